@@ -1,0 +1,40 @@
+# Banxing: `make run` starts a demo county, `make test` runs the whole suite.
+# Each target installs what it needs (virtualenv, pinned packages, and for tests
+# Debian's chromium + fonts-noto-cjk) so both work on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= data/banxing.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench browser lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/banxing demo --db $(DB) --if-empty
+	$(BIN)/banxing serve --db $(DB) --host $(HOST) --port $(PORT)
+
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "installing Debian chromium + fonts-noto-cjk for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/sync_bench.py
+
+lock:
+	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned dependencies (runtime + test). Regenerate: make lock' > requirements.lock
+
+clean:
+	rm -rf $(VENV) data/*.db*

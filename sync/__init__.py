@@ -1,0 +1,16 @@
+"""The sync engine: the one write path and the change feed. No HTTP in here."""
+from __future__ import annotations
+
+from .apply import Outcome, PushResult, apply_batch, apply_mutations
+from .db import connect, transaction
+from .errors import BatchInvalid, BatchTooLarge, CursorInvalid, DeviceRevoked, NotAllowed, SyncError
+from .feed import Page, pull_changes
+from .ids import new_id, parse_id
+from .schema import migrations
+from .scope import Actor, Scope, load_scope
+
+__all__ = [
+    "Actor", "BatchInvalid", "BatchTooLarge", "CursorInvalid", "DeviceRevoked", "NotAllowed", "Outcome", "Page",
+    "PushResult", "Scope", "SyncError", "apply_batch", "apply_mutations", "connect", "load_scope", "migrations",
+    "new_id", "parse_id", "pull_changes", "transaction",
+]

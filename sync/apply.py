@@ -1,0 +1,449 @@
+"""The one write path: apply mutations from a phone, a web form or an import.
+
+``apply_batch`` is a device push: one transaction, idempotent by (device, mutation_id),
+answers stored in the audit log so a resent batch gets the same answers and writes
+nothing. ``apply_mutations`` is the same engine for server-side writers (staff pages,
+imports, the demo loader) that have no device outbox.
+
+The write path loads every record a batch touches in a few ``IN`` queries, decides
+each mutation in Python, then writes with one ``executemany`` per table.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from .db import transaction
+from .entities import DEFAULTS, ENTITIES, Entity
+from .errors import DeviceRevoked
+from .ids import new_id
+from .merge import merge_fields
+from .mutations import Mutation, Rejection, read_batch, read_mutation
+from .records import UPSERT_SQL, feed_document, keys_of, load_rows, load_users
+from .rules import Refusal, derive, immutable_after_create, scope_effects
+from .scope import Actor, load_scope, placeholders
+from .timeutil import utc_now
+
+# Entities are written parents first so foreign keys hold inside the transaction.
+WRITE_ORDER = ("unit", "mentee", "pairing", "activity", "screening", "event", "enrolment", "stats_return", "review")
+
+
+@dataclass
+class Outcome:
+    """The answer to one mutation, as the phone receives it."""
+
+    mutation_id: int | None
+    entity: str
+    record_id: str
+    status: str  # applied | merged | conflict | rejected
+    version: int | None
+    reason: str | None = None
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    def answer(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "mutation_id": self.mutation_id,
+            "status": self.status,
+            "version": self.version,
+            "reason": self.reason,
+            "entity": self.entity,
+            "record_id": self.record_id,
+        }
+        if self.conflicts:
+            out["conflicts"] = self.conflicts
+            out["fields"] = {c["field"]: c["kept"] for c in self.conflicts}
+        return out
+
+
+@dataclass
+class PushResult:
+    last_mutation_id: int
+    results: list[dict[str, Any]]
+
+
+@contextlib.contextmanager
+def _atomic(db: sqlite_utils.Database) -> Iterator[None]:
+    # Inside the Store's writer transaction this is a savepoint; on its own (CLI,
+    # tests) it is a transaction of its own. Either way the batch is all or nothing.
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+    else:
+        with transaction(db):
+            yield
+
+
+def apply_batch(
+    db: sqlite_utils.Database, actor: Actor, body: object, *, max_count: int = 1000
+) -> PushResult:
+    """Apply one push from ``actor.device_id``; see the module docstring."""
+    assert actor.device_id is not None, "apply_batch is for device pushes"
+    raw = read_batch(body, max_count=max_count)
+    with _atomic(db):
+        device = db.execute(
+            "SELECT user_id, last_mutation_id, revoked_at, revoked_reason FROM sync_devices WHERE id = ?",
+            [actor.device_id],
+        ).fetchone()
+        if device is None or device[0] != actor.user_id:
+            raise DeviceRevoked("这台设备未登记，请向辅导站重新获取登记码。")
+        if device[2] is not None:
+            raise DeviceRevoked(f"这台设备已被停用：{device[3] or '请联系辅导站'}。")
+        last = int(device[1])
+        old_ids = [m["mutation_id"] for m in raw if m["mutation_id"] <= last]
+        stored = _stored_answers(db, actor.device_id, old_ids)
+        fresh = [m for m in raw if m["mutation_id"] > last]
+        writer = _Writer(db, actor)
+        outcomes = {o.mutation_id: o.answer() for o in writer.apply(fresh)}
+        results = []
+        for m in raw:
+            mid = m["mutation_id"]
+            if mid in outcomes:
+                results.append(outcomes[mid])
+            elif mid in stored:
+                results.append(stored[mid])
+            else:
+                results.append(
+                    Outcome(mid, str(m.get("entity", "")), str(m.get("record_id", "")), "rejected", None,
+                            f"这台设备的修改编号 {mid} 早已用过（已处理到 {last}）；请以新的编号重新提交。").answer()
+                )
+        new_last = max([last, *(m["mutation_id"] for m in fresh)])
+        db.execute(
+            "UPDATE sync_devices SET last_mutation_id = ?, last_seen_at = ? WHERE id = ?",
+            [new_last, utc_now(), actor.device_id],
+        )
+    return PushResult(new_last, results)
+
+
+def apply_mutations(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> list[Outcome]:
+    """Apply mutations from a server-side writer (web form, import, demo) atomically."""
+    with _atomic(db):
+        return _Writer(db, actor).apply(mutations)
+
+
+def _stored_answers(db: sqlite_utils.Database, device_id: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for mid, answer in db.execute(
+            f"SELECT mutation_id, answer FROM sync_audit WHERE device_id = ? AND mutation_id IN ({placeholders(chunk)})",
+            [device_id, *chunk],
+        ).fetchall():
+            out[mid] = json.loads(answer)
+    return out
+
+
+class _Writer:
+    """Decides a list of mutations against the current state, then writes it all."""
+
+    def __init__(self, db: sqlite_utils.Database, actor: Actor) -> None:
+        self.db = db
+        self.actor = actor
+        self.now = utc_now()
+        self.scope = load_scope(db, actor)
+        self.rows: dict[str, dict[str, dict[str, Any] | None]] = {name: {} for name in ENTITIES}
+        self.users: dict[str, dict[str, Any] | None] = {}
+        self.dirty: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in ENTITIES}
+        self.audit: list[tuple[Any, ...]] = []
+        self.conflicts: list[tuple[Any, ...]] = []
+        self.revokes: list[tuple[str | None, str | None, str, str | None]] = []
+        self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
+
+    # --- lookups used by the rules --------------------------------------------------
+
+    def get(self, entity_name: str, record_id: str) -> dict[str, Any] | None:
+        cache = self.rows[entity_name]
+        if record_id not in cache:
+            cache[record_id] = load_rows(self.db, ENTITIES[entity_name], [record_id]).get(record_id)
+        return cache[record_id]
+
+    def get_user(self, user_id: str) -> dict[str, Any] | None:
+        if user_id not in self.users:
+            self.users[user_id] = load_users(self.db, [user_id]).get(user_id)
+        return self.users[user_id]
+
+    def _prefetch(self, mutations: list[Mutation]) -> None:
+        wanted: dict[str, set[str]] = {name: set() for name in ENTITIES}
+        users: set[str] = set()
+        for m in mutations:
+            wanted[m.entity.name].add(m.record_id)
+            for name, value in m.fields.items():
+                spec = m.entity.by_name[name]
+                if spec.kind == "ref" and isinstance(value, str):
+                    if spec.ref == "user":
+                        users.add(value)
+                    elif spec.ref:
+                        wanted[spec.ref].add(value)
+        for name, ids in wanted.items():
+            missing = [i for i in ids if i not in self.rows[name]]
+            if missing:
+                found = load_rows(self.db, ENTITIES[name], missing)
+                for i in missing:
+                    self.rows[name][i] = found.get(i)
+        missing_users = [u for u in users if u not in self.users]
+        if missing_users:
+            found_users = load_users(self.db, missing_users)
+            for u in missing_users:
+                self.users[u] = found_users.get(u)
+
+    # --- deciding ---------------------------------------------------------------------
+
+    def apply(self, raws: list[dict[str, Any]]) -> list[Outcome]:
+        parsed = [read_mutation(r) for r in raws]
+        self._prefetch([m for m in parsed if isinstance(m, Mutation)])
+        outcomes = []
+        for m in parsed:
+            if isinstance(m, Rejection):
+                outcome = Outcome(m.mutation_id, m.entity, m.record_id, "rejected", None, m.reason)
+                self._audit(outcome, "upsert", {"incoming": m.fields})
+            else:
+                try:
+                    outcome = self._apply_one(m)
+                except Refusal as refusal:
+                    current = self.rows[m.entity.name].get(m.record_id)
+                    version = current["version"] if current else None
+                    outcome = Outcome(m.mutation_id, m.entity.name, m.record_id, "rejected", version, refusal.reason)
+                    self._audit(outcome, m.op, {"incoming": m.fields})
+            outcomes.append(outcome)
+        self._flush()
+        return outcomes
+
+    def _apply_one(self, m: Mutation) -> Outcome:
+        entity, role = m.entity, self.actor.role
+        current = self.get(entity.name, m.record_id)
+        for name in m.fields:
+            if role not in entity.by_name[name].writers:
+                who = "服务器" if not entity.by_name[name].writers else "其他角色"
+                raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，你不能修改。")
+        if current is not None and not self.scope.allows(keys_of(entity.name, current)):
+            raise Refusal(f"找不到这条{entity.label}，或你无权查看。")
+        if current is not None and entity.locks_when_approved and current.get("review_status") == "approved":
+            raise Refusal(f"这条{entity.label}已审核通过并锁定，不能再修改；如需更正请联系辅导站退回。")
+        if m.op == "delete":
+            return self._delete(m, current)
+        if current is None:
+            return self._create(m)
+        return self._update(m, current)
+
+    def _create(self, m: Mutation) -> Outcome:
+        entity = m.entity
+        if m.base_version is not None:
+            raise Refusal(f"服务器上没有这条{entity.label}（base_version 应为 null 表示新建）。")
+        if self.actor.role not in entity.creators:
+            raise Refusal(f"你的角色不能新建{entity.label}。")
+        record: dict[str, Any] = {name: None for name in entity.columns}
+        record.update(DEFAULTS.get(entity.name, {}))
+        record.update(m.fields)
+        record["id"] = m.record_id
+        missing = [f.label for f in entity.fields if f.required and record.get(f.name) is None]
+        if missing:
+            raise Refusal(f"新建{entity.label}缺少必填字段：{'、'.join(missing)}。")
+        derive(self, entity.name, None, record)
+        if not self.scope.allows(keys_of(entity.name, record)):
+            raise Refusal(f"你无权在这个范围内新建{entity.label}。")
+        record.update(
+            version=1, deleted=False,
+            field_versions={name: 1 for name in entity.columns if record.get(name) is not None},
+            created_at=self.now, created_by=self.actor.user_id,
+        )
+        self._store(entity, None, record)
+        outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", 1)
+        self._audit(outcome, "create", {k: [None, v] for k, v in m.fields.items()})
+        return outcome
+
+    def _update(self, m: Mutation, current: dict[str, Any]) -> Outcome:
+        entity = m.entity
+        if current["deleted"]:
+            raise Refusal(f"这条{entity.label}已被删除，修改未保存；内容已记入审计日志，可请辅导站恢复。")
+        for name in immutable_after_create(entity.name):
+            if name in m.fields and m.fields[name] != current.get(name):
+                raise Refusal(f"{entity.label}建立后不能更改“{entity.by_name[name].label}”。")
+        result = merge_fields(current, current["field_versions"], m.base_version, m.fields)
+        version = current["version"]
+        if result.applied:
+            record = {**current, **result.applied}
+            derive(self, entity.name, current, record)
+            if not self.scope.allows(keys_of(entity.name, record)):
+                raise Refusal(f"这次修改会把{entity.label}移出你的管理范围。")
+            version += 1
+            changed = {k for k in entity.columns if record.get(k) != current.get(k)}
+            record["version"] = version
+            record["field_versions"] = {**current["field_versions"], **{k: version for k in changed}}
+            self._store(entity, current, record)
+        stale = m.base_version is None or m.base_version < current["version"]
+        status = "conflict" if result.conflicts else ("merged" if stale and result.applied else "applied")
+        outcome = Outcome(m.mutation_id, entity.name, m.record_id, status, version)
+        for name, (kept, theirs) in result.conflicts.items():
+            conflict_id = new_id()
+            keys = keys_of(entity.name, current)
+            self.conflicts.append((
+                conflict_id, entity.name, m.record_id, name, json.dumps(kept, ensure_ascii=False),
+                json.dumps(theirs, ensure_ascii=False), m.base_version, version, self.actor.user_id,
+                self.actor.device_id, m.mutation_id, keys.unit_id, keys.mentee_id, self.now,
+            ))
+            outcome.conflicts.append({"field": name, "kept": kept, "yours": theirs, "conflict_id": conflict_id})
+        if result.conflicts:
+            labels = "、".join(f"“{entity.by_name[n].label}”" for n in result.conflicts)
+            outcome.reason = (
+                f"{labels}已被别人先改过，保留了先到的内容；你的内容已存为冲突记录，等辅导站处理。"
+            )
+        changes: dict[str, Any] = {k: [current.get(k), v] for k, v in result.applied.items()}
+        if result.conflicts:
+            changes["conflicts"] = {k: {"kept": kv[0], "yours": kv[1]} for k, kv in result.conflicts.items()}
+        self._audit(outcome, "update", changes)
+        return outcome
+
+    def _delete(self, m: Mutation, current: dict[str, Any] | None) -> Outcome:
+        entity = m.entity
+        if current is None:
+            raise Refusal(f"找不到这条{entity.label}，或你无权查看。")
+        if self.actor.role not in entity.deleters:
+            raise Refusal(f"你的角色不能删除{entity.label}。")
+        if current["deleted"]:
+            outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", current["version"])
+            self._audit(outcome, "delete", {})
+            return outcome
+        if m.base_version is not None and m.base_version < current["version"]:
+            # Someone changed the record after this writer last saw it: keep it and
+            # let staff decide, rather than deleting work the writer never saw.
+            conflict_id = new_id()
+            keys = keys_of(entity.name, current)
+            self.conflicts.append((
+                conflict_id, entity.name, m.record_id, "_deleted", "false", "true", m.base_version,
+                current["version"], self.actor.user_id, self.actor.device_id, m.mutation_id,
+                keys.unit_id, keys.mentee_id, self.now,
+            ))
+            outcome = Outcome(
+                m.mutation_id, entity.name, m.record_id, "conflict", current["version"],
+                f"这条{entity.label}在你删除前已被别人修改，暂未删除；已存为冲突记录，等辅导站处理。",
+                [{"field": "_deleted", "kept": False, "yours": True, "conflict_id": conflict_id}],
+            )
+            self._audit(outcome, "delete", {"conflicts": {"_deleted": {"kept": False, "yours": True}}})
+            return outcome
+        version = current["version"] + 1
+        record = {**current, "deleted": True, "version": version}
+        self._store(entity, current, record)
+        outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", version)
+        self._audit(outcome, "delete", {"deleted": [False, True]})
+        return outcome
+
+    # --- server-made changes (a review locking an activity, a unit move cascading) ----
+
+    def change(self, entity_name: str, record_id: str, values: dict[str, Any]) -> None:
+        """Apply a change the server derives from another mutation; audited as ``derived``."""
+        entity = ENTITIES[entity_name]
+        current = self.get(entity_name, record_id)
+        assert current is not None
+        changed = {k: v for k, v in values.items() if current.get(k) != v}
+        if not changed:
+            return
+        version = current["version"] + 1
+        record = {**current, **changed, "version": version}
+        record["field_versions"] = {**current["field_versions"], **{k: version for k in changed}}
+        self._store(entity, current, record)
+        self.audit.append((
+            self.now, self.actor.user_id, None, None, entity_name, record_id, "derived", "applied", version,
+            None, json.dumps({k: [current.get(k), v] for k, v in changed.items()}, ensure_ascii=False), "{}",
+        ))
+
+    def _store(self, entity: Entity, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
+        record["updated_at"] = self.now
+        record["updated_by"] = self.actor.user_id
+        if before is not None:
+            record.setdefault("created_at", before["created_at"])
+        self.rows[entity.name][record["id"]] = record
+        self.dirty[entity.name][record["id"]] = record
+        scope_effects(self, entity.name, before, record)
+
+    def _audit(self, outcome: Outcome, op: str, changes: dict[str, Any]) -> None:
+        self.audit.append((
+            self.now, self.actor.user_id, self.actor.device_id, outcome.mutation_id, outcome.entity,
+            outcome.record_id, op, outcome.status, outcome.version, outcome.reason,
+            json.dumps(changes, ensure_ascii=False), json.dumps(outcome.answer(), ensure_ascii=False),
+        ))
+
+    # --- writing ----------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        from .mutations import to_storage
+
+        db = self.db
+        seq = db.execute(
+            "SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
+            " coalesce((SELECT max(seq) FROM sync_scope_log), 0))"
+        ).fetchone()[0]
+        feed_rows = []
+        for name in WRITE_ORDER:
+            records = self.dirty[name]
+            if not records:
+                continue
+            entity = ENTITIES[name]
+            sql, columns = UPSERT_SQL[name]
+            params = []
+            for record in records.values():
+                stored = to_storage(entity, record)
+                stored["deleted"] = int(record["deleted"])
+                stored["field_versions"] = json.dumps(record["field_versions"])
+                params.append([stored.get(c) for c in columns])
+                keys = keys_of(name, record)
+                seq += 1
+                feed_rows.append((
+                    seq, name, record["id"], record["version"], int(record["deleted"]),
+                    keys.unit_id, keys.mentee_id, keys.pairing_id, feed_document(entity, record),
+                ))
+            db.conn.executemany(sql, params)
+        if feed_rows:
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO sync_feed"
+                " (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                feed_rows,
+            )
+        seq = self._refeed(seq)
+        if self.revokes:
+            seq += 1
+            db.conn.executemany(
+                "INSERT INTO sync_scope_log (seq, user_id, unit_id, mentee_id, pairing_id) VALUES (?, ?, ?, ?, ?)",
+                [(seq, *r) for r in self.revokes],
+            )
+        if self.conflicts:
+            db.conn.executemany(
+                "INSERT INTO sync_conflicts (id, entity, record_id, field, kept_value, other_value, base_version,"
+                " kept_version, user_id, device_id, mutation_id, unit_id, mentee_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.conflicts,
+            )
+        if self.audit:
+            db.conn.executemany(
+                "INSERT INTO sync_audit (at, user_id, device_id, mutation_id, entity, record_id, op, status,"
+                " version, reason, changes, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.audit,
+            )
+
+    def _refeed(self, seq: int) -> int:
+        """Move a newly granted mentee's history to the head of the feed.
+
+        A mentor who gains a pairing must receive records older than their cursor;
+        giving those rows fresh sequence numbers makes the next pull carry them.
+        """
+        if not self.grants:
+            return seq
+        ids: list[str] = []
+        for mentee_id, pairing_id in self.grants:
+            ids.extend(
+                r[0] for r in self.db.execute(
+                    "SELECT record_id FROM sync_feed WHERE mentee_id = ?"
+                    " AND (entity IN ('mentee', 'screening') OR pairing_id = ?) ORDER BY seq",
+                    [mentee_id, pairing_id],
+                ).fetchall()
+            )
+        moves = []
+        for record_id in dict.fromkeys(ids):
+            seq += 1
+            moves.append((seq, record_id))
+        self.db.conn.executemany("UPDATE sync_feed SET seq = ? WHERE record_id = ?", moves)
+        return seq

@@ -1,0 +1,96 @@
+"""Opening the SQLite file, transactions and named migrations.
+
+Every connection is wrapped once in a ``sqlite_utils.Database``. Writers run
+their work inside ``transaction(db)`` (``BEGIN IMMEDIATE`` … ``COMMIT``) so a
+batch is all or nothing; sqlite-utils calls made inside nest as savepoints.
+"""
+from __future__ import annotations
+
+import contextlib
+import pathlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: str | pathlib.Path, *, readonly: bool = False) -> sqlite_utils.Database:
+    """Open ``path`` with WAL, foreign keys and a busy timeout.
+
+    A read-only connection uses ``mode=ro`` so a reader can never write by mistake.
+    """
+    path = pathlib.Path(path)
+    if readonly:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        # WAL + NORMAL is durable against process crashes (a SIGKILL never loses a
+        # committed transaction); only an OS crash may lose the last commits.
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run the block in one ``BEGIN IMMEDIATE`` transaction; roll back on any error."""
+    if db.conn.in_transaction:
+        raise RuntimeError("transaction() does not nest; use db.atomic() inside it")
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+@dataclass
+class Migrations:
+    """An ordered, named set of schema steps, applied once each (datasette style)."""
+
+    name: str
+    steps: list[tuple[str, Migration]] = field(default_factory=list)
+
+    def __call__(self, fn: Migration) -> Migration:
+        self.steps.append((fn.__name__, fn))
+        return fn
+
+    def apply(self, db: sqlite_utils.Database) -> list[str]:
+        """Apply the steps not yet recorded in ``_migrations``; return their names."""
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations ("
+            " migration_set TEXT NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,"
+            " PRIMARY KEY (migration_set, name))"
+        )
+        done = {
+            row[0]
+            for row in db.execute("SELECT name FROM _migrations WHERE migration_set = ?", [self.name]).fetchall()
+        }
+        applied = []
+        for name, fn in self.steps:
+            if name in done:
+                continue
+            with transaction(db):
+                fn(db)
+                db.execute(
+                    "INSERT INTO _migrations (migration_set, name, applied_at)"
+                    " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                    [self.name, name],
+                )
+            applied.append(name)
+        return applied

@@ -1,0 +1,254 @@
+"""What each synced entity holds: fields, types, who may write them, and its table.
+
+Values on the wire are JSON; dates are ISO ``YYYY-MM-DD`` local dates (Asia/Shanghai),
+lists are JSON arrays stored as JSON text. Labels are Chinese because they end up in
+the reasons a mentor or staff member reads on screen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("mentor", "staff", "reviewer", "admin")
+
+# Enumerations: stored value -> Chinese label.
+UNIT_KINDS = {"county": "县", "town": "镇/街道", "station": "辅导站", "school": "学校"}
+CATEGORIES = {"psych": "心理行为问题", "hardship": "家庭经济困难", "left_behind": "留守/特殊家庭"}
+APPROACHES = {"fuxin": "扶心扶志", "zhuxue": "助学扶志", "guanai": "关爱扶志"}
+RISK_LEVELS = {"normal": "一般", "watch": "关注", "key": "重点"}
+GENDERS = {"male": "男", "female": "女"}
+MENTEE_STATUSES = {"active": "在帮", "closed": "结束"}
+PAIRING_STATUSES = {"active": "结对中", "closed": "已结束"}
+OUTCOMES = {"improved": "好转", "stable": "稳定", "referred": "转介"}
+ACTIVITY_KINDS = {"home_visit": "上门家访", "talk": "面对面谈心", "remote": "电话或线上", "group": "集体活动"}
+SIX_LINKS = {  # 六结合 (Rudong notice, part 二.2)
+    "theme": "与主题教育结合",
+    "station": "与辅导站活动结合",
+    "peer": "与三好标兵评选结合",
+    "online": "与网上关工委结合",
+    "parents": "与家长学校结合",
+    "lessons": "与课程教学、兴趣活动结合",
+}
+REVIEW_STATUSES = {"pending": "待审核", "approved": "已通过", "returned": "已退回"}
+EVENT_KINDS = {
+    "lecture": "宣讲",
+    "themed": "专题教育",
+    "class_meeting": "主题班会",
+    "parent_meeting": "家长会",
+    "brochure": "发放宣传手册",
+}
+AUDIENCES = {"students": "学生", "parents": "家长"}
+REVIEW_TARGETS = {"activity": "帮扶活动", "pairing": "结对", "stats_return": "统计表"}
+DECISIONS = {"approve": "通过", "return": "退回"}
+RETURN_STATUSES = {"draft": "草稿", "submitted": "已上报", "approved": "已通过", "returned": "已退回"}
+
+TEXT_MAX = 20_000
+SHORT_MAX = 200
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an entity.
+
+    ``kind`` is one of: text, short, enum, enums, strs, date, int, bool, ref.
+    ``writers`` are the roles that may set it from a mutation; an empty tuple marks a
+    field only the server sets (author, review state, denormalised scope keys).
+    """
+
+    name: str
+    label: str
+    kind: str
+    required: bool = False
+    choices: dict[str, str] | None = None
+    ref: str | None = None
+    writers: tuple[str, ...] = ("staff", "admin")
+    max_value: int = 1_000_000
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A synced record type and the rules every writer meets."""
+
+    name: str
+    label: str
+    table: str
+    fields: tuple[Field, ...]
+    creators: tuple[str, ...]
+    deleters: tuple[str, ...]
+    # Activities are locked once approved: no edit and no delete after that.
+    locks_when_approved: bool = False
+    by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_name.update({f.name: f for f in self.fields})
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+S, A, M, R = "staff", "admin", "mentor", "reviewer"
+SERVER: tuple[str, ...] = ()
+
+UNIT = Entity(
+    "unit", "单位", "units",
+    (
+        Field("parent_id", "上级单位", "ref", ref="unit", writers=(A,)),
+        Field("name", "名称", "short", required=True, writers=(A,), nullable=False),
+        Field("kind", "类型", "enum", required=True, choices=UNIT_KINDS, writers=(A,), nullable=False),
+        Field("phone", "联系电话", "short", writers=(A, S)),
+        Field("address", "地址", "short", writers=(A, S)),
+    ),
+    creators=(A,), deleters=(A,),
+)
+
+MENTEE = Entity(
+    "mentee", "帮扶对象", "mentees",
+    (
+        Field("unit_id", "所属学校/辅导站", "ref", required=True, ref="unit", nullable=False),
+        Field("code", "编号", "short", required=True, nullable=False),
+        Field("name", "姓名", "short"),
+        Field("school", "学校", "short"),
+        Field("grade", "年级", "short"),
+        Field("gender", "性别", "enum", choices=GENDERS),
+        Field("birth_year", "出生年份", "int", max_value=2100),
+        Field("categories", "类别", "enums", choices=CATEGORIES),
+        Field("risk_level", "关注等级", "enum", choices=RISK_LEVELS, nullable=False),
+        Field("plan", "一人一策", "text"),
+        Field("guardian_name", "监护人", "short", writers=(S, A, M)),
+        Field("guardian_contact", "监护人联系方式", "short", writers=(S, A, M)),
+        Field("notes", "备注", "text", writers=(S, A, M)),
+        Field("status", "状态", "enum", choices=MENTEE_STATUSES, nullable=False),
+    ),
+    creators=(S, A), deleters=(S, A),
+)
+
+PAIRING = Entity(
+    "pairing", "结对", "pairings",
+    (
+        Field("mentor_id", "五老志愿者", "ref", required=True, ref="user", nullable=False),
+        Field("mentee_id", "帮扶对象", "ref", required=True, ref="mentee", nullable=False),
+        Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
+        Field("start_date", "开始日期", "date", required=True, nullable=False),
+        Field("end_date", "结束日期", "date"),
+        Field("approach", "帮扶方式", "enum", choices=APPROACHES),
+        Field("goals", "帮扶目标", "text"),
+        Field("status", "状态", "enum", choices=PAIRING_STATUSES, nullable=False),
+        Field("outcome", "结束结果", "enum", choices=OUTCOMES),
+        Field("review_status", "审核状态", "enum", choices=REVIEW_STATUSES, writers=SERVER),
+    ),
+    creators=(S, A), deleters=(S, A),
+)
+
+ACTIVITY = Entity(
+    "activity", "帮扶活动", "activities",
+    (
+        Field("pairing_id", "结对", "ref", required=True, ref="pairing", writers=(M, S, A), nullable=False),
+        Field("mentee_id", "帮扶对象", "ref", ref="mentee", writers=SERVER),
+        Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
+        Field("kind", "帮扶方式", "enum", required=True, choices=ACTIVITY_KINDS, writers=(M, S, A), nullable=False),
+        Field("date", "日期", "date", required=True, writers=(M, S, A), nullable=False),
+        Field("duration_min", "时长（分钟）", "int", writers=(M, S, A), max_value=24 * 60),
+        Field("place", "地点", "short", writers=(M, S, A)),
+        Field("preparation", "事前准备", "text", writers=(M, S, A)),
+        Field("record", "过程记录", "text", writers=(M, S, A)),
+        Field("follow_up", "事后跟踪", "text", writers=(M, S, A)),
+        Field("follow_up_due", "下次跟踪日期", "date", writers=(M, S, A)),
+        Field("moods", "情绪", "strs", writers=(M, S, A)),
+        Field("observations", "观察", "strs", writers=(M, S, A)),
+        Field("tags", "六结合", "enums", choices=SIX_LINKS, writers=(M, S, A)),
+        Field("risk_flag", "发现自伤自残风险", "bool", writers=(M, S, A), nullable=False),
+        Field("author_id", "记录人", "ref", ref="user", writers=SERVER),
+        Field("entered_by", "代录人", "ref", ref="user", writers=SERVER),
+        Field("review_status", "审核状态", "enum", choices=REVIEW_STATUSES, writers=SERVER),
+        Field("review_comment", "审核意见", "text", writers=SERVER),
+    ),
+    creators=(M, S, A), deleters=(M, S, A), locks_when_approved=True,
+)
+
+SCREENING = Entity(
+    "screening", "摸排", "screenings",
+    (
+        Field("mentee_id", "帮扶对象", "ref", required=True, ref="mentee", writers=(M, S, A), nullable=False),
+        Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
+        Field("date", "日期", "date", required=True, writers=(M, S, A), nullable=False),
+        Field("psych_problem", "存在心理问题", "bool", writers=(M, S, A), nullable=False),
+        Field("risk_level", "关注等级", "enum", choices=RISK_LEVELS, writers=(M, S, A)),
+        Field("intervention_success", "成功干预疏导", "bool", writers=(M, S, A), nullable=False),
+        Field("needs", "需求", "text", writers=(M, S, A)),
+        Field("notes", "备注", "text", writers=(M, S, A)),
+        Field("author_id", "记录人", "ref", ref="user", writers=SERVER),
+    ),
+    creators=(M, S, A), deleters=(S, A),
+)
+
+EVENT = Entity(
+    "event", "集体活动", "events",
+    (
+        Field("unit_id", "举办单位", "ref", required=True, ref="unit", nullable=False),
+        Field("kind", "类型", "enum", required=True, choices=EVENT_KINDS, nullable=False),
+        Field("title", "主题", "short"),
+        Field("lecture_no", "讲次", "int", max_value=100),
+        Field("audience", "对象", "enum", choices=AUDIENCES),
+        Field("date", "日期", "date", required=True, nullable=False),
+        Field("participants", "参与人次", "int", nullable=False),
+        Field("copies", "手册册数", "int", nullable=False),
+        Field("online", "线上", "bool", nullable=False),
+        Field("notes", "备注", "text"),
+    ),
+    creators=(S, A), deleters=(S, A),
+)
+
+ENROLMENT = Entity(
+    "enrolment", "在校人数", "enrolments",
+    (
+        Field("unit_id", "单位", "ref", required=True, ref="unit", nullable=False),
+        Field("year", "年度", "int", required=True, max_value=2100, nullable=False),
+        Field("students", "学生人数", "int", required=True, nullable=False),
+        Field("parents", "家长人数", "int", required=True, nullable=False),
+    ),
+    creators=(S, A), deleters=(S, A),
+)
+
+STATS_RETURN = Entity(
+    "stats_return", "统计表", "stats_returns",
+    (
+        Field("unit_id", "填表单位", "ref", required=True, ref="unit", nullable=False),
+        Field("period_from", "起始日期", "date", required=True, nullable=False),
+        Field("period_to", "截止日期", "date", required=True, nullable=False),
+        Field("remarks", "备注", "text"),
+        Field("filled_by", "填表人", "short"),
+        Field("phone", "填表电话", "short"),
+        Field("status", "状态", "enum", choices=RETURN_STATUSES, writers=SERVER),
+    ),
+    creators=(S, A), deleters=(S, A),
+)
+
+REVIEW = Entity(
+    "review", "审核", "reviews",
+    (
+        Field("target_entity", "审核对象类型", "enum", required=True, choices=REVIEW_TARGETS,
+              writers=(S, R, A), nullable=False),
+        Field("target_id", "审核对象", "ref", required=True, writers=(S, R, A), nullable=False),
+        Field("decision", "结论", "enum", required=True, choices=DECISIONS, writers=(S, R, A), nullable=False),
+        Field("comment", "意见", "text", writers=(S, R, A)),
+        Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
+        Field("reviewer_id", "审核人", "ref", ref="user", writers=SERVER),
+    ),
+    creators=(S, R, A), deleters=(),
+)
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (UNIT, MENTEE, PAIRING, ACTIVITY, SCREENING, EVENT, ENROLMENT, STATS_RETURN, REVIEW)
+}
+
+# Defaults applied on create for fields the writer left out.
+DEFAULTS: dict[str, dict[str, object]] = {
+    "mentee": {"risk_level": "normal", "status": "active", "categories": []},
+    "pairing": {"status": "active", "review_status": "pending"},
+    "activity": {"risk_flag": False, "review_status": "pending", "moods": [], "observations": [], "tags": []},
+    "screening": {"psych_problem": False, "intervention_success": False},
+    "event": {"participants": 0, "copies": 0, "online": False},
+    "stats_return": {"status": "draft"},
+}

@@ -1,0 +1,131 @@
+"""The change feed: what a caller has not seen yet, in pages, after an opaque cursor.
+
+The feed holds one row per record at its latest version (``sync_feed``), ordered by a
+global sequence number. A cursor is that number, wrapped so callers treat it as opaque.
+Records that left the caller's scope since the cursor (a pairing ended, a mentee moved
+school) come back as ``drop`` entries; records that entered it were moved to the head
+of the feed by the write path, so they arrive as ordinary changes.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from .errors import CursorInvalid
+from .scope import Actor, Scope, load_scope
+
+CURSOR_PREFIX = "c1."
+
+
+@dataclass
+class Page:
+    changes: list[tuple[str, str, int, bool, str]]  # entity, record_id, version, deleted, fields JSON
+    cursor: str
+    more: bool
+    drop: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The wire document; record fields are spliced in as stored, not re-encoded."""
+        parts = [
+            '{"entity":%s,"record_id":%s,"version":%d,"deleted":%s,"fields":%s}'
+            % (json.dumps(e), json.dumps(r), v, "true" if d else "false", f)
+            for e, r, v, d, f in self.changes
+        ]
+        drops = [{"entity": e, "record_id": r} for e, r in self.drop]
+        return '{"changes":[%s],"cursor":%s,"more":%s,"drop":%s}' % (
+            ",".join(parts), json.dumps(self.cursor), "true" if self.more else "false",
+            json.dumps(drops),
+        )
+
+
+def encode_cursor(seq: int) -> str:
+    raw = json.dumps({"s": seq}, separators=(",", ":")).encode()
+    return CURSOR_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The sequence number inside a cursor; ``CursorInvalid`` for anything else."""
+    problem = CursorInvalid("同步游标无法识别，请不带 cursor 从头同步。")
+    if not isinstance(cursor, str) or not cursor.startswith(CURSOR_PREFIX) or len(cursor) > 200:
+        raise problem
+    body = cursor[len(CURSOR_PREFIX):]
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise problem from None
+    seq = data.get("s") if isinstance(data, dict) else None
+    if type(seq) is not int or seq < 0:
+        raise problem
+    return seq
+
+
+def head_seq(db: sqlite_utils.Database) -> int:
+    return int(db.execute(
+        "SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
+        " coalesce((SELECT max(seq) FROM sync_scope_log), 0))"
+    ).fetchone()[0])
+
+
+def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, limit: int = 500) -> Page:
+    """Changes in ``actor``'s scope after ``cursor`` (None: from the start), ``limit`` at most."""
+    since = decode_cursor(cursor) if cursor is not None else 0
+    head = head_seq(db)
+    if since > head:
+        raise CursorInvalid("同步游标来自别的服务器或数据库，请不带 cursor 从头同步。")
+    scope = load_scope(db, actor)
+    where, params = scope.feed_filter()
+    rows = db.execute(
+        f"SELECT seq, entity, record_id, version, deleted, data FROM sync_feed"
+        f" WHERE seq > ? AND ({where}) ORDER BY seq LIMIT ?",
+        [since, *params, limit + 1],
+    ).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    upto = rows[-1][0] if more else head
+    changes = [(r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
+    return Page(changes, encode_cursor(upto), more, _drops(db, scope, since, upto))
+
+
+def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> list[tuple[str, str]]:
+    actor = scope.actor
+    if actor.role == "admin":
+        return []
+    if scope.is_mentor:
+        revoked = db.execute(
+            "SELECT mentee_id, pairing_id FROM sync_scope_log WHERE user_id = ? AND seq > ? AND seq <= ?",
+            [actor.user_id, since, upto],
+        ).fetchall()
+    else:
+        assert scope.unit_ids is not None
+        units = sorted(scope.unit_ids)
+        revoked = db.execute(
+            f"SELECT mentee_id, NULL FROM sync_scope_log WHERE unit_id IN ({', '.join('?' * len(units))})"
+            " AND seq > ? AND seq <= ?",
+            [*units, since, upto],
+        ).fetchall()
+    drops: dict[tuple[str, str], None] = {}
+    for mentee_id, pairing_id in revoked:
+        if scope.is_mentor:
+            if pairing_id not in scope.pairing_ids:
+                for entity, record_id in db.execute(
+                    "SELECT entity, record_id FROM sync_feed WHERE mentee_id = ? AND pairing_id = ?",
+                    [mentee_id, pairing_id],
+                ).fetchall():
+                    drops[(entity, record_id)] = None
+            if mentee_id in scope.mentee_ids:
+                continue
+        else:
+            unit = db.execute("SELECT unit_id FROM mentees WHERE id = ?", [mentee_id]).fetchone()
+            if unit is not None and unit[0] in scope.unit_ids:  # type: ignore[operator]
+                continue
+        for entity, record_id in db.execute(
+            "SELECT entity, record_id FROM sync_feed WHERE mentee_id = ? AND pairing_id IS NULL", [mentee_id]
+        ).fetchall() if scope.is_mentor else db.execute(
+            "SELECT entity, record_id FROM sync_feed WHERE mentee_id = ?", [mentee_id]
+        ).fetchall():
+            drops[(entity, record_id)] = None
+    return list(drops)

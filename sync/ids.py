@@ -1,0 +1,30 @@
+"""UUIDv7 generation and strict UUID parsing (Python 3.11 has no ``uuid.uuid7``)."""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+
+def new_id() -> str:
+    """A time-ordered UUIDv7 as lower-case text (RFC 9562)."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= ((rand >> 62) & 0xFFF) << 64
+    value |= 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))
+
+
+def parse_id(value: object) -> str | None:
+    """Return the canonical lower-case form of a UUID string, or None if it is not one."""
+    if not isinstance(value, str) or len(value) != 36:
+        return None
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        return None
+    text = str(parsed)
+    return text if text == value.lower() else None

@@ -1,0 +1,77 @@
+"""Reading current records for the write path: batched loads, scope keys, feed documents."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from .entities import ENTITIES, Entity
+from .mutations import from_storage
+from .scope import Keys, placeholders
+
+CHUNK = 500
+
+
+def load_rows(db: sqlite_utils.Database, entity: Entity, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Current rows (wire values plus engine columns) for ``ids``, missing ones left out."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        cursor = db.execute(
+            f"SELECT * FROM {entity.table} WHERE id IN ({placeholders(chunk)})", chunk
+        )
+        names = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            row = from_storage(entity, dict(zip(names, values)))
+            row["field_versions"] = json.loads(row["field_versions"])
+            found[row["id"]] = row
+    return found
+
+
+def load_users(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for uid, role, unit_id, active in db.execute(
+            f"SELECT id, role, unit_id, active FROM users WHERE id IN ({placeholders(chunk)})", chunk
+        ).fetchall():
+            found[uid] = {"id": uid, "role": role, "unit_id": unit_id, "active": bool(active)}
+    return found
+
+
+def keys_of(entity_name: str, row: dict[str, Any]) -> Keys:
+    """Which unit, mentee and pairing a record belongs to (the scope keys)."""
+    if entity_name == "unit":
+        return Keys(unit_id=row["id"])
+    if entity_name == "mentee":
+        return Keys(row.get("unit_id"), row["id"])
+    if entity_name == "pairing":
+        return Keys(row.get("unit_id"), row.get("mentee_id"), row["id"])
+    if entity_name == "activity":
+        return Keys(row.get("unit_id"), row.get("mentee_id"), row.get("pairing_id"))
+    if entity_name == "screening":
+        return Keys(row.get("unit_id"), row.get("mentee_id"))
+    return Keys(row.get("unit_id"))
+
+
+def feed_document(entity: Entity, row: dict[str, Any]) -> str:
+    """The ``fields`` object a pull sends for this record, as JSON text."""
+    return json.dumps({name: row.get(name) for name in entity.columns}, ensure_ascii=False)
+
+
+ENGINE_COLUMNS = ("version", "deleted", "field_versions", "created_at", "created_by", "updated_at", "updated_by")
+
+
+def upsert_sql(entity: Entity) -> tuple[str, tuple[str, ...]]:
+    """One ``INSERT … ON CONFLICT DO UPDATE`` statement writing every column of a record."""
+    columns = ("id", *entity.columns, *ENGINE_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:] if c not in ("created_at", "created_by"))
+    sql = (
+        f"INSERT INTO {entity.table} ({', '.join(columns)}) VALUES ({placeholders(list(columns))})"
+        f" ON CONFLICT(id) DO UPDATE SET {updates}"
+    )
+    return sql, columns
+
+
+UPSERT_SQL = {name: upsert_sql(entity) for name, entity in ENTITIES.items()}

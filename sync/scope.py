@@ -1,0 +1,109 @@
+"""Who may see what: an ``Actor`` becomes a ``Scope``, which every read and write checks.
+
+- mentor: the pairings where they are the active mentor, those pairings' activities,
+  and the mentees (with their screenings) of those pairings;
+- staff and reviewer: everything whose unit lies in the subtree of their own unit;
+- admin: everything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (and, for a phone, the device) a change or a read is made for."""
+
+    user_id: str
+    role: str
+    unit_id: str
+    device_id: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The scope keys of one record: which unit, mentee and pairing it belongs to."""
+
+    unit_id: str | None = None
+    mentee_id: str | None = None
+    pairing_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    actor: Actor
+    unit_ids: frozenset[str] | None = None  # None: every unit (admin)
+    pairing_ids: frozenset[str] = frozenset()
+    mentee_ids: frozenset[str] = frozenset()
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.actor.role == "mentor"
+
+    def allows(self, keys: Keys) -> bool:
+        """True when a record with these keys is inside this scope."""
+        if self.is_mentor:
+            if keys.pairing_id is not None:
+                return keys.pairing_id in self.pairing_ids
+            return keys.mentee_id is not None and keys.mentee_id in self.mentee_ids
+        if self.unit_ids is None:
+            return True
+        return keys.unit_id is not None and keys.unit_id in self.unit_ids
+
+    def allows_unit(self, unit_id: str | None) -> bool:
+        if self.is_mentor:
+            return False
+        return self.unit_ids is None or unit_id in self.unit_ids
+
+    def feed_filter(self) -> tuple[str, list[Any]]:
+        """A SQL condition on ``sync_feed`` columns selecting the rows in scope."""
+        if self.is_mentor:
+            if not self.mentee_ids:
+                return "0", []
+            mentees = sorted(self.mentee_ids)
+            pairings = sorted(self.pairing_ids)
+            sql = (
+                f"mentee_id IN ({placeholders(mentees)})"
+                f" AND (pairing_id IS NULL OR pairing_id IN ({placeholders(pairings)}))"
+            )
+            return sql, [*mentees, *pairings]
+        if self.unit_ids is None:
+            return "1", []
+        units = sorted(self.unit_ids)
+        return f"unit_id IN ({placeholders(units)})", units
+
+
+def placeholders(values: list[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def unit_subtree(db: sqlite_utils.Database, unit_id: str) -> frozenset[str]:
+    rows = db.execute(
+        """
+        WITH RECURSIVE tree(id) AS (
+            SELECT id FROM units WHERE id = ?
+            UNION
+            SELECT units.id FROM units JOIN tree ON units.parent_id = tree.id
+        )
+        SELECT id FROM tree
+        """,
+        [unit_id],
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def load_scope(db: sqlite_utils.Database, actor: Actor) -> Scope:
+    """Compute the actor's scope from the current database state."""
+    if actor.role == "mentor":
+        rows = db.execute(
+            "SELECT id, mentee_id FROM pairings WHERE mentor_id = ? AND status = 'active' AND deleted = 0",
+            [actor.user_id],
+        ).fetchall()
+        return Scope(actor, frozenset(), frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
+    if actor.role == "admin":
+        return Scope(actor, None)
+    return Scope(actor, unit_subtree(db, actor.unit_id))
