@@ -1,0 +1,39 @@
+"""``POST /api/enrol``: a one-time code from the station becomes a device token."""
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..devices import EnrolFailure, enrol as enrol_device, normalise_code
+from ..errors import BadRequest, TooManyRequests
+from .common import read_json
+
+
+async def enrol(request: Request) -> Response:
+    state = request.app.state
+    settings = state.settings
+    body = await read_json(request, max_bytes=4096)
+    if not isinstance(body, dict):
+        raise BadRequest('请求体应为 {"code": "…", "device_name": "…"}。')
+    code, name = body.get("code"), body.get("device_name", "手机")
+    if not isinstance(code, str) or not normalise_code(code).isdigit() or len(normalise_code(code)) != 8:
+        raise BadRequest("登记码应为 8 位数字。", "code_invalid")
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
+        raise BadRequest("device_name 应为 1–100 字的文字。", "device_name_invalid")
+    client = request.client.host if request.client else "unknown"
+    result = await state.store.write(
+        lambda db: enrol_device(
+            db, normalise_code(code), name.strip(), client,
+            max_failures=settings.enrol_max_failures, lockout_minutes=settings.enrol_lockout_minutes,
+        )
+    )
+    if isinstance(result, EnrolFailure):
+        if result.status == 429:
+            raise TooManyRequests(result.reason, "enrol_throttled", headers={"Retry-After": str(result.retry_after)})
+        raise BadRequest(result.reason, "code_rejected")
+    user = result.user
+    return JSONResponse({
+        "device_id": result.device_id,
+        "token": state.signers.device_token(result.device_id, user["id"]),
+        "user": {"id": user["id"], "name": user["name"], "role": user["role"], "unit_id": user["unit_id"]},
+    })

@@ -1,0 +1,78 @@
+"""Signing (one itsdangerous salt per purpose, key rotation), device tokens, passwords.
+
+Keys are a list, oldest first; the newest signs and all verify, so a key can be
+rotated by appending a new one and dropping the oldest later. Tokens carry a
+prefix per purpose: ``None`` means "not a token of mine", an exception "mine but bad".
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .errors import Unauthorized
+
+DEVICE_PREFIX = "bxd1."
+SALTS = {"device": "banxing.device-token", "session": "banxing.web-session", "csrf": "banxing.csrf"}
+
+_hasher = PasswordHasher()  # argon2id with the library's (slow) defaults
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    if not stored_hash:
+        return False
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def load_keys(configured: tuple[str, ...], db_path: pathlib.Path) -> tuple[str, ...]:
+    """Configured keys, or a random key kept in a 0600 file beside the database."""
+    if configured:
+        return configured
+    key_file = db_path.parent / (db_path.name + ".secret")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32) + "\n")
+    keys = tuple(k.strip() for k in key_file.read_text().splitlines() if k.strip())
+    return keys
+
+
+@dataclass
+class Signers:
+    """One serializer per purpose, all over the same rotating key list."""
+
+    keys: tuple[str, ...]
+
+    def serializer(self, purpose: str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(list(self.keys), salt=SALTS[purpose])
+
+    def device_token(self, device_id: str, user_id: str) -> str:
+        return DEVICE_PREFIX + str(self.serializer("device").dumps({"d": device_id, "u": user_id}))
+
+    def read_device_token(self, token: str, *, max_age_days: int) -> dict[str, Any] | None:
+        """``{"d", "u"}`` from a device token; None if it is not one; ``Unauthorized`` if bad."""
+        if not token.startswith(DEVICE_PREFIX):
+            return None
+        try:
+            data = self.serializer("device").loads(token[len(DEVICE_PREFIX):], max_age=max_age_days * 86400)
+        except SignatureExpired:
+            raise Unauthorized("这台手机的登记已过期，请向辅导站要新的登记码重新登记。", "token_expired") from None
+        except BadSignature:
+            raise Unauthorized("登记凭证无效，请重新登记这台手机。", "token_invalid") from None
+        if not isinstance(data, dict) or not isinstance(data.get("d"), str) or not isinstance(data.get("u"), str):
+            raise Unauthorized("登记凭证无效，请重新登记这台手机。", "token_invalid")
+        return data

@@ -1,0 +1,221 @@
+"""``banxing``: serve, load the demo county, issue enrolment codes, manage devices, backups.
+
+Every command takes ``--db PATH`` (default ``data/banxing.db``). With ``--json`` a
+command prints exactly one JSON document on stdout; progress goes to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sqlite3
+import sys
+from typing import Any
+
+from .config import Settings
+from .store import Store
+
+
+def _store(args: argparse.Namespace) -> Store:
+    store = Store(args.db)
+    store.migrate()
+    return store
+
+
+def _print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:
+    widths = [max(_width(title), *(_width(str(r.get(key) or "")) for r in rows)) for key, title in columns]
+    def line(values: list[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths)).rstrip()
+    print(line([t for _, t in columns]))
+    print(line(["-" * w for w in widths]))
+    for r in rows:
+        print(line([str(r.get(k) or "") for k, _ in columns]))
+
+
+def _width(text: str) -> int:
+    # CJK characters take two columns in a terminal.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    settings = Settings.from_env(db_path=args.db)
+    print(f"伴行 server on http://{args.host}:{args.port}/  (database {settings.db_path})", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import DEMO_PASSWORD, demo_logins, load_demo
+
+    store = _store(args)
+    try:
+        has_data = store.read_now(lambda db: db.execute("SELECT count(*) FROM units").fetchone()[0] > 0)
+        if has_data and not args.if_empty:
+            print(f"{args.db} already holds data; use --if-empty to keep it, or a new --db.", file=sys.stderr)
+            return 2
+        if not has_data:
+            print("loading the demo county (this takes a few seconds)…", file=sys.stderr)
+            store.write_now(load_demo)
+        users = store.read_now(demo_logins)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"users": users}, ensure_ascii=False))
+        return 0
+    print(f"演示县已就绪（数据库 {args.db}）。所有演示账号的密码都是 {DEMO_PASSWORD}")
+    _print_table(users, [("login", "账号"), ("role", "角色"), ("name", "姓名"), ("unit", "单位"), ("password", "密码")])
+    return 0
+
+
+def cmd_enrol_code(args: argparse.Namespace) -> int:
+    from .devices import UnknownUser, issue_code
+
+    settings = Settings.from_env(db_path=args.db)
+    store = _store(args)
+    try:
+        result = store.write_now(lambda db: issue_code(db, args.user, hours=settings.enrol_code_hours))
+    except UnknownUser as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        code = result["code"]
+        print(f"登记码 {code[:4]} {code[4:]}（一次有效，{result['expires_at']} 前使用）")
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from .devices import UnknownUser, list_devices
+
+    store = _store(args)
+    try:
+        rows = store.read_now(lambda db: list_devices(db, args.user))
+    except UnknownUser as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"devices": rows}, ensure_ascii=False))
+    elif not rows:
+        print(f"{args.user} 没有登记过手机。")
+    else:
+        for r in rows:
+            r["state"] = f"已停用：{r['revoked_reason']}" if r["revoked_at"] else "在用"
+        _print_table(rows, [("id", "设备编号"), ("name", "名称"), ("created_at", "登记时间"),
+                            ("last_seen_at", "最近同步"), ("state", "状态")])
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from .devices import revoke_device
+
+    store = _store(args)
+    try:
+        known = store.write_now(lambda db: revoke_device(db, args.device, args.reason))
+    finally:
+        store.close()
+    if not known:
+        print(f"没有编号为 {args.device} 的设备。", file=sys.stderr)
+        return 2
+    print(f"设备 {args.device} 已停用；它下次联网时会收到停用通知并清除本机数据。", file=sys.stderr)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    target = pathlib.Path(args.to)
+    if target.exists():
+        print(f"{target} already exists; choose a new file.", file=sys.stderr)
+        return 2
+    source = sqlite3.connect(f"file:{pathlib.Path(args.db)}?mode=ro", uri=True)
+    try:
+        # The online backup API copies a consistent snapshot while the server keeps writing.
+        dest = sqlite3.connect(str(target))
+        with dest:
+            source.backup(dest)
+        dest.close()
+    finally:
+        source.close()
+    print(f"backup written to {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    source_path = pathlib.Path(getattr(args, "from"))
+    if not source_path.exists():
+        print(f"{source_path} does not exist.", file=sys.stderr)
+        return 2
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    try:
+        ok = source.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        has_schema = source.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('_migrations', 'sync_feed')"
+        ).fetchone()[0] == 2
+        if not (ok and has_schema):
+            print(f"{source_path} is not an intact Banxing backup; nothing was changed.", file=sys.stderr)
+            return 2
+        dest = sqlite3.connect(str(args.db), timeout=10)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    print(f"restored {args.db} from {source_path}; restart the server.", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="banxing", description="伴行 Banxing server and tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--db", default=str(Settings.from_env().db_path), help="SQLite file (default %(default)s)")
+        return p
+
+    p = command("serve", "run the web server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    p = command("demo", "load a demo county and print its logins")
+    p.add_argument("--json", action="store_true", help='print {"users": [...]} only')
+    p.add_argument("--if-empty", action="store_true", help="keep existing data; just print the logins")
+    p.set_defaults(func=cmd_demo)
+
+    p = command("enrol-code", "issue a one-time enrolment code for a user's phone")
+    p.add_argument("--user", required=True, help="login")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_enrol_code)
+
+    p = command("devices", "list a user's phones")
+    p.add_argument("--user", required=True, help="login")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_devices)
+
+    p = command("revoke", "revoke a (lost) phone")
+    p.add_argument("--device", required=True)
+    p.add_argument("--reason", default="手机已挂失")
+    p.set_defaults(func=cmd_revoke)
+
+    p = command("backup", "write a consistent snapshot of the database while it runs")
+    p.add_argument("--to", required=True)
+    p.set_defaults(func=cmd_backup)
+
+    p = command("restore", "replace the database with a backup (stop the server first)")
+    p.add_argument("--from", required=True)
+    p.set_defaults(func=cmd_restore)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

@@ -1,0 +1,146 @@
+"""Phones: one-time enrolment codes, enrolment, listing and revoking devices.
+
+SQL for ``enrol_codes`` and ``sync_devices`` lives here. Codes are 8 digits (easy to
+read out over the phone to a 70-year-old), stored only as a SHA-256 hash.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from sync import new_id
+from sync.users import get_user
+
+from . import throttle
+
+ENROLLABLE_ROLES = ("mentor", "staff")
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _fmt(dt: datetime.datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def normalise_code(raw: str) -> str:
+    """Digits only: people read codes aloud in groups ('1234 5678', '1234-5678')."""
+    return "".join(ch for ch in raw if not ch.isspace() and ch != "-")
+
+
+class UnknownUser(Exception):
+    pass
+
+
+def issue_code(db: sqlite_utils.Database, login: str, *, hours: int) -> dict[str, str]:
+    """A fresh one-time code for ``login``; returns ``{"code", "expires_at"}``."""
+    user = get_user(db, login=login)
+    if user is None or not user["active"]:
+        raise UnknownUser(f"没有名为 {login!r} 的在用账号。")
+    if user["role"] not in ENROLLABLE_ROLES:
+        raise UnknownUser(f"{login} 的角色是 {user['role']}，只有志愿者和辅导站工作人员的手机可以登记。")
+    code = f"{secrets.randbelow(10**8):08d}"
+    now = _now()
+    expires = now + datetime.timedelta(hours=hours)
+    db.execute(
+        "INSERT INTO enrol_codes (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        [_hash(code), user["id"], _fmt(now), _fmt(expires)],
+    )
+    return {"code": code, "expires_at": _fmt(expires)}
+
+
+@dataclass
+class Enrolled:
+    device_id: str
+    user: dict[str, Any]
+
+
+@dataclass
+class EnrolFailure:
+    status: int
+    reason: str
+    retry_after: int = 0
+
+
+def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *,
+          max_failures: int, lockout_minutes: int) -> Enrolled | EnrolFailure:
+    """Redeem a code for a new device, counting wrong guesses per client address."""
+    now = _now()
+    key = f"enrol:{client}"
+    wait = throttle.locked_for(db, key, now)
+    if wait:
+        return EnrolFailure(429, f"登记码输错次数太多，请 {wait // 60 + 1} 分钟后再试，或请辅导站重新发码。", wait)
+    row = db.execute(
+        "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = ?", [_hash(code)]
+    ).fetchone()
+    problem = None
+    if row is None:
+        problem = "登记码不对，请核对后重新输入（8 位数字）。"
+    elif row[2] is not None:
+        problem = "这个登记码已经用过了，请向辅导站要一个新的。"
+    elif row[1] < _fmt(now):
+        problem = "这个登记码已过期，请向辅导站要一个新的。"
+    if problem:
+        locked = throttle.record_failure(
+            db, key, now, max_failures=max_failures, lockout=datetime.timedelta(minutes=lockout_minutes)
+        )
+        if locked:
+            return EnrolFailure(429, f"登记码输错次数太多，请 {lockout_minutes} 分钟后再试。", locked)
+        return EnrolFailure(400, problem)
+    assert row is not None
+    user = get_user(db, user_id=row[0])
+    if user is None or not user["active"]:
+        return EnrolFailure(400, "这个账号已停用，请联系辅导站。")
+    device_id = new_id()
+    db.execute(
+        "INSERT INTO sync_devices (id, user_id, name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+        [device_id, user["id"], device_name, _fmt(now), _fmt(now)],
+    )
+    db.execute("UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_hash = ?", [_fmt(now), device_id, _hash(code)])
+    throttle.clear(db, key)
+    return Enrolled(device_id, user)
+
+
+def device_status(db: sqlite_utils.Database, device_id: str) -> dict[str, Any] | None:
+    """The device joined with its user, or None if there is no such device."""
+    cursor = db.execute(
+        "SELECT d.id AS device_id, d.revoked_at, d.revoked_reason, u.id AS user_id, u.name, u.role,"
+        " u.unit_id, u.active FROM sync_devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?",
+        [device_id],
+    )
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row))
+
+
+def list_devices(db: sqlite_utils.Database, login: str) -> list[dict[str, Any]]:
+    user = get_user(db, login=login)
+    if user is None:
+        raise UnknownUser(f"没有名为 {login!r} 的账号。")
+    cursor = db.execute(
+        "SELECT id, name, created_at, last_seen_at, last_mutation_id, revoked_at, revoked_reason"
+        " FROM sync_devices WHERE user_id = ? ORDER BY created_at",
+        [user["id"]],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
+def revoke_device(db: sqlite_utils.Database, device_id: str, reason: str) -> bool:
+    """Mark a device revoked; its token stops working on the next call. False if unknown."""
+    cursor = db.execute(
+        "UPDATE sync_devices SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL",
+        [_fmt(_now()), reason, device_id],
+    )
+    if cursor.rowcount:
+        return True
+    return db.execute("SELECT 1 FROM sync_devices WHERE id = ?", [device_id]).fetchone() is not None

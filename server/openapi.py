@@ -1,0 +1,124 @@
+"""The sync protocol as OpenAPI 3.1, served at ``/api/openapi.json``."""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from sync.entities import ACTIVITY_KINDS, ENTITIES
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def spec() -> dict[str, Any]:
+    bearer = [{"device": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Banxing sync API",
+            "version": "1",
+            "description": "Offline-first sync for mentors' phones. See docs/sync-protocol.md for the merge rule.",
+        },
+        "paths": {
+            "/api/enrol": {"post": {
+                "operationId": "enrol",
+                "summary": "Redeem a one-time enrolment code for a device token",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["code"],
+                    "properties": {"code": {"type": "string", "pattern": "^[0-9 -]{8,12}$"},
+                                   "device_name": {"type": "string", "maxLength": 100}}}}}},
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/Enrolled"}),
+                    "400": _error("Malformed body, or a wrong, used or expired code"),
+                    "413": _error("Body too large"),
+                    "429": _error("Too many wrong codes from this address; see Retry-After"),
+                },
+            }},
+            "/api/sync/push": {"post": {
+                "operationId": "push",
+                "summary": "Apply a batch of mutations in one transaction (idempotent per device and mutation_id)",
+                "security": bearer,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["mutations"],
+                    "properties": {"mutations": {"type": "array", "items": {"$ref": "#/components/schemas/Mutation"}}}}}}},
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/PushResult"}),
+                    "400": _error("Malformed JSON or batch envelope"),
+                    "401": _error("Missing, forged, expired or revoked device token"),
+                    "413": _error("Too many mutations or bytes; split the batch"),
+                },
+            }},
+            "/api/sync/pull": {"get": {
+                "operationId": "pull",
+                "summary": "Changes in the caller's scope after a cursor, in pages",
+                "security": bearer,
+                "parameters": [
+                    {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 500}},
+                ],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/PullPage"}),
+                    "400": _error("Garbage cursor or bad limit"),
+                    "401": _error("Missing, forged, expired or revoked device token"),
+                },
+            }},
+            "/api/openapi.json": {"get": {
+                "operationId": "openapi", "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+            }},
+        },
+        "components": {
+            "securitySchemes": {"device": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["ok", "error", "status"], "properties": {
+                    "ok": {"const": False}, "error": {"type": "string"}, "status": {"type": "integer"},
+                    "code": {"type": "string"}}},
+                "Enrolled": {"type": "object", "required": ["device_id", "token", "user"], "properties": {
+                    "device_id": {"type": "string", "format": "uuid"}, "token": {"type": "string"},
+                    "user": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "name": {"type": "string"},
+                        "role": {"enum": ["mentor", "staff"]}, "unit_id": {"type": "string"}}}}},
+                "Mutation": {"type": "object",
+                             "required": ["mutation_id", "entity", "record_id", "op"], "properties": {
+                    "mutation_id": {"type": "integer", "minimum": 1},
+                    "entity": {"enum": list(ENTITIES)},
+                    "record_id": {"type": "string", "format": "uuid"},
+                    "op": {"enum": ["upsert", "delete"]},
+                    "base_version": {"type": ["integer", "null"], "minimum": 0},
+                    "fields": {"type": "object", "description": "Changed fields only"}}},
+                "Result": {"type": "object", "required": ["mutation_id", "status"], "properties": {
+                    "mutation_id": {"type": "integer"},
+                    "status": {"enum": ["applied", "merged", "conflict", "rejected"]},
+                    "version": {"type": ["integer", "null"]}, "reason": {"type": ["string", "null"]},
+                    "conflicts": {"type": "array", "items": {"type": "object", "properties": {
+                        "field": {"type": "string"}, "kept": {}, "yours": {}, "conflict_id": {"type": "string"}}}},
+                    "fields": {"type": "object", "description": "The kept value of each conflicting field"}}},
+                "PushResult": {"type": "object", "required": ["last_mutation_id", "results"], "properties": {
+                    "last_mutation_id": {"type": "integer"},
+                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}}}},
+                "PullPage": {"type": "object", "required": ["changes", "cursor", "more", "drop"], "properties": {
+                    "changes": {"type": "array", "items": {"type": "object", "properties": {
+                        "entity": {"type": "string"}, "record_id": {"type": "string"},
+                        "version": {"type": "integer"}, "deleted": {"type": "boolean"},
+                        "fields": {"type": "object"}}}},
+                    "cursor": {"type": "string"}, "more": {"type": "boolean"},
+                    "drop": {"type": "array", "items": {"type": "object", "properties": {
+                        "entity": {"type": "string"}, "record_id": {"type": "string"}}}}}},
+                "ActivityKind": {"enum": list(ACTIVITY_KINDS)},
+            },
+        },
+    }
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(spec())

@@ -1,0 +1,43 @@
+"""The ``server`` migration set: enrolment codes, guess throttling, the access log."""
+from __future__ import annotations
+
+import sqlite_utils
+
+from sync.db import Migrations
+
+migrations = Migrations("server")
+
+
+@migrations
+def m001_accounts(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE enrol_codes (
+            code_hash TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            device_id TEXT
+        );
+        CREATE INDEX idx_enrol_codes_user ON enrol_codes(user_id);
+
+        CREATE TABLE throttle (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            window_start TEXT NOT NULL,
+            locked_until TEXT
+        );
+
+        CREATE TABLE access_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user_id TEXT,
+            device_id TEXT,
+            action TEXT NOT NULL,
+            target TEXT,
+            ip TEXT
+        );
+        CREATE INDEX idx_access_log_at ON access_log(at);
+        """
+    )

@@ -1,0 +1,93 @@
+"""The Store: one writer thread, read-only readers, over one SQLite file.
+
+Handlers never open connections: they ``await store.write(fn)`` or ``await
+store.read(fn)``. Writes run one at a time on a single thread inside ``BEGIN
+IMMEDIATE`` … ``COMMIT`` (so a push is all or nothing and there is never a "database
+is locked" between our own writers); reads run on ``mode=ro`` connections in a small
+pool and see the last committed state (WAL).
+"""
+from __future__ import annotations
+
+import asyncio
+import pathlib
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import sqlite_utils
+
+from sync import connect, migrations as sync_migrations, transaction
+
+from .schema import migrations as server_migrations
+
+T = TypeVar("T")
+
+
+class Store:
+    def __init__(self, path: str | pathlib.Path, *, readers: int = 4, fault_delay_in_write: float = 0.0) -> None:
+        self.path = pathlib.Path(path)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="banxing-writer")
+        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="banxing-reader")
+        self._local = threading.local()
+        self._write_db: sqlite_utils.Database | None = None
+        self._read_dbs: list[sqlite_utils.Database] = []
+        self._lock = threading.Lock()
+        self._fault_delay = fault_delay_in_write
+
+    def migrate(self) -> list[str]:
+        """Apply the ``sync`` then the ``server`` migration sets; return what was applied."""
+        return self._writer.submit(self._migrate).result()
+
+    def _migrate(self) -> list[str]:
+        db = self._writer_db()
+        return sync_migrations.apply(db) + server_migrations.apply(db)
+
+    def _writer_db(self) -> sqlite_utils.Database:
+        if self._write_db is None:
+            self._write_db = connect(self.path)
+        return self._write_db
+
+    def _run_write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        db = self._writer_db()
+        with transaction(db):
+            result = fn(db)
+            if self._fault_delay:
+                time.sleep(self._fault_delay)  # test hook: widen the window a crash can hit
+            return result
+
+    def _run_read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = connect(self.path, readonly=True)
+            self._local.db = db
+            with self._lock:
+                self._read_dbs.append(db)
+        return fn(db)
+
+    async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """Run ``fn(db)`` in one write transaction on the writer thread."""
+        return await asyncio.wrap_future(self._writer.submit(self._run_write, fn))
+
+    async def read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """Run ``fn(db)`` on a read-only connection."""
+        return await asyncio.wrap_future(self._readers.submit(self._run_read, fn))
+
+    def write_now(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """Blocking ``write`` for the command line."""
+        return self._writer.submit(self._run_write, fn).result()
+
+    def read_now(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        return self._readers.submit(self._run_read, fn).result()
+
+    def close(self) -> None:
+        self._readers.shutdown(wait=True)
+        self._writer.shutdown(wait=True)
+        with self._lock:
+            for db in self._read_dbs:
+                db.close()
+            self._read_dbs.clear()
+        if self._write_db is not None:
+            self._write_db.close()
+            self._write_db = None

@@ -1,0 +1,50 @@
+"""Counting wrong guesses (enrolment codes, later PINs and passwords) and locking out.
+
+Runs inside the caller's write transaction; a failed guess must be *committed*, so
+callers return a failure value instead of raising (a raise would roll the count back).
+"""
+from __future__ import annotations
+
+import datetime
+
+import sqlite_utils
+
+
+def _parse(ts: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def _fmt(dt: datetime.datetime) -> str:
+    return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def locked_for(db: sqlite_utils.Database, key: str, now: datetime.datetime) -> int:
+    """Seconds until ``key`` may try again (0: not locked)."""
+    row = db.execute("SELECT locked_until FROM throttle WHERE key = ?", [key]).fetchone()
+    if row is None or row[0] is None:
+        return 0
+    remaining = (_parse(row[0]) - now).total_seconds()
+    return max(0, int(remaining) + 1) if remaining > 0 else 0
+
+
+def record_failure(db: sqlite_utils.Database, key: str, now: datetime.datetime, *,
+                   max_failures: int, lockout: datetime.timedelta) -> int:
+    """Count a wrong guess; return the lock-out seconds it triggered (0 if none)."""
+    row = db.execute("SELECT failures, window_start FROM throttle WHERE key = ?", [key]).fetchone()
+    failures, start = (0, now) if row is None else (row[0], _parse(row[1]))
+    if now - start > lockout:
+        failures, start = 0, now
+    failures += 1
+    locked_until = now + lockout if failures >= max_failures else None
+    db.execute(
+        "INSERT INTO throttle (key, failures, window_start, locked_until) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,"
+        " window_start = excluded.window_start, locked_until = excluded.locked_until",
+        [key, 0 if locked_until else failures, _fmt(start if not locked_until else now),
+         _fmt(locked_until) if locked_until else None],
+    )
+    return int(lockout.total_seconds()) if locked_until else 0
+
+
+def clear(db: sqlite_utils.Database, key: str) -> None:
+    db.execute("DELETE FROM throttle WHERE key = ?", [key])
