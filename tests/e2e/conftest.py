@@ -1,0 +1,141 @@
+"""A real ``banxing serve`` process on a free loopback port, over a real SQLite file."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+BANXING = str(pathlib.Path(sys.executable).parent / "banxing")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli(db: pathlib.Path, *args: str) -> str:
+    """Run a ``banxing`` command against ``db`` and return its stdout."""
+    done = subprocess.run([BANXING, *args, "--db", str(db)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@dataclass
+class ServerProcess:
+    """One ``banxing serve`` child process; ``restart`` reuses the same database and keys."""
+
+    db: pathlib.Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+    log: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.port = free_port()
+        env = {**os.environ, "BANXING_SECRET_KEYS": "e2e-key", **self.env}
+        self._close_log()
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [BANXING, "serve", "--db", str(self.db), "--port", str(self.port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/api/openapi.json", timeout=1):
+                    return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("server did not start: " + self.stderr())
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler runs, as when a phone-mast power cut hits the server."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self._close_log()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._close_log()
+
+    @property
+    def log_path(self) -> pathlib.Path:
+        return self.db.parent / "server.log"
+
+    def _close_log(self) -> None:
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+    def stderr(self) -> str:
+        """What the server wrote to stderr so far (for failure messages and lock checks)."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def request(self, method: str, path: str, body: Any = None, token: str | None = None,
+                timeout: float = 30) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("content-type", "application/json")
+        if token:
+            req.add_header("authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, list[dict[str, str]]]:
+    """A demo county loaded once per session by the real CLI; tests copy the file."""
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    users = json.loads(cli(db, "demo", "--json"))["users"]
+    return db, users
+
+
+@pytest.fixture
+def server(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str, str]]]) -> Iterator[ServerProcess]:
+    """A fresh copy of the demo county served by a real process."""
+    db = tmp_path / "banxing.db"
+    shutil.copy(demo_db[0], db)
+    proc = ServerProcess(db)
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def enrol(server: ServerProcess, login: str) -> dict[str, Any]:
+    code = json.loads(cli(server.db, "enrol-code", "--user", login, "--json"))["code"]
+    status, body = server.request("POST", "/api/enrol", {"code": code, "device_name": "测试手机"})
+    assert status == 200, body
+    return body
