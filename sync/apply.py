@@ -23,8 +23,8 @@ from .entities import DEFAULTS, ENTITIES, Entity
 from .errors import DeviceRevoked
 from .ids import new_id
 from .merge import merge_fields
-from .mutations import Mutation, Rejection, read_batch, read_mutation
-from .records import UPSERT_SQL, feed_document, keys_of, load_rows, load_users
+from .mutations import Mutation, Rejection, batch_has_unencodable_text, read_batch, read_mutation
+from .records import UPSERT_SQL, keys_of, load_rows, load_users
 from .rules import Refusal, derive, immutable_after_create, scope_effects
 from .scope import Actor, load_scope, placeholders
 from .timeutil import utc_now
@@ -129,11 +129,12 @@ def _stored_answers(db: sqlite_utils.Database, device_id: str, ids: list[int]) -
     out: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for mid, answer in db.execute(
-            f"SELECT mutation_id, answer FROM sync_audit WHERE device_id = ? AND mutation_id IN ({placeholders(chunk)})",
+        for mid, status, version, reason, entity, record_id, answer in db.execute(
+            "SELECT mutation_id, status, version, reason, entity, record_id, answer FROM sync_audit"
+            f" WHERE device_id = ? AND mutation_id IN ({placeholders(chunk)})",
             [device_id, *chunk],
         ).fetchall():
-            out[mid] = json.loads(answer)
+            out[mid] = json.loads(answer) if answer else Outcome(mid, entity, record_id, status, version, reason).answer()
     return out
 
 
@@ -193,7 +194,8 @@ class _Writer:
     # --- deciding ---------------------------------------------------------------------
 
     def apply(self, raws: list[dict[str, Any]]) -> list[Outcome]:
-        parsed = [read_mutation(r) for r in raws]
+        suspect = batch_has_unencodable_text(raws)
+        parsed = [read_mutation(r, check_text=suspect) for r in raws]
         self._prefetch([m for m in parsed if isinstance(m, Mutation)])
         outcomes = []
         for m in parsed:
@@ -246,13 +248,11 @@ class _Writer:
         if not self.scope.allows(keys_of(entity.name, record)):
             raise Refusal(f"你无权在这个范围内新建{entity.label}。")
         record.update(
-            version=1, deleted=False,
-            field_versions={name: 1 for name in entity.columns if record.get(name) is not None},
-            created_at=self.now, created_by=self.actor.user_id,
+            version=1, deleted=False, field_versions={}, created_at=self.now, created_by=self.actor.user_id,
         )
         self._store(entity, None, record)
         outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", 1)
-        self._audit(outcome, "create", {k: [None, v] for k, v in m.fields.items()})
+        self._audit(outcome, "create", m.fields)  # a create's "before" is empty: store the after values
         return outcome
 
     def _update(self, m: Mutation, current: dict[str, Any]) -> Outcome:
@@ -347,7 +347,7 @@ class _Writer:
         self._store(entity, current, record)
         self.audit.append((
             self.now, self.actor.user_id, None, None, entity_name, record_id, "derived", "applied", version,
-            None, json.dumps({k: [current.get(k), v] for k, v in changed.items()}, ensure_ascii=False), "{}",
+            None, json.dumps({k: [current.get(k), v] for k, v in changed.items()}, ensure_ascii=False), None,
         ))
 
     def _store(self, entity: Entity, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
@@ -360,10 +360,12 @@ class _Writer:
         scope_effects(self, entity.name, before, record)
 
     def _audit(self, outcome: Outcome, op: str, changes: dict[str, Any]) -> None:
+        # The answer is stored only when the audit columns cannot rebuild it (conflicts).
+        answer = json.dumps(outcome.answer(), ensure_ascii=False) if outcome.conflicts else None
         self.audit.append((
             self.now, self.actor.user_id, self.actor.device_id, outcome.mutation_id, outcome.entity,
             outcome.record_id, op, outcome.status, outcome.version, outcome.reason,
-            json.dumps(changes, ensure_ascii=False), json.dumps(outcome.answer(), ensure_ascii=False),
+            json.dumps(changes, ensure_ascii=False), answer,
         ))
 
     # --- writing ----------------------------------------------------------------------
@@ -387,20 +389,21 @@ class _Writer:
             for record in records.values():
                 stored = to_storage(entity, record)
                 stored["deleted"] = int(record["deleted"])
-                stored["field_versions"] = json.dumps(record["field_versions"])
+                versions = record["field_versions"]
+                stored["field_versions"] = json.dumps(versions) if versions else "{}"
                 params.append([stored.get(c) for c in columns])
                 keys = keys_of(name, record)
                 seq += 1
                 feed_rows.append((
                     seq, name, record["id"], record["version"], int(record["deleted"]),
-                    keys.unit_id, keys.mentee_id, keys.pairing_id, feed_document(entity, record),
+                    keys.unit_id, keys.mentee_id, keys.pairing_id,
                 ))
             db.conn.executemany(sql, params)
         if feed_rows:
             db.conn.executemany(
                 "INSERT OR REPLACE INTO sync_feed"
-                " (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 feed_rows,
             )
         seq = self._refeed(seq)

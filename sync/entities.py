@@ -78,13 +78,11 @@ class Entity:
     # Activities are locked once approved: no edit and no delete after that.
     locks_when_approved: bool = False
     by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+    columns: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_name.update({f.name: f for f in self.fields})
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
+        object.__setattr__(self, "columns", tuple(f.name for f in self.fields))
 
 
 S, A, M, R = "staff", "admin", "mentor", "reviewer"

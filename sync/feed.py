@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from .errors import CursorInvalid
+from .records import documents
 from .scope import Actor, Scope, load_scope
 
 CURSOR_PREFIX = "c1."
@@ -29,10 +30,13 @@ class Page:
     drop: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> str:
-        """The wire document; record fields are spliced in as stored, not re-encoded."""
+        """The wire document; record fields arrive as JSON text from SQLite and are spliced in.
+
+        Entity names and record ids are validated identifiers (no quoting needed).
+        """
         parts = [
-            '{"entity":%s,"record_id":%s,"version":%d,"deleted":%s,"fields":%s}'
-            % (json.dumps(e), json.dumps(r), v, "true" if d else "false", f)
+            '{"entity":"%s","record_id":"%s","version":%d,"deleted":%s,"fields":%s}'
+            % (e, r, v, "true" if d else "false", f)
             for e, r, v, d, f in self.changes
         ]
         drops = [{"entity": e, "record_id": r} for e, r in self.drop]
@@ -79,14 +83,20 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
     scope = load_scope(db, actor)
     where, params = scope.feed_filter()
     rows = db.execute(
-        f"SELECT seq, entity, record_id, version, deleted, data FROM sync_feed"
+        f"SELECT seq, entity, record_id, version, deleted FROM sync_feed"
         f" WHERE seq > ? AND ({where}) ORDER BY seq LIMIT ?",
         [since, *params, limit + 1],
     ).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
     upto = rows[-1][0] if more else head
-    changes = [(r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
+    by_entity: dict[str, list[str]] = {}
+    for r in rows:
+        by_entity.setdefault(r[1], []).append(r[2])
+    docs: dict[str, str] = {}
+    for entity_name, ids in by_entity.items():
+        docs.update(documents(db, entity_name, ids))
+    changes = [(r[1], r[2], r[3], bool(r[4]), docs[r[2]]) for r in rows]
     return Page(changes, encode_cursor(upto), more, _drops(db, scope, since, upto))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 
@@ -18,13 +19,11 @@ def new_id() -> str:
     return str(uuid.UUID(int=value))
 
 
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def parse_id(value: object) -> str | None:
-    """Return the canonical lower-case form of a UUID string, or None if it is not one."""
-    if not isinstance(value, str) or len(value) != 36:
-        return None
-    try:
-        parsed = uuid.UUID(value)
-    except ValueError:
-        return None
-    text = str(parsed)
-    return text if text == value.lower() else None
+    """Return ``value`` if it is a UUID in canonical lower-case text form, else None."""
+    if isinstance(value, str) and _CANONICAL.fullmatch(value):
+        return value
+    return None

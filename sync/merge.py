@@ -1,6 +1,9 @@
 """The field-level three-way merge: a pure function, no database.
 
-A field conflicts only when it was changed on the server after ``base_version`` *and*
+``field_versions`` maps a field to the record version that last changed it; a field
+absent from it has not changed since the record was created (version 1), which keeps
+creates cheap. A field conflicts only when it was changed on the server after
+``base_version`` *and*
 the incoming value differs from the server's; the server's value (which arrived
 first) is kept and the other is returned so it can be stored for staff. Every other
 field applies. ``base_version = None`` on an existing record means the writer has
@@ -31,8 +34,7 @@ def merge_fields(
         kept = current.get(name)
         if kept == value:
             continue
-        changed_at = field_versions.get(name)
-        if changed_at is not None and changed_at > base:
+        if field_versions.get(name, 1) > base:
             result.conflicts[name] = (kept, value)
         else:
             result.applied[name] = value

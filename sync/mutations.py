@@ -5,6 +5,7 @@ Also the value codec: wire values (JSON) <-> storage values (SQLite columns).
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STRS_MAX_ITEMS = 30
 STRS_ITEM_MAX = 50
 MUTATION_KEYS = {"mutation_id", "entity", "record_id", "op", "base_version", "fields"}
+MAX_MUTATION_ID = 2**63 - 1  # SQLite INTEGER
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,15 @@ def read_batch(body: object, *, max_count: int) -> list[dict[str, Any]]:
         mid = item.get("mutation_id")
         if type(mid) is not int or mid < 1:
             raise BatchInvalid(f"第 {index + 1} 条修改缺少正整数 mutation_id。")
+        if mid > MAX_MUTATION_ID:
+            raise BatchInvalid(f"第 {index + 1} 条修改的 mutation_id 太大（最大 {MAX_MUTATION_ID}）。")
         if mid <= previous:
             raise BatchInvalid(f"mutation_id 应逐条递增：第 {index + 1} 条是 {mid}，前一条是 {previous}。")
         previous = mid
     return raw
 
 
-def read_mutation(raw: dict[str, Any]) -> Mutation | Rejection:
+def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation | Rejection:
     """Validate one mutation's shape and every field value against its entity."""
     mid = raw.get("mutation_id")
     mid = mid if type(mid) is int else None
@@ -85,6 +89,21 @@ def read_mutation(raw: dict[str, Any]) -> Mutation | Rejection:
             fields=fields,
         )
 
+    if check_text and _has_unencodable_text(raw):
+        # A lone surrogate ("\\ud800") is valid JSON but cannot be stored as UTF-8; echoing
+        # it into the audit log would fail the whole batch, so nothing of it is kept.
+        where = "内容"
+        known = isinstance(entity_name, str) and entity_name in ENTITIES
+        spec_of = ENTITIES[entity_name].by_name if known else {}
+        for name, value in (fields.items() if isinstance(fields, dict) else ()):
+            if name in spec_of and _has_unencodable_text(value):
+                where = f"字段“{spec_of[name].label}”({name})"
+                break
+        return Rejection(
+            mid, f"{where}含有无法保存的字符（不成对的 UTF-16 代理项），请删除乱码后重新保存。",
+            entity=entity_name if known else "",
+            record_id=parse_id(record_id) or "",
+        )
     unknown_keys = sorted(set(raw) - MUTATION_KEYS)
     if unknown_keys:
         return reject(f"无法识别的键：{', '.join(unknown_keys)}。")
@@ -118,9 +137,64 @@ def read_mutation(raw: dict[str, Any]) -> Mutation | Rejection:
     return Mutation(mid, entity, rid, op, base, clean)
 
 
+def batch_has_unencodable_text(raws: list[dict[str, Any]]) -> bool:
+    """One C-speed pass over a whole batch; per-mutation checks run only when it fails."""
+    try:
+        json.dumps(raws, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _has_unencodable_text(value: Any) -> bool:
+    """True when any string (key or value) anywhere in ``value`` is not encodable as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+_TEXT_LIMITS = {"text": TEXT_MAX, "short": SHORT_MAX}
+
+
+@functools.lru_cache(maxsize=4096)
+def _good_date(value: str) -> bool:
+    if not DATE_RE.match(value) or not "2000-01-01" <= value <= "2100-12-31":
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def check_value(spec: Field, value: Any) -> str | None:
     """Return a sentence describing what is wrong with ``value``, or None if it fits."""
-    where = f"字段“{spec.label}”({spec.name})"
+    # Fast paths for the values a phone sends all day; anything else takes the long way.
+    kind = spec.kind
+    if type(value) is str:
+        limit = _TEXT_LIMITS.get(kind)
+        if limit is not None and len(value) <= limit:
+            return None
+        if (kind == "enum" and value in spec.choices) or (kind == "date" and _good_date(value)):  # type: ignore[operator]
+            return None
+    elif type(value) is bool and kind == "bool":
+        return None
+    return _explain(spec, value)
+
+
+def _explain(spec: Field, value: Any) -> str | None:
+    where = _Where(spec)
     if value is None:
         if spec.required or not spec.nullable:
             return f"{where}不能为空。"
@@ -178,6 +252,18 @@ def check_value(spec: Field, value: Any) -> str | None:
     raise AssertionError(f"unknown field kind {kind}")
 
 
+class _Where:
+    """The field's name for a message, built only when a message is needed (hot path)."""
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: Field) -> None:
+        self.spec = spec
+
+    def __format__(self, _: str) -> str:
+        return f"字段“{self.spec.label}”({self.spec.name})"
+
+
 def choice_list(spec: Field) -> str:
     assert spec.choices is not None
     return "、".join(f"{k}（{v}）" for k, v in spec.choices.items())
@@ -188,25 +274,31 @@ def choice_list(spec: Field) -> str:
 JSON_KINDS = ("enums", "strs")
 
 
+_JSON_FIELDS = {e.name: tuple(f.name for f in e.fields if f.kind in JSON_KINDS) for e in ENTITIES.values()}
+_BOOL_FIELDS = {e.name: tuple(f.name for f in e.fields if f.kind == "bool") for e in ENTITIES.values()}
+
+
 def to_storage(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
     out = dict(record)
-    for spec in entity.fields:
-        value = out.get(spec.name)
-        if spec.kind in JSON_KINDS and value is not None:
-            out[spec.name] = json.dumps(value, ensure_ascii=False)
-        elif spec.kind == "bool" and value is not None:
-            out[spec.name] = int(value)
+    for name in _JSON_FIELDS[entity.name]:
+        value = out.get(name)
+        if value is not None:
+            out[name] = json.dumps(value, ensure_ascii=False) if value else "[]"
+    for name in _BOOL_FIELDS[entity.name]:
+        value = out.get(name)
+        if value is not None:
+            out[name] = int(value)
     return out
 
 
 def from_storage(entity: Entity, row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
-    for spec in entity.fields:
-        value = out.get(spec.name)
-        if value is None:
-            continue
-        if spec.kind in JSON_KINDS:
-            out[spec.name] = json.loads(value)
-        elif spec.kind == "bool":
-            out[spec.name] = bool(value)
+    for name in _JSON_FIELDS[entity.name]:
+        value = out.get(name)
+        if value is not None:
+            out[name] = json.loads(value)
+    for name in _BOOL_FIELDS[entity.name]:
+        value = out.get(name)
+        if value is not None:
+            out[name] = bool(value)
     return out

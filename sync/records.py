@@ -55,9 +55,28 @@ def keys_of(entity_name: str, row: dict[str, Any]) -> Keys:
     return Keys(row.get("unit_id"))
 
 
-def feed_document(entity: Entity, row: dict[str, Any]) -> str:
-    """The ``fields`` object a pull sends for this record, as JSON text."""
-    return json.dumps({name: row.get(name) for name in entity.columns}, ensure_ascii=False)
+def _json_expr(kind: str, column: str) -> str:
+    if kind in ("enums", "strs"):
+        return f"json({column})"
+    if kind == "bool":
+        return f"json(CASE WHEN {column} IS NULL THEN 'null' WHEN {column} THEN 'true' ELSE 'false' END)"
+    return column
+
+
+DOCUMENT_SQL = {
+    name: "SELECT id, json_object(%s) FROM %s WHERE id IN " % (
+        ", ".join(f"'{f.name}', {_json_expr(f.kind, f.name)}" for f in entity.fields), entity.table)
+    for name, entity in ENTITIES.items()
+}
+
+
+def documents(db: sqlite_utils.Database, entity_name: str, ids: list[str]) -> dict[str, str]:
+    """The ``fields`` object a pull sends for each record, as JSON text built by SQLite."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found.update(db.execute(DOCUMENT_SQL[entity_name] + f"({placeholders(chunk)})", chunk).fetchall())
+    return found
 
 
 ENGINE_COLUMNS = ("version", "deleted", "field_versions", "created_at", "created_by", "updated_at", "updated_by")

@@ -205,7 +205,8 @@ def m002_engine(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_sync_devices_user ON sync_devices(user_id);
 
         -- One row per record at its latest change; seq is the global order the
-        -- pull cursor walks. Scope keys are copied here so a pull filters on one table.
+        -- pull cursor walks. Scope keys are copied here so a pull filters on one table;
+        -- the record itself is read from its own table (no second copy to write).
         CREATE TABLE sync_feed (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             entity TEXT NOT NULL,
@@ -214,8 +215,7 @@ def m002_engine(db: sqlite_utils.Database) -> None:
             deleted INTEGER NOT NULL,
             unit_id TEXT,
             mentee_id TEXT,
-            pairing_id TEXT,
-            data TEXT NOT NULL
+            pairing_id TEXT
         );
         CREATE INDEX idx_sync_feed_unit ON sync_feed(unit_id, seq);
         CREATE INDEX idx_sync_feed_mentee ON sync_feed(mentee_id, seq);
@@ -248,7 +248,7 @@ def m002_engine(db: sqlite_utils.Database) -> None:
             version INTEGER,
             reason TEXT,
             changes TEXT NOT NULL,
-            answer TEXT NOT NULL
+            answer TEXT  -- only when the columns above cannot rebuild it (conflicts)
         );
         CREATE UNIQUE INDEX idx_sync_audit_device_mutation ON sync_audit(device_id, mutation_id)
             WHERE device_id IS NOT NULL;
