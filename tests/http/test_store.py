@@ -1,0 +1,70 @@
+"""The Store: named migrations, one writer, read-only readers, all-or-nothing writes."""
+from __future__ import annotations
+
+import asyncio
+import pathlib
+import sqlite3
+
+import pytest
+
+from server.store import Store
+from sync import new_id
+
+EXPECTED_TABLES = {
+    "_migrations", "units", "users", "mentees", "pairings", "activities", "screenings", "events",
+    "enrolments", "stats_returns", "reviews", "sync_devices", "sync_feed", "sync_scope_log", "sync_audit",
+    "sync_conflicts", "enrol_codes", "throttle", "access_log",
+}
+
+
+@pytest.fixture
+def store(tmp_path: pathlib.Path) -> Store:
+    s = Store(tmp_path / "store.db")
+    s.migrate()
+    yield s
+    s.close()
+
+
+def test_migrations_create_exactly_the_named_tables(store: Store) -> None:
+    names = store.read_now(lambda db: {r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").fetchall()})
+    assert names == EXPECTED_TABLES
+
+
+def test_migrations_apply_once(store: Store) -> None:
+    assert store.migrate() == []
+    applied = store.read_now(lambda db: db.execute("SELECT migration_set, name FROM _migrations ORDER BY 1, 2").fetchall())
+    assert [tuple(r) for r in applied] == [
+        ("server", "m001_accounts"), ("sync", "m001_domain"), ("sync", "m002_engine")]
+
+
+def test_database_runs_in_wal_with_foreign_keys(store: Store) -> None:
+    assert store.read_now(lambda db: db.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
+    assert store.write_now(lambda db: db.execute("PRAGMA foreign_keys").fetchone()[0]) == 1
+
+
+def test_readers_cannot_write(store: Store) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        store.read_now(lambda db: db.execute("INSERT INTO throttle VALUES ('k', 1, 'now', NULL)"))
+
+
+def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
+    def half_then_fail(db: object) -> None:
+        db.execute("INSERT INTO throttle VALUES ('a', 1, 'now', NULL)")  # type: ignore[attr-defined]
+        raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        store.write_now(half_then_fail)
+    assert store.read_now(lambda db: db.execute("SELECT count(*) FROM throttle").fetchone()[0]) == 0
+
+
+def test_concurrent_writers_are_serialised_without_lock_errors(store: Store) -> None:
+    async def many() -> None:
+        def insert(i: int) -> object:
+            return lambda db: db.execute("INSERT INTO throttle VALUES (?, ?, 'now', NULL)", [new_id(), i])
+        await asyncio.gather(*(store.write(insert(i)) for i in range(200)),
+                             *(store.read(lambda db: db.execute("SELECT count(*) FROM throttle").fetchone())
+                               for _ in range(50)))
+
+    asyncio.run(many())
+    assert store.read_now(lambda db: db.execute("SELECT count(*) FROM throttle").fetchone()[0]) == 200
