@@ -1,0 +1,85 @@
+"""Conflict records: listing them for staff and resolving them through the write path.
+
+A conflict holds the value that lost (arrived second). Resolving it either keeps the
+server's value or applies the other one as a fresh mutation by the resolving staff
+member — so the resolution is versioned, audited and reaches every phone like any edit.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from .apply import Outcome, _atomic, apply_mutations
+from .errors import NotAllowed
+from .scope import Actor, Keys, Scope, load_scope, placeholders
+from .timeutil import utc_now
+
+CHOICES = ("kept", "other")
+
+
+def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "open") -> list[dict[str, Any]]:
+    """Conflicts in ``scope`` with the given status, oldest first, values decoded."""
+    if scope.is_mentor:
+        raise NotAllowed("冲突记录由辅导站处理。")
+    sql = "SELECT * FROM sync_conflicts WHERE status = ?"
+    params: list[Any] = [status]
+    if scope.unit_ids is not None:
+        units = sorted(scope.unit_ids)
+        sql += f" AND unit_id IN ({placeholders(units)})"
+        params += units
+    cursor = db.execute(sql + " ORDER BY created_at, id", params)
+    names = [d[0] for d in cursor.description]
+    rows = []
+    for values in cursor.fetchall():
+        row = dict(zip(names, values))
+        row["kept_value"] = json.loads(row["kept_value"]) if row["kept_value"] is not None else None
+        row["other_value"] = json.loads(row["other_value"]) if row["other_value"] is not None else None
+        rows.append(row)
+    return rows
+
+
+def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, choice: str) -> Outcome | None:
+    """Close a conflict, keeping the server's value (``kept``) or applying the other (``other``).
+
+    Returns the outcome of the applying mutation (None for ``kept``). Raises
+    ``NotAllowed`` with a reason when the actor may not resolve it or it is not open.
+    """
+    if choice not in CHOICES:
+        raise NotAllowed(f"处理方式应为 {' 或 '.join(CHOICES)}。")
+    if actor.role not in ("staff", "admin"):
+        raise NotAllowed("只有辅导站工作人员可以处理冲突。")
+    with _atomic(db):
+        cursor = db.execute("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id])
+        values = cursor.fetchone()
+        row = None if values is None else dict(zip([d[0] for d in cursor.description], values))
+        if row is None or not load_scope(db, actor).allows(Keys(row["unit_id"], row["mentee_id"])):
+            raise NotAllowed("找不到这条冲突记录，或它不在你的管理范围内。")
+        if row["status"] != "open":
+            raise NotAllowed("这条冲突已经处理过了。")
+        outcome = None
+        if choice == "other":
+            outcome = _apply_other(db, actor, row)
+            if outcome.status not in ("applied", "merged"):
+                raise NotAllowed(f"没能采用另一方的内容：{outcome.reason}")
+        db.execute(
+            "UPDATE sync_conflicts SET status = 'resolved', resolved_by = ?, resolved_at = ?, resolution = ?"
+            " WHERE id = ?",
+            [actor.user_id, utc_now(), choice, conflict_id],
+        )
+        return outcome
+
+
+def _apply_other(db: sqlite_utils.Database, actor: Actor, row: dict[str, Any]) -> Outcome:
+    from .entities import ENTITIES
+
+    table = ENTITIES[row["entity"]].table
+    version = db.execute(f"SELECT version FROM {table} WHERE id = ?", [row["record_id"]]).fetchone()[0]
+    mutation: dict[str, Any] = {"entity": row["entity"], "record_id": row["record_id"], "base_version": version}
+    if row["field"] == "_deleted":
+        mutation.update(op="delete")
+    else:
+        mutation.update(op="upsert", fields={row["field"]: json.loads(row["other_value"])})
+    (outcome,) = apply_mutations(db, actor, [mutation])
+    return outcome
