@@ -154,10 +154,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return 2
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
-        ok = source.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        has_schema = source.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name IN ('_migrations', 'sync_feed')"
-        ).fetchone()[0] == 2
+        try:
+            ok = source.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            has_schema = source.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('_migrations', 'sync_feed')"
+            ).fetchone()[0] == 2
+        except sqlite3.DatabaseError:  # not an SQLite file at all ("file is not a database")
+            ok = has_schema = False
         if not (ok and has_schema):
             print(f"{source_path} is not an intact Banxing backup; nothing was changed.", file=sys.stderr)
             return 2

@@ -1,0 +1,480 @@
+"""The real ``banxing`` console script, run as a subprocess against SQLite files in tmp dirs.
+
+One demo county is loaded once per module (``demo``); tests that change a database
+work on their own copy of it.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+import pathlib
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from server import create_app
+from server.auth import verify_password
+from server.config import Settings
+from server.demo import DEMO_PASSWORD
+from sync.entities import ACTIVITY_KINDS, CATEGORIES, ENTITIES, RISK_LEVELS, SIX_LINKS
+from sync.timeutil import local_today
+
+BANXING = pathlib.Path(sys.executable).parent / "banxing"
+DOMAIN_TABLES = [e.table for e in ENTITIES.values()]
+
+
+def banxing(*args: str | pathlib.Path) -> subprocess.CompletedProcess[str]:
+    """Run the console script with no BANXING_* settings leaking in from the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANXING_")}
+    return subprocess.run(
+        [str(BANXING), *map(str, args)], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+@contextlib.contextmanager
+def opened(path: pathlib.Path) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(str(path))
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def rows(path: pathlib.Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with opened(path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def scalar(path: pathlib.Path, sql: str, *params: Any) -> Any:
+    return rows(path, sql, *params)[0][0]
+
+
+def row_counts(path: pathlib.Path) -> dict[str, int]:
+    with opened(path) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+        return {n: conn.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
+
+
+def copy_db(source: pathlib.Path, target: pathlib.Path) -> pathlib.Path:
+    with opened(source) as src, opened(target) as dst:
+        src.backup(dst)
+    return target
+
+
+def sha256(path: pathlib.Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Demo:
+    path: pathlib.Path
+    stdout: str
+    stderr: str
+    seconds: float
+    users: list[dict[str, Any]]
+
+    def copy(self, tmp_path: pathlib.Path, name: str = "copy.db") -> pathlib.Path:
+        return copy_db(self.path, tmp_path / name)
+
+    def login(self, role: str) -> str:
+        return next(u["login"] for u in self.users if u["role"] == role)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    started = time.perf_counter()
+    result = banxing("demo", "--json", "--db", path)
+    seconds = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    return Demo(path, result.stdout, result.stderr, seconds, json.loads(result.stdout)["users"])
+
+
+# --- banxing demo ----------------------------------------------------------------------
+
+
+def test_demo_json_prints_exactly_one_document_with_every_role(demo: Demo) -> None:
+    document = json.loads(demo.stdout)  # the whole of stdout: one JSON document, nothing else
+    assert list(document) == ["users"]
+    users = document["users"]
+    for user in users:
+        assert set(user) == {"login", "role", "name", "password", "unit"}, user
+        assert re.fullmatch(r"[a-z][a-z0-9.\-]{1,30}", user["login"]), user["login"]
+        assert user["password"] == DEMO_PASSWORD and user["name"] and user["unit"]
+    roles = [u["role"] for u in users]
+    assert roles.count("mentor") >= 8
+    assert roles.count("staff") >= 1 and roles.count("reviewer") >= 1 and roles.count("admin") >= 1
+    assert len({u["login"] for u in users}) == len(users)
+    assert demo.stderr.strip(), "progress belongs on stderr"
+
+
+def test_demo_logins_match_the_accounts_and_units_in_the_database(demo: Demo) -> None:
+    stored = {
+        login: (role, name, unit)
+        for login, role, name, unit in rows(
+            demo.path, "SELECT u.login, u.role, u.name, n.name FROM users u JOIN units n ON n.id = u.unit_id"
+        )
+    }
+    assert {u["login"]: (u["role"], u["name"], u["unit"]) for u in demo.users} == stored
+
+
+def test_demo_passwords_verify_against_the_stored_argon2_hashes(demo: Demo) -> None:
+    hashes = dict(rows(demo.path, "SELECT login, password_hash FROM users"))
+    assert all(h and h.startswith("$argon2") for h in hashes.values())
+    checked: dict[tuple[str, str], bool] = {}  # argon2 is slow: verify each distinct (hash, password) once
+    for user in demo.users:
+        key = (hashes[user["login"]], user["password"])
+        if key not in checked:
+            checked[key] = verify_password(*key)
+        assert checked[key], user["login"]
+    assert not verify_password(hashes[demo.login("admin")], "wrong-password")
+
+
+def test_demo_loads_in_under_ten_seconds(demo: Demo) -> None:
+    assert demo.seconds < 10, f"banxing demo took {demo.seconds:.1f}s"
+
+
+def test_demo_county_has_one_county_three_towns_and_two_stations_or_schools_per_town(demo: Demo) -> None:
+    units = {uid: (parent, kind) for uid, parent, kind in rows(demo.path, "SELECT id, parent_id, kind FROM units")}
+    counties = [u for u, (parent, kind) in units.items() if kind == "county"]
+    towns = [u for u, (parent, kind) in units.items() if kind == "town"]
+    assert len(counties) == 1 and units[counties[0]][0] is None
+    assert len(towns) == 3 and all(units[t][0] == counties[0] for t in towns)
+    for town in towns:
+        below = sorted(kind for parent, kind in units.values() if parent == town)
+        assert below == ["school", "station"]
+    assert scalar(demo.path, "SELECT count(*) FROM units WHERE kind IN ('station', 'school')") == 6
+
+
+def test_demo_staff_and_mentors_sit_where_they_work(demo: Demo) -> None:
+    kinds = dict(rows(demo.path, "SELECT u.role || ':' || n.kind, count(*) FROM users u JOIN units n ON n.id = u.unit_id"
+                                 " GROUP BY 1"))
+    assert kinds.get("staff:station", 0) == 3 and kinds.get("staff:school", 0) == 3 and kinds.get("staff:town", 0) == 3
+    assert kinds.get("reviewer:county") == 1 and kinds.get("admin:county") == 1
+    assert kinds.get("mentor:station", 0) + kinds.get("mentor:school", 0) >= 8
+    idle = rows(demo.path, "SELECT login FROM users WHERE role = 'mentor' AND id NOT IN"
+                           " (SELECT mentor_id FROM pairings WHERE status = 'active')")
+    assert idle == [], "every volunteer has at least one active pairing"
+
+
+def test_demo_mentees_cover_every_category_and_risk_level_under_pseudonymous_codes(demo: Demo) -> None:
+    mentees = rows(demo.path, "SELECT code, categories, risk_level, plan, guardian_name, guardian_contact, unit_id"
+                              " FROM mentees")
+    assert len(mentees) >= 30
+    codes = [m[0] for m in mentees]
+    assert len(set(codes)) == len(codes) and all(re.fullmatch(r"RD-\d{4}-\d{4}", c) for c in codes)
+    assert set().union(*(json.loads(m[1]) for m in mentees)) == set(CATEGORIES)
+    assert {m[2] for m in mentees} == set(RISK_LEVELS)
+    assert all(m[3] and len(m[3]) > 40 for m in mentees), "every child has an individual plan (一人一策)"
+    assert all(m[4] and re.fullmatch(r"1\d{10}", m[5]) for m in mentees)
+    assert len({m[6] for m in mentees}) == 6, "children at every station and school"
+
+
+def test_demo_pairings_are_mostly_active_and_a_few_closed_with_outcomes(demo: Demo) -> None:
+    pairings = rows(demo.path, "SELECT status, outcome, end_date, start_date FROM pairings")
+    active = [p for p in pairings if p[0] == "active"]
+    closed = [p for p in pairings if p[0] == "closed"]
+    assert len(active) > 3 * len(closed) and len(closed) >= 3
+    assert {p[1] for p in closed} == {"improved", "stable", "referred"}
+    assert all(p[2] and p[3] < p[2] for p in closed)
+    assert all(p[1] is None and p[2] is None for p in active)
+
+
+def test_demo_activities_span_six_months_up_to_today_with_all_three_parts(demo: Demo) -> None:
+    today = local_today()
+    first, last, count = rows(demo.path, "SELECT min(date), max(date), count(*) FROM activities")[0]
+    assert count >= 150
+    assert first <= (today - datetime.timedelta(days=150)).isoformat()
+    assert (today - datetime.timedelta(days=7)).isoformat() <= last <= today.isoformat()
+    kinds = dict(rows(demo.path, "SELECT kind, count(*) FROM activities GROUP BY kind"))
+    assert set(kinds) == set(ACTIVITY_KINDS)
+    missing = scalar(demo.path, "SELECT count(*) FROM activities WHERE coalesce(record, '') = ''"
+                                " OR coalesce(follow_up, '') = ''")
+    assert missing == 0
+    assert scalar(demo.path, "SELECT count(*) FROM activities WHERE coalesce(preparation, '') = ''") < count / 20
+    records = [r[0] for r in rows(demo.path, "SELECT record FROM activities")]
+    assert len(set(records)) > count / 3, "records vary"
+    assert not any("lorem" in r.lower() for r in records)
+
+
+def test_demo_activities_carry_chips_six_links_tags_risk_flags_and_proxy_entries(demo: Demo) -> None:
+    tags: set[str] = set()
+    for moods, observations, tag_list in rows(demo.path, "SELECT moods, observations, tags FROM activities"):
+        assert json.loads(moods) and json.loads(observations)
+        tags.update(json.loads(tag_list))
+    assert tags <= set(SIX_LINKS) and len(tags) >= 4
+    flagged = rows(demo.path, "SELECT a.record, m.risk_level FROM activities a JOIN mentees m ON m.id = a.mentee_id"
+                              " WHERE a.risk_flag = 1")
+    assert 1 <= len(flagged) <= 5 and all(level == "key" for _, level in flagged)
+    proxy = rows(demo.path, "SELECT a.author_id, a.entered_by, author.role, clerk.role FROM activities a"
+                            " JOIN users author ON author.id = a.author_id JOIN users clerk ON clerk.id = a.entered_by")
+    assert len(proxy) >= 5, "some records entered by staff on a volunteer's behalf (代录)"
+    assert all(r[2] == "mentor" and r[3] == "staff" for r in proxy)
+
+
+def test_demo_follow_ups_include_overdue_ones_and_ones_due_within_a_week(demo: Demo) -> None:
+    today = local_today()
+    latest = [r[0] for r in rows(demo.path, """
+        SELECT a.follow_up_due FROM activities a JOIN pairings p ON p.id = a.pairing_id
+        WHERE p.status = 'active' AND a.date = (SELECT max(date) FROM activities b WHERE b.pairing_id = a.pairing_id)
+    """)]
+    overdue = [d for d in latest if d and d < today.isoformat()]
+    soon = [d for d in latest if d and today.isoformat() <= d <= (today + datetime.timedelta(days=7)).isoformat()]
+    assert len(overdue) >= 3 and len(soon) >= 3
+
+
+def test_demo_reviews_approve_and_return_activities_with_comments(demo: Demo) -> None:
+    states = dict(rows(demo.path, "SELECT review_status, count(*) FROM activities GROUP BY 1"))
+    assert states.get("approved", 0) > states.get("returned", 0) > 0 and states.get("pending", 0) > 0
+    reviews = rows(demo.path, "SELECT r.target_entity, r.decision, r.comment, u.role FROM reviews r"
+                              " JOIN users u ON u.id = r.reviewer_id")
+    assert {(t, d) for t, d, _, _ in reviews} >= {("activity", "approve"), ("activity", "return"),
+                                                  ("pairing", "approve"), ("stats_return", "approve")}
+    assert all(c for t, d, c, _ in reviews if d == "return")
+    assert {role for t, _, _, role in reviews if t == "activity"} == {"staff"}
+    assert {role for t, _, _, role in reviews if t == "stats_return"} == {"reviewer"}
+    returned = rows(demo.path, "SELECT review_comment FROM activities WHERE review_status = 'returned'")
+    assert all(comment for (comment,) in returned)
+
+
+def test_demo_screenings_events_and_enrolments_feed_the_statistics_form(demo: Demo) -> None:
+    screened = dict(rows(demo.path, "SELECT psych_problem || intervention_success, count(*) FROM screenings GROUP BY 1"))
+    assert screened.get("10", 0) > 0 and screened.get("11", 0) > 0 and screened.get("00", 0) > 0
+    assert scalar(demo.path, "SELECT count(DISTINCT mentee_id) FROM screenings") == scalar(
+        demo.path, "SELECT count(*) FROM mentees")
+    events = rows(demo.path, "SELECT kind, audience, lecture_no, participants, copies, online, unit_id FROM events")
+    assert any(e[0] == "lecture" and e[1] == "students" and e[2] == 4 for e in events)
+    assert any(e[0] == "lecture" and e[1] == "parents" and e[2] == 5 for e in events)
+    assert {e[0] for e in events} == {"lecture", "themed", "class_meeting", "parent_meeting", "brochure"}
+    assert all(e[4] > 0 for e in events if e[0] == "brochure")
+    assert all(e[3] > 0 for e in events if e[0] != "brochure")
+    assert any(e[5] for e in events), "some events were held online"
+    schools = {r[0] for r in rows(demo.path, "SELECT id FROM units WHERE kind IN ('station', 'school')")}
+    assert {e[6] for e in events} == schools
+    year = local_today().year
+    enrolled = rows(demo.path, "SELECT unit_id, students, parents FROM enrolments WHERE year = ?", year)
+    assert {e[0] for e in enrolled} == schools and all(s > 0 and p > 0 for _, s, p in enrolled)
+    returns = dict(rows(demo.path, "SELECT status, count(*) FROM stats_returns GROUP BY 1"))
+    assert returns.get("approved", 0) >= 1
+
+
+def test_every_demo_record_went_through_the_one_write_path(demo: Demo) -> None:
+    with opened(demo.path) as conn:
+        feed = {rid: version for rid, version in conn.execute("SELECT record_id, version FROM sync_feed")}
+        created = {rid for (rid,) in conn.execute(
+            "SELECT record_id FROM sync_audit WHERE op = 'create' AND status = 'applied'")}
+        for table in DOMAIN_TABLES:
+            for rid, version in conn.execute(f"SELECT id, version FROM {table}").fetchall():
+                assert feed.get(rid) == version, (table, rid)
+                assert rid in created, (table, rid)
+        assert conn.execute("SELECT count(*) FROM sync_audit WHERE status != 'applied'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0] == 0
+        writers = dict(conn.execute(
+            "SELECT a.entity, group_concat(DISTINCT coalesce(u.role, 'system')) FROM sync_audit a"
+            " LEFT JOIN users u ON u.id = a.user_id WHERE a.op = 'create' GROUP BY a.entity"
+        ).fetchall())
+    assert writers["unit"] == "system"
+    assert writers["mentee"] == writers["pairing"] == writers["event"] == "staff"
+    assert set(writers["activity"].split(",")) == {"mentor", "staff"}
+
+
+def test_demo_again_without_if_empty_refuses_with_exit_2_and_changes_nothing(demo: Demo, tmp_path: pathlib.Path) -> None:
+    db = demo.copy(tmp_path)
+    before = row_counts(db)
+    result = banxing("demo", "--json", "--db", db)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "--if-empty" in result.stderr
+    assert row_counts(db) == before
+
+
+def test_demo_if_empty_keeps_the_data_and_prints_the_same_logins(demo: Demo, tmp_path: pathlib.Path) -> None:
+    db = demo.copy(tmp_path)
+    before = row_counts(db)
+    result = banxing("demo", "--json", "--if-empty", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"users": demo.users}
+    assert row_counts(db) == before
+
+
+def test_demo_without_json_prints_a_table_of_logins_and_the_password(demo: Demo, tmp_path: pathlib.Path) -> None:
+    result = banxing("demo", "--if-empty", "--db", demo.copy(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert DEMO_PASSWORD in result.stdout
+    assert all(u["login"] in result.stdout and u["name"] in result.stdout for u in demo.users)
+
+
+def test_demo_is_the_same_on_every_run(demo: Demo, tmp_path: pathlib.Path) -> None:
+    again = tmp_path / "again.db"
+    result = banxing("demo", "--json", "--db", again)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["users"] == demo.users
+    queries = (
+        "SELECT name, kind, phone, address FROM units",
+        "SELECT code, name, school, grade, categories, risk_level, plan, guardian_name, guardian_contact, notes, status"
+        " FROM mentees",
+        "SELECT m.code, p.start_date, p.end_date, p.status, p.outcome, p.goals FROM pairings p"
+        " JOIN mentees m ON m.id = p.mentee_id",
+        "SELECT m.code, a.date, a.kind, a.preparation, a.record, a.follow_up, a.follow_up_due, a.moods, a.tags,"
+        " a.risk_flag, a.review_status FROM activities a JOIN mentees m ON m.id = a.mentee_id",
+        "SELECT date, psych_problem, intervention_success, needs FROM screenings",
+        "SELECT kind, title, date, participants, copies FROM events",
+    )
+    for sql in queries:
+        assert sorted(rows(again, sql), key=repr) == sorted(rows(demo.path, sql), key=repr), sql
+
+
+# --- banxing enrol-code ------------------------------------------------------------------
+
+
+def test_enrol_code_json_prints_an_eight_digit_one_time_code_and_its_expiry(demo: Demo, tmp_path: pathlib.Path) -> None:
+    db = demo.copy(tmp_path)
+    mentor = demo.login("mentor")
+    result = banxing("enrol-code", "--user", mentor, "--json", "--db", db)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document) == {"code", "expires_at"}
+    assert re.fullmatch(r"\d{8}", document["code"])
+    expires = datetime.datetime.fromisoformat(document["expires_at"].replace("Z", "+00:00"))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert now + datetime.timedelta(hours=1) < expires < now + datetime.timedelta(days=30)
+    stored = rows(db, "SELECT u.login FROM enrol_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = ?",
+                  hashlib.sha256(document["code"].encode()).hexdigest())
+    assert stored == [(mentor,)], "only the code's hash is stored, against the right user"
+    second = json.loads(banxing("enrol-code", "--user", mentor, "--json", "--db", db).stdout)
+    assert second["code"] != document["code"]
+
+
+def test_enrol_code_for_an_unknown_login_exits_2_with_the_reason_on_stderr_only(demo: Demo, tmp_path: pathlib.Path) -> None:
+    db = demo.copy(tmp_path)
+    for args in (("--json",), ()):
+        result = banxing("enrol-code", "--user", "no.such.person", *args, "--db", db)
+        assert result.returncode == 2
+        assert result.stdout == ""
+        assert "no.such.person" in result.stderr
+    assert scalar(db, "SELECT count(*) FROM enrol_codes") == 0
+
+
+def test_enrol_code_is_refused_for_a_reviewer_who_has_no_phone_to_enrol(demo: Demo, tmp_path: pathlib.Path) -> None:
+    result = banxing("enrol-code", "--user", demo.login("reviewer"), "--json", "--db", demo.copy(tmp_path))
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.strip()
+
+
+# --- banxing devices / revoke ------------------------------------------------------------
+
+
+def test_devices_lists_an_enrolled_phone_and_revoke_cuts_it_off_at_the_next_sync(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    db = demo.copy(tmp_path)
+    mentor = demo.login("mentor")
+    code = json.loads(banxing("enrol-code", "--user", mentor, "--json", "--db", db).stdout)["code"]
+    with TestClient(create_app(Settings(db_path=db, secret_keys=("t",)))) as client:
+        enrolled = client.post("/api/enrol", json={"code": code, "device_name": "红米 Note"})
+        assert enrolled.status_code == 200, enrolled.text
+        device_id, token = enrolled.json()["device_id"], enrolled.json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.post("/api/sync/push", json={"mutations": []}, headers=auth).status_code == 200
+
+        listed = banxing("devices", "--user", mentor, "--json", "--db", db)
+        assert listed.returncode == 0, listed.stderr
+        (device,) = json.loads(listed.stdout)["devices"]
+        assert device["id"] == device_id and device["name"] == "红米 Note" and device["revoked_at"] is None
+        table = banxing("devices", "--user", mentor, "--db", db)
+        assert device_id in table.stdout and "在用" in table.stdout
+
+        revoked = banxing("revoke", "--device", device_id, "--reason", "手机丢失", "--db", db)
+        assert revoked.returncode == 0, revoked.stderr
+        (device,) = json.loads(banxing("devices", "--user", mentor, "--json", "--db", db).stdout)["devices"]
+        assert device["revoked_at"] and device["revoked_reason"] == "手机丢失"
+
+        refused = client.post("/api/sync/push", json={"mutations": []}, headers=auth)
+        assert refused.status_code == 401
+        body = refused.json()
+        assert body["ok"] is False and body["status"] == 401 and "手机丢失" in body["error"]
+
+
+def test_devices_of_a_user_without_phones_prints_an_empty_list(demo: Demo, tmp_path: pathlib.Path) -> None:
+    result = banxing("devices", "--user", demo.login("mentor"), "--json", "--db", demo.copy(tmp_path))
+    assert result.returncode == 0 and json.loads(result.stdout) == {"devices": []}
+
+
+def test_devices_for_an_unknown_login_exits_2(demo: Demo, tmp_path: pathlib.Path) -> None:
+    result = banxing("devices", "--user", "no.such.person", "--json", "--db", demo.copy(tmp_path))
+    assert result.returncode == 2 and result.stdout == "" and "no.such.person" in result.stderr
+
+
+def test_revoking_an_unknown_device_exits_2(demo: Demo, tmp_path: pathlib.Path) -> None:
+    result = banxing("revoke", "--device", "01900000-0000-7000-8000-000000000000", "--db", demo.copy(tmp_path))
+    assert result.returncode == 2 and result.stdout == "" and "01900000-0000-7000-8000-000000000000" in result.stderr
+
+
+# --- banxing backup / restore ------------------------------------------------------------
+
+
+def test_backup_writes_a_snapshot_that_opens_with_the_same_row_counts(demo: Demo, tmp_path: pathlib.Path) -> None:
+    db = demo.copy(tmp_path)
+    target = tmp_path / "backup" / "banxing-backup.db"
+    target.parent.mkdir()
+    result = banxing("backup", "--to", target, "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert scalar(target, "PRAGMA integrity_check") == "ok"
+    assert row_counts(target) == row_counts(db)
+    assert row_counts(target)["activities"] > 0
+
+
+def test_backup_refuses_to_overwrite_an_existing_file(demo: Demo, tmp_path: pathlib.Path) -> None:
+    target = tmp_path / "taken.db"
+    target.write_bytes(b"keep me")
+    result = banxing("backup", "--to", target, "--db", demo.copy(tmp_path))
+    assert result.returncode == 2 and "already exists" in result.stderr
+    assert target.read_bytes() == b"keep me"
+
+
+def test_restore_brings_the_database_back_to_the_backup(demo: Demo, tmp_path: pathlib.Path) -> None:
+    db = demo.copy(tmp_path)
+    backup = tmp_path / "before.db"
+    assert banxing("backup", "--to", backup, "--db", db).returncode == 0
+    saved = row_counts(backup)
+    assert banxing("enrol-code", "--user", demo.login("mentor"), "--db", db).returncode == 0
+    assert row_counts(db) != saved
+
+    result = banxing("restore", "--from", backup, "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert row_counts(db) == saved
+    assert scalar(db, "PRAGMA integrity_check") == "ok"
+    again = banxing("enrol-code", "--user", demo.login("mentor"), "--json", "--db", db)
+    assert again.returncode == 0 and re.fullmatch(r"\d{8}", json.loads(again.stdout)["code"])
+
+
+@pytest.mark.parametrize("kind", ["other-sqlite-db", "text-file", "missing"])
+def test_restore_refuses_a_non_banxing_file_and_leaves_the_target_untouched(
+    demo: Demo, tmp_path: pathlib.Path, kind: str
+) -> None:
+    db = demo.copy(tmp_path)
+    source = tmp_path / "source.db"
+    if kind == "other-sqlite-db":
+        with opened(source) as conn:
+            conn.execute("CREATE TABLE notes (text TEXT)")
+            conn.execute("INSERT INTO notes VALUES ('not banxing')")
+            conn.commit()
+    elif kind == "text-file":
+        source.write_text("这不是数据库\n", encoding="utf-8")
+    before = sha256(db)
+    result = banxing("restore", "--from", source, "--db", db)
+    assert result.returncode == 2
+    assert result.stdout == "" and str(source) in result.stderr
+    assert sha256(db) == before
+    assert row_counts(db)["mentees"] == row_counts(demo.path)["mentees"]
