@@ -1,0 +1,186 @@
+"""The docs stay true: every setting, route, entity, field, error code and CLI command is written down.
+
+Modelled on datasette's and sqlite-utils' ``test_docs.py``: the code is the list of what
+exists, the docs must mention each item, so adding one without documenting it fails here.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import pathlib
+import re
+
+import pytest
+from starlette.routing import Mount, Route
+
+from server import errors as server_errors
+from server.cli import build_parser
+from server.config import SETTINGS
+from server.openapi import spec
+from server.routes import routes
+from sync import errors as sync_errors
+from sync.entities import ENTITIES
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PROTOCOL = ROOT / "docs" / "sync-protocol.md"
+README = ROOT / "README.md"
+
+
+@pytest.fixture(scope="module")
+def protocol() -> str:
+    return PROTOCOL.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def readme() -> str:
+    return README.read_text(encoding="utf-8")
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def _route_paths() -> list[tuple[str, set[str]]]:
+    out = []
+    for route in routes:
+        if isinstance(route, Route):
+            out.append((route.path, {m.lower() for m in (route.methods or ())} - {"head"}))
+        elif isinstance(route, Mount):
+            out.append((route.path, set()))
+    return out
+
+
+def _section(doc: str, heading_start: str) -> str:
+    """The text from the heading line starting with ``heading_start`` to the next heading of any level ≤ 3."""
+    lines = doc.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(heading_start)]
+    assert starts, f"no heading starting with {heading_start!r}"
+    body = []
+    for line in lines[starts[0] + 1:]:
+        if re.match(r"^#{1,3} ", line):
+            break
+        body.append(line)
+    return "\n".join(body)
+
+
+def _error_codes() -> set[str]:
+    """Every ``code`` the server can put in an error envelope."""
+    codes = {"internal_error", "http_404", "http_405"}
+    for module in (server_errors, sync_errors):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Exception) and isinstance(getattr(value, "code", None), str):
+                codes.add(value.code)
+    # Codes passed explicitly, e.g. raise BadRequest("…", "json_invalid").
+    app_errors = {
+        name for name, value in vars(server_errors).items()
+        if isinstance(value, type) and issubclass(value, server_errors.AppError)
+    }
+    for path in (ROOT / "server").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in app_errors:
+                if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+                    codes.add(node.args[1].value)
+                for kw in node.keywords:
+                    if kw.arg == "code" and isinstance(kw.value, ast.Constant):
+                        codes.add(kw.value.value)
+    return codes
+
+
+@pytest.mark.parametrize("name", [s[0] for s in SETTINGS])
+def test_docs_setting_documented(protocol: str, name: str) -> None:
+    assert f"`{name}`" in protocol, f"setting {name} is not in docs/sync-protocol.md"
+    env = f"BANXING_{name.upper()}"
+    assert f"`{env}`" in protocol, f"environment variable {env} is not in docs/sync-protocol.md"
+
+
+def test_docs_settings_table_matches_dataclass() -> None:
+    from dataclasses import fields
+
+    from server.config import Settings
+
+    assert [s[0] for s in SETTINGS] == [f.name for f in fields(Settings)]
+
+
+@pytest.mark.parametrize(("path", "methods"), _route_paths(), ids=[p for p, _ in _route_paths()])
+def test_docs_route_documented(protocol: str, path: str, methods: set[str]) -> None:
+    assert f"`{path}" in protocol, f"route {path} is not in docs/sync-protocol.md"
+    if path.startswith("/api/"):
+        paths = spec()["paths"]
+        assert path in paths, f"route {path} is not in the OpenAPI spec"
+        assert methods <= set(paths[path]), f"{path}: methods {methods} vs OpenAPI {set(paths[path])}"
+
+
+def test_docs_openapi_has_no_stale_paths() -> None:
+    real = {path for path, _ in _route_paths()}
+    assert set(spec()["paths"]) <= real
+
+
+@pytest.mark.parametrize("entity", list(ENTITIES))
+def test_docs_entity_fields_documented(protocol: str, entity: str) -> None:
+    section = _section(protocol, f"### `{entity}`")
+    for field in ENTITIES[entity].fields:
+        assert f"| `{field.name}` |" in section, f"{entity}.{field.name} is not in its table in docs/sync-protocol.md"
+        if not field.writers:
+            row = next(line for line in section.splitlines() if line.startswith(f"| `{field.name}` |"))
+            assert "server only" in row, f"{entity}.{field.name} is server-set; its row must say so"
+
+
+def test_docs_entity_tables_list_no_stale_fields(protocol: str) -> None:
+    for name, entity in ENTITIES.items():
+        section = _section(protocol, f"### `{name}`")
+        listed = set(re.findall(r"^\| `(\w+)` \|", section, flags=re.M))
+        assert listed == set(entity.columns), f"{name}: docs list {sorted(listed)}, code has {sorted(entity.columns)}"
+
+
+def test_docs_error_codes_documented(protocol: str) -> None:
+    missing = sorted(code for code in _error_codes() if f"`{code}`" not in protocol)
+    assert not missing, f"error codes missing from docs/sync-protocol.md: {missing}"
+
+
+@pytest.mark.parametrize("command", list(_subcommands()))
+def test_docs_cli_command_documented(protocol: str, readme: str, command: str) -> None:
+    assert f"banxing {command}" in readme, f"`banxing {command}` is not in README.md"
+    assert f"banxing {command}" in protocol, f"`banxing {command}` is not in docs/sync-protocol.md"
+    for action in _subcommands()[command]._actions:
+        for option in action.option_strings:
+            if option.startswith("--") and option != "--help":
+                assert option in protocol, f"`banxing {command} {option}` is not in docs/sync-protocol.md"
+
+
+def test_docs_readme_two_commands(readme: str) -> None:
+    assert "make run" in readme
+    assert "make test" in readme
+    assert "docs/sync-protocol.md" in readme
+
+
+def test_docs_readme_images_exist(readme: str) -> None:
+    targets = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme) + re.findall(r'<img src="([^"]+)"', readme)
+    assert targets, "the README shows no screenshot"
+    for target in targets:
+        assert (ROOT / target).is_file(), f"README embeds {target}, which does not exist"
+
+
+def test_docs_readme_demo_password(readme: str) -> None:
+    from server.demo import DEMO_PASSWORD
+
+    assert DEMO_PASSWORD in readme
+
+
+def test_docs_readme_lists_demo_logins(readme: str, tmp_path: pathlib.Path) -> None:
+    """The README's demo table is the real ``banxing demo`` output: every login, role and name."""
+    from server.demo import demo_logins, load_demo
+    from server.store import Store
+
+    store = Store(tmp_path / "demo.db")
+    try:
+        store.migrate()
+        store.write_now(load_demo)
+        users = store.read_now(demo_logins)
+    finally:
+        store.close()
+    assert users, "the demo has no logins"
+    for user in users:
+        row = f"| `{user['login']}` | {user['role']} | {user['name']} |"
+        assert row in readme, f"README.md has no demo-login row starting {row!r}"
