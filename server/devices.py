@@ -29,6 +29,11 @@ def _fmt(dt: datetime.datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _minutes(seconds: int) -> int:
+    """Whole minutes to wait, rounded up, so the sentence matches Retry-After."""
+    return max(1, -(-seconds // 60))
+
+
 def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
@@ -79,7 +84,7 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
     key = f"enrol:{client}"
     wait = throttle.locked_for(db, key, now)
     if wait:
-        return EnrolFailure(429, f"登记码输错次数太多，请 {wait // 60 + 1} 分钟后再试，或请辅导站重新发码。", wait)
+        return EnrolFailure(429, f"登记码输错次数太多，请 {_minutes(wait)} 分钟后再试，或请辅导站重新发码。", wait)
     row = db.execute(
         "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = ?", [_hash(code)]
     ).fetchone()
@@ -95,7 +100,7 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
             db, key, now, max_failures=max_failures, lockout=datetime.timedelta(minutes=lockout_minutes)
         )
         if locked:
-            return EnrolFailure(429, f"登记码输错次数太多，请 {lockout_minutes} 分钟后再试。", locked)
+            return EnrolFailure(429, f"登记码输错次数太多，请 {_minutes(locked)} 分钟后再试。", locked)
         return EnrolFailure(400, problem)
     assert row is not None
     user = get_user(db, user_id=row[0])

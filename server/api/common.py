@@ -12,17 +12,17 @@ from ..devices import device_status
 from ..errors import BadRequest, TooLarge, Unauthorized
 
 
-async def read_json(request: Request, *, max_bytes: int) -> Any:
+async def read_json(request: Request, *, max_bytes: int, too_large_code: str = "batch_too_large") -> Any:
     """The request body as JSON; 413 past ``max_bytes`` (checked while streaming), 400 if malformed."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise TooLarge(f"请求体 {int(declared)} 字节，超过上限 {max_bytes} 字节；请分批发送。")
+        raise TooLarge(f"请求体 {int(declared)} 字节，超过上限 {max_bytes} 字节；请分批发送。", too_large_code)
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise TooLarge(f"请求体超过上限 {max_bytes} 字节；请分批发送。")
+            raise TooLarge(f"请求体超过上限 {max_bytes} 字节；请分批发送。", too_large_code)
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not raw:

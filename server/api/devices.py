@@ -12,7 +12,7 @@ from .common import read_json
 async def enrol(request: Request) -> Response:
     state = request.app.state
     settings = state.settings
-    body = await read_json(request, max_bytes=4096)
+    body = await read_json(request, max_bytes=4096, too_large_code="body_too_large")
     if not isinstance(body, dict):
         raise BadRequest('请求体应为 {"code": "…", "device_name": "…"}。')
     code, name = body.get("code"), body.get("device_name", "手机")
