@@ -5,6 +5,9 @@ store.read(fn)``. Writes run one at a time on a single thread inside ``BEGIN
 IMMEDIATE`` … ``COMMIT`` (so a push is all or nothing and there is never a "database
 is locked" between our own writers); reads run on ``mode=ro`` connections in a small
 pool and see the last committed state (WAL).
+
+Checkpoints (copying the WAL back into the database file) run on their own thread
+and connection, so a push never pays for one in its commit.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from sync import connect, migrations as sync_migrations, transaction
 from .schema import migrations as server_migrations
 
 T = TypeVar("T")
+CHECKPOINT_SECONDS = 1.0
 
 
 class Store:
@@ -35,6 +39,8 @@ class Store:
         self._read_dbs: list[sqlite_utils.Database] = []
         self._lock = threading.Lock()
         self._fault_delay = fault_delay_in_write
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
 
     def migrate(self) -> list[str]:
         """Apply the ``sync`` then the ``server`` migration sets; return what was applied."""
@@ -47,7 +53,19 @@ class Store:
     def _writer_db(self) -> sqlite_utils.Database:
         if self._write_db is None:
             self._write_db = connect(self.path)
+            self._write_db.execute("PRAGMA wal_autocheckpoint = 0")
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="banxing-checkpoint", daemon=True)
+            self._checkpointer.start()
         return self._write_db
+
+    def _checkpoint_loop(self) -> None:
+        db = connect(self.path)
+        try:
+            while not self._stop.wait(CHECKPOINT_SECONDS):
+                # PASSIVE never blocks the writer or the readers; it copies what it can.
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            db.close()
 
     def _run_write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         db = self._writer_db()
@@ -84,6 +102,9 @@ class Store:
     def close(self) -> None:
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
         with self._lock:
             for db in self._read_dbs:
                 db.close()

@@ -188,8 +188,22 @@ def check_value(spec: Field, value: Any) -> str | None:
             return None
         if (kind == "enum" and value in spec.choices) or (kind == "date" and _good_date(value)):  # type: ignore[operator]
             return None
-    elif type(value) is bool and kind == "bool":
-        return None
+    elif type(value) is bool:
+        if kind == "bool":
+            return None
+    elif value is None:
+        if not spec.required and spec.nullable:
+            return None
+    elif type(value) is int:
+        if kind == "int" and 0 <= value <= spec.max_value:
+            return None
+    elif type(value) is list:
+        if kind == "enums" and all(v in spec.choices for v in value) and len(set(value)) == len(value):  # type: ignore[operator]
+            return None
+        if kind == "strs" and len(value) <= STRS_MAX_ITEMS and all(
+            type(v) is str and 0 < len(v) <= STRS_ITEM_MAX for v in value
+        ):
+            return None
     return _explain(spec, value)
 
 
@@ -275,6 +289,7 @@ JSON_KINDS = ("enums", "strs")
 
 
 _JSON_FIELDS = {e.name: tuple(f.name for f in e.fields if f.kind in JSON_KINDS) for e in ENTITIES.values()}
+_ENUM_FIELDS = {e.name: frozenset(f.name for f in e.fields if f.kind == "enums") for e in ENTITIES.values()}
 _BOOL_FIELDS = {e.name: tuple(f.name for f in e.fields if f.kind == "bool") for e in ENTITIES.values()}
 
 
@@ -282,8 +297,15 @@ def to_storage(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
     out = dict(record)
     for name in _JSON_FIELDS[entity.name]:
         value = out.get(name)
-        if value is not None:
-            out[name] = json.dumps(value, ensure_ascii=False) if value else "[]"
+        if value is None:
+            continue
+        if not value:
+            out[name] = "[]"
+        elif name in _ENUM_FIELDS[entity.name]:
+            # enum values are plain identifiers: no escaping needed (hot path)
+            out[name] = '["' + '","'.join(value) + '"]'
+        else:
+            out[name] = json.dumps(value, ensure_ascii=False)
     for name in _BOOL_FIELDS[entity.name]:
         value = out.get(name)
         if value is not None:

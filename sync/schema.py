@@ -208,7 +208,7 @@ def m002_engine(db: sqlite_utils.Database) -> None:
         -- pull cursor walks. Scope keys are copied here so a pull filters on one table;
         -- the record itself is read from its own table (no second copy to write).
         CREATE TABLE sync_feed (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,  -- assigned by the single writer, never reused
             entity TEXT NOT NULL,
             record_id TEXT NOT NULL UNIQUE,
             version INTEGER NOT NULL,
@@ -217,7 +217,6 @@ def m002_engine(db: sqlite_utils.Database) -> None:
             mentee_id TEXT,
             pairing_id TEXT
         );
-        CREATE INDEX idx_sync_feed_unit ON sync_feed(unit_id, seq);
         CREATE INDEX idx_sync_feed_mentee ON sync_feed(mentee_id, seq);
 
         -- A mentor lost a pairing, or a mentee left a unit: pulls after seq turn
@@ -247,7 +246,7 @@ def m002_engine(db: sqlite_utils.Database) -> None:
             status TEXT NOT NULL,
             version INTEGER,
             reason TEXT,
-            changes TEXT NOT NULL,
+            changes TEXT,  -- NULL for a create: its values are rebuilt by sync.audit.record_history
             answer TEXT  -- only when the columns above cannot rebuild it (conflicts)
         );
         CREATE UNIQUE INDEX idx_sync_audit_device_mutation ON sync_audit(device_id, mutation_id)

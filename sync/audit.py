@@ -1,0 +1,52 @@
+"""Reading the audit log: who changed what, field by field, version by version.
+
+The write path stores, for every change, the fields it touched with their before and
+after values; a create stores no values (they would be a second copy of the record).
+``record_history`` walks the log backwards from the current record to rebuild each
+version, so the archive can show the full timeline of a record.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from .entities import ENTITIES
+from .records import load_rows
+
+CHANGING_STATUSES = ("applied", "merged", "conflict")
+
+
+def record_history(db: sqlite_utils.Database, entity_name: str, record_id: str) -> list[dict[str, Any]]:
+    """Every accepted change of a record, oldest first, each with ``changes: {field: [before, after]}``.
+
+    The create carries the values the record was created with.
+    """
+    entity = ENTITIES[entity_name]
+    current = load_rows(db, entity, [record_id]).get(record_id)
+    if current is None:
+        return []
+    cursor = db.execute(
+        "SELECT at, user_id, device_id, mutation_id, op, status, version, changes FROM sync_audit"
+        f" WHERE record_id = ? AND entity = ? AND status IN ({', '.join('?' * len(CHANGING_STATUSES))})"
+        " ORDER BY id",
+        [record_id, entity_name, *CHANGING_STATUSES],
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+    state = {name: current.get(name) for name in entity.columns}
+    history = []
+    for row in reversed(rows):
+        changes = json.loads(row["changes"]) if row["changes"] else {}
+        changes.pop("conflicts", None)
+        changes.pop("incoming", None)
+        if row["op"] == "create":
+            changes = {name: [None, value] for name, value in state.items() if value is not None}
+        else:
+            for name, (before, _after) in changes.items():
+                if name in state:
+                    state[name] = before
+        history.append({**row, "changes": changes})
+    history.reverse()
+    return [h for h in history if h["changes"] or h["op"] in ("create", "delete")]
