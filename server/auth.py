@@ -6,6 +6,7 @@ prefix per purpose: ``None`` means "not a token of mine", an exception "mine but
 """
 from __future__ import annotations
 
+import datetime
 import os
 import pathlib
 import secrets
@@ -64,15 +65,24 @@ class Signers:
         return DEVICE_PREFIX + str(self.serializer("device").dumps({"d": device_id, "u": user_id}))
 
     def read_device_token(self, token: str, *, max_age_days: int) -> dict[str, Any] | None:
-        """``{"d", "u"}`` from a device token; None if it is not one; ``Unauthorized`` if bad."""
+        """``{"d", "u", "stale"}`` from a device token; None if it is not one; ``Unauthorized`` if bad.
+
+        ``stale`` is true when the token should be replaced: a quarter of its life has
+        passed, or an older key signed it. The API then hands the phone a fresh one, so
+        phones that sync now and then never hit expiry or a retired key.
+        """
         if not token.startswith(DEVICE_PREFIX):
             return None
+        body = token[len(DEVICE_PREFIX):]
         try:
-            data = self.serializer("device").loads(token[len(DEVICE_PREFIX):], max_age=max_age_days * 86400)
+            data, signed_at = self.serializer("device").loads(body, max_age=max_age_days * 86400, return_timestamp=True)
         except SignatureExpired:
             raise Unauthorized("这台手机的登记已过期，请向辅导站要新的登记码重新登记。", "token_expired") from None
         except BadSignature:
             raise Unauthorized("登记凭证无效，请重新登记这台手机。", "token_invalid") from None
         if not isinstance(data, dict) or not isinstance(data.get("d"), str) or not isinstance(data.get("u"), str):
             raise Unauthorized("登记凭证无效，请重新登记这台手机。", "token_invalid")
-        return data
+        age = datetime.datetime.now(datetime.timezone.utc) - signed_at
+        newest = URLSafeTimedSerializer(self.keys[-1], salt=SALTS["device"])
+        signed_by_newest = newest.loads_unsafe(body)[0]
+        return {**data, "stale": age.days * 4 > max_age_days or not signed_by_newest}

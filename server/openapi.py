@@ -104,9 +104,11 @@ def spec() -> dict[str, Any]:
                         "field": {"type": "string"}, "kept": {}, "yours": {}, "conflict_id": {"type": "string"}}}},
                     "fields": {"type": "object", "description": "The kept value of each conflicting field"}}},
                 "PushResult": {"type": "object", "required": ["last_mutation_id", "results"], "properties": {
+                    "token": {"type": "string", "description": "A renewed device token; store it"},
                     "last_mutation_id": {"type": "integer"},
                     "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}}}},
                 "PullPage": {"type": "object", "required": ["changes", "cursor", "more", "drop"], "properties": {
+                    "token": {"type": "string", "description": "A renewed device token; store it"},
                     "changes": {"type": "array", "items": {"type": "object", "properties": {
                         "entity": {"type": "string"}, "record_id": {"type": "string"},
                         "version": {"type": "integer"}, "deleted": {"type": "boolean"},

@@ -53,4 +53,11 @@ async def authenticate_device(request: Request) -> Actor:
         raise Unauthorized(f"这台手机已被停用：{reason}。请导出未同步的记录后交给辅导站。", "device_revoked")
     if not device["active"]:
         raise Unauthorized("这个账号已停用，请联系辅导站。", "user_inactive")
+    if data["stale"]:
+        request.state.fresh_token = state.signers.device_token(device["device_id"], device["user_id"])
     return Actor(device["user_id"], device["role"], device["unit_id"], device["device_id"], device["name"])
+
+
+def fresh_token(request: Request) -> str | None:
+    """A replacement device token when the caller's is getting old or used a retired key."""
+    return getattr(request.state, "fresh_token", None)

@@ -1,13 +1,15 @@
 """``POST /api/sync/push`` and ``GET /api/sync/pull``: parse, authorise, call ``sync``, serialise."""
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sync import apply_batch, pull_changes
 
 from ..errors import BadRequest
-from .common import authenticate_device, read_json
+from .common import authenticate_device, fresh_token, read_json
 
 
 async def push(request: Request) -> Response:
@@ -17,7 +19,11 @@ async def push(request: Request) -> Response:
     result = await request.app.state.store.write(
         lambda db: apply_batch(db, actor, body, max_count=settings.max_batch_count)
     )
-    return JSONResponse({"last_mutation_id": result.last_mutation_id, "results": result.results})
+    body = {"last_mutation_id": result.last_mutation_id, "results": result.results}
+    token = fresh_token(request)
+    if token:
+        body["token"] = token
+    return JSONResponse(body)
 
 
 async def pull(request: Request) -> Response:
@@ -31,4 +37,8 @@ async def pull(request: Request) -> Response:
         raise BadRequest(f"limit 应为 1 到 {settings.max_pull_limit} 之间的整数，收到 {raw_limit!r}。", "limit_invalid")
     cursor = request.query_params.get("cursor") or None
     page = await request.app.state.store.read(lambda db: pull_changes(db, actor, cursor, int(raw_limit)))
-    return Response(page.to_json(), media_type="application/json")
+    document = page.to_json()
+    token = fresh_token(request)
+    if token:  # the page is JSON text already; prepend the extra member
+        document = '{"token":%s,%s' % (json.dumps(token), document[1:])
+    return Response(document, media_type="application/json")

@@ -80,16 +80,32 @@ def test_expired_device_token_is_refused(county: County, monkeypatch: pytest.Mon
     assert "过期" in body["error"]
 
 
-def test_token_signed_with_a_retired_key_still_verifies_during_rotation(tmp_path: Any) -> None:
+def test_key_rotation_hands_phones_a_fresh_token_before_the_old_key_retires(tmp_path: Any) -> None:
     db_path = tmp_path / "rot.db"
     with TestClient(create_app(Settings(db_path=db_path, secret_keys=("old",)))) as client:
         client.app.state.store.write_now(build_county)
         code = client.app.state.store.write_now(lambda db: issue_code(db, "mentor", hours=1))["code"]
         token = client.post("/api/enrol", json={"code": code}).json()["token"]
+        assert "token" not in client.get("/api/sync/pull", headers={"Authorization": "Bearer " + token}).json()
     with TestClient(create_app(Settings(db_path=db_path, secret_keys=("old", "new")))) as client:
-        assert client.get("/api/sync/pull", headers={"Authorization": "Bearer " + token}).status_code == 200
+        page = client.get("/api/sync/pull", headers={"Authorization": "Bearer " + token})
+        assert page.status_code == 200
+        fresh = page.json()["token"]
+        pushed = client.post("/api/sync/push", headers={"Authorization": "Bearer " + token}, json={"mutations": []})
+        assert pushed.json()["token"].startswith("bxd1.")
     with TestClient(create_app(Settings(db_path=db_path, secret_keys=("new",)))) as client:
         assert_envelope(client.get("/api/sync/pull", headers={"Authorization": "Bearer " + token}), 401, "token_invalid")
+        renewed = client.get("/api/sync/pull", headers={"Authorization": "Bearer " + fresh})
+        assert renewed.status_code == 200 and "token" not in renewed.json()
+
+
+def test_an_ageing_token_is_renewed_on_sync(county: County, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() - 200 * 86400)  # half of its 400 days
+    token = county.token("mentor")
+    monkeypatch.setattr(time, "time", real_time)
+    fresh = county.client.get("/api/sync/pull", headers={"Authorization": "Bearer " + token}).json()["token"]
+    assert "token" not in county.client.get("/api/sync/pull", headers={"Authorization": "Bearer " + fresh}).json()
 
 
 def test_batch_over_count_limit_is_413_and_writes_nothing(county: County) -> None:
