@@ -29,6 +29,9 @@ from .rules import Refusal, derive, immutable_after_create, scope_effects
 from .scope import Actor, load_scope, placeholders
 from .timeutil import utc_now
 
+# A mentor edits only the activities and screenings written by them or for them (代录).
+OWN_RECORDS = ("activity", "screening")
+
 # Entities are written parents first so foreign keys hold inside the transaction.
 WRITE_ORDER = ("unit", "mentee", "pairing", "activity", "screening", "event", "enrolment", "stats_return", "review")
 
@@ -153,6 +156,7 @@ class _Writer:
         self.conflicts: list[tuple[Any, ...]] = []
         self.revokes: list[tuple[str | None, str | None, str, str | None]] = []
         self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
+        self.taken: dict[str, str] = {}  # record_id -> entity, for ids a create must not reuse
 
     # --- lookups used by the rules --------------------------------------------------
 
@@ -185,6 +189,13 @@ class _Writer:
                 found = load_rows(self.db, ENTITIES[name], missing)
                 for i in missing:
                     self.rows[name][i] = found.get(i)
+        # Ids that are new to their own table must not belong to a record of another entity.
+        new_ids = [m.record_id for m in mutations if self.rows[m.entity.name].get(m.record_id) is None]
+        for start in range(0, len(new_ids), 500):
+            chunk = new_ids[start : start + 500]
+            self.taken.update(self.db.execute(
+                f"SELECT record_id, entity FROM sync_feed WHERE record_id IN ({placeholders(chunk)})", chunk
+            ).fetchall())
         missing_users = [u for u in users if u not in self.users]
         if missing_users:
             found_users = load_users(self.db, missing_users)
@@ -223,7 +234,10 @@ class _Writer:
                 raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，你不能修改。")
         if current is not None and not self.scope.allows(keys_of(entity.name, current)):
             raise Refusal(f"找不到这条{entity.label}，或你无权查看。")
-        if current is not None and entity.locks_when_approved and current.get("review_status") == "approved":
+        if (role == "mentor" and current is not None and entity.name in OWN_RECORDS
+                and current.get("author_id") != self.actor.user_id):
+            raise Refusal(f"这条{entity.label}不是你记录的，不能修改；如需更正请联系辅导站。")
+        if current is not None and entity.locks_when_approved and current.get(entity.approval_field) == "approved":
             raise Refusal(f"这条{entity.label}已审核通过并锁定，不能再修改；如需更正请联系辅导站退回。")
         if m.op == "delete":
             return self._delete(m, current)
@@ -233,6 +247,12 @@ class _Writer:
 
     def _create(self, m: Mutation) -> Outcome:
         entity = m.entity
+        # One id, one record: sync_feed is keyed by record_id alone, so a create reusing the
+        # id of another entity's record would replace that record in every pull.
+        if self.taken.get(m.record_id, entity.name) != entity.name or any(
+            m.record_id in self.dirty[name] for name in ENTITIES if name != entity.name
+        ):
+            raise Refusal(f"record_id {m.record_id} 已被另一条记录使用；请为这条{entity.label}换一个新的编号。")
         if m.base_version is not None:
             raise Refusal(f"服务器上没有这条{entity.label}（base_version 应为 null 表示新建）。")
         if self.actor.role not in entity.creators:
@@ -252,7 +272,9 @@ class _Writer:
         )
         self._store(entity, None, record)
         outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", 1)
-        self._audit(outcome, "create", m.fields)  # a create's "before" is empty: store the after values
+        # A create's values are not copied here: every later change stores its "before"
+        # values, so sync.audit.record_history rebuilds version 1 exactly.
+        self._audit(outcome, "create", None)
         return outcome
 
     def _update(self, m: Mutation, current: dict[str, Any]) -> Outcome:
@@ -359,13 +381,13 @@ class _Writer:
         self.dirty[entity.name][record["id"]] = record
         scope_effects(self, entity.name, before, record)
 
-    def _audit(self, outcome: Outcome, op: str, changes: dict[str, Any]) -> None:
+    def _audit(self, outcome: Outcome, op: str, changes: dict[str, Any] | None) -> None:
         # The answer is stored only when the audit columns cannot rebuild it (conflicts).
         answer = json.dumps(outcome.answer(), ensure_ascii=False) if outcome.conflicts else None
         self.audit.append((
             self.now, self.actor.user_id, self.actor.device_id, outcome.mutation_id, outcome.entity,
             outcome.record_id, op, outcome.status, outcome.version, outcome.reason,
-            json.dumps(changes, ensure_ascii=False), answer,
+            None if changes is None else json.dumps(changes, ensure_ascii=False), answer,
         ))
 
     # --- writing ----------------------------------------------------------------------

@@ -75,8 +75,9 @@ class Entity:
     fields: tuple[Field, ...]
     creators: tuple[str, ...]
     deleters: tuple[str, ...]
-    # Activities are locked once approved: no edit and no delete after that.
+    # Activities (and statistics returns) are locked once approved: no edit and no delete after that.
     locks_when_approved: bool = False
+    approval_field: str = "review_status"  # the field that reads "approved" once approved
     by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
     columns: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -219,7 +220,8 @@ STATS_RETURN = Entity(
         Field("phone", "填表电话", "short"),
         Field("status", "状态", "enum", choices=RETURN_STATUSES, writers=SERVER),
     ),
-    creators=(S, A), deleters=(S, A),
+    # DESIGN §2: the statistics form "can be approved and locked per unit and period".
+    creators=(S, A), deleters=(S, A), locks_when_approved=True, approval_field="status",
 )
 
 REVIEW = Entity(

@@ -141,5 +141,7 @@ def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
     for entity_name in ("pairing", "activity", "screening"):
         table = ENTITIES[entity_name].table
         ids = [r[0] for r in w.db.execute(f"SELECT id FROM {table} WHERE mentee_id = ?", [mentee_id]).fetchall()]
-        for record_id in ids:
+        # Records written earlier in the same batch are not in the table yet.
+        ids += [rid for rid, rec in w.dirty[entity_name].items() if rec.get("mentee_id") == mentee_id]
+        for record_id in dict.fromkeys(ids):
             w.change(entity_name, record_id, {"unit_id": unit_id})

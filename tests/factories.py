@@ -61,3 +61,120 @@ def upsert(entity: str, record_id: str, fields: dict[str, Any], mutation_id: int
     """A wire-format upsert mutation, as a phone would send it."""
     return {"mutation_id": mutation_id, "entity": entity, "record_id": record_id, "op": "upsert",
             "base_version": base_version, "fields": fields}
+
+
+# --- helpers for the unit tests of the sync engine ------------------------------------
+
+def delete(entity: str, record_id: str, mutation_id: int, base_version: int | None = None) -> dict[str, Any]:
+    """A wire-format delete mutation, as a phone would send it."""
+    return {"mutation_id": mutation_id, "entity": entity, "record_id": record_id, "op": "delete",
+            "base_version": base_version, "fields": None}
+
+
+def push(db: sqlite_utils.Database, device: Actor, *mutations: dict[str, Any]) -> list[dict[str, Any]]:
+    """Push ``mutations`` from ``device`` with ``sync.apply_batch``; return the per-mutation answers."""
+    from sync import apply_batch
+
+    return apply_batch(db, device, {"mutations": list(mutations)}).results
+
+
+def revoke_device(db: sqlite_utils.Database, device: Actor, reason: str = "手机丢失") -> None:
+    with transaction(db):
+        db.execute("UPDATE sync_devices SET revoked_at = '2026-11-02T00:00:00Z', revoked_reason = ? WHERE id = ?",
+                   [reason, device.device_id])
+
+
+def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Row count of every table, to prove that a call wrote nothing."""
+    names = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall()]
+    return {name: db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in names}
+
+
+def db_snapshot(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table except the device bookkeeping (last_seen_at changes on each push)."""
+    names = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name NOT IN ('sync_devices', '_migrations') ORDER BY name").fetchall()]
+    return {name: db.execute(f"SELECT * FROM [{name}] ORDER BY rowid").fetchall() for name in names}
+
+
+def row(db: sqlite_utils.Database, entity: str, record_id: str) -> dict[str, Any] | None:
+    """The current record as the write path sees it (wire values plus version, deleted, field_versions)."""
+    from sync.entities import ENTITIES
+    from sync.records import load_rows
+
+    return load_rows(db, ENTITIES[entity], [record_id]).get(record_id)
+
+
+def pull_all(db: sqlite_utils.Database, actor: Actor, cursor: str | None = None,
+             limit: int = 1000) -> tuple[dict[tuple[str, str], dict[str, Any]], list[tuple[str, str]], str]:
+    """Pull every page after ``cursor``: latest change per record, all drops, the final cursor."""
+    import json
+
+    from sync import pull_changes
+
+    changes: dict[tuple[str, str], dict[str, Any]] = {}
+    drops: list[tuple[str, str]] = []
+    while True:
+        page = pull_changes(db, actor, cursor, limit)
+        for entity, record_id, version, deleted, data in page.changes:
+            changes[(entity, record_id)] = {"version": version, "deleted": deleted, "fields": json.loads(data)}
+        drops.extend(page.drop)
+        cursor = page.cursor
+        if not page.more:
+            return changes, drops, cursor
+
+
+def make_county(db: sqlite_utils.Database) -> Any:
+    """A small county: 县 → 2 towns → 2 stations each; staff per station and town, a reviewer,
+    an admin, three mentors (two in station 1-1, one in station 2-1), each with a device,
+    and records of every entity in station 1-1 belonging to mentor 1."""
+    from types import SimpleNamespace
+
+    w = SimpleNamespace()
+    w.county = make_unit(db, "如东县", "county")
+    w.town1 = make_unit(db, "掘港街道", "town", w.county)
+    w.town2 = make_unit(db, "栟茶镇", "town", w.county)
+    w.st11 = make_unit(db, "掘港小学辅导站", "station", w.town1)
+    w.st12 = make_unit(db, "掘港中学", "school", w.town1)
+    w.st21 = make_unit(db, "栟茶小学辅导站", "station", w.town2)
+    w.st22 = make_unit(db, "栟茶中学", "school", w.town2)
+
+    def person(role: str, unit: str, name: str) -> Actor:
+        return make_device(db, make_user(db, role, unit, name=name))
+
+    w.admin = person("admin", w.county, "管理员")
+    w.reviewer = person("reviewer", w.county, "县关工委")
+    w.staff_town1 = person("staff", w.town1, "街道干事")
+    w.staff_town2 = person("staff", w.town2, "镇干事")
+    w.staff_st11 = person("staff", w.st11, "站员一一")
+    w.staff_st12 = person("staff", w.st12, "站员一二")
+    w.staff_st21 = person("staff", w.st21, "站员二一")
+    w.staff_st22 = person("staff", w.st22, "站员二二")
+    w.mentor1 = person("mentor", w.st11, "王老师")
+    w.mentor2 = person("mentor", w.st11, "李老师")
+    w.mentor3 = person("mentor", w.st21, "张老师")
+
+    w.mentee1 = make_mentee(db, w.staff_st11, w.st11, name="小明")
+    w.mentee2 = make_mentee(db, w.staff_st11, w.st11, name="小红")
+    w.mentee_unpaired = make_mentee(db, w.staff_st11, w.st11, name="小刚")
+    w.mentee3 = make_mentee(db, w.staff_st21, w.st21, name="小芳")
+    w.pairing1 = make_pairing(db, w.staff_st11, w.mentor1, w.mentee1)
+    w.pairing2 = make_pairing(db, w.staff_st11, w.mentor2, w.mentee2)
+    w.pairing3 = make_pairing(db, w.staff_st21, w.mentor3, w.mentee3)
+    w.activity1 = make_activity(db, w.mentor1, w.pairing1)
+    w.activity2 = make_activity(db, w.mentor2, w.pairing2)
+    w.activity3 = make_activity(db, w.mentor3, w.pairing3)
+    w.screening1 = mutate(db, w.staff_st11, "screening", {"mentee_id": w.mentee1, "date": "2026-10-08",
+                                                         "psych_problem": True})
+    w.screening2 = mutate(db, w.staff_st11, "screening", {"mentee_id": w.mentee2, "date": "2026-10-08"})
+    w.event1 = mutate(db, w.staff_st11, "event", {"unit_id": w.st11, "kind": "lecture", "audience": "students",
+                                                 "date": "2026-10-10", "participants": 120})
+    w.enrolment1 = mutate(db, w.staff_st11, "enrolment", {"unit_id": w.st11, "year": 2026, "students": 800,
+                                                         "parents": 760})
+    w.stats_return1 = mutate(db, w.staff_st11, "stats_return", {"unit_id": w.st11, "period_from": "2026-09-01",
+                                                               "period_to": "2026-12-31"})
+    w.review1 = mutate(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": w.activity1,
+                                                   "decision": "return", "comment": "请补充过程记录"})
+    return w
