@@ -82,7 +82,13 @@ class Store:
             self._local.db = db
             with self._lock:
                 self._read_dbs.append(db)
-        return fn(db)
+        # One read transaction per call: every query of a pull sees the same snapshot,
+        # so a page never mixes a record's old version number with its new fields.
+        db.conn.execute("BEGIN")
+        try:
+            return fn(db)
+        finally:
+            db.conn.execute("COMMIT")
 
     async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run ``fn(db)`` in one write transaction on the writer thread."""

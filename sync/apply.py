@@ -22,8 +22,8 @@ from .db import transaction
 from .entities import DEFAULTS, ENTITIES, Entity
 from .errors import DeviceRevoked
 from .ids import new_id
-from .merge import merge_fields
-from .mutations import Mutation, Rejection, batch_has_unencodable_text, read_batch, read_mutation
+from .merge import CREATOR, changed_by_others, merge_fields
+from .mutations import Mutation, Rejection, fingerprint, read_batch, read_mutation
 from .records import UPSERT_SQL, keys_of, load_rows, load_users
 from .rules import Refusal, derive, immutable_after_create, scope_effects
 from .scope import Actor, load_scope, placeholders
@@ -107,8 +107,15 @@ def apply_batch(
             mid = m["mutation_id"]
             if mid in outcomes:
                 results.append(outcomes[mid])
+            elif mid in stored and stored[mid][0] in (None, fingerprint(m)):
+                results.append(stored[mid][1])
             elif mid in stored:
-                results.append(stored[mid])
+                # Same number, different content: answering with the old answer would
+                # drop this change silently, so say so and keep the server untouched.
+                results.append(Outcome(
+                    mid, str(m.get("entity", "")), str(m.get("record_id", "")), "rejected", None,
+                    f"修改编号 {mid} 已用于另一条内容不同的修改（那一条已保存）；这条修改没有保存，请以新的编号重新提交。",
+                ).answer())
             else:
                 results.append(
                     Outcome(mid, str(m.get("entity", "")), str(m.get("record_id", "")), "rejected", None,
@@ -128,16 +135,17 @@ def apply_mutations(db: sqlite_utils.Database, actor: Actor, mutations: list[dic
         return _Writer(db, actor).apply(mutations)
 
 
-def _stored_answers(db: sqlite_utils.Database, device_id: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
+def _stored_answers(db: sqlite_utils.Database, device_id: str, ids: list[int]) -> dict[int, tuple[int | None, dict[str, Any]]]:
+    out: dict[int, tuple[int | None, dict[str, Any]]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for mid, status, version, reason, entity, record_id, answer in db.execute(
-            "SELECT mutation_id, status, version, reason, entity, record_id, answer FROM sync_audit"
+        for mid, status, version, reason, entity, record_id, answer, digest in db.execute(
+            "SELECT mutation_id, status, version, reason, entity, record_id, answer, digest FROM sync_audit"
             f" WHERE device_id = ? AND mutation_id IN ({placeholders(chunk)})",
             [device_id, *chunk],
         ).fetchall():
-            out[mid] = json.loads(answer) if answer else Outcome(mid, entity, record_id, status, version, reason).answer()
+            stored = json.loads(answer) if answer else Outcome(mid, entity, record_id, status, version, reason).answer()
+            out[mid] = (digest, stored)
     return out
 
 
@@ -149,6 +157,8 @@ class _Writer:
         self.actor = actor
         self.now = utc_now()
         self.scope = load_scope(db, actor)
+        # Who a change is attributed to for merging: the phone, or the person on the web.
+        self.writer = actor.device_id or actor.user_id
         self.rows: dict[str, dict[str, dict[str, Any] | None]] = {name: {} for name in ENTITIES}
         self.users: dict[str, dict[str, Any] | None] = {}
         self.dirty: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in ENTITIES}
@@ -205,8 +215,8 @@ class _Writer:
     # --- deciding ---------------------------------------------------------------------
 
     def apply(self, raws: list[dict[str, Any]]) -> list[Outcome]:
-        suspect = batch_has_unencodable_text(raws)
-        parsed = [read_mutation(r, check_text=suspect) for r in raws]
+        self.digests = {r.get("mutation_id"): fingerprint(r) for r in raws}
+        parsed = [read_mutation(r, check_text=self.digests[r.get("mutation_id")] is None) for r in raws]
         self._prefetch([m for m in parsed if isinstance(m, Mutation)])
         outcomes = []
         for m in parsed:
@@ -268,7 +278,8 @@ class _Writer:
         if not self.scope.allows(keys_of(entity.name, record)):
             raise Refusal(f"你无权在这个范围内新建{entity.label}。")
         record.update(
-            version=1, deleted=False, field_versions={}, created_at=self.now, created_by=self.actor.user_id,
+            version=1, deleted=False, field_versions={}, field_writers={CREATOR: self.writer},
+            created_at=self.now, created_by=self.actor.user_id,
         )
         self._store(entity, None, record)
         outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", 1)
@@ -284,7 +295,11 @@ class _Writer:
         for name in immutable_after_create(entity.name):
             if name in m.fields and m.fields[name] != current.get(name):
                 raise Refusal(f"{entity.label}建立后不能更改“{entity.by_name[name].label}”。")
-        result = merge_fields(current, current["field_versions"], m.base_version, m.fields)
+        if m.base_version is not None and m.base_version > current["version"]:
+            raise Refusal(f"base_version {m.base_version} 比服务器上的版本 {current['version']} 还新，"
+                          "手机上的记录可能已损坏；请先同步（拉取）再修改。")
+        result = merge_fields(current, current["field_versions"], m.base_version, m.fields,
+                              field_writers=current["field_writers"], writer=self.writer)
         version = current["version"]
         if result.applied:
             record = {**current, **result.applied}
@@ -294,9 +309,11 @@ class _Writer:
             version += 1
             changed = {k for k in entity.columns if record.get(k) != current.get(k)}
             record["version"] = version
-            record["field_versions"] = {**current["field_versions"], **{k: version for k in changed}}
+            self._stamp(current, record, changed, version)
             self._store(entity, current, record)
-        stale = m.base_version is None or m.base_version < current["version"]
+        # "merged": the writer's change was combined with someone else's it had not seen.
+        stale = changed_by_others(current["version"], current["field_versions"], current["field_writers"],
+                                  m.base_version, self.writer)
         status = "conflict" if result.conflicts else ("merged" if stale and result.applied else "applied")
         outcome = Outcome(m.mutation_id, entity.name, m.record_id, status, version)
         for name, (kept, theirs) in result.conflicts.items():
@@ -329,8 +346,9 @@ class _Writer:
             outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", current["version"])
             self._audit(outcome, "delete", {})
             return outcome
-        if m.base_version is not None and m.base_version < current["version"]:
-            # Someone changed the record after this writer last saw it: keep it and
+        if changed_by_others(current["version"], current["field_versions"], current["field_writers"],
+                             m.base_version, self.writer):
+            # Someone else changed the record after this writer last saw it: keep it and
             # let staff decide, rather than deleting work the writer never saw.
             conflict_id = new_id()
             keys = keys_of(entity.name, current)
@@ -365,12 +383,17 @@ class _Writer:
             return
         version = current["version"] + 1
         record = {**current, **changed, "version": version}
-        record["field_versions"] = {**current["field_versions"], **{k: version for k in changed}}
+        self._stamp(current, record, changed, version)
         self._store(entity, current, record)
         self.audit.append((
-            self.now, self.actor.user_id, None, None, entity_name, record_id, "derived", "applied", version,
-            None, json.dumps({k: [current.get(k), v] for k, v in changed.items()}, ensure_ascii=False), None,
+            self.now, self.actor.user_id, self.actor.device_id, None, entity_name, record_id, "derived", "applied", version,
+            None, json.dumps({k: [current.get(k), v] for k, v in changed.items()}, ensure_ascii=False), None, None,
         ))
+
+    def _stamp(self, current: dict[str, Any], record: dict[str, Any], changed: Any, version: int) -> None:
+        """Record which version and which writer last changed each field."""
+        record["field_versions"] = {**current["field_versions"], **{k: version for k in changed}}
+        record["field_writers"] = {**current["field_writers"], **{k: self.writer for k in changed}}
 
     def _store(self, entity: Entity, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
         record["updated_at"] = self.now
@@ -388,6 +411,7 @@ class _Writer:
             self.now, self.actor.user_id, self.actor.device_id, outcome.mutation_id, outcome.entity,
             outcome.record_id, op, outcome.status, outcome.version, outcome.reason,
             None if changes is None else json.dumps(changes, ensure_ascii=False), answer,
+            self.digests.get(outcome.mutation_id) if outcome.mutation_id is not None else None,
         ))
 
     # --- writing ----------------------------------------------------------------------
@@ -413,6 +437,7 @@ class _Writer:
                 stored["deleted"] = int(record["deleted"])
                 versions = record["field_versions"]
                 stored["field_versions"] = json.dumps(versions) if versions else "{}"
+                stored["field_writers"] = json.dumps(record["field_writers"])
                 params.append([stored.get(c) for c in columns])
                 keys = keys_of(name, record)
                 seq += 1
@@ -445,7 +470,7 @@ class _Writer:
         if self.audit:
             db.conn.executemany(
                 "INSERT INTO sync_audit (at, user_id, device_id, mutation_id, entity, record_id, op, status,"
-                " version, reason, changes, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " version, reason, changes, answer, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.audit,
             )
 

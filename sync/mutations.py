@@ -8,6 +8,7 @@ import datetime
 import functools
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,13 +138,16 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
     return Mutation(mid, entity, rid, op, base, clean)
 
 
-def batch_has_unencodable_text(raws: list[dict[str, Any]]) -> bool:
-    """One C-speed pass over a whole batch; per-mutation checks run only when it fails."""
+def fingerprint(raw: dict[str, Any]) -> int | None:
+    """CRC-32 of the mutation as sent, or None when it holds text that is not valid UTF-8.
+
+    Stored with the answer so a resend under the same ``mutation_id`` can be told from a
+    different change that reused the number (a phone bug that must not pass silently).
+    """
     try:
-        json.dumps(raws, ensure_ascii=False).encode("utf-8")
+        return zlib.crc32(json.dumps(raw, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     except UnicodeEncodeError:
-        return True
-    return False
+        return None
 
 
 def _has_unencodable_text(value: Any) -> bool:

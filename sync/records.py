@@ -25,6 +25,7 @@ def load_rows(db: sqlite_utils.Database, entity: Entity, ids: list[str]) -> dict
         for values in cursor.fetchall():
             row = from_storage(entity, dict(zip(names, values)))
             row["field_versions"] = json.loads(row["field_versions"])
+            row["field_writers"] = json.loads(row["field_writers"])
             found[row["id"]] = row
     return found
 
@@ -79,7 +80,7 @@ def documents(db: sqlite_utils.Database, entity_name: str, ids: list[str]) -> di
     return found
 
 
-ENGINE_COLUMNS = ("version", "deleted", "field_versions", "created_at", "created_by", "updated_at", "updated_by")
+ENGINE_COLUMNS = ("version", "deleted", "field_versions", "field_writers", "created_at", "created_by", "updated_at", "updated_by")
 
 
 def upsert_sql(entity: Entity) -> tuple[str, tuple[str, ...]]:

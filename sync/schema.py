@@ -17,6 +17,7 @@ RECORD_COLUMNS = """
     version INTEGER NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0,
     field_versions TEXT NOT NULL DEFAULT '{}',
+    field_writers TEXT NOT NULL DEFAULT '{}',
     created_at TEXT NOT NULL,
     created_by TEXT,
     updated_at TEXT NOT NULL,
@@ -247,7 +248,8 @@ def m002_engine(db: sqlite_utils.Database) -> None:
             version INTEGER,
             reason TEXT,
             changes TEXT,  -- NULL for a create: its values are rebuilt by sync.audit.record_history
-            answer TEXT  -- only when the columns above cannot rebuild it (conflicts)
+            answer TEXT,  -- only when the columns above cannot rebuild it (conflicts)
+            digest INTEGER  -- CRC-32 of the mutation as sent: a resend must match it
         );
         CREATE UNIQUE INDEX idx_sync_audit_device_mutation ON sync_audit(device_id, mutation_id)
             WHERE device_id IS NOT NULL;

@@ -166,21 +166,27 @@ def test_creating_an_activity_on_a_closed_pairing_is_rejected(db: sqlite_utils.D
 
 # --- resends ----------------------------------------------------------------------------------
 
-def mixed_batch(w: SimpleNamespace) -> list[dict[str, Any]]:
-    """A batch whose answers cover applied, merged, conflict and rejected."""
+def mixed_batch(db: sqlite_utils.Database, w: SimpleNamespace) -> list[dict[str, Any]]:
+    """A batch from the phone whose answers cover applied, merged, conflict and rejected.
+
+    The mentor's tablet first rewrites the existing activity's record, which the phone
+    has not seen (its copy is still at version 1).
+    """
+    (edit,) = push(db, w.tablet, upsert("activity", w.activity, {"record": "平板上改的"}, 1, base_version=1))
+    assert edit["status"] == "applied"
     rid = new_id()
     return [
         upsert("activity", rid, new_activity_fields(w), 1),
         upsert("activity", rid, {"record": "第一次改"}, 2, base_version=1),
-        upsert("activity", rid, {"follow_up": "下周再去"}, 3, base_version=1),
-        upsert("activity", rid, {"record": "第二次改"}, 4, base_version=1),
+        upsert("activity", w.activity, {"follow_up": "下周再去"}, 3, base_version=1),
+        upsert("activity", w.activity, {"record": "手机上改的"}, 4, base_version=1),
         upsert("activity", w.activity, {"date": "2026-02-30"}, 5, base_version=1),
-        delete("activity", w.activity, 6, base_version=1),
+        delete("activity", rid, 6, base_version=2),
     ]
 
 
 def test_push_resend_returns_same_answers_and_writes_nothing(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
-    batch = mixed_batch(w)
+    batch = mixed_batch(db, w)
     first = apply_batch(db, w.phone, {"mutations": batch})
     assert [a["status"] for a in first.results] == ["applied", "applied", "merged", "conflict", "rejected", "applied"]
     counts, snapshot = table_counts(db), db_snapshot(db)
@@ -191,20 +197,20 @@ def test_push_resend_returns_same_answers_and_writes_nothing(db: sqlite_utils.Da
     assert db_snapshot(db) == snapshot
 
 
-def test_push_resend_is_answered_from_the_server_even_if_the_phone_changed_the_content(
+def test_a_reused_mutation_id_with_different_content_is_rejected_not_silently_dropped(
     db: sqlite_utils.Database, w: SimpleNamespace
 ) -> None:
-    first = push(db, w.phone, upsert("activity", w.activity, {"record": "原来的"}, 1, base_version=1))
+    push(db, w.phone, upsert("activity", w.activity, {"record": "原来的"}, 1, base_version=1))
     snapshot = db_snapshot(db)
-    again = push(db, w.phone, upsert("activity", w.activity, {"record": "换了内容"}, 1, base_version=1))
-    assert again == first
+    (again,) = push(db, w.phone, upsert("activity", w.activity, {"record": "换了内容"}, 1, base_version=1))
+    assert again["status"] == "rejected" and "编号 1" in again["reason"] and "没有保存" in again["reason"]
     assert db_snapshot(db) == snapshot
     assert row(db, "activity", w.activity)["record"] == "原来的"
 
 
 def test_push_mixed_resend_and_new_mutations_applies_only_the_new(db: sqlite_utils.Database,
                                                                  w: SimpleNamespace) -> None:
-    batch = mixed_batch(w)
+    batch = mixed_batch(db, w)
     first = apply_batch(db, w.phone, {"mutations": batch[:4]})
     rid = new_id()
     more = [upsert("activity", rid, new_activity_fields(w, record="新的一条"), 7)]
@@ -311,10 +317,6 @@ def test_edit_after_a_delete_from_the_other_device_is_rejected_with_a_reason(db:
     assert changes == {"incoming": {"record": "还在写"}}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Design gap (reported to the sync owner): field_versions does not record WHO changed a field, so a "
-    "phone's second offline edit of a field, made after a push whose answer was lost, conflicts with its "
-    "own first edit; the mentor's latest text goes to the staff conflict queue instead of the record."))
 def test_second_edit_of_a_field_after_a_lost_answer_is_not_a_conflict_with_the_same_device(
     db: sqlite_utils.Database, w: SimpleNamespace
 ) -> None:
@@ -534,8 +536,8 @@ def test_unknown_device_or_device_of_another_user_is_refused(db: sqlite_utils.Da
 def test_batch_failing_midway_through_the_write_leaves_no_partial_write(
     db: sqlite_utils.Database, w: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    batch = {"mutations": mixed_batch(db, w)}
     snapshot, counts = db_snapshot(db), table_counts(db)
-    batch = {"mutations": mixed_batch(w)}
     real_flush = sync.apply._Writer._flush
 
     def flush_then_fail(self: Any) -> None:

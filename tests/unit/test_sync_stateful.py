@@ -375,15 +375,23 @@ class SyncMachine(RuleBasedStateMachine):
         """
         state: dict[str, dict[str, Any]] = {}
         changed_at: dict[str, dict[str, int]] = {}  # record -> field -> version that last changed it
+        changed_by: dict[str, dict[str, str]] = {}  # record -> field -> writer ("*": the creator)
         version_of: dict[str, int] = {}
         entity_of: dict[str, str] = {}
-        for device, mid, rid, entity, op, status, version, changes_text in self.db.execute(
-            "SELECT device_id, mutation_id, record_id, entity, op, status, version, changes FROM sync_audit"
+        for device, user, mid, rid, entity, op, status, version, changes_text in self.db.execute(
+            "SELECT device_id, user_id, mutation_id, record_id, entity, op, status, version, changes FROM sync_audit"
             " ORDER BY id"
         ).fetchall():
             changes = json.loads(changes_text) if changes_text else {}
             fields = state.setdefault(rid, {})
             versions = changed_at.setdefault(rid, {})
+            writers = changed_by.setdefault(rid, {})
+            me = device or user  # a phone, or a person writing from the web
+
+            def by_others_since(name: str, base: int | None) -> bool:
+                """Changed after ``base`` by someone else: the merge rule's condition for a conflict."""
+                since = -1 if base is None else base
+                return versions.get(name, 1) > since and writers.get(name, writers.get("*")) != me
             sent = self.sent.get((device, mid)) if mid is not None else None
             if sent is not None:
                 assert status == self.answers[(device, mid)]["status"]
@@ -397,6 +405,7 @@ class SyncMachine(RuleBasedStateMachine):
                 created = sent if sent is not None else self.staff_creates.get(rid)
                 fields.update(created["fields"] if created else {})
                 version_of[rid] = 1
+                writers["*"] = me
                 continue
             if sent is not None:
                 base = sent["base_version"]
@@ -410,12 +419,15 @@ class SyncMachine(RuleBasedStateMachine):
                         assert fields[name] == value, ("value dropped silently", entity, rid, name)
                 if op == "update":
                     for name in applied:  # the value that arrived first is kept
-                        assert base is not None and versions.get(name, 1) <= base, (
-                            "overwrote a change made after the writer's base", entity, rid, name)
+                        assert not by_others_since(name, base), (
+                            "overwrote another writer's change made after the base", entity, rid, name)
                     for name in lost:
-                        assert base is None or versions.get(name, 1) > base, ("spurious conflict", entity, rid, name)
-                if op == "delete" and applied and base is not None:
-                    assert version_of[rid] <= base, ("deleted a record changed after the writer saw it", rid)
+                        assert by_others_since(name, base), ("spurious conflict", entity, rid, name)
+                if op == "delete" and applied:
+                    since = -1 if base is None else base
+                    assert not (since < 1 and writers.get("*") != me) and not any(
+                        by_others_since(name, base) for name in versions
+                    ), ("deleted a record another writer changed after this writer saw it", rid)
             if entity == "activity" and op in ("update", "delete") and applied:
                 assert fields.get("review_status") != "approved", ("an approved activity changed", rid)
             for name, (before, after) in applied.items():
@@ -423,6 +435,7 @@ class SyncMachine(RuleBasedStateMachine):
                     assert fields[name] == before, (entity, rid, name, "audit before != history")
                 fields[name] = after
                 versions[name] = version
+                writers[name] = me
             if applied:
                 version_of[rid] = version
         for rid, fields in state.items():
