@@ -137,7 +137,9 @@ def scope_effects(w: _Writer, entity_name: str, before: dict[str, Any] | None, a
 
 
 def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
-    """A mentee moved school: their pairings, activities and screenings move with them."""
+    """A mentee moved school: their pairings, activities, screenings and the reviews of
+    those records move with them, so the new school's staff see the whole archive."""
+    moved: list[str] = []
     for entity_name in ("pairing", "activity", "screening"):
         table = ENTITIES[entity_name].table
         ids = [r[0] for r in w.db.execute(f"SELECT id FROM {table} WHERE mentee_id = ?", [mentee_id]).fetchall()]
@@ -145,3 +147,11 @@ def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
         ids += [rid for rid, rec in w.dirty[entity_name].items() if rec.get("mentee_id") == mentee_id]
         for record_id in dict.fromkeys(ids):
             w.change(entity_name, record_id, {"unit_id": unit_id})
+            moved.append(record_id)
+    targets = set(moved)
+    reviews = [r[0] for start in range(0, len(moved), 500) for r in w.db.execute(
+        f"SELECT id FROM reviews WHERE target_id IN ({', '.join('?' * len(moved[start:start + 500]))})",
+        moved[start:start + 500]).fetchall()]
+    reviews += [rid for rid, rec in w.dirty["review"].items() if rec.get("target_id") in targets]
+    for review_id in dict.fromkeys(reviews):
+        w.change("review", review_id, {"unit_id": unit_id})

@@ -466,3 +466,12 @@ def test_staff_cannot_move_a_mentee_outside_their_unit(db: sqlite_utils.Database
                                                      "base_version": 1, "fields": {"unit_id": w.st21}}])
     assert outcome.status == "rejected" and "管理范围" in outcome.reason
     assert row(db, "mentee", w.mentee1)["unit_id"] == w.st11
+
+
+def test_reviews_move_with_the_mentee_to_the_new_school(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    review_id = mutate(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": w.activity1,
+                                                    "decision": "approve"})
+    update(db, w.staff_town1, "mentee", w.mentee1, {"unit_id": w.st12})
+    assert row(db, "review", review_id)["unit_id"] == w.st12
+    held, _, _ = pull_all(db, w.staff_st12)
+    assert ("review", review_id) in held
