@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from .errors import CursorInvalid
-from .records import documents
+from .records import DOCUMENT_SQL
 from .scope import Actor, Scope, load_scope
 
 CURSOR_PREFIX = "c1."
@@ -83,20 +83,14 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
     scope = load_scope(db, actor)
     where, params = scope.feed_filter()
     rows = db.execute(
-        f"SELECT seq, entity, record_id, version, deleted FROM sync_feed"
-        f" WHERE seq > ? AND ({where}) ORDER BY seq LIMIT ?",
+        f"SELECT f.seq, f.entity, f.record_id, f.version, f.deleted, {DOCUMENT_SQL} FROM sync_feed f"
+        f" WHERE f.seq > ? AND ({where}) ORDER BY f.seq LIMIT ?",
         [since, *params, limit + 1],
     ).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
     upto = rows[-1][0] if more else head
-    by_entity: dict[str, list[str]] = {}
-    for r in rows:
-        by_entity.setdefault(r[1], []).append(r[2])
-    docs: dict[str, str] = {}
-    for entity_name, ids in by_entity.items():
-        docs.update(documents(db, entity_name, ids))
-    changes = [(r[1], r[2], r[3], bool(r[4]), docs[r[2]]) for r in rows]
+    changes = [(r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
     return Page(changes, encode_cursor(upto), more, _drops(db, scope, since, upto))
 
 

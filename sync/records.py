@@ -64,20 +64,16 @@ def _json_expr(kind: str, column: str) -> str:
     return column
 
 
-DOCUMENT_SQL = {
-    name: "SELECT id, json_object(%s) FROM %s WHERE id IN " % (
-        ", ".join(f"'{f.name}', {_json_expr(f.kind, f.name)}" for f in entity.fields), entity.table)
-    for name, entity in ENTITIES.items()
-}
+def _document(entity: Entity) -> str:
+    fields = ", ".join(f"'{f.name}', {_json_expr(f.kind, 'r.' + f.name)}" for f in entity.fields)
+    return f"(SELECT json_object({fields}) FROM {entity.table} r WHERE r.id = f.record_id)"
 
 
-def documents(db: sqlite_utils.Database, entity_name: str, ids: list[str]) -> dict[str, str]:
-    """The ``fields`` object a pull sends for each record, as JSON text built by SQLite."""
-    found: dict[str, str] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        found.update(db.execute(DOCUMENT_SQL[entity_name] + f"({placeholders(chunk)})", chunk).fetchall())
-    return found
+# The ``fields`` object a pull sends for a feed row ``f``, as JSON text built by SQLite
+# in the same query that walks the feed (no second copy of the record is stored).
+DOCUMENT_SQL = "CASE f.entity %s END" % " ".join(
+    f"WHEN '{name}' THEN {_document(entity)}" for name, entity in ENTITIES.items()
+)
 
 
 ENGINE_COLUMNS = ("version", "deleted", "field_versions", "field_writers", "created_at", "created_by", "updated_at", "updated_by")
