@@ -1,0 +1,25 @@
+"""The demo county: a 如东县-style county loaded through the one write path.
+
+``load_demo(db)`` writes, inside the caller's write transaction, the county's units and
+accounts, 36 children with their screenings (摸排), pairings with 五老 volunteers, about
+six months of activities ending today, reviews, closed pairings and statistics returns,
+every record as the person who would write it; ``demo_logins(db)`` lists the accounts.
+
+The content is generated from a ``random.Random(2026)`` and dated relative to
+``sync.timeutil.local_today()``, so a run on the same day always yields the same demo
+(record ids are fresh UUIDv7s). All accounts share ``DEMO_PASSWORD``.
+
+- ``people.py``: the units, staff and volunteers — names, logins, phones.
+- ``profiles.py``: the children's profiles of need (situation, plan, goals) and name lists.
+- ``texts.py``: the activity record, follow-up, risk and review texts.
+- ``state.py``: the generator's state (day, seeded random source, what is made so far).
+- ``children.py``, ``events.py``, ``activities.py``: draw the children and pairings, the
+  units' events, and the activities.
+- ``loader.py``: ``load_demo``, writing all of it through ``sync.apply_mutations``.
+"""
+from __future__ import annotations
+
+from .loader import load_demo
+from .people import DEMO_PASSWORD, demo_logins
+
+__all__ = ["DEMO_PASSWORD", "demo_logins", "load_demo"]

@@ -1,0 +1,85 @@
+"""The demo's unit-level records: yearly enrolments and the events each station or school held.
+
+Lectures (心理健康教育第4讲, 家长学校第5讲), class and parent meetings, themed activities and
+brochures, dated across the period; their participants are shares of ``ENROLMENT``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .people import ENROLMENT, TOWNS
+from .state import Demo, mutation
+
+
+def enrolments(demo: Demo, unit: str) -> list[dict[str, Any]]:
+    """The unit's students and parents for each year of the period."""
+    students, parents = ENROLMENT[unit]
+    return [
+        mutation("enrolment", {"unit_id": demo.unit_ids[unit], "year": year,
+                               "students": students - (demo.today.year - year) * 23,
+                               "parents": parents - (demo.today.year - year) * 21})
+        for year in range(demo.first_day.year, demo.today.year + 1)
+    ]
+
+
+def events(demo: Demo, unit: str) -> list[dict[str, Any]]:
+    """The lectures, meetings, themed activities and brochures the station or school held."""
+    rng = demo.rng
+    uid = demo.unit_ids[unit]
+    students, parents = ENROLMENT[unit]
+    school = unit.endswith(".school")
+    span = (demo.today - demo.first_day).days
+    out: list[dict[str, Any]] = []
+
+    def when(lo: float, hi: float) -> str:
+        return demo.iso(demo.day(rng.randint(int(span * lo), int(span * hi))))
+
+    def event(kind: str, date: str, title: str, participants: int = 0, copies: int = 0, *,
+              lecture_no: int | None = None, audience: str | None = None, online: bool = False,
+              notes: str | None = None) -> None:
+        fields: dict[str, Any] = {"unit_id": uid, "kind": kind, "date": date, "title": title,
+                                  "participants": participants, "copies": copies, "online": online}
+        if lecture_no is not None:
+            fields["lecture_no"] = lecture_no
+        if audience is not None:
+            fields["audience"] = audience
+        if notes:
+            fields["notes"] = notes
+        out.append(mutation("event", fields))
+
+    if school:
+        level = next(t.school_level for t in TOWNS if t.key == unit.split(".")[0])
+        groups = ("三、四年级", "五、六年级") if level == "primary" else ("七年级", "八、九年级")
+        shares = (0.47, 0.5)
+        for group, share in zip(groups, shares):
+            event("lecture", when(0.05, 0.35), f"心理健康教育第4讲《学会交往 和谐相处》（{group}）",
+                  int(students * share), lecture_no=4, audience="students",
+                  notes=rng.choice(("县关工委宣讲团成员主讲，班主任随班听讲。", "本校心理健康教师主讲，五老志愿者到场。")))
+        event("lecture", when(0.4, 0.6), "家长学校第5讲《家长如何培养孩子良好的心理素质》",
+              int(parents * 0.46), lecture_no=5, audience="parents", notes="分年级在报告厅举办，会后分组讨论交流。")
+        event("lecture", when(0.62, 0.8), "家长学校第5讲《家长如何培养孩子良好的心理素质》（线上微课）",
+              int(parents * 0.41), lecture_no=5, audience="parents", online=True,
+              notes="通过家校通推送县关工委、县心理协会制作的微课，按班级统计观看人次。")
+        event("class_meeting", when(0.3, 0.55), "“学会交往 和谐相处”心理健康主题班会（全校各班）",
+              int(students * 0.96), notes="各班自行组织，五老志愿者分班参加。")
+        event("class_meeting", when(0.7, 0.95), "“珍爱生命 健康成长”主题班会", int(students * 0.94))
+        event("themed", when(0.15, 0.45), "“珍爱生命 健康成长”心理健康专题教育", int(students * 0.9),
+              notes="心理健康宣传月活动。")
+        event("parent_meeting", when(0.45, 0.7), "心理健康专题家长会", int(parents * 0.72),
+              notes="班主任介绍学生心理健康排查情况，指导家长与孩子沟通的技巧。")
+        event("brochure", when(0.45, 0.7), "发放《致家长的一封信——关注孩子心理健康》", copies=students,
+              notes="随家长会发放，未到会的由班主任带给学生。")
+        event("brochure", when(0.75, 0.98), "发放心理健康宣传手册", copies=int(students * 0.6) // 10 * 10)
+    else:
+        event("lecture", when(0.2, 0.4), "暑期集中办班：心理健康教育第1–3讲补课", int(students * 0.35),
+              audience="students", notes="对上半年未系统接受心理健康教育的学生补课，拾遗补缺。")
+        event("lecture", when(0.35, 0.55), "心理健康教育第4讲《学会交往 和谐相处》", int(students * 0.62),
+              lecture_no=4, audience="students", notes="五老志愿者主讲，结合辅导站兴趣活动进行。")
+        event("lecture", when(0.5, 0.8), "青少年学生家长班：第5讲《家长如何培养孩子良好的心理素质》",
+              int(parents * 0.38), lecture_no=5, audience="parents", notes="讲后组织家长讨论交流。")
+        event("themed", when(0.1, 0.9), "兴趣活动中渗透心理健康教育：“我的朋友”绘画展", int(students * 0.3))
+        event("parent_meeting", when(0.6, 0.9), "留守儿童家长（监护人）座谈会", int(parents * 0.16),
+              notes="请祖辈监护人参加，部分在外务工家长视频参会。")
+        event("brochure", when(0.3, 0.9), "在社区发放心理健康宣传手册和微课二维码", copies=rng.choice((200, 300, 350)),
+              notes="五老志愿者上门发放到户。")
+    return out
