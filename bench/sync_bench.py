@@ -256,6 +256,7 @@ def raw_baseline(world: World, mutations: list[dict[str, Any]], path: pathlib.Pa
             "author_id": p["mentor_id"], "entered_by": world.staff_id, "review_status": "pending",
             "review_comment": None, "version": 1, "deleted": 0,
             "field_versions": "{}",  # as the engine stores a fresh record (no field changed since v1)
+            "field_writers": json.dumps({"*": world.staff_id}),  # and its creator
             "created_at": now, "created_by": world.staff_id, "updated_at": now, "updated_by": world.staff_id,
         }
         rows.append([stored.get(c) for c in columns])
