@@ -6,8 +6,8 @@ IMMEDIATE`` … ``COMMIT`` (so a push is all or nothing and there is never a "da
 is locked" between our own writers); reads run on ``mode=ro`` connections in a small
 pool and see the last committed state (WAL).
 
-Checkpoints (copying the WAL back into the database file) run on their own thread
-and connection, so a push never pays for one in its commit.
+Checkpoints (copying the WAL back into the database file) run mostly on their own
+thread and connection, so a push rarely pays for one in its commit.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from .schema import migrations as server_migrations
 
 T = TypeVar("T")
 CHECKPOINT_SECONDS = 1.0
+WRITER_CHECKPOINT_PAGES = 4000
 
 
 class Store:
@@ -53,7 +54,11 @@ class Store:
     def _writer_db(self) -> sqlite_utils.Database:
         if self._write_db is None:
             self._write_db = connect(self.path)
-            self._write_db.execute("PRAGMA wal_autocheckpoint = 0")
+            # The checkpoint thread copies the WAL back while the writer works; the writer
+            # still checkpoints itself once the WAL passes WRITER_CHECKPOINT_PAGES, which
+            # then finds little left to copy and lets the WAL restart (a background PASSIVE
+            # checkpoint alone never catches a busy writer, and the WAL grew past 280 MB).
+            self._write_db.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
             self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="banxing-checkpoint", daemon=True)
             self._checkpointer.start()
         return self._write_db
