@@ -22,6 +22,15 @@ def _store(args: argparse.Namespace) -> Store:
     return store
 
 
+def _once(args: argparse.Namespace, fn: Any, *, write: bool) -> Any:
+    """Open the database, run ``fn(db)`` in one write or read transaction, close it."""
+    store = _store(args)
+    try:
+        return store.write_now(fn) if write else store.read_now(fn)
+    finally:
+        store.close()
+
+
 def _print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:
     widths = [max(_width(title), *(_width(str(r.get(key) or "")) for r in rows)) for key, title in columns]
     def line(values: list[str]) -> str:
@@ -72,17 +81,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol_code(args: argparse.Namespace) -> int:
-    from .devices import UnknownUser, issue_code
+    from .devices import issue_code
 
     settings = Settings.from_env(db_path=args.db)
-    store = _store(args)
-    try:
-        result = store.write_now(lambda db: issue_code(db, args.user, hours=settings.enrol_code_hours))
-    except UnknownUser as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    finally:
-        store.close()
+    result = _once(args, lambda db: issue_code(db, args.user, hours=settings.enrol_code_hours), write=True)
     if args.json:
         print(json.dumps(result))
     else:
@@ -92,16 +94,9 @@ def cmd_enrol_code(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    from .devices import UnknownUser, list_devices
+    from .devices import list_devices
 
-    store = _store(args)
-    try:
-        rows = store.read_now(lambda db: list_devices(db, args.user))
-    except UnknownUser as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    finally:
-        store.close()
+    rows = _once(args, lambda db: list_devices(db, args.user), write=False)
     if args.json:
         print(json.dumps({"devices": rows}, ensure_ascii=False))
     elif not rows:
@@ -117,11 +112,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def cmd_revoke(args: argparse.Namespace) -> int:
     from .devices import revoke_device
 
-    store = _store(args)
-    try:
-        known = store.write_now(lambda db: revoke_device(db, args.device, args.reason))
-    finally:
-        store.close()
+    known = _once(args, lambda db: revoke_device(db, args.device, args.reason), write=True)
     if not known:
         print(f"没有编号为 {args.device} 的设备。", file=sys.stderr)
         return 2
@@ -220,5 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .devices import UnknownUser
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except UnknownUser as exc:  # a login that does not exist: a sentence, not a traceback
+        print(str(exc), file=sys.stderr)
+        return 2
