@@ -31,7 +31,8 @@ WRITER_CHECKPOINT_PAGES = 4000
 
 
 class Store:
-    def __init__(self, path: str | pathlib.Path, *, readers: int = 4, fault_delay_in_write: float = 0.0) -> None:
+    def __init__(self, path: str | pathlib.Path, *, readers: int = 4, fault_delay_in_write: float = 0.0,
+                 checkpoint_pages: int = WRITER_CHECKPOINT_PAGES) -> None:
         self.path = pathlib.Path(path)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="banxing-writer")
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="banxing-reader")
@@ -40,6 +41,7 @@ class Store:
         self._read_dbs: list[sqlite_utils.Database] = []
         self._lock = threading.Lock()
         self._fault_delay = fault_delay_in_write
+        self._checkpoint_pages = checkpoint_pages
         self._stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
 
@@ -58,7 +60,7 @@ class Store:
             # still checkpoints itself once the WAL passes WRITER_CHECKPOINT_PAGES, which
             # then finds little left to copy and lets the WAL restart (a background PASSIVE
             # checkpoint alone never catches a busy writer, and the WAL grew past 280 MB).
-            self._write_db.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
+            self._write_db.execute(f"PRAGMA wal_autocheckpoint = {self._checkpoint_pages}")
             self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="banxing-checkpoint", daemon=True)
             self._checkpointer.start()
         return self._write_db

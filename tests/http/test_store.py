@@ -68,3 +68,18 @@ def test_concurrent_writers_are_serialised_without_lock_errors(store: Store) -> 
 
     asyncio.run(many())
     assert store.read_now(lambda db: db.execute("SELECT count(*) FROM throttle").fetchone()[0]) == 200
+
+
+def test_the_wal_stays_bounded_under_a_busy_writer(tmp_path: pathlib.Path) -> None:
+    store = Store(tmp_path / "wal.db", checkpoint_pages=100)
+    store.migrate()
+    blob = "记录" * 20_000  # about 120 kB per transaction: 30 pages
+    try:
+        for i in range(150):  # about 18 MB written, back to back, with readers about
+            store.write_now(lambda db: db.execute("INSERT INTO access_log (at, action, target) VALUES ('t', 'x', ?)",
+                                                  [blob]))
+            store.read_now(lambda db: db.execute("SELECT count(*) FROM access_log").fetchone())
+        wal = (tmp_path / "wal.db-wal").stat().st_size
+    finally:
+        store.close()
+    assert wal < 4 * 100 * 4096 + 200_000, f"WAL grew to {wal} bytes"
