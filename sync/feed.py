@@ -24,26 +24,32 @@ CURSOR_PREFIX = "c1."
 
 @dataclass
 class Page:
-    changes: list[tuple[str, str, int, bool, str]]  # entity, record_id, version, deleted, fields JSON
+    changes: list[tuple[str, str, int, bool, bytes]]  # entity, record_id, version, deleted, fields (UTF-8 JSON)
     cursor: str
     more: bool
     drop: list[tuple[str, str]] = field(default_factory=list)
 
-    def to_json(self) -> str:
-        """The wire document; record fields arrive as JSON text from SQLite and are spliced in.
+    def to_bytes(self, extra: dict[str, str] | None = None) -> bytes:
+        """The wire document as UTF-8; record fields arrive from SQLite as UTF-8 JSON bytes
+        and are spliced in without being decoded (a page is megabytes of Chinese text).
 
         Entity names and record ids are validated identifiers (no quoting needed).
+        ``extra`` adds string members in front (a renewed device token).
         """
         parts = [
-            '{"entity":"%s","record_id":"%s","version":%d,"deleted":%s,"fields":%s}'
-            % (e, r, v, "true" if d else "false", f)
+            b'{"entity":"%s","record_id":"%s","version":%d,"deleted":%s,"fields":%s}'
+            % (e.encode(), r.encode(), v, b"true" if d else b"false", f)
             for e, r, v, d, f in self.changes
         ]
         drops = [{"entity": e, "record_id": r} for e, r in self.drop]
-        return '{"changes":[%s],"cursor":%s,"more":%s,"drop":%s}' % (
-            ",".join(parts), json.dumps(self.cursor), "true" if self.more else "false",
-            json.dumps(drops),
+        head = "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in (extra or {}).items())
+        return b'{%s"changes":[%s],"cursor":%s,"more":%s,"drop":%s}' % (
+            head.encode(), b",".join(parts), json.dumps(self.cursor).encode(),
+            b"true" if self.more else b"false", json.dumps(drops).encode(),
         )
+
+    def to_json(self) -> str:
+        return self.to_bytes().decode()
 
 
 def encode_cursor(seq: int) -> str:

@@ -41,7 +41,7 @@ def test_choosing_the_other_value_applies_it_as_a_new_version(db: sqlite_utils.D
     assert list_conflicts(db, load_scope(db, conflicted["staff"])) == []
     # the phone that kept "甲" receives the resolution on its next pull
     page = pull_changes(db, conflicted["phone"], None)
-    assert any(c[1] == conflicted["record"] and '"乙"' in c[4] for c in page.changes)
+    assert any(c[1] == conflicted["record"] and '"乙"' in c[4].decode() for c in page.changes)
 
 
 def test_keeping_the_server_value_changes_no_record(db: sqlite_utils.Database, conflicted: dict) -> None:
