@@ -215,8 +215,11 @@ class _Writer:
     # --- deciding ---------------------------------------------------------------------
 
     def apply(self, raws: list[dict[str, Any]]) -> list[Outcome]:
-        self.digests = {r.get("mutation_id"): fingerprint(r) for r in raws}
-        parsed = [read_mutation(r, check_text=self.digests[r.get("mutation_id")] is None) for r in raws]
+        # Server-side writers send no mutation ids, so the digest travels with each raw
+        # mutation by position; only device mutations keep theirs for resend checks.
+        digests = [fingerprint(r) for r in raws]
+        self.digests = {r["mutation_id"]: d for r, d in zip(raws, digests) if r.get("mutation_id") is not None}
+        parsed = [read_mutation(r, check_text=d is None) for r, d in zip(raws, digests)]
         self._prefetch([m for m in parsed if isinstance(m, Mutation)])
         outcomes = []
         for m in parsed:
