@@ -18,15 +18,15 @@ from typing import Any
 
 import sqlite_utils
 
-from .db import transaction
+from .db import select_in, transaction
 from .entities import DEFAULTS, ENTITIES, Entity
 from .errors import DeviceRevoked
 from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Mutation, Rejection, fingerprint, read_batch, read_mutation
-from .records import UPSERT_SQL, keys_of, load_rows, load_users
+from .records import UPSERT_SQL, head_seq, keys_of, load_rows, load_users
 from .rules import Refusal, derive, immutable_after_create, scope_effects
-from .scope import Actor, load_scope, placeholders
+from .scope import Actor, load_scope
 from .timeutil import utc_now
 
 # A mentor edits only the activities and screenings written by them or for them (代录).
@@ -136,17 +136,17 @@ def apply_mutations(db: sqlite_utils.Database, actor: Actor, mutations: list[dic
 
 
 def _stored_answers(db: sqlite_utils.Database, device_id: str, ids: list[int]) -> dict[int, tuple[int | None, dict[str, Any]]]:
-    out: dict[int, tuple[int | None, dict[str, Any]]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for mid, status, version, reason, entity, record_id, answer, digest in db.execute(
-            "SELECT mutation_id, status, version, reason, entity, record_id, answer, digest FROM sync_audit"
-            f" WHERE device_id = ? AND mutation_id IN ({placeholders(chunk)})",
-            [device_id, *chunk],
-        ).fetchall():
-            stored = json.loads(answer) if answer else Outcome(mid, entity, record_id, status, version, reason).answer()
-            out[mid] = (digest, stored)
-    return out
+    """(digest, answer) of each already-applied mutation of the device, by mutation id."""
+    _, rows = select_in(
+        db,
+        "SELECT mutation_id, status, version, reason, entity, record_id, answer, digest FROM sync_audit"
+        " WHERE device_id = ? AND mutation_id {in}",
+        ids, [device_id],
+    )
+    return {
+        mid: (digest, json.loads(answer) if answer else Outcome(mid, entity, record_id, status, version, reason).answer())
+        for mid, status, version, reason, entity, record_id, answer, digest in rows
+    }
 
 
 class _Writer:
@@ -201,11 +201,7 @@ class _Writer:
                     self.rows[name][i] = found.get(i)
         # Ids that are new to their own table must not belong to a record of another entity.
         new_ids = [m.record_id for m in mutations if self.rows[m.entity.name].get(m.record_id) is None]
-        for start in range(0, len(new_ids), 500):
-            chunk = new_ids[start : start + 500]
-            self.taken.update(self.db.execute(
-                f"SELECT record_id, entity FROM sync_feed WHERE record_id IN ({placeholders(chunk)})", chunk
-            ).fetchall())
+        self.taken.update(select_in(self.db, "SELECT record_id, entity FROM sync_feed WHERE record_id {in}", new_ids)[1])
         missing_users = [u for u in users if u not in self.users]
         if missing_users:
             found_users = load_users(self.db, missing_users)
@@ -262,9 +258,7 @@ class _Writer:
         entity = m.entity
         # One id, one record: sync_feed is keyed by record_id alone, so a create reusing the
         # id of another entity's record would replace that record in every pull.
-        if self.taken.get(m.record_id, entity.name) != entity.name or any(
-            m.record_id in self.dirty[name] for name in ENTITIES if name != entity.name
-        ):
+        if self.taken.setdefault(m.record_id, entity.name) != entity.name:
             raise Refusal(f"record_id {m.record_id} 已被另一条记录使用；请为这条{entity.label}换一个新的编号。")
         if m.base_version is not None:
             raise Refusal(f"服务器上没有这条{entity.label}（base_version 应为 null 表示新建）。")
@@ -320,14 +314,7 @@ class _Writer:
         status = "conflict" if result.conflicts else ("merged" if stale and result.applied else "applied")
         outcome = Outcome(m.mutation_id, entity.name, m.record_id, status, version)
         for name, (kept, theirs) in result.conflicts.items():
-            conflict_id = new_id()
-            keys = keys_of(entity.name, current)
-            self.conflicts.append((
-                conflict_id, entity.name, m.record_id, name, json.dumps(kept, ensure_ascii=False),
-                json.dumps(theirs, ensure_ascii=False), m.base_version, version, self.actor.user_id,
-                self.actor.device_id, m.mutation_id, keys.unit_id, keys.mentee_id, self.now,
-            ))
-            outcome.conflicts.append({"field": name, "kept": kept, "yours": theirs, "conflict_id": conflict_id})
+            outcome.conflicts.append(self._conflict(m, current, name, kept, theirs, version))
         if result.conflicts:
             labels = "、".join(f"“{entity.by_name[n].label}”" for n in result.conflicts)
             outcome.reason = (
@@ -353,17 +340,10 @@ class _Writer:
                              m.base_version, self.writer):
             # Someone else changed the record after this writer last saw it: keep it and
             # let staff decide, rather than deleting work the writer never saw.
-            conflict_id = new_id()
-            keys = keys_of(entity.name, current)
-            self.conflicts.append((
-                conflict_id, entity.name, m.record_id, "_deleted", "false", "true", m.base_version,
-                current["version"], self.actor.user_id, self.actor.device_id, m.mutation_id,
-                keys.unit_id, keys.mentee_id, self.now,
-            ))
             outcome = Outcome(
                 m.mutation_id, entity.name, m.record_id, "conflict", current["version"],
                 f"这条{entity.label}在你删除前已被别人修改，暂未删除；已存为冲突记录，等辅导站处理。",
-                [{"field": "_deleted", "kept": False, "yours": True, "conflict_id": conflict_id}],
+                [self._conflict(m, current, "_deleted", False, True, current["version"])],
             )
             self._audit(outcome, "delete", {"conflicts": {"_deleted": {"kept": False, "yours": True}}})
             return outcome
@@ -373,6 +353,18 @@ class _Writer:
         outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", version)
         self._audit(outcome, "delete", {"deleted": [False, True]})
         return outcome
+
+    def _conflict(self, m: Mutation, current: dict[str, Any], name: str, kept: Any, theirs: Any,
+                  kept_version: int) -> dict[str, Any]:
+        """Store the value that lost for staff; return its entry for the phone's answer."""
+        conflict_id = new_id()
+        keys = keys_of(m.entity.name, current)
+        self.conflicts.append((
+            conflict_id, m.entity.name, m.record_id, name, json.dumps(kept, ensure_ascii=False),
+            json.dumps(theirs, ensure_ascii=False), m.base_version, kept_version, self.actor.user_id,
+            self.actor.device_id, m.mutation_id, keys.unit_id, keys.mentee_id, self.now,
+        ))
+        return {"field": name, "kept": kept, "yours": theirs, "conflict_id": conflict_id}
 
     # --- server-made changes (a review locking an activity, a unit move cascading) ----
 
@@ -423,10 +415,7 @@ class _Writer:
         from .mutations import to_storage
 
         db = self.db
-        seq = db.execute(
-            "SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
-            " coalesce((SELECT max(seq) FROM sync_scope_log), 0))"
-        ).fetchone()[0]
+        seq = head_seq(db)
         feed_rows = []
         for name in WRITE_ORDER:
             records = self.dirty[name]

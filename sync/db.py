@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import pathlib
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
+IN_CHUNK = 500  # values per "IN (…)" list, well under SQLite's variable limit
 
 
 def connect(path: str | pathlib.Path, *, readonly: bool = False) -> sqlite_utils.Database:
@@ -56,6 +58,27 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
     else:
         db.conn.execute("COMMIT")
+
+
+def placeholders(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def select_in(
+    db: sqlite_utils.Database, sql: str, values: Sequence[Any], params: Sequence[Any] = ()
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run ``sql`` — whose ``{in}`` is replaced by an ``IN`` list — over ``values`` in chunks.
+
+    ``params`` bind before the list. Returns the column names and all rows.
+    """
+    names: list[str] = []
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = list(values[start : start + IN_CHUNK])
+        cursor = db.execute(sql.replace("{in}", f"IN ({placeholders(chunk)})"), [*params, *chunk])
+        names = [d[0] for d in cursor.description]
+        rows.extend(cursor.fetchall())
+    return names, rows
 
 
 Migration = Callable[[sqlite_utils.Database], None]

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from .errors import CursorInvalid
-from .records import DOCUMENT_SQL
+from .records import DOCUMENT_SQL, head_seq
+from .db import placeholders
 from .scope import Actor, Scope, load_scope
 
 CURSOR_PREFIX = "c1."
@@ -73,13 +74,6 @@ def decode_cursor(cursor: str) -> int:
     return seq
 
 
-def head_seq(db: sqlite_utils.Database) -> int:
-    return int(db.execute(
-        "SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
-        " coalesce((SELECT max(seq) FROM sync_scope_log), 0))"
-    ).fetchone()[0])
-
-
 def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, limit: int = 500) -> Page:
     """Changes in ``actor``'s scope after ``cursor`` (None: from the start), ``limit`` at most."""
     since = decode_cursor(cursor) if cursor is not None else 0
@@ -101,41 +95,32 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
 
 
 def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> list[tuple[str, str]]:
-    actor = scope.actor
-    if actor.role == "admin" or since == 0:  # a pull from the start holds nothing to drop
+    """Records that left the caller's scope between ``since`` and ``upto`` and are still out."""
+    if scope.actor.role == "admin" or since == 0:  # a pull from the start holds nothing to drop
         return []
+    window = [since, upto]
+    drops: dict[tuple[str, str], None] = {}
     if scope.is_mentor:
-        revoked = db.execute(
+        for mentee_id, pairing_id in db.execute(
             "SELECT mentee_id, pairing_id FROM sync_scope_log WHERE user_id = ? AND seq > ? AND seq <= ?",
-            [actor.user_id, since, upto],
-        ).fetchall()
+            [scope.actor.user_id, *window],
+        ).fetchall():
+            if pairing_id not in scope.pairing_ids:  # the pairing and its activities
+                drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ? AND pairing_id = ?", [mentee_id, pairing_id])))
+            if mentee_id not in scope.mentee_ids:  # the mentee and their screenings
+                drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ? AND pairing_id IS NULL", [mentee_id])))
     else:
         assert scope.unit_ids is not None
         units = sorted(scope.unit_ids)
-        revoked = db.execute(
-            f"SELECT mentee_id, NULL FROM sync_scope_log WHERE unit_id IN ({', '.join('?' * len(units))})"
-            " AND seq > ? AND seq <= ?",
-            [*units, since, upto],
-        ).fetchall()
-    drops: dict[tuple[str, str], None] = {}
-    for mentee_id, pairing_id in revoked:
-        if scope.is_mentor:
-            if pairing_id not in scope.pairing_ids:
-                for entity, record_id in db.execute(
-                    "SELECT entity, record_id FROM sync_feed WHERE mentee_id = ? AND pairing_id = ?",
-                    [mentee_id, pairing_id],
-                ).fetchall():
-                    drops[(entity, record_id)] = None
-            if mentee_id in scope.mentee_ids:
-                continue
-        else:
-            unit = db.execute("SELECT unit_id FROM mentees WHERE id = ?", [mentee_id]).fetchone()
-            if unit is not None and unit[0] in scope.unit_ids:  # type: ignore[operator]
-                continue
-        for entity, record_id in db.execute(
-            "SELECT entity, record_id FROM sync_feed WHERE mentee_id = ? AND pairing_id IS NULL", [mentee_id]
-        ).fetchall() if scope.is_mentor else db.execute(
-            "SELECT entity, record_id FROM sync_feed WHERE mentee_id = ?", [mentee_id]
+        for (mentee_id,) in db.execute(
+            f"SELECT mentee_id FROM sync_scope_log WHERE unit_id IN ({placeholders(units)}) AND seq > ? AND seq <= ?",
+            [*units, *window],
         ).fetchall():
-            drops[(entity, record_id)] = None
+            now_at = db.execute("SELECT unit_id FROM mentees WHERE id = ?", [mentee_id]).fetchone()
+            if now_at is None or now_at[0] not in scope.unit_ids:  # moved out of the subtree
+                drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ?", [mentee_id])))
     return list(drops)
+
+
+def _feed_keys(db: sqlite_utils.Database, where: str, params: list[str]) -> list[tuple[str, str]]:
+    return [(e, r) for e, r in db.execute(f"SELECT entity, record_id FROM sync_feed WHERE {where}", params).fetchall()]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .entities import ENTITIES, SHORT_MAX, TEXT_MAX, Entity, Field
-from .errors import BatchInvalid
+from .errors import BatchInvalid, BatchTooLarge
 from .ids import parse_id
 
 OPS = ("upsert", "delete")
@@ -50,8 +50,6 @@ def read_batch(body: object, *, max_count: int) -> list[dict[str, Any]]:
     mutations cannot even be told apart; problems inside one mutation are left to
     ``read_mutation`` so they reject only that mutation.
     """
-    from .errors import BatchTooLarge
-
     if not isinstance(body, dict) or "mutations" not in body:
         raise BatchInvalid('请求体应为 JSON 对象 {"mutations": [...]}。')
     raw = body["mutations"]

@@ -8,37 +8,27 @@ import sqlite_utils
 
 from .entities import ENTITIES, Entity
 from .mutations import from_storage
-from .scope import Keys, placeholders
+from .db import placeholders, select_in
+from .scope import Keys
 
-CHUNK = 500
 
 
 def load_rows(db: sqlite_utils.Database, entity: Entity, ids: list[str]) -> dict[str, dict[str, Any]]:
     """Current rows (wire values plus engine columns) for ``ids``, missing ones left out."""
+    names, rows = select_in(db, f"SELECT * FROM {entity.table} WHERE id {{in}}", ids)
     found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        cursor = db.execute(
-            f"SELECT * FROM {entity.table} WHERE id IN ({placeholders(chunk)})", chunk
-        )
-        names = [d[0] for d in cursor.description]
-        for values in cursor.fetchall():
-            row = from_storage(entity, dict(zip(names, values)))
-            row["field_versions"] = json.loads(row["field_versions"])
-            row["field_writers"] = json.loads(row["field_writers"])
-            found[row["id"]] = row
+    for values in rows:
+        row = from_storage(entity, dict(zip(names, values)))
+        row["field_versions"] = json.loads(row["field_versions"])
+        row["field_writers"] = json.loads(row["field_writers"])
+        found[row["id"]] = row
     return found
 
 
 def load_users(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        for uid, role, unit_id, active in db.execute(
-            f"SELECT id, role, unit_id, active FROM users WHERE id IN ({placeholders(chunk)})", chunk
-        ).fetchall():
-            found[uid] = {"id": uid, "role": role, "unit_id": unit_id, "active": bool(active)}
-    return found
+    _, rows = select_in(db, "SELECT id, role, unit_id, active FROM users WHERE id {in}", ids)
+    return {uid: {"id": uid, "role": role, "unit_id": unit_id, "active": bool(active)}
+            for uid, role, unit_id, active in rows}
 
 
 def keys_of(entity_name: str, row: dict[str, Any]) -> Keys:
@@ -75,6 +65,14 @@ def _document(entity: Entity) -> str:
 DOCUMENT_SQL = "CASE f.entity %s END" % " ".join(
     f"WHEN '{name}' THEN {_document(entity)}" for name, entity in ENTITIES.items()
 )
+
+
+def head_seq(db: sqlite_utils.Database) -> int:
+    """The last sequence number handed out (feed rows and scope-log entries share it)."""
+    return int(db.execute(
+        "SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
+        " coalesce((SELECT max(seq) FROM sync_scope_log), 0))"
+    ).fetchone()[0])
 
 
 ENGINE_COLUMNS = ("version", "deleted", "field_versions", "field_writers", "created_at", "created_by", "updated_at", "updated_by")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .db import select_in
 from .entities import ENTITIES
 
 if TYPE_CHECKING:
@@ -149,9 +150,7 @@ def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
             w.change(entity_name, record_id, {"unit_id": unit_id})
             moved.append(record_id)
     targets = set(moved)
-    reviews = [r[0] for start in range(0, len(moved), 500) for r in w.db.execute(
-        f"SELECT id FROM reviews WHERE target_id IN ({', '.join('?' * len(moved[start:start + 500]))})",
-        moved[start:start + 500]).fetchall()]
+    reviews = [r[0] for r in select_in(w.db, "SELECT id FROM reviews WHERE target_id {in}", moved)[1]]
     reviews += [rid for rid, rec in w.dirty["review"].items() if rec.get("target_id") in targets]
     for review_id in dict.fromkeys(reviews):
         w.change("review", review_id, {"unit_id": unit_id})

@@ -12,6 +12,8 @@ from typing import Any
 
 import sqlite_utils
 
+from .db import placeholders
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -77,10 +79,6 @@ class Scope:
         # "+unit_id" keeps SQLite from using the unit index: walking the feed in seq order
         # and filtering is cheap, sorting every in-scope row after the cursor is not.
         return f"+unit_id IN ({placeholders(units)})", units
-
-
-def placeholders(values: list[Any]) -> str:
-    return ", ".join("?" * len(values))
 
 
 def unit_subtree(db: sqlite_utils.Database, unit_id: str) -> frozenset[str]:
