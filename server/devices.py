@@ -14,19 +14,12 @@ from typing import Any
 import sqlite_utils
 
 from sync import new_id
+from sync.timeutil import format_utc, utc_now
 from sync.users import get_user
 
 from . import throttle
 
 ENROLLABLE_ROLES = ("mentor", "staff")
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def _fmt(dt: datetime.datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _minutes(seconds: int) -> int:
@@ -55,13 +48,13 @@ def issue_code(db: sqlite_utils.Database, login: str, *, hours: int) -> dict[str
     if user["role"] not in ENROLLABLE_ROLES:
         raise UnknownUser(f"{login} 的角色是 {user['role']}，只有志愿者和辅导站工作人员的手机可以登记。")
     code = f"{secrets.randbelow(10**8):08d}"
-    now = _now()
+    now = datetime.datetime.now(datetime.timezone.utc)
     expires = now + datetime.timedelta(hours=hours)
     db.execute(
         "INSERT INTO enrol_codes (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        [_hash(code), user["id"], _fmt(now), _fmt(expires)],
+        [_hash(code), user["id"], format_utc(now), format_utc(expires)],
     )
-    return {"code": code, "expires_at": _fmt(expires)}
+    return {"code": code, "expires_at": format_utc(expires)}
 
 
 @dataclass
@@ -80,7 +73,7 @@ class EnrolFailure:
 def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *,
           max_failures: int, lockout_minutes: int) -> Enrolled | EnrolFailure:
     """Redeem a code for a new device, counting wrong guesses per client address."""
-    now = _now()
+    now = datetime.datetime.now(datetime.timezone.utc)
     key = f"enrol:{client}"
     wait = throttle.locked_for(db, key, now)
     if wait:
@@ -93,7 +86,7 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         problem = "登记码不对，请核对后重新输入（8 位数字）。"
     elif row[2] is not None:
         problem = "这个登记码已经用过了，请向辅导站要一个新的。"
-    elif row[1] < _fmt(now):
+    elif row[1] < format_utc(now):
         problem = "这个登记码已过期，请向辅导站要一个新的。"
     if problem:
         locked = throttle.record_failure(
@@ -109,9 +102,9 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
     device_id = new_id()
     db.execute(
         "INSERT INTO sync_devices (id, user_id, name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
-        [device_id, user["id"], device_name, _fmt(now), _fmt(now)],
+        [device_id, user["id"], device_name, format_utc(now), format_utc(now)],
     )
-    db.execute("UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_hash = ?", [_fmt(now), device_id, _hash(code)])
+    db.execute("UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_hash = ?", [format_utc(now), device_id, _hash(code)])
     throttle.clear(db, key)
     return Enrolled(device_id, user)
 
@@ -144,7 +137,7 @@ def revoke_device(db: sqlite_utils.Database, device_id: str, reason: str) -> boo
     """Mark a device revoked; its token stops working on the next call. False if unknown."""
     cursor = db.execute(
         "UPDATE sync_devices SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL",
-        [_fmt(_now()), reason, device_id],
+        [utc_now(), reason, device_id],
     )
     if cursor.rowcount:
         return True

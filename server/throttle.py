@@ -9,13 +9,7 @@ import datetime
 
 import sqlite_utils
 
-
-def _parse(ts: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-
-
-def _fmt(dt: datetime.datetime) -> str:
-    return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+from sync.timeutil import format_utc, parse_utc
 
 
 def locked_for(db: sqlite_utils.Database, key: str, now: datetime.datetime) -> int:
@@ -23,7 +17,7 @@ def locked_for(db: sqlite_utils.Database, key: str, now: datetime.datetime) -> i
     row = db.execute("SELECT locked_until FROM throttle WHERE key = ?", [key]).fetchone()
     if row is None or row[0] is None:
         return 0
-    remaining = (_parse(row[0]) - now).total_seconds()
+    remaining = (parse_utc(row[0]) - now).total_seconds()
     return max(0, int(remaining) + 1) if remaining > 0 else 0
 
 
@@ -31,7 +25,7 @@ def record_failure(db: sqlite_utils.Database, key: str, now: datetime.datetime, 
                    max_failures: int, lockout: datetime.timedelta) -> int:
     """Count a wrong guess; return the lock-out seconds it triggered (0 if none)."""
     row = db.execute("SELECT failures, window_start FROM throttle WHERE key = ?", [key]).fetchone()
-    failures, start = (0, now) if row is None else (row[0], _parse(row[1]))
+    failures, start = (0, now) if row is None else (row[0], parse_utc(row[1]))
     if now - start > lockout:
         failures, start = 0, now
     failures += 1
@@ -40,8 +34,8 @@ def record_failure(db: sqlite_utils.Database, key: str, now: datetime.datetime, 
         "INSERT INTO throttle (key, failures, window_start, locked_until) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,"
         " window_start = excluded.window_start, locked_until = excluded.locked_until",
-        [key, 0 if locked_until else failures, _fmt(start if not locked_until else now),
-         _fmt(locked_until) if locked_until else None],
+        [key, 0 if locked_until else failures, format_utc(start if not locked_until else now),
+         format_utc(locked_until) if locked_until else None],
     )
     return int(lockout.total_seconds()) if locked_until else 0
 
