@@ -38,14 +38,6 @@ class Unauthorized(AppError):
     status, code = 401, "unauthorized"
 
 
-class Forbidden(AppError):
-    status, code = 403, "forbidden"
-
-
-class NotFound(AppError):
-    status, code = 404, "not_found"
-
-
 class TooLarge(AppError):
     status, code = 413, "batch_too_large"
 

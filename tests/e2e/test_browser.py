@@ -192,14 +192,20 @@ def test_front_page_phone_renders_chinese(server: ServerProcess, phone: BrowserC
     assert errors == []
 
 
-def test_sync_protocol_from_browser_page(server: ServerProcess, demo_db: tuple[pathlib.Path, list[dict[str, str]]],
-                                         phone: BrowserContext) -> None:
+def sync_page(server: ServerProcess, demo_db: tuple[pathlib.Path, list[dict[str, str]]],
+              phone: BrowserContext) -> tuple[dict[str, str], str, Page]:
+    """A demo mentor, a fresh enrolment code for them, and a page with the sync client loaded."""
     mentor = next(u for u in demo_db[1] if u["role"] == "mentor")
     code = json.loads(cli(server.db, "enrol-code", "--user", mentor["login"], "--json"))["code"]
-
     page = phone.new_page()
     page.goto(server.url + "/")
     page.evaluate(SYNC_CLIENT)
+    return mentor, code, page
+
+
+def test_sync_protocol_from_browser_page(server: ServerProcess, demo_db: tuple[pathlib.Path, list[dict[str, str]]],
+                                         phone: BrowserContext) -> None:
+    mentor, code, page = sync_page(server, demo_db, phone)
 
     # Enrol, typing the code the way it is read out: "1234 5678".
     enrolled = page.evaluate("([c, n]) => window.bx.enrol(c, n)", [f"{code[:4]} {code[4:]}", f"{mentor['name']}的手机"])
@@ -286,11 +292,7 @@ def test_sync_protocol_from_browser_page(server: ServerProcess, demo_db: tuple[p
 
 def test_forged_token_gets_json_envelope(server: ServerProcess, demo_db: tuple[pathlib.Path, list[dict[str, str]]],
                                          phone: BrowserContext) -> None:
-    mentor = next(u for u in demo_db[1] if u["role"] == "mentor")
-    code = json.loads(cli(server.db, "enrol-code", "--user", mentor["login"], "--json"))["code"]
-    page = phone.new_page()
-    page.goto(server.url + "/")
-    page.evaluate(SYNC_CLIENT)
+    _, code, page = sync_page(server, demo_db, phone)
     token = json.loads(page.evaluate("([c]) => window.bx.enrol(c, '手机')", [code])["text"])["token"]
     # Same payload, signature changed: what someone copying a token and editing it would send.
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
