@@ -9,7 +9,7 @@ DB ?= data/banxing.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench browser lock clean
+.PHONY: run test lint bench browser lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,14 +27,19 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-test: $(STAMP) browser
+# Lint gates run first: ruff (pyflakes, bugbear, import order, 120 columns) and mypy --strict.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/sync_bench.py
 
 lock:
-	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned dependencies (runtime + test). Regenerate: make lock' > requirements.lock
+	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned dependencies (runtime + test + lint). Regenerate: make lock' > requirements.lock
 
 clean:
 	rm -rf $(VENV) data/*.db*

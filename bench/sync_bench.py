@@ -63,22 +63,26 @@ HOST = "127.0.0.1"
 # --- realistic Chinese text ---------------------------------------------------------
 
 PREPARATION = (
-    "提前一天给孩子奶奶打电话约好家访时间", "准备了两本课外读物和一套文具", "翻看上次的谈心记录，列出这次想了解的三个问题",
-    "向班主任了解了孩子最近一周的在校表现", "和辅导站老师商量了这次谈话的重点", "带上了学校发的家庭教育宣传手册",
-    "查看了孩子上次月考的成绩单", "准备聊一聊孩子喜欢的篮球比赛", "提醒自己这次多听少说，先让孩子把话讲完",
-    "了解到孩子父母春节后一直在外地打工", "约好在村委会活动室见面，那里安静一些", "准备了一些适合初中生的励志小故事",
+    "提前一天给孩子奶奶打电话约好家访时间", "准备了两本课外读物和一套文具",
+    "翻看上次的谈心记录，列出这次想了解的三个问题", "向班主任了解了孩子最近一周的在校表现",
+    "和辅导站老师商量了这次谈话的重点", "带上了学校发的家庭教育宣传手册", "查看了孩子上次月考的成绩单",
+    "准备聊一聊孩子喜欢的篮球比赛", "提醒自己这次多听少说，先让孩子把话讲完", "了解到孩子父母春节后一直在外地打工",
+    "约好在村委会活动室见面，那里安静一些", "准备了一些适合初中生的励志小故事",
 )
 RECORD = (
-    "孩子主动讲起了学校运动会的事情", "情绪比上次平稳，说话时能看着我的眼睛", "奶奶反映孩子晚上玩手机到很晚，早上起不来",
-    "一起检查了数学作业，错题主要集中在分数计算", "孩子说班里有同学给他起外号，心里很难受", "谈到妈妈时沉默了很久，后来哭了一会儿",
-    "和孩子约定每天玩手机不超过一个小时", "家里收拾得比上次干净，孩子说是自己打扫的", "孩子说最近睡不好，总是想家里的事情",
-    "语文老师表扬了他的作文，孩子很高兴", "孩子愿意参加辅导站周末的书法兴趣班", "和监护人交流了孩子青春期的一些变化",
-    "没有发现自伤自残的迹象，手臂上没有伤痕", "孩子提到想当一名医生，我鼓励他先把理科学好", "爷爷身体不好，孩子要帮忙做家务",
+    "孩子主动讲起了学校运动会的事情", "情绪比上次平稳，说话时能看着我的眼睛",
+    "奶奶反映孩子晚上玩手机到很晚，早上起不来", "一起检查了数学作业，错题主要集中在分数计算",
+    "孩子说班里有同学给他起外号，心里很难受", "谈到妈妈时沉默了很久，后来哭了一会儿",
+    "和孩子约定每天玩手机不超过一个小时", "家里收拾得比上次干净，孩子说是自己打扫的",
+    "孩子说最近睡不好，总是想家里的事情", "语文老师表扬了他的作文，孩子很高兴", "孩子愿意参加辅导站周末的书法兴趣班",
+    "和监护人交流了孩子青春期的一些变化", "没有发现自伤自残的迹象，手臂上没有伤痕",
+    "孩子提到想当一名医生，我鼓励他先把理科学好", "爷爷身体不好，孩子要帮忙做家务",
 )
 FOLLOW_UP = (
     "下周三前再打一次电话了解作业完成情况", "请班主任留意孩子课间和同学相处的情况", "联系辅导站为孩子申请助学金",
     "下次带一本数学辅导书过去", "和孩子父亲视频通话一次，谈谈陪伴的问题", "两周后再上门看看睡眠有没有改善",
-    "把孩子被起外号的事情反映给学校德育处", "提醒奶奶按时督促孩子晚上十点前睡觉", "月底组织一次集体活动，邀请孩子参加",
+    "把孩子被起外号的事情反映给学校德育处", "提醒奶奶按时督促孩子晚上十点前睡觉",
+    "月底组织一次集体活动，邀请孩子参加",
 )
 PLACES = ("学生家中", "辅导站活动室", "学校心理咨询室", "村委会活动室", "社区图书室", "电话")
 MOODS = ("开心", "平静", "紧张", "低落", "烦躁", "害羞")
@@ -160,7 +164,8 @@ def build_world(db_path: pathlib.Path, *, pairings: int, mentors: int, seed: int
     for town in ("掘港街道", "栟茶镇", "马塘镇"):
         town_id = new_id()
         units.append({"id": town_id, "name": town, "kind": "town", "parent_id": county})
-        for name, kind in ((f"{town[:2]}校外教育辅导站", "station"), (f"{town[:2]}中学", "school"), (f"{town[:2]}小学", "school")):
+        units = ((f"{town[:2]}校外教育辅导站", "station"), (f"{town[:2]}中学", "school"), (f"{town[:2]}小学", "school"))
+        for name, kind in units:
             leaf = new_id()
             units.append({"id": leaf, "name": name, "kind": kind, "parent_id": town_id})
             leaves.append(leaf)
@@ -184,15 +189,16 @@ def build_world(db_path: pathlib.Path, *, pairings: int, mentors: int, seed: int
             unit = leaves[i % len(leaves)]
             mentee_rows.append({
                 "unit_id": unit, "code": f"RD-{i + 1:04d}", "name": person(rng), "school": names[unit],
-                "grade": rng.choice(("三年级", "五年级", "初一", "初二", "初三")), "gender": rng.choice(("male", "female")),
-                "birth_year": rng.randint(2010, 2017), "categories": rng.sample(("psych", "hardship", "left_behind"), rng.randint(1, 2)),
+                "grade": rng.choice(("三年级", "五年级", "初一", "初二", "初三")),
+                "gender": rng.choice(("male", "female")), "birth_year": rng.randint(2010, 2017),
+                "categories": rng.sample(("psych", "hardship", "left_behind"), rng.randint(1, 2)),
                 "risk_level": rng.choice(("normal", "normal", "watch", "key")), "plan": text(rng, FOLLOW_UP, 30, 80),
                 "guardian_name": person(rng), "guardian_contact": f"139{rng.randrange(10**8):08d}",
             })
         mentee_ids = [new_id() for _ in mentee_rows]
         outcomes += apply_mutations(db, staff, [
             {"entity": "mentee", "record_id": mid, "op": "upsert", "base_version": None, "fields": f}
-            for mid, f in zip(mentee_ids, mentee_rows)
+            for mid, f in zip(mentee_ids, mentee_rows, strict=True)
         ])
         pairing_list = []
         for i, mentee_id in enumerate(mentee_ids):
@@ -459,7 +465,7 @@ def push_all(port: int, token: str, mutations: list[dict[str, Any]], batch: int)
         results = doc["results"]
         if len(results) != len(sent):
             problems.append(f"batch {index}: {len(results)} answers for {len(sent)} mutations")
-        for m, r in zip(sent, results):
+        for m, r in zip(sent, results, strict=True):
             if r["mutation_id"] != m["mutation_id"] or r["status"] != "applied" or r["version"] != 1:
                 problems.append(f"batch {index}: {r}")
                 break
@@ -571,10 +577,11 @@ class Phone:
         doc = json.loads(data)
         if doc["last_mutation_id"] != mutations[-1]["mutation_id"] or len(doc["results"]) != len(mutations):
             self.problems.append(f"phone {self.index}: push answer does not match the batch: {doc}")
-        for m, r in zip(mutations, doc["results"]):
+        for m, r in zip(mutations, doc["results"], strict=True):
             self.statuses[r["status"]] += 1
             if r["mutation_id"] != m["mutation_id"]:
-                self.problems.append(f"phone {self.index}: answer for {r['mutation_id']} in place of {m['mutation_id']}")
+                self.problems.append(
+                    f"phone {self.index}: answer for {r['mutation_id']} in place of {m['mutation_id']}")
                 continue
             if r["status"] not in ("applied", "merged"):
                 self.problems.append(f"phone {self.index}: {r['status']}: {r.get('reason')}")
@@ -710,7 +717,8 @@ def verify_database(db_path: pathlib.Path, pushed: list[dict[str, Any]], phones:
             if held is None or held[0] != want["version"] or any(held[1].get(c) != want[c] for c in CHECKED):
                 replica_gaps += 1
         audit = db.execute(
-            "SELECT count(*), count(DISTINCT mutation_id), coalesce(max(mutation_id), 0) FROM sync_audit WHERE device_id = ?",
+            "SELECT count(*), count(DISTINCT mutation_id), coalesce(max(mutation_id), 0) FROM sync_audit"
+            " WHERE device_id = ?",
             [p.device_id],
         ).fetchone()
         last = db.execute("SELECT last_mutation_id FROM sync_devices WHERE id = ?", [p.device_id]).fetchone()[0]
@@ -797,7 +805,8 @@ def main(argv: list[str] | None = None) -> int:
         mutations = make_mutations(world, args.n)
         avg = sum(len(m["fields"]["preparation"]) + len(m["fields"]["record"]) + len(m["fields"]["follow_up"])
                   for m in mutations) / max(1, len(mutations)) / 3
-        log(f"generated {args.n} activity creates (texts average {avg:.0f} characters) in {time.perf_counter() - t0:.1f} s")
+        log(f"generated {args.n} activity creates (texts average {avg:.0f} characters)"
+            f" in {time.perf_counter() - t0:.1f} s")
 
         load_start = os.getloadavg()
         raw_before = raw_baseline(world, mutations, workdir / "raw1.db")
@@ -842,7 +851,8 @@ def main(argv: list[str] | None = None) -> int:
         sent = {m["record_id"]: m["fields"] for m in mutations}
         pull_value_errors = sum(
             1 for c in changes
-            if c["entity"] == "activity" and any(c["fields"].get(k) != sent.get(c["record_id"], {}).get(k) for k in CHECKED)
+            if c["entity"] == "activity"
+            and any(c["fields"].get(k) != sent.get(c["record_id"], {}).get(k) for k in CHECKED)
         )
         pull_ok = len(changes) == want_pull and len(pulled_ids) == want_pull and pull_value_errors == 0
         log(f"pull: {len(changes)} records in {pull_requests} pages, {pull_seconds:.1f} s: {pull_rate:,.0f} records/s "
@@ -862,7 +872,8 @@ def main(argv: list[str] | None = None) -> int:
         soak_server_cpu, soak_client_cpu = server.cpu_seconds() - cpu0, time.process_time() - client_cpu0
         soak_runq = server.sched()[1] - sched0[1]
         load_soak = os.getloadavg()
-        log(f"soak: {s.push_requests} pushes, {s.resend_requests} resends, {s.pull_requests} pulls in {s.seconds:.1f} s")
+        log(f"soak: {s.push_requests} pushes, {s.resend_requests} resends, {s.pull_requests} pulls"
+            f" in {s.seconds:.1f} s")
 
         server.stop()
         stderr_text = server.stderr()
@@ -878,7 +889,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     ratio = push.rate / raw_rate
-    total_requests = 1 + len(mentor_devices) + push.requests + pull_requests + s.push_requests + s.pull_requests + s.resend_requests
+    soak_requests = s.push_requests + s.pull_requests + s.resend_requests
+    total_requests = 1 + len(mentor_devices) + push.requests + pull_requests + soak_requests
     checks = {
         "big push: every answer applied": not push.problems,
         "pull count = pushed + setup, values intact": pull_ok,
@@ -889,7 +901,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print()
     print("== Banxing sync benchmark ==")
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {sys.version.split()[0]},"
+          f" SQLite {sqlite3.sqlite_version}")
     print(f"activities: n={args.n}, batch={args.batch}, pairings={len(world.pairings)}, "
           f"texts ~{avg:.0f} chars x3")
     print(f"load average (1 min) at start / after push / after soak: {load_start[0]:.2f} / {load_push[0]:.2f} / "
@@ -900,7 +913,7 @@ def main(argv: list[str] | None = None) -> int:
           f"p50 {push.p50_ms:.0f} ms, p99 {push.p99_ms:.0f} ms per batch; staff device, sequential, keep-alive)")
     print(f"pull records/s: {pull_rate:,.0f}  ({len(pulled_ids)} records, {pull_requests} pages of 1000, "
           f"expected {want_pull}; client JSON decoding included; server+transfer only: {pull_server_rate:,.0f})")
-    print(f"soak: {len(phones)} phones, {s.seconds:.1f} s, {s.push_requests + s.pull_requests + s.resend_requests} requests "
+    print(f"soak: {len(phones)} phones, {s.seconds:.1f} s, {soak_requests} requests "
           f"({s.push_requests} push, {s.resend_requests} resend, {s.pull_requests} pull; "
           f"{(s.push_requests + s.pull_requests + s.resend_requests) / s.seconds:,.0f} req/s)")
     print(f"CPU: big push: server {push_cpu:.1f} s busy in {push.seconds:.1f} s, {push_runq:.1f} s runnable but "
@@ -911,9 +924,10 @@ def main(argv: list[str] | None = None) -> int:
           f"reconnects {s.reconnects}")
     print(f"soak push latency: p50 {s.push_p50:.1f} ms, p99 {s.push_p99:.1f} ms")
     print(f"soak pull latency: p50 {s.pull_p50:.1f} ms, p99 {s.pull_p99:.1f} ms")
-    print(f"soak checks: lost {check['lost']}, wrong value {check['wrong_value']}, replica gaps {check['replica_gaps']}, "
-          f"doubled {check['doubled']}, audit mismatches {check['audit_mismatch']}, resend mismatches "
-          f"{s.resend_mismatches}, 'locked' in server log {locked}, 5xx {s.http_5xx}, other HTTP errors {s.http_other}, "
+    print(f"soak checks: lost {check['lost']}, wrong value {check['wrong_value']}, "
+          f"replica gaps {check['replica_gaps']}, doubled {check['doubled']}, "
+          f"audit mismatches {check['audit_mismatch']}, resend mismatches {s.resend_mismatches}, "
+          f"'locked' in server log {locked}, 5xx {s.http_5xx}, other HTTP errors {s.http_other}, "
           f"tracebacks {tracebacks}")
     print(f"activities in database: {check['activities']} (expected {check['expected']})")
     print(f"total requests: {total_requests} (enrol {1 + len(mentor_devices)}, big push {push.requests}, "

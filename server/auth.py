@@ -17,10 +17,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .errors import Unauthorized
+from .errors import TokenExpired, TokenInvalid
 
 DEVICE_PREFIX = "bxd1."
 SALTS = {"device": "banxing.device-token", "session": "banxing.web-session", "csrf": "banxing.csrf"}
+
+TOKEN_INVALID = "登记凭证无效，请重新登记这台手机。"
 
 _hasher = PasswordHasher()  # argon2id with the library's (slow) defaults
 
@@ -83,12 +85,12 @@ class Signers:
         try:
             data, signed_at = self.serializer("device").loads(body, max_age=max_age_days * 86400, return_timestamp=True)
         except SignatureExpired:
-            raise Unauthorized("这台手机的登记已过期，请向辅导站要新的登记码重新登记。", "token_expired") from None
+            raise TokenExpired("这台手机的登记已过期，请向辅导站要新的登记码重新登记。") from None
         except BadSignature:
-            raise Unauthorized("登记凭证无效，请重新登记这台手机。", "token_invalid") from None
+            raise TokenInvalid(TOKEN_INVALID) from None
         if not isinstance(data, dict) or not isinstance(data.get("d"), str) or not isinstance(data.get("u"), str):
-            raise Unauthorized("登记凭证无效，请重新登记这台手机。", "token_invalid")
-        age = datetime.datetime.now(datetime.timezone.utc) - signed_at
+            raise TokenInvalid(TOKEN_INVALID)
+        age = datetime.datetime.now(datetime.UTC) - signed_at
         # With one key the check above already used the newest; only rotation needs a second look.
         signed_by_newest = len(self.keys) == 1 or self.serializer("device", newest_only=True).loads_unsafe(body)[0]
         return {**data, "stale": age.days * 4 > max_age_days or not signed_by_newest}

@@ -10,21 +10,26 @@ import json
 import pathlib
 import sqlite3
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlite_utils
 
 from .config import Settings
 from .store import Store
 
+T = TypeVar("T")
 
-def _store(args: argparse.Namespace) -> Store:
-    store = Store(args.db)
+
+def _store(settings: Settings) -> Store:
+    store = Store(settings.db_path)
     store.migrate()
     return store
 
 
-def _once(args: argparse.Namespace, fn: Any, *, write: bool) -> Any:
+def _once(settings: Settings, fn: Callable[[sqlite_utils.Database], T], *, write: bool) -> T:
     """Open the database, run ``fn(db)`` in one write or read transaction, close it."""
-    store = _store(args)
+    store = _store(settings)
     try:
         return store.write_now(fn) if write else store.read_now(fn)
     finally:
@@ -34,7 +39,7 @@ def _once(args: argparse.Namespace, fn: Any, *, write: bool) -> Any:
 def _print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:
     widths = [max(_width(title), *(_width(str(r.get(key) or "")) for r in rows)) for key, title in columns]
     def line(values: list[str]) -> str:
-        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths)).rstrip()
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
     print(line([t for _, t in columns]))
     print(line(["-" * w for w in widths]))
     for r in rows:
@@ -46,25 +51,24 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app
 
-    settings = Settings.from_env(db_path=args.db)
-    print(f"伴行 server on http://{args.host}:{args.port}/  (database {settings.db_path})", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    print(f"伴行 server on http://{settings.host}:{settings.port}/  (database {settings.db_path})", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from .demo import DEMO_PASSWORD, demo_logins, load_demo
 
-    store = _store(args)
+    store = _store(settings)
     try:
         has_data = store.read_now(lambda db: db.execute("SELECT count(*) FROM units").fetchone()[0] > 0)
         if has_data and not args.if_empty:
-            print(f"{args.db} already holds data; use --if-empty to keep it, or a new --db.", file=sys.stderr)
+            print(f"{settings.db_path} already holds data; use --if-empty to keep it, or a new --db.", file=sys.stderr)
             return 2
         if not has_data:
             print("loading the demo county (this takes a few seconds)…", file=sys.stderr)
@@ -75,16 +79,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"users": users}, ensure_ascii=False))
         return 0
-    print(f"演示县已就绪（数据库 {args.db}）。所有演示账号的密码都是 {DEMO_PASSWORD}")
+    print(f"演示县已就绪（数据库 {settings.db_path}）。所有演示账号的密码都是 {DEMO_PASSWORD}")
     _print_table(users, [("login", "账号"), ("role", "角色"), ("name", "姓名"), ("unit", "单位"), ("password", "密码")])
     return 0
 
 
-def cmd_enrol_code(args: argparse.Namespace) -> int:
+def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import issue_code
 
-    settings = Settings.from_env(db_path=args.db)
-    result = _once(args, lambda db: issue_code(db, args.user, hours=settings.enrol_code_hours), write=True)
+    result = _once(settings, lambda db: issue_code(db, args.user, hours=settings.enrol_code_hours), write=True)
     if args.json:
         print(json.dumps(result))
     else:
@@ -93,10 +96,10 @@ def cmd_enrol_code(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_devices(args: argparse.Namespace) -> int:
+def cmd_devices(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import list_devices
 
-    rows = _once(args, lambda db: list_devices(db, args.user), write=False)
+    rows = _once(settings, lambda db: list_devices(db, args.user), write=False)
     if args.json:
         print(json.dumps({"devices": rows}, ensure_ascii=False))
     elif not rows:
@@ -109,10 +112,10 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_revoke(args: argparse.Namespace) -> int:
+def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import revoke_device
 
-    known = _once(args, lambda db: revoke_device(db, args.device, args.reason), write=True)
+    known = _once(settings, lambda db: revoke_device(db, args.device, args.reason), write=True)
     if not known:
         print(f"没有编号为 {args.device} 的设备。", file=sys.stderr)
         return 2
@@ -120,12 +123,12 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     target = pathlib.Path(args.to)
     if target.exists():
         print(f"{target} already exists; choose a new file.", file=sys.stderr)
         return 2
-    source = sqlite3.connect(f"file:{pathlib.Path(args.db)}?mode=ro", uri=True)
+    source = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
     try:
         # The online backup API copies a consistent snapshot while the server keeps writing.
         dest = sqlite3.connect(str(target))
@@ -138,7 +141,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_restore(args: argparse.Namespace) -> int:
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     source_path = pathlib.Path(getattr(args, "from"))
     if not source_path.exists():
         print(f"{source_path} does not exist.", file=sys.stderr)
@@ -155,14 +158,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if not (ok and has_schema):
             print(f"{source_path} is not an intact Banxing backup; nothing was changed.", file=sys.stderr)
             return 2
-        dest = sqlite3.connect(str(args.db), timeout=10)
+        dest = sqlite3.connect(str(settings.db_path), timeout=10)
         try:
             source.backup(dest)
         finally:
             dest.close()
     finally:
         source.close()
-    print(f"restored {args.db} from {source_path}; restart the server.", file=sys.stderr)
+    print(f"restored {settings.db_path} from {source_path}; restart the server.", file=sys.stderr)
     return 0
 
 
@@ -172,12 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--db", default=str(Settings.from_env().db_path), help="SQLite file (default %(default)s)")
+        p.add_argument("--db", default=None, help="SQLite file (default: BANXING_DB_PATH or data/banxing.db)")
         return p
 
     p = command("serve", "run the web server")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default=None, help="listen address (default: BANXING_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="listen port (default: BANXING_PORT or 8000)")
     p.set_defaults(func=cmd_serve)
 
     p = command("demo", "load a demo county and print its logins")
@@ -214,8 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     from .devices import UnknownUser
 
     args = build_parser().parse_args(argv)
+    # Settings are read once: the environment, then the command's flags.
+    settings = Settings.from_env(db_path=args.db, host=getattr(args, "host", None), port=getattr(args, "port", None))
     try:
-        return int(args.func(args))
+        return int(args.func(args, settings))
     except UnknownUser as exc:  # a login that does not exist: a sentence, not a traceback
         print(str(exc), file=sys.stderr)
         return 2

@@ -1,47 +1,59 @@
-"""Settings: one frozen dataclass, read from the environment in one place."""
+"""Settings: one frozen dataclass, each setting declared once, read from the environment in one place.
+
+Every field carries its help text in ``metadata``; ``SETTINGS`` lists (name, default, help)
+for the docs test, and ``from_env`` casts ``BANXING_<NAME>`` by the field's type.
+"""
 from __future__ import annotations
 
 import os
 import pathlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
-# (name, default, help) — every setting, documented; test_docs checks docs/ mention each.
-SETTINGS: tuple[tuple[str, Any, str], ...] = (
-    ("db_path", "data/banxing.db", "The SQLite file (created and migrated on start)."),
-    ("secret_keys", (), "Signing keys, oldest first; the newest signs. Empty: a key file beside the database."),
-    ("max_batch_count", 1000, "Most mutations in one push; more gets 413."),
-    ("max_batch_bytes", 4 * 1024 * 1024, "Largest push body in bytes; more gets 413."),
-    ("max_pull_limit", 1000, "Largest page a pull may ask for."),
-    ("enrol_code_hours", 72, "How long a one-time enrolment code stays valid."),
-    ("token_days", 400, "How long a device token stays valid before the phone must enrol again."),
-    ("enrol_max_failures", 5, "Wrong enrolment codes from one address before it is locked out."),
-    ("enrol_lockout_minutes", 15, "How long a locked-out address must wait."),
-    ("readers", 4, "Read-only connections (threads) serving reads."),
-    ("fault_delay_in_write", 0.0, "Test only: seconds to sleep inside each write transaction (crash tests)."),
-)
+
+def setting(default: Any, help_text: str, *, secret: bool = False) -> Any:
+    if isinstance(default, tuple):
+        return field(default=default, metadata={"help": help_text, "secret": secret}, repr=not secret)
+    return field(default=default, metadata={"help": help_text, "secret": secret})
 
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: pathlib.Path = pathlib.Path("data/banxing.db")
-    secret_keys: tuple[str, ...] = field(default=(), repr=False)
-    max_batch_count: int = 1000
-    max_batch_bytes: int = 4 * 1024 * 1024
-    max_pull_limit: int = 1000
-    enrol_code_hours: int = 72
-    token_days: int = 400
-    enrol_max_failures: int = 5
-    enrol_lockout_minutes: int = 15
-    readers: int = 4
-    fault_delay_in_write: float = 0.0
+    db_path: pathlib.Path = setting(pathlib.Path("data/banxing.db"), "The SQLite file (created and migrated on start).")
+    secret_keys: tuple[str, ...] = setting(
+        (), "Signing keys, oldest first; the newest signs. Empty: a key file beside the database.", secret=True)
+    host: str = setting("127.0.0.1", "Address `banxing serve` listens on.")
+    port: int = setting(8000, "Port `banxing serve` listens on.")
+    public_url: str = setting(
+        "", "The address phones and browsers reach the server at (enrol links and QR codes); "
+            "empty: http://HOST:PORT.")
+    max_batch_count: int = setting(1000, "Most mutations in one push; more gets 413.")
+    max_batch_bytes: int = setting(4 * 1024 * 1024, "Largest push body in bytes; more gets 413.")
+    max_pull_limit: int = setting(1000, "Largest page a pull may ask for.")
+    enrol_code_hours: int = setting(72, "How long a one-time enrolment code stays valid.")
+    token_days: int = setting(400, "How long a device token stays valid before the phone must enrol again.")
+    enrol_max_failures: int = setting(5, "Wrong enrolment codes from one address before it is locked out.")
+    enrol_lockout_minutes: int = setting(15, "How long a locked-out address must wait.")
+    session_hours: int = setting(12, "How long a web sign-in lasts without activity.")
+    login_max_failures: int = setting(5, "Wrong passwords for one account before it is locked out.")
+    login_lockout_minutes: int = setting(10, "How long a locked account waits; doubles with each further lockout.")
+    readers: int = setting(4, "Read-only connections (threads) serving phone syncs and pages.")
+    report_readers: int = setting(2, "Read-only connections (threads) serving reports and exports.")
+    report_time_limit_ms: int = setting(20_000, "Longest a report or export may read before it is stopped.")
+    fault_delay_in_write: float = setting(
+        0.0, "Test only: seconds to sleep inside each write transaction (crash tests).")
 
     def __repr__(self) -> str:  # secrets never reach logs
         shown = ", ".join(
-            f"{f.name}={'***' if f.name == 'secret_keys' else getattr(self, f.name)!r}" for f in fields(self)
+            f"{f.name}={'***' if f.metadata.get('secret') else getattr(self, f.name)!r}" for f in fields(self)
         )
         return f"Settings({shown})"
+
+    @property
+    def base_url(self) -> str:
+        """Where people reach this server: ``public_url``, or the address it listens on."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -50,17 +62,28 @@ class Settings:
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = env.get(f"BANXING_{f.name.upper()}")
-            if raw is None:
-                continue
-            if f.name == "db_path":
-                values[f.name] = pathlib.Path(raw)
-            elif f.name == "secret_keys":
-                values[f.name] = tuple(k.strip() for k in raw.split(",") if k.strip())
-            elif f.name == "fault_delay_in_write":
-                values[f.name] = float(raw)
-            else:
-                values[f.name] = int(raw)
+            if raw is not None:
+                values[f.name] = _cast(f.default, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "db_path" in values:
             values["db_path"] = pathlib.Path(values["db_path"])
         return replace(cls(), **values)
+
+
+def _cast(default: Any, raw: str) -> Any:
+    """A variable's text as the type of the setting's default."""
+    if isinstance(default, pathlib.Path):
+        return pathlib.Path(raw)
+    if isinstance(default, tuple):
+        return tuple(k.strip() for k in raw.split(",") if k.strip())
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int | float):
+        return type(default)(raw)
+    return raw
+
+
+# (name, default, help) of every setting, in declaration order; test_docs checks the docs mention each.
+SETTINGS: tuple[tuple[str, Any, str], ...] = tuple(
+    (f.name, f.default if f.default is not MISSING else None, f.metadata["help"]) for f in fields(Settings)
+)

@@ -48,7 +48,7 @@ def issue_code(db: sqlite_utils.Database, login: str, *, hours: int) -> dict[str
     if user["role"] not in ENROLLABLE_ROLES:
         raise UnknownUser(f"{login} 的角色是 {user['role']}，只有志愿者和辅导站工作人员的手机可以登记。")
     code = f"{secrets.randbelow(10**8):08d}"
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     expires = now + datetime.timedelta(hours=hours)
     db.execute(
         "INSERT INTO enrol_codes (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -65,7 +65,8 @@ class Enrolled:
 
 @dataclass
 class EnrolFailure:
-    status: int
+    """Why a code was refused; ``retry_after`` > 0 when the address is locked out."""
+
     reason: str
     retry_after: int = 0
 
@@ -73,11 +74,11 @@ class EnrolFailure:
 def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *,
           max_failures: int, lockout_minutes: int) -> Enrolled | EnrolFailure:
     """Redeem a code for a new device, counting wrong guesses per client address."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     key = f"enrol:{client}"
     wait = throttle.locked_for(db, key, now)
     if wait:
-        return EnrolFailure(429, f"登记码输错次数太多，请 {_minutes(wait)} 分钟后再试，或请辅导站重新发码。", wait)
+        return EnrolFailure(f"登记码输错次数太多，请 {_minutes(wait)} 分钟后再试，或请辅导站重新发码。", wait)
     row = db.execute(
         "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = ?", [_hash(code)]
     ).fetchone()
@@ -93,18 +94,19 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
             db, key, now, max_failures=max_failures, lockout=datetime.timedelta(minutes=lockout_minutes)
         )
         if locked:
-            return EnrolFailure(429, f"登记码输错次数太多，请 {_minutes(locked)} 分钟后再试。", locked)
-        return EnrolFailure(400, problem)
+            return EnrolFailure(f"登记码输错次数太多，请 {_minutes(locked)} 分钟后再试。", locked)
+        return EnrolFailure(problem)
     assert row is not None
     user = get_user(db, user_id=row[0])
     if user is None or not user["active"]:
-        return EnrolFailure(400, "这个账号已停用，请联系辅导站。")
+        return EnrolFailure("这个账号已停用，请联系辅导站。")
     device_id = new_id()
     db.execute(
         "INSERT INTO sync_devices (id, user_id, name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
         [device_id, user["id"], device_name, format_utc(now), format_utc(now)],
     )
-    db.execute("UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_hash = ?", [format_utc(now), device_id, _hash(code)])
+    db.execute("UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_hash = ?",
+               [format_utc(now), device_id, _hash(code)])
     throttle.clear(db, key)
     return Enrolled(device_id, user)
 
@@ -117,7 +119,7 @@ def device_status(db: sqlite_utils.Database, device_id: str) -> dict[str, Any] |
         [device_id],
     )
     row = cursor.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cursor.description], row))
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 def list_devices(db: sqlite_utils.Database, login: str) -> list[dict[str, Any]]:
@@ -130,7 +132,7 @@ def list_devices(db: sqlite_utils.Database, login: str) -> list[dict[str, Any]]:
         [user["id"]],
     )
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r)) for r in cursor.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def revoke_device(db: sqlite_utils.Database, device_id: str, reason: str) -> bool:

@@ -1,8 +1,9 @@
 """One error envelope: ``{"ok": false, "error", "status", "code"}`` on /api/, a page elsewhere.
 
-Handlers raise ``AppError`` subclasses (or let ``sync`` errors through); nothing else
-builds an error response. Unexpected exceptions become a 500 envelope without a
-traceback; they are logged.
+Handlers raise ``AppError`` subclasses, one per condition, each carrying its HTTP status
+and a stable machine ``code`` (or let ``sync`` errors through); nothing else builds an
+error response. Unexpected exceptions become a 500 envelope without a traceback; they
+are logged.
 """
 from __future__ import annotations
 
@@ -12,38 +13,134 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.templating import Jinja2Templates
 
 from sync import BatchInvalid, BatchTooLarge, CursorInvalid, DeviceRevoked, NotAllowed, SyncError
 
 log = logging.getLogger("banxing")
 
 
+def is_api(path: str) -> bool:
+    """JSON callers (phones, scripts) live under /api/; everything else is a person at a page."""
+    return path == "/api" or path.startswith("/api/")
+
+
 class AppError(Exception):
+    """Base class: ``message`` is a sentence for the person, ``code`` a stable name for programs."""
+
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, code: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
-        if code:
-            self.code = code
         self.headers = headers or {}
 
 
 class BadRequest(AppError):
+    """The request cannot be read (a generic 400 when no narrower class fits)."""
+
     status, code = 400, "bad_request"
+
+
+class JsonInvalid(BadRequest):
+    code = "json_invalid"
+
+
+class LimitInvalid(BadRequest):
+    code = "limit_invalid"
+
+
+class CodeInvalid(BadRequest):
+    """An enrolment code that is not 8 digits."""
+
+    code = "code_invalid"
+
+
+class CodeRejected(BadRequest):
+    """A well-formed enrolment code that is wrong, used or expired."""
+
+    code = "code_rejected"
+
+
+class DeviceNameInvalid(BadRequest):
+    code = "device_name_invalid"
 
 
 class Unauthorized(AppError):
     status, code = 401, "unauthorized"
 
 
-class TooLarge(AppError):
-    status, code = 413, "batch_too_large"
+class TokenMissing(Unauthorized):
+    code = "token_missing"
+
+
+class TokenInvalid(Unauthorized):
+    code = "token_invalid"
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+
+
+class DeviceStopped(Unauthorized):
+    """The device was revoked by staff (a lost phone)."""
+
+    code = "device_revoked"
+
+
+class UserInactive(Unauthorized):
+    code = "user_inactive"
+
+
+class SessionExpired(Unauthorized):
+    """A web session is missing or too old; pages redirect to /login instead of showing this."""
+
+    code = "session_expired"
+
+
+class Forbidden(AppError):
+    status, code = 403, "forbidden"
+
+
+class CsrfFailed(Forbidden):
+    """A state-changing form was posted without this session's CSRF token."""
+
+    code = "csrf_failed"
+
+
+class NotFound(AppError):
+    """No such record, or not in the caller's scope: one answer for both, so scope leaks nothing."""
+
+    status, code = 404, "not_found"
+
+
+class BodyTooLarge(AppError):
+    status, code = 413, "body_too_large"
+
+
+class BatchBytesTooLarge(BodyTooLarge):
+    """A push body past ``max_batch_bytes``; the phone halves the batch and retries."""
+
+    code = "batch_too_large"
 
 
 class TooManyRequests(AppError):
     status, code = 429, "too_many_requests"
+
+
+class EnrolThrottled(TooManyRequests):
+    code = "enrol_throttled"
+
+
+class LoginLocked(TooManyRequests):
+    code = "login_locked"
+
+
+class ReadTooSlow(AppError):
+    """A report or export ran past its time limit (``Store.read(time_limit_ms=…)``)."""
+
+    status, code = 503, "read_too_slow"
 
 
 SYNC_STATUS: dict[type[SyncError], int] = {
@@ -58,10 +155,10 @@ HTTP_MESSAGES = {
 
 
 def envelope(request: Request, status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
-    if request.url.path.startswith("/api/"):
+    if is_api(request.url.path):
         body: dict[str, Any] = {"ok": False, "error": message, "status": status, "code": code}
         return JSONResponse(body, status_code=status, headers=headers)
-    templates = request.app.state.templates
+    templates: Jinja2Templates = request.app.state.templates  # set before the lifespan runs
     return templates.TemplateResponse(
         request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers
     )
@@ -98,3 +195,14 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_error,
     Exception: server_error,
 }
+
+
+def error_classes() -> list[type[AppError]]:
+    """Every concrete condition the server can answer with (the docs test lists their codes)."""
+    found: list[type[AppError]] = []
+    stack: list[type[AppError]] = [AppError]
+    while stack:
+        cls = stack.pop()
+        found.append(cls)
+        stack.extend(cls.__subclasses__())
+    return found

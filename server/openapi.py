@@ -20,7 +20,7 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 
 def spec() -> dict[str, Any]:
-    bearer = [{"device": []}]
+    bearer: list[dict[str, list[str]]] = [{"device": []}]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -49,7 +49,8 @@ def spec() -> dict[str, Any]:
                 "security": bearer,
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["mutations"],
-                    "properties": {"mutations": {"type": "array", "items": {"$ref": "#/components/schemas/Mutation"}}}}}}},
+                    "properties": {"mutations": {
+                        "type": "array", "items": {"$ref": "#/components/schemas/Mutation"}}}}}}},
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/PushResult"}),
                     "400": _error("Malformed JSON or batch envelope"),

@@ -1,19 +1,18 @@
-"""The URL map, top to bottom. Every route is named."""
+"""The URL map, top to bottom: each area's routes composed into one table. Every route is named."""
 from __future__ import annotations
 
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from .api import devices, sync
-from .openapi import openapi
-from .pages import index
-from .templating import STATIC
+from . import api
+from .config import Settings
+from .pages import home
+from .paths import Paths
 
-routes = [
-    Route("/", index, name="index"),
-    Route("/api/enrol", devices.enrol, methods=["POST"], name="api_enrol"),
-    Route("/api/sync/push", sync.push, methods=["POST"], name="api_push"),
-    Route("/api/sync/pull", sync.pull, methods=["GET"], name="api_pull"),
-    Route("/api/openapi.json", openapi, name="api_openapi"),
-    Mount("/static", StaticFiles(directory=STATIC), name="static"),
-]
+
+def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
+    return [
+        *home.routes,
+        Mount("/api", routes=api.routes),
+        Mount("/static", StaticFiles(directory=paths.static), name="static"),
+    ]

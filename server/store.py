@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import sqlite_utils
 
-from sync import connect, migrations as sync_migrations, transaction
+from sync import connect, transaction
+from sync import migrations as sync_migrations
 
+from .errors import ReadTooSlow
 from .schema import migrations as server_migrations
 
 T = TypeVar("T")
@@ -30,12 +33,29 @@ CHECKPOINT_SECONDS = 1.0
 WRITER_CHECKPOINT_PAGES = 4000
 
 
+Pool = Literal["sync", "reports"]
+# How many SQLite VM steps run between two looks at the clock of a time-limited read.
+PROGRESS_STEPS = 10_000
+
+
 class Store:
-    def __init__(self, path: str | pathlib.Path, *, readers: int = 4, fault_delay_in_write: float = 0.0,
-                 checkpoint_pages: int = WRITER_CHECKPOINT_PAGES) -> None:
+    """One writer thread and two pools of read-only readers over one SQLite file.
+
+    The ``sync`` pool serves phones and page reads; the ``reports`` pool serves heavy
+    reports and exports, so a county-wide export never takes a reader a phone is waiting
+    for. A long read holds its snapshot (and delays the WAL reset) for as long as it runs,
+    hence ``time_limit_ms``. Keep writes short: every writer, phones included, queues for
+    the one writer thread, so slow work (argon2 on a login, rendering) runs outside it.
+    """
+
+    def __init__(self, path: str | pathlib.Path, *, readers: int = 4, report_readers: int = 2,
+                 fault_delay_in_write: float = 0.0, checkpoint_pages: int = WRITER_CHECKPOINT_PAGES) -> None:
         self.path = pathlib.Path(path)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="banxing-writer")
-        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="banxing-reader")
+        self._pools: dict[str, ThreadPoolExecutor] = {
+            "sync": ThreadPoolExecutor(max_workers=readers, thread_name_prefix="banxing-reader"),
+            "reports": ThreadPoolExecutor(max_workers=report_readers, thread_name_prefix="banxing-reports"),
+        }
         self._local = threading.local()
         self._write_db: sqlite_utils.Database | None = None
         self._read_dbs: list[sqlite_utils.Database] = []
@@ -82,38 +102,53 @@ class Store:
                 time.sleep(self._fault_delay)  # test hook: widen the window a crash can hit
             return result
 
-    def _run_read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+    def _run_read(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
         db = getattr(self._local, "db", None)
         if db is None:
             db = connect(self.path, readonly=True)
             self._local.db = db
             with self._lock:
                 self._read_dbs.append(db)
+        if time_limit_ms is not None:
+            deadline = time.monotonic() + time_limit_ms / 1000
+            db.conn.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_STEPS)
         # One read transaction per call: every query of a pull sees the same snapshot,
         # so a page never mixes a record's old version number with its new fields.
         db.conn.execute("BEGIN")
         try:
             return fn(db)
+        except sqlite3.OperationalError as exc:
+            if time_limit_ms is not None and str(exc) == "interrupted":
+                seconds = f"{time_limit_ms / 1000:g}"
+                raise ReadTooSlow(f"查询超过 {seconds} 秒仍未完成，请缩小范围（单位或日期）后再试。") from None
+            raise
         finally:
+            if time_limit_ms is not None:
+                db.conn.set_progress_handler(None, 0)
             db.conn.execute("COMMIT")
 
     async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run ``fn(db)`` in one write transaction on the writer thread."""
         return await asyncio.wrap_future(self._writer.submit(self._run_write, fn))
 
-    async def read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
-        """Run ``fn(db)`` on a read-only connection."""
-        return await asyncio.wrap_future(self._readers.submit(self._run_read, fn))
+    async def read(self, fn: Callable[[sqlite_utils.Database], T], *, pool: Pool = "sync",
+                   time_limit_ms: int | None = None) -> T:
+        """Run ``fn(db)`` on a read-only connection of ``pool``, in one snapshot.
+
+        With ``time_limit_ms`` SQLite stops the read past that time and ``ReadTooSlow`` says so.
+        """
+        return await asyncio.wrap_future(self._pools[pool].submit(self._run_read, fn, time_limit_ms))
 
     def write_now(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Blocking ``write`` for the command line."""
         return self._writer.submit(self._run_write, fn).result()
 
-    def read_now(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
-        return self._readers.submit(self._run_read, fn).result()
+    def read_now(self, fn: Callable[[sqlite_utils.Database], T], *, pool: Pool = "sync") -> T:
+        return self._pools[pool].submit(self._run_read, fn, None).result()
 
     def close(self) -> None:
-        self._readers.shutdown(wait=True)
+        for executor in self._pools.values():
+            executor.shutdown(wait=True)
         self._writer.shutdown(wait=True)
         self._stop.set()
         if self._checkpointer is not None:

@@ -1,33 +1,75 @@
-"""The Jinja2 environment: autoescape, templates from ``templates/``, hashed static URLs."""
+"""The Jinja2 environment: autoescape, strict undefined, hashed static URLs, path-only
+``url_for`` and the filters pages share (Chinese labels, local times)."""
 from __future__ import annotations
 
+import datetime
 import hashlib
 import pathlib
-from functools import lru_cache
+from functools import cache
+from typing import Any
 
 import jinja2
+from jinja2 import pass_context
+from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
-STATIC = ROOT / "server" / "static"
+from sync import entities
+from sync.timeutil import SHANGHAI, parse_utc
+
+from .paths import Paths
 
 
-@lru_cache(maxsize=None)
-def _digest(path: str) -> str:
-    return hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:10]
+@cache
+def _digest(path: pathlib.Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
-def static_url(path: str) -> str:
-    """``/static/<path>?v=<content hash>`` so a changed file is never served stale."""
-    return f"/static/{path}?v={_digest(path)}"
+@pass_context
+def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    """The path of a named route. Never an absolute URL: the Host header is the client's to forge."""
+    request: Request = context["request"]
+    return str(request.app.url_path_for(name, **path_params))
 
 
-def build_templates() -> Jinja2Templates:
+def local_time(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC timestamp as the users' wall-clock time (Asia/Shanghai)."""
+    if not value:
+        return ""
+    return parse_utc(value).astimezone(SHANGHAI).strftime(fmt)
+
+
+def label(value: Any, vocabulary: str) -> str:
+    """The Chinese label of an enumerated value, e.g. ``'key' | label('RISK_LEVELS')`` → 重点."""
+    table: dict[str, str] = getattr(entities, vocabulary)
+    if isinstance(value, list):
+        return "、".join(table.get(str(v), str(v)) for v in value)
+    if value is None:
+        return ""
+    return table.get(value, str(value))
+
+
+def chinese_date(value: str | datetime.date | None) -> str:
+    """``2026-11-05`` → ``2026年11月5日``."""
+    if not value:
+        return ""
+    day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def build_templates(paths: Paths) -> Jinja2Templates:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=jinja2.FileSystemLoader(str(paths.templates)),
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
+
+    def static_url(path: str) -> str:
+        """``/static/<path>?v=<content hash>`` so a changed file is never served stale."""
+        return f"/static/{path}?v={_digest(paths.static / path)}"
+
     env.globals["static_url"] = static_url
+    env.globals["url_for"] = url_for
+    env.filters["local_time"] = local_time
+    env.filters["label"] = label
+    env.filters["chinese_date"] = chinese_date
     return Jinja2Templates(env=env)

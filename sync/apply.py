@@ -114,7 +114,8 @@ def apply_batch(
                 # drop this change silently, so say so and keep the server untouched.
                 results.append(Outcome(
                     mid, str(m.get("entity", "")), str(m.get("record_id", "")), "rejected", None,
-                    f"修改编号 {mid} 已用于另一条内容不同的修改（那一条已保存）；这条修改没有保存，请以新的编号重新提交。",
+                    f"修改编号 {mid} 已用于另一条内容不同的修改（那一条已保存）；"
+                    "这条修改没有保存，请以新的编号重新提交。",
                 ).answer())
             else:
                 results.append(
@@ -135,7 +136,9 @@ def apply_mutations(db: sqlite_utils.Database, actor: Actor, mutations: list[dic
         return _Writer(db, actor).apply(mutations)
 
 
-def _stored_answers(db: sqlite_utils.Database, device_id: str, ids: list[int]) -> dict[int, tuple[int | None, dict[str, Any]]]:
+def _stored_answers(
+    db: sqlite_utils.Database, device_id: str, ids: list[int]
+) -> dict[int, tuple[int | None, dict[str, Any]]]:
     """(digest, answer) of each already-applied mutation of the device, by mutation id."""
     _, rows = select_in(
         db,
@@ -144,7 +147,8 @@ def _stored_answers(db: sqlite_utils.Database, device_id: str, ids: list[int]) -
         ids, [device_id],
     )
     return {
-        mid: (digest, json.loads(answer) if answer else Outcome(mid, entity, record_id, status, version, reason).answer())
+        mid: (digest, json.loads(answer) if answer
+              else Outcome(mid, entity, record_id, status, version, reason).answer())
         for mid, status, version, reason, entity, record_id, answer, digest in rows
     }
 
@@ -201,7 +205,8 @@ class _Writer:
                     self.rows[name][i] = found.get(i)
         # Ids that are new to their own table must not belong to a record of another entity.
         new_ids = [m.record_id for m in mutations if self.rows[m.entity.name].get(m.record_id) is None]
-        self.taken.update(select_in(self.db, "SELECT record_id, entity FROM sync_feed WHERE record_id {in}", new_ids)[1])
+        taken = select_in(self.db, "SELECT record_id, entity FROM sync_feed WHERE record_id {in}", new_ids)[1]
+        self.taken.update(taken)
         missing_users = [u for u in users if u not in self.users]
         if missing_users:
             found_users = load_users(self.db, missing_users)
@@ -214,8 +219,10 @@ class _Writer:
         # Server-side writers send no mutation ids, so the digest travels with each raw
         # mutation by position; only device mutations keep theirs for resend checks.
         digests = [fingerprint(r) for r in raws]
-        self.digests = {r["mutation_id"]: d for r, d in zip(raws, digests) if r.get("mutation_id") is not None}
-        parsed = [read_mutation(r, check_text=d is None) for r, d in zip(raws, digests)]
+        self.digests = {
+            r["mutation_id"]: d for r, d in zip(raws, digests, strict=True) if r.get("mutation_id") is not None
+        }
+        parsed = [read_mutation(r, check_text=d is None) for r, d in zip(raws, digests, strict=True)]
         self._prefetch([m for m in parsed if isinstance(m, Mutation)])
         outcomes = []
         for m in parsed:
@@ -381,7 +388,8 @@ class _Writer:
         self._stamp(current, record, changed, version)
         self._store(entity, current, record)
         self.audit.append((
-            self.now, self.actor.user_id, self.actor.device_id, None, entity_name, record_id, "derived", "applied", version,
+            self.now, self.actor.user_id, self.actor.device_id, None, entity_name, record_id, "derived", "applied",
+            version,
             None, json.dumps({k: [current.get(k), v] for k, v in changed.items()}, ensure_ascii=False), None, None,
         ))
 

@@ -34,7 +34,7 @@ def record_history(db: sqlite_utils.Database, entity_name: str, record_id: str) 
         [record_id, entity_name, *CHANGING_STATUSES],
     )
     names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+    rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     state = {name: current.get(name) for name in entity.columns}
     history = []
     for row in reversed(rows):

@@ -12,8 +12,10 @@ from typing import Any
 import sqlite_utils
 
 from .apply import Outcome, _atomic, apply_mutations
+from .db import placeholders
 from .errors import NotAllowed
-from .scope import Actor, Keys, Scope, load_scope, placeholders
+from .mutations import delete, upsert
+from .scope import Actor, Keys, Scope, load_scope
 from .timeutil import utc_now
 
 CHOICES = ("kept", "other")
@@ -33,7 +35,7 @@ def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "op
     names = [d[0] for d in cursor.description]
     rows = []
     for values in cursor.fetchall():
-        row = dict(zip(names, values))
+        row = dict(zip(names, values, strict=True))
         row["kept_value"] = json.loads(row["kept_value"]) if row["kept_value"] is not None else None
         row["other_value"] = json.loads(row["other_value"]) if row["other_value"] is not None else None
         rows.append(row)
@@ -53,7 +55,7 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
     with _atomic(db):
         cursor = db.execute("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id])
         values = cursor.fetchone()
-        row = None if values is None else dict(zip([d[0] for d in cursor.description], values))
+        row = None if values is None else dict(zip([d[0] for d in cursor.description], values, strict=True))
         if row is None or not load_scope(db, actor).allows(Keys(row["unit_id"], row["mentee_id"])):
             raise NotAllowed("找不到这条冲突记录，或它不在你的管理范围内。")
         if row["status"] != "open":
@@ -76,10 +78,10 @@ def _apply_other(db: sqlite_utils.Database, actor: Actor, row: dict[str, Any]) -
 
     table = ENTITIES[row["entity"]].table
     version = db.execute(f"SELECT version FROM {table} WHERE id = ?", [row["record_id"]]).fetchone()[0]
-    mutation: dict[str, Any] = {"entity": row["entity"], "record_id": row["record_id"], "base_version": version}
     if row["field"] == "_deleted":
-        mutation.update(op="delete")
+        mutation = delete(row["entity"], row["record_id"], base_version=version)
     else:
-        mutation.update(op="upsert", fields={row["field"]: json.loads(row["other_value"])})
+        mutation = upsert(row["entity"], {row["field"]: json.loads(row["other_value"])}, row["record_id"],
+                          base_version=version)
     (outcome,) = apply_mutations(db, actor, [mutation])
     return outcome

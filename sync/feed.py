@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from .db import placeholders
 from .errors import CursorInvalid
 from .records import DOCUMENT_SQL, head_seq
-from .db import placeholders
 from .scope import Actor, Scope, load_scope
 
 CURSOR_PREFIX = "c1."

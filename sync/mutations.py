@@ -14,7 +14,7 @@ from typing import Any
 
 from .entities import ENTITIES, SHORT_MAX, TEXT_MAX, Entity, Field
 from .errors import BatchInvalid, BatchTooLarge
-from .ids import parse_id
+from .ids import new_id, parse_id
 
 OPS = ("upsert", "delete")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -41,6 +41,29 @@ class Rejection:
     entity: str = ""
     record_id: str = ""
     fields: Any = None
+
+
+def upsert(entity: str, fields: dict[str, Any], record_id: str | None = None, *,
+           base_version: int | None = None, mutation_id: int | None = None) -> dict[str, Any]:
+    """A wire-format upsert: a create when ``record_id`` is new (a fresh UUIDv7 when not given),
+    else an edit of the ``fields`` given, against ``base_version``.
+
+    Server-side writers (forms, imports, the demo) leave out ``mutation_id``; phones number theirs.
+    """
+    out: dict[str, Any] = {"entity": entity, "record_id": record_id or new_id(), "op": "upsert",
+                           "base_version": base_version, "fields": fields}
+    if mutation_id is not None:
+        out["mutation_id"] = mutation_id
+    return out
+
+
+def delete(entity: str, record_id: str, *, base_version: int | None = None,
+           mutation_id: int | None = None) -> dict[str, Any]:
+    """A wire-format (soft) delete of one record, as last seen at ``base_version``."""
+    out: dict[str, Any] = {"entity": entity, "record_id": record_id, "op": "delete", "base_version": base_version}
+    if mutation_id is not None:
+        out["mutation_id"] = mutation_id
+    return out
 
 
 def read_batch(body: object, *, max_count: int) -> list[dict[str, Any]]:
@@ -92,15 +115,15 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
         # A lone surrogate ("\\ud800") is valid JSON but cannot be stored as UTF-8; echoing
         # it into the audit log would fail the whole batch, so nothing of it is kept.
         where = "内容"
-        known = isinstance(entity_name, str) and entity_name in ENTITIES
-        spec_of = ENTITIES[entity_name].by_name if known else {}
+        known = entity_name if isinstance(entity_name, str) and entity_name in ENTITIES else ""
+        spec_of = ENTITIES[known].by_name if known else {}
         for name, value in (fields.items() if isinstance(fields, dict) else ()):
             if name in spec_of and _has_unencodable_text(value):
                 where = f"字段“{spec_of[name].label}”({name})"
                 break
         return Rejection(
             mid, f"{where}含有无法保存的字符（不成对的 UTF-16 代理项），请删除乱码后重新保存。",
-            entity=entity_name if known else "",
+            entity=known,
             record_id=parse_id(record_id) or "",
         )
     unknown_keys = sorted(set(raw) - MUTATION_KEYS)

@@ -6,11 +6,10 @@ from typing import Any
 
 import sqlite_utils
 
+from .db import placeholders, select_in
 from .entities import ENTITIES, Entity
 from .mutations import from_storage
-from .db import placeholders, select_in
 from .scope import Keys
-
 
 
 def load_rows(db: sqlite_utils.Database, entity: Entity, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -18,7 +17,7 @@ def load_rows(db: sqlite_utils.Database, entity: Entity, ids: list[str]) -> dict
     names, rows = select_in(db, f"SELECT * FROM {entity.table} WHERE id {{in}}", ids)
     found: dict[str, dict[str, Any]] = {}
     for values in rows:
-        row = from_storage(entity, dict(zip(names, values)))
+        row = from_storage(entity, dict(zip(names, values, strict=True)))
         row["field_versions"] = json.loads(row["field_versions"])
         row["field_writers"] = json.loads(row["field_writers"])
         found[row["id"]] = row
@@ -62,9 +61,9 @@ def _document(entity: Entity) -> str:
 
 # The ``fields`` object a pull sends for a feed row ``f``, as JSON text built by SQLite
 # in the same query that walks the feed (no second copy of the record is stored).
-DOCUMENT_SQL = "CASE f.entity %s END" % " ".join(
+DOCUMENT_SQL = "CASE f.entity {} END".format(" ".join(
     f"WHEN '{name}' THEN {_document(entity)}" for name, entity in ENTITIES.items()
-)
+))
 
 
 def head_seq(db: sqlite_utils.Database) -> int:
@@ -75,7 +74,9 @@ def head_seq(db: sqlite_utils.Database) -> int:
     ).fetchone()[0])
 
 
-ENGINE_COLUMNS = ("version", "deleted", "field_versions", "field_writers", "created_at", "created_by", "updated_at", "updated_by")
+ENGINE_COLUMNS = (
+    "version", "deleted", "field_versions", "field_writers", "created_at", "created_by", "updated_at", "updated_by",
+)
 
 
 def upsert_sql(entity: Entity) -> tuple[str, tuple[str, ...]]:

@@ -27,13 +27,15 @@ def create_user(
     return uid
 
 
-def get_user(db: sqlite_utils.Database, *, login: str | None = None, user_id: str | None = None) -> dict[str, Any] | None:
+def get_user(
+    db: sqlite_utils.Database, *, login: str | None = None, user_id: str | None = None
+) -> dict[str, Any] | None:
     column, value = ("login", login) if login is not None else ("id", user_id)
     cursor = db.execute(f"SELECT * FROM users WHERE {column} = ?", [value])
     row = cursor.fetchone()
     if row is None:
         return None
-    return dict(zip([d[0] for d in cursor.description], row))
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 def actor_for(user: dict[str, Any], device_id: str | None = None) -> Actor:

@@ -5,7 +5,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync import Actor, apply_mutations, new_id, transaction
+from sync import Actor, apply_mutations, mutations, new_id, transaction
 from sync.system import SYSTEM
 from sync.users import create_user
 
@@ -14,18 +14,20 @@ def mutate(db: sqlite_utils.Database, actor: Actor, entity: str, fields: dict[st
            record_id: str | None = None, base_version: int | None = None) -> str:
     """Apply one upsert as ``actor`` and fail loudly unless it was applied."""
     rid = record_id or new_id()
-    (outcome,) = apply_mutations(db, actor, [
-        {"entity": entity, "record_id": rid, "op": "upsert", "base_version": base_version, "fields": fields}
-    ])
+    (outcome,) = apply_mutations(db, actor, [mutations.upsert(entity, fields, rid, base_version=base_version)])
     assert outcome.status == "applied", outcome.answer()
     return rid
 
 
-def make_unit(db: sqlite_utils.Database, name: str = "如东县", kind: str = "county", parent_id: str | None = None) -> str:
+def make_unit(
+    db: sqlite_utils.Database, name: str = "如东县", kind: str = "county", parent_id: str | None = None
+) -> str:
     return mutate(db, SYSTEM, "unit", {"name": name, "kind": kind, "parent_id": parent_id})
 
 
-def make_user(db: sqlite_utils.Database, role: str, unit_id: str, login: str | None = None, name: str = "测试") -> Actor:
+def make_user(
+    db: sqlite_utils.Database, role: str, unit_id: str, login: str | None = None, name: str = "测试"
+) -> Actor:
     with transaction(db):
         uid = create_user(db, login=login or f"{role}-{new_id()[-8:]}", name=name, role=role, unit_id=unit_id)
     return Actor(uid, role, unit_id, None, name)
@@ -59,8 +61,7 @@ def make_activity(db: sqlite_utils.Database, actor: Actor, pairing_id: str, **ov
 def upsert(entity: str, record_id: str, fields: dict[str, Any], mutation_id: int,
            base_version: int | None = None) -> dict[str, Any]:
     """A wire-format upsert mutation, as a phone would send it."""
-    return {"mutation_id": mutation_id, "entity": entity, "record_id": record_id, "op": "upsert",
-            "base_version": base_version, "fields": fields}
+    return mutations.upsert(entity, fields, record_id, base_version=base_version, mutation_id=mutation_id)
 
 
 # --- helpers for the unit tests of the sync engine ------------------------------------

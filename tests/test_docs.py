@@ -6,23 +6,24 @@ exists, the docs must mention each item, so adding one without documenting it fa
 from __future__ import annotations
 
 import argparse
-import ast
 import pathlib
 import re
 
 import pytest
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from server import errors as server_errors
 from server.cli import build_parser
-from server.config import SETTINGS
+from server.config import SETTINGS, Settings
 from server.openapi import spec
-from server.routes import routes
+from server.paths import resolve
+from server.routes import build_routes
 from sync import errors as sync_errors
 from sync.entities import ENTITIES
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PROTOCOL = ROOT / "docs" / "sync-protocol.md"
+PAGES = ROOT / "docs" / "pages.md"
 README = ROOT / "README.md"
 
 
@@ -43,12 +44,20 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
 
 
 def _route_paths() -> list[tuple[str, set[str]]]:
-    out = []
-    for route in routes:
-        if isinstance(route, Route):
-            out.append((route.path, {m.lower() for m in (route.methods or ())} - {"head"}))
-        elif isinstance(route, Mount):
-            out.append((route.path, set()))
+    """Every route of the URL map with its methods, walking into mounts; a static mount is one entry."""
+    out: list[tuple[str, set[str]]] = []
+
+    def walk(routes: list[BaseRoute], prefix: str) -> None:
+        for route in routes:
+            if isinstance(route, Route):
+                out.append((prefix + route.path, {m.lower() for m in (route.methods or ())} - {"head"}))
+            elif isinstance(route, Mount):
+                if route.routes:
+                    walk(list(route.routes), prefix + route.path)
+                else:
+                    out.append((prefix + route.path, set()))
+
+    walk(build_routes(Settings(), resolve()), "")
     return out
 
 
@@ -66,25 +75,12 @@ def _section(doc: str, heading_start: str) -> str:
 
 
 def _error_codes() -> set[str]:
-    """Every ``code`` the server can put in an error envelope."""
+    """Every ``code`` the server can put in an error envelope: one per error class."""
     codes = {"internal_error", "http_404", "http_405"}
-    for module in (server_errors, sync_errors):
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Exception) and isinstance(getattr(value, "code", None), str):
-                codes.add(value.code)
-    # Codes passed explicitly, e.g. raise BadRequest("…", "json_invalid").
-    app_errors = {
-        name for name, value in vars(server_errors).items()
-        if isinstance(value, type) and issubclass(value, server_errors.AppError)
-    }
-    for path in (ROOT / "server").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in app_errors:
-                if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
-                    codes.add(node.args[1].value)
-                for kw in node.keywords:
-                    if kw.arg == "code" and isinstance(kw.value, ast.Constant):
-                        codes.add(kw.value.value)
+    codes.update(cls.code for cls in server_errors.error_classes())
+    for value in vars(sync_errors).values():
+        if isinstance(value, type) and issubclass(value, sync_errors.SyncError):
+            codes.add(value.code)
     return codes
 
 
@@ -105,8 +101,13 @@ def test_docs_settings_table_matches_dataclass() -> None:
 
 @pytest.mark.parametrize(("path", "methods"), _route_paths(), ids=[p for p, _ in _route_paths()])
 def test_docs_route_documented(protocol: str, path: str, methods: set[str]) -> None:
-    assert f"`{path}" in protocol, f"route {path} is not in docs/sync-protocol.md"
-    if path.startswith("/api/"):
+    if not path.startswith("/api/"):
+        pages = PAGES.read_text(encoding="utf-8")
+        assert f"`{path}" in pages, f"page {path} is not in docs/pages.md"
+        for method in methods - {"get"}:
+            assert f"`{method.upper()} {path}" in pages, f"{method.upper()} {path} is not in docs/pages.md"
+    else:
+        assert f"`{path}" in protocol, f"route {path} is not in docs/sync-protocol.md"
         paths = spec()["paths"]
         assert path in paths, f"route {path} is not in the OpenAPI spec"
         assert methods <= set(paths[path]), f"{path}: methods {methods} vs OpenAPI {set(paths[path])}"
@@ -135,8 +136,9 @@ def test_docs_entity_tables_list_no_stale_fields(protocol: str) -> None:
 
 
 def test_docs_error_codes_documented(protocol: str) -> None:
-    missing = sorted(code for code in _error_codes() if f"`{code}`" not in protocol)
-    assert not missing, f"error codes missing from docs/sync-protocol.md: {missing}"
+    docs = protocol + PAGES.read_text(encoding="utf-8")
+    missing = sorted(code for code in _error_codes() if f"`{code}`" not in docs)
+    assert not missing, f"error codes missing from docs/sync-protocol.md and docs/pages.md: {missing}"
 
 
 @pytest.mark.parametrize("command", list(_subcommands()))

@@ -4,22 +4,24 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..devices import EnrolFailure, enrol as enrol_device, normalise_code
-from ..errors import BadRequest, TooManyRequests
+from ..devices import EnrolFailure, normalise_code
+from ..devices import enrol as enrol_device
+from ..errors import BadRequest, CodeInvalid, CodeRejected, DeviceNameInvalid, EnrolThrottled
+from ..state import app_state
 from .common import read_json
 
 
 async def enrol(request: Request) -> Response:
-    state = request.app.state
+    state = app_state(request)
     settings = state.settings
-    body = await read_json(request, max_bytes=4096, too_large_code="body_too_large")
+    body = await read_json(request, max_bytes=4096)
     if not isinstance(body, dict):
         raise BadRequest('请求体应为 {"code": "…", "device_name": "…"}。')
     code, name = body.get("code"), body.get("device_name", "手机")
     if not isinstance(code, str) or not normalise_code(code).isdigit() or len(normalise_code(code)) != 8:
-        raise BadRequest("登记码应为 8 位数字。", "code_invalid")
+        raise CodeInvalid("登记码应为 8 位数字。")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
-        raise BadRequest("device_name 应为 1–100 字的文字。", "device_name_invalid")
+        raise DeviceNameInvalid("device_name 应为 1–100 字的文字。")
     client = request.client.host if request.client else "unknown"
     result = await state.store.write(
         lambda db: enrol_device(
@@ -28,9 +30,9 @@ async def enrol(request: Request) -> Response:
         )
     )
     if isinstance(result, EnrolFailure):
-        if result.status == 429:
-            raise TooManyRequests(result.reason, "enrol_throttled", headers={"Retry-After": str(result.retry_after)})
-        raise BadRequest(result.reason, "code_rejected")
+        if result.retry_after:
+            raise EnrolThrottled(result.reason, headers={"Retry-After": str(result.retry_after)})
+        raise CodeRejected(result.reason)
     user = result.user
     return JSONResponse({
         "device_id": result.device_id,

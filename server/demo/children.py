@@ -8,13 +8,27 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Callable
 
 from sync import new_id
 
 from .people import DEMO_USERS, TOWNS, DemoUser
 from .profiles import (
-    BOOKS, BOY_NAMES, CITIES, ELDER_MEN, ELDER_WOMEN, GIRL_NAMES, HOBBIES, JUNIOR_GRADES, MEN, PRIMARY_GRADES,
-    PROFILES, RELATION_WORD, SPORTS, SURNAMES, WOMEN,
+    BOOKS,
+    BOY_NAMES,
+    CITIES,
+    ELDER_MEN,
+    ELDER_WOMEN,
+    GIRL_NAMES,
+    HOBBIES,
+    JUNIOR_GRADES,
+    MEN,
+    PRIMARY_GRADES,
+    PROFILES,
+    RELATION_WORD,
+    SPORTS,
+    SURNAMES,
+    WOMEN,
 )
 from .state import Demo, Mentee, Pairing
 
@@ -89,9 +103,14 @@ def plan_closures(demo: Demo, mentors_by_unit: dict[str, list[DemoUser]]) -> Non
     """Close five early pairings: two 好转, two 稳定, one 转介 (re-paired with another volunteer)."""
     rng = demo.rng
     early = [p for p in demo.pairings if p.start <= demo.day(25)]
-    wanted = [("improved", lambda p: p.mentee.risk == "normal"), ("improved", lambda p: p.mentee.risk != "key"),
-              ("stable", lambda p: p.mentee.risk != "key"), ("stable", lambda p: p.mentee.risk != "key"),
-              ("referred", lambda p: p.mentee.risk == "key")]
+    def risk_is(level: str) -> Callable[[Pairing], bool]:
+        return lambda p: p.mentee.risk == level
+
+    def risk_not(level: str) -> Callable[[Pairing], bool]:
+        return lambda p: p.mentee.risk != level
+
+    wanted = [("improved", risk_is("normal")), ("improved", risk_not("key")), ("stable", risk_not("key")),
+              ("stable", risk_not("key")), ("referred", risk_is("key"))]
     used_units: list[str] = []
     for outcome, fits in wanted:
         candidates = [p for p in early if p.outcome is None and fits(p)]

@@ -51,10 +51,11 @@ def events(demo: Demo, unit: str) -> list[dict[str, Any]]:
         level = next(t.school_level for t in TOWNS if t.key == unit.split(".")[0])
         groups = ("三、四年级", "五、六年级") if level == "primary" else ("七年级", "八、九年级")
         shares = (0.47, 0.5)
-        for group, share in zip(groups, shares):
+        for group, share in zip(groups, shares, strict=True):
             event("lecture", when(0.05, 0.35), f"心理健康教育第4讲《学会交往 和谐相处》（{group}）",
                   int(students * share), lecture_no=4, audience="students",
-                  notes=rng.choice(("县关工委宣讲团成员主讲，班主任随班听讲。", "本校心理健康教师主讲，五老志愿者到场。")))
+                  notes=rng.choice(("县关工委宣讲团成员主讲，班主任随班听讲。",
+                                    "本校心理健康教师主讲，五老志愿者到场。")))
         event("lecture", when(0.4, 0.6), "家长学校第5讲《家长如何培养孩子良好的心理素质》",
               int(parents * 0.46), lecture_no=5, audience="parents", notes="分年级在报告厅举办，会后分组讨论交流。")
         event("lecture", when(0.62, 0.8), "家长学校第5讲《家长如何培养孩子良好的心理素质》（线上微课）",

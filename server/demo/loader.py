@@ -203,10 +203,10 @@ def write_reviews(demo: Demo) -> None:
                     }))
             elif a["review"] == "approve":
                 comment = a.get("comment") or rng.choice(APPROVE_COMMENTS)
-                fields = {"target_entity": "activity", "target_id": a["id"], "decision": "approve"}
+                review = {"target_entity": "activity", "target_id": a["id"], "decision": "approve"}
                 if comment:
-                    fields["comment"] = comment
-                approvals.setdefault(reviewer.user_id, []).append(mutation("review", fields))
+                    review["comment"] = comment
+                approvals.setdefault(reviewer.user_id, []).append(mutation("review", review))
         # The town committee confirms pairings that have run for a few weeks.
         if p.start <= demo.today - datetime.timedelta(days=20):
             approvals.setdefault(town_staff.user_id, []).append(mutation("review", {
@@ -218,7 +218,7 @@ def write_reviews(demo: Demo) -> None:
         apply_as(demo.db, staff_by_id[uid], muts)
     for login, items in fixes.items():
         muts = []
-        for a, p in items:
+        for a, _pairing in items:
             fields: dict[str, Any] = {}
             if a["return"] == "brief":
                 fields["record"] = a["record"] + "（已按辅导站意见补充）"

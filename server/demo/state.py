@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync import new_id
+from sync.mutations import upsert
 from sync.scope import Actor
 
 from .people import DEMO_USERS, DemoUser
@@ -27,8 +27,7 @@ Date = datetime.date
 def mutation(entity: str, fields: dict[str, Any], record_id: str | None = None,
              base_version: int | None = None) -> dict[str, Any]:
     """An upsert in the sync protocol's shape; a new record id unless ``record_id`` is given."""
-    return {"entity": entity, "record_id": record_id or new_id(), "op": "upsert", "base_version": base_version,
-            "fields": fields}
+    return upsert(entity, fields, record_id, base_version=base_version)
 
 
 @dataclass

@@ -69,7 +69,7 @@ class ServerProcess:
                     return
             except (urllib.error.URLError, ConnectionError, OSError):
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("server did not start: " + self.stderr())
+                    raise AssertionError("server did not start: " + self.stderr()) from None
                 time.sleep(0.05)
 
     def kill(self) -> None:

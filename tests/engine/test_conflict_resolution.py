@@ -58,7 +58,9 @@ def test_a_conflict_is_resolved_only_once(db: sqlite_utils.Database, conflicted:
 
 
 @pytest.mark.parametrize("who", ["mentor", "outsider"])
-def test_mentors_and_staff_outside_the_unit_cannot_resolve(db: sqlite_utils.Database, conflicted: dict, who: str) -> None:
+def test_mentors_and_staff_outside_the_unit_cannot_resolve(
+    db: sqlite_utils.Database, conflicted: dict, who: str
+) -> None:
     with pytest.raises(NotAllowed):
         resolve_conflict(db, conflicted[who], conflicted["conflict_id"], "other")
     assert activity_text(db, conflicted["record"]) == ("甲", 2)

@@ -13,6 +13,7 @@ from server import create_app
 from server.config import Settings
 from server.devices import issue_code
 from sync import Actor, apply_mutations, new_id
+from sync.mutations import upsert
 from sync.system import SYSTEM
 from sync.users import create_user
 
@@ -33,7 +34,7 @@ class County:
     other_pairing: str
 
     def store_write(self, fn: Any) -> Any:
-        return self.client.app.state.store.write_now(fn)
+        return self.client.app.state.banxing.store.write_now(fn)
 
     def token(self, login: str) -> str:
         code = self.store_write(lambda db: issue_code(db, login, hours=1))["code"]
@@ -45,8 +46,7 @@ class County:
         return {"Authorization": "Bearer " + self.token(login)}
 
 
-def _mutation(entity: str, fields: dict[str, Any], record_id: str | None = None) -> dict[str, Any]:
-    return {"entity": entity, "record_id": record_id or new_id(), "op": "upsert", "base_version": None, "fields": fields}
+_mutation = upsert
 
 
 def build_county(db: Any) -> dict[str, Any]:
@@ -65,7 +65,8 @@ def build_county(db: Any) -> dict[str, Any]:
         _mutation("mentee", {"unit_id": station, "code": "RD-001", "name": "小明"}, mentee),
         _mutation("mentee", {"unit_id": station, "code": "RD-002", "name": "小红"}, other_mentee),
         _mutation("pairing", {"mentor_id": mentor, "mentee_id": mentee, "start_date": "2026-09-01"}, pairing),
-        _mutation("pairing", {"mentor_id": other, "mentee_id": other_mentee, "start_date": "2026-09-01"}, other_pairing),
+        _mutation("pairing", {"mentor_id": other, "mentee_id": other_mentee, "start_date": "2026-09-01"},
+                  other_pairing),
     ])
     assert all(o.status == "applied" for o in out), [o.answer() for o in out]
     return dict(
@@ -88,7 +89,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture
 def county(client: TestClient) -> County:
-    ids = client.app.state.store.write_now(build_county)
+    ids = client.app.state.banxing.store.write_now(build_county)
     return County(client=client, **ids)
 
 

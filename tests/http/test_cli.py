@@ -158,7 +158,8 @@ def test_demo_county_has_one_county_three_towns_and_two_stations_or_schools_per_
 
 
 def test_demo_staff_and_mentors_sit_where_they_work(demo: Demo) -> None:
-    kinds = dict(rows(demo.path, "SELECT u.role || ':' || n.kind, count(*) FROM users u JOIN units n ON n.id = u.unit_id"
+    kinds = dict(rows(demo.path, "SELECT u.role || ':' || n.kind, count(*)"
+                                 " FROM users u JOIN units n ON n.id = u.unit_id"
                                  " GROUP BY 1"))
     assert kinds.get("staff:station", 0) == 3 and kinds.get("staff:school", 0) == 3 and kinds.get("staff:town", 0) == 3
     assert kinds.get("reviewer:county") == 1 and kinds.get("admin:county") == 1
@@ -249,7 +250,8 @@ def test_demo_reviews_approve_and_return_activities_with_comments(demo: Demo) ->
 
 
 def test_demo_screenings_events_and_enrolments_feed_the_statistics_form(demo: Demo) -> None:
-    screened = dict(rows(demo.path, "SELECT psych_problem || intervention_success, count(*) FROM screenings GROUP BY 1"))
+    screened = dict(rows(demo.path, "SELECT psych_problem || intervention_success, count(*)"
+                                    " FROM screenings GROUP BY 1"))
     assert screened.get("10", 0) > 0 and screened.get("11", 0) > 0 and screened.get("00", 0) > 0
     assert scalar(demo.path, "SELECT count(DISTINCT mentee_id) FROM screenings") == scalar(
         demo.path, "SELECT count(*) FROM mentees")
@@ -289,7 +291,9 @@ def test_every_demo_record_went_through_the_one_write_path(demo: Demo) -> None:
     assert set(writers["activity"].split(",")) == {"mentor", "staff"}
 
 
-def test_demo_again_without_if_empty_refuses_with_exit_2_and_changes_nothing(demo: Demo, tmp_path: pathlib.Path) -> None:
+def test_demo_again_without_if_empty_refuses_with_exit_2_and_changes_nothing(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
     db = demo.copy(tmp_path)
     before = row_counts(db)
     result = banxing("demo", "--json", "--db", db)
@@ -347,7 +351,7 @@ def test_enrol_code_json_prints_an_eight_digit_one_time_code_and_its_expiry(demo
     assert set(document) == {"code", "expires_at"}
     assert re.fullmatch(r"\d{8}", document["code"])
     expires = datetime.datetime.fromisoformat(document["expires_at"].replace("Z", "+00:00"))
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     assert now + datetime.timedelta(hours=1) < expires < now + datetime.timedelta(days=30)
     stored = rows(db, "SELECT u.login FROM enrol_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = ?",
                   hashlib.sha256(document["code"].encode()).hexdigest())
@@ -356,7 +360,9 @@ def test_enrol_code_json_prints_an_eight_digit_one_time_code_and_its_expiry(demo
     assert second["code"] != document["code"]
 
 
-def test_enrol_code_for_an_unknown_login_exits_2_with_the_reason_on_stderr_only(demo: Demo, tmp_path: pathlib.Path) -> None:
+def test_enrol_code_for_an_unknown_login_exits_2_with_the_reason_on_stderr_only(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
     db = demo.copy(tmp_path)
     for args in (("--json",), ()):
         result = banxing("enrol-code", "--user", "no.such.person", *args, "--db", db)

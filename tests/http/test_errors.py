@@ -60,7 +60,8 @@ def test_push_rejects_unreadable_batches_whole(county: County, body: bytes, code
     assert ok.json()["results"][0]["status"] == "applied"
 
 
-@pytest.mark.parametrize("query", ["cursor=garbage", "cursor=c1.!!!", "cursor=c1.eyJzIjotMX0", "cursor=c1.eyJzIjo5OTk5OTk5fQ",
+@pytest.mark.parametrize("query", ["cursor=garbage", "cursor=c1.!!!", "cursor=c1.eyJzIjotMX0",
+                                   "cursor=c1.eyJzIjo5OTk5OTk5fQ",
                                    "limit=0", "limit=-3", "limit=abc", "limit=100000", "since=3"])
 def test_pull_rejects_garbage_cursor_and_limit(county: County, query: str) -> None:
     assert_envelope(county.client.get(f"/api/sync/pull?{query}", headers=county.auth("mentor")), 400)
@@ -121,7 +122,7 @@ def test_unexpected_error_is_a_500_envelope_without_traceback(settings: Any, mon
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         from .conftest import build_county
 
-        client.app.state.store.write_now(build_county)
+        client.app.state.banxing.store.write_now(build_county)
         county = County(client=client, **{k: None for k in County.__dataclass_fields__ if k != "client"})
         response = client.get("/api/sync/pull", headers=county.auth("mentor"))
     body = assert_envelope(response, 500, "internal_error")

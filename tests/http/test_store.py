@@ -33,7 +33,9 @@ def test_migrations_create_exactly_the_named_tables(store: Store) -> None:
 
 def test_migrations_apply_once(store: Store) -> None:
     assert store.migrate() == []
-    applied = store.read_now(lambda db: db.execute("SELECT migration_set, name FROM _migrations ORDER BY 1, 2").fetchall())
+    applied = store.read_now(
+        lambda db: db.execute("SELECT migration_set, name FROM _migrations ORDER BY 1, 2").fetchall()
+    )
     assert [tuple(r) for r in applied] == [
         ("server", "m001_accounts"), ("sync", "m001_domain"), ("sync", "m002_engine")]
 
@@ -75,7 +77,7 @@ def test_the_wal_stays_bounded_under_a_busy_writer(tmp_path: pathlib.Path) -> No
     store.migrate()
     blob = "记录" * 20_000  # about 120 kB per transaction: 30 pages
     try:
-        for i in range(150):  # about 18 MB written, back to back, with readers about
+        for _ in range(150):  # about 18 MB written, back to back, with readers about
             store.write_now(lambda db: db.execute("INSERT INTO access_log (at, action, target) VALUES ('t', 'x', ?)",
                                                   [blob]))
             store.read_now(lambda db: db.execute("SELECT count(*) FROM access_log").fetchone())

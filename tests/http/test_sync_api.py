@@ -20,7 +20,7 @@ def table_counts(county: County) -> dict[str, int]:
     def count(db: Any) -> dict[str, int]:
         names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
         return {n: db.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
-    return dict(county.client.app.state.store.read_now(count))
+    return dict(county.client.app.state.banxing.store.read_now(count))
 
 
 def test_enrol_returns_token_and_user(county: County) -> None:
@@ -64,7 +64,8 @@ def test_revoked_device_gets_401_with_reason(county: County) -> None:
     assert county.client.get("/api/sync/pull", headers=headers).status_code == 200
     county.store_write(lambda db: revoke_device(db, enrolled["device_id"], "手机丢失"))
     for response in (county.client.get("/api/sync/pull", headers=headers),
-                     county.client.post("/api/sync/push", headers=headers, json={"mutations": [activity(county.pairing, 1)]})):
+                     county.client.post("/api/sync/push", headers=headers,
+                                        json={"mutations": [activity(county.pairing, 1)]})):
         body = assert_envelope(response, 401, "device_revoked")
         assert "手机丢失" in body["error"]
     assert table_counts(county)["activities"] == 0
@@ -83,8 +84,8 @@ def test_expired_device_token_is_refused(county: County, monkeypatch: pytest.Mon
 def test_key_rotation_hands_phones_a_fresh_token_before_the_old_key_retires(tmp_path: Any) -> None:
     db_path = tmp_path / "rot.db"
     with TestClient(create_app(Settings(db_path=db_path, secret_keys=("old",)))) as client:
-        client.app.state.store.write_now(build_county)
-        code = client.app.state.store.write_now(lambda db: issue_code(db, "mentor", hours=1))["code"]
+        client.app.state.banxing.store.write_now(build_county)
+        code = client.app.state.banxing.store.write_now(lambda db: issue_code(db, "mentor", hours=1))["code"]
         token = client.post("/api/enrol", json={"code": code}).json()["token"]
         assert "token" not in client.get("/api/sync/pull", headers={"Authorization": "Bearer " + token}).json()
     with TestClient(create_app(Settings(db_path=db_path, secret_keys=("old", "new")))) as client:
@@ -94,7 +95,8 @@ def test_key_rotation_hands_phones_a_fresh_token_before_the_old_key_retires(tmp_
         pushed = client.post("/api/sync/push", headers={"Authorization": "Bearer " + token}, json={"mutations": []})
         assert pushed.json()["token"].startswith("bxd1.")
     with TestClient(create_app(Settings(db_path=db_path, secret_keys=("new",)))) as client:
-        assert_envelope(client.get("/api/sync/pull", headers={"Authorization": "Bearer " + token}), 401, "token_invalid")
+        assert_envelope(client.get("/api/sync/pull", headers={"Authorization": "Bearer " + token}), 401,
+                        "token_invalid")
         renewed = client.get("/api/sync/pull", headers={"Authorization": "Bearer " + fresh})
         assert renewed.status_code == 200 and "token" not in renewed.json()
 
@@ -119,8 +121,9 @@ def test_batch_over_count_limit_is_413_and_writes_nothing(county: County) -> Non
 
 
 def test_batch_over_byte_limit_is_413_and_writes_nothing(tmp_path: Any) -> None:
-    with TestClient(create_app(Settings(db_path=tmp_path / "b.db", secret_keys=("k",), max_batch_bytes=2000))) as client:
-        ids = client.app.state.store.write_now(build_county)
+    settings = Settings(db_path=tmp_path / "b.db", secret_keys=("k",), max_batch_bytes=2000)
+    with TestClient(create_app(settings)) as client:
+        ids = client.app.state.banxing.store.write_now(build_county)
         county = County(client=client, **ids)
         headers = county.auth("mentor")
         before = table_counts(county)
@@ -162,14 +165,16 @@ def test_rejected_mutation_does_not_block_the_rest(county: County) -> None:
 def test_two_phones_same_field_second_gets_conflict_with_kept_value(county: County) -> None:
     phone_a, phone_b = county.auth("mentor"), county.auth("mentor")
     record = new_id()
-    created = county.client.post("/api/sync/push", headers=phone_a, json={"mutations": [activity(county.pairing, 1, record)]})
+    created = county.client.post("/api/sync/push", headers=phone_a,
+                                 json={"mutations": [activity(county.pairing, 1, record)]})
     assert created.json()["results"][0]["version"] == 1
 
     def edit(mid: int, **fields: Any) -> dict[str, Any]:
         return {"mutation_id": mid, "entity": "activity", "record_id": record, "op": "upsert", "base_version": 1,
                 "fields": fields}
 
-    a = county.client.post("/api/sync/push", headers=phone_a, json={"mutations": [edit(2, record="甲手机的记录")]}).json()
+    a = county.client.post("/api/sync/push", headers=phone_a,
+                           json={"mutations": [edit(2, record="甲手机的记录")]}).json()
     b = county.client.post("/api/sync/push", headers=phone_b,
                            json={"mutations": [edit(1, record="乙手机的记录", follow_up="乙的跟踪")]}).json()
     assert a["results"][0]["status"] == "applied"
@@ -177,10 +182,10 @@ def test_two_phones_same_field_second_gets_conflict_with_kept_value(county: Coun
     assert answer["status"] == "conflict"
     assert answer["fields"] == {"record": "甲手机的记录"}
     assert answer["conflicts"][0]["yours"] == "乙手机的记录"
-    kept = county.client.app.state.store.read_now(
+    kept = county.client.app.state.banxing.store.read_now(
         lambda db: db.execute("SELECT record, follow_up FROM activities WHERE id = ?", [record]).fetchone())
     assert tuple(kept) == ("甲手机的记录", "乙的跟踪")  # the other field merged
-    stored = county.client.app.state.store.read_now(
+    stored = county.client.app.state.banxing.store.read_now(
         lambda db: db.execute("SELECT field, other_value, status FROM sync_conflicts WHERE record_id = ?",
                               [record]).fetchall())
     assert [tuple(r) for r in stored] == [("record", '"乙手机的记录"', "open")]

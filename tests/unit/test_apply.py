@@ -11,8 +11,20 @@ import sqlite_utils
 import sync.apply
 from sync import Actor, DeviceRevoked, apply_batch, apply_mutations, new_id
 from tests.factories import (
-    db_snapshot, delete, make_activity, make_device, make_mentee, make_pairing, make_unit, make_user, mutate, push,
-    revoke_device, row, table_counts, upsert,
+    db_snapshot,
+    delete,
+    make_activity,
+    make_device,
+    make_mentee,
+    make_pairing,
+    make_unit,
+    make_user,
+    mutate,
+    push,
+    revoke_device,
+    row,
+    table_counts,
+    upsert,
 )
 
 
@@ -43,13 +55,13 @@ def review(w: SimpleNamespace, decision: str, target: str | None = None, comment
 def audit_rows(db: sqlite_utils.Database, record_id: str) -> list[dict[str, Any]]:
     cursor = db.execute("SELECT * FROM sync_audit WHERE record_id = ? ORDER BY id", [record_id])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r)) for r in cursor.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def conflict_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     cursor = db.execute("SELECT * FROM sync_conflicts ORDER BY created_at, id")
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r)) for r in cursor.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def last_mutation_id(db: sqlite_utils.Database, device: Actor) -> int:
@@ -219,7 +231,8 @@ def test_push_mixed_resend_and_new_mutations_applies_only_the_new(db: sqlite_uti
     assert second.results[4]["status"] == "applied" and second.results[4]["mutation_id"] == 7
     assert second.last_mutation_id == 7
     assert row(db, "activity", rid)["record"] == "新的一条"
-    per_mutation = db.execute("SELECT mutation_id, count(*) FROM sync_audit WHERE device_id = ? AND mutation_id IS NOT NULL"
+    per_mutation = db.execute("SELECT mutation_id, count(*) FROM sync_audit"
+                              " WHERE device_id = ? AND mutation_id IS NOT NULL"
                               " GROUP BY mutation_id",
                               [w.phone.device_id]).fetchall()
     assert per_mutation == [(1, 1), (2, 1), (3, 1), (4, 1), (7, 1)]

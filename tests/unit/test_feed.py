@@ -15,7 +15,16 @@ from sync import CursorInvalid, apply_mutations, connect, migrations, new_id, pu
 from sync.entities import ENTITIES
 from sync.feed import encode_cursor, head_seq
 from tests.factories import (
-    make_activity, make_county, make_mentee, make_pairing, make_unit, make_user, mutate, pull_all, row, table_counts,
+    make_activity,
+    make_county,
+    make_mentee,
+    make_pairing,
+    make_unit,
+    make_user,
+    mutate,
+    pull_all,
+    row,
+    table_counts,
 )
 
 Key = tuple[str, str]
@@ -323,7 +332,8 @@ def test_cursor_continuity_no_record_missed_or_duplicated_while_writes_interleav
         elif action == "create_screening":
             mutate(db, w.staff, "screening", {"mentee_id": [w.mentee, w.other_mentee][arg], "date": "2026-11-03"})
         elif action == "toggle_pairing":
-            update(db, w.staff, "pairing", w.pairing, {"status": "closed" if pairing["status"] == "active" else "active"})
+            status = "closed" if pairing["status"] == "active" else "active"
+            update(db, w.staff, "pairing", w.pairing, {"status": status})
 
     while pull_page(3):
         pass

@@ -16,7 +16,16 @@ from hypothesis import strategies as st
 from sync import BatchInvalid, BatchTooLarge, apply_batch, connect, migrations, new_id
 from sync.mutations import Mutation, Rejection, read_batch, read_mutation
 from tests.factories import (
-    make_activity, make_device, make_mentee, make_pairing, make_unit, make_user, push, row, table_counts, upsert,
+    make_activity,
+    make_device,
+    make_mentee,
+    make_pairing,
+    make_unit,
+    make_user,
+    push,
+    row,
+    table_counts,
+    upsert,
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

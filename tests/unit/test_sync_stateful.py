@@ -145,7 +145,7 @@ class SyncMachine(RuleBasedStateMachine):
             assert self.sent.setdefault(key, wire) == wire, "a sent mutation changed"
         result = apply_batch(self.db, phone.device, {"mutations": [m.wire() for m in batch]})
         assert [a["mutation_id"] for a in result.results] == [m.mutation_id for m in batch]
-        for m, answer in zip(batch, result.results):
+        for m, answer in zip(batch, result.results, strict=True):
             key = (phone.device.device_id, m.mutation_id)
             first = self.answers.setdefault(key, answer)
             assert answer == first, "a resent mutation got a different answer"
@@ -153,7 +153,7 @@ class SyncMachine(RuleBasedStateMachine):
         if lose_answer:
             event("answer lost")
             return
-        for m, answer in zip(batch, result.results):
+        for m, answer in zip(batch, result.results, strict=True):
             phone.outbox.remove(m)
             record_key = (m.entity, m.record_id)
             copy = phone.copies.get(record_key)
@@ -388,7 +388,8 @@ class SyncMachine(RuleBasedStateMachine):
             writers = changed_by.setdefault(rid, {})
             me = device or user  # a phone, or a person writing from the web
 
-            def by_others_since(name: str, base: int | None) -> bool:
+            def by_others_since(name: str, base: int | None, versions: dict[str, int] = versions,
+                                writers: dict[str, str] = writers, me: str = me) -> bool:
                 """Changed after ``base`` by someone else: the merge rule's condition for a conflict."""
                 since = -1 if base is None else base
                 return versions.get(name, 1) > since and writers.get(name, writers.get("*")) != me

@@ -1,10 +1,13 @@
-"""Server-rendered pages. For now the front page; staff and county pages come next."""
+"""The front page."""
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ..state import templates_of
 
 
 def _version() -> str:
@@ -15,4 +18,7 @@ def _version() -> str:
 
 
 async def index(request: Request) -> Response:
-    return request.app.state.templates.TemplateResponse(request, "index.html", {"version": _version()})
+    return templates_of(request).TemplateResponse(request, "index.html", {"version": _version()})
+
+
+routes: list[BaseRoute] = [Route("/", index, name="index")]
