@@ -41,3 +41,20 @@ def m001_accounts(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_access_log_at ON access_log(at);
         """
     )
+
+
+@migrations
+def m002_access_log_counts(db: sqlite_utils.Database) -> None:
+    """How many records of which entities an access showed; the log refuses edits and deletes."""
+    db.executescript(
+        """
+        ALTER TABLE access_log ADD COLUMN record_count INTEGER;
+        ALTER TABLE access_log ADD COLUMN entities TEXT;
+        CREATE INDEX idx_access_log_user ON access_log(user_id, id);
+        CREATE INDEX idx_access_log_target ON access_log(target, id);
+        CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+            BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
+        CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+            BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
+        """
+    )

@@ -1,0 +1,54 @@
+"""The access log: who saw or exported which children's records, when, from where.
+
+Append-only (triggers refuse UPDATE and DELETE): it is the county's answer to "who looked
+at this child's file". Written inside the caller's write transaction, so a logged view
+and the thing it logs commit together.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from sync import Actor
+from sync.timeutil import utc_now
+
+
+def log_access(
+    db: sqlite_utils.Database, actor: Actor, action: str, target: str | None = None, *,
+    entities: dict[str, int] | None = None, ip: str | None = None,
+) -> None:
+    """Append one row: ``action`` (e.g. ``pull``, ``view_pairing``, ``export_stats``) on ``target``.
+
+    ``entities`` counts the records shown by entity (``{"mentee": 12, "activity": 80}``).
+    """
+    count = sum(entities.values()) if entities else None
+    db.execute(
+        "INSERT INTO access_log (at, user_id, device_id, action, target, ip, record_count, entities)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [utc_now(), actor.user_id, actor.device_id, action, target, ip, count,
+         json.dumps(entities, ensure_ascii=False, sort_keys=True) if entities else None],
+    )
+
+
+def read_access_log(db: sqlite_utils.Database, *, limit: int = 200, offset: int = 0,
+                    user_id: str | None = None, target: str | None = None) -> list[dict[str, Any]]:
+    """Newest first, with the person's name and login."""
+    where, params = [], []
+    if user_id:
+        where.append("a.user_id = ?")
+        params.append(user_id)
+    if target:
+        where.append("a.target = ?")
+        params.append(target)
+    sql = (
+        "SELECT a.id, a.at, a.user_id, u.name AS user_name, u.login, a.device_id, a.action, a.target, a.ip,"
+        " a.record_count, a.entities FROM access_log a LEFT JOIN users u ON u.id = a.user_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY a.id DESC LIMIT ? OFFSET ?"
+    )
+    rows = list(db.query(sql, [*params, limit, offset]))
+    for row in rows:
+        row["entities"] = json.loads(row["entities"]) if row["entities"] else {}
+    return rows
