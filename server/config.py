@@ -28,13 +28,17 @@ class Settings:
     public_url: str = setting(
         "", "The address phones and browsers reach the server at (enrol links and QR codes); "
             "empty: http://HOST:PORT.")
+    pwa_dir: str = setting(
+        "", "A folder to serve the phone app from instead of the bundled pwa/ (a newer app without reinstalling).")
     max_batch_count: int = setting(1000, "Most mutations in one push; more gets 413.")
     max_batch_bytes: int = setting(4 * 1024 * 1024, "Largest push body in bytes; more gets 413.")
     max_pull_limit: int = setting(1000, "Largest page a pull may ask for.")
     enrol_code_hours: int = setting(72, "How long a one-time enrolment code stays valid.")
     token_days: int = setting(400, "How long a device token stays valid before the phone must enrol again.")
-    enrol_max_failures: int = setting(5, "Wrong enrolment codes from one address before it is locked out.")
-    enrol_lockout_minutes: int = setting(15, "How long a locked-out address must wait.")
+    recovery_code_hours: int = setting(24, "How long a one-time PIN-recovery code for one phone stays valid.")
+    enrol_max_failures: int = setting(
+        5, "Wrong enrolment codes from one address, or recovery codes for one phone, before it is locked out.")
+    enrol_lockout_minutes: int = setting(15, "How long a locked-out address (or phone) must wait.")
     session_hours: int = setting(12, "How long a web sign-in lasts without activity.")
     login_max_failures: int = setting(5, "Wrong passwords for one account before it is locked out.")
     login_lockout_minutes: int = setting(10, "How long a locked account waits; doubles with each further lockout.")

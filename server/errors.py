@@ -67,6 +67,18 @@ class DeviceNameInvalid(BadRequest):
     code = "device_name_invalid"
 
 
+class RecoveryKeyInvalid(BadRequest):
+    """An uploaded recovery key that is not 32 bytes of unpadded base64url."""
+
+    code = "recovery_key_invalid"
+
+
+class RecoveryCodeRejected(BadRequest):
+    """A well-formed recovery code that is wrong, used, expired or for another phone."""
+
+    code = "recovery_code_rejected"
+
+
 class Unauthorized(AppError):
     status, code = 401, "unauthorized"
 
@@ -115,6 +127,12 @@ class NotFound(AppError):
     status, code = 404, "not_found"
 
 
+class RecoveryKeyMissing(AppError):
+    """A right recovery code, but the phone never uploaded its recovery key."""
+
+    status, code = 409, "recovery_key_missing"
+
+
 class BodyTooLarge(AppError):
     status, code = 413, "body_too_large"
 
@@ -131,6 +149,10 @@ class TooManyRequests(AppError):
 
 class EnrolThrottled(TooManyRequests):
     code = "enrol_throttled"
+
+
+class RecoveryThrottled(TooManyRequests):
+    code = "recovery_throttled"
 
 
 class LoginLocked(TooManyRequests):
