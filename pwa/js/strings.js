@@ -169,6 +169,7 @@ export const T = {
   guardianContact: '监护人联系方式',
   notes: '备注',
   editGuardian: '修改监护人和备注',
+  call: '拨打',
   timeline: '帮扶记录和摸排',
   noTimeline: '还没有记录。',
   screening: '摸排',

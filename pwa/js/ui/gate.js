@@ -78,16 +78,15 @@ export async function unlock({ done, forgot }) {
   const advice = h('p', { class: 'notice warn', role: 'status' });
   const button = h('button', { type: 'submit', class: 'wide' }, T.unlock);
   let timer = null;
+  // The countdown reads the clock each second (timers are throttled on a sleeping phone).
   const waitFor = (seconds, fails) => {
     clearInterval(timer);
-    let left = seconds;
+    const until = Date.now() + seconds * 1000;
     const tick = () => {
-      const parts = [T.wrongPin];
-      if (left > 0) parts.push(T.waitSeconds(left));
-      error.textContent = parts.join('');
+      const left = Math.ceil((until - Date.now()) / 1000);
+      error.textContent = T.wrongPin + (left > 0 ? T.waitSeconds(left) : '');
       button.disabled = left > 0;
-      left -= 1;
-      if (left < 0) clearInterval(timer);
+      if (left <= 0) clearInterval(timer);
     };
     tick();
     if (seconds > 0) timer = setInterval(tick, 1000);

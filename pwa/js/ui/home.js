@@ -28,7 +28,7 @@ function menteeRow({ mentee }) {
 function followUpRow(item) {
   const label = item.overdue ? T.overdue : T.dueSoon;
   return h('li', {}, h('a', { class: `row${item.overdue ? ' overdue' : ''}`, href: `#/mentee/${item.mentee.id}` },
-    h('strong', {}, h('span', { class: `tag ${item.overdue ? 'overdue' : 'due'}` }, (item.overdue ? '⚠ ' : '⏰ ') + label),
+    h('strong', {}, h('span', { class: `tag ${item.overdue ? 'overdue' : 'due'}` }, (item.overdue ? '⚠ ' : '○ ') + label),
       ' ', menteeName(item.mentee)),
     h('span', { class: 'meta' }, T.followUpOn(shortDate(item.due)),
       item.activity.fields.follow_up ? '：' + item.activity.fields.follow_up : '')));

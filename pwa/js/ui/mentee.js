@@ -15,7 +15,7 @@ function facts(pairs) {
 
 export function statusTag(activity) {
   if (activity.version === null || repo.pendingFor(activity.id).length) {
-    return h('span', { class: 'tag pending' }, '⏳ ' + T.notSynced);
+    return h('span', { class: 'tag pending' }, '↑ ' + T.notSynced);
   }
   const status = activity.fields.review_status || 'pending';
   if (status === 'returned' && activity.resubmittedAt) return h('span', { class: 'tag pending' }, T.resubmitted);
@@ -61,7 +61,7 @@ export function render({ menteeId, seq = null }) {
       [T.notes, f.notes]]),
     f.guardian_contact && /[0-9]{5,}/.test(f.guardian_contact)
       ? h('a', { class: 'button wide secondary', href: 'tel:' + f.guardian_contact.replace(/[^0-9+]/g, '') },
-        `☎ ${f.guardian_contact}`) : null,
+        `${T.call} ${f.guardian_contact}`) : null,
     h('a', { class: 'button wide secondary', href: `#/guardian/${menteeId}` }, T.editGuardian),
     h('h2', {}, T.timeline),
     items.length ? h('ul', { class: 'rows' }, items.map(timelineRow)) : h('p', {}, T.noTimeline),

@@ -28,7 +28,7 @@ export async function render({ wipe, seq = null }) {
   show(screen({ title: T.settings, tab: 'settings' },
     takeFlash(),
     sizes,
-    h('button', { type: 'button', class: 'wide', onclick: () => vault.lock() }, '🔒 ' + T.lockNow),
+    h('button', { type: 'button', class: 'wide', onclick: () => vault.lock() }, T.lockNow),
     h('h2', {}, T.thisPhone),
     h('p', {}, [session.user && session.user.name, session.unit && session.unit.name].filter(Boolean).join(' · ')),
     h('p', {}, T.phoneId(shortId(info.deviceId))),

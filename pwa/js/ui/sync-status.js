@@ -16,9 +16,9 @@ function describe() {
   const unsent = waiting + rejected;
   const lines = [];
   let tone = unsent ? 'pending' : 'done';
-  const main = unsent ? `⏳ ${T.unsynced(unsent)}` : `✓ ${T.allSynced}`;
+  const main = unsent ? `↑ ${T.unsynced(unsent)}` : `✓ ${T.allSynced}`;
   if (state.running) lines.push(`↻ ${T.syncing}`);
-  else if (state.problem === 'offline') { lines.push(`📵 ${T.offline}`); tone = unsent ? 'problem' : tone; }
+  else if (state.problem === 'offline') { lines.push(`✕ ${T.offline}`); tone = unsent ? 'problem' : tone; }
   else if (state.problem === 'server') { lines.push(`⚠ ${T.serverDown}`); tone = 'problem'; }
   else if (state.problem === 'error') { lines.push(`⚠ ${state.message}`); tone = 'problem'; }
   else if (state.problem === 'inactive') { lines.push(`⚠ ${T.inactive}`); tone = 'problem'; }

@@ -37,7 +37,7 @@ function entryRow(entry, session) {
   const tried = session.lastAttemptAt && session.lastAttemptAt >= entry.created_at
     ? T.lastTry(moment(session.lastAttemptAt), session.lastError) : T.notTried;
   return h('li', {}, h('div', { class: 'row' },
-    h('strong', {}, '⏳ ', what),
+    h('strong', {}, '↑ ', what),
     h('span', { class: 'meta' }, subject(entry.entity, entry.record_id, entry.fields)),
     h('span', { class: 'meta' }, T.made(moment(entry.created_at))),
     h('span', { class: 'meta' }, tried)));
