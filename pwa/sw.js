@@ -14,7 +14,8 @@ const SCOPE = new URL(self.registration.scope);
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll(BUILD.precache.map((url) => new Request(new URL(url, SCOPE), { cache: 'reload' })));
+    // 'no-cache' revalidates: what the page just loaded comes back as a 304, not a second download.
+    await cache.addAll(BUILD.precache.map((url) => new Request(new URL(url, SCOPE), { cache: 'no-cache' })));
     // The very first install has no page to protect: take over at once, so the app works
     // offline from the second visit. Later versions wait for the page's word.
     if (!self.registration.active) await self.skipWaiting();

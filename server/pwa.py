@@ -1,8 +1,8 @@
 """The phone app at ``/app/``: the files of ``pwa/`` served from memory.
 
-The app is small (well under 100 KB), so every file is read once when the app is built and
-answered with an ETag and ``Cache-Control: no-cache``: the browser always revalidates (a
-304 costs a few bytes), so a deployed change is seen on the next load, and the service
+The app is small, so every file is read (and gzip-compressed) once when the app is built
+and answered with an ETag and ``Cache-Control: no-cache``: the browser always revalidates
+(a 304 costs a few bytes), so a deployed change is seen on the next load, and the service
 worker keeps the app working offline.
 
 ``sw.js`` is hand-written; its first line, ``const BUILD = …;``, is replaced here with the
@@ -12,6 +12,7 @@ worker — there is no version number to forget to bump.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import pathlib
@@ -42,6 +43,7 @@ class Asset:
     body: bytes
     media_type: str
     etag: str
+    gzipped: bytes | None  # the same bytes gzip-compressed (text files, when that is smaller)
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,12 @@ def load_build(folder: pathlib.Path) -> Build:
     if count != 1:
         raise RuntimeError(f"{folder / WORKER} must start with a `const BUILD = …;` line")
     files[WORKER] = worker
-    assets = {
-        name: Asset(body, MEDIA_TYPES[pathlib.PurePosixPath(name).suffix],
-                    '"' + hashlib.sha256(body).hexdigest()[:16] + '"')
-        for name, body in files.items()
-    }
+    assets = {}
+    for name, body in files.items():
+        suffix = pathlib.PurePosixPath(name).suffix
+        packed = None if suffix == ".png" else gzip.compress(body, compresslevel=9, mtime=0)  # PNG is compressed
+        assets[name] = Asset(body, MEDIA_TYPES[suffix], hashlib.sha256(body).hexdigest()[:16],
+                             packed if packed is not None and len(packed) < len(body) else None)
     return Build(version, assets, precache)
 
 
@@ -126,12 +129,20 @@ class PwaFiles:
         asset = self._fresh().assets.get(name)
         if asset is None:
             raise HTTPException(404)
-        headers = {"cache-control": "no-cache", "etag": asset.etag}
-        if Headers(scope=scope).get("if-none-match") == asset.etag:
+        request = Headers(scope=scope)
+        # Over 2G every byte counts: text goes gzip-compressed to browsers that accept it
+        # (all do); each encoding has its own ETag, as HTTP caches require.
+        packed = asset.gzipped is not None and "gzip" in request.get("accept-encoding", "")
+        body = asset.gzipped if packed and asset.gzipped is not None else asset.body
+        etag = f'"{asset.etag}{"-gz" if packed else ""}"'
+        headers = {"cache-control": "no-cache", "etag": etag, "vary": "accept-encoding"}
+        if packed:
+            headers["content-encoding"] = "gzip"
+        if request.get("if-none-match") == etag:
             response = Response(status_code=304, headers=headers)
         else:
-            body = b"" if scope["method"] == "HEAD" else asset.body
-            response = Response(body, media_type=asset.media_type, headers=headers)
+            response = Response(b"" if scope["method"] == "HEAD" else body, media_type=asset.media_type,
+                                headers=headers)
             if scope["method"] == "HEAD":
-                response.headers["content-length"] = str(len(asset.body))
+                response.headers["content-length"] = str(len(body))
         await response(scope, receive, send)

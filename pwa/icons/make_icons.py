@@ -44,29 +44,46 @@ def distance(shape: tuple[object, ...], x: float, y: float) -> float:
     return math.hypot(x - float(sx), y - cy) - float(r)  # type: ignore[arg-type]
 
 
+LEVELS = 4  # anti-aliasing steps per edge: a small palette keeps the files small
+
+
+def palette() -> list[tuple[int, int, int]]:
+    """The background, each fill, and LEVELS blends of each fill over the background."""
+    colours = [BLUE]
+    for fill in (WHITE, AMBER):
+        for step in range(1, LEVELS + 1):
+            t = step / LEVELS
+            colours.append(tuple(round(b * (1 - t) + f * t) for b, f in zip(BLUE, fill, strict=True)))  # type: ignore[misc]
+    return colours
+
+
 def draw(size: int) -> bytes:
+    colours = palette()
     rows = []
     for py in range(size):
         row = bytearray([0])  # PNG filter type 0 for this row
         for px in range(size):
             x, y = (px + 0.5) / size, (py + 0.5) / size
-            colour = list(BLUE)
+            index = 0
             for fill, shape in SHAPES:
-                # One pixel of anti-aliasing: coverage from the distance in pixels.
+                # One pixel of anti-aliasing: coverage from the distance in pixels, in LEVELS steps.
                 cover = min(1.0, max(0.0, 0.5 - distance(shape, x, y) * size))
-                if cover:
-                    colour = [round(c * (1 - cover) + f * cover) for c, f in zip(colour, fill, strict=True)]
-            row.extend(colour)
+                step = round(cover * LEVELS)
+                if step:
+                    index = (1 if fill == WHITE else 1 + LEVELS) + step - 1
+            row.append(index)
         rows.append(bytes(row))
-    return png(size, b"".join(rows))
+    return png(size, colours, b"".join(rows))
 
 
-def png(size: int, raw: bytes) -> bytes:
+def png(size: int, colours: list[tuple[int, int, int]], raw: bytes) -> bytes:
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    header = struct.pack(">IIBBBBB", size, size, 8, 3, 0, 0, 0)  # 8-bit indexed colour
+    plte = b"".join(bytes(c) for c in colours)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"PLTE", plte)
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
 if __name__ == "__main__":

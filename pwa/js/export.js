@@ -6,10 +6,8 @@ import * as drafts from './drafts.js';
 import * as repo from './repo.js';
 import * as vault from './vault.js';
 
-function describe(recordId) {
-  const record = repo.get(recordId);
-  const menteeId = record && (record.fields.mentee_id || (repo.get(record.fields.pairing_id) || { fields: {} }).fields.mentee_id);
-  const mentee = menteeId && repo.get(menteeId);
+function describe(entity, recordId, fields) {
+  const mentee = entity === 'mentee' ? repo.get(recordId) : repo.menteeOf({ ...(repo.get(recordId) || {}).fields, ...fields });
   return mentee ? { code: mentee.fields.code, name: mentee.fields.name || null } : null;
 }
 
@@ -19,11 +17,11 @@ export async function unsentDocument() {
   const items = [];
   for (const e of repo.pending()) {
     items.push({ state: 'unsent', mutation_id: e.mutation_id, entity: e.entity, record_id: e.record_id, op: e.op,
-      base_version: e.base_version, fields: e.fields, created_at: e.created_at, mentee: describe(e.record_id) });
+      base_version: e.base_version, fields: e.fields, created_at: e.created_at, mentee: describe(e.entity, e.record_id, e.fields) });
   }
   for (const n of repo.noticeList().filter((x) => x.kind === 'rejected')) {
     items.push({ state: 'rejected', entity: n.entity, record_id: n.record_id, op: n.op, fields: n.fields,
-      reason: n.reason, created_at: n.created_at, mentee: describe(n.record_id) });
+      reason: n.reason, created_at: n.created_at, mentee: describe(n.entity, n.record_id, n.fields) });
   }
   for (const d of await drafts.allDrafts()) {
     items.push({ state: 'draft', form: d.id, values: d.values, saved_at: d.savedAt });

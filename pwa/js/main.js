@@ -48,6 +48,7 @@ async function start(params) {
 
 function showUnlock() {
   gateShown = 'unlock';
+  repo.prefetch();
   gate.unlock({ done: () => opened({}), forgot: () => { gateShown = 'forgot'; gate.forgotPin({ done: () => opened({}), back: showUnlock }); } });
 }
 

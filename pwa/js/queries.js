@@ -73,18 +73,24 @@ export function timeline(menteeId, activities, screenings, pairings) {
 }
 
 /**
- * Follow-ups due within DUE_SOON_DAYS ("即将到期") or past ("已逾期"): per mentee, the
+ * Follow-ups due within DUE_SOON_DAYS ("即将到期") or past ("已逾期"): per pairing, the
  * newest activity's follow_up_due — a later visit replaces an earlier follow-up.
  */
 export function followUps(entries, activities, on = today()) {
   const soon = addDays(on, DUE_SOON_DAYS);
+  // One pass over the activities (a phone may hold thousands): the newest per pairing.
+  const latest = new Map();
+  for (const a of activities) {
+    const key = a.fields.pairing_id;
+    const best = latest.get(key);
+    if (!best || newest(a, best) < 0) latest.set(key, a);
+  }
   const out = [];
   for (const { mentee, pairing } of entries) {
-    const own = activities.filter((a) => a.fields.pairing_id === pairing.id || a.fields.mentee_id === mentee.id);
-    const latest = own.sort(newest)[0];
-    const due = latest && latest.fields.follow_up_due;
+    const last = latest.get(pairing.id);
+    const due = last && last.fields.follow_up_due;
     if (!due || due > soon) continue;
-    out.push({ mentee, activity: latest, due, overdue: due < on });
+    out.push({ mentee, activity: last, due, overdue: due < on });
   }
   return out.sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));
 }

@@ -1,21 +1,16 @@
-// The phone's copy of its records, its outbox and its notices: decrypted in memory while
-// unlocked, encrypted in IndexedDB always. Every local change writes the record and its
-// outbox entry (with the next mutation_id) in one transaction; answers and pulled pages are
-// applied one transaction each, so a crash at any point leaves a consistent state.
-//
-// A record: {id, entity, version, deleted, fields, shadow?, resubmittedAt?}
-//   version  the server's version this copy is based on (null: never acknowledged)
-//   shadow   {fields}: the server's values while local changes are unacknowledged, so a
-//            rejected change can be undone on screen (its text stays in a notice)
-// An outbox entry: {mutation_id, entity, record_id, op, base_version, fields, created_at}
-// A notice: {id, kind: 'rejected' | 'conflict', entity, record_id, reason, at, ...}
+// Records, outbox and notices: decrypted in memory while unlocked, encrypted in IndexedDB.
+// A local change writes its record and outbox entry (the next mutation_id) in one
+// transaction; each answer or pulled page is one transaction too, so a crash loses nothing.
+// Record: {id, entity, version (server's; null: never acknowledged), fields, shadow?}; the
+// shadow holds the server's values while a local change is unacknowledged, so a rejected
+// change can be undone on screen (its text stays in the notice).
 
 import { req, tx } from './db.js';
 import * as vault from './vault.js';
 
 export const SYNCED = ['mentee', 'pairing', 'activity', 'screening'];
 
-// What a mentor may send; everything else is set by the server (docs/sync-protocol.md §9-10).
+// What a mentor may send (docs/sync-protocol.md §10).
 export const SENDABLE = {
   activity: ['pairing_id', 'kind', 'date', 'duration_min', 'place', 'preparation', 'record', 'follow_up',
     'follow_up_due', 'moods', 'observations', 'tags', 'risk_flag'],
@@ -37,13 +32,32 @@ function emit() {
   for (const listener of listeners) listener();
 }
 
+// Changes run one at a time: an answer being applied must not overwrite an edit saved meanwhile.
+let queue = Promise.resolve();
+function exclusive(fn) {
+  const run = queue.then(fn);
+  queue = run.catch(() => {});
+  return run;
+}
+
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 const clone = (value) => (value === undefined ? undefined : structuredClone(value));
 
-/** Decrypt everything into memory (after unlocking). */
+let prefetched = null;
+
+const readRows = () => tx(['records', 'outbox', 'notices'], 'readonly', (s) =>
+  Promise.all([req(s.records.getAll()), req(s.outbox.getAll()), req(s.notices.getAll())]));
+
+/** Read the (still encrypted) rows while the volunteer types the PIN; nothing writes while locked. */
+export function prefetch() {
+  prefetched = readRows();
+  prefetched.catch(() => { prefetched = null; });
+}
+
 export async function load() {
-  const [rows, entries, kept] = await tx(['records', 'outbox', 'notices'], 'readonly', (s) =>
-    Promise.all([req(s.records.getAll()), req(s.outbox.getAll()), req(s.notices.getAll())]));
+  const reading = prefetched || readRows();
+  prefetched = null;
+  const [rows, entries, kept] = await reading;
   const [plainRecords, plainEntries, plainNotices] = await Promise.all([
     Promise.all(rows.map((row) => vault.unseal(row))),
     Promise.all(entries.map(async (row) => ({ mutation_id: row.mutation_id, ...(await vault.unseal(row)) }))),
@@ -56,7 +70,6 @@ export async function load() {
   emit();
 }
 
-/** Drop the plaintext copy (on lock). */
 export function clear() {
   records.clear();
   outbox = [];
@@ -64,13 +77,18 @@ export function clear() {
 }
 
 export const get = (id) => records.get(id);
+/** The mentee a record's fields belong to (directly, or through its pairing). */
+export function menteeOf(fields = {}) {
+  const pairing = records.get(fields.pairing_id);
+  return records.get(fields.mentee_id || (pairing && pairing.fields.mentee_id));
+}
 export const list = (entity) => [...records.values()].filter((r) => r.entity === entity && !r.deleted);
 export const pending = () => outbox.slice();
 export const pendingFor = (id) => outbox.filter((e) => e.record_id === id);
 export const noticeList = () => notices.slice();
 export const notice = (id) => notices.find((n) => n.id === id);
 export const rejectedCount = () => notices.filter((n) => n.kind === 'rejected').length;
-/** Changes not yet accepted by the server: the outbox plus rejected ones waiting for a fix. */
+// Unsent: the outbox plus rejected changes waiting for a fix.
 export const unsentCount = () => outbox.length + rejectedCount();
 
 function fieldsOf(entries) {
@@ -78,12 +96,15 @@ function fieldsOf(entries) {
 }
 
 /**
- * Save a change made on the phone. `values` are the form's values; only the sendable ones
- * that differ from the record go into the mutation. `local` are display-only fields for a
- * new record (a new activity's mentee_id, which the server derives). Returns the
+ * Save a change: only sendable values that differ from the record are sent. `local` are
+ * display-only fields of a new record (the mentee_id the server derives). Returns the
  * mutation_id, or null when nothing changed.
  */
-export async function save(entity, id, values, { local = {}, mark = {}, removeNotice = null } = {}) {
+export function save(entity, id, values, options = {}) {
+  return exclusive(() => saveNow(entity, id, values, options));
+}
+
+async function saveNow(entity, id, values, { local = {}, mark = {}, removeNotice = null }) {
   const before = records.get(id);
   const create = !before;
   const changed = {};
@@ -121,7 +142,7 @@ export async function save(entity, id, values, { local = {}, mark = {}, removeNo
   return mutationId;
 }
 
-/** Write records (null deletes), notices and the session in one transaction; then memory. */
+/** Records (null deletes), notices and the session in one transaction; then memory. */
 async function commit({ touched = new Map(), addNotices = [], removeEntries = [], removeNotices = [],
   sessionPatch = null }) {
   const sealedRecords = await Promise.all([...touched].map(async ([id, record]) =>
@@ -151,12 +172,15 @@ async function commit({ touched = new Map(), addNotices = [], removeEntries = []
 }
 
 /**
- * Apply the server's answer to a pushed batch: answered entries leave the outbox; applied,
- * merged and conflicting ones update the record's version (a conflict also takes the kept
- * values and leaves a notice showing them beside the volunteer's text); a rejected one
- * leaves a notice with the reason and its text, and the record shows the server's values.
+ * Apply a push answer: answered entries leave the outbox. A conflict takes the kept values
+ * and leaves a notice showing them beside the volunteer's text; a rejected change leaves a
+ * notice with the reason and its text, and the record shows the server's values again.
  */
-export async function settle(sent, answer) {
+export function settle(sent, answer) {
+  return exclusive(() => settleNow(sent, answer));
+}
+
+async function settleNow(sent, answer) {
   const results = new Map((answer.results || []).map((r) => [r.mutation_id, r]));
   const answered = sent.filter((e) => results.has(e.mutation_id));
   const gone = new Set(answered.map((e) => e.mutation_id));
@@ -205,13 +229,13 @@ export async function settle(sent, answer) {
   return answered.length;
 }
 
-/** A single mutation the server refuses as too large even alone: it becomes a rejected notice. */
+/** A mutation too large even alone becomes a rejected notice. */
 export async function refuseTooLarge(entry, reason) {
   await settle([entry], { results: [{ mutation_id: entry.mutation_id, status: 'rejected', version: null, reason }] });
 }
 
 function keepMarks(current, fields) {
-  // "Fixed, waiting for review again" lasts until the station's review fields change.
+  // "Fixed, waiting for review" lasts until the station's review changes.
   if (current && current.resubmittedAt && current.fields.review_status === fields.review_status
       && current.fields.review_comment === fields.review_comment) {
     return { resubmittedAt: current.resubmittedAt };
@@ -220,11 +244,14 @@ function keepMarks(current, fields) {
 }
 
 /**
- * Apply one pulled page and store its cursor in the same transaction. A record with an
- * unacknowledged local change keeps the local values of the changed fields (the server's
- * go into its shadow); `drop` removes records that left this phone's scope.
+ * Apply a pulled page and its cursor in one transaction. A pull never overwrites an
+ * unacknowledged local value (the server's goes into the shadow); `drop`s are removed.
  */
-export async function applyPage(page, sessionPatch, seen = null) {
+export function applyPage(page, sessionPatch, seen = null) {
+  return exclusive(() => applyPageNow(page, sessionPatch, seen));
+}
+
+async function applyPageNow(page, sessionPatch, seen) {
   const touched = new Map();
   for (const change of page.changes || []) {
     if (!SYNCED.includes(change.entity)) continue;
@@ -255,8 +282,12 @@ export async function applyPage(page, sessionPatch, seen = null) {
   await commit({ touched, sessionPatch });
 }
 
-/** After a pull from the start: remove what the server no longer sends (left scope earlier). */
-export async function reconcile(seen) {
+/** After a pull from the start: remove what the server no longer sends. */
+export function reconcile(seen) {
+  return exclusive(() => reconcileNow(seen));
+}
+
+async function reconcileNow(seen) {
   const touched = new Map();
   for (const record of records.values()) {
     if (!seen.has(record.id) && record.version !== null && pendingFor(record.id).length === 0) {
@@ -266,11 +297,9 @@ export async function reconcile(seen) {
   if (touched.size) await commit({ touched });
 }
 
-export async function dismissNotice(id) {
-  await commit({ removeNotices: [id] });
-}
+export const dismissNotice = (id) => exclusive(() => commit({ removeNotices: [id] }));
 
-/** Remove every record copied from the server (a revoked phone); unsent work stays until exported. */
+/** A revoked phone drops the server's records at once; unsent work stays until exported. */
 export async function dropServerCopies() {
   await tx('records', 'readwrite', (s) => req(s.records.clear()));
   records.clear();

@@ -22,21 +22,17 @@ export const OBSERVATIONS = ['学习有进步', '作业完成好', '和家人关
 export const PLACES = ['家中', '学校', '辅导站', '村委会'];
 export const DURATIONS = [15, 30, 45, 60, 90, 120];
 
+// The fields a volunteer can change, named as in a conflict notice.
 export const FIELD_LABELS = {
-  mentee: {
-    code: '编号', name: '姓名', school: '学校', grade: '年级', gender: '性别', birth_year: '出生年份',
-    categories: '类别', risk_level: '关注等级', plan: '一人一策', guardian_name: '监护人',
-    guardian_contact: '监护人联系方式', notes: '备注', status: '状态',
-  },
+  mentee: { guardian_name: '监护人', guardian_contact: '监护人联系方式', notes: '备注' },
   activity: {
-    pairing_id: '结对', kind: '帮扶方式', date: '日期', duration_min: '时长（分钟）', place: '地点',
-    preparation: '事前准备', record: '过程记录', follow_up: '事后跟踪', follow_up_due: '下次跟踪日期',
-    moods: '情绪', observations: '观察', tags: '六结合', risk_flag: '发现自伤自残风险',
-    review_status: '审核状态', review_comment: '审核意见', _deleted: '删除',
+    kind: '帮扶方式', date: '日期', duration_min: '时长（分钟）', place: '地点', preparation: '事前准备',
+    record: '过程记录', follow_up: '事后跟踪', follow_up_due: '下次跟踪日期', moods: '情绪', observations: '观察',
+    tags: '六结合', risk_flag: '发现自伤自残风险', _deleted: '删除',
   },
   screening: {
-    mentee_id: '帮扶对象', date: '日期', psych_problem: '存在心理问题', risk_level: '关注等级',
-    intervention_success: '成功干预疏导', needs: '需求', notes: '备注',
+    date: '日期', psych_problem: '存在心理问题', risk_level: '关注等级', intervention_success: '成功干预疏导',
+    needs: '需求', notes: '备注',
   },
 };
 
@@ -44,7 +40,6 @@ export const ENTITY_LABELS = { mentee: '帮扶对象', pairing: '结对', activi
 
 export const T = {
   app: '伴行',
-  loading: '正在打开伴行…',
   back: '返回',
   home: '首页',
   waiting: '待同步',
@@ -205,7 +200,6 @@ export const T = {
   reason: '原因：',
   newRecord: (label) => `新增${label}`,
   changedRecord: (label) => `修改${label}`,
-  deletedRecord: (label) => `删除${label}`,
 
   // Settings
   textSize: '字体大小',
@@ -229,7 +223,4 @@ export const T = {
   wipe: '清除本机数据',
   wipeConfirm: '再点一次，清除这台手机上的伴行数据',
   inactive: '这个账号已停用，请联系辅导站。',
-
-  // Updates
-  updated: '伴行已更新，下次打开时使用新版本。',
 };

@@ -95,3 +95,18 @@ def test_pwa_dir_setting_serves_another_copy(tmp_path: pathlib.Path) -> None:
     settings = Settings(db_path=tmp_path / "t.db", secret_keys=("k",), pwa_dir=str(copy))
     with TestClient(create_app(settings)) as client:
         assert "伴行（新版）" in client.get("/app/").text
+
+
+def test_text_files_go_gzip_compressed_to_browsers_that_accept_it(client: TestClient) -> None:
+    plain = client.get("/app/js/strings.js", headers={"accept-encoding": "identity"})
+    packed = client.get("/app/js/strings.js", headers={"accept-encoding": "gzip, deflate"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip" and packed.headers["vary"] == "accept-encoding"
+    assert packed.content == plain.content  # httpx decodes it
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.headers["etag"] != plain.headers["etag"], "each encoding has its own ETag"
+    again = client.get("/app/js/strings.js",
+                       headers={"accept-encoding": "gzip", "if-none-match": packed.headers["etag"]})
+    assert again.status_code == 304
+    png = client.get("/app/icons/icon-512.png", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in png.headers, "a PNG is already compressed"

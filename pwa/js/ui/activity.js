@@ -8,7 +8,7 @@ import * as vault from '../vault.js';
 import { h, screen, show } from './dom.js';
 import { menteeName } from './home.js';
 import { statusTag } from './mentee.js';
-import { go, takeFlash } from './nav.js';
+import { go } from './nav.js';
 
 export function render({ activityId, seq = null }) {
   const activity = repo.get(activityId);
@@ -28,7 +28,6 @@ export function render({ activityId, seq = null }) {
   ].filter(([, v]) => v);
   const returned = f.review_status === 'returned' && !activity.resubmittedAt;
   show(screen({ title: T.activity, back: () => go(mentee ? `#/mentee/${mentee.id}` : '#/') },
-    takeFlash(),
     returned ? h('div', { class: 'comment' }, h('strong', {}, T.returnedSay),
       h('p', {}, f.review_comment || T.none), h('p', {}, T.returnedFix)) : null,
     h('p', {}, statusTag(activity)),

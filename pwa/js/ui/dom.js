@@ -36,15 +36,12 @@ export function field(label, control, hint = null) {
   return [h('label', { for: control.id }, label), hintEl, control].filter(Boolean);
 }
 
-/** A group of chips (checkboxes or radios) under a legend. */
-export function chips(legend, name, options, { type = 'checkbox', selected = [] } = {}) {
+/** Chips (checkboxes, radios, or one yes/no box with `bool`) under an optional legend. */
+export function chips(legend, name, options, { type = 'checkbox', selected = [], bool = false } = {}) {
   const chosen = new Set(Array.isArray(selected) ? selected : [selected]);
-  return h('fieldset', {},
-    h('legend', {}, legend),
-    h('div', { class: 'chips' }, options.map(([value, label]) =>
-      h('label', { class: 'chip' },
-        h('input', { type, name, value, checked: chosen.has(value) }),
-        h('span', {}, label)))));
+  return h('fieldset', {}, legend ? h('legend', {}, legend) : null,
+    h('div', { class: 'chips' }, options.map(([value, label]) => h('label', { class: 'chip' },
+      h('input', { type, name, value, checked: chosen.has(value), 'data-bool': bool }), h('span', {}, label)))));
 }
 
 /** One screen: a top bar (title, optional back button), the three tabs, the content. */
@@ -68,6 +65,13 @@ export function onCleanup(fn) {
 }
 
 let shownRoute = null;
+let message = null;
+
+/** A line for the top of the next screen shown ("已保存…") — never a pop-up. */
+export function flash(text) {
+  message = text;
+}
+
 let latest = 0;
 
 /** A number for the render about to start; a slower, older render then cannot show over it. */
@@ -91,6 +95,11 @@ export function show(nodes, seq = null) {
   const kind = children.some((n) => n.classList && n.classList.contains('tabs')) ? 'app' : 'gate';
   const same = kind === 'app' && root.dataset.screen === 'app' && shownRoute === location.hash;
   const scroll = window.scrollY;
+  const main = children.find((n) => n.tagName === 'MAIN');
+  if (message && main) {
+    main.prepend(h('p', { class: 'notice', role: 'status' }, message));
+    message = null;
+  }
   root.replaceChildren(...children);
   root.dataset.screen = kind;
   shownRoute = location.hash;

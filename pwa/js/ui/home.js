@@ -6,7 +6,6 @@ import * as repo from '../repo.js';
 import { CATEGORIES, KINDS, RISK_LEVELS, T } from '../strings.js';
 import * as vault from '../vault.js';
 import { h, screen, show } from './dom.js';
-import { takeFlash } from './nav.js';
 import { syncCard } from './sync-status.js';
 
 export function riskTag(level) {
@@ -50,7 +49,6 @@ export async function render({ seq = null } = {}) {
   const returned = returnedActivities(activities);
   const draft = (await drafts.allDrafts()).find((d) => d.id === 'activity:new');
   show(screen({ title: T.app + (session.user ? ' · ' + session.user.name : ''), tab: 'home' },
-    takeFlash(),
     syncCard(),
     draft ? h('p', { class: 'notice' }, T.draftWaiting, ' ',
       h('a', { class: 'inline', href: '#/log' }, T.draftContinue)) : null,

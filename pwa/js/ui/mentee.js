@@ -5,7 +5,7 @@ import { shortDate, timeline } from '../queries.js';
 import * as repo from '../repo.js';
 import { CATEGORIES, GENDERS, KINDS, REVIEW_STATUSES, RISK_LEVELS, T } from '../strings.js';
 import { h, screen, show } from './dom.js';
-import { go, takeFlash } from './nav.js';
+import { go } from './nav.js';
 import { menteeName, riskTag } from './home.js';
 
 function facts(pairs) {
@@ -46,7 +46,6 @@ export function render({ menteeId, seq = null }) {
   const f = mentee.fields;
   const items = timeline(menteeId, repo.list('activity'), repo.list('screening'), repo.list('pairing'));
   show(screen({ title: menteeName(mentee), back: () => go('#/') },
-    takeFlash(),
     h('a', { class: 'button wide', href: `#/log/${menteeId}` }, '✎ ' + T.logVisit),
     h('h2', {}, T.profile),
     h('p', {}, riskTag(f.risk_level)),

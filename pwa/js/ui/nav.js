@@ -1,10 +1,8 @@
-// Moving between screens (hash routes, so the phone's back button works) and the one-line
-// message shown at the top of the next screen ("已保存…") — never a pop-up.
+// Moving between screens: hash routes, so the phone's back button works.
 
-import { h } from './dom.js';
+export { flash } from './dom.js';
 
 let renderer = null;
-let message = null;
 
 export function setRenderer(fn) {
   renderer = fn;
@@ -17,14 +15,4 @@ export function rerender() {
 export function go(hash) {
   if (location.hash === hash || (hash === '#/' && !location.hash)) rerender();
   else location.hash = hash;
-}
-
-export function flash(text) {
-  message = text;
-}
-
-export function takeFlash() {
-  const text = message;
-  message = null;
-  return text ? h('p', { class: 'notice', role: 'status' }, text) : null;
 }

@@ -8,7 +8,7 @@ import * as repo from '../repo.js';
 import { T } from '../strings.js';
 import * as vault from '../vault.js';
 import { chips, confirmButton, h, screen, show } from './dom.js';
-import { flash, rerender, takeFlash } from './nav.js';
+import { flash, rerender } from './nav.js';
 
 export async function render({ wipe, seq = null }) {
   const session = vault.currentSession();
@@ -26,7 +26,6 @@ export async function render({ wipe, seq = null }) {
   const mayLeave = unsent === 0 || Boolean(session.exportedAt && stamps.every((t) => t <= session.exportedAt));
   const persisted = navigator.storage && navigator.storage.persisted ? await navigator.storage.persisted() : false;
   show(screen({ title: T.settings, tab: 'settings' },
-    takeFlash(),
     sizes,
     h('button', { type: 'button', class: 'wide', onclick: () => vault.lock() }, T.lockNow),
     h('h2', {}, T.thisPhone),

@@ -9,15 +9,12 @@ import { ENTITY_LABELS, FIELD_LABELS, KINDS, T } from '../strings.js';
 import * as vault from '../vault.js';
 import { confirmButton, h, screen, show } from './dom.js';
 import { menteeName } from './home.js';
-import { flash, go, rerender, takeFlash } from './nav.js';
+import { flash, go, rerender } from './nav.js';
 import { syncCard } from './sync-status.js';
 
 function subject(entity, recordId, fields) {
-  const record = repo.get(recordId);
-  const f = { ...(record ? record.fields : {}), ...(fields || {}) };
-  const menteeId = entity === 'mentee' ? recordId : f.mentee_id || (repo.get(f.pairing_id) || { fields: {} }).fields.mentee_id;
-  const mentee = repo.get(menteeId);
-  const parts = [menteeName(mentee)];
+  const f = { ...(repo.get(recordId) || {}).fields, ...fields };
+  const parts = [menteeName(entity === 'mentee' ? repo.get(recordId) : repo.menteeOf(f))];
   if (entity === 'activity') parts.push(`${shortDate(f.date)} ${KINDS[f.kind] || ''}`);
   if (entity === 'screening') parts.push(shortDate(f.date));
   return parts.filter(Boolean).join(' · ');
@@ -82,7 +79,6 @@ export function render({ seq = null } = {}) {
   const conflicts = notices.filter((n) => n.kind === 'conflict');
   const nothing = !entries.length && !notices.length;
   show(screen({ title: T.waiting, tab: 'waiting' },
-    takeFlash(),
     syncCard(),
     h('p', {}, nothing ? T.nothingWaiting : T.waitingSay),
     rejected.length ? h('ul', { class: 'rows' }, rejected.map(rejectedRow)) : null,
