@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +33,18 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def normalise_code(raw: str) -> str:
-    """Digits only: people read codes aloud in groups ('1234 5678', '1234-5678')."""
-    return "".join(ch for ch in raw if not ch.isspace() and ch != "-")
+CODE_PATTERN = re.compile(r"[0-9]{8}")
+
+
+def normalise_code(raw: str) -> str | None:
+    """The 8 ASCII digits of a code as typed, or None if it is not one.
+
+    NFKC first: a Chinese IME types full-width digits ('１２３４') and an ideographic space,
+    which are the same code. People read codes aloud in groups ('1234 5678', '1234-5678').
+    Digits of other scripts (Arabic-Indic, which ``str.isdigit`` accepts) are not a code.
+    """
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if not ch.isspace() and ch != "-")
+    return text if CODE_PATTERN.fullmatch(text) else None
 
 
 class UnknownUser(Exception):
