@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .auth import Signers, load_keys
 from .config import Settings
@@ -37,9 +38,14 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             store.close()
 
+    # Forwarded headers are believed only from the configured proxies (uvicorn's own
+    # middleware, run here instead of by `banxing serve`, whose default trusts 127.0.0.1).
+    middleware = [Middleware(SecurityHeaders)]
+    if settings.trusted_proxies:
+        middleware.insert(0, Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)))
     app = Starlette(
         routes=build_routes(settings, paths),
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

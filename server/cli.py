@@ -56,7 +56,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .app import create_app
 
     print(f"伴行 server on http://{settings.host}:{settings.port}/  (database {settings.db_path})", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    # proxy_headers=False: create_app believes X-Forwarded-For only from `trusted_proxies`.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                proxy_headers=False)
     return 0
 
 

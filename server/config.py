@@ -35,6 +35,11 @@ class Settings:
     token_days: int = setting(400, "How long a device token stays valid before the phone must enrol again.")
     enrol_max_failures: int = setting(5, "Wrong enrolment codes from one address before it is locked out.")
     enrol_lockout_minutes: int = setting(15, "How long a locked-out address must wait.")
+    enrol_max_failures_per_hour: int = setting(
+        50, "Wrong enrolment codes per hour from all addresses together before enrolment pauses until the hour ends.")
+    trusted_proxies: tuple[str, ...] = setting(
+        (), "Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
+            "believed; empty: none, the TCP peer is the client.")
     session_hours: int = setting(12, "How long a web sign-in lasts without activity.")
     login_max_failures: int = setting(5, "Wrong passwords for one account before it is locked out.")
     login_lockout_minutes: int = setting(10, "How long a locked account waits; doubles with each further lockout.")

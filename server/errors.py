@@ -133,6 +133,12 @@ class EnrolThrottled(TooManyRequests):
     code = "enrol_throttled"
 
 
+class EnrolPaused(TooManyRequests):
+    """The server-wide ceiling of failed enrolments per hour was reached; every address waits."""
+
+    code = "enrol_paused"
+
+
 class LoginLocked(TooManyRequests):
     code = "login_locked"
 
