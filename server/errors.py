@@ -115,6 +115,12 @@ class NotFound(AppError):
     status, code = 404, "not_found"
 
 
+class TrailingSlash(AppError):
+    """An /api/ path with a slash at the end: the sentence names the right path (no redirect)."""
+
+    status, code = 404, "trailing_slash"
+
+
 class BodyTooLarge(AppError):
     status, code = 413, "body_too_large"
 

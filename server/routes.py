@@ -8,11 +8,12 @@ from . import api
 from .config import Settings
 from .pages import home
 from .paths import Paths
+from .slashes import api_router
 
 
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
     return [
         *home.routes,
-        Mount("/api", routes=api.routes),
+        Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

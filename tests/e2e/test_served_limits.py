@@ -1,6 +1,7 @@
 """What the real ``banxing serve`` (uvicorn) does with hostile connections, measured from outside.
 
 - A client on the same machine cannot choose its guess counter with ``X-Forwarded-For``.
+- No answer names the server software (`server: uvicorn`).
 """
 from __future__ import annotations
 
@@ -28,3 +29,13 @@ def enrol_status(server: ServerProcess, code: str, headers: dict[str, str]) -> i
 def test_forwarded_for_from_loopback_does_not_choose_the_guess_counter(server: ServerProcess) -> None:
     statuses = [enrol_status(server, "00000000", {"X-Forwarded-For": f"198.51.100.{i}"}) for i in range(6)]
     assert statuses == [400] * 4 + [429] * 2
+
+
+def test_answers_do_not_name_the_server_software(server: ServerProcess) -> None:
+    for path in ("/", "/api/openapi.json", "/no-such-page"):
+        try:
+            with urllib.request.urlopen(server.url + path, timeout=10) as resp:
+                headers = resp.headers
+        except urllib.error.HTTPError as err:
+            headers = err.headers
+        assert "server" not in {k.lower() for k in headers.keys()}, path
