@@ -51,15 +51,9 @@ def _width(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from .serving import serve
 
-    from .app import create_app
-
-    print(f"伴行 server on http://{settings.host}:{settings.port}/  (database {settings.db_path})", file=sys.stderr)
-    # proxy_headers=False: create_app believes X-Forwarded-For only from `trusted_proxies`;
-    # server_header=False: answers do not advertise the server software and its version.
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                proxy_headers=False, server_header=False)
+    serve(settings)
     return 0
 
 

@@ -28,6 +28,11 @@ class Settings:
     public_url: str = setting(
         "", "The address phones and browsers reach the server at (enrol links and QR codes); "
             "empty: http://HOST:PORT.")
+    header_timeout: float = setting(
+        15.0, "Seconds a client may take to send a request's headers before the connection is closed (408).")
+    max_header_bytes: int = setting(64 * 1024, "Largest header block of a request in bytes; more gets 431.")
+    max_connections: int = setting(
+        1000, "Most open connections at once (503 past it); kept below the process's open-file limit.")
     max_batch_count: int = setting(1000, "Most mutations in one push; more gets 413.")
     max_batch_bytes: int = setting(4 * 1024 * 1024, "Largest push body in bytes; more gets 413.")
     max_pull_limit: int = setting(1000, "Largest page a pull may ask for.")
