@@ -59,9 +59,10 @@ def connect(path: str | pathlib.Path, *, readonly: bool = False) -> sqlite_utils
     # cache (with or without mmap) slowing the push path by a third on this machine.
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
-        # WAL + NORMAL is durable against process crashes (a SIGKILL never loses a
-        # committed transaction); only an OS crash may lose the last commits.
-        conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a COMMIT returns only once the WAL is on disk, so an acknowledged push
+        # survives a power cut (NORMAL survives a process crash but may lose the last
+        # commits to an OS crash). The Store groups queued writes to share one fsync.
+        conn.execute("PRAGMA synchronous = FULL")
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 
