@@ -49,7 +49,7 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = Store(settings.db_path, readers=settings.readers, report_readers=settings.report_readers,
-                      fault_delay_in_write=settings.fault_delay_in_write)
+                      fault_delay_in_write=settings.fault_delay_in_write, checkpoints=not settings.replica)
         store.migrate()
         app.state.banxing = AppState(
             settings=settings, store=store, signers=Signers(load_keys(settings.secret_keys, settings.db_path)),

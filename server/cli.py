@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 
 def _store(settings: Settings) -> Store:
-    store = Store(settings.db_path)
+    store = Store(settings.db_path, checkpoints=not settings.replica)
     store.migrate()
     return store
 

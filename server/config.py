@@ -33,6 +33,11 @@ class Settings:
     max_header_bytes: int = setting(64 * 1024, "Largest header block of a request in bytes; more gets 431.")
     max_connections: int = setting(
         1000, "Most open connections at once (503 past it); kept below the process's open-file limit.")
+    replica: str = setting(
+        "", "Where Litestream replicates the database continuously: a folder (on another disk) or a URL "
+            "(s3://bucket/path?endpoint=…); empty: no replication.")
+    replica_sync_seconds: float = setting(
+        1.0, "How often Litestream ships new changes to the replica (the recovery point).")
     max_batch_count: int = setting(1000, "Most mutations in one push; more gets 413.")
     max_batch_bytes: int = setting(4 * 1024 * 1024, "Largest push body in bytes; more gets 413.")
     max_pull_limit: int = setting(1000, "Largest page a pull may ask for.")

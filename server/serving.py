@@ -129,12 +129,27 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from .app import create_app
+    from .replication import Replicator
+    from .store import Store
 
+    replicator = None
+    if settings.replica:
+        store = Store(settings.db_path, checkpoints=False)  # Litestream wants a migrated WAL database
+        try:
+            store.migrate()
+        finally:
+            store.close()
+        replicator = Replicator(settings)
+        replicator.start()
     print(f"伴行 server on http://{settings.host}:{settings.port}/  (database {settings.db_path})", file=sys.stderr)
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-        http=bounded_protocol(settings),
-        limit_concurrency=connection_limit(settings),
-        # create_app believes X-Forwarded-For only from `trusted_proxies`; no software banner.
-        proxy_headers=False, server_header=False,
-    )
+    try:
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+            http=bounded_protocol(settings),
+            limit_concurrency=connection_limit(settings),
+            # create_app believes X-Forwarded-For only from `trusted_proxies`; no software banner.
+            proxy_headers=False, server_header=False,
+        )
+    finally:
+        if replicator is not None:
+            replicator.stop()

@@ -145,7 +145,8 @@ class Store:
     """
 
     def __init__(self, path: str | pathlib.Path, *, readers: int = 4, report_readers: int = 2,
-                 fault_delay_in_write: float = 0.0, checkpoint_pages: int = WRITER_CHECKPOINT_PAGES) -> None:
+                 fault_delay_in_write: float = 0.0, checkpoint_pages: int = WRITER_CHECKPOINT_PAGES,
+                 checkpoints: bool = True) -> None:
         self.path = pathlib.Path(path)
         self._pools: dict[str, ThreadPoolExecutor] = {
             "sync": ThreadPoolExecutor(max_workers=readers, thread_name_prefix="banxing-reader"),
@@ -156,7 +157,8 @@ class Store:
         self._read_dbs: list[sqlite_utils.Database] = []
         self._lock = threading.Lock()
         self._fault_delay = fault_delay_in_write
-        self._checkpoint_pages = checkpoint_pages
+        # checkpoints=False while Litestream replicates: it runs every checkpoint itself.
+        self._checkpoint_pages = checkpoint_pages if checkpoints else 0
         self._stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
         self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
@@ -181,8 +183,10 @@ class Store:
             # then finds little left to copy and lets the WAL restart (a background PASSIVE
             # checkpoint alone never catches a busy writer, and the WAL grew past 280 MB).
             self._write_db.execute(f"PRAGMA wal_autocheckpoint = {self._checkpoint_pages}")
-            self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="banxing-checkpoint", daemon=True)
-            self._checkpointer.start()
+            if self._checkpoint_pages:
+                self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="banxing-checkpoint",
+                                                      daemon=True)
+                self._checkpointer.start()
         return self._write_db
 
     def _checkpoint_loop(self) -> None:
