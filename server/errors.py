@@ -127,6 +127,12 @@ class NotFound(AppError):
     status, code = 404, "not_found"
 
 
+class TrailingSlash(AppError):
+    """An /api/ path with a slash at the end: the sentence names the right path (no redirect)."""
+
+    status, code = 404, "trailing_slash"
+
+
 class BodyTooLarge(AppError):
     status, code = 413, "body_too_large"
 
@@ -143,6 +149,12 @@ class TooManyRequests(AppError):
 
 class EnrolThrottled(TooManyRequests):
     code = "enrol_throttled"
+
+
+class EnrolPaused(TooManyRequests):
+    """The server-wide ceiling of failed enrolments per hour was reached; every address waits."""
+
+    code = "enrol_paused"
 
 
 class LoginLocked(TooManyRequests):
