@@ -19,6 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from .db import select_in, transaction
+from .echo import echo, encodable, reason_text, sanitise
 from .entities import DEFAULTS, ENTITIES, Entity
 from .errors import DeviceRevoked
 from .ids import new_id
@@ -47,6 +48,12 @@ class Outcome:
     version: int | None
     reason: str | None = None
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def rejected(cls, mutation_id: int | None, entity: object, record_id: object, reason: str,
+                 version: int | None = None) -> Outcome:
+        """A rejection: what it repeats of the client's text is bounded and valid UTF-8 (sync.echo)."""
+        return cls(mutation_id, echo(entity), echo(record_id), "rejected", version, reason_text(reason))
 
     def answer(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -112,16 +119,20 @@ def apply_batch(
             elif mid in stored:
                 # Same number, different content: answering with the old answer would
                 # drop this change silently, so say so and keep the server untouched.
-                results.append(Outcome(
-                    mid, str(m.get("entity", "")), str(m.get("record_id", "")), "rejected", None,
+                results.append(Outcome.rejected(
+                    mid, m.get("entity"), m.get("record_id"),
                     f"修改编号 {mid} 已用于另一条内容不同的修改（那一条已保存）；"
                     "这条修改没有保存，请以新的编号重新提交。",
                 ).answer())
             else:
-                results.append(
-                    Outcome(mid, str(m.get("entity", "")), str(m.get("record_id", "")), "rejected", None,
-                            f"这台设备的修改编号 {mid} 早已用过（已处理到 {last}）；请以新的编号重新提交。").answer()
-                )
+                results.append(Outcome.rejected(
+                    mid, m.get("entity"), m.get("record_id"),
+                    f"这台设备的修改编号 {mid} 早已用过（已处理到 {last}）；请以新的编号重新提交。",
+                ).answer())
+        if not encodable(results):
+            # Never reached by the answers built above; a guard so that no future answer can
+            # fail on the wire after this transaction commits (a phone would resend it for ever).
+            results = sanitise(results)
         new_last = max([last, *(m["mutation_id"] for m in fresh)])
         db.execute(
             "UPDATE sync_devices SET last_mutation_id = ?, last_seen_at = ? WHERE id = ?",
@@ -227,7 +238,7 @@ class _Writer:
         outcomes = []
         for m in parsed:
             if isinstance(m, Rejection):
-                outcome = Outcome(m.mutation_id, m.entity, m.record_id, "rejected", None, m.reason)
+                outcome = Outcome.rejected(m.mutation_id, m.entity, m.record_id, m.reason)
                 self._audit(outcome, "upsert", {"incoming": m.fields})
             else:
                 try:
@@ -235,7 +246,7 @@ class _Writer:
                 except Refusal as refusal:
                     current = self.rows[m.entity.name].get(m.record_id)
                     version = current["version"] if current else None
-                    outcome = Outcome(m.mutation_id, m.entity.name, m.record_id, "rejected", version, refusal.reason)
+                    outcome = Outcome.rejected(m.mutation_id, m.entity.name, m.record_id, refusal.reason, version)
                     self._audit(outcome, m.op, {"incoming": m.fields})
             outcomes.append(outcome)
         self._flush()
