@@ -19,7 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from .db import select_in, transaction
-from .echo import echo, encodable, reason_text, sanitise
+from .echo import echo, encodable, field_names, reason_text, sanitise
 from .entities import DEFAULTS, ENTITIES, Entity
 from .errors import DeviceRevoked
 from .ids import new_id
@@ -238,8 +238,9 @@ class _Writer:
         outcomes = []
         for m in parsed:
             if isinstance(m, Rejection):
+                # Junk (it failed validation): only the names of what was sent, bounded.
                 outcome = Outcome.rejected(m.mutation_id, m.entity, m.record_id, m.reason)
-                self._audit(outcome, "upsert", {"incoming": m.fields})
+                self._audit(outcome, "upsert", {"incoming_fields": field_names(m.fields)})
             else:
                 try:
                     outcome = self._apply_one(m)
@@ -247,7 +248,12 @@ class _Writer:
                     current = self.rows[m.entity.name].get(m.record_id)
                     version = current["version"] if current else None
                     outcome = Outcome.rejected(m.mutation_id, m.entity.name, m.record_id, refusal.reason, version)
-                    self._audit(outcome, m.op, {"incoming": m.fields})
+                    # Valid values refused on a record the writer may see (an edit of a deleted or
+                    # approved record) are kept, so staff can restore them; each is bounded by its
+                    # field's limit. Nothing more is kept of a change to a record the writer cannot see.
+                    visible = current is not None and self.scope.allows(keys_of(m.entity.name, current))
+                    kept = {"incoming": m.fields} if visible else {"incoming_fields": field_names(m.fields)}
+                    self._audit(outcome, m.op, kept)
             outcomes.append(outcome)
         self._flush()
         return outcomes

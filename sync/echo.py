@@ -55,6 +55,13 @@ def reason_text(reason: str) -> str:
     return clip(reason, REASON_MAX)
 
 
+def field_names(fields: object, most: int = 20) -> list[str]:
+    """The names of the fields a rejected mutation sent (bounded), kept in the audit log instead of values."""
+    if not isinstance(fields, dict):
+        return []
+    return [echo(name) for name in list(fields)[:most]]
+
+
 def sanitise(value: Any) -> Any:
     """A JSON value with every string (keys too) made valid UTF-8; for answers that failed to encode."""
     if isinstance(value, str):

@@ -511,14 +511,6 @@ def test_audit_of_a_review_records_the_derived_change_to_the_activity(db: sqlite
     assert derived["user_id"] == w.staff.user_id
 
 
-def test_rejected_mutation_is_audited_with_its_reason_and_content(db: sqlite_utils.Database,
-                                                                  w: SimpleNamespace) -> None:
-    (answer,) = push(db, w.phone, upsert("activity", w.activity, {"date": "2026-02-30", "record": "x"}, 1, 1))
-    audit = audit_rows(db, w.activity)[-1]
-    assert (audit["status"], audit["reason"], audit["mutation_id"]) == ("rejected", answer["reason"], 1)
-    assert json.loads(audit["changes"]) == {"incoming": {"date": "2026-02-30", "record": "x"}}
-
-
 # --- devices ----------------------------------------------------------------------------------
 
 def test_revoked_device_is_refused_and_nothing_is_written(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
