@@ -40,6 +40,7 @@ def spec() -> dict[str, Any]:
                     "200": _json({"$ref": "#/components/schemas/Enrolled"}),
                     "400": _error("Malformed body, or a wrong, used or expired code"),
                     "413": _error("Body too large"),
+                    "415": _error("Content-Type is not application/json"),
                     "429": _error("Too many wrong codes from this address; see Retry-After"),
                 },
             }},
@@ -56,6 +57,7 @@ def spec() -> dict[str, Any]:
                     "400": _error("Malformed JSON or batch envelope"),
                     "401": _error("Missing, forged, expired or revoked device token"),
                     "413": _error("Too many mutations or bytes; split the batch"),
+                    "415": _error("Content-Type is not application/json"),
                 },
             }},
             "/api/sync/pull": {"get": {
