@@ -22,7 +22,10 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STRS_MAX_ITEMS = 30
 STRS_ITEM_MAX = 50
 MUTATION_KEYS = {"mutation_id", "entity", "record_id", "op", "base_version", "fields"}
-MAX_MUTATION_ID = 2**63 - 1  # SQLite INTEGER
+# The largest integer a phone's JavaScript number holds exactly (Number.MAX_SAFE_INTEGER): an id
+# or version past it cannot be sent back unchanged, and a device stuck past it could never push again.
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_MUTATION_ID = MAX_SAFE_INTEGER
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,8 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
     if op not in OPS:
         return reject(f"op 应为 upsert 或 delete，收到 {quote(op)}。")
     base = raw.get("base_version")
-    if base is not None and (type(base) is not int or base < 0):
-        return reject(f"base_version 应为 null 或非负整数，收到 {quote(base)}。")
+    if base is not None and (type(base) is not int or not 0 <= base <= MAX_SAFE_INTEGER):
+        return reject(f"base_version 应为 null 或 0 到 {MAX_SAFE_INTEGER} 之间的整数，收到 {quote(base)}。")
     if op == "delete":
         if fields not in (None, {}):
             return reject("删除操作不能带 fields。")

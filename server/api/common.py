@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,18 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: an integer when it has no fractional part.
+
+    JSON (and JSON Schema's ``"type": "integer"``, which the OpenAPI document uses) reads ``1.0``
+    as the integer 1, so the server does too; nothing in the protocol is a fractional number.
+    """
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return int(value) if value.is_integer() else value
+
+
 async def read_json(request: Request, *, max_bytes: int, too_large: type[BodyTooLarge] = BodyTooLarge) -> Any:
     """The request body as JSON; ``too_large`` (413) past ``max_bytes``, checked while streaming.
 
@@ -71,7 +84,7 @@ async def read_json(request: Request, *, max_bytes: int, too_large: type[BodyToo
     if not raw:
         raise JsonInvalid("请求体为空，应为 JSON。")
     try:
-        doc = json.loads(raw, parse_constant=_refuse_constant)
+        doc = json.loads(raw, parse_constant=_refuse_constant, parse_float=_number)
     except UnicodeDecodeError:
         raise JsonInvalid("请求体不是 UTF-8 编码的 JSON。") from None
     except json.JSONDecodeError as exc:
@@ -79,8 +92,10 @@ async def read_json(request: Request, *, max_bytes: int, too_large: type[BodyToo
     except RecursionError:
         raise JsonTooDeep(f"请求体的 JSON 嵌套太深（最多 {MAX_JSON_DEPTH} 层）。") from None
     except ValueError:
-        # int() past sys.get_int_max_str_digits(), or NaN / Infinity (not JSON numbers)
-        raise JsonInvalid("请求体含有无法读取的数字（太长，或 NaN / Infinity）；数字应为普通的 JSON 数字。") from None
+        # int() past sys.get_int_max_str_digits(), a number beyond a double (1e400), NaN or Infinity
+        raise JsonInvalid(
+            "请求体含有无法读取的数字（太长、太大，或 NaN / Infinity）；数字应为普通的 JSON 数字。"
+        ) from None
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _deeper_than(doc, MAX_JSON_DEPTH):
         raise JsonTooDeep(f"请求体的 JSON 嵌套太深（最多 {MAX_JSON_DEPTH} 层）。")
     return doc
