@@ -26,7 +26,7 @@ from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Mutation, Rejection, fingerprint, read_batch, read_mutation
 from .records import UPSERT_SQL, head_seq, keys_of, load_rows, load_users
-from .rules import Refusal, derive, immutable_after_create, scope_effects
+from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, scope_effects
 from .scope import Actor, load_scope
 from .timeutil import utc_now
 
@@ -145,6 +145,12 @@ def apply_mutations(db: sqlite_utils.Database, actor: Actor, mutations: list[dic
     """Apply mutations from a server-side writer (web form, import, demo) atomically."""
     with _atomic(db):
         return _Writer(db, actor).apply(mutations)
+
+
+def _check_base(m: Mutation, current: dict[str, Any]) -> None:
+    if m.base_version is not None and m.base_version > current["version"]:
+        raise Refusal(f"base_version {m.base_version} 比服务器上的版本 {current['version']} 还新，"
+                      "手机上的记录可能已损坏；请先同步（拉取）再修改。")
 
 
 def _stored_answers(
@@ -266,7 +272,7 @@ class _Writer:
                 who = "服务器" if not entity.by_name[name].writers else "其他角色"
                 raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，你不能修改。")
         if current is not None and not self.scope.allows(keys_of(entity.name, current)):
-            raise Refusal(f"找不到这条{entity.label}，或你无权查看。")
+            raise Refusal(not_found(f"这条{entity.label}", hint=NEW_RECORD_HINT if m.op == "upsert" else ""))
         if (role == "mentor" and current is not None and entity.name in OWN_RECORDS
                 and current.get("author_id") != self.actor.user_id):
             raise Refusal(f"这条{entity.label}不是你记录的，不能修改；如需更正请联系辅导站。")
@@ -280,12 +286,14 @@ class _Writer:
 
     def _create(self, m: Mutation) -> Outcome:
         entity = m.entity
+        if m.base_version is not None:
+            # base_version should be null for a new record; the sentence is the one for a record
+            # out of scope, so that an edit cannot tell whether a record it may not see exists.
+            raise Refusal(not_found(f"这条{entity.label}", hint=NEW_RECORD_HINT))
         # One id, one record: sync_feed is keyed by record_id alone, so a create reusing the
         # id of another entity's record would replace that record in every pull.
         if self.taken.setdefault(m.record_id, entity.name) != entity.name:
             raise Refusal(f"record_id {m.record_id} 已被另一条记录使用；请为这条{entity.label}换一个新的编号。")
-        if m.base_version is not None:
-            raise Refusal(f"服务器上没有这条{entity.label}（base_version 应为 null 表示新建）。")
         if self.actor.role not in entity.creators:
             raise Refusal(f"你的角色不能新建{entity.label}。")
         record: dict[str, Any] = {name: None for name in entity.columns}
@@ -316,9 +324,15 @@ class _Writer:
         for name in immutable_after_create(entity.name):
             if name in m.fields and m.fields[name] != current.get(name):
                 raise Refusal(f"{entity.label}建立后不能更改“{entity.by_name[name].label}”。")
-        if m.base_version is not None and m.base_version > current["version"]:
-            raise Refusal(f"base_version {m.base_version} 比服务器上的版本 {current['version']} 还新，"
-                          "手机上的记录可能已损坏；请先同步（拉取）再修改。")
+        _check_base(m, current)
+        # Check the change as if every sent field applied, before merging: a value that would
+        # leave the writer's scope (or break a rule) is rejected, not parked as a conflict that
+        # staff could later "apply" (issue 8, item 5).
+        probe = {**current, **m.fields}
+        if probe != current:
+            derive(self, entity.name, current, probe)
+            if not self.scope.allows(keys_of(entity.name, probe)):
+                raise Refusal(f"这次修改会把{entity.label}移出你的管理范围。")
         result = merge_fields(current, current["field_versions"], m.base_version, m.fields,
                               field_writers=current["field_writers"], writer=self.writer)
         version = current["version"]
@@ -353,9 +367,12 @@ class _Writer:
     def _delete(self, m: Mutation, current: dict[str, Any] | None) -> Outcome:
         entity = m.entity
         if current is None:
-            raise Refusal(f"找不到这条{entity.label}，或你无权查看。")
+            raise Refusal(not_found(f"这条{entity.label}"))
         if self.actor.role not in entity.deleters:
             raise Refusal(f"你的角色不能删除{entity.label}。")
+        # A base above the server's is a damaged copy: reject it as an edit with it would be,
+        # rather than skip the delete-vs-edit check and delete what staff just changed (item 4).
+        _check_base(m, current)
         if current["deleted"]:
             outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", current["version"])
             self._audit(outcome, "delete", {})

@@ -36,24 +36,39 @@ def immutable_after_create(entity_name: str) -> tuple[str, ...]:
     return IMMUTABLE.get(entity_name, ())
 
 
+def not_found(what: str, record_id: str | None = None, *, hint: str = "") -> str:
+    """The one sentence for "no such record" and "not yours": a rejection must not tell a caller
+    whether a record outside their scope exists (issue 8, item 6)."""
+    ident = f"（{record_id}）" if record_id else ""
+    return f"找不到{what}{ident}：它可能不存在、已被删除、尚未同步，或不在你的管理范围内{hint}。"
+
+
+# An upsert of a record the writer cannot find names the one mistake a phone can fix itself.
+NEW_RECORD_HINT = "；新建记录时 base_version 应为 null"
+
+
 def _live(w: _Writer, entity_name: str, record_id: Any, label: str) -> dict[str, Any]:
+    """The referenced record, if it exists, is not deleted and the writer may see it."""
     row = w.get(entity_name, record_id) if isinstance(record_id, str) else None
-    if row is None or row["deleted"]:
-        raise Refusal(f"找不到{label}（{record_id}），可能已被删除或尚未同步。")
-    return row
+    if row is not None and not row["deleted"]:
+        from .records import keys_of
+
+        visible = (w.scope.allows_unit(row["id"]) if entity_name == "unit"
+                   else w.scope.allows(keys_of(entity_name, row)))
+        if visible:
+            return row
+    raise Refusal(not_found(label, record_id if isinstance(record_id, str) else None))
 
 
 def _unit_in_scope(w: _Writer, unit_id: Any, label: str) -> None:
-    unit = _live(w, "unit", unit_id, label)
-    if not w.scope.allows_unit(unit["id"]):
-        raise Refusal(f"{label}不在你的管理范围内。")
+    _live(w, "unit", unit_id, label)
 
 
 def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
     """Fill server-set fields of ``record`` and check its references; raise ``Refusal``."""
     role, me = w.actor.role, w.actor.user_id
     if entity_name == "unit":
-        if record.get("parent_id") is not None:
+        if record.get("parent_id") is not None and (before is None or record["parent_id"] != before["parent_id"]):
             if record["parent_id"] == record["id"]:
                 raise Refusal("单位不能以自己为上级。")
             _live(w, "unit", record["parent_id"], "上级单位")
@@ -65,10 +80,10 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         record["unit_id"] = mentee["unit_id"]
         if before is None or record["mentor_id"] != before["mentor_id"]:
             mentor = w.get_user(record["mentor_id"])
-            if mentor is None or mentor["role"] != "mentor" or not mentor["active"]:
+            if mentor is None or (role != "admin" and not w.scope.allows_unit(mentor["unit_id"])):
+                raise Refusal(not_found("这位五老志愿者", record["mentor_id"]))
+            if mentor["role"] != "mentor" or not mentor["active"]:
                 raise Refusal("结对的志愿者必须是在册的五老志愿者账号。")
-            if role != "admin" and not w.scope.allows_unit(mentor["unit_id"]):
-                raise Refusal("这位志愿者不在你的管理范围内。")
         if before is None:
             record["review_status"] = "pending"
     elif entity_name == "activity":
@@ -101,10 +116,6 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     target_name = record["target_entity"]
     target_entity = ENTITIES[target_name]
     target = _live(w, target_name, record["target_id"], f"要审核的{target_entity.label}")
-    from .records import keys_of
-
-    if not w.scope.allows(keys_of(target_name, target)):
-        raise Refusal(f"要审核的{target_entity.label}不在你的管理范围内。")
     record["unit_id"] = target.get("unit_id")
     record["reviewer_id"] = w.actor.user_id
     approved = record["decision"] == "approve"

@@ -147,7 +147,7 @@ def test_update_of_a_record_that_does_not_exist_with_a_base_version_is_rejected(
                                                                                 w: SimpleNamespace) -> None:
     rid = new_id()
     (answer,) = push(db, w.phone, upsert("activity", rid, new_activity_fields(w), 1, base_version=2))
-    assert answer["status"] == "rejected" and "base_version" in answer["reason"]
+    assert answer["status"] == "rejected" and "找不到" in answer["reason"]
     assert row(db, "activity", rid) is None
 
 
