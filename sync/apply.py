@@ -188,6 +188,7 @@ class _Writer:
         self.revokes: list[tuple[str | None, str | None, str, str | None]] = []
         self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
         self.taken: dict[str, str] = {}  # record_id -> entity, for ids a create must not reuse
+        self._identities: set[str] | None = None
 
     # --- lookups used by the rules --------------------------------------------------
 
@@ -196,6 +197,13 @@ class _Writer:
         if record_id not in cache:
             cache[record_id] = load_rows(self.db, ENTITIES[entity_name], [record_id]).get(record_id)
         return cache[record_id]
+
+    def identities(self) -> set[str]:
+        """Every writer id of the actor: the user id and the ids of all their devices."""
+        if self._identities is None:
+            devices = self.db.execute("SELECT id FROM sync_devices WHERE user_id = ?", [self.actor.user_id])
+            self._identities = {self.actor.user_id, *(r[0] for r in devices.fetchall())}
+        return self._identities
 
     def get_user(self, user_id: str) -> dict[str, Any] | None:
         if user_id not in self.users:
