@@ -10,7 +10,8 @@ from starlette.middleware import Middleware
 
 from .auth import Signers, load_keys
 from .config import Settings
-from .errors import EXCEPTION_HANDLERS
+from .errors import EXCEPTION_HANDLERS, LoginRequired
+from .pages.login import login_required
 from .paths import resolve
 from .routes import build_routes
 from .security import SecurityHeaders
@@ -40,7 +41,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=build_routes(settings, paths),
         middleware=[Middleware(SecurityHeaders)],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required},
         lifespan=lifespan,
     )
     # Available before the lifespan runs, so even a startup error renders an envelope.

@@ -6,13 +6,15 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import home
+from .pages import account, home, login
 from .paths import Paths
 
 
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
     return [
         *home.routes,
+        *login.routes,
+        *account.routes,
         Mount("/api", routes=api.routes),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

@@ -282,7 +282,18 @@ def m002_engine(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m003_review_mentee(db: sqlite_utils.Database) -> None:
+def m003_user_profile(db: sqlite_utils.Database) -> None:
+    """What a station knows of a volunteer: background (老干部、老教师…) and whether they use a smartphone."""
+    db.executescript(
+        """
+        ALTER TABLE users ADD COLUMN about TEXT;
+        ALTER TABLE users ADD COLUMN smartphone INTEGER NOT NULL DEFAULT 1;
+        """
+    )
+
+
+@migrations
+def m004_review_mentee(db: sqlite_utils.Database) -> None:
     """Reviews carry their target's mentee, so a mentee's move drops them with the rest of the file."""
     db.executescript(
         """
