@@ -293,7 +293,7 @@ def m003_user_profile(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m003_review_mentee(db: sqlite_utils.Database) -> None:
+def m004_review_mentee(db: sqlite_utils.Database) -> None:
     """Reviews carry their target's mentee, so a mentee's move drops them with the rest of the file."""
     db.executescript(
         """
