@@ -99,6 +99,18 @@ class SessionExpired(Unauthorized):
     code = "session_expired"
 
 
+class LoginRequired(SessionExpired):
+    """A page needs a signed-in person: redirect to /login and come back to ``next_path``.
+
+    ``stash`` holds what a form posted when its session had expired, so nothing typed is lost.
+    """
+
+    def __init__(self, message: str, *, next_path: str, stash: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.next_path = next_path
+        self.stash = stash
+
+
 class Forbidden(AppError):
     status, code = 403, "forbidden"
 

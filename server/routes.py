@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import home
+from .pages import account, home, login
 from .paths import Paths
 from .slashes import api_router
 
@@ -14,6 +14,8 @@ from .slashes import api_router
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
     return [
         *home.routes,
+        *login.routes,
+        *account.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

@@ -279,3 +279,14 @@ def m002_engine(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_sync_conflicts_record ON sync_conflicts(record_id);
         """
     )
+
+
+@migrations
+def m003_user_profile(db: sqlite_utils.Database) -> None:
+    """What a station knows of a volunteer: background (老干部、老教师…) and whether they use a smartphone."""
+    db.executescript(
+        """
+        ALTER TABLE users ADD COLUMN about TEXT;
+        ALTER TABLE users ADD COLUMN smartphone INTEGER NOT NULL DEFAULT 1;
+        """
+    )

@@ -81,6 +81,41 @@ class Scope:
         return f"+unit_id IN ({placeholders(units)})", units
 
 
+# The columns of each entity's table that hold its scope keys (see records.keys_of).
+SCOPE_COLUMNS: dict[str, dict[str, str]] = {
+    "unit": {"unit": "id"},
+    "mentee": {"unit": "unit_id", "mentee": "id"},
+    "pairing": {"unit": "unit_id", "mentee": "mentee_id", "pairing": "id"},
+    "activity": {"unit": "unit_id", "mentee": "mentee_id", "pairing": "pairing_id"},
+    "screening": {"unit": "unit_id", "mentee": "mentee_id"},
+}
+
+
+def where(scope: Scope, entity: str, alias: str) -> tuple[str, list[Any]]:
+    """A SQL condition selecting the rows of ``entity``'s table (named ``alias``) inside ``scope``.
+
+    The read-side twin of ``Scope.allows``: pages and reports filter with it, so a list and
+    the write path agree on who sees what. Tables without their own keys use ``unit_id``.
+    """
+    columns = SCOPE_COLUMNS.get(entity, {"unit": "unit_id"})
+    if scope.is_mentor:
+        if "pairing" in columns:
+            ids = sorted(scope.pairing_ids)
+            column = columns["pairing"]
+        elif "mentee" in columns:
+            ids = sorted(scope.mentee_ids)
+            column = columns["mentee"]
+        else:
+            return "0", []
+        if not ids:
+            return "0", []
+        return f"{alias}.{column} IN ({placeholders(ids)})", ids
+    if scope.unit_ids is None:
+        return "1", []
+    units = sorted(scope.unit_ids)
+    return f"{alias}.{columns['unit']} IN ({placeholders(units)})", units
+
+
 def unit_subtree(db: sqlite_utils.Database, unit_id: str) -> frozenset[str]:
     rows = db.execute(
         """
