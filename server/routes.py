@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, home, login, station
+from .pages import account, home, login, mentees, station
 from .paths import Paths
 
 
@@ -16,6 +16,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *login.routes,
         *account.routes,
         *station.routes,
+        *mentees.routes,
         Mount("/api", routes=api.routes),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]
