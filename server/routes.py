@@ -8,6 +8,7 @@ from . import api
 from .config import Settings
 from .pages import account, home, login, mentees, station
 from .paths import Paths
+from .slashes import api_router
 
 
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
@@ -17,6 +18,6 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *account.routes,
         *station.routes,
         *mentees.routes,
-        Mount("/api", routes=api.routes),
+        Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]
