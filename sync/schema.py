@@ -307,3 +307,16 @@ def m004_review_mentee(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_reviews_mentee ON reviews(mentee_id);
         """
     )
+
+
+@migrations
+def m004_activity_risk_action(db: sqlite_utils.Database) -> None:
+    """What the station did about a risk flag (处理记录), when, and who wrote it down."""
+    db.executescript(
+        """
+        ALTER TABLE activities ADD COLUMN risk_action TEXT;
+        ALTER TABLE activities ADD COLUMN risk_action_on TEXT;
+        ALTER TABLE activities ADD COLUMN risk_action_by TEXT REFERENCES users(id);
+        CREATE INDEX idx_activities_risk ON activities(unit_id) WHERE risk_flag = 1 AND risk_action IS NULL;
+        """
+    )
