@@ -290,3 +290,31 @@ def m003_user_profile(db: sqlite_utils.Database) -> None:
         ALTER TABLE users ADD COLUMN smartphone INTEGER NOT NULL DEFAULT 1;
         """
     )
+
+
+@migrations
+def m011_inspections(db: sqlite_utils.Database) -> None:
+    """On-site inspections (督查) of stations and schools: checklist, findings, score, rectification."""
+    db.executescript(
+        f"""
+        CREATE TABLE inspections (
+            id TEXT PRIMARY KEY,
+            unit_id TEXT NOT NULL REFERENCES units(id),
+            date TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'routine',
+            inspectors TEXT NOT NULL,
+            passed TEXT NOT NULL DEFAULT '[]',
+            failed TEXT NOT NULL DEFAULT '[]',
+            findings TEXT,
+            highlights TEXT,
+            score INTEGER,
+            rectify TEXT,
+            rectify_due TEXT,
+            fixed TEXT NOT NULL DEFAULT '[]',
+            rectify_notes TEXT,
+            author_id TEXT REFERENCES users(id),
+            {RECORD_COLUMNS}
+        );
+        CREATE INDEX idx_inspections_unit_date ON inspections(unit_id, date);
+        """
+    )
