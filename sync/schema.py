@@ -318,3 +318,24 @@ def m011_inspections(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_inspections_unit_date ON inspections(unit_id, date);
         """
     )
+
+
+@migrations
+def m013_dashboard_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes the county dashboard reads by (server/queries/dashboard.py), over a million activities.
+
+    - activities by date, covering the scope and liveness columns: the per-month counts walk it
+      in order without touching the table;
+    - each pairing's live activities by date, covering ``follow_up_due``: the latest activity of
+      a pairing is one index probe. It also serves every lookup by ``pairing_id`` alone, so the
+      single-column index it supersedes is dropped (one index less for every push to maintain);
+    - the few activities with a risk flag (a partial index: it costs a push almost nothing).
+    """
+    db.executescript(
+        """
+        CREATE INDEX idx_activities_date_cover ON activities(date, deleted, unit_id, pairing_id);
+        CREATE INDEX idx_activities_pairing_latest ON activities(pairing_id, deleted, date, follow_up_due);
+        CREATE INDEX idx_activities_risk ON activities(date) WHERE risk_flag = 1;
+        DROP INDEX idx_activities_pairing;
+        """
+    )
