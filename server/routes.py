@@ -8,6 +8,7 @@ from . import api
 from .config import Settings
 from .pages import account, dashboard, home, login
 from .paths import Paths
+from .slashes import api_router
 
 
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
@@ -16,6 +17,6 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *login.routes,
         *account.routes,
         *dashboard.routes,
-        Mount("/api", routes=api.routes),
+        Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

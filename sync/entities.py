@@ -252,6 +252,9 @@ REVIEW = Entity(
         Field("decision", "结论", "enum", required=True, choices=DECISIONS, writers=(S, R, A), nullable=False),
         Field("comment", "意见", "text", writers=(S, R, A)),
         Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
+        # The target's mentee (none for a statistics return): a review moves and drops with the
+        # child's file like the activity or pairing it judges (issue 8, item 9).
+        Field("mentee_id", "帮扶对象", "ref", ref="mentee", writers=SERVER),
         Field("reviewer_id", "审核人", "ref", ref="user", writers=SERVER),
     ),
     creators=(S, R, A), deleters=(),
