@@ -47,6 +47,12 @@ class JsonInvalid(BadRequest):
     code = "json_invalid"
 
 
+class JsonTooDeep(BadRequest):
+    """A JSON body nested deeper than any request of the protocol (``MAX_JSON_DEPTH``)."""
+
+    code = "json_too_deep"
+
+
 class LimitInvalid(BadRequest):
     code = "limit_invalid"
 
@@ -111,6 +117,18 @@ class SessionExpired(Unauthorized):
     code = "session_expired"
 
 
+class LoginRequired(SessionExpired):
+    """A page needs a signed-in person: redirect to /login and come back to ``next_path``.
+
+    ``stash`` holds what a form posted when its session had expired, so nothing typed is lost.
+    """
+
+    def __init__(self, message: str, *, next_path: str, stash: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.next_path = next_path
+        self.stash = stash
+
+
 class Forbidden(AppError):
     status, code = 403, "forbidden"
 
@@ -133,6 +151,12 @@ class RecoveryKeyMissing(AppError):
     status, code = 409, "recovery_key_missing"
 
 
+class TrailingSlash(AppError):
+    """An /api/ path with a slash at the end: the sentence names the right path (no redirect)."""
+
+    status, code = 404, "trailing_slash"
+
+
 class BodyTooLarge(AppError):
     status, code = 413, "body_too_large"
 
@@ -141,6 +165,12 @@ class BatchBytesTooLarge(BodyTooLarge):
     """A push body past ``max_batch_bytes``; the phone halves the batch and retries."""
 
     code = "batch_too_large"
+
+
+class ContentTypeUnsupported(AppError):
+    """A body that does not say it is JSON (``Content-Type: application/json``, UTF-8)."""
+
+    status, code = 415, "content_type_unsupported"
 
 
 class TooManyRequests(AppError):
@@ -153,6 +183,12 @@ class EnrolThrottled(TooManyRequests):
 
 class RecoveryThrottled(TooManyRequests):
     code = "recovery_throttled"
+
+
+class EnrolPaused(TooManyRequests):
+    """The server-wide ceiling of failed enrolments per hour was reached; every address waits."""
+
+    code = "enrol_paused"
 
 
 class LoginLocked(TooManyRequests):

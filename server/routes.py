@@ -8,15 +8,21 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import home
+from .pages import account, dashboard, home, login, mentees, station
 from .paths import Paths
 from .pwa import PwaFiles
+from .slashes import api_router
 
 
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
     return [
         *home.routes,
-        Mount("/api", routes=api.routes),
+        *login.routes,
+        *account.routes,
+        *station.routes,
+        *mentees.routes,
+        *dashboard.routes,
+        Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
         # The phone app; BANXING_PWA_DIR serves another copy (a newer app without reinstalling).
         Mount("/app", app=PwaFiles(pathlib.Path(settings.pwa_dir) if settings.pwa_dir else paths.pwa), name="pwa"),

@@ -61,7 +61,44 @@ def m002_access_log_counts(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m003_recovery(db: sqlite_utils.Database) -> None:
+def m003_web_sessions(db: sqlite_utils.Database) -> None:
+    """Web sign-ins, account lockouts and form drafts kept across an expired session."""
+    db.executescript(
+        """
+        -- One row per sign-in; the signed cookie carries the id. Ending a row (logout,
+        -- deactivation) ends the session at once, whatever the cookie's age.
+        CREATE TABLE web_sessions (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            ended_at TEXT,
+            ip TEXT
+        );
+        CREATE INDEX idx_web_sessions_user ON web_sessions(user_id);
+
+        -- Wrong passwords per account; each lockout doubles the next one.
+        CREATE TABLE login_failures (
+            login TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            lockouts INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            last_failure_at TEXT NOT NULL
+        );
+
+        -- What a person had typed into a form when their session expired; restored after sign-in.
+        CREATE TABLE form_drafts (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            path TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations
+def m004_pwa_recovery(db: sqlite_utils.Database) -> None:
     """Forgotten PINs: each phone's recovery key (held only here) and the one-time codes that release it."""
     db.executescript(
         """

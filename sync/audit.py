@@ -14,6 +14,8 @@ import sqlite_utils
 
 from .entities import ENTITIES
 from .records import load_rows
+from .scope import Actor
+from .timeutil import utc_now
 
 CHANGING_STATUSES = ("applied", "merged", "conflict")
 
@@ -50,3 +52,14 @@ def record_history(db: sqlite_utils.Database, entity_name: str, record_id: str) 
         history.append({**row, "changes": changes})
     history.reverse()
     return [h for h in history if h["changes"] or h["op"] in ("create", "delete")]
+
+
+def append_audit(db: sqlite_utils.Database, actor: Actor, entity: str, record_id: str, op: str,
+                 changes: dict[str, Any] | None) -> None:
+    """One audit row for a change made outside the mutation path (accounts), in the caller's transaction."""
+    db.execute(
+        "INSERT INTO sync_audit (at, user_id, device_id, mutation_id, entity, record_id, op, status, version,"
+        " reason, changes, answer, digest) VALUES (?, ?, ?, NULL, ?, ?, ?, 'applied', NULL, NULL, ?, NULL, NULL)",
+        [utc_now(), actor.user_id, actor.device_id, entity, record_id, op,
+         None if changes is None else json.dumps(changes, ensure_ascii=False)],
+    )

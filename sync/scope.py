@@ -1,7 +1,8 @@
 """Who may see what: an ``Actor`` becomes a ``Scope``, which every read and write checks.
 
 - mentor: the pairings where they are the active mentor, those pairings' activities,
-  and the mentees (with their screenings) of those pairings;
+  and the mentees (with their screenings) of those pairings; nothing of any other entity
+  (reviews carry a mentee too, but they are staff's records);
 - staff and reviewer: everything whose unit lies in the subtree of their own unit;
 - admin: everything.
 """
@@ -13,6 +14,11 @@ from typing import Any
 import sqlite_utils
 
 from .db import placeholders
+
+# The entities a mentor's phone syncs (DESIGN §4); a record of any other entity is outside a
+# mentor's scope whatever keys it carries.
+MENTOR_ENTITIES = ("mentee", "pairing", "activity", "screening")
+_MENTOR_SQL = ", ".join(f"'{name}'" for name in MENTOR_ENTITIES)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class Keys:
     unit_id: str | None = None
     mentee_id: str | None = None
     pairing_id: str | None = None
+    entity: str | None = None  # None: a record of any entity (the mentor rule below is skipped)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class Scope:
     def allows(self, keys: Keys) -> bool:
         """True when a record with these keys is inside this scope."""
         if self.is_mentor:
+            if keys.entity is not None and keys.entity not in MENTOR_ENTITIES:
+                return False
             if keys.pairing_id is not None:
                 return keys.pairing_id in self.pairing_ids
             return keys.mentee_id is not None and keys.mentee_id in self.mentee_ids
@@ -71,6 +80,7 @@ class Scope:
             sql = (
                 f"mentee_id IN ({placeholders(mentees)})"
                 f" AND (pairing_id IS NULL OR pairing_id IN ({placeholders(pairings)}))"
+                f" AND entity IN ({_MENTOR_SQL})"
             )
             return sql, [*mentees, *pairings]
         if self.unit_ids is None:
@@ -79,6 +89,41 @@ class Scope:
         # "+unit_id" keeps SQLite from using the unit index: walking the feed in seq order
         # and filtering is cheap, sorting every in-scope row after the cursor is not.
         return f"+unit_id IN ({placeholders(units)})", units
+
+
+# The columns of each entity's table that hold its scope keys (see records.keys_of).
+SCOPE_COLUMNS: dict[str, dict[str, str]] = {
+    "unit": {"unit": "id"},
+    "mentee": {"unit": "unit_id", "mentee": "id"},
+    "pairing": {"unit": "unit_id", "mentee": "mentee_id", "pairing": "id"},
+    "activity": {"unit": "unit_id", "mentee": "mentee_id", "pairing": "pairing_id"},
+    "screening": {"unit": "unit_id", "mentee": "mentee_id"},
+}
+
+
+def where(scope: Scope, entity: str, alias: str) -> tuple[str, list[Any]]:
+    """A SQL condition selecting the rows of ``entity``'s table (named ``alias``) inside ``scope``.
+
+    The read-side twin of ``Scope.allows``: pages and reports filter with it, so a list and
+    the write path agree on who sees what. Tables without their own keys use ``unit_id``.
+    """
+    columns = SCOPE_COLUMNS.get(entity, {"unit": "unit_id"})
+    if scope.is_mentor:
+        if "pairing" in columns:
+            ids = sorted(scope.pairing_ids)
+            column = columns["pairing"]
+        elif "mentee" in columns:
+            ids = sorted(scope.mentee_ids)
+            column = columns["mentee"]
+        else:
+            return "0", []
+        if not ids:
+            return "0", []
+        return f"{alias}.{column} IN ({placeholders(ids)})", ids
+    if scope.unit_ids is None:
+        return "1", []
+    units = sorted(scope.unit_ids)
+    return f"{alias}.{columns['unit']} IN ({placeholders(units)})", units
 
 
 def unit_subtree(db: sqlite_utils.Database, unit_id: str) -> frozenset[str]:

@@ -1,41 +1,138 @@
-"""User accounts as the sync engine sees them (the password hash is the server's business)."""
+"""User accounts: created, changed and deactivated through one audited path.
+
+Accounts are not synced records (a phone never pulls them), but every change to one is
+written to ``sync_audit`` (entity ``user``) in the caller's transaction, like any mutation:
+who changed which account, when, field by field. The password hash is the server's
+business; the audit notes that it changed, never its value.
+"""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlite_utils
 
+from .audit import append_audit
 from .entities import ROLES
+from .errors import NotAllowed
 from .ids import new_id
-from .scope import Actor
+from .scope import Actor, load_scope
 from .timeutil import utc_now
+
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+EDITABLE = ("login", "name", "role", "unit_id", "phone", "about", "smartphone", "active", "password_hash")
+# Staff manage the volunteers of their own units; everything else is the admin's.
+STAFF_MANAGES = ("mentor",)
 
 
 def create_user(
     db: sqlite_utils.Database, *, login: str, name: str, role: str, unit_id: str,
     password_hash: str | None = None, phone: str | None = None, user_id: str | None = None,
+    about: str | None = None, smartphone: bool = True, actor: Actor | None = None,
 ) -> str:
-    """Insert a user and return its id; ``role`` is one of ``ROLES``."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}")
-    uid = user_id or new_id()
-    db.execute(
-        "INSERT INTO users (id, login, name, role, unit_id, phone, password_hash, active, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
-        [uid, login, name, role, unit_id, phone, password_hash, utc_now()],
-    )
-    return uid
+    """Create an account and return its id (``actor`` defaults to the system)."""
+    from .system import SYSTEM
+
+    return save_user(db, actor or SYSTEM, {
+        "login": login, "name": name, "role": role, "unit_id": unit_id, "password_hash": password_hash,
+        "phone": phone, "about": about, "smartphone": smartphone,
+    }, user_id=user_id, create=True)
+
+
+def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *, user_id: str | None = None,
+              create: bool = False) -> str:
+    """Create (``create=True``) or change an account as ``actor``; ``NotAllowed`` says what is wrong."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise NotAllowed(f"账号没有这些字段：{'、'.join(sorted(unknown))}。")
+    current = None if create else get_user(db, user_id=user_id)
+    if not create and current is None:
+        raise NotAllowed("找不到这个账号，或它不在你的管理范围内。")
+    merged = {**(current or {"active": True, "smartphone": True}), **fields}
+    _check(db, actor, current, merged, fields)
+    if create:
+        uid = user_id or new_id()
+        db.execute(
+            "INSERT INTO users (id, login, name, role, unit_id, phone, password_hash, active, created_at, about,"
+            " smartphone) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            [uid, merged["login"], merged["name"], merged["role"], merged["unit_id"], merged.get("phone"),
+             merged.get("password_hash"), utc_now(), merged.get("about"), int(bool(merged.get("smartphone", True)))],
+        )
+        changes = {k: [None, "***" if k == "password_hash" else v] for k, v in fields.items() if v is not None}
+        append_audit(db, actor, "user", uid, "create", changes)
+        return uid
+    assert current is not None and user_id is not None
+    changed = {k: v for k, v in fields.items() if current.get(k) != v}
+    if not changed:
+        return user_id
+    assignments = ", ".join(f"{k} = ?" for k in changed)
+    values = [int(v) if isinstance(v, bool) else v for v in changed.values()]
+    db.execute(f"UPDATE users SET {assignments} WHERE id = ?", [*values, user_id])
+    append_audit(db, actor, "user", user_id, "update", {
+        k: ["***", "***"] if k == "password_hash" else [current.get(k), v] for k, v in changed.items()
+    })
+    return user_id
+
+
+def deactivate_user(db: sqlite_utils.Database, actor: Actor, user_id: str) -> None:
+    """Stop an account: its web sessions and phones stop working at their next request."""
+    save_user(db, actor, {"active": False}, user_id=user_id)
+
+
+# What anyone may change on their own account.
+SELF_SERVICE = frozenset({"phone", "password_hash"})
+
+
+def _check(db: sqlite_utils.Database, actor: Actor, current: dict[str, Any] | None, user: dict[str, Any],
+           fields: dict[str, Any]) -> None:
+    own = current is not None and current["id"] == actor.user_id and set(fields) <= SELF_SERVICE
+    if own:
+        _check_values(db, current, user)
+        return
+    if actor.role not in ("admin", "staff"):
+        raise NotAllowed("只有管理员和辅导站工作人员可以管理账号。")
+    scope = load_scope(db, actor)
+    if actor.role == "staff":
+        for role in {user["role"], (current or user)["role"]}:
+            if role not in STAFF_MANAGES:
+                raise NotAllowed("辅导站只能管理五老志愿者的账号；其他账号请联系县关工委管理员。")
+        if current is not None and not scope.allows_unit(current["unit_id"]):
+            raise NotAllowed("找不到这个账号，或它不在你的管理范围内。")
+    _check_values(db, current, user)
+    if actor.role != "admin" and not scope.allows_unit(user["unit_id"]):
+        raise NotAllowed("所属单位不在你的管理范围内。")
+
+
+def _check_values(db: sqlite_utils.Database, current: dict[str, Any] | None, user: dict[str, Any]) -> None:
+    if not isinstance(user.get("login"), str) or not LOGIN_RE.match(user["login"]):
+        raise NotAllowed("用户名应为 2–40 位小写字母、数字、点、横线或下划线，以字母或数字开头。")
+    if not isinstance(user.get("name"), str) or not 1 <= len(user["name"].strip()) <= 50:
+        raise NotAllowed("请填写姓名（1–50 字）。")
+    if user.get("role") not in ROLES:
+        raise NotAllowed(f"角色应为 {'、'.join(ROLES)} 之一。")
+    phone = user.get("phone")
+    if phone is not None and (not isinstance(phone, str) or len(phone) > 30):
+        raise NotAllowed("联系电话太长（最多 30 字）。")
+    about = user.get("about")
+    if about is not None and (not isinstance(about, str) or len(about) > 200):
+        raise NotAllowed("身份/简介太长（最多 200 字）。")
+    unit = db.execute("SELECT deleted FROM units WHERE id = ?", [user.get("unit_id")]).fetchone()
+    if unit is None or unit[0]:
+        raise NotAllowed("所属单位不存在。")
+    clash = db.execute("SELECT id FROM users WHERE login = ?", [user["login"]]).fetchone()
+    if clash is not None and (current is None or clash[0] != current["id"]):
+        raise NotAllowed(f"用户名 {user['login']} 已被使用，请换一个。")
 
 
 def get_user(
     db: sqlite_utils.Database, *, login: str | None = None, user_id: str | None = None
 ) -> dict[str, Any] | None:
     column, value = ("login", login) if login is not None else ("id", user_id)
-    cursor = db.execute(f"SELECT * FROM users WHERE {column} = ?", [value])
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+    user = next(db.query(f"SELECT * FROM users WHERE {column} = ?", [value]), None)
+    if user is not None:
+        user["active"] = bool(user["active"])
+        user["smartphone"] = bool(user["smartphone"])
+    return user
 
 
 def actor_for(user: dict[str, Any], device_id: str | None = None) -> Actor:

@@ -26,10 +26,12 @@ def make_unit(
 
 
 def make_user(
-    db: sqlite_utils.Database, role: str, unit_id: str, login: str | None = None, name: str = "测试"
+    db: sqlite_utils.Database, role: str, unit_id: str, login: str | None = None, name: str = "测试",
+    password_hash: str | None = None,
 ) -> Actor:
     with transaction(db):
-        uid = create_user(db, login=login or f"{role}-{new_id()[-8:]}", name=name, role=role, unit_id=unit_id)
+        uid = create_user(db, login=login or f"{role}-{new_id()[-8:]}", name=name, role=role, unit_id=unit_id,
+                          password_hash=password_hash)
     return Actor(uid, role, unit_id, None, name)
 
 
@@ -127,7 +129,7 @@ def pull_all(db: sqlite_utils.Database, actor: Actor, cursor: str | None = None,
             return changes, drops, cursor
 
 
-def make_county(db: sqlite_utils.Database) -> Any:
+def make_county(db: sqlite_utils.Database, password_hash: str | None = None) -> Any:
     """A small county: 县 → 2 towns → 2 stations each; staff per station and town, a reviewer,
     an admin, three mentors (two in station 1-1, one in station 2-1), each with a device,
     and records of every entity in station 1-1 belonging to mentor 1."""
@@ -143,7 +145,7 @@ def make_county(db: sqlite_utils.Database) -> Any:
     w.st22 = make_unit(db, "栟茶中学", "school", w.town2)
 
     def person(role: str, unit: str, name: str) -> Actor:
-        return make_device(db, make_user(db, role, unit, name=name))
+        return make_device(db, make_user(db, role, unit, name=name, password_hash=password_hash))
 
     w.admin = person("admin", w.county, "管理员")
     w.reviewer = person("reviewer", w.county, "县关工委")
@@ -178,4 +180,7 @@ def make_county(db: sqlite_utils.Database) -> Any:
                                                                "period_to": "2026-12-31"})
     w.review1 = mutate(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": w.activity1,
                                                    "decision": "return", "comment": "请补充过程记录"})
+    w.inspection1 = mutate(db, w.reviewer, "inspection", {
+        "unit_id": w.st11, "date": "2026-10-20", "inspectors": "县关工委 周主任", "passed": ["records", "lectures"],
+        "failed": ["counselling_room"], "rectify": "咨询室需配备专人值守", "rectify_due": "2026-11-30"})
     return w

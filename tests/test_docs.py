@@ -103,9 +103,10 @@ def test_docs_settings_table_matches_dataclass() -> None:
 def test_docs_route_documented(protocol: str, path: str, methods: set[str]) -> None:
     if not path.startswith("/api/"):
         pages = PAGES.read_text(encoding="utf-8")
-        assert f"`{path}" in pages, f"page {path} is not in docs/pages.md"
         for method in methods - {"get"}:
             assert f"`{method.upper()} {path}" in pages, f"{method.upper()} {path} is not in docs/pages.md"
+        if not methods or "get" in methods:
+            assert f"`{path}" in pages, f"page {path} is not in docs/pages.md"
     else:
         assert f"`{path}" in protocol, f"route {path} is not in docs/sync-protocol.md"
         paths = spec()["paths"]

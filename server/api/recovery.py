@@ -61,8 +61,8 @@ async def recover(request: Request) -> Response:
     body = await read_json(request, max_bytes=4096)
     if not isinstance(body, dict) or not isinstance(body.get("code"), str):
         raise BadRequest('请求体应为 {"code": "…"}。')
-    code = normalise_code(body["code"])
-    if not code.isdigit() or len(code) != 8:
+    code = normalise_code(body["code"])  # full-width digits and spaces as a Chinese IME types them
+    if code is None:
         raise CodeInvalid("恢复码应为 8 位数字。")
     result = await state.store.write(lambda db: redeem_recovery_code(
         db, phone["device_id"], code,

@@ -87,7 +87,8 @@ def write_users(demo: Demo) -> None:
     password_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow: hash once, share it
     for u in DEMO_USERS:
         uid = create_user(demo.db, login=u.login, name=u.name, role=u.role, unit_id=demo.unit_ids[u.unit],
-                          password_hash=password_hash, phone=u.phone)
+                          password_hash=password_hash, phone=u.phone, about=u.about or None,
+                          smartphone=u.smartphone)
         demo.actors[u.login] = actor_for({"id": uid, "role": u.role, "unit_id": demo.unit_ids[u.unit], "name": u.name})
 
 

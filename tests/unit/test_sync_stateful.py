@@ -380,7 +380,7 @@ class SyncMachine(RuleBasedStateMachine):
         entity_of: dict[str, str] = {}
         for device, user, mid, rid, entity, op, status, version, changes_text in self.db.execute(
             "SELECT device_id, user_id, mutation_id, record_id, entity, op, status, version, changes FROM sync_audit"
-            " ORDER BY id"
+            " WHERE entity != 'user' ORDER BY id"  # account changes are audited too, but are not records
         ).fetchall():
             changes = json.loads(changes_text) if changes_text else {}
             fields = state.setdefault(rid, {})

@@ -1,0 +1,137 @@
+"""Forms for synced entities: HTML form values → wire values → a mutation; reasons → field errors.
+
+Pages build their forms from the entity declarations in ``sync.entities`` (label, kind,
+choices, required), so a form, the phone and the sync engine agree on every field. A form
+post becomes one mutation through ``sync.apply_mutations`` — the same validation, versions,
+audit log and change feed as a phone's push — and a rejected mutation's reason comes back
+to the person beside the field it names.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from sync import Actor, Outcome, apply_mutations
+from sync.entities import ENTITIES, Entity, Field
+
+# Which HTML control each field kind uses.
+WIDGETS = {"text": "textarea", "short": "input", "enum": "select", "enums": "checkboxes", "strs": "tags",
+           "date": "date", "int": "number", "bool": "checkbox", "ref": "select"}
+
+
+@dataclass
+class FieldView:
+    """What a template needs to draw one field."""
+
+    name: str
+    label: str
+    widget: str
+    value: Any
+    required: bool = False
+    options: list[tuple[str, str]] | None = None
+    error: str | None = None
+    hint: str | None = None
+
+
+class FormInvalid(Exception):
+    """Values a form cannot turn into wire values; ``errors`` maps a field to a sentence."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def field_views(entity_name: str, names: Iterable[str], values: Mapping[str, Any], *,
+                errors: Mapping[str, str] | None = None, options: Mapping[str, list[tuple[str, str]]] | None = None,
+                hints: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None) -> list[FieldView]:
+    """Views of ``names`` of an entity, with current ``values`` and any ``errors``.
+
+    ``options`` supplies the choices of reference fields (e.g. the volunteers a station may pair).
+    """
+    entity = ENTITIES[entity_name]
+    out = []
+    for name in names:
+        spec = entity.by_name[name]
+        choices = (options or {}).get(name)
+        if choices is None and spec.choices is not None:
+            choices = list(spec.choices.items())
+        out.append(FieldView(
+            name=name, label=(labels or {}).get(name, spec.label), widget=WIDGETS[spec.kind],
+            value=values.get(name), required=spec.required or not spec.nullable and spec.kind not in ("bool",),
+            options=choices, error=(errors or {}).get(name), hint=(hints or {}).get(name),
+        ))
+    return out
+
+
+def parse_fields(entity_name: str, names: Iterable[str], form: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire values of ``names`` from a posted form (see ``common.form_values``).
+
+    Empty inputs become null; checkbox groups lists; a missing checkbox is false. Values are
+    only shaped here — ``sync`` validates them (range, length, choices) for every writer alike.
+    """
+    entity = ENTITIES[entity_name]
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    for name in names:
+        spec = entity.by_name[name]
+        try:
+            out[name] = _parse(spec, form.get(name))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise FormInvalid(errors)
+    return out
+
+
+def _parse(spec: Field, raw: Any) -> Any:
+    if spec.kind == "bool":
+        return raw not in (None, "", "0", "false", "off")
+    if spec.kind in ("enums", "strs"):
+        items = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+        if spec.kind == "strs":
+            items = [p.strip() for item in items for p in re.split(r"[，,、\n]", str(item)) if p.strip()]
+        return list(dict.fromkeys(str(i) for i in items))
+    if isinstance(raw, list):
+        raw = raw[-1]
+    text = "" if raw is None else str(raw).strip()
+    if text == "":
+        return None
+    if spec.kind == "int":
+        digits = text.replace(",", "").replace("，", "")
+        if not digits.isascii() or not digits.isdigit():
+            raise ValueError(f"“{spec.label}”应为整数。")
+        return int(digits)
+    return text
+
+
+def errors_from_reason(entity: Entity, reason: str | None, names: Iterable[str]) -> dict[str, str]:
+    """Put a rejection's reason beside the field it names (by label), else under ``_form``."""
+    if not reason:
+        return {}
+    for name in names:
+        spec = entity.by_name.get(name)
+        if spec is not None and (f"“{spec.label}”" in reason or f"({name})" in reason):
+            return {name: reason}
+    return {"_form": reason}
+
+
+class MutationsRefused(Exception):
+    """At least one mutation of an all-or-nothing write was rejected; the transaction rolls back."""
+
+    def __init__(self, outcomes: list[Outcome]) -> None:
+        self.outcomes = outcomes
+        self.rejected = [(i, o) for i, o in enumerate(outcomes) if o.status == "rejected"]
+        super().__init__("; ".join(str(o.reason) for _, o in self.rejected))
+
+
+def apply_all(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> list[Outcome]:
+    """``sync.apply_mutations``, but all or nothing: one rejection raises ``MutationsRefused``,
+    which (raised inside ``store.write``) rolls the whole transaction back."""
+    outcomes = apply_mutations(db, actor, mutations)
+    if any(o.status == "rejected" for o in outcomes):
+        raise MutationsRefused(outcomes)
+    return outcomes

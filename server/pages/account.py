@@ -1,0 +1,75 @@
+"""``/account``: one's own account — contact phone and password (everyone who signs in on the web)."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import NotAllowed
+from sync.users import get_user, save_user
+
+from ..auth import hash_password, verify_password
+from .common import OFFICE, Visit, form_values, require, require_form, restore_draft
+
+MIN_PASSWORD = 8
+
+
+async def _render(page: Visit, values: dict[str, Any] | None = None, *, error: str | None = None,
+                  status: int = 200) -> Response:
+    user_id = page.actor.user_id
+    user = await page.state.store.read(lambda db: get_user(db, user_id=user_id))
+    assert user is not None
+    unit = await page.state.store.read(
+        lambda db: db.execute("SELECT name FROM units WHERE id = ?", [user["unit_id"]]).fetchone())
+    shown = {"phone": user["phone"] or "", **(values or {})}
+    return page.render("account.html", {"user": user, "unit_name": unit[0] if unit else "", "values": shown,
+                                        "error": error}, status=status)
+
+
+async def account(request: Request) -> Response:
+    page = await require(request, OFFICE)
+    return await _render(page, await restore_draft(page))
+
+
+async def account_save(request: Request) -> Response:
+    page, form = await require_form(request, OFFICE)
+    values = form_values(form)
+    phone = str(values.get("phone") or "").strip() or None
+    actor = page.actor
+    try:
+        await page.state.store.write(lambda db: save_user(db, actor, {"phone": phone}, user_id=actor.user_id))
+    except NotAllowed as exc:
+        return await _render(page, values, error=exc.reason, status=400)
+    return page.redirect(request.url.path, flash="联系电话已保存。")
+
+
+async def password_save(request: Request) -> Response:
+    page, form = await require_form(request, OFFICE)
+    old, new, again = (str(form.get(k) or "") for k in ("old_password", "new_password", "new_password_again"))
+    error = None
+    if len(new) < MIN_PASSWORD or len(new) > 200:
+        error = f"新密码至少 {MIN_PASSWORD} 位。"
+    elif new != again:
+        error = "两次输入的新密码不一致。"
+    actor = page.actor
+    if error is None:
+        user = await page.state.store.read(lambda db: get_user(db, user_id=actor.user_id))
+        # argon2 (verify and hash) runs off the writer thread.
+        if user is None or not await asyncio.to_thread(verify_password, user["password_hash"], old):
+            error = "原密码不对。"
+    if error is not None:
+        return await _render(page, error=error, status=400)
+    new_hash = await asyncio.to_thread(hash_password, new)
+    await page.state.store.write(
+        lambda db: save_user(db, actor, {"password_hash": new_hash}, user_id=actor.user_id))
+    return page.redirect("/account", flash="密码已修改，下次登录请用新密码。")
+
+
+routes: list[BaseRoute] = [
+    Route("/account", account, methods=["GET"], name="account"),
+    Route("/account", account_save, methods=["POST"], name="account_save"),
+    Route("/account/password", password_save, methods=["POST"], name="password_save"),
+]

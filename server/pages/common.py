@@ -1,0 +1,198 @@
+"""What every page handler shares: who is visiting, role checks, CSRF-checked forms, rendering.
+
+A handler starts with ``visit = await require(request, STAFF)`` (a GET) or
+``visit, form = await require_form(request, STAFF)`` (a POST) and ends with
+``visit.render(...)`` or ``visit.redirect(...)``. Those return values carry the cookies a
+response must set (a renewed session, a new CSRF secret, a flash message), so nothing
+travels through a side channel.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from itsdangerous import BadSignature
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from sync import Actor, Scope, load_scope
+
+from .. import csrf, sessions
+from ..errors import CsrfFailed, Forbidden, LoginRequired, NotFound
+from ..state import AppState, app_state
+from .nav import nav_for
+
+STAFF = ("staff", "admin")
+REVIEWERS = ("reviewer", "admin")
+OFFICE = ("staff", "reviewer", "admin")  # everyone who works on the web
+ADMIN = ("admin",)
+FLASH_COOKIE = "bx_flash"
+MAX_FORM_FIELDS = 2000
+
+
+@dataclass
+class Visit:
+    """One page request: the app state, the signed-in person (if any) and the cookies to set."""
+
+    request: Request
+    state: AppState
+    session: sessions.WebSession | None
+    csrf_secret: str
+    set_cookies: dict[str, str | None] = field(default_factory=dict)  # name -> value (None: delete)
+    flash: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        if self.session is None:
+            raise LoginRequired("请先登录。", next_path=self.request.url.path)
+        return self.session.actor
+
+    @property
+    def csrf_token(self) -> str:
+        return csrf.token_for(self.state.signers, self.csrf_secret)
+
+    async def scope(self) -> Scope:
+        actor = self.actor
+        return await self.state.store.read(lambda db: load_scope(db, actor))
+
+    def render(self, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200,
+               child_data: bool = False) -> Response:
+        """Render ``template``; ``child_data`` pages are never cached (``Cache-Control: no-store``)."""
+        ctx = {
+            "visit": self, "actor": self.session.actor if self.session else None,
+            "login": self.session.login if self.session else None, "csrf_token": self.csrf_token,
+            "nav": nav_for(self.request, self.session.actor.role if self.session else None),
+            "flash": self.flash, **(context or {}),
+        }
+        response = self.state.templates.TemplateResponse(self.request, template, ctx, status_code=status)
+        if child_data:
+            response.headers["cache-control"] = "no-store"
+        self._cookies(response)
+        return response
+
+    def redirect(self, url: str, *, flash: str | None = None) -> Response:
+        """303 See Other to a path of this site, optionally carrying a one-time message."""
+        response = RedirectResponse(url, status_code=303)
+        if flash:
+            self.set_cookies[FLASH_COOKIE] = str(self.state.signers.serializer("session").dumps({"flash": flash}))
+        self._cookies(response)
+        return response
+
+    def _cookies(self, response: Response) -> None:
+        secure = self.request.url.scheme == "https"
+        for name, value in self.set_cookies.items():
+            if value is None:
+                response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
+            else:
+                max_age = self.state.settings.session_hours * 3600 if name == sessions.COOKIE else None
+                response.set_cookie(name, value, max_age=max_age, path="/", secure=secure, httponly=True,
+                                    samesite="lax")
+
+
+async def visit(request: Request) -> Visit:
+    """Who is visiting (maybe nobody), without requiring anything."""
+    state = app_state(request)
+    found = sessions.read_cookie(state.signers, request.cookies.get(sessions.COOKIE),
+                                 max_age_seconds=state.settings.session_hours * 3600)
+    session = None
+    if found is not None:
+        session_id, renew = found
+        loaded = await state.store.read(lambda db: sessions.load_session(db, session_id))
+        if loaded is not None:
+            session = sessions.WebSession(session_id, loaded[0], loaded[1], renew)
+    secret = request.cookies.get(csrf.COOKIE) or ""
+    out = Visit(request, state, session, secret)
+    if not secret or len(secret) > 100:
+        out.csrf_secret = csrf.new_secret()
+        out.set_cookies[csrf.COOKIE] = out.csrf_secret
+    if session is not None and session.renew:
+        out.set_cookies[sessions.COOKIE] = sessions.sign(state.signers, session.id)
+    flash_cookie = request.cookies.get(FLASH_COOKIE)
+    if flash_cookie:
+        out.set_cookies[FLASH_COOKIE] = None
+        try:
+            data = state.signers.serializer("session").loads(flash_cookie, max_age=600)
+            out.flash = str(data["flash"]) if isinstance(data, dict) and "flash" in data else None
+        except BadSignature:
+            out.flash = None
+    return out
+
+
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+async def require(request: Request, roles: Collection[str]) -> Visit:
+    """A signed-in visit by one of ``roles``; otherwise redirect to /login (or 403)."""
+    out = await visit(request)
+    if out.session is None:
+        raise LoginRequired("请先登录。", next_path=_here(request))
+    if out.session.actor.role not in roles:
+        raise Forbidden("你的账号不能使用这个页面。")
+    return out
+
+
+async def require_form(request: Request, roles: Collection[str], *, max_files: int = 0) -> tuple[Visit, FormData]:
+    """A POSTed form with a valid CSRF token, by a signed-in person of ``roles``.
+
+    A form posted after the session expired is kept (``LoginRequired.stash``): after signing
+    in again the person is back on the form with what they typed.
+    """
+    out = await visit(request)
+    form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS)
+    if not csrf.token_matches(out.state.signers, request.cookies.get(csrf.COOKIE), form.get(csrf.FIELD)):
+        raise CsrfFailed("表单已失效（页面打开太久或来自别的网站），什么都没有改动。请刷新页面后重新提交。")
+    if out.session is None:
+        # Forms post to the URL of the page that shows them, so that is where to come back to.
+        raise LoginRequired("登录已过期，请重新登录；你填写的内容已保留。", next_path=_here(request),
+                            stash=form_values(form))
+    if out.session.actor.role not in roles:
+        raise Forbidden("你的账号不能使用这个页面。")
+    return out, form
+
+
+def safe_next(path: str | None) -> str:
+    """Only a path on this site: never an absolute URL or ``//other.site``."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def login_url(next_path: str) -> str:
+    return "/login?next=" + quote(safe_next(next_path), safe="/")
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    """A form as a dict; repeated names (checkbox groups) become lists."""
+    out: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if key == csrf.FIELD or isinstance(value, UploadFile):
+            continue
+        if key in out:
+            out[key] = [*out[key], value] if isinstance(out[key], list) else [out[key], value]
+        else:
+            out[key] = value
+    return out
+
+
+def not_found(what: str = "记录") -> NotFound:
+    """One answer for "no such record" and "not yours": scope leaks nothing."""
+    return NotFound(f"找不到这条{what}，或它不在你的管理范围内。")
+
+
+async def restore_draft(visit: Visit) -> dict[str, Any] | None:
+    """What the person had typed before their session expired (``?draft=<id>`` after sign-in)."""
+    draft_id = visit.request.query_params.get("draft")
+    if not draft_id or visit.session is None:
+        return None
+    user_id = visit.session.actor.user_id
+    row = await visit.state.store.read(lambda db: next(db.query(
+        "SELECT fields FROM form_drafts WHERE id = ? AND user_id = ?", [draft_id, user_id]), None))
+    if row is None:
+        return None
+    fields: dict[str, Any] = json.loads(row["fields"])
+    return fields

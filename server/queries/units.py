@@ -1,0 +1,54 @@
+"""The unit tree (county → town → station/school) as a person sees it."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+
+from .filters import in_scope
+
+ROW_KINDS = ("station", "school")  # the units that are rows of the statistics form
+
+
+def unit_tree(db: sqlite_utils.Database, scope: Scope, *, root: str | None = None) -> list[dict[str, Any]]:
+    """Live units in ``scope`` in tree order (parents first, siblings by name), with ``depth``
+    and ``path`` (names from the top, e.g. ``如东县关工委 / 掘港街道关工委``).
+
+    With ``root`` only that unit and its subtree.
+    """
+    sql, params = in_scope(scope, "unit", "u")
+    start = "u.id = ?" if root else "(u.parent_id IS NULL OR u.parent_id NOT IN (SELECT id FROM visible))"
+    rows = db.query(
+        f"""
+        WITH RECURSIVE visible AS (
+            SELECT u.* FROM units u WHERE u.deleted = 0 AND {sql}
+        ),
+        tree(id, parent_id, name, kind, phone, address, depth, sort, path) AS (
+            SELECT u.id, u.parent_id, u.name, u.kind, u.phone, u.address, 0, u.name, u.name
+            FROM visible u WHERE {start}
+            UNION ALL
+            SELECT c.id, c.parent_id, c.name, c.kind, c.phone, c.address, tree.depth + 1,
+                   tree.sort || char(31) || c.name, tree.path || ' / ' || c.name
+            FROM visible c JOIN tree ON c.parent_id = tree.id
+        )
+        SELECT id, parent_id, name, kind, phone, address, depth, path FROM tree ORDER BY sort
+        """,
+        [*params, *([root] if root else [])],
+    )
+    return list(rows)
+
+
+def unit_options(db: sqlite_utils.Database, scope: Scope, *, kinds: tuple[str, ...] | None = None,
+                 root: str | None = None) -> list[tuple[str, str]]:
+    """(id, indented name) pairs for a unit picker, optionally only some kinds."""
+    return [(u["id"], "　" * u["depth"] + u["name"]) for u in unit_tree(db, scope, root=root)
+            if kinds is None or u["kind"] in kinds]
+
+
+def get_unit(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> dict[str, Any] | None:
+    """One live unit inside ``scope``, or None (not found and not yours look the same)."""
+    sql, params = in_scope(scope, "unit", "u")
+    return next(db.query(f"SELECT * FROM units u WHERE u.id = ? AND u.deleted = 0 AND {sql}",
+                         [unit_id, *params]), None)

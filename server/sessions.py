@@ -1,0 +1,103 @@
+"""Web sign-in: a signed session cookie over a ``web_sessions`` row.
+
+The cookie ``bx_session`` holds the session id signed with the ``session`` salt (keys
+rotate like device tokens); it is HttpOnly, SameSite=Lax, Secure over HTTPS. A session lasts
+``session_hours`` after the last page that renewed it; ending the row (logout) or
+deactivating the account ends it at once. Passwords are verified with argon2 *outside* the
+writer thread: the writer serialises every write, phones included, and argon2 is slow.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+from itsdangerous import BadSignature, SignatureExpired
+
+from sync import Actor, new_id
+from sync.timeutil import utc_now
+from sync.users import actor_for
+
+from . import lockout
+from .auth import Signers
+
+COOKIE = "bx_session"
+# Renew the cookie (sliding expiry) once it is older than this share of its lifetime.
+RENEW_AFTER = 0.1
+
+
+@dataclass(frozen=True)
+class WebSession:
+    id: str
+    actor: Actor
+    login: str
+    renew: bool  # the cookie should be re-signed (sliding expiry)
+
+
+def sign(signers: Signers, session_id: str) -> str:
+    return str(signers.serializer("session").dumps(session_id))
+
+
+def read_cookie(signers: Signers, cookie: str | None, *, max_age_seconds: int) -> tuple[str, bool] | None:
+    """(session id, renew?) from a cookie, or None when absent, forged or expired."""
+    if not cookie or len(cookie) > 500:
+        return None
+    try:
+        session_id, signed_at = signers.serializer("session").loads(
+            cookie, max_age=max_age_seconds, return_timestamp=True)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(session_id, str):
+        return None
+    age = (datetime.datetime.now(datetime.UTC) - signed_at).total_seconds()
+    return session_id, age > max_age_seconds * RENEW_AFTER
+
+
+def load_session(db: sqlite_utils.Database, session_id: str) -> tuple[Actor, str] | None:
+    """The actor and login of a live session of an active account."""
+    user = next(db.query(
+        "SELECT u.id, u.role, u.unit_id, u.name, u.login FROM web_sessions s JOIN users u ON u.id = s.user_id"
+        " WHERE s.id = ? AND s.ended_at IS NULL AND u.active = 1",
+        [session_id],
+    ), None)
+    if user is None:
+        return None
+    return actor_for(user), str(user["login"])
+
+
+def find_login(db: sqlite_utils.Database, login: str) -> dict[str, Any] | None:
+    """What sign-in needs of an account: id, hash, active, role (read before argon2 runs)."""
+    return next(db.query("SELECT id, password_hash, active, role FROM users WHERE login = ?", [login]), None)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    session_id: str | None  # None: refused
+    locked_seconds: int = 0
+
+
+def check_lockout(db: sqlite_utils.Database, login: str) -> int:
+    return lockout.locked_for(db, login, datetime.datetime.now(datetime.UTC))
+
+
+def finish_sign_in(db: sqlite_utils.Database, login: str, user_id: str | None, password_ok: bool, *,
+                   ip: str | None, max_failures: int, lockout_minutes: int) -> SignIn:
+    """Record the outcome of a password check (done outside this transaction) and open a session."""
+    now = datetime.datetime.now(datetime.UTC)
+    wait = lockout.locked_for(db, login, now)
+    if wait:
+        return SignIn(None, wait)
+    if not password_ok or user_id is None:
+        locked = lockout.record_failure(db, login, now, max_failures=max_failures,
+                                        lockout=datetime.timedelta(minutes=lockout_minutes))
+        return SignIn(None, locked)
+    lockout.clear(db, login)
+    session_id = new_id()
+    db.execute("INSERT INTO web_sessions (id, user_id, created_at, ip) VALUES (?, ?, ?, ?)",
+               [session_id, user_id, utc_now(), ip])
+    return SignIn(session_id)
+
+
+def end_session(db: sqlite_utils.Database, session_id: str) -> None:
+    db.execute("UPDATE web_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL", [utc_now(), session_id])

@@ -1,0 +1,112 @@
+"""Page tests: the real app in-process, a small county whose people can sign in, and a browser-like
+client that keeps cookies and sends each form's CSRF token.
+
+The county is ``tests.factories.make_county`` (县 → 2 towns → 2 stations/schools each, staff at
+every level, a reviewer, an admin, three mentors with pairings and records); every account's
+password is ``PASSWORD``.
+"""
+from __future__ import annotations
+
+import functools
+import pathlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from starlette.testclient import TestClient
+
+from server import create_app
+from server.auth import hash_password
+from server.config import Settings
+from server.store import Store
+from sync import Actor, connect
+
+from ...factories import make_county
+
+PASSWORD = "correct-horse-9"
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@functools.cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow: once per test session
+
+
+@dataclass
+class Browser:
+    """One person's browser: its own cookie jar, signed in (or not), posting forms with their token."""
+
+    client: TestClient
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(path, follow_redirects=False, **kwargs)
+
+    def token(self, path: str = "/login") -> str:
+        """The CSRF token a form on ``path`` carries for this browser."""
+        match = TOKEN_RE.search(self.client.get(path).text)
+        assert match, f"no csrf_token on {path}"
+        return match.group(1)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, *, token: str | None = None,
+             files: Any = None, form_page: str | None = None) -> httpx.Response:
+        """POST a form as the page at ``form_page`` (default ``path``) would, CSRF token included."""
+        fields = dict(data or {})
+        fields.setdefault("csrf_token", token if token is not None else self.token(form_page or path))
+        return self.client.post(path, data=fields, files=files, follow_redirects=False)
+
+    def login(self, login: str, password: str = PASSWORD) -> httpx.Response:
+        response = self.post("/login", {"username": login, "password": password}, form_page="/login")
+        assert response.status_code == 303, response.text
+        return response
+
+
+@dataclass
+class Site:
+    app: Any
+    w: Any  # the county (tests.factories.make_county)
+    settings: Settings
+    _clients: list[TestClient]
+
+    def browser(self) -> Browser:
+        client = TestClient(self.app, base_url="http://testserver")
+        client.__enter__()
+        self._clients.append(client)
+        return Browser(client)
+
+    def login_of(self, actor: Actor) -> str:
+        return str(self.read(lambda db: db.execute("SELECT login FROM users WHERE id = ?",
+                                                  [actor.user_id]).fetchone()[0]))
+
+    def as_(self, actor: Actor) -> Browser:
+        """A browser signed in as ``actor``."""
+        browser = self.browser()
+        browser.login(self.login_of(actor))
+        return browser
+
+    def read(self, fn: Any) -> Any:
+        return self.app.state.banxing.store.read_now(fn)
+
+    def write(self, fn: Any) -> Any:
+        return self.app.state.banxing.store.write_now(fn)
+
+
+@pytest.fixture
+def site(tmp_path: pathlib.Path) -> Iterator[Site]:
+    settings = Settings(db_path=tmp_path / "pages.db", secret_keys=("test-key",))
+    store = Store(settings.db_path)
+    store.migrate()
+    store.close()
+    db = connect(settings.db_path)
+    try:
+        w = make_county(db, password_hash())  # the factories run their own transactions
+    finally:
+        db.close()
+    app = create_app(settings)
+    clients: list[TestClient] = []
+    with TestClient(app):
+        yield Site(app, w, settings, clients)
+        for client in clients:
+            client.__exit__(None, None, None)
