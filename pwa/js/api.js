@@ -3,6 +3,8 @@
 // the batch), ServerError (5xx: try later) and ApiError (anything else, with the server's
 // sentence). See docs/sync-protocol.md.
 
+import { T } from './strings.js';
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message);
@@ -57,8 +59,8 @@ export async function call(method, path, { token, body, timeout = TIMEOUT_MS } =
   }
   if (response.ok && answer !== null) return answer;
   const code = (answer && answer.code) || `http_${response.status}`;
-  const message = (answer && answer.error) || `服务器返回 ${response.status}`;
-  if (response.ok) throw new ServerError(response.status, 'bad_answer', '服务器的回答不完整，稍后会再试。');
+  const message = (answer && answer.error) || T.serverSaid(response.status);
+  if (response.ok) throw new ServerError(response.status, 'bad_answer', T.badAnswer);
   throw errorFor(response.status, code, message);
 }
 

@@ -4,10 +4,12 @@
 
 import * as drafts from './drafts.js';
 import * as repo from './repo.js';
+import { T } from './strings.js';
 import * as vault from './vault.js';
 
 function describe(entity, recordId, fields) {
-  const mentee = entity === 'mentee' ? repo.get(recordId) : repo.menteeOf({ ...(repo.get(recordId) || {}).fields, ...fields });
+  const mentee = entity === 'mentee' ? repo.get(recordId)
+    : repo.menteeOf({ ...(repo.get(recordId) || {}).fields, ...fields });
   return mentee ? { code: mentee.fields.code, name: mentee.fields.name || null } : null;
 }
 
@@ -17,7 +19,8 @@ export async function unsentDocument() {
   const items = [];
   for (const e of repo.pending()) {
     items.push({ state: 'unsent', mutation_id: e.mutation_id, entity: e.entity, record_id: e.record_id, op: e.op,
-      base_version: e.base_version, fields: e.fields, created_at: e.created_at, mentee: describe(e.entity, e.record_id, e.fields) });
+      base_version: e.base_version, fields: e.fields, created_at: e.created_at,
+      mentee: describe(e.entity, e.record_id, e.fields) });
   }
   for (const n of repo.noticeList().filter((x) => x.kind === 'rejected')) {
     items.push({ state: 'rejected', entity: n.entity, record_id: n.record_id, op: n.op, fields: n.fields,
@@ -39,7 +42,7 @@ export async function exportUnsent() {
   const stamp = doc.exported_at.slice(0, 16).replace(/[-:T]/g, '');
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
-  link.download = `伴行-未同步记录-${stamp}.json`;
+  link.download = T.exportFile(stamp);
   document.body.append(link);
   link.click();
   link.remove();

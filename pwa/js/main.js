@@ -7,6 +7,7 @@ import * as forms from './forms.js';
 import * as idle from './idle.js';
 import * as prefs from './prefs.js';
 import * as repo from './repo.js';
+import { T } from './strings.js';
 import * as sync from './sync.js';
 import * as updates from './updates.js';
 import * as vault from './vault.js';
@@ -49,7 +50,11 @@ async function start(params) {
 function showUnlock() {
   gateShown = 'unlock';
   repo.prefetch();
-  gate.unlock({ done: () => opened({}), forgot: () => { gateShown = 'forgot'; gate.forgotPin({ done: () => opened({}), back: showUnlock }); } });
+  const forgot = () => {
+    gateShown = 'forgot';
+    gate.forgotPin({ done: () => opened({}), back: showUnlock });
+  };
+  gate.unlock({ done: () => opened({}), forgot });
 }
 
 async function opened({ enrolled = false }) {
@@ -150,5 +155,5 @@ updates.onUpdate(() => {
 window.addEventListener('hashchange', () => route({}));
 boot().catch((error) => {
   console.error(error);
-  document.getElementById('app').textContent = '伴行打开失败：' + (error && error.message);
+  document.getElementById('app').textContent = T.openFailed + (error && error.message);
 });

@@ -1,6 +1,8 @@
 // What the screens show, computed from the records: pure functions, no storage, no DOM.
 // Dates are the volunteers' local dates (Asia/Shanghai), written YYYY-MM-DD.
 
+import { T } from './strings.js';
+
 export const DUE_SOON_DAYS = 7;
 
 export function today(now = new Date()) {
@@ -28,7 +30,7 @@ export function shortDate(isoDate, reference = today()) {
   if (!isoDate) return '';
   const [y, m, d] = isoDate.split('-').map(Number);
   const sameYear = reference.slice(0, 4) === isoDate.slice(0, 4);
-  return `${sameYear ? '' : y + '年'}${m}月${d}日`;
+  return (sameYear ? '' : T.year(y)) + T.monthDay(m, d);
 }
 
 /** "10:42" in Shanghai time from a UTC timestamp. */

@@ -40,6 +40,19 @@ export const ENTITY_LABELS = { mentee: '帮扶对象', pairing: '结对', activi
 
 export const T = {
   app: '伴行',
+  deviceName: '伴行手机',
+  openFailed: '伴行打开失败：',
+  mainPages: '主要页面',
+  syncLabel: '同步',
+  monthDay: (m, d) => `${m}月${d}日`,
+  year: (y) => `${y}年`,
+  serverSaid: (status) => `服务器返回 ${status}`,
+  badAnswer: '服务器的回答不完整，稍后会再试。',
+  noAnswers: '服务器没有回答这批修改，稍后会再试。',
+  noNetwork: '没有网络',
+  serverError: '服务器暂时出错',
+  exportFile: (stamp) => `伴行-未同步记录-${stamp}.json`,
+  wechatPicture: '右上角 ··· → 在浏览器打开',
   back: '返回',
   home: '首页',
   waiting: '待同步',
@@ -156,6 +169,7 @@ export const T = {
   notOnServer: '这条记录还没有同步到辅导站。',
   notSynced: '未同步',
   enteredByStation: '由辅导站代录',
+  riskAction: '辅导站的处理',
 
   // Mentee
   profile: '基本情况',

@@ -4,6 +4,7 @@
 
 import * as api from './api.js';
 import * as repo from './repo.js';
+import { T } from './strings.js';
 import * as vault from './vault.js';
 
 export const PULL_LIMIT = 500;
@@ -74,8 +75,8 @@ async function report(error, reason) {
 }
 
 function messageOf(problem, error) {
-  if (problem === 'offline') return '没有网络';
-  if (problem === 'server') return '服务器暂时出错';
+  if (problem === 'offline') return T.noNetwork;
+  if (problem === 'server') return T.serverError;
   return error.message || String(error);
 }
 
@@ -120,7 +121,7 @@ export async function pushAll() {
       continue;
     }
     if ((await repo.settle(batch, answer)) === 0) {
-      throw new api.ServerError(200, 'no_answers', '服务器没有回答这批修改，稍后会再试。');
+      throw new api.ServerError(200, 'no_answers', T.noAnswers);
     }
   }
 }

@@ -74,7 +74,9 @@ export async function pinStatus() {
 export async function unlock(pin) {
   const status = await pinStatus();
   const now = Date.now();
-  if (status.waitUntil > now) return { ok: false, fails: status.fails, wait: Math.ceil((status.waitUntil - now) / 1000) };
+  if (status.waitUntil > now) {
+    return { ok: false, fails: status.fails, wait: Math.ceil((status.waitUntil - now) / 1000) };
+  }
   const info = await device();
   try {
     const dk = await cryptoBox.unwrap(info.byPin, await cryptoBox.pinKey(pin, info.salt, info.iterations));

@@ -24,7 +24,8 @@ export function render({ activityId, seq = null }) {
     [T.preparation, f.preparation], [T.record, f.record], [T.moods, list(f.moods)],
     [T.observations, list(f.observations)], [T.followUp, f.follow_up],
     [T.followUpDue, f.follow_up_due ? shortDate(f.follow_up_due) : null], [T.sixLinks, list(f.tags, SIX_LINKS)],
-    [T.riskFlag, f.risk_flag ? '⚠ ' + T.yes : null], [null, f.entered_by ? T.enteredByStation : null],
+    [T.riskFlag, f.risk_flag ? '⚠ ' + T.yes : null], [T.riskAction, f.risk_action],
+    [null, f.entered_by ? T.enteredByStation : null],
   ].filter(([, v]) => v);
   const returned = f.review_status === 'returned' && !activity.resubmittedAt;
   show(screen({ title: T.activity, back: () => go(mentee ? `#/mentee/${mentee.id}` : '#/') },
@@ -34,5 +35,6 @@ export function render({ activityId, seq = null }) {
     f.review_status === 'approved' ? h('p', { class: 'hint' }, T.approvedLocked) : null,
     activity.version === null ? h('p', { class: 'hint' }, T.notOnServer) : null,
     canEdit ? h('a', { class: 'button wide', href: `#/activity/${activity.id}/edit` }, '✎ ' + T.edit) : null,
-    h('dl', { class: 'fields' }, rows.map(([label, value]) => [label ? h('dt', {}, label) : null, h('dd', {}, value)]))), seq);
+    h('dl', { class: 'fields' },
+      rows.map(([label, value]) => [label ? h('dt', {}, label) : null, h('dd', {}, value)]))), seq);
 }

@@ -50,7 +50,7 @@ export function screen({ title, back = null, tab = null, tabs = true }, ...conte
     back ? h('button', { type: 'button', class: 'back', onclick: back }, '‹ ' + T.back) : null,
     h('h1', {}, title));
   const nav = tabs
-    ? h('nav', { class: 'tabs', 'aria-label': '主要页面' },
+    ? h('nav', { class: 'tabs', 'aria-label': T.mainPages },
       [['#/', T.home, 'home'], ['#/waiting', T.waiting, 'waiting'], ['#/settings', T.settings, 'settings']].map(
         ([href, label, key]) => h('a', { href, 'aria-current': tab === key ? 'page' : null }, label)))
     : null;

@@ -20,7 +20,7 @@ function pinInput() {
 
 export function wechat(goOn) {
   show(bare(T.wechatTitle,
-    h('img', { class: 'picture', src: 'img/wechat-open.svg', alt: '右上角 ··· → 在浏览器打开', width: 320, height: 260 }),
+    h('img', { class: 'picture', src: 'img/wechat-open.svg', alt: T.wechatPicture, width: 320, height: 260 }),
     h('p', { class: 'lead' }, T.wechatSay),
     h('button', { type: 'button', class: 'wide secondary', onclick: goOn }, T.wechatGoOn)));
 }
@@ -39,7 +39,7 @@ export function enrol({ code = '', done }) {
     button.disabled = true;
     button.textContent = T.enrolling;
     try {
-      const enrolment = await api.enrol(value, '伴行手机');
+      const enrolment = await api.enrol(value, T.deviceName);
       history.replaceState(null, '', location.pathname + location.hash); // the code is used up
       setPin({ title: T.setPinTitle, say: T.setPinSay, save: (pin) => vault.create(enrolment, pin), done });
     } catch (e) {
@@ -93,7 +93,8 @@ export async function unlock({ done, forgot }) {
     advice.textContent = fails >= vault.PIN_WARN_AFTER ? T.tooManyPins(fails) : '';
   };
   const form = h('form', { novalidate: true }, ...field(T.pin, input), error, advice, button,
-    h('button', { type: 'button', class: 'wide secondary', onclick: () => { clearInterval(timer); forgot(); } }, T.forgotPin));
+    h('button', { type: 'button', class: 'wide secondary', onclick: () => { clearInterval(timer); forgot(); } },
+      T.forgotPin));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const pin = digits(input.value);

@@ -27,7 +27,8 @@ function menteeRow({ mentee }) {
 function followUpRow(item) {
   const label = item.overdue ? T.overdue : T.dueSoon;
   return h('li', {}, h('a', { class: `row${item.overdue ? ' overdue' : ''}`, href: `#/mentee/${item.mentee.id}` },
-    h('strong', {}, h('span', { class: `tag ${item.overdue ? 'overdue' : 'due'}` }, (item.overdue ? '⚠ ' : '○ ') + label),
+    h('strong', {},
+      h('span', { class: `tag ${item.overdue ? 'overdue' : 'due'}` }, (item.overdue ? '⚠ ' : '○ ') + label),
       ' ', menteeName(item.mentee)),
     h('span', { class: 'meta' }, T.followUpOn(shortDate(item.due)),
       item.activity.fields.follow_up ? '：' + item.activity.fields.follow_up : '')));
@@ -41,6 +42,8 @@ function returnedRow(activity) {
     h('span', { class: 'meta' }, activity.fields.review_comment || '')));
 }
 
+const section = (title, rows) => (rows.length ? [h('h2', {}, title), h('ul', { class: 'rows' }, rows)] : null);
+
 export async function render({ seq = null } = {}) {
   const session = vault.currentSession();
   const entries = myMentees(repo.list('mentee'), repo.list('pairing'), session.user && session.user.id);
@@ -53,8 +56,8 @@ export async function render({ seq = null } = {}) {
     draft ? h('p', { class: 'notice' }, T.draftWaiting, ' ',
       h('a', { class: 'inline', href: '#/log' }, T.draftContinue)) : null,
     h('a', { class: 'button wide', href: '#/log' }, '✎ ' + T.logVisit),
-    returned.length ? [h('h2', {}, `${T.returnedTitle}（${returned.length}）`), h('ul', { class: 'rows' }, returned.map(returnedRow))] : null,
-    due.length ? [h('h2', {}, `${T.followUps}（${due.length}）`), h('ul', { class: 'rows' }, due.map(followUpRow))] : null,
+    section(`${T.returnedTitle}（${returned.length}）`, returned.map(returnedRow)),
+    section(`${T.followUps}（${due.length}）`, due.map(followUpRow)),
     h('h2', {}, `${T.myMentees}（${entries.length}）`),
     entries.length ? h('ul', { class: 'rows' }, entries.map(menteeRow)) : h('p', {}, T.noMentees)), seq);
 }

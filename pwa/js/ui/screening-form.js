@@ -23,7 +23,8 @@ export async function render({ menteeId, notice = null, seq = null }) {
     ...field(T.notes, h('textarea', { name: 'notes', rows: 3 })),
     error, h('button', { type: 'submit', class: 'wide' }, T.save));
   const f = notice ? notice.fields : { date: today(), risk_level: mentee && mentee.fields.risk_level };
-  const start = { ...f, psych_problem: f.psych_problem ? 'yes' : 'no', intervention_success: f.intervention_success ? 'yes' : 'no' };
+  const yes = (value) => (value ? 'yes' : 'no');
+  const start = { ...f, psych_problem: yes(f.psych_problem), intervention_success: yes(f.intervention_success) };
   await formScreen({
     form, start, seq,
     draftId: notice ? `notice:${notice.id}` : `screening:${menteeId}`,

@@ -14,7 +14,8 @@ export async function render({ wipe, seq = null }) {
   const session = vault.currentSession();
   const info = await vault.device();
   const current = document.documentElement.dataset.size || 'std';
-  const sizes = chips(T.textSize, 'size', prefs.SIZES.map((s) => [s, T.sizes[s]]), { type: 'radio', selected: current });
+  const sizes = chips(T.textSize, 'size', prefs.SIZES.map((s) => [s, T.sizes[s]]),
+    { type: 'radio', selected: current });
   sizes.addEventListener('change', (event) => prefs.setSize(event.target.value));
   // When each unsent thing last changed: logging out is allowed once all of them were exported.
   const stamps = [

@@ -32,8 +32,9 @@ export function syncCard() {
   const line = h('p', { class: 'line', role: 'status' });
   const last = h('p', { class: 'last' });
   const extra = h('div', { class: 'extra' });
-  const button = h('button', { type: 'button', class: 'wide secondary', onclick: () => sync.syncNow('button') }, T.syncNow);
-  const card = h('section', { class: 'sync', 'aria-label': '同步' }, line, last, extra, button);
+  const button = h('button', { type: 'button', class: 'wide secondary', onclick: () => sync.syncNow('button') },
+    T.syncNow);
+  const card = h('section', { class: 'sync', 'aria-label': T.syncLabel }, line, last, extra, button);
   const update = () => {
     if (!vault.isUnlocked()) return;
     const d = describe();

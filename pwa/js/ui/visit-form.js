@@ -48,13 +48,15 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const fixedMentee = mode === 'new' ? null : repo.menteeOf({ ...(record || {}).fields, pairing_id: pairingId });
   const name = (m) => `${m.fields.code} ${m.fields.name || ''}`.trim();
   const picker = h('select', { name: 'mentee', disabled: Boolean(fixedMentee) },
-    (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(({ mentee }) => h('option', { value: mentee.id }, name(mentee))));
+    (fixedMentee ? [{ mentee: fixedMentee }] : entries)
+      .map(({ mentee }) => h('option', { value: mentee.id }, name(mentee))));
   const date = h('input', { type: 'date', name: 'date', max: today() });
   const due = h('input', { type: 'date', name: 'follow_up_due' });
   const error = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { novalidate: true });
   const risk = riskBox(form);
-  const quick = (label, act) => h('button', { type: 'button', class: 'chip', onclick: () => { act(); keep(); } }, label);
+  const quick = (label, act) => h('button', { type: 'button', class: 'chip', onclick: () => { act(); keep(); } },
+    label);
   const dueIn = (label, fn) => quick(label, () => { due.value = fn(date.value || today()); });
 
   form.append(
@@ -92,7 +94,8 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     const fields = toFields(values);
     if (mode === 'edit') {
       const returned = activity.fields.review_status === 'returned';
-      await repo.save('activity', activity.id, fields, { mark: returned ? { resubmittedAt: new Date().toISOString() } : {} });
+      const mark = returned ? { resubmittedAt: new Date().toISOString() } : {};
+      await repo.save('activity', activity.id, fields, { mark });
     } else {
       fields.pairing_id = mode === 'new' ? entry.pairing.id : pairingId;
       const mentee = mode === 'new' ? entry.mentee : fixedMentee;
