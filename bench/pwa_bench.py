@@ -31,9 +31,7 @@ import os
 import pathlib
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +40,8 @@ from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from process import Server, cpu_model  # noqa: E402  (bench/process.py, shared with sync_bench)
 
 from server.devices import issue_code  # noqa: E402
 from server.store import Store  # noqa: E402
@@ -118,29 +118,6 @@ def build_world(path: pathlib.Path, *, big_mentees: int, big_activities: int, ye
         return store.write_now(world)
     finally:
         store.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(db: pathlib.Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "BANXING_SECRET_KEYS": "bench-" + str(random.random())}
-    proc = subprocess.Popen([BANXING, "serve", "--db", str(db), "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/api/openapi.json", timeout=1):
-                return proc, url
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise SystemExit("banxing serve did not start") from None
-            time.sleep(0.05)
 
 
 def code_for(db: pathlib.Path, login: str) -> str:
@@ -270,7 +247,10 @@ def main() -> int:
     t = time.perf_counter()
     world = build_world(db, big_mentees=args.mentees, big_activities=args.activities, years=args.years)
     print(f"world: {world} in {time.perf_counter() - t:.1f} s", flush=True)
-    proc, url = start_server(db)
+    server = Server(db, folder)
+    server.wait_ready()
+    url = f"http://127.0.0.1:{server.port}"
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
@@ -293,8 +273,7 @@ def main() -> int:
             big.close()
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        server.stop()
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     print(f"first load: {load_bytes / 1024:.1f} KB")
