@@ -193,3 +193,48 @@ def test_pwa_log_out_refuses_while_anything_is_unsent_unless_exported(
     page.get_by_role("button", name="再点一次，清除这台手机上的伴行数据").click()
     expect(page.get_by_label("登记码")).to_be_visible()
     assert "退出前还没同步的记录" not in phone.idb()["text"]
+
+
+def test_pwa_rejected_visit_is_fixed_and_requeued_and_screening_and_guardian_reach_the_station(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhang.laoshi")
+    page = phone.page
+    text = "年份输错又改对的一次家访。"
+    page.locator("a", has_text="记一次帮扶").first.click()
+    page.get_by_label("日期", exact=True).fill("1999-11-30")
+    page.get_by_label("过程记录").fill(text)
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_role("link", name="待同步").click()
+    rejected = page.locator(".row", has_text="没有被接收，需要修改")
+    expect(rejected).to_contain_text("日期")  # the server's reason, in words
+    expect(page.locator(".sync .line")).to_contain_text("未同步 1 条")
+    rejected.get_by_role("link", name="打开修改").click()
+    expect(page.locator(".comment")).to_contain_text("原因：")
+    expect(page.get_by_label("过程记录")).to_have_value(text)
+    page.get_by_label("日期", exact=True).fill("2026-11-28")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_role("link", name="待同步").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT date FROM activities WHERE record = ?", text) == [("2026-11-28",)]
+    expect(page.get_by_text("没有被接收")).to_have_count(0)
+
+    mentee_id, code = query(module_server, "SELECT m.id, m.code FROM mentees m JOIN pairings p ON p.mentee_id = m.id"
+                            " JOIN users u ON u.id = p.mentor_id WHERE u.login = 'zhang.laoshi'"
+                            " AND p.status = 'active' ORDER BY m.code LIMIT 1")[0]
+    page.goto(module_server.url + f"/app/#/mentee/{mentee_id}")
+    page.get_by_role("link", name="修改监护人和备注").click()
+    page.get_by_label("监护人联系方式").fill("139 0513 0000")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_role("link", name="摸排").click()
+    page.locator("label.chip", has_text="是").first.click()  # 存在心理问题
+    page.locator("label.chip", has_text="关注").click()
+    page.get_by_label("需求").fill("需要学习辅导和心理疏导")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator(".rows")).to_contain_text("需要学习辅导和心理疏导")
+    page.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT guardian_contact FROM mentees WHERE id = ?", mentee_id) == [("139 0513 0000",)]
+    assert query(module_server, "SELECT psych_problem, risk_level FROM screenings WHERE mentee_id = ?"
+                 " AND needs = '需要学习辅导和心理疏导'", mentee_id) == [(1, "watch")], code
