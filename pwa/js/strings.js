@@ -174,6 +174,8 @@ export const T = {
   // Mentee
   profile: '基本情况',
   plan: '一人一策',
+  approach: '帮扶方式',
+  goals: '帮扶目标',
   guardian: '监护人',
   guardianContact: '监护人联系方式',
   notes: '备注',

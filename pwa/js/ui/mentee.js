@@ -3,7 +3,7 @@
 
 import { shortDate, timeline } from '../queries.js';
 import * as repo from '../repo.js';
-import { CATEGORIES, GENDERS, KINDS, REVIEW_STATUSES, RISK_LEVELS, T } from '../strings.js';
+import { APPROACHES, CATEGORIES, GENDERS, KINDS, REVIEW_STATUSES, RISK_LEVELS, T } from '../strings.js';
 import { h, screen, show } from './dom.js';
 import { go } from './nav.js';
 import { menteeName, riskTag } from './home.js';
@@ -44,6 +44,7 @@ export function render({ menteeId, seq = null }) {
   const mentee = repo.get(menteeId);
   if (!mentee) { go('#/'); return; }
   const f = mentee.fields;
+  const pairing = repo.list('pairing').find((p) => p.fields.mentee_id === menteeId && p.fields.status === 'active');
   const items = timeline(menteeId, repo.list('activity'), repo.list('screening'), repo.list('pairing'));
   show(screen({ title: menteeName(mentee), back: () => go('#/') },
     h('a', { class: 'button wide', href: `#/log/${menteeId}` }, '✎ ' + T.logVisit),
@@ -55,6 +56,7 @@ export function render({ menteeId, seq = null }) {
     ]),
     h('h2', {}, T.plan),
     h('p', { class: 'plan' }, f.plan || T.none),
+    pairing ? facts([[T.approach, APPROACHES[pairing.fields.approach]], [T.goals, pairing.fields.goals]]) : null,
     h('h2', {}, T.guardian),
     facts([[T.guardian, f.guardian_name || T.none], [T.guardianContact, f.guardian_contact || T.none],
       [T.notes, f.notes]]),
