@@ -96,7 +96,7 @@ async function uploadRecoveryKey() {
   if (!pendingKey) return;
   await api.uploadRecoveryKey(token(), pendingKey);
   // The server holds it now; the phone keeps only the copy that wraps the data key.
-  await vault.updateSession({ pendingRecoveryKey: null });
+  await vault.recoveryKeyUploaded();
 }
 
 /** Send the outbox oldest first; an entry leaves only on the server's answer for it. */

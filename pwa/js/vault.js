@@ -40,7 +40,7 @@ export async function create(enrolment, pin) {
   const salt = cryptoBox.randomBytes(16);
   const byPin = await cryptoBox.wrap(dk, await cryptoBox.pinKey(pin, salt));
   const rk = await cryptoBox.newRecoveryKey();
-  const byRecovery = await cryptoBox.wrap(dk, rk.key);
+  const byRecoveryNext = await cryptoBox.wrap(dk, rk.key);
   const fresh = {
     token: enrolment.token,
     user: enrolment.user,
@@ -54,7 +54,8 @@ export async function create(enrolment, pin) {
   await tx('meta', 'readwrite', async ({ meta }) => {
     meta.put({
       key: 'device', deviceId: enrolment.device_id, salt, iterations: cryptoBox.PBKDF2_ITERATIONS,
-      byPin, byRecovery, recoveryToken: enrolment.recovery_token, enrolledAt: new Date().toISOString(),
+      byPin, byRecovery: null, byRecoveryNext, recoveryToken: enrolment.recovery_token,
+      enrolledAt: new Date().toISOString(),
     });
     meta.put({ key: 'session', ...sealed });
     meta.put({ key: 'pin', fails: 0, waitUntil: 0 });
@@ -99,24 +100,49 @@ async function openSession(dk) {
 }
 
 /**
- * Open the data key with the recovery key the server released, and replace that recovery
- * key at once: the phone wraps the data key with a new one, to be uploaded at the next sync.
+ * Open the data key with the recovery key the server released, and make its replacement at
+ * once: the data key wrapped with a new key, which takes over locally only once the server
+ * has it (recoveryKeyUploaded). Until then the released key still opens this phone, so a
+ * recovery cut short (no signal, the app closed before the new PIN) can simply be repeated.
  * The caller then asks for a new PIN (setPin).
  */
 export async function recover(recoveryKeyText) {
   const info = await device();
-  const dk = await cryptoBox.unwrap(info.byRecovery, await cryptoBox.recoveryKey(recoveryKeyText));
+  const rkKey = await cryptoBox.recoveryKey(recoveryKeyText);
+  // The server may hold the next key already, if its answer to the upload was lost.
+  const wraps = [info.byRecovery, info.byRecoveryNext].filter(Boolean);
+  let dk = null;
+  for (const wrapped of wraps) {
+    try {
+      dk = await cryptoBox.unwrap(wrapped, rkKey);
+      break;
+    } catch (error) {
+      if (error.name !== 'OperationError') throw error;
+    }
+  }
+  if (!dk) throw new DOMException('this recovery key opens nothing here', 'OperationError');
   await openSession(dk);
   const rk = await cryptoBox.newRecoveryKey();
-  const byRecovery = await cryptoBox.wrap(dk, rk.key);
+  const byRecoveryNext = await cryptoBox.wrap(dk, rk.key);
   const next = { ...session, pendingRecoveryKey: rk.text };
   const sealed = await cryptoBox.seal(dk, next);
   await tx('meta', 'readwrite', ({ meta }) => {
-    meta.put({ ...info, byRecovery });
+    meta.put({ ...info, byRecoveryNext });
     meta.put({ key: 'session', ...sealed });
     meta.put({ key: 'pin', fails: 0, waitUntil: 0 });
   });
   session = next;
+}
+
+/** The server stored the pending recovery key: it now opens this phone, the old one no longer. */
+export async function recoveryKeyUploaded() {
+  const info = await device();
+  const { next, row } = await sealSession({ pendingRecoveryKey: null });
+  await tx('meta', 'readwrite', ({ meta }) => {
+    meta.put({ ...info, byRecovery: info.byRecoveryNext || info.byRecovery, byRecoveryNext: null });
+    meta.put(row);
+  });
+  sessionWritten(next);
 }
 
 /** A new PIN for the open data key (after a recovery), with a new salt. */

@@ -39,6 +39,8 @@ test('the recovery key opens the data; a new PIN and a new recovery key replace 
   await fresh('1234');
   const first = vault.currentSession().pendingRecoveryKey;
   assert(/^[A-Za-z0-9_-]{43}$/.test(first), 'a recovery key waits for upload');
+  await vault.recoveryKeyUploaded(); // what sync does once the server has it
+  equal(vault.currentSession().pendingRecoveryKey, null, 'the phone forgets it');
   const before = await get('meta', 'device');
   await vault.lock();
   await vault.recover(first);
@@ -52,8 +54,32 @@ test('the recovery key opens the data; a new PIN and a new recovery key replace 
   equal((await vault.unlock('1234')).ok, false, 'the old PIN no longer opens');
   await put('meta', { key: 'pin', fails: 0, waitUntil: 0 });
   equal((await vault.unlock('9753')).ok, true);
+  await vault.recoveryKeyUploaded();
   await vault.lock();
-  await rejects(vault.recover(first), 'the released recovery key no longer opens anything');
+  await rejects(vault.recover(first), 'once replaced on the server, the released key opens nothing');
+  await vault.recover(second);
+  assert(vault.isUnlocked());
+});
+
+test('a recovery cut short can be repeated with the same key', async () => {
+  await fresh('1234');
+  const first = vault.currentSession().pendingRecoveryKey;
+  await vault.recoveryKeyUploaded();
+  await vault.lock();
+  await vault.recover(first); // ...and the app is closed before a new PIN is set, or before any sync
+  vault.forget();
+  await vault.recover(first); // the server still holds `first`: it must still open the phone
+  assert(vault.isUnlocked());
+});
+
+test('if the upload reached the server but its answer was lost, the new key opens the phone too', async () => {
+  await fresh('1234');
+  const first = vault.currentSession().pendingRecoveryKey;
+  await vault.recoveryKeyUploaded();
+  await vault.lock();
+  await vault.recover(first);
+  const second = vault.currentSession().pendingRecoveryKey; // uploaded, answer lost: not committed here
+  vault.forget();
   await vault.recover(second);
   assert(vault.isUnlocked());
 });
