@@ -16,7 +16,7 @@ import * as gate from './ui/gate.js';
 import * as guardianForm from './ui/guardian-form.js';
 import * as home from './ui/home.js';
 import * as mentee from './ui/mentee.js';
-import { nextRender } from './ui/dom.js';
+import { countUnsent, nextRender } from './ui/dom.js';
 import { go, setRenderer } from './ui/nav.js';
 import * as screeningForm from './ui/screening-form.js';
 import * as settings from './ui/settings.js';
@@ -120,6 +120,8 @@ async function wipe() {
   try { localStorage.clear(); sessionStorage.clear(); } catch { /* storage disabled */ }
   location.replace(location.pathname);
 }
+
+countUnsent(repo.unsentCount);
 
 let refreshTimer = null;
 repo.onChange(() => {

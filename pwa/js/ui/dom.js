@@ -44,6 +44,13 @@ export function chips(legend, name, options, { type = 'checkbox', selected = [],
       h('input', { type, name, value, checked: chosen.has(value), 'data-bool': bool }), h('span', {}, label)))));
 }
 
+let unsent = () => 0;
+
+/** How many changes wait to be sent, shown on the 待同步 tab of every screen. */
+export function countUnsent(fn) {
+  unsent = fn;
+}
+
 /** One screen: a top bar (title, optional back button), the three tabs, the content. */
 export function screen({ title, back = null, tab = null, tabs = true }, ...content) {
   const bar = h('header', { class: 'bar' },
@@ -51,7 +58,8 @@ export function screen({ title, back = null, tab = null, tabs = true }, ...conte
     h('h1', {}, title));
   const nav = tabs
     ? h('nav', { class: 'tabs', 'aria-label': T.mainPages },
-      [['#/', T.home, 'home'], ['#/waiting', T.waiting, 'waiting'], ['#/settings', T.settings, 'settings']].map(
+      [['#/', T.home, 'home'], ['#/waiting', T.waiting + (unsent() ? ` ↑${unsent()}` : ''), 'waiting'],
+        ['#/settings', T.settings, 'settings']].map(
         ([href, label, key]) => h('a', { href, 'aria-current': tab === key ? 'page' : null }, label)))
     : null;
   return [bar, nav, h('main', { class: 'screen' }, content)];
