@@ -47,6 +47,12 @@ class JsonInvalid(BadRequest):
     code = "json_invalid"
 
 
+class JsonTooDeep(BadRequest):
+    """A JSON body nested deeper than any request of the protocol (``MAX_JSON_DEPTH``)."""
+
+    code = "json_too_deep"
+
+
 class LimitInvalid(BadRequest):
     code = "limit_invalid"
 
@@ -141,6 +147,12 @@ class BatchBytesTooLarge(BodyTooLarge):
     """A push body past ``max_batch_bytes``; the phone halves the batch and retries."""
 
     code = "batch_too_large"
+
+
+class ContentTypeUnsupported(AppError):
+    """A body that does not say it is JSON (``Content-Type: application/json``, UTF-8)."""
+
+    status, code = 415, "content_type_unsupported"
 
 
 class TooManyRequests(AppError):

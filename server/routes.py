@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, home, login
+from .pages import account, dashboard, home, login, mentees, station
 from .paths import Paths
 from .slashes import api_router
 
@@ -16,6 +16,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *home.routes,
         *login.routes,
         *account.routes,
+        *station.routes,
+        *mentees.routes,
+        *dashboard.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]
