@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import returns
 from .db import select_in
 from .entities import ENTITIES
 
@@ -34,6 +35,11 @@ IMMUTABLE = {
 
 def immutable_after_create(entity_name: str) -> tuple[str, ...]:
     return IMMUTABLE.get(entity_name, ())
+
+
+def _refuse_if(reason: str | None) -> None:
+    if reason is not None:
+        raise Refusal(reason)
 
 
 def _live(w: _Writer, entity_name: str, record_id: Any, label: str) -> dict[str, Any]:
@@ -91,8 +97,10 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
     elif entity_name in ("event", "enrolment", "stats_return"):
         if before is None or record["unit_id"] != before["unit_id"]:
             _unit_in_scope(w, record["unit_id"], "单位")
-        if entity_name == "stats_return" and record["period_from"] > record["period_to"]:
-            raise Refusal("统计表的起始日期不能晚于截止日期。")
+        if entity_name == "stats_return":
+            if record["period_from"] > record["period_to"]:
+                raise Refusal("统计表的起始日期不能晚于截止日期。")
+            _refuse_if(returns.check_status(before, record))
     elif entity_name == "review":
         _derive_review(w, record)
 
@@ -109,7 +117,8 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     record["reviewer_id"] = w.actor.user_id
     approved = record["decision"] == "approve"
     if target_name == "stats_return":
-        w.change(target_name, target["id"], {"status": "approved" if approved else "returned"})
+        _refuse_if(returns.check_reviewable(target, approved))
+        w.change(target_name, target["id"], returns.review_values(w.db, target, approved))
     else:
         values: dict[str, Any] = {"review_status": "approved" if approved else "returned"}
         if target_name == "activity":

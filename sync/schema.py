@@ -290,3 +290,9 @@ def m003_user_profile(db: sqlite_utils.Database) -> None:
         ALTER TABLE users ADD COLUMN smartphone INTEGER NOT NULL DEFAULT 1;
         """
     )
+
+
+@migrations
+def m012_return_figures(db: sqlite_utils.Database) -> None:
+    """The figures a statistics return was approved with (JSON, set by the server only)."""
+    db.execute("ALTER TABLE stats_returns ADD COLUMN figures TEXT")
