@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, home, login
+from .pages import account, coverage, home, login, returns, stats
 from .paths import Paths
 
 
@@ -15,6 +15,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *home.routes,
         *login.routes,
         *account.routes,
+        *stats.routes,
+        *returns.routes,
+        *coverage.routes,
         Mount("/api", routes=api.routes),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]
