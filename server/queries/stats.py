@@ -9,7 +9,8 @@ same ``Measure.where`` — so they cannot drift apart. DESIGN §2 is the rule bo
   belong to no row;
 - period: ``date_from``–``date_to`` inclusive, on the record's own local date (``date``; a
   pairing's ``end_date``);
-- live records only (``filters.live``), inside the caller's scope (``filters.in_scope``);
+- live records only (``filters.live``, spelled out per entity in ``BASES``), inside the caller's
+  scope (``filters.in_scope``);
 - a mentee's row is the mentee's current unit (``mentees.unit_id``), so a mentee who moved
   school counts wholly in the new one.
 
@@ -55,15 +56,33 @@ class Evidence:
     date_column: str
 
     def exists(self) -> str:
-        return (f"EXISTS (SELECT 1 FROM {self.table} s WHERE s.mentee_id = r.id AND {self.condition}"
-                f" AND s.{self.date_column} BETWEEN ? AND ? AND {live(self.entity, 's')})")
+        # The mentee ``r`` is live already, and so is its unit; the evidence itself must be too.
+        # An uncorrelated IN: SQLite builds the set of qualifying mentees once (one pass over the
+        # table) instead of probing it once per mentee.
+        return (f"r.id IN (SELECT s.mentee_id FROM {self.table} s WHERE {self.condition}"
+                f" AND s.{self.date_column} BETWEEN ? AND ? AND s.deleted = 0)")
 
 
-# What each entity's count runs over: FROM clause (the record is ``r``) and its row's unit.
-BASES: dict[str, tuple[str, str]] = {
-    "event": ("events r", "r.unit_id"),
-    "activity": ("activities r JOIN mentees m ON m.id = r.mentee_id", "m.unit_id"),
-    "mentee": ("mentees r", "r.unit_id"),
+@dataclass(frozen=True)
+class Base:
+    """What a measure of one entity runs over: FROM (the record is ``r``), the row's unit, and
+    "live" (``filters.live`` spelled out for these joins: the row units are live units in scope,
+    so what remains is the record's own ``deleted`` and its parents')."""
+
+    source: str
+    unit: str
+    live: str
+    scope_entity: str
+    scope_alias: str
+
+
+BASES: dict[str, Base] = {
+    "event": Base("events r", "r.unit_id", "r.deleted = 0", "event", "r"),
+    # Through the pairing, whose mentee the activity's is (both immutable): one index range per
+    # pairing (idx_activities_pairing_date covers it) instead of a lookup per activity.
+    "activity": Base("mentees m JOIN pairings p ON p.mentee_id = m.id JOIN activities r ON r.pairing_id = p.id",
+                     "m.unit_id", "m.deleted = 0 AND p.deleted = 0 AND r.deleted = 0", "mentee", "m"),
+    "mentee": Base("mentees r", "r.unit_id", "r.deleted = 0", "mentee", "r"),
 }
 
 
@@ -137,12 +156,12 @@ class StatsForm:
 def _records_sql(measure: Measure, scope: Scope, date_from: str, date_to: str,
                  units: list[str]) -> tuple[str, str, list[Any]]:
     """(FROM, WHERE, params) of the records ``measure`` counts in the rows ``units``."""
-    base, unit_expr = BASES[measure.entity]
+    base = BASES[measure.entity]
     cond, params = measure.where(date_from, date_to)
-    scope_sql, scope_params = in_scope(scope, measure.entity, "r")
+    scope_sql, scope_params = in_scope(scope, base.scope_entity, base.scope_alias)
     marks = ", ".join("?" * len(units))
-    where = f"{unit_expr} IN ({marks}) AND {cond} AND ({scope_sql}) AND {live(measure.entity, 'r')}"
-    return base, where, [*units, *params, *scope_params]
+    where = f"{base.unit} IN ({marks}) AND {cond} AND ({scope_sql}) AND {base.live}"
+    return base.source, where, [*units, *params, *scope_params]
 
 
 def _rows(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> list[dict[str, Any]]:
@@ -177,7 +196,7 @@ def compute_stats(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_fr
     if ids:
         for measure in MEASURES:
             base, where, params = _records_sql(measure, scope, date_from, date_to, ids)
-            unit_expr = BASES[measure.entity][1]
+            unit_expr = BASES[measure.entity].unit
             for row_unit, value in db.execute(
                 f"SELECT {unit_expr}, total({measure.weight}) FROM {base} WHERE {where} GROUP BY 1", params
             ).fetchall():
@@ -240,7 +259,7 @@ def _attach_evidence(db: sqlite_utils.Database, measure: Measure, mentees: list[
     for e in measure.evidence:
         for row in db.query(
             f"SELECT s.id, s.mentee_id, s.{e.date_column} AS date FROM {e.table} s WHERE s.mentee_id IN ({marks})"
-            f" AND {e.condition} AND s.{e.date_column} BETWEEN ? AND ? AND {live(e.entity, 's')}"
+            f" AND {e.condition} AND s.{e.date_column} BETWEEN ? AND ? AND s.deleted = 0"
             f" ORDER BY s.{e.date_column}, s.id",
             [*by_id, date_from, date_to],
         ):
