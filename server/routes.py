@@ -6,8 +6,9 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, coverage, home, login, returns, stats
+from .pages import account, coverage, home, login, mentees, returns, station, stats
 from .paths import Paths
+from .slashes import api_router
 
 
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
@@ -15,9 +16,11 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *home.routes,
         *login.routes,
         *account.routes,
+        *station.routes,
+        *mentees.routes,
         *stats.routes,
         *returns.routes,
         *coverage.routes,
-        Mount("/api", routes=api.routes),
+        Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

@@ -107,8 +107,9 @@ def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> li
         ).fetchall():
             if pairing_id not in scope.pairing_ids:  # the pairing and its activities
                 drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ? AND pairing_id = ?", [mentee_id, pairing_id])))
-            if mentee_id not in scope.mentee_ids:  # the mentee and their screenings
-                drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ? AND pairing_id IS NULL", [mentee_id])))
+            if mentee_id not in scope.mentee_ids:  # the mentee and their screenings (not staff's reviews)
+                drops.update(dict.fromkeys(_feed_keys(
+                    db, "mentee_id = ? AND pairing_id IS NULL AND entity IN ('mentee', 'screening')", [mentee_id])))
     else:
         assert scope.unit_ids is not None
         units = sorted(scope.unit_ids)

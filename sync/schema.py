@@ -293,6 +293,36 @@ def m003_user_profile(db: sqlite_utils.Database) -> None:
 
 
 @migrations
+def m004_review_mentee(db: sqlite_utils.Database) -> None:
+    """Reviews carry their target's mentee, so a mentee's move drops them with the rest of the file."""
+    db.executescript(
+        """
+        ALTER TABLE reviews ADD COLUMN mentee_id TEXT REFERENCES mentees(id);
+        UPDATE reviews SET mentee_id = CASE target_entity
+            WHEN 'activity' THEN (SELECT mentee_id FROM activities WHERE id = reviews.target_id)
+            WHEN 'pairing' THEN (SELECT mentee_id FROM pairings WHERE id = reviews.target_id)
+        END;
+        UPDATE sync_feed SET mentee_id = (SELECT mentee_id FROM reviews WHERE id = sync_feed.record_id)
+            WHERE entity = 'review';
+        CREATE INDEX idx_reviews_mentee ON reviews(mentee_id);
+        """
+    )
+
+
+@migrations
+def m004_activity_risk_action(db: sqlite_utils.Database) -> None:
+    """What the station did about a risk flag (处理记录), when, and who wrote it down."""
+    db.executescript(
+        """
+        ALTER TABLE activities ADD COLUMN risk_action TEXT;
+        ALTER TABLE activities ADD COLUMN risk_action_on TEXT;
+        ALTER TABLE activities ADD COLUMN risk_action_by TEXT REFERENCES users(id);
+        CREATE INDEX idx_activities_risk ON activities(unit_id) WHERE risk_flag = 1 AND risk_action IS NULL;
+        """
+    )
+
+
+@migrations
 def m012_return_figures(db: sqlite_utils.Database) -> None:
     """The figures a statistics return was approved with (JSON, set by the server only).
 

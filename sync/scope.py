@@ -1,7 +1,8 @@
 """Who may see what: an ``Actor`` becomes a ``Scope``, which every read and write checks.
 
 - mentor: the pairings where they are the active mentor, those pairings' activities,
-  and the mentees (with their screenings) of those pairings;
+  and the mentees (with their screenings) of those pairings; nothing of any other entity
+  (reviews carry a mentee too, but they are staff's records);
 - staff and reviewer: everything whose unit lies in the subtree of their own unit;
 - admin: everything.
 """
@@ -13,6 +14,11 @@ from typing import Any
 import sqlite_utils
 
 from .db import placeholders
+
+# The entities a mentor's phone syncs (DESIGN §4); a record of any other entity is outside a
+# mentor's scope whatever keys it carries.
+MENTOR_ENTITIES = ("mentee", "pairing", "activity", "screening")
+_MENTOR_SQL = ", ".join(f"'{name}'" for name in MENTOR_ENTITIES)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class Keys:
     unit_id: str | None = None
     mentee_id: str | None = None
     pairing_id: str | None = None
+    entity: str | None = None  # None: a record of any entity (the mentor rule below is skipped)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class Scope:
     def allows(self, keys: Keys) -> bool:
         """True when a record with these keys is inside this scope."""
         if self.is_mentor:
+            if keys.entity is not None and keys.entity not in MENTOR_ENTITIES:
+                return False
             if keys.pairing_id is not None:
                 return keys.pairing_id in self.pairing_ids
             return keys.mentee_id is not None and keys.mentee_id in self.mentee_ids
@@ -71,6 +80,7 @@ class Scope:
             sql = (
                 f"mentee_id IN ({placeholders(mentees)})"
                 f" AND (pairing_id IS NULL OR pairing_id IN ({placeholders(pairings)}))"
+                f" AND entity IN ({_MENTOR_SQL})"
             )
             return sql, [*mentees, *pairings]
         if self.unit_ids is None:

@@ -1,0 +1,20 @@
+"""Links to pages that may not exist yet: other branches add them, and a link appears with its route."""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.routing import NoMatchFound
+
+
+def route_path(request: Request, name: str, **params: Any) -> str | None:
+    """The path of the route ``name`` with ``params``, or None when the URL map has no such route."""
+    try:
+        return str(request.app.url_path_for(name, **params))
+    except NoMatchFound:
+        return None
+
+
+def route_paths(request: Request, *names: str) -> dict[str, str | None]:
+    """``{name: path or None}`` for parameterless routes, for templates to link when they exist."""
+    return {name: route_path(request, name) for name in names}
