@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, dashboard, home, login, mentees, station
+from .pages import account, coverage, dashboard, home, login, mentees, returns, station, stats
 from .paths import Paths
 from .slashes import api_router
 
@@ -19,6 +19,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *station.routes,
         *mentees.routes,
         *dashboard.routes,
+        *stats.routes,
+        *returns.routes,
+        *coverage.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

@@ -34,8 +34,10 @@ import sqlite_utils
 
 from sync import connect
 from sync import migrations as sync_migrations
+from sync.returns import install_figures
 
 from .errors import ReadTooSlow
+from .queries.stats import figures_for_return
 from .schema import migrations as server_migrations
 
 T = TypeVar("T")
@@ -168,6 +170,9 @@ class Store:
         # Counters for tests and the benchmark: writes run, and COMMITs that released them.
         self.writes = 0
         self.commits = 0
+        # Every server-side writer goes through a Store, so this is where the engine learns how
+        # to freeze the figures of a statistics return it approves (sync/returns.py).
+        install_figures(figures_for_return)
 
     def migrate(self) -> list[str]:
         """Apply the ``sync`` then the ``server`` migration sets; return what was applied."""
