@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, home, login, mentees, station
+from .pages import account, home, login, mentees, mentors, station
 from .paths import Paths
 from .slashes import api_router
 
@@ -18,6 +18,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *account.routes,
         *station.routes,
         *mentees.routes,
+        *mentors.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]
