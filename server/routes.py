@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, home, login, mentees, mentors, station
+from .pages import account, home, imports, login, mentees, mentors, station
 from .paths import Paths
 from .slashes import api_router
 
@@ -17,6 +17,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *login.routes,
         *account.routes,
         *station.routes,
+        *imports.routes,  # /mentees/import before /mentees/{mentee_id}
         *mentees.routes,
         *mentors.routes,
         Mount("/api", app=api_router(api.routes)),
