@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, home, imports, login, mentees, mentors, station
+from .pages import account, dashboard, home, imports, login, mentees, mentors, station
 from .paths import Paths
 from .slashes import api_router
 
@@ -20,6 +20,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *imports.routes,  # /mentees/import before /mentees/{mentee_id}
         *mentees.routes,
         *mentors.routes,
+        *dashboard.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

@@ -1,4 +1,8 @@
-"""Links to pages that may not exist yet: other branches add them, and a link appears with its route."""
+"""Links to pages other families own, present only once their routes exist.
+
+A page links to the archive (``/pairings/{pairing_id}``), the review queue or the referrals
+of another page family; until that route is in the URL map the page shows plain text.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -18,3 +22,7 @@ def route_path(request: Request, name: str, **params: Any) -> str | None:
 def route_paths(request: Request, *names: str) -> dict[str, str | None]:
     """``{name: path or None}`` for parameterless routes, for templates to link when they exist."""
     return {name: route_path(request, name) for name in names}
+
+
+def pairing_link(request: Request, pairing_id: str | None) -> str | None:
+    return route_path(request, "pairing_detail", pairing_id=pairing_id) if pairing_id else None
