@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, coverage, dashboard, home, login, mentees, returns, station, stats
+from .pages import account, coverage, dashboard, home, imports, login, mentees, mentors, returns, station, stats
 from .paths import Paths
 from .slashes import api_router
 
@@ -17,7 +17,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *login.routes,
         *account.routes,
         *station.routes,
+        *imports.routes,  # /mentees/import before /mentees/{mentee_id}
         *mentees.routes,
+        *mentors.routes,
         *dashboard.routes,
         *stats.routes,
         *returns.routes,
