@@ -52,6 +52,7 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/sync_bench.py
+	$(BIN)/python bench/reports_bench.py
 	$(BIN)/python bench/pwa_bench.py
 
 lock:

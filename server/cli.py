@@ -82,11 +82,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import issue_code
+    from .qr import enrol_url
 
     result = _once(settings, lambda db: issue_code(db, args.user, hours=settings.enrol_code_hours), write=True)
     if args.link:
         # What the station's QR code carries: opening it fills the code in, one tap enrols.
-        result["link"] = f"{settings.base_url}/app/?code={result['code']}"
+        result["link"] = enrol_url(settings.base_url, result["code"])
     if args.json:
         print(json.dumps(result))
     else:

@@ -8,7 +8,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, dashboard, home, login, mentees, station
+from .pages import account, coverage, dashboard, home, imports, login, mentees, mentors, returns, station, stats
 from .paths import Paths
 from .pwa import PwaFiles
 from .slashes import api_router
@@ -20,8 +20,13 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *login.routes,
         *account.routes,
         *station.routes,
+        *imports.routes,  # /mentees/import before /mentees/{mentee_id}
         *mentees.routes,
+        *mentors.routes,
         *dashboard.routes,
+        *stats.routes,
+        *returns.routes,
+        *coverage.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
         # The phone app; BANXING_PWA_DIR serves another copy (a newer app without reinstalling).
