@@ -1,5 +1,4 @@
-// Every Chinese word the app shows. The choice labels repeat sync/entities.py
-// (tests/js/test_modules.py checks that they stay the same).
+// The labels repeat sync/entities.py; tests/js/test_modules.py checks that they stay the same.
 
 export const KINDS = { home_visit: '上门家访', talk: '面对面谈心', remote: '电话或线上', group: '集体活动' };
 export const SIX_LINKS = {
@@ -16,27 +15,10 @@ export const GENDERS = { male: '男', female: '女' };
 export const APPROACHES = { fuxin: '扶心扶志', zhuxue: '助学扶志', guanai: '关爱扶志' };
 export const REVIEW_STATUSES = { pending: '待审核', approved: '已通过', returned: '已退回' };
 
-// Quick picks: one tap instead of typing.
 export const MOODS = ['平静', '开心', '低落', '焦虑', '烦躁', '沉默'];
 export const OBSERVATIONS = ['学习有进步', '作业完成好', '和家人关系好', '睡眠不好', '不愿上学', '沉迷手机'];
 export const PLACES = ['家中', '学校', '辅导站', '村委会'];
 export const DURATIONS = [15, 30, 45, 60, 90, 120];
-
-// The fields a volunteer can change, named as in a conflict notice.
-export const FIELD_LABELS = {
-  mentee: { guardian_name: '监护人', guardian_contact: '监护人联系方式', notes: '备注' },
-  activity: {
-    kind: '帮扶方式', date: '日期', duration_min: '时长（分钟）', place: '地点', preparation: '事前准备',
-    record: '过程记录', follow_up: '事后跟踪', follow_up_due: '下次跟踪日期', moods: '情绪', observations: '观察',
-    tags: '六结合', risk_flag: '发现自伤自残风险', _deleted: '删除',
-  },
-  screening: {
-    date: '日期', psych_problem: '存在心理问题', risk_level: '关注等级', intervention_success: '成功干预疏导',
-    needs: '需求', notes: '备注',
-  },
-};
-
-export const ENTITY_LABELS = { mentee: '帮扶对象', pairing: '结对', activity: '帮扶记录', screening: '摸排' };
 
 export const T = {
   app: '伴行',
@@ -61,21 +43,18 @@ export const T = {
   yes: '是',
   no: '否',
 
-  // WeChat
   wechatTitle: '请用手机浏览器打开',
   wechatSay: '在微信里打开，记录可能会被微信清掉。请点右上角 ··· ，再点“在浏览器打开”。',
   wechatGoOn: '继续在微信里使用',
 
-  // Enrol and PIN
   enrolTitle: '登记这台手机',
   enrolSay: '请输入辅导站给你的登记码（8 位数字）。',
   enrolLinkSay: '登记码已经填好，请点“登记”。',
   code: '登记码',
   enrol: '登记',
   enrolling: '正在登记…',
-  enrolNeedsNetwork: '登记需要联网。请到有信号的地方再试。',
-  codeFormat: '登记码是 8 位数字，请核对。',
-  setPinTitle: '设置PIN码',
+  needsNetwork: '这一步需要联网。请到有信号的地方再试。',
+  codeFormat: (name) => `${name}是 8 位数字，请核对。`,
   setPinSay: 'PIN码是 4 到 6 位数字，以后每次打开伴行都要输入，用来保护孩子们的信息。请记住它。',
   pin1: '设置PIN码',
   pin2: '再次输入PIN码',
@@ -93,18 +72,13 @@ export const T = {
     '你的记录仍然加密保存在这台手机里，不会丢。',
   forgotPin: '忘记PIN码',
 
-  // Recovery
-  recoverTitle: '忘记PIN码',
   recoverSay: (id) => `请打电话或去辅导站，说你忘记了PIN码，并报出这台手机的编号：${id}。` +
     '工作人员会给你一个 8 位恢复码。输入恢复码后，你可以设置新的PIN码，没有同步的记录都还在。',
   recoveryCode: '恢复码',
   recover: '恢复',
   recovering: '正在恢复…',
-  recoverNeedsNetwork: '恢复需要联网。请到有信号的地方再试。',
-  recoveryCodeFormat: '恢复码是 8 位数字，请核对。',
   newPinTitle: '设置新的PIN码',
 
-  // Home
   myMentees: '我的帮扶对象',
   noMentees: '还没有帮扶对象。联网同步后会显示辅导站为你安排的孩子。',
   logVisit: '记一次帮扶',
@@ -129,7 +103,6 @@ export const T = {
   saved: '已保存。有网络时会自动同步。',
   risk: (label) => `关注等级：${label}`,
 
-  // Activity form
   mentee: '帮扶对象',
   kind: '帮扶方式',
   date: '日期',
@@ -156,11 +129,9 @@ export const T = {
   clearDraftConfirm: '再点一次，清空这张表',
   pickMentee: '请先选择帮扶对象。',
   pickDate: '请填写日期。',
-  newActivity: '记一次帮扶',
   editActivity: '修改帮扶记录',
   fixRejected: '修改后重新发送',
 
-  // Activity detail
   activity: '帮扶记录',
   edit: '修改这条记录',
   returnedSay: '辅导站退回了这条记录，意见：',
@@ -171,7 +142,6 @@ export const T = {
   enteredByStation: '由辅导站代录',
   riskAction: '辅导站的处理',
 
-  // Mentee
   profile: '基本情况',
   plan: '一人一策',
   approach: '帮扶方式',
@@ -184,7 +154,6 @@ export const T = {
   timeline: '帮扶记录和摸排',
   noTimeline: '还没有记录。',
   screening: '摸排',
-  newScreening: '摸排',
   psychProblem: '存在心理问题',
   riskLevel: '关注等级',
   interventionSuccess: '成功干预疏导',
@@ -196,7 +165,6 @@ export const T = {
   categories: '类别',
   none: '（无）',
 
-  // Waiting list
   waitingSay: '下面是还没有同步到辅导站的修改。有网络时会自动发送。',
   nothingWaiting: '没有待同步的修改。',
   exportUnsent: '导出未同步记录',
@@ -217,7 +185,6 @@ export const T = {
   newRecord: (label) => `新增${label}`,
   changedRecord: (label) => `修改${label}`,
 
-  // Settings
   textSize: '字体大小',
   sizes: { std: '标准', lg: '大', xl: '特大' },
   lockNow: '立即锁定',
@@ -228,9 +195,7 @@ export const T = {
   logout: '退出登记',
   logoutSay: '退出后，这台手机上的记录会全部清除；要再用需要新的登记码。',
   logoutRefused: (n) => `还有 ${n} 条没有同步。请先联网同步，或者先“导出未同步记录”，再退出。`,
-  logoutConfirm: '再点一次，清除这台手机上的伴行数据',
 
-  // Revoked, expired
   revokedTitle: '这台手机已被停用',
   reenrolTitle: '这台手机需要重新登记',
   revokedSay: (n) => n > 0
@@ -239,4 +204,19 @@ export const T = {
   wipe: '清除本机数据',
   wipeConfirm: '再点一次，清除这台手机上的伴行数据',
   inactive: '这个账号已停用，请联系辅导站。',
+};
+
+export const ENTITY_LABELS = { mentee: T.mentee, pairing: '结对', activity: T.activity, screening: T.screening };
+
+export const FIELD_LABELS = {
+  mentee: { guardian_name: T.guardian, guardian_contact: T.guardianContact, notes: T.notes },
+  activity: {
+    kind: T.kind, date: T.date, duration_min: '时长（分钟）', place: T.place, preparation: T.preparation,
+    record: T.record, follow_up: T.followUp, follow_up_due: T.followUpDue, moods: '情绪', observations: '观察',
+    tags: T.sixLinks, risk_flag: T.riskFlag, _deleted: '删除',
+  },
+  screening: {
+    date: T.date, psych_problem: T.psychProblem, risk_level: T.riskLevel, intervention_success: T.interventionSuccess,
+    needs: T.needs, notes: T.notes,
+  },
 };

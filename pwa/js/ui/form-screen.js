@@ -1,23 +1,16 @@
-// What every form screen shares: its draft (restored on open, saved on every `input` event —
-// never key events, which would break IME composition and voice input — and cleared on
-// save), 清空重填, and telling the app a form is open so an update waits for it.
+// Drafts are saved on `input` events, never key events, which break IME composition and
+// voice input. An open form makes an app update wait.
 
 import * as drafts from '../drafts.js';
 import * as forms from '../forms.js';
 import { T } from '../strings.js';
 import * as sync from '../sync.js';
-import { confirmButton, h, screen, show } from './dom.js';
-import { flash, go, rerender } from './nav.js';
+import { confirmButton, flash, go, h, rerender, screen, show } from './dom.js';
 
-/** The reason a change was rejected (or the station's comment), on top of a form. */
-export function alertBox(title, ...lines) {
-  return h('div', { class: 'comment' }, h('strong', {}, title), lines.map((line) => h('p', {}, line)));
-}
+export const alertBox = (title, ...lines) =>
+  h('div', { class: 'comment' }, h('strong', {}, title), lines.map((line) => h('p', {}, line)));
 
-/**
- * Show `form` filled with `start` (then the draft). `save(values)` stores the change and
- * returns the route to go to, or null to stay (it showed what is missing).
- */
+// `save(values)` returns the route to go to, or null to stay (it said what is missing).
 export async function formScreen({ form, draftId, title, back, start, save, top = null, seq = null }) {
   const restored = h('p', { class: 'notice', role: 'status' });
   forms.fillForm(form, start);
@@ -50,8 +43,6 @@ export async function formScreen({ form, draftId, title, back, start, save, top 
     forms.closed();
     rerender();
   }, { class: 'secondary wide' });
-  if (show(screen({ title, back: () => go(back) }, restored, top, form, clear), seq)) {
-    forms.opened(draftId);
-  }
+  if (show(screen({ title, back: () => go(back) }, restored, top, form, clear), seq)) forms.opened(draftId);
   return keep;
 }
