@@ -1,17 +1,15 @@
 const BUILD = {"version": "dev", "precache": []};
 // ^ server/pwa.py fills in the version (a hash of every file): any change installs a new worker.
-// The worker never opens IndexedDB: records, outbox and drafts belong to the page.
 
 const PREFIX = 'banxing-static-';
 const CACHE = PREFIX + BUILD.version;
-const SCOPE = new URL(registration.scope);
+const SCOPE = registration.scope; // …/app/
 
 addEventListener('install', (event) => {
   event.waitUntil((async () => {
     // Revalidated: what the page has just loaded comes back as a 304, not a second download.
-    await (await caches.open(CACHE)).addAll(BUILD.precache.map((url) => new Request(new URL(url, SCOPE),
-      { cache: 'no-cache' })));
-    // The first install has no page to protect: take over at once. Later ones wait (updates.js).
+    await (await caches.open(CACHE)).addAll(BUILD.precache.map((url) => new Request(url, { cache: 'no-cache' })));
+    // The first install has no page to protect; later ones wait for its word (updates.js).
     if (!registration.active) await skipWaiting();
   })());
 });
@@ -31,10 +29,9 @@ addEventListener('message', (event) => {
 
 addEventListener('fetch', (event) => {
   const { request } = event;
-  const url = new URL(request.url);
-  if (request.method !== 'GET' || url.origin !== SCOPE.origin || !url.pathname.startsWith(SCOPE.pathname)) return;
-  // Every navigation gets the shell, whatever its query string (/app/?code=…).
-  const key = request.mode === 'navigate' ? SCOPE.href : request;
+  if (request.method !== 'GET' || !request.url.startsWith(SCOPE)) return;
+  // Every navigation gets the shell (/app/?code=… too).
+  const key = request.mode === 'navigate' ? SCOPE : request;
   event.respondWith(caches.open(CACHE).then((cache) => cache.match(key, { ignoreSearch: true }))
     .then((hit) => hit || fetch(request)));
 });

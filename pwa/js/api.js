@@ -8,9 +8,7 @@ export class ApiError extends Error {
     this.code = code;
   }
 }
-export class OfflineError extends ApiError {
-  constructor(message) { super(0, 'offline', message); }
-}
+export class OfflineError extends ApiError {}
 export class ServerError extends ApiError {}
 export class RevokedError extends ApiError {}
 export class AuthError extends ApiError {}
@@ -25,7 +23,7 @@ function errorFor(status, code, message) {
   return new Class(status, code, message);
 }
 
-export async function call(method, path, { token, body } = {}) {
+async function call(method, path, { token, body } = {}) {
   const headers = {};
   if (token) headers.authorization = 'Bearer ' + token;
   if (body) headers['content-type'] = 'application/json';
@@ -38,7 +36,7 @@ export async function call(method, path, { token, body } = {}) {
       signal: controller.signal,
     });
   } catch (error) {
-    throw new OfflineError(String(error?.message || error));
+    throw new OfflineError(0, 'offline', String(error?.message || error));
   } finally {
     clearTimeout(timer);
   }

@@ -1,5 +1,3 @@
-// The scheme and what it protects against: docs/security.md.
-
 export const PBKDF2_ITERATIONS = 600000; // OWASP 2023 for PBKDF2-HMAC-SHA256; ~0.1 s here
 const subtle = crypto.subtle;
 const AES = { name: 'AES-GCM', length: 256 };
@@ -17,7 +15,7 @@ export const toBase64Url = (bytes) =>
 export const fromBase64Url = (text) =>
   Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0));
 
-// Extractable only to be wrapped again (new PIN, new recovery key).
+// Extractable, to be wrapped again (new PIN, new recovery key).
 export const newDataKey = () => subtle.generateKey(AES, true, USES);
 
 export async function pinKey(pin, salt, iterations = PBKDF2_ITERATIONS) {

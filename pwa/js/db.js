@@ -1,5 +1,3 @@
-// In the manner of jakearchibald/idb; the stores are listed in pwa/README.md.
-
 const NAME = 'banxing';
 let opening = null;
 
@@ -34,7 +32,7 @@ export function req(request) {
   });
 }
 
-// `fn` may await only this transaction's requests (anything else closes it): seal, then write.
+// `fn` may await only this transaction's requests (others close it): seal, then write.
 export async function tx(names, mode, fn) {
   const list = [names].flat();
   const t = (await openDb()).transaction(list, mode, { durability: 'strict' });
@@ -46,7 +44,7 @@ export async function tx(names, mode, fn) {
   try {
     result = await fn(Object.fromEntries(list.map((name) => [name, t.objectStore(name)])));
   } catch (error) {
-    try { t.abort(); } catch { /* already finished */ }
+    try { t.abort(); } catch { /* finished already */ }
     await done.catch(() => {});
     throw error;
   }
@@ -64,7 +62,6 @@ export async function deleteDb() {
   db?.close();
   opening = null;
   const request = indexedDB.deleteDatabase(NAME);
-  // Blocked: other tabs close on versionchange, and the deletion completes then.
   await new Promise((resolve, reject) => {
     request.onsuccess = request.onblocked = resolve;
     request.onerror = () => reject(request.error);

@@ -1,7 +1,7 @@
 import { del, get, getAll, put } from './db.js';
 import * as vault from './vault.js';
 
-const waiting = new Map(); // draft id -> latest values not yet written
+const waiting = new Map(); // id -> values not written yet
 let writing = Promise.resolve();
 
 async function writeWaiting() {

@@ -17,10 +17,7 @@ async function unsentDocument() {
     app: 'banxing', exported_at: new Date().toISOString(), device_id: info?.deviceId,
     user: user ? { id: user.id, name: user.name } : null,
     items: [
-      ...repo.pending().map(({ mutation_id, entity, record_id, op, base_version, fields, created_at }) => ({
-        state: 'unsent', mutation_id, entity, record_id, op, base_version, fields, created_at,
-        mentee: about(entity, record_id, fields),
-      })),
+      ...repo.pending().map((e) => ({ state: 'unsent', ...e, mentee: about(e.entity, e.record_id, e.fields) })),
       ...repo.noticeList().filter((n) => n.kind === 'rejected').map((n) => ({
         state: 'rejected', entity: n.entity, record_id: n.record_id, op: n.op, fields: n.fields, reason: n.reason,
         created_at: n.created_at, mentee: about(n.entity, n.record_id, n.fields),
@@ -39,6 +36,6 @@ export async function exportUnsent() {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 60000);
-  await vault.updateSession({ exportedAt: doc.exported_at, exportedCount: doc.items.length });
+  await vault.updateSession({ exportedAt: doc.exported_at });
   return doc.items.length;
 }

@@ -1,5 +1,3 @@
-// Time-ordered ids keep the server's indexes compact (docs/sync-protocol.md §1).
-
 export function uuid7(now = Date.now()) {
   const b = crypto.getRandomValues(new Uint8Array(16));
   for (let i = 5, ms = now; i >= 0; i -= 1, ms = Math.floor(ms / 256)) b[i] = ms % 256;

@@ -19,7 +19,7 @@ import * as settings from './ui/settings.js';
 import * as visitForm from './ui/visit-form.js';
 import * as waiting from './ui/waiting.js';
 
-let gateShown = null; // 'unlock', …, or null once the app is open
+let gateShown = null; // 'unlock', …; null once the app is open
 let stoppedPhone = false;
 const WECHAT_OK = 'banxing-wechat-ok';
 
@@ -122,7 +122,7 @@ repo.onChange(() => {
 
 sync.onSyncState(async ({ problem, message }) => {
   if ((problem !== 'revoked' && problem !== 'reenrol') || stoppedPhone || !vault.isUnlocked()) return;
-  // The server's copies go at once; what was never sent stays (encrypted) until exported.
+  // The server's copies go at once; what was never sent stays until exported.
   const stop = { key: 'stopped', revoked: problem === 'revoked', reason: message };
   await db.put('meta', stop);
   await repo.dropServerCopies();

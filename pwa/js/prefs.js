@@ -4,7 +4,7 @@ import { get, put } from './db.js';
 
 export const SIZES = ['std', 'lg', 'xl'];
 
-export function apply(size) {
+function apply(size) {
   document.documentElement.dataset.size = SIZES.includes(size) ? size : 'std';
 }
 

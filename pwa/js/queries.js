@@ -37,13 +37,9 @@ export const moment = (timestamp) => (timestamp ? `${shortDate(today(new Date(ti
 
 const byCode = (a, b) => String(a.fields.code).localeCompare(String(b.fields.code), 'zh-CN');
 
-// Latest date first; on the same day the later-written record first.
-function newest(a, b) {
-  if (a.fields.date !== b.fields.date) return a.fields.date < b.fields.date ? 1 : -1;
-  const at = a.createdAt || a.id;
-  const bt = b.createdAt || b.id;
-  return at < bt ? 1 : at > bt ? -1 : 0;
-}
+const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+// On the same day, the later-written record first.
+const newest = (a, b) => cmp(b.fields.date, a.fields.date) || cmp(b.createdAt || b.id, a.createdAt || a.id);
 
 export function myMentees(mentees, pairings, userId) {
   const active = new Map();
@@ -59,7 +55,7 @@ export function timeline(menteeId, activities, screenings, pairings) {
   return mine.concat(screenings.filter((s) => s.fields.mentee_id === menteeId)).sort(newest);
 }
 
-// Per pairing, the newest activity's follow_up_due: a later visit replaces an earlier follow-up.
+// Per pairing, the newest activity's follow_up_due: a later visit replaces earlier ones.
 export function followUps(entries, activities, on = today()) {
   const soon = addDays(on, DUE_SOON_DAYS);
   // One pass: a phone may hold thousands of activities.
@@ -74,7 +70,7 @@ export function followUps(entries, activities, on = today()) {
     const due = activity?.fields.follow_up_due;
     if (due && due <= soon) out.push({ mentee, activity, due, overdue: due < on });
   }
-  return out.sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));
+  return out.sort((a, b) => cmp(a.due, b.due));
 }
 
 export const returnedActivities = (activities) =>

@@ -1,4 +1,4 @@
-// One transaction per change, answer or page: a crash loses nothing. Shapes: pwa/README.md.
+// Shapes: pwa/README.md. One transaction per change, answer or page.
 
 import { req, tx } from './db.js';
 import * as vault from './vault.js';
@@ -42,10 +42,9 @@ const unsealAll = (rows) => Promise.all(rows.map(vault.unseal));
 
 let prefetched = null;
 
-const readRows = () => tx(STORES.slice(1), 'readonly', (s) =>
-  Promise.all([req(s.records.getAll()), req(s.outbox.getAll()), req(s.notices.getAll())]));
+const LISTS = STORES.slice(1); // records, outbox, notices
+const readRows = () => tx(LISTS, 'readonly', (s) => Promise.all(LISTS.map((n) => req(s[n].getAll()))));
 
-// Read while the PIN is typed (nothing writes while locked).
 export function prefetch() {
   prefetched = readRows();
   prefetched.catch(() => { prefetched = null; });
@@ -88,8 +87,8 @@ export const notice = (id) => notices.find((n) => n.id === id);
 export const rejectedCount = () => notices.filter((n) => n.kind === 'rejected').length;
 export const unsentCount = () => outbox.length + rejectedCount();
 
-// Sends only what changed; `local`: display-only fields of a new record (e.g. the mentee_id).
-export const save = (entity, id, values, { local = {}, mark = {}, removeNotice = null } = {}) => exclusive(async () => {
+// `local`: display-only fields of a new record (the mentee_id the server derives).
+export const save = (entity, id, values, { local = {}, mark = {}, removeNotice = null } = {}) => exclusive(() => {
   const before = records.get(id);
   const changed = {};
   for (const name of SENDABLE[entity]) {
@@ -99,52 +98,47 @@ export const save = (entity, id, values, { local = {}, mark = {}, removeNotice =
   if (!send && !removeNotice) return null;
   const now = new Date().toISOString();
   const record = before
-    ? { ...before, fields: { ...before.fields, ...changed }, editedAt: now, ...mark }
+    ? { ...before, fields: { ...before.fields, ...changed }, ...mark }
     : { id, entity, version: null, deleted: false, fields: { ...local, ...changed }, createdAt: now, ...mark };
   if (before && !record.shadow && before.version !== null) record.shadow = { fields: clone(before.fields) };
-  const entry = {
+  const entry = send && {
     entity, record_id: id, op: 'upsert', base_version: before ? before.version : null, fields: changed, created_at: now,
   };
-  const [sealedRecord, sealedEntry] = await Promise.all([vault.seal(record), vault.seal(entry)]);
-  const mutationId = await tx(STORES, 'readwrite', async (s) => {
-    s.records.put({ id, e: entity, ...sealedRecord });
-    if (removeNotice) s.notices.delete(removeNotice);
-    if (!send) return null;
-    const counter = await req(s.meta.get('counter'));
-    const next = (counter ? counter.value : 0) + 1;
-    s.meta.put({ key: 'counter', value: next });
-    s.outbox.put({ mutation_id: next, ...sealedEntry });
-    return next;
-  });
-  records.set(id, record);
-  if (removeNotice) notices = notices.filter((n) => n.id !== removeNotice);
-  if (mutationId !== null) outbox.push({ mutation_id: mutationId, ...entry });
-  emit();
-  return mutationId;
+  return commit({ touched: new Map([[id, record]]), removeNotices: removeNotice ? [removeNotice] : [], entry });
 });
 
 async function commit({ touched = new Map(), addNotices = [], removeEntries = [], removeNotices = [],
-  sessionPatch = null }) {
-  const sealedRecords = await Promise.all([...touched].map(async ([id, record]) =>
-    [id, record && { id, e: record.entity, ...(await vault.seal(record)) }]));
-  const sealedNotices = await Promise.all(addNotices.map(async (n) => ({ id: n.id, ...(await vault.seal(n)) })));
-  const session = sessionPatch && await vault.sealSession(sessionPatch);
-  await tx(STORES, 'readwrite', (s) => {
-    for (const [id, row] of sealedRecords) {
-      if (row) s.records.put(row); else s.records.delete(id);
+  sessionPatch = null, entry = null }) {
+  const sealRow = async (key, value) => ({ ...key, ...(await vault.seal(value)) });
+  const [rows, sealedNotices, sealedEntry, session] = await Promise.all([
+    Promise.all([...touched].map(([id, record]) => record ? sealRow({ id, e: record.entity }, record) : { id })),
+    Promise.all(addNotices.map((n) => sealRow({ id: n.id }, n))),
+    entry && vault.seal(entry),
+    sessionPatch && vault.sealSession(sessionPatch),
+  ]);
+  const mutationId = await tx(STORES, 'readwrite', async (s) => {
+    for (const row of rows) {
+      if (row.e) s.records.put(row); else s.records.delete(row.id);
     }
-    for (const mutationId of removeEntries) s.outbox.delete(mutationId);
+    for (const id of removeEntries) s.outbox.delete(id);
     for (const id of removeNotices) s.notices.delete(id);
     for (const row of sealedNotices) s.notices.put(row);
     if (session) s.meta.put(session.row);
+    if (!entry) return null;
+    const next = ((await req(s.meta.get('counter')))?.value || 0) + 1;
+    s.meta.put({ key: 'counter', value: next });
+    s.outbox.put({ mutation_id: next, ...sealedEntry });
+    return next;
   });
   for (const [id, record] of touched) {
     if (record) records.set(id, record); else records.delete(id);
   }
   outbox = outbox.filter((e) => !removeEntries.includes(e.mutation_id));
+  if (entry) outbox.push({ mutation_id: mutationId, ...entry });
   notices = notices.filter((n) => !removeNotices.includes(n.id)).concat(addNotices);
   if (session) vault.sessionWritten(session.next);
   emit();
+  return mutationId;
 }
 
 export const settle = (sent, answer) => exclusive(async () => {
@@ -161,15 +155,13 @@ export const settle = (sent, answer) => exclusive(async () => {
     const laterFields = fieldsOf(later);
     const current = touched.has(entry.record_id) ? touched.get(entry.record_id) : records.get(entry.record_id);
     let record = current ? structuredClone(current) : null;
-    const { mutation_id: id, entity, record_id: recordId, created_at: createdAt } = entry;
-    const { reason } = result;
+    const notice = (kind, more) => addNotices.push({
+      ...entry, id: kind[0] + entry.mutation_id, kind, reason: result.reason, at, ...more,
+    });
     if (result.status === 'rejected') {
-      addNotices.push({
-        id: `r${id}`, kind: 'rejected', entity, record_id: recordId, op: entry.op, fields: entry.fields,
-        base_version: entry.base_version, reason, created_at: createdAt, at, wasNew: !record || record.version === null,
-      });
+      notice('rejected');
       if (record && record.version === null) {
-        if (later.length === 0) record = null; // never reached the server: it lives in the notice now
+        if (later.length === 0) record = null; // never reached the server: lives in the notice
       } else if (record && record.shadow) {
         const keep = Object.fromEntries([...laterFields].map((f) => [f, record.fields[f]]));
         record.fields = { ...record.shadow.fields, ...keep };
@@ -182,14 +174,9 @@ export const settle = (sent, answer) => exclusive(async () => {
       for (const [field, value] of Object.entries(kept)) if (!laterFields.has(field)) record.fields[field] = value;
       if (record.shadow) record.shadow.fields = { ...record.shadow.fields, ...entry.fields, ...kept };
       if (later.length === 0) delete record.shadow;
-      if (result.status === 'conflict') {
-        addNotices.push({
-          id: `c${id}`, kind: 'conflict', entity, record_id: recordId, reason, conflicts: result.conflicts || [],
-          created_at: createdAt, at,
-        });
-      }
+      if (result.status === 'conflict') notice('conflict', { conflicts: result.conflicts || [] });
     }
-    if (record || current) touched.set(recordId, record);
+    if (record || current) touched.set(entry.record_id, record);
   }
   await commit({ touched, addNotices, removeEntries: gone, sessionPatch: answer.token && { token: answer.token } });
   return answered.length;
@@ -198,7 +185,7 @@ export const settle = (sent, answer) => exclusive(async () => {
 export const refuseTooLarge = (entry, reason) =>
   settle([entry], { results: [{ mutation_id: entry.mutation_id, status: 'rejected', version: null, reason }] });
 
-// A pull never overwrites an unacknowledged local value: the server's goes into the shadow.
+// Never overwrites an unacknowledged local value: the server's goes into the shadow.
 export const applyPage = (page, sessionPatch, seen = null) => exclusive(async () => {
   const touched = new Map();
   for (const { entity, record_id: id, version, fields, deleted } of page.changes || []) {

@@ -9,7 +9,6 @@ const PULL_LIMIT = 500;
 const MAX_BATCH = 200;
 const MAX_BATCH_BYTES = 1000000;
 const EVERY_MS = 3 * 60 * 1000;
-// The state each error leaves behind; a locked phone is no problem to show.
 const PROBLEMS = {
   OfflineError: 'offline', ServerError: 'server', RevokedError: 'revoked', AuthError: 'reenrol',
   InactiveError: 'inactive', Locked: null,
@@ -72,7 +71,7 @@ async function uploadRecoveryKey() {
   const key = vault.currentSession().pendingRecoveryKey;
   if (!key) return;
   await api.uploadRecoveryKey(token(), key);
-  // The server holds it now; the phone keeps only the copy that wraps the data key.
+  // Only the server holds it from now on.
   await vault.recoveryKeyUploaded();
 }
 

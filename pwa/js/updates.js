@@ -1,5 +1,3 @@
-// A new version takes over only when no form is open: a half-filled form is never interrupted.
-
 import * as forms from './forms.js';
 
 let waitingWorker = null;

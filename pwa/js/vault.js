@@ -1,5 +1,4 @@
-// Keys live only in memory. The session (token, cursor, user) is sealed too: a locked phone
-// can neither sync nor show a name.
+// Keys live only in memory; the session is sealed too: a locked phone shows and sends nothing.
 
 import * as box from './crypto.js';
 import { get, put, req, tx } from './db.js';
@@ -49,8 +48,7 @@ export async function create(enrolment, pin) {
     pendingRecoveryKey: recovery.text,
   };
   const row = { key: 'device', deviceId: enrolment.device_id, ...(await byPin(pin, dk)), byRecovery: null,
-    byRecoveryNext: recovery.byRecoveryNext, recoveryToken: enrolment.recovery_token,
-    enrolledAt: new Date().toISOString() };
+    byRecoveryNext: recovery.byRecoveryNext, recoveryToken: enrolment.recovery_token };
   const sealed = await box.seal(dk, fresh);
   await tx('meta', 'readwrite', async ({ meta }) => {
     meta.put(row);
@@ -90,8 +88,8 @@ async function openSession(dk) {
   dataKey = dk;
 }
 
-// The next recovery key takes over only once the server has it (recoveryKeyUploaded), so a
-// recovery cut short (no signal, the app closed before the new PIN) can be repeated.
+// The next recovery key takes over once the server has it (recoveryKeyUploaded): a recovery
+// cut short can be repeated.
 export async function recover(recoveryKeyText) {
   const info = await device();
   const rk = await box.recoveryKey(recoveryKeyText);
@@ -140,7 +138,6 @@ export function currentSession() {
   return session;
 }
 
-// Sealed here, written in the caller's transaction, then sessionWritten().
 export async function sealSession(patch) {
   const next = { ...currentSession(), ...patch };
   return { next, row: { key: 'session', ...(await seal(next)) } };

@@ -2,7 +2,7 @@ import { editable, shortDate } from '../queries.js';
 import * as repo from '../repo.js';
 import { KINDS, SIX_LINKS, T } from '../strings.js';
 import * as vault from '../vault.js';
-import { facts, go, h, screen, show } from './dom.js';
+import { facts, go, h, link, screen, show } from './dom.js';
 import { alertBox } from './form-screen.js';
 import { menteeName } from './home.js';
 import { statusTag } from './mentee.js';
@@ -13,21 +13,20 @@ export function render({ activityId, seq = null }) {
   const f = activity.fields;
   const mentee = repo.get(f.mentee_id);
   const list = (values, labels = {}) => (values || []).map((v) => labels[v] || v).join('、');
-  const date = (d) => d && shortDate(d);
   show(screen({ title: T.activity, back: () => go(mentee ? `#/mentee/${mentee.id}` : '#/') },
     f.review_status === 'returned' && !activity.resubmittedAt
       && alertBox(T.returnedSay, f.review_comment || T.none, T.returnedFix),
-    h('p', {}, statusTag(activity)),
+    h('p', statusTag(activity)),
     f.review_status === 'approved' && h('p', { class: 'hint' }, T.approvedLocked),
     activity.version === null && h('p', { class: 'hint' }, T.notOnServer),
     editable(activity, vault.currentSession().user?.id)
-      && h('a', { class: 'button wide', href: `#/activity/${activity.id}/edit` }, '✎ ' + T.edit),
+      && link(`#/activity/${activity.id}/edit`, '✎ ' + T.edit),
     facts([
-      [T.mentee, menteeName(mentee)], [T.kind, KINDS[f.kind]], [T.date, date(f.date)],
+      [T.mentee, menteeName(mentee)], [T.kind, KINDS[f.kind]], [T.date, shortDate(f.date)],
       [T.duration, f.duration_min && T.minutes(f.duration_min)], [T.place, f.place],
       [T.preparation, f.preparation], [T.record, f.record], [T.moods, list(f.moods)],
       [T.observations, list(f.observations)], [T.followUp, f.follow_up],
-      [T.followUpDue, date(f.follow_up_due)], [T.sixLinks, list(f.tags, SIX_LINKS)],
+      [T.followUpDue, shortDate(f.follow_up_due)], [T.sixLinks, list(f.tags, SIX_LINKS)],
       [T.riskFlag, f.risk_flag && '⚠ ' + T.yes], [T.riskAction, f.risk_action],
       [null, f.entered_by && T.enteredByStation],
     ])), seq);

@@ -1,8 +1,9 @@
-// No innerHTML: text goes in as text nodes, so nothing typed or sent is parsed as markup.
+// No innerHTML: nothing typed or sent is ever parsed as markup.
 
 import { T } from '../strings.js';
 
 export function h(tag, attrs = {}, ...children) {
+  if (attrs?.constructor !== Object) [attrs, children] = [{}, [attrs, ...children]];
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;
@@ -26,19 +27,25 @@ export function field(label, control) {
 
 export function chips(legend, name, options, { type = 'checkbox', selected = [], bool = false } = {}) {
   const chosen = [selected].flat();
-  return h('fieldset', {}, legend && h('legend', {}, legend),
+  return h('fieldset', legend && h('legend', legend),
     h('div', { class: 'chips' }, options.map(([value, label]) => h('label', { class: 'chip' },
-      h('input', { type, name, value, checked: chosen.includes(value), 'data-bool': bool }), h('span', {}, label)))));
+      h('input', { type, name, value, checked: chosen.includes(value), 'data-bool': bool }), h('span', label)))));
 }
 
-export const row = (attrs, title, ...lines) => h('li', {}, h(attrs.href ? 'a' : 'div', { class: 'row', ...attrs },
-  h('strong', {}, title), lines.map((l) => (!l || l instanceof Node ? l : h('span', { class: 'meta' }, l)))));
+export const row = (attrs, title, ...lines) => h('li', h(attrs.href ? 'a' : 'div', { class: 'row', ...attrs },
+  h('strong', title), lines.map((l) => (!l || l instanceof Node ? l : h('span', { class: 'meta' }, l)))));
 
 export const facts = (pairs) => h('dl', { class: 'fields' },
-  pairs.filter(([, v]) => v).map(([label, value]) => [label && h('dt', {}, label), h('dd', {}, value)]));
+  pairs.filter(([, v]) => v).map(([label, value]) => [label && h('dt', label), h('dd', value)]));
 
-export const telLink = (number, label, attrs) =>
-  h('a', { ...attrs, href: 'tel:' + number.replace(/[^0-9+]/g, '') }, label);
+export const tag = (kind, text) => h('span', { class: 'tag ' + kind }, text);
+export const rows = (items, otherwise = null) => (items.length ? h('ul', { class: 'rows' }, items) : otherwise);
+
+export const button = (label, onclick, cls = 'wide secondary') =>
+  h('button', { type: 'button', class: cls, onclick }, label);
+
+export const link = (href, label, cls = 'button wide') => h('a', { class: cls, href }, label);
+export const telLink = (number, label, cls) => link('tel:' + number.replace(/[^0-9+]/g, ''), label, cls);
 
 let unsent = () => 0;
 
@@ -47,8 +54,7 @@ export const countUnsent = (fn) => { unsent = fn; };
 export function screen({ title, back = null, tab = null, tabs = true }, ...content) {
   const n = unsent();
   return [
-    h('header', { class: 'bar' }, back && h('button', { type: 'button', class: 'back', onclick: back }, '‹ ' + T.back),
-      h('h1', {}, title)),
+    h('header', { class: 'bar' }, back && button('‹ ' + T.back, back, 'back'), h('h1', title)),
     tabs && h('nav', { class: 'tabs', 'aria-label': T.mainPages },
       [['', T.home], ['waiting', T.waiting + (n ? ` ↑${n}` : '')], ['settings', T.settings]].map(([key, label]) =>
         h('a', { href: '#/' + key, 'aria-current': tab === (key || 'home') && 'page' }, label))),
@@ -68,23 +74,19 @@ export const flash = (text) => { message = text; };
 
 export const nextRender = () => ++latest;
 
-// A new screen starts at the top, focus (and the screen reader) on its title; the same
-// screen redrawn keeps its scroll position.
 export function show(nodes, seq = null) {
   if (seq !== null && seq !== latest) return false; // a newer screen was asked for meanwhile
   for (const fn of cleanups.splice(0)) fn();
   const root = document.getElementById('app');
   const children = nodes.flat(Infinity).filter(Boolean);
-  // App screens carry the tabs; the screens before unlocking (enrol, PIN) do not.
-  const kind = children.some((n) => n.tagName === 'NAV') ? 'app' : 'gate';
-  const same = kind === 'app' && root.dataset.screen === 'app' && shownRoute === location.hash;
+  const app = children.some((n) => n.tagName === 'NAV');
+  const same = app && shownRoute === location.hash;
   const scroll = window.scrollY;
   const main = children.find((n) => n.tagName === 'MAIN');
   if (message && main) main.prepend(h('p', { class: 'notice', role: 'status' }, message));
   if (main) message = null;
   root.replaceChildren(...children);
-  root.dataset.screen = kind;
-  shownRoute = location.hash;
+  shownRoute = app && location.hash;
   window.scrollTo(0, same ? scroll : 0);
   const heading = !same && root.querySelector('h1');
   if (heading) {
@@ -94,21 +96,18 @@ export function show(nodes, seq = null) {
   return true;
 }
 
-export function confirmButton(label, confirmLabel, action, attrs = {}) {
+export function confirmButton(label, confirmLabel, action, cls) {
   let armed = false;
-  const button = h('button', {
-    type: 'button', ...attrs,
-    async onclick() {
-      if (!armed) {
-        armed = true;
-        button.textContent = confirmLabel;
-        return;
-      }
-      button.disabled = true;
-      try { await action(); } finally { button.disabled = false; }
-    },
-  }, label);
-  return button;
+  const el = button(label, async () => {
+    if (!armed) {
+      armed = true;
+      el.textContent = confirmLabel;
+      return;
+    }
+    el.disabled = true;
+    try { await action(); } finally { el.disabled = false; }
+  }, cls);
+  return el;
 }
 
 export const setRenderer = (fn) => { renderer = fn; };

@@ -1,5 +1,4 @@
-// Drafts are saved on `input` events, never key events, which break IME composition and
-// voice input. An open form makes an app update wait.
+// `input` events, never key events: those break IME composition and voice input.
 
 import * as drafts from '../drafts.js';
 import * as forms from '../forms.js';
@@ -8,11 +7,17 @@ import * as sync from '../sync.js';
 import { confirmButton, flash, go, h, rerender, screen, show } from './dom.js';
 
 export const alertBox = (title, ...lines) =>
-  h('div', { class: 'comment' }, h('strong', {}, title), lines.map((line) => h('p', {}, line)));
+  h('div', { class: 'comment' }, h('strong', title), lines.map((line) => h('p', line)));
 
-// `save(values)` returns the route to go to, or null to stay (it said what is missing).
-export async function formScreen({ form, draftId, title, back, start, save, top = null, seq = null }) {
+// `save(values, say)` returns the route to go to, or `say(what is missing)` to stay.
+export async function formScreen({ form, notice, draftId, title, back, start, save, top = null, seq = null }) {
+  if (notice) {
+    [draftId, back, top] = [`notice:${notice.id}`, '#/waiting', alertBox(T.rejectedTitle, T.reason + notice.reason)];
+  }
   const restored = h('p', { class: 'notice', role: 'status' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const say = (text) => { error.textContent = text; return null; };
+  form.append(error, h('button', { type: 'submit', class: 'wide' }, T.save));
   forms.fillForm(form, start);
   const draft = await drafts.loadDraft(draftId);
   if (draft) {
@@ -27,7 +32,7 @@ export async function formScreen({ form, draftId, title, back, start, save, top 
     const button = form.querySelector('[type="submit"]');
     button.disabled = true;
     try {
-      const target = await save(forms.readForm(form));
+      const target = await save(forms.readForm(form), say);
       if (target === null) return;
       await drafts.clearDraft(draftId);
       forms.closed();
@@ -42,7 +47,7 @@ export async function formScreen({ form, draftId, title, back, start, save, top 
     await drafts.clearDraft(draftId);
     forms.closed();
     rerender();
-  }, { class: 'secondary wide' });
+  }, 'secondary wide');
   if (show(screen({ title, back: () => go(back) }, restored, top, form, clear), seq)) forms.opened(draftId);
   return keep;
 }

@@ -1,7 +1,7 @@
 import * as api from '../api.js';
 import { T } from '../strings.js';
 import * as vault from '../vault.js';
-import { confirmButton, field, h, screen, show } from './dom.js';
+import { button, confirmButton, field, h, screen, show } from './dom.js';
 import { shortId } from './settings.js';
 
 const bare = (title, ...content) => show(screen({ title, tabs: false }, ...content));
@@ -14,38 +14,37 @@ const pinInput = () =>
   h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 6, pattern: '[0-9]*' });
 const numberInput = (attrs) => h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', ...attrs });
 
-// What `run` returns, or the error it throws, is shown above the button.
 function gateForm(label, busy, content, run) {
   const error = h('p', { class: 'error', role: 'alert' });
-  const button = h('button', { type: 'submit', class: 'wide' }, label);
+  const submit = h('button', { type: 'submit', class: 'wide' }, label);
   return h('form', {
     novalidate: true,
     async onsubmit(event) {
       event.preventDefault();
       error.textContent = '';
-      button.disabled = true;
-      button.textContent = busy;
+      submit.disabled = true;
+      submit.textContent = busy;
       try {
         error.textContent = (await run()) || '';
       } catch (e) {
         error.textContent = e instanceof api.OfflineError ? T.needsNetwork : e.message;
       }
-      button.disabled = false;
-      button.textContent = label;
+      submit.disabled = false;
+      submit.textContent = label;
     },
-  }, content, error, button);
+  }, content, error, submit);
 }
 
 export function wechat(goOn) {
   bare(T.wechatTitle,
     h('img', { class: 'picture', src: 'img/wechat-open.svg', alt: T.wechatPicture, width: 320, height: 260 }),
-    h('p', {}, T.wechatSay),
-    h('button', { type: 'button', class: 'wide secondary', onclick: goOn }, T.wechatGoOn));
+    h('p', T.wechatSay),
+    button(T.wechatGoOn, goOn));
 }
 
 export function enrol({ code = '', done }) {
   const input = numberInput({ autocomplete: 'one-time-code', value: code });
-  bare(T.enrolTitle, h('p', {}, code ? T.enrolLinkSay : T.enrolSay), gateForm(T.enrol, T.enrolling,
+  bare(T.enrolTitle, h('p', code ? T.enrolLinkSay : T.enrolSay), gateForm(T.enrol, T.enrolling,
     field(T.code, input), async () => {
       const value = digits(input.value);
       if (!eightDigits(value)) return T.codeFormat(T.code);
@@ -58,7 +57,7 @@ export function enrol({ code = '', done }) {
 function setPin({ title, save, done }) {
   const first = pinInput();
   const second = pinInput();
-  bare(title, h('p', {}, T.setPinSay), gateForm(T.ok, T.settingUp, [field(T.pin1, first), field(T.pin2, second)],
+  bare(title, h('p', T.setPinSay), gateForm(T.ok, T.settingUp, [field(T.pin1, first), field(T.pin2, second)],
     async () => {
       const pin = digits(first.value);
       if (!/^[0-9]{4,6}$/.test(pin)) return T.pinFormat;
@@ -75,7 +74,7 @@ export async function unlock({ done, forgot }) {
   const input = pinInput();
   const error = h('p', { class: 'error', role: 'alert' });
   const advice = h('p', { class: 'notice warn', role: 'status' });
-  const button = h('button', { type: 'submit', class: 'wide' }, T.unlock);
+  const submit = h('button', { type: 'submit', class: 'wide' }, T.unlock);
   let timer = null;
   // The countdown reads the clock each second (timers are throttled on a sleeping phone).
   const waitFor = (seconds, fails) => {
@@ -84,7 +83,7 @@ export async function unlock({ done, forgot }) {
     const tick = () => {
       const left = Math.ceil((until - Date.now()) / 1000);
       error.textContent = T.wrongPin + (left > 0 ? T.waitSeconds(left) : '');
-      button.disabled = left > 0;
+      submit.disabled = left > 0;
       if (left <= 0) clearInterval(timer);
     };
     tick();
@@ -97,10 +96,10 @@ export async function unlock({ done, forgot }) {
       event.preventDefault();
       const pin = digits(input.value);
       if (!pin) return;
-      button.disabled = true;
-      button.textContent = T.unlocking;
+      submit.disabled = true;
+      submit.textContent = T.unlocking;
       const result = await vault.unlock(pin);
-      button.textContent = T.unlock;
+      submit.textContent = T.unlock;
       if (result.ok) {
         clearInterval(timer);
         await done();
@@ -109,9 +108,8 @@ export async function unlock({ done, forgot }) {
       input.value = '';
       waitFor(result.wait, result.fails);
     },
-  }, field(T.pin, input), error, advice, button,
-  h('button', { type: 'button', class: 'wide secondary', onclick: () => { clearInterval(timer); forgot(); } },
-    T.forgotPin)));
+  }, field(T.pin, input), error, advice, submit,
+  button(T.forgotPin, () => { clearInterval(timer); forgot(); })));
   const status = await vault.pinStatus();
   if (status.fails > 0) waitFor(Math.max(0, Math.ceil((status.waitUntil - Date.now()) / 1000)), status.fails);
   input.focus();
@@ -120,7 +118,7 @@ export async function unlock({ done, forgot }) {
 export async function forgotPin({ done, back }) {
   const info = await vault.device();
   const input = numberInput();
-  show(screen({ title: T.forgotPin, tabs: false, back }, h('p', {}, T.recoverSay(shortId(info.deviceId))),
+  show(screen({ title: T.forgotPin, tabs: false, back }, h('p', T.recoverSay(shortId(info.deviceId))),
     gateForm(T.recover, T.recovering, field(T.recoveryCode, input), async () => {
       const code = digits(input.value);
       if (!eightDigits(code)) return T.codeFormat(T.recoveryCode);
@@ -133,10 +131,10 @@ export function stopped({ revoked, reason, unsent, exportNow, wipe }) {
   const exported = h('p', { class: 'notice', role: 'status' });
   bare(revoked ? T.revokedTitle : T.reenrolTitle,
     h('p', { class: 'notice warn' }, reason),
-    h('p', {}, T.revokedSay(unsent)),
-    unsent > 0 && h('button', {
-      type: 'button', class: 'wide', onclick: async () => { exported.textContent = T.exported(await exportNow()); },
-    }, T.exportUnsent),
+    h('p', T.revokedSay(unsent)),
+    unsent > 0 && button(T.exportUnsent, async () => {
+      exported.textContent = T.exported(await exportNow());
+    }, 'wide'),
     exported,
-    confirmButton(T.wipe, T.wipeConfirm, wipe, { class: 'wide danger' }));
+    confirmButton(T.wipe, T.wipeConfirm, wipe, 'wide danger'));
 }

@@ -1,7 +1,7 @@
 import * as repo from '../repo.js';
 import { T } from '../strings.js';
 import { field, h } from './dom.js';
-import { alertBox, formScreen } from './form-screen.js';
+import { formScreen } from './form-screen.js';
 
 const NAMES = ['guardian_name', 'guardian_contact', 'notes'];
 const each = (fn) => Object.fromEntries(NAMES.map((n) => [n, fn(n)]));
@@ -11,14 +11,10 @@ export async function render({ menteeId, notice = null, seq = null }) {
   const form = h('form', { novalidate: true },
     field(T.guardian, h('input', { type: 'text', name: 'guardian_name', autocomplete: 'off' })),
     field(T.guardianContact, h('input', { type: 'tel', name: 'guardian_contact', autocomplete: 'off' })),
-    field(T.notes, h('textarea', { name: 'notes', rows: 4 })),
-    h('button', { type: 'submit', class: 'wide' }, T.save));
+    field(T.notes, h('textarea', { name: 'notes', rows: 4 })));
   await formScreen({
-    form, seq, title: T.editGuardian,
+    form, notice, seq, title: T.editGuardian, draftId: `mentee:${menteeId}`, back: `#/mentee/${menteeId}`,
     start: each((n) => f[n] || ''),
-    draftId: notice ? `notice:${notice.id}` : `mentee:${menteeId}`,
-    back: notice ? '#/waiting' : `#/mentee/${menteeId}`,
-    top: notice && alertBox(T.rejectedTitle, T.reason + notice.reason),
     async save(v) {
       await repo.save('mentee', menteeId, each((n) => (v[n] || '').trim() || null), { removeNotice: notice?.id });
       return `#/mentee/${menteeId}`;

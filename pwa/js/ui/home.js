@@ -3,12 +3,12 @@ import { followUps, myMentees, returnedActivities, shortDate, today } from '../q
 import * as repo from '../repo.js';
 import { CATEGORIES, KINDS, RISK_LEVELS, T } from '../strings.js';
 import * as vault from '../vault.js';
-import { h, row, screen, show } from './dom.js';
+import { h, link, row, rows, screen, show, tag } from './dom.js';
 import { syncCard } from './sync-status.js';
 
 export function riskTag(level) {
   const key = level || 'normal';
-  return h('span', { class: `tag risk-${key}` }, T.risk(RISK_LEVELS[key] || key));
+  return tag('risk-' + key, T.risk(RISK_LEVELS[key] || key));
 }
 
 export const menteeName = (mentee) => (mentee ? `${mentee.fields.code} ${mentee.fields.name || ''}`.trim() : '');
@@ -19,16 +19,14 @@ const menteeRow = ({ mentee }) => row({ href: `#/mentee/${mentee.id}` }, menteeN
 
 const followUpRow = ({ mentee, activity, due, overdue }) => row(
   { href: `#/mentee/${mentee.id}`, class: `row${overdue ? ' overdue' : ''}` },
-  [h('span', { class: `tag ${overdue ? 'overdue' : 'due'}` }, overdue ? '⚠ ' + T.overdue : '○ ' + T.dueSoon), ' ',
-    menteeName(mentee)],
+  [overdue ? tag('overdue', '⚠ ' + T.overdue) : tag('due', '○ ' + T.dueSoon), ' ', menteeName(mentee)],
   [T.followUpOn(shortDate(due)), activity.fields.follow_up ? '：' + activity.fields.follow_up : '']);
 
 const returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class: 'row returned' },
-  [h('span', { class: 'tag returned' }, '↩ ' + T.returned), ' ', menteeName(repo.get(f.mentee_id))],
+  [tag('returned', '↩ ' + T.returned), ' ', menteeName(repo.get(f.mentee_id))],
   `${shortDate(f.date)} ${KINDS[f.kind] || ''}`, f.review_comment || '');
 
-const section = (title, rows) => rows.length > 0 && [h('h2', {}, `${title}（${rows.length}）`),
-  h('ul', { class: 'rows' }, rows)];
+const section = (title, items) => items.length > 0 && [h('h2', `${title}（${items.length}）`), rows(items)];
 
 export async function render({ seq = null } = {}) {
   const { user } = vault.currentSession();
@@ -38,10 +36,10 @@ export async function render({ seq = null } = {}) {
   show(screen({ title: T.app + (user ? ' · ' + user.name : ''), tab: 'home' },
     syncCard(),
     draft && h('p', { class: 'notice' }, T.draftWaiting, ' ',
-      h('a', { class: 'inline', href: '#/log' }, T.draftContinue)),
-    h('a', { class: 'button wide', href: '#/log' }, '✎ ' + T.logVisit),
+      link('#/log', T.draftContinue, 'inline')),
+    link('#/log', '✎ ' + T.logVisit),
     section(T.returnedTitle, returnedActivities(activities).map(returnedRow)),
     section(T.followUps, followUps(entries, activities, today()).map(followUpRow)),
-    h('h2', {}, `${T.myMentees}（${entries.length}）`),
-    entries.length ? h('ul', { class: 'rows' }, entries.map(menteeRow)) : h('p', {}, T.noMentees)), seq);
+    h('h2', `${T.myMentees}（${entries.length}）`),
+    rows(entries.map(menteeRow), h('p', T.noMentees))), seq);
 }

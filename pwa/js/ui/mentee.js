@@ -1,19 +1,20 @@
 import { shortDate, timeline } from '../queries.js';
 import * as repo from '../repo.js';
 import { APPROACHES, CATEGORIES, GENDERS, KINDS, REVIEW_STATUSES, RISK_LEVELS, T } from '../strings.js';
-import { facts, go, h, row, screen, show, telLink } from './dom.js';
+import { facts, go, h, link, row, rows, screen, show, tag, telLink } from './dom.js';
 import { categories, menteeName, riskTag } from './home.js';
 
 const SYMBOLS = { approved: '✓ ', returned: '↩ ' };
+const SECONDARY = 'button wide secondary';
 const yesNo = (value) => (value ? T.yes : T.no);
 
 export function statusTag(activity) {
   if (activity.version === null || repo.pendingFor(activity.id).length) {
-    return h('span', { class: 'tag pending' }, '↑ ' + T.notSynced);
+    return tag('pending', '↑ ' + T.notSynced);
   }
   const status = activity.fields.review_status || 'pending';
-  if (status === 'returned' && activity.resubmittedAt) return h('span', { class: 'tag pending' }, T.resubmitted);
-  return h('span', { class: `tag ${status}` }, (SYMBOLS[status] || '') + (REVIEW_STATUSES[status] || status));
+  if (status === 'returned' && activity.resubmittedAt) return tag('pending', T.resubmitted);
+  return tag(status, (SYMBOLS[status] || '') + (REVIEW_STATUSES[status] || status));
 }
 
 function timelineRow(record) {
@@ -27,7 +28,7 @@ function timelineRow(record) {
   }
   return row({ href: `#/activity/${record.id}` }, [`${shortDate(f.date)} ${KINDS[f.kind] || ''} `, statusTag(record)],
     f.record && (f.record.length > 40 ? f.record.slice(0, 40) + '…' : f.record),
-    f.risk_flag && [h('span', { class: 'tag risk-key' }, '⚠ ' + T.riskFlag)]);
+    f.risk_flag && [tag('risk-key', '⚠ ' + T.riskFlag)]);
 }
 
 export function render({ menteeId, seq = null }) {
@@ -37,25 +38,24 @@ export function render({ menteeId, seq = null }) {
   const pairings = repo.list('pairing');
   const pairing = pairings.find((p) => p.fields.mentee_id === menteeId && p.fields.status === 'active')?.fields;
   const items = timeline(menteeId, repo.list('activity'), repo.list('screening'), pairings);
-  const link = (href, label) => h('a', { class: 'button wide secondary', href }, label);
   show(screen({ title: menteeName(mentee), back: () => go('#/') },
-    h('a', { class: 'button wide', href: `#/log/${menteeId}` }, '✎ ' + T.logVisit),
-    h('h2', {}, T.profile),
-    h('p', {}, riskTag(f.risk_level)),
+    link(`#/log/${menteeId}`, '✎ ' + T.logVisit),
+    h('h2', T.profile),
+    h('p', riskTag(f.risk_level)),
     facts([
       [T.categories, categories(mentee)],
       [T.school, f.school], [T.grade, f.grade], [T.gender, GENDERS[f.gender]], [T.birthYear, f.birth_year],
     ]),
-    h('h2', {}, T.plan),
-    h('p', {}, f.plan || T.none),
+    h('h2', T.plan),
+    h('p', f.plan || T.none),
     pairing && facts([[T.approach, APPROACHES[pairing.approach]], [T.goals, pairing.goals]]),
-    h('h2', {}, T.guardian),
+    h('h2', T.guardian),
     facts([[T.guardian, f.guardian_name || T.none], [T.guardianContact, f.guardian_contact || T.none],
       [T.notes, f.notes]]),
     /[0-9]{5,}/.test(f.guardian_contact)
-      && telLink(f.guardian_contact, `${T.call} ${f.guardian_contact}`, { class: 'button wide secondary' }),
-    link(`#/guardian/${menteeId}`, T.editGuardian),
-    h('h2', {}, T.timeline),
-    items.length ? h('ul', { class: 'rows' }, items.map(timelineRow)) : h('p', {}, T.noTimeline),
-    link(`#/screening/${menteeId}`, T.screening)), seq);
+      && telLink(f.guardian_contact, `${T.call} ${f.guardian_contact}`, SECONDARY),
+    link(`#/guardian/${menteeId}`, T.editGuardian, SECONDARY),
+    h('h2', T.timeline),
+    rows(items.map(timelineRow), h('p', T.noTimeline)),
+    link(`#/screening/${menteeId}`, T.screening, SECONDARY)), seq);
 }

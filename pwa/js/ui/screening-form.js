@@ -3,7 +3,7 @@ import { today } from '../queries.js';
 import * as repo from '../repo.js';
 import { RISK_LEVELS, T } from '../strings.js';
 import { chips, field, h } from './dom.js';
-import { alertBox, formScreen } from './form-screen.js';
+import { formScreen } from './form-screen.js';
 import { menteeName } from './home.js';
 
 const YES_NO = [['yes', T.yes], ['no', T.no]];
@@ -12,26 +12,21 @@ const radios = (label, name, options) => chips(label, name, options, { type: 'ra
 
 export async function render({ menteeId, notice = null, seq = null }) {
   const mentee = repo.get(menteeId);
-  const error = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { novalidate: true },
     field(T.date, h('input', { type: 'date', name: 'date', max: today() })),
     radios(T.psychProblem, 'psych_problem', YES_NO),
     radios(T.riskLevel, 'risk_level', Object.entries(RISK_LEVELS)),
     radios(T.interventionSuccess, 'intervention_success', YES_NO),
     field(T.needs, h('textarea', { name: 'needs', rows: 3 })),
-    field(T.notes, h('textarea', { name: 'notes', rows: 3 })),
-    error, h('button', { type: 'submit', class: 'wide' }, T.save));
+    field(T.notes, h('textarea', { name: 'notes', rows: 3 })));
   const f = notice ? notice.fields : { date: today(), risk_level: mentee?.fields.risk_level };
   const yes = (value) => (value ? 'yes' : 'no');
   await formScreen({
-    form, seq,
+    form, notice, seq, draftId: `screening:${menteeId}`, back: `#/mentee/${menteeId}`,
     start: { ...f, psych_problem: yes(f.psych_problem), intervention_success: yes(f.intervention_success) },
-    draftId: notice ? `notice:${notice.id}` : `screening:${menteeId}`,
     title: `${T.screening}：${menteeName(mentee)}`.trim(),
-    back: notice ? '#/waiting' : `#/mentee/${menteeId}`,
-    top: notice && alertBox(T.rejectedTitle, T.reason + notice.reason),
-    async save(v) {
-      if (!v.date) { error.textContent = T.pickDate; return null; }
+    async save(v, say) {
+      if (!v.date) return say(T.pickDate);
       await repo.save('screening', notice ? notice.record_id : uuid7(), {
         mentee_id: menteeId, date: v.date, psych_problem: v.psych_problem === 'yes', risk_level: v.risk_level || null,
         intervention_success: v.intervention_success === 'yes', needs: text(v.needs), notes: text(v.notes),

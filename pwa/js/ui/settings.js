@@ -3,7 +3,7 @@ import * as prefs from '../prefs.js';
 import * as repo from '../repo.js';
 import { T } from '../strings.js';
 import * as vault from '../vault.js';
-import { chips, confirmButton, h, screen, show } from './dom.js';
+import { button, chips, confirmButton, h, screen, show } from './dom.js';
 import { exportButton } from './waiting.js';
 
 export async function render({ wipe, seq = null }) {
@@ -12,7 +12,6 @@ export async function render({ wipe, seq = null }) {
   const sizes = chips(T.textSize, 'size', prefs.SIZES.map((s) => [s, T.sizes[s]]),
     { type: 'radio', selected: document.documentElement.dataset.size || 'std' });
   sizes.addEventListener('change', (event) => prefs.setSize(event.target.value));
-  // Logging out is allowed once everything unsent was exported after its last change.
   const stamps = [
     ...repo.pending().map((e) => e.created_at),
     ...repo.noticeList().filter((n) => n.kind === 'rejected').map((n) => n.at),
@@ -22,18 +21,17 @@ export async function render({ wipe, seq = null }) {
   const persisted = await navigator.storage?.persisted?.();
   show(screen({ title: T.settings, tab: 'settings' },
     sizes,
-    h('button', { type: 'button', class: 'wide', onclick: vault.lock }, T.lockNow),
-    h('h2', {}, T.thisPhone),
-    h('p', {}, [user?.name, unit?.name].filter(Boolean).join(' · ')),
-    h('p', {}, T.phoneId(shortId(info.deviceId))),
+    button(T.lockNow, vault.lock, 'wide'),
+    h('h2', T.thisPhone),
+    h('p', [user?.name, unit?.name].filter(Boolean).join(' · ')),
+    h('p', T.phoneId(shortId(info.deviceId))),
     h('p', { class: 'hint' }, persisted ? T.storageKept : T.storageNotKept),
-    h('h2', {}, T.logout),
-    h('p', {}, T.logoutSay),
-    mayLeave ? confirmButton(T.logout, T.wipeConfirm, wipe, { class: 'wide danger' })
+    h('h2', T.logout),
+    h('p', T.logoutSay),
+    mayLeave ? confirmButton(T.logout, T.wipeConfirm, wipe, 'wide danger')
       : [h('p', { class: 'notice warn', role: 'status' }, T.logoutRefused(stamps.length)), exportButton()]), seq);
 }
 
-// What staff match in `banxing devices`.
 export function shortId(deviceId) {
   const tail = String(deviceId || '').replace(/-/g, '').slice(-8).toUpperCase();
   return `${tail.slice(0, 4)}-${tail.slice(4)}`;

@@ -1,11 +1,9 @@
-// The sync state in words and a symbol, never colour alone.
-
 import { clock } from '../queries.js';
 import * as repo from '../repo.js';
 import { T } from '../strings.js';
 import * as sync from '../sync.js';
 import * as vault from '../vault.js';
-import { h, onCleanup } from './dom.js';
+import { button, h, onCleanup } from './dom.js';
 
 const PROBLEMS = { offline: `✕ ${T.offline}`, server: `⚠ ${T.serverDown}`, inactive: `⚠ ${T.inactive}` };
 
@@ -14,7 +12,7 @@ function describe() {
   const rejected = repo.rejectedCount();
   const unsent = repo.pending().length + rejected;
   const line = running ? `↻ ${T.syncing}` : problem === 'error' ? `⚠ ${message}` : PROBLEMS[problem];
-  // Offline with nothing waiting is no problem: everything is on the server.
+  // Offline with nothing waiting is no problem.
   const trouble = (!running && line && (problem !== 'offline' || unsent)) || rejected;
   const { lastSyncAt } = vault.currentSession();
   return {
@@ -29,19 +27,17 @@ export function syncCard() {
   const line = h('p', { class: 'line', role: 'status' });
   const last = h('p', { class: 'last' });
   const extra = h('div');
-  const button = h('button', { type: 'button', class: 'wide secondary', onclick: () => sync.syncNow('button') },
-    T.syncNow);
-  const card = h('section', { class: 'sync', 'aria-label': T.syncLabel }, line, last, extra, button);
+  const now = button(T.syncNow, () => sync.syncNow('button'));
+  const card = h('section', { class: 'sync', 'aria-label': T.syncLabel }, line, last, extra, now);
   const update = () => {
     if (!vault.isUnlocked()) return;
     const d = describe();
     card.className = `sync ${d.tone}`;
     line.textContent = d.main;
     last.textContent = d.last;
-    extra.replaceChildren(...d.lines.map((text) => h('p', {}, text)));
-    button.disabled = sync.syncState().running;
+    extra.replaceChildren(...d.lines.map((text) => h('p', text)));
+    now.disabled = sync.syncState().running;
   };
-  // Subscribed once its screen is shown; dropped when that is replaced.
   queueMicrotask(() => {
     const stops = [sync.onSyncState(update), repo.onChange(update)];
     onCleanup(() => stops.forEach((stop) => stop()));

@@ -3,7 +3,7 @@ import { addDays, addMonths, myMentees, today } from '../queries.js';
 import * as repo from '../repo.js';
 import { DURATIONS, KINDS, MOODS, OBSERVATIONS, PLACES, SIX_LINKS, T } from '../strings.js';
 import * as vault from '../vault.js';
-import { chips, field, h, telLink } from './dom.js';
+import { button, chips, field, h, telLink } from './dom.js';
 import { alertBox, formScreen } from './form-screen.js';
 import { menteeName } from './home.js';
 
@@ -13,8 +13,8 @@ const pairs = (list) => list.map((x) => [x, x]);
 function toFields(v) {
   const fields = {
     kind: v.kind || 'home_visit', date: v.date, duration_min: v.duration_min ? Number(v.duration_min) : null,
-    follow_up_due: v.follow_up_due || null, moods: v.moods || [], observations: v.observations || [],
-    tags: v.tags || [], risk_flag: Boolean(v.risk_flag),
+    follow_up_due: v.follow_up_due || null, moods: v.moods, observations: v.observations, tags: v.tags,
+    risk_flag: v.risk_flag,
   };
   for (const name of TEXTS) fields[name] = (v[name] || '').trim() || null;
   return fields;
@@ -22,8 +22,8 @@ function toFields(v) {
 
 function riskBox(form) {
   const phone = vault.currentSession().unit?.phone;
-  const detail = h('div', { hidden: true }, h('p', {}, phone ? T.riskSay : T.riskNoPhone),
-    phone && telLink(phone, T.riskCall(phone), { class: 'button wide' }));
+  const detail = h('div', { hidden: true }, h('p', phone ? T.riskSay : T.riskNoPhone),
+    phone && telLink(phone, T.riskCall(phone)));
   const update = () => { detail.hidden = !form.elements.risk_flag.checked; };
   return { update, box: h('div', { class: 'risk', onchange: update }, chips('', 'risk_flag', [['on', T.riskFlag]],
     { bool: true }), detail) };
@@ -41,13 +41,11 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const date = h('input', { type: 'date', name: 'date', max: today() });
   const due = h('input', { type: 'date', name: 'follow_up_due' });
   const place = h('input', { type: 'text', name: 'place', autocomplete: 'off' });
-  const error = h('p', { class: 'error', role: 'alert' });
   const form = h('form', { novalidate: true });
   const risk = riskBox(form);
-  const quick = (label, act) => h('button', { type: 'button', class: 'chip', onclick: () => { act(); keep(); } },
-    label);
+  const quick = (label, act) => button(label, () => { act(); keep(); }, 'chip');
   const dueIn = (label, add, n) => quick(label, () => { due.value = add(date.value || today(), n); });
-  const text = (name) => h('textarea', { name, rows: 4 });
+  const area = (name) => h('textarea', { name, rows: 4 });
 
   form.append(...[
     field(T.mentee, picker),
@@ -57,28 +55,27 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
       DURATIONS.map((n) => h('option', { value: n }, T.minutes(n))))),
     field(T.place, place),
     h('div', { class: 'chips' }, PLACES.map((p) => quick(p, () => { place.value = p; }))),
-    field(T.preparation, text('preparation')),
-    field(T.record, text('record')),
+    field(T.preparation, area('preparation')),
+    field(T.record, area('record')),
     chips(T.moods, 'moods', pairs(MOODS)),
     chips(T.observations, 'observations', pairs(OBSERVATIONS)),
-    field(T.followUp, text('follow_up')),
+    field(T.followUp, area('follow_up')),
     field(T.followUpDue, due),
     h('div', { class: 'chips' }, dueIn(T.inOneWeek, addDays, 7), dueIn(T.inTwoWeeks, addDays, 14),
       dueIn(T.inOneMonth, addMonths, 1)),
     chips(T.sixLinks, 'tags', Object.entries(SIX_LINKS)),
-    risk.box, error, h('button', { type: 'submit', class: 'wide' }, T.save)].flat());
+    risk.box].flat());
 
   const returned = record?.fields.review_status === 'returned';
-  const top = mode === 'fix' ? alertBox(T.rejectedTitle, T.reason + notice.reason)
-    : returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix) : null;
+  const top = returned && alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix);
   const start = mode === 'new'
     ? { mentee: menteeId || entries[0]?.mentee.id || '', kind: 'home_visit', date: today() }
     : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
 
-  async function save(values) {
+  async function save(values, say) {
     const entry = entries.find((e) => e.mentee.id === picker.value);
-    if (mode === 'new' && !entry) { error.textContent = T.pickMentee; return null; }
-    if (!values.date) { error.textContent = T.pickDate; return null; }
+    if (mode === 'new' && !entry) return say(T.pickMentee);
+    if (!values.date) return say(T.pickDate);
     const fields = toFields(values);
     if (mode === 'edit') {
       const mark = returned ? { resubmittedAt: new Date().toISOString() } : {};
@@ -93,11 +90,8 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     return picker.value ? `#/mentee/${picker.value}` : '#/';
   }
 
-  const [draftId, back, title] = {
-    new: ['activity:new', menteeId ? `#/mentee/${menteeId}` : '#/', T.logVisit],
-    edit: [`activity:${activity?.id}`, `#/activity/${activity?.id}`, T.editActivity],
-    fix: [`notice:${notice?.id}`, '#/waiting', T.fixRejected],
-  }[mode];
-  const keep = await formScreen({ form, draftId, title, back, start, save, top, seq });
+  const [draftId, back, title] = mode === 'new' ? ['activity:new', menteeId ? `#/mentee/${menteeId}` : '#/', T.logVisit]
+    : [`activity:${activity?.id}`, `#/activity/${activity?.id}`, mode === 'edit' ? T.editActivity : T.fixRejected];
+  const keep = await formScreen({ form, notice, draftId, title, back, start, save, top, seq });
   risk.update();
 }

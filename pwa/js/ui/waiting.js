@@ -3,13 +3,14 @@ import { moment, shortDate } from '../queries.js';
 import * as repo from '../repo.js';
 import { ENTITY_LABELS, FIELD_LABELS, KINDS, T } from '../strings.js';
 import * as vault from '../vault.js';
-import { confirmButton, flash, h, rerender, row, screen, show } from './dom.js';
+import { button, confirmButton, flash, h, link, rerender, row, rows, screen, show, tag } from './dom.js';
 import { menteeName } from './home.js';
 import { syncCard } from './sync-status.js';
 
-export const exportButton = () => h('button', {
-  type: 'button', class: 'wide secondary', async onclick() { flash(T.exported(await exportUnsent())); rerender(); },
-}, T.exportUnsent);
+export const exportButton = () => button(T.exportUnsent, async () => {
+  flash(T.exported(await exportUnsent()));
+  rerender();
+});
 
 function subject(entity, recordId, fields) {
   const f = { ...repo.get(recordId)?.fields, ...fields };
@@ -39,21 +40,19 @@ function entryRow(entry, { lastAttemptAt, lastError }) {
 }
 
 const rejectedRow = (notice) => row({ class: 'row returned' },
-  [h('span', { class: 'tag rejected' }, '⚠ ' + T.rejectedTitle), ' ', label(notice.entity)],
+  [tag('rejected', '⚠ ' + T.rejectedTitle), ' ', label(notice.entity)],
   subject(notice.entity, notice.record_id, notice.fields), T.made(moment(notice.created_at)), T.reason + notice.reason,
-  h('div', { class: 'actions' }, h('a', { class: 'button', href: `#/notice/${notice.id}` }, T.fix),
-    confirmButton(T.discard, T.discardConfirm, dismiss(notice), { class: 'secondary' })));
+  h('div', { class: 'actions' }, link(`#/notice/${notice.id}`, T.fix, 'button'),
+    confirmButton(T.discard, T.discardConfirm, dismiss(notice), 'secondary')));
 
 function conflictRow(notice) {
   const labels = FIELD_LABELS[notice.entity] || {};
   return row({}, '⚠ ' + T.conflictTitle, subject(notice.entity, notice.record_id),
-    h('p', {}, T.conflictSay),
-    ...notice.conflicts.map((c) => h('div', { class: 'kept' }, h('strong', {}, labels[c.field] || c.field),
-      h('p', {}, T.kept, said(c.kept)), h('p', {}, T.yours, said(c.yours)))),
-    h('button', { type: 'button', class: 'wide secondary', onclick: dismiss(notice) }, T.understood));
+    h('p', T.conflictSay),
+    ...notice.conflicts.map((c) => h('div', { class: 'kept' }, h('strong', labels[c.field] || c.field),
+      h('p', T.kept, said(c.kept)), h('p', T.yours, said(c.yours)))),
+    button(T.understood, dismiss(notice)));
 }
-
-const rows = (items, fn) => items.length > 0 && h('ul', { class: 'rows' }, items.map(fn));
 
 export function render({ seq = null } = {}) {
   const session = vault.currentSession();
@@ -61,9 +60,9 @@ export function render({ seq = null } = {}) {
   const notices = repo.noticeList();
   show(screen({ title: T.waiting, tab: 'waiting' },
     syncCard(),
-    h('p', {}, entries.length || notices.length ? T.waitingSay : T.nothingWaiting),
-    rows(notices.filter((n) => n.kind === 'rejected'), rejectedRow),
-    rows(entries, (e) => entryRow(e, session)),
-    rows(notices.filter((n) => n.kind === 'conflict'), conflictRow),
+    h('p', entries.length || notices.length ? T.waitingSay : T.nothingWaiting),
+    rows(notices.filter((n) => n.kind === 'rejected').map(rejectedRow)),
+    rows(entries.map((e) => entryRow(e, session))),
+    rows(notices.filter((n) => n.kind === 'conflict').map(conflictRow)),
     exportButton()), seq);
 }
