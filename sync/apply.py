@@ -33,7 +33,8 @@ from .timeutil import utc_now
 OWN_RECORDS = ("activity", "screening")
 
 # Entities are written parents first so foreign keys hold inside the transaction.
-WRITE_ORDER = ("unit", "mentee", "pairing", "activity", "screening", "event", "enrolment", "stats_return", "review")
+WRITE_ORDER = ("unit", "mentee", "pairing", "activity", "screening", "referral", "event", "enrolment", "stats_return",
+               "review")
 
 
 @dataclass

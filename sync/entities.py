@@ -40,6 +40,9 @@ AUDIENCES = {"students": "学生", "parents": "家长"}
 REVIEW_TARGETS = {"activity": "帮扶活动", "pairing": "结对", "stats_return": "统计表"}
 DECISIONS = {"approve": "通过", "return": "退回"}
 RETURN_STATUSES = {"draft": "草稿", "submitted": "已上报", "approved": "已通过", "returned": "已退回"}
+# 转介 (Kaizhou notice 五(三)): where a child is referred, and how far the referral has got.
+REFERRAL_TARGETS = {"counselling_room": "学校心理辅导室", "medical": "医疗机构", "other": "其他机构"}
+REFERRAL_STATUSES = {"referred": "已转介", "received": "已接收", "concluded": "已结束"}
 
 TEXT_MAX = 20_000
 SHORT_MAX = 200
@@ -78,6 +81,8 @@ class Entity:
     # Activities (and statistics returns) are locked once approved: no edit and no delete after that.
     locks_when_approved: bool = False
     approval_field: str = "review_status"  # the field that reads "approved" once approved
+    # Whether a mentor's phone holds the records of this entity for their mentees (see sync.scope).
+    mentor_syncs: bool = True
     by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
     columns: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -238,9 +243,30 @@ REVIEW = Entity(
     creators=(S, R, A), deleters=(),
 )
 
+REFERRAL = Entity(
+    "referral", "转介", "referrals",
+    (
+        Field("mentee_id", "帮扶对象", "ref", required=True, ref="mentee", nullable=False),
+        Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
+        Field("target", "转介去向", "enum", required=True, choices=REFERRAL_TARGETS, nullable=False),
+        Field("institution", "接收机构", "short"),
+        Field("contact", "联系人及电话", "short"),
+        Field("reason", "转介原因", "text"),
+        Field("referred_on", "转介日期", "date", required=True, nullable=False),
+        Field("received_on", "接收日期", "date"),
+        Field("concluded_on", "结束日期", "date"),
+        Field("status", "状态", "enum", choices=REFERRAL_STATUSES, nullable=False),
+        Field("outcome", "转介结果", "text"),
+        Field("author_id", "登记人", "ref", ref="user", writers=SERVER),
+    ),
+    # Staff keep referrals; a volunteer's phone does not hold them: they are health details about a
+    # child that the volunteer does not act on, and the phone is the device most likely to be lost.
+    creators=(S, A), deleters=(S, A), mentor_syncs=False,
+)
+
 ENTITIES: dict[str, Entity] = {
     e.name: e
-    for e in (UNIT, MENTEE, PAIRING, ACTIVITY, SCREENING, EVENT, ENROLMENT, STATS_RETURN, REVIEW)
+    for e in (UNIT, MENTEE, PAIRING, ACTIVITY, SCREENING, EVENT, ENROLMENT, STATS_RETURN, REVIEW, REFERRAL)
 }
 
 # Defaults applied on create for fields the writer left out.
@@ -251,4 +277,5 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "screening": {"psych_problem": False, "intervention_success": False},
     "event": {"participants": 0, "copies": 0, "online": False},
     "stats_return": {"status": "draft"},
+    "referral": {"status": "referred"},
 }

@@ -40,7 +40,7 @@ def keys_of(entity_name: str, row: dict[str, Any]) -> Keys:
         return Keys(row.get("unit_id"), row.get("mentee_id"), row["id"])
     if entity_name == "activity":
         return Keys(row.get("unit_id"), row.get("mentee_id"), row.get("pairing_id"))
-    if entity_name == "screening":
+    if entity_name in ("screening", "referral"):
         return Keys(row.get("unit_id"), row.get("mentee_id"))
     return Keys(row.get("unit_id"))
 

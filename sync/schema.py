@@ -290,3 +290,31 @@ def m003_user_profile(db: sqlite_utils.Database) -> None:
         ALTER TABLE users ADD COLUMN smartphone INTEGER NOT NULL DEFAULT 1;
         """
     )
+
+
+@migrations
+def m010_referrals(db: sqlite_utils.Database) -> None:
+    """转介 (Kaizhou notice 五(三)): a child referred to the school counselling room or a medical
+    institution, tracked from referral to reception to conclusion."""
+    db.executescript(
+        f"""
+        CREATE TABLE referrals (
+            id TEXT PRIMARY KEY,
+            mentee_id TEXT NOT NULL REFERENCES mentees(id),
+            unit_id TEXT REFERENCES units(id),
+            target TEXT NOT NULL,
+            institution TEXT,
+            contact TEXT,
+            reason TEXT,
+            referred_on TEXT NOT NULL,
+            received_on TEXT,
+            concluded_on TEXT,
+            status TEXT NOT NULL,
+            outcome TEXT,
+            author_id TEXT REFERENCES users(id),
+            {RECORD_COLUMNS}
+        );
+        CREATE INDEX idx_referrals_mentee ON referrals(mentee_id, referred_on);
+        CREATE INDEX idx_referrals_unit_status ON referrals(unit_id, status);
+        """
+    )

@@ -13,6 +13,10 @@ from typing import Any
 import sqlite_utils
 
 from .db import placeholders
+from .entities import ENTITIES
+
+# Entities a mentor's phone never holds, even for their own mentees (``Entity.mentor_syncs``).
+MENTOR_HIDDEN = tuple(name for name, entity in ENTITIES.items() if not entity.mentor_syncs)
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,9 @@ class Scope:
                 f"mentee_id IN ({placeholders(mentees)})"
                 f" AND (pairing_id IS NULL OR pairing_id IN ({placeholders(pairings)}))"
             )
-            return sql, [*mentees, *pairings]
+            if MENTOR_HIDDEN:
+                sql += f" AND entity NOT IN ({placeholders(list(MENTOR_HIDDEN))})"
+            return sql, [*mentees, *pairings, *MENTOR_HIDDEN]
         if self.unit_ids is None:
             return "1", []
         units = sorted(self.unit_ids)
@@ -88,6 +94,7 @@ SCOPE_COLUMNS: dict[str, dict[str, str]] = {
     "pairing": {"unit": "unit_id", "mentee": "mentee_id", "pairing": "id"},
     "activity": {"unit": "unit_id", "mentee": "mentee_id", "pairing": "pairing_id"},
     "screening": {"unit": "unit_id", "mentee": "mentee_id"},
+    "referral": {"unit": "unit_id", "mentee": "mentee_id"},
 }
 
 
@@ -99,6 +106,8 @@ def where(scope: Scope, entity: str, alias: str) -> tuple[str, list[Any]]:
     """
     columns = SCOPE_COLUMNS.get(entity, {"unit": "unit_id"})
     if scope.is_mentor:
+        if entity in MENTOR_HIDDEN:
+            return "0", []
         if "pairing" in columns:
             ids = sorted(scope.pairing_ids)
             column = columns["pairing"]

@@ -180,4 +180,7 @@ def make_county(db: sqlite_utils.Database, password_hash: str | None = None) -> 
                                                                "period_to": "2026-12-31"})
     w.review1 = mutate(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": w.activity1,
                                                    "decision": "return", "comment": "请补充过程记录"})
+    w.referral1 = mutate(db, w.staff_st11, "referral", {"mentee_id": w.mentee1, "target": "medical",
+                                                       "institution": "县人民医院心理门诊", "referred_on": "2026-11-02",
+                                                       "reason": "情绪持续低落，建议专业评估"})
     return w

@@ -27,6 +27,7 @@ from .children import draw_children, needs, random_phone
 from .events import enrolments, events
 from .people import COUNTY, DEMO_PASSWORD, DEMO_USERS, TOWNS
 from .profiles import GRADE_NUMBER
+from .referrals import referrals
 from .state import Date, Demo, Pairing, mutation
 from .texts import APPROVE_COMMENTS, BRIEF_RECORDS, RETURN_COMMENTS
 
@@ -42,6 +43,7 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     write_activities(demo)
     write_reviews(demo)
     close_pairings(demo)
+    write_referrals(demo)
     write_stats_returns(demo)
 
 
@@ -254,8 +256,14 @@ def close_pairings(demo: Demo) -> None:
         apply_as(demo.db, demo.staff_of(unit), muts)
 
 
+def write_referrals(demo: Demo) -> None:
+    """7. Stations refer children to the hospital's clinic or the school counselling room (转介)."""
+    for unit, muts in referrals(demo).items():
+        apply_as(demo.db, demo.staff_of(unit), muts)
+
+
 def write_stats_returns(demo: Demo) -> None:
-    """7. Two schools file last month's statistics returns; the county approves one and returns the other."""
+    """8. Two schools file last month's statistics returns; the county approves one and returns the other."""
     first_of_month = demo.today.replace(day=1)
     prev_end = first_of_month - datetime.timedelta(days=1)
     prev_start = prev_end.replace(day=1)

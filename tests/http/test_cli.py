@@ -271,6 +271,18 @@ def test_demo_screenings_events_and_enrolments_feed_the_statistics_form(demo: De
     assert returns.get("approved", 0) >= 1
 
 
+def test_demo_refers_the_children_of_referred_pairings_and_of_risk_flags(demo: Demo) -> None:
+    referred = {m for (m,) in rows(demo.path, "SELECT mentee_id FROM pairings WHERE outcome = 'referred'")}
+    flagged = {m for (m,) in rows(demo.path, "SELECT DISTINCT mentee_id FROM activities WHERE risk_flag = 1")}
+    found = rows(demo.path, "SELECT mentee_id, target, status, referred_on, received_on FROM referrals")
+    assert referred and flagged
+    assert {m for m, target, *_ in found if target == "medical"} == referred
+    assert {m for m, *_ in found} == referred | flagged
+    statuses = {status for _, _, status, _, _ in found}
+    assert "referred" in statuses and statuses - {"referred"}, "some referrals are still open, some received"
+    assert all(received is None or received >= referred_on for *_, referred_on, received in found)
+
+
 def test_every_demo_record_went_through_the_one_write_path(demo: Demo) -> None:
     with opened(demo.path) as conn:
         feed = {rid: version for rid, version in conn.execute("SELECT record_id, version FROM sync_feed")}
