@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, home, login
+from .pages import account, activities, archives, conflicts, events, home, login, pairings, referrals, review
 from .paths import Paths
 
 
@@ -15,6 +15,13 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *home.routes,
         *login.routes,
         *account.routes,
+        *pairings.routes,  # before archives: /pairings/new is not a pairing id
+        *archives.routes,
+        *activities.routes,
+        *events.routes,
+        *review.routes,
+        *conflicts.routes,
+        *referrals.routes,
         Mount("/api", routes=api.routes),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]
