@@ -1,6 +1,6 @@
 # Banxing: `make run` starts a demo county, `make test` runs the whole suite.
 # Each target installs what it needs (virtualenv, pinned packages, and for tests
-# Debian's chromium + fonts-noto-cjk) so both work on a fresh machine.
+# Debian's chromium + fonts-noto-cjk + nginx-light) so both work on a fresh machine.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +9,7 @@ DB ?= data/banxing.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench browser lock clean
+.PHONY: run test lint bench browser nginx lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,12 +27,19 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# tests/e2e/test_nginx.py runs docs/nginx.conf in front of a real server.
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && ! test -x /usr/sbin/nginx; then \
+		echo "installing Debian nginx-light for the reverse-proxy tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; \
+	fi
+
 # Lint gates run first: ruff (pyflakes, bugbear, import order, 120 columns) and mypy --strict.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint browser
+test: lint browser nginx
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

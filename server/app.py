@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .auth import Signers, load_keys
 from .config import Settings
@@ -15,9 +17,30 @@ from .pages.login import login_required
 from .paths import resolve
 from .routes import build_routes
 from .security import SecurityHeaders
+from .slashes import page_slashes
 from .state import AppState
 from .store import Store
 from .templating import build_templates
+
+
+class Banxing(Starlette):
+    """Starlette with two layers outside its error handling, so they apply to every answer.
+
+    Starlette runs user middleware inside ``ServerErrorMiddleware``: a 500 page would go out
+    without the CSP. Here the security headers wrap the whole stack, and outside them the
+    forwarded headers are believed only from ``trusted_proxies`` (uvicorn's own middleware,
+    run here instead of by ``banxing serve``, whose default trusts 127.0.0.1).
+    """
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.trusted_proxies = list(settings.trusted_proxies)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app: ASGIApp = SecurityHeaders(super().build_middleware_stack())
+        if self.trusted_proxies:
+            app = ProxyHeadersMiddleware(app, trusted_hosts=self.trusted_proxies)  # type: ignore[arg-type,assignment]
+        return app
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -27,7 +50,7 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = Store(settings.db_path, readers=settings.readers, report_readers=settings.report_readers,
-                      fault_delay_in_write=settings.fault_delay_in_write)
+                      fault_delay_in_write=settings.fault_delay_in_write, checkpoints=not settings.replica)
         store.migrate()
         app.state.banxing = AppState(
             settings=settings, store=store, signers=Signers(load_keys(settings.secret_keys, settings.db_path)),
@@ -38,12 +61,14 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             store.close()
 
-    app = Starlette(
+    app = Banxing(
+        settings,
         routes=build_routes(settings, paths),
-        middleware=[Middleware(SecurityHeaders)],
         exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False
+    app.router.default = page_slashes(app.router)
     # Available before the lifespan runs, so even a startup error renders an envelope.
     app.state.settings = settings
     app.state.templates = templates

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -22,7 +21,7 @@ T = TypeVar("T")
 
 
 def _store(settings: Settings) -> Store:
-    store = Store(settings.db_path)
+    store = Store(settings.db_path, checkpoints=not settings.replica)
     store.migrate()
     return store
 
@@ -52,12 +51,9 @@ def _width(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from .serving import serve
 
-    from .app import create_app
-
-    print(f"伴行 server on http://{settings.host}:{settings.port}/  (database {settings.db_path})", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    serve(settings)
     return 0
 
 
@@ -124,47 +120,27 @@ def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupRefused, backup
+
     target = pathlib.Path(args.to)
-    if target.exists():
-        print(f"{target} already exists; choose a new file.", file=sys.stderr)
-        return 2
-    source = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
     try:
-        # The online backup API copies a consistent snapshot while the server keeps writing.
-        dest = sqlite3.connect(str(target))
-        with dest:
-            source.backup(dest)
-        dest.close()
-    finally:
-        source.close()
+        backup(settings.db_path, target)
+    except BackupRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     print(f"backup written to {target}", file=sys.stderr)
     return 0
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupRefused, restore
+
     source_path = pathlib.Path(getattr(args, "from"))
-    if not source_path.exists():
-        print(f"{source_path} does not exist.", file=sys.stderr)
-        return 2
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
-        try:
-            ok = source.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            has_schema = source.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name IN ('_migrations', 'sync_feed')"
-            ).fetchone()[0] == 2
-        except sqlite3.DatabaseError:  # not an SQLite file at all ("file is not a database")
-            ok = has_schema = False
-        if not (ok and has_schema):
-            print(f"{source_path} is not an intact Banxing backup; nothing was changed.", file=sys.stderr)
-            return 2
-        dest = sqlite3.connect(str(settings.db_path), timeout=10)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        source.close()
+        restore(source_path, settings.db_path)
+    except BackupRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     print(f"restored {settings.db_path} from {source_path}; restart the server.", file=sys.stderr)
     return 0
 

@@ -28,6 +28,16 @@ class Settings:
     public_url: str = setting(
         "", "The address phones and browsers reach the server at (enrol links and QR codes); "
             "empty: http://HOST:PORT.")
+    header_timeout: float = setting(
+        15.0, "Seconds a client may take to send a request's headers before the connection is closed (408).")
+    max_header_bytes: int = setting(64 * 1024, "Largest header block of a request in bytes; more gets 431.")
+    max_connections: int = setting(
+        1000, "Most open connections at once (503 past it); kept below the process's open-file limit.")
+    replica: str = setting(
+        "", "Where Litestream replicates the database continuously: a folder (on another disk) or a URL "
+            "(s3://bucket/path?endpoint=…); empty: no replication.")
+    replica_sync_seconds: float = setting(
+        1.0, "How often Litestream ships new changes to the replica (the recovery point).")
     max_batch_count: int = setting(1000, "Most mutations in one push; more gets 413.")
     max_batch_bytes: int = setting(4 * 1024 * 1024, "Largest push body in bytes; more gets 413.")
     max_pull_limit: int = setting(1000, "Largest page a pull may ask for.")
@@ -35,6 +45,11 @@ class Settings:
     token_days: int = setting(400, "How long a device token stays valid before the phone must enrol again.")
     enrol_max_failures: int = setting(5, "Wrong enrolment codes from one address before it is locked out.")
     enrol_lockout_minutes: int = setting(15, "How long a locked-out address must wait.")
+    enrol_max_failures_per_hour: int = setting(
+        50, "Wrong enrolment codes per hour from all addresses together before enrolment pauses until the hour ends.")
+    trusted_proxies: tuple[str, ...] = setting(
+        (), "Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
+            "believed; empty: none, the TCP peer is the client.")
     session_hours: int = setting(12, "How long a web sign-in lasts without activity.")
     login_max_failures: int = setting(5, "Wrong passwords for one account before it is locked out.")
     login_lockout_minutes: int = setting(10, "How long a locked account waits; doubles with each further lockout.")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +33,18 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def normalise_code(raw: str) -> str:
-    """Digits only: people read codes aloud in groups ('1234 5678', '1234-5678')."""
-    return "".join(ch for ch in raw if not ch.isspace() and ch != "-")
+CODE_PATTERN = re.compile(r"[0-9]{8}")
+
+
+def normalise_code(raw: str) -> str | None:
+    """The 8 ASCII digits of a code as typed, or None if it is not one.
+
+    NFKC first: a Chinese IME types full-width digits ('１２３４') and an ideographic space,
+    which are the same code. People read codes aloud in groups ('1234 5678', '1234-5678').
+    Digits of other scripts (Arabic-Indic, which ``str.isdigit`` accepts) are not a code.
+    """
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if not ch.isspace() and ch != "-")
+    return text if CODE_PATTERN.fullmatch(text) else None
 
 
 class UnknownUser(Exception):
@@ -65,17 +76,34 @@ class Enrolled:
 
 @dataclass
 class EnrolFailure:
-    """Why a code was refused; ``retry_after`` > 0 when the address is locked out."""
+    """Why a code was refused; ``retry_after`` > 0 when the caller must wait.
+
+    ``paused`` is the server-wide ceiling: every address waits, the right code too, so
+    guesses spread over many addresses still get no more than ``max_per_hour`` tries.
+    """
 
     reason: str
     retry_after: int = 0
+    paused: bool = False
+
+
+ALL_CLIENTS = "enrol:*"  # the counter of failed enrolments from every address together
+HOUR = datetime.timedelta(hours=1)
+
+
+def _paused(seconds: int) -> EnrolFailure:
+    return EnrolFailure(f"登记暂时关闭：这一小时内输错登记码的次数太多，请 {_minutes(seconds)} 分钟后再试。",
+                        seconds, paused=True)
 
 
 def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *,
-          max_failures: int, lockout_minutes: int) -> Enrolled | EnrolFailure:
-    """Redeem a code for a new device, counting wrong guesses per client address."""
+          max_failures: int, lockout_minutes: int, max_per_hour: int) -> Enrolled | EnrolFailure:
+    """Redeem a code for a new device, counting wrong guesses per client and for the whole server."""
     now = datetime.datetime.now(datetime.UTC)
     key = f"enrol:{client}"
+    paused = throttle.locked_for(db, ALL_CLIENTS, now)
+    if paused:
+        return _paused(paused)
     wait = throttle.locked_for(db, key, now)
     if wait:
         return EnrolFailure(f"登记码输错次数太多，请 {_minutes(wait)} 分钟后再试，或请辅导站重新发码。", wait)
@@ -90,9 +118,12 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
     elif row[1] < format_utc(now):
         problem = "这个登记码已过期，请向辅导站要一个新的。"
     if problem:
+        paused = throttle.record_failure(db, ALL_CLIENTS, now, max_failures=max_per_hour, lockout=HOUR)
         locked = throttle.record_failure(
             db, key, now, max_failures=max_failures, lockout=datetime.timedelta(minutes=lockout_minutes)
         )
+        if paused:
+            return _paused(paused)
         if locked:
             return EnrolFailure(f"登记码输错次数太多，请 {_minutes(locked)} 分钟后再试。", locked)
         return EnrolFailure(problem)

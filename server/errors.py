@@ -47,6 +47,12 @@ class JsonInvalid(BadRequest):
     code = "json_invalid"
 
 
+class JsonTooDeep(BadRequest):
+    """A JSON body nested deeper than any request of the protocol (``MAX_JSON_DEPTH``)."""
+
+    code = "json_too_deep"
+
+
 class LimitInvalid(BadRequest):
     code = "limit_invalid"
 
@@ -127,6 +133,12 @@ class NotFound(AppError):
     status, code = 404, "not_found"
 
 
+class TrailingSlash(AppError):
+    """An /api/ path with a slash at the end: the sentence names the right path (no redirect)."""
+
+    status, code = 404, "trailing_slash"
+
+
 class BodyTooLarge(AppError):
     status, code = 413, "body_too_large"
 
@@ -137,12 +149,24 @@ class BatchBytesTooLarge(BodyTooLarge):
     code = "batch_too_large"
 
 
+class ContentTypeUnsupported(AppError):
+    """A body that does not say it is JSON (``Content-Type: application/json``, UTF-8)."""
+
+    status, code = 415, "content_type_unsupported"
+
+
 class TooManyRequests(AppError):
     status, code = 429, "too_many_requests"
 
 
 class EnrolThrottled(TooManyRequests):
     code = "enrol_throttled"
+
+
+class EnrolPaused(TooManyRequests):
+    """The server-wide ceiling of failed enrolments per hour was reached; every address waits."""
+
+    code = "enrol_paused"
 
 
 class LoginLocked(TooManyRequests):

@@ -6,7 +6,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from sync.echo import ECHO_MAX, REASON_MAX
 from sync.entities import ACTIVITY_KINDS, ENTITIES
+from sync.mutations import MAX_MUTATION_ID, MAX_SAFE_INTEGER
+
+from .config import Settings
+
+UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -19,14 +25,21 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def spec() -> dict[str, Any]:
+def spec(settings: Settings | None = None) -> dict[str, Any]:
+    """The document; numeric bounds are the server's own (``settings`` for the pull limit)."""
+    settings = settings or Settings()
     bearer: list[dict[str, list[str]]] = [{"device": []}]
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Banxing sync API",
             "version": "1",
-            "description": "Offline-first sync for mentors' phones. See docs/sync-protocol.md for the merge rule.",
+            "description": (
+                "Offline-first sync for mentors' phones. See docs/sync-protocol.md for the merge rule. "
+                "Numbers are read by value: 1.0 is the integer 1. A push whose envelope is readable is "
+                "answered 200 with one result per mutation; a mutation that is not valid (unknown entity, "
+                "record_id not a lower-case UUID, a bad field) is answered `rejected`, not refused."
+            ),
         },
         "paths": {
             "/api/enrol": {"post": {
@@ -40,6 +53,7 @@ def spec() -> dict[str, Any]:
                     "200": _json({"$ref": "#/components/schemas/Enrolled"}),
                     "400": _error("Malformed body, or a wrong, used or expired code"),
                     "413": _error("Body too large"),
+                    "415": _error("Content-Type is not application/json"),
                     "429": _error("Too many wrong codes from this address; see Retry-After"),
                 },
             }},
@@ -56,6 +70,7 @@ def spec() -> dict[str, Any]:
                     "400": _error("Malformed JSON or batch envelope"),
                     "401": _error("Missing, forged, expired or revoked device token"),
                     "413": _error("Too many mutations or bytes; split the batch"),
+                    "415": _error("Content-Type is not application/json"),
                 },
             }},
             "/api/sync/pull": {"get": {
@@ -65,7 +80,8 @@ def spec() -> dict[str, Any]:
                 "parameters": [
                     {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
                     {"name": "limit", "in": "query", "required": False,
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 500}},
+                     "schema": {"type": "integer", "minimum": 1, "maximum": settings.max_pull_limit,
+                                "default": min(500, settings.max_pull_limit)}},
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/PullPage"}),
@@ -89,24 +105,28 @@ def spec() -> dict[str, Any]:
                     "user": {"type": "object", "properties": {
                         "id": {"type": "string"}, "name": {"type": "string"},
                         "role": {"enum": ["mentor", "staff"]}, "unit_id": {"type": "string"}}}}},
-                "Mutation": {"type": "object",
+                "Mutation": {"type": "object", "additionalProperties": False,
                              "required": ["mutation_id", "entity", "record_id", "op"], "properties": {
-                    "mutation_id": {"type": "integer", "minimum": 1},
+                    "mutation_id": {"type": "integer", "minimum": 1, "maximum": MAX_MUTATION_ID},
                     "entity": {"enum": list(ENTITIES)},
-                    "record_id": {"type": "string", "format": "uuid"},
+                    "record_id": {"type": "string", "pattern": UUID_PATTERN},
                     "op": {"enum": ["upsert", "delete"]},
-                    "base_version": {"type": ["integer", "null"], "minimum": 0},
-                    "fields": {"type": "object", "description": "Changed fields only"}}},
-                "Result": {"type": "object", "required": ["mutation_id", "status"], "properties": {
-                    "mutation_id": {"type": "integer"},
+                    "base_version": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_SAFE_INTEGER},
+                    "fields": {"type": ["object", "null"], "description": "Changed fields only (upsert)"}}},
+                "Result": {"type": "object", "required": ["mutation_id", "status", "version", "reason"],
+                           "properties": {
+                    "mutation_id": {"type": "integer", "minimum": 1, "maximum": MAX_MUTATION_ID},
+                    "entity": {"type": "string", "maxLength": ECHO_MAX},
+                    "record_id": {"type": "string", "maxLength": ECHO_MAX},
                     "status": {"enum": ["applied", "merged", "conflict", "rejected"]},
-                    "version": {"type": ["integer", "null"]}, "reason": {"type": ["string", "null"]},
+                    "version": {"type": ["integer", "null"], "minimum": 1},
+                    "reason": {"type": ["string", "null"], "maxLength": REASON_MAX},
                     "conflicts": {"type": "array", "items": {"type": "object", "properties": {
                         "field": {"type": "string"}, "kept": {}, "yours": {}, "conflict_id": {"type": "string"}}}},
                     "fields": {"type": "object", "description": "The kept value of each conflicting field"}}},
                 "PushResult": {"type": "object", "required": ["last_mutation_id", "results"], "properties": {
                     "token": {"type": "string", "description": "A renewed device token; store it"},
-                    "last_mutation_id": {"type": "integer"},
+                    "last_mutation_id": {"type": "integer", "minimum": 0, "maximum": MAX_MUTATION_ID},
                     "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}}}},
                 "PullPage": {"type": "object", "required": ["changes", "cursor", "more", "drop"], "properties": {
                     "token": {"type": "string", "description": "A renewed device token; store it"},
@@ -124,4 +144,6 @@ def spec() -> dict[str, Any]:
 
 
 async def openapi(request: Request) -> Response:
-    return JSONResponse(spec())
+    settings = request.app.state.settings  # set by create_app, before the lifespan
+    assert isinstance(settings, Settings)
+    return JSONResponse(spec(settings))

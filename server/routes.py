@@ -8,6 +8,7 @@ from . import api
 from .config import Settings
 from .pages import account, activities, archives, conflicts, events, home, login, pairings, referrals, review
 from .paths import Paths
+from .slashes import api_router
 
 
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
@@ -22,6 +23,6 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *review.routes,
         *conflicts.routes,
         *referrals.routes,
-        Mount("/api", routes=api.routes),
+        Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

@@ -1,4 +1,7 @@
-"""A pure ASGI middleware adding the CSP and security headers to every response."""
+"""A pure ASGI middleware adding the CSP and security headers to every response.
+
+``create_app`` runs it outside Starlette's error handling, so a 500 carries them too.
+"""
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
@@ -16,6 +19,8 @@ HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 
+HSTS = "max-age=31536000"
+
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
@@ -31,6 +36,10 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers.setdefault(name, value)
+                if scope.get("scheme") == "https":
+                    # Only over HTTPS (directly, or per the trusted proxy's X-Forwarded-Proto):
+                    # sent over plain HTTP it would be ignored, and a LAN-only server has no certificate.
+                    headers.setdefault("strict-transport-security", HSTS)
                 if scope["path"].startswith("/api/"):
                     headers.setdefault("cache-control", "no-store")
             await send(message)

@@ -19,13 +19,14 @@ from typing import Any
 import sqlite_utils
 
 from .db import select_in, transaction
+from .echo import echo, encodable, field_names, reason_text, sanitise
 from .entities import DEFAULTS, ENTITIES, Entity
 from .errors import DeviceRevoked
 from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Mutation, Rejection, fingerprint, read_batch, read_mutation
 from .records import UPSERT_SQL, head_seq, keys_of, load_rows, load_users
-from .rules import Refusal, derive, immutable_after_create, scope_effects
+from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, scope_effects
 from .scope import Actor, load_scope
 from .timeutil import utc_now
 
@@ -48,6 +49,12 @@ class Outcome:
     version: int | None
     reason: str | None = None
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def rejected(cls, mutation_id: int | None, entity: object, record_id: object, reason: str,
+                 version: int | None = None) -> Outcome:
+        """A rejection: what it repeats of the client's text is bounded and valid UTF-8 (sync.echo)."""
+        return cls(mutation_id, echo(entity), echo(record_id), "rejected", version, reason_text(reason))
 
     def answer(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -113,16 +120,20 @@ def apply_batch(
             elif mid in stored:
                 # Same number, different content: answering with the old answer would
                 # drop this change silently, so say so and keep the server untouched.
-                results.append(Outcome(
-                    mid, str(m.get("entity", "")), str(m.get("record_id", "")), "rejected", None,
+                results.append(Outcome.rejected(
+                    mid, m.get("entity"), m.get("record_id"),
                     f"修改编号 {mid} 已用于另一条内容不同的修改（那一条已保存）；"
                     "这条修改没有保存，请以新的编号重新提交。",
                 ).answer())
             else:
-                results.append(
-                    Outcome(mid, str(m.get("entity", "")), str(m.get("record_id", "")), "rejected", None,
-                            f"这台设备的修改编号 {mid} 早已用过（已处理到 {last}）；请以新的编号重新提交。").answer()
-                )
+                results.append(Outcome.rejected(
+                    mid, m.get("entity"), m.get("record_id"),
+                    f"这台设备的修改编号 {mid} 早已用过（已处理到 {last}）；请以新的编号重新提交。",
+                ).answer())
+        if not encodable(results):
+            # Never reached by the answers built above; a guard so that no future answer can
+            # fail on the wire after this transaction commits (a phone would resend it for ever).
+            results = sanitise(results)
         new_last = max([last, *(m["mutation_id"] for m in fresh)])
         db.execute(
             "UPDATE sync_devices SET last_mutation_id = ?, last_seen_at = ? WHERE id = ?",
@@ -135,6 +146,12 @@ def apply_mutations(db: sqlite_utils.Database, actor: Actor, mutations: list[dic
     """Apply mutations from a server-side writer (web form, import, demo) atomically."""
     with _atomic(db):
         return _Writer(db, actor).apply(mutations)
+
+
+def _check_base(m: Mutation, current: dict[str, Any]) -> None:
+    if m.base_version is not None and m.base_version > current["version"]:
+        raise Refusal(f"base_version {m.base_version} 比服务器上的版本 {current['version']} 还新，"
+                      "手机上的记录可能已损坏；请先同步（拉取）再修改。")
 
 
 def _stored_answers(
@@ -172,6 +189,7 @@ class _Writer:
         self.revokes: list[tuple[str | None, str | None, str, str | None]] = []
         self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
         self.taken: dict[str, str] = {}  # record_id -> entity, for ids a create must not reuse
+        self._identities: set[str] | None = None
 
     # --- lookups used by the rules --------------------------------------------------
 
@@ -180,6 +198,13 @@ class _Writer:
         if record_id not in cache:
             cache[record_id] = load_rows(self.db, ENTITIES[entity_name], [record_id]).get(record_id)
         return cache[record_id]
+
+    def identities(self) -> set[str]:
+        """Every writer id of the actor: the user id and the ids of all their devices."""
+        if self._identities is None:
+            devices = self.db.execute("SELECT id FROM sync_devices WHERE user_id = ?", [self.actor.user_id])
+            self._identities = {self.actor.user_id, *(r[0] for r in devices.fetchall())}
+        return self._identities
 
     def get_user(self, user_id: str) -> dict[str, Any] | None:
         if user_id not in self.users:
@@ -228,16 +253,22 @@ class _Writer:
         outcomes = []
         for m in parsed:
             if isinstance(m, Rejection):
-                outcome = Outcome(m.mutation_id, m.entity, m.record_id, "rejected", None, m.reason)
-                self._audit(outcome, "upsert", {"incoming": m.fields})
+                # Junk (it failed validation): only the names of what was sent, bounded.
+                outcome = Outcome.rejected(m.mutation_id, m.entity, m.record_id, m.reason)
+                self._audit(outcome, "upsert", {"incoming_fields": field_names(m.fields)})
             else:
                 try:
                     outcome = self._apply_one(m)
                 except Refusal as refusal:
                     current = self.rows[m.entity.name].get(m.record_id)
                     version = current["version"] if current else None
-                    outcome = Outcome(m.mutation_id, m.entity.name, m.record_id, "rejected", version, refusal.reason)
-                    self._audit(outcome, m.op, {"incoming": m.fields})
+                    outcome = Outcome.rejected(m.mutation_id, m.entity.name, m.record_id, refusal.reason, version)
+                    # Valid values refused on a record the writer may see (an edit of a deleted or
+                    # approved record) are kept, so staff can restore them; each is bounded by its
+                    # field's limit. Nothing more is kept of a change to a record the writer cannot see.
+                    visible = current is not None and self.scope.allows(keys_of(m.entity.name, current))
+                    kept = {"incoming": m.fields} if visible else {"incoming_fields": field_names(m.fields)}
+                    self._audit(outcome, m.op, kept)
             outcomes.append(outcome)
         self._flush()
         return outcomes
@@ -250,7 +281,7 @@ class _Writer:
                 who = "服务器" if not entity.by_name[name].writers else "其他角色"
                 raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，你不能修改。")
         if current is not None and not self.scope.allows(keys_of(entity.name, current)):
-            raise Refusal(f"找不到这条{entity.label}，或你无权查看。")
+            raise Refusal(not_found(f"这条{entity.label}", hint=NEW_RECORD_HINT if m.op == "upsert" else ""))
         if (role == "mentor" and current is not None and entity.name in OWN_RECORDS
                 and current.get("author_id") != self.actor.user_id):
             raise Refusal(f"这条{entity.label}不是你记录的，不能修改；如需更正请联系辅导站。")
@@ -264,12 +295,14 @@ class _Writer:
 
     def _create(self, m: Mutation) -> Outcome:
         entity = m.entity
+        if m.base_version is not None:
+            # base_version should be null for a new record; the sentence is the one for a record
+            # out of scope, so that an edit cannot tell whether a record it may not see exists.
+            raise Refusal(not_found(f"这条{entity.label}", hint=NEW_RECORD_HINT))
         # One id, one record: sync_feed is keyed by record_id alone, so a create reusing the
         # id of another entity's record would replace that record in every pull.
         if self.taken.setdefault(m.record_id, entity.name) != entity.name:
             raise Refusal(f"record_id {m.record_id} 已被另一条记录使用；请为这条{entity.label}换一个新的编号。")
-        if m.base_version is not None:
-            raise Refusal(f"服务器上没有这条{entity.label}（base_version 应为 null 表示新建）。")
         if self.actor.role not in entity.creators:
             raise Refusal(f"你的角色不能新建{entity.label}。")
         record: dict[str, Any] = {name: None for name in entity.columns}
@@ -300,9 +333,15 @@ class _Writer:
         for name in immutable_after_create(entity.name):
             if name in m.fields and m.fields[name] != current.get(name):
                 raise Refusal(f"{entity.label}建立后不能更改“{entity.by_name[name].label}”。")
-        if m.base_version is not None and m.base_version > current["version"]:
-            raise Refusal(f"base_version {m.base_version} 比服务器上的版本 {current['version']} 还新，"
-                          "手机上的记录可能已损坏；请先同步（拉取）再修改。")
+        _check_base(m, current)
+        # Check the change as if every sent field applied, before merging: a value that would
+        # leave the writer's scope (or break a rule) is rejected, not parked as a conflict that
+        # staff could later "apply" (issue 8, item 5).
+        probe = {**current, **m.fields}
+        if probe != current:
+            derive(self, entity.name, current, probe)
+            if not self.scope.allows(keys_of(entity.name, probe)):
+                raise Refusal(f"这次修改会把{entity.label}移出你的管理范围。")
         result = merge_fields(current, current["field_versions"], m.base_version, m.fields,
                               field_writers=current["field_writers"], writer=self.writer)
         version = current["version"]
@@ -337,9 +376,12 @@ class _Writer:
     def _delete(self, m: Mutation, current: dict[str, Any] | None) -> Outcome:
         entity = m.entity
         if current is None:
-            raise Refusal(f"找不到这条{entity.label}，或你无权查看。")
+            raise Refusal(not_found(f"这条{entity.label}"))
         if self.actor.role not in entity.deleters:
             raise Refusal(f"你的角色不能删除{entity.label}。")
+        # A base above the server's is a damaged copy: reject it as an edit with it would be,
+        # rather than skip the delete-vs-edit check and delete what staff just changed (item 4).
+        _check_base(m, current)
         if current["deleted"]:
             outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", current["version"])
             self._audit(outcome, "delete", {})

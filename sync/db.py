@@ -7,8 +7,10 @@ batch is all or nothing; sqlite-utils calls made inside nest as savepoints.
 from __future__ import annotations
 
 import contextlib
+import os
 import pathlib
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +18,25 @@ from typing import Any
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
+PRIVATE_MODE = 0o600  # children's records: readable and writable by the server's own user only
 IN_CHUNK = 500  # values per "IN (…)" list, well under SQLite's variable limit
+
+
+def make_private(path: str | pathlib.Path) -> None:
+    """Create ``path`` empty with mode 0600, or take group and other bits off an existing file.
+
+    SQLite gives a database's ``-wal`` and ``-shm`` files the mode of the database file
+    itself, so creating the database 0600 (whatever the umask) keeps all three private.
+    """
+    path = pathlib.Path(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    except FileExistsError:
+        current = stat.S_IMODE(path.stat().st_mode)
+        if current & 0o077:
+            path.chmod(current & 0o700)
+    else:
+        os.close(fd)
 
 
 def connect(path: str | pathlib.Path, *, readonly: bool = False) -> sqlite_utils.Database:
@@ -31,6 +51,7 @@ def connect(path: str | pathlib.Path, *, readonly: bool = False) -> sqlite_utils
         )
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(path)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -38,9 +59,10 @@ def connect(path: str | pathlib.Path, *, readonly: bool = False) -> sqlite_utils
     # cache (with or without mmap) slowing the push path by a third on this machine.
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
-        # WAL + NORMAL is durable against process crashes (a SIGKILL never loses a
-        # committed transaction); only an OS crash may lose the last commits.
-        conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a COMMIT returns only once the WAL is on disk, so an acknowledged push
+        # survives a power cut (NORMAL survives a process crash but may lose the last
+        # commits to an OS crash). The Store groups queued writes to share one fsync.
+        conn.execute("PRAGMA synchronous = FULL")
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 

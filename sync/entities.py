@@ -81,8 +81,6 @@ class Entity:
     # Activities (and statistics returns) are locked once approved: no edit and no delete after that.
     locks_when_approved: bool = False
     approval_field: str = "review_status"  # the field that reads "approved" once approved
-    # Whether a mentor's phone holds the records of this entity for their mentees (see sync.scope).
-    mentor_syncs: bool = True
     by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
     columns: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -238,6 +236,9 @@ REVIEW = Entity(
         Field("decision", "结论", "enum", required=True, choices=DECISIONS, writers=(S, R, A), nullable=False),
         Field("comment", "意见", "text", writers=(S, R, A)),
         Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
+        # The target's mentee (none for a statistics return): a review moves and drops with the
+        # child's file like the activity or pairing it judges (issue 8, item 9).
+        Field("mentee_id", "帮扶对象", "ref", ref="mentee", writers=SERVER),
         Field("reviewer_id", "审核人", "ref", ref="user", writers=SERVER),
     ),
     creators=(S, R, A), deleters=(),
@@ -259,9 +260,10 @@ REFERRAL = Entity(
         Field("outcome", "转介结果", "text"),
         Field("author_id", "登记人", "ref", ref="user", writers=SERVER),
     ),
-    # Staff keep referrals; a volunteer's phone does not hold them: they are health details about a
-    # child that the volunteer does not act on, and the phone is the device most likely to be lost.
-    creators=(S, A), deleters=(S, A), mentor_syncs=False,
+    # Staff keep referrals; a volunteer's phone does not hold them (not in sync.scope.MENTOR_ENTITIES):
+    # they are health details about a child the volunteer does not act on, and the phone is the
+    # device most likely to be lost.
+    creators=(S, A), deleters=(S, A),
 )
 
 ENTITIES: dict[str, Entity] = {

@@ -18,7 +18,7 @@ import sqlite_utils
 from .db import placeholders
 from .errors import CursorInvalid
 from .records import DOCUMENT_SQL, head_seq
-from .scope import MENTOR_HIDDEN, Actor, Scope, load_scope
+from .scope import Actor, Scope, load_scope
 
 CURSOR_PREFIX = "c1."
 
@@ -106,11 +106,10 @@ def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> li
             [scope.actor.user_id, *window],
         ).fetchall():
             if pairing_id not in scope.pairing_ids:  # the pairing and its activities
-                keys = _feed_keys(db, "mentee_id = ? AND pairing_id = ?", [mentee_id, pairing_id], phone=True)
-                drops.update(dict.fromkeys(keys))
-            if mentee_id not in scope.mentee_ids:  # the mentee and their screenings
-                keys = _feed_keys(db, "mentee_id = ? AND pairing_id IS NULL", [mentee_id], phone=True)
-                drops.update(dict.fromkeys(keys))
+                drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ? AND pairing_id = ?", [mentee_id, pairing_id])))
+            if mentee_id not in scope.mentee_ids:  # the mentee and their screenings (not staff's reviews)
+                drops.update(dict.fromkeys(_feed_keys(
+                    db, "mentee_id = ? AND pairing_id IS NULL AND entity IN ('mentee', 'screening')", [mentee_id])))
     else:
         assert scope.unit_ids is not None
         units = sorted(scope.unit_ids)
@@ -124,10 +123,5 @@ def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> li
     return list(drops)
 
 
-def _feed_keys(db: sqlite_utils.Database, where: str, params: list[str], *,
-               phone: bool = False) -> list[tuple[str, str]]:
-    """Feed rows matching ``where``; for a mentor's ``phone`` only the entities it syncs."""
-    hidden = f" AND entity NOT IN ({placeholders(list(MENTOR_HIDDEN))})" if phone and MENTOR_HIDDEN else ""
-    rows = db.execute(f"SELECT entity, record_id FROM sync_feed WHERE {where}{hidden}",
-                      [*params, *(MENTOR_HIDDEN if hidden else ())])
-    return [(e, r) for e, r in rows.fetchall()]
+def _feed_keys(db: sqlite_utils.Database, where: str, params: list[str]) -> list[tuple[str, str]]:
+    return [(e, r) for e, r in db.execute(f"SELECT entity, record_id FROM sync_feed WHERE {where}", params).fetchall()]

@@ -12,6 +12,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from .echo import quote
 from .entities import ENTITIES, SHORT_MAX, TEXT_MAX, Entity, Field
 from .errors import BatchInvalid, BatchTooLarge
 from .ids import new_id, parse_id
@@ -21,7 +22,10 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STRS_MAX_ITEMS = 30
 STRS_ITEM_MAX = 50
 MUTATION_KEYS = {"mutation_id", "entity", "record_id", "op", "base_version", "fields"}
-MAX_MUTATION_ID = 2**63 - 1  # SQLite INTEGER
+# The largest integer a phone's JavaScript number holds exactly (Number.MAX_SAFE_INTEGER): an id
+# or version past it cannot be sent back unchanged, and a device stuck past it could never push again.
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_MUTATION_ID = MAX_SAFE_INTEGER
 
 
 @dataclass(frozen=True)
@@ -128,19 +132,20 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
         )
     unknown_keys = sorted(set(raw) - MUTATION_KEYS)
     if unknown_keys:
-        return reject(f"无法识别的键：{', '.join(unknown_keys)}。")
+        shown = "、".join(quote(k) for k in unknown_keys[:5]) + ("等" if len(unknown_keys) > 5 else "")
+        return reject(f"无法识别的键：{shown}。")
     if not isinstance(entity_name, str) or entity_name not in ENTITIES:
-        return reject(f"未知的记录类型 {entity_name!r}；可用类型：{', '.join(ENTITIES)}。")
+        return reject(f"未知的记录类型 {quote(entity_name)}；可用类型：{', '.join(ENTITIES)}。")
     entity = ENTITIES[entity_name]
     rid = parse_id(record_id)
     if rid is None:
-        return reject(f"record_id 应为小写 UUID（如 0190a0c4-…），收到 {record_id!r}。")
+        return reject(f"record_id 应为小写 UUID（如 0190a0c4-…），收到 {quote(record_id)}。")
     op = raw.get("op")
     if op not in OPS:
-        return reject(f"op 应为 upsert 或 delete，收到 {op!r}。")
+        return reject(f"op 应为 upsert 或 delete，收到 {quote(op)}。")
     base = raw.get("base_version")
-    if base is not None and (type(base) is not int or base < 0):
-        return reject(f"base_version 应为 null 或非负整数，收到 {base!r}。")
+    if base is not None and (type(base) is not int or not 0 <= base <= MAX_SAFE_INTEGER):
+        return reject(f"base_version 应为 null 或 0 到 {MAX_SAFE_INTEGER} 之间的整数，收到 {quote(base)}。")
     if op == "delete":
         if fields not in (None, {}):
             return reject("删除操作不能带 fields。")
@@ -151,7 +156,7 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
     for name, value in fields.items():
         spec = entity.by_name.get(name)
         if spec is None:
-            return reject(f"{entity.label}没有字段 {name!r}。")
+            return reject(f"{entity.label}没有字段 {quote(name)}。")
         problem = check_value(spec, value)
         if problem:
             return reject(problem)
@@ -249,7 +254,7 @@ def _explain(spec: Field, value: Any) -> str | None:
     if kind == "enum":
         assert spec.choices is not None
         if value not in spec.choices:
-            return f"{where}应为以下之一：{choice_list(spec)}；收到 {value!r}。"
+            return f"{where}应为以下之一：{choice_list(spec)}；收到 {quote(value)}。"
         return None
     if kind == "enums":
         assert spec.choices is not None
@@ -266,7 +271,7 @@ def _explain(spec: Field, value: Any) -> str | None:
         return None
     if kind == "date":
         if not isinstance(value, str) or not DATE_RE.match(value):
-            return f"{where}应为 YYYY-MM-DD 格式的日期，收到 {value!r}。"
+            return f"{where}应为 YYYY-MM-DD 格式的日期，收到 {quote(value)}。"
         try:
             datetime.date.fromisoformat(value)
         except ValueError:
@@ -276,17 +281,17 @@ def _explain(spec: Field, value: Any) -> str | None:
         return None
     if kind == "int":
         if type(value) is not int:
-            return f"{where}应为整数，收到 {value!r}。"
+            return f"{where}应为整数，收到 {quote(value)}。"
         if not 0 <= value <= spec.max_value:
-            return f"{where}应在 0 到 {spec.max_value} 之间，收到 {value}。"
+            return f"{where}应在 0 到 {spec.max_value} 之间，收到 {quote(value)}。"
         return None
     if kind == "bool":
         if type(value) is not bool:
-            return f"{where}应为 true 或 false，收到 {value!r}。"
+            return f"{where}应为 true 或 false，收到 {quote(value)}。"
         return None
     if kind == "ref":
         if parse_id(value) is None:
-            return f"{where}应为小写 UUID，收到 {value!r}。"
+            return f"{where}应为小写 UUID，收到 {quote(value)}。"
         return None
     raise AssertionError(f"unknown field kind {kind}")
 

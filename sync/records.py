@@ -33,16 +33,16 @@ def load_users(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict[str,
 def keys_of(entity_name: str, row: dict[str, Any]) -> Keys:
     """Which unit, mentee and pairing a record belongs to (the scope keys)."""
     if entity_name == "unit":
-        return Keys(unit_id=row["id"])
+        return Keys(unit_id=row["id"], entity=entity_name)
     if entity_name == "mentee":
-        return Keys(row.get("unit_id"), row["id"])
+        return Keys(row.get("unit_id"), row["id"], entity=entity_name)
     if entity_name == "pairing":
-        return Keys(row.get("unit_id"), row.get("mentee_id"), row["id"])
+        return Keys(row.get("unit_id"), row.get("mentee_id"), row["id"], entity=entity_name)
     if entity_name == "activity":
-        return Keys(row.get("unit_id"), row.get("mentee_id"), row.get("pairing_id"))
-    if entity_name in ("screening", "referral"):
-        return Keys(row.get("unit_id"), row.get("mentee_id"))
-    return Keys(row.get("unit_id"))
+        return Keys(row.get("unit_id"), row.get("mentee_id"), row.get("pairing_id"), entity=entity_name)
+    if entity_name in ("screening", "review", "referral"):
+        return Keys(row.get("unit_id"), row.get("mentee_id"), entity=entity_name)
+    return Keys(row.get("unit_id"), entity=entity_name)
 
 
 def _json_expr(kind: str, column: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .db import select_in
 from .entities import ENTITIES
 
 if TYPE_CHECKING:
@@ -37,24 +36,39 @@ def immutable_after_create(entity_name: str) -> tuple[str, ...]:
     return IMMUTABLE.get(entity_name, ())
 
 
+def not_found(what: str, record_id: str | None = None, *, hint: str = "") -> str:
+    """The one sentence for "no such record" and "not yours": a rejection must not tell a caller
+    whether a record outside their scope exists (issue 8, item 6)."""
+    ident = f"（{record_id}）" if record_id else ""
+    return f"找不到{what}{ident}：它可能不存在、已被删除、尚未同步，或不在你的管理范围内{hint}。"
+
+
+# An upsert of a record the writer cannot find names the one mistake a phone can fix itself.
+NEW_RECORD_HINT = "；新建记录时 base_version 应为 null"
+
+
 def _live(w: _Writer, entity_name: str, record_id: Any, label: str) -> dict[str, Any]:
+    """The referenced record, if it exists, is not deleted and the writer may see it."""
     row = w.get(entity_name, record_id) if isinstance(record_id, str) else None
-    if row is None or row["deleted"]:
-        raise Refusal(f"找不到{label}（{record_id}），可能已被删除或尚未同步。")
-    return row
+    if row is not None and not row["deleted"]:
+        from .records import keys_of
+
+        visible = (w.scope.allows_unit(row["id"]) if entity_name == "unit"
+                   else w.scope.allows(keys_of(entity_name, row)))
+        if visible:
+            return row
+    raise Refusal(not_found(label, record_id if isinstance(record_id, str) else None))
 
 
 def _unit_in_scope(w: _Writer, unit_id: Any, label: str) -> None:
-    unit = _live(w, "unit", unit_id, label)
-    if not w.scope.allows_unit(unit["id"]):
-        raise Refusal(f"{label}不在你的管理范围内。")
+    _live(w, "unit", unit_id, label)
 
 
 def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
     """Fill server-set fields of ``record`` and check its references; raise ``Refusal``."""
     role, me = w.actor.role, w.actor.user_id
     if entity_name == "unit":
-        if record.get("parent_id") is not None:
+        if record.get("parent_id") is not None and (before is None or record["parent_id"] != before["parent_id"]):
             if record["parent_id"] == record["id"]:
                 raise Refusal("单位不能以自己为上级。")
             _live(w, "unit", record["parent_id"], "上级单位")
@@ -66,10 +80,10 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         record["unit_id"] = mentee["unit_id"]
         if before is None or record["mentor_id"] != before["mentor_id"]:
             mentor = w.get_user(record["mentor_id"])
-            if mentor is None or mentor["role"] != "mentor" or not mentor["active"]:
+            if mentor is None or (role != "admin" and not w.scope.allows_unit(mentor["unit_id"])):
+                raise Refusal(not_found("这位五老志愿者", record["mentor_id"]))
+            if mentor["role"] != "mentor" or not mentor["active"]:
                 raise Refusal("结对的志愿者必须是在册的五老志愿者账号。")
-            if role != "admin" and not w.scope.allows_unit(mentor["unit_id"]):
-                raise Refusal("这位志愿者不在你的管理范围内。")
         if before is None:
             record["review_status"] = "pending"
     elif entity_name == "activity":
@@ -123,14 +137,21 @@ def _check_referral(record: dict[str, Any]) -> None:
 def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     target_name = record["target_entity"]
     target_entity = ENTITIES[target_name]
-    target = _live(w, target_name, record["target_id"], f"要审核的{target_entity.label}")
-    from .records import keys_of
-
-    if not w.scope.allows(keys_of(target_name, target)):
-        raise Refusal(f"要审核的{target_entity.label}不在你的管理范围内。")
+    label = target_entity.label
+    target = _live(w, target_name, record["target_id"], f"要审核的{label}")
     record["unit_id"] = target.get("unit_id")
+    record["mentee_id"] = target.get("mentee_id")
     record["reviewer_id"] = w.actor.user_id
     approved = record["decision"] == "approve"
+    if target_name == "stats_return" and target["unit_id"] == w.actor.unit_id:
+        raise Refusal("本单位的统计表由上一级单位审核（镇/街道的由县里，辅导站和学校的由所在镇/街道或县里），"
+                      "不能由本单位自己通过或退回。")
+    if approved and _wrote(w, target_name, target):
+        raise Refusal(f"不能审核通过自己记录、代录、填写或改过的{label}；请由其他工作人员或上级审核。")
+    if not approved and target.get(target_entity.approval_field) == "approved":
+        approver_unit = _approving_unit(w, target["id"])
+        if approver_unit is not None and not w.scope.allows_unit(approver_unit):
+            raise Refusal(f"这条{label}由上级单位审核通过，只有该级或更上级可以退回。")
     if target_name == "stats_return":
         w.change(target_name, target["id"], {"status": "approved" if approved else "returned"})
     else:
@@ -138,6 +159,30 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
         if target_name == "activity":
             values["review_comment"] = record.get("comment")
         w.change(target_name, target["id"], values)
+
+
+def _wrote(w: _Writer, entity_name: str, target: dict[str, Any]) -> bool:
+    """True when the reviewer wrote, entered (代录) or created the target, or changed one of its
+    fields a person writes (server-set fields such as the review state do not count)."""
+    by_name = ENTITIES[entity_name].by_name
+    people = {target.get("author_id"), target.get("entered_by"), target.get("created_by")}
+    writers = {who for name, who in target["field_writers"].items()
+               if name == "*" or (name in by_name and by_name[name].writers)}
+    return bool((people | writers) & w.identities())
+
+
+def _approving_unit(w: _Writer, target_id: str) -> str | None:
+    """The unit of whoever last approved the target (this batch first), or None if unknown."""
+    reviewer_id = next((r["reviewer_id"] for r in reversed(w.dirty["review"].values())
+                        if r["target_id"] == target_id and r["decision"] == "approve"), None)
+    if reviewer_id is None:
+        found = w.db.execute(
+            "SELECT reviewer_id FROM reviews WHERE target_id = ? AND decision = 'approve' ORDER BY rowid DESC LIMIT 1",
+            [target_id],
+        ).fetchone()
+        reviewer_id = found[0] if found else None
+    reviewer = w.get_user(reviewer_id) if reviewer_id else None
+    return None if reviewer is None else str(reviewer["unit_id"])
 
 
 def scope_effects(w: _Writer, entity_name: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
@@ -163,17 +208,10 @@ def scope_effects(w: _Writer, entity_name: str, before: dict[str, Any] | None, a
 def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
     """A mentee moved school: their pairings, activities, screenings, referrals and the reviews of
     those records move with them, so the new school's staff see the whole archive."""
-    moved: list[str] = []
-    for entity_name in ("pairing", "activity", "screening", "referral"):
+    for entity_name in ("pairing", "activity", "screening", "referral", "review"):
         table = ENTITIES[entity_name].table
         ids = [r[0] for r in w.db.execute(f"SELECT id FROM {table} WHERE mentee_id = ?", [mentee_id]).fetchall()]
         # Records written earlier in the same batch are not in the table yet.
         ids += [rid for rid, rec in w.dirty[entity_name].items() if rec.get("mentee_id") == mentee_id]
         for record_id in dict.fromkeys(ids):
             w.change(entity_name, record_id, {"unit_id": unit_id})
-            moved.append(record_id)
-    targets = set(moved)
-    reviews = [r[0] for r in select_in(w.db, "SELECT id FROM reviews WHERE target_id {in}", moved)[1]]
-    reviews += [rid for rid, rec in w.dirty["review"].items() if rec.get("target_id") in targets]
-    for review_id in dict.fromkeys(reviews):
-        w.change("review", review_id, {"unit_id": unit_id})

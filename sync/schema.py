@@ -293,6 +293,23 @@ def m003_user_profile(db: sqlite_utils.Database) -> None:
 
 
 @migrations
+def m003_review_mentee(db: sqlite_utils.Database) -> None:
+    """Reviews carry their target's mentee, so a mentee's move drops them with the rest of the file."""
+    db.executescript(
+        """
+        ALTER TABLE reviews ADD COLUMN mentee_id TEXT REFERENCES mentees(id);
+        UPDATE reviews SET mentee_id = CASE target_entity
+            WHEN 'activity' THEN (SELECT mentee_id FROM activities WHERE id = reviews.target_id)
+            WHEN 'pairing' THEN (SELECT mentee_id FROM pairings WHERE id = reviews.target_id)
+        END;
+        UPDATE sync_feed SET mentee_id = (SELECT mentee_id FROM reviews WHERE id = sync_feed.record_id)
+            WHERE entity = 'review';
+        CREATE INDEX idx_reviews_mentee ON reviews(mentee_id);
+        """
+    )
+
+
+@migrations
 def m010_referrals(db: sqlite_utils.Database) -> None:
     """转介 (Kaizhou notice 五(三)): a child referred to the school counselling room or a medical
     institution, tracked from referral to reception to conclusion."""

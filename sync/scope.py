@@ -1,7 +1,8 @@
 """Who may see what: an ``Actor`` becomes a ``Scope``, which every read and write checks.
 
 - mentor: the pairings where they are the active mentor, those pairings' activities,
-  and the mentees (with their screenings) of those pairings;
+  and the mentees (with their screenings) of those pairings; nothing of any other entity
+  (reviews carry a mentee too, but they are staff's records);
 - staff and reviewer: everything whose unit lies in the subtree of their own unit;
 - admin: everything.
 """
@@ -13,10 +14,11 @@ from typing import Any
 import sqlite_utils
 
 from .db import placeholders
-from .entities import ENTITIES
 
-# Entities a mentor's phone never holds, even for their own mentees (``Entity.mentor_syncs``).
-MENTOR_HIDDEN = tuple(name for name, entity in ENTITIES.items() if not entity.mentor_syncs)
+# The entities a mentor's phone syncs (DESIGN §4); a record of any other entity is outside a
+# mentor's scope whatever keys it carries.
+MENTOR_ENTITIES = ("mentee", "pairing", "activity", "screening")
+_MENTOR_SQL = ", ".join(f"'{name}'" for name in MENTOR_ENTITIES)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Keys:
     unit_id: str | None = None
     mentee_id: str | None = None
     pairing_id: str | None = None
+    entity: str | None = None  # None: a record of any entity (the mentor rule below is skipped)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class Scope:
     def allows(self, keys: Keys) -> bool:
         """True when a record with these keys is inside this scope."""
         if self.is_mentor:
+            if keys.entity is not None and keys.entity not in MENTOR_ENTITIES:
+                return False
             if keys.pairing_id is not None:
                 return keys.pairing_id in self.pairing_ids
             return keys.mentee_id is not None and keys.mentee_id in self.mentee_ids
@@ -75,10 +80,9 @@ class Scope:
             sql = (
                 f"mentee_id IN ({placeholders(mentees)})"
                 f" AND (pairing_id IS NULL OR pairing_id IN ({placeholders(pairings)}))"
+                f" AND entity IN ({_MENTOR_SQL})"
             )
-            if MENTOR_HIDDEN:
-                sql += f" AND entity NOT IN ({placeholders(list(MENTOR_HIDDEN))})"
-            return sql, [*mentees, *pairings, *MENTOR_HIDDEN]
+            return sql, [*mentees, *pairings]
         if self.unit_ids is None:
             return "1", []
         units = sorted(self.unit_ids)
@@ -106,7 +110,7 @@ def where(scope: Scope, entity: str, alias: str) -> tuple[str, list[Any]]:
     """
     columns = SCOPE_COLUMNS.get(entity, {"unit": "unit_id"})
     if scope.is_mentor:
-        if entity in MENTOR_HIDDEN:
+        if entity not in MENTOR_ENTITIES:
             return "0", []
         if "pairing" in columns:
             ids = sorted(scope.pairing_ids)

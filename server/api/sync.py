@@ -5,10 +5,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sync import apply_batch, pull_changes
+from sync.echo import quote
 
 from ..errors import BadRequest, BatchBytesTooLarge, LimitInvalid
 from ..state import app_state
-from .common import authenticate_device, read_json
+from .common import ASCII_DIGITS, authenticate_device, read_json
 
 
 async def push(request: Request) -> Response:
@@ -33,8 +34,9 @@ async def pull(request: Request) -> Response:
     if unknown:
         raise BadRequest(f"不认识的查询参数：{', '.join(unknown)}。")
     raw_limit = request.query_params.get("limit", "500")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= settings.max_pull_limit:
-        raise LimitInvalid(f"limit 应为 1 到 {settings.max_pull_limit} 之间的整数，收到 {raw_limit!r}。")
+    # ASCII digits only: str.isdigit() also takes "²", "٣" and "３", which int() then refuses.
+    if not ASCII_DIGITS.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= settings.max_pull_limit:
+        raise LimitInvalid(f"limit 应为 1 到 {settings.max_pull_limit} 之间的整数，收到 {quote(raw_limit)}。")
     cursor = request.query_params.get("cursor") or None
     page = await state.store.read(lambda db: pull_changes(db, auth.actor, cursor, int(raw_limit)))
     extra = {"token": auth.fresh_token} if auth.fresh_token else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import resource
 import shutil
 import signal
 import socket
@@ -48,6 +49,7 @@ class ServerProcess:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     log: Any = None
+    nofile: int | None = None  # a lower limit of open file descriptors for the server process
 
     @property
     def url(self) -> str:
@@ -58,9 +60,15 @@ class ServerProcess:
         env = {**os.environ, "BANXING_SECRET_KEYS": "e2e-key", **self.env}
         self._close_log()
         self.log = open(self.log_path, "ab")
+        nofile = self.nofile
+
+        def limit() -> None:
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
         self.proc = subprocess.Popen(
             [BANXING, "serve", "--db", str(self.db), "--port", str(self.port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=self.log,
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=limit,
         )
         deadline = time.monotonic() + 20
         while True:

@@ -9,6 +9,8 @@ from starlette.testclient import TestClient
 
 from .conftest import County, activity
 
+JSON = {"content-type": "application/json"}
+
 
 def assert_envelope(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
     assert response.status_code == status, response.text
@@ -37,7 +39,7 @@ BAD_REQUESTS = [
 @pytest.mark.parametrize("method,path,body,code", BAD_REQUESTS)
 def test_enrol_rejects_malformed_bodies_with_envelope(client: TestClient, method: str, path: str, body: bytes,
                                                       code: str) -> None:
-    assert_envelope(client.request(method, path, content=body), 400, code)
+    assert_envelope(client.request(method, path, content=body, headers=JSON), 400, code)
 
 
 @pytest.mark.parametrize("body,code", [
@@ -53,7 +55,7 @@ def test_enrol_rejects_malformed_bodies_with_envelope(client: TestClient, method
     (b'{"mutations": [{"mutation_id": 0}]}', "batch_invalid"),
 ])
 def test_push_rejects_unreadable_batches_whole(county: County, body: bytes, code: str) -> None:
-    headers = county.auth("mentor")
+    headers = {**county.auth("mentor"), **JSON}
     assert_envelope(county.client.post("/api/sync/push", content=body, headers=headers), 400, code)
     # nothing was recorded for the device: the next real batch starts at mutation 1
     ok = county.client.post("/api/sync/push", json={"mutations": [activity(county.pairing, 1)]}, headers=headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import pathlib
 import sqlite3
+import threading
 
 import pytest
 
@@ -88,3 +89,14 @@ def test_the_wal_stays_bounded_under_a_busy_writer(tmp_path: pathlib.Path) -> No
     finally:
         store.close()
     assert wal < 4 * 100 * 4096 + 200_000, f"WAL grew to {wal} bytes"
+
+
+def test_while_litestream_replicates_the_store_runs_no_checkpoint_of_its_own(tmp_path: pathlib.Path) -> None:
+    store = Store(tmp_path / "replicated.db", checkpoints=False)
+    try:
+        store.migrate()
+        assert store.write_now(lambda db: db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+        names = {t.name for t in threading.enumerate()}
+        assert "banxing-checkpoint" not in names
+    finally:
+        store.close()

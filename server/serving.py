@@ -1,0 +1,155 @@
+"""``banxing serve``: uvicorn, bounded against stalled and oversized requests.
+
+uvicorn bounds neither how long a client may take to send its headers nor how large they may
+be on its fast parser: ``timeout_keep_alive`` runs only between two requests (not before the
+first one, and not once a byte has arrived), and ``h11_max_incomplete_event_size`` exists only
+for the pure-Python h11 parser, which parsed our 800 kB pushes a third slower (see
+docs/performance.md). Other ASGI servers were weighed: Hypercorn bounds both but parses with
+h11 too; Granian bounds both in Rust but runs the app on its own threads and workers, a larger
+change to the Store's one-writer model than the two bounds are worth. So ``BoundedHttpTools``
+adds the two missing bounds to uvicorn's httptools protocol (uvicorn is pinned; the e2e tests
+in tests/e2e/test_served_limits.py probe both from outside):
+
+- **header timeout**: from the moment a connection opens, or a response ends on a keep-alive
+  connection, the next request's headers must be complete within ``header_timeout`` seconds,
+  else the connection gets 408 and is closed (slowloris: stalled connections held every file
+  descriptor);
+- **header size**: while headers are incomplete, the bytes received are counted; past
+  ``max_header_bytes`` the connection gets 431 and is closed, before httptools has buffered and
+  parsed a 128 MB header on the event loop.
+
+``max_connections`` is uvicorn's ``limit_concurrency`` (503 past it), kept below the process's
+open-file limit so the database and its WAL always have descriptors; the soft limit is raised
+to the hard one first. A reverse proxy in front (docs/nginx.conf) is still the place to bound
+connections per client address.
+"""
+from __future__ import annotations
+
+import asyncio
+import resource
+import sys
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from .config import Settings
+
+# Descriptors kept back from max_connections: the database, its WAL and SHM on each of the
+# writer, checkpoint and reader connections, the listening socket, logs, Litestream's pipe.
+RESERVED_FDS = 48
+
+
+class BoundedHttpTools(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline and a size limit on each request's headers."""
+
+    header_timeout: float = 15.0
+    max_header_bytes: int = 64 * 1024
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._awaiting_headers = True
+        self._header_bytes = 0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def _await_headers(self) -> None:
+        self._awaiting_headers = True
+        self._header_bytes = 0
+        self._cancel_header_timer()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._header_timeout)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timeout(self) -> None:
+        self._header_timer = None
+        if self._awaiting_headers and not self.transport.is_closing():
+            self._refuse(408, "Request header timeout.")
+
+    def _refuse(self, status: int, message: str) -> None:
+        body = message.encode("ascii")
+        self.transport.write(b"".join([
+            STATUS_LINE[status], b"content-type: text/plain; charset=utf-8\r\n",
+            b"content-length: ", str(len(body)).encode("ascii"), b"\r\n", b"connection: close\r\n\r\n", body,
+        ]))
+        self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        waiting = self._awaiting_headers
+        super().data_received(data)
+        if waiting and self._awaiting_headers and not self.transport.is_closing():
+            # Everything in this chunk was header bytes (the headers are still incomplete).
+            self._header_bytes += len(data)
+            if self._header_bytes > self.max_header_bytes:
+                self._refuse(431, "Request header fields too large.")
+
+    def on_headers_complete(self) -> None:
+        self._awaiting_headers = False
+        self._cancel_header_timer()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # Not while a pipelined request (headers already read) is being answered.
+        if not self.transport.is_closing() and self.cycle.response_complete:
+            self._await_headers()
+
+
+def bounded_protocol(settings: Settings) -> type[BoundedHttpTools]:
+    """The protocol class with this server's bounds (uvicorn instantiates it per connection)."""
+    return type("BanxingHttp", (BoundedHttpTools,), {
+        "header_timeout": settings.header_timeout, "max_header_bytes": settings.max_header_bytes,
+    })
+
+
+def connection_limit(settings: Settings) -> int:
+    """Raise the soft open-file limit to the hard one; keep ``max_connections`` below it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = 65536 if hard == resource.RLIM_INFINITY else hard
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return max(1, min(settings.max_connections, soft - RESERVED_FDS))
+
+
+def serve(settings: Settings) -> None:
+    """Run the app until interrupted."""
+    import uvicorn
+
+    from .app import create_app
+    from .replication import Replicator
+    from .store import Store
+
+    replicator = None
+    if settings.replica:
+        store = Store(settings.db_path, checkpoints=False)  # Litestream wants a migrated WAL database
+        try:
+            store.migrate()
+        finally:
+            store.close()
+        replicator = Replicator(settings)
+        replicator.start()
+    print(f"伴行 server on http://{settings.host}:{settings.port}/  (database {settings.db_path})", file=sys.stderr)
+    try:
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+            http=bounded_protocol(settings),
+            limit_concurrency=connection_limit(settings),
+            # create_app believes X-Forwarded-For only from `trusted_proxies`; no software banner.
+            proxy_headers=False, server_header=False,
+        )
+    finally:
+        if replicator is not None:
+            replicator.stop()

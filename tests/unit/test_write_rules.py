@@ -1,0 +1,129 @@
+"""Write rules a careless or curious client probed (issue 8, items 4-6).
+
+- 4: a delete whose ``base_version`` is above the server's is rejected like an upsert with that
+  base, instead of skipping the delete-vs-edit conflict and deleting a record staff just edited;
+- 5: a change that would leave the writer's scope is rejected before merging, not parked as a
+  ``conflict`` for staff (who could then "apply the other value" out of scope);
+- 6: a rejection reads the same whether the record (or a record it refers to) does not exist or
+  exists outside the caller's scope.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from sync import new_id
+from tests.factories import delete, make_county, mutate, push, row, upsert
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
+    yield make_county(db)
+
+
+def conflicts(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0])
+
+
+# --- 4. delete above the server's version -------------------------------------------------------
+
+def test_delete_with_a_base_version_above_the_servers_is_rejected_like_an_upsert(db: sqlite_utils.Database,
+                                                                                 w: SimpleNamespace) -> None:
+    mutate(db, w.staff_st11, "activity", {"record": "站员刚改过"}, w.activity1, base_version=1)
+    (edit,) = push(db, w.mentor1, upsert("activity", w.activity1, {"place": "家中"}, 1, base_version=9))
+    (gone,) = push(db, w.mentor1, delete("activity", w.activity1, 2, base_version=9))
+    assert edit["status"] == "rejected"
+    assert gone["status"] == "rejected" and "base_version" in gone["reason"]
+    current = row(db, "activity", w.activity1)
+    assert not current["deleted"] and current["record"] == "站员刚改过"
+
+
+def test_delete_at_the_servers_version_still_applies(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    version = row(db, "activity", w.activity1)["version"]
+    (gone,) = push(db, w.mentor1, delete("activity", w.activity1, 1, base_version=version))
+    assert gone["status"] == "applied" and row(db, "activity", w.activity1)["deleted"]
+
+
+# --- 5. scope before merging --------------------------------------------------------------------
+
+def test_a_change_leaving_the_writers_scope_sent_without_a_base_is_rejected_not_parked(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    """Town 1's staff registered the child in station 1-1; station 1-1's staff, who never saw the
+    record, moves the child to a station of town 2: outside their subtree."""
+    mentee = mutate(db, w.staff_town1, "mentee", {"unit_id": w.st11, "code": "RD-9", "name": "小亮"})
+    (answer,) = push(db, w.staff_st11, upsert("mentee", mentee, {"unit_id": w.st21}, 1, base_version=None))
+    assert answer["status"] == "rejected", answer
+    assert conflicts(db) == 0
+    assert row(db, "mentee", mentee)["unit_id"] == w.st11
+
+
+def test_a_conflicting_value_a_rule_would_refuse_is_rejected_not_parked(db: sqlite_utils.Database,
+                                                                         w: SimpleNamespace) -> None:
+    """A pairing handed to an account that is not a mentor would be refused if applied, so it is
+    not stored as a conflict for staff to apply later."""
+    (answer,) = push(db, w.staff_town1, upsert("pairing", w.pairing1, {"mentor_id": w.staff_st11.user_id}, 1,
+                                               base_version=None))
+    assert answer["status"] == "rejected", answer
+    assert conflicts(db) == 0
+
+
+def test_a_real_conflict_inside_the_scope_is_still_parked(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    mutate(db, w.staff_town1, "mentee", {"notes": "街道写的"}, w.mentee1, base_version=1)
+    (answer,) = push(db, w.staff_st11, upsert("mentee", w.mentee1, {"notes": "站里写的"}, 1, base_version=1))
+    assert answer["status"] == "conflict" and conflicts(db) == 1
+
+
+# --- 6. one sentence for "not found or not yours" -----------------------------------------------
+
+def same_reason(db: sqlite_utils.Database, actor: Any, make: Any, existing: str) -> None:
+    """The reason for a mutation naming an existing out-of-scope id equals the one for an unknown id."""
+    unknown = new_id()
+    last = db.execute("SELECT last_mutation_id FROM sync_devices WHERE id = ?", [actor.device_id]).fetchone()[0]
+    (a,) = push(db, actor, make(existing, last + 1))
+    (b,) = push(db, actor, make(unknown, last + 2))
+    assert a["status"] == b["status"] == "rejected", (a, b)
+    assert a["reason"].replace(existing, "<id>") == b["reason"].replace(unknown, "<id>"), (a["reason"], b["reason"])
+
+
+def test_editing_a_record_outside_scope_reads_like_editing_one_that_does_not_exist(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    same_reason(db, w.staff_st21, lambda rid, mid: upsert("activity", rid, {"record": "改"}, mid, base_version=1),
+                w.activity1)
+    same_reason(db, w.staff_st21, lambda rid, mid: delete("activity", rid, mid, base_version=1), w.activity1)
+
+
+@pytest.mark.parametrize("case", ["pairing_of_another_mentor", "mentee_of_another_unit", "unit_of_another_town",
+                                  "review_target_of_another_unit", "mentor_of_another_unit"])
+def test_a_reference_outside_scope_reads_like_one_that_does_not_exist(db: sqlite_utils.Database,
+                                                                       w: SimpleNamespace, case: str) -> None:
+    def activity(pairing: str, mid: int) -> dict[str, Any]:
+        return upsert("activity", new_id(), {"pairing_id": pairing, "kind": "talk", "date": "2026-11-21"}, mid)
+
+    def screening(mentee: str, mid: int) -> dict[str, Any]:
+        return upsert("screening", new_id(), {"mentee_id": mentee, "date": "2026-11-21"}, mid)
+
+    def mentee(unit: str, mid: int) -> dict[str, Any]:
+        return upsert("mentee", new_id(), {"unit_id": unit, "code": "RD-X"}, mid)
+
+    def review(target: str, mid: int) -> dict[str, Any]:
+        return upsert("review", new_id(), {"target_entity": "activity", "target_id": target, "decision": "return"},
+                      mid)
+
+    def pairing(mentor: str, mid: int) -> dict[str, Any]:
+        return upsert("pairing", new_id(), {"mentor_id": mentor, "mentee_id": w.mentee3, "start_date": "2026-11-01"},
+                      mid)
+
+    actor, make, existing = {
+        "pairing_of_another_mentor": (w.mentor1, activity, w.pairing2),
+        "mentee_of_another_unit": (w.staff_st21, screening, w.mentee1),
+        "unit_of_another_town": (w.staff_st21, mentee, w.st11),
+        "review_target_of_another_unit": (w.staff_st21, review, w.activity1),
+        "mentor_of_another_unit": (w.staff_st21, pairing, w.mentor1.user_id),
+    }[case]
+    same_reason(db, actor, make, existing)
