@@ -6,7 +6,21 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, activities, archives, conflicts, events, home, login, pairings, referrals, review
+from .pages import (
+    account,
+    activities,
+    archives,
+    conflicts,
+    dashboard,
+    events,
+    home,
+    login,
+    mentees,
+    pairings,
+    referrals,
+    review,
+    station,
+)
 from .paths import Paths
 from .slashes import api_router
 
@@ -16,6 +30,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *home.routes,
         *login.routes,
         *account.routes,
+        *station.routes,
+        *mentees.routes,
+        *dashboard.routes,
         *pairings.routes,  # before archives: /pairings/new is not a pairing id
         *archives.routes,
         *activities.routes,

@@ -43,6 +43,25 @@ RETURN_STATUSES = {"draft": "草稿", "submitted": "已上报", "approved": "已
 # 转介 (Kaizhou notice 五(三)): where a child is referred, and how far the referral has got.
 REFERRAL_TARGETS = {"counselling_room": "学校心理辅导室", "medical": "医疗机构", "other": "其他机构"}
 REFERRAL_STATUSES = {"referred": "已转介", "received": "已接收", "concluded": "已结束"}
+# On-site inspection (督查, Rudong notice part 四): why the inspectors came, and what they check.
+INSPECTION_KINDS = {
+    "routine": "常态化督查",
+    "full": "全面督查",
+    "mutual": "互查",
+    "star": "星级辅导站复查/验收",
+}
+CHECK_ITEMS = {  # each item is a sentence of the notice the inspectors look for on site
+    "records": "活动台帐资料齐全",
+    "lectures": "第4讲、第5讲宣讲全覆盖",
+    "parent_class": "开设家长班（家长学校）",
+    "counselling_room": "心理健康咨询室建立并使用",
+    "micro_lessons": "组织收看心理健康微课",
+    "screening": "重点对象摸排、建档立卡",
+    "one_plan": "重点对象“一人一策”",
+    "archives": "结对帮扶档案完整（准备、记录、跟踪）",
+    "six_links": "落实“六结合”",
+    "peer_helpers": "配备心理健康骨干学生",
+}
 
 TEXT_MAX = 20_000
 SHORT_MAX = 200
@@ -81,6 +100,9 @@ class Entity:
     # Activities (and statistics returns) are locked once approved: no edit and no delete after that.
     locks_when_approved: bool = False
     approval_field: str = "review_status"  # the field that reads "approved" once approved
+    # Fields that stay writable after approval: the station's handling of a risk flag must be
+    # recordable on an activity that was already approved (and locked) before anyone acted.
+    open_after_approval: tuple[str, ...] = ()
     by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
     columns: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -164,8 +186,14 @@ ACTIVITY = Entity(
         Field("entered_by", "代录人", "ref", ref="user", writers=SERVER),
         Field("review_status", "审核状态", "enum", choices=REVIEW_STATUSES, writers=SERVER),
         Field("review_comment", "审核意见", "text", writers=SERVER),
+        # 处理记录: what the station did about a risk flag; a flag stays "open" on the station
+        # home page until this is written.
+        Field("risk_action", "风险处理记录", "text", writers=(S, A)),
+        Field("risk_action_on", "处理日期", "date", writers=(S, A)),
+        Field("risk_action_by", "处理人", "ref", ref="user", writers=SERVER),
     ),
     creators=(M, S, A), deleters=(M, S, A), locks_when_approved=True,
+    open_after_approval=("risk_action", "risk_action_on"),
 )
 
 SCREENING = Entity(
@@ -266,9 +294,33 @@ REFERRAL = Entity(
     creators=(S, A), deleters=(S, A),
 )
 
+# Written by the county (reviewers) and by a town's staff for the stations and schools below it;
+# the inspected unit's own staff report only the rectification (sync/rules.py).
+INSPECTION = Entity(
+    "inspection", "督查", "inspections",
+    (
+        Field("unit_id", "被督查单位", "ref", required=True, ref="unit", writers=(R, S, A), nullable=False),
+        Field("date", "督查日期", "date", required=True, writers=(R, S, A), nullable=False),
+        Field("kind", "督查类型", "enum", choices=INSPECTION_KINDS, writers=(R, S, A), nullable=False),
+        Field("inspectors", "督查人员", "short", required=True, writers=(R, S, A), nullable=False),
+        Field("passed", "达标项目", "enums", choices=CHECK_ITEMS, writers=(R, S, A), nullable=False),
+        Field("failed", "未达标项目", "enums", choices=CHECK_ITEMS, writers=(R, S, A), nullable=False),
+        Field("findings", "督查情况", "text", writers=(R, S, A)),
+        Field("highlights", "先进事例与创新举措", "text", writers=(R, S, A)),
+        Field("score", "得分", "int", writers=(R, S, A), max_value=100),
+        Field("rectify", "整改要求", "text", writers=(R, S, A)),
+        Field("rectify_due", "整改期限", "date", writers=(R, S, A)),
+        Field("fixed", "已整改项目", "enums", choices=CHECK_ITEMS, writers=(R, S, A), nullable=False),
+        Field("rectify_notes", "整改情况", "text", writers=(R, S, A)),
+        Field("author_id", "记录人", "ref", ref="user", writers=SERVER),
+    ),
+    creators=(R, S, A), deleters=(R, A),
+)
+
 ENTITIES: dict[str, Entity] = {
     e.name: e
-    for e in (UNIT, MENTEE, PAIRING, ACTIVITY, SCREENING, EVENT, ENROLMENT, STATS_RETURN, REVIEW, REFERRAL)
+    for e in (UNIT, MENTEE, PAIRING, ACTIVITY, SCREENING, EVENT, ENROLMENT, STATS_RETURN, REVIEW, REFERRAL,
+              INSPECTION)
 }
 
 # Defaults applied on create for fields the writer left out.
@@ -280,4 +332,5 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "event": {"participants": 0, "copies": 0, "online": False},
     "stats_return": {"status": "draft"},
     "referral": {"status": "referred"},
+    "inspection": {"kind": "routine", "passed": [], "failed": [], "fixed": []},
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .entities import ENTITIES
+from .entities import CHECK_ITEMS, ENTITIES
 
 if TYPE_CHECKING:
     from .apply import _Writer
@@ -98,6 +98,8 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
                 record["author_id"], record["entered_by"] = me, None
             else:  # 代录: entered by staff on behalf of the pairing's mentor
                 record["author_id"], record["entered_by"] = pairing["mentor_id"], me
+        if (before or {}).get("risk_action") != record.get("risk_action"):
+            record["risk_action_by"] = me if record.get("risk_action") else None
     elif entity_name == "screening":
         mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
         record["unit_id"] = mentee["unit_id"]
@@ -116,6 +118,52 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             raise Refusal("统计表的起始日期不能晚于截止日期。")
     elif entity_name == "review":
         _derive_review(w, record)
+    elif entity_name == "inspection":
+        _derive_inspection(w, before, record)
+
+
+# What the staff of an inspected station or school may write on its inspection: how they fixed it.
+RECTIFICATION = ("fixed", "rectify_notes")
+
+
+def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
+    """An inspection is of a station or school in the writer's scope, by someone above it.
+
+    The county (reviewer, admin) writes any inspection; a town's staff write the ones they
+    recorded; the inspected unit's own staff only report the rectification. A checklist item
+    is passed or failed, not both; only a failed item can be fixed. A missing score is the
+    share of checked items passed.
+    """
+    role, me = w.actor.role, w.actor.user_id
+    if before is None or record["unit_id"] != before["unit_id"]:
+        unit = _live(w, "unit", record["unit_id"], "被督查单位")
+        if not w.scope.allows_unit(unit["id"]):
+            raise Refusal("被督查单位不在你的管理范围内。")
+        if unit["kind"] not in ("station", "school"):
+            raise Refusal("督查的对象应是一个辅导站或学校。")
+    own_unit = w.actor.unit_id in (record["unit_id"], before and before["unit_id"])
+    if role == "staff" and own_unit:
+        if before is None:
+            raise Refusal("单位不能督查自己；请由镇（街道）关工委或县关工委督查。")
+        changed = [name for name in ENTITIES["inspection"].columns
+                   if record.get(name) != before.get(name) and name not in RECTIFICATION]
+        if changed:
+            label = ENTITIES["inspection"].by_name[changed[0]].label
+            raise Refusal(f"被督查单位只能填写整改情况，不能修改“{label}”。")
+    elif role == "staff" and before is not None and before.get("author_id") != me:
+        raise Refusal("这次督查不是你记录的；如需修改请联系记录人或县关工委。")
+    passed, failed, fixed = set(record["passed"]), set(record["failed"]), set(record["fixed"])
+    both = passed & failed
+    if both:
+        label = CHECK_ITEMS[sorted(both)[0]]
+        raise Refusal(f"“{label}”不能既达标又未达标，请只选一项。")
+    if not fixed <= failed:
+        label = CHECK_ITEMS[sorted(fixed - failed)[0]]
+        raise Refusal(f"“{label}”不在未达标项目中，不能记为已整改。")
+    if record.get("score") is None and (passed or failed):
+        record["score"] = round(100 * len(passed) / (len(passed) + len(failed)))
+    if before is None:
+        record["author_id"] = me
 
 
 def _check_referral(record: dict[str, Any]) -> None:

@@ -78,6 +78,6 @@ async def archive_print(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/pairings/{pairing_id}", archive_detail, methods=["GET"], name="archive_detail"),
-    Route("/pairings/{pairing_id}/print", archive_print, methods=["GET"], name="archive_print"),
+    Route("/pairings/{pairing_id}", archive_detail, methods=["GET"], name="pairing_detail"),
+    Route("/pairings/{pairing_id}/print", archive_print, methods=["GET"], name="pairing_print"),
 ]

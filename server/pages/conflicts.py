@@ -29,7 +29,7 @@ def _link(page: Visit, row: dict[str, Any]) -> str | None:
     """Where the record of a conflict is shown, if anywhere on this site."""
     record = row["record"] or {}
     targets = {"activity": ("activity_detail", "activity_id", row["record_id"]),
-               "pairing": ("archive_detail", "pairing_id", row["record_id"]),
+               "pairing": ("pairing_detail", "pairing_id", row["record_id"]),
                "mentee": ("mentee_detail", "mentee_id", row["record_id"]),
                "screening": ("mentee_detail", "mentee_id", record.get("mentee_id")),
                "referral": ("referral_detail", "referral_id", row["record_id"]),

@@ -23,6 +23,7 @@ PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "enrolment": (("unit_id", "units"),),
     "stats_return": (("unit_id", "units"),),
     "review": (("unit_id", "units"),),
+    "inspection": (("unit_id", "units"),),
 }
 
 

@@ -59,6 +59,7 @@ def test_pull_from_start_returns_exactly_the_records_of_the_station(db: sqlite_u
         ("screening", w.screening1), ("screening", w.screening2), ("event", w.event1),
         ("enrolment", w.enrolment1), ("stats_return", w.stats_return1), ("review", w.review1),
         ("referral", w.referral1),
+        ("inspection", w.inspection1),
     }
     assert drops == []
 

@@ -1,0 +1,194 @@
+"""Charts drawn on the server as SVG: horizontal bars and a line, readable without colour.
+
+Every chart carries its numbers as text (a value at the end of each bar, above each point),
+a ``<title>`` and a ``<desc>`` for screen readers, and the table behind it (``Chart.rows``),
+which the page shows beside the picture. Series are told apart by pattern (solid, hatched)
+and by the series name written beside each value, never by colour alone. Only presentation
+attributes are used (no ``style``), so the page's CSP (``style-src 'self'``) holds; sizes and
+colours can still be set from ``static/charts.css`` through the classes.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+Number = int | float
+
+INK = "#0b4f8a"  # 9.4:1 on white
+PATTERNS = ("solid", "hatch", "dots")
+WIDTH = 340  # bars: drawn 1:1 at phone width (the text stays 18 px)
+FONT = 18
+SMALL = 16
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[Number, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart and the table behind it, ready for ``templates/_chart.html``."""
+
+    key: str  # unique on its page: the ids of <title> and <desc> derive from it
+    title: str
+    desc: str
+    svg: Markup
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def fmt(value: Number, unit: str = "") -> str:
+    """A value as the chart and its table write it: ``1,234``, ``87%``."""
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{value:,.1f}"
+    else:
+        text = f"{int(value):,}"
+    return text + unit
+
+
+def _slug(key: str) -> str:
+    return re.sub(r"[^a-z0-9-]", "-", key.lower())
+
+
+def _frame(key: str, title: str, desc: str, width: int, height: int, body: list[str], kind: str) -> Markup:
+    k = _slug(key)
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-{kind}" viewBox="0 0 {width} {height}"'
+        f' width="{width}" height="{height}" role="img" aria-labelledby="{k}-title {k}-desc"'
+        f' font-family="Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif">'
+        f'<title id="{k}-title">{escape(title)}</title><desc id="{k}-desc">{escape(desc)}</desc>'
+        f"{_defs(k)}"
+    )
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def _defs(k: str) -> str:
+    return (
+        "<defs>"
+        f'<pattern id="{k}-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'<rect width="8" height="8" fill="#fff"/><rect width="3" height="8" fill="{INK}"/></pattern>'
+        f'<pattern id="{k}-dots" width="8" height="8" patternUnits="userSpaceOnUse">'
+        f'<rect width="8" height="8" fill="#fff"/><circle cx="4" cy="4" r="2.2" fill="{INK}"/></pattern>'
+        "</defs>"
+    )
+
+
+def _fill(k: str, index: int) -> str:
+    pattern = PATTERNS[index % len(PATTERNS)]
+    return INK if pattern == "solid" else f"url(#{k}-{pattern})"
+
+
+def _text(x: float, y: float, content: str, *, size: int = FONT, anchor: str = "start", bold: bool = False,
+          cls: str = "") -> str:
+    weight = ' font-weight="bold"' if bold else ""
+    klass = f' class="{cls}"' if cls else ""
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="#111"{weight}{klass}>'
+            f"{escape(content)}</text>")
+
+
+def _legend(k: str, series: Sequence[Series], y: float) -> list[str]:
+    out: list[str] = []
+    x = 0.0
+    for i, s in enumerate(series):
+        out.append(f'<rect x="{x:.1f}" y="{y - 15:.1f}" width="22" height="18" fill="{_fill(k, i)}"'
+                   f' stroke="{INK}" stroke-width="2"/>')
+        out.append(_text(x + 28, y, s.name, size=SMALL))
+        x += 28 + FONT * len(s.name) + 20
+    return out
+
+
+def bar_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "",
+              target: Number | None = None, desc: str | None = None, label_header: str = "") -> Chart:
+    """Horizontal bars, one row per label (the label written above its bars, whole), one bar per
+    series with its value (and, for several series, its name) at the end of the bar.
+
+    ``target`` draws a dashed line with its value (e.g. a coverage goal of 100%).
+    """
+    k = _slug(key)
+    many = len(series) > 1
+    top = 30.0 if many else 6.0
+    bar_h, gap = 24.0, 8.0
+    row_h = FONT + 8 + len(series) * (bar_h + 4) + gap
+    height = int(top + max(1, len(labels)) * row_h + (24 if target is not None else 4))
+    peak = max([0.0, *(float(v) for s in series for v in s.values), float(target or 0)])
+    value_room = FONT * 0.62 * (max((len(fmt(v, unit)) for s in series for v in s.values), default=1)
+                                + (len(series[0].name) + 1 if many else 0)) + 8
+    span = WIDTH - value_room - 4
+    scale = span / peak if peak else 0.0
+    body: list[str] = _legend(k, series, 20) if many else []
+    y = top
+    for i, label in enumerate(labels):
+        body.append(_text(0, y + FONT, label, bold=True, cls="chart-label"))
+        by = y + FONT + 8
+        for j, s in enumerate(series):
+            value = s.values[i]
+            w = max(2.0, float(value) * scale) if value else 0.0
+            if w:
+                body.append(f'<rect x="0" y="{by:.1f}" width="{w:.1f}" height="{bar_h:.0f}" fill="{_fill(k, j)}"'
+                            f' stroke="{INK}" stroke-width="2"/>')
+            text = (f"{s.name} " if many else "") + fmt(value, unit)
+            body.append(_text(w + 6, by + bar_h - 5, text, bold=True, cls="chart-value"))
+            by += bar_h + 4
+        y += row_h
+    if target is not None and scale:
+        tx = float(target) * scale
+        body.append(f'<line x1="{tx:.1f}" y1="{top - 2:.1f}" x2="{tx:.1f}" y2="{y:.1f}" stroke="#111"'
+                    ' stroke-width="2" stroke-dasharray="6 4"/>')
+        body.append(_text(tx, y + 18, f"目标 {fmt(target, unit)}", size=SMALL, anchor="middle"))
+    if not labels:
+        body.append(_text(0, top + FONT, "（没有数据）"))
+    columns = (label_header or "项目", *(f"{s.name}" for s in series))
+    rows = tuple((label, *(fmt(s.values[i], unit) for s in series)) for i, label in enumerate(labels))
+    summary = desc or _describe(labels, series, unit)
+    return Chart(key, title, summary, _frame(key, title, summary, WIDTH, height, body, "bar"), columns, rows)
+
+
+def line_chart(key: str, title: str, labels: Sequence[str], values: Sequence[Number], *, unit: str = "",
+               name: str = "数量", desc: str | None = None, label_header: str = "") -> Chart:
+    """One line over ``labels`` (e.g. months), a marked point and its value at every label."""
+    width, height = 640, 300
+    left, right, top, bottom = 10.0, 10.0, 40.0, 56.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max([0.0, *(float(v) for v in values)])
+    step = plot_w / max(1, len(labels) - 1) if len(labels) > 1 else 0.0
+    points = []
+    for i, v in enumerate(values):
+        x = left + (i * step if len(labels) > 1 else plot_w / 2)
+        y = top + plot_h - (float(v) / peak * plot_h if peak else 0.0)
+        points.append((x, y))
+    base = top + plot_h
+    body = [f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#111" stroke-width="2"/>']
+    if points:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{INK}" stroke-width="3"/>')
+    for i, ((x, y), v, label) in enumerate(zip(points, values, labels, strict=True)):
+        anchor = "start" if i == 0 else ("end" if i == len(points) - 1 else "middle")
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#fff" stroke="{INK}" stroke-width="3"/>')
+        # Alternate the value above/below-above so neighbours never overlap.
+        vy = y - 12 if i % 2 == 0 else y - 30
+        body.append(_text(x, max(16.0, vy), fmt(v, unit), size=SMALL, anchor=anchor, bold=True,
+                          cls="chart-value"))
+        body.append(_text(x, base + 24 + (18 if i % 2 else 0), label, size=SMALL, anchor=anchor, cls="chart-label"))
+    summary = desc or _describe(labels, [Series(name, tuple(values))], unit)
+    columns = (label_header or "项目", name)
+    rows = tuple((label, fmt(v, unit)) for label, v in zip(labels, values, strict=True))
+    return Chart(key, title, summary, _frame(key, title, summary, width, height, body, "line"), columns, rows)
+
+
+def _describe(labels: Sequence[str], series: Sequence[Series], unit: str) -> str:
+    if not labels:
+        return "没有数据。"
+    parts = []
+    for s in series:
+        pairs = list(zip(labels, s.values, strict=True))
+        high = max(pairs, key=lambda p: p[1])
+        low = min(pairs, key=lambda p: p[1])
+        name = f"{s.name}：" if len(series) > 1 else ""
+        parts.append(f"{name}最高 {high[0]} {fmt(high[1], unit)}，最低 {low[0]} {fmt(low[1], unit)}")
+    return f"共 {len(labels)} 项；" + "；".join(parts) + "。"

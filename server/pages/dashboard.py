@@ -1,0 +1,51 @@
+"""``/dashboard``: the county's overview — pairings, activities, overdue follow-ups, 重点对象,
+risk flags, rectifications — for reviewers and the admin (their landing page) and for staff,
+each over their own scope. Figures come from ``queries.dashboard``; charts are drawn here as SVG.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync.timeutil import local_today
+
+from ..charts import Chart, Series, bar_chart, line_chart
+from ..queries.dashboard import dashboard
+from .common import OFFICE, require
+from .links import pairing_link
+
+
+def dashboard_charts(data: dict[str, Any]) -> list[Chart]:
+    """The dashboard's charts, each with the table behind it."""
+    by_category = data["pairings_by_category"]
+    by_town = data["pairings_by_town"]
+    months = data["activities_by_month"]
+    first, last = months[0], months[-1]
+    return [
+        bar_chart("pairings-category", "在结对数（按帮扶类别）", [c["label"] for c in by_category],
+                  [Series("结对数", tuple(c["count"] for c in by_category))], unit="对", label_header="类别"),
+        bar_chart("pairings-town", "在结对数（按镇/街道）", [t["name"] for t in by_town],
+                  [Series("结对数", tuple(t["count"] for t in by_town))], unit="对", label_header="镇/街道"),
+        line_chart("activities-month",
+                   f"帮扶活动次数（{first['year']}年{first['label']}—{last['year']}年{last['label']}）",
+                   [m["label"] for m in months], [m["count"] for m in months], unit="次", name="活动次数",
+                   label_header="月份"),
+    ]
+
+
+async def dashboard_page(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    scope = await visit.scope()
+    today = local_today()
+    data = await visit.state.store.read(lambda db: dashboard(db, scope, today=today), pool="reports",
+                                        time_limit_ms=visit.state.settings.report_time_limit_ms)
+    for section in ("overdue_follow_ups", "risk_flags", "key_mentees"):
+        for item in data[section]["items"]:
+            item["link"] = pairing_link(request, item.get("pairing_id"))
+    return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data)}, child_data=True)
+
+
+routes: list[BaseRoute] = [Route("/dashboard", dashboard_page, methods=["GET"], name="dashboard")]

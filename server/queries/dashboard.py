@@ -1,0 +1,269 @@
+"""The county dashboard: everything ``/dashboard`` shows, read in one snapshot by ``dashboard()``.
+
+Counts are of live records in the caller's scope (``filters``: a deleted record, or one of a
+deleted mentee, pairing or unit, counts nowhere). The queries are shaped for a county of a
+million activities (bench/reports_bench.py times ``dashboard``): the per-month counts walk an
+index on the activity date, and the overdue follow-ups look up the one latest activity of each
+active pairing; both rely on the indexes of migration ``m013_dashboard_indexes``.
+
+Definitions (docs/pages.md repeats them for the county):
+
+- **active pairing**: ``status = 'active'``; by category, a pairing counts once under each
+  category of its mentee (未分类 when none), so the category bars may add up to more than the total;
+  by town, under the town its unit lies in (县直 for a unit directly under the county).
+- **overdue follow-up**: an active pairing whose latest activity set a ``follow_up_due`` before
+  today: no visit has been logged since the follow-up fell due (of several activities on the
+  latest day, the latest due date counts).
+- **重点对象**: active mentees with risk level ``key`` (listed by pseudonymous code only).
+- **open risk flag**: an activity with ``risk_flag`` that no one has yet approved (approving
+  the record is how staff confirm the action taken).
+- **overdue rectification**: an inspection with failed items not all fixed whose ``rectify_due``
+  has passed.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+from sync.db import placeholders
+from sync.entities import CATEGORIES
+
+LIST_LIMIT = 50  # rows of each list on the page; the counts are always whole
+COUNTY_DIRECT = "县直单位"
+UNCATEGORISED = "未分类"
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """A live unit in scope and the town it lies in."""
+
+    id: str
+    name: str
+    kind: str
+    town_id: str | None  # the town the unit lies in (itself for a town); None for the county and 县直
+    town_name: str
+
+
+class Units(dict[str, UnitInfo]):
+    """The live units in scope (by id), and every other unit id of the database (``outside``)."""
+
+    outside: frozenset[str] = frozenset()
+
+
+def scope_units(db: sqlite_utils.Database, scope: Scope) -> Units:
+    """Live units in ``scope``, each with the town it lies in."""
+    rows = db.execute("SELECT id, parent_id, name, kind, deleted FROM units").fetchall()
+    parent = {r[0]: r[1] for r in rows}
+    info = {r[0]: (r[2], r[3]) for r in rows}
+    out = Units()
+    for uid, _parent_id, name, kind, deleted in rows:
+        if deleted or not scope.allows_unit(uid):
+            continue
+        town: str | None = uid
+        seen = 0
+        while town is not None and info[town][1] != "town" and seen < 20:
+            town, seen = parent.get(town), seen + 1
+        if town is not None and info[town][1] != "town":
+            town = None
+        out[uid] = UnitInfo(uid, name, kind, town, info[town][0] if town else COUNTY_DIRECT)
+    out.outside = frozenset(r[0] for r in rows) - set(out)
+    return out
+
+
+def _in_units(units: Units, column: str) -> tuple[str, list[str]]:
+    """SQL: ``column`` is one of ``units`` — as the shorter of an IN and a NOT IN list, so the
+    whole county (every unit in scope, none deleted) costs no per-row test at all."""
+    if not units:
+        return "0", []
+    if len(units.outside) < len(units):
+        others = sorted(units.outside)
+        if not others:
+            return f"{column} IS NOT NULL", []
+        return f"{column} NOT IN ({placeholders(others)})", others
+    ids = sorted(units)
+    return f"{column} IN ({placeholders(ids)})", ids
+
+
+def dead_pairings(db: sqlite_utils.Database) -> list[str]:
+    """Pairings that are deleted or belong to a deleted mentee: their activities count nowhere."""
+    return [r[0] for r in db.execute(
+        "SELECT p.id FROM pairings p WHERE p.deleted = 1"
+        " UNION SELECT p.id FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE m.deleted = 1"
+    ).fetchall()]
+
+
+def month_starts(today: datetime.date, months: int = 12) -> list[datetime.date]:
+    """The first day of each of the last ``months`` months, oldest first, ending with today's month."""
+    out = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        out.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(out))
+
+
+def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) -> dict[str, Any]:
+    """Every figure and list of the dashboard for ``scope`` on ``today`` (a local date)."""
+    units = scope_units(db, scope)
+    by_category, by_town, total = active_pairings(db, units)
+    overdue = overdue_follow_ups(db, units, today)
+    key = key_mentees(db, units)
+    flags = open_risk_flags(db, units)
+    return {
+        "today": today.isoformat(),
+        "units": len(units),
+        "pairings_total": total,
+        "pairings_by_category": by_category,
+        "pairings_by_town": by_town,
+        "activities_by_month": activities_by_month(db, units, today),
+        "overdue_follow_ups": {"count": len(overdue), "items": overdue[:LIST_LIMIT]},
+        "key_mentees": {"count": len(key), "items": key[:LIST_LIMIT]},
+        "risk_flags": {"count": len(flags), "items": flags[:LIST_LIMIT]},
+        "rectifications_overdue": rectifications_overdue(db, units, today),
+    }
+
+
+def active_pairings(db: sqlite_utils.Database, units: Units
+                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """(by category, by town, total) of active live pairings."""
+    cond, params = _in_units(units, "p.unit_id")
+    rows = db.execute(
+        f"""
+        SELECT p.unit_id, m.categories, count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id
+        WHERE p.status = 'active' AND p.deleted = 0 AND m.deleted = 0 AND {cond}
+        GROUP BY p.unit_id, m.categories
+        """,
+        params,
+    ).fetchall()
+    categories = {key: 0 for key in CATEGORIES}
+    uncategorised = 0
+    towns: dict[str, dict[str, Any]] = {}
+    total = 0
+    for unit_id, cats, n in rows:
+        total += n
+        keys = [c for c in json.loads(cats or "[]") if c in categories]
+        for c in keys:
+            categories[c] += n
+        if not keys:
+            uncategorised += n
+        u = units[unit_id]
+        town = towns.setdefault(u.town_id or "", {"town_id": u.town_id, "name": u.town_name, "count": 0})
+        town["count"] += n
+    by_category = [{"key": k, "label": CATEGORIES[k], "count": v} for k, v in categories.items()]
+    if uncategorised:
+        by_category.append({"key": None, "label": UNCATEGORISED, "count": uncategorised})
+    # Every town in scope gets a bar, zeros included: a town with no pairing is news too.
+    for u in units.values():
+        if u.kind == "town":
+            towns.setdefault(u.id, {"town_id": u.id, "name": u.name, "count": 0})
+    by_town = sorted(towns.values(), key=lambda t: (t["town_id"] is None, t["name"]))
+    return by_category, by_town, total
+
+
+def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime.date
+                        ) -> list[dict[str, Any]]:
+    """Live activities per month over the last 12 months (by the activity's own date, up to today)."""
+    starts = month_starts(today)
+    cond, params = _in_units(units, "a.unit_id")
+    dead = dead_pairings(db)
+    if dead:
+        cond += f" AND a.pairing_id NOT IN ({placeholders(dead)})"
+        params += dead
+    # One range count per month walks idx_activities_date_cover in order: no table access and no
+    # sort of a million rows (a GROUP BY month would sort them all).
+    sql = f"""
+        SELECT count(*) FROM activities a INDEXED BY idx_activities_date_cover
+        WHERE a.date >= ? AND a.date < ? AND a.deleted = 0 AND {cond}
+    """
+    out = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else today + datetime.timedelta(days=1)
+        (n,) = db.execute(sql, [start.isoformat(), end.isoformat(), *params]).fetchone()
+        out.append({"month": start.strftime("%Y-%m"), "label": f"{start.month}月", "year": start.year, "count": n})
+    return out
+
+
+def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.date
+                       ) -> list[dict[str, Any]]:
+    """Active pairings whose latest activity's follow-up fell due before today, longest overdue first."""
+    cond, params = _in_units(units, "p.unit_id")
+    rows = db.query(
+        f"""
+        SELECT * FROM (
+            SELECT p.id AS pairing_id, p.unit_id, m.code, u.name AS mentor_name,
+                   (SELECT a.date || ' ' || coalesce(a.follow_up_due, '') FROM activities a
+                    WHERE a.pairing_id = p.id AND a.deleted = 0
+                    ORDER BY a.date DESC, a.follow_up_due DESC LIMIT 1) AS latest
+            FROM pairings p JOIN mentees m ON m.id = p.mentee_id LEFT JOIN users u ON u.id = p.mentor_id
+            WHERE p.status = 'active' AND p.deleted = 0 AND m.deleted = 0 AND {cond}
+        ) WHERE latest IS NOT NULL
+        """,
+        params,
+    )
+    out = []
+    for r in rows:
+        last_date, _, due = r.pop("latest").partition(" ")
+        if not due or due >= today.isoformat():
+            continue
+        days = (today - datetime.date.fromisoformat(due)).days
+        unit = units[r["unit_id"]]
+        out.append({**r, "last_date": last_date, "due": due, "days": days, "unit_name": unit.name,
+                    "town_name": unit.town_name})
+    out.sort(key=lambda r: (-r["days"], r["code"]))
+    return out
+
+
+def key_mentees(db: sqlite_utils.Database, units: Units) -> list[dict[str, Any]]:
+    """Active mentees of risk level 重点, by town, unit and code; with their active pairing if any."""
+    cond, params = _in_units(units, "m.unit_id")
+    rows = db.query(
+        f"""
+        SELECT m.id, m.code, m.unit_id, m.categories,
+               (SELECT p.id FROM pairings p WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0
+                LIMIT 1) AS pairing_id
+        FROM mentees m WHERE m.risk_level = 'key' AND m.status = 'active' AND m.deleted = 0 AND {cond}
+        """,
+        params,
+    )
+    out = []
+    for r in rows:
+        unit = units[r["unit_id"]]
+        out.append({**r, "categories": json.loads(r["categories"] or "[]"), "unit_name": unit.name,
+                    "town_name": unit.town_name})
+    out.sort(key=lambda r: (r["town_name"], r["unit_name"], r["code"]))
+    return out
+
+
+OPEN_RISK_FLAG = "a.risk_flag = 1 AND coalesce(a.review_status, 'pending') != 'approved'"
+
+
+def open_risk_flags(db: sqlite_utils.Database, units: Units) -> list[dict[str, Any]]:
+    """Live activities flagged 发现自伤自残风险 not yet approved, newest first."""
+    cond, params = _in_units(units, "a.unit_id")
+    rows = db.query(
+        f"""
+        SELECT a.id, a.date, a.pairing_id, a.unit_id, m.code, u.name AS mentor_name
+        FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id
+        LEFT JOIN users u ON u.id = a.author_id
+        WHERE {OPEN_RISK_FLAG} AND a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0 AND {cond}
+        ORDER BY a.date DESC, a.created_at DESC
+        """,
+        params,
+    )
+    return [{**r, "unit_name": units[r["unit_id"]].name, "town_name": units[r["unit_id"]].town_name} for r in rows]
+
+
+def rectifications_overdue(db: sqlite_utils.Database, units: Units, today: datetime.date) -> int:
+    """Inspections whose failed items are not all fixed and whose rectification date has passed."""
+    cond, params = _in_units(units, "i.unit_id")
+    rows = db.execute(
+        f"SELECT i.failed, i.fixed FROM inspections i WHERE i.deleted = 0 AND i.rectify_due < ? AND {cond}"
+        " AND i.failed != '[]'",
+        [today.isoformat(), *params],
+    ).fetchall()
+    return sum(1 for failed, fixed in rows if set(json.loads(failed)) - set(json.loads(fixed)))

@@ -1,0 +1,73 @@
+"""``/dashboard``: who sees it, over which scope; its charts are valid SVG carrying the page's numbers."""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+
+from ...factories import make_activity, make_mentee, make_pairing
+from .conftest import Site
+
+SVG_RE = re.compile(r"<svg .*?</svg>", re.S)
+
+
+def test_dashboard_is_the_reviewer_landing_page(site: Site) -> None:
+    browser = site.browser()
+    response = browser.post("/login", {"username": site.login_of(site.w.reviewer), "password": "correct-horse-9"},
+                            form_page="/login")
+    assert response.headers["location"] == "/dashboard"
+
+
+def test_dashboard_charts_are_valid_svg_with_the_numbers_of_their_tables(site: Site) -> None:
+    response = site.as_(site.w.reviewer).get("/dashboard")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    charts = SVG_RE.findall(response.text)
+    assert len(charts) >= 3
+    for svg in charts:
+        root = ET.fromstring(svg)
+        assert root.find("{http://www.w3.org/2000/svg}title").text
+        assert root.find("{http://www.w3.org/2000/svg}desc").text
+    # make_county: three active pairings, two in 掘港街道 and one in 栟茶镇, all of category 心理行为问题.
+    town_chart = next(s for s in charts if "按镇/街道" in s)
+    texts = ["".join(t.itertext()) for t in ET.fromstring(town_chart).iter("{http://www.w3.org/2000/svg}text")]
+    assert texts.count("2对") == 1 and texts.count("1对") == 1
+    assert re.search(r'<th scope="row">掘港街道</th><td class="num">2对</td>', response.text)
+    assert "在结对</p><p class=\"figure\">3 对" in response.text
+
+
+def test_dashboard_shows_codes_never_names(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, risk_level="key", code="KEY-007", name="王小虎"))
+    text = site.as_(w.reviewer).get("/dashboard").text
+    assert "KEY-007" in text
+    assert "王小虎" not in text and "小明" not in text
+
+
+@pytest.mark.parametrize("who", ["staff_town2", "staff_st21"])
+def test_dashboard_of_another_town_shows_none_of_town_1(site: Site, who: str) -> None:
+    w = site.w
+
+    def setup(db: Any) -> None:
+        mentee = make_mentee(db, w.staff_st11, w.st11, risk_level="key", code="FOREIGN-1")
+        pairing = make_pairing(db, w.staff_st11, w.mentor1, mentee)
+        make_activity(db, w.mentor1, pairing, risk_flag=True, follow_up_due="2020-01-01")
+
+    site.write(setup)
+    response = site.as_(getattr(w, who)).get("/dashboard")
+    assert response.status_code == 200
+    assert "FOREIGN-1" not in response.text
+    assert "掘港" not in response.text
+    assert "栟茶" in response.text
+
+
+def test_dashboard_counts_a_new_risk_flag_at_once(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_town1)
+    before = re.search(r"未处理的风险提示</p><p class=\"figure\">(\d+) 条", browser.get("/dashboard").text)
+    assert before and before.group(1) == "0"
+    site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, risk_flag=True, date="2026-11-21"))
+    after = re.search(r"未处理的风险提示</p><p class=\"figure\">(\d+) 条", browser.get("/dashboard").text)
+    assert after and after.group(1) == "1"

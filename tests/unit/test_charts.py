@@ -1,0 +1,59 @@
+"""Server-drawn charts: valid SVG, every number written as text, a title and a description,
+series told apart by pattern and name (not colour alone), labels escaped."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from server.charts import Series, bar_chart, fmt, line_chart
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+def test_bar_chart_is_valid_svg_with_each_value_and_label_as_text() -> None:
+    chart = bar_chart("t", "在结对数", ["掘港街道", "栟茶镇"], [Series("结对数", (12, 3))], unit="对")
+    root = ET.fromstring(chart.svg)
+    assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+    assert root.find(f"{SVG}title").text == "在结对数"
+    assert "掘港街道 12对" in root.find(f"{SVG}desc").text
+    texts = _texts(chart.svg)
+    assert {"掘港街道", "栟茶镇", "12对", "3对"} <= set(texts)
+    assert chart.rows == (("掘港街道", "12对"), ("栟茶镇", "3对"))
+
+
+def test_bar_chart_series_differ_by_pattern_and_carry_their_names() -> None:
+    chart = bar_chart("cov", "覆盖率", ["甲镇"], [Series("学生", (95,)), Series("家长", (60,))], unit="%",
+                      target=100)
+    root = ET.fromstring(chart.svg)
+    fills = {r.get("fill") for r in root.iter(f"{SVG}rect") if r.get("height") == "24"}
+    assert len(fills) == 2 and any(f.startswith("url(#cov-hatch") for f in fills)
+    texts = _texts(chart.svg)
+    assert "学生 95%" in texts and "家长 60%" in texts and "目标 100%" in texts
+    assert chart.columns == ("项目", "学生", "家长")
+
+
+def test_line_chart_writes_every_point_value() -> None:
+    values = [0, 5, 1234, 7]
+    chart = line_chart("m", "每月活动", ["9月", "10月", "11月", "12月"], values, unit="次")
+    texts = _texts(chart.svg)
+    for v in values:
+        assert fmt(v, "次") in texts
+    assert "1,234次" in texts
+    assert ET.fromstring(chart.svg).find(f"{SVG}polyline") is not None
+
+
+def test_chart_labels_are_escaped() -> None:
+    chart = bar_chart("x", "<script>", ["<b>镇</b>&"], [Series("n", (1,))])
+    root = ET.fromstring(chart.svg)  # would not parse if the label broke out
+    assert "<b>镇</b>&" in _texts(chart.svg)
+    assert root.find(f"{SVG}title").text == "<script>"
+
+
+def test_empty_chart_says_so() -> None:
+    chart = bar_chart("e", "空", [], [Series("n", ())])
+    assert "（没有数据）" in _texts(chart.svg)
+    assert chart.desc == "没有数据。"
