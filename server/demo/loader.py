@@ -6,7 +6,8 @@ units, station and school staff register mentees, screen them (摸排), pair the
 五老 volunteers and record group events, the volunteers log about six months of visits
 and talks ending today, staff enter a few records for a volunteer without a smartphone
 (代录), review (approve / return) activities, close a few pairings, and the county
-reviewer approves and returns statistics returns. Every mutation must be ``applied``.
+reviewer approves and returns statistics returns. Every mutation must be ``applied``, but the two
+deliberate conflicts of ``conflicts.py``.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sync.users import actor_for, create_user
 from ..auth import hash_password
 from .activities import plan_activities
 from .children import draw_children, needs, random_phone
+from .conflicts import write_conflicts
 from .events import enrolments, events
 from .people import COUNTY, DEMO_PASSWORD, DEMO_USERS, TOWNS
 from .profiles import GRADE_NUMBER
@@ -44,6 +46,7 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     write_reviews(demo)
     close_pairings(demo)
     write_referrals(demo)
+    write_conflicts(demo)
     write_stats_returns(demo)
 
 

@@ -33,8 +33,20 @@ def _record(db: sqlite_utils.Database, scope: Scope, entity: str, record_id: str
 
 
 def _enrich(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    names = user_names(db, {r["user_id"] for r in rows} | {r["resolved_by"] for r in rows})
+    keepers: dict[tuple[str, int], dict[str, Any] | None] = {(r["record_id"], r["kept_version"]): None for r in rows}
+    for record_id, version in keepers:
+        # Who wrote the version the first value belongs to (the audit row of that version).
+        found = next(db.query(
+            "SELECT user_id, device_id FROM sync_audit WHERE record_id = ? AND version = ?"
+            " AND status IN ('applied', 'merged', 'conflict') ORDER BY id LIMIT 1", [record_id, version]), None)
+        keepers[(record_id, version)] = found
+    people = {r["user_id"] for r in rows} | {r["resolved_by"] for r in rows}
+    people |= {k["user_id"] for k in keepers.values() if k}
+    names = user_names(db, people)
     for row in rows:
+        keeper = keepers[(row["record_id"], row["kept_version"])]
+        row["keeper_name"] = names.get(keeper["user_id"], "") if keeper else ""
+        row["keeper_phone"] = bool(keeper and keeper["device_id"])
         entity = ENTITIES[row["entity"]]
         row["entity_label"] = entity.label
         row["field_label"] = "删除这条记录" if row["field"] == "_deleted" else entity.by_name[row["field"]].label
