@@ -20,7 +20,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from .errors import TokenExpired, TokenInvalid
 
 DEVICE_PREFIX = "bxd1."
-SALTS = {"device": "banxing.device-token", "session": "banxing.web-session", "csrf": "banxing.csrf"}
+SALTS = {"device": "banxing.device-token", "session": "banxing.web-session", "csrf": "banxing.csrf",
+         "import": "banxing.import-preview"}
 
 TOKEN_INVALID = "登记凭证无效，请重新登记这台手机。"
 

@@ -11,15 +11,20 @@ from .pages import (
     activities,
     archives,
     conflicts,
+    coverage,
     dashboard,
     events,
     home,
+    imports,
     login,
     mentees,
+    mentors,
     pairings,
     referrals,
+    returns,
     review,
     station,
+    stats,
 )
 from .paths import Paths
 from .slashes import api_router
@@ -31,7 +36,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *login.routes,
         *account.routes,
         *station.routes,
+        *imports.routes,  # /mentees/import before /mentees/{mentee_id}
         *mentees.routes,
+        *mentors.routes,
         *dashboard.routes,
         *pairings.routes,  # before archives: /pairings/new is not a pairing id
         *archives.routes,
@@ -40,6 +47,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *review.routes,
         *conflicts.routes,
         *referrals.routes,
+        *stats.routes,
+        *returns.routes,
+        *coverage.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]
