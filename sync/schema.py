@@ -416,3 +416,16 @@ def m013_dashboard_indexes(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_activities_risk_date ON activities(date) WHERE risk_flag = 1;
         """
     )
+
+
+@migrations
+def m014_waiting_activities(db: sqlite_utils.Database) -> None:
+    """The review queue reads activities waiting for review (pending or returned) in order — urgent
+    risk flags first, then the oldest — without sorting a county's whole backlog; a partial index
+    holds only the waiting ones, so approved activities cost it nothing."""
+    db.executescript(
+        """
+        CREATE INDEX idx_activities_waiting ON activities(review_status, risk_flag DESC, date)
+            WHERE review_status IN ('pending', 'returned');
+        """
+    )

@@ -49,7 +49,8 @@ async def pairing_list(request: Request) -> Response:
         return {"rows": rows, "total": total, "towns": unit_options(db, scope, kinds=("town",)),
                 "units": unit_options(db, scope, kinds=("station", "school")), "mentors": mentor_options(db, scope)}
 
-    data = await page.state.store.read(read)
+    # A county-wide search reads on the reports pool, so it never holds up a phone's sync.
+    data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
     kept = {k: v for k, v in filters.items() if v}
     pages = max(1, -(-data["total"] // PAGE_SIZE))
     links = {

@@ -19,7 +19,7 @@ from sync.entities import REVIEW_TARGETS
 from sync.mutations import upsert
 
 from ..queries.archives import sees_names
-from ..queries.review import waiting_activities, waiting_pairings
+from ..queries.review import COUNT_CAP, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, form_values, require, require_form
 from .writes import apply_one
@@ -41,13 +41,14 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
         return {"activities": activities, "total": total, "pairings": waiting_pairings(db, scope, unit=unit),
                 "units": unit_options(db, scope)}
 
-    data = await page.state.store.read(read)
+    # A county's queue reads on the reports pool, so it never holds up a phone's sync.
+    data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
     shown = {a["id"] for a in data["activities"]} | {p["id"] for p in data["pairings"]}
     # A refusal about a record that is not in this queue (not yours, or decided meanwhile) goes on top.
     errors = {k if k in shown or k == "_form" else "_form": v for k, v in (errors or {}).items()}
     return page.render("review_queue.html", {
         **data, "unit": unit or "", "errors": errors, "comments": comments or {}, "names": sees_names(scope),
-        "me": page.actor.user_id, "action": _here(unit),
+        "me": page.actor.user_id, "action": _here(unit), "count_cap": COUNT_CAP,
     }, status=status, child_data=True)
 
 

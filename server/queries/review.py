@@ -18,6 +18,7 @@ from .filters import visible
 from .units import in_subtree
 
 LIMIT = 200
+COUNT_CAP = 1000
 CONTENT = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due", "moods",
            "observations", "tags", "risk_flag")
 
@@ -31,26 +32,35 @@ def _resubmitted(row: dict[str, Any]) -> bool:
 
 def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[
         list[dict[str, Any]], int]:
-    """Pending and returned live activities in scope (at most ``LIMIT``) and how many there are."""
+    """Pending, then returned, live activities in scope (at most ``LIMIT``) and how many wait (counted
+    up to ``COUNT_CAP``: past that the page says "more than").
+
+    Each status is read in index order (``idx_activities_waiting``: urgent flags first, then the
+    oldest), so a county with a large backlog reads its first page without sorting the backlog.
+    """
     where, params = visible(scope, "activity", "a")
+    # The IN term names the partial index's condition, so SQLite may use it.
     conditions, args = [where, "a.review_status IN ('pending', 'returned')"], list(params)
     if unit:
         conditions.append(in_subtree("a.unit_id"))
         args.append(unit)
     sql_where = " AND ".join(conditions)
-    total = int(db.execute(f"SELECT count(*) FROM activities a WHERE {sql_where}", args).fetchone()[0])
-    rows = list(db.query(
-        f"""
-        SELECT a.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, us.name AS mentor_name,
-               un.name AS unit_name
-        FROM activities a JOIN mentees m ON m.id = a.mentee_id JOIN pairings p ON p.id = a.pairing_id
-        LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = a.unit_id
-        WHERE {sql_where}
-        ORDER BY a.review_status = 'pending' DESC, a.risk_flag DESC, a.date, a.created_at
-        LIMIT ?
-        """,
-        [*args, LIMIT],
-    ))
+    total = int(db.execute(f"SELECT count(*) FROM (SELECT 1 FROM activities a WHERE {sql_where} LIMIT ?)",
+                           [*args, COUNT_CAP + 1]).fetchone()[0])
+    rows: list[dict[str, Any]] = []
+    for status in ("pending", "returned"):
+        rows += db.query(
+            f"""
+            SELECT a.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, us.name AS mentor_name,
+                   un.name AS unit_name
+            FROM activities a JOIN mentees m ON m.id = a.mentee_id JOIN pairings p ON p.id = a.pairing_id
+            LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = a.unit_id
+            WHERE {sql_where} AND a.review_status = ?
+            ORDER BY a.risk_flag DESC, a.date, a.created_at
+            LIMIT ?
+            """,
+            [*args, status, LIMIT - len(rows)],
+        )
     people: set[str | None] = set()
     for row in rows:
         people |= {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}
