@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope, parse_id
-from sync.timeutil import SHANGHAI, utc_now
+from sync.timeutil import utc_now
 
 from ..access import log_access
 from ..queries.archives import archive, sees_names
@@ -73,7 +73,6 @@ async def archive_print(request: Request) -> Response:
     printed_at = utc_now()
     return page.render("archive_print.html", {
         **data, "printed_at": printed_at, "printed_by": actor.name, "printed_unit": unit["name"],
-        "timezone": str(SHANGHAI),
     }, child_data=True)
 
 

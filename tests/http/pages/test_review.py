@@ -99,3 +99,21 @@ def test_the_county_reviews_every_unit_and_can_narrow_to_one(site: Site) -> None
                                                       "decision": "approve", "comment": ""},
                            form_page="/review")
     assert response.status_code == 303 and response.headers["location"] == f"/review?unit={w.town2}"
+
+
+def test_approving_what_one_entered_oneself_is_refused_with_the_engines_reason(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    response = browser.post("/activities/new", {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-27",
+                                                "record": "王老师电话口述。"})
+    activity = response.headers["location"].removeprefix("/activities/")
+    queue = browser.get("/review").text
+    assert activity in queue and "这条记录是你录入的" in queue
+    response = browser.post("/review", {"target_entity": "activity", "target_id": activity, "decision": "approve",
+                                        "comment": ""})
+    assert response.status_code == 400
+    assert "不能审核通过自己记录、代录、填写或改过的帮扶活动" in html.unescape(response.text)
+    assert site.read(lambda db: row(db, "activity", activity))["review_status"] == "pending"
+    # another member of staff (the town) may approve it
+    assert site.as_(w.staff_town1).post("/review", {"target_entity": "activity", "target_id": activity,
+                                                   "decision": "approve", "comment": ""}).status_code == 303
