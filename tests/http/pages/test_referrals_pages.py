@@ -90,3 +90,15 @@ def test_a_referral_never_reaches_the_volunteers_phone(site: Site) -> None:
                                                    "referred_on": "2026-11-21"})
     changes, drops, _ = phone_pull(site, w.mentor1, cursor)
     assert not [k for k in changes if k[0] == "referral"] and not drops
+
+
+def test_the_station_home_lists_open_referrals_until_they_end(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    home = html.unescape(browser.get("/staff").text)
+    assert "未结束的转介" in home and f"/referrals/{w.referral1}" in home and "医疗机构：县人民医院心理门诊" in home
+    assert f"/referrals/{w.referral1}" not in site.as_(w.staff_st21).get("/staff").text
+    browser.post(f"/referrals/{w.referral1}", {
+        "status": "concluded", "received_on": "2026-11-05", "concluded_on": "2026-11-30", "target": "medical",
+        "referred_on": "2026-11-02", "base_version": "1"}, form_page="/account")
+    assert "没有未结束的转介" in browser.get("/staff").text
