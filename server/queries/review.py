@@ -1,8 +1,8 @@
 """The review queue: activities and pairings in scope that wait for an approval or a return.
 
-An activity waits while it is ``pending``; a ``returned`` one waits for its volunteer, and comes
-back to the reviewer's attention once its content changed after the return (``resubmitted``).
-Urgent risk flags come first, then the oldest.
+An activity waits while it is ``pending``; a ``returned`` one waits for its volunteer, and is
+``pending`` again once corrected (``resubmitted``: the return's comment is still on it). Urgent
+risk flags come first, then the oldest.
 """
 from __future__ import annotations
 
@@ -19,15 +19,6 @@ from .units import in_subtree
 
 LIMIT = 200
 COUNT_CAP = 1000
-CONTENT = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due", "moods",
-           "observations", "tags", "risk_flag")
-
-
-def _resubmitted(row: dict[str, Any]) -> bool:
-    """Did the content change after the record was returned? (field versions say which version changed what)"""
-    versions = json.loads(row["field_versions"] or "{}")
-    returned_at = versions.get("review_status", 1)
-    return any(versions.get(name, 1) > returned_at for name in CONTENT)
 
 
 def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[
@@ -69,7 +60,9 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
         for name in ("moods", "observations", "tags"):
             row[name] = json.loads(row[name] or "[]")
         name_people(row, names)
-        row["resubmitted"] = row["review_status"] == "returned" and _resubmitted(row)
+        # The engine puts a returned activity back to pending when it is corrected; the return's
+        # comment stays on it, so the reviewer sees what was asked for.
+        row["resubmitted"] = row["review_status"] == "pending" and bool(row["review_comment"])
     return rows, total
 
 

@@ -66,7 +66,8 @@ def test_a_resubmitted_activity_says_so_in_the_queue(site: Site) -> None:
     version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
     site.write(lambda db: mutate(db, w.mentor1, "activity", {"record": "补充了过程"}, w.activity1,
                                  base_version=version))
-    assert "志愿者已按退回意见修改，请再次审核" in site.as_(w.staff_st11).get("/review").text
+    assert site.read(lambda db: row(db, "activity", w.activity1))["review_status"] == "pending"
+    assert "已按退回意见修改，请再次审核。当时的退回意见：请补充过程记录" in site.as_(w.staff_st11).get("/review").text
 
 
 def test_approving_a_pairing(site: Site) -> None:
