@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, dashboard, home, login
+from .pages import account, dashboard, home, inspections, login
 from .paths import Paths
 from .slashes import api_router
 
@@ -17,6 +17,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *login.routes,
         *account.routes,
         *dashboard.routes,
+        *inspections.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

@@ -15,6 +15,7 @@ The content is generated from a ``random.Random(2026)`` and dated relative to
 - ``state.py``: the generator's state (day, seeded random source, what is made so far).
 - ``children.py``, ``events.py``, ``activities.py``: draw the children and pairings, the
   units' events, and the activities.
+- ``inspections.py``: the on-site inspections (督查) and the rectifications reported.
 - ``loader.py``: ``load_demo``, writing all of it through ``sync.apply_mutations``.
 """
 from __future__ import annotations

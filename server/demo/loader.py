@@ -6,7 +6,8 @@ units, station and school staff register mentees, screen them (摸排), pair the
 五老 volunteers and record group events, the volunteers log about six months of visits
 and talks ending today, staff enter a few records for a volunteer without a smartphone
 (代录), review (approve / return) activities, close a few pairings, and the county
-reviewer approves and returns statistics returns. Every mutation must be ``applied``.
+reviewer approves and returns statistics returns, and inspects every station and school (督查).
+Every mutation must be ``applied``.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ..auth import hash_password
 from .activities import plan_activities
 from .children import draw_children, needs, random_phone
 from .events import enrolments, events
+from .inspections import write_inspections
 from .people import COUNTY, DEMO_PASSWORD, DEMO_USERS, TOWNS
 from .profiles import GRADE_NUMBER
 from .state import Date, Demo, Pairing, mutation
@@ -43,6 +45,7 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     write_reviews(demo)
     close_pairings(demo)
     write_stats_returns(demo)
+    write_inspections(demo)
 
 
 def apply_as(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> None:
