@@ -9,7 +9,7 @@ DB ?= data/banxing.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench browser nginx lock clean
+.PHONY: run test lint bench browser nginx lock clean fuzz
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,6 +41,12 @@ lint: $(STAMP)
 
 test: lint browser nginx
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Generated API requests (schemathesis over /api/openapi.json, and raw phone batches): more than
+# 10,000 examples, no 5xx, every answer as the document describes. `make test` runs a few hundred.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=1100 $(BIN)/python -m pytest -q -p no:cacheprovider tests/http/test_fuzz.py \
+		tests/http/test_push_never_wedges.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/sync_bench.py

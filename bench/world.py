@@ -14,6 +14,7 @@ import random
 import sqlite3
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,13 +188,18 @@ def build_world(db_path: pathlib.Path, *, pairings: int, mentors: int, seed: int
                  mentee_ids, pairing_list, codes, len(units) + len(mentee_ids) + len(pairing_list))
 
 
-def make_mutations(world: World, n: int, seed: int = 2026) -> list[dict[str, Any]]:
+def record_id(kind: str) -> str:
+    """A new record id: ``v7`` (time-ordered, what the phone app makes) or ``v4`` (random)."""
+    return new_id() if kind == "v7" else str(uuid.uuid4())
+
+
+def make_mutations(world: World, n: int, seed: int = 2026, ids: str = "v7") -> list[dict[str, Any]]:
     """``n`` activity creates spread round-robin over the pairings (mutation_id 1..n)."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
         pairing = world.pairings[i % len(world.pairings)]
-        out.append({"mutation_id": i + 1, "entity": "activity", "record_id": new_id(), "op": "upsert",
+        out.append({"mutation_id": i + 1, "entity": "activity", "record_id": record_id(ids), "op": "upsert",
                     "base_version": None, "fields": activity_fields(rng, pairing["id"])})
     return out
 

@@ -7,12 +7,27 @@ and the thing it logs commit together.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
 
 from sync import Actor
 from sync.timeutil import utc_now
+
+# The entities whose records are a child's file: the child (mentee), their pairing with a mentor,
+# the visits and talks (activity), the screenings (摸排), and the reviews of those records. Units,
+# group events, enrolment figures and statistics returns name no child and are not logged.
+CHILD_ENTITIES = frozenset({"mentee", "pairing", "activity", "screening", "review"})
+
+
+def childrens_records(entities: Iterable[str]) -> dict[str, int]:
+    """How many records of each child entity a page showed (``{}`` when none)."""
+    shown: dict[str, int] = {}
+    for entity in entities:
+        if entity in CHILD_ENTITIES:
+            shown[entity] = shown.get(entity, 0) + 1
+    return shown
 
 
 def log_access(

@@ -175,3 +175,23 @@ def revoke_device(db: sqlite_utils.Database, device_id: str, reason: str) -> boo
     if cursor.rowcount:
         return True
     return db.execute("SELECT 1 FROM sync_devices WHERE id = ?", [device_id]).fetchone() is not None
+
+
+# A pull marks the device seen at most once a minute when it carries no children's records, so a
+# phone polling an empty feed does not queue a write for every poll.
+SEEN_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def last_seen(db: sqlite_utils.Database, device_id: str) -> str | None:
+    row = db.execute("SELECT last_seen_at FROM sync_devices WHERE id = ?", [device_id]).fetchone()
+    return None if row is None else row[0]
+
+
+def seen_long_ago(last: str | None) -> bool:
+    """True when ``last`` (a stored timestamp) is older than ``SEEN_RESOLUTION``, or unknown."""
+    return last is None or last < format_utc(datetime.datetime.now(datetime.UTC) - SEEN_RESOLUTION)
+
+
+def mark_seen(db: sqlite_utils.Database, device_id: str) -> None:
+    """The device just synced (a push does this inside ``sync.apply_batch``; a pull through here)."""
+    db.execute("UPDATE sync_devices SET last_seen_at = ? WHERE id = ?", [utc_now(), device_id])

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlite_utils
+
+from sync import Actor, Outcome, apply_mutations
 from sync.entities import ENTITIES, Entity, Field
 
 # Which HTML control each field kind uses.
@@ -114,3 +117,21 @@ def errors_from_reason(entity: Entity, reason: str | None, names: Iterable[str])
         if spec is not None and (f"“{spec.label}”" in reason or f"({name})" in reason):
             return {name: reason}
     return {"_form": reason}
+
+
+class MutationsRefused(Exception):
+    """At least one mutation of an all-or-nothing write was rejected; the transaction rolls back."""
+
+    def __init__(self, outcomes: list[Outcome]) -> None:
+        self.outcomes = outcomes
+        self.rejected = [(i, o) for i, o in enumerate(outcomes) if o.status == "rejected"]
+        super().__init__("; ".join(str(o.reason) for _, o in self.rejected))
+
+
+def apply_all(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> list[Outcome]:
+    """``sync.apply_mutations``, but all or nothing: one rejection raises ``MutationsRefused``,
+    which (raised inside ``store.write``) rolls the whole transaction back."""
+    outcomes = apply_mutations(db, actor, mutations)
+    if any(o.status == "rejected" for o in outcomes):
+        raise MutationsRefused(outcomes)
+    return outcomes

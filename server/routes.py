@@ -6,7 +6,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, dashboard, home, inspections, login
+from .pages import account, dashboard, home, inspections, login, mentees, station
 from .paths import Paths
 from .slashes import api_router
 
@@ -16,6 +16,8 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *home.routes,
         *login.routes,
         *account.routes,
+        *station.routes,
+        *mentees.routes,
         *dashboard.routes,
         *inspections.routes,
         Mount("/api", app=api_router(api.routes)),

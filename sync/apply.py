@@ -286,7 +286,8 @@ class _Writer:
         if (role == "mentor" and current is not None and entity.name in OWN_RECORDS
                 and current.get("author_id") != self.actor.user_id):
             raise Refusal(f"这条{entity.label}不是你记录的，不能修改；如需更正请联系辅导站。")
-        if current is not None and entity.locks_when_approved and current.get(entity.approval_field) == "approved":
+        if (current is not None and entity.locks_when_approved and current.get(entity.approval_field) == "approved"
+                and not (m.op == "upsert" and m.fields and set(m.fields) <= set(entity.open_after_approval))):
             raise Refusal(f"这条{entity.label}已审核通过并锁定，不能再修改；如需更正请联系辅导站退回。")
         if m.op == "delete":
             return self._delete(m, current)

@@ -97,6 +97,9 @@ class Entity:
     # Activities (and statistics returns) are locked once approved: no edit and no delete after that.
     locks_when_approved: bool = False
     approval_field: str = "review_status"  # the field that reads "approved" once approved
+    # Fields that stay writable after approval: the station's handling of a risk flag must be
+    # recordable on an activity that was already approved (and locked) before anyone acted.
+    open_after_approval: tuple[str, ...] = ()
     by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
     columns: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -180,8 +183,14 @@ ACTIVITY = Entity(
         Field("entered_by", "代录人", "ref", ref="user", writers=SERVER),
         Field("review_status", "审核状态", "enum", choices=REVIEW_STATUSES, writers=SERVER),
         Field("review_comment", "审核意见", "text", writers=SERVER),
+        # 处理记录: what the station did about a risk flag; a flag stays "open" on the station
+        # home page until this is written.
+        Field("risk_action", "风险处理记录", "text", writers=(S, A)),
+        Field("risk_action_on", "处理日期", "date", writers=(S, A)),
+        Field("risk_action_by", "处理人", "ref", ref="user", writers=SERVER),
     ),
     creators=(M, S, A), deleters=(M, S, A), locks_when_approved=True,
+    open_after_approval=("risk_action", "risk_action_on"),
 )
 
 SCREENING = Entity(

@@ -97,6 +97,8 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
                 record["author_id"], record["entered_by"] = me, None
             else:  # 代录: entered by staff on behalf of the pairing's mentor
                 record["author_id"], record["entered_by"] = pairing["mentor_id"], me
+        if (before or {}).get("risk_action") != record.get("risk_action"):
+            record["risk_action_by"] = me if record.get("risk_action") else None
     elif entity_name == "screening":
         mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
         record["unit_id"] = mentee["unit_id"]

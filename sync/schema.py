@@ -293,7 +293,7 @@ def m003_user_profile(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m003_review_mentee(db: sqlite_utils.Database) -> None:
+def m004_review_mentee(db: sqlite_utils.Database) -> None:
     """Reviews carry their target's mentee, so a mentee's move drops them with the rest of the file."""
     db.executescript(
         """
@@ -305,6 +305,19 @@ def m003_review_mentee(db: sqlite_utils.Database) -> None:
         UPDATE sync_feed SET mentee_id = (SELECT mentee_id FROM reviews WHERE id = sync_feed.record_id)
             WHERE entity = 'review';
         CREATE INDEX idx_reviews_mentee ON reviews(mentee_id);
+        """
+    )
+
+
+@migrations
+def m004_activity_risk_action(db: sqlite_utils.Database) -> None:
+    """What the station did about a risk flag (处理记录), when, and who wrote it down."""
+    db.executescript(
+        """
+        ALTER TABLE activities ADD COLUMN risk_action TEXT;
+        ALTER TABLE activities ADD COLUMN risk_action_on TEXT;
+        ALTER TABLE activities ADD COLUMN risk_action_by TEXT REFERENCES users(id);
+        CREATE INDEX idx_activities_risk ON activities(unit_id) WHERE risk_flag = 1 AND risk_action IS NULL;
         """
     )
 
@@ -343,16 +356,16 @@ def m013_dashboard_indexes(db: sqlite_utils.Database) -> None:
 
     - activities by date, covering the scope and liveness columns: the per-month counts walk it
       in order without touching the table;
-    - each pairing's live activities by date, covering ``follow_up_due``: the latest activity of
-      a pairing is one index probe. It also serves every lookup by ``pairing_id`` alone, so the
+    - each pairing's live activities by date and id, covering ``follow_up_due``: the latest
+      activity of a pairing is one index probe. It also serves every lookup by ``pairing_id`` alone, so the
       single-column index it supersedes is dropped (one index less for every push to maintain);
     - the few activities with a risk flag (a partial index: it costs a push almost nothing).
     """
     db.executescript(
         """
         CREATE INDEX idx_activities_date_cover ON activities(date, deleted, unit_id, pairing_id);
-        CREATE INDEX idx_activities_pairing_latest ON activities(pairing_id, deleted, date, follow_up_due);
-        CREATE INDEX idx_activities_risk ON activities(date) WHERE risk_flag = 1;
+        CREATE INDEX idx_activities_pairing_latest ON activities(pairing_id, deleted, date, id, follow_up_due);
+        CREATE INDEX idx_activities_flagged ON activities(date) WHERE risk_flag = 1;
         DROP INDEX idx_activities_pairing;
         """
     )

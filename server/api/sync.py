@@ -1,12 +1,15 @@
 """``POST /api/sync/push`` and ``GET /api/sync/pull``: parse, authorise, call ``sync``, serialise."""
 from __future__ import annotations
 
+import sqlite_utils
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sync import apply_batch, pull_changes
+from sync import Actor, apply_batch, pull_changes
 from sync.echo import quote
 
+from ..access import childrens_records, log_access
+from ..devices import last_seen, mark_seen, seen_long_ago
 from ..errors import BadRequest, BatchBytesTooLarge, LimitInvalid
 from ..state import app_state
 from .common import ASCII_DIGITS, authenticate_device, read_json
@@ -38,6 +41,23 @@ async def pull(request: Request) -> Response:
     if not ASCII_DIGITS.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= settings.max_pull_limit:
         raise LimitInvalid(f"limit 应为 1 到 {settings.max_pull_limit} 之间的整数，收到 {quote(raw_limit)}。")
     cursor = request.query_params.get("cursor") or None
-    page = await state.store.read(lambda db: pull_changes(db, auth.actor, cursor, int(raw_limit)))
+    actor = auth.actor
+    assert actor.device_id is not None
+    device_id = actor.device_id
+    page, seen = await state.store.read(
+        lambda db: (pull_changes(db, actor, cursor, int(raw_limit)), last_seen(db, device_id)))
+    # Audited reads: a page that hands out children's records is logged before it is sent,
+    # and a pull counts as the device being seen (issue 8, item 17).
+    shown = childrens_records(entity for entity, *_ in page.changes)
+    if shown or seen_long_ago(seen):
+        ip = request.client.host if request.client else None
+        await state.store.write(lambda db: _record_pull(db, actor, shown, ip))
     extra = {"token": auth.fresh_token} if auth.fresh_token else None
     return Response(page.to_bytes(extra), media_type="application/json")
+
+
+def _record_pull(db: sqlite_utils.Database, actor: Actor, shown: dict[str, int], ip: str | None) -> None:
+    assert actor.device_id is not None
+    if shown:
+        log_access(db, actor, "pull", entities=shown, ip=ip)
+    mark_seen(db, actor.device_id)

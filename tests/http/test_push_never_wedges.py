@@ -6,7 +6,11 @@ commit (or before it, every time) wedges that phone's outbox for good (issue 8, 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sync import new_id
 
@@ -57,3 +61,47 @@ def test_push_of_an_old_unanswered_id_with_unencodable_text_everywhere_is_answer
     assert again.status_code == 200, again.text
     assert [(r["mutation_id"], r["status"]) for r in again.json()["results"]] == [(3, "rejected"), (6, "applied")]
     assert answer.json()["results"][0]["entity"] == "\ufffd" * 3  # the garbled echo, made valid
+
+
+JUNK_TEXT = st.sampled_from(["\ud800", "a\udfffb", "活" * 500, "", "activity", "review", "x" * 41, "null"])
+JUNK = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), JUNK_TEXT,
+                 st.lists(JUNK_TEXT, max_size=3), st.dictionaries(JUNK_TEXT, JUNK_TEXT, max_size=2))
+
+
+@st.composite
+def phone_mutation(draw: st.DrawFn, pairing: str) -> dict[str, Any]:
+    """Anything a buggy or hostile phone might put in one outbox entry (its id is set later)."""
+    fields = draw(st.one_of(
+        st.fixed_dictionaries({"pairing_id": st.just(pairing), "kind": st.just("talk"),
+                               "date": st.just("2026-11-20")}, optional={"record": JUNK_TEXT}),
+        st.dictionaries(JUNK_TEXT, JUNK, max_size=3), JUNK,
+    ))
+    mutation = {"entity": draw(st.one_of(st.sampled_from(["activity", "\ud800", "review"]), JUNK)),
+                "record_id": draw(st.one_of(st.builds(new_id), st.sampled_from(["\udc00", "x" * 300]), JUNK)),
+                "op": draw(st.sampled_from(["upsert", "delete", "\ud800"])),
+                "base_version": draw(st.one_of(st.none(), st.integers(0, 3), JUNK)), "fields": fields}
+    if draw(st.booleans()):
+        mutation[draw(JUNK_TEXT)] = draw(JUNK)
+    return mutation
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_batch_and_any_resend_of_it_is_answered(county: County, data: st.DataObject) -> None:
+    """A batch of anything is answered 200, and so is every resend of it, same content or not."""
+    headers = county.auth("mentor") if not hasattr(county, "fuzz_headers") else county.fuzz_headers
+    county.fuzz_headers = headers  # type: ignore[attr-defined]
+    start = getattr(county, "fuzz_next", 1)
+    mutations = data.draw(st.lists(phone_mutation(county.pairing), min_size=1, max_size=4))
+    batch = [{**m, "mutation_id": start + i} for i, m in enumerate(mutations)]
+    county.fuzz_next = start + len(batch)  # type: ignore[attr-defined]
+    for _ in range(2):
+        answer = post_push(county, headers, batch)
+        assert answer.status_code == 200, answer.text
+        results = answer.json()["results"]
+        assert [r["mutation_id"] for r in results] == [m["mutation_id"] for m in batch]
+        # the resend reuses the ids; some entries now hold something else (a phone bug)
+        changed = data.draw(st.lists(phone_mutation(county.pairing), min_size=len(batch), max_size=len(batch)))
+        batch = [{**(c if data.draw(st.booleans()) else m), "mutation_id": m["mutation_id"]}
+                 for m, c in zip(batch, changed, strict=True)]

@@ -368,6 +368,28 @@ def test_returning_an_approved_activity_unlocks_it(db: sqlite_utils.Database, w:
     assert row(db, "activity", w.activity)["place"] == "小明家中"
 
 
+def test_staff_record_the_handling_of_a_risk_flag_even_after_approval(db: sqlite_utils.Database,
+                                                                     w: SimpleNamespace) -> None:
+    push(db, w.staff, {**review(w, "approve"), "mutation_id": 1})
+    handling = {"risk_action": "当天联系家长和班主任，已陪同到心理门诊", "risk_action_on": "2026-11-21"}
+    (answer,) = push(db, w.staff, upsert("activity", w.activity, handling, 2, base_version=2))
+    assert answer["status"] == "applied", answer
+    record = row(db, "activity", w.activity)
+    assert record["risk_action"] == handling["risk_action"] and record["risk_action_on"] == "2026-11-21"
+    assert record["risk_action_by"] == w.staff.user_id and record["review_status"] == "approved"
+    # Only the handling is open: anything else in the same mutation is still locked.
+    (mixed,) = push(db, w.staff, upsert("activity", w.activity, {**handling, "place": "学校"}, 3, base_version=3))
+    assert mixed["status"] == "rejected" and "锁定" in mixed["reason"]
+
+
+def test_mentors_cannot_write_the_handling_of_a_risk_flag(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    (answer,) = push(db, w.phone, upsert("activity", w.activity, {"risk_action": "已处理"}, 1, base_version=1))
+    assert answer["status"] == "rejected" and "风险处理记录" in answer["reason"]
+    (forged,) = push(db, w.staff, upsert("activity", w.activity, {"risk_action_by": w.staff.user_id}, 1,
+                                         base_version=1))
+    assert forged["status"] == "rejected" and row(db, "activity", w.activity)["risk_action_by"] is None
+
+
 def test_mentor_cannot_approve_own_activity(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
     (answer,) = push(db, w.phone, {**review(w, "approve"), "mutation_id": 1})
     assert answer["status"] == "rejected"

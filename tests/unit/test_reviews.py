@@ -149,8 +149,8 @@ def test_the_migration_gives_existing_reviews_their_mentee(db: sqlite_utils.Data
         db.execute("DROP INDEX idx_reviews_mentee")
         db.execute("ALTER TABLE reviews DROP COLUMN mentee_id")
         db.execute("UPDATE sync_feed SET mentee_id = NULL WHERE entity = 'review'")
-        db.execute("DELETE FROM _migrations WHERE migration_set = 'sync' AND name = 'm003_review_mentee'")
-    assert migrations.apply(db) == ["m003_review_mentee"]
+        db.execute("DELETE FROM _migrations WHERE migration_set = 'sync' AND name = 'm004_review_mentee'")
+    assert migrations.apply(db) == ["m004_review_mentee"]
     assert row(db, "review", w.review1)["mentee_id"] == w.mentee1
     assert row(db, "review", stats)["mentee_id"] is None
     feed = db.execute("SELECT mentee_id FROM sync_feed WHERE record_id = ?", [w.review1]).fetchone()

@@ -32,8 +32,10 @@ def _drop(db: sqlite_utils.Database, actor: Actor, entity: str, record_id: str) 
     assert outcome.status == "applied", outcome.answer()
 
 
-def _approve(db: sqlite_utils.Database, actor: Actor, activity_id: str) -> None:
-    mutate(db, actor, "review", {"target_entity": "activity", "target_id": activity_id, "decision": "approve"})
+def _handle(db: sqlite_utils.Database, actor: Actor, activity_id: str) -> None:
+    """The station writes what it did about a risk flag (处理记录): the flag is closed."""
+    mutate(db, actor, "activity", {"risk_action": "已联系家长并转介心理老师", "risk_action_on": "2026-11-03"},
+           activity_id, row(db, "activity", activity_id)["version"])
 
 
 @pytest.fixture
@@ -59,11 +61,13 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
     make_activity(db, w.mentor2, gone_pairing, date="2026-11-02", follow_up_due="2026-11-03", risk_flag=True)
     future = make_activity(db, w.mentor1, w.key_pairing, date="2026-11-26")
     removed = make_activity(db, w.mentor2, w.pairing2, date="2026-06-15", risk_flag=True)
-    # Risk flags: open in town 1 and town 2, one approved (handled).
+    # Risk flags: open in town 1 and town 2, one handled (its 处理记录 written), one approved but not handled.
     w.flag_open = make_activity(db, w.mentor2, w.pairing2, date="2026-11-21", risk_flag=True)
     w.flag_town2 = make_activity(db, w.mentor3, w.pairing3, date="2026-11-22", risk_flag=True)
     handled = make_activity(db, w.mentor1, w.pairing1, date="2026-11-02", risk_flag=True)
-    _approve(db, s11, handled)
+    _handle(db, s11, handled)
+    w.flag_approved = make_activity(db, w.mentor1, w.pairing1, date="2026-11-02", risk_flag=True)
+    mutate(db, s11, "review", {"target_entity": "activity", "target_id": w.flag_approved, "decision": "approve"})
     _drop(db, s11, "activity", removed)
     _drop(db, s11, "mentee", gone)
     assert future
@@ -110,12 +114,12 @@ def _expected(db: sqlite_utils.Database, unit_ids: set[str]) -> dict[str, Any]:
             months[a["date"][:7]] = months.get(a["date"][:7], 0) + 1
     overdue = set()
     for p in active:
-        mine = sorted((a["date"], a["follow_up_due"] or "") for a in activities if a["pairing_id"] == p["id"])
-        if mine and mine[-1][1] and mine[-1][1] < TODAY.isoformat():
+        mine = sorted((a["date"], a["id"], a["follow_up_due"] or "") for a in activities if a["pairing_id"] == p["id"])
+        if mine and mine[-1][2] and mine[-1][2] < TODAY.isoformat():
             overdue.add(p["id"])
     key = {m["code"] for m in mentees.values()
            if m["risk_level"] == "key" and m["status"] == "active" and m["unit_id"] in live_units}
-    flags = {a["id"] for a in activities if a["risk_flag"] and a["review_status"] != "approved"}
+    flags = {a["id"] for a in activities if a["risk_flag"] and not (a["risk_action"] or "").strip()}
     rectify = sum(1 for i in _rows(db, "inspections")
                   if not i["deleted"] and i["unit_id"] in live_units and i["rectify_due"] < TODAY.isoformat()
                   and set(json.loads(i["failed"])) - set(json.loads(i["fixed"])))
@@ -153,12 +157,13 @@ def test_dashboard_county_figures_by_hand(db: sqlite_utils.Database, w: SimpleNa
     assert got["by_category"] == {"psych": 4, "hardship": 1}
     assert got["months"]["2025-12"] == 1  # the first day of the window; the day before is outside
     assert "2025-11" not in got["months"]
-    # November up to today: activities 1-3 (20th), 21st, 25th, 10th, 23rd, 21st, 22nd, 2nd (handled); not the 26th,
+    # November up to today: activities 1-3 (20th), 21st, 25th, 10th, 23rd, 21st, 22nd, 2nd (handled), 2nd (approved);
+    # not the 26th,
     # not the deleted mentee's (2nd), not the deleted activity.
-    assert got["months"]["2026-11"] == 10
+    assert got["months"]["2026-11"] == 11
     assert got["overdue"] == {w.pairing1, w.pairing3}
     assert got["key"] == {"K-1", "K-2", "K-3"}  # K-3's pairing closed, but K-3 is still an active 重点对象
-    assert got["flags"] == {w.flag_open, w.flag_town2}
+    assert got["flags"] == {w.flag_open, w.flag_town2, w.flag_approved}  # approving is not handling
     assert got["rectify"] == 1
 
 

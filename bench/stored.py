@@ -1,0 +1,126 @@
+"""Push and pull with many activities already stored, against an empty database, in one run.
+
+For each kind of record id — ``v7`` (time-ordered, what the phone app makes) and ``v4``
+(random, what ``crypto.randomUUID()`` makes) — two fresh counties are served in turn: one
+empty, one with ``stored`` older activities (and their feed and audit rows) written straight
+into the file first. The same staff device pushes the same ``n`` creates to each and then pulls
+exactly those back (from the cursor at the head before the push). The ratios stored/empty
+are what DESIGN §7 asks to stay within 25 %.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import pathlib
+import random
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from process import Client, Server, enrol
+from world import World, activity_fields, build_world, make_mutations, record_id
+
+from sync.feed import encode_cursor
+
+# The preloaded activities are older than the pushed ones (2021–2025; the pushes are in 2026),
+# as a county's records accumulate over the years.
+PRELOAD_START = datetime.date(2021, 1, 1)
+PRELOAD_DAYS = 5 * 365
+CHUNK = 50_000
+
+
+@dataclass
+class Rates:
+    push: float  # mutations/s
+    pull: float  # records/s, server + transfer (the client's JSON decoding excluded)
+    db_mb: float
+
+
+def preload(world: World, count: int, ids: str, seed: int = 11) -> None:
+    """``count`` activities as if pushed by staff years ago: rows, feed rows and audit rows."""
+    rng = random.Random(seed)
+    pool = [activity_fields(rng, p["id"]) for p in world.pairings for _ in range(5)]
+    conn = sqlite3.connect(world.db_path)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -1000000")  # 1 GB: the preload is set-up, not measured
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(activities)").fetchall()]
+    insert = f"INSERT INTO activities ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    seq = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_feed").fetchone()[0]
+    by_id = {p["id"]: p for p in world.pairings}
+    stamp = "2025-12-31T00:00:00.000Z"
+    done = 0
+    while done < count:
+        rows, feed, audit = [], [], []
+        for _ in range(min(CHUNK, count - done)):
+            f = dict(rng.choice(pool))
+            f["date"] = (PRELOAD_START + datetime.timedelta(days=rng.randrange(PRELOAD_DAYS))).isoformat()
+            f["follow_up_due"] = None
+            p = by_id[f["pairing_id"]]
+            rid = record_id(ids)
+            stored = {**f, "id": rid, "mentee_id": p["mentee_id"], "unit_id": p["unit_id"],
+                      "moods": json.dumps(f["moods"], ensure_ascii=False),
+                      "observations": json.dumps(f["observations"], ensure_ascii=False),
+                      "tags": json.dumps(f["tags"]), "risk_flag": int(f["risk_flag"]),
+                      "author_id": p["mentor_id"], "entered_by": world.staff_id, "review_status": "approved",
+                      "version": 1, "deleted": 0, "field_versions": "{}",
+                      "field_writers": json.dumps({"*": world.staff_id}), "created_at": stamp,
+                      "created_by": world.staff_id, "updated_at": stamp, "updated_by": world.staff_id}
+            rows.append([stored.get(c) for c in columns])
+            seq += 1
+            feed.append((seq, rid, p["unit_id"], p["mentee_id"], p["id"]))
+            audit.append((stamp, world.staff_id, rid))
+        with conn:
+            conn.executemany(insert, rows)
+            conn.executemany("INSERT INTO sync_feed (seq, entity, record_id, version, deleted, unit_id, mentee_id,"
+                             " pairing_id) VALUES (?, 'activity', ?, 1, 0, ?, ?, ?)", feed)
+            conn.executemany("INSERT INTO sync_audit (at, user_id, entity, record_id, op, status, version)"
+                             " VALUES (?, ?, 'activity', ?, 'upsert', 'applied', 1)", audit)
+        done += len(rows)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def measure(workdir: pathlib.Path, name: str, *, stored: int, n: int, batch: int, ids: str,
+            log: Any) -> Rates:
+    """One county, ``stored`` activities preloaded, served; push ``n`` creates, pull them back."""
+    from sync_bench import pull_all, push_all  # the same loops as the main phases
+
+    world = build_world(workdir / f"{name}.db", pairings=200, mentors=1)
+    if stored:
+        started = time.perf_counter()
+        preload(world, stored, ids)
+        log(f"{name}: preloaded {stored:,} activities in {time.perf_counter() - started:.0f} s")
+    head = sqlite3.connect(world.db_path).execute("SELECT max(seq) FROM sync_feed").fetchone()[0]
+    mutations = make_mutations(world, n, seed=77, ids=ids)
+    server = Server(world.db_path, workdir)
+    try:
+        server.wait_ready()
+        client = Client(server.port)
+        device = enrol(client, world.codes[world.staff_login], "辅导站电脑")
+        client.close()
+        push = push_all(server.port, device["token"], mutations, batch)
+        if push.problems:
+            raise SystemExit(f"{name}: push problems: {push.problems[:3]}")
+        client = Client(server.port, device["token"])
+        changes, _, _, latencies = pull_all(client, 1000, encode_cursor(head))
+        client.close()
+    finally:
+        server.stop()
+    if len(changes) != n or {c["record_id"] for c in changes} != {m["record_id"] for m in mutations}:
+        raise SystemExit(f"{name}: pulled {len(changes)} records, expected the {n} pushed")
+    size = world.db_path.stat().st_size / 1e6
+    rates = Rates(push.rate, n / sum(latencies), size)
+    log(f"{name}: push {rates.push:,.0f} mutations/s, pull {rates.pull:,.0f} records/s, database {size:,.0f} MB")
+    world.db_path.unlink()
+    return rates
+
+
+def compare(workdir: pathlib.Path, *, stored: int, n: int, batch: int, log: Any) -> dict[str, tuple[Rates, Rates]]:
+    """(empty, stored) rates per id kind, each pair measured back to back."""
+    out = {}
+    for ids in ("v7", "v4"):
+        empty = measure(workdir, f"empty-{ids}", stored=0, n=n, batch=batch, ids=ids, log=log)
+        full = measure(workdir, f"stored-{ids}", stored=stored, n=n, batch=batch, ids=ids, log=log)
+        out[ids] = (empty, full)
+    return out

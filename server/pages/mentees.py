@@ -1,0 +1,285 @@
+"""Mentees (帮扶对象): the list with search and filters, registration, the child's file, editing,
+and screenings (摸排) added from the file.
+
+Who sees what: station/school staff and the admin see real names, guardians and notes; a county
+reviewer may open the list and a file read-only but sees only the pseudonymous code, never the
+name, the guardian or the free-text notes (``sees_names``), and searches by code only. Every
+view of a child's file is written to the access log.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import Actor, new_id, parse_id
+from sync.entities import CATEGORIES, ENTITIES, MENTEE_STATUSES, RISK_LEVELS
+from sync.mutations import upsert
+from sync.timeutil import local_today
+
+from ..access import log_access
+from ..forms import FormInvalid, MutationsRefused, apply_all, errors_from_reason, field_views, parse_fields
+from ..queries.mentees import (
+    PAGE_SIZE,
+    MenteeFilter,
+    get_mentee,
+    list_mentees,
+    mentee_activities,
+    mentee_pairings,
+    mentee_screenings,
+    next_mentee_code,
+)
+from ..queries.units import unit_options
+from .common import OFFICE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .links import route_path
+
+REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
+            "guardian_name", "guardian_contact", "notes")
+EDIT = (*REGISTER, "status")
+SCREENING = ("date", "psych_problem", "risk_level", "intervention_success", "needs", "notes")
+PRIVATE = ("name", "guardian_name", "guardian_contact", "notes", "birth_year")
+HINTS = {
+    "name": "真实姓名只在辅导站、学校和管理员的页面上显示；县级页面只显示编号。",
+    "plan": "一人一策：针对这个孩子的帮扶重点、方法和分工。",
+    "guardian_contact": "修改后，结对志愿者的手机下次同步时会收到。",
+}
+MENTEE = ENTITIES["mentee"]
+
+
+def sees_names(actor: Actor) -> bool:
+    """Real names, guardians and notes are for the people who work with the child (not county reviewers)."""
+    return actor.role in ("staff", "admin")
+
+
+def _mentee_id(request: Request) -> str:
+    mentee_id = parse_id(request.path_params["mentee_id"])
+    if mentee_id is None:
+        raise not_found("帮扶对象")
+    return mentee_id
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+async def mentee_list(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    params = request.query_params
+    page = params.get("page", "1")
+    f = MenteeFilter(
+        q=params.get("q", "").strip()[:50], unit_id=parse_id(params.get("unit")) or "",
+        category=params.get("category", "") if params.get("category") in CATEGORIES else "",
+        risk_level=params.get("risk", "") if params.get("risk") in RISK_LEVELS else "",
+        status="" if params.get("status") == "all" else (params.get("status") or "active"),
+        page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
+    )
+    if f.status not in ("", *MENTEE_STATUSES):
+        f = MenteeFilter(f.q, f.unit_id, f.category, f.risk_level, "active", f.page)
+    scope = await visit.scope()
+    names = sees_names(visit.actor)
+
+    def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]]]:
+        rows, total = list_mentees(db, scope, f, names=names)
+        return rows, total, unit_options(db, scope)
+
+    rows, total, units = await visit.state.store.read(read)
+    if not names:
+        for row in rows:
+            for key in PRIVATE:
+                row[key] = None
+    query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
+                               ("status", params.get("status", ""))) if v}
+    return visit.render("staff/mentee_list.html", {
+        "rows": rows, "total": total, "f": f, "units": units, "sees_names": names, "query": query,
+        "pages": max(1, -(-total // PAGE_SIZE)), "status_param": params.get("status", "active"),
+        "can_edit": visit.actor.role in STAFF,
+        "import_path": route_path(request, "mentee_import") if visit.actor.role in STAFF else None,
+    }, child_data=True)
+
+
+# --- registering and editing -------------------------------------------------------------------
+
+async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dict[str, Any],
+                     errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    scope = await visit.scope()
+    units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
+    if mentee is not None and mentee["unit_id"] not in {u for u, _ in units}:
+        units = [(mentee["unit_id"], mentee["unit_name"]), *units]
+    names = EDIT if mentee is not None else REGISTER
+    return visit.render("staff/mentee_form.html", {
+        "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
+        "record_id": values.get("record_id") or new_id(),
+        "form_fields": field_views("mentee", names, values, errors=errors, options={"unit_id": units}, hints=HINTS),
+    }, status=status, child_data=True)
+
+
+def _defaults(units_hint: str | None) -> dict[str, Any]:
+    return {"risk_level": "normal", "status": "active", "categories": [], "unit_id": units_hint}
+
+
+async def mentee_new(request: Request) -> Response:
+    visit = await require(request, STAFF)
+    draft = await restore_draft(visit)
+    scope = await visit.scope()
+    units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
+    values = draft or _defaults(units[0][0] if len(units) == 1 else None)
+    return await _form_page(visit, mentee=None, values=values)
+
+
+async def mentee_create(request: Request) -> Response:
+    visit, form = await require_form(request, STAFF)
+    values = form_values(form)
+    try:
+        fields = parse_fields("mentee", REGISTER, values)
+    except FormInvalid as exc:
+        return await _form_page(visit, mentee=None, values=values, errors=exc.errors, status=400)
+    fields["risk_level"] = fields["risk_level"] or "normal"
+    actor = visit.actor
+    record_id = parse_id(values.get("record_id")) or None  # a resent form must not register the child twice
+
+    def write(db: Any) -> tuple[str, str]:
+        if record_id is not None:
+            done = db.execute("SELECT code FROM mentees WHERE id = ?", [record_id]).fetchone()
+            if done is not None:  # the same form posted twice (a double tap): registered once
+                return record_id, str(done[0])
+        code = next_mentee_code(db)
+        (outcome,) = apply_all(db, actor, [upsert("mentee", {**fields, "code": code}, record_id)])
+        return outcome.record_id, code
+
+    try:
+        created, code = await visit.state.store.write(write)
+    except MutationsRefused as refused:
+        errors = errors_from_reason(MENTEE, refused.rejected[0][1].reason, REGISTER)
+        return await _form_page(visit, mentee=None, values=values, errors=errors, status=400)
+    return visit.redirect(f"/mentees/{created}", flash=f"已登记，编号 {code}。")
+
+
+async def mentee_edit(request: Request) -> Response:
+    visit = await require(request, STAFF)
+    mentee_id = _mentee_id(request)
+    scope = await visit.scope()
+    mentee = await visit.state.store.read(lambda db: get_mentee(db, scope, mentee_id))
+    if mentee is None:
+        raise not_found("帮扶对象")
+    draft = await restore_draft(visit)
+    values = draft or {**mentee, "base_version": mentee["version"]}
+    return await _form_page(visit, mentee=mentee, values=values)
+
+
+async def mentee_update(request: Request) -> Response:
+    visit, form = await require_form(request, STAFF)
+    mentee_id = _mentee_id(request)
+    scope = await visit.scope()
+    mentee = await visit.state.store.read(lambda db: get_mentee(db, scope, mentee_id))
+    if mentee is None:
+        raise not_found("帮扶对象")
+    values = form_values(form)
+    try:
+        fields = parse_fields("mentee", EDIT, values)
+    except FormInvalid as exc:
+        return await _form_page(visit, mentee=mentee, values=values, errors=exc.errors, status=400)
+    # Send only what changed against what the form showed, so a concurrent edit of another
+    # field (say, the volunteer's phone updating the guardian's number) merges instead of clashing.
+    base = values.get("base_version")
+    base_version = int(base) if isinstance(base, str) and base.isdigit() else mentee["version"]
+    changed = {k: v for k, v in fields.items() if v != mentee.get(k) and not (k == "categories" and v == [] and
+                                                                          not mentee.get(k))}
+    if not changed:
+        return visit.redirect(f"/mentees/{mentee_id}", flash="没有改动。")
+    actor = visit.actor
+    try:
+        (outcome,) = await visit.state.store.write(
+            lambda db: apply_all(db, actor, [upsert("mentee", changed, mentee_id, base_version=base_version)]))
+    except MutationsRefused as refused:
+        errors = errors_from_reason(MENTEE, refused.rejected[0][1].reason, EDIT)
+        return await _form_page(visit, mentee=mentee, values=values, errors=errors, status=400)
+    if outcome.status == "conflict":
+        return visit.redirect(f"/mentees/{mentee_id}", flash=f"部分内容未保存：{outcome.reason}")
+    return visit.redirect(f"/mentees/{mentee_id}", flash="已保存。")
+
+
+# --- the child's file ----------------------------------------------------------------------------
+
+async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any] | None = None,
+                       errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    scope = await visit.scope()
+    actor = visit.actor
+    request = visit.request
+
+    def read(db: Any) -> dict[str, Any] | None:
+        mentee = get_mentee(db, scope, mentee_id)
+        if mentee is None:
+            return None
+        return {"mentee": mentee, "pairings": mentee_pairings(db, scope, mentee_id),
+                "screenings": mentee_screenings(db, scope, mentee_id),
+                "activities": mentee_activities(db, scope, mentee_id)}
+
+    data = await visit.state.store.read(read)
+    if data is None:
+        raise not_found("帮扶对象")
+    names = sees_names(actor)
+    if not names:
+        for key in PRIVATE:
+            data["mentee"][key] = None
+    shown = {"mentee": 1, "pairing": len(data["pairings"]), "screening": len(data["screenings"]),
+             "activity": len(data["activities"]["latest"])}
+    await visit.state.store.write(
+        lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=_ip(request)))
+    can_edit = actor.role in STAFF
+    values = screening or {"date": local_today().isoformat(), "risk_level": data["mentee"]["risk_level"]}
+    return visit.render("staff/mentee_detail.html", {
+        **data, "sees_names": names, "can_edit": can_edit, "errors": errors or {},
+        "screening_fields": field_views("screening", SCREENING, values, errors=errors, labels={
+            "risk_level": "摸排后的关注等级"}, hints={"risk_level": "与当前等级不同时，帮扶对象的关注等级一并更新。"}),
+    }, status=status, child_data=True)
+
+
+async def mentee_detail(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    draft = await restore_draft(visit)
+    return await _detail_page(visit, _mentee_id(request), screening=draft)
+
+
+async def screening_add(request: Request) -> Response:
+    """Add a 摸排 to the child's file; a changed risk level is written to the child too, in the same batch."""
+    visit, form = await require_form(request, STAFF)
+    mentee_id = _mentee_id(request)
+    scope = await visit.scope()
+    mentee = await visit.state.store.read(lambda db: get_mentee(db, scope, mentee_id))
+    if mentee is None:
+        raise not_found("帮扶对象")
+    values = form_values(form)
+    try:
+        fields = parse_fields("screening", SCREENING, values)
+    except FormInvalid as exc:
+        return await _detail_page(visit, mentee_id, screening=values, errors=exc.errors, status=400)
+    if not fields["date"]:
+        return await _detail_page(visit, mentee_id, screening=values, errors={"date": "请填写摸排日期。"}, status=400)
+    batch = [upsert("screening", {**fields, "mentee_id": mentee_id})]
+    if fields["risk_level"] and fields["risk_level"] != mentee["risk_level"]:
+        batch.append(upsert("mentee", {"risk_level": fields["risk_level"]}, mentee_id, base_version=mentee["version"]))
+    actor = visit.actor
+    try:
+        await visit.state.store.write(lambda db: apply_all(db, actor, batch))
+    except MutationsRefused as refused:
+        index, outcome = refused.rejected[0]
+        entity = ENTITIES["screening"] if index == 0 else MENTEE
+        errors = errors_from_reason(entity, outcome.reason, SCREENING)
+        return await _detail_page(visit, mentee_id, screening=values, errors=errors, status=400)
+    note = "，关注等级已改为" + RISK_LEVELS[fields["risk_level"]] if len(batch) > 1 else ""
+    return visit.redirect(f"/mentees/{mentee_id}#screenings", flash=f"摸排记录已保存{note}。")
+
+
+routes: list[BaseRoute] = [
+    Route("/mentees", mentee_list, methods=["GET"], name="mentee_list"),
+    Route("/mentees/new", mentee_new, methods=["GET"], name="mentee_new"),
+    Route("/mentees/new", mentee_create, methods=["POST"], name="mentee_create"),
+    Route("/mentees/{mentee_id}", mentee_detail, methods=["GET"], name="mentee_detail"),
+    Route("/mentees/{mentee_id}", screening_add, methods=["POST"], name="screening_add"),
+    Route("/mentees/{mentee_id}/edit", mentee_edit, methods=["GET"], name="mentee_edit"),
+    Route("/mentees/{mentee_id}/edit", mentee_update, methods=["POST"], name="mentee_update"),
+]

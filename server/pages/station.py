@@ -1,0 +1,103 @@
+"""``/staff``: the station home page — what needs doing today, most urgent first.
+
+1. Open risk flags (发现自伤自残风险) stay on top until someone writes down the action taken
+   (处理记录: ``activity.risk_action`` + ``risk_action_on``, a mutation like any other, kept
+   writable after approval); the form for that is on each flag.
+2. Records waiting for review, unresolved sync conflicts (counts, linked to those pages).
+3. Overdue follow-ups, then those due within a week (``server/queries/followups.py``).
+4. Open referrals: TODO(referrals) — the referral entity arrives with the station-b branch;
+   its count goes in ``_counts`` and its section in ``templates/staff/home.html``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import apply_mutations, parse_id
+from sync.entities import ENTITIES
+from sync.mutations import upsert
+from sync.timeutil import local_today
+
+from ..forms import FormInvalid, errors_from_reason, parse_fields
+from ..queries.followups import (
+    due_follow_ups,
+    get_flagged_activity,
+    handled_risk_flags,
+    open_risk_flags,
+    overdue_follow_ups,
+)
+from ..queries.station import open_conflicts, pending_reviews
+from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .links import route_paths
+
+HANDLING = ("risk_action", "risk_action_on")
+
+
+async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                  status: int = 200) -> Response:
+    scope = await visit.scope()
+    today = local_today()
+
+    def read(db: Any) -> dict[str, Any]:
+        return {
+            "flags": open_risk_flags(db, scope),
+            "handled": handled_risk_flags(db, scope),
+            "overdue": overdue_follow_ups(db, scope, today),
+            "due": due_follow_ups(db, scope, today),
+            "pending_reviews": pending_reviews(db, scope),
+            "open_conflicts": open_conflicts(db, scope),
+        }
+
+    data = await visit.state.store.read(read)
+    return visit.render("staff/home.html", {
+        **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
+        "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new"),
+    }, status=status, child_data=True)
+
+
+async def staff_home(request: Request) -> Response:
+    visit = await require(request, STAFF)
+    return await _render(visit, draft=await restore_draft(visit))
+
+
+async def risk_action_save(request: Request) -> Response:
+    """Record what was done about one risk flag; the flag then leaves the open list."""
+    visit, form = await require_form(request, STAFF)
+    values = form_values(form)
+    activity_id = parse_id(values.get("activity_id"))
+    scope = await visit.scope()
+    flag = None if activity_id is None else await visit.state.store.read(
+        lambda db: get_flagged_activity(db, scope, activity_id))
+    if flag is None or activity_id is None:
+        raise not_found("风险提示")
+    values.setdefault("risk_action_on", local_today().isoformat())
+    try:
+        fields = parse_fields("activity", HANDLING, values)
+    except FormInvalid as exc:
+        return await _render(visit, draft=values, errors={f"{activity_id}.{k}": v for k, v in exc.errors.items()},
+                             status=400)
+    if not fields["risk_action"]:
+        return await _render(visit, draft=values, status=400,
+                             errors={f"{activity_id}.risk_action": "请写下做了什么（如联系了谁、孩子现在怎样）。"})
+    fields["risk_action_on"] = fields["risk_action_on"] or local_today().isoformat()
+    base = values.get("base_version")
+    mutation = upsert("activity", fields, activity_id,
+                      base_version=int(base) if isinstance(base, str) and base.isdigit() else flag["version"])
+    actor = visit.actor
+    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [mutation]))
+    if outcome.status == "rejected":
+        found = errors_from_reason(ENTITIES["activity"], outcome.reason, HANDLING)
+        return await _render(visit, draft=values, status=400,
+                             errors={f"{activity_id}.{k}": v for k, v in found.items()})
+    if outcome.status == "conflict":
+        return visit.redirect(request.url.path, flash=f"处理记录已保存，但有冲突：{outcome.reason}")
+    return visit.redirect(request.url.path, flash=f"已记录对 {flag['mentee_code']} 的风险处理情况。")
+
+
+routes: list[BaseRoute] = [
+    Route("/staff", staff_home, methods=["GET"], name="staff_home"),
+    Route("/staff", risk_action_save, methods=["POST"], name="risk_action_save"),
+]

@@ -1,0 +1,94 @@
+"""Follow-ups and risk flags: what a station must act on, computed from the activities.
+
+- An **open risk flag** is a live activity with ``risk_flag`` set and no ``risk_action``
+  (处理记录) written yet; it stays on the station home page until someone records what was done.
+- A pairing's **follow-up** is the ``follow_up_due`` of its latest live activity (by date, then
+  id: UUIDv7 ids sort by creation). A later activity *is* the follow-up, so only the latest
+  counts; it is **overdue** when that date is before today (Asia/Shanghai) and the pairing is
+  still active. A closed pairing owes no follow-up.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+
+from .filters import visible
+
+_PEOPLE = """
+    JOIN mentees m ON m.id = a.mentee_id
+    JOIN pairings p ON p.id = a.pairing_id
+    JOIN units un ON un.id = a.unit_id
+    LEFT JOIN users mentor ON mentor.id = p.mentor_id
+"""
+_COLUMNS = """
+    a.id, a.pairing_id, a.mentee_id, a.kind, a.date, a.record, a.follow_up, a.follow_up_due, a.version,
+    a.review_status, a.entered_by, m.code AS mentee_code, m.name AS mentee_name, m.risk_level,
+    un.name AS unit_name, mentor.name AS mentor_name, mentor.phone AS mentor_phone
+"""
+
+
+def open_risk_flags(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
+    """Live risk-flagged activities in ``scope`` whose handling is not written yet, newest first."""
+    sql, params = visible(scope, "activity", "a")
+    return list(db.query(
+        f"SELECT {_COLUMNS} FROM activities a {_PEOPLE}"
+        f" WHERE a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = '' AND {sql}"
+        " ORDER BY a.date DESC, a.id DESC",
+        params,
+    ))
+
+
+def handled_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = 5) -> list[dict[str, Any]]:
+    """The most recently handled risk flags (what was done, when, by whom), newest first."""
+    sql, params = visible(scope, "activity", "a")
+    return list(db.query(
+        f"SELECT {_COLUMNS}, a.risk_action, a.risk_action_on, handler.name AS handler_name"
+        f" FROM activities a {_PEOPLE} LEFT JOIN users handler ON handler.id = a.risk_action_by"
+        f" WHERE a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') != '' AND {sql}"
+        " ORDER BY a.risk_action_on DESC, a.date DESC LIMIT ?",
+        [*params, limit],
+    ))
+
+
+def _latest_due(db: sqlite_utils.Database, scope: Scope, due_sql: str, due_params: list[Any]) -> list[dict[str, Any]]:
+    sql, params = visible(scope, "activity", "a")
+    return list(db.query(
+        f"SELECT {_COLUMNS} FROM activities a {_PEOPLE}"
+        f" WHERE p.status = 'active' AND a.follow_up_due IS NOT NULL AND {due_sql} AND {sql}"
+        " AND NOT EXISTS (SELECT 1 FROM activities b WHERE b.pairing_id = a.pairing_id AND b.deleted = 0"
+        "   AND (b.date > a.date OR (b.date = a.date AND b.id > a.id)))"
+        " ORDER BY a.follow_up_due, m.code",
+        [*due_params, *params],
+    ))
+
+
+def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -> list[dict[str, Any]]:
+    """Active pairings whose latest activity's follow-up date is before ``today``, most overdue first.
+
+    Each row has ``days_overdue``.
+    """
+    rows = _latest_due(db, scope, "a.follow_up_due < ?", [today.isoformat()])
+    for row in rows:
+        row["days_overdue"] = (today - datetime.date.fromisoformat(row["follow_up_due"])).days
+    return rows
+
+
+def due_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *,
+                   days: int = 7) -> list[dict[str, Any]]:
+    """Active pairings whose next follow-up falls from ``today`` to ``today + days``, soonest first."""
+    end = today + datetime.timedelta(days=days)
+    return _latest_due(db, scope, "a.follow_up_due BETWEEN ? AND ?", [today.isoformat(), end.isoformat()])
+
+
+def get_flagged_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str) -> dict[str, Any] | None:
+    """One live risk-flagged activity in ``scope`` (for recording its handling), or None."""
+    sql, params = visible(scope, "activity", "a")
+    return next(db.query(
+        f"SELECT {_COLUMNS}, a.risk_action, a.risk_action_on FROM activities a {_PEOPLE}"
+        f" WHERE a.id = ? AND a.risk_flag = 1 AND {sql}",
+        [activity_id, *params],
+    ), None)

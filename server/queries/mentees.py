@@ -1,0 +1,157 @@
+"""Mentees (帮扶对象) as the station sees them: the filtered list, one child's file, the next code.
+
+Rows come back with wire values (``categories`` as a list, booleans as bools) so templates
+and forms read them like the phone does. Whether a reader may see real names is the page's
+business (``server/pages/mentees.py``); a query that searches names takes ``names=False``
+for readers who may not, so a search cannot reveal a name either.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+from sync.entities import ENTITIES
+from sync.mutations import from_storage
+from sync.scope import unit_subtree
+from sync.timeutil import local_today
+
+from .filters import visible
+
+CODE_PREFIX = "BX"
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class MenteeFilter:
+    q: str = ""
+    unit_id: str = ""
+    category: str = ""
+    risk_level: str = ""
+    status: str = "active"
+    page: int = 1
+
+
+def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
+                 names: bool = True) -> tuple[list[dict[str, Any]], int]:
+    """One page of live mentees in ``scope`` matching ``f`` (by code), and how many match in all."""
+    sql, params = visible(scope, "mentee", "m")
+    where, args = [sql], list(params)
+    if f.q:
+        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        if names:
+            where.append("(m.code LIKE ? ESCAPE '\\' OR m.name LIKE ? ESCAPE '\\')")
+            args += [like, like]
+        else:
+            where.append("m.code LIKE ? ESCAPE '\\'")
+            args.append(like)
+    if f.unit_id:
+        units = sorted(unit_subtree(db, f.unit_id))
+        where.append(f"m.unit_id IN ({', '.join('?' * len(units))})")
+        args += units
+    if f.category:
+        where.append("EXISTS (SELECT 1 FROM json_each(m.categories) WHERE value = ?)")
+        args.append(f.category)
+    if f.risk_level:
+        where.append("m.risk_level = ?")
+        args.append(f.risk_level)
+    if f.status:
+        where.append("m.status = ?")
+        args.append(f.status)
+    condition = " AND ".join(where)
+    total = int(db.execute(f"SELECT count(*) FROM mentees m WHERE {condition}", args).fetchone()[0])
+    rows = db.query(
+        f"""
+        SELECT m.*, un.name AS unit_name,
+               (SELECT group_concat(u.name, '、') FROM pairings p JOIN users u ON u.id = p.mentor_id
+                WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0) AS mentors,
+               (SELECT max(a.date) FROM activities a WHERE a.mentee_id = m.id AND a.deleted = 0) AS last_activity
+        FROM mentees m JOIN units un ON un.id = m.unit_id
+        WHERE {condition}
+        ORDER BY CASE m.risk_level WHEN 'key' THEN 0 WHEN 'watch' THEN 1 ELSE 2 END, m.code
+        LIMIT ? OFFSET ?
+        """,
+        [*args, PAGE_SIZE, (max(f.page, 1) - 1) * PAGE_SIZE],
+    )
+    return [from_storage(ENTITIES["mentee"], r) for r in rows], total
+
+
+def get_mentee(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict[str, Any] | None:
+    """One live mentee in ``scope`` with its unit's name, or None (not found and not yours look alike)."""
+    sql, params = visible(scope, "mentee", "m")
+    row = next(db.query(
+        f"SELECT m.*, un.name AS unit_name FROM mentees m JOIN units un ON un.id = m.unit_id"
+        f" WHERE m.id = ? AND {sql}", [mentee_id, *params]), None)
+    return None if row is None else from_storage(ENTITIES["mentee"], row)
+
+
+def mentee_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:
+    """The child's live pairings, current first, with the volunteer and the number of activities."""
+    sql, params = visible(scope, "pairing", "p")
+    return list(db.query(
+        f"""
+        SELECT p.*, u.name AS mentor_name, u.phone AS mentor_phone,
+               (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities
+        FROM pairings p JOIN users u ON u.id = p.mentor_id
+        WHERE p.mentee_id = ? AND {sql}
+        ORDER BY p.status = 'active' DESC, p.start_date DESC
+        """,
+        [mentee_id, *params],
+    ))
+
+
+def mentee_screenings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:
+    """The child's 摸排 history, newest first, with who wrote each."""
+    sql, params = visible(scope, "screening", "s")
+    rows = db.query(
+        f"SELECT s.*, u.name AS author_name FROM screenings s LEFT JOIN users u ON u.id = s.author_id"
+        f" WHERE s.mentee_id = ? AND {sql} ORDER BY s.date DESC, s.id DESC",
+        [mentee_id, *params],
+    )
+    return [from_storage(ENTITIES["screening"], r) for r in rows]
+
+
+def mentee_activities(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
+                      limit: int = 8) -> dict[str, Any]:
+    """A summary of the child's activities: counts by kind, the last date, open risk flags, the latest few."""
+    sql, params = visible(scope, "activity", "a")
+    by_kind = {r["kind"]: r["n"] for r in db.query(
+        f"SELECT a.kind, count(*) AS n FROM activities a WHERE a.mentee_id = ? AND {sql} GROUP BY a.kind",
+        [mentee_id, *params])}
+    stats = db.execute(
+        f"SELECT count(*), max(a.date), sum(a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = ''),"
+        f" sum(a.review_status = 'pending') FROM activities a WHERE a.mentee_id = ? AND {sql}",
+        [mentee_id, *params]).fetchone()
+    latest = list(db.query(
+        f"""
+        SELECT a.id, a.pairing_id, a.kind, a.date, a.duration_min, a.record, a.follow_up_due, a.risk_flag,
+               a.risk_action, a.review_status, a.entered_by, author.name AS author_name, clerk.name AS clerk_name
+        FROM activities a LEFT JOIN users author ON author.id = a.author_id
+        LEFT JOIN users clerk ON clerk.id = a.entered_by
+        WHERE a.mentee_id = ? AND {sql} ORDER BY a.date DESC, a.id DESC LIMIT ?
+        """,
+        [mentee_id, *params, limit]))
+    return {"by_kind": by_kind, "total": stats[0], "last_date": stats[1], "open_flags": stats[2] or 0,
+            "pending": stats[3] or 0, "latest": latest}
+
+
+def next_mentee_code(db: sqlite_utils.Database, year: int | None = None) -> str:
+    """The next free pseudonymous code ``BX-<year>-<NNNN>``, counted over the whole county.
+
+    Called inside the write transaction that creates the mentee (one writer), so two
+    registrations never get the same code; deleted mentees keep theirs (never reused).
+    """
+    year = year or local_today().year
+    prefix = f"{CODE_PREFIX}-{year}-"
+    row = db.execute(
+        "SELECT max(CAST(substr(code, ?) AS INTEGER)) FROM mentees WHERE code GLOB ?",
+        [len(prefix) + 1, prefix + "[0-9][0-9][0-9][0-9]*"],
+    ).fetchone()
+    return f"{prefix}{(row[0] or 0) + 1:04d}"
+
+
+def codes_taken(db: sqlite_utils.Database, unit_id: str) -> set[str]:
+    """Every code already used in a unit (deleted mentees included)."""
+    return {r[0] for r in db.execute("SELECT code FROM mentees WHERE unit_id = ?", [unit_id]).fetchall()}

@@ -1,0 +1,108 @@
+"""Volunteers (五老) as the station sees them: the list, one volunteer's file, pairings and phones.
+
+Volunteers are accounts (``users`` with role ``mentor``), not synced records; their scope is the
+unit they belong to, read with the same ``in_scope`` rule as everything else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+from sync.scope import unit_subtree
+
+from .filters import in_scope, visible
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class MentorFilter:
+    q: str = ""
+    unit_id: str = ""
+    active: str = "1"  # "1" in service, "0" deactivated, "" both
+    page: int = 1
+
+
+def _where(scope: Scope) -> tuple[str, list[Any]]:
+    sql, params = in_scope(scope, "user", "u")
+    return f"u.role = 'mentor' AND ({sql}) AND u.unit_id IN (SELECT id FROM units WHERE deleted = 0)", params
+
+
+def list_mentors(db: sqlite_utils.Database, scope: Scope, f: MentorFilter) -> tuple[list[dict[str, Any]], int]:
+    """One page of volunteers in ``scope`` matching ``f``, and how many match in all."""
+    sql, params = _where(scope)
+    where, args = [sql], list(params)
+    if f.q:
+        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append("(u.name LIKE ? ESCAPE '\\' OR u.login LIKE ? ESCAPE '\\' OR u.phone LIKE ? ESCAPE '\\')")
+        args += [like, like, like]
+    if f.unit_id:
+        units = sorted(unit_subtree(db, f.unit_id))
+        where.append(f"u.unit_id IN ({', '.join('?' * len(units))})")
+        args += units
+    if f.active in ("0", "1"):
+        where.append("u.active = ?")
+        args.append(int(f.active))
+    condition = " AND ".join(where)
+    total = int(db.execute(f"SELECT count(*) FROM users u WHERE {condition}", args).fetchone()[0])
+    rows = list(db.query(
+        f"""
+        SELECT u.id, u.login, u.name, u.phone, u.about, u.smartphone, u.active, u.unit_id, un.name AS unit_name,
+               (SELECT count(*) FROM pairings p WHERE p.mentor_id = u.id AND p.status = 'active'
+                AND p.deleted = 0) AS active_pairings,
+               (SELECT count(*) FROM sync_devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL) AS phones,
+               (SELECT max(d.last_seen_at) FROM sync_devices d WHERE d.user_id = u.id) AS last_sync
+        FROM users u JOIN units un ON un.id = u.unit_id
+        WHERE {condition}
+        ORDER BY u.active DESC, un.name, u.name
+        LIMIT ? OFFSET ?
+        """,
+        [*args, PAGE_SIZE, (max(f.page, 1) - 1) * PAGE_SIZE]))
+    for row in rows:
+        row["active"], row["smartphone"] = bool(row["active"]), bool(row["smartphone"])
+    return rows, total
+
+
+def get_mentor(db: sqlite_utils.Database, scope: Scope, user_id: str) -> dict[str, Any] | None:
+    """One volunteer in ``scope`` with the unit's name, or None (not found and not yours look alike)."""
+    sql, params = _where(scope)
+    row = next(db.query(
+        f"SELECT u.id, u.login, u.name, u.phone, u.about, u.smartphone, u.active, u.unit_id, u.created_at,"
+        f" un.name AS unit_name FROM users u JOIN units un ON un.id = u.unit_id WHERE u.id = ? AND {sql}",
+        [user_id, *params]), None)
+    if row is not None:
+        row["active"], row["smartphone"] = bool(row["active"]), bool(row["smartphone"])
+    return row
+
+
+def mentor_pairings(db: sqlite_utils.Database, scope: Scope, user_id: str) -> list[dict[str, Any]]:
+    """The volunteer's live pairings in ``scope``, current first, with the child and the last activity."""
+    sql, params = visible(scope, "pairing", "p")
+    return list(db.query(
+        f"""
+        SELECT p.id, p.status, p.start_date, p.end_date, p.approach, p.outcome, m.id AS mentee_id,
+               m.code AS mentee_code, m.name AS mentee_name, m.risk_level, un.name AS unit_name,
+               (SELECT max(a.date) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS last_activity
+        FROM pairings p JOIN mentees m ON m.id = p.mentee_id JOIN units un ON un.id = p.unit_id
+        WHERE p.mentor_id = ? AND {sql}
+        ORDER BY p.status = 'active' DESC, p.start_date DESC
+        """,
+        [user_id, *params]))
+
+
+def mentor_devices(db: sqlite_utils.Database, user_id: str) -> list[dict[str, Any]]:
+    """The volunteer's phones: name, enrolled, last sync, revoked (with the reason)."""
+    return list(db.query(
+        "SELECT id, name, created_at, last_seen_at, revoked_at, revoked_reason FROM sync_devices"
+        " WHERE user_id = ? ORDER BY revoked_at IS NOT NULL, created_at DESC", [user_id]))
+
+
+def mentor_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
+    """(id, name · unit) of the active volunteers in ``scope``, for pickers."""
+    sql, params = _where(scope)
+    return [(r["id"], f"{r['name']}（{r['unit_name']}）") for r in db.query(
+        f"SELECT u.id, u.name, un.name AS unit_name FROM users u JOIN units un ON un.id = u.unit_id"
+        f" WHERE u.active = 1 AND {sql} ORDER BY un.name, u.name", params)]

@@ -1,0 +1,221 @@
+"""Mentee pages: who may open which child's file (role × page × foreign record), names only for the
+roles that need them, registration with a generated code, edits that reach the volunteer's phone,
+screenings, and the access log of every view."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from sync.timeutil import local_today
+
+from ...factories import make_mentee, mutate, pull_all, table_counts
+from .conftest import Site
+
+OWN, FOREIGN = "mentee1", "mentee3"  # station 1-1 and station 2-1
+
+
+def _code(site: Site, mentee_id: str) -> str:
+    return str(site.read(lambda db: db.execute("SELECT code FROM mentees WHERE id = ?", [mentee_id]).fetchone()[0]))
+
+
+PAGES = ["/mentees/{id}", "/mentees/{id}/edit"]
+
+# (who, own record's answer, foreign record's answer) for each record page.
+MATRIX = [
+    ("staff_st11", 200, 404),
+    ("staff_town1", 200, 404),  # the town above station 1-1, not above station 2-1
+    ("staff_st21", 404, 200),
+    ("staff_st12", 404, 404),  # a sibling school of the same town
+    ("admin", 200, 200),
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(("who", "own", "foreign"), MATRIX)
+def test_mentee_pages_answer_by_unit_and_never_leak_another_units_child(site: Site, page: str, who: str, own: int,
+                                                                        foreign: int) -> None:
+    w = site.w
+    browser = site.as_(getattr(w, who))
+    for record, expected in ((getattr(w, OWN), own), (getattr(w, FOREIGN), foreign)):
+        response = browser.get(page.format(id=record))
+        assert response.status_code == expected, (who, page, response.status_code)
+        code = _code(site, record)
+        if expected == 404:
+            assert code not in response.text and "小明" not in response.text and "小芳" not in response.text
+        else:
+            assert code in response.text and response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("who", ["staff_st11", "staff_st21", "staff_town1", "admin", "reviewer"])
+def test_mentee_list_shows_exactly_the_children_in_scope(site: Site, who: str) -> None:
+    w = site.w
+    actor = getattr(w, who)
+    units = site.read(lambda db: {r[0] for r in db.execute(
+        "WITH RECURSIVE t(id) AS (SELECT ? UNION SELECT u.id FROM units u JOIN t ON u.parent_id = t.id)"
+        " SELECT id FROM t", [actor.unit_id]).fetchall()})
+    everyone = site.read(lambda db: list(db.query("SELECT id, code, unit_id FROM mentees WHERE deleted = 0")))
+    page = site.as_(actor).get("/mentees").text
+    shown = set(re.findall(r'href="/mentees/([0-9a-f-]{36})"', page))
+    assert shown == {m["id"] for m in everyone if m["unit_id"] in units}
+
+
+def test_a_county_reviewer_sees_codes_but_no_names_and_cannot_edit(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.reviewer)
+    site.write(lambda db: mutate(
+        db, w.staff_st11, "mentee", {"guardian_name": "王奶奶", "guardian_contact": "13911112222",
+                                     "notes": "家住东方社区"}, w.mentee1, 1))
+    listing = browser.get("/mentees").text
+    detail = browser.get(f"/mentees/{w.mentee1}")
+    assert detail.status_code == 200 and _code(site, w.mentee1) in listing and _code(site, w.mentee1) in detail.text
+    for private in ("小明", "小红", "王奶奶", "13911112222", "东方社区"):
+        assert private not in listing and private not in detail.text
+    # Searching by name finds nothing for them (a search must not reveal a name either).
+    assert w.mentee1 not in browser.get("/mentees?q=小明").text
+    assert w.mentee1 in browser.get("/mentees?q=" + _code(site, w.mentee1)).text
+    for path in ("/mentees/new", f"/mentees/{w.mentee1}/edit"):
+        assert browser.get(path).status_code == 403
+    assert browser.post(f"/mentees/{w.mentee1}", {"date": "2026-11-01"}, form_page="/mentees").status_code == 403
+
+
+def test_staff_see_the_real_name_and_guardian(site: Site) -> None:
+    page = site.as_(site.w.staff_st11).get(f"/mentees/{site.w.mentee1}").text
+    assert "小明" in page and "监护人" in page
+
+
+def test_posts_to_another_units_child_answer_404_and_change_nothing(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st21)
+    before = site.read(table_counts)
+    version = site.read(lambda db: db.execute("SELECT version FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0])
+    for path, data in ((f"/mentees/{w.mentee1}", {"date": "2026-11-02", "psych_problem": "1"}),
+                       (f"/mentees/{w.mentee1}/edit", {"name": "改名", "unit_id": w.st21, "base_version": "1"})):
+        response = browser.post(path, data, form_page="/mentees")
+        assert response.status_code == 404 and "小明" not in response.text
+    after = site.read(table_counts)
+    assert {t: n for t, n in after.items() if before[t] != n and t not in ("web_sessions",)} == {}
+    assert site.read(lambda db: db.execute("SELECT version FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0]) \
+        == version
+
+
+def test_registering_a_child_generates_a_code_and_opens_the_file(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = browser.get("/mentees/new")
+    assert form.status_code == 200 and "登记帮扶对象" in form.text
+    record_id = re.search(r'name="record_id" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    data = {"record_id": record_id, "unit_id": w.st11, "name": "小华", "grade": "五年级", "gender": "female",
+            "categories": ["psych", "left_behind"], "risk_level": "watch", "guardian_name": "外婆",
+            "guardian_contact": "13800001111", "plan": "每两周家访一次"}
+    response = browser.post("/mentees/new", data)
+    assert response.status_code == 303 and response.headers["location"] == f"/mentees/{record_id}"
+    year = local_today().year
+    row = site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [record_id])))
+    assert re.fullmatch(rf"BX-{year}-\d{{4}}", row["code"]) and row["name"] == "小华"
+    assert (row["categories"], row["risk_level"], row["created_by"]) == ('["psych","left_behind"]', "watch",
+                                                                        w.staff_st11.user_id)
+    # A double tap posts the same form twice: one child, one code.
+    again = browser.post("/mentees/new", data)
+    assert again.headers["location"] == f"/mentees/{record_id}"
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小华'").fetchone()[0]) == 1
+    # The next registration takes the next number.
+    browser.post("/mentees/new", {**data, "record_id": "", "name": "小丽"})
+    codes = site.read(lambda db: [r[0] for r in db.execute(
+        "SELECT code FROM mentees WHERE name IN ('小华', '小丽') ORDER BY name = '小丽'").fetchall()])
+    assert int(codes[1][-4:]) == int(codes[0][-4:]) + 1
+
+
+def test_registering_in_another_units_school_is_refused_in_words(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post("/mentees/new", {"unit_id": w.st21, "name": "小外"})
+    assert response.status_code == 400 and "不在你的管理范围内" in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小外'").fetchone()[0]) == 0
+
+
+def test_editing_the_guardian_reaches_the_volunteers_phone(site: Site) -> None:
+    w = site.w
+    _, _, cursor = site.read(lambda db: pull_all(db, w.mentor1))
+    browser = site.as_(w.staff_st11)
+    form = browser.get(f"/mentees/{w.mentee1}/edit").text
+    assert 'name="base_version" value="1"' in form
+    response = browser.post(f"/mentees/{w.mentee1}/edit", {
+        "base_version": "1", "unit_id": w.st11, "name": "小明", "risk_level": "key", "status": "active",
+        "categories": ["psych"], "guardian_name": "李阿姨", "guardian_contact": "13700002222"})
+    assert response.status_code == 303
+    changes, _, _ = site.read(lambda db: pull_all(db, w.mentor1, cursor))
+    fields: dict[str, Any] = changes[("mentee", w.mentee1)]["fields"]
+    assert (fields["guardian_contact"], fields["guardian_name"], fields["risk_level"]) == (
+        "13700002222", "李阿姨", "key")
+    # The other volunteer's phone does not get this child.
+    others, _, _ = site.read(lambda db: pull_all(db, w.mentor3))
+    assert ("mentee", w.mentee1) not in others
+
+
+def test_an_edit_of_a_field_someone_else_changed_meanwhile_keeps_theirs_and_says_so(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"guardian_contact": "13600003333"}, w.mentee1, 1))
+    response = site.as_(w.staff_st11).post(f"/mentees/{w.mentee1}/edit", {
+        "base_version": "1", "unit_id": w.st11, "name": "小明", "risk_level": "normal", "status": "active",
+        "categories": ["psych"], "guardian_contact": "13500004444"})
+    assert response.status_code == 303
+    assert site.read(lambda db: db.execute("SELECT guardian_contact FROM mentees WHERE id = ?",
+                                           [w.mentee1]).fetchone()[0]) == "13600003333"
+    conflicts = site.read(lambda db: db.execute("SELECT other_value FROM sync_conflicts WHERE record_id = ?",
+                                                [w.mentee1]).fetchall())
+    assert conflicts == [('"13500004444"',)]
+
+
+def test_a_screening_is_added_and_a_changed_risk_level_updates_the_child(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    response = browser.post(f"/mentees/{w.mentee2}", {"date": "2026-11-15", "psych_problem": "1",
+                                                       "risk_level": "key", "needs": "心理门诊评估"})
+    assert response.status_code == 303
+    rows = site.read(lambda db: list(db.query(
+        "SELECT date, psych_problem, risk_level, needs, author_id FROM screenings WHERE mentee_id = ? ORDER BY date",
+        [w.mentee2])))
+    assert rows[-1] == {"date": "2026-11-15", "psych_problem": 1, "risk_level": "key", "needs": "心理门诊评估",
+                        "author_id": w.staff_st11.user_id}
+    assert site.read(lambda db: db.execute("SELECT risk_level FROM mentees WHERE id = ?",
+                                           [w.mentee2]).fetchone()[0]) == "key"
+    page = browser.get(f"/mentees/{w.mentee2}").text
+    assert "心理门诊评估" in page and "2026年11月15日" in page
+
+
+def test_a_screening_without_a_date_is_refused_in_words(site: Site) -> None:
+    w = site.w
+    before = site.read(table_counts)["screenings"]
+    response = site.as_(w.staff_st11).post(f"/mentees/{w.mentee2}", {"date": "", "needs": "x"})
+    assert response.status_code == 400 and "请填写摸排日期" in response.text
+    assert site.read(table_counts)["screenings"] == before
+
+
+def test_every_view_of_a_childs_file_is_in_the_access_log(site: Site) -> None:
+    w = site.w
+    site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}")
+    site.as_(w.reviewer).get(f"/mentees/{w.mentee1}")
+    site.as_(w.staff_st21).get(f"/mentees/{w.mentee1}")  # a 404: nothing was shown, nothing logged
+    rows = site.read(lambda db: list(db.query(
+        "SELECT user_id, action, target, record_count, entities, ip FROM access_log WHERE target = ? ORDER BY id",
+        [w.mentee1])))
+    assert [(r["user_id"], r["action"]) for r in rows] == [(w.staff_st11.user_id, "view_mentee"),
+                                                          (w.reviewer.user_id, "view_mentee")]
+    assert '"mentee": 1' in rows[0]["entities"] and '"screening": 1' in rows[0]["entities"]
+    assert rows[0]["ip"] == "testclient"
+
+
+def test_the_list_filters_by_category_risk_level_and_unit(site: Site) -> None:
+    w = site.w
+    hardship = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小困", categories=["hardship"],
+                                                 risk_level="key"))
+    browser = site.as_(w.admin)
+
+    def ids(query: str) -> set[str]:
+        return set(re.findall(r'href="/mentees/([0-9a-f-]{36})"', browser.get("/mentees?" + query).text))
+
+    assert ids("category=hardship") == {hardship}
+    assert ids("risk=key") == {hardship}
+    assert ids(f"unit={w.town2}") == {w.mentee3}
+    assert ids("q=小困") == {hardship}

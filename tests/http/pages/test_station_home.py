@@ -1,0 +1,165 @@
+"""The station home page (/staff): open risk flags on top until their handling is recorded, records
+waiting for review, unresolved conflicts, overdue follow-ups — each list checked against a
+computation of its own in the test, over the raw tables."""
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from sync import Actor, apply_mutations, mutations
+from sync.timeutil import local_today
+
+from ...factories import make_activity, make_mentee, make_pairing, mutate, pull_all, push, upsert
+from .conftest import Site
+
+
+def _section(html: str, heading_id: str) -> str:
+    start = html.index(f'id="{heading_id}"')
+    end = html.find("<section", start)
+    return html[start:end if end != -1 else None]
+
+
+def _ids(html: str, prefix: str) -> set[str]:
+    return set(re.findall(prefix + r"/([0-9a-f-]{36})", html))
+
+
+def _add(site: Site, actor: Actor, pairing: str, **fields: Any) -> str:
+    return str(site.write(lambda db: make_activity(db, actor, pairing, **fields)))
+
+
+def _expected_open_flags(site: Site, unit_ids: set[str]) -> set[str]:
+    rows = site.read(lambda db: list(db.query(
+        "SELECT a.id, a.unit_id, a.risk_flag, a.risk_action, a.deleted, m.deleted AS mentee_deleted"
+        " FROM activities a JOIN mentees m ON m.id = a.mentee_id")))
+    return {r["id"] for r in rows if r["risk_flag"] and not (r["risk_action"] or "").strip()
+            and not r["deleted"] and not r["mentee_deleted"] and r["unit_id"] in unit_ids}
+
+
+def _expected_overdue(site: Site, unit_ids: set[str], today: datetime.date) -> set[str]:
+    """Pairing ids: active, in the units, whose latest live activity (date, then id) is due before today."""
+    rows = site.read(lambda db: list(db.query(
+        "SELECT a.id, a.pairing_id, a.date, a.follow_up_due, a.deleted, p.status, p.unit_id"
+        " FROM activities a JOIN pairings p ON p.id = a.pairing_id")))
+    latest: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["deleted"]:
+            continue
+        best = latest.get(r["pairing_id"])
+        if best is None or (r["date"], r["id"]) > (best["date"], best["id"]):
+            latest[r["pairing_id"]] = r
+    return {pid for pid, r in latest.items() if r["status"] == "active" and r["unit_id"] in unit_ids
+            and r["follow_up_due"] is not None and r["follow_up_due"] < today.isoformat()}
+
+
+def _world(site: Site) -> dict[str, str]:
+    """Flags and follow-ups in station 1-1 and, as foreign records, station 2-1."""
+    w = site.w
+    today = local_today()
+    ago = lambda n: (today - datetime.timedelta(days=n)).isoformat()  # noqa: E731
+    out = {
+        "flag_open": _add(site, w.mentor1, w.pairing1, date=ago(2), risk_flag=True, follow_up_due=ago(1)),
+        "flag_foreign": _add(site, w.mentor3, w.pairing3, date=ago(2), risk_flag=True, follow_up_due=ago(1)),
+        # Pairing 2: an overdue follow-up answered by a later visit is not overdue.
+        "answered": _add(site, w.mentor2, w.pairing2, date=ago(20), follow_up_due=ago(10)),
+        "answer": _add(site, w.mentor2, w.pairing2, date=ago(9), follow_up_due=(today + datetime.timedelta(3))
+                       .isoformat()),
+    }
+    # A flag already handled, and a flag on a deleted activity, are not open.
+    handled = _add(site, w.mentor1, w.pairing1, date=ago(30), risk_flag=True)
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"risk_action": "已联系家长"}, handled, 1))
+    gone = _add(site, w.mentor1, w.pairing1, date=ago(40), risk_flag=True)
+    site.write(lambda db: apply_mutations(db, w.staff_st11, [mutations.delete("activity", gone, base_version=1)]))
+    # A closed pairing owes no follow-up even with an old due date.
+    mentee = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小结"))
+    closed = site.write(lambda db: make_pairing(db, w.staff_st11, w.mentor1, mentee))
+    _add(site, w.mentor1, closed, date=ago(50), follow_up_due=ago(40))
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": ago(35),
+                                                              "outcome": "stable"}, closed, 1))
+    out["closed"] = closed
+    return out
+
+
+def test_home_lists_exactly_the_open_risk_flags_and_overdue_follow_ups_of_the_unit(site: Site) -> None:
+    w = site.w
+    made = _world(site)
+    page = site.as_(w.staff_st11).get("/staff")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    flags = _section(page.text, "flags-h")
+    shown_flags = set(re.findall(r'id="flag-([0-9a-f-]{36})"', flags))
+    assert shown_flags == _expected_open_flags(site, {w.st11}) == {made["flag_open"]}
+    overdue = _ids(_section(page.text, "overdue-h"), "/pairings")
+    assert overdue == _expected_overdue(site, {w.st11}, local_today()) == {w.pairing1}
+    assert made["closed"] not in overdue and w.pairing2 not in overdue and w.pairing3 not in page.text
+    # Flags come first on the page, before the to-do counts and the follow-ups.
+    assert page.text.index('id="flags-h"') < page.text.index('id="todo-h"') < page.text.index('id="overdue-h"')
+
+
+def test_town_staff_see_the_flags_of_every_unit_below_them_and_admin_of_all(site: Site) -> None:
+    w = site.w
+    made = _world(site)
+    town = set(re.findall(r'id="flag-([0-9a-f-]{36})"', site.as_(w.staff_town2).get("/staff").text))
+    assert town == _expected_open_flags(site, {w.town2, w.st21, w.st22}) == {made["flag_foreign"]}
+    everyone = set(re.findall(r'id="flag-([0-9a-f-]{36})"', site.as_(w.admin).get("/staff").text))
+    assert everyone == {made["flag_open"], made["flag_foreign"]}
+
+
+def test_recording_the_action_taken_closes_the_flag_and_reaches_the_phone(site: Site) -> None:
+    w = site.w
+    made = _world(site)
+    browser = site.as_(w.staff_st11)
+    _, _, cursor = site.read(lambda db: pull_all(db, w.mentor1))
+    today = local_today().isoformat()
+    handling = "当天联系家长和班主任，已陪同就医"
+    response = browser.post("/staff", {"activity_id": made["flag_open"], "risk_action": handling,
+                                       "risk_action_on": today, "base_version": "1"})
+    assert response.status_code == 303 and response.headers["location"] == "/staff"
+    page = browser.get("/staff")
+    assert f'id="flag-{made["flag_open"]}"' not in page.text and "已记录" in page.text
+    assert made["flag_open"] not in _expected_open_flags(site, {w.st11})
+    record = site.read(lambda db: next(db.query("SELECT risk_action, risk_action_on, risk_action_by FROM activities"
+                                                " WHERE id = ?", [made["flag_open"]])))
+    assert record == {"risk_action": "当天联系家长和班主任，已陪同就医", "risk_action_on": today,
+                      "risk_action_by": w.staff_st11.user_id}
+    changes, _, _ = site.read(lambda db: pull_all(db, w.mentor1, cursor))
+    assert changes[("activity", made["flag_open"])]["fields"]["risk_action"] == "当天联系家长和班主任，已陪同就医"
+
+
+def test_an_empty_handling_is_refused_in_words_and_the_flag_stays(site: Site) -> None:
+    made = _world(site)
+    browser = site.as_(site.w.staff_st11)
+    response = browser.post("/staff", {"activity_id": made["flag_open"], "risk_action": "  ", "base_version": "1"})
+    assert response.status_code == 400 and "请写下做了什么" in response.text
+    assert made["flag_open"] in _expected_open_flags(site, {site.w.st11})
+
+
+def test_another_units_flag_cannot_be_handled_from_here(site: Site) -> None:
+    made = _world(site)
+    response = site.as_(site.w.staff_st11).post("/staff", {"activity_id": made["flag_foreign"],
+                                                           "risk_action": "我来处理", "base_version": "1"})
+    assert response.status_code == 404 and "我来处理" not in response.text
+    assert made["flag_foreign"] in _expected_open_flags(site, {site.w.st21})
+
+
+def test_home_counts_records_waiting_for_review_and_open_conflicts(site: Site) -> None:
+    w = site.w
+    page = site.as_(w.staff_st11).get("/staff").text
+    pending = site.read(lambda db: db.execute(
+        "SELECT count(*) FROM activities WHERE review_status = 'pending' AND deleted = 0 AND unit_id = ?",
+        [w.st11]).fetchone()[0])
+    conflicts = site.read(lambda db: db.execute(
+        "SELECT count(*) FROM sync_conflicts WHERE status = 'open' AND unit_id = ?", [w.st11]).fetchone()[0])
+    todo = _section(page, "todo-h")
+    figures = [int(n) for n in re.findall(r'<p class="figure">(\d+)</p>', todo)]
+    assert figures[:2] == [pending, conflicts]
+    # One more pending record, and a conflict (the phone and the station changed the same field): both follow.
+    _add(site, w.mentor1, w.pairing1, date="2026-11-25")
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"guardian_contact": "13900000001"}, w.mentee1, 1))
+    phone_edit = upsert("mentee", w.mentee1, {"guardian_contact": "13900000002"}, 1, base_version=1)
+    (answer,) = site.write(lambda db: push(db, w.mentor1, phone_edit))
+    assert answer["status"] == "conflict"
+    page = site.as_(w.staff_st11).get("/staff").text
+    figures = [int(n) for n in re.findall(r'<p class="figure">(\d+)</p>', _section(page, "todo-h"))]
+    assert figures[:2] == [pending + 1, conflicts + 1]
+    assert figures[:2] == [int(n) for n in re.findall(
+        r'<p class="figure">(\d+)</p>', _section(site.as_(w.staff_town1).get("/staff").text, "todo-h"))][:2]
