@@ -129,9 +129,7 @@ def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[s
     """
     role, me = w.actor.role, w.actor.user_id
     if before is None or record["unit_id"] != before["unit_id"]:
-        unit = _live(w, "unit", record["unit_id"], "被督查单位")
-        if not w.scope.allows_unit(unit["id"]):
-            raise Refusal("被督查单位不在你的管理范围内。")
+        unit = _live(w, "unit", record["unit_id"], "被督查单位")  # in the writer's scope, or not found
         if unit["kind"] not in ("station", "school"):
             raise Refusal("督查的对象应是一个辅导站或学校。")
     own_unit = w.actor.unit_id in (record["unit_id"], before and before["unit_id"])

@@ -310,7 +310,7 @@ def m004_review_mentee(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m004_activity_risk_action(db: sqlite_utils.Database) -> None:
+def m005_activity_risk_action(db: sqlite_utils.Database) -> None:
     """What the station did about a risk flag (处理记录), when, and who wrote it down."""
     db.executescript(
         """
@@ -356,16 +356,16 @@ def m013_dashboard_indexes(db: sqlite_utils.Database) -> None:
 
     - activities by date, covering the scope and liveness columns: the per-month counts walk it
       in order without touching the table;
-    - each pairing's live activities by date and id, covering ``follow_up_due``: the latest
-      activity of a pairing is one index probe. It also serves every lookup by ``pairing_id`` alone, so the
+    - each pairing's live activities by date, covering ``follow_up_due``: the latest activity of
+      a pairing is one index probe. It also serves every lookup by ``pairing_id`` alone, so the
       single-column index it supersedes is dropped (one index less for every push to maintain);
     - the few activities with a risk flag (a partial index: it costs a push almost nothing).
     """
     db.executescript(
         """
         CREATE INDEX idx_activities_date_cover ON activities(date, deleted, unit_id, pairing_id);
-        CREATE INDEX idx_activities_pairing_latest ON activities(pairing_id, deleted, date, id, follow_up_due);
-        CREATE INDEX idx_activities_flagged ON activities(date) WHERE risk_flag = 1;
+        CREATE INDEX idx_activities_pairing_latest ON activities(pairing_id, deleted, date, follow_up_due);
+        CREATE INDEX idx_activities_risk_date ON activities(date) WHERE risk_flag = 1;
         DROP INDEX idx_activities_pairing;
         """
     )

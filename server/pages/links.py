@@ -1,4 +1,8 @@
-"""Links to pages that may not exist yet: other branches add them, and a link appears with its route."""
+"""Links to pages other families own, present only once their routes exist.
+
+A page links to the archive (``/pairings/{pairing_id}``), the review queue or the referrals
+of another page family; until that route is in the URL map the page shows plain text.
+"""
 from __future__ import annotations
 
 from typing import Any

@@ -11,12 +11,10 @@ Definitions (docs/pages.md repeats them for the county):
 - **active pairing**: ``status = 'active'``; by category, a pairing counts once under each
   category of its mentee (未分类 when none), so the category bars may add up to more than the total;
   by town, under the town its unit lies in (县直 for a unit directly under the county).
-- **overdue follow-up**: an active pairing whose latest activity (by date, then id, as
-  ``queries.followups`` on the station home page) set a ``follow_up_due`` before today: no visit
-  has been logged since the follow-up fell due.
+- **overdue follow-up** and **open risk flag**: the station home page's definitions
+  (``followups.py``: the latest activity by date then id set a ``follow_up_due`` before today; a
+  flagged activity whose handling, 处理记录, is not written yet), shaped here for a whole county.
 - **重点对象**: active mentees with risk level ``key`` (listed by pseudonymous code only).
-- **open risk flag**: an activity with ``risk_flag`` whose 处理记录 (``risk_action``) is not written
-  yet (as ``queries.followups``).
 - **overdue rectification**: an inspection with failed items not all fixed whose ``rectify_due``
   has passed.
 """
@@ -32,6 +30,8 @@ import sqlite_utils
 from sync import Scope
 from sync.db import placeholders
 from sync.entities import CATEGORIES
+
+from .followups import LATEST_FIRST, OPEN_RISK_FLAG
 
 LIST_LIMIT = 50  # rows of each list on the page; the counts are always whole
 COUNTY_DIRECT = "县直单位"
@@ -198,7 +198,7 @@ def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.
             SELECT p.id AS pairing_id, p.unit_id, m.code, u.name AS mentor_name,
                    (SELECT a.date || ' ' || coalesce(a.follow_up_due, '') FROM activities a
                     WHERE a.pairing_id = p.id AND a.deleted = 0
-                    ORDER BY a.date DESC, a.id DESC LIMIT 1) AS latest
+                    ORDER BY {LATEST_FIRST} LIMIT 1) AS latest
             FROM pairings p JOIN mentees m ON m.id = p.mentee_id LEFT JOIN users u ON u.id = p.mentor_id
             WHERE p.status = 'active' AND p.deleted = 0 AND m.deleted = 0 AND {cond}
         ) WHERE latest IS NOT NULL
@@ -239,12 +239,8 @@ def key_mentees(db: sqlite_utils.Database, units: Units) -> list[dict[str, Any]]
     return out
 
 
-# As queries.followups.open_risk_flags; "a.risk_flag = 1" lets idx_activities_flagged serve it.
-OPEN_RISK_FLAG = "a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = ''"
-
-
 def open_risk_flags(db: sqlite_utils.Database, units: Units) -> list[dict[str, Any]]:
-    """Live activities flagged 发现自伤自残风险 with no 处理记录 yet, newest first."""
+    """Live activities flagged 发现自伤自残风险 whose handling (处理记录) is not written yet, newest first."""
     cond, params = _in_units(units, "a.unit_id")
     rows = db.query(
         f"""

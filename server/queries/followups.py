@@ -18,6 +18,11 @@ from sync import Scope
 
 from .filters import visible
 
+# The one definition of an open risk flag (the dashboard counts with it too), on activities ``a``.
+OPEN_RISK_FLAG = "a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = ''"
+# A pairing's latest activity: by date, then by id (UUIDv7 ids sort by creation).
+LATEST_FIRST = "a.date DESC, a.id DESC"
+
 _PEOPLE = """
     JOIN mentees m ON m.id = a.mentee_id
     JOIN pairings p ON p.id = a.pairing_id
@@ -36,7 +41,7 @@ def open_risk_flags(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, A
     sql, params = visible(scope, "activity", "a")
     return list(db.query(
         f"SELECT {_COLUMNS} FROM activities a {_PEOPLE}"
-        f" WHERE a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = '' AND {sql}"
+        f" WHERE {OPEN_RISK_FLAG} AND {sql}"
         " ORDER BY a.date DESC, a.id DESC",
         params,
     ))

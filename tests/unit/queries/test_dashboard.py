@@ -33,9 +33,11 @@ def _drop(db: sqlite_utils.Database, actor: Actor, entity: str, record_id: str) 
 
 
 def _handle(db: sqlite_utils.Database, actor: Actor, activity_id: str) -> None:
-    """The station writes what it did about a risk flag (处理记录): the flag is closed."""
-    mutate(db, actor, "activity", {"risk_action": "已联系家长并转介心理老师", "risk_action_on": "2026-11-03"},
-           activity_id, row(db, "activity", activity_id)["version"])
+    """Staff write down what was done about a risk flag (处理记录): the flag is no longer open."""
+    current = row(db, "activity", activity_id)
+    assert current is not None
+    mutate(db, actor, "activity", {"risk_action": "已联系班主任和家长，转介心理辅导室。"}, activity_id,
+           base_version=current["version"])
 
 
 @pytest.fixture
@@ -66,8 +68,9 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
     w.flag_town2 = make_activity(db, w.mentor3, w.pairing3, date="2026-11-22", risk_flag=True)
     handled = make_activity(db, w.mentor1, w.pairing1, date="2026-11-02", risk_flag=True)
     _handle(db, s11, handled)
-    w.flag_approved = make_activity(db, w.mentor1, w.pairing1, date="2026-11-02", risk_flag=True)
-    mutate(db, s11, "review", {"target_entity": "activity", "target_id": w.flag_approved, "decision": "approve"})
+    w.approved_unhandled = make_activity(db, w.mentor1, w.pairing1, date="2026-11-03", risk_flag=True)
+    mutate(db, s11, "review", {"target_entity": "activity", "target_id": w.approved_unhandled,
+                               "decision": "approve"})
     _drop(db, s11, "activity", removed)
     _drop(db, s11, "mentee", gone)
     assert future
@@ -114,7 +117,8 @@ def _expected(db: sqlite_utils.Database, unit_ids: set[str]) -> dict[str, Any]:
             months[a["date"][:7]] = months.get(a["date"][:7], 0) + 1
     overdue = set()
     for p in active:
-        mine = sorted((a["date"], a["id"], a["follow_up_due"] or "") for a in activities if a["pairing_id"] == p["id"])
+        mine = sorted((a["date"], a["id"], a["follow_up_due"] or "") for a in activities
+                      if a["pairing_id"] == p["id"])
         if mine and mine[-1][2] and mine[-1][2] < TODAY.isoformat():
             overdue.add(p["id"])
     key = {m["code"] for m in mentees.values()
@@ -157,13 +161,13 @@ def test_dashboard_county_figures_by_hand(db: sqlite_utils.Database, w: SimpleNa
     assert got["by_category"] == {"psych": 4, "hardship": 1}
     assert got["months"]["2025-12"] == 1  # the first day of the window; the day before is outside
     assert "2025-11" not in got["months"]
-    # November up to today: activities 1-3 (20th), 21st, 25th, 10th, 23rd, 21st, 22nd, 2nd (handled), 2nd (approved);
-    # not the 26th,
-    # not the deleted mentee's (2nd), not the deleted activity.
+    # November up to today: activities 1-3 (20th), 21st, 25th, 10th, 23rd, 21st, 22nd, 2nd (handled), 3rd (approved);
+    # not the 26th, not the deleted mentee's (2nd), not the deleted activity.
     assert got["months"]["2026-11"] == 11
     assert got["overdue"] == {w.pairing1, w.pairing3}
     assert got["key"] == {"K-1", "K-2", "K-3"}  # K-3's pairing closed, but K-3 is still an active 重点对象
-    assert got["flags"] == {w.flag_open, w.flag_town2, w.flag_approved}  # approving is not handling
+    # Approving a record is not acting on its flag: only a written 处理记录 closes it.
+    assert got["flags"] == {w.flag_open, w.flag_town2, w.approved_unhandled}
     assert got["rectify"] == 1
 
 
