@@ -6,7 +6,18 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, dashboard, home, inspections, login, mentees, station
+from .pages import (
+    account,
+    admin_system,
+    admin_units,
+    admin_users,
+    dashboard,
+    home,
+    inspections,
+    login,
+    mentees,
+    station,
+)
 from .paths import Paths
 from .slashes import api_router
 
@@ -20,6 +31,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *mentees.routes,
         *dashboard.routes,
         *inspections.routes,
+        *admin_units.routes,
+        *admin_users.routes,
+        *admin_system.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
     ]

@@ -28,7 +28,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
-from sync.db import placeholders
+from sync.db import placeholders, select_in
 from sync.entities import CATEGORIES
 
 from .followups import LATEST_FIRST, OPEN_RISK_FLAG
@@ -188,32 +188,39 @@ def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime
     return out
 
 
-def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.date
-                       ) -> list[dict[str, Any]]:
+def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.date) -> list[dict[str, Any]]:
     """Active pairings whose latest activity's follow-up fell due before today, longest overdue first."""
     cond, params = _in_units(units, "p.unit_id")
-    rows = db.query(
+    # First the latest activity of every active pairing (one probe of idx_activities_pairing_latest
+    # each), then names and codes for the few that are overdue.
+    latest = db.execute(
         f"""
-        SELECT * FROM (
-            SELECT p.id AS pairing_id, p.unit_id, m.code, u.name AS mentor_name,
-                   (SELECT a.date || ' ' || coalesce(a.follow_up_due, '') FROM activities a
-                    WHERE a.pairing_id = p.id AND a.deleted = 0
-                    ORDER BY {LATEST_FIRST} LIMIT 1) AS latest
-            FROM pairings p JOIN mentees m ON m.id = p.mentee_id LEFT JOIN users u ON u.id = p.mentor_id
-            WHERE p.status = 'active' AND p.deleted = 0 AND m.deleted = 0 AND {cond}
-        ) WHERE latest IS NOT NULL
+        SELECT p.id, (SELECT a.date || ' ' || coalesce(a.follow_up_due, '') FROM activities a
+                      WHERE a.pairing_id = p.id AND a.deleted = 0 ORDER BY {LATEST_FIRST} LIMIT 1)
+        FROM pairings p WHERE p.status = 'active' AND p.deleted = 0 AND {cond}
         """,
         params,
+    ).fetchall()
+    late: dict[str, tuple[str, str]] = {}
+    for pairing_id, last in latest:
+        last_date, _, due = (last or "").partition(" ")
+        if due and due < today.isoformat():
+            late[pairing_id] = (last_date, due)
+    if not late:
+        return []
+    _, rows = select_in(
+        db,
+        "SELECT p.id, p.unit_id, m.code, u.name FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+        " LEFT JOIN users u ON u.id = p.mentor_id WHERE m.deleted = 0 AND p.id {in}",
+        sorted(late),
     )
     out = []
-    for r in rows:
-        last_date, _, due = r.pop("latest").partition(" ")
-        if not due or due >= today.isoformat():
-            continue
-        days = (today - datetime.date.fromisoformat(due)).days
-        unit = units[r["unit_id"]]
-        out.append({**r, "last_date": last_date, "due": due, "days": days, "unit_name": unit.name,
-                    "town_name": unit.town_name})
+    for pairing_id, unit_id, code, mentor_name in rows:
+        last_date, due = late[pairing_id]
+        unit = units[unit_id]
+        out.append({"pairing_id": pairing_id, "unit_id": unit_id, "code": code, "mentor_name": mentor_name,
+                    "last_date": last_date, "due": due, "days": (today - datetime.date.fromisoformat(due)).days,
+                    "unit_name": unit.name, "town_name": unit.town_name})
     out.sort(key=lambda r: (-r["days"], r["code"]))
     return out
 
