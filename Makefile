@@ -50,6 +50,7 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/sync_bench.py
+	$(BIN)/python bench/reports_bench.py
 
 lock:
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned dependencies (runtime + test + lint). Regenerate: make lock' > requirements.lock

@@ -35,6 +35,7 @@ class Rates:
     push: float  # mutations/s
     pull: float  # records/s, server + transfer (the client's JSON decoding excluded)
     db_mb: float
+    push_cpu: float  # mutations per CPU-second of the server process
 
 
 def preload(world: World, count: int, ids: str, seed: int = 11) -> None:
@@ -99,7 +100,9 @@ def measure(workdir: pathlib.Path, name: str, *, stored: int, n: int, batch: int
         client = Client(server.port)
         device = enrol(client, world.codes[world.staff_login], "辅导站电脑")
         client.close()
+        cpu0 = server.cpu_seconds()
         push = push_all(server.port, device["token"], mutations, batch)
+        push_cpu = server.cpu_seconds() - cpu0
         if push.problems:
             raise SystemExit(f"{name}: push problems: {push.problems[:3]}")
         client = Client(server.port, device["token"])
@@ -110,7 +113,7 @@ def measure(workdir: pathlib.Path, name: str, *, stored: int, n: int, batch: int
     if len(changes) != n or {c["record_id"] for c in changes} != {m["record_id"] for m in mutations}:
         raise SystemExit(f"{name}: pulled {len(changes)} records, expected the {n} pushed")
     size = world.db_path.stat().st_size / 1e6
-    rates = Rates(push.rate, n / sum(latencies), size)
+    rates = Rates(push.rate, n / sum(latencies), size, n / push_cpu)
     log(f"{name}: push {rates.push:,.0f} mutations/s, pull {rates.pull:,.0f} records/s, database {size:,.0f} MB")
     world.db_path.unlink()
     return rates

@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             f" in {time.perf_counter() - t0:.1f} s")
 
         load_start = os.getloadavg()
-        raw_before = raw_baseline(world, mutations, workdir / "raw1.db")
+        raw_before, raw_cpu_before = raw_baseline(world, mutations, workdir / "raw1.db")
         log(f"raw executemany: {raw_before:,.0f} rows/s (load average {load_start[0]:.2f})")
 
         server = Server(world.db_path, workdir)
@@ -225,8 +225,9 @@ def main(argv: list[str] | None = None) -> int:
 
         # The raw insert again, right after the push, so a change of machine load between
         # the two phases shows up instead of skewing the ratio; the ratio uses the mean.
-        raw_after = raw_baseline(world, mutations, workdir / "raw2.db")
+        raw_after, raw_cpu_after = raw_baseline(world, mutations, workdir / "raw2.db")
         raw_rate = (raw_before + raw_after) / 2
+        raw_cpu_rate = (raw_cpu_before + raw_cpu_after) / 2
         log(f"raw executemany again: {raw_after:,.0f} rows/s; mean {raw_rate:,.0f}")
 
         client = Client(server.port, staff_device["token"])
@@ -304,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{load_soak[0]:.2f}")
     print(f"raw rows/s: {raw_rate:,.0f}  (executemany, one transaction; before push {raw_before:,.0f}, "
           f"after push {raw_after:,.0f})")
+    print(f"per CPU-second (what other load on the machine does not move): raw {raw_cpu_rate:,.0f} rows, "
+          f"push {args.n / push_cpu:,.0f} mutations (server process, HTTP included): "
+          f"ratio {args.n / push_cpu / raw_cpu_rate:.3f}")
     print(f"push mutations/s: {push.rate:,.0f}  ({push.requests} requests of {args.batch}, "
           f"p50 {push.p50_ms:.0f} ms, p99 {push.p99_ms:.0f} ms per batch; staff device, sequential, keep-alive)")
     print(f"pull records/s: {pull_rate:,.0f}  ({len(pulled_ids)} records, {pull_requests} pages of 1000, "
@@ -340,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
               f"push {full.push:,.0f} / {empty.push:,.0f} = {push_ratio:.2f}, "
               f"pull {full.pull:,.0f} / {empty.pull:,.0f} = {pull_ratio:.2f} "
               f"(target >= 0.75: {'met' if min(push_ratio, pull_ratio) >= 0.75 else 'NOT met'}; "
-              f"database {full.db_mb:,.0f} MB)")
+              f"database {full.db_mb:,.0f} MB); per server CPU-second: push "
+              f"{full.push_cpu:,.0f} / {empty.push_cpu:,.0f} = {full.push_cpu / empty.push_cpu:.2f}")
     print(f"RESULT: {'PASS' if passed else 'FAIL'}")
     print(f"push/raw ratio: {ratio:.3f}", flush=True)
     return 0 if passed else 1

@@ -57,6 +57,12 @@ class LimitInvalid(BadRequest):
     code = "limit_invalid"
 
 
+class ParamInvalid(BadRequest):
+    """A page's query parameter cannot be read (a report's unit id or dates)."""
+
+    code = "param_invalid"
+
+
 class CodeInvalid(BadRequest):
     """An enrolment code that is not 8 digits."""
 

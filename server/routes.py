@@ -11,12 +11,15 @@ from .pages import (
     admin_system,
     admin_units,
     admin_users,
+    coverage,
     dashboard,
     home,
     inspections,
     login,
     mentees,
+    returns,
     station,
+    stats,
 )
 from .paths import Paths
 from .slashes import api_router
@@ -30,6 +33,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *station.routes,
         *mentees.routes,
         *dashboard.routes,
+        *stats.routes,
+        *returns.routes,
+        *coverage.routes,
         *inspections.routes,
         *admin_units.routes,
         *admin_users.routes,

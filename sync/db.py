@@ -55,8 +55,8 @@ def connect(path: str | pathlib.Path, *, readonly: bool = False) -> sqlite_utils
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
-    # SQLite's default page cache is kept on purpose: bench/sync_bench.py measured a 64 MB
-    # cache (with or without mmap) slowing the push path by a third on this machine.
+    # SQLite's default page cache here; the Store gives its one writer connection a larger
+    # one (server/store.py), measured on a database already holding many records.
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a COMMIT returns only once the WAL is on disk, so an acknowledged push

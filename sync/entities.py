@@ -71,7 +71,8 @@ SHORT_MAX = 200
 class Field:
     """One field of an entity.
 
-    ``kind`` is one of: text, short, enum, enums, strs, date, int, bool, ref.
+    ``kind`` is one of: text, short, enum, enums, strs, date, int, bool, ref, json (an object
+    only the server writes).
     ``writers`` are the roles that may set it from a mutation; an empty tuple marks a
     field only the server sets (author, review state, denormalised scope keys).
     """
@@ -249,7 +250,12 @@ STATS_RETURN = Entity(
         Field("remarks", "备注", "text"),
         Field("filled_by", "填表人", "short"),
         Field("phone", "填表电话", "short"),
-        Field("status", "状态", "enum", choices=RETURN_STATUSES, writers=SERVER),
+        # A unit moves its own return between draft and submitted (sync/returns.py); reviews set
+        # approved / returned.
+        Field("status", "状态", "enum", choices=RETURN_STATUSES, writers=(S, A)),
+        # The statistics form as it stood when the return was approved (frozen by the server in
+        # the approval's transaction; cleared when it is returned).
+        Field("figures", "审核通过时的数字", "json", writers=SERVER),
     ),
     # DESIGN §2: the statistics form "can be approved and locked per unit and period".
     creators=(S, A), deleters=(S, A), locks_when_approved=True, approval_field="status",

@@ -293,6 +293,8 @@ def _explain(spec: Field, value: Any) -> str | None:
         if parse_id(value) is None:
             return f"{where}应为小写 UUID，收到 {quote(value)}。"
         return None
+    if kind == "json":  # only the server writes these (e.g. a return's frozen figures)
+        return f"{where}由服务器维护，你不能修改。"
     raise AssertionError(f"unknown field kind {kind}")
 
 
@@ -315,11 +317,12 @@ def choice_list(spec: Field) -> str:
 
 # --- codec: the only place that knows how a wire value is stored --------------------
 
-JSON_KINDS = ("enums", "strs")
+JSON_KINDS = ("enums", "strs", "json")
 
 
 _JSON_FIELDS = {e.name: tuple(f.name for f in e.fields if f.kind in JSON_KINDS) for e in ENTITIES.values()}
 _ENUM_FIELDS = {e.name: frozenset(f.name for f in e.fields if f.kind == "enums") for e in ENTITIES.values()}
+_OBJECT_FIELDS = {e.name: frozenset(f.name for f in e.fields if f.kind == "json") for e in ENTITIES.values()}
 _BOOL_FIELDS = {e.name: tuple(f.name for f in e.fields if f.kind == "bool") for e in ENTITIES.values()}
 
 
@@ -329,7 +332,9 @@ def to_storage(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         value = out.get(name)
         if value is None:
             continue
-        if not value:
+        if name in _OBJECT_FIELDS[entity.name]:
+            out[name] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        elif not value:
             out[name] = "[]"
         elif name in _ENUM_FIELDS[entity.name]:
             # enum values are plain identifiers: no escaping needed (hot path)

@@ -46,7 +46,7 @@ def keys_of(entity_name: str, row: dict[str, Any]) -> Keys:
 
 
 def _json_expr(kind: str, column: str) -> str:
-    if kind in ("enums", "strs"):
+    if kind in ("enums", "strs", "json"):
         return f"json({column})"
     if kind == "bool":
         return f"json(CASE WHEN {column} IS NULL THEN 'null' WHEN {column} THEN 'true' ELSE 'false' END)"

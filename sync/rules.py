@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import returns
 from .entities import CHECK_ITEMS, ENTITIES
 
 if TYPE_CHECKING:
@@ -44,6 +45,11 @@ def not_found(what: str, record_id: str | None = None, *, hint: str = "") -> str
 
 # An upsert of a record the writer cannot find names the one mistake a phone can fix itself.
 NEW_RECORD_HINT = "；新建记录时 base_version 应为 null"
+
+
+def _refuse_if(reason: str | None) -> None:
+    if reason is not None:
+        raise Refusal(reason)
 
 
 def _live(w: _Writer, entity_name: str, record_id: Any, label: str) -> dict[str, Any]:
@@ -109,8 +115,10 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
     elif entity_name in ("event", "enrolment", "stats_return"):
         if before is None or record["unit_id"] != before["unit_id"]:
             _unit_in_scope(w, record["unit_id"], "单位")
-        if entity_name == "stats_return" and record["period_from"] > record["period_to"]:
-            raise Refusal("统计表的起始日期不能晚于截止日期。")
+        if entity_name == "stats_return":
+            if record["period_from"] > record["period_to"]:
+                raise Refusal("统计表的起始日期不能晚于截止日期。")
+            _refuse_if(returns.check_status(before, record))
     elif entity_name == "review":
         _derive_review(w, record)
     elif entity_name == "inspection":
@@ -190,7 +198,8 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
         if approver_unit is not None and not w.scope.allows_unit(approver_unit):
             raise Refusal(f"这条{label}由上级单位审核通过，只有该级或更上级可以退回。")
     if target_name == "stats_return":
-        w.change(target_name, target["id"], {"status": "approved" if approved else "returned"})
+        _refuse_if(returns.check_reviewable(target, approved))
+        w.change(target_name, target["id"], returns.review_values(w.db, target, approved))
     else:
         values: dict[str, Any] = {"review_status": "approved" if approved else "returned"}
         if target_name == "activity":

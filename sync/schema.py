@@ -351,21 +351,40 @@ def m011_inspections(db: sqlite_utils.Database) -> None:
 
 
 @migrations
+def m012_return_figures(db: sqlite_utils.Database) -> None:
+    """The figures a statistics return was approved with (JSON, set by the server only).
+
+    And the indexes the statistics form needs over 10^6 activities (docs/performance.md): a
+    county's 面对面谈心 count walks each live pairing's activities in the period without
+    touching the table (the dashboard finds each pairing's latest follow-up in the same index),
+    and a screening is checked without a table lookup. Each replaces an
+    index that is its prefix, so writers keep the same number of indexes to maintain.
+    """
+    db.executescript(
+        """
+        ALTER TABLE stats_returns ADD COLUMN figures TEXT;
+        DROP INDEX idx_activities_pairing;
+        CREATE INDEX idx_activities_pairing_date ON activities(pairing_id, date, kind, deleted, follow_up_due);
+        DROP INDEX idx_screenings_mentee;
+        CREATE INDEX idx_screenings_mentee_date ON screenings(mentee_id, date, deleted, psych_problem,
+                                                              intervention_success);
+        """
+    )
+
+
+@migrations
 def m013_dashboard_indexes(db: sqlite_utils.Database) -> None:
     """Indexes the county dashboard reads by (server/queries/dashboard.py), over a million activities.
 
     - activities by date, covering the scope and liveness columns: the per-month counts walk it
       in order without touching the table;
-    - each pairing's live activities by date, covering ``follow_up_due``: the latest activity of
-      a pairing is one index probe. It also serves every lookup by ``pairing_id`` alone, so the
-      single-column index it supersedes is dropped (one index less for every push to maintain);
+    - each pairing's live activities by date (``idx_activities_pairing_date`` of m012, which also
+      covers ``follow_up_due``): the latest activity of a pairing is one index probe;
     - the few activities with a risk flag (a partial index: it costs a push almost nothing).
     """
     db.executescript(
         """
         CREATE INDEX idx_activities_date_cover ON activities(date, deleted, unit_id, pairing_id);
-        CREATE INDEX idx_activities_pairing_latest ON activities(pairing_id, deleted, date, follow_up_due);
         CREATE INDEX idx_activities_risk_date ON activities(date) WHERE risk_flag = 1;
-        DROP INDEX idx_activities_pairing;
         """
     )

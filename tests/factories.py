@@ -177,7 +177,7 @@ def make_county(db: sqlite_utils.Database, password_hash: str | None = None) -> 
     w.enrolment1 = mutate(db, w.staff_st11, "enrolment", {"unit_id": w.st11, "year": 2026, "students": 800,
                                                          "parents": 760})
     w.stats_return1 = mutate(db, w.staff_st11, "stats_return", {"unit_id": w.st11, "period_from": "2026-09-01",
-                                                               "period_to": "2026-12-31"})
+                                                               "period_to": "2026-12-31", "status": "submitted"})
     w.review1 = mutate(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": w.activity1,
                                                    "decision": "return", "comment": "请补充过程记录"})
     w.inspection1 = mutate(db, w.reviewer, "inspection", {

@@ -274,7 +274,7 @@ def write_stats_returns(demo: Demo) -> None:
         rid = new_id()
         apply_as(demo.db, demo.actors[staff_login], [mutation("stats_return", {
             "unit_id": demo.unit_ids[unit], "period_from": demo.iso(prev_start), "period_to": demo.iso(prev_end),
-            "remarks": remarks, "filled_by": staff.name, "phone": staff.phone,
+            "remarks": remarks, "filled_by": staff.name, "phone": staff.phone, "status": "submitted",
         }, rid)])
         reviews.append(mutation("review", {"target_entity": "stats_return", "target_id": rid,
                                            "decision": decision, "comment": comment}))

@@ -412,7 +412,8 @@ def test_approved_statistics_return_is_locked_until_returned(db: sqlite_utils.Da
     school = make_unit(db, "掘港中学", "school", w.county)  # a return is decided by the level above its unit
     rid = new_id()
     push(db, w.staff, upsert("stats_return", rid, {"unit_id": school, "period_from": "2026-09-01",
-                                                   "period_to": "2026-12-31", "remarks": "初稿"}, 1))
+                                                   "period_to": "2026-12-31", "remarks": "初稿",
+                                                   "status": "submitted"}, 1))
 
     def decide(decision: str, mid: int) -> None:
         (answer,) = push(db, reviewer, {"mutation_id": mid, "entity": "review", "record_id": new_id(), "op": "upsert",

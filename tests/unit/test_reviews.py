@@ -89,14 +89,14 @@ def test_a_station_cannot_approve_its_own_statistics_return_its_town_can(db: sql
     for decision in ("approve", "return"):
         refused = decide(db, w.staff_st11, "stats_return", w.stats_return1, decision)
         assert refused["status"] == "rejected" and "上一级" in refused["reason"]
-    assert row(db, "stats_return", w.stats_return1)["status"] == "draft"
+    assert row(db, "stats_return", w.stats_return1)["status"] == "submitted"
     assert decide(db, w.staff_town1, "stats_return", w.stats_return1, "approve")["status"] == "applied"
 
 
 def test_a_town_cannot_approve_its_own_statistics_return_the_county_can(db: sqlite_utils.Database,
                                                                         w: SimpleNamespace) -> None:
     town_return = mutate(db, w.staff_town1, "stats_return", {"unit_id": w.town1, "period_from": "2026-09-01",
-                                                             "period_to": "2026-12-31"})
+                                                             "period_to": "2026-12-31", "status": "submitted"})
     assert decide(db, w.staff_town1, "stats_return", town_return, "approve")["status"] == "rejected"
     assert decide(db, w.reviewer, "stats_return", town_return, "approve")["status"] == "applied"
     assert row(db, "stats_return", town_return)["status"] == "approved"

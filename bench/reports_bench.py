@@ -1,0 +1,288 @@
+"""Reports benchmark: the statistics form, its XLSX export and the dashboard over a county with
+10^6 activities, and phone pulls with and without a heavy report running beside them.
+
+Run with ``make bench`` (or ``.venv/bin/python bench/reports_bench.py --activities 100000`` for
+a quicker run). It reports figures, it does not assert targets (docs/performance.md).
+
+How the county is built (fast, and the data still satisfies the schema):
+
+- units (county → towns → stations/schools) go through ``sync.apply_mutations`` like any writer;
+- users are created with ``sync.users.create_user``;
+- mentees, pairings, activities, screenings, events and enrolments are bulk-inserted with
+  ``executemany`` straight into the engine's tables, one transaction, with the engine's column
+  layout: every domain column, ``version`` 1, ``deleted`` 0, ``field_versions`` ``{}``,
+  ``field_writers`` ``{"*": <creator>}``, who/when columns, the denormalised scope keys the
+  write path would set (``unit_id``, ``mentee_id``), and one ``sync_feed`` row per record (so
+  pulls walk a feed of realistic size). Foreign keys are on during the insert, and the script
+  runs ``PRAGMA foreign_key_check`` and ``quick_check`` afterwards and prints the result;
+- about 1 % of each kind of record is deleted (``deleted`` = 1), some pairings are closed with
+  an outcome, activities carry every kind, events every kind and audience.
+
+Then, on a ``server.store.Store`` (the app's own pools):
+
+1. stats form: ``compute_stats`` for the whole county and the year, on the ``reports`` pool
+   (first run and the median of five);
+2. XLSX export: ``compute_stats`` + ``exports.to_xlsx`` (median of three);
+3. dashboard: ``server/queries/dashboard.py`` if it exists on this branch, else ``n/a``;
+4. phone pulls: a mentor's first pull (all pages, ``limit`` 1000) on the ``sync`` pool, 40 times
+   alone, then 40 times while another thread computes the county form on the ``reports`` pool
+   over and over; p50 / p95 of each.
+
+The script ends with the lines ``dashboard: <seconds> s`` and ``stats form: <seconds> s``.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import json
+import os
+import pathlib
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from server.exports import Filler, to_xlsx  # noqa: E402
+from server.queries.stats import compute_stats  # noqa: E402
+from server.store import Store  # noqa: E402
+from sync import Actor, apply_mutations, load_scope, new_id, pull_changes  # noqa: E402
+from sync.entities import ENTITIES  # noqa: E402
+from sync.system import SYSTEM  # noqa: E402
+from sync.users import create_user  # noqa: E402
+
+YEAR_FROM, YEAR_TO = "2026-01-01", "2026-12-31"
+NOW = "2026-12-01T00:00:00.000Z"
+
+
+def day(rng: random.Random) -> str:
+    return (datetime.date(2026, 1, 1) + datetime.timedelta(days=rng.randrange(365))).isoformat()
+
+
+class Bulk:
+    """Rows for one table in the engine's layout, plus their sync_feed rows."""
+
+    def __init__(self, conn: sqlite3.Connection, entity: str, creator: str) -> None:
+        self.entity = ENTITIES[entity]
+        self.columns = ("id", *self.entity.columns, "version", "deleted", "field_versions", "field_writers",
+                        "created_at", "created_by", "updated_at", "updated_by")
+        self.sql = (f"INSERT INTO {self.entity.table} ({', '.join(self.columns)})"
+                    f" VALUES ({', '.join('?' * len(self.columns))})")
+        self.conn = conn
+        self.creator = creator
+        self.writers = json.dumps({"*": creator})
+
+    def insert(self, rows: list[dict[str, Any]], feed: list[tuple[Any, ...]], seq: list[int],
+               keys: Callable[[dict[str, Any]], tuple[Any, Any, Any]]) -> None:
+        params = []
+        for r in rows:
+            deleted = int(r.pop("_deleted", False))
+            params.append((*(r.get(c) for c in ("id", *self.entity.columns)), 2 if deleted else 1, deleted, "{}",
+                           self.writers, NOW, self.creator, NOW, self.creator))
+            seq[0] += 1
+            feed.append((seq[0], self.entity.name, r["id"], 2 if deleted else 1, deleted, *keys(r)))
+        self.conn.executemany(self.sql, params)
+
+
+def build(path: pathlib.Path, activities: int, seed: int = 11) -> dict[str, Any]:
+    rng = random.Random(seed)
+    store = Store(path)
+    store.migrate()
+    towns, per_town = 20, 12
+    mentees = max(100, activities // 20)
+    mentors = max(10, mentees // 5)
+    county = new_id()
+    units: list[dict[str, Any]] = [{"id": county, "name": "如东县", "kind": "county", "parent_id": None}]
+    leaves: list[str] = []
+    for t in range(towns):
+        town = new_id()
+        units.append({"id": town, "name": f"第{t + 1:02d}镇", "kind": "town", "parent_id": county})
+        for s in range(per_town):
+            leaf = new_id()
+            units.append({"id": leaf, "name": f"第{t + 1:02d}镇{'辅导站' if s % 3 == 0 else '学校'}{s + 1:02d}",
+                          "kind": "station" if s % 3 == 0 else "school", "parent_id": town})
+            leaves.append(leaf)
+
+    def people(db: Any) -> dict[str, Any]:
+        outcomes = apply_mutations(db, SYSTEM, [
+            {"entity": "unit", "record_id": u["id"], "op": "upsert", "base_version": None,
+             "fields": {k: v for k, v in u.items() if k != "id"}} for u in units])
+        assert all(o.status == "applied" for o in outcomes)
+        staff = create_user(db, login="bench-staff", name="县关工委", role="reviewer", unit_id=county)
+        ids = [create_user(db, login=f"m{i:05d}", name=f"志愿者{i}", role="mentor", unit_id=leaves[i % len(leaves)])
+               for i in range(mentors)]
+        return {"reviewer": staff, "mentors": ids}
+
+    started = time.perf_counter()
+    made = store.write_now(people)
+    store.close()
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("BEGIN")
+    seq = [int(conn.execute("SELECT coalesce(max(seq), 0) FROM sync_feed").fetchone()[0])]
+    feed: list[tuple[Any, ...]] = []
+    creator = made["reviewer"]
+    mentee_rows, pairing_rows = [], []
+    for i in range(mentees):
+        unit = leaves[i % len(leaves)]
+        mentee_rows.append({"id": new_id(), "unit_id": unit, "code": f"RD-{i:06d}", "categories": '["psych"]',
+                            "risk_level": rng.choice(("normal", "watch", "key")), "status": "active",
+                            "_deleted": rng.random() < 0.01})
+    for i, m in enumerate(mentee_rows):
+        closed = rng.random() < 0.15
+        pairing_rows.append({
+            "id": new_id(), "mentor_id": made["mentors"][i % mentors], "mentee_id": m["id"], "unit_id": m["unit_id"],
+            "start_date": "2025-09-01", "end_date": day(rng) if closed else None, "approach": "fuxin",
+            "status": "closed" if closed else "active", "outcome": rng.choice(("improved", "stable", "referred"))
+            if closed else None, "review_status": "approved", "_deleted": rng.random() < 0.01})
+    Bulk(conn, "mentee", creator).insert(mentee_rows, feed, seq, lambda r: (r["unit_id"], r["id"], None))
+    Bulk(conn, "pairing", creator).insert(pairing_rows, feed, seq, lambda r: (r["unit_id"], r["mentee_id"], r["id"]))
+    kinds = ("home_visit", "talk", "remote", "group")
+    bulk = Bulk(conn, "activity", creator)
+    for start in range(0, activities, 100_000):
+        rows = []
+        for _ in range(min(100_000, activities - start)):
+            p = pairing_rows[rng.randrange(len(pairing_rows))]
+            rows.append({"id": new_id(), "pairing_id": p["id"], "mentee_id": p["mentee_id"], "unit_id": p["unit_id"],
+                         "kind": rng.choice(kinds), "date": day(rng), "duration_min": 45, "record": "交流学习情况。",
+                         "moods": "[]", "observations": "[]", "tags": "[]", "risk_flag": 0,
+                         "author_id": p["mentor_id"], "review_status": rng.choice(("pending", "approved")),
+                         "_deleted": rng.random() < 0.01})
+        bulk.insert(rows, feed, seq, lambda r: (r["unit_id"], r["mentee_id"], r["pairing_id"]))
+    screenings = []
+    for _ in range(mentees * 2):
+        m = mentee_rows[rng.randrange(len(mentee_rows))]
+        screenings.append({"id": new_id(), "mentee_id": m["id"], "unit_id": m["unit_id"], "date": day(rng),
+                           "psych_problem": int(rng.random() < 0.3), "intervention_success": int(rng.random() < 0.1),
+                           "author_id": creator, "_deleted": rng.random() < 0.01})
+    Bulk(conn, "screening", creator).insert(screenings, feed, seq, lambda r: (r["unit_id"], r["mentee_id"], None))
+    events = []
+    for _ in range(max(200, activities // 50)):
+        kind = rng.choice(("lecture", "themed", "class_meeting", "parent_meeting", "brochure"))
+        events.append({"id": new_id(), "unit_id": rng.choice(leaves), "kind": kind, "date": day(rng),
+                       "lecture_no": rng.choice((None, 4, 5)) if kind == "lecture" else None,
+                       "audience": rng.choice(("students", "parents", None)), "participants": rng.randrange(20, 400),
+                       "copies": rng.randrange(0, 300) if kind == "brochure" else 0, "online": rng.randrange(2),
+                       "_deleted": rng.random() < 0.01})
+    Bulk(conn, "event", creator).insert(events, feed, seq, lambda r: (r["unit_id"], None, None))
+    enrolments = [{"id": new_id(), "unit_id": u, "year": 2026, "students": rng.randrange(300, 2000),
+                   "parents": rng.randrange(300, 2000)} for u in leaves]
+    Bulk(conn, "enrolment", creator).insert(enrolments, feed, seq, lambda r: (r["unit_id"], None, None))
+    conn.executemany("INSERT INTO sync_feed (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", feed)
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    built = time.perf_counter() - started
+    fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+    check = conn.execute("PRAGMA quick_check").fetchone()[0]
+    counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("units", "users", "mentees", "pairings", "activities", "screenings", "events", "sync_feed")}
+    conn.close()
+    return {"county": county, "reviewer": made["reviewer"], "mentor": made["mentors"][0], "seconds": built,
+            "counts": counts, "foreign_key_problems": len(fk), "quick_check": check}
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--activities", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=pathlib.Path, help="build (or reuse) the county database here")
+    args = parser.parse_args(argv)
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="banxing-reports-"))
+    path = args.keep or workdir / "reports.db"
+    print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python "
+          f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    world = build(path, args.activities)
+    print(f"built in {world['seconds']:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in world["counts"].items()))
+    print(f"schema checks: foreign_key_check {world['foreign_key_problems']} problems,"
+          f" quick_check {world['quick_check']}")
+
+    store = Store(path)
+    reviewer = Actor(world["reviewer"], "reviewer", world["county"])
+    mentor = Actor(world["mentor"], "mentor", "")
+    scope = store.read_now(lambda db: load_scope(db, reviewer))
+
+    def form() -> Any:
+        return store.read_now(lambda db: compute_stats(db, scope, world["county"], YEAR_FROM, YEAR_TO), pool="reports")
+
+    first = timed(form)
+    form_median = statistics.median([timed(form) for _ in range(5)])
+    result = form()
+    print(f"stats form, whole county, {len(result.rows)} rows: first {first:.3f} s, median {form_median:.3f} s"
+          f" (talks {result.total.value('talks'):,}, screened {result.total.value('screened'):,})")
+    xlsx = [timed(lambda: to_xlsx(form(), Filler(datetime.date(2026, 12, 31), "县关工委", ""))) for _ in range(3)]
+    print(f"xlsx export (form + workbook): median {statistics.median(xlsx):.3f} s")
+
+    dashboard_seconds = "n/a"
+    try:
+        dashboard = importlib.import_module("server.queries.dashboard")
+    except ModuleNotFoundError:
+        dashboard = None
+    fn = getattr(dashboard, "dashboard", None) or getattr(dashboard, "compute_dashboard", None)
+    if fn is not None:
+        try:
+            runs = [timed(lambda: store.read_now(lambda db: fn(db, scope, 2026), pool="reports")) for _ in range(3)]
+            dashboard_seconds = f"{statistics.median(runs):.3f}"
+        except TypeError as exc:
+            print(f"dashboard: could not call {fn.__name__}: {exc}")
+
+    def pull_once() -> None:
+        def read(db: Any) -> int:
+            cursor, total = None, 0
+            while True:
+                page = pull_changes(db, mentor, cursor, 1000)
+                total += len(page.changes)
+                cursor = page.cursor
+                if not page.more:
+                    return total
+        store.read_now(read)
+
+    records = store.read_now(lambda db: (lambda p: len(p.changes))(pull_changes(db, mentor, None, 1000)))
+    alone = [timed(pull_once) for _ in range(40)]
+    stop = threading.Event()
+    reports_done = [0]
+
+    def heavy() -> None:
+        while not stop.is_set():
+            form()
+            reports_done[0] += 1
+
+    worker = threading.Thread(target=heavy)
+    worker.start()
+    time.sleep(0.2)
+    beside = [timed(pull_once) for _ in range(40)]
+    stop.set()
+    worker.join()
+    print(f"mentor pull ({records} records): alone p50 {pct(alone, 50) * 1000:.1f} ms,"
+          f" p95 {pct(alone, 95) * 1000:.1f} ms;"
+          f" beside county reports on the reports pool p50 {pct(beside, 50) * 1000:.1f} ms,"
+          f" p95 {pct(beside, 95) * 1000:.1f} ms ({reports_done[0]} forms computed meanwhile)")
+    store.close()
+    print(f"dashboard: {dashboard_seconds} s")
+    print(f"stats form: {form_median:.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

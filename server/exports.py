@@ -1,0 +1,144 @@
+"""The statistics form as files: an XLSX laid out like the paper form, and a CSV Excel opens.
+
+Both take a ``StatsForm`` (``server/queries/stats.py``) and a ``Filler`` (填表人, 填表电话,
+填表时间), so the live form and an approved return's frozen copy export the same way.
+
+XLSX (openpyxl, written in memory): row 1 the title, merged across the table; row 2 the
+period; row 3 the header block 填表单位 / 填表时间 / 填表人 / 填表电话 (each label and value in
+merged cells); row 4 the nine column headers (wrapped, bold, bordered); then one row per
+station/school and the 合计 row in bold; thin borders on the table, column widths for the
+Chinese headers; printed on A4 landscape, fitted to one page wide, the column headers repeated
+on every page. CSV: UTF-8 with a BOM (Excel on Windows otherwise guesses GBK), the column
+header row, one row per station/school, then 合计.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from .queries.stats import HEADERS, StatsForm, StatsRow
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+BOM = "\ufeff"
+FIRST_TABLE_ROW = 4  # the column headers; data rows follow
+
+
+@dataclass(frozen=True)
+class Filler:
+    """The header block of the paper form."""
+
+    filled_on: datetime.date
+    filled_by: str = ""
+    phone: str = ""
+
+
+def chinese_date(day: str | datetime.date) -> str:
+    d = day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def title_of(form: StatsForm) -> str:
+    return f"{form.unit_name}心理健康教育工作情况统计表"
+
+
+def period_of(form: StatsForm) -> str:
+    return f"统计时段：{chinese_date(form.date_from)}至{chinese_date(form.date_to)}"
+
+
+def filename(form: StatsForm, extension: str) -> str:
+    return f"统计表-{form.unit_name}-{form.date_from}至{form.date_to}.{extension}"
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
+    return f"attachment; filename=\"stats.{name.rsplit('.', 1)[-1]}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _cells(row: StatsRow) -> list[str | int]:
+    return [row.name, *row.values, row.remarks]
+
+
+def to_csv(form: StatsForm) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for row in [*form.rows, form.total]:
+        writer.writerow(_cells(row))
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+FONT = "宋体"
+WIDTHS = [24, 12, 12, 12, 12, 12, 12, 13, 13, 26]
+# The header block: (label, first column, last column) for the label+value pairs of row 3.
+HEADER_BLOCK = (("填表单位", 1, 3), ("填表时间", 4, 5), ("填表人", 6, 7), ("填表电话", 8, 10))
+
+
+def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "统计表"
+    last = len(HEADERS)
+    last_letter = get_column_letter(last)
+
+    ws.merge_cells(f"A1:{last_letter}1")
+    ws["A1"] = title_of(form)
+    ws["A1"].font = Font(name=FONT, size=16, bold=True)
+    ws["A1"].alignment = CENTER
+    ws.row_dimensions[1].height = 32
+    ws.merge_cells(f"A2:{last_letter}2")
+    ws["A2"] = period_of(form)
+    ws["A2"].font = Font(name=FONT, size=11)
+    ws["A2"].alignment = CENTER
+
+    values = {"填表单位": form.unit_name, "填表时间": chinese_date(filler.filled_on), "填表人": filler.filled_by,
+              "填表电话": filler.phone}
+    for label, first, end in HEADER_BLOCK:
+        ws.merge_cells(start_row=3, start_column=first, end_row=3, end_column=end)
+        cell = ws.cell(row=3, column=first, value=f"{label}：{values[label]}")
+        cell.font = Font(name=FONT, size=11)
+        cell.alignment = LEFT
+    ws.row_dimensions[3].height = 24
+
+    for column, text in enumerate(HEADERS, start=1):
+        cell = ws.cell(row=FIRST_TABLE_ROW, column=column, value=text)
+        cell.font = Font(name=FONT, size=11, bold=True)
+        cell.alignment = CENTER
+        cell.border = BOX
+    ws.row_dimensions[FIRST_TABLE_ROW].height = 58
+    for offset, row in enumerate([*form.rows, form.total], start=1):
+        r = FIRST_TABLE_ROW + offset
+        bold = row.unit_id is None
+        for column, value in enumerate(_cells(row), start=1):
+            cell = ws.cell(row=r, column=column, value=value)
+            cell.font = Font(name=FONT, size=11, bold=bold)
+            cell.border = BOX
+            cell.alignment = CENTER if isinstance(value, int) or (column == 1 and bold) else LEFT
+        ws.row_dimensions[r].height = 22
+    for column, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = f"{FIRST_TABLE_ROW}:{FIRST_TABLE_ROW}"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.freeze_panes = f"B{FIRST_TABLE_ROW + 1}"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,73 @@
+"""The query every report takes: ``unit``, ``from``, ``to`` (or ``year``), with the defaults people expect.
+
+Without ``unit`` a report is for the signed-in person's own unit; without dates it covers the
+current calendar year where the users live (Asia/Shanghai). Anything unreadable is a 400
+page (``param_invalid``) that says which value and what is expected — never a 500.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from starlette.datastructures import QueryParams
+
+from sync import Actor, parse_id
+from sync.timeutil import local_today
+
+from ..errors import ParamInvalid
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    unit_id: str
+    date_from: str
+    date_to: str
+
+    def params(self) -> dict[str, str]:
+        return {"unit": self.unit_id, "from": self.date_from, "to": self.date_to}
+
+
+def _date(raw: str, label: str) -> str:
+    text = raw.strip()
+    try:
+        if not DATE_RE.match(text):
+            raise ValueError
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ParamInvalid(f"{label}应为 YYYY-MM-DD 格式的日期（例如 2026-01-01），收到“{text[:20]}”。") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ParamInvalid(f"{label}超出合理范围：{text}。")
+    return text
+
+
+def read_unit(params: QueryParams, actor: Actor) -> str:
+    raw = (params.get("unit") or "").strip()
+    if not raw:
+        return actor.unit_id
+    unit_id = parse_id(raw)
+    if unit_id is None:
+        raise ParamInvalid("单位参数（unit）应为单位编号（UUID），请从页面上的单位列表中选择。")
+    return unit_id
+
+
+def read_year(params: QueryParams) -> int:
+    raw = (params.get("year") or "").strip()
+    if not raw:
+        return local_today().year
+    if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
+        raise ParamInvalid(f"年度（year）应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，收到“{raw[:20]}”。")
+    return int(raw)
+
+
+def read_report_query(params: QueryParams, actor: Actor) -> ReportQuery:
+    """``unit``, ``from``, ``to`` of a report request, defaults filled in."""
+    year = local_today().year
+    date_from = _date(params["from"], "起始日期（from）") if params.get("from") else f"{year}-01-01"
+    date_to = _date(params["to"], "截止日期（to）") if params.get("to") else f"{year}-12-31"
+    if date_from > date_to:
+        raise ParamInvalid(f"起始日期 {date_from} 晚于截止日期 {date_to}，请调换后再试。")
+    return ReportQuery(read_unit(params, actor), date_from, date_to)

@@ -1,0 +1,232 @@
+"""``/returns``: a unit files (报送) its statistics form for a period; the level above approves or
+returns it. An approved return is locked and keeps the figures it was approved with (frozen by
+the engine in the approval's own transaction, ``sync/returns.py``); its page compares them
+with the records as they are now and lists every number that has changed since.
+
+Who does what on these pages: staff of the return's own unit (and the admin) save, submit and
+withdraw it; a person whose unit is above it (town staff, the county reviewer) or the admin
+reviews it. The engine has the last word on every change (a rejected mutation's reason is shown).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import Actor, Scope, apply_mutations, mutations, parse_id
+
+from ..errors import Forbidden, ParamInvalid
+from ..exports import CSV_TYPE, XLSX_TYPE, Filler, filename, period_of, title_of, to_csv, to_xlsx
+from ..queries.returns import find_return, get_return, list_returns
+from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
+from ..queries.units import get_unit
+from ..templating import local_time
+from .common import OFFICE, Visit, form_values, not_found, require, require_form
+from .report_params import read_report_query
+from .stats import file_response, log_export
+
+EDITABLE = ("draft", "returned")
+
+
+def may_file(actor: Actor, unit_id: str) -> bool:
+    return actor.role == "admin" or (actor.role == "staff" and actor.unit_id == unit_id)
+
+
+def may_review(actor: Actor, unit_id: str) -> bool:
+    """The level above: any unit over the return's (it is in scope), never the unit itself."""
+    return actor.role == "admin" or (actor.role in ("staff", "reviewer") and actor.unit_id != unit_id)
+
+
+async def _load(visit: Visit, raw_id: str) -> tuple[dict[str, Any], Scope]:
+    return_id = parse_id(raw_id)
+    scope = await visit.scope()
+    found = await visit.state.store.read(lambda db: get_return(db, scope, return_id)) if return_id else None
+    if found is None:
+        raise not_found("统计表报送")
+    return found, scope
+
+
+async def _forms(visit: Visit, ret: dict[str, Any], scope: Scope) -> tuple[StatsForm, StatsForm | None]:
+    """(the form to show, the current form when the shown one is frozen)."""
+    state = visit.state
+    current = await state.store.read(
+        lambda db: compute_stats(db, scope, ret["unit_id"], ret["period_from"], ret["period_to"]),
+        pool="reports", time_limit_ms=state.settings.report_time_limit_ms)
+    if ret["status"] == "approved" and ret["figures"]:
+        return form_from_json(ret["figures"]), current
+    if current is None:
+        raise not_found("单位")
+    return current, None
+
+
+async def return_list(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    scope = await visit.scope()
+    actor = visit.actor
+    rows = await visit.state.store.read(lambda db: list_returns(db, scope))
+    to_review = [r for r in rows if r["status"] == "submitted" and may_review(actor, r["unit_id"])]
+    query = read_report_query(request.query_params, actor)
+    return visit.render("return_list.html", {
+        "to_review": to_review, "own": [r for r in rows if r["unit_id"] == actor.unit_id],
+        "others": [r for r in rows if r["unit_id"] != actor.unit_id and r not in to_review],
+        "can_file": may_file(actor, actor.unit_id), "query": query,
+    })
+
+
+async def return_create(request: Request) -> Response:
+    visit, form = await require_form(request, OFFICE)
+    values = form_values(form)
+    actor = visit.actor
+    query = read_report_query(_as_params(values), actor)
+    if not may_file(actor, query.unit_id):
+        raise Forbidden("只有本单位的工作人员可以报送本单位的统计表。")
+    scope = await visit.scope()
+    state = visit.state
+
+    def create(db: Any) -> tuple[str, bool]:
+        if get_unit(db, scope, query.unit_id) is None:
+            raise not_found("单位")
+        existing = find_return(db, scope, query.unit_id, query.date_from, query.date_to)
+        if existing is not None:
+            return str(existing["id"]), False
+        phone = db.execute("SELECT phone FROM users WHERE id = ?", [actor.user_id]).fetchone()
+        (outcome,) = apply_mutations(db, actor, [mutations.upsert("stats_return", {
+            "unit_id": query.unit_id, "period_from": query.date_from, "period_to": query.date_to,
+            "filled_by": actor.name, "phone": phone[0] if phone else None})])
+        if outcome.status != "applied":
+            raise ParamInvalid(outcome.reason or "没能新建报送。")
+        return outcome.record_id, True
+
+    record_id, created = await state.store.write(create)
+    flash = "已新建报送草稿：请核对数字、填写备注后上报。" if created else "这个时段已有报送，已为你打开。"
+    return visit.redirect(request.app.url_path_for("return_detail", return_id=record_id), flash=flash)
+
+
+def _as_params(values: dict[str, Any]) -> QueryParams:
+    return QueryParams({k: str(values.get(k) or "") for k in ("unit", "from", "to") if values.get(k)})
+
+
+async def return_detail(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    ret, scope = await _load(visit, request.path_params["return_id"])
+    return await _render(visit, ret, scope)
+
+
+async def _render(visit: Visit, ret: dict[str, Any], scope: Scope, *, error: str | None = None,
+                  values: dict[str, Any] | None = None, status: int = 200) -> Response:
+    shown, current = await _forms(visit, ret, scope)
+    actor = visit.actor
+    frozen = current is not None or ret["status"] == "approved"
+    changes = compare_forms(shown, current) if current is not None else []
+    return visit.render("return_detail.html", {
+        "ret": ret, "form": shown, "measures": MEASURES, "frozen": frozen, "changes": changes,
+        "current_gone": frozen and current is None,
+        "title": title_of(shown), "period": period_of(shown), "filler": _filler(ret),
+        "can_edit": may_file(actor, ret["unit_id"]) and ret["status"] in EDITABLE,
+        "can_withdraw": may_file(actor, ret["unit_id"]) and ret["status"] == "submitted",
+        "can_review": may_review(actor, ret["unit_id"]) and ret["status"] == "submitted",
+        "can_reopen": may_review(actor, ret["unit_id"]) and ret["status"] == "approved",
+        "values": values or {k: ret[k] or "" for k in ("remarks", "filled_by", "phone")}, "error": error,
+        "stats_params": {"unit": ret["unit_id"], "from": ret["period_from"], "to": ret["period_to"]},
+    }, status=status)
+
+
+def _filler(ret: dict[str, Any]) -> Filler:
+    when = ret["figures"]["computed_at"] if ret["status"] == "approved" and ret["figures"] else ret["updated_at"]
+    day = datetime.date.fromisoformat(local_time(when, "%Y-%m-%d"))
+    return Filler(day, ret["filled_by"] or "", ret["phone"] or "")
+
+
+async def return_save(request: Request) -> Response:
+    visit, form = await require_form(request, OFFICE)
+    ret, scope = await _load(visit, request.path_params["return_id"])
+    actor = visit.actor
+    values = form_values(form)
+    action = str(values.get("action") or "save")
+    if not may_file(actor, ret["unit_id"]):
+        raise Forbidden("只有本单位的工作人员可以修改或上报本单位的统计表。")
+    fields: dict[str, Any] = {}
+    if action in ("save", "submit"):
+        for name, limit in (("remarks", 20_000), ("filled_by", 200), ("phone", 200)):
+            fields[name] = str(values.get(name) or "").strip()[:limit] or None
+    if action == "submit":
+        fields["status"] = "submitted"
+    elif action == "withdraw":
+        fields["status"] = "draft"
+    elif action != "save":
+        raise ParamInvalid("未知的操作。")
+    base = _int(values.get("version"), ret["version"])
+    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [
+        mutations.upsert("stats_return", fields, ret["id"], base_version=base)]))
+    if outcome.status in ("rejected", "conflict"):
+        fresh, _ = await _load(visit, ret["id"])
+        return await _render(visit, fresh, scope, error=outcome.reason, values=values, status=409
+                             if outcome.status == "conflict" else 400)
+    flash = {"submit": "已上报，等待上级审核。", "withdraw": "已撤回，可修改后重新上报。"}.get(action, "已保存。")
+    return visit.redirect(request.url.path, flash=flash)
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
+
+
+async def return_review(request: Request) -> Response:
+    visit, form = await require_form(request, OFFICE)
+    ret, scope = await _load(visit, request.path_params["return_id"])
+    actor = visit.actor
+    values = form_values(form)
+    decision = str(values.get("decision") or "")
+    comment = str(values.get("comment") or "").strip()[:20_000]
+    if not may_review(actor, ret["unit_id"]):
+        raise Forbidden("统计表由上级单位审核，本单位不能审核自己的报送。")
+    if decision not in ("approve", "return"):
+        raise ParamInvalid("请选择“通过”或“退回”。")
+    if decision == "return" and not comment:
+        return await _render(visit, ret, scope, error="退回时请写明原因，方便填表单位更正。", status=400)
+    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [
+        mutations.upsert("review", {"target_entity": "stats_return", "target_id": ret["id"],
+                                    "decision": decision, "comment": comment or None})]))
+    if outcome.status != "applied":
+        fresh, _ = await _load(visit, ret["id"])
+        return await _render(visit, fresh, scope, error=outcome.reason, status=400)
+    flash = "已审核通过，数字已冻结并锁定。" if decision == "approve" else "已退回，填表单位可更正后重新上报。"
+    return visit.redirect(request.app.url_path_for("return_detail", return_id=ret["id"]), flash=flash)
+
+
+async def _export(request: Request, kind: str) -> Response:
+    visit = await require(request, OFFICE)
+    ret, scope = await _load(visit, request.path_params["return_id"])
+    shown, _ = await _forms(visit, ret, scope)
+    await log_export(visit, f"export_return_{kind}", ret["id"], {"unit": len(shown.rows)})
+    if kind == "csv":
+        return file_response(to_csv(shown), CSV_TYPE, filename(shown, "csv"))
+    body = await asyncio.to_thread(to_xlsx, shown, _filler(ret))
+    return file_response(body, XLSX_TYPE, filename(shown, "xlsx"))
+
+
+async def return_xlsx(request: Request) -> Response:
+    return await _export(request, "xlsx")
+
+
+async def return_csv(request: Request) -> Response:
+    return await _export(request, "csv")
+
+
+routes: list[BaseRoute] = [
+    Route("/returns", return_list, methods=["GET"], name="return_list"),
+    Route("/returns", return_create, methods=["POST"], name="return_create"),
+    # The file routes come first: "{return_id}" alone would also match "….xlsx".
+    Route("/returns/{return_id}.xlsx", return_xlsx, methods=["GET"], name="return_xlsx"),
+    Route("/returns/{return_id}.csv", return_csv, methods=["GET"], name="return_csv"),
+    Route("/returns/{return_id}", return_detail, methods=["GET"], name="return_detail"),
+    Route("/returns/{return_id}", return_save, methods=["POST"], name="return_save"),
+    Route("/returns/{return_id}/review", return_review, methods=["POST"], name="return_review"),
+]

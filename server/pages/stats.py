@@ -1,0 +1,138 @@
+"""``/reports/stats``: the statistics form (Kaizhou notice) for any unit and period in scope,
+the records behind each number, and the XLSX / CSV exports.
+
+Everything is computed from the records by ``server/queries/stats.py`` on the ``reports``
+reader pool with its time limit, so a county-wide form never takes a reader a phone waits
+for. Every export and every drill-down that lists children's records is written to the
+access log.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import Actor, Scope
+from sync.timeutil import local_today
+
+from ..access import log_access
+from ..errors import ParamInvalid
+from ..exports import CSV_TYPE, XLSX_TYPE, Filler, content_disposition, filename, period_of, title_of, to_csv, to_xlsx
+from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, measure_records
+from ..queries.units import unit_options
+from .common import OFFICE, Visit, not_found, require
+from .report_params import ReportQuery, read_report_query
+
+
+async def read_form(visit: Visit, query: ReportQuery, scope: Scope) -> StatsForm:
+    """The form on the reports pool; 404 for a unit that is not the visitor's to see."""
+    state = visit.state
+    form = await state.store.read(
+        lambda db: compute_stats(db, scope, query.unit_id, query.date_from, query.date_to),
+        pool="reports", time_limit_ms=state.settings.report_time_limit_ms)
+    if form is None:
+        raise not_found("单位")
+    return form
+
+
+async def filler_for(visit: Visit, form: StatsForm) -> Filler:
+    """填表人 / 填表电话: from the unit's own return for the period, else the signed-in person."""
+    own = form.own_return or {}
+    if own.get("filled_by") or own.get("phone"):
+        return Filler(local_today(), own.get("filled_by") or "", own.get("phone") or "")
+    actor = visit.actor
+    phone = await visit.state.store.read(
+        lambda db: db.execute("SELECT phone FROM users WHERE id = ?", [actor.user_id]).fetchone())
+    return Filler(local_today(), actor.name, (phone[0] if phone else None) or "")
+
+
+async def log_export(visit: Visit, action: str, target: str, entities: dict[str, int]) -> None:
+    actor = visit.actor
+    ip = visit.request.client.host if visit.request.client else None
+    await visit.state.store.write(lambda db: log_access(db, actor, action, target, entities=entities, ip=ip))
+
+
+def file_response(body: bytes, media_type: str, name: str) -> Response:
+    return Response(body, media_type=media_type, headers={
+        "content-disposition": content_disposition(name), "cache-control": "no-store"})
+
+
+async def stats_form(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    query = read_report_query(request.query_params, visit.actor)
+    scope = await visit.scope()
+    form = await read_form(visit, query, scope)
+    options = await visit.state.store.read(lambda db: unit_options(db, scope))
+    return visit.render("stats_form.html", {
+        "form": form, "query": query, "measures": MEASURES, "units": options,
+        "filler": await filler_for(visit, form), "title": title_of(form), "period": period_of(form),
+        "own_return": form.own_return, "can_file": _may_file(visit.actor, form.unit_id),
+    }, child_data=False)
+
+
+def _may_file(actor: Actor, unit_id: str) -> bool:
+    """A unit files its own return (staff of that unit; admin for any)."""
+    return actor.role == "admin" or (actor.role == "staff" and actor.unit_id == unit_id)
+
+
+async def stats_records(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    query = read_report_query(request.query_params, visit.actor)
+    key = request.query_params.get("measure") or ""
+    if key not in MEASURE_BY_KEY:
+        raise ParamInvalid("要查看的栏目（measure）不存在，请从统计表上点击数字进入。")
+    measure = MEASURE_BY_KEY[key]
+    scope = await visit.scope()
+    state = visit.state
+
+    def read(db: Any) -> tuple[list[dict[str, Any]] | None, StatsForm | None]:
+        records = measure_records(db, scope, query.unit_id, key, query.date_from, query.date_to)
+        form = compute_stats(db, scope, query.unit_id, query.date_from, query.date_to) if records is not None else None
+        return records, form
+
+    records, form = await state.store.read(read, pool="reports", time_limit_ms=state.settings.report_time_limit_ms)
+    if records is None or form is None:
+        raise not_found("单位")
+    if measure.entity != "event":  # children's records: who looked is logged
+        counts = {measure.entity: len(records)}
+        if measure.evidence:
+            counts["evidence"] = sum(len(r["evidence"]) for r in records)
+        await log_export(visit, "view_stats_records", query.unit_id, counts)
+    single = len(form.rows) == 1 and form.rows[0].unit_id == query.unit_id
+    return visit.render("stats_records.html", {
+        "form": form, "query": query, "measure": measure, "records": records,
+        "number": sum(int(r["weight"]) for r in records), "scope_name": form.unit_name if single else
+        f"{form.unit_name}（合计）", "period": period_of(form),
+    }, child_data=True)
+
+
+async def _export(request: Request, kind: str) -> Response:
+    visit = await require(request, OFFICE)
+    query = read_report_query(request.query_params, visit.actor)
+    form = await read_form(visit, query, await visit.scope())
+    await log_export(visit, f"export_stats_{kind}", query.unit_id, {"unit": len(form.rows)})
+    if kind == "csv":
+        return file_response(to_csv(form), CSV_TYPE, filename(form, "csv"))
+    filler = await filler_for(visit, form)
+    # openpyxl is CPU work: off the event loop, so other requests are not held up meanwhile.
+    body = await asyncio.to_thread(to_xlsx, form, filler)
+    return file_response(body, XLSX_TYPE, filename(form, "xlsx"))
+
+
+async def stats_xlsx(request: Request) -> Response:
+    return await _export(request, "xlsx")
+
+
+async def stats_csv(request: Request) -> Response:
+    return await _export(request, "csv")
+
+
+routes: list[BaseRoute] = [
+    Route("/reports/stats", stats_form, methods=["GET"], name="stats_form"),
+    Route("/reports/stats.xlsx", stats_xlsx, methods=["GET"], name="stats_xlsx"),
+    Route("/reports/stats.csv", stats_csv, methods=["GET"], name="stats_csv"),
+    Route("/reports/stats/records", stats_records, methods=["GET"], name="stats_records"),
+]

@@ -1,0 +1,154 @@
+"""Lecture coverage (宣讲覆盖率) of the Rudong notice: 第4讲《学会交往 和谐相处》 for every student,
+第5讲《家长如何培养孩子良好的心理素质》 for every parent; the target is 100%.
+
+For a unit and a calendar year:
+
+- reached (students) = the ``participants`` of live ``lecture`` events with ``lecture_no`` 4
+  (audience students or not given) held in that year; reached (parents) = the same for
+  ``lecture_no`` 5 (audience parents or not given);
+- enrolled = the ``enrolment`` figures (students, parents) of that year (the latest record
+  when a unit has several);
+- a station/school counts its own events and enrolment; a town counts the events of its whole
+  subtree, itself included (a town-wide lecture reaches the town's students), and its own
+  enrolment figure if it has one, else the sum of its stations'/schools' — unknown while any
+  of them has none;
+- coverage = reached ÷ enrolled; no enrolment figure → unknown (shown as "未填在校人数").
+
+Lists put units below 100% first (unknown ones before all), lowest coverage first.
+``coverage_by_town(db, scope, year)`` is the dashboard's view: one row per town in scope.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+
+from .filters import visible
+from .units import ROW_KINDS, get_unit, unit_tree
+
+STUDENT_LECTURE, PARENT_LECTURE = 4, 5
+
+
+@dataclass(frozen=True)
+class Coverage:
+    unit_id: str
+    name: str
+    kind: str
+    town: str  # the town a station/school belongs to ("" for a town)
+    students_enrolled: int | None
+    students_reached: int
+    parents_enrolled: int | None
+    parents_reached: int
+
+    @property
+    def student_ratio(self) -> float | None:
+        return self.students_reached / self.students_enrolled if self.students_enrolled else None
+
+    @property
+    def parent_ratio(self) -> float | None:
+        return self.parents_reached / self.parents_enrolled if self.parents_enrolled else None
+
+    @property
+    def lowest(self) -> float | None:
+        """The lower of the two ratios; None when either is unknown."""
+        ratios = (self.student_ratio, self.parent_ratio)
+        return None if None in ratios else min(r for r in ratios if r is not None)
+
+    @property
+    def below_target(self) -> bool:
+        return self.lowest is None or self.lowest < 1
+
+
+def _sort_key(c: Coverage) -> tuple[int, float, str]:
+    return (0 if c.below_target else 1, -1.0 if c.lowest is None else c.lowest, c.name)
+
+
+Reached = dict[str, list[int]]  # unit -> [students, parents]
+Enrolled = dict[str, tuple[int, int]]  # unit -> (students, parents)
+
+
+def _figures(db: sqlite_utils.Database, scope: Scope, year: int) -> tuple[Reached, Enrolled]:
+    """Per unit: reached [students, parents]; enrolled (students, parents)."""
+    sql, params = visible(scope, "event", "r")
+    reached: dict[str, list[int]] = {}
+    for unit_id, lecture_no, people in db.execute(
+        f"SELECT r.unit_id, r.lecture_no, total(r.participants) FROM events r WHERE {sql} AND r.kind = 'lecture'"
+        " AND ((r.lecture_no = ? AND (r.audience = 'students' OR r.audience IS NULL))"
+        " OR (r.lecture_no = ? AND (r.audience = 'parents' OR r.audience IS NULL)))"
+        " AND r.date BETWEEN ? AND ? GROUP BY 1, 2",
+        [*params, STUDENT_LECTURE, PARENT_LECTURE, f"{year}-01-01", f"{year}-12-31"],
+    ).fetchall():
+        reached.setdefault(unit_id, [0, 0])[0 if lecture_no == STUDENT_LECTURE else 1] += int(people)
+    sql, params = visible(scope, "enrolment", "r")
+    enrolled = {row[0]: (int(row[1]), int(row[2])) for row in db.execute(
+        f"SELECT r.unit_id, r.students, r.parents FROM enrolments r WHERE {sql} AND r.year = ?"
+        " ORDER BY r.updated_at, r.id", [*params, year]).fetchall()}  # the latest per unit wins
+    return reached, enrolled
+
+
+def _roll_up(unit: dict[str, Any], members: list[dict[str, Any]], town: str, reached: Reached,
+             enrolled: Enrolled) -> Coverage:
+    """``members``: the unit's subtree (itself first). Its enrolment is its own figure if it has one,
+    else the sum of its stations'/schools' — unknown if any of them has none (a partial sum would
+    show a town as covered when it is not)."""
+    if unit["id"] in enrolled:
+        total: tuple[int, int] | None = enrolled[unit["id"]]
+    else:
+        rows = [m["id"] for m in members if m["kind"] in ROW_KINDS]
+        known = [enrolled[m] for m in rows if m in enrolled]
+        total = (sum(e[0] for e in known), sum(e[1] for e in known)) if rows and len(known) == len(rows) else None
+    ids = [m["id"] for m in members]
+    return Coverage(
+        unit["id"], unit["name"], unit["kind"], town,
+        total[0] if total else None, sum(reached.get(m, [0, 0])[0] for m in ids),
+        total[1] if total else None, sum(reached.get(m, [0, 0])[1] for m in ids),
+    )
+
+
+def coverage(db: sqlite_utils.Database, scope: Scope, unit_id: str,
+             year: int) -> tuple[list[Coverage], list[Coverage]] | None:
+    """(towns, stations/schools) under ``unit_id`` for ``year``, each list below-target first.
+
+    None when the unit is not a live unit in ``scope``.
+    """
+    if get_unit(db, scope, unit_id) is None:
+        return None
+    tree = unit_tree(db, scope, root=unit_id)
+    reached, enrolled = _figures(db, scope, year)
+    by_id = {u["id"]: u for u in tree}
+    children: dict[str, list[str]] = {}
+    for u in tree:
+        if u["parent_id"] in by_id and u["id"] != unit_id:
+            children.setdefault(u["parent_id"], []).append(u["id"])
+
+    def subtree(uid: str) -> list[dict[str, Any]]:
+        out, stack = [], [uid]
+        while stack:
+            cur = stack.pop()
+            out.append(by_id[cur])
+            stack.extend(children.get(cur, []))
+        return out
+
+    def town_of(u: dict[str, Any]) -> str:
+        cur: dict[str, Any] | None = u
+        while cur is not None and cur["kind"] != "town":
+            cur = by_id.get(cur["parent_id"])
+        return cur["name"] if cur is not None else ""
+
+    towns = [_roll_up(u, subtree(u["id"]), "", reached, enrolled) for u in tree if u["kind"] == "town"]
+    schools = [_roll_up(u, [u], town_of(u), reached, enrolled) for u in tree if u["kind"] in ROW_KINDS]
+    return sorted(towns, key=_sort_key), sorted(schools, key=_sort_key)
+
+
+def coverage_by_town(db: sqlite_utils.Database, scope: Scope, year: int) -> list[Coverage]:
+    """One row per live town in ``scope`` (for the dashboard), below-target first."""
+    towns: list[Coverage] = []
+    tops = [u for u in unit_tree(db, scope) if u["depth"] == 0]
+    for top in tops:
+        found = coverage(db, scope, top["id"], year)
+        if found is not None:
+            towns.extend(found[0])
+    return sorted(towns, key=_sort_key)

@@ -1,0 +1,332 @@
+"""The statistics form of the Kaizhou notice (心理健康教育宣传月情况统计表), computed from the records.
+
+Each column is one ``Measure``: which records it counts (entity + condition) and what one
+record adds. The count behind a number and the list a click on it shows are built from the
+same ``Measure.where`` — so they cannot drift apart. DESIGN §2 is the rule book:
+
+- rows: every live station or school under the chosen unit (the unit itself if it is one), in
+  tree order, zero rows included; ``total`` (合计) sums them. Events of a county or town unit
+  belong to no row;
+- period: ``date_from``–``date_to`` inclusive, on the record's own local date (``date``; a
+  pairing's ``end_date``);
+- live records only (``filters.live``, spelled out per entity in ``BASES``), inside the caller's
+  scope (``filters.in_scope``);
+- a mentee's row is the mentee's current unit (``mentees.unit_id``), so a mentee who moved
+  school counts wholly in the new one.
+
+Public API (other pages — the year-end summary, the WeChat brief — call these):
+
+``compute_stats(db, scope, unit_id, date_from, date_to) -> StatsForm | None``
+    The form for ``unit_id`` (None when that unit is not a live unit in ``scope``). Dates are
+    ISO strings ``YYYY-MM-DD``. ``StatsForm.rows`` / ``.total`` are ``StatsRow`` with
+    ``values`` in ``MEASURES`` order (``row.value("talks")``) and ``remarks`` (备注: the text of
+    that unit's own return for exactly this period, if it filed one).
+``measure_records(db, scope, unit_id, measure_key, date_from, date_to) -> list[dict] | None``
+    The records behind one number: events, activities or mentees (mentees carry the
+    screenings/pairings that qualify them under ``evidence``). ``unit_id`` is a row's unit, or
+    the chosen unit for its 合计; ``len()`` (events: the sum of their weights) is the number.
+``form_to_json`` / ``form_from_json``, ``compare_forms``: the frozen copy of an approved
+    return and what changed since; ``figures_for_return`` is the hook the sync engine calls
+    when a return is approved (``sync.returns.install_figures``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+from sync.scope import Actor
+from sync.timeutil import utc_now
+
+from .filters import in_scope, live
+from .units import ROW_KINDS, get_unit, unit_tree
+
+TOTAL_NAME = "合计"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Records that qualify a mentee for a person-count column (screenings, closed pairings)."""
+
+    entity: str
+    table: str
+    condition: str  # on alias ``s``
+    date_column: str
+
+    def exists(self) -> str:
+        # The mentee ``r`` is live already, and so is its unit; the evidence itself must be too.
+        # An uncorrelated IN: SQLite builds the set of qualifying mentees once (one pass over the
+        # table) instead of probing it once per mentee.
+        return (f"r.id IN (SELECT s.mentee_id FROM {self.table} s WHERE {self.condition}"
+                f" AND s.{self.date_column} BETWEEN ? AND ? AND s.deleted = 0)")
+
+
+@dataclass(frozen=True)
+class Base:
+    """What a measure of one entity runs over: FROM (the record is ``r``), the row's unit, and
+    "live" (``filters.live`` spelled out for these joins: the row units are live units in scope,
+    so what remains is the record's own ``deleted`` and its parents')."""
+
+    source: str
+    unit: str
+    live: str
+    scope_entity: str
+    scope_alias: str
+
+
+BASES: dict[str, Base] = {
+    "event": Base("events r", "r.unit_id", "r.deleted = 0", "event", "r"),
+    # Through the pairing, whose mentee the activity's is (both immutable): one index range per
+    # pairing (idx_activities_pairing_date covers it) instead of a lookup per activity.
+    "activity": Base("mentees m JOIN pairings p ON p.mentee_id = m.id JOIN activities r ON r.pairing_id = p.id",
+                     "m.unit_id", "m.deleted = 0 AND p.deleted = 0 AND r.deleted = 0", "mentee", "m"),
+    "mentee": Base("mentees r", "r.unit_id", "r.deleted = 0", "mentee", "r"),
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One column: ``entity`` records meeting ``condition`` (or, for mentees, any ``evidence``)
+    in the period, each adding ``weight``."""
+
+    key: str
+    label: str
+    entity: str
+    condition: str = ""
+    weight: str = "1"
+    evidence: tuple[Evidence, ...] = ()
+
+    def where(self, date_from: str, date_to: str) -> tuple[str, list[Any]]:
+        """SQL on ``r`` (and ``m``) selecting exactly the records this measure counts."""
+        if self.evidence:
+            sql = " OR ".join(e.exists() for e in self.evidence)
+            return f"({sql})", [d for _ in self.evidence for d in (date_from, date_to)]
+        return f"{self.condition} AND r.date BETWEEN ? AND ?", [date_from, date_to]
+
+
+STUDENT_EVENTS = "r.kind IN ('lecture', 'themed', 'class_meeting') AND (r.audience = 'students' OR r.audience IS NULL)"
+PARENT_EVENTS = "(r.kind = 'parent_meeting' OR (r.kind = 'lecture' AND r.audience = 'parents'))"
+PSYCH_PROBLEM = Evidence("screening", "screenings", "s.psych_problem = 1", "date")
+HELPED_SCREENING = Evidence("screening", "screenings", "s.intervention_success = 1", "date")
+IMPROVED_PAIRING = Evidence("pairing", "pairings", "s.status = 'closed' AND s.outcome = 'improved'", "end_date")
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("lectures", "开展专题宣传教育（场次）", "event", STUDENT_EVENTS),
+    Measure("lecture_people", "参与宣传教育人员（人次）", "event", STUDENT_EVENTS, "r.participants"),
+    Measure("parent_meetings", "组织开展专题家长会（场次）", "event", PARENT_EVENTS),
+    Measure("parent_people", "参与专题家长会（人次）", "event", PARENT_EVENTS, "r.participants"),
+    Measure("talks", "开展面对面谈心（场次）", "activity", "r.kind IN ('home_visit', 'talk')"),
+    Measure("brochures", "发放宣传手册（册）", "event", "r.kind = 'brochure'", "r.copies"),
+    Measure("screened", "排查心理存在问题学生（人）", "mentee", evidence=(PSYCH_PROBLEM,)),
+    Measure("helped", "成功干预、疏导学生（人）", "mentee", evidence=(HELPED_SCREENING, IMPROVED_PAIRING)),
+)
+MEASURE_BY_KEY = {m.key: m for m in MEASURES}
+KEYS = tuple(m.key for m in MEASURES)
+UNIT_HEADER, REMARKS_HEADER = "学校", "备注"
+HEADERS = (UNIT_HEADER, *(m.label for m in MEASURES), REMARKS_HEADER)
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    unit_id: str | None  # None for 合计
+    name: str
+    values: tuple[int, ...]
+    remarks: str = ""
+
+    def value(self, key: str) -> int:
+        return self.values[KEYS.index(key)]
+
+
+@dataclass(frozen=True)
+class StatsForm:
+    unit_id: str
+    unit_name: str
+    unit_kind: str
+    date_from: str
+    date_to: str
+    rows: tuple[StatsRow, ...]
+    total: StatsRow
+    # The chosen unit's own return for exactly this period (id, status, remarks, filled_by, phone).
+    own_return: dict[str, Any] | None = None
+    computed_at: str = field(default_factory=utc_now)
+
+
+def _records_sql(measure: Measure, scope: Scope, date_from: str, date_to: str,
+                 units: list[str]) -> tuple[str, str, list[Any]]:
+    """(FROM, WHERE, params) of the records ``measure`` counts in the rows ``units``."""
+    base = BASES[measure.entity]
+    cond, params = measure.where(date_from, date_to)
+    scope_sql, scope_params = in_scope(scope, base.scope_entity, base.scope_alias)
+    marks = ", ".join("?" * len(units))
+    where = f"{base.unit} IN ({marks}) AND {cond} AND ({scope_sql}) AND {base.live}"
+    return base.source, where, [*units, *params, *scope_params]
+
+
+def _rows(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> list[dict[str, Any]]:
+    return [u for u in unit_tree(db, scope, root=unit_id) if u["kind"] in ROW_KINDS]
+
+
+def _returns(db: sqlite_utils.Database, scope: Scope, unit_ids: list[str], date_from: str,
+             date_to: str) -> dict[str, dict[str, Any]]:
+    """Each unit's own return for exactly this period (an approved one first, else the latest)."""
+    if not unit_ids:
+        return {}
+    scope_sql, scope_params = in_scope(scope, "stats_return", "r")
+    rows = db.query(
+        f"SELECT r.id, r.unit_id, r.status, r.remarks, r.filled_by, r.phone, r.updated_at FROM stats_returns r"
+        f" WHERE r.unit_id IN ({', '.join('?' * len(unit_ids))}) AND r.period_from = ? AND r.period_to = ?"
+        f" AND ({scope_sql}) AND {live('stats_return', 'r')}"
+        " ORDER BY r.status = 'approved', r.updated_at",
+        [*unit_ids, date_from, date_to, *scope_params],
+    )
+    return {row["unit_id"]: row for row in rows}  # later rows (approved, newest) win
+
+
+def compute_stats(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_from: str,
+                  date_to: str) -> StatsForm | None:
+    """The statistics form of ``unit_id`` for ``date_from``–``date_to``; see the module docstring."""
+    unit = get_unit(db, scope, unit_id)
+    if unit is None:
+        return None
+    rows = _rows(db, scope, unit_id)
+    ids = [r["id"] for r in rows]
+    counts: dict[str, dict[str, int]] = {k: {} for k in KEYS}
+    if ids:
+        for measure in MEASURES:
+            base, where, params = _records_sql(measure, scope, date_from, date_to, ids)
+            unit_expr = BASES[measure.entity].unit
+            for row_unit, value in db.execute(
+                f"SELECT {unit_expr}, total({measure.weight}) FROM {base} WHERE {where} GROUP BY 1", params
+            ).fetchall():
+                counts[measure.key][row_unit] = int(value)
+    returns = _returns(db, scope, [*ids, unit_id], date_from, date_to)
+    out = tuple(
+        StatsRow(r["id"], r["name"], tuple(counts[k].get(r["id"], 0) for k in KEYS),
+                 (returns.get(r["id"]) or {}).get("remarks") or "")
+        for r in rows
+    )
+    own = returns.get(unit_id)
+    # A town's or the county's own 备注 goes on its 合计 line; a station's is on its one row.
+    total_remarks = "" if unit["kind"] in ROW_KINDS else ((own or {}).get("remarks") or "")
+    total = StatsRow(None, TOTAL_NAME, tuple(sum(row.values[i] for row in out) for i in range(len(KEYS))),
+                     total_remarks)
+    return StatsForm(unit_id, unit["name"], unit["kind"], date_from, date_to, out, total, own)
+
+
+# --- what a click on a number lists --------------------------------------------------------
+
+LIST_COLUMNS = {
+    "event": "r.id, r.date, r.kind, r.title, r.lecture_no, r.audience, r.participants, r.copies, r.online,"
+             " r.unit_id, (SELECT name FROM units WHERE id = r.unit_id) AS unit_name",
+    "activity": "r.id, r.date, r.kind, r.pairing_id, r.review_status, r.entered_by, m.code AS mentee_code,"
+                " m.unit_id, (SELECT name FROM units WHERE id = m.unit_id) AS unit_name,"
+                " (SELECT name FROM users WHERE id = r.author_id) AS author_name",
+    "mentee": "r.id, r.code, r.unit_id, (SELECT name FROM units WHERE id = r.unit_id) AS unit_name",
+}
+ORDER = {"event": "r.date, r.id", "activity": "r.date, r.id", "mentee": "unit_name, r.code"}
+
+
+def measure_records(db: sqlite_utils.Database, scope: Scope, unit_id: str, measure_key: str, date_from: str,
+                    date_to: str) -> list[dict[str, Any]] | None:
+    """The records behind the number of ``measure_key`` in the row of ``unit_id`` (or its 合计).
+
+    None when the unit is not a live unit in ``scope``; ``KeyError`` for an unknown measure.
+    Each record carries ``weight`` (what it adds to the number).
+    """
+    measure = MEASURE_BY_KEY[measure_key]
+    if get_unit(db, scope, unit_id) is None:
+        return None
+    ids = [r["id"] for r in _rows(db, scope, unit_id)]
+    if not ids:
+        return []
+    base, where, params = _records_sql(measure, scope, date_from, date_to, ids)
+    records = list(db.query(
+        f"SELECT {LIST_COLUMNS[measure.entity]}, {measure.weight} AS weight FROM {base} WHERE {where}"
+        f" ORDER BY {ORDER[measure.entity]}", params))
+    if measure.evidence and records:
+        _attach_evidence(db, measure, records, date_from, date_to)
+    return records
+
+
+def _attach_evidence(db: sqlite_utils.Database, measure: Measure, mentees: list[dict[str, Any]], date_from: str,
+                     date_to: str) -> None:
+    by_id = {m["id"]: m for m in mentees}
+    for m in mentees:
+        m["evidence"] = []
+    marks = ", ".join("?" * len(by_id))
+    for e in measure.evidence:
+        for row in db.query(
+            f"SELECT s.id, s.mentee_id, s.{e.date_column} AS date FROM {e.table} s WHERE s.mentee_id IN ({marks})"
+            f" AND {e.condition} AND s.{e.date_column} BETWEEN ? AND ? AND s.deleted = 0"
+            f" ORDER BY s.{e.date_column}, s.id",
+            [*by_id, date_from, date_to],
+        ):
+            by_id[row["mentee_id"]]["evidence"].append({"entity": e.entity, **row})
+
+
+# --- the frozen copy of an approved return -----------------------------------------------
+
+def form_to_json(form: StatsForm) -> dict[str, Any]:
+    def row(r: StatsRow) -> dict[str, Any]:
+        return {"unit_id": r.unit_id, "name": r.name, "values": list(r.values), "remarks": r.remarks}
+
+    return {"unit_id": form.unit_id, "unit_name": form.unit_name, "unit_kind": form.unit_kind,
+            "date_from": form.date_from, "date_to": form.date_to, "computed_at": form.computed_at,
+            "measures": list(KEYS), "rows": [row(r) for r in form.rows], "total": row(form.total)}
+
+
+def form_from_json(data: dict[str, Any]) -> StatsForm:
+    """A frozen form back; values are re-ordered to today's ``MEASURES`` (a missing one reads 0)."""
+    keys = list(data.get("measures") or KEYS)
+
+    def row(r: dict[str, Any]) -> StatsRow:
+        by_key = dict(zip(keys, r["values"], strict=False))
+        return StatsRow(r.get("unit_id"), r["name"], tuple(int(by_key.get(k, 0)) for k in KEYS), r.get("remarks") or "")
+
+    return StatsForm(data["unit_id"], data["unit_name"], data.get("unit_kind", ""), data["date_from"],
+                     data["date_to"], tuple(row(r) for r in data["rows"]), row(data["total"]), None,
+                     data.get("computed_at", ""))
+
+
+@dataclass(frozen=True)
+class Difference:
+    row: str
+    column: str
+    frozen: int | None  # None: the row did not exist when frozen
+    current: int | None  # None: the row no longer exists
+
+
+def compare_forms(frozen: StatsForm, current: StatsForm) -> list[Difference]:
+    """Every cell whose number differs between the frozen and the current form (合计 last)."""
+    out: list[Difference] = []
+    now = {r.unit_id: r for r in current.rows}
+    then = {r.unit_id: r for r in frozen.rows}
+    for unit_id in [*then, *(u for u in now if u not in then)]:
+        a, b = then.get(unit_id), now.get(unit_id)
+        name = a.name if a is not None else b.name if b is not None else ""
+        for i, m in enumerate(MEASURES):
+            x = a.values[i] if a is not None else None
+            y = b.values[i] if b is not None else None
+            if x != y:
+                out.append(Difference(name, m.label, x, y))
+    for i, m in enumerate(MEASURES):
+        if frozen.total.values[i] != current.total.values[i]:
+            out.append(Difference(TOTAL_NAME, m.label, frozen.total.values[i], current.total.values[i]))
+    return out
+
+
+def figures_for_return(db: sqlite_utils.Database, record: dict[str, Any]) -> dict[str, Any]:
+    """The engine's hook: the form of a return's unit and period, computed by the approver's writer.
+
+    The whole county is visible here (the approver already had the return in scope; the rows
+    are the return unit's own subtree either way).
+    """
+    system = Scope(Actor("", "admin", ""), None)
+    form = compute_stats(db, system, record["unit_id"], record["period_from"], record["period_to"])
+    if form is None:  # the unit was deleted: freeze an empty form rather than block the approval
+        return {"unit_id": record["unit_id"], "unit_name": "", "date_from": record["period_from"],
+                "date_to": record["period_to"], "computed_at": utc_now(), "measures": list(KEYS), "rows": [],
+                "total": {"unit_id": None, "name": TOTAL_NAME, "values": [0] * len(KEYS), "remarks": ""}}
+    return form_to_json(form)

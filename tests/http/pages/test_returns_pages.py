@@ -1,0 +1,192 @@
+"""Statistics returns on the web: file, submit, review by the level above, the lock and the frozen
+figures; and the role × page × foreign-record matrix of every report page."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+import openpyxl
+import pytest
+
+from sync.system import SYSTEM
+
+from ...factories import make_activity, make_unit, mutate, pull_all, row
+from ...stats_oracle import COLUMNS, add_stats_records, expected_form
+from .conftest import Site
+
+YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
+
+
+@pytest.fixture
+def county(site: Site) -> Any:
+    w = site.write(lambda db: add_stats_records(db, site.w))
+
+    def foreign(db: Any) -> None:  # another county the people of this one must never see
+        w.other_county = make_unit(db, "如皋市", "county")
+        w.other_town = make_unit(db, "城南街道", "town", w.other_county)
+        w.other_station = make_unit(db, "城南辅导站", "station", w.other_town)
+        w.other_return = mutate(db, SYSTEM, "stats_return", {"unit_id": w.other_station, "period_from": "2026-01-01",
+                                                             "period_to": "2026-12-31", "remarks": "外县备注"})
+
+    site.write(foreign)
+    return w
+
+
+def _return_id(location: str) -> str:
+    match = re.search(r"/returns/([0-9a-f-]{36})$", location)
+    assert match, location
+    return match.group(1)
+
+
+def _version(site: Site, rid: str) -> int:
+    found = site.read(lambda db: row(db, "stats_return", rid))
+    assert found is not None
+    return int(found["version"])
+
+
+def test_returns_a_unit_files_submits_and_the_level_above_approves_freezing_the_figures(
+        site: Site, county: Any) -> None:
+    staff = site.as_(county.staff_st12)
+    created = staff.post("/returns", YEAR, form_page="/returns")
+    assert created.status_code == 303
+    rid = _return_id(created.headers["location"])
+    page = staff.get(f"/returns/{rid}")
+    assert "草稿" in page.text and "上报" in page.text
+    saved = staff.post(f"/returns/{rid}", {"remarks": "含家长会线上人次", "filled_by": "站员一二", "phone": "0513-2",
+                                           "version": _version(site, rid), "action": "submit"},
+                       form_page=f"/returns/{rid}")
+    assert saved.status_code == 303
+    assert site.read(lambda db: row(db, "stats_return", rid))["status"] == "submitted"  # type: ignore[index]
+    # the unit itself cannot approve its own return
+    own = staff.post(f"/returns/{rid}/review", {"decision": "approve"}, form_page=f"/returns/{rid}")
+    assert own.status_code == 403
+    town = site.as_(county.staff_town1)
+    assert "待我审核" in town.get("/returns").text
+    approved = town.post(f"/returns/{rid}/review", {"decision": "approve", "comment": "同意"},
+                         form_page=f"/returns/{rid}")
+    assert approved.status_code == 303
+    stored = site.read(lambda db: row(db, "stats_return", rid))
+    assert stored is not None and stored["status"] == "approved"
+    expected = site.read(lambda db: expected_form(db, county.st12, "2026-01-01", "2026-12-31"))
+    assert stored["figures"]["rows"][0]["values"] == [expected["rows"][0][2][c] for c in COLUMNS]
+    assert stored["figures"]["rows"][0]["remarks"] == "含家长会线上人次"
+    # the approval reaches the station's phone (staff device) with its frozen figures
+    changes, _, _ = site.read(lambda db: pull_all(db, county.staff_st12))
+    assert changes[("stats_return", rid)]["fields"]["status"] == "approved"
+    assert changes[("stats_return", rid)]["fields"]["figures"] == stored["figures"]
+
+
+def _approved(site: Site, county: Any) -> str:
+    rid = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
+        "unit_id": county.st11, "period_from": "2026-09-01", "period_to": "2026-12-31", "remarks": "秋季",
+        "status": "submitted"}))
+    response = site.as_(county.reviewer).post(f"/returns/{rid}/review", {"decision": "approve"},
+                                              form_page=f"/returns/{rid}")
+    assert response.status_code == 303
+    return str(rid)
+
+
+def test_returns_approved_return_refuses_edits_and_keeps_its_record(site: Site, county: Any) -> None:
+    rid = _approved(site, county)
+    before = site.read(lambda db: row(db, "stats_return", rid))
+    staff = site.as_(county.staff_st11)
+    page = staff.get(f"/returns/{rid}")
+    assert "已锁定" in page.text and 'name="remarks"' not in page.text
+    edit = staff.post(f"/returns/{rid}", {"remarks": "改", "version": _version(site, rid), "action": "save"},
+                      form_page=f"/returns/{rid}")
+    assert edit.status_code == 400 and "锁定" in edit.text
+    assert site.read(lambda db: row(db, "stats_return", rid)) == before
+
+
+def test_returns_page_flags_records_changed_after_approval_beside_the_frozen_figures(site: Site,
+                                                                                     county: Any) -> None:
+    rid = _approved(site, county)
+    page = site.as_(county.reviewer).get(f"/returns/{rid}")
+    assert "与现在的记录一致" in page.text and "记录有变动" not in page.text
+    frozen = site.read(lambda db: row(db, "stats_return", rid))
+    site.write(lambda db: make_activity(db, county.mentor2, county.pairing2, kind="talk", date="2026-10-01"))
+    page = site.as_(county.reviewer).get(f"/returns/{rid}")
+    assert "审核通过后，本时段的记录有变动" in page.text
+    diff = re.search(r'<table class="data stack diff-table">(.*?)</table>', page.text, re.S)
+    assert diff is not None
+    cells = re.findall(r'data-label="[^"]+">([^<]*)<', diff.group(1))
+    talks = frozen["figures"]["rows"][0]["values"][4]  # type: ignore[index]
+    assert cells == ["掘港小学辅导站", "开展面对面谈心（场次）", str(talks), str(talks + 1),
+                     "合计", "开展面对面谈心（场次）", str(talks), str(talks + 1)]
+    # the frozen copy is what the return's exports carry
+    book = openpyxl.load_workbook(io.BytesIO(site.as_(county.reviewer).get(f"/returns/{rid}.xlsx").content))
+    assert book.active is not None and book.active.cell(row=5, column=6).value == talks
+    lines = list(csv.reader(io.StringIO(site.as_(county.reviewer).get(f"/returns/{rid}.csv").text.lstrip("\ufeff"))))
+    assert lines[1][5] == str(talks) and lines[1][9] == "秋季"
+
+
+def test_returns_returning_needs_a_reason_then_unlocks_the_return(site: Site, county: Any) -> None:
+    rid = _approved(site, county)
+    reviewer = site.as_(county.reviewer)
+    silent = reviewer.post(f"/returns/{rid}/review", {"decision": "return"}, form_page=f"/returns/{rid}")
+    assert silent.status_code == 400 and "原因" in silent.text
+    sent = reviewer.post(f"/returns/{rid}/review", {"decision": "return", "comment": "人次需核实"},
+                         form_page=f"/returns/{rid}")
+    assert sent.status_code == 303
+    stored = site.read(lambda db: row(db, "stats_return", rid))
+    assert stored is not None and stored["status"] == "returned" and stored["figures"] is None
+    page = site.as_(county.staff_st11).get(f"/returns/{rid}")
+    assert "人次需核实" in page.text and 'name="remarks"' in page.text
+
+
+def test_returns_filing_twice_for_a_period_opens_the_existing_return(site: Site, county: Any) -> None:
+    staff = site.as_(county.staff_st11)
+    again = staff.post("/returns", YEAR, form_page="/returns")
+    assert _return_id(again.headers["location"]) == county.return_year
+
+
+def test_returns_only_a_units_own_staff_file_its_return(site: Site, county: Any) -> None:
+    town = site.as_(county.staff_town1)
+    response = town.post("/returns", {**YEAR, "unit": county.st11}, form_page="/returns")
+    assert response.status_code == 403
+
+
+# --- role x page x foreign record ------------------------------------------------------------
+
+PAGES = [
+    "/reports/stats?unit={unit}", "/reports/stats/records?unit={unit}&measure=talks", "/reports/stats.xlsx?unit={unit}",
+    "/reports/stats.csv?unit={unit}", "/coverage?unit={unit}", "/returns/{ret}", "/returns/{ret}.xlsx",
+    "/returns/{ret}.csv",
+]
+ACTORS = ["staff_st11", "staff_st12", "staff_town1", "staff_st21", "staff_town2", "reviewer", "admin"]
+# target -> (unit, return) attribute names; who may see it
+TARGETS = {
+    "station 1-1": ("st11", "return_year", {"staff_st11", "staff_town1", "reviewer", "admin"}),
+    "other county": ("other_station", "other_return", {"admin"}),
+}
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+@pytest.mark.parametrize("actor", ACTORS)
+def test_report_pages_show_records_in_scope_and_404_everything_else(site: Site, county: Any, actor: str,
+                                                                    target: str) -> None:
+    unit_attr, return_attr, allowed = TARGETS[target]
+    browser = site.as_(getattr(county, actor))
+    for pattern in PAGES:
+        path = pattern.format(unit=getattr(county, unit_attr), ret=getattr(county, return_attr))
+        response = browser.get(path + ("&" if "?" in path else "?") + "from=2026-01-01&to=2026-12-31")
+        if actor in allowed:
+            assert response.status_code == 200, (actor, path)
+        else:
+            assert response.status_code == 404, (actor, path, response.status_code)
+            assert "外县备注" not in response.text and "掘港小学辅导站" not in response.text
+            assert not response.content.startswith(b"PK")
+
+
+@pytest.mark.parametrize("actor", ["staff_st21", "staff_st12"])
+def test_returns_of_another_unit_cannot_be_edited_or_reviewed_by_post(site: Site, county: Any, actor: str) -> None:
+    browser = site.as_(getattr(county, actor))
+    before = site.read(lambda db: row(db, "stats_return", county.return_year))
+    token = browser.token("/returns")
+    for path, data in ((f"/returns/{county.return_year}", {"remarks": "x", "action": "save", "version": 1}),
+                       (f"/returns/{county.return_year}/review", {"decision": "approve"})):
+        response = browser.post(path, data, token=token)
+        assert response.status_code in (403, 404)
+    assert site.read(lambda db: row(db, "stats_return", county.return_year)) == before

@@ -1,0 +1,193 @@
+"""The statistics form page, its drill-down and its exports (XLSX parsed back with openpyxl, CSV
+read back), checked against the figures the test works out itself from the rows."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html.parser import HTMLParser
+from typing import Any
+
+import openpyxl
+import pytest
+
+from sync.timeutil import local_today
+
+from ...stats_oracle import COLUMNS, add_stats_records, expected_form
+from .conftest import Site
+
+HEADERS = ["学校", "开展专题宣传教育（场次）", "参与宣传教育人员（人次）", "组织开展专题家长会（场次）",
+           "参与专题家长会（人次）", "开展面对面谈心（场次）", "发放宣传手册（册）", "排查心理存在问题学生（人）",
+           "成功干预、疏导学生（人）", "备注"]
+YEAR = "from=2026-01-01&to=2026-12-31"
+
+
+class TableCells(HTMLParser):
+    """The text of each cell of the first ``table.stats-form``, row by row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.depth = 0
+        self.cell: list[str] | None = None
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table" and "stats-form" in (a.get("class") or ""):
+            self.depth = 1
+        elif self.depth and tag == "tr":
+            self.rows.append([])
+        elif self.depth and tag in ("td", "th"):
+            self.cell = []
+        elif self.depth and tag == "a" and a.get("href"):
+            self.links.append(str(a["href"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "table":
+            self.depth = 0
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _cells(html: str) -> TableCells:
+    parser = TableCells()
+    parser.feed(html)
+    return parser
+
+
+def _expected_lines(site: Site, unit: str, date_from: str = "2026-01-01", date_to: str = "2026-12-31"
+                    ) -> list[list[Any]]:
+    expected = site.read(lambda db: expected_form(db, unit, date_from, date_to))
+    lines = [[name, *(f[c] for c in COLUMNS)] for _, name, f in expected["rows"]]
+    return [*lines, ["合计", *(expected["total"][c] for c in COLUMNS)]]
+
+
+@pytest.fixture
+def county(site: Site) -> Any:
+    return site.write(lambda db: add_stats_records(db, site.w))
+
+
+@pytest.mark.parametrize("unit", ["county", "town1", "st11"])
+def test_stats_page_rows_and_total_match_the_rows_counted_by_hand(site: Site, county: Any, unit: str) -> None:
+    page = site.as_(county.reviewer).get(f"/reports/stats?unit={getattr(county, unit)}&{YEAR}")
+    assert page.status_code == 200
+    table = _cells(page.text)
+    assert table.rows[0] == HEADERS
+    body = [[r[0], *(int(v) for v in r[1:9])] for r in table.rows[1:]]
+    assert body == _expected_lines(site, getattr(county, unit))
+    for label in ("填表单位：", "填表时间：", "填表人：", "填表电话："):
+        assert label in page.text
+
+
+def test_stats_page_every_number_links_to_its_records_and_the_list_adds_up(site: Site, county: Any) -> None:
+    browser = site.as_(county.staff_town1)
+    table = _cells(browser.get(f"/reports/stats?unit={county.town1}&{YEAR}").text)
+    record_links = [link for link in table.links if link.startswith("/reports/stats/records?")]
+    assert len(record_links) == 3 * 8  # two rows and 合计, eight numbers each
+    numbers = [int(v) for row in table.rows[1:] for v in row[1:9]]
+    for link, number in zip(record_links, numbers, strict=True):
+        listing = browser.get(link.replace("&amp;", "&"))
+        assert listing.status_code == 200
+        assert f'<span class="figure">{number}</span>' in listing.text, link
+
+
+def test_stats_drill_down_of_talks_links_each_activity_to_its_pairing(site: Site, county: Any) -> None:
+    page = site.as_(county.reviewer).get(f"/reports/stats/records?unit={county.st11}&{YEAR}&measure=talks")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert page.text.count(f'href="/pairings/{county.pairing1}"') == 4
+    assert "小明" not in page.text  # pseudonymous codes only
+
+
+def test_stats_xlsx_is_laid_out_like_the_paper_form(site: Site, county: Any) -> None:
+    response = site.as_(county.reviewer).get(f"/reports/stats.xlsx?unit={county.town1}&{YEAR}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument")
+    assert "attachment" in response.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert ws is not None
+    assert ws["A1"].value == "掘港街道心理健康教育工作情况统计表"
+    assert "A1:J1" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A2"].value == "统计时段：2026年1月1日至2026年12月31日"
+    head = [ws.cell(row=3, column=c).value for c in (1, 4, 6, 8)]
+    assert head[0] == "填表单位：掘港街道" and str(head[1]).startswith("填表时间：")
+    assert head[2] == "填表人：县关工委" and str(head[3]).startswith("填表电话：")
+    assert [ws.cell(row=4, column=c).value for c in range(1, 11)] == HEADERS
+    lines = [[ws.cell(row=r, column=c).value for c in range(1, 10)] for r in range(5, ws.max_row + 1)]
+    assert lines == _expected_lines(site, county.town1)
+    total_row = ws.max_row
+    assert ws.cell(row=total_row, column=1).value == "合计" and ws.cell(row=total_row, column=2).font.b
+    assert ws.cell(row=5, column=2).border.left.style == "thin"
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize or 0) == 9  # A4
+    assert ws.column_dimensions["A"].width >= 20 and ws.cell(row=4, column=2).alignment.wrap_text
+
+
+def test_stats_csv_has_a_bom_the_header_row_and_the_figures(site: Site, county: Any) -> None:
+    response = site.as_(county.reviewer).get(f"/reports/stats.csv?unit={county.county}&{YEAR}")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == HEADERS
+    assert [[r[0], *(int(v) for v in r[1:9])] for r in rows[1:]] == _expected_lines(site, county.county)
+    assert rows[2][9] == "含线上宣讲"  # 掘港小学辅导站's own 备注 for the year
+
+
+def test_stats_exports_default_to_ones_own_unit_and_the_current_year(site: Site, county: Any) -> None:
+    response = site.as_(county.staff_st11).get("/reports/stats.csv")
+    year = local_today().year
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == ["掘港小学辅导站", "合计"]
+    assert f"{year}-01-01" in response.headers["content-disposition"].replace("%E8%87%B3", " ")
+    lines = _expected_lines(site, county.st11, f"{year}-01-01", f"{year}-12-31")
+    assert [[r[0], *(int(v) for v in r[1:9])] for r in rows[1:]] == lines
+
+
+@pytest.mark.parametrize("query", ["unit=not-a-unit", "from=2026-02-30", "from=2026-13-01", "to=26-1-1",
+                                   "from=2026-12-01&to=2026-01-01", "from=1900-01-01"])
+@pytest.mark.parametrize("path", ["/reports/stats", "/reports/stats.xlsx", "/reports/stats.csv"])
+def test_stats_bad_parameters_get_a_friendly_400_page(site: Site, county: Any, path: str, query: str) -> None:
+    response = site.as_(county.reviewer).get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html") and "出错了" in response.text
+
+
+def test_stats_records_of_an_unknown_measure_is_400(site: Site, county: Any) -> None:
+    response = site.as_(county.reviewer).get(f"/reports/stats/records?unit={county.st11}&{YEAR}&measure=drop")
+    assert response.status_code == 400 and "栏目" in response.text
+
+
+@pytest.mark.parametrize("path", ["/reports/stats.xlsx", "/reports/stats.csv", "/returns/{r}.xlsx",
+                                  "/returns/{r}.csv"])
+def test_stats_exports_send_strangers_to_login_never_a_file(site: Site, county: Any, path: str) -> None:
+    response = site.browser().get(path.format(r=county.return_year) + f"?unit={county.county}&{YEAR}")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
+    assert not response.content.startswith(b"PK") and b"\xef\xbb\xbf" not in response.content
+
+
+def test_stats_every_export_and_child_listing_is_in_the_access_log(site: Site, county: Any) -> None:
+    browser = site.as_(county.staff_town1)
+    requests = [
+        (f"/reports/stats.xlsx?unit={county.town1}&{YEAR}", "export_stats_xlsx", county.town1),
+        (f"/reports/stats.csv?unit={county.st12}&{YEAR}", "export_stats_csv", county.st12),
+        (f"/returns/{county.return_year}.xlsx", "export_return_xlsx", county.return_year),
+        (f"/returns/{county.return_year}.csv", "export_return_csv", county.return_year),
+        (f"/reports/stats/records?unit={county.st11}&{YEAR}&measure=screened", "view_stats_records", county.st11),
+    ]
+    for path, _, _ in requests:
+        assert browser.get(path).status_code == 200
+    rows = site.read(lambda db: list(db.query(
+        "SELECT action, target, user_id, entities FROM access_log WHERE action != 'login' ORDER BY id")))
+    assert [(r["action"], r["target"], r["user_id"]) for r in rows] == [
+        (action, target, county.staff_town1.user_id) for _, action, target in requests]
+    assert json.loads(rows[-1]["entities"]) == {"mentee": 2, "evidence": 3}
+
+
+def test_stats_page_of_one_station_lists_that_row_and_its_total(site: Site, county: Any) -> None:
+    page = site.as_(county.staff_st12).get(f"/reports/stats?{YEAR}")
+    table = _cells(page.text)
+    assert [r[0] for r in table.rows[1:]] == ["掘港中学", "合计"]

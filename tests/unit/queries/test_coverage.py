@@ -1,0 +1,77 @@
+"""Lecture coverage (Rudong notice, lectures 4 and 5): participants ÷ enrolled, below 100% first."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from server.queries.coverage import coverage, coverage_by_town
+from sync import load_scope
+
+from ...factories import make_county, mutate
+from ...stats_oracle import _drop
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> Any:
+    w = make_county(db)  # st11 enrolment 2026: 800 students, 760 parents; its lecture has no lecture_no
+
+    def lecture(actor: Any, unit: str, no: int, people: int, audience: str | None = None,
+                date: str = "2026-09-15") -> str:
+        return mutate(db, actor, "event", {"unit_id": unit, "kind": "lecture", "lecture_no": no, "audience": audience,
+                                          "date": date, "participants": people})
+
+    def enrol(actor: Any, unit: str, students: int, parents: int, year: int = 2026) -> None:
+        mutate(db, actor, "enrolment", {"unit_id": unit, "year": year, "students": students, "parents": parents})
+
+    lecture(w.staff_st11, w.st11, 4, 800, "students")
+    lecture(w.staff_st11, w.st11, 5, 380, "parents")
+    lecture(w.staff_st11, w.st11, 4, 999, "parents")  # lecture 4 for parents counts nowhere
+    lecture(w.staff_st11, w.st11, 5, 999, date="2025-12-31")  # another year
+    enrol(w.staff_st12, w.st12, 500, 500)
+    lecture(w.staff_st12, w.st12, 4, 250)
+    _drop(db, w.staff_st12, "event", lecture(w.staff_st12, w.st12, 4, 200))
+    lecture(w.staff_st12, w.st12, 5, 500)
+    enrol(w.staff_st21, w.st21, 300, 300)
+    enrol(w.staff_st21, w.st21, 9, 9, year=2025)
+    lecture(w.staff_st21, w.st21, 4, 300)
+    lecture(w.staff_st21, w.st21, 5, 310)
+    lecture(w.staff_town1, w.town1, 4, 100, "students")  # a town-wide lecture counts for the town only
+    return w  # st22 has no enrolment figure
+
+
+def _table(rows: list[Any]) -> list[tuple[str, int | None, int, int | None, int]]:
+    return [(c.name, c.students_enrolled, c.students_reached, c.parents_enrolled, c.parents_reached) for c in rows]
+
+
+def test_coverage_per_school_is_participants_over_enrolled_below_target_first(db: sqlite_utils.Database,
+                                                                              w: Any) -> None:
+    found = coverage(db, load_scope(db, w.reviewer), w.county, 2026)
+    assert found is not None
+    towns, schools = found
+    assert _table(schools) == [
+        ("栟茶中学", None, 0, None, 0),  # no enrolment figure: unknown, first
+        ("掘港中学", 500, 250, 500, 500),  # 50%
+        ("掘港小学辅导站", 800, 800, 760, 380),  # 50% (parents)
+        ("栟茶小学辅导站", 300, 300, 300, 310),  # at target, last
+    ]
+    assert [c.below_target for c in schools] == [True, True, True, False]
+    assert schools[2].student_ratio == 1 and schools[2].parent_ratio == 0.5
+    assert [c.town for c in schools] == ["栟茶镇", "掘港街道", "掘港街道", "栟茶镇"]
+    # towns: events of the whole subtree (the town's own lecture too); enrolment unknown while a school has none
+    assert _table(towns) == [("栟茶镇", None, 300, None, 310), ("掘港街道", 1300, 1150, 1260, 880)]
+
+
+def test_coverage_by_town_for_the_dashboard_is_one_row_per_town_in_scope(db: sqlite_utils.Database,
+                                                                         w: Any) -> None:
+    assert [c.name for c in coverage_by_town(db, load_scope(db, w.reviewer), 2026)] == ["栟茶镇", "掘港街道"]
+    assert [c.name for c in coverage_by_town(db, load_scope(db, w.staff_town1), 2026)] == ["掘港街道"]
+    assert coverage_by_town(db, load_scope(db, w.staff_st11), 2026) == []
+
+
+def test_coverage_of_another_year_uses_that_years_enrolment(db: sqlite_utils.Database, w: Any) -> None:
+    found = coverage(db, load_scope(db, w.reviewer), w.st21, 2025)
+    assert found is not None
+    assert _table(found[1]) == [("栟茶小学辅导站", 9, 0, 9, 0)]
+    assert coverage(db, load_scope(db, w.staff_st21), w.st11, 2026) is None
