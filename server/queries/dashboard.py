@@ -17,6 +17,7 @@ Definitions (docs/pages.md repeats them for the county):
 - **重点对象**: active mentees with risk level ``key`` (listed by pseudonymous code only).
 - **overdue rectification**: an inspection with failed items not all fixed whose ``rectify_due``
   has passed.
+- **lecture coverage by town**: ``queries.coverage.coverage_by_town`` for the current year.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from sync import Scope
 from sync.db import placeholders, select_in
 from sync.entities import CATEGORIES
 
+from .coverage import coverage_by_town
 from .followups import LATEST_FIRST, OPEN_RISK_FLAG
 
 LIST_LIMIT = 50  # rows of each list on the page; the counts are always whole
@@ -125,7 +127,23 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
         "key_mentees": {"count": len(key), "items": key[:LIST_LIMIT]},
         "risk_flags": {"count": len(flags), "items": flags[:LIST_LIMIT]},
         "rectifications_overdue": rectifications_overdue(db, units, today),
+        "coverage": lecture_coverage(db, scope, today.year),
+        "coverage_year": today.year,
     }
+
+
+def _percent(ratio: float | None) -> float | None:
+    return None if ratio is None else round(ratio * 100, 1)
+
+
+def lecture_coverage(db: sqlite_utils.Database, scope: Scope, year: int) -> list[dict[str, Any]]:
+    """Lecture coverage (第4讲 students, 第5讲 parents) by town for ``year``: ``queries.coverage``,
+    below-target towns first; percentages, None where no enrolment figure is known."""
+    return [{"unit_id": c.unit_id, "name": c.name, "students": _percent(c.student_ratio),
+             "parents": _percent(c.parent_ratio), "students_reached": c.students_reached,
+             "students_enrolled": c.students_enrolled, "parents_reached": c.parents_reached,
+             "parents_enrolled": c.parents_enrolled, "below_target": c.below_target}
+            for c in coverage_by_town(db, scope, year)]
 
 
 def active_pairings(db: sqlite_utils.Database, units: Units
