@@ -11,6 +11,7 @@ from .pages import (
     admin_system,
     admin_units,
     admin_users,
+    brief,
     coverage,
     dashboard,
     home,
@@ -20,6 +21,7 @@ from .pages import (
     returns,
     station,
     stats,
+    summary,
 )
 from .paths import Paths
 from .slashes import api_router
@@ -37,6 +39,8 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *returns.routes,
         *coverage.routes,
         *inspections.routes,
+        *brief.routes,
+        *summary.routes,
         *admin_units.routes,
         *admin_users.routes,
         *admin_system.routes,
