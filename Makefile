@@ -19,6 +19,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/banxing demo --db $(DB) --if-empty
+	@echo "王建国 (wang.laoshi) can enrol a phone by opening this link in a phone-size browser:"
+	@BANXING_HOST=$(HOST) BANXING_PORT=$(PORT) $(BIN)/banxing enrol-code --user wang.laoshi --db $(DB) --link
 	$(BIN)/banxing serve --db $(DB) --host $(HOST) --port $(PORT)
 
 browser:
@@ -51,6 +53,7 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/reports_bench.py
+	$(BIN)/python bench/pwa_bench.py
 
 lock:
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned dependencies (runtime + test + lint). Regenerate: make lock' > requirements.lock

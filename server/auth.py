@@ -20,7 +20,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from .errors import TokenExpired, TokenInvalid
 
 DEVICE_PREFIX = "bxd1."
-SALTS = {"device": "banxing.device-token", "session": "banxing.web-session", "csrf": "banxing.csrf"}
+RECOVERY_PREFIX = "bxr1."
+SALTS = {
+    "device": "banxing.device-token", "session": "banxing.web-session", "csrf": "banxing.csrf",
+    "import": "banxing.import-preview",
+    # Kept in the clear on a phone, so it opens nothing but the PIN-recovery endpoint.
+    "recovery": "banxing.recovery-token",
+}
 
 TOKEN_INVALID = "登记凭证无效，请重新登记这台手机。"
 
@@ -71,6 +77,23 @@ class Signers:
 
     def device_token(self, device_id: str, user_id: str) -> str:
         return DEVICE_PREFIX + str(self.serializer("device").dumps({"d": device_id, "u": user_id}))
+
+    def recovery_token(self, device_id: str, user_id: str) -> str:
+        return RECOVERY_PREFIX + str(self.serializer("recovery").dumps({"d": device_id, "u": user_id}))
+
+    def read_recovery_token(self, token: str, *, max_age_days: int) -> dict[str, Any] | None:
+        """``{"d", "u"}`` from a recovery token; None if it is not one; ``Unauthorized`` if bad."""
+        if not token.startswith(RECOVERY_PREFIX):
+            return None
+        try:
+            data = self.serializer("recovery").loads(token[len(RECOVERY_PREFIX):], max_age=max_age_days * 86400)
+        except SignatureExpired:
+            raise TokenExpired("这台手机的登记已过期，请向辅导站要新的登记码重新登记。") from None
+        except BadSignature:
+            raise TokenInvalid(TOKEN_INVALID) from None
+        if not isinstance(data, dict) or not isinstance(data.get("d"), str) or not isinstance(data.get("u"), str):
+            raise TokenInvalid(TOKEN_INVALID)
+        return data
 
     def read_device_token(self, token: str, *, max_age_days: int) -> dict[str, Any] | None:
         """``{"d", "u", "stale"}`` from a device token; None if it is not one; ``Unauthorized`` if bad.

@@ -1,4 +1,4 @@
-"""``banxing``: serve, load the demo county, issue enrolment codes, manage devices, backups.
+"""``banxing``: serve, load the demo county, issue enrolment and recovery codes, manage devices, backups.
 
 Every command takes ``--db PATH`` (default ``data/banxing.db``). With ``--json`` a
 command prints exactly one JSON document on stdout; progress goes to stderr.
@@ -82,13 +82,36 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import issue_code
+    from .qr import enrol_url
 
     result = _once(settings, lambda db: issue_code(db, args.user, hours=settings.enrol_code_hours), write=True)
+    if args.link:
+        # What the station's QR code carries: opening it fills the code in, one tap enrols.
+        result["link"] = enrol_url(settings.base_url, result["code"])
     if args.json:
         print(json.dumps(result))
     else:
         code = result["code"]
         print(f"登记码 {code[:4]} {code[4:]}（一次有效，{result['expires_at']} 前使用）")
+        if args.link:
+            print(f"登记链接 {result['link']}")
+    return 0
+
+
+def cmd_recovery_code(args: argparse.Namespace, settings: Settings) -> int:
+    from .recovery import UnknownDevice, issue_recovery_code
+
+    try:
+        result = _once(settings, lambda db: issue_recovery_code(db, args.device, hours=settings.recovery_code_hours),
+                       write=True)
+    except UnknownDevice as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result))
+    else:
+        code = result["code"]
+        print(f"恢复码 {code[:4]} {code[4:]}（只对这台手机有效，一次有效，{result['expires_at']} 前使用）")
     return 0
 
 
@@ -167,7 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("enrol-code", "issue a one-time enrolment code for a user's phone")
     p.add_argument("--user", required=True, help="login")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--link", action="store_true", help="also print the enrol link http://…/app/?code=… (for a QR code)")
     p.set_defaults(func=cmd_enrol_code)
+
+    p = command("recovery-code", "issue a one-time code that unlocks a phone whose PIN was forgotten")
+    p.add_argument("--device", required=True, help="the phone's device id (see `banxing devices`)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_recovery_code)
 
     p = command("devices", "list a user's phones")
     p.add_argument("--user", required=True, help="login")

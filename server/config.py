@@ -28,6 +28,8 @@ class Settings:
     public_url: str = setting(
         "", "The address phones and browsers reach the server at (enrol links and QR codes); "
             "empty: http://HOST:PORT.")
+    pwa_dir: str = setting(
+        "", "A folder to serve the phone app from instead of the bundled pwa/ (a newer app without reinstalling).")
     header_timeout: float = setting(
         15.0, "Seconds a client may take to send a request's headers before the connection is closed (408).")
     max_header_bytes: int = setting(64 * 1024, "Largest header block of a request in bytes; more gets 431.")
@@ -43,8 +45,10 @@ class Settings:
     max_pull_limit: int = setting(1000, "Largest page a pull may ask for.")
     enrol_code_hours: int = setting(72, "How long a one-time enrolment code stays valid.")
     token_days: int = setting(400, "How long a device token stays valid before the phone must enrol again.")
-    enrol_max_failures: int = setting(5, "Wrong enrolment codes from one address before it is locked out.")
-    enrol_lockout_minutes: int = setting(15, "How long a locked-out address must wait.")
+    recovery_code_hours: int = setting(24, "How long a one-time PIN-recovery code for one phone stays valid.")
+    enrol_max_failures: int = setting(
+        5, "Wrong enrolment codes from one address, or recovery codes for one phone, before it is locked out.")
+    enrol_lockout_minutes: int = setting(15, "How long a locked-out address (or phone) must wait.")
     enrol_max_failures_per_hour: int = setting(
         50, "Wrong enrolment codes per hour from all addresses together before enrolment pauses until the hour ends.")
     trusted_proxies: tuple[str, ...] = setting(

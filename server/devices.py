@@ -177,6 +177,21 @@ def revoke_device(db: sqlite_utils.Database, device_id: str, reason: str) -> boo
     return db.execute("SELECT 1 FROM sync_devices WHERE id = ?", [device_id]).fetchone() is not None
 
 
+def phone_profile(db: sqlite_utils.Database, device_id: str) -> dict[str, Any]:
+    """What a phone shows about its owner: the user and their unit's name and telephone
+    (a mentor's station, for the 自伤自残 risk flag's call button)."""
+    cursor = db.execute(
+        "SELECT u.id, u.name, u.role, u.unit_id, n.name, n.phone FROM sync_devices d JOIN users u ON u.id = d.user_id"
+        " LEFT JOIN units n ON n.id = u.unit_id AND n.deleted = 0 WHERE d.id = ?",
+        [device_id],
+    )
+    user_id, name, role, unit_id, unit_name, unit_phone = cursor.fetchone()
+    return {
+        "user": {"id": user_id, "name": name, "role": role, "unit_id": unit_id},
+        "unit": None if unit_name is None else {"id": unit_id, "name": unit_name, "phone": unit_phone},
+    }
+
+
 # A pull marks the device seen at most once a minute when it carries no children's records, so a
 # phone polling an empty feed does not queue a write for every poll.
 SEEN_RESOLUTION = datetime.timedelta(minutes=1)

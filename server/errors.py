@@ -79,6 +79,18 @@ class DeviceNameInvalid(BadRequest):
     code = "device_name_invalid"
 
 
+class RecoveryKeyInvalid(BadRequest):
+    """An uploaded recovery key that is not 32 bytes of unpadded base64url."""
+
+    code = "recovery_key_invalid"
+
+
+class RecoveryCodeRejected(BadRequest):
+    """A well-formed recovery code that is wrong, used, expired or for another phone."""
+
+    code = "recovery_code_rejected"
+
+
 class Unauthorized(AppError):
     status, code = 401, "unauthorized"
 
@@ -139,6 +151,12 @@ class NotFound(AppError):
     status, code = 404, "not_found"
 
 
+class RecoveryKeyMissing(AppError):
+    """A right recovery code, but the phone never uploaded its recovery key."""
+
+    status, code = 409, "recovery_key_missing"
+
+
 class TrailingSlash(AppError):
     """An /api/ path with a slash at the end: the sentence names the right path (no redirect)."""
 
@@ -167,6 +185,10 @@ class TooManyRequests(AppError):
 
 class EnrolThrottled(TooManyRequests):
     code = "enrol_throttled"
+
+
+class RecoveryThrottled(TooManyRequests):
+    code = "recovery_throttled"
 
 
 class EnrolPaused(TooManyRequests):

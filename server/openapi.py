@@ -89,6 +89,47 @@ def spec(settings: Settings | None = None) -> dict[str, Any]:
                     "401": _error("Missing, forged, expired or revoked device token"),
                 },
             }},
+            "/api/device": {"get": {
+                "operationId": "device",
+                "summary": "This phone's owner, their unit's telephone, whether its recovery key is stored, "
+                           "and a fresh recovery token",
+                "security": bearer,
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/Device"}),
+                    "401": _error("Missing, forged, expired or revoked device token"),
+                },
+            }},
+            "/api/device/recovery-key": {"put": {
+                "operationId": "putRecoveryKey",
+                "summary": "Store or replace this phone's recovery key (32 random bytes, unpadded base64url)",
+                "security": bearer,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["recovery_key"], "additionalProperties": False,
+                    "properties": {"recovery_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"}}}}}},
+                "responses": {
+                    "200": _json({"type": "object", "properties": {
+                        "ok": {"const": True}, "stored_at": {"type": "string"}}}),
+                    "400": _error("Malformed body or key"),
+                    "401": _error("Missing, forged, expired or revoked device token"),
+                },
+            }},
+            "/api/recovery": {"post": {
+                "operationId": "recover",
+                "summary": "Release this phone's recovery key for a one-time code from the station "
+                           "(authenticated with the phone's recovery token)",
+                "security": bearer,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["code"],
+                    "properties": {"code": {"type": "string", "pattern": "^[0-9 -]{8,12}$"}}}}}},
+                "responses": {
+                    "200": _json({"type": "object", "required": ["recovery_key"], "properties": {
+                        "recovery_key": {"type": "string"}}}),
+                    "400": _error("Malformed body, or a wrong, used or expired code"),
+                    "401": _error("Missing, forged or expired recovery token, or a revoked phone"),
+                    "409": _error("The phone never uploaded a recovery key"),
+                    "429": _error("Too many wrong codes for this phone; see Retry-After"),
+                },
+            }},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi", "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1 document"}},
@@ -100,11 +141,25 @@ def spec(settings: Settings | None = None) -> dict[str, Any]:
                 "Error": {"type": "object", "required": ["ok", "error", "status"], "properties": {
                     "ok": {"const": False}, "error": {"type": "string"}, "status": {"type": "integer"},
                     "code": {"type": "string"}}},
-                "Enrolled": {"type": "object", "required": ["device_id", "token", "user"], "properties": {
+                "Enrolled": {"type": "object", "required": ["device_id", "token", "recovery_token", "user"],
+                             "properties": {
                     "device_id": {"type": "string", "format": "uuid"}, "token": {"type": "string"},
+                    "recovery_token": {"type": "string", "description": "Opens only POST /api/recovery"},
                     "user": {"type": "object", "properties": {
                         "id": {"type": "string"}, "name": {"type": "string"},
                         "role": {"enum": ["mentor", "staff"]}, "unit_id": {"type": "string"}}}}},
+                "Device": {"type": "object", "required": ["device_id", "user", "unit", "recovery_key_stored",
+                                                          "recovery_token"], "properties": {
+                    "device_id": {"type": "string"},
+                    "user": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "name": {"type": "string"},
+                        "role": {"enum": ["mentor", "staff"]}, "unit_id": {"type": "string"}}},
+                    "unit": {"type": ["object", "null"], "properties": {
+                        "id": {"type": "string"}, "name": {"type": "string"},
+                        "phone": {"type": ["string", "null"]}}},
+                    "recovery_key_stored": {"type": "boolean"},
+                    "recovery_token": {"type": "string"},
+                    "token": {"type": "string", "description": "A renewed device token; store it"}}},
                 "Mutation": {"type": "object", "additionalProperties": False,
                              "required": ["mutation_id", "entity", "record_id", "op"], "properties": {
                     "mutation_id": {"type": "integer", "minimum": 1, "maximum": MAX_MUTATION_ID},

@@ -1,6 +1,8 @@
 """The URL map, top to bottom: each area's routes composed into one table. Every route is named."""
 from __future__ import annotations
 
+import pathlib
+
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
@@ -15,15 +17,18 @@ from .pages import (
     coverage,
     dashboard,
     home,
+    imports,
     inspections,
     login,
     mentees,
+    mentors,
     returns,
     station,
     stats,
     summary,
 )
 from .paths import Paths
+from .pwa import PwaFiles
 from .slashes import api_router
 
 
@@ -33,7 +38,9 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *login.routes,
         *account.routes,
         *station.routes,
+        *imports.routes,  # /mentees/import before /mentees/{mentee_id}
         *mentees.routes,
+        *mentors.routes,
         *dashboard.routes,
         *stats.routes,
         *returns.routes,
@@ -46,4 +53,6 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *admin_system.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
+        # The phone app; BANXING_PWA_DIR serves another copy (a newer app without reinstalling).
+        Mount("/app", app=PwaFiles(pathlib.Path(settings.pwa_dir) if settings.pwa_dir else paths.pwa), name="pwa"),
     ]

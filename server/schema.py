@@ -98,7 +98,31 @@ def m003_web_sessions(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m004_year_summaries(db: sqlite_utils.Database) -> None:
+def m004_pwa_recovery(db: sqlite_utils.Database) -> None:
+    """Forgotten PINs: each phone's recovery key (held only here) and the one-time codes that release it."""
+    db.executescript(
+        """
+        CREATE TABLE recovery_keys (
+            device_id TEXT PRIMARY KEY REFERENCES sync_devices(id),
+            recovery_key TEXT NOT NULL,
+            stored_at TEXT NOT NULL,
+            released_by TEXT  -- code_hash of the recovery code that released it, until replaced
+        );
+
+        CREATE TABLE recovery_codes (
+            device_id TEXT NOT NULL REFERENCES sync_devices(id),
+            code_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            PRIMARY KEY (device_id, code_hash)
+        );
+        """
+    )
+
+
+@migrations
+def m005_year_summaries(db: sqlite_utils.Database) -> None:
     """The year-end summaries' edited texts: every save is a new row (the history of a text);
     the newest row of a unit and year is the current text."""
     db.executescript(

@@ -107,6 +107,10 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
                 record["author_id"], record["entered_by"] = pairing["mentor_id"], me
         if (before or {}).get("risk_action") != record.get("risk_action"):
             record["risk_action_by"] = me if record.get("risk_action") else None
+        if before is not None and before.get("review_status") == "returned" and any(
+                record.get(name) != before.get(name) for name in RESUBMITTING_FIELDS):
+            # A returned record that its author corrects goes back into the station's review queue.
+            record["review_status"] = "pending"
     elif entity_name == "screening":
         mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
         record["unit_id"] = mentee["unit_id"]
@@ -124,6 +128,10 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
     elif entity_name == "inspection":
         _derive_inspection(w, before, record)
 
+
+# The fields of the record itself (what a volunteer writes): changing any of them resubmits a
+# returned activity; the station's risk handling does not.
+RESUBMITTING_FIELDS = tuple(f.name for f in ENTITIES["activity"].fields if "mentor" in f.writers)
 
 # What the staff of an inspected station or school may write on its inspection: how they fixed it.
 RECTIFICATION = ("fixed", "rectify_notes")

@@ -127,24 +127,45 @@ class DeviceAuth:
     fresh_token: str | None
 
 
-async def authenticate_device(request: Request) -> DeviceAuth:
-    """The actor behind ``Authorization: Bearer <device token>``; 401 with a reason otherwise."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise TokenMissing("缺少登记凭证：请求头应带 Authorization: Bearer <token>。")
-    state = app_state(request)
-    data = state.signers.read_device_token(token.strip(), max_age_days=state.settings.token_days)
-    if data is None:
-        raise TokenInvalid(TOKEN_INVALID)
-    device = await state.store.read(lambda db: device_status(db, data["d"]))
-    if device is None or device["user_id"] != data["u"]:
+async def _live_device(request: Request, device_id: str, user_id: str) -> dict[str, Any]:
+    """The device row of a verified token: it must exist, be the token's user's, not be revoked."""
+    device = await app_state(request).store.read(lambda db: device_status(db, device_id))
+    if device is None or device["user_id"] != user_id:
         raise TokenInvalid("这台手机的登记已不存在，请重新登记。")
     if device["revoked_at"] is not None:
         reason = device["revoked_reason"] or "请联系辅导站"
         raise DeviceStopped(f"这台手机已被停用：{reason}。请导出未同步的记录后交给辅导站。")
     if not device["active"]:
         raise UserInactive("这个账号已停用，请联系辅导站。")
+    return device
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenMissing("缺少登记凭证：请求头应带 Authorization: Bearer <token>。")
+    return token.strip()
+
+
+async def authenticate_device(request: Request) -> DeviceAuth:
+    """The actor behind ``Authorization: Bearer <device token>``; 401 with a reason otherwise."""
+    token = _bearer(request)
+    state = app_state(request)
+    data = state.signers.read_device_token(token, max_age_days=state.settings.token_days)
+    if data is None:
+        raise TokenInvalid(TOKEN_INVALID)
+    device = await _live_device(request, data["d"], data["u"])
     actor = Actor(device["user_id"], device["role"], device["unit_id"], device["device_id"], device["name"])
     fresh = state.signers.device_token(device["device_id"], device["user_id"]) if data["stale"] else None
     return DeviceAuth(actor, fresh)
+
+
+async def authenticate_recovery(request: Request) -> dict[str, Any]:
+    """The device behind ``Authorization: Bearer <recovery token>`` (only the recovery endpoint takes one)."""
+    token = _bearer(request)
+    state = app_state(request)
+    data = state.signers.read_recovery_token(token, max_age_days=state.settings.token_days)
+    if data is None:
+        raise TokenInvalid("这里需要这台手机的恢复凭证；请重新登记这台手机。")
+    return await _live_device(request, data["d"], data["u"])

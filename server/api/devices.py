@@ -42,5 +42,8 @@ async def enrol(request: Request) -> Response:
     return JSONResponse({
         "device_id": result.device_id,
         "token": state.signers.device_token(result.device_id, user["id"]),
+        # The phone keeps the token encrypted under its PIN and this one in the clear: it opens only
+        # POST /api/recovery, so a locked phone in the wrong hands cannot pull anyone's records.
+        "recovery_token": state.signers.recovery_token(result.device_id, user["id"]),
         "user": {"id": user["id"], "name": user["name"], "role": user["role"], "unit_id": user["unit_id"]},
     })

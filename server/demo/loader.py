@@ -43,6 +43,7 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     plan_activities(demo)
     write_activities(demo)
     write_reviews(demo)
+    handle_risk_flags(demo)
     close_pairings(demo)
     write_stats_returns(demo)
     write_inspections(demo)
@@ -235,6 +236,22 @@ def write_reviews(demo: Demo) -> None:
         apply_as(demo.db, demo.actors[login], muts)
     for uid, muts in approvals.items():
         apply_as(demo.db, staff_by_id[uid], muts)
+
+
+def handle_risk_flags(demo: Demo) -> None:
+    """5b. The station records what it did about the older risk flag (处理记录); the recent ones stay open."""
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for p in demo.pairings:
+        for a in p.activities:
+            if a["risk_flag"] and a["review"] == "approve":
+                day = Date.fromisoformat(a["date"]) + datetime.timedelta(days=1)
+                by_unit.setdefault(p.mentee.unit, []).append(mutation("activity", {
+                    "risk_action": "当天电话联系家长和班主任核实情况；次日由班主任陪同到县人民医院心理门诊就诊，"
+                                   "医生建议每两周复诊。已安排五老志愿者每周上门一次，家校每日互通孩子情况。",
+                    "risk_action_on": demo.iso(min(day, demo.today)),
+                }, a["id"], version_of(demo.db, "activities", a["id"])))
+    for unit, muts in by_unit.items():
+        apply_as(demo.db, demo.staff_of(unit), muts)
 
 
 def close_pairings(demo: Demo) -> None:

@@ -155,3 +155,18 @@ def next_mentee_code(db: sqlite_utils.Database, year: int | None = None) -> str:
 def codes_taken(db: sqlite_utils.Database, unit_id: str) -> set[str]:
     """Every code already used in a unit (deleted mentees included)."""
     return {r[0] for r in db.execute("SELECT code FROM mentees WHERE unit_id = ?", [unit_id]).fetchall()}
+
+
+def next_mentee_codes(db: sqlite_utils.Database, count: int) -> list[str]:
+    """``count`` consecutive free codes (``next_mentee_code`` and the ones after it), for an import."""
+    first = next_mentee_code(db)
+    prefix, number = first.rsplit("-", 1)
+    return [f"{prefix}-{int(number) + i:04d}" for i in range(count)]
+
+
+def mentees_of_units(db: sqlite_utils.Database, unit_ids: list[str]) -> list[dict[str, Any]]:
+    """Every mentee of these units, deleted ones included (their codes stay taken), as wire values."""
+    if not unit_ids:
+        return []
+    rows = db.query(f"SELECT * FROM mentees WHERE unit_id IN ({', '.join('?' * len(unit_ids))})", unit_ids)
+    return [from_storage(ENTITIES["mentee"], r) for r in rows]

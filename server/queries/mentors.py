@@ -106,3 +106,20 @@ def mentor_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, s
     return [(r["id"], f"{r['name']}（{r['unit_name']}）") for r in db.query(
         f"SELECT u.id, u.name, un.name AS unit_name FROM users u JOIN units un ON un.id = u.unit_id"
         f" WHERE u.active = 1 AND {sql} ORDER BY un.name, u.name", params)]
+
+
+def free_login(db: sqlite_utils.Database, phone: str | None) -> str:
+    """A login for a volunteer who has none: ``m`` + their mobile number, else ``m`` + a short number.
+
+    Volunteers never type it (their phone enrols with a code), but accounts need one that is unique.
+    """
+    digits = "".join(ch for ch in (phone or "") if ch.isascii() and ch.isdigit())
+    candidates = [f"m{digits}"] if 5 <= len(digits) <= 20 else []
+    taken = {r[0] for r in db.execute("SELECT login FROM users WHERE login LIKE 'm%'").fetchall()}
+    for login in candidates:
+        if login not in taken:
+            return login
+    number = 1 + len(taken)
+    while f"m{number:04d}" in taken:
+        number += 1
+    return f"m{number:04d}"

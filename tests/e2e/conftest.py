@@ -55,8 +55,10 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
-        self.port = free_port()
+    def start(self, *, same_port: bool = False) -> None:
+        """Start the server; ``same_port`` reuses the last port (a phone's origin must not change)."""
+        if not (same_port and self.port):
+            self.port = free_port()
         env = {**os.environ, "BANXING_SECRET_KEYS": "e2e-key", **self.env}
         self._close_log()
         self.log = open(self.log_path, "ab")
@@ -147,3 +149,42 @@ def enrol(server: ServerProcess, login: str) -> dict[str, Any]:
     status, body = server.request("POST", "/api/enrol", {"code": code, "device_name": "测试手机"})
     assert status == 200, body
     return body
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium per test module (see /work/shared/BROWSER-TESTS.md).
+
+    Module-scoped, not session-scoped: while Playwright's sync API is open it keeps an asyncio
+    loop marked as running on the main thread, which later ``asyncio.run`` calls would trip on.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory,
+                  demo_db: tuple[pathlib.Path, list[dict[str, str]]]) -> Iterator[ServerProcess]:
+    """One copy of the demo county served for a whole module: tests use different demo mentors."""
+    db = tmp_path_factory.mktemp("module") / "banxing.db"
+    shutil.copy(demo_db[0], db)
+    proc = ServerProcess(db)
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def phones(browser: Any) -> Iterator[Any]:
+    """``phones.new(server)`` makes a 390×844 phone (its own storage); all are closed afterwards."""
+    from .phone import Phones
+
+    made = Phones(browser)
+    yield made
+    made.close()

@@ -484,3 +484,13 @@ def test_restore_refuses_a_non_banxing_file_and_leaves_the_target_untouched(
     assert result.stdout == "" and str(source) in result.stderr
     assert sha256(db) == before
     assert row_counts(db)["mentees"] == row_counts(demo.path)["mentees"]
+
+
+def test_demo_has_open_risk_flags_for_the_station_home_and_one_already_handled(demo: Demo) -> None:
+    flags = rows(demo.path, "SELECT a.risk_action, a.risk_action_on, u.role, a.review_status FROM activities a"
+                            " LEFT JOIN users u ON u.id = a.risk_action_by WHERE a.risk_flag = 1")
+    open_flags = [f for f in flags if not f[0]]
+    handled = [f for f in flags if f[0]]
+    assert len(open_flags) >= 2 and len(handled) >= 1
+    assert all(role == "staff" and on for _, on, role, _ in handled)
+    assert any(status == "approved" for *_, status in handled), "handled after approval (open_after_approval)"

@@ -155,3 +155,25 @@ def test_the_migration_gives_existing_reviews_their_mentee(db: sqlite_utils.Data
     assert row(db, "review", stats)["mentee_id"] is None
     feed = db.execute("SELECT mentee_id FROM sync_feed WHERE record_id = ?", [w.review1]).fetchone()
     assert feed == (w.mentee1,)
+
+
+# --- a returned record comes back -----------------------------------------------------------------
+
+def test_a_returned_activity_its_author_corrects_goes_back_to_the_review_queue(db: sqlite_utils.Database,
+                                                                              w: SimpleNamespace) -> None:
+    returned = row(db, "activity", w.activity1)
+    assert returned["review_status"] == "returned" and returned["review_comment"] == "请补充过程记录"
+    last = db.execute("SELECT last_mutation_id FROM sync_devices WHERE id = ?", [w.mentor1.device_id]).fetchone()[0]
+    (answer,) = push(db, w.mentor1, upsert("activity", w.activity1, {"record": "家访记录，已补充孩子的作业情况。"},
+                                           last + 1, base_version=returned["version"]))
+    assert answer["status"] == "applied", answer
+    corrected = row(db, "activity", w.activity1)
+    assert corrected["review_status"] == "pending"
+    assert decide(db, w.staff_st11, "activity", w.activity1, "approve")["status"] == "applied"
+
+
+def test_the_stations_risk_handling_does_not_resubmit_a_returned_activity(db: sqlite_utils.Database,
+                                                                          w: SimpleNamespace) -> None:
+    version = row(db, "activity", w.activity1)["version"]
+    mutate(db, w.staff_st11, "activity", {"risk_action": "已电话联系家长。"}, w.activity1, base_version=version)
+    assert row(db, "activity", w.activity1)["review_status"] == "returned"

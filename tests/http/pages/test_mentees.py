@@ -48,6 +48,18 @@ def test_mentee_pages_answer_by_unit_and_never_leak_another_units_child(site: Si
             assert code in response.text and response.headers["cache-control"] == "no-store"
 
 
+@pytest.mark.parametrize(("page", "status"), [("/mentees/{id}", 200), ("/mentees/{id}/edit", 403),
+                                              ("/mentees/new", 403)])
+def test_county_reviewers_read_any_childs_file_in_the_county_but_never_edit(site: Site, page: str,
+                                                                          status: int) -> None:
+    browser = site.as_(site.w.reviewer)
+    for record in (site.w.mentee1, site.w.mentee3):
+        response = browser.get(page.format(id=record))
+        assert response.status_code == status
+        assert (_code(site, record) in response.text) == (status == 200)
+        assert "小明" not in response.text and "小芳" not in response.text
+
+
 @pytest.mark.parametrize("who", ["staff_st11", "staff_st21", "staff_town1", "admin", "reviewer"])
 def test_mentee_list_shows_exactly_the_children_in_scope(site: Site, who: str) -> None:
     w = site.w

@@ -1,0 +1,36 @@
+// Auto-lock after a few idle minutes. Locking never loses a draft: drafts are saved as they are
+// typed and flushed before the key is dropped (vault.beforeLock). Timestamps, not a timer
+// alone, so a phone that slept in a pocket locks as soon as it wakes.
+
+export const IDLE_MS = 5 * 60 * 1000;
+const EVENTS = ['pointerdown', 'touchstart', 'input', 'scroll', 'wheel'];
+
+let last = Date.now();
+let timer = null;
+let onIdle = null;
+
+const touch = () => { last = Date.now(); };
+
+function check() {
+  if (onIdle && Date.now() - last >= IDLE_MS) {
+    const fire = onIdle;
+    stop();
+    fire();
+  }
+}
+
+export function start(callback) {
+  stop();
+  last = Date.now();
+  onIdle = callback;
+  for (const name of EVENTS) window.addEventListener(name, touch, { passive: true, capture: true });
+  document.addEventListener('visibilitychange', check);
+  timer = setInterval(check, 5000);
+}
+
+export function stop() {
+  onIdle = null;
+  clearInterval(timer);
+  for (const name of EVENTS) window.removeEventListener(name, touch, { capture: true });
+  document.removeEventListener('visibilitychange', check);
+}

@@ -1,0 +1,242 @@
+// Every Chinese word the app shows. The choice labels repeat sync/entities.py
+// (tests/js/test_modules.py checks that they stay the same).
+
+export const KINDS = { home_visit: '上门家访', talk: '面对面谈心', remote: '电话或线上', group: '集体活动' };
+export const SIX_LINKS = {
+  theme: '与主题教育结合',
+  station: '与辅导站活动结合',
+  peer: '与三好标兵评选结合',
+  online: '与网上关工委结合',
+  parents: '与家长学校结合',
+  lessons: '与课程教学、兴趣活动结合',
+};
+export const RISK_LEVELS = { normal: '一般', watch: '关注', key: '重点' };
+export const CATEGORIES = { psych: '心理行为问题', hardship: '家庭经济困难', left_behind: '留守/特殊家庭' };
+export const GENDERS = { male: '男', female: '女' };
+export const APPROACHES = { fuxin: '扶心扶志', zhuxue: '助学扶志', guanai: '关爱扶志' };
+export const REVIEW_STATUSES = { pending: '待审核', approved: '已通过', returned: '已退回' };
+
+// Quick picks: one tap instead of typing.
+export const MOODS = ['平静', '开心', '低落', '焦虑', '烦躁', '沉默'];
+export const OBSERVATIONS = ['学习有进步', '作业完成好', '和家人关系好', '睡眠不好', '不愿上学', '沉迷手机'];
+export const PLACES = ['家中', '学校', '辅导站', '村委会'];
+export const DURATIONS = [15, 30, 45, 60, 90, 120];
+
+// The fields a volunteer can change, named as in a conflict notice.
+export const FIELD_LABELS = {
+  mentee: { guardian_name: '监护人', guardian_contact: '监护人联系方式', notes: '备注' },
+  activity: {
+    kind: '帮扶方式', date: '日期', duration_min: '时长（分钟）', place: '地点', preparation: '事前准备',
+    record: '过程记录', follow_up: '事后跟踪', follow_up_due: '下次跟踪日期', moods: '情绪', observations: '观察',
+    tags: '六结合', risk_flag: '发现自伤自残风险', _deleted: '删除',
+  },
+  screening: {
+    date: '日期', psych_problem: '存在心理问题', risk_level: '关注等级', intervention_success: '成功干预疏导',
+    needs: '需求', notes: '备注',
+  },
+};
+
+export const ENTITY_LABELS = { mentee: '帮扶对象', pairing: '结对', activity: '帮扶记录', screening: '摸排' };
+
+export const T = {
+  app: '伴行',
+  deviceName: '伴行手机',
+  openFailed: '伴行打开失败：',
+  mainPages: '主要页面',
+  syncLabel: '同步',
+  monthDay: (m, d) => `${m}月${d}日`,
+  year: (y) => `${y}年`,
+  serverSaid: (status) => `服务器返回 ${status}`,
+  badAnswer: '服务器的回答不完整，稍后会再试。',
+  noAnswers: '服务器没有回答这批修改，稍后会再试。',
+  noNetwork: '没有网络',
+  serverError: '服务器暂时出错',
+  exportFile: (stamp) => `伴行-未同步记录-${stamp}.json`,
+  wechatPicture: '右上角 ··· → 在浏览器打开',
+  back: '返回',
+  home: '首页',
+  waiting: '待同步',
+  settings: '设置',
+  save: '保存',
+  yes: '是',
+  no: '否',
+
+  // WeChat
+  wechatTitle: '请用手机浏览器打开',
+  wechatSay: '在微信里打开，记录可能会被微信清掉。请点右上角 ··· ，再点“在浏览器打开”。',
+  wechatGoOn: '继续在微信里使用',
+
+  // Enrol and PIN
+  enrolTitle: '登记这台手机',
+  enrolSay: '请输入辅导站给你的登记码（8 位数字）。',
+  enrolLinkSay: '登记码已经填好，请点“登记”。',
+  code: '登记码',
+  enrol: '登记',
+  enrolling: '正在登记…',
+  enrolNeedsNetwork: '登记需要联网。请到有信号的地方再试。',
+  codeFormat: '登记码是 8 位数字，请核对。',
+  setPinTitle: '设置PIN码',
+  setPinSay: 'PIN码是 4 到 6 位数字，以后每次打开伴行都要输入，用来保护孩子们的信息。请记住它。',
+  pin1: '设置PIN码',
+  pin2: '再次输入PIN码',
+  ok: '确定',
+  pinFormat: 'PIN码应为 4 到 6 位数字。',
+  pinMismatch: '两次输入的PIN码不一样，请重新输入。',
+  settingUp: '正在加密保存…',
+  unlockTitle: '请输入PIN码',
+  pin: 'PIN码',
+  unlock: '解锁',
+  unlocking: '正在解锁…',
+  wrongPin: 'PIN码不对。',
+  waitSeconds: (s) => `请等 ${s} 秒再试。`,
+  tooManyPins: (n) => `已经连续输错 ${n} 次。如果忘记了PIN码，请点下面的“忘记PIN码”，再请辅导站给你一个恢复码。` +
+    '你的记录仍然加密保存在这台手机里，不会丢。',
+  forgotPin: '忘记PIN码',
+
+  // Recovery
+  recoverTitle: '忘记PIN码',
+  recoverSay: (id) => `请打电话或去辅导站，说你忘记了PIN码，并报出这台手机的编号：${id}。` +
+    '工作人员会给你一个 8 位恢复码。输入恢复码后，你可以设置新的PIN码，没有同步的记录都还在。',
+  recoveryCode: '恢复码',
+  recover: '恢复',
+  recovering: '正在恢复…',
+  recoverNeedsNetwork: '恢复需要联网。请到有信号的地方再试。',
+  recoveryCodeFormat: '恢复码是 8 位数字，请核对。',
+  newPinTitle: '设置新的PIN码',
+
+  // Home
+  myMentees: '我的帮扶对象',
+  noMentees: '还没有帮扶对象。联网同步后会显示辅导站为你安排的孩子。',
+  logVisit: '记一次帮扶',
+  syncNow: '立即同步',
+  unsynced: (n) => `未同步 ${n} 条`,
+  allSynced: '已全部同步',
+  lastSync: (hhmm) => `上次同步 ${hhmm}`,
+  neverSynced: '还没有同步过',
+  syncing: '正在同步…',
+  offline: '没有网络：记录已保存在手机里，有信号时会自动同步。',
+  serverDown: '暂时连不上辅导站的服务器，稍后会自动再试。',
+  needsAttention: (n) => `有 ${n} 条修改没有被接收，请到“待同步”里查看。`,
+  followUps: '跟踪提醒',
+  dueSoon: '即将到期',
+  overdue: '已逾期',
+  followUpOn: (d) => `应在 ${d} 跟踪`,
+  returnedTitle: '辅导站退回的记录',
+  returned: '已退回',
+  resubmitted: '已修改，等待重新审核',
+  draftWaiting: '有一条没写完的帮扶记录',
+  draftContinue: '继续填写',
+  saved: '已保存。有网络时会自动同步。',
+  risk: (label) => `关注等级：${label}`,
+
+  // Activity form
+  mentee: '帮扶对象',
+  kind: '帮扶方式',
+  date: '日期',
+  duration: '时长',
+  minutes: (n) => `${n} 分钟`,
+  noDuration: '不填',
+  place: '地点',
+  preparation: '事前准备',
+  record: '过程记录',
+  followUp: '事后跟踪',
+  followUpDue: '下次跟踪日期',
+  inOneWeek: '一周后',
+  inTwoWeeks: '两周后',
+  inOneMonth: '一个月后',
+  moods: '孩子的情绪',
+  observations: '观察到的情况',
+  sixLinks: '六结合',
+  riskFlag: '发现自伤自残风险',
+  riskSay: '辅导站会在下次同步时看到这条提醒。情况紧急，请马上打电话：',
+  riskCall: (phone) => `拨打辅导站电话 ${phone}`,
+  riskNoPhone: '情况紧急，请马上联系辅导站或拨打 110 / 120。',
+  draftRestored: '已恢复上次没写完的内容。',
+  clearDraft: '清空重填',
+  clearDraftConfirm: '再点一次，清空这张表',
+  pickMentee: '请先选择帮扶对象。',
+  pickDate: '请填写日期。',
+  newActivity: '记一次帮扶',
+  editActivity: '修改帮扶记录',
+  fixRejected: '修改后重新发送',
+
+  // Activity detail
+  activity: '帮扶记录',
+  edit: '修改这条记录',
+  returnedSay: '辅导站退回了这条记录，意见：',
+  returnedFix: '请修改后保存，保存后会重新交给辅导站审核。',
+  approvedLocked: '已审核通过，已锁定，不能再修改。如需更正请联系辅导站。',
+  notOnServer: '这条记录还没有同步到辅导站。',
+  notSynced: '未同步',
+  enteredByStation: '由辅导站代录',
+  riskAction: '辅导站的处理',
+
+  // Mentee
+  profile: '基本情况',
+  plan: '一人一策',
+  approach: '帮扶方式',
+  goals: '帮扶目标',
+  guardian: '监护人',
+  guardianContact: '监护人联系方式',
+  notes: '备注',
+  editGuardian: '修改监护人和备注',
+  call: '拨打',
+  timeline: '帮扶记录和摸排',
+  noTimeline: '还没有记录。',
+  screening: '摸排',
+  newScreening: '摸排',
+  psychProblem: '存在心理问题',
+  riskLevel: '关注等级',
+  interventionSuccess: '成功干预疏导',
+  needs: '需求',
+  school: '学校',
+  grade: '年级',
+  gender: '性别',
+  birthYear: '出生年份',
+  categories: '类别',
+  none: '（无）',
+
+  // Waiting list
+  waitingSay: '下面是还没有同步到辅导站的修改。有网络时会自动发送。',
+  nothingWaiting: '没有待同步的修改。',
+  exportUnsent: '导出未同步记录',
+  exported: (n) => `已导出 ${n} 条，请把文件交给辅导站。`,
+  made: (t) => `记录于 ${t}`,
+  lastTry: (t, why) => `上次尝试 ${t}${why ? '：' + why : ''}`,
+  notTried: '还没有发送过',
+  rejectedTitle: '没有被接收，需要修改',
+  conflictTitle: '和别人的修改冲突',
+  conflictSay: '同一处内容别人先改过了，保留了先到的内容，你的内容已交给辅导站处理。',
+  kept: '保留的内容：',
+  yours: '你写的内容：',
+  understood: '知道了',
+  fix: '打开修改',
+  discard: '放弃这条修改',
+  discardConfirm: '再点一次，放弃这条修改',
+  reason: '原因：',
+  newRecord: (label) => `新增${label}`,
+  changedRecord: (label) => `修改${label}`,
+
+  // Settings
+  textSize: '字体大小',
+  sizes: { std: '标准', lg: '大', xl: '特大' },
+  lockNow: '立即锁定',
+  thisPhone: '这台手机',
+  phoneId: (id) => `手机编号 ${id}`,
+  storageKept: '浏览器已答应长期保存这台手机上的记录。',
+  storageNotKept: '浏览器没有答应长期保存记录：请把伴行“添加到主屏幕”，并尽快同步。',
+  logout: '退出登记',
+  logoutSay: '退出后，这台手机上的记录会全部清除；要再用需要新的登记码。',
+  logoutRefused: (n) => `还有 ${n} 条没有同步。请先联网同步，或者先“导出未同步记录”，再退出。`,
+  logoutConfirm: '再点一次，清除这台手机上的伴行数据',
+
+  // Revoked, expired
+  revokedTitle: '这台手机已被停用',
+  reenrolTitle: '这台手机需要重新登记',
+  revokedSay: (n) => n > 0
+    ? `还有 ${n} 条记录没有同步。请先点“导出未同步记录”，把文件交给辅导站，然后清除这台手机上的数据。`
+    : '这台手机上没有未同步的记录。请清除这台手机上的数据。',
+  wipe: '清除本机数据',
+  wipeConfirm: '再点一次，清除这台手机上的伴行数据',
+  inactive: '这个账号已停用，请联系辅导站。',
+};

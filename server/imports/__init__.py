@@ -1,0 +1,16 @@
+"""Importing rosters from Excel: staff keep their children and volunteers in spreadsheets.
+
+An import is two steps. The **preview** reads the file, checks every row and says in words what
+is wrong with each, and what each good row would do (add, nothing, change) — writing nothing.
+The **import** checks the same rows again against the database as it is then and writes them
+all in one transaction through the one write path, or nothing. A row that matches an existing
+record by its natural key and holds the same values does nothing, so importing a file twice
+changes nothing; one that holds different values is listed with its changes and is only applied
+when the person ticks "update" (never silently).
+
+- ``sheets.py``: reading an .xlsx into rows of text, writing the template files (openpyxl).
+- ``plan.py``: the preview's shape — one ``RowPlan`` per row, an ``ImportPlan`` per file.
+- ``mentees.py``: mentee rows; key = the code within the unit, or the name within the unit.
+- ``mentors.py``: volunteer rows; key = the login, or the mobile number among the unit's volunteers.
+"""
+from __future__ import annotations

@@ -1,0 +1,213 @@
+"""Mentee rows from a spreadsheet: parse, check, match to the children already registered.
+
+Natural key: the **code within the unit** when the row has a code; otherwise the **name within
+the unit** (a roster without codes). A name shared by two children of one unit cannot tell them
+apart, so such a row must give the code. Empty cells never clear what is stored.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import sqlite_utils
+
+from sync import Actor, Scope
+from sync.entities import CATEGORIES, ENTITIES, GENDERS, RISK_LEVELS
+from sync.mutations import check_value, upsert
+from sync.timeutil import local_today
+
+from ..forms import MutationsRefused, apply_all
+from ..queries.mentees import mentees_of_units, next_mentee_codes
+from ..queries.units import unit_tree
+from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan
+from .sheets import Column
+
+ROW_KINDS = ("station", "school")
+COLUMNS = (
+    Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。"),
+    Column("name", "姓名", required=True, help="孩子的真实姓名。县级页面只显示编号，不显示姓名。", width=12),
+    Column("unit", "所属单位", help="学校或辅导站的名称，与系统中的名称一致；留空表示你所在的学校或辅导站。", width=24),
+    Column("school", "学校", help="孩子就读的学校（辅导站的孩子填就读学校）。", width=20),
+    Column("grade", "年级", help="如：四年级、初二。", width=10),
+    Column("gender", "性别", help="男 或 女。", choices=tuple(GENDERS.values()), width=8),
+    Column("birth_year", "出生年份", help="四位数字，如 2014。", width=10),
+    Column("categories", "类别", width=26,
+           help="心理行为问题、家庭经济困难、留守/特殊家庭；可填多个，用顿号（、）分开。"),
+    Column("risk_level", "关注等级", help="一般、关注 或 重点；新登记留空为“一般”。",
+           choices=tuple(RISK_LEVELS.values()), width=10),
+    Column("plan", "一人一策", help="针对这个孩子的帮扶重点和方法。", width=30),
+    Column("guardian_name", "监护人", help="如：王秀英（奶奶）。", width=14),
+    Column("guardian_contact", "监护人联系方式", help="手机号或电话。", width=16),
+    Column("notes", "备注", help="其他情况。", width=30),
+)
+LABELS = {c.key: c.header for c in COLUMNS}
+MENTEE = ENTITIES["mentee"]
+_REVERSE = {"gender": {v: k for k, v in GENDERS.items()}, "risk_level": {v: k for k, v in RISK_LEVELS.items()},
+            "categories": {v: k for k, v in CATEGORIES.items()}}
+
+
+def _choice(name: str, text: str, errors: list[str]) -> str | None:
+    table = _REVERSE[name]
+    if text in table:
+        return table[text]
+    if text in table.values():
+        return text
+    errors.append(f"“{LABELS[name]}”应为 {'、'.join(table)} 之一，这一行填的是“{text}”。")
+    return None
+
+
+def _categories(text: str, errors: list[str]) -> list[str]:
+    out: list[str] = []
+    for part in (p for p in re.split(r"[、，,；;\s]+", text) if p):
+        value = _choice("categories", part, errors)
+        if value is not None and value not in out:
+            out.append(value)
+    return out
+
+
+def _birth_year(text: str, errors: list[str]) -> int | None:
+    digits = text.removesuffix("年")
+    this_year = local_today().year
+    if digits.isascii() and digits.isdigit() and this_year - 25 <= int(digits) <= this_year:
+        return int(digits)
+    errors.append(f"“出生年份”应为四位年份（{this_year - 25}–{this_year}），这一行填的是“{text}”。")
+    return None
+
+
+PARSERS: dict[str, Callable[[str, list[str]], Any]] = {
+    "gender": lambda t, e: _choice("gender", t, e),
+    "risk_level": lambda t, e: _choice("risk_level", t, e),
+    "categories": _categories,
+    "birth_year": _birth_year,
+}
+FIELDS = ("code", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
+          "guardian_name", "guardian_contact", "notes")
+
+
+def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
+    """The wire values of the non-empty cells; each problem appended to ``errors`` in words."""
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        text = cells.get(name, "")
+        if not text:
+            continue
+        value = PARSERS[name](text, errors) if name in PARSERS else text
+        if value is None:
+            continue
+        problem = check_value(MENTEE.by_name[name], value)
+        if problem:
+            errors.append(problem.replace(f"字段“{MENTEE.by_name[name].label}”({name})", f"“{LABELS[name]}”"))
+            continue
+        values[name] = value
+    if not values.get("name"):
+        errors.append("“姓名”不能为空。")
+    return values
+
+
+def shown(name: str, value: Any) -> str:
+    """A value as the preview shows it (labels, not codes)."""
+    if value is None or value == []:
+        return "（空）"
+    if name == "categories":
+        return "、".join(CATEGORIES.get(v, v) for v in value)
+    if name == "gender":
+        return GENDERS.get(str(value), str(value))
+    if name == "risk_level":
+        return RISK_LEVELS.get(str(value), str(value))
+    return str(value)
+
+
+def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
+                 rows: list[tuple[int, dict[str, str]]], notices: list[str] | None = None) -> ImportPlan:
+    """Check every row and decide what it would do; reads only."""
+    units = [u for u in unit_tree(db, scope) if u["kind"] in ROW_KINDS]
+    by_name: dict[str, list[str]] = {}
+    for u in units:
+        by_name.setdefault(u["name"], []).append(u["id"])
+    existing = mentees_of_units(db, [u["id"] for u in units])
+    by_code = {(m["unit_id"], m["code"]): m for m in existing}
+    by_person: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for m in existing:
+        if not m["deleted"] and m.get("name"):
+            by_person.setdefault((m["unit_id"], m["name"]), []).append(m)
+    seen: dict[tuple[str, str, str], int] = {}
+    plans = []
+    for line, cells in rows:
+        row = RowPlan(line, cells)
+        values = _values(cells, row.errors)
+        unit_name = cells.get("unit", "")
+        unit_id: str | None = None
+        if unit_name:
+            matches = by_name.get(unit_name, [])
+            if len(matches) == 1:
+                unit_id = matches[0]
+            else:
+                row.errors.append(f"“所属单位”找不到名为“{unit_name}”的学校或辅导站（或不在你的管理范围内）。"
+                                  if not matches else f"有 {len(matches)} 个单位都叫“{unit_name}”，请联系管理员区分。")
+        elif home_unit in {u["id"] for u in units}:
+            unit_id = home_unit
+        else:
+            row.errors.append("请填写“所属单位”（学校或辅导站的名称）。")
+        plans.append(row)
+        if unit_id is None or not values.get("name"):
+            continue
+        code, name = values.get("code"), values["name"]
+        key = (unit_id, "code", code) if code else (unit_id, "name", name)
+        if key in seen:
+            by = "编号" if code else "姓名"
+            row.errors.append(f"与第 {seen[key]} 行是同一个帮扶对象（{by}相同），请合并成一行。")
+            continue
+        seen[key] = line
+        if row.errors:
+            continue
+        if code:
+            match = by_code.get((unit_id, code))
+            if match is not None and match["deleted"]:
+                row.errors.append(f"编号“{code}”属于一个已删除的帮扶对象，不能再用；新登记请把编号留空。")
+                continue
+        else:
+            people = by_person.get((unit_id, name), [])
+            if len(people) > 1:
+                row.errors.append(f"这个单位有 {len(people)} 个叫“{name}”的帮扶对象，请填写“编号”以区分。")
+                continue
+            match = people[0] if people else None
+        if match is None:
+            row.action, row.fields = CREATE, {**values, "unit_id": unit_id}
+            continue
+        row.record_id, row.base_version = match["id"], match["version"]
+        for field_name, value in values.items():
+            old = match.get(field_name)
+            same = sorted(old or []) == sorted(value) if field_name == "categories" else old == value
+            if not same:
+                row.fields[field_name] = value
+                row.changes.append((LABELS[field_name], shown(field_name, old), shown(field_name, value)))
+        row.action = UPDATE if row.fields else SAME
+    return ImportPlan(plans, list(notices or []))
+
+
+def import_mentees(db: sqlite_utils.Database, actor: Actor, scope: Scope, rows: list[tuple[int, dict[str, str]]],
+                   *, update: bool) -> ImportPlan:
+    """Plan again inside the write transaction and, when no row has an error, write every row that
+    does something, all or nothing (``ImportFailed`` names the row the write path refused)."""
+    plan = plan_mentees(db, scope, actor.unit_id, rows)
+    if plan.errors:
+        return plan
+    writes = plan.writes(update=update)
+    codes = iter(next_mentee_codes(db, sum(1 for r in writes if r.action == CREATE and not r.fields.get("code"))))
+    mutations = []
+    for row in writes:
+        if row.action == CREATE:
+            fields = dict(row.fields)
+            fields["code"] = fields.get("code") or next(codes)
+            row.fields = fields
+            mutations.append(upsert("mentee", fields))
+        else:
+            assert row.record_id is not None
+            mutations.append(upsert("mentee", row.fields, row.record_id, base_version=row.base_version))
+    try:
+        apply_all(db, actor, mutations)
+    except MutationsRefused as refused:
+        index, outcome = refused.rejected[0]
+        raise ImportFailed(writes[index].line, outcome.reason or "未能保存。") from None
+    return plan

@@ -1,0 +1,170 @@
+"""Volunteer rows from a spreadsheet: parse, check, match to the volunteers already on the books.
+
+Natural key: the **login** when the row has one; otherwise the **mobile number** among the
+volunteers in your units. A row with neither cannot be recognised on a second import, so it is
+refused. Empty cells never clear what is stored. Accounts are written with ``sync.users``
+(audited), all in the caller's transaction.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from sync import Actor, NotAllowed, Scope
+from sync.users import LOGIN_RE, save_user
+
+from ..queries.mentors import free_login
+from ..queries.units import unit_tree
+from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan
+from .sheets import Column
+
+YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
+COLUMNS = (
+    Column("name", "姓名", required=True, width=12),
+    Column("phone", "手机号", help="用来认出同一位志愿者：再次导入时按手机号找到同一人，不会重复添加。", width=16),
+    Column("login", "用户名", help="可不填，自动生成（m + 手机号）；已有账号的志愿者也可按用户名更新。", width=16),
+    Column("unit", "所属单位", help="辅导站或学校的名称，与系统中一致；留空表示你所在的单位。", width=24),
+    Column("about", "身份/简介", help="如：退休教师（原城南小学语文教师）、老干部、老战士、老模范、老专家。", width=30),
+    Column("smartphone", "智能手机", help="有：用伴行应用记录；没有：记录由辅导站代录。留空为“有”。",
+           choices=("有", "没有"), width=10),
+)
+LABELS = {c.key: c.header for c in COLUMNS}
+
+
+def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    name = cells.get("name", "")
+    if not name:
+        errors.append("“姓名”不能为空。")
+    elif len(name) > 50:
+        errors.append("“姓名”太长（最多 50 字）。")
+    else:
+        values["name"] = name
+    if cells.get("phone"):
+        if len(cells["phone"]) > 30:
+            errors.append("“手机号”太长（最多 30 字）。")
+        else:
+            values["phone"] = cells["phone"]
+    if cells.get("login"):
+        login = cells["login"].lower()
+        if LOGIN_RE.match(login):
+            values["login"] = login
+        else:
+            errors.append(f"“用户名”应为 2–40 位小写字母、数字、点、横线或下划线，这一行填的是“{cells['login']}”。")
+    if cells.get("about"):
+        if len(cells["about"]) > 200:
+            errors.append("“身份/简介”太长（最多 200 字）。")
+        else:
+            values["about"] = cells["about"]
+    answer = cells.get("smartphone", "").strip().lower()
+    if answer:
+        if answer in YES:
+            values["smartphone"] = True
+        elif answer in NO:
+            values["smartphone"] = False
+        else:
+            errors.append(f"“智能手机”应填“有”或“没有”，这一行填的是“{cells['smartphone']}”。")
+    if not values.get("login") and not values.get("phone"):
+        errors.append("请填写“手机号”（或“用户名”），用来认出同一位志愿者，避免重复导入。")
+    return values
+
+
+def _shown(name: str, value: Any) -> str:
+    if value is None:
+        return "（空）"
+    if name == "smartphone":
+        return "有" if value else "没有"
+    return str(value)
+
+
+def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
+                 rows: list[tuple[int, dict[str, str]]], notices: list[str] | None = None) -> ImportPlan:
+    """Check every row and decide what it would do; reads only."""
+    units = unit_tree(db, scope)
+    unit_ids = {u["id"] for u in units}
+    by_name: dict[str, list[str]] = {}
+    for u in units:
+        by_name.setdefault(u["name"], []).append(u["id"])
+    accounts = list(db.query("SELECT id, login, name, role, unit_id, phone, about, smartphone FROM users"))
+    by_login = {a["login"]: a for a in accounts}
+    by_phone: dict[str, list[dict[str, Any]]] = {}
+    for a in accounts:
+        a["smartphone"] = bool(a["smartphone"])
+        if a["role"] == "mentor" and a["unit_id"] in unit_ids and a["phone"]:
+            by_phone.setdefault(a["phone"], []).append(a)
+    seen: dict[str, int] = {}
+    plans = []
+    for line, cells in rows:
+        row = RowPlan(line, cells)
+        plans.append(row)
+        values = _values(cells, row.errors)
+        unit_id: str | None = None
+        if cells.get("unit"):
+            matches = by_name.get(cells["unit"], [])
+            if len(matches) == 1:
+                unit_id = matches[0]
+            else:
+                row.errors.append(f"“所属单位”找不到名为“{cells['unit']}”的单位（或不在你的管理范围内）。"
+                                  if not matches else
+                                  f"有 {len(matches)} 个单位都叫“{cells['unit']}”，请联系管理员区分。")
+        elif home_unit in unit_ids:
+            unit_id = home_unit
+        if unit_id is None or not (values.get("login") or values.get("phone")):
+            continue
+        key = "login:" + values["login"] if values.get("login") else "phone:" + values["phone"]
+        if key in seen:
+            same = "用户名" if key.startswith("login:") else "手机号"
+            row.errors.append(f"与第 {seen[key]} 行是同一位志愿者（{same}相同），请合并成一行。")
+            continue
+        seen[key] = line
+        if row.errors:
+            continue
+        if values.get("login"):
+            match = by_login.get(values["login"])
+            if match is not None and (match["role"] != "mentor" or match["unit_id"] not in unit_ids):
+                row.errors.append(f"用户名“{values['login']}”已被其他账号使用，请换一个或留空。")
+                continue
+        else:
+            people = by_phone.get(values["phone"], [])
+            if len(people) > 1:
+                row.errors.append(f"有 {len(people)} 位志愿者用手机号 {values['phone']}，请填写“用户名”以区分。")
+                continue
+            match = people[0] if people else None
+        wanted = {**values, "unit_id": unit_id} if cells.get("unit") or match is None else dict(values)
+        if match is None:
+            row.action, row.fields = CREATE, wanted
+            continue
+        row.record_id = match["id"]
+        for name, value in wanted.items():
+            if match.get(name) != value:
+                row.fields[name] = value
+                label = LABELS.get(name, "所属单位")
+                old, new = match.get(name), value
+                if name == "unit_id":
+                    names = {u["id"]: u["name"] for u in units}
+                    old, new = names.get(old, old), names.get(new, new)
+                row.changes.append((label, _shown(name, old), _shown(name, new)))
+        row.action = UPDATE if row.fields else SAME
+    return ImportPlan(plans, list(notices or []))
+
+
+def import_mentors(db: sqlite_utils.Database, actor: Actor, scope: Scope, rows: list[tuple[int, dict[str, str]]],
+                   *, update: bool) -> ImportPlan:
+    """Plan again inside the write transaction and, when no row has an error, write every row that
+    does something through ``sync.users.save_user`` (audited), all or nothing."""
+    plan = plan_mentors(db, scope, actor.unit_id, rows)
+    if plan.errors:
+        return plan
+    for row in plan.writes(update=update):
+        try:
+            if row.action == CREATE:
+                fields = {"smartphone": True, **row.fields, "role": "mentor"}
+                fields["login"] = fields.get("login") or free_login(db, fields.get("phone"))
+                row.fields = fields
+                row.record_id = save_user(db, actor, fields, create=True)
+            else:
+                save_user(db, actor, row.fields, user_id=row.record_id)
+        except NotAllowed as exc:
+            raise ImportFailed(row.line, exc.reason) from None
+    return plan

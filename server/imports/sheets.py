@@ -1,0 +1,143 @@
+"""Excel files in and out: the first sheet of an upload as rows of text, and template workbooks.
+
+Cells are read as text the way a person sees them (a phone number typed as a number is
+``13912345678``, not ``1.39e10``; a date is ``2026-09-01``), so every later check works on one
+type and a row can travel in the preview form as JSON.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+MAX_ROWS = 2000
+MAX_COLUMNS = 40
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class SheetInvalid(Exception):
+    """The upload is not a readable .xlsx (or has no header row); ``reason`` says what to do."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    width: int = 14
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text a person sees in it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _header_key(text: str) -> str:
+    """``姓名（必填）`` and ``姓名`` are the same column."""
+    return re.sub(r"[（(].*?[）)]|\s|\*", "", text)
+
+
+def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """The data rows of the first sheet as ``(excel row number, {column key: text})``, and notices
+    (columns that were not recognised and are ignored). Blank rows are skipped."""
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise SheetInvalid("这是旧版 Excel 文件（.xls）。请在 Excel 里“另存为”Excel 工作簿（.xlsx）后再上传。")
+    if data[:4] != b"PK\x03\x04":
+        raise SheetInvalid("这个文件不是 Excel 表格（.xlsx）。请下载模板，填好后上传 .xlsx 文件。")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        raise SheetInvalid("无法读取这个文件，它可能已损坏或不是 Excel 表格（.xlsx）。"
+                           "请用模板重新填写后上传。") from None
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            raise SheetInvalid("表格里没有工作表。")
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        header = next(rows, None)
+        by_header = {_header_key(c.header): c.key for c in columns}
+        keys: list[str | None] = []
+        notices: list[str] = []
+        for cell in header or ():
+            text = _header_key(cell_text(cell))
+            keys.append(by_header.get(text))
+            if text and text not in by_header:
+                notices.append(f"不认识的列“{cell_text(cell)}”，已忽略。")
+        missing = [c.header for c in columns if c.required and c.key not in keys]
+        if missing:
+            raise SheetInvalid(f"第 1 行应为列名，缺少必填的列：{'、'.join(missing)}。请使用模板。")
+        out: list[tuple[int, dict[str, str]]] = []
+        for line, values in enumerate(rows, start=2):
+            cells = {key: cell_text(v) for key, v in zip(keys, values, strict=False) if key is not None}
+            if not any(cells.values()):
+                continue
+            if len(out) >= MAX_ROWS:
+                raise SheetInvalid(f"表格超过 {MAX_ROWS} 行，请分成几个文件导入。")
+            out.append((line, {c.key: cells.get(c.key, "") for c in columns}))
+        return out, notices
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise SheetInvalid("无法读取这个文件的内容，它可能已损坏。请用模板重新填写后上传。") from None
+    finally:
+        book.close()
+
+
+def template(title: str, columns: Sequence[Column], notes: Sequence[tuple[str, str]]) -> bytes:
+    """A workbook with the sheet ``title`` (bold Chinese headers, drop-downs for fixed choices)
+    and a sheet 填写说明 explaining each column, followed by ``notes`` (heading, text)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    bold = Font(bold=True, size=12)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index, value=column.header + ("（必填）" if column.required else ""))
+        cell.font, cell.fill = bold, fill
+        sheet.column_dimensions[cell.column_letter].width = column.width
+        if column.choices:
+            check = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True,
+                                   showErrorMessage=True, error="请从下拉列表中选择。")
+            check.add(f"{cell.column_letter}2:{cell.column_letter}{MAX_ROWS + 1}")
+            sheet.add_data_validation(check)
+    sheet.freeze_panes = "A2"
+    help_sheet = book.create_sheet("填写说明")
+    help_sheet.append(["列名", "是否必填", "怎么填"])
+    for cell in help_sheet[1]:
+        cell.font, cell.fill = bold, fill
+    for column in columns:
+        help_sheet.append([column.header, "必填" if column.required else "", column.help])
+    help_sheet.append([])
+    for heading, text in notes:
+        help_sheet.append([heading, "", text])
+    help_sheet.column_dimensions["A"].width = 18
+    help_sheet.column_dimensions["B"].width = 10
+    help_sheet.column_dimensions["C"].width = 90
+    for row in help_sheet.iter_rows(min_row=2):
+        row[2].alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,175 @@
+"""Excel imports of mentees and volunteers: upload → preview (writes nothing) → import (all or nothing).
+
+The preview carries the rows it read in a signed, time-limited form field (salt ``import``,
+bound to the person), so the import step needs no second upload and stores nothing in between;
+the import re-checks every row against the database inside its write transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import sqlite_utils
+from itsdangerous import BadSignature
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import Actor, Scope
+
+from ..imports import mentees as mentee_rows
+from ..imports import mentors as mentor_rows
+from ..imports.plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan
+from ..imports.sheets import MAX_ROWS, XLSX_MIME, Column, SheetInvalid, read_rows, template
+from ..queries.units import unit_tree
+from .common import STAFF, Visit, form_values, require, require_form
+
+MAX_UPLOAD = 2 * 1024 * 1024  # a roster of 2000 rows is a few hundred KB
+PREVIEW_SECONDS = 3600
+Rows = list[tuple[int, dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    title: str
+    columns: Sequence[Column]
+    shown: tuple[str, ...]  # the columns the preview table repeats for each row
+    plan: Callable[[sqlite_utils.Database, Scope, str, Rows, list[str]], ImportPlan]
+    run: Callable[..., ImportPlan]
+    list_route: str
+    file_name: str
+    unit_kinds: tuple[str, ...] | None
+
+
+KINDS = {
+    "mentee": Kind("mentee", "帮扶对象", mentee_rows.COLUMNS, ("code", "name", "unit"), mentee_rows.plan_mentees,
+                   mentee_rows.import_mentees, "mentee_list", "帮扶对象导入模板.xlsx", ("station", "school")),
+    "mentor": Kind("mentor", "五老志愿者", mentor_rows.COLUMNS, ("name", "phone", "unit"), mentor_rows.plan_mentors,
+                   mentor_rows.import_mentors, "mentor_list", "五老志愿者导入模板.xlsx", None),
+}
+
+
+def _kind(request: Request) -> Kind:
+    return KINDS["mentee" if request.url.path.startswith("/mentees") else "mentor"]
+
+
+def _page(visit: Visit, kind: Kind, *, error: str | None = None, plan: ImportPlan | None = None,
+          payload: str = "", status: int = 200) -> Response:
+    return visit.render("staff/import.html", {
+        "kind": kind, "error": error, "plan": plan, "payload": payload, "max_rows": MAX_ROWS,
+        "max_mb": MAX_UPLOAD // (1024 * 1024), "CREATE": CREATE, "UPDATE": UPDATE, "SAME": SAME,
+        "post_url": f"/{kind.name}s/import", "template_url": f"/{kind.name}s/import/template.xlsx",
+    }, status=status, child_data=True)
+
+
+async def import_page(request: Request) -> Response:
+    visit = await require(request, STAFF)
+    return _page(visit, _kind(request))
+
+
+async def import_template(request: Request) -> Response:
+    """The template workbook, with the names of the units the person may import into."""
+    visit = await require(request, STAFF)
+    kind = _kind(request)
+    scope = await visit.scope()
+    units = await visit.state.store.read(lambda db: unit_tree(db, scope))
+    names = "、".join(u["name"] for u in units if kind.unit_kinds is None or u["kind"] in kind.unit_kinds)
+    notes = [("所属单位可填", names),
+             ("重复导入", "同一个文件再导入一次不会重复添加；已有记录与表格不同时，预览会列出改动，勾选后才会修改。"),
+             ("行数", f"一次最多 {MAX_ROWS} 行。第 1 行是列名，请不要改动。")]
+    body = template(kind.title, kind.columns, notes)
+    return Response(body, media_type=XLSX_MIME, headers={
+        "content-disposition": f"attachment; filename=\"{kind.name}-import.xlsx\"; "
+                               f"filename*=UTF-8''{quote(kind.file_name)}",
+        "cache-control": "no-store"})
+
+
+def _load_payload(visit: Visit, kind: Kind, payload: str) -> tuple[Rows, list[str]] | None:
+    try:
+        data = visit.state.signers.serializer("import").loads(payload, max_age=PREVIEW_SECONDS)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("k") != kind.name or data.get("u") != visit.actor.user_id:
+        return None
+    rows = [(int(line), {str(k): str(v) for k, v in cells.items()}) for line, cells in data["rows"]]
+    return rows, [str(n) for n in data.get("n", [])]
+
+
+async def import_post(request: Request) -> Response:
+    kind = _kind(request)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD + 64 * 1024:
+        visit = await require(request, STAFF)  # refused before reading a byte of the body
+        return _page(visit, kind, status=413, error=f"文件太大（超过 {MAX_UPLOAD // (1024 * 1024)} MB），"
+                                                    "请删去不需要的工作表或分成几个文件导入。")
+    visit, form = await require_form(request, STAFF, max_files=1)
+    try:
+        return await _preview_or_import(visit, kind, form)
+    finally:
+        await form.close()  # the upload's spooled temporary file
+
+
+async def _preview_or_import(visit: Visit, kind: Kind, form: FormData) -> Response:
+    values = form_values(form)
+    actor = visit.actor
+    scope = await visit.scope()
+    if values.get("payload"):
+        loaded = _load_payload(visit, kind, str(values["payload"]))
+        if loaded is None:
+            return _page(visit, kind, status=400, error="预览已过期或无效，请重新上传文件。")
+        rows, notices = loaded
+        if values.get("action") == "import":
+            return await _run(visit, kind, actor, scope, rows, notices, update=bool(values.get("update")))
+    else:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return _page(visit, kind, status=400, error="请选择要导入的 Excel 文件（.xlsx）。")
+        data = await upload.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            return _page(visit, kind, status=413, error=f"文件太大（超过 {MAX_UPLOAD // (1024 * 1024)} MB），"
+                                                        "请分成几个文件导入。")
+        try:
+            rows, notices = read_rows(data, kind.columns)
+        except SheetInvalid as exc:
+            return _page(visit, kind, status=400, error=exc.reason)
+        if not rows:
+            return _page(visit, kind, status=400, error="表格里除了列名没有数据。请从第 2 行起每行填一个人。")
+    plan = await visit.state.store.read(lambda db: kind.plan(db, scope, actor.unit_id, rows, notices))
+    payload = str(visit.state.signers.serializer("import").dumps(
+        {"k": kind.name, "u": actor.user_id, "rows": rows, "n": notices}))
+    return _page(visit, kind, plan=plan, payload=payload)
+
+
+async def _run(visit: Visit, kind: Kind, actor: Actor, scope: Scope, rows: Rows, notices: list[str], *,
+               update: bool) -> Response:
+    try:
+        plan = await visit.state.store.write(lambda db: kind.run(db, actor, scope, rows, update=update))
+    except ImportFailed as exc:
+        plan = await visit.state.store.read(lambda db: kind.plan(db, scope, actor.unit_id, rows, notices))
+        payload = str(visit.state.signers.serializer("import").dumps(
+            {"k": kind.name, "u": actor.user_id, "rows": rows, "n": notices}))
+        return _page(visit, kind, plan=plan, payload=payload, status=400,
+                     error=f"没有导入任何内容：第 {exc.line} 行未能保存：{exc.reason}")
+    if plan.errors:  # the database changed since the preview: show what is wrong now
+        payload = str(visit.state.signers.serializer("import").dumps(
+            {"k": kind.name, "u": actor.user_id, "rows": rows, "n": notices}))
+        return _page(visit, kind, plan=plan, payload=payload, status=400,
+                     error="没有导入任何内容：有的行现在有错误，请改正后重新上传。")
+    created, changed = plan.count(CREATE), plan.count(UPDATE) if update else 0
+    unchanged = plan.count(SAME) + (plan.count(UPDATE) if not update else 0)
+    message = f"导入完成：新增 {created} 条，修改 {changed} 条，{unchanged} 条未改动。"
+    return visit.redirect(str(visit.request.app.url_path_for(kind.list_route)), flash=message)
+
+
+def _routes(prefix: str, name: str) -> list[BaseRoute]:
+    return [
+        Route(f"/{prefix}/import", import_page, methods=["GET"], name=f"{name}_import"),
+        Route(f"/{prefix}/import", import_post, methods=["POST"], name=f"{name}_import_post"),
+        Route(f"/{prefix}/import/template.xlsx", import_template, methods=["GET"], name=f"{name}_import_template"),
+    ]
+
+
+routes: list[BaseRoute] = [*_routes("mentees", "mentee"), *_routes("mentors", "mentor")]

@@ -1,0 +1,257 @@
+"""Volunteers (五老): the list, adding and editing accounts, and each volunteer's file with their
+pairings, their phones and what staff do for those phones — issue an enrolment code (8 digits and
+a QR code of ``/app/?code=…``), revoke a lost phone, deactivate or reactivate the account.
+
+Accounts go through ``sync.users`` (audited; staff manage role ``mentor`` in their subtree);
+phones through ``server.devices``. Every action of the file page posts to the file's own URL
+with an ``action`` field, so an expired session comes back to the right page.
+
+TODO(pin-recovery): a one-time PIN-recovery code per phone arrives with the phone app
+(``server/recovery.py``); its button goes beside "停用这台手机".
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import NotAllowed, parse_id
+from sync.audit import append_audit
+from sync.users import deactivate_user, save_user
+
+from ..devices import UnknownUser, issue_code, revoke_device
+from ..qr import enrol_url, qr_svg
+from ..queries.mentors import (
+    PAGE_SIZE,
+    MentorFilter,
+    free_login,
+    get_mentor,
+    list_mentors,
+    mentor_devices,
+    mentor_pairings,
+)
+from ..queries.units import unit_options
+from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .links import route_path
+
+FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
+REASON_MAX = 200
+
+
+def _mentor_id(request: Request) -> str:
+    mentor_id = parse_id(request.path_params["mentor_id"])
+    if mentor_id is None:
+        raise not_found("志愿者")
+    return mentor_id
+
+
+async def _mentor(visit: Visit, mentor_id: str) -> dict[str, Any]:
+    scope = await visit.scope()
+    mentor = await visit.state.store.read(lambda db: get_mentor(db, scope, mentor_id))
+    if mentor is None:
+        raise not_found("志愿者")
+    return mentor
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+async def mentor_list(request: Request) -> Response:
+    visit = await require(request, STAFF)
+    params = request.query_params
+    page = params.get("page", "1")
+    f = MentorFilter(q=params.get("q", "").strip()[:50], unit_id=parse_id(params.get("unit")) or "",
+                     active=params.get("active", "1") if params.get("active", "1") in ("", "0", "1") else "1",
+                     page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1)
+    scope = await visit.scope()
+
+    def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]]]:
+        rows, total = list_mentors(db, scope, f)
+        return rows, total, unit_options(db, scope)
+
+    rows, total, units = await visit.state.store.read(read)
+    query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("active", f.active)) if v}
+    return visit.render("staff/mentor_list.html", {
+        "rows": rows, "total": total, "f": f, "units": units, "query": query,
+        "pages": max(1, -(-total // PAGE_SIZE)), "import_path": route_path(request, "mentor_import"),
+    })
+
+
+# --- adding and editing ----------------------------------------------------------------------------
+
+async def _form_page(visit: Visit, *, mentor: dict[str, Any] | None, values: dict[str, Any],
+                     error: str | None = None, status: int = 200) -> Response:
+    scope = await visit.scope()
+    units = await visit.state.store.read(lambda db: unit_options(db, scope))
+    return visit.render("staff/mentor_form.html", {"mentor": mentor, "values": values, "units": units,
+                                                   "error": error}, status=status)
+
+
+def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
+    def text(name: str) -> str | None:
+        raw = values.get(name)
+        value = (raw[-1] if isinstance(raw, list) else raw or "").strip()
+        return value or None
+
+    return {"name": text("name") or "", "login": (text("login") or "").lower() or None, "phone": text("phone"),
+            "unit_id": text("unit_id"), "about": text("about"), "smartphone": bool(values.get("smartphone"))}
+
+
+async def mentor_new(request: Request) -> Response:
+    visit = await require(request, STAFF)
+    draft = await restore_draft(visit)
+    return await _form_page(visit, mentor=None, values=draft or {"smartphone": "1", "unit_id": visit.actor.unit_id})
+
+
+async def mentor_create(request: Request) -> Response:
+    visit, form = await require_form(request, STAFF)
+    values = form_values(form)
+    fields = _account_fields(values)
+    actor = visit.actor
+
+    def write(db: Any) -> str:
+        login = fields["login"] or free_login(db, fields["phone"])
+        return save_user(db, actor, {**fields, "login": login, "role": "mentor"}, create=True)
+
+    try:
+        user_id = await visit.state.store.write(write)
+    except NotAllowed as exc:
+        return await _form_page(visit, mentor=None, values=values, error=exc.reason, status=400)
+    return visit.redirect(f"/mentors/{user_id}", flash="已添加志愿者。请在下方为他的手机发登记码。")
+
+
+async def mentor_edit(request: Request) -> Response:
+    visit = await require(request, STAFF)
+    mentor = await _mentor(visit, _mentor_id(request))
+    draft = await restore_draft(visit)
+    values = draft or {**mentor, "smartphone": "1" if mentor["smartphone"] else ""}
+    return await _form_page(visit, mentor=mentor, values=values)
+
+
+async def mentor_update(request: Request) -> Response:
+    visit, form = await require_form(request, STAFF)
+    mentor_id = _mentor_id(request)
+    mentor = await _mentor(visit, mentor_id)
+    values = form_values(form)
+    fields = _account_fields(values)
+    fields["login"] = fields["login"] or mentor["login"]
+    actor = visit.actor
+    try:
+        await visit.state.store.write(lambda db: save_user(db, actor, fields, user_id=mentor_id))
+    except NotAllowed as exc:
+        return await _form_page(visit, mentor=mentor, values=values, error=exc.reason, status=400)
+    return visit.redirect(f"/mentors/{mentor_id}", flash="已保存。")
+
+
+# --- the volunteer's file and its actions ------------------------------------------------------------
+
+async def _detail_page(visit: Visit, mentor_id: str, *, error: str | None = None, draft: dict[str, Any] | None = None,
+                       status: int = 200) -> Response:
+    scope = await visit.scope()
+
+    def read(db: Any) -> dict[str, Any] | None:
+        mentor = get_mentor(db, scope, mentor_id)
+        if mentor is None:
+            return None
+        return {"mentor": mentor, "pairings": mentor_pairings(db, scope, mentor_id),
+                "devices": mentor_devices(db, mentor_id)}
+
+    data = await visit.state.store.read(read)
+    if data is None:
+        raise not_found("志愿者")
+    return visit.render("staff/mentor_detail.html", {**data, "error": error, "draft": draft or {},
+                                                     "hours": visit.state.settings.enrol_code_hours},
+                        status=status, child_data=True)
+
+
+async def mentor_detail(request: Request) -> Response:
+    visit = await require(request, STAFF)
+    return await _detail_page(visit, _mentor_id(request), draft=await restore_draft(visit))
+
+
+async def mentor_action(request: Request) -> Response:
+    visit, form = await require_form(request, STAFF)
+    mentor_id = _mentor_id(request)
+    mentor = await _mentor(visit, mentor_id)
+    values = form_values(form)
+    action = values.get("action")
+    if action == "enrol_code":
+        return await _issue_code(visit, mentor)
+    if action == "revoke":
+        return await _revoke(visit, mentor, values)
+    if action in ("deactivate", "reactivate"):
+        return await _set_active(visit, mentor, action == "reactivate")
+    return await _detail_page(visit, mentor_id, status=400, error="不认识的操作。")
+
+
+async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
+    if not mentor["active"]:
+        return await _detail_page(visit, mentor["id"], status=400,
+                                  error="这位志愿者的账号已停用，请先恢复再发登记码。")
+    hours = visit.state.settings.enrol_code_hours
+    actor = visit.actor
+
+    def issue(db: Any) -> dict[str, str]:
+        issued = issue_code(db, mentor["login"], hours=hours)
+        append_audit(db, actor, "user", mentor["id"], "enrol_code",
+                     {"enrol_code_expires_at": [None, issued["expires_at"]]})
+        return issued
+
+    try:
+        issued = await visit.state.store.write(issue)
+    except UnknownUser as exc:
+        return await _detail_page(visit, mentor["id"], status=400, error=str(exc))
+    link = enrol_url(visit.state.settings.base_url, issued["code"])
+    # Shown once, never stored in a cookie or a redirect: the code is a key to the account.
+    return visit.render("staff/enrol_code.html", {
+        "mentor": mentor, "code": issued["code"], "expires_at": issued["expires_at"], "link": link,
+        "qr": qr_svg(link), "hours": hours}, child_data=True)
+
+
+async def _revoke(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:
+    device_id = parse_id(values.get("device_id"))
+    reason = str(values.get("reason") or "").strip()
+    devices = await visit.state.store.read(lambda db: mentor_devices(db, mentor["id"]))
+    device = next((d for d in devices if d["id"] == device_id), None)
+    if device is None or device_id is None:
+        raise not_found("手机")
+    if not reason or len(reason) > REASON_MAX:
+        return await _detail_page(visit, mentor["id"], status=400, draft=values,
+                                  error=f"请写明停用原因（如“手机丢失”），最多 {REASON_MAX} 字。")
+    here = f"/mentors/{mentor['id']}"
+    if device["revoked_at"] is not None:
+        return visit.redirect(here, flash="这台手机已经停用。")
+    actor = visit.actor
+
+    def revoke(db: Any) -> None:
+        revoke_device(db, device_id, reason)
+        append_audit(db, actor, "device", device_id, "revoke", {"revoked_reason": [None, reason]})
+
+    await visit.state.store.write(revoke)
+    return visit.redirect(here, flash=f"已停用“{device['name']}”：它下次联网时不能再同步，"
+                                      "并会提示导出未同步的记录。")
+
+
+async def _set_active(visit: Visit, mentor: dict[str, Any], active: bool) -> Response:
+    actor = visit.actor
+    try:
+        if active:
+            await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=mentor["id"]))
+        else:
+            await visit.state.store.write(lambda db: deactivate_user(db, actor, mentor["id"]))
+    except NotAllowed as exc:
+        return await _detail_page(visit, mentor["id"], status=400, error=exc.reason)
+    done = "账号已恢复。" if active else "账号已停用，他的手机不能再同步。"
+    return visit.redirect(f"/mentors/{mentor['id']}", flash=done)
+
+
+routes: list[BaseRoute] = [
+    Route("/mentors", mentor_list, methods=["GET"], name="mentor_list"),
+    Route("/mentors/new", mentor_new, methods=["GET"], name="mentor_new"),
+    Route("/mentors/new", mentor_create, methods=["POST"], name="mentor_create"),
+    Route("/mentors/{mentor_id}", mentor_detail, methods=["GET"], name="mentor_detail"),
+    Route("/mentors/{mentor_id}", mentor_action, methods=["POST"], name="mentor_action"),
+    Route("/mentors/{mentor_id}/edit", mentor_edit, methods=["GET"], name="mentor_edit"),
+    Route("/mentors/{mentor_id}/edit", mentor_update, methods=["POST"], name="mentor_update"),
+]

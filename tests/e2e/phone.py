@@ -1,0 +1,182 @@
+"""Driving the phone app like a volunteer does: through its labels and buttons, in a
+390×844 Chromium context, against a real ``banxing serve``. Shared by tests/e2e/test_pwa_*.py."""
+from __future__ import annotations
+
+import json
+import pathlib
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+
+from .conftest import ServerProcess, cli
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 1,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+    "timezone_id": "Asia/Shanghai",
+}
+PIN = "2580"
+
+# Every raw value in the app's IndexedDB as one string; byte arrays read as Latin-1 and as
+# UTF-8, so a plaintext Chinese sentence would show up whichever way it was stored.
+IDB_DUMP = """async () => {
+  const db = await new Promise((ok, fail) => { const r = indexedDB.open('banxing'); r.onsuccess = () => ok(r.result);
+                                              r.onerror = () => fail(r.error); });
+  const names = [...db.objectStoreNames];
+  if (!names.length) { db.close(); return {stores: [], text: ''}; }
+  const t = db.transaction(names, 'readonly');
+  const all = await Promise.all(names.map((n) => new Promise((ok) => {
+    const r = t.objectStore(n).getAll(); r.onsuccess = () => ok(r.result); })));
+  db.close();
+  const latin1 = new TextDecoder('latin1'), utf8 = new TextDecoder();
+  const text = JSON.stringify(all, (k, v) => (v instanceof Uint8Array ? latin1.decode(v) + utf8.decode(v) : v));
+  return {stores: names, counts: Object.fromEntries(names.map((n, i) => [n, all[i].length])), text};
+}"""
+
+
+@dataclass
+class Phone:
+    """One phone: a browser context (its own storage) and the app's page in it."""
+
+    context: BrowserContext
+    server: ServerProcess
+    page: Page = field(init=False)
+    dialogs: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page = self.new_page()
+
+    def new_page(self) -> Page:
+        page = self.context.new_page()
+        page.on("dialog", self._dialog)
+        return page
+
+    def _dialog(self, dialog: Dialog) -> None:  # the app must never pop anything up
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, path: str = "/app/") -> None:
+        self.page.goto(self.server.url + path)
+
+    def reopen(self) -> None:
+        """Close the app and start it again from the home-screen icon (start_url)."""
+        self.page.close()
+        self.page = self.new_page()
+        self.open()
+
+    def enrol(self, login: str, *, pin: str = PIN, typed: bool = True) -> None:
+        code = json.loads(cli(self.server.db, "enrol-code", "--user", login, "--json"))["code"]
+        if typed:
+            self.open()
+            self.page.get_by_label("登记码").fill(f"{code[:4]} {code[4:]}")
+        else:
+            self.open(f"/app/?code={code}")
+        self.page.get_by_role("button", name="登记", exact=True).click()
+        self.set_pin(pin)
+        self.wait_synced()
+
+    def set_pin(self, pin: str = PIN) -> None:
+        self.page.get_by_label("设置PIN码", exact=True).fill(pin)
+        self.page.get_by_label("再次输入PIN码", exact=True).fill(pin)
+        self.page.get_by_role("button", name="确定", exact=True).click()
+
+    def unlock(self, pin: str = PIN) -> None:
+        self.page.get_by_label("PIN码", exact=True).fill(pin)
+        self.page.get_by_role("button", name="解锁", exact=True).click()
+        expect(self.page.locator("nav.tabs")).to_be_visible()
+
+    def sync_line(self) -> str:
+        return self.page.locator(".sync .line").inner_text()
+
+    def wait_synced(self, timeout: float = 20_000) -> None:
+        """Until a sync finished with nothing left to send."""
+        self.page.wait_for_function(
+            """() => { const c = document.querySelector('.sync'); return c && c.querySelector('.last')
+                 && c.querySelector('.line').textContent.includes('已全部同步')
+                 && c.querySelector('.last').textContent.includes('上次同步')
+                 && !c.textContent.includes('正在同步'); }""", timeout=timeout)
+
+    def sync_now(self) -> None:
+        self.page.goto(self.server.url + "/app/#/")
+        self.page.get_by_role("button", name="立即同步").click()
+
+    def log_activity(self, record: str, *, mentee: str | None = None, follow_up: str = "") -> None:
+        link = self.page.locator("a", has_text="记一次帮扶").first
+        if link.count():
+            link.click()
+        else:
+            self.page.goto(self.server.url + "/app/#/log")
+        if mentee:
+            self.page.get_by_label("帮扶对象").select_option(label=mentee)
+        self.page.get_by_label("过程记录").fill(record)
+        if follow_up:
+            self.page.get_by_label("事后跟踪").fill(follow_up)
+        self.page.get_by_role("button", name="保存", exact=True).click()
+        expect(self.page.get_by_text("已保存。")).to_be_visible()
+
+    def idb(self) -> dict[str, Any]:
+        return dict(self.page.evaluate(IDB_DUMP))
+
+    def device_id(self, login: str) -> str:
+        devices = json.loads(cli(self.server.db, "devices", "--user", login, "--json"))["devices"]
+        return str(devices[-1]["id"])
+
+
+class Station:
+    """A station staff member's device, writing through POST /api/sync/push like a phone."""
+
+    def __init__(self, server: ServerProcess, login: str) -> None:
+        self.server = server
+        code = json.loads(cli(server.db, "enrol-code", "--user", login, "--json"))["code"]
+        status, body = server.request("POST", "/api/enrol", {"code": code, "device_name": "辅导站电脑"})
+        assert status == 200, body
+        self.token = body["token"]
+        self.next_id = 1
+
+    def push(self, entity: str, record_id: str, fields: dict[str, Any], base_version: int | None) -> dict[str, Any]:
+        mutation = {"mutation_id": self.next_id, "entity": entity, "record_id": record_id, "op": "upsert",
+                    "base_version": base_version, "fields": fields}
+        self.next_id += 1
+        status, body = self.server.request("POST", "/api/sync/push", {"mutations": [mutation]}, self.token)
+        assert status == 200, body
+        (result,) = body["results"]
+        assert result["status"] in ("applied", "merged"), result
+        return dict(result)
+
+
+def query(server: ServerProcess, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Read the server's SQLite file directly (WAL: the running server keeps writing)."""
+    with closing(sqlite3.connect(f"file:{server.db}?mode=ro", uri=True, timeout=10)) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def mentor_of(users: list[dict[str, str]], login: str) -> dict[str, str]:
+    return next(u for u in users if u["login"] == login)
+
+
+class Phones:
+    """Makes phones for one test and closes them after it (the ``phones`` fixture)."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+
+    def new(self, server: ServerProcess, **options: Any) -> Phone:
+        context = self.browser.new_context(**{**PHONE, **options})
+        self.contexts.append(context)
+        return Phone(context, server)
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+def shot(page: Page, folder: pathlib.Path | None, name: str) -> None:
+    if folder is not None:
+        page.screenshot(path=str(folder / name), full_page=True)

@@ -1,0 +1,133 @@
+"""A half-filled form is never lost: not by closing the app, not by auto-lock, not by an
+update of the app arriving while it is open. Text typed through an IME composition or
+voice input goes in untouched."""
+from __future__ import annotations
+
+import pathlib
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import ServerProcess
+from .phone import Phone, query
+
+pytestmark = pytest.mark.e2e
+
+
+def compose(phone: Phone, label: str, steps: list[str], final: str) -> None:
+    """Type Chinese the way a pinyin keyboard does: a composition, then the committed text."""
+    phone.page.get_by_label(label).click()
+    cdp = phone.context.new_cdp_session(phone.page)
+    for text in steps:
+        cdp.send("Input.imeSetComposition", {"text": text, "selectionStart": len(text), "selectionEnd": len(text)})
+    cdp.send("Input.insertText", {"text": final})
+    cdp.detach()
+
+
+def half_fill(phone: Phone) -> None:
+    page = phone.page
+    page.locator("a", has_text="记一次帮扶").first.click()
+    page.locator("label.chip", has_text="面对面谈心").click()
+    compose(phone, "过程记录", ["he", "hai", "和孩"], "和孩子聊了很久")
+    page.get_by_label("事前准备").fill("带了一本字帖")
+    page.locator("label.chip", has_text="开心").click()
+    expect(page.get_by_label("过程记录")).to_have_value("和孩子聊了很久")
+
+
+def expect_restored(page: Page) -> None:
+    expect(page.get_by_text("已恢复上次没写完的内容")).to_be_visible()
+    expect(page.get_by_label("过程记录")).to_have_value("和孩子聊了很久")
+    expect(page.get_by_label("事前准备")).to_have_value("带了一本字帖")
+    expect(page.get_by_role("radio", name="面对面谈心")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="开心")).to_be_checked()
+
+
+def test_pwa_half_filled_form_survives_closing_the_app(module_server: ServerProcess, phones: Any) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.enrol("liu.laobing")
+    half_fill(phone)
+    phone.page.wait_for_timeout(300)  # a person closing the app takes longer than one saved keystroke
+    assert "和孩子聊了很久" not in phone.idb()["text"], "drafts are encrypted too"
+    phone.reopen()
+    phone.unlock()
+    draft = phone.page.locator(".notice", has_text="有一条没写完的帮扶记录")
+    draft.get_by_role("link", name="继续填写").click()
+    expect_restored(phone.page)
+    phone.page.get_by_role("button", name="保存", exact=True).click()
+    expect(phone.page.get_by_text("已保存。")).to_be_visible()
+    phone.page.get_by_role("link", name="首页").click()
+    expect(phone.page.get_by_text("有一条没写完的帮扶记录")).to_have_count(0)
+
+
+def test_pwa_auto_lock_after_idle_keeps_the_form(module_server: ServerProcess, phones: Any) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhang.laoshi")
+    phone.context.clock.install()
+    phone.page.reload()
+    phone.unlock()
+    half_fill(phone)
+    phone.context.clock.fast_forward("04:00")
+    expect(phone.page.get_by_label("过程记录")).to_be_visible()  # four minutes: still open
+    phone.context.clock.fast_forward("01:10")
+    expect(phone.page.get_by_role("button", name="解锁")).to_be_visible()
+    expect(phone.page.get_by_label("过程记录")).to_have_count(0)  # nothing readable behind the lock
+    phone.unlock()
+    expect_restored(phone.page)
+
+
+@pytest.fixture
+def updatable(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str, str]]]
+              ) -> Iterator[tuple[ServerProcess, pathlib.Path]]:
+    """A server serving a copy of the app (BANXING_PWA_DIR) that the test can 'deploy' over."""
+    app = tmp_path / "pwa"
+    shutil.copytree(pathlib.Path(__file__).resolve().parents[2] / "pwa", app)
+    db = tmp_path / "banxing.db"
+    shutil.copy(demo_db[0], db)
+    proc = ServerProcess(db, env={"BANXING_PWA_DIR": str(app)})
+    proc.start()
+    yield proc, app
+    proc.stop()
+
+
+CACHES = "caches.keys().then((names) => names.filter((n) => n.startsWith('banxing-static-')))"
+WAITING = "navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.waiting))"
+
+
+def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
+    updatable: tuple[ServerProcess, pathlib.Path], phones: Any
+) -> None:
+    server, app = updatable
+    phone: Phone = phones.new(server)
+    phone.enrol("gu.laobing")
+    page = phone.page
+    (old_cache,) = page.evaluate(CACHES)
+    half_fill(phone)
+
+    css = app / "css" / "app.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* 新版本 */\n", encoding="utf-8")
+    page.wait_for_timeout(1100)  # the server looks for changed files once a second
+    page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    page.wait_for_function(WAITING, timeout=15_000)
+    page.wait_for_timeout(1500)
+    assert page.evaluate(WAITING), "the new version took over under an open form"
+    assert old_cache in page.evaluate(CACHES), "the old version's files are still there for the open page"
+    expect(page.get_by_label("过程记录")).to_have_value("和孩子聊了很久")
+
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    page.wait_for_function(f"{WAITING}.then((w) => !w)", timeout=15_000)
+    page.wait_for_function(f"{CACHES}.then((n) => n.length === 1 && n[0] !== '{old_cache}')", timeout=15_000)
+    page.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert query(server, "SELECT count(*) FROM activities WHERE record = '和孩子聊了很久'")[0][0] == 1
+
+    # The running page keeps its code; locking opens the new version at the PIN screen.
+    page.get_by_role("link", name="设置").click()
+    page.get_by_role("button", name="立即锁定").click()
+    expect(page.get_by_role("button", name="解锁")).to_be_visible()
+    assert "新版本" in page.evaluate("fetch('/app/css/app.css').then((r) => r.text())")
+    phone.unlock()
+    expect(page.get_by_role("heading", name="设置")).to_be_visible()

@@ -1,0 +1,240 @@
+"""What the server says reaches the volunteer: a same-field edit from two phones, a pairing
+ended by the station, a record the station returned, a batch too large, a revoked phone.
+Station staff act through the same sync API from their own enrolled device."""
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import ServerProcess, cli
+from .phone import Phone, Station, query
+
+pytestmark = pytest.mark.e2e
+
+
+def own_pending_activity(server: ServerProcess, login: str) -> tuple[str, int, str]:
+    """(id, version, mentee code) of an activity the mentor wrote that is still open for editing."""
+    row = query(server, "SELECT a.id, a.version, m.code FROM activities a JOIN users u ON u.id = a.author_id"
+                " JOIN mentees m ON m.id = a.mentee_id JOIN pairings p ON p.id = a.pairing_id"
+                " WHERE u.login = ? AND a.review_status = 'pending' AND a.entered_by IS NULL AND a.deleted = 0"
+                " AND p.status = 'active' ORDER BY a.date DESC LIMIT 1", login)
+    assert row, f"the demo has no open activity by {login}"
+    return str(row[0][0]), int(row[0][1]), str(row[0][2])
+
+
+def test_pwa_same_field_edited_on_two_phones_shows_the_kept_value_beside_mine(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    activity, _, _ = own_pending_activity(module_server, "bao.laoshi")
+    first: Phone = phones.new(module_server)
+    second: Phone = phones.new(module_server)
+    first.enrol("bao.laoshi")
+    second.enrol("bao.laoshi")
+    for phone, text in ((second, "第二台手机先改的过程记录。"), (first, "第一台手机后改的过程记录。")):
+        phone.page.goto(module_server.url + f"/app/#/activity/{activity}/edit")
+        phone.page.get_by_label("过程记录").fill(text)
+        phone.page.get_by_role("button", name="保存", exact=True).click()
+        expect(phone.page.get_by_text("已保存。")).to_be_visible()
+        phone.page.get_by_role("link", name="待同步").click()
+        phone.wait_synced()
+    kept = query(module_server, "SELECT record FROM activities WHERE id = ?", activity)[0][0]
+    assert kept == "第二台手机先改的过程记录。"
+    conflict = first.page.locator(".row", has_text="和别人的修改冲突")
+    expect(conflict).to_contain_text("过程记录")
+    expect(conflict).to_contain_text("保留的内容：第二台手机先改的过程记录。")
+    expect(conflict).to_contain_text("你写的内容：第一台手机后改的过程记录。")
+    first.page.goto(module_server.url + f"/app/#/activity/{activity}")
+    expect(first.page.locator("dl.fields")).to_contain_text("第二台手机先改的过程记录。")
+    first.page.get_by_role("link", name="待同步").click()
+    conflict.get_by_role("button", name="知道了").click()
+    expect(first.page.get_by_text("和别人的修改冲突")).to_have_count(0)
+
+
+def test_pwa_pairing_ended_by_the_station_disappears_from_the_phone(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.enrol("gu.laobing")
+    expect(phone.page.get_by_role("heading", name="我的帮扶对象（3）")).to_be_visible()
+    pairing, version, code, mentee = query(
+        module_server, "SELECT p.id, p.version, m.code, m.id FROM pairings p JOIN users u ON u.id = p.mentor_id"
+        " JOIN mentees m ON m.id = p.mentee_id WHERE u.login = 'gu.laobing' AND p.status = 'active'"
+        " ORDER BY m.code LIMIT 1")[0]
+    expect(phone.page.locator("main")).to_contain_text(code)
+    Station(module_server, "zhan-chahe").push(
+        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    phone.page.get_by_role("button", name="立即同步").click()
+    expect(phone.page.get_by_role("heading", name="我的帮扶对象（2）")).to_be_visible()
+    expect(phone.page.locator("main")).not_to_contain_text(code)
+    phone.page.goto(module_server.url + f"/app/#/mentee/{mentee}")
+    expect(phone.page.get_by_role("heading", name="我的帮扶对象（2）")).to_be_visible()  # back home: it is gone
+
+
+def test_pwa_returned_record_opens_with_the_comment_and_goes_back_fixed(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    activity, _, code = own_pending_activity(module_server, "zhou.laoshi")
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhou.laoshi")
+    comment = "请补充孩子最近的学习情况，再交一次。"
+    station = Station(module_server, "xiao-bencha")
+    station.push("review", _new_id(phone), {"target_entity": "activity", "target_id": activity,
+                                           "decision": "return", "comment": comment}, None)
+    phone.page.get_by_role("button", name="立即同步").click()
+    returned = phone.page.locator("a.row", has_text=comment)
+    expect(returned).to_contain_text("已退回")
+    expect(returned).to_contain_text(code)
+    returned.click()
+    expect(phone.page.locator(".comment")).to_contain_text(comment)
+    phone.page.get_by_role("link", name="修改这条记录").click()
+    expect(phone.page.locator(".comment")).to_contain_text(comment)  # the comment on top of the form too
+    fixed = "补充：孩子这个月数学进步明显，每天按时完成作业。"
+    phone.page.get_by_label("过程记录").fill(fixed)
+    phone.page.get_by_role("button", name="保存", exact=True).click()
+    expect(phone.page.get_by_text("已保存。")).to_be_visible()
+    phone.page.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT record FROM activities WHERE id = ?", activity)[0][0] == fixed
+    expect(phone.page.locator("a.row", has_text=comment)).to_have_count(0)
+    phone.page.goto(module_server.url + f"/app/#/activity/{activity}")
+    expect(phone.page.locator("main")).to_contain_text("已修改，等待重新审核")
+
+
+def _new_id(phone: Phone) -> str:
+    return str(phone.page.evaluate("import('/app/js/ids.js').then((m) => m.uuid7())"))
+
+
+@pytest.fixture
+def small_batches(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str, str]]]
+                  ) -> Iterator[ServerProcess]:
+    """A server that takes at most two mutations per push."""
+    db = tmp_path / "banxing.db"
+    shutil.copy(demo_db[0], db)
+    proc = ServerProcess(db, env={"BANXING_MAX_BATCH_COUNT": "2"})
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def test_pwa_splits_a_batch_the_server_finds_too_large(small_batches: ServerProcess, phones: Any) -> None:
+    phone: Phone = phones.new(small_batches)
+    phone.enrol("ma.ganbu")
+    statuses: list[int] = []
+    phone.page.on("response", lambda r: statuses.append(r.status) if r.url.endswith("/api/sync/push") else None)
+    phone.context.set_offline(True)
+    texts = [f"分批测试第{i}条：和孩子一起读了课文。" for i in range(1, 6)]
+    for text in texts:
+        phone.log_activity(text)
+    phone.context.set_offline(False)
+    phone.page.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    counts = [query(small_batches, "SELECT count(*) FROM activities WHERE record = ?", t)[0][0] for t in texts]
+    assert counts == [1, 1, 1, 1, 1]
+    assert 413 in statuses and statuses[-1] == 200, statuses
+    order = [r[0] for r in query(small_batches, "SELECT record FROM activities WHERE record LIKE '分批测试%'"
+                                 " ORDER BY created_at, rowid")]
+    assert order == texts, "sent in the order they were written"
+
+
+def test_pwa_revoked_phone_offers_the_export_then_wipes_itself(
+    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
+) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.enrol("huang.laoshi")
+    phone.context.set_offline(True)
+    text = "挂失前没来得及同步的记录：孩子想参加合唱团。"
+    phone.log_activity(text)
+    cli(module_server.db, "revoke", "--device", phone.device_id("huang.laoshi"), "--reason", "手机已挂失")
+    phone.context.set_offline(False)
+    page = phone.page
+    expect(page.get_by_role("heading", name="这台手机已被停用")).to_be_visible(timeout=20_000)
+    expect(page.locator("main")).to_contain_text("手机已挂失")
+    stored = phone.idb()
+    assert stored["counts"]["records"] == 0 and stored["counts"]["outbox"] == 1, "server copies go at once"
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出未同步记录").click()
+    saved = tmp_path / "export.json"
+    download.value.save_as(saved)
+    exported = json.loads(saved.read_text(encoding="utf-8"))
+    assert [item["fields"]["record"] for item in exported["items"] if item["state"] == "unsent"] == [text]
+    wipe = page.get_by_role("button", name="清除本机数据")
+    wipe.click()
+    page.get_by_role("button", name="再点一次，清除这台手机上的伴行数据").click()
+    expect(page.get_by_label("登记码")).to_be_visible()
+    assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((d) => d.name))") in ([], ["banxing"])
+    after = phone.idb()
+    assert text not in after["text"] and after.get("counts", {}).get("outbox", 0) == 0
+    assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 0
+
+
+def test_pwa_log_out_refuses_while_anything_is_unsent_unless_exported(
+    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
+) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.enrol("liu.laobing")
+    phone.context.set_offline(True)
+    phone.log_activity("退出前还没同步的记录")
+    page = phone.page
+    page.get_by_role("link", name="设置").click()
+    expect(page.get_by_text("还有 1 条没有同步")).to_be_visible()
+    expect(page.get_by_role("button", name="退出登记")).to_have_count(0)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出未同步记录").click()
+    download.value.save_as(tmp_path / "unsent.json")
+    assert "退出前还没同步的记录" in (tmp_path / "unsent.json").read_text(encoding="utf-8")
+    expect(page.get_by_text("已导出 1 条")).to_be_visible()
+    page.get_by_role("button", name="退出登记").click()
+    page.get_by_role("button", name="再点一次，清除这台手机上的伴行数据").click()
+    expect(page.get_by_label("登记码")).to_be_visible()
+    assert "退出前还没同步的记录" not in phone.idb()["text"]
+
+
+def test_pwa_rejected_visit_is_fixed_and_requeued_and_screening_and_guardian_reach_the_station(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhang.laoshi")
+    page = phone.page
+    text = "年份输错又改对的一次家访。"
+    page.locator("a", has_text="记一次帮扶").first.click()
+    page.get_by_label("日期", exact=True).fill("1999-11-30")
+    page.get_by_label("过程记录").fill(text)
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_role("link", name="待同步").click()
+    rejected = page.locator(".row", has_text="没有被接收，需要修改")
+    expect(rejected).to_contain_text("日期")  # the server's reason, in words
+    expect(page.locator(".sync .line")).to_contain_text("未同步 1 条")
+    rejected.get_by_role("link", name="打开修改").click()
+    expect(page.locator(".comment")).to_contain_text("原因：")
+    expect(page.get_by_label("过程记录")).to_have_value(text)
+    page.get_by_label("日期", exact=True).fill("2026-11-28")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_role("link", name="待同步").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT date FROM activities WHERE record = ?", text) == [("2026-11-28",)]
+    expect(page.get_by_text("没有被接收")).to_have_count(0)
+
+    mentee_id, code = query(module_server, "SELECT m.id, m.code FROM mentees m JOIN pairings p ON p.mentee_id = m.id"
+                            " JOIN users u ON u.id = p.mentor_id WHERE u.login = 'zhang.laoshi'"
+                            " AND p.status = 'active' ORDER BY m.code LIMIT 1")[0]
+    page.goto(module_server.url + f"/app/#/mentee/{mentee_id}")
+    page.get_by_role("link", name="修改监护人和备注").click()
+    page.get_by_label("监护人联系方式").fill("139 0513 0000")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_role("link", name="摸排").click()
+    page.locator("label.chip", has_text="是").first.click()  # 存在心理问题
+    page.locator("label.chip", has_text="关注").click()
+    page.get_by_label("需求").fill("需要学习辅导和心理疏导")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator(".rows")).to_contain_text("需要学习辅导和心理疏导")
+    page.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT guardian_contact FROM mentees WHERE id = ?", mentee_id) == [("139 0513 0000",)]
+    assert query(module_server, "SELECT psych_problem, risk_level FROM screenings WHERE mentee_id = ?"
+                 " AND needs = '需要学习辅导和心理疏导'", mentee_id) == [(1, "watch")], code

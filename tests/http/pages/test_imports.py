@@ -1,0 +1,238 @@
+"""Excel imports: the template, a preview that says each row's errors in words and writes nothing,
+an import that writes everything or nothing, a second import of the same file that changes
+nothing, changed rows applied only when asked, and files that are not .xlsx refused kindly."""
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import openpyxl
+import pytest
+
+from server.imports.sheets import read_rows
+from server.pages.imports import KINDS
+
+from ...factories import db_snapshot, make_mentee
+from .conftest import Browser, Site
+
+MENTEE_HEADERS = ["编号", "姓名（必填）", "所属单位", "学校", "年级", "性别", "出生年份", "类别", "关注等级",
+                  "一人一策", "监护人", "监护人联系方式", "备注"]
+
+
+def xlsx(headers: list[str], rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(browser: Browser, path: str, data: bytes, name: str = "名单.xlsx") -> Any:
+    return browser.post(path, {}, files={"file": (name, data, "application/octet-stream")})
+
+
+def payload_of(html: str) -> str:
+    match = re.search(r'name="payload" value="([^"]+)"', html)
+    assert match, "the preview offers no import"
+    return match.group(1)
+
+
+def quiet(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {t: rows for t, rows in snapshot.items() if t not in ("web_sessions", "login_failures")}
+
+
+def roster(site: Site) -> bytes:
+    return xlsx(MENTEE_HEADERS, [
+        ["", "陈小雨", "掘港小学辅导站", "掘港街道城南小学", "四年级", "女", 2016,
+         "留守/特殊家庭、心理行为问题", "关注", "每周家访一次", "陈奶奶", 13912345678, ""],
+        ["", "周小军", "", "", "六年级", "男", "2014", "家庭经济困难", "", "", "周爸爸", "13800000000", "低保户"],
+    ])
+
+
+def test_the_template_is_an_xlsx_with_chinese_headers_that_reads_back_empty(site: Site) -> None:
+    for path, kind in (("/mentees/import/template.xlsx", "mentee"), ("/mentors/import/template.xlsx", "mentor")):
+        response = site.as_(site.w.staff_st11).get(path)
+        assert response.status_code == 200 and response.headers["content-type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        headers = [c.value for c in book.worksheets[0][1]]
+        assert headers[0 if kind == "mentor" else 1] == "姓名（必填）"
+        assert book.sheetnames[1] == "填写说明" and "掘港小学辅导站" in str(list(book.worksheets[1].values))
+        assert read_rows(response.content, KINDS[kind].columns) == ([], [])
+
+
+def test_the_preview_says_each_rows_errors_in_words_and_writes_nothing(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    before = quiet(site.read(db_snapshot))
+    data = xlsx(MENTEE_HEADERS + ["身高"], [
+        ["", "", "", "", "", "女"],                                      # no name
+        ["", "王小二", "", "", "", "男孩"],                                # gender
+        ["", "李小三", "", "", "", "", "", "贫困"],                        # category
+        ["", "赵小四", "火星小学"],                                        # unknown unit
+        ["", "钱小五", "栟茶小学辅导站"],                                   # another town's station
+        ["", "孙小六", "", "", "", "", "1890"],                            # birth year
+        ["", "孙小六", "", "", "", "", "2015"],                            # same child twice
+        ["", "吴小七", "", "", "", "", "", "", "", "一人一策" * 6000],      # too long
+    ])
+    response = upload(browser, "/mentees/import", data)
+    assert response.status_code == 200
+    page = response.text
+    for words in ("“姓名”不能为空", "“性别”应为 男、女 之一，这一行填的是“男孩”", "“类别”应为", "“贫困”",
+                  "找不到名为“火星小学”的学校或辅导站", "找不到名为“栟茶小学辅导站”", "“出生年份”应为四位年份",
+                  "与第 7 行是同一个帮扶对象", "“一人一策”太长", "不认识的列“身高”"):
+        assert words in page, words
+    assert page.count('class="row-error"') == 8 and 'name="action" value="import"' not in page
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_import_writes_every_row_and_the_same_file_again_changes_nothing(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    before = quiet(site.read(db_snapshot))
+    preview = upload(browser, "/mentees/import", roster(site))
+    assert "新增 2" in preview.text and "编号导入时自动生成" in preview.text
+    assert quiet(site.read(db_snapshot)) == before  # the preview wrote nothing
+    done = browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
+                        form_page="/mentees/import")
+    assert done.status_code == 303 and done.headers["location"] == "/mentees"
+    rows = site.read(lambda db: list(db.query(
+        "SELECT code, name, unit_id, grade, gender, birth_year, categories, risk_level, guardian_contact, created_by"
+        " FROM mentees WHERE name IN ('陈小雨', '周小军') ORDER BY name = '周小军'")))
+    assert [r["name"] for r in rows] == ["陈小雨", "周小军"]
+    assert all(re.fullmatch(r"BX-\d{4}-\d{4}", r["code"]) for r in rows) and rows[0]["code"] != rows[1]["code"]
+    assert rows[0] | {"code": None} == {
+        "code": None, "name": "陈小雨", "unit_id": w.st11, "grade": "四年级", "gender": "female", "birth_year": 2016,
+        "categories": '["left_behind","psych"]', "risk_level": "watch", "guardian_contact": "13912345678",
+        "created_by": w.staff_st11.user_id}
+    assert (rows[1]["unit_id"], rows[1]["risk_level"]) == (w.st11, "normal")  # empty unit: the person's own
+    after_first = quiet(site.read(db_snapshot))
+    again = upload(browser, "/mentees/import", roster(site))
+    assert "无变化 2" in again.text and "新增 0" in again.text and 'name="action" value="import"' not in again.text
+    # Even posting the old preview once more writes nothing: the rows are checked again and match.
+    browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
+                 form_page="/mentees/import")
+    assert quiet(site.read(db_snapshot)) == after_first
+
+
+def test_a_changed_row_is_listed_and_applied_only_when_asked(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    first = upload(browser, "/mentees/import", roster(site))
+    browser.post("/mentees/import", {"payload": payload_of(first.text), "action": "import"},
+                 form_page="/mentees/import")
+    code = site.read(lambda db: db.execute("SELECT code FROM mentees WHERE name = '陈小雨'").fetchone()[0])
+    changed = xlsx(MENTEE_HEADERS, [[code, "陈小雨", "", "", "五年级", "", "", "", "重点", "", "", "13700001111"]])
+    preview = upload(browser, "/mentees/import", changed)
+    for words in ("有改动 1", "年级：四年级 → 五年级", "关注等级：关注 → 重点",
+                  "监护人联系方式：13912345678 → 13700001111"):
+        assert words in preview.text, words
+    token = payload_of(preview.text)
+    browser.post("/mentees/import", {"payload": token, "action": "import"}, form_page="/mentees/import")
+    grade = site.read(lambda db: db.execute("SELECT grade FROM mentees WHERE code = ?", [code]).fetchone()[0])
+    assert grade == "四年级"
+    browser.post("/mentees/import", {"payload": token, "action": "import", "update": "1"}, form_page="/mentees/import")
+    row = site.read(lambda db: next(db.query("SELECT grade, risk_level, guardian_contact, school FROM mentees"
+                                             " WHERE code = ?", [code])))
+    # Cells left empty in the file keep what is stored (the school was not cleared).
+    assert row == {"grade": "五年级", "risk_level": "key", "guardian_contact": "13700001111",
+                   "school": "掘港街道城南小学"}
+
+
+def test_an_import_is_all_or_nothing_when_a_row_goes_wrong_after_the_preview(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    preview = upload(browser, "/mentees/import", roster(site))
+    # Meanwhile two children named 周小军 are registered in the unit: row 3 can no longer be matched.
+    for _ in range(2):
+        site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="周小军"))
+    before = quiet(site.read(db_snapshot))
+    response = browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
+                            form_page="/mentees/import")
+    assert response.status_code == 400 and "没有导入任何内容" in response.text and "请填写“编号”以区分" in response.text
+    assert quiet(site.read(db_snapshot)) == before  # 陈小雨 (row 2) was not written either
+
+
+def test_a_preview_cannot_be_replayed_by_someone_else(site: Site) -> None:
+    preview = upload(site.as_(site.w.staff_st11), "/mentees/import", roster(site))
+    other = site.as_(site.w.staff_st12)
+    response = other.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
+                          form_page="/mentees/import")
+    assert response.status_code == 400 and "预览已过期或无效" in response.text
+    forged = other.post("/mentees/import", {"payload": "abc.def", "action": "import"}, form_page="/mentees/import")
+    assert forged.status_code == 400
+
+
+@pytest.mark.parametrize(("data", "name", "words"), [
+    (b"name,phone\n\xe5\xbc\xa0,139\n", "名单.csv", "不是 Excel 表格（.xlsx）"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "名单.xls", "另存为"),
+    (b"PK\x03\x04 this is not really a zip", "坏文件.xlsx", "无法读取这个文件"),
+    (b"", "空.xlsx", "不是 Excel 表格"),
+])
+def test_a_file_that_is_not_an_xlsx_gets_a_friendly_400(site: Site, data: bytes, name: str, words: str) -> None:
+    before = quiet(site.read(db_snapshot))
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", data, name)
+    assert response.status_code == 400 and words in response.text, response.text[:400]
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_sheet_without_the_required_columns_or_rows_is_refused_in_words(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    response = upload(browser, "/mentees/import", xlsx(["编号", "年级"], [["", "一年级"]]))
+    assert response.status_code == 400 and "缺少必填的列：姓名" in response.text
+    empty = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, []))
+    assert empty.status_code == 400 and "没有数据" in empty.text
+    none = browser.post("/mentees/import", {}, form_page="/mentees/import")
+    assert none.status_code == 400 and "请选择要导入的 Excel 文件" in none.text
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    response = upload(browser, "/mentees/import", b"PK\x03\x04" + b"0" * (3 * 1024 * 1024))
+    assert response.status_code == 413 and "文件太大" in response.text
+
+
+def test_volunteers_import_by_phone_with_generated_logins_and_again_changes_nothing(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    headers = ["姓名", "手机号", "用户名", "所属单位", "身份/简介", "智能手机"]
+    data = xlsx(headers, [
+        ["钱老师", 13905130001, "", "", "退休教师", "有"],
+        ["孙老兵", "13905130002", "", "掘港小学辅导站", "老战士", "没有"],
+        ["没电话", "", "", "", "", ""],
+        ["抢名字", "13905130003", site.login_of(w.staff_st12), "", "", ""],
+    ])
+    preview = upload(browser, "/mentors/import", data)
+    assert "请填写“手机号”" in preview.text and "已被其他账号使用" in preview.text
+    fixed = xlsx(headers, [["钱老师", 13905130001, "", "", "退休教师", "有"],
+                           ["孙老兵", "13905130002", "", "掘港小学辅导站", "老战士", "没有"]])
+    preview = upload(browser, "/mentors/import", fixed)
+    assert "新增 2" in preview.text
+    done = browser.post("/mentors/import", {"payload": payload_of(preview.text), "action": "import"},
+                        form_page="/mentors/import")
+    assert done.status_code == 303 and done.headers["location"] == "/mentors"
+    users = site.read(lambda db: list(db.query(
+        "SELECT login, role, unit_id, about, smartphone FROM users WHERE phone IN ('13905130001', '13905130002')"
+        " ORDER BY phone")))
+    assert users == [
+        {"login": "m13905130001", "role": "mentor", "unit_id": w.st11, "about": "退休教师", "smartphone": 1},
+        {"login": "m13905130002", "role": "mentor", "unit_id": w.st11, "about": "老战士", "smartphone": 0}]
+    audits = site.read(lambda db: db.execute(
+        "SELECT count(*) FROM sync_audit WHERE entity = 'user' AND op = 'create' AND user_id = ?",
+        [w.staff_st11.user_id]).fetchone()[0])
+    assert audits == 2
+    snapshot = quiet(site.read(db_snapshot))
+    again = upload(browser, "/mentors/import", fixed)
+    assert "无变化 2" in again.text and 'name="action" value="import"' not in again.text
+    assert quiet(site.read(db_snapshot)) == snapshot
+
+
+def test_county_reviewers_cannot_import(site: Site) -> None:
+    browser = site.as_(site.w.reviewer)
+    for path in ("/mentees/import", "/mentors/import", "/mentees/import/template.xlsx"):
+        assert browser.get(path).status_code == 403

@@ -1,0 +1,166 @@
+"""Volunteer pages: who may open which volunteer (role × page × foreign record), accounts created
+and changed through the audited path, enrolment codes as 8 digits and as a QR code of the enrol
+link, revoking a lost phone (its next pull gets 401 device_revoked), deactivating an account."""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+import pytest
+
+from server.qr import qr_svg
+
+from ...factories import table_counts
+from .conftest import Site
+
+PAGES = ["/mentors/{id}", "/mentors/{id}/edit"]
+MATRIX = [  # (who, mentor1 of station 1-1, mentor3 of station 2-1)
+    ("staff_st11", 200, 404),
+    ("staff_town1", 200, 404),
+    ("staff_st21", 404, 200),
+    ("staff_st12", 404, 404),
+    ("admin", 200, 200),
+    ("reviewer", 403, 403),
+]
+BASE_URL = "http://127.0.0.1:8000"  # Settings(): no public_url, the default host and port
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(("who", "own", "foreign"), MATRIX)
+def test_volunteer_pages_answer_by_unit_and_never_leak_another_units_volunteer(
+        site: Site, page: str, who: str, own: int, foreign: int) -> None:
+    w = site.w
+    browser = site.as_(getattr(w, who))
+    for mentor, expected, name in ((w.mentor1, own, "王老师"), (w.mentor3, foreign, "张老师")):
+        response = browser.get(page.format(id=mentor.user_id))
+        assert response.status_code == expected, (who, page, response.status_code)
+        assert (name in response.text) == (expected == 200)
+
+
+@pytest.mark.parametrize("who", ["staff_st11", "staff_town2", "admin"])
+def test_volunteer_list_shows_exactly_the_volunteers_in_scope(site: Site, who: str) -> None:
+    actor = getattr(site.w, who)
+    units = site.read(lambda db: {r[0] for r in db.execute(
+        "WITH RECURSIVE t(id) AS (SELECT ? UNION SELECT u.id FROM units u JOIN t ON u.parent_id = t.id)"
+        " SELECT id FROM t", [actor.unit_id]).fetchall()})
+    mentors = site.read(lambda db: list(db.query("SELECT id, unit_id FROM users WHERE role = 'mentor'")))
+    page = site.as_(actor).get("/mentors").text
+    assert set(re.findall(r'href="/mentors/([0-9a-f-]{36})"', page)) == {
+        m["id"] for m in mentors if actor.role == "admin" or m["unit_id"] in units}
+
+
+def test_a_volunteer_is_added_with_a_generated_login_and_the_change_is_audited(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    response = browser.post("/mentors/new", {"name": "赵老师", "phone": "139 0513 7777", "unit_id": w.st11,
+                                             "about": "退休教师", "smartphone": "1"})
+    assert response.status_code == 303
+    user_id = response.headers["location"].rsplit("/", 1)[1]
+    user = site.read(lambda db: next(db.query("SELECT * FROM users WHERE id = ?", [user_id])))
+    assert (user["login"], user["role"], user["unit_id"], user["about"], user["smartphone"], user["password_hash"]) \
+        == ("m13905137777", "mentor", w.st11, "退休教师", 1, None)
+    audit = site.read(lambda db: list(db.query("SELECT user_id, op FROM sync_audit WHERE record_id = ?", [user_id])))
+    assert audit == [{"user_id": w.staff_st11.user_id, "op": "create"}]
+    assert user_id in browser.get("/mentors").text
+
+
+def test_staff_cannot_add_a_volunteer_to_another_units_station(site: Site) -> None:
+    w = site.w
+    before = site.read(table_counts)["users"]
+    response = site.as_(w.staff_st11).post("/mentors/new", {"name": "钱老师", "unit_id": w.st21})
+    assert response.status_code == 400 and "不在你的管理范围内" in response.text
+    assert site.read(table_counts)["users"] == before
+
+
+def test_smartphone_and_background_are_shown_and_editable(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    login = site.login_of(w.mentor1)
+    response = browser.post(f"/mentors/{w.mentor1.user_id}/edit", {
+        "name": "王老师", "login": login, "unit_id": w.st11, "about": "老战士（用老人机）", "phone": "13311112222"})
+    assert response.status_code == 303
+    page = browser.get(f"/mentors/{w.mentor1.user_id}").text
+    assert "老战士（用老人机）" in page and "没有，帮扶记录由辅导站代录" in page
+    assert site.read(lambda db: db.execute("SELECT smartphone FROM users WHERE id = ?",
+                                           [w.mentor1.user_id]).fetchone()[0]) == 0
+
+
+def _issue(site: Site, browser: Any, mentor_id: str) -> tuple[str, str]:
+    response = browser.post(f"/mentors/{mentor_id}", {"action": "enrol_code"})
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    digits = re.search(r'id="enrol-code">(\d{4}) (\d{4})<', response.text)
+    assert digits, response.text
+    return digits.group(1) + digits.group(2), response.text
+
+
+def test_an_enrolment_code_is_shown_as_8_digits_and_as_a_qr_code_of_the_enrol_link(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    code, page = _issue(site, browser, w.mentor1.user_id)
+    stored = site.read(lambda db: db.execute("SELECT user_id FROM enrol_codes WHERE code_hash = ?",
+                                             [hashlib.sha256(code.encode()).hexdigest()]).fetchone())
+    assert stored == (w.mentor1.user_id,)
+    link = f"{BASE_URL}/app/?code={code}"
+    assert f'id="enrol-link">{link}<' in page
+    svg = re.search(r"<svg.*?</svg>", page, flags=re.S).group(0)  # type: ignore[union-attr]
+    # segno cannot decode, so compare with the QR of the expected link, and check another code differs.
+    assert svg == qr_svg(link)
+    assert svg != qr_svg(f"{BASE_URL}/app/?code={int(code) ^ 1:08d}")
+    # The code enrols the volunteer's phone exactly once.
+    enrol = browser.client.post("/api/enrol", json={"code": code, "device_name": "王老师的手机"})
+    assert enrol.status_code == 200 and enrol.json()["user"]["id"] == w.mentor1.user_id
+    assert browser.client.post("/api/enrol", json={"code": code, "device_name": "x"}).status_code == 400
+
+
+def test_a_revoked_phone_gets_401_device_revoked_on_its_next_pull(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    code, _ = _issue(site, browser, w.mentor1.user_id)
+    enrolled = browser.client.post("/api/enrol", json={"code": code, "device_name": "王老师的红米"}).json()
+    headers = {"authorization": f"Bearer {enrolled['token']}"}
+    assert browser.client.get("/api/sync/pull", headers=headers).status_code == 200
+    page = browser.get(f"/mentors/{w.mentor1.user_id}").text
+    assert "王老师的红米" in page and "在用" in page
+    refused = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "revoke", "device_id": enrolled["device_id"],
+                                                              "reason": ""})
+    assert refused.status_code == 400 and "请写明停用原因" in refused.text
+    assert browser.client.get("/api/sync/pull", headers=headers).status_code == 200
+    response = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "revoke", "device_id": enrolled["device_id"],
+                                                               "reason": "手机丢失"})
+    assert response.status_code == 303
+    pull = browser.client.get("/api/sync/pull", headers=headers)
+    assert pull.status_code == 401 and pull.json()["code"] == "device_revoked" and "手机丢失" in pull.json()["error"]
+    assert "已停用" in browser.get(f"/mentors/{w.mentor1.user_id}").text
+    audit = site.read(lambda db: db.execute("SELECT user_id, op FROM sync_audit WHERE record_id = ?",
+                                            [enrolled["device_id"]]).fetchall())
+    assert audit == [(w.staff_st11.user_id, "revoke")]
+
+
+def test_another_volunteers_phone_cannot_be_revoked_through_this_page(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post(f"/mentors/{w.mentor1.user_id}", {
+        "action": "revoke", "device_id": w.mentor3.device_id, "reason": "手机丢失"})
+    assert response.status_code == 404
+    assert site.read(lambda db: db.execute("SELECT revoked_at FROM sync_devices WHERE id = ?",
+                                           [w.mentor3.device_id]).fetchone()[0]) is None
+    foreign = site.as_(w.staff_st11).post(f"/mentors/{w.mentor3.user_id}", {"action": "enrol_code"},
+                                          form_page="/mentors")
+    assert foreign.status_code == 404 and site.read(table_counts)["enrol_codes"] == 0
+
+
+def test_a_deactivated_volunteers_phone_stops_and_reactivating_restores_it(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    code, _ = _issue(site, browser, w.mentor2.user_id)
+    token = browser.client.post("/api/enrol", json={"code": code, "device_name": "李老师的手机"}).json()["token"]
+    headers = {"authorization": f"Bearer {token}"}
+    assert browser.post(f"/mentors/{w.mentor2.user_id}", {"action": "deactivate"}).status_code == 303
+    pull = browser.client.get("/api/sync/pull", headers=headers)
+    assert pull.status_code == 401 and pull.json()["code"] == "user_inactive"
+    refused = browser.post(f"/mentors/{w.mentor2.user_id}", {"action": "enrol_code"})
+    assert refused.status_code == 400 and "已停用" in refused.text
+    assert w.mentor2.user_id not in browser.get("/mentors").text  # the list shows volunteers in service
+    assert w.mentor2.user_id in browser.get("/mentors?active=0").text
+    assert browser.post(f"/mentors/{w.mentor2.user_id}", {"action": "reactivate"}).status_code == 303
+    assert browser.client.get("/api/sync/pull", headers=headers).status_code == 200

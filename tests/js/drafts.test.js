@@ -1,0 +1,30 @@
+import * as drafts from '/app/js/drafts.js';
+import * as vault from '/app/js/vault.js';
+import { assert, equal, test } from './harness.js';
+import { fresh, rawDump } from './setup.js';
+
+test('a draft survives locking and unlocking', async () => {
+  await fresh('1234');
+  drafts.saveDraft('activity:new', { record: '写到一半的记录', moods: ['平静'] });
+  await vault.lock(); // flushes before the key goes
+  await vault.unlock('1234');
+  equal((await drafts.loadDraft('activity:new')).values, { record: '写到一半的记录', moods: ['平静'] });
+});
+
+test('typing fast, the latest values win', async () => {
+  for (const text of ['和', '和孩', '和孩子', '和孩子聊天']) drafts.saveDraft('activity:new', { record: text });
+  await drafts.flush();
+  equal((await drafts.loadDraft('activity:new')).values.record, '和孩子聊天');
+});
+
+test('drafts are stored encrypted', async () => {
+  await drafts.flush();
+  assert(!(await rawDump()).includes('和孩子聊天'));
+});
+
+test('clearing a draft removes it, even with a save still waiting', async () => {
+  drafts.saveDraft('activity:new', { record: '还在写' });
+  await drafts.clearDraft('activity:new');
+  equal(await drafts.loadDraft('activity:new'), null);
+  equal((await drafts.allDrafts()).map((d) => d.id), []);
+});

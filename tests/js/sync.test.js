@@ -1,0 +1,132 @@
+import * as repo from '/app/js/repo.js';
+import * as sync from '/app/js/sync.js';
+import * as vault from '/app/js/vault.js';
+import { assert, equal, test } from './harness.js';
+import { activityFields, fresh } from './setup.js';
+
+// A fake network in place of fetch(): the real server is exercised by tests/e2e/test_pwa_*.py.
+function fakeServer({ maxBatch = 1000, renew = null, pages = null, offline = false } = {}) {
+  const calls = [];
+  const applied = [];
+  const reply = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  window.fetch = async (url, init = {}) => {
+    const path = new URL(url, location.href).pathname + new URL(url, location.href).search;
+    const call = { method: init.method || 'GET', path, auth: init.headers && init.headers.authorization,
+      type: init.headers && init.headers['content-type'], body: init.body ? JSON.parse(init.body) : null };
+    calls.push(call);
+    if (offline) throw new TypeError('Failed to fetch');
+    if (path.startsWith('/api/sync/push')) {
+      const muts = call.body.mutations;
+      if (muts.length > maxBatch) return reply(413, { ok: false, error: `一次最多同步 ${maxBatch} 条`, status: 413, code: 'batch_too_large' });
+      applied.push(...muts.map((m) => m.mutation_id));
+      return reply(200, { last_mutation_id: muts[muts.length - 1].mutation_id, ...(renew ? { token: renew } : {}),
+        results: muts.map((m) => ({ mutation_id: m.mutation_id, status: 'applied', version: 1, reason: null })) });
+    }
+    if (path.startsWith('/api/sync/pull')) {
+      const cursor = new URL(url, location.href).searchParams.get('cursor');
+      if (pages && pages[cursor || '']) return pages[cursor || ''](reply);
+      return reply(200, { changes: [], cursor: 'end', more: false, drop: [] });
+    }
+    if (path === '/api/device/recovery-key') return reply(200, { ok: true, stored_at: 'now' });
+    if (path === '/api/device') {
+      return reply(200, { device_id: 'd', user: { id: 'me', name: '王建国' }, unit: { name: '辅导站', phone: '0513-1' },
+        recovery_key_stored: true, recovery_token: 'bxr1.fresh' });
+    }
+    return reply(404, { ok: false, error: '没有这个地址。', status: 404, code: 'http_404' });
+  };
+  return { calls, applied };
+}
+
+async function logActivities(n) {
+  for (let i = 0; i < n; i += 1) {
+    await repo.save('activity', crypto.randomUUID(), activityFields({ record: `第${i + 1}次` }));
+  }
+}
+
+test('a 413 halves the batch until the server takes it; each entry is sent once, in order', async () => {
+  await fresh();
+  await logActivities(10);
+  const net = fakeServer({ maxBatch: 3 });
+  await sync.pushAll();
+  equal(repo.pending(), []);
+  equal(net.applied, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const sizes = net.calls.filter((c) => c.path === '/api/sync/push').map((c) => c.body.mutations.length);
+  equal(sizes.slice(0, 2), [10, 5], 'the first try sends all, then halves');
+  assert(sizes.every((s, i) => i < 2 || s <= 3), String(sizes));
+});
+
+test('a change too large even alone becomes a rejected notice instead of blocking the queue', async () => {
+  await fresh();
+  await logActivities(1);
+  fakeServer({ maxBatch: 0 });
+  await sync.pushAll();
+  equal(repo.pending(), []);
+  equal(repo.noticeList().map((n) => n.kind), ['rejected']);
+});
+
+test('push requests are JSON with the stored token, and a renewed token replaces it', async () => {
+  await fresh();
+  await logActivities(2);
+  const net = fakeServer({ renew: 'bxd1.renewed' });
+  await sync.syncNow('test');
+  const push = net.calls.find((c) => c.path === '/api/sync/push');
+  equal([push.type, push.auth], ['application/json', 'Bearer bxd1.first-token']);
+  equal(vault.currentSession().token, 'bxd1.renewed');
+  await logActivities(1);
+  await sync.syncNow('test');
+  equal(net.calls.filter((c) => c.path === '/api/sync/push').pop().auth, 'Bearer bxd1.renewed');
+});
+
+test('the recovery key is uploaded once after enrolment, then forgotten by the phone', async () => {
+  await fresh();
+  const key = vault.currentSession().pendingRecoveryKey;
+  const net = fakeServer();
+  await sync.syncNow('test');
+  await sync.syncNow('test');
+  const uploads = net.calls.filter((c) => c.path === '/api/device/recovery-key');
+  equal(uploads.map((c) => [c.method, c.body.recovery_key]), [['PUT', key]]);
+  equal(vault.currentSession().pendingRecoveryKey, null);
+  equal(vault.currentSession().unit.phone, '0513-1');
+  equal((await vault.device()).recoveryToken, 'bxr1.fresh');
+});
+
+test('a pull follows the pages and keeps the cursor of each', async () => {
+  await fresh();
+  const change = (id) => ({ entity: 'mentee', record_id: id, version: 1, deleted: false, fields: { code: id } });
+  fakeServer({ pages: {
+    '': (reply) => reply(200, { changes: [change('m1')], cursor: 'p1', more: true, drop: [] }),
+    p1: (reply) => reply(200, { changes: [change('m2')], cursor: 'p2', more: false, drop: [] }),
+  } });
+  await sync.pullAll();
+  equal([repo.get('m1').fields.code, repo.get('m2').fields.code, vault.currentSession().cursor], ['m1', 'm2', 'p2']);
+});
+
+test('a cursor the server cannot read starts the pull again from the beginning', async () => {
+  await vault.updateSession({ cursor: 'stale' });
+  const net = fakeServer({ pages: {
+    stale: (reply) => reply(400, { ok: false, error: '同步位置无效', status: 400, code: 'cursor_invalid' }),
+    '': (reply) => reply(200, { changes: [], cursor: 'p9', more: false, drop: [] }),
+  } });
+  await sync.pullAll();
+  equal(vault.currentSession().cursor, 'p9');
+  equal(net.calls.map((c) => c.path.includes('cursor=')), [true, false]);
+  equal([repo.get('m1'), repo.get('m2')], [undefined, undefined], 'a fresh full pull reconciles');
+});
+
+test('without a network the outbox stays as it was and the state says offline', async () => {
+  await fresh();
+  await logActivities(2);
+  fakeServer({ offline: true });
+  await sync.syncNow('test');
+  equal(repo.pending().length, 2);
+  equal(sync.syncState().problem, 'offline');
+  equal(vault.currentSession().lastError, '没有网络');
+});
+
+test('a revoked phone is reported as revoked', async () => {
+  window.fetch = async () => new Response(JSON.stringify({ ok: false, error: '这台手机已被停用：手机已挂失。', status: 401,
+    code: 'device_revoked' }), { status: 401, headers: { 'content-type': 'application/json' } });
+  await sync.syncNow('test');
+  equal(sync.syncState().problem, 'revoked');
+  assert(sync.syncState().message.includes('手机已挂失'));
+});
