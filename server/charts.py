@@ -21,7 +21,7 @@ INK = "#0b4f8a"  # 9.4:1 on white
 PATTERNS = ("solid", "hatch", "dots")
 WIDTH = 340  # bars: drawn 1:1 at phone width (the text stays 18 px)
 FONT = 18
-SMALL = 16
+SMALL = 18
 
 
 @dataclass(frozen=True)
