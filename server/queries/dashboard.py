@@ -188,40 +188,63 @@ def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime
     """Live activities per month over the last 12 months (by the activity's own date, up to today)."""
     starts = month_starts(today)
     cond, params = _in_units(units, "a.unit_id")
-    dead = dead_pairings(db)
-    if dead:
-        cond += f" AND a.pairing_id NOT IN ({placeholders(dead)})"
-        params += dead
+    window = [starts[0].isoformat(), (today + datetime.timedelta(days=1)).isoformat()]
     # One range count per month walks idx_activities_date_cover in order: no table access and no
-    # sort of a million rows (a GROUP BY month would sort them all).
+    # sort of a million rows (a GROUP BY month would sort them all). The activities of dead
+    # pairings (deleted, or of a deleted mentee: few) are counted apart, through their pairing's
+    # index range, and subtracted — testing each of a million rows against them cost 0.3 s.
     sql = f"""
         SELECT count(*) FROM activities a INDEXED BY idx_activities_date_cover
         WHERE a.date >= ? AND a.date < ? AND a.deleted = 0 AND {cond}
     """
+    dead: dict[str, int] = {}
+    for chunk_start in range(0, len(ids := dead_pairings(db)), 500):
+        chunk = ids[chunk_start:chunk_start + 500]
+        for month, n in db.execute(
+            f"SELECT substr(a.date, 1, 7), count(*) FROM activities a WHERE a.pairing_id IN ({placeholders(chunk)})"
+            f" AND a.deleted = 0 AND a.date >= ? AND a.date < ? AND {cond} GROUP BY 1",
+            [*chunk, *window, *params]).fetchall():
+            dead[month] = dead.get(month, 0) + n
     out = []
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else today + datetime.timedelta(days=1)
         (n,) = db.execute(sql, [start.isoformat(), end.isoformat(), *params]).fetchone()
-        out.append({"month": start.strftime("%Y-%m"), "label": f"{start.month}月", "year": start.year, "count": n})
+        month = start.strftime("%Y-%m")
+        out.append({"month": month, "label": f"{start.month}月", "year": start.year, "count": n - dead.get(month, 0)})
     return out
 
 
 def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.date) -> list[dict[str, Any]]:
     """Active pairings whose latest activity's follow-up fell due before today, longest overdue first."""
     cond, params = _in_units(units, "p.unit_id")
-    # First the latest activity of every active pairing (one probe of idx_activities_pairing_latest
-    # each), then names and codes for the few that are overdue.
+    # The two latest activities of every active pairing, read inside idx_activities_pairing_date (no
+    # table lookup); only where both fall on the same day is the tie broken by id (LATEST_FIRST).
     latest = db.execute(
         f"""
-        SELECT p.id, (SELECT a.date || ' ' || coalesce(a.follow_up_due, '') FROM activities a
-                      WHERE a.pairing_id = p.id AND a.deleted = 0 ORDER BY {LATEST_FIRST} LIMIT 1)
+        SELECT p.id, (SELECT group_concat(x, '|') FROM (
+                          SELECT a.date || ' ' || coalesce(a.follow_up_due, '') AS x FROM activities a
+                          WHERE a.pairing_id = p.id AND a.deleted = 0 ORDER BY a.date DESC LIMIT 2))
         FROM pairings p WHERE p.status = 'active' AND p.deleted = 0 AND {cond}
         """,
         params,
     ).fetchall()
-    late: dict[str, tuple[str, str]] = {}
+    tops: dict[str, str] = {}
+    tied: list[str] = []
     for pairing_id, last in latest:
-        last_date, _, due = (last or "").partition(" ")
+        if not last:
+            continue
+        two = sorted(last.split("|"), reverse=True)  # "date due": the latest date first, whatever the order
+        if len(two) == 2 and two[0][:10] == two[1][:10]:
+            tied.append(pairing_id)
+        tops[pairing_id] = two[0]
+    if tied:
+        tops.update(select_in(
+            db, f"SELECT p.id, (SELECT a.date || ' ' || coalesce(a.follow_up_due, '') FROM activities a"
+                f" WHERE a.pairing_id = p.id AND a.deleted = 0 ORDER BY {LATEST_FIRST} LIMIT 1)"
+                " FROM pairings p WHERE p.id {in}", tied)[1])
+    late: dict[str, tuple[str, str]] = {}
+    for pairing_id, top in tops.items():
+        last_date, _, due = top.partition(" ")
         if due and due < today.isoformat():
             late[pairing_id] = (last_date, due)
     if not late:

@@ -65,6 +65,7 @@ def test_station_reports_rectification_but_cannot_edit_the_inspection(site: Site
     w = site.w
     rid = _id_of(_new(site, w.reviewer))
     station = site.as_(w.staff_st12)
+    assert '<a href="/inspections">督查</a>' in station.get("/account").text  # in the station's nav bar
     page = station.get(f"/inspections/{rid}")
     assert page.status_code == 200 and "报告整改情况" in page.text and "修改督查记录" not in page.text
     version = site.read(lambda db: row(db, "inspection", rid))["version"]
