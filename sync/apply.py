@@ -347,6 +347,7 @@ class _Writer:
         result = merge_fields(current, current["field_versions"], m.base_version, m.fields,
                               field_writers=current["field_writers"], writer=self.writer)
         version = current["version"]
+        changes: dict[str, Any] = {}
         if result.applied:
             record = {**current, **result.applied}
             derive(self, entity.name, current, record)
@@ -357,6 +358,9 @@ class _Writer:
             record["version"] = version
             self._stamp(current, record, changed, version)
             self._store(entity, current, record)
+            # Every column this change moved, the server-set ones included (a corrected returned
+            # activity back to pending, who handled a risk flag): record_history rebuilds from these.
+            changes = {k: [current.get(k), record.get(k)] for k in entity.columns if k in changed}
         # "merged": the writer's change was combined with someone else's it had not seen.
         stale = changed_by_others(current["version"], current["field_versions"], current["field_writers"],
                                   m.base_version, self.writer)
@@ -369,7 +373,6 @@ class _Writer:
             outcome.reason = (
                 f"{labels}已被别人先改过，保留了先到的内容；你的内容已存为冲突记录，等辅导站处理。"
             )
-        changes: dict[str, Any] = {k: [current.get(k), v] for k, v in result.applied.items()}
         if result.conflicts:
             changes["conflicts"] = {k: {"kept": kv[0], "yours": kv[1]} for k, kv in result.conflicts.items()}
         self._audit(outcome, "update", changes)

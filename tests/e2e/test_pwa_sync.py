@@ -100,10 +100,12 @@ def test_pwa_returned_record_opens_with_the_comment_and_goes_back_fixed(
     expect(phone.page.get_by_text("已保存。")).to_be_visible()
     phone.page.get_by_role("link", name="首页").click()
     phone.wait_synced()
-    assert query(module_server, "SELECT record FROM activities WHERE id = ?", activity)[0][0] == fixed
+    # The corrected record is back in the station's review queue, and the phone says so.
+    assert query(module_server, "SELECT record, review_status FROM activities WHERE id = ?",
+                 activity)[0] == (fixed, "pending")
     expect(phone.page.locator("a.row", has_text=comment)).to_have_count(0)
     phone.page.goto(module_server.url + f"/app/#/activity/{activity}")
-    expect(phone.page.locator("main")).to_contain_text("已修改，等待重新审核")
+    expect(phone.page.locator("main")).to_contain_text("待审核")
 
 
 def _new_id(phone: Phone) -> str:

@@ -419,7 +419,9 @@ class SyncMachine(RuleBasedStateMachine):
                     elif name in fields:
                         assert fields[name] == value, ("value dropped silently", entity, rid, name)
                 if op == "update":
-                    for name in applied:  # the value that arrived first is kept
+                    # The value that arrived first is kept; fields the server derives from the
+                    # change (a corrected returned activity back to pending) are not merged.
+                    for name in (n for n in applied if n in (sent["fields"] or {})):
                         assert not by_others_since(name, base), (
                             "overwrote another writer's change made after the base", entity, rid, name)
                     for name in lost:
