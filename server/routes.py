@@ -11,13 +11,18 @@ from .config import Settings
 from .pages import (
     account,
     activities,
+    admin_system,
+    admin_units,
+    admin_users,
     archives,
+    brief,
     conflicts,
     coverage,
     dashboard,
     events,
     home,
     imports,
+    inspections,
     login,
     mentees,
     mentors,
@@ -27,6 +32,7 @@ from .pages import (
     review,
     station,
     stats,
+    summary,
 )
 from .paths import Paths
 from .pwa import PwaFiles
@@ -53,6 +59,12 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *stats.routes,
         *returns.routes,
         *coverage.routes,
+        *inspections.routes,
+        *brief.routes,
+        *summary.routes,
+        *admin_units.routes,
+        *admin_users.routes,
+        *admin_system.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
         # The phone app; BANXING_PWA_DIR serves another copy (a newer app without reinstalling).

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ROLES = ("mentor", "staff", "reviewer", "admin")
+ROLE_LABELS = {
+    "mentor": "五老志愿者", "staff": "辅导站/学校工作人员", "reviewer": "县关工委/教体局", "admin": "系统管理员",
+}
 
 # Enumerations: stored value -> Chinese label.
 UNIT_KINDS = {"county": "县", "town": "镇/街道", "station": "辅导站", "school": "学校"}

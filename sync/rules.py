@@ -78,6 +78,8 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             if record["parent_id"] == record["id"]:
                 raise Refusal("单位不能以自己为上级。")
             _live(w, "unit", record["parent_id"], "上级单位")
+            if before is not None:
+                _no_cycle(w, record["id"], record["parent_id"])
     elif entity_name == "mentee":
         if before is None or record["unit_id"] != before["unit_id"]:
             _unit_in_scope(w, record["unit_id"], "所属学校/辅导站")
@@ -194,6 +196,18 @@ def _check_referral(record: dict[str, Any]) -> None:
     for (first, a), (second, b) in zip(present, present[1:], strict=False):
         if a > b:
             raise Refusal(f"{second}（{b}）不能早于{first}（{a}）。")
+
+
+def _no_cycle(w: _Writer, unit_id: str, parent_id: str) -> None:
+    """A unit moved under one of its own descendants would cut its subtree off the tree."""
+    seen: set[str] = set()
+    current: str | None = parent_id
+    while current is not None and current not in seen:
+        if current == unit_id:
+            raise Refusal("不能把单位移到它自己的下级单位之下。")
+        seen.add(current)
+        row = w.get("unit", current)
+        current = row.get("parent_id") if row is not None else None
 
 
 def _derive_review(w: _Writer, record: dict[str, Any]) -> None:

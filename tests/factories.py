@@ -185,5 +185,5 @@ def make_county(db: sqlite_utils.Database, password_hash: str | None = None) -> 
                                                        "reason": "情绪持续低落，建议专业评估"})
     w.inspection1 = mutate(db, w.reviewer, "inspection", {
         "unit_id": w.st11, "date": "2026-10-20", "inspectors": "县关工委 周主任", "passed": ["records", "lectures"],
-        "failed": ["counselling_room"], "rectify": "咨询室需配备专人值守", "rectify_due": "2026-11-30"})
+        "failed": ["counselling_room"], "rectify": "咨询室需配备专人值守", "rectify_due": "2030-11-30"})
     return w

@@ -18,6 +18,7 @@ The content is generated from a ``random.Random(2026)`` and dated relative to
   units' events, and the activities.
 - ``referrals.py``: the referrals (转介) that follow from closed pairings and risk flags.
 - ``conflicts.py``: two sync conflicts (a web correction and an offline phone edit of one field).
+- ``inspections.py``: the on-site inspections (督查) and the rectifications reported.
 - ``loader.py``: ``load_demo``, writing all of it through ``sync.apply_mutations``.
 """
 from __future__ import annotations

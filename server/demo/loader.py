@@ -6,8 +6,8 @@ units, station and school staff register mentees, screen them (摸排), pair the
 五老 volunteers and record group events, the volunteers log about six months of visits
 and talks ending today, staff enter a few records for a volunteer without a smartphone
 (代录), review (approve / return) activities, close a few pairings, and the county
-reviewer approves and returns statistics returns. Every mutation must be ``applied``, but the two
-deliberate conflicts of ``conflicts.py``.
+reviewer approves and returns statistics returns, and inspects every station and school (督查).
+Every mutation must be ``applied``, but the two deliberate conflicts of ``conflicts.py``.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from .activities import plan_activities
 from .children import draw_children, needs, random_phone
 from .conflicts import write_conflicts
 from .events import enrolments, events
+from .inspections import write_inspections
 from .people import COUNTY, DEMO_PASSWORD, DEMO_USERS, TOWNS
 from .profiles import GRADE_NUMBER
 from .referrals import referrals
@@ -49,6 +50,7 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     write_referrals(demo)
     write_conflicts(demo)
     write_stats_returns(demo)
+    write_inspections(demo)
 
 
 def apply_as(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> None:
