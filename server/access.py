@@ -47,9 +47,8 @@ def log_access(
     )
 
 
-def read_access_log(db: sqlite_utils.Database, *, limit: int = 200, offset: int = 0,
-                    user_id: str | None = None, target: str | None = None) -> list[dict[str, Any]]:
-    """Newest first, with the person's name and login."""
+def _access_filter(user_id: str | None, target: str | None, since: str | None, until: str | None
+                   ) -> tuple[str, list[Any]]:
     where, params = [], []
     if user_id:
         where.append("a.user_id = ?")
@@ -57,13 +56,34 @@ def read_access_log(db: sqlite_utils.Database, *, limit: int = 200, offset: int 
     if target:
         where.append("a.target = ?")
         params.append(target)
+    if since:
+        where.append("a.at >= ?")
+        params.append(since)
+    if until:
+        where.append("a.at < ?")
+        params.append(until)
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def read_access_log(db: sqlite_utils.Database, *, limit: int = 200, offset: int = 0,
+                    user_id: str | None = None, target: str | None = None,
+                    since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
+    """Newest first, with the person's name and login; ``since``/``until`` are UTC timestamps
+    (``until`` exclusive)."""
+    where, params = _access_filter(user_id, target, since, until)
     sql = (
-        "SELECT a.id, a.at, a.user_id, u.name AS user_name, u.login, a.device_id, a.action, a.target, a.ip,"
+        "SELECT a.id, a.at, a.user_id, u.name AS user_name, u.login, u.role, a.device_id, a.action, a.target, a.ip,"
         " a.record_count, a.entities FROM access_log a LEFT JOIN users u ON u.id = a.user_id"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY a.id DESC LIMIT ? OFFSET ?"
+        + where + " ORDER BY a.id DESC LIMIT ? OFFSET ?"
     )
     rows = list(db.query(sql, [*params, limit, offset]))
     for row in rows:
         row["entities"] = json.loads(row["entities"]) if row["entities"] else {}
     return rows
+
+
+def count_access_log(db: sqlite_utils.Database, *, user_id: str | None = None, target: str | None = None,
+                     since: str | None = None, until: str | None = None) -> int:
+    """How many rows ``read_access_log`` would page through with the same filters."""
+    where, params = _access_filter(user_id, target, since, until)
+    return int(db.execute(f"SELECT count(*) FROM access_log a{where}", params).fetchone()[0])

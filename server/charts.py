@@ -21,13 +21,15 @@ INK = "#0b4f8a"  # 9.4:1 on white
 PATTERNS = ("solid", "hatch", "dots")
 WIDTH = 340  # bars: drawn 1:1 at phone width (the text stays 18 px)
 FONT = 18
-SMALL = 16
+SMALL = 18
 
 
 @dataclass(frozen=True)
 class Series:
+    """One series; a value of None is unknown: no bar, and ``missing`` written in its place."""
+
     name: str
-    values: tuple[Number, ...]
+    values: tuple[Number | None, ...]
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,8 @@ def _legend(k: str, series: Sequence[Series], y: float) -> list[str]:
 
 
 def bar_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "",
-              target: Number | None = None, desc: str | None = None, label_header: str = "") -> Chart:
+              target: Number | None = None, desc: str | None = None, label_header: str = "",
+              missing: str = "未知") -> Chart:
     """Horizontal bars, one row per label (the label written above its bars, whole), one bar per
     series with its value (and, for several series, its name) at the end of the bar.
 
@@ -116,9 +119,14 @@ def bar_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Seri
     bar_h, gap = 24.0, 8.0
     row_h = FONT + 8 + len(series) * (bar_h + 4) + gap
     height = int(top + max(1, len(labels)) * row_h + (24 if target is not None else 4))
-    peak = max([0.0, *(float(v) for s in series for v in s.values), float(target or 0)])
-    value_room = FONT * 0.62 * (max((len(fmt(v, unit)) for s in series for v in s.values), default=1)
-                                + (len(series[0].name) + 1 if many else 0)) + 8
+    known = [float(v) for s in series for v in s.values if v is not None]
+    peak = max([0.0, *known, float(target or 0)])
+
+    def shown(value: Number | None) -> str:
+        return missing if value is None else fmt(value, unit)
+
+    value_room = FONT * 0.62 * (max((len(shown(v)) * (2 if v is None else 1) for s in series for v in s.values),
+                                    default=1) + (len(series[0].name) + 1 if many else 0)) + 8
     span = WIDTH - value_room - 4
     scale = span / peak if peak else 0.0
     body: list[str] = _legend(k, series, 20) if many else []
@@ -132,7 +140,7 @@ def bar_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Seri
             if w:
                 body.append(f'<rect x="0" y="{by:.1f}" width="{w:.1f}" height="{bar_h:.0f}" fill="{_fill(k, j)}"'
                             f' stroke="{INK}" stroke-width="2"/>')
-            text = (f"{s.name} " if many else "") + fmt(value, unit)
+            text = (f"{s.name} " if many else "") + shown(value)
             body.append(_text(w + 6, by + bar_h - 5, text, bold=True, cls="chart-value"))
             by += bar_h + 4
         y += row_h
@@ -144,7 +152,7 @@ def bar_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Seri
     if not labels:
         body.append(_text(0, top + FONT, "（没有数据）"))
     columns = (label_header or "项目", *(f"{s.name}" for s in series))
-    rows = tuple((label, *(fmt(s.values[i], unit) for s in series)) for i, label in enumerate(labels))
+    rows = tuple((label, *(shown(s.values[i]) for s in series)) for i, label in enumerate(labels))
     summary = desc or _describe(labels, series, unit)
     return Chart(key, title, summary, _frame(key, title, summary, WIDTH, height, body, "bar"), columns, rows)
 
@@ -186,7 +194,9 @@ def _describe(labels: Sequence[str], series: Sequence[Series], unit: str) -> str
         return "没有数据。"
     parts = []
     for s in series:
-        pairs = list(zip(labels, s.values, strict=True))
+        pairs = [(label, v) for label, v in zip(labels, s.values, strict=True) if v is not None]
+        if not pairs:
+            continue
         high = max(pairs, key=lambda p: p[1])
         low = min(pairs, key=lambda p: p[1])
         name = f"{s.name}：" if len(series) > 1 else ""

@@ -8,7 +8,32 @@ from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
-from .pages import account, coverage, dashboard, home, imports, login, mentees, mentors, returns, station, stats
+from .pages import (
+    account,
+    activities,
+    admin_system,
+    admin_units,
+    admin_users,
+    archives,
+    brief,
+    conflicts,
+    coverage,
+    dashboard,
+    events,
+    home,
+    imports,
+    inspections,
+    login,
+    mentees,
+    mentors,
+    pairings,
+    referrals,
+    returns,
+    review,
+    station,
+    stats,
+    summary,
+)
 from .paths import Paths
 from .pwa import PwaFiles
 from .slashes import api_router
@@ -24,9 +49,22 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *mentees.routes,
         *mentors.routes,
         *dashboard.routes,
+        *pairings.routes,  # before archives: /pairings/new is not a pairing id
+        *archives.routes,
+        *activities.routes,
+        *events.routes,
+        *review.routes,
+        *conflicts.routes,
+        *referrals.routes,
         *stats.routes,
         *returns.routes,
         *coverage.routes,
+        *inspections.routes,
+        *brief.routes,
+        *summary.routes,
+        *admin_units.routes,
+        *admin_users.routes,
+        *admin_system.routes,
         Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
         # The phone app; BANXING_PWA_DIR serves another copy (a newer app without reinstalling).

@@ -119,3 +119,22 @@ def m004_pwa_recovery(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations
+def m005_year_summaries(db: sqlite_utils.Database) -> None:
+    """The year-end summaries' edited texts: every save is a new row (the history of a text);
+    the newest row of a unit and year is the current text."""
+    db.executescript(
+        """
+        CREATE TABLE year_summaries (
+            id INTEGER PRIMARY KEY,
+            unit_id TEXT NOT NULL REFERENCES units(id),
+            year INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            saved_by TEXT NOT NULL REFERENCES users(id),
+            saved_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_year_summaries_unit_year ON year_summaries(unit_id, year, id);
+        """
+    )

@@ -101,3 +101,10 @@ def finish_sign_in(db: sqlite_utils.Database, login: str, user_id: str | None, p
 
 def end_session(db: sqlite_utils.Database, session_id: str) -> None:
     db.execute("UPDATE web_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL", [utc_now(), session_id])
+
+
+def end_user_sessions(db: sqlite_utils.Database, user_id: str) -> int:
+    """End every open web session of an account (its password was reset); returns how many."""
+    cursor = db.execute("UPDATE web_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+                        [utc_now(), user_id])
+    return int(cursor.rowcount)

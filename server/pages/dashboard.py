@@ -15,7 +15,19 @@ from sync.timeutil import local_today
 from ..charts import Chart, Series, bar_chart, line_chart
 from ..queries.dashboard import dashboard
 from .common import OFFICE, require
-from .links import pairing_link
+from .links import pairing_link, route_paths
+
+
+def coverage_chart(data: dict[str, Any]) -> Chart | None:
+    """Lecture coverage by town: students (第4讲) and parents (第5讲), percent, target 100%."""
+    towns = data["coverage"]
+    if not towns:
+        return None
+    return bar_chart(
+        "coverage-town", f"{data['coverage_year']}年宣讲覆盖率（按镇/街道）", [t["name"] for t in towns],
+        [Series("学生（第4讲）", tuple(t["students"] for t in towns)),
+         Series("家长（第5讲）", tuple(t["parents"] for t in towns))],
+        unit="%", target=100, label_header="镇/街道", missing="未填在校人数")
 
 
 def dashboard_charts(data: dict[str, Any]) -> list[Chart]:
@@ -45,7 +57,10 @@ async def dashboard_page(request: Request) -> Response:
     for section in ("overdue_follow_ups", "risk_flags", "key_mentees"):
         for item in data[section]["items"]:
             item["link"] = pairing_link(request, item.get("pairing_id"))
-    return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data)}, child_data=True)
+    return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),
+                                           "coverage_chart": coverage_chart(data),
+                                           "links": route_paths(request, "coverage", "inspection_list")},
+                        child_data=True)
 
 
 routes: list[BaseRoute] = [Route("/dashboard", dashboard_page, methods=["GET"], name="dashboard")]

@@ -25,4 +25,5 @@ def route_paths(request: Request, *names: str) -> dict[str, str | None]:
 
 
 def pairing_link(request: Request, pairing_id: str | None) -> str | None:
+    """The pairing archive page (``/pairings/{pairing_id}``), once that route exists."""
     return route_path(request, "pairing_detail", pairing_id=pairing_id) if pairing_id else None

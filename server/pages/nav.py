@@ -25,7 +25,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("统计表", "stats_form", (STAFF, REVIEWER, ADMIN)),
     ("报送", "return_list", (STAFF, REVIEWER, ADMIN)),
     ("宣讲覆盖", "coverage", (STAFF, REVIEWER, ADMIN)),
-    ("督查", "inspection_list", (REVIEWER, ADMIN)),
+    ("督查", "inspection_list", (STAFF, REVIEWER, ADMIN)),  # towns inspect; stations report rectification
     ("年终总结", "year_summary", (STAFF, REVIEWER, ADMIN)),
     ("微信简报", "wechat_brief", (STAFF, REVIEWER, ADMIN)),
     ("单位", "admin_units", (ADMIN,)),

@@ -57,3 +57,12 @@ def test_empty_chart_says_so() -> None:
     chart = bar_chart("e", "空", [], [Series("n", ())])
     assert "（没有数据）" in _texts(chart.svg)
     assert chart.desc == "没有数据。"
+
+
+def test_unknown_values_draw_no_bar_and_say_so() -> None:
+    chart = bar_chart("u", "覆盖率", ["甲镇", "乙镇"], [Series("学生", (None, 50))], unit="%", missing="未填在校人数")
+    root = ET.fromstring(chart.svg)
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "24"]
+    assert len(bars) == 1
+    assert "未填在校人数" in _texts(chart.svg)
+    assert chart.rows == (("甲镇", "未填在校人数"), ("乙镇", "50%"))

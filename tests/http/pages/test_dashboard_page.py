@@ -71,3 +71,27 @@ def test_dashboard_counts_a_new_risk_flag_at_once(site: Site) -> None:
     site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, risk_flag=True, date="2026-11-21"))
     after = re.search(r"未处理的风险提示</p><p class=\"figure\">(\d+) 条", browser.get("/dashboard").text)
     assert after and after.group(1) == "1"
+
+
+def test_dashboard_shows_lecture_coverage_by_town_from_the_coverage_rules(site: Site) -> None:
+    from sync.timeutil import local_today
+
+    from ...factories import mutate
+
+    w, year = site.w, local_today().year
+
+    def setup(db: Any) -> None:
+        for unit, students, parents in ((w.st11, 800, 760), (w.st12, 200, 190)):
+            mutate(db, w.staff_town1, "enrolment", {"unit_id": unit, "year": year, "students": students,
+                                                    "parents": parents})
+        mutate(db, w.staff_st11, "event", {"unit_id": w.st11, "kind": "lecture", "lecture_no": 4,
+                                           "audience": "students", "date": f"{year}-03-01", "participants": 400})
+
+    site.write(setup)
+    text = site.as_(w.reviewer).get("/dashboard").text
+    chart = next(s for s in SVG_RE.findall(text) if "宣讲覆盖率" in s)
+    texts = ["".join(t.itertext()) for t in ET.fromstring(chart).iter("{http://www.w3.org/2000/svg}text")]
+    # 掘港街道: students 400 / (800 + 200) = 40%, parents 0 / 950 = 0%; 栟茶镇 has no enrolment figures.
+    assert "学生（第4讲） 40%" in texts and "家长（第5讲） 0%" in texts
+    assert "学生（第4讲） 未填在校人数" in texts and "目标 100%" in texts
+    assert re.search(r'<th scope="row">掘港街道</th><td class="num">40%</td><td class="num">0%</td>', text)

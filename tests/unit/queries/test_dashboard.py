@@ -195,3 +195,16 @@ def test_dashboard_a_town_sees_none_of_another_town(db: sqlite_utils.Database, w
                                               base_version=row(db, "mentee", w.mentee1)["version"])])
     assert {k["code"] for k in dashboard(db, load_scope(db, w.staff_town2), today=TODAY)["key_mentees"]["items"]} \
         == {"K-3"}
+
+
+@pytest.mark.parametrize("later_is_overdue", [True, False])
+def test_dashboard_same_day_activities_the_later_written_decides(db: sqlite_utils.Database, w: SimpleNamespace,
+                                                                 later_is_overdue: bool) -> None:
+    """Two visits on the pairing's latest day: the one written later (the greater UUIDv7 id) holds
+    the follow-up, as on the station home page."""
+    first_due, second_due = ("2026-12-20", "2026-11-24") if later_is_overdue else ("2026-11-24", "2026-12-20")
+    make_activity(db, w.mentor2, w.pairing2, date="2026-11-24", follow_up_due=first_due)
+    make_activity(db, w.mentor2, w.pairing2, date="2026-11-24", follow_up_due=second_due)
+    overdue = {o["pairing_id"] for o in dashboard(db, load_scope(db, w.reviewer), today=TODAY)
+               ["overdue_follow_ups"]["items"]}
+    assert (w.pairing2 in overdue) is later_is_overdue

@@ -1,0 +1,107 @@
+"""Texts drafted from the figures (``queries.progress.period_figures``): the WeChat brief and the
+paragraphs of a year-end summary. Every sentence states a figure or a change between two figures;
+nothing is added that the records do not say, and no child is named or coded.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from sync.entities import ACTIVITY_KINDS, OUTCOMES
+
+
+def period_words(date_from: str, date_to: str) -> str:
+    """``2026-11-01``–``2026-11-30`` → ``2026年11月1日至11月30日``."""
+    a, b = datetime.date.fromisoformat(date_from), datetime.date.fromisoformat(date_to)
+    end = f"{b.month}月{b.day}日" if a.year == b.year else f"{b.year}年{b.month}月{b.day}日"
+    return f"{a.year}年{a.month}月{a.day}日至{end}"
+
+
+def change(now: int | float, before: int | float | None, unit: str) -> str:
+    """How ``now`` compares with ``before``: ``比上年增加3场`` / ``减少`` / ``与上年持平``."""
+    if before is None:
+        return ""
+    if now == before:
+        return "，与上年持平"
+    word = "增加" if now > before else "减少"
+    return f"，比上年{word}{_n(abs(now - before))}{unit}"
+
+
+def _n(value: int | float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def brief_text(f: dict[str, Any]) -> str:
+    """A short progress note for the 微信工作群: counts only."""
+    s = f["stats"]
+    parts = []
+    if s["lectures"]:
+        parts.append(f"开展专题宣传教育{s['lectures']}场、参与{s['lecture_people']}人次")
+    if s["parent_meetings"]:
+        parts.append(f"组织专题家长会{s['parent_meetings']}场、参与家长{s['parent_people']}人次")
+    if f["activities"]:
+        parts.append(f"“五老”志愿者开展结对帮扶活动{f['activities']}次（其中上门家访和面对面谈心{s['talks']}次）")
+    if s["brochures"]:
+        parts.append(f"发放宣传手册{s['brochures']}册")
+    head = f"【{f['unit_name']}心理健康教育工作简报】{period_words(f['date_from'], f['date_to'])}，{f['unit_name']}"
+    body = ("共" + "；".join(parts) + "。") if parts else "暂无新的活动记录。"
+    tail = [f"目前在结对帮扶{f['pairings_active']}对"]
+    if f["pairings_new"]:
+        tail.append(f"本期新结对{f['pairings_new']}对")
+    if s["screened"] or s["helped"]:
+        tail.append(f"排查出存在心理问题的学生{s['screened']}人、成功干预疏导{s['helped']}人")
+    if f["inspections"]:
+        tail.append(f"开展督查{f['inspections']}次")
+    return head + body + "，".join(tail) + "。"
+
+
+def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverage: dict[str, Any] | None
+                       ) -> list[tuple[str, str]]:
+    """(heading, paragraph) of a year-end summary drafted from this year's figures ``f`` and last
+    year's ``before`` (changes are stated against it), with lecture coverage if known."""
+    s, b = f["stats"], (before or {}).get("stats")
+    year = f["date_from"][:4]
+    name = f["unit_name"]
+    out = []
+    overview = (f"{year}年，{name}共有{f['rows']}个辅导站和学校纳入统计。全年开展专题宣传教育{s['lectures']}场"
+                f"{change(s['lectures'], b and b['lectures'], '场')}，参与{s['lecture_people']}人次；"
+                f"组织专题家长会{s['parent_meetings']}场"
+                f"{change(s['parent_meetings'], b and b['parent_meetings'], '场')}，"
+                f"参与家长{s['parent_people']}人次；发放宣传手册{s['brochures']}册。")
+    out.append(("一、总体情况", overview))
+    if coverage:
+        lines = []
+        for label, key in (("学生第4讲", "students"), ("家长第5讲", "parents")):
+            value = coverage.get(key)
+            lines.append(f"{label}宣讲覆盖率{_n(value)}%" if value is not None
+                         else f"{label}宣讲覆盖率因未填在校人数无法计算")
+        below = coverage.get("below")
+        text = "，".join(lines) + "。"
+        if below:
+            text += f"覆盖率未达到100%的学校和辅导站有{below}个，需继续补课、拾遗补缺。"
+        out.append(("二、宣讲覆盖", text))
+    kinds = "、".join(f"{label}{f['activity_kinds'].get(k, 0)}次" for k, label in ACTIVITY_KINDS.items()
+                      if f["activity_kinds"].get(k, 0))
+    closed = f["pairings_closed"]
+    closed_text = "、".join(f"{label}{closed[k]}对" for k, label in OUTCOMES.items() if closed.get(k))
+    pairing = (f"年末在结对帮扶{f['pairings_active']}对，全年新结对{f['pairings_new']}对"
+               + (f"，结束结对{sum(closed.values())}对（{closed_text}）" if closed_text else "") + "。"
+               + f"“五老”志愿者全年开展帮扶活动{f['activities']}次"
+               + change(f["activities"], before["activities"] if before else None, "次")
+               + (f"，其中{kinds}" if kinds else "") + "；"
+               + f"开展面对面谈心{s['talks']}场次{change(s['talks'], b and b['talks'], '场次')}"
+               + (f"；辅导站为不使用智能手机的志愿者代录{f['proxy']}次" if f["proxy"] else "") + "。")
+    out.append(("三、结对帮扶", pairing))
+    care = (f"全年排查出存在心理问题的学生{s['screened']}人{change(s['screened'], b and b['screened'], '人')}，"
+            f"成功干预、疏导{s['helped']}人{change(s['helped'], b and b['helped'], '人')}。")
+    if f["risk_flags"]:
+        care += f"志愿者报告自伤自残风险{f['risk_flags']}次，已写处理记录{f['risk_handled']}次。"
+    care += f"目前重点对象{f['key_mentees']}人。"
+    out.append(("四、排查与干预", care))
+    if f["inspections"]:
+        score = f"，平均得分{_n(f['inspection_score'])}分" if f["inspection_score"] is not None else ""
+        text = f"全年开展现场督查{f['inspections']}次{score}"
+        text += (f"；尚有{f['rectifications_open']}次督查的整改未完成。" if f["rectifications_open"]
+                 else "；督查发现的问题均已整改。")
+        out.append(("五、督查", text))
+    return out

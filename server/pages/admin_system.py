@@ -1,0 +1,106 @@
+"""``/admin/access-log`` (who viewed or exported which child's record, when) and ``/admin/backup``
+(a consistent online snapshot of the database, downloaded; the download is itself logged)."""
+from __future__ import annotations
+
+import asyncio
+import datetime
+import pathlib
+import shutil
+import tempfile
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from sync import parse_id
+from sync.timeutil import SHANGHAI, format_utc
+
+from ..access import count_access_log, log_access, read_access_log
+from ..backup import backup
+from ..queries.admin import describe_targets, people_in_log, target_for_code
+from .common import ADMIN, require, require_form
+
+PAGE = 100
+ACTIONS = {
+    "view_mentee": "查看帮扶对象", "view_pairing": "查看结对档案", "print_pairing": "打印结对档案",
+    "pull": "手机同步", "export_stats": "导出统计表", "export": "导出", "backup": "下载备份",
+}
+ENTITY_WORDS = {"mentee": "帮扶对象", "pairing": "结对", "activity": "帮扶活动", "screening": "摸排",
+                "review": "审核", "event": "集体活动", "unit": "单位", "inspection": "督查", "referral": "转介"}
+
+
+def _day(raw: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _utc_start(day: datetime.date) -> str:
+    """Midnight of a local (Asia/Shanghai) day, as a stored UTC timestamp."""
+    return format_utc(datetime.datetime.combine(day, datetime.time(), SHANGHAI))
+
+
+async def admin_access_log(request: Request) -> Response:
+    visit = await require(request, ADMIN)
+    q = request.query_params
+    person = parse_id(q.get("user")) if q.get("user") else None
+    target_text = (q.get("target") or "").strip()[:60]
+    since_day, until_day = _day(q.get("from")), _day(q.get("to"))
+    page = int(q["page"]) if (q.get("page") or "").isdigit() and len(q["page"]) < 6 else 1
+
+    def read(db: Any) -> dict[str, Any]:
+        target = (parse_id(target_text) or target_for_code(db, target_text) or target_text) if target_text else None
+        filters: dict[str, Any] = {
+            "user_id": person, "target": target,
+            "since": _utc_start(since_day) if since_day else None,
+            "until": _utc_start(until_day + datetime.timedelta(days=1)) if until_day else None,
+        }
+        rows = read_access_log(db, limit=PAGE, offset=(page - 1) * PAGE, **filters)
+        described = describe_targets(db, [r["target"] for r in rows if r["target"]])
+        return {"rows": rows, "total": count_access_log(db, **filters), "described": described,
+                "people": people_in_log(db)}
+
+    data = await visit.state.store.read(read, pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
+    pages = max(1, -(-data["total"] // PAGE))
+    return visit.render("admin_access_log.html", {
+        **data, "actions": ACTIONS, "entity_words": ENTITY_WORDS, "page": page, "pages": pages,
+        "filters": {"user": person or "", "target": target_text, "from": q.get("from") or "", "to": q.get("to") or ""},
+        "query": urlencode({k: v for k, v in (("user", person), ("target", target_text), ("from", since_day),
+                                              ("to", until_day)) if v}),
+    }, child_data=True)
+
+
+async def admin_backup(request: Request) -> Response:
+    visit = await require(request, ADMIN)
+    return visit.render("admin_backup.html", {"db_path": str(visit.state.settings.db_path)})
+
+
+async def admin_backup_download(request: Request) -> Response:
+    """Copy a consistent snapshot with SQLite's online backup API (the server keeps serving and
+    writing meanwhile), log the download, and send the file; the copy is removed once sent."""
+    visit, _form = await require_form(request, ADMIN)
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="banxing-backup-"))
+    stamp = datetime.datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M%S")
+    target = folder / f"banxing-{stamp}.db"
+    try:
+        await asyncio.to_thread(backup, visit.state.settings.db_path, target)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    actor, ip = visit.actor, request.client.host if request.client else None
+    await visit.state.store.write(lambda db: log_access(db, actor, "backup", None, ip=ip))
+    response = FileResponse(target, media_type="application/vnd.sqlite3", filename=target.name,
+                            background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/access-log", admin_access_log, methods=["GET"], name="admin_access_log"),
+    Route("/admin/backup", admin_backup, methods=["GET"], name="admin_backup"),
+    Route("/admin/backup", admin_backup_download, methods=["POST"], name="admin_backup_download"),
+]

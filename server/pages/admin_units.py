@@ -1,0 +1,178 @@
+"""``/admin/units``: the unit tree (county → town → station/school) — create, rename, move, delete.
+
+Every change is a ``unit`` mutation by the admin through the one write path (so phones and
+pages see it like any other change). The page keeps the tree's shape: a town hangs under the
+county, a station or school under a town (or directly under the county: 县直); a unit is never
+moved under its own descendant (the write path refuses that too); a unit that still holds units,
+active accounts or mentees is not deleted.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import apply_mutations, parse_id
+from sync.entities import UNIT_KINDS
+from sync.mutations import delete, upsert
+
+from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..queries.admin import unit_usage
+from ..queries.units import get_unit, unit_tree
+from .common import ADMIN, Visit, form_values, not_found, require, require_form, restore_draft
+
+FIELDS = ("name", "kind", "parent_id", "phone", "address")
+PARENT_KINDS: dict[str, tuple[str | None, ...]] = {
+    "county": (None,), "town": ("county",), "station": ("town", "county"), "school": ("town", "county"),
+}
+KIND_WORDS = {"county": "县", "town": "县", "station": "镇/街道或县", "school": "镇/街道或县"}
+
+
+def _shape_error(kind: str | None, parent: dict[str, Any] | None, children: list[dict[str, Any]]) -> str | None:
+    """Why ``kind`` under ``parent`` with these ``children`` breaks the tree's shape, or None."""
+    if kind not in PARENT_KINDS:
+        return None  # the write path explains a missing or unknown kind
+    parent_kind = parent["kind"] if parent else None
+    if parent_kind not in PARENT_KINDS[kind]:
+        if kind == "county":
+            return "县级单位不能有上级单位。"
+        return f"{UNIT_KINDS[kind]}的上级单位应是{KIND_WORDS[kind]}。"
+    bad = [c for c in children if kind not in PARENT_KINDS[c["kind"]]]
+    if bad:
+        return f"下级单位“{bad[0]['name']}”是{UNIT_KINDS[bad[0]['kind']]}，不能挂在{UNIT_KINDS[kind]}之下。"
+    return None
+
+
+async def _tree(visit: Visit) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
+    scope = await visit.scope()
+    return await visit.state.store.read(lambda db: (unit_tree(db, scope), unit_usage(db)))
+
+
+def _parent_options(tree: list[dict[str, Any]], exclude: set[str]) -> list[tuple[str, str]]:
+    return [(u["id"], "　" * u["depth"] + f"{u['name']}（{UNIT_KINDS[u['kind']]}）") for u in tree
+            if u["kind"] in ("county", "town") and u["id"] not in exclude]
+
+
+async def admin_units(request: Request) -> Response:
+    visit = await require(request, ADMIN)
+    return await _render_tree(visit, await restore_draft(visit) or {"kind": "school"})
+
+
+async def _render_tree(visit: Visit, values: dict[str, Any], errors: dict[str, str] | None = None,
+                       status: int = 200) -> Response:
+    tree, usage = await _tree(visit)
+    options = {"parent_id": _parent_options(tree, set()), "kind": list(UNIT_KINDS.items())}
+    return visit.render("admin_units.html", {
+        "tree": tree, "usage": usage, "errors": errors or {},
+        "unit_fields": field_views("unit", FIELDS, values, errors=errors, options=options),
+    }, status=status)
+
+
+async def admin_unit_create(request: Request) -> Response:
+    visit, form = await require_form(request, ADMIN)
+    values = form_values(form)
+    try:
+        fields = parse_fields("unit", FIELDS, values)
+    except FormInvalid as exc:
+        return await _render_tree(visit, values, exc.errors, 400)
+    tree, _ = await _tree(visit)
+    by_id = {u["id"]: u for u in tree}
+    problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), [])
+    if problem:
+        return await _render_tree(visit, values, {"parent_id": problem}, 400)
+    actor = visit.actor
+    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [upsert("unit", fields)]))
+    if outcome.status != "applied":
+        return await _render_tree(visit, values, _errors(outcome.reason), 400)
+    return visit.redirect("/admin/units", flash=f"已新建单位“{fields['name']}”。")
+
+
+def _errors(reason: str | None) -> dict[str, str]:
+    from sync.entities import ENTITIES
+
+    return errors_from_reason(ENTITIES["unit"], reason, FIELDS)
+
+
+async def _load(visit: Visit, request: Request) -> dict[str, Any]:
+    unit_id = parse_id(request.path_params["unit_id"])
+    scope = await visit.scope()
+    unit = await visit.state.store.read(lambda db: get_unit(db, scope, unit_id)) if unit_id else None
+    if unit is None:
+        raise not_found("单位")
+    return unit
+
+
+async def admin_unit(request: Request) -> Response:
+    visit = await require(request, ADMIN)
+    unit = await _load(visit, request)
+    return await _render_unit(visit, unit, {**unit, **(await restore_draft(visit) or {})})
+
+
+async def _render_unit(visit: Visit, unit: dict[str, Any], values: dict[str, Any],
+                       errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    tree, usage = await _tree(visit)
+    below = _subtree(tree, unit["id"])
+    options = {"parent_id": _parent_options(tree, below), "kind": list(UNIT_KINDS.items())}
+    held = usage.get(unit["id"], {"children": 0, "users": 0, "mentees": 0})
+    return visit.render("admin_unit.html", {
+        "unit": unit, "held": held, "errors": errors or {}, "may_delete": not any(held.values()),
+        "unit_fields": field_views("unit", FIELDS, values, errors=errors, options=options),
+    }, status=status)
+
+
+def _subtree(tree: list[dict[str, Any]], unit_id: str) -> set[str]:
+    """The unit and everything below it (none of them can become its parent)."""
+    found = {unit_id}
+    for u in tree:  # tree order: a parent comes before its children
+        if u["parent_id"] in found:
+            found.add(u["id"])
+    return found
+
+
+async def admin_unit_save(request: Request) -> Response:
+    visit, form = await require_form(request, ADMIN)
+    unit = await _load(visit, request)
+    values = form_values(form)
+    actor = visit.actor
+    version = unit["version"]
+    if values.get("action") == "delete":
+        _, usage = await _tree(visit)
+        held = usage.get(unit["id"], {})
+        if any(held.values()):
+            return await _render_unit(visit, unit, unit, {"_form": (
+                f"“{unit['name']}”下还有 {held.get('children', 0)} 个下级单位、{held.get('users', 0)} 个在用账号、"
+                f"{held.get('mentees', 0)} 名帮扶对象，请先移走或停用，再删除。")}, 400)
+        (outcome,) = await visit.state.store.write(
+            lambda db: apply_mutations(db, actor, [delete("unit", unit["id"], base_version=version)]))
+        if outcome.status != "applied":
+            return await _render_unit(visit, unit, unit, {"_form": outcome.reason or ""}, 400)
+        return visit.redirect("/admin/units", flash=f"已删除单位“{unit['name']}”。")
+    try:
+        fields = parse_fields("unit", FIELDS, values)
+    except FormInvalid as exc:
+        return await _render_unit(visit, unit, values, exc.errors, 400)
+    tree, _ = await _tree(visit)
+    by_id = {u["id"]: u for u in tree}
+    children = [u for u in tree if u["parent_id"] == unit["id"]]
+    problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), children)
+    if problem:
+        return await _render_unit(visit, unit, values, {"parent_id": problem}, 400)
+    changed = {k: v for k, v in fields.items() if unit.get(k) != v}
+    if not changed:
+        return visit.redirect("/admin/units", flash="没有改动。")
+    (outcome,) = await visit.state.store.write(
+        lambda db: apply_mutations(db, actor, [upsert("unit", changed, unit["id"], base_version=version)]))
+    if outcome.status == "rejected":
+        return await _render_unit(visit, unit, values, _errors(outcome.reason), 400)
+    flash = "单位已保存。" if outcome.status != "conflict" else outcome.reason
+    return visit.redirect("/admin/units", flash=flash)
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/units", admin_units, methods=["GET"], name="admin_units"),
+    Route("/admin/units", admin_unit_create, methods=["POST"], name="admin_unit_create"),
+    Route("/admin/units/{unit_id}", admin_unit, methods=["GET"], name="admin_unit"),
+    Route("/admin/units/{unit_id}", admin_unit_save, methods=["POST"], name="admin_unit_save"),
+]

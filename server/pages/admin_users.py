@@ -1,0 +1,188 @@
+"""``/admin/users``: accounts and roles — create any role, edit, reset a password, deactivate.
+
+Every change goes through ``sync.users`` (``create_user`` / ``save_user`` / ``deactivate_user``),
+audited in ``sync_audit`` like a mutation. Passwords are hashed with argon2 on a worker thread,
+never on the writer thread. A reset password ends the account's open web sessions; a deactivated
+account's sessions and phones stop at their next request (sign-in and the device token both
+check ``active``). An admin cannot deactivate, or take the admin role from, their own account.
+"""
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import NotAllowed, parse_id
+from sync.entities import ROLE_LABELS
+from sync.users import create_user, deactivate_user, get_user, save_user
+
+from .. import lockout, sessions
+from ..auth import hash_password
+from ..queries.admin import list_users
+from ..queries.units import unit_options
+from .common import ADMIN, Visit, form_values, not_found, require, require_form, restore_draft
+
+MIN_PASSWORD = 8
+# Easy to read aloud and type: no 0/O, 1/l/I.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
+
+
+def new_password() -> str:
+    """A one-time password the admin reads out, e.g. ``k7mq-x3ta-9pvw``."""
+    chars = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
+    return "-".join(chars[i:i + 4] for i in range(0, 12, 4))
+
+
+async def admin_users(request: Request) -> Response:
+    visit = await require(request, ADMIN)
+    q = request.query_params
+    role = q.get("role") if q.get("role") in ROLE_LABELS else None
+    state = q.get("state") if q.get("state") in ("active", "inactive") else None
+    unit = q.get("unit") or None
+    text = (q.get("q") or "").strip()[:50] or None
+    scope = await visit.scope()
+    rows, units = await visit.state.store.read(lambda db: (
+        list_users(db, role=role, unit_id=unit, active=None if state is None else state == "active", text=text),
+        unit_options(db, scope)))
+    return visit.render("admin_users.html", {
+        "rows": rows, "units": units, "roles": ROLE_LABELS,
+        "filters": {"role": role or "", "state": state or "", "unit": unit or "", "q": text or ""},
+    })
+
+
+async def _render_form(visit: Visit, values: dict[str, Any], *, user: dict[str, Any] | None = None,
+                       error: str | None = None, status: int = 200) -> Response:
+    scope = await visit.scope()
+    units = await visit.state.store.read(lambda db: unit_options(db, scope))
+    return visit.render("admin_user.html", {
+        "user": user, "values": values, "error": error, "units": units, "roles": ROLE_LABELS,
+        "own": user is not None and user["id"] == visit.actor.user_id,
+    }, status=status)
+
+
+def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {k: (str(values.get(k) or "").strip() or None) for k in EDITABLE}
+    fields["login"] = (fields["login"] or "").lower()
+    fields["name"] = fields["name"] or ""
+    fields["smartphone"] = values.get("smartphone") not in (None, "", "0")
+    return fields
+
+
+def _password_problem(password: str) -> str | None:
+    if password and not MIN_PASSWORD <= len(password) <= 200:
+        return f"密码至少 {MIN_PASSWORD} 位；留空则由系统生成一个。"
+    return None
+
+
+async def admin_user_new(request: Request) -> Response:
+    visit = await require(request, ADMIN)
+    return await _render_form(visit, await restore_draft(visit) or {"role": "staff", "smartphone": "1"})
+
+
+async def admin_user_create(request: Request) -> Response:
+    visit, form = await require_form(request, ADMIN)
+    values = form_values(form)
+    fields = _account_fields(values)
+    typed = str(values.get("password") or "")
+    problem = _password_problem(typed)
+    if problem:
+        return await _render_form(visit, values, error=problem, status=400)
+    password = typed or new_password()
+    password_hash = await asyncio.to_thread(hash_password, password)
+    actor = visit.actor
+    try:
+        user_id = await visit.state.store.write(lambda db: create_user(
+            db, login=fields["login"], name=fields["name"], role=fields["role"] or "", unit_id=fields["unit_id"] or "",
+            password_hash=password_hash, phone=fields["phone"], about=fields["about"],
+            smartphone=fields["smartphone"], actor=actor))
+    except NotAllowed as exc:
+        return await _render_form(visit, values, error=exc.reason, status=400)
+    if typed:
+        return visit.redirect(f"/admin/users/{user_id}", flash=f"账号 {fields['login']} 已建立。")
+    return _show_password(visit, fields["login"], fields["name"], password, user_id, created=True)
+
+
+def _show_password(visit: Visit, login: str, name: str, password: str, user_id: str, *, created: bool) -> Response:
+    """The generated password, shown once on this page (never in a cookie or the log)."""
+    return visit.render("admin_password.html", {"login": login, "name": name, "password": password,
+                                                "user_id": user_id, "created": created}, child_data=True)
+
+
+async def _load(visit: Visit, request: Request) -> dict[str, Any]:
+    user_id = parse_id(request.path_params["user_id"])
+    user = await visit.state.store.read(lambda db: get_user(db, user_id=user_id)) if user_id else None
+    if user is None or user["role"] not in ROLE_LABELS:
+        raise not_found("账号")
+    return user
+
+
+async def admin_user(request: Request) -> Response:
+    visit = await require(request, ADMIN)
+    user = await _load(visit, request)
+    values = {**user, "smartphone": "1" if user["smartphone"] else "", **(await restore_draft(visit) or {})}
+    return await _render_form(visit, values, user=user)
+
+
+async def admin_user_save(request: Request) -> Response:
+    visit, form = await require_form(request, ADMIN)
+    user = await _load(visit, request)
+    values = form_values(form)
+    action = values.get("action") or "save"
+    actor = visit.actor
+    own = user["id"] == actor.user_id
+    shown = {**user, "smartphone": "1" if user["smartphone"] else ""}
+    if action in ("deactivate", "activate"):
+        if own:
+            return await _render_form(visit, shown, user=user, error="不能停用自己正在使用的账号。", status=400)
+
+        def switch(db: Any) -> None:
+            if action == "deactivate":
+                deactivate_user(db, actor, user["id"])
+                sessions.end_user_sessions(db, user["id"])
+            else:
+                save_user(db, actor, {"active": True}, user_id=user["id"])
+
+        await visit.state.store.write(switch)
+        word = "已停用：网页登录和已登记的手机都不能再使用。" if action == "deactivate" else "已恢复使用。"
+        return visit.redirect(f"/admin/users/{user['id']}", flash=f"账号 {user['login']} {word}")
+    if action == "password":
+        typed = str(values.get("new_password") or "")
+        problem = _password_problem(typed)
+        if problem:
+            return await _render_form(visit, shown, user=user, error=problem, status=400)
+        password = typed or new_password()
+        password_hash = await asyncio.to_thread(hash_password, password)
+
+        def reset(db: Any) -> None:
+            save_user(db, actor, {"password_hash": password_hash}, user_id=user["id"])
+            lockout.clear(db, user["login"])
+            if not own:
+                sessions.end_user_sessions(db, user["id"])
+
+        await visit.state.store.write(reset)
+        if typed:
+            return visit.redirect(f"/admin/users/{user['id']}", flash="密码已重置，该账号需用新密码重新登录。")
+        return _show_password(visit, user["login"], user["name"], password, user["id"], created=False)
+    fields = _account_fields(values)
+    if own and fields["role"] != "admin":
+        return await _render_form(visit, values, user=user, error="不能取消自己账号的管理员角色。", status=400)
+    changed = {k: v for k, v in fields.items() if user.get(k) != v}
+    try:
+        await visit.state.store.write(lambda db: save_user(db, actor, changed, user_id=user["id"]))
+    except NotAllowed as exc:
+        return await _render_form(visit, values, user=user, error=exc.reason, status=400)
+    return visit.redirect(f"/admin/users/{user['id']}", flash="账号已保存。" if changed else "没有改动。")
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/users", admin_users, methods=["GET"], name="admin_users"),
+    Route("/admin/users/new", admin_user_new, methods=["GET"], name="admin_user_new"),
+    Route("/admin/users/new", admin_user_create, methods=["POST"], name="admin_user_create"),
+    Route("/admin/users/{user_id}", admin_user, methods=["GET"], name="admin_user"),
+    Route("/admin/users/{user_id}", admin_user_save, methods=["POST"], name="admin_user_save"),
+]

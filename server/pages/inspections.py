@@ -1,0 +1,304 @@
+"""On-site inspections (督查, Rudong notice part 四): list, record, edit, rectify, a unit's history.
+
+Who may do what follows the write path (``sync/rules.py``); the pages only offer what will be
+accepted: the county (reviewer, admin) records and edits any inspection in its scope and deletes;
+a town's staff record inspections of the stations and schools below them and edit their own; the
+inspected unit's staff see their inspections and report the rectification (items fixed, notes).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import Outcome, apply_mutations, parse_id
+from sync.audit import record_history
+from sync.entities import CHECK_ITEMS, ENTITIES, INSPECTION_KINDS
+from sync.mutations import delete, upsert
+from sync.timeutil import local_today
+
+from ..charts import line_chart
+from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..queries.inspections import (
+    RECTIFICATION_STATES,
+    get_inspection,
+    inspectable_units,
+    inspected_units,
+    list_inspections,
+    unit_history,
+)
+from ..queries.units import get_unit
+from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft
+
+ENTITY = ENTITIES["inspection"]
+HEAD = ("unit_id", "date", "kind", "inspectors")
+BODY = ("findings", "highlights", "score", "rectify", "rectify_due")
+RECTIFY = ("fixed", "rectify_notes")
+CHECK_CHOICES = (("passed", "达标"), ("failed", "未达标"), ("", "未检查"))
+HINTS = {"score": "0–100。留空则按清单计算：达标项数 ÷ 检查项数 × 100。",
+         "inspectors": "如：县关工委 周文清、县教体局 李明", "rectify_due": "未达标项目应在此日期前整改完毕。"}
+
+
+def _may_edit(visit: Visit, row: dict[str, Any]) -> bool:
+    actor = visit.actor
+    if actor.role in ("reviewer", "admin"):
+        return True
+    return bool(row["author_id"] == actor.user_id and row["unit_id"] != actor.unit_id)
+
+
+def _may_rectify(visit: Visit, row: dict[str, Any]) -> bool:
+    return bool(row["failed"]) and (_may_edit(visit, row) or row["unit_id"] == visit.actor.unit_id)
+
+
+def _year(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+
+
+async def inspection_list(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    scope = await visit.scope()
+    q = request.query_params
+    unit = q.get("unit") or None
+    kind = q.get("kind") if q.get("kind") in INSPECTION_KINDS else None
+    state = q.get("state") if q.get("state") in RECTIFICATION_STATES else None
+    year = _year(q.get("year"))
+    today = local_today()
+
+    def read(db: Any) -> tuple[list[dict[str, Any]], list[tuple[str, str]], bool]:
+        rows = list_inspections(db, scope, today=today, unit_id=unit, year=year, kind=kind, state=state)
+        return rows, inspected_units(db, scope), bool(inspectable_units(db, scope))
+
+    rows, units, may_create = await visit.state.store.read(read)
+    return visit.render("inspection_list.html", {
+        "rows": rows, "units": units, "may_create": may_create, "kinds": INSPECTION_KINDS,
+        "states": RECTIFICATION_STATES, "filters": {"unit": unit or "", "kind": kind or "", "state": state or "",
+                                                   "year": year or ""},
+        "years": list(range(today.year, today.year - 6, -1)),
+    })
+
+
+def _checklist(values: dict[str, Any]) -> list[dict[str, Any]]:
+    passed, failed = set(values.get("passed") or ()), set(values.get("failed") or ())
+    return [{"key": key, "label": label, "value": "passed" if key in passed else "failed" if key in failed else ""}
+            for key, label in CHECK_ITEMS.items()]
+
+
+def _from_checklist(form: dict[str, Any]) -> dict[str, list[str]]:
+    return {"passed": [k for k in CHECK_ITEMS if form.get(f"item_{k}") == "passed"],
+            "failed": [k for k in CHECK_ITEMS if form.get(f"item_{k}") == "failed"]}
+
+
+def _views(names: tuple[str, ...], values: dict[str, Any], **kwargs: Any) -> list[Any]:
+    views = field_views("inspection", names, values, hints=HINTS, **kwargs)
+    for view in views:  # a checklist may be left empty: the lists are never null, but not required
+        if view.widget == "checkboxes":
+            view.required = False
+    return views
+
+
+async def _render_form(visit: Visit, values: dict[str, Any], *, row: dict[str, Any] | None = None,
+                       errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    scope = await visit.scope()
+    units = await visit.state.store.read(lambda db: inspectable_units(db, scope))
+    if row is not None and row["unit_id"] not in {u for u, _ in units}:
+        units = [(row["unit_id"], row["unit_name"]), *units]
+    options = {"unit_id": units, "kind": list(INSPECTION_KINDS.items())}
+    return visit.render("inspection_form.html", {
+        "row": row, "values": values, "errors": errors or {},
+        "head": _views(HEAD, values, errors=errors, options=options),
+        "body": _views(BODY, values, errors=errors),
+        "rectify": _views(RECTIFY, values, errors=errors,
+                          options={"fixed": [(k, CHECK_ITEMS[k]) for k in values.get("failed") or ()]}),
+        "checklist": _checklist(values), "check_choices": CHECK_CHOICES, "may_create": bool(units),
+        "may_delete": row is not None and visit.actor.role in ("reviewer", "admin"),
+    }, status=status)
+
+
+async def inspection_new(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    draft = await restore_draft(visit)
+    values: dict[str, Any] = {"date": local_today().isoformat(), "kind": "routine",
+                              "unit_id": request.query_params.get("unit")}
+    if draft:
+        values.update(draft)
+        values.update(_from_checklist(draft))
+    return await _render_form(visit, values)
+
+
+def _parse(form: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    fields = parse_fields("inspection", names, form)
+    if "passed" in names or any(k.startswith("item_") for k in form):
+        fields.update(_from_checklist(form))
+    return fields
+
+
+def _answer(outcome: Outcome, names: tuple[str, ...]) -> dict[str, str]:
+    return errors_from_reason(ENTITY, outcome.reason, names) if outcome.status == "rejected" else {}
+
+
+async def inspection_create(request: Request) -> Response:
+    visit, form = await require_form(request, OFFICE)
+    values = form_values(form)
+    names = (*HEAD, *BODY)
+    try:
+        fields = _parse(values, names)
+    except FormInvalid as exc:
+        return await _render_form(visit, {**values, **_from_checklist(values)}, errors=exc.errors, status=400)
+    actor = visit.actor
+    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [upsert("inspection", fields)]))
+    if outcome.status == "rejected":
+        return await _render_form(visit, {**values, **_from_checklist(values)},
+                                  errors=_answer(outcome, (*names, "passed", "failed")), status=400)
+    return visit.redirect(f"/inspections/{outcome.record_id}", flash="督查记录已保存。")
+
+
+async def _load(visit: Visit, request: Request) -> dict[str, Any]:
+    inspection_id = parse_id(request.path_params["inspection_id"])
+    if inspection_id is None:
+        raise not_found("督查记录")
+    scope = await visit.scope()
+    today = local_today()
+    row = await visit.state.store.read(lambda db: get_inspection(db, scope, inspection_id, today=today))
+    if row is None:
+        raise not_found("督查记录")
+    return row
+
+
+async def inspection_detail(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    row = await _load(visit, request)
+    return _render_detail(visit, row)
+
+
+def _render_detail(visit: Visit, row: dict[str, Any], *, values: dict[str, Any] | None = None,
+                   errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    shown = values or row
+    return visit.render("inspection_detail.html", {
+        "row": row, "checklist": _checklist(row), "states": RECTIFICATION_STATES,
+        "may_edit": _may_edit(visit, row), "may_rectify": _may_rectify(visit, row), "errors": errors or {},
+        "rectify": _views(RECTIFY, shown, errors=errors,
+                          options={"fixed": [(k, CHECK_ITEMS[k]) for k in row["failed"]]}),
+    }, status=status)
+
+
+def _values_at(db: Any, record_id: str, version: int) -> dict[str, Any]:
+    """The record as it was at ``version`` (what the form showed), rebuilt from the audit log."""
+    history = record_history(db, "inspection", record_id)
+    state: dict[str, Any] = {}
+    for change in history:
+        if change["version"] is not None and change["version"] > version:
+            break
+        for name, (_before, after) in change["changes"].items():
+            state[name] = after
+    return state
+
+
+async def _save(visit: Visit, row: dict[str, Any], fields: dict[str, Any], version: int | None
+                ) -> Outcome:
+    """Send only the fields the person changed from what the form showed, against its version,
+    so someone else's change to another field meanwhile is kept, not overwritten."""
+    actor = visit.actor
+    record_id = row["id"]
+
+    def write(db: Any) -> Outcome:
+        shown = _values_at(db, record_id, version) if version is not None else row
+        changed = {k: v for k, v in fields.items() if shown.get(k) != v}
+        (outcome,) = apply_mutations(db, actor, [upsert("inspection", changed, record_id, base_version=version)])
+        return outcome
+
+    return await visit.state.store.write(write)
+
+
+def _version(values: dict[str, Any]) -> int | None:
+    raw = str(values.get("version") or "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+async def inspection_rectify(request: Request) -> Response:
+    visit, form = await require_form(request, OFFICE)
+    row = await _load(visit, request)
+    values = form_values(form)
+    try:
+        fields = parse_fields("inspection", RECTIFY, values)
+    except FormInvalid as exc:
+        return _render_detail(visit, row, values=values, errors=exc.errors, status=400)
+    outcome = await _save(visit, row, fields, _version(values))
+    if outcome.status == "rejected":
+        return _render_detail(visit, row, values={**row, **fields}, errors=_answer(outcome, RECTIFY), status=400)
+    flash = "整改情况已保存。" if outcome.status != "conflict" else outcome.reason
+    return visit.redirect(f"/inspections/{row['id']}", flash=flash)
+
+
+async def inspection_edit(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    row = await _load(visit, request)
+    if not _may_edit(visit, row):
+        raise not_found("督查记录")
+    values = {**row, **(await restore_draft(visit) or {})}
+    return await _render_form(visit, values, row=row)
+
+
+async def inspection_update(request: Request) -> Response:
+    visit, form = await require_form(request, OFFICE)
+    row = await _load(visit, request)
+    if not _may_edit(visit, row):
+        raise not_found("督查记录")
+    values = form_values(form)
+    actor = visit.actor
+    if values.get("action") == "delete":
+        (outcome,) = await visit.state.store.write(lambda db: apply_mutations(
+            db, actor, [delete("inspection", row["id"], base_version=_version(values))]))
+        if outcome.status == "applied":
+            return visit.redirect("/inspections", flash="督查记录已删除。")
+        return await _render_form(visit, row, row=row, errors={"_form": outcome.reason or ""}, status=400)
+    names = (*HEAD, *BODY, *RECTIFY)
+    try:
+        fields = _parse(values, names)
+    except FormInvalid as exc:
+        return await _render_form(visit, {**values, **_from_checklist(values)}, row=row, errors=exc.errors,
+                                  status=400)
+    outcome = await _save(visit, row, fields, _version(values))
+    if outcome.status == "rejected":
+        return await _render_form(visit, {**values, **_from_checklist(values)}, row=row,
+                                  errors=_answer(outcome, (*names, "passed", "failed")), status=400)
+    flash = "督查记录已保存。" if outcome.status != "conflict" else outcome.reason
+    return visit.redirect(f"/inspections/{row['id']}", flash=flash)
+
+
+async def inspection_history(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    unit_id = parse_id(request.path_params["unit_id"])
+    scope = await visit.scope()
+    today = local_today()
+
+    def read(db: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        unit = get_unit(db, scope, unit_id) if unit_id else None
+        return unit, (unit_history(db, scope, unit["id"], today=today) if unit else {})
+
+    unit, history = await visit.state.store.read(read)
+    if unit is None or unit["kind"] not in ("station", "school"):
+        raise not_found("单位")
+    scored = [r for r in history["inspections"] if r["score"] is not None]
+    chart = None
+    if scored:
+        chart = line_chart("scores", f"{unit['name']}历次督查得分", [r["date"] for r in scored],
+                           [r["score"] for r in scored], unit="分", name="得分", label_header="督查日期")
+    return visit.render("inspection_history.html", {
+        "unit": unit, "history": history, "score_chart": chart, "states": RECTIFICATION_STATES,
+        "may_create": visit.actor.role in ("reviewer", "admin") or unit["id"] != visit.actor.unit_id,
+        "today": today.isoformat(),
+    })
+
+
+routes: list[BaseRoute] = [
+    Route("/inspections", inspection_list, methods=["GET"], name="inspection_list"),
+    Route("/inspections/new", inspection_new, methods=["GET"], name="inspection_new"),
+    Route("/inspections/new", inspection_create, methods=["POST"], name="inspection_create"),
+    Route("/inspections/units/{unit_id}", inspection_history, methods=["GET"], name="inspection_history"),
+    Route("/inspections/{inspection_id}", inspection_detail, methods=["GET"], name="inspection_detail"),
+    Route("/inspections/{inspection_id}", inspection_rectify, methods=["POST"], name="inspection_rectify"),
+    Route("/inspections/{inspection_id}/edit", inspection_edit, methods=["GET"], name="inspection_edit"),
+    Route("/inspections/{inspection_id}/edit", inspection_update, methods=["POST"], name="inspection_update"),
+]

@@ -1,0 +1,144 @@
+"""``/summary``: the year-end summary (年终总结, Rudong notice part 五) of a unit and year — the
+figures, charts, inspections, and a text drafted from the numbers that the person edits and
+saves (``server/summaries.py``); ``/summary/print`` is the printable view."""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import parse_id
+from sync.timeutil import local_today
+
+from ..briefing import summary_paragraphs
+from ..charts import Chart, Series, bar_chart, line_chart
+from ..errors import BadRequest
+from ..queries.inspections import list_inspections
+from ..queries.progress import coverage_summary, period_figures
+from ..queries.units import unit_options, unit_tree
+from ..summaries import SummaryConflict, latest_summary, save_summary
+from .common import OFFICE, Visit, form_values, not_found, require, require_form
+
+
+def _params(visit: Visit, request: Request) -> tuple[str, int]:
+    q = request.query_params
+    raw_year = q.get("year") or str(local_today().year)
+    if not raw_year.isdigit() or not 2000 <= int(raw_year) <= 2100:
+        raise BadRequest("年度应为 2000 到 2100 之间的年份。")
+    unit = parse_id(q.get("unit")) if q.get("unit") else visit.actor.unit_id
+    if unit is None:
+        raise not_found("单位")
+    return unit, int(raw_year)
+
+
+async def _read(visit: Visit, unit: str, year: int) -> dict[str, Any]:
+    scope = await visit.scope()
+    today = local_today()
+
+    def read(db: Any) -> dict[str, Any] | None:
+        this = period_figures(db, scope, unit, f"{year}-01-01", f"{year}-12-31")
+        if this is None:
+            return None
+        below = _subtree_ids(db, scope, unit)
+        return {
+            "figures": this,
+            "before": period_figures(db, scope, unit, f"{year - 1}-01-01", f"{year - 1}-12-31"),
+            "coverage": coverage_summary(db, scope, unit, year),
+            "inspections": [i for i in list_inspections(db, scope, today=today, year=year)
+                            if i["unit_id"] in below],
+            "saved": latest_summary(db, unit, year),
+            "units": unit_options(db, scope),
+        }
+
+    data = await visit.state.store.read(read, pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
+    if data is None:
+        raise not_found("单位")
+    data["draft"] = draft_text(data)
+    return data
+
+
+def _subtree_ids(db: Any, scope: Any, unit: str) -> set[str]:
+    return {u["id"] for u in unit_tree(db, scope, root=unit)}
+
+
+def draft_text(data: dict[str, Any]) -> str:
+    """The summary drafted from the figures: headed paragraphs, plain text for the textarea."""
+    before = data["before"]
+    if before is not None and not (sum(before["stats"].values()) or before["activities"] or before["pairings_active"]):
+        before = None  # no records at all last year: "比上年增加" would only say the system was new
+    paragraphs = summary_paragraphs(data["figures"], before, data["coverage"])
+    title = f"{data['figures']['unit_name']}{data['figures']['date_from'][:4]}年心理健康教育工作总结"
+    return title + "\n\n" + "\n\n".join(f"{head}\n{body}" for head, body in paragraphs)
+
+
+def summary_charts(f: dict[str, Any]) -> list[Chart]:
+    year = f["date_from"][:4]
+    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    charts = [line_chart("summary-months", f"{year}年每月帮扶活动（次）", [f"{int(m[5:])}月" for m in months],
+                         [f["activity_months"].get(m, 0) for m in months], unit="次", name="活动次数",
+                         label_header="月份")]
+    if len(f["children"]) >= 2:
+        names = [c["name"] for c in f["children"]]
+        charts.append(bar_chart("summary-units", f"{year}年各单位面对面谈心（场次）", names,
+                                [Series("面对面谈心", tuple(c["talks"] for c in f["children"]))], unit="次",
+                                label_header="单位"))
+    return charts
+
+
+async def year_summary(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    unit, year = _params(visit, request)
+    data = await _read(visit, unit, year)
+    return _render(visit, data, unit, year)
+
+
+def _render(visit: Visit, data: dict[str, Any], unit: str, year: int, *, text: str | None = None,
+            conflict: dict[str, Any] | None = None, status: int = 200) -> Response:
+    saved = data["saved"]
+    shown = text if text is not None else (saved["text"] if saved else data["draft"])
+    return visit.render("year_summary.html", {
+        **data, "unit": unit, "year": year, "text": shown, "conflict": conflict,
+        "charts": summary_charts(data["figures"]), "years": list(range(local_today().year, local_today().year - 6, -1)),
+        "base": conflict["id"] if conflict else (saved["id"] if saved else ""),
+    }, status=status)
+
+
+async def year_summary_save(request: Request) -> Response:
+    visit, form = await require_form(request, OFFICE)
+    unit, year = _params(visit, request)
+    values = form_values(form)
+    text = str(values.get("text") or "").strip()
+    data = await _read(visit, unit, year)
+    if values.get("action") == "redraft":
+        return _render(visit, data, unit, year, text=data["draft"])
+    if not text:
+        return _render(visit, data, unit, year, text="", status=400)
+    raw_base = str(values.get("base") or "")
+    base = int(raw_base) if raw_base.isdigit() and len(raw_base) < 12 else None
+    actor = visit.actor
+    try:
+        await visit.state.store.write(lambda db: save_summary(db, actor, unit, year, text, base))
+    except SummaryConflict as exc:
+        return _render(visit, data, unit, year, text=text, conflict=exc.latest, status=409)
+    return visit.redirect(f"/summary?unit={unit}&year={year}", flash="总结已保存。")
+
+
+async def year_summary_print(request: Request) -> Response:
+    visit = await require(request, OFFICE)
+    unit, year = _params(visit, request)
+    data = await _read(visit, unit, year)
+    saved = data["saved"]
+    return visit.render("year_summary_print.html", {
+        **data, "year": year, "text": saved["text"] if saved else data["draft"],
+        "charts": summary_charts(data["figures"]), "printed_by": visit.actor.name,
+        "printed_on": local_today().isoformat(),
+    })
+
+
+routes: list[BaseRoute] = [
+    Route("/summary", year_summary, methods=["GET"], name="year_summary"),
+    Route("/summary", year_summary_save, methods=["POST"], name="year_summary_save"),
+    Route("/summary/print", year_summary_print, methods=["GET"], name="year_summary_print"),
+]

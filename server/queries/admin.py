@@ -1,0 +1,93 @@
+"""What the admin pages read: accounts, how much hangs from each unit, who an access-log target is.
+
+The admin's scope is the whole database; these functions take no ``Scope`` and are only called
+from the ``ADMIN`` pages.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from sync.db import select_in
+from sync.system import SYSTEM_USER_ID
+
+
+def list_users(db: sqlite_utils.Database, *, role: str | None = None, unit_id: str | None = None,
+               active: bool | None = None, text: str | None = None) -> list[dict[str, Any]]:
+    """Accounts with their unit's name, last web sign-in and number of phones in use."""
+    where: list[str] = [f"u.id != '{SYSTEM_USER_ID}'"]
+    params: list[Any] = []
+    if role:
+        where.append("u.role = ?")
+        params.append(role)
+    if unit_id:
+        where.append("u.unit_id = ?")
+        params.append(unit_id)
+    if active is not None:
+        where.append("u.active = ?")
+        params.append(int(active))
+    if text:
+        where.append("(u.login LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\' OR u.phone LIKE ? ESCAPE '\\')")
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [like, like, like]
+    return list(db.query(
+        f"""
+        SELECT u.id, u.login, u.name, u.role, u.unit_id, u.phone, u.active, u.about, un.name AS unit_name,
+               (SELECT max(s.created_at) FROM web_sessions s WHERE s.user_id = u.id) AS last_sign_in,
+               (SELECT count(*) FROM sync_devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL) AS phones
+        FROM users u LEFT JOIN units un ON un.id = u.unit_id
+        WHERE {' AND '.join(where)} ORDER BY un.name, u.role, u.name
+        """,
+        params,
+    ))
+
+
+def unit_usage(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """Per live unit: its live child units, active accounts and live mentees (a unit holding any
+    of them cannot be deleted)."""
+    usage: dict[str, dict[str, int]] = {}
+
+    def add(sql: str, key: str) -> None:
+        for unit_id, n in db.execute(sql).fetchall():
+            usage.setdefault(unit_id, {"children": 0, "users": 0, "mentees": 0})[key] = n
+
+    add("SELECT parent_id, count(*) FROM units WHERE deleted = 0 AND parent_id IS NOT NULL GROUP BY parent_id",
+        "children")
+    add("SELECT unit_id, count(*) FROM users WHERE active = 1 GROUP BY unit_id", "users")
+    add("SELECT unit_id, count(*) FROM mentees WHERE deleted = 0 GROUP BY unit_id", "mentees")
+    return usage
+
+
+def describe_targets(db: sqlite_utils.Database, targets: list[str]) -> dict[str, str]:
+    """What each access-log target is, in words: a mentee by pseudonymous code, a pairing or an
+    activity by its mentee's code, a unit by name. Unknown ids are left out."""
+    ids = sorted({t for t in targets if t})
+    out: dict[str, str] = {}
+    if not ids:
+        return out
+    for sql, template in (
+        ("SELECT m.id, m.code, u.name FROM mentees m LEFT JOIN units u ON u.id = m.unit_id WHERE m.id {in}",
+         "帮扶对象 {0}（{1}）"),
+        ("SELECT p.id, m.code, u.name FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+         " LEFT JOIN units u ON u.id = p.unit_id WHERE p.id {in}", "结对 {0}（{1}）"),
+        ("SELECT a.id, m.code, u.name FROM activities a JOIN mentees m ON m.id = a.mentee_id"
+         " LEFT JOIN units u ON u.id = a.unit_id WHERE a.id {in}", "帮扶活动 {0}（{1}）"),
+        ("SELECT id, name, '' FROM units WHERE id {in}", "单位 {0}"),
+    ):
+        for record_id, first, second in select_in(db, sql, ids)[1]:
+            out.setdefault(record_id, template.format(first, second or ""))
+    return out
+
+
+def target_for_code(db: sqlite_utils.Database, code: str) -> str | None:
+    """The mentee id behind a pseudonymous code, so the admin can search the log by code."""
+    row = db.execute("SELECT id FROM mentees WHERE code = ?", [code.strip()]).fetchone()
+    return str(row[0]) if row else None
+
+
+def people_in_log(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """(user id, "name（login）") of everyone with a row in the access log, for the person filter."""
+    return [(r[0], f"{r[1]}（{r[2]}）") for r in db.execute(
+        "SELECT u.id, u.name, u.login FROM users u WHERE u.id IN (SELECT DISTINCT user_id FROM access_log)"
+        " ORDER BY u.name").fetchall()]

@@ -1,0 +1,127 @@
+"""A unit's figures for a period — what the WeChat brief and the year-end summary state.
+
+Counts only (no child's name or code ever leaves this module): the statistics form's 合计
+(``stats.compute_stats``, the Kaizhou columns), pairings (active at the end of the period, new,
+closed by outcome), activities by kind and 代录, risk flags raised and handled, inspections,
+and the same per direct sub-unit (the towns of a county, the stations of a town).
+Live records in scope only (``filters.live``); dates are the records' own local dates.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+from sync.db import placeholders
+from sync.entities import ACTIVITY_KINDS, OUTCOMES
+
+from .stats import KEYS, compute_stats
+from .units import unit_tree
+
+# Activities through mentee → pairing → activity: idx_activities_pairing_date covers the walk.
+ACTIVITIES = ("mentees m JOIN pairings p ON p.mentee_id = m.id JOIN activities r ON r.pairing_id = p.id"
+              " WHERE m.deleted = 0 AND p.deleted = 0 AND r.deleted = 0")
+
+
+def _children(tree: list[dict[str, Any]], unit_id: str) -> dict[str, str]:
+    """Each unit of the subtree → the direct child of ``unit_id`` it lies under (itself for them)."""
+    top: dict[str, str] = {}
+    for u in tree:  # parents come first
+        if u["parent_id"] == unit_id:
+            top[u["id"]] = u["id"]
+        elif u["parent_id"] in top:
+            top[u["id"]] = top[u["parent_id"]]
+    return top
+
+
+def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_from: str, date_to: str
+                   ) -> dict[str, Any] | None:
+    """Every count the brief and the summary state for ``unit_id`` and the period; None when the
+    unit is not a live unit in ``scope``."""
+    form = compute_stats(db, scope, unit_id, date_from, date_to)
+    if form is None:
+        return None
+    tree = unit_tree(db, scope, root=unit_id)
+    ids = [u["id"] for u in tree]
+    units = f"IN ({placeholders(ids)})"
+    names = {u["id"]: u["name"] for u in tree}
+    top = _children(tree, unit_id)
+    period = [date_from, date_to]
+
+    months: dict[str, int] = {}
+    for month, n in db.execute(
+        f"SELECT substr(r.date, 1, 7), count(*) FROM {ACTIVITIES} AND m.unit_id {units}"
+        " AND r.date BETWEEN ? AND ? GROUP BY 1", [*ids, *period]).fetchall():
+        months[month] = n
+    kinds = dict.fromkeys(ACTIVITY_KINDS, 0)
+    by_child: dict[str, dict[str, int]] = {c: {"activities": 0, "talks": 0} for c in top.values()}
+    for unit, kind, n in db.execute(
+        f"SELECT m.unit_id, r.kind, count(*) FROM {ACTIVITIES} AND m.unit_id {units}"
+        " AND r.date BETWEEN ? AND ? GROUP BY 1, 2", [*ids, *period]).fetchall():
+        kinds[kind] = kinds.get(kind, 0) + n
+        child = top.get(unit)
+        if child is not None:
+            by_child[child]["activities"] += n
+            if kind in ("home_visit", "talk"):
+                by_child[child]["talks"] += n
+    proxy, flags, handled = db.execute(
+        f"SELECT total(r.entered_by IS NOT NULL), total(r.risk_flag = 1),"
+        f" total(r.risk_flag = 1 AND coalesce(trim(r.risk_action), '') != '')"
+        f" FROM {ACTIVITIES} AND m.unit_id {units} AND r.date BETWEEN ? AND ?", [*ids, *period]).fetchone()
+    live_pairings = (f"pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.deleted = 0 AND m.deleted = 0"
+                     f" AND p.unit_id {units}")
+    active, started = db.execute(
+        f"SELECT total(p.start_date <= ? AND (p.end_date IS NULL OR p.end_date > ?)"
+        f" AND (p.status = 'active' OR p.end_date IS NOT NULL)),"
+        f" total(p.start_date BETWEEN ? AND ?) FROM {live_pairings}",
+        [date_to, date_to, *period, *ids]).fetchone()
+    outcomes = dict.fromkeys(OUTCOMES, 0)
+    for outcome, n in db.execute(
+        f"SELECT p.outcome, count(*) FROM {live_pairings} AND p.status = 'closed' AND p.end_date BETWEEN ? AND ?"
+        " GROUP BY 1", [*ids, *period]).fetchall():
+        if outcome in outcomes:
+            outcomes[outcome] = n
+    key_mentees = db.execute(
+        f"SELECT count(*) FROM mentees WHERE deleted = 0 AND status = 'active' AND risk_level = 'key'"
+        f" AND unit_id {units}", ids).fetchone()[0]
+    inspections = [dict(zip(("score", "failed", "fixed"), r, strict=True)) for r in db.execute(
+        f"SELECT score, failed, fixed FROM inspections WHERE deleted = 0 AND unit_id {units}"
+        " AND date BETWEEN ? AND ?", [*ids, *period]).fetchall()]
+    scores = [i["score"] for i in inspections if i["score"] is not None]
+    open_fixes = sum(1 for i in inspections if set(json.loads(i["failed"])) - set(json.loads(i["fixed"])))
+    return {
+        "unit_id": unit_id, "unit_name": form.unit_name, "unit_kind": form.unit_kind,
+        "date_from": date_from, "date_to": date_to,
+        "stats": dict(zip(KEYS, form.total.values, strict=True)),
+        "rows": len(form.rows),
+        "activities": sum(kinds.values()), "activity_kinds": kinds, "activity_months": months, "proxy": int(proxy),
+        "risk_flags": int(flags), "risk_handled": int(handled),
+        "pairings_active": int(active), "pairings_new": int(started), "pairings_closed": outcomes,
+        "key_mentees": key_mentees,
+        "inspections": len(inspections), "inspection_score": round(sum(scores) / len(scores), 1) if scores else None,
+        "rectifications_open": open_fixes,
+        "children": [{"unit_id": c, "name": names[c], **by_child[c]} for c in by_child],
+    }
+
+
+def coverage_summary(db: sqlite_utils.Database, scope: Scope, unit_id: str, year: int) -> dict[str, Any] | None:
+    """Lecture coverage of the unit's stations and schools for ``year`` (``queries.coverage``):
+    students and parents reached ÷ enrolled over those with enrolment figures, in percent, and
+    how many are below 100%. None when no station or school has figures."""
+    from .coverage import coverage
+
+    found = coverage(db, scope, unit_id, year)
+    if found is None:
+        return None
+    schools = [c for c in found[1] if c.students_enrolled is not None]
+    if not schools:
+        return None
+    enrolled = (sum(c.students_enrolled or 0 for c in schools), sum(c.parents_enrolled or 0 for c in schools))
+    reached = (sum(c.students_reached for c in schools), sum(c.parents_reached for c in schools))
+    return {
+        "students": round(100 * reached[0] / enrolled[0], 1) if enrolled[0] else None,
+        "parents": round(100 * reached[1] / enrolled[1], 1) if enrolled[1] else None,
+        "below": sum(1 for c in found[1] if c.below_target), "units": len(found[1]),
+    }

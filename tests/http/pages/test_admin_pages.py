@@ -1,0 +1,235 @@
+"""Admin pages: the unit tree (create, move, delete), accounts (create, edit, reset, deactivate),
+the access log and the backup download. Only the admin may use them."""
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+import pytest
+
+from sync import new_id
+
+from ...factories import make_mentee, pull_all, row
+from .conftest import PASSWORD, Site
+
+ADMIN_GETS = ["/admin/units", "/admin/units/{unit}", "/admin/users", "/admin/users/new", "/admin/users/{user}",
+              "/admin/access-log", "/admin/backup"]
+ADMIN_POSTS = ["/admin/units", "/admin/units/{unit}", "/admin/users/new", "/admin/users/{user}", "/admin/backup"]
+
+
+def _path(site: Site, template: str) -> str:
+    return template.format(unit=site.w.st11, user=site.w.staff_st11.user_id)
+
+
+@pytest.mark.parametrize("who", ["reviewer", "staff_town1", "staff_st11"])
+@pytest.mark.parametrize("page", ADMIN_GETS)
+def test_admin_pages_refuse_everyone_but_the_admin(site: Site, who: str, page: str) -> None:
+    response = site.as_(getattr(site.w, who)).get(_path(site, page))
+    assert response.status_code == 403
+    assert "掘港小学辅导站" not in response.text
+
+
+@pytest.mark.parametrize("who", ["reviewer", "staff_town1"])
+@pytest.mark.parametrize("page", ADMIN_POSTS)
+def test_admin_forms_refuse_everyone_but_the_admin(site: Site, who: str, page: str) -> None:
+    before = site.read(lambda db: db.execute("SELECT count(*), max(version) FROM units").fetchone())
+    response = site.as_(getattr(site.w, who)).post(
+        _path(site, page), {"name": "改名", "kind": "school", "action": "deactivate"}, form_page="/account")
+    assert response.status_code == 403
+    assert site.read(lambda db: db.execute("SELECT count(*), max(version) FROM units").fetchone()) == before
+    assert site.read(lambda db: row_active(db, site.w.staff_st11.user_id))
+
+
+def row_active(db: Any, user_id: str) -> bool:
+    return bool(db.execute("SELECT active FROM users WHERE id = ?", [user_id]).fetchone()[0])
+
+
+# --- units ------------------------------------------------------------------------------------
+
+def test_admin_creates_a_school_that_reaches_the_towns_pull(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.admin).post("/admin/units", {"name": "掘港第二小学", "kind": "school", "parent_id": w.town1})
+    assert response.status_code == 303
+    unit_id = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '掘港第二小学'").fetchone()[0])
+    held, _, _ = site.read(lambda db: pull_all(db, w.staff_town1))
+    assert held[("unit", unit_id)]["fields"]["parent_id"] == w.town1
+    assert "掘港第二小学" in site.as_(w.admin).get("/admin/units").text
+
+
+def test_unit_tree_keeps_its_shape(site: Site) -> None:
+    w = site.w
+    admin = site.as_(w.admin)
+    under_station = admin.post("/admin/units", {"name": "错挂的学校", "kind": "school", "parent_id": w.st11})
+    assert under_station.status_code == 400 and "上级单位应是镇/街道或县" in under_station.text
+    town_as_child = admin.post(f"/admin/units/{w.town1}", {"name": "掘港街道", "kind": "town", "parent_id": w.st21})
+    assert town_as_child.status_code == 400
+    assert site.read(lambda db: row(db, "unit", w.town1))["parent_id"] == w.county
+
+
+def test_admin_moves_a_school_to_another_town(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.admin).post(f"/admin/units/{w.st12}", {"name": "掘港中学（迁）", "kind": "school",
+                                                                 "parent_id": w.town2})
+    assert response.status_code == 303
+    moved = site.read(lambda db: row(db, "unit", w.st12))
+    assert moved["parent_id"] == w.town2 and moved["name"] == "掘港中学（迁）"
+    held2, _, _ = site.read(lambda db: pull_all(db, w.staff_town2))
+    assert ("unit", w.st12) in held2
+
+
+def test_a_unit_holding_records_is_not_deleted_an_empty_one_is(site: Site) -> None:
+    w = site.w
+    admin = site.as_(w.admin)
+    refused = admin.post(f"/admin/units/{w.st11}", {"action": "delete"})
+    assert refused.status_code == 400 and "请先移走或停用" in refused.text
+    assert not site.read(lambda db: row(db, "unit", w.st11))["deleted"]
+    admin.post("/admin/units", {"name": "空学校", "kind": "school", "parent_id": w.town2})
+    empty = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '空学校'").fetchone()[0])
+    assert admin.post(f"/admin/units/{empty}", {"action": "delete"}).status_code == 303
+    assert site.read(lambda db: row(db, "unit", empty))["deleted"]
+    admin.get("/admin/units")  # shows the one-time message naming it
+    assert "空学校" not in admin.get("/admin/units").text
+
+
+def test_unknown_unit_answers_404(site: Site) -> None:
+    admin = site.as_(site.w.admin)
+    assert admin.get(f"/admin/units/{new_id()}").status_code == 404
+    assert admin.get("/admin/units/nonsense").status_code == 404
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+def _create(site: Site, **fields: str) -> Any:
+    data = {"login": "new.reviewer", "name": "新审核员", "role": "reviewer", "unit_id": site.w.county,
+            "phone": "13800000000", **fields}
+    return site.as_(site.w.admin).post("/admin/users/new", data)
+
+
+def test_admin_creates_an_account_that_can_sign_in(site: Site) -> None:
+    response = _create(site, password="a-long-password")
+    assert response.status_code == 303
+    browser = site.browser()
+    signed_in = browser.post("/login", {"username": "new.reviewer", "password": "a-long-password"}, form_page="/login")
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/dashboard"
+    audit = site.read(lambda db: db.execute(
+        "SELECT user_id, op FROM sync_audit WHERE entity = 'user' AND record_id = "
+        "(SELECT id FROM users WHERE login = 'new.reviewer')").fetchall())
+    assert [tuple(a) for a in audit] == [(site.w.admin.user_id, "create")]
+
+
+def test_a_generated_password_is_shown_once_and_works(site: Site) -> None:
+    response = _create(site, login="gen.staff", role="staff", unit_id=site.w.st21)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    password = re.search(r'<p class="one-time">([a-z0-9-]+)</p>', response.text)
+    assert password
+    browser = site.browser()
+    assert browser.post("/login", {"username": "gen.staff", "password": password.group(1)},
+                        form_page="/login").status_code == 303
+
+
+def test_account_errors_are_sentences_beside_the_form(site: Site) -> None:
+    taken = _create(site, login=site.login_of(site.w.reviewer), password="a-long-password")
+    assert taken.status_code == 400 and "已被使用" in taken.text
+    short = _create(site, password="short")
+    assert short.status_code == 400 and "至少 8 位" in short.text
+
+
+def test_deactivating_an_account_stops_its_sessions_and_phones(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    assert staff.get("/account").status_code == 200
+    token = site.app.state.banxing.signers.device_token(w.mentor1.device_id, w.mentor1.user_id)
+    phone = site.browser()
+    headers = {"Authorization": "Bearer " + token}
+    assert phone.client.get("/api/sync/pull", headers=headers).status_code == 200
+    admin = site.as_(w.admin)
+    for who in (w.staff_st11, w.mentor1):
+        assert admin.post(f"/admin/users/{who.user_id}", {"action": "deactivate"}).status_code == 303
+    assert staff.get("/account").status_code == 303  # back to /login
+    refused = phone.client.get("/api/sync/pull", headers=headers)
+    assert refused.status_code == 401 and refused.json()["code"] == "user_inactive"
+    again = site.browser().post("/login", {"username": site.login_of(w.staff_st11), "password": PASSWORD},
+                                form_page="/login")
+    assert again.status_code == 403 and "已停用" in again.text
+    assert admin.post(f"/admin/users/{w.staff_st11.user_id}", {"action": "activate"}).status_code == 303
+    assert site.as_(w.staff_st11).get("/account").status_code == 200
+
+
+def test_admin_cannot_deactivate_or_demote_themselves(site: Site) -> None:
+    w = site.w
+    admin = site.as_(w.admin)
+    assert admin.post(f"/admin/users/{w.admin.user_id}", {"action": "deactivate"}).status_code == 400
+    demote = admin.post(f"/admin/users/{w.admin.user_id}", {"login": site.login_of(w.admin), "name": "管理员",
+                                                            "role": "staff", "unit_id": w.county})
+    assert demote.status_code == 400
+    assert site.read(lambda db: db.execute("SELECT role, active FROM users WHERE id = ?",
+                                           [w.admin.user_id]).fetchone()) == ("admin", 1)
+
+
+def test_password_reset_ends_old_sessions_and_the_old_password(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st12)
+    response = site.as_(w.admin).post(f"/admin/users/{w.staff_st12.user_id}",
+                                      {"action": "password", "new_password": "brand-new-pass"})
+    assert response.status_code == 303
+    assert staff.get("/account").status_code == 303
+    login = site.login_of(w.staff_st12)
+    old = site.browser().post("/login", {"username": login, "password": PASSWORD}, form_page="/login")
+    assert old.status_code == 400 and "用户名或密码不对" in old.text
+    new = site.browser().post("/login", {"username": login, "password": "brand-new-pass"}, form_page="/login")
+    assert new.status_code == 303 and new.headers["location"] != "/login"
+
+
+def test_admin_edits_role_and_unit(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.admin).post(f"/admin/users/{w.staff_st21.user_id}", {
+        "login": site.login_of(w.staff_st21), "name": "站员二一", "role": "staff", "unit_id": w.town2})
+    assert response.status_code == 303
+    assert site.read(lambda db: db.execute("SELECT unit_id FROM users WHERE id = ?",
+                                           [w.staff_st21.user_id]).fetchone()[0]) == w.town2
+
+
+# --- access log ----------------------------------------------------------------------------
+
+def test_access_log_lists_who_viewed_which_child(site: Site) -> None:
+    w = site.w
+    code = site.read(lambda db: db.execute("SELECT code FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0])
+    assert site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").status_code == 200
+    admin = site.as_(w.admin)
+    page = admin.get("/admin/access-log")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert "查看帮扶对象" in page.text and f"帮扶对象 {code}" in page.text and "站员一一" in page.text
+    by_code = admin.get(f"/admin/access-log?target={code}").text
+    assert f"帮扶对象 {code}" in by_code and "共 1 条" in by_code
+    by_person = admin.get(f"/admin/access-log?user={w.reviewer.user_id}").text
+    assert "共 0 条" in by_person
+    future = admin.get("/admin/access-log?from=2099-01-01").text
+    assert "共 0 条" in future
+    today = admin.get("/admin/access-log?from=2000-01-01&to=2099-12-31").text
+    assert "共 1 条" in today
+
+
+# --- backup -------------------------------------------------------------------------------
+
+def test_backup_download_is_a_sound_database_and_is_logged(site: Site, tmp_path: Any) -> None:
+    w = site.w
+    site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, code="BACKUP-1"))
+    admin = site.as_(w.admin)
+    assert "下载备份" in admin.get("/admin/backup").text
+    response = admin.post("/admin/backup", {})
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["cache-control"] == "no-store"
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(response.content)
+    db = sqlite3.connect(copy)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM mentees WHERE code = 'BACKUP-1'").fetchone()[0] == 1
+    finally:
+        db.close()
+    logged = site.read(lambda db: db.execute("SELECT user_id FROM access_log WHERE action = 'backup'").fetchall())
+    assert [r[0] for r in logged] == [w.admin.user_id]
+    assert "下载备份" in admin.get("/admin/access-log").text

@@ -1,0 +1,183 @@
+"""The WeChat brief and the year-end summary: texts state the numbers of the records (counted
+here independently), never a child's name or code; the PNG carries nothing but pixels; the
+edited summary is kept, and a concurrent save never overwrites another."""
+from __future__ import annotations
+
+import io
+import re
+import struct
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from ...factories import make_activity, mutate
+from .conftest import Site
+
+OCTOBER = "from=2026-10-01&to=2026-10-31"
+
+
+def _october(site: Site) -> None:
+    w = site.w
+
+    def setup(db: Any) -> None:
+        make_activity(db, w.mentor1, w.pairing1, date="2026-10-05", kind="talk")
+        make_activity(db, w.mentor3, w.pairing3, date="2026-10-06", kind="remote")
+        make_activity(db, w.mentor2, w.pairing2, date="2026-09-30", kind="home_visit")  # outside
+        mutate(db, w.staff_st21, "event", {"unit_id": w.st21, "kind": "parent_meeting", "audience": "parents",
+                                           "date": "2026-10-20", "participants": 45})
+
+    site.write(setup)
+
+
+def _count(site: Site, sql: str, params: list[Any]) -> int:
+    return int(site.read(lambda db: db.execute(sql, params).fetchone()[0]))
+
+
+def _live_activities(site: Site, start: str, end: str) -> int:
+    return _count(site, "SELECT count(*) FROM activities a JOIN pairings p ON p.id = a.pairing_id"
+                        " JOIN mentees m ON m.id = a.mentee_id WHERE a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0"
+                        " AND a.date BETWEEN ? AND ?", [start, end])
+
+
+def _children(site: Site) -> tuple[set[str], set[str]]:
+    rows = site.read(lambda db: db.execute("SELECT name, code FROM mentees").fetchall())
+    return {r[0] for r in rows if r[0]}, {r[1] for r in rows}
+
+
+def test_brief_states_the_periods_numbers(site: Site) -> None:
+    _october(site)
+    w = site.w
+    text = site.as_(w.reviewer).get(f"/brief?unit={w.county}&{OCTOBER}").text
+    brief = re.search(r'<textarea id="brief-text"[^>]*>(.*?)</textarea>', text, re.S).group(1)
+    activities = _live_activities(site, "2026-10-01", "2026-10-31")
+    assert activities == 2
+    assert "2026年10月1日至10月31日" in brief
+    assert "开展专题宣传教育1场、参与120人次" in brief  # make_county's lecture of 10 October
+    assert "组织专题家长会1场、参与家长45人次" in brief
+    assert f"开展结对帮扶活动{activities}次（其中上门家访和面对面谈心1次）" in brief
+    active = _count(site, "SELECT count(*) FROM pairings WHERE status = 'active' AND deleted = 0", [])
+    assert f"目前在结对帮扶{active}对" in brief
+
+
+def test_brief_names_no_child_in_text_or_picture(site: Site) -> None:
+    _october(site)
+    w = site.w
+    browser = site.as_(w.reviewer)
+    page = browser.get(f"/brief?unit={w.county}&{OCTOBER}").text
+    png = browser.get(f"/brief.png?unit={w.county}&{OCTOBER}")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    names, codes = _children(site)
+    assert names and codes
+    for secret in names | codes:
+        assert secret not in page
+        assert secret.encode() not in png.content and secret.encode("utf-16-le") not in png.content
+    chunks, offset = [], 8
+    while offset < len(png.content):
+        length, kind = struct.unpack(">I4s", png.content[offset:offset + 8])
+        chunks.append(kind.decode())
+        offset += 12 + length
+    assert set(chunks) <= {"IHDR", "IDAT", "IEND", "PLTE", "tRNS"}, chunks  # no text or EXIF metadata
+    image = Image.open(io.BytesIO(png.content))
+    assert image.size[0] == 1080 and not image.info.get("text")
+
+
+def test_brief_png_downloads_as_a_file(site: Site) -> None:
+    response = site.as_(site.w.staff_st11).get(f"/brief.png?{OCTOBER}&download=1")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="brief-2026-10-01-2026-10-31.png"'
+
+
+def test_brief_copy_button_is_a_static_module(site: Site) -> None:
+    page = site.as_(site.w.reviewer).get("/brief").text
+    assert re.search(r'<script type="module" src="/static/copy\.js\?v=\w+"></script>', page)
+    assert "<script>" not in page
+    assert site.browser().get("/static/copy.js").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/brief?unit={unit}", "/brief.png?unit={unit}", "/summary?unit={unit}",
+                                  "/summary/print?unit={unit}"])
+def test_another_units_brief_and_summary_answer_404(site: Site, path: str) -> None:
+    w = site.w
+    for who, unit in ((w.staff_town2, w.town1), (w.staff_st11, w.st12), (w.staff_st11, w.county)):
+        response = site.as_(who).get(path.format(unit=unit))
+        assert response.status_code == 404, (who.name, path)
+
+
+def test_brief_refuses_a_bad_period(site: Site) -> None:
+    browser = site.as_(site.w.reviewer)
+    assert browser.get("/brief?from=2026-13-01").status_code == 400
+    assert browser.get("/brief?from=2026-10-31&to=2026-10-01").status_code == 400
+
+
+def _draft(html: str) -> str:
+    return re.search(r'<textarea id="text" name="text"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+
+
+def test_summary_draft_states_the_years_numbers(site: Site) -> None:
+    _october(site)
+    w = site.w
+    draft = _draft(site.as_(w.reviewer).get(f"/summary?unit={w.county}&year=2026").text)
+    activities = _live_activities(site, "2026-01-01", "2026-12-31")
+    talks = _count(site, "SELECT count(*) FROM activities WHERE deleted = 0 AND kind IN ('home_visit', 'talk')"
+                         " AND date LIKE '2026-%'", [])
+    screened = _count(site, "SELECT count(DISTINCT mentee_id) FROM screenings WHERE deleted = 0"
+                            " AND psych_problem = 1 AND date LIKE '2026-%'", [])
+    assert draft.startswith("如东县2026年心理健康教育工作总结")
+    assert "全年开展专题宣传教育1场" in draft and "参与120人次" in draft
+    assert f"全年开展帮扶活动{activities}次" in draft
+    assert f"开展面对面谈心{talks}场次" in draft
+    assert f"全年排查出存在心理问题的学生{screened}人" in draft
+    assert "比上年" not in draft  # nothing recorded in 2025: no change is claimed
+    assert "全年开展现场督查1次，平均得分67分" in draft  # make_county's inspection: 2 of 3 items passed
+    names, codes = _children(site)
+    assert not any(secret in draft for secret in names | codes)
+
+
+def test_summary_states_the_change_against_last_year(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date="2025-11-02", kind="talk"))
+    draft = _draft(site.as_(w.reviewer).get(f"/summary?unit={w.county}&year=2026").text)
+    talks_2026 = _count(site, "SELECT count(*) FROM activities WHERE deleted = 0 AND kind IN ('home_visit', 'talk')"
+                              " AND date LIKE '2026-%'", [])
+    assert f"开展面对面谈心{talks_2026}场次，比上年增加{talks_2026 - 1}场次" in draft
+
+
+def test_summary_text_is_kept_and_printed(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_town1)
+    url = f"/summary?unit={w.town1}&year=2026"
+    response = browser.post(url, {"text": "掘港街道年终总结（修改稿）", "base": "", "action": "save"}, form_page=url)
+    assert response.status_code == 303
+    page = browser.get(url).text
+    assert _draft(page) == "掘港街道年终总结（修改稿）" and "第 1 稿" in page
+    printed = browser.get(f"/summary/print?unit={w.town1}&year=2026").text
+    assert "掘港街道年终总结（修改稿）" in printed and "打印于" in printed and "街道干事" in printed
+    audit = site.read(lambda db: db.execute("SELECT count(*) FROM sync_audit WHERE entity = 'year_summary'"
+                                            " AND user_id = ?", [w.staff_town1.user_id]).fetchone()[0])
+    assert audit == 1
+
+
+def test_summary_saved_meanwhile_is_not_overwritten(site: Site) -> None:
+    w = site.w
+    url = f"/summary?unit={w.county}&year=2026"
+    first, second = site.as_(w.reviewer), site.as_(w.admin)
+    assert first.post(url, {"text": "第一位的稿子", "base": "", "action": "save"}, form_page=url).status_code == 303
+    clash = second.post(url, {"text": "第二位的稿子", "base": "", "action": "save"}, form_page=url)
+    assert clash.status_code == 409
+    assert "第一位的稿子" in clash.text and "第二位的稿子" in clash.text
+    texts = site.read(lambda db: [r[0] for r in db.execute("SELECT text FROM year_summaries").fetchall()])
+    assert texts == ["第一位的稿子"]
+    base = re.search(r'name="base" value="(\d+)"', clash.text).group(1)
+    merged = second.post(url, {"text": "合并后的稿子", "base": base, "action": "save"}, form_page=url)
+    assert merged.status_code == 303
+    assert _draft(first.get(url).text) == "合并后的稿子"
+
+
+def test_summary_of_another_unit_cannot_be_saved(site: Site) -> None:
+    w = site.w
+    url = f"/summary?unit={w.town1}&year=2026"
+    response = site.as_(w.staff_town2).post(url, {"text": "越权", "base": "", "action": "save"},
+                                            form_page="/summary")
+    assert response.status_code == 404
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM year_summaries").fetchone()[0]) == 0

@@ -1,0 +1,204 @@
+"""Inspection pages (督查): record, rectify, edit, delete, a unit's history; who may do which;
+another unit's inspection answers 404; a saved inspection reaches the inspected station's pull."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from sync import new_id
+
+from ...factories import mutate, pull_all, row
+from .conftest import Site
+
+CHECKS = {"item_records": "passed", "item_lectures": "passed", "item_archives": "passed",
+          "item_counselling_room": "failed", "item_six_links": ""}
+
+
+def _new(site: Site, who: Any, **extra: str) -> Any:
+    data = {"unit_id": site.w.st12, "date": "2026-11-03", "kind": "full", "inspectors": "县关工委 周文清",
+            "findings": "台帐齐全", "rectify": "建咨询室", "rectify_due": "2026-12-15", **CHECKS, **extra}
+    return site.as_(who).post("/inspections/new", data)
+
+
+def _table(html: str) -> str:
+    """The list's rows (not the unit picker above them)."""
+    match = re.search(r"<tbody>.*?</tbody>", html, re.S)
+    return match.group(0) if match else ""
+
+
+def _id_of(response: Any) -> str:
+    assert response.status_code == 303, response.text
+    match = re.fullmatch(r"/inspections/([0-9a-f-]{36})", response.headers["location"])
+    assert match, response.headers["location"]
+    return match.group(1)
+
+
+def test_reviewer_records_an_inspection_from_the_checklist(site: Site) -> None:
+    rid = _id_of(_new(site, site.w.reviewer))
+    record = site.read(lambda db: row(db, "inspection", rid))
+    assert record["passed"] == ["records", "lectures", "archives"]
+    assert record["failed"] == ["counselling_room"]
+    assert record["score"] == 75  # 3 of 4 checked items
+    assert record["author_id"] == site.w.reviewer.user_id
+    page = site.as_(site.w.reviewer).get(f"/inspections/{rid}")
+    assert page.status_code == 200
+    assert "75</span> 分" in page.text and "整改中" in page.text and "心理健康咨询室建立并使用" in page.text
+
+
+def test_saved_inspection_reaches_the_inspected_units_pull(site: Site) -> None:
+    rid = _id_of(_new(site, site.w.reviewer))
+    changes, _, _ = site.read(lambda db: pull_all(db, site.w.staff_st12))
+    assert changes[("inspection", rid)]["fields"]["failed"] == ["counselling_room"]
+
+
+def test_a_form_error_keeps_what_was_typed(site: Site) -> None:
+    response = _new(site, site.w.reviewer, score="九十")
+    assert response.status_code == 400
+    assert "“得分”应为整数" in response.text
+    assert "台帐齐全" in response.text
+    assert re.search(r'name="item_counselling_room" value="failed" checked', response.text)
+
+
+def test_station_reports_rectification_but_cannot_edit_the_inspection(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer))
+    station = site.as_(w.staff_st12)
+    assert '<a href="/inspections">督查</a>' in station.get("/account").text  # in the station's nav bar
+    page = station.get(f"/inspections/{rid}")
+    assert page.status_code == 200 and "报告整改情况" in page.text and "修改督查记录" not in page.text
+    version = site.read(lambda db: row(db, "inspection", rid))["version"]
+    done = station.post(f"/inspections/{rid}", {"fixed": "counselling_room", "rectify_notes": "咨询室已建成",
+                                                 "version": str(version)})
+    assert done.status_code == 303
+    after = site.read(lambda db: row(db, "inspection", rid))
+    assert after["fixed"] == ["counselling_room"] and after["rectify_notes"] == "咨询室已建成"
+    assert "已整改" in station.get(f"/inspections/{rid}").text
+    assert station.get(f"/inspections/{rid}/edit").status_code == 404
+    assert station.post(f"/inspections/{rid}/edit", {"score": "100", "version": str(after["version"])},
+                        form_page=f"/inspections/{rid}").status_code == 404
+    assert site.read(lambda db: row(db, "inspection", rid))["score"] == 75
+
+
+def test_a_station_cannot_inspect_itself_and_is_told_why(site: Site) -> None:
+    page = site.as_(site.w.staff_st12).get("/inspections/new")
+    assert "没有可以督查的辅导站或学校" in page.text
+    response = _new(site, site.w.staff_st12)
+    assert response.status_code == 400
+    assert "单位不能督查自己" in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM inspections").fetchone()[0]) == 1
+
+
+def test_town_staff_inspect_their_units_and_edit_their_own_only(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.staff_town1))
+    town = site.as_(w.staff_town1)
+    assert town.get(f"/inspections/{rid}/edit").status_code == 200
+    assert town.get(f"/inspections/{w.inspection1}/edit").status_code == 404  # the county's
+    assert "修改督查记录" not in town.get(f"/inspections/{w.inspection1}").text
+
+
+def test_edit_keeps_a_change_made_meanwhile_to_another_field(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer))
+    shown = site.read(lambda db: row(db, "inspection", rid))
+    # Meanwhile the station reports its rectification.
+    site.write(lambda db: mutate(db, w.staff_st12, "inspection", {"rectify_notes": "已动工"}, rid, shown["version"]))
+    data = {"unit_id": w.st12, "date": "2026-11-03", "kind": "full", "inspectors": "县关工委 周文清",
+            "findings": "台帐齐全，另见附件", "rectify": "建咨询室", "rectify_due": "2026-12-15",
+            "rectify_notes": "", "version": str(shown["version"]), **CHECKS}
+    response = site.as_(w.reviewer).post(f"/inspections/{rid}/edit", data)
+    assert response.status_code == 303, response.text
+    after = site.read(lambda db: row(db, "inspection", rid))
+    assert after["findings"] == "台帐齐全，另见附件"
+    assert after["rectify_notes"] == "已动工"
+
+
+def test_reviewer_deletes_an_inspection(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer))
+    version = site.read(lambda db: row(db, "inspection", rid))["version"]
+    browser = site.as_(w.reviewer)
+    response = browser.post(f"/inspections/{rid}/edit", {"action": "delete", "version": str(version)})
+    assert response.status_code == 303 and response.headers["location"] == "/inspections"
+    assert site.read(lambda db: row(db, "inspection", rid))["deleted"]
+    assert browser.get(f"/inspections/{rid}").status_code == 404
+    assert rid not in browser.get("/inspections").text
+
+
+def test_unit_history_counts_scores_and_open_rectifications(site: Site) -> None:
+    w = site.w
+    _id_of(_new(site, w.reviewer, score="80"))
+    site.write(lambda db: mutate(db, w.reviewer, "inspection", {
+        "unit_id": w.st12, "date": "2026-06-01", "inspectors": "周", "passed": ["records"], "score": 60}))
+    page = site.as_(w.reviewer).get(f"/inspections/units/{w.st12}")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    assert "督查次数</p><p class=\"figure\">2 次" in text
+    assert "平均得分</p><p class=\"figure\">70.0" in text
+    assert "最近得分</p><p class=\"figure\">80" in text
+    assert "未完成整改</p><p class=\"figure\">1 次" in text
+    assert "<svg" in page.text and "80分" in page.text and "60分" in page.text
+
+
+def test_list_filters_by_rectification_state(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer, rectify_due="2020-01-01"))
+    browser = site.as_(w.reviewer)
+    overdue = _table(browser.get("/inspections?state=overdue").text)
+    assert rid in overdue and "整改逾期" in overdue and w.inspection1 not in overdue
+    assert _table(browser.get("/inspections?state=done").text) == ""
+    assert rid in _table(browser.get(f"/inspections?unit={w.st12}&year=2026&kind=full").text)
+    assert _table(browser.get(f"/inspections?unit={w.st12}&year=2025").text) == ""
+
+
+# --- role × page × foreign record --------------------------------------------------------------
+
+PAGES = ["/inspections/{id}", "/inspections/{id}/edit", "/inspections/units/{unit}"]
+
+
+@pytest.mark.parametrize("who", ["staff_town2", "staff_st21", "staff_st12"])
+@pytest.mark.parametrize("page", PAGES)
+def test_another_units_inspection_answers_404_and_shows_nothing(site: Site, who: str, page: str) -> None:
+    w = site.w  # inspection 1 is of station 1-1 (town 1), recorded by the county
+    path = page.format(id=w.inspection1, unit=w.st11)
+    response = site.as_(getattr(w, who)).get(path)
+    assert response.status_code == 404
+    assert "咨询室需配备专人值守" not in response.text and "周主任" not in response.text
+
+
+@pytest.mark.parametrize("who", ["staff_town2", "staff_st21", "staff_st12"])
+def test_another_units_inspection_cannot_be_changed(site: Site, who: str) -> None:
+    w = site.w
+    before = site.read(lambda db: row(db, "inspection", w.inspection1))
+    browser = site.as_(getattr(w, who))
+    for path in (f"/inspections/{w.inspection1}", f"/inspections/{w.inspection1}/edit"):
+        response = browser.post(path, {"fixed": "counselling_room", "rectify_notes": "x", "action": "delete",
+                                       "version": str(before["version"])}, form_page="/inspections")
+        assert response.status_code == 404
+    assert site.read(lambda db: row(db, "inspection", w.inspection1)) == before
+
+
+@pytest.mark.parametrize("who", ["reviewer", "admin", "staff_town1", "staff_st11"])
+def test_inspection_pages_open_for_those_in_scope(site: Site, who: str) -> None:
+    w = site.w
+    browser = site.as_(getattr(w, who))
+    assert w.inspection1 in _table(browser.get("/inspections").text)
+    assert browser.get(f"/inspections/{w.inspection1}").status_code == 200
+    assert browser.get(f"/inspections/units/{w.st11}").status_code == 200
+    edit = browser.get(f"/inspections/{w.inspection1}/edit").status_code
+    assert edit == (200 if who in ("reviewer", "admin") else 404)
+
+
+def test_list_of_another_town_leaves_out_town_1(site: Site) -> None:
+    text = site.as_(site.w.staff_town2).get("/inspections").text
+    assert "掘港" not in text and site.w.inspection1 not in text
+
+
+def test_unknown_and_malformed_ids_answer_404(site: Site) -> None:
+    browser = site.as_(site.w.reviewer)
+    assert browser.get(f"/inspections/{new_id()}").status_code == 404
+    assert browser.get("/inspections/not-a-uuid").status_code == 404
+    assert browser.get("/inspections/units/not-a-uuid").status_code == 404
+    assert browser.get(f"/inspections/units/{site.w.town1}").status_code == 404  # a town is not inspected
