@@ -128,15 +128,25 @@ def code_for(db: pathlib.Path, login: str) -> str:
         store.close()
 
 
-def first_load(browser: Any, url: str) -> tuple[int, int]:
-    """(bytes before compression, bytes on the wire) of a first visit, until the worker holds the app.
+def first_load(browser: Any, url: str) -> tuple[int, int, int]:
+    """(bytes before compression, bytes on the wire, files) of a first visit, until the worker holds the app.
 
     Counts every response body that came over the network, the service worker's own fetches
-    included; a file the page had already loaded is only revalidated by the worker (a 304).
+    included, each time it came. The worker's precache asks with ``If-None-Match`` for what the
+    page has just loaded and gets a 304 with no body, which counts nothing. Chromium reports no
+    body size for the worker's own script (``sw.js``), so a response to an unconditional request
+    counts at least its ``Content-Length``.
     """
     context = browser.new_context(**PHONE)
     fetched: list[tuple[str, int]] = []
-    context.on("response", lambda r: fetched.append((r.url, r.request.sizes()["responseBodySize"])))
+
+    def on_response(response: Any) -> None:
+        size = response.request.sizes()["responseBodySize"]
+        if size == 0 and "if-none-match" not in response.request.all_headers():
+            size = int(response.headers.get("content-length", "0"))
+        fetched.append((response.url, size))
+
+    context.on("response", on_response)
     page = context.new_page()
     page.goto(url + "/app/")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
@@ -146,13 +156,13 @@ def first_load(browser: Any, url: str) -> tuple[int, int]:
         .then((c) => c ? c.keys() : []).then((keys) => keys.length >= {len(precache)})""", timeout=30_000)
     page.wait_for_timeout(500)
     context.close()
-    wire = sum(size for _, size in fetched)
+    bodies = [(address, size) for address, size in fetched if size > 0]
+    wire = sum(size for _, size in bodies)
     plain = 0
-    for address, size in fetched:
-        if size > 0:  # the same file without compression
-            request = urllib.request.Request(address, headers={"accept-encoding": "identity"})
-            plain += len(urllib.request.urlopen(request).read())
-    return plain, wire
+    for address, _ in bodies:  # the same file without compression
+        request = urllib.request.Request(address, headers={"accept-encoding": "identity"})
+        plain += len(urllib.request.urlopen(request).read())
+    return plain, wire, len(bodies)
 
 
 def enrol_and_sync(browser: Any, url: str, db: pathlib.Path, login: str, mentees: int) -> tuple[Any, float]:
@@ -254,8 +264,9 @@ def main() -> int:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            load_bytes, wire_bytes = first_load(browser, url)
-            print(f"first load bytes: {load_bytes} before compression, {wire_bytes} on the wire (gzip)", flush=True)
+            load_bytes, wire_bytes, files = first_load(browser, url)
+            print(f"first load bytes: {load_bytes} before compression, {wire_bytes} on the wire (gzip), "
+                  f"{files} files", flush=True)
             five, five_seconds = enrol_and_sync(browser, url, db, "five.years", 6)
             records = world["five.years"]["records"]
             print(f"first sync, five years ({records} records): {five_seconds:.2f} s", flush=True)

@@ -76,7 +76,8 @@ def load_build(folder: pathlib.Path) -> Build:
     version = digest.hexdigest()[:12]
     # The shell is stored as "./" (what /app/ and /app/?code=… load), never as index.html.
     precache = ["./"] + sorted(p for p in files if p not in (WORKER, INDEX))
-    line = b"const BUILD = " + json.dumps({"version": version, "precache": precache}).encode() + b";"
+    build = json.dumps({"version": version, "precache": precache}, separators=(",", ":"))
+    line = b"const BUILD = " + build.encode() + b";"
     worker, count = BUILD_LINE.subn(lambda _: line, files[WORKER], count=1)
     if count != 1:
         raise RuntimeError(f"{folder / WORKER} must start with a `const BUILD = …;` line")

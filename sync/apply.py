@@ -35,7 +35,8 @@ OWN_RECORDS = ("activity", "screening")
 
 # Entities are written parents first so foreign keys hold inside the transaction.
 WRITE_ORDER = (
-    "unit", "mentee", "pairing", "activity", "screening", "event", "enrolment", "stats_return", "review", "inspection",
+    "unit", "mentee", "pairing", "activity", "screening", "referral", "event", "enrolment", "stats_return", "review",
+    "inspection",
 )
 
 
@@ -487,7 +488,7 @@ class _Writer:
             for record_id, record in records.items():
                 seq += 1
                 new = record_id in self.created[name]
-                if new:  # numbered by the sequence number it is created at (sync/schema.py m014)
+                if new:  # numbered by the sequence number it is created at (sync/schema.py m015)
                     record["num"] = seq
                 stored = to_storage(entity, record)
                 stored["deleted"] = int(record["deleted"])

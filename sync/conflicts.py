@@ -1,8 +1,10 @@
 """Conflict records: listing them for staff and resolving them through the write path.
 
-A conflict holds the value that lost (arrived second). Resolving it either keeps the
-server's value or applies the other one as a fresh mutation by the resolving staff
-member — so the resolution is versioned, audited and reaches every phone like any edit.
+A conflict holds the value that lost (arrived second). Resolving it keeps the server's
+value, applies the other one, or applies a combined value the staff member wrote from
+both — the last two as a fresh mutation by the resolving staff member, so the resolution
+is versioned, audited and reaches every phone like any edit. Nothing is discarded: the
+conflict row keeps both values after it is closed, and the audit keeps every step.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from .mutations import delete, upsert
 from .scope import Actor, Keys, Scope, load_scope
 from .timeutil import utc_now
 
-CHOICES = ("kept", "other")
+CHOICES = ("kept", "other", "combined")
 
 
 def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "open") -> list[dict[str, Any]]:
@@ -42,11 +44,14 @@ def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "op
     return rows
 
 
-def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, choice: str) -> Outcome | None:
-    """Close a conflict, keeping the server's value (``kept``) or applying the other (``other``).
+def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, choice: str, *,
+                     value: Any = None) -> Outcome | None:
+    """Close a conflict, keeping the server's value (``kept``), applying the other (``other``) or
+    applying ``value``, written by the staff member from both (``combined``).
 
     Returns the outcome of the applying mutation (None for ``kept``). Raises
-    ``NotAllowed`` with a reason when the actor may not resolve it or it is not open.
+    ``NotAllowed`` with a reason when the actor may not resolve it, it is not open, or the
+    mutation is rejected (nothing changes then, and the conflict stays open).
     """
     if choice not in CHOICES:
         raise NotAllowed(f"处理方式应为 {' 或 '.join(CHOICES)}。")
@@ -61,10 +66,14 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
         if row["status"] != "open":
             raise NotAllowed("这条冲突已经处理过了。")
         outcome = None
-        if choice == "other":
-            outcome = _apply_other(db, actor, row)
+        if choice == "combined" and row["field"] == "_deleted":
+            raise NotAllowed("删除与修改的冲突只能二选一：保留记录，或删除它。")
+        if choice != "kept":
+            wanted = json.loads(row["other_value"]) if choice == "other" else value
+            outcome = _apply(db, actor, row, wanted)
             if outcome.status not in ("applied", "merged"):
-                raise NotAllowed(f"没能采用另一方的内容：{outcome.reason}")
+                what = "另一方的内容" if choice == "other" else "合并后的内容"
+                raise NotAllowed(f"没能采用{what}：{outcome.reason}")
         db.execute(
             "UPDATE sync_conflicts SET status = 'resolved', resolved_by = ?, resolved_at = ?, resolution = ?"
             " WHERE id = ?",
@@ -73,7 +82,8 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
         return outcome
 
 
-def _apply_other(db: sqlite_utils.Database, actor: Actor, row: dict[str, Any]) -> Outcome:
+def _apply(db: sqlite_utils.Database, actor: Actor, row: dict[str, Any], value: Any) -> Outcome:
+    """Write ``value`` into the conflicted field (or delete, for a delete conflict) as ``actor``."""
     from .entities import ENTITIES
 
     table = ENTITIES[row["entity"]].table
@@ -81,7 +91,6 @@ def _apply_other(db: sqlite_utils.Database, actor: Actor, row: dict[str, Any]) -
     if row["field"] == "_deleted":
         mutation = delete(row["entity"], row["record_id"], base_version=version)
     else:
-        mutation = upsert(row["entity"], {row["field"]: json.loads(row["other_value"])}, row["record_id"],
-                          base_version=version)
+        mutation = upsert(row["entity"], {row["field"]: value}, row["record_id"], base_version=version)
     (outcome,) = apply_mutations(db, actor, [mutation])
     return outcome

@@ -44,6 +44,10 @@ def connect(path: str | pathlib.Path, *, readonly: bool = False) -> sqlite_utils
 
     A read-only connection uses ``mode=ro`` so a reader can never write by mistake.
     """
+    if str(path) == ":memory:":  # tests: nothing on disk to create or make private
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        return sqlite_utils.Database(conn, execute_plugins=False)
     path = pathlib.Path(path)
     if readonly:
         conn = sqlite3.connect(

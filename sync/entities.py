@@ -43,6 +43,9 @@ AUDIENCES = {"students": "学生", "parents": "家长"}
 REVIEW_TARGETS = {"activity": "帮扶活动", "pairing": "结对", "stats_return": "统计表"}
 DECISIONS = {"approve": "通过", "return": "退回"}
 RETURN_STATUSES = {"draft": "草稿", "submitted": "已上报", "approved": "已通过", "returned": "已退回"}
+# 转介 (Kaizhou notice 五(三)): where a child is referred, and how far the referral has got.
+REFERRAL_TARGETS = {"counselling_room": "学校心理辅导室", "medical": "医疗机构", "other": "其他机构"}
+REFERRAL_STATUSES = {"referred": "已转介", "received": "已接收", "concluded": "已结束"}
 # On-site inspection (督查, Rudong notice part 四): why the inspectors came, and what they check.
 INSPECTION_KINDS = {
     "routine": "常态化督查",
@@ -278,6 +281,28 @@ REVIEW = Entity(
     creators=(S, R, A), deleters=(),
 )
 
+REFERRAL = Entity(
+    "referral", "转介", "referrals",
+    (
+        Field("mentee_id", "帮扶对象", "ref", required=True, ref="mentee", nullable=False),
+        Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
+        Field("target", "转介去向", "enum", required=True, choices=REFERRAL_TARGETS, nullable=False),
+        Field("institution", "接收机构", "short"),
+        Field("contact", "联系人及电话", "short"),
+        Field("reason", "转介原因", "text"),
+        Field("referred_on", "转介日期", "date", required=True, nullable=False),
+        Field("received_on", "接收日期", "date"),
+        Field("concluded_on", "结束日期", "date"),
+        Field("status", "状态", "enum", choices=REFERRAL_STATUSES, nullable=False),
+        Field("outcome", "转介结果", "text"),
+        Field("author_id", "登记人", "ref", ref="user", writers=SERVER),
+    ),
+    # Staff keep referrals; a volunteer's phone does not hold them (not in sync.scope.MENTOR_ENTITIES):
+    # they are health details about a child the volunteer does not act on, and the phone is the
+    # device most likely to be lost.
+    creators=(S, A), deleters=(S, A),
+)
+
 # Written by the county (reviewers) and by a town's staff for the stations and schools below it;
 # the inspected unit's own staff report only the rectification (sync/rules.py).
 INSPECTION = Entity(
@@ -303,7 +328,8 @@ INSPECTION = Entity(
 
 ENTITIES: dict[str, Entity] = {
     e.name: e
-    for e in (UNIT, MENTEE, PAIRING, ACTIVITY, SCREENING, EVENT, ENROLMENT, STATS_RETURN, REVIEW, INSPECTION)
+    for e in (UNIT, MENTEE, PAIRING, ACTIVITY, SCREENING, EVENT, ENROLMENT, STATS_RETURN, REVIEW, REFERRAL,
+              INSPECTION)
 }
 
 # Defaults applied on create for fields the writer left out.
@@ -314,5 +340,6 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "screening": {"psych_problem": False, "intervention_success": False},
     "event": {"participants": 0, "copies": 0, "online": False},
     "stats_return": {"status": "draft"},
+    "referral": {"status": "referred"},
     "inspection": {"kind": "routine", "passed": [], "failed": [], "fixed": []},
 }

@@ -51,7 +51,7 @@ def keys_of(entity_name: str, row: dict[str, Any]) -> Keys:
         return Keys(row.get("unit_id"), row.get("mentee_id"), row["id"], entity=entity_name)
     if entity_name == "activity":
         return Keys(row.get("unit_id"), row.get("mentee_id"), row.get("pairing_id"), entity=entity_name)
-    if entity_name in ("screening", "review"):
+    if entity_name in ("screening", "review", "referral"):
         return Keys(row.get("unit_id"), row.get("mentee_id"), entity=entity_name)
     return Keys(row.get("unit_id"), entity=entity_name)
 
@@ -90,7 +90,7 @@ ENGINE_COLUMNS = (
     "num",
 )
 # Set once, when the record is created: ``num`` is the feed sequence number it was created at
-# (sync/schema.py m014), by which the feed row and the audit rows of the record are found.
+# (sync/schema.py m015), by which the feed row and the audit rows of the record are found.
 CREATE_ONLY = ("created_at", "created_by", "num")
 
 

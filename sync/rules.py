@@ -28,6 +28,7 @@ IMMUTABLE = {
     "activity": ("pairing_id",),
     "pairing": ("mentee_id",),
     "screening": ("mentee_id",),
+    "referral": ("mentee_id",),
     "review": ("target_entity", "target_id", "decision", "comment"),
 }
 
@@ -116,6 +117,12 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         record["unit_id"] = mentee["unit_id"]
         if before is None:
             record["author_id"] = me
+    elif entity_name == "referral":
+        mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
+        record["unit_id"] = mentee["unit_id"]
+        if before is None:
+            record["author_id"] = me
+        _check_referral(record)
     elif entity_name in ("event", "enrolment", "stats_return"):
         if before is None or record["unit_id"] != before["unit_id"]:
             _unit_in_scope(w, record["unit_id"], "单位")
@@ -173,6 +180,22 @@ def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[s
         record["score"] = round(100 * len(passed) / (len(passed) + len(failed)))
     if before is None:
         record["author_id"] = me
+
+
+def _check_referral(record: dict[str, Any]) -> None:
+    """A referral's status follows its dates: received needs the day it was received, concluded the
+    day it ended, and the dates run in order (referred ≤ received ≤ concluded)."""
+    status = record["status"]
+    if status == "received" and record.get("received_on") is None:
+        raise Refusal("状态为“已接收”时请填写接收日期。")
+    if status == "concluded" and record.get("concluded_on") is None:
+        raise Refusal("状态为“已结束”时请填写结束日期。")
+    dates = [(label, record.get(name)) for name, label in (
+        ("referred_on", "转介日期"), ("received_on", "接收日期"), ("concluded_on", "结束日期"))]
+    present = [(label, day) for label, day in dates if day is not None]
+    for (first, a), (second, b) in zip(present, present[1:], strict=False):
+        if a > b:
+            raise Refusal(f"{second}（{b}）不能早于{first}（{a}）。")
 
 
 def _no_cycle(w: _Writer, unit_id: str, parent_id: str) -> None:
@@ -260,9 +283,9 @@ def scope_effects(w: _Writer, entity_name: str, before: dict[str, Any] | None, a
 
 
 def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
-    """A mentee moved school: their pairings, activities, screenings and the reviews of
+    """A mentee moved school: their pairings, activities, screenings, referrals and the reviews of
     those records move with them, so the new school's staff see the whole archive."""
-    for entity_name in ("pairing", "activity", "screening", "review"):
+    for entity_name in ("pairing", "activity", "screening", "referral", "review"):
         table = ENTITIES[entity_name].table
         ids = [r[0] for r in w.db.execute(f"SELECT id FROM {table} WHERE mentee_id = ?", [mentee_id]).fetchall()]
         # Records written earlier in the same batch are not in the table yet.

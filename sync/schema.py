@@ -323,6 +323,34 @@ def m005_activity_risk_action(db: sqlite_utils.Database) -> None:
 
 
 @migrations
+def m010_referrals(db: sqlite_utils.Database) -> None:
+    """转介 (Kaizhou notice 五(三)): a child referred to the school counselling room or a medical
+    institution, tracked from referral to reception to conclusion."""
+    db.executescript(
+        f"""
+        CREATE TABLE referrals (
+            id TEXT PRIMARY KEY,
+            mentee_id TEXT NOT NULL REFERENCES mentees(id),
+            unit_id TEXT REFERENCES units(id),
+            target TEXT NOT NULL,
+            institution TEXT,
+            contact TEXT,
+            reason TEXT,
+            referred_on TEXT NOT NULL,
+            received_on TEXT,
+            concluded_on TEXT,
+            status TEXT NOT NULL,
+            outcome TEXT,
+            author_id TEXT REFERENCES users(id),
+            {RECORD_COLUMNS}
+        );
+        CREATE INDEX idx_referrals_mentee ON referrals(mentee_id, referred_on);
+        CREATE INDEX idx_referrals_unit_status ON referrals(unit_id, status);
+        """
+    )
+
+
+@migrations
 def m011_inspections(db: sqlite_utils.Database) -> None:
     """On-site inspections (督查) of stations and schools: checklist, findings, score, rectification."""
     db.executescript(
@@ -391,7 +419,20 @@ def m013_dashboard_indexes(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m014_record_numbers(db: sqlite_utils.Database) -> None:
+def m014_waiting_activities(db: sqlite_utils.Database) -> None:
+    """The review queue reads activities waiting for review (pending or returned) in order — urgent
+    risk flags first, then the oldest — without sorting a county's whole backlog; a partial index
+    holds only the waiting ones, so approved activities cost it nothing."""
+    db.executescript(
+        """
+        CREATE INDEX idx_activities_waiting ON activities(review_status, risk_flag DESC, date)
+            WHERE review_status IN ('pending', 'returned');
+        """
+    )
+
+
+@migrations
+def m015_record_numbers(db: sqlite_utils.Database) -> None:
     """Each record gets a stable number (``num``); the feed and the audit log find a record by it.
 
     The feed's UNIQUE ``record_id`` and the audit's ``record_id`` index were keyed by the record id:

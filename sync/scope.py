@@ -98,6 +98,7 @@ SCOPE_COLUMNS: dict[str, dict[str, str]] = {
     "pairing": {"unit": "unit_id", "mentee": "mentee_id", "pairing": "id"},
     "activity": {"unit": "unit_id", "mentee": "mentee_id", "pairing": "pairing_id"},
     "screening": {"unit": "unit_id", "mentee": "mentee_id"},
+    "referral": {"unit": "unit_id", "mentee": "mentee_id"},
 }
 
 
@@ -109,6 +110,8 @@ def where(scope: Scope, entity: str, alias: str) -> tuple[str, list[Any]]:
     """
     columns = SCOPE_COLUMNS.get(entity, {"unit": "unit_id"})
     if scope.is_mentor:
+        if entity not in MENTOR_ENTITIES:
+            return "0", []
         if "pairing" in columns:
             ids = sorted(scope.pairing_ids)
             column = columns["pairing"]

@@ -180,6 +180,9 @@ def make_county(db: sqlite_utils.Database, password_hash: str | None = None) -> 
                                                                "period_to": "2026-12-31", "status": "submitted"})
     w.review1 = mutate(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": w.activity1,
                                                    "decision": "return", "comment": "请补充过程记录"})
+    w.referral1 = mutate(db, w.staff_st11, "referral", {"mentee_id": w.mentee1, "target": "medical",
+                                                       "institution": "县人民医院心理门诊", "referred_on": "2026-11-02",
+                                                       "reason": "情绪持续低落，建议专业评估"})
     w.inspection1 = mutate(db, w.reviewer, "inspection", {
         "unit_id": w.st11, "date": "2026-10-20", "inspectors": "县关工委 周主任", "passed": ["records", "lectures"],
         "failed": ["counselling_room"], "rectify": "咨询室需配备专人值守", "rectify_due": "2030-11-30"})

@@ -44,7 +44,7 @@ def distance(shape: tuple[object, ...], x: float, y: float) -> float:
     return math.hypot(x - float(sx), y - cy) - float(r)  # type: ignore[arg-type]
 
 
-LEVELS = 4  # anti-aliasing steps per edge: a small palette keeps the files small
+LEVELS = 4  # anti-aliasing steps per edge: a small palette (9 colours, 4 bits a pixel) keeps the files small
 
 
 def palette() -> list[tuple[int, int, int]]:
@@ -61,7 +61,7 @@ def draw(size: int) -> bytes:
     colours = palette()
     rows = []
     for py in range(size):
-        row = bytearray([0])  # PNG filter type 0 for this row
+        row = []
         for px in range(size):
             x, y = (px + 0.5) / size, (py + 0.5) / size
             index = 0
@@ -72,7 +72,9 @@ def draw(size: int) -> bytes:
                 if step:
                     index = (1 if fill == WHITE else 1 + LEVELS) + step - 1
             row.append(index)
-        rows.append(bytes(row))
+        row += [0] * (len(row) % 2)
+        # PNG filter type 0 for this row, then two 4-bit palette indexes a byte.
+        rows.append(bytes([0] + [row[i] << 4 | row[i + 1] for i in range(0, len(row), 2)]))
     return png(size, colours, b"".join(rows))
 
 
@@ -80,7 +82,7 @@ def png(size: int, colours: list[tuple[int, int, int]], raw: bytes) -> bytes:
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", size, size, 8, 3, 0, 0, 0)  # 8-bit indexed colour
+    header = struct.pack(">IIBBBBB", size, size, 4, 3, 0, 0, 0)  # 4-bit indexed colour
     plte = b"".join(bytes(c) for c in colours)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"PLTE", plte)
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))

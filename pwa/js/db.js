@@ -1,50 +1,30 @@
-// A small IndexedDB wrapper in the manner of jakearchibald/idb: a promise per request,
-// one promise per transaction, cumulative upgrades. Values are stored as given; the
-// callers (vault.js, repo.js) encrypt everything that holds a person's words.
-//
-// Stores:
-//   meta     {key, ...}               device keys (wrapped), PIN attempts, text size, counter
-//   records  {id, e, iv, ct}          one synced record each, encrypted; e = entity name
-//   outbox   {mutation_id, iv, ct}    unsent mutations, encrypted, in send order
-//   notices  {id, iv, ct}             rejected and conflicting changes the person must see
-//   drafts   {id, iv, ct}             half-filled forms, saved as they are typed
-
-export const DB_NAME = 'banxing';
-const DB_VERSION = 1;
-
+const NAME = 'banxing';
 let opening = null;
 
-function upgrade(db, oldVersion) {
-  if (oldVersion < 1) {
-    db.createObjectStore('meta', { keyPath: 'key' });
-    db.createObjectStore('records', { keyPath: 'id' }).createIndex('entity', 'e');
-    db.createObjectStore('outbox', { keyPath: 'mutation_id' });
-    db.createObjectStore('notices', { keyPath: 'id' });
-    db.createObjectStore('drafts', { keyPath: 'id' });
-  }
-}
-
-/** The open database (one connection per page). */
-export function openDb() {
-  if (!opening) {
-    opening = new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
-      request.onsuccess = () => {
-        const db = request.result;
-        // A newer version of the app wants to upgrade the schema: let it, and reload into it.
-        // Nothing is lost: every record, outbox entry and draft is already in the database.
-        db.onversionchange = () => { db.close(); opening = null; location.reload(); };
-        resolve(db);
-      };
-      request.onerror = () => { opening = null; reject(request.error); };
-      request.onblocked = () => { /* another tab holds an old version; it closes on versionchange */ };
-    });
-  }
+function openDb() {
+  opening ||= new Promise((resolve, reject) => {
+    const request = indexedDB.open(NAME, 1);
+    request.onupgradeneeded = ({ oldVersion }) => {
+      const db = request.result;
+      if (oldVersion < 1) {
+        db.createObjectStore('meta', { keyPath: 'key' });
+        db.createObjectStore('records', { keyPath: 'id' }).createIndex('entity', 'e');
+        db.createObjectStore('outbox', { keyPath: 'mutation_id' });
+        db.createObjectStore('notices', { keyPath: 'id' });
+        db.createObjectStore('drafts', { keyPath: 'id' });
+      }
+    };
+    request.onsuccess = () => {
+      const db = request.result;
+      // A newer app upgrades the schema: let it, and reload into it (all is on disk).
+      db.onversionchange = () => { db.close(); opening = null; location.reload(); };
+      resolve(db);
+    };
+    request.onerror = () => { opening = null; reject(request.error); };
+  });
   return opening;
 }
 
-/** Resolve a single IDBRequest. */
 export function req(request) {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);
@@ -52,26 +32,19 @@ export function req(request) {
   });
 }
 
-/**
- * Run `fn(stores)` in one transaction over `names`; resolves with fn's result once the
- * transaction has committed. `fn` may await requests of this transaction, but nothing
- * else (a network or crypto await would let the transaction close): seal first, then write.
- */
+// `fn` may await only this transaction's requests (others close it): seal, then write.
 export async function tx(names, mode, fn) {
-  const db = await openDb();
-  const list = Array.isArray(names) ? names : [names];
-  const t = db.transaction(list, mode, { durability: 'strict' });
-  const stores = Object.fromEntries(list.map((name) => [name, t.objectStore(name)]));
+  const list = [names].flat();
+  const t = (await openDb()).transaction(list, mode, { durability: 'strict' });
   const done = new Promise((resolve, reject) => {
-    t.oncomplete = () => resolve();
-    t.onerror = () => reject(t.error);
-    t.onabort = () => reject(t.error || new Error('transaction aborted'));
+    t.oncomplete = resolve;
+    t.onerror = t.onabort = () => reject(t.error || new Error('transaction aborted'));
   });
   let result;
   try {
-    result = await fn(stores, t);
+    result = await fn(Object.fromEntries(list.map((name) => [name, t.objectStore(name)])));
   } catch (error) {
-    try { t.abort(); } catch { /* already finished */ }
+    try { t.abort(); } catch { /* finished already */ }
     await done.catch(() => {});
     throw error;
   }
@@ -84,17 +57,13 @@ export const get = (store, key) => tx(store, 'readonly', (s) => req(s[store].get
 export const put = (store, value) => tx(store, 'readwrite', (s) => req(s[store].put(value)));
 export const del = (store, key) => tx(store, 'readwrite', (s) => req(s[store].delete(key)));
 
-/** Close and delete the whole database (wipe after a revoked phone or a log out). */
 export async function deleteDb() {
-  if (opening) {
-    const db = await opening.catch(() => null);
-    if (db) db.close();
-    opening = null;
-  }
+  const db = await opening?.catch(() => null);
+  db?.close();
+  opening = null;
+  const request = indexedDB.deleteDatabase(NAME);
   await new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(DB_NAME);
-    request.onsuccess = () => resolve();
+    request.onsuccess = request.onblocked = resolve;
     request.onerror = () => reject(request.error);
-    request.onblocked = () => resolve(); // other tabs close on versionchange; deletion completes then
   });
 }

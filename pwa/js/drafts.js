@@ -1,37 +1,25 @@
-// Half-filled forms, saved encrypted as they are typed (on every `input` event, never on key
-// events, so IME composition and voice input are untouched). A draft survives closing the
-// app, locking, auto-lock and an app update; it is removed when the form is saved or cleared.
-
 import { del, get, getAll, put } from './db.js';
 import * as vault from './vault.js';
 
-const waiting = new Map(); // draft id -> latest values not yet written
+const waiting = new Map(); // id -> values not written yet
 let writing = Promise.resolve();
 
 async function writeWaiting() {
-  while (waiting.size) {
-    const [id, draft] = waiting.entries().next().value;
+  for (const [id, draft] of waiting) {
     waiting.delete(id);
     if (!vault.isUnlocked()) return;
-    const sealed = await vault.seal({ ...draft, savedAt: new Date().toISOString() });
-    await put('drafts', { id, ...sealed });
+    await put('drafts', { id, ...(await vault.seal({ ...draft, savedAt: new Date().toISOString() })) });
   }
 }
 
-function schedule() {
+export function flush() {
   writing = writing.then(writeWaiting).catch((error) => console.error('draft not saved', error));
   return writing;
 }
 
-/** Remember the latest values of form `id`; written at once, coalesced while a write runs. */
 export function saveDraft(id, values, extra = {}) {
   waiting.set(id, { values, ...extra });
-  return schedule();
-}
-
-/** Resolves once every draft typed so far is on disk (before the key is dropped). */
-export function flush() {
-  return schedule();
+  return flush();
 }
 
 export async function loadDraft(id) {
@@ -48,8 +36,7 @@ export async function clearDraft(id) {
 
 export async function allDrafts() {
   await flush();
-  const rows = await getAll('drafts');
-  return Promise.all(rows.map(async (row) => ({ id: row.id, ...(await vault.unseal(row)) })));
+  return Promise.all((await getAll('drafts')).map(async (row) => ({ id: row.id, ...(await vault.unseal(row)) })));
 }
 
 vault.beforeLock(flush);

@@ -1,8 +1,6 @@
-// Auto-lock after a few idle minutes. Locking never loses a draft: drafts are saved as they are
-// typed and flushed before the key is dropped (vault.beforeLock). Timestamps, not a timer
-// alone, so a phone that slept in a pocket locks as soon as it wakes.
+// Timestamps, not a timer alone, so a phone that slept in a pocket locks as soon as it wakes.
 
-export const IDLE_MS = 5 * 60 * 1000;
+const IDLE_MS = 5 * 60 * 1000;
 const EVENTS = ['pointerdown', 'touchstart', 'input', 'scroll', 'wheel'];
 
 let last = Date.now();
@@ -12,8 +10,8 @@ let onIdle = null;
 const touch = () => { last = Date.now(); };
 
 function check() {
-  if (onIdle && Date.now() - last >= IDLE_MS) {
-    const fire = onIdle;
+  const fire = onIdle;
+  if (fire && Date.now() - last >= IDLE_MS) {
     stop();
     fire();
   }

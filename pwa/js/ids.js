@@ -1,13 +1,6 @@
-// Record ids are made on the phone before the first send (so a create is idempotent by id):
-// UUIDv7, time-ordered, which keeps the server's indexes compact (docs/sync-protocol.md §1).
-
 export function uuid7(now = Date.now()) {
   const b = crypto.getRandomValues(new Uint8Array(16));
-  let ms = now;
-  for (let i = 5; i >= 0; i -= 1) {
-    b[i] = ms % 256;
-    ms = Math.floor(ms / 256);
-  }
+  for (let i = 5, ms = now; i >= 0; i -= 1, ms = Math.floor(ms / 256)) b[i] = ms % 256;
   b[6] = (b[6] & 0x0f) | 0x70; // version 7
   b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
   const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');

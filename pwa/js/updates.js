@@ -1,7 +1,3 @@
-// The service worker from the page's side: register it, and let a new version take over
-// only when no form is open (a half-filled form is never interrupted). The running page
-// keeps its code; the new version is used the next time the app opens or locks.
-
 import * as forms from './forms.js';
 
 let waitingWorker = null;
@@ -16,8 +12,7 @@ function offer(worker) {
   activateIfSafe();
 }
 
-/** Ask the waiting worker to take over, unless a form is open (then wait for it to close). */
-export function activateIfSafe() {
+function activateIfSafe() {
   if (waitingWorker && !forms.isOpen()) {
     waitingWorker.postMessage({ type: 'activate' });
     waitingWorker = null;
@@ -25,9 +20,10 @@ export function activateIfSafe() {
 }
 
 export async function register() {
-  if (!('serviceWorker' in navigator)) return null;
-  let hadController = Boolean(navigator.serviceWorker.controller);
-  navigator.serviceWorker.addEventListener('controllerchange', () => {
+  const sw = navigator.serviceWorker;
+  if (!sw) return;
+  let hadController = Boolean(sw.controller);
+  sw.addEventListener('controllerchange', () => {
     if (hadController) {
       updated = true;
       for (const listener of listeners) listener();
@@ -35,14 +31,12 @@ export async function register() {
     hadController = true;
   });
   forms.onClose(activateIfSafe);
-  const registration = await navigator.serviceWorker.register('sw.js', { scope: './', updateViaCache: 'none' });
-  if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+  const registration = await sw.register('sw.js', { scope: './', updateViaCache: 'none' });
+  if (registration.waiting && sw.controller) offer(registration.waiting);
   registration.addEventListener('updatefound', () => {
     const worker = registration.installing;
-    if (!worker) return;
-    worker.addEventListener('statechange', () => {
-      if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
+    worker?.addEventListener('statechange', () => {
+      if (worker.state === 'installed' && sw.controller) offer(worker);
     });
   });
-  return registration;
 }

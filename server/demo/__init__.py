@@ -2,8 +2,9 @@
 
 ``load_demo(db)`` writes, inside the caller's write transaction, the county's units and
 accounts, 36 children with their screenings (摸排), pairings with 五老 volunteers, about
-six months of activities ending today, reviews, closed pairings and statistics returns,
-every record as the person who would write it; ``demo_logins(db)`` lists the accounts.
+six months of activities ending today, reviews, closed pairings, referrals, two sync
+conflicts and statistics returns, every record as the person who would write it;
+``demo_logins(db)`` lists the accounts.
 
 The content is generated from a ``random.Random(2026)`` and dated relative to
 ``sync.timeutil.local_today()``, so a run on the same day always yields the same demo
@@ -15,6 +16,8 @@ The content is generated from a ``random.Random(2026)`` and dated relative to
 - ``state.py``: the generator's state (day, seeded random source, what is made so far).
 - ``children.py``, ``events.py``, ``activities.py``: draw the children and pairings, the
   units' events, and the activities.
+- ``referrals.py``: the referrals (转介) that follow from closed pairings and risk flags.
+- ``conflicts.py``: two sync conflicts (a web correction and an offline phone edit of one field).
 - ``inspections.py``: the on-site inspections (督查) and the rectifications reported.
 - ``loader.py``: ``load_demo``, writing all of it through ``sync.apply_mutations``.
 """

@@ -7,7 +7,7 @@ units, station and school staff register mentees, screen them (摸排), pair the
 and talks ending today, staff enter a few records for a volunteer without a smartphone
 (代录), review (approve / return) activities, close a few pairings, and the county
 reviewer approves and returns statistics returns, and inspects every station and school (督查).
-Every mutation must be ``applied``.
+Every mutation must be ``applied``, but the two deliberate conflicts of ``conflicts.py``.
 """
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ from sync.users import actor_for, create_user
 from ..auth import hash_password
 from .activities import plan_activities
 from .children import draw_children, needs, random_phone
+from .conflicts import write_conflicts
 from .events import enrolments, events
 from .inspections import write_inspections
 from .people import COUNTY, DEMO_PASSWORD, DEMO_USERS, TOWNS
 from .profiles import GRADE_NUMBER
+from .referrals import referrals
 from .state import Date, Demo, Pairing, mutation
 from .texts import APPROVE_COMMENTS, BRIEF_RECORDS, RETURN_COMMENTS
 
@@ -45,6 +47,8 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     write_reviews(demo)
     handle_risk_flags(demo)
     close_pairings(demo)
+    write_referrals(demo)
+    write_conflicts(demo)
     write_stats_returns(demo)
     write_inspections(demo)
 
@@ -274,8 +278,14 @@ def close_pairings(demo: Demo) -> None:
         apply_as(demo.db, demo.staff_of(unit), muts)
 
 
+def write_referrals(demo: Demo) -> None:
+    """7. Stations refer children to the hospital's clinic or the school counselling room (转介)."""
+    for unit, muts in referrals(demo).items():
+        apply_as(demo.db, demo.staff_of(unit), muts)
+
+
 def write_stats_returns(demo: Demo) -> None:
-    """7. Two schools file last month's statistics returns; the county approves one and returns the other."""
+    """8. Two schools file last month's statistics returns; the county approves one and returns the other."""
     first_of_month = demo.today.replace(day=1)
     prev_end = first_of_month - datetime.timedelta(days=1)
     prev_start = prev_end.replace(day=1)

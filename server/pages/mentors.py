@@ -1,13 +1,12 @@
 """Volunteers (五老): the list, adding and editing accounts, and each volunteer's file with their
 pairings, their phones and what staff do for those phones — issue an enrolment code (8 digits and
-a QR code of ``/app/?code=…``), revoke a lost phone, deactivate or reactivate the account.
+a QR code of ``/app/?code=…``), issue a one-time PIN-recovery code for a phone whose volunteer
+forgot the PIN (``server/recovery.py``; docs/security.md), revoke a lost phone, deactivate or
+reactivate the account.
 
 Accounts go through ``sync.users`` (audited; staff manage role ``mentor`` in their subtree);
 phones through ``server.devices``. Every action of the file page posts to the file's own URL
 with an ``action`` field, so an expired session comes back to the right page.
-
-TODO(pin-recovery): a one-time PIN-recovery code per phone arrives with the phone app
-(``server/recovery.py``); its button goes beside "停用这台手机".
 """
 from __future__ import annotations
 
@@ -33,6 +32,7 @@ from ..queries.mentors import (
     mentor_pairings,
 )
 from ..queries.units import unit_options
+from ..recovery import UnknownDevice, issue_recovery_code
 from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
 from .links import route_path
 
@@ -180,6 +180,8 @@ async def mentor_action(request: Request) -> Response:
         return await _issue_code(visit, mentor)
     if action == "revoke":
         return await _revoke(visit, mentor, values)
+    if action == "recovery_code":
+        return await _recovery_code(visit, mentor, values)
     if action in ("deactivate", "reactivate"):
         return await _set_active(visit, mentor, action == "reactivate")
     return await _detail_page(visit, mentor_id, status=400, error="不认识的操作。")
@@ -231,6 +233,35 @@ async def _revoke(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) 
     await visit.state.store.write(revoke)
     return visit.redirect(here, flash=f"已停用“{device['name']}”：它下次联网时不能再同步，"
                                       "并会提示导出未同步的记录。")
+
+
+async def _recovery_code(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:
+    """A one-time code that lets this phone, and only this phone, set a new PIN without losing data."""
+    device_id = parse_id(values.get("device_id"))
+    devices = await visit.state.store.read(lambda db: mentor_devices(db, mentor["id"]))
+    device = next((d for d in devices if d["id"] == device_id), None)
+    if device is None or device_id is None:
+        raise not_found("手机")
+    if device["revoked_at"] is not None or not device["has_recovery_key"]:
+        return await _detail_page(visit, mentor["id"], status=400,
+                                  error="这台手机不能用恢复码：它已停用，或还没有设置过 PIN 码。")
+    hours = visit.state.settings.recovery_code_hours
+    actor = visit.actor
+
+    def issue(db: Any) -> dict[str, str]:
+        issued = issue_recovery_code(db, device_id, hours=hours)
+        append_audit(db, actor, "device", device_id, "recovery_code",
+                     {"recovery_code_expires_at": [None, issued["expires_at"]]})
+        return issued
+
+    try:
+        issued = await visit.state.store.write(issue)
+    except UnknownDevice as exc:
+        return await _detail_page(visit, mentor["id"], status=400, error=str(exc))
+    # Shown once, never stored in a cookie or a redirect, like an enrolment code.
+    return visit.render("staff/recovery_code.html", {
+        "mentor": mentor, "device": device, "code": issued["code"], "expires_at": issued["expires_at"],
+        "hours": hours}, child_data=True)
 
 
 async def _set_active(visit: Visit, mentor: dict[str, Any], active: bool) -> Response:

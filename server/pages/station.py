@@ -5,8 +5,8 @@
    writable after approval); the form for that is on each flag.
 2. Records waiting for review, unresolved sync conflicts (counts, linked to those pages).
 3. Overdue follow-ups, then those due within a week (``server/queries/followups.py``).
-4. Open referrals: TODO(referrals) — the referral entity arrives with the station-b branch;
-   its count goes in ``_counts`` and its section in ``templates/staff/home.html``.
+4. Open referrals (转介 not yet concluded, ``server/queries/referrals.open_referrals``), the
+   longest waiting first, each linked to the referral's page where it is tracked to its return.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from ..queries.followups import (
     open_risk_flags,
     overdue_follow_ups,
 )
+from ..queries.referrals import open_referrals
 from ..queries.station import open_conflicts, pending_reviews
 from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
 from .links import route_paths
@@ -49,6 +50,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
             "due": due_follow_ups(db, scope, today),
             "pending_reviews": pending_reviews(db, scope),
             "open_conflicts": open_conflicts(db, scope),
+            "referrals": open_referrals(db, scope),
         }
 
     data = await visit.state.store.read(read)

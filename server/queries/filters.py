@@ -18,6 +18,7 @@ PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "pairing": (("mentee_id", "mentees"), ("unit_id", "units")),
     "activity": (("pairing_id", "pairings"), ("mentee_id", "mentees"), ("unit_id", "units")),
     "screening": (("mentee_id", "mentees"), ("unit_id", "units")),
+    "referral": (("mentee_id", "mentees"), ("unit_id", "units")),
     "event": (("unit_id", "units"),),
     "enrolment": (("unit_id", "units"),),
     "stats_return": (("unit_id", "units"),),

@@ -94,10 +94,12 @@ def mentor_pairings(db: sqlite_utils.Database, scope: Scope, user_id: str) -> li
 
 
 def mentor_devices(db: sqlite_utils.Database, user_id: str) -> list[dict[str, Any]]:
-    """The volunteer's phones: name, enrolled, last sync, revoked (with the reason)."""
+    """The volunteer's phones: name, enrolled, last sync, revoked (with the reason), and whether the
+    server holds the phone's recovery key (it has set a PIN, so a PIN-recovery code can help it)."""
     return list(db.query(
-        "SELECT id, name, created_at, last_seen_at, revoked_at, revoked_reason FROM sync_devices"
-        " WHERE user_id = ? ORDER BY revoked_at IS NOT NULL, created_at DESC", [user_id]))
+        "SELECT d.id, d.name, d.created_at, d.last_seen_at, d.revoked_at, d.revoked_reason,"
+        " EXISTS (SELECT 1 FROM recovery_keys k WHERE k.device_id = d.id) AS has_recovery_key"
+        " FROM sync_devices d WHERE d.user_id = ? ORDER BY d.revoked_at IS NOT NULL, d.created_at DESC", [user_id]))
 
 
 def mentor_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:

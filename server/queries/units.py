@@ -52,3 +52,9 @@ def get_unit(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> dict[str,
     sql, params = in_scope(scope, "unit", "u")
     return next(db.query(f"SELECT * FROM units u WHERE u.id = ? AND u.deleted = 0 AND {sql}",
                          [unit_id, *params]), None)
+
+
+def in_subtree(column: str) -> str:
+    """SQL: ``column`` holds the unit given as the one parameter, or a unit below it."""
+    return (f"{column} IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT u.id FROM units u"
+            " JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)")

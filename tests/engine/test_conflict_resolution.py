@@ -64,3 +64,40 @@ def test_mentors_and_staff_outside_the_unit_cannot_resolve(
     with pytest.raises(NotAllowed):
         resolve_conflict(db, conflicted[who], conflicted["conflict_id"], "other")
     assert activity_text(db, conflicted["record"]) == ("甲", 2)
+
+
+def test_a_combined_value_is_applied_as_a_new_version_and_both_values_stay_on_record(
+    db: sqlite_utils.Database, conflicted: dict
+) -> None:
+    outcome = resolve_conflict(db, conflicted["staff"], conflicted["conflict_id"], "combined", value="甲；乙")
+    assert outcome is not None and outcome.status == "applied"
+    assert activity_text(db, conflicted["record"]) == ("甲；乙", 3)
+    (closed,) = list_conflicts(db, load_scope(db, conflicted["staff"]), status="resolved")
+    assert (closed["resolution"], closed["kept_value"], closed["other_value"]) == ("combined", "甲", "乙")
+    assert closed["resolved_by"] == conflicted["staff"].user_id
+    # the combined value is an ordinary change by the staff member: audited, and on the phone's next pull
+    (who,) = db.execute("SELECT user_id FROM sync_audit WHERE record_id = ? AND version = 3",
+                        [conflicted["record"]]).fetchone()
+    assert who == conflicted["staff"].user_id
+    page = pull_changes(db, conflicted["phone"], None)
+    assert any(c[1] == conflicted["record"] and "甲；乙" in c[4].decode() for c in page.changes)
+
+
+def test_a_combined_value_the_engine_refuses_leaves_the_conflict_open(
+    db: sqlite_utils.Database, conflicted: dict
+) -> None:
+    with pytest.raises(NotAllowed, match="合并后的内容"):
+        resolve_conflict(db, conflicted["staff"], conflicted["conflict_id"], "combined", value=12)
+    assert activity_text(db, conflicted["record"]) == ("甲", 2)
+    assert [c["id"] for c in list_conflicts(db, load_scope(db, conflicted["staff"]))] == [conflicted["conflict_id"]]
+
+
+def test_a_delete_conflict_cannot_be_combined(db: sqlite_utils.Database, conflicted: dict) -> None:
+    from tests.factories import delete
+
+    other_phone = make_device(db, conflicted["mentor"])  # deletes the visit without having seen "甲"
+    answer = apply_batch(db, other_phone, {"mutations": [delete("activity", conflicted["record"], 1, 1)]})
+    (entry,) = answer.results[0]["conflicts"]
+    assert entry["field"] == "_deleted"
+    with pytest.raises(NotAllowed, match="二选一"):
+        resolve_conflict(db, conflicted["staff"], entry["conflict_id"], "combined", value=True)

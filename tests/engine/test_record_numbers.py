@@ -1,9 +1,9 @@
-"""Records are numbered (sync/schema.py m014): the feed and the audit log find a record by its
+"""Records are numbered (sync/schema.py m015): the feed and the audit log find a record by its
 number, not its id, so a create with a random (v4) id writes no index entry on a random page of
 either (docs/performance.md, "Stored vs empty").
 
-``tests/fixtures/demo_before_m014.sql.gz`` is the demo county as the engine wrote it before
-m014 (``banxing demo``, dumped with ``sqlite3 .dump``): the migration converts it in place.
+``tests/fixtures/demo_before_m015.sql.gz`` is the demo county as the engine wrote it before
+m015 (``banxing demo``, dumped with ``sqlite3 .dump``): the migration converts it in place.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from sync.scope import Actor
 from sync.system import SYSTEM
 from tests.factories import make_mentee, make_pairing, make_unit, make_user, upsert
 
-FIXTURE = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "demo_before_m014.sql.gz"
+FIXTURE = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "demo_before_m015.sql.gz"
 FEED = "seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id"
 
 
@@ -69,7 +69,7 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(old: sq
     pulls_before = every_pull(old)
     assert len(feed_before) == len(history_before) > 700  # the demo county
 
-    assert migrations.apply(old) == ["m014_record_numbers"]
+    assert migrations.apply(old) == ["m015_record_numbers"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
@@ -134,7 +134,7 @@ def test_the_feed_and_the_audit_log_have_no_index_on_record_ids(db: sqlite_utils
 
 
 def test_every_entity_table_has_a_record_number(db: sqlite_utils.Database) -> None:
-    """An entity table added by a later migration must carry ``num INTEGER`` too (m014)."""
+    """An entity table added by a later migration must carry ``num INTEGER`` too (m015)."""
     for entity in ENTITIES.values():
         columns = {r[1] for r in db.execute(f"PRAGMA table_info({entity.table})").fetchall()}
         assert "num" in columns, entity.table

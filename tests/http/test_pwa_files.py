@@ -72,6 +72,7 @@ def test_a_matching_etag_answers_304(client: TestClient) -> None:
 
 def test_files_outside_the_app_are_not_served(client: TestClient) -> None:
     assert client.get("/app/README.md").status_code == 404
+    assert client.get("/app/icons/make_icons.py").status_code == 404
     assert client.get("/app/../server/config.py").status_code == 404
     assert client.get("/app/no-such.js").status_code == 404
     assert client.post("/app/").status_code == 405

@@ -32,7 +32,7 @@ ROLES = {
 TARGET = {  # entity -> attribute of the world holding the record under test
     "mentee": "mentee1", "pairing": "pairing1", "activity": "activity1", "screening": "screening1",
     "event": "event1", "enrolment": "enrolment1", "stats_return": "stats_return1", "review": "review1",
-    "unit": "st11", "inspection": "inspection1",
+    "unit": "st11", "referral": "referral1", "inspection": "inspection1",
 }
 ENTITIES = list(TARGET)
 UNIT_SCOPED = {"station_staff", "town_staff", "reviewer", "admin"}  # see the whole of station 1-1
@@ -52,6 +52,7 @@ UPDATES = {
     "stats_return": STATION_WRITERS,
     "review": set(),                              # a review is never edited, not even by admin
     "unit": STATION_WRITERS,                      # staff keep their unit's phone and address
+    "referral": STATION_WRITERS,                  # kept by staff; never on a volunteer's phone
     # Inspection 1 was written by the county: the town did not record it; the station reports its rectification.
     "inspection": {"station_staff", "reviewer", "admin"},
 }
@@ -65,6 +66,7 @@ CREATES = {
     "stats_return": STATION_WRITERS,
     "review": STATION_WRITERS | {"reviewer"},    # the reviewer writes only reviews
     "unit": {"admin"},
+    "referral": STATION_WRITERS,
     "inspection": {"town_staff", "reviewer", "admin"},  # a station never inspects itself
 }
 DELETES = {
@@ -77,6 +79,7 @@ DELETES = {
     "stats_return": STATION_WRITERS,
     "review": set(),
     "unit": {"admin"},
+    "referral": STATION_WRITERS,
     "inspection": {"reviewer", "admin"},
 }
 
@@ -86,6 +89,7 @@ def update_fields(entity: str) -> dict[str, Any]:
         "mentee": {"notes": "改了备注"}, "pairing": {"goals": "改了目标"}, "activity": {"record": "改了记录"},
         "screening": {"notes": "改了备注"}, "event": {"title": "改了主题"}, "enrolment": {"students": 801},
         "stats_return": {"remarks": "改了备注"}, "review": {"comment": "改了意见"}, "unit": {"phone": "0513-8400"},
+        "referral": {"institution": "县妇幼保健院"},
         "inspection": {"rectify_notes": "已安排专人值守", "fixed": ["counselling_room"]},
     }[entity]
 
@@ -101,6 +105,7 @@ def create_fields(entity: str, w: SimpleNamespace) -> dict[str, Any]:
         "stats_return": {"unit_id": w.st11, "period_from": "2027-01-01", "period_to": "2027-06-30"},
         "review": {"target_entity": "activity", "target_id": w.activity1, "decision": "return", "comment": "补充"},
         "unit": {"parent_id": w.town1, "name": "掘港第二小学", "kind": "school"},
+        "referral": {"mentee_id": w.mentee1, "target": "counselling_room", "referred_on": "2026-11-21"},
         "inspection": {"unit_id": w.st11, "date": "2026-11-21", "inspectors": "街道关工委 陈主任",
                        "passed": ["records"]},
     }[entity]
@@ -204,7 +209,7 @@ def test_pull_holds_nothing_outside_the_role_scope(county: Any, role: str) -> No
     if role == "admin":
         total = sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
             "units", "mentees", "pairings", "activities", "screenings", "events", "enrolments", "stats_returns",
-            "reviews", "inspections"))
+            "reviews", "referrals", "inspections"))
         assert len(held) == total
         return
     if who.role == "mentor":

@@ -1,25 +1,23 @@
-// What every form screen shares: its draft (restored on open, saved on every `input` event —
-// never key events, which would break IME composition and voice input — and cleared on
-// save), 清空重填, and telling the app a form is open so an update waits for it.
+// `input` events, never key events: those break IME composition and voice input.
 
 import * as drafts from '../drafts.js';
 import * as forms from '../forms.js';
 import { T } from '../strings.js';
 import * as sync from '../sync.js';
-import { confirmButton, h, screen, show } from './dom.js';
-import { flash, go, rerender } from './nav.js';
+import { confirmButton, flash, go, h, rerender, screen, show } from './dom.js';
 
-/** The reason a change was rejected (or the station's comment), on top of a form. */
-export function alertBox(title, ...lines) {
-  return h('div', { class: 'comment' }, h('strong', {}, title), lines.map((line) => h('p', {}, line)));
-}
+export const alertBox = (title, ...lines) =>
+  h('div', { class: 'comment' }, h('strong', title), lines.map((line) => h('p', line)));
 
-/**
- * Show `form` filled with `start` (then the draft). `save(values)` stores the change and
- * returns the route to go to, or null to stay (it showed what is missing).
- */
-export async function formScreen({ form, draftId, title, back, start, save, top = null, seq = null }) {
+// `save(values, say)` returns the route to go to, or `say(what is missing)` to stay.
+export async function formScreen({ form, notice, draftId, title, back, start, save, top = null, seq = null }) {
+  if (notice) {
+    [draftId, back, top] = [`notice:${notice.id}`, '#/waiting', alertBox(T.rejectedTitle, T.reason + notice.reason)];
+  }
   const restored = h('p', { class: 'notice', role: 'status' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const say = (text) => { error.textContent = text; return null; };
+  form.append(error, h('button', { type: 'submit', class: 'wide' }, T.save));
   forms.fillForm(form, start);
   const draft = await drafts.loadDraft(draftId);
   if (draft) {
@@ -34,7 +32,7 @@ export async function formScreen({ form, draftId, title, back, start, save, top 
     const button = form.querySelector('[type="submit"]');
     button.disabled = true;
     try {
-      const target = await save(forms.readForm(form));
+      const target = await save(forms.readForm(form), say);
       if (target === null) return;
       await drafts.clearDraft(draftId);
       forms.closed();
@@ -49,9 +47,7 @@ export async function formScreen({ form, draftId, title, back, start, save, top 
     await drafts.clearDraft(draftId);
     forms.closed();
     rerender();
-  }, { class: 'secondary wide' });
-  if (show(screen({ title, back: () => go(back) }, restored, top, form, clear), seq)) {
-    forms.opened(draftId);
-  }
+  }, 'secondary wide');
+  if (show(screen({ title, back: () => go(back) }, restored, top, form, clear), seq)) forms.opened(draftId);
   return keep;
 }

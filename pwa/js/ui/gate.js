@@ -1,82 +1,80 @@
-// The screens before the app opens: WeChat's in-app browser, enrolment, setting a PIN,
-// unlocking, a forgotten PIN, and a phone that was revoked or must enrol again.
-
 import * as api from '../api.js';
 import { T } from '../strings.js';
 import * as vault from '../vault.js';
-import { confirmButton, field, h, screen, show } from './dom.js';
+import { button, confirmButton, field, h, screen, show } from './dom.js';
 import { shortId } from './settings.js';
 
-const bare = (title, ...content) => screen({ title, tabs: false }, ...content);
+const bare = (title, ...content) => show(screen({ title, tabs: false }, ...content));
 
-function digits(text) {
-  // People read codes in groups and type full-width digits with a Chinese keyboard.
-  return text.normalize('NFKC').replace(/[\s-]/g, '');
-}
+// People read codes in groups and type full-width digits with a Chinese keyboard.
+const digits = (text) => text.normalize('NFKC').replace(/[\s-]/g, '');
+const eightDigits = (text) => /^[0-9]{8}$/.test(text);
 
-function pinInput() {
-  return h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 6, pattern: '[0-9]*' });
+const pinInput = () =>
+  h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 6, pattern: '[0-9]*' });
+const numberInput = (attrs) => h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', ...attrs });
+
+function gateForm(label, busy, content, run) {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'wide' }, label);
+  return h('form', {
+    novalidate: true,
+    async onsubmit(event) {
+      event.preventDefault();
+      error.textContent = '';
+      submit.disabled = true;
+      submit.textContent = busy;
+      try {
+        error.textContent = (await run()) || '';
+      } catch (e) {
+        error.textContent = e instanceof api.OfflineError ? T.needsNetwork : e.message;
+      }
+      submit.disabled = false;
+      submit.textContent = label;
+    },
+  }, content, error, submit);
 }
 
 export function wechat(goOn) {
-  show(bare(T.wechatTitle,
+  bare(T.wechatTitle,
     h('img', { class: 'picture', src: 'img/wechat-open.svg', alt: T.wechatPicture, width: 320, height: 260 }),
-    h('p', { class: 'lead' }, T.wechatSay),
-    h('button', { type: 'button', class: 'wide secondary', onclick: goOn }, T.wechatGoOn)));
+    h('p', T.wechatSay),
+    button(T.wechatGoOn, goOn));
 }
 
-/** Enrol with a code (typed, or from the station's link /app/?code=…); then set the PIN. */
 export function enrol({ code = '', done }) {
-  const input = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', value: code });
-  const error = h('p', { class: 'error', role: 'alert' });
-  const button = h('button', { type: 'submit', class: 'wide' }, T.enrol);
-  const form = h('form', { novalidate: true }, ...field(T.code, input), error, button);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const value = digits(input.value);
-    if (!/^[0-9]{8}$/.test(value)) { error.textContent = T.codeFormat; return; }
-    error.textContent = '';
-    button.disabled = true;
-    button.textContent = T.enrolling;
-    try {
+  const input = numberInput({ autocomplete: 'one-time-code', value: code });
+  bare(T.enrolTitle, h('p', code ? T.enrolLinkSay : T.enrolSay), gateForm(T.enrol, T.enrolling,
+    field(T.code, input), async () => {
+      const value = digits(input.value);
+      if (!eightDigits(value)) return T.codeFormat(T.code);
       const enrolment = await api.enrol(value, T.deviceName);
       history.replaceState(null, '', location.pathname + location.hash); // the code is used up
-      setPin({ title: T.setPinTitle, say: T.setPinSay, save: (pin) => vault.create(enrolment, pin), done });
-    } catch (e) {
-      error.textContent = e instanceof api.OfflineError ? T.enrolNeedsNetwork : e.message;
-      button.disabled = false;
-      button.textContent = T.enrol;
-    }
-  });
-  show(bare(T.enrolTitle, h('p', {}, code ? T.enrolLinkSay : T.enrolSay), form));
+      setPin({ title: T.pin1, save: (pin) => vault.create(enrolment, pin), done });
+    }));
 }
 
-/** 设置PIN码 + 再次输入PIN码 + 确定; `save(pin)` stores it. */
-export function setPin({ title, say, save, done }) {
+function setPin({ title, save, done }) {
   const first = pinInput();
   const second = pinInput();
-  const error = h('p', { class: 'error', role: 'alert' });
-  const button = h('button', { type: 'submit', class: 'wide' }, T.ok);
-  const form = h('form', { novalidate: true }, ...field(T.pin1, first), ...field(T.pin2, second), error, button);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const pin = digits(first.value);
-    if (!/^[0-9]{4,6}$/.test(pin)) { error.textContent = T.pinFormat; return; }
-    if (pin !== digits(second.value)) { error.textContent = T.pinMismatch; second.value = ''; return; }
-    button.disabled = true;
-    button.textContent = T.settingUp;
-    await save(pin);
-    await done();
-  });
-  show(bare(title, h('p', {}, say), form));
+  bare(title, h('p', T.setPinSay), gateForm(T.ok, T.settingUp, [field(T.pin1, first), field(T.pin2, second)],
+    async () => {
+      const pin = digits(first.value);
+      if (!/^[0-9]{4,6}$/.test(pin)) return T.pinFormat;
+      if (pin !== digits(second.value)) {
+        second.value = '';
+        return T.pinMismatch;
+      }
+      await save(pin);
+      await done();
+    }));
 }
 
-/** PIN码 + 解锁, slowed down after wrong tries; 忘记PIN码 leads to the recovery. */
 export async function unlock({ done, forgot }) {
   const input = pinInput();
   const error = h('p', { class: 'error', role: 'alert' });
   const advice = h('p', { class: 'notice warn', role: 'status' });
-  const button = h('button', { type: 'submit', class: 'wide' }, T.unlock);
+  const submit = h('button', { type: 'submit', class: 'wide' }, T.unlock);
   let timer = null;
   // The countdown reads the clock each second (timers are throttled on a sleeping phone).
   const waitFor = (seconds, fails) => {
@@ -85,69 +83,58 @@ export async function unlock({ done, forgot }) {
     const tick = () => {
       const left = Math.ceil((until - Date.now()) / 1000);
       error.textContent = T.wrongPin + (left > 0 ? T.waitSeconds(left) : '');
-      button.disabled = left > 0;
+      submit.disabled = left > 0;
       if (left <= 0) clearInterval(timer);
     };
     tick();
     if (seconds > 0) timer = setInterval(tick, 1000);
     advice.textContent = fails >= vault.PIN_WARN_AFTER ? T.tooManyPins(fails) : '';
   };
-  const form = h('form', { novalidate: true }, ...field(T.pin, input), error, advice, button,
-    h('button', { type: 'button', class: 'wide secondary', onclick: () => { clearInterval(timer); forgot(); } },
-      T.forgotPin));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const pin = digits(input.value);
-    if (!pin) return;
-    button.disabled = true;
-    button.textContent = T.unlocking;
-    const result = await vault.unlock(pin);
-    button.textContent = T.unlock;
-    if (result.ok) { clearInterval(timer); await done(); return; }
-    input.value = '';
-    waitFor(result.wait, result.fails);
-  });
-  show(bare(T.unlockTitle, form));
+  bare(T.unlockTitle, h('form', {
+    novalidate: true,
+    async onsubmit(event) {
+      event.preventDefault();
+      const pin = digits(input.value);
+      if (!pin) return;
+      submit.disabled = true;
+      submit.textContent = T.unlocking;
+      const result = await vault.unlock(pin);
+      submit.textContent = T.unlock;
+      if (result.ok) {
+        clearInterval(timer);
+        await done();
+        return;
+      }
+      input.value = '';
+      waitFor(result.wait, result.fails);
+    },
+  }, field(T.pin, input), error, advice, submit,
+  button(T.forgotPin, () => { clearInterval(timer); forgot(); })));
   const status = await vault.pinStatus();
   if (status.fails > 0) waitFor(Math.max(0, Math.ceil((status.waitUntil - Date.now()) / 1000)), status.fails);
   input.focus();
 }
 
-/** 忘记PIN码: a recovery code from the station releases this phone's recovery key. */
 export async function forgotPin({ done, back }) {
   const info = await vault.device();
-  const input = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off' });
-  const error = h('p', { class: 'error', role: 'alert' });
-  const button = h('button', { type: 'submit', class: 'wide' }, T.recover);
-  const form = h('form', { novalidate: true }, ...field(T.recoveryCode, input), error, button);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const code = digits(input.value);
-    if (!/^[0-9]{8}$/.test(code)) { error.textContent = T.recoveryCodeFormat; return; }
-    button.disabled = true;
-    button.textContent = T.recovering;
-    try {
-      const answer = await api.recover(info.recoveryToken, code);
-      await vault.recover(answer.recovery_key);
-      setPin({ title: T.newPinTitle, say: T.setPinSay, save: (pin) => vault.setPin(pin), done });
-    } catch (e) {
-      error.textContent = e instanceof api.OfflineError ? T.recoverNeedsNetwork : e.message;
-      button.disabled = false;
-      button.textContent = T.recover;
-    }
-  });
-  show(screen({ title: T.recoverTitle, tabs: false, back }, h('p', {}, T.recoverSay(shortId(info.deviceId))), form));
+  const input = numberInput();
+  show(screen({ title: T.forgotPin, tabs: false, back }, h('p', T.recoverSay(shortId(info.deviceId))),
+    gateForm(T.recover, T.recovering, field(T.recoveryCode, input), async () => {
+      const code = digits(input.value);
+      if (!eightDigits(code)) return T.codeFormat(T.recoveryCode);
+      await vault.recover((await api.recover(info.recoveryToken, code)).recovery_key);
+      setPin({ title: T.newPinTitle, save: vault.setPin, done });
+    })));
 }
 
-/** A revoked phone (or one whose enrolment is no longer valid): export, then wipe. */
 export function stopped({ revoked, reason, unsent, exportNow, wipe }) {
-  const exportedNote = h('p', { class: 'notice', role: 'status' });
-  show(bare(revoked ? T.revokedTitle : T.reenrolTitle,
+  const exported = h('p', { class: 'notice', role: 'status' });
+  bare(revoked ? T.revokedTitle : T.reenrolTitle,
     h('p', { class: 'notice warn' }, reason),
-    h('p', {}, T.revokedSay(unsent)),
-    unsent > 0 ? h('button', { type: 'button', class: 'wide', onclick: async () => {
-      exportedNote.textContent = T.exported(await exportNow());
-    } }, T.exportUnsent) : null,
-    exportedNote,
-    confirmButton(T.wipe, T.wipeConfirm, wipe, { class: 'wide danger' })));
+    h('p', T.revokedSay(unsent)),
+    unsent > 0 && button(T.exportUnsent, async () => {
+      exported.textContent = T.exported(await exportNow());
+    }, 'wide'),
+    exported,
+    confirmButton(T.wipe, T.wipeConfirm, wipe, 'wide danger'));
 }

@@ -164,3 +164,34 @@ def test_a_deactivated_volunteers_phone_stops_and_reactivating_restores_it(site:
     assert w.mentor2.user_id in browser.get("/mentors?active=0").text
     assert browser.post(f"/mentors/{w.mentor2.user_id}", {"action": "reactivate"}).status_code == 303
     assert browser.client.get("/api/sync/pull", headers=headers).status_code == 200
+
+
+def test_a_pin_recovery_code_from_the_volunteer_page_releases_that_phones_key_once(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    code, _ = _issue(site, browser, w.mentor1.user_id)
+    enrolled = browser.client.post("/api/enrol", json={"code": code, "device_name": "王老师的红米"}).json()
+    headers = {"authorization": f"Bearer {enrolled['token']}"}
+    page = browser.get(f"/mentors/{w.mentor1.user_id}").text
+    assert "发恢复码" not in page  # no PIN set yet: the server holds no key, a code could not help
+    key = "k" * 43
+    assert browser.client.put("/api/device/recovery-key", json={"recovery_key": key},
+                              headers=headers).status_code == 200
+    page = browser.get(f"/mentors/{w.mentor1.user_id}").text
+    assert "忘记PIN码：发恢复码" in page
+    response = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "recovery_code",
+                                                               "device_id": enrolled["device_id"]})
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    digits = re.search(r'id="recovery-code">(\d{4}) (\d{4})<', response.text)
+    assert digits and "王老师的红米" in response.text
+    recovery = {"authorization": f"Bearer {enrolled['recovery_token']}"}
+    released = browser.client.post("/api/recovery", json={"code": digits.group(1) + digits.group(2)},
+                                   headers=recovery)
+    assert released.status_code == 200 and released.json() == {"recovery_key": key}
+    audit = site.read(lambda db: db.execute("SELECT user_id, op FROM sync_audit WHERE record_id = ?",
+                                            [enrolled["device_id"]]).fetchall())
+    assert audit == [(w.staff_st11.user_id, "recovery_code")]
+    # Another volunteer's phone cannot be helped through this page.
+    foreign = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "recovery_code",
+                                                              "device_id": w.mentor3.device_id})
+    assert foreign.status_code == 404

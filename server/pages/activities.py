@@ -1,0 +1,179 @@
+"""代录 and the activity page: staff enter a visit on behalf of a volunteer without a smartphone, and
+anyone in the office reads (staff correct) one activity.
+
+The form has the phone form's fields. The engine records the pairing's volunteer as the author and
+the staff member as the one who entered it (``entered_by``); the record reaches the volunteer's phone,
+if they have one, at its next sync. An approved activity is locked: the page says so and the engine
+refuses any change.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import parse_id
+from sync.entities import ACTIVITY
+from sync.mutations import upsert
+from sync.timeutil import local_today
+
+from ..access import log_access
+from ..errors import BadRequest
+from ..forms import FieldView, FormInvalid, errors_from_reason, field_views, parse_fields
+from ..queries.archives import get_activity, sees_names
+from ..queries.pickers import pairing_options
+from .common import OFFICE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .history import history_lines
+from .writes import apply_one, base_version, client_ip, edit, saved_words
+
+FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",
+          "moods", "observations", "tags", "risk_flag")
+# Chips a person taps instead of typing (the phone form offers the same kind of picks); anything
+# else goes in the “其他” box beside them.
+CHIPS = {
+    "moods": ("平稳", "开心", "愿意交流", "自信", "有点紧张", "紧张", "焦虑", "低落", "沉默", "烦躁"),
+    "observations": ("作息规律", "学习有进步", "主动说出心事", "和同学关系改善", "笑容多了", "睡眠不好", "情绪有起伏",
+                     "手机使用时间长", "上课注意力差", "不愿与同学交往", "想念父母", "作业跟不上"),
+}
+
+
+def _chip_values(form: dict[str, Any]) -> dict[str, Any]:
+    """The picked chips plus what was typed under “其他” (split at commas and 、), as one list per field."""
+    out = dict(form)
+    for name in CHIPS:
+        if name not in form and f"{name}_other" not in form:
+            continue
+        picked = form.get(name) or []
+        picked = picked if isinstance(picked, list) else [picked]
+        other = form.get(f"{name}_other") or ""
+        other = other[-1] if isinstance(other, list) else other
+        out[name] = [*picked, other] if str(other).strip() else picked
+    return out
+
+
+def _views(values: dict[str, Any], errors: dict[str, str] | None = None) -> list[FieldView]:
+    views = field_views("activity", FIELDS, values, errors=errors, hints={
+        "follow_up_due": "到这一天还没跟进的，会出现在工作台的“逾期跟踪”里。",
+        "record": "可以用手机键盘的语音输入。",
+    })
+    for view in views:
+        if view.name == "kind":
+            view.widget = "radios"
+        if view.name in CHIPS:
+            view.widget = "chips"  # preset chips plus a “其他” box (templates/activity_form.html)
+            view.options = [(c, c) for c in CHIPS[view.name]]
+    return views
+
+
+async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
+                    status: int = 200) -> Response:
+    scope = await page.scope()
+    pairings = await page.state.store.read(lambda db: pairing_options(db, scope))
+    picker = field_views("activity", ("pairing_id",), values, errors=errors, options={"pairing_id": pairings},
+                         labels={"pairing_id": "五老志愿者 — 帮扶对象"},
+                         hints={"pairing_id": "没有智能手机的志愿者排在前面。"})
+    return page.render("activity_form.html", {
+        "title": "代录帮扶活动", "picker": picker, "fields": _views(values, errors),
+        "form_error": (errors or {}).get("_form"), "action": page.request.url.path, "no_pairings": not pairings,
+    }, status=status, child_data=True)
+
+
+async def activity_new(request: Request) -> Response:
+    page = await require(request, STAFF)
+    values: dict[str, Any] = {"kind": "home_visit", "date": local_today().isoformat(), "risk_flag": False}
+    if request.query_params.get("pairing_id"):
+        values["pairing_id"] = request.query_params["pairing_id"]
+    values.update(_chip_values(await restore_draft(page) or {}))
+    return await _new_form(page, values)
+
+
+async def activity_create(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    posted = _chip_values(form_values(form))
+    try:
+        fields = parse_fields("activity", ("pairing_id", *FIELDS), posted)
+    except FormInvalid as exc:
+        return await _new_form(page, posted, errors=exc.errors, status=400)
+    if fields["pairing_id"] is None:
+        return await _new_form(page, posted, status=400,
+                               errors={"pairing_id": "请选择是哪一位志愿者、哪一个孩子的帮扶。"})
+    outcome = await apply_one(page, upsert("activity", {k: v for k, v in fields.items() if v is not None}))
+    if outcome.status == "rejected":
+        return await _new_form(page, posted, status=400,
+                               errors=errors_from_reason(ACTIVITY, outcome.reason, ("pairing_id", *FIELDS)))
+    return page.redirect(f"/activities/{outcome.record_id}",
+                         flash="已代录。志愿者的手机（如有）下次同步时会收到这条记录；它在审核队列里等待审核。")
+
+
+async def _visible_activity(page: Visit, raw_id: str) -> dict[str, Any]:
+    activity_id = parse_id(raw_id)
+    if activity_id is None:
+        raise not_found("帮扶活动")
+    scope = await page.scope()
+    activity = await page.state.store.read(lambda db: get_activity(db, scope, activity_id))
+    if activity is None:
+        raise not_found("帮扶活动")
+    return activity
+
+
+async def activity_detail(request: Request) -> Response:
+    page = await require(request, OFFICE)
+    activity = await _visible_activity(page, request.path_params["activity_id"])
+    lines = await page.state.store.read(lambda db: history_lines(db, "activity", activity["id"]))
+    actor, ip = page.actor, client_ip(request)
+    counts = {"activity": 1, "review": len(activity["reviews"])} if activity["reviews"] else {"activity": 1}
+    await page.state.store.write(lambda db: log_access(db, actor, "view_activity", activity["id"], entities=counts,
+                                                       ip=ip))
+    return page.render("activity_detail.html", {
+        "a": activity, "history": lines, "names": sees_names(await page.scope()),
+        "can_edit": actor.role in STAFF and activity["review_status"] != "approved",
+        "can_review": activity["review_status"] != "approved",
+    }, child_data=True)
+
+
+async def _edit_form(page: Visit, activity: dict[str, Any], values: dict[str, Any], version: int, *,
+                     errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    return page.render("activity_form.html", {
+        "title": "修改帮扶活动", "activity": activity, "picker": [], "fields": _views(values, errors),
+        "version": version, "form_error": (errors or {}).get("_form"), "action": page.request.url.path,
+        "no_pairings": False, "locked": activity["review_status"] == "approved",
+    }, status=status, child_data=True)
+
+
+async def activity_edit(request: Request) -> Response:
+    page = await require(request, STAFF)
+    activity = await _visible_activity(page, request.path_params["activity_id"])
+    draft = _chip_values(await restore_draft(page) or {})
+    values = {**{k: activity[k] for k in FIELDS}, **draft}
+    return await _edit_form(page, activity, values, base_version(draft) or activity["version"])
+
+
+async def activity_save(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    activity = await _visible_activity(page, request.path_params["activity_id"])
+    posted = _chip_values(form_values(form))
+    version = base_version(posted)
+    if version is None:
+        raise BadRequest("表单缺少版本号，请刷新页面后重新修改。")
+    try:
+        fields = parse_fields("activity", FIELDS, posted)
+    except FormInvalid as exc:
+        return await _edit_form(page, activity, posted, version, errors=exc.errors, status=400)
+    outcome = await edit(page, "activity", activity["id"], version, fields)
+    if outcome is None:
+        return page.redirect(f"/activities/{activity['id']}", flash="没有改动。")
+    if outcome.status == "rejected":
+        return await _edit_form(page, activity, posted, version, status=400,
+                                errors=errors_from_reason(ACTIVITY, outcome.reason, FIELDS))
+    return page.redirect(f"/activities/{activity['id']}", flash=saved_words(outcome))
+
+
+routes: list[BaseRoute] = [
+    Route("/activities/new", activity_new, methods=["GET"], name="activity_new"),
+    Route("/activities/new", activity_create, methods=["POST"], name="activity_create"),
+    Route("/activities/{activity_id}", activity_detail, methods=["GET"], name="activity_detail"),
+    Route("/activities/{activity_id}/edit", activity_edit, methods=["GET"], name="activity_edit"),
+    Route("/activities/{activity_id}/edit", activity_save, methods=["POST"], name="activity_save"),
+]

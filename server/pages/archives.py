@@ -1,0 +1,82 @@
+"""The pairing page IS the archive (结对帮扶档案): the header, the whole timeline, the change history;
+and its A4 print view for on-site inspection (督查).
+
+Shared by station staff (their unit's pairings), the county (every pairing of the county) and the
+admin. Every view and every print is written to the access log with what it showed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import Actor, Scope, parse_id
+from sync.timeutil import utc_now
+
+from ..access import log_access
+from ..queries.archives import archive, sees_names
+from .common import OFFICE, STAFF, Visit, not_found, require
+from .history import history_lines
+from .writes import client_ip
+
+
+def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *, histories: bool) -> dict[str, Any] | None:
+    data = archive(db, scope, pairing_id)
+    if data is None:
+        return None
+    data["history"] = history_lines(db, "pairing", pairing_id)
+    if histories:
+        for a in data["activities"]:
+            a["history"] = history_lines(db, "activity", a["id"])
+    return data
+
+
+def _counts(data: dict[str, Any]) -> dict[str, int]:
+    """What a view showed, by entity, for the access log."""
+    reviews = len(data["reviews"]) + sum(len(a["reviews"]) for a in data["activities"])
+    counts = {"mentee": 1, "pairing": 1, "activity": len(data["activities"]), "screening": len(data["screenings"]),
+              "referral": len(data["referrals"]), "review": reviews}
+    return {k: v for k, v in counts.items() if v}
+
+
+async def _shown(page: Visit, request: Request, action: str, *, histories: bool) -> dict[str, Any]:
+    """Read the archive in scope (404 otherwise) and log the view in the access log."""
+    pairing_id = parse_id(request.path_params["pairing_id"])
+    if pairing_id is None:
+        raise not_found("结对")
+    scope = await page.scope()
+    data = await page.state.store.read(lambda db: _read(db, scope, pairing_id, histories=histories))
+    if data is None:
+        raise not_found("结对")
+    actor: Actor = page.actor
+    counts, ip = _counts(data), client_ip(request)
+    await page.state.store.write(lambda db: log_access(db, actor, action, pairing_id, entities=counts, ip=ip))
+    data["names"] = sees_names(scope)
+    return data
+
+
+async def archive_detail(request: Request) -> Response:
+    page = await require(request, OFFICE)
+    data = await _shown(page, request, "view_pairing", histories=True)
+    return page.render("archive_detail.html", {**data, "can_edit": page.actor.role in STAFF}, child_data=True)
+
+
+async def archive_print(request: Request) -> Response:
+    page = await require(request, OFFICE)
+    data = await _shown(page, request, "print_pairing", histories=False)
+    actor = page.actor
+    unit = await page.state.store.read(lambda db: next(db.query(
+        "SELECT name FROM units WHERE id = ?", [actor.unit_id]), {"name": ""}))
+    printed_at = utc_now()
+    return page.render("archive_print.html", {
+        **data, "printed_at": printed_at, "printed_by": actor.name, "printed_unit": unit["name"],
+    }, child_data=True)
+
+
+routes: list[BaseRoute] = [
+    Route("/pairings/{pairing_id}", archive_detail, methods=["GET"], name="pairing_detail"),
+    Route("/pairings/{pairing_id}/print", archive_print, methods=["GET"], name="pairing_print"),
+]

@@ -1,0 +1,134 @@
+"""Sync conflicts (冲突): the same field changed on two sides; staff decide what the record keeps.
+
+The list shows every open conflict in scope with both values side by side; a conflict's page
+resolves it: keep the value that arrived first, take the one that arrived second, or write a
+combined value from both (a new change by the staff member, on every phone at its next sync).
+Nothing is discarded: the conflict row keeps both values after it is closed, and the audit log
+keeps every step.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, NoMatchFound, Route
+
+from sync import NotAllowed, parse_id, resolve_conflict
+from sync.entities import ENTITIES
+
+from ..forms import FormInvalid, field_views, parse_fields
+from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
+from .common import STAFF, Visit, form_values, not_found, require, require_form
+from .history import show_value
+
+CHOICES = {"kept": "保留先到的内容", "other": "改用后到的内容", "combined": "合并两者，写成新的内容"}
+
+
+def _link(page: Visit, row: dict[str, Any]) -> str | None:
+    """Where the record of a conflict is shown, if anywhere on this site."""
+    record = row["record"] or {}
+    targets = {"activity": ("activity_detail", "activity_id", row["record_id"]),
+               "pairing": ("pairing_detail", "pairing_id", row["record_id"]),
+               "mentee": ("mentee_detail", "mentee_id", row["record_id"]),
+               "screening": ("mentee_detail", "mentee_id", record.get("mentee_id")),
+               "referral": ("referral_detail", "referral_id", row["record_id"]),
+               "event": ("event_edit", "event_id", row["record_id"])}
+    target = targets.get(row["entity"])
+    if target is None or not target[2]:
+        return None
+    try:
+        return str(page.request.app.url_path_for(target[0], **{target[1]: target[2]}))
+    except NoMatchFound:
+        return None
+
+
+def _show(row: dict[str, Any], key: str) -> str:
+    if row["field"] == "_deleted":
+        return "删除" if row[key] else "保留（不删除）"
+    return show_value(row["entity"], row["field"], row[key])
+
+
+def _view(page: Visit, row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "link": _link(page, row), "kept_shown": _show(row, "kept_value"),
+            "other_shown": _show(row, "other_value"), "current_shown": _show(row, "current_value")}
+
+
+async def conflict_list(request: Request) -> Response:
+    page = await require(request, STAFF)
+    scope = await page.scope()
+    rows, done = await page.state.store.read(lambda db: (open_conflicts(db, scope), resolved_recently(db, scope)))
+    return page.render("conflict_list.html", {
+        "rows": [_view(page, r) for r in rows], "done": [_view(page, r) for r in done], "choices": CHOICES,
+    }, child_data=True)
+
+
+def _combined_start(row: dict[str, Any]) -> Any:
+    """A first draft of the combined value: both texts one after the other, both lists together."""
+    kept, other = row["kept_value"], row["other_value"]
+    if isinstance(kept, str) and isinstance(other, str):
+        return f"{kept}\n{other}"
+    if isinstance(kept, list) and isinstance(other, list):
+        return list(dict.fromkeys([*kept, *other]))
+    return kept
+
+
+async def _conflict(page: Visit) -> dict[str, Any]:
+    conflict_id = parse_id(page.request.path_params["conflict_id"])
+    if conflict_id is None:
+        raise not_found("冲突记录")
+    scope = await page.scope()
+    row = await page.state.store.read(lambda db: get_conflict(db, scope, conflict_id))
+    if row is None:
+        raise not_found("冲突记录")
+    return row
+
+
+async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: Any = None,
+                  error: str | None = None, status: int = 200) -> Response:
+    combined = None
+    if row["field"] != "_deleted":
+        start = _combined_start(row) if value is None else value
+        (combined,) = field_views(row["entity"], (row["field"],), {row["field"]: start},
+                                  labels={row["field"]: f"合并后的{row['field_label']}"})
+        combined.required = False
+    choices = {k: v for k, v in CHOICES.items() if k != "combined" or combined is not None}
+    return page.render("conflict_detail.html", {
+        "c": _view(page, row), "choices": choices, "choice": choice, "combined": combined, "error": error,
+    }, status=status, child_data=True)
+
+
+async def conflict_detail(request: Request) -> Response:
+    page = await require(request, STAFF)
+    return await _detail(page, await _conflict(page))
+
+
+async def conflict_resolve(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    row = await _conflict(page)
+    posted = form_values(form)
+    choice = str(posted.get("choice") or "")
+    if choice not in CHOICES:
+        return await _detail(page, row, error="请选择怎样处理这条冲突。", status=400)
+    value = None
+    if choice == "combined" and row["field"] != "_deleted":
+        try:
+            value = parse_fields(row["entity"], (row["field"],), posted)[row["field"]]
+        except FormInvalid as exc:
+            return await _detail(page, row, choice=choice, value=posted.get(row["field"]),
+                                 error=next(iter(exc.errors.values())), status=400)
+    actor = page.actor
+    try:
+        await page.state.store.write(lambda db: resolve_conflict(db, actor, row["id"], choice, value=value))
+    except NotAllowed as exc:
+        return await _detail(page, row, choice=choice, value=value, error=exc.reason, status=400)
+    entity = ENTITIES[row["entity"]].label
+    words = f"冲突已处理（{CHOICES[choice]}）；这条{entity}的两个版本都留在冲突记录里。"
+    return page.redirect("/conflicts", flash=words)
+
+
+routes: list[BaseRoute] = [
+    Route("/conflicts", conflict_list, methods=["GET"], name="conflict_list"),
+    Route("/conflicts/{conflict_id}", conflict_detail, methods=["GET"], name="conflict_detail"),
+    Route("/conflicts/{conflict_id}", conflict_resolve, methods=["POST"], name="conflict_resolve"),
+]

@@ -1,0 +1,217 @@
+"""Group events (集体活动/宣讲) and enrolment figures (在校人数) for coverage.
+
+Lectures (with their number in the series and audience), parent meetings, themed education,
+class meetings and brochure distribution, each with participants, copies and online/offline; the
+statistics form and lecture coverage count them. Enrolment figures are one record per unit and year:
+saving figures for a unit and year that already has some changes those (a new version), never a
+second record that coverage would have to choose between.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import parse_id
+from sync.entities import ENROLMENT, EVENT, EVENT_KINDS
+from sync.mutations import delete, upsert
+from sync.timeutil import local_today
+
+from ..errors import BadRequest
+from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
+from ..queries.units import unit_options
+from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .writes import apply_one, base_version, edit, saved_words
+
+EVENT_FIELDS = ("unit_id", "kind", "date", "title", "lecture_no", "audience", "participants", "copies", "online",
+                "notes")
+ENROLMENT_FIELDS = ("unit_id", "year", "students", "parents")
+HINTS = {
+    "lecture_no": "宣讲系列的第几讲（如第4讲心理健康、第5讲家长学校）；其他活动不填。",
+    "audience": "宣讲或主题教育面向学生还是家长。",
+    "participants": "到场（含线上）人次。",
+    "copies": "发放宣传手册时填写册数。",
+    "online": "线上和线下的活动同样计入统计。",
+}
+
+
+def _date(raw: str) -> str:
+    try:
+        return datetime.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        return ""
+
+
+async def event_list(request: Request) -> Response:
+    page = await require(request, STAFF)
+    scope = await page.scope()
+    today = local_today()
+    q = request.query_params
+    filters = {"unit": q.get("unit", "")[:40], "kind": q.get("kind", "")[:40],
+               "from": _date(q.get("from", f"{today.year}-01-01")), "to": _date(q.get("to", f"{today.year}-12-31"))}
+    raw_page = q.get("page", "1")
+    number = int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 and int(raw_page) > 0 else 1
+    rows, totals = await page.state.store.read(lambda db: list_events(db, scope, filters, page=number))
+    units = await page.state.store.read(lambda db: unit_options(db, scope))
+    pages = max(1, -(-totals["count"] // PAGE_SIZE))
+    kept = {k: v for k, v in filters.items() if v}
+    links = {"prev": f"?{urlencode({**kept, 'page': number - 1})}" if number > 1 else None,
+             "next": f"?{urlencode({**kept, 'page': number + 1})}" if number < pages else None}
+    return page.render("event_list.html", {"rows": rows, "totals": totals, "filters": filters, "units": units,
+                                           "kinds": EVENT_KINDS, "links": links, "number": number, "pages": pages})
+
+
+async def _event_form(page: Visit, values: dict[str, Any], *, event: dict[str, Any] | None = None,
+                      errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    scope = await page.scope()
+    units = await page.state.store.read(lambda db: unit_options(db, scope))
+    fields = field_views("event", EVENT_FIELDS, values, errors=errors, options={"unit_id": units}, hints=HINTS)
+    for view in fields:
+        if view.name in ("kind", "audience"):
+            view.widget = "radios"
+    return page.render("event_form.html", {
+        "title": "修改集体活动" if event else "登记集体活动", "event": event, "fields": fields,
+        "version": values.get("base_version", event["version"] if event else None),
+        "form_error": (errors or {}).get("_form"), "action": page.request.url.path,
+    }, status=status)
+
+
+async def event_new(request: Request) -> Response:
+    page = await require(request, STAFF)
+    values: dict[str, Any] = {"date": local_today().isoformat(), "kind": "lecture", "unit_id": page.actor.unit_id,
+                              "participants": None, "copies": None, "online": False}
+    values.update(await restore_draft(page) or {})
+    return await _event_form(page, values)
+
+
+async def event_create(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    posted = form_values(form)
+    try:
+        fields = parse_fields("event", EVENT_FIELDS, posted)
+    except FormInvalid as exc:
+        return await _event_form(page, posted, errors=exc.errors, status=400)
+    outcome = await apply_one(page, upsert("event", {k: v for k, v in fields.items() if v is not None}))
+    if outcome.status == "rejected":
+        return await _event_form(page, posted, status=400,
+                                 errors=errors_from_reason(EVENT, outcome.reason, EVENT_FIELDS))
+    return page.redirect("/events", flash="集体活动已登记，统计表和宣讲覆盖率会算上它。")
+
+
+async def _visible_event(page: Visit, raw_id: str) -> dict[str, Any]:
+    event_id = parse_id(raw_id)
+    if event_id is None:
+        raise not_found("集体活动")
+    scope = await page.scope()
+    event = await page.state.store.read(lambda db: get_event(db, scope, event_id))
+    if event is None:
+        raise not_found("集体活动")
+    return event
+
+
+async def event_edit(request: Request) -> Response:
+    page = await require(request, STAFF)
+    event = await _visible_event(page, request.path_params["event_id"])
+    values = {k: event[k] for k in EVENT_FIELDS}
+    values["online"] = bool(values["online"])
+    values.update(await restore_draft(page) or {})
+    return await _event_form(page, values, event=event)
+
+
+async def event_save(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    event = await _visible_event(page, request.path_params["event_id"])
+    posted = form_values(form)
+    version = base_version(posted)
+    if version is None:
+        raise BadRequest("表单缺少版本号，请刷新页面后重新修改。")
+    try:
+        fields = parse_fields("event", EVENT_FIELDS, posted)
+    except FormInvalid as exc:
+        return await _event_form(page, posted, event=event, errors=exc.errors, status=400)
+    # Numbers left empty on an edit mean zero (the fields cannot be null).
+    fields = {k: (0 if v is None and k in ("participants", "copies") else v) for k, v in fields.items()}
+    outcome = await edit(page, "event", event["id"], version, fields)
+    if outcome is None:
+        return page.redirect("/events", flash="没有改动。")
+    if outcome.status == "rejected":
+        return await _event_form(page, posted, event=event, status=400,
+                                 errors=errors_from_reason(EVENT, outcome.reason, EVENT_FIELDS))
+    return page.redirect("/events", flash=saved_words(outcome))
+
+
+async def event_delete(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    event = await _visible_event(page, request.path_params["event_id"])
+    version = base_version(form_values(form))
+    outcome = await apply_one(page, delete("event", event["id"], base_version=version))
+    if outcome.status == "rejected":
+        return page.redirect(f"/events/{event['id']}", flash=f"没有删除：{outcome.reason}")
+    if outcome.status == "conflict":
+        return page.redirect(f"/events/{event['id']}", flash=outcome.reason or "没有删除。")
+    return page.redirect("/events", flash="已删除（删除记录保存在审计日志中）。")
+
+
+async def _enrolment_page(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
+                          status: int = 200) -> Response:
+    scope = await page.scope()
+    units = await page.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
+    rows = await page.state.store.read(lambda db: list_enrolments(db, scope))
+    fields = field_views("enrolment", ENROLMENT_FIELDS, values, errors=errors, options={"unit_id": units},
+                         hints={"year": "如 2026；同一单位同一年只保存一组人数，再次保存即修改。"})
+    return page.render("enrolment_list.html", {"rows": rows, "fields": fields,
+                                               "form_error": (errors or {}).get("_form")}, status=status)
+
+
+async def enrolment_list(request: Request) -> Response:
+    page = await require(request, STAFF)
+    values: dict[str, Any] = {"year": local_today().year}
+    unit, year = request.query_params.get("unit", ""), request.query_params.get("year", "")
+    if unit and year.isdigit() and len(year) == 4:
+        scope = await page.scope()
+        found = await page.state.store.read(lambda db: find_enrolment(db, scope, unit, int(year)))
+        values = dict(found) if found else {"unit_id": unit, "year": int(year)}
+    values.update(await restore_draft(page) or {})
+    return await _enrolment_page(page, values)
+
+
+async def enrolment_save(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    posted = form_values(form)
+    try:
+        fields = parse_fields("enrolment", ENROLMENT_FIELDS, posted)
+    except FormInvalid as exc:
+        return await _enrolment_page(page, posted, errors=exc.errors, status=400)
+    scope = await page.scope()
+    found = None
+    if fields["unit_id"] and isinstance(fields["year"], int):
+        unit_id, year = str(fields["unit_id"]), fields["year"]
+        found = await page.state.store.read(lambda db: find_enrolment(db, scope, unit_id, year))
+    if found is None:
+        outcome = await apply_one(page, upsert("enrolment", {k: v for k, v in fields.items() if v is not None}))
+    else:
+        changes = {k: v for k, v in fields.items() if k in ("students", "parents") and v != found[k]}
+        if not changes:
+            return page.redirect("/enrolments", flash="没有改动。")
+        outcome = await apply_one(page, upsert("enrolment", changes, found["id"], base_version=found["version"]))
+    if outcome.status == "rejected":
+        return await _enrolment_page(page, posted, status=400,
+                                     errors=errors_from_reason(ENROLMENT, outcome.reason, ENROLMENT_FIELDS))
+    return page.redirect("/enrolments", flash="在校人数已保存，宣讲覆盖率按它计算。")
+
+
+routes: list[BaseRoute] = [
+    Route("/events", event_list, methods=["GET"], name="event_list"),
+    Route("/events/new", event_new, methods=["GET"], name="event_new"),
+    Route("/events/new", event_create, methods=["POST"], name="event_create"),
+    Route("/events/{event_id}", event_edit, methods=["GET"], name="event_edit"),
+    Route("/events/{event_id}", event_save, methods=["POST"], name="event_save"),
+    Route("/events/{event_id}/delete", event_delete, methods=["POST"], name="event_delete"),
+    Route("/enrolments", enrolment_list, methods=["GET"], name="enrolment_list"),
+    Route("/enrolments", enrolment_save, methods=["POST"], name="enrolment_save"),
+]

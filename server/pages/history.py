@@ -1,0 +1,71 @@
+"""A record's change history in words: which field changed from what to what, by whom, when.
+
+``sync.audit.record_history`` gives wire values; a person reads labels (好转, not ``improved``),
+names (王老师, not an account id) and 是/否. Values that only the server keeps (field and writer
+versions) never appear.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlite_utils
+
+from sync.entities import ENTITIES
+
+from ..queries.archives import history, ref_names
+
+# Scope keys the server copies from a parent (an activity's unit and child): they repeat what the
+# record's own page already says, so its history leaves them out.
+HIDDEN = ("unit_id", "mentee_id")
+OPS = {"create": "新建", "update": "修改", "delete": "删除", "derived": "审核带来的变化"}
+
+
+def show_value(entity: str, name: str, value: Any, names: Mapping[str, str] | None = None) -> str:
+    """One field value as a person reads it."""
+    spec = ENTITIES[entity].by_name.get(name)
+    if value is None or value == [] or value == "":
+        return "（空）"
+    if spec is None:
+        return str(value)
+    if spec.kind == "bool":
+        return "是" if value else "否"
+    if spec.choices is not None:
+        if isinstance(value, list):
+            return "、".join(spec.choices.get(str(v), str(v)) for v in value)
+        return spec.choices.get(str(value), str(value))
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    if spec.kind == "ref" and names is not None and str(value) in names:
+        return names[str(value)]
+    return str(value)
+
+
+def describe(entity: str, rows: list[dict[str, Any]], names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """History rows (``sync.audit.record_history`` + ``user_name``) as lines for a template.
+
+    Each line: ``at``, ``who``, ``op`` (in words), ``version`` and ``changes`` — a list of
+    ``(label, before, after)`` in the entity's field order.
+    """
+    spec = ENTITIES[entity]
+    out = []
+    for row in rows:
+        changes = row["changes"]
+        items = []
+        for field in spec.fields:
+            if field.name not in changes or (field.name in HIDDEN and not field.writers):
+                continue
+            before, after = (show_value(entity, field.name, v, names) for v in changes[field.name])
+            if before != after:
+                items.append((field.label, before, after))
+        if "deleted" in changes:
+            items.append(("已删除", "否", "是"))
+        out.append({"at": row["at"], "who": row.get("user_name") or "系统", "op": OPS.get(row["op"], row["op"]),
+                    "version": row["version"], "changes": items, "phone": bool(row.get("device_id"))})
+    return out
+
+
+def history_lines(db: sqlite_utils.Database, entity: str, record_id: str) -> list[dict[str, Any]]:
+    """The record's history in words (run inside a ``store.read``)."""
+    rows = history(db, entity, record_id)
+    return describe(entity, rows, ref_names(db, entity, rows))

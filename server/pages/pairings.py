@@ -1,0 +1,222 @@
+"""Pairings (结对): the archive browser, pairing a volunteer with a child, changing and ending a pairing.
+
+Every change is one mutation through ``sync``: the volunteer's phone gains the child (and the
+child's history) at its next sync when paired, and drops them when the pairing ends or passes to
+another volunteer. The pairing page itself (the archive) is ``archives.py``.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import parse_id
+from sync.entities import CATEGORIES, PAIRING, PAIRING_STATUSES, RISK_LEVELS
+from sync.mutations import upsert
+from sync.timeutil import local_today
+
+from ..errors import BadRequest
+from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..queries.archives import FILTERS, PAGE_SIZE, get_pairing, list_pairings, sees_names
+from ..queries.pickers import mentee_categories, mentee_options, mentor_options
+from ..queries.units import unit_options
+from .common import OFFICE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .writes import apply_one, base_version, edit, saved_words
+
+NEW_FIELDS = ("mentor_id", "mentee_id", "approach", "start_date", "goals")
+EDIT_FIELDS = ("mentor_id", "approach", "start_date", "goals")
+END_FIELDS = ("end_date", "outcome")
+# The mentee's first category suggests the approach (DESIGN §2: 心理 → 扶心扶志 …).
+APPROACH_FOR = {"psych": "fuxin", "hardship": "zhuxue", "left_behind": "guanai"}
+
+
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
+
+
+async def pairing_list(request: Request) -> Response:
+    page = await require(request, OFFICE)
+    scope = await page.scope()
+    filters = {k: request.query_params.get(k, "").strip()[:100] for k in FILTERS}
+    number = _page_number(request)
+
+    def read(db: Any) -> dict[str, Any]:
+        rows, total = list_pairings(db, scope, filters, page=number)
+        return {"rows": rows, "total": total, "towns": unit_options(db, scope, kinds=("town",)),
+                "units": unit_options(db, scope, kinds=("station", "school")), "mentors": mentor_options(db, scope)}
+
+    # A county-wide search reads on the reports pool, so it never holds up a phone's sync.
+    data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
+    kept = {k: v for k, v in filters.items() if v}
+    pages = max(1, -(-data["total"] // PAGE_SIZE))
+    links = {
+        "prev": f"?{urlencode({**kept, 'page': number - 1})}" if number > 1 else None,
+        "next": f"?{urlencode({**kept, 'page': number + 1})}" if number < pages else None,
+    }
+    return page.render("pairing_list.html", {
+        **data, "filters": filters, "number": number, "pages": pages, "links": links,
+        "categories": CATEGORIES, "risk_levels": RISK_LEVELS, "statuses": PAIRING_STATUSES,
+        "names": sees_names(scope), "can_pair": page.actor.role in STAFF,
+    }, child_data=True)
+
+
+async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
+                        status: int = 200) -> Response:
+    scope = await page.scope()
+    options = await page.state.store.read(lambda db: {
+        "mentor_id": mentor_options(db, scope), "mentee_id": mentee_options(db, scope)})
+    fields = field_views("pairing", NEW_FIELDS, values, errors=errors, options=options,
+                         hints={"mentor_id": "只列出本单位（及下属单位）在册的五老志愿者。",
+                                "mentee_id": "尚未结对的孩子排在前面。"})
+    return page.render("pairing_form.html", {
+        "title": "结对", "fields": fields, "form_error": (errors or {}).get("_form"),
+        "action": page.request.url.path, "no_options": not options["mentor_id"] or not options["mentee_id"],
+    }, status=status, child_data=True)
+
+
+async def pairing_new(request: Request) -> Response:
+    page = await require(request, STAFF)
+    values: dict[str, Any] = {"start_date": local_today().isoformat()}
+    for key in ("mentee_id", "mentor_id"):
+        if request.query_params.get(key):
+            values[key] = request.query_params[key]
+    if values.get("mentee_id"):
+        scope = await page.scope()
+        mentee_id = values["mentee_id"]
+        categories = await page.state.store.read(lambda db: mentee_categories(db, scope, mentee_id))
+        if categories:
+            values["approach"] = APPROACH_FOR.get(categories[0])
+    values.update(await restore_draft(page) or {})
+    return await _pairing_form(page, values)
+
+
+async def pairing_create(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    posted = form_values(form)
+    try:
+        fields = parse_fields("pairing", NEW_FIELDS, posted)
+    except FormInvalid as exc:
+        return await _pairing_form(page, posted, errors=exc.errors, status=400)
+    mutation = upsert("pairing", {k: v for k, v in fields.items() if v is not None})
+    outcome = await apply_one(page, mutation)
+    if outcome.status == "rejected":
+        return await _pairing_form(page, posted, errors=errors_from_reason(PAIRING, outcome.reason, NEW_FIELDS),
+                                   status=400)
+    return page.redirect(f"/pairings/{outcome.record_id}",
+                         flash="已结对。志愿者的手机下次同步时会收到这个孩子的档案。")
+
+
+async def _visible_pairing(page: Visit, raw_id: str) -> dict[str, Any]:
+    pairing_id = parse_id(raw_id)
+    if pairing_id is None:
+        raise not_found("结对")
+    scope = await page.scope()
+    pairing = await page.state.store.read(lambda db: get_pairing(db, scope, pairing_id))
+    if pairing is None:
+        raise not_found("结对")
+    return pairing
+
+
+async def _edit_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any], version: int, *,
+                     errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    scope = await page.scope()
+    options = await page.state.store.read(lambda db: {"mentor_id": mentor_options(db, scope)})
+    fields = field_views("pairing", EDIT_FIELDS, values, errors=errors, options=options,
+                         hints={"mentor_id": "换一位志愿者：原志愿者的手机下次同步时移除这个孩子，"
+                                             "新志愿者的手机收到档案。"})
+    return page.render("pairing_form.html", {
+        "title": "修改结对", "pairing": pairing, "fields": fields, "version": version,
+        "form_error": (errors or {}).get("_form"), "action": page.request.url.path, "no_options": False,
+    }, status=status, child_data=True)
+
+
+async def pairing_edit(request: Request) -> Response:
+    page = await require(request, STAFF)
+    pairing = await _visible_pairing(page, request.path_params["pairing_id"])
+    draft = await restore_draft(page) or {}
+    values = {**{k: pairing[k] for k in EDIT_FIELDS}, **draft}
+    return await _edit_form(page, pairing, values, base_version(draft) or pairing["version"])
+
+
+async def pairing_save(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    pairing = await _visible_pairing(page, request.path_params["pairing_id"])
+    posted = form_values(form)
+    version = base_version(posted)
+    if version is None:
+        raise BadRequest("表单缺少版本号，请刷新页面后重新修改。")
+    try:
+        fields = parse_fields("pairing", EDIT_FIELDS, posted)
+    except FormInvalid as exc:
+        return await _edit_form(page, pairing, posted, version, errors=exc.errors, status=400)
+    outcome = await edit(page, "pairing", pairing["id"], version, fields)
+    if outcome is None:
+        return page.redirect(f"/pairings/{pairing['id']}", flash="没有改动。")
+    if outcome.status == "rejected":
+        return await _edit_form(page, pairing, posted, version, status=400,
+                                errors=errors_from_reason(PAIRING, outcome.reason, EDIT_FIELDS))
+    return page.redirect(f"/pairings/{pairing['id']}", flash=saved_words(outcome))
+
+
+async def _end_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any], *,
+                    errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    fields = field_views("pairing", END_FIELDS, values, errors=errors, labels={"outcome": "结束时的情况"})
+    fields[1].widget = "radios"
+    fields[1].required = True
+    return page.render("pairing_end.html", {
+        "pairing": pairing, "fields": fields, "version": values.get("base_version", pairing["version"]),
+        "form_error": (errors or {}).get("_form"), "names": sees_names(await page.scope()),
+    }, status=status, child_data=True)
+
+
+async def pairing_end(request: Request) -> Response:
+    page = await require(request, STAFF)
+    pairing = await _visible_pairing(page, request.path_params["pairing_id"])
+    values = {"end_date": local_today().isoformat(), **(await restore_draft(page) or {})}
+    return await _end_form(page, pairing, values)
+
+
+async def pairing_close(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    pairing = await _visible_pairing(page, request.path_params["pairing_id"])
+    posted = form_values(form)
+    version = base_version(posted)
+    if version is None:
+        raise BadRequest("表单缺少版本号，请刷新页面后重新提交。")
+    if pairing["status"] != "active":
+        return await _end_form(page, pairing, posted, errors={"_form": "这个结对已经结束了。"}, status=400)
+    try:
+        fields = parse_fields("pairing", END_FIELDS, posted)
+    except FormInvalid as exc:
+        return await _end_form(page, pairing, posted, errors=exc.errors, status=400)
+    missing = {k: f"请填写“{PAIRING.by_name[k].label if k != 'outcome' else '结束时的情况'}”。"
+               for k in END_FIELDS if fields.get(k) is None}
+    if not missing and str(fields["end_date"]) < pairing["start_date"]:
+        missing["end_date"] = f"结束日期不能早于开始日期（{pairing['start_date']}）。"
+    if missing:
+        return await _end_form(page, pairing, posted, errors=missing, status=400)
+    outcome = await apply_one(page, upsert("pairing", {**fields, "status": "closed"}, pairing["id"],
+                                           base_version=version))
+    if outcome.status == "rejected":
+        return await _end_form(page, pairing, posted, status=400,
+                               errors=errors_from_reason(PAIRING, outcome.reason, END_FIELDS))
+    words = "结对已结束；志愿者的手机下次同步时会移除这个孩子的档案。"
+    if fields["outcome"] == "referred":
+        return page.redirect(f"/referrals/new?mentee_id={pairing['mentee_id']}",
+                             flash=words + "请登记转介去向，跟踪到转介结束。")
+    return page.redirect(f"/pairings/{pairing['id']}", flash=words)
+
+
+routes: list[BaseRoute] = [
+    Route("/pairings", pairing_list, methods=["GET"], name="pairing_list"),
+    Route("/pairings/new", pairing_new, methods=["GET"], name="pairing_new"),
+    Route("/pairings/new", pairing_create, methods=["POST"], name="pairing_create"),
+    Route("/pairings/{pairing_id}/edit", pairing_edit, methods=["GET"], name="pairing_edit"),
+    Route("/pairings/{pairing_id}/edit", pairing_save, methods=["POST"], name="pairing_save"),
+    Route("/pairings/{pairing_id}/end", pairing_end, methods=["GET"], name="pairing_end"),
+    Route("/pairings/{pairing_id}/end", pairing_close, methods=["POST"], name="pairing_close"),
+]

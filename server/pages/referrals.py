@@ -1,0 +1,152 @@
+"""Referrals (转介, Kaizhou notice 五(三)): refer a child to the school counselling room or a medical
+institution, and track it to its return — referred → received → concluded, with dates and outcome.
+
+Staff create and update referrals; the county reads them. Every view of a referral is written to
+the access log (it holds health details about a child). A referral never reaches a volunteer's
+phone (``sync.entities.REFERRAL``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import parse_id
+from sync.entities import REFERRAL, REFERRAL_STATUSES, REFERRAL_TARGETS
+from sync.mutations import upsert
+from sync.timeutil import local_today
+
+from ..access import log_access
+from ..errors import BadRequest
+from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..queries.archives import sees_names
+from ..queries.pickers import mentee_options
+from ..queries.referrals import get_referral, list_referrals
+from ..queries.units import unit_options
+from .common import OFFICE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .history import history_lines
+from .writes import apply_one, base_version, client_ip, edit, saved_words
+
+NEW_FIELDS = ("mentee_id", "target", "institution", "contact", "reason", "referred_on")
+TRACK_FIELDS = ("status", "received_on", "concluded_on", "outcome", "target", "institution", "contact", "reason",
+                "referred_on")
+HINTS = {
+    "institution": "如：县人民医院心理门诊、学校心理辅导室。",
+    "status": "对方接收后选“已接收”并填接收日期；转介工作结束时选“已结束”，填结束日期和结果。",
+    "outcome": "如：门诊治疗两个月，情绪平稳，按医嘱复诊。",
+}
+
+
+async def referral_list(request: Request) -> Response:
+    page = await require(request, OFFICE)
+    scope = await page.scope()
+    q = request.query_params
+    filters = {"status": q.get("status", "open")[:20], "target": q.get("target", "")[:40],
+               "unit": q.get("unit", "")[:40]}
+    rows, units = await page.state.store.read(lambda db: (list_referrals(db, scope, filters), unit_options(db, scope)))
+    return page.render("referral_list.html", {
+        "rows": rows, "filters": filters, "units": units, "targets": REFERRAL_TARGETS,
+        "statuses": REFERRAL_STATUSES, "names": sees_names(scope), "can_refer": page.actor.role in STAFF,
+    }, child_data=True)
+
+
+async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
+                    status: int = 200) -> Response:
+    scope = await page.scope()
+    mentees = await page.state.store.read(lambda db: mentee_options(db, scope))
+    fields = field_views("referral", NEW_FIELDS, values, errors=errors, options={"mentee_id": mentees}, hints=HINTS)
+    fields[1].widget = "radios"
+    return page.render("referral_form.html", {
+        "title": "登记转介", "fields": fields, "form_error": (errors or {}).get("_form"),
+        "action": page.request.url.path,
+    }, status=status, child_data=True)
+
+
+async def referral_new(request: Request) -> Response:
+    page = await require(request, STAFF)
+    values: dict[str, Any] = {"referred_on": local_today().isoformat()}
+    if request.query_params.get("mentee_id"):
+        values["mentee_id"] = request.query_params["mentee_id"]
+    values.update(await restore_draft(page) or {})
+    return await _new_form(page, values)
+
+
+async def referral_create(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    posted = form_values(form)
+    try:
+        fields = parse_fields("referral", NEW_FIELDS, posted)
+    except FormInvalid as exc:
+        return await _new_form(page, posted, errors=exc.errors, status=400)
+    outcome = await apply_one(page, upsert("referral", {k: v for k, v in fields.items() if v is not None}))
+    if outcome.status == "rejected":
+        return await _new_form(page, posted, status=400,
+                               errors=errors_from_reason(REFERRAL, outcome.reason, NEW_FIELDS))
+    return page.redirect(f"/referrals/{outcome.record_id}", flash="转介已登记；对方接收后请在这里登记接收日期。")
+
+
+async def _visible(page: Visit) -> dict[str, Any]:
+    referral_id = parse_id(page.request.path_params["referral_id"])
+    if referral_id is None:
+        raise not_found("转介")
+    scope = await page.scope()
+    referral = await page.state.store.read(lambda db: get_referral(db, scope, referral_id))
+    if referral is None:
+        raise not_found("转介")
+    return referral
+
+
+async def _detail(page: Visit, referral: dict[str, Any], values: dict[str, Any], version: int, *,
+                  errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    lines = await page.state.store.read(lambda db: history_lines(db, "referral", referral["id"]))
+    fields = field_views("referral", TRACK_FIELDS, values, errors=errors, hints=HINTS)
+    for view in fields:
+        if view.name in ("status", "target"):
+            view.widget = "radios"
+    return page.render("referral_detail.html", {
+        "r": referral, "history": lines, "fields": fields, "version": version,
+        "form_error": (errors or {}).get("_form"), "names": sees_names(await page.scope()),
+        "can_edit": page.actor.role in STAFF,
+    }, status=status, child_data=True)
+
+
+async def referral_detail(request: Request) -> Response:
+    page = await require(request, OFFICE)
+    referral = await _visible(page)
+    actor, ip = page.actor, client_ip(request)
+    await page.state.store.write(lambda db: log_access(db, actor, "view_referral", referral["id"],
+                                                       entities={"referral": 1}, ip=ip))
+    draft = await restore_draft(page) or {}
+    values = {**{k: referral[k] for k in TRACK_FIELDS}, **draft}
+    return await _detail(page, referral, values, base_version(draft) or referral["version"])
+
+
+async def referral_save(request: Request) -> Response:
+    page, form = await require_form(request, STAFF)
+    referral = await _visible(page)
+    posted = form_values(form)
+    version = base_version(posted)
+    if version is None:
+        raise BadRequest("表单缺少版本号，请刷新页面后重新修改。")
+    try:
+        fields = parse_fields("referral", TRACK_FIELDS, posted)
+    except FormInvalid as exc:
+        return await _detail(page, referral, posted, version, errors=exc.errors, status=400)
+    outcome = await edit(page, "referral", referral["id"], version, fields)
+    if outcome is None:
+        return page.redirect(f"/referrals/{referral['id']}", flash="没有改动。")
+    if outcome.status == "rejected":
+        return await _detail(page, referral, posted, version, status=400,
+                             errors=errors_from_reason(REFERRAL, outcome.reason, TRACK_FIELDS))
+    return page.redirect(f"/referrals/{referral['id']}", flash=saved_words(outcome))
+
+
+routes: list[BaseRoute] = [
+    Route("/referrals", referral_list, methods=["GET"], name="referral_list"),
+    Route("/referrals/new", referral_new, methods=["GET"], name="referral_new"),
+    Route("/referrals/new", referral_create, methods=["POST"], name="referral_create"),
+    Route("/referrals/{referral_id}", referral_detail, methods=["GET"], name="referral_detail"),
+    Route("/referrals/{referral_id}", referral_save, methods=["POST"], name="referral_save"),
+]

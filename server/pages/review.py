@@ -1,0 +1,91 @@
+"""The review queue (审核): approve or return activities and pairings waiting in scope.
+
+A decision is a ``review`` mutation like any other: the engine sets the target's review state,
+locks an approved activity, copies a return's comment onto the activity — which reaches the
+volunteer's phone at its next sync — and refuses what the rules forbid (e.g. approving what you
+wrote or entered yourself): the page then shows the engine's reason in words.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import parse_id
+from sync.entities import REVIEW_TARGETS
+from sync.mutations import upsert
+
+from ..queries.archives import sees_names
+from ..queries.review import COUNT_CAP, waiting_activities, waiting_pairings
+from ..queries.units import unit_options
+from .common import OFFICE, Visit, form_values, require, require_form
+from .writes import apply_one
+
+COMMENT_MAX = 2000
+
+
+def _here(unit: str | None) -> str:
+    return "/review" + (f"?{urlencode({'unit': unit})}" if unit else "")
+
+
+async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments: dict[str, str] | None = None,
+                 status: int = 200) -> Response:
+    scope = await page.scope()
+    unit = page.request.query_params.get("unit", "")[:40] or None
+
+    def read(db: Any) -> dict[str, Any]:
+        activities, total = waiting_activities(db, scope, unit=unit)
+        return {"activities": activities, "total": total, "pairings": waiting_pairings(db, scope, unit=unit),
+                "units": unit_options(db, scope)}
+
+    # A county's queue reads on the reports pool, so it never holds up a phone's sync.
+    data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
+    shown = {a["id"] for a in data["activities"]} | {p["id"] for p in data["pairings"]}
+    # A refusal about a record that is not in this queue (not yours, or decided meanwhile) goes on top.
+    errors = {k if k in shown or k == "_form" else "_form": v for k, v in (errors or {}).items()}
+    return page.render("review_queue.html", {
+        **data, "unit": unit or "", "errors": errors, "comments": comments or {}, "names": sees_names(scope),
+        "me": page.actor.user_id, "action": _here(unit), "count_cap": COUNT_CAP,
+    }, status=status, child_data=True)
+
+
+async def review_queue(request: Request) -> Response:
+    page = await require(request, OFFICE)
+    return await _queue(page)
+
+
+async def review_decide(request: Request) -> Response:
+    page, form = await require_form(request, OFFICE)
+    values = form_values(form)
+    target_entity = str(values.get("target_entity") or "")
+    target_id = parse_id(values.get("target_id"))
+    decision = str(values.get("decision") or "")
+    comment = str(values.get("comment") or "").strip()[:COMMENT_MAX]
+    key = target_id or ""
+    if target_entity not in ("activity", "pairing") or target_id is None or decision not in ("approve", "return"):
+        return await _queue(page, errors={"_form": "审核表单不完整，请刷新页面后重试。"}, status=400)
+    if decision == "return" and not comment:
+        return await _queue(page, errors={key: "退回时请写明原因，志愿者会在手机上看到这条意见。"},
+                            comments={key: comment}, status=400)
+    fields: dict[str, Any] = {"target_entity": target_entity, "target_id": target_id, "decision": decision}
+    if comment:
+        fields["comment"] = comment
+    outcome = await apply_one(page, upsert("review", fields))
+    if outcome.status == "rejected":
+        return await _queue(page, errors={key: f"没有保存：{outcome.reason}"}, comments={key: comment}, status=400)
+    what = REVIEW_TARGETS[target_entity]
+    if decision == "approve":
+        words = f"已通过这条{what}" + ("，记录已锁定。" if target_entity == "activity" else "。")
+    else:
+        words = f"已退回这条{what}" + (
+            "；志愿者的手机下次同步时会看到退回意见。" if target_entity == "activity" else "。")
+    return page.redirect(_here(page.request.query_params.get("unit", "")[:40] or None), flash=words)
+
+
+routes: list[BaseRoute] = [
+    Route("/review", review_queue, methods=["GET"], name="review_queue"),
+    Route("/review", review_decide, methods=["POST"], name="review_decide"),
+]

@@ -1,0 +1,51 @@
+"""What the station pages share when they write: one mutation through the one write path, the
+version an edit form showed, and only the fields the person changed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from sync import Outcome, apply_mutations
+from sync.mutations import upsert
+
+from ..queries.versions import changed, values_at
+from .common import Visit
+
+
+async def apply_one(page: Visit, mutation: dict[str, Any]) -> Outcome:
+    """Apply ``mutation`` as the signed-in person, in one write transaction."""
+    actor = page.actor
+    (outcome,) = await page.state.store.write(lambda db: apply_mutations(db, actor, [mutation]))
+    return outcome
+
+
+def base_version(form: dict[str, Any]) -> int | None:
+    """The record version the edit form showed (a hidden field), or None when missing or garbled."""
+    raw = form.get("base_version")
+    text = str(raw[-1] if isinstance(raw, list) else raw or "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+async def edit(page: Visit, entity: str, record_id: str, version: int, posted: dict[str, Any]) -> Outcome | None:
+    """Send the fields of ``posted`` that differ from what the form showed at ``version``.
+
+    Returns None when nothing changed (no mutation, no new version).
+    """
+    shown = await page.state.store.read(lambda db: values_at(db, entity, record_id, version))
+    changes = changed(posted, shown or {})
+    if not changes:
+        return None
+    return await apply_one(page, upsert(entity, changes, record_id, base_version=version))
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def saved_words(outcome: Outcome) -> str:
+    """What to tell the person after a save that went through (a conflict is saved in part)."""
+    if outcome.status == "conflict":
+        return f"已保存，但有冲突：{outcome.reason}"
+    return "已保存。"

@@ -1,0 +1,267 @@
+"""Pairing archives (结对帮扶档案): the searchable list, one pairing's header, its whole timeline
+and its change history.
+
+Everything is read inside the caller's scope and counts live rows only (``filters.visible``).
+A child's real name is selected only for the roles that work with the child (``NAMES_FOR``);
+everyone else gets the pseudonymous code alone, so a name never reaches a page that should not
+show it, not even in a hidden field.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+from sync.audit import record_history
+from sync.db import placeholders
+from sync.entities import ENTITIES
+
+from .filters import visible
+from .units import in_subtree
+
+# Station and school staff work with the child: they see the name. The county and the admin see
+# the pseudonymous code (DESIGN §6: names only where the role needs them).
+NAMES_FOR = ("staff",)
+PAGE_SIZE = 50
+
+FILTERS = ("town", "unit", "mentor", "category", "risk", "status", "q")
+
+
+def sees_names(scope: Scope) -> bool:
+    return scope.actor.role in NAMES_FOR
+
+
+def name_column(scope: Scope, alias: str = "m") -> str:
+    return f"{alias}.name" if sees_names(scope) else "NULL"
+
+
+
+def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str], *,
+                  page: int = 1) -> tuple[list[dict[str, Any]], int]:
+    """One page of pairings in scope matching ``filters`` (see ``FILTERS``) and the total count.
+
+    Active pairings first, then the most recently started.
+    """
+    where, params = visible(scope, "pairing", "p")
+    conditions, args = [where, "m.deleted = 0"], list(params)
+    if filters.get("town"):
+        conditions.append(in_subtree("p.unit_id"))
+        args.append(filters["town"])
+    if filters.get("unit"):
+        conditions.append(in_subtree("p.unit_id"))
+        args.append(filters["unit"])
+    if filters.get("mentor"):
+        conditions.append("p.mentor_id = ?")
+        args.append(filters["mentor"])
+    if filters.get("category"):
+        conditions.append("EXISTS (SELECT 1 FROM json_each(m.categories) c WHERE c.value = ?)")
+        args.append(filters["category"])
+    if filters.get("risk"):
+        conditions.append("m.risk_level = ?")
+        args.append(filters["risk"])
+    if filters.get("status"):
+        conditions.append("p.status = ?")
+        args.append(filters["status"])
+    if filters.get("q"):
+        text = filters["q"].strip()
+        if sees_names(scope):
+            conditions.append("(m.code LIKE ? OR m.name LIKE ?)")
+            args += [f"%{text}%", f"%{text}%"]
+        else:
+            conditions.append("m.code LIKE ?")
+            args.append(f"%{text}%")
+    sql_where = " AND ".join(conditions)
+    total = int(db.execute(
+        f"SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE {sql_where}", args).fetchone()[0])
+    rows = list(db.query(
+        f"""
+        SELECT p.id, p.status, p.outcome, p.start_date, p.end_date, p.approach, p.review_status,
+               p.mentee_id, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.categories,
+               m.risk_level, m.grade, p.unit_id, un.name AS unit_name, town.name AS town_name,
+               p.mentor_id, us.name AS mentor_name, us.smartphone AS mentor_smartphone,
+               (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities,
+               (SELECT max(a.date) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS last_date
+        FROM pairings p JOIN mentees m ON m.id = p.mentee_id
+        LEFT JOIN units un ON un.id = p.unit_id LEFT JOIN units town ON town.id = un.parent_id
+        LEFT JOIN users us ON us.id = p.mentor_id
+        WHERE {sql_where}
+        ORDER BY p.status = 'active' DESC, p.start_date DESC, p.id
+        LIMIT ? OFFSET ?
+        """,
+        [*args, PAGE_SIZE, (max(page, 1) - 1) * PAGE_SIZE],
+    ))
+    for row in rows:
+        row["categories"] = json.loads(row["categories"] or "[]")
+    return rows, total
+
+
+def get_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
+    """One live pairing in scope with its mentee, unit and volunteer, or None (missing and not yours alike)."""
+    where, params = visible(scope, "pairing", "p")
+    row = next(db.query(
+        f"""
+        SELECT p.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.categories, m.risk_level,
+               m.grade, m.school, m.gender, m.plan, m.status AS mentee_status,
+               un.name AS unit_name, town.name AS town_name,
+               us.name AS mentor_name, us.phone AS mentor_phone, us.smartphone AS mentor_smartphone
+        FROM pairings p JOIN mentees m ON m.id = p.mentee_id
+        LEFT JOIN units un ON un.id = p.unit_id LEFT JOIN units town ON town.id = un.parent_id
+        LEFT JOIN users us ON us.id = p.mentor_id
+        WHERE p.id = ? AND m.deleted = 0 AND {where}
+        """,
+        [pairing_id, *params],
+    ), None)
+    if row is not None:
+        row["categories"] = json.loads(row["categories"] or "[]")
+    return row
+
+
+def user_names(db: sqlite_utils.Database, ids: set[str | None]) -> dict[str, str]:
+    wanted = sorted(i for i in ids if i)
+    if not wanted:
+        return {}
+    return {r["id"]: r["name"] for r in db.query(
+        f"SELECT id, name FROM users WHERE id IN ({placeholders(wanted)})", wanted)}
+
+
+def _decode_lists(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    for name in names:
+        row[name] = json.loads(row[name] or "[]")
+    return row
+
+
+def name_people(activity: dict[str, Any], names: dict[str, str]) -> None:
+    """Who wrote (the volunteer), who entered it (代录), who created and last changed the row, by name."""
+    for key, name in (("author_id", "author_name"), ("entered_by", "entered_by_name"),
+                      ("created_by", "created_by_name"), ("updated_by", "updated_by_name")):
+        activity[name] = names.get(activity[key] or "", "")
+
+
+def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> list[dict[str, Any]]:
+    """The pairing's live activities, oldest first, lists decoded."""
+    where, params = visible(scope, "activity", "a")
+    rows = db.query(f"SELECT a.* FROM activities a WHERE a.pairing_id = ? AND {where} ORDER BY a.date, a.created_at",
+                    [pairing_id, *params])
+    return [_decode_lists(r, "moods", "observations", "tags") for r in rows]
+
+
+def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every review of these records (reviews are never deleted), oldest first, by target id."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(target_ids), 500):
+        chunk = target_ids[start:start + 500]
+        for row in db.query(
+            f"SELECT r.*, u.name AS reviewer_name FROM reviews r LEFT JOIN users u ON u.id = r.reviewer_id"
+            f" WHERE r.target_id IN ({placeholders(chunk)}) ORDER BY r.created_at, r.id", chunk,
+        ):
+            out.setdefault(row["target_id"], []).append(row)
+    return out
+
+
+def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
+    """Everything the archive page and its print view show, or None when not visible.
+
+    ``activities`` each carry ``reviews``, ``author_name``, ``entered_by_name``, ``created_by_name``,
+    ``updated_by_name``; ``screenings`` and ``referrals`` are the child's during the pairing;
+    ``reviews`` are the pairing's own; ``timeline`` merges them by date.
+    """
+    pairing = get_pairing(db, scope, pairing_id)
+    if pairing is None:
+        return None
+    activities = activities_of(db, scope, pairing_id)
+    reviews = reviews_of(db, [pairing_id, *(a["id"] for a in activities)])
+    until = pairing["end_date"] or "9999-12-31"
+    s_where, s_params = visible(scope, "screening", "s")
+    screenings = list(db.query(
+        f"SELECT s.* FROM screenings s WHERE s.mentee_id = ? AND s.date >= ? AND s.date <= ? AND {s_where}"
+        " ORDER BY s.date, s.created_at", [pairing["mentee_id"], pairing["start_date"], until, *s_params]))
+    r_where, r_params = visible(scope, "referral", "r")
+    referrals = list(db.query(
+        f"SELECT r.* FROM referrals r WHERE r.mentee_id = ? AND r.referred_on >= ? AND r.referred_on <= ?"
+        f" AND {r_where} ORDER BY r.referred_on, r.created_at",
+        [pairing["mentee_id"], pairing["start_date"], until, *r_params]))
+    people: set[str | None] = {pairing["created_by"], pairing["updated_by"]}
+    for a in activities:
+        people |= {a["author_id"], a["entered_by"], a["created_by"], a["updated_by"]}
+    for s in screenings:
+        people |= {s["author_id"]}
+    for r in referrals:
+        people |= {r["author_id"]}
+    names = user_names(db, people)
+    for a in activities:
+        a["reviews"] = reviews.get(a["id"], [])
+        name_people(a, names)
+    for s in screenings:
+        s["author_name"] = names.get(s["author_id"] or "", "")
+    for r in referrals:
+        r["author_name"] = names.get(r["author_id"] or "", "")
+    pairing["created_by_name"] = names.get(pairing["created_by"] or "", "")
+    timeline = sorted(
+        [("activity", a["date"], a["created_at"], a) for a in activities]
+        + [("screening", s["date"], s["created_at"], s) for s in screenings]
+        + [("referral", r["referred_on"], r["created_at"], r) for r in referrals]
+        + [("review", r["created_at"][:10], r["created_at"], r) for r in reviews.get(pairing_id, [])],
+        key=lambda item: (item[1], item[2]),
+    )
+    return {
+        "pairing": pairing, "activities": activities, "screenings": screenings, "referrals": referrals,
+        "reviews": reviews.get(pairing_id, []),
+        "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],
+    }
+
+
+def history(db: sqlite_utils.Database, entity: str, record_id: str) -> list[dict[str, Any]]:
+    """The record's accepted changes, oldest first, with the name of who made each (``user_name``)."""
+    rows = record_history(db, entity, record_id)
+    names = user_names(db, {r["user_id"] for r in rows})
+    for row in rows:
+        row["user_name"] = names.get(row["user_id"], "")
+    return rows
+
+
+def ref_names(db: sqlite_utils.Database, entity: str, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Words for the record ids a history mentions: a person's name, a unit's name, a child's code,
+    a pairing as "code ← volunteer" (never a child's name: histories are read by the county too)."""
+    spec = ENTITIES[entity]
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        for name, pair in row["changes"].items():
+            field = spec.by_name.get(name)
+            if field is not None and field.kind == "ref" and field.ref:
+                wanted.setdefault(field.ref, set()).update(v for v in pair if isinstance(v, str))
+    out = user_names(db, set(wanted.get("user", set())))
+    queries = {
+        "unit": "SELECT id, name AS words FROM units WHERE id IN ({})",
+        "mentee": "SELECT id, code AS words FROM mentees WHERE id IN ({})",
+        "pairing": "SELECT p.id, m.code || ' ← ' || coalesce(u.name, '') AS words FROM pairings p"
+                   " JOIN mentees m ON m.id = p.mentee_id LEFT JOIN users u ON u.id = p.mentor_id WHERE p.id IN ({})",
+    }
+    for ref, sql in queries.items():
+        ids = sorted(wanted.get(ref, set()))
+        if ids:
+            out.update({r["id"]: r["words"] for r in db.query(sql.format(placeholders(ids)), ids)})
+    return out
+
+
+def get_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str) -> dict[str, Any] | None:
+    """One live activity in scope with its pairing's child and volunteer, its reviews and the names of
+    who wrote, entered and last changed it; None when missing or not yours."""
+    where, params = visible(scope, "activity", "a")
+    row = next(db.query(
+        f"""
+        SELECT a.*, p.status AS pairing_status, p.mentor_id, m.code AS mentee_code,
+               {name_column(scope)} AS mentee_name, us.name AS mentor_name, un.name AS unit_name
+        FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id
+        LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = a.unit_id
+        WHERE a.id = ? AND {where}
+        """,
+        [activity_id, *params],
+    ), None)
+    if row is None:
+        return None
+    _decode_lists(row, "moods", "observations", "tags")
+    name_people(row, user_names(db, {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}))
+    row["reviews"] = reviews_of(db, [activity_id]).get(activity_id, [])
+    return row

@@ -1,0 +1,80 @@
+"""Choices for the pickers of the station forms: volunteers, children and pairings in scope.
+
+Each returns ``(id, label)`` pairs, the label in words a person picks by. A child is shown by
+code, with the name only for the roles that see names (``archives.sees_names``).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+from sync.scope import where
+
+from .archives import sees_names
+from .filters import visible
+
+
+def _mentee_label(row: dict[str, Any], names: bool) -> str:
+    label = str(row["code"])
+    if names and row.get("name"):
+        label += f" {row['name']}"
+    if row.get("grade"):
+        label += f"（{row['grade']}）"
+    return label
+
+
+def mentor_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
+    """Active volunteer accounts whose unit is in scope, by name; those without a smartphone say so."""
+    sql, params = where(scope, "unit", "un")
+    rows = db.query(
+        f"SELECT us.id, us.name, us.smartphone, un.name AS unit_name FROM users us JOIN units un ON un.id = us.unit_id"
+        f" WHERE us.role = 'mentor' AND us.active = 1 AND un.deleted = 0 AND {sql} ORDER BY un.name, us.name",
+        params,
+    )
+    return [(r["id"], f"{r['name']}（{r['unit_name']}）" + ("" if r["smartphone"] else " · 无智能手机"))
+            for r in rows]
+
+
+def mentee_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
+    """Live children in scope who are still being helped; those not yet paired first."""
+    sql, params = visible(scope, "mentee", "m")
+    names = sees_names(scope)
+    rows = list(db.query(
+        f"""
+        SELECT m.id, m.code, m.name, m.grade,
+               (SELECT group_concat(us.name, '、') FROM pairings p JOIN users us ON us.id = p.mentor_id
+                WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0) AS mentors
+        FROM mentees m WHERE m.status = 'active' AND {sql}
+        ORDER BY mentors IS NOT NULL, m.code
+        """,
+        params,
+    ))
+    return [(r["id"], _mentee_label(r, names) + (f" · 已与{r['mentors']}结对" if r["mentors"] else ""))
+            for r in rows]
+
+
+def mentee_categories(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[str]:
+    """The categories of one live child in scope (empty when not found or not yours)."""
+    sql, params = visible(scope, "mentee", "m")
+    row = next(db.query(f"SELECT m.categories FROM mentees m WHERE m.id = ? AND {sql}", [mentee_id, *params]), None)
+    return list(json.loads(row["categories"] or "[]")) if row else []
+
+
+def pairing_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
+    """Active live pairings in scope; volunteers without a smartphone (who need 代录) first."""
+    sql, params = visible(scope, "pairing", "p")
+    names = sees_names(scope)
+    rows = db.query(
+        f"""
+        SELECT p.id, m.code, m.name, m.grade, us.name AS mentor_name, us.smartphone
+        FROM pairings p JOIN mentees m ON m.id = p.mentee_id JOIN users us ON us.id = p.mentor_id
+        WHERE p.status = 'active' AND {sql}
+        ORDER BY us.smartphone, us.name, m.code
+        """,
+        params,
+    )
+    return [(r["id"], f"{r['mentor_name']}{'' if r['smartphone'] else '（无智能手机）'} — {_mentee_label(r, names)}")
+            for r in rows]

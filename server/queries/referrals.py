@@ -1,0 +1,72 @@
+"""Referrals (转介): the list, one referral, and the open ones a station's home page shows.
+
+An open referral is one not yet concluded (``referred`` or ``received``): the station follows it
+until the institution's work with the child ends.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+
+from .archives import name_column, user_names
+from .filters import visible
+from .units import in_subtree
+
+OPEN = ("referred", "received")
+LIMIT = 200
+
+
+def _select(scope: Scope) -> str:
+    return f"""
+        SELECT r.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.grade, un.name AS unit_name,
+               (SELECT p.id FROM pairings p WHERE p.mentee_id = r.mentee_id AND p.deleted = 0
+                ORDER BY p.status = 'active' DESC, p.start_date DESC LIMIT 1) AS pairing_id
+        FROM referrals r JOIN mentees m ON m.id = r.mentee_id LEFT JOIN units un ON un.id = r.unit_id
+    """
+
+
+def list_referrals(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str]) -> list[dict[str, Any]]:
+    """Live referrals in scope: ``status`` (``open``, or one status), ``target``, ``unit`` (with its
+    subtree); open ones first, then the newest."""
+    where, params = visible(scope, "referral", "r")
+    conditions, args = [where], list(params)
+    status = filters.get("status")
+    if status == "open":
+        conditions.append("r.status IN ('referred', 'received')")
+    elif status:
+        conditions.append("r.status = ?")
+        args.append(status)
+    if filters.get("target"):
+        conditions.append("r.target = ?")
+        args.append(filters["target"])
+    if filters.get("unit"):
+        conditions.append(in_subtree("r.unit_id"))
+        args.append(filters["unit"])
+    return list(db.query(
+        f"{_select(scope)} WHERE {' AND '.join(conditions)}"
+        " ORDER BY r.status = 'concluded', r.referred_on DESC, r.created_at DESC LIMIT ?", [*args, LIMIT]))
+
+
+def get_referral(db: sqlite_utils.Database, scope: Scope, referral_id: str) -> dict[str, Any] | None:
+    """One live referral in scope with its child and who registered it; None when missing or not yours."""
+    where, params = visible(scope, "referral", "r")
+    row = next(db.query(f"{_select(scope)} WHERE r.id = ? AND {where}", [referral_id, *params]), None)
+    if row is not None:
+        row["author_name"] = user_names(db, {row["author_id"]}).get(row["author_id"] or "", "")
+    return row
+
+
+def open_referrals(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
+    """Referrals in scope not yet concluded, oldest first (the longest waiting on top).
+
+    Each row: ``id``, ``mentee_id``, ``mentee_code``, ``mentee_name`` (None for roles that do not see
+    names), ``target``, ``institution``, ``status``, ``referred_on``, ``received_on``, ``unit_name``,
+    ``pairing_id`` (the child's current or latest pairing, if any). For the station home page.
+    """
+    where, params = visible(scope, "referral", "r")
+    return list(db.query(
+        f"{_select(scope)} WHERE r.status IN ('referred', 'received') AND {where}"
+        " ORDER BY r.referred_on, r.created_at LIMIT ?", [*params, LIMIT]))

@@ -1,0 +1,86 @@
+"""The review queue: activities and pairings in scope that wait for an approval or a return.
+
+An activity waits while it is ``pending``; a ``returned`` one waits for its volunteer, and is
+``pending`` again once corrected (``resubmitted``: the return's comment is still on it). Urgent
+risk flags come first, then the oldest.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+
+from .archives import name_column, name_people, user_names
+from .filters import visible
+from .units import in_subtree
+
+LIMIT = 200
+COUNT_CAP = 1000
+
+
+def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[
+        list[dict[str, Any]], int]:
+    """Pending, then returned, live activities in scope (at most ``LIMIT``) and how many wait (counted
+    up to ``COUNT_CAP``: past that the page says "more than").
+
+    Each status is read in index order (``idx_activities_waiting``: urgent flags first, then the
+    oldest), so a county with a large backlog reads its first page without sorting the backlog.
+    """
+    where, params = visible(scope, "activity", "a")
+    # The IN term names the partial index's condition, so SQLite may use it.
+    conditions, args = [where, "a.review_status IN ('pending', 'returned')"], list(params)
+    if unit:
+        conditions.append(in_subtree("a.unit_id"))
+        args.append(unit)
+    sql_where = " AND ".join(conditions)
+    total = int(db.execute(f"SELECT count(*) FROM (SELECT 1 FROM activities a WHERE {sql_where} LIMIT ?)",
+                           [*args, COUNT_CAP + 1]).fetchone()[0])
+    rows: list[dict[str, Any]] = []
+    for status in ("pending", "returned"):
+        rows += db.query(
+            f"""
+            SELECT a.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, us.name AS mentor_name,
+                   un.name AS unit_name
+            FROM activities a JOIN mentees m ON m.id = a.mentee_id JOIN pairings p ON p.id = a.pairing_id
+            LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = a.unit_id
+            WHERE {sql_where} AND a.review_status = ?
+            ORDER BY a.risk_flag DESC, a.date, a.created_at
+            LIMIT ?
+            """,
+            [*args, status, LIMIT - len(rows)],
+        )
+    people: set[str | None] = set()
+    for row in rows:
+        people |= {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}
+    names = user_names(db, people)
+    for row in rows:
+        for name in ("moods", "observations", "tags"):
+            row[name] = json.loads(row[name] or "[]")
+        name_people(row, names)
+        # The engine puts a returned activity back to pending when it is corrected; the return's
+        # comment stays on it, so the reviewer sees what was asked for.
+        row["resubmitted"] = row["review_status"] == "pending" and bool(row["review_comment"])
+    return rows, total
+
+
+def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> list[dict[str, Any]]:
+    """Live pairings in scope not yet approved (pending or returned), oldest first."""
+    where, params = visible(scope, "pairing", "p")
+    conditions, args = [where, "coalesce(p.review_status, 'pending') IN ('pending', 'returned')"], list(params)
+    if unit:
+        conditions.append(in_subtree("p.unit_id"))
+        args.append(unit)
+    return list(db.query(
+        f"""
+        SELECT p.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, us.name AS mentor_name,
+               un.name AS unit_name, m.categories, m.risk_level
+        FROM pairings p JOIN mentees m ON m.id = p.mentee_id
+        LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = p.unit_id
+        WHERE {" AND ".join(conditions)} AND m.deleted = 0
+        ORDER BY p.start_date, p.created_at LIMIT ?
+        """,
+        [*args, LIMIT],
+    ))

@@ -1,0 +1,48 @@
+"""Shared steps of the station page tests: make a sync conflict, read a record, pull as a phone."""
+from __future__ import annotations
+
+from typing import Any
+
+from sync import apply_batch, mutations
+
+from ...factories import pull_all, row
+from .conftest import Browser, Site
+
+
+def conflict_on_activity1(site: Site, staff: Browser) -> str:
+    """Staff correct activity 1's record on the web while mentor 1's phone, which had not seen that,
+    changes the same field offline: the phone's value arrives second and becomes a conflict."""
+    w = site.w
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    response = staff.post(f"/activities/{w.activity1}/edit", {**activity_form(site, w.activity1),
+                                                               "record": "站里更正：家访一小时，孩子愿意交流。",
+                                                               "base_version": str(version)})
+    assert response.status_code == 303, response.text
+    push = mutations.upsert("activity", {"record": "手机上补充：孩子说想参加兴趣小组。"}, w.activity1,
+                            base_version=version, mutation_id=1)
+    answer = site.write(lambda db: apply_batch(db, w.mentor1, {"mutations": [push]})).results[0]
+    assert answer["status"] == "conflict", answer
+    return str(answer["conflicts"][0]["conflict_id"])
+
+
+def activity_form(site: Site, activity_id: str) -> dict[str, Any]:
+    """The edit form of an activity as the page fills it (wire values as form strings)."""
+    current = site.read(lambda db: row(db, "activity", activity_id))
+    out: dict[str, Any] = {}
+    for name in ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due"):
+        out[name] = "" if current[name] is None else str(current[name])
+    out["moods"], out["observations"], out["tags"] = current["moods"], current["observations"], current["tags"]
+    if current["risk_flag"]:
+        out["risk_flag"] = "1"
+    return out
+
+
+def phone_pull(site: Site, who: Any, cursor: str | None = None) -> tuple[dict[Any, Any], list[Any], str]:
+    """Everything ``who``'s phone receives after ``cursor``: changes, drops, the next cursor."""
+    result: tuple[dict[Any, Any], list[Any], str] = site.read(lambda db: pull_all(db, who, cursor))
+    return result
+
+
+def access_rows(site: Site, action: str, target: str) -> list[dict[str, Any]]:
+    return list(site.read(lambda db: list(db.query(
+        "SELECT * FROM access_log WHERE action = ? AND target = ? ORDER BY id", [action, target]))))

@@ -1,0 +1,91 @@
+"""代录: staff enter a visit for a volunteer without a smartphone; the record names the volunteer as
+author and the staff member as the one who entered it, reaches the volunteer's phone (if any), and
+is locked once approved."""
+from __future__ import annotations
+
+import html
+
+from ...factories import mutate, row
+from .conftest import Site
+from .station import activity_form, phone_pull
+
+VISIT = {"kind": "home_visit", "date": "2026-11-26", "duration_min": "50", "place": "孩子家中",
+         "preparation": "带了练习册", "record": "王老师电话口述：和奶奶聊了作业的事。", "follow_up": "周五再打电话",
+         "follow_up_due": "2026-11-28", "moods": ["平稳", "愿意交流"], "moods_other": "有点害羞",
+         "observations": ["作业跟不上"], "observations_other": "", "tags": ["parents", "station"]}
+
+
+def test_an_activity_entered_for_a_volunteer_names_both_and_reaches_the_volunteers_phone(site: Site) -> None:
+    w = site.w
+    _, _, cursor = phone_pull(site, w.mentor1)
+    browser = site.as_(w.staff_st11)
+    form = browser.get(f"/activities/new?pairing_id={w.pairing1}").text
+    assert f'value="{w.pairing1}" selected' in form and "上门家访" in form and "发现自伤自残风险" in form
+    response = browser.post("/activities/new", {"pairing_id": w.pairing1, **VISIT})
+    assert response.status_code == 303, response.text
+    activity_id = response.headers["location"].removeprefix("/activities/")
+    stored = site.read(lambda db: row(db, "activity", activity_id))
+    assert (stored["author_id"], stored["entered_by"], stored["review_status"]) == (
+        w.mentor1.user_id, w.staff_st11.user_id, "pending")
+    assert stored["moods"] == ["平稳", "愿意交流", "有点害羞"] and stored["tags"] == ["parents", "station"]
+    assert (stored["duration_min"], stored["follow_up_due"], stored["risk_flag"]) == (50, "2026-11-28", False)
+    changes, _, _ = phone_pull(site, w.mentor1, cursor)
+    on_phone = changes[("activity", activity_id)]["fields"]
+    assert on_phone["record"] == VISIT["record"] and on_phone["entered_by"] == w.staff_st11.user_id
+    page = html.unescape(browser.get(response.headers["location"]).text)
+    assert "已代录" in page and "王老师（由 站员一一 代录）" in page and "站员一一，20" in page
+
+
+def test_the_volunteers_without_a_smartphone_come_first_in_the_picker(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: db.execute("UPDATE users SET smartphone = 0 WHERE id = ?", [w.mentor2.user_id]))
+    page = site.as_(w.staff_st11).get("/activities/new").text
+    assert page.index(w.pairing2) < page.index(w.pairing1) and "李老师（无智能手机）" in page
+
+
+def test_a_visit_in_an_ended_pairing_is_refused_in_words(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-20"},
+                                 w.pairing1, base_version=1))
+    response = site.as_(w.staff_st11).post("/activities/new", {"pairing_id": w.pairing1, **VISIT})
+    assert response.status_code == 400 and "这个结对已结束，不能再新增帮扶活动" in response.text
+    assert "带了练习册" in response.text, "what was typed stays in the form"
+
+
+def test_a_visit_needs_a_pairing_and_numbers_where_numbers_go(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    response = browser.post("/activities/new", {"pairing_id": "", **VISIT})
+    assert response.status_code == 400 and "请选择是哪一位志愿者" in response.text
+    response = browser.post("/activities/new", {"pairing_id": site.w.pairing1, **VISIT, "duration_min": "一小时"})
+    assert response.status_code == 400 and "应为整数" in response.text
+
+
+def test_a_correction_reaches_the_phone_and_an_approved_visit_is_locked(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    _, _, cursor = phone_pull(site, w.mentor1)
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    response = browser.post(f"/activities/{w.activity1}/edit", {**activity_form(site, w.activity1),
+                                                               "follow_up": "周末再去", "base_version": str(version)})
+    assert response.status_code == 303
+    changes, _, _ = phone_pull(site, w.mentor1, cursor)
+    assert changes[("activity", w.activity1)]["fields"]["follow_up"] == "周末再去"
+    site.write(lambda db: mutate(db, w.staff_town1, "review", {"target_entity": "activity", "target_id": w.activity1,
+                                                              "decision": "approve"}))
+    locked = site.read(lambda db: row(db, "activity", w.activity1))
+    page = browser.get(f"/activities/{w.activity1}/edit").text
+    assert "已审核通过并锁定" in page and 'name="record"' not in page
+    assert "/edit" not in browser.get(f"/activities/{w.activity1}").text
+    form = {**activity_form(site, w.activity1), "record": "想改", "base_version": str(locked["version"])}
+    response = browser.post(f"/activities/{w.activity1}/edit", form)
+    assert response.status_code == 400 and "已审核通过并锁定" in response.text
+    assert site.read(lambda db: row(db, "activity", w.activity1)) == locked
+
+
+def test_saving_an_unchanged_form_writes_nothing(site: Site) -> None:
+    w = site.w
+    before = site.read(lambda db: row(db, "activity", w.activity1))
+    response = site.as_(w.staff_st11).post(f"/activities/{w.activity1}/edit", {
+        **activity_form(site, w.activity1), "base_version": str(before["version"])})
+    assert response.status_code == 303
+    assert site.read(lambda db: row(db, "activity", w.activity1)) == before

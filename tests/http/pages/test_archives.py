@@ -1,0 +1,130 @@
+"""The pairing page is the archive: the whole timeline with reviews, who wrote and who entered each
+record and when, the change history; every view and print lands in the access log; the print view
+is an A4 document with page numbers, the date printed and who printed it."""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import sqlite_utils
+
+from sync import apply_mutations, mutations
+
+from ...factories import mutate, row
+from .conftest import Site
+from .station import access_rows
+
+
+def world_with_history(site: Site) -> dict[str, str]:
+    """Pairing 1 with a 代录 visit approved by the town, the mentor's visit returned, a screening
+    during the pairing, one before it, a referral, a deleted visit and a changed goal."""
+    w = site.w
+
+    def build(db: sqlite_utils.Database) -> dict[str, str]:
+        entered = mutate(db, w.staff_st11, "activity", {
+            "pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-10", "duration_min": 45,
+            "place": "辅导站谈心室", "preparation": "了解近况", "record": "王老师电话口述：孩子愿意说话了。",
+            "follow_up": "下周再谈", "follow_up_due": "2026-11-17", "moods": ["平稳"], "observations": ["学习有进步"],
+            "tags": ["station"], "risk_flag": True})
+        mutate(db, w.staff_town1, "review", {"target_entity": "activity", "target_id": entered,
+                                             "decision": "approve", "comment": "记录完整，同意。"})
+        gone = mutate(db, w.mentor1, "activity", {"pairing_id": w.pairing1, "kind": "remote",
+                                                  "date": "2026-11-12", "record": "误录的一条"})
+        apply_mutations(db, w.mentor1, [mutations.delete("activity", gone, base_version=1)])
+        before = mutate(db, w.staff_st11, "screening", {"mentee_id": w.mentee1, "date": "2026-08-01",
+                                                        "needs": "开学前的摸排"})
+        mutate(db, w.staff_st11, "pairing", {"goals": "每周谈心，恢复上学"}, w.pairing1, base_version=1)
+        mutate(db, w.staff_town1, "review", {"target_entity": "pairing", "target_id": w.pairing1,
+                                             "decision": "approve", "comment": "结对安排合理"})
+        return {"entered": entered, "gone": gone, "before": before}
+
+    return dict(site.write(build))
+
+
+def test_the_archive_holds_the_whole_timeline_with_who_wrote_and_who_entered_each_record(site: Site) -> None:
+    w = site.w
+    ids = world_with_history(site)
+    page = site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    text = html.unescape(page.text)
+    # the 代录 visit: every field, its author (the volunteer), who entered it, and its approval
+    for words in ("2026年11月10日 · 面对面谈心", "45 分钟", "辅导站谈心室", "了解近况",
+                  "王老师电话口述：孩子愿意说话了。", "下周再谈", "2026年11月17日", "平稳", "学习有进步",
+                  "与辅导站活动结合", "发现自伤自残风险",
+                  "王老师（由 站员一一 代录）", "通过</strong> · 街道干事", "记录完整，同意。"):
+        assert words in text, words
+    # the mentor's own visit and its return with the comment
+    assert "家访记录" in text and "请补充过程记录" in text and "已退回" in text
+    # the screening during the pairing, the referral, the pairing's own review; not the deleted visit,
+    # not the screening from before the pairing
+    assert "2026年10月8日 · 摸排" in text and "县人民医院心理门诊" in text and "结对安排合理" in text
+    assert "误录的一条" not in text and "开学前的摸排" not in text
+    # in date order
+    assert text.index("2026年10月8日 · 摸排") < text.index("2026年11月2日 · 转介") < text.index("2026年11月10日")
+    # the pairing's change history: who changed which field, from what to what
+    history = text[text.index("结对的修改记录"):]
+    assert "帮扶目标：（空） → 每周谈心，恢复上学" in history and "站员一一" in history
+    assert f"/activities/{ids['entered']}" in page.text
+
+
+def test_every_view_of_an_archive_is_in_the_access_log_with_what_it_showed(site: Site) -> None:
+    w = site.w
+    world_with_history(site)
+    site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}")
+    site.as_(w.reviewer).get(f"/pairings/{w.pairing1}")
+    rows = access_rows(site, "view_pairing", w.pairing1)
+    assert [r["user_id"] for r in rows] == [w.staff_st11.user_id, w.reviewer.user_id]
+    shown = json.loads(rows[0]["entities"])
+    assert shown == {"mentee": 1, "pairing": 1, "activity": 2, "screening": 1, "referral": 1, "review": 3}
+    assert rows[0]["ip"] == "testclient" and rows[0]["record_count"] == 9
+
+
+def test_a_view_refused_by_scope_is_not_logged_as_a_view(site: Site) -> None:
+    w = site.w
+    assert site.as_(w.staff_st21).get(f"/pairings/{w.pairing1}").status_code == 404
+    assert access_rows(site, "view_pairing", w.pairing1) == []
+
+
+def test_the_print_view_is_an_a4_document_with_page_numbers_and_who_printed_it_when(site: Site) -> None:
+    w = site.w
+    world_with_history(site)
+    page = site.as_(w.reviewer).get(f"/pairings/{w.pairing1}/print")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    text = html.unescape(page.text)
+    assert re.search(r"打印人：县关工委（如东县）.*打印时间：20\d\d-\d\d-\d\d \d\d:\d\d", text)
+    for words in ("一、结对情况", "二、帮扶时间线（2 次帮扶活动，1 次摸排，1 次转介）", "三、结对的修改记录",
+                  "王老师（由 站员一一 代录）", "录入", "记录完整，同意。", "请补充过程记录", "结对安排合理"):
+        assert words in text, words
+    assert "小明" not in text, "the county prints codes, not names"
+    css_path = re.search(r'href="(/static/print\.css\?v=\w+)"', page.text).group(1)  # type: ignore[union-attr]
+    css = site.browser().client.get(css_path).text
+    assert "size: A4" in css and "counter(page)" in css and "counter(pages)" in css and "@bottom-center" in css
+    (logged,) = access_rows(site, "print_pairing", w.pairing1)
+    assert logged["user_id"] == w.reviewer.user_id and json.loads(logged["entities"])["activity"] == 2
+
+
+def test_station_staff_print_with_the_childs_name(site: Site) -> None:
+    w = site.w
+    text = site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}/print").text
+    assert "小明" in text and "打印人：站员一一（掘港小学辅导站）" in text
+
+
+def test_the_archive_page_offers_station_actions_only_to_station_staff(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}").text
+    county = site.as_(w.reviewer).get(f"/pairings/{w.pairing1}").text
+    for action in ("代录一次帮扶", "修改结对", "结束结对", "登记转介"):
+        assert action in staff and action not in county
+    assert "打印档案" in staff and "打印档案" in county
+
+
+def test_the_activity_history_shows_each_change_with_its_author(site: Site) -> None:
+    w = site.w
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    site.write(lambda db: mutate(db, w.mentor1, "activity", {"record": "家访记录，补充了孩子的作息"}, w.activity1,
+                                 base_version=version))
+    text = html.unescape(site.as_(w.staff_st11).get(f"/activities/{w.activity1}").text)
+    assert "过程记录：家访记录 → 家访记录，补充了孩子的作息" in text
+    assert "审核状态：待审核 → 已退回" in text and "审核带来的变化" in text
+    assert (view := access_rows(site, "view_activity", w.activity1)) and view[0]["user_id"] == w.staff_st11.user_id

@@ -1,0 +1,106 @@
+"""Resolving sync conflicts on the web: both values side by side, keep one or write a combined one;
+nothing is discarded and the result reaches the phone."""
+from __future__ import annotations
+
+import html
+
+from sync import Actor, apply_batch, mutations, new_id
+
+from ...factories import row
+from .conftest import Site
+from .station import conflict_on_activity1, phone_pull
+
+WEB = "站里更正：家访一小时，孩子愿意交流。"
+PHONE = "手机上补充：孩子说想参加兴趣小组。"
+
+
+def conflict_row(site: Site, conflict_id: str) -> dict[str, object]:
+    return dict(site.read(lambda db: next(db.query("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id]))))
+
+
+def test_the_list_shows_both_values_beside_the_record(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    page = staff.get("/conflicts")
+    assert page.headers["cache-control"] == "no-store"
+    text = html.unescape(page.text)
+    assert WEB in text and PHONE in text and "过程记录" in text and "王老师（手机）" in text
+    assert f"/conflicts/{conflict_id}" in text and f"/activities/{w.activity1}" in text
+    detail = html.unescape(staff.get(f"/conflicts/{conflict_id}").text)
+    assert detail.count(WEB) >= 2, "kept value and the record's current value"
+    assert PHONE in detail and "合并后的过程记录" in detail and f"{WEB}\n{PHONE}" in detail
+
+
+def test_keeping_the_first_value_closes_the_conflict_and_keeps_the_other_on_record(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    before = site.read(lambda db: row(db, "activity", w.activity1))
+    response = staff.post(f"/conflicts/{conflict_id}", {"choice": "kept"})
+    assert response.status_code == 303 and response.headers["location"] == "/conflicts"
+    assert site.read(lambda db: row(db, "activity", w.activity1)) == before
+    closed = conflict_row(site, conflict_id)
+    assert (closed["status"], closed["resolution"], closed["other_value"]) == ("resolved", "kept", f'"{PHONE}"')
+    listing = html.unescape(staff.get("/conflicts").text)
+    assert "没有待处理的冲突" in listing and "最近处理过的" in listing and PHONE in listing
+
+
+def test_taking_the_second_value_writes_it_and_the_phone_receives_it(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    _, _, cursor = phone_pull(site, w.mentor1)
+    assert staff.post(f"/conflicts/{conflict_id}", {"choice": "other"}).status_code == 303
+    assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == PHONE
+    changes, _, _ = phone_pull(site, w.mentor1, cursor)
+    assert changes[("activity", w.activity1)]["fields"]["record"] == PHONE
+    assert conflict_row(site, conflict_id)["kept_value"] == f'"{WEB}"', "the first value stays on record"
+
+
+def test_a_combined_value_is_a_new_change_by_the_staff_member(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    combined = "家访一小时，孩子愿意交流，想参加兴趣小组。"
+    assert staff.post(f"/conflicts/{conflict_id}", {"choice": "combined", "record": combined}).status_code == 303
+    stored = site.read(lambda db: row(db, "activity", w.activity1))
+    assert stored["record"] == combined and stored["updated_by"] == w.staff_st11.user_id
+    closed = conflict_row(site, conflict_id)
+    assert (closed["resolution"], closed["kept_value"], closed["other_value"]) == (
+        "combined", f'"{WEB}"', f'"{PHONE}"')
+    # the phone that lost the first round now holds the combined text
+    changes, _, _ = phone_pull(site, w.mentor1)
+    assert changes[("activity", w.activity1)]["fields"]["record"] == combined
+
+
+def test_a_conflict_needs_a_choice_and_is_resolved_once(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    response = staff.post(f"/conflicts/{conflict_id}", {})
+    assert response.status_code == 400 and "请选择怎样处理" in response.text
+    assert staff.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
+    page = staff.get(f"/conflicts/{conflict_id}")
+    assert "这条冲突已由 站员一一" in page.text and 'name="choice"' not in page.text
+    response = staff.post(f"/conflicts/{conflict_id}", {"choice": "other"}, form_page="/conflicts")
+    assert response.status_code == 400 and "已经处理过了" in response.text
+    assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == WEB
+
+
+def test_a_delete_conflict_offers_no_combined_value(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_on_activity1(site, staff)
+    # a second phone of the volunteer deletes the visit without having seen the correction
+    phone = Actor(w.mentor1.user_id, "mentor", w.mentor1.unit_id, new_id(), w.mentor1.name)
+    site.write(lambda db: db.execute("INSERT INTO sync_devices (id, user_id, name, created_at)"
+                                     " VALUES (?, ?, '第二部手机', '2026-11-01T00:00:00Z')",
+                                     [phone.device_id, phone.user_id]))
+    answer = site.write(lambda db: apply_batch(db, phone, {"mutations": [
+        mutations.delete("activity", w.activity1, base_version=2, mutation_id=1)]})).results[0]
+    conflict_id = answer["conflicts"][0]["conflict_id"]
+    page = html.unescape(staff.get(f"/conflicts/{conflict_id}").text)
+    assert "删除这条记录" in page and 'value="combined"' not in page
+    assert staff.post(f"/conflicts/{conflict_id}", {"choice": "other"}).status_code == 303
+    assert site.read(lambda db: row(db, "activity", w.activity1))["deleted"]

@@ -1,0 +1,96 @@
+"""Group events (lectures, parent meetings, themed education, class meetings, brochures) and the
+enrolment figures lecture coverage divides by."""
+from __future__ import annotations
+
+import html
+
+from ...factories import row
+from .conftest import Site
+
+LECTURE = {"unit_id": "", "kind": "lecture", "date": "2026-11-18", "title": "第5讲 家长学校：读懂孩子的情绪",
+           "lecture_no": "5", "audience": "parents", "participants": "236", "copies": "", "online": "1", "notes": ""}
+
+
+def test_a_lecture_is_recorded_with_its_number_audience_and_participants(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = browser.get("/events/new").text
+    for words in ("宣讲", "家长会", "专题教育", "主题班会", "发放宣传手册", "讲次", "线上"):
+        assert words in form
+    response = browser.post("/events/new", {**LECTURE, "unit_id": w.st11})
+    assert response.status_code == 303 and response.headers["location"] == "/events"
+    stored = site.read(lambda db: list(db.query("SELECT * FROM events WHERE lecture_no = 5")))
+    assert len(stored) == 1
+    e = stored[0]
+    assert (e["kind"], e["audience"], e["participants"], e["copies"], e["online"], e["unit_id"]) == (
+        "lecture", "parents", 236, 0, 1, w.st11)
+    listing = html.unescape(browser.get("/events", params={"from": "2026-01-01", "to": "2026-12-31"}).text)
+    assert "宣讲（第5讲）" in listing and "家长" in listing and "线上" in listing
+    assert "共 2 场，参与 356 人次" in listing
+
+
+def test_events_filter_by_unit_kind_and_period(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_town1)
+    browser.post("/events/new", {**LECTURE, "unit_id": w.st12})
+    browser.post("/events/new", {**LECTURE, "unit_id": w.st11, "kind": "brochure", "copies": "300",
+                                 "participants": "", "lecture_no": "", "audience": "", "date": "2025-06-01"})
+
+    def count(**query: str) -> str:
+        text = html.unescape(browser.get("/events", params=query).text)
+        return text[text.index("共 "):text.index("场") + 1]
+
+    year = {"from": "2026-01-01", "to": "2026-12-31"}
+    assert count(**year) == "共 2 场"
+    assert count(**year, unit=w.st12) == "共 1 场"
+    assert count(**year, kind="parent_meeting") == "共 0 场"
+    assert count(**{"from": "2025-01-01", "to": "2025-12-31"}, kind="brochure") == "共 1 场"
+    assert count(**{"from": "2000-01-01", "to": "2100-12-31"}) == "共 3 场"
+
+
+def test_an_event_is_edited_and_deleted_through_the_write_path(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    page = browser.get(f"/events/{w.event1}").text
+    assert 'value="120"' in page
+    response = browser.post(f"/events/{w.event1}", {
+        "unit_id": w.st11, "kind": "lecture", "date": "2026-10-10", "title": "第4讲 心理健康", "lecture_no": "4",
+        "audience": "students", "participants": "125", "copies": "", "notes": "", "base_version": "1"})
+    assert response.status_code == 303
+    stored = site.read(lambda db: row(db, "event", w.event1))
+    assert (stored["participants"], stored["title"], stored["lecture_no"], stored["version"]) == (
+        125, "第4讲 心理健康", 4, 2)
+    response = browser.post(f"/events/{w.event1}/delete", {"base_version": "2"}, form_page=f"/events/{w.event1}")
+    assert response.status_code == 303
+    assert site.read(lambda db: row(db, "event", w.event1))["deleted"]
+    assert w.event1 not in browser.get("/events").text
+
+
+def test_an_event_of_a_unit_outside_ones_subtree_is_refused(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post("/events/new", {**LECTURE, "unit_id": w.st21})
+    assert response.status_code == 400 and "不在你的管理范围内" in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM events").fetchone()[0]) == 1
+
+
+def test_enrolment_figures_are_one_record_per_unit_and_year(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    page = browser.get("/enrolments").text
+    assert "800" in page and "760" in page
+    response = browser.post("/enrolments", {"unit_id": w.st11, "year": "2026", "students": "812", "parents": "770"})
+    assert response.status_code == 303
+    rows = site.read(lambda db: list(db.query("SELECT id, students, parents, version FROM enrolments")))
+    assert rows == [{"id": w.enrolment1, "students": 812, "parents": 770, "version": 2}]
+    browser.post("/enrolments", {"unit_id": w.st11, "year": "2027", "students": "820", "parents": "780"})
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM enrolments").fetchone()[0]) == 2
+    prefilled = browser.get("/enrolments", params={"unit": w.st11, "year": "2026"}).text
+    assert 'value="812"' in prefilled and 'value="770"' in prefilled
+
+
+def test_enrolment_figures_must_be_numbers(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post("/enrolments", {"unit_id": w.st11, "year": "2026", "students": "八百",
+                                                          "parents": "760"})
+    assert response.status_code == 400 and "应为整数" in response.text
+    assert site.read(lambda db: row(db, "enrolment", w.enrolment1))["students"] == 800

@@ -1,0 +1,205 @@
+"""Pairing a volunteer with a child, changing and ending the pairing, and finding it in the archive
+browser — each change reaching the volunteers' phones at their next sync."""
+from __future__ import annotations
+
+import re
+
+import sqlite_utils
+
+from ...factories import make_mentee, make_pairing, mutate, row
+from .conftest import Site
+from .station import phone_pull
+
+
+def code_of(site: Site, mentee_id: str) -> str:
+    return str(site.read(lambda db: db.execute("SELECT code FROM mentees WHERE id = ?", [mentee_id]).fetchone()[0]))
+
+
+def test_pairing_a_volunteer_with_a_child_puts_the_child_on_the_volunteers_phone(site: Site) -> None:
+    w = site.w
+    _, _, cursor = phone_pull(site, w.mentor2)
+    browser = site.as_(w.staff_st11)
+    form = browser.get(f"/pairings/new?mentee_id={w.mentee_unpaired}")
+    assert form.status_code == 200 and "小刚" in form.text
+    assert re.search(r'value="fuxin" selected', form.text), "the child's category suggests the approach"
+    response = browser.post("/pairings/new", {"mentor_id": w.mentor2.user_id, "mentee_id": w.mentee_unpaired,
+                                              "approach": "fuxin", "start_date": "2026-11-25", "goals": "每周谈心一次"})
+    assert response.status_code == 303
+    pairing_id = response.headers["location"].removeprefix("/pairings/")
+    stored = site.read(lambda db: row(db, "pairing", pairing_id))
+    assert (stored["mentor_id"], stored["mentee_id"], stored["goals"], stored["status"]) == (
+        w.mentor2.user_id, w.mentee_unpaired, "每周谈心一次", "active")
+    changes, drops, _ = phone_pull(site, w.mentor2, cursor)
+    assert ("pairing", pairing_id) in changes and ("mentee", w.mentee_unpaired) in changes and not drops
+    assert changes[("mentee", w.mentee_unpaired)]["fields"]["name"] == "小刚"
+    page = browser.get(response.headers["location"])
+    assert "已结对" in page.text and "每周谈心一次" in page.text
+
+
+def test_the_pickers_list_only_volunteers_and_children_in_scope(site: Site) -> None:
+    w = site.w
+    page = site.as_(w.staff_st11).get("/pairings/new").text
+    assert w.mentor1.user_id in page and w.mentor2.user_id in page and w.mentor3.user_id not in page
+    assert w.mentee_unpaired in page and w.mentee3 not in page
+    # the unpaired child comes first; a paired one says with whom
+    assert page.index(w.mentee_unpaired) < page.index(w.mentee1)
+    assert "已与王老师结对" in page
+
+
+def test_a_forged_volunteer_of_another_station_is_refused_in_words(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    response = browser.post("/pairings/new", {"mentor_id": w.mentor3.user_id, "mentee_id": w.mentee_unpaired,
+                                              "start_date": "2026-11-25"})
+    assert response.status_code == 400 and "找不到这位五老志愿者" in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM pairings WHERE mentee_id = ?",
+                                           [w.mentee_unpaired]).fetchone()[0]) == 0
+
+
+def test_a_pairing_needs_a_volunteer_a_child_and_a_start_date(site: Site) -> None:
+    response = site.as_(site.w.staff_st11).post("/pairings/new", {"mentor_id": "", "mentee_id": "",
+                                                                 "start_date": ""})
+    assert response.status_code == 400 and "缺少必填字段" in response.text
+
+
+def test_ending_a_pairing_drops_the_child_from_the_volunteers_phone(site: Site) -> None:
+    w = site.w
+    _, _, cursor = phone_pull(site, w.mentor1)
+    browser = site.as_(w.staff_st11)
+    version = site.read(lambda db: row(db, "pairing", w.pairing1))["version"]
+    response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-11-30", "outcome": "improved",
+                                                           "base_version": str(version)})
+    assert response.status_code == 303 and response.headers["location"] == f"/pairings/{w.pairing1}"
+    stored = site.read(lambda db: row(db, "pairing", w.pairing1))
+    assert (stored["status"], stored["end_date"], stored["outcome"]) == ("closed", "2026-11-30", "improved")
+    changes, drops, _ = phone_pull(site, w.mentor1, cursor)
+    assert {("pairing", w.pairing1), ("mentee", w.mentee1), ("activity", w.activity1)} <= set(drops)
+    assert not [k for k in changes if k[1] in (w.pairing1, w.mentee1)]
+    page = browser.get(f"/pairings/{w.pairing1}").text
+    assert "已结束" in page and "好转" in page and "结束结对" not in page
+
+
+def test_ending_with_referral_goes_on_to_register_the_referral(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post(f"/pairings/{w.pairing2}/end", {
+        "end_date": "2026-11-30", "outcome": "referred", "base_version": "1"})
+    assert response.status_code == 303 and response.headers["location"] == f"/referrals/new?mentee_id={w.mentee2}"
+
+
+def test_ending_needs_an_outcome_and_a_date_not_before_the_start(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-11-30", "base_version": "1"})
+    assert response.status_code == 400 and "请填写“结束时的情况”" in response.text
+    response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-08-01", "outcome": "stable",
+                                                           "base_version": "1"})
+    assert response.status_code == 400 and "结束日期不能早于开始日期" in response.text
+    assert site.read(lambda db: row(db, "pairing", w.pairing1))["status"] == "active"
+
+
+def test_a_closed_pairing_cannot_be_ended_twice(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    assert browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-11-30", "outcome": "stable",
+                                                       "base_version": "1"}).status_code == 303
+    response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-12-01", "outcome": "improved",
+                                                           "base_version": "2"})
+    assert response.status_code == 400 and "已经结束" in response.text
+    assert site.read(lambda db: row(db, "pairing", w.pairing1))["outcome"] == "stable"
+
+
+def test_passing_a_pairing_to_another_volunteer_moves_the_child_between_phones(site: Site) -> None:
+    w = site.w
+    _, _, old_cursor = phone_pull(site, w.mentor1)
+    _, _, new_cursor = phone_pull(site, w.mentor2)
+    browser = site.as_(w.staff_st11)
+    response = browser.post(f"/pairings/{w.pairing1}/edit", {
+        "mentor_id": w.mentor2.user_id, "approach": "fuxin", "start_date": "2026-09-01", "goals": "",
+        "base_version": "1"})
+    assert response.status_code == 303
+    _, old_drops, _ = phone_pull(site, w.mentor1, old_cursor)
+    new_changes, _, _ = phone_pull(site, w.mentor2, new_cursor)
+    assert ("mentee", w.mentee1) in old_drops and ("activity", w.activity1) in old_drops
+    assert {("mentee", w.mentee1), ("pairing", w.pairing1), ("activity", w.activity1)} <= set(new_changes)
+
+
+def test_an_edit_sends_only_what_the_person_changed(site: Site) -> None:
+    """Someone else changed the goals after this form was opened; changing only the start date keeps
+    their goals (the form's stale goals are not sent back)."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = browser.get(f"/pairings/{w.pairing1}/edit").text
+    shown = int(re.search(r'name="base_version" value="(\d+)"', form).group(1))  # type: ignore[union-attr]
+    site.write(lambda db: mutate(db, w.staff_town1, "pairing", {"goals": "街道补充的目标"}, w.pairing1,
+                                 base_version=shown))
+    response = browser.post(f"/pairings/{w.pairing1}/edit", {
+        "mentor_id": w.mentor1.user_id, "approach": "fuxin", "start_date": "2026-09-08", "goals": "",
+        "base_version": str(shown)})
+    assert response.status_code == 303
+    stored = site.read(lambda db: row(db, "pairing", w.pairing1))
+    assert (stored["goals"], stored["start_date"]) == ("街道补充的目标", "2026-09-08")
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
+
+
+def test_a_clash_on_the_same_field_becomes_a_conflict_not_a_silent_overwrite(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    site.write(lambda db: mutate(db, w.staff_town1, "pairing", {"goals": "街道的目标"}, w.pairing1, base_version=1))
+    response = browser.post(f"/pairings/{w.pairing1}/edit", {
+        "mentor_id": w.mentor1.user_id, "approach": "fuxin", "start_date": "2026-09-01", "goals": "站里的目标",
+        "base_version": "1"})
+    assert response.status_code == 303
+    assert "有冲突" in browser.get(response.headers["location"]).text
+    assert site.read(lambda db: row(db, "pairing", w.pairing1))["goals"] == "街道的目标"
+    kept, other = site.read(lambda db: db.execute("SELECT kept_value, other_value FROM sync_conflicts").fetchone())
+    assert (kept, other) == ('"街道的目标"', '"站里的目标"')
+
+
+def test_the_archive_browser_finds_pairings_by_each_filter(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"risk_level": "key", "categories": ["hardship"]},
+                                 w.mentee2, base_version=1))
+    browser = site.as_(w.reviewer)
+
+    def found(**query: str) -> set[str]:
+        text = browser.get("/pairings", params=query).text
+        return {p for p in (w.pairing1, w.pairing2, w.pairing3) if p in text}
+
+    assert found() == {w.pairing1, w.pairing2, w.pairing3}
+    assert found(town=w.town2) == {w.pairing3}
+    assert found(unit=w.st11) == {w.pairing1, w.pairing2}
+    assert found(unit=w.st12) == set()
+    assert found(mentor=w.mentor2.user_id) == {w.pairing2}
+    assert found(category="hardship") == {w.pairing2}
+    assert found(category="psych") == {w.pairing1, w.pairing3}
+    assert found(risk="key") == {w.pairing2}
+    assert found(status="closed") == set()
+    assert found(q=code_of(site, w.mentee3)) == {w.pairing3}
+    assert found(town=w.town1, risk="key") == {w.pairing2}
+
+
+def test_names_show_only_to_station_staff_and_cannot_be_searched_by_others(site: Site) -> None:
+    w = site.w
+    assert "小明" in site.as_(w.staff_st11).get("/pairings").text
+    county = site.as_(w.reviewer)
+    page = county.get("/pairings").text
+    assert code_of(site, w.mentee1) in page and "小明" not in page
+    assert w.pairing1 not in county.get("/pairings", params={"q": "小明"}).text
+    assert "小明" not in county.get(f"/pairings/{w.pairing1}").text
+    assert w.pairing1 in site.as_(w.staff_st11).get("/pairings", params={"q": "小明"}).text
+
+
+def test_the_archive_browser_pages_through_many_pairings(site: Site) -> None:
+    w = site.w
+
+    def many(db: sqlite_utils.Database) -> None:
+        for n in range(55):
+            mentee = make_mentee(db, w.staff_st11, w.st11, code=f"P-{n:03d}")
+            make_pairing(db, w.staff_st11, w.mentor2, mentee, start_date="2026-10-01")
+
+    site.write(many)
+    browser = site.as_(w.staff_st11)
+    first = browser.get("/pairings", params={"unit": w.st11}).text
+    assert "共 57 个结对，第 1 / 2 页" in first and "下一页" in first
+    second = browser.get("/pairings", params={"unit": w.st11, "page": "2"}).text
+    assert "上一页" in second and second.count('data-label="帮扶对象"') == 7

@@ -1,0 +1,104 @@
+"""Referring a child (转介) and tracking it to its return; the open ones for the station home page."""
+from __future__ import annotations
+
+import html
+
+from server.queries.referrals import open_referrals
+from sync import load_scope
+
+from ...factories import row
+from .conftest import Site
+from .station import access_rows, phone_pull
+
+
+def test_a_referral_is_made_from_a_child_and_tracked_to_its_conclusion(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = browser.get(f"/referrals/new?mentee_id={w.mentee2}").text
+    assert f'value="{w.mentee2}" selected' in form and "学校心理辅导室" in form and "医疗机构" in form
+    response = browser.post("/referrals/new", {"mentee_id": w.mentee2, "target": "counselling_room",
+                                               "institution": "掘港小学心理辅导室", "contact": "陈老师 13900000000",
+                                               "reason": "考试焦虑，夜里睡不着", "referred_on": "2026-11-20"})
+    assert response.status_code == 303
+    referral_id = response.headers["location"].removeprefix("/referrals/")
+    stored = site.read(lambda db: row(db, "referral", referral_id))
+    assert (stored["status"], stored["unit_id"], stored["author_id"]) == ("referred", w.st11, w.staff_st11.user_id)
+
+    track = {"target": "counselling_room", "institution": "掘港小学心理辅导室", "contact": "陈老师 13900000000",
+             "reason": "考试焦虑，夜里睡不着", "referred_on": "2026-11-20", "outcome": ""}
+    response = browser.post(response.headers["location"], {**track, "status": "received",
+                                                           "received_on": "2026-11-22", "base_version": "1"},
+                            form_page="/account")
+    assert response.status_code == 303
+    response = browser.post(f"/referrals/{referral_id}", {
+        **track, "status": "concluded", "received_on": "2026-11-22", "concluded_on": "2026-12-20",
+        "outcome": "辅导六次，睡眠恢复正常", "base_version": "2"}, form_page="/account")
+    assert response.status_code == 303
+    stored = site.read(lambda db: row(db, "referral", referral_id))
+    assert (stored["status"], stored["received_on"], stored["concluded_on"], stored["outcome"]) == (
+        "concluded", "2026-11-22", "2026-12-20", "辅导六次，睡眠恢复正常")
+    page = html.unescape(browser.get(f"/referrals/{referral_id}").text)
+    assert "状态：已接收 → 已结束" in page and "辅导六次，睡眠恢复正常" in page
+    # one view: the page after the redirect (the saves themselves show nothing)
+    assert [r["user_id"] for r in access_rows(site, "view_referral", referral_id)] == [w.staff_st11.user_id]
+
+
+def test_a_status_without_its_date_is_refused_in_words(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post(f"/referrals/{w.referral1}", {
+        "status": "received", "received_on": "", "target": "medical", "referred_on": "2026-11-02",
+        "base_version": "1"})
+    assert response.status_code == 400 and "请填写接收日期" in response.text
+    assert site.read(lambda db: row(db, "referral", w.referral1))["status"] == "referred"
+
+
+def test_the_list_shows_open_referrals_first_and_filters(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    assert w.referral1 in browser.get("/referrals").text
+    assert w.referral1 not in browser.get("/referrals", params={"status": "concluded"}).text
+    assert w.referral1 in browser.get("/referrals", params={"target": "medical"}).text
+    assert w.referral1 not in browser.get("/referrals", params={"target": "counselling_room"}).text
+
+
+def test_the_county_reads_referrals_by_code_and_cannot_change_them(site: Site) -> None:
+    w = site.w
+    county = site.as_(w.reviewer)
+    page = county.get(f"/referrals/{w.referral1}").text
+    assert "县人民医院心理门诊" in page and "小明" not in page and 'name="status"' not in page
+    assert county.get("/referrals/new").status_code == 403
+
+
+def test_open_referrals_for_the_home_page_are_the_unconcluded_ones_in_scope(site: Site) -> None:
+    w = site.w
+    mine = site.read(lambda db: open_referrals(db, load_scope(db, w.staff_st11)))
+    assert [r["id"] for r in mine] == [w.referral1]
+    assert mine[0]["mentee_name"] == "小明" and mine[0]["pairing_id"] == w.pairing1
+    assert site.read(lambda db: open_referrals(db, load_scope(db, w.staff_st21))) == []
+    county = site.read(lambda db: open_referrals(db, load_scope(db, w.reviewer)))
+    assert [r["id"] for r in county] == [w.referral1] and county[0]["mentee_name"] is None
+    site.as_(w.staff_st11).post(f"/referrals/{w.referral1}", {
+        "status": "concluded", "received_on": "2026-11-05", "concluded_on": "2026-11-30", "target": "medical",
+        "referred_on": "2026-11-02", "base_version": "1"})
+    assert site.read(lambda db: open_referrals(db, load_scope(db, w.staff_st11))) == []
+
+
+def test_a_referral_never_reaches_the_volunteers_phone(site: Site) -> None:
+    w = site.w
+    _, _, cursor = phone_pull(site, w.mentor1)
+    site.as_(w.staff_st11).post("/referrals/new", {"mentee_id": w.mentee1, "target": "medical",
+                                                   "referred_on": "2026-11-21"})
+    changes, drops, _ = phone_pull(site, w.mentor1, cursor)
+    assert not [k for k in changes if k[0] == "referral"] and not drops
+
+
+def test_the_station_home_lists_open_referrals_until_they_end(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    home = html.unescape(browser.get("/staff").text)
+    assert "未结束的转介" in home and f"/referrals/{w.referral1}" in home and "医疗机构：县人民医院心理门诊" in home
+    assert f"/referrals/{w.referral1}" not in site.as_(w.staff_st21).get("/staff").text
+    browser.post(f"/referrals/{w.referral1}", {
+        "status": "concluded", "received_on": "2026-11-05", "concluded_on": "2026-11-30", "target": "medical",
+        "referred_on": "2026-11-02", "base_version": "1"}, form_page="/account")
+    assert "没有未结束的转介" in browser.get("/staff").text

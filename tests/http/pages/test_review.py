@@ -1,0 +1,120 @@
+"""The review queue: what waits in scope, approving (locks the activity), returning with a comment
+(which reaches the volunteer's phone), and the engine's refusals shown in words."""
+from __future__ import annotations
+
+import html
+
+from ...factories import make_activity, mutate, row
+from .conftest import Site
+from .station import phone_pull
+
+
+def test_the_queue_lists_what_waits_in_scope_with_risk_flags_first(site: Site) -> None:
+    w = site.w
+    urgent = site.write(lambda db: make_activity(db, w.mentor2, w.pairing2, risk_flag=True, date="2026-11-25"))
+    page = site.as_(w.staff_st11).get("/review")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    text = page.text
+    assert urgent in text and w.activity2 in text and w.activity1 in text and w.activity3 not in text
+    assert text.index(urgent) < text.index(w.activity2), "the urgent flag comes first"
+    assert "已退回，等志愿者修改" in text, "activity 1 was returned and not changed since"
+    assert w.pairing1 in text and w.pairing2 in text and w.pairing3 not in text
+
+
+def test_approving_locks_the_activity_and_the_phone_learns_it(site: Site) -> None:
+    w = site.w
+    _, _, cursor = phone_pull(site, w.mentor2)
+    browser = site.as_(w.staff_st11)
+    response = browser.post("/review", {"target_entity": "activity", "target_id": w.activity2,
+                                        "decision": "approve", "comment": ""})
+    assert response.status_code == 303 and response.headers["location"] == "/review"
+    assert "已通过这条帮扶活动，记录已锁定" in browser.get("/review").text
+    assert site.read(lambda db: row(db, "activity", w.activity2))["review_status"] == "approved"
+    changes, _, _ = phone_pull(site, w.mentor2, cursor)
+    assert changes[("activity", w.activity2)]["fields"]["review_status"] == "approved"
+    assert w.activity2 not in browser.get("/review").text
+    # the lock holds against the volunteer's phone too
+    version = site.read(lambda db: row(db, "activity", w.activity2))["version"]
+    from sync import apply_batch, mutations
+
+    push = mutations.upsert("activity", {"record": "改一下"}, w.activity2, base_version=version, mutation_id=1)
+    answer = site.write(lambda db: apply_batch(db, w.mentor2, {"mutations": [push]})).results[0]
+    assert answer["status"] == "rejected" and "锁定" in answer["reason"]
+
+
+def test_a_returned_activity_reaches_the_volunteers_phone_with_the_comment(site: Site) -> None:
+    w = site.w
+    _, _, cursor = phone_pull(site, w.mentor2)
+    response = site.as_(w.staff_st11).post("/review", {"target_entity": "activity", "target_id": w.activity2,
+                                                      "decision": "return", "comment": "请写清楚下次跟踪的日期"})
+    assert response.status_code == 303
+    changes, _, _ = phone_pull(site, w.mentor2, cursor)
+    on_phone = changes[("activity", w.activity2)]["fields"]
+    assert (on_phone["review_status"], on_phone["review_comment"]) == ("returned", "请写清楚下次跟踪的日期")
+
+
+def test_a_return_needs_a_comment(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post("/review", {"target_entity": "activity", "target_id": w.activity2,
+                                                      "decision": "return", "comment": "  "})
+    assert response.status_code == 400 and "退回时请写明原因" in response.text
+    assert site.read(lambda db: row(db, "activity", w.activity2))["review_status"] == "pending"
+
+
+def test_a_resubmitted_activity_says_so_in_the_queue(site: Site) -> None:
+    w = site.w
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    site.write(lambda db: mutate(db, w.mentor1, "activity", {"record": "补充了过程"}, w.activity1,
+                                 base_version=version))
+    assert site.read(lambda db: row(db, "activity", w.activity1))["review_status"] == "pending"
+    assert "已按退回意见修改，请再次审核。当时的退回意见：请补充过程记录" in site.as_(w.staff_st11).get("/review").text
+
+
+def test_approving_a_pairing(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_town1).post("/review", {"target_entity": "pairing", "target_id": w.pairing1,
+                                                       "decision": "approve", "comment": "同意"})
+    assert response.status_code == 303
+    assert site.read(lambda db: row(db, "pairing", w.pairing1))["review_status"] == "approved"
+
+
+def test_the_engines_refusal_is_shown_in_words_and_changes_nothing(site: Site) -> None:
+    w = site.w
+    before = site.read(lambda db: row(db, "activity", w.activity1))
+    response = site.as_(w.staff_st12).post("/review", {"target_entity": "activity", "target_id": w.activity1,
+                                                      "decision": "approve", "comment": ""})
+    assert response.status_code == 400
+    assert "没有保存：" in html.unescape(response.text)
+    assert site.read(lambda db: row(db, "activity", w.activity1)) == before
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM reviews").fetchone()[0]) == 1
+
+
+def test_the_county_reviews_every_unit_and_can_narrow_to_one(site: Site) -> None:
+    w = site.w
+    county = site.as_(w.reviewer)
+    text = county.get("/review").text
+    assert w.activity1 in text and w.activity3 in text
+    narrowed = county.get("/review", params={"unit": w.town2}).text
+    assert w.activity3 in narrowed and w.activity1 not in narrowed
+    response = county.post("/review?unit=" + w.town2, {"target_entity": "activity", "target_id": w.activity3,
+                                                      "decision": "approve", "comment": ""},
+                           form_page="/review")
+    assert response.status_code == 303 and response.headers["location"] == f"/review?unit={w.town2}"
+
+
+def test_approving_what_one_entered_oneself_is_refused_with_the_engines_reason(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    response = browser.post("/activities/new", {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-27",
+                                                "record": "王老师电话口述。"})
+    activity = response.headers["location"].removeprefix("/activities/")
+    queue = browser.get("/review").text
+    assert activity in queue and "这条记录是你录入的" in queue
+    response = browser.post("/review", {"target_entity": "activity", "target_id": activity, "decision": "approve",
+                                        "comment": ""})
+    assert response.status_code == 400
+    assert "不能审核通过自己记录、代录、填写或改过的帮扶活动" in html.unescape(response.text)
+    assert site.read(lambda db: row(db, "activity", activity))["review_status"] == "pending"
+    # another member of staff (the town) may approve it
+    assert site.as_(w.staff_town1).post("/review", {"target_entity": "activity", "target_id": activity,
+                                                   "decision": "approve", "comment": ""}).status_code == 303

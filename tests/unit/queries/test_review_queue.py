@@ -1,0 +1,57 @@
+"""The review queue's read: what waits and in which order, a bounded count, and the index that keeps a
+county's backlog from being sorted on every visit."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from server.queries import review
+from sync import load_scope
+
+from ...factories import make_activity, make_county, mutate
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> Any:
+    return make_county(db)
+
+
+def test_pending_visits_come_first_urgent_flags_first_then_the_oldest(db: sqlite_utils.Database, w: Any) -> None:
+    old = make_activity(db, w.mentor2, w.pairing2, date="2026-10-01")
+    urgent = make_activity(db, w.mentor2, w.pairing2, date="2026-11-25", risk_flag=True)
+    rows, total = review.waiting_activities(db, load_scope(db, w.staff_st11))
+    assert [r["id"] for r in rows] == [urgent, old, w.activity2, w.activity1]  # activity 1 was returned
+    assert total == 4 and [r["review_status"] for r in rows] == ["pending"] * 3 + ["returned"]
+
+
+def test_approved_visits_and_other_units_do_not_wait_here(db: sqlite_utils.Database, w: Any) -> None:
+    mutate(db, w.staff_town1, "review", {"target_entity": "activity", "target_id": w.activity2, "decision": "approve"})
+    rows, _ = review.waiting_activities(db, load_scope(db, w.staff_st11))
+    assert [r["id"] for r in rows] == [w.activity1]
+    assert [r["id"] for r in review.waiting_activities(db, load_scope(db, w.staff_st21))[0]] == [w.activity3]
+
+
+def test_the_count_stops_past_the_cap_and_the_page_at_the_limit(db: sqlite_utils.Database, w: Any,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    for day in range(1, 6):
+        make_activity(db, w.mentor2, w.pairing2, date=f"2026-11-0{day}")
+    monkeypatch.setattr(review, "COUNT_CAP", 3)
+    monkeypatch.setattr(review, "LIMIT", 2)
+    rows, total = review.waiting_activities(db, load_scope(db, w.reviewer))
+    assert total == 4 and len(rows) == 2  # "more than 3"; the first two of the oldest
+
+
+def test_a_county_wide_queue_reads_the_waiting_index_in_order(db: sqlite_utils.Database, w: Any) -> None:
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)  # the statements as run, parameters filled in
+    try:
+        review.waiting_activities(db, load_scope(db, w.reviewer))
+    finally:
+        db.conn.set_trace_callback(None)
+    pages = [s for s in statements if "a.review_status = " in s]
+    assert len(pages) == 2, statements
+    for sql in pages:
+        plan = " ".join(str(r) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+        assert "idx_activities_waiting" in plan and "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
