@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import pathlib
 import random
 import sqlite3
@@ -47,21 +48,29 @@ class Phone:
     reconnects: int = 0
     finished: bool = False
 
-    def run(self, start: threading.Barrier, deadline_box: list[float], think: float) -> None:
+    def run(self, start: threading.Barrier, deadline_box: list[float], think: float, period: float = 0.0) -> None:
+        """Push (or resend the last batch) and pull until the deadline. With ``period`` the phone
+        syncs once per period at its own random phase, whatever the server's speed (an open
+        loop, as real phones on a timer); without, it syncs again after a pause of up to ``think``
+        (a closed loop: as fast as the server answers)."""
         rng = random.Random(self.seed)
         client = Client(self.port, self.token)
         last: tuple[bytes, Any] | None = None
         try:
             start.wait()
             deadline = deadline_box[0]
+            slot = time.monotonic() + rng.uniform(0, period)
             while time.monotonic() < deadline:
+                if period:
+                    time.sleep(max(0.0, slot - time.monotonic()))
+                    slot += period * max(1, math.ceil((time.monotonic() - slot) / period))  # a late phone skips slots
                 if last is not None and rng.random() < 0.1:
                     self._resend(client, last)
                     last = None
                 else:
                     last = self._push(client, rng)
                 self._pull(client, self.pull_lat)
-                if think:
+                if think and not period:
                     time.sleep(rng.uniform(0, think))
             self._pull(client, [])  # converge: the phone's replica must now hold every record
             self.finished = True
@@ -176,10 +185,15 @@ class SoakFigures:
     problems: list[str]
 
 
-def soak(port: int, phones: list[Phone], seconds: float, think: float) -> SoakFigures:
+def soak(port: int, phones: list[Phone], seconds: float, think: float, period: float = 0.0) -> SoakFigures:
+    """One phase of the soak; a phone's records carry over from an earlier phase, its figures do not."""
+    before = {p.index: (p.creates, p.edits, p.resends, p.resend_mismatches, Counter(p.statuses)) for p in phones}
+    for p in phones:
+        p.push_lat, p.pull_lat, p.resend_lat, p.finished = [], [], [], False
     barrier = threading.Barrier(len(phones) + 1)
     deadline_box = [0.0]
-    threads = [threading.Thread(target=p.run, args=(barrier, deadline_box, think), daemon=True) for p in phones]
+    threads = [threading.Thread(target=p.run, args=(barrier, deadline_box, think, period), daemon=True)
+               for p in phones]
     for t in threads:
         t.start()
     deadline_box[0] = time.monotonic() + seconds
@@ -196,11 +210,13 @@ def soak(port: int, phones: list[Phone], seconds: float, think: float) -> SoakFi
     pull = [x for p in phones for x in p.pull_lat]
     errors: Counter[int] = sum((p.http_errors for p in phones), Counter())
     return SoakFigures(
-        elapsed, len(push), len(pull), sum(p.resends for p in phones), sum(p.creates for p in phones),
-        sum(p.edits for p in phones), pct(push, 50) * 1000, pct(push, 99) * 1000, pct(pull, 50) * 1000,
-        pct(pull, 99) * 1000, sum(p.resend_mismatches for p in phones),
+        elapsed, len(push), len(pull), sum(p.resends - before[p.index][2] for p in phones),
+        sum(p.creates - before[p.index][0] for p in phones), sum(p.edits - before[p.index][1] for p in phones),
+        pct(push, 50) * 1000, pct(push, 99) * 1000, pct(pull, 50) * 1000, pct(pull, 99) * 1000,
+        sum(p.resend_mismatches - before[p.index][3] for p in phones),
         sum(n for s, n in errors.items() if s >= 500), sum(n for s, n in errors.items() if s < 500),
-        sum((p.statuses for p in phones), Counter()), sum(p.reconnects for p in phones), problems,
+        sum((p.statuses - before[p.index][4] for p in phones), Counter()), sum(p.reconnects for p in phones),
+        problems,
     )
 
 

@@ -17,7 +17,11 @@ Phases, all in one run against one fresh temporary database:
 4. pull    the same staff device pulls everything (limit=1000, following cursors).
 5. soak    ``--phones`` mentor devices (threads, one keep-alive connection each) push
            small batches (creates, edits of their own records, resends of the previous
-           batch) and pull, for ``--soak-seconds``; then the database is checked.
+           batch) and pull, for ``--soak-seconds``, each again as soon as it is answered
+           (a closed loop: the server's most, and latency is mostly queueing);
+6. paced   the same phones each sync once every ``--pace`` seconds for ``--paced-seconds``
+           (an open loop, as phones on a timer: the latency a phone sees at that load);
+           then the database is checked.
 
 The last line printed is always ``push/raw ratio: <number>``.
 """
@@ -164,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phones", type=int, default=100, help="simulated phones in the soak (default %(default)s)")
     parser.add_argument("--pairings", type=int, default=200, help="pairings in the county (default %(default)s)")
     parser.add_argument("--think", type=float, default=0.05, help="max random pause between a phone's syncs, s")
+    parser.add_argument("--pace", type=float, default=2.0,
+                        help="in the paced soak, each phone syncs once every PACE seconds (default %(default)s)")
+    parser.add_argument("--paced-seconds", type=float, default=30.0,
+                        help="length of the paced soak (default %(default)s; 0: skip)")
     parser.add_argument("--stored", type=int, default=1_000_000,
                         help="activities already stored for the stored-vs-empty phase (default %(default)s; 0: skip)")
     parser.add_argument("--stored-n", type=int, default=20_000,
@@ -174,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.soak_seconds = min(args.n, 2000), min(args.soak_seconds, 10.0)
+        args.paced_seconds = min(args.paced_seconds, 10.0)
         args.stored, args.stored_n = min(args.stored, 20_000), min(args.stored_n, 2000)
     mentors = max(args.phones, 1)
     if args.pairings < mentors:
@@ -265,6 +274,13 @@ def main(argv: list[str] | None = None) -> int:
         load_soak = os.getloadavg()
         log(f"soak: {s.push_requests} pushes, {s.resend_requests} resends, {s.pull_requests} pulls"
             f" in {s.seconds:.1f} s")
+        paced = None
+        if args.paced_seconds:
+            log(f"paced soak: the same {len(phones)} phones, each syncing once every {args.pace:g} s,"
+                f" for {args.paced_seconds:.0f} s")
+            paced = soak(server.port, phones, args.paced_seconds, 0.0, period=args.pace)
+            log(f"paced soak: {paced.push_requests} pushes, push p50 {paced.push_p50:.0f} ms,"
+                f" p99 {paced.push_p99:.0f} ms")
 
         server.stop()
         stderr_text = server.stderr()
@@ -285,15 +301,17 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     ratio = push.rate / raw_rate
-    soak_requests = s.push_requests + s.pull_requests + s.resend_requests
+    phases = [s] if paced is None else [s, paced]
+    soak_requests = sum(f.push_requests + f.pull_requests + f.resend_requests for f in phases)
     total_requests = 1 + len(mentor_devices) + push.requests + pull_requests + soak_requests
     checks = {
         "big push: every answer applied": not push.problems,
         "pull count = pushed + setup, values intact": pull_ok,
         "soak: 0 lost": check["lost"] == 0 and check["wrong_value"] == 0 and check["replica_gaps"] == 0,
-        "soak: 0 doubled": check["doubled"] == 0 and check["audit_mismatch"] == 0 and s.resend_mismatches == 0,
-        "soak: 0 database is locked / 5xx": locked == 0 and s.http_5xx == 0 and tracebacks == 0,
-        "soak: every answer applied, every phone finished": not s.problems and s.http_other == 0,
+        "soak: 0 doubled": check["doubled"] == 0 and check["audit_mismatch"] == 0
+        and all(f.resend_mismatches == 0 for f in phases),
+        "soak: 0 database is locked / 5xx": locked == 0 and all(f.http_5xx == 0 for f in phases) and tracebacks == 0,
+        "soak: every answer applied, every phone finished": all(not f.problems and f.http_other == 0 for f in phases),
     }
     print()
     print("== Banxing sync benchmark ==")
@@ -323,6 +341,12 @@ def main(argv: list[str] | None = None) -> int:
           f"reconnects {s.reconnects}")
     print(f"soak push latency: p50 {s.push_p50:.1f} ms, p99 {s.push_p99:.1f} ms")
     print(f"soak pull latency: p50 {s.pull_p50:.1f} ms, p99 {s.pull_p99:.1f} ms")
+    if paced is not None:
+        print(f"paced soak: {len(phones)} phones each syncing every {args.pace:g} s for {paced.seconds:.1f} s: "
+              f"{paced.push_requests} push, {paced.resend_requests} resend, {paced.pull_requests} pull; "
+              f"{paced.creates} creates, {paced.edits} edits, statuses {dict(paced.statuses)}")
+        print(f"paced soak push latency: p50 {paced.push_p50:.1f} ms, p99 {paced.push_p99:.1f} ms; "
+              f"pull p50 {paced.pull_p50:.1f} ms, p99 {paced.pull_p99:.1f} ms")
     print(f"soak checks: lost {check['lost']}, wrong value {check['wrong_value']}, "
           f"replica gaps {check['replica_gaps']}, doubled {check['doubled']}, "
           f"audit mismatches {check['audit_mismatch']}, resend mismatches {s.resend_mismatches}, "
@@ -330,14 +354,17 @@ def main(argv: list[str] | None = None) -> int:
           f"tracebacks {tracebacks}")
     print(f"activities in database: {check['activities']} (expected {check['expected']})")
     print(f"total requests: {total_requests} (enrol {1 + len(mentor_devices)}, big push {push.requests}, "
-          f"big pull {pull_requests}, soak {s.push_requests + s.pull_requests + s.resend_requests})")
+          f"big pull {pull_requests}, soak {soak_requests})")
     for name, ok in checks.items():
         print(f"  {'PASS' if ok else 'FAIL'}  {name}")
-    for problem in (push.problems + s.problems)[:20]:
+    for problem in (push.problems + [q for f in phases for q in f.problems])[:20]:
         print(f"  problem: {problem}")
     passed = all(checks.values())
     print(f"targets: push/raw {ratio:.3f} {'>=' if ratio >= 0.25 else '<'} 0.25; soak push p99 "
-          f"{s.push_p99:.0f} ms {'<' if s.push_p99 < 250 else '>='} 250 ms")
+          f"{s.push_p99:.0f} ms {'<' if s.push_p99 < 250 else '>='} 250 ms (closed loop: queueing, by Little's law "
+          f"about {len(phones)} phones / the request rate)"
+          + ("" if paced is None else f"; paced soak push p99 {paced.push_p99:.0f} ms "
+             f"{'<' if paced.push_p99 < 250 else '>='} 250 ms"))
     for ids, (empty, full) in stored.items():
         push_ratio, pull_ratio = full.push / empty.push, full.pull / empty.pull
         print(f"stored/empty ({ids} ids, {args.stored:,} stored, {args.stored_n:,} pushed): "
