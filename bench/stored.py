@@ -5,7 +5,7 @@ For each kind of record id — ``v7`` (time-ordered, what the phone app makes) a
 empty, one with ``stored`` older activities (and their feed and audit rows) written straight
 into the file first. The same staff device pushes the same ``n`` creates to each and then pulls
 exactly those back (from the cursor at the head before the push). The ratios stored/empty
-are what DESIGN §7 asks to stay within 25 %.
+are what issue 8 asks to stay within 25 % (the targets in docs/performance.md).
 """
 from __future__ import annotations
 
