@@ -155,9 +155,9 @@ export const settle = (sent, answer) => exclusive(async () => {
     const laterFields = fieldsOf(later);
     const current = touched.has(entry.record_id) ? touched.get(entry.record_id) : records.get(entry.record_id);
     let record = current ? structuredClone(current) : null;
-    const notice = (kind, more) => addNotices.push({
-      ...entry, id: kind[0] + entry.mutation_id, kind, reason: result.reason, at, ...more,
-    });
+    const reason = result.reason?.replace(/\([a-z_]+\)/g, ''); // words, not keys: (date)
+    const notice = (kind, more) =>
+      addNotices.push({ ...entry, id: kind[0] + entry.mutation_id, kind, reason, at, ...more });
     if (result.status === 'rejected') {
       notice('rejected');
       if (record && record.version === null) {

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sync import new_id
 
+from ..queries.mentees import CODE_PREFIX
 from .people import DEMO_USERS, TOWNS, DemoUser
 from .profiles import (
     BOOKS,
@@ -85,8 +86,12 @@ def draw_children(demo: Demo) -> None:
             new_id(), unit, profile, surname + given, gender, grade, school, risk, initial, rel,
             f"{g_surname}{g_given}（{rel}）", ctx, registered,
         ))
-    for number, m in enumerate(sorted(demo.mentees, key=lambda m: (m.registered, m.name)), start=1):
-        m.code = f"RD-{m.registered.year}-{number:04d}"
+    # The codes a station's registration gives (server/queries/mentees.py), numbered within
+    # each year, so a child registered in the demo county continues the same series.
+    numbers: dict[int, int] = {}
+    for m in sorted(demo.mentees, key=lambda m: (m.registered, m.name)):
+        numbers[m.registered.year] = numbers.get(m.registered.year, 0) + 1
+        m.code = f"{CODE_PREFIX}-{m.registered.year}-{numbers[m.registered.year]:04d}"
 
     mentors_by_unit: dict[str, list[DemoUser]] = {}
     for u in DEMO_USERS:

@@ -153,7 +153,7 @@ def enrol(server: ServerProcess, login: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Debian Chromium per test module (see /work/shared/BROWSER-TESTS.md).
+    """One headless Debian Chromium per test module (Debian's package, never `playwright install`).
 
     Module-scoped, not session-scoped: while Playwright's sync API is open it keeps an asyncio
     loop marked as running on the main thread, which later ``asyncio.run`` calls would trip on.

@@ -1,6 +1,6 @@
 """Debian Chromium (driven by Playwright) against a real ``banxing serve`` process.
 
-The recipe is /work/shared/BROWSER-TESTS.md: Playwright's Python package with
+The recipe: Playwright's Python package with
 ``executable_path`` set to Debian's chromium, never ``playwright install``. Each test gets a
 fresh browser context (fresh storage) and a fresh copy of the demo county (the ``server``
 fixture in conftest.py).

@@ -211,6 +211,7 @@ def test_pwa_rejected_visit_is_fixed_and_requeued_and_screening_and_guardian_rea
     page.get_by_role("link", name="待同步").click()
     rejected = page.locator(".row", has_text="没有被接收，需要修改")
     expect(rejected).to_contain_text("日期")  # the server's reason, in words
+    expect(rejected).not_to_contain_text("(date)")
     expect(page.locator(".sync .line")).to_contain_text("未同步 1 条")
     rejected.get_by_role("link", name="打开修改").click()
     expect(page.locator(".comment")).to_contain_text("原因：")

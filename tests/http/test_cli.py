@@ -174,7 +174,7 @@ def test_demo_mentees_cover_every_category_and_risk_level_under_pseudonymous_cod
                               " FROM mentees")
     assert len(mentees) >= 30
     codes = [m[0] for m in mentees]
-    assert len(set(codes)) == len(codes) and all(re.fullmatch(r"RD-\d{4}-\d{4}", c) for c in codes)
+    assert len(set(codes)) == len(codes) and all(re.fullmatch(r"BX-\d{4}-\d{4}", c) for c in codes)
     assert set().union(*(json.loads(m[1]) for m in mentees)) == set(CATEGORIES)
     assert {m[2] for m in mentees} == set(RISK_LEVELS)
     assert all(m[3] and len(m[3]) > 40 for m in mentees), "every child has an individual plan (一人一策)"

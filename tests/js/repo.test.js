@@ -81,11 +81,11 @@ test('a rejected create leaves the records and waits in a notice with its text',
   await fresh();
   await repo.save('activity', ID, activityFields({ kind: 'visit' }));
   await repo.settle(repo.pending(), { last_mutation_id: 1, results: [
-    { mutation_id: 1, status: 'rejected', version: null, reason: '帮扶方式应为以下之一' }] });
+    { mutation_id: 1, status: 'rejected', version: null, reason: '字段“帮扶方式”(kind)应为以下之一' }] });
   equal(repo.get(ID), undefined);
   const [notice] = repo.noticeList();
   equal([notice.kind, notice.fields.kind, notice.fields.record, notice.reason],
-    ['rejected', 'visit', '和孩子聊了学校的事', '帮扶方式应为以下之一']);
+    ['rejected', 'visit', '和孩子聊了学校的事', '字段“帮扶方式”应为以下之一']);
   equal(repo.unsentCount(), 1, 'a rejected change is still unsent');
 });
 

@@ -65,7 +65,7 @@ export function screen({ title, back = null, tab = null, tabs = true }, ...conte
 let cleanups = [];
 let shownRoute = null;
 let message = null;
-let kept = null; // shown again when the same screen redraws
+let kept; // while its screen redraws
 let latest = 0;
 let renderer = null;
 
@@ -84,7 +84,7 @@ export function show(nodes, seq = null) {
   const same = app && shownRoute === location.hash;
   const scroll = window.scrollY;
   const main = children.find((n) => n.tagName === 'MAIN');
-  const text = message || (same ? kept : null);
+  const text = message || same && kept;
   if (text && main) main.prepend(h('p', { class: 'notice', role: 'status' }, text));
   if (main) [kept, message] = [text, null];
   root.replaceChildren(...children);
