@@ -75,7 +75,7 @@ class Bulk:
     def __init__(self, conn: sqlite3.Connection, entity: str, creator: str) -> None:
         self.entity = ENTITIES[entity]
         self.columns = ("id", *self.entity.columns, "version", "deleted", "field_versions", "field_writers",
-                        "created_at", "created_by", "updated_at", "updated_by")
+                        "created_at", "created_by", "updated_at", "updated_by", "num")
         self.sql = (f"INSERT INTO {self.entity.table} ({', '.join(self.columns)})"
                     f" VALUES ({', '.join('?' * len(self.columns))})")
         self.conn = conn
@@ -87,10 +87,10 @@ class Bulk:
         params = []
         for r in rows:
             deleted = int(r.pop("_deleted", False))
+            seq[0] += 1  # the record's number is the seq it was created at, as the write path numbers it
             params.append((*(r.get(c) for c in ("id", *self.entity.columns)), 2 if deleted else 1, deleted, "{}",
-                           self.writers, NOW, self.creator, NOW, self.creator))
-            seq[0] += 1
-            feed.append((seq[0], self.entity.name, r["id"], 2 if deleted else 1, deleted, *keys(r)))
+                           self.writers, NOW, self.creator, NOW, self.creator, seq[0]))
+            feed.append((seq[0], self.entity.name, r["id"], 2 if deleted else 1, deleted, *keys(r), seq[0]))
         self.conn.executemany(self.sql, params)
 
 
@@ -180,8 +180,8 @@ def build(path: pathlib.Path, activities: int, seed: int = 11) -> dict[str, Any]
     enrolments = [{"id": new_id(), "unit_id": u, "year": 2026, "students": rng.randrange(300, 2000),
                    "parents": rng.randrange(300, 2000)} for u in leaves]
     Bulk(conn, "enrolment", creator).insert(enrolments, feed, seq, lambda r: (r["unit_id"], None, None))
-    conn.executemany("INSERT INTO sync_feed (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", feed)
+    conn.executemany("INSERT INTO sync_feed (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id,"
+                     " num) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", feed)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     built = time.perf_counter() - started

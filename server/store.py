@@ -9,10 +9,10 @@ small pool and see the last committed state (WAL).
 returns only once the WAL is on disk, so a phone that deletes a change once it is
 acknowledged never loses it to a power cut. One fsync per push would cap the server at a few
 hundred pushes a second, so the writer takes the writes queued behind it into the same
-transaction (``BEGIN IMMEDIATE``, then a ``SAVEPOINT`` each) and commits them together: one
-COMMIT, one fsync. A write whose ``fn`` raises is rolled back to its savepoint and its caller
-gets the exception, while its neighbours commit; no caller hears back before the COMMIT has
-returned. (``sync.apply``'s ``_atomic`` sees the open transaction and nests as ``db.atomic()``.)
+transaction (``BEGIN IMMEDIATE``) and commits them together: one COMMIT, one fsync. A write
+whose ``fn`` raises gets the exception and changes nothing, while its neighbours commit (see
+``_Group.run`` for how, without a savepoint per write); no caller hears back before the COMMIT
+has returned. (``sync.apply``'s ``_atomic`` sees the open transaction and adds no savepoint.)
 
 Checkpoints (copying the WAL back into the database file) run mostly on their own
 thread and connection, so a push rarely pays for one in its commit.
@@ -73,7 +73,7 @@ class _Outcome:
 
 
 class _Group:
-    """One group transaction: a savepoint per write, one COMMIT, then the answers."""
+    """One group transaction: the writes one after another, one COMMIT, then the answers."""
 
     def __init__(self, db: sqlite_utils.Database, fault_delay: float) -> None:
         self.db = db
@@ -81,13 +81,18 @@ class _Group:
         self.writes: list[_Write] = []
         self.outcomes: dict[int, _Outcome] = {}
         self.done: list[_Write] = []  # applied in the open transaction, not yet committed
+        self.replays = 0  # writes run again because a neighbour failed after changing rows
 
     def run(self, write: _Write) -> None:
-        """Apply ``write`` in its own savepoint, opening the group's transaction if needed.
+        """Apply ``write`` in the group's transaction, opening it if needed.
 
-        If SQLite ends the whole transaction (it does on disk-full and I/O errors, or when a
-        write rolls back by itself), the group's earlier writes were undone with it: they run
-        again in a new transaction, as if they had come after the failed one.
+        No savepoint per write: with one open, SQLite copies every page a statement changes
+        to a statement journal on disk (about 7,000 pages per push of 500 into a county of 10^6
+        activities; docs/performance.md). A write that raises having changed nothing is simply
+        answered with its exception. One that raises after changing rows is undone with the
+        whole transaction, and the group's earlier writes run again in a new one, as if they had
+        come after it; the same happens when SQLite itself ends the transaction (disk full, I/O
+        error). Nobody has heard back yet, so running a write again is invisible to its caller.
         """
         self.writes.append(write)
         pending = [write]
@@ -96,26 +101,30 @@ class _Group:
             conn = self.db.conn
             if not conn.in_transaction:
                 conn.execute("BEGIN IMMEDIATE")
-            conn.execute("SAVEPOINT banxing_write")
+            changes = conn.total_changes
             try:
                 value = current.fn(self.db)
                 if self.fault_delay:
                     time.sleep(self.fault_delay)  # test hook: widen the window a crash can hit
             except BaseException as exc:  # noqa: BLE001 - handed to the caller after COMMIT
                 self.outcomes[id(current)] = _Outcome(error=exc)
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK TO banxing_write")
-                    conn.execute("RELEASE banxing_write")
-                else:
-                    pending[:0], self.done = self.done, []
+                if conn.in_transaction and conn.total_changes == changes:
+                    continue  # it changed nothing: its neighbours' work stands
+                self._undo(pending)
                 continue
             if not conn.in_transaction:  # it ended the transaction itself without a word
                 self.outcomes[id(current)] = _Outcome(error=RuntimeError("a write ended the group's transaction"))
-                pending[:0], self.done = self.done, []
+                self._undo(pending)
                 continue
-            conn.execute("RELEASE banxing_write")
             self.outcomes[id(current)] = _Outcome(value)
             self.done.append(current)
+
+    def _undo(self, pending: list[_Write]) -> None:
+        """Roll the transaction back and queue the writes it had applied to run again first."""
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("ROLLBACK")
+        self.replays += len(self.done)
+        pending[:0], self.done = self.done, []
 
     def commit(self) -> None:
         conn = self.db.conn
@@ -292,8 +301,9 @@ class Store:
     async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run ``fn(db)`` on the writer thread inside a transaction; answer once it is durably committed.
 
-        ``fn`` runs in a savepoint of a group transaction it may share with other writes: if it
-        raises, only its own changes are rolled back and the exception reaches this caller.
+        ``fn`` runs in a group transaction it may share with other writes: if it raises, none of
+        its changes are committed and the exception reaches this caller. ``fn`` may run more than
+        once (when a neighbour fails after changing rows); only its last run is committed.
         """
         return await asyncio.wrap_future(self._enqueue(fn))
 

@@ -25,7 +25,7 @@ from .errors import DeviceRevoked
 from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Mutation, Rejection, fingerprint, read_batch, read_mutation
-from .records import UPSERT_SQL, head_seq, keys_of, load_rows, load_users
+from .records import WRITE_SQL, head_seq, keys_of, load_rows, load_users, owners
 from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, scope_effects
 from .scope import Actor, load_scope
 from .timeutil import utc_now
@@ -81,11 +81,12 @@ class PushResult:
 
 @contextlib.contextmanager
 def _atomic(db: sqlite_utils.Database) -> Iterator[None]:
-    # Inside the Store's writer transaction this is a savepoint; on its own (CLI,
-    # tests) it is a transaction of its own. Either way the batch is all or nothing.
+    # On its own (CLI, tests) a batch is a transaction of its own. Inside a caller's transaction
+    # (the Store's group) it adds no savepoint: the caller undoes a batch that raises by rolling
+    # back, and a savepoint would make SQLite copy every page a statement changes to a statement
+    # journal on disk (docs/performance.md). Either way the batch is all or nothing.
     if db.conn.in_transaction:
-        with db.atomic():
-            yield
+        yield
     else:
         with transaction(db):
             yield
@@ -186,6 +187,7 @@ class _Writer:
         self.rows: dict[str, dict[str, dict[str, Any] | None]] = {name: {} for name in ENTITIES}
         self.users: dict[str, dict[str, Any] | None] = {}
         self.dirty: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in ENTITIES}
+        self.created: dict[str, set[str]] = {name: set() for name in ENTITIES}  # ids new in this batch
         self.audit: list[tuple[Any, ...]] = []
         self.conflicts: list[tuple[Any, ...]] = []
         self.revokes: list[tuple[str | None, str | None, str, str | None]] = []
@@ -233,8 +235,7 @@ class _Writer:
                     self.rows[name][i] = found.get(i)
         # Ids that are new to their own table must not belong to a record of another entity.
         new_ids = [m.record_id for m in mutations if self.rows[m.entity.name].get(m.record_id) is None]
-        taken = select_in(self.db, "SELECT record_id, entity FROM sync_feed WHERE record_id {in}", new_ids)[1]
-        self.taken.update(taken)
+        self.taken.update(owners(self.db, new_ids))
         missing_users = [u for u in users if u not in self.users]
         if missing_users:
             found_users = load_users(self.db, missing_users)
@@ -302,8 +303,8 @@ class _Writer:
             # base_version should be null for a new record; the sentence is the one for a record
             # out of scope, so that an edit cannot tell whether a record it may not see exists.
             raise Refusal(not_found(f"这条{entity.label}", hint=NEW_RECORD_HINT))
-        # One id, one record: sync_feed is keyed by record_id alone, so a create reusing the
-        # id of another entity's record would replace that record in every pull.
+        # One id, one record: a phone keeps its records by id, so a create reusing the id of
+        # another entity's record would overwrite that record on every phone that pulls both.
         if self.taken.setdefault(m.record_id, entity.name) != entity.name:
             raise Refusal(f"record_id {m.record_id} 已被另一条记录使用；请为这条{entity.label}换一个新的编号。")
         if self.actor.role not in entity.creators:
@@ -452,6 +453,8 @@ class _Writer:
         record["updated_by"] = self.actor.user_id
         if before is not None:
             record.setdefault("created_at", before["created_at"])
+        else:
+            self.created[entity.name].add(record["id"])
         self.rows[entity.name][record["id"]] = record
         self.dirty[entity.name][record["id"]] = record
         scope_effects(self, entity.name, before, record)
@@ -473,35 +476,40 @@ class _Writer:
 
         db = self.db
         seq = head_seq(db)
-        feed_rows = []
+        feed_new: list[tuple[Any, ...]] = []
+        feed_moved: list[tuple[Any, ...]] = []
         for name in WRITE_ORDER:
             records = self.dirty[name]
             if not records:
                 continue
             entity = ENTITIES[name]
-            sql, columns = UPSERT_SQL[name]
-            params = []
-            for record in records.values():
+            sql = WRITE_SQL[name]
+            inserts, updates = [], []
+            for record_id, record in records.items():
+                seq += 1
+                new = record_id in self.created[name]
+                if new:  # numbered by the sequence number it is created at (sync/schema.py m015)
+                    record["num"] = seq
                 stored = to_storage(entity, record)
                 stored["deleted"] = int(record["deleted"])
                 versions = record["field_versions"]
                 stored["field_versions"] = json.dumps(versions) if versions else "{}"
                 stored["field_writers"] = json.dumps(record["field_writers"])
-                params.append([stored.get(c) for c in columns])
+                if new:
+                    inserts.append([stored.get(c) for c in sql.insert_columns])
+                else:
+                    updates.append([stored.get(c) for c in sql.update_columns])
                 keys = keys_of(name, record)
-                seq += 1
-                feed_rows.append((
-                    seq, name, record["id"], record["version"], int(record["deleted"]),
-                    keys.unit_id, keys.mentee_id, keys.pairing_id,
-                ))
-            db.conn.executemany(sql, params)
-        if feed_rows:
-            db.conn.executemany(
-                "INSERT OR REPLACE INTO sync_feed"
-                " (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                feed_rows,
-            )
+                row = (seq, name, record_id, record["version"], int(record["deleted"]),
+                       keys.unit_id, keys.mentee_id, keys.pairing_id, record["num"])
+                (feed_new if new else feed_moved).append(row)
+            db.conn.executemany(sql.insert, inserts)
+            db.conn.executemany(sql.update, updates)
+        feed_columns = "seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id, num"
+        # A changed record's feed row moves to the head: one row per record, at its latest seq.
+        db.conn.executemany("DELETE FROM sync_feed WHERE num = ?", [(row[-1],) for row in feed_moved])
+        db.conn.executemany(f"INSERT INTO sync_feed ({feed_columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            feed_new + feed_moved)
         seq = self._refeed(seq)
         if self.revokes:
             seq += 1
@@ -519,9 +527,14 @@ class _Writer:
         if self.audit:
             db.conn.executemany(
                 "INSERT INTO sync_audit (at, user_id, device_id, mutation_id, entity, record_id, op, status,"
-                " version, reason, changes, answer, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self.audit,
+                " version, reason, changes, answer, digest, num) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row, self._num(row[4], row[5])) for row in self.audit],
             )
+
+    def _num(self, entity_name: str, record_id: str) -> int | None:
+        """The number of the record an audit row is about (None when no such record exists)."""
+        record = self.rows.get(entity_name, {}).get(record_id)
+        return None if record is None else record.get("num")
 
     def _refeed(self, seq: int) -> int:
         """Move a newly granted mentee's history to the head of the feed.
@@ -531,18 +544,18 @@ class _Writer:
         """
         if not self.grants:
             return seq
-        ids: list[str] = []
+        nums: list[int] = []
         for mentee_id, pairing_id in self.grants:
-            ids.extend(
+            nums.extend(
                 r[0] for r in self.db.execute(
-                    "SELECT record_id FROM sync_feed WHERE mentee_id = ?"
+                    "SELECT num FROM sync_feed WHERE mentee_id = ?"
                     " AND (entity IN ('mentee', 'screening') OR pairing_id = ?) ORDER BY seq",
                     [mentee_id, pairing_id],
                 ).fetchall()
             )
         moves = []
-        for record_id in dict.fromkeys(ids):
+        for num in dict.fromkeys(nums):
             seq += 1
-            moves.append((seq, record_id))
-        self.db.conn.executemany("UPDATE sync_feed SET seq = ? WHERE record_id = ?", moves)
+            moves.append((seq, num))
+        self.db.conn.executemany("UPDATE sync_feed SET seq = ? WHERE num = ?", moves)
         return seq

@@ -29,11 +29,13 @@ def record_history(db: sqlite_utils.Database, entity_name: str, record_id: str) 
     current = load_rows(db, entity, [record_id]).get(record_id)
     if current is None:
         return []
+    # Found by the record's number (sync/schema.py m015), not its id: the audit log has no index
+    # on record ids, whose random (v4) values would cost every create a write on a random page.
     cursor = db.execute(
         "SELECT at, user_id, device_id, mutation_id, op, status, version, changes FROM sync_audit"
-        f" WHERE record_id = ? AND entity = ? AND status IN ({', '.join('?' * len(CHANGING_STATUSES))})"
+        f" WHERE num = ? AND record_id = ? AND status IN ({', '.join('?' * len(CHANGING_STATUSES))})"
         " ORDER BY id",
-        [record_id, entity_name, *CHANGING_STATUSES],
+        [current["num"], record_id, *CHANGING_STATUSES],
     )
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]

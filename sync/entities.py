@@ -260,7 +260,7 @@ STATS_RETURN = Entity(
         # the approval's transaction; cleared when it is returned).
         Field("figures", "审核通过时的数字", "json", writers=SERVER),
     ),
-    # DESIGN §2: the statistics form "can be approved and locked per unit and period".
+    # Approved by the level above, then locked per unit and period (docs/sync-protocol.md §9a).
     creators=(S, A), deleters=(S, A), locks_when_approved=True, approval_field="status",
 )
 

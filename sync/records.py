@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
@@ -21,6 +22,16 @@ def load_rows(db: sqlite_utils.Database, entity: Entity, ids: list[str]) -> dict
         row["field_versions"] = json.loads(row["field_versions"])
         row["field_writers"] = json.loads(row["field_writers"])
         found[row["id"]] = row
+    return found
+
+
+def owners(db: sqlite_utils.Database, ids: list[str]) -> dict[str, str]:
+    """The entity of each of ``ids`` that is already a record (ids of no record are left out)."""
+    found: dict[str, str] = {}
+    if ids:
+        for name, entity in ENTITIES.items():
+            rows = select_in(db, f"SELECT id FROM {entity.table} WHERE id {{in}}", ids)[1]
+            found.update((rid, name) for (rid,) in rows)
     return found
 
 
@@ -76,18 +87,37 @@ def head_seq(db: sqlite_utils.Database) -> int:
 
 ENGINE_COLUMNS = (
     "version", "deleted", "field_versions", "field_writers", "created_at", "created_by", "updated_at", "updated_by",
+    "num",
 )
+# Set once, when the record is created: ``num`` is the feed sequence number it was created at
+# (sync/schema.py m015), by which the feed row and the audit rows of the record are found.
+CREATE_ONLY = ("created_at", "created_by", "num")
 
 
-def upsert_sql(entity: Entity) -> tuple[str, tuple[str, ...]]:
-    """One ``INSERT … ON CONFLICT DO UPDATE`` statement writing every column of a record."""
+@dataclass(frozen=True)
+class WriteSql:
+    """The two statements that store a record: an INSERT of a new one, an UPDATE of one stored.
+
+    Not one ``INSERT … ON CONFLICT DO UPDATE``: with foreign keys on, SQLite runs every execution
+    of an upsert with a statement journal that spills to a temporary file, about 27 pages (110 kB)
+    written per activity stored into a county of 10^6 activities (docs/performance.md).
+    """
+
+    insert: str
+    insert_columns: tuple[str, ...]
+    update: str
+    update_columns: tuple[str, ...]  # the SET columns, then ``id``
+
+
+def write_sql(entity: Entity) -> WriteSql:
     columns = ("id", *entity.columns, *ENGINE_COLUMNS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:] if c not in ("created_at", "created_by"))
-    sql = (
-        f"INSERT INTO {entity.table} ({', '.join(columns)}) VALUES ({placeholders(list(columns))})"
-        f" ON CONFLICT(id) DO UPDATE SET {updates}"
+    changing = tuple(c for c in columns[1:] if c not in CREATE_ONLY)
+    return WriteSql(
+        f"INSERT INTO {entity.table} ({', '.join(columns)}) VALUES ({placeholders(list(columns))})",
+        columns,
+        f"UPDATE {entity.table} SET {', '.join(f'{c} = ?' for c in changing)} WHERE id = ?",
+        (*changing, "id"),
     )
-    return sql, columns
 
 
-UPSERT_SQL = {name: upsert_sql(entity) for name, entity in ENTITIES.items()}
+WRITE_SQL = {name: write_sql(entity) for name, entity in ENTITIES.items()}

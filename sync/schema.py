@@ -429,3 +429,55 @@ def m014_waiting_activities(db: sqlite_utils.Database) -> None:
             WHERE review_status IN ('pending', 'returned');
         """
     )
+
+
+@migrations
+def m015_record_numbers(db: sqlite_utils.Database) -> None:
+    """Each record gets a stable number (``num``); the feed and the audit log find a record by it.
+
+    The feed's UNIQUE ``record_id`` and the audit's ``record_id`` index were keyed by the record id:
+    with random (v4) ids every create wrote an entry on a different page of each (about 1,500 WAL
+    pages per push of 500 into a county of 10^6 activities; docs/performance.md). ``num`` is the
+    feed sequence number the record was created at, so new records land at the right edge of both
+    indexes whatever their ids. Existing records take their current feed ``seq``; their audit rows
+    take the same number. Entity tables created by a later migration include ``num INTEGER``.
+    """
+    from .entities import ENTITIES
+
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    for entity in ENTITIES.values():
+        if entity.table not in tables:
+            continue
+        columns = {r[1] for r in db.execute(f"PRAGMA table_info({entity.table})").fetchall()}
+        if "num" not in columns:
+            db.execute(f"ALTER TABLE {entity.table} ADD COLUMN num INTEGER")
+        db.execute(f"UPDATE {entity.table} SET num = (SELECT f.seq FROM sync_feed f"
+                   f" WHERE f.record_id = {entity.table}.id AND f.entity = '{entity.name}')")
+    names = ", ".join(f"'{name}'" for name in ENTITIES)
+    # One statement at a time, not executescript (which would COMMIT first): the whole step is
+    # one transaction, so a crash part-way leaves the old schema whole.
+    for statement in (
+        "ALTER TABLE sync_audit ADD COLUMN num INTEGER",
+        "UPDATE sync_audit SET num = (SELECT f.seq FROM sync_feed f"
+        f" WHERE f.record_id = sync_audit.record_id AND f.entity = sync_audit.entity) WHERE entity IN ({names})",
+        "DROP INDEX idx_sync_audit_record",
+        "CREATE INDEX idx_sync_audit_num ON sync_audit(num) WHERE num IS NOT NULL",
+        """CREATE TABLE sync_feed_numbered (
+            seq INTEGER PRIMARY KEY,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            deleted INTEGER NOT NULL,
+            unit_id TEXT,
+            mentee_id TEXT,
+            pairing_id TEXT,
+            num INTEGER NOT NULL UNIQUE  -- the record's num: one feed row per record
+        )""",
+        "INSERT INTO sync_feed_numbered (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id,"
+        " num) SELECT seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id, seq FROM sync_feed"
+        " ORDER BY seq",
+        "DROP TABLE sync_feed",
+        "ALTER TABLE sync_feed_numbered RENAME TO sync_feed",
+        "CREATE INDEX idx_sync_feed_mentee ON sync_feed(mentee_id, seq)",
+    ):
+        db.execute(statement)

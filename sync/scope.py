@@ -15,7 +15,7 @@ import sqlite_utils
 
 from .db import placeholders
 
-# The entities a mentor's phone syncs (DESIGN §4); a record of any other entity is outside a
+# The entities a mentor's phone syncs (docs/sync-protocol.md §11); a record of any other entity is outside a
 # mentor's scope whatever keys it carries.
 MENTOR_ENTITIES = ("mentee", "pairing", "activity", "screening")
 _MENTOR_SQL = ", ".join(f"'{name}'" for name in MENTOR_ENTITIES)

@@ -1,6 +1,6 @@
 """The statistics form worked out a second way, for the tests: plain Python over the table rows.
 
-``expected_form`` reads every row of the tables and applies DESIGN §2 column by column,
+``expected_form`` reads every row of the tables and applies docs/design.md §2.1 column by column,
 without any SQL of ``server/queries``; the tests compare ``compute_stats`` with it.
 ``add_stats_records`` gives ``make_county`` a record for every rule: each event kind ×
 audience, every activity kind, approved and deleted records, a moved mentee, a deleted
@@ -26,7 +26,7 @@ def _all(db: sqlite_utils.Database, table: str) -> list[dict[str, Any]]:
 
 
 def expected_form(db: sqlite_utils.Database, unit_id: str, date_from: str, date_to: str) -> dict[str, Any]:
-    """{"rows": [(unit_id, name, {column: n})...], "total": {column: n}} by DESIGN §2."""
+    """{"rows": [(unit_id, name, {column: n})...], "total": {column: n}} by docs/design.md §2.1."""
     units = {u["id"]: u for u in _all(db, "units")}
 
     def unit_live(uid: str | None) -> bool:

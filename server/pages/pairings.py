@@ -26,7 +26,7 @@ from .writes import apply_one, base_version, edit, saved_words, shown_version
 NEW_FIELDS = ("mentor_id", "mentee_id", "approach", "start_date", "goals")
 EDIT_FIELDS = ("mentor_id", "approach", "start_date", "goals")
 END_FIELDS = ("end_date", "outcome")
-# The mentee's first category suggests the approach (DESIGN §2: 心理 → 扶心扶志 …).
+# The mentee's first category suggests the approach (docs/design.md §2: 心理行为问题 → 扶心扶志 …).
 APPROACH_FOR = {"psych": "fuxin", "hardship": "zhuxue", "left_behind": "guanai"}
 
 

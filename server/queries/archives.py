@@ -22,7 +22,7 @@ from .filters import chosen, visible
 from .units import in_subtree
 
 # Station and school staff work with the child: they see the name. The county and the admin see
-# the pseudonymous code (DESIGN §6: names only where the role needs them).
+# the pseudonymous code (docs/design.md §6: names only where the role needs them).
 NAMES_FOR = ("staff",)
 PAGE_SIZE = 50
 

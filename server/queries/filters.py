@@ -1,6 +1,6 @@
 """The two rules every read obeys: stay inside the caller's scope, and count live rows only.
 
-"Live" (DESIGN §2, statistics form): a deleted record counts nowhere, and neither do the
+"Live" (docs/design.md §2.1 and §3, "Live rows only"): a deleted record counts nowhere, and neither do the
 records of a deleted mentee, pairing or unit. ``live`` spells that out per entity so no page
 re-derives it; ``in_scope`` is ``sync.scope.where`` (the read-side twin of the write path's
 scope check). ``chosen`` and ``contains`` turn the filters a list page was asked for into SQL.

@@ -2,7 +2,7 @@
 
 Each column is one ``Measure``: which records it counts (entity + condition) and what one
 record adds. The count behind a number and the list a click on it shows are built from the
-same ``Measure.where`` — so they cannot drift apart. DESIGN §2 is the rule book:
+same ``Measure.where`` — so they cannot drift apart. docs/design.md §2.1 is the rule book:
 
 - rows: every live station or school under the chosen unit (the unit itself if it is one), in
   tree order, zero rows included; ``total`` (合计) sums them. Events of a county or town unit

@@ -1,4 +1,4 @@
-"""The wire contract of DESIGN §4 over HTTP: enrol, push, pull, limits, revocation."""
+"""The wire contract of docs/sync-protocol.md over HTTP: enrol, push, pull, limits, revocation."""
 from __future__ import annotations
 
 import time

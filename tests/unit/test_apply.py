@@ -407,7 +407,7 @@ def test_a_review_is_immutable_once_written(db: sqlite_utils.Database, w: Simple
 
 
 def test_approved_statistics_return_is_locked_until_returned(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
-    """DESIGN §2: the statistics form can be approved and locked; 备注 may be added before approval."""
+    """docs/design.md §2.1: a statistics return can be approved and locked; 备注 may be added before approval."""
     reviewer = make_device(db, make_user(db, "reviewer", w.county, name="县关工委"))
     school = make_unit(db, "掘港中学", "school", w.county)  # a return is decided by the level above its unit
     rid = new_id()

@@ -1,9 +1,9 @@
 """Durable acknowledgements with group commit (server/store.py).
 
 Every write is on disk (``synchronous=FULL``) before its caller hears back. Writes queued
-behind the one running are taken into the same transaction, a savepoint each, and share one
-COMMIT: a write that fails rolls back only itself, and nobody's answer is released before
-the COMMIT has returned.
+behind the one running are taken into the same transaction and share one COMMIT: a write that
+fails leaves nothing of itself behind while its neighbours commit, and nobody's answer is
+released before the COMMIT has returned.
 """
 from __future__ import annotations
 
@@ -84,6 +84,30 @@ def test_a_failing_write_rolls_back_only_itself_and_its_neighbours_commit(store:
     last.result(10)
     with pytest.raises(Boom, match="this write only"):
         bad.result(10)
+    assert rows(store.path) == ["a", "b"]
+
+
+def test_a_write_that_fails_before_changing_anything_does_not_run_its_neighbours_again(store: Store) -> None:
+    runs: list[str] = []
+
+    def counted(key: str) -> Any:
+        def fn(db: sqlite_utils.Database) -> None:
+            runs.append(key)
+            db.execute("INSERT INTO throttle VALUES (?, 1, 'now', NULL)", [key])
+        return fn
+
+    def refuse(db: sqlite_utils.Database) -> None:
+        db.execute("SELECT count(*) FROM throttle").fetchone()
+        raise Boom("refused before writing")
+
+    release = held_writer(store)
+    first, refused, last = store.submit(counted("a")), store.submit(refuse), store.submit(counted("b"))
+    release.set()
+    first.result(10)
+    last.result(10)
+    with pytest.raises(Boom, match="refused before writing"):
+        refused.result(10)
+    assert runs == ["a", "b"]
     assert rows(store.path) == ["a", "b"]
 
 

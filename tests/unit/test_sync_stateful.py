@@ -1,5 +1,5 @@
 """Several phones and a staff writer, driven at random through pushes, lost answers, resends,
-stale offline edits and pulls (DESIGN §4). After everyone syncs, every phone holds exactly
+stale offline edits and pulls (docs/design.md §4). After everyone syncs, every phone holds exactly
 the server's records, and the audit log and conflict records account for every value sent.
 
 The phone model:

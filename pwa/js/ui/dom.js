@@ -65,6 +65,7 @@ export function screen({ title, back = null, tab = null, tabs = true }, ...conte
 let cleanups = [];
 let shownRoute = null;
 let message = null;
+let kept = null; // shown again when the same screen redraws
 let latest = 0;
 let renderer = null;
 
@@ -83,8 +84,9 @@ export function show(nodes, seq = null) {
   const same = app && shownRoute === location.hash;
   const scroll = window.scrollY;
   const main = children.find((n) => n.tagName === 'MAIN');
-  if (message && main) main.prepend(h('p', { class: 'notice', role: 'status' }, message));
-  if (main) message = null;
+  const text = message || (same ? kept : null);
+  if (text && main) main.prepend(h('p', { class: 'notice', role: 'status' }, text));
+  if (main) [kept, message] = [text, null];
   root.replaceChildren(...children);
   shownRoute = app && location.hash;
   window.scrollTo(0, same ? scroll : 0);

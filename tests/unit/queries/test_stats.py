@@ -1,4 +1,4 @@
-"""The statistics form (DESIGN §2) against the same figures worked out independently from the rows."""
+"""The statistics form (docs/design.md §2.1) against the same figures worked out independently from the rows."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,0 +1,140 @@
+"""Records are numbered (sync/schema.py m015): the feed and the audit log find a record by its
+number, not its id, so a create with a random (v4) id writes no index entry on a random page of
+either (docs/performance.md, "Stored vs empty").
+
+``tests/fixtures/demo_before_m015.sql.gz`` is the demo county as the engine wrote it before
+m015 (``banxing demo``, dumped with ``sqlite3 .dump``): the migration converts it in place.
+"""
+from __future__ import annotations
+
+import gzip
+import pathlib
+import sqlite3
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from sync import apply_mutations, connect, migrations, pull_changes
+from sync.audit import CHANGING_STATUSES, record_history
+from sync.entities import ENTITIES
+from sync.scope import Actor
+from sync.system import SYSTEM
+from tests.factories import make_mentee, make_pairing, make_unit, make_user, upsert
+
+FIXTURE = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "demo_before_m015.sql.gz"
+FEED = "seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id"
+
+
+@pytest.fixture
+def old(tmp_path: pathlib.Path) -> sqlite_utils.Database:
+    path = tmp_path / "demo-before.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(gzip.decompress(FIXTURE.read_bytes()).decode())
+    conn.close()
+    database = connect(path)
+    yield database
+    database.close()
+
+
+def records(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    return [(name, r[0]) for name, e in ENTITIES.items() for r in db.execute(f"SELECT id FROM {e.table}").fetchall()]
+
+
+def every_pull(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """Every account's pull from the start, page by page (7 records a page), as sent on the wire."""
+    out = {}
+    for user_id, role, unit_id in db.execute("SELECT id, role, unit_id FROM users ORDER BY id").fetchall():
+        actor, cursor, pages = Actor(user_id, role, unit_id, None, ""), None, []
+        while True:
+            page = pull_changes(db, actor, cursor, 7)
+            pages.append(page.to_json())
+            cursor = page.cursor
+            if not page.more:
+                break
+        out[user_id] = pages
+    return out
+
+
+def audit_ids(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[int]:
+    marks = ", ".join("?" * len(CHANGING_STATUSES))
+    return [r[0] for r in db.execute(f"SELECT id FROM sync_audit WHERE {where} AND status IN ({marks}) ORDER BY id",
+                                     [*params, *CHANGING_STATUSES]).fetchall()]
+
+
+def test_the_migration_numbers_every_record_of_a_database_made_before_it(old: sqlite_utils.Database) -> None:
+    feed_before = old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall()
+    seq_of = {(e, r): s for s, e, r, *_ in feed_before}
+    history_before = {key: audit_ids(old, "record_id = ? AND entity = ?", [key[1], key[0]]) for key in records(old)}
+    pulls_before = every_pull(old)
+    assert len(feed_before) == len(history_before) > 700  # the demo county
+
+    assert migrations.apply(old) == ["m015_record_numbers"]
+
+    assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
+    assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
+    for (entity, record_id), audit in history_before.items():
+        (num,) = old.execute(f"SELECT num FROM {ENTITIES[entity].table} WHERE id = ?", [record_id]).fetchone()
+        assert num == seq_of[(entity, record_id)]
+        assert audit_ids(old, "num = ?", [num]) == audit, (entity, record_id)
+    assert every_pull(old) == pulls_before
+    assert old.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert old.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_an_old_record_changed_after_the_migration_keeps_one_feed_row_and_its_whole_history(
+    old: sqlite_utils.Database,
+) -> None:
+    migrations.apply(old)
+    (record_id, version, num) = old.execute(
+        "SELECT a.id, a.version, a.num FROM activities a WHERE a.deleted = 0 AND a.review_status != 'approved'"
+        " AND (SELECT count(*) FROM sync_audit s WHERE s.num = a.num) >= 2 ORDER BY a.id LIMIT 1").fetchone()
+    before = record_history(old, "activity", record_id)
+    assert before[0]["op"] == "create" and len(before) >= 2
+
+    (outcome,) = apply_mutations(old, SYSTEM, [upsert("activity", record_id, {"follow_up": "迁移后补记"}, None,
+                                                      base_version=version)])
+    assert outcome.status == "applied", outcome
+
+    assert old.execute("SELECT count(*), count(DISTINCT record_id) FROM sync_feed").fetchone() == (
+        (len(records(old)),) * 2)
+    seq, feed_num = old.execute("SELECT seq, num FROM sync_feed WHERE record_id = ?", [record_id]).fetchone()
+    assert feed_num == num and seq == old.execute("SELECT max(seq) FROM sync_feed").fetchone()[0]
+    after = record_history(old, "activity", record_id)
+    assert after[:-1] == before
+    assert after[-1]["changes"]["follow_up"][1] == "迁移后补记"
+
+
+def test_a_record_keeps_the_number_it_was_created_at(db: sqlite_utils.Database) -> None:
+    county = make_unit(db)
+    assert db.execute("SELECT u.num = f.seq FROM units u JOIN sync_feed f ON f.record_id = u.id").fetchall() == [(1,)]
+    staff = make_user(db, "staff", county)
+    pairing = make_pairing(db, staff, make_user(db, "mentor", county), make_mentee(db, staff, county))
+    (created,) = db.execute("SELECT num FROM pairings WHERE id = ?", [pairing]).fetchone()
+    for goals in ("多陪伴", "每周一次"):
+        version = db.execute("SELECT version FROM pairings WHERE id = ?", [pairing]).fetchone()[0]
+        (outcome,) = apply_mutations(db, staff, [upsert("pairing", pairing, {"goals": goals}, None,
+                                                        base_version=version)])
+        assert outcome.status == "applied"
+    num, seq = db.execute("SELECT p.num, f.seq FROM pairings p JOIN sync_feed f ON f.num = p.num WHERE p.id = ?",
+                          [pairing]).fetchone()
+    assert num == created and seq == db.execute("SELECT max(seq) FROM sync_feed").fetchone()[0] > num
+    audit = db.execute("SELECT op, num FROM sync_audit WHERE record_id = ? ORDER BY id", [pairing]).fetchall()
+    assert audit == [("create", num), ("update", num), ("update", num)]
+    assert [h["changes"].get("goals", [None, None])[1] for h in record_history(db, "pairing", pairing)][1:] == [
+        "多陪伴", "每周一次"]
+
+
+def test_the_feed_and_the_audit_log_have_no_index_on_record_ids(db: sqlite_utils.Database) -> None:
+    """A random id would put each create's entry on a random page of such an index."""
+    for table in ("sync_feed", "sync_audit"):
+        for (name,) in db.execute(f"SELECT name FROM pragma_index_list('{table}')").fetchall():
+            first = db.execute(f"SELECT name FROM pragma_index_info('{name}') WHERE seqno = 0").fetchone()
+            assert first != ("record_id",), (table, name)
+
+
+def test_every_entity_table_has_a_record_number(db: sqlite_utils.Database) -> None:
+    """An entity table added by a later migration must carry ``num INTEGER`` too (m015)."""
+    for entity in ENTITIES.values():
+        columns = {r[1] for r in db.execute(f"PRAGMA table_info({entity.table})").fetchall()}
+        assert "num" in columns, entity.table

@@ -1,0 +1,22 @@
+import { flash, h, show } from '/app/js/ui/dom.js';
+import { equal, test } from './harness.js';
+
+const screenAt = (hash, text) => {
+  location.hash = hash;
+  return [h('nav', {}, ''), h('main', {}, h('p', text))];
+};
+const notices = () => [...document.querySelectorAll('#app .notice')].map((n) => n.textContent);
+
+test('a message stays while its screen is refreshed and goes with the next screen', () => {
+  show(screenAt('#/settings', '设置'));
+  flash('已导出 1 条');
+  show(screenAt('#/settings', '设置'));
+  equal(notices(), ['已导出 1 条']);
+  show(screenAt('#/settings', '设置')); // a sync or a timer redraws the same screen
+  equal(notices(), ['已导出 1 条']);
+  show(screenAt('#/waiting', '待同步'));
+  equal(notices(), []);
+  show(screenAt('#/settings', '设置'));
+  equal(notices(), []);
+  location.hash = '';
+});
