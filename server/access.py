@@ -15,6 +15,8 @@ import sqlite_utils
 from sync import Actor
 from sync.timeutil import utc_now
 
+from .queries.filters import chosen
+
 # The entities whose records are a child's file: the child (mentee), their pairing with a mentor,
 # the visits and talks (activity), the screenings (摸排), and the reviews of those records. Units,
 # group events, enrolment figures and statistics returns name no child and are not logged.
@@ -49,19 +51,9 @@ def log_access(
 
 def _access_filter(user_id: str | None, target: str | None, since: str | None, until: str | None
                    ) -> tuple[str, list[Any]]:
-    where, params = [], []
-    if user_id:
-        where.append("a.user_id = ?")
-        params.append(user_id)
-    if target:
-        where.append("a.target = ?")
-        params.append(target)
-    if since:
-        where.append("a.at >= ?")
-        params.append(since)
-    if until:
-        where.append("a.at < ?")
-        params.append(until)
+    where, params = chosen({"user_id": user_id, "target": target, "since": since, "until": until},
+                           {"user_id": "a.user_id = ?", "target": "a.target = ?", "since": "a.at >= ?",
+                            "until": "a.at < ?"})
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 

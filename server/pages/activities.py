@@ -14,19 +14,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
 from sync.entities import ACTIVITY
 from sync.mutations import upsert
 from sync.timeutil import local_today
 
 from ..access import log_access
-from ..errors import BadRequest
 from ..forms import FieldView, FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.archives import get_activity, sees_names
 from ..queries.pickers import pairing_options
-from .common import OFFICE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import history_lines
-from .writes import apply_one, base_version, client_ip, edit, saved_words
+from .writes import apply_one, base_version, client_ip, edit, saved_words, shown_version
 
 FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",
           "moods", "observations", "tags", "risk_flag")
@@ -108,14 +106,7 @@ async def activity_create(request: Request) -> Response:
 
 
 async def _visible_activity(page: Visit, raw_id: str) -> dict[str, Any]:
-    activity_id = parse_id(raw_id)
-    if activity_id is None:
-        raise not_found("帮扶活动")
-    scope = await page.scope()
-    activity = await page.state.store.read(lambda db: get_activity(db, scope, activity_id))
-    if activity is None:
-        raise not_found("帮扶活动")
-    return activity
+    return await visible_record(page, raw_id, "帮扶活动", get_activity)
 
 
 async def activity_detail(request: Request) -> Response:
@@ -154,9 +145,7 @@ async def activity_save(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     activity = await _visible_activity(page, request.path_params["activity_id"])
     posted = _chip_values(form_values(form))
-    version = base_version(posted)
-    if version is None:
-        raise BadRequest("表单缺少版本号，请刷新页面后重新修改。")
+    version = shown_version(posted)
     try:
         fields = parse_fields("activity", FIELDS, posted)
     except FormInvalid as exc:

@@ -14,14 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import apply_mutations, parse_id
+from sync import apply_mutations
 from sync.entities import UNIT_KINDS
 from sync.mutations import delete, upsert
 
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.admin import unit_usage
 from ..queries.units import get_unit, unit_tree
-from .common import ADMIN, Visit, form_values, not_found, require, require_form, restore_draft
+from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
 
 FIELDS = ("name", "kind", "parent_id", "phone", "address")
 PARENT_KINDS: dict[str, tuple[str | None, ...]] = {
@@ -96,12 +96,7 @@ def _errors(reason: str | None) -> dict[str, str]:
 
 
 async def _load(visit: Visit, request: Request) -> dict[str, Any]:
-    unit_id = parse_id(request.path_params["unit_id"])
-    scope = await visit.scope()
-    unit = await visit.state.store.read(lambda db: get_unit(db, scope, unit_id)) if unit_id else None
-    if unit is None:
-        raise not_found("单位")
-    return unit
+    return await visible_record(visit, request.path_params["unit_id"], "单位", get_unit)
 
 
 async def admin_unit(request: Request) -> Response:

@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Actor, Scope, parse_id
+from sync import Actor, Scope
 from sync.timeutil import utc_now
 
 from ..access import log_access
 from ..queries.archives import archive, sees_names
-from .common import OFFICE, STAFF, Visit, not_found, require
+from .common import OFFICE, STAFF, Visit, not_found, path_id, require
 from .history import history_lines
 from .writes import client_ip
 
@@ -44,9 +44,7 @@ def _counts(data: dict[str, Any]) -> dict[str, int]:
 
 async def _shown(page: Visit, request: Request, action: str, *, histories: bool) -> dict[str, Any]:
     """Read the archive in scope (404 otherwise) and log the view in the access log."""
-    pairing_id = parse_id(request.path_params["pairing_id"])
-    if pairing_id is None:
-        raise not_found("结对")
+    pairing_id = path_id(request.path_params["pairing_id"], "结对")
     scope = await page.scope()
     data = await page.state.store.read(lambda db: _read(db, scope, pairing_id, histories=histories))
     if data is None:

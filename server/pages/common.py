@@ -1,4 +1,5 @@
-"""What every page handler shares: who is visiting, role checks, CSRF-checked forms, rendering.
+"""What every page handler shares: who is visiting, role checks, CSRF-checked forms, rendering,
+the record a path names (404 alike for bad ids, missing records and others' records), list paging.
 
 A handler starts with ``visit = await require(request, STAFF)`` (a GET) or
 ``visit, form = await require_form(request, STAFF)`` (a POST) and ends with
@@ -9,17 +10,18 @@ travels through a side channel.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+import sqlite_utils
 from itsdangerous import BadSignature
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from sync import Actor, Scope, load_scope
+from sync import Actor, Scope, load_scope, parse_id
 
 from .. import csrf, sessions
 from ..errors import CsrfFailed, Forbidden, LoginRequired, NotFound
@@ -179,9 +181,37 @@ def form_values(form: FormData) -> dict[str, Any]:
     return out
 
 
+def page_links(filters: Mapping[str, str], number: int, pages: int) -> dict[str, str | None]:
+    """The query strings of the pages before and after page ``number`` of ``pages`` (None past either
+    end), keeping the filters that are set."""
+    kept = {k: v for k, v in filters.items() if v}
+    return {"prev": f"?{urlencode({**kept, 'page': number - 1})}" if number > 1 else None,
+            "next": f"?{urlencode({**kept, 'page': number + 1})}" if number < pages else None}
+
+
 def not_found(what: str = "记录") -> NotFound:
     """One answer for "no such record" and "not yours": scope leaks nothing."""
     return NotFound(f"找不到这条{what}，或它不在你的管理范围内。")
+
+
+def path_id(raw: str, what: str) -> str:
+    """``raw``, an id from the URL path; a malformed one is ``not_found(what)``, like a missing record."""
+    record_id = parse_id(raw)
+    if record_id is None:
+        raise not_found(what)
+    return record_id
+
+
+async def visible_record(visit: Visit, raw_id: str, what: str,
+                         read: Callable[[sqlite_utils.Database, Scope, str], dict[str, Any] | None]) -> dict[str, Any]:
+    """The record ``read`` finds for ``raw_id`` (a path's id) in the visitor's scope; ``not_found(what)``
+    alike for a malformed id, a missing record and one out of scope."""
+    record_id = path_id(raw_id, what)
+    scope = await visit.scope()
+    record = await visit.state.store.read(lambda db: read(db, scope, record_id))
+    if record is None:
+        raise not_found(what)
+    return record
 
 
 async def restore_draft(visit: Visit) -> dict[str, Any] | None:

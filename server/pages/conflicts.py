@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, NoMatchFound, Route
 
-from sync import NotAllowed, parse_id, resolve_conflict
+from sync import NotAllowed, resolve_conflict
 from sync.entities import ENTITIES
 
 from ..forms import FormInvalid, field_views, parse_fields
 from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
-from .common import STAFF, Visit, form_values, not_found, require, require_form
+from .common import STAFF, Visit, form_values, require, require_form, visible_record
 from .history import show_value
 
 CHOICES = {"kept": "保留先到的内容", "other": "改用后到的内容", "combined": "合并两者，写成新的内容"}
@@ -74,14 +74,7 @@ def _combined_start(row: dict[str, Any]) -> Any:
 
 
 async def _conflict(page: Visit) -> dict[str, Any]:
-    conflict_id = parse_id(page.request.path_params["conflict_id"])
-    if conflict_id is None:
-        raise not_found("冲突记录")
-    scope = await page.scope()
-    row = await page.state.store.read(lambda db: get_conflict(db, scope, conflict_id))
-    if row is None:
-        raise not_found("冲突记录")
-    return row
+    return await visible_record(page, page.request.path_params["conflict_id"], "冲突记录", get_conflict)
 
 
 async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: Any = None,

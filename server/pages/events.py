@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
 from sync.entities import ENROLMENT, EVENT, EVENT_KINDS
 from sync.mutations import delete, upsert
 from sync.timeutil import local_today
 
-from ..errors import BadRequest
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
 from ..queries.units import unit_options
-from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
-from .writes import apply_one, base_version, edit, saved_words
+from .common import STAFF, Visit, form_values, page_links, require, require_form, restore_draft, visible_record
+from .writes import apply_one, base_version, edit, saved_words, shown_version
 
 EVENT_FIELDS = ("unit_id", "kind", "date", "title", "lecture_no", "audience", "participants", "copies", "online",
                 "notes")
@@ -59,9 +56,7 @@ async def event_list(request: Request) -> Response:
     rows, totals = await page.state.store.read(lambda db: list_events(db, scope, filters, page=number))
     units = await page.state.store.read(lambda db: unit_options(db, scope))
     pages = max(1, -(-totals["count"] // PAGE_SIZE))
-    kept = {k: v for k, v in filters.items() if v}
-    links = {"prev": f"?{urlencode({**kept, 'page': number - 1})}" if number > 1 else None,
-             "next": f"?{urlencode({**kept, 'page': number + 1})}" if number < pages else None}
+    links = page_links(filters, number, pages)
     return page.render("event_list.html", {"rows": rows, "totals": totals, "filters": filters, "units": units,
                                            "kinds": EVENT_KINDS, "links": links, "number": number, "pages": pages})
 
@@ -104,14 +99,7 @@ async def event_create(request: Request) -> Response:
 
 
 async def _visible_event(page: Visit, raw_id: str) -> dict[str, Any]:
-    event_id = parse_id(raw_id)
-    if event_id is None:
-        raise not_found("集体活动")
-    scope = await page.scope()
-    event = await page.state.store.read(lambda db: get_event(db, scope, event_id))
-    if event is None:
-        raise not_found("集体活动")
-    return event
+    return await visible_record(page, raw_id, "集体活动", get_event)
 
 
 async def event_edit(request: Request) -> Response:
@@ -127,9 +115,7 @@ async def event_save(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     event = await _visible_event(page, request.path_params["event_id"])
     posted = form_values(form)
-    version = base_version(posted)
-    if version is None:
-        raise BadRequest("表单缺少版本号，请刷新页面后重新修改。")
+    version = shown_version(posted)
     try:
         fields = parse_fields("event", EVENT_FIELDS, posted)
     except FormInvalid as exc:

@@ -30,7 +30,7 @@ from ..queries.inspections import (
     unit_history,
 )
 from ..queries.units import get_unit
-from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft
+from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft, visible_record
 
 ENTITY = ENTITIES["inspection"]
 HEAD = ("unit_id", "date", "kind", "inspectors")
@@ -155,15 +155,9 @@ async def inspection_create(request: Request) -> Response:
 
 
 async def _load(visit: Visit, request: Request) -> dict[str, Any]:
-    inspection_id = parse_id(request.path_params["inspection_id"])
-    if inspection_id is None:
-        raise not_found("督查记录")
-    scope = await visit.scope()
     today = local_today()
-    row = await visit.state.store.read(lambda db: get_inspection(db, scope, inspection_id, today=today))
-    if row is None:
-        raise not_found("督查记录")
-    return row
+    return await visible_record(visit, request.path_params["inspection_id"], "督查记录",
+                                lambda db, scope, inspection_id: get_inspection(db, scope, inspection_id, today=today))
 
 
 async def inspection_detail(request: Request) -> Response:

@@ -32,7 +32,18 @@ from ..queries.mentees import (
     next_mentee_code,
 )
 from ..queries.units import unit_options
-from .common import OFFICE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .common import (
+    OFFICE,
+    STAFF,
+    Visit,
+    form_values,
+    not_found,
+    path_id,
+    require,
+    require_form,
+    restore_draft,
+    visible_record,
+)
 from .links import route_path
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
@@ -54,10 +65,11 @@ def sees_names(actor: Actor) -> bool:
 
 
 def _mentee_id(request: Request) -> str:
-    mentee_id = parse_id(request.path_params["mentee_id"])
-    if mentee_id is None:
-        raise not_found("帮扶对象")
-    return mentee_id
+    return path_id(request.path_params["mentee_id"], "帮扶对象")
+
+
+async def _visible_mentee(visit: Visit, mentee_id: str) -> dict[str, Any]:
+    return await visible_record(visit, mentee_id, "帮扶对象", get_mentee)
 
 
 def _ip(request: Request) -> str | None:
@@ -161,10 +173,7 @@ async def mentee_create(request: Request) -> Response:
 async def mentee_edit(request: Request) -> Response:
     visit = await require(request, STAFF)
     mentee_id = _mentee_id(request)
-    scope = await visit.scope()
-    mentee = await visit.state.store.read(lambda db: get_mentee(db, scope, mentee_id))
-    if mentee is None:
-        raise not_found("帮扶对象")
+    mentee = await _visible_mentee(visit, mentee_id)
     draft = await restore_draft(visit)
     values = draft or {**mentee, "base_version": mentee["version"]}
     return await _form_page(visit, mentee=mentee, values=values)
@@ -173,10 +182,7 @@ async def mentee_edit(request: Request) -> Response:
 async def mentee_update(request: Request) -> Response:
     visit, form = await require_form(request, STAFF)
     mentee_id = _mentee_id(request)
-    scope = await visit.scope()
-    mentee = await visit.state.store.read(lambda db: get_mentee(db, scope, mentee_id))
-    if mentee is None:
-        raise not_found("帮扶对象")
+    mentee = await _visible_mentee(visit, mentee_id)
     values = form_values(form)
     try:
         fields = parse_fields("mentee", EDIT, values)
@@ -248,10 +254,7 @@ async def screening_add(request: Request) -> Response:
     """Add a 摸排 to the child's file; a changed risk level is written to the child too, in the same batch."""
     visit, form = await require_form(request, STAFF)
     mentee_id = _mentee_id(request)
-    scope = await visit.scope()
-    mentee = await visit.state.store.read(lambda db: get_mentee(db, scope, mentee_id))
-    if mentee is None:
-        raise not_found("帮扶对象")
+    mentee = await _visible_mentee(visit, mentee_id)
     values = form_values(form)
     try:
         fields = parse_fields("screening", SCREENING, values)

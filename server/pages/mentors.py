@@ -33,7 +33,7 @@ from ..queries.mentors import (
 )
 from ..queries.units import unit_options
 from ..recovery import UnknownDevice, issue_recovery_code
-from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .common import STAFF, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
 from .links import route_path
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
@@ -41,18 +41,11 @@ REASON_MAX = 200
 
 
 def _mentor_id(request: Request) -> str:
-    mentor_id = parse_id(request.path_params["mentor_id"])
-    if mentor_id is None:
-        raise not_found("志愿者")
-    return mentor_id
+    return path_id(request.path_params["mentor_id"], "志愿者")
 
 
 async def _mentor(visit: Visit, mentor_id: str) -> dict[str, Any]:
-    scope = await visit.scope()
-    mentor = await visit.state.store.read(lambda db: get_mentor(db, scope, mentor_id))
-    if mentor is None:
-        raise not_found("志愿者")
-    return mentor
+    return await visible_record(visit, mentor_id, "志愿者", get_mentor)
 
 
 # --- the list ------------------------------------------------------------------------------------

@@ -7,24 +7,21 @@ another volunteer. The pairing page itself (the archive) is ``archives.py``.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
 from sync.entities import CATEGORIES, PAIRING, PAIRING_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
 from sync.timeutil import local_today
 
-from ..errors import BadRequest
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.archives import FILTERS, PAGE_SIZE, get_pairing, list_pairings, sees_names
 from ..queries.pickers import mentee_categories, mentee_options, mentor_options
 from ..queries.units import unit_options
-from .common import OFFICE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
-from .writes import apply_one, base_version, edit, saved_words
+from .common import OFFICE, STAFF, Visit, form_values, page_links, require, require_form, restore_draft, visible_record
+from .writes import apply_one, base_version, edit, saved_words, shown_version
 
 NEW_FIELDS = ("mentor_id", "mentee_id", "approach", "start_date", "goals")
 EDIT_FIELDS = ("mentor_id", "approach", "start_date", "goals")
@@ -51,12 +48,8 @@ async def pairing_list(request: Request) -> Response:
 
     # A county-wide search reads on the reports pool, so it never holds up a phone's sync.
     data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
-    kept = {k: v for k, v in filters.items() if v}
     pages = max(1, -(-data["total"] // PAGE_SIZE))
-    links = {
-        "prev": f"?{urlencode({**kept, 'page': number - 1})}" if number > 1 else None,
-        "next": f"?{urlencode({**kept, 'page': number + 1})}" if number < pages else None,
-    }
+    links = page_links(filters, number, pages)
     return page.render("pairing_list.html", {
         **data, "filters": filters, "number": number, "pages": pages, "links": links,
         "categories": CATEGORIES, "risk_levels": RISK_LEVELS, "statuses": PAIRING_STATUSES,
@@ -111,14 +104,7 @@ async def pairing_create(request: Request) -> Response:
 
 
 async def _visible_pairing(page: Visit, raw_id: str) -> dict[str, Any]:
-    pairing_id = parse_id(raw_id)
-    if pairing_id is None:
-        raise not_found("结对")
-    scope = await page.scope()
-    pairing = await page.state.store.read(lambda db: get_pairing(db, scope, pairing_id))
-    if pairing is None:
-        raise not_found("结对")
-    return pairing
+    return await visible_record(page, raw_id, "结对", get_pairing)
 
 
 async def _edit_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any], version: int, *,
@@ -146,9 +132,7 @@ async def pairing_save(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     pairing = await _visible_pairing(page, request.path_params["pairing_id"])
     posted = form_values(form)
-    version = base_version(posted)
-    if version is None:
-        raise BadRequest("表单缺少版本号，请刷新页面后重新修改。")
+    version = shown_version(posted)
     try:
         fields = parse_fields("pairing", EDIT_FIELDS, posted)
     except FormInvalid as exc:
@@ -184,9 +168,7 @@ async def pairing_close(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     pairing = await _visible_pairing(page, request.path_params["pairing_id"])
     posted = form_values(form)
-    version = base_version(posted)
-    if version is None:
-        raise BadRequest("表单缺少版本号，请刷新页面后重新提交。")
+    version = shown_version(posted, redo="提交")
     if pairing["status"] != "active":
         return await _end_form(page, pairing, posted, errors={"_form": "这个结对已经结束了。"}, status=400)
     try:

@@ -13,21 +13,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
 from sync.entities import REFERRAL, REFERRAL_STATUSES, REFERRAL_TARGETS
 from sync.mutations import upsert
 from sync.timeutil import local_today
 
 from ..access import log_access
-from ..errors import BadRequest
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.archives import sees_names
 from ..queries.pickers import mentee_options
 from ..queries.referrals import get_referral, list_referrals
 from ..queries.units import unit_options
-from .common import OFFICE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import history_lines
-from .writes import apply_one, base_version, client_ip, edit, saved_words
+from .writes import apply_one, base_version, client_ip, edit, saved_words, shown_version
 
 NEW_FIELDS = ("mentee_id", "target", "institution", "contact", "reason", "referred_on")
 TRACK_FIELDS = ("status", "received_on", "concluded_on", "outcome", "target", "institution", "contact", "reason",
@@ -88,14 +86,7 @@ async def referral_create(request: Request) -> Response:
 
 
 async def _visible(page: Visit) -> dict[str, Any]:
-    referral_id = parse_id(page.request.path_params["referral_id"])
-    if referral_id is None:
-        raise not_found("转介")
-    scope = await page.scope()
-    referral = await page.state.store.read(lambda db: get_referral(db, scope, referral_id))
-    if referral is None:
-        raise not_found("转介")
-    return referral
+    return await visible_record(page, page.request.path_params["referral_id"], "转介", get_referral)
 
 
 async def _detail(page: Visit, referral: dict[str, Any], values: dict[str, Any], version: int, *,
@@ -127,9 +118,7 @@ async def referral_save(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     referral = await _visible(page)
     posted = form_values(form)
-    version = base_version(posted)
-    if version is None:
-        raise BadRequest("表单缺少版本号，请刷新页面后重新修改。")
+    version = shown_version(posted)
     try:
         fields = parse_fields("referral", TRACK_FIELDS, posted)
     except FormInvalid as exc:

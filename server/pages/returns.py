@@ -9,7 +9,6 @@ reviews it. The engine has the last word on every change (a rejected mutation's 
 """
 from __future__ import annotations
 
-import asyncio
 import datetime
 from typing import Any
 
@@ -21,14 +20,14 @@ from starlette.routing import BaseRoute, Route
 from sync import Actor, Scope, apply_mutations, mutations, parse_id
 
 from ..errors import Forbidden, ParamInvalid
-from ..exports import CSV_TYPE, XLSX_TYPE, Filler, filename, period_of, title_of, to_csv, to_xlsx
+from ..exports import Filler, period_of, title_of
 from ..queries.returns import find_return, get_return, list_returns
 from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
 from ..queries.units import get_unit
 from ..templating import local_time
 from .common import OFFICE, Visit, form_values, not_found, require, require_form
 from .report_params import read_report_query
-from .stats import file_response, log_export
+from .stats import csv_file, log_export, xlsx_file
 
 EDITABLE = ("draft", "returned")
 
@@ -207,9 +206,8 @@ async def _export(request: Request, kind: str) -> Response:
     shown, _ = await _forms(visit, ret, scope)
     await log_export(visit, f"export_return_{kind}", ret["id"], {"unit": len(shown.rows)})
     if kind == "csv":
-        return file_response(to_csv(shown), CSV_TYPE, filename(shown, "csv"))
-    body = await asyncio.to_thread(to_xlsx, shown, _filler(ret))
-    return file_response(body, XLSX_TYPE, filename(shown, "xlsx"))
+        return csv_file(shown)
+    return await xlsx_file(shown, _filler(ret))
 
 
 async def return_xlsx(request: Request) -> Response:

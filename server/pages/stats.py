@@ -55,9 +55,21 @@ async def log_export(visit: Visit, action: str, target: str, entities: dict[str,
     await visit.state.store.write(lambda db: log_access(db, actor, action, target, entities=entities, ip=ip))
 
 
-def file_response(body: bytes, media_type: str, name: str) -> Response:
+def _file(body: bytes, media_type: str, name: str) -> Response:
     return Response(body, media_type=media_type, headers={
         "content-disposition": content_disposition(name), "cache-control": "no-store"})
+
+
+def csv_file(form: StatsForm) -> Response:
+    """The form as a CSV download."""
+    return _file(to_csv(form), CSV_TYPE, filename(form, "csv"))
+
+
+async def xlsx_file(form: StatsForm, filler: Filler) -> Response:
+    """The form as an XLSX download, signed by ``filler``."""
+    # openpyxl is CPU work: off the event loop, so other requests are not held up meanwhile.
+    body = await asyncio.to_thread(to_xlsx, form, filler)
+    return _file(body, XLSX_TYPE, filename(form, "xlsx"))
 
 
 async def stats_form(request: Request) -> Response:
@@ -115,11 +127,8 @@ async def _export(request: Request, kind: str) -> Response:
     form = await read_form(visit, query, await visit.scope())
     await log_export(visit, f"export_stats_{kind}", query.unit_id, {"unit": len(form.rows)})
     if kind == "csv":
-        return file_response(to_csv(form), CSV_TYPE, filename(form, "csv"))
-    filler = await filler_for(visit, form)
-    # openpyxl is CPU work: off the event loop, so other requests are not held up meanwhile.
-    body = await asyncio.to_thread(to_xlsx, form, filler)
-    return file_response(body, XLSX_TYPE, filename(form, "xlsx"))
+        return csv_file(form)
+    return await xlsx_file(form, await filler_for(visit, form))
 
 
 async def stats_xlsx(request: Request) -> Response:

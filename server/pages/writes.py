@@ -10,6 +10,7 @@ from starlette.requests import Request
 from sync import Outcome, apply_mutations
 from sync.mutations import upsert
 
+from ..errors import BadRequest
 from ..queries.versions import changed, values_at
 from .common import Visit
 
@@ -26,6 +27,14 @@ def base_version(form: dict[str, Any]) -> int | None:
     raw = form.get("base_version")
     text = str(raw[-1] if isinstance(raw, list) else raw or "").strip()
     return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+def shown_version(form: dict[str, Any], *, redo: str = "修改") -> int:
+    """``base_version`` of a posted edit form; 400 when it is missing (the person ``redo``-es after a reload)."""
+    version = base_version(form)
+    if version is None:
+        raise BadRequest(f"表单缺少版本号，请刷新页面后重新{redo}。")
+    return version
 
 
 async def edit(page: Visit, entity: str, record_id: str, version: int, posted: dict[str, Any]) -> Outcome | None:

@@ -12,24 +12,20 @@ import sqlite_utils
 from sync.db import select_in
 from sync.system import SYSTEM_USER_ID
 
+from .filters import chosen, contains
+
 
 def list_users(db: sqlite_utils.Database, *, role: str | None = None, unit_id: str | None = None,
                active: bool | None = None, text: str | None = None) -> list[dict[str, Any]]:
     """Accounts with their unit's name, last web sign-in and number of phones in use."""
-    where: list[str] = [f"u.id != '{SYSTEM_USER_ID}'"]
-    params: list[Any] = []
-    if role:
-        where.append("u.role = ?")
-        params.append(role)
-    if unit_id:
-        where.append("u.unit_id = ?")
-        params.append(unit_id)
+    picked, params = chosen({"role": role, "unit_id": unit_id}, {"role": "u.role = ?", "unit_id": "u.unit_id = ?"})
+    where = [f"u.id != '{SYSTEM_USER_ID}'", *picked]
     if active is not None:
         where.append("u.active = ?")
         params.append(int(active))
     if text:
         where.append("(u.login LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\' OR u.phone LIKE ? ESCAPE '\\')")
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains(text)
         params += [like, like, like]
     return list(db.query(
         f"""

@@ -18,7 +18,7 @@ from sync.audit import record_history
 from sync.db import placeholders
 from sync.entities import ENTITIES
 
-from .filters import visible
+from .filters import chosen, visible
 from .units import in_subtree
 
 # Station and school staff work with the child: they see the name. The county and the admin see
@@ -45,25 +45,13 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
     Active pairings first, then the most recently started.
     """
     where, params = visible(scope, "pairing", "p")
-    conditions, args = [where, "m.deleted = 0"], list(params)
-    if filters.get("town"):
-        conditions.append(in_subtree("p.unit_id"))
-        args.append(filters["town"])
-    if filters.get("unit"):
-        conditions.append(in_subtree("p.unit_id"))
-        args.append(filters["unit"])
-    if filters.get("mentor"):
-        conditions.append("p.mentor_id = ?")
-        args.append(filters["mentor"])
-    if filters.get("category"):
-        conditions.append("EXISTS (SELECT 1 FROM json_each(m.categories) c WHERE c.value = ?)")
-        args.append(filters["category"])
-    if filters.get("risk"):
-        conditions.append("m.risk_level = ?")
-        args.append(filters["risk"])
-    if filters.get("status"):
-        conditions.append("p.status = ?")
-        args.append(filters["status"])
+    subtree = in_subtree("p.unit_id")
+    picked, picked_args = chosen(filters, {
+        "town": subtree, "unit": subtree, "mentor": "p.mentor_id = ?",
+        "category": "EXISTS (SELECT 1 FROM json_each(m.categories) c WHERE c.value = ?)",
+        "risk": "m.risk_level = ?", "status": "p.status = ?",
+    })
+    conditions, args = [where, "m.deleted = 0", *picked], [*params, *picked_args]
     if filters.get("q"):
         text = filters["q"].strip()
         if sees_names(scope):

@@ -7,7 +7,7 @@ import sqlite_utils
 
 from sync import Scope
 
-from .filters import visible
+from .filters import chosen, visible
 from .units import in_subtree
 
 PAGE_SIZE = 50
@@ -20,19 +20,9 @@ def list_events(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str]
     (``count``, ``participants``, ``copies``). ``filters``: ``unit`` (with its subtree), ``kind``,
     ``from`` and ``to`` (inclusive local dates)."""
     where, params = visible(scope, "event", "e")
-    conditions, args = [where], list(params)
-    if filters.get("unit"):
-        conditions.append(in_subtree("e.unit_id"))
-        args.append(filters["unit"])
-    if filters.get("kind"):
-        conditions.append("e.kind = ?")
-        args.append(filters["kind"])
-    if filters.get("from"):
-        conditions.append("e.date >= ?")
-        args.append(filters["from"])
-    if filters.get("to"):
-        conditions.append("e.date <= ?")
-        args.append(filters["to"])
+    picked, picked_args = chosen(filters, {"unit": in_subtree("e.unit_id"), "kind": "e.kind = ?",
+                                           "from": "e.date >= ?", "to": "e.date <= ?"})
+    conditions, args = [where, *picked], [*params, *picked_args]
     sql_where = " AND ".join(conditions)
     totals = next(db.query(
         f"SELECT count(*) AS count, coalesce(sum(e.participants), 0) AS participants,"

@@ -3,10 +3,11 @@
 "Live" (docs/design.md §2.1 and §3, "Live rows only"): a deleted record counts nowhere, and neither do the
 records of a deleted mentee, pairing or unit. ``live`` spells that out per entity so no page
 re-derives it; ``in_scope`` is ``sync.scope.where`` (the read-side twin of the write path's
-scope check).
+scope check). ``chosen`` and ``contains`` turn the filters a list page was asked for into SQL.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sync import Scope
@@ -46,3 +47,21 @@ def visible(scope: Scope, entity: str, alias: str) -> tuple[str, list[Any]]:
     """Both rules at once: in scope and live."""
     sql, params = in_scope(scope, entity, alias)
     return f"({sql}) AND {live(entity, alias)}", params
+
+
+def chosen(filters: Mapping[str, str | None], clauses: dict[str, str]) -> tuple[list[str], list[Any]]:
+    """SQL conditions and parameters for the filters that are set: ``clauses`` maps a filter's name
+    to its condition, which takes the filter's value as its one parameter (kept in ``clauses`` order)."""
+    conditions: list[str] = []
+    args: list[Any] = []
+    for name, sql in clauses.items():
+        value = filters.get(name)
+        if value:
+            conditions.append(sql)
+            args.append(value)
+    return conditions, args
+
+
+def contains(text: str) -> str:
+    """A ``LIKE … ESCAPE '\\'`` pattern for ``text`` anywhere, its own ``%`` and ``_`` taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -18,7 +18,7 @@ from sync.mutations import from_storage
 from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
-from .filters import visible
+from .filters import contains, visible
 
 CODE_PREFIX = "BX"
 PAGE_SIZE = 50
@@ -40,7 +40,7 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
     sql, params = visible(scope, "mentee", "m")
     where, args = [sql], list(params)
     if f.q:
-        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains(f.q)
         if names:
             where.append("(m.code LIKE ? ESCAPE '\\' OR m.name LIKE ? ESCAPE '\\')")
             args += [like, like]

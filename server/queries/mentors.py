@@ -13,7 +13,7 @@ import sqlite_utils
 from sync import Scope
 from sync.scope import unit_subtree
 
-from .filters import in_scope, visible
+from .filters import contains, in_scope, visible
 
 PAGE_SIZE = 50
 
@@ -36,7 +36,7 @@ def list_mentors(db: sqlite_utils.Database, scope: Scope, f: MentorFilter) -> tu
     sql, params = _where(scope)
     where, args = [sql], list(params)
     if f.q:
-        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains(f.q)
         where.append("(u.name LIKE ? ESCAPE '\\' OR u.login LIKE ? ESCAPE '\\' OR u.phone LIKE ? ESCAPE '\\')")
         args += [like, like, like]
     if f.unit_id:

@@ -12,7 +12,7 @@ import sqlite_utils
 from sync import Scope
 
 from .archives import name_column, user_names
-from .filters import visible
+from .filters import chosen, visible
 from .units import in_subtree
 
 OPEN = ("referred", "received")
@@ -39,12 +39,9 @@ def list_referrals(db: sqlite_utils.Database, scope: Scope, filters: dict[str, s
     elif status:
         conditions.append("r.status = ?")
         args.append(status)
-    if filters.get("target"):
-        conditions.append("r.target = ?")
-        args.append(filters["target"])
-    if filters.get("unit"):
-        conditions.append(in_subtree("r.unit_id"))
-        args.append(filters["unit"])
+    picked, picked_args = chosen(filters, {"target": "r.target = ?", "unit": in_subtree("r.unit_id")})
+    conditions += picked
+    args += picked_args
     return list(db.query(
         f"{_select(scope)} WHERE {' AND '.join(conditions)}"
         " ORDER BY r.status = 'concluded', r.referred_on DESC, r.created_at DESC LIMIT ?", [*args, LIMIT]))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 BANXING = str(pathlib.Path(sys.executable).parent / "banxing")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -152,14 +153,14 @@ def enrol(server: ServerProcess, login: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Debian Chromium per test module (Debian's package, never `playwright install`).
+def browser() -> Iterator[Browser]:
+    """One headless Debian Chromium per test module (Debian's package, never `playwright install`); each test
+    opens its own context. tests/js/conftest.py lends it to the JS module tests.
 
     Module-scoped, not session-scoped: while Playwright's sync API is open it keeps an asyncio
-    loop marked as running on the main thread, which later ``asyncio.run`` calls would trip on.
+    loop marked as running on the main thread, which later ``asyncio.run`` calls (tests/http/test_store.py
+    makes them) would trip on.
     """
-    from playwright.sync_api import sync_playwright
-
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium")
     with sync_playwright() as p:
@@ -181,7 +182,7 @@ def module_server(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture
-def phones(browser: Any) -> Iterator[Any]:
+def phones(browser: Browser) -> Iterator[Any]:
     """``phones.new(server)`` makes a 390×844 phone (its own storage); all are closed afterwards."""
     from .phone import Phones
 

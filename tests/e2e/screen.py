@@ -1,6 +1,7 @@
-"""What the browser tests of the web pages share: signing in, the screen checks every page must pass
-(no sideways scroll, text of 18 px or more, main buttons of 60 px or more, no CSP or script error),
-and where screenshots go (``BANXING_SCREENSHOTS=docs/screenshots`` refreshes the documented ones)."""
+"""What the browser tests of the web pages share: signing in, the screen checks every page must
+pass (no sideways scroll, text of 18 px or more, main buttons of 60 px or more, tap targets of 44 px
+or more, no CSP or script error), and where screenshots go (``BANXING_SCREENSHOTS=docs/screenshots``
+refreshes the documented ones)."""
 from __future__ import annotations
 
 import os
@@ -20,13 +21,19 @@ SIZES: dict[str, dict[str, Any]] = {
 }
 
 
-def shots_dir(tmp_path: pathlib.Path) -> pathlib.Path:
+def documented_shots() -> pathlib.Path | None:
+    """The folder ``BANXING_SCREENSHOTS`` names (relative to the repository), made if need be; else None."""
     raw = os.environ.get("BANXING_SCREENSHOTS")
     if not raw:
-        return tmp_path
+        return None
     target = pathlib.Path(raw) if pathlib.Path(raw).is_absolute() else ROOT / raw
     target.mkdir(parents=True, exist_ok=True)
     return target
+
+
+def shots_dir(tmp_path: pathlib.Path) -> pathlib.Path:
+    """Where a test's screenshots go: the documented folder when asked for, else the test's own."""
+    return documented_shots() or tmp_path
 
 
 def sign_in(page: Page, server: ServerProcess, login: str, landing: str) -> None:

@@ -10,19 +10,18 @@ Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh the phone screenshots in
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, ServerProcess, cli
+from .conftest import ServerProcess, cli
+from .screen import shots_dir
 
 pytestmark = pytest.mark.e2e
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 3,
@@ -103,22 +102,6 @@ SYNC_CLIENT = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for this module's tests; each test opens its own context.
-
-    Module-scoped, not session-scoped: while Playwright's sync API is open it keeps an
-    asyncio loop marked as running on the main thread, so any later test in the session
-    that calls ``asyncio.run`` (tests/http/test_store.py does) would fail.
-    """
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[BrowserContext]:
     """A fresh phone-sized context: 390×844 CSS px at 3× like a mid-range Android phone."""
@@ -129,13 +112,7 @@ def phone(browser: Browser) -> Iterator[BrowserContext]:
 
 @pytest.fixture
 def shots(tmp_path: pathlib.Path) -> pathlib.Path:
-    raw = os.environ.get("BANXING_SCREENSHOTS")
-    if not raw:
-        return tmp_path
-    target = pathlib.Path(raw)
-    target = target if target.is_absolute() else ROOT / target
-    target.mkdir(parents=True, exist_ok=True)
-    return target
+    return shots_dir(tmp_path)
 
 
 def _console_errors(page: Page) -> list[str]:

@@ -10,37 +10,19 @@ Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh docs/screenshots/county-
 from __future__ import annotations
 
 import io
-import os
 import pathlib
 import sqlite3
 import urllib.error
 import urllib.request
-from typing import Any
 
 import openpyxl
 import pytest
 from playwright.sync_api import Browser, Page
 
 from .conftest import ServerProcess
+from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-PASSWORD = "banxing2026"
-SIZES: dict[str, dict[str, Any]] = {
-    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-              "has_touch": True},
-    "pc": {"viewport": {"width": 1280, "height": 900}},
-}
-
-
-def _shots(tmp_path: pathlib.Path) -> pathlib.Path:
-    raw = os.environ.get("BANXING_SCREENSHOTS")
-    if not raw:
-        return tmp_path
-    target = pathlib.Path(raw) if pathlib.Path(raw).is_absolute() else ROOT / raw
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def _one(server: ServerProcess, sql: str) -> str:
@@ -55,15 +37,8 @@ def _open(browser: Browser, server: ServerProcess, login: str, size: str = "pc")
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True,
                                   **SIZES[size])
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
-            and not msg.location.get("url", "").endswith("/favicon.ico") else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(server.url + "/login")
-    page.get_by_label("用户名").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(server.url + "/dashboard")
+    errors = watch_errors(page)
+    sign_in(page, server, login, "/dashboard")
     return page, errors
 
 
@@ -73,22 +48,6 @@ def _status(server: ServerProcess, path: str) -> int:
             return int(response.status)
     except urllib.error.HTTPError as err:
         return err.code
-
-
-def _check(page: Page, width: int, name: str, errors: list[str]) -> None:
-    assert not errors, f"{name}: {errors}"
-    page.evaluate("document.fonts.ready")
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width + 1, f"{name} scrolls sideways at {width}px: {scroll}px wide"
-    small = page.evaluate("""() => [...document.querySelectorAll('main *')].filter((el) => {
-        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-        const box = el.getBoundingClientRect();
-        return own && box.width > 0 && parseFloat(getComputedStyle(el).fontSize) < 18;
-      }).map((el) => el.tagName + ':' + el.textContent.trim().slice(0, 20))""")
-    assert not small, f"{name}: text under 18px: {small[:5]}"
-    buttons = page.evaluate("""() => [...document.querySelectorAll('main .button.primary, main button.primary')]
-        .filter((b) => b.getBoundingClientRect().width > 0).map((b) => b.getBoundingClientRect().height)""")
-    assert all(h >= 59.5 for h in buttons), f"{name}: main buttons {buttons}"
 
 
 def test_county_opens_the_dashboard_prints_and_exports(server: ServerProcess, browser: Browser) -> None:
@@ -162,7 +121,7 @@ ADMIN_PAGES = [
 @pytest.mark.parametrize("size", ["phone", "pc"])
 def test_county_and_admin_pages_fit_the_screen_and_pass_the_csp(server: ServerProcess, browser: Browser, size: str,
                                                                 tmp_path: pathlib.Path) -> None:
-    shots = _shots(tmp_path)
+    shots = shots_dir(tmp_path)
     width = SIZES[size]["viewport"]["width"]
     ids = {
         "inspection": _one(server, "SELECT id FROM inspections WHERE failed != '[]' AND fixed = '[]' LIMIT 1"),
@@ -177,6 +136,6 @@ def test_county_and_admin_pages_fit_the_screen_and_pass_the_csp(server: ServerPr
         for name, path in pages:
             response = page.goto(server.url + path.format(**ids))
             assert response is not None and response.status == 200, (name, response and response.status)
-            _check(page, width, name, errors)
+            check_page(page, width, name, errors)
             page.screenshot(full_page=size == "pc", path=str(shots / f"{name}-{size}.png"))
         page.context.close()

@@ -8,7 +8,6 @@ Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh the README's phone scree
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 from collections.abc import Callable
 from typing import Any
@@ -18,10 +17,10 @@ from playwright.sync_api import Page, expect
 
 from .conftest import ServerProcess, cli
 from .phone import Phone, Station, query
+from .screen import documented_shots
 
 pytestmark = pytest.mark.e2e
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 MIN_TEXT = {"std": 18.0, "xl": 30.0}
 MIN_CONTRAST = 7.0
 
@@ -123,13 +122,7 @@ class Walk:
 
 @pytest.fixture
 def shots() -> pathlib.Path | None:
-    raw = os.environ.get("BANXING_SCREENSHOTS")
-    if not raw:
-        return None
-    target = pathlib.Path(raw)
-    target = target if target.is_absolute() else ROOT / target
-    target.mkdir(parents=True, exist_ok=True)
-    return target
+    return documented_shots()
 
 
 def set_size(page: Page, server: ServerProcess, label: str) -> None:

@@ -14,35 +14,23 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import pathlib
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from pypdf import PdfReader
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, ServerProcess
+from .conftest import ServerProcess
 from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
 
 STATION = "zhan-juegang"  # 掘港街道校外教育辅导站: volunteers 王建国 and 陈德明, the demo's two sync conflicts
 VOLUNTEER = "王建国"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def query(server: ServerProcess, sql: str, *params: Any) -> list[tuple[Any, ...]]:
