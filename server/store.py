@@ -43,7 +43,7 @@ from .schema import migrations as server_migrations
 T = TypeVar("T")
 CHECKPOINT_SECONDS = 1.0
 WRITER_CHECKPOINT_PAGES = 16000
-WRITER_CACHE_KIB = 64 * 1024
+WRITER_CACHE_KIB = 256 * 1024
 # A group stops taking queued writes past this many, or once its writes have run this long,
 # so the first write of a group never waits long for the COMMIT that releases its answer.
 GROUP_MAX_WRITES = 256
@@ -205,6 +205,9 @@ class Store:
             # once pairings and mentees number in the hundreds) in a cache of its own: with
             # SQLite's 2 MB default, a database holding 200,000 activities pushed a quarter
             # slower per CPU-second than an empty one; with 64 MB, within 25 % (docs/performance.md).
+            # 256 MB holds the whole id index of 10^6 activities too: random (v4) ids, which land
+            # on any of its leaf pages, then push about a tenth faster. SQLite takes the memory
+            # only as pages are read, so a small county never uses it.
             self._write_db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
             if self._checkpoint_pages:
                 self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="banxing-checkpoint",
