@@ -108,6 +108,11 @@ COUNTY_PAGES = [
     ("county-inspection-history", "/inspections/units/{unit}"),
     ("county-brief", "/brief"),
     ("county-summary", "/summary"),
+    ("stats-form", "/reports/stats"),
+    ("stats-records", "/reports/stats/records?measure=talks"),
+    ("returns-list", "/returns"),
+    ("returns-detail", "/returns/{stats_return}"),
+    ("coverage", "/coverage"),
 ]
 ADMIN_PAGES = [
     ("admin-units", "/admin/units"),
@@ -128,6 +133,7 @@ def test_county_and_admin_pages_fit_the_screen_and_pass_the_csp(server: ServerPr
         "unit": _one(server, "SELECT unit_id FROM inspections WHERE kind = 'star' LIMIT 1"),
         "user": _one(server, "SELECT id FROM users WHERE login = 'zhan-bencha'"),
         "mentee": _one(server, "SELECT id FROM mentees LIMIT 1"),
+        "stats_return": _one(server, "SELECT id FROM stats_returns WHERE deleted = 0 ORDER BY period_to DESC LIMIT 1"),
     }
     for login, pages in (("county", COUNTY_PAGES), ("admin", ADMIN_PAGES)):
         page, errors = _open(browser, server, login, size)
