@@ -18,7 +18,7 @@ from sync.audit import record_history
 from sync.db import placeholders
 from sync.entities import ENTITIES
 
-from .filters import chosen, visible
+from .filters import chosen, contains, visible
 from .units import in_subtree
 
 # Station and school staff work with the child: they see the name. The county and the admin see
@@ -53,13 +53,13 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
     })
     conditions, args = [where, "m.deleted = 0", *picked], [*params, *picked_args]
     if filters.get("q"):
-        text = filters["q"].strip()
+        like = contains(filters["q"].strip())
         if sees_names(scope):
-            conditions.append("(m.code LIKE ? OR m.name LIKE ?)")
-            args += [f"%{text}%", f"%{text}%"]
+            conditions.append("(m.code LIKE ? ESCAPE '\\' OR m.name LIKE ? ESCAPE '\\')")
+            args += [like, like]
         else:
-            conditions.append("m.code LIKE ?")
-            args.append(f"%{text}%")
+            conditions.append("m.code LIKE ? ESCAPE '\\'")
+            args.append(like)
     sql_where = " AND ".join(conditions)
     total = int(db.execute(
         f"SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE {sql_where}", args).fetchone()[0])
