@@ -17,6 +17,7 @@ from sync import Scope
 from sync.db import placeholders
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
 
+from .coverage import coverage
 from .stats import KEYS, compute_stats
 from .units import unit_tree
 
@@ -50,26 +51,24 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
     top = _children(tree, unit_id)
     period = [date_from, date_to]
 
+    # One walk of the period's activities gives every activity figure: by month, kind and unit.
     months: dict[str, int] = {}
-    for month, n in db.execute(
-        f"SELECT substr(r.date, 1, 7), count(*) FROM {ACTIVITIES} AND m.unit_id {units}"
-        " AND r.date BETWEEN ? AND ? GROUP BY 1", [*ids, *period]).fetchall():
-        months[month] = n
     kinds = dict.fromkeys(ACTIVITY_KINDS, 0)
     by_child: dict[str, dict[str, int]] = {c: {"activities": 0, "talks": 0} for c in top.values()}
-    for unit, kind, n in db.execute(
-        f"SELECT m.unit_id, r.kind, count(*) FROM {ACTIVITIES} AND m.unit_id {units}"
-        " AND r.date BETWEEN ? AND ? GROUP BY 1, 2", [*ids, *period]).fetchall():
+    proxy = flags = handled = 0
+    for month, unit, kind, n, entered, flagged, acted in db.execute(
+        f"SELECT substr(r.date, 1, 7), m.unit_id, r.kind, count(*), total(r.entered_by IS NOT NULL),"
+        f" total(r.risk_flag = 1), total(r.risk_flag = 1 AND coalesce(trim(r.risk_action), '') != '')"
+        f" FROM {ACTIVITIES} AND m.unit_id {units} AND r.date BETWEEN ? AND ? GROUP BY 1, 2, 3",
+        [*ids, *period]).fetchall():
+        months[month] = months.get(month, 0) + n
         kinds[kind] = kinds.get(kind, 0) + n
+        proxy, flags, handled = proxy + int(entered), flags + int(flagged), handled + int(acted)
         child = top.get(unit)
         if child is not None:
             by_child[child]["activities"] += n
             if kind in ("home_visit", "talk"):
                 by_child[child]["talks"] += n
-    proxy, flags, handled = db.execute(
-        f"SELECT total(r.entered_by IS NOT NULL), total(r.risk_flag = 1),"
-        f" total(r.risk_flag = 1 AND coalesce(trim(r.risk_action), '') != '')"
-        f" FROM {ACTIVITIES} AND m.unit_id {units} AND r.date BETWEEN ? AND ?", [*ids, *period]).fetchone()
     live_pairings = (f"pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.deleted = 0 AND m.deleted = 0"
                      f" AND p.unit_id {units}")
     active, started = db.execute(
@@ -96,8 +95,8 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
         "date_from": date_from, "date_to": date_to,
         "stats": dict(zip(KEYS, form.total.values, strict=True)),
         "rows": len(form.rows),
-        "activities": sum(kinds.values()), "activity_kinds": kinds, "activity_months": months, "proxy": int(proxy),
-        "risk_flags": int(flags), "risk_handled": int(handled),
+        "activities": sum(kinds.values()), "activity_kinds": kinds, "activity_months": months, "proxy": proxy,
+        "risk_flags": flags, "risk_handled": handled,
         "pairings_active": int(active), "pairings_new": int(started), "pairings_closed": outcomes,
         "key_mentees": key_mentees,
         "inspections": len(inspections), "inspection_score": round(sum(scores) / len(scores), 1) if scores else None,
@@ -110,8 +109,6 @@ def coverage_summary(db: sqlite_utils.Database, scope: Scope, unit_id: str, year
     """Lecture coverage of the unit's stations and schools for ``year`` (``queries.coverage``):
     students and parents reached ÷ enrolled over those with enrolment figures, in percent, and
     how many are below 100%. None when no station or school has figures."""
-    from .coverage import coverage
-
     found = coverage(db, scope, unit_id, year)
     if found is None:
         return None
