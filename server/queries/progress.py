@@ -18,12 +18,11 @@ from sync.db import placeholders
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
 
 from .coverage import coverage
-from .stats import KEYS, compute_stats
+from .stats import BASES, KEYS, compute_stats
 from .units import unit_tree
 
-# Activities through mentee → pairing → activity: idx_activities_pairing_date covers the walk.
-ACTIVITIES = ("mentees m JOIN pairings p ON p.mentee_id = m.id JOIN activities r ON r.pairing_id = p.id"
-              " WHERE m.deleted = 0 AND p.deleted = 0 AND r.deleted = 0")
+# Live activities, walked as the statistics form walks them (mentee → pairing → activity).
+ACTIVITIES = f"{BASES['activity'].source} WHERE {BASES['activity'].live}"
 
 
 def _children(tree: list[dict[str, Any]], unit_id: str) -> dict[str, str]:
