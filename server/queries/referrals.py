@@ -15,7 +15,7 @@ from .archives import name_column, user_names
 from .filters import chosen, visible
 from .units import in_subtree
 
-OPEN = ("referred", "received")
+OPEN = "r.status IN ('referred', 'received')"  # on alias ``r``
 LIMIT = 200
 
 
@@ -35,7 +35,7 @@ def list_referrals(db: sqlite_utils.Database, scope: Scope, filters: dict[str, s
     conditions, args = [where], list(params)
     status = filters.get("status")
     if status == "open":
-        conditions.append("r.status IN ('referred', 'received')")
+        conditions.append(OPEN)
     elif status:
         conditions.append("r.status = ?")
         args.append(status)
@@ -65,5 +65,5 @@ def open_referrals(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, An
     """
     where, params = visible(scope, "referral", "r")
     return list(db.query(
-        f"{_select(scope)} WHERE r.status IN ('referred', 'received') AND {where}"
+        f"{_select(scope)} WHERE {OPEN} AND {where}"
         " ORDER BY r.referred_on, r.created_at LIMIT ?", [*params, LIMIT]))
