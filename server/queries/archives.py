@@ -81,7 +81,7 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
         [*args, PAGE_SIZE, (max(page, 1) - 1) * PAGE_SIZE],
     ))
     for row in rows:
-        row["categories"] = json.loads(row["categories"] or "[]")
+        decode_lists(row, "categories")
     return rows, total
 
 
@@ -102,7 +102,7 @@ def get_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dic
         [pairing_id, *params],
     ), None)
     if row is not None:
-        row["categories"] = json.loads(row["categories"] or "[]")
+        decode_lists(row, "categories")
     return row
 
 
@@ -114,7 +114,11 @@ def user_names(db: sqlite_utils.Database, ids: set[str | None]) -> dict[str, str
         f"SELECT id, name FROM users WHERE id IN ({placeholders(wanted)})", wanted)}
 
 
-def _decode_lists(row: dict[str, Any], *names: str) -> dict[str, Any]:
+ACTIVITY_LISTS = ("moods", "observations", "tags")  # an activity's JSON list columns
+
+
+def decode_lists(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    """``row`` with the JSON list columns ``names`` decoded (NULL → [])."""
     for name in names:
         row[name] = json.loads(row[name] or "[]")
     return row
@@ -132,7 +136,7 @@ def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> l
     where, params = visible(scope, "activity", "a")
     rows = db.query(f"SELECT a.* FROM activities a WHERE a.pairing_id = ? AND {where} ORDER BY a.date, a.created_at",
                     [pairing_id, *params])
-    return [_decode_lists(r, "moods", "observations", "tags") for r in rows]
+    return [decode_lists(r, *ACTIVITY_LISTS) for r in rows]
 
 
 def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -249,7 +253,7 @@ def get_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str) -> d
     ), None)
     if row is None:
         return None
-    _decode_lists(row, "moods", "observations", "tags")
+    decode_lists(row, *ACTIVITY_LISTS)
     name_people(row, user_names(db, {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}))
     row["reviews"] = reviews_of(db, [activity_id]).get(activity_id, [])
     return row

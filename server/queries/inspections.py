@@ -6,7 +6,6 @@ A rectification's state is derived, never stored: ``none`` (every checked item p
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
 import sqlite_utils
@@ -14,6 +13,7 @@ import sqlite_utils
 from sync import Scope
 from sync.entities import CHECK_ITEMS
 
+from .archives import decode_lists
 from .filters import visible
 from .units import unit_tree
 
@@ -32,8 +32,7 @@ def rectification_state(row: dict[str, Any], today: datetime.date) -> str:
 
 
 def _shape(row: dict[str, Any], today: datetime.date) -> dict[str, Any]:
-    for name in ("passed", "failed", "fixed"):
-        row[name] = json.loads(row[name] or "[]")
+    decode_lists(row, "passed", "failed", "fixed")
     row["state"] = rectification_state(row, today)
     row["open_items"] = [k for k in row["failed"] if k not in row["fixed"]]
     row["checked"] = len(row["passed"]) + len(row["failed"])

@@ -6,14 +6,13 @@ risk flags come first, then the oldest.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlite_utils
 
 from sync import Scope
 
-from .archives import name_column, name_people, user_names
+from .archives import ACTIVITY_LISTS, decode_lists, name_column, name_people, user_names
 from .filters import visible
 from .units import in_subtree
 
@@ -57,8 +56,7 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
         people |= {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}
     names = user_names(db, people)
     for row in rows:
-        for name in ("moods", "observations", "tags"):
-            row[name] = json.loads(row[name] or "[]")
+        decode_lists(row, *ACTIVITY_LISTS)
         name_people(row, names)
         # The engine puts a returned activity back to pending when it is corrected; the return's
         # comment stays on it, so the reviewer sees what was asked for.
