@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope, list_conflicts
+from sync.db import select_in
 from sync.entities import ENTITIES
 from sync.records import load_rows
 from sync.scope import Keys
@@ -19,40 +20,61 @@ from sync.scope import Keys
 from .archives import sees_names, user_names
 
 
-def _record(db: sqlite_utils.Database, scope: Scope, entity: str, record_id: str) -> dict[str, Any] | None:
-    row = load_rows(db, ENTITIES[entity], [record_id]).get(record_id)
-    if row is None:
-        return None
-    mentee_id = row["id"] if entity == "mentee" else row.get("mentee_id")
-    if mentee_id:
-        mentee = next(db.query("SELECT code, name FROM mentees WHERE id = ?", [mentee_id]), None)
-        if mentee:
-            row["mentee_code"] = mentee["code"]
-            row["mentee_name"] = mentee["name"] if sees_names(scope) else None
-    return row
+def _records(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The current rows the conflicts are about, by id, with their child's code (and name for those
+    who see names): one read per entity and one for the children, whatever the number of conflicts."""
+    wanted: dict[str, set[str]] = {}
+    for r in rows:
+        wanted.setdefault(r["entity"], set()).add(r["record_id"])
+    records: dict[str, dict[str, Any]] = {}
+    mentee_of: dict[str, str] = {}
+    for entity, ids in wanted.items():
+        for record_id, record in load_rows(db, ENTITIES[entity], sorted(ids)).items():
+            records[record_id] = record
+            mentee_id = record_id if entity == "mentee" else record.get("mentee_id")
+            if mentee_id:
+                mentee_of[record_id] = mentee_id
+    mentees = {i: (code, name) for i, code, name in select_in(
+        db, "SELECT id, code, name FROM mentees WHERE id {in}", sorted(set(mentee_of.values())))[1]}
+    names = sees_names(scope)
+    for record_id, mentee_id in mentee_of.items():
+        if mentee_id in mentees:
+            code, name = mentees[mentee_id]
+            records[record_id].update(mentee_code=code, mentee_name=name if names else None)
+    return records
+
+
+def _keepers(db: sqlite_utils.Database, rows: list[dict[str, Any]], records: dict[str, dict[str, Any]]
+             ) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """(user, device) that wrote the version each first value belongs to (its audit row), by
+    (record, version). Read by the records' numbers: the audit log has no index on record ids."""
+    wanted = {(r["record_id"], r["kept_version"]) for r in rows}
+    nums = sorted({records[record_id]["num"] for record_id, _ in wanted if record_id in records})
+    found: dict[tuple[str, int], tuple[str, str | None]] = {}
+    # Each number's rows come in one chunk, in id order: the first one seen is the earliest.
+    for record_id, version, user_id, device_id in select_in(
+            db, "SELECT record_id, version, user_id, device_id FROM sync_audit WHERE num {in}"
+                " AND status IN ('applied', 'merged', 'conflict') ORDER BY id", nums)[1]:
+        if (record_id, version) in wanted:
+            found.setdefault((record_id, version), (user_id, device_id))
+    return found
 
 
 def _enrich(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keepers: dict[tuple[str, int], dict[str, Any] | None] = {(r["record_id"], r["kept_version"]): None for r in rows}
-    for record_id, version in keepers:
-        # Who wrote the version the first value belongs to (the audit row of that version).
-        found = next(db.query(
-            "SELECT user_id, device_id FROM sync_audit WHERE record_id = ? AND version = ?"
-            " AND status IN ('applied', 'merged', 'conflict') ORDER BY id LIMIT 1", [record_id, version]), None)
-        keepers[(record_id, version)] = found
-    people = {r["user_id"] for r in rows} | {r["resolved_by"] for r in rows}
-    people |= {k["user_id"] for k in keepers.values() if k}
+    records = _records(db, scope, rows)
+    keepers = _keepers(db, rows, records)
+    people = {r["user_id"] for r in rows} | {r["resolved_by"] for r in rows} | {k[0] for k in keepers.values()}
     names = user_names(db, people)
     for row in rows:
-        keeper = keepers[(row["record_id"], row["kept_version"])]
-        row["keeper_name"] = names.get(keeper["user_id"], "") if keeper else ""
-        row["keeper_phone"] = bool(keeper and keeper["device_id"])
+        keeper = keepers.get((row["record_id"], row["kept_version"]))
+        row["keeper_name"] = names.get(keeper[0], "") if keeper else ""
+        row["keeper_phone"] = bool(keeper and keeper[1])
         entity = ENTITIES[row["entity"]]
         row["entity_label"] = entity.label
         row["field_label"] = "删除这条记录" if row["field"] == "_deleted" else entity.by_name[row["field"]].label
         row["sender_name"] = names.get(row["user_id"], "")
         row["resolver_name"] = names.get(row["resolved_by"] or "", "")
-        record = _record(db, scope, row["entity"], row["record_id"])
+        record = records.get(row["record_id"])
         row["record"] = record
         if record is None:
             row["current_value"] = None
