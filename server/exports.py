@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from .queries.stats import HEADERS, StatsForm, StatsRow
+from .templating import chinese_date
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -38,11 +39,6 @@ class Filler:
     filled_on: datetime.date
     filled_by: str = ""
     phone: str = ""
-
-
-def chinese_date(day: str | datetime.date) -> str:
-    d = day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def title_of(form: StatsForm) -> str:
