@@ -13,6 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
+from sync.db import placeholders
 from sync.entities import ENTITIES
 from sync.mutations import from_storage
 from sync.scope import unit_subtree
@@ -49,7 +50,7 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
             args.append(like)
     if f.unit_id:
         units = sorted(unit_subtree(db, f.unit_id))
-        where.append(f"m.unit_id IN ({', '.join('?' * len(units))})")
+        where.append(f"m.unit_id IN ({placeholders(units)})")
         args += units
     if f.category:
         where.append("EXISTS (SELECT 1 FROM json_each(m.categories) WHERE value = ?)")
@@ -168,5 +169,5 @@ def mentees_of_units(db: sqlite_utils.Database, unit_ids: list[str]) -> list[dic
     """Every mentee of these units, deleted ones included (their codes stay taken), as wire values."""
     if not unit_ids:
         return []
-    rows = db.query(f"SELECT * FROM mentees WHERE unit_id IN ({', '.join('?' * len(unit_ids))})", unit_ids)
+    rows = db.query(f"SELECT * FROM mentees WHERE unit_id IN ({placeholders(unit_ids)})", unit_ids)
     return [from_storage(ENTITIES["mentee"], r) for r in rows]

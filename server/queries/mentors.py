@@ -11,6 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
+from sync.db import placeholders
 from sync.scope import unit_subtree
 
 from .filters import contains, in_scope, visible
@@ -41,7 +42,7 @@ def list_mentors(db: sqlite_utils.Database, scope: Scope, f: MentorFilter) -> tu
         args += [like, like, like]
     if f.unit_id:
         units = sorted(unit_subtree(db, f.unit_id))
-        where.append(f"u.unit_id IN ({', '.join('?' * len(units))})")
+        where.append(f"u.unit_id IN ({placeholders(units)})")
         args += units
     if f.active in ("0", "1"):
         where.append("u.active = ?")

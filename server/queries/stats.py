@@ -37,6 +37,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
+from sync.db import placeholders
 from sync.scope import Actor
 from sync.timeutil import utc_now
 
@@ -159,7 +160,7 @@ def _records_sql(measure: Measure, scope: Scope, date_from: str, date_to: str,
     base = BASES[measure.entity]
     cond, params = measure.where(date_from, date_to)
     scope_sql, scope_params = in_scope(scope, base.scope_entity, base.scope_alias)
-    marks = ", ".join("?" * len(units))
+    marks = placeholders(units)
     where = f"{base.unit} IN ({marks}) AND {cond} AND ({scope_sql}) AND {base.live}"
     return base.source, where, [*units, *params, *scope_params]
 
@@ -176,7 +177,7 @@ def _returns(db: sqlite_utils.Database, scope: Scope, unit_ids: list[str], date_
     scope_sql, scope_params = in_scope(scope, "stats_return", "r")
     rows = db.query(
         f"SELECT r.id, r.unit_id, r.status, r.remarks, r.filled_by, r.phone, r.updated_at FROM stats_returns r"
-        f" WHERE r.unit_id IN ({', '.join('?' * len(unit_ids))}) AND r.period_from = ? AND r.period_to = ?"
+        f" WHERE r.unit_id IN ({placeholders(unit_ids)}) AND r.period_from = ? AND r.period_to = ?"
         f" AND ({scope_sql}) AND {live('stats_return', 'r')}"
         " ORDER BY r.status = 'approved', r.updated_at",
         [*unit_ids, date_from, date_to, *scope_params],
@@ -255,7 +256,7 @@ def _attach_evidence(db: sqlite_utils.Database, measure: Measure, mentees: list[
     by_id = {m["id"]: m for m in mentees}
     for m in mentees:
         m["evidence"] = []
-    marks = ", ".join("?" * len(by_id))
+    marks = placeholders(list(by_id))
     for e in measure.evidence:
         for row in db.query(
             f"SELECT s.id, s.mentee_id, s.{e.date_column} AS date FROM {e.table} s WHERE s.mentee_id IN ({marks})"
