@@ -73,6 +73,14 @@ def test_dashboard_counts_a_new_risk_flag_at_once(site: Site) -> None:
     assert after and after.group(1) == "1"
 
 
+def test_dashboard_shows_the_open_referrals_of_its_scope(site: Site) -> None:
+    pattern = r"转介未结束</p><p class=\"figure\">(\d+) 人次"
+    town1 = re.search(pattern, site.as_(site.w.staff_town1).get("/dashboard").text)
+    town2 = re.search(pattern, site.as_(site.w.staff_town2).get("/dashboard").text)
+    assert town1 and town1.group(1) == "1"  # referral 1, still open
+    assert town2 and town2.group(1) == "0"
+
+
 def test_dashboard_shows_lecture_coverage_by_town_from_the_coverage_rules(site: Site) -> None:
     from sync.timeutil import local_today
 

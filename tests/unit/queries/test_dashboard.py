@@ -208,3 +208,22 @@ def test_dashboard_same_day_activities_the_later_written_decides(db: sqlite_util
     overdue = {o["pairing_id"] for o in dashboard(db, load_scope(db, w.reviewer), today=TODAY)
                ["overdue_follow_ups"]["items"]}
     assert (w.pairing2 in overdue) is later_is_overdue
+
+
+def test_dashboard_counts_open_referrals_in_scope(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """转介未结束: live referrals referred or received, not concluded, inside the viewer's scope."""
+    def refer(staff: Actor, mentee: str, **more: Any) -> str:
+        return mutate(db, staff, "referral", {"mentee_id": mentee, "target": "counselling_room",
+                                              "referred_on": "2026-11-03", **more})
+
+    refer(w.staff_st11, w.mentee2, status="received", received_on="2026-11-05")
+    refer(w.staff_st11, w.mentee2, status="concluded", received_on="2026-11-05", concluded_on="2026-11-20")
+    _drop(db, w.staff_st11, "referral", refer(w.staff_st11, w.mentee2))
+    refer(w.staff_st21, w.mentee3)
+    moved_away = make_mentee(db, w.staff_st11, w.st11)
+    refer(w.staff_st11, moved_away)
+    _drop(db, w.staff_st11, "mentee", moved_away)  # a deleted child's referral counts nowhere
+    # open: referral 1 (made by make_county) and the received one in town 1, one in town 2
+    assert dashboard(db, load_scope(db, w.reviewer), today=TODAY)["referrals"] == 3
+    assert dashboard(db, load_scope(db, w.staff_town1), today=TODAY)["referrals"] == 2
+    assert dashboard(db, load_scope(db, w.staff_st12), today=TODAY)["referrals"] == 0
