@@ -15,7 +15,7 @@ import sqlite_utils
 
 from sync import Scope
 from sync.audit import record_history
-from sync.db import placeholders
+from sync.db import placeholders, select_in
 from sync.entities import ENTITIES
 
 from .filters import chosen, contains, visible
@@ -142,13 +142,11 @@ def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> l
 def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Every review of these records (reviews are never deleted), oldest first, by target id."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for start in range(0, len(target_ids), 500):
-        chunk = target_ids[start:start + 500]
-        for row in db.query(
-            f"SELECT r.*, u.name AS reviewer_name FROM reviews r LEFT JOIN users u ON u.id = r.reviewer_id"
-            f" WHERE r.target_id IN ({placeholders(chunk)}) ORDER BY r.created_at, r.id", chunk,
-        ):
-            out.setdefault(row["target_id"], []).append(row)
+    names, rows = select_in(db, "SELECT r.*, u.name AS reviewer_name FROM reviews r LEFT JOIN users u ON u.id ="
+                                " r.reviewer_id WHERE r.target_id {in} ORDER BY r.created_at, r.id", target_ids)
+    for values in rows:
+        row = dict(zip(names, values, strict=True))
+        out.setdefault(row["target_id"], []).append(row)
     return out
 
 
