@@ -234,7 +234,10 @@ class _Writer:
                 for i in missing:
                     self.rows[name][i] = found.get(i)
         # Ids that are new to their own table must not belong to a record of another entity.
-        new_ids = [m.record_id for m in mutations if self.rows[m.entity.name].get(m.record_id) is None]
+        new_ids: dict[str, list[str]] = {}
+        for m in mutations:
+            if self.rows[m.entity.name].get(m.record_id) is None:
+                new_ids.setdefault(m.entity.name, []).append(m.record_id)
         self.taken.update(owners(self.db, new_ids))
         missing_users = [u for u in users if u not in self.users]
         if missing_users:
