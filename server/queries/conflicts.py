@@ -49,7 +49,7 @@ def _keepers(db: sqlite_utils.Database, rows: list[dict[str, Any]], records: dic
     """(user, device) that wrote the version each first value belongs to (its audit row), by
     (record, version). Read by the records' numbers: the audit log has no index on record ids."""
     wanted = {(r["record_id"], r["kept_version"]) for r in rows}
-    nums = sorted({records[record_id]["num"] for record_id, _ in wanted if record_id in records})
+    nums = sorted({n for record_id, _ in wanted if (n := records.get(record_id, {}).get("num")) is not None})
     found: dict[tuple[str, int], tuple[str, str | None]] = {}
     # Each number's rows come in one chunk, in id order: the first one seen is the earliest.
     for record_id, version, user_id, device_id in select_in(
