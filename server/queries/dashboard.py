@@ -201,13 +201,11 @@ def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime
         WHERE a.date >= ? AND a.date < ? AND a.deleted = 0 AND {cond}
     """
     dead: dict[str, int] = {}
-    for chunk_start in range(0, len(ids := dead_pairings(db)), 500):
-        chunk = ids[chunk_start:chunk_start + 500]
-        for month, n in db.execute(
-            f"SELECT substr(a.date, 1, 7), count(*) FROM activities a WHERE a.pairing_id IN ({placeholders(chunk)})"
-            f" AND a.deleted = 0 AND a.date >= ? AND a.date < ? AND {cond} GROUP BY 1",
-            [*chunk, *window, *params]).fetchall():
-            dead[month] = dead.get(month, 0) + n
+    for month, n in select_in(
+            db, f"SELECT substr(a.date, 1, 7), count(*) FROM activities a WHERE a.deleted = 0 AND a.date >= ?"
+                f" AND a.date < ? AND {cond} AND a.pairing_id {{in}} GROUP BY 1", dead_pairings(db),
+            [*window, *params])[1]:
+        dead[month] = dead.get(month, 0) + n
     out = []
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else today + datetime.timedelta(days=1)
