@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pathlib
 import shutil
+import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,7 +51,7 @@ def test_pwa_half_filled_form_survives_closing_the_app(module_server: ServerProc
     phone: Phone = phones.new(module_server)
     phone.enrol("liu.laobing")
     half_fill(phone)
-    phone.page.wait_for_timeout(300)  # a person closing the app takes longer than one saved keystroke
+    phone.page.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")  # every keystroke's draft written
     assert "和孩子聊了很久" not in phone.idb()["text"], "drafts are encrypted too"
     phone.reopen()
     phone.unlock()
@@ -92,6 +94,17 @@ def updatable(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str
     proc.stop()
 
 
+def served(server: ServerProcess, path: str, text: str) -> None:
+    """Until the server serves the changed file (it looks for changed files once a second)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with urllib.request.urlopen(server.url + path, timeout=5) as response:
+            if text in response.read().decode():
+                return
+        assert time.monotonic() < deadline, f"{path} still served without {text!r}"
+        time.sleep(0.1)
+
+
 CACHES = "caches.keys().then((names) => names.filter((n) => n.startsWith('banxing-static-')))"
 WAITING = "navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.waiting))"
 
@@ -108,7 +121,7 @@ def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
 
     css = app / "css" / "app.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* 新版本 */\n", encoding="utf-8")
-    page.wait_for_timeout(1100)  # the server looks for changed files once a second
+    served(server, "/app/css/app.css", "新版本")
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
     page.wait_for_function(WAITING, timeout=15_000)
     page.wait_for_timeout(1500)
