@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from .conftest import ServerProcess, cli
 from .phone import Phone, Station, query
-from .screen import documented_shots
+from .screen import GLYPH_CHECK, documented_shots
 
 pytestmark = pytest.mark.e2e
 
@@ -85,15 +85,6 @@ ELDER_CHECK = """(minText) => {
   if (document.documentElement.scrollWidth > window.innerWidth) problems.push('the page scrolls sideways');
   return { problems, minContrast };
 }""".replace("%(contrast)s", str(MIN_CONTRAST))
-
-GLYPH_CHECK = """([chars, family]) => {
-  const draw = (s) => { const c = document.createElement('canvas'); c.width = 64; c.height = 64;
-    const g = c.getContext('2d'); g.font = '40px ' + family; g.fillText(s, 4, 48);
-    return Array.from(g.getImageData(0, 0, 64, 64).data).join(','); };
-  const tofu = draw('\\u{10FFFD}');
-  return [...chars].filter((ch) => draw(ch) === tofu);
-}"""
-
 
 class Walk:
     """Checks each screen and keeps the worst contrast seen; screenshots at 标准 when asked."""
