@@ -145,11 +145,7 @@ def test_pwa_every_screen_is_elder_friendly_at_standard_and_largest_text(
     activity = prepare(server, phone, code)
 
     def gate_screens(level: str) -> None:
-        for who, screen, setup in (
-            (fresh, "enrol", lambda p: None),
-            (wechat, "wechat", lambda p: None),
-        ):
-            setup(who.page)
+        for who, screen in ((fresh, "enrol"), (wechat, "wechat")):
             if level == "xl":
                 who.page.evaluate("document.documentElement.dataset.size = 'xl'")
             walk.check(who.page, screen, level)
