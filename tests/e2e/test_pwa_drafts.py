@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, demo_server
 from .phone import Phone, query
 
 pytestmark = pytest.mark.e2e
@@ -86,12 +86,8 @@ def updatable(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str
     """A server serving a copy of the app (BANXING_PWA_DIR) that the test can 'deploy' over."""
     app = tmp_path / "pwa"
     shutil.copytree(pathlib.Path(__file__).resolve().parents[2] / "pwa", app)
-    db = tmp_path / "banxing.db"
-    shutil.copy(demo_db[0], db)
-    proc = ServerProcess(db, env={"BANXING_PWA_DIR": str(app)})
-    proc.start()
-    yield proc, app
-    proc.stop()
+    with demo_server(tmp_path, demo_db, {"BANXING_PWA_DIR": str(app)}) as proc:
+        yield proc, app
 
 
 def served(server: ServerProcess, path: str, text: str) -> None:
