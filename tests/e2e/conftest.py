@@ -156,9 +156,10 @@ def server(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str, s
         yield proc
 
 
-def enrol(server: ServerProcess, login: str) -> dict[str, Any]:
+def enrol(server: ServerProcess, login: str, device_name: str = "测试手机") -> dict[str, Any]:
+    """Enrol a device for ``login`` through the real API (a fresh code from the CLI); the enrolment answer."""
     code = json.loads(cli(server.db, "enrol-code", "--user", login, "--json"))["code"]
-    status, body = server.request("POST", "/api/enrol", {"code": code, "device_name": "测试手机"})
+    status, body = server.request("POST", "/api/enrol", {"code": code, "device_name": device_name})
     assert status == 200, body
     return body
 
