@@ -14,7 +14,7 @@ import sqlite_utils
 from sync import Actor, NotAllowed, Scope
 from sync.users import LOGIN_RE, save_user
 
-from ..queries.mentors import free_login
+from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan
 from .sheets import Column
@@ -156,11 +156,14 @@ def import_mentors(db: sqlite_utils.Database, actor: Actor, scope: Scope, rows: 
     plan = plan_mentors(db, scope, actor.unit_id, rows)
     if plan.errors:
         return plan
+    taken = m_logins(db)  # once, not once per new account
     for row in plan.writes(update=update):
         try:
             if row.action == CREATE:
                 fields = {"smartphone": True, **row.fields, "role": "mentor"}
-                fields["login"] = fields.get("login") or free_login(db, fields.get("phone"))
+                fields["login"] = fields.get("login") or free_login(db, fields.get("phone"), taken)
+                if fields["login"][:1] in ("m", "M"):
+                    taken.add(fields["login"])
                 row.fields = fields
                 row.record_id = save_user(db, actor, fields, create=True)
             else:

@@ -111,17 +111,22 @@ def mentor_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, s
         f" WHERE u.active = 1 AND {sql} ORDER BY un.name, u.name", params)]
 
 
-def free_login(db: sqlite_utils.Database, phone: str | None) -> str:
+def m_logins(db: sqlite_utils.Database) -> set[str]:
+    """The logins ``free_login`` must avoid (those starting with m or M)."""
+    return {r[0] for r in db.execute("SELECT login FROM users WHERE login LIKE 'm%'").fetchall()}
+
+
+def free_login(db: sqlite_utils.Database, phone: str | None, taken: set[str] | None = None) -> str:
     """A login for a volunteer who has none: ``m`` + their mobile number, else ``m`` + a short number.
 
     Volunteers never type it (their phone enrols with a code), but accounts need one that is unique.
+    ``taken``: ``m_logins`` when the caller keeps it (an import creating many accounts reads it once).
     """
     digits = "".join(ch for ch in (phone or "") if ch.isascii() and ch.isdigit())
-    candidates = [f"m{digits}"] if 5 <= len(digits) <= 20 else []
-    taken = {r[0] for r in db.execute("SELECT login FROM users WHERE login LIKE 'm%'").fetchall()}
-    for login in candidates:
-        if login not in taken:
-            return login
+    if taken is None:
+        taken = m_logins(db)
+    if 5 <= len(digits) <= 20 and f"m{digits}" not in taken:
+        return f"m{digits}"
     number = 1 + len(taken)
     while f"m{number:04d}" in taken:
         number += 1
