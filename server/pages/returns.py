@@ -27,13 +27,9 @@ from ..queries.units import get_unit
 from ..templating import local_time
 from .common import OFFICE, Visit, form_values, not_found, require, require_form
 from .report_params import read_report_query
-from .stats import csv_file, log_export, xlsx_file
+from .stats import csv_file, log_export, may_file, xlsx_file
 
 EDITABLE = ("draft", "returned")
-
-
-def may_file(actor: Actor, unit_id: str) -> bool:
-    return actor.role == "admin" or (actor.role == "staff" and actor.unit_id == unit_id)
 
 
 def may_review(actor: Actor, unit_id: str) -> bool:

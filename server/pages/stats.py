@@ -81,11 +81,11 @@ async def stats_form(request: Request) -> Response:
     return visit.render("stats_form.html", {
         "form": form, "query": query, "measures": MEASURES, "units": options,
         "filler": await filler_for(visit, form), "title": title_of(form), "period": period_of(form),
-        "own_return": form.own_return, "can_file": _may_file(visit.actor, form.unit_id),
+        "own_return": form.own_return, "can_file": may_file(visit.actor, form.unit_id),
     }, child_data=False)
 
 
-def _may_file(actor: Actor, unit_id: str) -> bool:
+def may_file(actor: Actor, unit_id: str) -> bool:
     """A unit files its own return (staff of that unit; admin for any)."""
     return actor.role == "admin" or (actor.role == "staff" and actor.unit_id == unit_id)
 
