@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Outcome, apply_mutations, parse_id
+from sync import Outcome, apply_mutations
 from sync.audit import record_history
 from sync.entities import CHECK_ITEMS, ENTITIES, INSPECTION_KINDS
 from sync.mutations import delete, upsert
@@ -30,7 +30,7 @@ from ..queries.inspections import (
     unit_history,
 )
 from ..queries.units import get_unit
-from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft, visible_record
+from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
 
 ENTITY = ENTITIES["inspection"]
 HEAD = ("unit_id", "date", "kind", "inspectors")
@@ -263,12 +263,12 @@ async def inspection_update(request: Request) -> Response:
 
 async def inspection_history(request: Request) -> Response:
     visit = await require(request, OFFICE)
-    unit_id = parse_id(request.path_params["unit_id"])
+    unit_id = path_id(request.path_params["unit_id"], "单位")
     scope = await visit.scope()
     today = local_today()
 
     def read(db: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-        unit = get_unit(db, scope, unit_id) if unit_id else None
+        unit = get_unit(db, scope, unit_id)
         return unit, (unit_history(db, scope, unit["id"], today=today) if unit else {})
 
     unit, history = await visit.state.store.read(read)

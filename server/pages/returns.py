@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Actor, Scope, apply_mutations, mutations, parse_id
+from sync import Actor, Scope, apply_mutations, mutations
 
 from ..errors import Forbidden, ParamInvalid
 from ..exports import Filler, period_of, title_of
@@ -25,7 +25,7 @@ from ..queries.returns import find_return, get_return, list_returns
 from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
 from ..queries.units import get_unit
 from ..templating import local_time
-from .common import OFFICE, Visit, form_values, not_found, require, require_form
+from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form
 from .report_params import read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
 
@@ -38,9 +38,9 @@ def may_review(actor: Actor, unit_id: str) -> bool:
 
 
 async def _load(visit: Visit, raw_id: str) -> tuple[dict[str, Any], Scope]:
-    return_id = parse_id(raw_id)
+    return_id = path_id(raw_id, "统计表报送")
     scope = await visit.scope()
-    found = await visit.state.store.read(lambda db: get_return(db, scope, return_id)) if return_id else None
+    found = await visit.state.store.read(lambda db: get_return(db, scope, return_id))
     if found is None:
         raise not_found("统计表报送")
     return found, scope
