@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
 from sync.timeutil import local_today
 
 from ..brief_png import bar_png, cjk_font_path
@@ -21,6 +20,7 @@ from ..errors import BadRequest
 from ..queries.progress import period_figures
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
+from .report_params import read_unit
 
 MAX_DAYS = 366
 
@@ -41,10 +41,7 @@ def brief_params(visit: Visit, request: Request) -> tuple[str, str, str]:
     start, end = _date(q.get("from"), today.replace(day=1)), _date(q.get("to"), today)
     if start > end or (end - start).days > MAX_DAYS:
         raise BadRequest(f"起始日期应不晚于截止日期，且相隔不超过 {MAX_DAYS} 天。")
-    unit = parse_id(q.get("unit")) if q.get("unit") else visit.actor.unit_id
-    if unit is None:
-        raise not_found("单位")
-    return unit, start.isoformat(), end.isoformat()
+    return read_unit(q, visit.actor), start.isoformat(), end.isoformat()
 
 
 async def _figures(visit: Visit, unit: str, start: str, end: str) -> dict[str, Any]:
