@@ -181,6 +181,12 @@ def form_values(form: FormData) -> dict[str, Any]:
     return out
 
 
+def page_number(params: Mapping[str, str]) -> int:
+    """The ``page`` query parameter of a list: 1 unless it is a whole number from 1 to 99999."""
+    raw = params.get("page", "")
+    return int(raw) if raw.isdigit() and len(raw) < 6 and int(raw) > 0 else 1
+
+
 def page_links(filters: Mapping[str, str], number: int, pages: int) -> dict[str, str | None]:
     """The query strings of the pages before and after page ``number`` of ``pages`` (None past either
     end), keeping the filters that are set."""

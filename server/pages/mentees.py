@@ -38,6 +38,7 @@ from .common import (
     Visit,
     form_values,
     not_found,
+    page_number,
     path_id,
     require,
     require_form,
@@ -81,13 +82,12 @@ def _ip(request: Request) -> str | None:
 async def mentee_list(request: Request) -> Response:
     visit = await require(request, OFFICE)
     params = request.query_params
-    page = params.get("page", "1")
     f = MenteeFilter(
         q=params.get("q", "").strip()[:50], unit_id=parse_id(params.get("unit")) or "",
         category=params.get("category", "") if params.get("category") in CATEGORIES else "",
         risk_level=params.get("risk", "") if params.get("risk") in RISK_LEVELS else "",
         status="" if params.get("status") == "all" else (params.get("status") or "active"),
-        page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
+        page=page_number(params),
     )
     if f.status not in ("", *MENTEE_STATUSES):
         f = MenteeFilter(f.q, f.unit_id, f.category, f.risk_level, "active", f.page)

@@ -33,7 +33,18 @@ from ..queries.mentors import (
 )
 from ..queries.units import unit_options
 from ..recovery import UnknownDevice, issue_recovery_code
-from .common import STAFF, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
+from .common import (
+    STAFF,
+    Visit,
+    form_values,
+    not_found,
+    page_number,
+    path_id,
+    require,
+    require_form,
+    restore_draft,
+    visible_record,
+)
 from .links import route_path
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
@@ -53,10 +64,9 @@ async def _mentor(visit: Visit, mentor_id: str) -> dict[str, Any]:
 async def mentor_list(request: Request) -> Response:
     visit = await require(request, STAFF)
     params = request.query_params
-    page = params.get("page", "1")
     f = MentorFilter(q=params.get("q", "").strip()[:50], unit_id=parse_id(params.get("unit")) or "",
                      active=params.get("active", "1") if params.get("active", "1") in ("", "0", "1") else "1",
-                     page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1)
+                     page=page_number(params))
     scope = await visit.scope()
 
     def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]]]:
