@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope, apply_mutations, mutations
+from sync.users import get_user
 
 from ..errors import Forbidden, ParamInvalid
 from ..exports import Filler, period_of, title_of
@@ -89,10 +90,10 @@ async def return_create(request: Request) -> Response:
         existing = find_return(db, scope, query.unit_id, query.date_from, query.date_to)
         if existing is not None:
             return str(existing["id"]), False
-        phone = db.execute("SELECT phone FROM users WHERE id = ?", [actor.user_id]).fetchone()
+        user = get_user(db, user_id=actor.user_id)
         (outcome,) = apply_mutations(db, actor, [mutations.upsert("stats_return", {
             "unit_id": query.unit_id, "period_from": query.date_from, "period_to": query.date_to,
-            "filled_by": actor.name, "phone": phone[0] if phone else None})])
+            "filled_by": actor.name, "phone": user["phone"] if user else None})])
         if outcome.status != "applied":
             raise ParamInvalid(outcome.reason or "没能新建报送。")
         return outcome.record_id, True

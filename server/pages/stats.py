@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope
 from sync.timeutil import local_today
+from sync.users import get_user
 
 from ..access import log_access
 from ..errors import ParamInvalid
@@ -44,9 +45,8 @@ async def filler_for(visit: Visit, form: StatsForm) -> Filler:
     if own.get("filled_by") or own.get("phone"):
         return Filler(local_today(), own.get("filled_by") or "", own.get("phone") or "")
     actor = visit.actor
-    phone = await visit.state.store.read(
-        lambda db: db.execute("SELECT phone FROM users WHERE id = ?", [actor.user_id]).fetchone())
-    return Filler(local_today(), actor.name, (phone[0] if phone else None) or "")
+    user = await visit.state.store.read(lambda db: get_user(db, user_id=actor.user_id))
+    return Filler(local_today(), actor.name, (user["phone"] if user else None) or "")
 
 
 async def log_export(visit: Visit, action: str, target: str, entities: dict[str, int]) -> None:
