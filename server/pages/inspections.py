@@ -14,7 +14,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Outcome, apply_mutations
-from sync.audit import record_history
 from sync.entities import CHECK_ITEMS, ENTITIES, INSPECTION_KINDS
 from sync.mutations import delete, upsert
 from sync.timeutil import local_today
@@ -30,6 +29,7 @@ from ..queries.inspections import (
     unit_history,
 )
 from ..queries.units import get_unit
+from ..queries.versions import changed, values_at
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
 
 ENTITY = ENTITIES["inspection"]
@@ -177,18 +177,6 @@ def _render_detail(visit: Visit, row: dict[str, Any], *, values: dict[str, Any] 
     }, status=status)
 
 
-def _values_at(db: Any, record_id: str, version: int) -> dict[str, Any]:
-    """The record as it was at ``version`` (what the form showed), rebuilt from the audit log."""
-    history = record_history(db, "inspection", record_id)
-    state: dict[str, Any] = {}
-    for change in history:
-        if change["version"] is not None and change["version"] > version:
-            break
-        for name, (_before, after) in change["changes"].items():
-            state[name] = after
-    return state
-
-
 async def _save(visit: Visit, row: dict[str, Any], fields: dict[str, Any], version: int | None
                 ) -> Outcome:
     """Send only the fields the person changed from what the form showed, against its version,
@@ -197,9 +185,9 @@ async def _save(visit: Visit, row: dict[str, Any], fields: dict[str, Any], versi
     record_id = row["id"]
 
     def write(db: Any) -> Outcome:
-        shown = _values_at(db, record_id, version) if version is not None else row
-        changed = {k: v for k, v in fields.items() if shown.get(k) != v}
-        (outcome,) = apply_mutations(db, actor, [upsert("inspection", changed, record_id, base_version=version)])
+        shown = (values_at(db, "inspection", record_id, version) or {}) if version is not None else row
+        changes = changed(fields, shown)
+        (outcome,) = apply_mutations(db, actor, [upsert("inspection", changes, record_id, base_version=version)])
         return outcome
 
     return await visit.state.store.write(write)
