@@ -31,6 +31,7 @@ from ..queries.inspections import (
 from ..queries.units import get_unit
 from ..queries.versions import changed, values_at
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
+from .writes import base_version
 
 ENTITY = ENTITIES["inspection"]
 HEAD = ("unit_id", "date", "kind", "inspectors")
@@ -193,11 +194,6 @@ async def _save(visit: Visit, row: dict[str, Any], fields: dict[str, Any], versi
     return await visit.state.store.write(write)
 
 
-def _version(values: dict[str, Any]) -> int | None:
-    raw = str(values.get("version") or "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
 async def inspection_rectify(request: Request) -> Response:
     visit, form = await require_form(request, OFFICE)
     row = await _load(visit, request)
@@ -206,7 +202,7 @@ async def inspection_rectify(request: Request) -> Response:
         fields = parse_fields("inspection", RECTIFY, values)
     except FormInvalid as exc:
         return _render_detail(visit, row, values=values, errors=exc.errors, status=400)
-    outcome = await _save(visit, row, fields, _version(values))
+    outcome = await _save(visit, row, fields, base_version(values, "version"))
     if outcome.status == "rejected":
         return _render_detail(visit, row, values={**row, **fields}, errors=_answer(outcome, RECTIFY), status=400)
     flash = "整改情况已保存。" if outcome.status != "conflict" else outcome.reason
@@ -231,7 +227,7 @@ async def inspection_update(request: Request) -> Response:
     actor = visit.actor
     if values.get("action") == "delete":
         (outcome,) = await visit.state.store.write(lambda db: apply_mutations(
-            db, actor, [delete("inspection", row["id"], base_version=_version(values))]))
+            db, actor, [delete("inspection", row["id"], base_version=base_version(values, "version"))]))
         if outcome.status == "applied":
             return visit.redirect("/inspections", flash="督查记录已删除。")
         return await _render_form(visit, row, row=row, errors={"_form": outcome.reason or ""}, status=400)
@@ -241,7 +237,7 @@ async def inspection_update(request: Request) -> Response:
     except FormInvalid as exc:
         return await _render_form(visit, {**values, **_from_checklist(values)}, row=row, errors=exc.errors,
                                   status=400)
-    outcome = await _save(visit, row, fields, _version(values))
+    outcome = await _save(visit, row, fields, base_version(values, "version"))
     if outcome.status == "rejected":
         return await _render_form(visit, {**values, **_from_checklist(values)}, row=row,
                                   errors=_answer(outcome, (*names, "passed", "failed")), status=400)

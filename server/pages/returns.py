@@ -29,6 +29,7 @@ from ..templating import local_time
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form
 from .report_params import read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
+from .writes import base_version
 
 EDITABLE = ("draft", "returned")
 
@@ -156,7 +157,7 @@ async def return_save(request: Request) -> Response:
         fields["status"] = "draft"
     elif action != "save":
         raise ParamInvalid("未知的操作。")
-    base = _int(values.get("version"), ret["version"])
+    base = base_version(values, "version") or ret["version"]
     (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [
         mutations.upsert("stats_return", fields, ret["id"], base_version=base)]))
     if outcome.status in ("rejected", "conflict"):
@@ -165,13 +166,6 @@ async def return_save(request: Request) -> Response:
                              if outcome.status == "conflict" else 400)
     flash = {"submit": "已上报，等待上级审核。", "withdraw": "已撤回，可修改后重新上报。"}.get(action, "已保存。")
     return visit.redirect(request.url.path, flash=flash)
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return default
 
 
 async def return_review(request: Request) -> Response:
