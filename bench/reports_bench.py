@@ -53,6 +53,8 @@ from typing import Any
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from process import cpu_model, pct  # noqa: E402  (bench/process.py, shared with sync_bench)
+
 from server.exports import Filler, to_xlsx  # noqa: E402
 from server.queries.stats import compute_stats  # noqa: E402
 from server.store import Store  # noqa: E402
@@ -200,11 +202,6 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=1_000_000)
@@ -212,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="banxing-reports-"))
     path = args.keep or workdir / "reports.db"
-    print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python "
+    print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python "
           f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}")
     world = build(path, args.activities)
     print(f"built in {world['seconds']:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in world["counts"].items()))

@@ -48,6 +48,13 @@ class Phone:
     reconnects: int = 0
     finished: bool = False
 
+    def new_phase(self) -> None:
+        """Start the figures of a soak phase afresh; the phone's records and cursor carry over."""
+        self.push_lat, self.pull_lat, self.resend_lat = [], [], []
+        self.statuses, self.http_errors, self.problems = Counter(), Counter(), []
+        self.creates = self.edits = self.resends = self.resend_mismatches = self.reconnects = 0
+        self.finished = False
+
     def run(self, start: threading.Barrier, deadline_box: list[float], think: float, period: float = 0.0) -> None:
         """Push (or resend the last batch) and pull until the deadline. With ``period`` the phone
         syncs once per period at its own random phase, whatever the server's speed (an open
@@ -187,9 +194,8 @@ class SoakFigures:
 
 def soak(port: int, phones: list[Phone], seconds: float, think: float, period: float = 0.0) -> SoakFigures:
     """One phase of the soak; a phone's records carry over from an earlier phase, its figures do not."""
-    before = {p.index: (p.creates, p.edits, p.resends, p.resend_mismatches, Counter(p.statuses)) for p in phones}
     for p in phones:
-        p.push_lat, p.pull_lat, p.resend_lat, p.finished = [], [], [], False
+        p.new_phase()
     barrier = threading.Barrier(len(phones) + 1)
     deadline_box = [0.0]
     threads = [threading.Thread(target=p.run, args=(barrier, deadline_box, think, period), daemon=True)
@@ -210,13 +216,11 @@ def soak(port: int, phones: list[Phone], seconds: float, think: float, period: f
     pull = [x for p in phones for x in p.pull_lat]
     errors: Counter[int] = sum((p.http_errors for p in phones), Counter())
     return SoakFigures(
-        elapsed, len(push), len(pull), sum(p.resends - before[p.index][2] for p in phones),
-        sum(p.creates - before[p.index][0] for p in phones), sum(p.edits - before[p.index][1] for p in phones),
-        pct(push, 50) * 1000, pct(push, 99) * 1000, pct(pull, 50) * 1000, pct(pull, 99) * 1000,
-        sum(p.resend_mismatches - before[p.index][3] for p in phones),
+        elapsed, len(push), len(pull), sum(p.resends for p in phones), sum(p.creates for p in phones),
+        sum(p.edits for p in phones), pct(push, 50) * 1000, pct(push, 99) * 1000, pct(pull, 50) * 1000,
+        pct(pull, 99) * 1000, sum(p.resend_mismatches for p in phones),
         sum(n for s, n in errors.items() if s >= 500), sum(n for s, n in errors.items() if s < 500),
-        sum((p.statuses - before[p.index][4] for p in phones), Counter()), sum(p.reconnects for p in phones),
-        problems,
+        sum((p.statuses for p in phones), Counter()), sum(p.reconnects for p in phones), problems,
     )
 
 

@@ -81,19 +81,23 @@ class Signers:
     def recovery_token(self, device_id: str, user_id: str) -> str:
         return RECOVERY_PREFIX + str(self.serializer("recovery").dumps({"d": device_id, "u": user_id}))
 
-    def read_recovery_token(self, token: str, *, max_age_days: int) -> dict[str, Any] | None:
-        """``{"d", "u"}`` from a recovery token; None if it is not one; ``Unauthorized`` if bad."""
-        if not token.startswith(RECOVERY_PREFIX):
-            return None
+    def _read_phone_token(self, purpose: str, body: str, max_age_days: int) -> tuple[dict[str, Any], datetime.datetime]:
+        """``({"d", "u"}, signed at)`` from the body of a phone's token; ``Unauthorized`` if bad."""
         try:
-            data = self.serializer("recovery").loads(token[len(RECOVERY_PREFIX):], max_age=max_age_days * 86400)
+            data, signed_at = self.serializer(purpose).loads(body, max_age=max_age_days * 86400, return_timestamp=True)
         except SignatureExpired:
             raise TokenExpired("这台手机的登记已过期，请向辅导站要新的登记码重新登记。") from None
         except BadSignature:
             raise TokenInvalid(TOKEN_INVALID) from None
         if not isinstance(data, dict) or not isinstance(data.get("d"), str) or not isinstance(data.get("u"), str):
             raise TokenInvalid(TOKEN_INVALID)
-        return data
+        return data, signed_at
+
+    def read_recovery_token(self, token: str, *, max_age_days: int) -> dict[str, Any] | None:
+        """``{"d", "u"}`` from a recovery token; None if it is not one; ``Unauthorized`` if bad."""
+        if not token.startswith(RECOVERY_PREFIX):
+            return None
+        return self._read_phone_token("recovery", token[len(RECOVERY_PREFIX):], max_age_days)[0]
 
     def read_device_token(self, token: str, *, max_age_days: int) -> dict[str, Any] | None:
         """``{"d", "u", "stale"}`` from a device token; None if it is not one; ``Unauthorized`` if bad.
@@ -105,14 +109,7 @@ class Signers:
         if not token.startswith(DEVICE_PREFIX):
             return None
         body = token[len(DEVICE_PREFIX):]
-        try:
-            data, signed_at = self.serializer("device").loads(body, max_age=max_age_days * 86400, return_timestamp=True)
-        except SignatureExpired:
-            raise TokenExpired("这台手机的登记已过期，请向辅导站要新的登记码重新登记。") from None
-        except BadSignature:
-            raise TokenInvalid(TOKEN_INVALID) from None
-        if not isinstance(data, dict) or not isinstance(data.get("d"), str) or not isinstance(data.get("u"), str):
-            raise TokenInvalid(TOKEN_INVALID)
+        data, signed_at = self._read_phone_token("device", body, max_age_days)
         age = datetime.datetime.now(datetime.UTC) - signed_at
         # With one key the check above already used the newest; only rotation needs a second look.
         signed_by_newest = len(self.keys) == 1 or self.serializer("device", newest_only=True).loads_unsafe(body)[0]

@@ -24,12 +24,13 @@ from . import throttle
 ENROLLABLE_ROLES = ("mentor", "staff")
 
 
-def _minutes(seconds: int) -> int:
+def wait_minutes(seconds: int) -> int:
     """Whole minutes to wait, rounded up, so the sentence matches Retry-After."""
     return max(1, -(-seconds // 60))
 
 
-def _hash(code: str) -> str:
+def hash_code(code: str) -> str:
+    """How a one-time code (enrolment or recovery) is stored: never in the clear."""
     return hashlib.sha256(code.encode()).hexdigest()
 
 
@@ -63,7 +64,7 @@ def issue_code(db: sqlite_utils.Database, login: str, *, hours: int) -> dict[str
     expires = now + datetime.timedelta(hours=hours)
     db.execute(
         "INSERT INTO enrol_codes (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        [_hash(code), user["id"], format_utc(now), format_utc(expires)],
+        [hash_code(code), user["id"], format_utc(now), format_utc(expires)],
     )
     return {"code": code, "expires_at": format_utc(expires)}
 
@@ -92,7 +93,7 @@ HOUR = datetime.timedelta(hours=1)
 
 
 def _paused(seconds: int) -> EnrolFailure:
-    return EnrolFailure(f"登记暂时关闭：这一小时内输错登记码的次数太多，请 {_minutes(seconds)} 分钟后再试。",
+    return EnrolFailure(f"登记暂时关闭：这一小时内输错登记码的次数太多，请 {wait_minutes(seconds)} 分钟后再试。",
                         seconds, paused=True)
 
 
@@ -106,9 +107,9 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         return _paused(paused)
     wait = throttle.locked_for(db, key, now)
     if wait:
-        return EnrolFailure(f"登记码输错次数太多，请 {_minutes(wait)} 分钟后再试，或请辅导站重新发码。", wait)
+        return EnrolFailure(f"登记码输错次数太多，请 {wait_minutes(wait)} 分钟后再试，或请辅导站重新发码。", wait)
     row = db.execute(
-        "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = ?", [_hash(code)]
+        "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = ?", [hash_code(code)]
     ).fetchone()
     problem = None
     if row is None:
@@ -125,7 +126,7 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         if paused:
             return _paused(paused)
         if locked:
-            return EnrolFailure(f"登记码输错次数太多，请 {_minutes(locked)} 分钟后再试。", locked)
+            return EnrolFailure(f"登记码输错次数太多，请 {wait_minutes(locked)} 分钟后再试。", locked)
         return EnrolFailure(problem)
     assert row is not None
     user = get_user(db, user_id=row[0])
@@ -137,7 +138,7 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         [device_id, user["id"], device_name, format_utc(now), format_utc(now)],
     )
     db.execute("UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_hash = ?",
-               [format_utc(now), device_id, _hash(code)])
+               [format_utc(now), device_id, hash_code(code)])
     throttle.clear(db, key)
     return Enrolled(device_id, user)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -27,16 +26,13 @@ import sqlite_utils
 from sync.timeutil import format_utc
 
 from . import throttle
+from .devices import hash_code, wait_minutes
 
 KEY_BYTES = 32
 
 
 class UnknownDevice(Exception):
     """No such phone, or it was revoked: nothing to recover."""
-
-
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def valid_key(text: object) -> bool:
@@ -78,7 +74,7 @@ def issue_recovery_code(db: sqlite_utils.Database, device_id: str, *, hours: int
     db.execute(
         "INSERT OR REPLACE INTO recovery_codes (device_id, code_hash, created_at, expires_at, used_at)"
         " VALUES (?, ?, ?, ?, NULL)",
-        [device_id, _hash(code), format_utc(now), format_utc(expires)],
+        [device_id, hash_code(code), format_utc(now), format_utc(expires)],
     )
     return {"code": code, "expires_at": format_utc(expires)}
 
@@ -98,6 +94,10 @@ class RecoveryFailure:
     missing: bool = False
 
 
+def _locked_out(seconds: int) -> RecoveryFailure:
+    return RecoveryFailure(f"恢复码输错次数太多，请 {wait_minutes(seconds)} 分钟后再试。", seconds)
+
+
 def redeem_recovery_code(db: sqlite_utils.Database, device_id: str, code: str, *,
                          max_failures: int, lockout_minutes: int) -> Released | RecoveryFailure:
     """The phone's recovery key for a right code, counting wrong codes per phone."""
@@ -105,8 +105,8 @@ def redeem_recovery_code(db: sqlite_utils.Database, device_id: str, code: str, *
     key = f"recovery:{device_id}"
     wait = throttle.locked_for(db, key, now)
     if wait:
-        return RecoveryFailure(f"恢复码输错次数太多，请 {-(-wait // 60)} 分钟后再试。", wait)
-    code_hash = _hash(code)
+        return _locked_out(wait)
+    code_hash = hash_code(code)
     row = db.execute(
         "SELECT expires_at, used_at FROM recovery_codes WHERE device_id = ? AND code_hash = ?",
         [device_id, code_hash],
@@ -126,7 +126,7 @@ def redeem_recovery_code(db: sqlite_utils.Database, device_id: str, code: str, *
             db, key, now, max_failures=max_failures, lockout=datetime.timedelta(minutes=lockout_minutes)
         )
         if locked:
-            return RecoveryFailure(f"恢复码输错次数太多，请 {-(-locked // 60)} 分钟后再试。", locked)
+            return _locked_out(locked)
         return RecoveryFailure(problem)
     throttle.clear(db, key)
     if stored is None:

@@ -81,7 +81,6 @@ class _Group:
         self.writes: list[_Write] = []
         self.outcomes: dict[int, _Outcome] = {}
         self.done: list[_Write] = []  # applied in the open transaction, not yet committed
-        self.replays = 0  # writes run again because a neighbour failed after changing rows
 
     def run(self, write: _Write) -> None:
         """Apply ``write`` in the group's transaction, opening it if needed.
@@ -123,7 +122,6 @@ class _Group:
         """Roll the transaction back and queue the writes it had applied to run again first."""
         if self.db.conn.in_transaction:
             self.db.conn.execute("ROLLBACK")
-        self.replays += len(self.done)
         pending[:0], self.done = self.done, []
 
     def commit(self) -> None:

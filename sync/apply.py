@@ -234,7 +234,10 @@ class _Writer:
                 for i in missing:
                     self.rows[name][i] = found.get(i)
         # Ids that are new to their own table must not belong to a record of another entity.
-        new_ids = [m.record_id for m in mutations if self.rows[m.entity.name].get(m.record_id) is None]
+        new_ids: dict[str, list[str]] = {}
+        for m in mutations:
+            if self.rows[m.entity.name].get(m.record_id) is None:
+                new_ids.setdefault(m.entity.name, []).append(m.record_id)
         self.taken.update(owners(self.db, new_ids))
         missing_users = [u for u in users if u not in self.users]
         if missing_users:
@@ -356,13 +359,13 @@ class _Writer:
             if not self.scope.allows(keys_of(entity.name, record)):
                 raise Refusal(f"这次修改会把{entity.label}移出你的管理范围。")
             version += 1
-            changed = {k for k in entity.columns if record.get(k) != current.get(k)}
+            changed = [k for k in entity.columns if record.get(k) != current.get(k)]
             record["version"] = version
             self._stamp(current, record, changed, version)
             self._store(entity, current, record)
             # Every column this change moved, the server-set ones included (a corrected returned
             # activity back to pending, who handled a risk flag): record_history rebuilds from these.
-            changes = {k: [current.get(k), record.get(k)] for k in entity.columns if k in changed}
+            changes = {k: [current.get(k), record.get(k)] for k in changed}
         # "merged": the writer's change was combined with someone else's it had not seen.
         stale = changed_by_others(current["version"], current["field_versions"], current["field_writers"],
                                   m.base_version, self.writer)
@@ -375,7 +378,6 @@ class _Writer:
             outcome.reason = (
                 f"{labels}已被别人先改过，保留了先到的内容；你的内容已存为冲突记录，等辅导站处理。"
             )
-        if result.conflicts:
             changes["conflicts"] = {k: {"kept": kv[0], "yours": kv[1]} for k, kv in result.conflicts.items()}
         self._audit(outcome, "update", changes)
         return outcome

@@ -454,8 +454,8 @@ def m015_record_numbers(db: sqlite_utils.Database) -> None:
         db.execute(f"UPDATE {entity.table} SET num = (SELECT f.seq FROM sync_feed f"
                    f" WHERE f.record_id = {entity.table}.id AND f.entity = '{entity.name}')")
     names = ", ".join(f"'{name}'" for name in ENTITIES)
-    # One statement at a time, not executescript (which would COMMIT first): the whole step is
-    # one transaction, so a crash part-way leaves the old schema whole.
+    # The whole step is one transaction (as every step is: sqlite_utils' executescript runs a script
+    # statement by statement inside an open one), so a crash part-way leaves the old schema whole.
     for statement in (
         "ALTER TABLE sync_audit ADD COLUMN num INTEGER",
         "UPDATE sync_audit SET num = (SELECT f.seq FROM sync_feed f"

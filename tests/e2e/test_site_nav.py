@@ -2,18 +2,20 @@
 so a staff account's fifteen pages do not push every page's content below the first screen."""
 from __future__ import annotations
 
+import pathlib
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .screen import SIZES, sign_in, watch_errors
+from .screen import SIZES, shots_dir, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
 
 
-def test_on_a_phone_the_pages_sit_behind_one_menu_button(module_server: ServerProcess, browser: Any) -> None:
+def test_on_a_phone_the_pages_sit_behind_one_menu_button(module_server: ServerProcess, browser: Any,
+                                                         tmp_path: pathlib.Path) -> None:
     context = browser.new_context(**SIZES["phone"], locale="zh-CN")
     page = context.new_page()
     errors = watch_errors(page)
@@ -29,6 +31,7 @@ def test_on_a_phone_the_pages_sit_behind_one_menu_button(module_server: ServerPr
     assert links.count() >= 15
     box = links.first.bounding_box()
     assert box["height"] >= 44 and box["width"] >= 150, box
+    page.screenshot(path=str(shots_dir(tmp_path) / "site-menu-phone.png"))
     page.get_by_role("link", name="审核", exact=True).click()
     page.wait_for_url(module_server.url + "/review")
     expect(page.get_by_text("☰ 菜单")).to_contain_text("审核")

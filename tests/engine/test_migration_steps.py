@@ -1,0 +1,29 @@
+"""Each migration step is all or nothing (sync/db.py ``Migrations.apply``): a step cut short by a
+crash or an error leaves none of itself behind, so the next start applies it again whole."""
+from __future__ import annotations
+
+import pathlib
+import sqlite3
+
+import pytest
+
+from sync import connect, migrations
+from sync.db import Migrations
+
+
+@pytest.mark.parametrize("step", [name for name, _ in migrations.steps])
+def test_a_step_that_fails_before_it_is_recorded_leaves_nothing_and_applies_again(
+    tmp_path: pathlib.Path, step: str
+) -> None:
+    db = connect(tmp_path / "banxing.db")
+    Migrations("none").apply(db)  # creates the empty _migrations table
+    # The step's own statements all run; recording it fails, as a crash at that moment would.
+    db.execute(f"CREATE TRIGGER cut_short BEFORE INSERT ON _migrations WHEN NEW.name = '{step}'"
+               " BEGIN SELECT RAISE(ABORT, 'cut short'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="cut short"):
+        migrations.apply(db)
+    db.execute("DROP TRIGGER cut_short")
+    applied = migrations.apply(db)
+    assert applied[0] == step
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    db.close()
