@@ -22,6 +22,7 @@ from ..access import count_access_log, log_access, read_access_log
 from ..backup import backup
 from ..queries.admin import describe_targets, people_in_log, target_for_code
 from .common import ADMIN, page_number, require, require_form
+from .writes import client_ip
 
 PAGE = 100
 ACTIONS = {
@@ -91,7 +92,7 @@ async def admin_backup_download(request: Request) -> Response:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    actor, ip = visit.actor, request.client.host if request.client else None
+    actor, ip = visit.actor, client_ip(request)
     await visit.state.store.write(lambda db: log_access(db, actor, "backup", None, ip=ip))
     response = FileResponse(target, media_type="application/vnd.sqlite3", filename=target.name,
                             background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))

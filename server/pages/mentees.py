@@ -46,6 +46,7 @@ from .common import (
     visible_record,
 )
 from .links import route_path
+from .writes import client_ip
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
             "guardian_name", "guardian_contact", "notes")
@@ -71,10 +72,6 @@ def _mentee_id(request: Request) -> str:
 
 async def _visible_mentee(visit: Visit, mentee_id: str) -> dict[str, Any]:
     return await visible_record(visit, mentee_id, "帮扶对象", get_mentee)
-
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -234,7 +231,7 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
     shown = {"mentee": 1, "pairing": len(data["pairings"]), "screening": len(data["screenings"]),
              "activity": len(data["activities"]["latest"])}
     await visit.state.store.write(
-        lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=_ip(request)))
+        lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=client_ip(request)))
     can_edit = actor.role in STAFF
     values = screening or {"date": local_today().isoformat(), "risk_level": data["mentee"]["risk_level"]}
     return visit.render("staff/mentee_detail.html", {

@@ -26,6 +26,7 @@ from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, 
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
 from .report_params import ReportQuery, read_report_query
+from .writes import client_ip
 
 
 async def read_form(visit: Visit, query: ReportQuery, scope: Scope) -> StatsForm:
@@ -51,7 +52,7 @@ async def filler_for(visit: Visit, form: StatsForm) -> Filler:
 
 async def log_export(visit: Visit, action: str, target: str, entities: dict[str, int]) -> None:
     actor = visit.actor
-    ip = visit.request.client.host if visit.request.client else None
+    ip = client_ip(visit.request)
     await visit.state.store.write(lambda db: log_access(db, actor, action, target, entities=entities, ip=ip))
 
 
