@@ -31,7 +31,7 @@ from ..queries.inspections import (
 from ..queries.units import get_unit
 from ..queries.versions import changed, values_at
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
-from .writes import base_version
+from .writes import apply_one, base_version
 
 ENTITY = ENTITIES["inspection"]
 HEAD = ("unit_id", "date", "kind", "inspectors")
@@ -147,8 +147,7 @@ async def inspection_create(request: Request) -> Response:
         fields = _parse(values, names)
     except FormInvalid as exc:
         return await _render_form(visit, {**values, **_from_checklist(values)}, errors=exc.errors, status=400)
-    actor = visit.actor
-    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [upsert("inspection", fields)]))
+    outcome = await apply_one(visit, upsert("inspection", fields))
     if outcome.status == "rejected":
         return await _render_form(visit, {**values, **_from_checklist(values)},
                                   errors=_answer(outcome, (*names, "passed", "failed")), status=400)
@@ -224,10 +223,8 @@ async def inspection_update(request: Request) -> Response:
     if not _may_edit(visit, row):
         raise not_found("督查记录")
     values = form_values(form)
-    actor = visit.actor
     if values.get("action") == "delete":
-        (outcome,) = await visit.state.store.write(lambda db: apply_mutations(
-            db, actor, [delete("inspection", row["id"], base_version=base_version(values, "version"))]))
+        outcome = await apply_one(visit, delete("inspection", row["id"], base_version=base_version(values, "version")))
         if outcome.status == "applied":
             return visit.redirect("/inspections", flash="督查记录已删除。")
         return await _render_form(visit, row, row=row, errors={"_form": outcome.reason or ""}, status=400)

@@ -29,7 +29,7 @@ from ..templating import local_time
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form
 from .report_params import read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
-from .writes import base_version
+from .writes import apply_one, base_version
 
 EDITABLE = ("draft", "returned")
 
@@ -158,8 +158,7 @@ async def return_save(request: Request) -> Response:
     elif action != "save":
         raise ParamInvalid("未知的操作。")
     base = base_version(values, "version") or ret["version"]
-    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [
-        mutations.upsert("stats_return", fields, ret["id"], base_version=base)]))
+    outcome = await apply_one(visit, mutations.upsert("stats_return", fields, ret["id"], base_version=base))
     if outcome.status in ("rejected", "conflict"):
         fresh, _ = await _load(visit, ret["id"])
         return await _render(visit, fresh, scope, error=outcome.reason, values=values, status=409
@@ -181,9 +180,8 @@ async def return_review(request: Request) -> Response:
         raise ParamInvalid("请选择“通过”或“退回”。")
     if decision == "return" and not comment:
         return await _render(visit, ret, scope, error="退回时请写明原因，方便填表单位更正。", status=400)
-    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [
-        mutations.upsert("review", {"target_entity": "stats_return", "target_id": ret["id"],
-                                    "decision": decision, "comment": comment or None})]))
+    outcome = await apply_one(visit, mutations.upsert("review", {
+        "target_entity": "stats_return", "target_id": ret["id"], "decision": decision, "comment": comment or None}))
     if outcome.status != "applied":
         fresh, _ = await _load(visit, ret["id"])
         return await _render(visit, fresh, scope, error=outcome.reason, status=400)
