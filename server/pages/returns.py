@@ -26,7 +26,7 @@ from ..queries.returns import find_return, get_return, list_returns
 from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
 from ..queries.units import get_unit
 from ..templating import local_time
-from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form
+from .common import OFFICE, Visit, form_values, not_found, require, require_form, visible_record
 from .report_params import read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
 from .writes import apply_one, base_version
@@ -40,12 +40,8 @@ def may_review(actor: Actor, unit_id: str) -> bool:
 
 
 async def _load(visit: Visit, raw_id: str) -> tuple[dict[str, Any], Scope]:
-    return_id = path_id(raw_id, "统计表报送")
-    scope = await visit.scope()
-    found = await visit.state.store.read(lambda db: get_return(db, scope, return_id))
-    if found is None:
-        raise not_found("统计表报送")
-    return found, scope
+    found = await visible_record(visit, raw_id, "统计表报送", get_return)
+    return found, await visit.scope()
 
 
 async def _forms(visit: Visit, ret: dict[str, Any], scope: Scope) -> tuple[StatsForm, StatsForm | None]:
