@@ -18,7 +18,7 @@ async function unsentDocument() {
     user: user ? { id: user.id, name: user.name } : null,
     items: [
       ...repo.pending().map((e) => ({ state: 'unsent', ...e, mentee: about(e.entity, e.record_id, e.fields) })),
-      ...repo.noticeList().filter((n) => n.kind === 'rejected').map((n) => ({
+      ...repo.rejected().map((n) => ({
         state: 'rejected', entity: n.entity, record_id: n.record_id, op: n.op, fields: n.fields, reason: n.reason,
         created_at: n.created_at, mentee: about(n.entity, n.record_id, n.fields),
       })),

@@ -84,7 +84,8 @@ export const pending = () => outbox.slice();
 export const pendingFor = (id) => outbox.filter((e) => e.record_id === id);
 export const noticeList = () => notices.slice();
 export const notice = (id) => notices.find((n) => n.id === id);
-export const rejectedCount = () => notices.filter((n) => n.kind === 'rejected').length;
+export const rejected = () => notices.filter((n) => n.kind === 'rejected');
+export const rejectedCount = () => rejected().length;
 export const unsentCount = () => outbox.length + rejectedCount();
 
 // `local`: display-only fields of a new record (the mentee_id the server derives).

@@ -1,6 +1,7 @@
 """A real ``banxing serve`` process on a free loopback port, over a real SQLite file."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
@@ -134,20 +135,31 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, lis
     return db, users
 
 
+@contextlib.contextmanager
+def demo_server(folder: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str, str]]],
+                env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+    """A copy of the demo county in ``folder``, served by a real process while the block runs."""
+    db = folder / "banxing.db"
+    shutil.copy(demo_db[0], db)
+    proc = ServerProcess(db, env=env or {})
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
 @pytest.fixture
 def server(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str, str]]]) -> Iterator[ServerProcess]:
     """A fresh copy of the demo county served by a real process."""
-    db = tmp_path / "banxing.db"
-    shutil.copy(demo_db[0], db)
-    proc = ServerProcess(db)
-    proc.start()
-    yield proc
-    proc.stop()
+    with demo_server(tmp_path, demo_db) as proc:
+        yield proc
 
 
-def enrol(server: ServerProcess, login: str) -> dict[str, Any]:
+def enrol(server: ServerProcess, login: str, device_name: str = "测试手机") -> dict[str, Any]:
+    """Enrol a device for ``login`` through the real API (a fresh code from the CLI); the enrolment answer."""
     code = json.loads(cli(server.db, "enrol-code", "--user", login, "--json"))["code"]
-    status, body = server.request("POST", "/api/enrol", {"code": code, "device_name": "测试手机"})
+    status, body = server.request("POST", "/api/enrol", {"code": code, "device_name": device_name})
     assert status == 200, body
     return body
 
@@ -173,12 +185,8 @@ def browser() -> Iterator[Browser]:
 def module_server(tmp_path_factory: pytest.TempPathFactory,
                   demo_db: tuple[pathlib.Path, list[dict[str, str]]]) -> Iterator[ServerProcess]:
     """One copy of the demo county served for a whole module: tests use different demo mentors."""
-    db = tmp_path_factory.mktemp("module") / "banxing.db"
-    shutil.copy(demo_db[0], db)
-    proc = ServerProcess(db)
-    proc.start()
-    yield proc
-    proc.stop()
+    with demo_server(tmp_path_factory.mktemp("module"), demo_db) as proc:
+        yield proc
 
 
 @pytest.fixture

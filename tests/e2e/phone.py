@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pathlib
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
-from .conftest import ServerProcess, cli
+from .conftest import ServerProcess, cli, enrol
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -91,9 +90,6 @@ class Phone:
         self.page.get_by_role("button", name="解锁", exact=True).click()
         expect(self.page.locator("nav.tabs")).to_be_visible()
 
-    def sync_line(self) -> str:
-        return self.page.locator(".sync .line").inner_text()
-
     def wait_synced(self, timeout: float = 20_000) -> None:
         """Until a sync finished with nothing left to send."""
         self.page.wait_for_function(
@@ -101,10 +97,6 @@ class Phone:
                  && c.querySelector('.line').textContent.includes('已全部同步')
                  && c.querySelector('.last').textContent.includes('上次同步')
                  && !c.textContent.includes('正在同步'); }""", timeout=timeout)
-
-    def sync_now(self) -> None:
-        self.page.goto(self.server.url + "/app/#/")
-        self.page.get_by_role("button", name="立即同步").click()
 
     def log_activity(self, record: str, *, mentee: str | None = None, follow_up: str = "") -> None:
         link = self.page.locator("a", has_text="记一次帮扶").first
@@ -133,10 +125,7 @@ class Station:
 
     def __init__(self, server: ServerProcess, login: str) -> None:
         self.server = server
-        code = json.loads(cli(server.db, "enrol-code", "--user", login, "--json"))["code"]
-        status, body = server.request("POST", "/api/enrol", {"code": code, "device_name": "辅导站电脑"})
-        assert status == 200, body
-        self.token = body["token"]
+        self.token = enrol(server, login, "辅导站电脑")["token"]
         self.next_id = 1
 
     def push(self, entity: str, record_id: str, fields: dict[str, Any], base_version: int | None) -> dict[str, Any]:
@@ -156,10 +145,6 @@ def query(server: ServerProcess, sql: str, *params: Any) -> list[tuple[Any, ...]
         return conn.execute(sql, params).fetchall()
 
 
-def mentor_of(users: list[dict[str, str]], login: str) -> dict[str, str]:
-    return next(u for u in users if u["login"] == login)
-
-
 class Phones:
     """Makes phones for one test and closes them after it (the ``phones`` fixture)."""
 
@@ -176,7 +161,3 @@ class Phones:
         for context in self.contexts:
             context.close()
 
-
-def shot(page: Page, folder: pathlib.Path | None, name: str) -> None:
-    if folder is not None:
-        page.screenshot(path=str(folder / name), full_page=True)

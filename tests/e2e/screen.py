@@ -20,6 +20,16 @@ SIZES: dict[str, dict[str, Any]] = {
     "pc": {"viewport": {"width": 1280, "height": 900}},
 }
 
+# The characters of ``chars`` with no glyph in ``family``: each is drawn on a canvas and compared
+# with U+10FFFD, which never has one (identical pixels mean the .notdef box, tofu).
+GLYPH_CHECK = """([chars, family]) => {
+  const draw = (s) => { const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+    const g = c.getContext('2d'); g.font = '40px ' + family; g.fillText(s, 4, 48);
+    return Array.from(g.getImageData(0, 0, 64, 64).data).join(','); };
+  const tofu = draw('\\u{10FFFD}');
+  return [...chars].filter((ch) => draw(ch) === tofu);
+}"""
+
 
 def documented_shots() -> pathlib.Path | None:
     """The folder ``BANXING_SCREENSHOTS`` names (relative to the repository), made if need be; else None."""

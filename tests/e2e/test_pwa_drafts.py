@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pathlib
 import shutil
+import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, demo_server
 from .phone import Phone, query
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +51,7 @@ def test_pwa_half_filled_form_survives_closing_the_app(module_server: ServerProc
     phone: Phone = phones.new(module_server)
     phone.enrol("liu.laobing")
     half_fill(phone)
-    phone.page.wait_for_timeout(300)  # a person closing the app takes longer than one saved keystroke
+    phone.page.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")  # every keystroke's draft written
     assert "和孩子聊了很久" not in phone.idb()["text"], "drafts are encrypted too"
     phone.reopen()
     phone.unlock()
@@ -84,12 +86,19 @@ def updatable(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str
     """A server serving a copy of the app (BANXING_PWA_DIR) that the test can 'deploy' over."""
     app = tmp_path / "pwa"
     shutil.copytree(pathlib.Path(__file__).resolve().parents[2] / "pwa", app)
-    db = tmp_path / "banxing.db"
-    shutil.copy(demo_db[0], db)
-    proc = ServerProcess(db, env={"BANXING_PWA_DIR": str(app)})
-    proc.start()
-    yield proc, app
-    proc.stop()
+    with demo_server(tmp_path, demo_db, {"BANXING_PWA_DIR": str(app)}) as proc:
+        yield proc, app
+
+
+def served(server: ServerProcess, path: str, text: str) -> None:
+    """Until the server serves the changed file (it looks for changed files once a second)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with urllib.request.urlopen(server.url + path, timeout=5) as response:
+            if text in response.read().decode():
+                return
+        assert time.monotonic() < deadline, f"{path} still served without {text!r}"
+        time.sleep(0.1)
 
 
 CACHES = "caches.keys().then((names) => names.filter((n) => n.startsWith('banxing-static-')))"
@@ -108,10 +117,10 @@ def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
 
     css = app / "css" / "app.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* 新版本 */\n", encoding="utf-8")
-    page.wait_for_timeout(1100)  # the server looks for changed files once a second
+    served(server, "/app/css/app.css", "新版本")
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
     page.wait_for_function(WAITING, timeout=15_000)
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(1500)  # a non-event: a worker that did not wait for the form would take over by now
     assert page.evaluate(WAITING), "the new version took over under an open form"
     assert old_cache in page.evaluate(CACHES), "the old version's files are still there for the open page"
     expect(page.get_by_label("过程记录")).to_have_value("和孩子聊了很久")

@@ -6,7 +6,6 @@ and see each reach the server exactly once — and the volunteer's second phone.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -151,7 +150,6 @@ def test_pwa_keeps_visits_while_the_server_is_down_and_sends_them_when_it_is_bac
     phone.unlock()
     expect(phone.page.locator(".sync .line")).to_contain_text("未同步 1 条")
     server.start(same_port=True)
-    time.sleep(0.2)
     phone.page.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
     assert records_with(server, text) == 1

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from .conftest import ServerProcess, cli
 from .phone import Phone, Station, query
-from .screen import documented_shots
+from .screen import GLYPH_CHECK, documented_shots
 
 pytestmark = pytest.mark.e2e
 
@@ -86,15 +86,6 @@ ELDER_CHECK = """(minText) => {
   return { problems, minContrast };
 }""".replace("%(contrast)s", str(MIN_CONTRAST))
 
-GLYPH_CHECK = """([chars, family]) => {
-  const draw = (s) => { const c = document.createElement('canvas'); c.width = 64; c.height = 64;
-    const g = c.getContext('2d'); g.font = '40px ' + family; g.fillText(s, 4, 48);
-    return Array.from(g.getImageData(0, 0, 64, 64).data).join(','); };
-  const tofu = draw('\\u{10FFFD}');
-  return [...chars].filter((ch) => draw(ch) === tofu);
-}"""
-
-
 class Walk:
     """Checks each screen and keeps the worst contrast seen; screenshots at 标准 when asked."""
 
@@ -154,11 +145,7 @@ def test_pwa_every_screen_is_elder_friendly_at_standard_and_largest_text(
     activity = prepare(server, phone, code)
 
     def gate_screens(level: str) -> None:
-        for who, screen, setup in (
-            (fresh, "enrol", lambda p: None),
-            (wechat, "wechat", lambda p: None),
-        ):
-            setup(who.page)
+        for who, screen in ((fresh, "enrol"), (wechat, "wechat")):
             if level == "xl":
                 who.page.evaluate("document.documentElement.dataset.size = 'xl'")
             walk.check(who.page, screen, level)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import pathlib
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ServerProcess, cli
+from .conftest import ServerProcess, cli, demo_server
 from .phone import Phone, Station, query
 
 pytestmark = pytest.mark.e2e
@@ -116,12 +115,8 @@ def _new_id(phone: Phone) -> str:
 def small_batches(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str, str]]]
                   ) -> Iterator[ServerProcess]:
     """A server that takes at most two mutations per push."""
-    db = tmp_path / "banxing.db"
-    shutil.copy(demo_db[0], db)
-    proc = ServerProcess(db, env={"BANXING_MAX_BATCH_COUNT": "2"})
-    proc.start()
-    yield proc
-    proc.stop()
+    with demo_server(tmp_path, demo_db, {"BANXING_MAX_BATCH_COUNT": "2"}) as proc:
+        yield proc
 
 
 def test_pwa_splits_a_batch_the_server_finds_too_large(small_batches: ServerProcess, phones: Any) -> None:

@@ -16,7 +16,6 @@ import io
 import json
 import pathlib
 import re
-import sqlite3
 import unicodedata
 from typing import Any
 
@@ -25,17 +24,13 @@ from playwright.sync_api import Browser, Page
 from pypdf import PdfReader
 
 from .conftest import ServerProcess
+from .phone import query
 from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
 
 STATION = "zhan-juegang"  # 掘港街道校外教育辅导站: volunteers 王建国 and 陈德明, the demo's two sync conflicts
 VOLUNTEER = "王建国"
-
-
-def query(server: ServerProcess, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(f"file:{server.db}?mode=ro", uri=True) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def pull(server: ServerProcess, token: str, cursor: str | None) -> tuple[dict[tuple[str, str], Any], list[Any], str]:

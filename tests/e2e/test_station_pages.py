@@ -1,7 +1,7 @@
 """The station pages in Debian Chromium at phone width (390 px) and PC width (1280 px), against a
 real ``banxing serve`` over the demo county: each page loads without a CSP or script error, never
 scrolls sideways, keeps body text at 18 px or more and main buttons at 60 px or more; the
-enrolment code page shows the QR as an inline SVG; an Excel file goes through preview and import.
+enrolment code page shows the QR as an inline SVG; an Excel roster is previewed with its mistakes in words.
 
 Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh docs/screenshots/station-*.png (phone: the
 first screen, as a person sees it; PC: the whole page).

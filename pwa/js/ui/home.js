@@ -32,7 +32,7 @@ export async function render({ seq = null } = {}) {
   const { user } = vault.currentSession();
   const entries = myMentees(repo.list('mentee'), repo.list('pairing'), user?.id);
   const activities = repo.list('activity');
-  const draft = (await drafts.allDrafts()).find((d) => d.id === 'activity:new');
+  const draft = await drafts.loadDraft('activity:new');
   show(screen({ title: T.app + (user ? ' · ' + user.name : ''), tab: 'home' },
     syncCard(),
     draft && h('p', { class: 'notice' }, T.draftWaiting, ' ',

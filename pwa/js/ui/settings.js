@@ -14,7 +14,7 @@ export async function render({ wipe, seq = null }) {
   sizes.addEventListener('change', (event) => prefs.setSize(event.target.value));
   const stamps = [
     ...repo.pending().map((e) => e.created_at),
-    ...repo.noticeList().filter((n) => n.kind === 'rejected').map((n) => n.at),
+    ...repo.rejected().map((n) => n.at),
     ...(await drafts.allDrafts()).map((d) => d.savedAt),
   ];
   const mayLeave = stamps.every((t) => exportedAt >= t);

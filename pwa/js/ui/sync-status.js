@@ -10,7 +10,7 @@ const PROBLEMS = { offline: `✕ ${T.offline}`, server: `⚠ ${T.serverDown}`, i
 function describe() {
   const { running, problem, message } = sync.syncState();
   const rejected = repo.rejectedCount();
-  const unsent = repo.pending().length + rejected;
+  const unsent = repo.unsentCount();
   const line = running ? `↻ ${T.syncing}` : problem === 'error' ? `⚠ ${message}` : PROBLEMS[problem];
   // Offline with nothing waiting is no problem.
   const trouble = (!running && line && (problem !== 'offline' || unsent)) || rejected;

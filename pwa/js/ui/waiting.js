@@ -61,7 +61,7 @@ export function render({ seq = null } = {}) {
   show(screen({ title: T.waiting, tab: 'waiting' },
     syncCard(),
     h('p', entries.length || notices.length ? T.waitingSay : T.nothingWaiting),
-    rows(notices.filter((n) => n.kind === 'rejected').map(rejectedRow)),
+    rows(repo.rejected().map(rejectedRow)),
     rows(entries.map((e) => entryRow(e, session))),
     rows(notices.filter((n) => n.kind === 'conflict').map(conflictRow)),
     exportButton()), seq);
