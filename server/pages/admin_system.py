@@ -21,7 +21,8 @@ from sync.timeutil import SHANGHAI, format_utc
 from ..access import count_access_log, log_access, read_access_log
 from ..backup import backup
 from ..queries.admin import describe_targets, people_in_log, target_for_code
-from .common import ADMIN, require, require_form
+from .common import ADMIN, page_number, require, require_form
+from .writes import client_ip
 
 PAGE = 100
 ACTIONS = {
@@ -50,7 +51,7 @@ async def admin_access_log(request: Request) -> Response:
     person = parse_id(q.get("user")) if q.get("user") else None
     target_text = (q.get("target") or "").strip()[:60]
     since_day, until_day = _day(q.get("from")), _day(q.get("to"))
-    page = int(q["page"]) if (q.get("page") or "").isdigit() and len(q["page"]) < 6 else 1
+    page = page_number(q)
 
     def read(db: Any) -> dict[str, Any]:
         target = (parse_id(target_text) or target_for_code(db, target_text) or target_text) if target_text else None
@@ -91,7 +92,7 @@ async def admin_backup_download(request: Request) -> Response:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    actor, ip = visit.actor, request.client.host if request.client else None
+    actor, ip = visit.actor, client_ip(request)
     await visit.state.store.write(lambda db: log_access(db, actor, "backup", None, ip=ip))
     response = FileResponse(target, media_type="application/vnd.sqlite3", filename=target.name,
                             background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))

@@ -14,14 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import apply_mutations
-from sync.entities import UNIT_KINDS
+from sync.entities import ENTITIES, UNIT_KINDS
 from sync.mutations import delete, upsert
 
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.admin import unit_usage
 from ..queries.units import get_unit, unit_tree
 from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
+from .writes import apply_one
 
 FIELDS = ("name", "kind", "parent_id", "phone", "address")
 PARENT_KINDS: dict[str, tuple[str | None, ...]] = {
@@ -82,16 +82,13 @@ async def admin_unit_create(request: Request) -> Response:
     problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), [])
     if problem:
         return await _render_tree(visit, values, {"parent_id": problem}, 400)
-    actor = visit.actor
-    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [upsert("unit", fields)]))
+    outcome = await apply_one(visit, upsert("unit", fields))
     if outcome.status != "applied":
         return await _render_tree(visit, values, _errors(outcome.reason), 400)
     return visit.redirect("/admin/units", flash=f"已新建单位“{fields['name']}”。")
 
 
 def _errors(reason: str | None) -> dict[str, str]:
-    from sync.entities import ENTITIES
-
     return errors_from_reason(ENTITIES["unit"], reason, FIELDS)
 
 
@@ -130,7 +127,6 @@ async def admin_unit_save(request: Request) -> Response:
     visit, form = await require_form(request, ADMIN)
     unit = await _load(visit, request)
     values = form_values(form)
-    actor = visit.actor
     version = unit["version"]
     if values.get("action") == "delete":
         _, usage = await _tree(visit)
@@ -139,8 +135,7 @@ async def admin_unit_save(request: Request) -> Response:
             return await _render_unit(visit, unit, unit, {"_form": (
                 f"“{unit['name']}”下还有 {held.get('children', 0)} 个下级单位、{held.get('users', 0)} 个在用账号、"
                 f"{held.get('mentees', 0)} 名帮扶对象，请先移走或停用，再删除。")}, 400)
-        (outcome,) = await visit.state.store.write(
-            lambda db: apply_mutations(db, actor, [delete("unit", unit["id"], base_version=version)]))
+        outcome = await apply_one(visit, delete("unit", unit["id"], base_version=version))
         if outcome.status != "applied":
             return await _render_unit(visit, unit, unit, {"_form": outcome.reason or ""}, 400)
         return visit.redirect("/admin/units", flash=f"已删除单位“{unit['name']}”。")
@@ -157,8 +152,7 @@ async def admin_unit_save(request: Request) -> Response:
     changed = {k: v for k, v in fields.items() if unit.get(k) != v}
     if not changed:
         return visit.redirect("/admin/units", flash="没有改动。")
-    (outcome,) = await visit.state.store.write(
-        lambda db: apply_mutations(db, actor, [upsert("unit", changed, unit["id"], base_version=version)]))
+    outcome = await apply_one(visit, upsert("unit", changed, unit["id"], base_version=version))
     if outcome.status == "rejected":
         return await _render_unit(visit, unit, values, _errors(outcome.reason), 400)
     flash = "单位已保存。" if outcome.status != "conflict" else outcome.reason

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import NotAllowed, parse_id
+from sync import NotAllowed
 from sync.entities import ROLE_LABELS
 from sync.users import create_user, deactivate_user, get_user, save_user
 
@@ -24,7 +24,7 @@ from .. import lockout, sessions
 from ..auth import hash_password
 from ..queries.admin import list_users
 from ..queries.units import unit_options
-from .common import ADMIN, Visit, form_values, not_found, require, require_form, restore_draft
+from .common import ADMIN, Visit, form_values, not_found, path_id, require, require_form, restore_draft
 
 MIN_PASSWORD = 8
 # Easy to read aloud and type: no 0/O, 1/l/I.
@@ -114,8 +114,8 @@ def _show_password(visit: Visit, login: str, name: str, password: str, user_id: 
 
 
 async def _load(visit: Visit, request: Request) -> dict[str, Any]:
-    user_id = parse_id(request.path_params["user_id"])
-    user = await visit.state.store.read(lambda db: get_user(db, user_id=user_id)) if user_id else None
+    user_id = path_id(request.path_params["user_id"], "账号")
+    user = await visit.state.store.read(lambda db: get_user(db, user_id=user_id))
     if user is None or user["role"] not in ROLE_LABELS:
         raise not_found("账号")
     return user

@@ -12,39 +12,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
 from sync.timeutil import local_today
 
 from ..brief_png import bar_png, cjk_font_path
 from ..briefing import brief_text, period_words
-from ..errors import BadRequest
+from ..errors import ParamInvalid
 from ..queries.progress import period_figures
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
+from .report_params import read_dates, read_unit
 
 MAX_DAYS = 366
-
-
-def _date(raw: str | None, default: datetime.date) -> datetime.date:
-    if not raw:
-        return default
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(f"日期应为 年-月-日（如 {default.isoformat()}），收到 {raw[:20]!r}。") from None
 
 
 def brief_params(visit: Visit, request: Request) -> tuple[str, str, str]:
     """(unit id, from, to): the signed-in person's unit and this month so far unless asked."""
     q = request.query_params
     today = local_today()
-    start, end = _date(q.get("from"), today.replace(day=1)), _date(q.get("to"), today)
-    if start > end or (end - start).days > MAX_DAYS:
-        raise BadRequest(f"起始日期应不晚于截止日期，且相隔不超过 {MAX_DAYS} 天。")
-    unit = parse_id(q.get("unit")) if q.get("unit") else visit.actor.unit_id
-    if unit is None:
-        raise not_found("单位")
-    return unit, start.isoformat(), end.isoformat()
+    start, end = read_dates(q, today.replace(day=1).isoformat(), today.isoformat())
+    if (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days > MAX_DAYS:
+        raise ParamInvalid(f"起始日期与截止日期相隔不能超过 {MAX_DAYS} 天。")
+    return read_unit(q, visit.actor), start, end
 
 
 async def _figures(visit: Visit, unit: str, start: str, end: str) -> dict[str, Any]:

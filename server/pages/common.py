@@ -46,6 +46,7 @@ class Visit:
     csrf_secret: str
     set_cookies: dict[str, str | None] = field(default_factory=dict)  # name -> value (None: delete)
     flash: str | None = None
+    _scope: Scope | None = field(default=None, repr=False)
 
     @property
     def actor(self) -> Actor:
@@ -58,8 +59,12 @@ class Visit:
         return csrf.token_for(self.state.signers, self.csrf_secret)
 
     async def scope(self) -> Scope:
-        actor = self.actor
-        return await self.state.store.read(lambda db: load_scope(db, actor))
+        """The visitor's scope, read once per request: a handler and the helpers it calls ask for it
+        several times, and only the admin changes units (whose scope is everything anyway)."""
+        if self._scope is None:
+            actor = self.actor
+            self._scope = await self.state.store.read(lambda db: load_scope(db, actor))
+        return self._scope
 
     def render(self, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200,
                child_data: bool = False) -> Response:
@@ -179,6 +184,12 @@ def form_values(form: FormData) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def page_number(params: Mapping[str, str]) -> int:
+    """The ``page`` query parameter of a list: 1 unless it is a whole number from 1 to 99999."""
+    raw = params.get("page", "")
+    return int(raw) if raw.isdigit() and len(raw) < 6 and int(raw) > 0 else 1
 
 
 def page_links(filters: Mapping[str, str], number: int, pages: int) -> dict[str, str | None]:

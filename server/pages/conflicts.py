@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, NoMatchFound, Route
+from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, resolve_conflict
 from sync.entities import ENTITIES
@@ -21,6 +21,7 @@ from ..forms import FormInvalid, field_views, parse_fields
 from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
 from .common import STAFF, Visit, form_values, require, require_form, visible_record
 from .history import show_value
+from .links import route_path
 
 CHOICES = {"kept": "保留先到的内容", "other": "改用后到的内容", "combined": "合并两者，写成新的内容"}
 
@@ -37,10 +38,7 @@ def _link(page: Visit, row: dict[str, Any]) -> str | None:
     target = targets.get(row["entity"])
     if target is None or not target[2]:
         return None
-    try:
-        return str(page.request.app.url_path_for(target[0], **{target[1]: target[2]}))
-    except NoMatchFound:
-        return None
+    return route_path(page.request, target[0], **{target[1]: target[2]})
 
 
 def _show(row: dict[str, Any], key: str) -> str:

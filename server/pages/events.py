@@ -22,7 +22,17 @@ from sync.timeutil import local_today
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
 from ..queries.units import unit_options
-from .common import STAFF, Visit, form_values, page_links, require, require_form, restore_draft, visible_record
+from .common import (
+    STAFF,
+    Visit,
+    form_values,
+    page_links,
+    page_number,
+    require,
+    require_form,
+    restore_draft,
+    visible_record,
+)
 from .writes import apply_one, base_version, edit, saved_words, shown_version
 
 EVENT_FIELDS = ("unit_id", "kind", "date", "title", "lecture_no", "audience", "participants", "copies", "online",
@@ -51,8 +61,7 @@ async def event_list(request: Request) -> Response:
     q = request.query_params
     filters = {"unit": q.get("unit", "")[:40], "kind": q.get("kind", "")[:40],
                "from": _date(q.get("from", f"{today.year}-01-01")), "to": _date(q.get("to", f"{today.year}-12-31"))}
-    raw_page = q.get("page", "1")
-    number = int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 and int(raw_page) > 0 else 1
+    number = page_number(q)
     rows, totals = await page.state.store.read(lambda db: list_events(db, scope, filters, page=number))
     units = await page.state.store.read(lambda db: unit_options(db, scope))
     pages = max(1, -(-totals["count"] // PAGE_SIZE))

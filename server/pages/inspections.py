@@ -13,8 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Outcome, apply_mutations, parse_id
-from sync.audit import record_history
+from sync import Outcome, apply_mutations
 from sync.entities import CHECK_ITEMS, ENTITIES, INSPECTION_KINDS
 from sync.mutations import delete, upsert
 from sync.timeutil import local_today
@@ -30,7 +29,9 @@ from ..queries.inspections import (
     unit_history,
 )
 from ..queries.units import get_unit
-from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft, visible_record
+from ..queries.versions import changed, values_at
+from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
+from .writes import apply_one, base_version
 
 ENTITY = ENTITIES["inspection"]
 HEAD = ("unit_id", "date", "kind", "inspectors")
@@ -146,8 +147,7 @@ async def inspection_create(request: Request) -> Response:
         fields = _parse(values, names)
     except FormInvalid as exc:
         return await _render_form(visit, {**values, **_from_checklist(values)}, errors=exc.errors, status=400)
-    actor = visit.actor
-    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [upsert("inspection", fields)]))
+    outcome = await apply_one(visit, upsert("inspection", fields))
     if outcome.status == "rejected":
         return await _render_form(visit, {**values, **_from_checklist(values)},
                                   errors=_answer(outcome, (*names, "passed", "failed")), status=400)
@@ -177,18 +177,6 @@ def _render_detail(visit: Visit, row: dict[str, Any], *, values: dict[str, Any] 
     }, status=status)
 
 
-def _values_at(db: Any, record_id: str, version: int) -> dict[str, Any]:
-    """The record as it was at ``version`` (what the form showed), rebuilt from the audit log."""
-    history = record_history(db, "inspection", record_id)
-    state: dict[str, Any] = {}
-    for change in history:
-        if change["version"] is not None and change["version"] > version:
-            break
-        for name, (_before, after) in change["changes"].items():
-            state[name] = after
-    return state
-
-
 async def _save(visit: Visit, row: dict[str, Any], fields: dict[str, Any], version: int | None
                 ) -> Outcome:
     """Send only the fields the person changed from what the form showed, against its version,
@@ -197,17 +185,12 @@ async def _save(visit: Visit, row: dict[str, Any], fields: dict[str, Any], versi
     record_id = row["id"]
 
     def write(db: Any) -> Outcome:
-        shown = _values_at(db, record_id, version) if version is not None else row
-        changed = {k: v for k, v in fields.items() if shown.get(k) != v}
-        (outcome,) = apply_mutations(db, actor, [upsert("inspection", changed, record_id, base_version=version)])
+        shown = (values_at(db, "inspection", record_id, version) or {}) if version is not None else row
+        changes = changed(fields, shown)
+        (outcome,) = apply_mutations(db, actor, [upsert("inspection", changes, record_id, base_version=version)])
         return outcome
 
     return await visit.state.store.write(write)
-
-
-def _version(values: dict[str, Any]) -> int | None:
-    raw = str(values.get("version") or "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 async def inspection_rectify(request: Request) -> Response:
@@ -218,7 +201,7 @@ async def inspection_rectify(request: Request) -> Response:
         fields = parse_fields("inspection", RECTIFY, values)
     except FormInvalid as exc:
         return _render_detail(visit, row, values=values, errors=exc.errors, status=400)
-    outcome = await _save(visit, row, fields, _version(values))
+    outcome = await _save(visit, row, fields, base_version(values, "version"))
     if outcome.status == "rejected":
         return _render_detail(visit, row, values={**row, **fields}, errors=_answer(outcome, RECTIFY), status=400)
     flash = "整改情况已保存。" if outcome.status != "conflict" else outcome.reason
@@ -240,10 +223,8 @@ async def inspection_update(request: Request) -> Response:
     if not _may_edit(visit, row):
         raise not_found("督查记录")
     values = form_values(form)
-    actor = visit.actor
     if values.get("action") == "delete":
-        (outcome,) = await visit.state.store.write(lambda db: apply_mutations(
-            db, actor, [delete("inspection", row["id"], base_version=_version(values))]))
+        outcome = await apply_one(visit, delete("inspection", row["id"], base_version=base_version(values, "version")))
         if outcome.status == "applied":
             return visit.redirect("/inspections", flash="督查记录已删除。")
         return await _render_form(visit, row, row=row, errors={"_form": outcome.reason or ""}, status=400)
@@ -253,7 +234,7 @@ async def inspection_update(request: Request) -> Response:
     except FormInvalid as exc:
         return await _render_form(visit, {**values, **_from_checklist(values)}, row=row, errors=exc.errors,
                                   status=400)
-    outcome = await _save(visit, row, fields, _version(values))
+    outcome = await _save(visit, row, fields, base_version(values, "version"))
     if outcome.status == "rejected":
         return await _render_form(visit, {**values, **_from_checklist(values)}, row=row,
                                   errors=_answer(outcome, (*names, "passed", "failed")), status=400)
@@ -263,12 +244,12 @@ async def inspection_update(request: Request) -> Response:
 
 async def inspection_history(request: Request) -> Response:
     visit = await require(request, OFFICE)
-    unit_id = parse_id(request.path_params["unit_id"])
+    unit_id = path_id(request.path_params["unit_id"], "单位")
     scope = await visit.scope()
     today = local_today()
 
     def read(db: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-        unit = get_unit(db, scope, unit_id) if unit_id else None
+        unit = get_unit(db, scope, unit_id)
         return unit, (unit_history(db, scope, unit["id"], today=today) if unit else {})
 
     unit, history = await visit.state.store.read(read)

@@ -38,6 +38,7 @@ from .common import (
     Visit,
     form_values,
     not_found,
+    page_number,
     path_id,
     require,
     require_form,
@@ -45,6 +46,7 @@ from .common import (
     visible_record,
 )
 from .links import route_path
+from .writes import client_ip
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
             "guardian_name", "guardian_contact", "notes")
@@ -72,22 +74,17 @@ async def _visible_mentee(visit: Visit, mentee_id: str) -> dict[str, Any]:
     return await visible_record(visit, mentee_id, "帮扶对象", get_mentee)
 
 
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 # --- the list ---------------------------------------------------------------------------------
 
 async def mentee_list(request: Request) -> Response:
     visit = await require(request, OFFICE)
     params = request.query_params
-    page = params.get("page", "1")
     f = MenteeFilter(
         q=params.get("q", "").strip()[:50], unit_id=parse_id(params.get("unit")) or "",
         category=params.get("category", "") if params.get("category") in CATEGORIES else "",
         risk_level=params.get("risk", "") if params.get("risk") in RISK_LEVELS else "",
         status="" if params.get("status") == "all" else (params.get("status") or "active"),
-        page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
+        page=page_number(params),
     )
     if f.status not in ("", *MENTEE_STATUSES):
         f = MenteeFilter(f.q, f.unit_id, f.category, f.risk_level, "active", f.page)
@@ -234,7 +231,7 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
     shown = {"mentee": 1, "pairing": len(data["pairings"]), "screening": len(data["screenings"]),
              "activity": len(data["activities"]["latest"])}
     await visit.state.store.write(
-        lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=_ip(request)))
+        lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=client_ip(request)))
     can_edit = actor.role in STAFF
     values = screening or {"date": local_today().isoformat(), "risk_level": data["mentee"]["risk_level"]}
     return visit.render("staff/mentee_detail.html", {

@@ -33,7 +33,18 @@ from ..queries.mentors import (
 )
 from ..queries.units import unit_options
 from ..recovery import UnknownDevice, issue_recovery_code
-from .common import STAFF, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
+from .common import (
+    STAFF,
+    Visit,
+    form_values,
+    not_found,
+    page_number,
+    path_id,
+    require,
+    require_form,
+    restore_draft,
+    visible_record,
+)
 from .links import route_path
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
@@ -53,10 +64,9 @@ async def _mentor(visit: Visit, mentor_id: str) -> dict[str, Any]:
 async def mentor_list(request: Request) -> Response:
     visit = await require(request, STAFF)
     params = request.query_params
-    page = params.get("page", "1")
     f = MentorFilter(q=params.get("q", "").strip()[:50], unit_id=parse_id(params.get("unit")) or "",
                      active=params.get("active", "1") if params.get("active", "1") in ("", "0", "1") else "1",
-                     page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1)
+                     page=page_number(params))
     scope = await visit.scope()
 
     def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]]]:
@@ -204,13 +214,20 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
         "qr": qr_svg(link), "hours": hours}, child_data=True)
 
 
-async def _revoke(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:
+async def _device(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The phone of this volunteer the form's ``device_id`` names; 404 for any other id."""
     device_id = parse_id(values.get("device_id"))
-    reason = str(values.get("reason") or "").strip()
     devices = await visit.state.store.read(lambda db: mentor_devices(db, mentor["id"]))
     device = next((d for d in devices if d["id"] == device_id), None)
-    if device is None or device_id is None:
+    if device is None:
         raise not_found("手机")
+    return device
+
+
+async def _revoke(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:
+    device = await _device(visit, mentor, values)
+    device_id: str = device["id"]
+    reason = str(values.get("reason") or "").strip()
     if not reason or len(reason) > REASON_MAX:
         return await _detail_page(visit, mentor["id"], status=400, draft=values,
                                   error=f"请写明停用原因（如“手机丢失”），最多 {REASON_MAX} 字。")
@@ -230,11 +247,8 @@ async def _revoke(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) 
 
 async def _recovery_code(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:
     """A one-time code that lets this phone, and only this phone, set a new PIN without losing data."""
-    device_id = parse_id(values.get("device_id"))
-    devices = await visit.state.store.read(lambda db: mentor_devices(db, mentor["id"]))
-    device = next((d for d in devices if d["id"] == device_id), None)
-    if device is None or device_id is None:
-        raise not_found("手机")
+    device = await _device(visit, mentor, values)
+    device_id: str = device["id"]
     if device["revoked_at"] is not None or not device["has_recovery_key"]:
         return await _detail_page(visit, mentor["id"], status=400,
                                   error="这台手机不能用恢复码：它已停用，或还没有设置过 PIN 码。")

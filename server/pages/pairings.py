@@ -20,7 +20,18 @@ from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.archives import FILTERS, PAGE_SIZE, get_pairing, list_pairings, sees_names
 from ..queries.pickers import mentee_categories, mentee_options, mentor_options
 from ..queries.units import unit_options
-from .common import OFFICE, STAFF, Visit, form_values, page_links, require, require_form, restore_draft, visible_record
+from .common import (
+    OFFICE,
+    STAFF,
+    Visit,
+    form_values,
+    page_links,
+    page_number,
+    require,
+    require_form,
+    restore_draft,
+    visible_record,
+)
 from .writes import apply_one, base_version, edit, saved_words, shown_version
 
 NEW_FIELDS = ("mentor_id", "mentee_id", "approach", "start_date", "goals")
@@ -30,16 +41,11 @@ END_FIELDS = ("end_date", "outcome")
 APPROACH_FOR = {"psych": "fuxin", "hardship": "zhuxue", "left_behind": "guanai"}
 
 
-def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
-
-
 async def pairing_list(request: Request) -> Response:
     page = await require(request, OFFICE)
     scope = await page.scope()
     filters = {k: request.query_params.get(k, "").strip()[:100] for k in FILTERS}
-    number = _page_number(request)
+    number = page_number(request.query_params)
 
     def read(db: Any) -> dict[str, Any]:
         rows, total = list_pairings(db, scope, filters, page=number)

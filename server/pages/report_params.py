@@ -63,11 +63,16 @@ def read_year(params: QueryParams) -> int:
     return int(raw)
 
 
+def read_dates(params: QueryParams, default_from: str, default_to: str) -> tuple[str, str]:
+    """``from`` and ``to`` (each defaulted when not given), ``from`` not after ``to``."""
+    date_from = _date(params["from"], "起始日期（from）") if params.get("from") else default_from
+    date_to = _date(params["to"], "截止日期（to）") if params.get("to") else default_to
+    if date_from > date_to:
+        raise ParamInvalid(f"起始日期 {date_from} 晚于截止日期 {date_to}，请调换后再试。")
+    return date_from, date_to
+
+
 def read_report_query(params: QueryParams, actor: Actor) -> ReportQuery:
     """``unit``, ``from``, ``to`` of a report request, defaults filled in."""
     year = local_today().year
-    date_from = _date(params["from"], "起始日期（from）") if params.get("from") else f"{year}-01-01"
-    date_to = _date(params["to"], "截止日期（to）") if params.get("to") else f"{year}-12-31"
-    if date_from > date_to:
-        raise ParamInvalid(f"起始日期 {date_from} 晚于截止日期 {date_to}，请调换后再试。")
-    return ReportQuery(read_unit(params, actor), date_from, date_to)
+    return ReportQuery(read_unit(params, actor), *read_dates(params, f"{year}-01-01", f"{year}-12-31"))

@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Actor, Scope, apply_mutations, mutations, parse_id
+from sync import Actor, Scope, apply_mutations, mutations
+from sync.users import get_user
 
 from ..errors import Forbidden, ParamInvalid
 from ..exports import Filler, period_of, title_of
@@ -25,15 +26,12 @@ from ..queries.returns import find_return, get_return, list_returns
 from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
 from ..queries.units import get_unit
 from ..templating import local_time
-from .common import OFFICE, Visit, form_values, not_found, require, require_form
+from .common import OFFICE, Visit, form_values, not_found, require, require_form, visible_record
 from .report_params import read_report_query
-from .stats import csv_file, log_export, xlsx_file
+from .stats import csv_file, log_export, may_file, xlsx_file
+from .writes import apply_one, base_version
 
 EDITABLE = ("draft", "returned")
-
-
-def may_file(actor: Actor, unit_id: str) -> bool:
-    return actor.role == "admin" or (actor.role == "staff" and actor.unit_id == unit_id)
 
 
 def may_review(actor: Actor, unit_id: str) -> bool:
@@ -42,12 +40,8 @@ def may_review(actor: Actor, unit_id: str) -> bool:
 
 
 async def _load(visit: Visit, raw_id: str) -> tuple[dict[str, Any], Scope]:
-    return_id = parse_id(raw_id)
-    scope = await visit.scope()
-    found = await visit.state.store.read(lambda db: get_return(db, scope, return_id)) if return_id else None
-    if found is None:
-        raise not_found("统计表报送")
-    return found, scope
+    found = await visible_record(visit, raw_id, "统计表报送", get_return)
+    return found, await visit.scope()
 
 
 async def _forms(visit: Visit, ret: dict[str, Any], scope: Scope) -> tuple[StatsForm, StatsForm | None]:
@@ -93,10 +87,10 @@ async def return_create(request: Request) -> Response:
         existing = find_return(db, scope, query.unit_id, query.date_from, query.date_to)
         if existing is not None:
             return str(existing["id"]), False
-        phone = db.execute("SELECT phone FROM users WHERE id = ?", [actor.user_id]).fetchone()
+        user = get_user(db, user_id=actor.user_id)
         (outcome,) = apply_mutations(db, actor, [mutations.upsert("stats_return", {
             "unit_id": query.unit_id, "period_from": query.date_from, "period_to": query.date_to,
-            "filled_by": actor.name, "phone": phone[0] if phone else None})])
+            "filled_by": actor.name, "phone": user["phone"] if user else None})])
         if outcome.status != "applied":
             raise ParamInvalid(outcome.reason or "没能新建报送。")
         return outcome.record_id, True
@@ -159,22 +153,14 @@ async def return_save(request: Request) -> Response:
         fields["status"] = "draft"
     elif action != "save":
         raise ParamInvalid("未知的操作。")
-    base = _int(values.get("version"), ret["version"])
-    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [
-        mutations.upsert("stats_return", fields, ret["id"], base_version=base)]))
+    base = base_version(values, "version") or ret["version"]
+    outcome = await apply_one(visit, mutations.upsert("stats_return", fields, ret["id"], base_version=base))
     if outcome.status in ("rejected", "conflict"):
         fresh, _ = await _load(visit, ret["id"])
         return await _render(visit, fresh, scope, error=outcome.reason, values=values, status=409
                              if outcome.status == "conflict" else 400)
     flash = {"submit": "已上报，等待上级审核。", "withdraw": "已撤回，可修改后重新上报。"}.get(action, "已保存。")
     return visit.redirect(request.url.path, flash=flash)
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return default
 
 
 async def return_review(request: Request) -> Response:
@@ -190,9 +176,8 @@ async def return_review(request: Request) -> Response:
         raise ParamInvalid("请选择“通过”或“退回”。")
     if decision == "return" and not comment:
         return await _render(visit, ret, scope, error="退回时请写明原因，方便填表单位更正。", status=400)
-    (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [
-        mutations.upsert("review", {"target_entity": "stats_return", "target_id": ret["id"],
-                                    "decision": decision, "comment": comment or None})]))
+    outcome = await apply_one(visit, mutations.upsert("review", {
+        "target_entity": "stats_return", "target_id": ret["id"], "decision": decision, "comment": comment or None}))
     if outcome.status != "applied":
         fresh, _ = await _load(visit, ret["id"])
         return await _render(visit, fresh, scope, error=outcome.reason, status=400)

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope
 from sync.timeutil import local_today
+from sync.users import get_user
 
 from ..access import log_access
 from ..errors import ParamInvalid
@@ -25,6 +26,7 @@ from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, 
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
 from .report_params import ReportQuery, read_report_query
+from .writes import client_ip
 
 
 async def read_form(visit: Visit, query: ReportQuery, scope: Scope) -> StatsForm:
@@ -44,14 +46,13 @@ async def filler_for(visit: Visit, form: StatsForm) -> Filler:
     if own.get("filled_by") or own.get("phone"):
         return Filler(local_today(), own.get("filled_by") or "", own.get("phone") or "")
     actor = visit.actor
-    phone = await visit.state.store.read(
-        lambda db: db.execute("SELECT phone FROM users WHERE id = ?", [actor.user_id]).fetchone())
-    return Filler(local_today(), actor.name, (phone[0] if phone else None) or "")
+    user = await visit.state.store.read(lambda db: get_user(db, user_id=actor.user_id))
+    return Filler(local_today(), actor.name, (user["phone"] if user else None) or "")
 
 
 async def log_export(visit: Visit, action: str, target: str, entities: dict[str, int]) -> None:
     actor = visit.actor
-    ip = visit.request.client.host if visit.request.client else None
+    ip = client_ip(visit.request)
     await visit.state.store.write(lambda db: log_access(db, actor, action, target, entities=entities, ip=ip))
 
 
@@ -81,11 +82,11 @@ async def stats_form(request: Request) -> Response:
     return visit.render("stats_form.html", {
         "form": form, "query": query, "measures": MEASURES, "units": options,
         "filler": await filler_for(visit, form), "title": title_of(form), "period": period_of(form),
-        "own_return": form.own_return, "can_file": _may_file(visit.actor, form.unit_id),
+        "own_return": form.own_return, "can_file": may_file(visit.actor, form.unit_id),
     }, child_data=False)
 
 
-def _may_file(actor: Actor, unit_id: str) -> bool:
+def may_file(actor: Actor, unit_id: str) -> bool:
     """A unit files its own return (staff of that unit; admin for any)."""
     return actor.role == "admin" or (actor.role == "staff" and actor.unit_id == unit_id)
 

@@ -9,28 +9,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
 from sync.timeutil import local_today
 
 from ..briefing import summary_paragraphs
 from ..charts import Chart, Series, bar_chart, line_chart
-from ..errors import BadRequest
 from ..queries.inspections import list_inspections
 from ..queries.progress import coverage_summary, period_figures
 from ..queries.units import unit_options, unit_tree
 from ..summaries import SummaryConflict, latest_summary, save_summary
 from .common import OFFICE, Visit, form_values, not_found, require, require_form
+from .report_params import read_unit, read_year
 
 
 def _params(visit: Visit, request: Request) -> tuple[str, int]:
-    q = request.query_params
-    raw_year = q.get("year") or str(local_today().year)
-    if not raw_year.isdigit() or not 2000 <= int(raw_year) <= 2100:
-        raise BadRequest("年度应为 2000 到 2100 之间的年份。")
-    unit = parse_id(q.get("unit")) if q.get("unit") else visit.actor.unit_id
-    if unit is None:
-        raise not_found("单位")
-    return unit, int(raw_year)
+    return read_unit(request.query_params, visit.actor), read_year(request.query_params)
 
 
 async def _read(visit: Visit, unit: str, year: int) -> dict[str, Any]:

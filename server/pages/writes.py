@@ -22,9 +22,9 @@ async def apply_one(page: Visit, mutation: dict[str, Any]) -> Outcome:
     return outcome
 
 
-def base_version(form: dict[str, Any]) -> int | None:
-    """The record version the edit form showed (a hidden field), or None when missing or garbled."""
-    raw = form.get("base_version")
+def base_version(form: dict[str, Any], name: str = "base_version") -> int | None:
+    """The record version the edit form showed (the hidden field ``name``), or None when missing or garbled."""
+    raw = form.get(name)
     text = str(raw[-1] if isinstance(raw, list) else raw or "").strip()
     return int(text) if text.isdigit() and len(text) < 12 else None
 

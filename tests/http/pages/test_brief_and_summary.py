@@ -110,6 +110,18 @@ def test_brief_refuses_a_bad_period(site: Site) -> None:
     assert browser.get("/brief?from=2026-10-31&to=2026-10-01").status_code == 400
 
 
+@pytest.mark.parametrize(("path", "named"), [
+    ("/brief?unit=not-a-unit", "单位参数（unit）"), ("/brief.png?unit=not-a-unit", "单位参数（unit）"),
+    ("/summary?unit=not-a-unit", "单位参数（unit）"), ("/summary?year=1999", "年度（year）"),
+    ("/summary/print?year=20x6", "年度（year）"), ("/brief?from=20261001", "起始日期（from）"),
+    ("/brief.png?to=2026-10-32", "截止日期（to）")])
+def test_brief_and_summary_say_which_parameter_is_unreadable(site: Site, path: str, named: str) -> None:
+    """Like every report (``server/pages/report_params.py``): a 400 page naming the value, never a 404."""
+    response = site.as_(site.w.reviewer).get(path)
+    assert response.status_code == 400
+    assert named in response.text
+
+
 def _draft(html: str) -> str:
     return re.search(r'<textarea id="text" name="text"[^>]*>(.*?)</textarea>', html, re.S).group(1)
 
