@@ -21,8 +21,19 @@ from sync.users import get_user
 
 from ..access import log_access
 from ..errors import ParamInvalid
-from ..exports import CSV_TYPE, XLSX_TYPE, Filler, content_disposition, filename, period_of, title_of, to_csv, to_xlsx
-from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, measure_records
+from ..exports import (
+    CSV_TYPE,
+    XLSX_TYPE,
+    Filler,
+    content_disposition,
+    filename,
+    period_of,
+    period_words,
+    title_of,
+    to_csv,
+    to_xlsx,
+)
+from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, measure_records, row_heading
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
 from .report_params import ReportQuery, read_report_query
@@ -101,24 +112,24 @@ async def stats_records(request: Request) -> Response:
     scope = await visit.scope()
     state = visit.state
 
-    def read(db: Any) -> tuple[list[dict[str, Any]] | None, StatsForm | None]:
+    def read(db: Any) -> tuple[list[dict[str, Any]] | None, tuple[str, bool] | None]:
         records = measure_records(db, scope, query.unit_id, key, query.date_from, query.date_to)
-        form = compute_stats(db, scope, query.unit_id, query.date_from, query.date_to) if records is not None else None
-        return records, form
+        return records, row_heading(db, scope, query.unit_id) if records is not None else None
 
-    records, form = await state.store.read(read, pool="reports", time_limit_ms=state.settings.report_time_limit_ms)
-    if records is None or form is None:
+    records, heading = await state.store.read(read, pool="reports",
+                                              time_limit_ms=state.settings.report_time_limit_ms)
+    if records is None or heading is None:
         raise not_found("单位")
+    unit_name, single = heading
     if measure.entity != "event":  # children's records: who looked is logged
         counts = {measure.entity: len(records)}
         if measure.evidence:
             counts["evidence"] = sum(len(r["evidence"]) for r in records)
         await log_export(visit, "view_stats_records", query.unit_id, counts)
-    single = len(form.rows) == 1 and form.rows[0].unit_id == query.unit_id
     return visit.render("stats_records.html", {
-        "form": form, "query": query, "measure": measure, "records": records,
-        "number": sum(int(r["weight"]) for r in records), "scope_name": form.unit_name if single else
-        f"{form.unit_name}（合计）", "period": period_of(form),
+        "query": query, "measure": measure, "records": records,
+        "number": sum(int(r["weight"]) for r in records), "scope_name": unit_name if single else
+        f"{unit_name}（合计）", "period": period_words(query.date_from, query.date_to),
     }, child_data=True)
 
 

@@ -21,6 +21,7 @@ Public API (other pages — the year-end summary, the WeChat brief — call thes
     ISO strings ``YYYY-MM-DD``. ``StatsForm.rows`` / ``.total`` are ``StatsRow`` with
     ``values`` in ``MEASURES`` order (``row.value("talks")``) and ``remarks`` (备注: the text of
     that unit's own return for exactly this period, if it filed one).
+``row_heading(db, scope, unit_id) -> (unit name, only row) | None``: a drill-down's heading.
 ``measure_records(db, scope, unit_id, measure_key, date_from, date_to) -> list[dict] | None``
     The records behind one number: events, activities or mentees (mentees carry the
     screenings/pairings that qualify them under ``evidence``). ``unit_id`` is a row's unit, or
@@ -227,6 +228,16 @@ LIST_COLUMNS = {
     "mentee": "r.id, r.code, r.unit_id, (SELECT name FROM units WHERE id = r.unit_id) AS unit_name",
 }
 ORDER = {"event": "r.date, r.id", "activity": "r.date, r.id", "mentee": "unit_name, r.code"}
+
+
+def row_heading(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> tuple[str, bool] | None:
+    """(unit name, whether the unit is its form's only row) for a drill-down page's heading,
+    without computing the form; None when the unit is not a live unit in ``scope``."""
+    unit = get_unit(db, scope, unit_id)
+    if unit is None:
+        return None
+    rows = _rows(db, scope, unit_id)
+    return unit["name"], len(rows) == 1 and rows[0]["id"] == unit_id
 
 
 def measure_records(db: sqlite_utils.Database, scope: Scope, unit_id: str, measure_key: str, date_from: str,

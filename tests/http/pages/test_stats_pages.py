@@ -104,6 +104,15 @@ def test_stats_drill_down_of_talks_links_each_activity_to_its_pairing(site: Site
     assert "小明" not in page.text  # pseudonymous codes only
 
 
+def test_stats_drill_down_names_a_row_unit_alone_and_a_town_with_its_total(site: Site, county: Any) -> None:
+    reviewer = site.as_(county.reviewer)
+    station = reviewer.get(f"/reports/stats/records?unit={county.st11}&{YEAR}&measure=talks").text
+    town = reviewer.get(f"/reports/stats/records?unit={county.town1}&{YEAR}&measure=talks").text
+    assert "掘港小学辅导站" in station and "掘港小学辅导站（合计）" not in station
+    assert "掘港街道（合计）" in town
+    assert "统计时段：2026年1月1日至2026年12月31日" in town
+
+
 def test_stats_xlsx_is_laid_out_like_the_paper_form(site: Site, county: Any) -> None:
     site.write(lambda db: db.execute("UPDATE users SET phone = '0513-84512345' WHERE id = ?",
                                      [county.reviewer.user_id]))
