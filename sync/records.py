@@ -71,8 +71,9 @@ def _json_expr(kind: str, column: str) -> str:
 
 def _document(entity: Entity) -> str:
     fields = ", ".join(f"'{f.name}', {_json_expr(f.kind, 'r.' + f.name)}" for f in entity.fields)
-    # As a BLOB, the document reaches Python as UTF-8 bytes, never decoded to str.
-    return f"(SELECT CAST(json_object({fields}) AS BLOB) FROM {entity.table} r WHERE r.id = f.record_id)"
+    # As a BLOB, the document reaches Python as UTF-8 bytes, never decoded to str. Found by the
+    # record's number (sync/schema.py m016), which follows the feed's order whatever the ids.
+    return f"(SELECT CAST(json_object({fields}) AS BLOB) FROM {entity.table} r WHERE r.num = f.num)"
 
 
 # The ``fields`` object a pull sends for a feed row ``f``, as JSON text built by SQLite

@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+import sync.feed
 from sync import apply_mutations, connect, migrations, pull_changes
 from sync.audit import CHANGING_STATUSES, record_history
 from sync.entities import ENTITIES
+from sync.records import DOCUMENT_SQL
 from sync.scope import Actor
 from sync.system import SYSTEM
 from tests.factories import make_mentee, make_pairing, make_unit, make_user, upsert
@@ -62,14 +64,19 @@ def audit_ids(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[
                                      [*params, *CHANGING_STATUSES]).fetchall()]
 
 
-def test_the_migration_numbers_every_record_of_a_database_made_before_it(old: sqlite_utils.Database) -> None:
+def test_the_migration_numbers_every_record_of_a_database_made_before_it(
+    old: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     feed_before = old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall()
     seq_of = {(e, r): s for s, e, r, *_ in feed_before}
     history_before = {key: audit_ids(old, "record_id = ? AND entity = ?", [key[1], key[0]]) for key in records(old)}
-    pulls_before = every_pull(old)
+    # Before m015 and m016 a pull could only find a record's document by its id.
+    with monkeypatch.context() as patch:
+        patch.setattr(sync.feed, "DOCUMENT_SQL", DOCUMENT_SQL.replace("r.num = f.num", "r.id = f.record_id"))
+        pulls_before = every_pull(old)
     assert len(feed_before) == len(history_before) > 700  # the demo county
 
-    assert migrations.apply(old) == ["m015_record_numbers"]
+    assert migrations.apply(old) == ["m015_record_numbers", "m016_record_number_index"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
@@ -133,8 +140,21 @@ def test_the_feed_and_the_audit_log_have_no_index_on_record_ids(db: sqlite_utils
             assert first != ("record_id",), (table, name)
 
 
-def test_every_entity_table_has_a_record_number(db: sqlite_utils.Database) -> None:
-    """An entity table added by a later migration must carry ``num INTEGER`` too (m015)."""
+def test_every_entity_table_has_a_record_number_and_a_unique_index_on_it(db: sqlite_utils.Database) -> None:
+    """An entity table added by a later migration must carry ``num INTEGER`` (m015) and a unique
+    index on it (m016): a pull finds each record's document by its number."""
     for entity in ENTITIES.values():
         columns = {r[1] for r in db.execute(f"PRAGMA table_info({entity.table})").fetchall()}
         assert "num" in columns, entity.table
+        unique = [name for name, is_unique in db.execute(
+            f"SELECT name, \"unique\" FROM pragma_index_list('{entity.table}')").fetchall() if is_unique]
+        assert any(db.execute(f"SELECT name FROM pragma_index_info('{name}')").fetchall() == [("num",)]
+                   for name in unique), entity.table
+
+
+def test_a_pull_finds_each_document_by_the_record_number(db: sqlite_utils.Database) -> None:
+    """Not by the id: with random ids, a page would read a random leaf of the id index per record."""
+    plan = " ".join(r[3] for r in db.execute(
+        f"EXPLAIN QUERY PLAN SELECT {DOCUMENT_SQL} FROM sync_feed f WHERE f.seq > 0").fetchall())
+    assert plan.count("USING INDEX idx_activities_num (num=?)") == 1, plan
+    assert "sqlite_autoindex_activities" not in plan, plan
