@@ -24,11 +24,6 @@ from . import throttle
 ENROLLABLE_ROLES = ("mentor", "staff")
 
 
-def wait_minutes(seconds: int) -> int:
-    """Whole minutes to wait, rounded up, so the sentence matches Retry-After."""
-    return max(1, -(-seconds // 60))
-
-
 def hash_code(code: str) -> str:
     """How a one-time code (enrolment or recovery) is stored: never in the clear."""
     return hashlib.sha256(code.encode()).hexdigest()
@@ -93,8 +88,9 @@ HOUR = datetime.timedelta(hours=1)
 
 
 def _paused(seconds: int) -> EnrolFailure:
-    return EnrolFailure(f"登记暂时关闭：这一小时内输错登记码的次数太多，请 {wait_minutes(seconds)} 分钟后再试。",
-                        seconds, paused=True)
+    minutes = throttle.wait_minutes(seconds)
+    return EnrolFailure(f"登记暂时关闭：这一小时内输错登记码的次数太多，请 {minutes} 分钟后再试。", seconds,
+                        paused=True)
 
 
 def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *,
@@ -107,7 +103,8 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         return _paused(paused)
     wait = throttle.locked_for(db, key, now)
     if wait:
-        return EnrolFailure(f"登记码输错次数太多，请 {wait_minutes(wait)} 分钟后再试，或请辅导站重新发码。", wait)
+        minutes = throttle.wait_minutes(wait)
+        return EnrolFailure(f"登记码输错次数太多，请 {minutes} 分钟后再试，或请辅导站重新发码。", wait)
     row = db.execute(
         "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = ?", [hash_code(code)]
     ).fetchone()
@@ -126,7 +123,7 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         if paused:
             return _paused(paused)
         if locked:
-            return EnrolFailure(f"登记码输错次数太多，请 {wait_minutes(locked)} 分钟后再试。", locked)
+            return EnrolFailure(f"登记码输错次数太多，请 {throttle.wait_minutes(locked)} 分钟后再试。", locked)
         return EnrolFailure(problem)
     assert row is not None
     user = get_user(db, user_id=row[0])

@@ -26,7 +26,7 @@ import sqlite_utils
 from sync.timeutil import format_utc
 
 from . import throttle
-from .devices import hash_code, wait_minutes
+from .devices import hash_code
 
 KEY_BYTES = 32
 
@@ -95,7 +95,7 @@ class RecoveryFailure:
 
 
 def _locked_out(seconds: int) -> RecoveryFailure:
-    return RecoveryFailure(f"恢复码输错次数太多，请 {wait_minutes(seconds)} 分钟后再试。", seconds)
+    return RecoveryFailure(f"恢复码输错次数太多，请 {throttle.wait_minutes(seconds)} 分钟后再试。", seconds)
 
 
 def redeem_recovery_code(db: sqlite_utils.Database, device_id: str, code: str, *,

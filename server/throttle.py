@@ -12,6 +12,11 @@ import sqlite_utils
 from sync.timeutil import format_utc, parse_utc
 
 
+def wait_minutes(seconds: int) -> int:
+    """Whole minutes to wait, rounded up, so the sentence matches Retry-After."""
+    return max(1, -(-seconds // 60))
+
+
 def locked_for(db: sqlite_utils.Database, key: str, now: datetime.datetime) -> int:
     """Seconds until ``key`` may try again (0: not locked)."""
     row = db.execute("SELECT locked_until FROM throttle WHERE key = ?", [key]).fetchone()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import secrets
 from typing import Any
 
@@ -15,8 +14,10 @@ from starlette.routing import BaseRoute, Route
 
 from .. import csrf, sessions
 from ..auth import hash_password, verify_password
+from ..drafts import keep_draft
 from ..errors import CsrfFailed, LoginRequired
 from ..state import AppState
+from ..throttle import wait_minutes
 from .common import MAX_FORM_FIELDS, Visit, login_url, safe_next, visit
 from .nav import home_for
 
@@ -31,10 +32,6 @@ MESSAGES = {
 def _dummy_hash() -> str:
     """Verified when the login does not exist, so a wrong login and a wrong password take as long."""
     return hash_password(secrets.token_urlsafe(16))
-
-
-def _minutes(seconds: int) -> int:
-    return max(1, -(-seconds // 60))
 
 
 def _sign_stash(state: AppState, stash: dict[str, Any] | None) -> str:
@@ -101,27 +98,16 @@ async def login_submit(request: Request) -> Response:
     page.set_cookies[sessions.COOKIE] = sessions.sign(state.signers, result.session_id)
     target = next_path if next_path != "/" else home_for(request, user["role"] if user else "")
     if stash and user is not None:
-        draft_id = await state.store.write(lambda db: _keep_draft(db, user["id"], target, stash))
+        draft_id = await state.store.write(lambda db: keep_draft(db, user["id"], target, stash))
         target += ("&" if "?" in target else "?") + f"draft={draft_id}"
     return page.redirect(target, flash="已恢复登录前填写的内容，请检查后提交。" if stash else None)
 
 
 def _locked(page: Visit, next_path: str, username: str, stash: dict[str, Any] | None, seconds: int) -> Response:
-    error = f"密码输错次数太多，这个账号已锁定，请 {_minutes(seconds)} 分钟后再试；忘记密码请联系管理员。"
+    error = f"密码输错次数太多，这个账号已锁定，请 {wait_minutes(seconds)} 分钟后再试；忘记密码请联系管理员。"
     response = _form(page, next_path=next_path, username=username, stash=stash, error=error, status=429)
     response.headers["retry-after"] = str(seconds)
     return response
-
-
-def _keep_draft(db: Any, user_id: str, path: str, stash: dict[str, Any]) -> str:
-    from sync import new_id
-    from sync.timeutil import utc_now
-
-    draft_id = new_id()
-    db.execute("DELETE FROM form_drafts WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')")
-    db.execute("INSERT INTO form_drafts (id, user_id, path, fields, created_at) VALUES (?, ?, ?, ?, ?)",
-               [draft_id, user_id, path, json.dumps(stash, ensure_ascii=False), utc_now()])
-    return draft_id
 
 
 async def logout(request: Request) -> Response:
