@@ -110,6 +110,14 @@ def row(db: sqlite_utils.Database, entity: str, record_id: str) -> dict[str, Any
     return load_rows(db, ENTITIES[entity], [record_id]).get(record_id)
 
 
+def remove(db: sqlite_utils.Database, actor: Actor, entity: str, record_id: str) -> None:
+    """Delete the record at its current version, as ``actor``; the delete must apply."""
+    current = row(db, entity, record_id)
+    assert current is not None
+    (outcome,) = apply_mutations(db, actor, [mutations.delete(entity, record_id, base_version=current["version"])])
+    assert outcome.status == "applied", outcome.answer()
+
+
 def pull_all(db: sqlite_utils.Database, actor: Actor, cursor: str | None = None,
              limit: int = 1000) -> tuple[dict[tuple[str, str], dict[str, Any]], list[tuple[str, str]], str]:
     """Pull every page after ``cursor``: latest change per record, all drops, the final cursor."""

@@ -12,10 +12,9 @@ from typing import Any
 
 import sqlite_utils
 
-from sync import apply_mutations, mutations
 from sync.system import SYSTEM
 
-from .factories import make_activity, make_mentee, make_pairing, make_unit, mutate, row
+from .factories import make_activity, make_mentee, make_pairing, make_unit, mutate, remove, row
 
 COLUMNS = ("lectures", "lecture_people", "parent_meetings", "parent_people", "talks", "brochures", "screened",
            "helped")
@@ -119,13 +118,6 @@ def _event(db: sqlite_utils.Database, actor: Any, unit: str, kind: str, date: st
     return mutate(db, actor, "event", {"unit_id": unit, "kind": kind, "date": date, **more})
 
 
-def _drop(db: sqlite_utils.Database, actor: Any, entity: str, record_id: str) -> None:
-    current = row(db, entity, record_id)
-    assert current is not None
-    (outcome,) = apply_mutations(db, actor, [mutations.delete(entity, record_id, base_version=current["version"])])
-    assert outcome.status == "applied", outcome.answer()
-
-
 def _edit(db: sqlite_utils.Database, actor: Any, entity: str, record_id: str, fields: dict[str, Any]) -> None:
     current = row(db, entity, record_id)
     assert current is not None
@@ -146,12 +138,12 @@ def add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
     _event(db, s12, w.st12, "brochure", "2027-01-01", copies=999)  # the day after
     _event(db, w.staff_town1, w.town1, "lecture", "2026-05-05", audience="students", participants=500)  # no row
     w.deleted_event = _event(db, s21, w.st21, "lecture", "2026-05-05", audience="students", participants=70)
-    _drop(db, s21, "event", w.deleted_event)
+    remove(db, s21, "event", w.deleted_event)
     _event(db, s21, w.st21, "brochure", "2026-10-01", copies=40)
     # a station that is later deleted: its records count nowhere
     w.st13 = make_unit(db, "掘港三站", "station", w.town1)
     _event(db, w.staff_town1, w.st13, "lecture", "2026-06-01", audience="students", participants=44)
-    _drop(db, SYSTEM, "unit", w.st13)
+    remove(db, SYSTEM, "unit", w.st13)
 
     # activities: every kind; approved, returned, pending, deleted; of a deleted pairing / mentee
     for kind, day in (("home_visit", "2026-02-01"), ("talk", "2026-02-02"), ("remote", "2026-02-03"),
@@ -160,20 +152,20 @@ def add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
     approved = make_activity(db, w.mentor1, w.pairing1, kind="talk", date="2026-06-01")
     mutate(db, s11, "review", {"target_entity": "activity", "target_id": approved, "decision": "approve"})
     gone = make_activity(db, w.mentor2, w.pairing2, kind="home_visit", date="2026-06-02")
-    _drop(db, w.mentor2, "activity", gone)
+    remove(db, w.mentor2, "activity", gone)
     make_activity(db, w.mentor3, w.pairing3, kind="talk", date="2026-07-01")
 
     mentee_x = make_mentee(db, s11, w.st11, name="小东")
     pairing_x = make_pairing(db, s11, w.mentor2, mentee_x)
     make_activity(db, w.mentor2, pairing_x, kind="home_visit", date="2026-04-01")
     mutate(db, s11, "screening", {"mentee_id": mentee_x, "date": "2026-04-01", "psych_problem": True})
-    _drop(db, s11, "pairing", pairing_x)  # its activity no longer counts; the screening still does
+    remove(db, s11, "pairing", pairing_x)  # its activity no longer counts; the screening still does
     mentee_y = make_mentee(db, s11, w.st11, name="小西")
     pairing_y = make_pairing(db, s11, w.mentor1, mentee_y)
     make_activity(db, w.mentor1, pairing_y, kind="talk", date="2026-04-02")
     mutate(db, s11, "screening", {"mentee_id": mentee_y, "date": "2026-04-02", "psych_problem": True,
                                   "intervention_success": True})
-    _drop(db, s11, "mentee", mentee_y)  # nothing of a deleted mentee counts
+    remove(db, s11, "mentee", mentee_y)  # nothing of a deleted mentee counts
 
     # a mentee who moves from station 1-1 to school 1-2 counts wholly in the new school
     w.mover = make_mentee(db, s11, w.st11, name="小北")
@@ -188,7 +180,7 @@ def add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
                                   "intervention_success": True})
     mutate(db, s11, "screening", {"mentee_id": w.mentee2, "date": "2025-12-31", "psych_problem": True})
     dropped = mutate(db, s11, "screening", {"mentee_id": w.mentee2, "date": "2026-08-08", "psych_problem": True})
-    _drop(db, s11, "screening", dropped)
+    remove(db, s11, "screening", dropped)
     mutate(db, s21, "screening", {"mentee_id": w.mentee3, "date": "2026-12-31", "intervention_success": True})
 
     # pairings closed: improved in / out of the period, stable; one mentee helped twice over

@@ -9,8 +9,7 @@ import sqlite_utils
 from server.queries.coverage import coverage, coverage_by_town
 from sync import load_scope
 
-from ...factories import make_county, mutate
-from ...stats_oracle import _drop
+from ...factories import make_county, mutate, remove
 
 
 @pytest.fixture
@@ -31,7 +30,7 @@ def w(db: sqlite_utils.Database) -> Any:
     lecture(w.staff_st11, w.st11, 5, 999, date="2025-12-31")  # another year
     enrol(w.staff_st12, w.st12, 500, 500)
     lecture(w.staff_st12, w.st12, 4, 250)
-    _drop(db, w.staff_st12, "event", lecture(w.staff_st12, w.st12, 4, 200))
+    remove(db, w.staff_st12, "event", lecture(w.staff_st12, w.st12, 4, 200))
     lecture(w.staff_st12, w.st12, 5, 500)
     enrol(w.staff_st21, w.st21, 300, 300)
     enrol(w.staff_st21, w.st21, 9, 9, year=2025)

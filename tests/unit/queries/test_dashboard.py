@@ -17,19 +17,13 @@ import sqlite_utils
 
 from server.queries.dashboard import dashboard
 from sync import Actor, apply_mutations, load_scope
-from sync.mutations import delete, upsert
+from sync.mutations import upsert
 from sync.scope import unit_subtree
 
-from ...factories import make_activity, make_county, make_mentee, make_pairing, mutate, row
+from ...factories import make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
 
 TODAY = datetime.date(2026, 11, 25)
 WINDOW_START = "2025-12-01"
-
-
-def _drop(db: sqlite_utils.Database, actor: Actor, entity: str, record_id: str) -> None:
-    version = row(db, entity, record_id)["version"]
-    (outcome,) = apply_mutations(db, actor, [delete(entity, record_id, base_version=version)])
-    assert outcome.status == "applied", outcome.answer()
 
 
 def _handle(db: sqlite_utils.Database, actor: Actor, activity_id: str) -> None:
@@ -71,8 +65,8 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
     w.approved_unhandled = make_activity(db, w.mentor1, w.pairing1, date="2026-11-03", risk_flag=True)
     mutate(db, s11, "review", {"target_entity": "activity", "target_id": w.approved_unhandled,
                                "decision": "approve"})
-    _drop(db, s11, "activity", removed)
-    _drop(db, s11, "mentee", gone)
+    remove(db, s11, "activity", removed)
+    remove(db, s11, "mentee", gone)
     assert future
     # Inspections: one overdue rectification, one fixed, one not yet due.
     mutate(db, w.reviewer, "inspection", {"unit_id": w.st12, "date": "2026-09-01", "inspectors": "周",
@@ -218,11 +212,11 @@ def test_dashboard_counts_open_referrals_in_scope(db: sqlite_utils.Database, w: 
 
     refer(w.staff_st11, w.mentee2, status="received", received_on="2026-11-05")
     refer(w.staff_st11, w.mentee2, status="concluded", received_on="2026-11-05", concluded_on="2026-11-20")
-    _drop(db, w.staff_st11, "referral", refer(w.staff_st11, w.mentee2))
+    remove(db, w.staff_st11, "referral", refer(w.staff_st11, w.mentee2))
     refer(w.staff_st21, w.mentee3)
     moved_away = make_mentee(db, w.staff_st11, w.st11)
     refer(w.staff_st11, moved_away)
-    _drop(db, w.staff_st11, "mentee", moved_away)  # a deleted child's referral counts nowhere
+    remove(db, w.staff_st11, "mentee", moved_away)  # a deleted child's referral counts nowhere
     # open: referral 1 (made by make_county) and the received one in town 1, one in town 2
     assert dashboard(db, load_scope(db, w.reviewer), today=TODAY)["referrals"] == 3
     assert dashboard(db, load_scope(db, w.staff_town1), today=TODAY)["referrals"] == 2

@@ -9,10 +9,10 @@ import sqlite_utils
 from server.queries.filters import live, visible
 from server.queries.units import get_unit, unit_options, unit_tree
 from sync import Actor, apply_mutations, load_scope
-from sync.mutations import delete, upsert
+from sync.mutations import upsert
 from sync.system import SYSTEM
 
-from ...factories import make_activity, make_county, row
+from ...factories import make_activity, make_county, remove
 
 
 @pytest.fixture
@@ -23,13 +23,6 @@ def w(db: sqlite_utils.Database) -> Any:
 def _ids(db: sqlite_utils.Database, actor: Actor, entity: str, table: str) -> set[str]:
     sql, params = visible(load_scope(db, actor), entity, "t")
     return {r["id"] for r in db.query(f"SELECT t.id FROM {table} t WHERE {sql}", params)}
-
-
-def _drop(db: sqlite_utils.Database, actor: Actor, entity: str, record_id: str) -> None:
-    current = row(db, entity, record_id)
-    assert current is not None
-    (outcome,) = apply_mutations(db, actor, [delete(entity, record_id, base_version=current["version"])])
-    assert outcome.status == "applied", outcome.answer()
 
 
 def test_station_staff_see_their_station_only_town_staff_their_town(db: sqlite_utils.Database, w: Any) -> None:
@@ -47,9 +40,9 @@ def test_a_mentor_sees_only_the_pairings_they_hold(db: sqlite_utils.Database, w:
 
 def test_deleted_records_and_the_records_of_a_deleted_mentee_are_not_live(db: sqlite_utils.Database, w: Any) -> None:
     extra = make_activity(db, w.mentor1, w.pairing1)
-    _drop(db, w.staff_st11, "activity", extra)
+    remove(db, w.staff_st11, "activity", extra)
     assert _ids(db, w.staff_st11, "activity", "activities") == {w.activity1, w.activity2}
-    _drop(db, w.staff_st11, "mentee", w.mentee2)
+    remove(db, w.staff_st11, "mentee", w.mentee2)
     assert _ids(db, w.staff_st11, "activity", "activities") == {w.activity1}
     assert _ids(db, w.staff_st11, "screening", "screenings") == {w.screening1}
     assert _ids(db, w.staff_st11, "pairing", "pairings") == {w.pairing1}
@@ -59,7 +52,7 @@ def test_records_of_a_deleted_unit_are_not_live(db: sqlite_utils.Database, w: An
     (outcome,) = apply_mutations(db, SYSTEM, [upsert("unit", {"name": "空站", "kind": "station",
                                                              "parent_id": w.town1})])
     empty = outcome.record_id
-    _drop(db, SYSTEM, "unit", empty)
+    remove(db, SYSTEM, "unit", empty)
     count = db.execute(f"SELECT count(*) FROM units t WHERE {live('unit', 't')}").fetchone()[0]
     assert count == 7  # the county, 2 towns, 4 stations and schools; not the deleted one
     assert get_unit(db, load_scope(db, w.admin), empty) is None
