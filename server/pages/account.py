@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import sqlite_utils
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -12,6 +13,7 @@ from sync import NotAllowed
 from sync.users import get_user, save_user
 
 from ..auth import hash_password, verify_password
+from ..queries.units import unit_name
 from .common import OFFICE, Visit, form_values, require, require_form, restore_draft
 
 MIN_PASSWORD = 8
@@ -20,13 +22,16 @@ MIN_PASSWORD = 8
 async def _render(page: Visit, values: dict[str, Any] | None = None, *, error: str | None = None,
                   status: int = 200) -> Response:
     user_id = page.actor.user_id
-    user = await page.state.store.read(lambda db: get_user(db, user_id=user_id))
-    assert user is not None
-    unit = await page.state.store.read(
-        lambda db: db.execute("SELECT name FROM units WHERE id = ?", [user["unit_id"]]).fetchone())
+    user, unit = await page.state.store.read(lambda db: _user_and_unit(db, user_id))
     shown = {"phone": user["phone"] or "", **(values or {})}
-    return page.render("account.html", {"user": user, "unit_name": unit[0] if unit else "", "values": shown,
-                                        "error": error}, status=status)
+    return page.render("account.html", {"user": user, "unit_name": unit, "values": shown, "error": error},
+                       status=status)
+
+
+def _user_and_unit(db: sqlite_utils.Database, user_id: str) -> tuple[dict[str, Any], str]:
+    user = get_user(db, user_id=user_id)
+    assert user is not None
+    return user, unit_name(db, user["unit_id"])
 
 
 async def account(request: Request) -> Response:

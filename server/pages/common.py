@@ -9,7 +9,6 @@ travels through a side channel.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from sync import Actor, Scope, load_scope, parse_id
 
 from .. import csrf, sessions
+from ..drafts import read_draft
 from ..errors import CsrfFailed, Forbidden, LoginRequired, NotFound
 from ..state import AppState, app_state
 from .nav import nav_for
@@ -231,9 +231,4 @@ async def restore_draft(visit: Visit) -> dict[str, Any] | None:
     if not draft_id or visit.session is None:
         return None
     user_id = visit.session.actor.user_id
-    row = await visit.state.store.read(lambda db: next(db.query(
-        "SELECT fields FROM form_drafts WHERE id = ? AND user_id = ?", [draft_id, user_id]), None))
-    if row is None:
-        return None
-    fields: dict[str, Any] = json.loads(row["fields"])
-    return fields
+    return await visit.state.store.read(lambda db: read_draft(db, draft_id, user_id))

@@ -54,6 +54,12 @@ def get_unit(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> dict[str,
                          [unit_id, *params]), None)
 
 
+def unit_name(db: sqlite_utils.Database, unit_id: str) -> str:
+    """The name of a unit (a person's own unit: shown even once the unit is deleted)."""
+    row = db.execute("SELECT name FROM units WHERE id = ?", [unit_id]).fetchone()
+    return str(row[0]) if row else ""
+
+
 def in_subtree(column: str) -> str:
     """SQL: ``column`` holds the unit given as the one parameter, or a unit below it."""
     return (f"{column} IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT u.id FROM units u"

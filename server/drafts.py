@@ -1,0 +1,33 @@
+"""Form drafts: what a person had typed when their session ran out, kept across the sign-in.
+
+The sign-in page stores the typed fields (signed, from a hidden field) under a new id and
+sends the person back to the form with ``?draft=<id>``; the form reads them back for that
+person only. A draft is kept one day.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from sync import new_id
+from sync.timeutil import utc_now
+
+
+def keep_draft(db: sqlite_utils.Database, user_id: str, path: str, fields: dict[str, Any]) -> str:
+    """Store ``fields`` typed on ``path`` for ``user_id``; return the draft's id. Drops day-old drafts."""
+    draft_id = new_id()
+    db.execute("DELETE FROM form_drafts WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')")
+    db.execute("INSERT INTO form_drafts (id, user_id, path, fields, created_at) VALUES (?, ?, ?, ?, ?)",
+               [draft_id, user_id, path, json.dumps(fields, ensure_ascii=False), utc_now()])
+    return draft_id
+
+
+def read_draft(db: sqlite_utils.Database, draft_id: str, user_id: str) -> dict[str, Any] | None:
+    """The fields of draft ``draft_id`` if it is ``user_id``'s, else None."""
+    row = db.execute("SELECT fields FROM form_drafts WHERE id = ? AND user_id = ?", [draft_id, user_id]).fetchone()
+    if row is None:
+        return None
+    fields: dict[str, Any] = json.loads(row[0])
+    return fields
