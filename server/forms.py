@@ -108,6 +108,15 @@ def _parse(spec: Field, raw: Any) -> Any:
     return text
 
 
+def whole_number(raw: object, digits: int = 12) -> int | None:
+    """``raw`` as a whole number written in 1 to ``digits`` ASCII digits, else None.
+
+    ``str.isdigit()`` alone also takes "²", "٣" and "３", which ``int()`` then refuses (a 500).
+    """
+    text = str(raw).strip() if isinstance(raw, str | int) else ""
+    return int(text) if 0 < len(text) <= digits and text.isascii() and text.isdigit() else None
+
+
 def errors_from_reason(entity: Entity, reason: str | None, names: Iterable[str]) -> dict[str, str]:
     """Put a rejection's reason beside the field it names (by label), else under ``_form``."""
     if not reason:

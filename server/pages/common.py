@@ -25,6 +25,7 @@ from sync import Actor, Scope, load_scope, parse_id
 from .. import csrf, sessions
 from ..drafts import read_draft
 from ..errors import CsrfFailed, Forbidden, LoginRequired, NotFound
+from ..forms import whole_number
 from ..state import AppState, app_state
 from .nav import nav_for
 
@@ -188,8 +189,8 @@ def form_values(form: FormData) -> dict[str, Any]:
 
 def page_number(params: Mapping[str, str]) -> int:
     """The ``page`` query parameter of a list: 1 unless it is a whole number from 1 to 99999."""
-    raw = params.get("page", "")
-    return int(raw) if raw.isdigit() and len(raw) < 6 and int(raw) > 0 else 1
+    number = whole_number(params.get("page", ""), digits=5)
+    return number if number else 1
 
 
 def page_links(filters: Mapping[str, str], number: int, pages: int) -> dict[str, str | None]:

@@ -19,7 +19,7 @@ from sync.entities import ENROLMENT, EVENT, EVENT_KINDS
 from sync.mutations import delete, upsert
 from sync.timeutil import local_today
 
-from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields, whole_number
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
 from ..queries.units import unit_options
 from .common import (
@@ -167,9 +167,10 @@ async def enrolment_list(request: Request) -> Response:
     page = await require(request, STAFF)
     values: dict[str, Any] = {"year": local_today().year}
     unit, year = request.query_params.get("unit", ""), request.query_params.get("year", "")
-    if unit and year.isdigit() and len(year) == 4:
+    number = whole_number(year, digits=4)
+    if unit and number is not None and len(year) == 4:
         scope = await page.scope()
-        found = await page.state.store.read(lambda db: find_enrolment(db, scope, unit, int(year)))
+        found = await page.state.store.read(lambda db: find_enrolment(db, scope, unit, number))
         values = dict(found) if found else {"unit_id": unit, "year": int(year)}
     values.update(await restore_draft(page) or {})
     return await _enrolment_page(page, values)

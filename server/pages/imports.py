@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope
 
+from ..forms import whole_number
 from ..imports import mentees as mentee_rows
 from ..imports import mentors as mentor_rows
 from ..imports.plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan
@@ -101,7 +102,8 @@ def _load_payload(visit: Visit, kind: Kind, payload: str) -> tuple[Rows, list[st
 async def import_post(request: Request) -> Response:
     kind = _kind(request)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD + 64 * 1024:
+    size = whole_number(declared)
+    if size is not None and size > MAX_UPLOAD + 64 * 1024:
         visit = await require(request, STAFF)  # refused before reading a byte of the body
         return _page(visit, kind, status=413, error=f"文件太大（超过 {MAX_UPLOAD // (1024 * 1024)} MB），"
                                                     "请删去不需要的工作表或分成几个文件导入。")

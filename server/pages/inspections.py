@@ -19,7 +19,7 @@ from sync.mutations import delete, upsert
 from sync.timeutil import local_today
 
 from ..charts import line_chart
-from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields, whole_number
 from ..queries.inspections import (
     RECTIFICATION_STATES,
     get_inspection,
@@ -54,7 +54,8 @@ def _may_rectify(visit: Visit, row: dict[str, Any]) -> bool:
 
 
 def _year(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+    year = whole_number(raw, digits=4)
+    return year if year is not None and 2000 <= year <= 2100 else None
 
 
 async def inspection_list(request: Request) -> Response:

@@ -46,7 +46,7 @@ from .common import (
     visible_record,
 )
 from .links import route_path
-from .writes import client_ip
+from .writes import base_version, client_ip
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
             "guardian_name", "guardian_contact", "notes")
@@ -187,8 +187,8 @@ async def mentee_update(request: Request) -> Response:
         return await _form_page(visit, mentee=mentee, values=values, errors=exc.errors, status=400)
     # Send only what changed against what the form showed, so a concurrent edit of another
     # field (say, the volunteer's phone updating the guardian's number) merges instead of clashing.
-    base = values.get("base_version")
-    base_version = int(base) if isinstance(base, str) and base.isdigit() else mentee["version"]
+    shown = base_version(values)
+    base = mentee["version"] if shown is None else shown
     changed = {k: v for k, v in fields.items() if v != mentee.get(k) and not (k == "categories" and v == [] and
                                                                           not mentee.get(k))}
     if not changed:
@@ -196,7 +196,7 @@ async def mentee_update(request: Request) -> Response:
     actor = visit.actor
     try:
         (outcome,) = await visit.state.store.write(
-            lambda db: apply_all(db, actor, [upsert("mentee", changed, mentee_id, base_version=base_version)]))
+            lambda db: apply_all(db, actor, [upsert("mentee", changed, mentee_id, base_version=base)]))
     except MutationsRefused as refused:
         errors = errors_from_reason(MENTEE, refused.rejected[0][1].reason, EDIT)
         return await _form_page(visit, mentee=mentee, values=values, errors=errors, status=400)

@@ -16,6 +16,7 @@ from sync import Actor, parse_id
 from sync.timeutil import local_today
 
 from ..errors import ParamInvalid
+from ..forms import whole_number
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -58,9 +59,10 @@ def read_year(params: QueryParams) -> int:
     raw = (params.get("year") or "").strip()
     if not raw:
         return local_today().year
-    if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
+    year = whole_number(raw, digits=4)
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ParamInvalid(f"年度（year）应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，收到“{raw[:20]}”。")
-    return int(raw)
+    return year
 
 
 def read_dates(params: QueryParams, default_from: str, default_to: str) -> tuple[str, str]:

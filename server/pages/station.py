@@ -33,6 +33,7 @@ from ..queries.referrals import open_referrals
 from ..queries.station import open_conflicts, pending_reviews
 from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
 from .links import route_paths
+from .writes import base_version
 
 HANDLING = ("risk_action", "risk_action_on")
 
@@ -85,9 +86,8 @@ async def risk_action_save(request: Request) -> Response:
         return await _render(visit, draft=values, status=400,
                              errors={f"{activity_id}.risk_action": "请写下做了什么（如联系了谁、孩子现在怎样）。"})
     fields["risk_action_on"] = fields["risk_action_on"] or local_today().isoformat()
-    base = values.get("base_version")
-    mutation = upsert("activity", fields, activity_id,
-                      base_version=int(base) if isinstance(base, str) and base.isdigit() else flag["version"])
+    shown = base_version(values)
+    mutation = upsert("activity", fields, activity_id, base_version=flag["version"] if shown is None else shown)
     actor = visit.actor
     (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [mutation]))
     if outcome.status == "rejected":

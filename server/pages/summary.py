@@ -19,6 +19,7 @@ from ..queries.units import unit_options, unit_tree
 from ..summaries import SummaryConflict, latest_summary, save_summary
 from .common import OFFICE, Visit, form_values, not_found, require, require_form
 from .report_params import read_unit, read_year
+from .writes import base_version
 
 
 def _params(visit: Visit, request: Request) -> tuple[str, int]:
@@ -107,8 +108,7 @@ async def year_summary_save(request: Request) -> Response:
         return _render(visit, data, unit, year, text=data["draft"])
     if not text:
         return _render(visit, data, unit, year, text="", status=400)
-    raw_base = str(values.get("base") or "")
-    base = int(raw_base) if raw_base.isdigit() and len(raw_base) < 12 else None
+    base = base_version(values, "base")
     actor = visit.actor
     try:
         await visit.state.store.write(lambda db: save_summary(db, actor, unit, year, text, base))

@@ -11,6 +11,7 @@ from sync import Outcome, apply_mutations
 from sync.mutations import upsert
 
 from ..errors import BadRequest
+from ..forms import whole_number
 from ..queries.versions import changed, values_at
 from .common import Visit
 
@@ -25,8 +26,7 @@ async def apply_one(page: Visit, mutation: dict[str, Any]) -> Outcome:
 def base_version(form: dict[str, Any], name: str = "base_version") -> int | None:
     """The record version the edit form showed (the hidden field ``name``), or None when missing or garbled."""
     raw = form.get(name)
-    text = str(raw[-1] if isinstance(raw, list) else raw or "").strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    return whole_number(raw[-1] if isinstance(raw, list) else raw, digits=11)
 
 
 def shown_version(form: dict[str, Any], *, redo: str = "修改") -> int:

@@ -203,7 +203,7 @@ def test_the_archive_browser_pages_through_many_pairings(site: Site) -> None:
     assert "共 57 个结对，第 1 / 2 页" in first and "下一页" in first
     second = browser.get("/pairings", params={"unit": w.st11, "page": "2"}).text
     assert "上一页" in second and second.count('data-label="帮扶对象"') == 7
-    for unreadable in ("0", "00", "-1", "x"):  # the first page, whose "next" leads to the second
+    for unreadable in ("0", "00", "-1", "x", "²", "３"):  # the first page, whose "next" leads to the second
         page = browser.get("/pairings", params={"unit": w.st11, "page": unreadable}).text
         # The forms' CSRF tokens carry the second they were signed in.
         assert TOKEN_RE.sub("", page) == TOKEN_RE.sub("", first), unreadable
