@@ -18,7 +18,7 @@ from sync.timeutil import utc_now
 
 from ..access import log_access
 from ..queries.archives import archive, sees_names
-from ..queries.units import get_unit
+from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
 from .history import history_lines
 from .writes import client_ip
@@ -67,11 +67,10 @@ async def archive_print(request: Request) -> Response:
     page = await require(request, OFFICE)
     data = await _shown(page, request, "print_pairing", histories=False)
     actor = page.actor
-    scope = await page.scope()
-    unit = await page.state.store.read(lambda db: get_unit(db, scope, actor.unit_id)) or {"name": ""}
+    unit = await page.state.store.read(lambda db: unit_name(db, actor.unit_id))
     printed_at = utc_now()
     return page.render("archive_print.html", {
-        **data, "printed_at": printed_at, "printed_by": actor.name, "printed_unit": unit["name"],
+        **data, "printed_at": printed_at, "printed_by": actor.name, "printed_unit": unit,
     }, child_data=True)
 
 

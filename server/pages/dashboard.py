@@ -57,9 +57,9 @@ async def dashboard_page(request: Request) -> Response:
     for section in ("overdue_follow_ups", "risk_flags", "key_mentees"):
         for item in data[section]["items"]:
             item["link"] = pairing_link(request, item.get("pairing_id"))
+    links = route_paths(request, "coverage", "inspection_list", "referral_list")
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),
-                                           "coverage_chart": coverage_chart(data),
-                                           "links": route_paths(request, "coverage", "inspection_list")},
+                                           "coverage_chart": coverage_chart(data), "links": links},
                         child_data=True)
 
 

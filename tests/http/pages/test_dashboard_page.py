@@ -75,7 +75,9 @@ def test_dashboard_counts_a_new_risk_flag_at_once(site: Site) -> None:
 
 def test_dashboard_shows_the_open_referrals_of_its_scope(site: Site) -> None:
     pattern = r"转介未结束</p><p class=\"figure\">(\d+) 人次"
-    town1 = re.search(pattern, site.as_(site.w.staff_town1).get("/dashboard").text)
+    page = site.as_(site.w.staff_town1).get("/dashboard").text
+    town1 = re.search(pattern, page)
+    assert '<a href="/referrals"><p class="figure-label">转介未结束' in page  # the card opens the open referrals
     town2 = re.search(pattern, site.as_(site.w.staff_town2).get("/dashboard").text)
     assert town1 and town1.group(1) == "1"  # referral 1, still open
     assert town2 and town2.group(1) == "0"
