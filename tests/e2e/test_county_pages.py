@@ -5,7 +5,8 @@ back). Then every county and admin page at phone (390 px) and PC (1280 px) width
 no sideways scrolling, text at 18 px or more, main buttons at 60 px or more. (The county printing an
 archive to PDF is test_station_flow.py's print test.)
 
-Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh docs/screenshots/county-*.png and admin-*.png.
+Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh docs/screenshots/county-*, admin-*, stats-*, returns-*
+and coverage-*.png.
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ COUNTY_PAGES = [
     ("county-brief", "/brief"),
     ("county-summary", "/summary"),
     ("stats-form", "/reports/stats"),
-    ("stats-records", "/reports/stats/records?measure=talks"),
+    ("stats-records", "/reports/stats/records?measure=talks&unit={station}"),  # one station's rows
     ("returns-list", "/returns"),
     ("returns-detail", "/returns/{stats_return}"),
     ("coverage", "/coverage"),
@@ -108,6 +109,7 @@ def test_county_and_admin_pages_fit_the_screen_and_pass_the_csp(server: ServerPr
         "inspection": _one(server, "SELECT id FROM inspections WHERE failed != '[]' AND fixed = '[]' LIMIT 1"),
         "unit": _one(server, "SELECT unit_id FROM inspections WHERE kind = 'star' LIMIT 1"),
         "user": _one(server, "SELECT id FROM users WHERE login = 'zhan-bencha'"),
+        "station": _one(server, "SELECT id FROM units WHERE kind = 'station' ORDER BY name LIMIT 1"),
         "mentee": _one(server, "SELECT id FROM mentees LIMIT 1"),
         "stats_return": _one(server, "SELECT id FROM stats_returns WHERE deleted = 0 ORDER BY period_to DESC LIMIT 1"),
     }
