@@ -46,10 +46,10 @@ def title_of(form: StatsForm) -> str:
 
 
 def period_of(form: StatsForm) -> str:
-    return period_words(form.date_from, form.date_to)
+    return period_line(form.date_from, form.date_to)
 
 
-def period_words(date_from: str, date_to: str) -> str:
+def period_line(date_from: str, date_to: str) -> str:
     return f"统计时段：{chinese_date(date_from)}至{chinese_date(date_to)}"
 
 

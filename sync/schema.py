@@ -440,7 +440,8 @@ def m015_record_numbers(db: sqlite_utils.Database) -> None:
     pages per push of 500 into a county of 10^6 activities; docs/performance.md). ``num`` is the
     feed sequence number the record was created at, so new records land at the right edge of both
     indexes whatever their ids. Existing records take their current feed ``seq``; their audit rows
-    take the same number. Entity tables created by a later migration include ``num INTEGER``.
+    take the same number. Entity tables created by a later migration include ``num INTEGER`` and a
+    unique index on it (m016).
     """
     from .entities import ENTITIES
 
@@ -494,5 +495,7 @@ def m016_record_number_index(db: sqlite_utils.Database) -> None:
     """
     from .entities import ENTITIES
 
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
     for entity in ENTITIES.values():
-        db.execute(f"CREATE UNIQUE INDEX idx_{entity.table}_num ON {entity.table}(num)")
+        if entity.table in tables:  # a table a later migration creates carries its own index
+            db.execute(f"CREATE UNIQUE INDEX idx_{entity.table}_num ON {entity.table}(num)")

@@ -21,7 +21,7 @@ from sync.timeutil import SHANGHAI, format_utc
 from ..access import count_access_log, log_access, read_access_log
 from ..backup import backup
 from ..queries.admin import describe_targets, people_in_log, target_for_code
-from .common import ADMIN, page_number, require, require_form
+from .common import ADMIN, page_count, page_number, require, require_form
 from .writes import client_ip
 
 PAGE = 100
@@ -66,7 +66,7 @@ async def admin_access_log(request: Request) -> Response:
                 "people": people_in_log(db)}
 
     data = await visit.state.store.read(read, pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
-    pages = max(1, -(-data["total"] // PAGE))
+    pages = page_count(data["total"], PAGE)
     return visit.render("admin_access_log.html", {
         **data, "actions": ACTIONS, "entity_words": ENTITY_WORDS, "page": page, "pages": pages,
         "filters": {"user": person or "", "target": target_text, "from": q.get("from") or "", "to": q.get("to") or ""},

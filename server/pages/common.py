@@ -193,6 +193,11 @@ def page_number(params: Mapping[str, str]) -> int:
     return number if number else 1
 
 
+def page_count(total: int, size: int) -> int:
+    """How many pages of ``size`` rows ``total`` rows fill (at least one, for an empty list)."""
+    return max(1, -(-total // size))
+
+
 def page_links(filters: Mapping[str, str], number: int, pages: int) -> dict[str, str | None]:
     """The query strings of the pages before and after page ``number`` of ``pages`` (None past either
     end), keeping the filters that are set."""

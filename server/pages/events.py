@@ -26,6 +26,7 @@ from .common import (
     STAFF,
     Visit,
     form_values,
+    page_count,
     page_links,
     page_number,
     require,
@@ -64,7 +65,7 @@ async def event_list(request: Request) -> Response:
     number = page_number(q)
     rows, totals = await page.state.store.read(lambda db: list_events(db, scope, filters, page=number))
     units = await page.state.store.read(lambda db: unit_options(db, scope))
-    pages = max(1, -(-totals["count"] // PAGE_SIZE))
+    pages = page_count(totals["count"], PAGE_SIZE)
     links = page_links(filters, number, pages)
     return page.render("event_list.html", {"rows": rows, "totals": totals, "filters": filters, "units": units,
                                            "kinds": EVENT_KINDS, "links": links, "number": number, "pages": pages})

@@ -38,6 +38,7 @@ from .common import (
     Visit,
     form_values,
     not_found,
+    page_count,
     page_number,
     path_id,
     require,
@@ -104,7 +105,7 @@ async def mentee_list(request: Request) -> Response:
                                ("status", params.get("status", ""))) if v}
     return visit.render("staff/mentee_list.html", {
         "rows": rows, "total": total, "f": f, "units": units, "sees_names": names, "query": query,
-        "pages": max(1, -(-total // PAGE_SIZE)), "status_param": params.get("status", "active"),
+        "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
         "can_edit": visit.actor.role in STAFF,
         "import_path": route_path(request, "mentee_import") if visit.actor.role in STAFF else None,
     }, child_data=True)

@@ -38,6 +38,7 @@ from .common import (
     Visit,
     form_values,
     not_found,
+    page_count,
     page_number,
     path_id,
     require,
@@ -77,7 +78,7 @@ async def mentor_list(request: Request) -> Response:
     query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("active", f.active)) if v}
     return visit.render("staff/mentor_list.html", {
         "rows": rows, "total": total, "f": f, "units": units, "query": query,
-        "pages": max(1, -(-total // PAGE_SIZE)), "import_path": route_path(request, "mentor_import"),
+        "pages": page_count(total, PAGE_SIZE), "import_path": route_path(request, "mentor_import"),
     })
 
 

@@ -25,6 +25,7 @@ from .common import (
     STAFF,
     Visit,
     form_values,
+    page_count,
     page_links,
     page_number,
     require,
@@ -54,7 +55,7 @@ async def pairing_list(request: Request) -> Response:
 
     # A county-wide search reads on the reports pool, so it never holds up a phone's sync.
     data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
-    pages = max(1, -(-data["total"] // PAGE_SIZE))
+    pages = page_count(data["total"], PAGE_SIZE)
     links = page_links(filters, number, pages)
     return page.render("pairing_list.html", {
         **data, "filters": filters, "number": number, "pages": pages, "links": links,

@@ -27,8 +27,8 @@ from ..exports import (
     Filler,
     content_disposition,
     filename,
+    period_line,
     period_of,
-    period_words,
     title_of,
     to_csv,
     to_xlsx,
@@ -129,7 +129,7 @@ async def stats_records(request: Request) -> Response:
     return visit.render("stats_records.html", {
         "query": query, "measure": measure, "records": records,
         "number": sum(int(r["weight"]) for r in records), "scope_name": unit_name if single else
-        f"{unit_name}（合计）", "period": period_words(query.date_from, query.date_to),
+        f"{unit_name}（合计）", "period": period_line(query.date_from, query.date_to),
     }, child_data=True)
 
 

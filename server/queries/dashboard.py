@@ -129,7 +129,7 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
         "key_mentees": {"count": len(key), "items": key[:LIST_LIMIT]},
         "risk_flags": {"count": len(flags), "items": flags[:LIST_LIMIT]},
         "rectifications_overdue": rectifications_overdue(db, units, today),
-        "referrals": open_referrals(db, units),
+        "referrals": count_open_referrals(db, units),
         "coverage": lecture_coverage(db, scope, today.year),
         "coverage_year": today.year,
     }
@@ -304,7 +304,7 @@ def open_risk_flags(db: sqlite_utils.Database, units: Units) -> list[dict[str, A
     return [{**r, "unit_name": units[r["unit_id"]].name, "town_name": units[r["unit_id"]].town_name} for r in rows]
 
 
-def open_referrals(db: sqlite_utils.Database, units: Units) -> int:
+def count_open_referrals(db: sqlite_utils.Database, units: Units) -> int:
     """Live referrals not yet concluded (referred or received)."""
     cond, params = _in_units(units, "r.unit_id")
     return int(db.execute(f"SELECT count(*) FROM referrals r WHERE {OPEN} AND {live('referral', 'r')} AND {cond}",
