@@ -41,6 +41,9 @@ from .slashes import api_router
 
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
     return [
+        # First: phones sync many times an hour, and each request would otherwise be matched
+        # against every page's pattern before reaching /api (no page path begins with /api).
+        Mount("/api", app=api_router(api.routes)),
         *home.routes,
         *login.routes,
         *account.routes,
@@ -65,7 +68,6 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *admin_units.routes,
         *admin_users.routes,
         *admin_system.routes,
-        Mount("/api", app=api_router(api.routes)),
         Mount("/static", StaticFiles(directory=paths.static), name="static"),
         # The phone app; BANXING_PWA_DIR serves another copy (a newer app without reinstalling).
         Mount("/app", app=PwaFiles(pathlib.Path(settings.pwa_dir) if settings.pwa_dir else paths.pwa), name="pwa"),

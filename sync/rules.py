@@ -282,12 +282,18 @@ def scope_effects(w: _Writer, entity_name: str, before: dict[str, Any] | None, a
         _cascade_unit(w, after["id"], after["unit_id"])
 
 
+# Activities carry no index by mentee (sync migration m017): they are reached through the
+# child's pairings, whose mentee never changes (IMMUTABLE) and is the activity's.
+_OF_MENTEE = {"activity": "SELECT id FROM activities WHERE pairing_id IN (SELECT id FROM pairings WHERE mentee_id = ?)"}
+
+
 def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
     """A mentee moved school: their pairings, activities, screenings, referrals and the reviews of
     those records move with them, so the new school's staff see the whole archive."""
     for entity_name in ("pairing", "activity", "screening", "referral", "review"):
         table = ENTITIES[entity_name].table
-        ids = [r[0] for r in w.db.execute(f"SELECT id FROM {table} WHERE mentee_id = ?", [mentee_id]).fetchall()]
+        sql = _OF_MENTEE.get(entity_name, f"SELECT id FROM {table} WHERE mentee_id = ?")
+        ids = [r[0] for r in w.db.execute(sql, [mentee_id]).fetchall()]
         # Records written earlier in the same batch are not in the table yet.
         ids += [rid for rid, rec in w.dirty[entity_name].items() if rec.get("mentee_id") == mentee_id]
         for record_id in dict.fromkeys(ids):

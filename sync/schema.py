@@ -499,3 +499,17 @@ def m016_record_number_index(db: sqlite_utils.Database) -> None:
     for entity in ENTITIES.values():
         if entity.table in tables:  # a table a later migration creates carries its own index
             db.execute(f"CREATE UNIQUE INDEX idx_{entity.table}_num ON {entity.table}(num)")
+
+
+@migrations
+def m017_no_activity_mentee_index(db: sqlite_utils.Database) -> None:
+    """Activities are found by mentee through their pairings; ``activities(mentee_id, date)`` goes.
+
+    Every create wrote that index, and with many activities stored it was one of the three costs
+    of a push that grow with the county: a batch touching 200 children dirtied a leaf and an
+    interior page of it per child, 435 pages of a batch's 1,762 with 10^6 activities stored
+    (docs/performance.md, "Stored vs empty"). The child's file and the mentee list read the same
+    activities through ``pairings(mentee_id)`` and ``activities(pairing_id, date, …)``, about as fast
+    (a file of a child with 5,000 activities 51 ms against 47, the list of 200 children 10 ms against 7).
+    """
+    db.execute("DROP INDEX IF EXISTS idx_activities_mentee")

@@ -68,7 +68,8 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
         SELECT m.*, un.name AS unit_name,
                (SELECT group_concat(u.name, '、') FROM pairings p JOIN users u ON u.id = p.mentor_id
                 WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0) AS mentors,
-               (SELECT max(a.date) FROM activities a WHERE a.mentee_id = m.id AND a.deleted = 0) AS last_activity
+               (SELECT max((SELECT max(a.date) FROM activities a WHERE a.pairing_id = lp.id AND a.deleted = 0))
+                FROM pairings lp WHERE lp.mentee_id = m.id) AS last_activity
         FROM mentees m JOIN units un ON un.id = m.unit_id
         WHERE {condition}
         ORDER BY CASE m.risk_level WHEN 'key' THEN 0 WHEN 'watch' THEN 1 ELSE 2 END, m.code
@@ -116,24 +117,40 @@ def mentee_screenings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -
 
 def mentee_activities(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
                       limit: int = 8) -> dict[str, Any]:
-    """A summary of the child's activities: counts by kind, the last date, open risk flags, the latest few."""
+    """A summary of the child's activities: counts by kind, the last date, open risk flags, the latest few.
+
+    Activities are reached through the child's pairings (an activity's mentee is its pairing's,
+    which never changes): activities carry no index by mentee, one index fewer for every push
+    to write (sync migration m017).
+    """
     sql, params = visible(scope, "activity", "a")
+    pairing_ids = [r[0] for r in db.execute("SELECT id FROM pairings WHERE mentee_id = ?", [mentee_id])]
+    of_child = f"a.pairing_id IN ({placeholders(pairing_ids)})" if pairing_ids else "0"
+    # Named, or a staff scope's "unit_id IN (…)" may send SQLite through the unit's whole history.
+    activities = "activities a INDEXED BY idx_activities_pairing_date"
     by_kind = {r["kind"]: r["n"] for r in db.query(
-        f"SELECT a.kind, count(*) AS n FROM activities a WHERE a.mentee_id = ? AND {sql} GROUP BY a.kind",
-        [mentee_id, *params])}
+        f"SELECT a.kind, count(*) AS n FROM {activities} WHERE {of_child} AND {sql} GROUP BY a.kind",
+        [*pairing_ids, *params])}
     stats = db.execute(
         f"SELECT count(*), max(a.date), sum(a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = ''),"
-        f" sum(a.review_status = 'pending') FROM activities a WHERE a.mentee_id = ? AND {sql}",
-        [mentee_id, *params]).fetchone()
-    latest = list(db.query(
-        f"""
-        SELECT a.id, a.pairing_id, a.kind, a.date, a.duration_min, a.record, a.follow_up_due, a.risk_flag,
-               a.risk_action, a.review_status, a.entered_by, author.name AS author_name, clerk.name AS clerk_name
-        FROM activities a LEFT JOIN users author ON author.id = a.author_id
-        LEFT JOIN users clerk ON clerk.id = a.entered_by
-        WHERE a.mentee_id = ? AND {sql} ORDER BY a.date DESC, a.id DESC LIMIT ?
-        """,
-        [mentee_id, *params, limit]))
+        f" sum(a.review_status = 'pending') FROM {activities} WHERE {of_child} AND {sql}",
+        [*pairing_ids, *params]).fetchone()
+    # The latest few of each pairing, each read newest first from its (pairing, date) index, then
+    # merged: one ORDER BY over all the child's pairings would sort every activity they hold.
+    latest: list[dict[str, Any]] = []
+    for pairing_id in pairing_ids:
+        latest += db.query(
+            f"""
+            SELECT a.id, a.pairing_id, a.kind, a.date, a.duration_min, a.record, a.follow_up_due, a.risk_flag,
+                   a.risk_action, a.review_status, a.entered_by, author.name AS author_name,
+                   clerk.name AS clerk_name
+            FROM {activities} LEFT JOIN users author ON author.id = a.author_id
+            LEFT JOIN users clerk ON clerk.id = a.entered_by
+            WHERE a.pairing_id = ? AND {sql} ORDER BY a.date DESC, a.id DESC LIMIT ?
+            """,
+            [pairing_id, *params, limit])
+    latest.sort(key=lambda a: (a["date"], a["id"]), reverse=True)
+    latest = latest[:limit]
     return {"by_kind": by_kind, "total": stats[0], "last_date": stats[1], "open_flags": stats[2] or 0,
             "pending": stats[3] or 0, "latest": latest}
 

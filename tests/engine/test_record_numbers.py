@@ -76,7 +76,7 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
         pulls_before = every_pull(old)
     assert len(feed_before) == len(history_before) > 700  # the demo county
 
-    assert migrations.apply(old) == ["m015_record_numbers", "m016_record_number_index"]
+    assert migrations.apply(old) == ["m015_record_numbers", "m016_record_number_index", "m017_no_activity_mentee_index"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)

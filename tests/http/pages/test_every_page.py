@@ -45,6 +45,13 @@ GET_PAGES = sorted({_concrete(p) for p, m in _routes() if "GET" in m and p not i
 POST_FORMS = sorted({_concrete(p) for p, m in _routes() if "POST" in m})
 
 
+def test_the_api_is_matched_first_and_no_page_shadows_it() -> None:
+    """Phones' requests skip the page table; that is safe only while no page path begins /api."""
+    first, *pages = build_routes(Settings(), resolve())
+    assert isinstance(first, Mount) and first.path == "/api"
+    assert not [p for p in pages if getattr(p, "path", "").startswith("/api")]
+
+
 @pytest.mark.parametrize("path", GET_PAGES)
 def test_every_page_sends_strangers_to_the_login_page(site: Site, path: str) -> None:
     response = site.browser().get(path)

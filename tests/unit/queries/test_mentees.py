@@ -1,0 +1,48 @@
+"""The mentee list and a child's file reach the child's activities through the child's pairings,
+by index: activities carry no index by mentee (sync migration m017), one fewer for every push
+to write, so a query on ``activities.mentee_id`` would read the whole table."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from server.queries.mentees import MenteeFilter, list_mentees, mentee_activities
+from sync import load_scope
+
+from ...factories import make_county
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> Any:
+    return make_county(db)
+
+
+def statements_of(db: sqlite_utils.Database, read: Any) -> list[str]:
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)  # the statements as run, parameters filled in
+    try:
+        read()
+    finally:
+        db.conn.set_trace_callback(None)
+    return statements
+
+
+def test_no_index_on_activities_begins_with_the_mentee(db: sqlite_utils.Database, w: Any) -> None:
+    leading = {name: db.execute(f"PRAGMA index_info({name})").fetchone()[2]
+               for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
+                                         " AND tbl_name = 'activities'").fetchall()}
+    assert leading and "mentee_id" not in leading.values(), leading
+
+
+@pytest.mark.parametrize("who", ["staff_st11", "mentor1", "admin"])
+def test_the_list_and_the_file_never_scan_the_activities(db: sqlite_utils.Database, w: Any, who: str) -> None:
+    scope = load_scope(db, getattr(w, who))
+    statements = statements_of(db, lambda: (list_mentees(db, scope, MenteeFilter()),
+                                            mentee_activities(db, scope, w.mentee1)))
+    on_activities = [s for s in statements if "FROM activities a" in s]
+    assert len(on_activities) >= 4, statements  # the list's last activity, counts, figures, the latest
+    for sql in on_activities:
+        plan = " ".join(str(r) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+        assert "SCAN a " not in plan + " " and "idx_activities_pairing_date" in plan, (sql, plan)
