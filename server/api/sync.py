@@ -5,32 +5,33 @@ import sqlite_utils
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sync import Actor, apply_batch, pull_changes
+from sync import Actor, Page, apply_batch, pull_changes
 from sync.echo import quote
 
 from ..access import childrens_records, log_access
 from ..devices import last_seen, mark_seen, seen_long_ago
 from ..errors import BadRequest, BatchBytesTooLarge, LimitInvalid
 from ..state import app_state
-from .common import ASCII_DIGITS, authenticate_device, read_json
+from .common import ASCII_DIGITS, device_token, live_actor, read_json
 
 
 async def push(request: Request) -> Response:
-    auth = await authenticate_device(request)
+    token = device_token(request)
     state = app_state(request)
     settings = state.settings
     body = await read_json(request, max_bytes=settings.max_batch_bytes, too_large=BatchBytesTooLarge)
+    # The device is checked inside the write: a phone stopped by staff pushes nothing after it.
     result = await state.store.write(
-        lambda db: apply_batch(db, auth.actor, body, max_count=settings.max_batch_count)
+        lambda db: apply_batch(db, live_actor(db, token), body, max_count=settings.max_batch_count)
     )
     answer = {"last_mutation_id": result.last_mutation_id, "results": result.results}
-    if auth.fresh_token:
-        answer["token"] = auth.fresh_token
+    if token.fresh_token:
+        answer["token"] = token.fresh_token
     return JSONResponse(answer)
 
 
 async def pull(request: Request) -> Response:
-    auth = await authenticate_device(request)
+    token = device_token(request)
     state = app_state(request)
     settings = state.settings
     unknown = sorted(set(request.query_params) - {"cursor", "limit"})
@@ -41,18 +42,19 @@ async def pull(request: Request) -> Response:
     if not ASCII_DIGITS.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= settings.max_pull_limit:
         raise LimitInvalid(f"limit 应为 1 到 {settings.max_pull_limit} 之间的整数，收到 {quote(raw_limit)}。")
     cursor = request.query_params.get("cursor") or None
-    actor = auth.actor
-    assert actor.device_id is not None
-    device_id = actor.device_id
-    page, seen = await state.store.read(
-        lambda db: (pull_changes(db, actor, cursor, int(raw_limit)), last_seen(db, device_id)))
+
+    def read(db: sqlite_utils.Database) -> tuple[Actor, Page, str | None]:
+        actor = live_actor(db, token)  # in the same read as the page: one trip to the database
+        return actor, pull_changes(db, actor, cursor, int(raw_limit)), last_seen(db, token.device_id)
+
+    actor, page, seen = await state.store.read(read)
     # Audited reads: a page that hands out children's records is logged before it is sent,
     # and a pull counts as the device being seen (issue 8, item 17).
     shown = childrens_records(entity for entity, *_ in page.changes)
     if shown or seen_long_ago(seen):
         ip = request.client.host if request.client else None
         await state.store.write(lambda db: _record_pull(db, actor, shown, ip))
-    extra = {"token": auth.fresh_token} if auth.fresh_token else None
+    extra = {"token": token.fresh_token} if token.fresh_token else None
     return Response(page.to_bytes(extra), media_type="application/json")
 
 

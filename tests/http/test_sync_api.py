@@ -71,6 +71,30 @@ def test_revoked_device_gets_401_with_reason(county: County) -> None:
     assert table_counts(county)["activities"] == 0
 
 
+def test_a_sync_checks_its_device_in_the_same_database_call_as_its_work(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push is one write and a pull one read (plus the write of its access-log entry): the
+    device's standing is read with the work, not in a trip of its own before it."""
+    headers = county.auth("mentor")
+    store = county.client.app.state.banxing.store
+    calls: list[str] = []
+    for name in ("read", "write"):
+        real = getattr(store, name)
+
+        def counted(fn: Any, *args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            calls.append(_name)
+            return _real(fn, *args, **kwargs)
+
+        monkeypatch.setattr(store, name, counted)
+    assert county.client.post("/api/sync/push", headers=headers,
+                              json={"mutations": [activity(county.pairing, 1)]}).status_code == 200
+    assert calls == ["write"]
+    calls.clear()
+    assert county.client.get("/api/sync/pull", headers=headers).status_code == 200
+    assert calls == ["read", "write"]  # the page, then the access log of the children's records it held
+
+
 def test_expired_device_token_is_refused(county: County, monkeypatch: pytest.MonkeyPatch) -> None:
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() - 500 * 86400)
