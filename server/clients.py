@@ -18,10 +18,14 @@ IPV6_NETWORK_BITS = 64
 MAX_KEY = 64  # an address that is not an IP (a unix socket, a test client) is kept short
 
 
+def client_ip(request: Request) -> str | None:
+    """The caller's address as the access log and sign-in history keep it (None when unknown)."""
+    return request.client.host if request.client else None
+
+
 def client_key(request: Request) -> str:
     """The counter key for the caller: an IPv4 address, an IPv6 /64 network, or the peer's name."""
-    host = request.client.host if request.client else ""
-    return address_key(host)
+    return address_key(client_ip(request) or "")
 
 
 def address_key(host: str) -> str:

@@ -9,6 +9,7 @@ from sync import Actor, Page, apply_batch, pull_changes
 from sync.echo import quote
 
 from ..access import childrens_records, log_access
+from ..clients import client_ip
 from ..devices import last_seen, mark_seen, seen_long_ago
 from ..errors import BadRequest, BatchBytesTooLarge, LimitInvalid
 from ..state import app_state
@@ -52,7 +53,7 @@ async def pull(request: Request) -> Response:
     # and a pull counts as the device being seen (issue 8, item 17).
     shown = childrens_records(entity for entity, *_ in page.changes)
     if shown or seen_long_ago(seen):
-        ip = request.client.host if request.client else None
+        ip = client_ip(request)
         await state.store.write(lambda db: _record_pull(db, actor, shown, ip))
     extra = {"token": token.fresh_token} if token.fresh_token else None
     return Response(page.to_bytes(extra), media_type="application/json")

@@ -19,12 +19,13 @@ from sync.mutations import upsert
 from sync.timeutil import local_today
 
 from ..access import log_access
+from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.archives import get_activity, sees_names
 from ..queries.pickers import pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import history_lines
-from .writes import apply_one, base_version, client_ip, edit, saved_words, shown_version
+from .writes import apply_one, base_version, edit, saved_words, shown_version
 
 FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",
           "moods", "observations", "tags", "risk_flag")

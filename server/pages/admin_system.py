@@ -20,9 +20,9 @@ from sync.timeutil import SHANGHAI, format_utc
 
 from ..access import count_access_log, log_access, read_access_log
 from ..backup import backup
+from ..clients import client_ip
 from ..queries.admin import describe_targets, people_in_log, target_for_code
 from .common import ADMIN, page_count, page_number, require, require_form
-from .writes import client_ip
 
 PAGE = 100
 ACTIONS = {

@@ -17,11 +17,11 @@ from sync import Actor, Scope
 from sync.timeutil import utc_now
 
 from ..access import log_access
+from ..clients import client_ip
 from ..queries.archives import archive, sees_names
 from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
 from .history import history_lines
-from .writes import client_ip
 
 
 def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *, histories: bool) -> dict[str, Any] | None:

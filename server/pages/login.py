@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from .. import csrf, sessions
 from ..auth import hash_password, verify_password
+from ..clients import client_ip
 from ..drafts import keep_draft
 from ..errors import CsrfFailed, LoginRequired
 from ..state import AppState
@@ -87,7 +88,7 @@ async def login_submit(request: Request) -> Response:
         return _form(page, next_path=next_path, username=username, error=MESSAGES["mentor"], status=403)
     if ok and user is not None and not user["active"]:
         return _form(page, next_path=next_path, username=username, error=MESSAGES["inactive"], status=403)
-    client = request.client.host if request.client else None
+    client = client_ip(request)
     result = await state.store.write(lambda db: sessions.finish_sign_in(
         db, username, user["id"] if user else None, ok, ip=client,
         max_failures=settings.login_max_failures, lockout_minutes=settings.login_lockout_minutes))

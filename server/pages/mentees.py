@@ -20,6 +20,7 @@ from sync.mutations import upsert
 from sync.timeutil import local_today
 
 from ..access import log_access
+from ..clients import client_ip
 from ..forms import FormInvalid, MutationsRefused, apply_all, errors_from_reason, field_views, parse_fields
 from ..queries.mentees import (
     PAGE_SIZE,
@@ -47,7 +48,7 @@ from .common import (
     visible_record,
 )
 from .links import route_path
-from .writes import base_version, client_ip
+from .writes import base_version
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
             "guardian_name", "guardian_contact", "notes")

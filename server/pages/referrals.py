@@ -18,6 +18,7 @@ from sync.mutations import upsert
 from sync.timeutil import local_today
 
 from ..access import log_access
+from ..clients import client_ip
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.archives import sees_names
 from ..queries.pickers import mentee_options
@@ -25,7 +26,7 @@ from ..queries.referrals import get_referral, list_referrals
 from ..queries.units import unit_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import history_lines
-from .writes import apply_one, base_version, client_ip, edit, saved_words, shown_version
+from .writes import apply_one, base_version, edit, saved_words, shown_version
 
 NEW_FIELDS = ("mentee_id", "target", "institution", "contact", "reason", "referred_on")
 TRACK_FIELDS = ("status", "received_on", "concluded_on", "outcome", "target", "institution", "contact", "reason",

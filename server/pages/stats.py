@@ -20,6 +20,7 @@ from sync.timeutil import local_today
 from sync.users import get_user
 
 from ..access import log_access
+from ..clients import client_ip
 from ..errors import ParamInvalid
 from ..exports import (
     CSV_TYPE,
@@ -37,7 +38,6 @@ from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, 
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
 from .report_params import ReportQuery, read_report_query
-from .writes import client_ip
 
 
 async def read_form(visit: Visit, query: ReportQuery, scope: Scope) -> StatsForm:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-
 from sync import Outcome, apply_mutations
 from sync.mutations import upsert
 
@@ -47,10 +45,6 @@ async def edit(page: Visit, entity: str, record_id: str, version: int, posted: d
     if not changes:
         return None
     return await apply_one(page, upsert(entity, changes, record_id, base_version=version))
-
-
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def saved_words(outcome: Outcome) -> str:
