@@ -205,8 +205,11 @@ def timed(fn: Callable[[], Any]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=1_000_000)
-    parser.add_argument("--keep", type=pathlib.Path, help="build (or reuse) the county database here")
+    parser.add_argument("--keep", type=pathlib.Path,
+                        help="build the county database at this new path and keep it (it is not reused)")
     args = parser.parse_args(argv)
+    if args.keep and args.keep.exists():
+        parser.error(f"{args.keep} exists; --keep builds a new county there")
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="banxing-reports-"))
     path = args.keep or workdir / "reports.db"
     print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python "
