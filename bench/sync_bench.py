@@ -334,9 +334,10 @@ def main(argv: list[str] | None = None) -> int:
           f"p50 {push.p50_ms:.0f} ms, p99 {push.p99_ms:.0f} ms per batch; staff device, sequential, keep-alive)")
     print(f"pull records/s: {pull_rate:,.0f}  ({len(pulled_ids)} records, {pull_requests} pages of 1000, "
           f"expected {want_pull}; client JSON decoding included; server+transfer only: {pull_server_rate:,.0f})")
-    print(f"soak: {len(phones)} phones, {s.seconds:.1f} s, {soak_requests} requests "
+    closed_requests = s.push_requests + s.pull_requests + s.resend_requests  # the paced phase is counted below
+    print(f"soak: {len(phones)} phones, {s.seconds:.1f} s, {closed_requests} requests "
           f"({s.push_requests} push, {s.resend_requests} resend, {s.pull_requests} pull; "
-          f"{(s.push_requests + s.pull_requests + s.resend_requests) / s.seconds:,.0f} req/s)")
+          f"{closed_requests / s.seconds:,.0f} req/s)")
     print(f"CPU: big push: server {push_cpu:.1f} s busy in {push.seconds:.1f} s, {push_runq:.1f} s runnable but "
           f"waiting for a core; soak: server {soak_server_cpu:.1f} s busy, {soak_runq:.1f} s waiting for a core, "
           f"client ({len(phones)} phone threads) {soak_client_cpu:.1f} s, of {(os.cpu_count() or 1) * s.seconds:.0f} "

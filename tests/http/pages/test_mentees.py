@@ -234,26 +234,25 @@ def test_the_list_filters_by_category_risk_level_and_unit(site: Site) -> None:
 
 
 def test_a_childs_file_and_the_list_gather_activities_from_every_pairing_of_the_child(site: Site) -> None:
-    """Activities have no index by mentee (sync m017); the file reaches them through the pairings."""
+    """Activities have no index by mentee (sync m017); the file reaches them through the pairings,
+    the newest eight of all of them, and the list's last activity is the newest live one."""
     w = site.w
+    days = [f"2026-11-{d:02d}" for d in range(1, 13)]  # 12 activities, alternating between two pairings
 
     def history(db: Any) -> str:
         child = make_mentee(db, w.staff_st11, w.st11, name="小新")
-        first = make_pairing(db, w.staff_st11, w.mentor2, child)
-        second = make_pairing(db, w.staff_st11, w.mentor1, child)
-        for pairing, date in ((first, "2026-11-01"), (second, "2026-11-05"), (first, "2026-11-10"),
-                              (second, "2026-11-20")):
-            make_activity(db, w.staff_st11, pairing, date=date, record=f"记录{date}")
-        remove(db, w.staff_st11, "activity", make_activity(db, w.staff_st11, first, date="2026-11-25"))
+        pairings = [make_pairing(db, w.staff_st11, w.mentor2, child), make_pairing(db, w.staff_st11, w.mentor1, child)]
+        for i, date in enumerate(days):
+            make_activity(db, w.staff_st11, pairings[i % 2], date=date, record=f"记录{date}")
+        remove(db, w.staff_st11, "activity", make_activity(db, w.staff_st11, pairings[0], date="2026-11-25"))
         make_activity(db, w.staff_st11, w.pairing1, date="2026-11-28", record="别的孩子")
         return child
 
     child = site.write(history)
     browser = site.as_(w.staff_st11)
     page = browser.get(f"/mentees/{child}").text
-    assert "共 4 次，最近一次 2026年11月20日" in page and "别的孩子" not in page
-    shown = re.findall(r"记录(2026-11-\d\d)", page)
-    assert shown == ["2026-11-20", "2026-11-10", "2026-11-05", "2026-11-01"]  # newest first across both pairings
+    assert "共 12 次，最近一次 2026年11月12日" in page and "别的孩子" not in page
+    assert re.findall(r"记录(2026-11-\d\d)", page) == days[::-1][:8]  # the newest eight, across both pairings
     listing = browser.get("/mentees").text
     row_of_child = listing[listing.index(_code(site, child)):]
-    assert "2026年11月20日" in row_of_child[:row_of_child.index("</tr>")]  # the deleted 25th does not count
+    assert "2026年11月12日" in row_of_child[:row_of_child.index("</tr>")]  # the deleted 25th does not count
