@@ -65,32 +65,26 @@ def handled_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = 
     ))
 
 
-def _latest_due(db: sqlite_utils.Database, scope: Scope, due_sql: str, due_params: list[Any]) -> list[dict[str, Any]]:
-    """Each active pairing in scope with its latest live activity, when that one's follow-up is due.
+def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -> list[dict[str, Any]]:
+    """Active pairings whose latest activity's follow-up date is before ``today``, most overdue first.
 
-    Walks the pairings and takes each one's latest activity from ``activities(pairing_id, date, …)``:
-    starting from the activities with a follow-up date would read nearly all of a county's history.
+    Each row has ``days_overdue``. Read pairing by pairing, each one's latest live activity taken
+    from ``activities(pairing_id, date, …)``: an overdue date can be any past date, and starting
+    from the activities with one would read nearly all of a county's history. The cost is one
+    probe per active pairing in scope (0.8 s for a county of 50,000).
     """
     sql, params = visible(scope, "activity", "a")
     pairing_sql, pairing_params = visible(scope, "pairing", "p")
-    return list(db.query(
+    rows = list(db.query(
         f"SELECT {_COLUMNS} FROM pairings p"
         " JOIN activities a ON a.id = (SELECT b.id FROM activities b WHERE b.pairing_id = p.id AND b.deleted = 0"
         "   ORDER BY b.date DESC, b.id DESC LIMIT 1)"
         " JOIN mentees m ON m.id = a.mentee_id JOIN units un ON un.id = a.unit_id"
         " LEFT JOIN users mentor ON mentor.id = p.mentor_id"
-        f" WHERE p.status = 'active' AND {pairing_sql} AND a.follow_up_due IS NOT NULL AND {due_sql} AND {sql}"
+        f" WHERE p.status = 'active' AND {pairing_sql} AND a.follow_up_due < ? AND {sql}"
         " ORDER BY a.follow_up_due, m.code",
-        [*pairing_params, *due_params, *params],
+        [*pairing_params, today.isoformat(), *params],
     ))
-
-
-def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -> list[dict[str, Any]]:
-    """Active pairings whose latest activity's follow-up date is before ``today``, most overdue first.
-
-    Each row has ``days_overdue``.
-    """
-    rows = _latest_due(db, scope, "a.follow_up_due < ?", [today.isoformat()])
     for row in rows:
         row["days_overdue"] = (today - datetime.date.fromisoformat(row["follow_up_due"])).days
     return rows
@@ -98,9 +92,21 @@ def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.
 
 def due_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *,
                    days: int = 7) -> list[dict[str, Any]]:
-    """Active pairings whose next follow-up falls from ``today`` to ``today + days``, soonest first."""
+    """Active pairings whose next follow-up falls from ``today`` to ``today + days``, soonest first.
+
+    Read from the partial index of follow-up dates, the week's range only, each kept when no later
+    live activity of its pairing follows it.
+    """
     end = today + datetime.timedelta(days=days)
-    return _latest_due(db, scope, "a.follow_up_due BETWEEN ? AND ?", [today.isoformat(), end.isoformat()])
+    sql, params = visible(scope, "activity", "a")
+    return list(db.query(
+        f"SELECT {_COLUMNS} FROM activities a INDEXED BY idx_activities_follow_up {_PEOPLE}"
+        f" WHERE p.status = 'active' AND a.follow_up_due BETWEEN ? AND ? AND {sql}"
+        " AND NOT EXISTS (SELECT 1 FROM activities b WHERE b.pairing_id = a.pairing_id AND b.deleted = 0"
+        "   AND (b.date > a.date OR (b.date = a.date AND b.id > a.id)))"
+        " ORDER BY a.follow_up_due, m.code",
+        [today.isoformat(), end.isoformat(), *params],
+    ))
 
 
 def get_flagged_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str) -> dict[str, Any] | None:

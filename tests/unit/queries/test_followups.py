@@ -56,8 +56,10 @@ def test_the_home_lists_read_by_index_never_the_units_whole_history(db: sqlite_u
     assert len(reads) == 4, statements
     for sql in reads:
         plan = " ".join(str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
-        # Flags walk the partial index of flagged activities; follow-ups go pairing by pairing.
+        # Flags walk the partial index of flagged activities, the week's follow-ups the partial
+        # index of follow-up dates, and overdue ones go pairing by pairing.
         assert ("SCAN a USING INDEX idx_activities_risk_date" in plan
+                or "SEARCH a USING INDEX idx_activities_follow_up (follow_up_due>? AND follow_up_due<?)" in plan
                 or ("SEARCH a USING INDEX sqlite_autoindex_activities_1 (id=?)" in plan
                     and "SEARCH b USING INDEX idx_activities_pairing_date (pairing_id=?)" in plan)), plan
         assert "idx_activities_unit_date" not in plan and "SCAN a " not in plan.replace(
