@@ -1,6 +1,7 @@
-"""The station home's risk flags and follow-ups: which activity is a pairing's latest, and plans that
-read flagged activities and each pairing's latest activity by index, never every activity of the
-units in scope (a county of 10^6 activities took 4-26 s per list that way)."""
+"""The station home's risk flags, follow-ups and pending-review count: which activity is a pairing's
+latest, and plans that read flagged, due or waiting activities and each pairing's latest activity by
+index, never every activity of the units in scope (a county of 10^6 activities took 4-26 s per list
+that way)."""
 from __future__ import annotations
 
 import datetime
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from server.queries import followups
+from server.queries import followups, station
 from sync import load_scope
 
 from ...factories import make_activity, make_county, make_mentee, make_pairing, remove
@@ -50,15 +51,18 @@ def test_the_home_lists_read_by_index_never_the_units_whole_history(db: sqlite_u
         followups.handled_risk_flags(db, scope)
         followups.overdue_follow_ups(db, scope, TODAY)
         followups.due_follow_ups(db, scope, TODAY)
+        station.pending_reviews(db, scope)
     finally:
         db.conn.set_trace_callback(None)
     reads = [s for s in statements if s.lstrip().startswith("SELECT")]
-    assert len(reads) == 4, statements
+    assert len(reads) == 5, statements
     for sql in reads:
         plan = " ".join(str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
         # Flags walk the partial index of flagged activities, the week's follow-ups the partial
-        # index of follow-up dates, and overdue ones go pairing by pairing.
+        # index of follow-up dates, the count of pending reviews the partial index of waiting
+        # activities, and overdue follow-ups go pairing by pairing.
         assert ("SCAN a USING INDEX idx_activities_risk_date" in plan
+                or "SEARCH a USING INDEX idx_activities_waiting (review_status=?)" in plan
                 or "SEARCH a USING INDEX idx_activities_follow_up (follow_up_due>? AND follow_up_due<?)" in plan
                 or ("SEARCH a USING INDEX sqlite_autoindex_activities_1 (id=?)" in plan
                     and "SEARCH b USING INDEX idx_activities_pairing_date (pairing_id=?)" in plan)), plan
