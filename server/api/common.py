@@ -122,9 +122,9 @@ def _deeper_than(doc: Any, limit: int) -> bool:
 
 @dataclass(frozen=True)
 class DeviceToken:
-    """A device token whose signature and age are good. Whether its device may still sync is read
-    in the same database call as the work (``live_actor``), so a phone staff stop mid-request
-    cannot slip one more push past the check, and a sync costs one trip to the database, not two."""
+    """A device token whose signature and age are good. Whether its device may still sync, and as
+    whom (role, unit), is read in the same database call as the work (``live_actor``): a sync costs
+    one trip to the database, not two."""
 
     device_id: str
     user_id: str
