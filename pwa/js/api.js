@@ -23,6 +23,11 @@ function errorFor(status, code, message) {
   return new Class(status, code, message);
 }
 
+// The server's clock as of its last answer (its Date header): a phone whose clock reset (a flat
+// battery, no signal to set it by) would otherwise date every visit wrongly without a word.
+let serverClock = null;
+export const lastServerClock = () => serverClock;
+
 async function call(method, path, { token, body } = {}) {
   const headers = {};
   if (token) headers.authorization = 'Bearer ' + token;
@@ -40,6 +45,8 @@ async function call(method, path, { token, body } = {}) {
   } finally {
     clearTimeout(timer);
   }
+  const said = Date.parse(response.headers.get('date') || '');
+  if (!Number.isNaN(said)) serverClock = { server: said, phone: Date.now() };
   const answer = await response.json().catch(() => null); // a proxy's HTML page, a cut-off body
   if (response.ok && answer !== null) return answer;
   if (response.ok) throw new ServerError(response.status, 'bad_answer', T.badAnswer);

@@ -112,7 +112,7 @@ async function wipe() {
   location.replace(location.pathname);
 }
 
-countUnsent(repo.unsentCount);
+countUnsent(repo.unsentCount, repo.conflictCount);
 
 let refreshTimer = null;
 repo.onChange(() => {

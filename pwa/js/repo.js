@@ -43,7 +43,16 @@ const unsealAll = (rows) => Promise.all(rows.map(vault.unseal));
 let prefetched = null;
 
 const LISTS = STORES.slice(1); // records, outbox, notices
-const readRows = () => tx(LISTS, 'readonly', (s) => Promise.all(LISTS.map((n) => req(s[n].getAll()))));
+const readRows = () => tx(STORES, 'readonly', (s) =>
+  Promise.all([...LISTS.map((n) => req(s[n].getAll())), req(s.meta.get('generation'))]));
+
+// Another tab of this phone (the installed app and a browser tab, say) may have saved or synced
+// since this one loaded. Every commit bumps a number kept beside the data, and a sync first
+// catches up (`catchUp`): otherwise this tab would push without the other's changes, the server
+// would then take a higher change number first, and refuse the lower one as already used.
+let generation = 0;
+let stale = false;
+const readGeneration = (s) => req(s.meta.get('generation')).then((row) => row?.value || 0);
 
 export function prefetch() {
   prefetched = readRows();
@@ -53,7 +62,9 @@ export function prefetch() {
 export async function load() {
   const reading = prefetched || readRows();
   prefetched = null;
-  const [rows, entries, kept] = await reading;
+  const [rows, entries, kept, stamp] = await reading;
+  generation = stamp?.value || 0;
+  stale = false;
   const [plainRecords, plainEntries, plainNotices] = await Promise.all([
     unsealAll(rows),
     Promise.all(entries.map(async (row) => ({ mutation_id: row.mutation_id, ...(await vault.unseal(row)) }))),
@@ -87,6 +98,10 @@ export const notice = (id) => notices.find((n) => n.id === id);
 export const rejected = () => notices.filter((n) => n.kind === 'rejected');
 export const rejectedCount = () => rejected().length;
 export const unsentCount = () => outbox.length + rejectedCount();
+// A conflict was synced (the server kept the other change), but the volunteer's words wait in
+// a notice on the 待同步 screen: counted apart, so "all synced" never hides it.
+export const conflicts = () => notices.filter((n) => n.kind === 'conflict');
+export const conflictCount = () => conflicts().length;
 
 // `local`: display-only fields of a new record (the mentee_id the server derives).
 export const save = (entity, id, values, { local = {}, mark = {}, removeNotice = null } = {}) => exclusive(() => {
@@ -117,7 +132,10 @@ async function commit({ touched = new Map(), addNotices = [], removeEntries = []
     entry && vault.seal(entry),
     sessionPatch && vault.sealSession(sessionPatch),
   ]);
-  const mutationId = await tx(STORES, 'readwrite', async (s) => {
+  const [mutationId, stamp] = await tx(STORES, 'readwrite', async (s) => {
+    const before = await readGeneration(s);
+    if (before !== generation) stale = true; // another tab wrote: catchUp reloads
+    s.meta.put({ key: 'generation', value: before + 1 });
     for (const row of rows) {
       if (row.e) s.records.put(row); else s.records.delete(row.id);
     }
@@ -125,12 +143,13 @@ async function commit({ touched = new Map(), addNotices = [], removeEntries = []
     for (const id of removeNotices) s.notices.delete(id);
     for (const row of sealedNotices) s.notices.put(row);
     if (session) s.meta.put(session.row);
-    if (!entry) return null;
+    if (!entry) return [null, before + 1];
     const next = ((await req(s.meta.get('counter')))?.value || 0) + 1;
     s.meta.put({ key: 'counter', value: next });
     s.outbox.put({ mutation_id: next, ...sealedEntry });
-    return next;
+    return [next, before + 1];
   });
+  generation = stamp;
   for (const [id, record] of touched) {
     if (record) records.set(id, record); else records.delete(id);
   }
@@ -224,6 +243,12 @@ export const reconcile = (seen) => exclusive(async () => {
 });
 
 export const dismissNotice = (id) => exclusive(() => commit({ removeNotices: [id] }));
+
+// Before a sync: reload everything if another tab of this phone has written since this one read.
+export const catchUp = () => exclusive(async () => {
+  const now = await tx('meta', 'readonly', readGeneration);
+  if (stale || now !== generation) await load();
+});
 
 export async function dropServerCopies() {
   await tx('records', 'readwrite', (s) => req(s.records.clear()));

@@ -53,7 +53,12 @@ export const T = {
   lastSync: (hhmm) => `上次同步 ${hhmm}`, neverSynced: '还没有同步过', syncing: '正在同步…',
   offline: '没有网络：记录已保存在手机里，有信号时会自动同步。',
   serverDown: '暂时连不上辅导站的服务器，稍后会自动再试。',
-  needsAttention: (n) => `有 ${n} 条修改没有被接收，请到“待同步”里查看。`, followUps: '跟踪提醒', dueSoon: '即将到期',
+  needsAttention: (n) => `有 ${n} 条修改没有被接收，请到“待同步”里查看。`,
+  clockWrong: ({ server, phone }) => `手机上的日期不对：上次同步时，今天是 ${server}，手机上却是 ${phone}。`
+    + '请到手机的“设置”里改好日期和时间；记帮扶时也请看一下日期对不对。',
+  conflictsOpen: (n) => `有 ${n} 条修改和别人的修改冲突，请到“待同步”里看一下。`,
+  conflictHere: '这条记录有一处和别人的修改冲突：下面是保留的内容，你写的内容在“待同步”里。',
+  seeConflict: '看看我写的内容', followUps: '跟踪提醒', dueSoon: '即将到期',
   overdue: '已逾期', followUpOn: (d) => `应在 ${d} 跟踪`, returnedTitle: '辅导站退回的记录', returned: '已退回',
   resubmitted: '已修改，等待重新审核', draftWaiting: '有一条没写完的帮扶记录', draftContinue: '继续填写',
   saved: '已保存。有网络时会自动同步。', risk: (label) => `关注等级：${label}`,
@@ -93,7 +98,7 @@ export const T = {
   phoneId: (id) => `手机编号 ${id}`, storageKept: '浏览器已答应长期保存这台手机上的记录。',
   storageNotKept: '浏览器没有答应长期保存记录：请把伴行“添加到主屏幕”，并尽快同步。', logout: '退出登记',
   logoutSay: '退出后，这台手机上的记录会全部清除；要再用需要新的登记码。',
-  logoutRefused: (n) => `还有 ${n} 条没有同步。请先联网同步，或者先“导出未同步记录”，再退出。`,
+  logoutRefused: (n) => `还有 ${n} 条没有同步或没有写完。请先联网同步，或者先“导出未同步记录”，再退出。`,
 
   revokedTitle: '这台手机已被停用', reenrolTitle: '这台手机需要重新登记',
   revokedSay: (n) => n > 0

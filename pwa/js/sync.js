@@ -1,6 +1,7 @@
 // Never on Background Sync, which many phones' browsers lack.
 
 import * as api from './api.js';
+import { today } from './queries.js';
 import * as repo from './repo.js';
 import { T } from './strings.js';
 import * as vault from './vault.js';
@@ -46,10 +47,12 @@ export function syncNow(reason = 'button') {
     try {
       const startedAt = new Date().toISOString();
       await uploadRecoveryKey();
+      await repo.catchUp();
       await pushAll();
       await pullAll();
       await refreshAccount();
-      await vault.updateSession({ lastSyncAt: startedAt, lastAttemptAt: startedAt, lastError: null });
+      await vault.updateSession({ lastSyncAt: startedAt, lastAttemptAt: startedAt, lastError: null,
+        clockWrong: clockWrong(api.lastServerClock()) });
       emit({ running: false, problem: null, message: '' });
     } catch (error) {
       const problem = error.name in PROBLEMS ? PROBLEMS[error.name] : 'error';
@@ -65,6 +68,16 @@ export function syncNow(reason = 'button') {
   running = (navigator.locks ? navigator.locks.request('banxing-sync', work) : work())
     .finally(() => { running = null; if (state.running) emit({ running: false }); });
   return running;
+}
+
+// Hours apart before the phone's dates are called wrong: a visit's date is the day in China, so
+// a phone a few hours out dates most visits right; one that reset to another year dates none.
+const CLOCK_SLACK_MS = 6 * 3600 * 1000;
+
+// {server, phone}: the two days as of this sync when the clocks disagree, else null.
+function clockWrong(clock) {
+  if (!clock || Math.abs(clock.server - clock.phone) <= CLOCK_SLACK_MS) return null;
+  return { server: today(new Date(clock.server)), phone: today(new Date(clock.phone)) };
 }
 
 async function uploadRecoveryKey() {

@@ -173,8 +173,9 @@ def test_pwa_every_screen_is_elder_friendly_at_standard_and_largest_text(
          lambda p: expect(p.get_by_role("radio", name="重点")).to_be_visible()),
         ("guardian", f"#/guardian/{activity['mentee_id']}",
          lambda p: expect(p.get_by_label("监护人联系方式")).to_be_visible()),
-        ("waiting", "#/waiting", lambda p: (expect(p.get_by_text("没有被接收，需要修改")).to_be_visible(),
-                                            expect(p.get_by_text("和别人的修改冲突")).to_be_visible())),
+        ("waiting", "#/waiting", lambda p: (
+            expect(p.get_by_text("没有被接收，需要修改")).to_be_visible(),
+            expect(p.locator(".row strong", has_text="和别人的修改冲突")).to_be_visible())),
         ("fix", "#/notice/", lambda p: expect(p.get_by_text("原因：")).to_be_visible()),
         ("settings", "#/settings", lambda p: expect(p.get_by_role("radio", name="特大")).to_be_visible()),
     ]

@@ -44,6 +44,13 @@ def test_pwa_same_field_edited_on_two_phones_shows_the_kept_value_beside_mine(
         phone.wait_synced()
     kept = query(module_server, "SELECT record FROM activities WHERE id = ?", activity)[0][0]
     assert kept == "第二台手机先改的过程记录。"
+    # Synced, but not done with: the home screen, the tab and the record itself say so.
+    first.page.get_by_role("link", name="首页").click()
+    expect(first.page.locator(".sync")).to_contain_text("有 1 条修改和别人的修改冲突")
+    expect(first.page.get_by_role("link", name="待同步 ⚠1")).to_be_visible()
+    first.page.goto(module_server.url + f"/app/#/activity/{activity}")
+    expect(first.page.locator(".notice.warn")).to_contain_text("你写的内容在“待同步”里")
+    first.page.get_by_role("link", name="看看我写的内容").click()
     conflict = first.page.locator(".row", has_text="和别人的修改冲突")
     expect(conflict).to_contain_text("过程记录")
     expect(conflict).to_contain_text("保留的内容：第二台手机先改的过程记录。")
@@ -53,6 +60,7 @@ def test_pwa_same_field_edited_on_two_phones_shows_the_kept_value_beside_mine(
     first.page.get_by_role("link", name="待同步").click()
     conflict.get_by_role("button", name="知道了").click()
     expect(first.page.get_by_text("和别人的修改冲突")).to_have_count(0)
+    expect(first.page.get_by_role("link", name="待同步", exact=True)).to_be_visible()
 
 
 def test_pwa_pairing_ended_by_the_station_disappears_from_the_phone(
@@ -236,3 +244,64 @@ def test_pwa_rejected_visit_is_fixed_and_requeued_and_screening_and_guardian_rea
     assert query(module_server, "SELECT guardian_contact FROM mentees WHERE id = ?", mentee_id) == [("139 0513 0000",)]
     assert query(module_server, "SELECT psych_problem, risk_level FROM screenings WHERE mentee_id = ?"
                  " AND needs = '需要学习辅导和心理疏导'", mentee_id) == [(1, "watch")], code
+
+
+def test_pwa_two_tabs_of_one_phone_deliver_both_tabs_visits_once_whichever_syncs(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The installed app and a browser tab share one phone's storage. A tab opened before the
+    other saved must still send the other's visit, in order: sent alone, its own higher-numbered
+    change would make the server refuse the lower one later as already used."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("sun.laoshi")
+    first = phone.page
+    second = phone.new_page()
+    second.goto(module_server.url + "/app/")
+    phone.page = second
+    phone.unlock()
+    phone.context.set_offline(True)
+    texts = ("第一个窗口离线写的记录：孩子今天主动问了作业。", "第二个窗口离线写的记录：奶奶说孩子最近按时睡觉。")
+    for page, text in zip((first, second), texts, strict=True):
+        phone.page = page
+        phone.log_activity(text)
+    first.close()  # only the tab that never saw the first visit is left to sync
+    phone.page = second
+    phone.context.set_offline(False)
+    second.get_by_role("link", name="首页").click()
+    second.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    for text in texts:
+        assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 1, text
+    assert phone.idb()["counts"]["outbox"] == 0 and phone.idb()["counts"]["notices"] == 0
+    phone.reopen()
+    phone.unlock()
+    phone.wait_synced()
+    assert [query(module_server, "SELECT count(*) FROM activities WHERE record = ?", t)[0][0] for t in texts] == [1, 1]
+    assert phone.dialogs == []
+
+
+def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_once_it_is_right(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A phone whose clock reset (a flat battery, no signal to set it by) would date every visit
+    wrongly and say nothing: the server's clock, read at each sync, says so where dates are chosen."""
+    import datetime
+
+    phone: Phone = phones.new(module_server)
+    phone.enrol("yang.mofan")
+    page = phone.page
+    server_day = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
+    expect(page.locator(".sync")).not_to_contain_text("日期不对")
+    phone.context.clock.set_fixed_time("2041-03-01T10:00:00+08:00")
+    page.get_by_role("button", name="立即同步").click()
+    warning = page.locator(".sync")
+    expect(warning).to_contain_text(f"手机上的日期不对：上次同步时，今天是 {server_day}，手机上却是 2041-03-01。")
+    page.locator("a", has_text="记一次帮扶").first.click()
+    expect(page.locator(".notice.warn")).to_contain_text("请到手机的“设置”里改好日期和时间")
+    assert page.get_by_label("日期", exact=True).input_value() == "2041-03-01"  # what the warning is about
+    page.get_by_role("link", name="首页").click()
+    phone.context.clock.set_fixed_time(datetime.datetime.now(datetime.UTC))
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    expect(page.locator(".sync")).not_to_contain_text("日期不对")
+    assert phone.dialogs == []

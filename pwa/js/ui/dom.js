@@ -48,15 +48,18 @@ export const link = (href, label, cls = 'button wide') => h('a', { class: cls, h
 export const telLink = (number, label, cls) => link('tel:' + number.replace(/[^0-9+]/g, ''), label, cls);
 
 let unsent = () => 0;
+let conflicts = () => 0;
 
-export const countUnsent = (fn) => { unsent = fn; };
+export const countUnsent = (fn, conflictCount = () => 0) => { unsent = fn; conflicts = conflictCount; };
 
 export function screen({ title, back = null, tab = null, tabs = true }, ...content) {
   const n = unsent();
+  const c = conflicts();
+  const waiting = T.waiting + (n ? ` ↑${n}` : '') + (c ? ` ⚠${c}` : '');
   return [
     h('header', { class: 'bar' }, back && button('‹ ' + T.back, back, 'back'), h('h1', title)),
     tabs && h('nav', { class: 'tabs', 'aria-label': T.mainPages },
-      [['', T.home], ['waiting', T.waiting + (n ? ` ↑${n}` : '')], ['settings', T.settings]].map(([key, label]) =>
+      [['', T.home], ['waiting', waiting], ['settings', T.settings]].map(([key, label]) =>
         h('a', { href: '#/' + key, 'aria-current': tab === (key || 'home') && 'page' }, label))),
     h('main', { class: 'screen' }, content),
   ];

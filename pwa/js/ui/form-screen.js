@@ -4,6 +4,7 @@ import * as drafts from '../drafts.js';
 import * as forms from '../forms.js';
 import { T } from '../strings.js';
 import * as sync from '../sync.js';
+import * as vault from '../vault.js';
 import { confirmButton, flash, go, h, rerender, screen, show } from './dom.js';
 
 export const alertBox = (title, ...lines) =>
@@ -48,6 +49,10 @@ export async function formScreen({ form, notice, draftId, title, back, start, sa
     forms.closed();
     rerender();
   }, 'secondary wide');
-  if (show(screen({ title, back: () => go(back) }, restored, top, form, clear), seq)) forms.opened(draftId);
+  // A date field defaults to the phone's today: say so when the phone's clock is known to be wrong.
+  const { clockWrong } = vault.currentSession();
+  const clock = clockWrong && form.querySelector('input[type=date]')
+    && h('p', { class: 'notice warn', role: 'status' }, '⚠ ' + T.clockWrong(clockWrong));
+  if (show(screen({ title, back: () => go(back) }, restored, top, clock, form, clear), seq)) forms.opened(draftId);
   return keep;
 }

@@ -10,16 +10,19 @@ const PROBLEMS = { offline: `✕ ${T.offline}`, server: `⚠ ${T.serverDown}`, i
 function describe() {
   const { running, problem, message } = sync.syncState();
   const rejected = repo.rejectedCount();
+  const conflicts = repo.conflictCount();
   const unsent = repo.unsentCount();
+  const { lastSyncAt, clockWrong } = vault.currentSession();
   const line = running ? `↻ ${T.syncing}` : problem === 'error' ? `⚠ ${message}` : PROBLEMS[problem];
   // Offline with nothing waiting is no problem.
-  const trouble = (!running && line && (problem !== 'offline' || unsent)) || rejected;
-  const { lastSyncAt } = vault.currentSession();
+  const trouble = (!running && line && (problem !== 'offline' || unsent)) || rejected || conflicts || clockWrong;
   return {
     tone: trouble ? 'problem' : unsent ? 'pending' : 'done',
     main: unsent ? `↑ ${T.unsynced(unsent)}` : `✓ ${T.allSynced}`,
     last: lastSyncAt ? T.lastSync(clock(lastSyncAt)) : T.neverSynced,
-    lines: [line, rejected && `⚠ ${T.needsAttention(rejected)}`].filter(Boolean),
+    lines: [line, rejected && `⚠ ${T.needsAttention(rejected)}`, conflicts && `⚠ ${T.conflictsOpen(conflicts)}`,
+      clockWrong && `⚠ ${T.clockWrong(clockWrong)}`]
+      .filter(Boolean),
   };
 }
 
