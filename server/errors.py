@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
@@ -212,6 +212,9 @@ SYNC_STATUS: dict[type[SyncError], int] = {
 }
 
 HTTP_MESSAGES = {
+    # Starlette raises this one only when it cannot read a posted form (too many fields or files,
+    # a field over its size, a broken multipart body); its own words are English.
+    400: "提交的表单无法读取（内容太长、项目太多或格式不对）。请返回上一页重新填写。",
     404: "没有这个地址。",
     405: "这个地址不支持这种请求方法。",
     413: "请求太大。",
@@ -223,8 +226,11 @@ def envelope(request: Request, status: int, message: str, code: str, headers: di
         body: dict[str, Any] = {"ok": False, "error": message, "status": status, "code": code}
         return JSONResponse(body, status_code=status, headers=headers)
     templates: Jinja2Templates = request.app.state.templates  # set before the lifespan runs
+    # An error page can quote what was asked for (a filter, a search); like a signed-in page, it
+    # is not kept in a shared computer's browser history.
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers
+        request, "error.html", {"status": status, "message": message}, status_code=status,
+        headers={"cache-control": "no-store", **(headers or {})},
     )
 
 
@@ -245,6 +251,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return envelope(request, exc.status_code, message, f"http_{exc.status_code}", dict(exc.headers or {}))
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up while sending its body: nothing was read, nothing written, nobody to
+    answer. Not an error of ours, so no traceback in the log."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     try:
@@ -257,6 +270,7 @@ EXCEPTION_HANDLERS = {
     AppError: app_error,
     SyncError: sync_error,
     HTTPException: http_error,
+    ClientDisconnect: client_gone,
     Exception: server_error,
 }
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
@@ -85,6 +86,12 @@ WIDTHS = [24, 12, 12, 12, 12, 12, 12, 13, 13, 26]
 HEADER_BLOCK = (("填表单位", 1, 3), ("填表时间", 4, 5), ("填表人", 6, 7), ("填表电话", 8, 10))
 
 
+def _shown(value: str | int) -> str | int:
+    """A cell value Excel can hold: a control character kept in a remark or a phone number (pasted
+    from somewhere, or saved before forms dropped them) would make openpyxl refuse the whole file."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
     wb = Workbook()
     ws = wb.active
@@ -94,12 +101,12 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
     last_letter = get_column_letter(last)
 
     ws.merge_cells(f"A1:{last_letter}1")
-    ws["A1"] = title_of(form)
+    ws["A1"] = _shown(title_of(form))
     ws["A1"].font = Font(name=FONT, size=16, bold=True)
     ws["A1"].alignment = CENTER
     ws.row_dimensions[1].height = 32
     ws.merge_cells(f"A2:{last_letter}2")
-    ws["A2"] = period_of(form)
+    ws["A2"] = _shown(period_of(form))
     ws["A2"].font = Font(name=FONT, size=11)
     ws["A2"].alignment = CENTER
 
@@ -107,7 +114,7 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
               "填表电话": filler.phone}
     for label, first, end in HEADER_BLOCK:
         ws.merge_cells(start_row=3, start_column=first, end_row=3, end_column=end)
-        cell = ws.cell(row=3, column=first, value=f"{label}：{values[label]}")
+        cell = ws.cell(row=3, column=first, value=_shown(f"{label}：{values[label]}"))
         cell.font = Font(name=FONT, size=11)
         cell.alignment = LEFT
     ws.row_dimensions[3].height = 24
@@ -122,7 +129,7 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
         r = FIRST_TABLE_ROW + offset
         bold = row.unit_id is None
         for column, value in enumerate(_cells(row), start=1):
-            cell = ws.cell(row=r, column=column, value=value)
+            cell = ws.cell(row=r, column=column, value=_shown(value))
             cell.font = Font(name=FONT, size=11, bold=bold)
             cell.border = BOX
             cell.alignment = CENTER if isinstance(value, int) or (column == 1 and bold) else LEFT

@@ -104,7 +104,11 @@ def _parse(spec: Field, raw: Any) -> Any:
         digits = text.replace(",", "").replace("，", "")
         if not digits.isascii() or not digits.isdigit():
             raise ValueError(f"“{spec.label}”应为整数。")
-        return int(digits)
+        # Checked here too, not only by sync: a page may look the number up before it writes.
+        number = int(digits) if len(digits) <= 12 else None
+        if number is None or not spec.min_value <= number <= spec.max_value:
+            raise ValueError(f"“{spec.label}”应在 {spec.min_value} 到 {spec.max_value} 之间。")
+        return number
     return text
 
 

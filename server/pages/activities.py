@@ -76,7 +76,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
     return page.render("activity_form.html", {
         "title": "代录帮扶活动", "picker": picker, "fields": _views(values, errors),
         "form_error": (errors or {}).get("_form"), "action": page.request.url.path, "no_pairings": not pairings,
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def activity_new(request: Request) -> Response:
@@ -122,7 +122,7 @@ async def activity_detail(request: Request) -> Response:
         "a": activity, "history": lines, "names": sees_names(await page.scope()),
         "can_edit": actor.role in STAFF and activity["review_status"] != "approved",
         "can_review": activity["review_status"] != "approved",
-    }, child_data=True)
+    })
 
 
 async def _edit_form(page: Visit, activity: dict[str, Any], values: dict[str, Any], version: int, *,
@@ -131,7 +131,7 @@ async def _edit_form(page: Visit, activity: dict[str, Any], values: dict[str, An
         "title": "修改帮扶活动", "activity": activity, "picker": [], "fields": _views(values, errors),
         "version": version, "form_error": (errors or {}).get("_form"), "action": page.request.url.path,
         "no_pairings": False, "locked": activity["review_status"] == "approved",
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def activity_edit(request: Request) -> Response:

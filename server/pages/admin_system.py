@@ -23,6 +23,7 @@ from ..backup import backup
 from ..clients import client_ip
 from ..queries.admin import describe_targets, people_in_log, target_for_code
 from .common import ADMIN, page_count, page_number, require, require_form
+from .report_params import FIRST_YEAR, LAST_YEAR
 
 PAGE = 100
 ACTIONS = {
@@ -34,10 +35,13 @@ ENTITY_WORDS = {"mentee": "帮扶对象", "pairing": "结对", "activity": "帮�
 
 
 def _day(raw: str | None) -> datetime.date | None:
+    """A filter's day, or None (no filter) for an empty, unreadable or far-off one: a day past
+    9999-12-30 has no next midnight to compare with."""
     try:
-        return datetime.date.fromisoformat(raw) if raw else None
+        day = datetime.date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+    return day if day is not None and FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def _utc_start(day: datetime.date) -> str:
@@ -72,7 +76,7 @@ async def admin_access_log(request: Request) -> Response:
         "filters": {"user": person or "", "target": target_text, "from": q.get("from") or "", "to": q.get("to") or ""},
         "query": urlencode({k: v for k, v in (("user", person), ("target", target_text), ("from", since_day),
                                               ("to", until_day)) if v}),
-    }, child_data=True)
+    })
 
 
 async def admin_backup(request: Request) -> Response:

@@ -110,7 +110,7 @@ async def admin_user_create(request: Request) -> Response:
 def _show_password(visit: Visit, login: str, name: str, password: str, user_id: str, *, created: bool) -> Response:
     """The generated password, shown once on this page (never in a cookie or the log)."""
     return visit.render("admin_password.html", {"login": login, "name": name, "password": password,
-                                                "user_id": user_id, "created": created}, child_data=True)
+                                                "user_id": user_id, "created": created})
 
 
 async def _load(visit: Visit, request: Request) -> dict[str, Any]:

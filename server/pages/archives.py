@@ -60,7 +60,7 @@ async def _shown(page: Visit, request: Request, action: str, *, histories: bool)
 async def archive_detail(request: Request) -> Response:
     page = await require(request, OFFICE)
     data = await _shown(page, request, "view_pairing", histories=True)
-    return page.render("archive_detail.html", {**data, "can_edit": page.actor.role in STAFF}, child_data=True)
+    return page.render("archive_detail.html", {**data, "can_edit": page.actor.role in STAFF})
 
 
 async def archive_print(request: Request) -> Response:
@@ -71,7 +71,7 @@ async def archive_print(request: Request) -> Response:
     printed_at = utc_now()
     return page.render("archive_print.html", {
         **data, "printed_at": printed_at, "printed_by": actor.name, "printed_unit": unit,
-    }, child_data=True)
+    })
 
 
 routes: list[BaseRoute] = [

@@ -9,6 +9,7 @@ travels through a side channel.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,9 +68,10 @@ class Visit:
             self._scope = await self.state.store.read(lambda db: load_scope(db, actor))
         return self._scope
 
-    def render(self, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200,
-               child_data: bool = False) -> Response:
-        """Render ``template``; ``child_data`` pages are never cached (``Cache-Control: no-store``)."""
+    def render(self, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200) -> Response:
+        """Render ``template``. A signed-in visitor's page is never cached (``Cache-Control: no-store``):
+        year summaries, inspection findings and return remarks are free text that can name a child, and
+        a station's shared computer must not show them again from its history after sign-out."""
         ctx = {
             "visit": self, "actor": self.session.actor if self.session else None,
             "login": self.session.login if self.session else None, "csrf_token": self.csrf_token,
@@ -77,7 +79,7 @@ class Visit:
             "flash": self.flash, **(context or {}),
         }
         response = self.state.templates.TemplateResponse(self.request, template, ctx, status_code=status)
-        if child_data:
+        if self.session is not None:
             response.headers["cache-control"] = "no-store"
         self._cookies(response)
         return response
@@ -174,12 +176,19 @@ def login_url(next_path: str) -> str:
     return "/login?next=" + quote(safe_next(next_path), safe="/")
 
 
+# Characters nobody can see or type on purpose (tab and line breaks stay): kept, they would ride
+# into Excel exports, which refuse them.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def form_values(form: FormData) -> dict[str, Any]:
-    """A form as a dict; repeated names (checkbox groups) become lists."""
+    """A form as a dict, without invisible control characters; repeated names (checkbox groups)
+    become lists."""
     out: dict[str, Any] = {}
-    for key, value in form.multi_items():
-        if key == csrf.FIELD or isinstance(value, UploadFile):
+    for key, raw in form.multi_items():
+        if key == csrf.FIELD or isinstance(raw, UploadFile):
             continue
+        value = _INVISIBLE.sub("", raw)
         if key in out:
             out[key] = [*out[key], value] if isinstance(out[key], list) else [out[key], value]
         else:

@@ -58,7 +58,7 @@ async def conflict_list(request: Request) -> Response:
     rows, done = await page.state.store.read(lambda db: (open_conflicts(db, scope), resolved_recently(db, scope)))
     return page.render("conflict_list.html", {
         "rows": [_view(page, r) for r in rows], "done": [_view(page, r) for r in done], "choices": CHOICES,
-    }, child_data=True)
+    })
 
 
 def _combined_start(row: dict[str, Any]) -> Any:
@@ -86,7 +86,7 @@ async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: 
     choices = {k: v for k, v in CHOICES.items() if k != "combined" or combined is not None}
     return page.render("conflict_detail.html", {
         "c": _view(page, row), "choices": choices, "choice": choice, "combined": combined, "error": error,
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def conflict_detail(request: Request) -> Response:

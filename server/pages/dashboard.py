@@ -59,8 +59,7 @@ async def dashboard_page(request: Request) -> Response:
             item["link"] = pairing_link(request, item.get("pairing_id"))
     links = route_paths(request, "coverage", "inspection_list", "referral_list")
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),
-                                           "coverage_chart": coverage_chart(data), "links": links},
-                        child_data=True)
+                                           "coverage_chart": coverage_chart(data), "links": links})
 
 
 routes: list[BaseRoute] = [Route("/dashboard", dashboard_page, methods=["GET"], name="dashboard")]

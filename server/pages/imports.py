@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 from itsdangerous import BadSignature
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -63,7 +64,7 @@ def _page(visit: Visit, kind: Kind, *, error: str | None = None, plan: ImportPla
         "kind": kind, "error": error, "plan": plan, "payload": payload, "max_rows": MAX_ROWS,
         "max_mb": MAX_UPLOAD // (1024 * 1024), "CREATE": CREATE, "UPDATE": UPDATE, "SAME": SAME,
         "post_url": f"/{kind.name}s/import", "template_url": f"/{kind.name}s/import/template.xlsx",
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def import_page(request: Request) -> Response:
@@ -134,7 +135,8 @@ async def _preview_or_import(visit: Visit, kind: Kind, form: FormData) -> Respon
             return _page(visit, kind, status=413, error=f"文件太大（超过 {MAX_UPLOAD // (1024 * 1024)} MB），"
                                                         "请分成几个文件导入。")
         try:
-            rows, notices = read_rows(data, kind.columns)
+            # Off the event loop: a small file can still take seconds to unpack and walk.
+            rows, notices = await run_in_threadpool(read_rows, data, kind.columns)
         except SheetInvalid as exc:
             return _page(visit, kind, status=400, error=exc.reason)
         if not rows:

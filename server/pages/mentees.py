@@ -109,7 +109,7 @@ async def mentee_list(request: Request) -> Response:
         "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
         "can_edit": visit.actor.role in STAFF,
         "import_path": route_path(request, "mentee_import") if visit.actor.role in STAFF else None,
-    }, child_data=True)
+    })
 
 
 # --- registering and editing -------------------------------------------------------------------
@@ -125,7 +125,7 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),
         "form_fields": field_views("mentee", names, values, errors=errors, options={"unit_id": units}, hints=HINTS),
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 def _defaults(units_hint: str | None) -> dict[str, Any]:
@@ -154,7 +154,11 @@ async def mentee_create(request: Request) -> Response:
 
     def write(db: Any) -> tuple[str, str]:
         if record_id is not None:
-            done = db.execute("SELECT code FROM mentees WHERE id = ?", [record_id]).fetchone()
+            # Only this person's own registration counts as the same form again; another's record
+            # goes on to the write, which refuses it in the one sentence for "not found or not
+            # yours" rather than sending the person to it (and so confirming that it exists).
+            done = db.execute("SELECT code FROM mentees WHERE id = ? AND created_by = ?",
+                              [record_id, actor.user_id]).fetchone()
             if done is not None:  # the same form posted twice (a double tap): registered once
                 return record_id, str(done[0])
         code = next_mentee_code(db)
@@ -240,7 +244,7 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
         **data, "sees_names": names, "can_edit": can_edit, "errors": errors or {},
         "screening_fields": field_views("screening", SCREENING, values, errors=errors, labels={
             "risk_level": "摸排后的关注等级"}, hints={"risk_level": "与当前等级不同时，帮扶对象的关注等级一并更新。"}),
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def mentee_detail(request: Request) -> Response:

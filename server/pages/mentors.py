@@ -166,7 +166,7 @@ async def _detail_page(visit: Visit, mentor_id: str, *, error: str | None = None
         raise not_found("志愿者")
     return visit.render("staff/mentor_detail.html", {**data, "error": error, "draft": draft or {},
                                                      "hours": visit.state.settings.enrol_code_hours},
-                        status=status, child_data=True)
+                        status=status)
 
 
 async def mentor_detail(request: Request) -> Response:
@@ -212,7 +212,7 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
     # Shown once, never stored in a cookie or a redirect: the code is a key to the account.
     return visit.render("staff/enrol_code.html", {
         "mentor": mentor, "code": issued["code"], "expires_at": issued["expires_at"], "link": link,
-        "qr": qr_svg(link), "hours": hours}, child_data=True)
+        "qr": qr_svg(link), "hours": hours})
 
 
 async def _device(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -269,7 +269,7 @@ async def _recovery_code(visit: Visit, mentor: dict[str, Any], values: dict[str,
     # Shown once, never stored in a cookie or a redirect, like an enrolment code.
     return visit.render("staff/recovery_code.html", {
         "mentor": mentor, "device": device, "code": issued["code"], "expires_at": issued["expires_at"],
-        "hours": hours}, child_data=True)
+        "hours": hours})
 
 
 async def _set_active(visit: Visit, mentor: dict[str, Any], active: bool) -> Response:

@@ -61,7 +61,7 @@ async def pairing_list(request: Request) -> Response:
         **data, "filters": filters, "number": number, "pages": pages, "links": links,
         "categories": CATEGORIES, "risk_levels": RISK_LEVELS, "statuses": PAIRING_STATUSES,
         "names": sees_names(scope), "can_pair": page.actor.role in STAFF,
-    }, child_data=True)
+    })
 
 
 async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
@@ -75,7 +75,7 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
     return page.render("pairing_form.html", {
         "title": "结对", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path, "no_options": not options["mentor_id"] or not options["mentee_id"],
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def pairing_new(request: Request) -> Response:
@@ -124,7 +124,7 @@ async def _edit_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any
     return page.render("pairing_form.html", {
         "title": "修改结对", "pairing": pairing, "fields": fields, "version": version,
         "form_error": (errors or {}).get("_form"), "action": page.request.url.path, "no_options": False,
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def pairing_edit(request: Request) -> Response:
@@ -161,7 +161,7 @@ async def _end_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any]
     return page.render("pairing_end.html", {
         "pairing": pairing, "fields": fields, "version": values.get("base_version", pairing["version"]),
         "form_error": (errors or {}).get("_form"), "names": sees_names(await page.scope()),
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def pairing_end(request: Request) -> Response:

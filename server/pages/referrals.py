@@ -48,7 +48,7 @@ async def referral_list(request: Request) -> Response:
     return page.render("referral_list.html", {
         "rows": rows, "filters": filters, "units": units, "targets": REFERRAL_TARGETS,
         "statuses": REFERRAL_STATUSES, "names": sees_names(scope), "can_refer": page.actor.role in STAFF,
-    }, child_data=True)
+    })
 
 
 async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
@@ -60,7 +60,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
     return page.render("referral_form.html", {
         "title": "登记转介", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path,
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def referral_new(request: Request) -> Response:
@@ -101,7 +101,7 @@ async def _detail(page: Visit, referral: dict[str, Any], values: dict[str, Any],
         "r": referral, "history": lines, "fields": fields, "version": version,
         "form_error": (errors or {}).get("_form"), "names": sees_names(await page.scope()),
         "can_edit": page.actor.role in STAFF,
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def referral_detail(request: Request) -> Response:

@@ -101,7 +101,9 @@ async def return_create(request: Request) -> Response:
 
 
 def _as_params(values: dict[str, Any]) -> QueryParams:
-    return QueryParams({k: str(values.get(k) or "") for k in ("unit", "from", "to") if values.get(k)})
+    # A name sent twice arrives as a list: the last one counts, as in a query string.
+    last = {k: v[-1] if isinstance(v, list) else v for k, v in values.items()}
+    return QueryParams({k: str(last.get(k) or "") for k in ("unit", "from", "to") if last.get(k)})
 
 
 async def return_detail(request: Request) -> Response:

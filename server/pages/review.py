@@ -49,7 +49,7 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
     return page.render("review_queue.html", {
         **data, "unit": unit or "", "errors": errors, "comments": comments or {}, "names": sees_names(scope),
         "me": page.actor.user_id, "action": _here(unit), "count_cap": COUNT_CAP,
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def review_queue(request: Request) -> Response:

@@ -58,7 +58,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
     return visit.render("staff/home.html", {
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new"),
-    }, status=status, child_data=True)
+    }, status=status)
 
 
 async def staff_home(request: Request) -> Response:

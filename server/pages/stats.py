@@ -94,7 +94,7 @@ async def stats_form(request: Request) -> Response:
         "form": form, "query": query, "measures": MEASURES, "units": options,
         "filler": await filler_for(visit, form), "title": title_of(form), "period": period_of(form),
         "own_return": form.own_return, "can_file": may_file(visit.actor, form.unit_id),
-    }, child_data=False)
+    })
 
 
 def may_file(actor: Actor, unit_id: str) -> bool:
@@ -130,7 +130,7 @@ async def stats_records(request: Request) -> Response:
         "query": query, "measure": measure, "records": records,
         "number": sum(int(r["weight"]) for r in records), "scope_name": unit_name if single else
         f"{unit_name}（合计）", "period": period_line(query.date_from, query.date_to),
-    }, child_data=True)
+    })
 
 
 async def _export(request: Request, kind: str) -> Response:

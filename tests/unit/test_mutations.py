@@ -228,6 +228,8 @@ def test_read_mutation_rejection_keeps_what_identifies_the_mutation() -> None:
     ("mentee", {"unit_id": "x", "code": "A"}, ("所属学校/辅导站", "UUID")),
     ("mentee", {"gender": "男"}, ("性别", "male")),
     ("mentee", {"birth_year": 2101}, ("出生年份", "2100")),
+    ("mentee", {"birth_year": 0}, ("出生年份", "1990 到 2100")),
+    ("enrolment", {"year": 1}, ("年度", "2000 到 2100")),
     ("mentee", {"categories": ["psych", "poor"]}, ("类别",)),
     ("pairing", {"start_date": "2026/09/01"}, ("开始日期", "YYYY-MM-DD")),
     ("pairing", {"outcome": "good"}, ("结束结果", "improved")),

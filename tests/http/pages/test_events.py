@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+import pytest
+
 from ...factories import row
 from .conftest import Site
 
@@ -94,3 +96,13 @@ def test_enrolment_figures_must_be_numbers(site: Site) -> None:
                                                           "parents": "760"})
     assert response.status_code == 400 and "应为整数" in response.text
     assert site.read(lambda db: row(db, "enrolment", w.enrolment1))["students"] == 800
+
+
+@pytest.mark.parametrize("year", ["9223372036854775808", "9" * 5000, "1"])
+def test_an_enrolment_year_out_of_range_is_a_400_in_words_before_any_lookup(site: Site, year: str) -> None:
+    w = site.w
+    before = site.read(lambda db: db.execute("SELECT count(*) FROM enrolments").fetchone()[0])
+    response = site.as_(w.staff_st11).post("/enrolments", {"unit_id": w.st11, "year": year, "students": "800",
+                                                          "parents": "760"})
+    assert response.status_code == 400 and "“年度”应在 2000 到 2100 之间" in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM enrolments").fetchone()[0]) == before

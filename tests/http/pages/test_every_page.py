@@ -68,3 +68,57 @@ def test_every_form_refuses_a_post_without_its_csrf_token(site: Site, path: str)
     after = site.read(table_counts)
     changed = {t for t in before if before[t] != after[t] and t not in ("web_sessions", "login_failures")}
     assert not changed, f"POST {path} without a token changed {changed}"
+
+
+SIGNED_IN_PAGES = sorted(p for p in GET_PAGES if FAKE_ID not in p)
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_PAGES)
+def test_no_signed_in_page_may_be_kept_in_the_browsers_cache(site: Site, path: str) -> None:
+    """Year summaries, inspection findings and return remarks are free text that can name a child:
+    a station's shared computer must not show any signed-in page again from its history."""
+    response = site.as_(site.w.admin).get(path)
+    assert response.status_code in (200, 400), f"{path} answered {response.status_code}"  # 400: a required filter
+    assert response.headers.get("cache-control") == "no-store", f"{path} may be cached"
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("&".join(f"f{i}=x" for i in range(3000)), "application/x-www-form-urlencoded"),  # too many fields
+    ("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nx\r\n--b--\r\n",
+     "multipart/form-data; boundary=b"),  # a file where the form takes none
+    ("x", "multipart/form-data"),  # no boundary
+])
+def test_a_form_that_cannot_be_read_gets_a_chinese_400(site: Site, body: str, content_type: str) -> None:
+    browser = site.as_(site.w.staff_st11)
+    response = browser.client.post("/events/new", content=body.encode(), headers={"content-type": content_type})
+    assert response.status_code == 400 and "提交的表单无法读取" in response.text
+    assert not re.search(r"[Tt]oo many|[Mm]issing boundary|[Mm]aximum", response.text)
+
+
+def test_a_client_that_hangs_up_mid_form_leaves_no_traceback_in_the_log(site: Site,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    import anyio
+
+    browser = site.as_(site.w.staff_st11)
+    token = browser.token("/events/new")
+    cookie = "; ".join(f"{name}={value}" for name, value in browser.client.cookies.items())
+    incoming = [{"type": "http.request", "body": f"csrf_token={token}&title=".encode(), "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/events/new", "raw_path": b"/events/new", "root_path": "", "query_string": b"",
+             "headers": [(b"host", b"testserver"), (b"cookie", cookie.encode()),
+                         (b"content-type", b"application/x-www-form-urlencoded")],
+             "client": ("127.0.0.1", 5000), "server": ("testserver", 80), "state": {}}
+    with caplog.at_level("INFO"):
+        anyio.run(site.app, scope, receive, send)
+    assert sent and sent[0]["status"] == 400
+    assert "client disconnected during POST /events/new" in caplog.text
+    assert "Traceback" not in caplog.text and "unhandled error" not in caplog.text

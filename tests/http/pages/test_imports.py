@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from typing import Any
 
 import openpyxl
@@ -179,6 +180,45 @@ def test_a_file_that_is_not_an_xlsx_gets_a_friendly_400(site: Site, data: bytes,
     response = upload(site.as_(site.w.staff_st11), "/mentees/import", data, name)
     assert response.status_code == 400 and words in response.text, response.text[:400]
     assert quiet(site.read(db_snapshot)) == before
+
+
+def rezip(data: bytes, member: str, change: Any) -> bytes:
+    """The workbook ``data`` with one member's bytes passed through ``change``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            dst.writestr(info.filename, change(body) if info.filename == member else body)
+    return out.getvalue()
+
+
+def far_row(body: bytes) -> bytes:
+    """The header, then one cell 2.5 million rows down, and no <dimension>: millions of blank rows."""
+    body = re.sub(rb"<dimension[^>]*/>", b"", body)
+    return body.replace(b"</sheetData>", b'<row r="2500000"><c r="A2500000" t="inlineStr"><is><t>x</t></is></c>'
+                                          b"</row></sheetData>")
+
+
+@pytest.mark.parametrize(("member", "change"), [
+    ("xl/worksheets/sheet1.xml", lambda body: re.sub(rb't="inlineStr"><is><t>[^<]*</t></is>', b't="s"><v>999</v>',
+                                                     body, count=1)),  # a cell names a missing shared string
+    ("xl/styles.xml", lambda body: body[: len(body) // 2]),
+    ("xl/worksheets/sheet1.xml", lambda body: body[: len(body) // 2]),
+    ("xl/worksheets/sheet1.xml", lambda body: body.replace("陈小雨".encode(), b"&#1;")),
+])
+def test_a_damaged_workbook_gets_a_friendly_400_not_a_500(site: Site, member: str, change: Any) -> None:
+    before = quiet(site.read(db_snapshot))
+    data = rezip(roster(site), member, change)
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
+    assert response.status_code == 400 and "无法读取这个文件" in response.text, response.text[:400]
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_small_file_of_millions_of_blank_rows_is_refused_without_walking_them(site: Site) -> None:
+    data = rezip(roster(site), "xl/worksheets/sheet1.xml", far_row)
+    assert len(data) < 20_000
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
+    assert response.status_code == 400 and "表格的行太多" in response.text, response.text[:400]
 
 
 def test_a_sheet_without_the_required_columns_or_rows_is_refused_in_words(site: Site) -> None:

@@ -139,6 +139,19 @@ def test_registering_a_child_generates_a_code_and_opens_the_file(site: Site) -> 
     assert int(codes[1][-4:]) == int(codes[0][-4:]) + 1
 
 
+def test_registering_with_another_units_child_id_neither_opens_it_nor_confirms_it(site: Site) -> None:
+    """The double-tap guard only takes the person's own registration again: another unit's child's
+    id gets the write path's one sentence for "not found or not yours", not a link to that child."""
+    w = site.w
+    before = site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [w.mentee3])))
+    browser = site.as_(w.staff_st11)
+    response = browser.post("/mentees/new", {"record_id": w.mentee3, "unit_id": w.st11, "name": "小华",
+                                             "risk_level": "normal"}, form_page="/mentees/new")
+    assert response.status_code == 400 and w.mentee3 not in response.headers.get("location", "")
+    assert "小芳" not in response.text and "可能不存在、已被删除、尚未同步，或不在你的管理范围内" in response.text
+    assert site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [w.mentee3]))) == before
+
+
 def test_registering_in_another_units_school_is_refused_in_words(site: Site) -> None:
     w = site.w
     response = site.as_(w.staff_st11).post("/mentees/new", {"unit_id": w.st21, "name": "小外"})

@@ -190,3 +190,33 @@ def test_returns_of_another_unit_cannot_be_edited_or_reviewed_by_post(site: Site
         response = browser.post(path, data, token=token)
         assert response.status_code == 404, (actor, path)  # out of scope: as if it did not exist
     assert site.read(lambda db: row(db, "stats_return", county.return_year)) == before
+
+
+def test_returns_an_invisible_control_character_never_breaks_the_excel_export(site: Site, county: Any) -> None:
+    """A control character pasted into a form is dropped; one already stored (sent by a phone, or
+    saved before forms dropped them) is left out of the Excel file, which would refuse it."""
+    staff = site.as_(county.staff_st12)
+    rid = _return_id(staff.post("/returns", YEAR, form_page="/returns").headers["location"])
+    saved = staff.post(f"/returns/{rid}", {"remarks": "备注\x00\x01含\n两行", "filled_by": "张\x0b三",
+                                           "phone": "0513-2", "version": _version(site, rid), "action": "save"},
+                       form_page=f"/returns/{rid}")
+    assert saved.status_code == 303
+    stored = site.read(lambda db: row(db, "stats_return", rid))
+    assert stored is not None and (stored["remarks"], stored["filled_by"]) == ("备注含\n两行", "张三")
+    site.write(lambda db: mutate(db, county.staff_st12, "stats_return", {"remarks": "旧备注\x07"}, rid,
+                                 base_version=_version(site, rid)))
+    for path in (f"/returns/{rid}.xlsx", f"/reports/stats.xlsx?unit={county.st12}&from=2026-01-01&to=2026-12-31"):
+        response = staff.get(path)
+        assert response.status_code == 200, path
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        assert book.active is not None
+    sheet = openpyxl.load_workbook(io.BytesIO(staff.get(f"/returns/{rid}.xlsx").content)).active
+    assert sheet is not None and "旧备注" in [str(c.value) for r in sheet.iter_rows() for c in r]
+
+
+def test_returns_a_period_field_sent_twice_counts_once_not_as_a_list(site: Site, county: Any) -> None:
+    staff = site.as_(county.staff_st12)
+    created = staff.post("/returns", {"from": ["2025-01-01", "2026-01-01"], "to": "2026-12-31"}, form_page="/returns")
+    assert created.status_code == 303, created.text[:300]
+    stored = site.read(lambda db: row(db, "stats_return", _return_id(created.headers["location"])))
+    assert stored is not None and (stored["period_from"], stored["period_to"]) == ("2026-01-01", "2026-12-31")
