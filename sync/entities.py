@@ -88,6 +88,7 @@ class Field:
     ref: str | None = None
     writers: tuple[str, ...] = ("staff", "admin")
     max_value: int = 1_000_000
+    min_value: int = 0
     nullable: bool = True
 
 
@@ -139,7 +140,7 @@ MENTEE = Entity(
         Field("school", "学校", "short"),
         Field("grade", "年级", "short"),
         Field("gender", "性别", "enum", choices=GENDERS),
-        Field("birth_year", "出生年份", "int", max_value=2100),
+        Field("birth_year", "出生年份", "int", min_value=1990, max_value=2100),  # pupils, not their grandparents
         Field("categories", "类别", "enums", choices=CATEGORIES),
         Field("risk_level", "关注等级", "enum", choices=RISK_LEVELS, nullable=False),
         Field("plan", "一人一策", "text"),
@@ -237,7 +238,7 @@ ENROLMENT = Entity(
     "enrolment", "在校人数", "enrolments",
     (
         Field("unit_id", "单位", "ref", required=True, ref="unit", nullable=False),
-        Field("year", "年度", "int", required=True, max_value=2100, nullable=False),
+        Field("year", "年度", "int", required=True, min_value=2000, max_value=2100, nullable=False),
         Field("students", "学生人数", "int", required=True, nullable=False),
         Field("parents", "家长人数", "int", required=True, nullable=False),
     ),

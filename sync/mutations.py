@@ -225,7 +225,7 @@ def check_value(spec: Field, value: Any) -> str | None:
         if not spec.required and spec.nullable:
             return None
     elif type(value) is int:
-        if kind == "int" and 0 <= value <= spec.max_value:
+        if kind == "int" and spec.min_value <= value <= spec.max_value:
             return None
     elif type(value) is list:
         if kind == "enums" and all(v in spec.choices for v in value) and len(set(value)) == len(value):  # type: ignore[operator]
@@ -282,8 +282,8 @@ def _explain(spec: Field, value: Any) -> str | None:
     if kind == "int":
         if type(value) is not int:
             return f"{where}应为整数，收到 {quote(value)}。"
-        if not 0 <= value <= spec.max_value:
-            return f"{where}应在 0 到 {spec.max_value} 之间，收到 {quote(value)}。"
+        if not spec.min_value <= value <= spec.max_value:
+            return f"{where}应在 {spec.min_value} 到 {spec.max_value} 之间，收到 {quote(value)}。"
         return None
     if kind == "bool":
         if type(value) is not bool:
