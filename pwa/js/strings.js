@@ -86,7 +86,8 @@ export const T = {
   gender: '性别', birthYear: '出生年份', categories: '类别', none: '（无）',
 
   waitingSay: '下面是还没有同步到辅导站的修改。有网络时会自动发送。', nothingWaiting: '没有待同步的修改。',
-  exportUnsent: '导出未同步记录', exported: (n) => `已导出 ${n} 条，请把文件交给辅导站。`, made: (t) => `记录于 ${t}`,
+  exportUnsent: '导出未同步记录', made: (t) => `记录于 ${t}`,
+  exported: (n) => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都可以），辅导站会在电脑上录入。`,
   lastTry: (t, why) => `上次尝试 ${t}${why ? '：' + why : ''}`, notTried: '还没有发送过',
   rejectedTitle: '没有被接收，需要修改', conflictTitle: '和别人的修改冲突',
   conflictSay: '同一处内容别人先改过了，保留了先到的内容，你的内容已交给辅导站处理。', kept: '保留的内容：',
