@@ -27,6 +27,7 @@ from .pages import (
     mentees,
     mentors,
     pairings,
+    phone_import,
     referrals,
     returns,
     review,
@@ -54,6 +55,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *dashboard.routes,
         *pairings.routes,  # before archives: /pairings/new is not a pairing id
         *archives.routes,
+        *phone_import.routes,  # /activities/phone-import before /activities/{activity_id}
         *activities.routes,
         *events.routes,
         *review.routes,

@@ -57,7 +57,8 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
     data = await visit.state.store.read(read)
     return visit.render("staff/home.html", {
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
-        "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new"),
+        "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
+                              "phone_import"),
     }, status=status)
 
 

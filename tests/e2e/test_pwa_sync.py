@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
 from .conftest import ServerProcess, cli, demo_server
 from .phone import Phone, Station, query
+from .screen import SIZES, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
 
@@ -147,8 +148,8 @@ def test_pwa_splits_a_batch_the_server_finds_too_large(small_batches: ServerProc
     assert order == texts, "sent in the order they were written"
 
 
-def test_pwa_revoked_phone_offers_the_export_then_wipes_itself(
-    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
+def test_pwa_revoked_phone_offers_the_export_then_wipes_itself_and_the_station_enters_the_file(
+    module_server: ServerProcess, phones: Any, browser: Browser, tmp_path: pathlib.Path
 ) -> None:
     phone: Phone = phones.new(module_server)
     phone.enrol("huang.laoshi")
@@ -176,6 +177,25 @@ def test_pwa_revoked_phone_offers_the_export_then_wipes_itself(
     after = phone.idb()
     assert text not in after["text"] and after.get("counts", {}).get("outbox", 0) == 0
     assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 0
+
+    # The volunteer hands the file to the school (岔河镇中心小学), which enters it: once.
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["pc"])
+    station = context.new_page()
+    errors = watch_errors(station)
+    try:
+        sign_in(station, module_server, "xiao-chahe", "/staff")
+        station.get_by_role("link", name="录入导出的文件").click()
+        for expected in ("已录入。", "系统里已有这条内容，没有重复录入。"):
+            station.get_by_label("导出的文件（.json）").set_input_files(saved)
+            station.get_by_role("button", name="上传并录入").click()
+            expect(station.locator("table.data")).to_contain_text(expected)
+            assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 1
+        entered = query(module_server, "SELECT u.login, e.login FROM activities a JOIN users u ON u.id = a.author_id"
+                        " JOIN users e ON e.id = a.entered_by WHERE a.record = ?", text)
+        assert entered == [("huang.laoshi", "xiao-chahe")]
+        assert errors == []
+    finally:
+        context.close()
 
 
 def test_pwa_log_out_refuses_while_anything_is_unsent_unless_exported(

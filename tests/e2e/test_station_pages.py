@@ -9,6 +9,7 @@ first screen, as a person sees it; PC: the whole page).
 from __future__ import annotations
 
 import io
+import json
 import pathlib
 import re
 
@@ -16,7 +17,10 @@ import openpyxl
 import pytest
 from playwright.sync_api import Browser
 
+from sync import new_id
+
 from .conftest import ServerProcess
+from .phone import query
 from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +38,22 @@ def _roster() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _phone_export(server: ServerProcess, size: str) -> bytes:
+    """What 杨桂芳's stopped phone exported: a visit, a guardian's new number, a half-written form."""
+    (pairing, mentee, volunteer), = query(
+        server, "SELECT p.id, p.mentee_id, u.id FROM pairings p JOIN users u ON u.id = p.mentor_id"
+        " WHERE u.login = 'yang.mofan' AND p.status = 'active' LIMIT 1")
+    visit = {"state": "unsent", "entity": "activity", "record_id": new_id(), "op": "upsert", "base_version": None,
+             "fields": {"pairing_id": pairing, "kind": "home_visit", "date": "2026-11-28",
+                        "record": f"手机停用前写的家访（{size}）：孩子期中考试进步了，奶奶很高兴。"}}
+    guardian = {"state": "rejected", "entity": "mentee", "record_id": mentee, "op": "upsert",
+                "fields": {"guardian_contact": "13900001111"}, "reason": "当时网络中断"}
+    draft = {"state": "draft", "form": "activity:new", "values": {"record": "还没写完：下次带孩子去图书馆"}}
+    return json.dumps({"app": "banxing", "exported_at": "2026-11-30T08:15:00.000Z",
+                       "user": {"id": volunteer, "name": "杨桂芳"}, "items": [visit, guardian, draft]},
+                      ensure_ascii=False).encode()
 
 
 @pytest.mark.parametrize("size", ["phone", "pc"])
@@ -70,6 +90,16 @@ def test_station_pages_fit_the_screen_and_pass_the_csp(server: ServerProcess, br
         assert "“性别”应为" in page.content() and "“姓名”不能为空" in page.content()
         check_page(page, width, "import preview", errors)
         page.screenshot(full_page=size == "pc", path=str(shots / f"station-import-{size}.png"))
+
+        page.goto(server.url + "/staff")
+        page.get_by_role("link", name="录入导出的文件").click()
+        page.set_input_files("#file", files=[{"name": "伴行未同步记录.json", "mimeType": "application/json",
+                                              "buffer": _phone_export(server, size)}])
+        page.get_by_role("button", name="上传并录入").click()
+        page.wait_for_selector("#result-h")
+        assert page.locator("table.data tbody tr").count() == 2 and "还没写完" in page.content()
+        check_page(page, width, "phone export entered", errors)
+        page.screenshot(full_page=size == "pc", path=str(shots / f"station-phone-import-{size}.png"))
 
         page.goto(server.url + "/mentors")
         check_page(page, width, "volunteer list", errors)

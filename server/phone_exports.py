@@ -1,0 +1,252 @@
+"""A phone's export of what it could not send, read back at the station.
+
+A phone that is stopped (lost, revoked, its volunteer gone) or signed out offers its volunteer a
+file of everything unsent (``pwa/js/export.js``): changes still in the outbox, changes the server
+refused, and half-filled forms. The station uploads that file; its changes go through the same
+write path as any staff entry (代录), under the record ids the phone gave them, so a file
+uploaded twice, or a change that did reach the server after all, is never entered twice.
+
+This module checks the file's shape, keeps only what a volunteer's phone may write, and only what
+belongs to the volunteer whose phone it is; ``sync`` then checks every value and the station's
+scope, as for any staff entry.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from sync import Actor, apply_mutations
+from sync.entities import ENTITIES
+from sync.ids import parse_id
+from sync.mutations import upsert
+from sync.timeutil import format_utc, parse_utc
+
+MAX_BYTES = 5 * 1024 * 1024  # a phone's months of unsent visits, 5,000-character texts each, fit
+MAX_ITEMS = 2000
+# What a volunteer's phone writes (pwa/js/repo.js SENDABLE): nothing else is taken from a file.
+FROM_PHONES = ("activity", "screening", "mentee")
+# And only the fields a volunteer may write: entered as staff, a file must not do what the phone
+# could not (close a child's file, write a risk flag's handling in the uploader's name).
+PHONE_FIELDS = {e: frozenset(f.name for f in ENTITIES[e].fields if "mentor" in f.writers) for e in FROM_PHONES}
+STATES = {"unsent": "未同步", "rejected": "曾被退回"}
+
+
+class ExportInvalid(Exception):
+    """The upload is not a phone's export; ``reason`` says so in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change the phone had not sent, as the phone would have sent it."""
+
+    entity: str
+    record_id: str
+    base_version: int | None
+    fields: dict[str, Any]
+    state: str  # unsent | rejected
+    made_at: str  # when the volunteer saved it on the phone (the phone's clock)
+    mentee_code: str  # as the phone knew it; the station's page shows the server's
+    reason: str  # why the server refused it then (rejected only)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A form the volunteer had not finished: shown to the station, never entered."""
+
+    form: str
+    saved_at: str
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PhoneExport:
+    exported_at: str
+    volunteer: str
+    volunteer_id: str | None
+    changes: tuple[Change, ...]
+    drafts: tuple[Draft, ...]
+    unreadable: int  # items of a shape no phone writes
+
+
+def read_export(data: bytes) -> PhoneExport:
+    """The export in ``data``; ``ExportInvalid`` when it is not one."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ExportInvalid("这个文件不是伴行手机导出的记录文件（.json）。"
+                            "请上传志愿者在手机上点“导出未同步记录”得到的文件。") from None
+    if not isinstance(doc, dict) or doc.get("app") != "banxing" or not isinstance(doc.get("items"), list):
+        raise ExportInvalid("这个文件不是伴行手机导出的记录文件。请上传志愿者在手机上点“导出未同步记录”得到的文件。")
+    try:  # JSON's \ud800 escapes make text no page can show: refused before anything is written
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ExportInvalid("文件里有无法显示的文字，它可能已损坏。请让志愿者重新导出。") from None
+    items = doc["items"]
+    if len(items) > MAX_ITEMS:
+        raise ExportInvalid(f"文件里的条目超过 {MAX_ITEMS} 条，无法一次录入。")
+    changes: list[Change] = []
+    drafts: list[Draft] = []
+    unreadable = 0
+    for item in items:
+        read = _change(item) if isinstance(item, dict) and item.get("state") in STATES else None
+        if read is not None:  # several edits of one record are entered in order, as the phone would send them
+            changes.append(read)
+        elif isinstance(item, dict) and item.get("state") == "draft":
+            drafts.append(_draft(item))
+        else:
+            unreadable += 1
+    user = doc.get("user")
+    if not isinstance(user, dict):
+        user = {}
+    volunteer_id = parse_id(user.get("id"))
+    if changes and volunteer_id is None:
+        raise ExportInvalid("文件里没有写是哪位志愿者的手机，无法录入。请让志愿者重新导出。")
+    return PhoneExport(_stamp(doc.get("exported_at")), _text(user.get("name")), volunteer_id, tuple(changes),
+                       tuple(drafts), unreadable)
+
+
+def _change(item: dict[str, Any]) -> Change | None:
+    entity, fields = item.get("entity"), item.get("fields")
+    record_id = parse_id(item.get("record_id"))
+    base = item.get("base_version")
+    if entity not in FROM_PHONES or record_id is None or not isinstance(fields, dict):
+        return None
+    fields = {name: value for name, value in fields.items() if name in PHONE_FIELDS[entity]}
+    if not fields:
+        return None
+    if item.get("op", "upsert") != "upsert" or not (base is None or (type(base) is int and base >= 0)):
+        return None
+    mentee = item.get("mentee")
+    return Change(
+        entity=str(entity), record_id=record_id, base_version=base if item["state"] == "unsent" else None,
+        fields=fields, state=str(item["state"]), made_at=_text(item.get("created_at")),
+        mentee_code=_text(mentee.get("code")) if isinstance(mentee, dict) else "",
+        reason=_text(item.get("reason")),
+    )
+
+
+def _draft(item: dict[str, Any]) -> Draft:
+    values = item.get("values")
+    texts = tuple(
+        f"{_label(name)}：{value.strip()}" for name, value in (values.items() if isinstance(values, dict) else ())
+        if isinstance(value, str) and value.strip() and name != "mentee"
+    )
+    return Draft(_text(item.get("form")), _text(item.get("saved_at")), texts)
+
+
+def _label(name: str) -> str:
+    for entity in FROM_PHONES:
+        field = ENTITIES[entity].by_name.get(name)
+        if field is not None:
+            return field.label
+    return name
+
+
+def _stamp(value: Any) -> str:
+    """A timestamp the phone wrote, in the stored form, or "" when it is not one."""
+    try:
+        moment = parse_utc(value) if isinstance(value, str) else None
+        return format_utc(moment) if moment is not None and 2000 <= moment.year <= 2100 else ""
+    except (ValueError, OverflowError):
+        return ""
+
+
+def _text(value: Any) -> str:
+    return value[:200] if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Entered:
+    """What entering one change did, in the station's words."""
+
+    change: Change
+    outcome: str  # entered | updated | already | merged | conflict | refused
+    mentee_code: str
+    words: str
+
+
+def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[Entered]:
+    """Enter the export's changes as ``actor``, in the file's order, each standing alone."""
+    versions = {c.record_id: _version(db, c.entity, c.record_id) for c in export.changes}
+    out = []
+    for change in export.changes:
+        before = versions[change.record_id]
+        refusal = _not_theirs(db, export, change, before is not None)
+        if refusal:
+            out.append(Entered(change, "refused", change.mentee_code, refusal))
+            continue
+        (outcome,) = apply_mutations(db, actor, [
+            upsert(change.entity, change.fields, change.record_id, base_version=change.base_version)])
+        if outcome.status == "rejected":
+            kind, words = "refused", outcome.reason or ""
+        elif outcome.status == "conflict":
+            kind, words = "conflict", "和别人先到的修改冲突：保留了先到的内容，这条内容已存为冲突，请到“同步冲突”处理。"
+        elif outcome.status == "merged":
+            kind, words = "merged", "已录入，和别人的修改合并。"
+        elif before is None:
+            kind, words = "entered", "已录入。"
+        elif outcome.version == before:
+            kind, words = "already", "系统里已有这条内容，没有重复录入。"
+        else:
+            kind, words = "updated", "已录入这次修改。"
+        if outcome.version is not None:  # a later edit of the same record in the file is counted from here
+            versions[change.record_id] = outcome.version
+        code = _mentee_code(db, change) if kind != "refused" else ""
+        out.append(Entered(change, kind, code or change.mentee_code, words))
+    return out
+
+
+def _not_theirs(db: sqlite_utils.Database, export: PhoneExport, change: Change, exists: bool) -> str | None:
+    """Why ``change`` is not the exporting volunteer's to send, or None.
+
+    A phone holds its own volunteer's records only: visits in their pairings (their own, when
+    edited), screenings and guardian details of the children paired with them, and never a new
+    child. Whether a record exists at all is never told apart from "not theirs".
+    """
+    whose = f"这条内容不是{export.volunteer or '导出文件的志愿者'}结对帮扶的记录，没有录入。"
+    if change.entity == "mentee":
+        return None if exists and _paired(db, export.volunteer_id, mentee_id=change.record_id) else whose
+    if change.entity == "screening":
+        stored = _stored(db, "SELECT mentee_id FROM screenings WHERE id = ?", change.record_id)
+        mentee_id = stored.get("mentee_id") or change.fields.get("mentee_id")
+        return None if isinstance(mentee_id, str) and _paired(db, export.volunteer_id, mentee_id=mentee_id) else whose
+    stored = _stored(db, "SELECT pairing_id, author_id FROM activities WHERE id = ?", change.record_id)
+    if stored and stored["author_id"] != export.volunteer_id:
+        return whose
+    pairing_id = stored.get("pairing_id") or change.fields.get("pairing_id")
+    return None if isinstance(pairing_id, str) and _paired(db, export.volunteer_id, pairing_id=pairing_id) else whose
+
+
+def _stored(db: sqlite_utils.Database, sql: str, record_id: str) -> dict[str, Any]:
+    return next(iter(db.query(sql, [record_id])), {})
+
+
+def _paired(db: sqlite_utils.Database, volunteer_id: str | None, *, mentee_id: str | None = None,
+            pairing_id: str | None = None) -> bool:
+    key, value = ("id", pairing_id) if pairing_id is not None else ("mentee_id", mentee_id)
+    return db.execute(f"SELECT 1 FROM pairings WHERE {key} = ? AND mentor_id = ? AND deleted = 0 LIMIT 1",
+                      [value, volunteer_id]).fetchone() is not None
+
+
+def _version(db: sqlite_utils.Database, entity: str, record_id: str) -> int | None:
+    row = db.execute(f"SELECT version FROM {ENTITIES[entity].table} WHERE id = ?", [record_id]).fetchone()
+    return int(row[0]) if row else None
+
+
+def _mentee_code(db: sqlite_utils.Database, change: Change) -> str:
+    """The child's code as the server has it (the record was just entered, so it is in scope)."""
+    if change.entity == "mentee":
+        sql, key = "SELECT code FROM mentees WHERE id = ?", change.record_id
+    else:
+        table = ENTITIES[change.entity].table
+        sql = f"SELECT m.code FROM {table} r JOIN mentees m ON m.id = r.mentee_id WHERE r.id = ?"
+        key = change.record_id
+    row = db.execute(sql, [key]).fetchone()
+    return str(row[0]) if row else ""

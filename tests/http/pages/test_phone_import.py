@@ -1,0 +1,153 @@
+"""A stopped phone's export, entered at the station: each change once, as the volunteer's record
+entered by staff (代录); a second upload enters nothing; another unit's child is refused without
+being shown; files that are not an export are refused in words."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from sync import new_id
+
+from ...factories import db_snapshot, row
+from .conftest import Browser, Site
+
+PAGE = "/activities/phone-import"
+
+
+def export(volunteer: Any, *items: dict[str, Any], name: str = "王老师") -> bytes:
+    """A file as pwa/js/export.js writes it, from ``volunteer``'s phone."""
+    return json.dumps({"app": "banxing", "exported_at": "2026-11-30T08:15:00.000Z", "device_id": new_id(),
+                       "user": {"id": volunteer.user_id, "name": name}, "items": list(items)},
+                      ensure_ascii=False, indent=2).encode()
+
+
+def visit(pairing_id: str, text: str, record_id: str | None = None) -> dict[str, Any]:
+    return {"state": "unsent", "mutation_id": 7, "entity": "activity", "record_id": record_id or new_id(),
+            "op": "upsert", "base_version": None, "created_at": "2026-11-29T02:00:00.000Z",
+            "fields": {"pairing_id": pairing_id, "kind": "home_visit", "date": "2026-11-29", "record": text},
+            "mentee": {"code": "BX-2026-0001", "name": "小明"}}
+
+
+def upload(browser: Browser, data: bytes, name: str = "伴行未同步记录.json") -> Any:
+    return browser.post(PAGE, {}, files={"file": (name, data, "application/json")})
+
+
+def quiet(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The records, without the logs of who did what (sessions, access, the write path's audit of
+    every change it was sent, entered or not)."""
+    logs = ("web_sessions", "login_failures", "access_log", "sync_audit")
+    return {t: rows for t, rows in snapshot.items() if t not in logs}
+
+
+def test_a_phone_export_is_entered_once_as_the_volunteers_record_entered_by_the_station(site: Site) -> None:
+    w = site.w
+    text = "挂失前没来得及同步：孩子说想参加学校合唱团。"
+    screening = {"state": "rejected", "entity": "screening", "record_id": new_id(), "op": "upsert",
+                 "fields": {"mentee_id": w.mentee1, "date": "2026-11-28", "psych_problem": False,
+                            "intervention_success": False, "notes": "情绪稳定"},
+                 "reason": "服务器当时忙", "created_at": "2026-11-28T02:00:00.000Z"}
+    draft = {"state": "draft", "form": "activity:new", "values": {"record": "还没写完的一句话", "mentee": w.mentee1},
+             "saved_at": "2026-11-29T03:00:00.000Z"}
+    data = export(w.mentor1, visit(w.pairing1, text), screening, draft, {"state": "unsent", "entity": "unit"})
+    browser = site.as_(w.staff_st11)
+    page = upload(browser, data)
+    assert page.status_code == 200, page.text[:500]
+    assert page.headers["cache-control"] == "no-store"
+    assert page.text.count("已录入。") == 2 and "还没写完的一句话" in page.text
+    assert "1 条内容不是手机会写的格式" in page.text
+    stored = site.read(lambda db: list(db.query("SELECT * FROM activities WHERE record = ?", [text])))
+    assert len(stored) == 1
+    assert (stored[0]["author_id"], stored[0]["entered_by"]) == (w.mentor1.user_id, w.staff_st11.user_id)
+    assert stored[0]["review_status"] == "pending"
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
+    assert code in page.text
+    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))
+    assert [(r["user_id"], r["record_count"]) for r in logged] == [(w.staff_st11.user_id, 2)]
+
+    before = quiet(site.read(db_snapshot))
+    again = upload(browser, data)
+    assert again.status_code == 200 and again.text.count("系统里已有这条内容，没有重复录入。") == 2
+    assert quiet(site.read(db_snapshot)) == before, "the same file again changed nothing"
+
+
+def test_an_unsent_edit_is_entered_on_the_version_the_phone_had(site: Site) -> None:
+    w = site.w
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]  # type: ignore[index]
+    edit = {"state": "unsent", "entity": "activity", "record_id": w.activity1, "op": "upsert",
+            "base_version": version, "fields": {"follow_up": "下周再去家访一次"}}
+    page = upload(site.as_(w.staff_st11), export(w.mentor1, edit))
+    assert page.status_code == 200 and "已录入这次修改。" in page.text
+    assert site.read(lambda db: row(db, "activity", w.activity1))["follow_up"] == "下周再去家访一次"  # type: ignore[index]
+
+
+def test_a_file_naming_another_units_child_enters_and_shows_nothing_of_it(site: Site) -> None:
+    w = site.w
+    name = site.read(lambda db: row(db, "mentee", w.mentee3))["code"]  # type: ignore[index]
+    before = quiet(site.read(db_snapshot))
+    page = upload(site.as_(w.staff_st11), export(w.mentor3, visit(w.pairing3, "别的镇的孩子"), name="张老师"))
+    assert page.status_code == 200 and "没有录入 1" in page.text and "不在你的管理范围内" in page.text
+    assert name not in page.text and "小芳" not in page.text
+    assert quiet(site.read(db_snapshot)) == before
+    assert site.read(lambda db: db.execute(
+        "SELECT count(*) FROM access_log WHERE action = 'import_phone_export'").fetchone()[0]) == 0
+
+
+def test_a_file_enters_only_what_its_volunteers_phone_could_write(site: Site) -> None:
+    """Entered as staff, a file must not do what the phone could not: another volunteer's visit,
+    a new child, a field only staff write (a child's file closed, a risk flag's handling)."""
+    w = site.w
+    mine = visit(w.pairing1, "王老师的家访")
+    mine["fields"]["risk_action"] = "已处理（文件里伪造的）"
+    theirs = visit(w.pairing2, "李老师结对的孩子，却在王老师的文件里")
+    closing = {"state": "unsent", "entity": "mentee", "record_id": w.mentee1, "base_version": None,
+               "fields": {"status": "closed", "name": "改名"}}
+    new_child = {"state": "unsent", "entity": "mentee", "record_id": new_id(), "base_version": None,
+                 "fields": {"guardian_name": "外婆"}}
+    others_edit = {"state": "unsent", "entity": "activity", "record_id": w.activity2, "base_version": 1,
+                   "fields": {"record": "改了李老师的记录"}}
+    before = site.read(lambda db: (row(db, "mentee", w.mentee1), row(db, "activity", w.activity2)))
+    page = upload(site.as_(w.staff_st11), export(w.mentor1, mine, theirs, closing, new_child, others_edit))
+    assert page.status_code == 200 and "新录入 1" in page.text and "没有录入 3" in page.text
+    assert page.text.count("这条内容不是王老师结对帮扶的记录，没有录入。") == 3
+    assert "1 条内容不是手机会写的格式" in page.text  # the mentee change held only fields a phone never sends
+    stored = site.read(lambda db: list(db.query("SELECT risk_action FROM activities WHERE record = '王老师的家访'")))
+    assert stored == [{"risk_action": None}]
+    strays = site.read(lambda db: db.execute("SELECT count(*) FROM activities WHERE record LIKE '%李老师%'").fetchone())
+    assert strays[0] == 0
+    assert site.read(lambda db: (row(db, "mentee", w.mentee1), row(db, "activity", w.activity2))) == before
+
+
+def test_a_record_made_and_edited_in_one_file_counts_once_as_entered(site: Site) -> None:
+    w = site.w
+    made = visit(w.pairing1, "先写的")
+    edited = {**made, "base_version": None, "fields": {"follow_up": "后来补的跟踪"}}
+    page = upload(site.as_(w.staff_st11), export(w.mentor1, made, edited))
+    assert "已录入。" in page.text and "已录入这次修改。" in page.text and "新录入 2" in page.text
+    stored = site.read(lambda db: row(db, "activity", made["record_id"]))
+    assert stored is not None and (stored["record"], stored["follow_up"]) == ("先写的", "后来补的跟踪")
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"not json at all", "不是伴行手机导出的记录文件"),
+    (b"\xff\xfe\x00", "不是伴行手机导出的记录文件"),
+    (b"[" * 100_000 + b"]" * 100_000, "不是伴行手机导出的记录文件"),
+    (b'{"app": "other", "items": []}', "不是伴行手机导出的记录文件"),
+    (b'{"app": "banxing", "exported_at": "0001-01-01T00:00:00Z", "items": []}', "没有需要录入的记录"),
+    (b'{"app": "banxing", "user": {"name": "\\ud800"}, "items": []}', "无法显示的文字"),
+    (b'{"app": "banxing", "items": [{"state": "unsent", "entity": "activity", "record_id": '
+     b'"01900000-0000-7000-8000-000000000001", "fields": {"record": "x"}}]}', "没有写是哪位志愿者"),
+])
+def test_a_file_that_is_not_a_phone_export_gets_a_friendly_400(site: Site, data: bytes, words: str) -> None:
+    before = quiet(site.read(db_snapshot))
+    response = upload(site.as_(site.w.staff_st11), data)
+    assert response.status_code == 400 and words in response.text, response.text[:400]
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_only_staff_enter_a_phones_export(site: Site) -> None:
+    assert site.as_(site.w.reviewer).get(PAGE).status_code == 403
+    page = site.as_(site.w.staff_st11).get(PAGE)
+    assert page.status_code == 200 and "导出未同步记录" in page.text
+    assert PAGE in site.as_(site.w.staff_st11).get("/staff").text
