@@ -310,12 +310,13 @@ def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_on
     phone: Phone = phones.new(module_server)
     phone.enrol("yang.mofan")
     page = phone.page
-    server_day = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+    server_day = f"{today.year}年{today.month}月{today.day}日"
     expect(page.locator(".sync")).not_to_contain_text("日期不对")
     phone.context.clock.set_fixed_time("2041-03-01T10:00:00+08:00")
     page.get_by_role("button", name="立即同步").click()
     warning = page.locator(".sync")
-    expect(warning).to_contain_text(f"手机上的日期不对：上次同步时，今天是 {server_day}，手机上却是 2041-03-01。")
+    expect(warning).to_contain_text(f"手机上的日期不对：上次同步时，今天是{server_day}，手机上却是2041年3月1日。")
     page.locator("a", has_text="记一次帮扶").first.click()
     expect(page.locator(".notice.warn")).to_contain_text("请到手机的“设置”里改好日期和时间")
     assert page.get_by_label("日期", exact=True).input_value() == "2041-03-01"  # what the warning is about
