@@ -74,10 +74,15 @@ class BoundedHttpTools(HttpToolsProtocol):
     def _header_timeout(self) -> None:
         self._header_timer = None
         if self._awaiting_headers and not self.transport.is_closing():
-            self._refuse(408, "Request header timeout.")
+            self._refuse(408, "请求发送得太慢，连接已关闭，请重试。Request header timeout.")
+
+    def send_400_response(self, msg: str) -> None:
+        """A request the HTTP parser cannot read (uvicorn answers it in English, outside the app)."""
+        self._refuse(400, f"请求格式不正确，请返回上一页重试。{msg}")
 
     def _refuse(self, status: int, message: str) -> None:
-        body = message.encode("ascii")
+        # Before the app, so no page template: one plain line, in Chinese, with the English for engineers.
+        body = message.encode("utf-8")
         self.transport.write(b"".join([
             STATUS_LINE[status], b"content-type: text/plain; charset=utf-8\r\n",
             b"content-length: ", str(len(body)).encode("ascii"), b"\r\n", b"connection: close\r\n\r\n", body,
@@ -91,7 +96,7 @@ class BoundedHttpTools(HttpToolsProtocol):
             # Everything in this chunk was header bytes (the headers are still incomplete).
             self._header_bytes += len(data)
             if self._header_bytes > self.max_header_bytes:
-                self._refuse(431, "Request header fields too large.")
+                self._refuse(431, "请求的网址或请求头太长，请返回上一页重试。Request header fields too large.")
 
     def on_headers_complete(self) -> None:
         self._awaiting_headers = False

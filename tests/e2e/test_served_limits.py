@@ -123,3 +123,18 @@ def test_an_oversized_header_is_refused_without_holding_up_others(small_server: 
         sock.close()
     assert reply.startswith(b"HTTP/1.1 431") or reply == b"", reply[:80]
     assert not reply.startswith(b"HTTP/1.1 200")
+
+
+def test_a_request_the_parser_cannot_read_is_refused_in_chinese(server: ServerProcess) -> None:
+    """Answered before the app (no page template): one plain line, Chinese first, never a crash."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        sock.sendall(b"GET /\x01bad HTTP/1.1\r\nHost: banxing\r\n\r\n")
+        reply = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(4096):
+                reply += chunk
+    finally:
+        sock.close()
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:80]
+    assert "请求格式不正确" in reply.decode("utf-8")
