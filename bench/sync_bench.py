@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds = "; ".join(f"push {full.push:,.0f} / {empty.push:,.0f}, pull {full.pull:,.0f} / {empty.pull:,.0f}"
                            for empty, full in pairs)
         print(f"stored/empty ({ids} ids, {args.stored:,} stored, {args.stored_n:,} pushed, median of {len(pairs)}"
-              f" interleaved rounds): push {push_ratio:.2f}, pull {pull_ratio:.2f} "
+              f" interleaved rounds): push {push_ratio:.3f}, pull {pull_ratio:.3f} "
               f"(target >= 0.75: {'met' if min(push_ratio, pull_ratio) >= 0.75 else 'NOT met'}; "
               f"database {pairs[-1][1].db_mb:,.0f} MB); per server CPU-second: push "
               f"{median_ratio(pairs, 'push_cpu'):.2f}; rounds (stored / empty): {rounds}")
