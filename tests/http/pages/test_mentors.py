@@ -121,7 +121,7 @@ def test_a_revoked_phone_gets_401_device_revoked_on_its_next_pull(site: Site) ->
     headers = {"authorization": f"Bearer {enrolled['token']}"}
     assert browser.client.get("/api/sync/pull", headers=headers).status_code == 200
     page = browser.get(f"/mentors/{w.mentor1.user_id}").text
-    assert "王老师的红米" in page and "在用" in page
+    assert "王老师的红米" in page and "在用" in page and "/activities/phone-import" not in page
     refused = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "revoke", "device_id": enrolled["device_id"],
                                                               "reason": ""})
     assert refused.status_code == 400 and "请写明停用原因" in refused.text
@@ -131,7 +131,8 @@ def test_a_revoked_phone_gets_401_device_revoked_on_its_next_pull(site: Site) ->
     assert response.status_code == 303
     pull = browser.client.get("/api/sync/pull", headers=headers)
     assert pull.status_code == 401 and pull.json()["code"] == "device_revoked" and "手机丢失" in pull.json()["error"]
-    assert "已停用" in browser.get(f"/mentors/{w.mentor1.user_id}").text
+    stopped = browser.get(f"/mentors/{w.mentor1.user_id}").text
+    assert "已停用" in stopped and "/activities/phone-import" in stopped  # where the phone's export is entered
     audit = site.read(lambda db: db.execute("SELECT user_id, op FROM sync_audit WHERE record_id = ?",
                                             [enrolled["device_id"]]).fetchall())
     assert audit == [(w.staff_st11.user_id, "revoke")]
