@@ -12,6 +12,7 @@ scope, as for any staff entry.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from sync import Actor, apply_mutations
 from sync.entities import ENTITIES
 from sync.ids import parse_id
 from sync.mutations import upsert
-from sync.timeutil import format_utc, parse_utc
+from sync.timeutil import format_utc, parse_utc, utc_now
 
 MAX_BYTES = 5 * 1024 * 1024  # a phone's months of unsent visits, 5,000-character texts each, fit
 MAX_ITEMS = 2000
@@ -95,10 +96,11 @@ def read_export(data: bytes) -> PhoneExport:
     drafts: list[Draft] = []
     unreadable = 0
     for item in items:
-        read = _change(item) if isinstance(item, dict) and item.get("state") in STATES else None
+        state = item.get("state") if isinstance(item, dict) else None
+        read = _change(item) if isinstance(state, str) and state in STATES else None
         if read is not None:  # several edits of one record are entered in order, as the phone would send them
             changes.append(read)
-        elif isinstance(item, dict) and item.get("state") == "draft":
+        elif state == "draft":
             drafts.append(_draft(item))
         else:
             unreadable += 1
@@ -174,10 +176,17 @@ class Entered:
 
 def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[Entered]:
     """Enter the export's changes as ``actor``, in the file's order, each standing alone."""
-    versions = {c.record_id: _version(db, c.entity, c.record_id) for c in export.changes}
+    versions = {(c.entity, c.record_id): _version(db, c.entity, c.record_id) for c in export.changes}
     out = []
-    for change in export.changes:
-        before = versions[change.record_id]
+    for number, change in enumerate(export.changes):
+        key = (change.entity, change.record_id)
+        before = versions[key]
+        digest = _digest(actor, export, change, number)
+        if db.execute("SELECT 1 FROM phone_import_ledger WHERE digest = ?", [digest]).fetchone():
+            # Before the ownership check: what this unit entered (a screening becomes the staff
+            # member's) would otherwise read as "not the volunteer's" the second time.
+            out.append(Entered(change, "already", change.mentee_code, "这条在之前上传时已录入，没有重复录入。"))
+            continue
         refusal = _not_theirs(db, export, change, before is not None)
         if refusal:
             out.append(Entered(change, "refused", change.mentee_code, refusal))
@@ -197,7 +206,10 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
         else:
             kind, words = "updated", "已录入这次修改。"
         if outcome.version is not None:  # a later edit of the same record in the file is counted from here
-            versions[change.record_id] = outcome.version
+            versions[key] = outcome.version
+        if kind != "refused":
+            db.execute("INSERT INTO phone_import_ledger (digest, record_id, entered_by, entered_at, outcome)"
+                       " VALUES (?, ?, ?, ?, ?)", [digest, change.record_id, actor.user_id, utc_now(), kind])
         code = _mentee_code(db, change) if kind != "refused" else ""
         out.append(Entered(change, kind, code or change.mentee_code, words))
     return out
@@ -214,7 +226,9 @@ def _not_theirs(db: sqlite_utils.Database, export: PhoneExport, change: Change, 
     if change.entity == "mentee":
         return None if exists and _paired(db, export.volunteer_id, mentee_id=change.record_id) else whose
     if change.entity == "screening":
-        stored = _stored(db, "SELECT mentee_id FROM screenings WHERE id = ?", change.record_id)
+        stored = _stored(db, "SELECT mentee_id, author_id FROM screenings WHERE id = ?", change.record_id)
+        if stored and stored["author_id"] != export.volunteer_id:  # a phone edits only its own screenings
+            return whose
         mentee_id = stored.get("mentee_id") or change.fields.get("mentee_id")
         return None if isinstance(mentee_id, str) and _paired(db, export.volunteer_id, mentee_id=mentee_id) else whose
     stored = _stored(db, "SELECT pairing_id, author_id FROM activities WHERE id = ?", change.record_id)
@@ -224,6 +238,16 @@ def _not_theirs(db: sqlite_utils.Database, export: PhoneExport, change: Change, 
     return None if isinstance(pairing_id, str) and _paired(db, export.volunteer_id, pairing_id=pairing_id) else whose
 
 
+def _digest(actor: Actor, export: PhoneExport, change: Change, number: int) -> str:
+    """What identifies one change of one phone's file, entered by one unit: its volunteer, record,
+    version, fields, and its place among the file's changes to that record (an edit sent twice is
+    two edits). Another unit uploading the file is not told what this one entered."""
+    place = sum(1 for c in export.changes[:number] if (c.entity, c.record_id) == (change.entity, change.record_id))
+    said = json.dumps([actor.unit_id, export.volunteer_id, change.entity, change.record_id, change.base_version,
+                       change.fields, place], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(said.encode("utf-8")).hexdigest()
+
+
 def _stored(db: sqlite_utils.Database, sql: str, record_id: str) -> dict[str, Any]:
     return next(iter(db.query(sql, [record_id])), {})
 
@@ -231,7 +255,9 @@ def _stored(db: sqlite_utils.Database, sql: str, record_id: str) -> dict[str, An
 def _paired(db: sqlite_utils.Database, volunteer_id: str | None, *, mentee_id: str | None = None,
             pairing_id: str | None = None) -> bool:
     key, value = ("id", pairing_id) if pairing_id is not None else ("mentee_id", mentee_id)
-    return db.execute(f"SELECT 1 FROM pairings WHERE {key} = ? AND mentor_id = ? AND deleted = 0 LIMIT 1",
+    # Active pairings only, as a volunteer's phone holds (sync/scope.py).
+    return db.execute(f"SELECT 1 FROM pairings WHERE {key} = ? AND mentor_id = ? AND status = 'active'"
+                      " AND deleted = 0 LIMIT 1",
                       [value, volunteer_id]).fetchone() is not None
 
 

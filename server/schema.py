@@ -138,3 +138,21 @@ def m005_year_summaries(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_year_summaries_unit_year ON year_summaries(unit_id, year, id);
         """
     )
+
+
+@migrations
+def m006_phone_import_ledger(db: sqlite_utils.Database) -> None:
+    """The changes of phones' export files already entered (``server/phone_exports.py``), by a
+    digest of what each change says: the same file uploaded again enters nothing twice, and parks
+    no second conflict, whatever happened to the records since."""
+    db.executescript(
+        """
+        CREATE TABLE phone_import_ledger (
+            digest TEXT PRIMARY KEY,
+            record_id TEXT NOT NULL,
+            entered_by TEXT NOT NULL REFERENCES users(id),
+            entered_at TEXT NOT NULL,
+            outcome TEXT NOT NULL
+        );
+        """
+    )

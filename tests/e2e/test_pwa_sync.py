@@ -185,7 +185,7 @@ def test_pwa_revoked_phone_offers_the_export_then_wipes_itself_and_the_station_e
     try:
         sign_in(station, module_server, "xiao-chahe", "/staff")
         station.get_by_role("link", name="录入导出的文件").click()
-        for expected in ("已录入。", "系统里已有这条内容，没有重复录入。"):
+        for expected in ("已录入。", "这条在之前上传时已录入，没有重复录入。"):
             station.get_by_label("导出的文件（.json）").set_input_files(saved)
             station.get_by_role("button", name="上传并录入").click()
             expect(station.locator("table.data")).to_contain_text(expected)

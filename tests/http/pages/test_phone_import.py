@@ -10,7 +10,7 @@ import pytest
 
 from sync import new_id
 
-from ...factories import db_snapshot, row
+from ...factories import db_snapshot, mutate, row
 from .conftest import Browser, Site
 
 PAGE = "/activities/phone-import"
@@ -68,7 +68,7 @@ def test_a_phone_export_is_entered_once_as_the_volunteers_record_entered_by_the_
 
     before = quiet(site.read(db_snapshot))
     again = upload(browser, data)
-    assert again.status_code == 200 and again.text.count("系统里已有这条内容，没有重复录入。") == 2
+    assert again.status_code == 200 and again.text.count("这条在之前上传时已录入，没有重复录入。") == 2
     assert quiet(site.read(db_snapshot)) == before, "the same file again changed nothing"
 
 
@@ -129,6 +129,46 @@ def test_a_record_made_and_edited_in_one_file_counts_once_as_entered(site: Site)
     assert stored is not None and (stored["record"], stored["follow_up"]) == ("先写的", "后来补的跟踪")
 
 
+def test_the_same_file_again_enters_no_edit_twice_and_parks_no_second_conflict(site: Site) -> None:
+    """Whatever happened to the records since: two edits of one record, and an edit the station
+    has meanwhile overtaken (a conflict), are each entered once however often the file comes."""
+    w = site.w
+    made = visit(w.pairing1, "先写的")
+    first = {**made, "base_version": None, "fields": {"follow_up": "第一次补的跟踪"}}
+    second = {**made, "base_version": None, "fields": {"follow_up": "第二次补的跟踪"}}
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]  # type: ignore[index]
+    late = {"state": "unsent", "entity": "activity", "record_id": w.activity1, "base_version": version,
+            "fields": {"record": "手机上改的过程记录"}}
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"record": "站里先改的"}, w.activity1,
+                                 base_version=version))
+    data = export(w.mentor1, made, first, second, late)
+    browser = site.as_(w.staff_st11)
+    page = upload(browser, data)
+    assert "冲突 1" in page.text and "新录入 3" in page.text
+    conflicts = "SELECT count(*) FROM sync_conflicts WHERE record_id = ?"
+    assert site.read(lambda db: db.execute(conflicts, [w.activity1]).fetchone()[0]) == 1
+    before = quiet(site.read(db_snapshot))
+    again = upload(browser, data)
+    assert again.text.count("这条在之前上传时已录入，没有重复录入。") == 4 and "系统里已有 4" in again.text
+    assert quiet(site.read(db_snapshot)) == before
+    assert site.read(lambda db: row(db, "activity", made["record_id"]))["follow_up"] == "第二次补的跟踪"  # type: ignore[index]
+
+
+def test_a_file_edits_neither_anothers_screening_nor_an_ended_pairings_records(site: Site) -> None:
+    w = site.w
+    screening = {"state": "unsent", "entity": "screening", "record_id": w.screening1, "base_version": 1,
+                 "fields": {"notes": "改了站里写的摸排"}}
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "outcome": "improved",
+                                                               "end_date": "2026-11-30"}, w.pairing1,
+                                 base_version=site.read(lambda d: row(d, "pairing", w.pairing1))["version"]))  # type: ignore[index]
+    guardian = {"state": "unsent", "entity": "mentee", "record_id": w.mentee1, "base_version": None,
+                "fields": {"guardian_contact": "13900000000"}}
+    before = quiet(site.read(db_snapshot))
+    page = upload(site.as_(w.staff_st11), export(w.mentor1, screening, guardian))
+    assert page.text.count("这条内容不是王老师结对帮扶的记录，没有录入。") == 2
+    assert quiet(site.read(db_snapshot)) == before
+
+
 @pytest.mark.parametrize(("data", "words"), [
     (b"not json at all", "不是伴行手机导出的记录文件"),
     (b"\xff\xfe\x00", "不是伴行手机导出的记录文件"),
@@ -136,6 +176,7 @@ def test_a_record_made_and_edited_in_one_file_counts_once_as_entered(site: Site)
     (b'{"app": "other", "items": []}', "不是伴行手机导出的记录文件"),
     (b'{"app": "banxing", "exported_at": "0001-01-01T00:00:00Z", "items": []}', "没有需要录入的记录"),
     (b'{"app": "banxing", "user": {"name": "\\ud800"}, "items": []}', "无法显示的文字"),
+    (b'{"app": "banxing", "items": [{"state": {}}, {"state": []}, 7]}', "没有需要录入的记录"),
     (b'{"app": "banxing", "items": [{"state": "unsent", "entity": "activity", "record_id": '
      b'"01900000-0000-7000-8000-000000000001", "fields": {"record": "x"}}]}', "没有写是哪位志愿者"),
 ])
