@@ -17,6 +17,7 @@ import sqlite_utils
 
 from sync import Actor, Outcome, apply_mutations
 from sync.entities import ENTITIES, Entity, Field
+from sync.mutations import check_value
 
 # Which HTML control each field kind uses.
 WIDGETS = {"text": "textarea", "short": "input", "enum": "select", "enums": "checkboxes", "strs": "tags",
@@ -104,10 +105,13 @@ def _parse(spec: Field, raw: Any) -> Any:
         digits = text.replace(",", "").replace("，", "")
         if not digits.isascii() or not digits.isdigit():
             raise ValueError(f"“{spec.label}”应为整数。")
-        # Checked here too, not only by sync: a page may look the number up before it writes.
-        number = int(digits) if len(digits) <= 12 else None
-        if number is None or not spec.min_value <= number <= spec.max_value:
-            raise ValueError(f"“{spec.label}”应在 {spec.min_value} 到 {spec.max_value} 之间。")
+        # Checked here too, by sync's own check: a page may look the number up before it writes.
+        if len(digits) > 12:  # past every field's bound (and never a 4,300-digit int())
+            raise ValueError(f"“{spec.label}”的数字太大了。")
+        number = int(digits)
+        problem = check_value(spec, number)
+        if problem:
+            raise ValueError(problem)
         return number
     return text
 

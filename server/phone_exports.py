@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from sync import Actor, apply_mutations
+from sync import Actor, Scope, apply_mutations, load_scope
+from sync.apply import OWN_RECORDS
 from sync.entities import ENTITIES
 from sync.ids import parse_id
 from sync.mutations import upsert
+from sync.records import keys_of
 from sync.timeutil import format_utc, parse_utc, utc_now
 
 MAX_BYTES = 5 * 1024 * 1024  # a phone's months of unsent visits, 5,000-character texts each, fit
@@ -52,17 +55,14 @@ class Change:
     base_version: int | None
     fields: dict[str, Any]
     state: str  # unsent | rejected
-    made_at: str  # when the volunteer saved it on the phone (the phone's clock)
     mentee_code: str  # as the phone knew it; the station's page shows the server's
     reason: str  # why the server refused it then (rejected only)
 
 
 @dataclass(frozen=True)
 class Draft:
-    """A form the volunteer had not finished: shown to the station, never entered."""
+    """A form the volunteer had not finished: its texts are shown to the station, never entered."""
 
-    form: str
-    saved_at: str
     texts: tuple[str, ...]
 
 
@@ -128,7 +128,7 @@ def _change(item: dict[str, Any]) -> Change | None:
     mentee = item.get("mentee")
     return Change(
         entity=str(entity), record_id=record_id, base_version=base if item["state"] == "unsent" else None,
-        fields=fields, state=str(item["state"]), made_at=_text(item.get("created_at")),
+        fields=fields, state=str(item["state"]),
         mentee_code=_text(mentee.get("code")) if isinstance(mentee, dict) else "",
         reason=_text(item.get("reason")),
     )
@@ -140,7 +140,7 @@ def _draft(item: dict[str, Any]) -> Draft:
         f"{_label(name)}：{value.strip()}" for name, value in (values.items() if isinstance(values, dict) else ())
         if isinstance(value, str) and value.strip() and name != "mentee"
     )
-    return Draft(_text(item.get("form")), _text(item.get("saved_at")), texts)
+    return Draft(texts)
 
 
 def _label(name: str) -> str:
@@ -176,20 +176,25 @@ class Entered:
 
 def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[Entered]:
     """Enter the export's changes as ``actor``, in the file's order, each standing alone."""
-    versions = {(c.entity, c.record_id): _version(db, c.entity, c.record_id) for c in export.changes}
+    # The volunteer as their phone is seen by the write path: what it may send is decided by the
+    # engine's own rules for a mentor, not a copy of them.
+    volunteer = load_scope(db, Actor(export.volunteer_id or "", "mentor", ""))
+    whose = f"这条内容不是{export.volunteer or '导出文件的志愿者'}结对帮扶的记录，没有录入。"
+    earlier: Counter[tuple[str, str]] = Counter()
     out = []
-    for number, change in enumerate(export.changes):
+    for change in export.changes:
         key = (change.entity, change.record_id)
-        before = versions[key]
-        digest = _digest(actor, export, change, number)
+        digest = _digest(actor, export, change, earlier[key])
+        earlier[key] += 1
         if db.execute("SELECT 1 FROM phone_import_ledger WHERE digest = ?", [digest]).fetchone():
             # Before the ownership check: what this unit entered (a screening becomes the staff
             # member's) would otherwise read as "not the volunteer's" the second time.
             out.append(Entered(change, "already", change.mentee_code, "这条在之前上传时已录入，没有重复录入。"))
             continue
-        refusal = _not_theirs(db, export, change, before is not None)
-        if refusal:
-            out.append(Entered(change, "refused", change.mentee_code, refusal))
+        current = next(iter(db.query(f"SELECT * FROM {ENTITIES[change.entity].table} WHERE id = ?",
+                                     [change.record_id])), None)
+        if not _sendable(volunteer, change, current):
+            out.append(Entered(change, "refused", change.mentee_code, whose))
             continue
         (outcome,) = apply_mutations(db, actor, [
             upsert(change.entity, change.fields, change.record_id, base_version=change.base_version)])
@@ -199,71 +204,40 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
             kind, words = "conflict", "和别人先到的修改冲突：保留了先到的内容，这条内容已存为冲突，请到“同步冲突”处理。"
         elif outcome.status == "merged":
             kind, words = "merged", "已录入，和别人的修改合并。"
-        elif before is None:
+        elif current is None:
             kind, words = "entered", "已录入。"
-        elif outcome.version == before:
+        elif outcome.version == current["version"]:
             kind, words = "already", "系统里已有这条内容，没有重复录入。"
         else:
             kind, words = "updated", "已录入这次修改。"
-        if outcome.version is not None:  # a later edit of the same record in the file is counted from here
-            versions[key] = outcome.version
-        if kind != "refused":
-            db.execute("INSERT INTO phone_import_ledger (digest, record_id, entered_by, entered_at, outcome)"
-                       " VALUES (?, ?, ?, ?, ?)", [digest, change.record_id, actor.user_id, utc_now(), kind])
-        code = _mentee_code(db, change) if kind != "refused" else ""
-        out.append(Entered(change, kind, code or change.mentee_code, words))
+        if kind == "refused":
+            out.append(Entered(change, kind, change.mentee_code, words))
+            continue
+        db.execute("INSERT INTO phone_import_ledger (digest, record_id, entered_by, entered_at, outcome)"
+                   " VALUES (?, ?, ?, ?, ?)", [digest, change.record_id, actor.user_id, utc_now(), kind])
+        out.append(Entered(change, kind, _mentee_code(db, change) or change.mentee_code, words))
     return out
 
 
-def _not_theirs(db: sqlite_utils.Database, export: PhoneExport, change: Change, exists: bool) -> str | None:
-    """Why ``change`` is not the exporting volunteer's to send, or None.
-
-    A phone holds its own volunteer's records only: visits in their pairings (their own, when
-    edited), screenings and guardian details of the children paired with them, and never a new
-    child. Whether a record exists at all is never told apart from "not theirs".
-    """
-    whose = f"这条内容不是{export.volunteer or '导出文件的志愿者'}结对帮扶的记录，没有录入。"
-    if change.entity == "mentee":
-        return None if exists and _paired(db, export.volunteer_id, mentee_id=change.record_id) else whose
-    if change.entity == "screening":
-        stored = _stored(db, "SELECT mentee_id, author_id FROM screenings WHERE id = ?", change.record_id)
-        if stored and stored["author_id"] != export.volunteer_id:  # a phone edits only its own screenings
-            return whose
-        mentee_id = stored.get("mentee_id") or change.fields.get("mentee_id")
-        return None if isinstance(mentee_id, str) and _paired(db, export.volunteer_id, mentee_id=mentee_id) else whose
-    stored = _stored(db, "SELECT pairing_id, author_id FROM activities WHERE id = ?", change.record_id)
-    if stored and stored["author_id"] != export.volunteer_id:
-        return whose
-    pairing_id = stored.get("pairing_id") or change.fields.get("pairing_id")
-    return None if isinstance(pairing_id, str) and _paired(db, export.volunteer_id, pairing_id=pairing_id) else whose
+def _sendable(volunteer: Scope, change: Change, current: dict[str, Any] | None) -> bool:
+    """Whether the volunteer's own phone could have sent ``change``, by the write path's rules for a
+    mentor: the record in their scope (their active pairings and those children), a new record only
+    of what mentors create (never a child), an existing visit or screening only their own."""
+    if current is None:
+        return ("mentor" in ENTITIES[change.entity].creators
+                and volunteer.allows(keys_of(change.entity, {**change.fields, "id": change.record_id})))
+    if change.entity in OWN_RECORDS and current.get("author_id") != volunteer.actor.user_id:
+        return False
+    return volunteer.allows(keys_of(change.entity, current))
 
 
-def _digest(actor: Actor, export: PhoneExport, change: Change, number: int) -> str:
+def _digest(actor: Actor, export: PhoneExport, change: Change, place: int) -> str:
     """What identifies one change of one phone's file, entered by one unit: its volunteer, record,
-    version, fields, and its place among the file's changes to that record (an edit sent twice is
-    two edits). Another unit uploading the file is not told what this one entered."""
-    place = sum(1 for c in export.changes[:number] if (c.entity, c.record_id) == (change.entity, change.record_id))
+    version, fields, and ``place``, how many changes to that record come before it in the file (an
+    edit sent twice is two edits). Another unit uploading the file is not told what this one entered."""
     said = json.dumps([actor.unit_id, export.volunteer_id, change.entity, change.record_id, change.base_version,
                        change.fields, place], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(said.encode("utf-8")).hexdigest()
-
-
-def _stored(db: sqlite_utils.Database, sql: str, record_id: str) -> dict[str, Any]:
-    return next(iter(db.query(sql, [record_id])), {})
-
-
-def _paired(db: sqlite_utils.Database, volunteer_id: str | None, *, mentee_id: str | None = None,
-            pairing_id: str | None = None) -> bool:
-    key, value = ("id", pairing_id) if pairing_id is not None else ("mentee_id", mentee_id)
-    # Active pairings only, as a volunteer's phone holds (sync/scope.py).
-    return db.execute(f"SELECT 1 FROM pairings WHERE {key} = ? AND mentor_id = ? AND status = 'active'"
-                      " AND deleted = 0 LIMIT 1",
-                      [value, volunteer_id]).fetchone() is not None
-
-
-def _version(db: sqlite_utils.Database, entity: str, record_id: str) -> int | None:
-    row = db.execute(f"SELECT version FROM {ENTITIES[entity].table} WHERE id = ?", [record_id]).fetchone()
-    return int(row[0]) if row else None
 
 
 def _mentee_code(db: sqlite_utils.Database, change: Change) -> str:

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from .conftest import ServerProcess, cli, demo_server
 from .phone import Phone, Station, query
-from .screen import SIZES, sign_in, watch_errors
+from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def own_pending_activity(server: ServerProcess, login: str) -> tuple[str, int, s
 
 
 def test_pwa_same_field_edited_on_two_phones_shows_the_kept_value_beside_mine(
-    module_server: ServerProcess, phones: Any
+    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
 ) -> None:
     activity, _, _ = own_pending_activity(module_server, "bao.laoshi")
     first: Phone = phones.new(module_server)
@@ -51,6 +51,8 @@ def test_pwa_same_field_edited_on_two_phones_shows_the_kept_value_beside_mine(
     expect(first.page.get_by_role("link", name="待同步 ⚠1")).to_be_visible()
     first.page.goto(module_server.url + f"/app/#/activity/{activity}")
     expect(first.page.locator(".notice.warn")).to_contain_text("你写的内容在“待同步”里")
+    check_page(first.page, 390, "a record with a conflict", [])
+    first.page.screenshot(path=str(shots_dir(tmp_path) / "pwa-conflict-record.png"))
     first.page.get_by_role("link", name="看看我写的内容").click()
     conflict = first.page.locator(".row", has_text="和别人的修改冲突")
     expect(conflict).to_contain_text("过程记录")
@@ -301,7 +303,7 @@ def test_pwa_two_tabs_of_one_phone_deliver_both_tabs_visits_once_whichever_syncs
 
 
 def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_once_it_is_right(
-    module_server: ServerProcess, phones: Any
+    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
 ) -> None:
     """A phone whose clock reset (a flat battery, no signal to set it by) would date every visit
     wrongly and say nothing: the server's clock, read at each sync, says so where dates are chosen."""
@@ -320,6 +322,8 @@ def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_on
     page.locator("a", has_text="记一次帮扶").first.click()
     expect(page.locator(".notice.warn")).to_contain_text("请到手机的“设置”里改好日期和时间")
     assert page.get_by_label("日期", exact=True).input_value() == "2041-03-01"  # what the warning is about
+    check_page(page, 390, "the visit form on a phone with a wrong clock", [])
+    page.screenshot(path=str(shots_dir(tmp_path) / "pwa-clock-wrong.png"))
     page.get_by_role("link", name="首页").click()
     phone.context.clock.set_fixed_time(datetime.datetime.now(datetime.UTC))
     page.get_by_role("button", name="立即同步").click()

@@ -17,7 +17,8 @@ export function render({ activityId, seq = null }) {
     f.review_status === 'returned' && !activity.resubmittedAt
       && alertBox(T.returnedSay, f.review_comment || T.none, T.returnedFix),
     repo.conflicts().some((n) => n.record_id === activity.id)
-      && [h('p', { class: 'notice warn', role: 'status' }, T.conflictHere), link('#/waiting', T.seeConflict)],
+      && [h('p', { class: 'notice warn', role: 'status' }, T.conflictHere),
+        link('#/waiting', T.seeConflict, 'button wide secondary')],
     h('p', statusTag(activity)),
     f.review_status === 'approved' && h('p', { class: 'hint' }, T.approvedLocked),
     activity.version === null && h('p', { class: 'hint' }, T.notOnServer),
