@@ -12,10 +12,15 @@ For a unit and a calendar year:
   subtree, itself included (a town-wide lecture reaches the town's students), and its own
   enrolment figure if it has one, else the sum of its stations'/schools' — unknown while any
   of them has none;
-- coverage = reached ÷ enrolled; no enrolment figure → unknown (shown as "未填在校人数").
+- the county (any unit above the towns) follows the same rule: the events of its whole subtree,
+  and its own enrolment figure if it has one, else the sum of its parts' (a town with a figure of
+  its own, else that town's stations/schools) — the town rows added up, plus its own lectures;
+- coverage = reached ÷ enrolled; no enrolment figure → unknown (shown as "未填在校人数");
+  as a percentage it is rounded *down* to one decimal (``percent``).
 
 Lists put units below 100% first (unknown ones before all), lowest coverage first.
-``coverage_by_town(db, scope, year)`` is the dashboard's view: one row per town in scope.
+``coverage_by_town(db, scope, year)`` is the dashboard's view: one row per town in scope;
+``unit_coverage(db, scope, unit_id, year)`` adds the unit's own total (the year-end summary's figure).
 """
 from __future__ import annotations
 
@@ -30,6 +35,12 @@ from .filters import visible
 from .units import ROW_KINDS, get_unit, unit_tree
 
 STUDENT_LECTURE, PARENT_LECTURE = 4, 5
+
+
+def percent(reached: int, enrolled: int | None) -> float | None:
+    """reached ÷ enrolled in percent, rounded down to one decimal: rounding to nearest would print
+    996 of 1000 as "100%" beside a "未达 100%" badge. Integer arithmetic, so 100.0 means reached."""
+    return 1000 * reached // enrolled / 10 if enrolled else None
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,14 @@ class Coverage:
     @property
     def parent_ratio(self) -> float | None:
         return self.parents_reached / self.parents_enrolled if self.parents_enrolled else None
+
+    @property
+    def student_percent(self) -> float | None:
+        return percent(self.students_reached, self.students_enrolled)
+
+    @property
+    def parent_percent(self) -> float | None:
+        return percent(self.parents_reached, self.parents_enrolled)
 
     @property
     def lowest(self) -> float | None:
@@ -89,17 +108,16 @@ def _figures(db: sqlite_utils.Database, scope: Scope, year: int) -> tuple[Reache
     return reached, enrolled
 
 
-def _roll_up(unit: dict[str, Any], members: list[dict[str, Any]], town: str, reached: Reached,
+def _roll_up(unit: dict[str, Any], members: list[dict[str, Any]], parts: list[str], town: str, reached: Reached,
              enrolled: Enrolled) -> Coverage:
-    """``members``: the unit's subtree (itself first). Its enrolment is its own figure if it has one,
-    else the sum of its stations'/schools' — unknown if any of them has none (a partial sum would
-    show a town as covered when it is not)."""
+    """``members``: the unit's subtree (itself first); ``parts``: the units whose figures make up its
+    enrolment. Its enrolment is its own figure if it has one, else the sum of its parts' — unknown if
+    any of them has none (a partial sum would show a town as covered when it is not)."""
     if unit["id"] in enrolled:
         total: tuple[int, int] | None = enrolled[unit["id"]]
     else:
-        rows = [m["id"] for m in members if m["kind"] in ROW_KINDS]
-        known = [enrolled[m] for m in rows if m in enrolled]
-        total = (sum(e[0] for e in known), sum(e[1] for e in known)) if rows and len(known) == len(rows) else None
+        known = [enrolled[p] for p in parts if p in enrolled]
+        total = (sum(e[0] for e in known), sum(e[1] for e in known)) if parts and len(known) == len(parts) else None
     ids = [m["id"] for m in members]
     return Coverage(
         unit["id"], unit["name"], unit["kind"], town,
@@ -108,9 +126,11 @@ def _roll_up(unit: dict[str, Any], members: list[dict[str, Any]], town: str, rea
     )
 
 
-def coverage(db: sqlite_utils.Database, scope: Scope, unit_id: str,
-             year: int) -> tuple[list[Coverage], list[Coverage]] | None:
-    """(towns, stations/schools) under ``unit_id`` for ``year``, each list below-target first.
+def unit_coverage(db: sqlite_utils.Database, scope: Scope, unit_id: str,
+                  year: int) -> tuple[Coverage, list[Coverage], list[Coverage]] | None:
+    """(the unit itself, towns, stations/schools) under ``unit_id`` for ``year``; the lists
+    below-target first. The unit's own row is what a report states as its coverage: the same rule
+    as the town rows, so every page gives one figure for one unit and year.
 
     None when the unit is not a live unit in ``scope``.
     """
@@ -132,15 +152,42 @@ def coverage(db: sqlite_utils.Database, scope: Scope, unit_id: str,
             stack.extend(children.get(cur, []))
         return out
 
+    def parts(uid: str) -> list[str]:
+        # The highest units below ``uid`` that carry an enrolment figure of their own or are
+        # stations/schools: a town's stations and schools; a county's towns where they have a
+        # figure, else those towns' stations and schools (a town with neither adds nothing).
+        if by_id[uid]["kind"] in ROW_KINDS:
+            return []
+        out: list[str] = []
+        for child in children.get(uid, []):
+            out.extend([child] if child in enrolled or by_id[child]["kind"] in ROW_KINDS else parts(child))
+        return out
+
     def town_of(u: dict[str, Any]) -> str:
         cur: dict[str, Any] | None = u
         while cur is not None and cur["kind"] != "town":
             cur = by_id.get(cur["parent_id"])
         return cur["name"] if cur is not None else ""
 
-    towns = [_roll_up(u, subtree(u["id"]), "", reached, enrolled) for u in tree if u["kind"] == "town"]
-    schools = [_roll_up(u, [u], town_of(u), reached, enrolled) for u in tree if u["kind"] in ROW_KINDS]
-    return sorted(towns, key=_sort_key), sorted(schools, key=_sort_key)
+    def roll_up(u: dict[str, Any]) -> Coverage:
+        town = "" if u["kind"] == "town" else town_of(u)
+        if u["kind"] in ROW_KINDS:
+            return _roll_up(u, [u], [], town, reached, enrolled)
+        return _roll_up(u, subtree(u["id"]), parts(u["id"]), town, reached, enrolled)
+
+    towns = [roll_up(u) for u in tree if u["kind"] == "town"]
+    schools = [roll_up(u) for u in tree if u["kind"] in ROW_KINDS]
+    return roll_up(by_id[unit_id]), sorted(towns, key=_sort_key), sorted(schools, key=_sort_key)
+
+
+def coverage(db: sqlite_utils.Database, scope: Scope, unit_id: str,
+             year: int) -> tuple[list[Coverage], list[Coverage]] | None:
+    """(towns, stations/schools) under ``unit_id`` for ``year``, each list below-target first.
+
+    None when the unit is not a live unit in ``scope``.
+    """
+    found = unit_coverage(db, scope, unit_id, year)
+    return None if found is None else (found[1], found[2])
 
 
 def coverage_by_town(db: sqlite_utils.Database, scope: Scope, year: int) -> list[Coverage]:

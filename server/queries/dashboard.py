@@ -135,15 +135,11 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
     }
 
 
-def _percent(ratio: float | None) -> float | None:
-    return None if ratio is None else round(ratio * 100, 1)
-
-
 def lecture_coverage(db: sqlite_utils.Database, scope: Scope, year: int) -> list[dict[str, Any]]:
     """Lecture coverage (第4讲 students, 第5讲 parents) by town for ``year``: ``queries.coverage``,
-    below-target towns first; percentages, None where no enrolment figure is known."""
-    return [{"unit_id": c.unit_id, "name": c.name, "students": _percent(c.student_ratio),
-             "parents": _percent(c.parent_ratio), "students_reached": c.students_reached,
+    below-target towns first; percentages rounded down as on ``/coverage``, None where no enrolment figure is known."""
+    return [{"unit_id": c.unit_id, "name": c.name, "students": c.student_percent,
+             "parents": c.parent_percent, "students_reached": c.students_reached,
              "students_enrolled": c.students_enrolled, "parents_reached": c.parents_reached,
              "parents_enrolled": c.parents_enrolled, "below_target": c.below_target}
             for c in coverage_by_town(db, scope, year)]

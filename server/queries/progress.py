@@ -17,7 +17,7 @@ from sync import Scope
 from sync.db import placeholders
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
 
-from .coverage import coverage
+from .coverage import unit_coverage
 from .stats import BASES, KEYS, compute_stats
 from .units import unit_tree
 
@@ -105,19 +105,18 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
 
 
 def coverage_summary(db: sqlite_utils.Database, scope: Scope, unit_id: str, year: int) -> dict[str, Any] | None:
-    """Lecture coverage of the unit's stations and schools for ``year`` (``queries.coverage``):
-    students and parents reached ÷ enrolled over those with enrolment figures, in percent, and
-    how many are below 100%. None when no station or school has figures."""
-    found = coverage(db, scope, unit_id, year)
+    """Lecture coverage of the unit for ``year``: its own row of ``queries.coverage.unit_coverage``
+    (the lectures of its whole subtree, a town's or the county's own included, over its enrolment —
+    the figure ``/coverage`` and the dashboard show), in percent rounded down (None while an
+    enrolment figure is missing), and how many stations/schools are below 100%. None when no unit
+    in the subtree has an enrolment figure for the year: nothing to report."""
+    found = unit_coverage(db, scope, unit_id, year)
     if found is None:
         return None
-    schools = [c for c in found[1] if c.students_enrolled is not None]
-    if not schools:
+    total, towns, schools = found
+    if all(c.students_enrolled is None for c in (total, *towns, *schools)):
         return None
-    enrolled = (sum(c.students_enrolled or 0 for c in schools), sum(c.parents_enrolled or 0 for c in schools))
-    reached = (sum(c.students_reached for c in schools), sum(c.parents_reached for c in schools))
     return {
-        "students": round(100 * reached[0] / enrolled[0], 1) if enrolled[0] else None,
-        "parents": round(100 * reached[1] / enrolled[1], 1) if enrolled[1] else None,
-        "below": sum(1 for c in found[1] if c.below_target), "units": len(found[1]),
+        "students": total.student_percent, "parents": total.parent_percent,
+        "below": sum(1 for c in schools if c.below_target), "units": len(schools),
     }

@@ -193,3 +193,36 @@ def test_summary_of_another_unit_cannot_be_saved(site: Site) -> None:
                                             form_page="/summary")
     assert response.status_code == 404
     assert site.read(lambda db: db.execute("SELECT count(*) FROM year_summaries").fetchone()[0]) == 0
+
+
+def _coverage_rows(html: str) -> dict[str, tuple[int, int, str]]:
+    """/coverage's town rows: name → (students reached, enrolled, 学生覆盖率 as shown)."""
+    towns = html.split("按学校和辅导站")[0]
+    return {m[0]: (int(m[1]), int(m[2]), m[3]) for m in re.findall(
+        r'<td data-label="单位">([^<]+)</td>\s*<td class="num" data-label="学生参与／在校">(\d+) ／ (\d+)</td>\s*'
+        r'<td data-label="学生覆盖率">([\d.]+)%', towns)}
+
+
+def test_summary_counts_a_towns_own_lecture_as_the_coverage_page_does(site: Site) -> None:
+    w = site.w
+
+    def setup(db: Any) -> None:
+        for who, unit, people in ((w.staff_st11, w.st11, 500), (w.staff_st12, w.st12, 200),
+                                  (w.staff_town1, w.town1, 100), (w.staff_st21, w.st21, 150)):
+            mutate(db, who, "event", {"unit_id": unit, "kind": "lecture", "lecture_no": 4, "audience": "students",
+                                      "date": "2026-09-15", "participants": people})
+        for who, unit, students in ((w.staff_st12, w.st12, 400), (w.staff_st21, w.st21, 300),
+                                    (w.staff_st22, w.st22, 100)):  # st11 has 800 already
+            mutate(db, who, "enrolment", {"unit_id": unit, "year": 2026, "students": students, "parents": students})
+
+    site.write(setup)
+    town = site.as_(w.staff_town1)
+    rows = _coverage_rows(town.get(f"/coverage?unit={w.town1}&year=2026").text)
+    assert rows["掘港街道"] == (800, 1200, "66.6")  # the town's own 100 included; the stations alone give 58.3%
+    assert "学生第4讲宣讲覆盖率66.6%" in _draft(town.get(f"/summary?unit={w.town1}&year=2026").text)
+
+    county = site.as_(w.reviewer)
+    rows = _coverage_rows(county.get(f"/coverage?unit={w.county}&year=2026").text)
+    assert rows == {"掘港街道": (800, 1200, "66.6"), "栟茶镇": (150, 400, "37.5")}
+    # the county's figure is its town rows added up: (800 + 150) / (1200 + 400) = 59.375%
+    assert "学生第4讲宣讲覆盖率59.3%" in _draft(county.get(f"/summary?unit={w.county}&year=2026").text)

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from server.queries.coverage import coverage, coverage_by_town
+from server.queries.coverage import coverage, coverage_by_town, percent, unit_coverage
 from sync import load_scope
 
 from ...factories import make_county, mutate, remove
@@ -74,3 +74,24 @@ def test_coverage_of_another_year_uses_that_years_enrolment(db: sqlite_utils.Dat
     assert found is not None
     assert _table(found[1]) == [("栟茶小学辅导站", 9, 0, 9, 0)]
     assert coverage(db, load_scope(db, w.staff_st21), w.st11, 2026) is None
+
+
+def test_unit_coverage_of_the_county_adds_its_own_lectures_to_its_town_rows(db: sqlite_utils.Database,
+                                                                            w: Any) -> None:
+    mutate(db, w.staff_town2, "enrolment", {"unit_id": w.town2, "year": 2026, "students": 400, "parents": 400})
+    mutate(db, w.admin, "event", {"unit_id": w.county, "kind": "lecture", "lecture_no": 4, "audience": "students",
+                                  "date": "2026-05-04", "participants": 50})
+    found = unit_coverage(db, load_scope(db, w.reviewer), w.county, 2026)
+    assert found is not None
+    total, towns, _ = found
+    # 栟茶镇's own figure stands in for its stations (栟茶中学 has none); the county lecture counts for the county
+    assert _table(towns) == [("掘港街道", 1300, 1150, 1260, 880), ("栟茶镇", 400, 300, 400, 310)]
+    assert _table([total]) == [("如东县", 1700, 1150 + 300 + 50, 1660, 880 + 310)]
+    assert total.student_percent == 88.2  # 1500 / 1700 = 88.235…%
+
+
+def test_percent_rounds_down_so_only_a_reached_target_reads_100() -> None:
+    assert percent(996, 1000) == 99.6 and percent(9999, 10000) == 99.9
+    assert percent(1000, 1000) == 100 and percent(1200, 1000) == 120
+    assert percent(1, 3) == 33.3 and percent(2, 3) == 66.6
+    assert percent(5, 0) is None and percent(5, None) is None
