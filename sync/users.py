@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from .audit import append_audit
-from .entities import ROLES
+from .entities import ROLE_LABELS, ROLES
 from .errors import NotAllowed
 from .ids import new_id
 from .scope import Actor, load_scope
@@ -23,6 +23,17 @@ LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about", "smartphone", "active", "password_hash")
 # Staff manage the volunteers of their own units; everything else is the admin's.
 STAFF_MANAGES = ("mentor",)
+# How a refusal names a field (the password is never shown on a form, so never compared).
+LABELS = {"login": "用户名", "name": "姓名", "role": "角色", "unit_id": "所属单位", "phone": "手机号",
+          "about": "身份/简介", "smartphone": "使用智能手机", "active": "账号启用"}
+
+
+class EditedMeanwhile(NotAllowed):
+    """Someone else changed a field this person changed too, after their form showed it."""
+
+    def __init__(self, reason: str, fields: tuple[str, ...]) -> None:
+        super().__init__(reason)
+        self.fields = fields
 
 
 def create_user(
@@ -40,14 +51,23 @@ def create_user(
 
 
 def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *, user_id: str | None = None,
-              create: bool = False) -> str:
-    """Create (``create=True``) or change an account as ``actor``; ``NotAllowed`` says what is wrong."""
+              create: bool = False, shown: dict[str, Any] | None = None) -> str:
+    """Create (``create=True``) or change an account as ``actor``; ``NotAllowed`` says what is wrong.
+
+    ``shown`` is what the edit form showed: then only the fields the person changed from it are
+    written, and ``EditedMeanwhile`` refuses the whole save when one of them was also changed by
+    someone else since (the record engine's rule, sync/merge.py, for a table without versions).
+    A field missing from ``shown`` counts as changed by the person, unchecked.
+    """
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise NotAllowed(f"账号没有这些字段：{'、'.join(sorted(unknown))}。")
     current = None if create else get_user(db, user_id=user_id)
     if not create and current is None:
         raise NotAllowed("找不到这个账号，或它不在你的管理范围内。")
+    if current is not None and shown is not None:
+        fields = edited_fields(fields, shown)
+        _refuse_edited_meanwhile(db, current, fields, shown)
     merged = {**(current or {"active": True, "smartphone": True}), **fields}
     _check(db, actor, current, merged, fields)
     if create:
@@ -72,6 +92,40 @@ def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *
         k: ["***", "***"] if k == "password_hash" else [current.get(k), v] for k, v in changed.items()
     })
     return user_id
+
+
+def edited_fields(fields: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
+    """The ``fields`` whose value differs from what the form ``shown`` (all of those it did not show)."""
+    return {k: v for k, v in fields.items() if k not in shown or not _same(shown[k], v)}
+
+
+def _same(a: Any, b: Any) -> bool:
+    # A form cannot tell an empty text box from NULL.
+    return (None if a == "" else a) == (None if b == "" else b)
+
+
+def _refuse_edited_meanwhile(db: sqlite_utils.Database, current: dict[str, Any], fields: dict[str, Any],
+                             shown: dict[str, Any]) -> None:
+    clashes = tuple(k for k, v in fields.items()
+                    if k in shown and not _same(shown[k], current.get(k)) and not _same(current.get(k), v))
+    if not clashes:
+        return
+    said = "，".join(f"“{LABELS.get(k, k)}”已被别人改过（现在是 {_spoken(db, k, current.get(k))}）" for k in clashes)
+    raise EditedMeanwhile(f"{said}，请看过现在的内容再改。", clashes)
+
+
+def _spoken(db: sqlite_utils.Database, name: str, value: Any) -> str:
+    """A stored value as the person would read it on the form."""
+    if value is None or value == "":
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if name == "role":
+        return ROLE_LABELS.get(value, str(value))
+    if name == "unit_id":
+        unit = db.execute("SELECT name FROM units WHERE id = ?", [value]).fetchone()
+        return str(unit[0]) if unit else str(value)
+    return str(value)
 
 
 def deactivate_user(db: sqlite_utils.Database, actor: Actor, user_id: str) -> None:

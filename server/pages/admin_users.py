@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed
 from sync.entities import ROLE_LABELS
-from sync.users import create_user, deactivate_user, get_user, save_user
+from sync.users import EditedMeanwhile, create_user, deactivate_user, edited_fields, get_user, save_user
 
 from .. import lockout, sessions
 from ..auth import hash_password
@@ -30,6 +30,7 @@ MIN_PASSWORD = 8
 # Easy to read aloud and type: no 0/O, 1/l/I.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
+SHOWN = "shown_"  # prefix of the edit form's hidden copy of each field as it was shown (never the password)
 
 
 def new_password() -> str:
@@ -71,6 +72,20 @@ def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
     fields["name"] = fields["name"] or ""
     fields["smartphone"] = values.get("smartphone") not in (None, "", "0")
     return fields
+
+
+def _as_form(user: dict[str, Any]) -> dict[str, Any]:
+    """The account as the edit form holds it, plus the hidden copy of what it shows."""
+    shown = {k: user.get(k) or "" for k in EDITABLE}
+    shown["smartphone"] = "1" if user["smartphone"] else ""
+    return {**user, **shown, **{SHOWN + k: v for k, v in shown.items()}}
+
+
+def _shown_fields(values: dict[str, Any]) -> dict[str, Any] | None:
+    """What the posted edit form had shown, parsed like the fields; None from a form without the copy."""
+    if not any(k.startswith(SHOWN) for k in values):
+        return None
+    return _account_fields({k: values.get(SHOWN + k) for k in (*EDITABLE, "smartphone")})
 
 
 def _password_problem(password: str) -> str | None:
@@ -124,8 +139,7 @@ async def _load(visit: Visit, request: Request) -> dict[str, Any]:
 async def admin_user(request: Request) -> Response:
     visit = await require(request, ADMIN)
     user = await _load(visit, request)
-    values = {**user, "smartphone": "1" if user["smartphone"] else "", **(await restore_draft(visit) or {})}
-    return await _render_form(visit, values, user=user)
+    return await _render_form(visit, {**_as_form(user), **(await restore_draft(visit) or {})}, user=user)
 
 
 async def admin_user_save(request: Request) -> Response:
@@ -135,10 +149,10 @@ async def admin_user_save(request: Request) -> Response:
     action = values.get("action") or "save"
     actor = visit.actor
     own = user["id"] == actor.user_id
-    shown = {**user, "smartphone": "1" if user["smartphone"] else ""}
+    as_is = _as_form(user)
     if action in ("deactivate", "activate"):
         if own:
-            return await _render_form(visit, shown, user=user, error="不能停用自己正在使用的账号。", status=400)
+            return await _render_form(visit, as_is, user=user, error="不能停用自己正在使用的账号。", status=400)
 
         def switch(db: Any) -> None:
             if action == "deactivate":
@@ -154,7 +168,7 @@ async def admin_user_save(request: Request) -> Response:
         typed = str(values.get("new_password") or "")
         problem = _password_problem(typed)
         if problem:
-            return await _render_form(visit, shown, user=user, error=problem, status=400)
+            return await _render_form(visit, as_is, user=user, error=problem, status=400)
         password = typed or new_password()
         password_hash = await asyncio.to_thread(hash_password, password)
 
@@ -171,9 +185,16 @@ async def admin_user_save(request: Request) -> Response:
     fields = _account_fields(values)
     if own and fields["role"] != "admin":
         return await _render_form(visit, values, user=user, error="不能取消自己账号的管理员角色。", status=400)
-    changed = {k: v for k, v in fields.items() if user.get(k) != v}
+    # A form without the hidden copy (a page older than it) is taken as showing the account as it is now.
+    shown = _shown_fields(values) or user
+    changed = edited_fields(fields, shown)
     try:
-        await visit.state.store.write(lambda db: save_user(db, actor, changed, user_id=user["id"]))
+        await visit.state.store.write(lambda db: save_user(db, actor, fields, user_id=user["id"], shown=shown))
+    except EditedMeanwhile as exc:
+        now = await _load(visit, request)
+        # What the person changed and nobody else did stays as typed; the rest shows the account as it is now.
+        kept = {k: values.get(k) for k in changed if k not in exc.fields}
+        return await _render_form(visit, {**_as_form(now), **kept}, user=now, error=exc.reason, status=409)
     except NotAllowed as exc:
         return await _render_form(visit, values, user=user, error=exc.reason, status=400)
     return visit.redirect(f"/admin/users/{user['id']}", flash="账号已保存。" if changed else "没有改动。")

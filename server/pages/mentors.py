@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
 from sync.audit import append_audit
-from sync.users import deactivate_user, save_user
+from sync.users import EditedMeanwhile, deactivate_user, edited_fields, save_user
 
 from ..devices import UnknownUser, issue_code, revoke_device
 from ..qr import enrol_url, qr_svg
@@ -49,6 +49,7 @@ from .common import (
 from .links import route_path
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
+SHOWN = "shown_"  # prefix of the edit form's hidden copy of each field as it was shown
 REASON_MAX = 200
 
 
@@ -102,6 +103,20 @@ def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
             "unit_id": text("unit_id"), "about": text("about"), "smartphone": bool(values.get("smartphone"))}
 
 
+def _as_form(mentor: dict[str, Any]) -> dict[str, Any]:
+    """The account as the edit form holds it, plus the hidden copy of what it shows."""
+    shown = {k: mentor.get(k) or "" for k in FIELDS}
+    shown["smartphone"] = "1" if mentor["smartphone"] else ""
+    return {**mentor, **shown, **{SHOWN + k: v for k, v in shown.items()}}
+
+
+def _shown_fields(values: dict[str, Any]) -> dict[str, Any] | None:
+    """What the posted edit form had shown, parsed like the fields; None from a form without the copy."""
+    if not any(k.startswith(SHOWN) for k in values):
+        return None
+    return _account_fields({k: values.get(SHOWN + k) for k in FIELDS})
+
+
 async def mentor_new(request: Request) -> Response:
     visit = await require(request, STAFF)
     draft = await restore_draft(visit)
@@ -129,8 +144,7 @@ async def mentor_edit(request: Request) -> Response:
     visit = await require(request, STAFF)
     mentor = await _mentor(visit, _mentor_id(request))
     draft = await restore_draft(visit)
-    values = draft or {**mentor, "smartphone": "1" if mentor["smartphone"] else ""}
-    return await _form_page(visit, mentor=mentor, values=values)
+    return await _form_page(visit, mentor=mentor, values=draft or _as_form(mentor))
 
 
 async def mentor_update(request: Request) -> Response:
@@ -140,9 +154,16 @@ async def mentor_update(request: Request) -> Response:
     values = form_values(form)
     fields = _account_fields(values)
     fields["login"] = fields["login"] or mentor["login"]
+    # A form without the hidden copy (a page older than it) is taken as showing the account as it is now.
+    shown = _shown_fields(values) or mentor
     actor = visit.actor
     try:
-        await visit.state.store.write(lambda db: save_user(db, actor, fields, user_id=mentor_id))
+        await visit.state.store.write(lambda db: save_user(db, actor, fields, user_id=mentor_id, shown=shown))
+    except EditedMeanwhile as exc:
+        now = await _mentor(visit, mentor_id)
+        # What the person changed and nobody else did stays as typed; the rest shows the account as it is now.
+        kept = {k: values.get(k) for k in edited_fields(fields, shown) if k not in exc.fields}
+        return await _form_page(visit, mentor=now, values={**_as_form(now), **kept}, error=exc.reason, status=409)
     except NotAllowed as exc:
         return await _form_page(visit, mentor=mentor, values=values, error=exc.reason, status=400)
     return visit.redirect(f"/mentors/{mentor_id}", flash="已保存。")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -196,3 +197,85 @@ def test_a_pin_recovery_code_from_the_volunteer_page_releases_that_phones_key_on
     foreign = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "recovery_code",
                                                               "device_id": w.mentor3.device_id})
     assert foreign.status_code == 404
+
+
+# --- two people editing one account --------------------------------------------------------------
+
+class FormFields(HTMLParser):
+    """What the first ``form.form`` of a page submits as it stands (checked boxes, selected options)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.state = "before"  # → "in" → "after"
+        self.select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and self.state == "before" and "form" in a.get("class", "").split():
+            self.state = "in"
+        elif self.state != "in":
+            return
+        elif tag == "input" and a.get("name") and (a.get("type") != "checkbox" or "checked" in a):
+            self.fields[a["name"]] = a.get("value", "")
+        elif tag == "select":
+            self.select = a.get("name")
+        elif tag == "option" and self.select and "selected" in a:
+            self.fields[self.select] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.state == "in":
+            self.state = "after"
+
+
+def edit_form(browser: Any, path: str) -> dict[str, str]:
+    parser = FormFields()
+    parser.feed(browser.get(path).text)
+    return parser.fields
+
+
+def _account(site: Site, user_id: str) -> dict[str, Any]:
+    return dict(site.read(lambda db: next(db.query("SELECT * FROM users WHERE id = ?", [user_id]))))
+
+
+def test_volunteer_edit_form_carries_the_values_it_shows(site: Site) -> None:
+    w = site.w
+    site.as_(w.staff_st11).post(f"/mentors/{w.mentor1.user_id}/edit", {
+        "name": "王老师", "login": site.login_of(w.mentor1), "unit_id": w.st11, "phone": "13311112222",
+        "about": "退休教师", "smartphone": "1"})
+    form = edit_form(site.as_(w.staff_town1), f"/mentors/{w.mentor1.user_id}/edit")
+    shown = {k: v for k, v in form.items() if k.startswith("shown_")}
+    assert shown == {"shown_name": "王老师", "shown_login": site.login_of(w.mentor1), "shown_phone": "13311112222",
+                     "shown_unit_id": w.st11, "shown_about": "退休教师", "shown_smartphone": "1"}
+
+
+def test_two_staff_changing_different_fields_of_one_volunteer_keep_both_changes(site: Site) -> None:
+    w = site.w
+    path = f"/mentors/{w.mentor1.user_id}/edit"
+    a, b = site.as_(w.staff_st11), site.as_(w.staff_town1)
+    form_a, form_b = edit_form(a, path), edit_form(b, path)
+    assert a.post(path, {**form_a, "phone": "13900001111"}).status_code == 303
+    assert b.post(path, {**form_b, "about": "老干部"}).status_code == 303
+    account = _account(site, w.mentor1.user_id)
+    assert (account["phone"], account["about"]) == ("13900001111", "老干部")
+
+
+def test_the_second_of_two_staff_changing_the_same_volunteer_field_is_refused_in_words(site: Site) -> None:
+    w = site.w
+    path = f"/mentors/{w.mentor1.user_id}/edit"
+    a, b = site.as_(w.staff_st11), site.as_(w.staff_town1)
+    form_a, form_b = edit_form(a, path), edit_form(b, path)
+    assert a.post(path, {**form_a, "phone": "13900001111"}).status_code == 303
+    refused = b.post(path, {**form_b, "phone": "13700002222", "about": "老干部"})
+    assert refused.status_code == 409
+    assert "“手机号”已被别人改过（现在是 13900001111），请看过现在的内容再改。" in refused.text
+    account = _account(site, w.mentor1.user_id)
+    assert (account["phone"], account["about"]) == ("13900001111", None)  # nothing of B's save was written
+    again = FormFields()
+    again.feed(refused.text)
+    # The form now shows the phone as it is and keeps B's other change; sent again, it saves just that.
+    assert (again.fields["phone"], again.fields["shown_phone"], again.fields["about"]) == \
+        ("13900001111", "13900001111", "老干部")
+    assert b.post(path, again.fields).status_code == 303
+    account = _account(site, w.mentor1.user_id)
+    assert (account["phone"], account["about"]) == ("13900001111", "老干部")
