@@ -45,9 +45,13 @@ def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "op
 
 
 def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, choice: str, *,
-                     value: Any = None) -> Outcome | None:
+                     value: Any = None, seen_version: int | None = None) -> Outcome | None:
     """Close a conflict, keeping the server's value (``kept``), applying the other (``other``) or
     applying ``value``, written by the staff member from both (``combined``).
+
+    ``seen_version`` is the record version the person saw beside the two values: if the record
+    changed since (say, the phone sent newer words), writing over it is refused, so that newer
+    change is not silently undone; the person looks again and decides.
 
     Returns the outcome of the applying mutation (None for ``kept``). Raises
     ``NotAllowed`` with a reason when the actor may not resolve it, it is not open, or the
@@ -70,7 +74,7 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
             raise NotAllowed("删除与修改的冲突只能二选一：保留记录，或删除它。")
         if choice != "kept":
             wanted = json.loads(row["other_value"]) if choice == "other" else value
-            outcome = _apply(db, actor, row, wanted)
+            outcome = _apply(db, actor, row, wanted, seen_version)
             if outcome.status not in ("applied", "merged"):
                 what = "另一方的内容" if choice == "other" else "合并后的内容"
                 raise NotAllowed(f"没能采用{what}：{outcome.reason}")
@@ -82,12 +86,15 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
         return outcome
 
 
-def _apply(db: sqlite_utils.Database, actor: Actor, row: dict[str, Any], value: Any) -> Outcome:
+def _apply(db: sqlite_utils.Database, actor: Actor, row: dict[str, Any], value: Any,
+           seen_version: int | None) -> Outcome:
     """Write ``value`` into the conflicted field (or delete, for a delete conflict) as ``actor``."""
     from .entities import ENTITIES
 
     table = ENTITIES[row["entity"]].table
     version = db.execute(f"SELECT version FROM {table} WHERE id = ?", [row["record_id"]]).fetchone()[0]
+    if seen_version is not None and seen_version != version:
+        raise NotAllowed("这条记录在你打开这页之后又被改过，上面已换成现在的内容；请再看一下，然后重新选择。")
     if row["field"] == "_deleted":
         mutation = delete(row["entity"], row["record_id"], base_version=version)
     else:

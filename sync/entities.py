@@ -273,6 +273,8 @@ REVIEW = Entity(
         Field("target_id", "审核对象", "ref", required=True, writers=(S, R, A), nullable=False),
         Field("decision", "结论", "enum", required=True, choices=DECISIONS, writers=(S, R, A), nullable=False),
         Field("comment", "意见", "text", writers=(S, R, A)),
+        # The target's version the reviewer read; a changed target is refused (sync/rules.py).
+        Field("target_version", "审核时的版本", "int", writers=(S, R, A)),
         Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
         # The target's mentee (none for a statistics return): a review moves and drops with the
         # child's file like the activity or pairing it judges (issue 8, item 9).

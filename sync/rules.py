@@ -29,7 +29,7 @@ IMMUTABLE = {
     "pairing": ("mentee_id",),
     "screening": ("mentee_id",),
     "referral": ("mentee_id",),
-    "review": ("target_entity", "target_id", "decision", "comment"),
+    "review": ("target_entity", "target_id", "decision", "comment", "target_version"),
 }
 
 
@@ -218,6 +218,13 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     record["unit_id"] = target.get("unit_id")
     record["mentee_id"] = target.get("mentee_id")
     record["reviewer_id"] = w.actor.user_id
+    # A verdict is on what the reviewer read: a target changed since (the volunteer corrected it,
+    # someone added a line) is judged again, not approved or returned unseen. The review keeps the
+    # version it judged, for the archive.
+    seen = record.get("target_version")
+    if seen is not None and seen != target["version"]:
+        raise Refusal(f"这条{label}在你打开审核页之后又被改过，请看过现在的内容再审核。")
+    record["target_version"] = target["version"]
     approved = record["decision"] == "approve"
     if target_name == "stats_return" and target["unit_id"] == w.actor.unit_id:
         raise Refusal("本单位的统计表由上一级单位审核（镇/街道的由县里，辅导站和学校的由所在镇/街道或县里），"
@@ -298,3 +305,6 @@ def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
         ids += [rid for rid, rec in w.dirty[entity_name].items() if rec.get("mentee_id") == mentee_id]
         for record_id in dict.fromkeys(ids):
             w.change(entity_name, record_id, {"unit_id": unit_id})
+    # The conflicts parked on the child's records are scoped by unit too: the old school must stop
+    # seeing (and resolving) them, the new one must start.
+    w.db.execute("UPDATE sync_conflicts SET unit_id = ? WHERE mentee_id = ?", [unit_id, mentee_id])

@@ -513,3 +513,24 @@ def m017_no_activity_mentee_index(db: sqlite_utils.Database) -> None:
     (a file of a child with 5,000 activities 51 ms against 47, the list of 200 children 10 ms against 7).
     """
     db.execute("DROP INDEX IF EXISTS idx_activities_mentee")
+
+
+@migrations
+def m018_conflicts_follow_their_child(db: sqlite_utils.Database) -> None:
+    """A conflict parked on a child's record takes the child's unit again.
+
+    A child who moved school took their records along but left their open conflicts with the old
+    school, which went on seeing them (the child's name among them) and could resolve them; the
+    write path now moves them too (sync/rules.py ``_cascade_unit``), and this puts right the ones
+    moved before.
+    """
+    db.execute("UPDATE sync_conflicts SET unit_id = (SELECT m.unit_id FROM mentees m"
+               " WHERE m.id = sync_conflicts.mentee_id)"
+               " WHERE EXISTS (SELECT 1 FROM mentees m WHERE m.id = sync_conflicts.mentee_id)")
+
+
+@migrations
+def m019_review_target_version(db: sqlite_utils.Database) -> None:
+    """A review keeps the version of the record it judged (``target_version``), and one sent with
+    the version its reviewer read is refused if the record changed since (sync/rules.py)."""
+    db.execute("ALTER TABLE reviews ADD COLUMN target_version INTEGER")

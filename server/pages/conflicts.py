@@ -22,6 +22,7 @@ from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
 from .common import STAFF, Visit, form_values, require, require_form, visible_record
 from .history import show_value
 from .links import route_path
+from .writes import base_version
 
 CHOICES = {"kept": "保留先到的内容", "other": "改用后到的内容", "combined": "合并两者，写成新的内容"}
 
@@ -109,8 +110,10 @@ async def conflict_resolve(request: Request) -> Response:
             return await _detail(page, row, choice=choice, value=posted.get(row["field"]),
                                  error=next(iter(exc.errors.values())), status=400)
     actor = page.actor
+    seen = base_version(posted, "record_version")
     try:
-        await page.state.store.write(lambda db: resolve_conflict(db, actor, row["id"], choice, value=value))
+        await page.state.store.write(
+            lambda db: resolve_conflict(db, actor, row["id"], choice, value=value, seen_version=seen))
     except NotAllowed as exc:
         return await _detail(page, row, choice=choice, value=value, error=exc.reason, status=400)
     entity = ENTITIES[row["entity"]].label

@@ -22,7 +22,7 @@ from ..queries.archives import sees_names
 from ..queries.review import COUNT_CAP, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, form_values, require, require_form
-from .writes import apply_one
+from .writes import apply_one, base_version
 
 COMMENT_MAX = 2000
 
@@ -70,7 +70,8 @@ async def review_decide(request: Request) -> Response:
     if decision == "return" and not comment:
         return await _queue(page, errors={key: "退回时请写明原因，志愿者会在手机上看到这条意见。"},
                             comments={key: comment}, status=400)
-    fields: dict[str, Any] = {"target_entity": target_entity, "target_id": target_id, "decision": decision}
+    fields: dict[str, Any] = {"target_entity": target_entity, "target_id": target_id, "decision": decision,
+                              "target_version": base_version(values, "target_version")}
     if comment:
         fields["comment"] = comment
     outcome = await apply_one(page, upsert("review", fields))

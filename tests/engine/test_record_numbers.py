@@ -70,13 +70,16 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
     feed_before = old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall()
     seq_of = {(e, r): s for s, e, r, *_ in feed_before}
     history_before = {key: audit_ids(old, "record_id = ? AND entity = ?", [key[1], key[0]]) for key in records(old)}
-    # Before m015 and m016 a pull could only find a record's document by its id.
+    # Before m015 and m016 a pull could only find a record's document by its id; reviews had no
+    # target_version before m019 (compared without it below).
+    older_fields = DOCUMENT_SQL.replace("'target_version', r.target_version, ", "")
     with monkeypatch.context() as patch:
-        patch.setattr(sync.feed, "DOCUMENT_SQL", DOCUMENT_SQL.replace("r.num = f.num", "r.id = f.record_id"))
+        patch.setattr(sync.feed, "DOCUMENT_SQL", older_fields.replace("r.num = f.num", "r.id = f.record_id"))
         pulls_before = every_pull(old)
     assert len(feed_before) == len(history_before) > 700  # the demo county
 
-    assert migrations.apply(old) == ["m015_record_numbers", "m016_record_number_index", "m017_no_activity_mentee_index"]
+    assert migrations.apply(old) == ["m015_record_numbers", "m016_record_number_index", "m017_no_activity_mentee_index",
+                                     "m018_conflicts_follow_their_child", "m019_review_target_version"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
@@ -84,7 +87,9 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
         (num,) = old.execute(f"SELECT num FROM {ENTITIES[entity].table} WHERE id = ?", [record_id]).fetchone()
         assert num == seq_of[(entity, record_id)]
         assert audit_ids(old, "num = ?", [num]) == audit, (entity, record_id)
-    assert every_pull(old) == pulls_before
+    with monkeypatch.context() as patch:
+        patch.setattr(sync.feed, "DOCUMENT_SQL", older_fields)
+        assert every_pull(old) == pulls_before
     assert old.execute("PRAGMA foreign_key_check").fetchall() == []
     assert old.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 

@@ -6,7 +6,7 @@ import html
 
 from sync import Actor, apply_batch, mutations, new_id
 
-from ...factories import row
+from ...factories import mutate, row
 from .conftest import Site
 from .station import conflict_on_activity1, phone_pull
 
@@ -104,3 +104,35 @@ def test_a_delete_conflict_offers_no_combined_value(site: Site) -> None:
     assert "删除这条记录" in page and 'value="combined"' not in page
     assert staff.post(f"/conflicts/{conflict_id}", {"choice": "other"}).status_code == 303
     assert site.read(lambda db: row(db, "activity", w.activity1))["deleted"]
+
+
+def test_a_conflict_moves_with_its_child_to_the_new_school(site: Site) -> None:
+    w = site.w
+    old_school = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, old_school)
+    version = site.read(lambda db: row(db, "mentee", w.mentee1)["version"])
+    site.write(lambda db: mutate(db, w.admin, "mentee", {"unit_id": w.st21}, w.mentee1, version))
+    # The old school no longer sees the child's conflict, nor may it resolve it ...
+    assert PHONE not in html.unescape(old_school.get("/conflicts").text)
+    assert old_school.get(f"/conflicts/{conflict_id}").status_code == 404
+    assert old_school.post(f"/conflicts/{conflict_id}", {"choice": "kept"}, form_page="/conflicts").status_code == 404
+    assert conflict_row(site, conflict_id)["status"] == "open"
+    # ... the new one does.
+    new_school = site.as_(w.staff_st21)
+    assert PHONE in html.unescape(new_school.get("/conflicts").text)
+    assert new_school.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
+
+
+def test_taking_a_value_over_a_record_changed_since_the_page_was_opened_is_refused(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    seen = site.read(lambda db: row(db, "activity", w.activity1)["version"])
+    assert f'name="record_version" value="{seen}"' in staff.get(f"/conflicts/{conflict_id}").text
+    newest = "手机上又改了：孩子这周情绪好多了。"
+    site.write(lambda db: mutate(db, w.mentor1, "activity", {"record": newest}, w.activity1, seen))
+    response = staff.post(f"/conflicts/{conflict_id}", {"choice": "other", "record_version": str(seen)})
+    assert response.status_code == 400 and "又被改过" in html.unescape(response.text)
+    assert newest in html.unescape(response.text), "the page now shows the record as it is"
+    assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == newest
+    assert conflict_row(site, conflict_id)["status"] == "open"

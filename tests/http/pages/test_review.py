@@ -118,3 +118,23 @@ def test_approving_what_one_entered_oneself_is_refused_with_the_engines_reason(s
     # another member of staff (the town) may approve it
     assert site.as_(w.staff_town1).post("/review", {"target_entity": "activity", "target_id": activity,
                                                    "decision": "approve", "comment": ""}).status_code == 303
+
+
+def test_an_activity_changed_after_the_queue_was_opened_is_not_approved_unseen(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    seen = site.read(lambda db: row(db, "activity", w.activity2))["version"]
+    assert f'name="target_version" value="{seen}"' in browser.get("/review").text
+    site.write(lambda db: mutate(db, w.mentor2, "activity", {"record": "志愿者刚补充的内容"}, w.activity2, seen))
+    response = browser.post("/review", {"target_entity": "activity", "target_id": w.activity2,
+                                        "decision": "approve", "target_version": str(seen)})
+    assert response.status_code == 400 and "又被改过" in html.unescape(response.text)
+    assert site.read(lambda db: row(db, "activity", w.activity2))["review_status"] != "approved"
+    # Read again, it is approved, and the review keeps the version it judged.
+    now = site.read(lambda db: row(db, "activity", w.activity2))["version"]
+    response = browser.post("/review", {"target_entity": "activity", "target_id": w.activity2,
+                                        "decision": "approve", "target_version": str(now)})
+    assert response.status_code == 303
+    judged = site.read(lambda db: db.execute("SELECT target_version FROM reviews WHERE target_id = ?",
+                                             [w.activity2]).fetchall())
+    assert judged == [(now,)]
