@@ -15,7 +15,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync.entities import ACTIVITY
-from sync.mutations import upsert
 from sync.timeutil import local_today
 
 from ..access import log_access
@@ -25,7 +24,7 @@ from ..queries.archives import get_activity, sees_names
 from ..queries.pickers import pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import history_lines
-from .writes import apply_one, base_version, edit, saved_words, shown_version
+from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",
           "moods", "observations", "tags", "risk_flag")
@@ -76,6 +75,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
     return page.render("activity_form.html", {
         "title": "代录帮扶活动", "picker": picker, "fields": _views(values, errors),
         "form_error": (errors or {}).get("_form"), "action": page.request.url.path, "no_pairings": not pairings,
+        "record_id": form_record_id(values),
     }, status=status)
 
 
@@ -98,7 +98,7 @@ async def activity_create(request: Request) -> Response:
     if fields["pairing_id"] is None:
         return await _new_form(page, posted, status=400,
                                errors={"pairing_id": "请选择是哪一位志愿者、哪一个孩子的帮扶。"})
-    outcome = await apply_one(page, upsert("activity", {k: v for k, v in fields.items() if v is not None}))
+    outcome = await create_once(page, "activity", {k: v for k, v in fields.items() if v is not None}, posted)
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
                                errors=errors_from_reason(ACTIVITY, outcome.reason, ("pairing_id", *FIELDS)))
@@ -127,10 +127,16 @@ async def activity_detail(request: Request) -> Response:
 
 async def _edit_form(page: Visit, activity: dict[str, Any], values: dict[str, Any], version: int, *,
                      errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    locked = activity["review_status"] == "approved"
+    # Approved while the person was typing: no form any more, but their words are shown back to
+    # them (to copy for the reviewer who can return it), not dropped.
+    unsaved = [(ACTIVITY.by_name[name].label, values[name]) for name in FIELDS
+               if locked and status >= 400 and ACTIVITY.by_name[name].kind == "text"
+               and values.get(name) and values.get(name) != activity.get(name)]
     return page.render("activity_form.html", {
         "title": "修改帮扶活动", "activity": activity, "picker": [], "fields": _views(values, errors),
         "version": version, "form_error": (errors or {}).get("_form"), "action": page.request.url.path,
-        "no_pairings": False, "locked": activity["review_status"] == "approved",
+        "no_pairings": False, "locked": locked, "unsaved": unsaved,
     }, status=status)
 
 

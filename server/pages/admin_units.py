@@ -21,7 +21,7 @@ from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.admin import unit_usage
 from ..queries.units import get_unit, unit_tree
 from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
-from .writes import apply_one
+from .writes import apply_one, edit, shown_version
 
 FIELDS = ("name", "kind", "parent_id", "phone", "address")
 PARENT_KINDS: dict[str, tuple[str | None, ...]] = {
@@ -110,6 +110,7 @@ async def _render_unit(visit: Visit, unit: dict[str, Any], values: dict[str, Any
     held = usage.get(unit["id"], {"children": 0, "users": 0, "mentees": 0})
     return visit.render("admin_unit.html", {
         "unit": unit, "held": held, "errors": errors or {}, "may_delete": not any(held.values()),
+        "shown_version": values.get("base_version") or unit["version"],
         "unit_fields": field_views("unit", FIELDS, values, errors=errors, options=options),
     }, status=status)
 
@@ -127,7 +128,7 @@ async def admin_unit_save(request: Request) -> Response:
     visit, form = await require_form(request, ADMIN)
     unit = await _load(visit, request)
     values = form_values(form)
-    version = unit["version"]
+    version = shown_version(values)  # the unit as the form showed it: a change since is not undone
     if values.get("action") == "delete":
         _, usage = await _tree(visit)
         held = usage.get(unit["id"], {})
@@ -149,13 +150,12 @@ async def admin_unit_save(request: Request) -> Response:
     problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), children)
     if problem:
         return await _render_unit(visit, unit, values, {"parent_id": problem}, 400)
-    changed = {k: v for k, v in fields.items() if unit.get(k) != v}
-    if not changed:
+    edited = await edit(visit, "unit", unit["id"], version, fields)
+    if edited is None:
         return visit.redirect("/admin/units", flash="没有改动。")
-    outcome = await apply_one(visit, upsert("unit", changed, unit["id"], base_version=version))
-    if outcome.status == "rejected":
-        return await _render_unit(visit, unit, values, _errors(outcome.reason), 400)
-    flash = "单位已保存。" if outcome.status != "conflict" else outcome.reason
+    if edited.status == "rejected":
+        return await _render_unit(visit, unit, values, _errors(edited.reason), 400)
+    flash = "单位已保存。" if edited.status != "conflict" else edited.reason
     return visit.redirect("/admin/units", flash=flash)
 
 

@@ -34,7 +34,7 @@ from .common import (
     restore_draft,
     visible_record,
 )
-from .writes import apply_one, base_version, edit, saved_words, shown_version
+from .writes import apply_one, base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 EVENT_FIELDS = ("unit_id", "kind", "date", "title", "lecture_no", "audience", "participants", "copies", "online",
                 "notes")
@@ -82,6 +82,7 @@ async def _event_form(page: Visit, values: dict[str, Any], *, event: dict[str, A
     return page.render("event_form.html", {
         "title": "修改集体活动" if event else "登记集体活动", "event": event, "fields": fields,
         "version": values.get("base_version", event["version"] if event else None),
+        "record_id": None if event else form_record_id(values),
         "form_error": (errors or {}).get("_form"), "action": page.request.url.path,
     }, status=status)
 
@@ -101,7 +102,7 @@ async def event_create(request: Request) -> Response:
         fields = parse_fields("event", EVENT_FIELDS, posted)
     except FormInvalid as exc:
         return await _event_form(page, posted, errors=exc.errors, status=400)
-    outcome = await apply_one(page, upsert("event", {k: v for k, v in fields.items() if v is not None}))
+    outcome = await create_once(page, "event", {k: v for k, v in fields.items() if v is not None}, posted)
     if outcome.status == "rejected":
         return await _event_form(page, posted, status=400,
                                  errors=errors_from_reason(EVENT, outcome.reason, EVENT_FIELDS))
@@ -144,7 +145,7 @@ async def event_save(request: Request) -> Response:
 async def event_delete(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     event = await _visible_event(page, request.path_params["event_id"])
-    version = base_version(form_values(form))
+    version = shown_version(form_values(form), redo="删除")
     outcome = await apply_one(page, delete("event", event["id"], base_version=version))
     if outcome.status == "rejected":
         return page.redirect(f"/events/{event['id']}", flash=f"没有删除：{outcome.reason}")
@@ -160,7 +161,10 @@ async def _enrolment_page(page: Visit, values: dict[str, Any], *, errors: dict[s
     rows = await page.state.store.read(lambda db: list_enrolments(db, scope))
     fields = field_views("enrolment", ENROLMENT_FIELDS, values, errors=errors, options={"unit_id": units},
                          hints={"year": "如 2026；同一单位同一年只保存一组人数，再次保存即修改。"})
-    return page.render("enrolment_list.html", {"rows": rows, "fields": fields,
+    # An edit carries the record it showed and that record's version (a new pair of numbers, neither).
+    shown = (values.get("shown_id"), values.get("base_version")) if "shown_id" in values else (
+        (values["id"], values["version"]) if values.get("id") else ("", ""))
+    return page.render("enrolment_list.html", {"rows": rows, "fields": fields, "shown": shown,
                                                "form_error": (errors or {}).get("_form")}, status=status)
 
 
@@ -189,13 +193,25 @@ async def enrolment_save(request: Request) -> Response:
     if fields["unit_id"] and isinstance(fields["year"], int):
         unit_id, year = str(fields["unit_id"]), fields["year"]
         found = await page.state.store.read(lambda db: find_enrolment(db, scope, unit_id, year))
+    version = base_version(posted)
     if found is None:
         outcome = await apply_one(page, upsert("enrolment", {k: v for k, v in fields.items() if v is not None}))
+    elif posted.get("shown_id") != found["id"] or version is None:
+        # Numbers typed for a unit and year that already has some the person never saw (someone
+        # saved them meanwhile, or the form was for another year): show those first, overwrite nothing.
+        typed = {k: v for k, v in posted.items() if k in ("students", "parents")}
+        words = (f"这个单位 {found['year']} 年已经填过人数（学生 {found['students']}、家长 {found['parents']}），"
+                 "请核对后再保存。")
+        return await _enrolment_page(page, {**found, **typed, "shown_id": found["id"],
+                                            "base_version": found["version"]}, status=409, errors={"_form": words})
     else:
-        changes = {k: v for k, v in fields.items() if k in ("students", "parents") and v != found[k]}
-        if not changes:
+        numbers = {k: v for k, v in fields.items() if k in ("students", "parents")}
+        edited = await edit(page, "enrolment", found["id"], version, numbers)
+        if edited is None:
             return page.redirect("/enrolments", flash="没有改动。")
-        outcome = await apply_one(page, upsert("enrolment", changes, found["id"], base_version=found["version"]))
+        outcome = edited
+    if outcome.status == "conflict":
+        return page.redirect("/enrolments", flash=saved_words(outcome))
     if outcome.status == "rejected":
         return await _enrolment_page(page, posted, status=400,
                                      errors=errors_from_reason(ENROLMENT, outcome.reason, ENROLMENT_FIELDS))

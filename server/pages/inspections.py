@@ -31,7 +31,7 @@ from ..queries.inspections import (
 from ..queries.units import get_unit
 from ..queries.versions import changed, values_at
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
-from .writes import apply_one, base_version
+from .writes import apply_one, base_version, create_once, form_record_id, shown_version
 
 ENTITY = ENTITIES["inspection"]
 HEAD = ("unit_id", "date", "kind", "inspectors")
@@ -109,6 +109,7 @@ async def _render_form(visit: Visit, values: dict[str, Any], *, row: dict[str, A
     options = {"unit_id": units, "kind": list(INSPECTION_KINDS.items())}
     return visit.render("inspection_form.html", {
         "row": row, "values": values, "errors": errors or {},
+        "record_id": None if row else form_record_id(values),
         "head": _views(HEAD, values, errors=errors, options=options),
         "body": _views(BODY, values, errors=errors),
         "rectify": _views(RECTIFY, values, errors=errors,
@@ -148,7 +149,7 @@ async def inspection_create(request: Request) -> Response:
         fields = _parse(values, names)
     except FormInvalid as exc:
         return await _render_form(visit, {**values, **_from_checklist(values)}, errors=exc.errors, status=400)
-    outcome = await apply_one(visit, upsert("inspection", fields))
+    outcome = await create_once(visit, "inspection", fields, values)
     if outcome.status == "rejected":
         return await _render_form(visit, {**values, **_from_checklist(values)},
                                   errors=_answer(outcome, (*names, "passed", "failed")), status=400)
@@ -225,7 +226,8 @@ async def inspection_update(request: Request) -> Response:
         raise not_found("督查记录")
     values = form_values(form)
     if values.get("action") == "delete":
-        outcome = await apply_one(visit, delete("inspection", row["id"], base_version=base_version(values, "version")))
+        version = shown_version(values, redo="删除", name="version")
+        outcome = await apply_one(visit, delete("inspection", row["id"], base_version=version))
         if outcome.status == "applied":
             return visit.redirect("/inspections", flash="督查记录已删除。")
         return await _render_form(visit, row, row=row, errors={"_form": outcome.reason or ""}, status=400)

@@ -14,9 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Actor, new_id, parse_id
+from sync import Actor, Outcome, new_id, parse_id
 from sync.entities import CATEGORIES, ENTITIES, MENTEE_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
+from sync.rules import NEW_RECORD_HINT
+from sync.rules import not_found as refusal_not_found
 from sync.timeutil import local_today
 
 from ..access import log_access
@@ -33,6 +35,7 @@ from ..queries.mentees import (
     next_mentee_code,
 )
 from ..queries.units import unit_options
+from ..queries.versions import changed, values_at
 from .common import (
     OFFICE,
     STAFF,
@@ -48,7 +51,7 @@ from .common import (
     visible_record,
 )
 from .links import route_path
-from .writes import base_version
+from .writes import base_version, shown_version
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
             "guardian_name", "guardian_contact", "notes")
@@ -157,10 +160,12 @@ async def mentee_create(request: Request) -> Response:
             # Only this person's own registration counts as the same form again; another's record
             # goes on to the write, which refuses it in the one sentence for "not found or not
             # yours" rather than sending the person to it (and so confirming that it exists).
-            done = db.execute("SELECT code FROM mentees WHERE id = ? AND created_by = ?",
-                              [record_id, actor.user_id]).fetchone()
-            if done is not None:  # the same form posted twice (a double tap): registered once
+            done = db.execute("SELECT code, created_by FROM mentees WHERE id = ?", [record_id]).fetchone()
+            if done is not None and done[1] == actor.user_id:  # the same form posted twice: registered once
                 return record_id, str(done[0])
+            if done is not None:  # another's child, even one in scope, is not what a new form meant
+                raise MutationsRefused([Outcome.rejected(None, "mentee", record_id,
+                                                         refusal_not_found("这条帮扶对象", hint=NEW_RECORD_HINT))])
         code = next_mentee_code(db)
         (outcome,) = apply_all(db, actor, [upsert("mentee", {**fields, "code": code}, record_id)])
         return outcome.record_id, code
@@ -191,18 +196,19 @@ async def mentee_update(request: Request) -> Response:
         fields = parse_fields("mentee", EDIT, values)
     except FormInvalid as exc:
         return await _form_page(visit, mentee=mentee, values=values, errors=exc.errors, status=400)
-    # Send only what changed against what the form showed, so a concurrent edit of another
-    # field (say, the volunteer's phone updating the guardian's number) merges instead of clashing.
-    shown = base_version(values)
-    base = mentee["version"] if shown is None else shown
-    changed = {k: v for k, v in fields.items() if v != mentee.get(k) and not (k == "categories" and v == [] and
-                                                                          not mentee.get(k))}
-    if not changed:
+    # Send only what changed against what the form showed (the record at the version it showed,
+    # not as it is now), so a concurrent edit of another field (say, the volunteer's phone updating
+    # the guardian's number) merges instead of clashing, and a clash on one field is a conflict.
+    base = shown_version(values)
+    shown = await visit.state.store.read(lambda db: values_at(db, "mentee", mentee_id, base)) or mentee
+    changes = {k: v for k, v in changed(fields, shown).items()
+               if not (k == "categories" and not v and not shown.get(k))}
+    if not changes:
         return visit.redirect(f"/mentees/{mentee_id}", flash="没有改动。")
     actor = visit.actor
     try:
         (outcome,) = await visit.state.store.write(
-            lambda db: apply_all(db, actor, [upsert("mentee", changed, mentee_id, base_version=base)]))
+            lambda db: apply_all(db, actor, [upsert("mentee", changes, mentee_id, base_version=base)]))
     except MutationsRefused as refused:
         errors = errors_from_reason(MENTEE, refused.rejected[0][1].reason, EDIT)
         return await _form_page(visit, mentee=mentee, values=values, errors=errors, status=400)
@@ -239,9 +245,11 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
     await visit.state.store.write(
         lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=client_ip(request)))
     can_edit = actor.role in STAFF
-    values = screening or {"date": local_today().isoformat(), "risk_level": data["mentee"]["risk_level"]}
+    values = screening or {"date": local_today().isoformat(), "risk_level": data["mentee"]["risk_level"],
+                           "mentee_version": data["mentee"]["version"]}
     return visit.render("staff/mentee_detail.html", {
         **data, "sees_names": names, "can_edit": can_edit, "errors": errors or {},
+        "mentee_version": values.get("mentee_version") or data["mentee"]["version"],
         "screening_fields": field_views("screening", SCREENING, values, errors=errors, labels={
             "risk_level": "摸排后的关注等级"}, hints={"risk_level": "与当前等级不同时，帮扶对象的关注等级一并更新。"}),
     }, status=status)
@@ -266,17 +274,26 @@ async def screening_add(request: Request) -> Response:
     if not fields["date"]:
         return await _detail_page(visit, mentee_id, screening=values, errors={"date": "请填写摸排日期。"}, status=400)
     batch = [upsert("screening", {**fields, "mentee_id": mentee_id})]
-    if fields["risk_level"] and fields["risk_level"] != mentee["risk_level"]:
-        batch.append(upsert("mentee", {"risk_level": fields["risk_level"]}, mentee_id, base_version=mentee["version"]))
+    # The risk level is the child's only if the person changed it from the one the page showed:
+    # a level someone else set since then stays (or, if both changed it, becomes a conflict).
+    seen = base_version(values, "mentee_version")
+    seen = mentee["version"] if seen is None else seen
+    shown = await visit.state.store.read(lambda db: values_at(db, "mentee", mentee_id, seen)) or mentee
+    if fields["risk_level"] and fields["risk_level"] != shown["risk_level"]:
+        batch.append(upsert("mentee", {"risk_level": fields["risk_level"]}, mentee_id, base_version=seen))
     actor = visit.actor
     try:
-        await visit.state.store.write(lambda db: apply_all(db, actor, batch))
+        outcomes = await visit.state.store.write(lambda db: apply_all(db, actor, batch))
     except MutationsRefused as refused:
         index, outcome = refused.rejected[0]
         entity = ENTITIES["screening"] if index == 0 else MENTEE
         errors = errors_from_reason(entity, outcome.reason, SCREENING)
         return await _detail_page(visit, mentee_id, screening=values, errors=errors, status=400)
-    note = "，关注等级已改为" + RISK_LEVELS[fields["risk_level"]] if len(batch) > 1 else ""
+    note = ""
+    if len(outcomes) > 1:
+        level = outcomes[1]
+        note = (f"；关注等级没有改：{level.reason}" if level.status == "conflict"
+                else "，关注等级已改为" + RISK_LEVELS[fields["risk_level"]])
     return visit.redirect(f"/mentees/{mentee_id}#screenings", flash=f"摸排记录已保存{note}。")
 
 

@@ -33,7 +33,7 @@ from .common import (
     restore_draft,
     visible_record,
 )
-from .writes import apply_one, base_version, edit, saved_words, shown_version
+from .writes import apply_one, base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 NEW_FIELDS = ("mentor_id", "mentee_id", "approach", "start_date", "goals")
 EDIT_FIELDS = ("mentor_id", "approach", "start_date", "goals")
@@ -75,6 +75,7 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
     return page.render("pairing_form.html", {
         "title": "结对", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path, "no_options": not options["mentor_id"] or not options["mentee_id"],
+        "record_id": form_record_id(values),
     }, status=status)
 
 
@@ -101,8 +102,7 @@ async def pairing_create(request: Request) -> Response:
         fields = parse_fields("pairing", NEW_FIELDS, posted)
     except FormInvalid as exc:
         return await _pairing_form(page, posted, errors=exc.errors, status=400)
-    mutation = upsert("pairing", {k: v for k, v in fields.items() if v is not None})
-    outcome = await apply_one(page, mutation)
+    outcome = await create_once(page, "pairing", {k: v for k, v in fields.items() if v is not None}, posted)
     if outcome.status == "rejected":
         return await _pairing_form(page, posted, errors=errors_from_reason(PAIRING, outcome.reason, NEW_FIELDS),
                                    status=400)

@@ -14,7 +14,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync.entities import REFERRAL, REFERRAL_STATUSES, REFERRAL_TARGETS
-from sync.mutations import upsert
 from sync.timeutil import local_today
 
 from ..access import log_access
@@ -26,7 +25,7 @@ from ..queries.referrals import get_referral, list_referrals
 from ..queries.units import unit_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import history_lines
-from .writes import apply_one, base_version, edit, saved_words, shown_version
+from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 NEW_FIELDS = ("mentee_id", "target", "institution", "contact", "reason", "referred_on")
 TRACK_FIELDS = ("status", "received_on", "concluded_on", "outcome", "target", "institution", "contact", "reason",
@@ -59,7 +58,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
     fields[1].widget = "radios"
     return page.render("referral_form.html", {
         "title": "登记转介", "fields": fields, "form_error": (errors or {}).get("_form"),
-        "action": page.request.url.path,
+        "action": page.request.url.path, "record_id": form_record_id(values),
     }, status=status)
 
 
@@ -79,7 +78,7 @@ async def referral_create(request: Request) -> Response:
         fields = parse_fields("referral", NEW_FIELDS, posted)
     except FormInvalid as exc:
         return await _new_form(page, posted, errors=exc.errors, status=400)
-    outcome = await apply_one(page, upsert("referral", {k: v for k, v in fields.items() if v is not None}))
+    outcome = await create_once(page, "referral", {k: v for k, v in fields.items() if v is not None}, posted)
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
                                errors=errors_from_reason(REFERRAL, outcome.reason, NEW_FIELDS))

@@ -25,6 +25,7 @@ from ..exports import Filler, period_of, title_of
 from ..queries.returns import find_return, get_return, list_returns
 from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
 from ..queries.units import get_unit
+from ..queries.versions import values_at
 from ..templating import local_time
 from .common import OFFICE, Visit, form_values, not_found, require, require_form, visible_record
 from .report_params import read_report_query
@@ -156,6 +157,12 @@ async def return_save(request: Request) -> Response:
     elif action != "save":
         raise ParamInvalid("未知的操作。")
     base = base_version(values, "version") or ret["version"]
+    # Only what the person changed from what the form showed: a remark another colleague saved
+    # meanwhile stays, and the same line changed by both is a conflict rather than a silent loss.
+    shown = await visit.state.store.read(lambda db: values_at(db, "stats_return", ret["id"], base)) or ret
+    fields = {k: v for k, v in fields.items() if k == "status" or v != shown.get(k)}
+    if not fields:
+        return visit.redirect(request.url.path, flash="没有改动。")
     outcome = await apply_one(visit, mutations.upsert("stats_return", fields, ret["id"], base_version=base))
     if outcome.status in ("rejected", "conflict"):
         fresh, _ = await _load(visit, ret["id"])
@@ -179,7 +186,8 @@ async def return_review(request: Request) -> Response:
     if decision == "return" and not comment:
         return await _render(visit, ret, scope, error="退回时请写明原因，方便填表单位更正。", status=400)
     outcome = await apply_one(visit, mutations.upsert("review", {
-        "target_entity": "stats_return", "target_id": ret["id"], "decision": decision, "comment": comment or None}))
+        "target_entity": "stats_return", "target_id": ret["id"], "decision": decision, "comment": comment or None,
+        "target_version": base_version(values, "target_version")}))
     if outcome.status != "applied":
         fresh, _ = await _load(visit, ret["id"])
         return await _render(visit, fresh, scope, error=outcome.reason, status=400)

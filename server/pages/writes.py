@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync import Outcome, apply_mutations
+from sync import Outcome, apply_mutations, new_id, parse_id
+from sync.entities import ENTITIES
 from sync.mutations import upsert
+from sync.rules import NEW_RECORD_HINT, not_found
 
 from ..errors import BadRequest
 from ..forms import whole_number
@@ -27,9 +29,10 @@ def base_version(form: dict[str, Any], name: str = "base_version") -> int | None
     return whole_number(raw[-1] if isinstance(raw, list) else raw, digits=11)
 
 
-def shown_version(form: dict[str, Any], *, redo: str = "修改") -> int:
-    """``base_version`` of a posted edit form; 400 when it is missing (the person ``redo``-es after a reload)."""
-    version = base_version(form)
+def shown_version(form: dict[str, Any], *, redo: str = "修改", name: str = "base_version") -> int:
+    """``base_version`` (or ``name``) of a posted edit form; 400 when it is missing (the person
+    ``redo``-es after a reload): without it an edit or delete could not tell what it replaces."""
+    version = base_version(form, name)
     if version is None:
         raise BadRequest(f"表单缺少版本号，请刷新页面后重新{redo}。")
     return version
@@ -52,3 +55,35 @@ def saved_words(outcome: Outcome) -> str:
     if outcome.status == "conflict":
         return f"已保存，但有冲突：{outcome.reason}"
     return "已保存。"
+
+
+def form_record_id(values: dict[str, Any]) -> str:
+    """The id a new-record form carries: the one it was posted with when shown again (after an
+    error), else a fresh one, so that every post of that form names the same record."""
+    return parse_id(values.get("record_id")) or new_id()
+
+
+async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: dict[str, Any]) -> Outcome:
+    """Create ``entity`` under the id the new form carries (``posted["record_id"]``), at most once.
+
+    The same form posted again (a double tap, the back button, a second tab) is answered as the
+    first post was, and nothing is written: the check and the create are one write transaction, so
+    two posts at once cannot both create. A missing or garbled id gets a fresh one.
+    """
+    actor, spec = page.actor, ENTITIES[entity]
+    record_id = parse_id(posted.get("record_id"))
+
+    def write(db: Any) -> Outcome:
+        if record_id is not None:
+            done = db.execute(f"SELECT created_by, version FROM [{spec.table}] WHERE id = ?", [record_id]).fetchone()
+            if done is not None and done[0] == actor.user_id:  # this person's form again: entered once
+                return Outcome(None, entity, record_id, "applied", done[1])
+            if done is not None:
+                # Another person's record is never the one this form meant, and must not be edited
+                # (sent on, it would be an edit of a record the form never showed) nor confirmed:
+                # the answer is the write path's one sentence for "not found or not yours".
+                return Outcome.rejected(None, entity, record_id, not_found(f"这条{spec.label}", hint=NEW_RECORD_HINT))
+        (outcome,) = apply_mutations(db, actor, [upsert(entity, fields, record_id)])
+        return outcome
+
+    return await page.state.store.write(write)

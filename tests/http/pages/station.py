@@ -1,6 +1,7 @@
 """Shared steps of the station page tests: make a sync conflict, read a record, pull as a phone."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sync import apply_batch, mutations
@@ -46,3 +47,10 @@ def phone_pull(site: Site, who: Any, cursor: str | None = None) -> tuple[dict[An
 def access_rows(site: Site, action: str, target: str) -> list[dict[str, Any]]:
     return list(site.read(lambda db: list(db.query(
         "SELECT * FROM access_log WHERE action = ? AND target = ? ORDER BY id", [action, target]))))
+
+
+def record_id_on(page: str) -> str:
+    """The id a new-record form carries (its hidden ``record_id``), which every post of it names."""
+    match = re.search(r'name="record_id" value="([^"]+)"', page)
+    assert match, "the form carries no record_id"
+    return match.group(1)

@@ -7,7 +7,7 @@ import html
 
 from ...factories import mutate, row
 from .conftest import Site
-from .station import activity_form, phone_pull
+from .station import activity_form, phone_pull, record_id_on
 
 VISIT = {"kind": "home_visit", "date": "2026-11-26", "duration_min": "50", "place": "孩子家中",
          "preparation": "带了练习册", "record": "王老师电话口述：和奶奶聊了作业的事。", "follow_up": "周五再打电话",
@@ -80,6 +80,8 @@ def test_a_correction_reaches_the_phone_and_an_approved_visit_is_locked(site: Si
     response = browser.post(f"/activities/{w.activity1}/edit", form)
     assert response.status_code == 400 and "已审核通过并锁定" in response.text
     assert site.read(lambda db: row(db, "activity", w.activity1)) == locked
+    # What the person typed is shown back, not dropped: they can pass it to the reviewer.
+    assert "你刚才填写的内容（没有保存）" in response.text and "<p class=\"value\">想改</p>" in response.text
 
 
 def test_saving_an_unchanged_form_writes_nothing(site: Site) -> None:
@@ -89,3 +91,37 @@ def test_saving_an_unchanged_form_writes_nothing(site: Site) -> None:
         **activity_form(site, w.activity1), "base_version": str(before["version"])})
     assert response.status_code == 303
     assert site.read(lambda db: row(db, "activity", w.activity1)) == before
+
+
+def test_an_activity_form_posted_twice_is_entered_once(site: Site) -> None:
+    """A double tap, the back button or a second tab posts the same form again: one visit, and
+    both answers lead to it. The form keeps its id when it comes back with an error."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    record_id = record_id_on(browser.get(f"/activities/new?pairing_id={w.pairing1}").text)
+    data = {"record_id": record_id, "pairing_id": w.pairing1, **VISIT}
+    refused = browser.post("/activities/new", {**data, "duration_min": "一小时"})
+    assert refused.status_code == 400 and record_id_on(refused.text) == record_id
+    answers = [browser.post("/activities/new", data) for _ in range(2)]
+    assert [(a.status_code, a.headers["location"]) for a in answers] == [(303, f"/activities/{record_id}")] * 2
+    entered = site.read(lambda db: db.execute("SELECT id FROM activities WHERE record = ?",
+                                              [VISIT["record"]]).fetchall())
+    assert [r[0] for r in entered] == [record_id]
+
+
+def test_an_activity_form_with_another_persons_record_id_neither_changes_nor_confirms_it(site: Site) -> None:
+    """The double-tap guard only takes the person's own record again. Another's id, whether in the
+    person's scope (the volunteer's visit at this station) or not, gets the one sentence for "not
+    found or not yours": not a link to it, not an edit of it, no conflict parked on it."""
+    w = site.w
+    before = site.read(lambda db: row(db, "activity", w.activity1))
+    for who in (w.staff_st11, w.staff_st21):
+        response = site.as_(who).post("/activities/new", {"record_id": w.activity1, "pairing_id": w.pairing1,
+                                                           **VISIT}, form_page="/activities/new")
+        assert response.status_code == 400 and "location" not in response.headers
+        assert "可能不存在、已被删除、尚未同步，或不在你的管理范围内" in response.text
+        assert (before["record"] or "") not in response.text and "带了练习册" in response.text
+    assert site.read(lambda db: row(db, "activity", w.activity1)) == before
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM activities WHERE record = ?",
+                                           [VISIT["record"]]).fetchone()[0]) == 0

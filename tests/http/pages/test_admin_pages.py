@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from sync import new_id
+from sync.users import create_user
 
-from ...factories import make_mentee, pull_all, row
-from .conftest import PASSWORD, Site
+from ...factories import make_mentee, mutate, pull_all, row
+from .conftest import PASSWORD, Site, password_hash
+from .test_mentors import FormFields, edit_form
 
 ADMIN_GETS = ["/admin/units", "/admin/units/{unit}", "/admin/users", "/admin/users/new", "/admin/users/{user}",
               "/admin/access-log", "/admin/backup"]
@@ -57,20 +59,41 @@ def test_admin_creates_a_school_that_reaches_the_towns_pull(site: Site) -> None:
     assert "掘港第二小学" in site.as_(w.admin).get("/admin/units").text
 
 
+def _unit_version(site: Site, unit_id: str) -> int:
+    return int(site.read(lambda db: row(db, "unit", unit_id))["version"])
+
+
+def test_a_stale_unit_form_keeps_a_change_made_since_and_sends_only_its_own(site: Site) -> None:
+    w = site.w
+    admin = site.as_(w.admin)
+    seen = _unit_version(site, w.st12)
+    assert f'name="base_version" value="{seen}"' in admin.get(f"/admin/units/{w.st12}").text
+    form = {k: site.read(lambda db: row(db, "unit", w.st12))[k] for k in ("name", "kind", "parent_id")}
+    # Someone renames the school after the admin opened its page ...
+    site.write(lambda db: mutate(db, w.admin, "unit", {"name": "掘港中学（新名）"}, w.st12, seen))
+    # ... and the admin, from the page as it was, moves it to another town.
+    response = admin.post(f"/admin/units/{w.st12}", {**form, "parent_id": w.town2, "base_version": seen})
+    assert response.status_code == 303
+    unit = site.read(lambda db: row(db, "unit", w.st12))
+    assert (unit["name"], unit["parent_id"]) == ("掘港中学（新名）", w.town2)
+
+
 def test_unit_tree_keeps_its_shape(site: Site) -> None:
     w = site.w
     admin = site.as_(w.admin)
     under_station = admin.post("/admin/units", {"name": "错挂的学校", "kind": "school", "parent_id": w.st11})
     assert under_station.status_code == 400 and "上级单位应是镇/街道或县" in under_station.text
-    town_as_child = admin.post(f"/admin/units/{w.town1}", {"name": "掘港街道", "kind": "town", "parent_id": w.st21})
-    assert town_as_child.status_code == 400
+    town_as_child = admin.post(f"/admin/units/{w.town1}", {"name": "掘港街道", "kind": "town", "parent_id": w.st21,
+                                                           "base_version": _unit_version(site, w.town1)})
+    assert town_as_child.status_code == 400 and "上级单位" in town_as_child.text
     assert site.read(lambda db: row(db, "unit", w.town1))["parent_id"] == w.county
 
 
 def test_admin_moves_a_school_to_another_town(site: Site) -> None:
     w = site.w
     response = site.as_(w.admin).post(f"/admin/units/{w.st12}", {"name": "掘港中学（迁）", "kind": "school",
-                                                                 "parent_id": w.town2})
+                                                                 "parent_id": w.town2,
+                                                                 "base_version": _unit_version(site, w.st12)})
     assert response.status_code == 303
     moved = site.read(lambda db: row(db, "unit", w.st12))
     assert moved["parent_id"] == w.town2 and moved["name"] == "掘港中学（迁）"
@@ -81,12 +104,13 @@ def test_admin_moves_a_school_to_another_town(site: Site) -> None:
 def test_a_unit_holding_records_is_not_deleted_an_empty_one_is(site: Site) -> None:
     w = site.w
     admin = site.as_(w.admin)
-    refused = admin.post(f"/admin/units/{w.st11}", {"action": "delete"})
+    refused = admin.post(f"/admin/units/{w.st11}", {"action": "delete", "base_version": _unit_version(site, w.st11)})
     assert refused.status_code == 400 and "请先移走或停用" in refused.text
     assert not site.read(lambda db: row(db, "unit", w.st11))["deleted"]
     admin.post("/admin/units", {"name": "空学校", "kind": "school", "parent_id": w.town2})
     empty = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '空学校'").fetchone()[0])
-    assert admin.post(f"/admin/units/{empty}", {"action": "delete"}).status_code == 303
+    assert admin.post(f"/admin/units/{empty}", {"action": "delete",
+                                                 "base_version": _unit_version(site, empty)}).status_code == 303
     assert site.read(lambda db: row(db, "unit", empty))["deleted"]
     admin.get("/admin/units")  # shows the one-time message naming it
     assert "空学校" not in admin.get("/admin/units").text
@@ -189,6 +213,54 @@ def test_admin_edits_role_and_unit(site: Site) -> None:
     assert response.status_code == 303
     assert site.read(lambda db: db.execute("SELECT unit_id FROM users WHERE id = ?",
                                            [w.staff_st21.user_id]).fetchone()[0]) == w.town2
+
+
+def _second_admin(site: Site) -> Any:
+    site.write(lambda db: create_user(db, login="admin.two", name="管理员二", role="admin", unit_id=site.w.county,
+                                      password_hash=password_hash()))
+    browser = site.browser()
+    browser.login("admin.two")
+    return browser
+
+
+def _account_row(site: Site, user_id: str) -> Any:
+    return site.read(lambda db: db.execute("SELECT unit_id, phone, smartphone FROM users WHERE id = ?",
+                                           [user_id]).fetchone())
+
+
+def test_account_form_carries_the_values_it_shows_but_never_a_password(site: Site) -> None:
+    w = site.w
+    form = edit_form(site.as_(w.admin), f"/admin/users/{w.staff_st21.user_id}")
+    shown = {k: v for k, v in form.items() if k.startswith("shown_")}
+    assert shown == {"shown_login": site.login_of(w.staff_st21), "shown_name": "站员二一", "shown_role": "staff",
+                     "shown_unit_id": w.st21, "shown_phone": "", "shown_about": "", "shown_smartphone": "1"}
+
+
+def test_two_admins_changing_different_fields_of_one_account_keep_both_changes(site: Site) -> None:
+    w = site.w
+    path = f"/admin/users/{w.staff_st21.user_id}"
+    a, b = site.as_(w.admin), _second_admin(site)
+    form_a, form_b = edit_form(a, path), edit_form(b, path)
+    assert a.post(path, {**form_a, "unit_id": w.st22}).status_code == 303
+    del form_b["smartphone"]  # B unticks the box
+    assert b.post(path, {**form_b, "phone": "13900001111"}).status_code == 303
+    assert _account_row(site, w.staff_st21.user_id) == (w.st22, "13900001111", 0)
+
+
+def test_the_second_of_two_admins_changing_the_same_account_field_is_refused_in_words(site: Site) -> None:
+    w = site.w
+    path = f"/admin/users/{w.staff_st21.user_id}"
+    a, b = site.as_(w.admin), _second_admin(site)
+    form_a, form_b = edit_form(a, path), edit_form(b, path)
+    assert a.post(path, {**form_a, "unit_id": w.st22}).status_code == 303
+    refused = b.post(path, {**form_b, "unit_id": w.town2, "phone": "13900001111"})
+    assert refused.status_code == 409
+    assert "“所属单位”已被别人改过（现在是 栟茶中学），请看过现在的内容再改。" in refused.text
+    assert _account_row(site, w.staff_st21.user_id) == (w.st22, None, 1)
+    again = FormFields()
+    again.feed(refused.text)
+    assert (again.fields["unit_id"], again.fields["shown_unit_id"], again.fields["phone"]) == \
+        (w.st22, w.st22, "13900001111")
 
 
 # --- access log ----------------------------------------------------------------------------

@@ -3,11 +3,13 @@ enrolment figures lecture coverage divides by."""
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import pytest
 
 from ...factories import row
 from .conftest import Site
+from .station import record_id_on
 
 LECTURE = {"unit_id": "", "kind": "lecture", "date": "2026-11-18", "title": "第5讲 家长学校：读懂孩子的情绪",
            "lecture_no": "5", "audience": "parents", "participants": "236", "copies": "", "online": "1", "notes": ""}
@@ -29,6 +31,22 @@ def test_a_lecture_is_recorded_with_its_number_audience_and_participants(site: S
     listing = html.unescape(browser.get("/events", params={"from": "2026-01-01", "to": "2026-12-31"}).text)
     assert "宣讲（第5讲）" in listing and "家长" in listing and "线上" in listing
     assert "共 2 场，参与 356 人次" in listing
+
+
+def test_an_event_form_posted_twice_is_recorded_once(site: Site) -> None:
+    """The same form posted again (a double tap, the back button) must not count the lecture twice
+    in the statistics; the form keeps its id when it comes back with an error."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    record_id = record_id_on(browser.get("/events/new").text)
+    data = {**LECTURE, "unit_id": w.st11, "record_id": record_id}
+    refused = browser.post("/events/new", {**data, "participants": "两百"})
+    assert refused.status_code == 400 and record_id_on(refused.text) == record_id
+    answers = [browser.post("/events/new", data) for _ in range(2)]
+    assert [(a.status_code, a.headers["location"]) for a in answers] == [(303, "/events")] * 2
+    assert site.read(lambda db: [r[0] for r in db.execute("SELECT id FROM events WHERE title = ?",
+                                                          [LECTURE["title"]]).fetchall()]) == [record_id]
+    assert 'name="record_id"' not in browser.get(f"/events/{w.event1}").text, "an edit form names its record"
 
 
 def test_events_filter_by_unit_kind_and_period(site: Site) -> None:
@@ -80,7 +98,13 @@ def test_enrolment_figures_are_one_record_per_unit_and_year(site: Site) -> None:
     browser = site.as_(w.staff_st11)
     page = browser.get("/enrolments").text
     assert "800" in page and "760" in page
-    response = browser.post("/enrolments", {"unit_id": w.st11, "year": "2026", "students": "812", "parents": "770"})
+    # Numbers for a unit and year that has some, typed without opening them, overwrite nothing:
+    # the form comes back with the saved ones, and saving it then is an edit of what was seen.
+    blind = browser.post("/enrolments", {"unit_id": w.st11, "year": "2026", "students": "812", "parents": "770"})
+    assert blind.status_code == 409 and "已经填过人数（学生 800、家长 760）" in blind.text
+    assert f'name="shown_id" value="{w.enrolment1}"' in blind.text and 'name="base_version" value="1"' in blind.text
+    response = browser.post("/enrolments", {"unit_id": w.st11, "year": "2026", "students": "812", "parents": "770",
+                                            "shown_id": w.enrolment1, "base_version": "1"})
     assert response.status_code == 303
     rows = site.read(lambda db: list(db.query("SELECT id, students, parents, version FROM enrolments")))
     assert rows == [{"id": w.enrolment1, "students": 812, "parents": 770, "version": 2}]
@@ -88,6 +112,29 @@ def test_enrolment_figures_are_one_record_per_unit_and_year(site: Site) -> None:
     assert site.read(lambda db: db.execute("SELECT count(*) FROM enrolments").fetchone()[0]) == 2
     prefilled = browser.get("/enrolments", params={"unit": w.st11, "year": "2026"}).text
     assert 'value="812"' in prefilled and 'value="770"' in prefilled
+
+
+def test_two_people_changing_different_enrolment_figures_keep_both(site: Site) -> None:
+    w = site.w
+    first, second = site.as_(w.staff_st11), site.as_(w.staff_town1)
+    for browser in (first, second):
+        assert 'name="base_version" value="1"' in browser.get("/enrolments", params={"unit": w.st11,
+                                                                                      "year": "2026"}).text
+    shown = {"unit_id": w.st11, "year": "2026", "shown_id": w.enrolment1, "base_version": "1"}
+    assert first.post("/enrolments", {**shown, "students": "900", "parents": "760"}).status_code == 303
+    assert second.post("/enrolments", {**shown, "students": "800", "parents": "450"}).status_code == 303
+    assert (row := site.read(lambda db: row_of(db, w.enrolment1)))[:2] == (900, 450), row
+    # The same figure changed by both: the first stays, the second is parked as a conflict, and said so.
+    third = second.post("/enrolments", {**shown, "students": "555", "parents": "760"})
+    assert third.status_code == 303 and site.read(lambda db: row_of(db, w.enrolment1))[0] == 900
+    assert "冲突" in second.get("/enrolments").text
+    assert site.read(lambda db: db.execute("SELECT other_value FROM sync_conflicts WHERE record_id = ?",
+                                           [w.enrolment1]).fetchall()) == [("555",)]
+
+
+def row_of(db: Any, enrolment_id: str) -> tuple[int, int]:
+    students, parents = db.execute("SELECT students, parents FROM enrolments WHERE id = ?", [enrolment_id]).fetchone()
+    return students, parents
 
 
 def test_enrolment_figures_must_be_numbers(site: Site) -> None:
@@ -107,3 +154,11 @@ def test_an_enrolment_year_out_of_range_is_a_400_in_words_before_any_lookup(site
     assert response.status_code == 400
     assert ("年度”(year)应在 2000 到 2100 之间" if len(year) < 12 else "“年度”的数字太大了") in response.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM enrolments").fetchone()[0]) == before
+
+
+def test_an_event_delete_without_its_version_deletes_nothing_and_parks_no_conflict(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post(f"/events/{w.event1}/delete", {}, form_page=f"/events/{w.event1}")
+    assert response.status_code == 400 and "刷新页面" in response.text
+    assert not site.read(lambda db: row(db, "event", w.event1))["deleted"]
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0

@@ -11,6 +11,7 @@ from sync import new_id
 
 from ...factories import mutate, pull_all, row
 from .conftest import Site
+from .station import record_id_on
 
 CHECKS = {"item_records": "passed", "item_lectures": "passed", "item_archives": "passed",
           "item_counselling_room": "failed", "item_six_links": ""}
@@ -59,6 +60,20 @@ def test_a_form_error_keeps_what_was_typed(site: Site) -> None:
     assert "“得分”应为整数" in response.text
     assert "台帐齐全" in response.text
     assert re.search(r'name="item_counselling_room" value="failed" checked', response.text)
+
+
+def test_an_inspection_form_posted_twice_is_recorded_once(site: Site) -> None:
+    """The same form posted again (a double tap, the back button) must not count the visit twice
+    in the year's inspections; the form keeps its id when it comes back with an error."""
+    w = site.w
+    record_id = record_id_on(site.as_(w.reviewer).get("/inspections/new").text)
+    refused = _new(site, w.reviewer, record_id=record_id, score="九十")
+    assert refused.status_code == 400 and record_id_on(refused.text) == record_id
+    answers = [_new(site, w.reviewer, record_id=record_id) for _ in range(2)]
+    assert [_id_of(a) for a in answers] == [record_id] * 2
+    assert site.read(lambda db: [r[0] for r in db.execute("SELECT id FROM inspections WHERE unit_id = ?",
+                                                          [w.st12]).fetchall()]) == [record_id]
+    assert 'name="record_id"' not in site.as_(w.reviewer).get(f"/inspections/{record_id}/edit").text
 
 
 def test_station_reports_rectification_but_cannot_edit_the_inspection(site: Site) -> None:

@@ -139,17 +139,22 @@ def test_registering_a_child_generates_a_code_and_opens_the_file(site: Site) -> 
     assert int(codes[1][-4:]) == int(codes[0][-4:]) + 1
 
 
-def test_registering_with_another_units_child_id_neither_opens_it_nor_confirms_it(site: Site) -> None:
-    """The double-tap guard only takes the person's own registration again: another unit's child's
-    id gets the write path's one sentence for "not found or not yours", not a link to that child."""
+@pytest.mark.parametrize(("who", "child"), [("staff_st11", "mentee3"), ("staff_town1", "mentee1")])
+def test_registering_with_another_persons_child_id_neither_opens_it_nor_changes_it(site: Site, who: str,
+                                                                                  child: str) -> None:
+    """The double-tap guard only takes the person's own registration again: another person's child's
+    id — another unit's, or one in the person's own scope — gets the write path's one sentence for
+    "not found or not yours", not a link to that child, and the child is not edited."""
     w = site.w
-    before = site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [w.mentee3])))
-    browser = site.as_(w.staff_st11)
-    response = browser.post("/mentees/new", {"record_id": w.mentee3, "unit_id": w.st11, "name": "小华",
+    record = getattr(w, child)
+    before = site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [record])))
+    browser = site.as_(getattr(w, who))
+    response = browser.post("/mentees/new", {"record_id": record, "unit_id": w.st11, "name": "小华",
                                              "risk_level": "normal"}, form_page="/mentees/new")
-    assert response.status_code == 400 and w.mentee3 not in response.headers.get("location", "")
+    assert response.status_code == 400 and record not in response.headers.get("location", "")
     assert "小芳" not in response.text and "可能不存在、已被删除、尚未同步，或不在你的管理范围内" in response.text
-    assert site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [w.mentee3]))) == before
+    assert site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [record]))) == before
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
 
 
 def test_registering_in_another_units_school_is_refused_in_words(site: Site) -> None:
@@ -207,6 +212,62 @@ def test_a_screening_is_added_and_a_changed_risk_level_updates_the_child(site: S
                                            [w.mentee2]).fetchone()[0]) == "key"
     page = browser.get(f"/mentees/{w.mentee2}").text
     assert "心理门诊评估" in page and "2026年11月15日" in page
+
+
+def _risk(site: Site, mentee_id: str) -> str:
+    return str(site.read(lambda db: db.execute("SELECT risk_level FROM mentees WHERE id = ?",
+                                               [mentee_id]).fetchone()[0]))
+
+
+def test_a_stale_edit_form_sends_only_the_field_the_person_changed(site: Site) -> None:
+    w = site.w
+    # Someone writes the plan after this person opened the form at version 1 (no plan then).
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"plan": "每周家访一次"}, w.mentee1, 1))
+    response = site.as_(w.staff_st11).post(f"/mentees/{w.mentee1}/edit", {
+        "base_version": "1", "unit_id": w.st11, "name": "小明", "risk_level": "normal", "status": "active",
+        "categories": ["psych"], "guardian_contact": "13500004444"})
+    assert response.status_code == 303
+    plan, contact = site.read(lambda db: db.execute("SELECT plan, guardian_contact FROM mentees WHERE id = ?",
+                                                    [w.mentee1]).fetchone())
+    assert (plan, contact) == ("每周家访一次", "13500004444")
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
+
+
+def test_an_edit_form_without_its_version_changes_nothing(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post(f"/mentees/{w.mentee1}/edit", {
+        "unit_id": w.st11, "name": "小明", "risk_level": "key", "status": "active", "categories": ["psych"]})
+    assert response.status_code == 400 and "刷新页面" in response.text
+    assert _risk(site, w.mentee1) == "normal"
+
+
+def test_a_screening_keeps_a_risk_level_someone_raised_after_the_page_was_opened(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    seen = site.read(lambda db: db.execute("SELECT version FROM mentees WHERE id = ?", [w.mentee2]).fetchone()[0])
+    assert f'name="mentee_version" value="{seen}"' in browser.get(f"/mentees/{w.mentee2}").text
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"risk_level": "key"}, w.mentee2, seen))
+    # The form still shows 一般; the person adds a screening without touching the level.
+    response = browser.post(f"/mentees/{w.mentee2}", {"date": "2026-11-15", "risk_level": "normal",
+                                                       "mentee_version": str(seen), "needs": "继续观察"})
+    assert response.status_code == 303
+    assert _risk(site, w.mentee2) == "key"
+    assert "关注等级已改为" not in browser.get(response.headers["location"]).text
+
+
+def test_a_screening_changing_a_risk_level_someone_else_changed_meanwhile_is_a_conflict(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    seen = site.read(lambda db: db.execute("SELECT version FROM mentees WHERE id = ?", [w.mentee2]).fetchone()[0])
+    site.write(lambda db: mutate(db, w.staff_town1, "mentee", {"risk_level": "key"}, w.mentee2, seen))
+    response = browser.post(f"/mentees/{w.mentee2}", {"date": "2026-11-15", "risk_level": "watch",
+                                                       "mentee_version": str(seen), "needs": "继续观察"})
+    assert response.status_code == 303
+    assert _risk(site, w.mentee2) == "key"
+    assert "关注等级没有改" in browser.get(response.headers["location"]).text
+    parked = site.read(lambda db: db.execute("SELECT other_value FROM sync_conflicts WHERE record_id = ?",
+                                             [w.mentee2]).fetchall())
+    assert parked == [('"watch"',)]
 
 
 def test_a_screening_without_a_date_is_refused_in_words(site: Site) -> None:

@@ -8,7 +8,7 @@ import sqlite_utils
 
 from ...factories import make_mentee, make_pairing, mutate, row
 from .conftest import TOKEN_RE, Site
-from .station import phone_pull
+from .station import phone_pull, record_id_on
 
 
 def code_of(site: Site, mentee_id: str) -> str:
@@ -207,3 +207,19 @@ def test_the_archive_browser_pages_through_many_pairings(site: Site) -> None:
         page = browser.get("/pairings", params={"unit": w.st11, "page": unreadable}).text
         # The forms' CSRF tokens carry the second they were signed in.
         assert TOKEN_RE.sub("", page) == TOKEN_RE.sub("", first), unreadable
+
+
+def test_a_pairing_form_posted_twice_pairs_once(site: Site) -> None:
+    """The same form posted again (a double tap, the back button) must not leave two active
+    pairings of one volunteer and one child; both answers lead to the one pairing."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    record_id = record_id_on(browser.get(f"/pairings/new?mentee_id={w.mentee_unpaired}").text)
+    data = {"record_id": record_id, "mentor_id": w.mentor2.user_id, "mentee_id": w.mentee_unpaired,
+            "approach": "fuxin", "start_date": "2026-11-25", "goals": "每周谈心一次"}
+    refused = browser.post("/pairings/new", {**data, "start_date": ""})
+    assert refused.status_code == 400 and record_id_on(refused.text) == record_id
+    answers = [browser.post("/pairings/new", data) for _ in range(2)]
+    assert [(a.status_code, a.headers["location"]) for a in answers] == [(303, f"/pairings/{record_id}")] * 2
+    assert site.read(lambda db: [r[0] for r in db.execute("SELECT id FROM pairings WHERE mentee_id = ?",
+                                                          [w.mentee_unpaired]).fetchall()]) == [record_id]

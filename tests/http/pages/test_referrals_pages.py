@@ -8,7 +8,7 @@ from sync import load_scope
 
 from ...factories import row
 from .conftest import Site
-from .station import access_rows, phone_pull
+from .station import access_rows, phone_pull, record_id_on
 
 
 def test_a_referral_is_made_from_a_child_and_tracked_to_its_conclusion(site: Site) -> None:
@@ -41,6 +41,22 @@ def test_a_referral_is_made_from_a_child_and_tracked_to_its_conclusion(site: Sit
     assert "状态：已接收 → 已结束" in page and "辅导六次，睡眠恢复正常" in page
     # one view: the page after the redirect (the saves themselves show nothing)
     assert [r["user_id"] for r in access_rows(site, "view_referral", referral_id)] == [w.staff_st11.user_id]
+
+
+def test_a_referral_form_posted_twice_refers_the_child_once(site: Site) -> None:
+    """The same form posted again (a double tap, the back button) makes one referral to track, and
+    both answers lead to it; the form keeps its id when it comes back with an error."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    record_id = record_id_on(browser.get(f"/referrals/new?mentee_id={w.mentee2}").text)
+    data = {"record_id": record_id, "mentee_id": w.mentee2, "target": "counselling_room",
+            "institution": "掘港小学心理辅导室", "reason": "考试焦虑", "referred_on": "2026-11-20"}
+    refused = browser.post("/referrals/new", {**data, "referred_on": "十一月"})
+    assert refused.status_code == 400 and record_id_on(refused.text) == record_id
+    answers = [browser.post("/referrals/new", data) for _ in range(2)]
+    assert [(a.status_code, a.headers["location"]) for a in answers] == [(303, f"/referrals/{record_id}")] * 2
+    assert site.read(lambda db: [r[0] for r in db.execute("SELECT id FROM referrals WHERE mentee_id = ?",
+                                                          [w.mentee2]).fetchall()]) == [record_id]
 
 
 def test_a_status_without_its_date_is_refused_in_words(site: Site) -> None:

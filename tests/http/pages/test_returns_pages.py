@@ -220,3 +220,19 @@ def test_returns_a_period_field_sent_twice_counts_once_not_as_a_list(site: Site,
     assert created.status_code == 303, created.text[:300]
     stored = site.read(lambda db: row(db, "stats_return", _return_id(created.headers["location"])))
     assert stored is not None and (stored["period_from"], stored["period_to"]) == ("2026-01-01", "2026-12-31")
+
+
+def test_returns_a_stale_form_sends_only_the_line_the_person_changed(site: Site, county: Any) -> None:
+    staff, colleague = site.as_(county.staff_st12), site.as_(county.admin)
+    rid = _return_id(staff.post("/returns", YEAR, form_page="/returns").headers["location"])
+    seen = _version(site, rid)
+    # A colleague writes the remarks after this person opened the form (no remarks then) ...
+    assert colleague.post(f"/returns/{rid}", {"remarks": "含家长会线上人次", "version": seen, "action": "save"},
+                          form_page=f"/returns/{rid}").status_code == 303
+    # ... and this person, from the form as it was, fills in only the phone number.
+    saved = staff.post(f"/returns/{rid}", {"remarks": "", "filled_by": "", "phone": "0513-2", "version": seen,
+                                           "action": "save"}, form_page=f"/returns/{rid}")
+    assert saved.status_code == 303
+    stored = site.read(lambda db: row(db, "stats_return", rid))
+    assert stored is not None and (stored["remarks"], stored["phone"]) == ("含家长会线上人次", "0513-2")
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
