@@ -51,7 +51,7 @@ from .common import (
     visible_record,
 )
 from .links import route_path
-from .writes import base_version, shown_version
+from .writes import base_version, form_record_id, shown_version
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
             "guardian_name", "guardian_contact", "notes")
@@ -246,10 +246,11 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
         lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=client_ip(request)))
     can_edit = actor.role in STAFF
     values = screening or {"date": local_today().isoformat(), "risk_level": data["mentee"]["risk_level"],
-                           "mentee_version": data["mentee"]["version"]}
+                           "mentee_version": data["mentee"]["version"], "record_id": new_id()}
     return visit.render("staff/mentee_detail.html", {
         **data, "sees_names": names, "can_edit": can_edit, "errors": errors or {},
         "mentee_version": values.get("mentee_version") or data["mentee"]["version"],
+        "screening_id": form_record_id(values),
         "screening_fields": field_views("screening", SCREENING, values, errors=errors, labels={
             "risk_level": "摸排后的关注等级"}, hints={"risk_level": "与当前等级不同时，帮扶对象的关注等级一并更新。"}),
     }, status=status)
@@ -273,7 +274,8 @@ async def screening_add(request: Request) -> Response:
         return await _detail_page(visit, mentee_id, screening=values, errors=exc.errors, status=400)
     if not fields["date"]:
         return await _detail_page(visit, mentee_id, screening=values, errors={"date": "请填写摸排日期。"}, status=400)
-    batch = [upsert("screening", {**fields, "mentee_id": mentee_id})]
+    screening_id = form_record_id(values)
+    batch = [upsert("screening", {**fields, "mentee_id": mentee_id}, screening_id)]
     # The risk level is the child's only if the person changed it from the one the page showed:
     # a level someone else set since then stays (or, if both changed it, becomes a conflict).
     seen = base_version(values, "mentee_version")
@@ -282,8 +284,18 @@ async def screening_add(request: Request) -> Response:
     if fields["risk_level"] and fields["risk_level"] != shown["risk_level"]:
         batch.append(upsert("mentee", {"risk_level": fields["risk_level"]}, mentee_id, base_version=seen))
     actor = visit.actor
+
+    def write(db: Any) -> list[Outcome]:
+        done = db.execute("SELECT created_by FROM screenings WHERE id = ?", [screening_id]).fetchone()
+        if done is not None and done[0] == actor.user_id:  # the same form posted again: entered once
+            return []
+        if done is not None:  # another's screening is not what a new form meant: neither edit nor confirm it
+            raise MutationsRefused([Outcome.rejected(None, "screening", screening_id,
+                                                     refusal_not_found("这条摸排记录", hint=NEW_RECORD_HINT))])
+        return apply_all(db, actor, batch)
+
     try:
-        outcomes = await visit.state.store.write(lambda db: apply_all(db, actor, batch))
+        outcomes = await visit.state.store.write(write)
     except MutationsRefused as refused:
         index, outcome = refused.rejected[0]
         entity = ENTITIES["screening"] if index == 0 else MENTEE

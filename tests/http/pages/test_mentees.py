@@ -330,3 +330,16 @@ def test_a_childs_file_and_the_list_gather_activities_from_every_pairing_of_the_
     listing = browser.get("/mentees").text
     row_of_child = listing[listing.index(_code(site, child)):]
     assert "2026年11月12日" in row_of_child[:row_of_child.index("</tr>")]  # the deleted 25th does not count
+
+
+def test_a_screening_form_posted_twice_is_entered_once(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    page = browser.get(f"/mentees/{w.mentee2}").text
+    screening_id = re.search(r'name="record_id" value="([0-9a-f-]{36})"', page)
+    assert screening_id is not None
+    form = {"date": "2026-11-15", "risk_level": "normal", "needs": "继续观察", "record_id": screening_id.group(1)}
+    answers = [browser.post(f"/mentees/{w.mentee2}", form) for _ in range(2)]
+    assert [a.status_code for a in answers] == [303, 303]
+    rows = site.read(lambda db: db.execute("SELECT id FROM screenings WHERE needs = '继续观察'").fetchall())
+    assert rows == [(screening_id.group(1),)]
