@@ -190,6 +190,7 @@ class _Writer:
         self.created: dict[str, set[str]] = {name: set() for name in ENTITIES}  # ids new in this batch
         self.audit: list[tuple[Any, ...]] = []
         self.conflicts: list[tuple[Any, ...]] = []
+        self.gone: list[str] = []  # records deleted in this batch: their open conflicts close with them
         self.revokes: list[tuple[str | None, str | None, str, str | None]] = []
         self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
         self.taken: dict[str, str] = {}  # record_id -> entity, for ids a create must not reuse
@@ -409,6 +410,7 @@ class _Writer:
         version = current["version"] + 1
         record = {**current, "deleted": True, "version": version}
         self._store(entity, current, record)
+        self.gone.append(m.record_id)
         outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", version)
         self._audit(outcome, "delete", {"deleted": [False, True]})
         return outcome
@@ -525,6 +527,14 @@ class _Writer:
                 " kept_version, user_id, device_id, mutation_id, unit_id, mentee_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.conflicts,
+            )
+        if self.gone:
+            # A deleted record's open conflicts are about values nobody can take any more: they close
+            # (both values stay on the conflict row, the record's history keeps every version).
+            db.conn.executemany(
+                "UPDATE sync_conflicts SET status = 'resolved', resolved_by = ?, resolved_at = ?,"
+                " resolution = 'deleted' WHERE record_id = ? AND status = 'open'",
+                [(self.actor.user_id, self.now, record_id) for record_id in self.gone],
             )
         if self.audit:
             db.conn.executemany(

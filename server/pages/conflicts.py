@@ -25,6 +25,8 @@ from .links import route_path
 from .writes import base_version
 
 CHOICES = {"kept": "保留先到的内容", "other": "改用后到的内容", "combined": "合并两者，写成新的内容"}
+# How a closed conflict was closed: a choice, or the record's deletion (sync/apply.py).
+RESOLUTIONS = {**CHOICES, "deleted": "记录已被删除，冲突随之关闭"}
 
 
 def _link(page: Visit, row: dict[str, Any]) -> str | None:
@@ -59,6 +61,7 @@ async def conflict_list(request: Request) -> Response:
     rows, done = await page.state.store.read(lambda db: (open_conflicts(db, scope), resolved_recently(db, scope)))
     return page.render("conflict_list.html", {
         "rows": [_view(page, r) for r in rows], "done": [_view(page, r) for r in done], "choices": CHOICES,
+        "resolutions": RESOLUTIONS,
     })
 
 
@@ -86,7 +89,8 @@ async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: 
         combined.required = False
     choices = {k: v for k, v in CHOICES.items() if k != "combined" or combined is not None}
     return page.render("conflict_detail.html", {
-        "c": _view(page, row), "choices": choices, "choice": choice, "combined": combined, "error": error,
+        "c": _view(page, row), "choices": choices, "resolutions": RESOLUTIONS, "choice": choice,
+        "combined": combined, "error": error,
     }, status=status)
 
 

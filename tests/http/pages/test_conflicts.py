@@ -6,7 +6,7 @@ import html
 
 from sync import Actor, apply_batch, mutations, new_id
 
-from ...factories import mutate, row
+from ...factories import mutate, remove, row
 from .conftest import Site
 from .station import conflict_on_activity1, phone_pull
 
@@ -136,3 +136,16 @@ def test_taking_a_value_over_a_record_changed_since_the_page_was_opened_is_refus
     assert newest in html.unescape(response.text), "the page now shows the record as it is"
     assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == newest
     assert conflict_row(site, conflict_id)["status"] == "open"
+
+
+def test_deleting_a_record_closes_its_open_conflicts_and_keeps_both_values(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    site.write(lambda db: remove(db, w.staff_st11, "activity", w.activity1))
+    closed = conflict_row(site, conflict_id)
+    assert (closed["status"], closed["resolution"], closed["resolved_by"]) == ("resolved", "deleted",
+                                                                               w.staff_st11.user_id)
+    assert (closed["kept_value"], closed["other_value"]) == (f'"{WEB}"', f'"{PHONE}"')
+    listing = html.unescape(staff.get("/conflicts").text)
+    assert "没有待处理的冲突" in listing and "记录已被删除，冲突随之关闭" in listing and PHONE in listing
