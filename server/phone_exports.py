@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlite_utils
@@ -74,6 +74,7 @@ class PhoneExport:
     changes: tuple[Change, ...]
     drafts: tuple[Draft, ...]
     unreadable: int  # items of a shape no phone writes
+    device_id: str | None = None  # the phone that wrote it, as the file says
 
 
 def read_export(data: bytes) -> PhoneExport:
@@ -111,7 +112,7 @@ def read_export(data: bytes) -> PhoneExport:
     if changes and volunteer_id is None:
         raise ExportInvalid("文件里没有写是哪位志愿者的手机，无法录入。请让志愿者重新导出。")
     return PhoneExport(_stamp(doc.get("exported_at")), _text(user.get("name")), volunteer_id, tuple(changes),
-                       tuple(drafts), unreadable)
+                       tuple(drafts), unreadable, parse_id(doc.get("device_id")))
 
 
 def _change(item: dict[str, Any]) -> Change | None:
@@ -180,6 +181,14 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
     # engine's own rules for a mentor, not a copy of them.
     volunteer = load_scope(db, Actor(export.volunteer_id or "", "mentor", ""))
     whose = f"这条内容不是{export.volunteer or '导出文件的志愿者'}结对帮扶的记录，没有录入。"
+    # The file's changes are merged as that phone's, not as the uploader's: the phone's own edits
+    # of one field follow each other as they did on the phone, while any change made since its
+    # base by someone else — the uploader's own web correction included — is concurrent, and a clash
+    # is parked as a conflict instead of the file silently overwriting it.
+    phone = export.device_id if export.device_id and db.execute(
+        "SELECT 1 FROM sync_devices WHERE id = ? AND user_id = ?", [export.device_id, export.volunteer_id]
+    ).fetchone() else f"export:{export.volunteer_id}"
+    writer = replace(actor, device_id=phone)
     earlier: Counter[tuple[str, str]] = Counter()
     out = []
     for change in export.changes:
@@ -196,7 +205,7 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
         if not _sendable(volunteer, change, current):
             out.append(Entered(change, "refused", change.mentee_code, whose))
             continue
-        (outcome,) = apply_mutations(db, actor, [
+        (outcome,) = apply_mutations(db, writer, [
             upsert(change.entity, change.fields, change.record_id, base_version=change.base_version)])
         if outcome.status == "rejected":
             kind, words = "refused", outcome.reason or ""

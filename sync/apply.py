@@ -191,6 +191,8 @@ class _Writer:
         self.audit: list[tuple[Any, ...]] = []
         self.conflicts: list[tuple[Any, ...]] = []
         self.gone: list[str] = []  # records deleted in this batch: their open conflicts close with them
+        self.moved: list[tuple[str, str]] = []  # (record_id, unit_id) of records that changed unit
+        self.resets: list[str] = []  # reasons every staff device must pull its copy again
         self.revokes: list[tuple[str | None, str | None, str, str | None]] = []
         self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
         self.taken: dict[str, str] = {}  # record_id -> entity, for ids a create must not reuse
@@ -528,6 +530,13 @@ class _Writer:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.conflicts,
             )
+        if self.moved:
+            db.conn.executemany("UPDATE sync_conflicts SET unit_id = ? WHERE record_id = ?",
+                                [(unit_id, record_id) for record_id, unit_id in self.moved])
+        if self.resets:
+            seq += 1  # the unit's own feed row was numbered above: a cursor at it is before the reset
+            db.conn.execute("INSERT INTO sync_scope_resets (seq, user_id, at, reason) VALUES (?, NULL, ?, ?)",
+                            [seq, self.now, "；".join(dict.fromkeys(self.resets))])
         if self.gone:
             # A deleted record's open conflicts are about values nobody can take any more: they close
             # (both values stay on the conflict row, the record's history keeps every version).

@@ -80,6 +80,8 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
     head = head_seq(db)
     if since > head:
         raise CursorInvalid("同步游标来自别的服务器或数据库，请不带 cursor 从头同步。")
+    if since and _reset_since(db, actor, since):
+        raise CursorInvalid("你的管理范围有调整（单位或账号变动），请不带 cursor 从头同步。")
     scope = load_scope(db, actor)
     where, params = scope.feed_filter()
     rows = db.execute(
@@ -92,6 +94,15 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
     upto = rows[-1][0] if more else head
     changes = [(r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
     return Page(changes, encode_cursor(upto), more, _drops(db, scope, since, upto))
+
+
+def _reset_since(db: sqlite_utils.Database, actor: Actor, since: int) -> bool:
+    """Whether a scope change no drop list expresses happened after ``since`` (sync/records.reset_scope)."""
+    everyone = actor.role in ("staff", "reviewer")
+    return db.execute(
+        "SELECT 1 FROM sync_scope_resets WHERE seq > ? AND (user_id = ? OR (user_id IS NULL AND ?)) LIMIT 1",
+        [since, actor.user_id, everyone],
+    ).fetchone() is not None
 
 
 def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> list[tuple[str, str]]:

@@ -84,11 +84,19 @@ DOCUMENT_SQL = "CASE f.entity {} END".format(" ".join(
 
 
 def head_seq(db: sqlite_utils.Database) -> int:
-    """The last sequence number handed out (feed rows and scope-log entries share it)."""
+    """The last sequence number handed out (feed rows, scope-log entries and scope resets share it)."""
     return int(db.execute(
         "SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
-        " coalesce((SELECT max(seq) FROM sync_scope_log), 0))"
+        " coalesce((SELECT max(seq) FROM sync_scope_log), 0),"
+        " coalesce((SELECT max(seq) FROM sync_scope_resets), 0))"
     ).fetchone()[0])
+
+
+def reset_scope(db: sqlite_utils.Database, user_id: str | None, reason: str, now: str) -> None:
+    """Tell the devices of ``user_id`` (None: of every staff and reviewer account) that their copy
+    must be pulled again from the start: their scope changed in a way no drop list expresses."""
+    db.execute("INSERT INTO sync_scope_resets (seq, user_id, at, reason) VALUES (?, ?, ?, ?)",
+               [head_seq(db) + 1, user_id, now, reason])
 
 
 ENGINE_COLUMNS = (

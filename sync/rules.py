@@ -287,6 +287,11 @@ def scope_effects(w: _Writer, entity_name: str, before: dict[str, Any] | None, a
     elif entity_name == "mentee" and before is not None and before["unit_id"] != after["unit_id"]:
         w.revokes.append((None, before["unit_id"], after["id"], None))
         _cascade_unit(w, after["id"], after["unit_id"])
+    elif entity_name == "unit" and before is not None and before["parent_id"] != after["parent_id"]:
+        w.resets.append("单位调整：" + str(after.get("name") or after["id"]))  # a subtree changed towns
+    if before is not None and "unit_id" in after and before.get("unit_id") != after["unit_id"]:
+        # The conflicts parked on a record are scoped by its unit: they move with it.
+        w.moved.append((after["id"], after["unit_id"]))
 
 
 # Activities carry no index by mentee (sync migration m017): they are reached through the
@@ -305,6 +310,3 @@ def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
         ids += [rid for rid, rec in w.dirty[entity_name].items() if rec.get("mentee_id") == mentee_id]
         for record_id in dict.fromkeys(ids):
             w.change(entity_name, record_id, {"unit_id": unit_id})
-    # The conflicts parked on the child's records are scoped by unit too: the old school must stop
-    # seeing (and resolving) them, the new one must start.
-    w.db.execute("UPDATE sync_conflicts SET unit_id = ? WHERE mentee_id = ?", [unit_id, mentee_id])

@@ -534,3 +534,16 @@ def m019_review_target_version(db: sqlite_utils.Database) -> None:
     """A review keeps the version of the record it judged (``target_version``), and one sent with
     the version its reviewer read is refused if the record changed since (sync/rules.py)."""
     db.execute("ALTER TABLE reviews ADD COLUMN target_version INTEGER")
+
+
+@migrations
+def m020_scope_resets(db: sqlite_utils.Database) -> None:
+    """Changes of scope no ``drop`` list can express: a station or school moved to another town,
+    a staff account moved to another unit or role. A device whose cursor is older than such a
+    change is told to pull from the start (``cursor_invalid``; sync/feed.py), which replaces its
+    copy with what its scope holds now. ``user_id`` NULL: every staff and reviewer account.
+
+    The seq comes from the one sequence the feed and the scope log share (``head_seq``).
+    """
+    db.execute("CREATE TABLE sync_scope_resets (seq INTEGER PRIMARY KEY, user_id TEXT, at TEXT NOT NULL,"
+               " reason TEXT NOT NULL)")

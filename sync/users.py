@@ -16,6 +16,7 @@ from .audit import append_audit
 from .entities import ROLE_LABELS, ROLES
 from .errors import NotAllowed
 from .ids import new_id
+from .records import reset_scope
 from .scope import Actor, load_scope
 from .timeutil import utc_now
 
@@ -88,6 +89,11 @@ def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *
     assignments = ", ".join(f"{k} = ?" for k in changed)
     values = [int(v) if isinstance(v, bool) else v for v in changed.values()]
     db.execute(f"UPDATE users SET {assignments} WHERE id = ?", [*values, user_id])
+    if ({"unit_id", "role"} & set(changed)) and "mentor" not in (current["role"], merged["role"]):
+        # A staff account's scope is its unit's subtree: its phones' copies are pulled again whole.
+        reset_scope(db, user_id, "账号调整", utc_now())
+    elif "role" in changed:
+        reset_scope(db, user_id, "角色调整", utc_now())
     append_audit(db, actor, "user", user_id, "update", {
         k: ["***", "***"] if k == "password_hash" else [current.get(k), v] for k, v in changed.items()
     })
@@ -155,6 +161,32 @@ def _check(db: sqlite_utils.Database, actor: Actor, current: dict[str, Any] | No
     _check_values(db, current, user)
     if actor.role != "admin" and not scope.allows_unit(user["unit_id"]):
         raise NotAllowed("所属单位不在你的管理范围内。")
+    if current is not None and current["role"] == "mentor" and user["unit_id"] != current["unit_id"]:
+        _check_volunteer_move(db, current["id"], user["unit_id"])
+
+
+def _check_volunteer_move(db: sqlite_utils.Database, mentor_id: str, unit_id: str) -> None:
+    """A volunteer moves town only without children being visited in the old one: the new town's
+    staff would enrol the phone that reads those children's files, and the children's own staff
+    could no longer stop it. Within a town (station to school) a move is free."""
+    town = _town_of(db, unit_id)
+    away = [code for code, unit in db.execute(
+        "SELECT m.code, m.unit_id FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+        " WHERE p.mentor_id = ? AND p.status = 'active' AND p.deleted = 0 ORDER BY m.code", [mentor_id]).fetchall()
+        if _town_of(db, unit) != town]
+    if away:
+        raise NotAllowed(f"这位志愿者还有 {len(away)} 个进行中的结对（{'、'.join(away[:3])}）在别的镇/街道，"
+                         "请先结束这些结对或改由别的志愿者帮扶，再调整所属单位。")
+
+
+def _town_of(db: sqlite_utils.Database, unit_id: str) -> str | None:
+    """The town (镇/街道) a unit is in (itself, if a town), or the county for a unit above any town."""
+    found = db.execute(
+        "WITH RECURSIVE up(id, parent_id, kind, depth) AS ("
+        " SELECT id, parent_id, kind, 0 FROM units WHERE id = ?"
+        " UNION ALL SELECT u.id, u.parent_id, u.kind, up.depth + 1 FROM units u JOIN up ON u.id = up.parent_id)"
+        " SELECT id FROM up WHERE kind IN ('town', 'county') ORDER BY depth LIMIT 1", [unit_id]).fetchone()
+    return None if found is None else str(found[0])
 
 
 def _check_values(db: sqlite_utils.Database, current: dict[str, Any] | None, user: dict[str, Any]) -> None:

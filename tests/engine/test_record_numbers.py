@@ -75,11 +75,17 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
     older_fields = DOCUMENT_SQL.replace("'target_version', r.target_version, ", "")
     with monkeypatch.context() as patch:
         patch.setattr(sync.feed, "DOCUMENT_SQL", older_fields.replace("r.num = f.num", "r.id = f.record_id"))
+        # ... and knew no scope resets (m020).
+        patch.setattr(sync.feed, "head_seq", lambda db: db.execute(
+            "SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
+            " coalesce((SELECT max(seq) FROM sync_scope_log), 0))").fetchone()[0])
+        patch.setattr(sync.feed, "_reset_since", lambda *_: False)
         pulls_before = every_pull(old)
     assert len(feed_before) == len(history_before) > 700  # the demo county
 
     assert migrations.apply(old) == ["m015_record_numbers", "m016_record_number_index", "m017_no_activity_mentee_index",
-                                     "m018_conflicts_follow_their_child", "m019_review_target_version"]
+                                     "m018_conflicts_follow_their_child", "m019_review_target_version",
+                                     "m020_scope_resets"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)

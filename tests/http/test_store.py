@@ -15,7 +15,8 @@ from sync.schema import migrations as sync_migrations
 
 EXPECTED_TABLES = {
     "_migrations", "units", "users", "mentees", "pairings", "activities", "screenings", "events",
-    "enrolments", "stats_returns", "reviews", "referrals", "sync_devices", "sync_feed", "sync_scope_log", "sync_audit",
+    "enrolments", "stats_returns", "reviews", "referrals", "sync_devices", "sync_feed", "sync_scope_log",
+    "sync_scope_resets", "sync_audit",
     "sync_conflicts", "enrol_codes", "throttle", "access_log", "web_sessions", "login_failures", "form_drafts",
     "inspections", "year_summaries", "recovery_keys", "recovery_codes", "phone_import_ledger",
 }

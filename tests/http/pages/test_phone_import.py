@@ -12,6 +12,7 @@ from sync import new_id
 
 from ...factories import db_snapshot, mutate, row
 from .conftest import Browser, Site
+from .station import activity_form
 
 PAGE = "/activities/phone-import"
 
@@ -192,3 +193,37 @@ def test_only_staff_enter_a_phones_export(site: Site) -> None:
     page = site.as_(site.w.staff_st11).get(PAGE)
     assert page.status_code == 200 and "导出未同步记录" in page.text
     assert PAGE in site.as_(site.w.staff_st11).get("/staff").text
+
+
+def _edit(record_id: str, base: int, text: str) -> dict[str, Any]:
+    return {"state": "unsent", "entity": "activity", "record_id": record_id, "op": "upsert", "base_version": base,
+            "fields": {"record": text}, "created_at": "2026-11-29T02:00:00.000Z"}
+
+
+@pytest.mark.parametrize("phone", ["the volunteer's own", "unknown"])
+def test_a_file_never_silently_overwrites_the_uploaders_own_correction_made_since(site: Site, phone: str) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    base = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    correction = "站里更正：家访一小时，孩子愿意交流。"
+    assert browser.post(f"/activities/{w.activity1}/edit", {**activity_form(site, w.activity1), "record": correction,
+                                                            "base_version": str(base)}).status_code == 303
+    data = json.loads(export(w.mentor1, _edit(w.activity1, base, "手机上离线写的：孩子说想参加兴趣小组。")))
+    if phone == "the volunteer's own":
+        data["device_id"] = w.mentor1.device_id
+    page = upload(browser, json.dumps(data, ensure_ascii=False).encode())
+    assert page.status_code == 200 and "和别人先到的修改冲突" in page.text
+    assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == correction
+    parked = site.read(lambda db: db.execute("SELECT other_value FROM sync_conflicts WHERE record_id = ?",
+                                             [w.activity1]).fetchall())
+    assert parked == [('"手机上离线写的：孩子说想参加兴趣小组。"',)]
+
+
+def test_the_phones_own_two_edits_of_one_field_follow_each_other_as_on_the_phone(site: Site) -> None:
+    w = site.w
+    base = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    data = export(w.mentor1, _edit(w.activity1, base, "第一次写的"), _edit(w.activity1, base, "改了一个错字后"))
+    page = upload(site.as_(w.staff_st11), data)
+    assert page.status_code == 200 and "和别人先到的修改冲突" not in page.text
+    assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == "改了一个错字后"
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
