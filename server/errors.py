@@ -8,6 +8,7 @@ are logged.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -221,6 +222,21 @@ HTTP_MESSAGES = {
 }
 
 
+# Words a person wrote (Chinese text), never what only identifies or unlocks something.
+_WRITTEN = re.compile(r"[\u3400-\u9fff]")
+_NOT_WORDS = re.compile(r"password|pin|token|csrf|code|secret", re.I)
+
+
+def typed_words(request: Request) -> list[str]:
+    """The free text of the form a failed post carried (``request.state.posted``, set only once its
+    CSRF token and session checked out), to show back: typing is the volunteer's and staff's work."""
+    form = getattr(request.state, "posted", None)
+    if form is None:
+        return []
+    return [value for name, value in form.multi_items()
+            if isinstance(value, str) and not _NOT_WORDS.search(name) and _WRITTEN.search(value)][:12]
+
+
 def envelope(request: Request, status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
     if is_api(request.url.path):
         body: dict[str, Any] = {"ok": False, "error": message, "status": status, "code": code}
@@ -228,8 +244,9 @@ def envelope(request: Request, status: int, message: str, code: str, headers: di
     templates: Jinja2Templates = request.app.state.templates  # set before the lifespan runs
     # An error page can quote what was asked for (a filter, a search); like a signed-in page, it
     # is not kept in a shared computer's browser history.
+    typed = typed_words(request) if 400 <= status < 500 else []
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status,
+        request, "error.html", {"status": status, "message": message, "typed": typed}, status_code=status,
         headers={"cache-control": "no-store", **(headers or {})},
     )
 

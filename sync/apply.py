@@ -26,7 +26,7 @@ from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Mutation, Rejection, fingerprint, read_batch, read_mutation
 from .records import WRITE_SQL, head_seq, keys_of, load_rows, load_users, owners
-from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, scope_effects
+from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, open_risk_flag, scope_effects
 from .scope import Actor, load_scope
 from .timeutil import utc_now
 
@@ -391,6 +391,8 @@ class _Writer:
             raise Refusal(not_found(f"这条{entity.label}"))
         if self.actor.role not in entity.deleters:
             raise Refusal(f"你的角色不能删除{entity.label}。")
+        if entity.name == "activity" and self.actor.role == "mentor" and (why := open_risk_flag(current)):
+            raise Refusal(why)
         # A base above the server's is a damaged copy: reject it as an edit with it would be,
         # rather than skip the delete-vs-edit check and delete what staff just changed (item 4).
         _check_base(m, current)
@@ -420,11 +422,20 @@ class _Writer:
     def _conflict(self, m: Mutation, current: dict[str, Any], name: str, kept: Any, theirs: Any,
                   kept_version: int) -> dict[str, Any]:
         """Store the value that lost for staff; return its entry for the phone's answer."""
+        other = json.dumps(theirs, ensure_ascii=False)
+        # The same losing value from the same person, still open (a form posted twice, a phone
+        # resending under a new mutation id), is one conflict for staff, not two.
+        same = self.db.execute(
+            "SELECT id FROM sync_conflicts WHERE record_id = ? AND field = ? AND status = 'open' AND user_id = ?"
+            " AND other_value = ? AND kept_version = ? LIMIT 1",
+            [m.record_id, name, self.actor.user_id, other, kept_version]).fetchone()
+        if same is not None:
+            return {"field": name, "kept": kept, "yours": theirs, "conflict_id": same[0]}
         conflict_id = new_id()
         keys = keys_of(m.entity.name, current)
         self.conflicts.append((
             conflict_id, m.entity.name, m.record_id, name, json.dumps(kept, ensure_ascii=False),
-            json.dumps(theirs, ensure_ascii=False), m.base_version, kept_version, self.actor.user_id,
+            other, m.base_version, kept_version, self.actor.user_id,
             self.actor.device_id, m.mutation_id, keys.unit_id, keys.mentee_id, self.now,
         ))
         return {"field": name, "kept": kept, "yours": theirs, "conflict_id": conflict_id}

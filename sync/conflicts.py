@@ -17,10 +17,19 @@ from .apply import Outcome, _atomic, apply_mutations
 from .db import placeholders
 from .errors import NotAllowed
 from .mutations import delete, upsert
+from .rules import RECTIFICATION
 from .scope import Actor, Keys, Scope, load_scope
 from .timeutil import utc_now
 
 CHOICES = ("kept", "other", "combined")
+
+
+def about_own_inspection(actor: Actor, row: dict[str, Any]) -> bool:
+    """A conflict on an inspection's findings, seen by staff of the inspected unit: theirs to read
+    on the inspection, not to decide (keeping one value drops the other, and only those who may
+    write the field decide; the unit writes only its rectification). ``list_conflicts`` mirrors it."""
+    return (row["entity"] == "inspection" and actor.role == "staff" and row["unit_id"] == actor.unit_id
+            and row["field"] not in RECTIFICATION)
 
 
 def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "open") -> list[dict[str, Any]]:
@@ -33,6 +42,9 @@ def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "op
         units = sorted(scope.unit_ids)
         sql += f" AND unit_id IN ({placeholders(units)})"
         params += units
+    if scope.actor.role == "staff":  # the inspected unit does not decide its inspectors' findings
+        sql += f" AND NOT (entity = 'inspection' AND unit_id = ? AND field NOT IN ({placeholders(RECTIFICATION)}))"
+        params += [scope.actor.unit_id, *RECTIFICATION]
     cursor = db.execute(sql + " ORDER BY created_at, id", params)
     names = [d[0] for d in cursor.description]
     rows = []
@@ -69,6 +81,8 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
             raise NotAllowed("找不到这条冲突记录，或它不在你的管理范围内。")
         if row["status"] != "open":
             raise NotAllowed("这条冲突已经处理过了。")
+        if about_own_inspection(actor, row):
+            raise NotAllowed("这是对本单位的督查记录的冲突，由督查单位处理。")
         outcome = None
         if choice == "combined" and row["field"] == "_deleted":
             raise NotAllowed("删除与修改的冲突只能二选一：保留记录，或删除它。")

@@ -86,6 +86,9 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
     elif entity_name == "pairing":
         mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
         record["unit_id"] = mentee["unit_id"]
+        if before is not None and before["status"] == "closed" and record["mentor_id"] != before["mentor_id"]:
+            # The archive of an ended pairing names who visited the child; that never changes after.
+            raise Refusal("这个结对已结束，不能再更换志愿者；如需继续帮扶，请新建结对。")
         if before is None or record["mentor_id"] != before["mentor_id"]:
             mentor = w.get_user(record["mentor_id"])
             if mentor is None or (role != "admin" and not w.scope.allows_unit(mentor["unit_id"])):
@@ -108,6 +111,8 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
                 record["author_id"], record["entered_by"] = pairing["mentor_id"], me
         if (before or {}).get("risk_action") != record.get("risk_action"):
             record["risk_action_by"] = me if record.get("risk_action") else None
+        if role == "mentor" and before is not None and not record.get("risk_flag"):
+            _refuse_if(open_risk_flag(before))
         if before is not None and before.get("review_status") == "returned" and any(
                 record.get(name) != before.get(name) for name in RESUBMITTING_FIELDS):
             # A returned record that its author corrects goes back into the station's review queue.
@@ -134,6 +139,17 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         _derive_review(w, record)
     elif entity_name == "inspection":
         _derive_inspection(w, before, record)
+
+
+def open_risk_flag(activity: dict[str, Any]) -> str | None:
+    """Why a volunteer may not withdraw (untick or delete) this activity's self-harm flag: the
+    station has not yet recorded what it did about it. A flag is a safeguarding signal, and it
+    leaves the station's list only when a person there has seen and handled it; a flag ticked by
+    mistake is untaken by the station (its handling record says so)."""
+    if activity.get("risk_flag") and not activity.get("risk_action") and not activity.get("deleted"):
+        return ("这条记录标了“发现自伤自残风险”，辅导站还没有处理，不能由志愿者取消或删除。"
+                "如果是误标，请打电话告诉辅导站，由辅导站处理。")
+    return None
 
 
 # The fields of the record itself (what a volunteer writes): changing any of them resubmits a

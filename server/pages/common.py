@@ -162,6 +162,9 @@ async def require_form(request: Request, roles: Collection[str], *, max_files: i
                             stash=form_values(form))
     if out.session.actor.role not in roles:
         raise Forbidden("你的账号不能使用这个页面。")
+    # An error page for this post (the record was deleted meanwhile, say) shows the person's own
+    # words back rather than dropping them (server/errors.py ``typed_words``).
+    request.state.posted = form
     return out, form
 
 

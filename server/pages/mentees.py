@@ -304,7 +304,7 @@ async def screening_add(request: Request) -> Response:
     note = ""
     if len(outcomes) > 1:
         level = outcomes[1]
-        note = (f"；关注等级没有改：{level.reason}" if level.status == "conflict"
+        note = (f"；关注等级没有改：{(level.reason or '').rstrip('。')}" if level.status == "conflict"
                 else "，关注等级已改为" + RISK_LEVELS[fields["risk_level"]])
     return visit.redirect(f"/mentees/{mentee_id}#screenings", flash=f"摸排记录已保存{note}。")
 

@@ -30,7 +30,7 @@ from ..templating import local_time
 from .common import OFFICE, Visit, form_values, not_found, require, require_form, visible_record
 from .report_params import read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
-from .writes import apply_one, base_version
+from .writes import apply_one, base_version, shown_version
 
 EDITABLE = ("draft", "returned")
 
@@ -156,7 +156,10 @@ async def return_save(request: Request) -> Response:
         fields["status"] = "draft"
     elif action != "save":
         raise ParamInvalid("未知的操作。")
-    base = base_version(values, "version") or ret["version"]
+    if action in ("save", "submit") and ret["status"] == "submitted":
+        return await _render(visit, ret, scope, status=409, values=values,
+                             error="这张表已经上报，正等上级审核；如需修改，请先点“撤回修改”。")
+    base = shown_version(values, name="version")
     # Only what the person changed from what the form showed: a remark another colleague saved
     # meanwhile stays, and the same line changed by both is a conflict rather than a silent loss.
     shown = await visit.state.store.read(lambda db: values_at(db, "stats_return", ret["id"], base)) or ret

@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope, list_conflicts
+from sync.conflicts import about_own_inspection
 from sync.db import select_in
 from sync.entities import ENTITIES
 from sync.records import load_rows
@@ -94,6 +95,8 @@ def get_conflict(db: sqlite_utils.Database, scope: Scope, conflict_id: str) -> d
     """One conflict in scope (open or resolved), enriched; None when missing or not yours."""
     row = next(db.query("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id]), None)
     if row is None or scope.is_mentor or not scope.allows(Keys(row["unit_id"], row["mentee_id"])):
+        return None
+    if about_own_inspection(scope.actor, row):
         return None
     for name in ("kept_value", "other_value"):
         row[name] = json.loads(row[name]) if row[name] is not None else None

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from sync import new_id
-from tests.factories import delete, make_county, mutate, push, row, upsert
+from sync import apply_mutations, mutations, new_id
+from tests.factories import delete, make_activity, make_county, mutate, push, row, upsert
 
 
 @pytest.fixture
@@ -127,3 +127,22 @@ def test_a_reference_outside_scope_reads_like_one_that_does_not_exist(db: sqlite
         "mentor_of_another_unit": (w.staff_st21, pairing, w.mentor1.user_id),
     }[case]
     same_reason(db, actor, make, existing)
+
+
+def test_a_volunteer_cannot_withdraw_a_self_harm_flag_the_station_has_not_handled(
+        db: sqlite_utils.Database) -> None:
+    w = make_county(db)
+    flagged = make_activity(db, w.mentor1, w.pairing1, risk_flag=True)
+    version = row(db, "activity", flagged)["version"]
+    untick, delete = apply_mutations(db, w.mentor1, [
+        mutations.upsert("activity", {"risk_flag": False}, flagged, base_version=version),
+        mutations.delete("activity", flagged, base_version=version)])
+    assert (untick.status, delete.status) == ("rejected", "rejected")
+    assert "辅导站还没有处理" in str(untick.reason) and "辅导站还没有处理" in str(delete.reason)
+    assert row(db, "activity", flagged)["risk_flag"] and not row(db, "activity", flagged)["deleted"]
+    # Once the station has recorded what it did, the volunteer's copy is theirs again.
+    handled = {"risk_action": "已电话联系家长，孩子情绪平稳", "risk_action_on": "2026-11-30"}
+    mutate(db, w.staff_st11, "activity", handled, flagged, version)
+    (untick,) = apply_mutations(db, w.mentor1, [mutations.upsert("activity", {"risk_flag": False}, flagged,
+                                                                  base_version=version + 1)])
+    assert untick.status == "applied"

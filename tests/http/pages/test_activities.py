@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from ...factories import mutate, row
+from ...factories import mutate, remove, row
 from .conftest import Site
 from .station import activity_form, phone_pull, record_id_on
 
@@ -125,3 +125,16 @@ def test_an_activity_form_with_another_persons_record_id_neither_changes_nor_con
     assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
     assert site.read(lambda db: db.execute("SELECT count(*) FROM activities WHERE record = ?",
                                            [VISIT["record"]]).fetchone()[0]) == 0
+
+
+def test_an_edit_posted_after_someone_deleted_the_visit_shows_the_typed_words_back(site: Site) -> None:
+    w = site.w
+    version = site.read(lambda db: row(db, "activity", w.activity2))["version"]
+    form = {**activity_form(site, w.activity2), "record": "站里补充：孩子这周按时完成了作业。",
+            "base_version": str(version)}
+    site.write(lambda db: remove(db, w.mentor2, "activity", w.activity2))
+    response = site.as_(w.staff_st11).post(f"/activities/{w.activity2}/edit", form,
+                                          form_page=f"/activities/{w.activity1}/edit")
+    assert response.status_code == 404 and "你填写的内容（没有保存）" in response.text
+    assert "站里补充：孩子这周按时完成了作业。" in response.text
+    assert "csrf" not in response.text.split("你填写的内容")[1].lower()

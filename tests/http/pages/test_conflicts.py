@@ -149,3 +149,22 @@ def test_deleting_a_record_closes_its_open_conflicts_and_keeps_both_values(site:
     assert (closed["kept_value"], closed["other_value"]) == (f'"{WEB}"', f'"{PHONE}"')
     listing = html.unescape(staff.get("/conflicts").text)
     assert "没有待处理的冲突" in listing and "记录已被删除，冲突随之关闭" in listing and PHONE in listing
+
+
+def test_a_conflict_on_an_inspections_findings_is_not_the_inspected_units_to_decide(site: Site) -> None:
+    w = site.w
+    version = site.read(lambda db: row(db, "inspection", w.inspection1))["version"]
+    first = {"rectify": "咨询室本月内配专人"}
+    site.write(lambda db: mutate(db, w.reviewer, "inspection", first, w.inspection1, version))
+    (clash,) = site.write(lambda db: apply_batch(db, w.admin, {"mutations": [mutations.upsert(
+        "inspection", {"rectify": "咨询室两周内配专人"}, w.inspection1, base_version=version, mutation_id=1)]})).results
+    assert clash["status"] == "conflict"
+    conflict_id = clash["conflicts"][0]["conflict_id"]
+    inspected = site.as_(w.staff_st11)
+    assert "咨询室两周内配专人" not in html.unescape(inspected.get("/conflicts").text)
+    assert inspected.get(f"/conflicts/{conflict_id}").status_code == 404
+    assert inspected.post(f"/conflicts/{conflict_id}", {"choice": "kept"}, form_page="/conflicts").status_code == 404
+    assert conflict_row(site, conflict_id)["status"] == "open"
+    town = site.as_(w.staff_town1)  # the level above, which inspects it, decides
+    assert "咨询室两周内配专人" in html.unescape(town.get("/conflicts").text)
+    assert town.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303

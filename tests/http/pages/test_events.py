@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ...factories import row
+from ...factories import mutate, row
 from .conftest import Site
 from .station import record_id_on
 
@@ -162,3 +162,18 @@ def test_an_event_delete_without_its_version_deletes_nothing_and_parks_no_confli
     assert response.status_code == 400 and "刷新页面" in response.text
     assert not site.read(lambda db: row(db, "event", w.event1))["deleted"]
     assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
+
+
+def test_a_clashing_edit_posted_twice_parks_one_conflict(site: Site) -> None:
+    w = site.w
+    version = site.read(lambda db: row(db, "event", w.event1))["version"]
+    site.write(lambda db: mutate(db, w.staff_town1, "event", {"notes": "街道先写的"}, w.event1, version))
+    browser = site.as_(w.staff_st11)
+    form = {**{k: str(v) for k, v in site.read(lambda db: row(db, "event", w.event1)).items()
+               if k in ("kind", "audience", "date", "participants", "unit_id", "title") and v is not None},
+            "notes": "站里后写的", "base_version": str(version)}
+    for _ in range(2):
+        assert browser.post(f"/events/{w.event1}", form).status_code == 303
+    parked = site.read(lambda db: db.execute("SELECT other_value FROM sync_conflicts WHERE record_id = ?"
+                                             " AND status = 'open'", [w.event1]).fetchall())
+    assert parked == [('"站里后写的"',)]

@@ -6,6 +6,8 @@ import re
 
 import sqlite_utils
 
+from sync import apply_mutations, mutations
+
 from ...factories import make_mentee, make_pairing, mutate, row
 from .conftest import TOKEN_RE, Site
 from .station import phone_pull, record_id_on
@@ -223,3 +225,14 @@ def test_a_pairing_form_posted_twice_pairs_once(site: Site) -> None:
     assert [(a.status_code, a.headers["location"]) for a in answers] == [(303, f"/pairings/{record_id}")] * 2
     assert site.read(lambda db: [r[0] for r in db.execute("SELECT id FROM pairings WHERE mentee_id = ?",
                                                           [w.mentee_unpaired]).fetchall()]) == [record_id]
+
+
+def test_an_ended_pairing_keeps_the_volunteer_who_visited_the_child(site: Site) -> None:
+    w = site.w
+    version = site.read(lambda db: row(db, "pairing", w.pairing2))["version"]
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-30"},
+                                 w.pairing2, version))
+    (late,) = site.write(lambda db: apply_mutations(db, w.staff_town1, [mutations.upsert(
+        "pairing", {"mentor_id": w.mentor1.user_id}, w.pairing2, base_version=version)]))
+    assert late.status == "rejected" and "已结束" in str(late.reason)
+    assert site.read(lambda db: row(db, "pairing", w.pairing2))["mentor_id"] == w.mentor2.user_id

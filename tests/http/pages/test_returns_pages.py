@@ -236,3 +236,15 @@ def test_returns_a_stale_form_sends_only_the_line_the_person_changed(site: Site,
     stored = site.read(lambda db: row(db, "stats_return", rid))
     assert stored is not None and (stored["remarks"], stored["phone"]) == ("含家长会线上人次", "0513-2")
     assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
+
+
+def test_returns_a_submitted_return_is_not_edited_behind_its_reviewers_back(site: Site, county: Any) -> None:
+    staff = site.as_(county.staff_st12)
+    rid = _return_id(staff.post("/returns", YEAR, form_page="/returns").headers["location"])
+    submit = {"remarks": "上报时的备注", "version": _version(site, rid), "action": "submit"}
+    assert staff.post(f"/returns/{rid}", submit, form_page=f"/returns/{rid}").status_code == 303
+    late = staff.post(f"/returns/{rid}", {"remarks": "上报后又改的", "version": _version(site, rid), "action": "save"},
+                      form_page=f"/returns/{rid}")
+    assert late.status_code == 409 and "请先点“撤回修改”" in late.text
+    stored = site.read(lambda db: row(db, "stats_return", rid))
+    assert stored is not None and (stored["status"], stored["remarks"]) == ("submitted", "上报时的备注")
