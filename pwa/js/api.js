@@ -41,6 +41,9 @@ async function call(method, path, { token, body } = {}) {
       signal: controller.signal,
     });
   } catch (error) {
+    // With the phone online, a failed request means the server could not be reached (down, or a
+    // weak signal timing out): saying "no network" would send the volunteer to their settings.
+    if (globalThis.navigator?.onLine !== false) throw new ServerError(0, 'unreachable', T.serverDown);
     throw new OfflineError(0, 'offline', String(error?.message || error));
   } finally {
     clearTimeout(timer);

@@ -8,6 +8,11 @@ const utc = (isoDate) => new Date(isoDate + 'T00:00:00Z');
 const iso = (d) => d.toISOString().slice(0, 10);
 
 export const today = (now = new Date()) => now.toLocaleDateString('sv-SE', ZONE);
+// The day a new visit is dated by default: the phone's, unless the last sync found the phone's
+// clock wrong (``clockWrong``, sync.js); then the server's day at that sync. Not the phone's 2001
+// or 2041, and not the phone's day moved by the measured offset, which goes stale (and far wrong)
+// the moment the volunteer fixes the clock as the warning asks.
+export const visitDay = (clockWrong = null) => clockWrong?.server || today();
 
 export function addDays(isoDate, days) {
   const d = utc(isoDate);
@@ -73,8 +78,9 @@ export function followUps(entries, activities, on = today()) {
   return out.sort((a, b) => cmp(a.due, b.due));
 }
 
-export const returnedActivities = (activities) =>
-  activities.filter((a) => a.fields.review_status === 'returned' && !a.resubmittedAt).sort(newest);
+// The volunteer's own returned visits (a staff phone holds its station's: not theirs to fix here).
+export const returnedActivities = (activities, userId = null) => activities.filter((a) =>
+  a.fields.review_status === 'returned' && !a.resubmittedAt && (!userId || a.fields.author_id === userId)).sort(newest);
 
 export const editable = (activity, userId) => activity.fields.review_status !== 'approved'
   && (activity.version === null || !userId || activity.fields.author_id === userId);

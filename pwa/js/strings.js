@@ -73,7 +73,11 @@ export const T = {
   riskSay: '辅导站会在下次同步时看到这条提醒。情况紧急，请马上打电话：',
   riskCall: (phone) => `拨打辅导站电话 ${phone}`, riskNoPhone: '情况紧急，请马上联系辅导站或拨打 110 / 120。',
   draftRestored: '已恢复上次没写完的内容。', clearDraft: '清空重填', clearDraftConfirm: '再点一次，清空这张表',
-  pickMentee: '请先选择帮扶对象。', pickDate: '请填写日期。', editActivity: '修改帮扶记录',
+  pickMentee: '请先选择帮扶对象。', pickMenteeOption: '请选择是哪个孩子',
+  riskLocked: '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。'
+    + '如果是误标，请打电话告诉辅导站：',
+  riskLockedNoPhone: '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。'
+    + '如果是误标，请告诉辅导站。', pickDate: '请填写日期。', editActivity: '修改帮扶记录',
   fixRejected: '修改后重新发送',
 
   activity: '帮扶记录', edit: '修改这条记录', returnedSay: '辅导站退回了这条记录，意见：',

@@ -106,11 +106,19 @@ class Phone:
             self.page.goto(self.server.url + "/app/#/log")
         if mentee:
             self.page.get_by_label("帮扶对象").select_option(label=mentee)
+        else:
+            self.choose_a_child()
         self.page.get_by_label("过程记录").fill(record)
         if follow_up:
             self.page.get_by_label("事后跟踪").fill(follow_up)
         self.page.get_by_role("button", name="保存", exact=True).click()
         expect(self.page.get_by_text("已保存。")).to_be_visible()
+
+    def choose_a_child(self) -> None:
+        """On a new visit's form, the first child, if the form asks (a volunteer with several children)."""
+        picker = self.page.get_by_label("帮扶对象")
+        if not picker.input_value():
+            picker.select_option(index=1)
 
     def idb(self) -> dict[str, Any]:
         return dict(self.page.evaluate(IDB_DUMP))

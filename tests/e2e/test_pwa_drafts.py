@@ -32,6 +32,7 @@ def compose(phone: Phone, label: str, steps: list[str], final: str) -> None:
 def half_fill(phone: Phone) -> None:
     page = phone.page
     page.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
     page.locator("label.chip", has_text="面对面谈心").click()
     compose(phone, "过程记录", ["he", "hai", "和孩"], "和孩子聊了很久")
     page.get_by_label("事前准备").fill("带了一本字帖")

@@ -230,6 +230,7 @@ def test_pwa_rejected_visit_is_fixed_and_requeued_and_screening_and_guardian_rea
     page = phone.page
     text = "年份输错又改对的一次家访。"
     page.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
     page.get_by_label("日期", exact=True).fill("1999-11-30")
     page.get_by_label("过程记录").fill(text)
     page.get_by_role("button", name="保存", exact=True).click()
@@ -321,7 +322,8 @@ def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_on
     expect(warning).to_contain_text(f"手机上的日期不对：上次同步时，今天是{server_day}，手机上却是2041年3月1日。")
     page.locator("a", has_text="记一次帮扶").first.click()
     expect(page.locator(".notice.warn")).to_contain_text("请到手机的“设置”里改好日期和时间")
-    assert page.get_by_label("日期", exact=True).input_value() == "2041-03-01"  # what the warning is about
+    # The new visit is dated by the server's clock, the day it really is, not the phone's 2041.
+    assert page.get_by_label("日期", exact=True).input_value() == today.isoformat()
     check_page(page, 390, "the visit form on a phone with a wrong clock", [])
     page.screenshot(path=str(shots_dir(tmp_path) / "pwa-clock-wrong.png"))
     page.get_by_role("link", name="首页").click()
@@ -330,3 +332,38 @@ def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_on
     phone.wait_synced()
     expect(page.locator(".sync")).not_to_contain_text("日期不对")
     assert phone.dialogs == []
+
+
+def test_pwa_a_flag_the_station_has_not_handled_stays_ticked_and_other_corrections_still_go(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A self-harm flag leaves the station's list only through the station: once it has reached the
+    server the box stays ticked, with the station's number for a flag ticked by mistake, and the
+    rest of the record can still be corrected (nothing sits refused in 待同步)."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("chen.ganbu")
+    page = phone.page
+    page.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
+    page.get_by_label("过程记录").fill("孩子说晚上睡不着，有过伤害自己的念头。")
+    page.get_by_role("checkbox", name="发现自伤自残风险").check()
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    page.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    (activity,), = query(module_server, "SELECT id FROM activities WHERE record LIKE '孩子说晚上睡不着%'")
+    page.goto(module_server.url + f"/app/#/activity/{activity}")
+    page.get_by_role("link", name="修改这条记录").click()
+    box = page.get_by_role("checkbox", name="发现自伤自残风险")
+    expect(box).to_be_checked()
+    expect(box).to_be_disabled()
+    expect(page.locator(".risk")).to_contain_text("不能在手机上取消")
+    expect(page.locator(".risk a[href^='tel:']")).to_be_visible()
+    page.get_by_label("过程记录").fill("孩子说晚上睡不着，有过伤害自己的念头；已告诉班主任。")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    page.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT risk_flag, record FROM activities WHERE id = ?", activity) == [
+        (1, "孩子说晚上睡不着，有过伤害自己的念头；已告诉班主任。")]
+    expect(page.locator(".sync")).not_to_contain_text("没有被接收")

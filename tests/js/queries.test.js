@@ -67,6 +67,19 @@ test('returned activities leave the list once fixed', () => {
   equal(q.returnedActivities(acts).map((a) => a.id), ['a1']);
 });
 
+test('a phone lists only its own volunteer\'s returned activities', () => {
+  const acts = [
+    rec('a1', 'activity', { date: '2026-11-01', review_status: 'returned', author_id: 'u1' }),
+    rec('a2', 'activity', { date: '2026-11-02', review_status: 'returned', author_id: 'u2' }),
+  ];
+  equal(q.returnedActivities(acts, 'u1').map((a) => a.id), ['a1']);
+});
+
+test('a new visit is dated by the server\'s day when the phone\'s clock is known wrong', () => {
+  equal(q.visitDay(null), q.today());
+  equal(q.visitDay({ server: '2026-12-02', phone: '2041-03-01' }), '2026-12-02');
+});
+
 test('the timeline holds the mentee\'s activities and screenings, newest first', () => {
   const acts = [
     rec('a1', 'activity', { pairing_id: 'p1', date: '2026-10-01' }),

@@ -113,14 +113,30 @@ test('a cursor the server cannot read starts the pull again from the beginning',
   equal([repo.get('m1'), repo.get('m2')], [undefined, undefined], 'a fresh full pull reconciles');
 });
 
+// The browser's own word on whether the phone has a network (navigator.onLine), for one test.
+async function withOnLine(online, fn) {
+  Object.defineProperty(navigator, 'onLine', { get: () => online, configurable: true });
+  try { await fn(); } finally { delete navigator.onLine; }
+}
+
 test('without a network the outbox stays as it was and the state says offline', async () => {
   await fresh();
   await logActivities(2);
   fakeServer({ offline: true });
-  await sync.syncNow('test');
+  await withOnLine(false, () => sync.syncNow('test'));
   equal(repo.pending().length, 2);
   equal(sync.syncState().problem, 'offline');
   equal(vault.currentSession().lastError, '没有网络');
+});
+
+test('with a network but no answer from the server, the phone says the server, not the network', async () => {
+  await fresh();
+  await logActivities(1);
+  fakeServer({ offline: true });  // the request fails while the browser says it is online
+  await withOnLine(true, () => sync.syncNow('test'));
+  equal(repo.pending().length, 1);
+  equal(sync.syncState().problem, 'server');
+  equal(vault.currentSession().lastError, '服务器暂时出错');
 });
 
 test('a revoked phone is reported as revoked', async () => {

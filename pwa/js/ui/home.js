@@ -11,7 +11,8 @@ export function riskTag(level) {
   return tag('risk-' + key, T.risk(RISK_LEVELS[key] || key));
 }
 
-export const menteeName = (mentee) => (mentee ? `${mentee.fields.code} ${mentee.fields.name || ''}`.trim() : '');
+// The name first: it is what a volunteer recognises, and what stays visible when space is short.
+export const menteeName = (mentee) => (mentee ? `${mentee.fields.name || ''} ${mentee.fields.code}`.trim() : '');
 export const categories = (mentee) => (mentee.fields.categories || []).map((c) => CATEGORIES[c] || c).join('、');
 
 const menteeRow = ({ mentee }) => row({ href: `#/mentee/${mentee.id}` }, menteeName(mentee),
@@ -38,7 +39,7 @@ export async function render({ seq = null } = {}) {
     draft && h('p', { class: 'notice' }, T.draftWaiting, ' ',
       link('#/log', T.draftContinue, 'inline')),
     link('#/log', '✎ ' + T.logVisit),
-    section(T.returnedTitle, returnedActivities(activities).map(returnedRow)),
+    section(T.returnedTitle, returnedActivities(activities, user?.id).map(returnedRow)),
     section(T.followUps, followUps(entries, activities, today()).map(followUpRow)),
     h('h2', `${T.myMentees}（${entries.length}）`),
     rows(entries.map(menteeRow), h('p', T.noMentees))), seq);

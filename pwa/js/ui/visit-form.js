@@ -1,5 +1,5 @@
 import { uuid7 } from '../ids.js';
-import { addDays, addMonths, myMentees, today } from '../queries.js';
+import { addDays, addMonths, myMentees, visitDay } from '../queries.js';
 import * as repo from '../repo.js';
 import { DURATIONS, KINDS, MOODS, OBSERVATIONS, PLACES, SIX_LINKS, T } from '../strings.js';
 import * as vault from '../vault.js';
@@ -10,24 +10,36 @@ import { menteeName } from './home.js';
 const TEXTS = ['place', 'preparation', 'record', 'follow_up'];
 const pairs = (list) => list.map((x) => [x, x]);
 
-function toFields(v) {
+function toFields(v, riskLocked) {
   const fields = {
     kind: v.kind || 'home_visit', date: v.date, duration_min: v.duration_min ? Number(v.duration_min) : null,
     follow_up_due: v.follow_up_due || null, moods: v.moods, observations: v.observations, tags: v.tags,
-    risk_flag: v.risk_flag,
+    risk_flag: riskLocked || v.risk_flag,
   };
   for (const name of TEXTS) fields[name] = (v[name] || '').trim() || null;
   return fields;
 }
 
-function riskBox(form) {
+// ``locked``: the flag reached the station and is not handled yet. The server refuses a volunteer
+// withdrawing it (a safeguarding signal leaves the station's list only through the station), so the
+// box stays ticked here, with the station's number for a flag ticked by mistake.
+function riskBox(form, locked) {
   const phone = vault.currentSession().unit?.phone;
-  const detail = h('div', { hidden: true }, h('p', phone ? T.riskSay : T.riskNoPhone),
-    phone && telLink(phone, T.riskCall(phone)));
-  const update = () => { detail.hidden = !form.elements.risk_flag.checked; };
-  return { update, box: h('div', { class: 'risk', onchange: update }, chips('', 'risk_flag', [['on', T.riskFlag]],
-    { bool: true }), detail) };
+  const say = locked ? (phone ? T.riskLocked : T.riskLockedNoPhone) : (phone ? T.riskSay : T.riskNoPhone);
+  const detail = h('div', { hidden: !locked }, h('p', say), phone && telLink(phone, T.riskCall(phone)));
+  const box = chips('', 'risk_flag', [['on', T.riskFlag]], { bool: true });
+  const update = () => {
+    if (locked) form.elements.risk_flag.checked = true;
+    detail.hidden = !form.elements.risk_flag.checked;
+  };
+  if (locked) for (const input of box.querySelectorAll('input')) input.disabled = true;
+  return { update, box: h('div', { class: 'risk', onchange: update }, box, detail) };
 }
+
+const openFlag = (record) => {
+  const server = record && record.version !== null ? (record.shadow?.fields || record.fields) : null;
+  return Boolean(server?.risk_flag && !server.risk_action);
+};
 
 export async function render({ mode, menteeId = null, activity = null, notice = null, seq = null }) {
   const me = vault.currentSession().user?.id;
@@ -35,16 +47,25 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const record = activity || (notice && repo.get(notice.record_id));
   const pairingId = notice?.fields.pairing_id || record?.fields.pairing_id;
   const fixedMentee = mode !== 'new' && repo.menteeOf({ ...record?.fields, pairing_id: pairingId });
-  const picker = h('select', { name: 'mentee', disabled: Boolean(fixedMentee) },
+  // With several children and none chosen yet, the volunteer picks one: a preselected first child
+  // is how a visit (or a self-harm flag) would be logged against the wrong child.
+  const choose = !fixedMentee && !menteeId && entries.length > 1
+    && h('option', { value: '' }, T.pickMenteeOption);
+  const picker = h('select', { name: 'mentee', disabled: Boolean(fixedMentee) }, choose,
     (fixedMentee ? [{ mentee: fixedMentee }] : entries)
       .map(({ mentee }) => h('option', { value: mentee.id }, menteeName(mentee))));
-  const date = h('input', { type: 'date', name: 'date', max: today() });
+  const { clockWrong } = vault.currentSession();
+  const now = visitDay(clockWrong);
+  // No upper limit from a clock known wrong: a phone at 2001 could not pick today.
+  const date = h('input', clockWrong ? { type: 'date', name: 'date' } : { type: 'date', name: 'date', max: now });
   const due = h('input', { type: 'date', name: 'follow_up_due' });
   const place = h('input', { type: 'text', name: 'place', autocomplete: 'off' });
   const form = h('form', { novalidate: true });
-  const risk = riskBox(form);
+  const riskLocked = mode !== 'new' && openFlag(record);
+  const risk = riskBox(form, riskLocked);
   const quick = (label, act) => button(label, () => { act(); keep(); }, 'chip');
-  const dueIn = (label, add, n) => quick(label, () => { due.value = add(date.value || today(), n); });
+  // From today, not from the visit's date: a week after an old visit being corrected is already past.
+  const dueIn = (label, add, n) => quick(label, () => { due.value = add(now, n); });
   const area = (name) => h('textarea', { name, rows: 4 });
 
   form.append(...[
@@ -69,14 +90,14 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const returned = record?.fields.review_status === 'returned';
   const top = returned && alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix);
   const start = mode === 'new'
-    ? { mentee: menteeId || entries[0]?.mentee.id || '', kind: 'home_visit', date: today() }
+    ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
     : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
 
   async function save(values, say) {
     const entry = entries.find((e) => e.mentee.id === picker.value);
     if (mode === 'new' && !entry) return say(T.pickMentee);
     if (!values.date) return say(T.pickDate);
-    const fields = toFields(values);
+    const fields = toFields(values, riskLocked);
     if (mode === 'edit') {
       const mark = returned ? { resubmittedAt: new Date().toISOString() } : {};
       await repo.save('activity', activity.id, fields, { mark });
