@@ -423,11 +423,12 @@ class _Writer:
                   kept_version: int) -> dict[str, Any]:
         """Store the value that lost for staff; return its entry for the phone's answer."""
         other = json.dumps(theirs, ensure_ascii=False)
-        # The same losing value from the same person, still open (a form posted twice, a phone
-        # resending under a new mutation id), is one conflict for staff, not two.
-        same = self.db.execute(
+        # The same losing value from the same person on the web, still open (a form posted twice),
+        # is one conflict for staff, not two. A phone's resend is answered from its mutation id, and
+        # each conflict it parks names the mutation that lost.
+        same = None if self.actor.device_id is not None else self.db.execute(
             "SELECT id FROM sync_conflicts WHERE record_id = ? AND field = ? AND status = 'open' AND user_id = ?"
-            " AND other_value = ? AND kept_version = ? LIMIT 1",
+            " AND device_id IS NULL AND other_value = ? AND kept_version = ? LIMIT 1",
             [m.record_id, name, self.actor.user_id, other, kept_version]).fetchone()
         if same is not None:
             return {"field": name, "kept": kept, "yours": theirs, "conflict_id": same[0]}
