@@ -184,6 +184,11 @@ class _Writer:
         self.scope = load_scope(db, actor)
         # Who a change is attributed to for merging: the phone, or the person on the web.
         self.writer = actor.device_id or actor.user_id
+        # Whose earlier changes are never concurrent with this one: a phone's own (it edits again
+        # from its copy when an answer was lost). A person on the web has no copy: a form shows a
+        # version, and whatever was written after it — from their own other tab too, or a station
+        # sharing one login — is concurrent, so a clash is a conflict, not a silent overwrite.
+        self.copy_holder = actor.device_id
         self.rows: dict[str, dict[str, dict[str, Any] | None]] = {name: {} for name in ENTITIES}
         self.users: dict[str, dict[str, Any] | None] = {}
         self.dirty: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in ENTITIES}
@@ -353,7 +358,7 @@ class _Writer:
             if not self.scope.allows(keys_of(entity.name, probe)):
                 raise Refusal(f"这次修改会把{entity.label}移出你的管理范围。")
         result = merge_fields(current, current["field_versions"], m.base_version, m.fields,
-                              field_writers=current["field_writers"], writer=self.writer)
+                              field_writers=current["field_writers"], writer=self.copy_holder)
         version = current["version"]
         changes: dict[str, Any] = {}
         if result.applied:
@@ -371,7 +376,7 @@ class _Writer:
             changes = {k: [current.get(k), record.get(k)] for k in changed}
         # "merged": the writer's change was combined with someone else's it had not seen.
         stale = changed_by_others(current["version"], current["field_versions"], current["field_writers"],
-                                  m.base_version, self.writer)
+                                  m.base_version, self.copy_holder)
         status = "conflict" if result.conflicts else ("merged" if stale and result.applied else "applied")
         outcome = Outcome(m.mutation_id, entity.name, m.record_id, status, version)
         for name, (kept, theirs) in result.conflicts.items():
@@ -401,7 +406,7 @@ class _Writer:
             self._audit(outcome, "delete", {})
             return outcome
         if changed_by_others(current["version"], current["field_versions"], current["field_writers"],
-                             m.base_version, self.writer):
+                             m.base_version, self.copy_holder):
             # Someone else changed the record after this writer last saw it: keep it and
             # let staff decide, rather than deleting work the writer never saw.
             outcome = Outcome(

@@ -8,7 +8,8 @@ record was created (version 1, by the creator), which keeps creates cheap.
 A field conflicts only when it was changed on the server after ``base_version`` *by
 another writer* and the incoming value differs from the server's. A writer's own
 earlier changes are never concurrent with its later ones: a phone whose answer was lost
-and which edits the same field again offline must not conflict with itself. For a
+and which edits the same field again offline must not conflict with itself. (Web and server
+writers pass no ``writer``: they hold no copy, so every later change counts as another's.) For a
 conflicting field the server's value (which arrived first) is kept and the other is
 returned so it can be stored for staff. ``base_version = None`` on an existing record
 means the writer has never seen it.
@@ -57,9 +58,10 @@ def merge_fields(
 
 def changed_by_others(
     version: int, field_versions: dict[str, int], field_writers: dict[str, str], base_version: int | None,
-    writer: str,
+    writer: str | None,
 ) -> bool:
-    """Did anyone but ``writer`` change the record after ``base_version``? (delete vs edit)"""
+    """Did anyone but ``writer`` change the record after ``base_version``? (delete vs edit; with no
+    ``writer``, anyone at all.)"""
     base = -1 if base_version is None else base_version
     if base >= version:
         return False

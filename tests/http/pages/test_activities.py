@@ -138,3 +138,16 @@ def test_an_edit_posted_after_someone_deleted_the_visit_shows_the_typed_words_ba
     assert response.status_code == 404 and "你填写的内容（没有保存）" in response.text
     assert "站里补充：孩子这周按时完成了作业。" in response.text
     assert "csrf" not in response.text.split("你填写的内容")[1].lower()
+
+
+def test_one_persons_two_tabs_saving_the_same_words_meet_as_a_conflict_not_an_overwrite(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    version = site.read(lambda db: row(db, "activity", w.activity2))["version"]
+    shown = {**activity_form(site, w.activity2), "base_version": str(version)}  # both tabs opened it here
+    for text in ("第一个标签页里写的", "第二个标签页里写的"):
+        assert browser.post(f"/activities/{w.activity2}/edit", {**shown, "record": text}).status_code == 303
+    assert site.read(lambda db: row(db, "activity", w.activity2))["record"] == "第一个标签页里写的"
+    parked = site.read(lambda db: db.execute("SELECT other_value FROM sync_conflicts WHERE record_id = ?",
+                                             [w.activity2]).fetchall())
+    assert parked == [('"第二个标签页里写的"',)]
