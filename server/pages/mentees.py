@@ -17,8 +17,6 @@ from starlette.routing import BaseRoute, Route
 from sync import Actor, Outcome, new_id, parse_id
 from sync.entities import CATEGORIES, ENTITIES, MENTEE_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
-from sync.rules import NEW_RECORD_HINT
-from sync.rules import not_found as refusal_not_found
 from sync.timeutil import local_today
 
 from ..access import log_access
@@ -51,7 +49,7 @@ from .common import (
     visible_record,
 )
 from .links import route_path
-from .writes import base_version, form_record_id, shown_version
+from .writes import already_created, base_version, form_record_id, shown_version
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
             "guardian_name", "guardian_contact", "notes")
@@ -156,16 +154,12 @@ async def mentee_create(request: Request) -> Response:
     record_id = parse_id(values.get("record_id")) or None  # a resent form must not register the child twice
 
     def write(db: Any) -> tuple[str, str]:
-        if record_id is not None:
-            # Only this person's own registration counts as the same form again; another's record
-            # goes on to the write, which refuses it in the one sentence for "not found or not
-            # yours" rather than sending the person to it (and so confirming that it exists).
-            done = db.execute("SELECT code, created_by FROM mentees WHERE id = ?", [record_id]).fetchone()
-            if done is not None and done[1] == actor.user_id:  # the same form posted twice: registered once
-                return record_id, str(done[0])
-            if done is not None:  # another's child, even one in scope, is not what a new form meant
-                raise MutationsRefused([Outcome.rejected(None, "mentee", record_id,
-                                                         refusal_not_found("这条帮扶对象", hint=NEW_RECORD_HINT))])
+        done = None if record_id is None else already_created(db, actor, "mentee", record_id)
+        if done is not None and done.status == "rejected":  # another's child, even one in scope
+            raise MutationsRefused([done])
+        if done is not None:  # the same form posted twice: registered once
+            (code,) = db.execute("SELECT code FROM mentees WHERE id = ?", [done.record_id]).fetchone()
+            return done.record_id, str(code)
         code = next_mentee_code(db)
         (outcome,) = apply_all(db, actor, [upsert("mentee", {**fields, "code": code}, record_id)])
         return outcome.record_id, code
@@ -286,13 +280,10 @@ async def screening_add(request: Request) -> Response:
     actor = visit.actor
 
     def write(db: Any) -> list[Outcome]:
-        done = db.execute("SELECT created_by FROM screenings WHERE id = ?", [screening_id]).fetchone()
-        if done is not None and done[0] == actor.user_id:  # the same form posted again: entered once
-            return []
-        if done is not None:  # another's screening is not what a new form meant: neither edit nor confirm it
-            raise MutationsRefused([Outcome.rejected(None, "screening", screening_id,
-                                                     refusal_not_found("这条摸排记录", hint=NEW_RECORD_HINT))])
-        return apply_all(db, actor, batch)
+        done = already_created(db, actor, "screening", screening_id)
+        if done is not None and done.status == "rejected":
+            raise MutationsRefused([done])
+        return [] if done is not None else apply_all(db, actor, batch)  # the same form again: entered once
 
     try:
         outcomes = await visit.state.store.write(write)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync import Outcome, apply_mutations, new_id, parse_id
+from sync import Actor, Outcome, apply_mutations, new_id, parse_id
 from sync.entities import ENTITIES
 from sync.mutations import upsert
 from sync.rules import NEW_RECORD_HINT, not_found
@@ -70,20 +70,29 @@ async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: 
     first post was, and nothing is written: the check and the create are one write transaction, so
     two posts at once cannot both create. A missing or garbled id gets a fresh one.
     """
-    actor, spec = page.actor, ENTITIES[entity]
+    actor = page.actor
     record_id = parse_id(posted.get("record_id"))
 
     def write(db: Any) -> Outcome:
-        if record_id is not None:
-            done = db.execute(f"SELECT created_by, version FROM [{spec.table}] WHERE id = ?", [record_id]).fetchone()
-            if done is not None and done[0] == actor.user_id:  # this person's form again: entered once
-                return Outcome(None, entity, record_id, "applied", done[1])
-            if done is not None:
-                # Another person's record is never the one this form meant, and must not be edited
-                # (sent on, it would be an edit of a record the form never showed) nor confirmed:
-                # the answer is the write path's one sentence for "not found or not yours".
-                return Outcome.rejected(None, entity, record_id, not_found(f"这条{spec.label}", hint=NEW_RECORD_HINT))
+        done = None if record_id is None else already_created(db, actor, entity, record_id)
+        if done is not None:
+            return done
         (outcome,) = apply_mutations(db, actor, [upsert(entity, fields, record_id)])
         return outcome
 
     return await page.state.store.write(write)
+
+
+def already_created(db: Any, actor: Actor, entity: str, record_id: str) -> Outcome | None:
+    """What a new form posted under ``record_id`` gets when that record exists (None: it does not,
+    create it): this person's own is the same form again, answered as the first post was; another
+    person's is never the one the form meant, and must be neither edited (sent on, it would be an
+    edit of a record the form never showed) nor confirmed, so it gets the write path's one
+    sentence for "not found or not yours". Called inside the write transaction of the create."""
+    spec = ENTITIES[entity]
+    done = db.execute(f"SELECT created_by, version FROM [{spec.table}] WHERE id = ?", [record_id]).fetchone()
+    if done is None:
+        return None
+    if done[0] == actor.user_id:
+        return Outcome(None, entity, record_id, "applied", done[1])
+    return Outcome.rejected(None, entity, record_id, not_found(f"这条{spec.label}", hint=NEW_RECORD_HINT))
