@@ -20,7 +20,7 @@ from sync.timeutil import local_today
 from ..forms import MutationsRefused, apply_all
 from ..queries.mentees import mentees_of_units, next_mentee_codes
 from ..queries.units import unit_tree
-from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan
+from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
 from .sheets import Column
 
 ROW_KINDS = ("station", "school")
@@ -166,6 +166,12 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             if match is not None and match["deleted"]:
                 row.errors.append(f"编号“{code}”属于一个已删除的帮扶对象，不能再用；新登记请把编号留空。")
                 continue
+            if match is None and db.execute("SELECT 1 FROM mentees WHERE code = ?", [code]).fetchone():
+                # The code names one child county-wide: pages, exports and the access log know children
+                # by it. Another unit's child (in scope or not) is never created a second time.
+                row.errors.append(f"编号“{code}”已是别的单位的一个孩子的编号。新登记的孩子请把编号留空，"
+                                  "系统会自动编号；孩子转学请在他的档案里改“所属学校/辅导站”。")
+                continue
         else:
             people = by_person.get((unit_id, name), [])
             if len(people) > 1:
@@ -176,6 +182,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             row.action, row.fields = CREATE, {**values, "unit_id": unit_id}
             continue
         row.record_id, row.base_version = match["id"], match["version"]
+        row.seen = f"{match['id']}@{match['version']}"
         for field_name, value in values.items():
             old = match.get(field_name)
             same = sorted(old or []) == sorted(value) if field_name == "categories" else old == value
@@ -187,12 +194,14 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
 
 
 def import_mentees(db: sqlite_utils.Database, actor: Actor, scope: Scope, rows: list[tuple[int, dict[str, str]]],
-                   *, update: bool) -> ImportPlan:
-    """Plan again inside the write transaction and, when no row has an error, write every row that
-    does something, all or nothing (``ImportFailed`` names the row the write path refused)."""
+                   *, update: bool, previewed: dict[int, str] | None = None) -> ImportPlan:
+    """Plan again inside the write transaction and, when no row has an error and every row meets the
+    record its preview showed, write every row that does something, all or nothing
+    (``ImportFailed`` names the row refused)."""
     plan = plan_mentees(db, scope, actor.unit_id, rows)
     if plan.errors:
         return plan
+    check_unchanged(plan, previewed)
     writes = plan.writes(update=update)
     codes = iter(next_mentee_codes(db, sum(1 for r in writes if r.action == CREATE and not r.fields.get("code"))))
     mutations = []

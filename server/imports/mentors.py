@@ -7,16 +7,18 @@ refused. Empty cells never clear what is stored. Accounts are written with ``syn
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 import sqlite_utils
 
 from sync import Actor, NotAllowed, Scope
-from sync.users import LOGIN_RE, save_user
+from sync.users import EDITABLE, LOGIN_RE, save_user
 
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
-from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan
+from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
 from .sheets import Column
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
@@ -136,6 +138,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             row.action, row.fields = CREATE, wanted
             continue
         row.record_id = match["id"]
+        row.seen = match["id"] + "@" + _digest(match)
         for name, value in wanted.items():
             if match.get(name) != value:
                 row.fields[name] = value
@@ -149,13 +152,21 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     return ImportPlan(plans, list(notices or []))
 
 
+def _digest(user: dict[str, Any]) -> str:
+    """An account's editable values in short (accounts carry no version): what a preview compared against."""
+    said = json.dumps({k: user.get(k) for k in EDITABLE if k != "password_hash"}, sort_keys=True, default=str)
+    return hashlib.sha256(said.encode()).hexdigest()[:16]
+
+
 def import_mentors(db: sqlite_utils.Database, actor: Actor, scope: Scope, rows: list[tuple[int, dict[str, str]]],
-                   *, update: bool) -> ImportPlan:
-    """Plan again inside the write transaction and, when no row has an error, write every row that
-    does something through ``sync.users.save_user`` (audited), all or nothing."""
+                   *, update: bool, previewed: dict[int, str] | None = None) -> ImportPlan:
+    """Plan again inside the write transaction and, when no row has an error and every row meets the
+    account its preview showed, write every row that does something through
+    ``sync.users.save_user`` (audited), all or nothing."""
     plan = plan_mentors(db, scope, actor.unit_id, rows)
     if plan.errors:
         return plan
+    check_unchanged(plan, previewed)
     taken = m_logins(db)  # once, not once per new account
     for row in plan.writes(update=update):
         try:

@@ -18,6 +18,7 @@ class RowPlan:
     base_version: int | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # create: all values given; update: the changed ones
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (label, now, in the file)
+    seen: str = ""  # the matched record as the plan compared against (id and version or digest); "" if none
 
     @property
     def action_label(self) -> str:
@@ -39,6 +40,18 @@ class ImportPlan:
     def writes(self, *, update: bool) -> list[RowPlan]:
         """The rows an import writes: every new one, and the changed ones when ``update`` is ticked."""
         return [r for r in self.rows if not r.errors and (r.action == CREATE or (update and r.action == UPDATE))]
+
+
+def check_unchanged(plan: ImportPlan, previewed: dict[int, str] | None) -> None:
+    """Refuse an import whose rows no longer meet the records the preview showed: a row that now
+    matches a record someone changed (or created) since would write the file's values over theirs,
+    and the person never saw that change in the preview. ``previewed``: line -> ``RowPlan.seen``."""
+    if previewed is None:
+        return
+    for row in plan.rows:
+        if not row.errors and previewed.get(row.line, "") != row.seen:
+            raise ImportFailed(row.line, "这一行的记录在预览之后被别人改过（或刚被登记）；下面是现在的对比，"
+                                         "请核对后再确认导入。")
 
 
 class ImportFailed(Exception):

@@ -89,7 +89,15 @@ async def import_template(request: Request) -> Response:
         "cache-control": "no-store"})
 
 
-def _load_payload(visit: Visit, kind: Kind, payload: str) -> tuple[Rows, list[str]] | None:
+def _payload(visit: Visit, kind: Kind, rows: Rows, notices: list[str], plan: ImportPlan) -> str:
+    """The rows as previewed, signed, with what each row was compared against (``RowPlan.seen``):
+    the import refuses rows whose record changed since (``imports.plan.check_unchanged``)."""
+    return str(visit.state.signers.serializer("import").dumps(
+        {"k": kind.name, "u": visit.actor.user_id, "rows": rows, "n": notices,
+         "s": {str(r.line): r.seen for r in plan.rows}}))
+
+
+def _load_payload(visit: Visit, kind: Kind, payload: str) -> tuple[Rows, list[str], dict[int, str] | None] | None:
     try:
         data = visit.state.signers.serializer("import").loads(payload, max_age=PREVIEW_SECONDS)
     except BadSignature:
@@ -97,7 +105,9 @@ def _load_payload(visit: Visit, kind: Kind, payload: str) -> tuple[Rows, list[st
     if not isinstance(data, dict) or data.get("k") != kind.name or data.get("u") != visit.actor.user_id:
         return None
     rows = [(int(line), {str(k): str(v) for k, v in cells.items()}) for line, cells in data["rows"]]
-    return rows, [str(n) for n in data.get("n", [])]
+    seen = data.get("s")
+    previewed = {int(line): str(marker) for line, marker in seen.items()} if isinstance(seen, dict) else None
+    return rows, [str(n) for n in data.get("n", [])], previewed
 
 
 async def import_post(request: Request) -> Response:
@@ -123,9 +133,10 @@ async def _preview_or_import(visit: Visit, kind: Kind, form: FormData) -> Respon
         loaded = _load_payload(visit, kind, str(values["payload"]))
         if loaded is None:
             return _page(visit, kind, status=400, error="预览已过期或无效，请重新上传文件。")
-        rows, notices = loaded
+        rows, notices, previewed = loaded
         if values.get("action") == "import":
-            return await _run(visit, kind, actor, scope, rows, notices, update=bool(values.get("update")))
+            return await _run(visit, kind, actor, scope, rows, notices, update=bool(values.get("update")),
+                              previewed=previewed)
     else:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
@@ -142,25 +153,20 @@ async def _preview_or_import(visit: Visit, kind: Kind, form: FormData) -> Respon
         if not rows:
             return _page(visit, kind, status=400, error="表格里除了列名没有数据。请从第 2 行起每行填一个人。")
     plan = await visit.state.store.read(lambda db: kind.plan(db, scope, actor.unit_id, rows, notices))
-    payload = str(visit.state.signers.serializer("import").dumps(
-        {"k": kind.name, "u": actor.user_id, "rows": rows, "n": notices}))
-    return _page(visit, kind, plan=plan, payload=payload)
+    return _page(visit, kind, plan=plan, payload=_payload(visit, kind, rows, notices, plan))
 
 
 async def _run(visit: Visit, kind: Kind, actor: Actor, scope: Scope, rows: Rows, notices: list[str], *,
-               update: bool) -> Response:
+               update: bool, previewed: dict[int, str] | None) -> Response:
     try:
-        plan = await visit.state.store.write(lambda db: kind.run(db, actor, scope, rows, update=update))
+        plan = await visit.state.store.write(
+            lambda db: kind.run(db, actor, scope, rows, update=update, previewed=previewed))
     except ImportFailed as exc:
         plan = await visit.state.store.read(lambda db: kind.plan(db, scope, actor.unit_id, rows, notices))
-        payload = str(visit.state.signers.serializer("import").dumps(
-            {"k": kind.name, "u": actor.user_id, "rows": rows, "n": notices}))
-        return _page(visit, kind, plan=plan, payload=payload, status=400,
+        return _page(visit, kind, plan=plan, payload=_payload(visit, kind, rows, notices, plan), status=400,
                      error=f"没有导入任何内容：第 {exc.line} 行未能保存：{exc.reason}")
     if plan.errors:  # the database changed since the preview: show what is wrong now
-        payload = str(visit.state.signers.serializer("import").dumps(
-            {"k": kind.name, "u": actor.user_id, "rows": rows, "n": notices}))
-        return _page(visit, kind, plan=plan, payload=payload, status=400,
+        return _page(visit, kind, plan=plan, payload=_payload(visit, kind, rows, notices, plan), status=400,
                      error="没有导入任何内容：有的行现在有错误，请改正后重新上传。")
     created, changed = plan.count(CREATE), plan.count(UPDATE) if update else 0
     unchanged = plan.count(SAME) + (plan.count(UPDATE) if not update else 0)

@@ -14,7 +14,7 @@ import pytest
 from server.imports.sheets import read_rows
 from server.pages.imports import KINDS
 
-from ...factories import db_snapshot, make_mentee
+from ...factories import db_snapshot, make_mentee, mutate
 from .conftest import Browser, Site
 
 MENTEE_HEADERS = ["编号", "姓名（必填）", "所属单位", "学校", "年级", "性别", "出生年份", "类别", "关注等级",
@@ -276,3 +276,43 @@ def test_county_reviewers_cannot_import(site: Site) -> None:
     browser = site.as_(site.w.reviewer)
     for path in ("/mentees/import", "/mentors/import", "/mentees/import/template.xlsx"):
         assert browser.get(path).status_code == 403
+
+
+def test_an_import_confirmed_after_someone_changed_the_child_writes_nothing_over_them(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    browser.post("/mentees/import", {"payload": payload_of(upload(browser, "/mentees/import", roster(site)).text),
+                                     "action": "import"}, form_page="/mentees/import")
+    code, child, version = site.read(lambda db: db.execute(
+        "SELECT code, id, version FROM mentees WHERE name = '陈小雨'").fetchone())
+    notes = xlsx(MENTEE_HEADERS, [[code, "陈小雨", "", "", "", "", "", "", "", "", "", "", "导入时补的备注"]])
+    preview = upload(browser, "/mentees/import", notes)
+    assert "备注" in preview.text and "监护人：" not in preview.text  # the preview shows only the notes
+    # Meanwhile a colleague corrects the guardian on the child's record.
+    site.write(lambda db: mutate(db, w.staff_town1, "mentee", {"guardian_name": "陈爸爸"}, child, version))
+    response = browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import",
+                                                "update": "1"}, form_page="/mentees/import")
+    assert response.status_code == 400 and "在预览之后被别人改过" in response.text
+    stored = site.read(lambda db: next(db.query("SELECT guardian_name, notes FROM mentees WHERE id = ?", [child])))
+    assert stored == {"guardian_name": "陈爸爸", "notes": None}
+    # The page now previews against the record as it is, and that preview imports.
+    again = browser.post("/mentees/import", {"payload": payload_of(response.text), "action": "import",
+                                             "update": "1"}, form_page="/mentees/import")
+    assert again.status_code == 303
+    stored = site.read(lambda db: next(db.query("SELECT guardian_name, notes FROM mentees WHERE id = ?", [child])))
+    assert stored == {"guardian_name": "陈爸爸", "notes": "导入时补的备注"}
+
+
+@pytest.mark.parametrize(("who", "child", "unit"), [("staff_st11", "mentee3", ""),  # out of scope
+                                                    ("staff_town1", "mentee1", "掘港中学")])  # in scope, other unit
+def test_a_code_of_another_units_child_is_never_registered_a_second_time(site: Site, who: str, child: str,
+                                                                        unit: str) -> None:
+    w = site.w
+    code = site.read(lambda db: db.execute("SELECT code FROM mentees WHERE id = ?", [getattr(w, child)]).fetchone()[0])
+    before = site.read(lambda db: db.execute("SELECT count(*) FROM mentees").fetchone()[0])
+    home = "掘港小学辅导站" if not unit else unit
+    browser = site.as_(getattr(w, who))
+    preview = upload(browser, "/mentees/import",
+                     xlsx(MENTEE_HEADERS, [[code, "某某", home, "", "", "", "", "", "", "", "", "", ""]]))
+    assert "已是别的单位的一个孩子的编号" in preview.text and 'name="payload"' not in preview.text  # no import offered
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees").fetchone()[0]) == before
