@@ -163,6 +163,13 @@ def _check(db: sqlite_utils.Database, actor: Actor, current: dict[str, Any] | No
         raise NotAllowed("所属单位不在你的管理范围内。")
     if current is not None and current["role"] == "mentor" and user["unit_id"] != current["unit_id"]:
         _check_volunteer_move(db, current["id"], user["unit_id"])
+    if current is not None and current["role"] == "admin" and current["active"] and (
+            user["role"] != "admin" or not user.get("active", True)):
+        # Writes are one at a time, so two admins demoting each other at once cannot both pass this.
+        others = db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id != ?",
+                            [current["id"]]).fetchone()[0]
+        if not others:
+            raise NotAllowed("这是最后一个在用的管理员账号，不能改成其他角色或停用；请先给另一个人开通管理员账号。")
 
 
 def _check_volunteer_move(db: sqlite_utils.Database, mentor_id: str, unit_id: str) -> None:

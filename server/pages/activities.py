@@ -143,6 +143,9 @@ async def _edit_form(page: Visit, activity: dict[str, Any], values: dict[str, An
 async def activity_edit(request: Request) -> Response:
     page = await require(request, STAFF)
     activity = await _visible_activity(page, request.path_params["activity_id"])
+    actor, ip = page.actor, client_ip(request)  # the form shows the visit's words: a view (access log)
+    await page.state.store.write(
+        lambda db: log_access(db, actor, "edit_activity", activity["id"], entities={"activity": 1}, ip=ip))
     draft = _chip_values(await restore_draft(page) or {})
     values = {**{k: activity[k] for k in FIELDS}, **draft}
     return await _edit_form(page, activity, values, base_version(draft) or activity["version"])

@@ -29,7 +29,8 @@ PAGE = 100
 ACTIONS = {
     "view_mentee": "查看帮扶对象", "view_pairing": "查看结对档案", "print_pairing": "打印结对档案",
     "pull": "手机同步", "export_stats": "导出统计表", "export": "导出", "backup": "下载备份",
-    "import_phone_export": "录入手机导出的记录",
+    "import_phone_export": "录入手机导出的记录", "edit_mentee": "打开帮扶对象修改页",
+    "edit_activity": "打开帮扶活动修改页", "view_conflict": "查看同步冲突",
 }
 ENTITY_WORDS = {"mentee": "帮扶对象", "pairing": "结对", "activity": "帮扶活动", "screening": "摸排",
                 "review": "审核", "event": "集体活动", "unit": "单位", "inspection": "督查", "referral": "转介"}

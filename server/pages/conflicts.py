@@ -17,6 +17,8 @@ from starlette.routing import BaseRoute, Route
 from sync import NotAllowed, resolve_conflict
 from sync.entities import ENTITIES
 
+from ..access import CHILD_ENTITIES, log_access
+from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields
 from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
 from .common import STAFF, Visit, form_values, require, require_form, visible_record
@@ -96,7 +98,12 @@ async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: 
 
 async def conflict_detail(request: Request) -> Response:
     page = await require(request, STAFF)
-    return await _detail(page, await _conflict(page))
+    row = await _conflict(page)
+    if row["entity"] in CHILD_ENTITIES:  # both values of a child's record, side by side (access log)
+        actor, ip, shown = page.actor, client_ip(request), {row["entity"]: 1}
+        await page.state.store.write(lambda db: log_access(db, actor, "view_conflict", row["record_id"],
+                                                           entities=shown, ip=ip))
+    return await _detail(page, row)
 
 
 async def conflict_resolve(request: Request) -> Response:

@@ -176,6 +176,10 @@ async def mentee_edit(request: Request) -> Response:
     visit = await require(request, STAFF)
     mentee_id = _mentee_id(request)
     mentee = await _visible_mentee(visit, mentee_id)
+    # The form shows the child's name, guardian and notes: a view, as the file's is (access log).
+    actor, ip = visit.actor, client_ip(request)
+    await visit.state.store.write(
+        lambda db: log_access(db, actor, "edit_mentee", mentee_id, entities={"mentee": 1}, ip=ip))
     draft = await restore_draft(visit)
     values = draft or {**mentee, "base_version": mentee["version"]}
     return await _form_page(visit, mentee=mentee, values=values)

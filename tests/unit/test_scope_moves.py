@@ -11,7 +11,7 @@ import sqlite_utils
 
 from sync import CursorInvalid, NotAllowed, apply_mutations, mutations, pull_changes, transaction
 from sync.users import save_user
-from tests.factories import make_county, mutate, pull_all, row
+from tests.factories import make_county, make_user, mutate, pull_all, row
 
 
 @pytest.fixture
@@ -80,3 +80,14 @@ def test_an_events_conflicts_move_with_the_event_to_its_new_unit(db: sqlite_util
     assert clash.status == "conflict"
     mutate(db, w.staff_town1, "event", {"unit_id": w.st12}, w.event1, row(db, "event", w.event1)["version"])
     assert db.execute("SELECT unit_id FROM sync_conflicts WHERE record_id = ?", [w.event1]).fetchall() == [(w.st12,)]
+
+
+def test_the_last_active_admin_is_neither_demoted_nor_stopped(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    for change in ({"role": "staff"}, {"active": False}):
+        with pytest.raises(NotAllowed, match="最后一个在用的管理员"), transaction(db):
+            save_user(db, w.admin, change, user_id=w.admin.user_id)
+    second = make_user(db, "admin", w.county, name="第二个管理员")
+    with transaction(db):  # with another admin, one of them may go
+        save_user(db, w.admin, {"role": "staff"}, user_id=second.user_id)
+    with pytest.raises(NotAllowed, match="最后一个在用的管理员"), transaction(db):  # and then not the other
+        save_user(db, second, {"role": "staff"}, user_id=w.admin.user_id)

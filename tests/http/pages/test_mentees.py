@@ -343,3 +343,15 @@ def test_a_screening_form_posted_twice_is_entered_once(site: Site) -> None:
     assert [a.status_code for a in answers] == [303, 303]
     rows = site.read(lambda db: db.execute("SELECT id FROM screenings WHERE needs = '继续观察'").fetchall())
     assert rows == [(screening_id.group(1),)]
+
+
+def test_opening_a_childs_edit_form_is_in_the_access_log_too(site: Site) -> None:
+    """The form shows the name, guardian and notes: who opened it is on record like a view of the file."""
+    w = site.w
+    site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}/edit")
+    site.as_(w.staff_st11).get(f"/activities/{w.activity1}/edit")
+    site.as_(w.staff_st21).get(f"/mentees/{w.mentee1}/edit")  # a 404: nothing shown, nothing logged
+    rows = site.read(lambda db: db.execute(
+        "SELECT user_id, action, target FROM access_log WHERE action LIKE 'edit_%' ORDER BY id").fetchall())
+    assert rows == [(w.staff_st11.user_id, "edit_mentee", w.mentee1),
+                    (w.staff_st11.user_id, "edit_activity", w.activity1)]
