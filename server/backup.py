@@ -45,11 +45,61 @@ def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> None:
             ok = has_schema = False
         if not (ok and has_schema):
             raise BackupRefused(f"{source_path} is not an intact Banxing backup; nothing was changed.")
+        old_head = _head(db_path)
         make_private(db_path)
-        dest = sqlite3.connect(str(db_path), timeout=10)
+        dest = sqlite3.connect(str(db_path), timeout=0)
         try:
+            try:
+                # Held until the copy is done: a server still running (any open connection) makes this
+                # fail, and none can start while the file is being replaced.
+                dest.execute("PRAGMA locking_mode = EXCLUSIVE")
+                dest.execute("BEGIN EXCLUSIVE")
+                dest.rollback()
+            except sqlite3.OperationalError:
+                raise BackupRefused(f"{db_path} is in use (is the server still running?): stop it first; "
+                                    "nothing was changed.") from None
             source.backup(dest)
         finally:
             dest.close()
     finally:
         source.close()
+    _move_sequence_past(db_path, old_head)
+
+
+def _head(db_path: pathlib.Path) -> int | None:
+    """The last sequence number the database at ``db_path`` handed out, or None if it cannot be read."""
+    if not db_path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            return int(conn.execute("SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
+                                    " coalesce((SELECT max(seq) FROM sync_scope_log), 0))").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
+def _move_sequence_past(db_path: pathlib.Path, old_head: int | None) -> None:
+    """Number the restored database's next change after every number the old one handed out.
+
+    An older snapshot's sequence ends below cursors that phones already hold; reusing those numbers
+    would let a phone skip the new changes numbered under its cursor. A marker row (matching no
+    account) moves the shared sequence past the old head — or far past it, when the old file could
+    not be read. Phones keep their copies and cursors, and receive every change from now on.
+    """
+    from sync import connect, migrations, transaction
+    from sync.records import head_seq
+    from sync.timeutil import utc_now
+
+    db = connect(db_path)
+    try:
+        migrations.apply(db)  # as the server would at start: a snapshot from before m020 gains the table
+        with transaction(db):
+            restored = head_seq(db)
+            seq = max(restored, old_head) + 1 if old_head is not None else restored + 10**9
+            db.execute("INSERT INTO sync_scope_resets (seq, user_id, at, reason) VALUES (?, '', ?, ?)",
+                       [seq, utc_now(), "restore: numbering moved past the replaced database's"])
+    finally:
+        db.close()

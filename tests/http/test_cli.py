@@ -473,12 +473,30 @@ def test_restore_brings_the_database_back_to_the_backup(demo: Demo, tmp_path: pa
     assert banxing("enrol-code", "--user", demo.login("mentor"), "--db", db).returncode == 0
     assert row_counts(db) != saved
 
+    head = scalar(db, "SELECT max(seq) FROM sync_feed")
     result = banxing("restore", "--from", backup, "--db", db)
     assert result.returncode == 0, result.stderr
-    assert row_counts(db) == saved
+    restored = row_counts(db)
+    # One marker row moves the numbering past the replaced database's: no phone's cursor is reused.
+    assert restored.pop("sync_scope_resets") == saved.pop("sync_scope_resets") + 1
+    assert restored == saved
+    assert scalar(db, "SELECT max(seq) FROM sync_scope_resets") > head
     assert scalar(db, "PRAGMA integrity_check") == "ok"
     again = banxing("enrol-code", "--user", demo.login("mentor"), "--json", "--db", db)
     assert again.returncode == 0 and re.fullmatch(r"\d{8}", json.loads(again.stdout)["code"])
+
+
+def test_restore_refuses_while_the_database_is_open_and_changes_nothing(demo: Demo, tmp_path: pathlib.Path) -> None:
+    db = demo.copy(tmp_path)
+    backup = tmp_path / "before.db"
+    assert banxing("backup", "--to", backup, "--db", db).returncode == 0
+    before = sha256(db)  # read first: closing any descriptor of the file drops this process's locks on it
+    with opened(db) as running:  # a server, as far as the file can tell: a WAL connection left open
+        running.execute("PRAGMA journal_mode = WAL")
+        running.execute("SELECT count(*) FROM mentees").fetchone()
+        result = banxing("restore", "--from", backup, "--db", db)
+    assert result.returncode == 2 and "in use" in result.stderr
+    assert sha256(db) == before
 
 
 @pytest.mark.parametrize("kind", ["other-sqlite-db", "text-file", "missing"])
