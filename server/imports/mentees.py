@@ -21,7 +21,7 @@ from ..forms import MutationsRefused, apply_all
 from ..queries.mentees import mentees_of_units, next_mentee_codes
 from ..queries.units import unit_tree
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .sheets import Column
+from .sheets import Column, plain_name
 
 ROW_KINDS = ("station", "school")
 COLUMNS = (
@@ -92,6 +92,8 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
         text = cells.get(name, "")
         if not text:
             continue
+        if name == "name":
+            text = plain_name(text)
         value = PARSERS[name](text, errors) if name in PARSERS else text
         if value is None:
             continue

@@ -19,7 +19,7 @@ from sync.users import EDITABLE, LOGIN_RE, save_user
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .sheets import Column
+from .sheets import Column, plain_name, plain_phone
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (
@@ -36,7 +36,7 @@ LABELS = {c.key: c.header for c in COLUMNS}
 
 def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    name = cells.get("name", "")
+    name = plain_name(cells.get("name", ""))
     if not name:
         errors.append("“姓名”不能为空。")
     elif len(name) > 50:
@@ -47,7 +47,7 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
         if len(cells["phone"]) > 30:
             errors.append("“手机号”太长（最多 30 字）。")
         else:
-            values["phone"] = cells["phone"]
+            values["phone"] = plain_phone(cells["phone"])
     if cells.get("login"):
         login = cells["login"].lower()
         if LOGIN_RE.match(login):
@@ -94,7 +94,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     for a in accounts:
         a["smartphone"] = bool(a["smartphone"])
         if a["role"] == "mentor" and a["unit_id"] in unit_ids and a["phone"]:
-            by_phone.setdefault(a["phone"], []).append(a)
+            by_phone.setdefault(plain_phone(a["phone"]), []).append(a)
     seen: dict[str, int] = {}
     plans = []
     for line, cells in rows:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -146,3 +147,25 @@ def template(title: str, columns: Sequence[Column], notes: Sequence[tuple[str, s
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
+
+
+def plain_name(text: str) -> str:
+    """A person's name as it identifies them: full-width forms folded (NFKC), and no spaces inside a
+    Chinese name ("王　雨欣" is 王雨欣), so one child or volunteer is not taken for two."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    return "".join(folded.split()) if _CJK.search(folded) else " ".join(folded.split())
+
+
+def plain_phone(text: str) -> str:
+    """A phone number as it identifies a volunteer: full-width digits folded, spaces and dashes
+    dropped, and China's country code off a mobile number (+86 139…, 0086 139…)."""
+    digits = _PHONE_NOISE.sub("", unicodedata.normalize("NFKC", text))
+    for prefix in ("+86", "0086", "86"):
+        rest = digits[len(prefix):]
+        if digits.startswith(prefix) and len(rest) == 11 and rest.startswith("1") and rest.isdigit():
+            return rest
+    return digits

@@ -269,6 +269,11 @@ def test_volunteers_import_by_phone_with_generated_logins_and_again_changes_noth
     snapshot = quiet(site.read(db_snapshot))
     again = upload(browser, "/mentors/import", fixed)
     assert "无变化 2" in again.text and 'name="action" value="import"' not in again.text
+    # The same people written another way (full-width digits, spaces, the country code, a space in
+    # the name) are the same people, not new accounts.
+    retyped = xlsx(headers, [["钱　老师", "１３９０５１３０００１", "", "", "退休教师", "有"],
+                             ["孙老兵", "+86 139 0513 0002", "", "掘港小学辅导站", "老战士", "没有"]])
+    assert "无变化 2" in upload(browser, "/mentors/import", retyped).text
     assert quiet(site.read(db_snapshot)) == snapshot
 
 
