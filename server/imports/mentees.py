@@ -134,6 +134,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         if not m["deleted"] and m.get("name"):
             by_person.setdefault((m["unit_id"], m["name"]), []).append(m)
     seen: dict[tuple[str, str, str], int] = {}
+    matched: dict[str, int] = {}  # existing child id -> the row that matched it
     plans = []
     for line, cells in rows:
         row = RowPlan(line, cells)
@@ -183,6 +184,10 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         if match is None:
             row.action, row.fields = CREATE, {**values, "unit_id": unit_id}
             continue
+        if match["id"] in matched:  # found once by code and once by name: still one child
+            row.errors.append(f"与第 {matched[match['id']]} 行是同一个帮扶对象，请合并成一行。")
+            continue
+        matched[match["id"]] = line
         row.record_id, row.base_version = match["id"], match["version"]
         row.seen = f"{match['id']}@{match['version']}"
         for field_name, value in values.items():

@@ -321,3 +321,12 @@ def test_a_code_of_another_units_child_is_never_registered_a_second_time(site: S
                      xlsx(MENTEE_HEADERS, [[code, "某某", home, "", "", "", "", "", "", "", "", "", ""]]))
     assert "已是别的单位的一个孩子的编号" in preview.text and 'name="payload"' not in preview.text  # no import offered
     assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees").fetchone()[0]) == before
+
+
+def test_one_child_twice_in_a_file_once_by_code_and_once_by_name_is_flagged(site: Site) -> None:
+    w = site.w
+    code = site.read(lambda db: db.execute("SELECT code FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0])
+    data = xlsx(MENTEE_HEADERS, [[code, "小明", "", "", "", "", "", "", "", "", "", "", "备注甲"],
+                                 ["", "小明", "", "", "", "", "", "", "", "", "", "", "备注乙"]])
+    preview = upload(site.as_(w.staff_st11), "/mentees/import", data)
+    assert "与第 2 行是同一个帮扶对象" in preview.text and 'name="payload"' not in preview.text
