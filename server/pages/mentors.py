@@ -303,6 +303,14 @@ async def _set_active(visit: Visit, mentor: dict[str, Any], active: bool) -> Res
     except NotAllowed as exc:
         return await _detail_page(visit, mentor["id"], status=400, error=exc.reason)
     done = "账号已恢复。" if active else "账号已停用，他的手机不能再同步。"
+    if not active:
+        # Their children still have this volunteer on their pairings: say so, or they wait for visits
+        # nobody will make.
+        paired = await visit.state.store.read(lambda db: db.execute(
+            "SELECT count(*) FROM pairings WHERE mentor_id = ? AND status = 'active' AND deleted = 0",
+            [mentor["id"]]).fetchone()[0])
+        if paired:
+            done += f"注意：他还有 {paired} 个进行中的结对，请在“结对档案”里结束这些结对或为孩子另找志愿者。"
     return visit.redirect(f"/mentors/{mentor['id']}", flash=done)
 
 

@@ -63,9 +63,11 @@ async def phone_import_post(request: Request) -> Response:
 
     def write(db: Any) -> list[Entered]:
         entered = enter(db, actor, export)
+        # The page shows the records of this volunteer's children it entered or matched (a refused
+        # item shows nothing of the server's): who saw which, by volunteer, as for an archive view.
         shown = Counter(e.change.entity for e in entered if e.outcome != "refused")
-        if shown:  # the page shows children's records: who saw which, as for any archive view
-            log_access(db, actor, "import_phone_export", entities=dict(shown), ip=ip)
+        if shown:
+            log_access(db, actor, "import_phone_export", export.volunteer_id, entities=dict(shown), ip=ip)
         return entered
 
     entered = await visit.state.store.write(write)

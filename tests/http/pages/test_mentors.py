@@ -157,7 +157,10 @@ def test_a_deactivated_volunteers_phone_stops_and_reactivating_restores_it(site:
     code, _ = _issue(site, browser, w.mentor2.user_id)
     token = browser.client.post("/api/enrol", json={"code": code, "device_name": "李老师的手机"}).json()["token"]
     headers = {"authorization": f"Bearer {token}"}
-    assert browser.post(f"/mentors/{w.mentor2.user_id}", {"action": "deactivate"}).status_code == 303
+    stopped = browser.post(f"/mentors/{w.mentor2.user_id}", {"action": "deactivate"})
+    assert stopped.status_code == 303
+    # The children still paired with them are not left waiting unnoticed.
+    assert "还有 1 个进行中的结对" in browser.get(stopped.headers["location"]).text
     pull = browser.client.get("/api/sync/pull", headers=headers)
     assert pull.status_code == 401 and pull.json()["code"] == "user_inactive"
     refused = browser.post(f"/mentors/{w.mentor2.user_id}", {"action": "enrol_code"})

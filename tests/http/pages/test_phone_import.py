@@ -65,7 +65,8 @@ def test_a_phone_export_is_entered_once_as_the_volunteers_record_entered_by_the_
     code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
     assert code in page.text
     logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))
-    assert [(r["user_id"], r["record_count"]) for r in logged] == [(w.staff_st11.user_id, 2)]
+    assert [(r["user_id"], r["target"], r["record_count"]) for r in logged] == [
+        (w.staff_st11.user_id, w.mentor1.user_id, 2)]  # found by the volunteer on the access log page
 
     before = quiet(site.read(db_snapshot))
     again = upload(browser, data)
