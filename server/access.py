@@ -49,11 +49,23 @@ def log_access(
     )
 
 
+# A child's views are logged on the record shown: the child, a pairing's archive, a visit, a
+# screening or referral's conflict. Asked about a child, the log answers for all of them.
+_OF_CHILD = (
+    "(a.target = ? OR a.target IN (SELECT id FROM pairings WHERE mentee_id = ?)"
+    " OR a.target IN (SELECT v.id FROM activities v JOIN pairings p ON p.id = v.pairing_id WHERE p.mentee_id = ?)"
+    " OR a.target IN (SELECT id FROM screenings WHERE mentee_id = ?)"
+    " OR a.target IN (SELECT id FROM referrals WHERE mentee_id = ?))"
+)
+
+
 def _access_filter(user_id: str | None, target: str | None, since: str | None, until: str | None
                    ) -> tuple[str, list[Any]]:
-    where, params = chosen({"user_id": user_id, "target": target, "since": since, "until": until},
-                           {"user_id": "a.user_id = ?", "target": "a.target = ?", "since": "a.at >= ?",
-                            "until": "a.at < ?"})
+    where, params = chosen({"user_id": user_id, "since": since, "until": until},
+                           {"user_id": "a.user_id = ?", "since": "a.at >= ?", "until": "a.at < ?"})
+    if target is not None:
+        where.append(_OF_CHILD)
+        params.extend([target] * 5)
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 

@@ -275,15 +275,22 @@ def test_access_log_lists_who_viewed_which_child(site: Site) -> None:
     assert "查看帮扶对象" in page.text and f"帮扶对象 {code}" in page.text and "站员一一" in page.text
     by_code = admin.get(f"/admin/access-log?target={code}").text
     assert f"帮扶对象 {code}" in by_code and "共 1 条" in by_code
+    # Asked about the child, the log answers for every record of theirs that was shown.
+    assert site.as_(w.reviewer).get(f"/pairings/{w.pairing1}").status_code == 200
+    assert site.as_(w.staff_st11).get(f"/activities/{w.activity1}").status_code == 200
+    assert "共 3 条" in admin.get(f"/admin/access-log?target={code}").text
+    assert "共 1 条" in admin.get(f"/admin/access-log?target={w.pairing1}").text
+    assert "共 0 条" in admin.get(f"/admin/access-log?user={w.reviewer.user_id}&target={w.mentee3}").text
+    site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}")  # the log now holds more than the first view
     by_person = admin.get(f"/admin/access-log?user={w.reviewer.user_id}").text
-    assert "共 0 条" in by_person
+    assert "共 1 条" in by_person
     future = admin.get("/admin/access-log?from=2099-01-01").text
     assert "共 0 条" in future
     today = admin.get("/admin/access-log?from=2000-01-01&to=2099-12-31").text
-    assert "共 1 条" in today
+    assert "共 4 条" in today
     for far in ("to=9999-12-31", "from=0001-01-01", "from=9999-12-31&to=0001-01-01"):
         unfiltered = admin.get(f"/admin/access-log?{far}")  # no next midnight to compare with: no filter
-        assert unfiltered.status_code == 200 and "共 1 条" in unfiltered.text, far
+        assert unfiltered.status_code == 200 and "共 4 条" in unfiltered.text, far
 
 
 # --- backup -------------------------------------------------------------------------------
