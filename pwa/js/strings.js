@@ -74,6 +74,8 @@ export const T = {
   riskCall: (phone) => `拨打辅导站电话 ${phone}`, riskNoPhone: '情况紧急，请马上联系辅导站或拨打 110 / 120。',
   draftRestored: '已恢复上次没写完的内容。', clearDraft: '清空重填', clearDraftConfirm: '再点一次，清空这张表',
   pickMentee: '请先选择帮扶对象。', pickMenteeOption: '请选择是哪个孩子',
+  staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；帮扶对象、代录、审核和风险提示，'
+    + '请在电脑或手机浏览器里打开辅导站网页处理。',
   riskLocked: '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。'
     + '如果是误标，请打电话告诉辅导站：',
   riskLockedNoPhone: '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。'

@@ -367,3 +367,15 @@ def test_pwa_a_flag_the_station_has_not_handled_stays_ticked_and_other_correctio
     assert query(module_server, "SELECT risk_flag, record FROM activities WHERE id = ?", activity) == [
         (1, "孩子说晚上睡不着，有过伤害自己的念头；已告诉班主任。")]
     expect(page.locator(".sync")).not_to_contain_text("没有被接收")
+
+
+def test_pwa_a_staff_account_on_a_phone_is_told_where_its_work_is(module_server: ServerProcess, phones: Any) -> None:
+    """The app is the volunteers': a staff account has no children of its own to visit, and gets a
+    pointer to the station pages instead of an empty list and a visit form with no child to pick."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("staff-chahe")
+    phone.wait_synced()
+    main = phone.page.locator("main")
+    expect(main).to_contain_text("这是工作人员的账号")
+    expect(phone.page.locator("a", has_text="记一次帮扶")).to_have_count(0)
+    check_page(phone.page, 390, "a staff account's home on a phone", [])

@@ -34,6 +34,13 @@ export async function render({ seq = null } = {}) {
   const entries = myMentees(repo.list('mentee'), repo.list('pairing'), user?.id);
   const activities = repo.list('activity');
   const draft = await drafts.loadDraft('activity:new');
+  // The app is the volunteers'; a staff account signed in on a phone has no children of its own to
+  // visit, and is told where its work is rather than shown an empty list and a form with no child.
+  if (user?.role && user.role !== 'mentor') {
+    show(screen({ title: T.app + ' · ' + user.name, tab: 'home' }, syncCard(),
+      h('p', { class: 'notice' }, T.staffPhone)), seq);
+    return;
+  }
   show(screen({ title: T.app + (user ? ' · ' + user.name : ''), tab: 'home' },
     syncCard(),
     draft && h('p', { class: 'notice' }, T.draftWaiting, ' ',
