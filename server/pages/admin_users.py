@@ -24,13 +24,24 @@ from .. import lockout, sessions
 from ..auth import hash_password
 from ..queries.admin import list_users
 from ..queries.units import unit_options
-from .common import ADMIN, Visit, form_values, not_found, path_id, require, require_form, restore_draft
+from .common import (
+    ADMIN,
+    Visit,
+    form_values,
+    not_found,
+    path_id,
+    posted_shown,
+    require,
+    require_form,
+    restore_draft,
+    with_shown,
+)
 
 MIN_PASSWORD = 8
 # Easy to read aloud and type: no 0/O, 1/l/I.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
-SHOWN = "shown_"  # prefix of the edit form's hidden copy of each field as it was shown (never the password)
+ACCOUNT_FORM = (*EDITABLE, "smartphone")
 
 
 def new_password() -> str:
@@ -72,20 +83,6 @@ def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
     fields["name"] = fields["name"] or ""
     fields["smartphone"] = values.get("smartphone") not in (None, "", "0")
     return fields
-
-
-def _as_form(user: dict[str, Any]) -> dict[str, Any]:
-    """The account as the edit form holds it, plus the hidden copy of what it shows."""
-    shown = {k: user.get(k) or "" for k in EDITABLE}
-    shown["smartphone"] = "1" if user["smartphone"] else ""
-    return {**user, **shown, **{SHOWN + k: v for k, v in shown.items()}}
-
-
-def _shown_fields(values: dict[str, Any]) -> dict[str, Any] | None:
-    """What the posted edit form had shown, parsed like the fields; None from a form without the copy."""
-    if not any(k.startswith(SHOWN) for k in values):
-        return None
-    return _account_fields({k: values.get(SHOWN + k) for k in (*EDITABLE, "smartphone")})
 
 
 def _password_problem(password: str) -> str | None:
@@ -139,7 +136,8 @@ async def _load(visit: Visit, request: Request) -> dict[str, Any]:
 async def admin_user(request: Request) -> Response:
     visit = await require(request, ADMIN)
     user = await _load(visit, request)
-    return await _render_form(visit, {**_as_form(user), **(await restore_draft(visit) or {})}, user=user)
+    draft = await restore_draft(visit) or {}
+    return await _render_form(visit, {**with_shown(user, ACCOUNT_FORM), **draft}, user=user)
 
 
 async def admin_user_save(request: Request) -> Response:
@@ -149,7 +147,7 @@ async def admin_user_save(request: Request) -> Response:
     action = values.get("action") or "save"
     actor = visit.actor
     own = user["id"] == actor.user_id
-    as_is = _as_form(user)
+    as_is = with_shown(user, ACCOUNT_FORM)
     if action in ("deactivate", "activate"):
         if own:
             return await _render_form(visit, as_is, user=user, error="不能停用自己正在使用的账号。", status=400)
@@ -186,7 +184,7 @@ async def admin_user_save(request: Request) -> Response:
     if own and fields["role"] != "admin":
         return await _render_form(visit, values, user=user, error="不能取消自己账号的管理员角色。", status=400)
     # A form without the hidden copy (a page older than it) is taken as showing the account as it is now.
-    shown = _shown_fields(values) or user
+    shown = posted_shown(values, ACCOUNT_FORM, _account_fields) or user
     changed = edited_fields(fields, shown)
     try:
         await visit.state.store.write(lambda db: save_user(db, actor, fields, user_id=user["id"], shown=shown))
@@ -194,7 +192,8 @@ async def admin_user_save(request: Request) -> Response:
         now = await _load(visit, request)
         # What the person changed and nobody else did stays as typed; the rest shows the account as it is now.
         kept = {k: values.get(k) for k in changed if k not in exc.fields}
-        return await _render_form(visit, {**_as_form(now), **kept}, user=now, error=exc.reason, status=409)
+        return await _render_form(visit, {**with_shown(now, ACCOUNT_FORM), **kept}, user=now, error=exc.reason,
+                                  status=409)
     except NotAllowed as exc:
         return await _render_form(visit, values, user=user, error=exc.reason, status=400)
     return visit.redirect(f"/admin/users/{user['id']}", flash="账号已保存。" if changed else "没有改动。")

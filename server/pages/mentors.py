@@ -41,15 +41,16 @@ from .common import (
     page_count,
     page_number,
     path_id,
+    posted_shown,
     require,
     require_form,
     restore_draft,
     visible_record,
+    with_shown,
 )
 from .links import route_path
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
-SHOWN = "shown_"  # prefix of the edit form's hidden copy of each field as it was shown
 REASON_MAX = 200
 
 
@@ -103,20 +104,6 @@ def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
             "unit_id": text("unit_id"), "about": text("about"), "smartphone": bool(values.get("smartphone"))}
 
 
-def _as_form(mentor: dict[str, Any]) -> dict[str, Any]:
-    """The account as the edit form holds it, plus the hidden copy of what it shows."""
-    shown = {k: mentor.get(k) or "" for k in FIELDS}
-    shown["smartphone"] = "1" if mentor["smartphone"] else ""
-    return {**mentor, **shown, **{SHOWN + k: v for k, v in shown.items()}}
-
-
-def _shown_fields(values: dict[str, Any]) -> dict[str, Any] | None:
-    """What the posted edit form had shown, parsed like the fields; None from a form without the copy."""
-    if not any(k.startswith(SHOWN) for k in values):
-        return None
-    return _account_fields({k: values.get(SHOWN + k) for k in FIELDS})
-
-
 async def mentor_new(request: Request) -> Response:
     visit = await require(request, STAFF)
     draft = await restore_draft(visit)
@@ -144,7 +131,7 @@ async def mentor_edit(request: Request) -> Response:
     visit = await require(request, STAFF)
     mentor = await _mentor(visit, _mentor_id(request))
     draft = await restore_draft(visit)
-    return await _form_page(visit, mentor=mentor, values=draft or _as_form(mentor))
+    return await _form_page(visit, mentor=mentor, values=draft or with_shown(mentor, FIELDS))
 
 
 async def mentor_update(request: Request) -> Response:
@@ -155,7 +142,7 @@ async def mentor_update(request: Request) -> Response:
     fields = _account_fields(values)
     fields["login"] = fields["login"] or mentor["login"]
     # A form without the hidden copy (a page older than it) is taken as showing the account as it is now.
-    shown = _shown_fields(values) or mentor
+    shown = posted_shown(values, FIELDS, _account_fields) or mentor
     actor = visit.actor
     try:
         await visit.state.store.write(lambda db: save_user(db, actor, fields, user_id=mentor_id, shown=shown))
@@ -163,7 +150,8 @@ async def mentor_update(request: Request) -> Response:
         now = await _mentor(visit, mentor_id)
         # What the person changed and nobody else did stays as typed; the rest shows the account as it is now.
         kept = {k: values.get(k) for k in edited_fields(fields, shown) if k not in exc.fields}
-        return await _form_page(visit, mentor=now, values={**_as_form(now), **kept}, error=exc.reason, status=409)
+        return await _form_page(visit, mentor=now, values={**with_shown(now, FIELDS), **kept}, error=exc.reason,
+                                status=409)
     except NotAllowed as exc:
         return await _form_page(visit, mentor=mentor, values=values, error=exc.reason, status=400)
     return visit.redirect(f"/mentors/{mentor_id}", flash="已保存。")
