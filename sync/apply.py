@@ -25,7 +25,7 @@ from .errors import DeviceRevoked
 from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Mutation, Rejection, fingerprint, read_batch, read_mutation
-from .records import WRITE_SQL, head_seq, keys_of, load_rows, load_users, owners
+from .records import WRITE_SQL, head_seq, keys_of, load_rows, load_users, owners, reset_scope
 from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, open_risk_flag, scope_effects
 from .scope import Actor, load_scope
 from .timeutil import utc_now
@@ -552,8 +552,7 @@ class _Writer:
                                 [(unit_id, record_id) for record_id, unit_id in self.moved])
         if self.resets:
             seq += 1  # the unit's own feed row was numbered above: a cursor at it is before the reset
-            db.conn.execute("INSERT INTO sync_scope_resets (seq, user_id, at, reason) VALUES (?, NULL, ?, ?)",
-                            [seq, self.now, "；".join(dict.fromkeys(self.resets))])
+            reset_scope(db, None, "；".join(dict.fromkeys(self.resets)), self.now, seq)
         if self.gone:
             # A deleted record's open conflicts are about values nobody can take any more: they close
             # (both values stay on the conflict row, the record's history keeps every version).

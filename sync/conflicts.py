@@ -27,7 +27,7 @@ CHOICES = ("kept", "other", "combined")
 def about_own_inspection(actor: Actor, row: dict[str, Any]) -> bool:
     """A conflict on an inspection's findings, seen by staff of the inspected unit: theirs to read
     on the inspection, not to decide (keeping one value drops the other, and only those who may
-    write the field decide; the unit writes only its rectification). ``list_conflicts`` mirrors it."""
+    write the field decide; the unit writes only its rectification)."""
     return (row["entity"] == "inspection" and actor.role == "staff" and row["unit_id"] == actor.unit_id
             and row["field"] not in RECTIFICATION)
 
@@ -42,14 +42,13 @@ def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "op
         units = sorted(scope.unit_ids)
         sql += f" AND unit_id IN ({placeholders(units)})"
         params += units
-    if scope.actor.role == "staff":  # the inspected unit does not decide its inspectors' findings
-        sql += f" AND NOT (entity = 'inspection' AND unit_id = ? AND field NOT IN ({placeholders(RECTIFICATION)}))"
-        params += [scope.actor.unit_id, *RECTIFICATION]
     cursor = db.execute(sql + " ORDER BY created_at, id", params)
     names = [d[0] for d in cursor.description]
     rows = []
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
+        if about_own_inspection(scope.actor, row):
+            continue
         row["kept_value"] = json.loads(row["kept_value"]) if row["kept_value"] is not None else None
         row["other_value"] = json.loads(row["other_value"]) if row["other_value"] is not None else None
         rows.append(row)

@@ -92,11 +92,12 @@ def head_seq(db: sqlite_utils.Database) -> int:
     ).fetchone()[0])
 
 
-def reset_scope(db: sqlite_utils.Database, user_id: str | None, reason: str, now: str) -> None:
-    """Tell the devices of ``user_id`` (None: of every staff and reviewer account) that their copy
-    must be pulled again from the start: their scope changed in a way no drop list expresses."""
+def reset_scope(db: sqlite_utils.Database, user_id: str | None, reason: str, now: str, seq: int | None = None) -> None:
+    """Tell the devices of ``user_id`` (None: of every staff and reviewer account; "": nobody, a
+    marker that only moves the sequence on) that their copy must be pulled again from the start:
+    their scope changed in a way no drop list expresses. Numbered ``seq``, else next after the head."""
     db.execute("INSERT INTO sync_scope_resets (seq, user_id, at, reason) VALUES (?, ?, ?, ?)",
-               [head_seq(db) + 1, user_id, now, reason])
+               [head_seq(db) + 1 if seq is None else seq, user_id, now, reason])
 
 
 ENGINE_COLUMNS = (
