@@ -162,8 +162,7 @@ async def _enrolment_page(page: Visit, values: dict[str, Any], *, errors: dict[s
     fields = field_views("enrolment", ENROLMENT_FIELDS, values, errors=errors, options={"unit_id": units},
                          hints={"year": "如 2026；同一单位同一年只保存一组人数，再次保存即修改。"})
     # An edit carries the record it showed and that record's version (a new pair of numbers, neither).
-    shown = (values.get("shown_id"), values.get("base_version")) if "shown_id" in values else (
-        (values["id"], values["version"]) if values.get("id") else ("", ""))
+    shown = (values.get("shown_id") or "", values.get("base_version") or "")
     return page.render("enrolment_list.html", {"rows": rows, "fields": fields, "shown": shown,
                                                "form_error": (errors or {}).get("_form")}, status=status)
 
@@ -176,7 +175,8 @@ async def enrolment_list(request: Request) -> Response:
     if unit and number is not None and len(year) == 4:
         scope = await page.scope()
         found = await page.state.store.read(lambda db: find_enrolment(db, scope, unit, number))
-        values = dict(found) if found else {"unit_id": unit, "year": int(year)}
+        values = ({**found, "shown_id": found["id"], "base_version": found["version"]} if found
+                  else {"unit_id": unit, "year": int(year)})
     values.update(await restore_draft(page) or {})
     return await _enrolment_page(page, values)
 
