@@ -135,7 +135,7 @@ def measure(world: World, workdir: pathlib.Path, name: str, *, n: int, batch: in
         device = enrol(client, code, "辅导站电脑")
         client.close()
         cpu0 = server.cpu_seconds()
-        push = push_all(server.port, device["token"], mutations, batch)
+        push = push_all(server.port, device["token"], mutations, batch, settle=world.db_path)
         push_cpu = server.cpu_seconds() - cpu0
         if push.problems:
             raise SystemExit(f"{name}: push problems: {push.problems[:3]}")

@@ -47,7 +47,7 @@ WRITER_CACHE_KIB = 256 * 1024
 # A group stops taking queued writes past this many, or once its writes have run this long,
 # so the first write of a group never waits long for the COMMIT that releases its answer.
 GROUP_MAX_WRITES = 256
-GROUP_MAX_SECONDS = 0.05
+GROUP_MAX_SECONDS = 0.1
 
 
 Pool = Literal["sync", "reports"]

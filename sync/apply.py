@@ -24,7 +24,7 @@ from .entities import DEFAULTS, ENTITIES, Entity
 from .errors import DeviceRevoked
 from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
-from .mutations import Mutation, Rejection, fingerprint, read_batch, read_mutation
+from .mutations import Batch, Mutation, Rejection, fingerprint, prepare_batch, read_mutation, same_as_sent
 from .records import WRITE_SQL, head_seq, keys_of, load_rows, load_users, owners, reset_scope
 from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, open_risk_flag, scope_effects
 from .scope import Actor, load_scope
@@ -95,9 +95,13 @@ def _atomic(db: sqlite_utils.Database) -> Iterator[None]:
 def apply_batch(
     db: sqlite_utils.Database, actor: Actor, body: object, *, max_count: int = 1000
 ) -> PushResult:
-    """Apply one push from ``actor.device_id``; see the module docstring."""
+    """Apply one push from ``actor.device_id``; see the module docstring.
+
+    ``body`` is the request's JSON, or a ``Batch`` already prepared from it (``prepare_batch``).
+    """
     assert actor.device_id is not None, "apply_batch is for device pushes"
-    raw = read_batch(body, max_count=max_count)
+    batch = body if isinstance(body, Batch) else prepare_batch(body, max_count=max_count)
+    raw = batch.raws
     with _atomic(db):
         device = db.execute(
             "SELECT user_id, last_mutation_id, revoked_at, revoked_reason FROM sync_devices WHERE id = ?",
@@ -110,15 +114,17 @@ def apply_batch(
         last = int(device[1])
         old_ids = [m["mutation_id"] for m in raw if m["mutation_id"] <= last]
         stored = _stored_answers(db, actor.device_id, old_ids)
-        fresh = [m for m in raw if m["mutation_id"] > last]
+        new = [i for i, m in enumerate(raw) if m["mutation_id"] > last]
+        fresh = [raw[i] for i in new]
         writer = _Writer(db, actor)
-        outcomes = {o.mutation_id: o.answer() for o in writer.apply(fresh)}
+        outcomes = {o.mutation_id: o.answer() for o in writer.apply(
+            fresh, [batch.digests[i] for i in new], [batch.parsed[i] for i in new])}
         results = []
         for m in raw:
             mid = m["mutation_id"]
             if mid in outcomes:
                 results.append(outcomes[mid])
-            elif mid in stored and stored[mid][0] in (None, fingerprint(m)):
+            elif mid in stored and same_as_sent(stored[mid][0], m):
                 results.append(stored[mid][1])
             elif mid in stored:
                 # Same number, different content: answering with the old answer would
@@ -255,14 +261,18 @@ class _Writer:
 
     # --- deciding ---------------------------------------------------------------------
 
-    def apply(self, raws: list[dict[str, Any]]) -> list[Outcome]:
+    def apply(self, raws: list[dict[str, Any]], digests: list[int | None] | None = None,
+              parsed: list[Mutation | Rejection] | None = None) -> list[Outcome]:
+        """Decide and write ``raws``; ``digests`` and ``parsed``, when given, are theirs as
+        ``prepare_batch`` made them (a push prepares them outside the writer thread)."""
+        if digests is None or parsed is None:
+            digests = [fingerprint(r) for r in raws]
+            parsed = [read_mutation(r, check_text=d is None) for r, d in zip(raws, digests, strict=True)]
         # Server-side writers send no mutation ids, so the digest travels with each raw
         # mutation by position; only device mutations keep theirs for resend checks.
-        digests = [fingerprint(r) for r in raws]
         self.digests = {
             r["mutation_id"]: d for r, d in zip(raws, digests, strict=True) if r.get("mutation_id") is not None
         }
-        parsed = [read_mutation(r, check_text=d is None) for r, d in zip(raws, digests, strict=True)]
         self._prefetch([m for m in parsed if isinstance(m, Mutation)])
         outcomes = []
         for m in parsed:

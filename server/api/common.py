@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlite_utils
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from sync import Actor
 from sync.echo import quote
@@ -33,6 +35,17 @@ from ..state import app_state
 MAX_JSON_DEPTH = 20
 ASCII_DIGITS = re.compile(r"[0-9]{1,12}")
 _CONTAINERS = (dict, list)
+
+
+class JsonAnswer(JSONResponse):
+    """A JSON answer encoded by orjson, or by the standard library for what orjson refuses
+    (an integer past 64 bits): a push's answer is encoded on the busy event loop."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except TypeError:
+            return super().render(content)
 
 
 def require_json(request: Request) -> None:
@@ -84,6 +97,24 @@ async def read_json(request: Request, *, max_bytes: int, too_large: type[BodyToo
     raw = b"".join(chunks)
     if not raw:
         raise JsonInvalid("请求体为空，应为 JSON。")
+    # orjson reads a push about five times faster than the standard library (docs/performance.md).
+    # Whatever it refuses, and any document holding a float, is read again by the standard
+    # library: orjson turns an integer past 64 bits into a float, and the error wording and what
+    # counts as JSON (a lone surrogate in a string is valid JSON) stay as they were.
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        doc = _standard_loads(raw)
+    else:
+        too_deep, has_float = _shape(doc, MAX_JSON_DEPTH)
+        if has_float:
+            doc = _standard_loads(raw)
+        if too_deep:
+            raise JsonTooDeep(f"请求体的 JSON 嵌套太深（最多 {MAX_JSON_DEPTH} 层）。")
+    return doc
+
+
+def _standard_loads(raw: bytes) -> Any:
     try:
         doc = json.loads(raw, parse_constant=_refuse_constant, parse_float=_number)
     except UnicodeDecodeError:
@@ -97,15 +128,16 @@ async def read_json(request: Request, *, max_bytes: int, too_large: type[BodyToo
         raise JsonInvalid(
             "请求体含有无法读取的数字（太长、太大，或 NaN / Infinity）；数字应为普通的 JSON 数字。"
         ) from None
-    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _deeper_than(doc, MAX_JSON_DEPTH):
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _shape(doc, MAX_JSON_DEPTH)[0]:
         raise JsonTooDeep(f"请求体的 JSON 嵌套太深（最多 {MAX_JSON_DEPTH} 层）。")
     return doc
 
 
-def _deeper_than(doc: Any, limit: int) -> bool:
-    """True when arrays/objects nest more than ``limit`` levels (walked level by level, no recursion;
-    about 0.7 ms for a push of 1,000 mutations)."""
+def _shape(doc: Any, limit: int) -> tuple[bool, bool]:
+    """(arrays/objects nest more than ``limit`` levels, a float is anywhere in it), walked level by
+    level without recursion: about 0.7 ms for a push of 1,000 mutations."""
     level = [doc] if type(doc) in _CONTAINERS else []
+    has_float = type(doc) is float
     for _ in range(limit):
         deeper: list[Any] = []
         add = deeper.append
@@ -114,10 +146,12 @@ def _deeper_than(doc: Any, limit: int) -> bool:
                 kind = type(value)
                 if kind is dict or kind is list:
                     add(value)
+                elif kind is float:
+                    has_float = True
         if not deeper:
-            return False
+            return False, has_float
         level = deeper
-    return True
+    return True, has_float
 
 
 @dataclass(frozen=True)

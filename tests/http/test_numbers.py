@@ -94,3 +94,12 @@ def test_openapi_pull_limit_is_the_configured_maximum(tmp_path: pathlib.Path) ->
         document = client.get("/api/openapi.json").json()
     (limit,) = [p for p in document["paths"]["/api/sync/pull"]["get"]["parameters"] if p["name"] == "limit"]
     assert limit["schema"]["maximum"] == 50
+
+
+def test_an_integer_past_64_bits_is_read_exactly_not_as_a_float(county: County) -> None:
+    # The fast JSON reader turns such an integer into a float; the body is then read again by
+    # the standard library, so the reason quotes the number that was sent.
+    mutation = {**activity(county.pairing, 1), "base_version": 2**70}
+    (answer,) = county.client.post("/api/sync/push", json={"mutations": [mutation]},
+                                   headers=county.auth("mentor")).json()["results"]
+    assert answer["status"] == "rejected" and str(2**70) in answer["reason"]

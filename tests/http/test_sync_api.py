@@ -8,8 +8,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from server import create_app
+from server.auth import Signers
 from server.config import Settings
 from server.devices import issue_code, revoke_device
+from server.errors import TokenExpired, TokenInvalid
 from sync import new_id
 
 from .conftest import County, activity, build_county
@@ -251,3 +253,28 @@ def test_openapi_documents_every_api_route(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     assert {"/api/enrol", "/api/sync/push", "/api/sync/pull", "/api/openapi.json"} <= set(spec["paths"])
+
+
+def test_a_device_token_checked_before_is_still_refused_once_it_is_too_old(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Verified tokens are remembered (their signature is not checked on every sync); their age is.
+    signers = Signers(("key",))
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() - 10 * 86400)
+    token = signers.device_token("device-1", "user-1")
+    monkeypatch.setattr(time, "time", real_time)
+    assert signers.read_device_token(token, max_age_days=30) == {"d": "device-1", "u": "user-1", "stale": True}
+    with pytest.raises(TokenExpired):
+        signers.read_device_token(token, max_age_days=5)
+    with pytest.raises(TokenInvalid):
+        signers.read_device_token(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], max_age_days=30)
+
+
+def test_a_stopped_phone_hears_it_is_stopped_even_when_its_batch_cannot_be_read(county: County) -> None:
+    # The batch is read before the write, the device checked inside it: the phone is told the
+    # reason it can act on (its device was stopped), not that its batch was malformed.
+    code = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
+    enrolled = county.client.post("/api/enrol", json={"code": code}).json()
+    county.store_write(lambda db: revoke_device(db, enrolled["device_id"], "手机丢失"))
+    response = county.client.post("/api/sync/push", headers={"Authorization": "Bearer " + enrolled["token"]},
+                                  json={"mutations": [{"mutation_id": "one"}]})
+    assert "手机丢失" in assert_envelope(response, 401, "device_revoked")["error"]

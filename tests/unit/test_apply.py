@@ -9,6 +9,7 @@ import pytest
 import sqlite_utils
 
 import sync.apply
+import sync.mutations
 from sync import Actor, DeviceRevoked, apply_batch, apply_mutations, new_id
 from tests.factories import (
     db_snapshot,
@@ -218,6 +219,23 @@ def test_a_reused_mutation_id_with_different_content_is_rejected_not_silently_dr
     assert again["status"] == "rejected" and "编号 1" in again["reason"] and "没有保存" in again["reason"]
     assert db_snapshot(db) == snapshot
     assert row(db, "activity", w.activity)["record"] == "原来的"
+
+
+def test_an_answer_stored_with_the_first_kind_of_digest_still_knows_its_resend(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    # Answers stored before digests moved to orjson keep a digest of json.dumps's bytes: after an
+    # upgrade, the same mutation resent is answered as before and a different one is still refused.
+    sent = upsert("activity", w.activity, {"record": "升级前"}, 1, base_version=1)
+    (first,) = push(db, w.phone, sent)
+    old_kind = sync.mutations._fingerprint_v1(sent)
+    assert old_kind is not None and old_kind < sync.mutations.DIGEST_V2
+    db.execute("UPDATE sync_audit SET digest = ? WHERE device_id = ? AND mutation_id = 1",
+               [old_kind, w.phone.device_id])
+    assert push(db, w.phone, sent) == [first]
+    (changed,) = push(db, w.phone, upsert("activity", w.activity, {"record": "别的内容"}, 1, base_version=1))
+    assert changed["status"] == "rejected" and "没有保存" in changed["reason"]
+    assert row(db, "activity", w.activity)["record"] == "升级前"
 
 
 def test_push_mixed_resend_and_new_mutations_applies_only_the_new(db: sqlite_utils.Database,
