@@ -135,6 +135,17 @@ def _change(item: dict[str, Any]) -> Change | None:
     )
 
 
+def shown_records(export: PhoneExport) -> dict[str, int]:
+    """What the station's page shows of children once ``export`` is uploaded, by entity: every
+    change in the file, whatever entering it does (a refused one still shows the file's own words
+    about the child), and every draft with words in it (``draft``)."""
+    shown = Counter(change.entity for change in export.changes)
+    drafts = sum(1 for draft in export.drafts if draft.texts)
+    if drafts:
+        shown["draft"] = drafts
+    return dict(shown)
+
+
 def _draft(item: dict[str, Any]) -> Draft:
     values = item.get("values")
     texts = tuple(

@@ -33,7 +33,8 @@ ACTIONS = {
     "edit_activity": "打开帮扶活动修改页", "view_conflict": "查看同步冲突",
 }
 ENTITY_WORDS = {"mentee": "帮扶对象", "pairing": "结对", "activity": "帮扶活动", "screening": "摸排",
-                "review": "审核", "event": "集体活动", "unit": "单位", "inspection": "督查", "referral": "转介"}
+                "review": "审核", "event": "集体活动", "unit": "单位", "inspection": "督查", "referral": "转介",
+                "draft": "草稿"}
 
 
 def _day(raw: str | None) -> datetime.date | None:

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import whole_number
-from ..phone_exports import MAX_BYTES, STATES, Entered, ExportInvalid, PhoneExport, enter, read_export
+from ..phone_exports import MAX_BYTES, STATES, Entered, ExportInvalid, PhoneExport, enter, read_export, shown_records
 from .common import STAFF, Visit, require, require_form
 
 TOO_BIG = f"文件太大（超过 {MAX_BYTES // (1024 * 1024)} MB）。请让志愿者分几次导出，或联系县关工委。"
@@ -59,16 +59,15 @@ async def phone_import_post(request: Request) -> Response:
         return _page(visit, status=400, error=exc.reason)
     if not export.changes and not export.drafts:
         return _page(visit, status=400, error="文件里没有需要录入的记录。")
-    actor, ip = visit.actor, client_ip(request)
+    actor, ip, shown = visit.actor, client_ip(request), shown_records(export)
 
     def write(db: Any) -> list[Entered]:
-        entered = enter(db, actor, export)
-        # The page shows the records of this volunteer's children it entered or matched (a refused
-        # item shows nothing of the server's): who saw which, by volunteer, as for an archive view.
-        shown = Counter(e.change.entity for e in entered if e.outcome != "refused")
+        # The page shows what the file says of this volunteer's children, entered or refused (a
+        # refused item shows the file's words, never the server's): who saw which, by volunteer,
+        # as for an archive view, logged whatever the outcome of entering the changes.
         if shown:
-            log_access(db, actor, "import_phone_export", export.volunteer_id, entities=dict(shown), ip=ip)
-        return entered
+            log_access(db, actor, "import_phone_export", export.volunteer_id, entities=shown, ip=ip)
+        return enter(db, actor, export)
 
     entered = await visit.state.store.write(write)
     return _page(visit, export=export, entered=entered)

@@ -1,6 +1,7 @@
 """A stopped phone's export, entered at the station: each change once, as the volunteer's record
 entered by staff (代录); a second upload enters nothing; another unit's child is refused without
-being shown; files that are not an export are refused in words."""
+being shown; files that are not an export are refused in words; every upload that shows what a file says
+of children is on the access log, whatever entering its changes did."""
 from __future__ import annotations
 
 import json
@@ -66,7 +67,8 @@ def test_a_phone_export_is_entered_once_as_the_volunteers_record_entered_by_the_
     assert code in page.text
     logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))
     assert [(r["user_id"], r["target"], r["record_count"]) for r in logged] == [
-        (w.staff_st11.user_id, w.mentor1.user_id, 2)]  # found by the volunteer on the access log page
+        (w.staff_st11.user_id, w.mentor1.user_id, 3)]  # found by the volunteer on the access log page
+    assert json.loads(logged[0]["entities"]) == {"activity": 1, "screening": 1, "draft": 1}
 
     before = quiet(site.read(db_snapshot))
     again = upload(browser, data)
@@ -92,8 +94,37 @@ def test_a_file_naming_another_units_child_enters_and_shows_nothing_of_it(site: 
     assert page.status_code == 200 and "没有录入 1" in page.text and "不在你的管理范围内" in page.text
     assert name not in page.text and "小芳" not in page.text
     assert quiet(site.read(db_snapshot)) == before
+    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))
+    assert [(r["target"], r["entities"]) for r in logged] == [(w.mentor3.user_id, '{"activity": 1}')], \
+        "the file's own words about that child were shown"
+
+
+def test_a_file_whose_every_change_is_refused_still_logs_who_saw_it(site: Site) -> None:
+    w = site.w
+    screening = {"state": "unsent", "entity": "screening", "record_id": w.screening1, "base_version": 1,
+                 "fields": {"notes": "改了站里写的摸排"}}
+    browser = site.as_(w.staff_st11)
+    page = upload(browser, export(w.mentor1, screening, visit(w.pairing3, "别的镇的孩子")))
+    assert page.status_code == 200 and "没有录入 2" in page.text and "改了站里写的摸排" in page.text
+    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))
+    assert [(r["user_id"], r["target"], r["record_count"], json.loads(r["entities"])) for r in logged] == [
+        (w.staff_st11.user_id, w.mentor1.user_id, 2, {"activity": 1, "screening": 1})]
+    assert logged[0]["at"] and logged[0]["ip"]
+    upload(browser, export(w.mentor1, screening))
     assert site.read(lambda db: db.execute(
-        "SELECT count(*) FROM access_log WHERE action = 'import_phone_export'").fetchone()[0]) == 0
+        "SELECT count(*) FROM access_log WHERE action = 'import_phone_export'").fetchone()[0]) == 2, \
+        "every upload is its own view, appended"
+
+
+def test_a_file_of_drafts_only_logs_the_drafts_it_shows(site: Site) -> None:
+    w = site.w
+    draft = {"state": "draft", "form": "activity:new", "values": {"record": "还没写完的家访", "mentee": w.mentee1}}
+    blank = {"state": "draft", "form": "activity:new", "values": {"record": " "}}
+    page = upload(site.as_(w.staff_st11), export(w.mentor1, draft, blank))
+    assert page.status_code == 200 and "还没写完的家访" in page.text
+    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))
+    assert [(r["user_id"], r["target"], r["record_count"]) for r in logged] == [
+        (w.staff_st11.user_id, w.mentor1.user_id, 1)]
 
 
 def test_a_file_enters_only_what_its_volunteers_phone_could_write(site: Site) -> None:
