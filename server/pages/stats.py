@@ -9,7 +9,6 @@ access log.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,7 +33,7 @@ from ..exports import (
     to_csv,
     to_xlsx,
 )
-from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, measure_records, row_heading
+from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, drill_down
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
 from .report_params import ReportQuery, read_report_query
@@ -112,15 +111,12 @@ async def stats_records(request: Request) -> Response:
     scope = await visit.scope()
     state = visit.state
 
-    def read(db: Any) -> tuple[list[dict[str, Any]] | None, tuple[str, bool] | None]:
-        records = measure_records(db, scope, query.unit_id, key, query.date_from, query.date_to)
-        return records, row_heading(db, scope, query.unit_id) if records is not None else None
-
-    records, heading = await state.store.read(read, pool="reports",
-                                              time_limit_ms=state.settings.report_time_limit_ms)
-    if records is None or heading is None:
+    found = await state.store.read(
+        lambda db: drill_down(db, scope, query.unit_id, key, query.date_from, query.date_to),
+        pool="reports", time_limit_ms=state.settings.report_time_limit_ms)
+    if found is None:
         raise not_found("单位")
-    unit_name, single = heading
+    records, unit_name, single = found.records, found.unit_name, found.single
     if measure.entity != "event":  # children's records: who looked is logged
         counts = {measure.entity: len(records)}
         if measure.evidence:

@@ -21,11 +21,12 @@ Public API (other pages — the year-end summary, the WeChat brief — call thes
     ISO strings ``YYYY-MM-DD``. ``StatsForm.rows`` / ``.total`` are ``StatsRow`` with
     ``values`` in ``MEASURES`` order (``row.value("talks")``) and ``remarks`` (备注: the text of
     that unit's own return for exactly this period, if it filed one).
-``row_heading(db, scope, unit_id) -> (unit name, only row) | None``: a drill-down's heading.
 ``measure_records(db, scope, unit_id, measure_key, date_from, date_to) -> list[dict] | None``
     The records behind one number: events, activities or mentees (mentees carry the
     screenings/pairings that qualify them under ``evidence``). ``unit_id`` is a row's unit, or
     the chosen unit for its 合计; ``len()`` (events: the sum of their weights) is the number.
+``drill_down(...)`` (same arguments) ``-> DrillDown | None``: those records with the page's
+    heading (unit name, whether it is its form's only row), reading the unit tree once.
 ``form_to_json`` / ``form_from_json``, ``compare_forms``: the frozen copy of an approved
     return and what changed since; ``figures_for_return`` is the hook the sync engine calls
     when a return is approved (``sync.returns.install_figures``).
@@ -230,14 +231,28 @@ LIST_COLUMNS = {
 ORDER = {"event": "r.date, r.id", "activity": "r.date, r.id", "mentee": "unit_name, r.code"}
 
 
-def row_heading(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> tuple[str, bool] | None:
-    """(unit name, whether the unit is its form's only row) for a drill-down page's heading,
-    without computing the form; None when the unit is not a live unit in ``scope``."""
+@dataclass(frozen=True)
+class DrillDown:
+    """A drill-down page: the records behind one number, and its heading."""
+
+    unit_name: str
+    single: bool  # the unit is its form's only row (a station or school), so no 合计 in the heading
+    records: list[dict[str, Any]]
+
+
+def drill_down(db: sqlite_utils.Database, scope: Scope, unit_id: str, measure_key: str, date_from: str,
+               date_to: str) -> DrillDown | None:
+    """``measure_records`` with the heading, from one read of the unit and one of its subtree.
+
+    None when the unit is not a live unit in ``scope``; ``KeyError`` for an unknown measure.
+    """
+    measure = MEASURE_BY_KEY[measure_key]
     unit = get_unit(db, scope, unit_id)
     if unit is None:
         return None
     rows = _rows(db, scope, unit_id)
-    return unit["name"], len(rows) == 1 and rows[0]["id"] == unit_id
+    single = len(rows) == 1 and rows[0]["id"] == unit_id
+    return DrillDown(unit["name"], single, _records_of(db, scope, measure, rows, date_from, date_to))
 
 
 def measure_records(db: sqlite_utils.Database, scope: Scope, unit_id: str, measure_key: str, date_from: str,
@@ -247,10 +262,14 @@ def measure_records(db: sqlite_utils.Database, scope: Scope, unit_id: str, measu
     None when the unit is not a live unit in ``scope``; ``KeyError`` for an unknown measure.
     Each record carries ``weight`` (what it adds to the number).
     """
-    measure = MEASURE_BY_KEY[measure_key]
-    if get_unit(db, scope, unit_id) is None:
-        return None
-    ids = [r["id"] for r in _rows(db, scope, unit_id)]
+    found = drill_down(db, scope, unit_id, measure_key, date_from, date_to)
+    return found.records if found is not None else None
+
+
+def _records_of(db: sqlite_utils.Database, scope: Scope, measure: Measure, rows: list[dict[str, Any]],
+                date_from: str, date_to: str) -> list[dict[str, Any]]:
+    """The records ``measure`` counts in ``rows`` (the form's row units, read once by the caller)."""
+    ids = [r["id"] for r in rows]
     if not ids:
         return []
     base, where, params = _records_sql(measure, scope, date_from, date_to, ids)

@@ -11,6 +11,8 @@ from typing import Any
 import openpyxl
 import pytest
 
+from server.queries import stats as stats_queries
+from server.queries.units import unit_tree
 from sync.timeutil import local_today
 
 from ...stats_oracle import COLUMNS, add_stats_records, expected_form
@@ -111,6 +113,23 @@ def test_stats_drill_down_names_a_row_unit_alone_and_a_town_with_its_total(site:
     assert "掘港小学辅导站" in station and "掘港小学辅导站（合计）" not in station
     assert "掘港街道（合计）" in town
     assert "统计时段：2026年1月1日至2026年12月31日" in town
+
+
+@pytest.mark.parametrize("unit", ["town1", "st11"])
+def test_stats_drill_down_reads_the_unit_tree_once_per_request(site: Site, county: Any, unit: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    reviewer = site.as_(county.reviewer)
+    figure = int(_cells(reviewer.get(f"/reports/stats?unit={getattr(county, unit)}&{YEAR}").text).rows[-1][5])
+    reads: list[str | None] = []
+
+    def counted(db: Any, scope: Any, *, root: str | None = None) -> list[dict[str, Any]]:
+        reads.append(root)
+        return unit_tree(db, scope, root=root)
+
+    monkeypatch.setattr(stats_queries, "unit_tree", counted)
+    page = reviewer.get(f"/reports/stats/records?unit={getattr(county, unit)}&{YEAR}&measure=talks")
+    assert page.status_code == 200 and f'<span class="figure">{figure}</span>' in page.text
+    assert reads == [getattr(county, unit)]
 
 
 def test_stats_xlsx_is_laid_out_like_the_paper_form(site: Site, county: Any) -> None:
