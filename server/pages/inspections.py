@@ -13,12 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Outcome, apply_mutations
+from sync import Actor, Outcome, apply_mutations
 from sync.entities import CHECK_ITEMS, ENTITIES, INSPECTION_KINDS
 from sync.mutations import delete, upsert
 from sync.timeutil import local_today
 
 from ..charts import line_chart
+from ..errors import typed_words
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields, whole_number
 from ..queries.inspections import (
     RECTIFICATION_STATES,
@@ -169,28 +170,43 @@ async def inspection_detail(request: Request) -> Response:
 
 
 def _render_detail(visit: Visit, row: dict[str, Any], *, values: dict[str, Any] | None = None,
-                   errors: dict[str, str] | None = None, status: int = 200) -> Response:
+                   errors: dict[str, str] | None = None, stale: str | None = None, status: int = 200) -> Response:
     shown = values or row
     return visit.render("inspection_detail.html", {
         "row": row, "checklist": _checklist(row), "states": RECTIFICATION_STATES,
         "may_edit": _may_edit(visit, row), "may_rectify": _may_rectify(visit, row), "errors": errors or {},
+        "stale": stale, "typed": typed_words(visit.request) if stale else [],
         "rectify": _views(RECTIFY, shown, errors=errors,
                           options={"fixed": [(k, CHECK_ITEMS[k]) for k in row["failed"]]}),
     }, status=status)
 
 
-async def _save(visit: Visit, row: dict[str, Any], fields: dict[str, Any], version: int | None
-                ) -> Outcome:
+def _write_changes(db: Any, actor: Actor, row: dict[str, Any], fields: dict[str, Any], version: int | None
+                   ) -> Outcome:
+    shown = (values_at(db, "inspection", row["id"], version) or {}) if version is not None else row
+    changes = changed(fields, shown)
+    (outcome,) = apply_mutations(db, actor, [upsert("inspection", changes, row["id"], base_version=version)])
+    return outcome
+
+
+async def _save(visit: Visit, row: dict[str, Any], fields: dict[str, Any], version: int | None) -> Outcome:
     """Send only the fields the person changed from what the form showed, against its version,
     so someone else's change to another field meanwhile is kept, not overwritten."""
     actor = visit.actor
-    record_id = row["id"]
+    return await visit.state.store.write(lambda db: _write_changes(db, actor, row, fields, version))
 
-    def write(db: Any) -> Outcome:
-        shown = (values_at(db, "inspection", record_id, version) or {}) if version is not None else row
-        changes = changed(fields, shown)
-        (outcome,) = apply_mutations(db, actor, [upsert("inspection", changes, record_id, base_version=version)])
-        return outcome
+
+async def _save_unchanged_since(visit: Visit, row: dict[str, Any], fields: dict[str, Any], version: int
+                                ) -> Outcome | None:
+    """``_save``, but only while the inspection is still at ``version``; None (nothing written)
+    once it changed. Checked in the write transaction, so no change slips in between."""
+    actor = visit.actor
+
+    def write(db: Any) -> Outcome | None:
+        now = db.execute("SELECT version FROM inspections WHERE id = ?", [row["id"]]).fetchone()
+        if now is None or now[0] != version:
+            return None
+        return _write_changes(db, actor, row, fields, version)
 
     return await visit.state.store.write(write)
 
@@ -203,7 +219,16 @@ async def inspection_rectify(request: Request) -> Response:
         fields = parse_fields("inspection", RECTIFY, values)
     except FormInvalid as exc:
         return _render_detail(visit, row, values=values, errors=exc.errors, status=400)
-    outcome = await _save(visit, row, fields, base_version(values, "version"))
+    version = shown_version(values, redo="填写", name="version")
+    outcome = await _save_unchanged_since(visit, row, fields, version)
+    if outcome is None:
+        # A report answers the requirement the school read: one changed since is shown first, and
+        # the typed report waits in the form (409), never saved against words nobody there has seen.
+        now = await _load(visit, request)
+        tail = "你填写的整改情况还在下面的表单里，没有保存；请核对后再保存。" if _may_rectify(visit, now) else \
+            "现在已没有需要整改的项目；你填写的内容在下面，没有保存。"
+        return _render_detail(visit, now, values=values, status=409,
+                              stale=f"这次督查在你打开这页之后被修改过，页面已换成现在的内容（整改要求和期限见下）。{tail}")
     if outcome.status == "rejected":
         return _render_detail(visit, row, values={**row, **fields}, errors=_answer(outcome, RECTIFY), status=400)
     flash = "整改情况已保存。" if outcome.status != "conflict" else outcome.reason

@@ -96,6 +96,37 @@ def test_station_reports_rectification_but_cannot_edit_the_inspection(site: Site
     assert site.read(lambda db: row(db, "inspection", rid))["score"] == 75
 
 
+def test_a_rectification_form_shown_before_the_requirement_changed_is_refused_with_the_typed_words(
+        site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer))
+    station = site.as_(w.staff_st12)
+    page = station.get(f"/inspections/{rid}")
+    shown = re.search(r'name="version" value="(\d+)"', page.text)
+    assert shown, "the rectification form carries the version it shows"
+    # Meanwhile the county changes what is to be rectified.
+    before = site.read(lambda db: row(db, "inspection", rid))
+    site.write(lambda db: mutate(db, w.reviewer, "inspection", {"rectify": "咨询室配专职心理老师"}, rid,
+                                 before["version"]))
+    changed = site.read(lambda db: row(db, "inspection", rid))
+    typed = "咨询室已建成，安排了值班表"
+    response = station.post(f"/inspections/{rid}", {"fixed": "counselling_room", "rectify_notes": typed,
+                                                     "version": shown.group(1)})
+    assert response.status_code == 409
+    assert "咨询室配专职心理老师" in response.text and typed in response.text
+    assert f'name="version" value="{changed["version"]}"' in response.text, "the form now shows the new version"
+    assert site.read(lambda db: row(db, "inspection", rid)) == changed, "nothing written"
+
+
+def test_a_rectification_form_without_its_version_is_refused(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer))
+    before = site.read(lambda db: row(db, "inspection", rid))
+    response = site.as_(w.staff_st12).post(f"/inspections/{rid}", {"rectify_notes": "咨询室已建成"})
+    assert response.status_code == 400 and "咨询室已建成" in response.text
+    assert site.read(lambda db: row(db, "inspection", rid)) == before
+
+
 def test_a_station_cannot_inspect_itself_and_is_told_why(site: Site) -> None:
     page = site.as_(site.w.staff_st12).get("/inspections/new")
     assert "没有可以督查的辅导站或学校" in page.text
