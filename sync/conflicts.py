@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from .apply import Outcome, _atomic, apply_mutations
-from .db import placeholders
+from .db import placeholders, select_in
 from .errors import NotAllowed
 from .mutations import delete, upsert
 from .rules import RECTIFICATION
@@ -24,12 +24,34 @@ from .timeutil import utc_now
 CHOICES = ("kept", "other", "combined")
 
 
-def about_own_inspection(actor: Actor, row: dict[str, Any]) -> bool:
-    """A conflict on an inspection's findings, seen by staff of the inspected unit: theirs to read
-    on the inspection, not to decide (keeping one value drops the other, and only those who may
-    write the field decide; the unit writes only its rectification)."""
-    return (row["entity"] == "inspection" and actor.role == "staff" and row["unit_id"] == actor.unit_id
-            and row["field"] not in RECTIFICATION)
+def about_own_inspection(scope: Scope, row: dict[str, Any], inspecting_unit: str | None) -> bool:
+    """A conflict on an inspection that is not ``scope``'s actor's to see on the conflict pages or
+    decide: nobody decides about what checks them (issue 8, item 8). The unit that recorded the
+    inspection (``inspecting_unit``, its author's) or a level above it decides; the inspected
+    unit's staff decide only a clash in their own rectification report, the fields they write;
+    a level in between (a town under the county's inspection) decides nothing. Unknown
+    inspecting unit: only the admin, whose scope is everything."""
+    if row["entity"] != "inspection":
+        return False
+    actor = scope.actor
+    if actor.role == "staff" and row["unit_id"] == actor.unit_id and row["field"] in RECTIFICATION:
+        return False
+    return not scope.allows_unit(inspecting_unit)
+
+
+def inspecting_units(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> dict[str, str | None]:
+    """The unit of whoever recorded each inspection the conflicts ``rows`` are about, by record id:
+    one read, whatever the number of conflicts."""
+    ids = sorted({r["record_id"] for r in rows if r["entity"] == "inspection"})
+    _, found = select_in(db, "SELECT inspections.id, users.unit_id FROM inspections"
+                             " LEFT JOIN users ON users.id = inspections.author_id WHERE inspections.id {in}", ids)
+    return {record_id: unit_id for record_id, unit_id in found}
+
+
+def theirs_to_decide(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (conflicts already in ``scope``) without those ``about_own_inspection`` leaves out."""
+    inspectors = inspecting_units(db, rows)
+    return [r for r in rows if not about_own_inspection(scope, r, inspectors.get(r["record_id"]))]
 
 
 def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "open") -> list[dict[str, Any]]:
@@ -44,14 +66,10 @@ def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "op
         params += units
     cursor = db.execute(sql + " ORDER BY created_at, id", params)
     names = [d[0] for d in cursor.description]
-    rows = []
-    for values in cursor.fetchall():
-        row = dict(zip(names, values, strict=True))
-        if about_own_inspection(scope.actor, row):
-            continue
+    rows = theirs_to_decide(db, scope, [dict(zip(names, values, strict=True)) for values in cursor.fetchall()])
+    for row in rows:
         row["kept_value"] = json.loads(row["kept_value"]) if row["kept_value"] is not None else None
         row["other_value"] = json.loads(row["other_value"]) if row["other_value"] is not None else None
-        rows.append(row)
     return rows
 
 
@@ -76,12 +94,13 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
         cursor = db.execute("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id])
         values = cursor.fetchone()
         row = None if values is None else dict(zip([d[0] for d in cursor.description], values, strict=True))
-        if row is None or not load_scope(db, actor).allows(Keys(row["unit_id"], row["mentee_id"])):
+        scope = load_scope(db, actor)
+        # One answer for "no such conflict", "outside your units" and "not yours to decide".
+        if row is None or not scope.allows(Keys(row["unit_id"], row["mentee_id"])) \
+                or not theirs_to_decide(db, scope, [row]):
             raise NotAllowed("找不到这条冲突记录，或它不在你的管理范围内。")
         if row["status"] != "open":
             raise NotAllowed("这条冲突已经处理过了。")
-        if about_own_inspection(actor, row):
-            raise NotAllowed("这是对本单位的督查记录的冲突，由督查单位处理。")
         outcome = None
         if choice == "combined" and row["field"] == "_deleted":
             raise NotAllowed("删除与修改的冲突只能二选一：保留记录，或删除它。")

@@ -12,7 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope, list_conflicts
-from sync.conflicts import about_own_inspection
+from sync.conflicts import theirs_to_decide
 from sync.db import select_in
 from sync.entities import ENTITIES
 from sync.records import load_rows
@@ -96,7 +96,7 @@ def get_conflict(db: sqlite_utils.Database, scope: Scope, conflict_id: str) -> d
     row = next(db.query("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id]), None)
     if row is None or scope.is_mentor or not scope.allows(Keys(row["unit_id"], row["mentee_id"])):
         return None
-    if about_own_inspection(scope.actor, row):
+    if not theirs_to_decide(db, scope, [row]):
         return None
     for name in ("kept_value", "other_value"):
         row[name] = json.loads(row[name]) if row[name] is not None else None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 
-from sync import Actor, apply_batch, mutations, new_id
+import pytest
+
+from sync import Actor, NotAllowed, apply_batch, list_conflicts, load_scope, mutations, new_id, resolve_conflict
 
 from ...factories import mutate, remove, row
 from .conftest import Site
@@ -165,6 +167,60 @@ def test_a_conflict_on_an_inspections_findings_is_not_the_inspected_units_to_dec
     assert inspected.get(f"/conflicts/{conflict_id}").status_code == 404
     assert inspected.post(f"/conflicts/{conflict_id}", {"choice": "kept"}, form_page="/conflicts").status_code == 404
     assert conflict_row(site, conflict_id)["status"] == "open"
-    town = site.as_(w.staff_town1)  # the level above, which inspects it, decides
-    assert "咨询室两周内配专人" in html.unescape(town.get("/conflicts").text)
+    county = site.as_(w.admin)  # the county inspected it, so the county decides
+    assert "咨询室两周内配专人" in html.unescape(county.get("/conflicts").text)
+    assert county.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
+
+
+def inspection_conflict(site: Site, first: object, second: object, field: str,
+                        inspection_id: str | None = None) -> str:
+    """A conflict on ``field`` of an inspection: ``first`` (actor) saves one value, ``second`` then
+    another from the same version."""
+    rid = inspection_id or site.w.inspection1
+    version = site.read(lambda db: row(db, "inspection", rid))["version"]
+    site.write(lambda db: mutate(db, first, "inspection", {field: "先到的：" + field}, rid, version))
+    (clash,) = site.write(lambda db: apply_batch(db, second, {"mutations": [mutations.upsert(
+        "inspection", {field: "后到的：" + field}, rid, base_version=version, mutation_id=1)]})).results
+    assert clash["status"] == "conflict"
+    return str(clash["conflicts"][0]["conflict_id"])
+
+
+def test_a_conflict_on_the_countys_inspection_is_not_the_towns_to_see_or_decide(site: Site) -> None:
+    w = site.w
+    conflict_id = inspection_conflict(site, w.reviewer, w.admin, "findings")
+    town = site.as_(w.staff_town1)  # above the inspected station, below the county that inspected it
+    assert "后到的：findings" not in html.unescape(town.get("/conflicts").text)
+    assert town.get(f"/conflicts/{conflict_id}").status_code == 404
+    refused = town.post(f"/conflicts/{conflict_id}", {"choice": "kept"}, form_page="/conflicts")
+    assert refused.status_code == 404
+    assert conflict_row(site, conflict_id)["status"] == "open"
+    with pytest.raises(NotAllowed, match="找不到这条冲突记录"):  # the rule holds below the pages too
+        site.write(lambda db: resolve_conflict(db, w.staff_town1, conflict_id, "kept"))
+    assert conflict_row(site, conflict_id)["status"] == "open"
+    assert conflict_id not in {c["id"] for c in site.read(lambda db: list_conflicts(db, load_scope(db, w.staff_town1)))}
+    assert "<p class=\"figure\">0</p>\n      <p>条同步冲突未处理" in town.get("/staff").text, "nor counted on its home"
+
+
+def test_a_clash_in_the_rectification_report_is_the_inspected_units_not_the_towns(site: Site) -> None:
+    w = site.w
+    conflict_id = inspection_conflict(site, w.admin, w.staff_st11, "rectify_notes")
+    town = site.as_(w.staff_town1)
+    assert town.get(f"/conflicts/{conflict_id}").status_code == 404
+    assert town.post(f"/conflicts/{conflict_id}", {"choice": "kept"}, form_page="/conflicts").status_code == 404
+    assert conflict_row(site, conflict_id)["status"] == "open"
+    station = site.as_(w.staff_st11)  # its own report: the station decides
+    assert "后到的：rectify_notes" in html.unescape(station.get("/conflicts").text)
+    assert station.post(f"/conflicts/{conflict_id}", {"choice": "other"}).status_code == 303
+    assert site.read(lambda db: row(db, "inspection", w.inspection1))["rectify_notes"] == "后到的：rectify_notes"
+
+
+def test_a_conflict_on_the_towns_own_inspection_is_the_towns_to_decide(site: Site) -> None:
+    w = site.w
+    rid = site.write(lambda db: mutate(db, w.staff_town1, "inspection", {
+        "unit_id": w.st12, "date": "2026-11-03", "inspectors": "街道关工委", "failed": ["counselling_room"],
+        "rectify": "建咨询室"}))
+    conflict_id = inspection_conflict(site, w.reviewer, w.admin, "findings", rid)
+    town = site.as_(w.staff_town1)
+    assert "后到的：findings" in html.unescape(town.get("/conflicts").text)
     assert town.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
+    assert conflict_row(site, conflict_id)["status"] == "resolved"
