@@ -118,6 +118,23 @@ def test_a_rectification_form_shown_before_the_requirement_changed_is_refused_wi
     assert site.read(lambda db: row(db, "inspection", rid)) == changed, "nothing written"
 
 
+def test_a_stale_rectification_form_with_nothing_left_to_rectify_still_shows_the_typed_words(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer))
+    before = site.read(lambda db: row(db, "inspection", rid))
+    # Meanwhile the county finds the failed item was in fact passed: nothing is left to rectify.
+    site.write(lambda db: mutate(db, w.reviewer, "inspection", {
+        "passed": [*before["passed"], "counselling_room"], "failed": []}, rid, before["version"]))
+    changed = site.read(lambda db: row(db, "inspection", rid))
+    typed = "咨询室已建成，安排了值班表"
+    response = site.as_(w.staff_st12).post(f"/inspections/{rid}", {"rectify_notes": typed,
+                                                                    "version": str(before["version"])})
+    assert response.status_code == 409
+    assert "现在已没有需要整改的项目" in response.text and typed in response.text
+    assert "报告整改情况" not in response.text
+    assert site.read(lambda db: row(db, "inspection", rid)) == changed
+
+
 def test_a_rectification_form_without_its_version_is_refused(site: Site) -> None:
     w = site.w
     rid = _id_of(_new(site, w.reviewer))
