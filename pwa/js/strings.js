@@ -48,6 +48,7 @@ export const T = {
 
   recoverSay: (id) => `请打电话或去辅导站，说你忘记了PIN码，并报出这台手机的编号：${id}。` +
     '工作人员会给你一个 8 位恢复码。输入恢复码后，你可以设置新的PIN码，没有同步的记录都还在。',
+  callStation: (phone) => `打电话给辅导站 ${phone}`,
   recoveryCode: '恢复码', recover: '恢复', recovering: '正在恢复…', newPinTitle: '设置新的PIN码',
 
   myMentees: '我的帮扶对象', noMentees: '还没有帮扶对象。联网同步后会显示辅导站为你安排的孩子。',

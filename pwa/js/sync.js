@@ -130,7 +130,7 @@ export async function pullAll() {
 async function refreshAccount() {
   const { user, unit, token: renewed, recovery_token: recoveryToken } = await api.phoneInfo(token());
   await vault.updateSession({ user, unit, ...(renewed && { token: renewed }) });
-  await vault.setRecoveryToken(recoveryToken);
+  await vault.keepUnsealed({ recoveryToken, stationPhone: unit?.phone || null });
 }
 
 export function start() {

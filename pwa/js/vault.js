@@ -128,9 +128,13 @@ export async function setPin(pin) {
   await put('meta', { ...(await device()), ...(await byPin(pin)) });
 }
 
-export async function setRecoveryToken(token) {
+// Kept in the clear because the forgot-PIN screen needs them while the phone is locked: the
+// recovery token (it opens only POST /api/recovery) and the station's telephone (no child's data).
+export async function keepUnsealed({ recoveryToken, stationPhone }) {
   const info = await device();
-  if (info && info.recoveryToken !== token) await put('meta', { ...info, recoveryToken: token });
+  if (info && (info.recoveryToken !== recoveryToken || info.stationPhone !== stationPhone)) {
+    await put('meta', { ...info, recoveryToken, stationPhone });
+  }
 }
 
 export function currentSession() {

@@ -67,6 +67,13 @@ def test_pwa_forgotten_pin_is_recovered_with_a_station_code_and_unsent_records_s
     page.get_by_role("button", name="忘记PIN码").click()
     tail = device.replace("-", "")[-8:].upper()
     expect(page.locator("main")).to_contain_text(f"{tail[:4]}-{tail[4:]}")
+    # One tap calls the station, locked as the phone is (the number came with the last sync).
+    (station_phone,), = query(module_server, "SELECT n.phone FROM users u JOIN units n ON n.id = u.unit_id"
+                              " WHERE u.login = 'xu.yisheng'")
+    assert station_phone
+    call = page.get_by_role("link", name=f"打电话给辅导站 {station_phone}")
+    expect(call).to_be_visible()
+    expect(call).to_have_attribute("href", "tel:" + "".join(c for c in station_phone if c.isdigit() or c == "+"))
     code_field, recover = page.get_by_label("恢复码"), page.get_by_role("button", name="恢复", exact=True)
     code_field.fill("1234 5678")
     recover.click()

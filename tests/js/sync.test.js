@@ -88,6 +88,7 @@ test('the recovery key is uploaded once after enrolment, then forgotten by the p
   equal(vault.currentSession().pendingRecoveryKey, null);
   equal(vault.currentSession().unit.phone, '0513-1');
   equal((await vault.device()).recoveryToken, 'bxr1.fresh');
+  equal((await vault.device()).stationPhone, '0513-1', 'kept in the clear for the forgot-PIN screen');
 });
 
 test('a pull follows the pages and keeps the cursor of each', async () => {

@@ -1,7 +1,7 @@
 import * as api from '../api.js';
 import { T } from '../strings.js';
 import * as vault from '../vault.js';
-import { button, confirmButton, field, h, screen, show } from './dom.js';
+import { button, confirmButton, field, h, screen, show, telLink } from './dom.js';
 import { shortId } from './settings.js';
 
 const bare = (title, ...content) => show(screen({ title, tabs: false }, ...content));
@@ -119,6 +119,7 @@ export async function forgotPin({ done, back }) {
   const info = await vault.device();
   const input = numberInput();
   show(screen({ title: T.forgotPin, tabs: false, back }, h('p', T.recoverSay(shortId(info.deviceId))),
+    info.stationPhone && telLink(info.stationPhone, T.callStation(info.stationPhone)),
     gateForm(T.recover, T.recovering, field(T.recoveryCode, input), async () => {
       const code = digits(input.value);
       if (!eightDigits(code)) return T.codeFormat(T.recoveryCode);
