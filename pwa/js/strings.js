@@ -65,7 +65,8 @@ export const T = {
   seeConflict: '看看我写的内容', followUps: '跟踪提醒', dueSoon: '即将到期',
   overdue: '已逾期', followUpOn: (d) => `应在 ${d} 跟踪`, returnedTitle: '辅导站退回的记录', returned: '已退回',
   resubmitted: '已修改，等待重新审核', draftWaiting: '有一条没写完的帮扶记录', draftContinue: '继续填写',
-  saved: '已保存。有网络时会自动同步。', risk: (label) => `关注等级：${label}`,
+  saved: '已保存。有网络时会自动同步。', savedSynced: '已保存。已同步到辅导站。',
+  risk: (label) => `关注等级：${label}`,
 
   mentee: '帮扶对象', kind: '帮扶方式', date: '日期', duration: '时长', minutes: (n) => `${n} 分钟`,
   noDuration: '不填', place: '地点', preparation: '事前准备', record: '过程记录', followUp: '事后跟踪',

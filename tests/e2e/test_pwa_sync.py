@@ -369,6 +369,23 @@ def test_pwa_a_flag_the_station_has_not_handled_stays_ticked_and_other_correctio
     expect(page.locator(".sync")).not_to_contain_text("没有被接收")
 
 
+def test_pwa_a_visit_saved_online_says_it_reached_the_station(module_server: ServerProcess, phones: Any) -> None:
+    """The notice after a save says the visit synced once it has; offline it keeps saying it will."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("wang.laoshi")
+    page = phone.page
+    notice = page.locator("main > p.notice")
+    text = "保存时有信号的一次谈心。"
+    phone.log_activity(text)
+    expect(notice).to_have_text("已保存。已同步到辅导站。")
+    assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 1
+    expect(page.get_by_role("link", name="待同步", exact=True)).to_be_visible()  # no ↑1 beside it
+
+    phone.context.set_offline(True)
+    phone.log_activity("没有信号时记下的一次谈心。")
+    expect(notice).to_have_text("已保存。有网络时会自动同步。")
+
+
 def test_pwa_a_staff_account_on_a_phone_is_told_where_its_work_is(module_server: ServerProcess, phones: Any) -> None:
     """The app is the volunteers': a staff account has no children of its own to visit, and gets a
     pointer to the station pages instead of an empty list and a visit form with no child to pick."""

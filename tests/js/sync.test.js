@@ -140,6 +140,31 @@ test('with a network but no answer from the server, the phone says the server, n
   equal(vault.currentSession().lastError, '服务器暂时出错');
 });
 
+const saveOne = (record) => repo.save('activity', crypto.randomUUID(), activityFields({ record }));
+
+test('a saved change is delivered when the server takes it, even behind a sync already running', async () => {
+  await fresh();
+  const net = fakeServer();
+  const running = sync.syncNow('test');  // began before the save: may end without it
+  const id = await saveOne('刚保存的一条');
+  equal(await sync.deliver([id]), true);
+  await running;
+  equal(repo.pending(), []);
+  equal(net.applied.filter((m) => m === id).length, 1, 'sent once');
+  equal(await sync.deliver([]), false, 'nothing queued is nothing to report');
+});
+
+test('a saved change is not reported delivered offline or when the server refuses it', async () => {
+  await fresh();
+  const id = await saveOne('没有网络时保存的');
+  fakeServer({ offline: true });
+  equal(await sync.deliver([id]), false);
+  equal(repo.pending().length, 1);
+  fakeServer({ maxBatch: 0 });  // too large even alone: refused, kept as a notice
+  equal(await sync.deliver([id]), false);
+  equal(repo.rejectedCount(), 1);
+});
+
 test('a revoked phone is reported as revoked', async () => {
   window.fetch = async () => new Response(JSON.stringify({ ok: false, error: '这台手机已被停用：手机已挂失。', status: 401,
     code: 'device_revoked' }), { status: 401, headers: { 'content-type': 'application/json' } });

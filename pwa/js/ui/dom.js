@@ -76,6 +76,14 @@ export const onCleanup = (fn) => cleanups.push(fn);
 
 export const flash = (text) => { message = text; };
 
+// News for a flashed notice while it is still on screen (a save that synced at once).
+export function reflash(was, text) {
+  if (message === was) message = text;
+  if (kept !== was) return;
+  kept = text;
+  for (const p of document.querySelectorAll('main > p.notice')) if (p.textContent === was) p.textContent = text;
+}
+
 export const nextRender = () => ++latest;
 
 export function show(nodes, seq = null) {

@@ -2,10 +2,11 @@
 
 import * as drafts from '../drafts.js';
 import * as forms from '../forms.js';
+import * as repo from '../repo.js';
 import { T } from '../strings.js';
 import * as sync from '../sync.js';
 import * as vault from '../vault.js';
-import { confirmButton, flash, go, h, rerender, screen, show } from './dom.js';
+import { confirmButton, flash, go, h, reflash, rerender, screen, show } from './dom.js';
 
 export const alertBox = (title, ...lines) =>
   h('div', { class: 'comment' }, h('strong', title), lines.map((line) => h('p', line)));
@@ -33,13 +34,17 @@ export async function formScreen({ form, notice, draftId, title, back, start, sa
     const button = form.querySelector('[type="submit"]');
     button.disabled = true;
     try {
+      const queued = new Set(repo.pending().map((e) => e.mutation_id));
       const target = await save(forms.readForm(form), say);
       if (target === null) return;
+      const mine = repo.pending().map((e) => e.mutation_id).filter((id) => !queued.has(id));
       await drafts.clearDraft(draftId);
       forms.closed();
       flash(T.saved);
       go(target);
-      if (navigator.onLine) sync.syncNow('save');
+      if (navigator.onLine) {
+        sync.deliver(mine).then((sent) => sent && reflash(T.saved, T.savedSynced));
+      }
     } finally {
       button.disabled = false;
     }
