@@ -1,24 +1,30 @@
 import { del, get, getAll, put } from './db.js';
 import * as vault from './vault.js';
 
-const waiting = new Map(); // id -> values not written yet
+const waiting = new Map(); // id -> values not written yet, or null: to delete
 let writing = Promise.resolve();
 
 async function writeWaiting() {
   for (const [id, draft] of waiting) {
     waiting.delete(id);
     if (!vault.isUnlocked()) return;
-    await put('drafts', { id, ...(await vault.seal({ ...draft, savedAt: new Date().toISOString() })) });
+    if (draft === null) await del('drafts', id);
+    else await put('drafts', { id, ...(await vault.seal({ ...draft, savedAt: new Date().toISOString() })) });
   }
 }
+
+const sameValues = (a, b) => [...new Set([...Object.keys(a), ...Object.keys(b)])]
+  .every((name) => JSON.stringify(a[name]) === JSON.stringify(b[name]));
 
 export function flush() {
   writing = writing.then(writeWaiting).catch((error) => console.error('draft not saved', error));
   return writing;
 }
 
-export function saveDraft(id, values, extra = {}) {
-  waiting.set(id, { values, ...extra });
+// `blank`: the values the form opened with. A form back to them keeps no draft (a box ticked and
+// unticked again is no work to lose, and no 有一条没写完的帮扶记录 on the home screen).
+export function saveDraft(id, values, extra = {}, blank = null) {
+  waiting.set(id, blank && sameValues(values, blank) ? null : { values, ...extra });
   return flush();
 }
 

@@ -65,6 +65,25 @@ def test_pwa_half_filled_form_survives_closing_the_app(module_server: ServerProc
     expect(phone.page.get_by_text("有一条没写完的帮扶记录")).to_have_count(0)
 
 
+def test_pwa_a_form_back_to_blank_keeps_no_draft(module_server: ServerProcess, phones: Any) -> None:
+    """Ticking the risk box keeps a draft; unticking it, on a form otherwise untouched, drops it."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("wang.laoshi")
+    page = phone.page
+    flush = "import('/app/js/drafts.js').then((m) => m.flush())"
+    page.locator("a", has_text="记一次帮扶").first.click()
+    risk = page.get_by_role("checkbox", name="发现自伤自残风险")
+    risk.check()
+    page.evaluate(flush)
+    assert phone.idb()["counts"]["drafts"] == 1
+    risk.uncheck()
+    page.evaluate(flush)
+    assert phone.idb()["counts"]["drafts"] == 0
+    page.get_by_role("link", name="首页").click()
+    expect(page.get_by_role("heading", name="我的帮扶对象", exact=False)).to_be_visible()
+    expect(page.get_by_text("有一条没写完的帮扶记录")).to_have_count(0)
+
+
 def test_pwa_auto_lock_after_idle_keeps_the_form(module_server: ServerProcess, phones: Any) -> None:
     phone: Phone = phones.new(module_server)
     phone.enrol("zhang.laoshi")

@@ -28,3 +28,17 @@ test('clearing a draft removes it, even with a save still waiting', async () => 
   equal(await drafts.loadDraft('activity:new'), null);
   equal((await drafts.allDrafts()).map((d) => d.id), []);
 });
+
+test('a form back to the values it opened with keeps no draft', async () => {
+  const blank = { kind: 'home_visit', record: '', risk_flag: false, moods: [] };
+  drafts.saveDraft('activity:new', { ...blank, risk_flag: true }, {}, blank);
+  await drafts.flush();
+  equal((await drafts.loadDraft('activity:new')).values.risk_flag, true, 'ticked: kept');
+  drafts.saveDraft('activity:new', { ...blank }, {}, blank);
+  await drafts.flush();
+  equal(await drafts.loadDraft('activity:new'), null, 'unticked again: gone');
+  equal((await drafts.allDrafts()).map((d) => d.id), []);
+  drafts.saveDraft('activity:new', { ...blank, moods: ['平静'] }, {}, blank);
+  equal((await drafts.loadDraft('activity:new')).values.moods, ['平静'], 'any other change is kept');
+  await drafts.clearDraft('activity:new');
+});

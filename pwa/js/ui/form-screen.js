@@ -21,12 +21,13 @@ export async function formScreen({ form, notice, draftId, title, back, start, sa
   const say = (text) => { error.textContent = text; return null; };
   form.append(error, h('button', { type: 'submit', class: 'wide' }, T.save));
   forms.fillForm(form, start);
+  const blank = forms.readForm(form);
   const draft = await drafts.loadDraft(draftId);
   if (draft) {
     forms.fillForm(form, draft.values);
     restored.textContent = T.draftRestored;
   }
-  const keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash });
+  const keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash }, blank);
   form.addEventListener('input', keep);
   form.addEventListener('change', keep);
   form.addEventListener('submit', async (event) => {
