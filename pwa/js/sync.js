@@ -70,13 +70,13 @@ export function syncNow(reason = 'button') {
   return running;
 }
 
-// Whether the changes with these mutation ids reached the server and were taken as they were
-// (neither refused nor in conflict). A sync already running when they were queued may end
-// without them, so one more is run.
+// Syncs after a save; whether the changes with these mutation ids reached the server and were
+// taken as they were (neither refused nor in conflict).
 export async function deliver(ids) {
   const queued = () => repo.pending().some((e) => ids.includes(e.mutation_id));
-  for (let tries = 0; tries < 2 && queued() && !(tries && state.problem); tries += 1) await syncNow('save');
-  return ids.length > 0 && !queued() && !ids.some((id) => repo.notice('r' + id) || repo.notice('c' + id));
+  await syncNow('save');
+  if (queued() && !state.problem) await syncNow('save'); // the sync running at the save began without them
+  return ids.length > 0 && !queued() && !repo.noticeList().some((n) => ids.includes(n.mutation_id));
 }
 
 // Hours apart before the phone's dates are called wrong: a visit's date is the day in China, so
