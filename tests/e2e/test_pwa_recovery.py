@@ -105,3 +105,29 @@ def test_pwa_forgotten_pin_is_recovered_with_a_station_code_and_unsent_records_s
     expect(page.get_by_role("alert")).to_contain_text("PIN码不对")
     phone.unlock("8642")
     expect(page.get_by_role("heading", name="设置")).to_be_visible()
+
+
+# The device row as an app that has not synced since it learnt to keep the station's number.
+FORGET_STATION_PHONE = """async () => {
+  const db = await new Promise((ok, fail) => { const r = indexedDB.open('banxing'); r.onsuccess = () => ok(r.result);
+                                              r.onerror = () => fail(r.error); });
+  const store = db.transaction('meta', 'readwrite').objectStore('meta');
+  const row = await new Promise((ok) => { const r = store.get('device'); r.onsuccess = () => ok(r.result); });
+  delete row.stationPhone;
+  await new Promise((ok) => { const r = store.put(row); r.onsuccess = ok; });
+  db.close();
+}"""
+
+
+def test_pwa_forgotten_pin_screen_offers_no_call_without_a_known_number(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.enrol("yang.mofan")
+    phone.context.set_offline(True)  # no sync learns the number again
+    phone.page.evaluate(FORGET_STATION_PHONE)
+    phone.page.reload()
+    page = phone.page
+    page.get_by_role("button", name="忘记PIN码").click()
+    expect(page.get_by_label("恢复码")).to_be_visible()
+    expect(page.locator("a[href^='tel:']")).to_have_count(0)
