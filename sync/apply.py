@@ -25,7 +25,7 @@ from .errors import DeviceRevoked
 from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Batch, Mutation, Rejection, fingerprint, prepare_batch, read_mutation, same_as_sent
-from .records import WRITE_SQL, head_seq, keys_of, load_rows, load_users, owners, reset_scope
+from .records import WRITE_SQL, head_seq, keys_of, load_rows, load_users, owners, pairing_feed_rows, reset_scope
 from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, open_risk_flag, scope_effects
 from .scope import Actor, load_scope
 from .timeutil import utc_now
@@ -593,13 +593,13 @@ class _Writer:
             return seq
         nums: list[int] = []
         for mentee_id, pairing_id in self.grants:
-            nums.extend(
-                r[0] for r in self.db.execute(
-                    "SELECT num FROM sync_feed WHERE mentee_id = ?"
-                    " AND (entity IN ('mentee', 'screening') OR pairing_id = ?) ORDER BY seq",
-                    [mentee_id, pairing_id],
-                ).fetchall()
-            )
+            rows = self.db.execute(
+                "SELECT seq, num FROM sync_feed WHERE mentee_id = ? AND pairing_id IS NULL"
+                " AND entity IN ('mentee', 'screening')",
+                [mentee_id],
+            ).fetchall()
+            rows += pairing_feed_rows(self.db, mentee_id, [pairing_id])
+            nums.extend(num for _, num in sorted(rows))
         moves = []
         for num in dict.fromkeys(nums):
             seq += 1

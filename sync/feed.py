@@ -17,7 +17,7 @@ import sqlite_utils
 
 from .db import placeholders
 from .errors import CursorInvalid
-from .records import DOCUMENT_SQL, head_seq
+from .records import DOCUMENT_SQL, head_seq, pairing_feed_rows
 from .scope import Actor, Scope, load_scope
 
 CURSOR_PREFIX = "c1."
@@ -117,7 +117,8 @@ def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> li
             [scope.actor.user_id, *window],
         ).fetchall():
             if pairing_id not in scope.pairing_ids:  # the pairing and its activities
-                drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ? AND pairing_id = ?", [mentee_id, pairing_id])))
+                drops.update(dict.fromkeys(
+                    (e, r) for e, r in pairing_feed_rows(db, mentee_id, [pairing_id], "entity, record_id")))
             if mentee_id not in scope.mentee_ids:  # the mentee and their screenings (not staff's reviews)
                 drops.update(dict.fromkeys(_feed_keys(
                     db, "mentee_id = ? AND pairing_id IS NULL AND entity IN ('mentee', 'screening')", [mentee_id])))
@@ -130,7 +131,10 @@ def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> li
         ).fetchall():
             now_at = db.execute("SELECT unit_id FROM mentees WHERE id = ?", [mentee_id]).fetchone()
             if now_at is None or now_at[0] not in scope.unit_ids:  # moved out of the subtree
-                drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ?", [mentee_id])))
+                drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ? AND pairing_id IS NULL", [mentee_id])))
+                pairings = [p for (p,) in db.execute("SELECT id FROM pairings WHERE mentee_id = ?", [mentee_id])]
+                drops.update(dict.fromkeys(
+                    (e, r) for e, r in pairing_feed_rows(db, mentee_id, pairings, "entity, record_id")))
     return list(drops)
 
 

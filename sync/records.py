@@ -47,6 +47,23 @@ _OWNERS_SQL = " UNION ALL ".join(
 )
 
 
+def pairing_feed_rows(db: sqlite_utils.Database, mentee_id: str, pairing_ids: list[str],
+                      columns: str = "seq, num") -> list[tuple[Any, ...]]:
+    """Feed rows of ``pairing_ids`` (each pairing's own row and its activities') that belong to
+    ``mentee_id``, in seq order. The feed's index by mentee holds only rows of no pairing (sync
+    migration m021): these are found by number through the pairings and activities tables."""
+    if not pairing_ids:
+        return []
+    ids = json.dumps(pairing_ids)
+    return db.execute(
+        f"SELECT {columns} FROM sync_feed WHERE num IN ("
+        " SELECT num FROM pairings WHERE id IN (SELECT value FROM json_each(?1))"
+        " UNION ALL SELECT num FROM activities WHERE pairing_id IN (SELECT value FROM json_each(?1)))"
+        " AND mentee_id = ?2 ORDER BY seq",
+        [ids, mentee_id],
+    ).fetchall()
+
+
 def load_users(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict[str, Any]]:
     _, rows = select_in(db, "SELECT id, role, unit_id, active FROM users WHERE id {in}", ids)
     return {uid: {"id": uid, "role": role, "unit_id": unit_id, "active": bool(active)}

@@ -80,12 +80,17 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
             "SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
             " coalesce((SELECT max(seq) FROM sync_scope_log), 0))").fetchone()[0])
         patch.setattr(sync.feed, "_reset_since", lambda *_: False)
+        # ... and found a pairing's feed rows through the feed's index by mentee (m021).
+        patch.setattr(sync.feed, "pairing_feed_rows", lambda db, mentee_id, pairing_ids, columns: db.execute(
+            f"SELECT {columns} FROM sync_feed WHERE mentee_id = ?"
+            f" AND pairing_id IN ({', '.join('?' * len(pairing_ids))}) ORDER BY seq",
+            [mentee_id, *pairing_ids]).fetchall())
         pulls_before = every_pull(old)
     assert len(feed_before) == len(history_before) > 700  # the demo county
 
     assert migrations.apply(old) == ["m015_record_numbers", "m016_record_number_index", "m017_no_activity_mentee_index",
                                      "m018_conflicts_follow_their_child", "m019_review_target_version",
-                                     "m020_scope_resets"]
+                                     "m020_scope_resets", "m021_feed_mentee_index_without_pairings"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
