@@ -563,3 +563,19 @@ def m021_feed_mentee_index_without_pairings(db: sqlite_utils.Database) -> None:
     """
     db.execute("DROP INDEX IF EXISTS idx_sync_feed_mentee")
     db.execute("CREATE INDEX idx_sync_feed_mentee ON sync_feed(mentee_id, seq) WHERE pairing_id IS NULL")
+
+
+@migrations
+def m022_no_activity_unit_date_index(db: sqlite_utils.Database) -> None:
+    """``activities(unit_id, date)`` goes: no page or report needs it, and every create wrote it.
+
+    A trace of every statement on activities that the page and query tests run (29,722 distinct),
+    planned against a demo county with and without it, found two that used it: the list of open
+    risk flags, which now walks the flagged rows alone through ``idx_activities_risk_date``
+    instead of every activity of the units in scope, and a child's archive, which goes through
+    ``activities(pairing_id, date, …)``. The reports bench (10^6 activities) gives the same
+    statistics form and dashboard times without it (0.784 s and 0.545 s against 0.792 s and
+    0.551 s). Each create put an entry at a random place of it (visit dates are not in order):
+    275 of a batch's 2,031 pages in a county of 20,000 activities (docs/performance.md).
+    """
+    db.execute("DROP INDEX IF EXISTS idx_activities_unit_date")
