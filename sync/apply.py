@@ -24,8 +24,19 @@ from .entities import DEFAULTS, ENTITIES, Entity
 from .errors import DeviceRevoked
 from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
-from .mutations import Batch, Mutation, Rejection, fingerprint, prepare_batch, read_mutation, same_as_sent
-from .records import WRITE_SQL, head_seq, keys_of, load_rows, load_users, owners, pairing_feed_rows, reset_scope
+from .mutations import Batch, Mutation, Rejection, prepare_batch, read_mutations, same_as_sent
+from .records import (
+    MENTOR_CHILD_ENTITIES,
+    WRITE_SQL,
+    child_feed_rows,
+    head_seq,
+    keys_of,
+    load_rows,
+    load_users,
+    owners,
+    pairing_feed_rows,
+    reset_scope,
+)
 from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, open_risk_flag, scope_effects
 from .scope import Actor, load_scope
 from .timeutil import utc_now
@@ -266,8 +277,7 @@ class _Writer:
         """Decide and write ``raws``; ``digests`` and ``parsed``, when given, are theirs as
         ``prepare_batch`` made them (a push prepares them outside the writer thread)."""
         if digests is None or parsed is None:
-            digests = [fingerprint(r) for r in raws]
-            parsed = [read_mutation(r, check_text=d is None) for r, d in zip(raws, digests, strict=True)]
+            digests, parsed = read_mutations(raws)
         # Server-side writers send no mutation ids, so the digest travels with each raw
         # mutation by position; only device mutations keep theirs for resend checks.
         self.digests = {
@@ -593,11 +603,7 @@ class _Writer:
             return seq
         nums: list[int] = []
         for mentee_id, pairing_id in self.grants:
-            rows = self.db.execute(
-                "SELECT seq, num FROM sync_feed WHERE mentee_id = ? AND pairing_id IS NULL"
-                " AND entity IN ('mentee', 'screening')",
-                [mentee_id],
-            ).fetchall()
+            rows = child_feed_rows(self.db, mentee_id, "seq, num", MENTOR_CHILD_ENTITIES)
             rows += pairing_feed_rows(self.db, mentee_id, [pairing_id])
             nums.extend(num for _, num in sorted(rows))
         moves = []

@@ -17,7 +17,7 @@ import sqlite_utils
 
 from .db import placeholders
 from .errors import CursorInvalid
-from .records import DOCUMENT_SQL, head_seq, pairing_feed_rows
+from .records import DOCUMENT_SQL, MENTOR_CHILD_ENTITIES, child_feed_rows, head_seq, pairing_feed_rows
 from .scope import Actor, Scope, load_scope
 
 CURSOR_PREFIX = "c1."
@@ -120,8 +120,8 @@ def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> li
                 drops.update(dict.fromkeys(
                     (e, r) for e, r in pairing_feed_rows(db, mentee_id, [pairing_id], "entity, record_id")))
             if mentee_id not in scope.mentee_ids:  # the mentee and their screenings (not staff's reviews)
-                drops.update(dict.fromkeys(_feed_keys(
-                    db, "mentee_id = ? AND pairing_id IS NULL AND entity IN ('mentee', 'screening')", [mentee_id])))
+                drops.update(dict.fromkeys(
+                    (e, r) for e, r in child_feed_rows(db, mentee_id, "entity, record_id", MENTOR_CHILD_ENTITIES)))
     else:
         assert scope.unit_ids is not None
         units = sorted(scope.unit_ids)
@@ -131,12 +131,9 @@ def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> li
         ).fetchall():
             now_at = db.execute("SELECT unit_id FROM mentees WHERE id = ?", [mentee_id]).fetchone()
             if now_at is None or now_at[0] not in scope.unit_ids:  # moved out of the subtree
-                drops.update(dict.fromkeys(_feed_keys(db, "mentee_id = ? AND pairing_id IS NULL", [mentee_id])))
+                drops.update(dict.fromkeys((e, r) for e, r in child_feed_rows(db, mentee_id, "entity, record_id")))
                 pairings = [p for (p,) in db.execute("SELECT id FROM pairings WHERE mentee_id = ?", [mentee_id])]
                 drops.update(dict.fromkeys(
                     (e, r) for e, r in pairing_feed_rows(db, mentee_id, pairings, "entity, record_id")))
     return list(drops)
 
-
-def _feed_keys(db: sqlite_utils.Database, where: str, params: list[str]) -> list[tuple[str, str]]:
-    return [(e, r) for e, r in db.execute(f"SELECT entity, record_id FROM sync_feed WHERE {where}", params).fetchall()]

@@ -115,8 +115,14 @@ class Batch:
 def prepare_batch(body: object, *, max_count: int) -> Batch:
     """``read_batch``, then a digest and a reading of every mutation; ``BatchInvalid`` as there."""
     raws = read_batch(body, max_count=max_count)
+    return Batch(raws, *read_mutations(raws))
+
+
+def read_mutations(raws: list[dict[str, Any]]) -> tuple[list[int | None], list[Mutation | Rejection]]:
+    """Each raw mutation's digest, and what ``read_mutation`` makes of it (text that is not valid
+    UTF-8, which has no digest, is reported as such)."""
     digests = [fingerprint(r) for r in raws]
-    return Batch(raws, digests, [read_mutation(r, check_text=d is None) for r, d in zip(raws, digests, strict=True)])
+    return digests, [read_mutation(r, check_text=d is None) for r, d in zip(raws, digests, strict=True)]
 
 
 def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation | Rejection:

@@ -47,6 +47,19 @@ _OWNERS_SQL = " UNION ALL ".join(
 )
 
 
+# What a mentor holds of a child apart from the pairings: the child's record and screenings.
+MENTOR_CHILD_ENTITIES = ("mentee", "screening")
+
+
+def child_feed_rows(db: sqlite_utils.Database, mentee_id: str, columns: str,
+                    entities: tuple[str, ...] | None = None) -> list[tuple[Any, ...]]:
+    """Feed rows of ``mentee_id`` that belong to no pairing (of ``entities``, or every entity),
+    through the feed's partial index by mentee (sync migration m021)."""
+    kinds = "" if entities is None else f" AND entity IN ({placeholders(list(entities))})"
+    return db.execute(f"SELECT {columns} FROM sync_feed WHERE mentee_id = ? AND pairing_id IS NULL{kinds}",
+                      [mentee_id, *(entities or ())]).fetchall()
+
+
 def pairing_feed_rows(db: sqlite_utils.Database, mentee_id: str, pairing_ids: list[str],
                       columns: str = "seq, num") -> list[tuple[Any, ...]]:
     """Feed rows of ``pairing_ids`` (each pairing's own row and its activities') that belong to

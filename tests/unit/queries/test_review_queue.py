@@ -58,10 +58,10 @@ def test_a_county_wide_queue_reads_the_waiting_index_in_order(db: sqlite_utils.D
 
 
 # sqlite_stat1 of bench/reports_bench.py's county (10^6 activities, 50,000 pairings, half of the
-# activities waiting; the bench runs ANALYZE), as SQLite's planner then sees it.
+# activities waiting; the bench runs ANALYZE), as SQLite's planner then sees it. (The index by
+# unit and date it preferred is gone since m022; a scan of the table must not win either.)
 BIG_COUNTY_STATS = [
     ("activities", "idx_activities_waiting", "499636 499636 499636 1369"),
-    ("activities", "idx_activities_unit_date", "1000000 4167 12"),
     ("activities", "idx_activities_pairing_date", "1000000 20 1 1 1 1"),
     ("activities", "idx_activities_date_cover", "1000000 2740 1370 11 1"),
     ("activities", "sqlite_autoindex_activities_1", "1000000 1"),
@@ -89,4 +89,4 @@ def test_with_a_big_countys_statistics_the_queue_still_reads_the_waiting_index(d
     assert len(reads) == 3, statements  # the count, then a page of each status
     for sql in reads:
         plan = " ".join(str(r) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
-        assert "idx_activities_waiting" in plan and "idx_activities_unit_date" not in plan, plan
+        assert "idx_activities_waiting" in plan and "SCAN a" not in plan, plan
