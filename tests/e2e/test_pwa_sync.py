@@ -369,7 +369,8 @@ def test_pwa_a_flag_the_station_has_not_handled_stays_ticked_and_other_correctio
     expect(page.locator(".sync")).not_to_contain_text("没有被接收")
 
 
-def test_pwa_a_visit_saved_online_says_it_reached_the_station(module_server: ServerProcess, phones: Any) -> None:
+def test_pwa_a_visit_saved_online_says_it_reached_the_station(module_server: ServerProcess, phones: Any,
+                                                             tmp_path: pathlib.Path) -> None:
     """The notice after a save says the visit synced once it has; offline it keeps saying it will."""
     phone: Phone = phones.new(module_server)
     phone.enrol("wang.laoshi")
@@ -380,6 +381,8 @@ def test_pwa_a_visit_saved_online_says_it_reached_the_station(module_server: Ser
     expect(notice).to_have_text("已保存。已同步到辅导站。")
     assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 1
     expect(page.get_by_role("link", name="待同步", exact=True)).to_be_visible()  # no ↑1 beside it
+    check_page(page, 390, "the notice after a save that synced", [])
+    page.screenshot(path=str(shots_dir(tmp_path) / "pwa-saved-synced.png"))
 
     phone.context.set_offline(True)
     phone.log_activity("没有信号时记下的一次谈心。")
