@@ -91,10 +91,14 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     accounts = list(db.query("SELECT id, login, name, role, unit_id, phone, about, smartphone FROM users"))
     by_login = {a["login"]: a for a in accounts}
     by_phone: dict[str, list[dict[str, Any]]] = {}
+    phones_elsewhere: set[str] = set()  # volunteers' phones in units the importer does not manage
     for a in accounts:
         a["smartphone"] = bool(a["smartphone"])
-        if a["role"] == "mentor" and a["unit_id"] in unit_ids and a["phone"]:
-            by_phone.setdefault(plain_phone(a["phone"]), []).append(a)
+        if a["role"] == "mentor" and a["phone"]:
+            if a["unit_id"] in unit_ids:
+                by_phone.setdefault(plain_phone(a["phone"]), []).append(a)
+            else:
+                phones_elsewhere.add(plain_phone(a["phone"]))
     seen: dict[str, int] = {}
     plans = []
     for line, cells in rows:
@@ -133,6 +137,13 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 row.errors.append(f"有 {len(people)} 位志愿者用手机号 {values['phone']}，请填写“用户名”以区分。")
                 continue
             match = people[0] if people else None
+            if match is None and values["phone"] in phones_elsewhere:
+                # One volunteer, one account: a second one would split their pairings and records
+                # between two names in every count. Saying that the number is registered elsewhere
+                # tells no name and no unit; moving the volunteer is the county's step.
+                row.errors.append(f"手机号 {values['phone']} 已是别的单位一位志愿者的手机号。同一位志愿者"
+                                  "不能有两个账号；如果他调到了你们这里，请县关工委在他的账号里改“所属单位”。")
+                continue
         wanted = {**values, "unit_id": unit_id} if cells.get("unit") or match is None else dict(values)
         if match is None:
             row.action, row.fields = CREATE, wanted

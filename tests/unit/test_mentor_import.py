@@ -1,4 +1,5 @@
-"""Importing volunteers: every new account gets its own login, and the logins in use are read once."""
+"""Importing volunteers: every new account gets its own login, the logins in use are read once, and a
+volunteer already on another unit's books is never given a second account."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,8 @@ from typing import Any
 import sqlite_utils
 
 from server.imports.mentors import import_mentors
-from sync import load_scope
+from sync import load_scope, transaction
+from sync.users import save_user
 
 from ..factories import make_county
 
@@ -24,3 +26,24 @@ def test_new_volunteers_without_a_usable_phone_get_distinct_logins_read_once(db:
     logins = [r[0] for r in db.execute("SELECT login FROM users WHERE phone IN ('110', '111', '112') ORDER BY phone")]
     assert len(logins) == len(set(logins)) == 3 and all(login.startswith("m") for login in logins)
     assert sum("LIKE 'm%'" in s for s in statements) == 1, "the logins in use are read once per import"
+
+
+def test_a_phone_of_a_volunteer_in_another_unit_is_refused_not_made_a_second_account(
+        db: sqlite_utils.Database) -> None:
+    w: Any = make_county(db)
+    with transaction(db):
+        save_user(db, w.admin, {"phone": "139 0000 1234"}, user_id=w.mentor3.user_id)  # 张老师, 栟茶 station
+    accounts = db.execute("SELECT count(*) FROM users").fetchone()[0]
+    rows = [(2, {"name": "张老师", "phone": "+86 13900001234"})]
+
+    plan = import_mentors(db, w.staff_st11, load_scope(db, w.staff_st11), rows, update=False)
+
+    (row,) = plan.rows
+    assert row.errors == ["手机号 13900001234 已是别的单位一位志愿者的手机号。同一位志愿者不能有两个账号；"
+                          "如果他调到了你们这里，请县关工委在他的账号里改“所属单位”。"]
+    assert db.execute("SELECT count(*) FROM users").fetchone()[0] == accounts
+    assert "栟茶" not in row.errors[0] and "张老师" not in row.errors[0], "names no unit and no person"
+    # The town that manages his station finds the same account by the number.
+    plan = import_mentors(db, w.staff_town2, load_scope(db, w.staff_town2), rows, update=False)
+    assert not plan.errors and plan.rows[0].record_id == w.mentor3.user_id
+    assert db.execute("SELECT count(*) FROM users").fetchone()[0] == accounts
