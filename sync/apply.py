@@ -215,7 +215,9 @@ class _Writer:
         self.gone: list[str] = []  # records deleted in this batch: their open conflicts close with them
         self.moved: list[tuple[str, str]] = []  # (record_id, unit_id) of records that changed unit
         self.resets: list[str] = []  # reasons every staff device must pull its copy again
-        self.revokes: list[tuple[str | None, str | None, str, str | None]] = []
+        # Scope-log rows (user_id, unit_id, mentee_id, pairing_id, num): who lost sight of a child's
+        # records, or (num) of a unit's own record that moved to another unit.
+        self.revokes: list[tuple[str | None, str | None, str | None, str | None, int | None]] = []
         self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
         self.taken: dict[str, str] = {}  # record_id -> entity, for ids a create must not reuse
         self._identities: set[str] | None = None
@@ -557,7 +559,8 @@ class _Writer:
         if self.revokes:
             seq += 1
             db.conn.executemany(
-                "INSERT INTO sync_scope_log (seq, user_id, unit_id, mentee_id, pairing_id) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO sync_scope_log (seq, user_id, unit_id, mentee_id, pairing_id, num)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 [(seq, *r) for r in self.revokes],
             )
         if self.conflicts:

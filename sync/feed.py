@@ -3,8 +3,9 @@
 The feed holds one row per record at its latest version (``sync_feed``), ordered by a
 global sequence number. A cursor is that number, wrapped so callers treat it as opaque.
 Records that left the caller's scope since the cursor (a pairing ended, a mentee moved
-school) come back as ``drop`` entries; records that entered it were moved to the head
-of the feed by the write path, so they arrive as ordinary changes.
+school, an event or an inspection moved to another unit) come back as ``drop`` entries;
+records that entered it were moved to the head of the feed by the write path, so they
+arrive as ordinary changes.
 """
 from __future__ import annotations
 
@@ -105,6 +106,14 @@ def _reset_since(db: sqlite_utils.Database, actor: Actor, since: int) -> bool:
     ).fetchone() is not None
 
 
+# What left a set of units between two sequence numbers: a scope-log row names a child who left, or
+# (num) a unit's own record that did, whose feed row (found by its unique number) says where it is now.
+UNIT_DEPARTURES_SQL = (
+    "SELECT l.mentee_id, f.entity, f.record_id, f.unit_id FROM sync_scope_log l LEFT JOIN sync_feed f ON f.num = l.num"
+    " WHERE l.unit_id IN ({units}) AND l.seq > ? AND l.seq <= ?"
+)
+
+
 def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> list[tuple[str, str]]:
     """Records that left the caller's scope between ``since`` and ``upto`` and are still out."""
     if scope.actor.role == "admin" or since == 0:  # a pull from the start holds nothing to drop
@@ -125,10 +134,13 @@ def _drops(db: sqlite_utils.Database, scope: Scope, since: int, upto: int) -> li
     else:
         assert scope.unit_ids is not None
         units = sorted(scope.unit_ids)
-        for (mentee_id,) in db.execute(
-            f"SELECT mentee_id FROM sync_scope_log WHERE unit_id IN ({placeholders(units)}) AND seq > ? AND seq <= ?",
-            [*units, *window],
+        for mentee_id, entity, record_id, record_unit in db.execute(
+            UNIT_DEPARTURES_SQL.format(units=placeholders(units)), [*units, *window],
         ).fetchall():
+            if mentee_id is None:
+                if entity is not None and record_unit not in scope.unit_ids:  # moved out of the subtree
+                    drops[(entity, record_id)] = None
+                continue
             now_at = db.execute("SELECT unit_id FROM mentees WHERE id = ?", [mentee_id]).fetchone()
             if now_at is None or now_at[0] not in scope.unit_ids:  # moved out of the subtree
                 drops.update(dict.fromkeys((e, r) for e, r in child_feed_rows(db, mentee_id, "entity, record_id")))

@@ -579,3 +579,34 @@ def m022_no_activity_unit_date_index(db: sqlite_utils.Database) -> None:
     275 of a batch's 2,031 pages in a county of 20,000 activities (docs/performance.md).
     """
     db.execute("DROP INDEX IF EXISTS idx_activities_unit_date")
+
+
+@migrations
+def m023_scope_log_unit_records(db: sqlite_utils.Database) -> None:
+    """The scope log also names a unit's own record that moved to another unit (an event, an
+    inspection, an enrolment figure, a statistics return and its reviews), by the record's ``num``.
+
+    Those carry no child, so the log's rows by mentee never told the old unit's devices to drop
+    them: they kept an event or an inspection report that was now another unit's. ``mentee_id``
+    becomes optional (SQLite cannot relax NOT NULL in place; the log is small: one row per pairing
+    that ended and per child or record that moved), and a row names a child or a record.
+    """
+    for statement in (
+        """CREATE TABLE sync_scope_log_records (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            user_id TEXT,
+            unit_id TEXT,
+            mentee_id TEXT,
+            pairing_id TEXT,
+            num INTEGER,  -- the moved record's number (its feed row), when it is no child's
+            CHECK (mentee_id IS NOT NULL OR num IS NOT NULL)
+        )""",
+        "INSERT INTO sync_scope_log_records (id, seq, user_id, unit_id, mentee_id, pairing_id)"
+        " SELECT id, seq, user_id, unit_id, mentee_id, pairing_id FROM sync_scope_log ORDER BY id",
+        "DROP TABLE sync_scope_log",
+        "ALTER TABLE sync_scope_log_records RENAME TO sync_scope_log",
+        "CREATE INDEX idx_sync_scope_log_user ON sync_scope_log(user_id, seq)",
+        "CREATE INDEX idx_sync_scope_log_unit ON sync_scope_log(unit_id, seq)",
+    ):
+        db.execute(statement)

@@ -85,13 +85,16 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
             f"SELECT {columns} FROM sync_feed WHERE mentee_id = ?"
             f" AND pairing_id IN ({', '.join('?' * len(pairing_ids))}) ORDER BY seq",
             [mentee_id, *pairing_ids]).fetchall())
+        # ... and had a scope log that named children only (m023).
+        patch.setattr(sync.feed, "UNIT_DEPARTURES_SQL", "SELECT mentee_id, NULL, NULL, NULL FROM sync_scope_log"
+                      " WHERE unit_id IN ({units}) AND seq > ? AND seq <= ?")
         pulls_before = every_pull(old)
     assert len(feed_before) == len(history_before) > 700  # the demo county
 
     assert migrations.apply(old) == ["m015_record_numbers", "m016_record_number_index", "m017_no_activity_mentee_index",
                                      "m018_conflicts_follow_their_child", "m019_review_target_version",
                                      "m020_scope_resets", "m021_feed_mentee_index_without_pairings",
-                                     "m022_no_activity_unit_date_index"]
+                                     "m022_no_activity_unit_date_index", "m023_scope_log_unit_records"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)

@@ -249,6 +249,39 @@ def test_pull_drops_records_when_pairing_ends(county: County) -> None:
     assert page["changes"] == []
 
 
+def test_event_moved_to_another_unit_is_dropped_from_old_unit_staff_pull(county: County) -> None:
+    from sync import apply_mutations
+    from sync.mutations import upsert
+    from sync.system import SYSTEM
+    from sync.users import create_user
+
+    other_station, event = new_id(), new_id()
+
+    def setup(db: Any) -> None:
+        (made,) = apply_mutations(db, SYSTEM, [upsert("unit", {"name": "岔河镇辅导站", "kind": "station",
+                                                               "parent_id": county.county}, other_station)])
+        assert made.status == "applied"
+        create_user(db, login="staff2", name="周站长", role="staff", unit_id=other_station)
+        (held,) = apply_mutations(db, county.staff, [upsert("event", {
+            "unit_id": county.station, "kind": "parent_meeting", "date": "2026-11-05", "participants": 60}, event)])
+        assert held.status == "applied"
+
+    county.store_write(setup)
+    old_unit, new_unit = county.auth("staff"), county.auth("staff2")
+    cursors = [county.client.get("/api/sync/pull", headers=h).json()["cursor"] for h in (old_unit, new_unit)]
+    county.store_write(lambda db: apply_mutations(db, SYSTEM, [{
+        "entity": "event", "record_id": event, "op": "upsert", "base_version": 1,
+        "fields": {"unit_id": other_station}}]))
+
+    page = county.client.get(f"/api/sync/pull?cursor={cursors[0]}", headers=old_unit).json()
+    assert page["drop"] == [{"entity": "event", "record_id": event}]
+    assert page["changes"] == []
+    page = county.client.get(f"/api/sync/pull?cursor={cursors[1]}", headers=new_unit).json()
+    assert [(c["entity"], c["record_id"], c["fields"]["unit_id"]) for c in page["changes"]] == [
+        ("event", event, other_station)]
+    assert page["drop"] == []
+
+
 def test_openapi_documents_every_api_route(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     assert spec["openapi"].startswith("3.")

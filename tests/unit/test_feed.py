@@ -460,6 +460,83 @@ def test_mentee_moved_to_another_school_is_dropped_for_staff_of_the_old_school(d
     assert pull_all(db, w.staff_st21, cursors["staff_st21"])[:2] == ({}, [])
 
 
+# The records a unit holds of its own (no child's file carries them), with who may move them to
+# another unit: an inspection is edited only by whoever recorded it (the county here).
+UNIT_RECORDS = [("event", "event1", "staff_town1"), ("enrolment", "enrolment1", "staff_town1"),
+                ("stats_return", "stats_return1", "staff_town1"), ("inspection", "inspection1", "reviewer")]
+
+
+@pytest.mark.parametrize(("entity", "attr", "mover"), UNIT_RECORDS)
+def test_unit_record_moved_to_another_unit_is_dropped_from_old_unit_staff_pull(
+    db: sqlite_utils.Database, w: SimpleNamespace, entity: str, attr: str, mover: str
+) -> None:
+    record_id = getattr(w, attr)
+    cursors = {who: pull_all(db, getattr(w, who))[2] for who in ("staff_st11", "staff_st12", "staff_town1",
+                                                                 "staff_st21", "mentor1")}
+    update(db, getattr(w, mover), entity, record_id, {"unit_id": w.st12})
+
+    old_changes, old_drops, _ = pull_all(db, w.staff_st11, cursors["staff_st11"])
+    assert old_drops == [(entity, record_id)]
+    assert (entity, record_id) not in old_changes
+
+    new_changes, new_drops, _ = pull_all(db, w.staff_st12, cursors["staff_st12"])
+    assert new_changes[(entity, record_id)]["fields"]["unit_id"] == w.st12 and new_drops == []
+
+    # still inside the town: the town's devices get the change, not a drop
+    town_changes, town_drops, _ = pull_all(db, w.staff_town1, cursors["staff_town1"])
+    assert (entity, record_id) in town_changes and town_drops == []
+    assert pull_all(db, w.staff_st21, cursors["staff_st21"])[:2] == ({}, [])
+    assert pull_all(db, w.mentor1, cursors["mentor1"])[:2] == ({}, [])
+
+
+def test_event_moved_away_and_back_is_not_dropped_from_its_unit(db: sqlite_utils.Database,
+                                                                 w: SimpleNamespace) -> None:
+    _, _, cursor = pull_all(db, w.staff_st11)
+    update(db, w.staff_town1, "event", w.event1, {"unit_id": w.st12})
+    update(db, w.staff_town1, "event", w.event1, {"unit_id": w.st11})
+    changes, drops, _ = pull_all(db, w.staff_st11, cursor)
+    assert drops == [] and changes[("event", w.event1)]["fields"]["unit_id"] == w.st11
+
+
+def test_event_moved_away_is_dropped_only_by_pulls_from_before_the_move(db: sqlite_utils.Database,
+                                                                         w: SimpleNamespace) -> None:
+    _, _, before = pull_all(db, w.staff_st11)
+    update(db, w.staff_town1, "event", w.event1, {"unit_id": w.st12})
+    _, drops, after = pull_all(db, w.staff_st11, before)
+    assert drops == [("event", w.event1)]
+    update(db, w.staff_town1, "event", w.event1, {"participants": 130})
+    assert pull_all(db, w.staff_st11, after)[:2] == ({}, [])
+    # a pull from the start holds exactly the station's records: the event is not among them
+    assert ("event", w.event1) not in pull_all(db, w.staff_st11)[0]
+
+
+def test_event_created_and_moved_in_one_batch_reaches_only_the_new_unit(db: sqlite_utils.Database,
+                                                                         w: SimpleNamespace) -> None:
+    cursors = {who: pull_all(db, getattr(w, who))[2] for who in ("staff_st11", "staff_st12")}
+    event = new_id()
+    outcomes = apply_mutations(db, w.staff_town1, [
+        {"entity": "event", "record_id": event, "op": "upsert", "base_version": None,
+         "fields": {"unit_id": w.st11, "kind": "brochure", "date": "2026-11-03", "copies": 300}},
+        {"entity": "event", "record_id": event, "op": "upsert", "base_version": 1, "fields": {"unit_id": w.st12}},
+    ])
+    assert [o.status for o in outcomes] == ["applied"] * 2
+    assert pull_all(db, w.staff_st11, cursors["staff_st11"])[:2] == ({}, [])
+    assert ("event", event) in pull_all(db, w.staff_st12, cursors["staff_st12"])[0]
+
+
+def test_reviews_of_a_statistics_return_move_with_it_to_another_unit(db: sqlite_utils.Database,
+                                                                      w: SimpleNamespace) -> None:
+    review = mutate(db, w.staff_town1, "review", {"target_entity": "stats_return", "target_id": w.stats_return1,
+                                                  "decision": "return", "comment": "请核对家长会场次"})
+    cursors = {who: pull_all(db, getattr(w, who))[2] for who in ("staff_st11", "staff_st12")}
+    update(db, w.staff_town1, "stats_return", w.stats_return1, {"unit_id": w.st12})
+    assert row(db, "review", review)["unit_id"] == w.st12
+    _, old_drops, _ = pull_all(db, w.staff_st11, cursors["staff_st11"])
+    assert set(old_drops) == {("stats_return", w.stats_return1), ("review", review)}
+    new_changes, _, _ = pull_all(db, w.staff_st12, cursors["staff_st12"])
+    assert {("stats_return", w.stats_return1), ("review", review)} <= set(new_changes)
+
+
 def test_records_created_in_the_same_batch_move_with_the_mentee(db: sqlite_utils.Database,
                                                                 w: SimpleNamespace) -> None:
     activity, screening = new_id(), new_id()
