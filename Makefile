@@ -1,6 +1,6 @@
 # Banxing: `make run` starts a demo county, `make test` runs the whole suite.
 # Each target installs what it needs (virtualenv, pinned packages, and for tests
-# Debian's chromium + fonts-noto-cjk + nginx-light) so both work on a fresh machine.
+# Debian's chromium + chromium-l10n + fonts-noto-cjk + nginx-light) so both work on a fresh machine.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,10 +23,12 @@ run: $(STAMP)
 	@BANXING_HOST=$(HOST) BANXING_PORT=$(PORT) $(BIN)/banxing enrol-code --user wang.laoshi --db $(DB) --link
 	$(BIN)/banxing serve --db $(DB) --host $(HOST) --port $(PORT)
 
+# chromium-l10n: the browser tests run Chromium in Chinese (date inputs read 年/月/日).
 browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
-		echo "installing Debian chromium + fonts-noto-cjk for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q . \
+			|| ! test -f /usr/lib/chromium/locales/zh-CN.pak; then \
+		echo "installing Debian chromium + chromium-l10n + fonts-noto-cjk for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-l10n fonts-noto-cjk >/dev/null; \
 	fi
 
 # tests/e2e/test_nginx.py runs docs/nginx.conf in front of a real server.

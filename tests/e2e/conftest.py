@@ -27,6 +27,10 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
 ]
+# Chromium in Chinese, as on the volunteers' phones. A context's locale only sets navigator.language and
+# Intl; a date input draws 年/月/日 (or mm/dd/yyyy) in the browser's own language, which on Linux comes
+# from LANGUAGE (--lang is ignored there) and needs Debian's chromium-l10n.
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "zh_CN"}
 
 
 def free_port() -> int:
@@ -176,7 +180,7 @@ def browser() -> Iterator[Browser]:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=CHROMIUM_ENV)
         yield b
         b.close()
 
