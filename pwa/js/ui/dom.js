@@ -39,6 +39,17 @@ export const facts = (pairs) => h('dl', { class: 'fields' },
   pairs.filter(([, v]) => v).map(([label, value]) => [label && h('dt', label), h('dd', value)]));
 
 export const tag = (kind, text) => h('span', { class: 'tag ' + kind }, text);
+// At 特大 a line holds nine characters. A phrase (a child's code, 关注等级：关注) moves to the next line
+// whole, and breaks inside only when longer than a line.
+export const phrase = (text) => h('span', { class: 'phrase' }, text);
+// Phrases with · between them; the dot ends a line, never starts one (a no-break space before it).
+export const DOT = '\u00a0·';
+export const listed = (...parts) => parts.filter(Boolean)
+  .flatMap((part, i, all) => (i < all.length - 1 ? [phrase([part, DOT]), ' '] : [phrase(part)]));
+// A count keeps the title's last word with it (two characters in every title here): 辅导站退回的 /
+// 记录（1）, never a （1） alone on a line.
+export const withCount = (title, n) =>
+  [title.slice(0, -2), h('span', { class: 'nowrap' }, `${title.slice(-2)}（${n}）`)];
 export const rows = (items, otherwise = null) => (items.length ? h('ul', { class: 'rows' }, items) : otherwise);
 
 export const button = (label, onclick, cls = 'wide secondary') =>
@@ -55,7 +66,9 @@ export const countUnsent = (fn, conflictCount = () => 0) => { unsent = fn; confl
 export function screen({ title, back = null, tab = null, tabs = true }, ...content) {
   const n = unsent();
   const c = conflicts();
-  const waiting = T.waiting + (n ? ` ↑${n}` : '') + (c ? ` ⚠${c}` : '');
+  const counts = [n && `↑${n}`, c && `⚠${c}`].filter(Boolean).join(' ');
+  // One inline box in the flex tab, so 待同步 and its counts wrap as text, between them only.
+  const waiting = h('span', T.waiting, counts && [' ', h('span', { class: 'nowrap' }, counts)]);
   return [
     h('header', { class: 'bar' }, back && button('‹ ' + T.back, back, 'back'), h('h1', title)),
     tabs && h('nav', { class: 'tabs', 'aria-label': T.mainPages },

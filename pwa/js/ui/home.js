@@ -3,7 +3,7 @@ import { followUps, myMentees, returnedActivities, shortDate, today } from '../q
 import * as repo from '../repo.js';
 import { CATEGORIES, KINDS, RISK_LEVELS, T } from '../strings.js';
 import * as vault from '../vault.js';
-import { h, link, row, rows, screen, show, tag } from './dom.js';
+import { h, link, listed, phrase, row, rows, screen, show, tag, withCount } from './dom.js';
 import { syncCard } from './sync-status.js';
 
 export function riskTag(level) {
@@ -13,21 +13,25 @@ export function riskTag(level) {
 
 // The name first: it is what a volunteer recognises, and what stays visible when space is short.
 export const menteeName = (mentee) => (mentee ? `${mentee.fields.name || ''} ${mentee.fields.code}`.trim() : '');
+// The same for the page: a name or a code split across lines (王雨 / 欣, BX-2026- / 0014) no longer reads as one.
+// `tail` goes inside the code's phrase: Chromium breaks a line between a phrase and what follows it.
+export const menteeLabel = (mentee, tail = '') => (mentee
+  ? [mentee.fields.name && [phrase(mentee.fields.name), ' '], phrase(mentee.fields.code + tail)] : '');
 export const categories = (mentee) => (mentee.fields.categories || []).map((c) => CATEGORIES[c] || c).join('、');
 
-const menteeRow = ({ mentee }) => row({ href: `#/mentee/${mentee.id}` }, menteeName(mentee),
-  [categories(mentee) || T.none, ' · ', riskTag(mentee.fields.risk_level)]);
+const menteeRow = ({ mentee }) => row({ href: `#/mentee/${mentee.id}` }, menteeLabel(mentee),
+  listed(categories(mentee) || T.none, riskTag(mentee.fields.risk_level)));
 
 const followUpRow = ({ mentee, activity, due, overdue }) => row(
   { href: `#/mentee/${mentee.id}`, class: `row${overdue ? ' overdue' : ''}` },
-  [overdue ? tag('overdue', '⚠ ' + T.overdue) : tag('due', '○ ' + T.dueSoon), ' ', menteeName(mentee)],
+  [overdue ? tag('overdue', '⚠ ' + T.overdue) : tag('due', '○ ' + T.dueSoon), ' ', menteeLabel(mentee)],
   [T.followUpOn(shortDate(due)), activity.fields.follow_up ? '：' + activity.fields.follow_up : '']);
 
 const returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class: 'row returned' },
-  [tag('returned', '↩ ' + T.returned), ' ', menteeName(repo.get(f.mentee_id))],
+  [tag('returned', '↩ ' + T.returned), ' ', menteeLabel(repo.get(f.mentee_id))],
   `${shortDate(f.date)} ${KINDS[f.kind] || ''}`, f.review_comment || '');
 
-const section = (title, items) => items.length > 0 && [h('h2', `${title}（${items.length}）`), rows(items)];
+const section = (title, items) => items.length > 0 && [h('h2', withCount(title, items.length)), rows(items)];
 
 export async function render({ seq = null } = {}) {
   const { user } = vault.currentSession();
@@ -48,6 +52,6 @@ export async function render({ seq = null } = {}) {
     link('#/log', '✎ ' + T.logVisit),
     section(T.returnedTitle, returnedActivities(activities, user?.id).map(returnedRow)),
     section(T.followUps, followUps(entries, activities, today()).map(followUpRow)),
-    h('h2', `${T.myMentees}（${entries.length}）`),
+    h('h2', withCount(T.myMentees, entries.length)),
     rows(entries.map(menteeRow), h('p', T.noMentees))), seq);
 }

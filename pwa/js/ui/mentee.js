@@ -1,8 +1,8 @@
 import { shortDate, timeline } from '../queries.js';
 import * as repo from '../repo.js';
 import { APPROACHES, CATEGORIES, GENDERS, KINDS, REVIEW_STATUSES, RISK_LEVELS, T } from '../strings.js';
-import { facts, go, h, link, row, rows, screen, show, tag, telLink } from './dom.js';
-import { categories, menteeName, riskTag } from './home.js';
+import { facts, go, h, link, listed, row, rows, screen, show, tag, telLink } from './dom.js';
+import { categories, menteeLabel, riskTag } from './home.js';
 
 const SYMBOLS = { approved: '✓ ', returned: '↩ ' };
 const SECONDARY = 'button wide secondary';
@@ -21,9 +21,9 @@ function timelineRow(record) {
   const f = record.fields;
   if (record.entity === 'screening') {
     return row({}, `${shortDate(f.date)} ${T.screening}`,
-      [`${T.psychProblem}：${yesNo(f.psych_problem)}`,
-        f.risk_level && ` · ${T.riskLevel}：${RISK_LEVELS[f.risk_level]}`,
-        ` · ${T.interventionSuccess}：${yesNo(f.intervention_success)}`],
+      listed(`${T.psychProblem}：${yesNo(f.psych_problem)}`,
+        f.risk_level && `${T.riskLevel}：${RISK_LEVELS[f.risk_level]}`,
+        `${T.interventionSuccess}：${yesNo(f.intervention_success)}`),
       f.needs && `${T.needs}：${f.needs}`);
   }
   return row({ href: `#/activity/${record.id}` }, [`${shortDate(f.date)} ${KINDS[f.kind] || ''} `, statusTag(record)],
@@ -38,7 +38,7 @@ export function render({ menteeId, seq = null }) {
   const pairings = repo.list('pairing');
   const pairing = pairings.find((p) => p.fields.mentee_id === menteeId && p.fields.status === 'active')?.fields;
   const items = timeline(menteeId, repo.list('activity'), repo.list('screening'), pairings);
-  show(screen({ title: menteeName(mentee), back: () => go('#/') },
+  show(screen({ title: menteeLabel(mentee), back: () => go('#/') },
     link(`#/log/${menteeId}`, '✎ ' + T.logVisit),
     h('h2', T.profile),
     h('p', riskTag(f.risk_level)),

@@ -4,7 +4,7 @@ import * as repo from '../repo.js';
 import { RISK_LEVELS, T } from '../strings.js';
 import { chips, field, h } from './dom.js';
 import { formScreen } from './form-screen.js';
-import { menteeName } from './home.js';
+import { menteeLabel } from './home.js';
 
 const YES_NO = [['yes', T.yes], ['no', T.no]];
 const text = (v) => (v || '').trim() || null;
@@ -24,7 +24,7 @@ export async function render({ menteeId, notice = null, seq = null }) {
   await formScreen({
     form, notice, seq, draftId: `screening:${menteeId}`, back: `#/mentee/${menteeId}`,
     start: { ...f, psych_problem: yes(f.psych_problem), intervention_success: yes(f.intervention_success) },
-    title: `${T.screening}：${menteeName(mentee)}`.trim(),
+    title: [T.screening, mentee && ['：', menteeLabel(mentee)]],
     async save(v, say) {
       if (!v.date) return say(T.pickDate);
       await repo.save('screening', notice ? notice.record_id : uuid7(), {

@@ -3,7 +3,7 @@ import * as prefs from '../prefs.js';
 import * as repo from '../repo.js';
 import { T } from '../strings.js';
 import * as vault from '../vault.js';
-import { button, chips, confirmButton, h, screen, show } from './dom.js';
+import { button, chips, confirmButton, h, listed, screen, show } from './dom.js';
 import { exportButton } from './waiting.js';
 
 export async function render({ wipe, seq = null }) {
@@ -23,7 +23,7 @@ export async function render({ wipe, seq = null }) {
     sizes,
     button(T.lockNow, vault.lock, 'wide'),
     h('h2', T.thisPhone),
-    h('p', [user?.name, unit?.name].filter(Boolean).join(' · ')),
+    h('p', listed(user?.name, unit?.name)),
     h('p', T.phoneId(shortId(info.deviceId))),
     h('p', { class: 'hint' }, persisted ? T.storageKept : T.storageNotKept),
     h('h2', T.logout),

@@ -3,8 +3,8 @@ import { moment, shortDate } from '../queries.js';
 import * as repo from '../repo.js';
 import { ENTITY_LABELS, FIELD_LABELS, KINDS, T } from '../strings.js';
 import * as vault from '../vault.js';
-import { button, confirmButton, flash, h, link, rerender, row, rows, screen, show, tag } from './dom.js';
-import { menteeName } from './home.js';
+import { button, confirmButton, DOT, flash, h, link, phrase, rerender, row, rows, screen, show, tag } from './dom.js';
+import { menteeLabel } from './home.js';
 import { syncCard } from './sync-status.js';
 
 export const exportButton = () => button(T.exportUnsent, async () => {
@@ -14,10 +14,11 @@ export const exportButton = () => button(T.exportUnsent, async () => {
 
 function subject(entity, recordId, fields) {
   const f = { ...repo.get(recordId)?.fields, ...fields };
-  const parts = [menteeName(repo.menteeFor(entity, recordId, fields))];
-  if (entity === 'activity') parts.push(`${shortDate(f.date)} ${KINDS[f.kind] || ''}`);
-  if (entity === 'screening') parts.push(shortDate(f.date));
-  return parts.filter(Boolean).join(' · ');
+  const mentee = repo.menteeFor(entity, recordId, fields);
+  const when = entity === 'activity' ? `${shortDate(f.date)} ${KINDS[f.kind] || ''}`
+    : entity === 'screening' ? shortDate(f.date) : '';
+  if (!mentee) return when && [phrase(when)]; // an array: row() gives it the meta line's style
+  return [menteeLabel(mentee, when && DOT), when && [' ', phrase(when)]];
 }
 
 function said(value) {

@@ -1,0 +1,96 @@
+"""The phone app at 特大 (30 px text, nine Chinese characters to a line at 390 px): where its
+labels, headings and notes wrap. No character left alone on a line (发现自伤自残风 / 险), no count
+alone (辅导站退回的记录 / （1）), no child's code or telephone number broken at a hyphen
+(BX-2026- / 0014), and still no sideways scrolling.
+
+Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh pwa-mentee-xl.png and pwa-form-xl-text.png.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import ServerProcess
+from .phone import Phone, query
+from .screen import check_page, documented_shots, watch_errors
+
+pytestmark = pytest.mark.e2e
+
+# The lines each element's text is drawn on, as strings: a character starts a new line when its
+# middle lies below the bottom of the line so far.
+LINES = """(selector) => {
+  const linesOf = (el) => {
+    const lines = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const box = [...range.getClientRects()].find((r) => r.width > 0);
+        if (!box) continue;
+        const line = lines[lines.length - 1];
+        if (line && (box.top + box.bottom) / 2 < line.bottom) {
+          line.text += node.data[i];
+          line.bottom = Math.max(line.bottom, box.bottom);
+        } else {
+          lines.push({ text: node.data[i], bottom: box.bottom });
+        }
+      }
+    }
+    return lines.map((l) => l.text.trim()).filter(Boolean);
+  };
+  return [...document.querySelectorAll(selector)].filter((el) => el.getBoundingClientRect().width > 0)
+    .map((el) => ({ name: el.tagName.toLowerCase() + ' ' + el.textContent.trim().slice(0, 24), lines: linesOf(el) }));
+}"""
+WRAPPING = "header h1, nav a, main h2, main p, main dt, main dd, main label, main legend, main button, main a"
+LONE_CHARACTER = re.compile(r"^[\W_]*[\u4e00-\u9fff][\W_]*$")  # 险, 上。
+LONE_COUNT = re.compile(r"^（\d+）$")
+
+
+def awkward_breaks(page: Page, screen: str) -> list[str]:
+    found = []
+    for element in page.evaluate(LINES, WRAPPING):
+        lines = element["lines"]
+        shown = " / ".join(lines)
+        for i, line in enumerate(lines):
+            if i > 0 and (LONE_CHARACTER.match(line) or LONE_COUNT.match(line)):
+                found.append(f"[{screen}] {line!r} alone on a line: {shown}")
+            if i < len(lines) - 1 and line.endswith("-"):
+                found.append(f"[{screen}] broken at a hyphen: {shown}")
+    return found
+
+
+def test_pwa_labels_and_headings_wrap_cleanly_at_the_largest_text(module_server: ServerProcess, phones: Any) -> None:
+    server = module_server
+    shots = documented_shots()
+    phone: Phone = phones.new(server, **({"device_scale_factor": 2} if shots else {}))
+    phone.enrol("wang.laoshi")
+    page = phone.page
+    page.goto(server.url + "/app/#/settings")
+    page.locator("label.chip", has_text="特大").click()
+    (mentee,) = query(server, "SELECT m.id FROM mentees m WHERE m.code = 'BX-2026-0014'")[0]
+    errors = watch_errors(page)
+
+    screens = [
+        ("home", "#/", lambda: expect(page.get_by_role("heading", name="辅导站退回的记录（1）")).to_be_visible()),
+        ("mentee", f"#/mentee/{mentee}", lambda: expect(page.get_by_text("一人一策")).to_be_visible()),
+        ("form", "#/log", lambda: page.get_by_role("checkbox", name="发现自伤自残风险").check()),
+        ("waiting", "#/waiting", lambda: expect(page.get_by_role("heading", name="待同步")).to_be_visible()),
+        ("settings", "#/settings", lambda: expect(page.get_by_role("radio", name="特大")).to_be_checked()),
+    ]
+    found: list[str] = []
+    for screen, route, ready in screens:
+        page.goto(server.url + "/app/" + route)
+        ready()
+        assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") == 30
+        check_page(page, 390, f"{screen} at 特大", errors)
+        found += awkward_breaks(page, screen)
+        if shots and screen in ("mentee", "form"):
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(shots / ("pwa-mentee-xl.png" if screen == "mentee" else "pwa-form-xl-text.png")))
+    assert not found, "\n".join(found)
+    assert phone.dialogs == []
