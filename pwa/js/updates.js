@@ -12,11 +12,18 @@ function offer(worker) {
   activateIfSafe();
 }
 
+// The decision shows on <html data-update>: 'held' while an open form keeps the new version waiting,
+// 'taking-over' once it is told to take over. A held update shows nothing else, and a test (or a
+// person with devtools) would otherwise have to wait and see that nothing happens.
 function activateIfSafe() {
-  if (waitingWorker && !forms.isOpen()) {
-    waitingWorker.postMessage({ type: 'activate' });
-    waitingWorker = null;
+  if (!waitingWorker) return;
+  if (forms.isOpen()) {
+    document.documentElement.dataset.update = 'held';
+    return;
   }
+  document.documentElement.dataset.update = 'taking-over';
+  waitingWorker.postMessage({ type: 'activate' });
+  waitingWorker = null;
 }
 
 export async function register() {

@@ -123,6 +123,7 @@ def served(server: ServerProcess, path: str, text: str) -> None:
 
 CACHES = "caches.keys().then((names) => names.filter((n) => n.startsWith('banxing-static-')))"
 WAITING = "navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.waiting))"
+UPDATE = "() => document.documentElement.dataset.update"
 
 
 def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
@@ -140,7 +141,9 @@ def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
     served(server, "/app/css/app.css", "新版本")
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
     page.wait_for_function(WAITING, timeout=15_000)
-    page.wait_for_timeout(1500)  # a non-event: a worker that did not wait for the form would take over by now
+    # The page's answer to the new version (updates.js), not a wait for something not to happen.
+    page.wait_for_function(UPDATE, timeout=15_000)
+    assert page.evaluate(UPDATE) == "held", "the page let the new version take over under an open form"
     assert page.evaluate(WAITING), "the new version took over under an open form"
     assert old_cache in page.evaluate(CACHES), "the old version's files are still there for the open page"
     expect(page.get_by_label("过程记录")).to_have_value("和孩子聊了很久")
