@@ -62,6 +62,10 @@ def bar_png(title: str, subtitle: str, labels: Sequence[str], values: Sequence[i
     margin = 48
 
     def say(text: str) -> str:
+        # One line per label: the text shaper (raqm) refuses a carriage return or a paragraph
+        # separator, which a unit name pasted from a spreadsheet can carry, and a 500 here would
+        # break the whole county's picture.
+        text = " ".join(text.split())
         return text if cjk or text.isascii() else ""
 
     draw.text((margin, 40), say(title) or "Banxing", font=title_font, fill=(17, 17, 17))
