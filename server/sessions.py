@@ -103,8 +103,9 @@ def end_session(db: sqlite_utils.Database, session_id: str) -> None:
     db.execute("UPDATE web_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL", [utc_now(), session_id])
 
 
-def end_user_sessions(db: sqlite_utils.Database, user_id: str) -> int:
-    """End every open web session of an account (its password was reset); returns how many."""
-    cursor = db.execute("UPDATE web_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-                        [utc_now(), user_id])
+def end_user_sessions(db: sqlite_utils.Database, user_id: str, *, keep: str | None = None) -> int:
+    """End every open web session of an account (its password was reset or changed) but ``keep``,
+    the one of the person who changed it; returns how many."""
+    cursor = db.execute("UPDATE web_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND id IS NOT ?",
+                        [utc_now(), user_id, keep])
     return int(cursor.rowcount)

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from sync import NotAllowed
 from sync.users import get_user, save_user
 
+from .. import sessions
 from ..auth import hash_password, verify_password
 from ..queries.units import unit_name
 from .common import OFFICE, Visit, form_values, require, require_form, restore_draft
@@ -68,8 +69,15 @@ async def password_save(request: Request) -> Response:
     if error is not None:
         return await _render(page, error=error, status=400)
     new_hash = await asyncio.to_thread(hash_password, new)
-    await page.state.store.write(
-        lambda db: save_user(db, actor, {"password_hash": new_hash}, user_id=actor.user_id))
+    keep = page.session.id if page.session else None
+
+    def change(db: Any) -> None:
+        save_user(db, actor, {"password_hash": new_hash}, user_id=actor.user_id)
+        # A new password is how a person gets rid of a session left open on a shared PC or a
+        # stolen cookie: every other session of the account ends with the old password.
+        sessions.end_user_sessions(db, actor.user_id, keep=keep)
+
+    await page.state.store.write(change)
     return page.redirect("/account", flash="密码已修改，下次登录请用新密码。")
 
 

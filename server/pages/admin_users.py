@@ -173,8 +173,8 @@ async def admin_user_save(request: Request) -> Response:
         def reset(db: Any) -> None:
             save_user(db, actor, {"password_hash": password_hash}, user_id=user["id"])
             lockout.clear(db, user["login"])
-            if not own:
-                sessions.end_user_sessions(db, user["id"])
+            # An admin's own reset keeps only the session that made it, like /account/password.
+            sessions.end_user_sessions(db, user["id"], keep=visit.session.id if own and visit.session else None)
 
         await visit.state.store.write(reset)
         if typed:

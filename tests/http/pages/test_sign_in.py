@@ -149,3 +149,24 @@ def test_changing_ones_password_checks_the_old_one_and_is_audited(site: Site) ->
         "SELECT changes FROM sync_audit WHERE entity = 'user' AND record_id = ? AND op = 'update'",
         [site.w.staff_st11.user_id]).fetchall())
     assert any('"password_hash": ["***", "***"]' in row[0] for row in audit)
+
+
+def test_changing_ones_password_signs_out_ones_other_sessions(site: Site) -> None:
+    # A session left open on a shared station PC, or a stolen cookie, must not outlive the
+    # password its owner changed to get rid of it; the tab that changed it stays signed in.
+    here = site.as_(site.w.staff_st11)
+    elsewhere = site.as_(site.w.staff_st11)
+    response = here.post("/account/password", {"old_password": PASSWORD, "new_password": "new-pass-123",
+                                               "new_password_again": "new-pass-123"}, form_page="/account")
+    assert response.status_code == 303
+    assert here.get("/account").status_code == 200
+    assert elsewhere.get("/account").status_code == 303
+
+
+def test_an_admin_resetting_their_own_password_signs_out_their_other_sessions(site: Site) -> None:
+    w = site.w
+    here, elsewhere = site.as_(w.admin), site.as_(w.admin)
+    response = here.post(f"/admin/users/{w.admin.user_id}", {"action": "password", "new_password": "brand-new-pass"})
+    assert response.status_code in (200, 303)
+    assert here.get("/account").status_code == 200
+    assert elsewhere.get("/account").status_code == 303
