@@ -206,6 +206,17 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
                                   error="这位志愿者的账号已停用，请先恢复再发登记码。")
     hours = visit.state.settings.enrol_code_hours
     actor = visit.actor
+    scope = await visit.scope()
+    # A code is a key to everything the volunteer's phone pulls: their paired children's files.
+    # A child who moved to another town can keep the volunteer, and then this station may no
+    # longer read that file; enrolling a phone of its own must not read it either.
+    units = await visit.state.store.read(lambda db: [r[0] for r in db.execute(
+        "SELECT DISTINCT unit_id FROM pairings WHERE mentor_id = ? AND status = 'active' AND deleted = 0",
+        [mentor["id"]]).fetchall()])
+    if not all(scope.allows_unit(unit) for unit in units):
+        return await _detail_page(visit, mentor["id"], status=400,
+                                  error="这位志愿者结对的孩子中有人已转到别的单位，不在你的管理范围内，"
+                                        "所以这里不能发登记码：请联系县关工委发放，或先结束那个结对。")
 
     def issue(db: Any) -> dict[str, str]:
         issued = issue_code(db, mentor["login"], hours=hours)

@@ -12,7 +12,7 @@ import pytest
 
 from server.qr import qr_svg
 
-from ...factories import table_counts
+from ...factories import mutate, row, table_counts
 from .conftest import Site
 
 PAGES = ["/mentors/{id}", "/mentors/{id}/edit"]
@@ -149,6 +149,24 @@ def test_another_volunteers_phone_cannot_be_revoked_through_this_page(site: Site
     foreign = site.as_(w.staff_st11).post(f"/mentors/{w.mentor3.user_id}", {"action": "enrol_code"},
                                           form_page="/mentors")
     assert foreign.status_code == 404 and site.read(table_counts)["enrol_codes"] == 0
+
+
+def test_no_enrolment_code_for_a_volunteer_whose_paired_child_moved_out_of_the_stations_reach(site: Site) -> None:
+    # The child moved to another town and kept the volunteer: a code would let the old station
+    # enrol a "phone" of its own and pull a child's file its pages answer 404 for.
+    w = site.w
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    site.write(lambda db: mutate(db, w.admin, "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version))
+    for who in (w.staff_st11, w.staff_town1):
+        browser = site.as_(who)
+        assert browser.get(f"/mentees/{w.mentee1}").status_code == 404
+        refused = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "enrol_code"})
+        assert refused.status_code == 400 and "不在你的管理范围内" in refused.text
+        assert "小明" not in refused.text and 'id="enrol-code"' not in refused.text
+    assert site.read(table_counts)["enrol_codes"] == 0
+    # A volunteer whose children are all in reach still gets one; so does this one, from the county.
+    _issue(site, site.as_(w.staff_st11), w.mentor2.user_id)
+    _issue(site, site.as_(w.admin), w.mentor1.user_id)
 
 
 def test_a_deactivated_volunteers_phone_stops_and_reactivating_restores_it(site: Site) -> None:
