@@ -216,7 +216,7 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
     if not all(scope.allows_unit(unit) for unit in units):
         return await _detail_page(visit, mentor["id"], status=400,
                                   error="这位志愿者结对的孩子中有人已转到别的单位，不在你的管理范围内，"
-                                        "所以这里不能发登记码：请联系县关工委发放，或先结束那个结对。")
+                                        "所以这里不能发登记码：请联系能管理这些孩子的上级（镇/街道或县关工委）发放，或先结束那个结对。")
 
     def issue(db: Any) -> dict[str, str]:
         issued = issue_code(db, mentor["login"], hours=hours)
