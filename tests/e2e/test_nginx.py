@@ -141,6 +141,20 @@ def test_enrolment_floods_are_cut_by_nginx_with_an_envelope(proxy: Proxy) -> Non
                if code == "too_many_requests")
 
 
+def test_password_guessing_from_one_address_is_cut_by_nginx_and_reading_the_sign_in_page_is_not(
+        proxy: Proxy) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    answers = [proxy.request("POST", "/login", raw=f"login=user{i}&password=guess".encode(), headers=form)
+               for i in range(16)]
+    statuses = [status for status, _, _ in answers]
+    assert 429 not in statuses[:11], statuses  # the burst reaches Banxing (which refuses the form itself)
+    assert statuses[-3:] == [429] * 3, statuses
+    throttled = answers[-1]
+    assert throttled[1]["content-type"].startswith("text/html")
+    assert "登录太频繁" in throttled[2].decode("utf-8")
+    assert all(proxy.request("GET", "/login")[0] == 200 for _ in range(12)), "the sign-in page itself is not limited"
+
+
 def test_an_oversized_header_is_refused_by_nginx(proxy: Proxy) -> None:
     status, _, _ = proxy.request("GET", "/api/openapi.json", headers={"X-Big": "a" * 100_000})
     assert status == 400
