@@ -51,8 +51,9 @@ def pull(server: ServerProcess, token: str, cursor: str | None) -> tuple[dict[tu
 
 def plain(text: str) -> str:
     """Text as extracted from the PDF, compared in one form: the embedded CJK font maps some characters
-    to compatibility or radical code points (⾏ for 行, ⻚ for 页), and NFKC folds full-width punctuation."""
-    return unicodedata.normalize("NFKC", text).replace("⻚", "页")
+    to compatibility or radical code points (⾏ for 行, ⻚ for 页), NFKC folds full-width punctuation,
+    and a run of spaces is one (Chromium in Chinese sets the page counter's digits with wider gaps)."""
+    return re.sub(r"[ \t]+", " ", unicodedata.normalize("NFKC", text).replace("⻚", "页"))
 
 
 def decide(page: Page, card_id: str, button: str, comment: str = "") -> None:
