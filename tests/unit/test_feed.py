@@ -11,9 +11,9 @@ import sqlite_utils
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sync import CursorInvalid, apply_mutations, connect, migrations, new_id, pull_changes
+from sync import CursorInvalid, apply_mutations, connect, feed, migrations, new_id, pull_changes
 from sync.entities import ENTITIES
-from sync.feed import encode_cursor, head_seq
+from sync.feed import MENTOR_ROWS_SQL, encode_cursor, head_seq
 from tests.factories import (
     make_activity,
     make_county,
@@ -293,9 +293,18 @@ step = st.one_of(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(who=st.sampled_from(["mentor", "staff"]), steps=st.lists(step, max_size=25))
+@given(who=st.sampled_from(["mentor", "mentor-by-pairings", "staff"]), steps=st.lists(step, max_size=25))
 def test_cursor_continuity_no_record_missed_or_duplicated_while_writes_interleave(who: str,
                                                                                  steps: list[Any]) -> None:
+    # "mentor-by-pairings": every pull of the volunteer takes the path of a pull far behind the head.
+    walk_rows, feed.MENTOR_WALK_ROWS = feed.MENTOR_WALK_ROWS, -1 if who == "mentor-by-pairings" else 10**9
+    try:
+        _continuity(who.split("-")[0], steps)
+    finally:
+        feed.MENTOR_WALK_ROWS = walk_rows
+
+
+def _continuity(who: str, steps: list[Any]) -> None:
     db, w = interleave_world()
     actor = w.mentor if who == "mentor" else w.staff
     held: dict[Key, int] = {}
@@ -340,6 +349,52 @@ def test_cursor_continuity_no_record_missed_or_duplicated_while_writes_interleav
     while pull_page(3):
         pass
     assert held == in_scope_versions(db, w, who)
+
+
+def test_a_volunteer_far_behind_the_head_gets_the_same_pages_through_the_pairings(
+        db: sqlite_utils.Database, w: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    second = make_pairing(db, w.staff_st11, w.mentor1, w.mentee_unpaired)
+    visits = [make_activity(db, w.mentor1, p, record=f"第{i}次") for i in range(4) for p in (w.pairing1, second)]
+    make_activity(db, w.mentor2, w.pairing2)  # another volunteer's child, in between
+    update(db, w.staff_st11, "activity", visits[0], {"record": "改过"})  # moves to the head
+    apply_mutations(db, w.staff_st11, [{"entity": "activity", "record_id": visits[1], "op": "delete",
+                                        "base_version": row(db, "activity", visits[1])["version"]}])
+    mutate(db, w.staff_st11, "screening", {"mentee_id": w.mentee_unpaired, "date": "2026-11-03"})
+    update(db, w.staff_st11, "pairing", w.pairing1, {"status": "closed"})  # its history leaves the phone
+    head = head_seq(db)
+
+    def pages(walk_rows: int, since: int, limit: int) -> list[Any]:
+        monkeypatch.setattr(feed, "MENTOR_WALK_ROWS", walk_rows)
+        out, cursor = [], encode_cursor(since)
+        while True:
+            page = pull_changes(db, w.mentor1, cursor, limit)
+            out.append((page.changes, page.cursor, page.more, page.drop))
+            cursor = page.cursor
+            if not page.more:
+                return out
+
+    for since in range(head + 1):
+        for limit in (1, 3, 500):
+            by_pairings, walked = pages(-1, since, limit), pages(10**9, since, limit)
+            assert by_pairings == walked, (since, limit)
+    # From the start: the child still paired, their pairing, its visits (the deleted one as deleted)
+    # and their screening; nothing of the closed pairing's child or of another volunteer's.
+    screenings = [r[0] for r in db.execute("SELECT id FROM screenings WHERE mentee_id = ?", [w.mentee_unpaired])]
+    sent = {r for changes, *_ in pages(-1, 0, 500) for _, r, *_ in changes}
+    assert sent == {w.mentee_unpaired, second, *visits[1::2], *screenings} and len(screenings) == 1
+
+
+def test_a_pull_far_behind_the_head_reads_the_feed_by_number_not_in_order(db: sqlite_utils.Database,
+                                                                          w: SimpleNamespace) -> None:
+    from sync.records import DOCUMENT_SQL
+    from sync.scope import load_scope
+
+    where, params = load_scope(db, w.mentor1).feed_filter()
+    plan = db.execute("EXPLAIN QUERY PLAN " + MENTOR_ROWS_SQL.format(document=DOCUMENT_SQL, where=where),
+                      ["[]", "[]", 0, *params, 10]).fetchall()
+    details = [r[-1] for r in plan]
+    assert not [d for d in details if d.startswith("SCAN f") or d.startswith("SCAN sync_feed")], details
+    assert any("SEARCH f USING INDEX" in d and "num=?" in d for d in details), details
 
 
 # --- scope changes: drops and newly visible history ---------------------------------------------
