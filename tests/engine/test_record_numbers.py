@@ -94,7 +94,8 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
     assert migrations.apply(old) == ["m015_record_numbers", "m016_record_number_index", "m017_no_activity_mentee_index",
                                      "m018_conflicts_follow_their_child", "m019_review_target_version",
                                      "m020_scope_resets", "m021_feed_mentee_index_without_pairings",
-                                     "m022_no_activity_unit_date_index", "m023_scope_log_unit_records"]
+                                     "m022_no_activity_unit_date_index", "m023_scope_log_unit_records",
+                                     "m024_report_evidence_indexes"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)

@@ -122,3 +122,22 @@ def test_stats_deleted_station_is_no_row_and_its_own_form_is_not_found(db: sqlit
     assert compute_stats(db, scope, w.st13, "2026-01-01", "2026-12-31") is None
     form = compute_stats(db, scope, w.town1, "2026-01-01", "2026-12-31")
     assert form is not None and w.st13 not in [r.unit_id for r in form.rows]
+
+
+def test_the_person_counts_read_only_the_flagged_screenings_and_improved_pairings(db: sqlite_utils.Database,
+                                                                                  w: Any) -> None:
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        compute_stats(db, load_scope(db, w.reviewer), w.county, "2026-01-01", "2026-12-31")
+    finally:
+        db.conn.set_trace_callback(None)
+    evidence = [s for s in statements if "FROM screenings s" in s or "FROM pairings s" in s]
+    assert len(evidence) == 2, statements  # 排查心理存在问题学生 and 成功干预、疏导学生
+    plans = [" ".join(str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall()) for sql in evidence]
+    # Partial indexes of flagged rows only (sync/schema.py m024): neither count goes through every
+    # screening of the period or every pairing.
+    assert "SEARCH s USING INDEX idx_screenings_psych (date>? AND date<?)" in plans[0], plans[0]
+    assert "SEARCH s USING INDEX idx_screenings_helped (date>? AND date<?)" in plans[1], plans[1]
+    assert "SEARCH s USING INDEX idx_pairings_improved (end_date>? AND end_date<?)" in plans[1], plans[1]
+    assert not [p for p in plans if "SCAN s" in p], plans
