@@ -245,6 +245,15 @@ def _has_unencodable_text(value: Any) -> bool:
 
 
 _TEXT_LIMITS = {"text": TEXT_MAX, "short": SHORT_MAX}
+# What breaks a line. A short field (a name, a code, a telephone) is one line wherever it is shown:
+# a table on a page, the brief's picture, an Excel cell, a phone's title bar. Web and phone forms
+# give it a one-line input; a spreadsheet cell or a crafted request can still carry a break.
+_LINE_BREAK = re.compile("[\r\n\v\f\x85\u2028\u2029]")
+
+
+def one_line(value: str) -> bool:
+    """Whether ``value`` holds no line break (the rule of a ``short`` field; accounts follow it too)."""
+    return _LINE_BREAK.search(value) is None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -264,7 +273,7 @@ def check_value(spec: Field, value: Any) -> str | None:
     kind = spec.kind
     if type(value) is str:
         limit = _TEXT_LIMITS.get(kind)
-        if limit is not None and len(value) <= limit:
+        if limit is not None and len(value) <= limit and (kind == "text" or _LINE_BREAK.search(value) is None):
             return None
         if (kind == "enum" and value in spec.choices) or (kind == "date" and _good_date(value)):  # type: ignore[operator]
             return None
@@ -300,6 +309,8 @@ def _explain(spec: Field, value: Any) -> str | None:
             return f"{where}应为文字。"
         if len(value) > limit:
             return f"{where}太长：最多 {limit} 字，收到 {len(value)} 字。"
+        if kind == "short" and _LINE_BREAK.search(value):
+            return f"{where}只能写一行，不能换行。"
         return None
     if kind == "enum":
         assert spec.choices is not None

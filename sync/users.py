@@ -16,6 +16,7 @@ from .audit import append_audit
 from .entities import ROLE_LABELS, ROLES
 from .errors import NotAllowed
 from .ids import new_id
+from .mutations import one_line
 from .records import reset_scope
 from .scope import Actor, load_scope
 from .timeutil import utc_now
@@ -209,6 +210,9 @@ def _check_values(db: sqlite_utils.Database, current: dict[str, Any] | None, use
     about = user.get("about")
     if about is not None and (not isinstance(about, str) or len(about) > 200):
         raise NotAllowed("身份/简介太长（最多 200 字）。")
+    for key, label in (("name", "姓名"), ("phone", "联系电话")):
+        if isinstance(user.get(key), str) and not one_line(user[key]):
+            raise NotAllowed(f"{label}只能写一行，不能换行。")
     unit = db.execute("SELECT deleted FROM units WHERE id = ?", [user.get("unit_id")]).fetchone()
     if unit is None or unit[0]:
         raise NotAllowed("所属单位不存在。")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlite_utils
 
 from server.imports.mentors import import_mentors
-from sync import load_scope, transaction
+from sync import NotAllowed, load_scope, transaction
 from sync.users import save_user
 
 from ..factories import make_county
@@ -47,3 +48,14 @@ def test_a_phone_of_a_volunteer_in_another_unit_is_refused_not_made_a_second_acc
     plan = import_mentors(db, w.staff_town2, load_scope(db, w.staff_town2), rows, update=False)
     assert not plan.errors and plan.rows[0].record_id == w.mentor3.user_id
     assert db.execute("SELECT count(*) FROM users").fetchone()[0] == accounts
+
+
+def test_a_volunteer_name_or_phone_with_a_line_break_is_refused(db: sqlite_utils.Database) -> None:
+    # An Excel cell typed with Alt+Enter: the name would break every table and the brief's picture.
+    w: Any = make_county(db)
+    for fields, sentence in (({"name": "张\n老师"}, "姓名只能写一行，不能换行。"),
+                             ({"phone": "139\r\n0000"}, "联系电话只能写一行，不能换行。")):
+        with pytest.raises(NotAllowed) as refused, transaction(db):
+            save_user(db, w.admin, fields, user_id=w.mentor3.user_id)
+        assert refused.value.reason == sentence
+    assert db.execute("SELECT name FROM users WHERE id = ?", [w.mentor3.user_id]).fetchone() == ("张老师",)

@@ -240,6 +240,9 @@ def test_read_mutation_rejection_keeps_what_identifies_the_mutation() -> None:
     ("stats_return", {"period_to": "2026-04-31"}, ("截止日期", "不是真实存在的日期")),
     ("review", {"decision": "ok"}, ("结论", "approve")),
     ("unit", {"kind": "village"}, ("类型", "county")),
+    ("unit", {"name": "掘港\r\n小学"}, ("名称", "只能写一行")),
+    ("mentee", {"guardian_name": "王\u2028芳"}, ("监护人", "只能写一行")),
+    ("activity", {"place": "家中\x85"}, ("地点", "只能写一行")),
 ])
 def test_read_mutation_names_the_bad_field_of_every_entity(entity: str, fields: dict[str, Any],
                                                            fragments: tuple[str, ...]) -> None:
@@ -380,3 +383,9 @@ def test_any_mutation_a_phone_sends_gets_an_answer_and_never_breaks_the_batch(fu
     # Every mutation has exactly one audit row, so a resend is answered the same.
     again = apply_batch(db, device, {"mutations": batch})
     assert again.results == result.results
+
+
+def test_a_long_text_may_hold_line_breaks_a_short_one_may_not() -> None:
+    record = {"mutation_id": 1, "entity": "activity", "record_id": new_id(), "op": "upsert", "base_version": None}
+    kept = read_mutation({**record, "fields": {"record": "第一段\n第二段\r\n第三段", "place": "学生 家中"}})
+    assert not isinstance(kept, Rejection), kept
