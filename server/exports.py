@@ -97,12 +97,16 @@ def _shown(value: str | int) -> str | int:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+def _formula_like(value: str | int) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
 def _put(ws: Worksheet, row: int, column: int, value: str | int) -> Cell:
     """Write ``value`` as what it is: typed text stays text. openpyxl makes any string that begins
     with "=" a formula, so a station's remark "=HYPERLINK(…)" or a unit named "=…" would be a live
     formula in the county's file; a cell typed as a string is shown, never evaluated."""
     cell = ws.cell(row=row, column=column, value=_shown(value))
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if _formula_like(value):
         cell.data_type = "s"
     return cell
 
@@ -110,7 +114,7 @@ def _put(ws: Worksheet, row: int, column: int, value: str | int) -> Cell:
 def _csv_text(value: str | int) -> str | int:
     """A CSV cell Excel will not evaluate: text that begins like a formula gets a leading apostrophe
     (the usual guard against CSV formula injection; Excel shows the text after it)."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+    return "'" + str(value) if _formula_like(value) else value
 
 
 def to_xlsx(form: StatsForm, filler: Filler) -> bytes:

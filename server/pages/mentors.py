@@ -25,6 +25,7 @@ from ..qr import enrol_url, qr_svg
 from ..queries.mentors import (
     PAGE_SIZE,
     MentorFilter,
+    active_pairing_units,
     free_login,
     get_mentor,
     list_mentors,
@@ -207,18 +208,15 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
     hours = visit.state.settings.enrol_code_hours
     actor = visit.actor
     scope = await visit.scope()
-    # A code is a key to everything the volunteer's phone pulls: their paired children's files.
-    # A child who moved to another town can keep the volunteer, and then this station may no
-    # longer read that file; enrolling a phone of its own must not read it either.
-    units = await visit.state.store.read(lambda db: [r[0] for r in db.execute(
-        "SELECT DISTINCT unit_id FROM pairings WHERE mentor_id = ? AND status = 'active' AND deleted = 0",
-        [mentor["id"]]).fetchall()])
-    if not all(scope.allows_unit(unit) for unit in units):
-        return await _detail_page(visit, mentor["id"], status=400,
-                                  error="这位志愿者结对的孩子中有人已转到别的单位，不在你的管理范围内，"
-                                        "所以这里不能发登记码：请联系能管理这些孩子的上级（镇/街道或县关工委）发放，或先结束那个结对。")
 
     def issue(db: Any) -> dict[str, str]:
+        # A code is a key to everything the volunteer's phone pulls: their paired children's files.
+        # A child who moved to another town can keep the volunteer, and then this station may no
+        # longer read that file; enrolling a phone of its own must not read it either. Checked in
+        # the write that issues the code, so a pairing made meanwhile is seen.
+        if not all(scope.allows_unit(unit) for unit in active_pairing_units(db, mentor["id"])):
+            raise NotAllowed("这位志愿者结对的孩子中有人已转到别的单位，不在你的管理范围内，所以这里不能发登记码："
+                             "请联系能管理这些孩子的上级（镇/街道或县关工委）发放，或先结束那个结对。")
         issued = issue_code(db, mentor["login"], hours=hours)
         append_audit(db, actor, "user", mentor["id"], "enrol_code",
                      {"enrol_code_expires_at": [None, issued["expires_at"]]})
@@ -228,6 +226,8 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
         issued = await visit.state.store.write(issue)
     except UnknownUser as exc:
         return await _detail_page(visit, mentor["id"], status=400, error=str(exc))
+    except NotAllowed as exc:
+        return await _detail_page(visit, mentor["id"], status=400, error=exc.reason)
     link = enrol_url(visit.state.settings.base_url, issued["code"])
     # Shown once, never stored in a cookie or a redirect: the code is a key to the account.
     return visit.render("staff/enrol_code.html", {
@@ -305,9 +305,7 @@ async def _set_active(visit: Visit, mentor: dict[str, Any], active: bool) -> Res
     if not active:
         # Their children still have this volunteer on their pairings: say so, or they wait for visits
         # nobody will make.
-        paired = await visit.state.store.read(lambda db: db.execute(
-            "SELECT count(*) FROM pairings WHERE mentor_id = ? AND status = 'active' AND deleted = 0",
-            [mentor["id"]]).fetchone()[0])
+        paired = len(await visit.state.store.read(lambda db: active_pairing_units(db, mentor["id"])))
         if paired:
             done += f"注意：他还有 {paired} 个进行中的结对，请在“结对档案”里结束这些结对或为孩子另找志愿者。"
     return visit.redirect(f"/mentors/{mentor['id']}", flash=done)

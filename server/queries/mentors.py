@@ -94,6 +94,12 @@ def mentor_pairings(db: sqlite_utils.Database, scope: Scope, user_id: str) -> li
         [user_id, *params]))
 
 
+def active_pairing_units(db: sqlite_utils.Database, user_id: str) -> list[str]:
+    """The units of the children the volunteer is paired with now (every scope: what their phone pulls)."""
+    return [r[0] for r in db.execute(
+        "SELECT unit_id FROM pairings WHERE mentor_id = ? AND status = 'active' AND deleted = 0", [user_id])]
+
+
 def mentor_devices(db: sqlite_utils.Database, user_id: str) -> list[dict[str, Any]]:
     """The volunteer's phones: name, enrolled, last sync, revoked (with the reason), and whether the
     server holds the phone's recovery key (it has set a PIN, so a PIN-recovery code can help it)."""
