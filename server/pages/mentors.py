@@ -215,8 +215,9 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
         # longer read that file; enrolling a phone of its own must not read it either. Checked in
         # the write that issues the code, so a pairing made meanwhile is seen.
         if not all(scope.allows_unit(unit) for unit in active_pairing_units(db, mentor["id"])):
-            raise NotAllowed("这位志愿者结对的孩子中有人已转到别的单位，不在你的管理范围内，所以这里不能发登记码："
-                             "请联系能管理这些孩子的上级（镇/街道或县关工委）发放，或先结束那个结对。")
+            # The county reaches every unit, so it is who to ask; the child is not named here.
+            raise NotAllowed("这位志愿者有结对的孩子已转到不在你的管理范围内的单位，所以这里不能为他发登记码。"
+                             "请联系县关工委发放，或请县关工委结束那个结对。")
         issued = issue_code(db, mentor["login"], hours=hours)
         append_audit(db, actor, "user", mentor["id"], "enrol_code",
                      {"enrol_code_expires_at": [None, issued["expires_at"]]})
