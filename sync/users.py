@@ -8,6 +8,7 @@ business; the audit notes that it changed, never its value.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import sqlite_utils
@@ -22,6 +23,9 @@ from .scope import Actor, load_scope
 from .timeutil import utc_now
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+# A telephone as people write one: digits with an area code, dashes, spaces, brackets, a country
+# code's plus, and an extension after 转 ("0513-8888 6666 转 123"); full-width forms folded first.
+PHONE_RE = re.compile(r"^[0-9+()\- /转]*$")
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about", "smartphone", "active", "password_hash")
 # Staff manage the volunteers of their own units; everything else is the admin's.
 STAFF_MANAGES = ("mentor",)
@@ -213,12 +217,20 @@ def _check_values(db: sqlite_utils.Database, current: dict[str, Any] | None, use
     for key, label in (("name", "姓名"), ("phone", "联系电话")):
         if isinstance(user.get(key), str) and not one_line(user[key]):
             raise NotAllowed(f"{label}只能写一行，不能换行。")
+    if isinstance(phone, str) and phone.strip() and not is_telephone(phone):
+        raise NotAllowed("联系电话请写数字，可以带区号、横线、空格，分机号写在“转”后面，例如 0513-8888 6666 转 123。")
     unit = db.execute("SELECT deleted FROM units WHERE id = ?", [user.get("unit_id")]).fetchone()
     if unit is None or unit[0]:
         raise NotAllowed("所属单位不存在。")
     clash = db.execute("SELECT id FROM users WHERE login = ?", [user["login"]]).fetchone()
     if clash is not None and (current is None or clash[0] != current["id"]):
         raise NotAllowed(f"用户名 {user['login']} 已被使用，请换一个。")
+
+
+def is_telephone(text: str) -> bool:
+    """Whether ``text`` reads as a telephone number (``PHONE_RE``, at least five digits)."""
+    folded = unicodedata.normalize("NFKC", text)
+    return bool(PHONE_RE.match(folded)) and sum(c.isdigit() for c in folded) >= 5
 
 
 def get_user(

@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, NotAllowed, Scope
-from sync.users import EDITABLE, LOGIN_RE, save_user
+from sync.users import EDITABLE, LOGIN_RE, is_telephone, save_user
 
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
@@ -46,6 +46,8 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
     if cells.get("phone"):
         if len(cells["phone"]) > 30:
             errors.append("“手机号”太长（最多 30 字）。")
+        elif not is_telephone(cells["phone"]):
+            errors.append(f"“手机号”请写数字，这一行填的是“{cells['phone']}”。")
         else:
             values["phone"] = plain_phone(cells["phone"])
     if cells.get("login"):
@@ -67,7 +69,7 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
             values["smartphone"] = False
         else:
             errors.append(f"“智能手机”应填“有”或“没有”，这一行填的是“{cells['smartphone']}”。")
-    if not values.get("login") and not values.get("phone"):
+    if not values.get("login") and not cells.get("phone"):
         errors.append("请填写“手机号”（或“用户名”），用来认出同一位志愿者，避免重复导入。")
     return values
 

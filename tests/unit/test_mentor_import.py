@@ -16,7 +16,8 @@ from ..factories import make_county
 
 def test_new_volunteers_without_a_usable_phone_get_distinct_logins_read_once(db: sqlite_utils.Database) -> None:
     w: Any = make_county(db)
-    rows = [(2 + i, {"name": f"志愿者{i}", "phone": f"11{i}"}) for i in range(3)]  # too short for m + phone
+    phones = [f"0513-8888 6666 转 12345678{i}" for i in range(3)]  # 21 digits: too long for m + phone
+    rows = [(2 + i, {"name": f"志愿者{i}", "phone": phone}) for i, phone in enumerate(phones)]
     statements: list[str] = []
     db.conn.set_trace_callback(statements.append)
     try:
@@ -24,7 +25,7 @@ def test_new_volunteers_without_a_usable_phone_get_distinct_logins_read_once(db:
     finally:
         db.conn.set_trace_callback(None)
     assert not plan.errors, [r.errors for r in plan.rows]
-    logins = [r[0] for r in db.execute("SELECT login FROM users WHERE phone IN ('110', '111', '112') ORDER BY phone")]
+    logins = [r[0] for r in db.execute("SELECT login FROM users WHERE phone LIKE '%转%' ORDER BY phone")]
     assert len(logins) == len(set(logins)) == 3 and all(login.startswith("m") for login in logins)
     assert sum("LIKE 'm%'" in s for s in statements) == 1, "the logins in use are read once per import"
 
@@ -59,3 +60,26 @@ def test_a_volunteer_name_or_phone_with_a_line_break_is_refused(db: sqlite_utils
             save_user(db, w.admin, fields, user_id=w.mentor3.user_id)
         assert refused.value.reason == sentence
     assert db.execute("SELECT name FROM users WHERE id = ?", [w.mentor3.user_id]).fetchone() == ("张老师",)
+
+
+def test_an_account_telephone_is_digits_as_people_write_them(db: sqlite_utils.Database) -> None:
+    w: Any = make_county(db)
+    for phone in ("0513-8888 6666", "+86 139 1234 5678", "（0513）88886666", "0513-8888 6666 转 123",
+                  "１３９１２３４５６７８"):
+        with transaction(db):
+            save_user(db, w.admin, {"phone": phone}, user_id=w.mentor3.user_id)
+    for phone in ("找我儿子", "=HYPERLINK(\"x\")", "1234", "139-abc-0000"):
+        with pytest.raises(NotAllowed) as refused, transaction(db):
+            save_user(db, w.admin, {"phone": phone}, user_id=w.mentor3.user_id)
+        assert refused.value.reason.startswith("联系电话请写数字")
+    kept = db.execute("SELECT phone FROM users WHERE id = ?", [w.mentor3.user_id]).fetchone()
+    assert kept == ("１３９１２３４５６７８",)
+
+
+def test_an_import_row_whose_phone_is_not_a_number_is_refused_in_the_preview(db: sqlite_utils.Database) -> None:
+    w: Any = make_county(db)
+    accounts = db.execute("SELECT count(*) FROM users").fetchone()[0]
+    row = (2, {"name": "李老师", "phone": "问他儿子"})
+    plan = import_mentors(db, w.staff_st11, load_scope(db, w.staff_st11), [row], update=False)
+    assert plan.rows[0].errors == ["“手机号”请写数字，这一行填的是“问他儿子”。"]
+    assert db.execute("SELECT count(*) FROM users").fetchone()[0] == accounts
