@@ -127,13 +127,17 @@ class SessionExpired(Unauthorized):
 class LoginRequired(SessionExpired):
     """A page needs a signed-in person: redirect to /login and come back to ``next_path``.
 
-    ``stash`` holds what a form posted when its session had expired, so nothing typed is lost.
+    A form posted when its session had expired leaves what was typed either as ``draft``, a draft
+    of the account whose session it was, or (no trace of whose) as ``typed``, shown on this page
+    only: nothing typed is lost, and nobody else signing in next gets it.
     """
 
-    def __init__(self, message: str, *, next_path: str, stash: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, *, next_path: str, draft: str | None = None,
+                 typed: list[str] | None = None) -> None:
         super().__init__(message)
         self.next_path = next_path
-        self.stash = stash
+        self.draft = draft
+        self.typed = typed
 
 
 class Forbidden(AppError):

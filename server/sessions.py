@@ -25,6 +25,9 @@ from .auth import Signers
 COOKIE = "bx_session"
 # Renew the cookie (sliding expiry) once it is older than this share of its lifetime.
 RENEW_AFTER = 0.1
+# The browser keeps the cookie this long past the session's end, so that a form posted after
+# expiry can be kept for the account that typed it (``expired_owner``) and for nobody else.
+OWNER_GRACE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,24 @@ def read_cookie(signers: Signers, cookie: str | None, *, max_age_seconds: int) -
         return None
     age = (datetime.datetime.now(datetime.UTC) - signed_at).total_seconds()
     return session_id, age > max_age_seconds * RENEW_AFTER
+
+
+def cookie_session_id(signers: Signers, cookie: str | None, *, session_seconds: int) -> str | None:
+    """The session id a genuine cookie names, even one whose session has ended or expired
+    (within ``OWNER_GRACE_SECONDS``): only to tell whose typing a form post after expiry was."""
+    if not cookie or len(cookie) > 500:
+        return None
+    try:
+        session_id = signers.serializer("session").loads(cookie, max_age=session_seconds + OWNER_GRACE_SECONDS)
+    except (SignatureExpired, BadSignature):
+        return None
+    return session_id if isinstance(session_id, str) else None
+
+
+def session_owner(db: sqlite_utils.Database, session_id: str) -> str | None:
+    """The account a session belonged to, live or not."""
+    row = db.execute("SELECT user_id FROM web_sessions WHERE id = ?", [session_id]).fetchone()
+    return str(row[0]) if row else None
 
 
 def load_session(db: sqlite_utils.Database, session_id: str) -> tuple[Actor, str] | None:

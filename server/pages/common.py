@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote, urlencode
 
 import sqlite_utils
@@ -24,8 +24,8 @@ from starlette.responses import RedirectResponse, Response
 from sync import Actor, Scope, load_scope, parse_id
 
 from .. import csrf, sessions
-from ..drafts import read_draft
-from ..errors import CsrfFailed, Forbidden, LoginRequired, NotFound
+from ..drafts import keep_draft, read_draft
+from ..errors import CsrfFailed, Forbidden, LoginRequired, NotFound, typed_words
 from ..forms import whole_number
 from ..state import AppState, app_state
 from .nav import nav_for
@@ -98,7 +98,8 @@ class Visit:
             if value is None:
                 response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
             else:
-                max_age = self.state.settings.session_hours * 3600 if name == sessions.COOKIE else None
+                max_age = (self.state.settings.session_hours * 3600 + sessions.OWNER_GRACE_SECONDS
+                           if name == sessions.COOKIE else None)
                 response.set_cookie(name, value, max_age=max_age, path="/", secure=secure, httponly=True,
                                     samesite="lax")
 
@@ -149,23 +150,42 @@ async def require(request: Request, roles: Collection[str]) -> Visit:
 async def require_form(request: Request, roles: Collection[str], *, max_files: int = 0) -> tuple[Visit, FormData]:
     """A POSTed form with a valid CSRF token, by a signed-in person of ``roles``.
 
-    A form posted after the session expired is kept (``LoginRequired.stash``): after signing
-    in again the person is back on the form with what they typed.
+    A form posted after the session expired is kept as a draft of the account whose session it
+    was (``LoginRequired.draft``): after signing in again with that account, and no other, the
+    person is back on the form with what they typed.
     """
     out = await visit(request)
     form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS)
     if not csrf.token_matches(out.state.signers, request.cookies.get(csrf.COOKIE), form.get(csrf.FIELD)):
         raise CsrfFailed("表单已失效（页面打开太久或来自别的网站），什么都没有改动。请刷新页面后重新提交。")
     if out.session is None:
-        # Forms post to the URL of the page that shows them, so that is where to come back to.
-        raise LoginRequired("登录已过期，请重新登录；你填写的内容已保留。", next_path=_here(request),
-                            stash=form_values(form))
+        await _keep_expired_form(out, form)
     if out.session.actor.role not in roles:
         raise Forbidden("你的账号不能使用这个页面。")
     # An error page for this post (the record was deleted meanwhile, say) shows the person's own
     # words back rather than dropping them (server/errors.py ``typed_words``).
     request.state.posted = form
     return out, form
+
+
+async def _keep_expired_form(out: Visit, form: FormData) -> NoReturn:
+    """Raise ``LoginRequired`` for a form posted without a live session, keeping what was typed
+    for the account that typed it. On a shared station PC the next person to sign in must not
+    get it: it waits as that account's draft, and only a signed-in owner reads a draft. With no
+    trace of whose it was (the cookie is gone), the words are shown back on this one page only."""
+    request, state = out.request, out.state
+    # Forms post to the URL of the page that shows them, so that is where to come back to.
+    here = _here(request)
+    session_id = sessions.cookie_session_id(state.signers, request.cookies.get(sessions.COOKIE),
+                                            session_seconds=state.settings.session_hours * 3600)
+    owner = await state.store.read(lambda db: sessions.session_owner(db, session_id)) if session_id else None
+    if owner is not None:
+        fields = form_values(form)
+        draft_id = await state.store.write(lambda db: keep_draft(db, owner, here, fields))
+        raise LoginRequired("登录已过期，请重新登录；你填写的内容已保留。", next_path=here, draft=draft_id)
+    request.state.posted = form
+    raise LoginRequired("登录已过期，请重新登录。刚才填写的内容没能保留，下面是你写的文字，请先抄下或复制。",
+                        next_path=here, typed=typed_words(request))
 
 
 def safe_next(path: str | None) -> str:

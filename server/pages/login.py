@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import secrets
-from typing import Any
 
-from itsdangerous import BadSignature
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -15,9 +13,8 @@ from starlette.routing import BaseRoute, Route
 from .. import csrf, sessions
 from ..auth import hash_password, verify_password
 from ..clients import client_ip
-from ..drafts import keep_draft
+from ..drafts import read_draft
 from ..errors import CsrfFailed, LoginRequired
-from ..state import AppState
 from ..throttle import wait_minutes
 from .common import MAX_FORM_FIELDS, Visit, login_url, safe_next, visit
 from .nav import home_for
@@ -35,26 +32,20 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def _sign_stash(state: AppState, stash: dict[str, Any] | None) -> str:
-    return str(state.signers.serializer("session").dumps(stash)) if stash else ""
-
-
-def _read_stash(state: AppState, signed: object) -> dict[str, Any] | None:
-    if not isinstance(signed, str) or not signed:
-        return None
-    try:
-        data = state.signers.serializer("session").loads(signed, max_age=24 * 3600)
-    except BadSignature:
-        return None
-    return data if isinstance(data, dict) else None
+def _draft_field(value: object) -> str:
+    """The draft id a login form carries back (a random id; only its owner can read the draft)."""
+    return value if isinstance(value, str) and 0 < len(value) <= 64 and value.isascii() else ""
 
 
 def _form(page: Visit, *, next_path: str, username: str = "", error: str | None = None,
-          stash: dict[str, Any] | None = None, status: int = 200) -> Response:
-    return page.render("login.html", {
+          draft: str = "", typed: list[str] | None = None, status: int = 200) -> Response:
+    response = page.render("login.html", {
         "next": safe_next(next_path), "username": username, "error": error,
-        "stash": _sign_stash(page.state, stash), "kept": bool(stash),
+        "draft": draft, "typed": typed or [],
     }, status=status)
+    if typed:  # a person's words about a child: not kept in a shared computer's history
+        response.headers["cache-control"] = "no-store"
+    return response
 
 
 async def login_page(request: Request) -> Response:
@@ -73,14 +64,14 @@ async def login_submit(request: Request) -> Response:
     username = str(form.get("username") or "").strip()[:100]
     password = str(form.get("password") or "")[:200]
     next_path = safe_next(str(form.get("next") or "/"))
-    stash = _read_stash(page.state, form.get("stash"))
+    draft = _draft_field(form.get("draft"))
     state, settings = page.state, page.state.settings
     if not username or not password:
-        return _form(page, next_path=next_path, username=username, stash=stash, error="请填写用户名和密码。",
+        return _form(page, next_path=next_path, username=username, draft=draft, error="请填写用户名和密码。",
                      status=400)
     locked = await state.store.read(lambda db: sessions.check_lockout(db, username))
     if locked:
-        return _locked(page, next_path, username, stash, locked)
+        return _locked(page, next_path, username, draft, locked)
     user = await state.store.read(lambda db: sessions.find_login(db, username))
     # argon2 runs here, off the writer thread and off the event loop.
     ok = await asyncio.to_thread(verify_password, user["password_hash"] if user else _dummy_hash(), password)
@@ -94,19 +85,21 @@ async def login_submit(request: Request) -> Response:
         max_failures=settings.login_max_failures, lockout_minutes=settings.login_lockout_minutes))
     if result.session_id is None:
         if result.locked_seconds:
-            return _locked(page, next_path, username, stash, result.locked_seconds)
-        return _form(page, next_path=next_path, username=username, stash=stash, error=MESSAGES["wrong"], status=400)
+            return _locked(page, next_path, username, draft, result.locked_seconds)
+        return _form(page, next_path=next_path, username=username, draft=draft, error=MESSAGES["wrong"], status=400)
     page.set_cookies[sessions.COOKIE] = sessions.sign(state.signers, result.session_id)
     target = next_path if next_path != "/" else home_for(request, user["role"] if user else "")
-    if stash and user is not None:
-        draft_id = await state.store.write(lambda db: keep_draft(db, user["id"], target, stash))
-        target += ("&" if "?" in target else "?") + f"draft={draft_id}"
-    return page.redirect(target, flash="已恢复登录前填写的内容，请检查后提交。" if stash else None)
+    # The form kept at expiry comes back only to the account that typed it (server/drafts.py).
+    user_id = user["id"] if user else ""
+    mine = bool(draft) and await state.store.read(lambda db: read_draft(db, draft, user_id)) is not None
+    if mine:
+        target += ("&" if "?" in target else "?") + f"draft={draft}"
+    return page.redirect(target, flash="已恢复登录前填写的内容，请检查后提交。" if mine else None)
 
 
-def _locked(page: Visit, next_path: str, username: str, stash: dict[str, Any] | None, seconds: int) -> Response:
+def _locked(page: Visit, next_path: str, username: str, draft: str, seconds: int) -> Response:
     error = f"密码输错次数太多，这个账号已锁定，请 {wait_minutes(seconds)} 分钟后再试；忘记密码请联系管理员。"
-    response = _form(page, next_path=next_path, username=username, stash=stash, error=error, status=429)
+    response = _form(page, next_path=next_path, username=username, draft=draft, error=error, status=429)
     response.headers["retry-after"] = str(seconds)
     return response
 
@@ -130,8 +123,9 @@ async def login_required(request: Request, exc: Exception) -> Response:
     page = await visit(request)
     page.session = None
     page.set_cookies.setdefault(sessions.COOKIE, None)
-    if exc.stash is not None:
-        return _form(page, next_path=exc.next_path, stash=exc.stash, error=exc.message, status=401)
+    if exc.draft is not None or exc.typed is not None:
+        return _form(page, next_path=exc.next_path, draft=exc.draft or "", typed=exc.typed, error=exc.message,
+                     status=401)
     return page.redirect(login_url(exc.next_path))
 
 

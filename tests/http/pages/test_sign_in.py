@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import re
+import time
+from unittest import mock
 
+from server import sessions
 from sync.system import SYSTEM
 from sync.users import deactivate_user
 
-from .conftest import PASSWORD, Site
+from .conftest import PASSWORD, Browser, Site
 
 
 def test_pages_redirect_to_login_and_back_after_signing_in(site: Site) -> None:
@@ -116,23 +119,96 @@ def test_a_deactivated_account_is_signed_out_at_its_next_page(site: Site) -> Non
     assert response.status_code == 403 and "已停用" in response.text
 
 
+def _expire_session(site: Site, browser: Browser, hours_ago: float) -> None:
+    """Make the browser's session cookie one signed ``hours_ago``, as the cookie of a session
+    whose last page was that long ago (past ``session_hours``: expired, still in the browser)."""
+    session_id = site.app.state.banxing.signers.serializer("session").loads(browser.client.cookies["bx_session"])
+    then = time.time() - hours_ago * 3600
+    with mock.patch("itsdangerous.timed.time.time", return_value=then):
+        old = sessions.sign(site.app.state.banxing.signers, session_id)
+    jar = browser.client.cookies.jar
+    kept = next(c for c in jar if c.name == "bx_session")
+    jar.clear(kept.domain, kept.path, kept.name)
+    browser.client.cookies.set("bx_session", old, domain=kept.domain, path=kept.path)
+
+
+def _post_after_expiry(site: Site, browser: Browser, phone: str) -> tuple[str, str]:
+    """Post the account form after the session expired; (draft field, next field) of the 401 page."""
+    token = browser.token("/account")
+    _expire_session(site, browser, site.settings.session_hours + 1)
+    response = browser.post("/account", {"phone": phone}, token=token)
+    assert response.status_code == 401 and "你刚才填写的内容已保留" in response.text
+    # What was typed is kept on the server, not in the page: only its owner signing in reads it.
+    assert phone not in response.text
+    draft = re.search(r'name="draft" value="([^"]+)"', response.text)
+    nxt = re.search(r'name="next" value="([^"]+)"', response.text)
+    assert draft and nxt and nxt.group(1) == "/account"
+    return draft.group(1), nxt.group(1)
+
+
 def test_a_form_posted_after_the_session_expired_comes_back_filled_in_after_signing_in(site: Site) -> None:
     browser = site.as_(site.w.staff_st11)
-    token = browser.token("/account")
-    browser.client.cookies.delete("bx_session")  # the session expired while the form was open
-    response = browser.post("/account", {"phone": "0513-8888 6666"}, token=token)
-    assert response.status_code == 401 and "你刚才填写的内容已保留" in response.text
-    stash = re.search(r'name="stash" value="([^"]+)"', response.text)
-    nxt = re.search(r'name="next" value="([^"]+)"', response.text)
-    assert stash and nxt and nxt.group(1) == "/account"
+    draft, nxt = _post_after_expiry(site, browser, "0513-8888 6666")
     response = browser.post("/login", {"username": site.login_of(site.w.staff_st11), "password": PASSWORD,
-                                       "next": nxt.group(1), "stash": stash.group(1)})
-    assert response.status_code == 303 and response.headers["location"].startswith("/account?draft=")
+                                       "next": nxt, "draft": draft})
+    assert response.status_code == 303 and response.headers["location"] == f"/account?draft={draft}"
     page = browser.get(response.headers["location"])
     assert 'value="0513-8888 6666"' in page.text and "已恢复登录前填写的内容" in page.text
     # Nothing was saved behind the person's back: they check and submit again.
     assert site.read(lambda db: db.execute("SELECT phone FROM users WHERE id = ?",
                                            [site.w.staff_st11.user_id]).fetchone()[0]) is None
+
+
+def test_a_form_kept_at_expiry_is_not_given_to_the_next_person_who_signs_in_on_that_computer(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    draft, nxt = _post_after_expiry(site, browser, "0513-8888 6666")
+    # A colleague sits down at the shared station computer and signs in from that page.
+    response = browser.post("/login", {"username": site.login_of(site.w.staff_st12), "password": PASSWORD,
+                                       "next": nxt, "draft": draft})
+    assert response.status_code == 303 and response.headers["location"] == "/account"
+    page = browser.get("/account")
+    assert "0513-8888 6666" not in page.text and "已恢复" not in page.text
+    assert "0513-8888 6666" not in browser.get(f"/account?draft={draft}").text
+    # The owner still gets it back when they sign in again.
+    owner = site.browser()
+    response = owner.post("/login", {"username": site.login_of(site.w.staff_st11), "password": PASSWORD,
+                                     "next": nxt, "draft": draft}, form_page="/login")
+    assert response.headers["location"] == f"/account?draft={draft}"
+    assert 'value="0513-8888 6666"' in owner.get(response.headers["location"]).text
+
+
+def test_a_form_posted_after_a_password_change_elsewhere_comes_back_to_its_owner(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    token = browser.token("/account")
+    site.write(lambda db: sessions.end_user_sessions(db, site.w.staff_st11.user_id))  # signed out from elsewhere
+    response = browser.post("/account", {"phone": "0513-7777 5555"}, token=token)
+    assert response.status_code == 401 and "你刚才填写的内容已保留" in response.text
+    draft = re.search(r'name="draft" value="([^"]+)"', response.text)
+    assert draft
+    response = browser.post("/login", {"username": site.login_of(site.w.staff_st11), "password": PASSWORD,
+                                       "next": "/account", "draft": draft.group(1)})
+    assert 'value="0513-7777 5555"' in browser.get(response.headers["location"]).text
+
+
+def test_a_form_posted_with_no_trace_of_its_session_shows_the_words_on_that_page_only(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    token = browser.token("/account")
+    browser.client.cookies.delete("bx_session")  # cleared, or a day past the session's end
+    response = browser.post("/account", {"name": "王老师改名", "phone": "0513-6666"}, token=token)
+    assert response.status_code == 401 and "没能保留" in response.text and "王老师改名" in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert 'name="draft" value=""' in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM form_drafts").fetchone()[0]) == 0
+
+
+def test_the_session_cookie_outlives_the_session_by_a_day_to_name_whose_form_it_was(site: Site) -> None:
+    response = site.browser().login(site.login_of(site.w.staff_st11))
+    cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("bx_session="))
+    assert f"Max-Age={site.settings.session_hours * 3600 + 24 * 3600}" in cookie
+    browser = site.as_(site.w.staff_st11)
+    _expire_session(site, browser, site.settings.session_hours + 0.5)
+    assert browser.get("/account").status_code == 303  # past session_hours it signs nobody in
+    assert browser.get("/login").status_code == 200
 
 
 def test_changing_ones_password_checks_the_old_one_and_is_audited(site: Site) -> None:
