@@ -5,8 +5,7 @@ import * as repo from './repo.js';
 import { T } from './strings.js';
 import * as vault from './vault.js';
 
-function about(entity, id, fields) {
-  const mentee = repo.menteeFor(entity, id, fields);
+function about(entity, id, fields, mentee = repo.menteeFor(entity, id, fields)) {
   return mentee ? { code: mentee.fields.code, name: mentee.fields.name || null } : null;
 }
 
@@ -20,7 +19,7 @@ async function unsentDocument() {
       ...repo.pending().map((e) => ({ state: 'unsent', ...e, mentee: about(e.entity, e.record_id, e.fields) })),
       ...repo.rejected().map((n) => ({
         state: 'rejected', entity: n.entity, record_id: n.record_id, op: n.op, fields: n.fields, reason: n.reason,
-        created_at: n.created_at, mentee: about(n.entity, n.record_id, n.fields),
+        created_at: n.created_at, mentee: about(n.entity, n.record_id, n.fields, repo.noticeChild(n)),
       })),
       ...(await drafts.allDrafts()).map((d) => ({ state: 'draft', form: d.id, values: d.values, saved_at: d.savedAt })),
     ],

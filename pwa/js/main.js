@@ -89,7 +89,8 @@ function route(refresh = false) {
 
 function openNotice(id, seq) {
   const notice = repo.notice(id);
-  const entity = notice?.kind === 'rejected' && notice.entity;
+  // A child gone from the phone has no form to fix in: the list says so and offers the export.
+  const entity = notice?.kind === 'rejected' && repo.stillMine(notice) && notice.entity;
   if (entity === 'activity') visitForm.render({ mode: 'fix', notice, seq });
   else if (entity === 'screening') screeningForm.render({ menteeId: notice.fields.mentee_id, notice, seq });
   else if (entity === 'mentee') guardianForm.render({ menteeId: notice.record_id, notice, seq });

@@ -10,6 +10,7 @@ const SENDABLE = {
   screening: ['mentee_id', 'date', 'psych_problem', 'risk_level', 'intervention_success', 'needs', 'notes'],
   mentee: ['guardian_name', 'guardian_contact', 'notes'],
 };
+const RECORD_ID = /[（(][0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]/g;
 const SYNCED = ['mentee', 'pairing', 'activity', 'screening'];
 const STORES = ['meta', 'records', 'outbox', 'notices'];
 
@@ -97,6 +98,22 @@ export const noticeList = () => notices.slice();
 export const notice = (id) => notices.find((n) => n.id === id);
 export const rejected = () => notices.filter((n) => n.kind === 'rejected');
 export const rejectedCount = () => rejected().length;
+
+// Who a notice is about, kept in the notice when it is made: the pull that follows a refusal may
+// take the child off the phone (a pairing ended), and the list and the export must still say who.
+function childOf(entity, id, fields) {
+  const mentee = menteeFor(entity, id, fields);
+  return mentee ? { id: mentee.id, code: mentee.fields.code, name: mentee.fields.name || null } : null;
+}
+export const noticeChild = (n) => menteeFor(n.entity, n.record_id, n.fields) || (n.child && { fields: n.child });
+
+// Whether the record a refused change belongs to is still this volunteer's: a visit about a child
+// whose pairing ended can be fixed nowhere on the phone, only exported for the station.
+export function stillMine(n) {
+  if (n.entity === 'mentee') return records.has(n.record_id);
+  if (n.entity === 'screening') return records.has(n.fields.mentee_id || records.get(n.record_id)?.fields.mentee_id);
+  return records.has(n.fields.pairing_id || records.get(n.record_id)?.fields.pairing_id);
+}
 export const unsentCount = () => outbox.length + rejectedCount();
 // A conflict was synced (the server kept the other change), but the volunteer's words wait in
 // a notice on the 待同步 screen: counted apart, so "all synced" never hides it.
@@ -175,9 +192,11 @@ export const settle = (sent, answer) => exclusive(async () => {
     const laterFields = fieldsOf(later);
     const current = touched.has(entry.record_id) ? touched.get(entry.record_id) : records.get(entry.record_id);
     let record = current ? structuredClone(current) : null;
-    const reason = result.reason?.replace(/\([a-z_]+\)/g, ''); // words, not keys: (date)
+    // Words, not keys: (date); nor a record's id, which no volunteer can read.
+    const reason = result.reason?.replace(/\([a-z_]+\)/g, '').replace(RECORD_ID, '');
+    const child = childOf(entry.entity, entry.record_id, entry.fields);
     const notice = (kind, more) =>
-      addNotices.push({ ...entry, id: kind[0] + entry.mutation_id, kind, reason, at, ...more });
+      addNotices.push({ ...entry, id: kind[0] + entry.mutation_id, kind, reason, at, child, ...more });
     if (result.status === 'rejected') {
       notice('rejected');
       if (record && record.version === null) {
@@ -229,7 +248,8 @@ export const applyPage = (page, sessionPatch, seen = null) => exclusive(async ()
     }
   }
   for (const { record_id: id } of page.drop || []) {
-    if (records.has(id) || touched.has(id)) touched.set(id, null);
+    // A change still unsent keeps its record until its answer comes (the refusal then keeps the words).
+    if ((records.has(id) || touched.has(id)) && !pendingFor(id).length) touched.set(id, null);
   }
   await commit({ touched, sessionPatch });
 });

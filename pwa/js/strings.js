@@ -103,7 +103,9 @@ export const T = {
   rejectedTitle: '没有被接收，需要修改', conflictTitle: '和别人的修改冲突',
   conflictSay: '同一处内容别人先改过了，保留了先到的内容，你的内容已交给辅导站处理。', kept: '保留的内容：',
   yours: '你写的内容：', understood: '知道了', fix: '打开修改', discard: '放弃这条修改',
-  discardConfirm: '再点一次，放弃这条修改', reason: '原因：', newRecord: (label) => `新增${label}`,
+  discardConfirm: '再点一次，放弃这条修改',
+  childGone: '这个孩子已经不在你的帮扶名单上了（结对已结束，或换了别的志愿者），这条记录不能再从这台手机发送。'
+    + '请点下面的“导出未同步记录”，把文件交给辅导站。', reason: '原因：', newRecord: (label) => `新增${label}`,
   changedRecord: (label) => `修改${label}`,
 
   textSize: '字体大小', sizes: { std: '标准', lg: '大', xl: '特大' }, lockNow: '立即锁定', thisPhone: '这台手机',

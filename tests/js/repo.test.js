@@ -151,3 +151,25 @@ test('after a pull from the start, records no longer sent go, unsent ones stay',
   await repo.reconcile(new Set());
   equal([repo.get(gone), Boolean(repo.get(ID))], [undefined, true]);
 });
+
+test('a dropped record with an unsent change stays until its answer; the refusal names its child', async () => {
+  await fresh();
+  await repo.applyPage({ changes: [
+    { entity: 'mentee', record_id: 'm1', version: 1, deleted: false, fields: { code: 'RD-001', name: '王小雨' } },
+    { entity: 'pairing', record_id: 'p1', version: 1, deleted: false, fields: { mentee_id: 'm1' } },
+    { entity: 'activity', record_id: ID, version: 1, deleted: false, fields: activityFields() },
+  ], drop: [] }, { cursor: 'c1' });
+  await repo.save('activity', ID, { ...activityFields(), record: '搬家前最后一次家访' });
+  await repo.applyPage({ changes: [], drop: [{ entity: 'activity', record_id: ID }] }, { cursor: 'c2' });
+  equal(repo.get(ID).fields.record, '搬家前最后一次家访', 'the unsent words went with the drop');
+  const [entry] = repo.pending();
+  await repo.settle([entry], { results: [{ mutation_id: entry.mutation_id, status: 'rejected', version: null,
+    reason: '找不到结对（0190f3a2-7c4e-7d21-9a53-3b6c2f1e8a09）：不在你的管理范围内。' }] });
+  await repo.applyPage({ changes: [], drop: [{ entity: 'activity', record_id: ID },
+    { entity: 'pairing', record_id: 'p1' }, { entity: 'mentee', record_id: 'm1' }] }, { cursor: 'c3' });
+  await reopen();
+  const [notice] = repo.rejected();
+  equal([notice.fields.record, notice.child.code, notice.child.name], ['搬家前最后一次家访', 'RD-001', '王小雨']);
+  equal(notice.reason, '找不到结对：不在你的管理范围内。', 'a record id reads as noise to a volunteer');
+  equal([repo.stillMine(notice), repo.noticeChild(notice).fields.code], [false, 'RD-001']);
+});

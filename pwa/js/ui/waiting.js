@@ -12,9 +12,8 @@ export const exportButton = () => button(T.exportUnsent, async () => {
   rerender();
 });
 
-function subject(entity, recordId, fields) {
+function subject(entity, recordId, fields, mentee = repo.menteeFor(entity, recordId, fields)) {
   const f = { ...repo.get(recordId)?.fields, ...fields };
-  const mentee = repo.menteeFor(entity, recordId, fields);
   const when = entity === 'activity' ? `${shortDate(f.date)} ${KINDS[f.kind] || ''}`
     : entity === 'screening' ? shortDate(f.date) : '';
   if (!mentee) return when && [phrase(when)]; // an array: row() gives it the meta line's style
@@ -40,11 +39,18 @@ function entryRow(entry, { lastAttemptAt, lastError }) {
     lastAttemptAt >= entry.created_at ? T.lastTry(moment(lastAttemptAt), lastError) : T.notTried);
 }
 
-const rejectedRow = (notice) => row({ class: 'row returned' },
-  [tag('rejected', '⚠ ' + T.rejectedTitle), ' ', label(notice.entity)],
-  subject(notice.entity, notice.record_id, notice.fields), T.made(moment(notice.created_at)), T.reason + notice.reason,
-  h('div', { class: 'actions' }, link(`#/notice/${notice.id}`, T.fix, 'button'),
-    confirmButton(T.discard, T.discardConfirm, dismiss(notice), 'secondary')));
+// A change about a child no longer on this phone cannot be fixed here: its form would offer only
+// the volunteer's other children. The words stay in the notice until exported or given up.
+function rejectedRow(notice) {
+  const mine = repo.stillMine(notice);
+  return row({ class: 'row returned' },
+    [tag('rejected', '⚠ ' + T.rejectedTitle), ' ', label(notice.entity)],
+    subject(notice.entity, notice.record_id, notice.fields, repo.noticeChild(notice)),
+    T.made(moment(notice.created_at)), T.reason + notice.reason,
+    !mine && h('p', { class: 'notice warn' }, T.childGone),
+    h('div', { class: 'actions' }, mine && link(`#/notice/${notice.id}`, T.fix, 'button'),
+      confirmButton(T.discard, T.discardConfirm, dismiss(notice), 'secondary')));
+}
 
 function conflictRow(notice) {
   const labels = FIELD_LABELS[notice.entity] || {};

@@ -1,0 +1,73 @@
+"""What a careless hand and a hostile world do to a volunteer's phone: a child moved away while a
+visit about them waits unsent, a phone's clock a year out, the smallest screens at the largest text."""
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import ServerProcess
+from .phone import Phone, Station, query
+from .screen import check_page
+
+pytestmark = pytest.mark.e2e
+
+
+def _first_pairing(server: ServerProcess, login: str) -> tuple[str, int, str, str, str]:
+    """(pairing id, version, child's code, child's id, child's name) of the mentor's first child."""
+    row = query(server, "SELECT p.id, p.version, m.code, m.id, m.name FROM pairings p JOIN users u"
+                " ON u.id = p.mentor_id JOIN mentees m ON m.id = p.mentee_id WHERE u.login = ?"
+                " AND p.status = 'active' ORDER BY m.code LIMIT 1", login)
+    return row[0]
+
+
+def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_offers_no_other_child(
+    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
+) -> None:
+    """The station ends a pairing while the volunteer's visit about that child waits unsent. The
+    server refuses the visit and the next pull takes the child off the phone: the waiting list must
+    still say which child it was about, keep the words for the export, and must not open a form
+    whose picker offers the volunteer's other children (saving there cannot file it anywhere)."""
+    server = module_server
+    pairing, version, code, mentee, name = _first_pairing(server, "huang.laoshi")
+    phone: Phone = phones.new(server, viewport={"width": 320, "height": 640})
+    phone.enrol("huang.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    page.goto(server.url + f"/app/#/log/{mentee}")
+    page.get_by_label("过程记录").fill("孩子说下个月要搬去外婆家，情绪有些低落。")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    Station(server, "xiao-chahe").push(
+        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    phone.context.set_offline(False)
+    page.goto(server.url + "/app/#/waiting")
+    page.get_by_role("button", name="立即同步").click()
+    refused = page.locator(".row.returned")
+    expect(refused).to_have_count(1, timeout=20_000)
+    page.wait_for_function("import('/app/js/repo.js').then((r) => !r.list('mentee').some((m) => m.id === %s))"
+                           % json.dumps(mentee), timeout=20_000)
+    page.reload()
+    phone.unlock() if page.get_by_label("PIN码", exact=True).count() else None
+    expect(refused).to_contain_text(code)
+    expect(refused).to_contain_text("已经不在你的帮扶名单上")
+    expect(refused.get_by_role("link", name="打开修改")).to_have_count(0)
+    expect(refused).not_to_contain_text(re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}"))  # no record id to puzzle over
+    for level in ("std", "xl"):
+        page.evaluate(f"document.documentElement.dataset.size = '{level}'")
+        check_page(page, 320, f"waiting, child moved away @ {level}", [])
+    # An old link to the fix form leads back to the list, never to a form with another child in it.
+    notice = page.evaluate("import('/app/js/repo.js').then((r) => r.rejected()[0].id)")
+    page.goto(server.url + f"/app/#/notice/{notice}")
+    expect(page.get_by_label("帮扶对象")).to_have_count(0)
+    expect(page.locator(".row.returned")).to_contain_text(code)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出未同步记录").click()
+    download.value.save_as(tmp_path / "unsent.json")
+    (item,) = json.loads((tmp_path / "unsent.json").read_text(encoding="utf-8"))["items"]
+    assert item["fields"]["record"] == "孩子说下个月要搬去外婆家，情绪有些低落。"
+    assert item["mentee"] == {"code": code, "name": name}
