@@ -7,11 +7,13 @@ mentor's or a unit's view, so pulls can send the history or a ``drop``.
 """
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import returns
 from .entities import CHECK_ITEMS, ENTITIES
 from .records import keys_of
+from .timeutil import local_today
 
 if TYPE_CHECKING:
     from .apply import _Writer
@@ -65,6 +67,23 @@ def _live(w: _Writer, entity_name: str, record_id: Any, label: str) -> dict[str,
     raise Refusal(not_found(label, record_id if isinstance(record_id, str) else None))
 
 
+FUTURE_SLACK = datetime.timedelta(days=31)
+
+
+def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
+    """A volunteer records what was done, and the phone's form offers no later day than its today. A
+    visit dated a month or more ahead comes from a phone whose clock ran ahead (typed offline, before
+    any sync could tell it): taken, it would count in next year's statistics and be missing from this
+    year's. A month's slack leaves a typo of a day to the station's review."""
+    day = record.get("date")
+    if w.actor.role != "mentor" or not isinstance(day, str) or (before is not None and before.get("date") == day):
+        return
+    if day > (local_today() + FUTURE_SLACK).isoformat():
+        d = datetime.date.fromisoformat(day)
+        raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际去的那一天。"
+                      "如果手机上的日期不对，请先到手机的“设置”里改好日期和时间。")
+
+
 def _unit_in_scope(w: _Writer, unit_id: Any, label: str) -> None:
     _live(w, "unit", unit_id, label)
 
@@ -97,6 +116,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         if before is None:
             record["review_status"] = "pending"
     elif entity_name == "activity":
+        _done_already(w, before, record)
         pairing = _live(w, "pairing", record["pairing_id"], "结对")
         if before is None and pairing["status"] != "active":
             raise Refusal("这个结对已结束，不能再新增帮扶活动。")
@@ -117,6 +137,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             # A returned record that its author corrects goes back into the station's review queue.
             record["review_status"] = "pending"
     elif entity_name == "screening":
+        _done_already(w, before, record)
         mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
         record["unit_id"] = mentee["unit_id"]
         if before is None:

@@ -49,10 +49,10 @@ def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_
     page.get_by_role("button", name="立即同步").click()
     refused = page.locator(".row.returned")
     expect(refused).to_have_count(1, timeout=20_000)
-    page.wait_for_function("import('/app/js/repo.js').then((r) => !r.list('mentee').some((m) => m.id === %s))"
-                           % json.dumps(mentee), timeout=20_000)
-    page.reload()
-    phone.unlock() if page.get_by_label("PIN码", exact=True).count() else None
+    page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.list('mentee').some((m) => m.id === id))",
+                           arg=mentee, timeout=20_000)
+    page.reload()  # what the phone keeps on disk, not what this page held in memory
+    phone.unlock()
     expect(refused).to_contain_text(code)
     expect(refused).to_contain_text("已经不在你的帮扶名单上")
     expect(refused.get_by_role("link", name="打开修改")).to_have_count(0)
@@ -71,3 +71,38 @@ def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_
     (item,) = json.loads((tmp_path / "unsent.json").read_text(encoding="utf-8"))["items"]
     assert item["fields"]["record"] == "孩子说下个月要搬去外婆家，情绪有些低落。"
     assert item["mentee"] == {"code": code, "name": name}
+
+
+def test_pwa_a_visit_typed_offline_on_a_phone_a_year_ahead_is_refused_and_fixed_to_the_real_day(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The phone's clock ran a year ahead and no sync has told it yet: the visit it dates next year is
+    refused by the server (it would count in next year's statistics), the words are kept, and the fix
+    form, warned by the sync, takes the real date and delivers the visit once."""
+    import datetime
+
+    server = module_server
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+    phone: Phone = phones.new(server)
+    phone.enrol("bao.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    phone.context.clock.set_fixed_time(datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=366))
+    phone.log_activity("时钟快了一年的手机上记的家访。")
+    phone.context.set_offline(False)
+    page.goto(server.url + "/app/#/waiting")
+    page.get_by_role("button", name="立即同步").click()
+    refused = page.locator(".row.returned")
+    expect(refused).to_contain_text("日期写的是以后的日子", timeout=20_000)
+    assert query(server, "SELECT count(*) FROM activities WHERE record = '时钟快了一年的手机上记的家访。'") == [(0,)]
+    refused.get_by_role("link", name="打开修改").click()
+    expect(page.locator(".notice.warn")).to_contain_text("手机上的日期不对")
+    assert page.get_by_label("过程记录").input_value() == "时钟快了一年的手机上记的家访。"
+    page.get_by_label("日期", exact=True).fill(today.isoformat())
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_role("link", name="待同步").click()
+    page.get_by_role("button", name="立即同步").click()
+    expect(page.locator(".row.returned")).to_have_count(0, timeout=20_000)
+    page.wait_for_function("import('/app/js/repo.js').then((r) => r.pending().length === 0)", timeout=20_000)
+    assert query(server, "SELECT date FROM activities WHERE record = '时钟快了一年的手机上记的家访。'") == [
+        (today.isoformat(),)]

@@ -623,3 +623,26 @@ def test_server_side_writer_failing_midway_leaves_no_partial_write(
              "fields": new_activity_fields(w)} for _ in range(3)
         ])
     assert db_snapshot(db) == snapshot
+
+
+def test_a_volunteers_visit_or_screening_dated_a_month_ahead_is_refused_naming_the_date(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """A phone whose clock ran a year ahead dates an offline visit next year; taken, it would count in
+    next year's statistics. Within a month still goes (left to review); staff are not affected."""
+    import datetime
+
+    from sync.timeutil import local_today
+
+    later = (local_today() + datetime.timedelta(days=366)).isoformat()
+    soon = (local_today() + datetime.timedelta(days=31)).isoformat()
+    visit, screening, ok = new_id(), new_id(), new_id()
+    answers = push(db, w.phone, upsert("activity", visit, new_activity_fields(w, date=later), 1),
+                   upsert("screening", screening, {"mentee_id": w.mentee, "date": later}, 2),
+                   upsert("activity", ok, new_activity_fields(w, date=soon), 3))
+    assert [a["status"] for a in answers] == ["rejected", "rejected", "applied"]
+    y, m, d = (int(part) for part in later.split("-"))
+    assert f"日期写的是以后的日子（{y}年{m}月{d}日）" in answers[0]["reason"]
+    assert row(db, "activity", visit) is None
+    # An edit that leaves the date alone is not refused for it; staff entering records are not limited.
+    assert push(db, w.phone, upsert("activity", ok, {"record": "补充"}, 4, base_version=1))[0]["status"] == "applied"
+    make_activity(db, w.staff, w.pairing, date=later)
