@@ -213,7 +213,7 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
             continue
         current = next(iter(db.query(f"SELECT * FROM {ENTITIES[change.entity].table} WHERE id = ?",
                                      [change.record_id])), None)
-        if not _sendable(volunteer, change, current):
+        if not _sendable(volunteer, change, current) and not _before_pairing_ended(db, volunteer, change, current):
             out.append(Entered(change, "refused", change.mentee_code, whose))
             continue
         (outcome,) = apply_mutations(db, writer, [
@@ -249,6 +249,18 @@ def _sendable(volunteer: Scope, change: Change, current: dict[str, Any] | None) 
     if change.entity in OWN_RECORDS and current.get("author_id") != volunteer.actor.user_id:
         return False
     return volunteer.allows(keys_of(change.entity, current))
+
+
+def _before_pairing_ended(db: sqlite_utils.Database, volunteer: Scope, change: Change,
+                          current: dict[str, Any] | None) -> bool:
+    """A new visit in one of the volunteer's own pairings that has ended since: the phone held it
+    unsent when the station ended the pairing and can no longer send it. The station enters it
+    here; the write path takes it only if it is dated on or before the pairing's end."""
+    if current is not None or change.entity != "activity":
+        return False
+    pairing = db.execute("SELECT mentor_id, status FROM pairings WHERE id = ? AND deleted = 0",
+                         [change.fields.get("pairing_id")]).fetchone()
+    return pairing is not None and pairing[0] == volunteer.actor.user_id and pairing[1] == "closed"
 
 
 def _digest(actor: Actor, export: PhoneExport, change: Change, place: int) -> str:

@@ -84,6 +84,21 @@ def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
                       "如果手机上的日期不对，请先到手机的“设置”里改好日期和时间。")
 
 
+def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) -> None:
+    """A new visit in an ended pairing: staff may still enter one made before the end. A volunteer's
+    phone can hold a visit (a self-harm flag, say) typed offline just before the pairing ended; the
+    phone cannot send it any more, and the station enters it from the phone's export file. A visit
+    after the end belongs to a new pairing."""
+    end = pairing.get("end_date")
+    day = record.get("date")
+    if role == "mentor" or not end:
+        raise Refusal("这个结对已结束，不能再新增帮扶活动。")
+    if not isinstance(day, str) or day > end:
+        d = datetime.date.fromisoformat(end)
+        raise Refusal(f"这个结对已于{d.year}年{d.month}月{d.day}日结束，只能补录结束以前的帮扶活动；"
+                      "结束以后的帮扶请新建结对。")
+
+
 def _unit_in_scope(w: _Writer, unit_id: Any, label: str) -> None:
     _live(w, "unit", unit_id, label)
 
@@ -119,7 +134,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         _done_already(w, before, record)
         pairing = _live(w, "pairing", record["pairing_id"], "结对")
         if before is None and pairing["status"] != "active":
-            raise Refusal("这个结对已结束，不能再新增帮扶活动。")
+            _before_the_end(role, pairing, record)
         record["mentee_id"] = pairing["mentee_id"]
         record["unit_id"] = pairing["unit_id"]
         if before is None:

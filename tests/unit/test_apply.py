@@ -177,6 +177,19 @@ def test_creating_an_activity_on_a_closed_pairing_is_rejected(db: sqlite_utils.D
     assert staff_answer["status"] == "rejected" and "已结束" in staff_answer["reason"]
 
 
+def test_staff_may_enter_a_visit_made_before_a_pairing_ended_and_nothing_after(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    mutate(db, w.staff, "pairing", {"status": "closed", "outcome": "stable", "end_date": "2026-11-10"}, w.pairing,
+           base_version=1)
+    before, after = push(db, w.staff, upsert("activity", new_id(), {**new_activity_fields(w), "date": "2026-11-10"}, 1),
+                         upsert("activity", new_id(), {**new_activity_fields(w), "date": "2026-11-11"}, 2))
+    assert before["status"] == "applied"
+    assert after["status"] == "rejected" and "已于2026年11月10日结束" in after["reason"]
+    phone, = push(db, w.phone, upsert("activity", new_id(), {**new_activity_fields(w), "date": "2026-11-09"}, 1))
+    assert phone["status"] == "rejected", "the volunteer's phone no longer writes in an ended pairing"
+
+
 # --- resends ----------------------------------------------------------------------------------
 
 def mixed_batch(db: sqlite_utils.Database, w: SimpleNamespace) -> list[dict[str, Any]]:

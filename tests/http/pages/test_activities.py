@@ -43,13 +43,25 @@ def test_the_volunteers_without_a_smartphone_come_first_in_the_picker(site: Site
     assert page.index(w.pairing2) < page.index(w.pairing1) and "李老师（无智能手机）" in page
 
 
-def test_a_visit_in_an_ended_pairing_is_refused_in_words(site: Site) -> None:
+def test_a_visit_after_a_pairing_ended_is_refused_in_words(site: Site) -> None:
     w = site.w
     site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-20"},
                                  w.pairing1, base_version=1))
     response = site.as_(w.staff_st11).post("/activities/new", {"pairing_id": w.pairing1, **VISIT})
-    assert response.status_code == 400 and "这个结对已结束，不能再新增帮扶活动" in response.text
+    assert response.status_code == 400 and "这个结对已于2026年11月20日结束，只能补录结束以前的帮扶活动" in response.text
     assert "带了练习册" in response.text, "what was typed stays in the form"
+
+
+def test_a_visit_made_before_a_pairing_ended_can_still_be_entered_by_the_station(site: Site) -> None:
+    # The volunteer typed it offline; the pairing ended before the phone synced, so only the
+    # station can enter it (from the phone's export file, or typed in as 代录).
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-27"},
+                                 w.pairing1, base_version=1))
+    response = site.as_(w.staff_st11).post("/activities/new", {"pairing_id": w.pairing1, **VISIT})
+    assert response.status_code == 303, response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM activities WHERE pairing_id = ? AND date = ?",
+                                           [w.pairing1, VISIT["date"]]).fetchone()[0]) == 1
 
 
 def test_a_visit_needs_a_pairing_and_numbers_where_numbers_go(site: Site) -> None:

@@ -5,6 +5,7 @@ of children is on the access log, whatever entering its changes did."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -259,3 +260,16 @@ def test_the_phones_own_two_edits_of_one_field_follow_each_other_as_on_the_phone
     assert page.status_code == 200 and "和别人先到的修改冲突" not in page.text
     assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == "改了一个错字后"
     assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
+
+
+def test_a_visit_a_phone_kept_from_before_its_pairing_ended_is_entered_from_the_export(site: Site) -> None:
+    # Typed offline on the 29th (a risk the volunteer saw); the station ended the pairing on the 30th,
+    # before the phone synced: the phone can no longer send it, and the station's upload enters it.
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-30"},
+                                 w.pairing1, base_version=1))
+    item = visit(w.pairing1, "孩子说晚上不想回家，手臂上有划痕。")
+    page = upload(site.as_(w.staff_st11), export(w.mentor1, {**item, "state": "rejected", "reason": "结对已结束"}))
+    assert page.status_code == 200 and page.text.count("已录入。") == 1, re.sub(r"<[^>]+>|\s+", " ", page.text)[-1500:]
+    stored = site.read(lambda db: row(db, "activity", item["record_id"]))
+    assert stored["record"] == "孩子说晚上不想回家，手臂上有划痕。" and stored["author_id"] == w.mentor1.user_id
