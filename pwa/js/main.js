@@ -122,9 +122,10 @@ repo.onChange(() => {
 });
 
 sync.onSyncState(async ({ problem, message }) => {
-  if ((problem !== 'revoked' && problem !== 'reenrol') || stoppedPhone || !vault.isUnlocked()) return;
-  // The server's copies go at once; what was never sent stays until exported.
-  const stop = { key: 'stopped', revoked: problem === 'revoked', reason: message };
+  if (!['revoked', 'reenrol', 'inactive'].includes(problem) || stoppedPhone || !vault.isUnlocked()) return;
+  // The server's copies go at once; what was never sent stays until exported. A stopped account
+  // is no longer someone the children's files may be shown to, whatever the phone: as a revoked one.
+  const stop = { key: 'stopped', revoked: problem === 'revoked', inactive: problem === 'inactive', reason: message };
   await db.put('meta', stop);
   await repo.dropServerCopies();
   showStopped(stop);

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from .conftest import ServerProcess, cli, demo_server
-from .phone import Phone, Station, query
+from .phone import PIN, Phone, Station, query
 from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
@@ -148,6 +149,34 @@ def test_pwa_splits_a_batch_the_server_finds_too_large(small_batches: ServerProc
     order = [r[0] for r in query(small_batches, "SELECT record FROM activities WHERE record LIKE '分批测试%'"
                                  " ORDER BY created_at, rowid")]
     assert order == texts, "sent in the order they were written"
+
+
+def test_pwa_stopped_account_drops_the_childrens_files_and_keeps_its_unsent_visit_for_export(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    # The county stopped the volunteer's account (they left the programme) while the phone held an
+    # unsent visit: the children's files are no longer theirs to read, the visit is still theirs.
+    phone: Phone = phones.new(module_server)
+    phone.enrol("xu.yisheng")
+    phone.context.set_offline(True)
+    text = "停用前写的记录：孩子这周按时上学了。"
+    phone.log_activity(text)
+    db = sqlite3.connect(module_server.db)
+    with db:
+        db.execute("UPDATE users SET active = 0 WHERE login = 'xu.yisheng'")
+    db.close()
+    phone.context.set_offline(False)
+    page = phone.page
+    expect(page.get_by_role("heading", name="这个账号已停用")).to_be_visible(timeout=20_000)
+    expect(page.locator("main")).to_contain_text("请联系辅导站")
+    stored = phone.idb()
+    assert stored["counts"]["records"] == 0 and stored["counts"]["outbox"] == 1, "server copies go at once"
+    expect(page.get_by_role("button", name="导出未同步记录")).to_be_visible()
+    page.reload()  # the phone stays stopped: a reload does not bring the children back
+    page.get_by_label("PIN码", exact=True).fill(PIN)
+    page.get_by_role("button", name="解锁", exact=True).click()
+    expect(page.get_by_role("heading", name="这个账号已停用")).to_be_visible()
+    assert phone.idb()["counts"]["records"] == 0
 
 
 def test_pwa_revoked_phone_offers_the_export_then_wipes_itself_and_the_station_enters_the_file(

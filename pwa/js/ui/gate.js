@@ -128,9 +128,9 @@ export async function forgotPin({ done, back }) {
     })));
 }
 
-export function stopped({ revoked, reason, unsent, exportNow, wipe }) {
+export function stopped({ revoked, inactive, reason, unsent, exportNow, wipe }) {
   const exported = h('p', { class: 'notice', role: 'status' });
-  bare(revoked ? T.revokedTitle : T.reenrolTitle,
+  bare(revoked ? T.revokedTitle : inactive ? T.inactiveTitle : T.reenrolTitle,
     h('p', { class: 'notice warn' }, reason),
     h('p', T.revokedSay(unsent)),
     unsent > 0 && button(T.exportUnsent, async () => {
