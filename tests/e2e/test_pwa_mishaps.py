@@ -106,3 +106,36 @@ def test_pwa_a_visit_typed_offline_on_a_phone_a_year_ahead_is_refused_and_fixed_
     page.wait_for_function("import('/app/js/repo.js').then((r) => r.pending().length === 0)", timeout=20_000)
     assert query(server, "SELECT date FROM activities WHERE record = '时钟快了一年的手机上记的家访。'") == [
         (today.isoformat(),)]
+
+
+def test_pwa_an_unfinished_visit_about_a_child_who_left_is_not_offered_to_the_other_child(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A half-written visit waits as a draft; the child's pairing ends before it is finished. With one
+    child left on the phone, the form used to open with that child already chosen under the other
+    child's words: one tap on 保存 filed them in the wrong child's record."""
+    server = module_server
+    pairing, version, _code, mentee, _name = _first_pairing(server, "chen.ganbu")
+    phone: Phone = phones.new(server)
+    phone.enrol("chen.ganbu")
+    page = phone.page
+    page.goto(server.url + f"/app/#/log/{mentee}")
+    words = "孩子说爸爸过年不回来了，一直低着头。"
+    page.get_by_label("过程记录").fill(words)
+    page.wait_for_function("() => import('/app/js/drafts.js').then((d) => d.loadDraft('activity:new'))"
+                           ".then((x) => Boolean(x))")
+    page.goto(server.url + "/app/#/")
+    Station(server, "staff-juegang").push(
+        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    page.goto(server.url + "/app/#/waiting")
+    page.get_by_role("button", name="立即同步").click()
+    page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.list('mentee').some((m) => m.id === id))",
+                           arg=mentee, timeout=20_000)
+    page.goto(server.url + "/app/#/log")
+    expect(page.get_by_label("过程记录")).to_have_value(words)
+    expect(page.locator("main")).to_contain_text("这份没写完的记录写的孩子，已经不在你的名下了")
+    assert page.get_by_label("帮扶对象").input_value() == "", "no child is chosen for these words"
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("请先选择帮扶对象")
+    assert query(server, "SELECT count(*) FROM activities WHERE record = ?", words)[0][0] == 0
+    check_page(page, 390, "visit form, draft about a child who left", [])

@@ -1,3 +1,4 @@
+import * as drafts from '../drafts.js';
 import { uuid7 } from '../ids.js';
 import { addDays, addMonths, myMentees, visitDay } from '../queries.js';
 import * as repo from '../repo.js';
@@ -47,9 +48,13 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const record = activity || (notice && repo.get(notice.record_id));
   const pairingId = notice?.fields.pairing_id || record?.fields.pairing_id;
   const fixedMentee = mode !== 'new' && repo.menteeOf({ ...record?.fields, pairing_id: pairingId });
+  // An unfinished visit about a child who has left this phone since (the pairing ended): its words
+  // are about that child, so nothing is preselected and the volunteer is told not to move them.
+  const draft = mode === 'new' ? await drafts.loadDraft('activity:new') : null;
+  const goneChild = Boolean(draft?.values?.mentee) && !entries.some((e) => e.mentee.id === draft.values.mentee);
   // With several children and none chosen yet, the volunteer picks one: a preselected first child
   // is how a visit (or a self-harm flag) would be logged against the wrong child.
-  const choose = !fixedMentee && !menteeId && entries.length > 1
+  const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1))
     && h('option', { value: '' }, T.pickMenteeOption);
   const picker = h('select', { name: 'mentee', disabled: Boolean(fixedMentee) }, choose,
     (fixedMentee ? [{ mentee: fixedMentee }] : entries)
@@ -88,7 +93,8 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     risk.box].flat());
 
   const returned = record?.fields.review_status === 'returned';
-  const top = returned && alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix);
+  const top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
+    : goneChild && alertBox(T.draftChildGone, T.draftChildGoneSay);
   const start = mode === 'new'
     ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
     : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
