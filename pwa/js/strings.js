@@ -75,7 +75,9 @@ export const T = {
   riskSay: '辅导站会在下次同步时看到这条提醒。情况紧急，请马上打电话：',
   riskCall: (phone) => `拨打辅导站电话 ${phone}`, riskNoPhone: '情况紧急，请马上联系辅导站或拨打 110 / 120。',
   draftRestored: '已恢复上次没写完的内容。', draftChildGone: '这份没写完的记录写的孩子，已经不在你的名下了',
-  draftChildGoneSay: '这个孩子的结对已经结束或转走了。请不要把这些话改记到别的孩子名下。要交给辅导站的，请到“待同步”里点“导出未同步记录”；不需要的，点下面的“清空重填”。', clearDraft: '清空重填', clearDraftConfirm: '再点一次，清空这张表',
+  draftChildGoneSay: '这个孩子的结对已经结束或转走了。请不要把这些话改记到别的孩子名下。'
+    + '要交给辅导站的，请到“待同步”里点“导出未同步记录”；不需要的，点下面的“清空重填”。',
+  clearDraft: '清空重填', clearDraftConfirm: '再点一次，清空这张表',
   pickMentee: '请先选择帮扶对象。', pickMenteeOption: '请选择是哪个孩子',
   staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；帮扶对象、代录、审核和风险提示，'
     + '请在电脑或手机浏览器里打开辅导站网页处理。',
