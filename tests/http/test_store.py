@@ -51,6 +51,14 @@ def test_database_runs_in_wal_with_foreign_keys(store: Store) -> None:
     assert store.write_now(lambda db: db.execute("PRAGMA foreign_keys").fetchone()[0]) == 1
 
 
+def test_readers_map_the_file_and_the_writer_does_not(store: Store) -> None:
+    # Reports read a county's indexes through the OS cache, not copied into a small cache of their
+    # own (READER_MMAP_BYTES, docs/performance.md); the writer measured no gain from it.
+    assert store.read_now(lambda db: db.execute("PRAGMA mmap_size").fetchone()[0]) > 10**9
+    assert store.read_now(lambda db: db.execute("PRAGMA mmap_size").fetchone()[0], pool="reports") > 10**9
+    assert store.write_now(lambda db: db.execute("PRAGMA mmap_size").fetchone()[0]) == 0
+
+
 def test_readers_cannot_write(store: Store) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         store.read_now(lambda db: db.execute("INSERT INTO throttle VALUES ('k', 1, 'now', NULL)"))
