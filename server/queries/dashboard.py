@@ -33,7 +33,7 @@ from sync.db import placeholders, select_in
 from sync.entities import CATEGORIES
 
 from .coverage import coverage_by_town
-from .filters import live
+from .filters import DEAD_PAIRINGS, live
 from .followups import LATEST_FIRST, OPEN_RISK_FLAG
 from .referrals import OPEN
 
@@ -95,10 +95,7 @@ def _in_units(units: Units, column: str) -> tuple[str, list[str]]:
 
 def dead_pairings(db: sqlite_utils.Database) -> list[str]:
     """Pairings that are deleted or belong to a deleted mentee: their activities count nowhere."""
-    return [r[0] for r in db.execute(
-        "SELECT p.id FROM pairings p WHERE p.deleted = 1"
-        " UNION SELECT p.id FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE m.deleted = 1"
-    ).fetchall()]
+    return [r[0] for r in db.execute(DEAD_PAIRINGS).fetchall()]
 
 
 def month_starts(today: datetime.date, months: int = 12) -> list[datetime.date]:
