@@ -79,15 +79,20 @@ def scope_units(db: sqlite_utils.Database, scope: Scope) -> Units:
     return out
 
 
-def _in_units(units: Units, column: str) -> tuple[str, list[str]]:
+def _in_units(units: Units, column: str, *, never_null: bool = False) -> tuple[str, list[str]]:
     """SQL: ``column`` is one of ``units`` — as the shorter of an IN and a NOT IN list, so the
-    whole county (every unit in scope, none deleted) costs no per-row test at all."""
+    whole county (every unit in scope, none deleted) costs no per-row test at all.
+
+    ``never_null``: the write path always sets ``column`` (an activity's unit is its pairing's),
+    so the whole county needs not even the NULL test: over the 10^6 index entries of the monthly
+    counts, reading each one's unit took 0.1 of their 0.3 s on a slow machine.
+    """
     if not units:
         return "0", []
     if len(units.outside) < len(units):
         others = sorted(units.outside)
         if not others:
-            return f"{column} IS NOT NULL", []
+            return ("1", []) if never_null else (f"{column} IS NOT NULL", [])
         return f"{column} NOT IN ({placeholders(others)})", others
     ids = sorted(units)
     return f"{column} IN ({placeholders(ids)})", ids
@@ -183,7 +188,7 @@ def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime
                         ) -> list[dict[str, Any]]:
     """Live activities per month over the last 12 months (by the activity's own date, up to today)."""
     starts = month_starts(today)
-    cond, params = _in_units(units, "a.unit_id")
+    cond, params = _in_units(units, "a.unit_id", never_null=True)
     window = [starts[0].isoformat(), (today + datetime.timedelta(days=1)).isoformat()]
     # One range count per month walks idx_activities_date_cover in order: no table access and no
     # sort of a million rows (a GROUP BY month would sort them all). The activities of dead
@@ -211,26 +216,30 @@ def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime
 def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.date) -> list[dict[str, Any]]:
     """Active pairings whose latest activity's follow-up fell due before today, longest overdue first."""
     cond, params = _in_units(units, "p.unit_id")
-    # The two latest activities of every active pairing, read inside idx_activities_pairing_date (no
-    # table lookup); only where both fall on the same day is the tie broken by id (LATEST_FIRST).
+    # The latest activity of every active pairing ("date due") and the date of the one before it,
+    # each read inside idx_activities_pairing_date (no table lookup); only where both fall on the
+    # same day is the tie broken by id (LATEST_FIRST). Two plain probes rather than both rows
+    # joined into one string (a subquery within a subquery, then split and sorted in Python):
+    # 0.45 s to 0.3 s over the 42,000 active pairings of the reports bench.
     latest = db.execute(
         f"""
-        SELECT p.id, (SELECT group_concat(x, '|') FROM (
-                          SELECT a.date || ' ' || coalesce(a.follow_up_due, '') AS x FROM activities a
-                          WHERE a.pairing_id = p.id AND a.deleted = 0 ORDER BY a.date DESC LIMIT 2))
+        SELECT p.id,
+               (SELECT a.date || ' ' || coalesce(a.follow_up_due, '') FROM activities a
+                WHERE a.pairing_id = p.id AND a.deleted = 0 ORDER BY a.date DESC LIMIT 1),
+               (SELECT a.date FROM activities a
+                WHERE a.pairing_id = p.id AND a.deleted = 0 ORDER BY a.date DESC LIMIT 1 OFFSET 1)
         FROM pairings p WHERE p.status = 'active' AND p.deleted = 0 AND {cond}
         """,
         params,
     ).fetchall()
     tops: dict[str, str] = {}
     tied: list[str] = []
-    for pairing_id, last in latest:
-        if not last:
+    for pairing_id, top, before in latest:
+        if top is None:
             continue
-        two = sorted(last.split("|"), reverse=True)  # "date due": the latest date first, whatever the order
-        if len(two) == 2 and two[0][:10] == two[1][:10]:
+        if before == top[:10]:
             tied.append(pairing_id)
-        tops[pairing_id] = two[0]
+        tops[pairing_id] = top
     if tied:
         tops.update(select_in(
             db, f"SELECT p.id, (SELECT a.date || ' ' || coalesce(a.follow_up_due, '') FROM activities a"
@@ -273,10 +282,15 @@ def key_mentees(db: sqlite_utils.Database, units: Units) -> list[dict[str, Any]]
         params,
     )
     out = []
+    # A county's 重点对象 number in the tens of thousands, with a handful of distinct category
+    # lists among them: each list is decoded once (a third of this function's time before).
+    categories: dict[str | None, list[str]] = {}
     for r in rows:
         unit = units[r["unit_id"]]
-        out.append({**r, "categories": json.loads(r["categories"] or "[]"), "unit_name": unit.name,
-                    "town_name": unit.town_name})
+        cats = r["categories"]
+        if cats not in categories:
+            categories[cats] = json.loads(cats or "[]")
+        out.append({**r, "categories": list(categories[cats]), "unit_name": unit.name, "town_name": unit.town_name})
     out.sort(key=lambda r: (r["town_name"], r["unit_name"], r["code"]))
     return out
 
