@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import json
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import sqlite_utils
@@ -291,7 +292,7 @@ def key_mentees(db: sqlite_utils.Database, units: Units) -> list[dict[str, Any]]
         if cats not in categories:
             categories[cats] = json.loads(cats or "[]")
         out.append({**r, "categories": list(categories[cats]), "unit_name": unit.name, "town_name": unit.town_name})
-    out.sort(key=lambda r: (r["town_name"], r["unit_name"], r["code"]))
+    out.sort(key=itemgetter("town_name", "unit_name", "code"))
     return out
 
 
