@@ -1,4 +1,5 @@
 import * as db from './db.js';
+import * as drafts from './drafts.js';
 import { exportUnsent } from './export.js';
 import * as forms from './forms.js';
 import * as idle from './idle.js';
@@ -97,10 +98,12 @@ function openNotice(id, seq) {
   else go('#/waiting');
 }
 
-function showStopped(stop) {
+async function showStopped(stop) {
   stoppedPhone = true;
   sync.stop();
-  gate.stopped({ ...stop, unsent: repo.unsentCount(), exportNow: exportUnsent, wipe });
+  // Half-written forms count too: the export carries them, and the wipe would lose their words.
+  const unsent = repo.unsentCount() + (await drafts.allDrafts()).length;
+  gate.stopped({ ...stop, unsent, exportNow: exportUnsent, wipe });
 }
 
 async function wipe() {

@@ -120,6 +120,7 @@ def test_pwa_an_unfinished_visit_about_a_child_who_left_is_not_offered_to_the_ot
     phone.enrol("chen.ganbu")
     page = phone.page
     page.goto(server.url + f"/app/#/log/{mentee}")
+    expect(page.get_by_label("帮扶对象")).to_have_value(mentee)
     words = "孩子说爸爸过年不回来了，一直低着头。"
     page.get_by_label("过程记录").fill(words)
     page.wait_for_function("() => import('/app/js/drafts.js').then((d) => d.loadDraft('activity:new'))"
@@ -131,6 +132,7 @@ def test_pwa_an_unfinished_visit_about_a_child_who_left_is_not_offered_to_the_ot
     page.get_by_role("button", name="立即同步").click()
     page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.list('mentee').some((m) => m.id === id))",
                            arg=mentee, timeout=20_000)
+    phone.wait_synced()  # the sync that took the child off has finished and the app has redrawn
     page.goto(server.url + "/app/#/log")
     expect(page.get_by_label("过程记录")).to_have_value(words)
     expect(page.locator("main")).to_contain_text("这份没写完的记录写的孩子，已经不在你的名下了")

@@ -161,14 +161,19 @@ def test_pwa_stopped_account_drops_the_childrens_files_and_keeps_its_unsent_visi
     phone.context.set_offline(True)
     text = "停用前写的记录：孩子这周按时上学了。"
     phone.log_activity(text)
+    page = phone.page
+    page.goto(module_server.url + "/app/#/log")
+    page.get_by_label("过程记录").fill("还没写完的一句：")  # a half-written visit: a draft
+    page.wait_for_function("() => import('/app/js/drafts.js').then((d) => d.allDrafts()).then((x) => x.length === 1)")
+    page.goto(module_server.url + "/app/#/")
     db = sqlite3.connect(module_server.db)
     with db:
         db.execute("UPDATE users SET active = 0 WHERE login = 'xu.yisheng'")
     db.close()
     phone.context.set_offline(False)
-    page = phone.page
     expect(page.get_by_role("heading", name="这个账号已停用")).to_be_visible(timeout=20_000)
     expect(page.locator("main")).to_contain_text("请联系辅导站")
+    expect(page.locator("main")).to_contain_text("还有 2 条没有同步或没有写完")  # the visit and the draft
     stored = phone.idb()
     assert stored["counts"]["records"] == 0 and stored["counts"]["outbox"] == 1, "server copies go at once"
     expect(page.get_by_role("button", name="导出未同步记录")).to_be_visible()
