@@ -26,7 +26,7 @@ COOKIE = "bx_session"
 # Renew the cookie (sliding expiry) once it is older than this share of its lifetime.
 RENEW_AFTER = 0.1
 # The browser keeps the cookie this long past the session's end, so that a form posted after
-# expiry can be kept for the account that typed it (``expired_owner``) and for nobody else.
+# expiry can be kept for the account that typed it (``cookie_session_id``) and for nobody else.
 OWNER_GRACE_SECONDS = 24 * 3600
 
 

@@ -178,10 +178,14 @@ async def _keep_expired_form(out: Visit, form: FormData) -> NoReturn:
     here = _here(request)
     session_id = sessions.cookie_session_id(state.signers, request.cookies.get(sessions.COOKIE),
                                             session_seconds=state.settings.session_hours * 3600)
-    owner = await state.store.read(lambda db: sessions.session_owner(db, session_id)) if session_id else None
-    if owner is not None:
-        fields = form_values(form)
-        draft_id = await state.store.write(lambda db: keep_draft(db, owner, here, fields))
+    fields = form_values(form)
+
+    def keep(db: sqlite_utils.Database) -> str | None:  # one writer trip: find the owner, keep the draft
+        owner = sessions.session_owner(db, session_id) if session_id else None
+        return keep_draft(db, owner, here, fields) if owner else None
+
+    draft_id = await state.store.write(keep) if session_id else None
+    if draft_id is not None:
         raise LoginRequired("登录已过期，请重新登录；你填写的内容已保留。", next_path=here, draft=draft_id)
     request.state.posted = form
     raise LoginRequired("登录已过期，请重新登录。刚才填写的内容没能保留，下面是你写的文字，请先抄下或复制。",
