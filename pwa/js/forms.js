@@ -1,12 +1,17 @@
 let open = null;
+let follow = null;
 const listeners = new Set();
 
 export const opened = (id) => { open = id; };
 export const isOpen = () => open !== null;
 export const onClose = (listener) => listeners.add(listener);
+// The open form's one way to hear of records a sync changed; the form itself is never redrawn.
+export const whileOpen = (fn) => { follow = fn; };
+export const recordsChanged = () => follow?.();
 
 export function closed() {
   open = null;
+  follow = null;
   for (const listener of listeners) listener();
 }
 

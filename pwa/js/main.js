@@ -68,7 +68,10 @@ async function opened(enrolled = false) {
 
 function route(refresh = false) {
   if (!vault.isUnlocked() || gateShown || stoppedPhone) return;
-  if (refresh && forms.isOpen()) return; // never redraw a form under the volunteer's fingers
+  if (refresh && forms.isOpen()) { // never redraw a form under the volunteer's fingers
+    forms.recordsChanged();
+    return;
+  }
   forms.closed();
   const seq = nextRender();
   const hash = location.hash || '#/';

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from sync.ids import new_id
+
 from .conftest import ServerProcess
 from .phone import Phone, Station, query
 from .screen import check_page
@@ -141,3 +143,39 @@ def test_pwa_an_unfinished_visit_about_a_child_who_left_is_not_offered_to_the_ot
     expect(page.get_by_role("alert")).to_contain_text("请先选择帮扶对象")
     assert query(server, "SELECT count(*) FROM activities WHERE record = ?", words)[0][0] == 0
     check_page(page, 390, "visit form, draft about a child who left", [])
+
+
+def test_pwa_a_sync_while_a_visit_is_written_unchooses_a_child_who_left_and_offers_a_new_one(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The volunteer is writing about one child when the signal comes back; the sync it brings has
+    ended that child's pairing and paired a new child. The form is not redrawn (nothing moves under
+    the finger), but its picker follows: the child who left is no longer chosen for the words, the
+    warning says so, and the new child can be picked without leaving the form. (A phone enrolled a
+    moment ago used to show an empty picker until the form was opened again.)"""
+    server = module_server
+    pairing, version, _code, mentee, _name = _first_pairing(server, "zhou.laoshi")
+    ((newcomer,),) = query(server, "SELECT id FROM mentees WHERE code = 'BX-2026-0022'")  # unpaired, same station
+    mentor = query(server, "SELECT id FROM users WHERE login = 'zhou.laoshi'")[0][0]
+    phone: Phone = phones.new(server)
+    phone.enrol("zhou.laoshi")
+    page = phone.page
+    page.goto(server.url + f"/app/#/log/{mentee}")
+    picker = page.get_by_label("帮扶对象")
+    expect(picker).to_have_value(mentee)
+    phone.context.set_offline(True)
+    words = "孩子说周末要跟奶奶去城里，不知道还回不回来。"
+    page.get_by_label("过程记录").fill(words)
+    station = Station(server, "xiao-bencha")
+    station.push("pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    station.push("pairing", new_id(),
+                 {"mentor_id": mentor, "mentee_id": newcomer, "start_date": "2026-12-01", "status": "active"}, None)
+    phone.context.set_offline(False)  # the app syncs when the signal comes back
+    expect(picker.locator("option", has_text="吴语桐")).to_have_count(1, timeout=20_000)
+    expect(picker.locator(f"option[value='{mentee}']")).to_have_count(0)
+    expect(picker).to_have_value("")
+    expect(page.locator("main")).to_contain_text("这份没写完的记录写的孩子，已经不在你的名下了")
+    expect(page.get_by_label("过程记录")).to_have_value(words)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("请先选择帮扶对象")
+    assert query(server, "SELECT count(*) FROM activities WHERE record = ?", words)[0][0] == 0

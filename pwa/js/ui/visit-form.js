@@ -1,4 +1,5 @@
 import * as drafts from '../drafts.js';
+import * as forms from '../forms.js';
 import { uuid7 } from '../ids.js';
 import { addDays, addMonths, myMentees, visitDay } from '../queries.js';
 import * as repo from '../repo.js';
@@ -37,6 +38,29 @@ function riskBox(form, locked) {
   return { update, box: h('div', { class: 'risk', onchange: update }, box, detail) };
 }
 
+const childOption = ({ mentee }) => h('option', { value: mentee.id }, menteeName(mentee));
+const sameChildren = (a, b) => a.length === b.length && a.every((e, i) => e.mentee.id === b[i].mentee.id);
+
+// A sync that lands while a new visit is being written changes only the list of children, never
+// what is typed: a phone enrolled a moment ago gets its children, a child paired since appears,
+// and a chosen child whose pairing ended is unchosen, with the warning a draft about them gets.
+// ``state.orphaned``: the words belong to a child who left, so no child is chosen for them.
+function followChildren(picker, state, warn) {
+  const me = vault.currentSession().user?.id;
+  const now = myMentees(repo.list('mentee'), repo.list('pairing'), me);
+  if (sameChildren(now, state.entries)) return;
+  const chosen = picker.value;
+  const kept = now.some((e) => e.mentee.id === chosen);
+  if (chosen && !kept) {
+    state.orphaned = true;
+    warn();
+  }
+  state.entries = now;
+  const ask = state.orphaned || now.length > 1;
+  picker.replaceChildren(...(ask ? [h('option', { value: '' }, T.pickMenteeOption)] : []), ...now.map(childOption));
+  picker.value = kept ? chosen : (!state.orphaned && now.length === 1 ? now[0].mentee.id : '');
+}
+
 const openFlag = (record) => {
   const server = record && record.version !== null ? (record.shadow?.fields || record.fields) : null;
   return Boolean(server?.risk_flag && !server.risk_action);
@@ -44,7 +68,8 @@ const openFlag = (record) => {
 
 export async function render({ mode, menteeId = null, activity = null, notice = null, seq = null }) {
   const me = vault.currentSession().user?.id;
-  const entries = myMentees(repo.list('mentee'), repo.list('pairing'), me);
+  const state = { entries: myMentees(repo.list('mentee'), repo.list('pairing'), me), orphaned: false };
+  const { entries } = state;
   const record = activity || (notice && repo.get(notice.record_id));
   const pairingId = notice?.fields.pairing_id || record?.fields.pairing_id;
   const fixedMentee = mode !== 'new' && repo.menteeOf({ ...record?.fields, pairing_id: pairingId });
@@ -52,13 +77,13 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   // are about that child, so nothing is preselected and the volunteer is told not to move them.
   const draft = mode === 'new' ? await drafts.loadDraft('activity:new') : null;
   const goneChild = Boolean(draft?.values?.mentee) && !entries.some((e) => e.mentee.id === draft.values.mentee);
+  state.orphaned = goneChild;
   // With several children and none chosen yet, the volunteer picks one: a preselected first child
   // is how a visit (or a self-harm flag) would be logged against the wrong child.
   const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1))
     && h('option', { value: '' }, T.pickMenteeOption);
   const picker = h('select', { name: 'mentee', disabled: Boolean(fixedMentee) }, choose,
-    (fixedMentee ? [{ mentee: fixedMentee }] : entries)
-      .map(({ mentee }) => h('option', { value: mentee.id }, menteeName(mentee))));
+    (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
   const { clockWrong } = vault.currentSession();
   const now = visitDay(clockWrong);
   // No upper limit from a clock known wrong: a phone at 2001 could not pick today.
@@ -93,14 +118,15 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     risk.box].flat());
 
   const returned = record?.fields.review_status === 'returned';
+  const gone = alertBox(T.draftChildGone, T.draftChildGoneSay);
   const top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
-    : goneChild && alertBox(T.draftChildGone, T.draftChildGoneSay);
+    : goneChild && gone;
   const start = mode === 'new'
     ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
     : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
 
   async function save(values, say) {
-    const entry = entries.find((e) => e.mentee.id === picker.value);
+    const entry = state.entries.find((e) => e.mentee.id === picker.value);
     if (mode === 'new' && !entry) return say(T.pickMentee);
     if (!values.date) return say(T.pickDate);
     const fields = toFields(values, riskLocked);
@@ -122,4 +148,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const keep = await formScreen({ form, notice, draftId, title, back, start, save, top, seq });
   if (goneChild) picker.value = ''; // 请选择是哪个孩子, not a blank box (the draft still names the child)
   risk.update();
+  if (mode === 'new' && forms.isOpen() && form.isConnected) {
+    forms.whileOpen(() => followChildren(picker, state, () => gone.isConnected || form.before(gone)));
+  }
 }
