@@ -186,7 +186,7 @@ async def _keep_expired_form(out: Visit, form: FormData) -> NoReturn:
 
     draft_id = await state.store.write(keep) if session_id else None
     if draft_id is not None:
-        raise LoginRequired("登录已过期，请重新登录；你填写的内容已保留。", next_path=here, draft=draft_id)
+        raise LoginRequired("登录已过期，请重新登录。", next_path=here, draft=draft_id)  # the page says the rest
     request.state.posted = form
     raise LoginRequired("登录已过期，请重新登录。刚才填写的内容没能保留，下面是你写的文字，请先抄下或复制。",
                         next_path=here, typed=typed_words(request))
