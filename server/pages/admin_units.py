@@ -4,7 +4,8 @@ Every change is a ``unit`` mutation by the admin through the one write path (so 
 pages see it like any other change). The page keeps the tree's shape: a town hangs under the
 county, a station or school under a town (or directly under the county: 县直); a unit is never
 moved under its own descendant (the write path refuses that too); a unit that still holds units,
-active accounts or mentees is not deleted.
+active accounts or mentees is not deleted; a station or school that holds children or group events
+keeps a kind the statistics form has a row for.
 """
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from sync.entities import ENTITIES, UNIT_KINDS
 from sync.mutations import delete, upsert
 
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
-from ..queries.admin import unit_usage
-from ..queries.units import get_unit, unit_tree
+from ..queries.admin import counted_records, unit_usage
+from ..queries.units import ROW_KINDS, get_unit, unit_tree
 from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
 from .writes import apply_one, edit, shown_version
 
@@ -43,6 +44,21 @@ def _shape_error(kind: str | None, parent: dict[str, Any] | None, children: list
     if bad:
         return f"下级单位“{bad[0]['name']}”是{UNIT_KINDS[bad[0]['kind']]}，不能挂在{UNIT_KINDS[kind]}之下。"
     return None
+
+
+def _kind_error(unit: dict[str, Any], kind: str | None, held: dict[str, int]) -> str | None:
+    """Why a station or school holding records may not become a town or county, or None.
+
+    The statistics form has a row only for stations and schools (and a mentee's row is the
+    mentee's unit): a school turned into a town would drop its children's talks, screenings and
+    its events from every form, while the dashboard and the brief went on counting them.
+    """
+    if unit["kind"] not in ROW_KINDS or kind in ROW_KINDS or kind not in UNIT_KINDS:
+        return None
+    if not (held["mentees"] or held["events"]):
+        return None
+    return (f"“{unit['name']}”下还有 {held['mentees']} 名帮扶对象、{held['events']} 次集体活动；改为"
+            f"{UNIT_KINDS[kind]}后，它们就不再计入统计表。请先把帮扶对象和活动移到别的学校或辅导站，再改类型。")
 
 
 async def _tree(visit: Visit) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
@@ -150,6 +166,11 @@ async def admin_unit_save(request: Request) -> Response:
     problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), children)
     if problem:
         return await _render_unit(visit, unit, values, {"parent_id": problem}, 400)
+    if fields.get("kind") != unit["kind"]:
+        held = await visit.state.store.read(lambda db: counted_records(db, unit["id"]))
+        problem = _kind_error(unit, fields.get("kind"), held)
+        if problem:
+            return await _render_unit(visit, unit, values, {"kind": problem}, 400)
     edited = await edit(visit, "unit", unit["id"], version, fields)
     if edited is None:
         return visit.redirect("/admin/units", flash="没有改动。")

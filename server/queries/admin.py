@@ -55,6 +55,14 @@ def unit_usage(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
     return usage
 
 
+def counted_records(db: sqlite_utils.Database, unit_id: str) -> dict[str, int]:
+    """The unit's own live mentees and group events: what the statistics form counts in its row."""
+    mentees, events = db.execute(
+        "SELECT (SELECT count(*) FROM mentees WHERE unit_id = ? AND deleted = 0),"
+        " (SELECT count(*) FROM events WHERE unit_id = ? AND deleted = 0)", [unit_id, unit_id]).fetchone()
+    return {"mentees": int(mentees), "events": int(events)}
+
+
 def describe_targets(db: sqlite_utils.Database, targets: list[str]) -> dict[str, str]:
     """What each access-log target is, in words: a mentee by pseudonymous code, a pairing or an
     activity by its mentee's code, a unit by name. Unknown ids are left out."""

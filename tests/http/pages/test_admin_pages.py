@@ -116,6 +116,28 @@ def test_a_unit_holding_records_is_not_deleted_an_empty_one_is(site: Site) -> No
     assert "空学校" not in admin.get("/admin/units").text
 
 
+def test_a_school_holding_children_does_not_become_a_town_and_leave_the_statistics_form(site: Site) -> None:
+    w = site.w
+    admin = site.as_(w.admin)
+    # A school directly under the county (县直) holding a child: "镇/街道" keeps the tree's shape.
+    admin.post("/admin/units", {"name": "县直中学", "kind": "school", "parent_id": w.county})
+    school = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '县直中学'").fetchone()[0])
+    site.write(lambda db: make_mentee(db, w.admin, school))
+    as_town = {"name": "县直中学", "kind": "town", "parent_id": w.county, "base_version": _unit_version(site, school)}
+    refused = admin.post(f"/admin/units/{school}", as_town)
+    assert refused.status_code == 400 and "不再计入统计表" in refused.text
+    assert site.read(lambda db: row(db, "unit", school))["kind"] == "school"
+    form = site.as_(w.reviewer).get(f"/reports/stats.csv?unit={w.county}").text
+    assert "县直中学" in form
+    # A station or school may still become the other row kind, and an empty one a town.
+    as_station = {**as_town, "kind": "station"}
+    assert admin.post(f"/admin/units/{school}", as_station).status_code == 303
+    admin.post("/admin/units", {"name": "空学校", "kind": "school", "parent_id": w.county})
+    empty = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '空学校'").fetchone()[0])
+    assert admin.post(f"/admin/units/{empty}", {"name": "空学校", "kind": "town", "parent_id": w.county,
+                                                 "base_version": _unit_version(site, empty)}).status_code == 303
+
+
 def test_unknown_unit_answers_404(site: Site) -> None:
     admin = site.as_(site.w.admin)
     assert admin.get(f"/admin/units/{new_id()}").status_code == 404
