@@ -69,7 +69,7 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
                (SELECT group_concat(u.name, '、') FROM pairings p JOIN users u ON u.id = p.mentor_id
                 WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0) AS mentors,
                (SELECT max((SELECT max(a.date) FROM activities a WHERE a.pairing_id = lp.id AND a.deleted = 0))
-                FROM pairings lp WHERE lp.mentee_id = m.id) AS last_activity
+                FROM pairings lp WHERE lp.mentee_id = m.id AND lp.deleted = 0) AS last_activity
         FROM mentees m JOIN units un ON un.id = m.unit_id
         WHERE {condition}
         ORDER BY CASE m.risk_level WHEN 'key' THEN 0 WHEN 'watch' THEN 1 ELSE 2 END, m.code

@@ -11,7 +11,7 @@ import sqlite_utils
 from server.queries.mentees import MenteeFilter, list_mentees, mentee_activities
 from sync import load_scope
 
-from ...factories import make_county
+from ...factories import make_activity, make_county, make_pairing, remove
 
 
 @pytest.fixture
@@ -46,3 +46,14 @@ def test_the_list_and_the_file_never_scan_the_activities(db: sqlite_utils.Databa
     for sql in on_activities:
         plan = " ".join(str(r) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
         assert "SCAN a " not in plan + " " and "idx_activities_pairing_date" in plan, (sql, plan)
+
+
+def test_the_lists_last_activity_is_the_files_a_deleted_pairings_visits_count_in_neither(
+        db: sqlite_utils.Database, w: Any) -> None:
+    wrong = make_pairing(db, w.staff_st11, w.mentor2, w.mentee1, start_date="2026-09-01")
+    make_activity(db, w.mentor2, wrong, date="2026-11-25")
+    remove(db, w.staff_st11, "pairing", wrong)  # paired by mistake: deleted with its visit
+    scope = load_scope(db, w.staff_st11)
+    rows, _ = list_mentees(db, scope, MenteeFilter())
+    listed = next(r for r in rows if r["id"] == w.mentee1)
+    assert listed["last_activity"] == mentee_activities(db, scope, w.mentee1)["last_date"] == "2026-11-20"
