@@ -8,9 +8,9 @@ second record that coverage would have to choose between.
 """
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -19,6 +19,7 @@ from sync.entities import ENROLMENT, EVENT, EVENT_KINDS
 from sync.mutations import delete, upsert
 from sync.timeutil import local_today
 
+from ..errors import ParamInvalid
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields, whole_number
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
 from ..queries.units import unit_options
@@ -34,6 +35,7 @@ from .common import (
     restore_draft,
     visible_record,
 )
+from .report_params import read_date
 from .writes import apply_one, base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 EVENT_FIELDS = ("unit_id", "kind", "date", "title", "lecture_no", "audience", "participants", "copies", "online",
@@ -48,20 +50,27 @@ HINTS = {
 }
 
 
-def _date(raw: str) -> str:
-    try:
-        return datetime.date.fromisoformat(raw).isoformat()
-    except ValueError:
-        return ""
+def _period(q: QueryParams) -> tuple[str, str]:
+    """``from`` and ``to``: the current year when not asked, no bound when left empty. A date that
+    cannot be read is a 400 (the totals of another period must not pass for the one asked)."""
+    today = local_today()
+    ends = []
+    for name, label, default in (("from", "起始日期（from）", f"{today.year}-01-01"),
+                                 ("to", "截止日期（to）", f"{today.year}-12-31")):
+        raw = q.get(name)
+        ends.append(default if raw is None else read_date(raw, label) if raw.strip() else "")
+    date_from, date_to = ends
+    if date_from and date_to and date_from > date_to:
+        raise ParamInvalid(f"起始日期 {date_from} 晚于截止日期 {date_to}，请调换后再试。")
+    return date_from, date_to
 
 
 async def event_list(request: Request) -> Response:
     page = await require(request, STAFF)
     scope = await page.scope()
-    today = local_today()
     q = request.query_params
-    filters = {"unit": q.get("unit", "")[:40], "kind": q.get("kind", "")[:40],
-               "from": _date(q.get("from", f"{today.year}-01-01")), "to": _date(q.get("to", f"{today.year}-12-31"))}
+    date_from, date_to = _period(q)
+    filters = {"unit": q.get("unit", "")[:40], "kind": q.get("kind", "")[:40], "from": date_from, "to": date_to}
     number = page_number(q)
     rows, totals = await page.state.store.read(lambda db: list_events(db, scope, filters, page=number))
     units = await page.state.store.read(lambda db: unit_options(db, scope))

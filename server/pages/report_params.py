@@ -32,7 +32,8 @@ class ReportQuery:
         return {"unit": self.unit_id, "from": self.date_from, "to": self.date_to}
 
 
-def _date(raw: str, label: str) -> str:
+def read_date(raw: str, label: str) -> str:
+    """One date of a query, ``YYYY-MM-DD`` and a real day in range; else a 400 saying so."""
     text = raw.strip()
     try:
         if not DATE_RE.match(text):
@@ -67,8 +68,8 @@ def read_year(params: QueryParams) -> int:
 
 def read_dates(params: QueryParams, default_from: str, default_to: str) -> tuple[str, str]:
     """``from`` and ``to`` (each defaulted when not given), ``from`` not after ``to``."""
-    date_from = _date(params["from"], "起始日期（from）") if params.get("from") else default_from
-    date_to = _date(params["to"], "截止日期（to）") if params.get("to") else default_to
+    date_from = read_date(params["from"], "起始日期（from）") if params.get("from") else default_from
+    date_to = read_date(params["to"], "截止日期（to）") if params.get("to") else default_to
     if date_from > date_to:
         raise ParamInvalid(f"起始日期 {date_from} 晚于截止日期 {date_to}，请调换后再试。")
     return date_from, date_to

@@ -68,6 +68,26 @@ def test_events_filter_by_unit_kind_and_period(site: Site) -> None:
     assert count(**{"from": "2000-01-01", "to": "2100-12-31"}) == "共 3 场"
 
 
+@pytest.mark.parametrize(("query", "words"), [
+    ({"from": "2026-02-30"}, "起始日期（from）应为 YYYY-MM-DD"),
+    ({"from": "2026-01-01", "to": "20261231"}, "截止日期（to）应为 YYYY-MM-DD"),
+    ({"from": "2026-12-01", "to": "2026-01-01"}, "晚于截止日期"),
+])
+def test_an_events_period_that_cannot_be_read_is_a_400_not_the_totals_of_another_period(
+        site: Site, query: dict[str, str], words: str) -> None:
+    response = site.as_(site.w.staff_town1).get("/events", params=query)
+    assert response.status_code == 400
+    assert words in html.unescape(response.text) and "共 " not in response.text
+
+
+def test_an_events_period_left_empty_has_no_bound(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    browser.post("/events/new", {**LECTURE, "unit_id": w.st11, "date": "2019-06-01"})
+    text = html.unescape(browser.get("/events", params={"from": "", "to": ""}).text)
+    assert "共 2 场" in text
+
+
 def test_an_event_is_edited_and_deleted_through_the_write_path(site: Site) -> None:
     w = site.w
     browser = site.as_(w.staff_st11)
