@@ -17,6 +17,7 @@ from sync import Scope
 from sync.audit import record_history
 from sync.db import placeholders, select_in
 from sync.entities import ENTITIES
+from sync.timeutil import SHANGHAI, parse_utc
 
 from .filters import chosen, contains, visible
 from .units import in_subtree
@@ -192,7 +193,9 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         [("activity", a["date"], a["created_at"], a) for a in activities]
         + [("screening", s["date"], s["created_at"], s) for s in screenings]
         + [("referral", r["referred_on"], r["created_at"], r) for r in referrals]
-        + [("review", r["created_at"][:10], r["created_at"], r) for r in reviews.get(pairing_id, [])],
+        # A review has no date of its own: the local day it was made (a return at 01:30 in Beijing is
+        # the previous day in UTC, and would sort before that day's visits).
+        + [("review", local_date(r["created_at"]), r["created_at"], r) for r in reviews.get(pairing_id, [])],
         key=lambda item: (item[1], item[2]),
     )
     return {
@@ -200,6 +203,11 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         "reviews": reviews.get(pairing_id, []),
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],
     }
+
+
+def local_date(stamp: str) -> str:
+    """The local (Asia/Shanghai) ISO date of a stored UTC timestamp."""
+    return parse_utc(stamp).astimezone(SHANGHAI).date().isoformat()
 
 
 def history(db: sqlite_utils.Database, entity: str, record_id: str) -> list[dict[str, Any]]:
