@@ -15,6 +15,9 @@ ROLE_LABELS = {
 
 # Enumerations: stored value -> Chinese label.
 UNIT_KINDS = {"county": "县", "town": "镇/街道", "station": "辅导站", "school": "学校"}
+# The units that are rows of the statistics form; a child's talks and screenings count in the row of
+# the child's unit, so a child belongs to one of these.
+ROW_KINDS = ("station", "school")
 CATEGORIES = {"psych": "心理行为问题", "hardship": "家庭经济困难", "left_behind": "留守/特殊家庭"}
 APPROACHES = {"fuxin": "扶心扶志", "zhuxue": "助学扶志", "guanai": "关爱扶志"}
 RISK_LEVELS = {"normal": "一般", "watch": "关注", "key": "重点"}

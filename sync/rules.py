@@ -8,10 +8,11 @@ mentor's or a unit's view, so pulls can send the history or a ``drop``.
 from __future__ import annotations
 
 import datetime
+import json
 from typing import TYPE_CHECKING, Any
 
 from . import returns
-from .entities import CHECK_ITEMS, ENTITIES
+from .entities import CHECK_ITEMS, ENTITIES, ROW_KINDS
 from .records import keys_of
 from .timeutil import local_today
 
@@ -99,6 +100,24 @@ def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) 
                       "结束以后的帮扶请新建结对。")
 
 
+# A child registered at a town or the county would count on the dashboard and in the brief but in
+# no row of the statistics form the county reports upward (entities.ROW_KINDS).
+CHILD_AT_A_ROW = "请选择孩子所在的学校或辅导站：统计表按学校和辅导站计数，登记在镇（街道）或县的孩子哪一行都不计。"
+
+
+def _holds_children(w: _Writer, unit: dict[str, Any]) -> str | None:
+    """Why a station or school may not become a town or county: it holds live children (this
+    batch's own changes included), whose records would then leave every statistics form."""
+    here = [r for r in w.dirty["mentee"].values() if r["unit_id"] == unit["id"] and not r["deleted"]]
+    changed = list(w.dirty["mentee"])
+    stored = w.db.execute(
+        "SELECT count(*) FROM mentees WHERE unit_id = ? AND deleted = 0 AND id NOT IN"
+        " (SELECT value FROM json_each(?))", [unit["id"], json.dumps(changed)]).fetchone()[0]
+    held = len(here) + int(stored)
+    return (f"“{unit['name']}”下还有 {held} 名帮扶对象，改成镇（街道）或县后他们就不再计入统计表；"
+            "请先把他们移到别的学校或辅导站，再改类型。") if held else None
+
+
 def _unit_in_scope(w: _Writer, unit_id: Any, label: str) -> None:
     _live(w, "unit", unit_id, label)
 
@@ -113,9 +132,12 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             _live(w, "unit", record["parent_id"], "上级单位")
             if before is not None:
                 _no_cycle(w, record["id"], record["parent_id"])
+        if before is not None and before["kind"] in ROW_KINDS and record["kind"] not in ROW_KINDS:
+            _refuse_if(_holds_children(w, record))
     elif entity_name == "mentee":
         if before is None or record["unit_id"] != before["unit_id"]:
-            _unit_in_scope(w, record["unit_id"], "所属学校/辅导站")
+            unit = _live(w, "unit", record["unit_id"], "所属学校/辅导站")
+            _refuse_if(None if unit["kind"] in ROW_KINDS else CHILD_AT_A_ROW)
     elif entity_name == "pairing":
         mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
         record["unit_id"] = mentee["unit_id"]

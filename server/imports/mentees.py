@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, Scope
-from sync.entities import CATEGORIES, ENTITIES, GENDERS, RISK_LEVELS
+from sync.entities import CATEGORIES, ENTITIES, GENDERS, RISK_LEVELS, ROW_KINDS
 from sync.mutations import check_value, upsert
 from sync.timeutil import local_today
 
@@ -23,7 +23,6 @@ from ..queries.units import unit_tree
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
 from .sheets import Column, plain_name
 
-ROW_KINDS = ("station", "school")
 COLUMNS = (
     Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。"),
     Column("name", "姓名", required=True, help="孩子的真实姓名。县级页面只显示编号，不显示姓名。", width=12),

@@ -15,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync.entities import ENTITIES, UNIT_KINDS
+from sync.entities import ENTITIES, ROW_KINDS, UNIT_KINDS
 from sync.mutations import delete, upsert
 
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.admin import counted_records, unit_usage
-from ..queries.units import ROW_KINDS, get_unit, unit_tree
+from ..queries.units import get_unit, unit_tree
 from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
 from .writes import apply_one, edit, shown_version
 

@@ -15,8 +15,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Outcome, new_id, parse_id
-from sync.entities import CATEGORIES, ENTITIES, MENTEE_STATUSES, RISK_LEVELS
+from sync.entities import CATEGORIES, ENTITIES, MENTEE_STATUSES, RISK_LEVELS, ROW_KINDS
 from sync.mutations import upsert
+from sync.rules import CHILD_AT_A_ROW
 from sync.timeutil import local_today
 
 from ..access import log_access
@@ -32,7 +33,7 @@ from ..queries.mentees import (
     mentee_screenings,
     next_mentee_code,
 )
-from ..queries.units import ROW_KINDS, get_unit, unit_options
+from ..queries.units import get_unit, unit_options
 from ..queries.versions import changed, values_at
 from .common import (
     OFFICE,
@@ -129,7 +130,6 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
     }, status=status)
 
 
-NOT_A_ROW = "请选择孩子所在的学校或辅导站：统计表按学校和辅导站计数，登记在镇（街道）或县的孩子哪一行都不计。"
 
 
 async def _unit_error(visit: Visit, unit_id: str | None) -> dict[str, str] | None:
@@ -139,7 +139,7 @@ async def _unit_error(visit: Visit, unit_id: str | None) -> dict[str, str] | Non
         return None  # the write path says the unit is required, or not found
     scope = await visit.scope()
     unit = await visit.state.store.read(lambda db: get_unit(db, scope, unit_id))
-    return {"unit_id": NOT_A_ROW} if unit is not None and unit["kind"] not in ROW_KINDS else None
+    return {"unit_id": CHILD_AT_A_ROW} if unit is not None and unit["kind"] not in ROW_KINDS else None
 
 
 def _defaults(units_hint: str | None) -> dict[str, Any]:

@@ -30,9 +30,10 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
+from sync.entities import ROW_KINDS
 
 from .filters import visible
-from .units import ROW_KINDS, get_unit, unit_tree
+from .units import get_unit, unit_tree
 
 STUDENT_LECTURE, PARENT_LECTURE = 4, 5
 

@@ -40,11 +40,12 @@ import sqlite_utils
 
 from sync import Scope
 from sync.db import placeholders
+from sync.entities import ROW_KINDS
 from sync.scope import Actor
 from sync.timeutil import utc_now
 
 from .filters import in_scope, live
-from .units import ROW_KINDS, get_unit, unit_tree
+from .units import get_unit, unit_tree
 
 TOTAL_NAME = "合计"
 

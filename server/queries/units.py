@@ -9,8 +9,6 @@ from sync import Scope
 
 from .filters import in_scope
 
-ROW_KINDS = ("station", "school")  # the units that are rows of the statistics form
-
 
 def unit_tree(db: sqlite_utils.Database, scope: Scope, *, root: str | None = None) -> list[dict[str, Any]]:
     """Live units in ``scope`` in tree order (parents first, siblings by name), with ``depth``

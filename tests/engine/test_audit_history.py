@@ -12,7 +12,7 @@ def test_history_rebuilds_the_created_values_and_every_change(db: sqlite_utils.D
     county = make_unit(db)
     staff = make_user(db, "staff", county)
     mentor = make_user(db, "mentor", county)
-    pairing = make_pairing(db, staff, mentor, make_mentee(db, staff, county))
+    pairing = make_pairing(db, staff, mentor, make_mentee(db, staff, make_unit(db, "县直学校", "school", county)))
     phone = make_device(db, mentor)
     record = "01900000-0000-7000-8000-000000000001"
     created = {"pairing_id": pairing, "kind": "talk", "date": "2026-11-01", "record": "初次谈心", "tags": ["theme"]}

@@ -137,7 +137,8 @@ def test_a_record_keeps_the_number_it_was_created_at(db: sqlite_utils.Database) 
     county = make_unit(db)
     assert db.execute("SELECT u.num = f.seq FROM units u JOIN sync_feed f ON f.record_id = u.id").fetchall() == [(1,)]
     staff = make_user(db, "staff", county)
-    pairing = make_pairing(db, staff, make_user(db, "mentor", county), make_mentee(db, staff, county))
+    school = make_unit(db, "县直学校", "school", county)
+    pairing = make_pairing(db, staff, make_user(db, "mentor", county), make_mentee(db, staff, school))
     (created,) = db.execute("SELECT num FROM pairings WHERE id = ?", [pairing]).fetchone()
     for goals in ("多陪伴", "每周一次"):
         version = db.execute("SELECT version FROM pairings WHERE id = ?", [pairing]).fetchone()[0]

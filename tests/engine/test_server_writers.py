@@ -10,7 +10,8 @@ from tests.factories import make_mentee, make_pairing, make_unit, make_user
 def test_unstorable_text_in_one_web_mutation_rejects_only_that_mutation(db: sqlite_utils.Database) -> None:
     county = make_unit(db)
     staff = make_user(db, "staff", county)
-    pairing = make_pairing(db, staff, make_user(db, "mentor", county), make_mentee(db, staff, county))
+    school = make_unit(db, "县直学校", "school", county)
+    pairing = make_pairing(db, staff, make_user(db, "mentor", county), make_mentee(db, staff, school))
 
     def activity(text: str) -> dict:
         return {"entity": "activity", "record_id": new_id(), "op": "upsert", "base_version": None,

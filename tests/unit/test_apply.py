@@ -37,7 +37,8 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
     mentor = make_user(db, "mentor", w.county, name="王老师")
     w.phone = make_device(db, mentor, "王老师的手机")
     w.tablet = make_device(db, mentor, "王老师的平板")
-    w.mentee = make_mentee(db, w.staff, w.county)
+    w.school = make_unit(db, "县直学校", "school", w.county)
+    w.mentee = make_mentee(db, w.staff, w.school)
     w.pairing = make_pairing(db, w.staff, w.phone, w.mentee)
     w.activity = make_activity(db, w.phone, w.pairing, place="家中")
     return w
@@ -81,7 +82,7 @@ def test_mentor_create_applies_at_version_one_with_server_set_fields(db: sqlite_
     assert record["version"] == 1 and not record["deleted"]
     assert record["record"] == "谈心" and record["risk_flag"] is True
     assert record["author_id"] == w.phone.user_id and record["entered_by"] is None
-    assert record["mentee_id"] == w.mentee and record["unit_id"] == w.county
+    assert record["mentee_id"] == w.mentee and record["unit_id"] == w.school
     assert record["review_status"] == "pending"
     assert record["tags"] == [] and record["moods"] == []
 
@@ -306,7 +307,7 @@ def test_two_devices_edit_same_field_from_same_base_second_gets_conflict_with_ke
     assert json.loads(conflict["other_value"]) == "平板上写的"
     assert (conflict["device_id"], conflict["mutation_id"], conflict["base_version"]) == (w.tablet.device_id, 1, 1)
     assert conflict["user_id"] == w.tablet.user_id and conflict["status"] == "open"
-    assert conflict["unit_id"] == w.county and conflict["mentee_id"] == w.mentee
+    assert conflict["unit_id"] == w.school and conflict["mentee_id"] == w.mentee
 
 
 def test_conflict_keeps_the_non_conflicting_fields_of_the_same_mutation(db: sqlite_utils.Database,

@@ -222,7 +222,8 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Any:
     county = make_unit(database)
     staff = make_user(database, "staff", county)
     mentor = make_user(database, "mentor", county)
-    make_pairing(database, staff, mentor, make_mentee(database, staff, county))
+    school = make_unit(database, "县直学校", "school", county)
+    make_pairing(database, staff, mentor, make_mentee(database, staff, school))
     yield database, mentor
     database.close()
 
@@ -254,9 +255,10 @@ def interleave_world() -> tuple[sqlite_utils.Database, SimpleNamespace]:
     w.county = make_unit(db)
     w.staff = make_user(db, "staff", w.county)
     w.mentor = make_user(db, "mentor", w.county)
-    w.mentee = make_mentee(db, w.staff, w.county)
+    w.school = make_unit(db, "县直学校", "school", w.county)
+    w.mentee = make_mentee(db, w.staff, w.school)
     w.pairing = make_pairing(db, w.staff, w.mentor, w.mentee)
-    w.other_mentee = make_mentee(db, w.staff, w.county)
+    w.other_mentee = make_mentee(db, w.staff, w.school)
     w.activities = [make_activity(db, w.mentor, w.pairing) for _ in range(3)]
     return db, w
 

@@ -44,7 +44,7 @@ def build(db: sqlite_utils.Database) -> SimpleNamespace:
     w.county = make_unit(db)
     w.staff = make_user(db, "staff", w.county)
     w.mentor = make_device(db, make_user(db, "mentor", w.county))
-    w.mentee = make_mentee(db, w.staff, w.county)
+    w.mentee = make_mentee(db, w.staff, make_unit(db, "县直学校", "school", w.county))
     w.pairing = make_pairing(db, w.staff, w.mentor, w.mentee)
     w.activity = make_activity(db, w.mentor, w.pairing)
     w.other_activity = make_activity(db, w.mentor, w.pairing)

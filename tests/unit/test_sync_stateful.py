@@ -102,7 +102,8 @@ class SyncMachine(RuleBasedStateMachine):
         mentor_a = make_user(db, "mentor", county, name="王老师")
         mentor_b = make_user(db, "mentor", county, name="李老师")
         self.mentors = {mentor_a.user_id: mentor_a, mentor_b.user_id: mentor_b}
-        self.mentees = [make_mentee(db, self.staff, county) for _ in range(3)]
+        school = make_unit(db, "县直学校", "school", county)
+        self.mentees = [make_mentee(db, self.staff, school) for _ in range(3)]
         self.pairings = [
             make_pairing(db, self.staff, mentor_a, self.mentees[0]),
             make_pairing(db, self.staff, mentor_a, self.mentees[1]),

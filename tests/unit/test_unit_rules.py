@@ -5,11 +5,11 @@ from typing import Any
 
 import sqlite_utils
 
-from sync import apply_mutations
+from sync import apply_mutations, new_id
 from sync.mutations import upsert
 from sync.system import SYSTEM
 
-from ..factories import make_county, row
+from ..factories import make_county, make_unit, row
 
 
 def _move(db: sqlite_utils.Database, unit_id: str, parent_id: str) -> Any:
@@ -32,3 +32,42 @@ def test_a_unit_moves_to_another_branch(db: sqlite_utils.Database) -> None:
     w = make_county(db)
     assert _move(db, w.st12, w.town2).status == "applied"
     assert row(db, "unit", w.st12)["parent_id"] == w.town2
+
+
+
+def test_a_child_is_registered_or_moved_only_to_a_school_or_station_the_statistics_form_has_a_row_for(
+        db: sqlite_utils.Database) -> None:
+    """A phone, an import or a hand-made post could register a child at a town or the county: the
+    child's talks would then count on the dashboard and in the brief but in no row of the form."""
+    w = make_county(db)
+    for writer, unit in ((w.staff_town1, w.town1), (w.admin, w.county)):
+        (created,) = apply_mutations(db, writer, [upsert(
+            "mentee", {"unit_id": unit, "code": "M-NEW", "name": "小亮", "categories": ["psych"]}, new_id())])
+        assert created.status == "rejected" and "学校或辅导站" in created.reason, created.reason
+    assert apply_mutations(db, w.admin, [_to(w.mentee1, w.town1, db)])[0].status == "rejected"
+    assert row(db, "mentee", w.mentee1)["unit_id"] == w.st11
+    assert apply_mutations(db, w.admin, [_to(w.mentee1, w.st12, db)])[0].status == "applied"
+
+
+def _to(mentee_id: str, unit_id: str, db: sqlite_utils.Database) -> Any:
+    return upsert("mentee", {"unit_id": unit_id}, mentee_id, base_version=row(db, "mentee", mentee_id)["version"])
+
+
+def _kind(unit_id: str, kind: str, db: sqlite_utils.Database) -> Any:
+    return upsert("unit", {"kind": kind}, unit_id, base_version=row(db, "unit", unit_id)["version"])
+
+
+def test_a_station_holding_children_becomes_a_town_only_once_they_have_moved(db: sqlite_utils.Database) -> None:
+    """Its children's talks and screenings would leave every statistics form (no row for a town)."""
+    w = make_county(db)
+    (refused,) = apply_mutations(db, w.admin, [_kind(w.st11, "town", db)])
+    assert refused.status == "rejected" and "3 名帮扶对象" in refused.reason, refused.reason
+    assert row(db, "unit", w.st11)["kind"] == "station"
+    empty = make_unit(db, "新建辅导站", "station", w.town2)
+    assert apply_mutations(db, w.admin, [_kind(empty, "school", db)])[0].status == "applied"  # a row still
+    # A child moved in within the same batch counts; children moved out within it do not.
+    other = make_unit(db, "栟茶三小辅导站", "station", w.town2)
+    assert [o.status for o in apply_mutations(db, w.admin, [_to(w.mentee3, other, db), _kind(other, "town", db)])
+            ] == ["applied", "rejected"]
+    away = [_to(m, w.st12, db) for m in (w.mentee1, w.mentee2, w.mentee_unpaired)]
+    assert [o.status for o in apply_mutations(db, w.admin, [*away, _kind(w.st11, "town", db)])] == ["applied"] * 4
