@@ -11,6 +11,11 @@ import { menteeName } from './home.js';
 
 const TEXTS = ['place', 'preparation', 'record', 'follow_up'];
 const pairs = (list) => list.map((x) => [x, x]);
+// A record may hold values this form does not list (a 50-minute visit or a mood typed at the station,
+// a kind or a tag from a newer version): they are offered too, ticked, or saving any other change
+// would send them as erased.
+const withHeld = (options, held) => options.concat([held ?? []].flat()
+  .filter((v) => v !== '' && !options.some(([value]) => String(value) === String(v))).map((v) => [v, v]));
 
 function toFields(v, riskLocked) {
   const fields = {
@@ -86,6 +91,9 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
   const { clockWrong } = vault.currentSession();
   const now = visitDay(clockWrong);
+  const start = mode === 'new'
+    ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
+    : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
   // No upper limit from a clock known wrong: a phone at 2001 could not pick today.
   const date = h('input', clockWrong ? { type: 'date', name: 'date' } : { type: 'date', name: 'date', max: now });
   const due = h('input', { type: 'date', name: 'follow_up_due' });
@@ -100,30 +108,28 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
 
   form.append(...[
     field(T.mentee, picker),
-    chips(T.kind, 'kind', Object.entries(KINDS), { type: 'radio' }),
+    chips(T.kind, 'kind', withHeld(Object.entries(KINDS), start.kind), { type: 'radio' }),
     field(T.date, date),
     field(T.duration, h('select', { name: 'duration_min' }, h('option', { value: '' }, T.noDuration),
-      DURATIONS.map((n) => h('option', { value: n }, T.minutes(n))))),
+      withHeld(pairs(DURATIONS), start.duration_min).sort(([a], [b]) => a - b)
+        .map(([n]) => h('option', { value: n }, T.minutes(n))))),
     field(T.place, place),
     h('div', { class: 'chips' }, PLACES.map((p) => quick(p, () => { place.value = p; }))),
     field(T.preparation, area('preparation')),
     field(T.record, area('record')),
-    chips(T.moods, 'moods', pairs(MOODS)),
-    chips(T.observations, 'observations', pairs(OBSERVATIONS)),
+    chips(T.moods, 'moods', withHeld(pairs(MOODS), start.moods)),
+    chips(T.observations, 'observations', withHeld(pairs(OBSERVATIONS), start.observations)),
     field(T.followUp, area('follow_up')),
     field(T.followUpDue, due),
     h('div', { class: 'chips' }, dueIn(T.inOneWeek, addDays, 7), dueIn(T.inTwoWeeks, addDays, 14),
       dueIn(T.inOneMonth, addMonths, 1)),
-    chips(T.sixLinks, 'tags', Object.entries(SIX_LINKS)),
+    chips(T.sixLinks, 'tags', withHeld(Object.entries(SIX_LINKS), start.tags)),
     risk.box].flat());
 
   const returned = record?.fields.review_status === 'returned';
   const gone = alertBox(T.draftChildGone, T.draftChildGoneSay);
   const top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
     : goneChild && gone;
-  const start = mode === 'new'
-    ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
-    : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
 
   async function save(values, say) {
     const entry = state.entries.find((e) => e.mentee.id === picker.value);
