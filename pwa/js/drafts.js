@@ -8,16 +8,26 @@ async function writeWaiting() {
   for (const [id, draft] of waiting) {
     waiting.delete(id);
     if (!vault.isUnlocked()) return;
-    if (draft === null) await del('drafts', id);
-    else await put('drafts', { id, ...(await vault.seal({ ...draft, savedAt: new Date().toISOString() })) });
+    try {
+      if (draft === null) await del('drafts', id);
+      else await put('drafts', { id, ...(await vault.seal({ ...draft, savedAt: new Date().toISOString() })) });
+    } catch (error) {
+      // A full phone refuses the write: the words wait for the next try (the next keystroke, a lock).
+      if (!waiting.has(id)) waiting.set(id, draft);
+      throw error;
+    }
   }
 }
 
 const sameValues = (a, b) => [...new Set([...Object.keys(a), ...Object.keys(b)])]
   .every((name) => JSON.stringify(a[name]) === JSON.stringify(b[name]));
 
+// Resolves to whether every waiting draft is on disk: a form tells the volunteer when it is not.
 export function flush() {
-  writing = writing.then(writeWaiting).catch((error) => console.error('draft not saved', error));
+  writing = writing.then(writeWaiting).then(() => true, (error) => {
+    console.error('draft not saved', error);
+    return false;
+  });
   return writing;
 }
 

@@ -57,7 +57,8 @@ export function syncNow(reason = 'button') {
     } catch (error) {
       const problem = error.name in PROBLEMS ? PROBLEMS[error.name] : 'error';
       if (!(error instanceof api.ApiError) && problem) console.error('sync failed', reason, error);
-      const message = error.message || String(error);
+      // A full phone cannot take the pulled records: said in words, not the browser's English.
+      const message = error.name === 'QuotaExceededError' ? T.storageFull : error.message || String(error);
       if (vault.isUnlocked() && problem) {
         const lastError = problem === 'offline' ? T.noNetwork : problem === 'server' ? T.serverError : message;
         await vault.updateSession({ lastAttemptAt: new Date().toISOString(), lastError }).catch(() => {});

@@ -16,6 +16,16 @@ pytestmark = pytest.mark.e2e
 PHONE_DURATIONS = (15, 30, 45, 60, 90, 120)  # the phone form's 时长 list (strings.js DURATIONS)
 PHONE_OBSERVATIONS = ("学习有进步", "作业完成好", "和家人关系好", "睡眠不好", "不愿上学", "沉迷手机")
 
+# Every IndexedDB write refused as a full phone refuses it, while window.__full is set.
+FILL_UP = """() => {
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (...args) {
+    if (window.__full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    return put.apply(this, args);
+  };
+}"""
+
+
 def test_pwa_editing_a_visit_keeps_the_duration_and_observations_the_form_does_not_list(
     module_server: ServerProcess, phones: Any
 ) -> None:
@@ -38,3 +48,29 @@ def test_pwa_editing_a_visit_keeps_the_duration_and_observations_the_form_does_n
     page.wait_for_function("() => document.body.textContent.includes('已同步到辅导站')", timeout=20_000)
     assert query(module_server, "SELECT record, duration_min, observations, moods FROM activities WHERE id = ?",
                  activity_id) == [("补记：孩子说起了学校运动会", duration, observations, moods)]
+
+
+def test_pwa_a_save_the_full_phone_refuses_says_so_and_keeps_the_words_for_the_next_tap(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.enrol("ma.ganbu")
+    page = phone.page
+    phone.context.set_offline(True)
+    page.evaluate(FILL_UP)
+    page.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
+    page.get_by_label("过程记录").fill("孩子今天主动说了心里话")
+    page.evaluate("window.__full = true")
+    page.get_by_label("事后跟踪").fill("下周再去")
+    expect(page.get_by_text("这一页写的内容没能存进手机")).to_be_visible()
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_role("alert").filter(has_text="这条记录还没有保存")).to_be_visible()
+    expect(page.get_by_label("过程记录")).to_have_value("孩子今天主动说了心里话")
+    assert phone.idb()["counts"]["outbox"] == 0
+
+    page.evaluate("window.__full = false")  # the volunteer deleted some videos
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    counts = phone.idb()["counts"]
+    assert (counts["outbox"], counts["drafts"]) == (1, 0), counts

@@ -42,3 +42,16 @@ test('a form back to the values it opened with keeps no draft', async () => {
   equal((await drafts.loadDraft('activity:new')).values.moods, ['平静'], 'any other change is kept');
   await drafts.clearDraft('activity:new');
 });
+
+test('a draft the full phone refuses says so and is written at the next try', async () => {
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function full() { throw new DOMException('quota', 'QuotaExceededError'); };
+  try {
+    equal(await drafts.saveDraft('activity:new', { record: '存不进去的字' }), false, 'the form is told');
+  } finally {
+    IDBObjectStore.prototype.put = put;
+  }
+  equal(await drafts.flush(), true, 'space again: the next flush writes it');
+  equal((await drafts.loadDraft('activity:new')).values.record, '存不进去的字');
+  await drafts.clearDraft('activity:new');
+});

@@ -27,7 +27,10 @@ export async function formScreen({ form, notice, draftId, title, back, start, sa
     forms.fillForm(form, draft.values);
     restored.textContent = T.draftRestored;
   }
-  const keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash }, blank);
+  // Shown above the form only while the phone refuses the draft (a full phone).
+  const unsaved = h('p', { class: 'notice warn', role: 'alert' }, T.draftNotSaved);
+  const keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash }, blank)
+    .then((saved) => (saved ? unsaved.remove() : form.isConnected && form.before(unsaved)));
   form.addEventListener('input', keep);
   form.addEventListener('change', keep);
   form.addEventListener('submit', async (event) => {
@@ -36,10 +39,18 @@ export async function formScreen({ form, notice, draftId, title, back, start, sa
     button.disabled = true;
     try {
       const queued = new Set(repo.pending().map((e) => e.mutation_id));
-      const target = await save(forms.readForm(form), say);
+      let target;
+      try {
+        target = await save(forms.readForm(form), say);
+      } catch (error) {
+        // Nothing was written (one transaction): the words stay on the form for another try.
+        console.error('not saved', error);
+        return say(error?.name === 'QuotaExceededError' ? T.saveFailedFull : T.saveFailed);
+      }
       if (target === null) return;
       const mine = repo.pending().map((e) => e.mutation_id).filter((id) => !queued.has(id));
-      await drafts.clearDraft(draftId);
+      // Saved already: a draft that will not go must not keep the form open for a second save.
+      await drafts.clearDraft(draftId).catch((error) => console.error('draft not cleared', error));
       forms.closed();
       flash(T.saved);
       go(target);
