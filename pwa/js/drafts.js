@@ -19,8 +19,9 @@ async function writeWaiting() {
   }
 }
 
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const sameValues = (a, b) => [...new Set([...Object.keys(a), ...Object.keys(b)])]
-  .every((name) => JSON.stringify(a[name]) === JSON.stringify(b[name]));
+  .every((name) => same(a[name], b[name]));
 
 // Resolves to whether every waiting draft is on disk: a form tells the volunteer when it is not.
 export function flush() {
@@ -34,9 +35,17 @@ export function flush() {
 // `blank`: the values the form opened with. A form back to them keeps no draft (a box ticked and
 // unticked again is no work to lose, and no 有一条没写完的帮扶记录 on the home screen).
 export function saveDraft(id, values, extra = {}, blank = null) {
-  waiting.set(id, blank && sameValues(values, blank) ? null : { values, ...extra });
+  waiting.set(id, blank && sameValues(values, blank) ? null : { values, ...extra, ...(blank && { blank }) });
   return flush();
 }
+
+// What a draft of an edit brings back to its form: the fields the volunteer changed, not the whole
+// form. A field left as the form opened takes the record's value now: the station's correction pulled
+// since, not the value it replaced (which saving would send back as the volunteer's change). A draft
+// with no `blank` is an older app's.
+export const changedValues = ({ values, blank }) => (blank
+  ? Object.fromEntries(Object.entries(values).filter(([name, value]) => !same(value, blank[name])))
+  : values);
 
 export async function loadDraft(id) {
   await flush();

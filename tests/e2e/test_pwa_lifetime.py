@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .phone import Phone, query
+from .phone import Phone, Station, query
 
 pytestmark = pytest.mark.e2e
 
@@ -74,3 +74,32 @@ def test_pwa_a_save_the_full_phone_refuses_says_so_and_keeps_the_words_for_the_n
     expect(page.get_by_text("已保存。")).to_be_visible()
     counts = phone.idb()["counts"]
     assert (counts["outbox"], counts["drafts"]) == (1, 0), counts
+
+
+def test_pwa_a_half_edited_visit_continued_after_the_station_corrected_it_keeps_the_correction(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The draft of an edit brings back the volunteer's words only; the fields the station changed
+    meanwhile show (and stay) as the station left them, not as they were when the draft began."""
+    login = "xu.yisheng"
+    activity_id, version = query(module_server, "SELECT a.id, a.version FROM activities a JOIN pairings p"
+                                 " ON p.id = a.pairing_id JOIN users u ON u.id = p.mentor_id WHERE u.login = ?"
+                                 " AND a.author_id = u.id AND a.review_status = 'pending' ORDER BY a.date", login)[0]
+    phone: Phone = phones.new(module_server)
+    phone.enrol(login)
+    phone.page.goto(f"{module_server.url}/app/#/activity/{activity_id}/edit")
+    phone.page.get_by_label("事后跟踪").fill("下周三再去一次，带上字帖")
+    phone.page.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")
+    Station(module_server, "xiao-bencha").push(
+        "activity", activity_id, {"place": "辅导站谈心室", "follow_up_due": "2026-12-20"}, version)
+    phone.reopen()
+    phone.unlock()
+    phone.wait_synced()
+    page = phone.page
+    page.goto(f"{module_server.url}/app/#/activity/{activity_id}/edit")
+    expect(page.get_by_label("事后跟踪")).to_have_value("下周三再去一次，带上字帖")
+    expect(page.get_by_label("地点")).to_have_value("辅导站谈心室")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.wait_for_function("() => document.body.textContent.includes('已同步到辅导站')", timeout=20_000)
+    assert query(module_server, "SELECT follow_up, place, follow_up_due FROM activities WHERE id = ?",
+                 activity_id) == [("下周三再去一次，带上字帖", "辅导站谈心室", "2026-12-20")]

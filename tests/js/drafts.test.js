@@ -55,3 +55,12 @@ test('a draft the full phone refuses says so and is written at the next try', as
   equal((await drafts.loadDraft('activity:new')).values.record, '存不进去的字');
   await drafts.clearDraft('activity:new');
 });
+
+test('a draft brings back what the volunteer changed; untouched fields take the form as it opens now', async () => {
+  const blank = { date: '2026-12-01', place: '家中', record: '' };
+  drafts.saveDraft('activity:x', { ...blank, record: '还没写完' }, {}, blank);
+  const draft = await drafts.loadDraft('activity:x');
+  equal(drafts.changedValues(draft), { record: '还没写完' });
+  equal(drafts.changedValues({ values: { date: '2026-12-01' } }), { date: '2026-12-01' }, "an older app's draft");
+  await drafts.clearDraft('activity:x');
+});

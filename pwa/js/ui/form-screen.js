@@ -11,8 +11,12 @@ import { confirmButton, flash, go, h, reflash, rerender, screen, show } from './
 export const alertBox = (title, ...lines) =>
   h('div', { class: 'comment' }, h('strong', title), lines.map((line) => h('p', line)));
 
-// `save(values, say)` returns the route to go to, or `say(what is missing)` to stay.
-export async function formScreen({ form, notice, draftId, title, back, start, save, top = null, seq = null }) {
+// `save(values, say)` returns the route to go to, or `say(what is missing)` to stay. `edits`: the form
+// changes a record the station may change too while a draft waits. A new record's draft comes back
+// whole: its date is the day the volunteer began writing, which only she can move.
+export async function formScreen({
+  form, notice, draftId, title, back, start, save, top = null, seq = null, edits = false,
+}) {
   if (notice) {
     [draftId, back, top] = [`notice:${notice.id}`, '#/waiting', alertBox(T.rejectedTitle, T.reason + notice.reason)];
   }
@@ -24,7 +28,7 @@ export async function formScreen({ form, notice, draftId, title, back, start, sa
   const blank = forms.readForm(form);
   const draft = await drafts.loadDraft(draftId);
   if (draft) {
-    forms.fillForm(form, draft.values);
+    forms.fillForm(form, edits || notice ? drafts.changedValues(draft) : draft.values);
     restored.textContent = T.draftRestored;
   }
   // Shown above the form only while the phone refuses the draft (a full phone).

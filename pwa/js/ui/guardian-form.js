@@ -13,7 +13,7 @@ export async function render({ menteeId, notice = null, seq = null }) {
     field(T.guardianContact, h('input', { type: 'tel', name: 'guardian_contact', autocomplete: 'off' })),
     field(T.notes, h('textarea', { name: 'notes', rows: 4 })));
   await formScreen({
-    form, notice, seq, title: T.editGuardian, draftId: `mentee:${menteeId}`, back: `#/mentee/${menteeId}`,
+    form, notice, seq, edits: true, title: T.editGuardian, draftId: `mentee:${menteeId}`, back: `#/mentee/${menteeId}`,
     start: each((n) => f[n] || ''),
     async save(v) {
       await repo.save('mentee', menteeId, each((n) => (v[n] || '').trim() || null), { removeNotice: notice?.id });

@@ -151,7 +151,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
 
   const [draftId, back, title] = mode === 'new' ? ['activity:new', menteeId ? `#/mentee/${menteeId}` : '#/', T.logVisit]
     : [`activity:${activity?.id}`, `#/activity/${activity?.id}`, mode === 'edit' ? T.editActivity : T.fixRejected];
-  const keep = await formScreen({ form, notice, draftId, title, back, start, save, top, seq });
+  const keep = await formScreen({ form, notice, draftId, title, back, start, save, top, seq, edits: mode === 'edit' });
   if (goneChild) picker.value = ''; // 请选择是哪个孩子, not a blank box (the draft still names the child)
   risk.update();
   if (mode === 'new' && forms.isOpen() && form.isConnected) {
