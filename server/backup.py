@@ -7,7 +7,7 @@ from __future__ import annotations
 import pathlib
 import sqlite3
 
-from sync.db import make_private
+from sync.db import NotADatabase, check_database_file, make_private
 
 
 class BackupRefused(Exception):
@@ -18,14 +18,26 @@ def backup(db_path: pathlib.Path, target: pathlib.Path) -> None:
     """Copy a consistent snapshot of ``db_path`` to the new file ``target`` while the server writes."""
     if target.exists():
         raise BackupRefused(f"{target} already exists; choose a new file.")
+    if not target.parent.is_dir():
+        raise BackupRefused(f"the folder {target.parent} does not exist; nothing was written.")
+    try:
+        source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    except sqlite3.OperationalError:
+        raise BackupRefused(f"{db_path} cannot be opened; nothing was written.") from None
     make_private(target)
-    source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         # The online backup API copies a consistent snapshot while the server keeps writing.
         dest = sqlite3.connect(str(target))
-        with dest:
-            source.backup(dest)
-        dest.close()
+        try:
+            with dest:
+                source.backup(dest)
+        finally:
+            dest.close()
+    except BaseException:
+        # A half-written file (disk full, a damaged source) must not pass for a backup, nor block
+        # the next try with "already exists".
+        target.unlink(missing_ok=True)
+        raise
     finally:
         source.close()
 
@@ -34,6 +46,13 @@ def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> None:
     """Replace ``db_path`` with an intact Banxing backup; refuse anything else and change nothing."""
     if not source_path.exists():
         raise BackupRefused(f"{source_path} does not exist.")
+    if not db_path.parent.is_dir():
+        raise BackupRefused(f"the folder {db_path.parent} does not exist; nothing was changed.")
+    try:
+        # Not the key file beside it, its Litestream configuration or a system file, by a slip of --db.
+        check_database_file(db_path)
+    except NotADatabase as exc:
+        raise BackupRefused(str(exc)) from None
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
         try:

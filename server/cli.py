@@ -6,18 +6,45 @@ command prints exactly one JSON document on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import pathlib
+import socket
+import sqlite3
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlite_utils
 
-from .config import Settings
+from sync.audit import append_audit
+from sync.db import NotADatabase
+from sync.system import SYSTEM
+
+from .config import SettingInvalid, Settings
 from .store import Store
 
 T = TypeVar("T")
+
+
+class Refused(Exception):
+    """A sentence for the operator; the command exits 2 having changed nothing."""
+
+
+def _existing(settings: Settings) -> Settings:
+    """Refuse a ``--db`` that does not exist: a mistyped path must not become a new, empty county."""
+    if not settings.db_path.exists():
+        raise Refused(f"数据库文件 {settings.db_path} 不存在，请检查 --db 或 BANXING_DB_PATH。")
+    return settings
+
+
+def _operator() -> str:
+    """Who ran a command, for the audit log: the operating-system account and the machine."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "?"
+    return f"命令行 {user}@{socket.gethostname()}"
 
 
 def _store(settings: Settings) -> Store:
@@ -51,9 +78,14 @@ def _width(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .preflight import ServeRefused
     from .serving import serve
 
-    serve(settings)
+    try:
+        serve(settings, create=args.create)
+    except ServeRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     return 0
 
 
@@ -84,7 +116,15 @@ def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import issue_code
     from .qr import enrol_url
 
-    result = _once(settings, lambda db: issue_code(db, args.user, hours=settings.enrol_code_hours), write=True)
+    def issue(db: sqlite_utils.Database) -> dict[str, str]:
+        issued = issue_code(db, args.user, hours=settings.enrol_code_hours)
+        user_id = db.execute("SELECT id FROM users WHERE login = ?", [args.user]).fetchone()[0]
+        # The same audit row the volunteer's page writes, by the system user, saying who ran it.
+        append_audit(db, SYSTEM, "user", user_id, "enrol_code",
+                     {"enrol_code_expires_at": [None, issued["expires_at"]], "by": [None, _operator()]})
+        return issued
+
+    result = _once(_existing(settings), issue, write=True)
     if args.link:
         # What the station's QR code carries: opening it fills the code in, one tap enrols.
         result["link"] = enrol_url(settings.base_url, result["code"])
@@ -101,9 +141,14 @@ def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_recovery_code(args: argparse.Namespace, settings: Settings) -> int:
     from .recovery import UnknownDevice, issue_recovery_code
 
+    def issue(db: sqlite_utils.Database) -> dict[str, str]:
+        issued = issue_recovery_code(db, args.device, hours=settings.recovery_code_hours)
+        append_audit(db, SYSTEM, "device", args.device, "recovery_code",
+                     {"recovery_code_expires_at": [None, issued["expires_at"]], "by": [None, _operator()]})
+        return issued
+
     try:
-        result = _once(settings, lambda db: issue_recovery_code(db, args.device, hours=settings.recovery_code_hours),
-                       write=True)
+        result = _once(_existing(settings), issue, write=True)
     except UnknownDevice as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -118,7 +163,7 @@ def cmd_recovery_code(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_devices(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import list_devices
 
-    rows = _once(settings, lambda db: list_devices(db, args.user), write=False)
+    rows = _once(_existing(settings), lambda db: list_devices(db, args.user), write=False)
     if args.json:
         print(json.dumps({"devices": rows}, ensure_ascii=False))
     elif not rows:
@@ -134,7 +179,16 @@ def cmd_devices(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import revoke_device
 
-    known = _once(settings, lambda db: revoke_device(db, args.device, args.reason), write=True)
+    def revoke(db: sqlite_utils.Database) -> bool:
+        was_live = db.execute("SELECT 1 FROM sync_devices WHERE id = ? AND revoked_at IS NULL",
+                              [args.device]).fetchone() is not None
+        known = revoke_device(db, args.device, args.reason)
+        if was_live:
+            append_audit(db, SYSTEM, "device", args.device, "revoke",
+                         {"revoked_reason": [None, args.reason], "by": [None, _operator()]})
+        return known
+
+    known = _once(_existing(settings), revoke, write=True)
     if not known:
         print(f"没有编号为 {args.device} 的设备。", file=sys.stderr)
         return 2
@@ -147,10 +201,14 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
     target = pathlib.Path(args.to)
     try:
-        backup(settings.db_path, target)
+        backup(_existing(settings).db_path, target)
     except BackupRefused as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    from .access import log_access
+
+    # As the admin page's download is: a copy of every child's record left the server.
+    _once(settings, lambda db: log_access(db, SYSTEM, "backup", f"{_operator()}：{target.resolve()}"), write=True)
     print(f"backup written to {target}", file=sys.stderr)
     return 0
 
@@ -180,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", "run the web server")
     p.add_argument("--host", default=None, help="listen address (default: BANXING_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="listen port (default: BANXING_PORT or 8000)")
+    p.add_argument("--create", action="store_true",
+                   help="create a new, empty database if --db does not exist (otherwise that is refused)")
     p.set_defaults(func=cmd_serve)
 
     p = command("demo", "load a demo county and print its logins")
@@ -222,10 +282,14 @@ def main(argv: list[str] | None = None) -> int:
     from .devices import UnknownUser
 
     args = build_parser().parse_args(argv)
-    # Settings are read once: the environment, then the command's flags.
-    settings = Settings.from_env(db_path=args.db, host=getattr(args, "host", None), port=getattr(args, "port", None))
     try:
+        # Settings are read once: the environment, then the command's flags.
+        settings = Settings.from_env(db_path=args.db, host=getattr(args, "host", None),
+                                     port=getattr(args, "port", None))
         return int(args.func(args, settings))
-    except UnknownUser as exc:  # a login that does not exist: a sentence, not a traceback
+    except (UnknownUser, Refused, SettingInvalid, NotADatabase) as exc:  # a sentence, not a traceback
         print(str(exc), file=sys.stderr)
         return 2
+    except (OSError, sqlite3.Error) as exc:  # a folder that is not there, a full disk, a damaged file
+        print(f"没有完成：{exc}", file=sys.stderr)
+        return 1

@@ -18,6 +18,10 @@ def setting(default: Any, help_text: str, *, secret: bool = False) -> Any:
     return field(default=default, metadata={"help": help_text, "secret": secret})
 
 
+class SettingInvalid(ValueError):
+    """A setting whose value cannot be used: a sentence naming the variable."""
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: pathlib.Path = setting(pathlib.Path("data/banxing.db"), "The SQLite file (created and migrated on start).")
@@ -80,13 +84,26 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = env.get(f"BANXING_{f.name.upper()}")
+            name = f"BANXING_{f.name.upper()}"
+            raw = env.get(name)
             if raw is not None:
-                values[f.name] = _cast(f.default, raw)
+                try:
+                    values[f.name] = _cast(f.default, raw)
+                except ValueError:
+                    kind = _KINDS.get(type(f.default), "合适的值")
+                    raise SettingInvalid(f"{name}={raw!r} 不是有效的值（应为{kind}）。") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "db_path" in values:
             values["db_path"] = pathlib.Path(values["db_path"])
-        return replace(cls(), **values)
+        settings = replace(cls(), **values)
+        # uvicorn does not refuse a port past 65535: it logged nothing and served nothing, for ever.
+        if not 0 <= settings.port <= 65535:
+            raise SettingInvalid(f"端口 {settings.port} 不存在（应为 0–65535），请检查 --port 或 BANXING_PORT。")
+        return settings
+
+
+_KINDS = {int: "整数", float: "数字", str: "文字", bool: "true 或 false", tuple: "逗号分隔的列表",
+          pathlib.PosixPath: "路径"}
 
 
 def _cast(default: Any, raw: str) -> Any:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import resource
 import sys
 from typing import Any
@@ -130,14 +131,17 @@ def connection_limit(settings: Settings) -> int:
     return max(1, min(settings.max_connections, soft - RESERVED_FDS))
 
 
-def serve(settings: Settings) -> None:
-    """Run the app until interrupted."""
+def serve(settings: Settings, *, create: bool = False) -> None:
+    """Run the app until interrupted; ``ServeRefused`` (nothing started) when server/preflight.py says no."""
     import uvicorn
 
     from .app import create_app
+    from .preflight import check_database, hold_database
     from .replication import Replicator
     from .store import Store
 
+    check_database(settings, create=create)
+    lock = hold_database(settings.db_path)  # released by the kernel when this process ends
     replicator = None
     if settings.replica:
         store = Store(settings.db_path, checkpoints=False)  # Litestream wants a migrated WAL database
@@ -166,3 +170,4 @@ def serve(settings: Settings) -> None:
     finally:
         if replicator is not None:
             replicator.stop()
+        os.close(lock)

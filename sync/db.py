@@ -20,6 +20,35 @@ import sqlite_utils
 BUSY_TIMEOUT_MS = 10_000
 PRIVATE_MODE = 0o600  # children's records: readable and writable by the server's own user only
 IN_CHUNK = 500  # values per "IN (…)" list, well under SQLite's variable limit
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class NotADatabase(Exception):
+    """A path that holds something other than an SQLite database: a sentence saying which."""
+
+
+def check_database_file(path: str | pathlib.Path) -> None:
+    """Refuse a path that exists and is not an SQLite database (an empty file is a new one).
+
+    Opening a file as the database makes it private (``make_private``) and, for a restore, copies
+    over it: a ``--db`` that names the key file beside the database, its Litestream configuration
+    or a system file by mistake must be refused before either happens, not chmod-ed or overwritten.
+
+    Only before this process has the file open in SQLite: closing any descriptor of a file drops
+    every POSIX lock the process holds on it, SQLite's own included.
+    """
+    path = pathlib.Path(path)
+    if path.is_dir():
+        raise NotADatabase(f"{path} 是一个文件夹，不是数据库文件。")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise NotADatabase(f"{path} 无法读取：{exc.strerror}。") from None
+    if head and head != SQLITE_HEADER:
+        raise NotADatabase(f"{path} 不是 SQLite 数据库文件（是否写错了路径？），没有打开也没有改动它。")
 
 
 def make_private(path: str | pathlib.Path) -> None:
@@ -54,6 +83,14 @@ def connect(path: str | pathlib.Path, *, readonly: bool = False) -> sqlite_utils
             f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
         )
     else:
+        try:
+            loose = stat.S_IMODE(path.stat().st_mode) & 0o077
+        except FileNotFoundError:
+            loose = 0
+        if loose:
+            # make_private is about to take group and other bits off: only off a database. Read only
+            # when that chmod is due (a file nobody here opened yet), never beside open connections.
+            check_database_file(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         make_private(path)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)

@@ -13,7 +13,8 @@ import pathlib
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CONNECTORS = {"sync/db.py", "server/store.py", "server/cli.py", "server/backup.py"}
+# preflight.py reads the file once, read-only, before `banxing serve` opens its Store.
+CONNECTORS = {"sync/db.py", "server/store.py", "server/cli.py", "server/backup.py", "server/preflight.py"}
 
 
 def _imports(path: pathlib.Path) -> set[str]:

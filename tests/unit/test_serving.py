@@ -25,7 +25,7 @@ def test_serve_keeps_its_start_up_objects_out_of_the_garbage_collectors_scans(
     monkeypatch.setattr(uvicorn, "run", run)
     gc.unfreeze()
     try:
-        serve(Settings(db_path=tmp_path / "t.db", secret_keys=("k",)))
+        serve(Settings(db_path=tmp_path / "t.db", secret_keys=("k",)), create=True)
     finally:
         gc.unfreeze()
     assert len(frozen) == 1 and frozen[0] > 10_000

@@ -1,0 +1,87 @@
+"""What ``banxing serve`` checks before it answers a single phone.
+
+A server that starts on the wrong database does worse than one that does not start: a phone whose
+device token is refused (``token_invalid``: the signing key changed, or its device row is not in
+the file) drops its copies of the children's records and asks to be enrolled again. So the server
+refuses to start, with a sentence for the operator, when
+
+- the database file does not exist (a data disk that did not mount, a typo in ``BANXING_DB_PATH``):
+  an empty county would be created and every phone that syncs would be cut off; ``--create`` makes
+  a new database on purpose;
+- no keys are configured, the key file beside the database (``<db>.secret``) is missing, and the
+  database has phones enrolled: a fresh key would refuse every one of their tokens (a database
+  restored from Litestream after its disk was lost comes back without the key file);
+- another ``banxing serve`` already runs on the same file: two writers' group commits contend for
+  one lock and two Litestream processes would write one replica's history at once.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import pathlib
+import sqlite3
+
+from sync.db import PRIVATE_MODE, check_database_file
+
+from .config import Settings
+
+
+class ServeRefused(Exception):
+    """A sentence saying why the server did not start."""
+
+
+def key_file(db_path: pathlib.Path) -> pathlib.Path:
+    return db_path.parent / (db_path.name + ".secret")
+
+
+def lock_file(db_path: pathlib.Path) -> pathlib.Path:
+    return db_path.parent / (db_path.name + ".serve-lock")
+
+
+def check_database(settings: Settings, *, create: bool) -> None:
+    """Refuse a missing database (unless ``create``) and a lost signing key; see the module docstring."""
+    path = settings.db_path
+    check_database_file(path)
+    if not path.exists():
+        if create:
+            return
+        raise ServeRefused(
+            f"数据库文件 {path} 不存在，服务器没有启动。请检查路径（BANXING_DB_PATH 或 --db）和数据盘是否已挂载；"
+            "从备份恢复请用 banxing restore；确实要新建一个空数据库，请加 --create。")
+    if settings.secret_keys or key_file(path).exists():
+        return
+    phones = _enrolled_phones(path)
+    if phones:
+        raise ServeRefused(
+            f"数据库里有 {phones} 台已登记的手机，但签名密钥文件 {key_file(path)} 不存在，服务器没有启动："
+            "用新密钥启动，这些手机都会被拒绝并要求重新登记。请从备份处找回这个文件放回原处"
+            "（或把原来的密钥写入 BANXING_SECRET_KEYS）。如果密钥确已丢失，把一个新的随机密钥写入"
+            "BANXING_SECRET_KEYS 再启动，所有手机需导出未同步记录后重新登记。")
+
+
+def _enrolled_phones(path: pathlib.Path) -> int:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_devices'").fetchone() is None:
+            return 0
+        return int(conn.execute("SELECT count(*) FROM sync_devices WHERE revoked_at IS NULL").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def hold_database(db_path: pathlib.Path) -> int:
+    """Take the serve lock of ``db_path`` for the life of this process; its file descriptor.
+
+    An advisory ``flock`` on a file beside the database: the kernel releases it when the process
+    ends, however it ends (a SIGKILL leaves no stale lock to clear by hand). The CLI's other
+    commands (enrol-code, backup …) do not take it: they run beside a serving process.
+    """
+    path = lock_file(db_path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ServeRefused(f"另一个 banxing serve 已经在使用 {db_path}，这个没有启动。"
+                           "同一个数据库只能由一个服务器进程使用。") from None
+    return fd

@@ -1,0 +1,234 @@
+"""The ``banxing`` commands as a county's operator meets them on a bad day: a mistyped ``--db``, a
+data disk that did not mount, a key file lost with its disk, a second server, an audit of who ran what.
+
+Each refusal exits 2 with one sentence on stderr, never a traceback, and changes nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import sqlite3
+import stat
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from sync.system import SYSTEM_USER_ID
+
+from .test_cli import BANXING, Demo, banxing, rows, scalar
+from .test_cli import demo as demo  # noqa: F401 - the module's demo county fixture
+
+MISSING = "01900000-0000-7000-8000-000000000000"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(db: pathlib.Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BANXING_")}
+    return subprocess.Popen([str(BANXING), "serve", "--db", str(db), *args], env={**clean, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def refused(proc: subprocess.Popen[str]) -> str:
+    """The sentence a ``serve`` that must not start printed; it exited 2 on its own."""
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("banxing serve started where it must refuse") from None
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err
+    return err
+
+
+def wait_until_serving(port: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json", timeout=1):
+                return
+        except OSError:
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+
+
+def test_a_db_path_that_is_not_a_database_is_refused_and_its_mode_left_alone(tmp_path: pathlib.Path) -> None:
+    """A slip of --db (the key file beside the database, a system file) was chmod-ed 0600 before
+    SQLite said "file is not a database" in a traceback; a restore would have copied over it."""
+    other = tmp_path / "county.db.secret"
+    other.write_text("a-signing-key\n")
+    other.chmod(0o644)
+    for args in (["devices", "--user", "x"], ["enrol-code", "--user", "x"], ["revoke", "--device", MISSING],
+                 ["restore", "--from", str(tmp_path / "none.db")]):
+        result = banxing(*args, "--db", other)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert stat.S_IMODE(other.stat().st_mode) == 0o644
+        assert other.read_text() == "a-signing-key\n"
+    assert "不是 SQLite 数据库" in banxing("devices", "--user", "x", "--db", other).stderr
+
+
+def test_restore_refuses_to_copy_a_backup_over_a_file_that_is_not_a_database(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    target = tmp_path / "county.db.litestream.yml"
+    target.write_text("{}\n")
+    result = banxing("restore", "--from", demo.path, "--db", target)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert target.read_text() == "{}\n"
+
+
+@pytest.mark.parametrize("command", [["devices", "--user", "wang.laoshi"], ["enrol-code", "--user", "wang.laoshi"],
+                                     ["recovery-code", "--device", MISSING], ["revoke", "--device", MISSING],
+                                     ["backup", "--to", "out.db"]])
+def test_a_command_on_a_database_that_does_not_exist_exits_2_and_creates_nothing(
+    tmp_path: pathlib.Path, command: list[str]
+) -> None:
+    """A mistyped --db made a new, empty county (folders included) and then said "no such user"."""
+    db = tmp_path / "typo" / "county.db"
+    result = banxing(*[str(tmp_path / a) if a == "out.db" else a for a in command], "--db", db)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert str(db) in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_backup_into_a_folder_that_does_not_exist_exits_2_without_a_traceback(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    result = banxing("backup", "--to", tmp_path / "no-such-folder" / "b.db", "--db", demo.copy(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "no-such-folder" in result.stderr
+
+
+def test_restore_into_a_folder_that_does_not_exist_exits_2_without_a_traceback(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    result = banxing("restore", "--from", demo.path, "--db", tmp_path / "no-such-folder" / "c.db")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert not (tmp_path / "no-such-folder").exists()
+
+
+@pytest.mark.parametrize(("args", "env"), [(["--port", "99999"], {}), ([], {"BANXING_PORT": "99999"}),
+                                           ([], {"BANXING_PORT": "eighty"}), ([], {"BANXING_READERS": "four"})])
+def test_a_setting_that_cannot_be_used_exits_2_with_a_sentence(
+    demo: Demo, tmp_path: pathlib.Path, args: list[str], env: dict[str, str]
+) -> None:
+    """Port 99999 was printed as the server's address, and the process then served nothing, for ever."""
+    err = refused(serve(demo.copy(tmp_path), *args, BANXING_SECRET_KEYS="k", **env))
+    assert "99999" in err or "BANXING_" in err
+
+
+def test_serve_refuses_a_database_that_does_not_exist_unless_asked_to_create_one(tmp_path: pathlib.Path) -> None:
+    """A data disk that did not mount leaves an empty mount point: an empty county served there
+    answers every phone's token with token_invalid, and each phone drops its records and stops."""
+    db = tmp_path / "mnt" / "county.db"
+    db.parent.mkdir()
+    err = refused(serve(db, "--port", str(free_port()), BANXING_SECRET_KEYS="k"))
+    assert str(db) in err and "--create" in err
+    assert list(db.parent.iterdir()) == []
+
+    port = free_port()
+    proc = serve(db, "--create", "--port", str(port), BANXING_SECRET_KEYS="k")
+    try:
+        wait_until_serving(port, proc)
+        assert db.exists()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def test_serve_refuses_a_new_signing_key_for_a_database_with_enrolled_phones(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    """Litestream and ``banxing backup`` carry the database, not the key file beside it: restored
+    after its disk was lost, it came back with no key, and a fresh one refused every phone's token."""
+    db = demo.copy(tmp_path)
+    code = json.loads(banxing("enrol-code", "--user", demo.login("mentor"), "--json", "--db", db).stdout)["code"]
+    port = free_port()
+    proc = serve(db, "--port", str(port))  # no BANXING_SECRET_KEYS: the key file beside the database
+    try:
+        wait_until_serving(port, proc)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/enrol", method="POST",
+                                         data=json.dumps({"code": code, "device_name": "p"}).encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    key = db.parent / (db.name + ".secret")
+    key.rename(tmp_path / "kept-elsewhere.secret")  # the disk is lost; the database is restored alone
+
+    err = refused(serve(db, "--port", str(free_port())))
+    assert str(key) in err and "BANXING_SECRET_KEYS" in err
+    assert not key.exists()
+
+    (tmp_path / "kept-elsewhere.secret").rename(key)  # the key put back: the same phones work
+    port = free_port()
+    proc = serve(db, "--port", str(port))
+    try:
+        wait_until_serving(port, proc)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def test_a_second_server_on_the_same_database_is_refused(demo: Demo, tmp_path: pathlib.Path) -> None:
+    """Two servers on one file each ran a writer (and, replicating, a Litestream of its own)."""
+    db = demo.copy(tmp_path)
+    port = free_port()
+    first = serve(db, "--port", str(port), BANXING_SECRET_KEYS="k")
+    try:
+        wait_until_serving(port, first)
+        err = refused(serve(db, "--port", str(free_port()), BANXING_SECRET_KEYS="k"))
+        assert "另一个 banxing serve" in err
+        assert banxing("devices", "--user", demo.login("mentor"), "--db", db).returncode == 0  # the CLI still runs
+    finally:
+        first.terminate()
+        first.communicate(timeout=30)
+    port = free_port()
+    again = serve(db, "--port", str(port), BANXING_SECRET_KEYS="k")  # the lock left with its process
+    try:
+        wait_until_serving(port, again)
+    finally:
+        again.terminate()
+        again.communicate(timeout=30)
+
+
+def test_codes_revocations_and_backups_made_at_the_command_line_are_audited(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    """The volunteer's page audits an enrolment code, a recovery code and a revocation, and the
+    admin page logs a backup download; the same acts at the command line left no trace."""
+    db = demo.copy(tmp_path)
+    mentor = demo.login("mentor")
+    assert banxing("enrol-code", "--user", mentor, "--db", db).returncode == 0
+    user_id = scalar(db, "SELECT id FROM users WHERE login = ?", mentor)
+    device = "01900000-0000-7000-8000-0000000000aa"
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO sync_devices (id, user_id, name, created_at, last_seen_at)"
+                     " VALUES (?, ?, 'p', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')", [device, user_id])
+    conn.close()
+    assert banxing("recovery-code", "--device", device, "--db", db).returncode == 0
+    assert banxing("revoke", "--device", device, "--reason", "手机丢失", "--db", db).returncode == 0
+    assert banxing("revoke", "--device", device, "--db", db).returncode == 0  # already revoked: no second row
+    assert banxing("backup", "--to", tmp_path / "b.db", "--db", db).returncode == 0
+
+    audited = rows(db, "SELECT user_id, entity, record_id, op, changes FROM sync_audit"
+                       " WHERE op IN ('enrol_code', 'recovery_code', 'revoke') ORDER BY rowid")
+    assert [(a[0], a[1], a[2], a[3]) for a in audited] == [
+        (SYSTEM_USER_ID, "user", user_id, "enrol_code"), (SYSTEM_USER_ID, "device", device, "recovery_code"),
+        (SYSTEM_USER_ID, "device", device, "revoke")]
+    assert all("命令行" in json.loads(a[4])["by"][1] for a in audited)
+    assert json.loads(audited[2][4])["revoked_reason"] == [None, "手机丢失"]
+    (logged,) = rows(db, "SELECT user_id, target FROM access_log WHERE action = 'backup'")
+    assert logged[0] == SYSTEM_USER_ID and str(tmp_path / "b.db") in logged[1]
