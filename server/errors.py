@@ -7,8 +7,10 @@ are logged.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import re
+import sqlite3
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -279,7 +281,22 @@ async def client_gone(request: Request, exc: Exception) -> Response:
     return Response(status_code=400)
 
 
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
+DISK_FULL = "服务器的磁盘已满，这次的内容没有保存；请稍后再试，并告诉县关工委的系统管理员。"
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
+    if _disk_full(exc):
+        # Not a bug: the operator's to fix, and one line says what (a traceback per push would
+        # fill the log on the same full disk). SQLite rolled the write back; a phone keeps its
+        # outbox and sends again, as after any 5xx.
+        log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+        return envelope(request, 503, DISK_FULL, "disk_full", {"retry-after": "300"})
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     try:
         return envelope(request, 500, "服务器内部出错，请稍后再试；数据没有被部分写入。", "internal_error")

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from server import create_app
+
 from .conftest import County, activity
 
 JSON = {"content-type": "application/json"}
@@ -129,3 +131,30 @@ def test_unexpected_error_is_a_500_envelope_without_traceback(settings: Any, mon
         response = client.get("/api/sync/pull", headers=county.auth("mentor"))
     body = assert_envelope(response, 500, "internal_error")
     assert "boom" not in body["error"]
+
+
+def test_a_full_disk_is_a_503_disk_full_with_one_log_line_and_the_resent_push_applies_once_space_is_back(
+        settings: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """The database cannot grow (a full disk; here SQLite's own page limit, which fails the same way,
+    SQLITE_FULL): the push is refused as the operator's problem, not a bug, nothing is written, and
+    the phone's resend of the same batch applies once the space is back."""
+    from .conftest import build_county
+
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        ids = client.app.state.banxing.store.write_now(build_county)
+        county = County(client=client, **ids)
+        headers = county.auth("mentor")
+        batch = {"mutations": [activity(county.pairing, n, record="孩子说最近睡不好。" * 300) for n in range(1, 21)]}
+        pages = county.store_write(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+        county.store_write(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))
+        response = client.post("/api/sync/push", json=batch, headers=headers)
+        body = assert_envelope(response, 503, "disk_full")
+        assert "磁盘已满" in body["error"] and response.headers["retry-after"] == "300"
+        full = [r for r in caplog.records if "disk full" in r.getMessage()]
+        assert len(full) == 1 and full[0].exc_info is None, "one line, no traceback"
+        count = "SELECT count(*) FROM activities WHERE record LIKE '孩子说最近睡不好%'"
+        assert county.store_write(lambda db: db.execute(count).fetchone()[0]) == 0
+        county.store_write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+        again = client.post("/api/sync/push", json=batch, headers=headers)
+        assert again.status_code == 200 and {r["status"] for r in again.json()["results"]} == {"applied"}
+        assert county.store_write(lambda db: db.execute(count).fetchone()[0]) == 20
