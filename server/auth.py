@@ -39,6 +39,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# Easy to read aloud and type: no 0/O, 1/l/I.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_password() -> str:
+    """A one-time password an administrator reads out, e.g. ``k7mq-x3ta-9pvw``."""
+    chars = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
+    return "-".join(chars[i:i + 4] for i in range(0, 12, 4))
+
+
 def verify_password(stored_hash: str | None, password: str) -> bool:
     if not stored_hash:
         return False

@@ -1,4 +1,4 @@
-"""``banxing``: serve, load the demo county, issue enrolment and recovery codes, manage devices, backups.
+"""``banxing``: serve, create a county or load the demo one, issue phone codes, manage devices, backups.
 
 Every command takes ``--db PATH`` (default ``data/banxing.db``). With ``--json`` a
 command prints exactly one JSON document on stdout; progress goes to stderr.
@@ -109,6 +109,47 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"演示县已就绪（数据库 {settings.db_path}）。所有演示账号的密码都是 {DEMO_PASSWORD}")
     _print_table(users, [("login", "账号"), ("role", "角色"), ("name", "姓名"), ("unit", "单位"), ("password", "密码")])
+    return 0
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    """A new county: its database, the county unit and its first administrator, who builds the rest
+    (towns, stations and schools, accounts, children) on the web pages or from Excel."""
+    from sync import NotAllowed, apply_mutations, new_id
+    from sync.mutations import upsert
+    from sync.users import create_user
+
+    from .auth import hash_password, new_password
+
+    path = settings.db_path
+    if path.exists():
+        raise Refused(f"{path} 已经存在：init 只新建一个县的数据库，不会改动已有的数据。")
+    password = new_password()
+    password_hash = hash_password(password)
+
+    def found(db: sqlite_utils.Database) -> str:
+        county = new_id()
+        (outcome,) = apply_mutations(db, SYSTEM, [upsert("unit", {"name": args.county, "kind": "county"}, county)])
+        if outcome.status != "applied":
+            raise Refused(outcome.reason or "县的名称不能用。")
+        create_user(db, login=args.admin, name=args.name, role="admin", unit_id=county, password_hash=password_hash,
+                    about=f"由 {_operator()} 用 banxing init 建立")
+        return county
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        _once(settings, found, write=True)
+    except (Refused, NotAllowed):
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)  # nothing half-made is left to refuse the next try
+        raise
+    if args.json:
+        print(json.dumps({"county": args.county, "login": args.admin, "password": password}, ensure_ascii=False))
+        return 0
+    print(f"已新建{args.county}的数据库 {path}。")
+    print(f"管理员账号 {args.admin}（{args.name}），临时密码 {password}：登录后请在“我的账号”里改成自己的密码。")
+    print(f"下一步：banxing serve --db {path}，用这个账号登录，在“单位”里建镇（街道）、辅导站和学校，"
+          "在“账号”里建工作人员和五老志愿者的账号。")
     return 0
 
 
@@ -247,6 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true", help="keep existing data; just print the logins")
     p.set_defaults(func=cmd_demo)
 
+    p = command("init", "create a new county's database with its first administrator (prints a one-time password)")
+    p.add_argument("--county", required=True, help="the county's name, e.g. 如东县")
+    p.add_argument("--admin", required=True, help="the administrator's login")
+    p.add_argument("--name", required=True, help="the administrator's name")
+    p.add_argument("--json", action="store_true", help='print {"county", "login", "password"} only')
+    p.set_defaults(func=cmd_init)
+
     p = command("enrol-code", "issue a one-time enrolment code for a user's phone")
     p.add_argument("--user", required=True, help="login")
     p.add_argument("--json", action="store_true")
@@ -279,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sync import NotAllowed
+
     from .devices import UnknownUser
 
     args = build_parser().parse_args(argv)
@@ -287,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(db_path=args.db, host=getattr(args, "host", None),
                                      port=getattr(args, "port", None))
         return int(args.func(args, settings))
-    except (UnknownUser, Refused, SettingInvalid, NotADatabase) as exc:  # a sentence, not a traceback
+    except (UnknownUser, Refused, SettingInvalid, NotADatabase, NotAllowed) as exc:  # a sentence, not a traceback
         print(str(exc), file=sys.stderr)
         return 2
     except (OSError, sqlite3.Error) as exc:  # a folder that is not there, a full disk, a damaged file

@@ -273,7 +273,8 @@ def check_value(spec: Field, value: Any) -> str | None:
     kind = spec.kind
     if type(value) is str:
         limit = _TEXT_LIMITS.get(kind)
-        if limit is not None and len(value) <= limit and (kind == "text" or one_line(value)):
+        if limit is not None and len(value) <= limit and (kind == "text" or one_line(value)) and (
+                not spec.required or (value and not value.isspace())):
             return None
         if (kind == "enum" and value in spec.choices) or (kind == "date" and _good_date(value)):  # type: ignore[operator]
             return None
@@ -309,6 +310,8 @@ def _explain(spec: Field, value: Any) -> str | None:
             return f"{where}应为文字。"
         if len(value) > limit:
             return f"{where}太长：最多 {limit} 字，收到 {len(value)} 字。"
+        if spec.required and (not value or value.isspace()):  # a unit named "" is no name
+            return f"{where}不能为空。"
         if kind == "short" and not one_line(value):
             return f"{where}只能写一行，不能换行。"
         return None

@@ -9,7 +9,6 @@ check ``active``). An admin cannot deactivate, or take the admin role from, thei
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Any
 
 from starlette.requests import Request
@@ -21,7 +20,7 @@ from sync.entities import ROLE_LABELS
 from sync.users import EditedMeanwhile, create_user, deactivate_user, edited_fields, get_user, save_user
 
 from .. import lockout, sessions
-from ..auth import hash_password
+from ..auth import hash_password, new_password
 from ..queries.admin import list_users
 from ..queries.units import unit_options
 from .common import (
@@ -38,16 +37,8 @@ from .common import (
 )
 
 MIN_PASSWORD = 8
-# Easy to read aloud and type: no 0/O, 1/l/I.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
 ACCOUNT_FORM = (*EDITABLE, "smartphone")
-
-
-def new_password() -> str:
-    """A one-time password the admin reads out, e.g. ``k7mq-x3ta-9pvw``."""
-    chars = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
-    return "-".join(chars[i:i + 4] for i in range(0, 12, 4))
 
 
 async def admin_users(request: Request) -> Response:

@@ -241,6 +241,9 @@ def test_read_mutation_rejection_keeps_what_identifies_the_mutation() -> None:
     ("review", {"decision": "ok"}, ("结论", "approve")),
     ("unit", {"kind": "village"}, ("类型", "county")),
     ("unit", {"name": "掘港\r\n小学"}, ("名称", "只能写一行")),
+    ("unit", {"name": ""}, ("名称", "不能为空")),
+    ("unit", {"name": " \u3000"}, ("名称", "不能为空")),
+    ("mentee", {"code": ""}, ("编号", "不能为空")),
     ("mentee", {"guardian_name": "王\u2028芳"}, ("监护人", "只能写一行")),
     ("activity", {"place": "家中\x85"}, ("地点", "只能写一行")),
 ])
