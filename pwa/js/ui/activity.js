@@ -25,7 +25,7 @@ export function render({ activityId, seq = null }) {
     editable(activity, vault.currentSession().user?.id)
       && link(`#/activity/${activity.id}/edit`, '✎ ' + T.edit),
     facts([
-      [T.mentee, menteeLabel(mentee)], [T.kind, KINDS[f.kind]], [T.date, shortDate(f.date)],
+      [T.mentee, menteeLabel(mentee)], [T.kind, KINDS[f.kind] || f.kind], [T.date, shortDate(f.date)],
       [T.duration, f.duration_min && T.minutes(f.duration_min)], [T.place, f.place],
       [T.preparation, f.preparation], [T.record, f.record], [T.moods, list(f.moods)],
       [T.observations, list(f.observations)], [T.followUp, f.follow_up],

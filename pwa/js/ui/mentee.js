@@ -22,11 +22,11 @@ function timelineRow(record) {
   if (record.entity === 'screening') {
     return row({}, `${shortDate(f.date)} ${T.screening}`,
       listed(`${T.psychProblem}：${yesNo(f.psych_problem)}`,
-        f.risk_level && `${T.riskLevel}：${RISK_LEVELS[f.risk_level]}`,
+        f.risk_level && `${T.riskLevel}：${RISK_LEVELS[f.risk_level] || f.risk_level}`,
         `${T.interventionSuccess}：${yesNo(f.intervention_success)}`),
       f.needs && `${T.needs}：${f.needs}`);
   }
-  return row({ href: `#/activity/${record.id}` }, [`${shortDate(f.date)} ${KINDS[f.kind] || ''} `, statusTag(record)],
+  return row({ href: `#/activity/${record.id}` }, [`${shortDate(f.date)} ${KINDS[f.kind] || f.kind || ''} `, statusTag(record)],
     f.record && (f.record.length > 40 ? f.record.slice(0, 40) + '…' : f.record),
     f.risk_flag && [tag('risk-key', '⚠ ' + T.riskFlag)]);
 }
