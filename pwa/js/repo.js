@@ -120,8 +120,12 @@ export const unsentCount = () => outbox.length + rejectedCount();
 export const conflicts = () => notices.filter((n) => n.kind === 'conflict');
 export const conflictCount = () => conflicts().length;
 
-// `local`: display-only fields of a new record (the mentee_id the server derives).
-export const save = (entity, id, values, { local = {}, mark = {}, removeNotice = null } = {}) => exclusive(() => {
+// `local`: display-only fields of a new record (the mentee_id the server derives). `since`: the
+// version an edit's draft began from; older than the copy's (the station changed the record while
+// the draft waited), it is the base the change is sent against, so the server merges it field by
+// field and parks a clash with the station's change instead of overwriting it.
+export const save = (entity, id, values, options = {}) => exclusive(() => {
+  const { local = {}, mark = {}, removeNotice = null, since = null } = options;
   const before = records.get(id);
   const changed = {};
   for (const name of SENDABLE[entity]) {
@@ -135,10 +139,15 @@ export const save = (entity, id, values, { local = {}, mark = {}, removeNotice =
     : { id, entity, version: null, deleted: false, fields: { ...local, ...changed }, createdAt: now, ...mark };
   if (before && !record.shadow && before.version !== null) record.shadow = { fields: clone(before.fields) };
   const entry = send && {
-    entity, record_id: id, op: 'upsert', base_version: before ? before.version : null, fields: changed, created_at: now,
+    entity, record_id: id, op: 'upsert', base_version: baseVersion(before, since), fields: changed, created_at: now,
   };
   return commit({ touched: new Map([[id, record]]), removeNotices: removeNotice ? [removeNotice] : [], entry });
 });
+
+const baseVersion = (before, since) => {
+  if (!before || before.version === null) return null;
+  return since !== null && since < before.version ? since : before.version;
+};
 
 async function commit({ touched = new Map(), addNotices = [], removeEntries = [], removeNotices = [],
   sessionPatch = null, entry = null }) {

@@ -103,3 +103,37 @@ def test_pwa_a_half_edited_visit_continued_after_the_station_corrected_it_keeps_
     page.wait_for_function("() => document.body.textContent.includes('已同步到辅导站')", timeout=20_000)
     assert query(module_server, "SELECT follow_up, place, follow_up_due FROM activities WHERE id = ?",
                  activity_id) == [("下周三再去一次，带上字帖", "辅导站谈心室", "2026-12-20")]
+
+
+def test_pwa_a_field_both_the_draft_and_the_station_changed_is_a_conflict_not_an_overwrite(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The volunteer began changing 事后跟踪 in a draft; the station changed the same field before she
+    finished. Her save is sent against the version her draft began from, so the server keeps the
+    station's words and parks hers as a conflict, which the phone shows: nobody's words vanish."""
+    login = "gu.laobing"
+    activity_id, version = query(module_server, "SELECT a.id, a.version FROM activities a JOIN pairings p"
+                                 " ON p.id = a.pairing_id JOIN users u ON u.id = p.mentor_id WHERE u.login = ?"
+                                 " AND a.author_id = u.id AND a.review_status = 'pending' ORDER BY a.date", login)[0]
+    phone: Phone = phones.new(module_server)
+    phone.enrol(login)
+    page = phone.page
+    page.goto(f"{module_server.url}/app/#/activity/{activity_id}/edit")
+    page.get_by_label("事后跟踪").fill("志愿者写的：下周带孩子去图书馆")
+    page.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")
+    station = Station(module_server, "zhan-chahe")
+    station.push("activity", activity_id, {"follow_up": "辅导站写的：先和班主任谈"}, version)
+    page.goto(f"{module_server.url}/app/#/waiting")
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()  # the station's change is on the phone now, under her draft
+    page.goto(f"{module_server.url}/app/#/activity/{activity_id}/edit")
+    expect(page.get_by_label("事后跟踪")).to_have_value("志愿者写的：下周带孩子去图书馆")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_role("link", name="待同步").click()
+    conflict = page.locator(".row", has_text="和别人的修改冲突")
+    expect(conflict).to_contain_text("保留的内容：辅导站写的：先和班主任谈", timeout=20_000)
+    expect(conflict).to_contain_text("你写的内容：志愿者写的：下周带孩子去图书馆")
+    assert query(module_server, "SELECT follow_up FROM activities WHERE id = ?", activity_id) == [
+        ("辅导站写的：先和班主任谈",)]
+    assert query(module_server, "SELECT field, other_value FROM sync_conflicts WHERE record_id = ? AND status = 'open'",
+                 activity_id) == [("follow_up", '"志愿者写的：下周带孩子去图书馆"')]

@@ -11,11 +11,12 @@ import { confirmButton, flash, go, h, reflash, rerender, screen, show } from './
 export const alertBox = (title, ...lines) =>
   h('div', { class: 'comment' }, h('strong', title), lines.map((line) => h('p', line)));
 
-// `save(values, say)` returns the route to go to, or `say(what is missing)` to stay. `edits`: the form
-// changes a record the station may change too while a draft waits. A new record's draft comes back
-// whole: its date is the day the volunteer began writing, which only she can move.
+// `save(values, say, since)` returns the route to go to, or `say(what is missing)` to stay. `edits`: the
+// form changes a record the station may change too while a draft waits; `version` is that record's as
+// the form opens. A new record's draft comes back whole: its date is the day the volunteer began
+// writing, which only she can move.
 export async function formScreen({
-  form, notice, draftId, title, back, start, save, top = null, seq = null, edits = false,
+  form, notice, draftId, title, back, start, save, top = null, seq = null, edits = false, version = null,
 }) {
   if (notice) {
     [draftId, back, top] = [`notice:${notice.id}`, '#/waiting', alertBox(T.rejectedTitle, T.reason + notice.reason)];
@@ -33,7 +34,10 @@ export async function formScreen({
   }
   // Shown above the form only while the phone refuses the draft (a full phone).
   const unsaved = h('p', { class: 'notice warn', role: 'alert' }, T.draftNotSaved);
-  const keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash }, blank)
+  // The version the volunteer's words began from, kept with the draft: saved against it, a field the
+  // station changed meanwhile that she changed too is a conflict on the server, not an overwrite.
+  const since = edits && !notice ? (draft?.since ?? version) : null;
+  const keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash, since }, blank)
     .then((saved) => (saved ? unsaved.remove() : form.isConnected && form.before(unsaved)));
   form.addEventListener('input', keep);
   form.addEventListener('change', keep);
@@ -45,7 +49,7 @@ export async function formScreen({
       const queued = new Set(repo.pending().map((e) => e.mutation_id));
       let target;
       try {
-        target = await save(forms.readForm(form), say);
+        target = await save(forms.readForm(form), say, since);
       } catch (error) {
         // Nothing was written (one transaction): the words stay on the form for another try.
         console.error('not saved', error);

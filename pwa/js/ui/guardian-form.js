@@ -13,10 +13,12 @@ export async function render({ menteeId, notice = null, seq = null }) {
     field(T.guardianContact, h('input', { type: 'tel', name: 'guardian_contact', autocomplete: 'off' })),
     field(T.notes, h('textarea', { name: 'notes', rows: 4 })));
   await formScreen({
-    form, notice, seq, edits: true, title: T.editGuardian, draftId: `mentee:${menteeId}`, back: `#/mentee/${menteeId}`,
+    form, notice, seq, edits: true, version: repo.get(menteeId)?.version ?? null,
+    title: T.editGuardian, draftId: `mentee:${menteeId}`, back: `#/mentee/${menteeId}`,
     start: each((n) => f[n] || ''),
-    async save(v) {
-      await repo.save('mentee', menteeId, each((n) => (v[n] || '').trim() || null), { removeNotice: notice?.id });
+    async save(v, say, since) {
+      const fields = each((n) => (v[n] || '').trim() || null);
+      await repo.save('mentee', menteeId, fields, { removeNotice: notice?.id, since });
       return `#/mentee/${menteeId}`;
     },
   });

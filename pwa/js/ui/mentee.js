@@ -26,7 +26,8 @@ function timelineRow(record) {
         `${T.interventionSuccess}：${yesNo(f.intervention_success)}`),
       f.needs && `${T.needs}：${f.needs}`);
   }
-  return row({ href: `#/activity/${record.id}` }, [`${shortDate(f.date)} ${KINDS[f.kind] || f.kind || ''} `, statusTag(record)],
+  const kind = KINDS[f.kind] || f.kind || '';
+  return row({ href: `#/activity/${record.id}` }, [`${shortDate(f.date)} ${kind} `, statusTag(record)],
     f.record && (f.record.length > 40 ? f.record.slice(0, 40) + '…' : f.record),
     f.risk_flag && [tag('risk-key', '⚠ ' + T.riskFlag)]);
 }

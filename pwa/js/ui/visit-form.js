@@ -131,14 +131,14 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
     : goneChild && gone;
 
-  async function save(values, say) {
+  async function save(values, say, since) {
     const entry = state.entries.find((e) => e.mentee.id === picker.value);
     if (mode === 'new' && !entry) return say(T.pickMentee);
     if (!values.date) return say(T.pickDate);
     const fields = toFields(values, riskLocked);
     if (mode === 'edit') {
       const mark = returned ? { resubmittedAt: new Date().toISOString() } : {};
-      await repo.save('activity', activity.id, fields, { mark });
+      await repo.save('activity', activity.id, fields, { mark, since });
     } else {
       fields.pairing_id = mode === 'new' ? entry.pairing.id : pairingId;
       await repo.save('activity', notice ? notice.record_id : uuid7(), fields, {
@@ -151,7 +151,10 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
 
   const [draftId, back, title] = mode === 'new' ? ['activity:new', menteeId ? `#/mentee/${menteeId}` : '#/', T.logVisit]
     : [`activity:${activity?.id}`, `#/activity/${activity?.id}`, mode === 'edit' ? T.editActivity : T.fixRejected];
-  const keep = await formScreen({ form, notice, draftId, title, back, start, save, top, seq, edits: mode === 'edit' });
+  const keep = await formScreen({
+    form, notice, draftId, title, back, start, save, top, seq,
+    edits: mode === 'edit', version: activity?.version ?? null,
+  });
   if (goneChild) picker.value = ''; // 请选择是哪个孩子, not a blank box (the draft still names the child)
   risk.update();
   if (mode === 'new' && forms.isOpen() && form.isConnected) {
