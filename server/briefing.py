@@ -8,6 +8,7 @@ import datetime
 from typing import Any
 
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
+from sync.timeutil import local_today
 
 
 def period_words(date_from: str, date_to: str) -> str:
@@ -31,7 +32,7 @@ def _n(value: int | float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def brief_text(f: dict[str, Any]) -> str:
+def brief_text(f: dict[str, Any], *, today: datetime.date | None = None) -> str:
     """A short progress note for the 微信工作群: counts only."""
     s = f["stats"]
     parts = []
@@ -45,7 +46,10 @@ def brief_text(f: dict[str, Any]) -> str:
         parts.append(f"发放宣传手册{s['brochures']}册")
     head = f"【{f['unit_name']}心理健康教育工作简报】{period_words(f['date_from'], f['date_to'])}，{f['unit_name']}"
     body = ("共" + "；".join(parts) + "。") if parts else "暂无新的活动记录。"
-    tail = [f"目前在结对帮扶{f['pairings_active']}对"]
+    # The pairings are counted as they stood at the period's end: "now" only for a period not yet over.
+    end = datetime.date.fromisoformat(f["date_to"])
+    when = "目前" if end >= (today or local_today()) else f"截至{end.month}月{end.day}日"
+    tail = [f"{when}在结对帮扶{f['pairings_active']}对"]
     if f["pairings_new"]:
         tail.append(f"本期新结对{f['pairings_new']}对")
     if s["screened"] or s["helped"]:

@@ -57,7 +57,8 @@ def test_brief_states_the_periods_numbers(site: Site) -> None:
     assert "组织专题家长会1场、参与家长45人次" in brief
     assert f"开展结对帮扶活动{activities}次（其中上门家访和面对面谈心1次）" in brief
     active = _count(site, "SELECT count(*) FROM pairings WHERE status = 'active' AND deleted = 0", [])
-    assert f"目前在结对帮扶{active}对" in brief
+    assert f"截至10月31日在结对帮扶{active}对" in brief  # October is over: not "目前"
+    assert "目前" not in brief
 
 
 def test_brief_names_no_child_in_text_or_picture(site: Site) -> None:
@@ -238,3 +239,17 @@ def test_brief_png_draws_a_unit_name_with_a_line_break(site: Site, name: str) ->
     for unit in (w.county, w.st11):
         png = site.as_(w.reviewer).get(f"/brief.png?unit={unit}&{OCTOBER}")
         assert png.status_code == 200 and png.headers["content-type"] == "image/png", png.text[:300]
+
+
+def test_brief_says_now_only_for_a_period_not_yet_over() -> None:
+    import datetime
+
+    from server.briefing import brief_text
+
+    stats = dict.fromkeys(("lectures", "lecture_people", "parent_meetings", "parent_people", "talks", "brochures",
+                           "screened", "helped"), 0)
+    figures = {"stats": stats, "activities": 0, "unit_name": "如东县", "date_from": "2026-12-01",
+               "date_to": "2026-12-31", "pairings_active": 7, "pairings_new": 0, "inspections": 0}
+    assert "目前在结对帮扶7对" in brief_text(figures, today=datetime.date(2026, 12, 2))
+    assert "目前在结对帮扶7对" in brief_text(figures, today=datetime.date(2026, 12, 31))
+    assert "截至12月31日在结对帮扶7对" in brief_text(figures, today=datetime.date(2027, 1, 1))
