@@ -1,10 +1,13 @@
 """Online backup and integrity-checked restore of the SQLite file (the CLI and, later, the admin page).
 
-Both write their target 0600 (``sync.db.make_private``): a backup holds every child's record.
+Both write their target 0600 (``sync.db.make_private``): a backup holds every child's record. The key
+file beside the database (``<db>.secret``, when no keys are configured) travels with it: it signs every
+phone's enrolment, and a database restored without it would refuse every phone.
 """
 from __future__ import annotations
 
 import pathlib
+import shutil
 import sqlite3
 
 from sync.db import NotADatabase, check_database_file, make_private
@@ -14,9 +17,19 @@ class BackupRefused(Exception):
     """A sentence saying why nothing was written."""
 
 
-def backup(db_path: pathlib.Path, target: pathlib.Path) -> None:
-    """Copy a consistent snapshot of ``db_path`` to the new file ``target`` while the server writes."""
-    if target.exists():
+def key_file(db_path: pathlib.Path) -> pathlib.Path:
+    return db_path.with_name(db_path.name + ".secret")
+
+
+def _copy_key(source: pathlib.Path, target: pathlib.Path) -> None:
+    make_private(target)
+    shutil.copyfile(source, target)
+
+
+def backup(db_path: pathlib.Path, target: pathlib.Path) -> bool:
+    """Copy a consistent snapshot of ``db_path`` to the new file ``target`` while the server writes,
+    and the key file beside it to ``<target>.secret``; return whether there was a key file."""
+    if target.exists() or key_file(target).exists():
         raise BackupRefused(f"{target} already exists; choose a new file.")
     if not target.parent.is_dir():
         raise BackupRefused(f"the folder {target.parent} does not exist; nothing was written.")
@@ -33,17 +46,25 @@ def backup(db_path: pathlib.Path, target: pathlib.Path) -> None:
                 source.backup(dest)
         finally:
             dest.close()
+        if key_file(db_path).exists():
+            _copy_key(key_file(db_path), key_file(target))
     except BaseException:
         # A half-written file (disk full, a damaged source) must not pass for a backup, nor block
         # the next try with "already exists".
         target.unlink(missing_ok=True)
+        key_file(target).unlink(missing_ok=True)
         raise
     finally:
         source.close()
+    return key_file(target).exists()
 
 
-def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> None:
-    """Replace ``db_path`` with an intact Banxing backup; refuse anything else and change nothing."""
+def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> bool:
+    """Replace ``db_path`` with an intact Banxing backup; refuse anything else and change nothing.
+
+    The backup's key file is put back when the database has none (its disk was lost); a key file
+    already there is the one the phones' enrolments were signed with since, and stays. Returns
+    whether a key file was put back."""
     if not source_path.exists():
         raise BackupRefused(f"{source_path} does not exist.")
     if not db_path.parent.is_dir():
@@ -83,6 +104,10 @@ def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> None:
     finally:
         source.close()
     _move_sequence_past(db_path, old_head)
+    if key_file(source_path).exists() and not key_file(db_path).exists():
+        _copy_key(key_file(source_path), key_file(db_path))
+        return True
+    return False
 
 
 def _head(db_path: pathlib.Path) -> int | None:

@@ -242,7 +242,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
     target = pathlib.Path(args.to)
     try:
-        backup(_existing(settings).db_path, target)
+        with_key = backup(_existing(settings).db_path, target)
     except BackupRefused as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -250,7 +250,8 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
     # As the admin page's download is: a copy of every child's record left the server.
     _once(settings, lambda db: log_access(db, SYSTEM, "backup", f"{_operator()}：{target.resolve()}"), write=True)
-    print(f"backup written to {target}", file=sys.stderr)
+    key = f" and its key file {target}.secret (keep them together)" if with_key else ""
+    print(f"backup written to {target}{key}", file=sys.stderr)
     return 0
 
 
@@ -259,11 +260,12 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
     source_path = pathlib.Path(getattr(args, "from"))
     try:
-        restore(source_path, settings.db_path)
+        key_back = restore(source_path, settings.db_path)
     except BackupRefused as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    print(f"restored {settings.db_path} from {source_path}; restart the server.", file=sys.stderr)
+    key = f" and its key file {settings.db_path}.secret" if key_back else ""
+    print(f"restored {settings.db_path}{key} from {source_path}; restart the server.", file=sys.stderr)
     return 0
 
 

@@ -232,3 +232,44 @@ def test_codes_revocations_and_backups_made_at_the_command_line_are_audited(
     assert json.loads(audited[2][4])["revoked_reason"] == [None, "手机丢失"]
     (logged,) = rows(db, "SELECT user_id, target FROM access_log WHERE action = 'backup'")
     assert logged[0] == SYSTEM_USER_ID and str(tmp_path / "b.db") in logged[1]
+
+
+def test_a_backup_carries_the_key_file_and_a_restore_after_losing_the_disk_keeps_every_phone_enrolled(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    db = demo.copy(tmp_path)
+    code = json.loads(banxing("enrol-code", "--user", demo.login("mentor"), "--json", "--db", db).stdout)["code"]
+    port = free_port()
+    proc = serve(db, "--port", str(port))
+    try:
+        wait_until_serving(port, proc)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/enrol", method="POST",
+                                         data=json.dumps({"code": code, "device_name": "p"}).encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            token = json.loads(answer.read())["token"]
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    saved = tmp_path / "saved" / "county.db"
+    saved.parent.mkdir()
+    made = banxing("backup", "--db", db, "--to", saved)
+    assert made.returncode == 0 and "county.db.secret" in made.stderr, made.stderr
+    key = db.with_name(db.name + ".secret")
+    assert saved.with_name("county.db.secret").read_text() == key.read_text()
+    assert stat.S_IMODE(saved.with_name("county.db.secret").stat().st_mode) == 0o600
+    for lost in db.parent.glob(db.name + "*"):  # the data disk is gone: database, WAL and key alike
+        lost.unlink()
+    back = banxing("restore", "--db", db, "--from", saved)
+    assert back.returncode == 0 and ".secret" in back.stderr, back.stderr
+    port = free_port()
+    proc = serve(db, "--port", str(port))
+    try:
+        wait_until_serving(port, proc)
+        pull = urllib.request.Request(f"http://127.0.0.1:{port}/api/sync/pull",
+                                      headers={"authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(pull, timeout=30) as answer:
+            assert answer.status == 200, "the phone enrolled before the backup still syncs"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
