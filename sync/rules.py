@@ -69,20 +69,25 @@ def _live(w: _Writer, entity_name: str, record_id: Any, label: str) -> dict[str,
 
 
 FUTURE_SLACK = datetime.timedelta(days=31)
+# On the web the day is the server's, so a day's slack is enough (a record typed just after midnight
+# on a computer whose clock runs a little ahead); 2027 typed for 2026 is refused.
+STAFF_SLACK = datetime.timedelta(days=1)
 
 
 def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
-    """A volunteer records what was done, and the phone's form offers no later day than its today. A
-    visit dated a month or more ahead comes from a phone whose clock ran ahead (typed offline, before
-    any sync could tell it): taken, it would count in next year's statistics and be missing from this
-    year's. A month's slack leaves a typo of a day to the station's review."""
+    """A visit or screening records what was done, and every form offers no later day than today.
+    A volunteer's visit dated a month or more ahead comes from a phone whose clock ran ahead (typed
+    offline, before any sync could tell it); staff's, from a slip of the year. Taken, it would count in
+    next year's statistics, be missing from this year's, and stand as the pairing's latest visit
+    (hiding an overdue follow-up). A month's slack on a phone leaves a typo of a day to the review."""
     day = record.get("date")
-    if w.actor.role != "mentor" or not isinstance(day, str) or (before is not None and before.get("date") == day):
+    if not isinstance(day, str) or (before is not None and before.get("date") == day):
         return
-    if day > (local_today() + FUTURE_SLACK).isoformat():
+    mentor = w.actor.role == "mentor"
+    if day > (local_today() + (FUTURE_SLACK if mentor else STAFF_SLACK)).isoformat():
         d = datetime.date.fromisoformat(day)
-        raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际去的那一天。"
-                      "如果手机上的日期不对，请先到手机的“设置”里改好日期和时间。")
+        advice = "如果手机上的日期不对，请先到手机的“设置”里改好日期和时间。" if mentor else ""
+        raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际做的那一天。{advice}")
 
 
 def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) -> None:

@@ -642,7 +642,7 @@ def test_server_side_writer_failing_midway_leaves_no_partial_write(
 def test_a_volunteers_visit_or_screening_dated_a_month_ahead_is_refused_naming_the_date(
         db: sqlite_utils.Database, w: SimpleNamespace) -> None:
     """A phone whose clock ran a year ahead dates an offline visit next year; taken, it would count in
-    next year's statistics. Within a month still goes (left to review); staff are not affected."""
+    next year's statistics. Within a month still goes (left to review)."""
     import datetime
 
     from sync.timeutil import local_today
@@ -657,6 +657,25 @@ def test_a_volunteers_visit_or_screening_dated_a_month_ahead_is_refused_naming_t
     y, m, d = (int(part) for part in later.split("-"))
     assert f"日期写的是以后的日子（{y}年{m}月{d}日）" in answers[0]["reason"]
     assert row(db, "activity", visit) is None
-    # An edit that leaves the date alone is not refused for it; staff entering records are not limited.
+    # An edit that leaves the date alone is not refused for it.
     assert push(db, w.phone, upsert("activity", ok, {"record": "补充"}, 4, base_version=1))[0]["status"] == "applied"
-    make_activity(db, w.staff, w.pairing, date=later)
+
+
+def test_staff_entering_a_visit_or_screening_dated_ahead_is_refused_with_a_days_slack(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """On the web the day is the server's: 2027 typed for 2026 would put a visit in next year's
+    statistics and stand as the pairing's latest visit. Tomorrow still goes (a clock a little ahead
+    just after midnight)."""
+    import datetime
+
+    from sync.timeutil import local_today
+
+    typo = (local_today() + datetime.timedelta(days=2)).isoformat()
+    tomorrow = (local_today() + datetime.timedelta(days=1)).isoformat()
+    visit, screening, ok = new_id(), new_id(), new_id()
+    answers = push(db, w.staff, upsert("activity", visit, new_activity_fields(w, date=typo), 1),
+                   upsert("screening", screening, {"mentee_id": w.mentee, "date": typo}, 2),
+                   upsert("activity", ok, new_activity_fields(w, date=tomorrow), 3))
+    assert [a["status"] for a in answers] == ["rejected", "rejected", "applied"]
+    assert "日期写的是以后的日子" in answers[0]["reason"] and "手机" not in answers[0]["reason"]
+    assert row(db, "activity", visit) is None and row(db, "screening", screening) is None
