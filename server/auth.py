@@ -58,17 +58,22 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
+def key_file(db_path: pathlib.Path) -> pathlib.Path:
+    """Where the signing key is kept, beside the database, when ``BANXING_SECRET_KEYS`` is unset."""
+    return db_path.with_name(db_path.name + ".secret")
+
+
 def load_keys(configured: tuple[str, ...], db_path: pathlib.Path) -> tuple[str, ...]:
     """Configured keys, or a random key kept in a 0600 file beside the database."""
     if configured:
         return configured
-    key_file = db_path.parent / (db_path.name + ".secret")
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    path = key_file(db_path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(32) + "\n")
-    keys = tuple(k.strip() for k in key_file.read_text().splitlines() if k.strip())
+    keys = tuple(k.strip() for k in path.read_text().splitlines() if k.strip())
     return keys
 
 

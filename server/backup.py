@@ -12,13 +12,11 @@ import sqlite3
 
 from sync.db import NotADatabase, check_database_file, make_private
 
+from .auth import key_file
+
 
 class BackupRefused(Exception):
     """A sentence saying why nothing was written."""
-
-
-def key_file(db_path: pathlib.Path) -> pathlib.Path:
-    return db_path.with_name(db_path.name + ".secret")
 
 
 def _copy_key(source: pathlib.Path, target: pathlib.Path) -> None:

@@ -23,15 +23,12 @@ import sqlite3
 
 from sync.db import PRIVATE_MODE, check_database_file
 
+from .auth import key_file
 from .config import Settings
 
 
 class ServeRefused(Exception):
     """A sentence saying why the server did not start."""
-
-
-def key_file(db_path: pathlib.Path) -> pathlib.Path:
-    return db_path.parent / (db_path.name + ".secret")
 
 
 def lock_file(db_path: pathlib.Path) -> pathlib.Path:

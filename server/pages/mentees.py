@@ -15,9 +15,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Outcome, new_id, parse_id
-from sync.entities import CATEGORIES, ENTITIES, MENTEE_STATUSES, RISK_LEVELS, ROW_KINDS
+from sync.entities import CATEGORIES, ENTITIES, MENTEE_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
-from sync.rules import CHILD_AT_A_ROW
 from sync.timeutil import local_today
 
 from ..access import log_access
@@ -33,7 +32,7 @@ from ..queries.mentees import (
     mentee_screenings,
     next_mentee_code,
 )
-from ..queries.units import get_unit, unit_options
+from ..queries.units import unit_options
 from ..queries.versions import changed, values_at
 from .common import (
     OFFICE,
@@ -132,16 +131,6 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
 
 
 
-async def _unit_error(visit: Visit, unit_id: str | None) -> dict[str, str] | None:
-    """The picker offers stations and schools only; a form posted with a town or the county (an old
-    tab, a hand-made post) is refused too, or the child's visits would leave the statistics form."""
-    if not unit_id:
-        return None  # the write path says the unit is required, or not found
-    scope = await visit.scope()
-    unit = await visit.state.store.read(lambda db: get_unit(db, scope, unit_id))
-    return {"unit_id": CHILD_AT_A_ROW} if unit is not None and unit["kind"] not in ROW_KINDS else None
-
-
 def _defaults(units_hint: str | None) -> dict[str, Any]:
     return {"risk_level": "normal", "status": "active", "categories": [], "unit_id": units_hint}
 
@@ -162,9 +151,6 @@ async def mentee_create(request: Request) -> Response:
         fields = parse_fields("mentee", REGISTER, values)
     except FormInvalid as exc:
         return await _form_page(visit, mentee=None, values=values, errors=exc.errors, status=400)
-    unit_error = await _unit_error(visit, fields.get("unit_id"))
-    if unit_error:
-        return await _form_page(visit, mentee=None, values=values, errors=unit_error, status=400)
     fields["risk_level"] = fields["risk_level"] or "normal"
     actor = visit.actor
     record_id = parse_id(values.get("record_id")) or None  # a resent form must not register the child twice
@@ -219,9 +205,6 @@ async def mentee_update(request: Request) -> Response:
                if not (k == "categories" and not v and not shown.get(k))}
     if not changes:
         return visit.redirect(f"/mentees/{mentee_id}", flash="没有改动。")
-    unit_error = await _unit_error(visit, changes.get("unit_id"))
-    if unit_error:
-        return await _form_page(visit, mentee=mentee, values=values, errors=unit_error, status=400)
     actor = visit.actor
     try:
         (outcome,) = await visit.state.store.write(

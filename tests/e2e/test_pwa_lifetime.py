@@ -26,6 +26,13 @@ FILL_UP = """() => {
 }"""
 
 
+def own_pending_visit(server: ServerProcess, login: str) -> tuple[str, int]:
+    """(id, version) of the volunteer's own earliest visit still waiting for review: one the phone may edit."""
+    row = query(server, "SELECT a.id, a.version FROM activities a JOIN pairings p ON p.id = a.pairing_id"
+                " JOIN users u ON u.id = p.mentor_id WHERE u.login = ? AND a.author_id = u.id"
+                " AND a.review_status = 'pending' ORDER BY a.date", login)[0]
+    return str(row[0]), int(row[1])
+
 def test_pwa_editing_a_visit_keeps_the_duration_and_observations_the_form_does_not_list(
     module_server: ServerProcess, phones: Any
 ) -> None:
@@ -82,9 +89,7 @@ def test_pwa_a_half_edited_visit_continued_after_the_station_corrected_it_keeps_
     """The draft of an edit brings back the volunteer's words only; the fields the station changed
     meanwhile show (and stay) as the station left them, not as they were when the draft began."""
     login = "xu.yisheng"
-    activity_id, version = query(module_server, "SELECT a.id, a.version FROM activities a JOIN pairings p"
-                                 " ON p.id = a.pairing_id JOIN users u ON u.id = p.mentor_id WHERE u.login = ?"
-                                 " AND a.author_id = u.id AND a.review_status = 'pending' ORDER BY a.date", login)[0]
+    activity_id, version = own_pending_visit(module_server, login)
     phone: Phone = phones.new(module_server)
     phone.enrol(login)
     phone.page.goto(f"{module_server.url}/app/#/activity/{activity_id}/edit")
@@ -112,9 +117,7 @@ def test_pwa_a_field_both_the_draft_and_the_station_changed_is_a_conflict_not_an
     finished. Her save is sent against the version her draft began from, so the server keeps the
     station's words and parks hers as a conflict, which the phone shows: nobody's words vanish."""
     login = "gu.laobing"
-    activity_id, version = query(module_server, "SELECT a.id, a.version FROM activities a JOIN pairings p"
-                                 " ON p.id = a.pairing_id JOIN users u ON u.id = p.mentor_id WHERE u.login = ?"
-                                 " AND a.author_id = u.id AND a.review_status = 'pending' ORDER BY a.date", login)[0]
+    activity_id, version = own_pending_visit(module_server, login)
     phone: Phone = phones.new(module_server)
     phone.enrol(login)
     page = phone.page

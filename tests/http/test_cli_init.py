@@ -12,7 +12,7 @@ import httpx2 as httpx
 from sync.system import SYSTEM_USER_ID
 
 from .test_cli import banxing, rows
-from .test_cli_operations import free_port, serve, wait_until_serving
+from .test_cli_operations import serving
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -27,23 +27,16 @@ def test_init_makes_a_county_whose_administrator_signs_in_with_the_printed_passw
     assert rows(db, "SELECT name, kind, parent_id FROM units WHERE deleted = 0") == [("如东县", "county", None)]
     assert rows(db, "SELECT login, name, role, active FROM users WHERE id != ?", SYSTEM_USER_ID) == [
         ("zhou.admin", "周文清", "admin", 1)]
-    port = free_port()
-    server = serve(db, "--port", str(port))
-    try:
-        wait_until_serving(port, server)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
-            match = TOKEN_RE.search(browser.get("/login").text)
-            assert match
-            signed_in = browser.post("/login", data={"username": "zhou.admin", "password": printed["password"],
-                                                     "csrf_token": match.group(1)})
-            assert signed_in.status_code == 303, signed_in.text
-            home = browser.get(signed_in.headers["location"], follow_redirects=True)
-            assert home.status_code == 200 and "周文清" in home.text  # the empty county's first page
-            units = browser.get("/admin/units")
-            assert units.status_code == 200 and "如东县" in units.text
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
+    with serving(db) as url, httpx.Client(base_url=url) as browser:
+        match = TOKEN_RE.search(browser.get("/login").text)
+        assert match
+        signed_in = browser.post("/login", data={"username": "zhou.admin", "password": printed["password"],
+                                                 "csrf_token": match.group(1)})
+        assert signed_in.status_code == 303, signed_in.text
+        home = browser.get(signed_in.headers["location"], follow_redirects=True)
+        assert home.status_code == 200 and "周文清" in home.text  # the empty county's first page
+        units = browser.get("/admin/units")
+        assert units.status_code == 200 and "如东县" in units.text
 
 
 def test_init_never_touches_an_existing_database_and_leaves_nothing_when_refused(tmp_path: pathlib.Path) -> None:

@@ -5,6 +5,7 @@ Each refusal exits 2 with one sentence on stderr, never a traceback, and changes
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
@@ -14,6 +15,7 @@ import stat
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
@@ -60,6 +62,30 @@ def wait_until_serving(port: int, proc: subprocess.Popen[str]) -> None:
             assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def serving(db: pathlib.Path, *args: str, **env: str) -> Iterator[str]:
+    """A ``banxing serve`` on ``db`` until the block ends; its base URL."""
+    port = free_port()
+    proc = serve(db, "--port", str(port), *args, **env)
+    try:
+        wait_until_serving(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def enrolled_phone(demo: Demo, db: pathlib.Path) -> str:
+    """A volunteer's phone enrolled over HTTP on a server run for it; its device token."""
+    code = json.loads(banxing("enrol-code", "--user", demo.login("mentor"), "--json", "--db", db).stdout)["code"]
+    with serving(db) as url:  # no BANXING_SECRET_KEYS: the key file beside the database
+        request = urllib.request.Request(f"{url}/api/enrol", method="POST",
+                                         data=json.dumps({"code": code, "device_name": "p"}).encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return str(json.loads(answer.read())["token"])
 
 
 def test_a_db_path_that_is_not_a_database_is_refused_and_its_mode_left_alone(tmp_path: pathlib.Path) -> None:
@@ -136,14 +162,8 @@ def test_serve_refuses_a_database_that_does_not_exist_unless_asked_to_create_one
     assert str(db) in err and "--create" in err
     assert list(db.parent.iterdir()) == []
 
-    port = free_port()
-    proc = serve(db, "--create", "--port", str(port), BANXING_SECRET_KEYS="k")
-    try:
-        wait_until_serving(port, proc)
+    with serving(db, "--create", BANXING_SECRET_KEYS="k"):
         assert db.exists()
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
 
 
 def test_serve_refuses_a_new_signing_key_for_a_database_with_enrolled_phones(
@@ -152,19 +172,7 @@ def test_serve_refuses_a_new_signing_key_for_a_database_with_enrolled_phones(
     """Litestream and ``banxing backup`` carry the database, not the key file beside it: restored
     after its disk was lost, it came back with no key, and a fresh one refused every phone's token."""
     db = demo.copy(tmp_path)
-    code = json.loads(banxing("enrol-code", "--user", demo.login("mentor"), "--json", "--db", db).stdout)["code"]
-    port = free_port()
-    proc = serve(db, "--port", str(port))  # no BANXING_SECRET_KEYS: the key file beside the database
-    try:
-        wait_until_serving(port, proc)
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/enrol", method="POST",
-                                         data=json.dumps({"code": code, "device_name": "p"}).encode(),
-                                         headers={"content-type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            assert answer.status == 200
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
+    enrolled_phone(demo, db)
     key = db.parent / (db.name + ".secret")
     key.rename(tmp_path / "kept-elsewhere.secret")  # the disk is lost; the database is restored alone
 
@@ -173,13 +181,8 @@ def test_serve_refuses_a_new_signing_key_for_a_database_with_enrolled_phones(
     assert not key.exists()
 
     (tmp_path / "kept-elsewhere.secret").rename(key)  # the key put back: the same phones work
-    port = free_port()
-    proc = serve(db, "--port", str(port))
-    try:
-        wait_until_serving(port, proc)
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
+    with serving(db):
+        pass
 
 
 def test_a_second_server_on_the_same_database_is_refused(demo: Demo, tmp_path: pathlib.Path) -> None:
@@ -238,19 +241,7 @@ def test_a_backup_carries_the_key_file_and_a_restore_after_losing_the_disk_keeps
     demo: Demo, tmp_path: pathlib.Path
 ) -> None:
     db = demo.copy(tmp_path)
-    code = json.loads(banxing("enrol-code", "--user", demo.login("mentor"), "--json", "--db", db).stdout)["code"]
-    port = free_port()
-    proc = serve(db, "--port", str(port))
-    try:
-        wait_until_serving(port, proc)
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/enrol", method="POST",
-                                         data=json.dumps({"code": code, "device_name": "p"}).encode(),
-                                         headers={"content-type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            token = json.loads(answer.read())["token"]
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
+    token = enrolled_phone(demo, db)
     saved = tmp_path / "saved" / "county.db"
     saved.parent.mkdir()
     made = banxing("backup", "--db", db, "--to", saved)
@@ -262,14 +253,7 @@ def test_a_backup_carries_the_key_file_and_a_restore_after_losing_the_disk_keeps
         lost.unlink()
     back = banxing("restore", "--db", db, "--from", saved)
     assert back.returncode == 0 and ".secret" in back.stderr, back.stderr
-    port = free_port()
-    proc = serve(db, "--port", str(port))
-    try:
-        wait_until_serving(port, proc)
-        pull = urllib.request.Request(f"http://127.0.0.1:{port}/api/sync/pull",
-                                      headers={"authorization": f"Bearer {token}"})
+    with serving(db) as url:
+        pull = urllib.request.Request(f"{url}/api/sync/pull", headers={"authorization": f"Bearer {token}"})
         with urllib.request.urlopen(pull, timeout=30) as answer:
             assert answer.status == 200, "the phone enrolled before the backup still syncs"
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
