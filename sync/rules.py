@@ -107,7 +107,7 @@ def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) 
 
 # A child registered at a town or the county would count on the dashboard and in the brief but in
 # no row of the statistics form the county reports upward (entities.ROW_KINDS).
-CHILD_AT_A_ROW = ("“所属学校/辅导站”请选孩子所在的学校或辅导站：统计表按学校和辅导站计数，"
+CHILD_AT_A_ROW = ("“所属学校/辅导站”应是孩子上学的学校或所在的辅导站：统计表按学校和辅导站计数，"
                   "登记在镇（街道）或县的孩子哪一行都不计。")
 
 

@@ -35,12 +35,12 @@ class ReportQuery:
 def read_date(raw: str, label: str) -> str:
     """One date of a query, ``YYYY-MM-DD`` and a real day in range; else a 400 saying so."""
     text = raw.strip()
+    if not DATE_RE.match(text):
+        raise ParamInvalid(f"{label}应为 YYYY-MM-DD 格式的日期（例如 2026-01-01），收到“{text[:20]}”。")
     try:
-        if not DATE_RE.match(text):
-            raise ValueError
         day = datetime.date.fromisoformat(text)
-    except ValueError:
-        raise ParamInvalid(f"{label}应为 YYYY-MM-DD 格式的日期（例如 2026-01-01），收到“{text[:20]}”。") from None
+    except ValueError:  # 2026-02-30: the right shape, a day no calendar has
+        raise ParamInvalid(f"{label}“{text}”是不存在的日期，请检查月份和日子。") from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ParamInvalid(f"{label}超出合理范围：{text}。")
     return text

@@ -43,7 +43,7 @@ def test_a_child_is_registered_or_moved_only_to_a_school_or_station_the_statisti
     for writer, unit in ((w.staff_town1, w.town1), (w.admin, w.county)):
         (created,) = apply_mutations(db, writer, [upsert(
             "mentee", {"unit_id": unit, "code": "M-NEW", "name": "小亮", "categories": ["psych"]}, new_id())])
-        assert created.status == "rejected" and "学校或辅导站" in created.reason, created.reason
+        assert created.status == "rejected" and "按学校和辅导站计数" in created.reason, created.reason
     assert apply_mutations(db, w.admin, [_to(w.mentee1, w.town1, db)])[0].status == "rejected"
     assert row(db, "mentee", w.mentee1)["unit_id"] == w.st11
     assert apply_mutations(db, w.admin, [_to(w.mentee1, w.st12, db)])[0].status == "applied"

@@ -169,13 +169,13 @@ def test_a_child_is_registered_or_moved_only_to_a_school_or_station_the_statisti
     town = site.as_(w.staff_town1)
     registered = town.post("/mentees/new", {"unit_id": w.town1, "name": "镇里的孩子", "risk_level": "normal",
                                             "status": "active"}, form_page="/mentees/new")
-    assert registered.status_code == 400 and "请选孩子所在的学校或辅导站" in registered.text
+    assert registered.status_code == 400 and "应是孩子上学的学校或所在的辅导站" in registered.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '镇里的孩子'").fetchone()[0]) == 0
     version = site.read(lambda db: db.execute("SELECT version FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0])
     moved = town.post(f"/mentees/{w.mentee1}/edit", {"unit_id": w.town1, "name": "小明", "risk_level": "normal",
                                                       "status": "active", "base_version": version},
                       form_page=f"/mentees/{w.mentee1}/edit")
-    assert moved.status_code == 400 and "请选孩子所在的学校或辅导站" in moved.text
+    assert moved.status_code == 400 and "应是孩子上学的学校或所在的辅导站" in moved.text
     assert site.read(lambda db: db.execute("SELECT unit_id FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0]) \
         == w.st11
     to_school = town.post(f"/mentees/{w.mentee1}/edit", {"unit_id": w.st12, "name": "小明", "risk_level": "normal",
