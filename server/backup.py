@@ -132,7 +132,7 @@ def _move_sequence_past(db_path: pathlib.Path, old_head: int | None) -> None:
     not be read. Phones keep their copies and cursors, and receive every change from now on.
     """
     from sync import connect, migrations, transaction
-    from sync.records import head_seq, reset_scope
+    from sync.records import head_seq, mark_restore
     from sync.timeutil import utc_now
 
     db = connect(db_path)
@@ -141,6 +141,6 @@ def _move_sequence_past(db_path: pathlib.Path, old_head: int | None) -> None:
         with transaction(db):
             restored = head_seq(db)
             seq = max(restored, old_head) + 1 if old_head is not None else restored + 10**9
-            reset_scope(db, "", "restore: numbering moved past the replaced database's", utc_now(), seq)
+            mark_restore(db, seq, utc_now())
     finally:
         db.close()

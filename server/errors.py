@@ -243,9 +243,10 @@ def typed_words(request: Request) -> list[str]:
             if isinstance(value, str) and not _NOT_WORDS.search(name) and _WRITTEN.search(value)][:12]
 
 
-def envelope(request: Request, status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
+def envelope(request: Request, status: int, message: str, code: str, headers: dict[str, str] | None = None,
+             extra: dict[str, object] | None = None) -> Response:
     if is_api(request.url.path):
-        body: dict[str, Any] = {"ok": False, "error": message, "status": status, "code": code}
+        body: dict[str, Any] = {"ok": False, "error": message, "status": status, "code": code, **(extra or {})}
         return JSONResponse(body, status_code=status, headers=headers)
     templates: Jinja2Templates = request.app.state.templates  # set before the lifespan runs
     # An error page can quote what was asked for (a filter, a search); like a signed-in page, it
@@ -265,7 +266,7 @@ async def app_error(request: Request, exc: Exception) -> Response:
 async def sync_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SyncError)
     status = next((s for cls, s in SYNC_STATUS.items() if isinstance(exc, cls)), 400)
-    return envelope(request, status, exc.reason, exc.code)
+    return envelope(request, status, exc.reason, exc.code, extra=exc.extra)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -140,7 +140,9 @@ def spec(settings: Settings | None = None) -> dict[str, Any]:
             "schemas": {
                 "Error": {"type": "object", "required": ["ok", "error", "status"], "properties": {
                     "ok": {"const": False}, "error": {"type": "string"}, "status": {"type": "integer"},
-                    "code": {"type": "string"}}},
+                    "code": {"type": "string"},
+                    "restored": {"type": "boolean", "description": "On cursor_invalid: the server lost changes "
+                                 "after this cursor (restored from an older copy); send again what it lacks"}}},
                 "Enrolled": {"type": "object", "required": ["device_id", "token", "recovery_token", "user"],
                              "properties": {
                     "device_id": {"type": "string", "format": "uuid"}, "token": {"type": "string"},
@@ -191,7 +193,9 @@ def spec(settings: Settings | None = None) -> dict[str, Any]:
                         "fields": {"type": "object"}}}},
                     "cursor": {"type": "string"}, "more": {"type": "boolean"},
                     "drop": {"type": "array", "items": {"type": "object", "properties": {
-                        "entity": {"type": "string"}, "record_id": {"type": "string"}}}}}},
+                        "entity": {"type": "string"}, "record_id": {"type": "string"}}}},
+                    "history": {"type": "string", "description": "Changes only when the server is restored "
+                                "from a copy: then send again what this phone holds that the server lacks"}}},
                 "ActivityKind": {"enum": list(ACTIVITY_KINDS)},
             },
         },

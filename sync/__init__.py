@@ -4,14 +4,15 @@ from __future__ import annotations
 from .apply import Outcome, PushResult, apply_batch, apply_mutations
 from .conflicts import list_conflicts, resolve_conflict
 from .db import connect, transaction
-from .errors import BatchInvalid, BatchTooLarge, CursorInvalid, DeviceRevoked, NotAllowed, SyncError
+from .errors import BatchInvalid, BatchTooLarge, CursorInvalid, DeviceRevoked, HistoryLost, NotAllowed, SyncError
 from .feed import Page, pull_changes
 from .ids import new_id, parse_id
 from .schema import migrations
 from .scope import Actor, Scope, load_scope
 
 __all__ = [
-    "Actor", "BatchInvalid", "BatchTooLarge", "CursorInvalid", "DeviceRevoked", "NotAllowed", "Outcome", "Page",
-    "PushResult", "Scope", "SyncError", "apply_batch", "apply_mutations", "connect", "list_conflicts",
-    "load_scope", "migrations", "new_id", "parse_id", "pull_changes", "resolve_conflict", "transaction",
+    "Actor", "BatchInvalid", "BatchTooLarge", "CursorInvalid", "DeviceRevoked", "HistoryLost", "NotAllowed",
+    "Outcome", "Page", "PushResult", "Scope", "SyncError", "apply_batch", "apply_mutations", "connect",
+    "list_conflicts", "load_scope", "migrations", "new_id", "parse_id", "pull_changes", "resolve_conflict",
+    "transaction",
 ]

@@ -5,11 +5,15 @@ Per-mutation problems are not exceptions but ``rejected`` outcomes.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class SyncError(Exception):
     """Base class: ``reason`` is shown to the person who sent the request."""
 
     code = "sync_error"
+    # Members the error envelope carries besides ok, error, status and code.
+    extra: ClassVar[dict[str, object]] = {}
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -32,6 +36,14 @@ class CursorInvalid(SyncError):
     """A pull cursor that this server did not issue."""
 
     code = "cursor_invalid"
+
+
+class HistoryLost(CursorInvalid):
+    """A cursor past everything this database handed out: it was put back from an older copy
+    without ``banxing restore``. The phone pulls from the start and sends again what it holds
+    that the server lost (``restored`` in the envelope; pwa/js/sync.js)."""
+
+    extra: ClassVar[dict[str, object]] = {"restored": True}
 
 
 class DeviceRevoked(SyncError):

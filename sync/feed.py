@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from .db import placeholders
-from .errors import CursorInvalid
-from .records import DOCUMENT_SQL, MENTOR_CHILD_ENTITIES, child_feed_rows, head_seq, pairing_feed_rows
+from .errors import CursorInvalid, HistoryLost
+from .records import DOCUMENT_SQL, MENTOR_CHILD_ENTITIES, child_feed_rows, head_seq, history, pairing_feed_rows
 from .scope import Actor, Scope, load_scope
 
 CURSOR_PREFIX = "c1."
@@ -30,6 +30,7 @@ class Page:
     cursor: str
     more: bool
     drop: list[tuple[str, str]] = field(default_factory=list)
+    history: str = "0"  # records.history: changes when the database is restored from a copy
 
     def to_bytes(self, extra: dict[str, str] | None = None) -> bytes:
         """The wire document as UTF-8; record fields arrive from SQLite as UTF-8 JSON bytes
@@ -45,9 +46,9 @@ class Page:
         ]
         drops = [{"entity": e, "record_id": r} for e, r in self.drop]
         head = "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in (extra or {}).items())
-        return b'{%s"changes":[%s],"cursor":%s,"more":%s,"drop":%s}' % (
+        return b'{%s"changes":[%s],"cursor":%s,"more":%s,"drop":%s,"history":%s}' % (
             head.encode(), b",".join(parts), json.dumps(self.cursor).encode(),
-            b"true" if self.more else b"false", json.dumps(drops).encode(),
+            b"true" if self.more else b"false", json.dumps(drops).encode(), json.dumps(self.history).encode(),
         )
 
     def to_json(self) -> str:
@@ -98,7 +99,7 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
     since = decode_cursor(cursor) if cursor is not None else 0
     head = head_seq(db)
     if since > head:
-        raise CursorInvalid("同步游标来自别的服务器或数据库，请不带 cursor 从头同步。")
+        raise HistoryLost("同步游标来自别的服务器或数据库，请不带 cursor 从头同步。")
     if since and _reset_since(db, actor, since):
         raise CursorInvalid("你的管理范围有调整（单位或账号变动），请不带 cursor 从头同步。")
     scope = load_scope(db, actor)
@@ -117,7 +118,7 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
     rows = rows[:limit]
     upto = rows[-1][0] if more else head
     changes = [(r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
-    return Page(changes, encode_cursor(upto), more, _drops(db, scope, since, upto))
+    return Page(changes, encode_cursor(upto), more, _drops(db, scope, since, upto), history(db))
 
 
 def _reset_since(db: sqlite_utils.Database, actor: Actor, since: int) -> bool:

@@ -137,6 +137,23 @@ def reset_scope(db: sqlite_utils.Database, user_id: str | None, reason: str, now
                [head_seq(db) + 1 if seq is None else seq, user_id, now, reason])
 
 
+# The marker a restore leaves (server/backup.py) names no account. The number of the latest one is
+# the database's *history*: each pull page carries it, and a phone that finds it changed knows the
+# server lost what it had acknowledged since the restored copy was made (pwa/js/sync.js).
+RESTORE_MARKER_USER = ""
+
+
+def mark_restore(db: sqlite_utils.Database, seq: int, now: str) -> None:
+    """Number the restored database's next change ``seq`` and start a new history there."""
+    reset_scope(db, RESTORE_MARKER_USER, "restore: numbering moved past the replaced database's", now, seq)
+
+
+def history(db: sqlite_utils.Database) -> str:
+    """The database's history: changes only when it is restored from a copy."""
+    row = db.execute("SELECT max(seq) FROM sync_scope_resets WHERE user_id = ?", [RESTORE_MARKER_USER]).fetchone()
+    return str(row[0] or 0)
+
+
 ENGINE_COLUMNS = (
     "version", "deleted", "field_versions", "field_writers", "created_at", "created_by", "updated_at", "updated_by",
     "num",

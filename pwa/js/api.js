@@ -1,11 +1,12 @@
 import { T } from './strings.js';
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, restored = false) {
     super(message);
     this.name = new.target.name;
     this.status = status;
     this.code = code;
+    this.restored = restored; // cursor_invalid: the server lost what it had after this cursor
   }
 }
 export class OfflineError extends ApiError {}
@@ -15,12 +16,12 @@ export class AuthError extends ApiError {}
 export class InactiveError extends ApiError {}
 export class TooLargeError extends ApiError {}
 
-function errorFor(status, code, message) {
+function errorFor(status, code, message, restored = false) {
   let Class = status === 413 ? TooLargeError : status >= 500 ? ServerError : ApiError;
   if (status === 401) {
     Class = code === 'device_revoked' ? RevokedError : code === 'user_inactive' ? InactiveError : AuthError;
   }
-  return new Class(status, code, message);
+  return new Class(status, code, message, restored);
 }
 
 // The server's clock as of its last answer (its Date header): a phone whose clock reset (a flat
@@ -54,7 +55,8 @@ async function call(method, path, { token, body } = {}) {
   if (response.ok && answer !== null) return answer;
   if (response.ok) throw new ServerError(response.status, 'bad_answer', T.badAnswer);
   const { status } = response;
-  throw errorFor(status, answer?.code || `http_${status}`, answer?.error || T.serverSaid(status));
+  const code = answer?.code || `http_${status}`;
+  throw errorFor(status, code, answer?.error || T.serverSaid(status), answer?.restored === true);
 }
 
 export const enrol = (code, deviceName) => call('POST', '/api/enrol', { body: { code, device_name: deviceName } });

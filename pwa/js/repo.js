@@ -150,15 +150,15 @@ const baseVersion = (before, since) => {
 };
 
 async function commit({ touched = new Map(), addNotices = [], removeEntries = [], removeNotices = [],
-  sessionPatch = null, entry = null }) {
+  sessionPatch = null, entry = null, entries = entry ? [entry] : [] }) {
   const sealRow = async (key, value) => ({ ...key, ...(await vault.seal(value)) });
-  const [rows, sealedNotices, sealedEntry, session] = await Promise.all([
+  const [rows, sealedNotices, sealedEntries, session] = await Promise.all([
     Promise.all([...touched].map(([id, record]) => record ? sealRow({ id, e: record.entity }, record) : { id })),
     Promise.all(addNotices.map((n) => sealRow({ id: n.id }, n))),
-    entry && vault.seal(entry),
+    Promise.all(entries.map(vault.seal)),
     sessionPatch && vault.sealSession(sessionPatch),
   ]);
-  const [mutationId, stamp] = await tx(STORES, 'readwrite', async (s) => {
+  const [firstId, stamp] = await tx(STORES, 'readwrite', async (s) => {
     const before = await readGeneration(s);
     if (before !== generation) stale = true; // another tab wrote: catchUp reloads
     s.meta.put({ key: 'generation', value: before + 1 });
@@ -169,22 +169,22 @@ async function commit({ touched = new Map(), addNotices = [], removeEntries = []
     for (const id of removeNotices) s.notices.delete(id);
     for (const row of sealedNotices) s.notices.put(row);
     if (session) s.meta.put(session.row);
-    if (!entry) return [null, before + 1];
-    const next = ((await req(s.meta.get('counter')))?.value || 0) + 1;
-    s.meta.put({ key: 'counter', value: next });
-    s.outbox.put({ mutation_id: next, ...sealedEntry });
-    return [next, before + 1];
+    if (!entries.length) return [null, before + 1];
+    const first = ((await req(s.meta.get('counter')))?.value || 0) + 1;
+    s.meta.put({ key: 'counter', value: first + entries.length - 1 });
+    sealedEntries.forEach((sealed, i) => s.outbox.put({ mutation_id: first + i, ...sealed }));
+    return [first, before + 1];
   });
   generation = stamp;
   for (const [id, record] of touched) {
     if (record) records.set(id, record); else records.delete(id);
   }
   outbox = outbox.filter((e) => !removeEntries.includes(e.mutation_id));
-  if (entry) outbox.push({ mutation_id: mutationId, ...entry });
+  entries.forEach((e, i) => outbox.push({ mutation_id: firstId + i, ...e }));
   notices = notices.filter((n) => !removeNotices.includes(n.id)).concat(addNotices);
   if (session) vault.sessionWritten(session.next);
   emit();
-  return mutationId;
+  return firstId;
 }
 
 export const settle = (sent, answer) => exclusive(async () => {
@@ -234,14 +234,24 @@ export const refuseTooLarge = (entry, reason) =>
   settle([entry], { results: [{ mutation_id: entry.mutation_id, status: 'rejected', version: null, reason }] });
 
 // Never overwrites an unacknowledged local value: the server's goes into the shadow.
-export const applyPage = (page, sessionPatch, seen = null) => exclusive(async () => {
+// `recovering`: the server was restored from an older copy (pwa/README.md, "After a restore"). A
+// record the server holds at an older version than this phone's copy lost the changes between:
+// what this phone may send of them goes back in the outbox, against the server's version.
+export const applyPage = (page, sessionPatch, seen = null, recovering = false) => exclusive(async () => {
   const touched = new Map();
+  const entries = [];
+  const now = new Date().toISOString();
   for (const { entity, record_id: id, version, fields, deleted } of page.changes || []) {
     if (!SYNCED.includes(entity)) continue;
     seen?.add(id);
     const current = records.get(id);
     const waiting = pendingFor(id);
-    if (deleted) {
+    const lost = recovering && !deleted && !waiting.length && current?.version > version
+      && sendableChanges(entity, current.fields, fields);
+    if (lost) {
+      entries.push({ entity, record_id: id, op: 'upsert', base_version: version, fields: lost, created_at: now });
+      touched.set(id, { ...current, version, fields: { ...fields, ...lost }, shadow: { fields } });
+    } else if (deleted) {
       if (!waiting.length) touched.set(id, null);
     } else if (!waiting.length || !current) {
       // "Fixed, waiting for review" lasts until the station's review changes.
@@ -260,16 +270,42 @@ export const applyPage = (page, sessionPatch, seen = null) => exclusive(async ()
     // A change still unsent keeps its record until its answer comes (the refusal then keeps the words).
     if ((records.has(id) || touched.has(id)) && !pendingFor(id).length) touched.set(id, null);
   }
-  await commit({ touched, sessionPatch });
+  await commit({ touched, sessionPatch, entries });
 });
 
-export const reconcile = (seen) => exclusive(async () => {
+// After a pull from the start: a record the server no longer sends has left this phone's scope.
+// After a restore (`recovering`), a visit or screening the server does not have is one it lost:
+// it is sent again as new, and stays on the phone as unsent until the server takes it.
+export const reconcile = (seen, { recovering = false, sessionPatch = null } = {}) => exclusive(async () => {
   const touched = new Map();
-  for (const { id, version } of records.values()) {
-    if (!seen.has(id) && version !== null && !pendingFor(id).length) touched.set(id, null);
+  const entries = [];
+  const now = new Date().toISOString();
+  for (const record of records.values()) {
+    const { id, entity, version, fields } = record;
+    if (seen.has(id) || version === null || pendingFor(id).length) continue;
+    const again = recovering && RECREATED.includes(entity) && sendableChanges(entity, fields, {});
+    if (again) {
+      entries.push({ entity, record_id: id, op: 'upsert', base_version: null, fields: again, created_at: now });
+      const { shadow, ...kept } = record;
+      touched.set(id, { ...kept, version: null });
+    } else {
+      touched.set(id, null);
+    }
   }
-  if (touched.size) await commit({ touched });
+  if (touched.size || sessionPatch) await commit({ touched, sessionPatch, entries });
 });
+
+// What a volunteer creates on the phone, so can create again when the server lost it.
+const RECREATED = ['activity', 'screening'];
+
+// The fields of `mine` this phone may send that differ from `theirs` (null: none).
+function sendableChanges(entity, mine, theirs) {
+  const changed = {};
+  for (const name of SENDABLE[entity] || []) {
+    if (mine[name] !== undefined && !same(mine[name], theirs[name])) changed[name] = clone(mine[name]);
+  }
+  return Object.keys(changed).length ? changed : null;
+}
 
 export const dismissNotice = (id) => exclusive(() => commit({ removeNotices: [id] }));
 

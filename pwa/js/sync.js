@@ -50,6 +50,7 @@ export function syncNow(reason = 'button') {
       await repo.catchUp();
       await pushAll();
       await pullAll();
+      await pushAll(); // what a pull after a restore found the server had lost
       await refreshAccount();
       await vault.updateSession({ lastSyncAt: startedAt, lastAttemptAt: startedAt, lastError: null,
         clockWrong: clockWrong(api.lastServerClock()) });
@@ -117,8 +118,13 @@ export async function pushAll() {
   }
 }
 
+// A server restored from an older copy lost what it acknowledged after that copy was made, and
+// says so by a new `history` on every page (or `restored` on a cursor past its end). The phone
+// then pulls from the start while comparing (`recovering`, kept in the session until the pull
+// ends, so an interrupted one starts again) and sends again what it holds that the server lost.
 export async function pullAll() {
-  let cursor = vault.currentSession().cursor;
+  const { recovering = false, cursor: kept } = vault.currentSession();
+  let cursor = recovering ? null : kept;
   const seen = cursor ? null : new Set();
   for (let more = true, pages = 0; more; pages += 1) {
     let page;
@@ -126,15 +132,22 @@ export async function pullAll() {
       page = await api.pull(token(), cursor, PULL_LIMIT);
     } catch (error) {
       if (error.code !== 'cursor_invalid' || cursor === null) throw error;
-      // The server was restored from an older backup: start again from the beginning.
-      await vault.updateSession({ cursor: null });
+      // The phone's scope changed, or the server was restored: start again from the beginning.
+      await vault.updateSession({ cursor: null, ...(error.restored && { recovering: true }) });
       return pullAll();
     }
-    await repo.applyPage(page, { cursor: page.cursor, ...(page.token && { token: page.token }) }, seen);
+    const { history } = vault.currentSession();
+    if (!recovering && page.history && history && page.history !== history) {
+      await vault.updateSession({ cursor: null, recovering: true });
+      return pullAll();
+    }
+    const patch = { cursor: page.cursor, ...(page.history && { history: page.history }),
+      ...(page.token && { token: page.token }) };
+    await repo.applyPage(page, patch, seen, recovering);
     ({ cursor, more } = page);
     if (pages > 100000) throw new Error('pull never ended');
   }
-  if (seen) await repo.reconcile(seen);
+  if (seen) await repo.reconcile(seen, { recovering, sessionPatch: recovering ? { recovering: false } : null });
 }
 
 async function refreshAccount() {

@@ -80,6 +80,7 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
             "SELECT max(coalesce((SELECT max(seq) FROM sync_feed), 0),"
             " coalesce((SELECT max(seq) FROM sync_scope_log), 0))").fetchone()[0])
         patch.setattr(sync.feed, "_reset_since", lambda *_: False)
+        patch.setattr(sync.feed, "history", lambda db: "0")  # nor restores (the history is their number)
         # ... and found a pairing's feed rows through the feed's index by mentee (m021).
         patch.setattr(sync.feed, "pairing_feed_rows", lambda db, mentee_id, pairing_ids, columns: db.execute(
             f"SELECT {columns} FROM sync_feed WHERE mentee_id = ?"

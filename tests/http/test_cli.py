@@ -28,6 +28,7 @@ from server.auth import verify_password
 from server.config import Settings
 from server.demo import DEMO_PASSWORD
 from sync.entities import ACTIVITY_KINDS, CATEGORIES, ENTITIES, RISK_LEVELS, SIX_LINKS
+from sync.records import RESTORE_MARKER_USER
 from sync.timeutil import local_today
 
 BANXING = pathlib.Path(sys.executable).parent / "banxing"
@@ -482,6 +483,8 @@ def test_restore_brings_the_database_back_to_the_backup(demo: Demo, tmp_path: pa
     assert restored.pop("sync_scope_resets") == saved.pop("sync_scope_resets") + 1
     assert restored == saved
     assert scalar(db, "SELECT max(seq) FROM sync_scope_resets") > head
+    # ... which starts a new history: the phones send again what the server lost (pwa/js/sync.js).
+    assert scalar(db, "SELECT user_id FROM sync_scope_resets ORDER BY seq DESC LIMIT 1") == RESTORE_MARKER_USER
     assert scalar(db, "PRAGMA integrity_check") == "ok"
     again = banxing("enrol-code", "--user", demo.login("mentor"), "--json", "--db", db)
     assert again.returncode == 0 and re.fullmatch(r"\d{8}", json.loads(again.stdout)["code"])

@@ -234,6 +234,19 @@ def test_pull_pages_follow_the_cursor_to_the_end(county: County) -> None:
     assert county.other_mentee not in seen and county.other_pairing not in seen
 
 
+def test_a_cursor_past_the_database_says_the_server_lost_what_came_after_it(county: County) -> None:
+    from sync.feed import encode_cursor
+
+    headers = county.auth("mentor")
+    page = county.client.get("/api/sync/pull", headers=headers).json()
+    assert page["history"] == "0"
+    # As if the file had been put back from an older copy without `banxing restore`.
+    ahead = county.client.get(f"/api/sync/pull?cursor={encode_cursor(10**6)}", headers=headers)
+    assert assert_envelope(ahead, 400, "cursor_invalid")["restored"] is True
+    stale = county.client.get("/api/sync/pull?cursor=c1.garbage", headers=headers)
+    assert "restored" not in assert_envelope(stale, 400, "cursor_invalid")
+
+
 def test_pull_drops_records_when_pairing_ends(county: County) -> None:
     from sync import apply_mutations
 

@@ -114,6 +114,70 @@ test('a cursor the server cannot read starts the pull again from the beginning',
   equal([repo.get('m1'), repo.get('m2')], [undefined, undefined], 'a fresh full pull reconciles');
 });
 
+// A county whose server was restored from an older copy: the phone synced visit A at version 2
+// and visit B before the restore; the restored server holds A at version 1 and no B.
+const visit = (id, version, extra) =>
+  ({ entity: 'activity', record_id: id, version, deleted: false, fields: activityFields(extra) });
+const page = (changes, cursor, history) => (reply) => reply(200, { changes, cursor, more: false, drop: [], history });
+const BEFORE = [visit('a', 2, { record: '第二次改过的记录' }), visit('b', 1, { record: '恢复点之后记的' })];
+const RESTORED = [visit('a', 1, { record: '第一次的记录' })];
+const pushed = (net) => net.calls.filter((c) => c.path === '/api/sync/push').flatMap((c) => c.body.mutations)
+  .map(({ record_id: id, base_version: base, fields }) => [id, base, fields.record, Object.keys(fields).length]);
+
+test('after a restore the phone sends again what the server lost: a visit as new, an edit against the older copy', async () => {
+  await fresh();
+  fakeServer({ pages: { '': page(BEFORE, 'c2', 'h0') } });
+  await sync.pullAll();
+  equal([vault.currentSession().history, repo.pending()], ['h0', []], 'the first history is kept; nothing to send');
+  const net = fakeServer({ pages: { c2: page([], 'c9', 'h7'), '': page(RESTORED, 'c9', 'h7') } });
+  await sync.syncNow('test');
+  equal(net.calls.filter((c) => c.path.startsWith('/api/sync/pull')).map((c) => c.path.includes('cursor=')), [true, false],
+    'the page of the new history is not taken: the pull starts again from the beginning');
+  equal(pushed(net), [['a', 1, '第二次改过的记录', 1], ['b', null, '恢复点之后记的', 9]]);
+  equal([repo.get('a').fields.record, repo.get('b').fields.record], ['第二次改过的记录', '恢复点之后记的']);
+  equal([repo.pending(), vault.currentSession().recovering, vault.currentSession().history], [[], false, 'h7']);
+});
+
+test('a cursor the server says is past its end starts the same recovery', async () => {
+  await fresh();
+  fakeServer({ pages: { '': page(BEFORE, 'c2', 'h0') } });
+  await sync.pullAll();
+  const net = fakeServer({ pages: {
+    c2: (reply) => reply(400, { ok: false, error: '同步游标来自别的服务器或数据库', status: 400, code: 'cursor_invalid', restored: true }),
+    '': page(RESTORED, 'c1', 'h0'),
+  } });
+  await sync.syncNow('test');
+  equal(pushed(net), [['a', 1, '第二次改过的记录', 1], ['b', null, '恢复点之后记的', 9]]);
+});
+
+test('a recovery cut off halfway starts again from the beginning, and a change already queued is not queued twice', async () => {
+  await fresh();
+  fakeServer({ pages: { '': page(BEFORE, 'c2', 'h0') } });
+  await sync.pullAll();
+  fakeServer({ pages: { c2: page([], 'c9', 'h7'), '': (reply) => reply(200, {
+    changes: RESTORED, cursor: 'c1', more: true, drop: [], history: 'h7' }),
+  c1: (reply) => reply(503, { ok: false, error: '服务器暂时出错', status: 503, code: 'unavailable' }) } });
+  await sync.pullAll().catch(() => {});  // the second page never comes
+  equal([vault.currentSession().recovering, repo.pending().map((e) => e.record_id)], [true, ['a']]);
+  const net = fakeServer({ pages: { c1: page([], 'c9', 'h7'), '': page(RESTORED, 'c9', 'h7') } });
+  await sync.syncNow('test');
+  equal(net.calls.filter((c) => c.path.startsWith('/api/sync/pull')).map((c) => c.path.includes('cursor=')), [false]);
+  equal(pushed(net), [['a', 1, '第二次改过的记录', 1], ['b', null, '恢复点之后记的', 9]]);
+});
+
+test('without a restore, a record the server no longer sends leaves the phone and nothing is sent', async () => {
+  await fresh();
+  fakeServer({ pages: { '': page(BEFORE, 'c2', 'h0') } });
+  await sync.pullAll();
+  await vault.updateSession({ cursor: 'stale' });
+  const net = fakeServer({ pages: {
+    stale: (reply) => reply(400, { ok: false, error: '你的管理范围有调整', status: 400, code: 'cursor_invalid' }),
+    '': page(RESTORED, 'c9', 'h0'),
+  } });
+  await sync.syncNow('test');
+  equal([pushed(net), repo.get('b'), repo.get('a').fields.record], [[], undefined, '第一次的记录']);
+});
+
 // The browser's own word on whether the phone has a network (navigator.onLine), for one test.
 async function withOnLine(online, fn) {
   Object.defineProperty(navigator, 'onLine', { get: () => online, configurable: true });

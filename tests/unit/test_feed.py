@@ -11,9 +11,10 @@ import sqlite_utils
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sync import CursorInvalid, apply_mutations, connect, feed, migrations, new_id, pull_changes
+from sync import CursorInvalid, HistoryLost, apply_mutations, connect, feed, migrations, new_id, pull_changes
 from sync.entities import ENTITIES
 from sync.feed import MENTOR_ROWS_SQL, encode_cursor, head_seq
+from sync.records import mark_restore, reset_scope
 from tests.factories import (
     make_activity,
     make_county,
@@ -85,7 +86,7 @@ def test_pulled_fields_are_the_stored_record(db: sqlite_utils.Database, w: Simpl
 def test_page_to_json_is_the_documented_wire_format(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
     page = pull_changes(db, w.mentor1, None, 2)
     doc = json.loads(page.to_json())
-    assert set(doc) == {"changes", "cursor", "more", "drop"}
+    assert set(doc) == {"changes", "cursor", "more", "drop", "history"} and doc["history"] == "0"
     assert doc["more"] is True and doc["cursor"] == page.cursor and doc["drop"] == []
     assert len(doc["changes"]) == 2
     for change in doc["changes"]:
@@ -185,11 +186,27 @@ def test_garbage_cursor_is_refused(db: sqlite_utils.Database, w: SimpleNamespace
     assert "游标" in exc.value.reason
 
 
-def test_cursor_beyond_the_head_is_refused(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+def test_cursor_beyond_the_head_is_refused_as_history_the_server_lost(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
     head = head_seq(db)
     pull_changes(db, w.mentor1, encode_cursor(head), 10)  # the head itself is fine
-    with pytest.raises(CursorInvalid):
+    with pytest.raises(HistoryLost) as exc:
         pull_changes(db, w.mentor1, encode_cursor(head + 1), 10)
+    # Still cursor_invalid for any phone; "restored" tells it to send again what the server lacks.
+    assert exc.value.code == "cursor_invalid" and exc.value.extra == {"restored": True}
+
+
+def test_a_page_names_the_history_which_only_a_restore_changes(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    first = pull_changes(db, w.mentor1, None, 10)
+    assert json.loads(first.to_bytes())["history"] == first.history == "0"
+    reset_scope(db, "another-account", "账号调整", "2026-12-02T00:00:00Z")  # a scope change is no restore
+    assert pull_changes(db, w.mentor1, None, 10).history == "0"
+    mark_restore(db, head_seq(db) + 5, "2026-12-02T00:00:00Z")
+    restored = pull_changes(db, w.mentor1, first.cursor, 10)
+    assert restored.history == str(head_seq(db)) != "0"
+    # A cursor from before the restore still reads: the phone hears of it by the history alone.
+    assert restored.changes == []
 
 
 def test_cursor_from_a_bigger_database_is_refused(db: sqlite_utils.Database, tmp_path: Any) -> None:
