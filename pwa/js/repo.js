@@ -11,7 +11,9 @@ const SENDABLE = {
   mentee: ['guardian_name', 'guardian_contact', 'notes'],
 };
 const RECORD_ID = /[（(][0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]/g;
-const SYNCED = ['mentee', 'pairing', 'activity', 'screening'];
+// The entities this version of the app keeps; a pull passes over the others (sync.js: a version that keeps
+// more pulls again from the start).
+export const SYNCED = ['mentee', 'pairing', 'activity', 'screening'];
 const STORES = ['meta', 'records', 'outbox', 'notices'];
 
 const records = new Map();

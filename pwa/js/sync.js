@@ -123,8 +123,10 @@ export async function pushAll() {
 // then pulls from the start while comparing (`recovering`, kept in the session until the pull
 // ends, so an interrupted one starts again) and sends again what it holds that the server lost.
 export async function pullAll() {
-  const { recovering = false, cursor: kept } = vault.currentSession();
-  let cursor = recovering ? null : kept;
+  const { recovering = false, cursor: kept, entities } = vault.currentSession();
+  // A cursor passed over the records of entities an older version of the app did not keep.
+  const kinds = repo.SYNCED.join(' ');
+  let cursor = recovering || entities !== kinds ? null : kept;
   const seen = cursor ? null : new Set();
   for (let more = true, pages = 0; more; pages += 1) {
     let page;
@@ -141,7 +143,7 @@ export async function pullAll() {
       await vault.updateSession({ cursor: null, recovering: true });
       return pullAll();
     }
-    const patch = { cursor: page.cursor, ...(page.history && { history: page.history }),
+    const patch = { cursor: page.cursor, entities: kinds, ...(page.history && { history: page.history }),
       ...(page.token && { token: page.token }) };
     await repo.applyPage(page, patch, seen, recovering);
     ({ cursor, more } = page);

@@ -178,6 +178,20 @@ test('without a restore, a record the server no longer sends leaves the phone an
   equal([pushed(net), repo.get('b'), repo.get('a').fields.record], [[], undefined, '第一次的记录']);
 });
 
+test('an app version that keeps other entities than the last pulls again from the start', async () => {
+  await fresh();
+  fakeServer({ pages: { '': page(BEFORE, 'c2', 'h0') } });
+  await sync.pullAll();
+  let net = fakeServer({ pages: { c2: page([], 'c3', 'h0') } });
+  await sync.pullAll();
+  equal(net.calls.map((c) => c.path.includes('cursor=c2')), [true], 'the same version goes on from its cursor');
+  await vault.updateSession({ entities: 'mentee pairing activity' }); // as the version before screenings wrote it
+  net = fakeServer({ pages: { '': page(BEFORE, 'c4', 'h0') } });
+  await sync.pullAll();
+  equal([net.calls.map((c) => c.path.includes('cursor=')), vault.currentSession().cursor], [[false], 'c4']);
+  equal(vault.currentSession().entities, 'mentee pairing activity screening');
+});
+
 // The browser's own word on whether the phone has a network (navigator.onLine), for one test.
 async function withOnLine(online, fn) {
   Object.defineProperty(navigator, 'onLine', { get: () => online, configurable: true });
