@@ -140,11 +140,13 @@ export const save = (entity, id, values, options = {}) => exclusive(() => {
     ? { ...before, fields: { ...before.fields, ...changed }, ...mark }
     : { id, entity, version: null, deleted: false, fields: { ...local, ...changed }, createdAt: now, ...mark };
   if (before && !record.shadow && before.version !== null) record.shadow = { fields: clone(before.fields) };
-  const entry = send && {
-    entity, record_id: id, op: 'upsert', base_version: baseVersion(before, since), fields: changed, created_at: now,
-  };
+  const entry = send && upsert(entity, id, baseVersion(before, since), changed, now);
   return commit({ touched: new Map([[id, record]]), removeNotices: removeNotice ? [removeNotice] : [], entry });
 });
+
+// An outbox entry as it is kept (sync.js sends its wire members).
+const upsert = (entity, id, base, fields, now) =>
+  ({ entity, record_id: id, op: 'upsert', base_version: base, fields, created_at: now });
 
 const baseVersion = (before, since) => {
   if (!before || before.version === null) return null;
@@ -236,7 +238,7 @@ export const refuseTooLarge = (entry, reason) =>
   settle([entry], { results: [{ mutation_id: entry.mutation_id, status: 'rejected', version: null, reason }] });
 
 // Never overwrites an unacknowledged local value: the server's goes into the shadow.
-// `recovering`: the server was restored from an older copy (pwa/README.md, "After a restore"). A
+// `recovering`: the server was restored from an older copy (docs/sync-protocol.md §12). A
 // record the server holds at an older version than this phone's copy lost the changes between:
 // what this phone may send of them goes back in the outbox, against the server's version.
 export const applyPage = (page, sessionPatch, seen = null, recovering = false) => exclusive(async () => {
@@ -251,7 +253,7 @@ export const applyPage = (page, sessionPatch, seen = null, recovering = false) =
     const lost = recovering && !deleted && !waiting.length && current?.version > version
       && sendableChanges(entity, current.fields, fields);
     if (lost) {
-      entries.push({ entity, record_id: id, op: 'upsert', base_version: version, fields: lost, created_at: now });
+      entries.push(upsert(entity, id, version, lost, now));
       touched.set(id, { ...current, version, fields: { ...fields, ...lost }, shadow: { fields } });
     } else if (deleted) {
       if (!waiting.length) touched.set(id, null);
@@ -287,7 +289,7 @@ export const reconcile = (seen, { recovering = false, sessionPatch = null } = {}
     if (seen.has(id) || version === null || pendingFor(id).length) continue;
     const again = recovering && RECREATED.includes(entity) && sendableChanges(entity, fields, {});
     if (again) {
-      entries.push({ entity, record_id: id, op: 'upsert', base_version: null, fields: again, created_at: now });
+      entries.push(upsert(entity, id, null, again, now));
       const { shadow, ...kept } = record;
       touched.set(id, { ...kept, version: null });
     } else {
