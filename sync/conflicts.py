@@ -26,8 +26,8 @@ CHOICES = ("kept", "other", "combined")
 
 def about_own_inspection(scope: Scope, row: dict[str, Any], inspecting_unit: str | None) -> bool:
     """A conflict on an inspection that is not ``scope``'s actor's to see on the conflict pages or
-    decide: nobody decides about what checks them (issue 8, item 8). The unit that recorded the
-    inspection (``inspecting_unit``, its author's) or a level above it decides; the inspected
+    decide: nobody decides about what checks them (issue 8, item 8). The unit that made the
+    inspection (``inspecting_unit``, kept on the record) or a level above it decides; the inspected
     unit's staff decide only a clash in their own rectification report, the fields they write;
     a level in between (a town under the county's inspection) decides nothing. Unknown
     inspecting unit: only the admin, whose scope is everything."""
@@ -40,11 +40,11 @@ def about_own_inspection(scope: Scope, row: dict[str, Any], inspecting_unit: str
 
 
 def inspecting_units(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> dict[str, str | None]:
-    """The unit of whoever recorded each inspection the conflicts ``rows`` are about, by record id:
-    one read, whatever the number of conflicts."""
+    """The inspecting unit of each inspection the conflicts ``rows`` are about, by record id: one
+    read, whatever the number of conflicts. The unit stored on the inspection, not its author's
+    unit today: the right to decide stays with the unit that inspected when the author moves."""
     ids = sorted({r["record_id"] for r in rows if r["entity"] == "inspection"})
-    _, found = select_in(db, "SELECT inspections.id, users.unit_id FROM inspections"
-                             " LEFT JOIN users ON users.id = inspections.author_id WHERE inspections.id {in}", ids)
+    _, found = select_in(db, "SELECT id, inspecting_unit_id FROM inspections WHERE id {in}", ids)
     return {record_id: unit_id for record_id, unit_id in found}
 
 

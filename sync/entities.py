@@ -310,7 +310,8 @@ REFERRAL = Entity(
 )
 
 # Written by the county (reviewers) and by a town's staff for the stations and schools below it;
-# the inspected unit's own staff report only the rectification (sync/rules.py).
+# edited by the inspecting unit or a level above it; the inspected unit's own staff report only the
+# rectification (sync/rules.py).
 INSPECTION = Entity(
     "inspection", "督查", "inspections",
     (
@@ -328,6 +329,9 @@ INSPECTION = Entity(
         Field("fixed", "已整改项目", "enums", choices=CHECK_ITEMS, writers=(R, S, A), nullable=False),
         Field("rectify_notes", "整改情况", "text", writers=(R, S, A)),
         Field("author_id", "记录人", "ref", ref="user", writers=SERVER),
+        # The unit that made the inspection, kept as it was on the day: the author may later move to
+        # another unit, and the archive (and who may edit or decide a conflict) must not follow them.
+        Field("inspecting_unit_id", "督查单位", "ref", ref="unit", writers=SERVER),
     ),
     creators=(R, S, A), deleters=(R, A),
 )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from . import returns
 from .entities import CHECK_ITEMS, ENTITIES, ROW_KINDS
 from .records import keys_of
+from .scope import Scope
 from .timeutil import local_today
 
 if TYPE_CHECKING:
@@ -223,13 +224,30 @@ RESUBMITTING_FIELDS = tuple(f.name for f in ENTITIES["activity"].fields if "ment
 RECTIFICATION = ("fixed", "rectify_notes")
 
 
+def edits_inspection(scope: Scope, inspection: dict[str, Any]) -> bool:
+    """Whether ``scope``'s actor may change the whole of ``inspection`` (not only its rectification).
+
+    The county (reviewer, admin) edits any inspection in its scope. A staff member edits the ones
+    whose inspecting unit is their own unit or lies below it: the unit that inspected, not the person who
+    typed it in, so a colleague of the town carries on while the recorder is away, and someone who
+    moved to another unit takes no rights along (their new unit's scope decides, as for any record).
+    The inspected unit's own staff never edit it (they report the rectification). An inspection whose
+    inspecting unit is unknown is the county's to edit.
+    """
+    actor = scope.actor
+    if actor.role in ("reviewer", "admin"):
+        return True
+    return (actor.role == "staff" and inspection["unit_id"] != actor.unit_id
+            and scope.allows_unit(inspection.get("inspecting_unit_id")))
+
+
 def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
     """An inspection is of a station or school in the writer's scope, by someone above it.
 
-    The county (reviewer, admin) writes any inspection; a town's staff write the ones they
-    recorded; the inspected unit's own staff only report the rectification. A checklist item
-    is passed or failed, not both; only a failed item can be fixed. A missing score is the
-    share of checked items passed.
+    Who edits what is ``edits_inspection``; the inspected unit's own staff only report the
+    rectification. A checklist item is passed or failed, not both; only a failed item can be
+    fixed. A missing score is the share of checked items passed. The inspecting unit is the
+    writer's unit on create and never changes.
     """
     role, me = w.actor.role, w.actor.user_id
     if before is None or record["unit_id"] != before["unit_id"]:
@@ -245,8 +263,9 @@ def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[s
         if changed:
             label = ENTITIES["inspection"].by_name[changed[0]].label
             raise Refusal(f"被督查单位只能填写整改情况，不能修改“{label}”。")
-    elif role == "staff" and before is not None and before.get("author_id") != me:
-        raise Refusal("这次督查不是你记录的；如需修改请联系记录人或县关工委。")
+    elif role == "staff" and before is not None and not edits_inspection(w.scope, before):
+        raise Refusal("这次督查不是你所在的单位记录的，只有督查单位或它的上级可以修改；"
+                      "如需更正请联系督查单位或县关工委。")
     passed, failed, fixed = set(record["passed"]), set(record["failed"]), set(record["fixed"])
     both = passed & failed
     if both:
@@ -259,6 +278,7 @@ def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[s
         record["score"] = round(100 * len(passed) / (len(passed) + len(failed)))
     if before is None:
         record["author_id"] = me
+        record["inspecting_unit_id"] = w.actor.unit_id
 
 
 def _check_referral(record: dict[str, Any]) -> None:

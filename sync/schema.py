@@ -631,3 +631,41 @@ def m024_report_evidence_indexes(db: sqlite_utils.Database) -> None:
             WHERE status = 'closed' AND outcome = 'improved' AND deleted = 0;
         """
     )
+
+
+@migrations
+def m026_inspecting_unit(db: sqlite_utils.Database) -> None:
+    """An inspection keeps the unit that made it (``inspecting_unit_id``, 督查单位), set by the server
+    on create from the writer's unit and never changed. (Not m025: docs/performance.md gives that
+    name to an index that was tried and not kept.)
+
+    Before, the inspecting unit was read as its author's unit at the time of reading: when a town's
+    staff member moved to the county or another town, the archive showed the inspection as made by
+    the new unit, and the right to edit it and to decide its conflicts went along with the person.
+
+    Existing inspections take their author's unit on the day the inspection was saved, the best
+    knowledge there is: every change of an account's unit is in the audit log (sync/users.py
+    ``save_user``, ``{"unit_id": [before, after]}``), so an author who moved after saving it gives
+    the unit they left at their first move since; one who never moved gives their unit now. An
+    inspection with no author (none is written so) stays empty: the county edits those. One read of
+    the log's account rows (it has no index by entity; a few hundred inspections would each scan it
+    otherwise). Versions do not change, so no device pulls inspections again for this (the phone
+    app keeps none: pwa/js/repo.js ``SYNCED``); a pull sends the field from now on.
+    """
+    db.execute("ALTER TABLE inspections ADD COLUMN inspecting_unit_id TEXT REFERENCES units(id)")
+    moves: dict[str, list[tuple[str, str]]] = {}  # account -> (when, unit it left), oldest first
+    for user_id, at, left in db.execute(
+            "SELECT record_id, at, json_extract(changes, '$.unit_id[0]') FROM sync_audit"
+            " WHERE entity = 'user' AND op = 'update' AND json_type(changes, '$.unit_id') = 'array'"
+            " ORDER BY id").fetchall():
+        moves.setdefault(user_id, []).append((at, left))
+    # Units are only soft-deleted, but a log naming one the table lacks must not stop the upgrade
+    # on the foreign key: that inspection's unit stays unknown instead.
+    known = {r[0] for r in db.execute("SELECT id FROM units").fetchall()}
+    units = []
+    for inspection_id, created_at, author_id, unit_now in db.execute(
+            "SELECT i.id, i.created_at, i.author_id, u.unit_id FROM inspections i"
+            " LEFT JOIN users u ON u.id = i.author_id").fetchall():
+        unit = next((left for at, left in moves.get(author_id, ()) if at > created_at), unit_now)
+        units.append((unit if unit in known else None, inspection_id))
+    db.conn.executemany("UPDATE inspections SET inspecting_unit_id = ? WHERE id = ?", units)

@@ -71,8 +71,9 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
     seq_of = {(e, r): s for s, e, r, *_ in feed_before}
     history_before = {key: audit_ids(old, "record_id = ? AND entity = ?", [key[1], key[0]]) for key in records(old)}
     # Before m015 and m016 a pull could only find a record's document by its id; reviews had no
-    # target_version before m019 (compared without it below).
-    older_fields = DOCUMENT_SQL.replace("'target_version', r.target_version, ", "")
+    # target_version before m019, inspections no inspecting_unit_id before m026 (compared without them below).
+    older_fields = DOCUMENT_SQL.replace("'target_version', r.target_version, ", "").replace(
+        ", 'inspecting_unit_id', r.inspecting_unit_id", "")
     with monkeypatch.context() as patch:
         patch.setattr(sync.feed, "DOCUMENT_SQL", older_fields.replace("r.num = f.num", "r.id = f.record_id"))
         # ... and knew no scope resets (m020).
@@ -96,7 +97,7 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
                                      "m018_conflicts_follow_their_child", "m019_review_target_version",
                                      "m020_scope_resets", "m021_feed_mentee_index_without_pairings",
                                      "m022_no_activity_unit_date_index", "m023_scope_log_unit_records",
-                                     "m024_report_evidence_indexes"]
+                                     "m024_report_evidence_indexes", "m026_inspecting_unit"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
@@ -107,6 +108,10 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
     with monkeypatch.context() as patch:
         patch.setattr(sync.feed, "DOCUMENT_SQL", older_fields)
         assert every_pull(old) == pulls_before
+    # Nobody in the demo county moved: each inspection's unit is its author's.
+    assert old.execute("SELECT count(*), count(i.inspecting_unit_id) FROM inspections i JOIN users u"
+                       " ON u.id = i.author_id AND u.unit_id = i.inspecting_unit_id").fetchone() == (
+        old.execute("SELECT count(*), count(*) FROM inspections").fetchone())
     assert old.execute("PRAGMA foreign_key_check").fetchall() == []
     assert old.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 

@@ -535,7 +535,7 @@ def test_mentee_moved_to_another_school_is_dropped_for_staff_of_the_old_school(d
 
 
 # The records a unit holds of its own (no child's file carries them), with who may move them to
-# another unit: an inspection is edited only by whoever recorded it (the county here).
+# another unit: an inspection is edited only by its inspecting unit or a level above (the county here).
 UNIT_RECORDS = [("event", "event1", "staff_town1"), ("enrolment", "enrolment1", "staff_town1"),
                 ("stats_return", "stats_return1", "staff_town1"), ("inspection", "inspection1", "reviewer")]
 

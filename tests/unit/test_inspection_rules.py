@@ -1,6 +1,7 @@
 """The write rules of an on-site inspection (督查): who writes which field, and a consistent checklist."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -8,8 +9,21 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from sync import connect, migrations, new_id
-from tests.factories import make_county, pull_all, push, row, upsert
+from sync import (
+    NotAllowed,
+    apply_mutations,
+    connect,
+    list_conflicts,
+    load_scope,
+    migrations,
+    mutations,
+    new_id,
+    resolve_conflict,
+    transaction,
+)
+from sync.system import SYSTEM
+from sync.users import save_user
+from tests.factories import make_county, make_device, make_user, pull_all, push, row, upsert
 
 
 @pytest.fixture
@@ -77,7 +91,7 @@ def test_inspected_station_reports_its_rectification_but_not_its_score(county: A
     assert after["fixed"] == ["counselling_room"] and after["score"] == before["score"]
 
 
-def test_town_staff_edit_the_inspections_they_recorded_only(county: Any) -> None:
+def test_town_staff_edit_their_towns_inspections_only(county: Any) -> None:
     db, w = county
     mine = create(db, w.staff_town1, unit_id=w.st12, passed=["records"])
     assert mine["status"] == "applied", mine
@@ -87,7 +101,7 @@ def test_town_staff_edit_the_inspections_they_recorded_only(county: Any) -> None
     (other,) = push(db, w.staff_town1, upsert("inspection", w.inspection1, {"score": 90}, 3,
                                               county_one["version"]))
     assert other["status"] == "rejected"
-    assert "不是你记录的" in other["reason"]
+    assert "不是你所在的单位记录的" in other["reason"]
 
 
 def test_town_staff_cannot_inspect_another_town(county: Any) -> None:
@@ -105,3 +119,81 @@ def test_inspections_reach_the_inspected_station_and_never_a_mentor(county: Any)
     assert station[("inspection", w.inspection1)]["fields"]["failed"] == ["counselling_room"]
     assert not any(entity == "inspection" for entity, _ in mentor)
     assert ("inspection", w.inspection1) not in sibling
+
+
+# --- the inspecting unit (督查单位) stays with the inspection, not with the person who typed it ---
+
+def moved(db: sqlite_utils.Database, w: Any, who: Any, unit_id: str) -> Any:
+    """``who`` moved to ``unit_id`` by the admin; the same person and phone, as the server now sees them."""
+    with transaction(db):
+        save_user(db, w.admin, {"unit_id": unit_id}, user_id=who.user_id)
+    return dataclasses.replace(who, unit_id=unit_id)
+
+
+def clash_on_findings(db: sqlite_utils.Database, w: Any, inspection_id: str) -> str:
+    """A conflict on the findings: the county's reviewer saves first, the admin's phone second."""
+    version = row(db, "inspection", inspection_id)["version"]
+    (first,) = push(db, w.reviewer, upsert("inspection", inspection_id, {"findings": "先到的"}, 100, version))
+    assert first["status"] == "applied", first
+    (second,) = push(db, w.admin, upsert("inspection", inspection_id, {"findings": "后到的"}, 100, version))
+    assert second["status"] == "conflict", second
+    return str(second["conflicts"][0]["conflict_id"])
+
+
+def test_an_inspection_keeps_its_inspecting_unit_when_its_author_moves(county: Any) -> None:
+    db, w = county
+    made = create(db, w.staff_town1, unit_id=w.st12, passed=["records"], failed=["parent_class"])
+    assert made["status"] == "applied", made
+    rid = made["record_id"]
+    assert row(db, "inspection", rid)["inspecting_unit_id"] == w.town1
+    colleague = make_device(db, make_user(db, "staff", w.town1, name="街道另一位干事"))
+    conflict_id = clash_on_findings(db, w, rid)
+
+    author = moved(db, w, w.staff_town1, w.town2)
+
+    assert row(db, "inspection", rid)["inspecting_unit_id"] == w.town1
+    version = row(db, "inspection", rid)["version"]
+    (away,) = push(db, author, upsert("inspection", rid, {"score": 10}, 200, version))
+    assert away["status"] == "rejected", away  # the town they left keeps it
+    (stands_in,) = push(db, colleague, upsert("inspection", rid, {"score": 95}, 1, version))
+    assert stands_in["status"] == "applied", stands_in
+    # The town decides the clash on its own inspection; the person who moved does not.
+    assert conflict_id in {c["id"] for c in list_conflicts(db, load_scope(db, colleague))}
+    assert conflict_id not in {c["id"] for c in list_conflicts(db, load_scope(db, author))}
+    with pytest.raises(NotAllowed, match="找不到这条冲突记录"):
+        resolve_conflict(db, author, conflict_id, "kept")
+    resolve_conflict(db, colleague, conflict_id, "kept")
+    changes, _, _ = pull_all(db, w.staff_st12)
+    assert changes[("inspection", rid)]["fields"]["inspecting_unit_id"] == w.town1
+
+
+def test_an_author_moved_up_to_the_county_edits_as_the_county_and_the_record_stays_the_towns(county: Any) -> None:
+    db, w = county
+    made = create(db, w.staff_town1, unit_id=w.st12, passed=["records"])
+    rid = made["record_id"]
+    author = moved(db, w, w.staff_town1, w.county)
+    (edit,) = push(db, author, upsert("inspection", rid, {"score": 90}, 200, 1))
+    assert edit["status"] == "applied", edit  # a level above the inspecting town
+    assert row(db, "inspection", rid)["inspecting_unit_id"] == w.town1
+    (fresh,) = push(db, author, upsert("inspection", new_id(), {
+        "unit_id": w.st21, "date": "2026-11-02", "inspectors": "县关工委"}, 201))
+    assert row(db, "inspection", fresh["record_id"])["inspecting_unit_id"] == w.county
+
+
+@pytest.mark.parametrize("who", ["reviewer", "staff_town1", "admin"])
+@pytest.mark.parametrize("field", ["inspecting_unit_id", "author_id"])
+def test_a_client_cannot_set_or_change_the_inspecting_unit(county: Any, who: str, field: str) -> None:
+    db, w = county
+    writer = getattr(w, who)
+    value = w.town1 if field == "inspecting_unit_id" else w.staff_town1.user_id
+    (made,) = push(db, writer, upsert("inspection", new_id(), {
+        "unit_id": w.st12, "date": "2026-11-02", "inspectors": "周", field: value}, 300))
+    assert made["status"] == "rejected" and "由服务器维护" in made["reason"], made
+    version = row(db, "inspection", w.inspection1)["version"]
+    (edit,) = push(db, writer, upsert("inspection", w.inspection1, {field: value}, 301, version))
+    assert edit["status"] == "rejected" and "由服务器维护" in edit["reason"], edit
+    assert row(db, "inspection", w.inspection1)["inspecting_unit_id"] == w.county
+    # Nor a server-side writer (a web form, an import): the same rule for everyone.
+    (outcome,) = apply_mutations(db, SYSTEM, [mutations.upsert("inspection", {field: value}, w.inspection1,
+                                                               base_version=version)])
+    assert outcome.status == "rejected" and "由服务器维护" in (outcome.reason or "")

@@ -53,7 +53,8 @@ UPDATES = {
     "review": set(),                              # a review is never edited, not even by admin
     "unit": STATION_WRITERS,                      # staff keep their unit's phone and address
     "referral": STATION_WRITERS,                  # kept by staff; never on a volunteer's phone
-    # Inspection 1 was written by the county: the town did not record it; the station reports its rectification.
+    # Inspection 1 was made by the county: not the town's to edit (it is below the inspecting unit); the
+    # station reports its rectification.
     "inspection": {"station_staff", "reviewer", "admin"},
 }
 CREATES = {
