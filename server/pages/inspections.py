@@ -2,8 +2,9 @@
 
 Who may do what follows the write path (``sync/rules.py``); the pages only offer what will be
 accepted: the county (reviewer, admin) records and edits any inspection in its scope and deletes;
-a town's staff record inspections of the stations and schools below them and edit their own; the
-inspected unit's staff see their inspections and report the rectification (items fixed, notes).
+a town's staff record inspections of the stations and schools below them and edit their town's
+(``sync.rules.edits_inspection``); the inspected unit's staff see their inspections and report the
+rectification (items fixed, notes).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from sync import Actor, Outcome, apply_mutations
 from sync.entities import CHECK_ITEMS, ENTITIES, INSPECTION_KINDS
 from sync.mutations import delete, upsert
+from sync.rules import edits_inspection
 from sync.timeutil import local_today
 
 from ..charts import line_chart
@@ -43,15 +45,8 @@ HINTS = {"score": "0–100。留空则按清单计算：达标项数 ÷ 检查�
          "inspectors": "如：县关工委 周文清、县教体局 李明", "rectify_due": "未达标项目应在此日期前整改完毕。"}
 
 
-def _may_edit(visit: Visit, row: dict[str, Any]) -> bool:
-    actor = visit.actor
-    if actor.role in ("reviewer", "admin"):
-        return True
-    return bool(row["author_id"] == actor.user_id and row["unit_id"] != actor.unit_id)
-
-
 def _may_rectify(visit: Visit, row: dict[str, Any]) -> bool:
-    return bool(row["failed"]) and (_may_edit(visit, row) or row["unit_id"] == visit.actor.unit_id)
+    return bool(row["failed"]) and (row["may_edit"] or row["unit_id"] == visit.actor.unit_id)
 
 
 def _year(raw: str | None) -> int | None:
@@ -158,9 +153,12 @@ async def inspection_create(request: Request) -> Response:
 
 
 async def _load(visit: Visit, request: Request) -> dict[str, Any]:
+    """The inspection in the visitor's scope, with ``may_edit``: the write path's rule, read once here."""
     today = local_today()
-    return await visible_record(visit, request.path_params["inspection_id"], "督查记录",
-                                lambda db, scope, inspection_id: get_inspection(db, scope, inspection_id, today=today))
+    row = await visible_record(visit, request.path_params["inspection_id"], "督查记录",
+                               lambda db, scope, inspection_id: get_inspection(db, scope, inspection_id, today=today))
+    row["may_edit"] = edits_inspection(await visit.scope(), row)
+    return row
 
 
 async def inspection_detail(request: Request) -> Response:
@@ -174,7 +172,7 @@ def _render_detail(visit: Visit, row: dict[str, Any], *, values: dict[str, Any] 
     shown = values or row
     return visit.render("inspection_detail.html", {
         "row": row, "checklist": _checklist(row), "states": RECTIFICATION_STATES,
-        "may_edit": _may_edit(visit, row), "may_rectify": _may_rectify(visit, row), "errors": errors or {},
+        "may_edit": row["may_edit"], "may_rectify": _may_rectify(visit, row), "errors": errors or {},
         "stale": stale, "typed": typed_words(visit.request) if stale else [],
         "rectify": _views(RECTIFY, shown, errors=errors,
                           options={"fixed": [(k, CHECK_ITEMS[k]) for k in row["failed"]]}),
@@ -238,7 +236,7 @@ async def inspection_rectify(request: Request) -> Response:
 async def inspection_edit(request: Request) -> Response:
     visit = await require(request, OFFICE)
     row = await _load(visit, request)
-    if not _may_edit(visit, row):
+    if not row["may_edit"]:
         raise not_found("督查记录")
     values = {**row, **(await restore_draft(visit) or {})}
     return await _render_form(visit, values, row=row)
@@ -247,7 +245,7 @@ async def inspection_edit(request: Request) -> Response:
 async def inspection_update(request: Request) -> Response:
     visit, form = await require_form(request, OFFICE)
     row = await _load(visit, request)
-    if not _may_edit(visit, row):
+    if not row["may_edit"]:
         raise not_found("督查记录")
     values = form_values(form)
     if values.get("action") == "delete":

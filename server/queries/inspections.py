@@ -39,10 +39,14 @@ def _shape(row: dict[str, Any], today: datetime.date) -> dict[str, Any]:
     return row
 
 
+# Who inspected is the unit kept on the inspection (``inspecting_unit_id``), never the author's unit
+# today: the archive names the unit that inspected after its author has moved on. A unit deleted
+# since still names it.
 SELECT = """
-    SELECT i.*, u.name AS unit_name, u.kind AS unit_kind, t.name AS town_name, au.name AS author_name
+    SELECT i.*, u.name AS unit_name, u.kind AS unit_kind, t.name AS town_name, au.name AS author_name,
+           iu.name AS inspecting_unit_name
     FROM inspections i JOIN units u ON u.id = i.unit_id LEFT JOIN units t ON t.id = u.parent_id
-    LEFT JOIN users au ON au.id = i.author_id
+    LEFT JOIN users au ON au.id = i.author_id LEFT JOIN units iu ON iu.id = i.inspecting_unit_id
 """
 
 

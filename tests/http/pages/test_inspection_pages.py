@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from sync import new_id
+from sync.users import create_user, save_user
 
 from ...factories import mutate, pull_all, row
-from .conftest import Site
+from .conftest import Site, password_hash
 from .station import record_id_on
 
 CHECKS = {"item_records": "passed", "item_lectures": "passed", "item_archives": "passed",
@@ -160,6 +161,31 @@ def test_town_staff_inspect_their_units_and_edit_their_own_only(site: Site) -> N
     assert town.get(f"/inspections/{rid}/edit").status_code == 200
     assert town.get(f"/inspections/{w.inspection1}/edit").status_code == 404  # the county's
     assert "修改督查记录" not in town.get(f"/inspections/{w.inspection1}").text
+
+
+def test_the_inspecting_town_keeps_its_inspection_when_the_one_who_recorded_it_moves(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.staff_town1))
+    colleague = site.write(lambda db: create_user(db, login="town1-second", name="街道另一位干事", role="staff",
+                                                   unit_id=w.town1, password_hash=password_hash()))
+    site.write(lambda db: save_user(db, w.admin, {"unit_id": w.town2}, user_id=w.staff_town1.user_id))
+
+    assert site.as_(w.staff_town1).get(f"/inspections/{rid}/edit").status_code == 404  # moved to town 2
+    second = site.browser()
+    second.login("town1-second")
+    assert "修改督查记录" in second.get(f"/inspections/{rid}").text
+    data = {"unit_id": w.st12, "date": "2026-11-03", "kind": "full", "inspectors": "县关工委 周文清",
+            "findings": "台帐齐全，同事补记", "rectify": "建咨询室", "rectify_due": "2026-12-15", "rectify_notes": "",
+            "version": "1", **CHECKS}
+    assert second.post(f"/inspections/{rid}/edit", data).status_code == 303
+    after = site.read(lambda db: row(db, "inspection", rid))
+    assert after["findings"] == "台帐齐全，同事补记" and after["updated_by"] == colleague
+    # The archive names the town that inspected, not the one its recorder works for now.
+    county = site.as_(w.reviewer)
+    detail = re.sub(r"\s+", "", county.get(f"/inspections/{rid}").text)
+    assert "<dt>督查单位</dt><dd>掘港街道</dd>" in detail
+    listed = _table(county.get(f"/inspections?unit={w.st12}").text)
+    assert re.findall(r'data-label="督查单位">([^<]*)<', listed) == ["掘港街道"]
 
 
 def test_edit_keeps_a_change_made_meanwhile_to_another_field(site: Site) -> None:
