@@ -14,6 +14,7 @@ from sync import Scope
 from sync.db import placeholders
 from sync.scope import unit_subtree
 
+from .archives import name_column
 from .filters import contains, in_scope, visible
 
 PAGE_SIZE = 50
@@ -85,7 +86,7 @@ def mentor_pairings(db: sqlite_utils.Database, scope: Scope, user_id: str) -> li
     return list(db.query(
         f"""
         SELECT p.id, p.status, p.start_date, p.end_date, p.approach, p.outcome, m.id AS mentee_id,
-               m.code AS mentee_code, m.name AS mentee_name, m.risk_level, un.name AS unit_name,
+               m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.risk_level, un.name AS unit_name,
                (SELECT max(a.date) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS last_activity
         FROM pairings p JOIN mentees m ON m.id = p.mentee_id JOIN units un ON un.id = p.unit_id
         WHERE p.mentor_id = ? AND {sql}

@@ -300,3 +300,13 @@ def test_the_second_of_two_staff_changing_the_same_volunteer_field_is_refused_in
     assert b.post(path, again.fields).status_code == 303
     account = _account(site, w.mentor1.user_id)
     assert (account["phone"], account["about"]) == ("13900001111", "老干部")
+
+
+def test_the_admin_sees_a_volunteers_children_by_code_only(site: Site) -> None:
+    # Names only where the role works with the child (docs/design.md §6): the station, not the county.
+    w = site.w
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]
+    path = f"/mentors/{w.mentor1.user_id}"
+    assert "小明" in site.as_(w.staff_st11).get(path).text
+    page = site.as_(w.admin).get(path).text
+    assert code in page and "小明" not in page
