@@ -24,7 +24,9 @@ RISK_LEVELS = {"normal": "一般", "watch": "关注", "key": "重点"}
 GENDERS = {"male": "男", "female": "女"}
 MENTEE_STATUSES = {"active": "在帮", "closed": "结束"}
 PAIRING_STATUSES = {"active": "结对中", "closed": "已结束"}
-OUTCOMES = {"improved": "好转", "stable": "稳定", "referred": "转介"}
+# mentor_left: the pairing ended because its volunteer stopped serving, not for the child's sake;
+# it says nothing of how the child is (so it never counts as 成功干预).
+OUTCOMES = {"improved": "好转", "stable": "稳定", "referred": "转介", "mentor_left": "志愿者停止服务"}
 ACTIVITY_KINDS = {"home_visit": "上门家访", "talk": "面对面谈心", "remote": "电话或线上", "group": "集体活动"}
 SIX_LINKS = {  # 六结合 (Rudong notice, part 二.2)
     "theme": "与主题教育结合",

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
+from .apply import apply_mutations
 from .audit import append_audit
 from .entities import ROLE_LABELS, ROLES
 from .errors import NotAllowed
 from .ids import new_id
-from .mutations import one_line
+from .mutations import one_line, upsert
 from .records import reset_scope
 from .scope import Actor, load_scope
 from .timeutil import utc_now
@@ -139,9 +142,77 @@ def _spoken(db: sqlite_utils.Database, name: str, value: Any) -> str:
     return str(value)
 
 
-def deactivate_user(db: sqlite_utils.Database, actor: Actor, user_id: str) -> None:
-    """Stop an account: its web sessions and phones stop working at their next request."""
+@dataclass(frozen=True)
+class EndPairings:
+    """End a volunteer's pairings along with their account: the ones a page showed (pairing id →
+    the version it showed), on ``end_date``."""
+
+    seen: Mapping[str, int]
+    end_date: str
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """What stopping an account did to the volunteer's pairings."""
+
+    ended: tuple[str, ...] = ()  # the pairings ended with the account
+    running: int = 0  # active pairings left running (their children still wait for this volunteer)
+    out_of_reach: int = 0  # of those, the pairings of children outside the actor's scope
+
+
+class PairingsChanged(NotAllowed):
+    """The volunteer's active pairings are no longer the ones the page showed (or not at those versions)."""
+
+
+def deactivate_user(db: sqlite_utils.Database, actor: Actor, user_id: str, *,
+                    end: EndPairings | None = None) -> Stopped:
+    """Stop an account: its web sessions and phones stop working at their next request.
+
+    With ``end``, the volunteer's active pairings in ``actor``'s scope end in the same transaction,
+    each as a pairing mutation (closed on ``end.end_date``, outcome ``mentor_left``), so phones, the
+    archive and the audit log see each end like any other. They must be exactly the pairings
+    ``end.seen`` names, at those versions: otherwise ``PairingsChanged`` and, raised inside the
+    caller's transaction, nothing is written. Pairings of children outside the actor's scope are
+    never touched; ``Stopped.out_of_reach`` counts them.
+    """
     save_user(db, actor, {"active": False}, user_id=user_id)
+    reach = load_scope(db, actor)
+    active = [r for r in db.query(
+        "SELECT p.id, p.version, p.unit_id, p.start_date, m.code FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+        " WHERE p.mentor_id = ? AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0"
+        " AND p.unit_id IN (SELECT id FROM units WHERE deleted = 0) ORDER BY m.code", [user_id])]
+    mine = [r for r in active if reach.allows_unit(r["unit_id"])]
+    out_of_reach = len(active) - len(mine)
+    if end is None:
+        return Stopped(running=len(active), out_of_reach=out_of_reach)
+    _refuse_pairings_changed(mine, end.seen)
+    for r in mine:
+        if end.end_date < r["start_date"]:
+            raise NotAllowed(f"结束日期不能早于 {r['code']} 的结对开始日期（{r['start_date']}）。")
+    fields = {"status": "closed", "end_date": end.end_date, "outcome": "mentor_left"}
+    outcomes = apply_mutations(db, actor, [upsert("pairing", fields, r["id"], base_version=r["version"])
+                                           for r in mine])
+    refused = next((o for o in outcomes if o.status != "applied"), None)
+    if refused is not None:
+        # Raised, so the caller's transaction drops the account change and every end with it.
+        raise NotAllowed(refused.reason or "结对没能结束，什么都没有改。")
+    return Stopped(tuple(r["id"] for r in mine), running=out_of_reach, out_of_reach=out_of_reach)
+
+
+def _refuse_pairings_changed(now: list[dict[str, Any]], seen: Mapping[str, int]) -> None:
+    # Stricter than the field merge of an edit: the person decided on the list they saw, so a
+    # pairing changed, started or ended since is theirs to look at again, not ours to merge.
+    current = {r["id"]: r for r in now}
+    edited = [r["code"] for r in now if r["id"] in seen and seen[r["id"]] != r["version"]]
+    new = [r["code"] for r in now if r["id"] not in seen]
+    gone = sum(1 for pairing_id in seen if pairing_id not in current)
+    if not (edited or new or gone):
+        return
+    what = [*(f"{code} 的结对已被别人修改" for code in edited), *(f"新增了 {code} 的结对" for code in new)]
+    if gone:
+        what.append(f"{gone} 个结对已经结束、删除或转出了你的管理范围")
+    raise PairingsChanged(f"你打开这个页面以后，他的结对有了变动（{'；'.join(what)}），"
+                          "所以这次什么都没有改。请看过下面现在的结对，再决定是否停用。")
 
 
 # What anyone may change on their own account.
