@@ -4,7 +4,8 @@ Every change goes through ``sync.users`` (``create_user`` / ``save_user`` / ``de
 audited in ``sync_audit`` like a mutation. Passwords are hashed with argon2 on a worker thread,
 never on the writer thread. A reset password ends the account's open web sessions; a deactivated
 account's sessions and phones stop at their next request (sign-in and the device token both
-check ``active``). An admin cannot deactivate, or take the admin role from, their own account.
+check ``active``). Stopping a volunteer may end their pairings in the same write, as on the
+volunteer page (``stopping.py``). An admin cannot deactivate, or take the admin role from, their own account.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed
 from sync.entities import ROLE_LABELS
-from sync.users import EditedMeanwhile, create_user, deactivate_user, edited_fields, get_user, save_user
+from sync.users import EditedMeanwhile, PairingsChanged, create_user, edited_fields, get_user, save_user
 
 from .. import lockout, sessions
 from ..auth import hash_password, new_password
@@ -35,6 +36,7 @@ from .common import (
     restore_draft,
     with_shown,
 )
+from .stopping import TICK, stop_account, stop_form, stopped_words
 
 MIN_PASSWORD = 8
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
@@ -59,12 +61,16 @@ async def admin_users(request: Request) -> Response:
 
 
 async def _render_form(visit: Visit, values: dict[str, Any], *, user: dict[str, Any] | None = None,
-                       error: str | None = None, status: int = 200) -> Response:
+                       error: str | None = None, draft: dict[str, Any] | None = None, status: int = 200) -> Response:
     scope = await visit.scope()
     units = await visit.state.store.read(lambda db: unit_options(db, scope))
+    stop = None
+    if user is not None and user["role"] == "mentor" and user["active"]:
+        user_id = user["id"]
+        stop = await visit.state.store.read(lambda db: stop_form(db, scope, user_id))
     return visit.render("admin_user.html", {
         "user": user, "values": values, "error": error, "units": units, "roles": ROLE_LABELS,
-        "own": user is not None and user["id"] == visit.actor.user_id,
+        "own": user is not None and user["id"] == visit.actor.user_id, "stop": stop, "draft": draft or {},
     }, status=status)
 
 
@@ -110,6 +116,23 @@ async def admin_user_create(request: Request) -> Response:
     return _show_password(visit, fields["login"], fields["name"], password, user_id, created=True)
 
 
+async def _deactivate(visit: Visit, user: dict[str, Any], values: dict[str, Any]) -> Response:
+    """Stop the account; a volunteer's pairings may end in the same write, as on the volunteer page."""
+    here = f"/admin/users/{user['id']}"
+    if not user["active"]:  # the same form sent twice, or from a second tab
+        return visit.redirect(here, flash=f"账号 {user['login']} 已经停用。")
+    try:
+        stopped = await stop_account(visit, user["id"], values,
+                                     then=lambda db: sessions.end_user_sessions(db, user["id"]))
+    except NotAllowed as exc:
+        now = await visit.state.store.read(lambda db: get_user(db, user_id=user["id"])) or user
+        return await _render_form(visit, with_shown(now, ACCOUNT_FORM), user=now, error=exc.reason, draft=values,
+                                  status=409 if isinstance(exc, PairingsChanged) else 400)
+    return visit.redirect(here, flash=stopped_words(
+        stopped, ticked=bool(values.get(TICK)), repair="可在志愿者页面为他们另找志愿者。",
+        words=f"账号 {user['login']} 已停用：网页登录和已登记的手机都不能再使用。"))
+
+
 def _show_password(visit: Visit, login: str, name: str, password: str, user_id: str, *, created: bool) -> Response:
     """The generated password, shown once on this page (never in a cookie or the log)."""
     return visit.render("admin_password.html", {"login": login, "name": name, "password": password,
@@ -142,17 +165,10 @@ async def admin_user_save(request: Request) -> Response:
     if action in ("deactivate", "activate"):
         if own:
             return await _render_form(visit, as_is, user=user, error="不能停用自己正在使用的账号。", status=400)
-
-        def switch(db: Any) -> None:
-            if action == "deactivate":
-                deactivate_user(db, actor, user["id"])
-                sessions.end_user_sessions(db, user["id"])
-            else:
-                save_user(db, actor, {"active": True}, user_id=user["id"])
-
-        await visit.state.store.write(switch)
-        word = "已停用：网页登录和已登记的手机都不能再使用。" if action == "deactivate" else "已恢复使用。"
-        return visit.redirect(f"/admin/users/{user['id']}", flash=f"账号 {user['login']} {word}")
+        if action == "deactivate":
+            return await _deactivate(visit, user, values)
+        await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=user["id"]))
+        return visit.redirect(f"/admin/users/{user['id']}", flash=f"账号 {user['login']} 已恢复使用。")
     if action == "password":
         typed = str(values.get("new_password") or "")
         problem = _password_problem(typed)

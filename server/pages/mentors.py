@@ -2,7 +2,7 @@
 pairings, their phones and what staff do for those phones — issue an enrolment code (8 digits and
 a QR code of ``/app/?code=…``), issue a one-time PIN-recovery code for a phone whose volunteer
 forgot the PIN (``server/recovery.py``; docs/security.md), revoke a lost phone, deactivate or
-reactivate the account.
+reactivate the account (stopping it may end the volunteer's pairings in the same write: ``stopping.py``).
 
 Accounts go through ``sync.users`` (audited; staff manage role ``mentor`` in their subtree);
 phones through ``server.devices``. Every action of the file page posts to the file's own URL
@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
 from sync.audit import append_audit
-from sync.users import EditedMeanwhile, deactivate_user, edited_fields, save_user
+from sync.users import EditedMeanwhile, PairingsChanged, edited_fields, save_user
 
 from ..devices import UnknownUser, issue_code, revoke_device
 from ..qr import enrol_url, qr_svg
@@ -50,6 +50,7 @@ from .common import (
     with_shown,
 )
 from .links import route_path
+from .stopping import TICK, stop_account, stop_form, stopped_words
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
 REASON_MAX = 200
@@ -169,7 +170,7 @@ async def _detail_page(visit: Visit, mentor_id: str, *, error: str | None = None
         if mentor is None:
             return None
         return {"mentor": mentor, "pairings": mentor_pairings(db, scope, mentor_id),
-                "devices": mentor_devices(db, mentor_id)}
+                "devices": mentor_devices(db, mentor_id), "stop": stop_form(db, scope, mentor_id)}
 
     data = await visit.state.store.read(read)
     if data is None:
@@ -196,8 +197,10 @@ async def mentor_action(request: Request) -> Response:
         return await _revoke(visit, mentor, values)
     if action == "recovery_code":
         return await _recovery_code(visit, mentor, values)
-    if action in ("deactivate", "reactivate"):
-        return await _set_active(visit, mentor, action == "reactivate")
+    if action == "deactivate":
+        return await _deactivate(visit, mentor, values)
+    if action == "reactivate":
+        return await _reactivate(visit, mentor)
     return await _detail_page(visit, mentor_id, status=400, error="不认识的操作。")
 
 
@@ -293,23 +296,28 @@ async def _recovery_code(visit: Visit, mentor: dict[str, Any], values: dict[str,
         "hours": hours})
 
 
-async def _set_active(visit: Visit, mentor: dict[str, Any], active: bool) -> Response:
+async def _reactivate(visit: Visit, mentor: dict[str, Any]) -> Response:
     actor = visit.actor
     try:
-        if active:
-            await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=mentor["id"]))
-        else:
-            await visit.state.store.write(lambda db: deactivate_user(db, actor, mentor["id"]))
+        await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=mentor["id"]))
     except NotAllowed as exc:
         return await _detail_page(visit, mentor["id"], status=400, error=exc.reason)
-    done = "账号已恢复。" if active else "账号已停用，他的手机不能再同步。"
-    if not active:
-        # Their children still have this volunteer on their pairings: say so, or they wait for visits
-        # nobody will make.
-        paired = len(await visit.state.store.read(lambda db: active_pairing_units(db, mentor["id"])))
-        if paired:
-            done += f"注意：他还有 {paired} 个进行中的结对，请在“结对档案”里结束这些结对或为孩子另找志愿者。"
-    return visit.redirect(f"/mentors/{mentor['id']}", flash=done)
+    return visit.redirect(f"/mentors/{mentor['id']}", flash="账号已恢复。")
+
+
+async def _deactivate(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:
+    here = f"/mentors/{mentor['id']}"
+    if not mentor["active"]:  # the same form sent twice, or from a second tab
+        return visit.redirect(here, flash="这位志愿者的账号已经停用。")
+    try:
+        stopped = await stop_account(visit, mentor["id"], values)
+    except PairingsChanged as exc:
+        # The form comes back with the pairings as they are now, the box and the date as the person left them.
+        return await _detail_page(visit, mentor["id"], status=409, error=exc.reason, draft=values)
+    except NotAllowed as exc:
+        return await _detail_page(visit, mentor["id"], status=400, error=exc.reason, draft=values)
+    return visit.redirect(here, flash=stopped_words(stopped, ticked=bool(values.get(TICK)),
+                                                    repair="请在下方“结对”里点“另找志愿者”为他们重新结对。"))
 
 
 routes: list[BaseRoute] = [

@@ -15,7 +15,7 @@ from sync.db import placeholders
 from sync.scope import unit_subtree
 
 from .archives import name_column
-from .filters import contains, in_scope, visible
+from .filters import contains, in_scope, live, visible
 
 PAGE_SIZE = 50
 
@@ -81,13 +81,20 @@ def get_mentor(db: sqlite_utils.Database, scope: Scope, user_id: str) -> dict[st
 
 
 def mentor_pairings(db: sqlite_utils.Database, scope: Scope, user_id: str) -> list[dict[str, Any]]:
-    """The volunteer's live pairings in ``scope``, current first, with the child and the last activity."""
+    """The volunteer's live pairings in ``scope``, current first, with the child and the last activity.
+
+    ``repair`` marks a pairing ended because this volunteer stopped whose child, still in care, has
+    no pairing now: the child waits for another volunteer.
+    """
     sql, params = visible(scope, "pairing", "p")
     return list(db.query(
         f"""
-        SELECT p.id, p.status, p.start_date, p.end_date, p.approach, p.outcome, m.id AS mentee_id,
+        SELECT p.id, p.version, p.status, p.start_date, p.end_date, p.approach, p.outcome, m.id AS mentee_id,
                m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.risk_level, un.name AS unit_name,
-               (SELECT max(a.date) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS last_activity
+               (SELECT max(a.date) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS last_activity,
+               p.status = 'closed' AND p.outcome = 'mentor_left' AND m.status = 'active' AND NOT EXISTS (
+                 SELECT 1 FROM pairings o WHERE o.mentee_id = m.id AND o.status = 'active' AND o.deleted = 0
+               ) AS repair
         FROM pairings p JOIN mentees m ON m.id = p.mentee_id JOIN units un ON un.id = p.unit_id
         WHERE p.mentor_id = ? AND {sql}
         ORDER BY p.status = 'active' DESC, p.start_date DESC
@@ -99,6 +106,15 @@ def active_pairing_units(db: sqlite_utils.Database, user_id: str) -> list[str]:
     """The units of the children the volunteer is paired with now (every scope: what their phone pulls)."""
     return [r[0] for r in db.execute(
         "SELECT unit_id FROM pairings WHERE mentor_id = ? AND status = 'active' AND deleted = 0", [user_id])]
+
+
+def pairings_to_end(db: sqlite_utils.Database, scope: Scope, user_id: str) -> tuple[list[dict[str, Any]], int]:
+    """What stopping the volunteer may end (``sync.users.deactivate_user``): their live active pairings
+    in ``scope`` (child, unit, the version shown), and how many more have children outside it."""
+    active = [p for p in mentor_pairings(db, scope, user_id) if p["status"] == "active"]
+    everywhere = db.execute(f"SELECT count(*) FROM pairings p WHERE p.mentor_id = ? AND p.status = 'active'"
+                            f" AND {live('pairing', 'p')}", [user_id]).fetchone()[0]
+    return active, int(everywhere) - len(active)
 
 
 def mentor_devices(db: sqlite_utils.Database, user_id: str) -> list[dict[str, Any]]:

@@ -1,0 +1,92 @@
+"""Stopping a volunteer's account, as the station's volunteer page and the admin's account page both
+offer it: the stop form may also end the volunteer's pairings, in the same write as the account
+(``sync.users.deactivate_user``), so no child is left looking paired with nobody to visit them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlite_utils
+
+from sync import NotAllowed, Scope, parse_id
+from sync.entities import PAIRING
+from sync.mutations import check_value
+from sync.timeutil import local_today
+from sync.users import EndPairings, Stopped, deactivate_user
+
+from ..forms import whole_number
+from ..queries.mentors import pairings_to_end
+from .common import Visit
+
+TICK = "end_pairings"  # the stop form's checkbox 同时结束这 N 个结对
+
+
+def stop_form(db: sqlite_utils.Database, scope: Scope, user_id: str) -> dict[str, Any]:
+    """What the stop form shows: the pairings it may end and how many it may not (children out of reach)."""
+    to_end, out_of_reach = pairings_to_end(db, scope, user_id)
+    return {"to_end": to_end, "out_of_reach": out_of_reach, "today": local_today().isoformat()}
+
+
+def read_end(values: dict[str, Any]) -> EndPairings | None:
+    """The pairings a posted stop form asks to end with the account (None: the box was not ticked).
+
+    ``NotAllowed`` says what is wrong with a form that cannot be taken as it is.
+    """
+    if not values.get(TICK):
+        return None
+    raw = values.get("pairing")
+    items = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+    seen: dict[str, int] = {}
+    for item in items:
+        pairing_id, _, version = str(item).partition(":")
+        found, number = parse_id(pairing_id), whole_number(version, digits=11)
+        if found is None or number is None:
+            raise NotAllowed("表单里的结对信息不完整，什么都没有改。请刷新页面后重新提交。")
+        seen[found] = number
+    given = values.get("end_date")
+    end_date = str((given[-1] if isinstance(given, list) else given) or "").strip()
+    if not end_date:
+        raise NotAllowed("请填写结对的结束日期。")
+    problem = check_value(PAIRING.by_name["end_date"], end_date)
+    if problem:
+        raise NotAllowed(problem)
+    if end_date > local_today().isoformat():
+        # The account stops today; a pairing "ending" later would leave the child waiting meanwhile.
+        raise NotAllowed("结对的结束日期不能晚于今天。")
+    return EndPairings(seen, end_date)
+
+
+async def stop_account(visit: Visit, user_id: str, values: dict[str, Any], *,
+                       then: Callable[[sqlite_utils.Database], object] | None = None) -> Stopped:
+    """Deactivate ``user_id`` and, when the form's box is ticked, end the pairings it showed: one write,
+    both or neither (``then`` runs in it too). ``NotAllowed`` (``PairingsChanged`` for a list changed
+    since the page showed it) carries the sentence to show; nothing is written then."""
+    end = read_end(values)
+    actor = visit.actor
+
+    def write(db: sqlite_utils.Database) -> Stopped:
+        stopped = deactivate_user(db, actor, user_id, end=end)
+        if then is not None:
+            then(db)
+        return stopped
+
+    return await visit.state.store.write(write)
+
+
+def stopped_words(stopped: Stopped, *, ticked: bool, repair: str,
+                  words: str = "账号已停用，他的手机不能再同步。") -> str:
+    """What to tell the person after a stop (``words``, then the pairings); ``repair`` says where to
+    pair the children again."""
+    if stopped.ended:
+        # "未结对" is what 总览 and the 帮扶对象 list call a child with no active pairing.
+        words += (f"已同时结束 {len(stopped.ended)} 个结对（结束原因：志愿者停止服务），这些孩子现在显示为“未结对”，"
+                  f"{repair}")
+    if not ticked and stopped.running:
+        # Their children still have this volunteer on their pairings: say so, or they wait for visits
+        # nobody will make.
+        words += f"注意：他还有 {stopped.running} 个进行中的结对，请在“结对档案”里结束这些结对或为孩子另找志愿者。"
+    elif stopped.out_of_reach:
+        words += (f"注意：另有 {stopped.out_of_reach} 个结对的孩子已转到不在你管理范围内的单位，没有结束，"
+                  "请联系县关工委结束这些结对或另找志愿者。")
+    return words
