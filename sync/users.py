@@ -211,7 +211,7 @@ def _refuse_pairings_changed(now: list[dict[str, Any]], seen: Mapping[str, int])
     what = [*(f"{code} 的结对已被别人修改" for code in edited), *(f"新增了 {code} 的结对" for code in new)]
     if gone:
         what.append(f"{gone} 个结对已经结束、删除或转出了你的管理范围")
-    raise PairingsChanged(f"你打开这个页面以后，他的结对有了变动（{'；'.join(what)}），"
+    raise PairingsChanged(f"你打开这个页面以后，这位志愿者的结对有了变动（{'；'.join(what)}），"
                           "所以这次什么都没有改。请看过下面现在的结对，再决定是否停用。")
 
 

@@ -133,7 +133,7 @@ def test_a_pairing_changed_since_the_page_showed_it_stops_the_whole_write_in_wor
     refused = staff.post(path, form)
 
     assert refused.status_code == 409
-    assert "你打开这个页面以后，他的结对有了变动" in refused.text and "所以这次什么都没有改" in refused.text
+    assert "你打开这个页面以后，这位志愿者的结对有了变动" in refused.text and "所以这次什么都没有改" in refused.text
     said = {"edited": "已被别人修改", "started": "新增了", "ended": "1 个结对已经结束、删除或转出了你的管理范围"}
     assert said[meanwhile] in refused.text
     assert is_active(site, w.mentor1.user_id)
