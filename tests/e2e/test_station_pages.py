@@ -1,10 +1,11 @@
 """The station pages in Debian Chromium at phone width (390 px) and PC width (1280 px), against a
 real ``banxing serve`` over the demo county: each page loads without a CSP or script error, never
 scrolls sideways, keeps body text at 18 px or more and main buttons at 60 px or more; the
-enrolment code page shows the QR as an inline SVG; an Excel roster is previewed with its mistakes in words.
+enrolment code page shows the QR as an inline SVG; an Excel roster is previewed with its mistakes in words;
+at phone width, stopping a volunteer ends their pairings too.
 
 Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh docs/screenshots/station-*.png (phone: the
-first screen, as a person sees it; PC: the whole page).
+first screen, as a person sees it; PC: the whole page; station-mentor-stop.png: a volunteer's stop form).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import re
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from sync import new_id
 
@@ -116,5 +117,31 @@ def test_station_pages_fit_the_screen_and_pass_the_csp(server: ServerProcess, br
         assert qr is not None and qr["width"] >= 200, qr  # big enough for an old phone's camera
         check_page(page, width, "enrolment code", errors)
         page.screenshot(full_page=size == "pc", path=str(shots / f"station-enrol-code-{size}.png"))
+        if size == "phone":
+            _stop_volunteer(page, server, width, errors, shots)
     finally:
         context.close()
+
+
+def _stop_volunteer(page: Page, server: ServerProcess, width: int, errors: list[str], shots: pathlib.Path) -> None:
+    """杨桂芳 stops serving: the stop form lists her children with 同时结束 ticked, and one tap ends them too."""
+    (active,), = query(server, "SELECT count(*) FROM pairings p JOIN users u ON u.id = p.mentor_id"
+                               " WHERE u.login = 'yang.mofan' AND p.status = 'active' AND p.deleted = 0")
+    assert active >= 1
+    page.goto(server.url + "/mentors")
+    page.get_by_role("link", name="杨桂芳").click()
+    form = page.locator("section[aria-labelledby='account-h']")
+    box = page.get_by_label(f"同时结束这 {active} 个结对")
+    assert box.is_checked() and form.locator(".stop-pairings li").count() == active
+    form.scroll_into_view_if_needed()
+    check_page(page, width, "volunteer stop form", errors)
+    form.screenshot(path=str(shots / "station-mentor-stop.png"))
+    page.get_by_role("button", name="停用账号").click()
+    page.wait_for_selector(".flash")
+    assert f"已同时结束 {active} 个结对" in page.locator(".flash").inner_text()
+    assert "未结对" in page.locator(".flash").inner_text()
+    assert page.get_by_role("link", name="另找志愿者").count() == active
+    check_page(page, width, "volunteer stopped", errors)
+    (left,), = query(server, "SELECT count(*) FROM pairings p JOIN users u ON u.id = p.mentor_id"
+                             " WHERE u.login = 'yang.mofan' AND p.status = 'active' AND p.deleted = 0")
+    assert left == 0
