@@ -2,12 +2,32 @@ import { del, get, getAll, put } from './db.js';
 import * as vault from './vault.js';
 
 const waiting = new Map(); // id -> values not written yet, or null: to delete
+// Drafts a full phone refused before a lock, sealed with the key the lock drops: the locked phone
+// holds no readable word, and the PIN brings them back (release) to be written or shown again.
+const held = new Map();
 let writing = Promise.resolve();
 
-async function writeWaiting() {
+async function hold() {
   for (const [id, draft] of waiting) {
+    held.set(id, draft && await vault.seal(draft));
     waiting.delete(id);
+  }
+}
+
+async function release() {
+  for (const [id, sealed] of held) {
+    const draft = sealed && await vault.unseal(sealed);
+    held.delete(id);
+    if (!waiting.has(id)) waiting.set(id, draft);
+  }
+}
+
+async function writeWaiting() {
+  if (!vault.isUnlocked()) return; // kept for the next unlock
+  await release();
+  for (const [id, draft] of waiting) {
     if (!vault.isUnlocked()) return;
+    waiting.delete(id);
     try {
       if (draft === null) await del('drafts', id);
       else await put('drafts', { id, ...(await vault.seal({ ...draft, savedAt: new Date().toISOString() })) });
@@ -47,21 +67,35 @@ export const changedValues = ({ values, blank }) => (blank
   ? Object.fromEntries(Object.entries(values).filter(([name, value]) => !same(value, blank[name])))
   : values);
 
+// A draft the phone refused (`unsaved: true`) comes back from memory: newer than the disk's copy,
+// if there is one, and the only copy of the words typed since the phone filled up.
 export async function loadDraft(id) {
   await flush();
+  if (waiting.has(id)) return waiting.get(id) && { ...waiting.get(id), unsaved: true };
   const row = await get('drafts', id);
   return row ? vault.unseal(row) : null;
 }
 
 export async function clearDraft(id) {
   waiting.delete(id);
+  held.delete(id);
   await writing;
   await del('drafts', id);
 }
 
+// The export and the count before a wipe carry the drafts the phone refused too.
 export async function allDrafts() {
   await flush();
-  return Promise.all((await getAll('drafts')).map(async (row) => ({ id: row.id, ...(await vault.unseal(row)) })));
+  const saved = await Promise.all((await getAll('drafts'))
+    .map(async (row) => ({ id: row.id, ...(await vault.unseal(row)) })));
+  const unsaved = [...waiting].map(([id, draft]) => draft && { id, ...draft, savedAt: new Date().toISOString() });
+  return [...saved.filter((d) => !waiting.has(d.id)), ...unsaved.filter(Boolean)];
 }
 
-vault.beforeLock(flush);
+// Words that exist only in this page's memory: a reload would lose them.
+export const unwritten = () => waiting.size + held.size > 0;
+
+vault.beforeLock(() => {
+  writing = flush().then(hold).catch((error) => console.error('draft not held', error));
+  return writing;
+});

@@ -137,6 +137,9 @@ sync.onSyncState(async ({ problem, message }) => {
   showStopped(stop);
 });
 
+// The hash stays: after the PIN the form she was writing opens again with her words (from the disk, or
+// from memory when the full phone refused them). She finds the page as she put the phone down, not a
+// home screen she must read to find 有一条没写完的帮扶记录, and the reopened form says 已恢复.
 vault.onLock(() => {
   nextRender(); // a screen still loading must not appear over the PIN screen
   sync.stop();
@@ -144,12 +147,13 @@ vault.onLock(() => {
   repo.clear();
   forms.closed();
   stoppedPhone = false;
-  if (updates.updateReady()) location.reload(); // the new version opens at the PIN screen
+  // The new version opens at the PIN screen; not while words the phone refused live in this page only.
+  if (updates.updateReady() && !drafts.unwritten()) location.reload();
   else showUnlock();
 });
 
 updates.onUpdate(() => {
-  if (gateShown === 'unlock') location.reload();
+  if (gateShown === 'unlock' && !drafts.unwritten()) location.reload();
 });
 
 window.addEventListener('hashchange', () => route());

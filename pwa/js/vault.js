@@ -72,7 +72,9 @@ export async function unlock(pin) {
   const info = await device();
   try {
     await openSession(await box.unwrap(info.byPin, await box.pinKey(pin, info.salt, info.iterations)));
-    await put('meta', PIN_OK);
+    // A full phone may refuse even this small write: the right PIN must open it all the same (the
+    // words a refused draft kept in memory are behind it).
+    if (status.fails > 0) await put('meta', PIN_OK).catch((error) => console.error('pin count', error));
     return { ok: true };
   } catch (error) {
     if (error.name !== 'OperationError') throw error;

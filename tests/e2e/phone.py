@@ -39,6 +39,16 @@ IDB_DUMP = """async () => {
 }"""
 
 
+# Every IndexedDB write refused as a full phone refuses it, while window.__full is set.
+FILL_UP = """() => {
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (...args) {
+    if (window.__full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    return put.apply(this, args);
+  };
+}"""
+
+
 @dataclass
 class Phone:
     """One phone: a browser context (its own storage) and the app's page in it."""

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import ServerProcess, demo_server
-from .phone import Phone, query
+from .phone import FILL_UP, Phone, query
 
 pytestmark = pytest.mark.e2e
 
@@ -98,6 +98,47 @@ def test_pwa_auto_lock_after_idle_keeps_the_form(module_server: ServerProcess, p
     expect(phone.page.get_by_label("过程记录")).to_have_count(0)  # nothing readable behind the lock
     phone.unlock()
     expect_restored(phone.page)
+
+
+def test_pwa_auto_lock_on_a_full_phone_keeps_the_words_the_phone_refused(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The phone filled up while she wrote: the draft of her last words was refused, and then she
+    put the phone down. The lock hides the form all the same; after her PIN the same form is back
+    with every word, the phone still full, and it saves once there is space."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("ma.ganbu")
+    page = phone.page
+    phone.context.clock.install()
+    page.reload()
+    phone.unlock()
+    page.evaluate(FILL_UP)
+    half_fill(phone)
+    page.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")  # what she wrote so far is on disk
+    page.evaluate("window.__full = true")
+    page.get_by_label("事后跟踪").fill("下周带字帖再去")
+    expect(page.get_by_text("这一页写的内容没能存进手机")).to_be_visible()
+
+    phone.context.clock.fast_forward("05:10")
+    expect(page.get_by_role("button", name="解锁")).to_be_visible()
+    expect(page.get_by_label("过程记录")).to_have_count(0)
+    assert "下周带字帖再去" not in page.content() and "和孩子聊了很久" not in page.content()
+
+    phone.unlock()  # the phone is still full
+    expect_restored(page)
+    expect(page.get_by_label("事后跟踪")).to_have_value("下周带字帖再去")
+    expect(page.get_by_text("这一页写的内容没能存进手机")).to_be_visible()
+
+    page.evaluate("window.__full = false")  # she deleted some videos
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    counts = phone.idb()["counts"]
+    assert (counts["outbox"], counts["drafts"]) == (1, 0), counts
+    page.get_by_role("link", name="首页").click()
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT count(*) FROM activities WHERE follow_up = '下周带字帖再去'"
+                 " AND record = '和孩子聊了很久'")[0][0] == 1
 
 
 @pytest.fixture

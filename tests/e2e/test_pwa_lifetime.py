@@ -9,21 +9,12 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .phone import Phone, Station, query
+from .phone import FILL_UP, Phone, Station, query
 
 pytestmark = pytest.mark.e2e
 
 PHONE_DURATIONS = (15, 30, 45, 60, 90, 120)  # the phone form's 时长 list (strings.js DURATIONS)
 PHONE_OBSERVATIONS = ("学习有进步", "作业完成好", "和家人关系好", "睡眠不好", "不愿上学", "沉迷手机")
-
-# Every IndexedDB write refused as a full phone refuses it, while window.__full is set.
-FILL_UP = """() => {
-  const put = IDBObjectStore.prototype.put;
-  IDBObjectStore.prototype.put = function (...args) {
-    if (window.__full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-    return put.apply(this, args);
-  };
-}"""
 
 
 def own_pending_visit(server: ServerProcess, login: str) -> tuple[str, int]:

@@ -64,3 +64,23 @@ test('a draft brings back what the volunteer changed; untouched fields take the 
   equal(drafts.changedValues({ values: { date: '2026-12-01' } }), { date: '2026-12-01' }, "an older app's draft");
   await drafts.clearDraft('activity:x');
 });
+
+test('a draft the full phone refused before a lock comes back after the PIN, the phone still full', async () => {
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function full() { throw new DOMException('quota', 'QuotaExceededError'); };
+  try {
+    equal(await drafts.saveDraft('activity:new', { record: '锁屏前存不进去的字' }), false);
+    await vault.lock();
+    assert(drafts.unwritten(), 'kept in memory, sealed, while locked');
+    equal((await vault.unlock('1234')).ok, true, 'the right PIN opens a full phone');
+    const draft = await drafts.loadDraft('activity:new');
+    equal([draft.values.record, draft.unsaved], ['锁屏前存不进去的字', true]);
+  } finally {
+    IDBObjectStore.prototype.put = put;
+  }
+  equal(await drafts.flush(), true, 'space again: written');
+  equal(drafts.unwritten(), false);
+  const draft = await drafts.loadDraft('activity:new');
+  equal([draft.values.record, draft.unsaved], ['锁屏前存不进去的字', undefined]);
+  await drafts.clearDraft('activity:new');
+});

@@ -32,7 +32,8 @@ export async function formScreen({
     forms.fillForm(form, edits || notice ? drafts.changedValues(draft) : draft.values);
     restored.textContent = T.draftRestored;
   }
-  // Shown above the form only while the phone refuses the draft (a full phone).
+  // Shown above the form only while the phone refuses the draft (a full phone), from the start when the
+  // words came back from memory (a lock while the phone was full).
   const unsaved = h('p', { class: 'notice warn', role: 'alert' }, T.draftNotSaved);
   // The version the volunteer's words began from, kept with the draft: saved against it, a field the
   // station changed meanwhile that she changed too is a conflict on the server, not an overwrite.
@@ -78,6 +79,7 @@ export async function formScreen({
   const { clockWrong } = vault.currentSession();
   const clock = clockWrong && form.querySelector('input[type=date]')
     && h('p', { class: 'notice warn', role: 'status' }, '⚠ ' + T.clockWrong(clockWrong));
-  if (show(screen({ title, back: () => go(back) }, restored, top, clock, form, clear), seq)) forms.opened(draftId);
+  const shown = screen({ title, back: () => go(back) }, restored, top, clock, draft?.unsaved && unsaved, form, clear);
+  if (show(shown, seq)) forms.opened(draftId);
   return keep;
 }
