@@ -1,7 +1,23 @@
 const NAME = 'banxing';
 let opening = null;
+let closed = false;
+let watcher = async () => {};
+
+// What another tab's app version means for this page, told to main.js: 'blocked' (an older version
+// holds the database open, and this page waits until it lets go) or 'outdated' (a newer version must
+// upgrade it: this page writes what it can, then closes the database and asks for a reload).
+export const watch = (fn) => { watcher = fn; };
+
+// Not a reload by itself: that would drop an open form, and the words a full phone refused.
+async function makeWay(db) {
+  try { await watcher('outdated'); } catch (error) { console.error('before closing', error); }
+  db.close();
+  closed = true;
+  opening = null;
+}
 
 function openDb() {
+  if (closed) return Promise.reject(new DOMException('a newer version of the app has the database', 'VersionError'));
   opening ||= new Promise((resolve, reject) => {
     const request = indexedDB.open(NAME, 1);
     request.onupgradeneeded = ({ oldVersion }) => {
@@ -14,10 +30,10 @@ function openDb() {
         db.createObjectStore('drafts', { keyPath: 'id' });
       }
     };
+    request.onblocked = () => watcher('blocked');
     request.onsuccess = () => {
       const db = request.result;
-      // A newer app upgrades the schema: let it, and reload into it (all is on disk).
-      db.onversionchange = () => { db.close(); opening = null; location.reload(); };
+      db.onversionchange = () => makeWay(db);
       resolve(db);
     };
     request.onerror = () => { opening = null; reject(request.error); };

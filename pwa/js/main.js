@@ -22,6 +22,7 @@ import * as waiting from './ui/waiting.js';
 
 let gateShown = null; // 'unlock', …; null once the app is open
 let stoppedPhone = false;
+let standing = null; // the screen this tab shows instead of the PIN once it has had to stop
 const WECHAT_OK = 'banxing-wechat-ok';
 
 async function boot() {
@@ -54,6 +55,7 @@ function showUnlock() {
 }
 
 async function opened(enrolled = false) {
+  if (standing) return vault.lock(); // unlocked as this tab had to stop: its screen again
   gateShown = null;
   await repo.load();
   idle.start(vault.lock);
@@ -147,9 +149,29 @@ vault.onLock(() => {
   repo.clear();
   forms.closed();
   stoppedPhone = false;
+  if (standing) standing();
   // The new version opens at the PIN screen; not while words the phone refused live in this page only.
-  if (updates.updateReady() && !drafts.unwritten()) location.reload();
+  else if (updates.updateReady() && !drafts.unwritten()) location.reload();
   else showUnlock();
+});
+
+// Locking first writes the drafts and hides the children's data; then `screen` stands where the PIN would.
+async function standDown(name, screen) {
+  gateShown = name;
+  standing = screen;
+  if (vault.isUnlocked()) await vault.lock();
+  else {
+    nextRender();
+    sync.stop();
+    idle.stop();
+    screen();
+  }
+}
+
+db.watch(async (what) => {
+  if (what === 'blocked') gate.standBy({ title: T.olderTab, say: T.olderTabSay });
+  else await standDown('outdated', () => gate.standBy({ title: T.newerTab, say: T.newerTabSay, label: T.reopen,
+    action: () => location.reload() }));
 });
 
 updates.onUpdate(() => {

@@ -127,6 +127,10 @@ export const T = {
     ? `还有 ${n} 条没有同步或没有写完。请先点“导出未同步记录”，把文件交给辅导站，然后清除这台手机上的数据。`
     : '这台手机上没有未同步的记录。请清除这台手机上的数据。',
   wipe: '清除本机数据', wipeConfirm: '再点一次，清除这台手机上的伴行数据', inactive: '这个账号已停用，请联系辅导站。',
+
+  olderTab: '请关掉另一个伴行页面', olderTabSay: '另一个页面里开着旧版本的伴行。关掉它，这一页就会打开。',
+  newerTab: '伴行已经更新', newerTabSay: '另一个页面里打开了新版本的伴行。请点“重新打开”，接着使用。',
+  reopen: '重新打开',
 };
 
 export const ENTITY_LABELS = { mentee: T.mentee, activity: T.activity, screening: T.screening };

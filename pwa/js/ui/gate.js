@@ -128,6 +128,11 @@ export async function forgotPin({ done, back }) {
     })));
 }
 
+// A tab that must wait or stop for another one: big words, and at most one thing to do.
+export function standBy({ title, say, label = null, action = null }) {
+  bare(title, h('p', say), label && button(label, action, 'wide'));
+}
+
 export function stopped({ revoked, inactive, reason, unsent, exportNow, wipe }) {
   const exported = h('p', { class: 'notice', role: 'status' });
   bare(revoked ? T.revokedTitle : inactive ? T.inactiveTitle : T.reenrolTitle,
