@@ -55,6 +55,9 @@ export function flush() {
 // `blank`: the values the form opened with. A form back to them keeps no draft (a box ticked and
 // unticked again is no work to lose, and no 有一条没写完的帮扶记录 on the home screen).
 export function saveDraft(id, values, extra = {}, blank = null) {
+  // A form taken down by a lock fires `change` as it goes: its words went with the lock's flush, and
+  // written later they would overwrite what another tab wrote meanwhile.
+  if (!vault.isUnlocked()) return Promise.resolve(true);
   waiting.set(id, blank && sameValues(values, blank) ? null : { values, ...extra, ...(blank && { blank }) });
   return flush();
 }

@@ -7,6 +7,7 @@ import * as prefs from './prefs.js';
 import * as repo from './repo.js';
 import { T } from './strings.js';
 import * as sync from './sync.js';
+import * as tab from './tab.js';
 import * as updates from './updates.js';
 import * as vault from './vault.js';
 import * as activity from './ui/activity.js';
@@ -28,6 +29,11 @@ const WECHAT_OK = 'banxing-wechat-ok';
 async function boot() {
   await prefs.load();
   updates.register().catch((error) => console.error('service worker', error));
+  if (await tab.claim(taken)) await begin();
+  else elsewhere();
+}
+
+async function begin() {
   const code = new URLSearchParams(location.search).get('code') || '';
   const start = async () => {
     if (await vault.device()) return showUnlock();
@@ -41,6 +47,21 @@ async function boot() {
     await start();
   }
 }
+
+// Another tab is the app: this one says so, and becomes it at a tap (the other then stops, as below).
+function elsewhere() {
+  gateShown = 'elsewhere';
+  gate.standBy({
+    title: T.elsewhere, say: T.elsewhereSay, label: T.useHere,
+    async action() {
+      standing = null;
+      await tab.take(taken);
+      await begin();
+    },
+  });
+}
+
+const taken = () => standDown('elsewhere', elsewhere);
 
 function showUnlock() {
   gateShown = 'unlock';
@@ -58,6 +79,7 @@ async function opened(enrolled = false) {
   if (standing) return vault.lock(); // unlocked as this tab had to stop: its screen again
   gateShown = null;
   await repo.load();
+  if (!vault.isUnlocked()) return; // locked or stopped while loading
   idle.start(vault.lock);
   // The records live here: ask the browser not to evict them under pressure.
   if (enrolled === true) navigator.storage?.persist?.().catch(() => false);
@@ -157,6 +179,7 @@ vault.onLock(() => {
 
 // Locking first writes the drafts and hides the children's data; then `screen` stands where the PIN would.
 async function standDown(name, screen) {
+  if (gateShown === 'outdated') return; // its database closed, this tab can only be reloaded
   gateShown = name;
   standing = screen;
   if (vault.isUnlocked()) await vault.lock();

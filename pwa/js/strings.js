@@ -130,7 +130,9 @@ export const T = {
 
   olderTab: '请关掉另一个伴行页面', olderTabSay: '另一个页面里开着旧版本的伴行。关掉它，这一页就会打开。',
   newerTab: '伴行已经更新', newerTabSay: '另一个页面里打开了新版本的伴行。请点“重新打开”，接着使用。',
-  reopen: '重新打开',
+  reopen: '重新打开', elsewhere: '伴行已经在另一个页面打开', useHere: '在这里使用',
+  elsewhereSay: '同一时间只能在一个页面里使用伴行。要在这里用，请点下面的按钮；'
+    + '另一个页面会先保存写了一半的内容，再停下来。',
 };
 
 export const ENTITY_LABELS = { mentee: T.mentee, activity: T.activity, screening: T.screening };

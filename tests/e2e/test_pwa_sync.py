@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from .conftest import ServerProcess, cli, demo_server
 from .phone import PIN, Phone, Station, query
@@ -303,25 +303,31 @@ def test_pwa_rejected_visit_is_fixed_and_requeued_and_screening_and_guardian_rea
                  " AND needs = '需要学习辅导和心理疏导'", mentee_id) == [(1, "watch")], code
 
 
-def test_pwa_two_tabs_of_one_phone_deliver_both_tabs_visits_once_whichever_syncs(
+def test_pwa_two_tabs_of_one_phone_taking_turns_deliver_both_tabs_visits_once(
     module_server: ServerProcess, phones: Any
 ) -> None:
-    """The installed app and a browser tab share one phone's storage. A tab opened before the
-    other saved must still send the other's visit, in order: sent alone, its own higher-numbered
-    change would make the server refuse the lower one later as already used."""
+    """The installed app and a browser tab share one phone's storage, one at a time. A tab opened
+    before the other saved, and given the app back after, must still send the other's visit, in
+    order: sent alone, its own higher-numbered change would make the server refuse the lower one
+    later as already used."""
     phone: Phone = phones.new(module_server)
     phone.enrol("sun.laoshi")
     first = phone.page
     second = phone.new_page()
     second.goto(module_server.url + "/app/")
-    phone.page = second
-    phone.unlock()
+
+    def use(page: Page) -> None:
+        page.get_by_role("button", name="在这里使用").click()
+        phone.page = page
+        phone.unlock()
+
+    use(second)  # unlocked before the first tab saves
     phone.context.set_offline(True)
     texts = ("第一个窗口离线写的记录：孩子今天主动问了作业。", "第二个窗口离线写的记录：奶奶说孩子最近按时睡觉。")
     for page, text in zip((first, second), texts, strict=True):
-        phone.page = page
+        use(page)
         phone.log_activity(text)
-    first.close()  # only the tab that never saw the first visit is left to sync
+    first.close()  # only the tab that never saved the first visit is left to sync
     phone.page = second
     phone.context.set_offline(False)
     second.get_by_role("link", name="首页").click()

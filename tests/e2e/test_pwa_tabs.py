@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import ServerProcess
-from .phone import Phone
+from .phone import Phone, query
+from .screen import check_page
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +31,7 @@ def big_button(page: Page, name: str) -> None:
     expect(button).to_be_visible()
     box = button.bounding_box()
     assert box is not None and box["height"] >= 60, box
+    check_page(page, 390, name, [])
 
 
 def test_pwa_a_newer_version_in_another_tab_gets_the_database_and_this_one_asks_for_a_reload(
@@ -48,3 +50,65 @@ def test_pwa_a_newer_version_in_another_tab_gets_the_database_and_this_one_asks_
     big_button(page, "重新打开")
     expect(page.get_by_label("过程记录")).to_have_count(0)
     assert "新版本来之前写的话" not in page.content()
+
+
+def use_here(page: Page) -> None:
+    expect(page.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    big_button(page, "在这里使用")
+    page.get_by_role("button", name="在这里使用").click()
+
+
+def test_pwa_a_second_tab_waits_to_be_chosen_and_the_first_stops_with_its_words_kept(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """Two tabs used to share one new visit's draft, each typing over the other's. Now the second
+    tab says the app is open elsewhere; chosen (在这里使用), it takes over, and the first writes its
+    draft, hides the form and says the same, so the words go on in whichever tab she uses."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhou.laoshi")
+    first = phone.page
+    first.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
+    first.get_by_label("过程记录").fill("第一个页面写了一半的话")
+
+    second = phone.new_page()
+    second.goto(module_server.url + "/app/")
+    expect(second.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    expect(second.get_by_label("PIN码", exact=True)).to_have_count(0)
+    expect(first.get_by_label("过程记录")).to_have_value("第一个页面写了一半的话")  # the first goes on
+    use_here(second)
+    expect(first.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    expect(first.get_by_label("过程记录")).to_have_count(0)
+    assert "第一个页面写了一半的话" not in first.content()
+
+    phone.page = second
+    phone.unlock()
+    second.locator(".notice", has_text="有一条没写完的帮扶记录").get_by_role("link", name="继续填写").click()
+    expect(second.get_by_label("过程记录")).to_have_value("第一个页面写了一半的话")
+    second.get_by_label("事后跟踪").fill("第二个页面接着写")
+
+    use_here(first)  # back to the first: the PIN, then its form with both tabs' words
+    expect(second.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    expect(second.get_by_label("事后跟踪")).to_have_count(0)
+    phone.page = first
+    phone.unlock()
+    expect(first.get_by_label("过程记录")).to_have_value("第一个页面写了一半的话")
+    expect(first.get_by_label("事后跟踪")).to_have_value("第二个页面接着写")
+    first.get_by_role("button", name="保存", exact=True).click()
+    expect(first.get_by_text("已保存。")).to_be_visible()
+    first.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '第一个页面写了一半的话'"
+                 " AND follow_up = '第二个页面接着写'")[0][0] == 1
+    assert phone.dialogs == []
+
+
+def test_pwa_without_web_locks_every_tab_opens_the_app_as_before(module_server: ServerProcess, phones: Any) -> None:
+    phone: Phone = phones.new(module_server)
+    phone.context.add_init_script("delete Navigator.prototype.locks")
+    phone.enrol("bao.laoshi")
+    second = phone.new_page()
+    second.goto(module_server.url + "/app/")
+    phone.page = second
+    phone.unlock()
+    expect(phone.page.get_by_text("伴行已经在另一个页面打开")).to_have_count(0)

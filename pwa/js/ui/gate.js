@@ -128,9 +128,13 @@ export async function forgotPin({ done, back }) {
     })));
 }
 
-// A tab that must wait or stop for another one: big words, and at most one thing to do.
+// A tab that must wait or stop for another one: big words, and at most one thing to do, done once (a
+// second tap on 在这里使用 would take the app from this very tab).
 export function standBy({ title, say, label = null, action = null }) {
-  bare(title, h('p', say), label && button(label, action, 'wide'));
+  bare(title, h('p', say), label && button(label, (event) => {
+    event.currentTarget.disabled = true;
+    action();
+  }, 'wide'));
 }
 
 export function stopped({ revoked, inactive, reason, unsent, exportNow, wipe }) {
