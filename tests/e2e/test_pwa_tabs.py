@@ -2,12 +2,13 @@
 writes its words first and shows no child's data."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, cli
 from .phone import Phone, query
 from .screen import check_page
 
@@ -112,3 +113,22 @@ def test_pwa_without_web_locks_every_tab_opens_the_app_as_before(module_server: 
     phone.page = second
     phone.unlock()
     expect(phone.page.get_by_text("伴行已经在另一个页面打开")).to_have_count(0)
+
+
+def test_pwa_a_tab_left_at_the_enrol_screen_cannot_enrol_over_another_tabs_enrolment(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    phone: Phone = phones.new(module_server)
+    left = phone.page
+    phone.open()
+    expect(left.get_by_label("登记码")).to_be_visible()
+    phone.page = phone.new_page()
+    phone.open()
+    use_here(phone.page)
+    expect(left.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    expect(left.get_by_label("登记码")).to_have_count(0)
+    phone.enrol("yang.mofan")
+    use_here(left)  # back in the tab left at the enrol screen: the phone is enrolled now
+    phone.page = left
+    phone.unlock()
+    assert len(json.loads(cli(module_server.db, "devices", "--user", "yang.mofan", "--json"))["devices"]) == 1
