@@ -8,7 +8,9 @@ worker keeps the app working offline.
 ``sw.js`` is hand-written; its first line, ``const BUILD = …;``, is replaced here with the
 version (a hash of every file) and the list of files to precache. Any change to any file
 therefore changes ``sw.js`` byte for byte, which is what makes browsers install the new
-worker — there is no version number to forget to bump.
+worker — there is no version number to forget to bump. Scripts and the stylesheet are sent
+without their comments and indentation (``server/pwa_compact.py``), so a comment's edit is no new
+version for the phones.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from .pwa_compact import compact_script, compact_stylesheet
 
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -60,10 +64,21 @@ def _files(folder: pathlib.Path) -> dict[str, bytes]:
     """Every servable file, by its path relative to ``folder`` (other files, such as
     README.md or the icon script, are not part of the app)."""
     return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
+        path.relative_to(folder).as_posix(): _shipped(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.suffix in MEDIA_TYPES
     }
+
+
+def _shipped(path: pathlib.Path) -> bytes:
+    body = path.read_bytes()
+    compact = {".js": compact_script, ".css": compact_stylesheet}.get(path.suffix)
+    if compact is None:
+        return body
+    try:
+        return compact(body.decode()).encode()
+    except UnicodeDecodeError:  # not ours to judge: sent as it is
+        return body
 
 
 def load_build(folder: pathlib.Path) -> Build:

@@ -1,0 +1,160 @@
+"""The phone app's comments and indentation stay in the source, not on the wire.
+
+The app's modules explain themselves in comments, as the rest of the code does, and a phone on
+2G pays for every byte of its first load (issue 9: at most 100 KB before compression;
+docs/performance.md). So when the app is built, a script goes out without its ``//`` comments,
+its indentation and its empty lines, and the stylesheet without its ``/* */`` comments and
+indentation. Every other character is sent as written: no renaming, no joined lines (so no
+change to where JavaScript inserts semicolons).
+
+No minifier and no parser: a small scanner that knows where strings, template literals, block
+comments and regular expressions begin and end, because a line of a template literal that
+happens to start with ``//`` or spaces is text. A file it cannot follow to a clean end is
+shipped as it is.
+"""
+from __future__ import annotations
+
+import re
+
+# After one of these (or at the start of a line), a ``/`` begins a regular expression, not a
+# division.
+_REGEX_AFTER_CHARS = set("(,=:[!&|?{};+-*%<>~^")
+_REGEX_AFTER_WORDS = {"return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void",
+                      "throw", "instanceof", "yield", "await"}
+_WORD_END = re.compile(r"[A-Za-z_$][\w$]*$")
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")  # at "\n" only: str.splitlines also splits at characters a string may hold
+_CSS_TOKEN = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|/\*|[\"']", re.S)
+
+
+class _Lost(Exception):
+    """The scanner met something it does not follow; the file is shipped unchanged."""
+
+
+def compact_script(source: str) -> str:
+    try:
+        return "".join(_script_lines(source))
+    except _Lost:
+        return source
+
+
+def compact_stylesheet(source: str) -> str:
+    """``/* */`` comments out (not inside a quoted string), then indentation and empty lines."""
+    kept: list[str] = []
+    end = 0
+    for token in _CSS_TOKEN.finditer(source):
+        text = token.group()
+        if text in ('"', "'", "/*"):
+            return source  # a string or comment left open: not ours to guess at
+        if text.startswith("/*"):
+            kept.append(source[end:token.start()])
+            end = token.end()
+    kept.append(source[end:])
+    lines = (line.strip() for line in "".join(kept).split("\n"))
+    return "".join(line + "\n" for line in lines if line)
+
+
+def _regex_may_start(before: str) -> bool:
+    code = before.rstrip()
+    if not code or code[-1] in _REGEX_AFTER_CHARS:
+        return True
+    word = _WORD_END.search(code)
+    return word is not None and word.group() in _REGEX_AFTER_WORDS
+
+
+def _script_lines(source: str) -> list[str]:
+    out: list[str] = []
+    # What is open at the end of the text so far: "`" a template literal, "{" a brace of code
+    # (inside a template's ${…} or not), "/*" a block comment. Empty, or "{" on top: code.
+    stack: list[str] = []
+    for line in _LINE.findall(source):
+        text = line.rstrip("\n")
+        in_code = not stack or stack[-1] == "{"
+        start = len(text) - len(text.lstrip(" \t")) if in_code else 0
+        end = _scan_line(text, start, stack)
+        ends_in_code = not stack or stack[-1] == "{"
+        kept = text[start:end]
+        if ends_in_code:
+            kept = kept.rstrip(" \t")
+        if kept or not (in_code and ends_in_code):
+            out.append(kept + line[len(text):])
+    if stack:
+        raise _Lost
+    return out
+
+
+def _scan_line(line: str, i: int, stack: list[str]) -> int:
+    """Follow ``line`` from ``i``, updating ``stack``; where a ``//`` comment begins, or its end."""
+    code_start = i
+    n = len(line)
+    while i < n:
+        ch = line[i]
+        top = stack[-1] if stack else None
+        if top == "/*":
+            close = line.find("*/", i)
+            if close < 0:
+                return n
+            stack.pop()
+            i = close + 2
+        elif top == "`":
+            if ch == "\\":
+                i += 2
+            elif ch == "`":
+                stack.pop()
+                i += 1
+            elif line.startswith("${", i):
+                stack.append("{")
+                i += 2
+            else:
+                i += 1
+        elif line.startswith("//", i):
+            return i
+        elif line.startswith("/*", i):
+            stack.append("/*")
+            i += 2
+        elif ch in "'\"":
+            i = _skip_quoted(line, i, ch)
+        elif ch == "`":
+            stack.append("`")
+            i += 1
+        elif ch == "{":
+            stack.append("{")
+            i += 1
+        elif ch == "}":
+            if top != "{":
+                raise _Lost
+            stack.pop()  # back in the template literal if this brace closed a ${…}
+            i += 1
+        elif ch == "/" and _regex_may_start(line[code_start:i]):
+            i = _skip_regex(line, i)
+        else:
+            i += 1
+    return n
+
+
+def _skip_quoted(line: str, start: int, quote: str) -> int:
+    i = start + 1
+    while i < len(line):
+        if line[i] == "\\":
+            i += 2
+        elif line[i] == quote:
+            return i + 1
+        else:
+            i += 1
+    raise _Lost  # a string left open at the end of its line (a line continuation: not in our code)
+
+
+def _skip_regex(line: str, start: int) -> int:
+    i, in_class = start + 1, False
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch == "/" and not in_class:
+            return i + 1
+        i += 1
+    raise _Lost

@@ -1,0 +1,97 @@
+"""The phone app ships without its comments and indentation, and nothing else of it changes."""
+from __future__ import annotations
+
+import pathlib
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from server.paths import resolve
+from server.pwa_compact import compact_script, compact_stylesheet
+
+PWA = resolve().pwa
+
+
+def test_comments_indentation_and_empty_lines_go_and_each_line_of_code_keeps_its_end() -> None:
+    source = "// why\n\nfunction f(a) {\n  // why\n  return a; // how\n}\n"
+    assert compact_script(source) == "function f(a) {\nreturn a;\n}\n"
+
+
+def test_comment_lines_inside_a_template_expression_go() -> None:
+    source = "const t = `${\n    // why\n    1}`;\n"
+    assert compact_script(source) == "const t = `${\n1}`;\n"
+
+
+def test_a_template_literal_keeps_every_character_of_its_lines() -> None:
+    source = "  const t = `first\n  // part of the text\n\n    indented text\n${x}`; // a comment\n"
+    assert compact_script(source) == "const t = `first\n  // part of the text\n\n    indented text\n${x}`;\n"
+
+
+def test_strings_and_regular_expressions_keep_their_slashes() -> None:
+    source = "const u = 'http://x'; const v = \"//\"; const r = /\\/\\//g; // why\n"
+    assert compact_script(source) == "const u = 'http://x'; const v = \"//\"; const r = /\\/\\//g;\n"
+
+
+def test_a_block_comment_is_left_as_it_is() -> None:
+    source = "/* a\n  // inside the block\n*/\nconst a = 1;\n"
+    assert compact_script(source) == "/* a\n  // inside the block\n*/\nconst a = 1;\n"
+
+
+@pytest.mark.parametrize("opener", [
+    "const s = '`';", 'const s = "`";', "const r = /`/;", "const r = x.replace(/[`/]/g, '');",
+    "if (a) return /`/.test(s);",
+])
+def test_a_backtick_in_a_string_or_a_regular_expression_opens_no_template(opener: str) -> None:
+    assert compact_script(f"{opener}\n  // why\n  const b = 2;\n") == f"{opener}\nconst b = 2;\n"
+
+
+def test_a_division_is_not_taken_for_a_regular_expression() -> None:
+    source = "const half = total / 2; const q = (a) / (b) / c; // why\n"
+    assert compact_script(source) == "const half = total / 2; const q = (a) / (b) / c;\n"
+
+
+@pytest.mark.parametrize("source", [
+    "const t = `never closed\n  // kept\n",  # a template left open
+    "const s = 'never closed\n  // kept\n",  # a string left open at its line's end
+    "}\n  // kept\n",  # a brace closed that was never opened
+])
+def test_a_script_the_scanner_cannot_follow_is_shipped_unchanged(source: str) -> None:
+    assert compact_script(source) == source
+
+
+def test_the_stylesheet_loses_comments_and_indentation_but_not_its_strings() -> None:
+    source = '/* why */\nbody {\n  font: 1rem "A /* B */";\n}\n\n.a::before { content: "✓ "; } /* how */\n'
+    assert compact_stylesheet(source) == 'body {\nfont: 1rem "A /* B */";\n}\n.a::before { content: "✓ "; }\n'
+    assert compact_stylesheet("a { b: c; } /* never closed\n") == "a { b: c; } /* never closed\n"
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_every_script_of_the_app_is_followed_to_its_end_and_still_parses(tmp_path: pathlib.Path) -> None:
+    node = shutil.which("node")
+    scripts = sorted(PWA.rglob("*.js"))
+    assert len(scripts) > 20
+    before = after = 0
+    for path in scripts:
+        source = path.read_text()
+        shipped = compact_script(source)
+        before, after = before + len(source), after + len(shipped)
+        if "//" in source:
+            assert shipped != source, f"{path}: the scanner gave up on it"
+        # Only comments and whitespace went: what is left, spaces aside, is the source's in order.
+        rest = _words(source)
+        for part in map(_words, shipped.split("\n")):
+            found = rest.find(part)
+            assert found >= 0, f"{path}: {part[:60]}"
+            rest = rest[found + len(part):]
+        if node:
+            copy = tmp_path / path.relative_to(PWA).with_suffix(".mjs")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(shipped)
+            check = subprocess.run([node, "--check", str(copy)], capture_output=True, text=True)
+            assert check.returncode == 0, f"{path}: {check.stderr}"
+    assert after < 0.9 * before
