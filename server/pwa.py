@@ -39,7 +39,7 @@ MEDIA_TYPES = {
 }
 WORKER = "sw.js"
 INDEX = "index.html"
-BUILD_LINE = re.compile(rb"^const BUILD = .*;$", re.M)
+BUILD_LINE = re.compile(rb"^const BUILD ?= ?.*;$", re.M)  # as written, or compacted
 
 
 @dataclass(frozen=True)

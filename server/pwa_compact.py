@@ -3,13 +3,13 @@
 The app's modules explain themselves in comments, as the rest of the code does, and a phone on
 2G pays for every byte of its first load (issue 9: at most 100 KB before compression;
 docs/performance.md). So when the app is built, a script goes out without its ``//`` comments,
-its indentation and its empty lines, and the stylesheet without its ``/* */`` comments and
-indentation. Every other character is sent as written: no renaming, no joined lines (so no
-change to where JavaScript inserts semicolons).
+its indentation, its empty lines and the spaces that part no tokens (``_space_needed``), and the
+stylesheet without its ``/* */`` comments and indentation. Every other character is sent as
+written: no renaming, and no joined lines, so JavaScript inserts its semicolons where it did.
 
 No minifier and no parser: a small scanner that knows where strings, template literals, block
 comments and regular expressions begin and end, because a line of a template literal that
-happens to start with ``//`` or spaces is text. A file it cannot follow to a clean end is
+happens to start with ``//``, or holds spaces, is text. A file it cannot follow to a clean end is
 shipped as it is.
 """
 from __future__ import annotations
@@ -69,66 +69,86 @@ def _script_lines(source: str) -> list[str]:
     for line in _LINE.findall(source):
         text = line.rstrip("\n")
         in_code = not stack or stack[-1] == "{"
-        start = len(text) - len(text.lstrip(" \t")) if in_code else 0
-        end = _scan_line(text, start, stack)
-        ends_in_code = not stack or stack[-1] == "{"
-        kept = text[start:end]
-        if ends_in_code:
-            kept = kept.rstrip(" \t")
-        if kept or not (in_code and ends_in_code):
+        kept = _scan_line(text, stack)
+        if kept or not (in_code and (not stack or stack[-1] == "{")):
             out.append(kept + line[len(text):])
     if stack:
         raise _Lost
     return out
 
 
-def _scan_line(line: str, i: int, stack: list[str]) -> int:
-    """Follow ``line`` from ``i``, updating ``stack``; where a ``//`` comment begins, or its end."""
-    code_start = i
+def _space_needed(before: str, after: str) -> bool:
+    """Whether the spaces between two characters of code keep two tokens apart: two words
+    (``return x``), ``+ +`` and ``- -`` (not ``++``), a digit and a dot (``1 .toString``), and
+    anything beside a ``/`` (a division, a regular expression or a comment is read from it)."""
+    if not before or not after:
+        return False
+    if _is_word(before) and _is_word(after):
+        return True
+    return (before in "+-" and after == before) or "/" in (before, after) or (before.isdigit() and after == ".")
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch in "_$\\" or ord(ch) > 127
+
+
+def _scan_line(line: str, stack: list[str]) -> str:
+    """What of ``line`` is sent, following it from where ``stack`` says the text before left off
+    and updating ``stack``: in code, no comment and no space that parts no tokens."""
+    kept: list[str] = []
     n = len(line)
+    i = 0
     while i < n:
         ch = line[i]
         top = stack[-1] if stack else None
         if top == "/*":
             close = line.find("*/", i)
-            if close < 0:
-                return n
-            stack.pop()
-            i = close + 2
+            end = n if close < 0 else close + 2
+            if close >= 0:
+                stack.pop()
         elif top == "`":
+            end = i + 1
             if ch == "\\":
-                i += 2
+                end = i + 2
             elif ch == "`":
                 stack.pop()
-                i += 1
             elif line.startswith("${", i):
                 stack.append("{")
-                i += 2
-            else:
-                i += 1
+                end = i + 2
+        elif ch in " \t":
+            end = i
+            while end < n and line[end] in " \t":
+                end += 1
+            after = line[end] if end < n and not line.startswith("//", end) else ""
+            if _space_needed(kept[-1][-1] if kept else "", after):
+                kept.append(" ")
+            i = end
+            continue
         elif line.startswith("//", i):
-            return i
+            break
         elif line.startswith("/*", i):
             stack.append("/*")
-            i += 2
+            end = i + 2
         elif ch in "'\"":
-            i = _skip_quoted(line, i, ch)
+            end = _skip_quoted(line, i, ch)
         elif ch == "`":
             stack.append("`")
-            i += 1
+            end = i + 1
         elif ch == "{":
             stack.append("{")
-            i += 1
+            end = i + 1
         elif ch == "}":
             if top != "{":
                 raise _Lost
             stack.pop()  # back in the template literal if this brace closed a ${…}
-            i += 1
-        elif ch == "/" and _regex_may_start(line[code_start:i]):
-            i = _skip_regex(line, i)
+            end = i + 1
+        elif ch == "/" and _regex_may_start(line[:i]):
+            end = _skip_regex(line, i)
         else:
-            i += 1
-    return n
+            end = i + 1
+        kept.append(line[i:end])
+        i = end
+    return "".join(kept)
 
 
 def _skip_quoted(line: str, start: int, quote: str) -> int:

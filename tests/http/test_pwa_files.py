@@ -83,10 +83,20 @@ def test_changing_any_file_changes_the_worker_version(tmp_path: pathlib.Path) ->
     shutil.copytree(PWA, copy)
     before = load_build(copy)
     css = copy / "css" / "app.css"
-    css.write_text(css.read_text() + "\n/* changed */\n")
+    css.write_text(css.read_text() + "\n.changed { color: red; }\n")
     after = load_build(copy)
     assert before.version != after.version
     assert before.assets["sw.js"].body != after.assets["sw.js"].body, "browsers compare sw.js byte for byte"
+
+
+def test_a_comment_edited_is_no_new_version_for_the_phones(tmp_path: pathlib.Path) -> None:
+    copy = tmp_path / "pwa"
+    shutil.copytree(PWA, copy)
+    before = load_build(copy)
+    main = copy / "js" / "main.js"
+    main.write_text("// a comment about why, written after the phones updated\n" + main.read_text())
+    (copy / "css" / "app.css").write_text((copy / "css" / "app.css").read_text() + "\n/* and here */\n")
+    assert load_build(copy).version == before.version
 
 
 def test_pwa_dir_setting_serves_another_copy(tmp_path: pathlib.Path) -> None:

@@ -15,28 +15,28 @@ PWA = resolve().pwa
 
 
 def test_comments_indentation_and_empty_lines_go_and_each_line_of_code_keeps_its_end() -> None:
-    source = "// why\n\nfunction f(a) {\n  // why\n  return a; // how\n}\n"
-    assert compact_script(source) == "function f(a) {\nreturn a;\n}\n"
+    source = "// why\n\nfunction f(a, b) {\n  // why\n  return a + b; // how\n}\n"
+    assert compact_script(source) == "function f(a,b){\nreturn a+b;\n}\n"
 
 
 def test_comment_lines_inside_a_template_expression_go() -> None:
     source = "const t = `${\n    // why\n    1}`;\n"
-    assert compact_script(source) == "const t = `${\n1}`;\n"
+    assert compact_script(source) == "const t=`${\n1}`;\n"
 
 
 def test_a_template_literal_keeps_every_character_of_its_lines() -> None:
     source = "  const t = `first\n  // part of the text\n\n    indented text\n${x}`; // a comment\n"
-    assert compact_script(source) == "const t = `first\n  // part of the text\n\n    indented text\n${x}`;\n"
+    assert compact_script(source) == "const t=`first\n  // part of the text\n\n    indented text\n${x}`;\n"
 
 
 def test_strings_and_regular_expressions_keep_their_slashes() -> None:
-    source = "const u = 'http://x'; const v = \"//\"; const r = /\\/\\//g; // why\n"
-    assert compact_script(source) == "const u = 'http://x'; const v = \"//\"; const r = /\\/\\//g;\n"
+    source = "const u = 'http: //x'; const v = \"a  //\"; const r = /\\/ \\//g; // why\n"
+    assert compact_script(source) == "const u='http: //x';const v=\"a  //\";const r= /\\/ \\//g;\n"
 
 
 def test_a_block_comment_is_left_as_it_is() -> None:
     source = "/* a\n  // inside the block\n*/\nconst a = 1;\n"
-    assert compact_script(source) == "/* a\n  // inside the block\n*/\nconst a = 1;\n"
+    assert compact_script(source) == "/* a\n  // inside the block\n*/\nconst a=1;\n"
 
 
 @pytest.mark.parametrize("opener", [
@@ -44,12 +44,24 @@ def test_a_block_comment_is_left_as_it_is() -> None:
     "if (a) return /`/.test(s);",
 ])
 def test_a_backtick_in_a_string_or_a_regular_expression_opens_no_template(opener: str) -> None:
-    assert compact_script(f"{opener}\n  // why\n  const b = 2;\n") == f"{opener}\nconst b = 2;\n"
+    shipped = compact_script(f"{opener}\n  // why\n  const b = 2;\n")
+    assert shipped.endswith("\nconst b=2;\n") and shipped.count("\n") == 2
 
 
 def test_a_division_is_not_taken_for_a_regular_expression() -> None:
     source = "const half = total / 2; const q = (a) / (b) / c; // why\n"
-    assert compact_script(source) == "const half = total / 2; const q = (a) / (b) / c;\n"
+    assert compact_script(source) == "const half=total / 2;const q=(a) / (b) / c;\n"
+
+
+@pytest.mark.parametrize(("source", "shipped"), [
+    ("return x in y;", "return x in y;"),  # two words
+    ("a + +b; c - -d; e++ + f;", "a+ +b;c- -d;e++ +f;"),  # not ++ or --
+    ("const s = 1 .toString();", "const s=1 .toString();"),  # not the number 1.
+    ("x = y / z; w = a / /re/.source.length;", "x=y / z;w=a / /re/.source.length;"),  # beside a /
+    ("if (a) { b(); } else { c(); }", "if(a){b();}else{c();}"),
+])
+def test_a_space_goes_only_where_it_parts_no_tokens(source: str, shipped: str) -> None:
+    assert compact_script(source + "\n") == shipped + "\n"
 
 
 @pytest.mark.parametrize("source", [
