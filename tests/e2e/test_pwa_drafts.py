@@ -133,7 +133,8 @@ def test_pwa_auto_lock_on_a_full_phone_keeps_the_words_the_phone_refused(
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("已保存。")).to_be_visible()
     counts = phone.idb()["counts"]
-    assert (counts["outbox"], counts["drafts"]) == (1, 0), counts
+    # Saved once, the draft gone; the save's own sync may already have emptied the outbox.
+    assert counts["drafts"] == 0 and counts["outbox"] <= 1, counts
     page.get_by_role("link", name="首页").click()
     page.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
@@ -178,7 +179,9 @@ def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
     half_fill(phone)
 
     css = app / "css" / "app.css"
-    css.write_text(css.read_text(encoding="utf-8") + "\n/* 新版本 */\n", encoding="utf-8")
+    # A rule, not a comment: comments are not sent (server/pwa_compact.py), so they make no new version.
+    css.write_text(css.read_text(encoding="utf-8") + "\n.new-version::after { content: \"新版本\"; }\n",
+                   encoding="utf-8")
     served(server, "/app/css/app.css", "新版本")
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
     page.wait_for_function(WAITING, timeout=15_000)
