@@ -176,6 +176,13 @@ def deactivate_user(db: sqlite_utils.Database, actor: Actor, user_id: str, *,
     never touched; ``Stopped.out_of_reach`` counts them.
     """
     save_user(db, actor, {"active": False}, user_id=user_id)
+    return end_pairings(db, actor, user_id, end)
+
+
+def end_pairings(db: sqlite_utils.Database, actor: Actor, user_id: str, end: EndPairings | None) -> Stopped:
+    """End the volunteer's active pairings in ``actor``'s scope as ``deactivate_user`` does (with
+    ``end``; without, only count them). Also on its own, for a volunteer stopped with their pairings
+    left running: the station ends them later from the same list."""
     reach = load_scope(db, actor)
     active = [r for r in db.query(
         "SELECT p.id, p.version, p.unit_id, p.start_date, m.code FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
@@ -212,7 +219,7 @@ def _refuse_pairings_changed(now: list[dict[str, Any]], seen: Mapping[str, int])
     if gone:
         what.append(f"{gone} 个结对已经结束、删除或转出了你的管理范围")
     raise PairingsChanged(f"你打开这个页面以后，这位志愿者的结对有了变动（{'；'.join(what)}），"
-                          "所以这次什么都没有改。请看过下面现在的结对，再决定是否停用。")
+                          "所以这次什么都没有改。请看过下面现在的结对，再决定。")
 
 
 # What anyone may change on their own account.

@@ -50,7 +50,7 @@ from .common import (
     with_shown,
 )
 from .links import route_path
-from .stopping import TICK, stop_account, stop_form, stopped_words
+from .stopping import TICK, end_running_pairings, stop_account, stop_form, stopped_words
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
 REASON_MAX = 200
@@ -201,6 +201,8 @@ async def mentor_action(request: Request) -> Response:
         return await _deactivate(visit, mentor, values)
     if action == "reactivate":
         return await _reactivate(visit, mentor)
+    if action == "end_pairings":
+        return await _end_pairings(visit, mentor, values)
     return await _detail_page(visit, mentor_id, status=400, error="不认识的操作。")
 
 
@@ -318,6 +320,22 @@ async def _deactivate(visit: Visit, mentor: dict[str, Any], values: dict[str, An
         return await _detail_page(visit, mentor["id"], status=400, error=exc.reason, draft=values)
     return visit.redirect(here, flash=stopped_words(stopped, ticked=bool(values.get(TICK)),
                                                     repair="请在下方“结对”里点“另找志愿者”为他们重新结对。"))
+
+
+async def _end_pairings(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:
+    """A volunteer stopped with their pairings left running: end them now, from the same list."""
+    here = f"/mentors/{mentor['id']}"
+    if mentor["active"]:
+        return await _detail_page(visit, mentor["id"], status=400,
+                                  error="这位志愿者的账号还在使用；要结束结对，请在结对档案里逐个结束，或停用账号时一起结束。")
+    try:
+        stopped = await end_running_pairings(visit, mentor["id"], values)
+    except PairingsChanged as exc:
+        return await _detail_page(visit, mentor["id"], status=409, error=exc.reason, draft=values)
+    except NotAllowed as exc:
+        return await _detail_page(visit, mentor["id"], status=400, error=exc.reason, draft=values)
+    words = stopped_words(stopped, ticked=True, words="", repair="请在下方“结对”里点“另找志愿者”为他们重新结对。")
+    return visit.redirect(here, flash=words or "这位志愿者已经没有进行中的结对。")
 
 
 routes: list[BaseRoute] = [

@@ -13,7 +13,7 @@ from sync import NotAllowed, Scope, parse_id
 from sync.entities import PAIRING
 from sync.mutations import check_value
 from sync.timeutil import local_today
-from sync.users import EndPairings, Stopped, deactivate_user
+from sync.users import EndPairings, Stopped, deactivate_user, end_pairings
 
 from ..forms import whole_number
 from ..queries.mentors import pairings_to_end
@@ -74,18 +74,27 @@ async def stop_account(visit: Visit, user_id: str, values: dict[str, Any], *,
     return await visit.state.store.write(write)
 
 
+async def end_running_pairings(visit: Visit, user_id: str, values: dict[str, Any]) -> Stopped:
+    """End the pairings a stopped volunteer still has (the list the page showed), in one write."""
+    end = read_end({**values, TICK: "1"})
+    actor = visit.actor
+    return await visit.state.store.write(lambda db: end_pairings(db, actor, user_id, end))
+
+
 def stopped_words(stopped: Stopped, *, ticked: bool, repair: str,
-                  words: str = "账号已停用，他的手机不能再同步。") -> str:
+                  words: str = "账号已停用，这位志愿者的手机不能再同步。") -> str:
     """What to tell the person after a stop (``words``, then the pairings); ``repair`` says where to
     pair the children again."""
     if stopped.ended:
         # "未结对" is what 总览 and the 帮扶对象 list call a child with no active pairing.
-        words += (f"已同时结束 {len(stopped.ended)} 个结对（结束原因：志愿者停止服务），这些孩子现在显示为“未结对”，"
+        ended = "已同时结束" if words else "已结束"  # with the account, or later on their own
+        words += (f"{ended} {len(stopped.ended)} 个结对（结束原因：志愿者停止服务），这些孩子现在显示为“未结对”，"
                   f"{repair}")
     if not ticked and stopped.running:
         # Their children still have this volunteer on their pairings: say so, or they wait for visits
         # nobody will make.
-        words += f"注意：他还有 {stopped.running} 个进行中的结对，请在“结对档案”里结束这些结对或为孩子另找志愿者。"
+        words += (f"注意：这位志愿者还有 {stopped.running} 个进行中的结对，可以在下面“账号”里一次结束，"
+                  "或在“结对档案”里逐个结束、为孩子另找志愿者。")
     elif stopped.out_of_reach:
         words += (f"注意：另有 {stopped.out_of_reach} 个结对的孩子已转到不在你管理范围内的单位，没有结束，"
                   "请联系县关工委结束这些结对或另找志愿者。")

@@ -105,7 +105,63 @@ def test_stopping_a_volunteer_with_the_box_unticked_leaves_the_pairings_running(
 
     assert stopped.status_code == 303 and not is_active(site, w.mentor1.user_id)
     assert [pairing_row(site, p) for p in (w.pairing1, other)] == before
-    assert "注意：他还有 2 个进行中的结对" in staff.get(path).text
+    assert "注意：这位志愿者还有 2 个进行中的结对" in staff.get(path).text
+
+
+def end_form(browser: Browser, path: str) -> dict[str, Any]:
+    """What a stopped volunteer's page submits to end the pairings left running."""
+    page = browser.get(path).text
+    at = page.index('value="end_pairings"')
+    form = page[page.rindex("<form", 0, at):page.index("</form>", at)]
+    date = re.search(r'name="end_date" type="date" value="([^"]*)"', form)
+    assert date is not None
+    return {"action": "end_pairings", "pairing": re.findall(r'name="pairing" value="([^"]+)"', form),
+            "end_date": date.group(1)}
+
+
+def test_a_volunteer_stopped_with_pairings_left_running_has_them_ended_later_from_the_same_list(site: Site) -> None:
+    w = site.w
+    other = second_pairing(site)
+    path = f"/mentors/{w.mentor1.user_id}"
+    staff = site.as_(w.staff_st11)
+    form = {k: v for k, v in stop_form(staff, path).items() if k != "end_pairings"}
+    assert staff.post(path, form).status_code == 303  # stopped, the pairings left running
+    page = staff.get(path).text
+    assert "结束这 2 个结对" in page and "恢复账号" in page
+
+    ended = staff.post(path, end_form(staff, path))
+
+    assert ended.status_code == 303
+    for pairing_id in (w.pairing1, other):
+        pairing = pairing_row(site, pairing_id)
+        assert (pairing["status"], pairing["outcome"], pairing["end_date"]) == (
+            "closed", "mentor_left", local_today().isoformat())
+        assert audit(site, pairing_id)[-1][:4] == (w.staff_st11.user_id, "pairing", "update", "applied")
+    page = staff.get(path).text
+    assert "已结束 2 个结对" in page and "结束这 2 个结对" not in page
+    assert not is_active(site, w.mentor1.user_id)
+
+
+def test_ending_a_stopped_volunteers_pairings_refuses_a_list_changed_since_and_an_active_account(site: Site) -> None:
+    w = site.w
+    path = f"/mentors/{w.mentor1.user_id}"
+    staff = site.as_(w.staff_st11)
+    refused = staff.post(path, {"action": "end_pairings", "pairing": [], "end_date": local_today().isoformat()})
+    assert refused.status_code == 400 and "还在使用" in refused.text
+    assert pairing_row(site, w.pairing1)["status"] == "active"
+
+    other = second_pairing(site)
+    form = {k: v for k, v in stop_form(staff, path).items() if k != "end_pairings"}
+    assert staff.post(path, form).status_code == 303
+    shown = end_form(staff, path)
+    version = pairing_row(site, other)["version"]
+    # The town's staff set the goals of 小刚's pairing after the page was shown.
+    site.write(lambda db: mutate(db, w.staff_town1, "pairing", {"goals": "每周家访一次"}, other, base_version=version))
+
+    changed = staff.post(path, shown)
+
+    assert changed.status_code == 409 and "有了变动" in changed.text
+    assert [pairing_row(site, p)["status"] for p in (w.pairing1, other)] == ["active", "active"]
 
 
 @pytest.mark.parametrize("meanwhile", ["edited", "started", "ended"])
