@@ -32,6 +32,5 @@ addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || !request.url.startsWith(SCOPE)) return;
   // Every navigation gets the shell (/app/?code=… too).
   const key = request.mode === 'navigate' ? SCOPE : request;
-  event.respondWith(caches.open(CACHE).then((cache) => cache.match(key, { ignoreSearch: true }))
-    .then((hit) => hit || fetch(request)));
+  event.respondWith(caches.match(key, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit || fetch(request)));
 });

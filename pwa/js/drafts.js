@@ -40,8 +40,7 @@ async function writeWaiting() {
 }
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-const sameValues = (a, b) => [...new Set([...Object.keys(a), ...Object.keys(b)])]
-  .every((name) => same(a[name], b[name]));
+const sameValues = (a, b) => [...Object.keys(a), ...Object.keys(b)].every((name) => same(a[name], b[name]));
 
 // Resolves to whether every waiting draft is on disk: a form tells the volunteer when it is not.
 export function flush() {

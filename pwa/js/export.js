@@ -5,9 +5,7 @@ import * as repo from './repo.js';
 import { T } from './strings.js';
 import * as vault from './vault.js';
 
-function about(entity, id, fields, mentee = repo.menteeFor(entity, id, fields)) {
-  return mentee ? { code: mentee.fields.code, name: mentee.fields.name || null } : null;
-}
+const about = (mentee) => (mentee ? { code: mentee.fields.code, name: mentee.fields.name || null } : null);
 
 async function unsentDocument() {
   const { user } = vault.currentSession();
@@ -16,10 +14,12 @@ async function unsentDocument() {
     app: 'banxing', exported_at: new Date().toISOString(), device_id: info?.deviceId,
     user: user ? { id: user.id, name: user.name } : null,
     items: [
-      ...repo.pending().map((e) => ({ state: 'unsent', ...e, mentee: about(e.entity, e.record_id, e.fields) })),
+      ...repo.pending().map((e) => ({
+        state: 'unsent', ...e, mentee: about(repo.menteeFor(e.entity, e.record_id, e.fields)),
+      })),
       ...repo.rejected().map((n) => ({
         state: 'rejected', entity: n.entity, record_id: n.record_id, op: n.op, fields: n.fields, reason: n.reason,
-        created_at: n.created_at, mentee: about(n.entity, n.record_id, n.fields, repo.noticeChild(n)),
+        created_at: n.created_at, mentee: about(repo.noticeChild(n)),
       })),
       ...(await drafts.allDrafts()).map((d) => ({ state: 'draft', form: d.id, values: d.values, saved_at: d.savedAt })),
     ],

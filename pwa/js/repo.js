@@ -87,10 +87,8 @@ export function clear() {
 }
 
 export const get = (id) => records.get(id);
-export function menteeOf(fields = {}) {
-  const pairing = records.get(fields.pairing_id);
-  return records.get(fields.mentee_id || (pairing && pairing.fields.mentee_id));
-}
+export const menteeOf = (fields = {}) =>
+  records.get(fields.mentee_id || records.get(fields.pairing_id)?.fields.mentee_id);
 export const menteeFor = (entity, id, fields) =>
   (entity === 'mentee' ? records.get(id) : menteeOf({ ...records.get(id)?.fields, ...fields }));
 export const list = (entity) => [...records.values()].filter((r) => r.entity === entity && !r.deleted);
@@ -113,8 +111,8 @@ export const noticeChild = (n) => menteeFor(n.entity, n.record_id, n.fields) || 
 // whose pairing ended can be fixed nowhere on the phone, only exported for the station.
 export function stillMine(n) {
   if (n.entity === 'mentee') return records.has(n.record_id);
-  if (n.entity === 'screening') return records.has(n.fields.mentee_id || records.get(n.record_id)?.fields.mentee_id);
-  return records.has(n.fields.pairing_id || records.get(n.record_id)?.fields.pairing_id);
+  const owner = n.entity === 'screening' ? 'mentee_id' : 'pairing_id';
+  return records.has(n.fields[owner] || records.get(n.record_id)?.fields[owner]);
 }
 export const unsentCount = () => outbox.length + rejectedCount();
 // A conflict was synced (the server kept the other change), but the volunteer's words wait in
@@ -140,8 +138,8 @@ export const save = (entity, id, values, options = {}) => exclusive(() => {
     ? { ...before, fields: { ...before.fields, ...changed }, ...mark }
     : { id, entity, version: null, deleted: false, fields: { ...local, ...changed }, createdAt: now, ...mark };
   if (before && !record.shadow && before.version !== null) record.shadow = { fields: clone(before.fields) };
-  const entry = send && upsert(entity, id, baseVersion(before, since), changed, now);
-  return commit({ touched: new Map([[id, record]]), removeNotices: removeNotice ? [removeNotice] : [], entry });
+  const entries = send ? [upsert(entity, id, baseVersion(before, since), changed, now)] : [];
+  return commit({ touched: new Map([[id, record]]), removeNotices: removeNotice ? [removeNotice] : [], entries });
 });
 
 // An outbox entry as it is kept (sync.js sends its wire members).
@@ -154,7 +152,7 @@ const baseVersion = (before, since) => {
 };
 
 async function commit({ touched = new Map(), addNotices = [], removeEntries = [], removeNotices = [],
-  sessionPatch = null, entry = null, entries = entry ? [entry] : [] }) {
+  sessionPatch = null, entries = [] }) {
   const sealRow = async (key, value) => ({ ...key, ...(await vault.seal(value)) });
   const [rows, sealedNotices, sealedEntries, session] = await Promise.all([
     Promise.all([...touched].map(([id, record]) => record ? sealRow({ id, e: record.entity }, record) : { id })),

@@ -17,11 +17,9 @@ function offer(worker) {
 // person with devtools) would otherwise have to wait and see that nothing happens.
 function activateIfSafe() {
   if (!waitingWorker) return;
-  if (forms.isOpen()) {
-    document.documentElement.dataset.update = 'held';
-    return;
-  }
-  document.documentElement.dataset.update = 'taking-over';
+  const held = forms.isOpen();
+  document.documentElement.dataset.update = held ? 'held' : 'taking-over';
+  if (held) return;
   waitingWorker.postMessage({ type: 'activate' });
   waitingWorker = null;
 }
