@@ -6,6 +6,7 @@ const EVENTS = ['pointerdown', 'touchstart', 'input', 'scroll', 'wheel'];
 let last = Date.now();
 let timer = null;
 let onIdle = null;
+let listening = null; // aborted by stop(), which takes every listener off (as sync.js's triggers)
 
 const touch = () => { last = Date.now(); };
 
@@ -21,14 +22,15 @@ export function start(callback) {
   stop();
   last = Date.now();
   onIdle = callback;
-  for (const name of EVENTS) window.addEventListener(name, touch, { passive: true, capture: true });
-  document.addEventListener('visibilitychange', check);
+  listening = new AbortController();
+  const { signal } = listening;
+  for (const name of EVENTS) window.addEventListener(name, touch, { passive: true, capture: true, signal });
+  document.addEventListener('visibilitychange', check, { signal });
   timer = setInterval(check, 5000);
 }
 
 export function stop() {
   onIdle = null;
   clearInterval(timer);
-  for (const name of EVENTS) window.removeEventListener(name, touch, { capture: true });
-  document.removeEventListener('visibilitychange', check);
+  listening?.abort();
 }
