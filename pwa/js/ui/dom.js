@@ -2,19 +2,20 @@
 
 import { T } from '../strings.js';
 
+// null, undefined and false stand for nothing, as an attribute's value or a child.
+const nothing = (value) => value == null || value === false;
+
 export function h(tag, attrs = {}, ...children) {
   if (attrs?.constructor !== Object) [attrs, children] = [{}, [attrs, ...children]];
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
+    if (nothing(value)) continue;
     if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
     else if (name === 'value') el.value = value;
     else if (name === 'checked') el.checked = true;
     else el.setAttribute(name, value === true ? '' : value);
   }
-  for (const child of children.flat(Infinity)) {
-    if (child !== null && child !== undefined && child !== false) el.append(child);
-  }
+  for (const child of children.flat(Infinity)) if (!nothing(child)) el.append(child);
   return el;
 }
 

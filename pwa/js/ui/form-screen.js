@@ -24,7 +24,8 @@ export async function formScreen({
   const restored = h('p', { class: 'notice', role: 'status' });
   const error = h('p', { class: 'error', role: 'alert' });
   const say = (text) => { error.textContent = text; return null; };
-  form.append(error, h('button', { type: 'submit', class: 'wide' }, T.save));
+  const submit = h('button', { type: 'submit', class: 'wide' }, T.save);
+  form.append(error, submit);
   forms.fillForm(form, start);
   const blank = forms.readForm(form);
   const draft = await drafts.loadDraft(draftId);
@@ -44,8 +45,7 @@ export async function formScreen({
   form.addEventListener('change', keep);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const button = form.querySelector('[type="submit"]');
-    button.disabled = true;
+    submit.disabled = true;
     try {
       const queued = new Set(repo.pending().map((e) => e.mutation_id));
       let target;
@@ -67,7 +67,7 @@ export async function formScreen({
         sync.deliver(mine).then((sent) => sent && reflash(T.saved, T.savedSynced));
       }
     } finally {
-      button.disabled = false;
+      submit.disabled = false;
     }
   });
   const clear = confirmButton(T.clearDraft, T.clearDraftConfirm, async () => {

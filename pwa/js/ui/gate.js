@@ -10,9 +10,8 @@ const bare = (title, ...content) => show(screen({ title, tabs: false }, ...conte
 const digits = (text) => text.normalize('NFKC').replace(/[\s-]/g, '');
 const eightDigits = (text) => /^[0-9]{8}$/.test(text);
 
-const pinInput = () =>
-  h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 6, pattern: '[0-9]*' });
 const numberInput = (attrs) => h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', ...attrs });
+const pinInput = () => numberInput({ type: 'password', maxlength: 6, pattern: '[0-9]*' });
 
 function gateForm(label, busy, content, run) {
   const error = h('p', { class: 'error', role: 'alert' });
@@ -77,9 +76,8 @@ export async function unlock({ done, forgot }) {
   const submit = h('button', { type: 'submit', class: 'wide' }, T.unlock);
   let timer = null;
   // The countdown reads the clock each second (timers are throttled on a sleeping phone).
-  const waitFor = (seconds, fails) => {
+  const waitFor = (until, fails) => {
     clearInterval(timer);
-    const until = Date.now() + seconds * 1000;
     const tick = () => {
       const left = Math.ceil((until - Date.now()) / 1000);
       error.textContent = T.wrongPin + (left > 0 ? T.waitSeconds(left) : '');
@@ -87,7 +85,7 @@ export async function unlock({ done, forgot }) {
       if (left <= 0) clearInterval(timer);
     };
     tick();
-    if (seconds > 0) timer = setInterval(tick, 1000);
+    if (until > Date.now()) timer = setInterval(tick, 1000);
     advice.textContent = fails >= vault.PIN_WARN_AFTER ? T.tooManyPins(fails) : '';
   };
   bare(T.unlockTitle, h('form', {
@@ -106,12 +104,12 @@ export async function unlock({ done, forgot }) {
         return;
       }
       input.value = '';
-      waitFor(result.wait, result.fails);
+      waitFor(Date.now() + result.wait * 1000, result.fails);
     },
   }, field(T.pin, input), error, advice, submit,
   button(T.forgotPin, () => { clearInterval(timer); forgot(); })));
   const status = await vault.pinStatus();
-  if (status.fails > 0) waitFor(Math.max(0, Math.ceil((status.waitUntil - Date.now()) / 1000)), status.fails);
+  if (status.fails > 0) waitFor(status.waitUntil, status.fails);
   input.focus();
 }
 

@@ -1,5 +1,5 @@
 import * as drafts from '../drafts.js';
-import { followUps, myMentees, returnedActivities, shortDate, today } from '../queries.js';
+import { followUps, myMentees, returnedActivities, shortDate } from '../queries.js';
 import * as repo from '../repo.js';
 import { CATEGORIES, KINDS, RISK_LEVELS, T } from '../strings.js';
 import * as vault from '../vault.js';
@@ -40,18 +40,18 @@ export async function render({ seq = null } = {}) {
   const draft = await drafts.loadDraft('activity:new');
   // The app is the volunteers'; a staff account signed in on a phone has no children of its own to
   // visit, and is told where its work is rather than shown an empty list and a form with no child.
+  const title = T.app + (user ? ' · ' + user.name : '');
   if (user?.role && user.role !== 'mentor') {
-    show(screen({ title: T.app + ' · ' + user.name, tab: 'home' }, syncCard(),
-      h('p', { class: 'notice' }, T.staffPhone)), seq);
+    show(screen({ title, tab: 'home' }, syncCard(), h('p', { class: 'notice' }, T.staffPhone)), seq);
     return;
   }
-  show(screen({ title: T.app + (user ? ' · ' + user.name : ''), tab: 'home' },
+  show(screen({ title, tab: 'home' },
     syncCard(),
     draft && h('p', { class: 'notice' }, T.draftWaiting, ' ',
       link('#/log', T.draftContinue, 'inline')),
     link('#/log', '✎ ' + T.logVisit),
     section(T.returnedTitle, returnedActivities(activities, user?.id).map(returnedRow)),
-    section(T.followUps, followUps(entries, activities, today()).map(followUpRow)),
+    section(T.followUps, followUps(entries, activities).map(followUpRow)),
     h('h2', withCount(T.myMentees, entries.length)),
     rows(entries.map(menteeRow), h('p', T.noMentees))), seq);
 }

@@ -1,6 +1,6 @@
 import { shortDate, timeline } from '../queries.js';
 import * as repo from '../repo.js';
-import { APPROACHES, CATEGORIES, GENDERS, KINDS, REVIEW_STATUSES, RISK_LEVELS, T } from '../strings.js';
+import { APPROACHES, GENDERS, KINDS, REVIEW_STATUSES, RISK_LEVELS, T } from '../strings.js';
 import { facts, go, h, link, listed, row, rows, screen, show, tag, telLink } from './dom.js';
 import { categories, menteeLabel, riskTag } from './home.js';
 

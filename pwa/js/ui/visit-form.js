@@ -11,11 +11,12 @@ import { menteeName } from './home.js';
 
 const TEXTS = ['place', 'preparation', 'record', 'follow_up'];
 const pairs = (list) => list.map((x) => [x, x]);
+const myChildren = () => myMentees(repo.list('mentee'), repo.list('pairing'), vault.currentSession().user?.id);
 // A record may hold values this form does not list (a 50-minute visit or a mood typed at the station,
 // a kind or a tag from a newer version): they are offered too, ticked, or saving any other change
 // would send them as erased.
-const withHeld = (options, held) => options.concat([held ?? []].flat()
-  .filter((v) => v !== '' && !options.some(([value]) => String(value) === String(v))).map((v) => [v, v]));
+const withHeld = (options, held) => options.concat(pairs([held ?? []].flat()
+  .filter((v) => v !== '' && !options.some(([value]) => String(value) === String(v)))));
 
 function toFields(v, riskLocked) {
   const fields = {
@@ -39,7 +40,7 @@ function riskBox(form, locked) {
     if (locked) form.elements.risk_flag.checked = true;
     detail.hidden = !form.elements.risk_flag.checked;
   };
-  if (locked) for (const input of box.querySelectorAll('input')) input.disabled = true;
+  if (locked) box.querySelector('input').disabled = true;
   return { update, box: h('div', { class: 'risk', onchange: update }, box, detail) };
 }
 
@@ -51,8 +52,7 @@ const sameChildren = (a, b) => a.length === b.length && a.every((e, i) => e.ment
 // and a chosen child whose pairing ended is unchosen, with the warning a draft about them gets.
 // ``state.orphaned``: the words belong to a child who left, so no child is chosen for them.
 function followChildren(picker, state, warn) {
-  const me = vault.currentSession().user?.id;
-  const now = myMentees(repo.list('mentee'), repo.list('pairing'), me);
+  const now = myChildren();
   if (sameChildren(now, state.entries)) return;
   const chosen = picker.value;
   const kept = now.some((e) => e.mentee.id === chosen);
@@ -72,8 +72,8 @@ const openFlag = (record) => {
 };
 
 export async function render({ mode, menteeId = null, activity = null, notice = null, seq = null }) {
-  const me = vault.currentSession().user?.id;
-  const state = { entries: myMentees(repo.list('mentee'), repo.list('pairing'), me), orphaned: false };
+  const { user, clockWrong } = vault.currentSession();
+  const state = { entries: myChildren(), orphaned: false };
   const { entries } = state;
   const record = activity || (notice && repo.get(notice.record_id));
   const pairingId = notice?.fields.pairing_id || record?.fields.pairing_id;
@@ -89,13 +89,12 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     && h('option', { value: '' }, T.pickMenteeOption);
   const picker = h('select', { name: 'mentee', disabled: Boolean(fixedMentee) }, choose,
     (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
-  const { clockWrong } = vault.currentSession();
   const now = visitDay(clockWrong);
   const start = mode === 'new'
     ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
     : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
   // No upper limit from a clock known wrong: a phone at 2001 could not pick today.
-  const date = h('input', clockWrong ? { type: 'date', name: 'date' } : { type: 'date', name: 'date', max: now });
+  const date = h('input', { type: 'date', name: 'date', max: !clockWrong && now });
   const due = h('input', { type: 'date', name: 'follow_up_due' });
   const place = h('input', { type: 'text', name: 'place', autocomplete: 'off' });
   const form = h('form', { novalidate: true });
@@ -143,7 +142,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
       fields.pairing_id = mode === 'new' ? entry.pairing.id : pairingId;
       await repo.save('activity', notice ? notice.record_id : uuid7(), fields, {
         removeNotice: notice?.id,
-        local: { mentee_id: (entry?.mentee || fixedMentee)?.id, review_status: 'pending', author_id: me },
+        local: { mentee_id: (entry?.mentee || fixedMentee)?.id, review_status: 'pending', author_id: user?.id },
       });
     }
     return picker.value ? `#/mentee/${picker.value}` : '#/';

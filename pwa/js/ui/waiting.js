@@ -21,7 +21,7 @@ function subject(entity, recordId, fields, mentee = repo.menteeFor(entity, recor
 }
 
 function said(value) {
-  if (value === null || value === undefined || value === '') return T.none;
+  if (value == null || value === '') return T.none;
   if (Array.isArray(value)) return value.join('、') || T.none;
   if (typeof value === 'boolean') return value ? T.yes : T.no;
   return String(value);
@@ -34,7 +34,7 @@ const dismiss = (notice) => async () => {
 };
 
 function entryRow(entry, { lastAttemptAt, lastError }) {
-  const what = entry.base_version === null ? T.newRecord(label(entry.entity)) : T.changedRecord(label(entry.entity));
+  const what = (entry.base_version === null ? T.newRecord : T.changedRecord)(label(entry.entity));
   return row({}, ['↑ ', what], subject(entry.entity, entry.record_id, entry.fields), T.made(moment(entry.created_at)),
     lastAttemptAt >= entry.created_at ? T.lastTry(moment(lastAttemptAt), lastError) : T.notTried);
 }
@@ -70,6 +70,6 @@ export function render({ seq = null } = {}) {
     h('p', entries.length || notices.length ? T.waitingSay : T.nothingWaiting),
     rows(repo.rejected().map(rejectedRow)),
     rows(entries.map((e) => entryRow(e, session))),
-    rows(notices.filter((n) => n.kind === 'conflict').map(conflictRow)),
+    rows(repo.conflicts().map(conflictRow)),
     exportButton()), seq);
 }
