@@ -39,7 +39,9 @@ MEDIA_TYPES = {
 }
 WORKER = "sw.js"
 INDEX = "index.html"
-BUILD_LINE = re.compile(rb"^const BUILD ?= ?.*;$", re.M)  # as written, or compacted
+# As written, or compacted (then the next line may follow it on the same line): it goes out on a
+# line of its own, the worker's first.
+BUILD_LINE = re.compile(rb"^const BUILD ?= ?\{[^\n]*?\};\n?", re.M)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def load_build(folder: pathlib.Path) -> Build:
     # The shell is stored as "./" (what /app/ and /app/?code=… load), never as index.html.
     precache = ["./"] + sorted(p for p in files if p not in (WORKER, INDEX))
     build = json.dumps({"version": version, "precache": precache}, separators=(",", ":"))
-    line = b"const BUILD = " + build.encode() + b";"
+    line = b"const BUILD = " + build.encode() + b";\n"
     worker, count = BUILD_LINE.subn(lambda _: line, files[WORKER], count=1)
     if count != 1:
         raise RuntimeError(f"{folder / WORKER} must start with a `const BUILD = …;` line")

@@ -3,9 +3,10 @@
 The app's modules explain themselves in comments, as the rest of the code does, and a phone on
 2G pays for every byte of its first load (issue 9: at most 100 KB before compression;
 docs/performance.md). So when the app is built, a script goes out without its ``//`` comments,
-its indentation, its empty lines and the spaces that part no tokens (``_space_needed``), and the
-stylesheet without its ``/* */`` comments and indentation. Every other character is sent as
-written: no renaming, and no joined lines, so JavaScript inserts its semicolons where it did.
+its indentation, its empty lines, the spaces that part no tokens (``_space_needed``) and the line
+ends after ``;``, ``{`` and ``,`` (``_JOINS``), and the stylesheet without its ``/* */`` comments,
+indentation and the spaces beside ``{``, ``}``, ``;`` and ``,``. Every other character is sent as
+written: no renaming, and no line joined where JavaScript might insert a semicolon.
 
 No minifier and no parser: a small scanner that knows where strings, template literals, block
 comments and regular expressions begin and end, because a line of a template literal that
@@ -22,7 +23,14 @@ _REGEX_AFTER_CHARS = set("(,=:[!&|?{};+-*%<>~^")
 _REGEX_AFTER_WORDS = {"return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void",
                       "throw", "instanceof", "yield", "await"}
 _WORD_END = re.compile(r"[A-Za-z_$][\w$]*$")
+# A line of code that ends with one of these is joined to the next: after them a line end never
+# changes how JavaScript reads on (no semicolon is inserted there, and no restricted production such
+# as ``return`` or a postfix ``++`` spans it). Not after ``}``: ``{}`` then ``++x`` on the next line
+# is two statements.
+_JOINS = (";", "{", ",")
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")  # at "\n" only: str.splitlines also splits at characters a string may hold
+_CSS_STRING = re.compile(r"(\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')")
+_CSS_SPARE = re.compile(r"\s*([{};,])\s*")
 _CSS_TOKEN = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|/\*|[\"']", re.S)
 
 
@@ -50,7 +58,9 @@ def compact_stylesheet(source: str) -> str:
             end = token.end()
     kept.append(source[end:])
     lines = (line.strip() for line in "".join(kept).split("\n"))
-    return "".join(line + "\n" for line in lines if line)
+    text = "".join(line + "\n" for line in lines if line)
+    # Outside quoted strings, no space or line end is needed beside these four.
+    return "".join(part if part[:1] in "\"'" else _CSS_SPARE.sub(r"\1", part) for part in _CSS_STRING.split(text))
 
 
 def _regex_may_start(before: str) -> bool:
@@ -70,10 +80,15 @@ def _script_lines(source: str) -> list[str]:
         text = line.rstrip("\n")
         in_code = not stack or stack[-1] == "{"
         kept = _scan_line(text, stack)
-        if kept or not (in_code and (not stack or stack[-1] == "{")):
+        ends_in_code = not stack or stack[-1] == "{"
+        if kept and ends_in_code and kept.endswith(_JOINS):
+            out.append(kept)  # the next line goes on this one
+        elif kept or not (in_code and ends_in_code):
             out.append(kept + line[len(text):])
     if stack:
         raise _Lost
+    if out and source.endswith("\n") and not out[-1].endswith("\n"):
+        out.append("\n")
     return out
 
 
