@@ -4,10 +4,16 @@ Each ``tests/js/*.test.js`` file registers tests with ``test(name, fn)`` from ``
 this runner serves ``pwa/`` at ``/app/`` and ``tests/js/`` at ``/tests/js/`` from a small
 static server, opens one fresh browser context per file (fresh IndexedDB), runs the file's
 tests in the page and reports each as its own pytest test.
+
+Every test runs twice: on the source (``source``) and on the files as the server sends them to
+the phones, without comments and indentation (``shipped``, ``server/pwa_compact.py``), so that
+what the compaction changes is tested as well as what it should leave alone.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import http.server
 import pathlib
 import re
@@ -17,6 +23,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
+
+from server.pwa import load_build
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
@@ -32,8 +40,20 @@ def _cases() -> list[tuple[str, str]]:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
+    shipped: dict[str, bytes] | None = None  # the app's files as the server sends them; None: the source
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
                       ".webmanifest": "application/manifest+json"}
+
+    def send_head(self) -> Any:
+        name = self.path.split("?", 1)[0].removeprefix("/app/")
+        if self.shipped is None or not self.path.startswith("/app/") or name not in self.shipped:
+            return super().send_head()
+        body = self.shipped[name]
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(name))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def translate_path(self, path: str) -> str:
         path = path.split("?", 1)[0]
@@ -47,14 +67,24 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def static_url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler))
+@contextlib.contextmanager
+def _serve(shipped: bool) -> Iterator[str]:
+    files = {name: asset.body for name, asset in load_build(ROOT / "pwa").assets.items()} if shipped else None
+    handler = type("Handler", (_Handler,), {"shipped": files})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module", params=["source", "shipped"])
+def static_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    with _serve(request.param == "shipped") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +139,37 @@ def test_js_labels_match_the_sync_engine(browser: Browser, static_url: str) -> N
             if field.startswith("_"):
                 continue
             assert entities.ENTITIES[entity].by_name[field].label == label, f"{entity}.{field}"
+
+
+# Every text strings.js exports, its functions called with a few kinds of argument (their template
+# literals filled in, a line's `+` continuation joined).
+_TEXTS = """async () => {
+  const s = await import('/app/js/strings.js');
+  const samples = [['甲 乙', 2, 3], [0, ''], [{ server: '2041-03-01', phone: '2024-01-02' }]];
+  const texts = (value) => {
+    if (typeof value === 'function') {
+      return samples.map((args) => { try { return value(...args); } catch (error) { return error.name; } });
+    }
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, texts(item)]));
+    }
+    return value;
+  };
+  return texts({ ...s });
+}"""
+
+
+def test_js_every_text_the_phone_shows_is_shipped_as_written(browser: Browser) -> None:
+    """The compaction leaves a template literal's spaces and line ends to the volunteer's screen."""
+    texts = {}
+    for shipped in (False, True):
+        context = browser.new_context()
+        try:
+            with _serve(shipped) as url:
+                page = context.new_page()
+                page.goto(url + "/tests/js/index.html")
+                texts[shipped] = page.evaluate(_TEXTS)
+        finally:
+            context.close()
+    assert len(texts[False]["T"]) > 150
+    assert texts[True] == texts[False]
