@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from .conftest import ServerProcess, cli
 from .phone import Phone, query
@@ -132,3 +132,44 @@ def test_pwa_a_tab_left_at_the_enrol_screen_cannot_enrol_over_another_tabs_enrol
     phone.page = left
     phone.unlock()
     assert len(json.loads(cli(module_server.db, "devices", "--user", "yang.mofan", "--json"))["devices"]) == 1
+
+
+def test_pwa_an_enrolment_answered_after_another_tab_took_the_app_asks_for_no_pin_there(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The careless way to two enrolments: the enrol link tapped, the answer slow over 2G, the link
+    tapped again in a new tab (在这里使用) and a new code typed there. The first tab's answer came
+    back after it had stopped and drew 设置PIN码 over 伴行已经在另一个页面打开, and a PIN set there
+    wrote its enrolment over the other tab's (whose visits were sealed with the key it replaced)."""
+    phone: Phone = phones.new(module_server)
+    first = phone.page
+    held: list[Route] = []
+    first.route("**/api/enrol", lambda route: held.append(route))
+    code = json.loads(cli(module_server.db, "enrol-code", "--user", "huang.laoshi", "--json"))["code"]
+    phone.open()
+    first.get_by_label("登记码").fill(code)
+    first.get_by_role("button", name="登记", exact=True).click()
+    expect(first.get_by_role("button", name="正在登记…")).to_be_visible()
+    first.wait_for_timeout(200)  # the route handler runs on this thread's next wait
+    assert held, "the enrolment request never left"
+
+    phone.page = phone.new_page()
+    phone.open()
+    use_here(phone.page)
+    expect(first.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    phone.enrol("huang.laoshi")
+    phone.log_activity("第二个页面登记后记的帮扶")
+
+    held[0].continue_()  # the first tab's slow answer arrives
+    first.wait_for_timeout(1500)
+    expect(first.get_by_label("设置PIN码", exact=True)).to_have_count(0)
+    expect(first.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    # The phone keeps the enrolment of the tab that has the app: its PIN opens its visits.
+    second = phone.page
+    second.get_by_role("link", name="设置").click()
+    second.get_by_role("button", name="立即锁定").click()
+    phone.unlock()
+    second.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '第二个页面登记后记的帮扶'")[0][0] == 1
+    assert phone.dialogs == []

@@ -13,10 +13,13 @@ const eightDigits = (text) => /^[0-9]{8}$/.test(text);
 const numberInput = (attrs) => h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', ...attrs });
 const pinInput = () => numberInput({ type: 'password', maxlength: 6, pattern: '[0-9]*' });
 
+// `run(shown)`: `shown()` says whether this form is still on the page. An answer that comes after another
+// tab took the app (在这里使用) must draw nothing and write nothing: a PIN set there would enrol over the
+// enrolment that tab made, and its visits would be sealed with a key the phone no longer holds.
 function gateForm(label, busy, content, run) {
   const error = h('p', { class: 'error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'wide' }, label);
-  return h('form', {
+  const form = h('form', {
     novalidate: true,
     async onsubmit(event) {
       event.preventDefault();
@@ -24,7 +27,7 @@ function gateForm(label, busy, content, run) {
       submit.disabled = true;
       submit.textContent = busy;
       try {
-        error.textContent = (await run()) || '';
+        error.textContent = (await run(() => form.isConnected)) || '';
       } catch (e) {
         error.textContent = e instanceof api.OfflineError ? T.needsNetwork : e.message;
       }
@@ -32,6 +35,7 @@ function gateForm(label, busy, content, run) {
       submit.textContent = label;
     },
   }, content, error, submit);
+  return form;
 }
 
 export function wechat(goOn) {
@@ -44,10 +48,11 @@ export function wechat(goOn) {
 export function enrol({ code = '', done }) {
   const input = numberInput({ autocomplete: 'one-time-code', value: code });
   bare(T.enrolTitle, h('p', code ? T.enrolLinkSay : T.enrolSay), gateForm(T.enrol, T.enrolling,
-    field(T.code, input), async () => {
+    field(T.code, input), async (shown) => {
       const value = digits(input.value);
       if (!eightDigits(value)) return T.codeFormat(T.code);
       const enrolment = await api.enrol(value, T.deviceName);
+      if (!shown()) return null;
       history.replaceState(null, '', location.pathname + location.hash); // the code is used up
       setPin({ title: T.pin1, save: (pin) => vault.create(enrolment, pin), done });
     }));
@@ -118,10 +123,12 @@ export async function forgotPin({ done, back }) {
   const input = numberInput();
   show(screen({ title: T.forgotPin, tabs: false, back }, h('p', T.recoverSay(shortId(info.deviceId))),
     info.stationPhone && telLink(info.stationPhone, T.callStation(info.stationPhone)),
-    gateForm(T.recover, T.recovering, field(T.recoveryCode, input), async () => {
+    gateForm(T.recover, T.recovering, field(T.recoveryCode, input), async (shown) => {
       const code = digits(input.value);
       if (!eightDigits(code)) return T.codeFormat(T.recoveryCode);
-      await vault.recover((await api.recover(info.recoveryToken, code)).recovery_key);
+      const { recovery_key: key } = await api.recover(info.recoveryToken, code);
+      if (!shown()) return null;
+      await vault.recover(key);
       setPin({ title: T.newPinTitle, save: vault.setPin, done });
     })));
 }
