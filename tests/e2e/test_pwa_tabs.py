@@ -173,3 +173,37 @@ def test_pwa_an_enrolment_answered_after_another_tab_took_the_app_asks_for_no_pi
     phone.wait_synced()
     assert query(module_server, "SELECT count(*) FROM activities WHERE record = '第二个页面登记后记的帮扶'")[0][0] == 1
     assert phone.dialogs == []
+
+
+def test_pwa_a_push_answered_after_another_tab_took_the_app_is_held_once(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A visit saved in one tab, its push slow to be answered, the app taken in another tab: the
+    server holds the visit once, and the tab that has the app sends nothing again and shows it synced."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("sun.laoshi")
+    first = phone.page
+    held: list[Route] = []
+    first.route("**/api/sync/push", lambda route: held.append(route))
+    first.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
+    first.get_by_label("过程记录").fill("推送途中换了页面")
+    first.get_by_role("button", name="保存", exact=True).click()
+    for _ in range(50):
+        if held:
+            break
+        first.wait_for_timeout(100)
+    assert held, "the push never left"
+
+    phone.page = second = phone.new_page()
+    phone.open()
+    use_here(second)
+    phone.unlock()
+    held[0].continue_()  # the server takes it; the answer reaches the tab that stopped
+    second.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    assert phone.idb()["counts"]["outbox"] == 0
+    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '推送途中换了页面'")[0][0] == 1
+    assert len(held) == 1, "the stopped tab pushed again"
+    expect(second.get_by_text("没有被接收")).to_have_count(0)
+    assert phone.dialogs == []
