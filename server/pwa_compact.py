@@ -130,9 +130,9 @@ def _scan_line(line: str, stack: list[str]) -> str:
             elif line.startswith("${", i):
                 stack.append("{")
                 end = i + 2
-        elif ch in " \t":
+        elif ch in " \t\r":
             end = i
-            while end < n and line[end] in " \t":
+            while end < n and line[end] in " \t\r":
                 end += 1
             after = line[end] if end < n and not line.startswith("//", end) else ""
             if _space_needed(kept[-1][-1] if kept else "", after):

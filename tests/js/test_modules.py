@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import io
 import http.server
+import io
 import pathlib
 import re
 import threading

@@ -53,6 +53,11 @@ def test_a_line_ending_where_javascript_could_insert_a_semicolon_stays() -> None
     assert compact_script(source) == "const a={b:1,c:[d,e],}\n++f\nreturn\ng\nh()\n[i]=j;k();\n"
 
 
+def test_a_file_saved_with_windows_line_ends_ships_as_the_same_script() -> None:
+    source = "// why\nconst a = {\n  b: 'x',\n};\nf(a)\n"
+    assert compact_script(source.replace("\n", "\r\n")) == compact_script(source) == "const a={b:'x',};f(a)\n"
+
+
 def test_a_division_is_not_taken_for_a_regular_expression() -> None:
     source = "const half = total / 2; const q = (a) / (b) / c; // why\n"
     assert compact_script(source) == "const half=total / 2;const q=(a) / (b) / c;\n"
