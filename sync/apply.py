@@ -37,7 +37,17 @@ from .records import (
     pairing_feed_rows,
     reset_scope,
 )
-from .rules import NEW_RECORD_HINT, Refusal, derive, immutable_after_create, not_found, open_risk_flag, scope_effects
+from .rules import (
+    NEW_RECORD_HINT,
+    NOT_YOUR_INSPECTION,
+    Refusal,
+    derive,
+    edits_inspection,
+    immutable_after_create,
+    not_found,
+    open_risk_flag,
+    scope_effects,
+)
 from .scope import Actor, load_scope
 from .timeutil import utc_now
 
@@ -420,6 +430,8 @@ class _Writer:
             raise Refusal(f"你的角色不能删除{entity.label}。")
         if entity.name == "activity" and self.actor.role == "mentor" and (why := open_risk_flag(current)):
             raise Refusal(why)
+        if entity.name == "inspection" and not edits_inspection(self.scope, current):
+            raise Refusal(NOT_YOUR_INSPECTION)
         # A base above the server's is a damaged copy: reject it as an edit with it would be,
         # rather than skip the delete-vs-edit check and delete what staff just changed (item 4).
         _check_base(m, current)

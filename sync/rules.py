@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from . import returns
 from .entities import CHECK_ITEMS, ENTITIES, ROW_KINDS
 from .records import keys_of
-from .scope import Scope
+from .scope import Scope, unit_subtree
 from .timeutil import local_today
 
 if TYPE_CHECKING:
@@ -232,13 +232,21 @@ def edits_inspection(scope: Scope, inspection: dict[str, Any]) -> bool:
     typed it in, so a colleague of the town carries on while the recorder is away, and someone who
     moved to another unit takes no rights along (their new unit's scope decides, as for any record).
     The inspected unit's own staff never edit it (they report the rectification). An inspection whose
-    inspecting unit is unknown is the county's to edit.
+    inspecting unit is unknown is the county's to edit. A reviewer edits by the same rule of the
+    inspecting unit: the county's reaches every unit, and one the admin moved to a town edits that
+    town's inspections, not the county's (the conflict pages decide so too: sync/conflicts.py).
     """
     actor = scope.actor
-    if actor.role in ("reviewer", "admin"):
+    inspecting = inspection.get("inspecting_unit_id")
+    if actor.role == "admin":
         return True
-    return (actor.role == "staff" and inspection["unit_id"] != actor.unit_id
-            and scope.allows_unit(inspection.get("inspecting_unit_id")))
+    if actor.role == "reviewer":
+        return inspecting is None or scope.allows_unit(inspecting)
+    return actor.role == "staff" and inspection["unit_id"] != actor.unit_id and scope.allows_unit(inspecting)
+
+
+NOT_YOUR_INSPECTION = ("这次督查不是你所在的单位记录的，只有督查单位或它的上级可以修改；"
+                       "如需更正请联系督查单位或县关工委。")
 
 
 def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
@@ -247,13 +255,20 @@ def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[s
     Who edits what is ``edits_inspection``; the inspected unit's own staff only report the
     rectification. A checklist item is passed or failed, not both; only a failed item can be
     fixed. A missing score is the share of checked items passed. The inspecting unit is the
-    writer's unit on create and never changes.
+    writer's unit on create and never changes, and the inspected unit stays below it.
     """
     role, me = w.actor.role, w.actor.user_id
     if before is None or record["unit_id"] != before["unit_id"]:
         unit = _live(w, "unit", record["unit_id"], "被督查单位")  # in the writer's scope, or not found
         if unit["kind"] not in ("station", "school"):
             raise Refusal("督查的对象应是一个辅导站或学校。")
+        inspecting = before and before.get("inspecting_unit_id")
+        if inspecting and record["unit_id"] not in unit_subtree(w.db, inspecting):
+            # Else the record says a town inspected a station it never went to, and the town could
+            # no longer see its own inspection nor the station's town edit it.
+            name = (w.get("unit", inspecting) or {}).get("name") or "督查单位"
+            raise Refusal(f"这次督查是{name}做的，被督查单位只能改成{name}下面的辅导站或学校；"
+                          "如果单位记错了，请删除这条记录，由实际督查的单位重新记录。")
     own_unit = w.actor.unit_id in (record["unit_id"], before and before["unit_id"])
     if role == "staff" and own_unit:
         if before is None:
@@ -263,9 +278,8 @@ def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[s
         if changed:
             label = ENTITIES["inspection"].by_name[changed[0]].label
             raise Refusal(f"被督查单位只能填写整改情况，不能修改“{label}”。")
-    elif role == "staff" and before is not None and not edits_inspection(w.scope, before):
-        raise Refusal("这次督查不是你所在的单位记录的，只有督查单位或它的上级可以修改；"
-                      "如需更正请联系督查单位或县关工委。")
+    elif before is not None and not edits_inspection(w.scope, before):
+        raise Refusal(NOT_YOUR_INSPECTION)
     passed, failed, fixed = set(record["passed"]), set(record["failed"]), set(record["fixed"])
     both = passed & failed
     if both:

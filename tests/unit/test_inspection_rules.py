@@ -23,6 +23,7 @@ from sync import (
 )
 from sync.system import SYSTEM
 from sync.users import save_user
+from tests.factories import delete as fdelete
 from tests.factories import make_county, make_device, make_user, pull_all, push, row, upsert
 
 
@@ -197,3 +198,46 @@ def test_a_client_cannot_set_or_change_the_inspecting_unit(county: Any, who: str
     (outcome,) = apply_mutations(db, SYSTEM, [mutations.upsert("inspection", {field: value}, w.inspection1,
                                                                base_version=version)])
     assert outcome.status == "rejected" and "由服务器维护" in (outcome.reason or "")
+
+
+def test_a_reviewer_moved_to_a_town_takes_no_county_rights_along(county: Any) -> None:
+    # The county's inspection of a station in town 1: a reviewer the admin moved to town 1 still
+    # sees it (their new scope), but edits and deletes only what town 1 inspected, as its staff do,
+    # and as the conflict pages already decide (sync/conflicts.py about_own_inspection).
+    db, w = county
+    reviewer = moved(db, w, w.reviewer, w.town1)
+    version = row(db, "inspection", w.inspection1)["version"]
+    (edit,) = push(db, reviewer, upsert("inspection", w.inspection1, {"score": 10}, 400, version))
+    assert edit["status"] == "rejected" and "不是你所在的单位记录的" in edit["reason"], edit
+    (gone,) = push(db, reviewer, fdelete("inspection", w.inspection1, 401, version))
+    assert gone["status"] == "rejected" and "不是你所在的单位记录的" in gone["reason"], gone
+    record = row(db, "inspection", w.inspection1)
+    assert (record["version"], record["deleted"]) == (version, False)
+    (made,) = push(db, reviewer, upsert("inspection", new_id(), {  # town 1's own, from now on
+        "unit_id": w.st12, "date": "2026-11-02", "inspectors": "周主任"}, 402))
+    assert made["status"] == "applied", made
+    (own,) = push(db, reviewer, upsert("inspection", made["record_id"], {"score": 90}, 403, 1))
+    assert own["status"] == "applied", own
+    # Staff never delete an inspection, even their town's own: the county does.
+    mine = create(db, w.staff_town1, unit_id=w.st11)
+    (staff_delete,) = push(db, w.staff_town1, fdelete("inspection", mine["record_id"], 404, 1))
+    assert staff_delete["status"] == "rejected"
+
+
+def test_the_inspected_unit_stays_under_the_unit_that_inspected(county: Any) -> None:
+    # Town 1 inspected a station of its own; the county may correct the station within town 1, but
+    # a station of town 2 would read as inspected by town 1, which never went there and could no
+    # longer even see its own record.
+    db, w = county
+    made = create(db, w.staff_town1, unit_id=w.st12, passed=["records"])
+    rid = made["record_id"]
+    for who, n in ((w.reviewer, 500), (w.admin, 501)):
+        (away,) = push(db, who, upsert("inspection", rid, {"unit_id": w.st21}, n, 1))
+        assert away["status"] == "rejected" and "掘港街道" in away["reason"], away
+    assert row(db, "inspection", rid)["unit_id"] == w.st12
+    (within,) = push(db, w.reviewer, upsert("inspection", rid, {"unit_id": w.st11}, 502, 1))
+    assert within["status"] == "applied", within
+    # The county's own inspections may name any station or school of the county.
+    version = row(db, "inspection", w.inspection1)["version"]
+    (county_own,) = push(db, w.reviewer, upsert("inspection", w.inspection1, {"unit_id": w.st21}, 503, version))
+    assert county_own["status"] == "applied", county_own

@@ -291,3 +291,31 @@ def test_unknown_and_malformed_ids_answer_404(site: Site) -> None:
     assert browser.get("/inspections/not-a-uuid").status_code == 404
     assert browser.get("/inspections/units/not-a-uuid").status_code == 404
     assert browser.get(f"/inspections/units/{site.w.town1}").status_code == 404  # a town is not inspected
+
+
+def test_the_county_cannot_move_a_towns_inspection_to_another_towns_station(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.staff_town1))
+    data = {"unit_id": w.st21, "date": "2026-11-03", "kind": "full", "inspectors": "县关工委 周文清",
+            "findings": "台帐齐全，县里补记", "rectify": "建咨询室", "rectify_due": "2026-12-15", "rectify_notes": "",
+            "version": "1", **CHECKS}
+    refused = site.as_(w.reviewer).post(f"/inspections/{rid}/edit", data)
+    assert refused.status_code == 400
+    assert "这次督查是掘港街道做的" in refused.text and "台帐齐全，县里补记" in refused.text  # the typed words stay
+    after = site.read(lambda db: row(db, "inspection", rid))
+    assert (after["unit_id"], after["version"]) == (w.st12, 1)
+    assert site.as_(w.staff_town1).get(f"/inspections/{rid}").status_code == 200  # still the town's to see
+
+
+def test_a_reviewer_moved_to_a_town_cannot_edit_or_delete_the_countys_inspection(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: save_user(db, w.admin, {"unit_id": w.town1}, user_id=w.reviewer.user_id))
+    moved = site.as_(w.reviewer)
+    assert moved.get(f"/inspections/{w.inspection1}").status_code == 200  # still in their scope
+    assert "修改督查记录" not in moved.get(f"/inspections/{w.inspection1}").text
+    assert moved.get(f"/inspections/{w.inspection1}/edit").status_code == 404
+    version = str(site.read(lambda db: row(db, "inspection", w.inspection1))["version"])
+    gone = moved.post(f"/inspections/{w.inspection1}/edit", {"action": "delete", "version": version},
+                      form_page=f"/inspections/{w.inspection1}")
+    assert gone.status_code == 404
+    assert not site.read(lambda db: row(db, "inspection", w.inspection1))["deleted"]
