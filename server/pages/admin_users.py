@@ -36,7 +36,7 @@ from .common import (
     restore_draft,
     with_shown,
 )
-from .stopping import TICK, stop_account, stop_form, stopped_words
+from .stopping import TICK, end_running_pairings, stop_account, stop_form, stopped_words
 
 MIN_PASSWORD = 8
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
@@ -65,7 +65,8 @@ async def _render_form(visit: Visit, values: dict[str, Any], *, user: dict[str, 
     scope = await visit.scope()
     units = await visit.state.store.read(lambda db: unit_options(db, scope))
     stop = None
-    if user is not None and user["role"] == "mentor" and user["active"]:
+    if user is not None and user["role"] == "mentor":
+        # Stopped, a volunteer may still have pairings running: the page ends them as the volunteer page does.
         user_id = user["id"]
         stop = await visit.state.store.read(lambda db: stop_form(db, scope, user_id))
     return visit.render("admin_user.html", {
@@ -133,6 +134,21 @@ async def _deactivate(visit: Visit, user: dict[str, Any], values: dict[str, Any]
         words=f"账号 {user['login']} 已停用：网页登录和已登记的手机都不能再使用。"))
 
 
+async def _end_pairings(visit: Visit, user: dict[str, Any], values: dict[str, Any]) -> Response:
+    """A volunteer stopped with their pairings left running: end them now, from the list this page showed."""
+    if user["role"] != "mentor" or user["active"]:
+        return await _render_form(visit, with_shown(user, ACCOUNT_FORM), user=user, status=400,
+                                  error="只有已停用的志愿者账号可以在这里结束结对；在用的账号请在结对档案里逐个结束，"
+                                        "或停用账号时一起结束。")
+    try:
+        stopped = await end_running_pairings(visit, user["id"], values)
+    except NotAllowed as exc:
+        return await _render_form(visit, with_shown(user, ACCOUNT_FORM), user=user, error=exc.reason, draft=values,
+                                  status=409 if isinstance(exc, PairingsChanged) else 400)
+    words = stopped_words(stopped, ticked=True, words="", repair="可在志愿者页面为他们另找志愿者。")
+    return visit.redirect(f"/admin/users/{user['id']}", flash=words or "这位志愿者已经没有进行中的结对。")
+
+
 def _show_password(visit: Visit, login: str, name: str, password: str, user_id: str, *, created: bool) -> Response:
     """The generated password, shown once on this page (never in a cookie or the log)."""
     return visit.render("admin_password.html", {"login": login, "name": name, "password": password,
@@ -162,6 +178,8 @@ async def admin_user_save(request: Request) -> Response:
     actor = visit.actor
     own = user["id"] == actor.user_id
     as_is = with_shown(user, ACCOUNT_FORM)
+    if action == "end_pairings":
+        return await _end_pairings(visit, user, values)
     if action in ("deactivate", "activate"):
         if own:
             return await _render_form(visit, as_is, user=user, error="不能停用自己正在使用的账号。", status=400)

@@ -93,7 +93,7 @@ def stopped_words(stopped: Stopped, *, ticked: bool, repair: str,
     if not ticked and stopped.running:
         # Their children still have this volunteer on their pairings: say so, or they wait for visits
         # nobody will make.
-        words += (f"注意：这位志愿者还有 {stopped.running} 个进行中的结对，可以在下面“账号”里一次结束，"
+        words += (f"注意：这位志愿者还有 {stopped.running} 个进行中的结对，可以在本页下方一次结束，"
                   "或在“结对档案”里逐个结束、为孩子另找志愿者。")
     elif stopped.out_of_reach:
         words += (f"注意：另有 {stopped.out_of_reach} 个结对的孩子已转到不在你管理范围内的单位，没有结束，"

@@ -282,3 +282,29 @@ def test_the_admin_stops_a_volunteer_and_ends_their_pairings_from_the_account_pa
     assert "已同时结束 1 个结对" in admin.get(path).text
     # A staff account has no pairings: its stop form is as before.
     assert "同时结束" not in admin.get(f"/admin/users/{w.staff_st12.user_id}").text
+
+
+def test_the_admin_stops_a_volunteer_leaving_pairings_running_and_ends_them_from_the_same_page(site: Site) -> None:
+    # The words after the stop send the admin "below on this page" to end the pairings left running:
+    # the account page must offer that list, as the volunteer page does.
+    w = site.w
+    path = f"/admin/users/{w.mentor1.user_id}"
+    admin = site.as_(w.admin)
+    form = {k: v for k, v in stop_form(admin, path).items() if k != "end_pairings"}
+    stopped = admin.post(path, form)
+    assert stopped.status_code == 303 and not is_active(site, w.mentor1.user_id)
+    page = admin.get(path).text
+    assert "注意：这位志愿者还有 1 个进行中的结对，可以在本页下方一次结束" in page and "结束这 1 个结对" in page
+
+    ended = admin.post(path, end_form(admin, path))
+
+    assert ended.status_code == 303
+    pairing = pairing_row(site, w.pairing1)
+    assert (pairing["status"], pairing["outcome"]) == ("closed", "mentor_left")
+    assert "已结束 1 个结对" in admin.get(path).text and not is_active(site, w.mentor1.user_id)
+    # Not for an account in use, nor one that is no volunteer's: words, and nothing written.
+    for other in (w.mentor2.user_id, w.staff_st12.user_id):
+        refused = admin.post(f"/admin/users/{other}", {"action": "end_pairings", "pairing": [],
+                                                        "end_date": local_today().isoformat()})
+        assert refused.status_code == 400 and "只有已停用的志愿者账号" in refused.text
+    assert pairing_row(site, w.pairing2)["status"] == "active"
