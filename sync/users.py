@@ -182,7 +182,11 @@ def deactivate_user(db: sqlite_utils.Database, actor: Actor, user_id: str, *,
 def end_pairings(db: sqlite_utils.Database, actor: Actor, user_id: str, end: EndPairings | None) -> Stopped:
     """End the volunteer's active pairings in ``actor``'s scope as ``deactivate_user`` does (with
     ``end``; without, only count them). Also on its own, for a volunteer stopped with their pairings
-    left running: the station ends them later from the same list."""
+    left running: the station ends them later from the same list. Only for a stopped account: checked
+    here, in the write, so an account restored meanwhile keeps its pairings."""
+    still = db.execute("SELECT active FROM users WHERE id = ?", [user_id]).fetchone()
+    if end is not None and still is not None and still[0]:
+        raise NotAllowed("这位志愿者的账号还在使用；要结束结对，请在结对档案里逐个结束，或停用账号时一起结束。")
     reach = load_scope(db, actor)
     active = [r for r in db.query(
         "SELECT p.id, p.version, p.unit_id, p.start_date, m.code FROM pairings p JOIN mentees m ON m.id = p.mentee_id"

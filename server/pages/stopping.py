@@ -96,6 +96,6 @@ def stopped_words(stopped: Stopped, *, ticked: bool, repair: str,
         words += (f"注意：这位志愿者还有 {stopped.running} 个进行中的结对，可以在本页下方一次结束，"
                   "或在“结对档案”里逐个结束、为孩子另找志愿者。")
     elif stopped.out_of_reach:
-        words += (f"注意：另有 {stopped.out_of_reach} 个结对的孩子已转到不在你管理范围内的单位，没有结束，"
-                  "请联系县关工委结束这些结对或另找志愿者。")
+        words += (f"注意：另有 {stopped.out_of_reach} 个结对的孩子在你管理范围以外的单位，没有结束，"
+                  "请联系管理那些单位的关工委结束这些结对或另找志愿者。")
     return words

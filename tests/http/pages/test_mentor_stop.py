@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from server.pages.stopping import read_end
+from sync import NotAllowed
 from sync.timeutil import local_today
+from sync.users import end_pairings
 
 from ...factories import make_pairing, mutate, row
 from .conftest import Browser, Site
@@ -210,7 +213,7 @@ def test_pairings_of_children_out_of_the_stations_reach_are_named_and_left_untou
     staff = site.as_(w.staff_st11)
     page = staff.get(path).text
     assert "同时结束这 1 个结对" in page and "小明" not in page
-    assert "另有 1 个结对的孩子已转到不在你管理范围内的单位，这里不能结束" in page
+    assert "另有 1 个结对的孩子在你管理范围以外的单位，这里不能结束" in page
     away = pairing_row(site, w.pairing1)
 
     stopped = staff.post(path, stop_form(staff, path))
@@ -218,7 +221,7 @@ def test_pairings_of_children_out_of_the_stations_reach_are_named_and_left_untou
     assert stopped.status_code == 303 and not is_active(site, w.mentor1.user_id)
     assert pairing_row(site, w.pairing1) == away
     assert pairing_row(site, other)["status"] == "closed"
-    assert "注意：另有 1 个结对的孩子已转到不在你管理范围内的单位，没有结束" in staff.get(path).text
+    assert "注意：另有 1 个结对的孩子在你管理范围以外的单位，没有结束" in staff.get(path).text
 
 
 BAD_FORMS = [  # (what the form got wrong, how, what the page says)
@@ -308,3 +311,18 @@ def test_the_admin_stops_a_volunteer_leaving_pairings_running_and_ends_them_from
                                                         "end_date": local_today().isoformat()})
         assert refused.status_code == 400 and "只有已停用的志愿者账号" in refused.text
     assert pairing_row(site, w.pairing2)["status"] == "active"
+
+
+def test_ending_the_pairings_of_an_account_restored_meanwhile_ends_none(site: Site) -> None:
+    w = site.w
+    path = f"/mentors/{w.mentor1.user_id}"
+    staff = site.as_(w.staff_st11)
+    form = {k: v for k, v in stop_form(staff, path).items() if k != "end_pairings"}
+    assert staff.post(path, form).status_code == 303
+    shown = end_form(staff, path)
+    # The account is restored between the page's check and the write (another tab, another person).
+    site.write(lambda db: db.execute("UPDATE users SET active = 1 WHERE id = ?", [w.mentor1.user_id]))
+    with pytest.raises(NotAllowed, match="还在使用"):
+        site.write(lambda db: end_pairings(db, w.staff_st11, w.mentor1.user_id,
+                                           read_end({**shown, "end_pairings": "1"})))
+    assert pairing_row(site, w.pairing1)["status"] == "active"
