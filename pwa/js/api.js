@@ -29,12 +29,19 @@ function errorFor(status, code, message, restored) {
 let serverClock = null;
 export const lastServerClock = () => serverClock;
 
-async function call(method, path, { token, body } = {}) {
+// `stop`: a tab that stops (another took the app, a lock) ends its sync's request at once, rather than
+// holding the sync's Web Lock, and so the other tab's sync, until an answer or the 60 s timeout. The
+// mutations stay in the outbox; the tab that syncs next sends them again with the same mutation_id,
+// which the server answers as before if it had them (docs/sync-protocol.md, resends).
+async function call(method, path, { token, body, stop } = {}) {
   const headers = {};
   if (token) headers.authorization = 'Bearer ' + token;
   if (body) headers['content-type'] = 'application/json';
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 60000);
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, 60000);
+  stop?.addEventListener('abort', abort);
+  if (stop?.aborted) abort();
   let response;
   try {
     response = await fetch(path, {
@@ -42,12 +49,14 @@ async function call(method, path, { token, body } = {}) {
       signal: controller.signal,
     });
   } catch (error) {
+    if (stop?.aborted) throw error; // an AbortError: no problem with the network to report
     // With the phone online, a failed request means the server could not be reached (down, or a
     // weak signal timing out): saying "no network" would send the volunteer to their settings.
     if (globalThis.navigator?.onLine !== false) throw new ServerError(0, 'unreachable', T.serverDown);
     throw new OfflineError(0, 'offline', String(error?.message || error));
   } finally {
     clearTimeout(timer);
+    stop?.removeEventListener('abort', abort);
   }
   const said = Date.parse(response.headers.get('date') || '');
   if (!Number.isNaN(said)) serverClock = { server: said, phone: Date.now() };
@@ -60,10 +69,10 @@ async function call(method, path, { token, body } = {}) {
 }
 
 export const enrol = (code, deviceName) => call('POST', '/api/enrol', { body: { code, device_name: deviceName } });
-export const push = (token, mutations) => call('POST', '/api/sync/push', { token, body: { mutations } });
-export const pull = (token, cursor, limit) =>
-  call('GET', `/api/sync/pull?${new URLSearchParams({ limit, ...(cursor && { cursor }) })}`, { token });
-export const phoneInfo = (token) => call('GET', '/api/device', { token });
-export const uploadRecoveryKey = (token, key) =>
-  call('PUT', '/api/device/recovery-key', { token, body: { recovery_key: key } });
+export const push = (token, mutations, stop) => call('POST', '/api/sync/push', { token, body: { mutations }, stop });
+export const pull = (token, cursor, limit, stop) =>
+  call('GET', `/api/sync/pull?${new URLSearchParams({ limit, ...(cursor && { cursor }) })}`, { token, stop });
+export const phoneInfo = (token, stop) => call('GET', '/api/device', { token, stop });
+export const uploadRecoveryKey = (token, key, stop) =>
+  call('PUT', '/api/device/recovery-key', { token, body: { recovery_key: key }, stop });
 export const recover = (recoveryToken, code) => call('POST', '/api/recovery', { token: recoveryToken, body: { code } });

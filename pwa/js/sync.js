@@ -12,7 +12,7 @@ const MAX_BATCH_BYTES = 1000000;
 const EVERY_MS = 3 * 60 * 1000;
 const PROBLEMS = {
   OfflineError: 'offline', ServerError: 'server', RevokedError: 'revoked', AuthError: 'reenrol',
-  InactiveError: 'inactive', Locked: null,
+  InactiveError: 'inactive', Locked: null, AbortError: null, // the last two: this tab stopped
 };
 
 let batchSize = MAX_BATCH;
@@ -37,6 +37,7 @@ function emit(patch) {
 }
 
 const token = () => vault.currentSession().token;
+const stopping = () => triggers?.signal; // stop() ends the requests in flight (api.js says why)
 const wire = ({ mutation_id, entity, record_id, op, base_version, fields }) =>
   ({ mutation_id, entity, record_id, op, base_version, fields });
 
@@ -96,7 +97,7 @@ function clockWrong(clock) {
 async function uploadRecoveryKey() {
   const key = vault.currentSession().pendingRecoveryKey;
   if (!key) return;
-  await api.uploadRecoveryKey(token(), key);
+  await api.uploadRecoveryKey(token(), key, stopping());
   // Only the server holds it from now on.
   await vault.recoveryKeyUploaded();
 }
@@ -109,7 +110,7 @@ export async function pushAll() {
     }
     let answer;
     try {
-      answer = await api.push(token(), batch.map(wire));
+      answer = await api.push(token(), batch.map(wire), stopping());
     } catch (error) {
       if (!(error instanceof api.TooLargeError)) throw error;
       if (batch.length === 1) await repo.refuseTooLarge(batch[0], error.message);
@@ -133,7 +134,7 @@ export async function pullAll() {
   for (let more = true, pages = 0; more; pages += 1) {
     let page;
     try {
-      page = await api.pull(token(), cursor, PULL_LIMIT);
+      page = await api.pull(token(), cursor, PULL_LIMIT, stopping());
     } catch (error) {
       if (error.code !== 'cursor_invalid' || cursor === null) throw error;
       // The phone's scope changed, or the server was restored: start again from the beginning.
@@ -155,7 +156,7 @@ export async function pullAll() {
 }
 
 async function refreshAccount() {
-  const { user, unit, token: renewed, recovery_token: recoveryToken } = await api.phoneInfo(token());
+  const { user, unit, token: renewed, recovery_token: recoveryToken } = await api.phoneInfo(token(), stopping());
   await vault.updateSession({ user, unit, ...(renewed && { token: renewed }) });
   await vault.keepUnsealed({ recoveryToken, stationPhone: unit?.phone || null });
 }

@@ -199,11 +199,52 @@ def test_pwa_a_push_answered_after_another_tab_took_the_app_is_held_once(
     phone.open()
     use_here(second)
     phone.unlock()
-    held[0].continue_()  # the server takes it; the answer reaches the tab that stopped
+    held[0].continue_()  # too late: stopping ended the request (the test below has it reach the server)
     second.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
     assert phone.idb()["counts"]["outbox"] == 0
     assert query(module_server, "SELECT count(*) FROM activities WHERE record = '推送途中换了页面'")[0][0] == 1
     assert len(held) == 1, "the stopped tab pushed again"
     expect(second.get_by_text("没有被接收")).to_have_count(0)
+    assert phone.dialogs == []
+
+
+def test_pwa_a_stopped_tabs_unanswered_push_does_not_hold_the_other_tabs_sync(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A visit saved in one tab, its push never answered (a signal gone mid-request), the app taken
+    in another tab. The stopped tab held the sync's Web Lock until its request timed out (60 s), and
+    the tab she now uses showed 正在同步 all that while. Stopping ends the request: the visit stays
+    in the outbox, the other tab sends it again at once (the same mutation_id), and the server, which
+    had it already, answers as before and holds it once."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("sun.laoshi")
+    first = phone.page
+    held: list[Route] = []
+
+    def reach_the_server_unanswered(route: Route) -> None:
+        route.fetch()  # the server takes the visit; its answer never comes back to this tab
+        held.append(route)
+
+    first.route("**/api/sync/push", reach_the_server_unanswered)
+    first.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
+    first.get_by_label("过程记录").fill("推送没有回音时换了页面")
+    first.get_by_role("button", name="保存", exact=True).click()
+    for _ in range(50):
+        if held:
+            break
+        first.wait_for_timeout(100)
+    assert held, "the push never reached the server"
+    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '推送没有回音时换了页面'")[0][0] == 1
+
+    phone.page = second = phone.new_page()
+    phone.open()
+    use_here(second)
+    phone.unlock()
+    second.get_by_role("button", name="立即同步").click()
+    phone.wait_synced(timeout=10_000)
+    assert phone.idb()["counts"]["outbox"] == 0
+    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '推送没有回音时换了页面'")[0][0] == 1
+    assert len(held) == 1, "the stopped tab pushed again"
     assert phone.dialogs == []
