@@ -163,6 +163,14 @@ def query(server: ServerProcess, sql: str, *params: Any) -> list[tuple[Any, ...]
         return conn.execute(sql, params).fetchall()
 
 
+def own_pending_visit(server: ServerProcess, login: str) -> tuple[str, int]:
+    """(id, version) of the volunteer's own earliest visit still waiting for review: one the phone may edit."""
+    row = query(server, "SELECT a.id, a.version FROM activities a JOIN pairings p ON p.id = a.pairing_id"
+                " JOIN users u ON u.id = p.mentor_id WHERE u.login = ? AND a.author_id = u.id"
+                " AND a.review_status = 'pending' ORDER BY a.date", login)[0]
+    return str(row[0]), int(row[1])
+
+
 class Phones:
     """Makes phones for one test and closes them after it (the ``phones`` fixture)."""
 

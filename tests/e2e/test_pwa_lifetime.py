@@ -9,20 +9,13 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .phone import FILL_UP, Phone, Station, query
+from .phone import FILL_UP, Phone, Station, own_pending_visit, query
 
 pytestmark = pytest.mark.e2e
 
 PHONE_DURATIONS = (15, 30, 45, 60, 90, 120)  # the phone form's 时长 list (strings.js DURATIONS)
 PHONE_OBSERVATIONS = ("学习有进步", "作业完成好", "和家人关系好", "睡眠不好", "不愿上学", "沉迷手机")
 
-
-def own_pending_visit(server: ServerProcess, login: str) -> tuple[str, int]:
-    """(id, version) of the volunteer's own earliest visit still waiting for review: one the phone may edit."""
-    row = query(server, "SELECT a.id, a.version FROM activities a JOIN pairings p ON p.id = a.pairing_id"
-                " JOIN users u ON u.id = p.mentor_id WHERE u.login = ? AND a.author_id = u.id"
-                " AND a.review_status = 'pending' ORDER BY a.date", login)[0]
-    return str(row[0]), int(row[1])
 
 def test_pwa_editing_a_visit_keeps_the_duration_and_observations_the_form_does_not_list(
     module_server: ServerProcess, phones: Any

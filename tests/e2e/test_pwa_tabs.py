@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from .conftest import ServerProcess, cli
-from .phone import Phone, query
+from .phone import Phone, own_pending_visit, query
 from .screen import check_page
 
 pytestmark = pytest.mark.e2e
@@ -218,7 +218,7 @@ def test_pwa_a_stopped_tabs_unanswered_push_does_not_hold_the_other_tabs_sync(
     in the outbox, the other tab sends it again at once (the same mutation_id), and the server, which
     had it already, answers as before and holds it once."""
     phone: Phone = phones.new(module_server)
-    phone.enrol("sun.laoshi")
+    phone.enrol("liu.laobing")
     first = phone.page
     held: list[Route] = []
 
@@ -248,3 +248,129 @@ def test_pwa_a_stopped_tabs_unanswered_push_does_not_hold_the_other_tabs_sync(
     assert query(module_server, "SELECT count(*) FROM activities WHERE record = '推送没有回音时换了页面'")[0][0] == 1
     assert len(held) == 1, "the stopped tab pushed again"
     assert phone.dialogs == []
+
+
+def take_back(phone: Phone, page: Page) -> None:
+    """在这里使用 in `page`, then the PIN there: the other tab of the phone stops."""
+    use_here(page)
+    phone.page = page
+    phone.unlock()
+
+
+def test_pwa_an_edit_handed_back_and_forth_between_tabs_keeps_every_word_and_saves_once(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """One edit of a visit, half written in one tab, then in the other, and back, four times over:
+    each tab's form opens with the words of the tab before, and the save reaches the server once."""
+    login = "xu.yisheng"
+    activity_id, version = own_pending_visit(module_server, login)
+    edit = f"{module_server.url}/app/#/activity/{activity_id}/edit"
+    phone: Phone = phones.new(module_server)
+    phone.enrol(login)
+    first = phone.page
+    first.goto(edit)
+    first.get_by_label("事后跟踪").fill("第一个页面：下周再去")
+    second = phone.new_page()
+    second.goto(edit)
+    take_back(phone, second)
+    expect(second.get_by_label("事后跟踪")).to_have_value("第一个页面：下周再去")
+    second.get_by_label("地点").fill("第二个页面：孩子家里")
+    take_back(phone, first)
+    expect(first.get_by_label("地点")).to_have_value("第二个页面：孩子家里")
+    first.get_by_label("事后跟踪").fill("第一个页面：下周再去，带上字帖")
+    take_back(phone, second)
+    expect(second.get_by_label("事后跟踪")).to_have_value("第一个页面：下周再去，带上字帖")
+    expect(second.get_by_label("地点")).to_have_value("第二个页面：孩子家里")
+    second.get_by_label("过程记录").fill("第二个页面重写的过程")
+    take_back(phone, first)
+    for label, words in (("事后跟踪", "第一个页面：下周再去，带上字帖"), ("地点", "第二个页面：孩子家里"),
+                         ("过程记录", "第二个页面重写的过程")):
+        expect(first.get_by_label(label)).to_have_value(words)
+    first.get_by_role("button", name="保存", exact=True).click()
+    first.wait_for_function("() => document.body.textContent.includes('已同步到辅导站')", timeout=20_000)
+    assert query(module_server, "SELECT follow_up, place, record, version FROM activities WHERE id = ?",
+                 activity_id) == [("第一个页面：下周再去，带上字帖", "第二个页面：孩子家里", "第二个页面重写的过程",
+                                   version + 1)]
+    counts = phone.idb()["counts"]
+    assert counts["drafts"] == 0 and counts["outbox"] == 0, counts
+    take_back(phone, second)  # the tab given the app back finds no draft and sends nothing again
+    expect(second.get_by_label("过程记录")).to_have_value("第二个页面重写的过程")
+    expect(second.get_by_text("已恢复上次没写完的内容")).to_have_count(0)
+    second.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT version FROM activities WHERE id = ?", activity_id) == [(version + 1,)]
+    assert phone.dialogs == []
+
+
+def test_pwa_a_tab_closed_as_the_other_takes_the_app_leaves_its_drafts_and_outbox_whole(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The first tab closed (swiped away) while it stops for the second: the visit it had not sent
+    and the words it was writing are on the phone for the second, and reach the server once."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("gu.laobing")
+    first = phone.page
+    first.route("**/api/sync/push", lambda route: route.abort("internetdisconnected"))
+    phone.log_activity("关掉的页面没发出去的帮扶")
+    first.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
+    first.get_by_label("过程记录").fill("关掉的页面写了一半的话")
+    second = phone.new_page()
+    second.goto(module_server.url + "/app/")
+    expect(second.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    second.get_by_role("button", name="在这里使用").click()
+    first.close()
+    phone.page = second
+    phone.unlock()
+    assert phone.idb()["counts"]["outbox"] in (0, 1)  # the second tab's first sync may have sent it
+    second.locator(".notice", has_text="有一条没写完的帮扶记录").get_by_role("link", name="继续填写").click()
+    expect(second.get_by_label("过程记录")).to_have_value("关掉的页面写了一半的话")
+    second.get_by_role("link", name="首页").click()
+    second.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '关掉的页面没发出去的帮扶'")[0][0] == 1
+    assert phone.dialogs == []
+
+
+def test_pwa_a_tab_that_locked_then_lost_the_app_gets_it_back_with_the_words(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """Five idle minutes locked the first tab over a half-written visit; she opened the app in another
+    tab and wrote on; back in the first (在这里使用, the PIN) the form has both tabs' words, locks again
+    when left, and the visit is saved once."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhang.laoshi")
+    first = phone.page
+    phone.context.clock.install()
+    first.reload()
+    phone.unlock()
+    first.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
+    first.get_by_label("过程记录").fill("锁屏前写的话")
+    phone.context.clock.fast_forward("05:10")
+    expect(first.get_by_role("button", name="解锁")).to_be_visible()
+
+    second = phone.new_page()
+    second.goto(module_server.url + "/app/")
+    take_back(phone, second)
+    second.locator(".notice", has_text="有一条没写完的帮扶记录").get_by_role("link", name="继续填写").click()
+    expect(second.get_by_label("过程记录")).to_have_value("锁屏前写的话")
+    second.get_by_label("事后跟踪").fill("另一个页面接着写的")
+
+    take_back(phone, first)
+    expect(second.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    expect(first.get_by_label("过程记录")).to_have_value("锁屏前写的话")
+    expect(first.get_by_label("事后跟踪")).to_have_value("另一个页面接着写的")
+    phone.context.clock.fast_forward("05:10")  # left again: the tab given the app back locks too
+    expect(first.get_by_role("button", name="解锁")).to_be_visible()
+    phone.unlock()
+    expect(first.get_by_label("事后跟踪")).to_have_value("另一个页面接着写的")
+    first.get_by_role("button", name="保存", exact=True).click()
+    expect(first.get_by_text("已保存。")).to_be_visible()
+    first.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '锁屏前写的话'"
+                 " AND follow_up = '另一个页面接着写的'")[0][0] == 1
+    assert phone.idb()["counts"]["drafts"] == 0
+    assert phone.dialogs == []
+
