@@ -49,10 +49,11 @@ async function begin() {
 }
 
 // Another tab is the app: this one says so, and becomes it at a tap (the other then stops, as below).
+// Words a full phone refused stay in this page's memory only (drafts.js): closing it would lose them.
 function elsewhere() {
   gateShown = 'elsewhere';
   gate.standBy({
-    title: T.elsewhere, say: T.elsewhereSay, label: T.useHere,
+    title: T.elsewhere, say: T.elsewhereSay, label: T.useHere, warn: drafts.unwritten() && T.notSavedHere,
     async action() {
       standing = null;
       await tab.take(taken);

@@ -133,6 +133,9 @@ export const T = {
   reopen: '重新打开', elsewhere: '伴行已经在另一个页面打开', useHere: '在这里使用',
   elsewhereSay: '同一时间只能在一个页面里使用伴行。要在这里用，请点下面的按钮；'
     + '另一个页面会先保存写了一半的内容，再停下来。',
+  // Shown by the tab that stopped holding words a full phone refused: the line above is untrue for them.
+  notSavedHere: '⚠ 手机存储空间不够，没能存进手机的内容只在这一页里。'
+    + '请不要关掉这一页；在这里使用，清理手机空间后点“保存”。',
 };
 
 export const ENTITY_LABELS = { mentee: T.mentee, activity: T.activity, screening: T.screening };

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from .conftest import ServerProcess, cli
-from .phone import Phone, own_pending_visit, query
+from .phone import FILL_UP, Phone, own_pending_visit, query
 from .screen import check_page
 
 pytestmark = pytest.mark.e2e
@@ -374,3 +374,35 @@ def test_pwa_a_tab_that_locked_then_lost_the_app_gets_it_back_with_the_words(
     assert phone.idb()["counts"]["drafts"] == 0
     assert phone.dialogs == []
 
+
+def test_pwa_a_tab_holding_words_the_full_phone_refused_says_so_when_another_takes_the_app(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The phone filled up as she wrote, then the app was opened in another tab. The words the phone
+    refused live only in the first tab's memory (pwa/README.md, known limits), and its screen said
+    only 伴行已经在另一个页面打开, whose words promise the half-written form was saved: closing it
+    lost them unseen. It now says they are in this page only, and gives them back there."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("ma.ganbu")
+    first = phone.page
+    first.evaluate(FILL_UP)
+    first.locator("a", has_text="记一次帮扶").first.click()
+    phone.choose_a_child()
+    first.get_by_label("过程记录").fill("存进手机的话")
+    first.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")
+    first.evaluate("window.__full = true")
+    first.get_by_label("事后跟踪").fill("手机满了没存进去的话")
+    expect(first.get_by_text("这一页写的内容没能存进手机")).to_be_visible()
+
+    second = phone.new_page()
+    second.goto(module_server.url + "/app/")
+    use_here(second)
+    expect(first.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
+    expect(first.get_by_text("没能存进手机的内容只在这一页里")).to_be_visible()
+    assert "手机满了没存进去的话" not in first.content()
+    expect(second.get_by_text("没能存进手机")).to_have_count(0)  # the other tab has none
+
+    take_back(phone, first)
+    expect(first.get_by_label("事后跟踪")).to_have_value("手机满了没存进去的话")
+    expect(first.get_by_text("这一页写的内容没能存进手机")).to_be_visible()
+    assert phone.dialogs == []
