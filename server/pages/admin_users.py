@@ -10,6 +10,7 @@ volunteer page (``stopping.py``). An admin cannot deactivate, or take the admin 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -18,7 +19,13 @@ from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed
 from sync.entities import ROLE_LABELS
-from sync.users import EditedMeanwhile, PairingsChanged, create_user, edited_fields, get_user, save_user
+from sync.users import (
+    EditedMeanwhile,
+    create_user,
+    edited_fields,
+    get_user,
+    save_user,
+)
 
 from .. import lockout, sessions
 from ..auth import hash_password, new_password
@@ -36,7 +43,7 @@ from .common import (
     restore_draft,
     with_shown,
 )
-from .stopping import TICK, end_running_pairings, stop_account, stop_form, stopped_words
+from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
 
 MIN_PASSWORD = 8
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
@@ -117,36 +124,32 @@ async def admin_user_create(request: Request) -> Response:
     return _show_password(visit, fields["login"], fields["name"], password, user_id, created=True)
 
 
+REPAIR = "可在志愿者页面为他们另找志愿者。"
+
+
 async def _deactivate(visit: Visit, user: dict[str, Any], values: dict[str, Any]) -> Response:
     """Stop the account; a volunteer's pairings may end in the same write, as on the volunteer page."""
-    here = f"/admin/users/{user['id']}"
     if not user["active"]:  # the same form sent twice, or from a second tab
-        return visit.redirect(here, flash=f"账号 {user['login']} 已经停用。")
-    try:
-        stopped = await stop_account(visit, user["id"], values,
-                                     then=lambda db: sessions.end_user_sessions(db, user["id"]))
-    except NotAllowed as exc:
-        now = await visit.state.store.read(lambda db: get_user(db, user_id=user["id"])) or user
-        return await _render_form(visit, with_shown(now, ACCOUNT_FORM), user=now, error=exc.reason, draft=values,
-                                  status=409 if isinstance(exc, PairingsChanged) else 400)
-    return visit.redirect(here, flash=stopped_words(
-        stopped, ticked=bool(values.get(TICK)), repair="可在志愿者页面为他们另找志愿者。",
-        words=f"账号 {user['login']} 已停用：网页登录和已登记的手机都不能再使用。"))
+        return visit.redirect(f"/admin/users/{user['id']}", flash=f"账号 {user['login']} 已经停用。")
+    stop = stop_account(visit, user["id"], values, then=lambda db: sessions.end_user_sessions(db, user["id"]))
+    return await answer_stop(visit, f"/admin/users/{user['id']}", stop, lambda stopped: stopped_words(
+        stopped, ticked=bool(values.get(TICK)), repair=REPAIR,
+        words=f"账号 {user['login']} 已停用：网页登录和已登记的手机都不能再使用。"), _refused_stop(visit, user, values))
 
 
 async def _end_pairings(visit: Visit, user: dict[str, Any], values: dict[str, Any]) -> Response:
     """A volunteer stopped with their pairings left running: end them now, from the list this page showed."""
-    if user["role"] != "mentor" or user["active"]:
-        return await _render_form(visit, with_shown(user, ACCOUNT_FORM), user=user, status=400,
-                                  error="只有已停用的志愿者账号可以在这里结束结对；在用的账号请在结对档案里逐个结束，"
-                                        "或停用账号时一起结束。")
-    try:
-        stopped = await end_running_pairings(visit, user["id"], values)
-    except NotAllowed as exc:
-        return await _render_form(visit, with_shown(user, ACCOUNT_FORM), user=user, error=exc.reason, draft=values,
-                                  status=409 if isinstance(exc, PairingsChanged) else 400)
-    words = stopped_words(stopped, ticked=True, words="", repair="可在志愿者页面为他们另找志愿者。")
-    return visit.redirect(f"/admin/users/{user['id']}", flash=words or "这位志愿者已经没有进行中的结对。")
+    return await answer_stop(visit, f"/admin/users/{user['id']}", end_running_pairings(visit, user["id"], values),
+                             lambda stopped: ended_words(stopped, repair=REPAIR), _refused_stop(visit, user, values))
+
+
+def _refused_stop(visit: Visit, user: dict[str, Any], values: dict[str, Any]
+                  ) -> Callable[[str, int], Awaitable[Response]]:
+    async def page(error: str, status: int) -> Response:
+        now = await visit.state.store.read(lambda db: get_user(db, user_id=user["id"])) or user
+        return await _render_form(visit, with_shown(now, ACCOUNT_FORM), user=now, error=error, draft=values,
+                                  status=status)
+    return page
 
 
 def _show_password(visit: Visit, login: str, name: str, password: str, user_id: str, *, created: bool) -> Response:

@@ -10,6 +10,7 @@ with an ``action`` field, so an expired session comes back to the right page.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -18,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
 from sync.audit import append_audit
-from sync.users import EditedMeanwhile, PairingsChanged, edited_fields, save_user
+from sync.users import EditedMeanwhile, edited_fields, save_user
 
 from ..devices import UnknownUser, issue_code, revoke_device
 from ..qr import enrol_url, qr_svg
@@ -50,7 +51,7 @@ from .common import (
     with_shown,
 )
 from .links import route_path
-from .stopping import TICK, end_running_pairings, stop_account, stop_form, stopped_words
+from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
 REASON_MAX = 200
@@ -307,35 +308,27 @@ async def _reactivate(visit: Visit, mentor: dict[str, Any]) -> Response:
     return visit.redirect(f"/mentors/{mentor['id']}", flash="账号已恢复。")
 
 
+REPAIR = "请在下方“结对”里点“另找志愿者”为他们重新结对。"
+
+
 async def _deactivate(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:
-    here = f"/mentors/{mentor['id']}"
     if not mentor["active"]:  # the same form sent twice, or from a second tab
-        return visit.redirect(here, flash="这位志愿者的账号已经停用。")
-    try:
-        stopped = await stop_account(visit, mentor["id"], values)
-    except PairingsChanged as exc:
-        # The form comes back with the pairings as they are now, the box and the date as the person left them.
-        return await _detail_page(visit, mentor["id"], status=409, error=exc.reason, draft=values)
-    except NotAllowed as exc:
-        return await _detail_page(visit, mentor["id"], status=400, error=exc.reason, draft=values)
-    return visit.redirect(here, flash=stopped_words(stopped, ticked=bool(values.get(TICK)),
-                                                    repair="请在下方“结对”里点“另找志愿者”为他们重新结对。"))
+        return visit.redirect(f"/mentors/{mentor['id']}", flash="这位志愿者的账号已经停用。")
+    return await answer_stop(visit, f"/mentors/{mentor['id']}", stop_account(visit, mentor["id"], values),
+                             lambda stopped: stopped_words(stopped, ticked=bool(values.get(TICK)), repair=REPAIR),
+                             _refused_stop(visit, mentor, values))
 
 
 async def _end_pairings(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:
     """A volunteer stopped with their pairings left running: end them now, from the same list."""
-    here = f"/mentors/{mentor['id']}"
-    if mentor["active"]:
-        return await _detail_page(visit, mentor["id"], status=400,
-                                  error="这位志愿者的账号还在使用；要结束结对，请在结对档案里逐个结束，或停用账号时一起结束。")
-    try:
-        stopped = await end_running_pairings(visit, mentor["id"], values)
-    except PairingsChanged as exc:
-        return await _detail_page(visit, mentor["id"], status=409, error=exc.reason, draft=values)
-    except NotAllowed as exc:
-        return await _detail_page(visit, mentor["id"], status=400, error=exc.reason, draft=values)
-    words = stopped_words(stopped, ticked=True, words="", repair="请在下方“结对”里点“另找志愿者”为他们重新结对。")
-    return visit.redirect(here, flash=words or "这位志愿者已经没有进行中的结对。")
+    return await answer_stop(visit, f"/mentors/{mentor['id']}", end_running_pairings(visit, mentor["id"], values),
+                             lambda stopped: ended_words(stopped, repair=REPAIR), _refused_stop(visit, mentor, values))
+
+
+def _refused_stop(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]
+                  ) -> Callable[[str, int], Awaitable[Response]]:
+    # The page again: the pairings as they are now, the box and the date as the person left them.
+    return lambda error, status: _detail_page(visit, mentor["id"], status=status, error=error, draft=values)
 
 
 routes: list[BaseRoute] = [

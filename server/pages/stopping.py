@@ -4,16 +4,17 @@ offer it: the stop form may also end the volunteer's pairings, in the same write
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlite_utils
+from starlette.responses import Response
 
 from sync import NotAllowed, Scope, parse_id
 from sync.entities import PAIRING
 from sync.mutations import check_value
 from sync.timeutil import local_today
-from sync.users import EndPairings, Stopped, deactivate_user, end_pairings
+from sync.users import EndPairings, PairingsChanged, Stopped, deactivate_user, end_pairings
 
 from ..forms import whole_number
 from ..queries.mentors import pairings_to_end
@@ -81,21 +82,42 @@ async def end_running_pairings(visit: Visit, user_id: str, values: dict[str, Any
     return await visit.state.store.write(lambda db: end_pairings(db, actor, user_id, end))
 
 
+async def answer_stop(visit: Visit, here: str, write: Awaitable[Stopped], words: Callable[[Stopped], str],
+                      refused: Callable[[str, int], Awaitable[Response]]) -> Response:
+    """Run a stop form's write (``stop_account`` or ``end_running_pairings``) and answer it: back to
+    ``here`` with ``words``, or the page again through ``refused`` with the reason and its status (409
+    for a pairing list changed since the page showed it: the person looks again; 400 otherwise)."""
+    try:
+        stopped = await write
+    except NotAllowed as exc:
+        return await refused(exc.reason, 409 if isinstance(exc, PairingsChanged) else 400)
+    return visit.redirect(here, flash=words(stopped))
+
+
 def stopped_words(stopped: Stopped, *, ticked: bool, repair: str,
                   words: str = "账号已停用，这位志愿者的手机不能再同步。") -> str:
     """What to tell the person after a stop (``words``, then the pairings); ``repair`` says where to
     pair the children again."""
-    if stopped.ended:
-        # "未结对" is what 总览 and the 帮扶对象 list call a child with no active pairing.
-        ended = "已同时结束" if words else "已结束"  # with the account, or later on their own
-        words += (f"{ended} {len(stopped.ended)} 个结对（结束原因：志愿者停止服务），这些孩子现在显示为“未结对”，"
-                  f"{repair}")
     if not ticked and stopped.running:
         # Their children still have this volunteer on their pairings: say so, or they wait for visits
         # nobody will make.
-        words += (f"注意：这位志愿者还有 {stopped.running} 个进行中的结对，可以在本页下方一次结束，"
-                  "或在“结对档案”里逐个结束、为孩子另找志愿者。")
-    elif stopped.out_of_reach:
+        return words + (f"注意：这位志愿者还有 {stopped.running} 个进行中的结对，可以在本页下方一次结束，"
+                        "或在“结对档案”里逐个结束、为孩子另找志愿者。")
+    return words + _pairings_words(stopped, "已同时结束", repair)
+
+
+def ended_words(stopped: Stopped, *, repair: str) -> str:
+    """What to tell the person after ending a stopped volunteer's pairings on their own."""
+    return _pairings_words(stopped, "已结束", repair) or "这位志愿者已经没有进行中的结对。"
+
+
+def _pairings_words(stopped: Stopped, ended: str, repair: str) -> str:
+    words = ""
+    if stopped.ended:
+        # "未结对" is what 总览 and the 帮扶对象 list call a child with no active pairing.
+        words += (f"{ended} {len(stopped.ended)} 个结对（结束原因：志愿者停止服务），这些孩子现在显示为“未结对”，"
+                  f"{repair}")
+    if stopped.out_of_reach:
         words += (f"注意：另有 {stopped.out_of_reach} 个结对的孩子在你管理范围以外的单位，没有结束，"
                   "请联系管理那些单位的关工委结束这些结对或另找志愿者。")
     return words

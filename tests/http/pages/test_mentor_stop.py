@@ -309,7 +309,7 @@ def test_the_admin_stops_a_volunteer_leaving_pairings_running_and_ends_them_from
     for other in (w.mentor2.user_id, w.staff_st12.user_id):
         refused = admin.post(f"/admin/users/{other}", {"action": "end_pairings", "pairing": [],
                                                         "end_date": local_today().isoformat()})
-        assert refused.status_code == 400 and "只有已停用的志愿者账号" in refused.text
+        assert refused.status_code == 400 and "还在使用" in refused.text
     assert pairing_row(site, w.pairing2)["status"] == "active"
 
 
