@@ -108,7 +108,8 @@ class Phone:
                  && c.querySelector('.last').textContent.includes('上次同步')
                  && !c.textContent.includes('正在同步'); }""", timeout=timeout)
 
-    def log_activity(self, record: str, *, mentee: str | None = None, follow_up: str = "") -> None:
+    def start_visit(self, record: str, *, mentee: str | None = None) -> None:
+        """A new visit's form (记一次帮扶), a child chosen, and the first words of its record, not saved."""
         link = self.page.locator("a", has_text="记一次帮扶").first
         if link.count():
             link.click()
@@ -119,6 +120,15 @@ class Phone:
         else:
             self.choose_a_child()
         self.page.get_by_label("过程记录").fill(record)
+
+    def with_clock(self) -> None:
+        """Playwright's clock from here on (the 5-minute lock): the page reloads onto it and is unlocked."""
+        self.context.clock.install()
+        self.page.reload()
+        self.unlock()
+
+    def log_activity(self, record: str, *, mentee: str | None = None, follow_up: str = "") -> None:
+        self.start_visit(record, mentee=mentee)
         if follow_up:
             self.page.get_by_label("事后跟踪").fill(follow_up)
         self.page.get_by_role("button", name="保存", exact=True).click()

@@ -87,9 +87,7 @@ def test_pwa_a_form_back_to_blank_keeps_no_draft(module_server: ServerProcess, p
 def test_pwa_auto_lock_after_idle_keeps_the_form(module_server: ServerProcess, phones: Any) -> None:
     phone: Phone = phones.new(module_server)
     phone.enrol("zhang.laoshi")
-    phone.context.clock.install()
-    phone.page.reload()
-    phone.unlock()
+    phone.with_clock()
     half_fill(phone)
     phone.context.clock.fast_forward("04:00")
     expect(phone.page.get_by_label("过程记录")).to_be_visible()  # four minutes: still open
@@ -109,9 +107,7 @@ def test_pwa_auto_lock_on_a_full_phone_keeps_the_words_the_phone_refused(
     phone: Phone = phones.new(module_server)
     phone.enrol("ma.ganbu")
     page = phone.page
-    phone.context.clock.install()
-    page.reload()
-    phone.unlock()
+    phone.with_clock()
     page.evaluate(FILL_UP)
     half_fill(phone)
     page.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")  # what she wrote so far is on disk

@@ -49,9 +49,7 @@ def test_pwa_a_save_the_full_phone_refuses_says_so_and_keeps_the_words_for_the_n
     page = phone.page
     phone.context.set_offline(True)
     page.evaluate(FILL_UP)
-    page.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    page.get_by_label("过程记录").fill("孩子今天主动说了心里话")
+    phone.start_visit("孩子今天主动说了心里话")
     page.evaluate("window.__full = true")
     page.get_by_label("事后跟踪").fill("下周再去")
     expect(page.get_by_text("这一页写的内容没能存进手机")).to_be_visible()

@@ -383,9 +383,7 @@ def test_pwa_a_flag_the_station_has_not_handled_stays_ticked_and_other_correctio
     phone: Phone = phones.new(module_server)
     phone.enrol("chen.ganbu")
     page = phone.page
-    page.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    page.get_by_label("过程记录").fill("孩子说晚上睡不着，有过伤害自己的念头。")
+    phone.start_visit("孩子说晚上睡不着，有过伤害自己的念头。")
     page.get_by_role("checkbox", name="发现自伤自残风险").check()
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("已保存。")).to_be_visible()

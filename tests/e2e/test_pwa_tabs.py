@@ -41,9 +41,7 @@ def test_pwa_a_newer_version_in_another_tab_gets_the_database_and_this_one_asks_
     phone: Phone = phones.new(module_server)
     phone.enrol("chen.ganbu")
     page = phone.page
-    page.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    page.get_by_label("过程记录").fill("新版本来之前写的话")
+    phone.start_visit("新版本来之前写的话")
     other = phone.new_page()
     other.goto(module_server.url + "/app/manifest.webmanifest")
     assert other.evaluate(NEWER) == 1, "the older tab wrote its draft, then let the newer one in"
@@ -59,6 +57,20 @@ def use_here(page: Page) -> None:
     page.get_by_role("button", name="在这里使用").click()
 
 
+def take_back(phone: Phone, page: Page) -> None:
+    """在这里使用 in `page`, then the PIN there: the other tab of the phone stops."""
+    use_here(page)
+    phone.page = page
+    phone.unlock()
+
+
+def new_tab(phone: Phone) -> Page:
+    """The app opened in another tab of the same phone (it waits: the first tab has the app)."""
+    page = phone.new_page()
+    page.goto(phone.server.url + "/app/")
+    return page
+
+
 def test_pwa_a_second_tab_waits_to_be_chosen_and_the_first_stops_with_its_words_kept(
     module_server: ServerProcess, phones: Any
 ) -> None:
@@ -68,12 +80,9 @@ def test_pwa_a_second_tab_waits_to_be_chosen_and_the_first_stops_with_its_words_
     phone: Phone = phones.new(module_server)
     phone.enrol("zhou.laoshi")
     first = phone.page
-    first.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    first.get_by_label("过程记录").fill("第一个页面写了一半的话")
+    phone.start_visit("第一个页面写了一半的话")
 
-    second = phone.new_page()
-    second.goto(module_server.url + "/app/")
+    second = new_tab(phone)
     expect(second.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
     expect(second.get_by_label("PIN码", exact=True)).to_have_count(0)
     expect(first.get_by_label("过程记录")).to_have_value("第一个页面写了一半的话")  # the first goes on
@@ -108,8 +117,7 @@ def test_pwa_without_web_locks_every_tab_opens_the_app_as_before(module_server: 
     phone: Phone = phones.new(module_server)
     phone.context.add_init_script("delete Navigator.prototype.locks")
     phone.enrol("bao.laoshi")
-    second = phone.new_page()
-    second.goto(module_server.url + "/app/")
+    second = new_tab(phone)
     phone.page = second
     phone.unlock()
     expect(phone.page.get_by_text("伴行已经在另一个页面打开")).to_have_count(0)
@@ -185,9 +193,7 @@ def test_pwa_a_push_answered_after_another_tab_took_the_app_is_held_once(
     first = phone.page
     held: list[Route] = []
     first.route("**/api/sync/push", lambda route: held.append(route))
-    first.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    first.get_by_label("过程记录").fill("推送途中换了页面")
+    phone.start_visit("推送途中换了页面")
     first.get_by_role("button", name="保存", exact=True).click()
     for _ in range(50):
         if held:
@@ -195,10 +201,8 @@ def test_pwa_a_push_answered_after_another_tab_took_the_app_is_held_once(
         first.wait_for_timeout(100)
     assert held, "the push never left"
 
-    phone.page = second = phone.new_page()
-    phone.open()
-    use_here(second)
-    phone.unlock()
+    second = new_tab(phone)
+    take_back(phone, second)
     held[0].continue_()  # too late: stopping ended the request (the test below has it reach the server)
     second.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
@@ -227,9 +231,7 @@ def test_pwa_a_stopped_tabs_unanswered_push_does_not_hold_the_other_tabs_sync(
         held.append(route)
 
     first.route("**/api/sync/push", reach_the_server_unanswered)
-    first.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    first.get_by_label("过程记录").fill("推送没有回音时换了页面")
+    phone.start_visit("推送没有回音时换了页面")
     first.get_by_role("button", name="保存", exact=True).click()
     for _ in range(50):
         if held:
@@ -238,10 +240,8 @@ def test_pwa_a_stopped_tabs_unanswered_push_does_not_hold_the_other_tabs_sync(
     assert held, "the push never reached the server"
     assert query(module_server, "SELECT count(*) FROM activities WHERE record = '推送没有回音时换了页面'")[0][0] == 1
 
-    phone.page = second = phone.new_page()
-    phone.open()
-    use_here(second)
-    phone.unlock()
+    second = new_tab(phone)
+    take_back(phone, second)
     second.get_by_role("button", name="立即同步").click()
     phone.wait_synced(timeout=10_000)
     assert phone.idb()["counts"]["outbox"] == 0
@@ -250,11 +250,6 @@ def test_pwa_a_stopped_tabs_unanswered_push_does_not_hold_the_other_tabs_sync(
     assert phone.dialogs == []
 
 
-def take_back(phone: Phone, page: Page) -> None:
-    """在这里使用 in `page`, then the PIN there: the other tab of the phone stops."""
-    use_here(page)
-    phone.page = page
-    phone.unlock()
 
 
 def test_pwa_an_edit_handed_back_and_forth_between_tabs_keeps_every_word_and_saves_once(
@@ -312,13 +307,9 @@ def test_pwa_a_tab_closed_as_the_other_takes_the_app_leaves_its_drafts_and_outbo
     first = phone.page
     first.route("**/api/sync/push", lambda route: route.abort("internetdisconnected"))
     phone.log_activity("关掉的页面没发出去的帮扶")
-    first.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    first.get_by_label("过程记录").fill("关掉的页面写了一半的话")
-    second = phone.new_page()
-    second.goto(module_server.url + "/app/")
-    expect(second.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
-    second.get_by_role("button", name="在这里使用").click()
+    phone.start_visit("关掉的页面写了一半的话")
+    second = new_tab(phone)
+    use_here(second)
     first.close()
     phone.page = second
     phone.unlock()
@@ -341,17 +332,12 @@ def test_pwa_a_tab_that_locked_then_lost_the_app_gets_it_back_with_the_words(
     phone: Phone = phones.new(module_server)
     phone.enrol("zhang.laoshi")
     first = phone.page
-    phone.context.clock.install()
-    first.reload()
-    phone.unlock()
-    first.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    first.get_by_label("过程记录").fill("锁屏前写的话")
+    phone.with_clock()
+    phone.start_visit("锁屏前写的话")
     phone.context.clock.fast_forward("05:10")
     expect(first.get_by_role("button", name="解锁")).to_be_visible()
 
-    second = phone.new_page()
-    second.goto(module_server.url + "/app/")
+    second = new_tab(phone)
     take_back(phone, second)
     second.locator(".notice", has_text="有一条没写完的帮扶记录").get_by_role("link", name="继续填写").click()
     expect(second.get_by_label("过程记录")).to_have_value("锁屏前写的话")
@@ -386,16 +372,13 @@ def test_pwa_a_tab_holding_words_the_full_phone_refused_says_so_when_another_tak
     phone.enrol("ma.ganbu")
     first = phone.page
     first.evaluate(FILL_UP)
-    first.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    first.get_by_label("过程记录").fill("存进手机的话")
+    phone.start_visit("存进手机的话")
     first.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")
     first.evaluate("window.__full = true")
     first.get_by_label("事后跟踪").fill("手机满了没存进去的话")
     expect(first.get_by_text("这一页写的内容没能存进手机")).to_be_visible()
 
-    second = phone.new_page()
-    second.goto(module_server.url + "/app/")
+    second = new_tab(phone)
     use_here(second)
     expect(first.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
     expect(first.get_by_text("没能存进手机的内容只在这一页里")).to_be_visible()
