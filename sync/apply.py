@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .counts import Tally
 from .db import select_in, transaction
 from .echo import echo, encodable, field_names, reason_text, sanitise
 from .entities import DEFAULTS, ENTITIES, Entity
@@ -230,6 +231,7 @@ class _Writer:
         self.revokes: list[tuple[str | None, str | None, str | None, str | None, int | None]] = []
         self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
         self.taken: dict[str, str] = {}  # record_id -> entity, for ids a create must not reuse
+        self.tally = Tally()  # what this batch changes in activity_counts (sync/counts.py)
         self._identities: set[str] | None = None
 
     # --- lookups used by the rules --------------------------------------------------
@@ -512,6 +514,8 @@ class _Writer:
             record.setdefault("created_at", before["created_at"])
         else:
             self.created[entity.name].add(record["id"])
+        if entity.name == "activity":
+            self.tally.first_write(record["id"], before)
         self.rows[entity.name][record["id"]] = record
         self.dirty[entity.name][record["id"]] = record
         scope_effects(self, entity.name, before, record)
@@ -562,6 +566,8 @@ class _Writer:
                 (feed_new if new else feed_moved).append(row)
             db.conn.executemany(sql.insert, inserts)
             db.conn.executemany(sql.update, updates)
+        if self.dirty["activity"]:
+            self.tally.write(db, self.dirty["activity"])
         feed_columns = "seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id, num"
         # A changed record's feed row moves to the head: one row per record, at its latest seq.
         db.conn.executemany("DELETE FROM sync_feed WHERE num = ?", [(row[-1],) for row in feed_moved])

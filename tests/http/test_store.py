@@ -18,7 +18,7 @@ EXPECTED_TABLES = {
     "enrolments", "stats_returns", "reviews", "referrals", "sync_devices", "sync_feed", "sync_scope_log",
     "sync_scope_resets", "sync_audit",
     "sync_conflicts", "enrol_codes", "throttle", "access_log", "web_sessions", "login_failures", "form_drafts",
-    "inspections", "year_summaries", "recovery_keys", "recovery_codes", "phone_import_ledger",
+    "inspections", "year_summaries", "recovery_keys", "recovery_codes", "phone_import_ledger", "activity_counts",
 }
 
 
