@@ -2,9 +2,10 @@
 
 Counts are of live records in the caller's scope (``filters``: a deleted record, or one of a
 deleted mentee, pairing or unit, counts nowhere). The queries are shaped for a county of a
-million activities (bench/reports_bench.py times ``dashboard``): the per-month counts walk an
-index on the activity date, and the overdue follow-ups look up the one latest activity of each
-active pairing; both rely on the indexes of migration ``m013_dashboard_indexes``.
+million activities (bench/reports_bench.py times ``dashboard``): the per-month counts read the
+counts the write path keeps (``sync/counts.py``, migration ``m027_activity_counts``), and the
+overdue follow-ups look up the one latest activity of each active pairing (the index of
+migration ``m012_return_figures``).
 
 Definitions (docs/pages.md repeats them for the county):
 
@@ -189,20 +190,19 @@ def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime
                         ) -> list[dict[str, Any]]:
     """Live activities per month over the last 12 months (by the activity's own date, up to today)."""
     starts = month_starts(today)
-    cond, params = _in_units(units, "a.unit_id", never_null=True)
+    cond, params = _in_units(units, "c.unit_id", never_null=True)
     window = [starts[0].isoformat(), (today + datetime.timedelta(days=1)).isoformat()]
-    # One range count per month walks idx_activities_date_cover in order: no table access and no
-    # sort of a million rows (a GROUP BY month would sort them all). The activities of dead
-    # pairings (deleted, or of a deleted mentee: few) are counted apart, through their pairing's
-    # index range, and subtracted — testing each of a million rows against them cost 0.3 s.
-    sql = f"""
-        SELECT count(*) FROM activities a INDEXED BY idx_activities_date_cover
-        WHERE a.date >= ? AND a.date < ? AND a.deleted = 0 AND {cond}
-    """
+    # One range sum per month over the counts the write path keeps by day, unit and kind
+    # (sync/counts.py: activities not deleted themselves), in key order: no sort, and a few hundred
+    # thousand rows for a county's year instead of a million index entries. The activities of dead
+    # pairings (deleted, or of a deleted mentee: few) are in those counts; they are counted apart,
+    # through their pairing's index range, and subtracted.
+    sql = f"SELECT total(c.n) FROM activity_counts c WHERE c.date >= ? AND c.date < ? AND {cond}"
+    dead_cond, _ = _in_units(units, "a.unit_id", never_null=True)
     dead: dict[str, int] = {}
     for month, n in select_in(
             db, f"SELECT substr(a.date, 1, 7), count(*) FROM activities a WHERE a.deleted = 0 AND a.date >= ?"
-                f" AND a.date < ? AND {cond} AND a.pairing_id {{in}} GROUP BY 1", dead_pairings(db),
+                f" AND a.date < ? AND {dead_cond} AND a.pairing_id {{in}} GROUP BY 1", dead_pairings(db),
             [*window, *params])[1]:
         dead[month] = dead.get(month, 0) + n
     out = []
@@ -210,7 +210,8 @@ def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime
         end = starts[i + 1] if i + 1 < len(starts) else today + datetime.timedelta(days=1)
         (n,) = db.execute(sql, [start.isoformat(), end.isoformat(), *params]).fetchone()
         month = start.strftime("%Y-%m")
-        out.append({"month": month, "label": f"{start.month}月", "year": start.year, "count": n - dead.get(month, 0)})
+        out.append({"month": month, "label": f"{start.month}月", "year": start.year,
+                    "count": int(n) - dead.get(month, 0)})
     return out
 
 

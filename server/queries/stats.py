@@ -14,6 +14,10 @@ same ``Measure.where`` — so they cannot drift apart. docs/design.md §2.1 is t
 - a mentee's row is the mentee's current unit (``mentees.unit_id``), so a mentee who moved
   school counts wholly in the new one.
 
+面对面谈心 is read from the counts the write path keeps (``sync/counts.py``) for every scope but
+a volunteer's: the form does not count 485,000 activities of a county's year one by one
+(``_counted``). Its drill-down still lists the activities through ``BASES``.
+
 Public API (other pages — the year-end summary, the WeChat brief — call these):
 
 ``compute_stats(db, scope, unit_id, date_from, date_to) -> StatsForm | None``
@@ -44,7 +48,7 @@ from sync.entities import ROW_KINDS
 from sync.scope import Actor
 from sync.timeutil import utc_now
 
-from .filters import in_scope, live
+from .filters import DEAD_PAIRINGS, in_scope, live
 from .units import get_unit, unit_tree
 
 TOTAL_NAME = "合计"
@@ -101,6 +105,9 @@ class Measure:
     condition: str = ""
     weight: str = "1"
     evidence: tuple[Evidence, ...] = ()
+    # Activities of these kinds, one each: the number is read from activity_counts (``_counted``),
+    # and ``condition`` must say the same.
+    counted_kinds: tuple[str, ...] = ()
 
     def where(self, date_from: str, date_to: str) -> tuple[str, list[Any]]:
         """SQL on ``r`` (and ``m``) selecting exactly the records this measure counts."""
@@ -121,7 +128,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("lecture_people", "参与宣传教育人员（人次）", "event", STUDENT_EVENTS, "r.participants"),
     Measure("parent_meetings", "组织开展专题家长会（场次）", "event", PARENT_EVENTS),
     Measure("parent_people", "参与专题家长会（人次）", "event", PARENT_EVENTS, "r.participants"),
-    Measure("talks", "开展面对面谈心（场次）", "activity", "r.kind IN ('home_visit', 'talk')"),
+    Measure("talks", "开展面对面谈心（场次）", "activity", "r.kind IN ('home_visit', 'talk')",
+            counted_kinds=("home_visit", "talk")),
     Measure("brochures", "发放宣传手册（册）", "event", "r.kind = 'brochure'", "r.copies"),
     Measure("screened", "排查心理存在问题学生（人）", "mentee", evidence=(PSYCH_PROBLEM,)),
     Measure("helped", "成功干预、疏导学生（人）", "mentee", evidence=(HELPED_SCREENING, IMPROVED_PAIRING)),
@@ -188,6 +196,36 @@ def _returns(db: sqlite_utils.Database, scope: Scope, unit_ids: list[str], date_
     return {row["unit_id"]: row for row in rows}  # later rows (approved, newest) win
 
 
+# The activities of each row unit, of some kinds, in the period, that are not deleted themselves
+# (what activity_counts holds) ...
+COUNTED_SQL = ("SELECT unit_id, sum(n) FROM activity_counts WHERE date BETWEEN ? AND ? AND kind IN ({kinds})"
+               " AND unit_id IN ({units}) GROUP BY 1")
+# ... less those of a dead pairing (deleted, or of a deleted child), which count nowhere: each dead
+# pairing's range of idx_activities_pairing_date.
+DEAD_SQL = (f"SELECT a.unit_id, count(*) FROM activities a WHERE a.pairing_id IN ({DEAD_PAIRINGS})"
+            " AND a.date BETWEEN ? AND ? AND a.kind IN ({kinds}) AND a.deleted = 0 AND a.unit_id IN ({units})"
+            " GROUP BY 1")
+
+
+def _counted(db: sqlite_utils.Database, kinds: tuple[str, ...], units: list[str], date_from: str,
+             date_to: str) -> dict[str, int]:
+    """Per row unit, the live activities of ``kinds`` in the period: the number ``BASES['activity']``
+    counts, from activity_counts (sync/counts.py) instead of one index entry per activity.
+
+    The same number because the write path keeps an activity's ``unit_id`` equal to its child's
+    (``sync.rules`` sets it from the pairing and moves it with the child), and a live child of a row
+    unit is in the scope of anyone who sees that row (a volunteer's scope is not by unit: the
+    caller walks the activities for it). Over a county's year on a slow 2-core machine: 0.70–0.88 s
+    walked, NNN s counted (docs/performance.md).
+    """
+    marks = {"kinds": placeholders(list(kinds)), "units": placeholders(units)}
+    params = [date_from, date_to, *kinds, *units]
+    out = {unit: int(n) for unit, n in db.execute(COUNTED_SQL.format(**marks), params).fetchall()}
+    for unit, n in db.execute(DEAD_SQL.format(**marks), params).fetchall():
+        out[unit] -= n
+    return out
+
+
 def compute_stats(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_from: str,
                   date_to: str) -> StatsForm | None:
     """The statistics form of ``unit_id`` for ``date_from``–``date_to``; see the module docstring."""
@@ -199,6 +237,9 @@ def compute_stats(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_fr
     counts: dict[str, dict[str, int]] = {k: {} for k in KEYS}
     if ids:
         for measure in MEASURES:
+            if measure.counted_kinds and not scope.is_mentor:
+                counts[measure.key] = _counted(db, measure.counted_kinds, ids, date_from, date_to)
+                continue
             base, where, params = _records_sql(measure, scope, date_from, date_to, ids)
             unit_expr = BASES[measure.entity].unit
             for row_unit, value in db.execute(
