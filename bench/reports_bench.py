@@ -12,9 +12,11 @@ How the county is built (fast, and the data still satisfies the schema):
   ``executemany`` straight into the engine's tables, one transaction, with the engine's column
   layout: every domain column, ``version`` 1, ``deleted`` 0, ``field_versions`` ``{}``,
   ``field_writers`` ``{"*": <creator>}``, who/when columns, the denormalised scope keys the
-  write path would set (``unit_id``, ``mentee_id``), and one ``sync_feed`` row per record (so
-  pulls walk a feed of realistic size). Foreign keys are on during the insert, and the script
-  runs ``PRAGMA foreign_key_check`` and ``quick_check`` afterwards and prints the result;
+  write path would set (``unit_id``, ``mentee_id``), one ``sync_feed`` row per record (so
+  pulls walk a feed of realistic size), and the activity counts the write path would have kept
+  (``sync/counts.py``, counted from the rows in the same transaction). Foreign keys are on
+  during the insert, and the script runs ``PRAGMA foreign_key_check`` and ``quick_check``
+  afterwards and prints the result;
 - about 1 % of each kind of record is deleted (``deleted`` = 1), some pairings are closed with
   an outcome, activities carry every kind, events every kind and audience.
 
@@ -59,6 +61,7 @@ from server.exports import Filler, to_xlsx  # noqa: E402
 from server.queries.stats import compute_stats  # noqa: E402
 from server.store import Store  # noqa: E402
 from sync import Actor, apply_mutations, load_scope, new_id, pull_changes  # noqa: E402
+from sync.counts import COUNT_ALL_SQL  # noqa: E402
 from sync.entities import ENTITIES  # noqa: E402
 from sync.system import SYSTEM  # noqa: E402
 from sync.users import create_user  # noqa: E402
@@ -184,6 +187,8 @@ def build(path: pathlib.Path, activities: int, seed: int = 11) -> dict[str, Any]
     Bulk(conn, "enrolment", creator).insert(enrolments, feed, seq, lambda r: (r["unit_id"], None, None))
     conn.executemany("INSERT INTO sync_feed (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id,"
                      " num) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", feed)
+    conn.execute("DELETE FROM activity_counts")  # the counts the write path would have kept (sync/counts.py)
+    conn.execute(COUNT_ALL_SQL)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     built = time.perf_counter() - started

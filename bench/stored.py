@@ -29,6 +29,7 @@ from world import World, activity_fields, build_world, make_mutations, record_id
 
 from server.devices import issue_code
 from sync import connect, transaction
+from sync.counts import COUNT_ALL_SQL
 from sync.feed import encode_cursor
 
 # The preloaded activities are older than the pushed ones (2021–2025; the pushes are in 2026),
@@ -47,7 +48,7 @@ class Rates:
 
 
 def preload(world: World, count: int, ids: str, seed: int = 11) -> None:
-    """``count`` activities as if pushed by staff years ago: rows, feed rows and audit rows."""
+    """``count`` activities as if pushed by staff years ago: rows, feed rows, audit rows and counts."""
     rng = random.Random(seed)
     pool = [activity_fields(rng, p["id"]) for p in world.pairings for _ in range(5)]
     conn = sqlite3.connect(world.db_path)
@@ -87,6 +88,9 @@ def preload(world: World, count: int, ids: str, seed: int = 11) -> None:
             conn.executemany("INSERT INTO sync_audit (at, user_id, entity, record_id, op, status, version, num)"
                              " VALUES (?, ?, 'activity', ?, 'create', 'applied', 1, ?)", audit)
         done += len(rows)
+    with conn:  # the counts the write path would have kept for these rows (sync/counts.py)
+        conn.execute("DELETE FROM activity_counts")
+        conn.execute(COUNT_ALL_SQL)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     # The preload ran with synchronous=OFF: put it on disk now, or the server's first checkpoint
