@@ -96,10 +96,17 @@ def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 def db_snapshot(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table except the device bookkeeping (last_seen_at changes on each push)."""
-    names = [r[0] for r in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " AND name NOT IN ('sync_devices', '_migrations') ORDER BY name").fetchall()]
-    return {name: db.execute(f"SELECT * FROM [{name}] ORDER BY rowid").fetchall() for name in names}
+    tables = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name NOT IN ('sync_devices', '_migrations') ORDER BY name").fetchall()
+
+    def order(name: str, sql: str) -> str:
+        if "WITHOUT ROWID" not in sql.upper():
+            return "rowid"
+        key = sorted((r[5], r[1]) for r in db.execute(f"PRAGMA table_info([{name}])").fetchall() if r[5])
+        return ", ".join(column for _, column in key)  # a table without rowids (activity_counts) by its key
+
+    return {name: db.execute(f"SELECT * FROM [{name}] ORDER BY {order(name, sql)}").fetchall() for name, sql in tables}
 
 
 def row(db: sqlite_utils.Database, entity: str, record_id: str) -> dict[str, Any] | None:
