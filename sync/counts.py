@@ -80,9 +80,3 @@ class Tally:
         emptied = [row[:3] for row in changes if row[3] < 0]
         if emptied:
             db.conn.executemany(_DROP_EMPTY_SQL, emptied)
-
-
-def recount(db: sqlite_utils.Database) -> None:
-    """Every row worked out again from the activities; for a table filled outside the write path."""
-    db.execute("DELETE FROM activity_counts")
-    db.execute(COUNT_ALL_SQL)
