@@ -190,19 +190,18 @@ def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime
                         ) -> list[dict[str, Any]]:
     """Live activities per month over the last 12 months (by the activity's own date, up to today)."""
     starts = month_starts(today)
-    cond, params = _in_units(units, "c.unit_id", never_null=True)
+    cond, params = _in_units(units, "a.unit_id", never_null=True)  # on the counts and the activities alike
     window = [starts[0].isoformat(), (today + datetime.timedelta(days=1)).isoformat()]
     # One range sum per month over the counts the write path keeps by day, unit and kind
     # (sync/counts.py: activities not deleted themselves), in key order: no sort, and a few hundred
     # thousand rows for a county's year instead of a million index entries. The activities of dead
     # pairings (deleted, or of a deleted mentee: few) are in those counts; they are counted apart,
     # through their pairing's index range, and subtracted.
-    sql = f"SELECT total(c.n) FROM activity_counts c WHERE c.date >= ? AND c.date < ? AND {cond}"
-    dead_cond, _ = _in_units(units, "a.unit_id", never_null=True)
+    sql = f"SELECT total(a.n) FROM activity_counts a WHERE a.date >= ? AND a.date < ? AND {cond}"
     dead: dict[str, int] = {}
     for month, n in select_in(
             db, f"SELECT substr(a.date, 1, 7), count(*) FROM activities a WHERE a.deleted = 0 AND a.date >= ?"
-                f" AND a.date < ? AND {dead_cond} AND a.pairing_id {{in}} GROUP BY 1", dead_pairings(db),
+                f" AND a.date < ? AND {cond} AND a.pairing_id {{in}} GROUP BY 1", dead_pairings(db),
             [*window, *params])[1]:
         dead[month] = dead.get(month, 0) + n
     out = []

@@ -105,8 +105,8 @@ class Measure:
     condition: str = ""
     weight: str = "1"
     evidence: tuple[Evidence, ...] = ()
-    # Activities of these kinds, one each: the number is read from activity_counts (``_counted``),
-    # and ``condition`` must say the same.
+    # Activities of these kinds, one each: the number is read from activity_counts (``_counted``);
+    # ``condition`` is ``kinds_in`` of the same kinds, for the drill-down and a volunteer's form.
     counted_kinds: tuple[str, ...] = ()
 
     def where(self, date_from: str, date_to: str) -> tuple[str, list[Any]]:
@@ -117,6 +117,12 @@ class Measure:
         return f"{self.condition} AND r.date BETWEEN ? AND ?", [date_from, date_to]
 
 
+def kinds_in(kinds: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{k}'" for k in kinds)
+    return f"r.kind IN ({quoted})"
+
+
+TALK_KINDS = ("home_visit", "talk")
 STUDENT_EVENTS = "r.kind IN ('lecture', 'themed', 'class_meeting') AND (r.audience = 'students' OR r.audience IS NULL)"
 PARENT_EVENTS = "(r.kind = 'parent_meeting' OR (r.kind = 'lecture' AND r.audience = 'parents'))"
 PSYCH_PROBLEM = Evidence("screening", "screenings", "s.psych_problem = 1", "date")
@@ -128,8 +134,7 @@ MEASURES: tuple[Measure, ...] = (
     Measure("lecture_people", "参与宣传教育人员（人次）", "event", STUDENT_EVENTS, "r.participants"),
     Measure("parent_meetings", "组织开展专题家长会（场次）", "event", PARENT_EVENTS),
     Measure("parent_people", "参与专题家长会（人次）", "event", PARENT_EVENTS, "r.participants"),
-    Measure("talks", "开展面对面谈心（场次）", "activity", "r.kind IN ('home_visit', 'talk')",
-            counted_kinds=("home_visit", "talk")),
+    Measure("talks", "开展面对面谈心（场次）", "activity", kinds_in(TALK_KINDS), counted_kinds=TALK_KINDS),
     Measure("brochures", "发放宣传手册（册）", "event", "r.kind = 'brochure'", "r.copies"),
     Measure("screened", "排查心理存在问题学生（人）", "mentee", evidence=(PSYCH_PROBLEM,)),
     Measure("helped", "成功干预、疏导学生（人）", "mentee", evidence=(HELPED_SCREENING, IMPROVED_PAIRING)),
