@@ -173,6 +173,11 @@ def query(server: ServerProcess, sql: str, *params: Any) -> list[tuple[Any, ...]
         return conn.execute(sql, params).fetchall()
 
 
+def visits_with(server: ServerProcess, record: str) -> int:
+    """How many activities the server holds with this 过程记录 (deleted ones too: a double is a double)."""
+    return int(query(server, "SELECT count(*) FROM activities WHERE record = ?", record)[0][0])
+
+
 def own_pending_visit(server: ServerProcess, login: str) -> tuple[str, int]:
     """(id, version) of the volunteer's own earliest visit still waiting for review: one the phone may edit."""
     row = query(server, "SELECT a.id, a.version FROM activities a JOIN pairings p ON p.id = a.pairing_id"

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from .conftest import ServerProcess, cli
-from .phone import FILL_UP, Phone, own_pending_visit, query
+from .phone import FILL_UP, Phone, own_pending_visit, query, visits_with
 from .screen import check_page
 
 pytestmark = pytest.mark.e2e
@@ -179,7 +179,7 @@ def test_pwa_an_enrolment_answered_after_another_tab_took_the_app_asks_for_no_pi
     phone.unlock()
     second.get_by_role("link", name="首页").click()
     phone.wait_synced()
-    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '第二个页面登记后记的帮扶'")[0][0] == 1
+    assert visits_with(module_server, "第二个页面登记后记的帮扶") == 1
     assert phone.dialogs == []
 
 
@@ -207,7 +207,7 @@ def test_pwa_a_push_answered_after_another_tab_took_the_app_is_held_once(
     second.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
     assert phone.idb()["counts"]["outbox"] == 0
-    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '推送途中换了页面'")[0][0] == 1
+    assert visits_with(module_server, "推送途中换了页面") == 1
     assert len(held) == 1, "the stopped tab pushed again"
     expect(second.get_by_text("没有被接收")).to_have_count(0)
     assert phone.dialogs == []
@@ -238,14 +238,14 @@ def test_pwa_a_stopped_tabs_unanswered_push_does_not_hold_the_other_tabs_sync(
             break
         first.wait_for_timeout(100)
     assert held, "the push never reached the server"
-    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '推送没有回音时换了页面'")[0][0] == 1
+    assert visits_with(module_server, "推送没有回音时换了页面") == 1
 
     second = new_tab(phone)
     take_back(phone, second)
     second.get_by_role("button", name="立即同步").click()
     phone.wait_synced(timeout=10_000)
     assert phone.idb()["counts"]["outbox"] == 0
-    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '推送没有回音时换了页面'")[0][0] == 1
+    assert visits_with(module_server, "推送没有回音时换了页面") == 1
     assert len(held) == 1, "the stopped tab pushed again"
     assert phone.dialogs == []
 
@@ -319,7 +319,7 @@ def test_pwa_a_tab_closed_as_the_other_takes_the_app_leaves_its_drafts_and_outbo
     second.get_by_role("link", name="首页").click()
     second.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
-    assert query(module_server, "SELECT count(*) FROM activities WHERE record = '关掉的页面没发出去的帮扶'")[0][0] == 1
+    assert visits_with(module_server, "关掉的页面没发出去的帮扶") == 1
     assert phone.dialogs == []
 
 

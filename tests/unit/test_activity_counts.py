@@ -248,14 +248,19 @@ class CountsMachine(RuleBasedStateMachine):
         self.db.close()
         self.dir.cleanup()
 
-    def live(self, table: str) -> list[str]:
-        return [r[0] for r in self.db.execute(f"SELECT id FROM {table} WHERE deleted = 0 ORDER BY id").fetchall()]
+    def pick(self, sql: str, i: int) -> str | None:
+        """The ``i``-th (modulo) id ``sql`` lists, or None when it lists none."""
+        ids = [r[0] for r in self.db.execute(sql).fetchall()]
+        return ids[i % len(ids)] if ids else None
 
-    def writable_activities(self) -> list[str]:
+    def live(self, table: str, i: int) -> str | None:
+        return self.pick(f"SELECT id FROM {table} WHERE deleted = 0 ORDER BY id", i)
+
+    def writable_activity(self, i: int) -> str | None:
         # An activity of a dead pairing cannot be written any more (sync.rules: its pairing must be live).
-        return [r[0] for r in self.db.execute(
+        return self.pick(
             "SELECT a.id FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id"
-            " WHERE a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0 ORDER BY a.id").fetchall()]
+            " WHERE a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0 ORDER BY a.id", i)
 
     def apply(self, *mutation: dict[str, Any]) -> None:
         apply_mutations(self.db, self.staff, list(mutation))  # a rejection (a closed pairing …) writes nothing
@@ -267,33 +272,29 @@ class CountsMachine(RuleBasedStateMachine):
 
     @rule(i=INDEX, day=DAYS, kind=KINDS, n=st.integers(1, 3))
     def create_activities(self, i: int, day: str, kind: str, n: int) -> None:
-        pairings = self.live("pairings")
-        if pairings:
-            p = pairings[i % len(pairings)]
+        p = self.live("pairings", i)
+        if p is not None:
             self.apply(*(mutations.upsert("activity", {"pairing_id": p, "kind": kind, "date": day, "record": "记"},
                                           new_id()) for _ in range(n)))
 
     @rule(i=INDEX, day=st.none() | DAYS, kind=st.none() | KINDS)
     def edit_activity(self, i: int, day: str | None, kind: str | None) -> None:
-        ids = self.writable_activities()
         fields = {k: v for k, v in (("date", day), ("kind", kind)) if v is not None} or {"record": "改"}
-        if ids:
-            a = ids[i % len(ids)]
+        a = self.writable_activity(i)
+        if a is not None:
             self.apply(mutations.upsert("activity", fields, a, base_version=self.version("activity", a)))
 
     @rule(i=INDEX)
     def delete_activity(self, i: int) -> None:
-        ids = self.writable_activities()
-        if ids:
-            a = ids[i % len(ids)]
+        a = self.writable_activity(i)
+        if a is not None:
             self.apply(mutations.delete("activity", a, base_version=self.version("activity", a)))
 
     @rule(i=INDEX, day=DAYS, kind=KINDS, j=INDEX)
     def create_edit_and_delete_in_one_batch(self, i: int, day: str, kind: str, j: int) -> None:
-        pairings = self.live("pairings")
-        if pairings:
+        p = self.live("pairings", i)
+        if p is not None:
             a = new_id()
-            p = pairings[i % len(pairings)]
             fields = {"pairing_id": p, "kind": kind, "date": day, "record": "记"}
             rest = [mutations.upsert("activity", {"date": "2026-01-01"}, a, base_version=1)]
             if j % 2:
@@ -302,9 +303,8 @@ class CountsMachine(RuleBasedStateMachine):
 
     @rule(i=INDEX, u=INDEX)
     def move_child(self, i: int, u: int) -> None:
-        children = self.live("mentees")
-        if children:
-            m = children[i % len(children)]
+        m = self.live("mentees", i)
+        if m is not None:
             self.apply(mutations.upsert("mentee", {"unit_id": self.units[u % len(self.units)]}, m,
                                         base_version=self.version("mentee", m)))
 
@@ -315,16 +315,14 @@ class CountsMachine(RuleBasedStateMachine):
 
     @rule(i=INDEX)
     def delete_pairing(self, i: int) -> None:
-        pairings = self.live("pairings")
-        if pairings:
-            p = pairings[i % len(pairings)]
+        p = self.live("pairings", i)
+        if p is not None:
             self.apply(mutations.delete("pairing", p, base_version=self.version("pairing", p)))
 
     @rule(i=INDEX)
     def delete_child(self, i: int) -> None:
-        children = self.live("mentees")
-        if children:
-            m = children[i % len(children)]
+        m = self.live("mentees", i)
+        if m is not None:
             self.apply(mutations.delete("mentee", m, base_version=self.version("mentee", m)))
 
     @invariant()
