@@ -162,6 +162,23 @@ def test_create_reusing_the_id_of_a_record_of_another_entity_is_rejected(db: sql
     assert row(db, "screening", w.activity) is None
 
 
+@pytest.mark.parametrize(("entity", "target"), [
+    ("activity", "county"), ("activity", "mentee"), ("activity", "pairing"),
+    ("mentee", "county"), ("mentee", "pairing"), ("mentee", "activity"),
+])
+def test_a_create_under_an_id_held_in_any_other_table_is_rejected_and_changes_nothing(
+        db: sqlite_utils.Database, w: SimpleNamespace, target: str, entity: str) -> None:
+    taken = getattr(w, target)
+    owner = {"county": "unit"}.get(target, target)
+    fields = (new_activity_fields(w) if entity == "activity"
+              else {"unit_id": w.school, "code": "M-reuse", "name": "小红", "categories": ["psych"]})
+    before = row(db, owner, taken)
+    (answer,) = push(db, w.staff, upsert(entity, taken, fields, 1))
+    assert answer["status"] == "rejected" and "已被另一条记录使用" in answer["reason"]
+    assert row(db, entity, taken) is None
+    assert row(db, owner, taken) == before
+
+
 def test_two_creates_of_different_entities_under_one_id_in_one_batch_keep_only_the_first(
     db: sqlite_utils.Database, w: SimpleNamespace
 ) -> None:
