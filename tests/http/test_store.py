@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "sync_scope_resets", "sync_audit",
     "sync_conflicts", "enrol_codes", "throttle", "access_log", "web_sessions", "login_failures", "form_drafts",
     "inspections", "year_summaries", "recovery_keys", "recovery_codes", "phone_import_ledger", "activity_counts",
+    "pairing_latest",
 }
 
 
