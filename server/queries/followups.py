@@ -20,8 +20,6 @@ from .filters import visible
 
 # The one definition of an open risk flag (the dashboard counts with it too), on activities ``a``.
 OPEN_RISK_FLAG = "a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = ''"
-# A pairing's latest activity: by date, then by id (UUIDv7 ids sort by creation).
-LATEST_FIRST = "a.date DESC, a.id DESC"
 
 _PEOPLE = """
     JOIN mentees m ON m.id = a.mentee_id

@@ -1,0 +1,368 @@
+"""pairing_latest (sync/latest.py) holds exactly each pairing's latest live activity as a fresh
+query of the activities finds it, after every kind of write that can change it: creates, edits of
+the date or the follow-up date, deletes (the latest one's included: its pairing falls back to the
+one before, or loses its row), two activities on one day (the later id wins), one batch that
+creates, edits and deletes, a child's move, and migration m029 over activities stored before it.
+The dashboard's overdue follow-ups, which read these rows, list what a direct query of the
+activities lists; a push whose activities change no row makes no probe."""
+from __future__ import annotations
+
+import datetime
+import pathlib
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlite_utils
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from server.queries.dashboard import dashboard, overdue_follow_ups, scope_units
+from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id
+from sync.db import Migrations
+from sync.latest import Latest
+
+from ..factories import make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
+
+TODAY = datetime.date(2026, 11, 25)
+
+
+def latest(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
+    return db.execute("SELECT pairing_id, activity_id, date, follow_up_due FROM pairing_latest ORDER BY 1").fetchall()
+
+
+def latest_afresh(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
+    # Ranked by a window over all live activities: a different query from the write path's probe.
+    return db.execute(
+        "SELECT pairing_id, id, date, follow_up_due FROM (SELECT pairing_id, id, date, follow_up_due,"
+        " row_number() OVER (PARTITION BY pairing_id ORDER BY date DESC, id DESC) AS r"
+        " FROM activities WHERE deleted = 0) WHERE r = 1 ORDER BY 1").fetchall()
+
+
+def overdue_afresh(db: sqlite_utils.Database, today: datetime.date = TODAY) -> list[tuple[Any, ...]]:
+    """(pairing, last date, due, days) of every live active pairing whose latest activity is overdue."""
+    rows = db.execute(
+        "SELECT p.id, a.date, a.follow_up_due FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+        " JOIN activities a ON a.pairing_id = p.id AND a.deleted = 0"
+        " WHERE p.status = 'active' AND p.deleted = 0 AND m.deleted = 0 AND NOT EXISTS ("
+        "   SELECT 1 FROM activities b WHERE b.pairing_id = p.id AND b.deleted = 0"
+        "   AND (b.date > a.date OR (b.date = a.date AND b.id > a.id)))"
+        " AND a.follow_up_due < ?", [today.isoformat()]).fetchall()
+    return sorted((p, d, due, (today - datetime.date.fromisoformat(due)).days) for p, d, due in rows)
+
+
+def overdue_listed(db: sqlite_utils.Database, actor: Any, today: datetime.date = TODAY) -> list[tuple[Any, ...]]:
+    rows = overdue_follow_ups(db, scope_units(db, load_scope(db, actor)), today)
+    return sorted((r["pairing_id"], r["last_date"], r["due"], r["days"]) for r in rows)
+
+
+def edit(db: sqlite_utils.Database, actor: Any, record_id: str, **fields: Any) -> None:
+    current = row(db, "activity", record_id)
+    assert current is not None
+    mutate(db, actor, "activity", fields, record_id, base_version=current["version"])
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> SimpleNamespace:
+    return make_county(db)
+
+
+def test_latest_follows_creates_and_edits_of_date_and_follow_up(db: sqlite_utils.Database,
+                                                                w: SimpleNamespace) -> None:
+    a = make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", follow_up_due="2026-11-22")
+    assert (w.pairing1, a, "2026-11-21", "2026-11-22") in latest(db) and latest(db) == latest_afresh(db)
+    b = make_activity(db, w.mentor1, w.pairing1, date="2026-11-01", follow_up_due="2026-11-02")  # older: no change
+    assert (w.pairing1, a, "2026-11-21", "2026-11-22") in latest(db)
+    edit(db, w.mentor1, b, date="2026-11-23")  # now the later one
+    assert (w.pairing1, b, "2026-11-23", "2026-11-02") in latest(db) and latest(db) == latest_afresh(db)
+    edit(db, w.mentor1, b, follow_up_due="2026-12-30")
+    assert (w.pairing1, b, "2026-11-23", "2026-12-30") in latest(db)
+    edit(db, w.mentor1, b, follow_up_due=None)
+    edit(db, w.mentor1, b, record="只改文字")
+    assert latest(db) == latest_afresh(db)
+    assert overdue_listed(db, w.reviewer) == overdue_afresh(db) == []
+    edit(db, w.mentor1, b, date="2026-11-20")  # a is the latest again, and overdue
+    assert overdue_listed(db, w.reviewer) == overdue_afresh(db) == [(w.pairing1, "2026-11-21", "2026-11-22", 3)]
+
+
+def test_deleting_the_latest_activity_falls_back_to_the_one_before(db: sqlite_utils.Database,
+                                                                   w: SimpleNamespace) -> None:
+    older = make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", follow_up_due="2026-11-22")
+    newer = make_activity(db, w.mentor1, w.pairing1, date="2026-11-24", follow_up_due="2026-12-01")
+    assert overdue_listed(db, w.reviewer) == []
+    remove(db, w.mentor1, "activity", newer)
+    assert (w.pairing1, older, "2026-11-21", "2026-11-22") in latest(db) and latest(db) == latest_afresh(db)
+    assert overdue_listed(db, w.reviewer) == overdue_afresh(db) == [(w.pairing1, "2026-11-21", "2026-11-22", 3)]
+    for gone in (older, w.activity1):  # the pairing's last live activity goes, and its row with it
+        remove(db, w.staff_st11, "activity", gone)
+    assert w.pairing1 not in {r[0] for r in latest(db)} and latest(db) == latest_afresh(db)
+    assert overdue_listed(db, w.reviewer) == []
+
+
+@pytest.mark.parametrize("later_id_first", [True, False])
+def test_two_activities_on_one_day_the_later_id_is_the_latest(db: sqlite_utils.Database, w: SimpleNamespace,
+                                                              later_id_first: bool) -> None:
+    low, high = sorted((new_id(), new_id()))
+    # Written in either order; the later id's kind and follow-up sort first in the index by pairing
+    # and date, so only the id can make it the latest.
+    for rid in ((high, low) if later_id_first else (low, high)):
+        mutate(db, w.mentor1, "activity", {"pairing_id": w.pairing1, "date": "2026-11-23", "record": "同一天",
+                                           "kind": "home_visit" if rid == high else "talk",
+                                           "follow_up_due": "2026-11-24" if rid == high else "2026-11-30"}, rid)
+    assert (w.pairing1, high, "2026-11-23", "2026-11-24") in latest(db) and latest(db) == latest_afresh(db)
+    assert overdue_listed(db, w.reviewer) == [(w.pairing1, "2026-11-23", "2026-11-24", 1)]
+    edit(db, w.mentor1, low, follow_up_due="2026-11-20")  # the earlier id's follow-up is no one's
+    assert overdue_listed(db, w.reviewer) == [(w.pairing1, "2026-11-23", "2026-11-24", 1)]
+    assert latest(db) == latest_afresh(db)
+    remove(db, w.mentor1, "activity", high)
+    assert (w.pairing1, low, "2026-11-23", "2026-11-20") in latest(db) and latest(db) == latest_afresh(db)
+    assert overdue_listed(db, w.reviewer) == overdue_afresh(db) == [(w.pairing1, "2026-11-23", "2026-11-20", 5)]
+
+
+def test_latest_follows_one_batch_that_creates_edits_and_deletes(db: sqlite_utils.Database,
+                                                                  w: SimpleNamespace) -> None:
+    made, kept, other = new_id(), new_id(), new_id()
+    fields = {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-12-01", "record": "一批里写的"}
+    outcomes = apply_mutations(db, w.staff_st11, [
+        mutations.upsert("activity", fields, made),
+        mutations.upsert("activity", {"date": "2026-12-02"}, made, base_version=1),
+        mutations.delete("activity", made, base_version=2),  # never stored: no trace of it
+        mutations.upsert("activity", {**fields, "date": "2026-11-22", "follow_up_due": "2026-11-23"}, kept),
+        mutations.upsert("activity", {**fields, "pairing_id": w.pairing3}, other),
+        mutations.delete("activity", w.activity1, base_version=row(db, "activity", w.activity1)["version"]),  # type: ignore[index]
+    ])
+    assert [o.status for o in outcomes] == ["applied"] * 4 + ["rejected", "applied"]  # pairing3 is not st11's
+    assert (w.pairing1, kept, "2026-11-22", "2026-11-23") in latest(db) and latest(db) == latest_afresh(db)
+    assert overdue_listed(db, w.reviewer) == overdue_afresh(db) == [(w.pairing1, "2026-11-22", "2026-11-23", 2)]
+
+
+def test_a_child_who_moves_school_keeps_the_row_and_is_listed_under_the_new_school(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    visit = make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", follow_up_due="2026-11-22")
+    before = latest(db)
+    version = row(db, "mentee", w.mentee1)["version"]  # type: ignore[index]
+    apply_mutations(db, w.staff_town1, [
+        mutations.upsert("activity", {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-02",
+                                      "record": "搬走前写的"}, new_id()),  # older: the row stays
+        mutations.upsert("mentee", {"unit_id": w.st12}, w.mentee1, base_version=version),
+    ])
+    assert latest(db) == before == latest_afresh(db)
+    (item,) = overdue_follow_ups(db, scope_units(db, load_scope(db, w.staff_st12)), TODAY)
+    assert (item["pairing_id"], item["unit_id"], item["last_date"]) == (w.pairing1, w.st12, "2026-11-21")
+    assert overdue_follow_ups(db, scope_units(db, load_scope(db, w.staff_st11)), TODAY) == []
+    assert row(db, "activity", visit)["unit_id"] == w.st12  # type: ignore[index]
+
+
+def test_deleting_a_pairing_or_a_child_changes_no_row_and_takes_them_off_the_list(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    child = make_mentee(db, w.staff_st11, w.st11)
+    pairing = make_pairing(db, w.staff_st11, w.mentor2, child)
+    for p, mentor in ((pairing, w.mentor2), (w.pairing2, w.mentor2), (w.pairing1, w.mentor1)):
+        make_activity(db, mentor, p, date="2026-11-21", follow_up_due="2026-11-22")
+    assert {r[0] for r in overdue_listed(db, w.reviewer)} == {pairing, w.pairing1, w.pairing2}
+    before = latest(db)
+    remove(db, w.staff_st11, "pairing", pairing)
+    remove(db, w.staff_st11, "mentee", w.mentee2)
+    assert latest(db) == before == latest_afresh(db)
+    assert overdue_listed(db, w.reviewer) == overdue_afresh(db) == [(w.pairing1, "2026-11-21", "2026-11-22", 3)]
+    closed = row(db, "pairing", w.pairing1)
+    mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-24", "outcome": "stable"},
+           w.pairing1, base_version=closed["version"])  # type: ignore[index]
+    assert overdue_listed(db, w.reviewer) == overdue_afresh(db) == []  # a closed pairing owes no follow-up
+
+
+def test_a_push_that_moves_no_activity_in_date_or_follow_up_probes_nothing(db: sqlite_utils.Database,
+                                                                           w: SimpleNamespace) -> None:
+    for _ in range(3):
+        make_activity(db, w.mentor1, w.pairing1, follow_up_due="2026-11-30")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        edit(db, w.mentor1, w.activity1, record="只改文字")
+        mutate(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": w.activity2,
+                                            "decision": "approve"})  # the server changes the activity
+        version = row(db, "mentee", w.mentee1)["version"]  # type: ignore[index]
+        mutate(db, w.staff_town1, "mentee", {"unit_id": w.st12}, w.mentee1, base_version=version)  # 4 activities move
+    finally:
+        db.conn.set_trace_callback(None)
+    assert not [s for s in statements if "pairing_latest" in s or "ORDER BY a.date DESC" in s], statements
+    assert latest(db) == latest_afresh(db)
+
+
+def test_the_dashboard_reads_the_rows_not_the_activities(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", follow_up_due="2026-11-22")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        listed = overdue_follow_ups(db, scope_units(db, load_scope(db, w.reviewer)), TODAY)
+    finally:
+        db.conn.set_trace_callback(None)
+    assert [r["pairing_id"] for r in listed] == [w.pairing1]
+    assert not [s for s in statements if "activities" in s], statements
+    (read,) = [s for s in statements if "pairing_latest" in s]
+    plan = [str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + read).fetchall()]
+    assert plan[0] == "SCAN l", plan  # the rows first, then only their pairings
+
+
+def test_the_migration_finds_the_latest_of_activities_stored_before_it(tmp_path: pathlib.Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    step = "m029_pairing_latest"
+    db = connect(tmp_path / "banxing.db")
+    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != step]).apply(db)
+    with monkeypatch.context() as patch:
+        patch.setattr(Latest, "write", lambda self, db, activities: None)  # a write path from before the step
+        w = make_county(db)
+        low, high = sorted((new_id(), new_id()))
+        # A tie on one day, the later id written first, with the kind and follow-up that sort first.
+        for rid, kind, due in ((high, "home_visit", "2026-11-24"), (low, "talk", "2026-11-30")):
+            mutate(db, w.mentor1, "activity", {"pairing_id": w.pairing1, "kind": kind, "date": "2026-11-23",
+                                               "record": "同一天", "follow_up_due": due}, rid)
+        gone = make_activity(db, w.mentor3, w.pairing3, date="2026-11-24", follow_up_due="2026-12-24")
+        make_activity(db, w.mentor3, w.pairing3, date="2026-11-20", follow_up_due="2026-11-21")
+        remove(db, w.mentor3, "activity", gone)
+        remove(db, w.staff_st11, "activity", w.activity2)  # pairing2 has no live activity
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'pairing_latest'").fetchone() == (0,)
+
+    assert migrations.apply(db) == [step]
+
+    assert latest(db) == latest_afresh(db) and len(latest(db)) == 2
+    assert (w.pairing1, high, "2026-11-23", "2026-11-24") in latest(db)
+    assert overdue_listed(db, w.reviewer) == overdue_afresh(db) == [
+        (w.pairing1, "2026-11-23", "2026-11-24", 1), (w.pairing3, "2026-11-20", "2026-11-21", 4)]
+    make_activity(db, w.mentor3, w.pairing3, date="2026-11-22")  # and the write path keeps them from here
+    assert latest(db) == latest_afresh(db) and overdue_listed(db, w.reviewer) == overdue_afresh(db)
+    db.close()
+
+
+# --- random sequences of writes ----------------------------------------------------------
+
+DAYS = st.sampled_from(["2026-11-01", "2026-11-20", "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"])
+DUES = st.none() | st.sampled_from(["2026-11-10", "2026-11-24", "2026-11-25", "2026-12-01"])
+INDEX = st.integers(0, 10_000)
+
+
+class LatestMachine(RuleBasedStateMachine):
+    """Staff of the county write at random, on few days so that ties are common; after every step the
+    rows are a fresh query's, and the dashboard lists the overdue pairings a direct query finds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import tempfile
+
+        self.dir = tempfile.TemporaryDirectory()
+        self.db = connect(pathlib.Path(self.dir.name) / "t.db")
+        migrations.apply(self.db)
+        self.w = make_county(self.db)
+        self.units = [self.w.st11, self.w.st12, self.w.st21, self.w.st22]
+        self.staff = self.w.admin
+
+    def teardown(self) -> None:
+        self.db.close()
+        self.dir.cleanup()
+
+    def pick(self, sql: str, i: int) -> str | None:
+        """The ``i``-th (modulo) id ``sql`` lists, or None when it lists none."""
+        ids = [r[0] for r in self.db.execute(sql).fetchall()]
+        return ids[i % len(ids)] if ids else None
+
+    def live(self, table: str, i: int) -> str | None:
+        return self.pick(f"SELECT id FROM {table} WHERE deleted = 0 ORDER BY id", i)
+
+    def writable_activity(self, i: int) -> str | None:
+        # An activity of a dead pairing cannot be written any more (sync.rules: its pairing must be live).
+        return self.pick(
+            "SELECT a.id FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id"
+            " WHERE a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0 ORDER BY a.id", i)
+
+    def apply(self, *mutation: dict[str, Any]) -> None:
+        apply_mutations(self.db, self.staff, list(mutation))  # a rejection (a closed pairing …) writes nothing
+
+    def version(self, entity: str, record_id: str) -> int:
+        current = row(self.db, entity, record_id)
+        assert current is not None
+        return int(current["version"])
+
+    @rule(i=INDEX, day=DAYS, due=DUES, n=st.integers(1, 3))
+    def create_activities(self, i: int, day: str, due: str | None, n: int) -> None:
+        p = self.live("pairings", i)
+        if p is not None:
+            self.apply(*(mutations.upsert("activity", {"pairing_id": p, "kind": "talk", "date": day, "record": "记",
+                                                       "follow_up_due": due}, new_id()) for _ in range(n)))
+
+    @rule(i=INDEX, day=st.none() | DAYS, due=st.just("keep") | DUES)
+    def edit_activity(self, i: int, day: str | None, due: str | None) -> None:
+        fields: dict[str, Any] = {"date": day} if day is not None else {}
+        if due != "keep":
+            fields["follow_up_due"] = due
+        a = self.writable_activity(i)
+        if a is not None:
+            self.apply(mutations.upsert("activity", fields or {"record": "改"}, a,
+                                        base_version=self.version("activity", a)))
+
+    @rule(i=INDEX)
+    def delete_activity(self, i: int) -> None:
+        a = self.writable_activity(i)
+        if a is not None:
+            self.apply(mutations.delete("activity", a, base_version=self.version("activity", a)))
+
+    @rule(i=INDEX, day=DAYS, due=DUES, j=INDEX)
+    def create_edit_and_delete_in_one_batch(self, i: int, day: str, due: str | None, j: int) -> None:
+        p = self.live("pairings", i)
+        if p is not None:
+            a = new_id()
+            fields = {"pairing_id": p, "kind": "talk", "date": day, "record": "记", "follow_up_due": due}
+            rest = [mutations.upsert("activity", {"date": "2026-11-24", "follow_up_due": "2026-11-24"}, a,
+                                     base_version=1)]
+            if j % 2:
+                rest.append(mutations.delete("activity", a, base_version=2))
+            self.apply(mutations.upsert("activity", fields, a), *rest)
+
+    @rule(i=INDEX, u=INDEX)
+    def move_child(self, i: int, u: int) -> None:
+        m = self.live("mentees", i)
+        if m is not None:
+            self.apply(mutations.upsert("mentee", {"unit_id": self.units[u % len(self.units)]}, m,
+                                        base_version=self.version("mentee", m)))
+
+    @rule(u=INDEX)
+    def add_child_and_pairing(self, u: int) -> None:
+        child = make_mentee(self.db, self.staff, self.units[u % len(self.units)])
+        make_pairing(self.db, self.staff, self.w.mentor1, child)
+
+    @rule(i=INDEX)
+    def close_pairing(self, i: int) -> None:
+        p = self.live("pairings", i)
+        if p is not None:
+            self.apply(mutations.upsert("pairing", {"status": "closed", "end_date": "2026-11-25", "outcome": "stable"},
+                                        p, base_version=self.version("pairing", p)))
+
+    @rule(i=INDEX)
+    def delete_pairing(self, i: int) -> None:
+        p = self.live("pairings", i)
+        if p is not None:
+            self.apply(mutations.delete("pairing", p, base_version=self.version("pairing", p)))
+
+    @rule(i=INDEX)
+    def delete_child(self, i: int) -> None:
+        m = self.live("mentees", i)
+        if m is not None:
+            self.apply(mutations.delete("mentee", m, base_version=self.version("mentee", m)))
+
+    @invariant()
+    def the_rows_are_a_fresh_query(self) -> None:
+        assert latest(self.db) == latest_afresh(self.db)
+
+    @invariant()
+    def the_dashboard_lists_what_a_direct_query_finds(self) -> None:
+        want = overdue_afresh(self.db)
+        assert overdue_listed(self.db, self.w.reviewer) == want
+        shown = dashboard(self.db, load_scope(self.db, self.w.reviewer), today=TODAY)["overdue_follow_ups"]
+        assert shown["count"] == len(want)
+        town = set(self.db.execute("SELECT id FROM pairings WHERE unit_id IN (?, ?)",
+                                   [self.w.st11, self.w.st12]).fetchall())
+        assert overdue_listed(self.db, self.w.staff_town1) == [r for r in want if (r[0],) in town]
+
+
+LatestMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
+test_latest_under_random_writes = LatestMachine.TestCase
