@@ -13,8 +13,9 @@ How the county is built (fast, and the data still satisfies the schema):
   layout: every domain column, ``version`` 1, ``deleted`` 0, ``field_versions`` ``{}``,
   ``field_writers`` ``{"*": <creator>}``, who/when columns, the denormalised scope keys the
   write path would set (``unit_id``, ``mentee_id``), one ``sync_feed`` row per record (so
-  pulls walk a feed of realistic size), and the activity counts the write path would have kept
-  (``sync/counts.py``, counted from the rows in the same transaction). Foreign keys are on
+  pulls walk a feed of realistic size), and the activity counts and each pairing's latest activity
+  the write path would have kept (``sync/counts.py``, ``sync/latest.py``, worked out from the rows
+  in the same transaction). Foreign keys are on
   during the insert, and the script runs ``PRAGMA foreign_key_check`` and ``quick_check``
   afterwards and prints the result;
 - about 1 % of each kind of record is deleted (``deleted`` = 1), some pairings are closed with
@@ -63,6 +64,7 @@ from server.store import Store  # noqa: E402
 from sync import Actor, apply_mutations, load_scope, new_id, pull_changes  # noqa: E402
 from sync.counts import COUNT_ALL_SQL  # noqa: E402
 from sync.entities import ENTITIES  # noqa: E402
+from sync.latest import FILL_ALL_SQL  # noqa: E402
 from sync.system import SYSTEM  # noqa: E402
 from sync.users import create_user  # noqa: E402
 
@@ -189,6 +191,8 @@ def build(path: pathlib.Path, activities: int, seed: int = 11) -> dict[str, Any]
                      " num) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", feed)
     conn.execute("DELETE FROM activity_counts")  # the counts the write path would have kept (sync/counts.py)
     conn.execute(COUNT_ALL_SQL)
+    conn.execute("DELETE FROM pairing_latest")  # and each pairing's latest activity (sync/latest.py)
+    conn.execute(FILL_ALL_SQL)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     built = time.perf_counter() - started

@@ -31,6 +31,7 @@ from server.devices import issue_code
 from sync import connect, transaction
 from sync.counts import COUNT_ALL_SQL
 from sync.feed import encode_cursor
+from sync.latest import FILL_ALL_SQL
 
 # The preloaded activities are older than the pushed ones (2021–2025; the pushes are in 2026),
 # as a county's records accumulate over the years.
@@ -48,7 +49,8 @@ class Rates:
 
 
 def preload(world: World, count: int, ids: str, seed: int = 11) -> None:
-    """``count`` activities as if pushed by staff years ago: rows, feed rows, audit rows and counts."""
+    """``count`` activities as if pushed by staff years ago: rows, feed rows, audit rows, counts and
+    each pairing's latest activity."""
     rng = random.Random(seed)
     pool = [activity_fields(rng, p["id"]) for p in world.pairings for _ in range(5)]
     conn = sqlite3.connect(world.db_path)
@@ -88,9 +90,11 @@ def preload(world: World, count: int, ids: str, seed: int = 11) -> None:
             conn.executemany("INSERT INTO sync_audit (at, user_id, entity, record_id, op, status, version, num)"
                              " VALUES (?, ?, 'activity', ?, 'create', 'applied', 1, ?)", audit)
         done += len(rows)
-    with conn:  # the counts the write path would have kept for these rows (sync/counts.py)
+    with conn:  # what the write path would have kept for these rows (sync/counts.py, sync/latest.py)
         conn.execute("DELETE FROM activity_counts")
         conn.execute(COUNT_ALL_SQL)
+        conn.execute("DELETE FROM pairing_latest")
+        conn.execute(FILL_ALL_SQL)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     # The preload ran with synchronous=OFF: put it on disk now, or the server's first checkpoint
