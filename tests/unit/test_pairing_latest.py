@@ -190,6 +190,23 @@ def test_a_push_that_moves_no_activity_in_date_or_follow_up_probes_nothing(db: s
     assert latest(db) == latest_afresh(db)
 
 
+def test_only_a_write_of_the_rows_own_activity_probes_the_pairing(db: sqlite_utils.Database,
+                                                                  w: SimpleNamespace) -> None:
+    top = make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", follow_up_due="2026-11-22")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        make_activity(db, w.mentor1, w.pairing1, date="2026-11-24")  # a phone's new visit: against the row
+        make_activity(db, w.mentor1, w.pairing1, date="2026-11-02", follow_up_due="2026-11-03")  # older
+        edit(db, w.mentor1, top, date="2026-11-01")  # no longer the row's activity: still no probe
+        assert not [s for s in statements if "ORDER BY a.date DESC" in s], statements
+        remove(db, w.mentor1, "activity", latest(db)[0][1])  # the row's own activity goes: probed
+    finally:
+        db.conn.set_trace_callback(None)
+    assert len([s for s in statements if "ORDER BY a.date DESC" in s]) == 1
+    assert (w.pairing1, w.activity1, "2026-11-20", None) in latest(db) and latest(db) == latest_afresh(db)
+
+
 def test_the_dashboard_reads_the_rows_not_the_activities(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
     make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", follow_up_due="2026-11-22")
     statements: list[str] = []
