@@ -693,8 +693,8 @@ def m029_pairing_latest(db: sqlite_utils.Database) -> None:
 
     The dashboard's overdue follow-ups probed the two latest activities of every active pairing
     in scope (42,000 in a county of 10^6 activities: 0.24-0.3 s of a 0.45 s dashboard on a quick
-    machine, about twice that on a slow one); they now read these rows (docs/performance.md,
-    "Reports"). (Not m028: another change holds that name.)
+    machine, about twice that on a slow one); they now read these rows, 0.03-0.05 s
+    (docs/performance.md, "Reports"). (Not m028: another change holds that name.)
     """
     db.execute(latest.CREATE_SQL)
     db.execute(latest.FILL_ALL_SQL)
