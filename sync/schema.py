@@ -687,6 +687,25 @@ def m027_activity_counts(db: sqlite_utils.Database) -> None:
 
 
 @migrations
+def m028_no_activity_date_cover_index(db: sqlite_utils.Database) -> None:
+    """``activities(date, deleted, unit_id, pairing_id)`` (m013) goes: since m027 the dashboard's
+    months read ``activity_counts``, and every create wrote an entry of it.
+
+    A trace of every statement on activities that the page, query and engine tests run (45,500
+    distinct), and of every page read by four people over a county of 10^6 activities, planned with
+    and without it (with the county's ANALYZE statistics and with none, as the server runs), found
+    these using it: the brief's and the year-end summary's walk over a whole county (by date, then
+    a lookup of each activity, its pairing and its child: the county's year took 13.6 s, now 6.1 s
+    pairing by pairing, ``server/queries/progress.py``), the statistics drill-down of a county's
+    talks (17 s, now 6.7 s) and, with statistics only, the dashboard's risk flags of a town (now the
+    flagged rows alone). Only a county brief of a few days read faster through it (0.55 s, now
+    0.65 s). It was 26,000 of the reports county's 270,000 pages, and a push of 500 creates wrote
+    13-55 pages of it (docs/performance.md, "Reports").
+    """
+    db.execute("DROP INDEX IF EXISTS idx_activities_date_cover")
+
+
+@migrations
 def m029_pairing_latest(db: sqlite_utils.Database) -> None:
     """Each pairing's latest live activity (``sync/latest.py``), kept by the write path from now on
     and worked out here from the activities already stored.
@@ -694,7 +713,7 @@ def m029_pairing_latest(db: sqlite_utils.Database) -> None:
     The dashboard's overdue follow-ups probed the two latest activities of every active pairing
     in scope (42,000 in a county of 10^6 activities: 0.24-0.3 s of a 0.45 s dashboard on a quick
     machine, about twice that on a slow one); they now read these rows, 0.03-0.05 s
-    (docs/performance.md, "Reports"). (Not m028: another change holds that name.)
+    (docs/performance.md, "Reports").
     """
     db.execute(latest.CREATE_SQL)
     db.execute(latest.FILL_ALL_SQL)
