@@ -3,8 +3,8 @@ query of the activities finds it, after every kind of write that can change it: 
 the date or the follow-up date, deletes (the latest one's included: its pairing falls back to the
 one before, or loses its row), two activities on one day (the later id wins), one batch that
 creates, edits and deletes, a child's move, and migration m029 over activities stored before it.
-The dashboard's overdue follow-ups, which read these rows, list what a direct query of the
-activities lists; a push whose activities change no row makes no probe."""
+The dashboard's and the station home's overdue follow-ups, which read these rows, list what a
+direct query of the activities lists; a push whose activities change no row makes no probe."""
 from __future__ import annotations
 
 import datetime
@@ -18,6 +18,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from server.queries import followups
 from server.queries.dashboard import dashboard, overdue_follow_ups, scope_units
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id
 from sync.db import Migrations
@@ -55,6 +56,12 @@ def overdue_afresh(db: sqlite_utils.Database, today: datetime.date = TODAY) -> l
 def overdue_listed(db: sqlite_utils.Database, actor: Any, today: datetime.date = TODAY) -> list[tuple[Any, ...]]:
     rows = overdue_follow_ups(db, scope_units(db, load_scope(db, actor)), today)
     return sorted((r["pairing_id"], r["last_date"], r["due"], r["days"]) for r in rows)
+
+
+def station_listed(db: sqlite_utils.Database, actor: Any, today: datetime.date = TODAY) -> list[tuple[Any, ...]]:
+    """The station home's overdue list (server/queries/followups.py), which reads the same rows."""
+    rows = followups.overdue_follow_ups(db, load_scope(db, actor), today)
+    return sorted((r["pairing_id"], r["date"], r["follow_up_due"], r["days_overdue"]) for r in rows)
 
 
 def edit(db: sqlite_utils.Database, actor: Any, record_id: str, **fields: Any) -> None:
@@ -379,6 +386,13 @@ class LatestMachine(RuleBasedStateMachine):
         town = set(self.db.execute("SELECT id FROM pairings WHERE unit_id IN (?, ?)",
                                    [self.w.st11, self.w.st12]).fetchall())
         assert overdue_listed(self.db, self.w.staff_town1) == [r for r in want if (r[0],) in town]
+
+    @invariant()
+    def the_station_home_lists_what_a_direct_query_finds(self) -> None:
+        want = overdue_afresh(self.db)
+        assert station_listed(self.db, self.w.admin) == want
+        station = set(self.db.execute("SELECT id FROM pairings WHERE unit_id = ?", [self.w.st11]).fetchall())
+        assert station_listed(self.db, self.w.staff_st11) == [r for r in want if (r[0],) in station]
 
 
 LatestMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
