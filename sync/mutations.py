@@ -278,6 +278,8 @@ def check_value(spec: Field, value: Any) -> str | None:
             return None
         if (kind == "enum" and value in spec.choices) or (kind == "date" and _good_date(value)):  # type: ignore[operator]
             return None
+        if kind == "ref" and parse_id(value) is not None:  # every visit names its pairing
+            return None
     elif type(value) is bool:
         if kind == "bool":
             return None
