@@ -18,13 +18,12 @@ from typing import Any
 
 import sqlite_utils
 
-from .counts import Tally
+from . import counts, latest
 from .db import select_in, transaction
 from .echo import echo, encodable, field_names, reason_text, sanitise
 from .entities import DEFAULTS, ENTITIES, Entity
 from .errors import DeviceRevoked
 from .ids import new_id
-from .latest import Latest
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Batch, Mutation, Rejection, prepare_batch, read_mutations, same_as_sent
 from .records import (
@@ -232,8 +231,9 @@ class _Writer:
         self.revokes: list[tuple[str | None, str | None, str | None, str | None, int | None]] = []
         self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
         self.taken: dict[str, str] = {}  # record_id -> entity, for ids a create must not reuse
-        self.tally = Tally()  # what this batch changes in activity_counts (sync/counts.py)
-        self.latest = Latest()  # the pairings whose latest activity this batch may change (sync/latest.py)
+        # Each activity the batch writes as it was stored before it (None: created here), for what
+        # the write path keeps from the activities (sync/counts.py, sync/latest.py).
+        self.stored_activities: dict[str, dict[str, Any] | None] = {}
         self._identities: set[str] | None = None
 
     # --- lookups used by the rules --------------------------------------------------
@@ -517,8 +517,7 @@ class _Writer:
         else:
             self.created[entity.name].add(record["id"])
         if entity.name == "activity":
-            self.tally.first_write(record["id"], before)
-            self.latest.first_write(record["id"], before)
+            self.stored_activities.setdefault(record["id"], before)
         self.rows[entity.name][record["id"]] = record
         self.dirty[entity.name][record["id"]] = record
         scope_effects(self, entity.name, before, record)
@@ -570,8 +569,8 @@ class _Writer:
             db.conn.executemany(sql.insert, inserts)
             db.conn.executemany(sql.update, updates)
         if self.dirty["activity"]:
-            self.tally.write(db, self.dirty["activity"])
-            self.latest.write(db, self.dirty["activity"])
+            counts.write(db, self.stored_activities, self.dirty["activity"])
+            latest.write(db, self.stored_activities, self.dirty["activity"])
         feed_columns = "seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id, num"
         # A changed record's feed row moves to the head: one row per record, at its latest seq.
         db.conn.executemany("DELETE FROM sync_feed WHERE num = ?", [(row[-1],) for row in feed_moved])

@@ -6,7 +6,7 @@ form's 面对面谈心 and the dashboard's activities per month read these rows 
 10^6 activities one index entry at a time (docs/performance.md, "Reports").
 
 What a row counts depends on the activity's own columns only, so the write path keeps it by
-comparing each activity it writes before and after the batch (``Tally``); a delete of a
+comparing each activity it writes before and after the batch (``write``); a delete of a
 pairing or a child changes no row. Readers take the activities of dead pairings (deleted, or
 of a deleted child: few in any county) off the counts themselves, as the dashboard already did
 (``server/queries/filters.py`` ``DEAD_PAIRINGS``).
@@ -17,6 +17,7 @@ first would dirty one per unit).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlite_utils
@@ -49,34 +50,24 @@ def counted(activity: dict[str, Any] | None) -> Key | None:
     return (activity["date"], activity["unit_id"], activity["kind"])
 
 
-class Tally:
-    """What one batch changes in ``activity_counts``: ``before`` each activity's first write in the
-    batch, the record as it stands at the end of it."""
-
-    def __init__(self) -> None:
-        self.before: dict[str, Key | None] = {}
-
-    def first_write(self, record_id: str, stored: dict[str, Any] | None) -> None:
-        """Called before each write of an activity; only the first, the stored state, is kept."""
-        if record_id not in self.before:
-            self.before[record_id] = counted(stored)
-
-    def write(self, db: sqlite_utils.Database, activities: dict[str, dict[str, Any]]) -> None:
-        """Move each activity's one from its row before the batch to its row after it."""
-        deltas: dict[Key, int] = {}
-        for record_id, record in activities.items():
-            old, new = self.before[record_id], counted(record)
-            if old == new:
-                continue
-            if old is not None:
-                deltas[old] = deltas.get(old, 0) - 1
-            if new is not None:
-                deltas[new] = deltas.get(new, 0) + 1
-        changes = sorted((*key, n) for key, n in deltas.items() if n)
-        if not changes:
-            return
-        db.conn.executemany(_ADD_SQL, changes)
-        # A row at zero goes, so the table holds exactly the GROUP BY of the live activities.
-        emptied = [row[:3] for row in changes if row[3] < 0]
-        if emptied:
-            db.conn.executemany(_DROP_EMPTY_SQL, emptied)
+def write(db: sqlite_utils.Database, stored: Mapping[str, dict[str, Any] | None],
+          activities: dict[str, dict[str, Any]]) -> None:
+    """Move each of a batch's ``activities`` from the row its ``stored`` state (as before the
+    batch; None for a create) counted in to the row it counts in now."""
+    deltas: dict[Key, int] = {}
+    for record_id, record in activities.items():
+        old, new = counted(stored[record_id]), counted(record)
+        if old == new:
+            continue
+        if old is not None:
+            deltas[old] = deltas.get(old, 0) - 1
+        if new is not None:
+            deltas[new] = deltas.get(new, 0) + 1
+    changes = sorted((*key, n) for key, n in deltas.items() if n)
+    if not changes:
+        return
+    db.conn.executemany(_ADD_SQL, changes)
+    # A row at zero goes, so the table holds exactly the GROUP BY of the live activities.
+    emptied = [row[:3] for row in changes if row[3] < 0]
+    if emptied:
+        db.conn.executemany(_DROP_EMPTY_SQL, emptied)

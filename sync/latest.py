@@ -8,7 +8,7 @@ follow-ups read these rows instead of probing the two latest activities of each 
 
 What a row holds depends on the activities' own columns only (an activity never changes pairing:
 ``sync.rules.IMMUTABLE``), so the write path compares each activity it writes before and after the
-batch (``Latest``, as ``sync/counts.py``'s ``Tally`` does) and looks again only at the pairings
+batch (``write``, as ``sync/counts.py``'s does) and looks again only at the pairings
 whose activities moved in date or follow-up date, or came or went: the batch's activities against
 the row, or, when the batch wrote the row's own activity, one probe of
 ``idx_activities_pairing_date``. A child's move rewrites every activity of the child and moves
@@ -18,6 +18,7 @@ counts: deleting either changes no row here.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import sqlite_utils
@@ -67,55 +68,45 @@ def ranked(activity: dict[str, Any] | None) -> Rank | None:
     return (activity["date"], activity["follow_up_due"])
 
 
-class Latest:
-    """What one batch changes in ``pairing_latest``: ``before`` each activity's first write in the
-    batch, the record as it stands at the end of it."""
+def write(db: sqlite_utils.Database, stored: Mapping[str, dict[str, Any] | None],
+          activities: dict[str, dict[str, Any]]) -> None:
+    """Set the row of each pairing one of a batch's ``activities`` moved in, once they are written
+    (``stored``: each one as before the batch, None for a create).
 
-    def __init__(self) -> None:
-        self.before: dict[str, Rank | None] = {}
-
-    def first_write(self, record_id: str, stored: dict[str, Any] | None) -> None:
-        """Called before each write of an activity; only the first, the stored state, is kept."""
-        if record_id not in self.before:
-            self.before[record_id] = ranked(stored)
-
-    def write(self, db: sqlite_utils.Database, activities: dict[str, dict[str, Any]]) -> None:
-        """Set the row of each pairing one of ``activities`` moved in, once they are written.
-
-        A pairing's latest activity after the batch is the larger of its row before the batch and
-        the batch's own live activities of it, unless the batch wrote that row's activity (deleted
-        it, moved it back, or wrote it at all): only then is the pairing probed afresh. A phone's
-        push of new visits reads its one or two rows and probes nothing; a probe, which reads each
-        activity of the latest day from the table for its id, cost the writer 40 µs a pairing.
-        """
-        moved = {record["pairing_id"] for record_id, record in activities.items()
-                 if self.before[record_id] != ranked(record)}
-        if not moved:
-            return
-        written: dict[str, list[dict[str, Any]]] = {pairing_id: [] for pairing_id in moved}
-        for record in activities.values():
-            if record["pairing_id"] in written:
-                written[record["pairing_id"]].append(record)
-        rows: dict[str, Row] = {pairing_id: (date, activity_id, due) for pairing_id, activity_id, date, due
-                                in db.conn.execute(_ROWS_SQL, [json.dumps(sorted(moved))]).fetchall()}
-        puts, drops = [], []
-        for pairing_id in sorted(moved):
-            row = rows.get(pairing_id)
-            records = written[pairing_id]
-            if row is not None and any(r["id"] == row[1] for r in records):
-                top = db.conn.execute(_LATEST_SQL, [pairing_id]).fetchone()
-                latest: Row | None = None if top is None else (top[1], top[0], top[2])
-            else:
-                # Ids compare as SQLite's BINARY collation does: they are ASCII.
-                latest = max([(r["date"], r["id"], r["follow_up_due"]) for r in records if not r["deleted"]]
-                             + ([row] if row else []), default=None)
-            if latest == row:
-                continue
-            if latest is None:
-                drops.append((pairing_id,))
-            else:
-                puts.append((pairing_id, latest[1], latest[0], latest[2]))
-        if puts:
-            db.conn.executemany(_PUT_SQL, puts)
-        if drops:
-            db.conn.executemany(_DROP_SQL, drops)
+    A pairing's latest activity after the batch is the larger of its row before the batch and
+    the batch's own live activities of it, unless the batch wrote that row's activity (deleted
+    it, moved it back, or wrote it at all): only then is the pairing probed afresh. A phone's
+    push of new visits reads its one or two rows and probes nothing; a probe, which reads each
+    activity of the latest day from the table for its id, cost the writer 40 µs a pairing.
+    """
+    moved = {record["pairing_id"] for record_id, record in activities.items()
+             if ranked(stored[record_id]) != ranked(record)}
+    if not moved:
+        return
+    written: dict[str, list[dict[str, Any]]] = {pairing_id: [] for pairing_id in moved}
+    for record in activities.values():
+        if record["pairing_id"] in written:
+            written[record["pairing_id"]].append(record)
+    rows: dict[str, Row] = {pairing_id: (date, activity_id, due) for pairing_id, activity_id, date, due
+                            in db.conn.execute(_ROWS_SQL, [json.dumps(sorted(moved))]).fetchall()}
+    puts, drops = [], []
+    for pairing_id in sorted(moved):
+        row = rows.get(pairing_id)
+        records = written[pairing_id]
+        if row is not None and any(r["id"] == row[1] for r in records):
+            top = db.conn.execute(_LATEST_SQL, [pairing_id]).fetchone()
+            latest: Row | None = None if top is None else (top[1], top[0], top[2])
+        else:
+            # Ids compare as SQLite's BINARY collation does: they are ASCII.
+            latest = max([(r["date"], r["id"], r["follow_up_due"]) for r in records if not r["deleted"]]
+                         + ([row] if row else []), default=None)
+        if latest == row:
+            continue
+        if latest is None:
+            drops.append((pairing_id,))
+        else:
+            puts.append((pairing_id, latest[1], latest[0], latest[2]))
+    if puts:
+        db.conn.executemany(_PUT_SQL, puts)
+    if drops:
+        db.conn.executemany(_DROP_SQL, drops)

@@ -18,11 +18,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+import sync.latest
 from server.queries import followups
 from server.queries.dashboard import dashboard, overdue_follow_ups, scope_units
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id
 from sync.db import Migrations
-from sync.latest import Latest
 
 from ..factories import make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
 
@@ -235,7 +235,7 @@ def test_the_migration_finds_the_latest_of_activities_stored_before_it(tmp_path:
     db = connect(tmp_path / "banxing.db")
     Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != step]).apply(db)
     with monkeypatch.context() as patch:
-        patch.setattr(Latest, "write", lambda self, db, activities: None)  # a write path from before the step
+        patch.setattr(sync.latest, "write", lambda db, stored, activities: None)  # a write path from before the step
         w = make_county(db)
         low, high = sorted((new_id(), new_id()))
         # A tie on one day, the later id written first, with the kind and follow-up that sort first.
