@@ -125,6 +125,13 @@ def remove(db: sqlite_utils.Database, actor: Actor, entity: str, record_id: str)
     assert outcome.status == "applied", outcome.answer()
 
 
+def edit(db: sqlite_utils.Database, actor: Actor, record_id: str, **fields: Any) -> None:
+    """Change an activity's ``fields`` at its current version, as ``actor``; the change must apply."""
+    current = row(db, "activity", record_id)
+    assert current is not None
+    mutate(db, actor, "activity", fields, record_id, base_version=current["version"])
+
+
 def pull_all(db: sqlite_utils.Database, actor: Actor, cursor: str | None = None,
              limit: int = 1000) -> tuple[dict[tuple[str, str], dict[str, Any]], list[tuple[str, str]], str]:
     """Pull every page after ``cursor``: latest change per record, all drops, the final cursor."""

@@ -16,7 +16,7 @@ import pytest
 import sqlite_utils
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import invariant, rule
 
 import sync.counts
 from server.phone_exports import enter, read_export
@@ -26,8 +26,9 @@ from server.schema import migrations as server_migrations
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id
 from sync.db import Migrations
 
-from ..factories import make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
+from ..factories import edit, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
 from ..stats_oracle import add_stats_records, expected_form
+from .county_writes import INDEX, CountyWrites
 
 YEAR = ("2026-01-01", "2026-12-31")
 
@@ -50,12 +51,6 @@ def talks(db: sqlite_utils.Database, w: Any, unit: str, date_from: str = YEAR[0]
     got = {r.unit_id: r.value("talks") for r in form.rows} | {None: form.total.value("talks")}
     want = {uid: f["talks"] for uid, _, f in expected["rows"]} | {None: expected["total"]["talks"]}
     return got, want
-
-
-def edit(db: sqlite_utils.Database, actor: Any, record_id: str, **fields: Any) -> None:
-    current = row(db, "activity", record_id)
-    assert current is not None
-    mutate(db, actor, "activity", fields, record_id, base_version=current["version"])
 
 
 @pytest.fixture
@@ -226,49 +221,11 @@ def test_the_migration_counts_the_activities_stored_before_it(tmp_path: pathlib.
 
 DAYS = st.sampled_from(["2025-12-31", "2026-01-01", "2026-03-15", "2026-06-30", "2026-07-01", "2026-11-20"])
 KINDS = st.sampled_from(["home_visit", "talk", "remote", "group"])
-INDEX = st.integers(0, 10_000)
 
 
-class CountsMachine(RuleBasedStateMachine):
+class CountsMachine(CountyWrites):
     """Staff of the county write at random; after every step the counts are a fresh GROUP BY, and the
     form and the dashboard give the figures worked out from the rows."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        import tempfile
-
-        self.dir = tempfile.TemporaryDirectory()
-        self.db = connect(pathlib.Path(self.dir.name) / "t.db")
-        migrations.apply(self.db)
-        self.w = make_county(self.db)
-        self.units = [self.w.st11, self.w.st12, self.w.st21, self.w.st22]
-        self.staff = self.w.admin
-
-    def teardown(self) -> None:
-        self.db.close()
-        self.dir.cleanup()
-
-    def pick(self, sql: str, i: int) -> str | None:
-        """The ``i``-th (modulo) id ``sql`` lists, or None when it lists none."""
-        ids = [r[0] for r in self.db.execute(sql).fetchall()]
-        return ids[i % len(ids)] if ids else None
-
-    def live(self, table: str, i: int) -> str | None:
-        return self.pick(f"SELECT id FROM {table} WHERE deleted = 0 ORDER BY id", i)
-
-    def writable_activity(self, i: int) -> str | None:
-        # An activity of a dead pairing cannot be written any more (sync.rules: its pairing must be live).
-        return self.pick(
-            "SELECT a.id FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id"
-            " WHERE a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0 ORDER BY a.id", i)
-
-    def apply(self, *mutation: dict[str, Any]) -> None:
-        apply_mutations(self.db, self.staff, list(mutation))  # a rejection (a closed pairing …) writes nothing
-
-    def version(self, entity: str, record_id: str) -> int:
-        current = row(self.db, entity, record_id)
-        assert current is not None
-        return int(current["version"])
 
     @rule(i=INDEX, day=DAYS, kind=KINDS, n=st.integers(1, 3))
     def create_activities(self, i: int, day: str, kind: str, n: int) -> None:
@@ -284,12 +241,6 @@ class CountsMachine(RuleBasedStateMachine):
         if a is not None:
             self.apply(mutations.upsert("activity", fields, a, base_version=self.version("activity", a)))
 
-    @rule(i=INDEX)
-    def delete_activity(self, i: int) -> None:
-        a = self.writable_activity(i)
-        if a is not None:
-            self.apply(mutations.delete("activity", a, base_version=self.version("activity", a)))
-
     @rule(i=INDEX, day=DAYS, kind=KINDS, j=INDEX)
     def create_edit_and_delete_in_one_batch(self, i: int, day: str, kind: str, j: int) -> None:
         p = self.live("pairings", i)
@@ -300,30 +251,6 @@ class CountsMachine(RuleBasedStateMachine):
             if j % 2:
                 rest.append(mutations.delete("activity", a, base_version=2))
             self.apply(mutations.upsert("activity", fields, a), *rest)
-
-    @rule(i=INDEX, u=INDEX)
-    def move_child(self, i: int, u: int) -> None:
-        m = self.live("mentees", i)
-        if m is not None:
-            self.apply(mutations.upsert("mentee", {"unit_id": self.units[u % len(self.units)]}, m,
-                                        base_version=self.version("mentee", m)))
-
-    @rule(u=INDEX)
-    def add_child_and_pairing(self, u: int) -> None:
-        child = make_mentee(self.db, self.staff, self.units[u % len(self.units)])
-        make_pairing(self.db, self.staff, self.w.mentor1, child)
-
-    @rule(i=INDEX)
-    def delete_pairing(self, i: int) -> None:
-        p = self.live("pairings", i)
-        if p is not None:
-            self.apply(mutations.delete("pairing", p, base_version=self.version("pairing", p)))
-
-    @rule(i=INDEX)
-    def delete_child(self, i: int) -> None:
-        m = self.live("mentees", i)
-        if m is not None:
-            self.apply(mutations.delete("mentee", m, base_version=self.version("mentee", m)))
 
     @invariant()
     def counts_are_a_fresh_group_by(self) -> None:
