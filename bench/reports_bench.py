@@ -62,9 +62,8 @@ from server.exports import Filler, to_xlsx  # noqa: E402
 from server.queries.stats import compute_stats  # noqa: E402
 from server.store import Store  # noqa: E402
 from sync import Actor, apply_mutations, load_scope, new_id, pull_changes  # noqa: E402
-from sync.counts import COUNT_ALL_SQL  # noqa: E402
 from sync.entities import ENTITIES  # noqa: E402
-from sync.latest import FILL_ALL_SQL  # noqa: E402
+from sync.schema import refill_derived  # noqa: E402
 from sync.system import SYSTEM  # noqa: E402
 from sync.users import create_user  # noqa: E402
 
@@ -189,10 +188,7 @@ def build(path: pathlib.Path, activities: int, seed: int = 11) -> dict[str, Any]
     Bulk(conn, "enrolment", creator).insert(enrolments, feed, seq, lambda r: (r["unit_id"], None, None))
     conn.executemany("INSERT INTO sync_feed (seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id,"
                      " num) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", feed)
-    conn.execute("DELETE FROM activity_counts")  # the counts the write path would have kept (sync/counts.py)
-    conn.execute(COUNT_ALL_SQL)
-    conn.execute("DELETE FROM pairing_latest")  # and each pairing's latest activity (sync/latest.py)
-    conn.execute(FILL_ALL_SQL)
+    refill_derived(conn)  # what the write path would have kept: counts, each pairing's latest activity
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     built = time.perf_counter() - started

@@ -29,9 +29,8 @@ from world import World, activity_fields, build_world, make_mutations, record_id
 
 from server.devices import issue_code
 from sync import connect, transaction
-from sync.counts import COUNT_ALL_SQL
 from sync.feed import encode_cursor
-from sync.latest import FILL_ALL_SQL
+from sync.schema import refill_derived
 
 # The preloaded activities are older than the pushed ones (2021–2025; the pushes are in 2026),
 # as a county's records accumulate over the years.
@@ -91,10 +90,7 @@ def preload(world: World, count: int, ids: str, seed: int = 11) -> None:
                              " VALUES (?, ?, 'activity', ?, 'create', 'applied', 1, ?)", audit)
         done += len(rows)
     with conn:  # what the write path would have kept for these rows (sync/counts.py, sync/latest.py)
-        conn.execute("DELETE FROM activity_counts")
-        conn.execute(COUNT_ALL_SQL)
-        conn.execute("DELETE FROM pairing_latest")
-        conn.execute(FILL_ALL_SQL)
+        refill_derived(conn)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     # The preload ran with synchronous=OFF: put it on disk now, or the server's first checkpoint

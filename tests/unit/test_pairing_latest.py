@@ -23,6 +23,7 @@ from server.queries import followups
 from server.queries.dashboard import dashboard, overdue_follow_ups, scope_units
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id
 from sync.db import Migrations
+from sync.schema import refill_derived
 
 from ..factories import edit, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
 from .county_writes import INDEX, CountyWrites
@@ -252,6 +253,19 @@ def test_the_migration_finds_the_latest_of_activities_stored_before_it(tmp_path:
     make_activity(db, w.mentor3, w.pairing3, date="2026-11-22")  # and the write path keeps them from here
     assert latest(db) == latest_afresh(db) and overdue_listed(db, w.reviewer) == overdue_afresh(db)
     db.close()
+
+
+def test_refill_derived_works_out_the_kept_tables_again_from_the_activities(db: sqlite_utils.Database,
+                                                                            w: SimpleNamespace) -> None:
+    """What the benches call after writing activities straight into their table."""
+    make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", follow_up_due="2026-11-22")
+    before = (latest(db), db.execute("SELECT * FROM activity_counts ORDER BY 1, 2, 3").fetchall())
+    with db.conn:
+        db.conn.execute("DELETE FROM pairing_latest")
+        db.conn.execute("UPDATE activity_counts SET n = n + 5")
+        refill_derived(db.conn)
+    assert (latest(db), db.execute("SELECT * FROM activity_counts ORDER BY 1, 2, 3").fetchall()) == before
+    assert latest(db) == latest_afresh(db) and before[1]
 
 
 # --- random sequences of writes ----------------------------------------------------------
