@@ -10,6 +10,9 @@ const SENDABLE = {
   screening: ['mentee_id', 'date', 'psych_problem', 'risk_level', 'intervention_success', 'needs', 'notes'],
   mentee: ['guardian_name', 'guardian_contact', 'notes'],
 };
+// A clause naming a wire field (；新建记录时 base_version 应为 null: an edit refused because the station
+// moved the child away meanwhile) tells a volunteer nothing she can act on.
+const FOR_PROGRAMMERS = /；[^；。]*_[^；。]*/g;
 const RECORD_ID = /[（(][0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]/g;
 // The entities this version of the app keeps; a pull passes over the others (sync.js: a version that keeps
 // more pulls again from the start).
@@ -203,8 +206,8 @@ export const settle = (sent, answer) => exclusive(async () => {
     const laterFields = fieldsOf(later);
     const current = touched.has(entry.record_id) ? touched.get(entry.record_id) : records.get(entry.record_id);
     let record = current ? structuredClone(current) : null;
-    // Words, not keys: (date); nor a record's id, which no volunteer can read.
-    const reason = result.reason?.replace(/\([a-z_]+\)/g, '').replace(RECORD_ID, '');
+    // Words, not keys: (date); nor a record's id, which no volunteer can read; nor a clause for programmers.
+    const reason = result.reason?.replace(/\([a-z_]+\)/g, '').replace(RECORD_ID, '').replace(FOR_PROGRAMMERS, '');
     const child = childOf(entry.entity, entry.record_id, entry.fields);
     const notice = (kind, more) =>
       addNotices.push({ ...entry, id: kind[0] + entry.mutation_id, kind, reason, at, child, ...more });

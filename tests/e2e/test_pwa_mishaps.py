@@ -179,3 +179,37 @@ def test_pwa_a_sync_while_a_visit_is_written_unchooses_a_child_who_left_and_offe
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("请先选择帮扶对象")
     assert query(server, "SELECT count(*) FROM activities WHERE record = ?", words)[0][0] == 0
+
+
+def test_pwa_an_edit_refused_because_the_child_moved_away_reads_as_words_without_a_hanging_dot(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The volunteer corrects a visit offline; the station ends that child's pairing before the phone
+    syncs. The server's refusal ends with a clause for programmers (新建记录时 base_version 应为 null),
+    which the waiting list showed her; and the phone, no longer holding the visit, knew neither its
+    date nor its kind, so the row read 沈思琪 BX-2026-0012 · with nothing after the dot."""
+    server = module_server
+    activity, pairing, version, code = query(
+        server, "SELECT a.id, p.id, p.version, m.code FROM activities a JOIN pairings p ON p.id = a.pairing_id"
+        " JOIN users u ON u.id = a.author_id JOIN mentees m ON m.id = a.mentee_id WHERE u.login = 'ma.ganbu'"
+        " AND p.status = 'active' AND a.review_status = 'pending' AND a.entered_by IS NULL AND a.deleted = 0"
+        " ORDER BY a.date DESC LIMIT 1")[0]
+    phone: Phone = phones.new(server)
+    phone.enrol("ma.ganbu")
+    page = phone.page
+    phone.context.set_offline(True)
+    page.goto(server.url + f"/app/#/activity/{activity}/edit")
+    page.get_by_label("过程记录").fill("孩子搬走以前改过的记录。")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    Station(server, "staff-chahe").push(
+        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    phone.context.set_offline(False)
+    page.goto(server.url + "/app/#/waiting")
+    page.get_by_role("button", name="立即同步").click()
+    refused = page.locator(".row.returned")
+    expect(refused).to_contain_text("已经不在你的帮扶名单上", timeout=20_000)
+    expect(refused).to_contain_text("原因：找不到这条帮扶活动")
+    expect(refused).to_contain_text(code)
+    expect(refused).not_to_contain_text("base_version")
+    expect(refused).not_to_contain_text(re.compile(r"·\s*记录于"))

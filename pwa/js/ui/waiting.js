@@ -14,8 +14,10 @@ export const exportButton = () => button(T.exportUnsent, async () => {
 
 function subject(entity, recordId, fields, mentee = repo.menteeFor(entity, recordId, fields)) {
   const f = { ...repo.get(recordId)?.fields, ...fields };
-  const when = entity === 'activity' ? `${shortDate(f.date)} ${KINDS[f.kind] || ''}`
-    : entity === 'screening' ? shortDate(f.date) : '';
+  // Trimmed: an edit of a visit the phone no longer holds (its child moved away) knows no date or kind,
+  // and a lone space would hang a · after the child's code.
+  const when = (entity === 'activity' ? `${shortDate(f.date)} ${KINDS[f.kind] || ''}`
+    : entity === 'screening' ? shortDate(f.date) : '').trim();
   if (!mentee) return when && [phrase(when)]; // an array: row() gives it the meta line's style
   return [menteeLabel(mentee, when && DOT), when && [' ', phrase(when)]];
 }
