@@ -208,3 +208,37 @@ def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
     expect(page.get_by_role("button", name="解锁")).to_be_visible()
     phone.unlock()
     expect(page.get_by_role("heading", name="设置")).to_be_visible()
+
+
+def test_pwa_a_visit_begun_for_one_child_and_opened_from_another_childs_page_names_its_child(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A volunteer begins a visit for one child, goes back, opens another child's page and taps 记一次帮扶
+    there. The phone keeps one unfinished new visit, so the form opens with the first child chosen and her
+    words; it said only 已恢复上次没写完的内容, and what she came to write about the second child went on
+    under the first child's name. The form now says whose words these are, above the picker."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("sun.laoshi")
+    page = phone.page
+    (first, first_code), (second, second_code) = query(
+        module_server, "SELECT m.id, m.code FROM mentees m JOIN pairings p ON p.mentee_id = m.id JOIN users u"
+        " ON u.id = p.mentor_id WHERE u.login = 'sun.laoshi' AND p.status = 'active' ORDER BY m.code LIMIT 2")
+
+    def log_from_page_of(mentee: str, code: str) -> None:
+        page.goto(module_server.url + f"/app/#/mentee/{mentee}")
+        expect(page.locator("h1")).to_contain_text(code)
+        page.locator("main a", has_text="记一次帮扶").click()
+        expect(page.locator("h1")).to_have_text("记一次帮扶")
+
+    log_from_page_of(first, first_code)
+    page.get_by_label("过程记录").fill("第一个孩子的家访，还没写完。")
+    page.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")
+    log_from_page_of(second, second_code)
+    expect(page.get_by_label("过程记录")).to_have_value("第一个孩子的家访，还没写完。")
+    expect(page.get_by_label("帮扶对象")).to_have_value(first)
+    expect(page.locator("main .comment")).to_contain_text("这是上次没写完的记录，写的是：")
+    expect(page.locator("main .comment")).to_contain_text(first_code)
+    # Opened from the first child's own page, the words are where she left them: no warning.
+    log_from_page_of(first, first_code)
+    expect(page.get_by_label("过程记录")).to_have_value("第一个孩子的家访，还没写完。")
+    expect(page.locator("main .comment")).to_have_count(0)

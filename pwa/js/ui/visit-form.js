@@ -7,7 +7,7 @@ import { DURATIONS, KINDS, MOODS, OBSERVATIONS, PLACES, SIX_LINKS, T } from '../
 import * as vault from '../vault.js';
 import { button, chips, field, h, telLink } from './dom.js';
 import { alertBox, formScreen } from './form-screen.js';
-import { menteeName } from './home.js';
+import { menteeLabel, menteeName } from './home.js';
 
 const TEXTS = ['place', 'preparation', 'record', 'follow_up'];
 const pairs = (list) => list.map((x) => [x, x]);
@@ -83,6 +83,10 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const draft = mode === 'new' ? await drafts.loadDraft('activity:new') : null;
   const goneChild = Boolean(draft?.values?.mentee) && !entries.some((e) => e.mentee.id === draft.values.mentee);
   state.orphaned = goneChild;
+  // Opened from one child's page, the one unfinished visit may be another child's: it opens with that child
+  // chosen, and said above the form, or what she came to write about this child would go under the other's name.
+  const other = menteeId && !goneChild && draft?.values?.mentee !== menteeId
+    && entries.find((e) => e.mentee.id === draft?.values?.mentee)?.mentee;
   // With several children and none chosen yet, the volunteer picks one: a preselected first child
   // is how a visit (or a self-harm flag) would be logged against the wrong child.
   const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1))
@@ -128,7 +132,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const returned = record?.fields.review_status === 'returned';
   const gone = alertBox(T.draftChildGone, T.draftChildGoneSay);
   const top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
-    : goneChild && gone;
+    : goneChild ? gone : other && alertBox([T.draftOtherChild, menteeLabel(other)], T.draftOtherChildSay);
 
   async function save(values, say, since) {
     const entry = state.entries.find((e) => e.mentee.id === picker.value);
