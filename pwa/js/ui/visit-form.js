@@ -85,8 +85,8 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   state.orphaned = goneChild;
   // Opened from one child's page, the one unfinished visit may be another child's: it opens with that child
   // chosen, and said above the form, or what she came to write about this child would go under the other's name.
-  const other = menteeId && !goneChild && draft?.values?.mentee !== menteeId
-    && entries.find((e) => e.mentee.id === draft?.values?.mentee)?.mentee;
+  const other = menteeId
+    && entries.find(({ mentee: m }) => m.id === draft?.values?.mentee && m.id !== menteeId)?.mentee;
   // With several children and none chosen yet, the volunteer picks one: a preselected first child
   // is how a visit (or a self-harm flag) would be logged against the wrong child.
   const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1))
@@ -132,7 +132,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const returned = record?.fields.review_status === 'returned';
   const gone = alertBox(T.draftChildGone, T.draftChildGoneSay);
   const top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
-    : goneChild ? gone : other && alertBox([T.draftOtherChild, menteeLabel(other)], T.draftOtherChildSay);
+    : goneChild ? gone : other && alertBox([T.draftOtherChild, menteeLabel(other)]);
 
   async function save(values, say, since) {
     const entry = state.entries.find((e) => e.mentee.id === picker.value);
