@@ -202,7 +202,10 @@ updates.onUpdate(() => {
   if (gateShown === 'unlock' && !drafts.unwritten()) location.reload();
 });
 
-window.addEventListener('hashchange', () => route());
+// A double tap is one tap. Its second click (a click's `detail` counts the taps) lands on what the first opened:
+// 记一次帮扶 tapped twice ticked 集体活动 on the new form, and 清空重填 twice threw the words away unasked.
+addEventListener('click', (e) => e.detail > 1 && (e.preventDefault(), e.stopPropagation()), true);
+addEventListener('hashchange', () => route());
 boot().catch((error) => {
   console.error(error);
   document.getElementById('app').textContent = T.openFailed + (error && error.message);

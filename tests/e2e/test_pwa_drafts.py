@@ -236,9 +236,41 @@ def test_pwa_a_visit_begun_for_one_child_and_opened_from_another_childs_page_nam
     log_from_page_of(second, second_code)
     expect(page.get_by_label("过程记录")).to_have_value("第一个孩子的家访，还没写完。")
     expect(page.get_by_label("帮扶对象")).to_have_value(first)
-    expect(page.locator("main .comment")).to_contain_text("这是上次没写完的记录，写的是：")
+    expect(page.locator("main .comment")).to_contain_text("没写完的记录，写的是：")
     expect(page.locator("main .comment")).to_contain_text(first_code)
     # Opened from the first child's own page, the words are where she left them: no warning.
     log_from_page_of(first, first_code)
     expect(page.get_by_label("过程记录")).to_have_value("第一个孩子的家访，还没写完。")
     expect(page.locator("main .comment")).to_have_count(0)
+
+
+def test_pwa_a_double_tap_is_one_tap_on_the_screen_it_opens_and_on_a_question_it_asks(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """Old fingers tap twice. The second tap of a double tap on 记一次帮扶 landed on the form it had just
+    opened and ticked 集体活动, a kind the statistics do not count as a visit; on 清空重填 it answered the
+    question 再点一次，清空这张表 before it could be read, and the half-written visit was gone."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("xu.yisheng")
+    page = phone.page
+
+    def double_tap(target: Any) -> None:
+        target.scroll_into_view_if_needed()
+        box = target.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.touchscreen.tap(x, y)
+        page.wait_for_timeout(120)  # well within a double tap, long enough for the form to open
+        page.touchscreen.tap(x, y)
+
+    expect(page.get_by_role("heading", name="我的帮扶对象（2）")).to_be_visible()  # the home screen drawn for good
+    page.wait_for_timeout(300)
+    double_tap(page.locator("main a", has_text="记一次帮扶"))
+    expect(page.locator("h1")).to_have_text("记一次帮扶")
+    page.wait_for_timeout(300)
+    expect(page.get_by_role("radio", name="上门家访")).to_be_checked()
+    phone.choose_a_child()
+    page.get_by_label("过程记录").fill("双击也不会丢的话。")
+    double_tap(page.get_by_role("button", name="清空重填"))
+    page.wait_for_timeout(300)
+    expect(page.get_by_label("过程记录")).to_have_value("双击也不会丢的话。")
+    expect(page.get_by_role("button", name="再点一次，清空这张表")).to_be_visible()

@@ -1,4 +1,4 @@
-import { confirmButton, flash, h, show } from '/app/js/ui/dom.js';
+import { flash, h, show } from '/app/js/ui/dom.js';
 import { equal, test } from './harness.js';
 
 const screenAt = (hash, text) => {
@@ -19,18 +19,4 @@ test('a message stays while its screen is refreshed and goes with the next scree
   show(screenAt('#/settings', '设置'));
   equal(notices(), []);
   location.hash = '';
-});
-
-test('a double tap on a button that asks again is one tap: the question stays, nothing is thrown away', async () => {
-  let done = 0;
-  const el = confirmButton('清空重填', '再点一次，清空这张表', () => { done += 1; });
-  // A phone's double tap is two clicks, the second counting 2 (what Chromium sends for two quick taps).
-  const tap = (taps) => el.dispatchEvent(new MouseEvent('click', { detail: taps }));
-  tap(1);
-  tap(2);
-  await Promise.resolve();
-  equal([done, el.textContent], [0, '再点一次，清空这张表']);
-  tap(1); // the second tap asked for, after reading the question
-  await Promise.resolve();
-  equal(done, 1);
 });

@@ -123,12 +123,10 @@ export function show(nodes, seq = null) {
   return true;
 }
 
-// The second tap of a double tap (a click's `detail` counts the taps) is not the second tap asked for:
-// 清空重填 or 清除本机数据 tapped twice in a hurry would throw away the words before the question was read.
+// Asks again at the first tap (main.js takes a double tap as one tap: its second is not the second asked for).
 export function confirmButton(label, confirmLabel, action, cls) {
   let armed = false;
-  const el = button(label, async (event) => {
-    if (event.detail > 1) return;
+  const el = button(label, async () => {
     if (!armed) {
       armed = true;
       el.textContent = confirmLabel;
