@@ -18,6 +18,10 @@ def setting(default: Any, help_text: str, *, secret: bool = False) -> Any:
     return field(default=default, metadata={"help": help_text, "secret": secret})
 
 
+# The page size the phone app asks a pull for (pwa/js/sync.js PULL_LIMIT; tests/http/test_numbers.py checks).
+PHONE_PULL_LIMIT = 500
+
+
 class SettingInvalid(ValueError):
     """A setting whose value cannot be used: a sentence naming the variable."""
 
@@ -99,6 +103,12 @@ class Settings:
         # uvicorn does not refuse a port past 65535: it logged nothing and served nothing, for ever.
         if not 0 <= settings.port <= 65535:
             raise SettingInvalid(f"端口 {settings.port} 不存在（应为 0–65535），请检查 --port 或 BANXING_PORT。")
+        # A smaller maximum refuses every phone's pull (400) for ever: no phone would get a record again,
+        # and each would show the refusal's programmer sentence to its volunteer.
+        if settings.max_pull_limit < PHONE_PULL_LIMIT:
+            raise SettingInvalid(
+                f"BANXING_MAX_PULL_LIMIT={settings.max_pull_limit} 太小：伴行手机每次拉取 {PHONE_PULL_LIMIT} 条，"
+                f"应不小于 {PHONE_PULL_LIMIT}。")
         return settings
 
 

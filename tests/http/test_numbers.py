@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server import create_app
-from server.config import Settings
+from server.config import PHONE_PULL_LIMIT, SettingInvalid, Settings
 from server.openapi import spec
 from sync.mutations import MAX_MUTATION_ID
 
@@ -94,6 +94,16 @@ def test_openapi_pull_limit_is_the_configured_maximum(tmp_path: pathlib.Path) ->
         document = client.get("/api/openapi.json").json()
     (limit,) = [p for p in document["paths"]["/api/sync/pull"]["get"]["parameters"] if p["name"] == "limit"]
     assert limit["schema"]["maximum"] == 50
+
+
+def test_a_pull_maximum_below_the_phones_page_size_is_refused_at_start() -> None:
+    """BANXING_MAX_PULL_LIMIT=200 started a server that answered every phone's pull of 500 with 400 limit_invalid:
+    no phone got a record again, and each showed 'limit 应为 1 到 200 之间的整数' to its volunteer."""
+    script = (pathlib.Path(__file__).resolve().parents[2] / "pwa" / "js" / "sync.js").read_text(encoding="utf-8")
+    assert f"const PULL_LIMIT = {PHONE_PULL_LIMIT};" in script
+    with pytest.raises(SettingInvalid, match="BANXING_MAX_PULL_LIMIT=200"):
+        Settings.from_env({"BANXING_MAX_PULL_LIMIT": "200"})
+    assert Settings.from_env({"BANXING_MAX_PULL_LIMIT": "500"}).max_pull_limit == 500
 
 
 def test_an_integer_past_64_bits_is_read_exactly_not_as_a_float(county: County) -> None:
