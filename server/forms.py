@@ -46,6 +46,9 @@ class FormInvalid(Exception):
         self.errors = errors
 
 
+CHECKBOXES = ("bool", "enums", "strs")
+
+
 def field_views(entity_name: str, names: Iterable[str], values: Mapping[str, Any], *,
                 errors: Mapping[str, str] | None = None, options: Mapping[str, list[tuple[str, str]]] | None = None,
                 hints: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None) -> list[FieldView]:
@@ -62,7 +65,8 @@ def field_views(entity_name: str, names: Iterable[str], values: Mapping[str, Any
             choices = list(spec.choices.items())
         out.append(FieldView(
             name=name, label=(labels or {}).get(name, spec.label), widget=WIDGETS[spec.kind],
-            value=values.get(name), required=spec.required or not spec.nullable and spec.kind not in ("bool",),
+            # A checkbox or a pick list may be left empty (false, no choice): never required.
+            value=values.get(name), required=spec.required or not spec.nullable and spec.kind not in CHECKBOXES,
             options=choices, error=(errors or {}).get(name), hint=(hints or {}).get(name),
         ))
     return out

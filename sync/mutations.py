@@ -290,7 +290,8 @@ def check_value(spec: Field, value: Any) -> str | None:
         if kind == "int" and spec.min_value <= value <= spec.max_value:
             return None
     elif type(value) is list:
-        if kind == "enums" and all(v in spec.choices for v in value) and len(set(value)) == len(value):  # type: ignore[operator]
+        if kind == "enums" and all(type(v) is str and v in spec.choices for v in value) and (  # type: ignore[operator]
+                len(set(value)) == len(value)):
             return None
         if kind == "strs" and len(value) <= STRS_MAX_ITEMS and all(
             type(v) is str and 0 < len(v) <= STRS_ITEM_MAX for v in value
@@ -319,12 +320,13 @@ def _explain(spec: Field, value: Any) -> str | None:
         return None
     if kind == "enum":
         assert spec.choices is not None
-        if value not in spec.choices:
+        # Only text can be a choice: a list or an object from a crafted push is refused, not hashed.
+        if type(value) is not str or value not in spec.choices:
             return f"{where}应为以下之一：{choice_list(spec)}；收到 {quote(value)}。"
         return None
     if kind == "enums":
         assert spec.choices is not None
-        if not isinstance(value, list) or any(v not in spec.choices for v in value):
+        if not isinstance(value, list) or any(type(v) is not str or v not in spec.choices for v in value):
             return f"{where}应为数组，元素取自：{choice_list(spec)}。"
         if len(set(value)) != len(value):
             return f"{where}有重复的选项。"

@@ -13,7 +13,7 @@ import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync import BatchInvalid, BatchTooLarge, apply_batch, connect, migrations, new_id
+from sync import BatchInvalid, BatchTooLarge, apply_batch, apply_mutations, connect, migrations, new_id
 from sync.mutations import Mutation, Rejection, read_batch, read_mutation
 from tests.factories import (
     make_activity,
@@ -108,6 +108,12 @@ BAD: dict[str, tuple[Callable[[SimpleNamespace], dict[str, Any]], tuple[str, ...
     "int_negative": (lambda w: edit_activity(w, duration_min=-5), ("时长", "0 到 1440")),
     "int_too_large": (lambda w: edit_activity(w, duration_min=24 * 60 + 1), ("时长", "0 到 1440")),
     "enum_unknown_value": (lambda w: edit_activity(w, kind="visit"), ("帮扶方式", "home_visit", "visit")),
+    "enum_given_as_a_list": (lambda w: edit_activity(w, kind=["talk"]), ("帮扶方式", "home_visit")),
+    "enum_given_as_an_object": (lambda w: new_activity(w, kind={"talk": 1}), ("帮扶方式", "home_visit")),
+    "enums_item_is_a_list": (lambda w: edit_activity(w, tags=[["theme"]]), ("六结合", "数组")),
+    "enums_set_to_null": (lambda w: edit_activity(w, tags=None), ("六结合", "不能为空")),
+    "strs_set_to_null": (lambda w: edit_activity(w, moods=None), ("情绪", "不能为空")),
+    "strs_set_to_null_on_create": (lambda w: new_activity(w, observations=None), ("观察", "不能为空")),
     "enums_not_a_list": (lambda w: edit_activity(w, tags="theme"), ("六结合", "数组")),
     "enums_unknown_item": (lambda w: edit_activity(w, tags=["theme", "party"]), ("六结合", "theme")),
     "enums_duplicate_item": (lambda w: edit_activity(w, tags=["theme", "theme"]), ("六结合", "重复")),
@@ -213,6 +219,18 @@ def test_read_mutation_nullable_field_may_be_cleared() -> None:
     m = read_mutation({"mutation_id": 1, "entity": "activity", "record_id": new_id(), "op": "upsert",
                        "base_version": 1, "fields": {"follow_up_due": None, "place": None}})
     assert isinstance(m, Mutation) and m.fields == {"follow_up_due": None, "place": None}
+
+
+def test_a_staff_member_clearing_a_childs_categories_to_null_is_refused_not_a_crash(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    """The column holds a list (empty: no category); null is refused in words, as for any writer."""
+    before = row(db, "mentee", w.mentee)
+    (outcome,) = apply_mutations(db, w.staff, [upsert("mentee", w.mentee, {"categories": None}, 1,
+                                                      base_version=1)])
+    assert outcome.status == "rejected"
+    assert_sentence(outcome.reason, "类别", "不能为空")
+    assert row(db, "mentee", w.mentee) == before
 
 
 def test_read_mutation_rejection_keeps_what_identifies_the_mutation() -> None:

@@ -375,3 +375,13 @@ def test_opening_a_childs_edit_form_is_in_the_access_log_too(site: Site) -> None
         "SELECT user_id, action, target FROM access_log WHERE action LIKE 'edit_%' ORDER BY id").fetchall())
     assert rows == [(w.staff_st11.user_id, "edit_mentee", w.mentee1),
                     (w.staff_st11.user_id, "edit_activity", w.activity1)]
+
+
+def test_a_childs_categories_may_be_left_unticked_on_the_forms(site: Site) -> None:
+    """类别 is a list that may be empty (no category yet): the form never marks it 必填."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    for path in ("/mentees/new", f"/mentees/{w.mentee1}/edit"):
+        page = browser.get(path).text
+        legend = re.search(r"<legend>类别(.*?)</legend>", page, re.S)
+        assert legend is not None and "必填" not in legend.group(1), path
