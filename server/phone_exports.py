@@ -24,7 +24,7 @@ from sync import Actor, Scope, apply_mutations, load_scope
 from sync.apply import OWN_RECORDS
 from sync.entities import ENTITIES
 from sync.ids import parse_id
-from sync.mutations import upsert
+from sync.mutations import Rejection, read_mutation, upsert
 from sync.records import keys_of
 from sync.timeutil import format_utc, parse_utc, utc_now
 
@@ -211,13 +211,19 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
             # member's) would otherwise read as "not the volunteer's" the second time.
             out.append(Entered(change, "already", change.mentee_code, "这条在之前上传时已录入，没有重复录入。"))
             continue
+        mutation = upsert(change.entity, change.fields, change.record_id, base_version=change.base_version)
+        checked = read_mutation(mutation)
+        if isinstance(checked, Rejection):
+            # A value no phone writes (a list for a pairing, a number past any id): the write path's
+            # own sentence, before the ownership checks below look the value up.
+            out.append(Entered(change, "refused", change.mentee_code, checked.reason))
+            continue
         current = next(iter(db.query(f"SELECT * FROM {ENTITIES[change.entity].table} WHERE id = ?",
                                      [change.record_id])), None)
         if not _sendable(volunteer, change, current) and not _before_pairing_ended(db, volunteer, change, current):
             out.append(Entered(change, "refused", change.mentee_code, whose))
             continue
-        (outcome,) = apply_mutations(db, writer, [
-            upsert(change.entity, change.fields, change.record_id, base_version=change.base_version)])
+        (outcome,) = apply_mutations(db, writer, [mutation])
         if outcome.status == "rejected":
             kind, words = "refused", outcome.reason or ""
         elif outcome.status == "conflict":

@@ -100,6 +100,30 @@ def test_a_file_naming_another_units_child_enters_and_shows_nothing_of_it(site: 
         "the file's own words about that child were shown"
 
 
+def test_a_change_with_values_no_phone_writes_is_refused_in_words_and_the_rest_entered(site: Site) -> None:
+    """A damaged or hand-made file: a list or an object where a pairing, a child or a choice goes,
+    a number past any id, no list of moods. Each such change is refused with the write path's
+    sentence (the page, not a 500), and the good change beside them is entered."""
+    w = site.w
+    broken = [visit(w.pairing1, "结对是列表"), visit(w.pairing1, "结对是对象"), visit(w.pairing1, "结对是大数"),
+              visit(w.pairing1, "方式是列表"), visit(w.pairing1, "情绪是空")]
+    broken[0]["fields"]["pairing_id"] = [w.pairing1]
+    broken[1]["fields"]["pairing_id"] = {"id": w.pairing1}
+    broken[2]["fields"]["pairing_id"] = 10 ** 30
+    broken[3]["fields"]["kind"] = ["home_visit"]
+    broken[4]["fields"]["moods"] = None
+    screening = {"state": "unsent", "entity": "screening", "record_id": new_id(),
+                 "fields": {"mentee_id": [w.mentee1], "date": "2026-11-28"}}
+    page = upload(site.as_(w.staff_st11), export(w.mentor1, *broken, screening, visit(w.pairing1, "好好的一条")))
+    assert page.status_code == 200, page.text[:300]
+    assert "没有录入 6" in page.text and page.text.count("已录入。") == 1
+    for words in ("“结对”", "“帮扶方式”", "“情绪”", "“帮扶对象”"):
+        assert words in page.text
+    stored = site.read(lambda db: [r[0] for r in db.execute(
+        "SELECT record FROM activities WHERE author_id = ? AND record IS NOT NULL", [w.mentor1.user_id])])
+    assert "好好的一条" in stored and not {"结对是列表", "方式是列表", "情绪是空"} & set(stored)
+
+
 def test_a_file_whose_every_change_is_refused_still_logs_who_saw_it(site: Site) -> None:
     w = site.w
     screening = {"state": "unsent", "entity": "screening", "record_id": w.screening1, "base_version": 1,
