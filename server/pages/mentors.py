@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import NotAllowed, parse_id
+from sync import Actor, NotAllowed, parse_id
 from sync.audit import append_audit
 from sync.users import EditedMeanwhile, edited_fields, save_user
 
@@ -52,6 +52,7 @@ from .common import (
 )
 from .links import route_path
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
+from .writes import form_record_id
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
 REASON_MAX = 200
@@ -94,7 +95,8 @@ async def _form_page(visit: Visit, *, mentor: dict[str, Any] | None, values: dic
     scope = await visit.scope()
     units = await visit.state.store.read(lambda db: unit_options(db, scope))
     return visit.render("staff/mentor_form.html", {"mentor": mentor, "values": values, "units": units,
-                                                   "error": error}, status=status)
+                                                   "error": error, "record_id": form_record_id(values)},
+                        status=status)
 
 
 def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
@@ -118,16 +120,29 @@ async def mentor_create(request: Request) -> Response:
     values = form_values(form)
     fields = _account_fields(values)
     actor = visit.actor
+    record_id = parse_id(values.get("record_id"))  # the form's own id for the new account
 
     def write(db: Any) -> str:
+        if record_id is not None and db.execute("SELECT 1 FROM users WHERE id = ?", [record_id]).fetchone():
+            # The same form posted again (a double tap, the back button, a second tab): added once.
+            # Only the person whose post added it is told so; anyone else's form never meant it.
+            if not _added_by(db, actor, record_id):
+                raise NotAllowed("这张表单已经用过了，什么都没有改动。请刷新页面后重新填写。")
+            return record_id
         login = fields["login"] or free_login(db, fields["phone"])
-        return save_user(db, actor, {**fields, "login": login, "role": "mentor"}, create=True)
+        return save_user(db, actor, {**fields, "login": login, "role": "mentor"}, user_id=record_id, create=True)
 
     try:
         user_id = await visit.state.store.write(write)
     except NotAllowed as exc:
         return await _form_page(visit, mentor=None, values=values, error=exc.reason, status=400)
     return visit.redirect(f"/mentors/{user_id}", flash="已添加志愿者。请在下方为他的手机发登记码。")
+
+
+def _added_by(db: Any, actor: Actor, user_id: str) -> bool:
+    """Whether ``actor`` added the account ``user_id`` (the write path's audit of accounts)."""
+    return db.execute("SELECT 1 FROM sync_audit WHERE entity = 'user' AND record_id = ? AND op = 'create'"
+                      " AND user_id = ?", [user_id, actor.user_id]).fetchone() is not None
 
 
 async def mentor_edit(request: Request) -> Response:

@@ -14,6 +14,7 @@ from server.qr import qr_svg
 
 from ...factories import mutate, row, table_counts
 from .conftest import Site
+from .station import record_id_on
 
 PAGES = ["/mentors/{id}", "/mentors/{id}/edit"]
 MATRIX = [  # (who, mentor1 of station 1-1, mentor3 of station 2-1)
@@ -64,6 +65,25 @@ def test_a_volunteer_is_added_with_a_generated_login_and_the_change_is_audited(s
     audit = site.read(lambda db: list(db.query("SELECT user_id, op FROM sync_audit WHERE record_id = ?", [user_id])))
     assert audit == [{"user_id": w.staff_st11.user_id, "op": "create"}]
     assert user_id in browser.get("/mentors").text
+
+
+def test_the_add_volunteer_form_posted_twice_adds_one_account(site: Site) -> None:
+    """A double tap on 保存 (or the back button and 保存 again) is one volunteer, not two accounts to
+    pair children with; another staff member's post of a form naming that account changes nothing."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = browser.get("/mentors/new").text
+    fields = {"name": "赵老师", "unit_id": w.st11, "about": "退休教师", "smartphone": "1",
+              "record_id": record_id_on(form)}
+    before = site.read(table_counts)["users"]
+    first = browser.post("/mentors/new", fields)
+    again = browser.post("/mentors/new", fields)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert site.read(table_counts)["users"] == before + 1
+    other = site.as_(w.staff_town1).post("/mentors/new", {**fields, "name": "钱老师"})
+    assert other.status_code == 400 and "刷新页面" in other.text
+    assert site.read(table_counts)["users"] == before + 1
 
 
 def test_staff_cannot_add_a_volunteer_to_another_units_station(site: Site) -> None:
