@@ -112,6 +112,27 @@ CHILD_AT_A_ROW = ("“所属学校/辅导站”应是孩子上学的学校或所
                   "登记在镇（街道）或县的孩子哪一行都不计。")
 
 
+def _paired_already(w: _Writer, pairing: dict[str, Any]) -> str | None:
+    """Why ``pairing`` may not be an active pairing: the same volunteer already has one with that
+    child and the same approach (帮扶方式; this batch's own changes included). That is the same
+    pairing twice: the child twice on the volunteer's phone, visits split between two archives.
+    One volunteer helping one child in two ways (扶心扶志 and 关爱扶志) stays two pairings."""
+    def same(other: dict[str, Any]) -> bool:
+        return (other["id"] != pairing["id"] and not other.get("deleted") and other["status"] == "active"
+                and other["mentee_id"] == pairing["mentee_id"] and other["mentor_id"] == pairing["mentor_id"]
+                and other.get("approach") == pairing.get("approach"))
+
+    changed = list(w.dirty["pairing"])
+    here = any(same(r) for r in w.dirty["pairing"].values())
+    stored = here or w.db.execute(
+        "SELECT 1 FROM pairings WHERE mentee_id = ? AND mentor_id = ? AND approach IS ? AND status = 'active'"
+        " AND deleted = 0 AND id != ? AND id NOT IN (SELECT value FROM json_each(?))",
+        [pairing["mentee_id"], pairing["mentor_id"], pairing.get("approach"), pairing["id"],
+         json.dumps(changed)]).fetchone() is not None
+    return ("这位志愿者已经以同样的帮扶方式和这个孩子结对（进行中），不能重复结对；"
+            "要修改目标或开始日期，请在原来的结对里修改。") if stored else None
+
+
 def _holds_children(w: _Writer, unit: dict[str, Any]) -> str | None:
     """Why a station or school may not become a town or county: it holds live children (this
     batch's own changes included), whose records would then leave every statistics form."""
@@ -157,6 +178,10 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
                 raise Refusal(not_found("这位五老志愿者", record["mentor_id"]))
             if mentor["role"] != "mentor" or not mentor["active"]:
                 raise Refusal("结对的志愿者必须是在册的五老志愿者账号。")
+        if record["status"] == "active" and (before is None or before["status"] != "active"
+                                             or record["mentor_id"] != before["mentor_id"]
+                                             or record.get("approach") != before.get("approach")):
+            _refuse_if(_paired_already(w, record))
         if before is None:
             record["review_status"] = "pending"
     elif entity_name == "activity":

@@ -186,6 +186,10 @@ async def pairing_close(request: Request) -> Response:
                for k in END_FIELDS if fields.get(k) is None}
     if not missing and str(fields["end_date"]) < pairing["start_date"]:
         missing["end_date"] = f"结束日期不能早于开始日期（{pairing['start_date']}）。"
+    elif not missing and str(fields["end_date"]) > local_today().isoformat():
+        # The pairing closes now (the child leaves the volunteer's phone today): a later day would
+        # count its outcome in a period still to come, as stopping a volunteer refuses too.
+        missing["end_date"] = "结束日期不能晚于今天：结对现在就会结束。"
     if missing:
         return await _end_form(page, pairing, posted, errors=missing, status=400)
     outcome = await apply_one(page, upsert("pairing", {**fields, "status": "closed"}, pairing["id"],

@@ -146,3 +146,19 @@ def test_a_volunteer_cannot_withdraw_a_self_harm_flag_the_station_has_not_handle
     (untick,) = apply_mutations(db, w.mentor1, [mutations.upsert("activity", {"risk_flag": False}, flagged,
                                                                   base_version=version + 1)])
     assert untick.status == "applied"
+
+
+def test_one_batch_cannot_pair_the_same_volunteer_and_child_twice(db: sqlite_utils.Database,
+                                                                   w: SimpleNamespace) -> None:
+    """The second of two pairings of the same two with the same approach in one write is refused; the
+    first stands. Another approach is another pairing (one volunteer helping a child in two ways)."""
+    fields = {"mentor_id": w.mentor1.user_id, "mentee_id": w.mentee_unpaired, "start_date": "2026-11-01"}
+    first, second = new_id(), new_id()
+    outcomes = apply_mutations(db, w.staff_st11, [mutations.upsert("pairing", fields, first),
+                                                  mutations.upsert("pairing", fields, second)])
+    assert [o.status for o in outcomes] == ["applied", "rejected"]
+    assert "不能重复结对" in str(outcomes[1].reason)
+    assert row(db, "pairing", second) is None
+    (other_way,) = apply_mutations(db, w.staff_st11, [mutations.upsert("pairing", {**fields, "approach": "guanai"},
+                                                                       new_id())])
+    assert other_way.status == "applied"

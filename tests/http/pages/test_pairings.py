@@ -2,11 +2,13 @@
 browser — each change reaching the volunteers' phones at their next sync."""
 from __future__ import annotations
 
+import datetime
 import re
 
 import sqlite_utils
 
-from sync import apply_mutations, mutations
+from sync import Actor, apply_mutations, mutations
+from sync.timeutil import local_today
 
 from ...factories import make_mentee, make_pairing, mutate, row
 from .conftest import TOKEN_RE, Site
@@ -58,6 +60,35 @@ def test_a_forged_volunteer_of_another_station_is_refused_in_words(site: Site) -
                                            [w.mentee_unpaired]).fetchone()[0]) == 0
 
 
+def test_a_child_already_paired_with_a_volunteer_is_not_paired_with_them_again(site: Site) -> None:
+    """A second form for the same two and the same approach (another tab, pairing again by mistake)
+    would put the child twice on the volunteer's phone and split the visits between two archives:
+    refused in words, whether made new or by passing another pairing of that child to the same
+    volunteer. Once the first has ended, the two may be paired again."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    before = site.read(lambda db: db.execute("SELECT count(*) FROM pairings").fetchone()[0])
+    again = browser.post("/pairings/new", {"mentor_id": w.mentor1.user_id, "mentee_id": w.mentee1,
+                                           "approach": "fuxin", "start_date": "2026-11-25"})
+    assert again.status_code == 400 and "不能重复结对" in again.text
+    second = make_pairing_of(site, w.mentor2, w.mentee1)
+    moved = browser.post(f"/pairings/{second}/edit", {"mentor_id": w.mentor1.user_id, "approach": "fuxin",
+                                                      "start_date": "2026-09-01", "goals": "", "base_version": "1"})
+    assert moved.status_code == 400 and "不能重复结对" in moved.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM pairings").fetchone()[0]) == before + 1
+    assert site.read(lambda db: row(db, "pairing", second))["mentor_id"] == w.mentor2.user_id  # type: ignore[index]
+    ended = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-11-20", "outcome": "stable",
+                                                         "base_version": "1"})
+    assert ended.status_code == 303
+    anew = browser.post("/pairings/new", {"mentor_id": w.mentor1.user_id, "mentee_id": w.mentee1,
+                                          "approach": "fuxin", "start_date": "2026-11-25"})
+    assert anew.status_code == 303
+
+
+def make_pairing_of(site: Site, mentor: Actor, mentee_id: str) -> str:
+    return str(site.write(lambda db: make_pairing(db, site.w.staff_st11, mentor, mentee_id)))
+
+
 def test_a_pairing_needs_a_volunteer_a_child_and_a_start_date(site: Site) -> None:
     response = site.as_(site.w.staff_st11).post("/pairings/new", {"mentor_id": "", "mentee_id": "",
                                                                  "start_date": ""})
@@ -96,6 +127,18 @@ def test_ending_needs_an_outcome_and_a_date_not_before_the_start(site: Site) -> 
     response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-08-01", "outcome": "stable",
                                                            "base_version": "1"})
     assert response.status_code == 400 and "结束日期不能早于开始日期" in response.text
+    assert site.read(lambda db: row(db, "pairing", w.pairing1))["status"] == "active"
+
+
+def test_a_pairing_cannot_be_ended_on_a_day_still_to_come(site: Site) -> None:
+    """Ending closes the pairing now; 2062 typed for 2026 would count its outcome (好转) in a
+    statistics period decades away and leave it out of this one."""
+    w = site.w
+    tomorrow = (local_today() + datetime.timedelta(days=1)).isoformat()
+    for day in (tomorrow, "2062-11-30"):
+        response = site.as_(w.staff_st11).post(f"/pairings/{w.pairing1}/end", {
+            "end_date": day, "outcome": "improved", "base_version": "1"})
+        assert response.status_code == 400 and "结束日期不能晚于今天" in response.text
     assert site.read(lambda db: row(db, "pairing", w.pairing1))["status"] == "active"
 
 
