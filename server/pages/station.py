@@ -87,6 +87,11 @@ async def risk_action_save(request: Request) -> Response:
         return await _render(visit, draft=values, status=400,
                              errors={f"{activity_id}.risk_action": "请写下做了什么（如联系了谁、孩子现在怎样）。"})
     fields["risk_action_on"] = fields["risk_action_on"] or local_today().isoformat()
+    if str(fields["risk_action_on"]) > local_today().isoformat():
+        # What was done about a child at risk is written after doing it: a later day is a slip of
+        # the year (2062 for 2026), which would date the handling after it is read.
+        return await _render(visit, draft=values, status=400, errors={
+            f"{activity_id}.risk_action_on": "处理日期不能晚于今天，请填写实际处理的那一天。"})
     shown = base_version(values)
     mutation = upsert("activity", fields, activity_id, base_version=flag["version"] if shown is None else shown)
     actor = visit.actor

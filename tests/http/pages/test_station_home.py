@@ -133,6 +133,19 @@ def test_an_empty_handling_is_refused_in_words_and_the_flag_stays(site: Site) ->
     assert made["flag_open"] in _expected_open_flags(site, {site.w.st11})
 
 
+def test_a_handling_dated_after_today_is_refused_in_words_and_the_flag_stays(site: Site) -> None:
+    """2062 typed for 2026 would file the handling of a child at risk decades ahead."""
+    made = _world(site)
+    browser = site.as_(site.w.staff_st11)
+    later = (local_today() + datetime.timedelta(days=1)).isoformat()
+    for day in (later, "2062-12-01"):
+        response = browser.post("/staff", {"activity_id": made["flag_open"], "risk_action": "联系了家长",
+                                           "risk_action_on": day, "base_version": "1"})
+        assert response.status_code == 400 and "处理日期不能晚于今天" in response.text
+        assert "联系了家长" in response.text, "what was typed is shown again"
+    assert made["flag_open"] in _expected_open_flags(site, {site.w.st11})
+
+
 def test_another_units_flag_cannot_be_handled_from_here(site: Site) -> None:
     made = _world(site)
     response = site.as_(site.w.staff_st11).post("/staff", {"activity_id": made["flag_foreign"],
