@@ -10,6 +10,8 @@ from typing import Any
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
 from sync.timeutil import local_today
 
+NUMERALS = "一二三四五六七八九十"
+
 
 def period_words(date_from: str, date_to: str) -> str:
     """``2026-11-01``–``2026-11-30`` → ``2026年11月1日至11月30日``."""
@@ -72,7 +74,7 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                 f"组织专题家长会{s['parent_meetings']}场"
                 f"{change(s['parent_meetings'], b and b['parent_meetings'], '场')}，"
                 f"参与家长{s['parent_people']}人次；发放宣传手册{s['brochures']}册。")
-    out.append(("一、总体情况", overview))
+    out.append(("总体情况", overview))
     if coverage:
         lines = []
         for label, key in (("学生第4讲", "students"), ("家长第5讲", "parents")):
@@ -83,7 +85,7 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
         text = "，".join(lines) + "。"
         if below:
             text += f"覆盖率未达到100%的学校和辅导站有{below}个，需继续补课、拾遗补缺。"
-        out.append(("二、宣讲覆盖", text))
+        out.append(("宣讲覆盖", text))
     kinds = "、".join(f"{label}{f['activity_kinds'].get(k, 0)}次" for k, label in ACTIVITY_KINDS.items()
                       if f["activity_kinds"].get(k, 0))
     closed = f["pairings_closed"]
@@ -95,17 +97,19 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                + (f"，其中{kinds}" if kinds else "") + "；"
                + f"开展面对面谈心{s['talks']}场次{change(s['talks'], b and b['talks'], '场次')}"
                + (f"；辅导站为不使用智能手机的志愿者代录{f['proxy']}次" if f["proxy"] else "") + "。")
-    out.append(("三、结对帮扶", pairing))
+    out.append(("结对帮扶", pairing))
     care = (f"全年排查出存在心理问题的学生{s['screened']}人{change(s['screened'], b and b['screened'], '人')}，"
             f"成功干预、疏导{s['helped']}人{change(s['helped'], b and b['helped'], '人')}。")
     if f["risk_flags"]:
         care += f"志愿者报告自伤自残风险{f['risk_flags']}次，已写处理记录{f['risk_handled']}次。"
     care += f"目前重点对象{f['key_mentees']}人。"
-    out.append(("四、排查与干预", care))
+    out.append(("排查与干预", care))
     if f["inspections"]:
         score = f"，平均得分{_n(f['inspection_score'])}分" if f["inspection_score"] is not None else ""
         text = f"全年开展现场督查{f['inspections']}次{score}"
         text += (f"；尚有{f['rectifications_open']}次督查的整改未完成。" if f["rectifications_open"]
                  else "；督查发现的问题均已整改。")
-        out.append(("五、督查", text))
-    return out
+        out.append(("督查", text))
+    # Numbered as they are printed: a year without coverage figures has no 宣讲覆盖 section, and
+    # 一、三、四 would read as a page missing from the report.
+    return [(f"{NUMERALS[i]}、{head}", body) for i, (head, body) in enumerate(out)]

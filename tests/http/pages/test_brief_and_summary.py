@@ -147,6 +147,23 @@ def test_summary_draft_states_the_years_numbers(site: Site) -> None:
     assert not any(secret in draft for secret in names | codes)
 
 
+def test_summary_sections_are_numbered_in_order_when_coverage_is_unknown(site: Site) -> None:
+    # No enrolment figure for 2025: the draft has no 宣讲覆盖 section, and the sections that follow
+    # it are numbered on (二、三、四), not 一、三、四、五 as if a page were missing from the report.
+    w = site.w
+
+    def setup(db: Any) -> None:
+        make_activity(db, w.mentor1, w.pairing1, date="2025-11-02", kind="talk")
+        mutate(db, w.reviewer, "inspection", {"unit_id": w.st11, "date": "2025-09-01", "inspectors": "县关工委 周主任",
+                                              "passed": ["records"], "failed": []})
+
+    site.write(setup)
+    draft = _draft(site.as_(w.reviewer).get(f"/summary?unit={w.county}&year=2025").text)
+    assert "宣讲覆盖" not in draft
+    headings = re.findall(r"^([一二三四五六七八九十])、(\S+)$", draft, re.M)
+    assert headings == [("一", "总体情况"), ("二", "结对帮扶"), ("三", "排查与干预"), ("四", "督查")]
+
+
 def test_summary_states_the_change_against_last_year(site: Site) -> None:
     w = site.w
     site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date="2025-11-02", kind="talk"))
