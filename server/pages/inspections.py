@@ -34,6 +34,7 @@ from ..queries.inspections import (
 from ..queries.units import get_unit
 from ..queries.versions import changed, values_at
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
+from .report_params import year_choices
 from .writes import apply_one, base_version, create_once, form_record_id, shown_version
 
 ENTITY = ENTITIES["inspection"]
@@ -73,7 +74,7 @@ async def inspection_list(request: Request) -> Response:
         "rows": rows, "units": units, "may_create": may_create, "kinds": INSPECTION_KINDS,
         "states": RECTIFICATION_STATES, "filters": {"unit": unit or "", "kind": kind or "", "state": state or "",
                                                    "year": year or ""},
-        "years": list(range(today.year, today.year - 6, -1)),
+        "years": year_choices(year),
     })
 
 

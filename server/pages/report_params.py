@@ -66,6 +66,17 @@ def read_year(params: QueryParams) -> int:
     return year
 
 
+def year_choices(shown: int | None, *, recent: int = 6) -> list[int]:
+    """The years a year picker offers, newest first: the last ``recent`` years, and the year the page
+    shows when it is not among them (one typed into the address, or a bookmark from years back), so
+    the picker never says 2026 above a page of 2015 — nor "all years" above a list of one."""
+    this_year = local_today().year
+    years = set(range(this_year, this_year - recent, -1))
+    if shown is not None:
+        years.add(shown)
+    return sorted(years, reverse=True)
+
+
 def read_dates(params: QueryParams, default_from: str, default_to: str) -> tuple[str, str]:
     """``from`` and ``to`` (each defaulted when not given), ``from`` not after ``to``."""
     date_from = read_date(params["from"], "起始日期（from）") if params.get("from") else default_from

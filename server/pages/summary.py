@@ -18,7 +18,7 @@ from ..queries.progress import coverage_summary, period_figures
 from ..queries.units import unit_options, unit_tree
 from ..summaries import SummaryConflict, latest_summary, save_summary
 from .common import OFFICE, Visit, form_values, not_found, require, require_form
-from .report_params import read_unit, read_year
+from .report_params import read_unit, read_year, year_choices
 from .writes import base_version
 
 
@@ -93,7 +93,7 @@ def _render(visit: Visit, data: dict[str, Any], unit: str, year: int, *, text: s
     shown = text if text is not None else (saved["text"] if saved else data["draft"])
     return visit.render("year_summary.html", {
         **data, "unit": unit, "year": year, "text": shown, "conflict": conflict,
-        "charts": summary_charts(data["figures"]), "years": list(range(local_today().year, local_today().year - 6, -1)),
+        "charts": summary_charts(data["figures"]), "years": year_choices(year),
         "base": conflict["id"] if conflict else (saved["id"] if saved else ""),
     }, status=status)
 

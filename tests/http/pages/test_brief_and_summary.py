@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from sync.timeutil import local_today
+
 from ...factories import make_activity, mutate
 from .conftest import Site
 
@@ -162,6 +164,17 @@ def test_summary_sections_are_numbered_in_order_when_coverage_is_unknown(site: S
     assert "宣讲覆盖" not in draft
     headings = re.findall(r"^([一二三四五六七八九十])、(\S+)$", draft, re.M)
     assert headings == [("一", "总体情况"), ("二", "结对帮扶"), ("三", "排查与干预"), ("四", "督查")]
+
+
+def test_summary_of_a_year_long_past_shows_that_year_in_its_picker(site: Site) -> None:
+    # A year typed into the address (or a bookmark from years back): the picker beside the heading
+    # must not say this year's 年度 above that year's figures, nor send "查看" back to this year.
+    w = site.w
+    old = local_today().year - 10
+    page = site.as_(w.reviewer).get(f"/summary?unit={w.county}&year={old}").text
+    assert f"{old}年</h1>" in page
+    picker = re.search(r'<select id="year" name="year">.*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="(\d+)" selected', picker) == [str(old)]
 
 
 def test_summary_states_the_change_against_last_year(site: Site) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sync import new_id
+from sync.timeutil import local_today
 from sync.users import create_user, save_user
 
 from ...factories import mutate, pull_all, row
@@ -240,6 +241,23 @@ def test_list_filters_by_rectification_state(site: Site) -> None:
     assert _table(browser.get("/inspections?state=done").text) == ""
     assert rid in _table(browser.get(f"/inspections?unit={w.st12}&year=2026&kind=full").text)
     assert _table(browser.get(f"/inspections?unit={w.st12}&year=2025").text) == ""
+
+
+def _picked_year(html: str) -> list[str]:
+    """The option(s) the 年度 picker shows as chosen."""
+    picker = re.search(r'<select id="year" name="year">.*?</select>', html, re.S)
+    assert picker, "no year picker"
+    return re.findall(r'<option value="(\d*)"[^>]*selected', picker.group(0))
+
+
+def test_list_of_a_year_long_past_shows_that_year_in_its_picker(site: Site) -> None:
+    # The filter is applied: the picker must say which year, not "全部" above a list of that year alone.
+    w = site.w
+    old = local_today().year - 10
+    rid = _id_of(_new(site, w.reviewer, date=f"{old}-05-06", rectify_due=f"{old}-06-30"))
+    page = site.as_(w.reviewer).get(f"/inspections?year={old}").text
+    assert rid in _table(page) and w.inspection1 not in _table(page)
+    assert _picked_year(page) == [str(old)]
 
 
 # --- role × page × foreign record --------------------------------------------------------------
