@@ -31,10 +31,14 @@ ACTIONS = {
     "pull": "手机同步", "export_stats": "导出统计表", "export": "导出", "backup": "下载备份",
     "import_phone_export": "录入手机导出的记录", "edit_mentee": "打开帮扶对象修改页",
     "edit_activity": "打开帮扶活动修改页", "view_conflict": "查看同步冲突",
+    "view_activity": "查看帮扶活动", "view_referral": "查看转介",
+    "view_stats_records": "查看统计表数字依据的记录",
+    "export_stats_xlsx": "导出统计表（Excel）", "export_stats_csv": "导出统计表（CSV）",
+    "export_return_xlsx": "导出报送的统计表（Excel）", "export_return_csv": "导出报送的统计表（CSV）",
 }
 ENTITY_WORDS = {"mentee": "帮扶对象", "pairing": "结对", "activity": "帮扶活动", "screening": "摸排",
                 "review": "审核", "event": "集体活动", "unit": "单位", "inspection": "督查", "referral": "转介",
-                "draft": "草稿"}
+                "draft": "草稿", "evidence": "依据"}
 
 
 def _day(raw: str | None) -> datetime.date | None:

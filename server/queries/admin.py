@@ -64,8 +64,10 @@ def counted_records(db: sqlite_utils.Database, unit_id: str) -> dict[str, int]:
 
 
 def describe_targets(db: sqlite_utils.Database, targets: list[str]) -> dict[str, str]:
-    """What each access-log target is, in words: a mentee by pseudonymous code, a pairing or an
-    activity by its mentee's code, a unit by name. Unknown ids are left out."""
+    """What each access-log target is, in words: a mentee by pseudonymous code, a pairing, an
+    activity or a referral by its mentee's code, a statistics return by its unit and period, an
+    account (a volunteer whose phone export was entered) by name and login, a unit by name.
+    Unknown ids are left out."""
     ids = sorted({t for t in targets if t})
     out: dict[str, str] = {}
     if not ids:
@@ -77,6 +79,11 @@ def describe_targets(db: sqlite_utils.Database, targets: list[str]) -> dict[str,
          " LEFT JOIN units u ON u.id = p.unit_id WHERE p.id {in}", "结对 {0}（{1}）"),
         ("SELECT a.id, m.code, u.name FROM activities a JOIN mentees m ON m.id = a.mentee_id"
          " LEFT JOIN units u ON u.id = a.unit_id WHERE a.id {in}", "帮扶活动 {0}（{1}）"),
+        ("SELECT r.id, m.code, u.name FROM referrals r JOIN mentees m ON m.id = r.mentee_id"
+         " LEFT JOIN units u ON u.id = r.unit_id WHERE r.id {in}", "转介 {0}（{1}）"),
+        ("SELECT s.id, u.name, s.period_from || '至' || s.period_to FROM stats_returns s"
+         " LEFT JOIN units u ON u.id = s.unit_id WHERE s.id {in}", "统计表报送 {0}（{1}）"),
+        ("SELECT id, name, login FROM users WHERE id {in}", "账号 {0}（{1}）"),
         ("SELECT id, name, '' FROM units WHERE id {in}", "单位 {0}"),
     ):
         for record_id, first, second in select_in(db, sql, ids)[1]:

@@ -315,6 +315,32 @@ def test_access_log_lists_who_viewed_which_child(site: Site) -> None:
         assert unfiltered.status_code == 200 and "共 4 条" in unfiltered.text, far
 
 
+def test_access_log_names_every_action_and_target_in_words(site: Site) -> None:
+    # Each page that logs a look at children's records or an export says so in the admin's words:
+    # "export_stats_xlsx" or a return's bare id in the log tells the admin nothing.
+    w = site.w
+    ret = site.write(lambda db: mutate(db, w.staff_st11, "stats_return", {
+        "unit_id": w.st11, "period_from": "2026-10-01", "period_to": "2026-10-31"}))
+    station = site.as_(w.staff_st11)
+    period = f"unit={w.st11}&from=2026-01-01&to=2026-12-31"
+    for path in (f"/reports/stats.xlsx?{period}", f"/reports/stats.csv?{period}",
+                 f"/reports/stats/records?{period}&measure=talks", f"/reports/stats/records?{period}&measure=helped",
+                 f"/returns/{ret}.xlsx", f"/returns/{ret}.csv", f"/activities/{w.activity1}",
+                 f"/referrals/{w.referral1}"):
+        assert station.get(path).status_code == 200, path
+    page = site.as_(w.admin).get("/admin/access-log").text
+    cells = re.findall(r'<td data-label="(操作|对象|记录数)"[^>]*>(.*?)</td>', page, re.S)
+    assert len(cells) >= 3 * 8
+    codes = site.read(lambda db: [r[0] for r in db.execute("SELECT code FROM mentees").fetchall()])
+    shown = [re.sub("|".join(["Excel", "CSV", *map(re.escape, codes)]), "", text) for _, text in cells]
+    raw = [text for text in shown if re.search(r"[A-Za-z]|[0-9a-f]{8}-", text)]
+    assert not raw, raw
+    words = {text.strip() for label, text in cells if label == "操作"}
+    assert {"导出统计表（Excel）", "导出统计表（CSV）", "查看统计表数字依据的记录", "导出报送的统计表（Excel）",
+            "查看帮扶活动", "查看转介"} <= words
+    assert "统计表报送 掘港小学辅导站（2026-10-01至2026-10-31）" in page
+
+
 # --- backup -------------------------------------------------------------------------------
 
 def test_backup_download_is_a_sound_database_and_is_logged(site: Site, tmp_path: Any) -> None:
