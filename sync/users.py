@@ -248,7 +248,9 @@ def _check(db: sqlite_utils.Database, actor: Actor, current: dict[str, Any] | No
     _check_values(db, current, user)
     if actor.role != "admin" and not scope.allows_unit(user["unit_id"]):
         raise NotAllowed("所属单位不在你的管理范围内。")
-    if current is not None and current["role"] == "mentor" and user["unit_id"] != current["unit_id"]:
+    if current is not None and current["role"] == "mentor" and user["role"] != "mentor":
+        _check_volunteer_role(db, current["id"])
+    elif current is not None and current["role"] == "mentor" and user["unit_id"] != current["unit_id"]:
         _check_volunteer_move(db, current["id"], user["unit_id"])
     if current is not None and current["role"] == "admin" and current["active"] and (
             user["role"] != "admin" or not user.get("active", True)):
@@ -271,6 +273,19 @@ def _check_volunteer_move(db: sqlite_utils.Database, mentor_id: str, unit_id: st
     if away:
         raise NotAllowed(f"这位志愿者还有 {len(away)} 个进行中的结对（{'、'.join(away[:3])}）在别的镇/街道，"
                          "请先结束这些结对或改由别的志愿者帮扶，再调整所属单位。")
+
+
+def _check_volunteer_role(db: sqlite_utils.Database, mentor_id: str) -> None:
+    """A volunteer becomes staff, reviewer or admin only with no pairing running: a pairing's
+    volunteer must be a volunteer (the write path refuses any other), and the children would be left
+    with a "volunteer" no volunteer list shows, whose pairings nobody is offered to end or hand on."""
+    running = [str(r[0]) for r in db.execute(
+        "SELECT m.code FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+        " WHERE p.mentor_id = ? AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0 ORDER BY m.code",
+        [mentor_id]).fetchall()]
+    if running:
+        raise NotAllowed(f"这位志愿者还有 {len(running)} 个进行中的结对（{'、'.join(running[:3])}），"
+                         "请先结束这些结对或改由别的志愿者帮扶，再改为其他角色。")
 
 
 def _town_of(db: sqlite_utils.Database, unit_id: str) -> str | None:

@@ -71,6 +71,18 @@ def test_a_volunteer_visiting_children_in_one_town_is_not_moved_to_another(db: s
         save_user(db, w.admin, {"unit_id": w.st21}, user_id=w.mentor1.user_id)
 
 
+def test_a_volunteer_visiting_children_does_not_change_role(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    # A pairing's volunteer must be a volunteer: the write path refuses any other for a new pairing.
+    for role in ("staff", "reviewer", "admin"):
+        with pytest.raises(NotAllowed, match="进行中的结对"), transaction(db):
+            save_user(db, w.admin, {"role": role}, user_id=w.mentor1.user_id)
+    assert db.execute("SELECT role FROM users WHERE id = ?", [w.mentor1.user_id]).fetchone()[0] == "mentor"
+    version = row(db, "pairing", w.pairing1)["version"]
+    mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-30"}, w.pairing1, version)
+    with transaction(db):  # with the pairing ended, the volunteer may take up another role
+        save_user(db, w.admin, {"role": "staff"}, user_id=w.mentor1.user_id)
+
+
 def test_an_events_conflicts_move_with_the_event_to_its_new_unit(db: sqlite_utils.Database,
                                                                 w: SimpleNamespace) -> None:
     version = row(db, "event", w.event1)["version"]

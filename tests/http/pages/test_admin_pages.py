@@ -237,6 +237,23 @@ def test_admin_edits_role_and_unit(site: Site) -> None:
                                            [w.staff_st21.user_id]).fetchone()[0]) == w.town2
 
 
+def test_a_volunteer_with_pairings_running_is_not_made_staff(site: Site) -> None:
+    # Their children would keep a "volunteer" who is no volunteer: off every volunteer list, no phone
+    # scope of a volunteer, and nobody offered to end the pairings or hand them on.
+    w = site.w
+    login = site.login_of(w.mentor1)
+    mentor_form = {"login": login, "name": "王老师", "unit_id": w.st11, "smartphone": "1"}
+    admin = site.as_(w.admin)
+    refused = admin.post(f"/admin/users/{w.mentor1.user_id}", {**mentor_form, "role": "staff"})
+    assert refused.status_code == 400 and "还有 1 个进行中的结对" in refused.text
+    assert site.read(lambda db: db.execute("SELECT role FROM users WHERE id = ?",
+                                           [w.mentor1.user_id]).fetchone()[0]) == "mentor"
+    version = site.read(lambda db: row(db, "pairing", w.pairing1))["version"]
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-30"},
+                                 w.pairing1, version))
+    assert admin.post(f"/admin/users/{w.mentor1.user_id}", {**mentor_form, "role": "staff"}).status_code == 303
+
+
 def _second_admin(site: Site) -> Any:
     site.write(lambda db: create_user(db, login="admin.two", name="管理员二", role="admin", unit_id=site.w.county,
                                       password_hash=password_hash()))
