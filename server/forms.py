@@ -9,6 +9,7 @@ to the person beside the field it names.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -106,13 +107,16 @@ def _parse(spec: Field, raw: Any) -> Any:
     if text == "":
         return None
     if spec.kind == "int":
-        digits = text.replace(",", "").replace("，", "")
+        # NFKC: a Chinese IME in full-width mode types "８０" (and "，", "－") for 80; shown on the
+        # page as 80, it must not come back as "应为整数".
+        digits = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
+        sign, digits = (-1, digits[1:]) if digits.startswith("-") else (1, digits)
         if not digits.isascii() or not digits.isdigit():
             raise ValueError(f"“{spec.label}”应为整数。")
         # Checked here too, by sync's own check: a page may look the number up before it writes.
         if len(digits) > 12:  # past every field's bound (and never a 4,300-digit int())
             raise ValueError(f"“{spec.label}”的数字太大了。")
-        number = int(digits)
+        number = sign * int(digits)  # a negative one is told the field's range below, not "应为整数"
         problem = check_value(spec, number)
         if problem:
             raise ValueError(problem)

@@ -56,6 +56,14 @@ def test_saved_inspection_reaches_the_inspected_units_pull(site: Site) -> None:
     assert changes[("inspection", rid)]["fields"]["failed"] == ["counselling_room"]
 
 
+def test_a_score_typed_in_full_width_digits_is_read_and_a_negative_one_is_told_the_range(site: Site) -> None:
+    # A Chinese IME in full-width mode types "８６" for 86; the form shows it as 86, so it must save as 86.
+    rid = _id_of(_new(site, site.w.reviewer, score="８６"))
+    assert site.read(lambda db: row(db, "inspection", rid))["score"] == 86
+    negative = _new(site, site.w.reviewer, score="-5")
+    assert negative.status_code == 400 and "应在 0 到 100 之间" in negative.text and "应为整数" not in negative.text
+
+
 def test_a_form_error_keeps_what_was_typed(site: Site) -> None:
     response = _new(site, site.w.reviewer, score="九十")
     assert response.status_code == 400
