@@ -16,13 +16,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync.entities import ENTITIES, ROW_KINDS, UNIT_KINDS
-from sync.mutations import delete, upsert
+from sync.mutations import delete
 
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.admin import counted_records, unit_usage
 from ..queries.units import get_unit, unit_tree
 from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
-from .writes import apply_one, edit, shown_version
+from .writes import apply_one, create_once, edit, form_record_id, shown_version
 
 FIELDS = ("name", "kind", "parent_id", "phone", "address")
 PARENT_KINDS: dict[str, tuple[str | None, ...]] = {
@@ -81,7 +81,7 @@ async def _render_tree(visit: Visit, values: dict[str, Any], errors: dict[str, s
     tree, usage = await _tree(visit)
     options = {"parent_id": _parent_options(tree, set()), "kind": list(UNIT_KINDS.items())}
     return visit.render("admin_units.html", {
-        "tree": tree, "usage": usage, "errors": errors or {},
+        "tree": tree, "usage": usage, "errors": errors or {}, "record_id": form_record_id(values),
         "unit_fields": field_views("unit", FIELDS, values, errors=errors, options=options),
     }, status=status)
 
@@ -98,7 +98,9 @@ async def admin_unit_create(request: Request) -> Response:
     problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), [])
     if problem:
         return await _render_tree(visit, values, {"parent_id": problem}, 400)
-    outcome = await apply_one(visit, upsert("unit", fields))
+    # Under the id the form carries: a double click, or the form sent again, makes one unit, not two
+    # of the same name (the second a row of zeros on every statistics form).
+    outcome = await create_once(visit, "unit", fields, values)
     if outcome.status != "applied":
         return await _render_tree(visit, values, _errors(outcome.reason), 400)
     return visit.redirect("/admin/units", flash=f"已新建单位“{fields['name']}”。")

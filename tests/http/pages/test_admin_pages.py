@@ -59,6 +59,22 @@ def test_admin_creates_a_school_that_reaches_the_towns_pull(site: Site) -> None:
     assert "掘港第二小学" in site.as_(w.admin).get("/admin/units").text
 
 
+def test_the_new_unit_form_sent_twice_makes_one_unit(site: Site) -> None:
+    # A double click on 新建单位 (or the form sent again from the back button) must not put two
+    # 掘港第二小学 in the tree, the second a row of zeros on every statistics form.
+    w = site.w
+    admin = site.as_(w.admin)
+    form = admin.get("/admin/units").text
+    record_id = re.search(r'name="record_id" value="([0-9a-f-]{36})"', form).group(1)
+    fields = {"name": "掘港第二小学", "kind": "school", "parent_id": w.town1, "record_id": record_id}
+    for _ in range(2):
+        sent = admin.post("/admin/units", fields)
+        assert sent.status_code == 303 and sent.headers["location"] == "/admin/units"
+    assert site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '掘港第二小学'").fetchall()) == \
+        [(record_id,)]
+    assert f'name="record_id" value="{record_id}"' not in admin.get("/admin/units").text  # the next form is new
+
+
 def _unit_version(site: Site, unit_id: str) -> int:
     return int(site.read(lambda db: row(db, "unit", unit_id))["version"])
 
