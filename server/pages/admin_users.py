@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import NotAllowed
+from sync import NotAllowed, parse_id
 from sync.entities import ROLE_LABELS
 from sync.users import (
     EditedMeanwhile,
@@ -44,6 +44,7 @@ from .common import (
     with_shown,
 )
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
+from .writes import form_record_id
 
 MIN_PASSWORD = 8
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
@@ -78,6 +79,7 @@ async def _render_form(visit: Visit, values: dict[str, Any], *, user: dict[str, 
         stop = await visit.state.store.read(lambda db: stop_form(db, scope, user_id))
     return visit.render("admin_user.html", {
         "user": user, "values": values, "error": error, "units": units, "roles": ROLE_LABELS,
+        "record_id": None if user is not None else form_record_id(values),
         "own": user is not None and user["id"] == visit.actor.user_id, "stop": stop, "draft": draft or {},
     }, status=status)
 
@@ -112,13 +114,26 @@ async def admin_user_create(request: Request) -> Response:
     password = typed or new_password()
     password_hash = await asyncio.to_thread(hash_password, password)
     actor = visit.actor
-    try:
-        user_id = await visit.state.store.write(lambda db: create_user(
+    # Under the id the form carries: sent twice (a double click), the account is made once, and the
+    # second answer says so rather than "用户名已被使用" over the page that showed the new password.
+    record_id = parse_id(values.get("record_id"))
+
+    def create(db: Any) -> str | None:
+        if record_id is not None and get_user(db, user_id=record_id) is not None:
+            return None
+        return create_user(
             db, login=fields["login"], name=fields["name"], role=fields["role"] or "", unit_id=fields["unit_id"] or "",
             password_hash=password_hash, phone=fields["phone"], about=fields["about"],
-            smartphone=fields["smartphone"], actor=actor))
+            smartphone=fields["smartphone"], actor=actor, user_id=record_id)
+
+    try:
+        user_id = await visit.state.store.write(create)
     except NotAllowed as exc:
         return await _render_form(visit, values, error=exc.reason, status=400)
+    if user_id is None:
+        return visit.redirect(f"/admin/users/{record_id}", flash=(
+            f"账号 {fields['login']} 已建立（这张表提交了两次，只建了一个账号）。"
+            + ("" if typed else "如果没有记下系统生成的密码，请在下方重置密码。")))
     if typed:
         return visit.redirect(f"/admin/users/{user_id}", flash=f"账号 {fields['login']} 已建立。")
     return _show_password(visit, fields["login"], fields["name"], password, user_id, created=True)

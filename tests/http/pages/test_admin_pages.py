@@ -180,6 +180,22 @@ def test_admin_creates_an_account_that_can_sign_in(site: Site) -> None:
     assert [tuple(a) for a in audit] == [(site.w.admin.user_id, "create")]
 
 
+def test_the_new_account_form_sent_twice_makes_one_account_and_says_so(site: Site) -> None:
+    # The first answer showed the generated password; a second click must not cover it with
+    # "用户名已被使用" as if nothing had been made, nor make a second account.
+    admin = site.as_(site.w.admin)
+    record_id = re.search(r'name="record_id" value="([0-9a-f-]{36})"', admin.get("/admin/users/new").text).group(1)
+    fields = {"login": "gen.staff", "name": "新站员", "role": "staff", "unit_id": site.w.st21, "record_id": record_id}
+    first = admin.post("/admin/users/new", fields)
+    assert first.status_code == 200 and '<p class="one-time">' in first.text
+    again = admin.post("/admin/users/new", fields)
+    assert again.status_code == 303 and again.headers["location"] == f"/admin/users/{record_id}"
+    page = admin.get(again.headers["location"]).text
+    assert "只建了一个账号" in page and "请在下方重置密码" in page
+    assert site.read(lambda db: db.execute("SELECT id FROM users WHERE login = 'gen.staff'").fetchall()) == \
+        [(record_id,)]
+
+
 def test_a_generated_password_is_shown_once_and_works(site: Site) -> None:
     response = _create(site, login="gen.staff", role="staff", unit_id=site.w.st21)
     assert response.status_code == 200
