@@ -42,6 +42,10 @@ def save_summary(db: sqlite_utils.Database, actor: Actor, unit_id: str, year: in
     Raises ``SummaryConflict`` when a newer version was saved meanwhile."""
     latest = latest_summary(db, unit_id, year)
     if latest is not None and latest["id"] != base_id:
+        if latest["text"] == text[:TEXT_MAX]:
+            # The same text as the newest version (the 保存 button clicked twice, or two people who
+            # agree): nothing to merge and nothing lost, so no "saved meanwhile" — and no second copy.
+            return int(latest["id"])
         raise SummaryConflict(latest)
     cursor = db.execute("INSERT INTO year_summaries (unit_id, year, text, saved_by, saved_at) VALUES (?, ?, ?, ?, ?)",
                         [unit_id, year, text[:TEXT_MAX], actor.user_id, utc_now()])

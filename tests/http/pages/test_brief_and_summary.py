@@ -217,6 +217,20 @@ def test_summary_saved_meanwhile_is_not_overwritten(site: Site) -> None:
     assert _draft(first.get(url).text) == "合并后的稿子"
 
 
+def test_summary_saved_twice_by_a_double_click_is_saved_once_without_a_conflict(site: Site) -> None:
+    # The second post still names the version the page was opened on; it carries the same text, so
+    # there is nothing to merge: no "在你修改期间……保存了新的一稿" page about one's own save.
+    w = site.w
+    url = f"/summary?unit={w.county}&year=2026"
+    browser = site.as_(w.reviewer)
+    token = browser.token(url)
+    for _ in range(2):
+        sent = browser.post(url, {"text": "县里的年终总结", "base": "", "action": "save"}, token=token)
+        assert sent.status_code == 303, sent.text
+    assert site.read(lambda db: [r[0] for r in db.execute("SELECT text FROM year_summaries").fetchall()]) == \
+        ["县里的年终总结"]
+
+
 def test_summary_of_another_unit_cannot_be_saved(site: Site) -> None:
     w = site.w
     url = f"/summary?unit={w.town1}&year=2026"
