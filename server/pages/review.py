@@ -22,7 +22,7 @@ from ..queries.archives import sees_names
 from ..queries.review import COUNT_CAP, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, form_values, require, require_form
-from .writes import apply_one, base_version
+from .writes import apply_one, base_version, reviewed_already
 
 COMMENT_MAX = 2000
 
@@ -75,7 +75,9 @@ async def review_decide(request: Request) -> Response:
     if comment:
         fields["comment"] = comment
     outcome = await apply_one(page, upsert("review", fields))
-    if outcome.status == "rejected":
+    actor = page.actor
+    if outcome.status == "rejected" and not await page.state.store.read(
+            lambda db: reviewed_already(db, actor, target_entity, target_id, decision, fields["target_version"])):
         return await _queue(page, errors={key: f"没有保存：{outcome.reason}"}, comments={key: comment}, status=400)
     what = REVIEW_TARGETS[target_entity]
     if decision == "approve":

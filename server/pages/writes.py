@@ -96,3 +96,20 @@ def already_created(db: Any, actor: Actor, entity: str, record_id: str) -> Outco
     if done[0] == actor.user_id:
         return Outcome(None, entity, record_id, "applied", done[1])
     return Outcome.rejected(None, entity, record_id, not_found(f"这条{spec.label}", hint=NEW_RECORD_HINT))
+
+
+def reviewed_already(db: Any, actor: Actor, entity: str, target_id: str, decision: str,
+                     target_version: int | None) -> bool:
+    """Whether this person already made this decision on the target as the page showed it
+    (``target_version``), and nothing has changed the target since (its version is the one that
+    decision made): the same review form sent again (a double click on 通过), whose second post the
+    engine refuses because the first one changed the target. It is answered as the first was, not
+    with "在你打开审核页之后又被改过" about the person's own decision."""
+    if target_version is None:
+        return False
+    now = db.execute(f"SELECT version FROM [{ENTITIES[entity].table}] WHERE id = ?", [target_id]).fetchone()
+    if now is None or now[0] != target_version + 1:
+        return False
+    return db.execute(
+        "SELECT 1 FROM reviews WHERE target_id = ? AND reviewer_id = ? AND decision = ? AND target_version = ?"
+        " AND deleted = 0 LIMIT 1", [target_id, actor.user_id, decision, target_version]).fetchone() is not None

@@ -88,6 +88,27 @@ def _approved(site: Site, county: Any) -> str:
     return str(rid)
 
 
+def test_returns_approve_clicked_twice_is_approved_once_and_says_so(site: Site, county: Any) -> None:
+    # The second post of the same review form is refused by the engine (the first changed the return);
+    # it must not tell the reviewer the return "was changed after you opened it" about their own approval.
+    rid = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
+        "unit_id": county.st11, "period_from": "2026-09-01", "period_to": "2026-12-31", "status": "submitted"}))
+    reviewer = site.as_(county.reviewer)
+    shown = {"decision": "approve", "target_version": str(_version(site, rid))}
+    token = reviewer.token(f"/returns/{rid}")
+    sent = [reviewer.post(f"/returns/{rid}/review", shown, token=token) for _ in range(2)]
+    assert [r.status_code for r in sent] == [303, 303]
+    assert "已审核通过" in reviewer.get(sent[1].headers["location"]).text
+    reviews = site.read(lambda db: db.execute("SELECT count(*) FROM reviews WHERE target_id = ?", [rid]).fetchone())
+    assert reviews == (1,)
+    # An old page's approval after the return was reopened meanwhile is still refused.
+    site.write(lambda db: mutate(db, county.reviewer, "review", {
+        "target_entity": "stats_return", "target_id": rid, "decision": "return", "comment": "重新核对"}))
+    stale = reviewer.post(f"/returns/{rid}/review", shown, token=token)
+    assert stale.status_code == 400
+    assert site.read(lambda db: row(db, "stats_return", rid))["status"] == "returned"
+
+
 def test_returns_approved_return_refuses_edits_and_keeps_its_record(site: Site, county: Any) -> None:
     rid = _approved(site, county)
     before = site.read(lambda db: row(db, "stats_return", rid))

@@ -42,6 +42,20 @@ def test_approving_locks_the_activity_and_the_phone_learns_it(site: Site) -> Non
     assert answer["status"] == "rejected" and "锁定" in answer["reason"]
 
 
+def test_approve_clicked_twice_in_the_queue_is_approved_once_and_says_so(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    seen = site.read(lambda db: row(db, "activity", w.activity2))["version"]
+    token = browser.token("/review")
+    form = {"target_entity": "activity", "target_id": w.activity2, "decision": "approve", "target_version": str(seen)}
+    sent = [browser.post("/review", form, token=token) for _ in range(2)]
+    assert [r.status_code for r in sent] == [303, 303]
+    page = html.unescape(browser.get("/review").text)
+    assert "已通过这条帮扶活动" in page and "又被改过" not in page
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM reviews WHERE target_id = ?",
+                                           [w.activity2]).fetchone()[0]) == 1
+
+
 def test_a_returned_activity_reaches_the_volunteers_phone_with_the_comment(site: Site) -> None:
     w = site.w
     _, _, cursor = phone_pull(site, w.mentor2)
