@@ -22,7 +22,7 @@ from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.admin import counted_records, unit_usage
 from ..queries.units import get_unit, unit_tree
 from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
-from .writes import apply_one, create_once, edit, form_record_id, shown_version
+from .writes import apply_one, create_once, deleted_already, edit, form_record_id, shown_version
 
 FIELDS = ("name", "kind", "parent_id", "phone", "address")
 PARENT_KINDS: dict[str, tuple[str | None, ...]] = {
@@ -144,8 +144,10 @@ def _subtree(tree: list[dict[str, Any]], unit_id: str) -> set[str]:
 
 async def admin_unit_save(request: Request) -> Response:
     visit, form = await require_form(request, ADMIN)
-    unit = await _load(visit, request)
     values = form_values(form)
+    if values.get("action") == "delete" and await deleted_already(visit, "unit", request.path_params["unit_id"]):
+        return visit.redirect("/admin/units", flash="这个单位已删除。")
+    unit = await _load(visit, request)
     version = shown_version(values)  # the unit as the form showed it: a change since is not undone
     if values.get("action") == "delete":
         _, usage = await _tree(visit)

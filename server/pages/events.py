@@ -36,7 +36,16 @@ from .common import (
     visible_record,
 )
 from .report_params import read_date
-from .writes import apply_one, base_version, create_once, edit, form_record_id, saved_words, shown_version
+from .writes import (
+    apply_one,
+    base_version,
+    create_once,
+    deleted_already,
+    edit,
+    form_record_id,
+    saved_words,
+    shown_version,
+)
 
 EVENT_FIELDS = ("unit_id", "kind", "date", "title", "lecture_no", "audience", "participants", "copies", "online",
                 "notes")
@@ -153,6 +162,8 @@ async def event_save(request: Request) -> Response:
 
 async def event_delete(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
+    if await deleted_already(page, "event", request.path_params["event_id"]):
+        return page.redirect("/events", flash="已删除（删除记录保存在审计日志中）。")
     event = await _visible_event(page, request.path_params["event_id"])
     version = shown_version(form_values(form), redo="删除")
     outcome = await apply_one(page, delete("event", event["id"], base_version=version))

@@ -35,7 +35,7 @@ from ..queries.units import get_unit
 from ..queries.versions import changed, values_at
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
 from .report_params import year_choices
-from .writes import apply_one, base_version, create_once, form_record_id, shown_version
+from .writes import apply_one, base_version, create_once, deleted_already, form_record_id, shown_version
 
 ENTITY = ENTITIES["inspection"]
 HEAD = ("unit_id", "date", "kind", "inspectors")
@@ -245,10 +245,13 @@ async def inspection_edit(request: Request) -> Response:
 
 async def inspection_update(request: Request) -> Response:
     visit, form = await require_form(request, OFFICE)
+    values = form_values(form)
+    if values.get("action") == "delete" and await deleted_already(
+            visit, "inspection", request.path_params["inspection_id"]):
+        return visit.redirect("/inspections", flash="督查记录已删除。")
     row = await _load(visit, request)
     if not row["may_edit"]:
         raise not_found("督查记录")
-    values = form_values(form)
     if values.get("action") == "delete":
         version = shown_version(values, redo="删除", name="version")
         outcome = await apply_one(visit, delete("inspection", row["id"], base_version=version))

@@ -113,3 +113,16 @@ def reviewed_already(db: Any, actor: Actor, entity: str, target_id: str, decisio
     return db.execute(
         "SELECT 1 FROM reviews WHERE target_id = ? AND reviewer_id = ? AND decision = ? AND target_version = ?"
         " AND deleted = 0 LIMIT 1", [target_id, actor.user_id, decision, target_version]).fetchone() is not None
+
+
+async def deleted_already(page: Visit, entity: str, raw_id: object) -> bool:
+    """Whether the record a delete form names is deleted already, and was the visitor's to see: the
+    delete button clicked twice (or the form sent again). The second post is answered as the first
+    was; otherwise it met "找不到……你填写的内容（没有保存）", as if the deletion had failed."""
+    record_id = parse_id(raw_id)
+    if record_id is None:
+        return False
+    unit_column = "id" if entity == "unit" else "unit_id"
+    found = await page.state.store.read(lambda db: db.execute(
+        f"SELECT deleted, {unit_column} FROM [{ENTITIES[entity].table}] WHERE id = ?", [record_id]).fetchone())
+    return found is not None and bool(found[0]) and (await page.scope()).allows_unit(found[1])

@@ -132,6 +132,20 @@ def test_a_unit_holding_records_is_not_deleted_an_empty_one_is(site: Site) -> No
     assert "空学校" not in admin.get("/admin/units").text
 
 
+def test_delete_clicked_twice_deletes_the_unit_and_says_so_both_times(site: Site) -> None:
+    # Not a 404 page saying "你填写的内容（没有保存）" after a deletion that succeeded.
+    w = site.w
+    admin = site.as_(w.admin)
+    admin.post("/admin/units", {"name": "空学校", "kind": "school", "parent_id": w.town2})
+    empty = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '空学校'").fetchone()[0])
+    form = {"action": "delete", "base_version": _unit_version(site, empty)}
+    token = admin.token(f"/admin/units/{empty}")
+    sent = [admin.post(f"/admin/units/{empty}", form, token=token) for _ in range(2)]
+    assert [(r.status_code, r.headers.get("location")) for r in sent] == [(303, "/admin/units")] * 2
+    assert site.read(lambda db: row(db, "unit", empty))["deleted"]
+    assert admin.get(f"/admin/units/{empty}").status_code == 404  # a deleted unit is still not shown
+
+
 def test_a_school_holding_children_does_not_become_a_town_and_leave_the_statistics_form(site: Site) -> None:
     w = site.w
     admin = site.as_(w.admin)

@@ -106,6 +106,16 @@ def test_an_event_is_edited_and_deleted_through_the_write_path(site: Site) -> No
     assert w.event1 not in browser.get("/events").text
 
 
+def test_delete_clicked_twice_deletes_the_event_and_says_so_both_times(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    token = browser.token(f"/events/{w.event1}")
+    version = str(site.read(lambda db: row(db, "event", w.event1))["version"])
+    sent = [browser.post(f"/events/{w.event1}/delete", {"base_version": version}, token=token) for _ in range(2)]
+    assert [(r.status_code, r.headers.get("location")) for r in sent] == [(303, "/events")] * 2
+    assert site.read(lambda db: row(db, "event", w.event1))["deleted"]
+
+
 def test_an_event_of_a_unit_outside_ones_subtree_is_refused(site: Site) -> None:
     w = site.w
     response = site.as_(w.staff_st11).post("/events/new", {**LECTURE, "unit_id": w.st21})

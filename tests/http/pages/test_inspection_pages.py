@@ -225,6 +225,18 @@ def test_reviewer_deletes_an_inspection(site: Site) -> None:
     assert rid not in browser.get("/inspections").text
 
 
+def test_delete_clicked_twice_deletes_the_inspection_and_says_so_both_times(site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer))
+    version = site.read(lambda db: row(db, "inspection", rid))["version"]
+    browser = site.as_(w.reviewer)
+    token = browser.token(f"/inspections/{rid}/edit")
+    sent = [browser.post(f"/inspections/{rid}/edit", {"action": "delete", "version": str(version)}, token=token)
+            for _ in range(2)]
+    assert [(r.status_code, r.headers.get("location")) for r in sent] == [(303, "/inspections")] * 2
+    assert "督查记录已删除" in browser.get("/inspections").text
+
+
 def test_unit_history_counts_scores_and_open_rectifications(site: Site) -> None:
     w = site.w
     _id_of(_new(site, w.reviewer, score="80"))
