@@ -77,7 +77,6 @@ export const T = {
   draftRestored: '已恢复上次没写完的内容。', draftChildGone: '这份没写完的记录写的孩子，已经不在你的名下了',
   draftChildGoneSay: '这个孩子的结对已经结束或转走了。请不要把这些话改记到别的孩子名下。'
     + '要交给辅导站的，请到“待同步”里点“导出未同步记录”；不需要的，点下面的“清空重填”。',
-  draftOtherChild: '没写完的记录，写的是：',
   clearDraft: '清空重填', clearDraftConfirm: '再点一次，清空这张表',
   draftNotSaved: '⚠ 手机存储空间不够，这一页写的内容没能存进手机。请不要关掉这一页；清理手机空间后点“保存”。',
   saveFailedFull: '手机存储空间不够，这条记录还没有保存，写的内容还在这一页上。'

@@ -236,7 +236,7 @@ def test_pwa_a_visit_begun_for_one_child_and_opened_from_another_childs_page_nam
     log_from_page_of(second, second_code)
     expect(page.get_by_label("过程记录")).to_have_value("第一个孩子的家访，还没写完。")
     expect(page.get_by_label("帮扶对象")).to_have_value(first)
-    expect(page.locator("main .comment")).to_contain_text("没写完的记录，写的是：")
+    expect(page.locator("main .comment")).to_contain_text("有一条没写完的帮扶记录：")
     expect(page.locator("main .comment")).to_contain_text(first_code)
     # Opened from the first child's own page, the words are where she left them: no warning.
     log_from_page_of(first, first_code)
