@@ -104,9 +104,11 @@ export const rejectedCount = () => rejected().length;
 
 // Who a notice is about, kept in the notice when it is made: the pull that follows a refusal may
 // take the child off the phone (a pairing ended), and the list and the export must still say who.
+// Only a child the phone holds has a code: a guardian form saved after a sync took its child off the phone
+// made a record of the new words alone, and the waiting list named that child "undefined".
 function childOf(entity, id, fields) {
   const mentee = menteeFor(entity, id, fields);
-  return mentee ? { id: mentee.id, code: mentee.fields.code, name: mentee.fields.name || null } : null;
+  return mentee?.fields.code ? { id: mentee.id, code: mentee.fields.code, name: mentee.fields.name || null } : null;
 }
 export const noticeChild = (n) => menteeFor(n.entity, n.record_id, n.fields) || (n.child && { fields: n.child });
 

@@ -213,3 +213,30 @@ def test_pwa_an_edit_refused_because_the_child_moved_away_reads_as_words_without
     expect(refused).to_contain_text(code)
     expect(refused).not_to_contain_text("base_version")
     expect(refused).not_to_contain_text(re.compile(r"·\s*记录于"))
+
+
+def test_pwa_a_guardian_number_saved_after_the_child_moved_away_is_kept_and_named_in_words(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The volunteer is typing the guardian's new number when the signal comes back, and the sync it brings
+    has ended the child's pairing. The form stays (nothing is redrawn under her fingers) and she saves: the
+    refusal keeps her words for the export, and the waiting list named the child "undefined"."""
+    server = module_server
+    pairing, version, _code, mentee, _name = _first_pairing(server, "liu.laobing")
+    phone: Phone = phones.new(server)
+    phone.enrol("liu.laobing")
+    page = phone.page
+    page.goto(server.url + f"/app/#/guardian/{mentee}")
+    phone.context.set_offline(True)
+    page.get_by_label("监护人联系方式").fill("13912345678")
+    Station(server, "staff-bencha").push(
+        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    phone.context.set_offline(False)  # the app syncs when the signal comes back
+    page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.get(id))", arg=mentee, timeout=20_000)
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_role("link", name="待同步").click()
+    refused = page.locator(".row.returned")
+    expect(refused).to_contain_text("已经不在你的帮扶名单上", timeout=20_000)
+    expect(refused).not_to_contain_text("undefined")
+    notice = page.evaluate("import('/app/js/repo.js').then((r) => r.rejected()[0].fields)")
+    assert notice["guardian_contact"] == "13912345678"
