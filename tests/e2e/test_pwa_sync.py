@@ -371,6 +371,7 @@ def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_on
     ((mentee,),) = query(module_server, "SELECT p.mentee_id FROM pairings p JOIN users u ON u.id = p.mentor_id"
                          " WHERE u.login = 'yang.mofan' AND p.status = 'active' ORDER BY p.id LIMIT 1")
     page.goto(module_server.url + f"/app/#/screening/{mentee}")
+    expect(page.locator("h1")).to_contain_text("摸排")
     expect(page.locator(".notice.warn")).to_contain_text("请到手机的“设置”里改好日期和时间")
     screened = page.get_by_label("日期", exact=True)
     assert screened.input_value() == today.isoformat() and screened.get_attribute("max") is None
