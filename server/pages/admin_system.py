@@ -22,7 +22,7 @@ from ..access import count_access_log, log_access, read_access_log
 from ..backup import backup
 from ..clients import client_ip
 from ..queries.admin import describe_targets, people_in_log, target_for_code
-from .common import ADMIN, page_count, page_number, require, require_form
+from .common import ADMIN, page_count, page_number, past_the_end, require, require_form
 from .report_params import FIRST_YEAR, LAST_YEAR
 
 PAGE = 100
@@ -78,6 +78,8 @@ async def admin_access_log(request: Request) -> Response:
 
     data = await visit.state.store.read(read, pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
     pages = page_count(data["total"], PAGE)
+    if last := past_the_end(visit, page, pages):
+        return last
     return visit.render("admin_access_log.html", {
         **data, "actions": ACTIONS, "entity_words": ENTITY_WORDS, "page": page, "pages": pages,
         "filters": {"user": person or "", "target": target_text, "from": q.get("from") or "", "to": q.get("to") or ""},

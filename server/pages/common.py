@@ -242,6 +242,21 @@ def page_links(filters: Mapping[str, str], number: int, pages: int) -> dict[str,
             "next": f"?{urlencode({**kept, 'page': number + 1})}" if number < pages else None}
 
 
+def past_the_end(visit: Visit, number: int, pages: int) -> Response | None:
+    """A redirect to the list's last page when page ``number`` is past its end (an old link, a list
+    that shrank since, a number typed into the address), keeping the list's filters and any one-time
+    message; None otherwise. Without it such a page says the list is empty under a total that says
+    otherwise, with a 上一页 link to another empty page."""
+    if number <= pages:
+        return None
+    request = visit.request
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    if pages > 1:
+        kept.append(("page", str(pages)))
+    query = urlencode(kept)
+    return visit.redirect(f"{request.url.path}?{query}" if query else request.url.path, flash=visit.flash)
+
+
 def not_found(what: str = "记录") -> NotFound:
     """One answer for "no such record" and "not yours": scope leaks nothing."""
     return NotFound(f"找不到这条{what}，或它不在你的管理范围内。")

@@ -30,6 +30,7 @@ from .common import (
     page_count,
     page_links,
     page_number,
+    past_the_end,
     require,
     require_form,
     restore_draft,
@@ -84,6 +85,8 @@ async def event_list(request: Request) -> Response:
     rows, totals = await page.state.store.read(lambda db: list_events(db, scope, filters, page=number))
     units = await page.state.store.read(lambda db: unit_options(db, scope))
     pages = page_count(totals["count"], PAGE_SIZE)
+    if last := past_the_end(page, number, pages):
+        return last
     links = page_links(filters, number, pages)
     return page.render("event_list.html", {"rows": rows, "totals": totals, "filters": filters, "units": units,
                                            "kinds": EVENT_KINDS, "links": links, "number": number, "pages": pages})

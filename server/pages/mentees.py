@@ -42,6 +42,7 @@ from .common import (
     not_found,
     page_count,
     page_number,
+    past_the_end,
     path_id,
     require,
     require_form,
@@ -99,6 +100,8 @@ async def mentee_list(request: Request) -> Response:
         return rows, total, unit_options(db, scope)
 
     rows, total, units = await visit.state.store.read(read)
+    if last := past_the_end(visit, f.page, page_count(total, PAGE_SIZE)):
+        return last
     if not names:
         for row in rows:
             for key in PRIVATE:

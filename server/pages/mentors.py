@@ -42,6 +42,7 @@ from .common import (
     not_found,
     page_count,
     page_number,
+    past_the_end,
     path_id,
     posted_shown,
     require,
@@ -81,6 +82,8 @@ async def mentor_list(request: Request) -> Response:
         return rows, total, unit_options(db, scope)
 
     rows, total, units = await visit.state.store.read(read)
+    if last := past_the_end(visit, f.page, page_count(total, PAGE_SIZE)):
+        return last
     query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("active", f.active)) if v}
     return visit.render("staff/mentor_list.html", {
         "rows": rows, "total": total, "f": f, "units": units, "query": query,

@@ -28,6 +28,7 @@ from .common import (
     page_count,
     page_links,
     page_number,
+    past_the_end,
     require,
     require_form,
     restore_draft,
@@ -56,6 +57,8 @@ async def pairing_list(request: Request) -> Response:
     # A county-wide search reads on the reports pool, so it never holds up a phone's sync.
     data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
     pages = page_count(data["total"], PAGE_SIZE)
+    if last := past_the_end(page, number, pages):
+        return last
     links = page_links(filters, number, pages)
     return page.render("pairing_list.html", {
         **data, "filters": filters, "number": number, "pages": pages, "links": links,
