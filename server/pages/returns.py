@@ -30,7 +30,7 @@ from ..templating import local_time
 from .common import OFFICE, Visit, form_values, not_found, require, require_form, visible_record
 from .report_params import read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
-from .writes import apply_one, base_version, reviewed_already, shown_version
+from .writes import apply_one, base_version, made_already, reviewed_already, shown_version
 
 EDITABLE = ("draft", "returned")
 
@@ -157,6 +157,10 @@ async def return_save(request: Request) -> Response:
     elif action != "save":
         raise ParamInvalid("未知的操作。")
     if action in ("save", "submit") and ret["status"] == "submitted":
+        shown_at = base_version(values, "version")
+        if action == "submit" and await visit.state.store.read(
+                lambda db: made_already(db, actor, "stats_return", ret["id"], shown_at, fields)):
+            return visit.redirect(request.url.path, flash="已上报，等待上级审核。")
         return await _render(visit, ret, scope, status=409, values=values,
                              error="这张表已经上报，正等上级审核；如需修改，请先点“撤回修改”。")
     base = shown_version(values, name="version")

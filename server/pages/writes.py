@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sync import Actor, Outcome, apply_mutations, new_id, parse_id
+from sync.audit import record_history
 from sync.entities import ENTITIES
 from sync.mutations import upsert
 from sync.rules import NEW_RECORD_HINT, not_found
@@ -126,3 +127,18 @@ async def deleted_already(page: Visit, entity: str, raw_id: object) -> bool:
     found = await page.state.store.read(lambda db: db.execute(
         f"SELECT deleted, {unit_column} FROM [{ENTITIES[entity].table}] WHERE id = ?", [record_id]).fetchone())
     return found is not None and bool(found[0]) and (await page.scope()).allows_unit(found[1])
+
+
+def made_already(db: Any, actor: Actor, entity: str, record_id: str, shown_version: int | None,
+                 fields: dict[str, Any]) -> bool:
+    """Whether this person's own change, made right after the version the form showed
+    (``shown_version``), already gave the record ``fields``, and nothing has changed it since: the
+    same form sent again (a double click on 上报), whose second post would be refused because the
+    first one changed the record. It is answered as the first was."""
+    if shown_version is None:
+        return False
+    current = values_at(db, entity, record_id, shown_version + 1)
+    made = [h for h in record_history(db, entity, record_id) if h["version"] is not None]
+    if current is None or not made or made[-1]["version"] != shown_version + 1:
+        return False
+    return made[-1]["user_id"] == actor.user_id and all(current.get(k) == v for k, v in fields.items())

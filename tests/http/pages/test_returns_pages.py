@@ -269,3 +269,27 @@ def test_returns_a_submitted_return_is_not_edited_behind_its_reviewers_back(site
     assert late.status_code == 409 and "请先点“撤回修改”" in late.text
     stored = site.read(lambda db: row(db, "stats_return", rid))
     assert stored is not None and (stored["status"], stored["remarks"]) == ("submitted", "上报时的备注")
+
+
+def test_returns_submit_clicked_twice_is_submitted_once_and_says_so(site: Site, county: Any) -> None:
+    # The second post of the same 上报 form finds the return already submitted by that very click; it
+    # must be answered as the first was, not with a 409 page saying the return is already submitted.
+    staff = site.as_(county.staff_st12)
+    rid = _return_id(staff.post("/returns", YEAR, form_page="/returns").headers["location"])
+    submit = {"remarks": "上报时的备注", "filled_by": "站员一二", "version": _version(site, rid), "action": "submit"}
+    token = staff.token(f"/returns/{rid}")
+    sent = [staff.post(f"/returns/{rid}", submit, token=token) for _ in range(2)]
+    assert [r.status_code for r in sent] == [303, 303]
+    assert "已上报，等待上级审核" in staff.get(sent[1].headers["location"]).text
+    assert _version(site, rid) == submit["version"] + 1
+    # A 上报 from the same old page with other words is still refused: it is not the same click.
+    other = staff.post(f"/returns/{rid}", {**submit, "remarks": "另一段备注"}, token=token)
+    assert other.status_code == 409 and "请先点“撤回修改”" in other.text
+    # Nor is the same click after someone else changed the return since (withdrawn and submitted again).
+    town = site.as_(county.staff_town1)
+    sent_back = {"decision": "return", "comment": "请核对", "target_version": str(_version(site, rid))}
+    back = town.post(f"/returns/{rid}/review", sent_back, form_page=f"/returns/{rid}")
+    assert back.status_code == 303
+    again = {**submit, "version": _version(site, rid)}
+    assert staff.post(f"/returns/{rid}", again, token=token).status_code == 303
+    assert staff.post(f"/returns/{rid}", submit, token=token).status_code == 409
