@@ -91,6 +91,29 @@ def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
         raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际做的那一天。{advice}")
 
 
+# What has happened already, by the date that says when (field, label, advice for a day after today).
+HAPPENED = {
+    "event": ("date", "活动日期", "请在活动办完后登记。"),
+    "referral": ("referred_on", "转介日期", "请在转介以后登记。"),
+}
+
+
+def _happened_already(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
+    """A group event (集体活动) or a referral is entered once it has happened, and the statistics count it
+    in the period of its date: one dated after today would count in a period still to come. The
+    same rule as a visit's (``_done_already``): the server's day, with the same slack for the
+    writer's role; only a date set or changed is checked, so a record stored before the rule can
+    still be corrected in its other fields."""
+    name, label, advice = HAPPENED[entity_name]
+    day = record.get(name)
+    if not isinstance(day, str) or (before is not None and before.get(name) == day):
+        return
+    slack = FUTURE_SLACK if w.actor.role == "mentor" else STAFF_SLACK
+    if day > (local_today() + slack).isoformat():
+        d = datetime.date.fromisoformat(day)
+        raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天：{advice}")
+
+
 def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) -> None:
     """A new visit in an ended pairing: staff may still enter one made before the end. A volunteer's
     phone can hold a visit (a self-harm flag, say) typed offline just before the pairing ended; the
@@ -216,10 +239,13 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         record["unit_id"] = mentee["unit_id"]
         if before is None:
             record["author_id"] = me
+        _happened_already(w, entity_name, before, record)
         _check_referral(record)
     elif entity_name in ("event", "enrolment", "stats_return"):
         if before is None or record["unit_id"] != before["unit_id"]:
             _unit_in_scope(w, record["unit_id"], "单位")
+        if entity_name == "event":
+            _happened_already(w, entity_name, before, record)
         if entity_name == "stats_return":
             if record["period_from"] > record["period_to"]:
                 raise Refusal("统计表的起始日期不能晚于截止日期。")

@@ -2,10 +2,13 @@
 enrolment figures lecture coverage divides by."""
 from __future__ import annotations
 
+import datetime
 import html
 from typing import Any
 
 import pytest
+
+from sync.timeutil import local_today
 
 from ...factories import mutate, row
 from .conftest import Site
@@ -207,3 +210,27 @@ def test_a_clashing_edit_posted_twice_parks_one_conflict(site: Site) -> None:
     parked = site.read(lambda db: db.execute("SELECT other_value FROM sync_conflicts WHERE record_id = ?"
                                              " AND status = 'open'", [w.event1]).fetchall())
     assert parked == [('"站里后写的"',)]
+
+
+def test_an_event_dated_after_today_is_refused_in_words_and_an_old_one_can_still_be_corrected(site: Site) -> None:
+    # An event dated after today would count in the statistics of a period still to come.
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    ahead = (local_today() + datetime.timedelta(days=2)).isoformat()
+    refused = browser.post("/events/new", {**LECTURE, "unit_id": w.st11, "date": ahead})
+    assert refused.status_code == 400 and "活动日期" in refused.text
+    assert "不能晚于今天：请在活动办完后登记。" in refused.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM events WHERE lecture_no = 5").fetchone()) == (0,)
+    today = local_today().isoformat()
+    assert browser.post("/events/new", {**LECTURE, "unit_id": w.st11, "date": today}).status_code == 303
+    moved = browser.post(f"/events/{w.event1}", {
+        "unit_id": w.st11, "kind": "lecture", "date": ahead, "title": "第4讲", "lecture_no": "4",
+        "audience": "students", "participants": "120", "copies": "", "notes": "", "base_version": "1"})
+    assert moved.status_code == 400 and "不能晚于今天" in moved.text
+    # One stored with a later date before the rule keeps taking corrections of its other fields.
+    site.write(lambda db: db.execute("UPDATE events SET date = ? WHERE id = ?", [ahead, w.event1]))
+    fixed = browser.post(f"/events/{w.event1}", {
+        "unit_id": w.st11, "kind": "lecture", "date": ahead, "title": "第4讲 改题目", "lecture_no": "4",
+        "audience": "students", "participants": "120", "copies": "", "notes": "", "base_version": "1"})
+    assert fixed.status_code == 303
+    assert site.read(lambda db: row(db, "event", w.event1))["title"] == "第4讲 改题目"

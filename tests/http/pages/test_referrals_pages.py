@@ -1,10 +1,12 @@
 """Referring a child (转介) and tracking it to its return; the open ones for the station home page."""
 from __future__ import annotations
 
+import datetime
 import html
 
 from server.queries.referrals import open_referrals
 from sync import load_scope
+from sync.timeutil import local_today
 
 from ...factories import row
 from .conftest import Site
@@ -118,3 +120,21 @@ def test_the_station_home_lists_open_referrals_until_they_end(site: Site) -> Non
         "status": "concluded", "received_on": "2026-11-05", "concluded_on": "2026-11-30", "target": "medical",
         "referred_on": "2026-11-02", "base_version": "1"}, form_page="/account")
     assert "没有未结束的转介" in browser.get("/staff").text
+
+
+def test_a_referral_dated_after_today_is_refused_in_words(site: Site) -> None:
+    # A referral dated after today would count in the statistics of a period still to come.
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    ahead = (local_today() + datetime.timedelta(days=2)).isoformat()
+    data = {"mentee_id": w.mentee2, "target": "counselling_room", "institution": "掘港小学心理辅导室",
+            "reason": "考试焦虑", "referred_on": ahead}
+    refused = browser.post("/referrals/new", data)
+    assert refused.status_code == 400 and "转介日期" in refused.text and "不能晚于今天" in refused.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM referrals WHERE mentee_id = ?",
+                                           [w.mentee2]).fetchone()) == (0,)
+    made = browser.post("/referrals/new", {**data, "referred_on": local_today().isoformat()})
+    assert made.status_code == 303
+    track = {**data, "status": "referred", "received_on": "", "concluded_on": "", "outcome": "", "base_version": "1"}
+    later = browser.post(made.headers["location"], track, form_page="/account")
+    assert later.status_code == 400 and "不能晚于今天" in later.text
