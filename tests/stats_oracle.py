@@ -204,7 +204,7 @@ def _add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
 
 
 # The year this world records is over when it is read: every date in it, 2026-12-31 included, is past
-# (the write path refuses a visit or screening dated ahead of the day it is entered).
+# (the write path refuses a visit, screening, group event or referral dated ahead of the day it is entered).
 AS_OF = datetime.date(2027, 1, 15)
 
 
