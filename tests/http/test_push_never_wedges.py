@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync import new_id
+from sync.entities import ENTITIES
 
 from .conftest import County, activity
 
@@ -66,11 +67,18 @@ def test_push_of_an_old_unanswered_id_with_unencodable_text_everywhere_is_answer
 JUNK_TEXT = st.sampled_from(["\ud800", "a\udfffb", "活" * 500, "", "activity", "review", "x" * 41, "null"])
 JUNK = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), JUNK_TEXT,
                  st.lists(JUNK_TEXT, max_size=3), st.dictionaries(JUNK_TEXT, JUNK_TEXT, max_size=2))
+VISIT_FIELD = st.sampled_from(sorted(f.name for f in ENTITIES["activity"].fields))
 
 
 @st.composite
 def phone_mutation(draw: st.DrawFn, pairing: str) -> dict[str, Any]:
     """Anything a buggy or hostile phone might put in one outbox entry (its id is set later)."""
+    if draw(st.booleans()):
+        # A new visit, well formed but for junk under its own field names: junk that reaches the
+        # checks of each kind of field (a list for 帮扶方式, null for 情绪), past the entity, op and id.
+        junk = draw(st.dictionaries(VISIT_FIELD, JUNK, min_size=1, max_size=3))
+        return {"entity": "activity", "record_id": new_id(), "op": "upsert", "base_version": None,
+                "fields": {"pairing_id": pairing, "kind": "talk", "date": "2026-11-20", **junk}}
     fields = draw(st.one_of(
         st.fixed_dictionaries({"pairing_id": st.just(pairing), "kind": st.just("talk"),
                                "date": st.just("2026-11-20")}, optional={"record": JUNK_TEXT}),
