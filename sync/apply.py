@@ -47,6 +47,7 @@ from .rules import (
     immutable_after_create,
     not_found,
     open_risk_flag,
+    refuse_delete,
     scope_effects,
 )
 from .scope import Actor, load_scope
@@ -443,6 +444,7 @@ class _Writer:
             outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", current["version"])
             self._audit(outcome, "delete", {})
             return outcome
+        refuse_delete(self, entity.name, current)
         if changed_by_others(current["version"], current["field_versions"], current["field_writers"],
                              m.base_version, self.copy_holder):
             # Someone else changed the record after this writer last saw it: keep it and

@@ -169,6 +169,59 @@ def _holds_children(w: _Writer, unit: dict[str, Any]) -> str | None:
             "请先把他们移到别的学校或辅导站，再改类型。") if held else None
 
 
+# What a unit may still hold that counts in a statistics total or an archive, probed by the unit's
+# index on each table (sync/schema.py). A child's pairings, visits, screenings and referrals count
+# only while the child is live, and carry the child's unit (``_cascade_unit``): a live child at the
+# unit holds them all. The pairings are probed too (through idx_pairings_unit, never the activities
+# table, which has no index by unit), for a pairing whose unit ever differed from its child's.
+_UNIT_HOLDINGS: tuple[tuple[str, str, str], ...] = (
+    ("unit", "下级单位", "SELECT id FROM units WHERE parent_id = ? AND deleted = 0 LIMIT ?"),
+    ("mentee", "帮扶对象", "SELECT id FROM mentees WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
+    ("pairing", "结对和帮扶记录",
+     "SELECT p.id FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+     " WHERE p.unit_id = ? AND p.deleted = 0 AND m.deleted = 0 LIMIT ?"),
+    ("event", "集体活动（宣讲等）", "SELECT id FROM events WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
+    ("enrolment", "在校学生和家长人数", "SELECT id FROM enrolments WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
+    ("stats_return", "统计表", "SELECT id FROM stats_returns WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
+    ("inspection", "督查记录", "SELECT id FROM inspections WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
+)
+_APPROVED_RETURN = "SELECT id FROM stats_returns WHERE unit_id = ? AND deleted = 0 AND status = 'approved' LIMIT ?"
+
+
+def _holds_records(w: _Writer, unit: dict[str, Any]) -> str | None:
+    """Why a unit may not be deleted: it still holds live units, active accounts or records that
+    count somewhere (this batch's own changes included). A deleted unit's records count nowhere
+    (server/queries/filters.py ``live``): past totals would change and an approved statistics return
+    would leave /returns. Each kind is one EXISTS-like probe on an index by unit."""
+    def holds(entity_name: str, sql: str, keep: Any = None) -> bool:
+        changed = w.dirty[entity_name]
+        column = "parent_id" if entity_name == "unit" else "unit_id"
+        if any(r.get(column) == unit["id"] and not r["deleted"] and (keep is None or keep(r))
+               for r in changed.values()):
+            return True
+        # As many rows as this batch changed, and one more: then one at least is not among them.
+        found = w.db.execute(sql, [unit["id"], len(changed) + 1]).fetchall()
+        return any(row[0] not in changed for row in found)
+
+    held = [label for entity_name, label, sql in _UNIT_HOLDINGS if holds(entity_name, sql)]
+    # Accounts are no synced records: none is among this batch's changes (idx_users_unit).
+    if w.db.execute("SELECT 1 FROM users WHERE unit_id = ? AND active = 1 LIMIT 1", [unit["id"]]).fetchone():
+        held.append("在用账号")
+    if not held:
+        return None
+    approved = "统计表" in held and holds("stats_return", _APPROVED_RETURN, lambda r: r.get("status") == "approved")
+    note = "其中有已审核通过的统计表，删除后它会从报送列表中消失，" if approved else ""
+    return (f"“{unit['name']}”还有{'、'.join(held)}，不能删除：删除后这些记录哪里都不再计数，"
+            f"{note}已经报出的统计数字也会变。请先把它们移到别的单位（录错的记录可以删除，账号可以停用），"
+            "再删除这个单位。")
+
+
+def refuse_delete(w: _Writer, entity_name: str, record: dict[str, Any]) -> None:
+    """Raise ``Refusal`` when deleting ``record`` would lose what it still holds."""
+    if entity_name == "unit":
+        _refuse_if(_holds_records(w, record))
+
+
 def _unit_in_scope(w: _Writer, unit_id: Any, label: str) -> None:
     _live(w, "unit", unit_id, label)
 

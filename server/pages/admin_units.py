@@ -4,8 +4,9 @@ Every change is a ``unit`` mutation by the admin through the one write path (so 
 pages see it like any other change). The page keeps the tree's shape: a town hangs under the
 county, a station or school under a town (or directly under the county: 县直); a unit is never
 moved under its own descendant (the write path refuses that too); a unit that still holds units,
-active accounts or mentees is not deleted; a station or school that holds children or group events
-keeps a kind the statistics form has a row for.
+active accounts, mentees or records a total counts (group events, enrolment figures, statistics
+returns, inspections) is not deleted (the write path refuses it); a station or school that holds
+children or group events keeps a kind the statistics form has a row for.
 """
 from __future__ import annotations
 
@@ -150,12 +151,8 @@ async def admin_unit_save(request: Request) -> Response:
     unit = await _load(visit, request)
     version = shown_version(values)  # the unit as the form showed it: a change since is not undone
     if values.get("action") == "delete":
-        _, usage = await _tree(visit)
-        held = usage.get(unit["id"], {})
-        if any(held.values()):
-            return await _render_unit(visit, unit, unit, {"_form": (
-                f"“{unit['name']}”下还有 {held.get('children', 0)} 个下级单位、{held.get('users', 0)} 个在用账号、"
-                f"{held.get('mentees', 0)} 名帮扶对象，请先移走或停用，再删除。")}, 400)
+        # The write path refuses, in words, a unit that still holds units, accounts or records that
+        # count somewhere (sync.rules ``refuse_delete``), for a phone's delete as for this page's.
         outcome = await apply_one(visit, delete("unit", unit["id"], base_version=version))
         if outcome.status != "applied":
             return await _render_unit(visit, unit, unit, {"_form": outcome.reason or ""}, 400)

@@ -121,7 +121,7 @@ def test_a_unit_holding_records_is_not_deleted_an_empty_one_is(site: Site) -> No
     w = site.w
     admin = site.as_(w.admin)
     refused = admin.post(f"/admin/units/{w.st11}", {"action": "delete", "base_version": _unit_version(site, w.st11)})
-    assert refused.status_code == 400 and "请先移走或停用" in refused.text
+    assert refused.status_code == 400 and "不能删除" in refused.text and "请先把它们移到别的单位" in refused.text
     assert not site.read(lambda db: row(db, "unit", w.st11))["deleted"]
     admin.post("/admin/units", {"name": "空学校", "kind": "school", "parent_id": w.town2})
     empty = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '空学校'").fetchone()[0])
@@ -130,6 +130,21 @@ def test_a_unit_holding_records_is_not_deleted_an_empty_one_is(site: Site) -> No
     assert site.read(lambda db: row(db, "unit", empty))["deleted"]
     admin.get("/admin/units")  # shows the one-time message naming it
     assert "空学校" not in admin.get("/admin/units").text
+
+
+def test_a_school_holding_only_group_events_is_not_deleted_and_the_page_says_why(site: Site) -> None:
+    """No account, no child: only its lectures, which would then count nowhere (before, it went)."""
+    w = site.w
+    admin = site.as_(w.admin)
+    admin.post("/admin/units", {"name": "栟茶第二小学", "kind": "school", "parent_id": w.town2})
+    school = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '栟茶第二小学'").fetchone()[0])
+    site.write(lambda db: mutate(db, w.staff_town2, "event", {
+        "unit_id": school, "kind": "lecture", "audience": "students", "date": "2026-10-10", "participants": 300}))
+    response = admin.post(f"/admin/units/{school}", {"action": "delete", "base_version": _unit_version(site, school)})
+    assert response.status_code == 400
+    assert "“栟茶第二小学”还有集体活动（宣讲等），不能删除" in response.text
+    assert not site.read(lambda db: row(db, "unit", school))["deleted"]
+    assert "栟茶第二小学" in admin.get("/admin/units").text
 
 
 def test_delete_clicked_twice_deletes_the_unit_and_says_so_both_times(site: Site) -> None:

@@ -1,0 +1,117 @@
+"""What a delete would lose, refused in the write path for every writer alike.
+
+- A unit is deleted only once it holds nothing that counts: no live child units, active accounts,
+  children, pairings, group events, enrolment figures, statistics returns or inspections. A
+  deleted unit's records count nowhere, so a past total would change and an approved return would
+  leave the list of returns.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from server.queries.stats import figures_for_return
+from sync import apply_mutations, mutations
+from sync.returns import install_figures
+
+from ..factories import delete, make_county, make_unit, mutate, push, remove, row
+
+
+@pytest.fixture(autouse=True)
+def figures_installed() -> Iterator[None]:
+    install_figures(figures_for_return)  # what every server Store does; an approval freezes figures
+    yield
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> Any:
+    county = make_county(db)
+    county.st23 = make_unit(db, "栟茶第二小学", "school", county.town2)  # no accounts, no children
+    return county
+
+
+def _delete_unit(db: sqlite_utils.Database, actor: Any, unit_id: str) -> Any:
+    (outcome,) = apply_mutations(db, actor, [mutations.delete("unit", unit_id,
+                                                              base_version=row(db, "unit", unit_id)["version"])])
+    return outcome
+
+
+RECORDS: dict[str, tuple[str, dict[str, Any], str]] = {
+    "event": ("staff_town2", {"kind": "lecture", "audience": "students", "date": "2026-10-10", "participants": 300},
+              "集体活动"),
+    "enrolment": ("staff_town2", {"year": 2026, "students": 640, "parents": 600}, "在校学生和家长人数"),
+    "stats_return": ("staff_town2", {"period_from": "2026-09-01", "period_to": "2026-09-30", "status": "submitted"},
+                     "统计表"),
+    "inspection": ("reviewer", {"date": "2026-10-20", "inspectors": "县关工委 周主任", "passed": ["records"]},
+                   "督查记录"),
+}
+
+
+@pytest.mark.parametrize("entity", list(RECORDS))
+def test_a_unit_holding_records_a_total_counts_is_not_deleted(db: sqlite_utils.Database, w: Any,
+                                                              entity: str) -> None:
+    who, fields, label = RECORDS[entity]
+    record = mutate(db, getattr(w, who), entity, {"unit_id": w.st23, **fields})
+    outcome = _delete_unit(db, w.admin, w.st23)
+    assert outcome.status == "rejected", outcome.answer()
+    assert label in outcome.reason and "栟茶第二小学" in outcome.reason and "移到别的单位" in outcome.reason
+    assert not row(db, "unit", w.st23)["deleted"] and not row(db, entity, record)["deleted"]
+
+
+def test_a_unit_whose_approved_return_would_leave_the_list_of_returns_is_not_deleted(
+        db: sqlite_utils.Database, w: Any) -> None:
+    returned = mutate(db, w.staff_st12, "stats_return", {"unit_id": w.st12, "period_from": "2026-09-01",
+                                                         "period_to": "2026-09-30", "status": "submitted"})
+    mutate(db, w.reviewer, "review", {"target_entity": "stats_return", "target_id": returned, "decision": "approve"})
+    assert row(db, "stats_return", returned)["status"] == "approved"
+    # The school's people left and its children moved: only the approved return is left there.
+    with db.conn:
+        db.execute("UPDATE users SET active = 0 WHERE unit_id = ?", [w.st12])
+    outcome = _delete_unit(db, w.admin, w.st12)
+    assert outcome.status == "rejected", outcome.answer()
+    assert "已审核通过的统计表" in outcome.reason and "报送列表" in outcome.reason
+    assert not row(db, "unit", w.st12)["deleted"]
+
+
+def test_a_unit_delete_pushed_from_a_phone_is_refused_like_the_pages(db: sqlite_utils.Database, w: Any) -> None:
+    mutate(db, w.staff_town2, "event", {"unit_id": w.st23, **RECORDS["event"][1]})
+    version = row(db, "unit", w.st23)["version"]
+    (answer,) = push(db, w.admin, delete("unit", w.st23, 1, base_version=version))
+    assert answer["status"] == "rejected" and "集体活动" in answer["reason"]
+    assert not row(db, "unit", w.st23)["deleted"]
+
+
+def test_a_unit_holding_units_accounts_or_children_is_refused_by_the_write_path_too(
+        db: sqlite_utils.Database, w: Any) -> None:
+    """Before, only the admin page looked: a delete from a phone or an import went through."""
+    for unit_id, label in ((w.town1, "下级单位"), (w.st11, "在用账号"), (w.st11, "帮扶对象")):
+        outcome = _delete_unit(db, w.admin, unit_id)
+        assert outcome.status == "rejected" and label in outcome.reason, outcome.answer()
+        assert not row(db, "unit", unit_id)["deleted"]
+
+
+def test_a_unit_is_deleted_once_its_records_have_moved_even_in_the_same_batch(db: sqlite_utils.Database,
+                                                                             w: Any) -> None:
+    event = mutate(db, w.staff_town2, "event", {"unit_id": w.st23, **RECORDS["event"][1]})
+    gone = mutate(db, w.staff_town2, "event", {"unit_id": w.st23, **RECORDS["event"][1]})
+    remove(db, w.staff_town2, "event", gone)  # a deleted record holds nothing
+    outcomes = apply_mutations(db, w.admin, [
+        mutations.upsert("event", {"unit_id": w.st22}, event, base_version=row(db, "event", event)["version"]),
+        mutations.delete("unit", w.st23, base_version=row(db, "unit", w.st23)["version"]),
+    ])
+    assert [o.status for o in outcomes] == ["applied", "applied"], [o.answer() for o in outcomes]
+    assert row(db, "unit", w.st23)["deleted"] and row(db, "event", event)["unit_id"] == w.st22
+
+
+def test_an_event_moved_into_a_unit_in_the_same_batch_keeps_it_from_being_deleted(db: sqlite_utils.Database,
+                                                                                  w: Any) -> None:
+    event = mutate(db, w.staff_town2, "event", {"unit_id": w.st22, **RECORDS["event"][1]})
+    outcomes = apply_mutations(db, w.admin, [
+        mutations.upsert("event", {"unit_id": w.st23}, event, base_version=row(db, "event", event)["version"]),
+        mutations.delete("unit", w.st23, base_version=row(db, "unit", w.st23)["version"]),
+    ])
+    assert [o.status for o in outcomes] == ["applied", "rejected"], [o.answer() for o in outcomes]
+    assert not row(db, "unit", w.st23)["deleted"]
