@@ -169,6 +169,31 @@ def _holds_children(w: _Writer, unit: dict[str, Any]) -> str | None:
             "请先把他们移到别的学校或辅导站，再改类型。") if held else None
 
 
+def _still_paired(w: _Writer, mentee: dict[str, Any]) -> str | None:
+    """Why a child's file may not be closed (状态 结束): the child still has active pairings (this
+    batch's own changes included). Left running, they keep a closed child on the volunteer's phone
+    and in every 进行中 count, with nobody offered to end them; the pairing's page is where they end.
+    (Deleting such a child is not refused yet: the readers' tests build that state on purpose,
+    ``DEAD_PAIRINGS``, and a pairing of a deleted child counts nowhere.)"""
+    def running(p: dict[str, Any]) -> bool:
+        return p["mentee_id"] == mentee["id"] and p["status"] == "active" and not p["deleted"]
+
+    changed = w.dirty["pairing"]
+    mentors = [p["mentor_id"] for p in changed.values() if running(p)]
+    # idx_pairings_mentee; a pairing of this batch is judged as it is now, not as stored.
+    mentors += [mentor for pairing_id, mentor in w.db.execute(
+        "SELECT id, mentor_id FROM pairings WHERE mentee_id = ? AND status = 'active' AND deleted = 0",
+        [mentee["id"]]).fetchall() if pairing_id not in changed]
+    if not mentors:
+        return None
+    names = [str(r[0]) for r in w.db.execute(
+        "SELECT u.name FROM json_each(?) j JOIN users u ON u.id = j.value ORDER BY j.key",
+        [json.dumps(list(dict.fromkeys(mentors))[:3])]).fetchall()]
+    who = f"（志愿者：{'、'.join(names)}）" if names else ""
+    return (f"这个孩子还有 {len(mentors)} 个进行中的结对{who}，不能把“状态”改为“结束”。"
+            "请先打开结对档案点“结束结对”，把这些结对结束，再结束孩子的档案。")
+
+
 # What a unit may still hold that counts in a statistics total or an archive, probed by the unit's
 # index on each table (sync/schema.py). A child's pairings, visits, screenings and referrals count
 # only while the child is live, and carry the child's unit (``_cascade_unit``): a live child at the
@@ -242,6 +267,8 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         if before is None or record["unit_id"] != before["unit_id"]:
             unit = _live(w, "unit", record["unit_id"], "所属学校/辅导站")
             _refuse_if(None if unit["kind"] in ROW_KINDS else CHILD_AT_A_ROW)
+        if before is not None and record["status"] == "closed" and before["status"] != "closed":
+            _refuse_if(_still_paired(w, record))
     elif entity_name == "pairing":
         mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
         record["unit_id"] = mentee["unit_id"]

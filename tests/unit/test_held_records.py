@@ -1,9 +1,11 @@
-"""What a delete would lose, refused in the write path for every writer alike.
+"""What a delete or a close would lose, refused in the write path for every writer alike.
 
 - A unit is deleted only once it holds nothing that counts: no live child units, active accounts,
   children, pairings, group events, enrolment figures, statistics returns or inspections. A
   deleted unit's records count nowhere, so a past total would change and an approved return would
   leave the list of returns.
+- A child's file is closed (状态 结束) only once their pairings have ended: a running pairing
+  keeps the closed child on the volunteer's phone.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from server.queries.stats import figures_for_return
 from sync import apply_mutations, mutations
 from sync.returns import install_figures
 
-from ..factories import delete, make_county, make_unit, mutate, push, remove, row
+from ..factories import delete, make_county, make_unit, mutate, push, remove, row, upsert
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +117,39 @@ def test_an_event_moved_into_a_unit_in_the_same_batch_keeps_it_from_being_delete
     ])
     assert [o.status for o in outcomes] == ["applied", "rejected"], [o.answer() for o in outcomes]
     assert not row(db, "unit", w.st23)["deleted"]
+
+
+# --- a child's file closed while paired --------------------------------------------------
+
+def _close(db: sqlite_utils.Database, actor: Any, mentee_id: str) -> Any:
+    (outcome,) = apply_mutations(db, actor, [mutations.upsert(
+        "mentee", {"status": "closed"}, mentee_id, base_version=row(db, "mentee", mentee_id)["version"])])
+    return outcome
+
+
+def test_a_child_with_a_running_pairing_is_not_closed(db: sqlite_utils.Database, w: Any) -> None:
+    outcome = _close(db, w.staff_st11, w.mentee1)
+    assert outcome.status == "rejected", outcome.answer()
+    assert "进行中的结对" in outcome.reason and "结束结对" in outcome.reason and "王老师" in outcome.reason
+    assert "“状态”" in outcome.reason  # the edit form puts it beside the field
+    assert row(db, "mentee", w.mentee1)["status"] == "active"
+    assert row(db, "pairing", w.pairing1)["status"] == "active"
+
+
+def test_a_child_closed_from_a_phone_while_paired_is_refused_alike(db: sqlite_utils.Database, w: Any) -> None:
+    (answer,) = push(db, w.staff_st11, upsert("mentee", w.mentee1, {"status": "closed"}, 1, base_version=1))
+    assert answer["status"] == "rejected" and "结束结对" in answer["reason"]
+    assert row(db, "mentee", w.mentee1)["status"] == "active"
+
+
+def test_a_child_is_closed_once_the_pairing_ends_even_in_the_same_batch(db: sqlite_utils.Database,
+                                                                       w: Any) -> None:
+    assert _close(db, w.staff_st11, w.mentee_unpaired).status == "applied"
+    outcomes = apply_mutations(db, w.staff_st11, [
+        mutations.upsert("pairing", {"status": "closed", "end_date": "2026-11-25", "outcome": "improved"},
+                         w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"]),
+        mutations.upsert("mentee", {"status": "closed"}, w.mentee1,
+                         base_version=row(db, "mentee", w.mentee1)["version"]),
+    ])
+    assert [o.status for o in outcomes] == ["applied", "applied"], [o.answer() for o in outcomes]
+    assert row(db, "mentee", w.mentee1)["status"] == "closed"

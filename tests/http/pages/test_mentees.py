@@ -184,6 +184,29 @@ def test_a_child_is_registered_or_moved_only_to_a_school_or_station_the_statisti
     assert to_school.status_code == 303
 
 
+def test_closing_a_childs_file_while_a_pairing_runs_is_refused_beside_the_status_field(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    version = site.read(lambda db: db.execute("SELECT version FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0])
+    response = browser.post(f"/mentees/{w.mentee1}/edit", {
+        "base_version": version, "unit_id": w.st11, "name": "小明", "risk_level": "normal", "status": "closed",
+        "categories": ["psych"]})
+    assert response.status_code == 400
+    assert "这个孩子还有 1 个进行中的结对（志愿者：王老师）" in response.text and "结束结对" in response.text
+    assert site.read(lambda db: db.execute("SELECT status FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0]) \
+        == "active"
+    # Once the pairing has ended, the same form closes the file.
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {
+        "status": "closed", "end_date": local_today().isoformat(), "outcome": "improved"}, w.pairing1,
+        base_version=db.execute("SELECT version FROM pairings WHERE id = ?", [w.pairing1]).fetchone()[0]))
+    closed = browser.post(f"/mentees/{w.mentee1}/edit", {
+        "base_version": version, "unit_id": w.st11, "name": "小明", "risk_level": "normal", "status": "closed",
+        "categories": ["psych"]})
+    assert closed.status_code == 303
+    assert site.read(lambda db: db.execute("SELECT status FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0]) \
+        == "closed"
+
+
 def test_editing_the_guardian_reaches_the_volunteers_phone(site: Site) -> None:
     w = site.w
     _, _, cursor = site.read(lambda db: pull_all(db, w.mentor1))
