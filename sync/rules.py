@@ -285,6 +285,12 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
                                              or record["mentor_id"] != before["mentor_id"]
                                              or record.get("approach") != before.get("approach")):
             _refuse_if(_paired_already(w, record))
+        if record["status"] == "active" and mentee["status"] == "closed" and (
+                before is None or before["status"] != "active" or record["mentee_id"] != before["mentee_id"]):
+            # The other side of closing a child only once her pairings end (_still_paired): a running
+            # pairing would put a closed child back on a volunteer's phone, under no 在帮 count.
+            raise Refusal("这个孩子的档案已经结束（状态“结束”），不能和他结对；"
+                          "如需继续帮扶，请先把孩子档案的“状态”改回“在帮”。")
         if before is None:
             record["review_status"] = "pending"
     elif entity_name == "activity":

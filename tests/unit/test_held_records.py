@@ -5,7 +5,8 @@
   deleted unit's records count nowhere, so a past total would change and an approved return would
   leave the list of returns.
 - A child's file is closed (状态 结束) only once their pairings have ended: a running pairing
-  keeps the closed child on the volunteer's phone.
+  keeps the closed child on the volunteer's phone. Nor does a closed child get a running pairing
+  again until the file is reopened (在帮).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 import sqlite_utils
 
 from server.queries.stats import figures_for_return
-from sync import apply_mutations, mutations
+from sync import apply_mutations, mutations, new_id
 from sync.returns import install_figures
 
 from ..factories import delete, make_county, make_unit, mutate, push, remove, row, upsert
@@ -153,3 +154,34 @@ def test_a_child_is_closed_once_the_pairing_ends_even_in_the_same_batch(db: sqli
     ])
     assert [o.status for o in outcomes] == ["applied", "applied"], [o.answer() for o in outcomes]
     assert row(db, "mentee", w.mentee1)["status"] == "closed"
+
+
+def test_a_closed_child_is_not_paired_again_until_her_file_is_reopened(db: sqlite_utils.Database, w: Any) -> None:
+    """The other side of closing: a new pairing, or an ended one started again, would put a closed
+    child back on a volunteer's phone. Reopening the file (在帮) first, even in the same batch, does it."""
+    assert _close(db, w.staff_st11, w.mentee_unpaired).status == "applied"
+    fields = {"mentor_id": w.mentor1.user_id, "mentee_id": w.mentee_unpaired, "start_date": "2026-11-01",
+              "approach": "fuxin"}
+    new = mutations.upsert("pairing", fields, new_id())
+    (refused,) = apply_mutations(db, w.staff_st11, [new])
+    assert refused.status == "rejected" and "档案已经结束" in refused.reason and "在帮" in refused.reason
+    assert db.execute("SELECT count(*) FROM pairings WHERE mentee_id = ?", [w.mentee_unpaired]).fetchone()[0] == 0
+
+    reopen = mutations.upsert("mentee", {"status": "active"}, w.mentee_unpaired,
+                              base_version=row(db, "mentee", w.mentee_unpaired)["version"])
+    outcomes = apply_mutations(db, w.staff_st11, [reopen, new])
+    assert [o.status for o in outcomes] == ["applied", "applied"], [o.answer() for o in outcomes]
+
+
+def test_an_ended_pairing_of_a_closed_child_is_not_started_again(db: sqlite_utils.Database, w: Any) -> None:
+    outcomes = apply_mutations(db, w.staff_st11, [
+        mutations.upsert("pairing", {"status": "closed", "end_date": "2026-11-25", "outcome": "improved"},
+                         w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"]),
+        mutations.upsert("mentee", {"status": "closed"}, w.mentee1,
+                         base_version=row(db, "mentee", w.mentee1)["version"]),
+    ])
+    assert [o.status for o in outcomes] == ["applied", "applied"]
+    (outcome,) = apply_mutations(db, w.staff_st11, [mutations.upsert(
+        "pairing", {"status": "active"}, w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"])])
+    assert outcome.status == "rejected" and "档案已经结束" in outcome.reason
+    assert row(db, "pairing", w.pairing1)["status"] == "closed"
