@@ -132,6 +132,9 @@ class Phone:
         if follow_up:
             self.page.get_by_label("事后跟踪").fill(follow_up)
         self.page.get_by_role("button", name="保存", exact=True).click()
+        # Off the form before anything else: 已保存 shows while the form may still be on screen, and
+        # a next start_visit looking then for 记一次帮扶 would find no link on the form (a flake).
+        expect(self.page.get_by_label("过程记录")).to_have_count(0)
         expect(self.page.get_by_text("已保存。")).to_be_visible()
 
     def choose_a_child(self) -> None:
