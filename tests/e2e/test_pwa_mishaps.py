@@ -155,7 +155,8 @@ def test_pwa_a_sync_while_a_visit_is_written_unchooses_a_child_who_left_and_offe
     moment ago used to show an empty picker until the form was opened again.)"""
     server = module_server
     pairing, version, _code, mentee, _name = _first_pairing(server, "zhou.laoshi")
-    ((newcomer,),) = query(server, "SELECT id FROM mentees WHERE code = 'BX-2026-0022'")  # unpaired, same station
+    ((newcomer, newcomer_version),) = query(  # unpaired, same station; the demo closed the file
+        server, "SELECT id, version FROM mentees WHERE code = 'BX-2026-0022'")
     mentor = query(server, "SELECT id FROM users WHERE login = 'zhou.laoshi'")[0][0]
     phone: Phone = phones.new(server)
     phone.enrol("zhou.laoshi")
@@ -168,6 +169,7 @@ def test_pwa_a_sync_while_a_visit_is_written_unchooses_a_child_who_left_and_offe
     page.get_by_label("过程记录").fill(words)
     station = Station(server, "xiao-bencha")
     station.push("pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    station.push("mentee", newcomer, {"status": "active"}, newcomer_version)  # reopened: a closed child gets no pairing
     station.push("pairing", new_id(),
                  {"mentor_id": mentor, "mentee_id": newcomer, "start_date": "2026-12-01", "status": "active"}, None)
     phone.context.set_offline(False)  # the app syncs when the signal comes back
