@@ -59,6 +59,18 @@ def create_user(
     }, user_id=user_id, create=True)
 
 
+def made_already(db: sqlite_utils.Database, actor: Actor, user_id: str) -> bool:
+    """Whether the id a new-account form carries names an account ``actor`` made already: the same
+    form posted again (a double click, the back button, a second tab), answered as the first post
+    was. ``NotAllowed`` when someone else made it: their form never meant that account."""
+    if get_user(db, user_id=user_id) is None:
+        return False
+    if db.execute("SELECT 1 FROM sync_audit WHERE entity = 'user' AND record_id = ? AND op = 'create'"
+                  " AND user_id = ?", [user_id, actor.user_id]).fetchone() is None:
+        raise NotAllowed("这张表单已经用过了，什么都没有改动。请刷新页面后重新填写。")
+    return True
+
+
 def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *, user_id: str | None = None,
               create: bool = False, shown: dict[str, Any] | None = None) -> str:
     """Create (``create=True``) or change an account as ``actor``; ``NotAllowed`` says what is wrong.

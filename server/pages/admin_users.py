@@ -24,6 +24,7 @@ from sync.users import (
     create_user,
     edited_fields,
     get_user,
+    made_already,
     save_user,
 )
 
@@ -119,7 +120,7 @@ async def admin_user_create(request: Request) -> Response:
     record_id = parse_id(values.get("record_id"))
 
     def create(db: Any) -> str | None:
-        if record_id is not None and get_user(db, user_id=record_id) is not None:
+        if record_id is not None and made_already(db, actor, record_id):
             return None
         return create_user(
             db, login=fields["login"], name=fields["name"], role=fields["role"] or "", unit_id=fields["unit_id"] or "",

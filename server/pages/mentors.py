@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Actor, NotAllowed, parse_id
+from sync import NotAllowed, parse_id
 from sync.audit import append_audit
-from sync.users import EditedMeanwhile, edited_fields, save_user
+from sync.users import EditedMeanwhile, edited_fields, made_already, save_user
 
 from ..devices import UnknownUser, issue_code, revoke_device
 from ..qr import enrol_url, qr_svg
@@ -126,12 +126,8 @@ async def mentor_create(request: Request) -> Response:
     record_id = parse_id(values.get("record_id"))  # the form's own id for the new account
 
     def write(db: Any) -> str:
-        if record_id is not None and db.execute("SELECT 1 FROM users WHERE id = ?", [record_id]).fetchone():
-            # The same form posted again (a double tap, the back button, a second tab): added once.
-            # Only the person whose post added it is told so; anyone else's form never meant it.
-            if not _added_by(db, actor, record_id):
-                raise NotAllowed("这张表单已经用过了，什么都没有改动。请刷新页面后重新填写。")
-            return record_id
+        if record_id is not None and made_already(db, actor, record_id):
+            return record_id  # the same form again, added once
         login = fields["login"] or free_login(db, fields["phone"])
         return save_user(db, actor, {**fields, "login": login, "role": "mentor"}, user_id=record_id, create=True)
 
@@ -140,12 +136,6 @@ async def mentor_create(request: Request) -> Response:
     except NotAllowed as exc:
         return await _form_page(visit, mentor=None, values=values, error=exc.reason, status=400)
     return visit.redirect(f"/mentors/{user_id}", flash="已添加志愿者。请在下方为他的手机发登记码。")
-
-
-def _added_by(db: Any, actor: Actor, user_id: str) -> bool:
-    """Whether ``actor`` added the account ``user_id`` (the write path's audit of accounts)."""
-    return db.execute("SELECT 1 FROM sync_audit WHERE entity = 'user' AND record_id = ? AND op = 'create'"
-                      " AND user_id = ?", [user_id, actor.user_id]).fetchone() is not None
 
 
 async def mentor_edit(request: Request) -> Response:
