@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Actor, Scope, apply_mutations, mutations
+from sync import Actor, Scope, apply_mutations, mutations, new_id
 from sync.users import get_user
 
 from ..errors import Forbidden, ParamInvalid
@@ -30,7 +30,7 @@ from ..templating import local_time
 from .common import OFFICE, Visit, form_values, not_found, require, require_form, visible_record
 from .report_params import read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
-from .writes import apply_one, base_version, made_already, reviewed_already, shown_version
+from .writes import apply_one, base_version, made_already, review_once, shown_version
 
 EDITABLE = ("draft", "returned")
 
@@ -129,6 +129,7 @@ async def _render(visit: Visit, ret: dict[str, Any], scope: Scope, *, error: str
         "can_reopen": may_review(actor, ret["unit_id"]) and ret["status"] == "approved",
         "values": values or {k: ret[k] or "" for k in ("remarks", "filled_by", "phone")}, "error": error,
         "stats_params": {"unit": ret["unit_id"], "from": ret["period_from"], "to": ret["period_to"]},
+        "review_id": new_id(),  # the review its form makes: posted twice (a double tap), made once
     }, status=status)
 
 
@@ -192,12 +193,10 @@ async def return_review(request: Request) -> Response:
         raise ParamInvalid("请选择“通过”或“退回”。")
     if decision == "return" and not comment:
         return await _render(visit, ret, scope, error="退回时请写明原因，方便填表单位更正。", status=400)
-    shown = base_version(values, "target_version")
-    outcome = await apply_one(visit, mutations.upsert("review", {
+    outcome, decision = await review_once(visit, {
         "target_entity": "stats_return", "target_id": ret["id"], "decision": decision, "comment": comment or None,
-        "target_version": shown}))
-    if outcome.status != "applied" and not await visit.state.store.read(
-            lambda db: reviewed_already(db, actor, "stats_return", ret["id"], decision, shown)):
+        "target_version": base_version(values, "target_version")}, values)
+    if outcome.status != "applied":
         fresh, _ = await _load(visit, ret["id"])
         return await _render(visit, fresh, scope, error=outcome.reason, status=400)
     flash = "已审核通过，数字已冻结并锁定。" if decision == "approve" else "已退回，填表单位可更正后重新上报。"

@@ -14,15 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
+from sync import new_id, parse_id
 from sync.entities import REVIEW_TARGETS
-from sync.mutations import upsert
 
 from ..queries.archives import sees_names
 from ..queries.review import COUNT_CAP, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, form_values, require, require_form
-from .writes import apply_one, base_version, reviewed_already
+from .writes import base_version, review_once
 
 COMMENT_MAX = 2000
 
@@ -49,6 +48,8 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
     return page.render("review_queue.html", {
         **data, "unit": unit or "", "errors": errors, "comments": comments or {}, "names": sees_names(scope),
         "me": page.actor.user_id, "action": _here(unit), "count_cap": COUNT_CAP,
+        # Each decision form names the review it makes: posted twice (a double tap), it is made once.
+        "form_ids": {record_id: new_id() for record_id in shown},
     }, status=status)
 
 
@@ -74,10 +75,8 @@ async def review_decide(request: Request) -> Response:
                               "target_version": base_version(values, "target_version")}
     if comment:
         fields["comment"] = comment
-    outcome = await apply_one(page, upsert("review", fields))
-    actor = page.actor
-    if outcome.status == "rejected" and not await page.state.store.read(
-            lambda db: reviewed_already(db, actor, target_entity, target_id, decision, fields["target_version"])):
+    outcome, decision = await review_once(page, fields, values)
+    if outcome.status != "applied":
         return await _queue(page, errors={key: f"没有保存：{outcome.reason}"}, comments={key: comment}, status=400)
     what = REVIEW_TARGETS[target_entity]
     if decision == "approve":

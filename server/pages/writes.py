@@ -99,21 +99,14 @@ def already_created(db: Any, actor: Actor, entity: str, record_id: str) -> Outco
     return Outcome.rejected(None, entity, record_id, not_found(f"这条{spec.label}", hint=NEW_RECORD_HINT))
 
 
-def reviewed_already(db: Any, actor: Actor, entity: str, target_id: str, decision: str,
-                     target_version: int | None) -> bool:
-    """Whether this person already made this decision on the target as the page showed it
-    (``target_version``), and nothing has changed the target since (its version is the one that
-    decision made): the same review form sent again (a double click on 通过), whose second post the
-    engine refuses because the first one changed the target. It is answered as the first was, not
-    with "在你打开审核页之后又被改过" about the person's own decision."""
-    if target_version is None:
-        return False
-    now = db.execute(f"SELECT version FROM [{ENTITIES[entity].table}] WHERE id = ?", [target_id]).fetchone()
-    if now is None or now[0] != target_version + 1:
-        return False
-    return db.execute(
-        "SELECT 1 FROM reviews WHERE target_id = ? AND reviewer_id = ? AND decision = ? AND target_version = ?"
-        " AND deleted = 0 LIMIT 1", [target_id, actor.user_id, decision, target_version]).fetchone() is not None
+async def review_once(page: Visit, fields: dict[str, Any], posted: dict[str, Any]) -> tuple[Outcome, str]:
+    """A review made under the id its form carries (``create_once``), and the decision it holds: the
+    same form posted again (a double tap, whose second may land on 退回 after 通过) is answered with
+    the decision its first post made, never with "又被改过" about the reviewer's own decision."""
+    outcome = await create_once(page, "review", fields, posted)
+    made = None if outcome.status != "applied" else await page.state.store.read(lambda db: db.execute(
+        "SELECT decision FROM reviews WHERE id = ?", [outcome.record_id]).fetchone())
+    return outcome, str(made[0]) if made else str(fields["decision"])
 
 
 async def deleted_already(page: Visit, entity: str, raw_id: object) -> bool:

@@ -15,6 +15,7 @@ from sync.system import SYSTEM
 from ...factories import make_activity, make_unit, mutate, pull_all, row
 from ...stats_oracle import COLUMNS, add_stats_records, expected_form
 from .conftest import Site
+from .station import record_id_on
 
 YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
 
@@ -94,17 +95,19 @@ def test_returns_approve_clicked_twice_is_approved_once_and_says_so(site: Site, 
     rid = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
         "unit_id": county.st11, "period_from": "2026-09-01", "period_to": "2026-12-31", "status": "submitted"}))
     reviewer = site.as_(county.reviewer)
-    shown = {"decision": "approve", "target_version": str(_version(site, rid))}
+    shown = {"decision": "approve", "target_version": str(_version(site, rid)),
+             "record_id": record_id_on(reviewer.get(f"/returns/{rid}").text)}
     token = reviewer.token(f"/returns/{rid}")
     sent = [reviewer.post(f"/returns/{rid}/review", shown, token=token) for _ in range(2)]
     assert [r.status_code for r in sent] == [303, 303]
     assert "已审核通过" in reviewer.get(sent[1].headers["location"]).text
     reviews = site.read(lambda db: db.execute("SELECT count(*) FROM reviews WHERE target_id = ?", [rid]).fetchone())
     assert reviews == (1,)
-    # An old page's approval after the return was reopened meanwhile is still refused.
+    # An old page (another tab, never sent) approving after the return was reopened is still refused.
+    old_page = {**shown, "record_id": record_id_on(reviewer.get(f"/returns/{rid}").text)}
     site.write(lambda db: mutate(db, county.reviewer, "review", {
         "target_entity": "stats_return", "target_id": rid, "decision": "return", "comment": "重新核对"}))
-    stale = reviewer.post(f"/returns/{rid}/review", shown, token=token)
+    stale = reviewer.post(f"/returns/{rid}/review", old_page, token=token)
     assert stale.status_code == 400
     assert site.read(lambda db: row(db, "stats_return", rid))["status"] == "returned"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from ...factories import make_activity, mutate, row
 from .conftest import Site
@@ -43,17 +44,24 @@ def test_approving_locks_the_activity_and_the_phone_learns_it(site: Site) -> Non
 
 
 def test_approve_clicked_twice_in_the_queue_is_approved_once_and_says_so(site: Site) -> None:
+    """Each decision form names the review it makes: its second post (a double tap, which may land
+    on 退回 after 通过) makes nothing more and is answered with the first post's decision."""
     w = site.w
     browser = site.as_(w.staff_st11)
     seen = site.read(lambda db: row(db, "activity", w.activity2))["version"]
+    queue = browser.get("/review").text
+    item = re.search(rf'name="target_id" value="{w.activity2}".*?name="record_id" value="([^"]+)"', queue, re.S)
+    assert item is not None
+    form = {"target_entity": "activity", "target_id": w.activity2, "decision": "approve", "target_version": str(seen),
+            "record_id": item.group(1)}
     token = browser.token("/review")
-    form = {"target_entity": "activity", "target_id": w.activity2, "decision": "approve", "target_version": str(seen)}
-    sent = [browser.post("/review", form, token=token) for _ in range(2)]
+    sent = [browser.post("/review", form, token=token), browser.post("/review", {**form, "decision": "return",
+                                                                                  "comment": "再看看"}, token=token)]
     assert [r.status_code for r in sent] == [303, 303]
     page = html.unescape(browser.get("/review").text)
-    assert "已通过这条帮扶活动" in page and "又被改过" not in page
-    assert site.read(lambda db: db.execute("SELECT count(*) FROM reviews WHERE target_id = ?",
-                                           [w.activity2]).fetchone()[0]) == 1
+    assert "已通过这条帮扶活动" in page and "又被改过" not in page and "已退回这条" not in page
+    assert site.read(lambda db: db.execute("SELECT decision FROM reviews WHERE target_id = ?",
+                                           [w.activity2]).fetchall()) == [("approve",)]
 
 
 def test_a_returned_activity_reaches_the_volunteers_phone_with_the_comment(site: Site) -> None:
