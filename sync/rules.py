@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import returns
@@ -75,19 +76,26 @@ FUTURE_SLACK = datetime.timedelta(days=31)
 STAFF_SLACK = datetime.timedelta(days=1)
 
 
+def _ahead(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any], name: str) -> datetime.date | None:
+    """The day ``record[name]`` says, when this change sets it and it lies after the server's today
+    (with the slack of the writer's role); None otherwise. Only a day set or changed is checked, so a
+    record stored before a rule can still be corrected in its other fields."""
+    day = record.get(name)
+    if not isinstance(day, str) or (before is not None and before.get(name) == day):
+        return None
+    slack = FUTURE_SLACK if w.actor.role == "mentor" else STAFF_SLACK
+    return datetime.date.fromisoformat(day) if day > (local_today() + slack).isoformat() else None
+
+
 def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
     """A visit or screening records what was done, and every form offers no later day than today.
     A volunteer's visit dated a month or more ahead comes from a phone whose clock ran ahead (typed
     offline, before any sync could tell it); staff's, from a slip of the year. Taken, it would count in
     next year's statistics, be missing from this year's, and stand as the pairing's latest visit
     (hiding an overdue follow-up). A month's slack on a phone leaves a typo of a day to the review."""
-    day = record.get("date")
-    if not isinstance(day, str) or (before is not None and before.get("date") == day):
-        return
-    mentor = w.actor.role == "mentor"
-    if day > (local_today() + (FUTURE_SLACK if mentor else STAFF_SLACK)).isoformat():
-        d = datetime.date.fromisoformat(day)
-        advice = "如果手机上的日期不对，请先到手机的“设置”里改好日期和时间。" if mentor else ""
+    d = _ahead(w, before, record, "date")
+    if d is not None:
+        advice = "如果手机上的日期不对，请先到手机的“设置”里改好日期和时间。" if w.actor.role == "mentor" else ""
         raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际做的那一天。{advice}")
 
 
@@ -101,16 +109,10 @@ HAPPENED = {
 def _happened_already(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
     """A group event (集体活动) or a referral is entered once it has happened, and the statistics count it
     in the period of its date: one dated after today would count in a period still to come. The
-    same rule as a visit's (``_done_already``): the server's day, with the same slack for the
-    writer's role; only a date set or changed is checked, so a record stored before the rule can
-    still be corrected in its other fields."""
+    same rule as a visit's (``_done_already``)."""
     name, label, advice = HAPPENED[entity_name]
-    day = record.get(name)
-    if not isinstance(day, str) or (before is not None and before.get(name) == day):
-        return
-    slack = FUTURE_SLACK if w.actor.role == "mentor" else STAFF_SLACK
-    if day > (local_today() + slack).isoformat():
-        d = datetime.date.fromisoformat(day)
+    d = _ahead(w, before, record, name)
+    if d is not None:
         raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天：{advice}")
 
 
@@ -135,62 +137,60 @@ CHILD_AT_A_ROW = ("“所属学校/辅导站”应是孩子上学的学校或所
                   "登记在镇（街道）或县的孩子哪一行都不计。")
 
 
+def _found(w: _Writer, entity_name: str, keep: Callable[[dict[str, Any]], bool], sql: str, params: list[Any],
+           *, at_most: int | None = None) -> list[dict[str, Any]]:
+    """Records of ``entity_name`` as they stand with this batch's own changes: those of the batch
+    that ``keep`` takes, and those ``sql`` (an indexed probe selecting ``id`` first) finds stored,
+    less the ones the batch changed (judged as they are now, not as stored). ``at_most``: only that
+    many are wanted; the probe reads as many rows as the batch changed, and that many more."""
+    changed = w.dirty[entity_name]
+    if at_most is not None:
+        sql, params = f"{sql} LIMIT ?", [*params, len(changed) + at_most]
+    return [r for r in changed.values() if keep(r)] + [r for r in w.db.query(sql, params) if r["id"] not in changed]
+
+
 def _paired_already(w: _Writer, pairing: dict[str, Any]) -> str | None:
     """Why ``pairing`` may not be an active pairing: the same volunteer already has one with that
-    child and the same approach (帮扶方式; this batch's own changes included). That is the same
-    pairing twice: the child twice on the volunteer's phone, visits split between two archives.
-    One volunteer helping one child in two ways (扶心扶志 and 关爱扶志) stays two pairings."""
+    child and the same approach (帮扶方式). That is the same pairing twice: the child twice on the
+    volunteer's phone, visits split between two archives. One volunteer helping one child in two
+    ways (扶心扶志 and 关爱扶志) stays two pairings."""
     def same(other: dict[str, Any]) -> bool:
-        return (other["id"] != pairing["id"] and not other.get("deleted") and other["status"] == "active"
+        return (other["id"] != pairing["id"] and not other["deleted"] and other["status"] == "active"
                 and other["mentee_id"] == pairing["mentee_id"] and other["mentor_id"] == pairing["mentor_id"]
                 and other.get("approach") == pairing.get("approach"))
 
-    changed = list(w.dirty["pairing"])
-    here = any(same(r) for r in w.dirty["pairing"].values())
-    stored = here or w.db.execute(
-        "SELECT 1 FROM pairings WHERE mentee_id = ? AND mentor_id = ? AND approach IS ? AND status = 'active'"
-        " AND deleted = 0 AND id != ? AND id NOT IN (SELECT value FROM json_each(?))",
-        [pairing["mentee_id"], pairing["mentor_id"], pairing.get("approach"), pairing["id"],
-         json.dumps(changed)]).fetchone() is not None
+    twice = _found(w, "pairing", same, "SELECT id FROM pairings WHERE mentee_id = ? AND mentor_id = ? AND approach IS ?"
+                   " AND status = 'active' AND deleted = 0 AND id != ?",
+                   [pairing["mentee_id"], pairing["mentor_id"], pairing.get("approach"), pairing["id"]], at_most=1)
     return ("这位志愿者已经以同样的帮扶方式和这个孩子结对（进行中），不能重复结对；"
-            "要修改目标或开始日期，请在原来的结对里修改。") if stored else None
+            "要修改目标或开始日期，请在原来的结对里修改。") if twice else None
 
 
 def _holds_children(w: _Writer, unit: dict[str, Any]) -> str | None:
-    """Why a station or school may not become a town or county: it holds live children (this
-    batch's own changes included), whose records would then leave every statistics form."""
-    here = [r for r in w.dirty["mentee"].values() if r["unit_id"] == unit["id"] and not r["deleted"]]
-    changed = list(w.dirty["mentee"])
-    stored = w.db.execute(
-        "SELECT count(*) FROM mentees WHERE unit_id = ? AND deleted = 0 AND id NOT IN"
-        " (SELECT value FROM json_each(?))", [unit["id"], json.dumps(changed)]).fetchone()[0]
-    held = len(here) + int(stored)
+    """Why a station or school may not become a town or county: it holds live children, whose records
+    would then leave every statistics form."""
+    held = len(_found(w, "mentee", lambda r: r["unit_id"] == unit["id"] and not r["deleted"],
+                      "SELECT id FROM mentees WHERE unit_id = ? AND deleted = 0", [unit["id"]]))
     return (f"“{unit['name']}”下还有 {held} 名帮扶对象，改成镇（街道）或县后他们就不再计入统计表；"
             "请先把他们移到别的学校或辅导站，再改类型。") if held else None
 
 
 def _still_paired(w: _Writer, mentee: dict[str, Any]) -> str | None:
-    """Why a child's file may not be closed (状态 结束): the child still has active pairings (this
-    batch's own changes included). Left running, they keep a closed child on the volunteer's phone
-    and in every 进行中 count, with nobody offered to end them; the pairing's page is where they end.
-    (Deleting such a child is not refused yet: the readers' tests build that state on purpose,
-    ``DEAD_PAIRINGS``, and a pairing of a deleted child counts nowhere.)"""
-    def running(p: dict[str, Any]) -> bool:
-        return p["mentee_id"] == mentee["id"] and p["status"] == "active" and not p["deleted"]
-
-    changed = w.dirty["pairing"]
-    mentors = [p["mentor_id"] for p in changed.values() if running(p)]
-    # idx_pairings_mentee; a pairing of this batch is judged as it is now, not as stored.
-    mentors += [mentor for pairing_id, mentor in w.db.execute(
-        "SELECT id, mentor_id FROM pairings WHERE mentee_id = ? AND status = 'active' AND deleted = 0",
-        [mentee["id"]]).fetchall() if pairing_id not in changed]
-    if not mentors:
+    """Why a child's file may not be closed (状态 结束): the child still has active pairings. Left
+    running, they keep a closed child on the volunteer's phone and in every 进行中 count, with nobody
+    offered to end them; the pairing's page is where they end. (Deleting such a child is not refused
+    yet: the readers' tests build that state on purpose, ``DEAD_PAIRINGS``, and a pairing of a
+    deleted child counts nowhere.)"""
+    running = _found(w, "pairing", lambda p: p["mentee_id"] == mentee["id"] and p["status"] == "active"
+                     and not p["deleted"], "SELECT id, mentor_id FROM pairings WHERE mentee_id = ?"
+                     " AND status = 'active' AND deleted = 0", [mentee["id"]])  # idx_pairings_mentee
+    if not running:
         return None
+    mentors = list(dict.fromkeys(p["mentor_id"] for p in running))[:3]
     names = [str(r[0]) for r in w.db.execute(
-        "SELECT u.name FROM json_each(?) j JOIN users u ON u.id = j.value ORDER BY j.key",
-        [json.dumps(list(dict.fromkeys(mentors))[:3])]).fetchall()]
+        "SELECT u.name FROM json_each(?) j JOIN users u ON u.id = j.value ORDER BY j.key", [json.dumps(mentors)])]
     who = f"（志愿者：{'、'.join(names)}）" if names else ""
-    return (f"这个孩子还有 {len(mentors)} 个进行中的结对{who}，不能把“状态”改为“结束”。"
+    return (f"这个孩子还有 {len(running)} 个进行中的结对{who}，不能把“状态”改为“结束”。"
             "请先打开结对档案点“结束结对”，把这些结对结束，再结束孩子的档案。")
 
 
@@ -200,17 +200,17 @@ def _still_paired(w: _Writer, mentee: dict[str, Any]) -> str | None:
 # unit holds them all. The pairings are probed too (through idx_pairings_unit, never the activities
 # table, which has no index by unit), for a pairing whose unit ever differed from its child's.
 _UNIT_HOLDINGS: tuple[tuple[str, str, str], ...] = (
-    ("unit", "下级单位", "SELECT id FROM units WHERE parent_id = ? AND deleted = 0 LIMIT ?"),
-    ("mentee", "帮扶对象", "SELECT id FROM mentees WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
+    ("unit", "下级单位", "SELECT id FROM units WHERE parent_id = ? AND deleted = 0"),
+    ("mentee", "帮扶对象", "SELECT id FROM mentees WHERE unit_id = ? AND deleted = 0"),
     ("pairing", "结对和帮扶记录",
      "SELECT p.id FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
-     " WHERE p.unit_id = ? AND p.deleted = 0 AND m.deleted = 0 LIMIT ?"),
-    ("event", "集体活动（宣讲等）", "SELECT id FROM events WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
-    ("enrolment", "在校学生和家长人数", "SELECT id FROM enrolments WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
-    ("stats_return", "统计表", "SELECT id FROM stats_returns WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
-    ("inspection", "督查记录", "SELECT id FROM inspections WHERE unit_id = ? AND deleted = 0 LIMIT ?"),
+     " WHERE p.unit_id = ? AND p.deleted = 0 AND m.deleted = 0"),
+    ("event", "集体活动（宣讲等）", "SELECT id FROM events WHERE unit_id = ? AND deleted = 0"),
+    ("enrolment", "在校学生和家长人数", "SELECT id FROM enrolments WHERE unit_id = ? AND deleted = 0"),
+    ("stats_return", "统计表", "SELECT id FROM stats_returns WHERE unit_id = ? AND deleted = 0"),
+    ("inspection", "督查记录", "SELECT id FROM inspections WHERE unit_id = ? AND deleted = 0"),
 )
-_APPROVED_RETURN = "SELECT id FROM stats_returns WHERE unit_id = ? AND deleted = 0 AND status = 'approved' LIMIT ?"
+_APPROVED_RETURN = "SELECT id FROM stats_returns WHERE unit_id = ? AND deleted = 0 AND status = 'approved'"
 
 
 def _holds_records(w: _Writer, unit: dict[str, Any]) -> str | None:
@@ -218,15 +218,10 @@ def _holds_records(w: _Writer, unit: dict[str, Any]) -> str | None:
     count somewhere (this batch's own changes included). A deleted unit's records count nowhere
     (server/queries/filters.py ``live``): past totals would change and an approved statistics return
     would leave /returns. Each kind is one EXISTS-like probe on an index by unit."""
-    def holds(entity_name: str, sql: str, keep: Any = None) -> bool:
-        changed = w.dirty[entity_name]
+    def holds(entity_name: str, sql: str, keep: Callable[[dict[str, Any]], bool] = lambda r: True) -> bool:
         column = "parent_id" if entity_name == "unit" else "unit_id"
-        if any(r.get(column) == unit["id"] and not r["deleted"] and (keep is None or keep(r))
-               for r in changed.values()):
-            return True
-        # As many rows as this batch changed, and one more: then one at least is not among them.
-        found = w.db.execute(sql, [unit["id"], len(changed) + 1]).fetchall()
-        return any(row[0] not in changed for row in found)
+        return bool(_found(w, entity_name, lambda r: r.get(column) == unit["id"] and not r["deleted"] and keep(r),
+                           sql, [unit["id"]], at_most=1))
 
     held = [label for entity_name, label, sql in _UNIT_HOLDINGS if holds(entity_name, sql)]
     # Accounts are no synced records: none is among this batch's changes (idx_users_unit).
