@@ -27,6 +27,20 @@ def _first_pairing(server: ServerProcess, login: str) -> tuple[str, int, str, st
     return row[0]
 
 
+def _end_pairing(server: ServerProcess, staff: str, pairing: str, version: int) -> Station:
+    """The station ends the pairing (the child leaves the volunteer's phone at its next pull)."""
+    station = Station(server, staff)
+    station.push("pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    return station
+
+
+def _sync_from_waiting(server: ServerProcess, page: Any) -> Any:
+    """立即同步 on the waiting list; the rows the server refused."""
+    page.goto(server.url + "/app/#/waiting")
+    page.get_by_role("button", name="立即同步").click()
+    return page.locator(".row.returned")
+
+
 def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_offers_no_other_child(
     module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
 ) -> None:
@@ -44,12 +58,9 @@ def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_
     page.get_by_label("过程记录").fill("孩子说下个月要搬去外婆家，情绪有些低落。")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("已保存。")).to_be_visible()
-    Station(server, "xiao-chahe").push(
-        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    _end_pairing(server, "xiao-chahe", pairing, version)
     phone.context.set_offline(False)
-    page.goto(server.url + "/app/#/waiting")
-    page.get_by_role("button", name="立即同步").click()
-    refused = page.locator(".row.returned")
+    refused = _sync_from_waiting(server, page)
     expect(refused).to_have_count(1, timeout=20_000)
     page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.list('mentee').some((m) => m.id === id))",
                            arg=mentee, timeout=20_000)
@@ -92,9 +103,7 @@ def test_pwa_a_visit_typed_offline_on_a_phone_a_year_ahead_is_refused_and_fixed_
     phone.context.clock.set_fixed_time(datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=366))
     phone.log_activity("时钟快了一年的手机上记的家访。")
     phone.context.set_offline(False)
-    page.goto(server.url + "/app/#/waiting")
-    page.get_by_role("button", name="立即同步").click()
-    refused = page.locator(".row.returned")
+    refused = _sync_from_waiting(server, page)
     expect(refused).to_contain_text("日期写的是以后的日子", timeout=20_000)
     assert query(server, "SELECT count(*) FROM activities WHERE record = '时钟快了一年的手机上记的家访。'") == [(0,)]
     refused.get_by_role("link", name="打开修改").click()
@@ -128,10 +137,8 @@ def test_pwa_an_unfinished_visit_about_a_child_who_left_is_not_offered_to_the_ot
     page.wait_for_function("() => import('/app/js/drafts.js').then((d) => d.loadDraft('activity:new'))"
                            ".then((x) => Boolean(x))")
     page.goto(server.url + "/app/#/")
-    Station(server, "staff-juegang").push(
-        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
-    page.goto(server.url + "/app/#/waiting")
-    page.get_by_role("button", name="立即同步").click()
+    _end_pairing(server, "staff-juegang", pairing, version)
+    _sync_from_waiting(server, page)
     page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.list('mentee').some((m) => m.id === id))",
                            arg=mentee, timeout=20_000)
     phone.wait_synced()  # the sync that took the child off has finished and the app has redrawn
@@ -167,8 +174,7 @@ def test_pwa_a_sync_while_a_visit_is_written_unchooses_a_child_who_left_and_offe
     phone.context.set_offline(True)
     words = "孩子说周末要跟奶奶去城里，不知道还回不回来。"
     page.get_by_label("过程记录").fill(words)
-    station = Station(server, "xiao-bencha")
-    station.push("pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    station = _end_pairing(server, "xiao-bencha", pairing, version)
     station.push("mentee", newcomer, {"status": "active"}, newcomer_version)  # reopened: a closed child gets no pairing
     station.push("pairing", new_id(),
                  {"mentor_id": mentor, "mentee_id": newcomer, "start_date": "2026-12-01", "status": "active"}, None)
@@ -204,12 +210,9 @@ def test_pwa_an_edit_refused_because_the_child_moved_away_reads_as_words_without
     page.get_by_label("过程记录").fill("孩子搬走以前改过的记录。")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("已保存。")).to_be_visible()
-    Station(server, "staff-chahe").push(
-        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    _end_pairing(server, "staff-chahe", pairing, version)
     phone.context.set_offline(False)
-    page.goto(server.url + "/app/#/waiting")
-    page.get_by_role("button", name="立即同步").click()
-    refused = page.locator(".row.returned")
+    refused = _sync_from_waiting(server, page)
     expect(refused).to_contain_text("已经不在你的帮扶名单上", timeout=20_000)
     expect(refused).to_contain_text("原因：找不到这条帮扶活动")
     expect(refused).to_contain_text(code)
@@ -231,8 +234,7 @@ def test_pwa_a_guardian_number_saved_after_the_child_moved_away_is_kept_and_name
     page.goto(server.url + f"/app/#/guardian/{mentee}")
     phone.context.set_offline(True)
     page.get_by_label("监护人联系方式").fill("13912345678")
-    Station(server, "staff-bencha").push(
-        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    _end_pairing(server, "staff-bencha", pairing, version)
     phone.context.set_offline(False)  # the app syncs when the signal comes back
     page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.get(id))", arg=mentee, timeout=20_000)
     page.get_by_role("button", name="保存", exact=True).click()
