@@ -41,6 +41,21 @@ def _sync_from_waiting(server: ServerProcess, page: Any) -> Any:
     return page.locator(".row.returned")
 
 
+def _saved_offline_then_moved_away(server: ServerProcess, phone: Phone, route: str, words: str, staff: str,
+                                   pairing: str, version: int) -> Any:
+    """A visit's form at ``route`` written and saved offline; the station ends the child's pairing
+    before the phone syncs again. The waiting list's rows the server refused."""
+    page = phone.page
+    phone.context.set_offline(True)
+    page.goto(server.url + f"/app/#/{route}")
+    page.get_by_label("过程记录").fill(words)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    _end_pairing(server, staff, pairing, version)
+    phone.context.set_offline(False)
+    return _sync_from_waiting(server, page)
+
+
 def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_offers_no_other_child(
     module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
 ) -> None:
@@ -53,14 +68,8 @@ def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_
     phone: Phone = phones.new(server, viewport={"width": 320, "height": 640})
     phone.enrol("huang.laoshi")
     page = phone.page
-    phone.context.set_offline(True)
-    page.goto(server.url + f"/app/#/log/{mentee}")
-    page.get_by_label("过程记录").fill("孩子说下个月要搬去外婆家，情绪有些低落。")
-    page.get_by_role("button", name="保存", exact=True).click()
-    expect(page.get_by_text("已保存。")).to_be_visible()
-    _end_pairing(server, "xiao-chahe", pairing, version)
-    phone.context.set_offline(False)
-    refused = _sync_from_waiting(server, page)
+    refused = _saved_offline_then_moved_away(server, phone, f"log/{mentee}", "孩子说下个月要搬去外婆家，情绪有些低落。",
+                                             "xiao-chahe", pairing, version)
     expect(refused).to_have_count(1, timeout=20_000)
     page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.list('mentee').some((m) => m.id === id))",
                            arg=mentee, timeout=20_000)
@@ -204,15 +213,8 @@ def test_pwa_an_edit_refused_because_the_child_moved_away_reads_as_words_without
         " ORDER BY a.date DESC LIMIT 1")[0]
     phone: Phone = phones.new(server)
     phone.enrol("ma.ganbu")
-    page = phone.page
-    phone.context.set_offline(True)
-    page.goto(server.url + f"/app/#/activity/{activity}/edit")
-    page.get_by_label("过程记录").fill("孩子搬走以前改过的记录。")
-    page.get_by_role("button", name="保存", exact=True).click()
-    expect(page.get_by_text("已保存。")).to_be_visible()
-    _end_pairing(server, "staff-chahe", pairing, version)
-    phone.context.set_offline(False)
-    refused = _sync_from_waiting(server, page)
+    refused = _saved_offline_then_moved_away(server, phone, f"activity/{activity}/edit", "孩子搬走以前改过的记录。",
+                                             "staff-chahe", pairing, version)
     expect(refused).to_contain_text("已经不在你的帮扶名单上", timeout=20_000)
     expect(refused).to_contain_text("原因：找不到这条帮扶活动")
     expect(refused).to_contain_text(code)
