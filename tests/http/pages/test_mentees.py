@@ -193,6 +193,8 @@ def test_closing_a_childs_file_while_a_pairing_runs_is_refused_beside_the_status
         "categories": ["psych"]})
     assert response.status_code == 400
     assert "这个孩子还有 1 个进行中的结对（志愿者：王老师）" in response.text and "结束结对" in response.text
+    # The field is far down the form, off a phone's first screen: the top of the form says where.
+    assert '没有保存：请看下面标出的<a href="#f-status">“状态”</a>' in response.text
     assert site.read(lambda db: db.execute("SELECT status FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0]) \
         == "active"
     # Once the pairing has ended, the same form closes the file.
@@ -408,3 +410,12 @@ def test_a_childs_categories_may_be_left_unticked_on_the_forms(site: Site) -> No
         page = browser.get(path).text
         legend = re.search(r"<legend>类别(.*?)</legend>", page, re.S)
         assert legend is not None and "必填" not in legend.group(1), path
+
+
+def test_a_refusal_of_the_forms_first_field_is_not_said_twice_on_top(site: Site) -> None:
+    w = site.w
+    response = site.as_(w.staff_town1).post("/mentees/new", {"unit_id": w.town1, "name": "镇里的孩子",
+                                                             "risk_level": "normal", "status": "active"},
+                                            form_page="/mentees/new")
+    assert response.status_code == 400 and "应是孩子上学的学校" in response.text
+    assert "没有保存：请看下面标出的" not in response.text
