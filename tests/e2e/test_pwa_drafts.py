@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from .conftest import ServerProcess, demo_server
 from .phone import FILL_UP, Phone, query
+from .screen import documented_shots
 
 pytestmark = pytest.mark.e2e
 
@@ -238,6 +239,8 @@ def test_pwa_a_visit_begun_for_one_child_and_opened_from_another_childs_page_nam
     expect(page.get_by_label("帮扶对象")).to_have_value(first)
     expect(page.locator("main .comment")).to_contain_text("有一条没写完的帮扶记录：")
     expect(page.locator("main .comment")).to_contain_text(first_code)
+    if (shots := documented_shots()) is not None:
+        page.screenshot(path=str(shots / "pwa-draft-other-child.png"))
     # Opened from the first child's own page, the words are where she left them: no warning.
     log_from_page_of(first, first_code)
     expect(page.get_by_label("过程记录")).to_have_value("第一个孩子的家访，还没写完。")
