@@ -1,0 +1,210 @@
+"""Can a 70-year-old with a small phone (360×640) and big text use every screen? The phone app at
+标准 and at its largest text, 特大, and the station staff's pages signed in as staff-bencha, each
+checked for: no sideways scrolling; everything tappable at least 44×44 CSS px; every form field
+with an accessible name; no text cut off by a fixed height.
+
+Inline links inside a sentence are exempt from the 44 px rule (as WCAG 2.5.8 exempts them): their
+height is the line's, and making one taller would tear the sentence apart. A link counts as inline
+when it is displayed inline and shares its parent with words of its own; a link that stands alone
+(a row, a menu entry, a "查看" in a table cell) is a target and is measured.
+
+One server, one browser, one context per person; screens are reached by address, so the walk is quick.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import ServerProcess
+from .phone import PHONE, Phone, query
+from .screen import PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+SMALL = {**PHONE, "viewport": {"width": 360, "height": 640}}
+STAFF = "staff-bencha"
+WECHAT = "Mozilla/5.0 (Linux; Android 12) MicroMessenger/8.0.40"  # opened inside WeChat: 在浏览器打开
+ID = r"/%s/[0-9a-f]{8}-[0-9a-f-]{27}"  # a record's page: its id is a UUID
+
+# Every problem on the current page, as readable strings.
+REACH = """() => {
+  const problems = [];
+  const shown = (el) => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'; };
+  const name = (el) => el.tagName.toLowerCase() + ' ' + (el.innerText || el.value || el.getAttribute('aria-label')
+    || el.getAttribute('name') || '').trim().replace(/\\s+/g, ' ').slice(0, 30);
+  const inlineInSentence = (a) => getComputedStyle(a).display === 'inline' && [...a.parentElement.childNodes]
+    .some((n) => n !== a && n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+
+  const scroll = document.scrollingElement.scrollWidth;
+  if (scroll > window.innerWidth) problems.push(`scrolls sideways: ${scroll}px > ${window.innerWidth}px`);
+
+  // The thing a finger hits: a check box or radio button is hit through its label.
+  const targets = new Set();
+  for (const el of document.querySelectorAll(
+      'a[href], button, [role=button], summary, input:not([type=hidden]), select, textarea')) {
+    if (el.tagName === 'A' && inlineInSentence(el)) continue;
+    const box = el.matches('input[type=checkbox], input[type=radio]') ? (el.closest('label') || el) : el;
+    targets.add(box);
+  }
+  for (const el of targets) {
+    if (!shown(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width < 43.5 || r.height < 43.5)
+      problems.push(`tap target ${Math.round(r.width)}x${Math.round(r.height)}: ${name(el)}`);
+  }
+
+  const fields = 'input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea';
+  const named = (id) => document.getElementById(id)?.textContent.trim();
+  for (const el of document.querySelectorAll(fields)) {
+    const labelled = [...(el.labels || [])].some((l) => l.textContent.trim())
+      || (el.getAttribute('aria-label') || '').trim()
+      || (el.getAttribute('aria-labelledby') || '').split(/\\s+/).some(named);
+    if (!labelled) problems.push(`no accessible name: ${el.outerHTML.slice(0, 80)}`);
+  }
+
+  // Cut off: a box that hides what overflows it and has more to show than room (visually hidden
+  // helpers of 1px, and the form fields themselves, which scroll their own text, are not text boxes).
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!shown(el) || ['INPUT', 'SELECT', 'TEXTAREA', 'IMG', 'SVG', 'CANVAS'].includes(el.tagName)) continue;
+    const s = getComputedStyle(el);
+    const hides = (v) => v === 'hidden' || v === 'clip';
+    if (!el.innerText || !el.innerText.trim() || el.clientWidth <= 1 || el.clientHeight <= 1) continue;
+    if (hides(s.overflowY) && el.scrollHeight > el.clientHeight + 1)
+      problems.push(`text cut off (${el.scrollHeight}px in ${el.clientHeight}px): ${name(el)}`);
+    if (hides(s.overflowX) && el.scrollWidth > el.clientWidth + 1)
+      problems.push(`text cut off sideways (${el.scrollWidth}px in ${el.clientWidth}px): ${name(el)}`);
+  }
+  return problems;
+}"""
+
+
+class Walk:
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.seen: list[str] = []
+
+    def check(self, page: Page, screen: str) -> None:
+        page.evaluate("document.fonts.ready")
+        self.failures += [f"[{screen}] {p}" for p in page.evaluate(REACH)]
+        self.seen.append(screen)
+
+
+def links(page: Page, pattern: str) -> list[str]:
+    """The paths of the page's links that match ``pattern`` (a record's page), in page order."""
+    hrefs: list[str] = page.evaluate("[...document.querySelectorAll('main a[href]')].map((a) => a.pathname)")
+    return [h for h in hrefs if re.fullmatch(pattern, h)]
+
+
+def test_a_small_phone_with_big_text_reaches_every_pwa_screen(module_server: ServerProcess, browser: Browser) -> None:
+    county = module_server
+    walk = Walk()
+    fresh = Phone(browser.new_context(**SMALL), county)
+    wechat = Phone(browser.new_context(**SMALL, user_agent=WECHAT), county)
+    phone = Phone(browser.new_context(**SMALL), county)
+    try:
+        fresh.open()
+        expect(fresh.page.get_by_label("登记码")).to_be_visible()
+        wechat.open()
+        expect(wechat.page.get_by_text("右上角 ···")).to_be_visible()
+        phone.enrol("wang.laoshi")
+        page = phone.page
+        (mentee,), (activity,) = (
+            query(county, "SELECT a.mentee_id FROM activities a JOIN users u ON u.id = a.author_id"
+                  " WHERE u.login = 'wang.laoshi' ORDER BY a.date DESC LIMIT 1")[0],
+            query(county, "SELECT a.id FROM activities a JOIN users u ON u.id = a.author_id"
+                  " WHERE u.login = 'wang.laoshi' AND a.entered_by IS NULL ORDER BY a.date DESC LIMIT 1")[0],
+        )
+        # Something waiting to be sent, so 待同步 has a row.
+        phone.context.set_offline(True)
+        phone.log_activity("等有信号再发的一条记录")
+        screens = [
+            ("home", "#/", lambda: expect(page.get_by_text("辅导站退回的记录")).to_be_visible()),
+            ("log", "#/log", lambda: page.get_by_role("checkbox", name="发现自伤自残风险").check()),
+            ("mentee", f"#/mentee/{mentee}", lambda: expect(page.get_by_text("一人一策")).to_be_visible()),
+            ("activity", f"#/activity/{activity}", lambda: expect(page.locator("dl")).to_be_visible()),
+            ("edit", f"#/activity/{activity}/edit", lambda: expect(page.get_by_label("过程记录")).to_be_visible()),
+            ("screening", f"#/screening/{mentee}",
+             lambda: expect(page.get_by_role("radio", name="重点")).to_be_visible()),
+            ("guardian", f"#/guardian/{mentee}", lambda: expect(page.get_by_label("监护人联系方式")).to_be_visible()),
+            ("waiting", "#/waiting", lambda: expect(page.get_by_role("heading", name="待同步")).to_be_visible()),
+            ("settings", "#/settings", lambda: expect(page.get_by_role("radio", name="特大")).to_be_visible()),
+        ]
+        for level, label in (("标准", "标准"), ("特大", "特大")):
+            page.goto(county.url + "/app/#/settings")
+            page.locator("label.chip", has_text=label).click()
+            for who, screen in ((fresh, "enrol"), (wechat, "wechat")):
+                who.page.evaluate(f"document.documentElement.dataset.size = '{'xl' if label == '特大' else 'std'}'")
+                walk.check(who.page, f"{screen} @ {level}")
+            for screen, route, ready in screens:
+                page.goto(county.url + "/app/" + route)
+                ready()
+                walk.check(page, f"{screen} @ {level}")
+            page.goto(county.url + "/app/#/settings")
+            page.get_by_role("button", name="立即锁定").click()
+            expect(page.get_by_label("PIN码", exact=True)).to_be_visible()
+            walk.check(page, f"unlock @ {level}")
+            page.get_by_role("button", name="忘记PIN码").click()
+            expect(page.get_by_label("恢复码")).to_be_visible()
+            walk.check(page, f"forgot-pin @ {level}")
+            page.get_by_role("button", name="返回").click()
+            phone.unlock()
+        assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") == 30
+    finally:
+        for who in (fresh, wechat, phone):
+            who.context.close()
+    assert len(walk.seen) == 2 * 13, walk.seen
+    assert not walk.failures, "\n".join(walk.failures)
+
+
+def test_a_small_phone_reaches_every_station_page(module_server: ServerProcess, browser: Browser) -> None:
+    county = module_server
+    walk = Walk()
+    context = browser.new_context(**SMALL)
+    try:
+        page = context.new_page()
+        page.goto(county.url + "/login")
+        walk.check(page, "/login")
+        page.get_by_label("用户名").fill(STAFF)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(county.url + "/staff")
+        walk.check(page, "/staff")
+        # The phone's 菜单 opened: its entries are targets too.
+        page.locator("summary", has_text="菜单").click()
+        walk.check(page, "/staff 菜单")
+        nav: list[str] = page.evaluate("[...document.querySelectorAll('.nav-menu a')].map((a) => a.pathname)")
+        details = {"/mentees": ID % "mentees", "/mentors": ID % "mentors", "/pairings": ID % "pairings",
+                   "/review": ID % "activities", "/events": ID % "events", "/referrals": ID % "referrals",
+                   "/returns": ID % "returns", "/conflicts": ID % "conflicts", "/inspections": ID % "inspections"}
+        todo = [p for p in nav if p != "/staff"]
+        done: set[str] = {"/staff", "/login"}
+        extra = ["/mentees/new", "/mentors/new", "/pairings/new", "/activities/new", "/events/new", "/referrals/new",
+                 "/account", "/mentees/import", "/activities/phone-import"]
+        while todo or extra:
+            path = todo.pop(0) if todo else extra.pop(0)
+            if path in done:
+                continue
+            done.add(path)
+            response = page.goto(county.url + path)
+            assert response is not None and response.ok, f"{path}: {response and response.status}"
+            walk.check(page, path)
+            pattern = details.pop(path, None)
+            if pattern:
+                found = links(page, pattern)
+                if found:
+                    todo.insert(0, found[0])
+                    # The record's own forms: its edit page, and a pairing's 结束结对.
+                    if path in ("/mentees", "/mentors", "/pairings", "/review"):
+                        todo.insert(1, found[0] + "/edit")
+                    if path == "/pairings":
+                        todo.insert(2, found[0] + "/end")
+                elif path in ("/mentees", "/mentors", "/pairings", "/review"):
+                    walk.failures.append(f"[{path}] no record to open")
+        assert any(re.fullmatch(ID % "pairings", p) for p in done), done
+        assert any(re.fullmatch(ID % "activities", p) for p in done), done
+    finally:
+        context.close()
+    assert not walk.failures, "\n".join(walk.failures)
