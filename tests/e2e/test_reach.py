@@ -77,6 +77,12 @@ REACH = """() => {
     if (hides(s.overflowX) && el.scrollWidth > el.clientWidth + 1)
       problems.push(`text cut off sideways (${el.scrollWidth}px in ${el.clientWidth}px): ${name(el)}`);
   }
+  // A written record shown in a box shorter than the record: the rest is hidden in a scroll box
+  // inside the scrolling page, which an old finger scrolls past instead of through.
+  for (const el of document.querySelectorAll('textarea')) {
+    if (shown(el) && el.scrollHeight > el.clientHeight + 1)
+      problems.push(`text hidden in a short box (${el.scrollHeight}px in ${el.clientHeight}px): ${name(el)}`);
+  }
   return problems;
 }"""
 
