@@ -1,7 +1,8 @@
 """Can a 70-year-old with a small phone (360×640) and big text use every screen? The phone app at
-标准 and at its largest text, 特大, and the station staff's pages signed in as staff-bencha, each
-checked for: no sideways scrolling; everything tappable at least 44×44 CSS px; every form field
-with an accessible name; no text cut off by a fixed height.
+标准 and at its largest text, 特大, and the web pages signed in as staff-bencha and as the county
+reviewer, each checked for: no sideways scrolling; everything tappable at least 44×44 CSS px; every
+form field with an accessible name; no text cut off by a fixed height, nor hidden in a text box
+shorter than its text. (Tables that scroll inside their own box, overflow auto, are allowed.)
 
 Inline links inside a sentence are exempt from the 44 px rule (as WCAG 2.5.8 exempts them): their
 height is the line's, and making one taller would tear the sentence apart. A link counts as inline
