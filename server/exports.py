@@ -104,17 +104,21 @@ def _formula_like(value: str | int) -> bool:
 def _put(ws: Worksheet, row: int, column: int, value: str | int) -> Cell:
     """Write ``value`` as what it is: typed text stays text. openpyxl makes any string that begins
     with "=" a formula, so a station's remark "=HYPERLINK(…)" or a unit named "=…" would be a live
-    formula in the county's file; a cell typed as a string is shown, never evaluated."""
-    cell = ws.cell(row=row, column=column, value=_shown(value))
-    if _formula_like(value):
+    formula in the county's file; a cell typed as a string is shown, never evaluated. The test is
+    made on the text as written, after the control characters are dropped: "\x01=…" is "=…" then."""
+    shown = _shown(value)
+    cell = ws.cell(row=row, column=column, value=shown)
+    if _formula_like(shown):
         cell.data_type = "s"
     return cell
 
 
 def _csv_text(value: str | int) -> str | int:
     """A CSV cell Excel will not evaluate: text that begins like a formula gets a leading apostrophe
-    (the usual guard against CSV formula injection; Excel shows the text after it)."""
-    return "'" + str(value) if _formula_like(value) else value
+    (the usual guard against CSV formula injection; Excel shows the text after it). Control
+    characters go as in the XLSX, so neither file hides a formula behind one."""
+    shown = _shown(value)
+    return "'" + str(shown) if _formula_like(shown) else shown
 
 
 def to_xlsx(form: StatsForm, filler: Filler) -> bytes:

@@ -37,3 +37,17 @@ def test_text_that_begins_like_a_formula_gets_an_apostrophe_in_the_csv() -> None
     assert [r[0] for r in rows[1:4]] == ["'=1+1小学", "掘港中学", "栟茶小学"]
     assert [r[-1] for r in rows[1:4]] == ["'" + TYPED[0], "'" + TYPED[2], "'" + TYPED[3]]
     assert rows[1][1:3] == ["0", "1"], "the figures stay numbers"
+
+
+def test_a_formula_behind_an_invisible_control_character_is_still_text_in_both_files() -> None:
+    hidden = "\x01=HYPERLINK(\"http://example.invalid/\",\"点这里\")"
+    rows = (StatsRow("u0", "\x02=1+1小学", tuple(range(len(KEYS))), hidden),)
+    form = StatsForm("county", "如东县", "county", "2026-09-01", "2026-11-30", rows,
+                     StatsRow(None, "合计", tuple(range(len(KEYS))), ""))
+    ws = load_workbook(io.BytesIO(to_xlsx(form, Filler(datetime.date(2026, 12, 2), "\x03=1", "")))).active
+    assert ws is not None
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "no cell is a formula"
+    assert {"=1+1小学", hidden[1:]} <= {c.value for c in cells}, "the text without the control character"
+    rows_read = list(csv.reader(io.StringIO(to_csv(form).decode("utf-8-sig"))))
+    assert rows_read[1][0] == "'=1+1小学" and rows_read[1][-1] == "'" + hidden[1:]
