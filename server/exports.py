@@ -91,21 +91,22 @@ HEADER_BLOCK = (("填表单位", 1, 3), ("填表时间", 4, 5), ("填表人", 6,
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _shown(value: str | int) -> str | int:
+def _shown(value: str | int | None) -> str | int | None:
     """A cell value Excel can hold: a control character kept in a remark or a phone number (pasted
     from somewhere, or saved before forms dropped them) would make openpyxl refuse the whole file."""
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def _formula_like(value: str | int) -> bool:
+def _formula_like(value: str | int | None) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
-def _put(ws: Worksheet, row: int, column: int, value: str | int) -> Cell:
+def put_cell(ws: Worksheet, row: int, column: int, value: str | int | None) -> Cell:
     """Write ``value`` as what it is: typed text stays text. openpyxl makes any string that begins
     with "=" a formula, so a station's remark "=HYPERLINK(…)" or a unit named "=…" would be a live
     formula in the county's file; a cell typed as a string is shown, never evaluated. The test is
-    made on the text as written, after the control characters are dropped: "\x01=…" is "=…" then."""
+    made on the text as written, after the control characters are dropped: "\x01=…" is "=…" then.
+    Every workbook the server writes puts its cells through here (the import templates too)."""
     shown = _shown(value)
     cell = ws.cell(row=row, column=column, value=shown)
     if _formula_like(shown):
@@ -113,7 +114,7 @@ def _put(ws: Worksheet, row: int, column: int, value: str | int) -> Cell:
     return cell
 
 
-def _csv_text(value: str | int) -> str | int:
+def _csv_text(value: str | int) -> str | int | None:
     """A CSV cell Excel will not evaluate: text that begins like a formula gets a leading apostrophe
     (the usual guard against CSV formula injection; Excel shows the text after it). Control
     characters go as in the XLSX, so neither file hides a formula behind one."""
@@ -130,12 +131,12 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
     last_letter = get_column_letter(last)
 
     ws.merge_cells(f"A1:{last_letter}1")
-    title = _put(ws, 1, 1, title_of(form))
+    title = put_cell(ws, 1, 1, title_of(form))
     title.font = Font(name=FONT, size=16, bold=True)
     title.alignment = CENTER
     ws.row_dimensions[1].height = 32
     ws.merge_cells(f"A2:{last_letter}2")
-    period = _put(ws, 2, 1, period_of(form))
+    period = put_cell(ws, 2, 1, period_of(form))
     period.font = Font(name=FONT, size=11)
     period.alignment = CENTER
 
@@ -143,7 +144,7 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
               "填表电话": filler.phone}
     for label, first, end in HEADER_BLOCK:
         ws.merge_cells(start_row=3, start_column=first, end_row=3, end_column=end)
-        cell = _put(ws, 3, first, f"{label}：{values[label]}")
+        cell = put_cell(ws, 3, first, f"{label}：{values[label]}")
         cell.font = Font(name=FONT, size=11)
         cell.alignment = LEFT
     ws.row_dimensions[3].height = 24
@@ -158,7 +159,7 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
         r = FIRST_TABLE_ROW + offset
         bold = row.unit_id is None
         for column, value in enumerate(_cells(row), start=1):
-            cell = _put(ws, r, column, value)
+            cell = put_cell(ws, r, column, value)
             cell.font = Font(name=FONT, size=11, bold=bold)
             cell.border = BOX
             cell.alignment = CENTER if isinstance(value, int) or (column == 1 and bold) else LEFT

@@ -17,6 +17,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..exports import put_cell
+
 MAX_ROWS = 2000
 MAX_COLUMNS = 40
 # Rows walked, blank ones included: a 433 KB file can declare three million empty rows.
@@ -131,14 +133,14 @@ def template(title: str, columns: Sequence[Column], notes: Sequence[tuple[str, s
             sheet.add_data_validation(check)
     sheet.freeze_panes = "A2"
     help_sheet = book.create_sheet("填写说明")
-    help_sheet.append(["列名", "是否必填", "怎么填"])
+    lines = [("列名", "是否必填", "怎么填"), *((c.header, "必填" if c.required else "", c.help) for c in columns),
+             ("", "", ""), *((heading, "", text) for heading, text in notes)]
+    for number, line in enumerate(lines, start=1):
+        for place, text in enumerate(line, start=1):
+            if text:  # the notes name the units, and a unit may be named "=…": a formula, were it not for put_cell
+                put_cell(help_sheet, number, place, text)
     for cell in help_sheet[1]:
         cell.font, cell.fill = bold, fill
-    for column in columns:
-        help_sheet.append([column.header, "必填" if column.required else "", column.help])
-    help_sheet.append([])
-    for heading, text in notes:
-        help_sheet.append([heading, "", text])
     help_sheet.column_dimensions["A"].width = 18
     help_sheet.column_dimensions["B"].width = 10
     help_sheet.column_dimensions["C"].width = 90

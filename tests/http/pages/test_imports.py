@@ -15,6 +15,7 @@ from server.imports.sheets import read_rows
 from server.pages.imports import KINDS
 
 from ...factories import db_snapshot, make_mentee, mutate
+from ...factories import row as record_of
 from .conftest import Browser, Site
 
 MENTEE_HEADERS = ["编号", "姓名（必填）", "所属单位", "学校", "年级", "性别", "出生年份", "类别", "关注等级",
@@ -65,6 +66,19 @@ def test_the_template_is_an_xlsx_with_chinese_headers_that_reads_back_empty(site
         assert headers[0 if kind == "mentor" else 1] == "姓名（必填）"
         assert book.sheetnames[1] == "填写说明" and "掘港小学辅导站" in str(list(book.worksheets[1].values))
         assert read_rows(response.content, KINDS[kind].columns) == ([], [])
+
+
+def test_a_unit_named_like_a_formula_is_text_in_the_template(site: Site) -> None:
+    w = site.w
+    named = "=HYPERLINK(\"http://example.invalid/\",\"点这里\")"
+    version = site.read(lambda db: record_of(db, "unit", w.st11))["version"]
+    site.write(lambda db: mutate(db, w.admin, "unit", {"name": named}, w.st11, version))
+    response = site.as_(w.staff_st11).get("/mentees/import/template.xlsx")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [c for sheet in book.worksheets for line in sheet.iter_rows() for c in line if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "no cell is a formula"
+    assert named in {c.value for c in cells}, "the unit's name is shown as typed"
 
 
 def test_the_preview_says_each_rows_errors_in_words_and_writes_nothing(site: Site) -> None:
