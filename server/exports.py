@@ -59,9 +59,10 @@ def filename(form: StatsForm, extension: str) -> str:
     return f"统计表-{form.unit_name}-{form.date_from}至{form.date_to}.{extension}"
 
 
-def content_disposition(name: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
-    return f"attachment; filename=\"stats.{name.rsplit('.', 1)[-1]}\"; filename*=UTF-8''{quote(name)}"
+def content_disposition(name: str, fallback: str = "") -> str:
+    """``attachment`` with an ASCII fallback (``stats.xlsx`` unless given) and the UTF-8 name (RFC 6266 / 5987)."""
+    fallback = fallback or f"stats.{name.rsplit('.', 1)[-1]}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _cells(row: StatsRow) -> list[str | int]:

@@ -17,6 +17,7 @@ from sync.timeutil import local_today
 from ..brief_png import bar_png, cjk_font_path
 from ..briefing import brief_text, period_words
 from ..errors import ParamInvalid
+from ..exports import content_disposition
 from ..queries.progress import period_figures
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
@@ -78,7 +79,9 @@ async def wechat_brief_png(request: Request) -> Response:
                                   values, suffix)
     headers = {"cache-control": "no-store"}
     if request.query_params.get("download"):
-        headers["content-disposition"] = f'attachment; filename="brief-{start}-{end}.png"'
+        # Named for the unit: a town's picture and a school's of one month must not be two "brief….png".
+        headers["content-disposition"] = content_disposition(f"简报-{figures['unit_name']}-{start}至{end}.png",
+                                                             f"brief-{start}-{end}.png")
     return Response(png, media_type="image/png", headers=headers)
 
 

@@ -7,6 +7,7 @@ import io
 import re
 import struct
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -85,10 +86,17 @@ def test_brief_names_no_child_in_text_or_picture(site: Site) -> None:
     assert image.size[0] == 1080 and not image.info.get("text")
 
 
-def test_brief_png_downloads_as_a_file(site: Site) -> None:
-    response = site.as_(site.w.staff_st11).get(f"/brief.png?{OCTOBER}&download=1")
-    assert response.status_code == 200
-    assert response.headers["content-disposition"] == 'attachment; filename="brief-2026-10-01-2026-10-31.png"'
+def test_brief_png_downloads_as_a_file_named_for_its_unit(site: Site) -> None:
+    """Two units' pictures of one month are two files a person can tell apart before posting one."""
+    w = site.w
+    names = set()
+    for unit in (w.st11, w.town1):
+        response = site.as_(w.staff_town1).get(f"/brief.png?unit={unit}&{OCTOBER}&download=1")
+        assert response.status_code == 200
+        header = response.headers["content-disposition"]
+        assert header.startswith('attachment; filename="brief-2026-10-01-2026-10-31.png"; filename*=UTF-8\'\'')
+        names.add(unquote(header.split("UTF-8''")[1]))
+    assert names == {"简报-掘港小学辅导站-2026-10-01至2026-10-31.png", "简报-掘港街道-2026-10-01至2026-10-31.png"}
 
 
 def test_brief_copy_button_is_a_static_module(site: Site) -> None:
