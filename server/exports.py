@@ -55,8 +55,10 @@ def period_line(date_from: str, date_to: str) -> str:
     return f"统计时段：{chinese_date(date_from)}至{chinese_date(date_to)}"
 
 
-def filename(form: StatsForm, extension: str) -> str:
-    return f"统计表-{form.unit_name}-{form.date_from}至{form.date_to}.{extension}"
+def filename(form: StatsForm, extension: str, status: str = "") -> str:
+    """``统计表-<unit>-<from>至<to>[-<status>].<ext>``: a return's file says its status (已通过 …), so
+    the approved figures and the live form of the same period are two files a person tells apart."""
+    return f"统计表-{form.unit_name}-{form.date_from}至{form.date_to}{'-' + status if status else ''}.{extension}"
 
 
 def content_disposition(name: str, fallback: str = "") -> str:

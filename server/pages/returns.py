@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope, apply_mutations, mutations, new_id
+from sync.entities import RETURN_STATUSES
 from sync.users import get_user
 
 from ..errors import Forbidden, ParamInvalid
@@ -209,8 +210,8 @@ async def _export(request: Request, kind: str) -> Response:
     shown, _ = await _forms(visit, ret, scope)
     await log_export(visit, f"export_return_{kind}", ret["id"], {"unit": len(shown.rows)})
     if kind == "csv":
-        return csv_file(shown)
-    return await xlsx_file(shown, _filler(ret))
+        return csv_file(shown, RETURN_STATUSES[ret["status"]])
+    return await xlsx_file(shown, _filler(ret), RETURN_STATUSES[ret["status"]])
 
 
 async def return_xlsx(request: Request) -> Response:

@@ -71,16 +71,16 @@ def _file(body: bytes, media_type: str, name: str) -> Response:
         "content-disposition": content_disposition(name), "cache-control": "no-store"})
 
 
-def csv_file(form: StatsForm) -> Response:
-    """The form as a CSV download."""
-    return _file(to_csv(form), CSV_TYPE, filename(form, "csv"))
+def csv_file(form: StatsForm, status: str = "") -> Response:
+    """The form as a CSV download (``status``: a return's, in words, for its file name)."""
+    return _file(to_csv(form), CSV_TYPE, filename(form, "csv", status))
 
 
-async def xlsx_file(form: StatsForm, filler: Filler) -> Response:
+async def xlsx_file(form: StatsForm, filler: Filler, status: str = "") -> Response:
     """The form as an XLSX download, signed by ``filler``."""
     # openpyxl is CPU work: off the event loop, so other requests are not held up meanwhile.
     body = await asyncio.to_thread(to_xlsx, form, filler)
-    return _file(body, XLSX_TYPE, filename(form, "xlsx"))
+    return _file(body, XLSX_TYPE, filename(form, "xlsx", status))
 
 
 async def stats_form(request: Request) -> Response:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from typing import Any
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -144,6 +145,20 @@ def test_returns_page_flags_records_changed_after_approval_beside_the_frozen_fig
     assert book.active is not None and book.active.cell(row=5, column=6).value == talks
     lines = list(csv.reader(io.StringIO(site.as_(county.reviewer).get(f"/returns/{rid}.csv").text.lstrip("\ufeff"))))
     assert lines[1][5] == str(talks) and lines[1][9] == "秋季"
+
+
+def test_returns_an_approved_returns_files_are_named_apart_from_the_live_form(site: Site, county: Any) -> None:
+    """The frozen figures and the live form of one period must not download as one file name."""
+    rid = _approved(site, county)
+    reviewer = site.as_(county.reviewer)
+    period = f"unit={county.st11}&from=2026-09-01&to=2026-12-31"
+
+    def name(path: str) -> str:
+        return unquote(reviewer.get(path).headers["content-disposition"].split("UTF-8''")[1])
+
+    for ext in ("xlsx", "csv"):
+        assert name(f"/returns/{rid}.{ext}") == f"统计表-掘港小学辅导站-2026-09-01至2026-12-31-已通过.{ext}"
+        assert name(f"/reports/stats.{ext}?{period}") == f"统计表-掘港小学辅导站-2026-09-01至2026-12-31.{ext}"
 
 
 def test_returns_returning_needs_a_reason_then_unlocks_the_return(site: Site, county: Any) -> None:
