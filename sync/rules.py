@@ -99,25 +99,21 @@ def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
         raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际做的那一天。{advice}")
 
 
-# What has happened already, by the dates that say when (field, label, advice for a day after today).
+# What has happened already, by the date that says when (field, label, advice for a day after today).
 HAPPENED = {
-    "event": (("date", "活动日期", "请在活动办完后登记。"),),
-    "referral": (("referred_on", "转介日期", "请在转介以后登记。"),),
-    "pairing": (("end_date", "结束日期", "结对在结束的那一天或以后登记结束。"),),
-    "activity": (("risk_action_on", "处理日期", "请填写实际处理的那一天。"),),
+    "event": ("date", "活动日期", "请在活动办完后登记。"),
+    "referral": ("referred_on", "转介日期", "请在转介以后登记。"),
 }
 
 
 def _happened_already(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
     """A group event (集体活动) or a referral is entered once it has happened, and the statistics count it
-    in the period of its date: one dated after today would count in a period still to come. A pairing
-    ended on a day to come would leave the archive and the phone saying 已结束 while it runs; a risk
-    flag handled on a day to come would leave the dashboard's open flags before anyone acted. The
-    same rule as a visit's (``_done_already``), for every writer, not only the web forms."""
-    for name, label, advice in HAPPENED[entity_name]:
-        d = _ahead(w, before, record, name)
-        if d is not None:
-            raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天：{advice}")
+    in the period of its date: one dated after today would count in a period still to come. The
+    same rule as a visit's (``_done_already``)."""
+    name, label, advice = HAPPENED[entity_name]
+    d = _ahead(w, before, record, name)
+    if d is not None:
+        raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天：{advice}")
 
 
 def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) -> None:
@@ -269,11 +265,6 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         if before is not None and record["status"] == "closed" and before["status"] != "closed":
             _refuse_if(_still_paired(w, record))
     elif entity_name == "pairing":
-        _happened_already(w, entity_name, before, record)
-        end, start = record.get("end_date"), record.get("start_date")
-        if isinstance(end, str) and isinstance(start, str) and end < start and (
-                before is None or (end, start) != (before.get("end_date"), before.get("start_date"))):
-            raise Refusal(f"结束日期（{end}）不能早于开始日期（{start}）。")
         mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
         record["unit_id"] = mentee["unit_id"]
         if before is not None and before["status"] == "closed" and record["mentor_id"] != before["mentor_id"]:
@@ -299,7 +290,6 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             record["review_status"] = "pending"
     elif entity_name == "activity":
         _done_already(w, before, record)
-        _happened_already(w, entity_name, before, record)
         pairing = _live(w, "pairing", record["pairing_id"], "结对")
         if before is None and pairing["status"] != "active":
             _before_the_end(role, pairing, record)

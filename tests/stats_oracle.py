@@ -195,10 +195,10 @@ def _add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
     # pairings closed: improved in / out of the period, stable; one mentee helped twice over
     _edit(db, s11, "pairing", w.pairing1, {"status": "closed", "outcome": "improved", "end_date": "2026-11-30"})
     mentee_z = make_mentee(db, s12, w.st12, name="小南")
-    pz = make_pairing(db, w.staff_town1, w.mentor2, mentee_z, start_date="2025-09-01")
-    _edit(db, s12, "pairing", pz, {"status": "closed", "outcome": "improved", "end_date": "2025-12-31"})
+    pz = make_pairing(db, w.staff_town1, w.mentor2, mentee_z)
+    _edit(db, s12, "pairing", pz, {"status": "closed", "outcome": "improved", "end_date": "2027-01-01"})
     mentee_v = make_mentee(db, s12, w.st12, name="小中")
-    pv = make_pairing(db, w.staff_town1, w.mentor2, mentee_v, start_date="2026-03-01")
+    pv = make_pairing(db, w.staff_town1, w.mentor2, mentee_v)
     _edit(db, s12, "pairing", pv, {"status": "closed", "outcome": "stable", "end_date": "2026-06-30"})
     _edit(db, s21, "pairing", w.pairing3, {"status": "closed", "outcome": "improved", "end_date": "2026-12-31"})
 
