@@ -53,7 +53,7 @@ export const T = {
 
   myMentees: '我的帮扶对象', noMentees: '还没有帮扶对象。联网同步后会显示辅导站为你安排的孩子。',
   logVisit: '记一次帮扶', syncNow: '立即同步', unsynced: (n) => `未同步 ${n} 条`, allSynced: '已全部同步',
-  lastSync: (hhmm) => `上次同步 ${hhmm}`, neverSynced: '还没有同步过', syncing: '正在同步…',
+  lastSync: (t) => `上次同步 ${t}`, neverSynced: '还没有同步过', syncing: '正在同步…',
   offline: '没有网络：记录已保存在手机里，有信号时会自动同步。',
   serverDown: '暂时连不上辅导站的服务器，稍后会自动再试。',
   needsAttention: (n) => `有 ${n} 条修改没有被接收，请到“待同步”里查看。`,

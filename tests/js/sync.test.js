@@ -1,5 +1,6 @@
 import * as repo from '/app/js/repo.js';
 import * as sync from '/app/js/sync.js';
+import { syncCard } from '/app/js/ui/sync-status.js';
 import * as vault from '/app/js/vault.js';
 import { assert, equal, test } from './harness.js';
 import { activityFields, fresh } from './setup.js';
@@ -249,4 +250,13 @@ test('a revoked phone is reported as revoked', async () => {
   await sync.syncNow('test');
   equal(sync.syncState().problem, 'revoked');
   assert(sync.syncState().message.includes('手机已挂失'));
+});
+
+test('the sync card names the day of the last sync, not only its hour', async () => {
+  // "上次同步 01:30" after three days in a dead zone read as "synced last night": the day is said,
+  // and it is Beijing's (17:30 UTC on the 29th is 01:30 on the 30th there).
+  await fresh();
+  await vault.updateSession({ lastSyncAt: '2026-11-29T17:30:00.000Z' });
+  const last = syncCard().querySelector('.last').textContent;
+  assert(last.startsWith('上次同步 ') && last.endsWith('11月30日 01:30'), last);
 });

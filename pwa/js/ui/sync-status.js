@@ -1,4 +1,4 @@
-import { clock } from '../queries.js';
+import { moment } from '../queries.js';
 import * as repo from '../repo.js';
 import { T } from '../strings.js';
 import * as sync from '../sync.js';
@@ -19,7 +19,7 @@ function describe() {
   return {
     tone: trouble ? 'problem' : unsent ? 'pending' : 'done',
     main: unsent ? `↑ ${T.unsynced(unsent)}` : `✓ ${T.allSynced}`,
-    last: lastSyncAt ? T.lastSync(clock(lastSyncAt)) : T.neverSynced,
+    last: lastSyncAt ? T.lastSync(moment(lastSyncAt)) : T.neverSynced,
     lines: [line, rejected && `⚠ ${T.needsAttention(rejected)}`, conflicts && `⚠ ${T.conflictsOpen(conflicts)}`,
       clockWrong && `⚠ ${T.clockWrong(clockWrong)}`]
       .filter(Boolean),
