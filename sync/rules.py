@@ -116,6 +116,20 @@ def _happened_already(w: _Writer, entity_name: str, before: dict[str, Any] | Non
         raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天：{advice}")
 
 
+def _pairing_dates(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
+    """A pairing ends on or after the day it began, and on a day that has come. Only the "结束结对"
+    page said so; a start date moved past the end on the edit page, or an end date sent from
+    elsewhere, was taken: the archive then ran backwards, and a pairing closed 好转 on a day still
+    to come counted (成功干预) in a period that has not begun."""
+    start, end = record.get("start_date"), record.get("end_date")
+    moved = before is None or before.get("start_date") != start or before.get("end_date") != end
+    if moved and isinstance(start, str) and isinstance(end, str) and end < start:
+        raise Refusal(f"结对的“开始日期”（{start}）不能晚于“结束日期”（{end}）。")
+    d = _ahead(w, before, record, "end_date")
+    if d is not None:
+        raise Refusal(f"“结束日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天：结对结束时再登记。")
+
+
 def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) -> None:
     """A new visit in an ended pairing: staff may still enter one made before the end. A volunteer's
     phone can hold a visit (a self-harm flag, say) typed offline just before the pairing ended; the
@@ -267,6 +281,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
     elif entity_name == "pairing":
         mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
         record["unit_id"] = mentee["unit_id"]
+        _pairing_dates(w, before, record)
         if before is not None and before["status"] == "closed" and record["mentor_id"] != before["mentor_id"]:
             # The archive of an ended pairing names who visited the child; that never changes after.
             raise Refusal("这个结对已结束，不能再更换志愿者；如需继续帮扶，请新建结对。")

@@ -198,7 +198,7 @@ def _add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
     pz = make_pairing(db, w.staff_town1, w.mentor2, mentee_z)
     _edit(db, s12, "pairing", pz, {"status": "closed", "outcome": "improved", "end_date": "2027-01-01"})
     mentee_v = make_mentee(db, s12, w.st12, name="小中")
-    pv = make_pairing(db, w.staff_town1, w.mentor2, mentee_v)
+    pv = make_pairing(db, w.staff_town1, w.mentor2, mentee_v, start_date="2026-03-01")  # ended 2026-06-30
     _edit(db, s12, "pairing", pv, {"status": "closed", "outcome": "stable", "end_date": "2026-06-30"})
     _edit(db, s21, "pairing", w.pairing3, {"status": "closed", "outcome": "improved", "end_date": "2026-12-31"})
 

@@ -696,3 +696,32 @@ def test_staff_entering_a_visit_or_screening_dated_ahead_is_refused_with_a_days_
     assert [a["status"] for a in answers] == ["rejected", "rejected", "applied"]
     assert "日期写的是以后的日子" in answers[0]["reason"] and "手机" not in answers[0]["reason"]
     assert row(db, "activity", visit) is None and row(db, "screening", screening) is None
+
+
+def test_a_pairing_ending_after_today_or_before_it_began_is_refused_whoever_sends_it(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """Only the "结束结对" page checked a pairing's end date. Sent any other way (the edit page moving
+    the start past the end, a staff device's sync), a pairing closed 好转 next year counted as 成功干预
+    in a period still to come, and an archive could end before it began. Today (and the day's slack
+    the staff's other dates have) still goes."""
+    import datetime
+
+    from sync.timeutil import local_today
+
+    later = (local_today() + datetime.timedelta(days=2)).isoformat()
+    today = local_today().isoformat()
+    closing = {"status": "closed", "outcome": "improved"}
+    answers = push(db, w.staff, upsert("pairing", w.pairing, {**closing, "end_date": later}, 1, base_version=1),
+                   upsert("pairing", w.pairing, {**closing, "end_date": "2026-08-31"}, 2, base_version=1))
+    assert [a["status"] for a in answers] == ["rejected", "rejected"]
+    assert "“结束日期”" in answers[0]["reason"] and "不能晚于今天" in answers[0]["reason"]
+    assert "“开始日期”（2026-09-01）不能晚于“结束日期”（2026-08-31）" in answers[1]["reason"]
+    assert row(db, "pairing", w.pairing)["status"] == "active"
+
+    closed = push(db, w.staff, upsert("pairing", w.pairing, {**closing, "end_date": today}, 3, base_version=1))
+    assert closed[0]["status"] == "applied"
+    # The start moved past the end afterwards (the edit page offers 开始日期 on a closed pairing).
+    moved = (local_today() + datetime.timedelta(days=1)).isoformat()
+    answer = push(db, w.staff, upsert("pairing", w.pairing, {"start_date": moved}, 4, base_version=2))[0]
+    assert answer["status"] == "rejected" and "不能晚于“结束日期”" in answer["reason"]
+    assert row(db, "pairing", w.pairing)["start_date"] == "2026-09-01"

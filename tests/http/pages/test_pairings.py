@@ -142,6 +142,21 @@ def test_a_pairing_cannot_be_ended_on_a_day_still_to_come(site: Site) -> None:
     assert site.read(lambda db: row(db, "pairing", w.pairing1))["status"] == "active"
 
 
+def test_moving_a_closed_pairings_start_past_its_end_is_refused_beside_the_start_date(site: Site) -> None:
+    """The edit page offers 开始日期 on an ended pairing: a start after the end made an archive that
+    ends before it begins. The refusal stands beside the start date, and nothing changes."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    assert browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-11-30", "outcome": "stable",
+                                                       "base_version": "1"}).status_code == 303
+    response = browser.post(f"/pairings/{w.pairing1}/edit", {
+        "mentor_id": w.mentor1.user_id, "approach": "fuxin", "start_date": "2026-12-01", "goals": "",
+        "base_version": "2"})
+    assert response.status_code == 400
+    assert "“开始日期”（2026-12-01）不能晚于“结束日期”（2026-11-30）" in response.text
+    assert site.read(lambda db: row(db, "pairing", w.pairing1))["start_date"] == "2026-09-01"
+
+
 def test_a_closed_pairing_cannot_be_ended_twice(site: Site) -> None:
     w = site.w
     browser = site.as_(w.staff_st11)
