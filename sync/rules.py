@@ -116,6 +116,21 @@ def _happened_already(w: _Writer, entity_name: str, before: dict[str, Any] | Non
         raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天：{advice}")
 
 
+def _handled_when(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
+    """A risk flag's handling (处理日期) is written once it is done, so on a day that has come (only the
+    station home page said so), and not before the visit that raised the flag: 2025 picked for 2026
+    filed what was done about a child at risk a year before anyone knew."""
+    day = record.get("risk_action_on")
+    if not isinstance(day, str) or (before is not None and before.get("risk_action_on") == day):
+        return
+    d = _ahead(w, before, record, "risk_action_on")
+    if d is not None:
+        raise Refusal(f"“处理日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天，请填写实际处理的那一天。")
+    seen = record.get("date")
+    if isinstance(seen, str) and day < seen:
+        raise Refusal(f"“处理日期”（{day}）不能早于发现风险的那次帮扶活动的日期（{seen}）。")
+
+
 def _pairing_dates(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
     """A pairing ends on or after the day it began, and on a day that has come. Only the "结束结对"
     page said so; a start date moved past the end on the edit page, or an end date sent from
@@ -316,6 +331,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
                 record["author_id"], record["entered_by"] = me, None
             else:  # 代录: entered by staff on behalf of the pairing's mentor
                 record["author_id"], record["entered_by"] = pairing["mentor_id"], me
+        _handled_when(w, before, record)
         if (before or {}).get("risk_action") != record.get("risk_action"):
             record["risk_action_by"] = me if record.get("risk_action") else None
         if role == "mentor" and before is not None and not record.get("risk_flag"):

@@ -725,3 +725,25 @@ def test_a_pairing_ending_after_today_or_before_it_began_is_refused_whoever_send
     answer = push(db, w.staff, upsert("pairing", w.pairing, {"start_date": moved}, 4, base_version=2))[0]
     assert answer["status"] == "rejected" and "不能晚于“结束日期”" in answer["reason"]
     assert row(db, "pairing", w.pairing)["start_date"] == "2026-09-01"
+
+
+def test_a_risk_flags_handling_dated_ahead_or_before_the_visit_is_refused_whoever_sends_it(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """Only the station home page refused a 处理日期 after today; and one before the visit that raised
+    the flag (2025 picked for 2026) was taken everywhere, filing the handling before anyone knew."""
+    import datetime
+
+    from sync.timeutil import local_today
+
+    flagged = make_activity(db, w.phone, w.pairing, date="2026-11-20", risk_flag=True)
+    later = (local_today() + datetime.timedelta(days=2)).isoformat()
+    act = "联系了家长和班主任"
+    answers = push(db, w.staff, upsert("activity", flagged, {"risk_action": act, "risk_action_on": later}, 1, 1),
+                   upsert("activity", flagged, {"risk_action": act, "risk_action_on": "2025-11-21"}, 2, 1))
+    assert [a["status"] for a in answers] == ["rejected", "rejected"]
+    assert "“处理日期”" in answers[0]["reason"] and "不能晚于今天" in answers[0]["reason"]
+    assert "不能早于发现风险的那次帮扶活动的日期（2026-11-20）" in answers[1]["reason"]
+    assert not row(db, "activity", flagged)["risk_action"]
+    same_day = push(db, w.staff, upsert("activity", flagged, {"risk_action": act, "risk_action_on": "2026-11-20"},
+                                        3, 1))
+    assert same_day[0]["status"] == "applied"

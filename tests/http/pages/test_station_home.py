@@ -146,6 +146,18 @@ def test_a_handling_dated_after_today_is_refused_in_words_and_the_flag_stays(sit
     assert made["flag_open"] in _expected_open_flags(site, {site.w.st11})
 
 
+def test_a_handling_dated_before_the_visit_that_raised_the_flag_is_refused_beside_its_date(site: Site) -> None:
+    """Last year picked for this one dated what was done about a child at risk before the flag was raised."""
+    made = _world(site)
+    browser = site.as_(site.w.staff_st11)
+    before = (local_today() - datetime.timedelta(days=3)).isoformat()  # the visit was two days ago
+    response = browser.post("/staff", {"activity_id": made["flag_open"], "risk_action": "联系了家长",
+                                       "risk_action_on": before, "base_version": "1"})
+    assert response.status_code == 400 and "不能早于发现风险的那次帮扶活动的日期" in response.text
+    assert "联系了家长" in response.text, "what was typed is shown again"
+    assert made["flag_open"] in _expected_open_flags(site, {site.w.st11})
+
+
 def test_another_units_flag_cannot_be_handled_from_here(site: Site) -> None:
     made = _world(site)
     response = site.as_(site.w.staff_st11).post("/staff", {"activity_id": made["flag_foreign"],
