@@ -352,6 +352,12 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         if before is None:
             record["author_id"] = me
         _happened_already(w, entity_name, before, record)
+        for name, label in (("received_on", "接收日期"), ("concluded_on", "结束日期")):
+            # Tracked as it happens, as its 转介日期 is: a day to come is a slip (2062 for 2026).
+            d = _ahead(w, before, record, name)
+            if d is not None:
+                raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天："
+                              "请在转介机构接收或结束以后再登记。")
         _check_referral(record)
     elif entity_name in ("event", "enrolment", "stats_return"):
         if before is None or record["unit_id"] != before["unit_id"]:

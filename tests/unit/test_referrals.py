@@ -55,11 +55,11 @@ def test_a_referral_is_tracked_to_its_conclusion(db: sqlite_utils.Database, w: S
     version = row(db, "referral", w.referral1)["version"]
     assert refer(db, w.staff_st11, {"status": "received", "received_on": "2026-11-06"}, w.referral1,
                  version).status == "applied"
-    concluded = {"status": "concluded", "concluded_on": "2026-12-20", "outcome": "门诊复诊三次，情绪平稳"}
+    concluded = {"status": "concluded", "concluded_on": "2026-12-01", "outcome": "门诊复诊三次，情绪平稳"}
     assert refer(db, w.staff_st11, concluded, w.referral1, version + 1).status == "applied"
     stored = row(db, "referral", w.referral1)
     assert (stored["status"], stored["received_on"], stored["concluded_on"]) == ("concluded", "2026-11-06",
-                                                                                  "2026-12-20")
+                                                                                  "2026-12-01")
 
 
 def test_a_referral_stays_with_its_child(db: sqlite_utils.Database, w: SimpleNamespace) -> None:

@@ -33,12 +33,12 @@ def test_a_referral_is_made_from_a_child_and_tracked_to_its_conclusion(site: Sit
                             form_page="/account")
     assert response.status_code == 303
     response = browser.post(f"/referrals/{referral_id}", {
-        **track, "status": "concluded", "received_on": "2026-11-22", "concluded_on": "2026-12-20",
+        **track, "status": "concluded", "received_on": "2026-11-22", "concluded_on": "2026-12-01",
         "outcome": "辅导六次，睡眠恢复正常", "base_version": "2"}, form_page="/account")
     assert response.status_code == 303
     stored = site.read(lambda db: row(db, "referral", referral_id))
     assert (stored["status"], stored["received_on"], stored["concluded_on"], stored["outcome"]) == (
-        "concluded", "2026-11-22", "2026-12-20", "辅导六次，睡眠恢复正常")
+        "concluded", "2026-11-22", "2026-12-01", "辅导六次，睡眠恢复正常")
     page = html.unescape(browser.get(f"/referrals/{referral_id}").text)
     assert "状态：已接收 → 已结束" in page and "辅导六次，睡眠恢复正常" in page
     # one view: the page after the redirect (the saves themselves show nothing)
@@ -138,3 +138,22 @@ def test_a_referral_dated_after_today_is_refused_in_words(site: Site) -> None:
     track = {**data, "status": "referred", "received_on": "", "concluded_on": "", "outcome": "", "base_version": "1"}
     later = browser.post(made.headers["location"], track, form_page="/account")
     assert later.status_code == 400 and "不能晚于今天" in later.text
+
+
+def test_a_referral_received_or_concluded_after_today_is_refused_in_words(site: Site) -> None:
+    """The tracking page took 2062 typed for 2026 as the day the institution received the child or
+    ended: a referral "已结束" decades ahead, checked only by its 转介日期."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    ahead = (local_today() + datetime.timedelta(days=2)).isoformat()
+    track = {"target": "counselling_room", "institution": "掘港小学心理辅导室", "contact": "", "outcome": "",
+             "reason": "考试焦虑", "referred_on": "2026-11-02", "base_version": "1"}
+    made = browser.post("/referrals/new", {**track, "mentee_id": w.mentee2})
+    assert made.status_code == 303
+    for fields, label in (({"status": "received", "received_on": ahead, "concluded_on": ""}, "接收日期"),
+                          ({"status": "concluded", "received_on": "2026-11-05", "concluded_on": "2062-11-30",
+                            "outcome": "好转"}, "结束日期")):
+        refused = browser.post(made.headers["location"], {**track, **fields}, form_page="/account")
+        assert refused.status_code == 400 and f"{label}（" in refused.text and "不能晚于今天" in refused.text
+    stored = site.read(lambda db: row(db, "referral", made.headers["location"].removeprefix("/referrals/")))
+    assert (stored["status"], stored["received_on"], stored["concluded_on"]) == ("referred", None, None)
