@@ -103,13 +103,15 @@ def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
 HAPPENED = {
     "event": ("date", "活动日期", "请在活动办完后登记。"),
     "referral": ("referred_on", "转介日期", "请在转介以后登记。"),
+    # Its findings and score say it took place; the year-end summary counts it in its date's year.
+    "inspection": ("date", "督查日期", "请在督查以后登记。"),
 }
 
 
 def _happened_already(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
-    """A group event (集体活动) or a referral is entered once it has happened, and the statistics count it
-    in the period of its date: one dated after today would count in a period still to come. The
-    same rule as a visit's (``_done_already``)."""
+    """A group event (集体活动), a referral or an inspection is entered once it has happened, and the
+    statistics and the year-end summary count it in the period of its date: one dated after today
+    would count in a period still to come. The same rule as a visit's (``_done_already``)."""
     name, label, advice = HAPPENED[entity_name]
     d = _ahead(w, before, record, name)
     if d is not None:
@@ -372,6 +374,12 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         _derive_review(w, record)
     elif entity_name == "inspection":
         _derive_inspection(w, before, record)
+        _happened_already(w, entity_name, before, record)
+        due, day = record.get("rectify_due"), record.get("date")
+        moved = before is None or before.get("rectify_due") != due or before.get("date") != day
+        if moved and isinstance(due, str) and isinstance(day, str) and due < day:
+            # Due before the visit that found the fault: "整改逾期" from the moment it is saved.
+            raise Refusal(f"“整改期限”（{due}）不能早于督查日期（{day}）。")
 
 
 def open_risk_flag(activity: dict[str, Any]) -> str | None:

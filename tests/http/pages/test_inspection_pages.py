@@ -2,6 +2,8 @@
 another unit's inspection answers 404; a saved inspection reaches the inspected station's pull."""
 from __future__ import annotations
 
+import datetime
+import html
 import re
 from typing import Any
 
@@ -70,6 +72,21 @@ def test_a_form_error_keeps_what_was_typed(site: Site) -> None:
     assert "“得分”应为整数" in response.text
     assert "台帐齐全" in response.text
     assert re.search(r'name="item_counselling_room" value="failed" checked', response.text)
+
+
+def test_an_inspection_dated_after_today_or_due_before_it_took_place_is_refused_in_words(site: Site) -> None:
+    """2062 typed for 2026 filed an inspection, findings and score, in a year-end summary decades
+    ahead; a rectification due before the inspection stood as 整改逾期 the moment it was saved."""
+    ahead = (local_today() + datetime.timedelta(days=2)).isoformat()
+    count = lambda: site.read(lambda db: db.execute("SELECT count(*) FROM inspections").fetchone()[0])  # noqa: E731
+    before = count()
+    for extra, words in (({"date": ahead}, "督查日期"), ({"date": "2026-11-03", "rectify_due": "2026-10-03"},
+                                                         "“整改期限”（2026-10-03）不能早于督查日期（2026-11-03）")):
+        refused = _new(site, site.w.reviewer, **extra)
+        assert refused.status_code == 400 and words in html.unescape(refused.text), refused.text
+        assert "台帐齐全" in refused.text, "what was typed is shown again"
+    assert count() == before
+    _id_of(_new(site, site.w.reviewer, date=local_today().isoformat(), rectify_due=local_today().isoformat()))
 
 
 def test_an_inspection_form_posted_twice_is_recorded_once(site: Site) -> None:
@@ -254,7 +271,7 @@ def test_unit_history_counts_scores_and_open_rectifications(site: Site) -> None:
 
 def test_list_filters_by_rectification_state(site: Site) -> None:
     w = site.w
-    rid = _id_of(_new(site, w.reviewer, rectify_due="2020-01-01"))
+    rid = _id_of(_new(site, w.reviewer, rectify_due="2026-11-10"))  # a week after it, long past
     browser = site.as_(w.reviewer)
     overdue = _table(browser.get("/inspections?state=overdue").text)
     assert rid in overdue and "整改逾期" in overdue and w.inspection1 not in overdue
