@@ -20,6 +20,7 @@ import sqlite_utils
 from sync.audit import append_audit
 from sync.db import NotADatabase
 from sync.system import SYSTEM
+from sync.timeutil import SHANGHAI, parse_utc
 
 from .config import SettingInvalid, Settings
 from .store import Store
@@ -153,6 +154,12 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _beijing(stamp: str) -> str:
+    """A stored UTC expiry as the clock the station reads (``--json`` keeps the stored form): the
+    raw ``2026-12-04T06:19:43.123Z`` read as 6 a.m. puts a code's end eight hours early."""
+    return "北京时间 " + parse_utc(stamp).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
 def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import issue_code
     from .qr import enrol_url
@@ -173,7 +180,7 @@ def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result))
     else:
         code = result["code"]
-        print(f"登记码 {code[:4]} {code[4:]}（一次有效，{result['expires_at']} 前使用）")
+        print(f"登记码 {code[:4]} {code[4:]}（一次有效，{_beijing(result['expires_at'])} 前使用）")
         if args.link:
             print(f"登记链接 {result['link']}")
     return 0
@@ -197,7 +204,7 @@ def cmd_recovery_code(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result))
     else:
         code = result["code"]
-        print(f"恢复码 {code[:4]} {code[4:]}（只对这台手机有效，一次有效，{result['expires_at']} 前使用）")
+        print(f"恢复码 {code[:4]} {code[4:]}（只对这台手机有效，一次有效，{_beijing(result['expires_at'])} 前使用）")
     return 0
 
 

@@ -377,6 +377,22 @@ def test_enrol_code_json_prints_an_eight_digit_one_time_code_and_its_expiry(demo
     assert second["code"] != document["code"]
 
 
+def test_enrol_code_says_until_when_in_beijing_time(demo: Demo, tmp_path: pathlib.Path) -> None:
+    """`make run` and a station's operator read this line: the raw UTC stamp (…T06:19:43.123Z) read
+    as 6 a.m. put the code's end eight hours early."""
+    db = demo.copy(tmp_path)
+    mentor = demo.login("mentor")
+    result = banxing("enrol-code", "--user", mentor, "--db", db)
+    assert result.returncode == 0, result.stderr
+    code = re.search(r"登记码 (\d{4}) (\d{4})", result.stdout)
+    assert code, result.stdout
+    (stored,) = rows(db, "SELECT expires_at FROM enrol_codes WHERE code_hash = ?",
+                     hashlib.sha256((code[1] + code[2]).encode()).hexdigest())[0]
+    beijing = datetime.datetime.fromisoformat(stored.replace("Z", "+00:00")) + datetime.timedelta(hours=8)
+    assert f"一次有效，北京时间 {beijing:%Y-%m-%d %H:%M} 前使用" in result.stdout, result.stdout
+    assert "Z" not in result.stdout.split("登记链接")[0]
+
+
 def test_enrol_code_for_an_unknown_login_exits_2_with_the_reason_on_stderr_only(
     demo: Demo, tmp_path: pathlib.Path
 ) -> None:
