@@ -154,10 +154,10 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _beijing(stamp: str) -> str:
-    """A stored UTC expiry as the clock the station reads (``--json`` keeps the stored form): the
-    raw ``2026-12-04T06:19:43.123Z`` read as 6 a.m. puts a code's end eight hours early."""
-    return "北京时间 " + parse_utc(stamp).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+def _beijing(stamp: str | None) -> str:
+    """A stored UTC time as the clock the station reads (``--json`` keeps the stored form): the raw
+    ``2026-12-04T06:19:43.123Z`` read as 6 a.m. puts a code's end eight hours early."""
+    return parse_utc(stamp).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if stamp else ""
 
 
 def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
@@ -180,7 +180,7 @@ def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result))
     else:
         code = result["code"]
-        print(f"登记码 {code[:4]} {code[4:]}（一次有效，{_beijing(result['expires_at'])} 前使用）")
+        print(f"登记码 {code[:4]} {code[4:]}（一次有效，北京时间 {_beijing(result['expires_at'])} 前使用）")
         if args.link:
             print(f"登记链接 {result['link']}")
     return 0
@@ -204,7 +204,8 @@ def cmd_recovery_code(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result))
     else:
         code = result["code"]
-        print(f"恢复码 {code[:4]} {code[4:]}（只对这台手机有效，一次有效，{_beijing(result['expires_at'])} 前使用）")
+        until = _beijing(result["expires_at"])
+        print(f"恢复码 {code[:4]} {code[4:]}（只对这台手机有效，一次有效，北京时间 {until} 前使用）")
     return 0
 
 
@@ -219,8 +220,9 @@ def cmd_devices(args: argparse.Namespace, settings: Settings) -> int:
     else:
         for r in rows:
             r["state"] = f"已停用：{r['revoked_reason']}" if r["revoked_at"] else "在用"
-        _print_table(rows, [("id", "设备编号"), ("name", "名称"), ("created_at", "登记时间"),
-                            ("last_seen_at", "最近同步"), ("state", "状态")])
+            r["created"], r["seen"] = _beijing(r["created_at"]), _beijing(r["last_seen_at"])
+        _print_table(rows, [("id", "设备编号"), ("name", "名称"), ("created", "登记时间（北京时间）"),
+                            ("seen", "最近同步（北京时间）"), ("state", "状态")])
     return 0
 
 

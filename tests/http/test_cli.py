@@ -432,6 +432,9 @@ def test_devices_lists_an_enrolled_phone_and_revoke_cuts_it_off_at_the_next_sync
         assert device["id"] == device_id and device["name"] == "红米 Note" and device["revoked_at"] is None
         table = banxing("devices", "--user", mentor, "--db", db)
         assert device_id in table.stdout and "在用" in table.stdout
+        # Its times in Beijing time, as every page shows them, not the stored UTC stamps.
+        seen = datetime.datetime.fromisoformat(device["last_seen_at"].replace("Z", "+00:00"))
+        assert f"{seen + datetime.timedelta(hours=8):%Y-%m-%d %H:%M}" in table.stdout and "Z" not in table.stdout
 
         revoked = banxing("revoke", "--device", device_id, "--reason", "手机丢失", "--db", db)
         assert revoked.returncode == 0, revoked.stderr
