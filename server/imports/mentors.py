@@ -102,6 +102,8 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             else:
                 phones_elsewhere.add(plain_phone(a["phone"]))
     seen: dict[str, int] = {}
+    phone_rows: dict[str, tuple[int, bool]] = {}  # phone -> (first row with it, whether that row gave a login)
+    matched: dict[str, int] = {}  # existing account id -> the row that matched it
     plans = []
     for line, cells in rows:
         row = RowPlan(line, cells)
@@ -126,12 +128,33 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             row.errors.append(f"与第 {seen[key]} 行是同一位志愿者（{same}相同），请合并成一行。")
             continue
         seen[key] = line
+        phone = values.get("phone")
+        if phone:
+            # One number in two rows is one volunteer twice unless both rows name distinct logins
+            # (two people sharing a phone): otherwise the import would make two accounts for one person.
+            first = phone_rows.setdefault(phone, (line, bool(values.get("login"))))
+            if first[0] != line and not (first[1] and values.get("login")):
+                row.errors.append(f"与第 {first[0]} 行手机号相同，是同一位志愿者吗？是同一人请合并成一行；"
+                                  "是共用一部手机的两个人，请两行都填写“用户名”。")
+                continue
         if row.errors:
             continue
         if values.get("login"):
             match = by_login.get(values["login"])
             if match is not None and (match["role"] != "mentor" or match["unit_id"] not in unit_ids):
                 row.errors.append(f"用户名“{values['login']}”已被其他账号使用，请换一个或留空。")
+                continue
+            owners = by_phone.get(phone, []) if phone and match is None else []
+            if owners:
+                # A new login with the phone of a volunteer already here is, nearly always, that
+                # volunteer under a second name: refused in words, never a second account.
+                who = "、".join(f"“{a['name']}”（用户名 {a['login']}）" for a in owners)
+                row.errors.append(f"手机号 {phone} 已是本单位志愿者{who}的手机号。是同一人请把“用户名”改成"
+                                  "他的用户名或留空；是共用一部手机的另一位志愿者，请在志愿者页面单独添加。")
+                continue
+            if phone and match is None and phone in phones_elsewhere:
+                row.errors.append(f"手机号 {phone} 已是别的单位一位志愿者的手机号。同一位志愿者"
+                                  "不能有两个账号；如果他调到了你们这里，请县关工委在他的账号里改“所属单位”。")
                 continue
         else:
             people = by_phone.get(values["phone"], [])
@@ -150,6 +173,10 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         if match is None:
             row.action, row.fields = CREATE, wanted
             continue
+        if match["id"] in matched:  # found once by login and once by phone: still one volunteer
+            row.errors.append(f"与第 {matched[match['id']]} 行是同一位志愿者，请合并成一行。")
+            continue
+        matched[match["id"]] = line
         row.record_id = match["id"]
         row.seen = match["id"] + "@" + _digest(match)
         for name, value in wanted.items():

@@ -344,3 +344,36 @@ def test_one_child_twice_in_a_file_once_by_code_and_once_by_name_is_flagged(site
                                  ["", "小明", "", "", "", "", "", "", "", "", "", "", "备注乙"]])
     preview = upload(site.as_(w.staff_st11), "/mentees/import", data)
     assert "与第 2 行是同一个帮扶对象" in preview.text and 'name="payload"' not in preview.text
+
+
+MENTOR_HEADERS = ["姓名", "手机号", "用户名", "所属单位", "身份/简介", "智能手机"]
+
+
+def test_one_volunteer_twice_in_a_file_by_login_and_by_phone_is_one_volunteer_not_two_accounts(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    before = quiet(site.read(db_snapshot))
+    preview = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905139999", "qianls", "", "", ""],
+                                                                     ["钱老师", "139 0513 9999", "", "", "", ""]]))
+    assert "与第 2 行手机号相同" in preview.text and 'name="payload"' not in preview.text
+    # Two people sharing one phone, each named by a login, are two volunteers.
+    couple = [["钱老师", "13905139999", "qianls", "", "", ""], ["钱师母", "13905139999", "qianshimu", "", "", ""]]
+    shared = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, couple))
+    assert "新增 2" in shared.text and "有错误 0" in shared.text
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_new_login_with_the_phone_of_a_volunteer_already_here_is_not_a_second_account(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    first = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905139999", "", "", "", ""]]))
+    browser.post("/mentors/import", {"payload": payload_of(first.text), "action": "import"},
+                 form_page="/mentors/import")
+    before = quiet(site.read(db_snapshot))
+    # The same teacher, listed by a school that gave her a login of its own making.
+    again = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905139999", "qianls", "", "", ""]]))
+    assert "已是本单位志愿者“钱老师”（用户名 m13905139999）的手机号" in again.text
+    assert 'name="payload"' not in again.text
+    # Her account found once by its login and once by its phone is one volunteer, not two edits.
+    both = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "", "m13905139999", "", "老师", ""],
+                                                                    ["钱老师", "13905139999", "", "", "干部", ""]]))
+    assert "与第 2 行是同一位志愿者" in both.text and 'name="payload"' not in both.text
+    assert quiet(site.read(db_snapshot)) == before
