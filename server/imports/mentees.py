@@ -207,7 +207,7 @@ def import_mentees(db: sqlite_utils.Database, actor: Actor, scope: Scope, rows: 
     plan = plan_mentees(db, scope, actor.unit_id, rows)
     if plan.errors:
         return plan
-    check_unchanged(plan, previewed)
+    check_unchanged(plan, previewed, update=update)
     writes = plan.writes(update=update)
     codes = iter(next_mentee_codes(db, sum(1 for r in writes if r.action == CREATE and not r.fields.get("code"))))
     mutations = []

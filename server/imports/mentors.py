@@ -206,7 +206,7 @@ def import_mentors(db: sqlite_utils.Database, actor: Actor, scope: Scope, rows: 
     plan = plan_mentors(db, scope, actor.unit_id, rows)
     if plan.errors:
         return plan
-    check_unchanged(plan, previewed)
+    check_unchanged(plan, previewed, update=update)
     taken = m_logins(db)  # once, not once per new account
     for row in plan.writes(update=update):
         try:

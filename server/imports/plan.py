@@ -42,14 +42,16 @@ class ImportPlan:
         return [r for r in self.rows if not r.errors and (r.action == CREATE or (update and r.action == UPDATE))]
 
 
-def check_unchanged(plan: ImportPlan, previewed: dict[int, str] | None) -> None:
+def check_unchanged(plan: ImportPlan, previewed: dict[int, str] | None, *, update: bool) -> None:
     """Refuse an import whose rows no longer meet the records the preview showed: a row that now
     matches a record someone changed (or created) since would write the file's values over theirs,
-    and the person never saw that change in the preview. ``previewed``: line -> ``RowPlan.seen``."""
+    and the person never saw that change in the preview. ``previewed``: line -> ``RowPlan.seen``.
+    Only rows that would write are checked: the same preview confirmed twice (a double click, the
+    browser's back button) finds its rows already there, writes nothing, and is no error."""
     if previewed is None:
         return
-    for row in plan.rows:
-        if not row.errors and previewed.get(row.line, "") != row.seen:
+    for row in plan.writes(update=update):
+        if previewed.get(row.line, "") != row.seen:
             raise ImportFailed(row.line, "这一行的记录在预览之后被别人改过（或刚被登记）；下面是现在的对比，"
                                          "请核对后再确认导入。")
 

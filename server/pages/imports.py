@@ -171,6 +171,8 @@ async def _run(visit: Visit, kind: Kind, actor: Actor, scope: Scope, rows: Rows,
     created, changed = plan.count(CREATE), plan.count(UPDATE) if update else 0
     unchanged = plan.count(SAME) + (plan.count(UPDATE) if not update else 0)
     message = f"导入完成：新增 {created} 条，修改 {changed} 条，{unchanged} 条未改动。"
+    if not created and not changed:  # e.g. the second of a double click: say so, not "0 added"
+        message = f"这份名单的 {unchanged} 条都已在系统中（可能刚才已经导入过），没有重复添加，也没有修改。"
     return visit.redirect(str(visit.request.app.url_path_for(kind.list_route)), flash=message)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import openpyxl
@@ -377,3 +378,29 @@ def test_a_new_login_with_the_phone_of_a_volunteer_already_here_is_not_a_second_
                                                                     ["钱老师", "13905139999", "", "", "干部", ""]]))
     assert "与第 2 行是同一位志愿者" in both.text and 'name="payload"' not in both.text
     assert quiet(site.read(db_snapshot)) == before
+
+
+@pytest.mark.parametrize("kind", ["mentee", "mentor"])
+def test_a_confirmed_import_sent_twice_at_once_adds_each_row_once_and_both_answers_say_so(site: Site,
+                                                                                       kind: str) -> None:
+    w = site.w
+    data = roster(site) if kind == "mentee" else xlsx(MENTOR_HEADERS, [["钱老师", 13905130001, "", "", "", ""],
+                                                                       ["孙老兵", 13905130002, "", "", "", "没有"]])
+    # A double click: the same person's two requests with the same preview, in flight together.
+    first, second = site.as_(w.staff_st11), site.as_(w.staff_st11)
+    token = payload_of(upload(first, f"/{kind}s/import", data).text)
+    table = "mentees" if kind == "mentee" else "users"
+    before = site.read(lambda db: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda b: b.post(f"/{kind}s/import", {"payload": token, "action": "import"},
+                                                 token=b.token(f"/{kind}s/import")), (first, second)))
+    assert [a.status_code for a in answers] == [303, 303]
+    assert site.read(lambda db: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) == before + 2
+    flashes = sorted(re.sub(r"\s+", " ", b.get(f"/{kind}s").text) for b in (first, second))
+    assert sum("导入完成：新增 2 条" in f for f in flashes) == 1
+    assert sum("这份名单的 2 条都已在系统中（可能刚才已经导入过），没有重复添加" in f for f in flashes) == 1
+    # The browser's back button and 确认导入 once more, much later: still nothing doubled.
+    again = first.post(f"/{kind}s/import", {"payload": token, "action": "import", "update": "1"},
+                       form_page=f"/{kind}s/import")
+    assert again.status_code == 303 and "都已在系统中" in first.get(f"/{kind}s").text
+    assert site.read(lambda db: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) == before + 2
