@@ -21,7 +21,7 @@ from ..forms import MutationsRefused, apply_all
 from ..queries.mentees import mentees_of_units, next_mentee_codes
 from ..queries.units import unit_tree
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .sheets import Column, plain_name
+from .sheets import Column, cell_problems, plain_name
 
 COLUMNS = (
     Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。"),
@@ -87,9 +87,10 @@ FIELDS = ("code", "name", "school", "grade", "gender", "birth_year", "categories
 def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
     """The wire values of the non-empty cells; each problem appended to ``errors`` in words."""
     values: dict[str, Any] = {}
+    bad = cell_problems(cells, LABELS, errors)
     for name in FIELDS:
         text = cells.get(name, "")
-        if not text:
+        if not text or name in bad:
             continue
         if name == "name":
             text = plain_name(text)
@@ -101,7 +102,7 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
             errors.append(problem.replace(f"字段“{MENTEE.by_name[name].label}”({name})", f"“{LABELS[name]}”"))
             continue
         values[name] = value
-    if not values.get("name"):
+    if not values.get("name") and "name" not in bad:
         errors.append("“姓名”不能为空。")
     return values
 

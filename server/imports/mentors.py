@@ -19,7 +19,7 @@ from sync.users import EDITABLE, LOGIN_RE, is_telephone, save_user
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .sheets import Column, plain_name, plain_phone
+from .sheets import Column, cell_problems, plain_name, plain_phone
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (
@@ -36,9 +36,12 @@ LABELS = {c.key: c.header for c in COLUMNS}
 
 def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    bad = cell_problems(cells, LABELS, errors)
+    cells = {key: "" if key in bad else text for key, text in cells.items()}
     name = plain_name(cells.get("name", ""))
     if not name:
-        errors.append("“姓名”不能为空。")
+        if "name" not in bad:
+            errors.append("“姓名”不能为空。")
     elif len(name) > 50:
         errors.append("“姓名”太长（最多 50 字）。")
     else:
@@ -69,7 +72,7 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
             values["smartphone"] = False
         else:
             errors.append(f"“智能手机”应填“有”或“没有”，这一行填的是“{cells['smartphone']}”。")
-    if not values.get("login") and not cells.get("phone"):
+    if not values.get("login") and not cells.get("phone") and not bad & {"login", "phone"}:
         errors.append("请填写“手机号”（或“用户名”），用来认出同一位志愿者，避免重复导入。")
     return values
 

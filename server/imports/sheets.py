@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -50,13 +51,37 @@ def cell_text(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        # Excel keeps 15 significant digits, and so shows them: 13800138000.0 is 13800138000, while
+        # an ID-card or student number typed as a number is 3.20623201003051E+17, its tail already
+        # gone (``cell_problems`` refuses it rather than store a number that is not the child's).
+        return format(value, ".15G")
     if isinstance(value, datetime.datetime):
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value).strip()
+
+
+_SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?E[+-]?\d+", re.IGNORECASE)
+
+
+def cell_problems(cells: dict[str, str], labels: dict[str, str], errors: list[str]) -> set[str]:
+    """The columns of a row whose cell holds no usable value, each said in ``errors``: an Excel error
+    (#N/A, #REF! …, a formula that failed) or a number shown in scientific notation, whose digits past
+    the 15th Excel has already dropped. Such a cell is never imported as text."""
+    bad: set[str] = set()
+    for key, text in cells.items():
+        label = labels.get(key, key)
+        if text.upper() in ERROR_CODES:
+            errors.append(f"“{label}”这一格是 Excel 的错误值 {text}（公式没有算出结果），请改正这一格后重新上传。")
+        elif _SCIENTIFIC.fullmatch(unicodedata.normalize("NFKC", text)):
+            errors.append(f"“{label}”这一格是科学计数法的数字（{text}），Excel 只保留了前 15 位，后面的数字已经丢了。"
+                          "请把这一列设置成“文本”格式，重新输入完整的号码后再上传。")
+        else:
+            continue
+        bad.add(key)
+    return bad
 
 
 def _header_key(text: str) -> str:

@@ -404,3 +404,26 @@ def test_a_confirmed_import_sent_twice_at_once_adds_each_row_once_and_both_answe
                        form_page=f"/{kind}s/import")
     assert again.status_code == 303 and "都已在系统中" in first.get(f"/{kind}s").text
     assert site.read(lambda db: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) == before + 2
+
+
+def test_excel_error_values_and_numbers_that_lost_their_digits_are_refused_in_words_not_imported(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    before = quiet(site.read(db_snapshot))
+    data = xlsx(MENTEE_HEADERS, [
+        ["", "#REF!", "", "", "", "", "", "", "", "", "", "", ""],                     # a name from a broken formula
+        ["", "李小三", "", "", "", "", "", "", "", "", "", "#N/A", ""],                 # a VLOOKUP that found nothing
+        ["", "赵小四", "", "", "", "", "", "", "", "", "", "", 320623201003051234.0],  # an ID number typed as a number
+        ["", "钱小五", "", "", "", "", "", "", "", "", "", "1.38001E+10", ""],          # a phone pasted as shown
+    ])
+    page = upload(browser, "/mentees/import", data).text
+    for words in ("“姓名”这一格是 Excel 的错误值 #REF!", "“监护人联系方式”这一格是 Excel 的错误值 #N/A",
+                  "“备注”这一格是科学计数法的数字（3.20623201003051E+17），Excel 只保留了前 15 位",
+                  "“监护人联系方式”这一格是科学计数法的数字（1.38001E+10）"):
+        assert words in page, words
+    assert "“姓名”不能为空" not in page and page.count('class="row-error"') == 4 and 'name="payload"' not in page
+    volunteers = xlsx(MENTOR_HEADERS, [["钱老师", 1.3800138e10, "", "", "", ""], ["孙老兵", "#N/A", "", "", "", ""]])
+    page = upload(browser, "/mentors/import", volunteers).text
+    assert "“手机号”这一格是 Excel 的错误值 #N/A" in page and "请填写“手机号”" not in page
+    assert page.count('class="row-error"') == 1 and "13800138000" in page  # a whole number stays whole
+    assert quiet(site.read(db_snapshot)) == before
+
