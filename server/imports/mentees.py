@@ -7,6 +7,7 @@ apart, so such a row must give the code. Empty cells never clear what is stored.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -65,11 +66,16 @@ def _categories(text: str, errors: list[str]) -> list[str]:
     return out
 
 
+# A year, or a whole birth date as schools write one (2014-05-01 from a date cell, 2014.5.1,
+# 2014/5/1, 2014年5月1日, 2014年5月): the year is what is kept.
+_BIRTH = re.compile(r"(\d{4})(?:年(?:\d{1,2}月(?:\d{1,2}日?)?)?|[-./]\d{1,2}(?:[-./]\d{1,2})?)?")
+
+
 def _birth_year(text: str, errors: list[str]) -> int | None:
-    digits = text.removesuffix("年")
+    found = _BIRTH.fullmatch("".join(unicodedata.normalize("NFKC", text).split()))
     this_year = local_today().year
-    if digits.isascii() and digits.isdigit() and this_year - 25 <= int(digits) <= this_year:
-        return int(digits)
+    if found and this_year - 25 <= int(found[1]) <= this_year:
+        return int(found[1])
     errors.append(f"“出生年份”应为四位年份（{this_year - 25}–{this_year}），这一行填的是“{text}”。")
     return None
 

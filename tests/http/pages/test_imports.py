@@ -3,6 +3,7 @@ an import that writes everything or nothing, a second import of the same file th
 nothing, changed rows applied only when asked, and files that are not .xlsx refused kindly."""
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import zipfile
@@ -427,3 +428,23 @@ def test_excel_error_values_and_numbers_that_lost_their_digits_are_refused_in_wo
     assert page.count('class="row-error"') == 1 and "13800138000" in page  # a whole number stays whole
     assert quiet(site.read(db_snapshot)) == before
 
+
+def test_numbers_and_dates_as_schools_type_them_import_as_the_values_people_see(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    data = xlsx(MENTEE_HEADERS, [
+        ["", "孙一", "", "", "", "", 2014.0, "", "", "", "", 13800138000.0, ""],
+        ["", "孙二", "", "", "", "", datetime.datetime(2015, 3, 5), "", "", "", "", "", ""],
+        ["", "孙三", "", "", "", "", "2016.3.5", "", "", "", "", "", ""],
+        ["", "孙四", "", "", "", "", "2017年3月5日", "", "", "", "", "", ""],
+        ["", "孙五", "", "", "", "", "２０１８", "", "", "", "", "", ""],
+        ["", "孙六", "", "", "", "", None, "", "", "", "", "", ""],
+    ])
+    preview = upload(browser, "/mentees/import", data)
+    assert "新增 6" in preview.text and "有错误 0" in preview.text, preview.text
+    browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
+                 form_page="/mentees/import")
+    rows = site.read(lambda db: list(db.query("SELECT name, birth_year, guardian_contact FROM mentees"
+                                              " WHERE name LIKE '孙_' ORDER BY name")))
+    assert [(r["name"], r["birth_year"]) for r in rows] == [
+        ("孙一", 2014), ("孙三", 2016), ("孙二", 2015), ("孙五", 2018), ("孙六", None), ("孙四", 2017)]
+    assert rows[0]["guardian_contact"] == "13800138000"
