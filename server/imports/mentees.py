@@ -100,6 +100,8 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
             continue
         if name == "name":
             text = plain_name(text)
+        elif name == "guardian_contact":  # １３８－００１３… typed in a Chinese input method: digits a phone can dial
+            text = unicodedata.normalize("NFKC", text)
         value = PARSERS[name](text, errors) if name in PARSERS else text
         if value is None:
             continue

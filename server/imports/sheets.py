@@ -12,11 +12,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import iterparse
 
 from ..exports import put_cell
 
@@ -24,6 +27,7 @@ MAX_ROWS = 2000
 MAX_COLUMNS = 40
 # Rows walked, blank ones included: a 433 KB file can declare three million empty rows.
 MAX_LINES = 10 * MAX_ROWS
+HEADER_ROWS = 10  # title rows, a date line, blank rows: where a school's own sheet puts its column names
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -90,10 +94,17 @@ def _header_key(text: str) -> str:
 
 
 def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    """The data rows of the first sheet as ``(excel row number, {column key: text})``, and notices
-    (columns that were not recognised and are ignored). Blank rows are skipped."""
+    """The data rows of the first sheet that has the column names (in its first ``HEADER_ROWS``
+    rows, below any title rows) as ``(excel row number, {column key: text})``, and notices (columns
+    that were not recognised and are ignored). Blank rows are skipped; a cell merged down over
+    several rows (a school's name beside all its children) counts in each of them."""
     if data[:4] == b"\xd0\xcf\x11\xe0":
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise SheetInvalid("这个文件设置了打开密码，系统打不开。请在 Excel 或 WPS 里取消密码"
+                               "（文件→信息→保护工作簿，或“文件加密”）后保存，再上传。")
         raise SheetInvalid("这是旧版 Excel 文件（.xls）。请在 Excel 里“另存为”Excel 工作簿（.xlsx）后再上传。")
+    if not data:
+        raise SheetInvalid("上传的文件是空的（0 字节）。请重新选择填好的 Excel 文件（.xlsx）。")
     if data[:4] != b"PK\x03\x04":
         raise SheetInvalid("这个文件不是 Excel 表格（.xlsx）。请下载模板，填好后上传 .xlsx 文件。")
     try:
@@ -102,40 +113,91 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, d
         raise SheetInvalid("无法读取这个文件，它可能已损坏或不是 Excel 表格（.xlsx）。"
                            "请用模板重新填写后上传。") from None
     try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
+        if not book.worksheets:
             raise SheetInvalid("表格里没有工作表。")
-        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        header = next(rows, None)
-        by_header = {_header_key(c.header): c.key for c in columns}
-        keys: list[str | None] = []
-        notices: list[str] = []
-        for cell in header or ():
-            text = _header_key(cell_text(cell))
-            keys.append(by_header.get(text))
-            if text and text not in by_header:
-                notices.append(f"不认识的列“{cell_text(cell)}”，已忽略。")
-        missing = [c.header for c in columns if c.required and c.key not in keys]
-        if missing:
-            raise SheetInvalid(f"第 1 行应为列名，缺少必填的列：{'、'.join(missing)}。请使用模板。")
-        out: list[tuple[int, dict[str, str]]] = []
-        for line, values in enumerate(rows, start=2):
-            if line > MAX_LINES:
-                raise SheetInvalid(f"表格的行太多（连空行在内超过 {MAX_LINES} 行）。请删去多余的空行，"
-                                   f"或分成几个文件导入，每个不超过 {MAX_ROWS} 行。")
-            cells = {key: cell_text(v) for key, v in zip(keys, values, strict=False) if key is not None}
-            if not any(cells.values()):
-                continue
-            if len(out) >= MAX_ROWS:
-                raise SheetInvalid(f"表格超过 {MAX_ROWS} 行，请分成几个文件导入。")
-            out.append((line, {c.key: cells.get(c.key, "") for c in columns}))
-        return out, notices
+        for sheet in book.worksheets:
+            found = _read_sheet(sheet, columns)
+            if found is not None:
+                return found
+        required = "、".join(c.header for c in columns if c.required)
+        raise SheetInvalid(f"没有找到列名行：表格的前 {HEADER_ROWS} 行里没有一行含必填的列"
+                           f"（缺少必填的列：{required}）。请使用模板，或把列名改成模板里的写法。")
     except SheetInvalid:
         raise
     except Exception:  # noqa: BLE001 - a broken string table, style sheet or sheet XML: unreadable either way
         raise SheetInvalid("无法读取这个文件的内容，它可能已损坏。请用模板重新填写后上传。") from None
     finally:
         book.close()
+
+
+def _header(values: Sequence[object], columns: Sequence[Column]) -> tuple[list[str | None], list[str]] | None:
+    """The column key of each cell and the notices, when ``values`` is a row of column names: every
+    required one, and either another one or nothing else (the 填写说明 sheet's 姓名 | 必填 | … is not)."""
+    by_header = {_header_key(c.header): c.key for c in columns}
+    keys: list[str | None] = []
+    unknown: list[str] = []
+    for cell in values:
+        text = _header_key(cell_text(cell))
+        keys.append(by_header.get(text))
+        if text and text not in by_header:
+            unknown.append(f"不认识的列“{cell_text(cell)}”，已忽略。")
+    known = [k for k in keys if k is not None]
+    if any(c.required and c.key not in known for c in columns) or (len(set(known)) < 2 and unknown):
+        return None
+    return keys, unknown
+
+
+def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, dict[str, str]]], list[str]] | None:
+    rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    header: tuple[list[str | None], list[str]] | None = None
+    header_line = 0
+    for header_line, values in enumerate(rows, start=1):
+        header = _header(values, columns)
+        if header is not None or header_line >= HEADER_ROWS:
+            break
+    if header is None:
+        return None
+    keys, notices = header
+    out: list[tuple[int, dict[str, str]]] = []
+    for line, values in enumerate(rows, start=header_line + 1):
+        if line > MAX_LINES:
+            raise SheetInvalid(f"表格的行太多（连空行在内超过 {MAX_LINES} 行）。请删去多余的空行，"
+                               f"或分成几个文件导入，每个不超过 {MAX_ROWS} 行。")
+        cells = {key: cell_text(v) for key, v in zip(keys, values, strict=False) if key is not None}
+        if not any(cells.values()):
+            continue
+        if len(out) >= MAX_ROWS:
+            raise SheetInvalid(f"表格超过 {MAX_ROWS} 行，请分成几个文件导入。")
+        out.append((line, {c.key: cells.get(c.key, "") for c in columns}))
+    _fill_merged(sheet, keys, header_line, out)
+    return out, notices
+
+
+_MERGE_REF = re.compile(r"([A-Z]{1,3})(\d+):[A-Z]{1,3}(\d+)")
+
+
+def _fill_merged(sheet: Any, keys: list[str | None], header_line: int,
+                 out: list[tuple[int, dict[str, str]]]) -> None:
+    """Copy each value merged down a column into the rows below it, as a person reading the sheet sees it
+    (read-only openpyxl leaves them empty). The merges are listed after the rows, read in one streamed pass."""
+    by_line = dict(out)
+    walked = 0
+    with sheet._get_source() as source:
+        for _, element in iterparse(source):
+            if element.tag.endswith("}row"):
+                walked += 1
+                if walked > MAX_LINES:  # rows past a <dimension> that lied: openpyxl did not read them either
+                    return
+            elif element.tag.endswith("}mergeCell"):
+                found = _MERGE_REF.fullmatch(element.get("ref", ""))
+                if found:
+                    column, top, bottom = column_index_from_string(found[1]), int(found[2]), int(found[3])
+                    key = keys[column - 1] if column <= len(keys) else None
+                    if key is not None and header_line < top < bottom and top in by_line:
+                        for line in range(top + 1, min(bottom, top + MAX_LINES) + 1):
+                            if line in by_line and not by_line[line][key]:
+                                by_line[line][key] = by_line[top][key]
+            element.clear()
 
 
 def template(title: str, columns: Sequence[Column], notes: Sequence[tuple[str, str]]) -> bytes:

@@ -189,7 +189,11 @@ def test_a_preview_cannot_be_replayed_by_someone_else(site: Site) -> None:
     (b"name,phone\n\xe5\xbc\xa0,139\n", "名单.csv", "不是 Excel 表格（.xlsx）"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "名单.xls", "另存为"),
     (b"PK\x03\x04 this is not really a zip", "坏文件.xlsx", "无法读取这个文件"),
-    (b"", "空.xlsx", "不是 Excel 表格"),
+    (b"", "空.xlsx", "上传的文件是空的"),
+    ("姓名,性别\n张三,男\n".encode("gbk"), "名单.xlsx", "不是 Excel 表格（.xlsx）"),  # a GBK .csv renamed
+    # A workbook with an open password is an encrypted OLE file, not an old .xls: say so.
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64,
+     "加密.xlsx", "这个文件设置了打开密码"),
 ])
 def test_a_file_that_is_not_an_xlsx_gets_a_friendly_400(site: Site, data: bytes, name: str, words: str) -> None:
     before = quiet(site.read(db_snapshot))
@@ -448,3 +452,67 @@ def test_numbers_and_dates_as_schools_type_them_import_as_the_values_people_see(
     assert [(r["name"], r["birth_year"]) for r in rows] == [
         ("孙一", 2014), ("孙三", 2016), ("孙二", 2015), ("孙五", 2018), ("孙六", None), ("孙四", 2017)]
     assert rows[0]["guardian_contact"] == "13800138000"
+
+
+def wps_roster() -> bytes:
+    """A school's own sheet: a merged title and a date line above the column names, blank rows,
+    stray spaces, full-width digits and dashes, and the school's name merged down beside its children."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["2026年春季学期掘港街道帮扶对象名单"])
+    sheet.merge_cells("A1:M1")
+    sheet.append(["填表日期：2026.3.5", "", "", "", "", "", "", "", "", "", "", "填表人：张老师"])
+    sheet.append([])
+    sheet.append(MENTEE_HEADERS)
+    sheet.append(["", "王　雨欣 ", "掘港中学", "", "五年级", "女 ", "２０１５", "", "", "", "",
+                  "１３８－００１３－８０００"])
+    sheet.append([])
+    sheet.append(["", " 李 明", None, "", "", "男", "", "", "", "", "", ""])
+    sheet.append(["", "张小红", None, "", "", "女", "", "", "", "", "", ""])
+    sheet.merge_cells("C5:C8")  # 掘港中学 for all three children
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_schools_own_sheet_with_titles_blank_rows_and_merged_cells_imports_as_a_person_reads_it(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_town1)  # a town's staff: every child must name its school
+    preview = upload(browser, "/mentees/import", wps_roster())
+    assert preview.status_code == 200 and "新增 3" in preview.text and "有错误 0" in preview.text, preview.text
+    assert "第 5 行" in preview.text and "第 8 行" in preview.text  # the rows' numbers in Excel
+    browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
+                 form_page="/mentees/import")
+    school = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '掘港中学'").fetchone()[0])
+    rows = site.read(lambda db: list(db.query(
+        "SELECT name, unit_id, birth_year, guardian_contact FROM mentees WHERE name IN ('王雨欣', '李明', '张小红')"
+        " ORDER BY name")))
+    assert [r["name"] for r in rows] == ["张小红", "李明", "王雨欣"]
+    assert {r["unit_id"] for r in rows} == {school}
+    assert (rows[2]["birth_year"], rows[2]["guardian_contact"]) == (2015, "138-0013-8000")
+    # The same sheet again: the same three children, nothing doubled.
+    again = upload(browser, "/mentees/import", wps_roster())
+    assert "无变化 3" in again.text and 'name="payload"' not in again.text
+
+
+def test_the_list_on_a_second_sheet_is_found_but_the_templates_help_sheet_is_never_read_as_children(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    book = openpyxl.Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.append(["请在“名单”工作表填写"])
+    book.create_sheet("名单").append(MENTEE_HEADERS)
+    book["名单"].append(["", "第二页", "", "", "三年级"])
+    out = io.BytesIO()
+    book.save(out)
+    preview = upload(browser, "/mentees/import", out.getvalue())
+    assert "新增 1" in preview.text and "第二页" in preview.text
+    # The template with its header row deleted: its 填写说明 sheet has a 姓名 row, but is no roster.
+    template = openpyxl.load_workbook(io.BytesIO(browser.get("/mentees/import/template.xlsx").content))
+    template.worksheets[0].delete_rows(1)
+    template.worksheets[0].append(["", "某某"])
+    out = io.BytesIO()
+    template.save(out)
+    response = upload(browser, "/mentees/import", out.getvalue())
+    assert response.status_code == 400 and "没有找到列名行" in response.text and "缺少必填的列：姓名" in response.text
