@@ -27,6 +27,10 @@ MAX_ROWS = 2000
 MAX_COLUMNS = 40
 # Rows walked, blank ones included: a 433 KB file can declare three million empty rows.
 MAX_LINES = 10 * MAX_ROWS
+# Characters in all the cells read: 2000 rows of long plans are well under it, while a cell of 30,000
+# characters copied down a column (one shared string in a small file) would become gigabytes of
+# preview and signed payload.
+MAX_TEXT = 1_000_000
 HEADER_ROWS = 10  # title rows, a date line, blank rows: where a school's own sheet puts its column names
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -159,6 +163,7 @@ def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, 
         return None
     keys, notices = header
     out: list[tuple[int, dict[str, str]]] = []
+    text = 0
     for line, values in enumerate(rows, start=header_line + 1):
         if line > MAX_LINES:
             raise SheetInvalid(f"表格的行太多（连空行在内超过 {MAX_LINES} 行）。请删去多余的空行，"
@@ -166,6 +171,10 @@ def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, 
         cells = {key: cell_text(v) for key, v in zip(keys, values, strict=False) if key is not None}
         if not any(cells.values()):
             continue
+        text += sum(len(v) for v in cells.values())
+        if text > MAX_TEXT:
+            raise SheetInvalid(f"表格里的文字太多（到第 {line} 行已超过 {MAX_TEXT // 10000} 万字）。请检查是否有"
+                               "很长的内容被复制到了整列，或分成几个文件导入。")
         if len(out) >= MAX_ROWS:
             raise SheetInvalid(f"表格超过 {MAX_ROWS} 行，请分成几个文件导入。")
         out.append((line, {c.key: cells.get(c.key, "") for c in columns}))

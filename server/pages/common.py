@@ -147,7 +147,8 @@ async def require(request: Request, roles: Collection[str]) -> Visit:
     return out
 
 
-async def require_form(request: Request, roles: Collection[str], *, max_files: int = 0) -> tuple[Visit, FormData]:
+async def require_form(request: Request, roles: Collection[str], *, max_files: int = 0,
+                       max_part_size: int = 1024 * 1024) -> tuple[Visit, FormData]:
     """A POSTed form with a valid CSRF token, by a signed-in person of ``roles``.
 
     A form posted after the session expired is kept as a draft of the account whose session it
@@ -155,7 +156,7 @@ async def require_form(request: Request, roles: Collection[str], *, max_files: i
     person is back on the form with what they typed.
     """
     out = await visit(request)
-    form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS)
+    form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=max_part_size)
     if not csrf.token_matches(out.state.signers, request.cookies.get(csrf.COOKIE), form.get(csrf.FIELD)):
         raise CsrfFailed("表单已失效（页面打开太久或来自别的网站），什么都没有改动。请刷新页面后重新提交。")
     if out.session is None:

@@ -29,6 +29,9 @@ from ..queries.units import unit_tree
 from .common import STAFF, Visit, form_values, require, require_form
 
 MAX_UPLOAD = 2 * 1024 * 1024  # a roster of 2000 rows is a few hundred KB
+# The previewed rows ride back signed in one form field (compressed JSON, base64): a full 2000-row
+# roster of long plans (``sheets.MAX_TEXT`` characters) is about 3 MB, over Starlette's 1 MB a field.
+MAX_PAYLOAD = 4 * 1024 * 1024
 PREVIEW_SECONDS = 3600
 Rows = list[tuple[int, dict[str, str]]]
 
@@ -114,11 +117,12 @@ async def import_post(request: Request) -> Response:
     kind = _kind(request)
     declared = request.headers.get("content-length", "")
     size = whole_number(declared)
-    if size is not None and size > MAX_UPLOAD + 64 * 1024:
+    upload = request.headers.get("content-type", "").startswith("multipart/")
+    if size is not None and size > (MAX_UPLOAD if upload else MAX_PAYLOAD) + 64 * 1024:
         visit = await require(request, STAFF)  # refused before reading a byte of the body
         return _page(visit, kind, status=413, error=f"文件太大（超过 {MAX_UPLOAD // (1024 * 1024)} MB），"
                                                     "请删去不需要的工作表或分成几个文件导入。")
-    visit, form = await require_form(request, STAFF, max_files=1)
+    visit, form = await require_form(request, STAFF, max_files=1, max_part_size=MAX_PAYLOAD)
     try:
         return await _preview_or_import(visit, kind, form)
     finally:
@@ -153,7 +157,11 @@ async def _preview_or_import(visit: Visit, kind: Kind, form: FormData) -> Respon
         if not rows:
             return _page(visit, kind, status=400, error="表格里除了列名没有数据。请从第 2 行起每行填一个人。")
     plan = await visit.state.store.read(lambda db: kind.plan(db, scope, actor.unit_id, rows, notices))
-    return _page(visit, kind, plan=plan, payload=_payload(visit, kind, rows, notices, plan))
+    payload = _payload(visit, kind, rows, notices, plan)
+    if len(payload) > MAX_PAYLOAD:  # the confirm would not come back: say so now, not after the click
+        return _page(visit, kind, plan=plan, status=400, error="这份名单的内容太多，无法一次导入。"
+                                                                "请分成两个文件，分别上传导入。")
+    return _page(visit, kind, plan=plan, payload=payload)
 
 
 async def _run(visit: Visit, kind: Kind, actor: Actor, scope: Scope, rows: Rows, notices: list[str], *,

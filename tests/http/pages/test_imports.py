@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import random
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -516,3 +517,33 @@ def test_the_list_on_a_second_sheet_is_found_but_the_templates_help_sheet_is_nev
     template.save(out)
     response = upload(browser, "/mentees/import", out.getvalue())
     assert response.status_code == 400 and "没有找到列名行" in response.text and "缺少必填的列：姓名" in response.text
+
+
+def test_a_full_roster_of_2000_children_with_long_plans_previews_and_imports_once(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    rnd = random.Random(7)  # plans that do not compress away: the signed preview is over 1 MB
+
+    def words(n: int) -> str:
+        return "".join(chr(rnd.randint(0x4E00, 0x9FA5)) for _ in range(n))
+
+    rows = [["", f"孩子{i:04d}", "", words(8), "四年级", "女", 2015, "留守/特殊家庭", "关注", words(250), words(4),
+             13912345678, words(60)] for i in range(2000)]
+    data = xlsx(MENTEE_HEADERS, rows)
+    assert len(data) < 2 * 1024 * 1024
+    preview = upload(browser, "/mentees/import", data)
+    assert "新增 2000" in preview.text and len(payload_of(preview.text)) > 1024 * 1024
+    done = browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
+                        form_page="/mentees/import")
+    assert done.status_code == 303, done.text[-2000:]
+    count = "SELECT count(*) FROM mentees WHERE name LIKE '孩子%'"
+    assert site.read(lambda db: db.execute(count).fetchone()[0]) == 2000
+    assert "表格超过 2000 行" in upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [*rows, ["", "多一个"]])).text
+
+
+def test_a_long_text_copied_down_a_whole_column_is_refused_in_words_before_it_fills_memory(site: Site) -> None:
+    # One 30,000-character note in every cell of a column: one shared string, a small file.
+    data = xlsx(MENTEE_HEADERS, [["", f"孩子{i}", "", "", "", "", "", "", "", "", "", "", "字" * 30000]
+                                 for i in range(200)])
+    assert len(data) < 400_000
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
+    assert response.status_code == 400 and "表格里的文字太多" in response.text and len(response.text) < 100_000
