@@ -143,6 +143,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             by_person.setdefault((m["unit_id"], m["name"]), []).append(m)
     seen: dict[tuple[str, str, str], int] = {}
     matched: dict[str, int] = {}  # existing child id -> the row that matched it
+    named: dict[tuple[str, str], tuple[int, bool]] = {}  # (unit, name) -> (first row with it, it had a code)
     plans = []
     for line, cells in rows:
         row = RowPlan(line, cells)
@@ -177,6 +178,14 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             if match is not None and match["deleted"]:
                 row.errors.append(f"编号“{code}”属于一个已删除的帮扶对象，不能再用；新登记请把编号留空。")
                 continue
+            namesakes = by_person.get((unit_id, name), []) if match is None else []
+            if namesakes:
+                # A school's own student number in the 编号 column, beside a child registered here
+                # under a BX code, would register that child a second time.
+                codes = "、".join(m["code"] for m in namesakes)
+                row.errors.append(f"编号“{code}”在系统里没有，但这个单位已有叫“{name}”的帮扶对象（编号 {codes}）。"
+                                  "是同一个孩子请把编号改成系统里的编号或留空；是同名的另一个孩子，请在帮扶对象页面单独登记。")
+                continue
             if match is None and db.execute("SELECT 1 FROM mentees WHERE code = ?", [code]).fetchone():
                 # The code names one child county-wide: pages, exports and the access log know children
                 # by it. Another unit's child (in scope or not) is never created a second time.
@@ -189,11 +198,18 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 row.errors.append(f"这个单位有 {len(people)} 个叫“{name}”的帮扶对象，请填写“编号”以区分。")
                 continue
             match = people[0] if people else None
+        first = named.setdefault((unit_id, name), (line, bool(code)))
+        if match is not None and match["id"] in matched:  # found once by code and once by name: still one child
+            row.errors.append(f"与第 {matched[match['id']]} 行是同一个帮扶对象，请合并成一行。")
+            continue
+        if first[0] != line and not (first[1] and code):
+            # One name twice, once without a code: one child to be registered twice (two children of one
+            # name are told apart by their codes, so both rows must give one).
+            row.errors.append(f"与第 {first[0]} 行姓名相同，是同一个帮扶对象吗？是同一个孩子请合并成一行；"
+                              "是同名的两个孩子，请两行都填写编号。")
+            continue
         if match is None:
             row.action, row.fields = CREATE, {**values, "unit_id": unit_id}
-            continue
-        if match["id"] in matched:  # found once by code and once by name: still one child
-            row.errors.append(f"与第 {matched[match['id']]} 行是同一个帮扶对象，请合并成一行。")
             continue
         matched[match["id"]] = line
         row.record_id, row.base_version = match["id"], match["version"]

@@ -547,3 +547,23 @@ def test_a_long_text_copied_down_a_whole_column_is_refused_in_words_before_it_fi
     assert len(data) < 400_000
     response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
     assert response.status_code == 400 and "表格里的文字太多" in response.text and len(response.text) < 100_000
+
+
+def test_a_child_already_registered_is_not_registered_again_under_a_schools_own_student_number(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    first = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["", "王五", "", "", "四年级"]]))
+    browser.post("/mentees/import", {"payload": payload_of(first.text), "action": "import"},
+                 form_page="/mentees/import")
+    code = site.read(lambda db: db.execute("SELECT code FROM mentees WHERE name = '王五'").fetchone()[0])
+    before = quiet(site.read(db_snapshot))
+    # The school's next list carries its own student numbers in the 编号 column.
+    preview = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["G3206230001", "王五", "", "", "五年级"]]))
+    assert f"编号“G3206230001”在系统里没有，但这个单位已有叫“王五”的帮扶对象（编号 {code}）" in preview.text
+    assert 'name="payload"' not in preview.text
+    # One new child twice in one file, once with a number and once without, is one child.
+    twice = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["S-001", "赵六"], ["", "赵 六"]]))
+    assert "与第 2 行姓名相同" in twice.text and 'name="payload"' not in twice.text
+    # Two new children of one name, each with its own number, are two children.
+    twins = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["S-001", "赵六"], ["S-002", "赵六"]]))
+    assert "新增 2" in twins.text and "有错误 0" in twins.text
+    assert quiet(site.read(db_snapshot)) == before
