@@ -134,7 +134,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     units = [u for u in unit_tree(db, scope) if u["kind"] in ROW_KINDS]
     by_name: dict[str, list[str]] = {}
     for u in units:
-        by_name.setdefault(u["name"], []).append(u["id"])
+        by_name.setdefault(plain_name(u["name"]), []).append(u["id"])  # "掘港中学　" is 掘港中学
     existing = mentees_of_units(db, [u["id"] for u in units])
     by_code = {(m["unit_id"], m["code"]): m for m in existing}
     by_person: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -151,7 +151,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         unit_name = cells.get("unit", "")
         unit_id: str | None = None
         if unit_name:
-            matches = by_name.get(unit_name, [])
+            matches = by_name.get(plain_name(unit_name), [])
             if len(matches) == 1:
                 unit_id = matches[0]
             else:

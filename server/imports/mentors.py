@@ -92,7 +92,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     unit_ids = {u["id"] for u in units}
     by_name: dict[str, list[str]] = {}
     for u in units:
-        by_name.setdefault(u["name"], []).append(u["id"])
+        by_name.setdefault(plain_name(u["name"]), []).append(u["id"])  # "掘港中学　" is 掘港中学
     accounts = list(db.query("SELECT id, login, name, role, unit_id, phone, about, smartphone FROM users"))
     by_login = {a["login"]: a for a in accounts}
     by_phone: dict[str, list[dict[str, Any]]] = {}
@@ -114,7 +114,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         values = _values(cells, row.errors)
         unit_id: str | None = None
         if cells.get("unit"):
-            matches = by_name.get(cells["unit"], [])
+            matches = by_name.get(plain_name(cells["unit"]), [])
             if len(matches) == 1:
                 unit_id = matches[0]
             else:

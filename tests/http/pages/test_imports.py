@@ -471,7 +471,8 @@ def wps_roster() -> bytes:
     sheet.append([])
     sheet.append(["", " 李 明", None, "", "", "男", "", "", "", "", "", ""])
     sheet.append(["", "张小红", None, "", "", "女", "", "", "", "", "", ""])
-    sheet.merge_cells("C5:C8")  # 掘港中学 for all three children
+    sheet.merge_cells("C5:C8")  # 掘港中学 for these three children
+    sheet.append(["", "刘小燕", "掘港　中学", "", "", "女", "", "", "", "", "", ""])  # a space typed into the name
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -481,20 +482,20 @@ def test_a_schools_own_sheet_with_titles_blank_rows_and_merged_cells_imports_as_
     w = site.w
     browser = site.as_(w.staff_town1)  # a town's staff: every child must name its school
     preview = upload(browser, "/mentees/import", wps_roster())
-    assert preview.status_code == 200 and "新增 3" in preview.text and "有错误 0" in preview.text, preview.text
-    assert "第 5 行" in preview.text and "第 8 行" in preview.text  # the rows' numbers in Excel
+    assert preview.status_code == 200 and "新增 4" in preview.text and "有错误 0" in preview.text, preview.text
+    assert "第 5 行" in preview.text and "第 9 行" in preview.text  # the rows' numbers in Excel
     browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
                  form_page="/mentees/import")
     school = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '掘港中学'").fetchone()[0])
     rows = site.read(lambda db: list(db.query(
-        "SELECT name, unit_id, birth_year, guardian_contact FROM mentees WHERE name IN ('王雨欣', '李明', '张小红')"
-        " ORDER BY name")))
-    assert [r["name"] for r in rows] == ["张小红", "李明", "王雨欣"]
+        "SELECT name, unit_id, birth_year, guardian_contact FROM mentees"
+        " WHERE name IN ('王雨欣', '李明', '张小红', '刘小燕') ORDER BY name")))
+    assert [r["name"] for r in rows] == ["刘小燕", "张小红", "李明", "王雨欣"]
     assert {r["unit_id"] for r in rows} == {school}
-    assert (rows[2]["birth_year"], rows[2]["guardian_contact"]) == (2015, "138-0013-8000")
-    # The same sheet again: the same three children, nothing doubled.
+    assert (rows[3]["birth_year"], rows[3]["guardian_contact"]) == (2015, "138-0013-8000")
+    # The same sheet again: the same four children, nothing doubled.
     again = upload(browser, "/mentees/import", wps_roster())
-    assert "无变化 3" in again.text and 'name="payload"' not in again.text
+    assert "无变化 4" in again.text and 'name="payload"' not in again.text
 
 
 def test_the_list_on_a_second_sheet_is_found_but_the_templates_help_sheet_is_never_read_as_children(site: Site) -> None:
