@@ -178,26 +178,42 @@ def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, 
         if len(out) >= MAX_ROWS:
             raise SheetInvalid(f"表格超过 {MAX_ROWS} 行，请分成几个文件导入。")
         out.append((line, {c.key: cells.get(c.key, "") for c in columns}))
-    _fill_merged(sheet, keys, header_line, out)
+    _second_look(sheet, keys, header_line, out, {c.key: c.header for c in columns})
     return out, notices
 
 
 _MERGE_REF = re.compile(r"([A-Z]{1,3})(\d+):[A-Z]{1,3}(\d+)")
+_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
-def _fill_merged(sheet: Any, keys: list[str | None], header_line: int,
-                 out: list[tuple[int, dict[str, str]]]) -> None:
-    """Copy each value merged down a column into the rows below it, as a person reading the sheet sees it
-    (read-only openpyxl leaves them empty). The merges are listed after the rows, read in one streamed pass."""
+def _second_look(sheet: Any, keys: list[str | None], header_line: int, out: list[tuple[int, dict[str, str]]],
+                 labels: dict[str, str]) -> None:
+    """What read-only openpyxl leaves out, in one streamed pass over the sheet: a value merged down a
+    column (a school's name beside its children) is copied into the rows below it, as a person reading
+    the sheet sees it; a formula whose result the file never stored (sheets written by other software)
+    is refused in words, since it reads as an empty cell and the row would import without it."""
     by_line = dict(out)
     walked = 0
+    formulas: list[str] = []
     with sheet._get_source() as source:
         for _, element in iterparse(source):
-            if element.tag.endswith("}row"):
+            tag = element.tag.rpartition("}")[2]
+            if tag == "c":
+                children = {child.tag.rpartition("}")[2]: child.text for child in element}
+                cell = _CELL_REF.fullmatch(element.get("r", ""))
+                # Excel stores a formula's "" as <v></v> in a t="str" cell; an empty or missing <v>
+                # otherwise means no result was ever stored.
+                if "f" in children and not children.get("v") and element.get("t") != "str" and cell:
+                    column, line = column_index_from_string(cell[1]), int(cell[2])
+                    key = keys[column - 1] if column <= len(keys) else None
+                    if key is not None and line > header_line:
+                        formulas.append(f"第 {line} 行“{labels[key]}”")
+            elif tag == "row":
+                element.clear()
                 walked += 1
                 if walked > MAX_LINES:  # rows past a <dimension> that lied: openpyxl did not read them either
                     return
-            elif element.tag.endswith("}mergeCell"):
+            elif tag == "mergeCell":
                 found = _MERGE_REF.fullmatch(element.get("ref", ""))
                 if found:
                     column, top, bottom = column_index_from_string(found[1]), int(found[2]), int(found[3])
@@ -206,7 +222,11 @@ def _fill_merged(sheet: Any, keys: list[str | None], header_line: int,
                         for line in range(top + 1, min(bottom, top + MAX_LINES) + 1):
                             if line in by_line and not by_line[line][key]:
                                 by_line[line][key] = by_line[top][key]
-            element.clear()
+    if formulas:
+        more = f"等 {len(formulas)} 格" if len(formulas) > 3 else ""
+        raise SheetInvalid(f"{'、'.join(formulas[:3])}{more}是公式，但文件里没有保存计算结果"
+                           "（别的软件导出的表格常这样），系统读到的是空格子。"
+                           "请用 Excel 或 WPS 打开这个文件，保存一次后再上传；或把这些格子复制后“选择性粘贴→数值”。")
 
 
 def template(title: str, columns: Sequence[Column], notes: Sequence[tuple[str, str]]) -> bytes:

@@ -568,3 +568,30 @@ def test_a_child_already_registered_is_not_registered_again_under_a_schools_own_
     twins = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["S-001", "赵六"], ["S-002", "赵六"]]))
     assert "新增 2" in twins.text and "有错误 0" in twins.text
     assert quiet(site.read(db_snapshot)) == before
+
+
+def test_formulas_import_the_results_excel_saved_and_a_file_without_results_is_refused_in_words(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    written = xlsx(MENTEE_HEADERS, [["", "公式甲", "", '="城南"&"小学"', "", "", "=2000+15", "", "", "", "",
+                                     '=IF(1,"","x")', ""]])
+    # As Excel saves it: each formula with its result (a text, a number, and "" as an empty t="str").
+    def with_results(body: bytes) -> bytes:
+        for cell in (b"D2", b"L2"):
+            body = body.replace(b'<c r="' + cell + b'"><f>', b'<c r="' + cell + b'" t="str"><f>')
+        body = body.replace('"小学"</f><v />'.encode(), '"小学"</f><v>城南小学</v>'.encode())
+        return body.replace(b"<f>2000+15</f><v />", b"<f>2000+15</f><v>2015</v>").replace(b"<v />", b"<v></v>")
+
+    saved = rezip(written, "xl/worksheets/sheet1.xml", with_results)
+    preview = upload(browser, "/mentees/import", saved)
+    assert "新增 1" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
+    browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
+                 form_page="/mentees/import")
+    stored = site.read(lambda db: next(db.query(
+        "SELECT school, birth_year, guardian_contact FROM mentees WHERE name = '公式甲'")))
+    assert stored == {"school": "城南小学", "birth_year": 2015, "guardian_contact": None}
+    # As a program that never calculates writes it: no results, which would read as empty cells.
+    before = quiet(site.read(db_snapshot))
+    response = upload(browser, "/mentees/import", written)
+    assert response.status_code == 400, response.text[-3000:]
+    assert "第 2 行“学校”、第 2 行“出生年份”、第 2 行“监护人联系方式”是公式，但文件里没有保存计算结果" in response.text
+    assert quiet(site.read(db_snapshot)) == before
