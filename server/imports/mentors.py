@@ -211,6 +211,9 @@ def import_mentors(db: sqlite_utils.Database, actor: Actor, scope: Scope, rows: 
         return plan
     check_unchanged(plan, previewed, update=update)
     taken = m_logins(db)  # once, not once per new account
+    # A login the file gives one volunteer is never generated for another of its rows (it would be
+    # taken by the time that row is written, and the whole import refused).
+    taken |= {row.fields["login"] for row in plan.writes(update=update) if row.fields.get("login")}
     for row in plan.writes(update=update):
         try:
             if row.action == CREATE:

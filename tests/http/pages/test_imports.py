@@ -595,3 +595,16 @@ def test_formulas_import_the_results_excel_saved_and_a_file_without_results_is_r
     assert response.status_code == 400, response.text[-3000:]
     assert "第 2 行“学校”、第 2 行“出生年份”、第 2 行“监护人联系方式”是公式，但文件里没有保存计算结果" in response.text
     assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_login_given_in_the_file_is_never_generated_for_another_of_its_volunteers(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    # Row 2 gets a generated login m + phone, which is the login row 3 asks for.
+    rows = [["甲", "13900000001", "", "", "", ""], ["乙", "13900000002", "m13900000001", "", "", ""]]
+    preview = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, rows))
+    done = browser.post("/mentors/import", {"payload": payload_of(preview.text), "action": "import"},
+                        form_page="/mentors/import")
+    assert done.status_code == 303, re.findall(r'class="error".*', done.text)
+    logins = site.read(lambda db: dict(db.execute(
+        "SELECT phone, login FROM users WHERE phone IN ('13900000001', '13900000002')").fetchall()))
+    assert logins["13900000002"] == "m13900000001" and logins["13900000001"] not in ("m13900000001", "")
