@@ -143,6 +143,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             by_person.setdefault((m["unit_id"], m["name"]), []).append(m)
     seen: dict[tuple[str, str, str], int] = {}
     matched: dict[str, int] = {}  # existing child id -> the row that matched it
+    coded: dict[str, int] = {}  # code -> the first row with it, whatever its unit
     named: dict[tuple[str, str], tuple[int, bool]] = {}  # (unit, name) -> (first row with it, it had a code)
     plans = []
     for line, cells in rows:
@@ -171,6 +172,12 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             row.errors.append(f"与第 {seen[key]} 行是同一个帮扶对象（{by}相同），请合并成一行。")
             continue
         seen[key] = line
+        if code and coded.setdefault(code, line) != line:
+            # The code names one child county-wide (the county's pages show only the code): the same
+            # code under two units is two children no one can tell apart.
+            row.errors.append(f"与第 {coded[code]} 行编号相同，但所属单位不同。一个编号只能属于一个孩子；"
+                              "新登记的孩子请把编号留空，系统会自动编号。")
+            continue
         if row.errors:
             continue
         if code:

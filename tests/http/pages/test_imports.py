@@ -608,3 +608,12 @@ def test_a_login_given_in_the_file_is_never_generated_for_another_of_its_volunte
     logins = site.read(lambda db: dict(db.execute(
         "SELECT phone, login FROM users WHERE phone IN ('13900000001', '13900000002')").fetchall()))
     assert logins["13900000002"] == "m13900000001" and logins["13900000001"] not in ("m13900000001", "")
+
+
+def test_one_new_code_under_two_units_in_one_file_is_refused_not_two_children_with_one_code(site: Site) -> None:
+    browser = site.as_(site.w.staff_town1)
+    before = quiet(site.read(db_snapshot))
+    preview = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["S-1", "甲", "掘港中学"],
+                                                                       ["S-1", "乙", "掘港小学辅导站"]]))
+    assert "与第 2 行编号相同，但所属单位不同" in preview.text and 'name="payload"' not in preview.text
+    assert quiet(site.read(db_snapshot)) == before
