@@ -134,29 +134,34 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, d
         book.close()
 
 
-def _header(values: Sequence[object], columns: Sequence[Column]) -> tuple[list[str | None], list[str]] | None:
+_UNNUMBERED = ("序号",)  # a row counter, in nearly every school's sheet: not data, and not worth a notice
+Header = tuple[list[str | None], list[str]]  # each cell's column key, and notices of columns ignored
+
+
+def _header(values: Sequence[object], columns: Sequence[Column], line: int) -> Header | None:
     """The column key of each cell and the notices, when ``values`` is a row of column names: every
-    required one, and either another one or nothing else (the 填写说明 sheet's 姓名 | 必填 | … is not)."""
+    required one, and below row 1 also another one or nothing else (the 填写说明 sheet's
+    姓名 | 必填 | … row is not one)."""
     by_header = {_header_key(c.header): c.key for c in columns}
     keys: list[str | None] = []
     unknown: list[str] = []
     for cell in values:
         text = _header_key(cell_text(cell))
         keys.append(by_header.get(text))
-        if text and text not in by_header:
+        if text and text not in by_header and text not in _UNNUMBERED:
             unknown.append(f"不认识的列“{cell_text(cell)}”，已忽略。")
     known = [k for k in keys if k is not None]
-    if any(c.required and c.key not in known for c in columns) or (len(set(known)) < 2 and unknown):
+    if any(c.required and c.key not in known for c in columns) or (line > 1 and len(set(known)) < 2 and unknown):
         return None
     return keys, unknown
 
 
 def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, dict[str, str]]], list[str]] | None:
     rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-    header: tuple[list[str | None], list[str]] | None = None
+    header: Header | None = None
     header_line = 0
     for header_line, values in enumerate(rows, start=1):
-        header = _header(values, columns)
+        header = _header(values, columns, header_line)
         if header is not None or header_line >= HEADER_ROWS:
             break
     if header is None:

@@ -617,3 +617,19 @@ def test_one_new_code_under_two_units_in_one_file_is_refused_not_two_children_wi
                                                                        ["S-1", "乙", "掘港小学辅导站"]]))
     assert "与第 2 行编号相同，但所属单位不同" in preview.text and 'name="payload"' not in preview.text
     assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_short_list_of_just_numbers_and_names_is_read_wherever_its_header_row_is(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["帮扶对象名单"], ["序号", "姓名"], [1, "甲小"], [2, "乙小"]):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    preview = upload(browser, "/mentees/import", out.getvalue())
+    assert "新增 2" in preview.text and "不认识的列" not in preview.text, preview.text[-2000:]
+    # On row 1, a column the import does not know beside 姓名 is still the header row.
+    own = upload(browser, "/mentees/import", xlsx(["姓名", "身高"], [["丙小", "140"]]))
+    assert "新增 1" in own.text and "不认识的列“身高”，已忽略" in own.text
