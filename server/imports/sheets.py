@@ -157,6 +157,9 @@ def _header(values: Sequence[object], columns: Sequence[Column], line: int) -> H
 
 
 def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, dict[str, str]]], list[str]] | None:
+    # Read every row there is, not up to the sheet's <dimension>: some programs write it wrong (A1, or
+    # the size of an older version), and read-only openpyxl would quietly stop there, half the list read.
+    sheet.reset_dimensions()
     rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
     header: Header | None = None
     header_line = 0

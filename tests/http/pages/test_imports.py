@@ -633,3 +633,13 @@ def test_a_short_list_of_just_numbers_and_names_is_read_wherever_its_header_row_
     # On row 1, a column the import does not know beside 姓名 is still the header row.
     own = upload(browser, "/mentees/import", xlsx(["姓名", "身高"], [["丙小", "140"]]))
     assert "新增 1" in own.text and "不认识的列“身高”，已忽略" in own.text
+
+
+@pytest.mark.parametrize("size", [b"A1:M3", b"A1"])
+def test_a_sheet_that_understates_its_size_is_read_to_its_last_row_not_half_imported(site: Site, size: bytes) -> None:
+    data = xlsx(MENTEE_HEADERS, [["", f"孩子{i}"] for i in range(10)])
+    # Written by a program that set <dimension> wrong: the sheet claims fewer rows than it has.
+    data = rezip(data, "xl/worksheets/sheet1.xml",
+                 lambda body: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + size + b'"', body))
+    preview = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
+    assert "新增 10" in preview.text and "孩子9" in preview.text
