@@ -170,6 +170,7 @@ def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, 
     if header is None:
         return None
     keys, notices = header
+    headers = {c.key: _header_key(c.header) for c in columns}
     out: list[tuple[int, dict[str, str]]] = []
     text = 0
     for line, values in enumerate(rows, start=header_line + 1):
@@ -178,6 +179,10 @@ def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, 
                                f"或分成几个文件导入，每个不超过 {MAX_ROWS} 行。")
         cells = {key: cell_text(v) for key, v in zip(keys, values, strict=False) if key is not None}
         if not any(cells.values()):
+            continue
+        if all(_header_key(v) == headers[k] for k, v in cells.items() if v):
+            # Two class lists pasted one below the other, each with its column names: not a child named 姓名.
+            notices.append(f"第 {line} 行是又一行列名，已跳过。")
             continue
         text += sum(len(v) for v in cells.values())
         if text > MAX_TEXT:

@@ -643,3 +643,12 @@ def test_a_sheet_that_understates_its_size_is_read_to_its_last_row_not_half_impo
                  lambda body: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + size + b'"', body))
     preview = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
     assert "新增 10" in preview.text and "孩子9" in preview.text
+
+
+def test_two_class_lists_pasted_one_below_the_other_import_without_a_child_named_after_a_column(site: Site) -> None:
+    data = xlsx(MENTEE_HEADERS, [["", "一班甲", "", "", "一年级", "男"],
+                                 [],
+                                 ["编号", "姓名（必填）", "所属单位", "学校", "年级", "性别"],
+                                 ["", "二班乙", "", "", "二年级", "女"]])
+    preview = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
+    assert "新增 2" in preview.text and "有错误 0" in preview.text and "第 4 行是又一行列名，已跳过" in preview.text
