@@ -119,10 +119,15 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, d
     try:
         if not book.worksheets:
             raise SheetInvalid("表格里没有工作表。")
+        empty: tuple[list[tuple[int, dict[str, str]]], list[str]] | None = None
         for sheet in book.worksheets:
             found = _read_sheet(sheet, columns)
-            if found is not None:
+            if found is not None and found[0]:
                 return found
+            # The template's sheet left empty and the list pasted into a sheet of its own: read on.
+            empty = empty or found
+        if empty is not None:
+            return empty
         required = "、".join(c.header for c in columns if c.required)
         raise SheetInvalid(f"没有找到列名行：表格的前 {HEADER_ROWS} 行里没有一行含必填的列"
                            f"（缺少必填的列：{required}）。请使用模板，或把列名改成模板里的写法。")

@@ -510,6 +510,14 @@ def test_the_list_on_a_second_sheet_is_found_but_the_templates_help_sheet_is_nev
     book.save(out)
     preview = upload(browser, "/mentees/import", out.getvalue())
     assert "新增 1" in preview.text and "第二页" in preview.text
+    # The template's own sheet left with just its column names, the list pasted into a new sheet.
+    template = openpyxl.load_workbook(io.BytesIO(browser.get("/mentees/import/template.xlsx").content))
+    template.create_sheet("Sheet1").append(MENTEE_HEADERS)
+    template["Sheet1"].append(["", "新表里的孩子"])
+    out = io.BytesIO()
+    template.save(out)
+    preview = upload(browser, "/mentees/import", out.getvalue())
+    assert "新增 1" in preview.text and "新表里的孩子" in preview.text
     # The template with its header row deleted: its 填写说明 sheet has a 姓名 row, but is no roster.
     template = openpyxl.load_workbook(io.BytesIO(browser.get("/mentees/import/template.xlsx").content))
     template.worksheets[0].delete_rows(1)
