@@ -218,6 +218,13 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         if match is None:
             row.action, row.fields = CREATE, {**values, "unit_id": unit_id}
             continue
+        if code and match.get("name") and plain_name(match["name"]) != name:
+            # Found by code under another name: nearly always a 编号 column holding row numbers or a
+            # school's own numbers, which would rename one child after another.
+            row.errors.append(f"编号“{code}”在系统里是“{match['name']}”，这一行的姓名却是“{name}”。"
+                              "同一个孩子改名请在他的档案里改；如果“编号”一列填的是序号或学校自己的学号，"
+                              "请把这一列的列名改成“序号”，或把这一列清空。")
+            continue
         matched[match["id"]] = line
         row.record_id, row.base_version = match["id"], match["version"]
         row.seen = f"{match['id']}@{match['version']}"

@@ -660,3 +660,18 @@ def test_two_class_lists_pasted_one_below_the_other_import_without_a_child_named
                                  ["", "二班乙", "", "", "二年级", "女"]])
     preview = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
     assert "新增 2" in preview.text and "有错误 0" in preview.text and "第 4 行是又一行列名，已跳过" in preview.text
+
+
+def test_a_code_column_of_row_numbers_never_renames_one_child_after_another(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    # A school's first list: its 编号 column counts the rows, so two children are registered as 1 and 2.
+    first = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["1", "张三"], ["2", "李四"]]))
+    browser.post("/mentees/import", {"payload": payload_of(first.text), "action": "import"},
+                 form_page="/mentees/import")
+    before = quiet(site.read(db_snapshot))
+    # Its next list, sorted another way: row 1 is now 李四.
+    preview = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["1", "李四", "", "", "五年级"],
+                                                                       ["2", "张三", "", "", "五年级"]]))
+    assert "编号“1”在系统里是“张三”，这一行的姓名却是“李四”" in preview.text
+    assert 'name="payload"' not in preview.text and "姓名：张三 → 李四" not in preview.text
+    assert quiet(site.read(db_snapshot)) == before
