@@ -8,7 +8,7 @@ record by its natural key and holds the same values does nothing, so importing a
 changes nothing; one that holds different values is listed with its changes and is only applied
 when the person ticks "update" (never silently).
 
-- ``sheets.py``: reading an .xlsx into rows of text, writing the template files (openpyxl).
+- ``sheets.py``: reading an .xlsx into rows of text as a person reads it, writing the template files (openpyxl).
 - ``plan.py``: the preview's shape — one ``RowPlan`` per row, an ``ImportPlan`` per file.
 - ``mentees.py``: mentee rows; key = the code within the unit, or the name within the unit.
 - ``mentors.py``: volunteer rows; key = the login, or the mobile number among the unit's volunteers.

@@ -1,8 +1,11 @@
-"""Excel files in and out: the first sheet of an upload as rows of text, and template workbooks.
+"""Excel files in and out: an upload's list as rows of text, and template workbooks.
 
-Cells are read as text the way a person sees them (a phone number typed as a number is
-``13912345678``, not ``1.39e10``; a date is ``2026-09-01``), so every later check works on one
-type and a row can travel in the preview form as JSON.
+The list is read the way a person reads a school's own sheet: its column names may sit below a
+title, on a later sheet, with blank rows and merged cells between (``read_rows``). Cells are read as
+text the way a person sees them (a phone number typed as a number is ``13912345678``, not
+``1.39e10``; a date is ``2026-09-01``), so every later check works on one type and a row can travel
+in the preview form as JSON; a cell that holds no trustworthy value (an Excel error, a number that
+lost its digits, a formula without its result) is refused in words, never imported as text.
 """
 from __future__ import annotations
 
