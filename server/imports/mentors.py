@@ -96,9 +96,12 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     accounts = list(db.query("SELECT id, login, name, role, unit_id, phone, about, smartphone FROM users"))
     by_login = {a["login"]: a for a in accounts}
     by_phone: dict[str, list[dict[str, Any]]] = {}
+    by_person: dict[str, list[dict[str, Any]]] = {}  # the importer's volunteers by name
     phones_elsewhere: set[str] = set()  # volunteers' phones in units the importer does not manage
     for a in accounts:
         a["smartphone"] = bool(a["smartphone"])
+        if a["role"] == "mentor" and a["unit_id"] in unit_ids and a["name"]:
+            by_person.setdefault(plain_name(a["name"]), []).append(a)
         if a["role"] == "mentor" and a["phone"]:
             if a["unit_id"] in unit_ids:
                 by_phone.setdefault(plain_phone(a["phone"]), []).append(a)
@@ -165,6 +168,13 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 row.errors.append(f"有 {len(people)} 位志愿者用手机号 {values['phone']}，请填写“用户名”以区分。")
                 continue
             match = people[0] if people else None
+            namesakes = by_person.get(values["name"], []) if match is None else []
+            if namesakes:
+                # The volunteer already here, listed with a new phone: by phone alone a second account.
+                who = "、".join(f"用户名 {a['login']}，手机号 {a['phone'] or '无'}" for a in namesakes)
+                row.errors.append(f"本单位已有志愿者“{values['name']}”（{who}）。如果是同一人换了手机号，请在“用户名”"
+                                  "一列填他的用户名，导入时会改成新号码；如果是同名的另一位志愿者，请给他填一个新的用户名。")
+                continue
             if match is None and values["phone"] in phones_elsewhere:
                 # One volunteer, one account: a second one would split their pairings and records
                 # between two names in every count. Saying that the number is registered elsewhere

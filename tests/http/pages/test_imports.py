@@ -675,3 +675,19 @@ def test_a_code_column_of_row_numbers_never_renames_one_child_after_another(site
     assert "编号“1”在系统里是“张三”，这一行的姓名却是“李四”" in preview.text
     assert 'name="payload"' not in preview.text and "姓名：张三 → 李四" not in preview.text
     assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_volunteer_already_here_listed_with_a_new_phone_is_not_made_a_second_account(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    first = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905130001", "", "", "", ""]]))
+    browser.post("/mentors/import", {"payload": payload_of(first.text), "action": "import"},
+                 form_page="/mentors/import")
+    before = quiet(site.read(db_snapshot))
+    moved = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱 老师", "13905139999", "", "", "", ""]]))
+    assert "本单位已有志愿者“钱老师”（用户名 m13905130001，手机号 13905130001）" in moved.text
+    assert 'name="payload"' not in moved.text
+    assert quiet(site.read(db_snapshot)) == before
+    # Named by her login, the new number is a change to her account.
+    by_login = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905139999", "m13905130001",
+                                                                         "", "", ""]]))
+    assert "手机号：13905130001 → 13905139999" in by_login.text and "有错误 0" in by_login.text
