@@ -224,7 +224,8 @@ def _second_look(sheet: Any, keys: list[str | None], header_line: int, out: list
                 cell = _CELL_REF.fullmatch(element.get("r", ""))
                 # Excel stores a formula's "" as <v></v> in a t="str" cell; an empty or missing <v>
                 # otherwise means no result was ever stored.
-                if "f" in children and not children.get("v") and element.get("t") != "str" and cell:
+                stored = "v" in children and (bool(children["v"]) or element.get("t") == "str")
+                if "f" in children and not stored and cell:
                     column, line = column_index_from_string(cell[1]), int(cell[2])
                     key = keys[column - 1] if column <= len(keys) else None
                     if key is not None and line > header_line:

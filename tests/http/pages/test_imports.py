@@ -602,6 +602,11 @@ def test_formulas_import_the_results_excel_saved_and_a_file_without_results_is_r
     response = upload(browser, "/mentees/import", written)
     assert response.status_code == 400, response.text[-3000:]
     assert "第 2 行“学校”、第 2 行“出生年份”、第 2 行“监护人联系方式”是公式，但文件里没有保存计算结果" in response.text
+    # A text formula with no <v> at all has no result either (only an empty <v></v> is Excel's "").
+    no_value = rezip(saved, "xl/worksheets/sheet1.xml",
+                     lambda body: re.sub(rb'(<c r="L2" t="str"><f>[^<]*</f>)<v></v>', rb"\1", body))
+    response = upload(browser, "/mentees/import", no_value)
+    assert response.status_code == 400 and "第 2 行“监护人联系方式”是公式" in response.text
     assert quiet(site.read(db_snapshot)) == before
 
 
