@@ -214,7 +214,6 @@ def _second_look(sheet: Any, keys: list[str | None], header_line: int, out: list
     the sheet sees it; a formula whose result the file never stored (sheets written by other software)
     is refused in words, since it reads as an empty cell and the row would import without it."""
     by_line = dict(out)
-    walked = 0
     formulas: list[str] = []
     with sheet._get_source() as source:
         for _, element in iterparse(source):
@@ -230,11 +229,8 @@ def _second_look(sheet: Any, keys: list[str | None], header_line: int, out: list
                     key = keys[column - 1] if column <= len(keys) else None
                     if key is not None and line > header_line:
                         formulas.append(f"第 {line} 行“{labels[key]}”")
-            elif tag == "row":
+            elif tag == "row":  # (no more than MAX_LINES of them: the first pass counted)
                 element.clear()
-                walked += 1
-                if walked > MAX_LINES:  # rows past a <dimension> that lied: openpyxl did not read them either
-                    return
             elif tag == "mergeCell":
                 found = _MERGE_REF.fullmatch(element.get("ref", ""))
                 if found:
