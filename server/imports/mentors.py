@@ -189,6 +189,13 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         if match["id"] in matched:  # found once by login and once by phone: still one volunteer
             row.errors.append(f"与第 {matched[match['id']]} 行是同一位志愿者，请合并成一行。")
             continue
+        if not values.get("login") and match["name"] and plain_name(match["name"]) != values["name"]:
+            # Found by phone alone under another name: a number handed on to someone else (a spouse, a
+            # successor), whom the import would otherwise write over the volunteer's account.
+            row.errors.append(f"手机号 {values['phone']} 在系统里是志愿者“{match['name']}”"
+                              f"（用户名 {match['login']}）的，这一行的姓名却是“{values['name']}”。"
+                              "同一人改名请在他的账号里改；是另一位志愿者，请给他填一个新的用户名。")
+            continue
         matched[match["id"]] = line
         row.record_id = match["id"]
         row.seen = match["id"] + "@" + _digest(match)

@@ -696,3 +696,16 @@ def test_a_volunteer_already_here_listed_with_a_new_phone_is_not_made_a_second_a
     by_login = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905139999", "m13905130001",
                                                                          "", "", ""]]))
     assert "手机号：13905130001 → 13905139999" in by_login.text and "有错误 0" in by_login.text
+
+
+def test_a_phone_handed_on_to_someone_else_never_renames_the_volunteer_who_had_it(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    first = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905130001", "", "", "", ""]]))
+    browser.post("/mentors/import", {"payload": payload_of(first.text), "action": "import"},
+                 form_page="/mentors/import")
+    before = quiet(site.read(db_snapshot))
+    handed_on = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱师母", "13905130001", "", "", "", ""]]))
+    assert ("手机号 13905130001 在系统里是志愿者“钱老师”（用户名 m13905130001）的，这一行的姓名却是“钱师母”"
+            in handed_on.text)
+    assert 'name="payload"' not in handed_on.text and "姓名：钱老师 → 钱师母" not in handed_on.text
+    assert quiet(site.read(db_snapshot)) == before
