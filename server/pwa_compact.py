@@ -4,7 +4,8 @@ The app's modules explain themselves in comments, as the rest of the code does, 
 2G pays for every byte of its first load (issue 9: at most 100 KB before compression;
 docs/performance.md). So when the app is built, a script goes out without its ``//`` comments,
 its indentation, its empty lines, the spaces that part no tokens (``_space_needed``) and the line
-ends after ``;``, ``{`` and ``,`` (``_JOINS``), and the stylesheet without its ``/* */`` comments,
+ends after ``;``, ``{`` and ``,`` (``_JOINS``) with a comma left before a closing bracket on the
+next line (a trailing comma means nothing there), and the stylesheet without its ``/* */`` comments,
 indentation and the spaces beside ``{``, ``}``, ``;`` and ``,``. Every other character is sent as
 written: no renaming, and no line joined where JavaScript might insert a semicolon.
 
@@ -73,6 +74,7 @@ def _regex_may_start(before: str) -> bool:
 
 def _script_lines(source: str) -> list[str]:
     out: list[str] = []
+    comma_joined = False  # the line before ended in a comma of code and this one goes on it
     # What is open at the end of the text so far: "`" a template literal, "{" a brace of code
     # (inside a template's ${…} or not), "/*" a block comment. Empty, or "{" on top: code.
     stack: list[str] = []
@@ -81,6 +83,10 @@ def _script_lines(source: str) -> list[str]:
         in_code = not stack or stack[-1] == "{"
         kept = _scan_line(text, stack)
         ends_in_code = not stack or stack[-1] == "{"
+        if comma_joined and in_code and kept[:1] in ("}", "]", ")") and out[-1][-2:-1] not in ("", ",", "["):
+            out[-1] = out[-1][:-1]  # a trailing comma before its closing bracket means nothing (not [a,,])
+        if kept:
+            comma_joined = ends_in_code and kept.endswith(",")
         if kept and ends_in_code and kept.endswith(_JOINS):
             out.append(kept)  # the next line goes on this one
         elif kept or not (in_code and ends_in_code):

@@ -50,12 +50,23 @@ def test_a_backtick_in_a_string_or_a_regular_expression_opens_no_template(opener
 
 def test_a_line_ending_where_javascript_could_insert_a_semicolon_stays() -> None:
     source = "const a = {\n  b: 1,\n  c: [d,\n    e],\n}\n++f\nreturn\ng\nh()\n[i] = j;\nk();\n"
-    assert compact_script(source) == "const a={b:1,c:[d,e],}\n++f\nreturn\ng\nh()\n[i]=j;k();\n"
+    assert compact_script(source) == "const a={b:1,c:[d,e]}\n++f\nreturn\ng\nh()\n[i]=j;k();\n"
+
+
+def test_a_trailing_comma_before_its_closing_bracket_goes_but_an_empty_slot_stays() -> None:
+    """``[a,\n]`` and ``f(a,\n)`` read as ``[a]`` and ``f(a)``; ``[a,,\n]`` holds a hole, which stays."""
+    source = "const o = {\n  a: 1,\n  // why\n};\nf(\n  a,\n  [b,\n  ],\n);\nconst h = [a,,\n];\n"
+    assert compact_script(source) == "const o={a:1};f(\na,[b]);const h=[a,,];\n"
+
+
+def test_a_comma_at_the_end_of_a_template_literals_line_is_text() -> None:
+    source = "const t = `a,\n]`;\n"
+    assert compact_script(source) == "const t=`a,\n]`;\n"
 
 
 def test_a_file_saved_with_windows_line_ends_ships_as_the_same_script() -> None:
     source = "// why\nconst a = {\n  b: 'x',\n};\nf(a)\n"
-    assert compact_script(source.replace("\n", "\r\n")) == compact_script(source) == "const a={b:'x',};f(a)\n"
+    assert compact_script(source.replace("\n", "\r\n")) == compact_script(source) == "const a={b:'x'};f(a)\n"
 
 
 def test_a_division_is_not_taken_for_a_regular_expression() -> None:
@@ -91,7 +102,8 @@ def test_the_stylesheet_loses_comments_and_indentation_but_not_its_strings() -> 
 
 
 def only_comments_and_spaces_went(source: str, shipped: str) -> bool:
-    """Whether ``shipped`` is ``source`` without whitespace and without ``//`` comments (each to its line's end)."""
+    """Whether ``shipped`` is ``source`` without whitespace, ``//`` comments (each to its line's end) and
+    trailing commas."""
     src, out = re.sub(r"[ \t\r]+", "", source), re.sub(r"\s+", "", shipped)
     i = j = 0
     while j < len(out):
@@ -101,6 +113,8 @@ def only_comments_and_spaces_went(source: str, shipped: str) -> bool:
             i = src.index("\n", i)
         elif src[i] == out[j]:
             i, j = i + 1, j + 1
+        elif src[i] == "," and out[j] in ")]}":
+            i += 1  # a trailing comma before its closing bracket
         else:
             return False
     rest = src[i:]
