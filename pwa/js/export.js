@@ -30,7 +30,8 @@ export async function exportUnsent() {
   const doc = await unsentDocument();
   const link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
-  link.download = T.exportFile(doc.exported_at.slice(0, 16).replace(/[-:T]/g, ''));
+  link.download = T.exportFile( // Beijing's clock, for people (exported_at stays UTC, as every stamp)
+    new Date(Date.parse(doc.exported_at) + 288e5).toISOString().slice(0, 16).replace(/[-:T]/g, ''));
   document.body.append(link);
   link.click();
   link.remove();

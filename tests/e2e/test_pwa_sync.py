@@ -3,6 +3,7 @@ ended by the station, a record the station returned, a batch too large, a revoke
 Station staff act through the same sync API from their own enrolled device."""
 from __future__ import annotations
 
+import datetime
 import json
 import pathlib
 import sqlite3
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+
+from sync.timeutil import SHANGHAI
 
 from .conftest import ServerProcess, cli, demo_server
 from .phone import PIN, Phone, Station, query
@@ -205,6 +208,9 @@ def test_pwa_revoked_phone_offers_the_export_then_wipes_itself_and_the_station_e
     download.value.save_as(saved)
     exported = json.loads(saved.read_text(encoding="utf-8"))
     assert [item["fields"]["record"] for item in exported["items"] if item["state"] == "unsent"] == [text]
+    # Named for the station by Beijing's clock: a UTC name read 01:30 on the 4th as 17:30 on the 3rd.
+    at = datetime.datetime.fromisoformat(exported["exported_at"].replace("Z", "+00:00")).astimezone(SHANGHAI)
+    assert download.value.suggested_filename == f"伴行-未同步记录-{at:%Y%m%d%H%M}.json"
     wipe = page.get_by_role("button", name="清除本机数据")
     wipe.click()
     page.get_by_role("button", name="再点一次，清除这台手机上的伴行数据").click()
