@@ -3,8 +3,9 @@
 and as the admin (单位, 账号, 访问日志, 备份), and a pairing archive's print view (read on screen
 before it is printed: its 打印 and 返回档案 are tapped like any button), each checked for: no
 sideways scrolling; everything tappable at least 44×44 CSS px; every form field with an accessible
-name; no text cut off by a fixed height, nor hidden in a text box shorter than its text. (Tables
-that scroll inside their own box, overflow auto, are allowed.)
+name; no text cut off by a fixed height, nor hidden in a text box shorter than its text; no
+paragraph ending in one character alone on its last line. (Tables that scroll inside their own
+box, overflow auto, are allowed.)
 
 Inline links inside a sentence are exempt from the 44 px rule (as WCAG 2.5.8 exempts them): their
 height is the line's, and making one taller would tear the sentence apart. A link counts as inline
@@ -80,6 +81,29 @@ REACH = """() => {
       problems.push(`text cut off (${el.scrollHeight}px in ${el.clientHeight}px): ${name(el)}`);
     if (hides(s.overflowX) && el.scrollWidth > el.clientWidth + 1)
       problems.push(`text cut off sideways (${el.scrollWidth}px in ${el.clientWidth}px): ${name(el)}`);
+  }
+  // A paragraph whose last line holds one character (and its full stop): 到。 alone under a full line
+  // reads as a stray mark to an old eye. Each character is placed by its own range.
+  for (const el of document.querySelectorAll('main p:not(.actions)')) {
+    if (!shown(el) || !el.innerText.trim()) continue;
+    const placed = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.length; i++) {
+        if (!node.data[i].trim()) continue;
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const r = range.getBoundingClientRect();
+        if (r.width > 0) placed.push({ top: r.top, char: node.data[i] });
+      }
+    }
+    if (!placed.length) continue;
+    const em = parseFloat(getComputedStyle(el).fontSize);
+    const top = Math.max(...placed.map((c) => c.top));
+    if (top - placed[0].top < em) continue;  // one line only
+    const last = placed.filter((c) => c.top > top - em / 2 && !/\\p{P}/u.test(c.char));
+    if (last.length === 1) problems.push(`one character alone on the last line (${last[0].char}): ${name(el)}`);
   }
   // A written record shown in a box shorter than the record: the rest is hidden in a scroll box
   // inside the scrolling page, which an old finger scrolls past instead of through.
