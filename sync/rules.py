@@ -206,6 +206,27 @@ def _holds_children(w: _Writer, unit: dict[str, Any]) -> str | None:
             "请先把他们移到别的学校或辅导站，再改类型。") if held else None
 
 
+def mentee_code(code: Any) -> str:
+    """A child's code as codes are compared: without the spaces around it (SQLite's ``trim``, which
+    the index ``idx_mentees_code`` holds, sync/schema.py m030)."""
+    return str(code).strip(" ")
+
+
+def _code_in_use(w: _Writer, mentee: dict[str, Any]) -> str | None:
+    """Why ``mentee`` may not have its code: another live child has it (this batch's own changes
+    included). The code names one child county-wide: the county's pages, archives, exports and the
+    access log show only the code, so two children under one code are two files no one can tell
+    apart. Deleted children keep their codes and are not counted here; the sentence names only the
+    code, which the writer typed, never the other child or their unit (``not_found``)."""
+    code = mentee_code(mentee["code"])
+    held = _found(w, "mentee",
+                  lambda r: r["id"] != mentee["id"] and not r["deleted"] and mentee_code(r["code"]) == code,
+                  "SELECT id FROM mentees WHERE trim(code) = ? AND deleted = 0 AND id != ?",  # idx_mentees_code
+                  [code, mentee["id"]], at_most=1)
+    return (f"编号“{code}”已被另一个孩子使用：一个编号只能属于一个孩子，请换一个编号"
+            "（新登记的孩子由系统自动生成编号）。") if held else None
+
+
 def _still_paired(w: _Writer, mentee: dict[str, Any]) -> str | None:
     """Why a child's file may not be closed (状态 结束): the child still has active pairings. Left
     running, they keep a closed child on the volunteer's phone and in every 进行中 count, with nobody
@@ -293,6 +314,8 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         if before is None or record["unit_id"] != before["unit_id"]:
             unit = _live(w, "unit", record["unit_id"], "所属学校/辅导站")
             _refuse_if(None if unit["kind"] in ROW_KINDS else CHILD_AT_A_ROW)
+        if before is None or mentee_code(record["code"]) != mentee_code(before["code"]):
+            _refuse_if(_code_in_use(w, record))
         if before is not None and record["status"] == "closed" and before["status"] != "closed":
             _refuse_if(_still_paired(w, record))
     elif entity_name == "pairing":

@@ -721,6 +721,15 @@ def m029_pairing_latest(db: sqlite_utils.Database) -> None:
     db.execute(latest.FILL_ALL_SQL)
 
 
+@migrations
+def m030_mentee_code_index(db: sqlite_utils.Database) -> None:
+    """Children by code (``trim(code)``), for the write rule that no two live children share one
+    (sync/rules.py ``_code_in_use``): a probe of this index per child created or given a new code,
+    where the table had no index by code. Not UNIQUE: a deleted child keeps its code, and rows stored
+    before the rule may already share one (they are left for the staff to correct)."""
+    db.execute("CREATE INDEX idx_mentees_code ON mentees(trim(code))")
+
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

@@ -1,0 +1,102 @@
+"""A child's code (mentees.code, BX-2026-0001) names one child county-wide: the county's pages,
+archives and exports show only the code. Every writer (a staff web form, a staff phone's push, an
+API client) is refused a second live child with a code in use, or an edit giving a child another
+live child's code; only the Excel import checked it before (server/imports/mentees.py)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+import sqlite_utils
+
+from sync import new_id
+from tests.factories import delete, make_county, mutate, push, row, upsert
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
+    yield make_county(db)
+
+
+def code_of(db: sqlite_utils.Database, record_id: str) -> str:
+    return str(db.execute("SELECT code FROM mentees WHERE id = ?", [record_id]).fetchone()[0])
+
+
+def live_with(db: sqlite_utils.Database, code: str) -> int:
+    return int(db.execute("SELECT count(*) FROM mentees WHERE trim(code) = ? AND deleted = 0", [code]).fetchone()[0])
+
+
+def test_a_child_registered_with_a_code_another_live_child_holds_is_refused(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    """Station 2-1's phone registers a child under the code of station 1-1's 小明 (spaces around it);
+    the sentence names the code only, never the other child nor their station."""
+    code = code_of(db, w.mentee1)
+    (answer,) = push(db, w.staff_st21, upsert("mentee", new_id(), {"unit_id": w.st21, "code": f" {code}  ",
+                                                                   "name": "小华"}, 1))
+    assert answer["status"] == "rejected", answer
+    assert code in answer["reason"] and "已被另一个孩子使用" in answer["reason"]
+    assert "小明" not in answer["reason"] and "站" not in answer["reason"]
+    assert live_with(db, code) == 1
+
+
+def test_an_edit_giving_a_child_another_live_childs_code_is_refused(db: sqlite_utils.Database,
+                                                                    w: SimpleNamespace) -> None:
+    code = code_of(db, w.mentee2)
+    (answer,) = push(db, w.staff_st11, upsert("mentee", w.mentee1, {"code": code}, 1, base_version=1))
+    assert answer["status"] == "rejected", answer
+    assert code in answer["reason"]
+    assert code_of(db, w.mentee1) != code
+
+
+def test_two_children_created_with_one_code_in_one_batch_keep_only_the_first(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    first, second = new_id(), new_id()
+    answers = push(db, w.staff_town1, upsert("mentee", first, {"unit_id": w.st11, "code": "BX-2026-0901"}, 1),
+                    upsert("mentee", second, {"unit_id": w.st12, "code": "BX-2026-0901 "}, 2))
+    assert [a["status"] for a in answers] == ["applied", "rejected"], answers
+    assert row(db, "mentee", second) is None and live_with(db, "BX-2026-0901") == 1
+
+
+def test_a_code_freed_earlier_in_the_batch_may_be_given_to_another_child(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    """The batch's own change counts as it is now: 小明 took a new code, so his old one is free."""
+    old = code_of(db, w.mentee1)
+    new = new_id()
+    answers = push(db, w.staff_st11, upsert("mentee", w.mentee1, {"code": "BX-2026-0902"}, 1, base_version=1),
+                   upsert("mentee", new, {"unit_id": w.st11, "code": old}, 2))
+    assert [a["status"] for a in answers] == ["applied", "applied"], answers
+    assert code_of(db, new) == old and live_with(db, old) == 1
+
+
+def test_a_deleted_childs_code_does_not_block_the_write_rule(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """Deleted children keep their codes (no UNIQUE index); only live ones are counted."""
+    code = code_of(db, w.mentee_unpaired)
+    (gone,) = push(db, w.staff_st11, delete("mentee", w.mentee_unpaired, 1, base_version=1))
+    assert gone["status"] == "applied", gone
+    mutate(db, w.staff_st11, "mentee", {"unit_id": w.st11, "code": code})
+    assert live_with(db, code) == 1
+
+
+def test_a_child_already_sharing_a_code_is_still_edited_in_other_fields(db: sqlite_utils.Database,
+                                                                        w: SimpleNamespace) -> None:
+    """Two rows stored before the rule with one code: an edit that leaves the code alone is taken
+    (staff must be able to keep the file up to date while they sort the codes out)."""
+    db.execute("UPDATE mentees SET code = ? WHERE id = ?", [code_of(db, w.mentee1), w.mentee2])
+    (answer,) = push(db, w.staff_st11, upsert("mentee", w.mentee2, {"notes": "复查"}, 1, base_version=1))
+    assert answer["status"] == "applied", answer
+
+
+def test_the_code_probe_reads_the_index_by_code(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        mutate(db, w.staff_st11, "mentee", {"unit_id": w.st11, "code": "BX-2026-0903"})
+    finally:
+        db.conn.set_trace_callback(None)
+    (probe,) = [s for s in statements if "trim(code)" in s]
+    plan = [str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + probe).fetchall()]
+    assert plan == ["SEARCH mentees USING INDEX idx_mentees_code (<expr>=?)"], plan
