@@ -163,8 +163,10 @@ def next_mentee_code(db: sqlite_utils.Database, year: int | None = None) -> str:
     """
     year = year or local_today().year
     prefix = f"{CODE_PREFIX}-{year}-"
+    # Trimmed as the write rule compares codes (sync/rules.py ``mentee_code``): a " BX-2026-0005"
+    # sent by an API client holds 0005, and the next registration must not be handed it (refused).
     row = db.execute(
-        "SELECT max(CAST(substr(code, ?) AS INTEGER)) FROM mentees WHERE code GLOB ?",
+        "SELECT max(CAST(substr(trim(code), ?) AS INTEGER)) FROM mentees WHERE trim(code) GLOB ?",
         [len(prefix) + 1, prefix + "[0-9][0-9][0-9][0-9]*"],
     ).fetchone()
     return f"{prefix}{(row[0] or 0) + 1:04d}"

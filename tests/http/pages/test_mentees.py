@@ -139,6 +139,18 @@ def test_registering_a_child_generates_a_code_and_opens_the_file(site: Site) -> 
     assert int(codes[1][-4:]) == int(codes[0][-4:]) + 1
 
 
+def test_registering_after_a_code_sent_with_spaces_takes_the_number_after_it(site: Site) -> None:
+    """A phone or an API client stored " BX-<year>-0007 ": codes are compared trimmed (sync/rules.py),
+    so the form must not hand out 0007 again, which the write rule would refuse on every registration."""
+    w, year = site.w, local_today().year
+    site.write(lambda db: mutate(db, w.staff_st21, "mentee", {"unit_id": w.st21, "code": f" BX-{year}-0007 "}))
+    browser = site.as_(w.staff_st11)
+    response = browser.post("/mentees/new", {"unit_id": w.st11, "name": "小华", "risk_level": "normal"})
+    assert response.status_code == 303, response.text
+    created = response.headers["location"].rsplit("/", 1)[1]
+    assert _code(site, created) == f"BX-{year}-0008"
+
+
 @pytest.mark.parametrize(("who", "child"), [("staff_st11", "mentee3"), ("staff_town1", "mentee1")])
 def test_registering_with_another_persons_child_id_neither_opens_it_nor_changes_it(site: Site, who: str,
                                                                                   child: str) -> None:
