@@ -41,6 +41,11 @@ def upload(browser: Browser, path: str, data: bytes, name: str = "名单.xlsx") 
     return browser.post(path, {}, files={"file": (name, data, "application/octet-stream")})
 
 
+def confirm(browser: Browser, path: str, preview: Any) -> Any:
+    """确认导入 on the preview ``upload`` answered."""
+    return browser.post(path, {"payload": payload_of(preview.text), "action": "import"}, form_page=path)
+
+
 def payload_of(html: str) -> str:
     match = re.search(r'name="payload" value="([^"]+)"', html)
     assert match, "the preview offers no import"
@@ -116,8 +121,7 @@ def test_import_writes_every_row_and_the_same_file_again_changes_nothing(site: S
     preview = upload(browser, "/mentees/import", roster(site))
     assert "新增 2" in preview.text and "编号导入时自动生成" in preview.text
     assert quiet(site.read(db_snapshot)) == before  # the preview wrote nothing
-    done = browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
-                        form_page="/mentees/import")
+    done = confirm(browser, "/mentees/import", preview)
     assert done.status_code == 303 and done.headers["location"] == "/mentees"
     rows = site.read(lambda db: list(db.query(
         "SELECT code, name, unit_id, grade, gender, birth_year, categories, risk_level, guardian_contact, created_by"
@@ -133,8 +137,7 @@ def test_import_writes_every_row_and_the_same_file_again_changes_nothing(site: S
     again = upload(browser, "/mentees/import", roster(site))
     assert "无变化 2" in again.text and "新增 0" in again.text and 'name="action" value="import"' not in again.text
     # Even posting the old preview once more writes nothing: the rows are checked again and match.
-    browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
-                 form_page="/mentees/import")
+    confirm(browser, "/mentees/import", preview)
     assert quiet(site.read(db_snapshot)) == after_first
 
 
@@ -142,8 +145,7 @@ def test_a_changed_row_is_listed_and_applied_only_when_asked(site: Site) -> None
     w = site.w
     browser = site.as_(w.staff_st11)
     first = upload(browser, "/mentees/import", roster(site))
-    browser.post("/mentees/import", {"payload": payload_of(first.text), "action": "import"},
-                 form_page="/mentees/import")
+    confirm(browser, "/mentees/import", first)
     code = site.read(lambda db: db.execute("SELECT code FROM mentees WHERE name = '陈小雨'").fetchone()[0])
     changed = xlsx(MENTEE_HEADERS, [[code, "陈小雨", "", "", "五年级", "", "", "", "重点", "", "", "13700001111"]])
     preview = upload(browser, "/mentees/import", changed)
@@ -170,8 +172,7 @@ def test_an_import_is_all_or_nothing_when_a_row_goes_wrong_after_the_preview(sit
     for _ in range(2):
         site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="周小军"))
     before = quiet(site.read(db_snapshot))
-    response = browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
-                            form_page="/mentees/import")
+    response = confirm(browser, "/mentees/import", preview)
     assert response.status_code == 400 and "没有导入任何内容" in response.text and "请填写“编号”以区分" in response.text
     assert quiet(site.read(db_snapshot)) == before  # 陈小雨 (row 2) was not written either
 
@@ -179,8 +180,7 @@ def test_an_import_is_all_or_nothing_when_a_row_goes_wrong_after_the_preview(sit
 def test_a_preview_cannot_be_replayed_by_someone_else(site: Site) -> None:
     preview = upload(site.as_(site.w.staff_st11), "/mentees/import", roster(site))
     other = site.as_(site.w.staff_st12)
-    response = other.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
-                          form_page="/mentees/import")
+    response = confirm(other, "/mentees/import", preview)
     assert response.status_code == 400 and "预览已过期或无效" in response.text
     forged = other.post("/mentees/import", {"payload": "abc.def", "action": "import"}, form_page="/mentees/import")
     assert forged.status_code == 400
@@ -274,8 +274,7 @@ def test_volunteers_import_by_phone_with_generated_logins_and_again_changes_noth
                            ["孙老兵", "13905130002", "", "掘港小学辅导站", "老战士", "没有"]])
     preview = upload(browser, "/mentors/import", fixed)
     assert "新增 2" in preview.text
-    done = browser.post("/mentors/import", {"payload": payload_of(preview.text), "action": "import"},
-                        form_page="/mentors/import")
+    done = confirm(browser, "/mentors/import", preview)
     assert done.status_code == 303 and done.headers["location"] == "/mentors"
     users = site.read(lambda db: list(db.query(
         "SELECT login, role, unit_id, about, smartphone FROM users WHERE phone IN ('13905130001', '13905130002')"
@@ -372,8 +371,7 @@ def test_one_volunteer_twice_in_a_file_by_login_and_by_phone_is_one_volunteer_no
 def test_a_new_login_with_the_phone_of_a_volunteer_already_here_is_not_a_second_account(site: Site) -> None:
     browser = site.as_(site.w.staff_st11)
     first = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905139999", "", "", "", ""]]))
-    browser.post("/mentors/import", {"payload": payload_of(first.text), "action": "import"},
-                 form_page="/mentors/import")
+    confirm(browser, "/mentors/import", first)
     before = quiet(site.read(db_snapshot))
     # The same teacher, listed by a school that gave her a login of its own making.
     again = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905139999", "qianls", "", "", ""]]))
@@ -446,8 +444,7 @@ def test_numbers_and_dates_as_schools_type_them_import_as_the_values_people_see(
     ])
     preview = upload(browser, "/mentees/import", data)
     assert "新增 6" in preview.text and "有错误 0" in preview.text, preview.text
-    browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
-                 form_page="/mentees/import")
+    confirm(browser, "/mentees/import", preview)
     rows = site.read(lambda db: list(db.query("SELECT name, birth_year, guardian_contact FROM mentees"
                                               " WHERE name LIKE '孙_' ORDER BY name")))
     assert [(r["name"], r["birth_year"]) for r in rows] == [
@@ -484,8 +481,7 @@ def test_a_schools_own_sheet_with_titles_blank_rows_and_merged_cells_imports_as_
     preview = upload(browser, "/mentees/import", wps_roster())
     assert preview.status_code == 200 and "新增 4" in preview.text and "有错误 0" in preview.text, preview.text
     assert "第 5 行" in preview.text and "第 9 行" in preview.text  # the rows' numbers in Excel
-    browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
-                 form_page="/mentees/import")
+    confirm(browser, "/mentees/import", preview)
     school = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '掘港中学'").fetchone()[0])
     rows = site.read(lambda db: list(db.query(
         "SELECT name, unit_id, birth_year, guardian_contact FROM mentees"
@@ -541,8 +537,7 @@ def test_a_full_roster_of_2000_children_with_long_plans_previews_and_imports_onc
     assert len(data) < 2 * 1024 * 1024
     preview = upload(browser, "/mentees/import", data)
     assert "新增 2000" in preview.text and len(payload_of(preview.text)) > 1024 * 1024
-    done = browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
-                        form_page="/mentees/import")
+    done = confirm(browser, "/mentees/import", preview)
     assert done.status_code == 303, done.text[-2000:]
     count = "SELECT count(*) FROM mentees WHERE name LIKE '孩子%'"
     assert site.read(lambda db: db.execute(count).fetchone()[0]) == 2000
@@ -561,8 +556,7 @@ def test_a_long_text_copied_down_a_whole_column_is_refused_in_words_before_it_fi
 def test_a_child_already_registered_is_not_registered_again_under_a_schools_own_student_number(site: Site) -> None:
     browser = site.as_(site.w.staff_st11)
     first = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["", "王五", "", "", "四年级"]]))
-    browser.post("/mentees/import", {"payload": payload_of(first.text), "action": "import"},
-                 form_page="/mentees/import")
+    confirm(browser, "/mentees/import", first)
     code = site.read(lambda db: db.execute("SELECT code FROM mentees WHERE name = '王五'").fetchone()[0])
     before = quiet(site.read(db_snapshot))
     # The school's next list carries its own student numbers in the 编号 column.
@@ -592,8 +586,7 @@ def test_formulas_import_the_results_excel_saved_and_a_file_without_results_is_r
     saved = rezip(written, "xl/worksheets/sheet1.xml", with_results)
     preview = upload(browser, "/mentees/import", saved)
     assert "新增 1" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
-    browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import"},
-                 form_page="/mentees/import")
+    confirm(browser, "/mentees/import", preview)
     stored = site.read(lambda db: next(db.query(
         "SELECT school, birth_year, guardian_contact FROM mentees WHERE name = '公式甲'")))
     assert stored == {"school": "城南小学", "birth_year": 2015, "guardian_contact": None}
@@ -615,8 +608,7 @@ def test_a_login_given_in_the_file_is_never_generated_for_another_of_its_volunte
     # Row 2 gets a generated login m + phone, which is the login row 3 asks for.
     rows = [["甲", "13900000001", "", "", "", ""], ["乙", "13900000002", "m13900000001", "", "", ""]]
     preview = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, rows))
-    done = browser.post("/mentors/import", {"payload": payload_of(preview.text), "action": "import"},
-                        form_page="/mentors/import")
+    done = confirm(browser, "/mentors/import", preview)
     assert done.status_code == 303, re.findall(r'class="error".*', done.text)
     logins = site.read(lambda db: dict(db.execute(
         "SELECT phone, login FROM users WHERE phone IN ('13900000001', '13900000002')").fetchall()))
@@ -671,8 +663,7 @@ def test_a_code_column_of_row_numbers_never_renames_one_child_after_another(site
     browser = site.as_(site.w.staff_st11)
     # A school's first list: its 编号 column counts the rows, so two children are registered as 1 and 2.
     first = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["1", "张三"], ["2", "李四"]]))
-    browser.post("/mentees/import", {"payload": payload_of(first.text), "action": "import"},
-                 form_page="/mentees/import")
+    confirm(browser, "/mentees/import", first)
     before = quiet(site.read(db_snapshot))
     # Its next list, sorted another way: row 1 is now 李四.
     preview = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [["1", "李四", "", "", "五年级"],
@@ -685,8 +676,7 @@ def test_a_code_column_of_row_numbers_never_renames_one_child_after_another(site
 def test_a_volunteer_already_here_listed_with_a_new_phone_is_not_made_a_second_account(site: Site) -> None:
     browser = site.as_(site.w.staff_st11)
     first = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905130001", "", "", "", ""]]))
-    browser.post("/mentors/import", {"payload": payload_of(first.text), "action": "import"},
-                 form_page="/mentors/import")
+    confirm(browser, "/mentors/import", first)
     before = quiet(site.read(db_snapshot))
     moved = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱 老师", "13905139999", "", "", "", ""]]))
     assert "本单位已有志愿者“钱老师”（用户名 m13905130001，手机号 13905130001）" in moved.text
@@ -701,8 +691,7 @@ def test_a_volunteer_already_here_listed_with_a_new_phone_is_not_made_a_second_a
 def test_a_phone_handed_on_to_someone_else_never_renames_the_volunteer_who_had_it(site: Site) -> None:
     browser = site.as_(site.w.staff_st11)
     first = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "13905130001", "", "", "", ""]]))
-    browser.post("/mentors/import", {"payload": payload_of(first.text), "action": "import"},
-                 form_page="/mentors/import")
+    confirm(browser, "/mentors/import", first)
     before = quiet(site.read(db_snapshot))
     handed_on = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱师母", "13905130001", "", "", "", ""]]))
     assert ("手机号 13905130001 在系统里是志愿者“钱老师”（用户名 m13905130001）的，这一行的姓名却是“钱师母”"
