@@ -40,8 +40,9 @@ REACH = """() => {
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'; };
   const name = (el) => el.tagName.toLowerCase() + ' ' + (el.innerText || el.value || el.getAttribute('aria-label')
     || el.getAttribute('name') || '').trim().replace(/\\s+/g, ' ').slice(0, 30);
-  const inlineInSentence = (a) => getComputedStyle(a).display === 'inline' && [...a.parentElement.childNodes]
-    .some((n) => n !== a && n.nodeType === Node.TEXT_NODE && /[\\p{L}\\p{N}]/u.test(n.textContent));
+  const inlineInSentence = (a) => getComputedStyle(a).display === 'inline'
+    && [...a.parentElement.childNodes]
+      .some((n) => n !== a && n.nodeType === Node.TEXT_NODE && /[\\p{L}\\p{N}]/u.test(n.textContent));
 
   const scroll = document.scrollingElement.scrollWidth;
   if (scroll > window.innerWidth) problems.push(`scrolls sideways: ${scroll}px > ${window.innerWidth}px`);
@@ -198,7 +199,7 @@ def test_a_small_phone_with_big_text_reaches_every_pwa_screen(module_server: Ser
 PEOPLE = [
     (STAFF, "/staff", ["/mentees/new", "/mentors/new", "/pairings/new", "/activities/new", "/events/new",
                        "/referrals/new", "/account", "/mentees/import", "/activities/phone-import"]),
-    ("county", "/dashboard", ["/account"]),
+    ("county", "/dashboard", ["/account", "/summary/print"]),
     # The admin: 单位, 账号, 访问日志, 备份 from the menu; a new account's form is not listed there.
     ("admin", "/dashboard", ["/admin/users/new"]),
 ]
@@ -255,6 +256,80 @@ def test_a_small_phone_reaches_every_station_page(module_server: ServerProcess, 
         reached = admin if login == "admin" else [ID % "pairings", ID % "pairings" + "/print", ID % "activities"]
         for pattern in reached:
             assert any(re.fullmatch(pattern, p) for p in done), (pattern, done)
+    finally:
+        context.close()
+    assert not walk.failures, "\n".join(walk.failures)
+
+
+# On paper, at the width of an A4 page's printable area in CSS px (96 per inch): the archive and the
+# year summary print portrait (210 mm less 34 mm of margins), the statistics pages landscape.
+A4 = 665
+A4_LANDSCAPE = 1032
+PRINTED = """() => {
+  const problems = [];
+  const width = window.innerWidth;
+  const scroll = document.scrollingElement.scrollWidth;
+  if (scroll > width) problems.push(`wider than the page: ${scroll}px > ${width}px`);
+  const name = (el) => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' '
+    + (el.innerText || '').trim().replace(/\\s+/g, ' ').slice(0, 30);
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || s.visibility === 'hidden') continue;
+    if (r.left < -0.5 || r.right > width + 0.5)
+      problems.push(`off the page (${Math.round(r.left)}..${Math.round(r.right)}px): ${name(el)}`);
+    // Paper does not scroll: a box that hides or scrolls what overflows it cuts it off.
+    if (s.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1)
+      problems.push(`cut off sideways on paper (${el.scrollWidth}px in ${el.clientWidth}px): ${name(el)}`);
+    if (s.overflowY !== 'visible' && el.tagName !== 'HTML' && el.scrollHeight > el.clientHeight + 1)
+      problems.push(`cut off on paper (${el.scrollHeight}px in ${el.clientHeight}px): ${name(el)}`);
+  }
+  for (const table of document.querySelectorAll('main table')) {
+    if (getComputedStyle(table).display === 'none') continue;
+    const head = table.tHead;
+    if (head && getComputedStyle(head).display !== 'table-header-group')
+      problems.push(`a table's header is not repeated on the next page: ${name(table)}`);
+    for (const tr of table.querySelectorAll('tbody tr')) {
+      if (!getComputedStyle(tr).breakInside.startsWith('avoid')) {
+        problems.push(`a table row can be cut in half between pages: ${name(table)}`);
+        break;
+      }
+    }
+  }
+  return problems;
+}"""
+
+
+def test_print_views_fit_a_small_phone_and_a4_paper(module_server: ServerProcess, browser: Browser) -> None:
+    """The county's print views (a pairing's archive, the year summary, the brief, a statistics
+    return, the statistics form, lecture coverage and the dashboard) read on a 360 px phone before
+    printing, and printed on A4: nothing wider than the page or cut off, and a table that runs onto
+    the next page repeats its header and cuts no row in half."""
+    county = module_server
+    walk = Walk()
+    context = browser.new_context(**SMALL)
+    try:
+        page = context.new_page()
+        page.goto(county.url + "/login")
+        page.get_by_label("用户名").fill("county")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(county.url + "/dashboard")
+        page.goto(county.url + "/pairings")
+        archive = links(page, ID % "pairings")[0] + "/print"
+        page.goto(county.url + "/returns")
+        ret = links(page, ID % "returns")[0]
+        views = [(archive, A4), ("/summary/print", A4), ("/brief", A4), ("/dashboard", A4),
+                 (ret, A4_LANDSCAPE), ("/stats", A4_LANDSCAPE), ("/coverage", A4_LANDSCAPE)]
+        for path, _ in views:
+            page.goto(county.url + path)
+            walk.check(page, f"{path} @ 360")
+        page.emulate_media(media="print")
+        for path, width in views:
+            page.set_viewport_size({"width": width, "height": 1123})
+            page.goto(county.url + path)
+            page.evaluate("document.fonts.ready")
+            walk.failures += [f"[{path} on A4] {p}" for p in page.evaluate(PRINTED)]
     finally:
         context.close()
     assert not walk.failures, "\n".join(walk.failures)
