@@ -11,8 +11,8 @@ Inline links inside a sentence are exempt from the 44 px rule (as WCAG 2.5.8 exe
 height is the line's, and making one taller would tear the sentence apart. A link whose text is a
 record's code alone (BX-2026-0014) is never words of a sentence: it is a target. A link counts as inline
 when it is displayed inline and shares its parent with words of its own; a link that stands alone
-(a row, a menu entry, a "查看" in a table cell, links side by side with only " · " or " / " between them)
-is a target and is measured.
+(a row, a menu entry, a "查看" in a table cell, links side by side with only " · " or " / " between them,
+the line atop a page that leads back) is a target and is measured.
 
 One server, one browser, one context per person; screens are reached by address, so the walk is quick.
 """
@@ -43,7 +43,9 @@ REACH = """() => {
     || el.getAttribute('name') || '').trim().replace(/\\s+/g, ' ').slice(0, 30);
   // A record's code alone (BX-2026-0014) is a control that opens the record, never words of a sentence.
   const code = (a) => /^[A-Z]{2,}-\\d{4}-\\d+$/.test(a.textContent.trim());
-  const inlineInSentence = (a) => !code(a) && getComputedStyle(a).display === 'inline'
+  // The line atop a page that leads back (p.meta: 结对档案 / BX-…, 返回这条记录 · …) is navigation, not prose.
+  const inlineInSentence = (a) => !code(a) && !a.parentElement.matches('p.meta')
+    && getComputedStyle(a).display === 'inline'
     && [...a.parentElement.childNodes]
       .some((n) => n !== a && n.nodeType === Node.TEXT_NODE && /[\\p{L}\\p{N}]/u.test(n.textContent));
 
