@@ -32,7 +32,7 @@ ACTIONS = {
     "import_phone_export": "录入手机导出的记录", "edit_mentee": "打开帮扶对象修改页",
     "edit_activity": "打开帮扶活动修改页", "view_conflict": "查看同步冲突",
     "view_activity": "查看帮扶活动", "view_referral": "查看转介",
-    "view_stats_records": "查看统计表数字依据的记录",
+    "view_stats_records": "查看统计表数字依据的记录", "view_review_queue": "查看审核队列",
     "export_stats_xlsx": "导出统计表（Excel）", "export_stats_csv": "导出统计表（CSV）",
     "export_return_xlsx": "导出报送的统计表（Excel）", "export_return_csv": "导出报送的统计表（CSV）",
 }

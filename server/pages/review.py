@@ -17,6 +17,8 @@ from starlette.routing import BaseRoute, Route
 from sync import new_id, parse_id
 from sync.entities import REVIEW_TARGETS
 
+from ..access import log_access
+from ..clients import client_ip
 from ..queries.archives import sees_names
 from ..queries.review import COUNT_CAP, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
@@ -43,6 +45,13 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
     # A county's queue reads on the reports pool, so it never holds up a phone's sync.
     data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
     shown = {a["id"] for a in data["activities"]} | {p["id"] for p in data["pairings"]}
+    # The queue shows each waiting visit whole (事前准备, 过程记录, 事后跟踪): a look at up to 200
+    # children's records is logged as one opened by its own page is.
+    counts = {k: v for k, v in (("activity", len(data["activities"])), ("pairing", len(data["pairings"]))) if v}
+    if counts:
+        actor, ip, target = page.actor, client_ip(page.request), unit or page.actor.unit_id
+        await page.state.store.write(lambda db: log_access(db, actor, "view_review_queue", target, entities=counts,
+                                                           ip=ip))
     # A refusal about a record that is not in this queue (not yours, or decided meanwhile) goes on top.
     errors = {k if k in shown or k == "_form" else "_form": v for k, v in (errors or {}).items()}
     return page.render("review_queue.html", {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from ...factories import make_activity, mutate, row
@@ -160,3 +161,18 @@ def test_an_activity_changed_after_the_queue_was_opened_is_not_approved_unseen(s
     judged = site.read(lambda db: db.execute("SELECT target_version FROM reviews WHERE target_id = ?",
                                              [w.activity2]).fetchall())
     assert judged == [(now,)]
+
+
+def test_every_look_at_the_queue_which_shows_childrens_visits_whole_is_in_the_access_log(site: Site) -> None:
+    # The queue shows each waiting visit's 事前准备, 过程记录 and 事后跟踪, as its own page does; opening
+    # that page is logged, so reading the same words in the queue (county-wide for the reviewer) is too.
+    w = site.w
+    assert site.as_(w.staff_st11).get("/review").status_code == 200
+    assert site.as_(w.reviewer).get(f"/review?unit={w.st11}").status_code == 200
+    assert site.as_(w.staff_st22).get("/review").status_code == 200  # nothing waits there: nothing was shown
+    rows = site.read(lambda db: list(db.query(
+        "SELECT user_id, target, entities FROM access_log WHERE action = 'view_review_queue' ORDER BY id")))
+    assert [(r["user_id"], r["target"]) for r in rows] == [(w.staff_st11.user_id, w.st11),
+                                                           (w.reviewer.user_id, w.st11)]
+    assert json.loads(rows[0]["entities"]) == {"activity": 2, "pairing": 2}
+    assert "查看审核队列" in site.as_(w.admin).get("/admin/access-log").text
