@@ -16,6 +16,8 @@ from sync.entities import CATEGORIES, PAIRING, PAIRING_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
 from sync.timeutil import local_today
 
+from ..access import log_access
+from ..clients import client_ip
 from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
 from ..queries.archives import FILTERS, PAGE_SIZE, get_pairing, list_pairings, sees_names
 from ..queries.pickers import mentee_categories, mentee_options, mentor_options
@@ -133,6 +135,11 @@ async def _edit_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any
 async def pairing_edit(request: Request) -> Response:
     page = await require(request, STAFF)
     pairing = await _visible_pairing(page, request.path_params["pairing_id"])
+    # The form shows the child's goals (帮扶目标), as the archive does: logged like the child's and a
+    # visit's edit forms.
+    actor, ip = page.actor, client_ip(request)
+    await page.state.store.write(lambda db: log_access(db, actor, "edit_pairing", pairing["id"],
+                                                       entities={"pairing": 1}, ip=ip))
     draft = await restore_draft(page) or {}
     values = {**{k: pairing[k] for k in EDIT_FIELDS}, **draft}
     return await _edit_form(page, pairing, values, base_version(draft) or pairing["version"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 
+import pytest
 import sqlite_utils
 
 from sync import Actor, apply_mutations, mutations
@@ -294,3 +295,21 @@ def test_an_ended_pairing_keeps_the_volunteer_who_visited_the_child(site: Site) 
         "pairing", {"mentor_id": w.mentor1.user_id}, w.pairing2, base_version=version)]))
     assert late.status == "rejected" and "已结束" in str(late.reason)
     assert site.read(lambda db: row(db, "pairing", w.pairing2))["mentor_id"] == w.mentor2.user_id
+
+
+@pytest.mark.parametrize(("form", "entity", "action", "words"), [
+    ("/mentees/{}/edit", "mentee", "edit_mentee", "打开帮扶对象修改页"),
+    ("/activities/{}/edit", "activity", "edit_activity", "打开帮扶活动修改页"),
+    ("/pairings/{}/edit", "pairing", "edit_pairing", "打开结对修改页"),
+])
+def test_opening_any_edit_form_of_a_childs_record_is_in_the_access_log(site: Site, form: str, entity: str,
+                                                                        action: str, words: str) -> None:
+    # Each of these forms shows the child's file (the pairing's: its 帮扶目标) as the record's own page
+    # does; the access log must answer for every one of them, in the admin's words.
+    w = site.w
+    target = {"mentee": w.mentee1, "activity": w.activity1, "pairing": w.pairing1}[entity]
+    assert site.as_(w.staff_st11).get(form.format(target)).status_code == 200
+    logged = site.read(lambda db: db.execute("SELECT user_id, target FROM access_log WHERE action = ?",
+                                             [action]).fetchall())
+    assert [tuple(r) for r in logged] == [(w.staff_st11.user_id, target)]
+    assert words in site.as_(w.admin).get("/admin/access-log").text
