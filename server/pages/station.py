@@ -21,6 +21,8 @@ from sync.entities import ENTITIES
 from sync.mutations import upsert
 from sync.timeutil import local_today
 
+from ..access import log_access
+from ..clients import client_ip
 from ..forms import FormInvalid, errors_from_reason, parse_fields
 from ..queries.followups import (
     due_follow_ups,
@@ -55,6 +57,12 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
         }
 
     data = await visit.state.store.read(read)
+    # Each open flag shows its visit's 过程记录 and 事后跟踪 (a child at risk of self-harm, in the
+    # volunteer's words): reading them here is logged as opening the visit's own page is.
+    if data["flags"]:
+        actor, ip, shown = visit.actor, client_ip(visit.request), len(data["flags"])
+        await visit.state.store.write(lambda db: log_access(db, actor, "view_risk_flags", actor.unit_id,
+                                                            entities={"activity": shown}, ip=ip))
     return visit.render("staff/home.html", {
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",

@@ -4,6 +4,7 @@ computation of its own in the test, over the raw tables."""
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from typing import Any
 
@@ -189,3 +190,17 @@ def test_home_counts_records_waiting_for_review_and_open_conflicts(site: Site) -
     assert figures[:2] == [pending + 1, conflicts + 1]
     assert figures[:2] == [int(n) for n in re.findall(
         r'<p class="figure">(\d+)</p>', _section(site.as_(w.staff_town1).get("/staff").text, "todo-h"))][:2]
+
+
+def test_every_look_at_the_open_risk_flags_which_quote_the_visits_is_in_the_access_log(site: Site) -> None:
+    # Each open flag quotes its visit's 过程记录 and 事后跟踪; opening the visit's own page is logged,
+    # so reading the same words on the station home is too. A home with no open flag shows none.
+    w = site.w
+    _world(site)
+    assert site.as_(w.staff_st11).get("/staff").status_code == 200
+    assert site.as_(w.staff_st22).get("/staff").status_code == 200
+    rows = site.read(lambda db: list(db.query(
+        "SELECT user_id, target, entities FROM access_log WHERE action = 'view_risk_flags' ORDER BY id")))
+    assert [(r["user_id"], r["target"]) for r in rows] == [(w.staff_st11.user_id, w.st11)]
+    assert json.loads(rows[0]["entities"]) == {"activity": 1}
+    assert "查看风险提示" in site.as_(w.admin).get("/admin/access-log").text
