@@ -227,12 +227,11 @@ def _code_in_use(w: _Writer, mentee: dict[str, Any]) -> str | None:
             "（新登记的孩子由系统自动生成编号）。") if held else None
 
 
-def _still_paired(w: _Writer, mentee: dict[str, Any]) -> str | None:
-    """Why a child's file may not be closed (状态 结束): the child still has active pairings. Left
-    running, they keep a closed child on the volunteer's phone and in every 进行中 count, with nobody
-    offered to end them; the pairing's page is where they end. (Deleting such a child is not refused
-    yet: the readers' tests build that state on purpose, ``DEAD_PAIRINGS``, and a pairing of a
-    deleted child counts nowhere.)"""
+def _still_paired(w: _Writer, mentee: dict[str, Any], *, deleting: bool = False) -> str | None:
+    """Why a child's file may not be closed (状态 结束) or deleted: the child still has active
+    pairings. Left running, they keep a closed child on the volunteer's phone and in every 进行中
+    count, with nobody offered to end them; a deleted child's pairing stays on the phone as a pairing
+    with no child. The pairing's page is where they end."""
     running = _found(w, "pairing", lambda p: p["mentee_id"] == mentee["id"] and p["status"] == "active"
                      and not p["deleted"], "SELECT id, mentor_id FROM pairings WHERE mentee_id = ?"
                      " AND status = 'active' AND deleted = 0", [mentee["id"]])  # idx_pairings_mentee
@@ -242,8 +241,9 @@ def _still_paired(w: _Writer, mentee: dict[str, Any]) -> str | None:
     names = [str(r[0]) for r in w.db.execute(
         "SELECT u.name FROM json_each(?) j JOIN users u ON u.id = j.value ORDER BY j.key", [json.dumps(mentors)])]
     who = f"（志愿者：{'、'.join(names)}）" if names else ""
-    return (f"这个孩子还有 {len(running)} 个进行中的结对{who}，不能把“状态”改为“结束”。"
-            "请先打开结对档案点“结束结对”，把这些结对结束，再结束孩子的档案。")
+    act, then = ("删除这个孩子", "删除孩子的档案") if deleting else ("把“状态”改为“结束”", "结束孩子的档案")
+    return (f"这个孩子还有 {len(running)} 个进行中的结对{who}，不能{act}。"
+            f"请先打开结对档案点“结束结对”，把这些结对结束，再{then}。")
 
 
 # What a unit may still hold that counts in a statistics total or an archive, probed by the unit's
@@ -292,6 +292,8 @@ def refuse_delete(w: _Writer, entity_name: str, record: dict[str, Any]) -> None:
     """Raise ``Refusal`` when deleting ``record`` would lose what it still holds."""
     if entity_name == "unit":
         _refuse_if(_holds_records(w, record))
+    elif entity_name == "mentee":
+        _refuse_if(_still_paired(w, record, deleting=True))
 
 
 def _unit_in_scope(w: _Writer, unit_id: Any, label: str) -> None:

@@ -125,6 +125,15 @@ def remove(db: sqlite_utils.Database, actor: Actor, entity: str, record_id: str)
     assert outcome.status == "applied", outcome.answer()
 
 
+def end_pairing(db: sqlite_utils.Database, staff: Actor, pairing_id: str, end_date: str = "2026-11-24",
+                outcome: str = "stable") -> None:
+    """End a pairing (结束结对) at its current version: a child is deleted only once hers have ended."""
+    current = row(db, "pairing", pairing_id)
+    assert current is not None
+    mutate(db, staff, "pairing", {"status": "closed", "end_date": end_date, "outcome": outcome}, pairing_id,
+           base_version=current["version"])
+
+
 def edit(db: sqlite_utils.Database, actor: Actor, record_id: str, **fields: Any) -> None:
     """Change an activity's ``fields`` at its current version, as ``actor``; the change must apply."""
     current = row(db, "activity", record_id)

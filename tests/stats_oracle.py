@@ -16,7 +16,7 @@ import sqlite_utils
 
 from sync import transaction
 
-from .factories import make_activity, make_mentee, make_pairing, make_unit, mutate, remove, row
+from .factories import end_pairing, make_activity, make_mentee, make_pairing, make_unit, mutate, remove, row
 
 COLUMNS = ("lectures", "lecture_people", "parent_meetings", "parent_people", "talks", "brochures", "screened",
            "helped")
@@ -174,6 +174,7 @@ def _add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
     make_activity(db, w.mentor1, pairing_y, kind="talk", date="2026-04-02")
     mutate(db, s11, "screening", {"mentee_id": mentee_y, "date": "2026-04-02", "psych_problem": True,
                                   "intervention_success": True})
+    end_pairing(db, s11, pairing_y, "2026-11-30")  # a child is deleted only once her pairings end
     remove(db, s11, "mentee", mentee_y)  # nothing of a deleted mentee counts
 
     # a mentee who moves from station 1-1 to school 1-2 counts wholly in the new school

@@ -6,7 +6,8 @@
   leave the list of returns.
 - A child's file is closed (状态 结束) only once their pairings have ended: a running pairing
   keeps the closed child on the volunteer's phone. Nor does a closed child get a running pairing
-  again until the file is reopened (在帮).
+  again until the file is reopened (在帮). Nor is the child deleted while a pairing runs: the
+  volunteer's phone would hold a pairing with no child.
 """
 from __future__ import annotations
 
@@ -185,3 +186,28 @@ def test_an_ended_pairing_of_a_closed_child_is_not_started_again(db: sqlite_util
         "pairing", {"status": "active"}, w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"])])
     assert outcome.status == "rejected" and "档案已经结束" in outcome.reason
     assert row(db, "pairing", w.pairing1)["status"] == "closed"
+
+
+def test_a_child_with_a_running_pairing_is_not_deleted_by_any_writer(db: sqlite_utils.Database, w: Any) -> None:
+    for who in (w.staff_st11, w.staff_town1, w.admin):
+        (page,) = apply_mutations(db, who, [mutations.delete("mentee", w.mentee1,
+                                                             base_version=row(db, "mentee", w.mentee1)["version"])])
+        assert page.status == "rejected", page.answer()
+        assert "进行中的结对" in page.reason and "结束结对" in page.reason and "王老师" in page.reason
+        assert "不能删除这个孩子" in page.reason
+    (phone,) = push(db, w.staff_st11, delete("mentee", w.mentee1, 1, row(db, "mentee", w.mentee1)["version"]))
+    assert phone["status"] == "rejected" and "结束结对" in phone["reason"]
+    assert not row(db, "mentee", w.mentee1)["deleted"]
+    assert row(db, "pairing", w.pairing1)["status"] == "active"
+
+
+def test_a_child_is_deleted_once_the_pairing_ends_even_in_the_same_batch(db: sqlite_utils.Database,
+                                                                        w: Any) -> None:
+    remove(db, w.staff_st11, "mentee", w.mentee_unpaired)
+    outcomes = apply_mutations(db, w.staff_st11, [
+        mutations.upsert("pairing", {"status": "closed", "end_date": "2026-11-25", "outcome": "stable"},
+                         w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"]),
+        mutations.delete("mentee", w.mentee1, base_version=row(db, "mentee", w.mentee1)["version"]),
+    ])
+    assert [o.status for o in outcomes] == ["applied", "applied"], [o.answer() for o in outcomes]
+    assert row(db, "mentee", w.mentee1)["deleted"]

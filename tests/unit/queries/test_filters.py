@@ -12,7 +12,7 @@ from sync import Actor, apply_mutations, load_scope
 from sync.mutations import upsert
 from sync.system import SYSTEM
 
-from ...factories import make_activity, make_county, remove
+from ...factories import end_pairing, make_activity, make_county, remove
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def test_deleted_records_and_the_records_of_a_deleted_mentee_are_not_live(db: sq
     extra = make_activity(db, w.mentor1, w.pairing1)
     remove(db, w.staff_st11, "activity", extra)
     assert _ids(db, w.staff_st11, "activity", "activities") == {w.activity1, w.activity2}
+    end_pairing(db, w.staff_st11, w.pairing2)  # a child is deleted only once her pairings end
     remove(db, w.staff_st11, "mentee", w.mentee2)
     assert _ids(db, w.staff_st11, "activity", "activities") == {w.activity1}
     assert _ids(db, w.staff_st11, "screening", "screenings") == {w.screening1}
