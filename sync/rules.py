@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -207,9 +208,12 @@ def _holds_children(w: _Writer, unit: dict[str, Any]) -> str | None:
 
 
 def mentee_code(code: Any) -> str:
-    """A child's code as codes are compared: without the spaces around it (SQLite's ``trim``, which
-    the index ``idx_mentees_code`` holds, sync/schema.py m030)."""
-    return str(code).strip(" ")
+    """A child's code in its one written form: NFKC (a full-width Ｂ or －, as a Chinese input method
+    types them, is B or -) without any whitespace (SQLite's ``trim`` strips only ASCII spaces, and a
+    full-width space U+3000 or a tab pasted from a sheet is invisible on every page). Two codes that
+    differ only so would be two children no one can tell apart. The write path stores codes in this
+    form, so the index ``idx_mentees_code`` on ``trim(code)`` (sync/schema.py m030) finds them."""
+    return "".join(unicodedata.normalize("NFKC", str(code)).split())
 
 
 def _code_in_use(w: _Writer, mentee: dict[str, Any]) -> str | None:
@@ -316,8 +320,12 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         if before is None or record["unit_id"] != before["unit_id"]:
             unit = _live(w, "unit", record["unit_id"], "所属学校/辅导站")
             _refuse_if(None if unit["kind"] in ROW_KINDS else CHILD_AT_A_ROW)
-        if before is None or mentee_code(record["code"]) != mentee_code(before["code"]):
-            _refuse_if(_code_in_use(w, record))
+        if before is None or record["code"] != before["code"]:
+            record["code"] = mentee_code(record["code"])
+            if not record["code"]:
+                raise Refusal("“编号”不能为空。")
+            if before is None or record["code"] != mentee_code(before["code"]):
+                _refuse_if(_code_in_use(w, record))
         if before is not None and record["status"] == "closed" and before["status"] != "closed":
             _refuse_if(_still_paired(w, record))
     elif entity_name == "pairing":

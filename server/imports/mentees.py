@@ -16,6 +16,7 @@ import sqlite_utils
 from sync import Actor, Scope
 from sync.entities import CATEGORIES, ENTITIES, GENDERS, RISK_LEVELS, ROW_KINDS
 from sync.mutations import check_value, upsert
+from sync.rules import mentee_code
 from sync.timeutil import local_today
 
 from ..forms import MutationsRefused, apply_all
@@ -100,6 +101,10 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
             continue
         if name == "name":
             text = plain_name(text)
+        elif name == "code":  # ＢＸ－2026－0001 or a pasted tab is the code BX-2026-0001, as every writer stores it
+            text = mentee_code(text)
+            if not text:  # a cell of spaces only: no code, one is given
+                continue
         elif name == "guardian_contact":  # １３８－００１３… typed in a Chinese input method: digits a phone can dial
             text = unicodedata.normalize("NFKC", text)
         value = PARSERS[name](text, errors) if name in PARSERS else text
@@ -136,7 +141,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     for u in units:
         by_name.setdefault(plain_name(u["name"]), []).append(u["id"])  # "掘港中学　" is 掘港中学
     existing = mentees_of_units(db, [u["id"] for u in units])
-    by_code = {(m["unit_id"], m["code"]): m for m in existing}
+    by_code = {(m["unit_id"], mentee_code(m["code"])): m for m in existing}
     by_person: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for m in existing:
         if not m["deleted"] and m.get("name"):
@@ -193,7 +198,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 row.errors.append(f"编号“{code}”在系统里没有，但这个单位已有叫“{name}”的帮扶对象（编号 {codes}）。"
                                   "是同一个孩子请把编号改成系统里的编号或留空；是同名的另一个孩子，请在帮扶对象页面单独登记。")
                 continue
-            if match is None and db.execute("SELECT 1 FROM mentees WHERE code = ?", [code]).fetchone():
+            if match is None and db.execute("SELECT 1 FROM mentees WHERE trim(code) = ?", [code]).fetchone():
                 # The code names one child county-wide: pages, exports and the access log know children
                 # by it. Another unit's child (in scope or not) is never created a second time.
                 row.errors.append(f"编号“{code}”已是别的单位的一个孩子的编号。新登记的孩子请把编号留空，"

@@ -11,7 +11,7 @@ import pytest
 import sqlite_utils
 
 from sync import new_id
-from tests.factories import delete, make_county, mutate, push, row, upsert
+from tests.factories import delete, make_county, mutate, pull_all, push, row, upsert
 
 
 @pytest.fixture
@@ -100,3 +100,46 @@ def test_the_code_probe_reads_the_index_by_code(db: sqlite_utils.Database, w: Si
     (probe,) = [s for s in statements if "trim(code)" in s]
     plan = [str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + probe).fetchall()]
     assert plan == ["SEARCH mentees USING INDEX idx_mentees_code (<expr>=?)"], plan
+
+
+@pytest.mark.parametrize("typed", [
+    "BX-2026-0904\u3000",  # a full-width space, as a Chinese input method types one
+    "\tBX-2026-0904",  # a tab pasted from a sheet
+    "\uff22\uff38-2026-0904",  # ＢＸ typed in full-width mode
+    "BX\uff0d2026\uff0d0904",  # full-width hyphens
+    "BX-2026- 0904",
+])
+def test_a_code_differing_only_by_width_or_whitespace_is_the_same_code_and_refused(
+    db: sqlite_utils.Database, w: SimpleNamespace, typed: str
+) -> None:
+    mutate(db, w.staff_st11, "mentee", {"unit_id": w.st11, "code": "BX-2026-0904"})
+    (answer,) = push(db, w.staff_st21, upsert("mentee", new_id(), {"unit_id": w.st21, "code": typed,
+                                                                   "name": "小华"}, 1))
+    assert answer["status"] == "rejected", answer
+    assert "BX-2026-0904" in answer["reason"] and "已被另一个孩子使用" in answer["reason"]
+    assert db.execute("SELECT count(*) FROM mentees WHERE deleted = 0 AND code LIKE '%0904%'").fetchone()[0] == 1
+
+
+def test_a_code_is_stored_in_its_one_written_form_and_a_phone_pulls_that_form(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    child = new_id()
+    typed = "\uff22\uff38-2026-0905\u3000"
+    (answer,) = push(db, w.staff_st11, upsert("mentee", child, {"unit_id": w.st11, "code": typed, "name": "小华"}, 1))
+    assert answer["status"] == "applied", answer
+    assert code_of(db, child) == "BX-2026-0905"
+    held, _, _ = pull_all(db, w.staff_st11)
+    assert held[("mentee", child)]["fields"]["code"] == "BX-2026-0905"
+    # A code of nothing but spaces is no code.
+    (blank,) = push(db, w.staff_st11, upsert("mentee", child, {"code": "\u3000\t"}, 2, base_version=1))
+    assert blank["status"] == "rejected" and "编号" in blank["reason"]
+    assert code_of(db, child) == "BX-2026-0905"
+
+
+def test_a_code_stored_before_the_rule_with_odd_spaces_may_be_corrected_to_its_plain_form(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
+    db.execute("UPDATE mentees SET code = 'BX-2026-0906\u3000' WHERE id = ?", [w.mentee2])
+    (answer,) = push(db, w.staff_st11, upsert("mentee", w.mentee2, {"code": "BX-2026-0906"}, 1, base_version=1))
+    assert answer["status"] == "applied", answer
+    assert code_of(db, w.mentee2) == "BX-2026-0906"

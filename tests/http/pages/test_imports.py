@@ -698,3 +698,22 @@ def test_a_phone_handed_on_to_someone_else_never_renames_the_volunteer_who_had_i
             in handed_on.text)
     assert 'name="payload"' not in handed_on.text and "姓名：钱老师 → 钱师母" not in handed_on.text
     assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_code_typed_in_full_width_or_with_a_full_width_space_is_the_childs_own_code(site: Site) -> None:
+    """ＢＸ－… and a trailing U+3000 from a Chinese input method name the child already registered
+    under BX-…: the row updates her, and never registers a second child (sync.rules ``mentee_code``)."""
+    w = site.w
+    code = site.read(lambda db: db.execute("SELECT code FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0])
+    typed = code.translate({ord(c): ord(c) + 0xFEE0 for c in "BX-0123456789M"}) + "\u3000"
+    before = site.read(lambda db: db.execute("SELECT count(*) FROM mentees").fetchone()[0])
+    browser = site.as_(w.staff_st11)
+    cells = [typed, "小明", "掘港小学辅导站", "", "", "", "", "", "", "", "", "", "补的备注"]
+    preview = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, [cells]))
+    assert "新增 0" in preview.text, preview.text
+    done = browser.post("/mentees/import", {"payload": payload_of(preview.text), "action": "import", "update": "1"},
+                        form_page="/mentees/import")
+    assert done.status_code == 303
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees").fetchone()[0]) == before
+    assert site.read(lambda db: db.execute("SELECT code, notes FROM mentees WHERE id = ?",
+                                           [w.mentee1]).fetchone()) == (code, "补的备注")
