@@ -31,6 +31,7 @@ from ..queries.mentees import (
     mentee_pairings,
     mentee_screenings,
     next_mentee_code,
+    shared_codes,
 )
 from ..queries.units import unit_options
 from ..queries.versions import changed, values_at
@@ -61,6 +62,7 @@ HINTS = {
     "name": "真实姓名只在辅导站、学校和管理员的页面上显示；县级页面只显示编号。",
     "plan": "一人一策：针对这个孩子的帮扶重点、方法和分工。",
     "guardian_contact": "修改后，结对志愿者的手机下次同步时会收到。",
+    "code": "一个编号只属于一个孩子：县级页面只显示编号。",
 }
 MENTEE = ENTITIES["mentee"]
 
@@ -95,21 +97,23 @@ async def mentee_list(request: Request) -> Response:
     scope = await visit.scope()
     names = sees_names(visit.actor)
 
-    def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]]]:
+    def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]], list[dict[str, Any]]]:
         rows, total = list_mentees(db, scope, f, names=names)
-        return rows, total, unit_options(db, scope)
+        # Read county-wide (a scan of the code index), so once, above the first page.
+        return rows, total, unit_options(db, scope), shared_codes(db, scope) if f.page == 1 else []
 
-    rows, total, units = await visit.state.store.read(read)
+    rows, total, units, shared = await visit.state.store.read(read)
     if last := past_the_end(visit, f.page, page_count(total, PAGE_SIZE)):
         return last
     if not names:
-        for row in rows:
+        for row in [*rows, *(child for group in shared for child in group["children"])]:
             for key in PRIVATE:
                 row[key] = None
     query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
                                ("status", params.get("status", ""))) if v}
     return visit.render("staff/mentee_list.html", {
-        "rows": rows, "total": total, "f": f, "units": units, "sees_names": names, "query": query,
+        "rows": rows, "total": total, "shared_codes": shared, "f": f, "units": units, "sees_names": names,
+        "query": query,
         "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
         "can_edit": visit.actor.role in STAFF,
         "import_path": route_path(request, "mentee_import") if visit.actor.role in STAFF else None,
@@ -124,7 +128,7 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
     units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
     if mentee is not None and mentee["unit_id"] not in {u for u, _ in units}:
         units = [(mentee["unit_id"], mentee["unit_name"]), *units]
-    names = EDIT if mentee is not None else REGISTER
+    names = ("code", *EDIT) if mentee is not None else REGISTER
     return visit.render("staff/mentee_form.html", {
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),
@@ -195,8 +199,11 @@ async def mentee_update(request: Request) -> Response:
     mentee_id = _mentee_id(request)
     mentee = await _visible_mentee(visit, mentee_id)
     values = form_values(form)
+    # The form offers the code (a child sharing one with another is given a new one here); a post
+    # without it (an older form) leaves the code alone.
+    names = ("code", *EDIT) if "code" in values else EDIT
     try:
-        fields = parse_fields("mentee", EDIT, values)
+        fields = parse_fields("mentee", names, values)
     except FormInvalid as exc:
         return await _form_page(visit, mentee=mentee, values=values, errors=exc.errors, status=400)
     # Send only what changed against what the form showed (the record at the version it showed,
@@ -213,7 +220,7 @@ async def mentee_update(request: Request) -> Response:
         (outcome,) = await visit.state.store.write(
             lambda db: apply_all(db, actor, [upsert("mentee", changes, mentee_id, base_version=base)]))
     except MutationsRefused as refused:
-        errors = errors_from_reason(MENTEE, refused.rejected[0][1].reason, EDIT)
+        errors = errors_from_reason(MENTEE, refused.rejected[0][1].reason, names)
         return await _form_page(visit, mentee=mentee, values=values, errors=errors, status=400)
     if outcome.status == "conflict":
         return visit.redirect(f"/mentees/{mentee_id}", flash=f"部分内容未保存：{outcome.reason}")

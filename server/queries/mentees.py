@@ -7,6 +7,7 @@ for readers who may not, so a search cannot reveal a name either.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from sync import Scope
 from sync.db import placeholders
 from sync.entities import ENTITIES
 from sync.mutations import from_storage
+from sync.rules import mentee_code
 from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
@@ -190,3 +192,37 @@ def mentees_of_units(db: sqlite_utils.Database, unit_ids: list[str]) -> list[dic
         return []
     rows = db.query(f"SELECT * FROM mentees WHERE unit_id IN ({placeholders(unit_ids)})", unit_ids)
     return [from_storage(ENTITIES["mentee"], r) for r in rows]
+
+
+def shared_codes(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
+    """Codes that more than one live child holds (as the write rule compares codes, ``mentee_code``):
+    stored before the rule (sync/rules.py ``_code_in_use``), they stay until staff give one child a
+    new code. Each: ``code``, ``children`` (those in ``scope``: id, code as stored, name, unit_name)
+    and ``elsewhere`` (how many more, outside the scope: counted, never named).
+
+    SQLite groups the plain codes by ``trim(code)``; only the few codes holding a character other than
+    printable ASCII (a full-width space or letter, a tab: none since the write path stores codes in
+    one form) are put in that form in Python, each probed through ``idx_mentees_code``."""
+    holders: dict[str, set[str]] = {}
+    for record_id, code in db.execute(
+            "SELECT id, code FROM mentees WHERE deleted = 0 AND trim(code) IN (SELECT trim(code) FROM mentees"
+            " WHERE deleted = 0 GROUP BY trim(code) HAVING count(*) > 1)"):
+        holders.setdefault(mentee_code(code), set()).add(record_id)
+    for record_id, code in db.execute("SELECT id, code FROM mentees WHERE deleted = 0 AND code GLOB '*[^!-~]*'"):
+        same = holders.setdefault(mentee_code(code), set())
+        same.add(record_id)
+        same.update(r[0] for r in db.execute("SELECT id FROM mentees WHERE trim(code) = ? AND deleted = 0",
+                                              [mentee_code(code)]))
+    shared = {record_id: code for code, ids in holders.items() if len(ids) > 1 for record_id in ids}
+    if not shared:
+        return []
+    sql, params = visible(scope, "mentee", "m")
+    rows = db.query(
+        f"SELECT m.id, m.code, m.name, un.name AS unit_name FROM mentees m JOIN units un ON un.id = m.unit_id"
+        f" WHERE {sql} AND m.id IN (SELECT value FROM json_each(?)) ORDER BY un.name, m.name",
+        [*params, json.dumps(sorted(shared))])
+    mine: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        mine.setdefault(shared[row["id"]], []).append(row)
+    return [{"code": code, "children": children, "elsewhere": len(holders[code]) - len(children)}
+            for code, children in sorted(mine.items())]

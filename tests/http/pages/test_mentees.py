@@ -20,6 +20,10 @@ def _code(site: Site, mentee_id: str) -> str:
     return str(site.read(lambda db: db.execute("SELECT code FROM mentees WHERE id = ?", [mentee_id]).fetchone()[0]))
 
 
+def _version(site: Site, mentee_id: str) -> int:
+    return int(site.read(lambda db: db.execute("SELECT version FROM mentees WHERE id = ?", [mentee_id]).fetchone()[0]))
+
+
 PAGES = ["/mentees/{id}", "/mentees/{id}/edit"]
 
 # (who, own record's answer, foreign record's answer) for each record page.
@@ -431,3 +435,40 @@ def test_a_refusal_of_the_forms_first_field_is_not_said_twice_on_top(site: Site)
                                             form_page="/mentees/new")
     assert response.status_code == 400 and "应是孩子上学的学校" in response.text
     assert "没有保存：请看下面标出的" not in response.text
+
+
+def test_children_already_sharing_a_code_are_listed_for_those_who_can_give_one_a_new_code(site: Site) -> None:
+    """Three children stored before the one-code rule under one code (one with a full-width space
+    after it): each person sees the ones in their scope, linked to the form that changes the code,
+    and only a count of the others; once one child gets a new code, the list is gone."""
+    w = site.w
+    code = _code(site, w.mentee1)
+
+    def share(db: Any) -> None:
+        db.execute("UPDATE mentees SET code = ? WHERE id = ?", [code, w.mentee2])
+        db.execute("UPDATE mentees SET code = ? WHERE id = ?", [code + "\u3000", w.mentee3])
+    site.write(share)
+
+    station = site.as_(w.staff_st11).get("/mentees").text
+    assert "编号重复" in station and code in station
+    assert f'href="/mentees/{w.mentee1}/edit">小明（掘港小学辅导站）' in station
+    assert f'href="/mentees/{w.mentee2}/edit">小红（掘港小学辅导站）' in station
+    assert "另有 1 个孩子在你管理范围以外的单位" in station and "小芳" not in station and "栟茶" not in station
+    other = site.as_(w.staff_st21).get("/mentees").text
+    assert f'href="/mentees/{w.mentee3}/edit">小芳（栟茶小学辅导站）' in other and "另有 2 个孩子" in other
+    county = site.as_(w.reviewer).get("/mentees").text  # codes only, and the files to read
+    assert f'href="/mentees/{w.mentee3}">' in county and "另有" not in county and "小芳" not in county
+    assert "通知孩子所在的学校或辅导站" in county
+
+    browser = site.as_(w.staff_st11)
+    form = browser.get(f"/mentees/{w.mentee2}/edit").text
+    assert 'name="code"' in form and code in form
+    taken = browser.post(f"/mentees/{w.mentee2}/edit", {
+        "base_version": _version(site, w.mentee2), "code": "\uff22\uff38-2026-0777\u3000", "unit_id": w.st11,
+        "name": "小红", "risk_level": "normal", "status": "active", "categories": ["psych"]},
+        form_page=f"/mentees/{w.mentee2}/edit")
+    assert taken.status_code == 303, taken.text
+    assert _code(site, w.mentee2) == "BX-2026-0777"
+    station = browser.get("/mentees").text
+    assert "编号重复" in station and f"/mentees/{w.mentee2}/edit" not in station  # 小明 and 小芳 still share
+    assert site.as_(w.staff_st21).get("/mentees").text.count("另有 1 个孩子") == 1
