@@ -20,7 +20,7 @@ from sync import Actor, apply_mutations, load_scope
 from sync.mutations import upsert
 from sync.scope import unit_subtree
 
-from ...factories import make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
+from ...factories import end_pairing, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
 
 TODAY = datetime.date(2026, 11, 25)
 WINDOW_START = "2025-12-01"
@@ -66,6 +66,7 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
     mutate(db, s11, "review", {"target_entity": "activity", "target_id": w.approved_unhandled,
                                "decision": "approve"})
     remove(db, s11, "activity", removed)
+    end_pairing(db, s11, gone_pairing)  # a child is deleted only once her pairings end
     remove(db, s11, "mentee", gone)
     assert future
     # Inspections: one overdue rectification, one fixed, one not yet due.

@@ -10,7 +10,7 @@ import sqlite_utils
 from server.queries import progress
 from sync import load_scope
 
-from ...factories import make_activity, make_county, make_mentee, make_pairing, remove
+from ...factories import end_pairing, make_activity, make_county, make_mentee, make_pairing, remove
 
 PERIOD = ("2026-10-01", "2026-11-30")
 
@@ -23,7 +23,9 @@ def w(db: sqlite_utils.Database) -> Any:
     make_activity(db, w.mentor2, w.pairing2, date="2026-09-30")  # before the period
     remove(db, w.mentor1, "activity", make_activity(db, w.mentor1, w.pairing1, date="2026-10-07"))
     gone = make_mentee(db, w.staff_st21, w.st21, name="小远")
-    make_activity(db, w.mentor3, make_pairing(db, w.staff_st21, w.mentor3, gone), date="2026-10-09")
+    gone_pairing = make_pairing(db, w.staff_st21, w.mentor3, gone)
+    make_activity(db, w.mentor3, gone_pairing, date="2026-10-09")
+    end_pairing(db, w.staff_st21, gone_pairing)  # a child is deleted only once her pairings end
     remove(db, w.staff_st21, "mentee", gone)  # its pairing and activity no longer count
     return w
 
