@@ -463,6 +463,11 @@ def test_children_already_sharing_a_code_are_listed_for_those_who_can_give_one_a
     browser = site.as_(w.staff_st11)
     form = browser.get(f"/mentees/{w.mentee2}/edit").text
     assert 'name="code"' in form and code in form
+    fields = {"unit_id": w.st11, "name": "小红", "risk_level": "normal", "status": "active", "categories": ["psych"]}
+    refused = browser.post(f"/mentees/{w.mentee2}/edit", {
+        **fields, "base_version": _version(site, w.mentee2), "code": _code(site, w.mentee_unpaired)},
+        form_page=f"/mentees/{w.mentee2}/edit")  # another child's code: refused beside the field
+    assert refused.status_code == 400 and "已被另一个孩子使用" in refused.text
     taken = browser.post(f"/mentees/{w.mentee2}/edit", {
         "base_version": _version(site, w.mentee2), "code": "\uff22\uff38-2026-0777\u3000", "unit_id": w.st11,
         "name": "小红", "risk_level": "normal", "status": "active", "categories": ["psych"]},
