@@ -15,17 +15,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import new_id, parse_id
-from sync.entities import REVIEW_TARGETS
+from sync.entities import REVIEW_TARGETS, TEXT_MAX
 
 from ..access import log_access
 from ..clients import client_ip
 from ..queries.archives import sees_names
 from ..queries.review import COUNT_CAP, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
-from .common import OFFICE, Visit, form_values, require, require_form
+from .common import OFFICE, Visit, form_values, require, require_form, restore_draft
 from .writes import base_version, review_once
 
-COMMENT_MAX = 2000
+COMMENT_MAX = TEXT_MAX  # the write path's own bound for a review's comment
 
 
 def _here(unit: str | None) -> str:
@@ -33,7 +33,10 @@ def _here(unit: str | None) -> str:
 
 
 async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments: dict[str, str] | None = None,
-                 status: int = 200) -> Response:
+                 posted: dict[str, Any] | None = None, status: int = 200) -> Response:
+    """The queue; ``posted``, a decision form sent before (kept across sign-in), comes back in its
+    record's form with the id and the version it showed, so it is still made once and never
+    about a record changed since unseen."""
     scope = await page.scope()
     unit = page.request.query_params.get("unit", "")[:40] or None
 
@@ -54,17 +57,28 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
                                                            ip=ip))
     # A refusal about a record that is not in this queue (not yours, or decided meanwhile) goes on top.
     errors = {k if k in shown or k == "_form" else "_form": v for k, v in (errors or {}).items()}
+    kept_ids: dict[str, str] = {}
+    kept_versions: dict[str, int] = {}
+    target = parse_id((posted or {}).get("target_id"))
+    if posted and target is not None and target in shown:
+        kept_ids = {target: parse_id(posted.get("record_id")) or new_id()}
+        version = base_version(posted, "target_version")
+        kept_versions = {} if version is None else {target: version}
+        comments = {target: str(posted.get("comment") or ""), **(comments or {})}
+    elif posted and str(posted.get("comment") or "").strip():  # decided meanwhile: the words, not the form
+        errors.setdefault("_form", "登录前写的审核意见没有保存：那条记录已不在待审核列表里（可能已有人审核）。"
+                                   f"你写的是：{str(posted['comment']).strip()}")
     return page.render("review_queue.html", {
         **data, "unit": unit or "", "errors": errors, "comments": comments or {}, "names": sees_names(scope),
         "me": page.actor.user_id, "action": _here(unit), "count_cap": COUNT_CAP,
         # Each decision form names the review it makes: posted twice (a double tap), it is made once.
-        "form_ids": {record_id: new_id() for record_id in shown},
+        "form_ids": {record_id: new_id() for record_id in shown} | kept_ids, "versions": kept_versions,
     }, status=status)
 
 
 async def review_queue(request: Request) -> Response:
     page = await require(request, OFFICE)
-    return await _queue(page)
+    return await _queue(page, posted=await restore_draft(page))
 
 
 async def review_decide(request: Request) -> Response:
@@ -73,13 +87,16 @@ async def review_decide(request: Request) -> Response:
     target_entity = str(values.get("target_entity") or "")
     target_id = parse_id(values.get("target_id"))
     decision = str(values.get("decision") or "")
-    comment = str(values.get("comment") or "").strip()[:COMMENT_MAX]
+    comment = str(values.get("comment") or "").strip()
     key = target_id or ""
     if target_entity not in ("activity", "pairing") or target_id is None or decision not in ("approve", "return"):
         return await _queue(page, errors={"_form": "审核表单不完整，请刷新页面后重试。"}, status=400)
+    if len(comment) > COMMENT_MAX:  # refused whole, never cut short behind the reviewer's back
+        return await _queue(page, errors={key: f"审核意见太长了（{len(comment)} 字），请缩短到 {COMMENT_MAX} 字以内。"},
+                            posted=values, status=400)
     if decision == "return" and not comment:
         return await _queue(page, errors={key: "退回时请写明原因，志愿者会在手机上看到这条意见。"},
-                            comments={key: comment}, status=400)
+                            posted=values, status=400)
     fields: dict[str, Any] = {"target_entity": target_entity, "target_id": target_id, "decision": decision,
                               "target_version": base_version(values, "target_version")}
     if comment:

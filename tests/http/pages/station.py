@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from server import sessions
 from sync import apply_batch, mutations
 
 from ...factories import pull_all, row
-from .conftest import Browser, Site
+from .conftest import PASSWORD, Browser, Site
 
 
 def conflict_on_activity1(site: Site, staff: Browser) -> str:
@@ -54,3 +55,19 @@ def record_id_on(page: str) -> str:
     match = re.search(r'name="record_id" value="([^"]+)"', page)
     assert match, "the form carries no record_id"
     return match.group(1)
+
+
+def back_after_sign_in(site: Site, browser: Browser, who: Any, path: str, form: dict[str, Any],
+                       *, form_page: str | None = None) -> str:
+    """Post ``form`` to ``path`` (a form shown on ``form_page``) after ``who`` was signed out from
+    elsewhere, sign in again as ``who`` and return the page the sign-in leads back to."""
+    token = browser.token(form_page or path)
+    site.write(lambda db: sessions.end_user_sessions(db, who.user_id))
+    response = browser.post(path, form, token=token)
+    assert response.status_code == 401, response.text
+    draft = re.search(r'name="draft" value="([^"]+)"', response.text)
+    assert draft, "the typed form was not kept"
+    response = browser.post("/login", {"username": site.login_of(who), "password": PASSWORD,
+                                       "next": form_page or path, "draft": draft.group(1)}, form_page="/login")
+    assert response.status_code == 303 and "draft=" in response.headers["location"], response.headers
+    return browser.get(response.headers["location"]).text

@@ -8,7 +8,7 @@ import re
 
 from ...factories import make_activity, mutate, row
 from .conftest import Site
-from .station import phone_pull
+from .station import back_after_sign_in, phone_pull
 
 
 def test_the_queue_lists_what_waits_in_scope_with_risk_flags_first(site: Site) -> None:
@@ -176,3 +176,35 @@ def test_every_look_at_the_queue_which_shows_childrens_visits_whole_is_in_the_ac
                                                            (w.reviewer.user_id, w.st11)]
     assert json.loads(rows[0]["entities"]) == {"activity": 2, "pairing": 2}
     assert "查看审核队列" in site.as_(w.admin).get("/admin/access-log").text
+
+
+def test_a_long_return_comment_is_saved_whole_and_one_past_the_limit_is_refused_not_cut_short(site: Site) -> None:
+    w = site.w
+    comment = "请补充：" + "孩子最近在学校和同学相处的情况，" * 200  # 3,204 characters
+    response = site.as_(w.staff_st11).post("/review", {"target_entity": "activity", "target_id": w.activity2,
+                                                      "decision": "return", "comment": comment})
+    assert response.status_code == 303
+    assert site.read(lambda db: row(db, "activity", w.activity2))["review_comment"] == comment
+    too_long = "长" * 20_001
+    response = site.as_(w.staff_st11).post("/review", {"target_entity": "activity", "target_id": w.activity1,
+                                                      "decision": "return", "comment": too_long})
+    assert response.status_code == 400 and "审核意见太长了" in response.text and too_long in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM reviews WHERE target_id = ? AND comment = ?",
+                                           [w.activity1, too_long[:20_000]]).fetchone()[0]) == 0
+
+
+def test_a_return_comment_posted_after_sign_out_elsewhere_is_back_in_its_form_after_signing_in(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    queue = browser.get("/review").text
+    form_id = re.search(rf'name="target_id" value="{w.activity2}">.*?name="record_id" value="([^"]+)"', queue,
+                        re.S).group(1)
+    version = site.read(lambda db: row(db, "activity", w.activity2))["version"]
+    page = back_after_sign_in(site, browser, w.staff_st11, "/review", {
+        "target_entity": "activity", "target_id": w.activity2, "target_version": str(version),
+        "record_id": form_id, "decision": "return", "comment": "请写清楚孩子这次说了什么"})
+    form = re.search(rf'name="target_id" value="{w.activity2}">.*?</form>', page, re.S).group(0)
+    assert "请写清楚孩子这次说了什么" in form and "已恢复登录前填写的内容" in page
+    # The same decision form as before: its id and the version it showed.
+    assert f'name="record_id" value="{form_id}"' in form and f'name="target_version" value="{version}"' in form
+    assert site.read(lambda db: row(db, "activity", w.activity2))["review_status"] == "pending"
