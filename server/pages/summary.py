@@ -16,8 +16,8 @@ from ..charts import Chart, Series, bar_chart, line_chart
 from ..queries.inspections import list_inspections
 from ..queries.progress import coverage_summary, period_figures
 from ..queries.units import unit_options, unit_tree
-from ..summaries import SummaryConflict, latest_summary, save_summary
-from .common import OFFICE, Visit, form_values, not_found, require, require_form
+from ..summaries import TEXT_MAX, SummaryConflict, latest_summary, save_summary
+from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft
 from .report_params import read_unit, read_year, year_choices
 from .writes import base_version
 
@@ -84,17 +84,30 @@ async def year_summary(request: Request) -> Response:
     visit = await require(request, OFFICE)
     unit, year = _params(visit, request)
     data = await _read(visit, unit, year)
+    draft = await restore_draft(visit)
+    if draft and isinstance(draft.get("text"), str):
+        # Typed before the sign-in ran out: back in the box, against the version it was typed over,
+        # so a version saved meanwhile still comes up as a conflict instead of being replaced.
+        return _render(visit, data, unit, year, text=draft["text"], base=_base_field(draft))
     return _render(visit, data, unit, year)
 
 
+def _base_field(values: dict[str, Any]) -> str:
+    """The hidden ``base`` of a posted or kept form, as the form carries it ("" for none or garbled)."""
+    base = base_version(values, "base")
+    return "" if base is None else str(base)
+
+
 def _render(visit: Visit, data: dict[str, Any], unit: str, year: int, *, text: str | None = None,
-            conflict: dict[str, Any] | None = None, status: int = 200) -> Response:
+            conflict: dict[str, Any] | None = None, base: str | None = None, error: str | None = None,
+            status: int = 200) -> Response:
     saved = data["saved"]
     shown = text if text is not None else (saved["text"] if saved else data["draft"])
+    if base is None:
+        base = str(conflict["id"] if conflict else (saved["id"] if saved else ""))
     return visit.render("year_summary.html", {
-        **data, "unit": unit, "year": year, "text": shown, "conflict": conflict,
-        "charts": summary_charts(data["figures"]), "years": year_choices(year),
-        "base": conflict["id"] if conflict else (saved["id"] if saved else ""),
+        **data, "unit": unit, "year": year, "text": shown, "conflict": conflict, "error": error,
+        "charts": summary_charts(data["figures"]), "years": year_choices(year), "base": base,
     }, status=status)
 
 
@@ -107,7 +120,10 @@ async def year_summary_save(request: Request) -> Response:
     if values.get("action") == "redraft":
         return _render(visit, data, unit, year, text=data["draft"])
     if not text:
-        return _render(visit, data, unit, year, text="", status=400)
+        return _render(visit, data, unit, year, text="", error="总结文字不能为空。", status=400)
+    if len(text) > TEXT_MAX:  # refused whole and kept in the box, never saved cut short
+        return _render(visit, data, unit, year, text=text, base=_base_field(values), status=400,
+                       error=f"总结文字太长了（{len(text)} 字），请缩短到 {TEXT_MAX} 字以内再保存；这次没有保存。")
     base = base_version(values, "base")
     actor = visit.actor
     try:

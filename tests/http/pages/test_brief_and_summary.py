@@ -16,6 +16,7 @@ from sync.timeutil import local_today
 
 from ...factories import make_activity, mutate
 from .conftest import Site
+from .station import back_after_sign_in
 
 OCTOBER = "from=2026-10-01&to=2026-10-31"
 
@@ -305,3 +306,31 @@ def test_brief_says_now_only_for_a_period_not_yet_over() -> None:
     assert "目前在结对帮扶7对" in brief_text(figures, today=datetime.date(2026, 12, 2))
     assert "目前在结对帮扶7对" in brief_text(figures, today=datetime.date(2026, 12, 31))
     assert "截至12月31日在结对帮扶7对" in brief_text(figures, today=datetime.date(2027, 1, 1))
+
+
+def test_a_summary_past_the_limit_is_refused_whole_and_kept_in_the_box_not_saved_cut_short(site: Site) -> None:
+    w = site.w
+    url = f"/summary?unit={w.county}&year=2026"
+    browser = site.as_(w.reviewer)
+    text = "县里的年终总结。" + "各镇各校认真开展结对帮扶工作。" * 1500  # 22,508 characters
+    response = browser.post(url, {"text": text, "base": "", "action": "save"}, form_page=url)
+    assert response.status_code == 400 and "总结文字太长了" in response.text
+    assert _draft(response.text) == text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM year_summaries").fetchone()[0]) == 0
+
+
+def test_a_summary_posted_after_sign_out_elsewhere_is_back_in_the_box_and_still_meets_a_save_meanwhile(
+        site: Site) -> None:
+    w = site.w
+    url = f"/summary?unit={w.county}&year=2026"
+    browser = site.as_(w.reviewer)
+    page = back_after_sign_in(site, browser, w.reviewer, url, {"text": "我改了一下午的总结", "base": "",
+                                                                "action": "save"})
+    assert _draft(page) == "我改了一下午的总结" and "已恢复登录前填写的内容" in page
+    # Someone saves a version before it is sent again: the kept text meets it as a conflict.
+    assert site.as_(w.admin).post(url, {"text": "管理员的稿子", "base": "", "action": "save"},
+                                  form_page=url).status_code == 303
+    base = re.search(r'name="base" value="([^"]*)"', page).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    clash = browser.post(url, {"text": "我改了一下午的总结", "base": base, "action": "save"}, token=token)
+    assert clash.status_code == 409 and "管理员的稿子" in clash.text
