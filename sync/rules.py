@@ -231,6 +231,20 @@ def _code_in_use(w: _Writer, mentee: dict[str, Any]) -> str | None:
             "（新登记的孩子由系统自动生成编号）。") if held else None
 
 
+def _counted_already(w: _Writer, enrolment: dict[str, Any]) -> str | None:
+    """Why ``enrolment`` may not hold its unit and year: another live record already holds the figures
+    of that unit and year (this batch's own changes included). One unit has one pair of numbers a
+    year; a second (the 保存 button pressed twice at once, two colleagues filling it in) is a
+    duplicate row in the list that nobody can tell from the first."""
+    twice = _found(w, "enrolment",
+                   lambda r: r["id"] != enrolment["id"] and not r["deleted"] and r["unit_id"] == enrolment["unit_id"]
+                   and r["year"] == enrolment["year"],
+                   "SELECT id FROM enrolments WHERE unit_id = ? AND year = ? AND deleted = 0 AND id != ?",
+                   [enrolment["unit_id"], enrolment["year"], enrolment["id"]], at_most=1)
+    return (f"这个单位 {enrolment['year']} 年的在校人数已经填过了，一个单位一年只保存一组人数；"
+            "请打开已填写的那一组修改。") if twice else None
+
+
 def _still_paired(w: _Writer, mentee: dict[str, Any], *, deleting: bool = False) -> str | None:
     """Why a child's file may not be closed (状态 结束) or deleted: the child still has active
     pairings. Left running, they keep a closed child on the volunteer's phone and in every 进行中
@@ -397,6 +411,9 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
     elif entity_name in ("event", "enrolment", "stats_return"):
         if before is None or record["unit_id"] != before["unit_id"]:
             _unit_in_scope(w, record["unit_id"], "单位")
+        if entity_name == "enrolment" and (
+                before is None or (record["unit_id"], record["year"]) != (before["unit_id"], before["year"])):
+            _refuse_if(_counted_already(w, record))
         if entity_name == "event":
             _happened_already(w, entity_name, before, record)
         if entity_name == "stats_return":

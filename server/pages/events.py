@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sync import parse_id
 from sync.entities import ENROLMENT, EVENT, EVENT_KINDS
-from sync.mutations import delete, upsert
+from sync.mutations import delete
 from sync.timeutil import local_today
 
 from ..errors import ParamInvalid
@@ -187,6 +188,7 @@ async def _enrolment_page(page: Visit, values: dict[str, Any], *, errors: dict[s
     # An edit carries the record it showed and that record's version (a new pair of numbers, neither).
     shown = (values.get("shown_id") or "", values.get("base_version") or "")
     return page.render("enrolment_list.html", {"rows": rows, "fields": fields, "shown": shown,
+                                               "record_id": form_record_id(values),
                                                "form_error": (errors or {}).get("_form")}, status=status)
 
 
@@ -217,8 +219,10 @@ async def enrolment_save(request: Request) -> Response:
         unit_id, year = str(fields["unit_id"]), fields["year"]
         found = await page.state.store.read(lambda db: find_enrolment(db, scope, unit_id, year))
     version = base_version(posted)
-    if found is None:
-        outcome = await apply_one(page, upsert("enrolment", {k: v for k, v in fields.items() if v is not None}))
+    if found is None or (found["id"] == parse_id(posted.get("record_id")) and not posted.get("shown_id")):
+        # New figures, under the id the form carries: the same form posted twice (at once, too) is
+        # answered as the first post was and saved once (sync refuses a second pair for the year).
+        outcome = await create_once(page, "enrolment", {k: v for k, v in fields.items() if v is not None}, posted)
     elif posted.get("shown_id") != found["id"] or version is None:
         # Numbers typed for a unit and year that already has some the person never saw (someone
         # saved them meanwhile, or the form was for another year): show those first, overwrite nothing.

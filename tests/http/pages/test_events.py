@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import re
 from typing import Any
 
 import pytest
@@ -234,3 +235,15 @@ def test_an_event_dated_after_today_is_refused_in_words_and_an_old_one_can_still
         "audience": "students", "participants": "120", "copies": "", "notes": "", "base_version": "1"})
     assert fixed.status_code == 303
     assert site.read(lambda db: row(db, "event", w.event1))["title"] == "第4讲 改题目"
+
+
+def test_new_enrolment_figures_saved_twice_by_a_double_click_are_saved_once_and_say_so(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    page = browser.get("/enrolments").text
+    token, record_id = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1), record_id_on(page)
+    form = {"unit_id": w.st11, "year": "2027", "students": "820", "parents": "780", "record_id": record_id}
+    sent = [browser.post("/enrolments", form, token=token) for _ in range(2)]
+    assert [r.status_code for r in sent] == [303, 303], sent[1].text
+    assert site.read(lambda db: db.execute("SELECT id FROM enrolments WHERE unit_id = ? AND year = 2027",
+                                           [w.st11]).fetchall()) == [(record_id,)]
