@@ -165,16 +165,27 @@ async def _load(visit: Visit, request: Request) -> dict[str, Any]:
 async def inspection_detail(request: Request) -> Response:
     visit = await require(request, OFFICE)
     row = await _load(visit, request)
-    return _render_detail(visit, row)
+    draft = await restore_draft(visit)
+    if draft is None:
+        return _render_detail(visit, row)
+    # A report typed before the sign-in ran out: back in the form with the version it was typed
+    # against, so a change of the inspection since is shown first (409) rather than answered unseen.
+    typed = [str(draft["rectify_notes"])] if str(draft.get("rectify_notes") or "").strip() else []
+    if _may_rectify(visit, row):
+        return _render_detail(visit, row, values=draft, version=base_version(draft, "version"))
+    gone = "现在已没有需要整改的项目；你登录前填写的内容在下面，没有保存。"
+    return _render_detail(visit, row, typed=typed, stale=gone if typed else None)
 
 
 def _render_detail(visit: Visit, row: dict[str, Any], *, values: dict[str, Any] | None = None,
-                   errors: dict[str, str] | None = None, stale: str | None = None, status: int = 200) -> Response:
+                   errors: dict[str, str] | None = None, stale: str | None = None, version: int | None = None,
+                   typed: list[str] | None = None, status: int = 200) -> Response:
     shown = values or row
     return visit.render("inspection_detail.html", {
         "row": row, "checklist": _checklist(row), "states": RECTIFICATION_STATES,
         "may_edit": row["may_edit"], "may_rectify": _may_rectify(visit, row), "errors": errors or {},
-        "stale": stale, "typed": typed_words(visit.request) if stale else [],
+        "form_version": row["version"] if version is None else version,
+        "stale": stale, "typed": typed if typed is not None else typed_words(visit.request) if stale else [],
         "rectify": _views(RECTIFY, shown, errors=errors,
                           options={"fixed": [(k, CHECK_ITEMS[k]) for k in row["failed"]]}),
     }, status=status)

@@ -15,7 +15,7 @@ from sync.users import create_user, save_user
 
 from ...factories import mutate, pull_all, row
 from .conftest import Site, password_hash
-from .station import record_id_on
+from .station import back_after_sign_in, record_id_on
 
 CHECKS = {"item_records": "passed", "item_lectures": "passed", "item_archives": "passed",
           "item_counselling_room": "failed", "item_six_links": ""}
@@ -374,3 +374,23 @@ def test_a_reviewer_moved_to_a_town_cannot_edit_or_delete_the_countys_inspection
                       form_page=f"/inspections/{w.inspection1}")
     assert gone.status_code == 404
     assert not site.read(lambda db: row(db, "inspection", w.inspection1))["deleted"]
+
+
+def test_a_rectification_report_posted_after_sign_out_elsewhere_is_back_in_its_form_after_signing_in(
+        site: Site) -> None:
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer))
+    station = site.as_(w.staff_st12)
+    shown = site.read(lambda db: row(db, "inspection", rid))["version"]
+    typed = "咨询室已建成，安排了值班表"
+    page = back_after_sign_in(site, station, w.staff_st12, f"/inspections/{rid}", {
+        "fixed": "counselling_room", "rectify_notes": typed, "version": str(shown)})
+    assert "已恢复登录前填写的内容" in page and f">{typed}</textarea>" in page
+    assert f'name="version" value="{shown}"' in page
+    # The county changes the requirement before it is sent again: a change the school never saw.
+    site.write(lambda db: mutate(db, w.reviewer, "inspection", {"rectify": "咨询室配专职心理老师"}, rid, shown))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = station.post(f"/inspections/{rid}", {"fixed": "counselling_room", "rectify_notes": typed,
+                                                     "version": str(shown)}, token=token)
+    assert response.status_code == 409 and typed in response.text
+    assert site.read(lambda db: row(db, "inspection", rid))["rectify_notes"] is None
