@@ -20,6 +20,7 @@ from itsdangerous import BadSignature
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match
 
 from sync import Actor, Scope, load_scope, parse_id
 
@@ -175,11 +176,13 @@ async def _keep_expired_form(out: Visit, form: FormData) -> NoReturn:
     get it: it waits as that account's draft, and only a signed-in owner reads a draft. With no
     trace of whose it was (the cookie is gone), the words are shown back on this one page only."""
     request, state = out.request, out.state
-    # Forms post to the URL of the page that shows them, so that is where to come back to.
-    here = _here(request)
+    here = _form_page(request)
     session_id = sessions.cookie_session_id(state.signers, request.cookies.get(sessions.COOKIE),
                                             session_seconds=state.settings.session_hours * 3600)
-    fields = form_values(form)
+    # A password is never written down, not even for its owner (the drafts table is in every backup).
+    fields = {k: v for k, v in form_values(form).items() if not _SECRET.search(k)}
+    if not fields:
+        raise LoginRequired("登录已过期，请重新登录。", next_path=here)
 
     def keep(db: sqlite_utils.Database) -> str | None:  # one writer trip: find the owner, keep the draft
         owner = sessions.session_owner(db, session_id) if session_id else None
@@ -191,6 +194,20 @@ async def _keep_expired_form(out: Visit, form: FormData) -> NoReturn:
     request.state.posted = form
     raise LoginRequired("登录已过期，请重新登录。刚才填写的内容没能保留，下面是你写的文字，请先抄下或复制。",
                         next_path=here, typed=typed_words(request))
+
+
+_SECRET = re.compile(r"password|secret|token", re.I)
+
+
+def _form_page(request: Request) -> str:
+    """Where a form posted here is shown, to come back to after signing in: forms post to the URL
+    of the page that shows them, but an action of a page (``/account/password``,
+    ``/returns/{id}/review``) posts below it and has no page of its own (a 405 to come back to)."""
+    path = request.url.path
+    for route in request.app.router.routes:
+        if route.matches({"type": "http", "path": path, "method": "GET", "root_path": ""})[0] == Match.FULL:
+            return _here(request)
+    return path.rsplit("/", 1)[0] or "/"
 
 
 def safe_next(path: str | None) -> str:

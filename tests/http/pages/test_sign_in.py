@@ -1,9 +1,12 @@
 """Signing in and staying safe: sessions, lockout, CSRF, logout, expiry that keeps a form."""
 from __future__ import annotations
 
+import html
 import re
 import time
+from typing import Any
 from unittest import mock
+from urllib.parse import parse_qs, urlsplit
 
 from server import sessions
 from sync.system import SYSTEM
@@ -246,3 +249,38 @@ def test_an_admin_resetting_their_own_password_signs_out_their_other_sessions(si
     assert response.status_code in (200, 303)
     assert here.get("/account").status_code == 200
     assert elsewhere.get("/account").status_code == 303
+
+
+def test_a_password_form_posted_after_expiry_keeps_no_password_and_comes_back_to_the_account_page(
+        site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    token = browser.token("/account")
+    site.write(lambda db: sessions.end_user_sessions(db, site.w.staff_st11.user_id))
+    response = browser.post("/account/password", {"old_password": PASSWORD, "new_password": "新密码-2026-abc",
+                                                  "new_password_again": "新密码-2026-abc"}, token=token)
+    assert response.status_code in (303, 401) and "新密码-2026-abc" not in response.text
+    kept = site.read(lambda db: db.execute("SELECT fields FROM form_drafts").fetchall())
+    assert not any("新密码-2026-abc" in f or PASSWORD in f for (f,) in kept), kept
+    response = browser.post("/login", {"username": site.login_of(site.w.staff_st11), "password": PASSWORD,
+                                       "next": login_next(response)}, form_page="/login")
+    assert response.status_code == 303 and browser.get(response.headers["location"]).status_code == 200
+
+
+def login_next(response: Any) -> str:
+    """Where the sign-in page (or the redirect to it) will send the person back to."""
+    if response.status_code == 303:
+        return str(parse_qs(urlsplit(response.headers["location"]).query)["next"][0])
+    found = re.search(r'name="next" value="([^"]+)"', response.text)
+    assert found
+    return html.unescape(found.group(1))
+
+
+def test_a_return_review_posted_after_expiry_comes_back_to_the_returns_page_not_a_405(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_town1)
+    path = f"/returns/{w.stats_return1}"
+    token = browser.token(path)
+    site.write(lambda db: sessions.end_user_sessions(db, w.staff_town1.user_id))
+    response = browser.post(path + "/review", {"decision": "return", "comment": "请核对面对面谈心的场次"},
+                            token=token)
+    assert response.status_code == 401 and login_next(response) == path
