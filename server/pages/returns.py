@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Actor, Scope, apply_mutations, mutations, new_id
+from sync import Actor, Scope, apply_mutations, mutations, new_id, parse_id
 from sync.entities import RETURN_STATUSES
 from sync.users import get_user
 
@@ -28,7 +28,7 @@ from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, f
 from ..queries.units import get_unit
 from ..queries.versions import values_at
 from ..templating import local_time
-from .common import OFFICE, Visit, form_values, not_found, require, require_form, visible_record
+from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft, visible_record
 from .report_params import read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
 from .writes import apply_one, base_version, made_already, review_once, shown_version
@@ -111,11 +111,24 @@ def _as_params(values: dict[str, Any]) -> QueryParams:
 async def return_detail(request: Request) -> Response:
     visit = await require(request, OFFICE)
     ret, scope = await _load(visit, request.path_params["return_id"])
-    return await _render(visit, ret, scope)
+    draft = await restore_draft(visit)
+    if draft is None:
+        return await _render(visit, ret, scope)
+    # A form sent after the sign-in ran out, back as it was typed and with the version it showed
+    # (a change since still meets the write path's check): the review's comment, or the remarks.
+    if "decision" in draft:
+        return await _render(visit, ret, scope, review=draft)
+    return await _render(visit, ret, scope, values={k: str(draft.get(k) or "") for k in KEPT},
+                         version=base_version(draft, "version"))
+
+
+KEPT = {"remarks": 20_000, "filled_by": 200, "phone": 200}  # what the return's own form sends, and its bounds
+TOO_LONG = {"remarks": "备注", "filled_by": "填表人", "phone": "填表电话"}
 
 
 async def _render(visit: Visit, ret: dict[str, Any], scope: Scope, *, error: str | None = None,
-                  values: dict[str, Any] | None = None, status: int = 200) -> Response:
+                  values: dict[str, Any] | None = None, version: int | None = None,
+                  review: dict[str, Any] | None = None, status: int = 200) -> Response:
     shown, current = await _forms(visit, ret, scope)
     actor = visit.actor
     frozen = current is not None or ret["status"] == "approved"
@@ -130,7 +143,11 @@ async def _render(visit: Visit, ret: dict[str, Any], scope: Scope, *, error: str
         "can_reopen": may_review(actor, ret["unit_id"]) and ret["status"] == "approved",
         "values": values or {k: ret[k] or "" for k in ("remarks", "filled_by", "phone")}, "error": error,
         "stats_params": {"unit": ret["unit_id"], "from": ret["period_from"], "to": ret["period_to"]},
-        "review_id": new_id(),  # the review its form makes: posted twice (a double tap), made once
+        # the review its form makes: posted twice (a double tap), made once
+        "review_id": parse_id((review or {}).get("record_id")) or new_id(),
+        "comment": str((review or {}).get("comment") or ""),
+        "form_version": ret["version"] if version is None else version,
+        "review_version": base_version(review or {}, "target_version") or ret["version"],
     }, status=status)
 
 
@@ -150,8 +167,12 @@ async def return_save(request: Request) -> Response:
         raise Forbidden("只有本单位的工作人员可以修改或上报本单位的统计表。")
     fields: dict[str, Any] = {}
     if action in ("save", "submit"):
-        for name, limit in (("remarks", 20_000), ("filled_by", 200), ("phone", 200)):
-            fields[name] = str(values.get(name) or "").strip()[:limit] or None
+        for name, limit in KEPT.items():
+            fields[name] = str(values.get(name) or "").strip() or None
+            if len(fields[name] or "") > limit:  # refused whole and kept in the form, never saved cut short
+                return await _render(visit, ret, scope, values=values, version=base_version(values, "version"),
+                                     status=400, error=f"“{TOO_LONG[name]}”太长了（{len(fields[name])} 字），"
+                                                       f"请缩短到 {limit} 字以内；这次没有保存。")
     if action == "submit":
         fields["status"] = "submitted"
     elif action == "withdraw":
@@ -187,19 +208,22 @@ async def return_review(request: Request) -> Response:
     actor = visit.actor
     values = form_values(form)
     decision = str(values.get("decision") or "")
-    comment = str(values.get("comment") or "").strip()[:20_000]
+    comment = str(values.get("comment") or "").strip()
     if not may_review(actor, ret["unit_id"]):
         raise Forbidden("统计表由上级单位审核，本单位不能审核自己的报送。")
     if decision not in ("approve", "return"):
         raise ParamInvalid("请选择“通过”或“退回”。")
+    if len(comment) > KEPT["remarks"]:
+        words = f"审核意见太长了（{len(comment)} 字），请缩短到 {KEPT['remarks']} 字以内；这次没有保存。"
+        return await _render(visit, ret, scope, review=values, status=400, error=words)
     if decision == "return" and not comment:
         return await _render(visit, ret, scope, error="退回时请写明原因，方便填表单位更正。", status=400)
     outcome, decision = await review_once(visit, {
         "target_entity": "stats_return", "target_id": ret["id"], "decision": decision, "comment": comment or None,
         "target_version": base_version(values, "target_version")}, values)
-    if outcome.status != "applied":
+    if outcome.status != "applied":  # the typed comment stays in the form, against the return as it is now
         fresh, _ = await _load(visit, ret["id"])
-        return await _render(visit, fresh, scope, error=outcome.reason, status=400)
+        return await _render(visit, fresh, scope, error=outcome.reason, review={"comment": comment}, status=400)
     flash = "已审核通过，数字已冻结并锁定。" if decision == "approve" else "已退回，填表单位可更正后重新上报。"
     return visit.redirect(request.app.url_path_for("return_detail", return_id=ret["id"]), flash=flash)
 

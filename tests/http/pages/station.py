@@ -1,6 +1,7 @@
 """Shared steps of the station page tests: make a sync conflict, read a record, pull as a phone."""
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -66,8 +67,10 @@ def back_after_sign_in(site: Site, browser: Browser, who: Any, path: str, form: 
     response = browser.post(path, form, token=token)
     assert response.status_code == 401, response.text
     draft = re.search(r'name="draft" value="([^"]+)"', response.text)
-    assert draft, "the typed form was not kept"
+    back = re.search(r'name="next" value="([^"]+)"', response.text)
+    assert draft and back, "the typed form was not kept"
     response = browser.post("/login", {"username": site.login_of(who), "password": PASSWORD,
-                                       "next": form_page or path, "draft": draft.group(1)}, form_page="/login")
+                                       "next": html.unescape(back.group(1)), "draft": draft.group(1)},
+                            form_page="/login")
     assert response.status_code == 303 and "draft=" in response.headers["location"], response.headers
     return browser.get(response.headers["location"]).text

@@ -16,7 +16,7 @@ from sync.system import SYSTEM
 from ...factories import make_activity, make_unit, mutate, pull_all, row
 from ...stats_oracle import COLUMNS, add_stats_records, expected_form
 from .conftest import Site
-from .station import record_id_on
+from .station import back_after_sign_in, record_id_on
 
 YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
 
@@ -311,3 +311,31 @@ def test_returns_submit_clicked_twice_is_submitted_once_and_says_so(site: Site, 
     again = {**submit, "version": _version(site, rid)}
     assert staff.post(f"/returns/{rid}", again, token=token).status_code == 303
     assert staff.post(f"/returns/{rid}", submit, token=token).status_code == 409
+
+
+def test_returns_remarks_past_the_limit_are_refused_whole_and_kept_not_saved_cut_short(site: Site,
+                                                                                      county: Any) -> None:
+    staff = site.as_(county.staff_st12)
+    rid = _return_id(staff.post("/returns", YEAR, form_page="/returns").headers["location"])
+    remarks = "备注：" + "家长会线上人次按签到表计。" * 1700  # 22,103 characters
+    response = staff.post(f"/returns/{rid}", {"remarks": remarks, "filled_by": "站员一二", "phone": "0513-2",
+                                              "version": _version(site, rid), "action": "save"},
+                          form_page=f"/returns/{rid}")
+    assert response.status_code == 400 and "太长了" in response.text and remarks in response.text
+    assert site.read(lambda db: row(db, "stats_return", rid))["remarks"] is None  # type: ignore[index]
+
+
+def test_returns_a_review_posted_after_sign_out_elsewhere_is_back_in_its_form_after_signing_in(
+        site: Site, county: Any) -> None:
+    staff = site.as_(county.staff_st12)
+    rid = _return_id(staff.post("/returns", YEAR, form_page="/returns").headers["location"])
+    assert staff.post(f"/returns/{rid}", {"version": _version(site, rid), "action": "submit"},
+                      form_page=f"/returns/{rid}").status_code == 303
+    town = site.as_(county.staff_town1)
+    shown = _version(site, rid)
+    page = back_after_sign_in(site, town, county.staff_town1, f"/returns/{rid}/review", {
+        "decision": "return", "comment": "面对面谈心的场次请再核对一遍", "target_version": str(shown),
+        "record_id": record_id_on(town.get(f"/returns/{rid}").text)}, form_page=f"/returns/{rid}")
+    assert ">面对面谈心的场次请再核对一遍</textarea>" in page and "已恢复登录前填写的内容" in page
+    assert f'name="target_version" value="{shown}"' in page
+    assert site.read(lambda db: row(db, "stats_return", rid))["status"] == "submitted"  # type: ignore[index]
