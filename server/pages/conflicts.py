@@ -21,7 +21,7 @@ from ..access import CHILD_ENTITIES, log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields
 from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
-from .common import STAFF, Visit, form_values, require, require_form, visible_record
+from .common import STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import show_value
 from .links import route_path
 from .writes import base_version
@@ -82,7 +82,7 @@ async def _conflict(page: Visit) -> dict[str, Any]:
 
 
 async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: Any = None,
-                  error: str | None = None, status: int = 200) -> Response:
+                  error: str | None = None, record_version: int | None = None, status: int = 200) -> Response:
     combined = None
     if row["field"] != "_deleted":
         start = _combined_start(row) if value is None else value
@@ -92,7 +92,7 @@ async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: 
     choices = {k: v for k, v in CHOICES.items() if k != "combined" or combined is not None}
     return page.render("conflict_detail.html", {
         "c": _view(page, row), "choices": choices, "resolutions": RESOLUTIONS, "choice": choice,
-        "combined": combined, "error": error,
+        "combined": combined, "error": error, "record_version": record_version,
     }, status=status)
 
 
@@ -103,6 +103,10 @@ async def conflict_detail(request: Request) -> Response:
         actor, ip, shown = page.actor, client_ip(request), {row["entity"]: 1}
         await page.state.store.write(lambda db: log_access(db, actor, "view_conflict", row["record_id"],
                                                            entities=shown, ip=ip))
+    draft = await restore_draft(page)
+    if draft:  # sent after the sign-in ran out: the choice and the combined words, against what they saw
+        return await _detail(page, row, choice=str(draft.get("choice") or ""), value=draft.get(row["field"]),
+                             record_version=base_version(draft, "record_version"))
     return await _detail(page, row)
 
 

@@ -10,7 +10,7 @@ from sync import Actor, NotAllowed, apply_batch, list_conflicts, load_scope, mut
 
 from ...factories import mutate, remove, row
 from .conftest import Site
-from .station import conflict_on_activity1, phone_pull
+from .station import back_after_sign_in, conflict_on_activity1, phone_pull
 
 WEB = "站里更正：家访一小时，孩子愿意交流。"
 PHONE = "手机上补充：孩子说想参加兴趣小组。"
@@ -224,3 +224,16 @@ def test_a_conflict_on_the_towns_own_inspection_is_the_towns_to_decide(site: Sit
     assert "后到的：findings" in html.unescape(town.get("/conflicts").text)
     assert town.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
     assert conflict_row(site, conflict_id)["status"] == "resolved"
+
+
+def test_a_combined_value_posted_after_sign_out_elsewhere_is_back_in_the_form_after_signing_in(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    shown = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    combined = "家访一小时，孩子愿意交流，想参加兴趣小组。"
+    page = back_after_sign_in(site, staff, w.staff_st11, f"/conflicts/{conflict_id}", {
+        "choice": "combined", "record": combined, "record_version": str(shown)})
+    assert f">{combined}</textarea>" in page and 'value="combined" checked' in page
+    assert f'name="record_version" value="{shown}"' in page and "已恢复登录前填写的内容" in page
+    assert conflict_row(site, conflict_id)["status"] == "open"
