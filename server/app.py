@@ -12,8 +12,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .auth import Signers, load_keys
 from .config import Settings
-from .errors import EXCEPTION_HANDLERS, LoginRequired
-from .pages.login import login_required
+from .errors import EXCEPTION_HANDLERS, FormKept, LoginRequired
+from .pages.login import form_kept, login_required
 from .paths import resolve
 from .routes import build_routes
 from .security import SecurityHeaders
@@ -64,7 +64,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Banxing(
         settings,
         routes=build_routes(settings, paths),
-        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required},
+        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required, FormKept: form_kept},
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

@@ -152,6 +152,17 @@ class CsrfFailed(Forbidden):
     code = "csrf_failed"
 
 
+class FormKept(CsrfFailed):
+    """A form of this site posted with a stale CSRF token (the page was open too long, the browser
+    dropped its cookie): nothing was changed, and what was typed waits as ``draft`` of the signed-in
+    person, back in the form at ``next_path``."""
+
+    def __init__(self, message: str, *, next_path: str, draft: str) -> None:
+        super().__init__(message)
+        self.next_path = next_path
+        self.draft = draft
+
+
 class NotFound(AppError):
     """No such record, or not in the caller's scope: one answer for both, so scope leaks nothing."""
 

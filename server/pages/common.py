@@ -26,7 +26,7 @@ from sync import Actor, Scope, load_scope, parse_id
 
 from .. import csrf, sessions
 from ..drafts import keep_draft, read_draft
-from ..errors import CsrfFailed, Forbidden, LoginRequired, NotFound, typed_words
+from ..errors import CsrfFailed, Forbidden, FormKept, LoginRequired, NotFound, typed_words
 from ..forms import whole_number
 from ..state import AppState, app_state
 from .nav import nav_for
@@ -159,6 +159,10 @@ async def require_form(request: Request, roles: Collection[str], *, max_files: i
     out = await visit(request)
     form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=max_part_size)
     if not csrf.token_matches(out.state.signers, request.cookies.get(csrf.COOKIE), form.get(csrf.FIELD)):
+        if _same_origin(request):  # our own page, open too long: nothing is changed, nothing typed is lost
+            if out.session is None:
+                await _keep_expired_form(out, form)
+            await _keep_stale_form(out, form)
         raise CsrfFailed("表单已失效（页面打开太久或来自别的网站），什么都没有改动。请刷新页面后重新提交。")
     if out.session is None:
         await _keep_expired_form(out, form)
@@ -168,6 +172,28 @@ async def require_form(request: Request, roles: Collection[str], *, max_files: i
     # words back rather than dropping them (server/errors.py ``typed_words``).
     request.state.posted = form
     return out, form
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether the browser says this post came from a page of this site (``Sec-Fetch-Site``, else
+    ``Origin``): another site can make a browser post, but not with these headers saying so."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
+    return request.headers.get("origin") == f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def _keep_stale_form(out: Visit, form: FormData) -> None:
+    """Raise ``FormKept``: a form of this site whose CSRF token went stale is kept as a draft of the
+    signed-in person and shown again, filled in, with a fresh token (nothing was written). Returns
+    only when there is nothing to keep."""
+    here = _form_page(out.request)
+    fields = {k: v for k, v in form_values(form).items() if not _SECRET.search(k)}
+    if not fields or out.session is None:
+        return
+    user_id = out.session.actor.user_id
+    draft_id = await out.state.store.write(lambda db: keep_draft(db, user_id, here, fields))
+    raise FormKept("表单已失效，什么都没有改动。", next_path=here, draft=draft_id)
 
 
 async def _keep_expired_form(out: Visit, form: FormData) -> NoReturn:

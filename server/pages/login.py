@@ -14,7 +14,7 @@ from .. import csrf, sessions
 from ..auth import hash_password, verify_password
 from ..clients import client_ip
 from ..drafts import read_draft
-from ..errors import CsrfFailed, LoginRequired
+from ..errors import CsrfFailed, FormKept, LoginRequired
 from ..throttle import wait_minutes
 from .common import MAX_FORM_FIELDS, Visit, login_url, safe_next, visit
 from .nav import home_for
@@ -127,6 +127,16 @@ async def login_required(request: Request, exc: Exception) -> Response:
         return _form(page, next_path=exc.next_path, draft=exc.draft or "", typed=exc.typed, error=exc.message,
                      status=401)
     return page.redirect(login_url(exc.next_path))
+
+
+async def form_kept(request: Request, exc: Exception) -> Response:
+    """A form of this site with a stale CSRF token: back to it, filled in with what was typed."""
+    assert isinstance(exc, FormKept)
+    page = await visit(request)
+    target = safe_next(exc.next_path)
+    target += ("&" if "?" in target else "?") + f"draft={exc.draft}"
+    words = "这张表单打开太久已失效，刚才什么都没有保存；你填写的内容已放回表单，请检查后再提交。"
+    return page.redirect(target, flash=words)
 
 
 routes: list[BaseRoute] = [

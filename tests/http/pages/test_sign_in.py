@@ -284,3 +284,33 @@ def test_a_return_review_posted_after_expiry_comes_back_to_the_returns_page_not_
     response = browser.post(path + "/review", {"decision": "return", "comment": "请核对面对面谈心的场次"},
                             token=token)
     assert response.status_code == 401 and login_next(response) == path
+
+
+def _drop_csrf_cookie(browser: Browser) -> None:
+    """The browser lost its CSRF cookie (a phone's browser restarted under an open page) and got a new one."""
+    jar = browser.client.cookies.jar
+    kept = next(c for c in jar if c.name == "bx_csrf")
+    jar.clear(kept.domain, kept.path, kept.name)
+    assert browser.get("/account").status_code == 200 and "bx_csrf" in browser.client.cookies
+
+
+def test_a_form_of_this_site_with_a_stale_token_comes_back_filled_in_and_creates_nothing(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    token = browser.token("/mentees/new")
+    _drop_csrf_cookie(browser)
+    typed = {"name": "李小华", "notes": "奶奶说孩子最近晚上睡不好，写了半个小时的情况。", "csrf_token": token}
+    response = browser.client.post("/mentees/new", data=typed, headers={"sec-fetch-site": "same-origin"},
+                                   follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/mentees/new?draft=")
+    page = browser.get(response.headers["location"]).text
+    assert "奶奶说孩子最近晚上睡不好" in page and 'value="李小华"' in page and "已失效" in page
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '李小华'").fetchone()[0]) == 0
+
+
+def test_a_post_from_another_site_keeps_nothing_and_is_refused(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    for headers in ({"sec-fetch-site": "cross-site"}, {"origin": "https://evil.example"}, {}):
+        response = browser.client.post("/mentees/new", data={"name": "李小华", "csrf_token": "forged"},
+                                       headers=headers, follow_redirects=False)
+        assert response.status_code == 403 and "表单已失效" in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM form_drafts").fetchone()[0]) == 0
