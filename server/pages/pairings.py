@@ -36,7 +36,16 @@ from .common import (
     restore_draft,
     visible_record,
 )
-from .writes import apply_one, base_version, create_once, edit, form_record_id, saved_words, shown_version
+from .writes import (
+    apply_one,
+    base_version,
+    create_once,
+    edit,
+    form_record_id,
+    made_already,
+    saved_words,
+    shown_version,
+)
 
 NEW_FIELDS = ("mentor_id", "mentee_id", "approach", "start_date", "goals")
 EDIT_FIELDS = ("mentor_id", "approach", "start_date", "goals")
@@ -186,12 +195,17 @@ async def pairing_close(request: Request) -> Response:
     pairing = await _visible_pairing(page, request.path_params["pairing_id"])
     posted = form_values(form)
     version = shown_version(posted, redo="提交")
-    if pairing["status"] != "active":
-        return await _end_form(page, pairing, posted, errors={"_form": "这个结对已经结束了。"}, status=400)
     try:
         fields = parse_fields("pairing", END_FIELDS, posted)
     except FormInvalid as exc:
         return await _end_form(page, pairing, posted, errors=exc.errors, status=400)
+    if pairing["status"] != "active":
+        # The same form sent again (结束结对 clicked twice): answered as the first post was, so the
+        # person still lands where it led (for 转介, the referral to register), not on an error.
+        actor, closed = page.actor, {**fields, "status": "closed"}
+        if await page.state.store.read(lambda db: made_already(db, actor, "pairing", pairing["id"], version, closed)):
+            return _closed(page, pairing, fields)
+        return await _end_form(page, pairing, posted, errors={"_form": "这个结对已经结束了。"}, status=400)
     missing = {k: f"请填写“{PAIRING.by_name[k].label if k != 'outcome' else '结束时的情况'}”。"
                for k in END_FIELDS if fields.get(k) is None}
     if not missing and str(fields["end_date"]) < pairing["start_date"]:
@@ -207,6 +221,10 @@ async def pairing_close(request: Request) -> Response:
     if outcome.status == "rejected":
         return await _end_form(page, pairing, posted, status=400,
                                errors=errors_from_reason(PAIRING, outcome.reason, END_FIELDS))
+    return _closed(page, pairing, fields)
+
+
+def _closed(page: Visit, pairing: dict[str, Any], fields: dict[str, Any]) -> Response:
     words = "结对已结束；志愿者的手机下次同步时会移除这个孩子的档案。"
     if fields["outcome"] == "referred":
         return page.redirect(f"/referrals/new?mentee_id={pairing['mentee_id']}",

@@ -313,3 +313,17 @@ def test_opening_any_edit_form_of_a_childs_record_is_in_the_access_log(site: Sit
                                              [action]).fetchall())
     assert [tuple(r) for r in logged] == [(w.staff_st11.user_id, target)]
     assert words in site.as_(w.admin).get("/admin/access-log").text
+
+
+def test_ending_clicked_twice_is_answered_as_the_first_and_still_leads_to_the_referral(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    token = browser.token(f"/pairings/{w.pairing2}/end")
+    form = {"end_date": "2026-11-30", "outcome": "referred", "base_version": "1"}
+    sent = [browser.post(f"/pairings/{w.pairing2}/end", form, token=token) for _ in range(2)]
+    assert [r.status_code for r in sent] == [303, 303], sent[1].text
+    assert sent[1].headers["location"] == f"/referrals/new?mentee_id={w.mentee2}"
+    assert site.read(lambda db: row(db, "pairing", w.pairing2))["version"] == 2
+    # Another person's form, shown before the pairing ended, is still told it has ended.
+    other = site.as_(w.staff_town1).post(f"/pairings/{w.pairing2}/end", {**form, "outcome": "stable"})
+    assert other.status_code == 400 and "已经结束了" in other.text
