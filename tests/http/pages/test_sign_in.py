@@ -303,7 +303,8 @@ def test_a_form_of_this_site_with_a_stale_token_comes_back_filled_in_and_creates
                                    follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/mentees/new?draft=")
     page = browser.get(response.headers["location"]).text
-    assert "奶奶说孩子最近晚上睡不好" in page and 'value="李小华"' in page and "已失效" in page
+    assert "奶奶说孩子最近晚上睡不好" in page and 'value="李小华"' in page
+    assert re.search(r'class="flash warn"[^>]*><span aria-hidden="true">⚠</span> 这张表单打开太久已失效', page)
     assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '李小华'").fetchone()[0]) == 0
 
 
