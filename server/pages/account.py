@@ -43,6 +43,8 @@ async def account(request: Request) -> Response:
 async def account_save(request: Request) -> Response:
     page, form = await require_form(request, OFFICE)
     values = form_values(form)
+    if "phone" not in values:  # a post that is not this form (a field left out is sent empty): never a cleared number
+        return await _render(page, error="表单不完整，什么都没有改动；请刷新页面后重新填写。", status=400)
     phone = str(values.get("phone") or "").strip() or None
     actor = page.actor
     try:

@@ -315,3 +315,12 @@ def test_a_post_from_another_site_keeps_nothing_and_is_refused(site: Site) -> No
                                        headers=headers, follow_redirects=False)
         assert response.status_code == 403 and "表单已失效" in response.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM form_drafts").fetchone()[0]) == 0
+
+
+def test_an_account_form_posted_without_its_phone_field_clears_nothing(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    assert browser.post("/account", {"phone": "0513-8888 6666"}).status_code == 303
+    response = browser.post("/account", {})
+    assert response.status_code == 400 and "表单不完整" in response.text
+    assert site.read(lambda db: db.execute("SELECT phone FROM users WHERE id = ?",
+                                           [site.w.staff_st11.user_id]).fetchone()[0]) == "0513-8888 6666"
