@@ -80,3 +80,27 @@ def test_enrolment_figures_typed_over_unseen_ones_come_back_to_be_checked(server
     assert "已保存" in page.locator(".flash").inner_text()
     assert query(server, "SELECT students FROM enrolments WHERE unit_id = ? AND year = ?", unit_id, year) == [(1,)]
     context.close()
+
+
+def test_a_form_whose_token_went_stale_comes_back_filled_in_with_nothing_saved(server: ServerProcess,
+                                                                               browser: Browser) -> None:
+    """Chromium marks a form of this site as such (``Sec-Fetch-Site: same-origin``): a child's file
+    typed while the browser lost its CSRF cookie comes back in the form, not as a bare 403."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    sign_in(page, server, STATION, "/staff")
+    page.goto(server.url + "/mentees/new")
+    page.get_by_label("姓名").fill("浏览器里的孩子")
+    page.get_by_label("备注").fill("奶奶说孩子最近晚上睡不好，写了半个小时。")
+    kept = [c for c in context.cookies() if c["name"] != "bx_csrf"]
+    context.clear_cookies()
+    context.add_cookies(kept)
+    page.get_by_role("button", name="登记").click()
+    page.wait_for_url("**/mentees/new?draft=*")
+    assert "⚠" in page.locator(".flash.warn").inner_text()
+    assert page.get_by_label("备注").input_value() == "奶奶说孩子最近晚上睡不好，写了半个小时。"
+    assert query(server, "SELECT count(*) FROM mentees WHERE name = '浏览器里的孩子'") == [(0,)]
+    page.get_by_role("button", name="登记").click()  # sent again with the fresh token: registered once
+    page.wait_for_url("**/mentees/*-*")
+    assert query(server, "SELECT count(*) FROM mentees WHERE name = '浏览器里的孩子'") == [(1,)]
+    context.close()
