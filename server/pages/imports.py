@@ -26,7 +26,7 @@ from ..imports import mentors as mentor_rows
 from ..imports.plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan
 from ..imports.sheets import MAX_ROWS, XLSX_MIME, Column, SheetInvalid, read_rows, template
 from ..queries.units import unit_tree
-from .common import STAFF, Visit, form_values, require, require_form
+from .common import STAFF, Visit, form_values, require, require_form, restore_draft
 
 MAX_UPLOAD = 2 * 1024 * 1024  # a roster of 2000 rows is a few hundred KB
 # The previewed rows ride back signed in one form field (compressed JSON, base64): a full 2000-row
@@ -72,6 +72,11 @@ def _page(visit: Visit, kind: Kind, *, error: str | None = None, plan: ImportPla
 
 async def import_page(request: Request) -> Response:
     visit = await require(request, STAFF)
+    draft = await restore_draft(visit)
+    if draft and isinstance(draft.get("payload"), str):
+        # 确认导入 sent after the sign-in ran out: the same preview again (compared afresh), one click
+        # from importing; the file itself is not asked for twice.
+        return await _preview_or_import(visit, _kind(request), FormData([("payload", draft["payload"])]))
     return _page(visit, _kind(request))
 
 

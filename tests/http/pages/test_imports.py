@@ -20,6 +20,7 @@ from server.pages.imports import KINDS
 from ...factories import db_snapshot, make_mentee, mutate
 from ...factories import row as record_of
 from .conftest import Browser, Site
+from .station import back_after_sign_in
 
 MENTEE_HEADERS = ["编号", "姓名（必填）", "所属单位", "学校", "年级", "性别", "出生年份", "类别", "关注等级",
                   "一人一策", "监护人", "监护人联系方式", "备注"]
@@ -717,3 +718,20 @@ def test_a_code_typed_in_full_width_or_with_a_full_width_space_is_the_childs_own
     assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees").fetchone()[0]) == before
     assert site.read(lambda db: db.execute("SELECT code, notes FROM mentees WHERE id = ?",
                                            [w.mentee1]).fetchone()) == (code, "补的备注")
+
+
+def test_an_import_confirmed_after_sign_out_elsewhere_comes_back_as_its_preview_after_signing_in(
+        site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    preview = upload(browser, "/mentees/import", roster(site))
+    page = back_after_sign_in(site, browser, w.staff_st11, "/mentees/import",
+                              {"payload": payload_of(preview.text), "action": "import"})
+    assert "新增 2" in page and 'name="action" value="import"' in page and "已恢复登录前填写的内容" in page
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name IN ('陈小雨', '周小军')")
+                     .fetchone()[0]) == 0  # nothing imported behind the person's back: one click does it
+    done = browser.post("/mentees/import", {"payload": payload_of(page), "action": "import"},
+                        token=re.search(r'name="csrf_token" value="([^"]+)"', page).group(1))
+    assert done.status_code == 303
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name IN ('陈小雨', '周小军')")
+                     .fetchone()[0]) == 2
