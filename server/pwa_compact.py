@@ -3,10 +3,12 @@
 The app's modules explain themselves in comments, as the rest of the code does, and a phone on
 2G pays for every byte of its first load (issue 9: at most 100 KB before compression;
 docs/performance.md). So when the app is built, a script goes out without its ``//`` comments,
-its indentation, its empty lines, the spaces that part no tokens (``_space_needed``) and the line
-ends after ``;``, ``{`` and ``,`` (``_JOINS``) with a comma left before a closing bracket on the
-next line (a trailing comma means nothing there), and the stylesheet without its ``/* */`` comments,
-indentation and the spaces beside ``{``, ``}``, ``;`` and ``,``. Every other character is sent as
+its indentation, its empty lines, the spaces that part no tokens (``_space_needed``), the line
+ends after ``;``, ``{``, ``,``, ``(`` and the like (``_JOINS``) with a comma left before a closing
+bracket on the next line (a trailing comma means nothing there) and those before a line that goes
+on (``_LEADS``: ``.then(…)``, ``? a : b``, ``}``), and the stylesheet without its ``/* */`` comments,
+indentation, the spaces beside ``{``, ``}``, ``;`` and ``,``, the spaces after a ``:`` (never before
+one: ``a :hover`` is not ``a:hover``) and the ``;`` before a ``}``. Every other character is sent as
 written: no renaming, and no line joined where JavaScript might insert a semicolon.
 
 No minifier and no parser: a small scanner that knows where strings, template literals, block
@@ -27,11 +29,18 @@ _WORD_END = re.compile(r"[A-Za-z_$][\w$]*$")
 # A line of code that ends with one of these is joined to the next: after them a line end never
 # changes how JavaScript reads on (no semicolon is inserted there, and no restricted production such
 # as ``return`` or a postfix ``++`` spans it). Not after ``}``: ``{}`` then ``++x`` on the next line
-# is two statements.
-_JOINS = (";", "{", ",")
+# is two statements; not after ``+`` or ``-``: ``x++`` ends in one.
+_JOINS = (";", "{", ",", "(", "[", "=>", "&&", "||", "?")
+# A line of code that starts with one of these goes on the line before: none can begin a statement,
+# so no semicolon was inserted before it (before a ``}`` one is inserted with or without the line end).
+_LEADS = ("}", ")", "]", ".", "?", ":", "&&", "||")
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")  # at "\n" only: str.splitlines also splits at characters a string may hold
 _CSS_STRING = re.compile(r"(\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')")
 _CSS_SPARE = re.compile(r"\s*([{};,])\s*")
+# A declaration's value starts at its first non-space character, so the spaces after its ``:`` are
+# spare; a selector holds no ``:`` followed by a space. The last declaration of a block needs no ``;``.
+_CSS_AFTER_COLON = re.compile(r":\s+")
+_CSS_LAST_SEMICOLON = re.compile(r"(?<!:);}")  # not "--x: ;}": an empty custom property keeps its ";"
 _CSS_TOKEN = re.compile(r"/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|/\*|[\"']", re.S)
 
 
@@ -60,8 +69,12 @@ def compact_stylesheet(source: str) -> str:
     kept.append(source[end:])
     lines = (line.strip() for line in "".join(kept).split("\n"))
     text = "".join(line + "\n" for line in lines if line)
-    # Outside quoted strings, no space or line end is needed beside these four.
-    return "".join(part if part[:1] in "\"'" else _CSS_SPARE.sub(r"\1", part) for part in _CSS_STRING.split(text))
+    # Outside quoted strings, no space or line end is needed beside these four, nor after a colon.
+    return "".join(part if part[:1] in "\"'" else _css_spare_out(part) for part in _CSS_STRING.split(text))
+
+
+def _css_spare_out(code: str) -> str:
+    return _CSS_LAST_SEMICOLON.sub("}", _CSS_AFTER_COLON.sub(":", _CSS_SPARE.sub(r"\1", code)))
 
 
 def _regex_may_start(before: str) -> bool:
@@ -75,6 +88,7 @@ def _regex_may_start(before: str) -> bool:
 def _script_lines(source: str) -> list[str]:
     out: list[str] = []
     comma_joined = False  # the line before ended in a comma of code and this one goes on it
+    open_end = False  # the line before ended in code and kept its line end (a line of _LEADS may take it)
     # What is open at the end of the text so far: "`" a template literal, "{" a brace of code
     # (inside a template's ${…} or not), "/*" a block comment. Empty, or "{" on top: code.
     stack: list[str] = []
@@ -87,10 +101,14 @@ def _script_lines(source: str) -> list[str]:
             out[-1] = out[-1][:-1]  # a trailing comma before its closing bracket means nothing (not [a,,])
         if kept:
             comma_joined = ends_in_code and kept.endswith(",")
+        if open_end and in_code and kept.startswith(_LEADS):
+            out[-1] = out[-1][:-1] + (" " if _space_needed(out[-1][-2:-1], kept[0]) else "")
+        open_end = False
         if kept and ends_in_code and kept.endswith(_JOINS):
             out.append(kept)  # the next line goes on this one
         elif kept or not (in_code and ends_in_code):
             out.append(kept + line[len(text):])
+            open_end = bool(kept) and ends_in_code and out[-1].endswith("\n")
     if stack:
         raise _Lost
     if out and source.endswith("\n") and not out[-1].endswith("\n"):

@@ -56,7 +56,14 @@ def test_a_line_ending_where_javascript_could_insert_a_semicolon_stays() -> None
 def test_a_trailing_comma_before_its_closing_bracket_goes_but_an_empty_slot_stays() -> None:
     """``[a,\n]`` and ``f(a,\n)`` read as ``[a]`` and ``f(a)``; ``[a,,\n]`` holds a hole, which stays."""
     source = "const o = {\n  a: 1,\n  // why\n};\nf(\n  a,\n  [b,\n  ],\n);\nconst h = [a,,\n];\n"
-    assert compact_script(source) == "const o={a:1};f(\na,[b]);const h=[a,,];\n"
+    assert compact_script(source) == "const o={a:1};f(a,[b]);const h=[a,,];\n"
+
+
+def test_a_line_that_goes_on_joins_the_line_before_but_one_that_may_start_a_statement_does_not() -> None:
+    source = ("const p = load()\n  .then((x) =>\n    x ? 1\n      : 2)\n  && ok\nfunction f() {\n  return\n}\n"
+              "const n = 1\n  .toFixed()\nx++\ny\nconst t = `a\n.b`\n")
+    assert compact_script(source) == ("const p=load().then((x)=>x?1:2)&&ok\nfunction f(){return}\n"
+                                      "const n=1 .toFixed()\nx++\ny\nconst t=`a\n.b`\n")
 
 
 def test_a_comma_at_the_end_of_a_template_literals_line_is_text() -> None:
@@ -96,9 +103,15 @@ def test_a_script_the_scanner_cannot_follow_is_shipped_unchanged(source: str) ->
 
 def test_the_stylesheet_loses_comments_and_indentation_but_not_its_strings() -> None:
     source = '/* why */\nbody {\n  font: 1rem "A /* B */";\n}\n\n.a::before { content: "✓ "; } /* how */\n'
-    assert compact_stylesheet(source) == 'body{font: 1rem "A /* B */";}.a::before{content: "✓ ";}'
+    assert compact_stylesheet(source) == 'body{font:1rem "A /* B */"}.a::before{content:"✓ "}'
     assert compact_stylesheet("a { b: c; } /* never closed\n") == "a { b: c; } /* never closed\n"
-    assert compact_stylesheet('a > b,\nc d {\n  e: f(1, 2) "; ,{";\n}\n') == 'a > b,c d{e: f(1,2) "; ,{";}'
+    assert compact_stylesheet('a > b,\nc d {\n  e: f(1, 2) "; ,{";\n}\n') == 'a > b,c d{e:f(1,2) "; ,{"}'
+
+
+def test_the_spaces_after_a_colon_and_a_blocks_last_semicolon_go_but_a_space_before_a_colon_stays() -> None:
+    source = '.a :hover {\n  color: red;\n  --x: ;\n}\n@media (min-width: 600px) { b { c: "d: ;}" ; } }\n'
+    # ".a :hover" is a descendant of .a that is hovered, not .a hovered; an empty custom property keeps its ";".
+    assert compact_stylesheet(source) == '.a :hover{color:red;--x:;}@media (min-width:600px){b{c:"d: ;}"}}'
 
 
 def only_comments_and_spaces_went(source: str, shipped: str) -> bool:
