@@ -21,6 +21,8 @@ export const MOODS = ['平静', '开心', '低落', '焦虑', '烦躁', '沉默'
 export const OBSERVATIONS = ['学习有进步', '作业完成好', '和家人关系好', '睡眠不好', '不愿上学', '沉迷手机'];
 export const PLACES = ['家中', '学校', '辅导站', '村委会'];
 export const DURATIONS = [15, 30, 45, 60, 90, 120];
+// A self-harm flag the station has not handled yet, with or without the station's number after it.
+const LOCKED = '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。如果是误标，请';
 
 export const T = {
   app: '伴行', deviceName: '伴行手机', openFailed: '伴行打开失败：', mainPages: '主要页面', syncLabel: '同步',
@@ -86,10 +88,9 @@ export const T = {
   pickMentee: '请先选择帮扶对象。', pickMenteeOption: '请选择是哪个孩子',
   staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；帮扶对象、代录、审核和风险提示，'
     + '请在电脑或手机浏览器里打开辅导站网页处理。',
-  riskLocked: '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。'
-    + '如果是误标，请打电话告诉辅导站：',
-  riskLockedNoPhone: '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。'
-    + '如果是误标，请告诉辅导站。', pickDate: '请填写日期。', editActivity: '修改帮扶记录',
+  riskLocked: LOCKED + '打电话告诉辅导站：', riskLockedNoPhone: LOCKED + '告诉辅导站。', pickDate: '请填写日期。',
+  dueBeforeVisit: '下次跟踪日期不能早于这次帮扶的日期。',
+  beforePairing: (d) => `结对是${fullDate(d)}开始的，帮扶日期不能早于这一天。`, editActivity: '修改帮扶记录',
   fixRejected: '修改后重新发送',
 
   activity: '帮扶记录', edit: '修改这条记录', returnedSay: '辅导站退回了这条记录，意见：',

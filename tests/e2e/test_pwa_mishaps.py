@@ -246,3 +246,38 @@ def test_pwa_a_guardian_number_saved_after_the_child_moved_away_is_kept_and_name
     expect(refused).not_to_contain_text("undefined")
     notice = page.evaluate("import('/app/js/repo.js').then((r) => r.rejected()[0].fields)")
     assert notice["guardian_contact"] == "13912345678"
+
+
+def test_pwa_a_follow_up_before_the_visit_or_a_visit_before_the_pairing_began_is_stopped_in_words_before_saving(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A 下次跟踪日期 picked before the visit's own date, or a visit dated before the child's pairing
+    began, would reach the station as a follow-up overdue at once. The server takes a phone's visit as
+    written, so the form says so before saving, keeps the words, and saves once both dates are right."""
+    import datetime
+
+    server = module_server
+    pairing = _first_pairing(server, "gu.laobing")[0]
+    ((begun,),) = query(server, "SELECT start_date FROM pairings WHERE id = ?", pairing)
+    visit = datetime.date.fromisoformat(begun) + datetime.timedelta(days=1)
+    phone: Phone = phones.new(server)
+    phone.enrol("gu.laobing")
+    page = phone.page
+    phone.context.set_offline(True)  # the phone's own check, not the server's answer
+    phone.start_visit("约好下周再去，日期点错了。")
+    page.get_by_label("日期", exact=True).fill(visit.isoformat())
+    page.get_by_label("下次跟踪日期").fill((visit - datetime.timedelta(days=1)).isoformat())
+    save = page.get_by_role("button", name="保存", exact=True)
+    save.click()
+    expect(page.locator(".error")).to_have_text("下次跟踪日期不能早于这次帮扶的日期。")
+    page.get_by_label("下次跟踪日期").fill((visit + datetime.timedelta(days=7)).isoformat())
+    page.get_by_label("日期", exact=True).fill((visit - datetime.timedelta(days=2)).isoformat())
+    save.click()
+    day = datetime.date.fromisoformat(begun)
+    expect(page.locator(".error")).to_have_text(f"结对是{day.year}年{day.month}月{day.day}日开始的，帮扶日期不能早于这一天。")
+    assert page.evaluate("import('/app/js/repo.js').then((r) => r.pending().length)") == 0
+    assert page.get_by_label("过程记录").input_value() == "约好下周再去，日期点错了。"
+    page.get_by_label("日期", exact=True).fill(visit.isoformat())
+    save.click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    assert page.evaluate("import('/app/js/repo.js').then((r) => r.pending().length)") == 1

@@ -138,6 +138,11 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     const entry = state.entries.find((e) => e.mentee.id === picker.value);
     if (mode === 'new' && !entry) return say(T.pickMentee);
     if (!values.date) return say(T.pickDate);
+    // The server takes both (a phone's record is never bounced for them), but the station would see the
+    // follow-up as overdue the moment it arrived, and return the visit to be corrected.
+    if (values.follow_up_due && values.follow_up_due < values.date) return say(T.dueBeforeVisit);
+    const begun = (mode === 'new' ? entry.pairing : repo.get(pairingId))?.fields.start_date;
+    if (begun > values.date) return say(T.beforePairing(begun));
     const fields = toFields(values, riskLocked);
     if (mode === 'edit') {
       const mark = returned ? { resubmittedAt: new Date().toISOString() } : {};
