@@ -100,6 +100,38 @@ def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
         raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际做的那一天。{advice}")
 
 
+def _earlier(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a < b
+
+
+def visit_date_slips(day: Any, due: Any, start: Any) -> list[str]:
+    """What cannot be true of a visit's dates, in words for the station's pages: a 下次跟踪日期 before
+    the visit itself (the follow-up is overdue the moment it is saved), a visit before its pairing
+    began (``start``). A volunteer's phone stops both before saving, but an older phone, or a station
+    writing before this rule, may have stored them; the pages name them so the record is returned to
+    be corrected instead of standing only as overdue."""
+    return [words for words, slip in (("下次跟踪日期早于帮扶日期", _earlier(due, day)),
+                                      ("帮扶日期早于结对开始日期", _earlier(day, start))) if slip]
+
+
+def _dated_in_order(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any],
+                    pairing: dict[str, Any]) -> None:
+    """Staff writing a visit on the web are refused the dates ``visit_date_slips`` names, as the
+    inspection's 整改期限 is: they see the form and correct at once. A volunteer's visit is taken as
+    written (the phone checks first; a refused record would wait on an old person's phone for a
+    correction), and the station's pages mark it. Only dates this change sets or moves are checked,
+    so a record stored before the rule can still be corrected in its other fields."""
+    if w.actor.role == "mentor":
+        return
+    day, due = record.get("date"), record.get("follow_up_due")
+    moved = before is None or before.get("date") != day
+    if (moved or (before or {}).get("follow_up_due") != due) and _earlier(due, day):
+        raise Refusal(f"“下次跟踪日期”（{due}）不能早于这次帮扶活动的日期（{day}）。")
+    start = pairing.get("start_date")
+    if moved and _earlier(day, start):
+        raise Refusal(f"帮扶活动的日期（{day}）不能早于结对的开始日期（{start}）。")
+
+
 # What has happened already, by the date that says when (field, label, advice for a day after today).
 HAPPENED = {
     "event": ("date", "活动日期", "请在活动办完后登记。"),
@@ -372,6 +404,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         pairing = _live(w, "pairing", record["pairing_id"], "结对")
         if before is None and pairing["status"] != "active":
             _before_the_end(role, pairing, record)
+        _dated_in_order(w, before, record, pairing)
         record["mentee_id"] = pairing["mentee_id"]
         record["unit_id"] = pairing["unit_id"]
         if before is None:

@@ -124,20 +124,20 @@ def test_deleting_a_pairing_or_a_child_changes_no_count_and_the_form_takes_their
 def test_counts_follow_one_batch_that_creates_edits_and_deletes(db: sqlite_utils.Database,
                                                                  w: SimpleNamespace) -> None:
     made, moved, other = new_id(), new_id(), new_id()
-    fields = {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-07-01", "record": "一批里写的"}
+    fields = {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-10-01", "record": "一批里写的"}
     outcomes = apply_mutations(db, w.staff_st11, [
         mutations.upsert("activity", fields, made),
-        mutations.upsert("activity", {"date": "2026-07-02"}, made, base_version=1),
+        mutations.upsert("activity", {"date": "2026-10-02"}, made, base_version=1),
         mutations.delete("activity", made, base_version=2),
         mutations.upsert("activity", fields, moved),
-        mutations.upsert("activity", {"kind": "home_visit", "date": "2026-07-03"}, moved, base_version=1),
+        mutations.upsert("activity", {"kind": "home_visit", "date": "2026-10-03"}, moved, base_version=1),
         mutations.upsert("activity", {**fields, "pairing_id": w.pairing3}, other),
         mutations.delete("activity", w.activity1, base_version=row(db, "activity", w.activity1)["version"]),  # type: ignore[index]
     ])
     assert [o.status for o in outcomes] == ["applied"] * 5 + ["rejected", "applied"]  # pairing3 is not st11's
     assert counts(db) == counted_afresh(db)
-    assert ("2026-07-03", w.st11, "home_visit", 1) in counts(db)
-    assert not [r for r in counts(db) if r[0] in ("2026-07-01", "2026-07-02")]
+    assert ("2026-10-03", w.st11, "home_visit", 1) in counts(db)
+    assert not [r for r in counts(db) if r[0] in ("2026-10-01", "2026-10-02")]
 
 
 def test_a_child_moved_in_the_batch_that_wrote_its_visit_takes_the_count_along(db: sqlite_utils.Database,
@@ -145,12 +145,12 @@ def test_a_child_moved_in_the_batch_that_wrote_its_visit_takes_the_count_along(d
     visit = new_id()
     version = row(db, "mentee", w.mentee1)["version"]  # type: ignore[index]
     apply_mutations(db, w.staff_town1, [
-        mutations.upsert("activity", {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-08-08",
+        mutations.upsert("activity", {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-10-08",
                                       "record": "搬走前写的"}, visit),
         mutations.upsert("mentee", {"unit_id": w.st12}, w.mentee1, base_version=version),
     ])
     assert counts(db) == counted_afresh(db)
-    assert ("2026-08-08", w.st12, "talk", 1) in counts(db)
+    assert ("2026-10-08", w.st12, "talk", 1) in counts(db)
 
 
 def test_a_phone_export_entered_at_the_station_is_counted(db: sqlite_utils.Database, w: SimpleNamespace) -> None:

@@ -698,6 +698,31 @@ def test_staff_entering_a_visit_or_screening_dated_ahead_is_refused_with_a_days_
     assert row(db, "activity", visit) is None and row(db, "screening", screening) is None
 
 
+def test_staff_writing_a_follow_up_before_the_visit_or_a_visit_before_the_pairing_is_refused_a_phones_is_taken(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """Either date makes the follow-up overdue the moment it is saved. Staff at the web form correct
+    at once; a volunteer's phone checks before saving, and what an older phone sends is taken (the
+    pages mark it) rather than left waiting on the phone. An edit that leaves both dates alone goes."""
+    early_due = new_activity_fields(w, date="2026-11-21", follow_up_due="2026-11-20")
+    before_start = new_activity_fields(w, date="2026-08-31")  # the pairing began 2026-09-01
+    staff_visit, staff_early, phone_visit, phone_early = new_id(), new_id(), new_id(), new_id()
+    answers = push(db, w.staff, upsert("activity", staff_visit, early_due, 1),
+                   upsert("activity", staff_early, before_start, 2))
+    assert [a["status"] for a in answers] == ["rejected", "rejected"]
+    assert "“下次跟踪日期”（2026-11-20）不能早于这次帮扶活动的日期（2026-11-21）" in answers[0]["reason"]
+    assert "帮扶活动的日期（2026-08-31）不能早于结对的开始日期（2026-09-01）" in answers[1]["reason"]
+    answers = push(db, w.phone, upsert("activity", phone_visit, early_due, 1),
+                   upsert("activity", phone_early, before_start, 2))
+    assert [a["status"] for a in answers] == ["applied", "applied"]
+    # The station corrects the words of the phone's record without being made to fix its dates first,
+    # but not by moving the follow-up to another day still before the visit.
+    fixed = push(db, w.staff, upsert("activity", phone_visit, {"record": "补充"}, 3, base_version=1),
+                 upsert("activity", phone_visit, {"follow_up_due": "2026-11-19"}, 4, base_version=2),
+                 upsert("activity", phone_visit, {"follow_up_due": "2026-11-28"}, 5, base_version=2))
+    assert [a["status"] for a in fixed] == ["applied", "rejected", "applied"]
+    assert row(db, "activity", phone_visit)["follow_up_due"] == "2026-11-28"
+
+
 def test_a_pairing_ending_after_today_or_before_it_began_is_refused_whoever_sends_it(
         db: sqlite_utils.Database, w: SimpleNamespace) -> None:
     """Only the "结束结对" page checked a pairing's end date. Sent any other way (the edit page moving

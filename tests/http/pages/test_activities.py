@@ -52,6 +52,22 @@ def test_a_visit_after_a_pairing_ended_is_refused_in_words(site: Site) -> None:
     assert "带了练习册" in response.text, "what was typed stays in the form"
 
 
+def test_a_follow_up_before_the_visit_or_a_visit_before_the_pairing_began_is_refused_in_words(site: Site) -> None:
+    """Either would stand as an overdue follow-up from the moment it was saved; at the form the
+    station corrects it at once, with what was typed kept."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    count = lambda: site.read(lambda db: db.execute("SELECT count(*) FROM activities").fetchone()[0])  # noqa: E731
+    before = count()
+    for extra, words in (
+            ({"follow_up_due": "2026-11-25"}, "“下次跟踪日期”（2026-11-25）不能早于这次帮扶活动的日期（2026-11-26）"),
+            ({"date": "2026-08-31"}, "帮扶活动的日期（2026-08-31）不能早于结对的开始日期（2026-09-01）")):
+        response = browser.post("/activities/new", {"pairing_id": w.pairing1, **VISIT, **extra})
+        assert response.status_code == 400 and words in response.text
+        assert "带了练习册" in response.text, "what was typed stays in the form"
+    assert count() == before
+
+
 def test_a_visit_made_before_a_pairing_ended_can_still_be_entered_by_the_station(site: Site) -> None:
     # The volunteer typed it offline; the pairing ended before the phone synced, so only the
     # station can enter it (from the phone's export file, or typed in as 代录).
