@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from sync import entities
+from sync.rules import visit_date_slips
 from sync.timeutil import SHANGHAI, parse_utc
 
 from .paths import Paths
@@ -69,6 +70,7 @@ def build_templates(paths: Paths) -> Jinja2Templates:
 
     env.globals["static_url"] = static_url
     env.globals["url_for"] = url_for
+    env.globals["visit_date_slips"] = visit_date_slips
     env.filters["local_time"] = local_time
     env.filters["label"] = label
     env.filters["chinese_date"] = chinese_date

@@ -183,6 +183,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     names = user_names(db, people)
     for a in activities:
         a["reviews"] = reviews.get(a["id"], [])
+        a["pairing_start"] = pairing["start_date"]
         name_people(a, names)
     for s in screenings:
         s["author_name"] = names.get(s["author_id"] or "", "")
@@ -249,7 +250,7 @@ def get_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str) -> d
     where, params = visible(scope, "activity", "a")
     row = next(db.query(
         f"""
-        SELECT a.*, p.status AS pairing_status, p.mentor_id, m.code AS mentee_code,
+        SELECT a.*, p.status AS pairing_status, p.start_date AS pairing_start, p.mentor_id, m.code AS mentee_code,
                {name_column(scope)} AS mentee_name, us.name AS mentor_name, un.name AS unit_name
         FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id
         LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = a.unit_id

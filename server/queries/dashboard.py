@@ -224,7 +224,7 @@ def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.
     # index probes per active pairing this replaces took 0.24-0.3 s).
     rows = db.execute(
         f"""
-        SELECT p.id, p.unit_id, m.code, u.name, l.date, l.follow_up_due
+        SELECT p.id, p.unit_id, m.code, u.name, l.date, l.follow_up_due, p.start_date
         FROM pairing_latest l CROSS JOIN pairings p ON p.id = l.pairing_id
         JOIN mentees m ON m.id = p.mentee_id LEFT JOIN users u ON u.id = p.mentor_id
         WHERE l.follow_up_due < ? AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0 AND {cond}
@@ -232,10 +232,11 @@ def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.
         [today.isoformat(), *params],
     ).fetchall()
     out = []
-    for pairing_id, unit_id, code, mentor_name, last_date, due in rows:
+    for pairing_id, unit_id, code, mentor_name, last_date, due, start in rows:
         unit = units[unit_id]
         out.append({"pairing_id": pairing_id, "unit_id": unit_id, "code": code, "mentor_name": mentor_name,
                     "last_date": last_date, "due": due, "days": (today - datetime.date.fromisoformat(due)).days,
+                    "pairing_start": start,
                     "unit_name": unit.name, "town_name": unit.town_name})
     out.sort(key=lambda r: (-r["days"], r["code"]))
     return out

@@ -30,7 +30,7 @@ _PEOPLE = """
 _COLUMNS = """
     a.id, a.pairing_id, a.mentee_id, a.kind, a.date, a.record, a.follow_up, a.follow_up_due, a.version,
     a.review_status, a.entered_by, m.code AS mentee_code, m.name AS mentee_name, m.risk_level,
-    un.name AS unit_name, mentor.name AS mentor_name, mentor.phone AS mentor_phone
+    un.name AS unit_name, mentor.name AS mentor_name, mentor.phone AS mentor_phone, p.start_date AS pairing_start
 """
 
 

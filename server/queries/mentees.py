@@ -126,7 +126,8 @@ def mentee_activities(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *
     to write (sync migration m017).
     """
     sql, params = visible(scope, "activity", "a")
-    pairing_ids = [r[0] for r in db.execute("SELECT id FROM pairings WHERE mentee_id = ?", [mentee_id])]
+    starts = dict(db.execute("SELECT id, start_date FROM pairings WHERE mentee_id = ?", [mentee_id]).fetchall())
+    pairing_ids = list(starts)
     of_child = f"a.pairing_id IN ({placeholders(pairing_ids)})" if pairing_ids else "0"
     # Named, or a staff scope's "unit_id IN (…)" may send SQLite through the unit's whole history.
     activities = "activities a INDEXED BY idx_activities_pairing_date"
@@ -153,6 +154,8 @@ def mentee_activities(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *
             [pairing_id, *params, limit])
     latest.sort(key=lambda a: (a["date"], a["id"]), reverse=True)
     latest = latest[:limit]
+    for a in latest:
+        a["pairing_start"] = starts[a["pairing_id"]]
     return {"by_kind": by_kind, "total": stats[0], "last_date": stats[1], "open_flags": stats[2] or 0,
             "pending": stats[3] or 0, "latest": latest}
 

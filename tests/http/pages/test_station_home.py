@@ -204,3 +204,31 @@ def test_every_look_at_the_open_risk_flags_which_quote_the_visits_is_in_the_acce
     assert [(r["user_id"], r["target"]) for r in rows] == [(w.staff_st11.user_id, w.st11)]
     assert json.loads(rows[0]["entities"]) == {"activity": 1}
     assert "查看风险提示" in site.as_(w.admin).get("/admin/access-log").text
+
+
+def test_a_phones_visit_with_dates_that_cannot_be_true_is_named_in_words_on_every_page_that_shows_it(
+        site: Site) -> None:
+    """An older phone (the app now checks before saving) sent a visit whose 下次跟踪日期 is before the
+    visit, and another dated before its pairing began. The server took both; the station must see why
+    the follow-up is overdue at once, and return the visit for correction, on each page it meets them."""
+    w = site.w
+    today = local_today()
+    ago = lambda n: (today - datetime.timedelta(days=n)).isoformat()  # noqa: E731
+    early_due = _add(site, w.mentor1, w.pairing1, date=ago(3), follow_up_due=ago(5))
+    before_start = _add(site, w.mentor2, w.pairing2, date="2026-08-20")  # pairing 2 began 2026-09-01
+    due_words, start_words = "下次跟踪日期早于帮扶日期", "帮扶日期早于结对开始日期"
+    staff, county = site.as_(w.staff_st11), site.as_(w.reviewer)
+    overdue = _section(staff.get("/staff").text, "overdue-h")
+    assert due_words in overdue and start_words not in overdue
+    queue = staff.get("/review").text
+    assert due_words in queue and start_words in queue
+    assert due_words in staff.get(f"/activities/{early_due}").text
+    detail = staff.get(f"/activities/{before_start}").text
+    assert start_words in detail and due_words not in detail
+    assert start_words in staff.get(f"/pairings/{w.pairing2}").text
+    assert due_words in staff.get(f"/mentees/{w.mentee1}").text
+    assert start_words in staff.get(f"/mentees/{w.mentee2}").text
+    assert due_words in county.get("/dashboard").text
+    # A visit whose dates are right carries no such words.
+    assert due_words not in staff.get(f"/activities/{w.activity1}").text
+    assert start_words not in staff.get(f"/mentees/{w.mentee1}").text
