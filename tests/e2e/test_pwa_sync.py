@@ -271,7 +271,7 @@ def test_pwa_rejected_visit_is_fixed_and_requeued_and_screening_and_guardian_rea
     text = "年份输错又改对的一次家访。"
     page.locator("a", has_text="记一次帮扶").first.click()
     phone.choose_a_child()
-    page.get_by_label("日期", exact=True).fill("1999-11-30")
+    page.get_by_label("日期", exact=True).fill("2099-11-30")  # the server refuses a day to come
     page.get_by_label("过程记录").fill(text)
     page.get_by_role("button", name="保存", exact=True).click()
     page.get_by_role("link", name="待同步").click()
