@@ -13,7 +13,7 @@ import datetime
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string
+from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import iterparse
 
@@ -28,7 +29,8 @@ from ..exports import put_cell
 
 MAX_ROWS = 2000
 MAX_COLUMNS = 40
-# Rows walked, blank ones included: a 433 KB file can declare three million empty rows.
+# The last row a list may reach, and the rows of the file walked (blank ones included): a 433 KB file
+# can declare a child on row three million, or hold a million rows with only a border in them.
 MAX_LINES = 10 * MAX_ROWS
 # Characters in all the cells read: 2000 rows of long plans are well under it, while a cell of 30,000
 # characters copied down a column (one shared string in a small file) would become gigabytes of
@@ -104,7 +106,8 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, d
     """The data rows of the first sheet that has the column names (in its first ``HEADER_ROWS``
     rows, below any title rows) as ``(excel row number, {column key: text})``, and notices (columns
     that were not recognised and are ignored). Blank rows are skipped; a cell merged down over
-    several rows (a school's name beside all its children) counts in each of them."""
+    several rows (a school's name beside all its children) counts in each of them. Hidden sheets,
+    rows and columns are not read, as a person reading the sheet does not see them; the notices say so."""
     if data[:4] == b"\xd0\xcf\x11\xe0":
         if "EncryptionInfo".encode("utf-16-le") in data:
             raise SheetInvalid("这个文件设置了打开密码，系统打不开。请在 Excel 或 WPS 里取消密码"
@@ -123,7 +126,12 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, d
         if not book.worksheets:
             raise SheetInvalid("表格里没有工作表。")
         empty: tuple[list[tuple[int, dict[str, str]]], list[str]] | None = None
+        hidden: list[str] = []
         for sheet in book.worksheets:
+            if sheet.sheet_state != "visible":
+                # Last term's list, hidden rather than deleted: never read as this term's children.
+                hidden.append(sheet.title)
+                continue
             found = _read_sheet(sheet, columns)
             if found is not None and found[0]:
                 return found
@@ -131,6 +139,10 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, d
             empty = empty or found
         if empty is not None:
             return empty
+        for title in hidden:
+            if _read_sheet(book[title], columns):
+                raise SheetInvalid(f"名单在隐藏的工作表“{title}”里，系统不读隐藏的工作表。如果要导入它，请在 Excel 或 "
+                                   "WPS 里右键工作表标签，选“取消隐藏”，核对后保存再上传。")
         required = "、".join(c.header for c in columns if c.required)
         raise SheetInvalid(f"没有找到列名行：表格的前 {HEADER_ROWS} 行里没有一行含必填的列"
                            f"（缺少必填的列：{required}）。请使用模板，或把列名改成模板里的写法。")
@@ -164,30 +176,90 @@ def _header(values: Sequence[object], columns: Sequence[Column], line: int) -> H
     return keys, unknown
 
 
+Line = tuple[int, tuple[object, ...], bool]  # a row's number in Excel, its first MAX_COLUMNS values, hidden
+
+
+def _lines(sheet: Any, hidden_columns: set[int]) -> Iterator[Line]:
+    """The rows the sheet's XML holds, by their Excel numbers, each with whether it is hidden (by hand or
+    by a filter); ``hidden_columns`` is filled with the hidden columns' numbers before the first row.
+    Rows the file leaves out are blank and never walked: a file can declare three million of them in a
+    few bytes. (openpyxl's own iter_rows fills each gap with a blank row, stops at the sheet's
+    <dimension>, which some programs write wrong, and says nothing of what is hidden.)"""
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=True, epoch=sheet.parent.epoch,
+                                 date_formats=sheet.parent._date_formats,
+                                 timedelta_formats=sheet.parent._timedelta_formats)
+        first = True
+        for number, cells in parser.parse():
+            if first:  # <cols> comes before <sheetData>
+                first = False
+                for attrs in parser.column_dimensions.values():
+                    if _true(attrs.get("hidden")) and attrs.get("min", "").isdigit():
+                        low, high = int(attrs["min"]), int(attrs.get("max") or attrs["min"])
+                        hidden_columns.update(range(low, min(high, MAX_COLUMNS) + 1))
+            values: list[object] = [None] * MAX_COLUMNS
+            for cell in cells:
+                if 1 <= cell["column"] <= MAX_COLUMNS:
+                    values[cell["column"] - 1] = cell["value"]
+            yield number, tuple(values), _true(parser.row_dimensions.get(str(number), {}).get("hidden"))
+
+
+def _true(flag: object) -> bool:
+    return flag in ("1", "true")
+
+
+def _unhide(keys: list[str | None], hidden: set[int], columns: Sequence[Column], notices: list[str]) -> None:
+    """A hidden column is not read, as a person reading the sheet does not see it (a school hides the
+    columns it no longer keeps); a hidden column the import needs is refused in words."""
+    labels = {c.key: c.header for c in columns}
+    for index, key in enumerate(keys, start=1):
+        if key is None or index not in hidden:
+            continue
+        if any(c.required and c.key == key for c in columns):
+            raise SheetInvalid(f"必填的“{labels[key]}”列在表格里是隐藏的。请在 Excel 或 WPS 里选中它两边的列，"
+                               "右键“取消隐藏”，核对后保存再上传。")
+        notices.append(f"“{labels[key]}”列在表格里是隐藏的，没有导入。要导入这一列，请取消隐藏后重新上传。")
+        keys[index - 1] = None
+
+
 def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, dict[str, str]]], list[str]] | None:
-    # Read every row there is, not up to the sheet's <dimension>: some programs write it wrong (A1, or
-    # the size of an older version), and read-only openpyxl would quietly stop there, half the list read.
-    sheet.reset_dimensions()
-    rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    hidden_columns: set[int] = set()
+    rows = _lines(sheet, hidden_columns)
     header: Header | None = None
     header_line = 0
-    for header_line, values in enumerate(rows, start=1):
+    for header_line, values, _ in rows:
+        if header_line > HEADER_ROWS:
+            break
         header = _header(values, columns, header_line)
-        if header is not None or header_line >= HEADER_ROWS:
+        if header is not None:
             break
     if header is None:
         return None
     keys, notices = header
+    _unhide(keys, hidden_columns, columns, notices)
     headers = {c.key: _header_key(c.header) for c in columns}
     out: list[tuple[int, dict[str, str]]] = []
-    text = 0
-    for line, values in enumerate(rows, start=header_line + 1):
-        if line > MAX_LINES:
+    hidden_rows: list[int] = []
+    text = walked = 0
+    for line, values, hidden in rows:
+        walked += 1
+        cells = {key: cell_text(v) for key, v in zip(keys, values, strict=False) if key is not None}
+        if any(cells.values()) and hidden:
+            # A school hides the rows of children who left, or filters its list down to one class: a
+            # person reading the sheet does not see them, so they are not imported, and the preview says so.
+            hidden_rows.append(line)
+            continue
+        if not any(cells.values()):
+            # Borders or a colour painted far down below the list are rows in the file with nothing in
+            # them: each costs a moment to walk, so there is a limit, and it is said as what it is.
+            if walked > MAX_LINES:
+                raise SheetInvalid(f"名单下面还有上万行看起来是空的行（第 {line} 行还在继续），"
+                                   "它们带有边框、底色等格式。请在 Excel 或 WPS 里选中名单下面的这些行，"
+                                   "右键“删除”，保存后再上传。")
+            continue
+        if line > MAX_LINES or walked > MAX_LINES:
             raise SheetInvalid(f"表格的行太多（连空行在内超过 {MAX_LINES} 行）。请删去多余的空行，"
                                f"或分成几个文件导入，每个不超过 {MAX_ROWS} 行。")
-        cells = {key: cell_text(v) for key, v in zip(keys, values, strict=False) if key is not None}
-        if not any(cells.values()):
-            continue
         if all(_header_key(v) == headers[k] for k, v in cells.items() if v):
             # Two class lists pasted one below the other, each with its column names: not a child named 姓名.
             notices.append(f"第 {line} 行是又一行列名，已跳过。")
@@ -199,6 +271,11 @@ def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, 
         if len(out) >= MAX_ROWS:
             raise SheetInvalid(f"表格超过 {MAX_ROWS} 行，请分成几个文件导入。")
         out.append((line, {c.key: cells.get(c.key, "") for c in columns}))
+    if hidden_rows:
+        more = f" 等 {len(hidden_rows)} 行" if len(hidden_rows) > 10 else ""
+        listed = "、".join(str(n) for n in hidden_rows[:10]) + more
+        notices.append(f"第 {listed} 行在表格里是隐藏的（或被筛选隐藏），没有导入。要导入这些行，"
+                       "请在 Excel 或 WPS 里取消隐藏（或清除筛选）后重新上传。")
     _second_look(sheet, keys, header_line, out, {c.key: c.header for c in columns})
     return out, notices
 

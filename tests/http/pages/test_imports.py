@@ -735,3 +735,89 @@ def test_an_import_confirmed_after_sign_out_elsewhere_comes_back_as_its_preview_
     assert done.status_code == 303
     assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name IN ('陈小雨', '周小军')")
                      .fetchone()[0]) == 2
+
+
+def saved(book: openpyxl.Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_rows_a_school_hid_are_not_imported_and_the_preview_says_which(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (MENTEE_HEADERS, ["", "在校甲"], ["", "已转学乙"], ["", "已毕业丙"], ["", "在校丁"]):
+        sheet.append(row)
+    for line in (3, 4):  # the children who left, hidden rather than deleted
+        sheet.row_dimensions[line].hidden = True
+    before = quiet(site.read(db_snapshot))
+    preview = upload(browser, "/mentees/import", saved(book))
+    assert "新增 2" in preview.text and "第 3、4 行在表格里是隐藏的" in preview.text, preview.text[-2000:]
+    assert "已转学乙" not in preview.text and "已毕业丙" not in preview.text
+    assert quiet(site.read(db_snapshot)) == before
+    confirm(browser, "/mentees/import", preview)
+    names = site.read(lambda db: {r[0] for r in db.execute("SELECT name FROM mentees WHERE name LIKE '%乙' OR"
+                                                            " name LIKE '%丙' OR name LIKE '在校%'")})
+    assert names == {"在校甲", "在校丁"}
+
+
+def test_a_hidden_column_is_not_imported_and_a_hidden_name_column_is_refused_in_words(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(MENTEE_HEADERS)
+    sheet.append(["", "隐列甲", "", "", "", "", "", "", "", "", "", "13900000000（旧号）"])
+    sheet.column_dimensions["L"].hidden = True  # 监护人联系方式: an old number the school no longer shows
+    preview = upload(browser, "/mentees/import", saved(book))
+    assert "新增 1" in preview.text and "“监护人联系方式”列在表格里是隐藏的，没有导入" in preview.text
+    confirm(browser, "/mentees/import", preview)
+    stored = site.read(lambda db: db.execute("SELECT guardian_contact FROM mentees WHERE name = '隐列甲'").fetchone())
+    assert stored == (None,)
+    sheet.column_dimensions["L"].hidden = False
+    sheet.column_dimensions["B"].hidden = True
+    response = upload(browser, "/mentees/import", saved(book))
+    assert response.status_code == 400 and "必填的“姓名”列在表格里是隐藏的" in response.text
+
+
+def test_a_hidden_sheet_of_last_terms_children_is_never_read_as_this_terms(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    book = openpyxl.Workbook()
+    old = book.active
+    assert old is not None
+    old.title = "去年名单"
+    old.append(MENTEE_HEADERS)
+    old.append(["", "去年的孩子"])
+    old.sheet_state = "hidden"
+    this_term = book.create_sheet("今年名单")
+    this_term.append(MENTEE_HEADERS)
+    this_term.append(["", "今年的孩子"])
+    preview = upload(browser, "/mentees/import", saved(book))
+    assert "新增 1" in preview.text and "今年的孩子" in preview.text and "去年的孩子" not in preview.text
+    # The only list hidden: refused in words, not "no header found".
+    del book["今年名单"]
+    book.create_sheet("Sheet2")
+    response = upload(browser, "/mentees/import", saved(book))
+    assert response.status_code == 400 and "名单在隐藏的工作表“去年名单”里" in response.text, response.text[-2000:]
+
+
+def test_a_list_with_borders_painted_far_below_it_imports_or_is_refused_saying_what_to_delete(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    thin = openpyxl.styles.Side(style="thin")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(MENTEE_HEADERS)
+    sheet.append(["", "框线甲"])
+    for line in range(3, 5000):  # a table drawn for the children still to come
+        for column in range(1, 14):
+            sheet.cell(row=line, column=column).border = openpyxl.styles.Border(top=thin, bottom=thin)
+    preview = upload(browser, "/mentees/import", saved(book))
+    assert "新增 1" in preview.text and "有错误 0" in preview.text
+    for line in range(5000, 30000):  # borders down to row 30,000: each row is in the file
+        sheet.cell(row=line, column=1).border = openpyxl.styles.Border(top=thin)
+    response = upload(browser, "/mentees/import", saved(book))
+    assert response.status_code == 400 and "名单下面还有上万行看起来是空的行" in response.text
+    assert "右键“删除”" in response.text
