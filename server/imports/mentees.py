@@ -26,24 +26,34 @@ from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check
 from .sheets import Column, cell_problems, plain_name
 
 COLUMNS = (
-    Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。"),
-    Column("name", "姓名", required=True, help="孩子的真实姓名。县级页面只显示编号，不显示姓名。", width=12),
+    Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。",
+           aliases=("系统编号", "帮扶对象编号"), ambiguous=("学生编号", "编码")),
+    Column("name", "姓名", required=True, help="孩子的真实姓名。县级页面只显示编号，不显示姓名。", width=12,
+           aliases=("学生姓名", "孩子姓名", "帮扶对象姓名", "帮扶对象", "对象姓名", "受助学生姓名")),
     Column("unit", "所属单位", help="学校或辅导站的名称，与系统中的名称一致；留空表示你所在的学校或辅导站。", width=24),
-    Column("school", "学校", help="孩子就读的学校（辅导站的孩子填就读学校）。", width=20),
-    Column("grade", "年级", help="如：四年级、初二。", width=10),
+    Column("school", "学校", help="孩子就读的学校（辅导站的孩子填就读学校）。", width=20,
+           aliases=("就读学校", "学校名称", "所在学校")),
+    Column("grade", "年级", help="如：四年级、初二。", width=10, aliases=("就读年级",), fallbacks=("班级", "年级班级")),
     Column("gender", "性别", help="男 或 女。", choices=tuple(GENDERS.values()), width=8),
-    Column("birth_year", "出生年份", help="四位数字，如 2014。", width=10),
-    Column("categories", "类别", width=26,
+    Column("birth_year", "出生年份", help="四位数字，如 2014。", width=10,
+           aliases=("出生日期", "出生年月", "出生年月日", "出生时间", "生日", "出生年")),
+    Column("categories", "类别", width=26, aliases=("帮扶类别", "帮扶类型", "困难类型", "类型"),
            help="心理行为问题、家庭经济困难、留守/特殊家庭；可填多个，用顿号（、）分开。"),
     Column("risk_level", "关注等级", help="一般、关注 或 重点；新登记留空为“一般”。",
-           choices=tuple(RISK_LEVELS.values()), width=10),
-    Column("plan", "一人一策", help="针对这个孩子的帮扶重点和方法。", width=30),
-    Column("guardian_name", "监护人", help="如：王秀英（奶奶）。", width=14),
-    Column("guardian_contact", "监护人联系方式", help="手机号或电话。", width=16),
+           choices=tuple(RISK_LEVELS.values()), width=10, aliases=("关注程度",)),
+    Column("plan", "一人一策", help="针对这个孩子的帮扶重点和方法。", width=30, aliases=("帮扶措施", "帮扶计划")),
+    Column("guardian_name", "监护人", help="如：王秀英（奶奶）。", width=14,
+           aliases=("监护人姓名", "家长姓名", "家长", "监护人（家长）")),
+    Column("guardian_contact", "监护人联系方式", help="手机号或电话。", width=16,
+           aliases=("监护人电话", "监护人手机", "监护人手机号", "家长电话", "家长手机", "家长手机号", "家长联系电话",
+                    "家长联系方式", "联系电话", "联系方式", "家庭电话")),
     Column("notes", "备注", help="其他情况。", width=30),
 )
 LABELS = {c.key: c.header for c in COLUMNS}
 MENTEE = ENTITIES["mentee"]
+# 男生, 女孩 …: how a school's list says a child's sex, none of them in doubt.
+_GENDER_WORDS = {**dict.fromkeys(("男生", "男孩", "男童", "男性"), "male"),
+                 **dict.fromkeys(("女生", "女孩", "女童", "女性"), "female")}
 _REVERSE = {"gender": {v: k for k, v in GENDERS.items()}, "risk_level": {v: k for k, v in RISK_LEVELS.items()},
             "categories": {v: k for k, v in CATEGORIES.items()}}
 
@@ -52,6 +62,8 @@ def _choice(name: str, text: str, errors: list[str]) -> str | None:
     table = _REVERSE[name]
     if text in table:
         return table[text]
+    if name == "gender" and text in _GENDER_WORDS:
+        return _GENDER_WORDS[text]
     if text in table.values():
         return text
     errors.append(f"“{LABELS[name]}”应为 {'、'.join(table)} 之一，这一行填的是“{text}”。")

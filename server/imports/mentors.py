@@ -23,13 +23,15 @@ from .sheets import Column, cell_problems, plain_name, plain_phone
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (
-    Column("name", "姓名", required=True, width=12),
-    Column("phone", "手机号", help="用来认出同一位志愿者：再次导入时按手机号找到同一人，不会重复添加。", width=16),
+    Column("name", "姓名", required=True, width=12, aliases=("志愿者姓名", "五老姓名", "老同志姓名")),
+    Column("phone", "手机号", help="用来认出同一位志愿者：再次导入时按手机号找到同一人，不会重复添加。", width=16,
+           aliases=("手机", "手机号码", "联系电话", "电话", "联系方式", "电话号码")),
     Column("login", "用户名", help="可不填，自动生成（m + 手机号）；已有账号的志愿者也可按用户名更新。", width=16),
     Column("unit", "所属单位", help="辅导站或学校的名称，与系统中一致；留空表示你所在的单位。", width=24),
-    Column("about", "身份/简介", help="如：退休教师（原城南小学语文教师）、老干部、老战士、老模范、老专家。", width=30),
+    Column("about", "身份/简介", help="如：退休教师（原城南小学语文教师）、老干部、老战士、老模范、老专家。", width=30,
+           aliases=("身份", "简介", "身份简介", "个人简介")),
     Column("smartphone", "智能手机", help="有：用伴行应用记录；没有：记录由辅导站代录。留空为“有”。",
-           choices=("有", "没有"), width=10),
+           choices=("有", "没有"), width=10, aliases=("有无智能手机", "是否有智能手机", "是否使用智能手机")),
 )
 LABELS = {c.key: c.header for c in COLUMNS}
 

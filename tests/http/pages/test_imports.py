@@ -96,7 +96,7 @@ def test_the_preview_says_each_rows_errors_in_words_and_writes_nothing(site: Sit
     before = quiet(site.read(db_snapshot))
     data = xlsx(MENTEE_HEADERS + ["身高"], [
         ["", "", "", "", "", "女"],                                      # no name
-        ["", "王小二", "", "", "", "男孩"],                                # gender
+        ["", "王小二", "", "", "", "不详"],                                # gender
         ["", "李小三", "", "", "", "", "", "贫困"],                        # category
         ["", "赵小四", "火星小学"],                                        # unknown unit
         ["", "钱小五", "栟茶小学辅导站"],                                   # another town's station
@@ -107,7 +107,7 @@ def test_the_preview_says_each_rows_errors_in_words_and_writes_nothing(site: Sit
     response = upload(browser, "/mentees/import", data)
     assert response.status_code == 200
     page = response.text
-    for words in ("“姓名”不能为空", "“性别”应为 男、女 之一，这一行填的是“男孩”", "“类别”应为", "“贫困”",
+    for words in ("“姓名”不能为空", "“性别”应为 男、女 之一，这一行填的是“不详”", "“类别”应为", "“贫困”",
                   "找不到名为“火星小学”的学校或辅导站", "找不到名为“栟茶小学辅导站”", "“出生年份”应为四位年份",
                   "与第 7 行是同一个帮扶对象", "“一人一策”太长", "不认识的列“身高”"):
         assert words in page, words
@@ -821,3 +821,56 @@ def test_a_list_with_borders_painted_far_below_it_imports_or_is_refused_saying_w
     response = upload(browser, "/mentees/import", saved(book))
     assert response.status_code == 400 and "名单下面还有上万行看起来是空的行" in response.text
     assert "右键“删除”" in response.text
+
+
+def test_a_schools_own_column_names_are_read_and_its_student_numbers_are_not_taken_for_codes(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    headers = ["序号", "学号", "学生姓名", "性别", "出生日期", "班级", "监护人姓名", "家长电话", "身份证号"]
+    data = xlsx(headers, [[1, "20150101", "校表甲", "男生", "2015/3/5", "四(2)班", "甲爷爷", "139-0513-0001",
+                           "320623201503050011"],
+                          [2, "20150102", "校表乙", "女孩", datetime.date(2016, 1, 9), "三(1)班", "乙妈妈", "", ""]])
+    preview = upload(browser, "/mentees/import", data)
+    assert "新增 2" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
+    for words in ("“学号”是学校自己的编号，不是系统里的编号，这一列没有导入", "“身份证号”没有导入：系统不保存身份证号"):
+        assert words in preview.text, words
+    assert "320623201503050011" not in preview.text
+    confirm(browser, "/mentees/import", preview)
+    rows = site.read(lambda db: list(db.query(
+        "SELECT code, name, gender, birth_year, grade, guardian_name, guardian_contact FROM mentees"
+        " WHERE name LIKE '校表%' ORDER BY name")))
+    assert all(re.fullmatch(r"BX-\d{4}-\d{4}", r.pop("code")) for r in rows)
+    assert rows == [
+        {"name": "校表乙", "gender": "female", "birth_year": 2016, "grade": "三(1)班", "guardian_name": "乙妈妈",
+         "guardian_contact": None},
+        {"name": "校表甲", "gender": "male", "birth_year": 2015, "grade": "四(2)班", "guardian_name": "甲爷爷",
+         "guardian_contact": "139-0513-0001"}]
+    # A sheet with both 年级 and 班级 reads 年级 and says 班级 was left out.
+    both = upload(browser, "/mentees/import", xlsx(["姓名", "年级", "班级"], [["校表丙", "五年级", "五(3)班"]]))
+    assert "新增 1" in both.text and "已有“年级”列，“班级”列已忽略" in both.text
+
+
+@pytest.mark.parametrize(("headers", "words"), [
+    (["学生", "姓名", "性别", "姓名"], "第 1 行有 2 列都是“姓名”（姓名、姓名）"),  # the child's and the parent's
+    (["学生姓名", "姓名"], "有 2 列都是“姓名”（学生姓名、姓名）"),
+    (["家长电话", "联系电话", "姓名"], "有 2 列都是“监护人联系方式”（家长电话、联系电话）"),
+    (["学生编号", "姓名"], "列名“学生编号”说不清是什么"),
+])
+def test_columns_that_could_fill_one_field_twice_or_mean_two_things_are_refused_in_words(
+        site: Site, headers: list[str], words: str) -> None:
+    before = quiet(site.read(db_snapshot))
+    data = xlsx(headers, [[f"值{i}" for i in range(len(headers))]])
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
+    assert response.status_code == 400 and words in response.text, response.text[-2000:]
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_volunteer_list_with_its_own_column_names_imports(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    data = xlsx(["序号", "志愿者姓名", "联系电话", "身份", "有无智能手机"],
+                [[1, "别名老师", "13905137777", "退休教师", "没有"]])
+    preview = upload(browser, "/mentors/import", data)
+    assert "新增 1" in preview.text and "有错误 0" in preview.text and "不认识的列" not in preview.text
+    confirm(browser, "/mentors/import", preview)
+    stored = site.read(lambda db: next(db.query(
+        "SELECT name, about, smartphone FROM users WHERE phone = '13905137777'")))
+    assert stored == {"name": "别名老师", "about": "退休教师", "smartphone": 0}
