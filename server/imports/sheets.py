@@ -13,6 +13,7 @@ import datetime
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import iterparse
 
 from ..exports import put_cell
+from .textfile import text_of, text_rows
 
 MAX_ROWS = 2000
 MAX_COLUMNS = 40
@@ -115,11 +117,20 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, d
         if "EncryptionInfo".encode("utf-16-le") in data:
             raise SheetInvalid("这个文件设置了打开密码，系统打不开。请在 Excel 或 WPS 里取消密码"
                                "（文件→信息→保护工作簿，或“文件加密”）后保存，再上传。")
-        raise SheetInvalid("这是旧版 Excel 文件（.xls）。请在 Excel 里“另存为”Excel 工作簿（.xlsx）后再上传。")
+        raise SheetInvalid("这是旧版 Excel 文件（.xls）或 WPS 表格文件（.et）。请在 Excel 或 WPS 里“另存为”"
+                           "Excel 工作簿（.xlsx）后再上传。")
     if not data:
         raise SheetInvalid("上传的文件是空的（0 字节）。请重新选择填好的 Excel 文件（.xlsx）。")
     if data[:4] != b"PK\x03\x04":
-        raise SheetInvalid("这个文件不是 Excel 表格（.xlsx）。请下载模板，填好后上传 .xlsx 文件。")
+        text = text_of(data)
+        read = _read_text(text, columns) if text is not None else None
+        if read is None:
+            raise SheetInvalid("这个文件不是 Excel 表格（.xlsx）。请用 Excel 或 WPS 打开它，“另存为”Excel 工作簿"
+                               "（.xlsx）后再上传；或下载模板，填好后上传。")
+        return read
+    wrong = _other_zip(data)
+    if wrong:
+        raise SheetInvalid(wrong)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - whatever a damaged upload breaks in openpyxl, the answer is the same
@@ -155,6 +166,28 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, d
         raise SheetInvalid("无法读取这个文件的内容，它可能已损坏。请用模板重新填写后上传。") from None
     finally:
         book.close()
+
+
+_ZIPPED = (  # files that are zip archives like an .xlsx, but no workbook openpyxl reads
+    ("Index/Document.iwa", "这是苹果 Numbers 表格（.numbers）。请在 Numbers 里选“文件→导出为→Excel”，"
+                           "导出 .xlsx 文件后再上传。"),
+    ("xl/workbook.bin", "这是 Excel 二进制工作簿（.xlsb）。请在 Excel 里“另存为”Excel 工作簿（.xlsx）后再上传。"),
+    ("content.xml", "这是 OpenDocument 表格（.ods）。请在 WPS 或 LibreOffice 里“另存为”Excel 工作簿（.xlsx）"
+                    "后再上传。"),
+    ("word/document.xml", "这是 Word 文档，不是 Excel 表格。请把名单填进 Excel 模板（.xlsx）后再上传。"),
+)
+
+
+def _other_zip(data: bytes) -> str | None:
+    """What to do with a zip archive that is not an .xlsx, in words; None when it may be one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None  # openpyxl will fail on it too, and say it is damaged
+    if "xl/workbook.xml" in names:
+        return None
+    return next((words for member, words in _ZIPPED if member in names), None)
 
 
 _UNNUMBERED = ("序号",)  # a row counter, in nearly every school's sheet: not data, and not worth a notice
@@ -262,9 +295,28 @@ def _unhide(keys: list[str | None], hidden: set[int], columns: Sequence[Column],
         keys[index - 1] = None
 
 
-def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, dict[str, str]]], list[str]] | None:
+Read = tuple[list[tuple[int, dict[str, str]]], list[str]]  # the rows, and the notices
+
+
+def _read_sheet(sheet: Any, columns: Sequence[Column]) -> Read | None:
     hidden_columns: set[int] = set()
-    rows = _lines(sheet, hidden_columns)
+    found = _read_lines(_lines(sheet, hidden_columns), hidden_columns, columns)
+    if found is None:
+        return None
+    out, notices, keys, header_line = found
+    _second_look(sheet, keys, header_line, out, {c.key: c.header for c in columns})
+    return out, notices
+
+
+def _read_text(text: str, columns: Sequence[Column]) -> Read | None:
+    lines = ((number, tuple(cells[:MAX_COLUMNS]), False) for number, cells in text_rows(text))
+    found = _read_lines(lines, set(), columns)
+    return None if found is None else (found[0], found[1])
+
+
+def _read_lines(rows: Iterator[Line], hidden_columns: set[int], columns: Sequence[Column]
+                ) -> tuple[list[tuple[int, dict[str, str]]], list[str], list[str | None], int] | None:
+    """The rows below the header row, the notices, each column's key and the header's row number."""
     header: Header | None = None
     header_line = 0
     for header_line, values, _ in rows:
@@ -316,8 +368,7 @@ def _read_sheet(sheet: Any, columns: Sequence[Column]) -> tuple[list[tuple[int, 
         listed = "、".join(str(n) for n in hidden_rows[:10]) + more
         notices.append(f"第 {listed} 行在表格里是隐藏的（或被筛选隐藏），没有导入。要导入这些行，"
                        "请在 Excel 或 WPS 里取消隐藏（或清除筛选）后重新上传。")
-    _second_look(sheet, keys, header_line, out, {c.key: c.header for c in columns})
-    return out, notices
+    return out, notices, keys, header_line
 
 
 _MERGE_REF = re.compile(r"([A-Z]{1,3})(\d+):[A-Z]{1,3}(\d+)")

@@ -192,7 +192,7 @@ def test_a_preview_cannot_be_replayed_by_someone_else(site: Site) -> None:
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "名单.xls", "另存为"),
     (b"PK\x03\x04 this is not really a zip", "坏文件.xlsx", "无法读取这个文件"),
     (b"", "空.xlsx", "上传的文件是空的"),
-    ("姓名,性别\n张三,男\n".encode("gbk"), "名单.xlsx", "不是 Excel 表格（.xlsx）"),  # a GBK .csv renamed
+    (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + b"\0" * 64, "名单.png", "“另存为”Excel 工作簿"),
     # A workbook with an open password is an encrypted OLE file, not an old .xls: say so.
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64,
      "加密.xlsx", "这个文件设置了打开密码"),
@@ -874,3 +874,45 @@ def test_a_volunteer_list_with_its_own_column_names_imports(site: Site) -> None:
     stored = site.read(lambda db: next(db.query(
         "SELECT name, about, smartphone FROM users WHERE phone = '13905137777'")))
     assert stored == {"name": "别名老师", "about": "退休教师", "smartphone": 0}
+
+
+def zipped(*members: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for member in members:
+            archive.writestr(member, b"<x/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("data", "name", "words"), [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "名单.et", "WPS 表格文件（.et）。请在 Excel 或 WPS 里“另存为”"),
+    (zipped("Index/Document.iwa", "Metadata/Properties.plist"), "名单.numbers", "这是苹果 Numbers 表格（.numbers）"),
+    (zipped("mimetype", "content.xml"), "名单.ods", "这是 OpenDocument 表格（.ods）"),
+    (zipped("[Content_Types].xml", "xl/workbook.bin"), "名单.xlsb", "这是 Excel 二进制工作簿（.xlsb）"),
+    (zipped("[Content_Types].xml", "word/document.xml"), "名单.docx", "这是 Word 文档"),
+])
+def test_other_spreadsheet_formats_are_told_how_to_save_as_xlsx_not_called_damaged(site: Site, data: bytes,
+                                                                                   name: str, words: str) -> None:
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", data, name)
+    assert response.status_code == 400 and words in response.text, response.text[-2000:]
+    assert "已损坏" not in response.text
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8", "utf-16"])
+def test_a_csv_as_chinese_excel_saves_it_imports_with_its_names_whole(site: Site, encoding: str) -> None:
+    browser = site.as_(site.w.staff_st11)
+    separator = "\t" if encoding == "utf-16" else ","  # Excel's "Unicode 文本" is tab-separated UTF-16
+    lines = ["帮扶对象名单", separator.join(["序号", "姓名", "性别", "出生年份", "一人一策", "监护人联系方式"]),
+             separator.join(["1", "欧阳小燕", "女", "2015", '"每周家访，\n月底小结"', "13912345678"]),
+             separator.join(["2", "喆喆", "男", "2016", "", ""])]  # 喆: in GB18030, not in GB2312
+    data = "\r\n".join(lines).encode(encoding if encoding != "gbk" else "gb18030")
+    preview = upload(browser, "/mentees/import", data, "名单.csv")
+    assert "新增 2" in preview.text and "有错误 0" in preview.text, preview.text[-2000:]
+    assert "第 3 行" in preview.text and "第 4 行" in preview.text
+    confirm(browser, "/mentees/import", preview)
+    rows = site.read(lambda db: list(db.query(
+        "SELECT name, gender, birth_year, plan, guardian_contact FROM mentees WHERE name IN ('欧阳小燕', '喆喆')"
+        " ORDER BY name = '喆喆'")))
+    assert rows == [{"name": "欧阳小燕", "gender": "female", "birth_year": 2015, "plan": "每周家访，\n月底小结",
+                     "guardian_contact": "13912345678"},
+                    {"name": "喆喆", "gender": "male", "birth_year": 2016, "plan": None, "guardian_contact": None}]
