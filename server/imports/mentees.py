@@ -23,7 +23,7 @@ from ..forms import MutationsRefused, apply_all
 from ..queries.mentees import mentees_of_units, next_mentee_codes
 from ..queries.units import unit_tree
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .sheets import Column, cell_problems, plain_name
+from .sheets import Column, cell_problems, footer_problem, plain_name
 
 COLUMNS = (
     Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。",
@@ -113,6 +113,11 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
             continue
         if name == "name":
             text = plain_name(text)
+            footer = footer_problem(text)
+            if footer:  # no child is registered under the name 合计 35 人
+                errors.append(footer)
+                bad.add(name)
+                continue
         elif name == "code":  # ＢＸ－2026－0001 or a pasted tab is the code BX-2026-0001, as every writer stores it
             text = mentee_code(text)
             if not text:  # a cell of spaces only: no code, one is given

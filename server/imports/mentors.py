@@ -19,7 +19,7 @@ from sync.users import EDITABLE, LOGIN_RE, is_telephone, save_user
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .sheets import Column, cell_problems, plain_name, plain_phone
+from .sheets import Column, cell_problems, footer_problem, plain_name, plain_phone
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (
@@ -46,6 +46,8 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
             errors.append("“姓名”不能为空。")
     elif len(name) > 50:
         errors.append("“姓名”太长（最多 50 字）。")
+    elif footer_problem(name):
+        errors.append(str(footer_problem(name)))
     else:
         values["name"] = name
     if cells.get("phone"):

@@ -352,6 +352,11 @@ def _read_lines(rows: Iterator[Line], hidden_columns: set[int], columns: Sequenc
         if line > MAX_LINES or walked > MAX_LINES:
             raise SheetInvalid(f"表格的行太多（连空行在内超过 {MAX_LINES} 行）。请删去多余的空行，"
                                f"或分成几个文件导入，每个不超过 {MAX_ROWS} 行。")
+        if all(footer_problem(v) for v in cells.values() if v):
+            # 合计 35 人, or 填表人：张老师 under the list: not a person, and said, so no one wonders where it went.
+            said = "、".join(v for v in cells.values() if v)
+            notices.append(f"第 {line} 行是表格末尾的合计或签名（{said}），已跳过。")
+            continue
         if all(_header_key(v) == headers[k] for k, v in cells.items() if v):
             # Two class lists pasted one below the other, each with its column names: not a child named 姓名.
             notices.append(f"第 {line} 行是又一行列名，已跳过。")
@@ -455,6 +460,20 @@ def template(title: str, columns: Sequence[Column], notes: Sequence[tuple[str, s
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PHONE_NOISE = re.compile(r"[\s\-()（）]")
+
+
+# What a school writes under its list, in the name column: 合计 35 人, 填表人：张老师, 审核：…, 说明：…
+_FOOTER = re.compile(r"(合计|总计|小计|共计|总人数|人数|填表|制表|审核|负责人|联系人|说明|备注|注)[\s\d人名]*[：:].*|"
+                     r"(合计|总计|小计|共计)\s*.*|共\s*\d+\s*[人名].*|.*\d+\s*人$")
+
+
+def footer_problem(name: str) -> str | None:
+    """Why a row is a line written under the list (a total, a signature) rather than a person, or None."""
+    folded = unicodedata.normalize("NFKC", name).strip()
+    if _FOOTER.fullmatch(folded) or ":" in folded:
+        return (f"这一行的姓名是“{name}”，像是表格末尾的合计或签名行，不是一个人的名字。"
+                "请删去这一行（或把它移到名单外）后再上传。")
+    return None
 
 
 def plain_name(text: str) -> str:

@@ -916,3 +916,19 @@ def test_a_csv_as_chinese_excel_saves_it_imports_with_its_names_whole(site: Site
     assert rows == [{"name": "欧阳小燕", "gender": "female", "birth_year": 2015, "plan": "每周家访，\n月底小结",
                      "guardian_contact": "13912345678"},
                     {"name": "喆喆", "gender": "male", "birth_year": 2016, "plan": None, "guardian_contact": None}]
+
+
+def test_totals_and_signatures_under_a_list_are_never_registered_as_children(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    data = xlsx(["姓名", "性别", "备注"], [["陈甲", "男", ""],
+                                         ["合计：2人", "", ""],
+                                         ["", "", "填表人：张老师"]])
+    preview = upload(browser, "/mentees/import", data)
+    assert "新增 1" in preview.text and "有错误 0" in preview.text, preview.text[-2000:]
+    assert "第 3 行是表格末尾的合计或签名（合计：2人），已跳过" in preview.text
+    assert "第 4 行是表格末尾的合计或签名（填表人：张老师），已跳过" in preview.text
+    # A total beside a real cell is not passed over: the row is refused in words, never a child named 共 2 人.
+    mixed = upload(browser, "/mentees/import", xlsx(["姓名", "性别"], [["陈甲", "男"], ["共 2 人", "男"]]))
+    assert "像是表格末尾的合计或签名行" in mixed.text and 'name="payload"' not in mixed.text
+    volunteers = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["审核人：李", "13905130009"]]))
+    assert "像是表格末尾的合计或签名行" in volunteers.text and 'name="payload"' not in volunteers.text
