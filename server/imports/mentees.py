@@ -84,11 +84,23 @@ def _categories(text: str, errors: list[str]) -> list[str]:
 _BIRTH = re.compile(r"(\d{4})(?:年(?:\d{1,2}月(?:\d{1,2}日?)?)?|[-./]\d{1,2}(?:[-./]\d{1,2})?)?")
 
 
+# 20150305, as a school's student-record system exports a birth date.
+_BIRTH_DIGITS = re.compile(r"(\d{4})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
+_AGE = re.compile(r"(\d{1,2})(周?岁)?")
+
+
 def _birth_year(text: str, errors: list[str]) -> int | None:
-    found = _BIRTH.fullmatch("".join(unicodedata.normalize("NFKC", text).split()))
+    plain = "".join(unicodedata.normalize("NFKC", text).split())
+    found = _BIRTH.fullmatch(plain) or _BIRTH_DIGITS.fullmatch(plain)
     this_year = local_today().year
     if found and this_year - 25 <= int(found[1]) <= this_year:
         return int(found[1])
+    age = _AGE.fullmatch(plain)
+    if age and 1 <= int(age[1]) <= 25:
+        # An age turns into a birth year only give or take one, and is wrong again next year.
+        errors.append(f"“出生年份”这一格填的是年龄（{text}），请改填出生年份（如 {this_year - int(age[1])} 或"
+                      f" {this_year - int(age[1]) - 1}，以户口本上的为准）。")
+        return None
     errors.append(f"“出生年份”应为四位年份（{this_year - 25}–{this_year}），这一行填的是“{text}”。")
     return None
 

@@ -932,3 +932,20 @@ def test_totals_and_signatures_under_a_list_are_never_registered_as_children(sit
     assert "像是表格末尾的合计或签名行" in mixed.text and 'name="payload"' not in mixed.text
     volunteers = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["审核人：李", "13905130009"]]))
     assert "像是表格末尾的合计或签名行" in volunteers.text and 'name="payload"' not in volunteers.text
+
+
+def test_birth_dates_as_record_systems_export_them_import_and_ages_are_refused_in_words(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    this_year = datetime.date.today().year
+    preview = upload(browser, "/mentees/import", xlsx(["姓名", "出生日期"], [["数日甲", "20150305"],
+                                                                          ["数日乙", "2016/3/5"],
+                                                                          ["数日丙", "10岁"],
+                                                                          ["数日丁", 9]]))
+    assert "新增 2" in preview.text and "有错误 2" in preview.text, preview.text[-3000:]
+    assert f"“出生年份”这一格填的是年龄（10岁），请改填出生年份（如 {this_year - 10}" in preview.text
+    assert "“出生年份”这一格填的是年龄（9）" in preview.text
+    fixed = upload(browser, "/mentees/import", xlsx(["姓名", "出生日期"], [["数日甲", "20150305"],
+                                                                        ["数日乙", "2016/3/5"]]))
+    confirm(browser, "/mentees/import", fixed)
+    years = site.read(lambda db: dict(db.execute("SELECT name, birth_year FROM mentees WHERE name LIKE '数日%'")))
+    assert years == {"数日甲": 2015, "数日乙": 2016}
