@@ -23,7 +23,7 @@ from ..forms import MutationsRefused, apply_all
 from ..queries.mentees import mentees_of_units, next_mentee_codes
 from ..queries.units import unit_tree
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .sheets import Column, cell_problems, footer_problem, plain_name
+from .sheets import Column, cell_problems, footer_problem, plain_name, plain_phone
 
 COLUMNS = (
     Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。",
@@ -265,6 +265,9 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         for field_name, value in values.items():
             old = match.get(field_name)
             same = sorted(old or []) == sorted(value) if field_name == "categories" else old == value
+            if field_name == "guardian_contact" and old:
+                # 139-0513-0001 in the school's list is the 13905130001 on the record: not a change to offer.
+                same = plain_phone(str(old)) == plain_phone(value)
             if not same:
                 row.fields[field_name] = value
                 row.changes.append((LABELS[field_name], shown(field_name, old), shown(field_name, value)))

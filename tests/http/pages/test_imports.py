@@ -949,3 +949,16 @@ def test_birth_dates_as_record_systems_export_them_import_and_ages_are_refused_i
     confirm(browser, "/mentees/import", fixed)
     years = site.read(lambda db: dict(db.execute("SELECT name, birth_year FROM mentees WHERE name LIKE '数日%'")))
     assert years == {"数日甲": 2015, "数日乙": 2016}
+
+
+def test_a_guardians_phone_written_with_dashes_spaces_or_86_is_no_change_to_the_number_on_record(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    confirm(browser, "/mentees/import", upload(browser, "/mentees/import",
+                                               xlsx(["姓名", "家长电话"], [["号码甲", 13905130001]])))
+    before = quiet(site.read(db_snapshot))
+    for written in ("139-0513-0001", "139 0513 0001", "+86 139 0513 0001", "（+86）13905130001"):
+        again = upload(browser, "/mentees/import", xlsx(["姓名", "家长电话"], [["号码甲", written]]))
+        assert "无变化 1" in again.text and "有改动 0" in again.text, written
+    changed = upload(browser, "/mentees/import", xlsx(["姓名", "家长电话"], [["号码甲", "139-0513-0002"]]))
+    assert "监护人联系方式：13905130001 → 139-0513-0002" in changed.text
+    assert quiet(site.read(db_snapshot)) == before
