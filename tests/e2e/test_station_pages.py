@@ -35,7 +35,7 @@ def _roster() -> bytes:
     assert sheet is not None
     sheet.append(["编号", "姓名", "所属单位", "学校", "年级", "性别", "出生年份", "类别", "关注等级"])
     sheet.append(["", "顾小禾", "", "掘港街道城南小学", "三年级", "女", 2017, "留守/特殊家庭", "关注"])
-    sheet.append(["", "", "", "", "四年级", "男孩"])
+    sheet.append(["", "", "", "", "四年级", "不详"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
