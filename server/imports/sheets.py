@@ -9,6 +9,7 @@ lost its digits, a formula without its result) is refused in words, never import
 """
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 import re
@@ -123,7 +124,11 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> tuple[list[tuple[int, d
         raise SheetInvalid("上传的文件是空的（0 字节）。请重新选择填好的 Excel 文件（.xlsx）。")
     if data[:4] != b"PK\x03\x04":
         text = text_of(data)
-        read = _read_text(text, columns) if text is not None else None
+        try:
+            read = _read_text(text, columns) if text is not None else None
+        except csv.Error:  # a cell past the csv module's limit: nothing a roster holds
+            raise SheetInvalid("这个文本文件（.csv）里有一格的内容太长，系统读不了。请用 Excel 或 WPS 打开它检查，"
+                               "再“另存为”Excel 工作簿（.xlsx）后上传。") from None
         if read is None:
             raise SheetInvalid("这个文件不是 Excel 表格（.xlsx）。请用 Excel 或 WPS 打开它，“另存为”Excel 工作簿"
                                "（.xlsx）后再上传；或下载模板，填好后上传。")

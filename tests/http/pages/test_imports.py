@@ -193,6 +193,7 @@ def test_a_preview_cannot_be_replayed_by_someone_else(site: Site) -> None:
     (b"PK\x03\x04 this is not really a zip", "坏文件.xlsx", "无法读取这个文件"),
     (b"", "空.xlsx", "上传的文件是空的"),
     (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + b"\0" * 64, "名单.png", "“另存为”Excel 工作簿"),
+    (("姓名,备注\n甲," + "字" * 200_000 + "\n").encode(), "名单.csv", "里有一格的内容太长"),
     # A workbook with an open password is an encrypted OLE file, not an old .xls: say so.
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64,
      "加密.xlsx", "这个文件设置了打开密码"),
