@@ -37,7 +37,7 @@ COLUMNS = (
     Column("gender", "性别", help="男 或 女。", choices=tuple(GENDERS.values()), width=8),
     Column("birth_year", "出生年份", help="四位数字，如 2014。", width=10,
            aliases=("出生日期", "出生年月", "出生年月日", "出生时间", "生日", "出生年")),
-    Column("categories", "类别", width=26, aliases=("帮扶类别", "帮扶类型", "困难类型", "类型"),
+    Column("categories", "类别", width=26, aliases=("帮扶类别", "帮扶类型", "困难类型"),
            help="心理行为问题、家庭经济困难、留守/特殊家庭；可填多个，用顿号（、）分开。"),
     Column("risk_level", "关注等级", help="一般、关注 或 重点；新登记留空为“一般”。",
            choices=tuple(RISK_LEVELS.values()), width=10, aliases=("关注程度",)),
