@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -248,6 +249,16 @@ def mentee_code(code: Any) -> str:
     return "".join(unicodedata.normalize("NFKC", str(code)).split())
 
 
+# A resident ID card's number, 18 digits (the last may be X) or the old 15.
+_ID_CARD = re.compile(r"\d{6}(19|20)\d{2}(0[1-9]|1[0-2])\d{5}[\dXx]|\d{15}")
+ID_CARD_CODE = "编号不能用身份证号：县里的页面、档案和导出都用编号代替孩子的姓名显示。请换一个编号。"
+
+
+def looks_like_id_card(code: Any) -> bool:
+    """Whether a child's code is an ID card's number (which every reviewer would then read)."""
+    return bool(_ID_CARD.fullmatch(unicodedata.normalize("NFKC", mentee_code(code))))
+
+
 def _code_in_use(w: _Writer, mentee: dict[str, Any]) -> str | None:
     """Why ``mentee`` may not have its code: another live child has it (this batch's own changes
     included). The code names one child county-wide: the county's pages, archives, exports and the
@@ -371,6 +382,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             if not record["code"]:
                 raise Refusal("“编号”不能为空。")
             if before is None or record["code"] != mentee_code(before["code"]):
+                _refuse_if(ID_CARD_CODE if looks_like_id_card(record["code"]) else None)
                 _refuse_if(_code_in_use(w, record))
         if before is not None and record["status"] == "closed" and before["status"] != "closed":
             _refuse_if(_still_paired(w, record))

@@ -16,7 +16,7 @@ import sqlite_utils
 from sync import Actor, Scope
 from sync.entities import CATEGORIES, ENTITIES, GENDERS, RISK_LEVELS, ROW_KINDS
 from sync.mutations import check_value, upsert
-from sync.rules import mentee_code
+from sync.rules import looks_like_id_card, mentee_code
 from sync.timeutil import local_today
 
 from ..forms import MutationsRefused, apply_all
@@ -130,6 +130,11 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
                 errors.append(footer)
                 bad.add(name)
                 continue
+        elif name == "code" and looks_like_id_card(text):
+            # Said at the preview, in the import's words (the write rule refuses it for every writer).
+            errors.append("“编号”这一格像是身份证号。系统不保存身份证号，编号也不能用身份证号：新登记的孩子请把编号留空"
+                          "（导入时自动编号），已登记的填系统里的编号。")
+            continue
         elif name == "code":  # ＢＸ－2026－0001 or a pasted tab is the code BX-2026-0001, as every writer stores it
             text = mentee_code(text)
             if not text:  # a cell of spaces only: no code, one is given

@@ -143,3 +143,17 @@ def test_a_code_stored_before_the_rule_with_odd_spaces_may_be_corrected_to_its_p
     (answer,) = push(db, w.staff_st11, upsert("mentee", w.mentee2, {"code": "BX-2026-0906"}, 1, base_version=1))
     assert answer["status"] == "applied", answer
     assert code_of(db, w.mentee2) == "BX-2026-0906"
+
+
+@pytest.mark.parametrize("code", ["32062320150305001X", " 320623201503050011 ", "320623150305001"])
+def test_a_child_given_an_id_card_number_as_code_is_refused_by_every_writer(
+    db: sqlite_utils.Database, w: SimpleNamespace, code: str
+) -> None:
+    """The code stands in for the child's name on the county's pages: an ID number there would show
+    it to every reviewer. The sentence does not repeat the number."""
+    child = new_id()
+    (created,) = push(db, w.staff_st11, upsert("mentee", child, {"unit_id": w.st11, "code": code, "name": "小华"}, 1))
+    assert created["status"] == "rejected" and "编号不能用身份证号" in created["reason"], created
+    assert code.strip() not in created["reason"] and row(db, "mentee", child) is None
+    (edited,) = push(db, w.staff_st11, upsert("mentee", w.mentee1, {"code": code}, 2, base_version=1))
+    assert edited["status"] == "rejected" and code_of(db, w.mentee1) != code

@@ -963,3 +963,15 @@ def test_a_guardians_phone_written_with_dashes_spaces_or_86_is_no_change_to_the_
     changed = upload(browser, "/mentees/import", xlsx(["姓名", "家长电话"], [["号码甲", "139-0513-0002"]]))
     assert "监护人联系方式：13905130001 → 139-0513-0002" in changed.text
     assert quiet(site.read(db_snapshot)) == before
+
+
+def test_an_id_card_number_in_the_code_column_is_never_made_a_childs_code(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    before = quiet(site.read(db_snapshot))
+    for number in ("32062320150305001X", "320623150305001"):
+        preview = upload(browser, "/mentees/import", xlsx(["编号", "姓名"], [[number, "证号甲"]]))
+        assert "“编号”这一格像是身份证号" in preview.text and 'name="payload"' not in preview.text, number
+    assert quiet(site.read(db_snapshot)) == before
+    # A school's own long number that is no ID card is not taken for one.
+    other = upload(browser, "/mentees/import", xlsx(["编号", "姓名"], [["G320623201503", "证号乙"]]))
+    assert "新增 1" in other.text and "身份证号" not in other.text
