@@ -254,19 +254,22 @@ _IGNORED = {
 }
 
 
-Line = tuple[int, tuple[object, ...], bool]  # a row's number in Excel, its first MAX_COLUMNS values, hidden
+# A row's number in Excel, its first MAX_COLUMNS values, whether it is hidden, its struck-through columns
+Line = tuple[int, tuple[object, ...], bool, frozenset[int]]
 
 
 def _lines(sheet: Any, hidden_columns: set[int]) -> Iterator[Line]:
-    """The rows the sheet's XML holds, by their Excel numbers, each with whether it is hidden (by hand or
-    by a filter); ``hidden_columns`` is filled with the hidden columns' numbers before the first row.
-    Rows the file leaves out are blank and never walked: a file can declare three million of them in a
-    few bytes. (openpyxl's own iter_rows fills each gap with a blank row, stops at the sheet's
-    <dimension>, which some programs write wrong, and says nothing of what is hidden.)"""
+    """The rows the sheet's XML holds, by their Excel numbers, each with whether it is hidden (by hand
+    or by a filter) and which of its cells are struck through; ``hidden_columns`` is filled with the
+    hidden columns' numbers before the first row. Rows the file leaves out are blank and never walked:
+    a file can declare three million of them in a few bytes. (openpyxl's own iter_rows fills each gap
+    with a blank row, stops at the sheet's <dimension>, which some programs write wrong, and says
+    nothing of what is hidden.)"""
     with sheet._get_source() as source:
         parser = WorkSheetParser(source, sheet._shared_strings, data_only=True, epoch=sheet.parent.epoch,
                                  date_formats=sheet.parent._date_formats,
                                  timedelta_formats=sheet.parent._timedelta_formats)
+        struck = _struck_styles(sheet.parent)
         first = True
         for number, cells in parser.parse():
             if first:  # <cols> comes before <sheetData>
@@ -279,7 +282,15 @@ def _lines(sheet: Any, hidden_columns: set[int]) -> Iterator[Line]:
             for cell in cells:
                 if 1 <= cell["column"] <= MAX_COLUMNS:
                     values[cell["column"] - 1] = cell["value"]
-            yield number, tuple(values), _true(parser.row_dimensions.get(str(number), {}).get("hidden"))
+            hidden = _true(parser.row_dimensions.get(str(number), {}).get("hidden"))
+            yield number, tuple(values), hidden, frozenset(c["column"] for c in cells if c["style_id"] in struck)
+
+
+def _struck_styles(book: Any) -> set[int]:
+    """The cell styles whose font is struck through (删除线)."""
+    fonts = book._fonts
+    return {index for index, style in enumerate(book._cell_styles)
+            if 0 <= style.fontId < len(fonts) and fonts[style.fontId].strike}
 
 
 def _true(flag: object) -> bool:
@@ -314,7 +325,7 @@ def _read_sheet(sheet: Any, columns: Sequence[Column]) -> Read | None:
 
 
 def _read_text(text: str, columns: Sequence[Column]) -> Read | None:
-    lines = ((number, tuple(cells[:MAX_COLUMNS]), False) for number, cells in text_rows(text))
+    lines = ((number, tuple(cells[:MAX_COLUMNS]), False, frozenset[int]()) for number, cells in text_rows(text))
     found = _read_lines(lines, set(), columns)
     return None if found is None else (found[0], found[1])
 
@@ -324,7 +335,7 @@ def _read_lines(rows: Iterator[Line], hidden_columns: set[int], columns: Sequenc
     """The rows below the header row, the notices, each column's key and the header's row number."""
     header: Header | None = None
     header_line = 0
-    for header_line, values, _ in rows:
+    for header_line, values, _, _ in rows:
         if header_line > HEADER_ROWS:
             break
         header = _header(values, columns, header_line)
@@ -337,14 +348,21 @@ def _read_lines(rows: Iterator[Line], hidden_columns: set[int], columns: Sequenc
     headers = {c.key: _header_key(c.header) for c in columns}
     out: list[tuple[int, dict[str, str]]] = []
     hidden_rows: list[int] = []
+    struck_rows: list[int] = []
+    names = frozenset(index for index, key in enumerate(keys, start=1)
+                      if any(c.required and c.key == key for c in columns))
     text = walked = 0
-    for line, values, hidden in rows:
+    for line, values, hidden, struck in rows:
         walked += 1
         cells = {key: cell_text(v) for key, v in zip(keys, values, strict=False) if key is not None}
         if any(cells.values()) and hidden:
             # A school hides the rows of children who left, or filters its list down to one class: a
             # person reading the sheet does not see them, so they are not imported, and the preview says so.
             hidden_rows.append(line)
+            continue
+        if any(cells.values()) and struck & names:
+            # The other way a school marks a child who left: the name struck through (删除线).
+            struck_rows.append(line)
             continue
         if not any(cells.values()):
             # Borders or a colour painted far down below the list are rows in the file with nothing in
@@ -374,11 +392,17 @@ def _read_lines(rows: Iterator[Line], hidden_columns: set[int], columns: Sequenc
             raise SheetInvalid(f"表格超过 {MAX_ROWS} 行，请分成几个文件导入。")
         out.append((line, {c.key: cells.get(c.key, "") for c in columns}))
     if hidden_rows:
-        more = f" 等 {len(hidden_rows)} 行" if len(hidden_rows) > 10 else ""
-        listed = "、".join(str(n) for n in hidden_rows[:10]) + more
-        notices.append(f"第 {listed} 行在表格里是隐藏的（或被筛选隐藏），没有导入。要导入这些行，"
+        notices.append(f"第 {_listed(hidden_rows)} 行在表格里是隐藏的（或被筛选隐藏），没有导入。要导入这些行，"
                        "请在 Excel 或 WPS 里取消隐藏（或清除筛选）后重新上传。")
+    if struck_rows:
+        notices.append(f"第 {_listed(struck_rows)} 行的姓名划了删除线（通常表示已经离开），没有导入。要导入这些行，"
+                       "请去掉删除线后重新上传。")
     return out, notices, keys, header_line
+
+
+def _listed(lines: list[int]) -> str:
+    more = f" 等 {len(lines)} 行" if len(lines) > 10 else ""
+    return "、".join(str(n) for n in lines[:10]) + more
 
 
 _MERGE_REF = re.compile(r"([A-Z]{1,3})(\d+):[A-Z]{1,3}(\d+)")

@@ -975,3 +975,18 @@ def test_an_id_card_number_in_the_code_column_is_never_made_a_childs_code(site: 
     # A school's own long number that is no ID card is not taken for one.
     other = upload(browser, "/mentees/import", xlsx(["编号", "姓名"], [["G320623201503", "证号乙"]]))
     assert "新增 1" in other.text and "身份证号" not in other.text
+
+
+def test_children_whose_names_a_school_struck_through_are_not_imported_and_the_preview_says_which(
+        site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["姓名", "年级"], ["划线甲", "四年级"], ["划线乙", "五年级"], ["划线丙", "六年级"]):
+        sheet.append(row)
+    sheet["A3"].font = openpyxl.styles.Font(strike=True)  # 划线乙 left
+    sheet["B4"].font = openpyxl.styles.Font(strike=True)  # only 划线丙's old grade struck: still here
+    preview = upload(browser, "/mentees/import", saved(book))
+    assert "新增 2" in preview.text and "第 3 行的姓名划了删除线" in preview.text, preview.text[-2000:]
+    assert "划线乙" not in preview.text and "划线丙" in preview.text
