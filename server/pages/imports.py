@@ -159,8 +159,10 @@ async def _preview_or_import(visit: Visit, kind: Kind, form: FormData) -> Respon
             rows, notices = await run_in_threadpool(read_rows, data, kind.columns)
         except SheetInvalid as exc:
             return _page(visit, kind, status=400, error=exc.reason)
-        if not rows:
-            return _page(visit, kind, status=400, error="表格里除了列名没有数据。请从第 2 行起每行填一个人。")
+        if not rows:  # every row hidden, struck through or a total: the notices say why none was read
+            empty = " ".join(["表格里除了列名没有可导入的数据。", *notices]) if notices else \
+                "表格里除了列名没有数据。请从第 2 行起每行填一个人。"
+            return _page(visit, kind, status=400, error=empty)
     plan = await visit.state.store.read(lambda db: kind.plan(db, scope, actor.unit_id, rows, notices))
     payload = _payload(visit, kind, rows, notices, plan)
     if len(payload) > MAX_PAYLOAD:  # the confirm would not come back: say so now, not after the click

@@ -759,6 +759,11 @@ def test_rows_a_school_hid_are_not_imported_and_the_preview_says_which(site: Sit
     assert "已转学乙" not in preview.text and "已毕业丙" not in preview.text
     assert quiet(site.read(db_snapshot)) == before
     confirm(browser, "/mentees/import", preview)
+    # A list filtered down to nothing says why nothing was read, not just that there is no data.
+    for line in (2, 5):
+        sheet.row_dimensions[line].hidden = True
+    response = upload(browser, "/mentees/import", saved(book))
+    assert response.status_code == 400 and "第 2、3、4、5 行在表格里是隐藏的" in response.text
     names = site.read(lambda db: {r[0] for r in db.execute("SELECT name FROM mentees WHERE name LIKE '%乙' OR"
                                                             " name LIKE '%丙' OR name LIKE '在校%'")})
     assert names == {"在校甲", "在校丁"}
