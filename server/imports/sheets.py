@@ -345,7 +345,7 @@ def _read_lines(rows: Iterator[Line], hidden_columns: set[int], columns: Sequenc
         return None
     keys, notices = header
     _unhide(keys, hidden_columns, columns, notices)
-    headers = {c.key: _header_key(c.header) for c in columns}
+    headers = {c.key: {_header_key(name) for name in (c.header, *c.aliases, *c.fallbacks)} for c in columns}
     out: list[tuple[int, dict[str, str]]] = []
     hidden_rows: list[int] = []
     struck_rows: list[int] = []
@@ -380,7 +380,7 @@ def _read_lines(rows: Iterator[Line], hidden_columns: set[int], columns: Sequenc
             said = "、".join(v for v in cells.values() if v)
             notices.append(f"第 {line} 行是表格末尾的合计或签名（{said}），已跳过。")
             continue
-        if all(_header_key(v) == headers[k] for k, v in cells.items() if v):
+        if all(_header_key(v) in headers[k] for k, v in cells.items() if v):
             # Two class lists pasted one below the other, each with its column names: not a child named 姓名.
             notices.append(f"第 {line} 行是又一行列名，已跳过。")
             continue

@@ -659,6 +659,11 @@ def test_two_class_lists_pasted_one_below_the_other_import_without_a_child_named
                                  ["", "二班乙", "", "", "二年级", "女"]])
     preview = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
     assert "新增 2" in preview.text and "有错误 0" in preview.text and "第 4 行是又一行列名，已跳过" in preview.text
+    # Written in the school's own column names, the second header is no child named 学生姓名 either.
+    own = xlsx(["学生姓名", "班级", "家长电话"], [["一班丙", "一(1)班", ""], ["学生姓名", "班级", "家长电话"],
+                                            ["二班丁", "二(1)班", ""]])
+    preview = upload(site.as_(site.w.staff_st11), "/mentees/import", own)
+    assert "新增 2" in preview.text and "第 3 行是又一行列名，已跳过" in preview.text, preview.text[-2000:]
 
 
 def test_a_code_column_of_row_numbers_never_renames_one_child_after_another(site: Site) -> None:
