@@ -188,8 +188,14 @@ def _other_zip(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
+            with archive.open("xl/workbook.xml") if "xl/workbook.xml" in names else io.BytesIO() as workbook:
+                start = workbook.read(4096)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zipfile.LargeZipFile):
         return None  # openpyxl will fail on it too, and say it is damaged
+    if b"purl.oclc.org/ooxml/spreadsheetml" in start:
+        # Excel's "Strict Open XML 电子表格" save type: openpyxl finds no sheet in it at all.
+        return ("这个文件保存成了“Strict Open XML 电子表格”格式，系统读不了。请在 Excel 里“另存为”，"
+                "保存类型选“Excel 工作簿（*.xlsx）”，再上传。")
     if "xl/workbook.xml" in names:
         return None
     return next((words for member, words in _ZIPPED if member in names), None)

@@ -901,6 +901,9 @@ def zipped(*members: str) -> bytes:
     (zipped("mimetype", "content.xml"), "名单.ods", "这是 OpenDocument 表格（.ods）"),
     (zipped("[Content_Types].xml", "xl/workbook.bin"), "名单.xlsb", "这是 Excel 二进制工作簿（.xlsb）"),
     (zipped("[Content_Types].xml", "word/document.xml"), "名单.docx", "这是 Word 文档"),
+    (rezip(xlsx(["姓名"], [["甲"]]), "xl/workbook.xml", lambda body: body.replace(
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main")),
+     "名单.xlsx", "“Strict Open XML 电子表格”格式"),
 ])
 def test_other_spreadsheet_formats_are_told_how_to_save_as_xlsx_not_called_damaged(site: Site, data: bytes,
                                                                                    name: str, words: str) -> None:
