@@ -52,8 +52,8 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
     # children's records is logged as one opened by its own page is.
     counts = {k: v for k, v in (("activity", len(data["activities"])), ("pairing", len(data["pairings"]))) if v}
     if counts:
-        actor, ip, target = page.actor, client_ip(page.request), unit or page.actor.unit_id
-        await page.state.store.write(lambda db: log_access(db, actor, "view_review_queue", target, entities=counts,
+        actor, ip, where = page.actor, client_ip(page.request), unit or page.actor.unit_id
+        await page.state.store.write(lambda db: log_access(db, actor, "view_review_queue", where, entities=counts,
                                                            ip=ip))
     # A refusal about a record that is not in this queue (not yours, or decided meanwhile) goes on top.
     errors = {k if k in shown or k == "_form" else "_form": v for k, v in (errors or {}).items()}
