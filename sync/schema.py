@@ -390,15 +390,20 @@ def m012_return_figures(db: sqlite_utils.Database) -> None:
     touching the table (the dashboard finds each pairing's latest follow-up in the same index),
     and a screening is checked without a table lookup. Each replaces an
     index that is its prefix, so writers keep the same number of indexes to maintain.
+
+    The indexes were added to this step after it had shipped, and m013's first form had already
+    dropped ``idx_activities_pairing``: ``IF EXISTS`` lets a database of that afternoon start
+    (it stopped at "no such index"), and m031 brings every database of that day to these indexes.
     """
     db.executescript(
         """
         ALTER TABLE stats_returns ADD COLUMN figures TEXT;
-        DROP INDEX idx_activities_pairing;
-        CREATE INDEX idx_activities_pairing_date ON activities(pairing_id, date, kind, deleted, follow_up_due);
-        DROP INDEX idx_screenings_mentee;
-        CREATE INDEX idx_screenings_mentee_date ON screenings(mentee_id, date, deleted, psych_problem,
-                                                              intervention_success);
+        DROP INDEX IF EXISTS idx_activities_pairing;
+        CREATE INDEX IF NOT EXISTS idx_activities_pairing_date
+            ON activities(pairing_id, date, kind, deleted, follow_up_due);
+        DROP INDEX IF EXISTS idx_screenings_mentee;
+        CREATE INDEX IF NOT EXISTS idx_screenings_mentee_date
+            ON screenings(mentee_id, date, deleted, psych_problem, intervention_success);
         """
     )
 
@@ -728,6 +733,30 @@ def m030_mentee_code_index(db: sqlite_utils.Database) -> None:
     where the table had no index by code. Not UNIQUE: a deleted child keeps its code, and rows stored
     before the rule may already share one (they are left for the staff to correct)."""
     db.execute("CREATE INDEX idx_mentees_code ON mentees(trim(code))")
+
+
+# The two indexes m012 makes, as it makes them now: (name, table, columns).
+M012_INDEXES = (
+    ("idx_activities_pairing_date", "activities", ("pairing_id", "date", "kind", "deleted", "follow_up_due")),
+    ("idx_screenings_mentee_date", "screenings", ("mentee_id", "date", "deleted", "psych_problem",
+                                                  "intervention_success")),
+)
+
+
+@migrations
+def m031_repair_m012_indexes(db: sqlite_utils.Database) -> None:
+    """m012 and m013 gained and changed indexes after they had shipped (2026-12-01), so a database
+    made that day holds a set of its own: without ``idx_activities_pairing_date`` a child's page
+    failed (it reads ``INDEXED BY`` that index), with ``idx_activities_pairing_latest`` or the
+    one-column ``idx_activities_pairing`` every push kept an index nothing reads. This brings any
+    of them to the indexes a new database has; on a database that has them it changes nothing."""
+    for stale in ("idx_activities_pairing", "idx_activities_pairing_latest", "idx_screenings_mentee"):
+        db.execute(f"DROP INDEX IF EXISTS {stale}")
+    for name, table, columns in M012_INDEXES:
+        have = tuple(row[2] for row in db.execute(f"PRAGMA index_info({name})").fetchall())
+        if have != columns:
+            db.execute(f"DROP INDEX IF EXISTS {name}")
+            db.execute(f"CREATE INDEX {name} ON {table}({', '.join(columns)})")
 
 
 # What the write path keeps from the activities (table, the statement that works it out from them).
