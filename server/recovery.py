@@ -68,6 +68,11 @@ def issue_recovery_code(db: sqlite_utils.Database, device_id: str, *, hours: int
         raise UnknownDevice(f"没有编号为 {device_id} 的设备。")
     if row[0] is not None:
         raise UnknownDevice(f"设备 {device_id} 已停用，不能恢复；请为新手机发登记码。")
+    # Without the key the phone uploads when its PIN is first set, a code releases nothing: read
+    # out to a volunteer on the telephone it would only fail on the phone, as a wrong code.
+    if not has_recovery_key(db, device_id):
+        raise UnknownDevice(f"设备 {device_id} 还没有把恢复密钥交给服务器（没有设置过 PIN 码，或设置后还没联网），"
+                            "恢复码对它无效。")
     code = f"{secrets.randbelow(10**8):08d}"
     now = datetime.datetime.now(datetime.UTC)
     expires = now + datetime.timedelta(hours=hours)

@@ -220,6 +220,8 @@ def test_codes_revocations_and_backups_made_at_the_command_line_are_audited(
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO sync_devices (id, user_id, name, created_at, last_seen_at)"
                      " VALUES (?, ?, 'p', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')", [device, user_id])
+        conn.execute("INSERT INTO recovery_keys (device_id, recovery_key, stored_at) VALUES (?, ?, ?)",
+                     [device, "A" * 43, "2026-01-01T00:00:00.000Z"])  # the key its PIN's setting uploaded
     conn.close()
     assert banxing("recovery-code", "--device", device, "--db", db).returncode == 0
     assert banxing("revoke", "--device", device, "--reason", "手机丢失", "--db", db).returncode == 0

@@ -108,7 +108,8 @@ def test_a_lost_answer_can_be_fetched_again_with_the_same_code_until_the_key_is_
 
 def test_a_code_issued_for_another_phone_releases_nothing(county: County) -> None:
     phone, other = enrolled(county), enrolled(county, "mentor2")
-    county.client.put("/api/device/recovery-key", json={"recovery_key": new_key()}, headers=bearer(phone["token"]))
+    for each in (phone, other):
+        county.client.put("/api/device/recovery-key", json={"recovery_key": new_key()}, headers=bearer(each["token"]))
     code = recovery_code(county, other["device_id"])
     response = recover(county.client, phone, code)
     assert response.status_code == 400 and response.json()["code"] == "recovery_code_rejected"
@@ -128,8 +129,18 @@ def test_wrong_codes_lock_the_phone_out_even_for_the_right_code(county: County) 
 
 def test_a_right_code_without_a_stored_key_says_so(county: County) -> None:
     phone = enrolled(county)
-    response = recover(county.client, phone, recovery_code(county, phone["device_id"]))
+    county.client.put("/api/device/recovery-key", json={"recovery_key": new_key()}, headers=bearer(phone["token"]))
+    code = recovery_code(county, phone["device_id"])
+    # The key is gone after the code was issued, as after a restore from a copy made before it was stored.
+    county.store_write(lambda db: db.execute("DELETE FROM recovery_keys WHERE device_id = ?", [phone["device_id"]]))
+    response = recover(county.client, phone, code)
     assert response.status_code == 409 and response.json()["code"] == "recovery_key_missing"
+
+
+def test_no_code_is_issued_for_a_phone_that_never_handed_over_its_key(county: County) -> None:
+    phone = enrolled(county)
+    with pytest.raises(UnknownDevice, match="PIN"):
+        recovery_code(county, phone["device_id"])
 
 
 def test_a_revoked_phone_recovers_nothing_and_gets_no_new_codes(county: County) -> None:

@@ -59,6 +59,10 @@ def test_recovery_code_is_issued_for_one_enrolled_phone_and_stored_as_a_hash(db:
     code = json.loads(banxing("enrol-code", "--user", "mentor", "--json", "--db", db).stdout)["code"]
     with TestClient(create_app(Settings(db_path=db, secret_keys=("k",)))) as client:
         phone = client.post("/api/enrol", json={"code": code}).json()
+        # The phone hands over its recovery key when its PIN is set.
+        stored = client.put("/api/device/recovery-key", json={"recovery_key": "A" * 42 + "E"},
+                            headers={"authorization": f"Bearer {phone['token']}"})
+        assert stored.status_code == 200, stored.text
     result = banxing("recovery-code", "--device", phone["device_id"], "--json", "--db", db)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
@@ -82,3 +86,18 @@ def test_recovery_code_for_an_unknown_or_revoked_device_exits_2(db: pathlib.Path
     assert banxing("revoke", "--device", device, "--db", db).returncode == 0
     revoked = banxing("recovery-code", "--device", device, "--db", db)
     assert revoked.returncode == 2 and "已停用" in revoked.stderr
+
+
+def test_recovery_code_for_a_phone_that_never_handed_over_its_recovery_key_is_refused(db: pathlib.Path) -> None:
+    """The volunteer's page refuses it; the command issued a code that could only fail on the phone."""
+    code = json.loads(banxing("enrol-code", "--user", "mentor", "--json", "--db", db).stdout)["code"]
+    with TestClient(create_app(Settings(db_path=db, secret_keys=("k",)))) as client:
+        device = client.post("/api/enrol", json={"code": code}).json()["device_id"]
+    refused = banxing("recovery-code", "--device", device, "--db", db)
+    assert refused.returncode == 2 and refused.stdout == "", refused.stdout
+    assert "PIN" in refused.stderr and "Traceback" not in refused.stderr
+    store = Store(db)
+    try:
+        assert store.read_now(lambda d: d.execute("SELECT count(*) FROM recovery_codes").fetchone()[0]) == 0
+    finally:
+        store.close()
