@@ -154,6 +154,44 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_reset_password(args: argparse.Namespace, settings: Settings) -> int:
+    """A new one-time password for a web account, for when nobody who could reset it on 账号 can sign
+    in: the county's only administrator forgot theirs or locked it. As the admin page's reset, it
+    ends the account's web sessions and clears its sign-in lockout, and it is audited."""
+    from sync.users import save_user
+
+    from . import lockout, sessions
+    from .auth import hash_password, new_password
+
+    password = new_password()
+    password_hash = hash_password(password)
+
+    def reset(db: sqlite_utils.Database) -> dict[str, str]:
+        row = db.execute("SELECT id, name, role, active FROM users WHERE login = ? AND id != ?",
+                         [args.user, SYSTEM.user_id]).fetchone()
+        if row is None:
+            raise Refused(f"没有名为 {args.user!r} 的账号。")
+        user_id, name, role, active = row
+        if role == "mentor":
+            raise Refused(f"{args.user} 是五老志愿者：志愿者不用密码，在手机上用登记码登记"
+                          f"（banxing enrol-code --user {args.user}），忘记 PIN 码用恢复码（banxing recovery-code）。")
+        if not active:
+            raise Refused(f"账号 {args.user} 已停用，新密码也不能登录；请先由管理员在“账号”里恢复它。")
+        save_user(db, SYSTEM, {"password_hash": password_hash}, user_id=user_id)
+        append_audit(db, SYSTEM, "user", user_id, "reset_password", {"by": [None, _operator()]})
+        lockout.clear(db, args.user)
+        sessions.end_user_sessions(db, user_id)
+        return {"login": args.user, "name": name}
+
+    done = _once(_existing(settings), reset, write=True)
+    if args.json:
+        print(json.dumps({**done, "password": password}, ensure_ascii=False))
+        return 0
+    print(f"账号 {done['login']}（{done['name']}）的新临时密码 {password}：只显示这一次；"
+          "登录后请在“我的账号”里改成自己的密码。这个账号已登录的网页都已退出。")
+    return 0
+
+
 def _beijing(stamp: str | None) -> str:
     """A stored UTC time as the clock the station reads (``--json`` keeps the stored form): the raw
     ``2026-12-04T06:19:43.123Z`` read as 6 a.m. puts a code's end eight hours early."""
@@ -305,6 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="the administrator's name")
     p.add_argument("--json", action="store_true", help='print {"county", "login", "password"} only')
     p.set_defaults(func=cmd_init)
+
+    p = command("reset-password", "give a web account a new one-time password (e.g. the only admin forgot theirs)")
+    p.add_argument("--user", required=True, help="login")
+    p.add_argument("--json", action="store_true", help='print {"login", "name", "password"} only')
+    p.set_defaults(func=cmd_reset_password)
 
     p = command("enrol-code", "issue a one-time enrolment code for a user's phone")
     p.add_argument("--user", required=True, help="login")

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import pathlib
 import re
+import sqlite3
 import stat
 
 import httpx2 as httpx
+from starlette.testclient import TestClient
 
+from server import create_app
+from server.config import Settings
 from sync.system import SYSTEM_USER_ID
 
 from .test_cli import banxing, rows
@@ -53,3 +57,53 @@ def test_init_never_touches_an_existing_database_and_leaves_nothing_when_refused
         assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
         assert refused.stderr.strip()
         assert not list(tmp_path.glob("bad.db*")), "a refused init leaves no file to refuse the next try"
+
+
+def _sign_in(client: TestClient, login: str, password: str) -> int:
+    match = TOKEN_RE.search(client.get("/login").text)
+    assert match
+    answer = client.post("/login", data={"username": login, "password": password, "csrf_token": match.group(1)},
+                         follow_redirects=False)
+    return answer.status_code
+
+
+def test_the_only_administrator_who_forgot_the_password_gets_a_new_one_at_the_command_line(
+    tmp_path: pathlib.Path,
+) -> None:
+    """Nobody else could reset it on 账号, and init refuses an existing database: the county was locked out."""
+    db = tmp_path / "rudong.db"
+    first = json.loads(banxing("init", "--db", db, "--county", "如东县", "--admin", "zhou.admin", "--name", "周文清",
+                               "--json").stdout)["password"]
+    with TestClient(create_app(Settings(db_path=db, secret_keys=("k",)))) as client:
+        assert _sign_in(client, "zhou.admin", first) == 303
+        tries = [_sign_in(TestClient(client.app), "zhou.admin", "wrong-password") for _ in range(12)]
+        assert tries[-1] == 429  # locked out as well
+        reset = banxing("reset-password", "--user", "zhou.admin", "--db", db, "--json")
+        assert reset.returncode == 0, reset.stderr
+        printed = json.loads(reset.stdout)
+        assert printed["login"] == "zhou.admin" and printed["password"] != first
+        assert client.get("/account", follow_redirects=False).status_code != 200  # its sessions ended
+        assert _sign_in(client, "zhou.admin", first) == 400
+        assert _sign_in(client, "zhou.admin", printed["password"]) == 303
+    audited = rows(db, "SELECT op, changes FROM sync_audit WHERE op = 'reset_password'")
+    assert len(audited) == 1 and "命令行" in audited[0][1]
+    text = banxing("reset-password", "--user", "zhou.admin", "--db", db)
+    assert text.returncode == 0 and "新临时密码" in text.stdout
+
+
+def test_reset_password_refuses_an_unknown_login_and_a_volunteer_in_a_sentence(tmp_path: pathlib.Path) -> None:
+    db = tmp_path / "rudong.db"
+    made = banxing("init", "--db", db, "--county", "如东县", "--admin", "zhou.admin", "--name", "周文清")
+    assert made.returncode == 0
+    with sqlite3.connect(db) as conn:
+        county = conn.execute("SELECT id FROM units").fetchone()[0]
+        conn.execute("INSERT INTO users (id, login, name, role, unit_id, active, created_at)"
+                     " VALUES ('01900000-0000-7000-8000-0000000000bb', 'wang.laoshi', '王建国', 'mentor', ?, 1,"
+                     " '2026-01-01T00:00:00.000Z')", [county])
+    conn.close()
+    for login, words in (("nobody", "没有名为"), ("wang.laoshi", "登记码")):
+        refused = banxing("reset-password", "--user", login, "--db", db)
+        assert refused.returncode == 2 and words in refused.stderr and "Traceback" not in refused.stderr
+        assert refused.stdout == ""
+    missing = banxing("reset-password", "--user", "zhou.admin", "--db", tmp_path / "typo.db")
+    assert missing.returncode == 2 and "不存在" in missing.stderr and not (tmp_path / "typo.db").exists()
