@@ -11,6 +11,9 @@ refuses to start, with a sentence for the operator, when
 - no keys are configured, the key file beside the database (``<db>.secret``) is missing, and the
   database has phones enrolled: a fresh key would refuse every one of their tokens (a database
   restored from Litestream after its disk was lost comes back without the key file);
+- keys are configured, none of them is the key in ``<db>.secret``, and the database has phones
+  enrolled: the phones were enrolled under the file's key, and moving to ``BANXING_SECRET_KEYS``
+  without it would refuse them all in the same way;
 - another ``banxing serve`` already runs on the same file: two writers' group commits contend for
   one lock and two Litestream processes would write one replica's history at once.
 """
@@ -45,7 +48,10 @@ def check_database(settings: Settings, *, create: bool) -> None:
         raise ServeRefused(
             f"数据库文件 {path} 不存在，服务器没有启动。请检查路径（BANXING_DB_PATH 或 --db）和数据盘是否已挂载；"
             "从备份恢复请用 banxing restore；确实要新建一个空数据库，请加 --create。")
-    if settings.secret_keys or key_file(path).exists():
+    if settings.secret_keys:
+        _check_configured_keys(settings)
+        return
+    if key_file(path).exists():
         return
     phones = _enrolled_phones(path)
     if phones:
@@ -54,6 +60,24 @@ def check_database(settings: Settings, *, create: bool) -> None:
             "用新密钥启动，这些手机都会被拒绝并要求重新登记。请从备份处找回这个文件放回原处"
             "（或把原来的密钥写入 BANXING_SECRET_KEYS）。如果密钥确已丢失，把一个新的随机密钥写入"
             "BANXING_SECRET_KEYS 再启动，所有手机需导出未同步记录后重新登记。")
+
+
+def _check_configured_keys(settings: Settings) -> None:
+    """Keys set in ``BANXING_SECRET_KEYS`` while the phones were enrolled under the key file: the
+    operations guide says to move the key into the county's env file, and a list without the file's
+    key refused every phone's token as the first start after it answered a phone."""
+    path = key_file(settings.db_path)
+    if not path.exists():
+        return
+    filed = [k.strip() for k in path.read_text(encoding="utf-8").splitlines() if k.strip()]
+    if not filed or set(filed) & set(settings.secret_keys):
+        return
+    phones = _enrolled_phones(settings.db_path)
+    if phones:
+        raise ServeRefused(
+            f"BANXING_SECRET_KEYS 里没有签名密钥文件 {path} 里的密钥，而数据库里有 {phones} 台已登记的手机，"
+            "服务器没有启动：用新密钥启动，这些手机都会被拒绝并要求重新登记。请把这个文件里的密钥写在"
+            "BANXING_SECRET_KEYS 的最前面（旧的在前，逗号分隔），再启动。")
 
 
 def _enrolled_phones(path: pathlib.Path) -> int:

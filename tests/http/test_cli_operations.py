@@ -185,6 +185,22 @@ def test_serve_refuses_a_new_signing_key_for_a_database_with_enrolled_phones(
         pass
 
 
+def test_serve_refuses_configured_keys_that_leave_out_the_key_file_the_phones_were_enrolled_under(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    """operations.md moves a county's key into BANXING_SECRET_KEYS (its env file); set to a fresh key
+    and not the one in <db>.secret, every enrolled phone's token was refused at its next sync."""
+    db = demo.copy(tmp_path)
+    enrolled_phone(demo, db)
+    filed = (db.parent / (db.name + ".secret")).read_text().strip()
+
+    err = refused(serve(db, "--port", str(free_port()), BANXING_SECRET_KEYS="a-new-key-for-the-env-file"))
+    assert "BANXING_SECRET_KEYS" in err and str(db.parent / (db.name + ".secret")) in err
+
+    with serving(db, BANXING_SECRET_KEYS=f"{filed},a-new-key-for-the-env-file"):  # oldest first: it starts
+        pass
+
+
 def test_a_second_server_on_the_same_database_is_refused(demo: Demo, tmp_path: pathlib.Path) -> None:
     """Two servers on one file each ran a writer (and, replicating, a Litestream of its own)."""
     db = demo.copy(tmp_path)
