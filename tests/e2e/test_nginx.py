@@ -185,3 +185,39 @@ def test_stalled_clients_are_dropped_by_nginx_and_never_reach_banxing(proxy: Pro
     finally:
         for sock in stalled:
             sock.close()
+
+
+def test_a_second_county_on_the_same_nginx_as_operations_md_says_passes_nginx_t(tmp_path: pathlib.Path) -> None:
+    """A whole second copy of the file defines its zones and upstream twice (nginx -t: "already bound");
+    operations.md §4 adds an upstream of the county's own and a copy of the two server blocks only."""
+    assert os.path.exists(NGINX), "nginx is missing: `make test` installs Debian's nginx-light"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=banxing",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True)
+    first = CONF.read_text(encoding="utf-8")
+    first = substitute(first, "/etc/ssl/banxing/fullchain.pem", str(tmp_path / "cert.pem"))
+    first = substitute(first, "/etc/ssl/banxing/privkey.pem", str(tmp_path / "key.pem"))
+    ports = [free_port() for _ in range(4)]
+    first = substitute(first, "listen 443 ssl;", f"listen 127.0.0.1:{ports[0]} ssl;")
+    first = substitute(first, "listen 80;", f"listen 127.0.0.1:{ports[1]};")
+    first = substitute(substitute(first, "listen [::]:443 ssl;", ""), "listen [::]:80;", "")
+    servers = first[first.index("# Plain HTTP only redirects"):]
+    second = ("upstream banxing_kaizhou {\n    server 127.0.0.1:8102;\n    keepalive 16;\n}\n\n"
+              + substitute(servers, "proxy_pass http://banxing;", "proxy_pass http://banxing_kaizhou;", 4)
+              .replace("banxing.example.org", "kaizhou.banxing.example.org")
+              .replace(f":{ports[0]} ssl", f":{ports[2]} ssl").replace(f":{ports[1]};", f":{ports[3]};"))
+    (tmp_path / "logs").mkdir()
+
+    def check(*sites: str) -> subprocess.CompletedProcess[str]:
+        for i, site in enumerate(sites):
+            (tmp_path / f"site{i}.conf").write_text(site, encoding="utf-8")
+        includes = "".join(f" include {tmp_path}/site{i}.conf;\n" for i in range(len(sites)))
+        (tmp_path / "nginx.conf").write_text(
+            f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
+            f"http {{\n access_log off;\n{includes}}}\n", encoding="utf-8")
+        return subprocess.run([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-t"],
+                              capture_output=True, text=True)
+
+    assert "already bound" in check(first, first).stderr
+    checked = check(first, second)
+    assert checked.returncode == 0, checked.stderr
