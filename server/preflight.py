@@ -77,7 +77,8 @@ def _check_configured_keys(settings: Settings) -> None:
         raise ServeRefused(
             f"BANXING_SECRET_KEYS 里没有签名密钥文件 {path} 里的密钥，而数据库里有 {phones} 台已登记的手机，"
             "服务器没有启动：用新密钥启动，这些手机都会被拒绝并要求重新登记。请把这个文件里的密钥写在"
-            "BANXING_SECRET_KEYS 的最前面（旧的在前，逗号分隔），再启动。")
+            "BANXING_SECRET_KEYS 的最前面（旧的在前，逗号分隔），再启动。如果这是一次已经完成的密钥轮换"
+            "（每台手机都已同步、换上了新密钥签的凭证），把这个文件移走再启动。")
 
 
 def _enrolled_phones(path: pathlib.Path) -> int:
