@@ -92,6 +92,8 @@ def test_dashboard_shows_lecture_coverage_by_town_from_the_coverage_rules(site: 
 
     def setup(db: Any) -> None:
         for unit, students, parents in ((w.st11, 800, 760), (w.st12, 200, 190)):
+            if (unit, year) == (w.st11, 2026):
+                continue  # the shared world already holds these figures (enrolment1): one set a unit a year
             mutate(db, w.staff_town1, "enrolment", {"unit_id": unit, "year": year, "students": students,
                                                     "parents": parents})
         mutate(db, w.staff_st11, "event", {"unit_id": w.st11, "kind": "lecture", "lecture_no": 4,
