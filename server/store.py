@@ -88,6 +88,7 @@ class _Group:
         self.writes: list[_Write] = []
         self.outcomes: dict[int, _Outcome] = {}
         self.done: list[_Write] = []  # applied in the open transaction, not yet committed
+        self.broken = False  # a ROLLBACK failed: the connection may still hold the transaction
 
     def run(self, write: _Write) -> None:
         """Apply ``write`` in the group's transaction, opening it if needed.
@@ -106,7 +107,11 @@ class _Group:
             current = pending.pop(0)
             conn = self.db.conn
             if not conn.in_transaction:
-                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:  # locked past the busy timeout, a disk that fails: answered
+                    self.outcomes[id(current)] = _Outcome(error=exc)
+                    continue
             changes = conn.total_changes
             try:
                 value = current.fn(self.db)
@@ -127,8 +132,8 @@ class _Group:
 
     def _undo(self, pending: list[_Write]) -> None:
         """Roll the transaction back and queue the writes it had applied to run again first."""
-        if self.db.conn.in_transaction:
-            self.db.conn.execute("ROLLBACK")
+        if not _roll_back(self.db.conn):
+            self.broken = True
         pending[:0], self.done = self.done, []
 
     def commit(self) -> None:
@@ -137,8 +142,8 @@ class _Group:
             if conn.in_transaction:
                 conn.execute("COMMIT")  # synchronous=FULL: returns once the WAL is on disk
         except BaseException as exc:  # noqa: BLE001 - the COMMIT failed: nothing of the group was written
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            if not _roll_back(conn):
+                self.broken = True
             self.outcomes = {id(w): _Outcome(error=exc) for w in self.writes}
         self.done = []
 
@@ -149,6 +154,17 @@ class _Group:
                 write.future.set_exception(outcome.error)
             else:
                 write.future.set_result(outcome.value)
+
+
+def _roll_back(conn: sqlite3.Connection) -> bool:
+    """End the open transaction, if any; False when the disk refuses even the ROLLBACK (the Store
+    then closes the connection, which rolls back, rather than let its writer thread die of it)."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            return False
+    return True
 
 
 class Store:
@@ -214,7 +230,7 @@ class Store:
             # on any of its leaf pages, then push about a tenth faster. SQLite takes the memory
             # only as pages are read, so a small county never uses it.
             self._write_db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-            if self._checkpoint_pages:
+            if self._checkpoint_pages and self._checkpointer is None:
                 self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="banxing-checkpoint",
                                                       daemon=True)
                 self._checkpointer.start()
@@ -225,7 +241,12 @@ class Store:
         try:
             while not self._stop.wait(CHECKPOINT_SECONDS):
                 # PASSIVE never blocks the writer or the readers; it copies what it can.
-                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    # A full or failing disk: the WAL keeps every commit meanwhile, and the next
+                    # round copies it back once the disk has room (a dead thread never would).
+                    continue
         finally:
             db.close()
 
@@ -265,7 +286,12 @@ class Store:
 
     def _run_group(self, first: _Write) -> _Write | None:
         """Run ``first`` and the writes queued behind it in one transaction; return what did not fit."""
-        group = _Group(self._writer_db(), self._fault_delay)
+        try:
+            db = self._writer_db()
+        except BaseException as exc:  # noqa: BLE001 - the file cannot be opened: answered, and tried again next time
+            first.future.set_exception(exc)
+            return None
+        group = _Group(db, self._fault_delay)
         group.run(first)
         carry: _Write | None = None
         started = time.monotonic()
@@ -282,7 +308,18 @@ class Store:
         self.commits += 1
         self.writes += len(group.writes)
         group.answer()
+        if group.broken or db.conn.in_transaction:
+            self._drop_writer_db()
         return carry
+
+    def _drop_writer_db(self) -> None:
+        """Close the writer's connection (SQLite rolls back what it held); the next write reopens it."""
+        if self._write_db is not None:
+            try:
+                self._write_db.close()
+            except sqlite3.Error:
+                pass
+            self._write_db = None
 
     def _run_read(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
         db = getattr(self._local, "db", None)

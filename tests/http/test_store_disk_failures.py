@@ -1,0 +1,66 @@
+"""The Store when the machine fails under it: a lock held too long, a full or failing disk.
+Whatever happens, a write is answered, and the writer keeps serving once the disk does."""
+from __future__ import annotations
+
+import pathlib
+import resource
+import sqlite3
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from server.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: pathlib.Path) -> Iterator[Store]:
+    s = Store(tmp_path / "store.db")
+    s.migrate()
+    s.write_now(lambda db: db.execute("CREATE TABLE notes (text TEXT)"))
+    yield s
+    s.close()
+
+
+def note(text: str) -> object:
+    return lambda db: db.execute("INSERT INTO notes VALUES (?)", [text])
+
+
+def test_a_write_whose_transaction_cannot_begin_is_answered_and_the_writer_keeps_serving(store: Store) -> None:
+    # Another process (an operator's sqlite3 shell) holds the database locked past the busy timeout.
+    store.write_now(lambda db: db.execute("PRAGMA busy_timeout = 0"))
+    other = sqlite3.connect(str(store.path), isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            store.submit(note("锁住时")).result(timeout=10)  # answered, not left waiting
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.submit(note("解锁后")).result(timeout=10)
+    assert store.read_now(lambda db: [r[0] for r in db.execute("SELECT text FROM notes")]) == ["解锁后"]
+
+
+def test_the_background_checkpoint_survives_a_full_disk_and_copies_the_wal_back_once_there_is_room(
+        store: Store) -> None:
+    """The checkpoint thread meets the full disk first (it grows the database file): it must try again
+    later, not die and leave the WAL to grow until the writer's own checkpoint, 64 MB on."""
+    db_file = store.path
+    emptied = sqlite3.connect(str(db_file))
+    emptied.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the WAL starts empty, the database file whole
+    emptied.close()
+    size = db_file.stat().st_size
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    # No file of this process may grow past the database's size (Python ignores SIGXFSZ: EFBIG):
+    # the WAL has room for the write, the database file none for the checkpoint's copy of it.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        store.write_now(lambda db: db.execute("INSERT INTO notes VALUES (?)", ["满" * 20_000]))
+        time.sleep(2.5)  # two rounds of the checkpoint thread, each refused
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert db_file.stat().st_size == size
+    deadline = time.monotonic() + 5
+    while db_file.stat().st_size == size and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert db_file.stat().st_size > size, "the WAL was never copied back"
