@@ -384,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     from sync import NotAllowed
 
     from .devices import UnknownUser
+    from .errors import StorageUnavailable
 
     args = build_parser().parse_args(argv)
     try:
@@ -394,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UnknownUser, Refused, SettingInvalid, NotADatabase, NotAllowed) as exc:  # a sentence, not a traceback
         print(str(exc), file=sys.stderr)
         return 2
+    except StorageUnavailable as exc:  # the Store's word for a full or failing disk
+        print(f"没有完成：{exc.message}（{exc.detail}）", file=sys.stderr)
+        return 1
     except (OSError, sqlite3.Error) as exc:  # a folder that is not there, a full disk, a damaged file
         print(f"没有完成：{exc}", file=sys.stderr)
         return 1

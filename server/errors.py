@@ -225,6 +225,60 @@ class ReadTooSlow(AppError):
     status, code = 503, "read_too_slow"
 
 
+class StorageUnavailable(AppError):
+    """The server's disk refused the database or a file (read-only, failing, a file removed under it).
+
+    Not a bug of ours and not the caller's: the operator's to fix, so one log line and no traceback.
+    SQLite rolled the write back; a phone keeps its outbox and sends again, as after any 5xx, and the
+    server serves again by itself once the disk does (``Store`` keeps its writer running)."""
+
+    status, code = 503, "storage_unavailable"
+    log_words = "storage failed"
+
+    def __init__(self, message: str = "", *, detail: str = "") -> None:
+        super().__init__(message or STORAGE_FAILED, headers={"retry-after": "300"})
+        self.detail = detail
+
+
+class DiskFull(StorageUnavailable):
+    """The disk (or SQLite's page limit) is full."""
+
+    code = "disk_full"
+    log_words = "disk full"
+
+    def __init__(self, message: str = "", *, detail: str = "") -> None:
+        super().__init__(message or DISK_FULL, detail=detail)
+
+
+DISK_FULL = "服务器的磁盘已满，这次的内容没有保存；请稍后再试，并告诉县关工委的系统管理员。"
+STORAGE_FAILED = ("服务器的磁盘出了故障（只读或读写出错），这次的请求没有完成，也没有保存任何内容；"
+                  "请稍后再试，并告诉县关工委的系统管理员。")
+# SQLite's primary result codes (the low byte of an extended code such as SQLITE_IOERR_WRITE) and
+# the errno values that mean the disk, not the request: a full disk, or one that cannot be written.
+_SQLITE_FULL = {sqlite3.SQLITE_FULL}
+_SQLITE_DISK = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN}
+_ERRNO_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_ERRNO_DISK = {errno.EROFS, errno.EIO}
+
+
+def storage_failure(exc: BaseException) -> StorageUnavailable | None:
+    """The ``StorageUnavailable`` that ``exc`` (an SQLite or OS error) amounts to, or None for any other error."""
+    if isinstance(exc, StorageUnavailable):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        full, disk = primary in _SQLITE_FULL, primary in _SQLITE_DISK
+    elif isinstance(exc, OSError):
+        full, disk = exc.errno in _ERRNO_FULL, exc.errno in _ERRNO_DISK
+    else:
+        return None
+    if not (full or disk):
+        return None
+    failure = DiskFull(detail=str(exc)) if full else StorageUnavailable(detail=str(exc))
+    failure.__cause__ = exc
+    return failure
+
+
 SYNC_STATUS: dict[type[SyncError], int] = {
     BatchInvalid: 400, CursorInvalid: 400, BatchTooLarge: 413, DeviceRevoked: 401, NotAllowed: 403,
 }
@@ -271,6 +325,9 @@ def envelope(request: Request, status: int, message: str, code: str, headers: di
 
 async def app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    if isinstance(exc, StorageUnavailable):
+        # One line: a traceback per push would fill the log on the same full disk.
+        log.error("%s on %s %s: %s", exc.log_words, request.method, request.url.path, exc.detail)
     return envelope(request, exc.status, exc.message, exc.code, exc.headers)
 
 
@@ -293,22 +350,16 @@ async def client_gone(request: Request, exc: Exception) -> Response:
     return Response(status_code=400)
 
 
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, sqlite3.Error):
-        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
-    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
-
-
-DISK_FULL = "服务器的磁盘已满，这次的内容没有保存；请稍后再试，并告诉县关工委的系统管理员。"
+async def os_or_sqlite_error(request: Request, exc: Exception) -> Response:
+    """An ``OSError`` or SQLite error raised outside the Store (a backup, a temporary file): the
+    disk's, answered as the Store answers it; anything else is a bug, for ``server_error``."""
+    failure = storage_failure(exc)
+    if failure is None:
+        raise exc
+    return await app_error(request, failure)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    if _disk_full(exc):
-        # Not a bug: the operator's to fix, and one line says what (a traceback per push would
-        # fill the log on the same full disk). SQLite rolled the write back; a phone keeps its
-        # outbox and sends again, as after any 5xx.
-        log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
-        return envelope(request, 503, DISK_FULL, "disk_full", {"retry-after": "300"})
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     try:
         return envelope(request, 500, "服务器内部出错，请稍后再试；数据没有被部分写入。", "internal_error")
@@ -321,6 +372,9 @@ EXCEPTION_HANDLERS = {
     SyncError: sync_error,
     HTTPException: http_error,
     ClientDisconnect: client_gone,
+    # Here, not under Exception: Starlette logs a traceback for whatever reaches that handler.
+    OSError: os_or_sqlite_error,
+    sqlite3.Error: os_or_sqlite_error,
     Exception: server_error,
 }
 

@@ -36,7 +36,7 @@ from sync import connect
 from sync import migrations as sync_migrations
 from sync.returns import install_figures
 
-from .errors import ReadTooSlow
+from .errors import ReadTooSlow, storage_failure
 from .queries.stats import figures_for_return
 from .schema import migrations as server_migrations
 
@@ -151,7 +151,7 @@ class _Group:
         for write in self.writes:
             outcome = self.outcomes[id(write)]
             if outcome.error is not None:
-                write.future.set_exception(outcome.error)
+                write.future.set_exception(_as_storage(outcome.error))
             else:
                 write.future.set_result(outcome.value)
 
@@ -165,6 +165,12 @@ def _roll_back(conn: sqlite3.Connection) -> bool:
         except sqlite3.Error:
             return False
     return True
+
+
+def _as_storage(exc: BaseException) -> BaseException:
+    """A full, read-only or failing disk as one ``StorageUnavailable`` (503, one sentence) for
+    every caller: a phone, a page, the command line; any other error unchanged."""
+    return storage_failure(exc) or exc
 
 
 class Store:
@@ -275,7 +281,7 @@ class Store:
         try:
             write.future.set_result(write.fn(self._writer_db()))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            write.future.set_exception(exc)
+            write.future.set_exception(_as_storage(exc))
 
     def _next_queued(self) -> _Write | None | Literal[False]:
         """The next queued write, or False when nothing is queued (None is the stop signal)."""
@@ -289,7 +295,7 @@ class Store:
         try:
             db = self._writer_db()
         except BaseException as exc:  # noqa: BLE001 - the file cannot be opened: answered, and tried again next time
-            first.future.set_exception(exc)
+            first.future.set_exception(_as_storage(exc))
             return None
         group = _Group(db, self._fault_delay)
         group.run(first)
@@ -322,6 +328,14 @@ class Store:
             self._write_db = None
 
     def _run_read(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
+        try:
+            return self._read_once(fn, time_limit_ms)
+        except sqlite3.Error as exc:  # the file gone or the disk failing: one clear 503, as for a write
+            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_READONLY:
+                raise  # a reader that tried to write: a bug of ours, whatever the disk
+            raise _as_storage(exc) from exc
+
+    def _read_once(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
         db = getattr(self._local, "db", None)
         if db is None:
             db = connect(self.path, readonly=True)

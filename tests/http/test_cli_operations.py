@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import pathlib
+import resource
 import socket
 import sqlite3
 import stat
@@ -275,3 +276,18 @@ def test_a_backup_carries_the_key_file_and_a_restore_after_losing_the_disk_keeps
         pull = urllib.request.Request(f"{url}/api/sync/pull", headers={"authorization": f"Bearer {token}"})
         with urllib.request.urlopen(pull, timeout=30) as answer:
             assert answer.status == 200, "the phone enrolled before the backup still syncs"
+
+
+def test_a_command_on_a_disk_that_fails_to_write_says_so_in_a_sentence_not_a_traceback(
+        demo: Demo, tmp_path: pathlib.Path) -> None:
+    db = demo.copy(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANXING_")}
+
+    def no_file_may_grow() -> None:  # the disk fails every write past 4 KB (EFBIG: SQLITE_IOERR)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    result = subprocess.run([str(BANXING), "enrol-code", "--user", demo.login("mentor"), "--db", str(db)],
+                            capture_output=True, text=True, env=env, timeout=120, check=False,
+                            preexec_fn=no_file_may_grow)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "没有完成：服务器的磁盘" in result.stderr

@@ -1,5 +1,6 @@
-"""The Store when the machine fails under it: a lock held too long, a full or failing disk.
-Whatever happens, a write is answered, and the writer keeps serving once the disk does."""
+"""The Store when the machine fails under it: a lock held too long, a full or failing disk, its
+files removed. Whatever happens, a write is answered, an answer means the write will outlive the
+process, and the writer keeps serving once the disk does."""
 from __future__ import annotations
 
 import pathlib
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from server.errors import StorageUnavailable
 from server.store import Store
 
 
@@ -39,6 +41,18 @@ def test_a_write_whose_transaction_cannot_begin_is_answered_and_the_writer_keeps
         other.close()
     store.submit(note("解锁后")).result(timeout=10)
     assert store.read_now(lambda db: [r[0] for r in db.execute("SELECT text FROM notes")]) == ["解锁后"]
+
+
+def test_a_read_only_database_refuses_the_write_as_storage_unavailable_and_the_next_one_goes_through(
+        store: Store) -> None:
+    store.write_now(lambda db: db.execute("PRAGMA query_only = 1"))  # SQLITE_READONLY, as on a read-only disk
+    with pytest.raises(StorageUnavailable) as refused:
+        store.submit(note("只读时")).result(timeout=10)
+    assert refused.value.code == "storage_unavailable"
+    # Not through write(): a write's transaction cannot even begin on a read-only database.
+    store._enqueue(lambda db: db.execute("PRAGMA query_only = 0"), alone=True).result()
+    store.write_now(note("恢复后"))
+    assert store.read_now(lambda db: [r[0] for r in db.execute("SELECT text FROM notes")]) == ["恢复后"]
 
 
 def test_the_background_checkpoint_survives_a_full_disk_and_copies_the_wal_back_once_there_is_room(
