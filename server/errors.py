@@ -316,7 +316,8 @@ def envelope(request: Request, status: int, message: str, code: str, headers: di
     templates: Jinja2Templates = request.app.state.templates  # set before the lifespan runs
     # An error page can quote what was asked for (a filter, a search); like a signed-in page, it
     # is not kept in a shared computer's browser history.
-    typed = typed_words(request) if 400 <= status < 500 else []
+    # A save the disk refused (503) is the person's to send again too: what they wrote is shown back.
+    typed = typed_words(request) if 400 <= status < 500 or status == 503 else []
     return templates.TemplateResponse(
         request, "error.html", {"status": status, "message": message, "typed": typed}, status_code=status,
         headers={"cache-control": "no-store", **(headers or {})},

@@ -1,0 +1,32 @@
+"""A form saved while the server's disk is full: a friendly 503 page that shows back what was typed
+(nothing of it was saved), and the same form goes through once there is room, once."""
+from __future__ import annotations
+
+import re
+
+from .conftest import Site
+
+NOTES = "孩子最近很沉默，家访时外婆说父母都在外地打工，过年也不回来。"
+
+
+def test_a_child_registered_on_a_full_disk_gets_a_503_page_showing_what_was_typed_and_registers_once_later(
+        site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = browser.get("/mentees/new")
+    record_id = re.search(r'name="record_id" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    data = {"record_id": record_id, "unit_id": w.st11, "name": "小华", "risk_level": "watch",
+            "plan": "每两周家访一次，和班主任一起。", "notes": NOTES * 80}
+    token = browser.token("/mentees/new")
+    pages = site.write(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+    site.write(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))  # SQLITE_FULL, as on a full disk
+    try:
+        full = browser.post("/mentees/new", data, token=token)
+    finally:
+        site.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+    assert full.status_code == 503 and "磁盘已满" in full.text and "Traceback" not in full.text
+    assert "你填写的内容（没有保存）" in full.text and NOTES in full.text and "每两周家访一次" in full.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小华'").fetchone()[0]) == 0
+    again = browser.post("/mentees/new", data, token=token)
+    assert again.status_code == 303 and again.headers["location"] == f"/mentees/{record_id}"
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小华'").fetchone()[0]) == 1
