@@ -20,6 +20,7 @@ thread and connection, so a push rarely pays for one in its commit.
 from __future__ import annotations
 
 import asyncio
+import os
 import pathlib
 import queue
 import sqlite3
@@ -36,7 +37,7 @@ from sync import connect
 from sync import migrations as sync_migrations
 from sync.returns import install_figures
 
-from .errors import ReadTooSlow, storage_failure
+from .errors import ReadTooSlow, StorageUnavailable, storage_failure
 from .queries.stats import figures_for_return
 from .schema import migrations as server_migrations
 
@@ -136,6 +137,12 @@ class _Group:
             self.broken = True
         pending[:0], self.done = self.done, []
 
+    def fail(self, exc: BaseException) -> None:
+        """Answer every write of the group that succeeded with ``exc`` instead (nothing of it is durable)."""
+        for write in self.writes:
+            if self.outcomes[id(write)].error is None:
+                self.outcomes[id(write)] = _Outcome(error=exc)
+
     def commit(self) -> None:
         conn = self.db.conn
         try:
@@ -146,6 +153,11 @@ class _Group:
                 self.broken = True
             self.outcomes = {id(w): _Outcome(error=exc) for w in self.writes}
         self.done = []
+
+    @property
+    def done_any(self) -> bool:
+        """Whether a write of the group succeeded (and so was committed)."""
+        return any(self.outcomes[id(w)].error is None for w in self.writes)
 
     def answer(self) -> None:
         for write in self.writes:
@@ -165,6 +177,14 @@ def _roll_back(conn: sqlite3.Connection) -> bool:
         except sqlite3.Error:
             return False
     return True
+
+
+def _file_id(path: pathlib.Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _as_storage(exc: BaseException) -> BaseException:
@@ -193,6 +213,8 @@ class Store:
         }
         self._local = threading.local()
         self._write_db: sqlite_utils.Database | None = None
+        self._wal = self.path.with_name(self.path.name + "-wal")
+        self._files: tuple[tuple[int, int] | None, tuple[int, int] | None] = (None, None)
         self._read_dbs: list[sqlite_utils.Database] = []
         self._lock = threading.Lock()
         self._fault_delay = fault_delay_in_write
@@ -219,7 +241,13 @@ class Store:
 
     def _writer_db(self) -> sqlite_utils.Database:
         if self._write_db is None:
+            if self._files[0] is not None and _file_id(self.path) != self._files[0]:
+                # Reopened after a failed ROLLBACK: never as a new, empty database in place of one removed.
+                raise StorageUnavailable(detail=f"{self.path} was removed or replaced under the running server")
             self._write_db = connect(self.path)
+            # The files the writer has open, to tell after each COMMIT that they are still the ones
+            # a restart would open (see _check_files).
+            self._files = (_file_id(self.path), _file_id(self._wal))
             # The checkpoint thread copies the WAL back while the writer works; the writer
             # still checkpoints itself once the WAL passes WRITER_CHECKPOINT_PAGES, which
             # then finds little left to copy and lets the WAL restart (a background PASSIVE
@@ -311,6 +339,7 @@ class Store:
             if queued.future.set_running_or_notify_cancel():
                 group.run(queued)
         group.commit()
+        self._check_files(group)
         self.commits += 1
         self.writes += len(group.writes)
         group.answer()
@@ -326,6 +355,32 @@ class Store:
             except sqlite3.Error:
                 pass
             self._write_db = None
+
+    def _check_files(self, group: _Group) -> None:
+        """Answer a group only if what it committed will outlive the process.
+
+        A COMMIT into a database file or WAL deleted (or replaced) under the running server returns
+        as usual, into a file that nobody opens after a restart: an acknowledged push would be
+        lost. A database file gone is answered as a storage failure (the operator must restore);
+        a WAL gone is copied back into the database file (a TRUNCATE checkpoint, synced), and
+        the group is answered once that is done, so the server keeps serving until restarted.
+        """
+        db_id, wal_id = self._files
+        if db_id is None or not group.done_any:
+            return
+        wal_now = _file_id(self._wal)
+        if _file_id(self.path) != db_id:
+            group.fail(StorageUnavailable(detail=f"{self.path} was removed or replaced under the running server"))
+        elif wal_id is None:
+            self._files = (db_id, wal_now)  # a new database's WAL is made by its first write
+        elif wal_now != wal_id:
+            try:
+                busy, frames, copied = group.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error as exc:
+                group.fail(_as_storage(exc))
+                return
+            if busy or frames != copied:
+                group.fail(StorageUnavailable(detail=f"{self._wal} was removed; its commits are not yet copied back"))
 
     def _run_read(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pathlib
 import resource
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -28,6 +29,19 @@ def note(text: str) -> object:
     return lambda db: db.execute("INSERT INTO notes VALUES (?)", [text])
 
 
+def notes_after_a_restart(path: pathlib.Path, elsewhere: pathlib.Path) -> list[str]:
+    """What the next process would find: only the files that are on disk under their names now."""
+    elsewhere.mkdir()
+    for name in (path.name, path.name + "-wal"):
+        if (path.parent / name).exists():
+            shutil.copyfile(path.parent / name, elsewhere / name)
+    conn = sqlite3.connect(str(elsewhere / path.name))
+    try:
+        return [r[0] for r in conn.execute("SELECT text FROM notes ORDER BY rowid")]
+    finally:
+        conn.close()
+
+
 def test_a_write_whose_transaction_cannot_begin_is_answered_and_the_writer_keeps_serving(store: Store) -> None:
     # Another process (an operator's sqlite3 shell) holds the database locked past the busy timeout.
     store.write_now(lambda db: db.execute("PRAGMA busy_timeout = 0"))
@@ -41,6 +55,34 @@ def test_a_write_whose_transaction_cannot_begin_is_answered_and_the_writer_keeps
         other.close()
     store.submit(note("解锁后")).result(timeout=10)
     assert store.read_now(lambda db: [r[0] for r in db.execute("SELECT text FROM notes")]) == ["解锁后"]
+
+
+def test_a_write_after_the_wal_was_deleted_is_answered_once_it_is_in_the_database_file(tmp_path: pathlib.Path) -> None:
+    """Someone deletes banxing.db-wal (and -shm) under the running server: SQLite keeps writing into
+    the deleted file, which a restart never reads; an answer must mean the write is where it will."""
+    store = Store(tmp_path / "wal.db", checkpoints=False)  # no background copy to hide the loss
+    try:
+        store.migrate()
+        store.write_now(lambda db: db.execute("CREATE TABLE notes (text TEXT)"))
+        store.write_now(note("删除之前"))
+        for name in ("wal.db-wal", "wal.db-shm"):
+            (tmp_path / name).unlink()
+        store.write_now(note("删除之后"))
+        assert notes_after_a_restart(tmp_path / "wal.db", tmp_path / "one") == ["删除之前", "删除之后"]
+        store.write_now(note("再一条"))
+        assert notes_after_a_restart(tmp_path / "wal.db", tmp_path / "two") == ["删除之前", "删除之后", "再一条"]
+    finally:
+        store.close()
+
+
+def test_a_write_after_the_database_file_was_deleted_is_refused_not_answered_as_saved(store: Store) -> None:
+    store.write_now(note("删除之前"))
+    store.path.unlink()
+    with pytest.raises(StorageUnavailable) as refused:
+        store.write_now(note("删除之后"))
+    assert refused.value.status == 503 and "没有保存" in refused.value.message
+    with pytest.raises(StorageUnavailable):
+        store.read_now(lambda db: db.execute("SELECT count(*) FROM notes").fetchone())
 
 
 def test_a_read_only_database_refuses_the_write_as_storage_unavailable_and_the_next_one_goes_through(
