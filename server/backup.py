@@ -6,6 +6,7 @@ phone's enrolment, and a database restored without it would refuse every phone.
 """
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import sqlite3
@@ -26,7 +27,11 @@ def _copy_key(source: pathlib.Path, target: pathlib.Path) -> None:
 
 def backup(db_path: pathlib.Path, target: pathlib.Path) -> bool:
     """Copy a consistent snapshot of ``db_path`` to the new file ``target`` while the server writes,
-    and the key file beside it to ``<target>.secret``; return whether there was a key file."""
+    and the key file beside it to ``<target>.secret``; return whether there was a key file.
+
+    Both are written under a ``.part`` name and given theirs only once whole and synced: a copy
+    cut short (a full disk, a killed process, a power cut) is never found under the name asked for,
+    where it would pass for a backup."""
     if target.exists() or key_file(target).exists():
         raise BackupRefused(f"{target} already exists; choose a new file.")
     if not target.parent.is_dir():
@@ -35,26 +40,49 @@ def backup(db_path: pathlib.Path, target: pathlib.Path) -> bool:
         source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     except sqlite3.OperationalError:
         raise BackupRefused(f"{db_path} cannot be opened; nothing was written.") from None
-    make_private(target)
+    part, key_part = _part(target), _part(key_file(target))
+    leftovers = (part, part.with_name(part.name + "-journal"), key_part)
+    for path in leftovers:  # of a copy cut short before: SQLite would roll its journal into this one
+        path.unlink(missing_ok=True)
+    make_private(part)
     try:
         # The online backup API copies a consistent snapshot while the server keeps writing.
-        dest = sqlite3.connect(str(target))
+        dest = sqlite3.connect(str(part))
         try:
             with dest:
                 source.backup(dest)
         finally:
             dest.close()
-        if key_file(db_path).exists():
-            _copy_key(key_file(db_path), key_file(target))
+        _sync(part)
+        with_key = key_file(db_path).exists()
+        if with_key:
+            _copy_key(key_file(db_path), key_part)
+            _sync(key_part)
+            os.replace(key_part, key_file(target))
+        os.replace(part, target)  # last: the database under its name says the backup is whole
+        _sync(target.parent)
     except BaseException:
-        # A half-written file (disk full, a damaged source) must not pass for a backup, nor block
+        # A half-written file (disk full, a damaged source) must not be left behind, nor block
         # the next try with "already exists".
-        target.unlink(missing_ok=True)
-        key_file(target).unlink(missing_ok=True)
+        for path in (*leftovers, key_file(target)):
+            path.unlink(missing_ok=True)
         raise
     finally:
         source.close()
-    return key_file(target).exists()
+    return with_key
+
+
+def _part(path: pathlib.Path) -> pathlib.Path:
+    return path.with_name(path.name + ".part")
+
+
+def _sync(path: pathlib.Path) -> None:
+    """fsync a file or a folder (a folder: so that a rename in it is on disk too)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> bool:

@@ -10,10 +10,12 @@ import json
 import os
 import pathlib
 import resource
+import signal
 import socket
 import sqlite3
 import stat
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -291,3 +293,30 @@ def test_a_command_on_a_disk_that_fails_to_write_says_so_in_a_sentence_not_a_tra
                             preexec_fn=no_file_may_grow)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and "没有完成：服务器的磁盘" in result.stderr
+
+
+def test_a_backup_killed_halfway_leaves_no_file_under_the_backup_name_and_the_next_one_goes_through(
+        demo: Demo, tmp_path: pathlib.Path) -> None:
+    """The machine stops mid-copy (here the process is killed by SIGXFSZ once the copy passes half the
+    database's size): a half-written file under the name asked for would pass for a backup."""
+    db = demo.copy(tmp_path)
+    target = tmp_path / "backups" / "banxing-backup.db"
+    target.parent.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANXING_")}
+    half = db.stat().st_size // 2
+
+    def killed_past_half() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (half, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    # Python ignores SIGXFSZ (writes past the limit fail with EFBIG); the default action kills.
+    script = ("import signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_DFL); from server.cli import main; "
+              "sys.exit(main(sys.argv[1:]))")
+    result = subprocess.run([sys.executable, "-c", script, "backup", "--to", str(target), "--db", str(db)],
+                            capture_output=True, text=True, env=env, timeout=120, check=False,
+                            preexec_fn=killed_past_half)
+    assert result.returncode == -signal.SIGXFSZ, result.stderr
+    assert not target.exists() and not target.with_name(target.name + ".secret").exists()
+    again = banxing("backup", "--to", target, "--db", db)
+    assert again.returncode == 0, again.stderr
+    assert scalar(target, "PRAGMA integrity_check") == "ok"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["banxing-backup.db"], "no half copy left beside it"
