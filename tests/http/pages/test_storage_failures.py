@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .conftest import Site
+from .test_imports import MENTEE_HEADERS, confirm, upload, xlsx
 
 NOTES = "孩子最近很沉默，家访时外婆说父母都在外地打工，过年也不回来。"
 
@@ -30,3 +31,25 @@ def test_a_child_registered_on_a_full_disk_gets_a_503_page_showing_what_was_type
     again = browser.post("/mentees/new", data, token=token)
     assert again.status_code == 303 and again.headers["location"] == f"/mentees/{record_id}"
     assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小华'").fetchone()[0]) == 1
+
+
+def test_an_import_confirmed_on_a_full_disk_writes_no_row_and_the_same_preview_imports_every_row_later(
+        site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    rows = [["", f"孩子{n:03d}", "", "", "四年级", "女", 2016, "家庭经济困难", "关注", "每周家访一次。" * 40,
+             "外婆", "13912345678", "低保户，父母在外打工。" * 20] for n in range(200)]
+    preview = upload(browser, "/mentees/import", xlsx(MENTEE_HEADERS, rows))
+    assert "新增 200" in preview.text
+    count = "SELECT count(*) FROM mentees WHERE name LIKE '孩子%'"
+    pages = site.write(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+    site.write(lambda db: db.execute(f"PRAGMA max_page_count = {pages + 20}"))  # room for a few rows, not all
+    try:
+        full = confirm(browser, "/mentees/import", preview)
+    finally:
+        site.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+    assert full.status_code == 503 and "磁盘已满" in full.text
+    assert site.read(lambda db: db.execute(count).fetchone()[0]) == 0
+    done = confirm(browser, "/mentees/import", preview)
+    assert done.status_code == 303, done.text
+    assert site.read(lambda db: db.execute(count).fetchone()[0]) == 200
