@@ -15,7 +15,10 @@ refuses to start, with a sentence for the operator, when
   enrolled: the phones were enrolled under the file's key, and moving to ``BANXING_SECRET_KEYS``
   without it would refuse them all in the same way;
 - another ``banxing serve`` already runs on the same file: two writers' group commits contend for
-  one lock and two Litestream processes would write one replica's history at once.
+  one lock and two Litestream processes would write one replica's history at once;
+- the database file, or its folder (where SQLite makes ``-wal`` and ``-shm``), cannot be written by
+  this user (a read-only disk, a file copied back 0400 or owned by root): SQLite would open it
+  read-only without a word and the server would answer every push, sign-in and save with a 503.
 """
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ def check_database(settings: Settings, *, create: bool) -> None:
         raise ServeRefused(
             f"数据库文件 {path} 不存在，服务器没有启动。请检查路径（BANXING_DB_PATH 或 --db）和数据盘是否已挂载；"
             "从备份恢复请用 banxing restore；确实要新建一个空数据库，请加 --create。")
+    _check_writable(path)
     if settings.secret_keys:
         _check_configured_keys(settings)
         return
@@ -79,6 +83,15 @@ def _check_configured_keys(settings: Settings) -> None:
             "服务器没有启动：用新密钥启动，这些手机都会被拒绝并要求重新登记。请把这个文件里的密钥写在"
             "BANXING_SECRET_KEYS 的最前面（旧的在前，逗号分隔），再启动。如果这是一次已经完成的密钥轮换"
             "（每台手机都已同步、换上了新密钥签的凭证），把这个文件移走再启动。")
+
+
+def _check_writable(path: pathlib.Path) -> None:
+    for target, what in ((path, "数据库文件"), (path.parent, "数据库所在的文件夹")):
+        if not os.access(target, os.W_OK | (os.X_OK if target.is_dir() else 0)):
+            raise ServeRefused(
+                f"{what} {target} 不能写入（磁盘只读，或文件权限、所有者不对），服务器没有启动："
+                "这样启动，每一次同步和保存都会失败。请检查数据盘是否以只读方式挂载，"
+                "并让运行 banxing 的用户能读写这个文件和文件夹。")
 
 
 def _enrolled_phones(path: pathlib.Path) -> int:

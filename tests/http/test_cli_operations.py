@@ -9,13 +9,16 @@ import contextlib
 import json
 import os
 import pathlib
+import pwd
 import resource
+import shutil
 import signal
 import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -320,3 +323,30 @@ def test_a_backup_killed_halfway_leaves_no_file_under_the_backup_name_and_the_ne
     assert again.returncode == 0, again.stderr
     assert scalar(target, "PRAGMA integrity_check") == "ok"
     assert sorted(p.name for p in target.parent.iterdir()) == ["banxing-backup.db"], "no half copy left beside it"
+
+
+def test_serve_refuses_a_database_file_it_cannot_write_rather_than_answer_every_save_with_a_503(
+        demo: Demo) -> None:
+    """A database copied back 0400 (or onto a disk mounted read-only): SQLite opens it read-only
+    without a word. Root writes through file modes, so as root the server runs as nobody here."""
+    as_nobody: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: no user that file modes stop")
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="banxing-readonly-"))  # reachable by nobody, unlike tmp_path
+    try:
+        folder.chmod(0o755)
+        db = demo.copy(folder)
+        if as_nobody:
+            for path in (folder, db):
+                os.chown(path, pwd.getpwnam("nobody").pw_uid, -1)
+        db.chmod(0o400)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BANXING_")}
+        proc = subprocess.Popen([*as_nobody, str(BANXING), "serve", "--db", str(db), "--port", str(free_port())],
+                                env={**env, "BANXING_SECRET_KEYS": "k"},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        err = refused(proc)
+        assert "不能写入" in err and str(db) in err
+    finally:
+        shutil.rmtree(folder)
