@@ -235,6 +235,9 @@ class StorageUnavailable(AppError):
     status, code = 503, "storage_unavailable"
     log_words = "storage failed"
 
+    reading = ("服务器的磁盘出了故障（只读或读写出错），现在打不开这些记录；"
+               "请稍后再试，并告诉县关工委的系统管理员。")
+
     def __init__(self, message: str = "", *, detail: str = "") -> None:
         super().__init__(message or STORAGE_FAILED, headers={"retry-after": "300"})
         self.detail = detail
@@ -245,6 +248,8 @@ class DiskFull(StorageUnavailable):
 
     code = "disk_full"
     log_words = "disk full"
+    reading = ("服务器的磁盘已满，现在打不开这些记录（查看孩子的记录要先记下一笔访问日志）；"
+               "请稍后再试，并告诉县关工委的系统管理员。")
 
     def __init__(self, message: str = "", *, detail: str = "") -> None:
         super().__init__(message or DISK_FULL, detail=detail)
@@ -329,6 +334,8 @@ async def app_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, StorageUnavailable):
         # One line: a traceback per push would fill the log on the same full disk.
         log.error("%s on %s %s: %s", exc.log_words, request.method, request.url.path, exc.detail)
+        if request.method in ("GET", "HEAD"):  # a look, not a save: "nothing was saved" would puzzle
+            return envelope(request, exc.status, exc.reading, exc.code, exc.headers)
     return envelope(request, exc.status, exc.message, exc.code, exc.headers)
 
 

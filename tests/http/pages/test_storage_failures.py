@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from server.errors import DiskFull
+
 from .conftest import Site
 from .test_imports import MENTEE_HEADERS, confirm, upload, xlsx
 
@@ -53,3 +55,29 @@ def test_an_import_confirmed_on_a_full_disk_writes_no_row_and_the_same_preview_i
     done = confirm(browser, "/mentees/import", preview)
     assert done.status_code == 303, done.text
     assert site.read(lambda db: db.execute(count).fetchone()[0]) == 200
+
+
+def test_a_childs_file_opened_on_a_full_disk_says_it_cannot_be_opened_now_not_that_nothing_was_saved(
+        site: Site) -> None:
+    """Showing a child's file writes an access-log line first; on a full disk that line, and so the
+    page, cannot be had. The person only looked: the page says so, not "这次的内容没有保存"."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    assert browser.get(f"/mentees/{w.mentee1}").status_code == 200
+    site.write(lambda db: db.execute("CREATE TABLE filler (b BLOB)"))
+    pages = site.write(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+    site.write(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))
+    try:
+        while True:  # fill every free byte of the pages there are: the disk is full
+            try:
+                site.write(lambda db: db.execute("INSERT INTO filler VALUES (zeroblob(512))"))
+            except DiskFull:
+                break
+        for _ in range(500):  # each look logs a line, until the log's last page has no room either
+            full = browser.get(f"/mentees/{w.mentee1}")
+            if full.status_code != 200:
+                break
+    finally:
+        site.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+    assert full.status_code == 503 and "现在打不开这些记录" in full.text and "没有保存" not in full.text
+    assert browser.get(f"/mentees/{w.mentee1}").status_code == 200
