@@ -386,8 +386,8 @@ class Store:
         try:
             return self._read_once(fn, time_limit_ms)
         except sqlite3.Error as exc:  # the file gone or the disk failing: one clear 503, as for a write
-            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_READONLY:
-                raise  # a reader that tried to write: a bug of ours, whatever the disk
+            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY:
+                raise  # a reader that tried to write (plain READONLY, no cause given): a bug of ours
             raise _as_storage(exc) from exc
 
     def _read_once(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
