@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import resource
 
 from server.errors import DiskFull
 
@@ -81,3 +82,19 @@ def test_a_childs_file_opened_on_a_full_disk_says_it_cannot_be_opened_now_not_th
         site.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
     assert full.status_code == 503 and "现在打不开这些记录" in full.text and "没有保存" not in full.text
     assert browser.get(f"/mentees/{w.mentee1}").status_code == 200
+
+
+def test_a_backup_download_the_disk_cannot_hold_is_a_503_page_and_the_next_one_is_whole(site: Site) -> None:
+    """The copy is written to a temporary folder first; a disk that cannot take it (here: no file of the
+    process may pass 64 KB, so SQLite's write fails) is the disk's, answered as such, not a 500."""
+    admin = site.as_(site.w.admin)
+    token = admin.token("/admin/backup")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, hard))
+    try:
+        refused = admin.post("/admin/backup", {}, token=token)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert refused.status_code == 503 and "磁盘" in refused.text and "Traceback" not in refused.text
+    whole = admin.post("/admin/backup", {}, token=token)
+    assert whole.status_code == 200 and whole.content.startswith(b"SQLite format 3\x00")
