@@ -33,13 +33,13 @@ def backup(db_path: pathlib.Path, target: pathlib.Path) -> bool:
     cut short (a full disk, a killed process, a power cut) is never found under the name asked for,
     where it would pass for a backup."""
     if target.exists() or key_file(target).exists():
-        raise BackupRefused(f"{target} already exists; choose a new file.")
+        raise BackupRefused(f"{target} 已经存在：请换一个新的文件名，什么都没有写。")
     if not target.parent.is_dir():
-        raise BackupRefused(f"the folder {target.parent} does not exist; nothing was written.")
+        raise BackupRefused(f"文件夹 {target.parent} 不存在，什么都没有写。")
     try:
         source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     except sqlite3.OperationalError:
-        raise BackupRefused(f"{db_path} cannot be opened; nothing was written.") from None
+        raise BackupRefused(f"{db_path} 打不开，什么都没有写。") from None
     part, key_part = _part(target), _part(key_file(target))
     leftovers = (part, part.with_name(part.name + "-journal"), key_part)
     for path in leftovers:  # of a copy cut short before: SQLite would roll its journal into this one
@@ -92,9 +92,9 @@ def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> bool:
     already there is the one the phones' enrolments were signed with since, and stays. Returns
     whether a key file was put back."""
     if not source_path.exists():
-        raise BackupRefused(f"{source_path} does not exist.")
+        raise BackupRefused(f"备份文件 {source_path} 不存在，什么都没有改。")
     if not db_path.parent.is_dir():
-        raise BackupRefused(f"the folder {db_path.parent} does not exist; nothing was changed.")
+        raise BackupRefused(f"文件夹 {db_path.parent} 不存在，什么都没有改。")
     try:
         # Not the key file beside it, its Litestream configuration or a system file, by a slip of --db.
         check_database_file(db_path)
@@ -110,7 +110,7 @@ def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> bool:
         except sqlite3.DatabaseError:  # not an SQLite file at all ("file is not a database")
             ok = has_schema = False
         if not (ok and has_schema):
-            raise BackupRefused(f"{source_path} is not an intact Banxing backup; nothing was changed.")
+            raise BackupRefused(f"{source_path} 不是完好的伴行备份，什么都没有改。")
         old_head = _head(db_path)
         make_private(db_path)
         dest = sqlite3.connect(str(db_path), timeout=0)
@@ -122,8 +122,8 @@ def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> bool:
                 dest.execute("BEGIN EXCLUSIVE")
                 dest.rollback()
             except sqlite3.OperationalError:
-                raise BackupRefused(f"{db_path} is in use (is the server still running?): stop it first; "
-                                    "nothing was changed.") from None
+                raise BackupRefused(f"{db_path} 正在使用中（服务器还在运行吗？）：请先停止服务，"
+                                    "什么都没有改。") from None
             source.backup(dest)
         finally:
             dest.close()

@@ -297,8 +297,8 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
     # As the admin page's download is: a copy of every child's record left the server.
     _once(settings, lambda db: log_access(db, SYSTEM, "backup", f"{_operator()}：{target.resolve()}"), write=True)
-    key = f" and its key file {target}.secret (keep them together)" if with_key else ""
-    print(f"backup written to {target}{key}", file=sys.stderr)
+    key = f"，密钥文件写到了 {target}.secret（两个文件要放在一起保管）" if with_key else ""
+    print(f"备份已写到 {target}{key}。", file=sys.stderr)
     return 0
 
 
@@ -311,8 +311,8 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     except BackupRefused as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    key = f" and its key file {settings.db_path}.secret" if key_back else ""
-    print(f"restored {settings.db_path}{key} from {source_path}; restart the server.", file=sys.stderr)
+    key = f"，密钥文件 {settings.db_path}.secret 也放回了" if key_back else ""
+    print(f"已用 {source_path} 恢复了 {settings.db_path}{key}。请重新启动服务。", file=sys.stderr)
     return 0
 
 

@@ -482,7 +482,7 @@ def test_backup_refuses_to_overwrite_an_existing_file(demo: Demo, tmp_path: path
     target = tmp_path / "taken.db"
     target.write_bytes(b"keep me")
     result = banxing("backup", "--to", target, "--db", demo.copy(tmp_path))
-    assert result.returncode == 2 and "already exists" in result.stderr
+    assert result.returncode == 2 and "已经存在" in result.stderr
     assert target.read_bytes() == b"keep me"
 
 
@@ -518,8 +518,32 @@ def test_restore_refuses_while_the_database_is_open_and_changes_nothing(demo: De
         running.execute("PRAGMA journal_mode = WAL")
         running.execute("SELECT count(*) FROM mentees").fetchone()
         result = banxing("restore", "--from", backup, "--db", db)
-    assert result.returncode == 2 and "in use" in result.stderr
+    assert result.returncode == 2 and "正在使用" in result.stderr
     assert sha256(db) == before
+
+
+def english_sentences(text: str, *paths: pathlib.Path) -> list[str]:
+    """Runs of English words left in a message once the paths it names are taken out."""
+    for path in paths:
+        text = text.replace(str(path), "")
+    return re.findall(r"[A-Za-z]+(?: [A-Za-z]+)+", text)
+
+
+def test_backup_and_restore_speak_chinese_like_every_other_command(demo: Demo, tmp_path: pathlib.Path) -> None:
+    """They said "backup written to …", "restored … restart the server." and refused in English."""
+    db = demo.copy(tmp_path)
+    backup = tmp_path / "before.db"
+    made = banxing("backup", "--to", backup, "--db", db)
+    again = banxing("backup", "--to", backup, "--db", db)
+    back = banxing("restore", "--from", backup, "--db", db)
+    missing = banxing("restore", "--from", tmp_path / "none.db", "--db", db)
+    (tmp_path / "text.db").write_text("这不是数据库\n", encoding="utf-8")
+    broken = banxing("restore", "--from", tmp_path / "text.db", "--db", db)
+    assert [r.returncode for r in (made, again, back, missing, broken)] == [0, 2, 0, 2, 2]
+    for result in (made, again, back, missing, broken):
+        assert re.search(r"[\u4e00-\u9fff]", result.stderr), result.stderr
+        assert english_sentences(result.stderr, tmp_path) == [], result.stderr
+    assert "请重新启动服务" in back.stderr
 
 
 @pytest.mark.parametrize("kind", ["other-sqlite-db", "text-file", "missing"])
