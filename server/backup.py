@@ -10,6 +10,7 @@ import os
 import pathlib
 import shutil
 import sqlite3
+import tempfile
 
 from sync.db import NotADatabase, check_database_file, make_private
 
@@ -91,7 +92,7 @@ def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> bool:
     The backup's key file is put back when the database has none (its disk was lost); a key file
     already there is the one the phones' enrolments were signed with since, and stays. Returns
     whether a key file was put back."""
-    if not source_path.exists():
+    if not source_path.is_file():
         raise BackupRefused(f"备份文件 {source_path} 不存在，什么都没有改。")
     if not db_path.parent.is_dir():
         raise BackupRefused(f"文件夹 {db_path.parent} 不存在，什么都没有改。")
@@ -100,7 +101,31 @@ def restore(source_path: pathlib.Path, db_path: pathlib.Path) -> bool:
         check_database_file(db_path)
     except NotADatabase as exc:
         raise BackupRefused(str(exc)) from None
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    folder = pathlib.Path(tempfile.mkdtemp(prefix=f".{db_path.name}.restore-", dir=db_path.parent))
+    try:
+        return _restore_copy(_private_copy(source_path, folder), source_path, db_path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _private_copy(source_path: pathlib.Path, folder: pathlib.Path) -> pathlib.Path:
+    """The backup copied into ``folder`` (0700, beside the database), with its ``-wal`` if one lies beside it.
+
+    Opened in place, SQLite makes ``-wal`` and ``-shm`` files beside a WAL-mode backup and leaves them
+    there; on read-only media (a write-protected USB stick, a CD) it cannot, and an intact backup read
+    as "not intact". A copy is read instead; the original is only ever read as bytes."""
+    copy = folder / "backup.db"
+    make_private(copy)
+    shutil.copyfile(source_path, copy)
+    wal = source_path.with_name(source_path.name + "-wal")
+    if wal.is_file():  # committed changes not yet checkpointed into the file belong to the backup
+        make_private(folder / "backup.db-wal")
+        shutil.copyfile(wal, folder / "backup.db-wal")
+    return copy
+
+
+def _restore_copy(copy: pathlib.Path, source_path: pathlib.Path, db_path: pathlib.Path) -> bool:
+    source = sqlite3.connect(str(copy))
     try:
         try:
             ok = source.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -544,6 +545,60 @@ def test_backup_and_restore_speak_chinese_like_every_other_command(demo: Demo, t
         assert re.search(r"[\u4e00-\u9fff]", result.stderr), result.stderr
         assert english_sentences(result.stderr, tmp_path) == [], result.stderr
     assert "请重新启动服务" in back.stderr
+
+
+def beside(path: pathlib.Path) -> list[str]:
+    """The SQLite journal files next to ``path``."""
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name + "-"))
+
+
+def test_a_restore_leaves_one_clean_database_file_and_nothing_beside_the_backup(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    """Reading the WAL-mode backup in place left its -wal and -shm beside it, on the county's USB stick."""
+    db = demo.copy(tmp_path)
+    (tmp_path / "stick").mkdir()
+    backup = tmp_path / "stick" / "before.db"
+    assert banxing("backup", "--to", backup, "--db", db).returncode == 0
+    result = banxing("restore", "--from", backup, "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "stick").iterdir()) == ["before.db"]
+    assert beside(db) == [] and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert scalar(db, "PRAGMA journal_mode") == "wal"  # as the server runs it
+    assert beside(db) == []
+    assert scalar(db, "PRAGMA integrity_check") == "ok"
+
+
+def on_read_only_media(folder: pathlib.Path, mount: pathlib.Path, *args: str | pathlib.Path,
+                       ) -> subprocess.CompletedProcess[str]:
+    """``banxing *args`` with ``folder`` mounted read-only at ``mount`` (a private mount namespace)."""
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare (util-linux) for a read-only mount")
+    mount.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANXING_")}
+    script = 'mount --bind -o ro "$1" "$2" || exit 99; shift 2; exec "$@"'
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(folder), str(mount), str(BANXING),
+                           *map(str, args)], capture_output=True, text=True, env=env, timeout=120, check=False)
+    if done.returncode == 99 or "unshare failed" in done.stderr:
+        pytest.skip(f"no read-only mount here: {done.stderr.strip()}")
+    return done
+
+
+def test_a_backup_on_read_only_media_restores(demo: Demo, tmp_path: pathlib.Path) -> None:
+    """SQLite could not make the -shm beside a WAL-mode backup on a write-protected stick: restore said
+    the intact backup was "not intact" and the county could not get its data back from it."""
+    db = demo.copy(tmp_path)
+    (tmp_path / "stick").mkdir()
+    assert banxing("backup", "--to", tmp_path / "stick" / "before.db", "--db", db).returncode == 0
+    saved = row_counts(tmp_path / "stick" / "before.db")
+    assert banxing("enrol-code", "--user", demo.login("mentor"), "--db", db).returncode == 0
+    result = on_read_only_media(tmp_path / "stick", tmp_path / "media",
+                                "restore", "--from", tmp_path / "media" / "before.db", "--db", db)
+    assert result.returncode == 0, result.stderr
+    restored = row_counts(db)
+    assert restored.pop("sync_scope_resets") == saved.pop("sync_scope_resets") + 1
+    assert restored == saved
+    assert beside(db) == []
 
 
 @pytest.mark.parametrize("kind", ["other-sqlite-db", "text-file", "missing"])
