@@ -15,6 +15,9 @@ before it has copied the frames, and checkpoints itself: PASSIVE past
 The configuration is written as JSON (which YAML reads) next to the database, 0600, and read
 with ``-no-expand-env`` so a ``$`` in a path stays a ``$``. S3 credentials come from the
 environment Litestream reads itself (``AWS_ACCESS_KEY_ID`` …), never from this file.
+
+Litestream that stops again as soon as it starts (restarted forever, one log line every few
+seconds) is called out once and shown on the admin's 备份 page (``replica_state``).
 """
 from __future__ import annotations
 
@@ -27,6 +30,9 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sync.db import make_private
@@ -38,6 +44,11 @@ from .config import Settings
 MIN_CHECKPOINT_PAGES = 1000
 TRUNCATE_PAGES = 16_000
 RESTART_SECONDS = 5.0
+# A Litestream that stops within QUICK_SECONDS of starting failed to start; FAILED_STARTS of those
+# in a row are called out once (log and admin page) and retried every BACKOFF_SECONDS from then on.
+QUICK_SECONDS = 30.0
+FAILED_STARTS = 3
+BACKOFF_SECONDS = 60.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -72,6 +83,22 @@ def litestream_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+def litestream_env(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment Litestream runs in: ours, without ``AWS_CA_BUNDLE``.
+
+    Litestream 0.5 cannot start an S3 replica with ``AWS_CA_BUNDLE`` set at all: a bundle file it
+    cannot open stops it, and one it can read stops it too ("unable to add custom RootCAs
+    HTTPClient"), and many servers set it for other tools. A file replica needs no certificates; for S3 a readable
+    bundle is passed as ``SSL_CERT_FILE`` (unless that is set), which Go reads beside the system's
+    certificate folder, so a county's own CA keeps working."""
+    env = dict(environ)
+    bundle = env.pop("AWS_CA_BUNDLE", "").strip()
+    if "://" in settings.replica and not settings.replica.startswith("file://") and bundle \
+            and os.path.isfile(bundle) and not env.get("SSL_CERT_FILE"):
+        env["SSL_CERT_FILE"] = bundle
+    return env
+
+
 def config_path(settings: Settings) -> pathlib.Path:
     return settings.db_path.parent / (settings.db_path.name + ".litestream.yml")
 
@@ -92,43 +119,115 @@ def _die_with_parent() -> None:
         pass
 
 
+@dataclass(frozen=True)
+class ReplicaState:
+    """What the admin's 备份 page says about the replica."""
+
+    replica: str
+    running: bool
+    failed_starts: int  # Litestream stopped this many times in a row soon after starting
+    last_error: str  # Litestream's last line on stderr
+
+    @property
+    def failing(self) -> bool:
+        return self.failed_starts >= FAILED_STARTS
+
+
+_current: Replicator | None = None
+
+
+def replica_state() -> ReplicaState | None:
+    """The state of this process's replication, or None when it does not replicate."""
+    replicator = _current
+    return replicator.state() if replicator is not None else None
+
+
 class Replicator:
     """``litestream replicate`` as a child process, restarted if it stops on its own."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, backoff_seconds: float = BACKOFF_SECONDS) -> None:
         self.settings = settings
         self.proc: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
         self._watch: threading.Thread | None = None
+        self._relaying: threading.Thread | None = None
+        self._backoff_seconds = backoff_seconds
+        self._lock = threading.Lock()
+        self._started = 0.0  # monotonic time of the last start
+        self._failed_starts = 0
+        self._last_error = ""
 
     def command(self) -> list[str]:
         return [litestream_binary(), "replicate", "-config", str(write_config(self.settings)),
                 "-no-expand-env", "-log-level", "warn"]
 
+    def state(self) -> ReplicaState:
+        with self._lock:
+            proc = self.proc
+            return ReplicaState(replica=self.settings.replica, running=proc is not None and proc.poll() is None,
+                                failed_starts=self._failed_starts, last_error=self._last_error)
+
     def start(self) -> None:
+        global _current
         self._spawn()
         self._watch = threading.Thread(target=self._watchdog, name="banxing-litestream", daemon=True)
         self._watch.start()
+        _current = self
         print(f"replicating {self.settings.db_path} to {self.settings.replica} with Litestream"
               f" (every {self.settings.replica_sync_seconds:g} s)", file=sys.stderr)
 
     def _spawn(self) -> None:
-        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent,
-                                     env=os.environ.copy())
+        proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                preexec_fn=_die_with_parent, env=litestream_env(self.settings, os.environ))
+        self._started = time.monotonic()
+        self.proc = proc
+        self._relaying = threading.Thread(target=self._relay, args=(proc,), name="banxing-litestream-log",
+                                          daemon=True)
+        self._relaying.start()
+
+    def _relay(self, proc: subprocess.Popen[bytes]) -> None:
+        """Pass Litestream's stderr on to ours, remembering its last line for the admin page."""
+        assert proc.stderr is not None
+        with proc.stderr:
+            for raw in proc.stderr:
+                line = raw.decode("utf-8", errors="replace").rstrip()
+                if line:
+                    sys.stderr.write(line + "\n")
+                    with self._lock:
+                        self._last_error = line
 
     def _watchdog(self) -> None:
         while not self._stopping.is_set():
             proc = self.proc
             if proc is not None and proc.poll() is not None:
-                print(f"litestream stopped (exit {proc.returncode}); restarting in {RESTART_SECONDS:g} s",
-                      file=sys.stderr)
-                if self._stopping.wait(RESTART_SECONDS):
+                quick = time.monotonic() - self._started < QUICK_SECONDS
+                with self._lock:
+                    self._failed_starts = self._failed_starts + 1 if quick else 1
+                    failed = self._failed_starts
+                proc.wait()
+                if failed < FAILED_STARTS:
+                    delay = RESTART_SECONDS
+                    print(f"litestream stopped (exit {proc.returncode}); restarting in {delay:g} s",
+                          file=sys.stderr)
+                else:
+                    delay = self._backoff_seconds
+                    if failed == FAILED_STARTS:  # once, not every minute: the admin page keeps saying it
+                        print(f"副本复制没有在运行：Litestream 连续 {failed} 次启动后马上停止"
+                              f"（最后一条：{self._last_error or '无'}）；改为每 {delay:g} 秒重试一次。"
+                              "请检查副本设置（replica）和运维说明。", file=sys.stderr)
+                if self._stopping.wait(delay):
                     return
                 self._spawn()
+            elif proc is not None and time.monotonic() - self._started >= QUICK_SECONDS and self._failed_starts:
+                with self._lock:
+                    self._failed_starts = 0
             self._stopping.wait(1.0)
 
     def stop(self) -> None:
         """SIGTERM: Litestream ships what is left (up to its shutdown timeout) and exits."""
+        global _current
+        if _current is self:
+            _current = None
         self._stopping.set()
         if self._watch is not None:
             self._watch.join()
@@ -140,3 +239,5 @@ class Replicator:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+        if self._relaying is not None:
+            self._relaying.join(timeout=5)

@@ -22,6 +22,7 @@ from ..access import count_access_log, log_access, read_access_log
 from ..backup import backup
 from ..clients import client_ip
 from ..queries.admin import describe_targets, people_in_log, target_for_code
+from ..replication import replica_state
 from .common import ADMIN, page_count, page_number, past_the_end, require, require_form
 from .report_params import FIRST_YEAR, LAST_YEAR
 
@@ -92,7 +93,7 @@ async def admin_access_log(request: Request) -> Response:
 
 async def admin_backup(request: Request) -> Response:
     visit = await require(request, ADMIN)
-    return visit.render("admin_backup.html", {"db_path": str(visit.state.settings.db_path)})
+    return visit.render("admin_backup.html", {"db_path": str(visit.state.settings.db_path), "replica": replica_state()})
 
 
 async def admin_backup_download(request: Request) -> Response:
