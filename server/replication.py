@@ -16,12 +16,17 @@ The configuration is written as JSON (which YAML reads) next to the database, 06
 with ``-no-expand-env`` so a ``$`` in a path stays a ``$``. S3 credentials come from the
 environment Litestream reads itself (``AWS_ACCESS_KEY_ID`` …), never from this file.
 
-Litestream that stops again as soon as it starts (restarted forever, one log line every few
-seconds) is called out once and shown on the admin's 备份 page (``replica_state``).
+Two ways a replica fails without anyone noticing are watched here and shown on the admin's 备份
+page (``replica_state``): Litestream that stops again as soon as it starts (restarted forever,
+one log line every few seconds), and Litestream that runs but gets nothing to the replica (an S3
+endpoint that never answers: it retries and logs nothing). For the second, the replica's newest
+LTX file (``litestream ltx``) is compared with the database's (``litestream status``) every
+``CHECK_SECONDS``.
 """
 from __future__ import annotations
 
 import ctypes
+import datetime
 import json
 import os
 import pathlib
@@ -49,6 +54,8 @@ RESTART_SECONDS = 5.0
 QUICK_SECONDS = 30.0
 FAILED_STARTS = 3
 BACKOFF_SECONDS = 60.0
+CHECK_SECONDS = 60.0
+LIST_TIMEOUT_SECONDS = 30.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -126,7 +133,8 @@ class ReplicaState:
     replica: str
     running: bool
     failed_starts: int  # Litestream stopped this many times in a row soon after starting
-    last_error: str  # Litestream's last line on stderr
+    last_error: str  # Litestream's last line on stderr, or why its replica could not be listed
+    stale_minutes: int | None  # the database has changes the replica has lacked this long; None: none known
 
     @property
     def failing(self) -> bool:
@@ -142,20 +150,31 @@ def replica_state() -> ReplicaState | None:
     return replicator.state() if replicator is not None else None
 
 
+def _utc_seconds(stamp: str) -> float:
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
 class Replicator:
     """``litestream replicate`` as a child process, restarted if it stops on its own."""
 
-    def __init__(self, settings: Settings, *, backoff_seconds: float = BACKOFF_SECONDS) -> None:
+    def __init__(self, settings: Settings, *, check_seconds: float = CHECK_SECONDS,
+                 stale_seconds: float | None = None, backoff_seconds: float = BACKOFF_SECONDS) -> None:
         self.settings = settings
         self.proc: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
         self._watch: threading.Thread | None = None
         self._relaying: threading.Thread | None = None
+        self._check_seconds = check_seconds
+        # Behind for longer than a few sync intervals (and two minutes) is worth the admin's attention.
+        self._stale_seconds = stale_seconds if stale_seconds is not None else max(
+            120.0, 10 * settings.replica_sync_seconds)
         self._backoff_seconds = backoff_seconds
         self._lock = threading.Lock()
         self._started = 0.0  # monotonic time of the last start
         self._failed_starts = 0
         self._last_error = ""
+        self._fresh_at = time.time()  # the replica was last known to hold everything at this time
+        self._stale_minutes: int | None = None
 
     def command(self) -> list[str]:
         return [litestream_binary(), "replicate", "-config", str(write_config(self.settings)),
@@ -165,13 +184,16 @@ class Replicator:
         with self._lock:
             proc = self.proc
             return ReplicaState(replica=self.settings.replica, running=proc is not None and proc.poll() is None,
-                                failed_starts=self._failed_starts, last_error=self._last_error)
+                                failed_starts=self._failed_starts, last_error=self._last_error,
+                                stale_minutes=self._stale_minutes)
 
     def start(self) -> None:
         global _current
         self._spawn()
         self._watch = threading.Thread(target=self._watchdog, name="banxing-litestream", daemon=True)
         self._watch.start()
+        # Not joined on stop: a listing of an unreachable replica may take LIST_TIMEOUT_SECONDS.
+        threading.Thread(target=self._checker, name="banxing-replica-check", daemon=True).start()
         _current = self
         print(f"replicating {self.settings.db_path} to {self.settings.replica} with Litestream"
               f" (every {self.settings.replica_sync_seconds:g} s)", file=sys.stderr)
@@ -222,6 +244,56 @@ class Replicator:
                 with self._lock:
                     self._failed_starts = 0
             self._stopping.wait(1.0)
+
+    def _listing(self, *args: str) -> Any:
+        """``litestream ARGS -json`` on our configuration, parsed; RuntimeError with its last words."""
+        done = subprocess.run(
+            [litestream_binary(), *args, "-json", "-config", str(config_path(self.settings)), "-no-expand-env",
+             str(self.settings.db_path.resolve())],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=LIST_TIMEOUT_SECONDS,
+            preexec_fn=_die_with_parent, env=litestream_env(self.settings, os.environ), check=False)
+        if done.returncode != 0:
+            lines = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+            raise RuntimeError(lines[-1] if lines else f"litestream {args[0]} exit {done.returncode}")
+        return json.loads(done.stdout or b"null")
+
+    def check(self) -> None:
+        """Compare the replica's newest transaction with the database's; note how long it has lagged."""
+        now = time.time()
+        local: int | None = None
+        try:
+            status = self._listing("status")
+            for row in status or []:
+                if str(row.get("local_txid", "-")) != "-":
+                    local = int(row["local_txid"], 16)
+            files = self._listing("ltx", "-level", "all") or []
+            replica = max((int(f["max_txid"], 16) for f in files), default=0)
+            newest = max((_utc_seconds(f["timestamp"]) for f in files), default=None)
+            error = ""
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, subprocess.TimeoutExpired) as exc:
+            replica, newest = 0, None
+            error = f"读取副本超时（{LIST_TIMEOUT_SECONDS:g} 秒）" if isinstance(exc, subprocess.TimeoutExpired) \
+                else str(exc)
+        with self._lock:
+            was_stale = self._stale_minutes is not None
+            if newest is not None:
+                self._fresh_at = max(self._fresh_at, newest)
+            if not error and local is not None and replica >= local:
+                self._fresh_at = now  # everything the database has is in the replica
+            lag = time.time() - self._fresh_at  # a listing of an unreachable replica takes a while
+            self._stale_minutes = max(1, int(lag // 60)) if lag > self._stale_seconds else None
+            if error:
+                self._last_error = error
+        # Once when it falls behind and once when it catches up; the admin page says it meanwhile.
+        if self._stale_minutes is not None and not was_stale:
+            print(f"副本已有 {self._stale_minutes} 分钟没有更新（{self.settings.replica}）"
+                  + (f"：{error}" if error else ""), file=sys.stderr)
+        elif was_stale and self._stale_minutes is None:
+            print(f"副本又跟上了（{self.settings.replica}）", file=sys.stderr)
+
+    def _checker(self) -> None:
+        while not self._stopping.wait(self._check_seconds):
+            self.check()
 
     def stop(self) -> None:
         """SIGTERM: Litestream ships what is left (up to its shutdown timeout) and exits."""

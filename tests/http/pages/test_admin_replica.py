@@ -1,7 +1,8 @@
 """The replica as the admin's 备份 page tells it, with the real ``litestream`` binary.
 
-A county IT person following docs/operations.md met Litestream that stops as soon as it starts
-(``AWS_CA_BUNDLE`` set for other tools), restarted every 5 s forever.
+A county IT person following docs/operations.md met two silent failures: Litestream that stops as
+soon as it starts (``AWS_CA_BUNDLE`` set for other tools), restarted every 5 s forever, and an S3
+endpoint that never answers, where Litestream logs nothing while nothing reaches the replica.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from server import replication
 from server.replication import Replicator
 
+from ...factories import make_mentee
 from .conftest import Site
 
 
@@ -89,3 +91,33 @@ def test_litestream_that_stops_as_soon_as_it_starts_is_said_once_and_shown_to_th
     assert "副本复制没有在运行" in page and "最后一条信息" in page
     logged = capsys.readouterr().err
     assert logged.count("副本复制没有在运行") == 1, logged
+
+
+def test_a_replica_that_receives_nothing_is_shown_to_the_admin_with_how_long(
+    site: Site, monkeypatch: pytest.MonkeyPatch, silent_endpoint: str
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "banxing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "banxing-secret")
+    monkeypatch.setattr(replication, "LIST_TIMEOUT_SECONDS", 2.0)
+    replicator = replicating(site, s3(silent_endpoint), check_seconds=1, stale_seconds=2)
+    try:
+        site.write(lambda db: make_mentee(db, site.w.staff_st11, site.w.st11, code="REPLICA-1"))
+        wait_for(lambda: replicator.state().stale_minutes is not None, 30)
+        page = backup_page(site)
+    finally:
+        replicator.stop()
+    assert "副本已有 1 分钟没有更新" in page
+
+
+def test_a_replica_that_keeps_up_is_not_called_stale(site: Site, tmp_path: pathlib.Path) -> None:
+    replicator = replicating(site, str(tmp_path / "other-disk"), check_seconds=0.5, stale_seconds=2)
+    try:
+        for n in range(8):  # changes keep coming, as in a busy afternoon
+            site.write(lambda db, n=n: make_mentee(db, site.w.staff_st11, site.w.st11, code=f"KEEP-{n}"))
+            time.sleep(0.5)
+        state = replicator.state()
+        page = backup_page(site)
+    finally:
+        replicator.stop()
+    assert state.running and state.failed_starts == 0 and state.stale_minutes is None, state
+    assert "数据库正在持续复制到副本" in page and "没有更新" not in page
