@@ -97,10 +97,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     try:
         has_data = store.read_now(lambda db: db.execute("SELECT count(*) FROM units").fetchone()[0] > 0)
         if has_data and not args.if_empty:
-            print(f"{settings.db_path} already holds data; use --if-empty to keep it, or a new --db.", file=sys.stderr)
+            print(f"{settings.db_path} 里已经有数据：要保留它就加 --if-empty，或者换一个新的 --db。", file=sys.stderr)
             return 2
         if not has_data:
-            print("loading the demo county (this takes a few seconds)…", file=sys.stderr)
+            print("正在载入演示县（要几秒钟）…", file=sys.stderr)
             store.write_now(load_demo)
         users = store.read_now(demo_logins)
     finally:

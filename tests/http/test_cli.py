@@ -318,6 +318,7 @@ def test_demo_again_without_if_empty_refuses_with_exit_2_and_changes_nothing(
     assert result.returncode == 2
     assert result.stdout == ""
     assert "--if-empty" in result.stderr
+    assert english_sentences(result.stderr, db) == [], "in Chinese, as every command speaks"
     assert row_counts(db) == before
 
 
