@@ -33,6 +33,10 @@ class AppError(Exception):
 
     status = 400
     code = "bad_request"
+    # A page's error may offer the way on (``link``: address, words) and show back what was not
+    # saved (``typed``), in place of the posted form's words.
+    link: tuple[str, str] | None = None
+    typed: list[str] | None = None
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -161,6 +165,19 @@ class FormKept(CsrfFailed):
         super().__init__(message)
         self.next_path = next_path
         self.draft = draft
+
+
+class SavedBefore(AppError):
+    """A new-record form posted again (the back button, a field changed, 保存) after its first post
+    made the record: the record is made once, so the changes of this post are not saved; ``typed``
+    lists them and ``link`` is the record's page, where they can be made."""
+
+    status, code = 409, "saved_before"
+
+    def __init__(self, message: str, *, link: tuple[str, str], typed: list[str]) -> None:
+        super().__init__(message)
+        self.link = link
+        self.typed = typed
 
 
 class NotFound(AppError):
@@ -314,7 +331,8 @@ def typed_words(request: Request) -> list[str]:
 
 
 def envelope(request: Request, status: int, message: str, code: str, headers: dict[str, str] | None = None,
-             extra: dict[str, object] | None = None) -> Response:
+             extra: dict[str, object] | None = None, *, link: tuple[str, str] | None = None,
+             typed: list[str] | None = None) -> Response:
     if is_api(request.url.path):
         body: dict[str, Any] = {"ok": False, "error": message, "status": status, "code": code, **(extra or {})}
         return JSONResponse(body, status_code=status, headers=headers)
@@ -322,9 +340,11 @@ def envelope(request: Request, status: int, message: str, code: str, headers: di
     # An error page can quote what was asked for (a filter, a search); like a signed-in page, it
     # is not kept in a shared computer's browser history.
     # A save the disk refused (503) is the person's to send again too: what they wrote is shown back.
-    typed = typed_words(request) if 400 <= status < 500 or status == 503 else []
+    if typed is None:
+        typed = typed_words(request) if 400 <= status < 500 or status == 503 else []
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message, "typed": typed}, status_code=status,
+        request, "error.html", {"status": status, "message": message, "typed": typed, "link": link},
+        status_code=status,
         headers={"cache-control": "no-store", **(headers or {})},
     )
 
@@ -336,7 +356,7 @@ async def app_error(request: Request, exc: Exception) -> Response:
         log.error("%s on %s %s: %s", exc.log_words, request.method, request.url.path, exc.detail)
         if request.method in ("GET", "HEAD"):  # a look, not a save: "nothing was saved" would puzzle
             return envelope(request, exc.status, exc.reading, exc.code, exc.headers)
-    return envelope(request, exc.status, exc.message, exc.code, exc.headers)
+    return envelope(request, exc.status, exc.message, exc.code, exc.headers, link=exc.link, typed=exc.typed)
 
 
 async def sync_error(request: Request, exc: Exception) -> Response:

@@ -98,7 +98,7 @@ async def activity_create(request: Request) -> Response:
     if fields["pairing_id"] is None:
         return await _new_form(page, posted, status=400,
                                errors={"pairing_id": "请选择是哪一位志愿者、哪一个孩子的帮扶。"})
-    outcome = await create_once(page, "activity", {k: v for k, v in fields.items() if v is not None}, posted)
+    outcome = await create_once(page, "activity", fields, posted, leave_out_empty=True)
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
                                errors=errors_from_reason(ACTIVITY, outcome.reason, ("pairing_id", *FIELDS)))

@@ -124,7 +124,7 @@ async def event_create(request: Request) -> Response:
         fields = parse_fields("event", EVENT_FIELDS, posted)
     except FormInvalid as exc:
         return await _event_form(page, posted, errors=exc.errors, status=400)
-    outcome = await create_once(page, "event", {k: v for k, v in fields.items() if v is not None}, posted)
+    outcome = await create_once(page, "event", fields, posted, leave_out_empty=True)
     if outcome.status == "rejected":
         return await _event_form(page, posted, status=400,
                                  errors=errors_from_reason(EVENT, outcome.reason, EVENT_FIELDS))
@@ -222,7 +222,7 @@ async def enrolment_save(request: Request) -> Response:
     if found is None or (found["id"] == parse_id(posted.get("record_id")) and not posted.get("shown_id")):
         # New figures, under the id the form carries: the same form posted twice (at once, too) is
         # answered as the first post was and saved once (sync refuses a second pair for the year).
-        outcome = await create_once(page, "enrolment", {k: v for k, v in fields.items() if v is not None}, posted)
+        outcome = await create_once(page, "enrolment", fields, posted, leave_out_empty=True)
     elif posted.get("shown_id") != found["id"] or version is None:
         # Numbers typed for a unit and year that already has some the person never saw (someone
         # saved them meanwhile, or the form was for another year): show those first, overwrite nothing.

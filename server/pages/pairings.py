@@ -116,7 +116,7 @@ async def pairing_create(request: Request) -> Response:
         fields = parse_fields("pairing", NEW_FIELDS, posted)
     except FormInvalid as exc:
         return await _pairing_form(page, posted, errors=exc.errors, status=400)
-    outcome = await create_once(page, "pairing", {k: v for k, v in fields.items() if v is not None}, posted)
+    outcome = await create_once(page, "pairing", fields, posted, leave_out_empty=True)
     if outcome.status == "rejected":
         return await _pairing_form(page, posted, errors=errors_from_reason(PAIRING, outcome.reason, NEW_FIELDS),
                                    status=400)

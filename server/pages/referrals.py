@@ -78,7 +78,7 @@ async def referral_create(request: Request) -> Response:
         fields = parse_fields("referral", NEW_FIELDS, posted)
     except FormInvalid as exc:
         return await _new_form(page, posted, errors=exc.errors, status=400)
-    outcome = await create_once(page, "referral", {k: v for k, v in fields.items() if v is not None}, posted)
+    outcome = await create_once(page, "referral", fields, posted, leave_out_empty=True)
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
                                errors=errors_from_reason(REFERRAL, outcome.reason, NEW_FIELDS))

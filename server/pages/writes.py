@@ -4,14 +4,15 @@ version an edit form showed, and only the fields the person changed.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from sync import Actor, Outcome, apply_mutations, new_id, parse_id
 from sync.audit import record_history
-from sync.entities import ENTITIES
+from sync.entities import DEFAULTS, ENTITIES, Field
 from sync.mutations import upsert
 from sync.rules import NEW_RECORD_HINT, not_found
 
-from ..errors import BadRequest
+from ..errors import BadRequest, SavedBefore
 from ..forms import whole_number
 from ..queries.versions import changed, values_at
 from .common import Visit
@@ -64,37 +65,54 @@ def form_record_id(values: dict[str, Any]) -> str:
     return parse_id(values.get("record_id")) or new_id()
 
 
-async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: dict[str, Any]) -> Outcome:
+async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: dict[str, Any], *,
+                      same_values: bool = True, leave_out_empty: bool = False) -> Outcome:
     """Create ``entity`` under the id the new form carries (``posted["record_id"]``), at most once.
 
     The same form posted again (a double tap, the back button, a second tab) is answered as the
     first post was, and nothing is written: the check and the create are one write transaction, so
-    two posts at once cannot both create. A missing or garbled id gets a fresh one.
+    two posts at once cannot both create. A missing or garbled id gets a fresh one. When
+    ``same_values``, a post again whose values differ from what the first one stored (back, a field
+    changed, 保存) raises ``SavedBefore``: its changes are not saved, and the person is told so.
+    ``leave_out_empty``: the fields left empty (None) are not sent, and take the entity's defaults.
     """
     actor = page.actor
     record_id = parse_id(posted.get("record_id"))
 
     def write(db: Any) -> Outcome:
-        done = None if record_id is None else already_created(db, actor, entity, record_id)
+        # An empty field left out takes the default; one sent empty may be filled by the write rules
+        # (an inspection's score), so it is not compared.
+        compared = {k: DEFAULTS.get(entity, {}).get(k) if v is None else v
+                    for k, v in fields.items() if v is not None or leave_out_empty}
+        done = None if record_id is None else already_created(
+            db, actor, entity, record_id, compared if same_values else None)
         if done is not None:
             return done
-        (outcome,) = apply_mutations(db, actor, [upsert(entity, fields, record_id)])
+        sent = {k: v for k, v in fields.items() if v is not None} if leave_out_empty else fields
+        (outcome,) = apply_mutations(db, actor, [upsert(entity, sent, record_id)])
         return outcome
 
     return await page.state.store.write(write)
 
 
-def already_created(db: Any, actor: Actor, entity: str, record_id: str) -> Outcome | None:
+def already_created(db: Any, actor: Actor, entity: str, record_id: str,
+                    fields: dict[str, Any] | None) -> Outcome | None:
     """What a new form posted under ``record_id`` gets when that record exists (None: it does not,
     create it): this person's own is the same form again, answered as the first post was; another
     person's is never the one the form meant, and must be neither edited (sent on, it would be an
     edit of a record the form never showed) nor confirmed, so it gets the write path's one
-    sentence for "not found or not yours". Called inside the write transaction of the create."""
+    sentence for "not found or not yours". Called inside the write transaction of the create.
+
+    ``fields`` are this post's values as its create would store them: if they differ from what the
+    first post stored, ``SavedBefore`` is raised, since answering "saved" would drop the changes in
+    silence."""
     spec = ENTITIES[entity]
     done = db.execute(f"SELECT created_by, version FROM [{spec.table}] WHERE id = ?", [record_id]).fetchone()
     if done is None:
         return None
     if done[0] == actor.user_id:
+        if fields is not None:
+            refuse_other_values(db, entity, record_id, fields)
         return Outcome(None, entity, record_id, "applied", done[1])
     return Outcome.rejected(None, entity, record_id, not_found(f"这条{spec.label}", hint=NEW_RECORD_HINT))
 
@@ -103,7 +121,7 @@ async def review_once(page: Visit, fields: dict[str, Any], posted: dict[str, Any
     """A review made under the id its form carries (``create_once``), and the decision it holds: the
     same form posted again (a double tap, whose second may land on 退回 after 通过) is answered with
     the decision its first post made, never with "又被改过" about the reviewer's own decision."""
-    outcome = await create_once(page, "review", fields, posted)
+    outcome = await create_once(page, "review", fields, posted, same_values=False)
     made = None if outcome.status != "applied" else await page.state.store.read(lambda db: db.execute(
         "SELECT decision FROM reviews WHERE id = ?", [outcome.record_id]).fetchone())
     return outcome, str(made[0]) if made else str(fields["decision"])
@@ -135,3 +153,66 @@ def made_already(db: Any, actor: Actor, entity: str, record_id: str, shown_versi
     if current is None or not made or made[-1]["version"] != shown_version + 1:
         return False
     return made[-1]["user_id"] == actor.user_id and all(current.get(k) == v for k, v in fields.items())
+
+
+def refuse_other_values(db: Any, entity: str, record_id: str, fields: dict[str, Any]) -> None:
+    """Raise ``SavedBefore`` when ``fields`` (a new-record form posted again) differ from what the
+    record's first post stored (its version 1: a change made since on its page is not this form's)."""
+    spec = ENTITIES[entity]
+    first = values_at(db, entity, record_id, 1) or {}
+    unsaved: list[Field] = []
+    typed: list[str] = []
+    for name, value in fields.items():
+        field = spec.by_name.get(name)
+        if field is None:
+            continue
+        if not _same_value(value, first.get(name)):
+            unsaved.append(field)
+            typed.append(f"{field.label}：{_shown(field, value)}")
+    if not unsaved:
+        return
+    labels = "、".join(f"“{f.label}”" for f in unsaved)
+    raise SavedBefore(f"这条{spec.label}在这张表单第一次提交时已经保存过了；你这次改的内容（{labels}）没有保存。"
+                      "请打开这条记录，在那里修改。", link=(record_page(db, entity, record_id), "打开这条记录"),
+                      typed=typed)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if _blank(a) or _blank(b):
+        return _blank(a) and _blank(b)
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(map(str, a)) == sorted(map(str, b))
+    return bool(a == b)
+
+
+def _shown(field: Field, value: Any) -> str:
+    """A value as the form showed it (choices by their words), for the list of what was not saved."""
+    if _blank(value):
+        return "（清空）"
+    if field.kind == "ref":
+        return "（改选了）"
+    if field.kind == "bool":
+        return "是" if value else "否"
+    choices = field.choices or {}
+    items = value if isinstance(value, list) else [value]
+    return "、".join(str(choices.get(str(v), v)) for v in items)
+
+
+def record_page(db: Any, entity: str, record_id: str) -> str:
+    """The page where a record made by a new-record form is seen and changed."""
+    pages = {"activity": "/activities/{}", "pairing": "/pairings/{}", "mentee": "/mentees/{}",
+             "referral": "/referrals/{}", "inspection": "/inspections/{}", "event": "/events/{}",
+             "unit": "/admin/units/{}"}
+    if entity in pages:
+        return pages[entity].format(record_id)
+    if entity == "screening":
+        found = db.execute("SELECT mentee_id FROM screenings WHERE id = ?", [record_id]).fetchone()
+        return f"/mentees/{found[0]}#screenings" if found else "/"
+    if entity == "enrolment":
+        found = db.execute("SELECT unit_id, year FROM enrolments WHERE id = ?", [record_id]).fetchone()
+        return f"/enrolments?{urlencode({'unit': found[0], 'year': found[1]})}" if found else "/enrolments"
+    return "/"
