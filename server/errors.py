@@ -167,6 +167,13 @@ class FormKept(CsrfFailed):
         self.draft = draft
 
 
+class FormOfAnother(AppError):
+    """A form shown to one signed-in person posted while another is signed in in the same browser
+    (they signed in in another tab): saved, it would be written under the wrong name, so nothing is."""
+
+    status, code = 409, "form_of_another"
+
+
 class SavedBefore(AppError):
     """A new-record form posted again (the back button, a field changed, 保存) after its first post
     made the record: the record is made once, so the changes of this post are not saved; ``typed``

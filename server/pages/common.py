@@ -26,7 +26,7 @@ from sync import Actor, Scope, load_scope, parse_id
 
 from .. import csrf, sessions
 from ..drafts import keep_draft, read_draft
-from ..errors import CsrfFailed, Forbidden, FormKept, LoginRequired, NotFound, typed_words
+from ..errors import CsrfFailed, Forbidden, FormKept, FormOfAnother, LoginRequired, NotFound, typed_words
 from ..forms import whole_number
 from ..state import AppState, app_state
 from .nav import nav_for
@@ -59,7 +59,8 @@ class Visit:
 
     @property
     def csrf_token(self) -> str:
-        return csrf.token_for(self.state.signers, self.csrf_secret)
+        return csrf.token_for(self.state.signers, self.csrf_secret,
+                              self.session.actor.user_id if self.session else "")
 
     async def scope(self) -> Scope:
         """The visitor's scope, read once per request: a handler and the helpers it calls ask for it
@@ -158,11 +159,15 @@ async def require_form(request: Request, roles: Collection[str], *, max_files: i
     """
     out = await visit(request)
     form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=max_part_size)
-    if not csrf.token_matches(out.state.signers, request.cookies.get(csrf.COOKIE), form.get(csrf.FIELD)):
-        if _same_origin(request):  # our own page, open too long: nothing is changed, nothing typed is lost
-            if out.session is None:
-                await _keep_expired_form(out, form)
-            await _keep_stale_form(out, form)
+    shown = csrf.read_token(out.state.signers, request.cookies.get(csrf.COOKIE), form.get(csrf.FIELD))
+    if not shown.fresh and not _same_origin(request):
+        raise CsrfFailed("表单已失效（页面打开太久或来自别的网站），什么都没有改动。请刷新页面后重新提交。")
+    if out.session is not None and shown.user_id is not None and shown.user_id != out.session.actor.user_id:
+        _refuse_another_persons_form(out, form)
+    if not shown.fresh:  # our own page, open too long: nothing is changed, nothing typed is lost
+        if out.session is None:
+            await _keep_expired_form(out, form)
+        await _keep_stale_form(out, form)
         raise CsrfFailed("表单已失效（页面打开太久或来自别的网站），什么都没有改动。请刷新页面后重新提交。")
     if out.session is None:
         await _keep_expired_form(out, form)
@@ -181,6 +186,18 @@ def _same_origin(request: Request) -> bool:
     if site is not None:
         return site == "same-origin"
     return request.headers.get("origin") == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _refuse_another_persons_form(out: Visit, form: FormData) -> NoReturn:
+    """Raise ``FormOfAnother`` for a form shown to one person and posted while another is signed in
+    (in another tab of this browser): saved, it would be written under the wrong name (author,
+    代录人). Nothing is written nor kept as anyone's draft; the typed words are shown back on this
+    page only, where that tab showed them anyway."""
+    out.request.state.posted = form
+    name = out.session.actor.name if out.session else ""
+    raise FormOfAnother(f"这张表单是在另一个账号登录时打开的，现在这个浏览器登录的是{name}。为了不把内容记在"
+                        f"别人名下，什么都没有保存。请用打开表单的账号重新登录后再提交，或以{name}的身份重新打开"
+                        "这个页面填写。")
 
 
 async def _keep_stale_form(out: Visit, form: FormData) -> None:
