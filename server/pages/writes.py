@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.requests import Request
+
 from sync import Actor, Outcome, apply_mutations, new_id, parse_id
 from sync.audit import record_history
 from sync.entities import DEFAULTS, ENTITIES, Field
@@ -16,6 +18,7 @@ from ..errors import BadRequest, SavedBefore
 from ..forms import whole_number
 from ..queries.versions import changed, values_at
 from .common import Visit
+from .links import route_path
 
 
 async def apply_one(page: Visit, mutation: dict[str, Any]) -> Outcome:
@@ -85,7 +88,7 @@ async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: 
         compared = {k: DEFAULTS.get(entity, {}).get(k) if v is None else v
                     for k, v in fields.items() if v is not None or leave_out_empty}
         done = None if record_id is None else already_created(
-            db, actor, entity, record_id, compared if same_values else None)
+            page.request, db, actor, entity, record_id, compared if same_values else None)
         if done is not None:
             return done
         sent = {k: v for k, v in fields.items() if v is not None} if leave_out_empty else fields
@@ -95,7 +98,7 @@ async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: 
     return await page.state.store.write(write)
 
 
-def already_created(db: Any, actor: Actor, entity: str, record_id: str,
+def already_created(request: Request, db: Any, actor: Actor, entity: str, record_id: str,
                     fields: dict[str, Any] | None) -> Outcome | None:
     """What a new form posted under ``record_id`` gets when that record exists (None: it does not,
     create it): this person's own is the same form again, answered as the first post was; another
@@ -112,7 +115,7 @@ def already_created(db: Any, actor: Actor, entity: str, record_id: str,
         return None
     if done[0] == actor.user_id:
         if fields is not None:
-            refuse_other_values(db, entity, record_id, fields)
+            refuse_other_values(request, db, entity, record_id, fields)
         return Outcome(None, entity, record_id, "applied", done[1])
     return Outcome.rejected(None, entity, record_id, not_found(f"这条{spec.label}", hint=NEW_RECORD_HINT))
 
@@ -155,7 +158,8 @@ def made_already(db: Any, actor: Actor, entity: str, record_id: str, shown_versi
     return made[-1]["user_id"] == actor.user_id and all(current.get(k) == v for k, v in fields.items())
 
 
-def refuse_other_values(db: Any, entity: str, record_id: str, fields: dict[str, Any]) -> None:
+def refuse_other_values(request: Request, db: Any, entity: str, record_id: str,
+                        fields: dict[str, Any]) -> None:
     """Raise ``SavedBefore`` when ``fields`` (a new-record form posted again) differ from what the
     record's first post stored (its version 1: a change made since on its page is not this form's)."""
     spec = ENTITIES[entity]
@@ -173,8 +177,8 @@ def refuse_other_values(db: Any, entity: str, record_id: str, fields: dict[str, 
         return
     labels = "、".join(f"“{f.label}”" for f in unsaved)
     raise SavedBefore(f"这条{spec.label}在这张表单第一次提交时已经保存过了；你这次改的内容（{labels}）没有保存。"
-                      "请打开这条记录，在那里修改。", link=(record_page(db, entity, record_id), "打开这条记录"),
-                      typed=typed)
+                      "请打开这条记录，在那里修改。",
+                      link=(record_page(request, db, entity, record_id), "打开这条记录"), typed=typed)
 
 
 def _blank(value: Any) -> bool:
@@ -202,17 +206,23 @@ def _shown(field: Field, value: Any) -> str:
     return "、".join(str(choices.get(str(v), v)) for v in items)
 
 
-def record_page(db: Any, entity: str, record_id: str) -> str:
+# The page where a record made by a new-record form is seen and changed: its route and id parameter.
+RECORD_PAGES = {"activity": ("activity_detail", "activity_id"), "pairing": ("pairing_detail", "pairing_id"),
+                "mentee": ("mentee_detail", "mentee_id"), "referral": ("referral_detail", "referral_id"),
+                "inspection": ("inspection_detail", "inspection_id"), "event": ("event_edit", "event_id"),
+                "unit": ("admin_unit", "unit_id")}
+
+
+def record_page(request: Request, db: Any, entity: str, record_id: str) -> str:
     """The page where a record made by a new-record form is seen and changed."""
-    pages = {"activity": "/activities/{}", "pairing": "/pairings/{}", "mentee": "/mentees/{}",
-             "referral": "/referrals/{}", "inspection": "/inspections/{}", "event": "/events/{}",
-             "unit": "/admin/units/{}"}
-    if entity in pages:
-        return pages[entity].format(record_id)
+    if entity in RECORD_PAGES:
+        name, param = RECORD_PAGES[entity]
+        return route_path(request, name, **{param: record_id})
     if entity == "screening":
         found = db.execute("SELECT mentee_id FROM screenings WHERE id = ?", [record_id]).fetchone()
-        return f"/mentees/{found[0]}#screenings" if found else "/"
+        return route_path(request, "mentee_detail", mentee_id=found[0]) + "#screenings" if found else "/"
     if entity == "enrolment":
         found = db.execute("SELECT unit_id, year FROM enrolments WHERE id = ?", [record_id]).fetchone()
-        return f"/enrolments?{urlencode({'unit': found[0], 'year': found[1]})}" if found else "/enrolments"
+        listed = route_path(request, "enrolment_list")
+        return f"{listed}?{urlencode({'unit': found[0], 'year': found[1]})}" if found else listed
     return "/"

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from .conftest import ServerProcess
 from .phone import PHONE, Phone, query
-from .screen import PASSWORD
+from .screen import PASSWORD, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -319,11 +319,7 @@ def test_print_views_fit_a_small_phone_and_a4_paper(module_server: ServerProcess
     context = browser.new_context(**SMALL)
     try:
         page = context.new_page()
-        page.goto(county.url + "/login")
-        page.get_by_label("用户名").fill("county")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(county.url + "/dashboard")
+        sign_in(page, county, "county", "/dashboard")
         page.goto(county.url + "/pairings")
         archive = links(page, ID % "pairings")[0] + "/print"
         page.goto(county.url + "/returns")
