@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from .pwa_compact import compact_script, compact_stylesheet
+from .pwa_compact import compact_manifest, compact_script, compact_stylesheet
 
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -74,7 +74,7 @@ def _files(folder: pathlib.Path) -> dict[str, bytes]:
 
 def _shipped(path: pathlib.Path) -> bytes:
     body = path.read_bytes()
-    compact = {".js": compact_script, ".css": compact_stylesheet}.get(path.suffix)
+    compact = {".js": compact_script, ".css": compact_stylesheet, ".webmanifest": compact_manifest}.get(path.suffix)
     if compact is None:
         return body
     try:

@@ -18,6 +18,7 @@ shipped as it is.
 """
 from __future__ import annotations
 
+import json
 import re
 
 # After one of these (or at the start of a line), a ``/`` begins a regular expression, not a
@@ -52,6 +53,14 @@ def compact_script(source: str) -> str:
     try:
         return "".join(_script_lines(source))
     except _Lost:
+        return source
+
+
+def compact_manifest(source: str) -> str:
+    """The manifest is JSON: the same members, without the spaces and line ends that lay it out."""
+    try:
+        return json.dumps(json.loads(source), ensure_ascii=False, separators=(",", ":"))
+    except ValueError:
         return source
 
 

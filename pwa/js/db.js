@@ -34,6 +34,8 @@ function openDb() {
     request.onsuccess = () => {
       const db = request.result;
       db.onversionchange = () => makeWay(db);
+      // The browser, or a phone-cleaning app, deleted the site's data under the open page.
+      db.onclose = () => watcher('cleared');
       resolve(db);
     };
     request.onerror = () => { opening = null; reject(request.error); };

@@ -88,7 +88,7 @@ export async function clearDraft(id) {
 // The export and the count before a wipe carry the drafts the phone refused too.
 export async function allDrafts() {
   await flush();
-  const saved = await Promise.all((await getAll('drafts'))
+  const saved = await Promise.all((await getAll('drafts').catch(() => []))
     .map(async (row) => ({ id: row.id, ...(await vault.unseal(row)) })));
   const unsaved = [...waiting].map(([id, draft]) => draft && { id, ...draft, savedAt: new Date().toISOString() });
   return [...saved.filter((d) => !waiting.has(d.id)), ...unsaved.filter(Boolean)];

@@ -9,7 +9,7 @@ const about = (mentee) => (mentee ? { code: mentee.fields.code, name: mentee.fie
 
 async function unsentDocument() {
   const { user } = vault.currentSession();
-  const info = await vault.device();
+  const info = await vault.device().catch(() => null);
   return {
     app: 'banxing', exported_at: new Date().toISOString(), device_id: info?.deviceId,
     user: user ? { id: user.id, name: user.name } : null,
@@ -36,6 +36,6 @@ export async function exportUnsent() {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 60000);
-  await vault.updateSession({ exportedAt: doc.exported_at });
+  await vault.updateSession({ exportedAt: doc.exported_at }).catch(() => {});
   return doc.items.length;
 }

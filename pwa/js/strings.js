@@ -123,6 +123,7 @@ export const T = {
   logoutSay: '退出后，这台手机上的记录会全部清除；要再用需要新的登记码。',
   logoutRefused: (n) => `还有 ${n} 条没有同步或没有写完。请先联网同步，或者先“导出未同步记录”，再退出。`,
 
+  cleared: '伴行的数据被清除了。',
   revokedTitle: '这台手机已被停用', reenrolTitle: '这台手机需要重新登记', inactiveTitle: '这个账号已停用',
   revokedSay: (n) => n > 0
     ? `还有 ${n} 条没有同步或没有写完。请先点“导出未同步记录”，把文件交给辅导站，然后清除这台手机上的数据。`

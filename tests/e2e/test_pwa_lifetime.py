@@ -3,6 +3,7 @@ phone whose storage fills up. Nothing the volunteer wrote, or the station wrote,
 from __future__ import annotations
 
 import json
+import pathlib
 from typing import Any
 
 import pytest
@@ -122,3 +123,29 @@ def test_pwa_a_field_both_the_draft_and_the_station_changed_is_a_conflict_not_an
         ("辅导站写的：先和班主任谈",)]
     assert query(module_server, "SELECT field, other_value FROM sync_conflicts WHERE record_id = ? AND status = 'open'",
                  activity_id) == [("follow_up", '"志愿者写的：下周带孩子去图书馆"')]
+
+
+def test_pwa_site_data_cleared_under_the_open_app_says_so_and_offers_the_unsent_visit_for_export(
+    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
+) -> None:
+    """A phone-cleaning app (or 清除浏览数据) deleted the site's data while the app stood open: the page
+    went on showing the children and the unsent visit as if they were kept, and 记一次帮扶 did nothing.
+    It now says the data is gone, and offers the visit its memory still holds for export."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhou.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    text = "清除数据前没来得及同步的记录：孩子这周按时交了作业。"
+    phone.log_activity(text)
+    cdp = phone.context.new_cdp_session(page)
+    cdp.send("Storage.clearDataForOrigin", {"origin": module_server.url, "storageTypes": "all"})
+    expect(page.get_by_role("heading", name="这台手机需要重新登记")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("伴行的数据被清除了。")
+    expect(page.locator("main")).to_contain_text("还有 1 条没有同步或没有写完")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出未同步记录").click()
+    expect(page.get_by_text("已导出 1 条。")).to_be_visible()
+    saved = tmp_path / "export.json"
+    download.value.save_as(saved)
+    exported = json.loads(saved.read_text(encoding="utf-8"))
+    assert [item["fields"]["record"] for item in exported["items"] if item["state"] == "unsent"] == [text]

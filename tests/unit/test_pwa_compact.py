@@ -1,6 +1,7 @@
 """The phone app ships without its comments and indentation, and nothing else of it changes."""
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 import shutil
@@ -9,7 +10,7 @@ import subprocess
 import pytest
 
 from server.paths import resolve
-from server.pwa_compact import compact_script, compact_stylesheet
+from server.pwa_compact import compact_manifest, compact_script, compact_stylesheet
 
 PWA = resolve().pwa
 
@@ -153,3 +154,14 @@ def test_every_script_of_the_app_is_followed_to_its_end_and_still_parses(tmp_pat
             check = subprocess.run([node, "--check", str(copy)], capture_output=True, text=True)
             assert check.returncode == 0, f"{path}: {check.stderr}"
     assert after < 0.9 * before
+
+
+def test_the_manifest_goes_out_as_the_same_json_without_its_layout() -> None:
+    source = (PWA / "manifest.webmanifest").read_text(encoding="utf-8")
+    shipped = compact_manifest(source)
+    assert json.loads(shipped) == json.loads(source)
+    assert "\n" not in shipped and ": " not in shipped and "伴行" in shipped
+
+
+def test_a_manifest_that_is_not_json_is_shipped_as_it_is() -> None:
+    assert compact_manifest('{"name": "伴行",\n') == '{"name": "伴行",\n'
