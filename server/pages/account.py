@@ -62,6 +62,9 @@ async def password_save(request: Request) -> Response:
         error = f"新密码至少 {MIN_PASSWORD} 位。"
     elif new != again:
         error = "两次输入的新密码不一致。"
+    elif new == old:
+        # Kept, the old password stays the account's: one an admin read out, or one that leaked.
+        error = "新密码不能和原密码一样，请换一个。"
     actor = page.actor
     if error is None:
         user = await page.state.store.read(lambda db: get_user(db, user_id=actor.user_id))

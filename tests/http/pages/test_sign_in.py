@@ -324,3 +324,14 @@ def test_an_account_form_posted_without_its_phone_field_clears_nothing(site: Sit
     assert response.status_code == 400 and "表单不完整" in response.text
     assert site.read(lambda db: db.execute("SELECT phone FROM users WHERE id = ?",
                                            [site.w.staff_st11.user_id]).fetchone()[0]) == "0513-8888 6666"
+
+
+def test_the_account_page_refuses_the_current_password_as_the_new_one(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    response = browser.post("/account/password", {"old_password": PASSWORD, "new_password": PASSWORD,
+                                                  "new_password_again": PASSWORD}, form_page="/account")
+    assert response.status_code == 400 and "新密码不能和原密码一样" in response.text
+    audit = site.read(lambda db: db.execute(
+        "SELECT count(*) FROM sync_audit WHERE entity = 'user' AND op = 'update' AND record_id = ?",
+        [site.w.staff_st11.user_id]).fetchone()[0])
+    assert audit == 0
