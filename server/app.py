@@ -12,7 +12,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .auth import Signers, load_keys
 from .config import Settings
-from .errors import EXCEPTION_HANDLERS, FormKept, LoginRequired
+from .errors import EXCEPTION_HANDLERS, FormKept, LoginRequired, PasswordToChoose
+from .pages.first_password import password_to_choose
 from .pages.login import form_kept, login_required
 from .paths import resolve
 from .routes import build_routes
@@ -64,7 +65,8 @@ def create_app(settings: Settings) -> Starlette:
     app = Banxing(
         settings,
         routes=build_routes(settings, paths),
-        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required, FormKept: form_kept},
+        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required, FormKept: form_kept,
+                            PasswordToChoose: password_to_choose},
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

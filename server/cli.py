@@ -148,7 +148,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({"county": args.county, "login": args.admin, "password": password}, ensure_ascii=False))
         return 0
     print(f"已新建{args.county}的数据库 {path}。")
-    print(f"管理员账号 {args.admin}（{args.name}），临时密码 {password}：登录后请在“我的账号”里改成自己的密码。")
+    print(f"管理员账号 {args.admin}（{args.name}），临时密码 {password}：第一次登录时要先设置自己的密码。")
     print(f"下一步：banxing serve --db {path}，用这个账号登录，在“单位”里建镇（街道）、辅导站和学校，"
           "在“账号”里建工作人员和五老志愿者的账号。")
     return 0
@@ -188,7 +188,7 @@ def cmd_reset_password(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({**done, "password": password}, ensure_ascii=False))
         return 0
     print(f"账号 {done['login']}（{done['name']}）的新临时密码 {password}：只显示这一次；"
-          "登录后请在“我的账号”里改成自己的密码。这个账号已登录的网页都已退出。")
+          "登录后要先设置自己的密码。这个账号已登录的网页都已退出。")
     return 0
 
 

@@ -150,6 +150,17 @@ class Forbidden(AppError):
     status, code = 403, "forbidden"
 
 
+class PasswordToChoose(Forbidden):
+    """The signed-in account's password was set by someone else (an admin, the CLI): every page
+    sends the person to choose their own first (``/account/new-password``), then back to ``next_path``."""
+
+    code = "password_to_choose"
+
+    def __init__(self, message: str, *, next_path: str) -> None:
+        super().__init__(message)
+        self.next_path = next_path
+
+
 class CsrfFailed(Forbidden):
     """A state-changing form was posted without this session's CSRF token."""
 

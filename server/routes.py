@@ -20,6 +20,7 @@ from .pages import (
     coverage,
     dashboard,
     events,
+    first_password,
     home,
     imports,
     inspections,
@@ -48,6 +49,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *home.routes,
         *login.routes,
         *account.routes,
+        *first_password.routes,
         *station.routes,
         *imports.routes,  # /mentees/import before /mentees/{mentee_id}
         *mentees.routes,

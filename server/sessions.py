@@ -36,6 +36,8 @@ class WebSession:
     actor: Actor
     login: str
     renew: bool  # the cookie should be re-signed (sliding expiry)
+    # The password was set by someone else: no page opens until the person chooses their own.
+    must_change_password: bool = False
 
 
 def sign(signers: Signers, session_id: str) -> str:
@@ -75,16 +77,16 @@ def session_owner(db: sqlite_utils.Database, session_id: str) -> str | None:
     return str(row[0]) if row else None
 
 
-def load_session(db: sqlite_utils.Database, session_id: str) -> tuple[Actor, str] | None:
-    """The actor and login of a live session of an active account."""
+def load_session(db: sqlite_utils.Database, session_id: str) -> tuple[Actor, str, bool] | None:
+    """The actor, login and must-change-password flag of a live session of an active account."""
     user = next(db.query(
-        "SELECT u.id, u.role, u.unit_id, u.name, u.login FROM web_sessions s JOIN users u ON u.id = s.user_id"
-        " WHERE s.id = ? AND s.ended_at IS NULL AND u.active = 1",
+        "SELECT u.id, u.role, u.unit_id, u.name, u.login, u.must_change_password FROM web_sessions s"
+        " JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.ended_at IS NULL AND u.active = 1",
         [session_id],
     ), None)
     if user is None:
         return None
-    return actor_for(user), str(user["login"])
+    return actor_for(user), str(user["login"]), bool(user["must_change_password"])
 
 
 def find_login(db: sqlite_utils.Database, login: str) -> dict[str, Any] | None:

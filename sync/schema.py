@@ -759,6 +759,15 @@ def m031_repair_m012_indexes(db: sqlite_utils.Database) -> None:
             db.execute(f"CREATE INDEX {name} ON {table}({', '.join(columns)})")
 
 
+
+@migrations
+def m032_password_to_change(db: sqlite_utils.Database) -> None:
+    """Whether an account's password was set by someone else (an admin's new account or reset, the
+    CLI's init or reset-password): read off a screen or printed, it must give way to one of the
+    person's own at the next web sign-in (``server/pages/first_password.py``). Accounts already
+    stored keep their passwords as they are."""
+    db.execute("ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

@@ -29,7 +29,8 @@ LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 # A telephone as people write one: digits with an area code, dashes, spaces, brackets, a country
 # code's plus, and an extension after 转 ("0513-8888 6666 转 123"); full-width forms folded first.
 PHONE_RE = re.compile(r"^[0-9+()\- /转]*$")
-EDITABLE = ("login", "name", "role", "unit_id", "phone", "about", "smartphone", "active", "password_hash")
+EDITABLE = ("login", "name", "role", "unit_id", "phone", "about", "smartphone", "active", "password_hash",
+            "must_change_password")
 # Staff manage the volunteers of their own units; everything else is the admin's.
 STAFF_MANAGES = ("mentor",)
 # How a refusal names a field (the password is never shown on a form, so never compared).
@@ -49,14 +50,22 @@ def create_user(
     db: sqlite_utils.Database, *, login: str, name: str, role: str, unit_id: str,
     password_hash: str | None = None, phone: str | None = None, user_id: str | None = None,
     about: str | None = None, smartphone: bool = True, actor: Actor | None = None,
+    must_change_password: bool | None = None,
 ) -> str:
-    """Create an account and return its id (``actor`` defaults to the system)."""
+    """Create an account and return its id (``actor`` defaults to the system).
+
+    A password given here was chosen by someone else, so the account must change it at its first
+    web sign-in, unless ``must_change_password=False`` says otherwise (the demo county's printed logins).
+    """
     from .system import SYSTEM
 
-    return save_user(db, actor or SYSTEM, {
+    fields: dict[str, Any] = {
         "login": login, "name": name, "role": role, "unit_id": unit_id, "password_hash": password_hash,
         "phone": phone, "about": about, "smartphone": smartphone,
-    }, user_id=user_id, create=True)
+    }
+    if must_change_password is not None:
+        fields["must_change_password"] = must_change_password
+    return save_user(db, actor or SYSTEM, fields, user_id=user_id, create=True)
 
 
 def made_already(db: sqlite_utils.Database, actor: Actor, user_id: str) -> bool:
@@ -91,13 +100,20 @@ def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *
         _refuse_edited_meanwhile(db, current, fields, shown)
     merged = {**(current or {"active": True, "smartphone": True}), **fields}
     _check(db, actor, current, merged, fields)
+    if "password_hash" in fields and "must_change_password" not in fields:
+        # A password someone else set (an admin, the CLI) was read off a screen or printed: its
+        # owner must replace it at the next sign-in. One the owner chose is theirs to keep.
+        own = current is not None and current["id"] == actor.user_id
+        fields = {**fields, "must_change_password": bool(fields["password_hash"]) and not own}
+        merged["must_change_password"] = fields["must_change_password"]
     if create:
         uid = user_id or new_id()
         db.execute(
             "INSERT INTO users (id, login, name, role, unit_id, phone, password_hash, active, created_at, about,"
-            " smartphone) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            " smartphone, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
             [uid, merged["login"], merged["name"], merged["role"], merged["unit_id"], merged.get("phone"),
-             merged.get("password_hash"), utc_now(), merged.get("about"), int(bool(merged.get("smartphone", True)))],
+             merged.get("password_hash"), utc_now(), merged.get("about"), int(bool(merged.get("smartphone", True))),
+             int(bool(merged.get("must_change_password")))],
         )
         changes = {k: [None, "***" if k == "password_hash" else v] for k, v in fields.items() if v is not None}
         append_audit(db, actor, "user", uid, "create", changes)
@@ -350,6 +366,7 @@ def get_user(
     if user is not None:
         user["active"] = bool(user["active"])
         user["smartphone"] = bool(user["smartphone"])
+        user["must_change_password"] = bool(user["must_change_password"])
     return user
 
 

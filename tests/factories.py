@@ -31,7 +31,7 @@ def make_user(
 ) -> Actor:
     with transaction(db):
         uid = create_user(db, login=login or f"{role}-{new_id()[-8:]}", name=name, role=role, unit_id=unit_id,
-                          password_hash=password_hash)
+                          password_hash=password_hash, must_change_password=False)
     return Actor(uid, role, unit_id, None, name)
 
 

@@ -96,7 +96,7 @@ def write_users(demo: Demo) -> None:
     for u in DEMO_USERS:
         uid = create_user(demo.db, login=u.login, name=u.name, role=u.role, unit_id=demo.unit_ids[u.unit],
                           password_hash=password_hash, phone=u.phone, about=u.about or None,
-                          smartphone=u.smartphone)
+                          smartphone=u.smartphone, must_change_password=False)
         demo.actors[u.login] = actor_for({"id": uid, "role": u.role, "unit_id": demo.unit_ids[u.unit], "name": u.name})
 
 

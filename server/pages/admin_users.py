@@ -136,7 +136,8 @@ async def admin_user_create(request: Request) -> Response:
             f"账号 {fields['login']} 已建立（这张表提交了两次，只建了一个账号）。"
             + ("" if typed else "如果没有记下系统生成的密码，请在下方重置密码。")))
     if typed:
-        return visit.redirect(f"/admin/users/{user_id}", flash=f"账号 {fields['login']} 已建立。")
+        return visit.redirect(f"/admin/users/{user_id}", flash=f"账号 {fields['login']} 已建立，本人第一次登录时"
+                              "要先设置自己的密码。")
     return _show_password(visit, fields["login"], fields["name"], password, user_id, created=True)
 
 
@@ -222,7 +223,8 @@ async def admin_user_save(request: Request) -> Response:
 
         await visit.state.store.write(reset)
         if typed:
-            return visit.redirect(f"/admin/users/{user['id']}", flash="密码已重置，该账号需用新密码重新登录。")
+            return visit.redirect(f"/admin/users/{user['id']}", flash="密码已重置，该账号需用新密码重新登录"
+                                  + ("。" if own else "，登录后要先设置自己的密码。"))
         return _show_password(visit, user["login"], user["name"], password, user["id"], created=False)
     fields = _account_fields(values)
     if own and fields["role"] != "admin":

@@ -26,7 +26,16 @@ from sync import Actor, Scope, load_scope, parse_id
 
 from .. import csrf, sessions
 from ..drafts import keep_draft, read_draft
-from ..errors import CsrfFailed, Forbidden, FormKept, FormOfAnother, LoginRequired, NotFound, typed_words
+from ..errors import (
+    CsrfFailed,
+    Forbidden,
+    FormKept,
+    FormOfAnother,
+    LoginRequired,
+    NotFound,
+    PasswordToChoose,
+    typed_words,
+)
 from ..forms import whole_number
 from ..state import AppState, app_state
 from .nav import nav_for
@@ -116,7 +125,7 @@ async def visit(request: Request) -> Visit:
         session_id, renew = found
         loaded = await state.store.read(lambda db: sessions.load_session(db, session_id))
         if loaded is not None:
-            session = sessions.WebSession(session_id, loaded[0], loaded[1], renew)
+            session = sessions.WebSession(session_id, loaded[0], loaded[1], renew, loaded[2])
     secret = request.cookies.get(csrf.COOKIE) or ""
     out = Visit(request, state, session, secret)
     if not secret or len(secret) > 100:
@@ -139,18 +148,26 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
-async def require(request: Request, roles: Collection[str]) -> Visit:
-    """A signed-in visit by one of ``roles``; otherwise redirect to /login (or 403)."""
+CHOOSE_PASSWORD = "请先设置自己的密码。"
+
+
+async def require(request: Request, roles: Collection[str], *, password_to_choose: bool = False) -> Visit:
+    """A signed-in visit by one of ``roles``; otherwise redirect to /login (or 403). An account whose
+    password someone else set is sent to choose its own first (only that page passes
+    ``password_to_choose``)."""
     out = await visit(request)
     if out.session is None:
         raise LoginRequired("请先登录。", next_path=_here(request))
+    if out.session.must_change_password and not password_to_choose:
+        raise PasswordToChoose(CHOOSE_PASSWORD, next_path=_here(request))
     if out.session.actor.role not in roles:
         raise Forbidden("你的账号不能使用这个页面。")
     return out
 
 
 async def require_form(request: Request, roles: Collection[str], *, max_files: int = 0,
-                       max_part_size: int = 1024 * 1024) -> tuple[Visit, FormData]:
+                       max_part_size: int = 1024 * 1024, password_to_choose: bool = False
+                       ) -> tuple[Visit, FormData]:
     """A POSTed form with a valid CSRF token, by a signed-in person of ``roles``.
 
     A form posted after the session expired is kept as a draft of the account whose session it
@@ -171,6 +188,9 @@ async def require_form(request: Request, roles: Collection[str], *, max_files: i
         raise CsrfFailed("表单已失效（页面打开太久或来自别的网站），什么都没有改动。请刷新页面后重新提交。")
     if out.session is None:
         await _keep_expired_form(out, form)
+    if out.session.must_change_password and not password_to_choose:
+        # Nothing is written under a password someone else knows.
+        raise PasswordToChoose(CHOOSE_PASSWORD, next_path=_form_page(request))
     if out.session.actor.role not in roles:
         raise Forbidden("你的账号不能使用这个页面。")
     # An error page for this post (the record was deleted meanwhile, say) shows the person's own

@@ -37,7 +37,16 @@ def test_init_makes_a_county_whose_administrator_signs_in_with_the_printed_passw
         signed_in = browser.post("/login", data={"username": "zhou.admin", "password": printed["password"],
                                                  "csrf_token": match.group(1)})
         assert signed_in.status_code == 303, signed_in.text
-        home = browser.get(signed_in.headers["location"], follow_redirects=True)
+        # The printed password was on a terminal screen: the first page asks for one of their own.
+        first = browser.get(signed_in.headers["location"], follow_redirects=True)
+        assert first.status_code == 200 and "请先设置自己的密码" in first.text
+        assert browser.get("/admin/units").headers["location"].startswith("/account/new-password")
+        match = TOKEN_RE.search(first.text)
+        assert match
+        chosen = browser.post("/account/new-password", data={
+            "new_password": "zhou-own-pass", "new_password_again": "zhou-own-pass", "csrf_token": match.group(1)})
+        assert chosen.status_code == 303
+        home = browser.get(chosen.headers["location"], follow_redirects=True)
         assert home.status_code == 200 and "周文清" in home.text  # the empty county's first page
         units = browser.get("/admin/units")
         assert units.status_code == 200 and "如东县" in units.text
@@ -85,6 +94,8 @@ def test_the_only_administrator_who_forgot_the_password_gets_a_new_one_at_the_co
         assert client.get("/account", follow_redirects=False).status_code != 200  # its sessions ended
         assert _sign_in(client, "zhou.admin", first) == 400
         assert _sign_in(client, "zhou.admin", printed["password"]) == 303
+        # Printed on a terminal, the new password too must give way to one of the administrator's own.
+        assert client.get("/account", follow_redirects=False).headers["location"].startswith("/account/new-password")
     audited = rows(db, "SELECT op, changes FROM sync_audit WHERE op = 'reset_password'")
     assert len(audited) == 1 and "命令行" in audited[0][1]
     text = banxing("reset-password", "--user", "zhou.admin", "--db", db)

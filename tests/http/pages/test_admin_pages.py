@@ -317,7 +317,7 @@ def test_a_volunteer_with_pairings_running_is_not_made_staff(site: Site) -> None
 
 def _second_admin(site: Site) -> Any:
     site.write(lambda db: create_user(db, login="admin.two", name="管理员二", role="admin", unit_id=site.w.county,
-                                      password_hash=password_hash()))
+                                      password_hash=password_hash(), must_change_password=False))
     browser = site.browser()
     browser.login("admin.two")
     return browser

@@ -193,7 +193,8 @@ def test_the_inspecting_town_keeps_its_inspection_when_the_one_who_recorded_it_m
     w = site.w
     rid = _id_of(_new(site, w.staff_town1))
     colleague = site.write(lambda db: create_user(db, login="town1-second", name="街道另一位干事", role="staff",
-                                                   unit_id=w.town1, password_hash=password_hash()))
+                                                   unit_id=w.town1, password_hash=password_hash(),
+                                                   must_change_password=False))
     site.write(lambda db: save_user(db, w.admin, {"unit_id": w.town2}, user_id=w.staff_town1.user_id))
 
     assert site.as_(w.staff_town1).get(f"/inspections/{rid}/edit").status_code == 404  # moved to town 2

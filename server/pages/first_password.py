@@ -1,0 +1,96 @@
+"""``/account/new-password``: an account whose password someone else set (an admin's new account or
+reset, ``banxing init`` or ``banxing reset-password``) chooses its own before any other page opens.
+
+That password was read off a screen or printed, for people who can read minors' records, so it
+must not stay the account's. ``require``/``require_form`` send every other page here
+(``PasswordToChoose``); this page asks only for the new password, twice: the person signed in
+with the old one a moment ago, and the sign-in's lockout already counted any guesses.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync.users import get_user, save_user
+
+from .. import sessions
+from ..auth import hash_password, verify_password
+from ..errors import PasswordToChoose
+from .account import MIN_PASSWORD
+from .common import OFFICE, Visit, require, require_form, safe_next, visit
+from .nav import home_for
+
+
+def _onward(page: Visit, next_path: str) -> str:
+    path = safe_next(next_path)
+    if path == "/" or path.startswith("/account/new-password"):
+        return home_for(page.request, page.actor.role)
+    return path
+
+
+def _render(page: Visit, next_path: str, *, error: str | None = None, status: int = 200) -> Response:
+    # No menu: every other page waits until the person has a password of their own.
+    return page.render("choose_password.html", {"next": safe_next(next_path), "error": error,
+                                                "min_password": MIN_PASSWORD, "nav": None}, status=status)
+
+
+async def choose_password(request: Request) -> Response:
+    page = await require(request, OFFICE, password_to_choose=True)
+    next_path = request.query_params.get("next") or "/"
+    assert page.session is not None
+    if not page.session.must_change_password:  # chosen already (another tab, the back button)
+        return page.redirect(_onward(page, next_path))
+    return _render(page, next_path)
+
+
+async def choose_password_save(request: Request) -> Response:
+    page, form = await require_form(request, OFFICE, password_to_choose=True)
+    next_path = str(form.get("next") or "/")
+    assert page.session is not None
+    if not page.session.must_change_password:  # the same form sent twice: the first one set it
+        return page.redirect(_onward(page, next_path), flash="密码已经设置好了，以后请用自己设置的密码登录。")
+    new, again = (str(form.get(k) or "") for k in ("new_password", "new_password_again"))
+    actor = page.actor
+    error = None
+    if len(new) < MIN_PASSWORD or len(new) > 200:
+        error = f"新密码至少要 {MIN_PASSWORD} 位，请重新输入。"
+    elif new != again:
+        error = "两次输入的新密码不一样，请重新输入两次。"
+    else:
+        user = await page.state.store.read(lambda db: get_user(db, user_id=actor.user_id))
+        # argon2 (verify and hash) runs off the writer thread.
+        if user is not None and await asyncio.to_thread(verify_password, user["password_hash"], new):
+            error = "新密码不能和别人给你的密码一样，请换一个只有你自己知道的密码。"
+    if error is not None:
+        return _render(page, next_path, error=error, status=400)
+    new_hash = await asyncio.to_thread(hash_password, new)
+    keep = page.session.id
+
+    def change(db: Any) -> None:
+        # Set by the account itself, the flag clears (sync/users.py); any other session opened with
+        # the password someone else knows ends here.
+        save_user(db, actor, {"password_hash": new_hash}, user_id=actor.user_id)
+        sessions.end_user_sessions(db, actor.user_id, keep=keep)
+
+    await page.state.store.write(change)
+    return page.redirect(_onward(page, next_path), flash="密码已设置好。以后请用这个新密码登录。")
+
+
+async def password_to_choose(request: Request, exc: Exception) -> Response:
+    """Any other page of an account that must choose its password: to this page, and back afterwards."""
+    assert isinstance(exc, PasswordToChoose)
+    page = await visit(request)
+    target = safe_next(exc.next_path)
+    query = "" if target == "/" else "?next=" + quote(target, safe="/")
+    return page.redirect("/account/new-password" + query)
+
+
+routes: list[BaseRoute] = [
+    Route("/account/new-password", choose_password, methods=["GET"], name="choose_password"),
+    Route("/account/new-password", choose_password_save, methods=["POST"], name="choose_password_save"),
+]
