@@ -93,7 +93,16 @@ def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _password_problem(password: str) -> str | None:
+# A volunteer never signs in on the web (the sign-in sends them to the phone app): the phone is
+# enrolled with a one-time code and unlocked with a PIN, so a password would only be printed and kept.
+NO_PASSWORD = "五老志愿者不在网页登录，不用密码："
+NO_VOLUNTEER_PASSWORD = NO_PASSWORD + "请把密码栏留空，建好后在志愿者页面给他登记码，在手机上登记。"
+NO_VOLUNTEER_RESET = NO_PASSWORD + "手机用登记码登记，忘记 PIN 码用恢复码（都在志愿者页面）。"
+
+
+def _password_problem(password: str, role: str | None = None) -> str | None:
+    if password and role == "mentor":
+        return NO_VOLUNTEER_PASSWORD
     if password and not MIN_PASSWORD <= len(password) <= 200:
         return f"密码至少 {MIN_PASSWORD} 位；留空则由系统生成一个。"
     return None
@@ -109,11 +118,12 @@ async def admin_user_create(request: Request) -> Response:
     values = form_values(form)
     fields = _account_fields(values)
     typed = str(values.get("password") or "")
-    problem = _password_problem(typed)
+    problem = _password_problem(typed, fields["role"])
     if problem:
         return await _render_form(visit, values, error=problem, status=400)
-    password = typed or new_password()
-    password_hash = await asyncio.to_thread(hash_password, password)
+    volunteer = fields["role"] == "mentor"
+    password = None if volunteer else typed or new_password()
+    password_hash = None if password is None else await asyncio.to_thread(hash_password, password)
     actor = visit.actor
     # Under the id the form carries: sent twice (a double click), the account is made once, and the
     # second answer says so rather than "用户名已被使用" over the page that showed the new password.
@@ -134,8 +144,11 @@ async def admin_user_create(request: Request) -> Response:
     if user_id is None:
         return visit.redirect(f"/admin/users/{record_id}", flash=(
             f"账号 {fields['login']} 已建立（这张表提交了两次，只建了一个账号）。"
-            + ("" if typed else "如果没有记下系统生成的密码，请在下方重置密码。")))
-    if typed:
+            + ("" if typed or fields["role"] == "mentor" else "如果没有记下系统生成的密码，请在下方重置密码。")))
+    if volunteer:
+        return visit.redirect(f"/admin/users/{user_id}", flash=f"账号 {fields['login']} 已建立。{NO_PASSWORD}"
+                              "请在志愿者页面给他登记码，在手机上登记。")
+    if typed or password is None:  # (None: a volunteer, answered above)
         return visit.redirect(f"/admin/users/{user_id}", flash=f"账号 {fields['login']} 已建立，本人第一次登录时"
                               "要先设置自己的密码。")
     return _show_password(visit, fields["login"], fields["name"], password, user_id, created=True)
@@ -208,6 +221,8 @@ async def admin_user_save(request: Request) -> Response:
         await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=user["id"]))
         return visit.redirect(f"/admin/users/{user['id']}", flash=f"账号 {user['login']} 已恢复使用。")
     if action == "password":
+        if user["role"] == "mentor":
+            return await _render_form(visit, as_is, user=user, error=NO_VOLUNTEER_RESET, status=400)
         typed = str(values.get("new_password") or "")
         problem = _password_problem(typed)
         if problem:

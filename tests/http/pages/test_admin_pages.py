@@ -441,3 +441,24 @@ def test_backup_download_is_a_sound_database_and_is_logged(site: Site, tmp_path:
     logged = site.read(lambda db: db.execute("SELECT user_id FROM access_log WHERE action = 'backup'").fetchall())
     assert [r[0] for r in logged] == [w.admin.user_id]
     assert "下载备份" in admin.get("/admin/access-log").text
+
+
+def test_a_volunteer_account_gets_no_password_to_print(site: Site) -> None:
+    # Volunteers never sign in on the web (/login sends them to the phone app); the phone enrols
+    # with a one-time code and unlocks with a PIN, so a password would only be printed and kept.
+    admin = site.as_(site.w.admin)
+    fields = {"login": "new.laoshi", "name": "新志愿者", "role": "mentor", "unit_id": site.w.st11, "phone": "",
+              "smartphone": "1"}
+    typed = admin.post("/admin/users/new", {**fields, "password": "a-long-password"})
+    assert typed.status_code == 400 and "五老志愿者不在网页登录，不用密码" in typed.text
+    made = admin.post("/admin/users/new", fields)
+    assert made.status_code == 303 and "one-time" not in made.text
+    row = site.read(lambda db: db.execute(
+        "SELECT id, password_hash, must_change_password FROM users WHERE login = 'new.laoshi'").fetchone())
+    assert row[1] is None and row[2] == 0
+    page = admin.get(f"/admin/users/{row[0]}").text
+    assert "不用密码" in page and 'value="password"' not in page
+    reset = admin.post(f"/admin/users/{row[0]}", {"action": "password", "new_password": ""})
+    assert reset.status_code == 400 and "不用密码" in reset.text
+    assert site.read(lambda db: db.execute("SELECT password_hash FROM users WHERE id = ?",
+                                           [row[0]]).fetchone()[0]) is None
