@@ -8,7 +8,11 @@ record by its natural key and holds the same values does nothing, so importing a
 changes nothing; one that holds different values is listed with its changes and is only applied
 when the person ticks "update" (never silently).
 
-- ``sheets.py``: reading an .xlsx into rows of text as a person reads it, writing the template files (openpyxl).
+- ``sheets.py``: an upload as rows of text: which kind of file it is, and the sheet that holds the list.
+- ``header.py``: finding the row (or two rows) of column names and the column each cell names.
+- ``rows.py``: the rows below the column names as a person sees them (hidden, struck, merged, footers).
+- ``cells.py``: a cell as text, what makes a cell no usable value, names and phones folded one way.
+- ``columns.py``: an import's columns and limits, and the template workbook made from them.
 - ``plan.py``: the preview's shape — one ``RowPlan`` per row, an ``ImportPlan`` per file.
 - ``mentees.py``: mentee rows; key = the code within the unit, or the name within the unit.
 - ``mentors.py``: volunteer rows; key = the login, or the mobile number among the unit's volunteers.

@@ -22,8 +22,9 @@ from sync.timeutil import local_today
 from ..forms import MutationsRefused, apply_all
 from ..queries.mentees import mentees_of_units, next_mentee_codes
 from ..queries.units import unit_tree
+from .cells import cell_problems, footer_problem, plain_name, plain_phone
+from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .sheets import Column, cell_problems, footer_problem, plain_name, plain_phone
 
 COLUMNS = (
     Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。",

@@ -18,8 +18,9 @@ from sync.users import EDITABLE, LOGIN_RE, is_telephone, save_user
 
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
+from .cells import cell_problems, footer_problem, plain_name, plain_phone
+from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .sheets import Column, cell_problems, footer_problem, plain_name, plain_phone
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (

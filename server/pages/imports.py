@@ -23,14 +23,15 @@ from sync import Actor, Scope
 from ..forms import whole_number
 from ..imports import mentees as mentee_rows
 from ..imports import mentors as mentor_rows
+from ..imports.columns import MAX_ROWS, XLSX_MIME, Column, SheetInvalid, template
 from ..imports.plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan
-from ..imports.sheets import MAX_ROWS, XLSX_MIME, Column, SheetInvalid, read_rows, template
+from ..imports.sheets import read_rows
 from ..queries.units import unit_tree
 from .common import STAFF, Visit, form_values, require, require_form, restore_draft
 
 MAX_UPLOAD = 2 * 1024 * 1024  # a roster of 2000 rows is a few hundred KB
 # The previewed rows ride back signed in one form field (compressed JSON, base64): a full 2000-row
-# roster of long plans (``sheets.MAX_TEXT`` characters) is about 3 MB, over Starlette's 1 MB a field.
+# roster of long plans (``rows.MAX_TEXT`` characters) is about 3 MB, over Starlette's 1 MB a field.
 MAX_PAYLOAD = 4 * 1024 * 1024
 PREVIEW_SECONDS = 3600
 Rows = list[tuple[int, dict[str, str]]]
