@@ -52,9 +52,12 @@ COLUMNS = (
 )
 LABELS = {c.key: c.header for c in COLUMNS}
 MENTEE = ENTITIES["mentee"]
-# 男生, 女孩 …: how a school's list says a child's sex, none of them in doubt.
-_GENDER_WORDS = {**dict.fromkeys(("男生", "男孩", "男童", "男性"), "male"),
-                 **dict.fromkeys(("女生", "女孩", "女童", "女性"), "female")}
+# 男生, 女孩 …: how a school's list says a child's sex, none of them in doubt; 1 and 2 are the codes of
+# GB/T 2261.1 that student-record systems export, M and F those of English-language software.
+_GENDER_WORDS = {**dict.fromkeys(("男生", "男孩", "男童", "男性", "1", "M", "MALE"), "male"),
+                 **dict.fromkeys(("女生", "女孩", "女童", "女性", "2", "F", "FEMALE"), "female")}
+# The standard's other codes say the sex is not known: nothing to store, and not a blank to guess from.
+_GENDER_UNKNOWN = {"0": "未知的性别", "9": "未说明的性别"}
 _REVERSE = {"gender": {v: k for k, v in GENDERS.items()}, "risk_level": {v: k for k, v in RISK_LEVELS.items()},
             "categories": {v: k for k, v in CATEGORIES.items()}}
 
@@ -63,11 +66,18 @@ def _choice(name: str, text: str, errors: list[str]) -> str | None:
     table = _REVERSE[name]
     if text in table:
         return table[text]
-    if name == "gender" and text in _GENDER_WORDS:
-        return _GENDER_WORDS[text]
+    if name == "gender":
+        folded = unicodedata.normalize("NFKC", text).strip().upper()
+        if folded in _GENDER_WORDS:
+            return _GENDER_WORDS[folded]
+        if folded in _GENDER_UNKNOWN:
+            errors.append(f"“性别”填的是 {folded}，按国标代码是“{_GENDER_UNKNOWN[folded]}”，系统只记男或女。"
+                          "请改填 男 或 女（1 男、2 女）；不清楚的请留空。")
+            return None
     if text in table.values():
         return text
-    errors.append(f"“{LABELS[name]}”应为 {'、'.join(table)} 之一，这一行填的是“{text}”。")
+    codes = "也可填国标代码 1（男）或 2（女）。" if name == "gender" else ""
+    errors.append(f"“{LABELS[name]}”应为 {'、'.join(table)} 之一，这一行填的是“{text}”。{codes}")
     return None
 
 

@@ -1003,3 +1003,19 @@ def test_children_whose_names_a_school_struck_through_are_not_imported_and_the_p
     preview = upload(browser, "/mentees/import", saved(book))
     assert "新增 2" in preview.text and "第 3 行的姓名划了删除线" in preview.text, preview.text[-2000:]
     assert "划线乙" not in preview.text and "划线丙" in preview.text
+
+
+def test_genders_as_record_systems_code_them_import_and_unknown_or_ambiguous_ones_are_refused_in_words(
+        site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    sexes = [1, "2", 1.0, "１", "男性", "女性", "M", "f", "Female"]
+    good = [[f"码性{i}", sex] for i, sex in enumerate(sexes)]
+    preview = upload(browser, "/mentees/import", xlsx(["姓名", "性别"], [*good, ["码性甲", 0], ["码性乙", "9"],
+                                                                        ["码性丙", "男/女"]]))
+    assert f"新增 {len(sexes)}" in preview.text and "有错误 3" in preview.text, preview.text[-3000:]
+    assert "“性别”填的是 0，按国标代码是“未知的性别”" in preview.text and "“未说明的性别”" in preview.text
+    assert "这一行填的是“男/女”。也可填国标代码 1（男）或 2（女）" in preview.text
+    assert 'name="action" value="import"' not in preview.text  # a refused row: the file imports nothing
+    confirm(browser, "/mentees/import", upload(browser, "/mentees/import", xlsx(["姓名", "性别"], good)))
+    stored = site.read(lambda db: dict(db.execute("SELECT name, gender FROM mentees WHERE name LIKE '码性%'")))
+    assert stored == {f"码性{i}": "male" if i in (0, 2, 3, 4, 6) else "female" for i in range(len(sexes))}
