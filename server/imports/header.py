@@ -65,6 +65,60 @@ def find_header(values: Sequence[object], columns: Sequence[Column], line: int) 
     return keys, unknown
 
 
+# Someone on a school's list other than the child (or volunteer) it is about: a 姓名 or 性别 under one
+# of them in a two-row header is theirs, never the child's.
+_OTHERS = frozenset(("监护人", "家长", "父亲", "母亲", "爸爸", "妈妈", "爷爷", "奶奶", "外公", "外婆", "班主任",
+                     "老师", "联系人", "填表人", "紧急联系人"))
+_GUARDIAN = ("监护人", "家长")  # one person under either word: 家长 / 联系电话 is 监护人联系电话
+_GROUP_TAIL = re.compile(r"(的)?(基本)?(信息|情况|资料)$")  # 学生基本信息 over 姓名 is 学生 over 姓名
+
+
+def find_two_level_header(upper: Sequence[object], lower: Sequence[object], columns: Sequence[Column],
+                          line: int) -> Header | None:
+    """The column key of each cell and the notices, when ``upper`` over ``lower`` (row ``line``) is a
+    header of two rows as schools merge one: 监护人 over 姓名 | 电话, 家庭情况 over several columns, with
+    序号 or 姓名 merged down both rows. Read as a person reads it: the lower cell names the column, the
+    group above gives it context (监护人 over 姓名 is the guardian's name, not a second child's name), a
+    cell merged down both rows names its column, and a group of someone else's (班主任 over 电话) is not
+    ours. None when ``lower`` is not a row of column names under ``upper`` (a first data row)."""
+    words = {header_key(name) for c in columns for name in (c.header, *c.aliases, *c.fallbacks, *c.ambiguous)}
+    size = max(len(upper), len(lower))
+    tops = [header_key(cell_text(upper[i] if i < len(upper) else None)) for i in range(size)]
+    bottoms = [header_key(cell_text(lower[i] if i < len(lower) else None)) for i in range(size)]
+    if sum(1 for top in tops if top) < 2:
+        return None  # a title or a date line above a one-row header
+    names: list[str] = []
+    ignored: list[str] = []
+    named = 0
+    group = ""
+    for top, bottom in zip(tops, bottoms, strict=True):
+        if top:  # a merged group's text sits in its first cell; the cells to its right are blank
+            group = top if bottom else ""
+        elif not bottom:
+            group = ""
+        if not bottom:
+            names.append(top)  # merged down both rows (序号, 姓名), or nothing at all
+            continue
+        context = _GROUP_TAIL.sub("", group) if group else ""
+        prefixes = _GUARDIAN if context in _GUARDIAN else (context,)
+        combined = next((prefix + bottom for prefix in prefixes if context and prefix + bottom in words), None)
+        if combined is not None:
+            names.append(combined)
+            named += 1
+        elif context in _OTHERS:
+            names.append("")
+            ignored.append(f"“{group} / {bottom}”是{context}的信息，不是孩子或志愿者本人的，没有导入。")
+            named += 1
+        else:
+            names.append(bottom)
+            named += bottom in words or bottom in _IGNORED or bottom in _UNNUMBERED
+    filled = sum(1 for bottom in bottoms if bottom)
+    if not named or 2 * named < filled:
+        return None  # the row below a header is data: 王小明 | 男 | 四年级 names no columns
+    found = find_header(names, columns, line)
+    return None if found is None else (found[0], found[1] + ignored)
+
+
 # Columns a school's sheet often has that are not ours: said why they are left out.
 _IGNORED = {
     **dict.fromkeys(("学号", "学籍号", "全国学籍号", "学籍辅号", "学生学号"),

@@ -6,6 +6,7 @@ preview; a formula without its stored result is refused in words.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -16,7 +17,7 @@ from openpyxl.xml.functions import iterparse
 
 from .cells import cell_text, footer_problem
 from .columns import MAX_ROWS, Column, SheetInvalid
-from .header import HEADER_ROWS, Header, find_header, header_key
+from .header import HEADER_ROWS, Header, find_header, find_two_level_header, header_key
 from .textfile import text_rows
 
 MAX_COLUMNS = 40
@@ -108,17 +109,10 @@ def read_text(text: str, columns: Sequence[Column]) -> Read | None:
 def _read_lines(rows: Iterator[Line], hidden_columns: set[int], columns: Sequence[Column]
                 ) -> tuple[list[tuple[int, dict[str, str]]], list[str], list[str | None], int] | None:
     """The rows below the header row, the notices, each column's key and the header's row number."""
-    header: Header | None = None
-    header_line = 0
-    for header_line, values, _, _ in rows:
-        if header_line > HEADER_ROWS:
-            break
-        header = find_header(values, columns, header_line)
-        if header is not None:
-            break
-    if header is None:
+    found = _header(rows, columns)
+    if found is None:
         return None
-    keys, notices = header
+    (keys, notices), header_line, rows = found
     _unhide(keys, hidden_columns, columns, notices)
     headers = {c.key: {header_key(name) for name in (c.header, *c.aliases, *c.fallbacks)} for c in columns}
     out: list[tuple[int, dict[str, str]]] = []
@@ -173,6 +167,33 @@ def _read_lines(rows: Iterator[Line], hidden_columns: set[int], columns: Sequenc
         notices.append(f"第 {_listed(struck_rows)} 行的姓名划了删除线（通常表示已经离开），没有导入。要导入这些行，"
                        "请去掉删除线后重新上传。")
     return out, notices, keys, header_line
+
+
+def _header(rows: Iterator[Line], columns: Sequence[Column]) -> tuple[Header, int, Iterator[Line]] | None:
+    """The header, the number of its (last) row and the rows below it: one row of column names, or
+    two when a school merged a group's name over its columns (which one-row reading would refuse for
+    its two 姓名, or take the lower row of for a child named 姓名)."""
+    previous: Line | None = None
+    for line in rows:
+        number, values = line[0], line[1]
+        if number > HEADER_ROWS:
+            return None
+        if previous is not None and previous[0] == number - 1:
+            two = find_two_level_header(previous[1], values, columns, number)
+            if two is not None:
+                return two, number, rows
+        one = find_header(values, columns, number)
+        if one is not None:
+            following = next(rows, None)
+            if following is None:
+                return one, number, rows
+            if following[0] == number + 1:
+                two = find_two_level_header(values, following[1], columns, following[0])
+                if two is not None:
+                    return two, following[0], rows
+            return one, number, itertools.chain([following], rows)
+        previous = line
+    return None
 
 
 def _listed(lines: list[int]) -> str:

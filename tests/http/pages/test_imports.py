@@ -1019,3 +1019,57 @@ def test_genders_as_record_systems_code_them_import_and_unknown_or_ambiguous_one
     confirm(browser, "/mentees/import", upload(browser, "/mentees/import", xlsx(["姓名", "性别"], good)))
     stored = site.read(lambda db: dict(db.execute("SELECT name, gender FROM mentees WHERE name LIKE '码性%'")))
     assert stored == {f"码性{i}": "male" if i in (0, 2, 3, 4, 6) else "female" for i in range(len(sexes))}
+
+
+def two_row_header(upper: list[str], lower: list[str], rows: list[list[Any]], merges: list[str]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in (upper, lower, *rows):
+        sheet.append(line)
+    for cells in merges:
+        sheet.merge_cells(cells)
+    return saved(book)
+
+
+def test_a_two_row_header_a_school_merged_is_read_as_a_person_reads_it(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    upper = ["序号", "姓名", "性别", "监护人", "", "家庭情况", "", "班主任", ""]
+    lower = ["", "", "", "姓名", "电话", "类别", "备注", "姓名", "电话"]
+    rows = [[1, "双行甲", 1, "甲奶奶", "13905130011", "家庭经济困难", "低保", "钱老师", "13905139999"],
+            [2, "双行乙", "女", "乙爸爸", "13905130012", "", "", "钱老师", "13905139999"]]
+    merges = ["A1:A2", "B1:B2", "C1:C2", "D1:E1", "F1:G1", "H1:I1"]
+    preview = upload(browser, "/mentees/import", two_row_header(upper, lower, rows, merges))
+    assert "新增 2" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
+    assert "“班主任 / 姓名”是班主任的信息" in preview.text and "钱老师" not in preview.text.split("</table>")[-1]
+    confirm(browser, "/mentees/import", preview)
+    stored = site.read(lambda db: list(db.query(
+        "SELECT name, gender, guardian_name, guardian_contact, categories, notes FROM mentees"
+        " WHERE name LIKE '双行%' ORDER BY name")))
+    assert stored == [
+        {"name": "双行乙", "gender": "female", "guardian_name": "乙爸爸", "guardian_contact": "13905130012",
+         "categories": "[]", "notes": None},
+        {"name": "双行甲", "gender": "male", "guardian_name": "甲奶奶", "guardian_contact": "13905130011",
+         "categories": '["hardship"]', "notes": "低保"}], stored
+    # The same header saved as a .csv keeps no merges, only the group's name in its first cell.
+    text = "\n".join(",".join(str(v) for v in line) for line in (upper, lower, *rows)).replace("双行", "双文")
+    again = upload(browser, "/mentees/import", text.encode("gb18030"), name="名单.csv")
+    assert "新增 2" in again.text and "有错误 0" in again.text, again.text[-3000:]
+    # Groups of the child's own, over a lower row that names every column.
+    grouped = two_row_header(["学生基本信息", "", "", "家长", ""], ["姓名", "性别", "出生日期", "姓名", "联系电话"],
+                             [["双组甲", "男", "2015-03-05", "甲妈妈", "13905130013"]], ["A1:C1", "D1:E1"])
+    preview = upload(browser, "/mentees/import", grouped)
+    assert "新增 1" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
+    confirm(browser, "/mentees/import", preview)
+    assert site.read(lambda db: list(db.query(
+        "SELECT guardian_name, guardian_contact, birth_year FROM mentees WHERE name = '双组甲'"))) == [
+        {"guardian_name": "甲妈妈", "guardian_contact": "13905130013", "birth_year": 2015}]
+
+
+def test_a_two_row_header_no_one_could_read_is_refused_in_words_and_nothing_written(site: Site) -> None:
+    before = quiet(site.read(db_snapshot))
+    data = two_row_header(["上学期", "", "本学期", ""], ["姓名", "年级", "姓名", "年级"],
+                          [["双疑甲", "四年级", "双疑乙", "五年级"]], ["A1:B1", "C1:D1"])
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
+    assert response.status_code == 400 and "有 2 列都是“姓名”" in response.text, response.text[-2000:]
+    assert quiet(site.read(db_snapshot)) == before
