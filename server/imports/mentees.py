@@ -6,6 +6,7 @@ apart, so such a row must give the code. Empty cells never clear what is stored.
 """
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Callable
@@ -98,10 +99,17 @@ _BIRTH = re.compile(r"(\d{4})(?:年(?:\d{1,2}月(?:\d{1,2}日?)?)?|[-./]\d{1,2}(
 # 20150305, as a school's student-record system exports a birth date.
 _BIRTH_DIGITS = re.compile(r"(\d{4})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
 _AGE = re.compile(r"(\d{1,2})(周?岁)?")
+# 2015/3/5 0:00, as Excel writes a date cell into a .csv (or a date cell that carries a time).
+_TIME_OF_DAY = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+# 42064: a date cell pasted as text (or a system's export) keeps Excel's day number, not the date.
+_SERIAL = re.compile(r"\d{5}(\.0+)?")
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
 def _birth_year(text: str, errors: list[str]) -> int | None:
-    plain = "".join(unicodedata.normalize("NFKC", text).split())
+    plain = "".join(_TIME_OF_DAY.sub("", unicodedata.normalize("NFKC", text).strip()).split())
+    if _SERIAL.fullmatch(plain):
+        plain = (_EXCEL_EPOCH + datetime.timedelta(days=int(float(plain)))).isoformat()
     found = _BIRTH.fullmatch(plain) or _BIRTH_DIGITS.fullmatch(plain)
     this_year = local_today().year
     if found and this_year - 25 <= int(found[1]) <= this_year:
