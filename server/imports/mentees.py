@@ -186,10 +186,28 @@ def shown(name: str, value: Any) -> str:
     return str(value)
 
 
+def _not_a_row_unit(written: str, tree: list[dict[str, Any]], units: list[dict[str, Any]]) -> str | None:
+    """What to write instead, when the 所属单位 cell names a town (栟茶镇, 栟茶镇关工委) or the county: a
+    school's list often gives the town, but a child is registered under one school or station of it,
+    and which one no one can tell from the town's name."""
+    name = plain_name(written)
+    for unit in tree:
+        own = plain_name(unit["name"])
+        if unit["kind"] in ROW_KINDS or name not in (own, own.removesuffix("关工委")):
+            continue
+        below = [u["name"] for u in units if unit["name"] in u["path"].split(" / ")]
+        more = "等" if len(below) > 8 else ""
+        which = f"请改填其中一个：{'、'.join(below[:8])}{more}。" if below else "请填写学校或辅导站的名称。"
+        return (f"“所属单位”填的“{written}”是{unit['name']}，不是学校或辅导站；"
+                f"孩子要登记在一所学校或一个辅导站下。{which}")
+    return None
+
+
 def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                  rows: list[tuple[int, dict[str, str]]], notices: list[str] | None = None) -> ImportPlan:
     """Check every row and decide what it would do; reads only."""
-    units = [u for u in unit_tree(db, scope) if u["kind"] in ROW_KINDS]
+    tree = unit_tree(db, scope)
+    units = [u for u in tree if u["kind"] in ROW_KINDS]
     by_name: dict[str, list[str]] = {}
     for u in units:
         by_name.setdefault(plain_name(u["name"]), []).append(u["id"])  # "掘港中学　" is 掘港中学
@@ -214,8 +232,10 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             if len(matches) == 1:
                 unit_id = matches[0]
             else:
-                row.errors.append(f"“所属单位”找不到名为“{unit_name}”的学校或辅导站（或不在你的管理范围内）。"
-                                  if not matches else f"有 {len(matches)} 个单位都叫“{unit_name}”，请联系管理员区分。")
+                missing = (_not_a_row_unit(unit_name, tree, units)
+                           or f"“所属单位”找不到名为“{unit_name}”的学校或辅导站（或不在你的管理范围内）。")
+                twice = f"有 {len(matches)} 个单位都叫“{unit_name}”，请联系管理员区分。"
+                row.errors.append(missing if not matches else twice)
         elif home_unit in {u["id"] for u in units}:
             unit_id = home_unit
         else:

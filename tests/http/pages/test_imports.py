@@ -1084,3 +1084,18 @@ def test_birth_dates_kept_as_excel_day_numbers_or_with_a_time_of_day_import_as_t
     confirm(browser, "/mentees/import", preview)
     years = site.read(lambda db: dict(db.execute("SELECT name, birth_year FROM mentees WHERE name LIKE '日数%'")))
     assert years == {"日数甲": 2015, "日数乙": 2016, "日数丙": 2014, "日数丁": 2016}
+
+
+def test_a_unit_column_naming_the_town_is_refused_saying_which_schools_and_stations_to_choose_from(
+        site: Site) -> None:
+    browser = site.as_(site.w.staff_town1)
+    before = quiet(site.read(db_snapshot))
+    preview = upload(browser, "/mentees/import", xlsx(["姓名", "所属单位"], [["镇名甲", "掘港街道"],
+                                                                          ["镇名乙", "掘港中学"],
+                                                                          ["镇名丙", "栟茶镇"]]))
+    assert "新增 1" in preview.text and "有错误 2" in preview.text, preview.text[-3000:]
+    assert ("“所属单位”填的“掘港街道”是掘港街道，不是学校或辅导站；孩子要登记在一所学校或一个辅导站下。"
+            "请改填其中一个：掘港中学、掘港小学辅导站。") in preview.text
+    # Another town, outside this person's units, is not described: it is not found, as any other name.
+    assert "找不到名为“栟茶镇”的学校或辅导站" in preview.text and "栟茶中学" not in preview.text
+    assert 'name="action" value="import"' not in preview.text and quiet(site.read(db_snapshot)) == before
