@@ -216,7 +216,8 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     by_person: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for m in existing:
         if not m["deleted"] and m.get("name"):
-            by_person.setdefault((m["unit_id"], m["name"]), []).append(m)
+            # Compared as the file's names are: a 王　雨欣 typed into a form is the file's 王雨欣.
+            by_person.setdefault((m["unit_id"], plain_name(m["name"])), []).append(m)
     seen: dict[tuple[str, str, str], int] = {}
     matched: dict[str, int] = {}  # existing child id -> the row that matched it
     coded: dict[str, int] = {}  # code -> the first row with it, whatever its unit
@@ -309,6 +310,8 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         for field_name, value in values.items():
             old = match.get(field_name)
             same = sorted(old or []) == sorted(value) if field_name == "categories" else old == value
+            if field_name == "name" and old:  # the same name, with or without a space between its characters
+                same = plain_name(str(old)) == value
             if field_name == "guardian_contact" and old:
                 # 139-0513-0001 in the school's list is the 13905130001 on the record: not a change to offer.
                 same = plain_phone(str(old)) == plain_phone(value)

@@ -1099,3 +1099,19 @@ def test_a_unit_column_naming_the_town_is_refused_saying_which_schools_and_stati
     # Another town, outside this person's units, is not described: it is not found, as any other name.
     assert "找不到名为“栟茶镇”的学校或辅导站" in preview.text and "栟茶中学" not in preview.text
     assert 'name="action" value="import"' not in preview.text and quiet(site.read(db_snapshot)) == before
+
+
+def test_a_name_with_an_invisible_character_or_a_space_inside_is_the_child_already_registered_not_another(
+        site: Site) -> None:
+    w = site.w
+    site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="王　雨欣"))  # typed into a form
+    browser = site.as_(w.staff_st11)
+    before = quiet(site.read(db_snapshot))
+    # Copied from a WeChat message or a web page: a zero-width space, a BOM, a soft hyphen.
+    rows = [["小\u200b明", "四年级"], ["\ufeff王雨欣", "五年级"], ["小\u00adrain", ""]]
+    preview = upload(browser, "/mentees/import", xlsx(["姓名", "年级"], rows))
+    assert "新增 1" in preview.text and "有改动 2" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
+    confirm(browser, "/mentees/import", preview)
+    after = site.read(lambda db: sorted(r[0] for r in db.execute("SELECT name FROM mentees")))
+    assert len(after) == len(before["mentees"]) + 1 and "小rain" in after
+    assert not any(ch in "".join(after) for ch in "\u200b\ufeff\u00ad")
