@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 
@@ -31,4 +32,15 @@ def text_rows(text: str) -> Iterator[tuple[int, list[str]]]:
     file's first lines use more (a title line above the header may have neither)."""
     start = text[:4096]
     delimiter = "\t" if start.count("\t") > start.count(",") else ","
-    yield from enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+    for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+        yield number, [_shown(cell) for cell in cells]
+
+
+# ="13905130011": how a student-record system writes a number into a .csv so that Excel keeps it as text
+# (its leading zeros, all 18 digits of an ID number). Excel shows 13905130011, and so is it read.
+_KEPT_AS_TEXT = re.compile(r'\s*="(.*)"\s*', re.DOTALL)
+
+
+def _shown(cell: str) -> str:
+    kept = _KEPT_AS_TEXT.fullmatch(cell)
+    return kept[1].replace('""', '"') if kept else cell

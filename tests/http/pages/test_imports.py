@@ -1115,3 +1115,15 @@ def test_a_name_with_an_invisible_character_or_a_space_inside_is_the_child_alrea
     after = site.read(lambda db: sorted(r[0] for r in db.execute("SELECT name FROM mentees")))
     assert len(after) == len(before["mentees"]) + 1 and "小rain" in after
     assert not any(ch in "".join(after) for ch in "\u200b\ufeff\u00ad")
+
+
+def test_a_csv_whose_numbers_a_record_system_kept_as_text_imports_them_as_excel_shows_them(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    # ="…" keeps a number as text when Excel opens the file: Excel shows 13905130021, not ="13905130021".
+    lines = ["姓名,出生日期,监护人联系方式,身份证号", '存文甲,="20150305","=""13905130021""",="320623201503050011"']
+    preview = upload(browser, "/mentees/import", "\r\n".join(lines).encode("gb18030"), "名单.csv")
+    assert "新增 1" in preview.text and "有错误 0" in preview.text, preview.text[-2000:]
+    confirm(browser, "/mentees/import", preview)
+    assert site.read(lambda db: list(db.query(
+        "SELECT birth_year, guardian_contact FROM mentees WHERE name = '存文甲'"))) == [
+        {"birth_year": 2015, "guardian_contact": "13905130021"}]
