@@ -96,8 +96,8 @@ def _categories(text: str, errors: list[str]) -> list[str]:
 _BIRTH = re.compile(r"(\d{4})(?:年(?:\d{1,2}月(?:\d{1,2}日?)?)?|[-./]\d{1,2}(?:[-./]\d{1,2})?)?")
 
 
-# 20150305, as a school's student-record system exports a birth date.
-_BIRTH_DIGITS = re.compile(r"(\d{4})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
+# 20150305 or 201503 (出生年月), as a school's student-record system exports a birth date.
+_BIRTH_DIGITS = re.compile(r"(\d{4})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])?")
 _AGE = re.compile(r"(\d{1,2})(周?岁)?")
 # 2015/3/5 0:00, as Excel writes a date cell into a .csv (or a date cell that carries a time).
 _TIME_OF_DAY = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")

@@ -1075,15 +1075,16 @@ def test_a_two_row_header_no_one_could_read_is_refused_in_words_and_nothing_writ
     assert quiet(site.read(db_snapshot)) == before
 
 
-def test_birth_dates_kept_as_excel_day_numbers_or_with_a_time_of_day_import_as_their_year(site: Site) -> None:
+def test_birth_dates_as_excel_day_numbers_with_a_time_of_day_or_as_year_and_month_digits_import_as_their_year(
+        site: Site) -> None:
     browser = site.as_(site.w.staff_st11)
     rows = [["日数甲", "42064"], ["日数乙", "2016/3/5 0:00"], ["日数丙", datetime.datetime(2014, 5, 1, 8, 30)],
-            ["日数丁", "42430.0"]]
+            ["日数丁", "42430.0"], ["日数戊", "201409"]]
     preview = upload(browser, "/mentees/import", xlsx(["姓名", "出生日期"], rows))
-    assert "新增 4" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
+    assert "新增 5" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
     confirm(browser, "/mentees/import", preview)
     years = site.read(lambda db: dict(db.execute("SELECT name, birth_year FROM mentees WHERE name LIKE '日数%'")))
-    assert years == {"日数甲": 2015, "日数乙": 2016, "日数丙": 2014, "日数丁": 2016}
+    assert years == {"日数甲": 2015, "日数乙": 2016, "日数丙": 2014, "日数丁": 2016, "日数戊": 2014}
 
 
 def test_a_unit_column_naming_the_town_is_refused_saying_which_schools_and_stations_to_choose_from(
