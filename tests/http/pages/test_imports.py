@@ -1128,3 +1128,17 @@ def test_a_csv_whose_numbers_a_record_system_kept_as_text_imports_them_as_excel_
     assert site.read(lambda db: list(db.query(
         "SELECT birth_year, guardian_contact FROM mentees WHERE name = '存文甲'"))) == [
         {"birth_year": 2015, "guardian_contact": "13905130021"}]
+
+
+def test_a_volunteer_list_with_a_two_row_header_never_takes_the_emergency_contacts_phone_for_theirs(
+        site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    data = two_row_header(["序号", "志愿者", "", "", "紧急联系人", ""], ["", "姓名", "手机", "身份", "姓名", "电话"],
+                          [[1, "双行老师", "13905137001", "退休教师", "双行太太", "13905137002"]],
+                          ["A1:A2", "B1:D1", "E1:F1"])
+    preview = upload(browser, "/mentors/import", data)
+    assert "新增 1" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
+    assert "“紧急联系人 / 电话”是紧急联系人的信息" in preview.text
+    confirm(browser, "/mentors/import", preview)
+    assert site.read(lambda db: list(db.query("SELECT name, phone, about FROM users WHERE name LIKE '双行%'"))) == [
+        {"name": "双行老师", "phone": "13905137001", "about": "退休教师"}]
