@@ -254,9 +254,15 @@ _ID_CARD = re.compile(r"\d{6}(19|20)\d{2}(0[1-9]|1[0-2])\d{5}[\dXx]|\d{15}")
 ID_CARD_CODE = "编号不能用身份证号：县里的页面、档案和导出都用编号代替孩子的姓名显示。请换一个编号。"
 
 
+# The same inside a longer code: a 全国学籍号 is G followed by the child's ID number, and a school's
+# list often carries it in the 编号 column.
+_ID_CARD_INSIDE = re.compile(r"(?<!\d)\d{6}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)")
+
+
 def looks_like_id_card(code: Any) -> bool:
-    """Whether a child's code is an ID card's number (which every reviewer would then read)."""
-    return bool(_ID_CARD.fullmatch(unicodedata.normalize("NFKC", mentee_code(code))))
+    """Whether a child's code is, or holds, an ID card's number (which every reviewer would then read)."""
+    text = unicodedata.normalize("NFKC", mentee_code(code))
+    return bool(_ID_CARD.fullmatch(text) or _ID_CARD_INSIDE.search(text))
 
 
 def _code_in_use(w: _Writer, mentee: dict[str, Any]) -> str | None:

@@ -153,7 +153,7 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
                 continue
         elif name == "code" and looks_like_id_card(text):
             # Said at the preview, in the import's words (the write rule refuses it for every writer).
-            errors.append("“编号”这一格像是身份证号。系统不保存身份证号，编号也不能用身份证号：新登记的孩子请把编号留空"
+            errors.append("“编号”这一格像是身份证号（或含身份证号的全国学籍号）。系统不保存身份证号，编号也不能用身份证号：新登记的孩子请把编号留空"
                           "（导入时自动编号），已登记的填系统里的编号。")
             continue
         elif name == "code":  # ＢＸ－2026－0001 or a pasted tab is the code BX-2026-0001, as every writer stores it

@@ -145,7 +145,8 @@ def test_a_code_stored_before_the_rule_with_odd_spaces_may_be_corrected_to_its_p
     assert code_of(db, w.mentee2) == "BX-2026-0906"
 
 
-@pytest.mark.parametrize("code", ["32062320150305001X", " 320623201503050011 ", "320623150305001"])
+@pytest.mark.parametrize("code", ["32062320150305001X", " 320623201503050011 ", "320623150305001",
+                                  "G320623201503050011", "G32062320150305001x"])
 def test_a_child_given_an_id_card_number_as_code_is_refused_by_every_writer(
     db: sqlite_utils.Database, w: SimpleNamespace, code: str
 ) -> None:

@@ -984,6 +984,10 @@ def test_an_id_card_number_in_the_code_column_is_never_made_a_childs_code(site: 
     for number in ("32062320150305001X", "320623150305001"):
         preview = upload(browser, "/mentees/import", xlsx(["编号", "姓名"], [[number, "证号甲"]]))
         assert "“编号”这一格像是身份证号" in preview.text and 'name="payload"' not in preview.text, number
+    # A 全国学籍号 is G and the child's ID number: in the 编号 column, the county would read the ID number.
+    preview = upload(browser, "/mentees/import", xlsx(["编号", "姓名"], [["G320623201503050011", "证号甲"]]))
+    assert "“编号”这一格像是身份证号（或含身份证号的全国学籍号）" in preview.text
+    assert 'name="payload"' not in preview.text and "320623201503050011" not in preview.text.split("</table>")[-1]
     assert quiet(site.read(db_snapshot)) == before
     # A school's own long number that is no ID card is not taken for one.
     other = upload(browser, "/mentees/import", xlsx(["编号", "姓名"], [["G320623201503", "证号乙"]]))
