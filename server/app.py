@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -14,7 +15,7 @@ from .auth import Signers, load_keys
 from .config import Settings
 from .errors import EXCEPTION_HANDLERS, FormKept, LoginRequired, PasswordToChoose
 from .pages.first_password import password_to_choose
-from .pages.login import form_kept, login_required
+from .pages.login import form_kept, http_refused, login_required
 from .paths import resolve
 from .routes import build_routes
 from .security import SecurityHeaders
@@ -66,7 +67,7 @@ def create_app(settings: Settings) -> Starlette:
         settings,
         routes=build_routes(settings, paths),
         exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required, FormKept: form_kept,
-                            PasswordToChoose: password_to_choose},
+                            PasswordToChoose: password_to_choose, HTTPException: http_refused},
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

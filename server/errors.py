@@ -20,6 +20,8 @@ from starlette.templating import Jinja2Templates
 
 from sync import BatchInvalid, BatchTooLarge, CursorInvalid, DeviceRevoked, NotAllowed, SyncError
 
+from .error_page import PAGE_MESSAGES, page_context
+
 log = logging.getLogger("banxing")
 
 
@@ -361,7 +363,7 @@ def envelope(request: Request, status: int, message: str, code: str, headers: di
     if typed is None:
         typed = typed_words(request) if 400 <= status < 500 or status == 503 else []
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message, "typed": typed, "link": link},
+        request, "error.html", page_context(request, status, message, code, link, typed),
         status_code=status,
         headers={"cache-control": "no-store", **(headers or {})},
     )
@@ -385,7 +387,8 @@ async def sync_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+    words = HTTP_MESSAGES if is_api(request.url.path) else {**HTTP_MESSAGES, **PAGE_MESSAGES}
+    message = words.get(exc.status_code, str(exc.detail))
     return envelope(request, exc.status_code, message, f"http_{exc.status_code}", dict(exc.headers or {}))
 
 

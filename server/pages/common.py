@@ -126,6 +126,8 @@ async def visit(request: Request) -> Visit:
         loaded = await state.store.read(lambda db: sessions.load_session(db, session_id))
         if loaded is not None:
             session = sessions.WebSession(session_id, loaded[0], loaded[1], renew, loaded[2])
+    # Who met an error, for its page (server/error_page.py): the hint and the way home fit the role.
+    request.state.role = session.actor.role if session is not None else None
     secret = request.cookies.get(csrf.COOKIE) or ""
     out = Visit(request, state, session, secret)
     if not secret or len(secret) > 100:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import secrets
+import sqlite3
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,7 +15,7 @@ from .. import csrf, sessions
 from ..auth import hash_password, verify_password
 from ..clients import client_ip
 from ..drafts import read_draft
-from ..errors import CsrfFailed, FormKept, LoginRequired
+from ..errors import CsrfFailed, FormKept, LoginRequired, StorageUnavailable, http_error, is_api, storage_failure
 from ..throttle import wait_minutes
 from .common import MAX_FORM_FIELDS, Visit, login_url, safe_next, visit
 from .nav import home_for
@@ -137,6 +138,19 @@ async def form_kept(request: Request, exc: Exception) -> Response:
     target += ("&" if "?" in target else "?") + f"draft={exc.draft}"
     words = "这张表单打开太久已失效，刚才的内容未保存；你填写的内容已放回表单，请检查后再提交。"  # "未保存": a ⚠
     return page.redirect(target, flash=words)
+
+
+async def http_refused(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such address, a POST-only address opened) come before any page
+    read its visitor: read it here, so the page's hint and way home fit the person signed in."""
+    if not is_api(request.url.path) and not hasattr(request.state, "role"):
+        try:
+            await visit(request)
+        except (StorageUnavailable, OSError, sqlite3.Error) as failed:
+            if storage_failure(failed) is None:
+                raise
+            request.state.role = None  # the refusal is still answered, as to a stranger
+    return await http_error(request, exc)
 
 
 routes: list[BaseRoute] = [

@@ -1,0 +1,86 @@
+"""The error page as each person meets it: a headline in words (a bare "404" means nothing to a
+volunteer of seventy), a hint that fits who is signed in, and buttons that lead somewhere useful."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from .conftest import Site
+
+UNKNOWN_ID = "0190a000-0000-7000-8000-000000000000"
+BUTTONS = re.compile(r'<a class="button[^"]*" href="([^"]+)">([^<]+)</a>')
+
+
+def _headline(text: str) -> str:
+    found = re.search(r"<h1>([^<]+)</h1>", text)
+    assert found, text
+    return found.group(1)
+
+
+def _buttons(text: str) -> list[tuple[str, str]]:
+    return [(html.unescape(path), words) for path, words in BUTTONS.findall(text)]
+
+
+@pytest.mark.parametrize(("path", "status", "headline"), [
+    ("/no/such/page", 404, "找不到这个页面"),
+    (f"/mentees/{UNKNOWN_ID}", 404, "找不到这条记录"),
+    ("/admin/users", 403, "没有权限"),
+    ("/account/password", 405, "这个地址不能直接打开"),
+])
+def test_an_error_page_says_what_happened_in_words_and_keeps_the_number_small(
+        site: Site, path: str, status: int, headline: str) -> None:
+    response = site.as_(site.w.staff_st11).get(path)
+    assert response.status_code == status
+    assert _headline(response.text) == headline
+    assert f'<p class="error-code">错误代码 {status}</p>' in response.text
+    assert f"<h1>{status}" not in response.text and f'"error-code">{status}<' not in response.text
+
+
+def test_a_post_only_address_opened_again_by_the_browser_leads_back_to_the_page_of_its_form(site: Site) -> None:
+    response = site.as_(site.w.staff_st11).get("/account/password")  # a restored tab
+    assert response.status_code == 405
+    text = html.unescape(response.text)
+    assert "只用来提交表单" in text and "什么都没有改动" in text
+    assert _buttons(response.text)[0] == ("/account", "回到刚才的页面")
+
+
+def test_a_missing_record_leads_back_to_its_list_and_home_is_the_persons_own_home(site: Site) -> None:
+    response = site.as_(site.w.staff_st11).get(f"/mentees/{UNKNOWN_ID}")
+    assert response.status_code == 404
+    assert _buttons(response.text) == [("/mentees", "返回帮扶对象"), ("/staff", "回到首页")]
+
+
+def test_a_missing_record_reached_from_another_page_leads_back_to_that_page(site: Site) -> None:
+    browser = site.as_(site.w.reviewer)
+    response = browser.get(f"/pairings/{UNKNOWN_ID}", headers={"referer": "http://testserver/review?page=2"})
+    assert response.status_code == 404
+    assert _buttons(response.text) == [("/review?page=2", "返回上一页"), ("/dashboard", "回到首页")]
+
+
+def test_another_sites_referer_is_not_offered_as_a_way_back(site: Site) -> None:
+    browser = site.as_(site.w.reviewer)
+    response = browser.get(f"/pairings/{UNKNOWN_ID}", headers={"referer": "http://evil.example/review"})
+    assert all("evil" not in path for path, _ in _buttons(response.text))
+
+
+def test_a_mistyped_address_sends_the_signed_in_person_to_their_own_home_not_the_public_front_page(
+        site: Site) -> None:
+    assert _buttons(site.as_(site.w.staff_st11).get("/no/such/page").text) == [("/staff", "回到首页")]
+    assert _buttons(site.as_(site.w.reviewer).get("/no/such/page").text) == [("/dashboard", "回到首页")]
+    assert _buttons(site.browser().get("/no/such/page").text) == [("/", "回到首页")]
+
+
+def test_station_staff_are_not_told_to_hand_their_unsaved_words_to_the_station(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    token = browser.token(f"/activities/new?pairing_id={w.pairing1}")
+    browser.login(site.login_of(w.staff_town1))  # another tab: the form was shown to someone else
+    response = browser.post("/activities/new", {"pairing_id": w.pairing1, "kind": "home_visit",
+                                                "date": "2026-11-26", "record": "和奶奶聊了作业的事。"}, token=token)
+    assert response.status_code == 409
+    text = html.unescape(response.text)
+    assert "和奶奶聊了作业的事。" in text and "你填写的内容（没有保存）" in text
+    assert "交给辅导站" not in text and "可以复制下来，找到记录后重新填写。" in text
+    assert _headline(response.text) == "登录的账号已经换了"
