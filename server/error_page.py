@@ -23,6 +23,7 @@ HEADLINE_BY_CODE = {
     "form_of_another": "登录的账号已经换了",
     "saved_before": "这张表单已经保存过了",
     "not_found": "找不到这条记录",
+    "param_invalid": "查询条件有误",
     "http_404": "找不到这个页面",
     "http_405": "这个地址不能直接打开",
     "login_locked": "密码输错次数太多",
@@ -51,6 +52,9 @@ PAGE_MESSAGES = {
 }
 
 OFFICE_ROLES = ("staff", "reviewer", "admin")
+# Refusals of a posted form that a fresh copy of the form mends (a stale token, the account changed
+# in another tab, a body that could not be read): nothing was written, so the way on is the form.
+REOPEN_FORM = {"csrf_failed", "form_of_another", "http_400", "http_413", "body_too_large"}
 
 
 def headline(status: int, code: str) -> str:
@@ -85,7 +89,17 @@ def _came_from(request: Request) -> str | None:
     return path
 
 
-def ways_on(request: Request, status: int, role: str | None,
+def _form_page(request: Request) -> str | None:
+    """The page that shows the form posted here: forms post to their own page's address, actions of
+    a page (``/account/password``) to an address below it."""
+    here = request.url.path
+    if _get_page(request, here):
+        return here + (f"?{request.url.query}" if request.url.query else "")
+    parent = here.rsplit("/", 1)[0]
+    return parent if parent and _get_page(request, parent) else None
+
+
+def ways_on(request: Request, status: int, code: str, role: str | None,
             link: tuple[str, str] | None) -> list[tuple[str, str]]:
     """The buttons, best first: the error's own way on, else back where the person was (the form
     a restored tab posts from, the page they came from, the list of this kind of record), then home."""
@@ -97,6 +111,8 @@ def ways_on(request: Request, status: int, role: str | None,
         parent = here.rsplit("/", 1)[0]
         if parent and _get_page(request, parent):
             ways.append((parent, "回到刚才的页面"))
+    elif request.method == "POST" and code in REOPEN_FORM and (form := _form_page(request)) is not None:
+        ways.append((form, "重新打开这张表单"))
     if not ways and (came := _came_from(request)) is not None:
         ways.append((came, "返回上一页"))
     if not ways and role is not None:
@@ -113,4 +129,4 @@ def page_context(request: Request, status: int, message: str, code: str,
                  link: tuple[str, str] | None, typed: list[str]) -> dict[str, Any]:
     role = getattr(request.state, "role", None)
     return {"status": status, "message": message, "typed": typed, "headline": headline(status, code),
-            "hint": typed_hint(role), "ways": ways_on(request, status, role, link)}
+            "hint": typed_hint(role), "ways": ways_on(request, status, code, role, link)}

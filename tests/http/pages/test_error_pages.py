@@ -84,3 +84,19 @@ def test_station_staff_are_not_told_to_hand_their_unsaved_words_to_the_station(s
     assert "和奶奶聊了作业的事。" in text and "你填写的内容（没有保存）" in text
     assert "交给辅导站" not in text and "可以复制下来，找到记录后重新填写。" in text
     assert _headline(response.text) == "登录的账号已经换了"
+
+
+def test_a_form_that_cannot_be_read_offers_the_form_again(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    response = browser.client.post("/mentees/new", content=b"garbage", follow_redirects=False,
+                                   headers={"content-type": "multipart/form-data; boundary=xx"})
+    assert response.status_code == 400
+    assert _headline(response.text) == "提交的内容无法读取"
+    assert _buttons(response.text)[0] == ("/mentees/new", "重新打开这张表单")
+
+
+def test_a_query_that_cannot_be_read_is_called_a_query_not_something_submitted(site: Site) -> None:
+    response = site.as_(site.w.staff_st11).get("/reports/stats?from=2026-99-99")
+    assert response.status_code == 400
+    assert _headline(response.text) == "查询条件有误"
+    assert _buttons(response.text)[0] == ("/reports/stats", "返回统计表")
