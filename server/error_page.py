@@ -119,7 +119,10 @@ def ways_on(request: Request, status: int, code: str, role: str | None,
         family = next((item for item in nav_for(request, role) if item["current"]), None)
         if family is not None and not (status in (403, 405) and family["path"] == here):
             ways.append((str(family["path"]), f"返回{family['label']}"))
-    home = home_for(request, role) if role in OFFICE_ROLES else "/"
+    if role in OFFICE_ROLES:
+        home = home_for(request, role)
+    else:  # a volunteer's phone that opened a wrong address of the app goes back to the app
+        home = "/app/" if here.startswith("/app/") else "/"
     if not any(path == home for path, _ in ways):
         ways.append((home, "回到首页"))
     return ways

@@ -100,3 +100,9 @@ def test_a_query_that_cannot_be_read_is_called_a_query_not_something_submitted(s
     assert response.status_code == 400
     assert _headline(response.text) == "查询条件有误"
     assert _buttons(response.text)[0] == ("/reports/stats", "返回统计表")
+
+
+def test_a_wrong_address_of_the_phone_app_leads_back_to_the_app_not_the_front_page(site: Site) -> None:
+    response = site.browser().get("/app/no-such-screen")
+    assert response.status_code == 404
+    assert _buttons(response.text) == [("/app/", "回到首页")]
