@@ -131,5 +131,13 @@ def ways_on(request: Request, status: int, code: str, role: str | None,
 def page_context(request: Request, status: int, message: str, code: str,
                  link: tuple[str, str] | None, typed: list[str]) -> dict[str, Any]:
     role = getattr(request.state, "role", None)
-    return {"status": status, "message": message, "typed": typed, "headline": headline(status, code),
-            "hint": typed_hint(role), "ways": ways_on(request, status, code, role, link)}
+    context: dict[str, Any] = {
+        "status": status, "message": message, "typed": typed, "headline": headline(status, code),
+        "hint": typed_hint(role), "ways": ways_on(request, status, code, role, link)}
+    # Signed in, the page keeps the name, 退出登录 (a shared station computer) and the menu: every
+    # page of the person's work is one tap away, as on any other page.
+    visitor = getattr(request.state, "visitor", None)
+    session = getattr(visitor, "session", None)
+    if visitor is not None and session is not None and role in OFFICE_ROLES:
+        context.update(actor=session.actor, csrf_token=visitor.csrf_token, nav=nav_for(request, role))
+    return context

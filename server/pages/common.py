@@ -135,6 +135,7 @@ async def visit(request: Request) -> Visit:
         out.set_cookies[csrf.COOKIE] = out.csrf_secret
     if session is not None and session.renew:
         out.set_cookies[sessions.COOKIE] = sessions.sign(state.signers, session.id)
+    request.state.visitor = out  # an error page shows the signed-in header and menu too
     flash_cookie = request.cookies.get(FLASH_COOKIE)
     if flash_cookie:
         out.set_cookies[FLASH_COOKIE] = None

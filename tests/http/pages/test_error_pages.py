@@ -106,3 +106,22 @@ def test_a_wrong_address_of_the_phone_app_leads_back_to_the_app_not_the_front_pa
     response = site.browser().get("/app/no-such-screen")
     assert response.status_code == 404
     assert _buttons(response.text) == [("/app/", "回到首页")]
+
+
+def test_a_signed_in_person_keeps_their_name_sign_out_and_menu_on_an_error_page(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    for path in ("/no/such/page", f"/mentees/{UNKNOWN_ID}"):
+        response = browser.get(path)
+        assert response.status_code == 404
+        assert "站员一一" in response.text and "退出登录" in response.text
+        assert 'aria-label="主要页面"' in response.text and 'href="/review"' in response.text
+    assert "退出登录" not in site.browser().get("/no/such/page").text
+
+
+def test_signing_out_from_an_error_page_works(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/no/such/page").text)
+    assert token is not None
+    response = browser.post("/logout", token=token.group(1))
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert browser.get("/staff").status_code == 303  # signed out
