@@ -84,7 +84,9 @@ def _came_from(request: Request) -> str | None:
     if (parts.scheme, parts.netloc) != (request.url.scheme, request.url.netloc) or not parts.path.startswith("/"):
         return None
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    if parts.path in (request.url.path, "/login") or parts.path.startswith("//") or not _get_page(request, parts.path):
+    if parts.path in (request.url.path, "/login") or parts.path.startswith("//") or "\\" in path:
+        return None  # the page that failed, or an address a browser could read as another site's
+    if not _get_page(request, parts.path):
         return None
     return path
 

@@ -59,9 +59,11 @@ def test_a_missing_record_reached_from_another_page_leads_back_to_that_page(site
     assert _buttons(response.text) == [("/review?page=2", "返回上一页"), ("/dashboard", "回到首页")]
 
 
-def test_another_sites_referer_is_not_offered_as_a_way_back(site: Site) -> None:
+@pytest.mark.parametrize("referer", ["http://evil.example/review", "http://testserver/\\evil.example/review",
+                                     "http://testserver//evil.example/review"])
+def test_another_sites_referer_is_not_offered_as_a_way_back(site: Site, referer: str) -> None:
     browser = site.as_(site.w.reviewer)
-    response = browser.get(f"/pairings/{UNKNOWN_ID}", headers={"referer": "http://evil.example/review"})
+    response = browser.get(f"/pairings/{UNKNOWN_ID}", headers={"referer": referer})
     assert all("evil" not in path for path, _ in _buttons(response.text))
 
 
