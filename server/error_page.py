@@ -51,13 +51,25 @@ PAGE_MESSAGES = {
     413: "提交的内容太大，服务器没有收下，什么都没有改动。请删去一些内容或分几次提交。",
 }
 
+# A 405 of anything but opening a page: a form or script sent a method this address does not take.
+SENT_WRONG = ("无法这样提交", "这个地址不接受这样提交的内容，什么都没有改动。请回到页面重新操作。")
+
 OFFICE_ROLES = ("staff", "reviewer", "admin")
 # Refusals of a posted form that a fresh copy of the form mends (a stale token, the account changed
 # in another tab, a body that could not be read): nothing was written, so the way on is the form.
 REOPEN_FORM = {"csrf_failed", "form_of_another", "http_400", "http_413", "body_too_large"}
 
 
-def headline(status: int, code: str) -> str:
+def page_message(status: int, method: str) -> str | None:
+    """A page's words for one of Starlette's own refusals, or None to keep the /api/ words."""
+    if status == 405 and method not in ("GET", "HEAD"):
+        return SENT_WRONG[1]
+    return PAGE_MESSAGES.get(status)
+
+
+def headline(status: int, code: str, method: str = "GET") -> str:
+    if status == 405 and method not in ("GET", "HEAD"):
+        return SENT_WRONG[0]
     return HEADLINE_BY_CODE.get(code) or HEADLINE_BY_STATUS.get(status) or "出错了"
 
 
@@ -134,7 +146,7 @@ def page_context(request: Request, status: int, message: str, code: str,
                  link: tuple[str, str] | None, typed: list[str]) -> dict[str, Any]:
     role = getattr(request.state, "role", None)
     context: dict[str, Any] = {
-        "status": status, "message": message, "typed": typed, "headline": headline(status, code),
+        "status": status, "message": message, "typed": typed, "headline": headline(status, code, request.method),
         "hint": typed_hint(role), "ways": ways_on(request, status, code, role, link)}
     # Signed in, the page keeps the name, 退出登录 (a shared station computer) and the menu: every
     # page of the person's work is one tap away, as on any other page.

@@ -20,7 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from sync import BatchInvalid, BatchTooLarge, CursorInvalid, DeviceRevoked, NotAllowed, SyncError
 
-from .error_page import PAGE_MESSAGES, page_context
+from .error_page import page_context, page_message
 
 log = logging.getLogger("banxing")
 
@@ -387,8 +387,8 @@ async def sync_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    words = HTTP_MESSAGES if is_api(request.url.path) else {**HTTP_MESSAGES, **PAGE_MESSAGES}
-    message = words.get(exc.status_code, str(exc.detail))
+    page_words = None if is_api(request.url.path) else page_message(exc.status_code, request.method)
+    message = page_words or HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
     return envelope(request, exc.status_code, message, f"http_{exc.status_code}", dict(exc.headers or {}))
 
 

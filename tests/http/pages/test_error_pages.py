@@ -127,3 +127,11 @@ def test_signing_out_from_an_error_page_works(site: Site) -> None:
     response = browser.post("/logout", token=token.group(1))
     assert response.status_code == 303 and response.headers["location"] == "/login"
     assert browser.get("/staff").status_code == 303  # signed out
+
+
+def test_a_post_to_a_page_that_takes_none_is_not_told_it_opened_a_form_address(site: Site) -> None:
+    browser = site.as_(site.w.reviewer)
+    response = browser.client.post("/dashboard", data={"x": "1"}, follow_redirects=False)
+    assert response.status_code == 405
+    assert _headline(response.text) == "无法这样提交"
+    assert "只用来提交表单" not in html.unescape(response.text)
