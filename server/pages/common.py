@@ -151,6 +151,17 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
+def refused_words(roles: Collection[str]) -> str:
+    """Why a signed-in person may not use a page, in terms of who may: "not your account" alone
+    leaves a county reviewer or station staff member guessing whom to ask."""
+    if set(roles) <= set(ADMIN):
+        return "这个页面只有县关工委的系统管理员可以使用；需要改账号、单位或备份时，请联系系统管理员。"
+    if "staff" in roles and "reviewer" not in roles:
+        return ("这个页面给辅导站、学校和镇（街道）关工委的工作人员登记和管理记录用；"
+                "县关工委的账号请从“总览”“结对档案”“审核”“统计表”查看各单位的情况。")
+    return "你的账号不能使用这个页面。"
+
+
 CHOOSE_PASSWORD = "请先设置自己的密码。"
 
 
@@ -164,7 +175,7 @@ async def require(request: Request, roles: Collection[str], *, password_to_choos
     if out.session.must_change_password and not password_to_choose:
         raise PasswordToChoose(CHOOSE_PASSWORD, next_path=_here(request))
     if out.session.actor.role not in roles:
-        raise Forbidden("你的账号不能使用这个页面。")
+        raise Forbidden(refused_words(roles))
     return out
 
 
@@ -195,7 +206,7 @@ async def require_form(request: Request, roles: Collection[str], *, max_files: i
         # Nothing is written under a password someone else knows.
         raise PasswordToChoose(CHOOSE_PASSWORD, next_path=_form_page(request))
     if out.session.actor.role not in roles:
-        raise Forbidden("你的账号不能使用这个页面。")
+        raise Forbidden(refused_words(roles))
     # An error page for this post (the record was deleted meanwhile, say) shows the person's own
     # words back rather than dropping them (server/errors.py ``typed_words``).
     request.state.posted = form

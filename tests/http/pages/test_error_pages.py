@@ -135,3 +135,11 @@ def test_a_post_to_a_page_that_takes_none_is_not_told_it_opened_a_form_address(s
     assert response.status_code == 405
     assert _headline(response.text) == "无法这样提交"
     assert "只用来提交表单" not in html.unescape(response.text)
+
+
+def test_a_refused_page_says_who_may_use_it(site: Site) -> None:
+    w = site.w
+    to_staff = html.unescape(site.as_(w.staff_st11).get("/admin/users").text)
+    assert "只有县关工委的系统管理员可以使用" in to_staff
+    to_county = html.unescape(site.as_(w.reviewer).get("/mentors").text)
+    assert "辅导站、学校和镇（街道）关工委的工作人员" in to_county and "“总览”" in to_county
