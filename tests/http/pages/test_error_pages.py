@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import Site
+from .conftest import PASSWORD, Site
 
 UNKNOWN_ID = "0190a000-0000-7000-8000-000000000000"
 BUTTONS = re.compile(r'<a class="button[^"]*" href="([^"]+)">([^<]+)</a>')
@@ -143,3 +143,17 @@ def test_a_refused_page_says_who_may_use_it(site: Site) -> None:
     assert "只有县关工委的系统管理员可以使用" in to_staff
     to_county = html.unescape(site.as_(w.reviewer).get("/mentors").text)
     assert "辅导站、学校和镇（街道）关工委的工作人员" in to_county and "“总览”" in to_county
+
+
+def test_a_signed_out_deep_link_with_a_query_comes_back_whole_after_signing_in(site: Site) -> None:
+    browser = site.browser()
+    deep = "/pairings?status=active&q=%E5%B0%8F&page=1"
+    response = browser.get(deep)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
+    form = browser.get(response.headers["location"]).text
+    carried = re.search(r'name="next" value="([^"]*)"', form)
+    assert carried is not None and html.unescape(carried.group(1)) == deep
+    response = browser.post("/login", {"username": site.login_of(site.w.staff_st11), "password": PASSWORD,
+                                       "next": html.unescape(carried.group(1))},
+                            form_page=response.headers["location"])
+    assert response.status_code == 303 and response.headers["location"] == deep
