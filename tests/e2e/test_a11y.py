@@ -1,0 +1,68 @@
+"""The main tasks read by someone of 70 with enlarged text, and by whoever helps them with a keyboard or a
+screen reader: signing in, the child list, a visit form, the review queue and the county dashboard, on a
+PC at 100% and at 200% zoom, and on a 390×844 phone whose browser font is set large; and the phone app's
+main screens. Each page passes the checks of tests/e2e/a11y.py (lang, heading order, names, contrast,
+a visible focus) and those of test_reach.py (no sideways scroll, nothing cut off, 44 px targets)."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from .a11y import ZOOM_200, audit, bigger_default_font, focus_walk
+from .conftest import ServerProcess
+from .phone import PHONE
+from .screen import PASSWORD, SIZES
+from .test_reach import REACH
+
+pytestmark = pytest.mark.e2e
+
+# Who does the task, and the pages of it.
+TASKS = {
+    "staff-bencha": ["/staff", "/mentees", "/activities/new", "/review"],
+    "county": ["/dashboard", "/review"],
+}
+WINDOWS = {
+    "pc": SIZES["pc"],
+    "pc @ 200%": ZOOM_200,
+    "phone, large font": {**PHONE},
+}
+
+
+def sign_in_by_keyboard(page: Page, server: ServerProcess, login: str) -> None:
+    """Sign in with the keyboard alone: Tab to the user name, type, Tab, type, Enter."""
+    page.goto(server.url + "/login")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "username":
+            break
+    page.keyboard.type(login)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+@pytest.mark.parametrize("window", list(WINDOWS), ids=list(WINDOWS))
+def test_the_main_tasks_read_with_enlarged_text_and_a_keyboard(module_server: ServerProcess, browser: Browser,
+                                                               window: str) -> None:
+    county = module_server
+    failures: list[str] = []
+    for login, paths in TASKS.items():
+        context = browser.new_context(**WINDOWS[window])
+        try:
+            page = context.new_page()
+            if window.startswith("phone"):
+                bigger_default_font(page)
+            page.goto(county.url + "/login")
+            failures += audit(page, f"{window} /login") + [f"[{window} /login] {p}" for p in page.evaluate(REACH)]
+            failures += focus_walk(page, f"{window} /login")
+            sign_in_by_keyboard(page, county, login)
+            assert page.url.rstrip("/") != county.url + "/login", "signing in by keyboard failed"
+            for path in paths:
+                page.goto(county.url + path)
+                failures += audit(page, f"{window} {path}")
+                failures += [f"[{window} {path}] {p}" for p in page.evaluate(REACH)]
+                failures += focus_walk(page, f"{window} {path}")
+        finally:
+            context.close()
+    assert not failures, "\n".join(failures)
