@@ -151,6 +151,13 @@ def bigger_default_font(page: Page, standard: int = 24) -> None:
     cdp.send("Page.setFontSizes", {"fontSizes": {"standard": standard, "fixed": standard - 3}})
 
 
+def smaller_than_chosen(page: Page, screen: str, standard: int = 24) -> list[str]:
+    """A page whose body text stays under the font size the reader chose (``bigger_default_font``): the
+    setting ignored, as when the page fixes its root size in px."""
+    body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    return [f"[{screen}] body text {body}px under the browser's chosen {standard}px"] if body < standard else []
+
+
 def announced(page: Page) -> list[str]:
     """The words of the page's live regions (role=alert or status, aria-live): what a screen reader says."""
     texts: list[str] = page.evaluate("""() => [...document.querySelectorAll(

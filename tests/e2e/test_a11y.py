@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page
 
-from .a11y import ZOOM_200, audit, bigger_default_font, focus_walk
+from .a11y import ZOOM_200, audit, bigger_default_font, focus_walk, smaller_than_chosen
 from .conftest import ServerProcess
 from .phone import PHONE
 from .screen import PASSWORD, SIZES
@@ -63,6 +63,8 @@ def test_the_main_tasks_read_with_enlarged_text_and_a_keyboard(module_server: Se
                 failures += audit(page, f"{window} {path}")
                 failures += [f"[{window} {path}] {p}" for p in page.evaluate(REACH)]
                 failures += focus_walk(page, f"{window} {path}")
+                if window.startswith("phone"):
+                    failures += smaller_than_chosen(page, f"{window} {path}")
         finally:
             context.close()
     assert not failures, "\n".join(failures)
