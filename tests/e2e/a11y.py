@@ -77,6 +77,17 @@ AUDIT = """() => {""" + COLOUR + """
       problems.push(`field without label: ${el.outerHTML.slice(0, 80)}`);
   }
 
+  // A refusal beside a field is read with the field: the field says it is wrong and names the refusal
+  // as its description (aria-describedby), so a screen reader on the field says why.
+  for (const line of document.querySelectorAll('.field-error')) {
+    if (!shown(line)) continue;
+    const box = line.closest('.field') || line.parentElement;
+    const tied = [...box.querySelectorAll('input:not([type=hidden]), select, textarea')].some((el) =>
+      line.id && (el.getAttribute('aria-describedby') || '').split(/\\s+/).includes(line.id)
+      && el.getAttribute('aria-invalid') === 'true');
+    if (!tied) problems.push(`refusal not tied to its field: ${say(line)}`);
+  }
+
   // Contrast of every piece of text against what is really behind it.
   const check = (el, colour, what) => {
     const bg = behind(el), fg = rgba(colour);

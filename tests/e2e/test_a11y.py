@@ -5,13 +5,15 @@ main screens. Each page passes the checks of tests/e2e/a11y.py (lang, heading or
 a visible focus) and those of test_reach.py (no sideways scroll, nothing cut off, 44 px targets)."""
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Browser, Page
+import re
 
-from .a11y import ZOOM_200, audit, bigger_default_font, focus_walk, smaller_than_chosen
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .a11y import ZOOM_200, announced, audit, bigger_default_font, focus_walk, smaller_than_chosen
 from .conftest import ServerProcess
 from .phone import PHONE
-from .screen import PASSWORD, SIZES
+from .screen import PASSWORD, SIZES, sign_in
 from .test_reach import REACH
 
 pytestmark = pytest.mark.e2e
@@ -68,3 +70,30 @@ def test_the_main_tasks_read_with_enlarged_text_and_a_keyboard(module_server: Se
         finally:
             context.close()
     assert not failures, "\n".join(failures)
+
+
+def test_a_refused_save_is_announced_and_read_with_its_field(module_server: ServerProcess, browser: Browser) -> None:
+    """A visit entered for a volunteer (代录) saved with nothing chosen: the refusal is in an alert, said as
+    the page opens, and each refused field is marked invalid with the refusal as its description, so a
+    screen reader on the field says why when the person gets there to correct it."""
+    county = module_server
+    context = browser.new_context(**SIZES["pc"])
+    try:
+        page = context.new_page()
+        sign_in(page, county, "staff-bencha", "/staff")
+        page.goto(county.url + "/activities/new")
+        page.locator("#f-pairing_id").select_option(index=1)
+        page.get_by_label("时长（分钟）").fill("一个钟头")  # words where minutes go: refused by the server
+        page.get_by_label("过程记录").fill("代录的一次谈心")
+        page.get_by_role("button", name="保存", exact=True).click()
+        refusals = page.locator(".field-error")
+        expect(refusals.first).to_be_visible()
+        said = announced(page)
+        for text in refusals.all_inner_texts():
+            assert any(text.strip() in s for s in said), (text, said)
+        field = page.locator("[aria-invalid=true]").first
+        expect(field).to_have_accessible_description(re.compile(re.escape(refusals.first.inner_text().strip(" ⚠"))))
+        assert not audit(page, "/activities/new refused")
+        expect(page.get_by_label("过程记录")).to_have_value("代录的一次谈心")
+    finally:
+        context.close()
