@@ -113,6 +113,8 @@ def test_the_preview_says_each_rows_errors_in_words_and_writes_nothing(site: Sit
         assert words in page, words
     assert page.count('class="row-error"') == 8 and 'name="action" value="import"' not in page
     assert quiet(site.read(db_snapshot)) == before
+    # Said by a screen reader as the page opens, not only shown: nothing of the file will be imported.
+    assert re.search(r'<p class="warning" role="alert">[^<]*<span aria-hidden="true">⚠</span> 有 8 行有错误', page)
 
 
 def test_import_writes_every_row_and_the_same_file_again_changes_nothing(site: Site) -> None:

@@ -117,6 +117,9 @@ def test_a_change_with_values_no_phone_writes_is_refused_in_words_and_the_rest_e
     page = upload(site.as_(w.staff_st11), export(w.mentor1, *broken, screening, visit(w.pairing1, "好好的一条")))
     assert page.status_code == 200, page.text[:300]
     assert "没有录入 6" in page.text and page.text.count("已录入。") == 1
+    # Said by a screen reader as the page opens, not only shown in a table row further down.
+    said = r'<p class="warning" role="alert">[^<]*<span aria-hidden="true">⚠</span> 有 6 条没有录入'
+    assert re.search(said, page.text)
     for words in ("“结对”", "“帮扶方式”", "“情绪”", "“帮扶对象”"):
         assert words in page.text
     stored = site.read(lambda db: [r[0] for r in db.execute(
