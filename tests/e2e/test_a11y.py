@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from .a11y import ZOOM_200, announced, audit, bigger_default_font, focus_walk, smaller_than_chosen
 from .conftest import ServerProcess
-from .phone import PHONE
+from .phone import PHONE, Phone
 from .screen import PASSWORD, SIZES, sign_in
 from .test_reach import REACH
 
@@ -97,3 +97,28 @@ def test_a_refused_save_is_announced_and_read_with_its_field(module_server: Serv
         expect(page.get_by_label("过程记录")).to_have_value("代录的一次谈心")
     finally:
         context.close()
+
+
+def test_the_phone_apps_main_screens_pass_the_same_checks(module_server: ServerProcess, browser: Browser) -> None:
+    """The volunteer's screens at 标准 and 特大: enrolling, home, writing a visit, 待同步 and settings pass the
+    audit and the Tab walk; a visit saved with no child chosen is refused in an alert."""
+    county = module_server
+    phone = Phone(browser.new_context(**PHONE), county)
+    failures: list[str] = []
+    try:
+        page = phone.page
+        phone.open()
+        failures += audit(page, "enrol") + focus_walk(page, "enrol")
+        phone.enrol("sun.laoshi")
+        for size in ("std", "xl"):
+            for route in ("#/", "#/log", "#/waiting", "#/settings"):
+                page.goto(county.url + "/app/" + route)
+                expect(page.locator("h1").first).to_be_visible()
+                page.evaluate(f"document.documentElement.dataset.size = '{size}'")
+                failures += audit(page, f"{route} @ {size}") + focus_walk(page, f"{route} @ {size}", 25)
+        page.goto(county.url + "/app/#/log")
+        page.get_by_role("button", name="保存", exact=True).click()
+        expect(page.get_by_role("alert")).to_contain_text("请先选择帮扶对象")
+    finally:
+        phone.context.close()
+    assert not failures, "\n".join(failures)
