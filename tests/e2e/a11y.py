@@ -101,7 +101,9 @@ AUDIT = """() => {""" + COLOUR + """
     const s = getComputedStyle(el);
     if (s.clip === 'rect(0px, 0px, 0px, 0px)' || s.clipPath === 'inset(50%)') continue;  // for screen readers only
     const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-    if (own || (el.matches('input, select, textarea') && el.value)) check(el, s.color, 'text');
+    // Text drawn in a chart (SVG) is painted with its fill, not its color.
+    const ink = el instanceof SVGElement ? s.fill : s.color;
+    if (own || (el.matches('input, select, textarea') && el.value)) check(el, ink, 'text');
     if (el.matches('input[placeholder], textarea[placeholder]') && !el.value)
       check(el, getComputedStyle(el, '::placeholder').color, 'placeholder');
   }
@@ -153,6 +155,20 @@ def focus_walk(page: Page, screen: str, stops: int = 40) -> list[str]:
             seen.add(found["problem"])
             problems.append(f"[{screen}] {found['problem']}: {found['what']}")
     return problems
+
+
+def skips_to_content(page: Page, screen: str) -> list[str]:
+    """The first Tab from the top offers 跳到正文, and Enter on it brings the next Tab into the page's own
+    content, past the header and the menu. Call it on a page just opened: Tab starts from the top."""
+    page.keyboard.press("Tab")
+    first = page.evaluate("document.activeElement.innerText.trim()")
+    if first != "跳到正文":
+        return [f"[{screen}] the first Tab reaches “{first}”, not 跳到正文"]
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    if not page.evaluate("!!document.activeElement.closest('main')"):
+        return [f"[{screen}] after 跳到正文 the next Tab is outside the page's content"]
+    return []
 
 
 def bigger_default_font(page: Page, standard: int = 24) -> None:

@@ -10,7 +10,15 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .a11y import ZOOM_200, announced, audit, bigger_default_font, focus_walk, smaller_than_chosen
+from .a11y import (
+    ZOOM_200,
+    announced,
+    audit,
+    bigger_default_font,
+    focus_walk,
+    skips_to_content,
+    smaller_than_chosen,
+)
 from .conftest import ServerProcess
 from .phone import PHONE, Phone
 from .screen import PASSWORD, SIZES, sign_in
@@ -62,6 +70,7 @@ def test_the_main_tasks_read_with_enlarged_text_and_a_keyboard(module_server: Se
             assert page.url.rstrip("/") != county.url + "/login", "signing in by keyboard failed"
             for path in paths:
                 page.goto(county.url + path)
+                failures += skips_to_content(page, f"{window} {path}")  # first: from the top of a fresh page
                 failures += audit(page, f"{window} {path}")
                 failures += [f"[{window} {path}] {p}" for p in page.evaluate(REACH)]
                 failures += focus_walk(page, f"{window} {path}")
