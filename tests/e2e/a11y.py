@@ -78,13 +78,14 @@ AUDIT = """() => {""" + COLOUR + """
   }
 
   // A refusal beside a field is read with the field: the field says it is wrong and names the refusal
-  // as its description (aria-describedby), so a screen reader on the field says why.
+  // as its description (aria-describedby), so a screen reader on the field says why. A group of check
+  // boxes or radio buttons names it on its fieldset (which cannot be marked invalid itself).
   for (const line of document.querySelectorAll('.field-error')) {
     if (!shown(line)) continue;
     const box = line.closest('.field') || line.parentElement;
-    const tied = [...box.querySelectorAll('input:not([type=hidden]), select, textarea')].some((el) =>
+    const tied = [box, ...box.querySelectorAll('input:not([type=hidden]), select, textarea, fieldset')].some((el) =>
       line.id && (el.getAttribute('aria-describedby') || '').split(/\\s+/).includes(line.id)
-      && el.getAttribute('aria-invalid') === 'true');
+      && (el.matches('fieldset') || el.getAttribute('aria-invalid') === 'true'));
     if (!tied) problems.push(`refusal not tied to its field: ${say(line)}`);
   }
 
@@ -169,6 +170,17 @@ def skips_to_content(page: Page, screen: str) -> list[str]:
     if not page.evaluate("!!document.activeElement.closest('main')"):
         return [f"[{screen}] after 跳到正文 the next Tab is outside the page's content"]
     return []
+
+
+def tab_to(page: Page, selector: str, text: str = "", stops: int = 150) -> bool:
+    """Press Tab until the focus is on an element matching ``selector`` (whose words are ``text``, if given),
+    as a keyboard user gets there; False if it is never reached."""
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        if page.evaluate("([sel, text]) => { const el = document.activeElement;"
+                         " return el.matches(sel) && (!text || el.innerText.trim() === text); }", [selector, text]):
+            return True
+    return False
 
 
 def bigger_default_font(page: Page, standard: int = 24) -> None:

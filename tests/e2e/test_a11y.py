@@ -18,6 +18,7 @@ from .a11y import (
     focus_walk,
     skips_to_content,
     smaller_than_chosen,
+    tab_to,
 )
 from .conftest import ServerProcess
 from .phone import PHONE, Phone
@@ -131,3 +132,28 @@ def test_the_phone_apps_main_screens_pass_the_same_checks(module_server: ServerP
     finally:
         phone.context.close()
     assert not failures, "\n".join(failures)
+
+
+def test_a_visit_is_returned_with_the_keyboard_alone(module_server: ServerProcess, browser: Browser) -> None:
+    """The review queue without a mouse: 退回给志愿者 with no comment is refused in an alert that the comment
+    box itself names, the keyboard goes back to that box, and the return with its reason is saved."""
+    county = module_server
+    context = browser.new_context(**SIZES["pc"])
+    try:
+        page = context.new_page()
+        sign_in_by_keyboard(page, county, "staff-bencha")
+        page.goto(county.url + "/review")
+        assert tab_to(page, "button", "退回给志愿者")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert any("退回时请写明原因" in said for said in announced(page)), announced(page)
+        assert not audit(page, "/review refused"), audit(page, "/review refused")
+        assert tab_to(page, "textarea[aria-invalid=true]")
+        expect(page.locator("textarea:focus")).to_have_accessible_description(re.compile("退回时请写明原因"))
+        page.keyboard.type("过程记录只有一句话，请补充谈话的内容。")
+        assert tab_to(page, "button", "退回给志愿者")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        expect(page.get_by_role("status")).to_contain_text("已退回这条")
+    finally:
+        context.close()
