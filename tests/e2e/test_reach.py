@@ -23,6 +23,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from .a11y import audit
 from .conftest import ServerProcess
 from .phone import PHONE, Phone, query
 from .screen import PASSWORD, sign_in
@@ -129,6 +130,7 @@ class Walk:
     def check(self, page: Page, screen: str) -> None:
         page.evaluate("document.fonts.ready")
         self.failures += [f"[{screen}] {p}" for p in page.evaluate(REACH)]
+        self.failures += audit(page, screen)  # lang, headings, names in words, contrast, refusals tied
         self.seen.append(screen)
 
 
