@@ -72,10 +72,12 @@ def expected_form(db: sqlite_utils.Database, unit_id: str, date_from: str, date_
         if e["deleted"] or not in_period(e["date"]) or e["unit_id"] not in row_ids:
             continue
         f = figures[e["unit_id"]]
-        if e["kind"] in ("lecture", "themed", "class_meeting") and e["audience"] in ("students", None):
+        # a lecture without an audience is the series' own: 第5讲 is for parents (家长学校)
+        audience = e["audience"] or ("parents" if e["kind"] == "lecture" and e["lecture_no"] == 5 else None)
+        if e["kind"] in ("lecture", "themed", "class_meeting") and audience in ("students", None):
             f["lectures"] += 1
             f["lecture_people"] += e["participants"]
-        if e["kind"] == "parent_meeting" or (e["kind"] == "lecture" and e["audience"] == "parents"):
+        if e["kind"] == "parent_meeting" or (e["kind"] == "lecture" and audience == "parents"):
             f["parent_meetings"] += 1
             f["parent_people"] += e["participants"]
         if e["kind"] == "brochure":
@@ -134,6 +136,11 @@ def _add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
         for n, audience in enumerate(("students", "parents", None)):
             _event(db, s11, w.st11, kind, "2026-03-1" + str(n), audience=audience, participants=10 + n,
                    copies=100 + n, online=n == 1)
+    # a lecture's number with and without an audience: 第5讲 unnamed is for parents, 第4讲 unnamed for students
+    for no in (4, 5):
+        for n, audience in enumerate(("students", "parents", None)):
+            _event(db, s21, w.st21, "lecture", f"2026-04-{10 + no * 3 + n}", lecture_no=no, audience=audience,
+                   participants=no * 100 + n)
     _event(db, s12, w.st12, "lecture", "2026-01-01", audience="students", participants=300)  # first day
     _event(db, s12, w.st12, "lecture", "2026-12-31", audience="parents", participants=250)  # last day
     _event(db, s12, w.st12, "parent_meeting", "2025-12-31", participants=999)  # the day before

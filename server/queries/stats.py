@@ -48,6 +48,7 @@ from sync.entities import ROW_KINDS
 from sync.scope import Actor
 from sync.timeutil import utc_now
 
+from .coverage import PARENT_LECTURE
 from .filters import DEAD_PAIRINGS, in_scope, live
 from .units import get_unit, unit_tree
 
@@ -123,8 +124,14 @@ def kinds_in(kinds: tuple[str, ...]) -> str:
 
 
 TALK_KINDS = ("home_visit", "talk")
-STUDENT_EVENTS = "r.kind IN ('lecture', 'themed', 'class_meeting') AND (r.audience = 'students' OR r.audience IS NULL)"
-PARENT_EVENTS = "(r.kind = 'parent_meeting' OR (r.kind = 'lecture' AND r.audience = 'parents'))"
+# A lecture left without an audience is for the audience of its place in the series: 第5讲 is the
+# parents' lecture (家长学校), as lecture coverage counts it (coverage.py), so one event never counts
+# as students here and as parents there. ``IS``, never NULL: ``NOT`` below must see a plain false.
+PARENTS_LECTURE = (f"(r.kind = 'lecture' AND (r.audience IS 'parents'"
+                   f" OR (r.audience IS NULL AND r.lecture_no IS {PARENT_LECTURE})))")
+STUDENT_EVENTS = ("r.kind IN ('lecture', 'themed', 'class_meeting')"
+                  f" AND (r.audience = 'students' OR r.audience IS NULL) AND NOT {PARENTS_LECTURE}")
+PARENT_EVENTS = f"(r.kind = 'parent_meeting' OR {PARENTS_LECTURE})"
 PSYCH_PROBLEM = Evidence("screening", "screenings", "s.psych_problem = 1", "date")
 HELPED_SCREENING = Evidence("screening", "screenings", "s.intervention_success = 1", "date")
 IMPROVED_PAIRING = Evidence("pairing", "pairings", "s.status = 'closed' AND s.outcome = 'improved'", "end_date")

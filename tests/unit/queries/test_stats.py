@@ -68,7 +68,10 @@ def test_stats_form_for_the_year_has_the_numbers_each_rule_gives(db: sqlite_util
     assert (st12["lectures"], st12["lecture_people"], st12["parent_meetings"], st12["parent_people"]) == (1, 300, 1,
                                                                                                          250)
     assert (st12["talks"], st12["screened"], st12["helped"], st12["brochures"]) == (2, 1, 0, 0)
-    assert table["栟茶小学辅导站"] == {**dict.fromkeys(KEYS, 0), "talks": 2, "brochures": 40, "helped": 1}
+    # 第4讲 / 第5讲 x (students, parents, none): an unnamed 第5讲 is the parents' lecture (家长学校)
+    assert table["栟茶小学辅导站"] == {**dict.fromkeys(KEYS, 0), "talks": 2, "brochures": 40, "helped": 1,
+                                   "lectures": 3, "lecture_people": 400 + 402 + 500,
+                                   "parent_meetings": 3, "parent_people": 401 + 501 + 502}
     assert table["栟茶中学"] == dict.fromkeys(KEYS, 0)  # a row of zeros is still a row
     assert form.total.values == tuple(sum(t[k] for t in table.values()) for k in KEYS)
 
