@@ -16,7 +16,9 @@ For a unit and a calendar year:
   and its own enrolment figure if it has one, else the sum of its parts' (a town with a figure of
   its own, else that town's stations/schools) — the town rows added up, plus its own lectures;
 - coverage = reached ÷ enrolled; no enrolment figure → unknown (shown as "未填在校人数");
-  as a percentage it is rounded *down* to one decimal (``percent``).
+  as a percentage it is rounded *down* to one decimal (``percent``). An enrolment of 0 (a station
+  without pupils or parents of its own) leaves nobody to reach: that side is met (shown as
+  "无需覆盖"), never unknown and never below target, though it has no percentage.
 
 Lists put units below 100% first (unknown ones before all), lowest coverage first.
 ``coverage_by_town(db, scope, year)`` is the dashboard's view: one row per town in scope;
@@ -44,6 +46,14 @@ def percent(reached: int, enrolled: int | None) -> float | None:
     return 1000 * reached // enrolled / 10 if enrolled else None
 
 
+def _ratio(reached: int, enrolled: int | None) -> float | None:
+    """reached ÷ enrolled; None while the figure is unknown. Nobody enrolled is nobody left to
+    reach: met (1), where a falsy test once read a filed 0 as "未填在校人数" and below 100%."""
+    if enrolled is None:
+        return None
+    return reached / enrolled if enrolled else 1.0
+
+
 @dataclass(frozen=True)
 class Coverage:
     unit_id: str
@@ -57,11 +67,11 @@ class Coverage:
 
     @property
     def student_ratio(self) -> float | None:
-        return self.students_reached / self.students_enrolled if self.students_enrolled else None
+        return _ratio(self.students_reached, self.students_enrolled)
 
     @property
     def parent_ratio(self) -> float | None:
-        return self.parents_reached / self.parents_enrolled if self.parents_enrolled else None
+        return _ratio(self.parents_reached, self.parents_enrolled)
 
     @property
     def student_percent(self) -> float | None:

@@ -56,3 +56,33 @@ def test_a_fifth_lecture_without_an_audience_counts_for_parents_on_the_form_as_i
     coverage = _page_row(browser.get(f"/coverage?unit={w.town1}&year=2026").text, "掘港中学")
     assert coverage[2] == "100 ／ 400" and coverage[3].startswith("25%")
     assert coverage[4] == "200 ／ 200" and coverage[5].startswith("100%")
+
+
+def test_a_station_with_no_pupils_of_its_own_is_not_reported_as_missing_its_figures_or_below_target(
+        site: Site) -> None:
+    """A station (辅导站) without pupils of its own files 0 students and 0 parents. Nobody there is
+    left to reach, so it is neither "未填在校人数" (it filled them) nor one of the units below 100%."""
+    w = site.w
+
+    def setup(db: Any) -> None:
+        mutate(db, w.staff_st21, "enrolment", {"unit_id": w.st21, "year": 2026, "students": 0, "parents": 0})
+        mutate(db, w.staff_st22, "enrolment", {"unit_id": w.st22, "year": 2026, "students": 300, "parents": 300})
+        for no, people in ((4, 300), (5, 300)):
+            mutate(db, w.staff_st22, "event", {"unit_id": w.st22, "kind": "lecture", "lecture_no": no,
+                                               "audience": "students" if no == 4 else "parents",
+                                               "date": "2026-06-01", "participants": people})
+
+    site.write(setup)
+    # By hand: 栟茶中学 300/300 and 300/300, at target; 栟茶小学辅导站 has nobody to reach; so the
+    # town 栟茶镇 is 300/300 = 100% and neither unit is below target.
+    browser = site.as_(w.reviewer)
+    page = browser.get(f"/coverage?unit={w.town2}&year=2026").text
+    station = _page_row(page, "栟茶小学辅导站")
+    assert station[2] == "0 ／ 0" and "未填" not in station[3] and "无需覆盖" in station[3]
+    assert "缺在校人数" not in station[6] and "未达" not in station[6]
+    assert "badge bad" not in page and "个未达 100%" not in page
+    town = _page_row(page, "栟茶镇")
+    assert town[1] == "300 ／ 300" and town[2].startswith("100%")
+    summary = browser.get(f"/summary?unit={w.town2}&year=2026").text
+    assert "学生第4讲宣讲覆盖率100%，家长第5讲宣讲覆盖率100%。" in summary
+    assert "覆盖率未达到100%" not in summary
