@@ -17,16 +17,19 @@ PAGE_SIZE = 50
 def list_events(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str], *,
                 page: int = 1) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """One page of live events in scope, newest first, and the totals over every matching event
-    (``count``, ``participants``, ``copies``). ``filters``: ``unit`` (with its subtree), ``kind``,
-    ``from`` and ``to`` (inclusive local dates)."""
+    (``count``, ``participants``, ``copies`` — of brochure events only). ``filters``: ``unit`` (with
+    its subtree), ``kind``, ``from`` and ``to`` (inclusive local dates)."""
     where, params = visible(scope, "event", "e")
     picked, picked_args = chosen(filters, {"unit": in_subtree("e.unit_id"), "kind": "e.kind = ?",
                                            "from": "e.date >= ?", "to": "e.date <= ?"})
     conditions, args = [where, *picked], [*params, *picked_args]
     sql_where = " AND ".join(conditions)
+    # Copies count for brochure events only, as on the statistics form (发放宣传手册): copies typed on a
+    # lecture were not handed out, and the list's line must agree with the form it is checked against.
     totals = next(db.query(
         f"SELECT count(*) AS count, coalesce(sum(e.participants), 0) AS participants,"
-        f" coalesce(sum(e.copies), 0) AS copies FROM events e WHERE {sql_where}", args))
+        f" coalesce(sum(CASE WHEN e.kind = 'brochure' THEN e.copies END), 0) AS copies FROM events e"
+        f" WHERE {sql_where}", args))
     rows = list(db.query(
         f"SELECT e.*, u.name AS unit_name FROM events e LEFT JOIN units u ON u.id = e.unit_id WHERE {sql_where}"
         " ORDER BY e.date DESC, e.created_at DESC LIMIT ? OFFSET ?",

@@ -86,3 +86,25 @@ def test_a_station_with_no_pupils_of_its_own_is_not_reported_as_missing_its_figu
     summary = browser.get(f"/summary?unit={w.town2}&year=2026").text
     assert "学生第4讲宣讲覆盖率100%，家长第5讲宣讲覆盖率100%。" in summary
     assert "覆盖率未达到100%" not in summary
+
+
+def test_the_events_list_counts_the_copies_of_brochure_events_only_as_the_form_does(site: Site) -> None:
+    """Copies typed on a lecture are not brochures handed out (docs/design.md §2.1). The events list
+    added them to its "发放手册 N 册", so the station's list and its statistics form disagreed."""
+    w = site.w
+
+    def setup(db: Any) -> None:
+        mutate(db, w.staff_st12, "event", {"unit_id": w.st12, "kind": "lecture", "audience": "students",
+                                           "date": "2026-03-02", "participants": 80, "copies": 80})
+        mutate(db, w.staff_st12, "event", {"unit_id": w.st12, "kind": "brochure", "date": "2026-03-03",
+                                           "copies": 500})
+
+    site.write(setup)
+    # By hand: one brochure event of 500 copies; the lecture's 80 copies count nowhere.
+    browser = site.as_(w.staff_st12)
+    page = browser.get(f"/events?unit={w.st12}&from=2026-01-01&to=2026-12-31").text
+    assert "共 2 场，参与 80 人次，发放手册 500 册" in page
+    lecture = _page_row(page, "2026-03-02")
+    assert lecture[6] == "—"  # the row's 册数, so the rows add up to the line above them
+    form = _page_row(browser.get(f"/reports/stats?unit={w.st12}&{YEAR}").text, "掘港中学")
+    assert form[6] == "500"
