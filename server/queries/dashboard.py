@@ -9,7 +9,8 @@ overdue follow-ups read the latest activity it keeps per pairing (``sync/latest.
 
 Definitions (docs/pages.md repeats them for the county):
 
-- **active pairing**: ``status = 'active'``; by category, a pairing counts once under each
+- **active pairing**: ``status = 'active'`` and begun (``start_date`` not after today: one registered
+  ahead of its first day is not yet mentored, as the brief counts it too); by category, a pairing counts once under each
   category of its mentee (未分类 when none), so the category bars may add up to more than the total;
   by town, under the town its unit lies in (县直 for a unit directly under the county).
 - **overdue follow-up** and **open risk flag**: the station home page's definitions
@@ -118,7 +119,7 @@ def month_starts(today: datetime.date, months: int = 12) -> list[datetime.date]:
 def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) -> dict[str, Any]:
     """Every figure and list of the dashboard for ``scope`` on ``today`` (a local date)."""
     units = scope_units(db, scope)
-    by_category, by_town, total = active_pairings(db, units)
+    by_category, by_town, total = active_pairings(db, units, today)
     overdue = overdue_follow_ups(db, units, today)
     key = key_mentees(db, units)
     flags = open_risk_flags(db, units)
@@ -149,17 +150,17 @@ def lecture_coverage(db: sqlite_utils.Database, scope: Scope, year: int) -> list
             for c in coverage_by_town(db, scope, year)]
 
 
-def active_pairings(db: sqlite_utils.Database, units: Units
+def active_pairings(db: sqlite_utils.Database, units: Units, today: datetime.date
                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-    """(by category, by town, total) of active live pairings."""
+    """(by category, by town, total) of active live pairings begun by ``today``."""
     cond, params = _in_units(units, "p.unit_id")
     rows = db.execute(
         f"""
         SELECT p.unit_id, m.categories, count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id
-        WHERE p.status = 'active' AND p.deleted = 0 AND m.deleted = 0 AND {cond}
+        WHERE p.status = 'active' AND p.start_date <= ? AND p.deleted = 0 AND m.deleted = 0 AND {cond}
         GROUP BY p.unit_id, m.categories
         """,
-        params,
+        [today.isoformat(), *params],
     ).fetchall()
     categories = {key: 0 for key in CATEGORIES}
     uncategorised = 0

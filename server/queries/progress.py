@@ -8,6 +8,7 @@ Live records in scope only (``filters.live``); dates are the records' own local 
 """
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -16,6 +17,7 @@ import sqlite_utils
 from sync import Scope
 from sync.db import placeholders
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
+from sync.timeutil import local_today
 
 from .coverage import unit_coverage
 from .stats import BASES, KEYS, compute_stats
@@ -43,10 +45,12 @@ def _children(tree: list[dict[str, Any]], unit_id: str) -> dict[str, str]:
     return top
 
 
-def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_from: str, date_to: str
-                   ) -> dict[str, Any] | None:
+def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_from: str, date_to: str, *,
+                   today: datetime.date | None = None) -> dict[str, Any] | None:
     """Every count the brief and the summary state for ``unit_id`` and the period; None when the
-    unit is not a live unit in ``scope``."""
+    unit is not a live unit in ``scope``. Pairings are counted as they stand at the period's end, or
+    ``today`` (default: the local date) for a period not over yet: a pairing registered to begin
+    later is not running now, as the dashboard counts it."""
     form = compute_stats(db, scope, unit_id, date_from, date_to)
     if form is None:
         return None
@@ -78,11 +82,12 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
                 by_child[child]["talks"] += n
     live_pairings = (f"pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.deleted = 0 AND m.deleted = 0"
                      f" AND p.unit_id {units}")
+    as_of = min(date_to, (today or local_today()).isoformat())
     active, started = db.execute(
         f"SELECT total(p.start_date <= ? AND (p.end_date IS NULL OR p.end_date > ?)"
         f" AND (p.status = 'active' OR p.end_date IS NOT NULL)),"
         f" total(p.start_date BETWEEN ? AND ?) FROM {live_pairings}",
-        [date_to, date_to, *period, *ids]).fetchone()
+        [as_of, as_of, date_from, as_of, *ids]).fetchone()
     outcomes = dict.fromkeys(OUTCOMES, 0)
     for outcome, n in db.execute(
         f"SELECT p.outcome, count(*) FROM {live_pairings} AND p.status = 'closed' AND p.end_date BETWEEN ? AND ?"

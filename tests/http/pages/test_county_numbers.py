@@ -3,13 +3,17 @@ go wrong, each figure worked out here by plain reasoning over what the test made
 from the pages (statistics form, its XLSX, lecture coverage, dashboard, station home)."""
 from __future__ import annotations
 
+import calendar
+import datetime
 import io
 import re
 from typing import Any
 
 import openpyxl
 
-from ...factories import mutate
+from sync.timeutil import local_today
+
+from ...factories import make_mentee, make_pairing, mutate
 from .conftest import Site
 
 YEAR = "from=2026-01-01&to=2026-12-31"
@@ -108,3 +112,29 @@ def test_the_events_list_counts_the_copies_of_brochure_events_only_as_the_form_d
     assert lecture[6] == "—"  # the row's 册数, so the rows add up to the line above them
     form = _page_row(browser.get(f"/reports/stats?unit={w.st12}&{YEAR}").text, "掘港中学")
     assert form[6] == "500"
+
+
+def test_a_pairing_that_begins_next_week_is_not_yet_counted_as_running_on_the_dashboard_or_in_the_brief(
+        site: Site) -> None:
+    """A pairing registered ahead of its start day is not yet being mentored. The dashboard counted it
+    in 在结对 while the brief of this month left it out (or counted it as "目前" when the month ran
+    past today), so the two pages gave the county two numbers for now."""
+    w = site.w
+    today = local_today()
+    soon = today + datetime.timedelta(days=5)
+
+    def setup(db: Any) -> None:
+        child = make_mentee(db, w.staff_st11, w.st11)
+        make_pairing(db, w.staff_st11, w.mentor2, child, start_date=soon.isoformat())
+
+    site.write(setup)
+    # By hand: make_county's three pairings run (begun 2026-09-01, none ended); the fourth begins in 5 days.
+    running = 3
+    browser = site.as_(w.reviewer)
+    dashboard = browser.get("/dashboard").text
+    assert re.search(r"在结对</p><p class=\"figure\">(\d+) 对", dashboard).group(1) == str(running)
+    last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    for end in (today, last, soon):
+        start = min(today.replace(day=1), end)
+        brief = browser.get(f"/brief?unit={w.county}&from={start}&to={end}").text
+        assert f"目前在结对帮扶{running}对" in brief and "本期新结对" not in brief, end
