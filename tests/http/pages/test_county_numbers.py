@@ -13,7 +13,7 @@ import openpyxl
 
 from sync.timeutil import local_today
 
-from ...factories import make_mentee, make_pairing, mutate
+from ...factories import make_activity, make_mentee, make_pairing, mutate
 from .conftest import Site
 
 YEAR = "from=2026-01-01&to=2026-12-31"
@@ -138,3 +138,31 @@ def test_a_pairing_that_begins_next_week_is_not_yet_counted_as_running_on_the_da
         start = min(today.replace(day=1), end)
         brief = browser.get(f"/brief?unit={w.county}&from={start}&to={end}").text
         assert f"目前在结对帮扶{running}对" in brief and "本期新结对" not in brief, end
+
+
+def test_a_follow_up_due_today_is_due_not_overdue_and_one_answered_a_day_late_is_done_on_every_page(
+        site: Site) -> None:
+    """The rule an inspector reads the same on the station home and the dashboard: a follow-up is
+    overdue from the day after its date (Beijing dates, whatever the UTC date is); on its day it is
+    due (今天); any later visit answers it, a day late included."""
+    w = site.w
+    today = local_today()
+
+    def ago(days: int) -> str:
+        return (today - datetime.timedelta(days=days)).isoformat()
+
+    def setup(db: Any) -> None:
+        make_activity(db, w.mentor1, w.pairing1, date=ago(3), follow_up_due=ago(1))  # overdue 1 day
+        make_activity(db, w.mentor2, w.pairing2, date=ago(3), follow_up_due=today.isoformat())  # due today
+        make_activity(db, w.mentor3, w.pairing3, date=ago(9), follow_up_due=ago(5))
+        make_activity(db, w.mentor3, w.pairing3, date=ago(4), kind="remote")  # answered a day late
+
+    site.write(setup)
+    # By hand: pairing 1 is the one overdue follow-up (1 day); pairing 2's is due today.
+    staff = site.as_(w.staff_town1).get("/staff").text
+    overdue = staff.split('id="overdue-h"')[1].split("</section>")[0]
+    assert overdue.count('<span class="badge warn">逾期') == 1 and "逾期 1 天" in overdue
+    assert '<span class="badge watch">今天</span>' in staff
+    dashboard = site.as_(w.reviewer).get("/dashboard").text
+    assert "跟踪逾期</p><p class=\"figure\">1 个结对" in dashboard
+    assert re.search(r'data-label="逾期天数" class="num">1 天', dashboard)
