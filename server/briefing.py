@@ -96,7 +96,9 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                + change(f["activities"], before["activities"] if before else None, "次")
                + (f"，其中{kinds}" if kinds else "") + "；"
                + f"开展面对面谈心{s['talks']}场次{change(s['talks'], b and b['talks'], '场次')}"
-               + (f"；辅导站为不使用智能手机的志愿者代录{f['proxy']}次" if f["proxy"] else "") + "。")
+               # 代录 is every record the station entered (entered_by): for a volunteer without a smartphone,
+               # or from the export of a phone that broke; the figure says no more than that.
+               + (f"；辅导站替志愿者代录{f['proxy']}次" if f["proxy"] else "") + "。")
     out.append(("结对帮扶", pairing))
     care = (f"全年排查出存在心理问题的学生{s['screened']}人{change(s['screened'], b and b['screened'], '人')}，"
             f"成功干预、疏导{s['helped']}人{change(s['helped'], b and b['helped'], '人')}。")

@@ -166,3 +166,18 @@ def test_a_follow_up_due_today_is_due_not_overdue_and_one_answered_a_day_late_is
     dashboard = site.as_(w.reviewer).get("/dashboard").text
     assert "跟踪逾期</p><p class=\"figure\">1 个结对" in dashboard
     assert re.search(r'data-label="逾期天数" class="num">1 天', dashboard)
+
+
+def test_the_summary_does_not_say_records_entered_for_a_volunteer_with_a_smartphone_were_for_one_without(
+        site: Site) -> None:
+    """代录 counts every record the station entered for a volunteer (entered_by): a volunteer without a
+    smartphone, and one whose phone broke and whose export the station brought in. The summary said
+    all of them were "为不使用智能手机的志愿者", which the county would report upward as such."""
+    w = site.w
+    site.write(lambda db: make_activity(db, w.staff_st11, w.pairing1, date="2026-10-01", kind="talk"))
+    # By hand: one record entered by the station, for 王老师, who has a smartphone.
+    assert site.read(lambda db: db.execute("SELECT smartphone FROM users WHERE id = ?",
+                                           [w.mentor1.user_id]).fetchone()[0]) == 1
+    text = site.as_(w.reviewer).get(f"/summary?unit={w.county}&year=2026").text
+    assert "辅导站替志愿者代录1次" in text
+    assert "不使用智能手机" not in text
