@@ -566,11 +566,22 @@ def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[s
     if not fixed <= failed:
         label = CHECK_ITEMS[sorted(fixed - failed)[0]]
         raise Refusal(f"“{label}”不在未达标项目中，不能记为已整改。")
-    if record.get("score") is None and (passed or failed):
-        record["score"] = round(100 * len(passed) / (len(passed) + len(failed)))
+    if record.get("score") is None or (
+            before is not None and record.get("score") == before.get("score")
+            and before.get("score") == _checklist_score(before["passed"], before["failed"])):
+        # Empty, or the share the checklist gave before: it follows a corrected checklist. A score
+        # kept at the old share made the history and the year-end summary average a score the
+        # checklist no longer gives; a score the inspector typed (any other value) stays theirs.
+        record["score"] = _checklist_score(passed, failed)
     if before is None:
         record["author_id"] = me
         record["inspecting_unit_id"] = w.actor.unit_id
+
+
+def _checklist_score(passed: Any, failed: Any) -> int | None:
+    """The score a checklist gives when none is typed: the share of checked items passed (None: none checked)."""
+    passed, failed = set(passed or ()), set(failed or ())
+    return round(100 * len(passed) / (len(passed) + len(failed))) if passed or failed else None
 
 
 def _check_referral(record: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ import openpyxl
 
 from sync.timeutil import local_today
 
-from ...factories import make_activity, make_mentee, make_pairing, mutate
+from ...factories import make_activity, make_mentee, make_pairing, mutate, row
 from .conftest import Site
 
 YEAR = "from=2026-01-01&to=2026-12-31"
@@ -29,8 +29,8 @@ def _xlsx_row(content: bytes, name: str) -> list[Any]:
 
 
 def _page_row(html: str, name: str) -> list[str]:
-    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
-        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+    for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, re.S)]
         if cells and cells[0] == name:
             return cells
     raise AssertionError(f"no row {name}")
@@ -181,3 +181,32 @@ def test_the_summary_does_not_say_records_entered_for_a_volunteer_with_a_smartph
     text = site.as_(w.reviewer).get(f"/summary?unit={w.county}&year=2026").text
     assert "辅导站替志愿者代录1次" in text
     assert "不使用智能手机" not in text
+
+
+def test_an_inspection_score_worked_out_from_its_checklist_follows_the_checklist_when_it_is_corrected(
+        site: Site) -> None:
+    """A score left empty is the share of checked items passed. Correcting the checklist afterwards
+    (an item wrongly marked 未达标) kept the first share, so the unit's history and the year-end
+    summary averaged a score the checklist no longer gives. A typed score is the inspector's own."""
+    w = site.w
+
+    def setup(db: Any) -> list[str]:
+        computed = mutate(db, w.reviewer, "inspection", {
+            "unit_id": w.st12, "date": "2026-10-20", "inspectors": "周", "passed": ["records"],
+            "failed": ["lectures"], "rectify_due": "2026-12-31"})
+        typed = mutate(db, w.reviewer, "inspection", {
+            "unit_id": w.st12, "date": "2026-10-21", "inspectors": "周", "passed": ["records"],
+            "failed": ["lectures"], "score": 70})
+        for inspection in (computed, typed):
+            current = row(db, "inspection", inspection)
+            assert current is not None
+            mutate(db, w.reviewer, "inspection", {"passed": ["records", "lectures"], "failed": []}, inspection,
+                   base_version=current["version"])
+        return [computed, typed]
+
+    computed, typed = site.write(setup)
+    # By hand: the first now passes 2 of 2 checked items: 100; the second keeps its typed 70; average 85.
+    scores = site.read(lambda db: [row(db, "inspection", i)["score"] for i in (computed, typed)])
+    assert scores == [100, 70]
+    text = site.as_(w.reviewer).get(f"/summary?unit={w.st12}&year=2026").text
+    assert "全年开展现场督查2次，平均得分85分" in text
