@@ -568,20 +568,29 @@ def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[s
         raise Refusal(f"“{label}”不在未达标项目中，不能记为已整改。")
     if record.get("score") is None or (
             before is not None and record.get("score") == before.get("score")
-            and before.get("score") == _checklist_score(before["passed"], before["failed"])):
+            and before.get("score") == checklist_score(before["passed"], before["failed"])):
         # Empty, or the share the checklist gave before: it follows a corrected checklist. A score
         # kept at the old share made the history and the year-end summary average a score the
         # checklist no longer gives; a score the inspector typed (any other value) stays theirs.
-        record["score"] = _checklist_score(passed, failed)
+        record["score"] = checklist_score(passed, failed)
     if before is None:
         record["author_id"] = me
         record["inspecting_unit_id"] = w.actor.unit_id
 
 
-def _checklist_score(passed: Any, failed: Any) -> int | None:
-    """The score a checklist gives when none is typed: the share of checked items passed (None: none checked)."""
+def checklist_score(passed: Any, failed: Any) -> int | None:
+    """An inspection's score left empty: the share of checked items passed (None: none checked)."""
     passed, failed = set(passed or ()), set(failed or ())
     return round(100 * len(passed) / (len(passed) + len(failed))) if passed or failed else None
+
+
+def filled_on_create(entity_name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` of a new record with the empty ones ``derive`` fills filled as it would fill them:
+    what the create stores, so that a new form posted again can be compared with its first post (an
+    emptied field is a change, but an empty score the checklist fills is the same post again)."""
+    if entity_name == "inspection" and fields.get("score") is None:
+        return {**fields, "score": checklist_score(set(fields.get("passed") or []), set(fields.get("failed") or []))}
+    return fields
 
 
 def _check_referral(record: dict[str, Any]) -> None:

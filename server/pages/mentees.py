@@ -163,7 +163,7 @@ async def mentee_create(request: Request) -> Response:
     record_id = parse_id(values.get("record_id")) or None  # a resent form must not register the child twice
 
     def write(db: Any) -> tuple[str, str]:
-        done = None if record_id is None else already_created(request, db, actor, "mentee", record_id, _filled(fields))
+        done = None if record_id is None else already_created(request, db, actor, "mentee", record_id, fields)
         if done is not None and done.status == "rejected":  # another's child, even one in scope
             raise MutationsRefused([done])
         if done is not None:  # the same form posted twice: registered once
@@ -296,7 +296,7 @@ async def screening_add(request: Request) -> Response:
     actor = visit.actor
 
     def write(db: Any) -> list[Outcome]:
-        done = already_created(request, db, actor, "screening", screening_id, _filled(fields))
+        done = already_created(request, db, actor, "screening", screening_id, fields)
         if done is not None and done.status == "rejected":
             raise MutationsRefused([done])
         return [] if done is not None else apply_all(db, actor, batch)  # the same form again: entered once
@@ -316,9 +316,6 @@ async def screening_add(request: Request) -> Response:
     return visit.redirect(f"/mentees/{mentee_id}#screenings", flash=f"摸排记录已保存{note}。")
 
 
-def _filled(fields: dict[str, Any]) -> dict[str, Any]:
-    """The fields a form posted again is compared on: one sent empty may be filled by the write rules."""
-    return {k: v for k, v in fields.items() if v is not None}
 
 
 routes: list[BaseRoute] = [

@@ -12,7 +12,7 @@ from sync import Actor, Outcome, apply_mutations, new_id, parse_id
 from sync.audit import record_history
 from sync.entities import DEFAULTS, ENTITIES, Field
 from sync.mutations import upsert
-from sync.rules import NEW_RECORD_HINT, not_found
+from sync.rules import NEW_RECORD_HINT, filled_on_create, not_found
 
 from ..errors import BadRequest, SavedBefore
 from ..forms import whole_number
@@ -83,10 +83,10 @@ async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: 
     record_id = parse_id(posted.get("record_id"))
 
     def write(db: Any) -> Outcome:
-        # An empty field left out takes the default; one sent empty may be filled by the write rules
-        # (an inspection's score), so it is not compared.
-        compared = {k: DEFAULTS.get(entity, {}).get(k) if v is None else v
-                    for k, v in fields.items() if v is not None or leave_out_empty}
+        # An empty field left out takes the default; one sent empty is stored empty, or filled by the
+        # write rules (an inspection's score). Either way it is compared: emptied is a change too.
+        defaults = DEFAULTS.get(entity, {}) if leave_out_empty else {}
+        compared = filled_on_create(entity, {k: defaults.get(k) if v is None else v for k, v in fields.items()})
         done = None if record_id is None else already_created(
             page.request, db, actor, entity, record_id, compared if same_values else None)
         if done is not None:

@@ -89,3 +89,52 @@ def test_a_screening_posted_again_with_a_changed_field_is_told_the_change_was_no
     assert response.status_code == 409 and "每周一次" in response.text
     assert f'href="/mentees/{w.mentee2}#screenings"' in response.text
     assert site.read(lambda db: row(db, "screening", screening_id))["needs"] == "心理门诊评估"
+
+
+# (who posts, the new form's page, where it posts, what to post, a field to empty, the record's page)
+Cleared = tuple[str, str, str, Callable[[Any], dict[str, Any]], str, str]
+CLEARED: dict[str, Cleared] = {
+    "mentee": ("staff_st11", "/mentees/new", "/mentees/new", FORMS["mentee"][1], "guardian_contact", "/mentees/{}"),
+    "screening": ("staff_st11", "/mentees/{mentee}", "/mentees/{mentee}", lambda w: {
+        "date": "2026-11-15", "risk_level": "watch", "needs": "心理门诊评估", "notes": "奶奶说夜里睡不好"},
+        "notes", "/mentees/{mentee}#screenings"),
+    "inspection": ("reviewer", "/inspections/new", "/inspections/new", lambda w: {
+        "unit_id": w.st12, "date": "2026-11-03", "kind": "full", "inspectors": "县关工委 周文清",
+        "findings": "台帐齐全", "rectify": "建咨询室", "rectify_due": "2026-12-15", "score": "70",
+        "item_records": "passed", "item_counselling_room": "failed"}, "inspectors", "/inspections/{}"),
+    "unit": ("admin", "/admin/units", "/admin/units", lambda w: {
+        "name": "掘港第二小学", "kind": "school", "parent_id": w.town1, "phone": "0513-84561234"},
+        "phone", "/admin/units/{}"),
+}
+
+
+@pytest.mark.parametrize("entity", list(CLEARED))
+def test_a_new_form_posted_again_with_only_a_field_emptied_is_told_the_change_was_not_saved(
+        site: Site, entity: str) -> None:
+    w = site.w
+    who, page, path, data_of, name, link = CLEARED[entity]
+    browser = site.as_(getattr(w, who))
+    page, path = page.format(mentee=w.mentee2), path.format(mentee=w.mentee2)
+    record_id = record_id_on(browser.get(page).text)
+    data = {"record_id": record_id, **data_of(w)}
+    first = browser.post(path, data)
+    assert first.status_code == 303, first.text
+    before = site.read(lambda db: row(db, entity, record_id))
+    assert browser.post(path, data).status_code == 303  # the same values again: answered as saved
+    response = browser.post(path, {**data, name: ""})
+    text = html.unescape(response.text)
+    assert response.status_code == 409 and "没有保存" in text and "（清空）" in text, text
+    assert f'href="{link.format(record_id, mentee=w.mentee2)}"' in text
+    assert site.read(lambda db: row(db, entity, record_id)) == before
+
+
+def test_an_inspection_posted_again_with_its_score_left_empty_both_times_is_answered_as_saved(site: Site) -> None:
+    """The score left empty is filled from the checklist: the same post again is not a change."""
+    w = site.w
+    browser = site.as_(w.reviewer)
+    data = {**CLEARED["inspection"][3](w), "score": "",
+            "record_id": record_id_on(browser.get("/inspections/new").text)}
+    first = browser.post("/inspections/new", data)
+    assert first.status_code == 303 and site.read(lambda db: row(db, "inspection", data["record_id"]))["score"] == 50
+    again = browser.post("/inspections/new", data)
+    assert (again.status_code, again.headers.get("location")) == (303, first.headers["location"]), again.text
