@@ -179,6 +179,40 @@ def _pairing_dates(w: _Writer, before: dict[str, Any] | None, record: dict[str, 
     d = _ahead(w, before, record, "end_date")
     if d is not None:
         raise Refusal(f"“结束日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天：结对结束时再登记。")
+    if before is not None:
+        _visits_inside(w, before, record)
+
+
+def _visits_inside(w: _Writer, before: dict[str, Any], record: dict[str, Any]) -> None:
+    """A pairing's start moved later, or its end earlier, past visits already recorded in it: they
+    would stand before the pairing began (a new one is refused that, ``_dated_in_order``) or after
+    it ended, the archive running outside its own dates. Only the visits this change puts outside
+    are named (one stored outside before, by an older phone, does not block another correction)."""
+    start, end = record.get("start_date"), record.get("end_date")
+    was_start, was_end = before.get("start_date"), before.get("end_date")
+    early = isinstance(start, str) and start != was_start
+    late = isinstance(end, str) and end != was_end
+
+    def outside(day: Any) -> str | None:
+        if early and _earlier(day, start) and not _earlier(day, was_start):
+            return "开始日期"
+        if late and _earlier(end, day) and not _earlier(was_end, day):
+            return "结束日期"
+        return None
+
+    if not (early or late):
+        return
+    visits = _found(w, "activity", lambda r: r["pairing_id"] == record["id"] and not r["deleted"],
+                    "SELECT id, date, deleted, pairing_id FROM activities WHERE pairing_id = ? AND deleted = 0",
+                    [record["id"]])
+    for label, limit in (("开始日期", start), ("结束日期", end)):
+        days = sorted({str(v["date"]) for v in visits if outside(v["date"]) == label})
+        if days:
+            shown = "、".join(days[:5]) + (f"等 {len(days)} 天" if len(days) > 5 else "")
+            where = "晚于" if label == "开始日期" else "早于"
+            raise Refusal(f"这个结对在 {shown} 有帮扶活动记录，“{label}”（{limit}）不能{where}这些日期；"
+                          f"请把{label}定在这些活动{'之前' if label == '开始日期' else '之后'}，"
+                          "或先更正这些活动的日期。")
 
 
 def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) -> None:

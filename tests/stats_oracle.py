@@ -163,8 +163,10 @@ def _add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
 
     # activities: every kind; approved, returned, pending, deleted; of a deleted pairing / mentee
     for kind, day in (("home_visit", "2026-02-01"), ("talk", "2026-02-02"), ("remote", "2026-02-03"),
-                      ("group", "2026-02-04"), ("talk", "2025-12-31"), ("home_visit", "2027-01-01")):
+                      ("group", "2026-02-04"), ("talk", "2025-12-31")):
         make_activity(db, w.mentor1, w.pairing1, kind=kind, date=day)
+    # The day after, in the pairing still running (pairing 1 ends on 2026-11-30, before it).
+    make_activity(db, w.mentor2, w.pairing2, kind="home_visit", date="2027-01-01")
     approved = make_activity(db, w.mentor1, w.pairing1, kind="talk", date="2026-06-01")
     mutate(db, s11, "review", {"target_entity": "activity", "target_id": approved, "decision": "approve"})
     gone = make_activity(db, w.mentor2, w.pairing2, kind="home_visit", date="2026-06-02")

@@ -198,13 +198,14 @@ def test_creating_an_activity_on_a_closed_pairing_is_rejected(db: sqlite_utils.D
 def test_staff_may_enter_a_visit_made_before_a_pairing_ended_and_nothing_after(
     db: sqlite_utils.Database, w: SimpleNamespace
 ) -> None:
-    mutate(db, w.staff, "pairing", {"status": "closed", "outcome": "stable", "end_date": "2026-11-10"}, w.pairing,
+    # Ended on the day of its last visit (w.activity, 2026-11-20): an end before it is refused.
+    mutate(db, w.staff, "pairing", {"status": "closed", "outcome": "stable", "end_date": "2026-11-20"}, w.pairing,
            base_version=1)
-    before, after = push(db, w.staff, upsert("activity", new_id(), {**new_activity_fields(w), "date": "2026-11-10"}, 1),
-                         upsert("activity", new_id(), {**new_activity_fields(w), "date": "2026-11-11"}, 2))
+    before, after = push(db, w.staff, upsert("activity", new_id(), {**new_activity_fields(w), "date": "2026-11-20"}, 1),
+                         upsert("activity", new_id(), {**new_activity_fields(w), "date": "2026-11-21"}, 2))
     assert before["status"] == "applied"
-    assert after["status"] == "rejected" and "已于2026年11月10日结束" in after["reason"]
-    phone, = push(db, w.phone, upsert("activity", new_id(), {**new_activity_fields(w), "date": "2026-11-09"}, 1))
+    assert after["status"] == "rejected" and "已于2026年11月20日结束" in after["reason"]
+    phone, = push(db, w.phone, upsert("activity", new_id(), {**new_activity_fields(w), "date": "2026-11-19"}, 1))
     assert phone["status"] == "rejected", "the volunteer's phone no longer writes in an ended pairing"
 
 
@@ -750,6 +751,28 @@ def test_a_pairing_ending_after_today_or_before_it_began_is_refused_whoever_send
     answer = push(db, w.staff, upsert("pairing", w.pairing, {"start_date": moved}, 4, base_version=2))[0]
     assert answer["status"] == "rejected" and "不能晚于“结束日期”" in answer["reason"]
     assert row(db, "pairing", w.pairing)["start_date"] == "2026-09-01"
+
+
+def test_a_pairings_start_moved_past_its_visits_or_its_end_before_them_is_refused_whoever_sends_it(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """A visit before its pairing began is refused (``_dated_in_order``), but the pairing's start could
+    be moved after visits already recorded (or its end before them), leaving them outside it. The
+    refusal names the visits' dates; a move that keeps them inside goes, and so does a visit deleted."""
+    later = make_activity(db, w.phone, w.pairing, date="2026-11-25")
+    answers = push(db, w.staff, upsert("pairing", w.pairing, {"start_date": "2026-11-21"}, 1, base_version=1),
+                   upsert("pairing", w.pairing, {"status": "closed", "outcome": "stable", "end_date": "2026-11-24"},
+                          2, base_version=1))
+    assert [a["status"] for a in answers] == ["rejected", "rejected"]
+    assert "2026-11-20" in answers[0]["reason"] and "“开始日期”（2026-11-21）不能晚于" in answers[0]["reason"]
+    assert "2026-11-25" in answers[1]["reason"] and "“结束日期”（2026-11-24）不能早于" in answers[1]["reason"]
+    assert "2026-11-20" not in answers[1]["reason"]
+    assert row(db, "pairing", w.pairing)["start_date"] == "2026-09-01"
+    assert row(db, "pairing", w.pairing)["status"] == "active"
+    moved = push(db, w.staff, upsert("pairing", w.pairing, {"start_date": "2026-11-20"}, 3, base_version=1),
+                 sync.mutations.delete("activity", later, base_version=1, mutation_id=4),
+                 upsert("pairing", w.pairing, {"status": "closed", "outcome": "stable", "end_date": "2026-11-24"},
+                        5, base_version=2))
+    assert [a["status"] for a in moved] == ["applied", "applied", "applied"]
 
 
 def test_a_risk_flags_handling_dated_ahead_or_before_the_visit_is_refused_whoever_sends_it(

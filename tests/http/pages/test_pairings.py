@@ -158,6 +158,25 @@ def test_moving_a_closed_pairings_start_past_its_end_is_refused_beside_the_start
     assert site.read(lambda db: row(db, "pairing", w.pairing1))["start_date"] == "2026-09-01"
 
 
+def test_moving_a_pairings_start_past_its_visits_or_ending_it_before_them_is_refused_naming_their_dates(
+        site: Site) -> None:
+    """A start (开始日期) moved after visits already recorded, or an end before them, left visits outside
+    their pairing. The page says which visit dates are in the way, beside the date, and nothing changes."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    response = browser.post(f"/pairings/{w.pairing1}/edit", {
+        "mentor_id": w.mentor1.user_id, "approach": "fuxin", "start_date": "2026-11-21", "goals": "",
+        "base_version": "1"})
+    assert response.status_code == 400 and "2026-11-20 有帮扶活动记录" in response.text, response.text
+    assert "“开始日期”（2026-11-21）不能晚于这些日期" in response.text
+    response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-11-19", "outcome": "stable",
+                                                           "base_version": "1"})
+    assert response.status_code == 400 and "2026-11-20 有帮扶活动记录" in response.text, response.text
+    assert "“结束日期”（2026-11-19）不能早于这些日期" in response.text
+    pairing = site.read(lambda db: row(db, "pairing", w.pairing1))
+    assert (pairing["start_date"], pairing["status"], pairing["version"]) == ("2026-09-01", "active", 1)
+
+
 def test_a_closed_pairing_cannot_be_ended_twice(site: Site) -> None:
     w = site.w
     browser = site.as_(w.staff_st11)
