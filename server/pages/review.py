@@ -98,9 +98,7 @@ async def review_decide(request: Request) -> Response:
         return await _queue(page, errors={key: "退回时请写明原因，志愿者会在手机上看到这条意见。"},
                             posted=values, status=400)
     fields: dict[str, Any] = {"target_entity": target_entity, "target_id": target_id, "decision": decision,
-                              "target_version": base_version(values, "target_version")}
-    if comment:
-        fields["comment"] = comment
+                              "target_version": base_version(values, "target_version"), "comment": comment or None}
     outcome, decision = await review_once(page, fields, values)
     if outcome.status != "applied":
         return await _queue(page, errors={key: f"没有保存：{outcome.reason}"}, comments={key: comment}, status=400)

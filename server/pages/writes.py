@@ -121,13 +121,13 @@ def already_created(request: Request, db: Any, actor: Actor, entity: str, record
 
 
 async def review_once(page: Visit, fields: dict[str, Any], posted: dict[str, Any]) -> tuple[Outcome, str]:
-    """A review made under the id its form carries (``create_once``), and the decision it holds: the
-    same form posted again (a double tap, whose second may land on 退回 after 通过) is answered with
-    the decision its first post made, never with "又被改过" about the reviewer's own decision."""
-    outcome = await create_once(page, "review", fields, posted, same_values=False)
-    made = None if outcome.status != "applied" else await page.state.store.read(lambda db: db.execute(
-        "SELECT decision FROM reviews WHERE id = ?", [outcome.record_id]).fetchone())
-    return outcome, str(made[0]) if made else str(fields["decision"])
+    """A review made under the id its form carries, by the one rule of ``create_once``, and the
+    decision it holds. The same form posted again is answered with the decision its first post made
+    (never with "又被改过" about the reviewer's own decision); posted again with another decision or
+    comment (退回 after 通过, back and 保存), ``SavedBefore`` says the second was not saved, where the
+    first would otherwise stand behind a "已退回" the reviewer believes."""
+    outcome = await create_once(page, "review", {"comment": None, **fields}, posted)
+    return outcome, str(fields["decision"])
 
 
 async def deleted_already(page: Visit, entity: str, raw_id: object) -> bool:
@@ -218,6 +218,13 @@ def record_page(request: Request, db: Any, entity: str, record_id: str) -> str:
     if entity in RECORD_PAGES:
         name, param = RECORD_PAGES[entity]
         return route_path(request, name, **{param: record_id})
+    if entity == "review":  # the page of what was reviewed
+        found = db.execute("SELECT target_entity, target_id FROM reviews WHERE id = ?", [record_id]).fetchone()
+        pages = {**RECORD_PAGES, "stats_return": ("return_detail", "return_id")}
+        if found is not None and found[0] in pages:
+            name, param = pages[found[0]]
+            return route_path(request, name, **{param: found[1]})
+        return "/"
     if entity == "screening":
         found = db.execute("SELECT mentee_id FROM screenings WHERE id = ?", [record_id]).fetchone()
         return route_path(request, "mentee_detail", mentee_id=found[0]) + "#screenings" if found else "/"

@@ -113,6 +113,23 @@ def test_returns_approve_clicked_twice_is_approved_once_and_says_so(site: Site, 
     assert site.read(lambda db: row(db, "stats_return", rid))["status"] == "returned"
 
 
+def test_returns_a_review_posted_again_as_a_return_is_told_the_return_was_not_saved(site: Site, county: Any) -> None:
+    """通过, back, 退回 with a reason: answered 409 (not "已审核通过" as the same post again), the return's
+    page linked, the approval standing."""
+    rid = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
+        "unit_id": county.st11, "period_from": "2026-09-01", "period_to": "2026-12-31", "status": "submitted"}))
+    reviewer = site.as_(county.reviewer)
+    shown = {"decision": "approve", "target_version": str(_version(site, rid)),
+             "record_id": record_id_on(reviewer.get(f"/returns/{rid}").text)}
+    token = reviewer.token(f"/returns/{rid}")
+    assert reviewer.post(f"/returns/{rid}/review", shown, token=token).status_code == 303
+    response = reviewer.post(f"/returns/{rid}/review", {**shown, "decision": "return", "comment": "人次需核实"},
+                             token=token)
+    assert response.status_code == 409 and "人次需核实" in response.text and "没有保存" in response.text
+    assert f'href="/returns/{rid}"' in response.text
+    assert site.read(lambda db: row(db, "stats_return", rid))["status"] == "approved"
+
+
 def test_returns_approved_return_refuses_edits_and_keeps_its_record(site: Site, county: Any) -> None:
     rid = _approved(site, county)
     before = site.read(lambda db: row(db, "stats_return", rid))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import Any
 
 from ...factories import make_activity, mutate, row
 from .conftest import Site
@@ -45,24 +46,45 @@ def test_approving_locks_the_activity_and_the_phone_learns_it(site: Site) -> Non
 
 
 def test_approve_clicked_twice_in_the_queue_is_approved_once_and_says_so(site: Site) -> None:
-    """Each decision form names the review it makes: its second post (a double tap, which may land
-    on 退回 after 通过) makes nothing more and is answered with the first post's decision."""
+    """Each decision form names the review it makes: its second post (a double tap) makes nothing
+    more and is answered with the first post's decision, not "又被改过"."""
     w = site.w
     browser = site.as_(w.staff_st11)
+    form = _decision_form(site, browser, "approve")
+    token = browser.token("/review")
+    sent = [browser.post("/review", form, token=token), browser.post("/review", form, token=token)]
+    assert [r.status_code for r in sent] == [303, 303]
+    page = html.unescape(browser.get("/review").text)
+    assert "已通过这条帮扶活动" in page and "又被改过" not in page
+    assert site.read(lambda db: db.execute("SELECT decision FROM reviews WHERE target_id = ?",
+                                           [w.activity2]).fetchall()) == [("approve",)]
+
+
+def test_a_decision_form_posted_again_as_a_return_is_told_the_return_was_not_saved(site: Site) -> None:
+    """通过, then back, 退回 with a comment and 提交: the second was answered "已通过" as if it were the
+    same post, the comment dropped in silence while the reviewer believed the visit returned. Now
+    the shared rule of a new form posted again: 409, what was not saved, a link to the visit."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = _decision_form(site, browser, "approve")
+    token = browser.token("/review")
+    assert browser.post("/review", form, token=token).status_code == 303
+    response = browser.post("/review", {**form, "decision": "return", "comment": "再看看"}, token=token)
+    text = html.unescape(response.text)
+    assert response.status_code == 409 and "没有保存" in text and "退回" in text and "再看看" in text, text
+    assert f'href="/activities/{w.activity2}"' in text
+    assert site.read(lambda db: db.execute("SELECT decision, comment FROM reviews WHERE target_id = ?",
+                                           [w.activity2]).fetchall()) == [("approve", None)]
+
+
+def _decision_form(site: Site, browser: Any, decision: str) -> dict[str, str]:
+    w = site.w
     seen = site.read(lambda db: row(db, "activity", w.activity2))["version"]
     queue = browser.get("/review").text
     item = re.search(rf'name="target_id" value="{w.activity2}".*?name="record_id" value="([^"]+)"', queue, re.S)
     assert item is not None
-    form = {"target_entity": "activity", "target_id": w.activity2, "decision": "approve", "target_version": str(seen),
-            "record_id": item.group(1)}
-    token = browser.token("/review")
-    sent = [browser.post("/review", form, token=token), browser.post("/review", {**form, "decision": "return",
-                                                                                  "comment": "再看看"}, token=token)]
-    assert [r.status_code for r in sent] == [303, 303]
-    page = html.unescape(browser.get("/review").text)
-    assert "已通过这条帮扶活动" in page and "又被改过" not in page and "已退回这条" not in page
-    assert site.read(lambda db: db.execute("SELECT decision FROM reviews WHERE target_id = ?",
-                                           [w.activity2]).fetchall()) == [("approve",)]
+    return {"target_entity": "activity", "target_id": w.activity2, "decision": decision,
+            "target_version": str(seen), "record_id": item.group(1)}
 
 
 def test_a_returned_activity_reaches_the_volunteers_phone_with_the_comment(site: Site) -> None:
