@@ -7,6 +7,7 @@ business; the audit notes that it changed, never its value.
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -78,6 +79,17 @@ def made_already(db: sqlite_utils.Database, actor: Actor, user_id: str) -> bool:
                   " AND user_id = ?", [user_id, actor.user_id]).fetchone() is None:
         raise NotAllowed("这张表单已经用过了，什么都没有改动。请刷新页面后重新填写。")
     return True
+
+
+def not_as_created(db: sqlite_utils.Database, user_id: str, fields: dict[str, Any]) -> list[str]:
+    """The names of ``fields`` (a new-account form posted again, ``made_already``) whose values are
+    not those the account was created with: answered "已建立", that post's changes would be dropped
+    in silence. Compared with its create (the audit row), not the account as it is now: a change
+    made since on its page is not this form's. The password is never kept there, so never compared."""
+    found = db.execute("SELECT changes FROM sync_audit WHERE entity = 'user' AND record_id = ? AND op = 'create'"
+                       " ORDER BY id LIMIT 1", [user_id]).fetchone()
+    created = {k: after for k, (_before, after) in json.loads(found[0] or "{}").items()} if found else {}
+    return [k for k, v in fields.items() if k in LABELS and not _same(v, created.get(k))]
 
 
 def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *, user_id: str | None = None,

@@ -29,7 +29,7 @@ from sync.users import (
 )
 
 from .. import lockout, sessions
-from ..auth import hash_password, new_password
+from ..auth import hash_password, new_password, verify_password
 from ..queries.admin import list_users
 from ..queries.units import unit_options
 from .common import (
@@ -45,7 +45,7 @@ from .common import (
     with_shown,
 )
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
-from .writes import form_record_id
+from .writes import account_saved_before, form_record_id
 
 MIN_PASSWORD = 8
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
@@ -141,7 +141,17 @@ async def admin_user_create(request: Request) -> Response:
         user_id = await visit.state.store.write(create)
     except NotAllowed as exc:
         return await _render_form(visit, values, error=exc.reason, status=400)
-    if user_id is None:
+    if user_id is None:  # the same form again: with other values (back, a change, 保存) said so
+        assert record_id is not None
+        made = record_id
+        stored = await visit.state.store.read(lambda db: db.execute(
+            "SELECT password_hash FROM users WHERE id = ?", [made]).fetchone())
+        other_password = bool(typed) and not await asyncio.to_thread(verify_password, stored and stored[0], typed)
+        also = [("密码", "（另填的密码）")] if other_password else []
+        refused = await visit.state.store.read(lambda db: account_saved_before(
+            request, db, made, fields, ("admin_user", "user_id"), also=also))
+        if refused is not None:
+            raise refused
         return visit.redirect(f"/admin/users/{record_id}", flash=(
             f"账号 {fields['login']} 已建立（这张表提交了两次，只建了一个账号）。"
             + ("" if typed or fields["role"] == "mentor" else "如果没有记下系统生成的密码，请在下方重置密码。")))

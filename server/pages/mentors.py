@@ -53,7 +53,7 @@ from .common import (
 )
 from .links import route_path
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
-from .writes import form_record_id
+from .writes import account_saved_before, form_record_id
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
 REASON_MAX = 200
@@ -127,7 +127,12 @@ async def mentor_create(request: Request) -> Response:
 
     def write(db: Any) -> str:
         if record_id is not None and made_already(db, actor, record_id):
-            return record_id  # the same form again, added once
+            # The same form again, added once; with other values (back, a change, 保存) said so.
+            compared = {k: v for k, v in {**fields, "role": "mentor"}.items() if k != "login" or v is not None}
+            refused = account_saved_before(request, db, record_id, compared, ("mentor_detail", "mentor_id"))
+            if refused is not None:
+                raise refused
+            return record_id
         login = fields["login"] or free_login(db, fields["phone"])
         return save_user(db, actor, {**fields, "login": login, "role": "mentor"}, user_id=record_id, create=True)
 

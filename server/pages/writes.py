@@ -10,9 +10,10 @@ from starlette.requests import Request
 
 from sync import Actor, Outcome, apply_mutations, new_id, parse_id
 from sync.audit import record_history
-from sync.entities import DEFAULTS, ENTITIES, Field
+from sync.entities import DEFAULTS, ENTITIES, ROLE_LABELS, Field
 from sync.mutations import upsert
 from sync.rules import NEW_RECORD_HINT, filled_on_create, not_found
+from sync.users import LABELS, not_as_created
 
 from ..errors import BadRequest, SavedBefore
 from ..forms import whole_number
@@ -173,12 +174,41 @@ def refuse_other_values(request: Request, db: Any, entity: str, record_id: str,
         if not _same_value(value, first.get(name)):
             unsaved.append(field)
             typed.append(f"{field.label}：{_shown(field, value)}")
+    if unsaved:
+        raise saved_before(f"这条{spec.label}", [f.label for f in unsaved], typed,
+                           (record_page(request, db, entity, record_id), "打开这条记录"))
+
+
+def saved_before(what: str, labels: list[str], typed: list[str], link: tuple[str, str]) -> SavedBefore:
+    """The one answer to a new form posted again with other values: ``what`` was saved by its first
+    post, the fields ``labels`` (as ``typed`` this time) were not, and ``link`` is where to change them."""
+    named = "、".join(f"“{label}”" for label in labels)
+    return SavedBefore(f"{what}在这张表单第一次提交时已经保存过了；你这次改的内容（{named}）没有保存。"
+                       f"请{link[1]}，在那里修改。", link=link, typed=typed)
+
+
+def account_saved_before(request: Request, db: Any, user_id: str, fields: dict[str, Any], page: tuple[str, str],
+                         *, also: list[tuple[str, str]] | None = None) -> SavedBefore | None:
+    """``saved_before`` for a new-account form posted again (``made_already``) whose ``fields``, or
+    the words ``also`` lists (label, shown), are not what the account was created with; None when
+    they are. ``page`` is the account page's route and id parameter."""
+    unsaved = [(LABELS[k], _account_value(k, fields[k])) for k in not_as_created(db, user_id, fields)]
+    unsaved += also or []
     if not unsaved:
-        return
-    labels = "、".join(f"“{f.label}”" for f in unsaved)
-    raise SavedBefore(f"这条{spec.label}在这张表单第一次提交时已经保存过了；你这次改的内容（{labels}）没有保存。"
-                      "请打开这条记录，在那里修改。",
-                      link=(record_page(request, db, entity, record_id), "打开这条记录"), typed=typed)
+        return None
+    route, param = page
+    return saved_before("这个账号", [label for label, _ in unsaved], [f"{label}：{shown}" for label, shown in unsaved],
+                        (route_path(request, route, **{param: user_id}), "打开这个账号"))
+
+
+def _account_value(name: str, value: Any) -> str:
+    if _blank(value):
+        return "（清空）"
+    if name == "unit_id":
+        return "（改选了）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return ROLE_LABELS.get(value, str(value)) if name == "role" else str(value)
 
 
 def _blank(value: Any) -> bool:

@@ -225,6 +225,28 @@ def test_the_new_account_form_sent_twice_makes_one_account_and_says_so(site: Sit
         [(record_id,)]
 
 
+def test_the_new_account_form_sent_again_with_a_change_or_another_password_is_told_it_was_not_saved(
+        site: Site) -> None:
+    """Back, the name corrected or another password typed, 保存: answered "已建立" as the same form
+    again, the admin then handed out a password the account never had. Now 409 with what was not
+    saved (the password never shown back); one account, its first password still the one that works."""
+    from server.auth import verify_password
+
+    admin = site.as_(site.w.admin)
+    record_id = re.search(r'name="record_id" value="([0-9a-f-]{36})"', admin.get("/admin/users/new").text).group(1)
+    fields = {"login": "typed.staff", "name": "新站员", "role": "staff", "unit_id": site.w.st21,
+              "password": "first-password-1", "record_id": record_id}
+    assert admin.post("/admin/users/new", fields).status_code == 303
+    assert admin.post("/admin/users/new", fields).status_code == 303  # the same again: as the first
+    for changed, shown in (({"name": "新站员乙"}, "新站员乙"), ({"password": "second-password-2"}, "另填的密码")):
+        response = admin.post("/admin/users/new", {**fields, **changed})
+        assert response.status_code == 409 and "没有保存" in response.text and shown in response.text, response.text
+        assert "second-password-2" not in response.text and f'href="/admin/users/{record_id}"' in response.text
+    stored = site.read(lambda db: db.execute("SELECT name, password_hash FROM users WHERE login = 'typed.staff'")
+                       .fetchall())
+    assert len(stored) == 1 and stored[0][0] == "新站员" and verify_password(stored[0][1], "first-password-1")
+
+
 def test_a_generated_password_is_shown_once_and_works(site: Site) -> None:
     response = _create(site, login="gen.staff", role="staff", unit_id=site.w.st21)
     assert response.status_code == 200

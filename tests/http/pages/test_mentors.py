@@ -86,6 +86,27 @@ def test_the_add_volunteer_form_posted_twice_adds_one_account(site: Site) -> Non
     assert site.read(table_counts)["users"] == before + 1
 
 
+def test_the_add_volunteer_form_posted_again_with_a_change_is_told_the_change_was_not_saved(site: Site) -> None:
+    """Back, the phone number corrected (or the 简介 emptied), 保存: answered "已添加" as the same form
+    again, the correction was dropped in silence. Now the shared answer: 409, what was not saved, a
+    link to the volunteer's page; still one account, as first added."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    fields = {"name": "赵老师", "unit_id": w.st11, "about": "退休教师", "phone": "13800002222", "smartphone": "1",
+              "record_id": record_id_on(browser.get("/mentors/new").text)}
+    first = browser.post("/mentors/new", fields)
+    assert first.status_code == 303
+    user_id = fields["record_id"]
+    before = site.read(table_counts)["users"]
+    for changed, shown in (({"phone": "13900003333"}, "13900003333"), ({"about": ""}, "（清空）")):
+        response = browser.post("/mentors/new", {**fields, **changed})
+        assert response.status_code == 409 and "没有保存" in response.text and shown in response.text, response.text
+        assert f'href="/mentors/{user_id}"' in response.text
+    assert site.read(table_counts)["users"] == before
+    stored = site.read(lambda db: db.execute("SELECT phone, about FROM users WHERE id = ?", [user_id]).fetchone())
+    assert stored == ("13800002222", "退休教师")
+
+
 def test_staff_cannot_add_a_volunteer_to_another_units_station(site: Site) -> None:
     w = site.w
     before = site.read(table_counts)["users"]
