@@ -65,7 +65,9 @@ async def return_list(request: Request) -> Response:
     actor = visit.actor
     rows = await visit.state.store.read(lambda db: list_returns(db, scope))
     to_review = [r for r in rows if r["status"] == "submitted" and may_review(actor, r["unit_id"])]
-    query = read_report_query(request.query_params, actor)
+    # The 新建报送 form sent after the sign-in ran out comes back with the period it was sent with.
+    draft = await restore_draft(visit)
+    query = read_report_query(request.query_params if draft is None else _as_params(draft), actor)
     return visit.render("return_list.html", {
         "to_review": to_review, "own": [r for r in rows if r["unit_id"] == actor.unit_id],
         "others": [r for r in rows if r["unit_id"] != actor.unit_id and r not in to_review],

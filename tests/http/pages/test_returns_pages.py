@@ -356,3 +356,14 @@ def test_returns_a_review_posted_after_sign_out_elsewhere_is_back_in_its_form_af
     assert ">面对面谈心的场次请再核对一遍</textarea>" in page and "已恢复登录前填写的内容" in page
     assert f'name="target_version" value="{shown}"' in page
     assert site.read(lambda db: row(db, "stats_return", rid))["status"] == "submitted"  # type: ignore[index]
+
+
+def test_returns_a_new_return_posted_after_sign_out_elsewhere_comes_back_with_its_period(
+        site: Site, county: Any) -> None:
+    """新建报送 sent after the sign-in ran out was kept as a draft, but the list page it came back to
+    never read it: the period picked was gone, the year's shown in its place, "已恢复" said over it."""
+    staff = site.as_(county.staff_st12)
+    page = back_after_sign_in(site, staff, county.staff_st12, "/returns", {"from": "2026-04-01", "to": "2026-06-30"})
+    assert 'name="from" type="date" value="2026-04-01"' in page and 'value="2026-06-30"' in page, page
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM stats_returns WHERE period_from = '2026-04-01'")
+                     .fetchone()) == (0,)
