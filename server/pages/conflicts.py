@@ -21,6 +21,7 @@ from ..access import CHILD_ENTITIES, log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields
 from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
+from ..queries.versions import changed, values_at
 from .common import STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import show_value
 from .links import route_path
@@ -130,10 +131,25 @@ async def conflict_resolve(request: Request) -> Response:
         await page.state.store.write(
             lambda db: resolve_conflict(db, actor, row["id"], choice, value=value, seen_version=seen))
     except NotAllowed as exc:
-        return await _detail(page, row, choice=choice, value=value, error=exc.reason, status=400)
+        if not await _resolved_so_already(page, choice, value):
+            return await _detail(page, row, choice=choice, value=value, error=exc.reason, status=400)
     entity = ENTITIES[row["entity"]].label
     words = f"冲突已处理（{CHOICES[choice]}）；这条{entity}的两个版本都留在冲突记录里。"
     return page.redirect("/conflicts", flash=words)
+
+
+async def _resolved_so_already(page: Visit, choice: str, value: Any) -> bool:
+    """Whether this person resolved the conflict already as this post asks (its combined value still
+    the record's): the same form sent again (a double click), answered as the first post was, not
+    with "已经处理过了" as if it had failed. Another choice is still refused in words."""
+    row = await _conflict(page)
+    if row["status"] != "resolved" or row.get("resolved_by") != page.actor.user_id or row.get("resolution") != choice:
+        return False
+    if choice != "combined":
+        return True
+    now = await page.state.store.read(  # the record as it is now (any version past the current one)
+        lambda db: values_at(db, row["entity"], row["record_id"], 1 << 40))
+    return now is not None and not changed({row["field"]: value}, now)
 
 
 routes: list[BaseRoute] = [

@@ -90,6 +90,21 @@ def test_a_conflict_needs_a_choice_and_is_resolved_once(site: Site) -> None:
     assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == WEB
 
 
+def test_a_resolution_clicked_twice_is_answered_as_the_first_and_another_choice_still_refused(site: Site) -> None:
+    """A double click on 确定: the second post met "这条冲突已经处理过了" (400), as if the first had
+    failed. The same choice again (a combined value still the record's) is answered as the first."""
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    token = staff.token(f"/conflicts/{conflict_id}")
+    both = {"choice": "combined", "record": "两边都对：家访一次，电话一次。"}
+    sent = [staff.post(f"/conflicts/{conflict_id}", both, token=token) for _ in range(2)]
+    assert [(r.status_code, r.headers.get("location")) for r in sent] == [(303, "/conflicts")] * 2, sent[1].text
+    other = staff.post(f"/conflicts/{conflict_id}", {**both, "record": "改了主意"}, token=token)
+    assert other.status_code == 400 and "已经处理过了" in other.text
+    assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == both["record"]
+
+
 def test_a_delete_conflict_offers_no_combined_value(site: Site) -> None:
     w = site.w
     staff = site.as_(w.staff_st11)
