@@ -35,7 +35,15 @@ from ..queries.units import get_unit
 from ..queries.versions import changed, values_at
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
 from .report_params import year_choices
-from .writes import apply_one, base_version, create_once, deleted_already, form_record_id, shown_version
+from .writes import (
+    apply_one,
+    base_version,
+    create_once,
+    deleted_already,
+    form_record_id,
+    made_already,
+    shown_version,
+)
 
 ENTITY = ENTITIES["inspection"]
 HEAD = ("unit_id", "date", "kind", "inspectors")
@@ -214,6 +222,10 @@ async def _save_unchanged_since(visit: Visit, row: dict[str, Any], fields: dict[
 
     def write(db: Any) -> Outcome | None:
         now = db.execute("SELECT version FROM inspections WHERE id = ?", [row["id"]]).fetchone()
+        if now is not None and now[0] != version and made_already(db, actor, "inspection", row["id"], version, fields):
+            # The same report sent again (保存 clicked twice): the change after the one it showed is
+            # its own first post, not "被修改过" by someone else; answered as the first was.
+            return Outcome(None, "inspection", row["id"], "applied", now[0])
         if now is None or now[0] != version:
             return None
         return _write_changes(db, actor, row, fields, version)

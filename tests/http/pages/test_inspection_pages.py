@@ -145,6 +145,24 @@ def test_a_rectification_form_shown_before_the_requirement_changed_is_refused_wi
     assert site.read(lambda db: row(db, "inspection", rid)) == changed, "nothing written"
 
 
+def test_a_rectification_report_saved_twice_is_answered_as_saved_not_as_changed_by_someone_else(site: Site) -> None:
+    """保存 clicked twice: the second post's version is the one before its own first post, and it met
+    "这次督查在你打开这页之后被修改过……没有保存" (409) about words that were saved."""
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer))
+    station = site.as_(w.staff_st12)
+    shown = re.search(r'name="version" value="(\d+)"', station.get(f"/inspections/{rid}").text)
+    assert shown
+    report = {"fixed": "counselling_room", "rectify_notes": "咨询室已建成，安排了值班表", "version": shown.group(1)}
+    token = station.token(f"/inspections/{rid}")
+    sent = [station.post(f"/inspections/{rid}", report, token=token) for _ in range(2)]
+    assert [r.status_code for r in sent] == [303, 303], sent[1].text
+    saved = site.read(lambda db: row(db, "inspection", rid))
+    assert saved["version"] == int(shown.group(1)) + 1 and saved["rectify_notes"] == report["rectify_notes"]
+    changed = station.post(f"/inspections/{rid}", {**report, "rectify_notes": "另写的"}, token=token)
+    assert changed.status_code == 409 and "被修改过" in changed.text
+
+
 def test_a_stale_rectification_form_with_nothing_left_to_rectify_still_shows_the_typed_words(site: Site) -> None:
     w = site.w
     rid = _id_of(_new(site, w.reviewer))
