@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sync.ids import new_id
+from sync.timeutil import local_today
 
 from .conftest import ServerProcess
 from .phone import Phone, Station, query
@@ -28,9 +29,11 @@ def _first_pairing(server: ServerProcess, login: str) -> tuple[str, int, str, st
 
 
 def _end_pairing(server: ServerProcess, staff: str, pairing: str, version: int) -> Station:
-    """The station ends the pairing (the child leaves the volunteer's phone at its next pull)."""
+    """The station ends the pairing today (the child leaves the volunteer's phone at its next pull):
+    the demo's visits run up to today, and an end before one of them is refused."""
     station = Station(server, staff)
-    station.push("pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+    ended = {"status": "closed", "end_date": local_today().isoformat(), "outcome": "stable"}
+    station.push("pairing", pairing, ended, version)
     return station
 
 

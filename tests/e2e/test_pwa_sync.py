@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from sync.timeutil import SHANGHAI
+from sync.timeutil import SHANGHAI, local_today
 
 from .conftest import ServerProcess, cli, demo_server
 from .phone import PIN, Phone, Station, query
@@ -82,7 +82,7 @@ def test_pwa_pairing_ended_by_the_station_disappears_from_the_phone(
         " ORDER BY m.code LIMIT 1")[0]
     expect(phone.page.locator("main")).to_contain_text(code)
     Station(module_server, "zhan-chahe").push(
-        "pairing", pairing, {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"}, version)
+        "pairing", pairing, {"status": "closed", "end_date": local_today().isoformat(), "outcome": "stable"}, version)
     phone.page.get_by_role("button", name="立即同步").click()
     expect(phone.page.get_by_role("heading", name="我的帮扶对象（2）")).to_be_visible()
     expect(phone.page.locator("main")).not_to_contain_text(code)
