@@ -318,11 +318,20 @@ class _Writer:
                     # approved record) are kept, so staff can restore them; each is bounded by its
                     # field's limit. Nothing more is kept of a change to a record the writer cannot see.
                     visible = current is not None and self.scope.allows(keys_of(m.entity.name, current))
-                    kept = {"incoming": m.fields} if visible else {"incoming_fields": field_names(m.fields)}
+                    kept = ({"incoming": m.fields} if visible or self._visit_kept(m, current)
+                            else {"incoming_fields": field_names(m.fields)})
                     self._audit(outcome, m.op, kept)
             outcomes.append(outcome)
         self._flush()
         return outcomes
+
+    def _visit_kept(self, m: Mutation, current: dict[str, Any] | None) -> bool:
+        """A volunteer's new visit or screening, refused because the station changed the world while
+        the phone was offline (the pairing ended or passed to another volunteer, the child was
+        deleted): it is the record of a real visit to a child, so its words are kept for the station
+        (server/queries/refused.py), not only on a phone that may be lost or wiped before it exports."""
+        return (current is None and m.op == "upsert" and self.actor.role == "mentor"
+                and self.actor.device_id is not None and m.entity.name in OWN_RECORDS)
 
     def _apply_one(self, m: Mutation) -> Outcome:
         entity, role = m.entity, self.actor.role

@@ -759,7 +759,6 @@ def m031_repair_m012_indexes(db: sqlite_utils.Database) -> None:
             db.execute(f"CREATE INDEX {name} ON {table}({', '.join(columns)})")
 
 
-
 @migrations
 def m032_password_to_change(db: sqlite_utils.Database) -> None:
     """Whether an account's password was set by someone else (an admin's new account or reset, the
@@ -767,6 +766,16 @@ def m032_password_to_change(db: sqlite_utils.Database) -> None:
     person's own at the next web sign-in (``server/pages/first_password.py``). Accounts already
     stored keep their passwords as they are."""
     db.execute("ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations
+def m033_phone_refusals_index(db: sqlite_utils.Database) -> None:
+    """The changes phones sent that were refused, for the station's list of visits a volunteer's phone
+    sent after the pairing ended or passed to another volunteer (``server/queries/refused.py``): a
+    few rows among millions, found without reading the whole audit log."""
+    db.execute("CREATE INDEX idx_sync_audit_refused ON sync_audit(entity) WHERE status = 'rejected'"
+               " AND device_id IS NOT NULL")
+
 
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))

@@ -20,45 +20,57 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import whole_number
 from ..phone_exports import MAX_BYTES, STATES, Entered, ExportInvalid, PhoneExport, enter, read_export, shown_records
+from ..queries.refused import refused_visits
 from .common import STAFF, Visit, require, require_form
 
 TOO_BIG = f"文件太大（超过 {MAX_BYTES // (1024 * 1024)} MB）。请让志愿者分几次导出，或联系县关工委。"
 ENTITY_WORDS = {"activity": "帮扶记录", "screening": "摸排", "mentee": "监护人信息"}
 
 
-def _page(visit: Visit, *, error: str | None = None, export: PhoneExport | None = None,
-          entered: list[Entered] | None = None, status: int = 200) -> Response:
+async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport | None = None,
+                entered: list[Entered] | None = None, status: int = 200) -> Response:
     counts = Counter(e.outcome for e in entered or [])
+    scope, actor, ip = await visit.scope(), visit.actor, client_ip(visit.request)
+
+    def refused(db: Any) -> list[dict[str, Any]]:
+        # What volunteers wrote of children, shown in full: logged as any archive view is.
+        rows = refused_visits(db, scope)
+        if rows:
+            log_access(db, actor, "view_phone_refusals", None, entities=dict(Counter(r["entity"] for r in rows)),
+                       ip=ip)
+        return rows
+
     return visit.render("staff/phone_import.html", {
+        "refused": await visit.state.store.write(refused),
         "error": error, "export": export, "entered": entered or [], "counts": counts, "states": STATES,
         "entity_words": ENTITY_WORDS, "max_mb": MAX_BYTES // (1024 * 1024),
     }, status=status)
 
 
 async def phone_import_page(request: Request) -> Response:
-    return _page(await require(request, STAFF))
+    return await _page(await require(request, STAFF))
 
 
 async def phone_import_post(request: Request) -> Response:
     size = whole_number(request.headers.get("content-length", ""))
     if size is not None and size > MAX_BYTES + 64 * 1024:
-        return _page(await require(request, STAFF), status=413, error=TOO_BIG)  # before reading the body
+        return await _page(await require(request, STAFF), status=413, error=TOO_BIG)  # before reading the body
     visit, form = await require_form(request, STAFF, max_files=1)
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return _page(visit, status=400, error="请选择志愿者手机导出的文件（.json）。")
+            return await _page(visit, status=400, error="请选择志愿者手机导出的文件（.json）。")
         data = await upload.read(MAX_BYTES + 1)
     finally:
         await form.close()
     if len(data) > MAX_BYTES:
-        return _page(visit, status=413, error=TOO_BIG)
+        return await _page(visit, status=413, error=TOO_BIG)
     try:
         export = read_export(data)
     except ExportInvalid as exc:
-        return _page(visit, status=400, error=exc.reason)
+        return await _page(visit, status=400, error=exc.reason)
     if not export.changes and not export.drafts:
-        return _page(visit, status=400, error="文件里没有需要录入的记录。")
+        return await _page(visit, status=400, error="文件里没有需要录入的记录。")
     actor, ip, shown = visit.actor, client_ip(request), shown_records(export)
 
     def write(db: Any) -> list[Entered]:
@@ -70,7 +82,7 @@ async def phone_import_post(request: Request) -> Response:
         return enter(db, actor, export)
 
     entered = await visit.state.store.write(write)
-    return _page(visit, export=export, entered=entered)
+    return await _page(visit, export=export, entered=entered)
 
 
 routes: list[BaseRoute] = [

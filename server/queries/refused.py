@@ -1,0 +1,60 @@
+"""Visits and screenings a volunteer's phone sent that the server refused, for the station to see.
+
+A phone offline for days comes back to a changed world: the station ended the pairing, gave the
+child to another volunteer, or deleted the child. The visit it then sends is refused (the pairing
+is no longer the volunteer's), and the write path keeps its words in the audit log
+(``sync.apply``, ``_visit_kept``). They are listed here, by the unit of the pairing (a visit) or of
+the child (a screening), until the record is in the system: a station that enters it from the phone's
+export file, or by hand under the same id, sees it leave the list.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from sync import Scope
+from sync.db import select_in
+
+# (entity, its table, the column of the sent fields that places it, that record's table)
+_PLACES = (("activity", "activities", "pairing_id", "pairings"), ("screening", "screenings", "mentee_id", "mentees"))
+MOST = 200
+
+
+def refused_visits(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
+    """The newest refused new visit or screening of each record id not in the system since, in
+    ``scope``, newest first: ``entity, record_id, at, reason, fields, volunteer, code``."""
+    rows = list(db.query(
+        "SELECT a.id, a.at, a.entity, a.record_id, a.reason, a.changes, u.name AS volunteer FROM sync_audit a"
+        " JOIN users u ON u.id = a.user_id WHERE a.status = 'rejected' AND a.device_id IS NOT NULL"
+        " AND a.entity IN ('activity', 'screening') AND a.op = 'upsert' AND u.role = 'mentor'"
+        " ORDER BY a.id DESC"))
+    found: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        try:
+            sent = json.loads(r["changes"] or "null")
+        except ValueError:
+            continue
+        fields = sent.get("incoming") if isinstance(sent, dict) else None
+        if isinstance(fields, dict) and r["record_id"] not in found:
+            found[r["record_id"]] = {**r, "fields": fields}
+    out: list[dict[str, Any]] = []
+    for entity, table, owner, owner_table in _PLACES:
+        mine = [r for r in found.values() if r["entity"] == entity]
+        stored = {x[0] for x in select_in(db, f"SELECT id FROM {table} WHERE id {{in}}",
+                                             [r["record_id"] for r in mine])[1]} if mine else set()
+        owners = {str(r["fields"].get(owner)) for r in mine}
+        places = {x[0]: {"unit_id": x[1], "code": x[2]} for x in select_in(
+            db, f"SELECT o.id, o.unit_id, m.code FROM {owner_table} o JOIN mentees m"
+            f" ON m.id = {'o.mentee_id' if owner_table == 'pairings' else 'o.id'} WHERE o.id {{in}}",
+            sorted(owners))[1]} if owners else {}
+        for r in mine:
+            place = places.get(str(r["fields"].get(owner)))
+            if r["record_id"] in stored or place is None:
+                continue
+            if scope.unit_ids is not None and place["unit_id"] not in scope.unit_ids:
+                continue
+            out.append({**r, "code": place["code"]})
+    out.sort(key=lambda r: -r["id"])
+    return out[:MOST]

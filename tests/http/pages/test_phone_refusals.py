@@ -1,0 +1,76 @@
+"""A volunteer's phone comes back online after the station changed the world: the visit it held
+unsent is refused (the pairing ended, passed to another volunteer, the child was deleted), but its
+words stay on the server and the station sees them, in its own unit only, until it enters them."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sync import new_id
+
+from ...factories import end_pairing, mutate, push, remove, row, upsert
+from .conftest import Site
+from .test_phone_import import PAGE, export, upload, visit
+
+TEXT = "离线时写的家访：孩子说最近晚上睡不着，妈妈在外地打工。"
+
+
+def phone_sends_visit(site: Site, device: Any, pairing: str, record_id: str, mutation_id: int = 101) -> dict[str, Any]:
+    fields = {"pairing_id": pairing, "kind": "home_visit", "date": "2026-11-20", "record": TEXT,
+              "follow_up": "下周再去看看"}
+    answer, = site.write(lambda db: push(db, device, upsert("activity", record_id, fields, mutation_id)))
+    return answer
+
+
+def words(html: str) -> str:
+    return re.sub(r"<[^>]+>|\s+", " ", html)
+
+
+def test_a_visit_sent_after_the_pairing_ended_is_refused_but_kept_for_the_station_to_enter(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    record_id = new_id()
+    answer = phone_sends_visit(site, w.mentor1, w.pairing1, record_id)
+    assert answer["status"] == "rejected" and site.read(lambda db: row(db, "activity", record_id)) is None
+    page = site.as_(w.staff_st11).get(PAGE)
+    assert page.status_code == 200
+    said = words(page.text)
+    assert "手机送来、但没有收下的记录（1 条）" in said and TEXT in said and "下周再去看看" in said
+    assert "王老师" in said and site.read(lambda db: row(db, "mentee", w.mentee1))["code"] in said
+    logged = site.read(lambda db: [r["action"] for r in db.query("SELECT action FROM access_log")])
+    assert "view_phone_refusals" in logged
+    # Another town's station does not see it.
+    assert TEXT not in site.as_(w.staff_st21).get(PAGE).text
+    # Entered from the phone's export under the same id, it leaves the list.
+    item = {**visit(w.pairing1, TEXT, record_id), "state": "rejected", "reason": "结对已结束"}
+    item["fields"]["date"] = "2026-11-20"
+    entered = upload(site.as_(w.staff_st11), export(w.mentor1, item))
+    assert "已录入。" in entered.text
+    assert "手机送来、但没有收下的记录" not in site.as_(w.staff_st11).get(PAGE).text
+
+
+def test_a_visit_sent_after_the_child_passed_to_another_volunteer_is_kept_for_the_station_not_shown_to_them(
+    site: Site
+) -> None:
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id}, w.pairing1,
+                                 base_version=row(db, "pairing", w.pairing1)["version"]))  # type: ignore[index]
+    record_id = new_id()
+    assert phone_sends_visit(site, w.mentor1, w.pairing1, record_id)["status"] == "rejected"
+    assert site.read(lambda db: row(db, "activity", record_id)) is None, "the new volunteer sees none of it"
+    assert TEXT in site.as_(w.staff_st11).get(PAGE).text
+
+
+def test_a_visit_sent_after_the_child_was_deleted_is_kept_for_the_station(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1))
+    site.write(lambda db: remove(db, w.staff_st11, "mentee", w.mentee1))
+    assert phone_sends_visit(site, w.mentor1, w.pairing1, new_id())["status"] == "rejected"
+    assert TEXT in site.as_(w.staff_st11).get(PAGE).text
+
+
+def test_a_staff_entry_refused_is_not_listed_as_a_phones(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-10"))
+    assert phone_sends_visit(site, w.staff_st11, w.pairing1, new_id())["status"] == "rejected"
+    assert "手机送来、但没有收下的记录" not in site.as_(w.staff_st11).get(PAGE).text
