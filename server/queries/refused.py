@@ -23,13 +23,13 @@ MOST = 200
 
 
 def refused_visits(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
-    """The newest refused new visit or screening of each record id not in the system since, in
-    ``scope``, newest first: ``entity, record_id, at, reason, fields, volunteer, code``."""
+    """Each refused new visit or screening (with the refused edits of it after) not in the system
+    since, in ``scope``, newest first: ``entity, record_id, at, reason, fields, volunteer, code``."""
     rows = list(db.query(
         "SELECT a.id, a.at, a.entity, a.record_id, a.reason, a.changes, u.name AS volunteer FROM sync_audit a"
         " JOIN users u ON u.id = a.user_id WHERE a.status = 'rejected' AND a.device_id IS NOT NULL"
         " AND a.entity IN ('activity', 'screening') AND a.op = 'upsert' AND u.role = 'mentor'"
-        " ORDER BY a.id DESC"))
+        " ORDER BY a.id"))
     found: dict[str, dict[str, Any]] = {}
     for r in rows:
         try:
@@ -37,8 +37,11 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, An
         except ValueError:
             continue
         fields = sent.get("incoming") if isinstance(sent, dict) else None
-        if isinstance(fields, dict) and r["record_id"] not in found:
-            found[r["record_id"]] = {**r, "fields": fields}
+        if isinstance(fields, dict):
+            # A visit and the edits the volunteer made to it before the phone synced: refused one by
+            # one, shown as one visit with its latest words.
+            before = found.get(r["record_id"], {}).get("fields", {})
+            found[r["record_id"]] = {**r, "fields": {**before, **fields}}
     out: list[dict[str, Any]] = []
     for entity, table, owner, owner_table in _PLACES:
         mine = [r for r in found.values() if r["entity"] == entity]

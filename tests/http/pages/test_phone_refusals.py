@@ -61,6 +61,18 @@ def test_a_visit_sent_after_the_child_passed_to_another_volunteer_is_kept_for_th
     assert TEXT in site.as_(w.staff_st11).get(PAGE).text
 
 
+def test_a_visit_and_its_later_edit_refused_together_are_listed_as_one_visit_with_both_words(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1))
+    record_id = new_id()
+    phone_sends_visit(site, w.mentor1, w.pairing1, record_id)
+    later = upsert("activity", record_id, {"follow_up": "改成月底再去"}, 102)
+    edit, = site.write(lambda db: push(db, w.mentor1, later))
+    assert edit["status"] == "rejected"
+    said = words(site.as_(w.staff_st11).get(PAGE).text)
+    assert "（1 条）" in said and TEXT in said and "改成月底再去" in said and "下周再去看看" not in said
+
+
 def test_a_visit_sent_after_the_child_was_deleted_is_kept_for_the_station(site: Site) -> None:
     w = site.w
     site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1))
