@@ -7,9 +7,9 @@ its indentation, its empty lines, the spaces that part no tokens (``_space_neede
 ends after ``;``, ``{``, ``,``, ``(`` and the like (``_JOINS``) with a comma left before a closing
 bracket on the next line (a trailing comma means nothing there) and those before a line that goes
 on (``_LEADS``: ``.then(…)``, ``? a : b``, ``}``), and the stylesheet without its ``/* */`` comments,
-indentation, the spaces beside ``{``, ``}``, ``;`` and ``,``, the spaces after a ``:`` (never before
-one: ``a :hover`` is not ``a:hover``) and the ``;`` before a ``}``. Every other character is sent as
-written: no renaming, and no line joined where JavaScript might insert a semicolon.
+indentation, the spaces beside ``{``, ``}``, ``;``, ``,`` and ``>``, the spaces after a ``:`` (never
+before one: ``a :hover`` is not ``a:hover``), the ``;`` before a ``}`` and the ``0`` of ``0.5``. Every
+other character is sent as written: no renaming, and no line joined where JavaScript might insert a semicolon.
 
 No minifier and no parser: a small scanner that knows where strings, template literals, block
 comments and regular expressions begin and end, because a line of a template literal that
@@ -37,7 +37,8 @@ _JOINS = (";", "{", ",", "(", "[", "=>", "&&", "||", "?")
 _LEADS = ("}", ")", "]", ".", "?", ":", "&&", "||")
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")  # at "\n" only: str.splitlines also splits at characters a string may hold
 _CSS_STRING = re.compile(r"(\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')")
-_CSS_SPARE = re.compile(r"\s*([{};,])\s*")
+_CSS_SPARE = re.compile(r"\s*([{};,>])\s*")  # ">" parts a child from its parent, and a media range
+_CSS_LEADING_ZERO = re.compile(r"(?<![\w.#-])0(?=\.\d)")  # 0.5rem is .5rem; not 10.5, #0.5 or x-0.5
 # A declaration's value starts at its first non-space character, so the spaces after its ``:`` are
 # spare; a selector holds no ``:`` followed by a space. The last declaration of a block needs no ``;``.
 _CSS_AFTER_COLON = re.compile(r":\s+")
@@ -83,6 +84,7 @@ def compact_stylesheet(source: str) -> str:
 
 
 def _css_spare_out(code: str) -> str:
+    code = _CSS_LEADING_ZERO.sub("", code)
     return _CSS_LAST_SEMICOLON.sub("}", _CSS_AFTER_COLON.sub(":", _CSS_SPARE.sub(r"\1", code)))
 
 

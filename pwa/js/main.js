@@ -195,7 +195,8 @@ async function standDown(name, screen) {
 db.watch(async (what) => {
   if (what === 'blocked') gate.standBy({ title: T.olderTab, say: T.olderTabSay });
   // Its records gone, the page must not go on as if saving: what memory still holds is offered for export.
-  else if (what === 'cleared') idle.stop(), showStopped({ reason: T.cleared });
+  // Not reloaded by the worker's going (below): offline, that is the browser's error page.
+  else if (what === 'cleared') idle.stop(), gateShown = what, showStopped({ reason: T.cleared });
   else await standDown('outdated', () => gate.standBy({ title: T.newerTab, say: T.newerTabSay, label: T.reopen,
     action: () => location.reload() }));
 });

@@ -125,9 +125,11 @@ export const T = {
 
   cleared: '伴行的数据被清除了。',
   revokedTitle: '这台手机已被停用', reenrolTitle: '这台手机需要重新登记', inactiveTitle: '这个账号已停用',
-  revokedSay: (n) => n > 0
-    ? `还有 ${n} 条没有同步或没有写完。请先点“导出未同步记录”，把文件交给辅导站，然后清除这台手机上的数据。`
-    : '这台手机上没有未同步的记录。请清除这台手机上的数据。',
+  // `gone`: the site's data was cleared under the app; what memory did not hold (all of it at the PIN screen) is lost.
+  revokedSay: (n, gone) => (n > 0
+    ? `还有 ${n} 条没有同步或没有写完。请先点“导出未同步记录”，把文件交给辅导站，然后`
+    : gone ? '未同步的记录（如有）也已一起清除，找不回来。请' : '这台手机上没有未同步的记录。请')
+    + '清除这台手机上的数据。',
   wipe: '清除本机数据', wipeConfirm: '再点一次，清除这台手机上的伴行数据', inactive: '这个账号已停用，请联系辅导站。',
 
   olderTab: '请关掉另一个伴行页面', olderTabSay: '另一个页面里开着旧版本的伴行。关掉它，这一页就会打开。',

@@ -149,3 +149,29 @@ def test_pwa_site_data_cleared_under_the_open_app_says_so_and_offers_the_unsent_
     download.value.save_as(saved)
     exported = json.loads(saved.read_text(encoding="utf-8"))
     assert [item["fields"]["record"] for item in exported["items"] if item["state"] == "unsent"] == [text]
+
+
+def test_pwa_site_data_cleared_at_the_pin_screen_says_the_unsent_records_are_gone_not_that_there_were_none(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """Cleared while the app stood locked: the page's memory held nothing, so it cannot count what was
+    lost. It said 这台手机上没有未同步的记录 while an unsent visit had just been wiped with the rest, and
+    the service worker's going was taken for an update: the page reloaded (offline, onto the browser's
+    error page)."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhou.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    phone.log_activity("锁屏时被清除的记录：孩子这周按时交了作业。")
+    page.get_by_role("link", name="设置").click()
+    page.get_by_role("button", name="立即锁定").click()
+    expect(page.get_by_role("button", name="解锁", exact=True)).to_be_visible()
+    cdp = phone.context.new_cdp_session(page)
+    cdp.send("Storage.clearDataForOrigin", {"origin": module_server.url, "storageTypes": "all"})
+    expect(page.get_by_role("heading", name="这台手机需要重新登记")).to_be_visible()
+    main = page.locator("main")
+    expect(main).to_contain_text("伴行的数据被清除了。")
+    expect(main).to_contain_text("未同步的记录（如有）也已一起清除，找不回来。")
+    expect(main).not_to_contain_text("没有未同步的记录")
+    page.wait_for_timeout(1000)  # the worker the clearing took is no update: no reload (offline: an error page)
+    expect(page.get_by_role("heading", name="这台手机需要重新登记")).to_be_visible()

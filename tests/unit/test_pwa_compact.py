@@ -106,7 +106,12 @@ def test_the_stylesheet_loses_comments_and_indentation_but_not_its_strings() -> 
     source = '/* why */\nbody {\n  font: 1rem "A /* B */";\n}\n\n.a::before { content: "✓ "; } /* how */\n'
     assert compact_stylesheet(source) == 'body{font:1rem "A /* B */"}.a::before{content:"✓ "}'
     assert compact_stylesheet("a { b: c; } /* never closed\n") == "a { b: c; } /* never closed\n"
-    assert compact_stylesheet('a > b,\nc d {\n  e: f(1, 2) "; ,{";\n}\n') == 'a > b,c d{e:f(1,2) "; ,{"}'
+    assert compact_stylesheet('a > b,\nc d {\n  e: f(1, 2) "; ,{";\n}\n') == 'a>b,c d{e:f(1,2) "; ,{"}'
+
+
+def test_a_number_below_one_loses_its_leading_zero_but_no_other_zero_goes() -> None:
+    source = 'a {\n  m: 0.5rem 10.5px -0.3em 0;\n  c: #0b4a6f;\n  u: url(x0.5.png) "0.5";\n  f: 1rem/0.75 s;\n}\n'
+    assert compact_stylesheet(source) == 'a{m:.5rem 10.5px -0.3em 0;c:#0b4a6f;u:url(x0.5.png) "0.5";f:1rem/.75 s}'
 
 
 def test_the_spaces_after_a_colon_and_a_blocks_last_semicolon_go_but_a_space_before_a_colon_stays() -> None:
