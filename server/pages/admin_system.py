@@ -35,7 +35,7 @@ ACTIONS = {
     "edit_pairing": "打开结对修改页", "view_conflict": "查看同步冲突",
     "view_activity": "查看帮扶活动", "view_referral": "查看转介",
     "view_stats_records": "查看统计表数字依据的记录", "view_review_queue": "查看审核队列",
-    "view_risk_flags": "查看风险提示",
+    "view_risk_flags": "查看风险提示", "view_phone_refusals": "查看手机送来、没有收下的记录",
     "export_stats_xlsx": "导出统计表（Excel）", "export_stats_csv": "导出统计表（CSV）",
     "export_return_xlsx": "导出报送的统计表（Excel）", "export_return_csv": "导出报送的统计表（CSV）",
 }
