@@ -10,6 +10,7 @@ export file, or by hand under the same id, sees it leave the list.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import sqlite_utils
@@ -20,6 +21,8 @@ from sync.db import select_in
 # (entity, its table, the column of the sent fields that places it, that record's table)
 _PLACES = (("activity", "activities", "pairing_id", "pairings"), ("screening", "screenings", "mentee_id", "mentees"))
 MOST = 200
+# A record's id in a reason (找不到结对（…）) tells the station nothing; the row names the child.
+_RECORD_ID = re.compile(r"[（(][0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]")
 
 
 def refused_visits(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
@@ -58,6 +61,6 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, An
                 continue
             if scope.unit_ids is not None and place["unit_id"] not in scope.unit_ids:
                 continue
-            out.append({**r, "code": place["code"]})
+            out.append({**r, "code": place["code"], "reason": _RECORD_ID.sub("", r["reason"] or "")})
     out.sort(key=lambda r: -r["id"])
     return out[:MOST]

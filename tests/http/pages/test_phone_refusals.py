@@ -37,6 +37,7 @@ def test_a_visit_sent_after_the_pairing_ended_is_refused_but_kept_for_the_statio
     said = words(page.text)
     assert "手机送来、但没有收下的记录（1 条）" in said and TEXT in said and "下周再去看看" in said
     assert "王老师" in said and site.read(lambda db: row(db, "mentee", w.mentee1))["code"] in said
+    assert "找不到结对：" in said and w.pairing1 not in said  # the reason without an id no one can read
     logged = site.read(lambda db: [r["action"] for r in db.query("SELECT action FROM access_log")])
     assert "view_phone_refusals" in logged
     assert "查看手机送来、没有收下的记录" in site.as_(w.admin).get("/admin/access-log").text  # in words
