@@ -15,8 +15,9 @@ from .test_phone_import import PAGE, export, upload, visit
 TEXT = "离线时写的家访：孩子说最近晚上睡不着，妈妈在外地打工。"
 
 
-def phone_sends_visit(site: Site, device: Any, pairing: str, record_id: str, mutation_id: int = 101) -> dict[str, Any]:
-    fields = {"pairing_id": pairing, "kind": "home_visit", "date": "2026-11-20", "record": TEXT,
+def phone_sends_visit(site: Site, device: Any, pairing: str, record_id: str, mutation_id: int = 101,
+                      date: str = "2026-11-20") -> dict[str, Any]:
+    fields = {"pairing_id": pairing, "kind": "home_visit", "date": date, "record": TEXT,
               "follow_up": "下周再去看看"}
     answer, = site.write(lambda db: push(db, device, upsert("activity", record_id, fields, mutation_id)))
     return answer
@@ -85,6 +86,8 @@ def test_a_visit_sent_after_the_child_was_deleted_is_kept_for_the_station(site: 
 
 def test_a_staff_entry_refused_is_not_listed_as_a_phones(site: Site) -> None:
     w = site.w
-    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-10"))
-    assert phone_sends_visit(site, w.staff_st11, w.pairing1, new_id())["status"] == "rejected"
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    # A visit dated after the pairing's end (the world's visits run to 2026-11-20).
+    answer = phone_sends_visit(site, w.staff_st11, w.pairing1, new_id(), date="2026-11-28")
+    assert answer["status"] == "rejected"
     assert "手机送来、但没有收下的记录" not in site.as_(w.staff_st11).get(PAGE).text
