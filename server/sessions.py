@@ -104,18 +104,30 @@ def check_lockout(db: sqlite_utils.Database, login: str) -> int:
     return lockout.locked_for(db, login, datetime.datetime.now(datetime.UTC))
 
 
-def finish_sign_in(db: sqlite_utils.Database, login: str, user_id: str | None, password_ok: bool, *,
-                   ip: str | None, max_failures: int, lockout_minutes: int) -> SignIn:
-    """Record the outcome of a password check (done outside this transaction) and open a session."""
+def password_checked(db: sqlite_utils.Database, login: str, password_ok: bool, *,
+                     max_failures: int, lockout_minutes: int) -> int:
+    """Record the outcome of a check of ``login``'s password (done outside this transaction): a
+    wrong one counts toward the lockout, a right one forgets the failures. Returns the seconds the
+    account is locked (0: not locked); while locked even the right password is refused, so that
+    guesses sent in parallel, each checked before the lock, cannot get in past it."""
     now = datetime.datetime.now(datetime.UTC)
     wait = lockout.locked_for(db, login, now)
     if wait:
-        return SignIn(None, wait)
-    if not password_ok or user_id is None:
-        locked = lockout.record_failure(db, login, now, max_failures=max_failures,
-                                        lockout=datetime.timedelta(minutes=lockout_minutes))
-        return SignIn(None, locked)
+        return wait
+    if not password_ok:
+        return lockout.record_failure(db, login, now, max_failures=max_failures,
+                                      lockout=datetime.timedelta(minutes=lockout_minutes))
     lockout.clear(db, login)
+    return 0
+
+
+def finish_sign_in(db: sqlite_utils.Database, login: str, user_id: str | None, password_ok: bool, *,
+                   ip: str | None, max_failures: int, lockout_minutes: int) -> SignIn:
+    """Record the outcome of a password check (done outside this transaction) and open a session."""
+    ok = password_ok and user_id is not None
+    wait = password_checked(db, login, ok, max_failures=max_failures, lockout_minutes=lockout_minutes)
+    if wait or not ok:
+        return SignIn(None, wait)
     session_id = new_id()
     db.execute("INSERT INTO web_sessions (id, user_id, created_at, ip) VALUES (?, ?, ?, ?)",
                [session_id, user_id, utc_now(), ip])

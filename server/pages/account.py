@@ -15,6 +15,7 @@ from sync.users import get_user, save_user
 from .. import sessions
 from ..auth import hash_password, verify_password
 from ..queries.units import unit_name
+from ..throttle import wait_minutes
 from .common import OFFICE, Visit, form_values, require, require_form, restore_draft
 
 MIN_PASSWORD = 8
@@ -66,24 +67,49 @@ async def password_save(request: Request) -> Response:
         # Kept, the old password stays the account's: one an admin read out, or one that leaked.
         error = "新密码不能和原密码一样，请换一个。"
     actor = page.actor
+    assert page.session is not None
+    login, settings = page.session.login, page.state.settings
+    limits = {"max_failures": settings.login_max_failures, "lockout_minutes": settings.login_lockout_minutes}
+    # A session left open on an unattended PC must not let anyone guess the password here without
+    # limit: wrong 原密码 entries count toward the sign-in lockout of the account.
+    locked = await page.state.store.read(lambda db: sessions.check_lockout(db, login))
+    if locked:
+        return await _locked(page, locked)
     if error is None:
         user = await page.state.store.read(lambda db: get_user(db, user_id=actor.user_id))
         # argon2 (verify and hash) runs off the writer thread.
         if user is None or not await asyncio.to_thread(verify_password, user["password_hash"], old):
+            locked = await page.state.store.write(lambda db: sessions.password_checked(db, login, False, **limits))
+            if locked:
+                return await _locked(page, locked)
             error = "原密码不对。"
     if error is not None:
         return await _render(page, error=error, status=400)
     new_hash = await asyncio.to_thread(hash_password, new)
-    keep = page.session.id if page.session else None
+    keep = page.session.id
 
-    def change(db: Any) -> None:
+    def change(db: Any) -> int:
+        wait = sessions.password_checked(db, login, True, **limits)
+        if wait:  # locked by guesses sent alongside this one
+            return wait
         save_user(db, actor, {"password_hash": new_hash}, user_id=actor.user_id)
         # A new password is how a person gets rid of a session left open on a shared PC or a
         # stolen cookie: every other session of the account ends with the old password.
         sessions.end_user_sessions(db, actor.user_id, keep=keep)
+        return 0
 
-    await page.state.store.write(change)
+    locked = await page.state.store.write(change)
+    if locked:
+        return await _locked(page, locked)
     return page.redirect("/account", flash="密码已修改，下次登录请用新密码。")
+
+
+async def _locked(page: Visit, seconds: int) -> Response:
+    error = (f"原密码输错的次数太多，这个账号已锁定，密码没有修改。请 {wait_minutes(seconds)} 分钟后再试；"
+             "忘记密码请联系管理员。")
+    response = await _render(page, error=error, status=429)
+    response.headers["retry-after"] = str(seconds)
+    return response
 
 
 routes: list[BaseRoute] = [

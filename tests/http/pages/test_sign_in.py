@@ -335,3 +335,36 @@ def test_the_account_page_refuses_the_current_password_as_the_new_one(site: Site
         "SELECT count(*) FROM sync_audit WHERE entity = 'user' AND op = 'update' AND record_id = ?",
         [site.w.staff_st11.user_id]).fetchone()[0])
     assert audit == 0
+
+
+def test_wrong_old_passwords_on_the_account_page_lock_the_account_like_wrong_sign_ins(site: Site) -> None:
+    # Someone at a session left open on an unattended PC must not guess the password there without limit.
+    browser = site.as_(site.w.staff_st11)
+    guess = {"new_password": "new-pass-123", "new_password_again": "new-pass-123"}
+    for attempt in range(4):
+        response = browser.post("/account/password", {"old_password": f"guess-{attempt}", **guess},
+                                form_page="/account")
+        assert response.status_code == 400 and "原密码不对" in response.text
+    response = browser.post("/account/password", {"old_password": "guess-4", **guess}, form_page="/account")
+    assert response.status_code == 429 and "已锁定" in response.text and "请 10 分钟后再试" in response.text
+    assert int(response.headers["retry-after"]) == 600
+    # Locked, even the right one changes nothing, and the sign-in waits out the same lockout.
+    response = browser.post("/account/password", {"old_password": PASSWORD, **guess}, form_page="/account")
+    assert response.status_code == 429 and "密码没有修改" in response.text
+    login = site.login_of(site.w.staff_st11)
+    assert site.browser().post("/login", {"username": login, "password": PASSWORD}).status_code == 429
+    site.write(lambda db: db.execute("UPDATE login_failures SET locked_until = '2000-01-01T00:00:00.000Z'"))
+    assert site.browser().post("/login", {"username": login, "password": PASSWORD}).status_code == 303
+    assert site.read(lambda db: db.execute(
+        "SELECT count(*) FROM sync_audit WHERE entity = 'user' AND op = 'update' AND record_id = ?",
+        [site.w.staff_st11.user_id]).fetchone()[0]) == 0
+
+
+def test_the_right_old_password_on_the_account_page_forgets_earlier_wrong_ones(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    guess = {"new_password": "new-pass-123", "new_password_again": "new-pass-123"}
+    for attempt in range(4):
+        browser.post("/account/password", {"old_password": f"guess-{attempt}", **guess}, form_page="/account")
+    assert browser.post("/account/password", {"old_password": PASSWORD, **guess},
+                        form_page="/account").status_code == 303
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM login_failures").fetchone()[0]) == 0
