@@ -20,9 +20,12 @@ from ..throttle import wait_minutes
 from .common import MAX_FORM_FIELDS, Visit, login_url, safe_next, visit
 from .nav import home_for
 
+# Said to everyone a sign-in refuses, never only to a volunteer's login: a volunteer account has no
+# password (phones enrol with a code), and the answer must not tell who has an account, or which role.
+VOLUNTEERS = "五老志愿者不用在这里登录，也不用密码：请在手机上打开“伴行”，用辅导站给您的登记码登记。"
 MESSAGES = {
-    "wrong": "用户名或密码不对，请再试一次。",
-    "mentor": "五老志愿者请在手机上使用伴行：用辅导站给的登记码登记手机，不需要在这里登录。",
+    "wrong": "用户名或密码不对，请再试一次。" + VOLUNTEERS,
+    "mentor": VOLUNTEERS,
     "inactive": "这个账号已停用，请联系县关工委管理员。",
 }
 
@@ -75,7 +78,10 @@ async def login_submit(request: Request) -> Response:
         return _locked(page, next_path, username, draft, locked)
     user = await state.store.read(lambda db: sessions.find_login(db, username))
     # argon2 runs here, off the writer thread and off the event loop.
-    ok = await asyncio.to_thread(verify_password, user["password_hash"] if user else _dummy_hash(), password)
+    # An account without a password (a volunteer's) is checked against the dummy too: answered at
+    # once, it would tell a guesser which logins are volunteers.
+    stored = user["password_hash"] if user and user["password_hash"] else _dummy_hash()
+    ok = await asyncio.to_thread(verify_password, stored, password)
     if ok and user is not None and user["role"] == "mentor":
         return _form(page, next_path=next_path, username=username, error=MESSAGES["mentor"], status=403)
     if ok and user is not None and not user["active"]:
@@ -99,7 +105,8 @@ async def login_submit(request: Request) -> Response:
 
 
 def _locked(page: Visit, next_path: str, username: str, draft: str, seconds: int) -> Response:
-    error = f"密码输错次数太多，这个账号已锁定，请 {wait_minutes(seconds)} 分钟后再试；忘记密码请联系管理员。"
+    error = (f"密码输错次数太多，这个账号已锁定，请 {wait_minutes(seconds)} 分钟后再试；忘记密码请联系管理员。"
+             + VOLUNTEERS)
     response = _form(page, next_path=next_path, username=username, draft=draft, error=error, status=429)
     response.headers["retry-after"] = str(seconds)
     return response

@@ -368,3 +368,38 @@ def test_the_right_old_password_on_the_account_page_forgets_earlier_wrong_ones(s
     assert browser.post("/account/password", {"old_password": PASSWORD, **guess},
                         form_page="/account").status_code == 303
     assert site.read(lambda db: db.execute("SELECT count(*) FROM login_failures").fetchone()[0]) == 0
+
+
+def _refusal(response: Any) -> str:
+    found = re.search(r'<p class="error" role="alert">(.*?)</p>', response.text, re.S)
+    assert found, response.text
+    return found.group(1)
+
+
+def test_a_volunteer_without_a_password_is_told_to_use_the_phone_in_words_that_reveal_no_account(
+        site: Site) -> None:
+    site.write(lambda db: db.execute("UPDATE users SET password_hash = NULL WHERE id = ?", [site.w.mentor1.user_id]))
+    answers = [site.browser().post("/login", {"username": login, "password": "a-guess"})
+               for login in (site.login_of(site.w.mentor1), "nobody.at.all", site.login_of(site.w.staff_st11))]
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    said = {_refusal(a) for a in answers}
+    assert len(said) == 1, said  # a volunteer, nobody and a staff member with a wrong password: one answer
+    (words,) = said
+    assert "五老志愿者不用在这里登录" in words and "手机" in words and "伴行" in words and "登记码" in words
+
+
+def test_a_login_without_a_password_takes_as_long_to_refuse_as_one_with(site: Site) -> None:
+    # Answered at once, a password-less login would tell a guesser which logins are volunteers.
+    site.write(lambda db: db.execute("UPDATE users SET password_hash = NULL WHERE id = ?", [site.w.mentor1.user_id]))
+
+    def fastest(login: str) -> float:
+        times = []
+        for _ in range(3):
+            browser = site.browser()
+            token = browser.token("/login")
+            start = time.perf_counter()
+            browser.post("/login", {"username": login, "password": "a-guess"}, token=token)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    assert fastest(site.login_of(site.w.mentor1)) > 0.5 * fastest("nobody.at.all")
