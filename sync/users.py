@@ -111,6 +111,11 @@ def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *
         fields = edited_fields(fields, shown)
         _refuse_edited_meanwhile(db, current, fields, shown)
     merged = {**(current or {"active": True, "smartphone": True}), **fields}
+    if current is not None and current["role"] != "mentor" and merged["role"] == "mentor":
+        # A volunteer never signs in on the web (phones enrol with a code): a password kept from the
+        # old role would be one more way into minors' records that nobody uses or remembers.
+        fields = {**fields, "password_hash": None, "must_change_password": False}
+        merged.update(password_hash=None, must_change_password=False)
     _check(db, actor, current, merged, fields)
     if "password_hash" in fields and "must_change_password" not in fields:
         # A password someone else set (an admin, the CLI) was read off a screen or printed: its

@@ -6,6 +6,8 @@ never on the writer thread. A reset password ends the account's open web session
 account's sessions and phones stop at their next request (sign-in and the device token both
 check ``active``). Stopping a volunteer may end their pairings in the same write, as on the
 volunteer page (``stopping.py``). An admin cannot deactivate, or take the admin role from, their own account.
+A volunteer (no password) given another role gets a generated password shown once; an account made a
+volunteer loses its password and its web sessions.
 """
 from __future__ import annotations
 
@@ -192,10 +194,12 @@ def _refused_stop(visit: Visit, user: dict[str, Any], values: dict[str, Any]
     return page
 
 
-def _show_password(visit: Visit, login: str, name: str, password: str, user_id: str, *, created: bool) -> Response:
-    """The generated password, shown once on this page (never in a cookie or the log)."""
+def _show_password(visit: Visit, login: str, name: str, password: str, user_id: str, *, created: bool,
+                   role: str | None = None) -> Response:
+    """The generated password, shown once on this page (never in a cookie or the log); ``role``: the
+    label of the role a volunteer's account was just given."""
     return visit.render("admin_password.html", {"login": login, "name": name, "password": password,
-                                                "user_id": user_id, "created": created})
+                                                "user_id": user_id, "created": created, "role": role})
 
 
 async def _load(visit: Visit, request: Request) -> dict[str, Any]:
@@ -257,8 +261,22 @@ async def admin_user_save(request: Request) -> Response:
     # A form without the hidden copy (a page older than it) is taken as showing the account as it is now.
     shown = posted_shown(values, ACCOUNT_FORM, _account_fields) or user
     changed = edited_fields(fields, shown)
+    # A volunteer made staff, reviewer or admin has no password to sign in with: one is generated
+    # and shown once, to be replaced at the first sign-in, as for a new account. Made a volunteer,
+    # an account loses its password (sync/users.py) and its web sessions end with it.
+    leaves_volunteers = user["role"] == "mentor" and fields["role"] not in (None, "mentor")
+    joins_volunteers = user["role"] != "mentor" and fields["role"] == "mentor"
+    given = new_password() if leaves_volunteers else None
+    if given is not None:
+        fields["password_hash"] = await asyncio.to_thread(hash_password, given)
+
+    def save(db: Any) -> None:
+        save_user(db, actor, fields, user_id=user["id"], shown=shown)
+        if joins_volunteers:
+            sessions.end_user_sessions(db, user["id"])
+
     try:
-        await visit.state.store.write(lambda db: save_user(db, actor, fields, user_id=user["id"], shown=shown))
+        await visit.state.store.write(save)
     except EditedMeanwhile as exc:
         now = await _load(visit, request)
         # What the person changed and nobody else did stays as typed; the rest shows the account as it is now.
@@ -267,6 +285,9 @@ async def admin_user_save(request: Request) -> Response:
                                   status=409)
     except NotAllowed as exc:
         return await _render_form(visit, values, user=user, error=exc.reason, status=400)
+    if given is not None:
+        return _show_password(visit, fields["login"], fields["name"], given, user["id"], created=False,
+                              role=ROLE_LABELS[fields["role"] or ""])
     return visit.redirect(f"/admin/users/{user['id']}", flash="账号已保存。" if changed else "没有改动。")
 
 

@@ -334,7 +334,8 @@ def test_a_volunteer_with_pairings_running_is_not_made_staff(site: Site) -> None
     version = site.read(lambda db: row(db, "pairing", w.pairing1))["version"]
     site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-30"},
                                  w.pairing1, version))
-    assert admin.post(f"/admin/users/{w.mentor1.user_id}", {**mentor_form, "role": "staff"}).status_code == 303
+    made = admin.post(f"/admin/users/{w.mentor1.user_id}", {**mentor_form, "role": "staff"})
+    assert made.status_code == 200 and 'class="one-time"' in made.text
 
 
 def _second_admin(site: Site) -> Any:
@@ -484,3 +485,41 @@ def test_a_volunteer_account_gets_no_password_to_print(site: Site) -> None:
     assert reset.status_code == 400 and "不用密码" in reset.text
     assert site.read(lambda db: db.execute("SELECT password_hash FROM users WHERE id = ?",
                                            [row[0]]).fetchone()[0]) is None
+
+
+def test_a_volunteer_made_staff_gets_a_password_shown_once_that_must_be_changed(site: Site) -> None:
+    # A volunteer has no password (phones enrol with a code); made staff without one, the account
+    # could not sign in at all until someone thought to reset it.
+    admin = site.as_(site.w.admin)
+    fields = {"login": "lao.zhou", "name": "周老师", "role": "mentor", "unit_id": site.w.st11, "phone": "",
+              "smartphone": "1"}
+    assert admin.post("/admin/users/new", fields).status_code == 303
+    user_id = site.read(lambda db: db.execute("SELECT id FROM users WHERE login = 'lao.zhou'").fetchone()[0])
+    made = admin.post(f"/admin/users/{user_id}", {**fields, "role": "staff"})
+    assert made.status_code == 200 and "账号已改为辅导站/学校工作人员" in made.text
+    found = re.search(r'<p class="one-time">([a-z0-9-]+)</p>', made.text)
+    assert found
+    assert site.read(lambda db: db.execute("SELECT role, must_change_password FROM users WHERE id = ?",
+                                           [user_id]).fetchone()) == ("staff", 1)
+    browser = site.browser()
+    signed_in = browser.post("/login", {"username": "lao.zhou", "password": found.group(1)}, form_page="/login")
+    assert signed_in.status_code == 303
+    assert browser.get("/account").headers["location"].startswith("/account/new-password")
+
+
+def test_staff_made_a_volunteer_loses_the_password_and_the_web_sessions(site: Site) -> None:
+    w = site.w
+    login = site.login_of(w.staff_st21)
+    staff = site.as_(w.staff_st21)
+    made = site.as_(w.admin).post(f"/admin/users/{w.staff_st21.user_id}", {
+        "login": login, "name": "站员二一", "role": "mentor", "unit_id": w.st21, "smartphone": "1"})
+    assert made.status_code == 303
+    assert site.read(lambda db: db.execute("SELECT role, password_hash, must_change_password FROM users WHERE id = ?",
+                                           [w.staff_st21.user_id]).fetchone()) == ("mentor", None, 0)
+    assert staff.get("/account").status_code == 303  # the session open as staff has ended
+    refused = site.browser().post("/login", {"username": login, "password": PASSWORD})
+    assert refused.status_code == 400 and "bx_session" not in refused.headers.get("set-cookie", "")
+    audit = site.read(lambda db: db.execute(
+        "SELECT changes FROM sync_audit WHERE entity = 'user' AND op = 'update' AND record_id = ?",
+        [w.staff_st21.user_id]).fetchall())
+    assert any('"password_hash": ["***", "***"]' in changes for (changes,) in audit)
