@@ -288,6 +288,11 @@ async def admin_user_save(request: Request) -> Response:
     if given is not None:
         return _show_password(visit, fields["login"], fields["name"], given, user["id"], created=False,
                               role=ROLE_LABELS[fields["role"] or ""])
+    if shown.get("role") == "mentor" and user["role"] == fields["role"] != "mentor":
+        # The form sent twice (a double click): the answer to the first, with the password, is gone.
+        return visit.redirect(f"/admin/users/{user['id']}", flash=(
+            f"账号已经改为{ROLE_LABELS.get(user['role'], '')}（这张表提交了两次）。系统生成的密码只显示一次；"
+            "如果没有记下，请在下方重置密码。"))
     return visit.redirect(f"/admin/users/{user['id']}", flash="账号已保存。" if changed else "没有改动。")
 
 

@@ -523,3 +523,18 @@ def test_staff_made_a_volunteer_loses_the_password_and_the_web_sessions(site: Si
         "SELECT changes FROM sync_audit WHERE entity = 'user' AND op = 'update' AND record_id = ?",
         [w.staff_st21.user_id]).fetchall())
     assert any('"password_hash": ["***", "***"]' in changes for (changes,) in audit)
+
+
+def test_a_volunteers_role_change_sent_twice_says_where_the_password_went(site: Site) -> None:
+    admin = site.as_(site.w.admin)
+    fields = {"login": "lao.zhou", "name": "周老师", "role": "mentor", "unit_id": site.w.st11, "phone": "",
+              "smartphone": "1"}
+    assert admin.post("/admin/users/new", fields).status_code == 303
+    user_id = site.read(lambda db: db.execute("SELECT id FROM users WHERE login = 'lao.zhou'").fetchone()[0])
+    form = {**edit_form(admin, f"/admin/users/{user_id}"), "role": "reviewer"}
+    first = admin.post(f"/admin/users/{user_id}", form)
+    assert first.status_code == 200 and 'class="one-time"' in first.text
+    second = admin.post(f"/admin/users/{user_id}", form)
+    assert second.status_code == 303
+    page = admin.get(second.headers["location"]).text
+    assert "这张表提交了两次" in page and "请在下方重置密码" in page
