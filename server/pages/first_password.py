@@ -3,8 +3,10 @@ reset, ``banxing init`` or ``banxing reset-password``) chooses its own before an
 
 That password was read off a screen or printed, for people who can read minors' records, so it
 must not stay the account's. ``require``/``require_form`` send every other page here
-(``PasswordToChoose``); this page asks only for the new password, twice: the person signed in
-with the old one a moment ago, and the sign-in's lockout already counted any guesses.
+(``PasswordToChoose``). It asks for the password the person was given as well as the new one,
+twice: a session left open on this page (an admin who signed in for a new colleague, a shared
+station PC) must not let whoever sits down next make the account theirs, and wrong entries count
+toward the sign-in lockout like the account page's 原密码.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from sync.users import get_user, save_user
 from .. import sessions
 from ..auth import hash_password, verify_password
 from ..errors import PasswordToChoose
+from ..throttle import wait_minutes
 from .account import MIN_PASSWORD
 from .common import OFFICE, Visit, require, require_form, safe_next, visit
 from .nav import home_for
@@ -54,8 +57,13 @@ async def choose_password_save(request: Request) -> Response:
     assert page.session is not None
     if not page.session.must_change_password:  # the same form sent twice: the first one set it
         return page.redirect(_onward(page, next_path), flash="密码已经设置好了，以后请用自己设置的密码登录。")
-    new, again = (str(form.get(k) or "") for k in ("new_password", "new_password_again"))
+    given, new, again = (str(form.get(k) or "") for k in ("given_password", "new_password", "new_password_again"))
     actor = page.actor
+    login, settings = page.session.login, page.state.settings
+    limits = {"max_failures": settings.login_max_failures, "lockout_minutes": settings.login_lockout_minutes}
+    locked = await page.state.store.read(lambda db: sessions.check_lockout(db, login))
+    if locked:
+        return _locked(page, next_path, locked)
     error = None
     if len(new) < MIN_PASSWORD or len(new) > 200:
         error = f"新密码至少要 {MIN_PASSWORD} 位，请重新输入。"
@@ -64,21 +72,41 @@ async def choose_password_save(request: Request) -> Response:
     else:
         user = await page.state.store.read(lambda db: get_user(db, user_id=actor.user_id))
         # argon2 (verify and hash) runs off the writer thread.
-        if user is not None and await asyncio.to_thread(verify_password, user["password_hash"], new):
-            error = "新密码不能和别人给你的密码一样，请换一个只有你自己知道的密码。"
+        if user is None or not await asyncio.to_thread(verify_password, user["password_hash"], given):
+            locked = await page.state.store.write(lambda db: sessions.password_checked(db, login, False, **limits))
+            if locked:
+                return _locked(page, next_path, locked)
+            error = "管理员给您的密码不对，请再看一下管理员给您的那张纸（或消息），重新输入。"
+        elif new == given:
+            # Only now, after the given password was proven: said earlier, this would confirm a guess of it.
+            error = "新密码不能和管理员给您的密码一样，请换一个只有您自己知道的密码。"
     if error is not None:
         return _render(page, next_path, error=error, status=400)
     new_hash = await asyncio.to_thread(hash_password, new)
     keep = page.session.id
 
-    def change(db: Any) -> None:
+    def change(db: Any) -> int:
+        wait = sessions.password_checked(db, login, True, **limits)
+        if wait:  # locked by guesses sent alongside this one
+            return wait
         # Set by the account itself, the flag clears (sync/users.py); any other session opened with
         # the password someone else knows ends here.
         save_user(db, actor, {"password_hash": new_hash}, user_id=actor.user_id)
         sessions.end_user_sessions(db, actor.user_id, keep=keep)
+        return 0
 
-    await page.state.store.write(change)
+    locked = await page.state.store.write(change)
+    if locked:
+        return _locked(page, next_path, locked)
     return page.redirect(_onward(page, next_path), flash="密码已设置好。以后请用这个新密码登录。")
+
+
+def _locked(page: Visit, next_path: str, seconds: int) -> Response:
+    error = (f"管理员给您的密码输错的次数太多，这个账号已锁定，密码没有设置。请 {wait_minutes(seconds)} 分钟后再试；"
+             "忘记了管理员给您的密码，请联系管理员重新设置。")
+    response = _render(page, next_path, error=error, status=429)
+    response.headers["retry-after"] = str(seconds)
+    return response
 
 
 async def password_to_choose(request: Request, exc: Exception) -> Response:

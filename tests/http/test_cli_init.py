@@ -44,7 +44,8 @@ def test_init_makes_a_county_whose_administrator_signs_in_with_the_printed_passw
         match = TOKEN_RE.search(first.text)
         assert match
         chosen = browser.post("/account/new-password", data={
-            "new_password": "zhou-own-pass", "new_password_again": "zhou-own-pass", "csrf_token": match.group(1)})
+            "given_password": printed["password"], "new_password": "zhou-own-pass",
+            "new_password_again": "zhou-own-pass", "csrf_token": match.group(1)})
         assert chosen.status_code == 303
         home = browser.get(chosen.headers["location"], follow_redirects=True)
         assert home.status_code == 200 and "周文清" in home.text  # the empty county's first page
