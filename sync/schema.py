@@ -777,6 +777,16 @@ def m033_phone_refusals_index(db: sqlite_utils.Database) -> None:
                " AND device_id IS NOT NULL")
 
 
+
+@migrations
+def m034_volunteers_without_passwords(db: sqlite_utils.Database) -> None:
+    """Volunteers never sign in on the web (phones enrol with a code and unlock with a PIN), and
+    since m032's round an account made or turned a volunteer gets no password (``sync/users.py``).
+    Volunteer accounts made before that still hold a password nobody uses or remembers: one more
+    way into minors' records, dropped here. Their phones are untouched."""
+    db.execute("UPDATE users SET password_hash = NULL, must_change_password = 0"
+               " WHERE role = 'mentor' AND (password_hash IS NOT NULL OR must_change_password != 0)")
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

@@ -100,7 +100,8 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
                                      "m024_report_evidence_indexes", "m026_inspecting_unit",
                                      "m027_activity_counts", "m028_no_activity_date_cover_index",
                                      "m029_pairing_latest", "m030_mentee_code_index", "m031_repair_m012_indexes",
-                                     "m032_password_to_change", "m033_phone_refusals_index"]
+                                     "m032_password_to_change", "m033_phone_refusals_index",
+                                     "m034_volunteers_without_passwords"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
@@ -118,6 +119,21 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
     assert old.execute("PRAGMA foreign_key_check").fetchall() == []
     assert old.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
+
+def test_volunteer_accounts_made_before_passwords_were_dropped_lose_theirs_and_others_keep_them(
+    old: sqlite_utils.Database,
+) -> None:
+    # Volunteers never sign in on the web: a password kept from back then is a way in nobody uses.
+    def passwords() -> dict[str, set[bool]]:
+        found: dict[str, set[bool]] = {}
+        for role, hashed in old.execute("SELECT role, password_hash IS NOT NULL FROM users").fetchall():
+            found.setdefault(role, set()).add(bool(hashed))
+        return found
+
+    assert passwords()["mentor"] == {True}
+    migrations.apply(old)
+    assert passwords() == {"mentor": {False}, "staff": {True}, "reviewer": {True}, "admin": {True}}
+    assert old.execute("SELECT count(*) FROM users WHERE must_change_password != 0").fetchone() == (0,)
 
 def test_an_old_record_changed_after_the_migration_keeps_one_feed_row_and_its_whole_history(
     old: sqlite_utils.Database,
