@@ -108,8 +108,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps({"users": users}, ensure_ascii=False))
         return 0
-    print(f"演示县已就绪（数据库 {settings.db_path}）。所有演示账号的密码都是 {DEMO_PASSWORD}")
-    _print_table(users, [("login", "账号"), ("role", "角色"), ("name", "姓名"), ("unit", "单位"), ("password", "密码")])
+    print(f"演示县已就绪（数据库 {settings.db_path}）。在网页上登录的演示账号，密码都是 {DEMO_PASSWORD}；"
+          "五老志愿者不用密码，用辅导站给的登记码在手机上登记。")
+    shown = [{**u, "password": u["password"] or "不用密码（手机用登记码登记）"} for u in users]
+    _print_table(shown, [("login", "账号"), ("role", "角色"), ("name", "姓名"), ("unit", "单位"), ("password", "密码")])
     return 0
 
 

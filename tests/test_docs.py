@@ -184,10 +184,19 @@ def test_docs_readme_lists_demo_logins(readme: str, tmp_path: pathlib.Path) -> N
         # Printed in the README, the demo's password opens pages at once, not the page that asks for a new one.
         flagged = store.read_now(lambda db: db.execute(
             "SELECT login FROM users WHERE must_change_password = 1").fetchall())
+        # Volunteers never sign in on the web: the demo gives them no password, nor does the README.
+        volunteers_with_one = store.read_now(lambda db: db.execute(
+            "SELECT login FROM users WHERE role = 'mentor' AND password_hash IS NOT NULL").fetchall())
     finally:
         store.close()
     assert users, "the demo has no logins"
     assert flagged == [], "demo accounts must not be made to change the README's password"
+    assert volunteers_with_one == []
     for user in users:
         row = f"| `{user['login']}` | {user['role']} | {user['name']} |"
         assert row in readme, f"README.md has no demo-login row starting {row!r}"
+        (line,) = [line for line in readme.splitlines() if line.startswith(row)]
+        if user["role"] == "mentor":
+            assert "banxing2026" not in line and "登记码" in line, line
+        else:
+            assert line.endswith(f"| `{user['password']}` |"), line

@@ -8,7 +8,8 @@ conflicts and statistics returns, every record as the person who would write it;
 
 The content is generated from a ``random.Random(2026)`` and dated relative to
 ``sync.timeutil.local_today()``, so a run on the same day always yields the same demo
-(record ids are fresh UUIDv7s). All accounts share ``DEMO_PASSWORD``.
+(record ids are fresh UUIDv7s). Every account that signs in on the web shares ``DEMO_PASSWORD``;
+volunteers have no password (their phones enrol with a one-time code).
 
 - ``people.py``: the units, staff and volunteers — names, logins, phones.
 - ``profiles.py``: the children's profiles of need (situation, plan, goals) and name lists.

@@ -91,12 +91,13 @@ def write_units(demo: Demo) -> None:
 
 
 def write_users(demo: Demo) -> None:
-    """2. Every demo account, all with ``DEMO_PASSWORD``."""
+    """2. Every demo account: the web ones with ``DEMO_PASSWORD``, volunteers with none (their
+    phones enrol with a code, as a real county's do)."""
     password_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow: hash once, share it
     for u in DEMO_USERS:
         uid = create_user(demo.db, login=u.login, name=u.name, role=u.role, unit_id=demo.unit_ids[u.unit],
-                          password_hash=password_hash, phone=u.phone, about=u.about or None,
-                          smartphone=u.smartphone, must_change_password=False)
+                          password_hash=None if u.role == "mentor" else password_hash, phone=u.phone,
+                          about=u.about or None, smartphone=u.smartphone, must_change_password=False)
         demo.actors[u.login] = actor_for({"id": uid, "role": u.role, "unit_id": demo.unit_ids[u.unit], "name": u.name})
 
 

@@ -120,7 +120,8 @@ ROLE_ORDER = {"admin": 0, "reviewer": 1, "staff": 2, "mentor": 3}
 
 
 def demo_logins(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Every demo account present in ``db``: login, role, name, password and unit name."""
+    """Every demo account present in ``db``: login, role, name, password (``None`` for a
+    volunteer: they never sign in on the web) and unit name."""
     logins = [u.login for u in DEMO_USERS]
     rows = db.execute(
         f"SELECT u.login, u.role, u.name, un.name FROM users u LEFT JOIN units un ON un.id = u.unit_id"
@@ -130,7 +131,7 @@ def demo_logins(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     found = {r[0]: r for r in rows}
     ordered: Sequence[DemoUser] = sorted(DEMO_USERS, key=lambda u: ROLE_ORDER[u.role])
     return [
-        {"login": u.login, "role": found[u.login][1], "name": found[u.login][2], "password": DEMO_PASSWORD,
-         "unit": found[u.login][3]}
+        {"login": u.login, "role": found[u.login][1], "name": found[u.login][2],
+         "password": None if u.role == "mentor" else DEMO_PASSWORD, "unit": found[u.login][3]}
         for u in ordered if u.login in found
     ]
