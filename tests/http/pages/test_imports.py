@@ -1148,3 +1148,27 @@ def test_a_volunteer_list_with_a_two_row_header_never_takes_the_emergency_contac
     confirm(browser, "/mentors/import", preview)
     assert site.read(lambda db: list(db.query("SELECT name, phone, about FROM users WHERE name LIKE '双行%'"))) == [
         {"name": "双行老师", "phone": "13905137001", "about": "退休教师"}]
+
+
+def test_a_volunteer_made_staff_after_the_preview_is_left_alone_with_password_and_sessions(site: Site) -> None:
+    # The import never turns a staff login into a volunteer (which would drop its password and
+    # leave its web sessions open): a login that became staff since the preview is refused in words.
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    confirm(browser, "/mentors/import", upload(browser, "/mentors/import",
+                                               xlsx(MENTOR_HEADERS, [["钱老师", "13905130001", "", "", "", ""]])))
+    user_id, login = site.read(lambda db: db.execute(
+        "SELECT id, login FROM users WHERE phone = '13905130001'").fetchone())
+    preview = upload(browser, "/mentors/import", xlsx(MENTOR_HEADERS, [["钱老师", "", login, "", "退休教师", ""]]))
+    assert "有改动 1" in preview.text
+    made = site.as_(w.admin).post(f"/admin/users/{user_id}", {
+        "login": login, "name": "钱老师", "role": "staff", "unit_id": w.st11, "phone": "13905130001"})
+    found = re.search(r'<p class="one-time">([a-z0-9-]+)</p>', made.text)
+    assert made.status_code == 200 and found
+    staff = site.browser()
+    assert staff.post("/login", {"username": login, "password": found.group(1)}, form_page="/login").status_code == 303
+    before = quiet(site.read(db_snapshot))
+    done = confirm(browser, "/mentors/import", preview)
+    assert done.status_code != 303 and "已被其他账号使用" in done.text
+    assert quiet(site.read(db_snapshot)) == before
+    assert staff.get("/account").headers["location"].startswith("/account/new-password")  # still signed in
