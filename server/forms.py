@@ -133,8 +133,18 @@ def whole_number(raw: object, digits: int = 12) -> int | None:
     return int(text) if 0 < len(text) <= digits and text.isascii() and text.isdigit() else None
 
 
+def refusal_errors(entity: Entity, outcome: Outcome, names: Iterable[str]) -> dict[str, str]:
+    """Put a rejection's reason beside the field it is about, else under ``_form``: the field the
+    rule said (``Refusal.field``: "日期写的是以后的日子" quotes no label), when the form shows it;
+    else the first of ``names`` whose label the words quote."""
+    names = tuple(names)
+    if outcome.reason and outcome.refused_field in names:
+        return {str(outcome.refused_field): outcome.reason}
+    return errors_from_reason(entity, outcome.reason, names)
+
+
 def errors_from_reason(entity: Entity, reason: str | None, names: Iterable[str]) -> dict[str, str]:
-    """Put a rejection's reason beside the field it names (by label), else under ``_form``."""
+    """Put a reason beside the field it names (by label), else under ``_form``."""
     if not reason:
         return {}
     for name in names:

@@ -74,12 +74,16 @@ class Outcome:
     version: int | None
     reason: str | None = None
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    # The field a rejection is about, for a web form to mark (``Refusal.field``). Not on the wire:
+    # ``answer`` is the shape docs/sync-protocol.md gives, and the phone names fields by its own words.
+    refused_field: str | None = None
 
     @classmethod
     def rejected(cls, mutation_id: int | None, entity: object, record_id: object, reason: str,
-                 version: int | None = None) -> Outcome:
+                 version: int | None = None, *, field_name: str | None = None) -> Outcome:
         """A rejection: what it repeats of the client's text is bounded and valid UTF-8 (sync.echo)."""
-        return cls(mutation_id, echo(entity), echo(record_id), "rejected", version, reason_text(reason))
+        return cls(mutation_id, echo(entity), echo(record_id), "rejected", version, reason_text(reason),
+                   refused_field=field_name)
 
     def answer(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -305,7 +309,7 @@ class _Writer:
         for m in parsed:
             if isinstance(m, Rejection):
                 # Junk (it failed validation): only the names of what was sent, bounded.
-                outcome = Outcome.rejected(m.mutation_id, m.entity, m.record_id, m.reason)
+                outcome = Outcome.rejected(m.mutation_id, m.entity, m.record_id, m.reason, field_name=m.field)
                 self._audit(outcome, "upsert", {"incoming_fields": field_names(m.fields)})
             else:
                 try:
@@ -313,7 +317,8 @@ class _Writer:
                 except Refusal as refusal:
                     current = self.rows[m.entity.name].get(m.record_id)
                     version = current["version"] if current else None
-                    outcome = Outcome.rejected(m.mutation_id, m.entity.name, m.record_id, refusal.reason, version)
+                    outcome = Outcome.rejected(m.mutation_id, m.entity.name, m.record_id, refusal.reason, version,
+                                               field_name=refusal.field)
                     # Valid values refused on a record the writer may see (an edit of a deleted or
                     # approved record) are kept, so staff can restore them; each is bounded by its
                     # field's limit. Nothing more is kept of a change to a record the writer cannot see.
@@ -339,7 +344,7 @@ class _Writer:
         for name in m.fields:
             if role not in entity.by_name[name].writers:
                 who = "服务器" if not entity.by_name[name].writers else "其他角色"
-                raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，你不能修改。")
+                raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，你不能修改。", name)
         if current is not None and not self.scope.allows(keys_of(entity.name, current)):
             raise Refusal(not_found(f"这条{entity.label}", hint=NEW_RECORD_HINT if m.op == "upsert" else ""))
         if (role == "mentor" and current is not None and entity.name in OWN_RECORDS
@@ -370,9 +375,9 @@ class _Writer:
         record.update(DEFAULTS.get(entity.name, {}))
         record.update(m.fields)
         record["id"] = m.record_id
-        missing = [f.label for f in entity.fields if f.required and record.get(f.name) is None]
+        missing = [f for f in entity.fields if f.required and record.get(f.name) is None]
         if missing:
-            raise Refusal(f"新建{entity.label}缺少必填字段：{'、'.join(missing)}。")
+            raise Refusal(f"新建{entity.label}缺少必填字段：{'、'.join(f.label for f in missing)}。", missing[0].name)
         derive(self, entity.name, None, record)
         if not self.scope.allows(keys_of(entity.name, record)):
             raise Refusal(f"你无权在这个范围内新建{entity.label}。")
@@ -393,7 +398,7 @@ class _Writer:
             raise Refusal(f"这条{entity.label}已被删除，修改未保存；内容已记入审计日志，可请辅导站恢复。")
         for name in immutable_after_create(entity.name):
             if name in m.fields and m.fields[name] != current.get(name):
-                raise Refusal(f"{entity.label}建立后不能更改“{entity.by_name[name].label}”。")
+                raise Refusal(f"{entity.label}建立后不能更改“{entity.by_name[name].label}”。", name)
         _check_base(m, current)
         # Check the change as if every sent field applied, before merging: a value that would
         # leave the writer's scope (or break a rule) is rejected, not parked as a conflict that

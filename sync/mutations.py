@@ -47,6 +47,7 @@ class Rejection:
     entity: str = ""
     record_id: str = ""
     fields: Any = None
+    field: str | None = None  # the one field whose value is refused, when it is one (``Refusal.field``)
 
 
 def upsert(entity: str, fields: dict[str, Any], record_id: str | None = None, *,
@@ -133,28 +134,29 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
     record_id = raw.get("record_id")
     fields = raw.get("fields")
 
-    def reject(reason: str) -> Rejection:
+    def reject(reason: str, field: str | None = None) -> Rejection:
         return Rejection(
             mid, reason,
             entity=entity_name if isinstance(entity_name, str) else "",
             record_id=record_id if isinstance(record_id, str) else "",
-            fields=fields,
+            fields=fields, field=field,
         )
 
     if check_text and _has_unencodable_text(raw):
         # A lone surrogate ("\\ud800") is valid JSON but cannot be stored as UTF-8; echoing
         # it into the audit log would fail the whole batch, so nothing of it is kept.
-        where = "内容"
+        where, at = "内容", None
         known = entity_name if isinstance(entity_name, str) and entity_name in ENTITIES else ""
         spec_of = ENTITIES[known].by_name if known else {}
         for name, value in (fields.items() if isinstance(fields, dict) else ()):
             if name in spec_of and _has_unencodable_text(value):
-                where = f"字段“{spec_of[name].label}”({name})"
+                where, at = f"字段“{spec_of[name].label}”({name})", name
                 break
         return Rejection(
             mid, f"{where}含有无法保存的字符（不成对的 UTF-16 代理项），请删除乱码后重新保存。",
             entity=known,
             record_id=parse_id(record_id) or "",
+            field=at,
         )
     unknown_keys = sorted(set(raw) - MUTATION_KEYS)
     if unknown_keys:
@@ -185,7 +187,7 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
             return reject(f"{entity.label}没有字段 {quote(name)}。")
         problem = check_value(spec, value)
         if problem:
-            return reject(problem)
+            return reject(problem, name)
         clean[name] = value
     return Mutation(mid, entity, rid, op, base, clean)
 

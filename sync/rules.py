@@ -25,11 +25,14 @@ if TYPE_CHECKING:
 
 
 class Refusal(Exception):
-    """A mutation is rejected; ``reason`` tells the person what to do."""
+    """A mutation is rejected; ``reason`` tells the person what to do. ``field`` names the one field
+    the refusal is about, when it is about one, so that a web form marks that field (its words need
+    not quote the field's label: "日期写的是以后的日子"); it stays off the wire (``Outcome.answer``)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, field: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.field = field
 
 
 IMMUTABLE = {
@@ -56,20 +59,20 @@ def not_found(what: str, record_id: str | None = None, *, hint: str = "") -> str
 NEW_RECORD_HINT = "；新建记录时 base_version 应为 null"
 
 
-def _refuse_if(reason: str | None) -> None:
+def _refuse_if(reason: str | None, field: str | None = None) -> None:
     if reason is not None:
-        raise Refusal(reason)
+        raise Refusal(reason, field)
 
 
-def _live(w: _Writer, entity_name: str, record_id: Any, label: str) -> dict[str, Any]:
-    """The referenced record, if it exists, is not deleted and the writer may see it."""
+def _live(w: _Writer, entity_name: str, record_id: Any, label: str, field: str | None = None) -> dict[str, Any]:
+    """The referenced record (by the writer's ``field``), if it exists, is not deleted and the writer may see it."""
     row = w.get(entity_name, record_id) if isinstance(record_id, str) else None
     if row is not None and not row["deleted"]:
         visible = (w.scope.allows_unit(row["id"]) if entity_name == "unit"
                    else w.scope.allows(keys_of(entity_name, row)))
         if visible:
             return row
-    raise Refusal(not_found(label, record_id if isinstance(record_id, str) else None))
+    raise Refusal(not_found(label, record_id if isinstance(record_id, str) else None), field)
 
 
 FUTURE_SLACK = datetime.timedelta(days=31)
@@ -98,7 +101,7 @@ def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
     d = _ahead(w, before, record, "date")
     if d is not None:
         advice = "如果手机上的日期不对，请先到手机的“设置”里改好日期和时间。" if w.actor.role == "mentor" else ""
-        raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际做的那一天。{advice}")
+        raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际做的那一天。{advice}", "date")
 
 
 def _earlier(a: Any, b: Any) -> bool:
@@ -127,10 +130,10 @@ def _dated_in_order(w: _Writer, before: dict[str, Any] | None, record: dict[str,
     day, due = record.get("date"), record.get("follow_up_due")
     moved = before is None or before.get("date") != day
     if (moved or (before or {}).get("follow_up_due") != due) and _earlier(due, day):
-        raise Refusal(f"“下次跟踪日期”（{due}）不能早于这次帮扶活动的日期（{day}）。")
+        raise Refusal(f"“下次跟踪日期”（{due}）不能早于这次帮扶活动的日期（{day}）。", "follow_up_due")
     start = pairing.get("start_date")
     if moved and _earlier(day, start):
-        raise Refusal(f"帮扶活动的日期（{day}）不能早于结对的开始日期（{start}）。")
+        raise Refusal(f"帮扶活动的日期（{day}）不能早于结对的开始日期（{start}）。", "date")
 
 
 # What has happened already, by the date that says when (field, label, advice for a day after today).
@@ -149,7 +152,7 @@ def _happened_already(w: _Writer, entity_name: str, before: dict[str, Any] | Non
     name, label, advice = HAPPENED[entity_name]
     d = _ahead(w, before, record, name)
     if d is not None:
-        raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天：{advice}")
+        raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天：{advice}", name)
 
 
 def _handled_when(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
@@ -161,10 +164,11 @@ def _handled_when(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
         return
     d = _ahead(w, before, record, "risk_action_on")
     if d is not None:
-        raise Refusal(f"“处理日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天，请填写实际处理的那一天。")
+        raise Refusal(f"“处理日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天，请填写实际处理的那一天。",
+                      "risk_action_on")
     seen = record.get("date")
     if isinstance(seen, str) and day < seen:
-        raise Refusal(f"“处理日期”（{day}）不能早于发现风险的那次帮扶活动的日期（{seen}）。")
+        raise Refusal(f"“处理日期”（{day}）不能早于发现风险的那次帮扶活动的日期（{seen}）。", "risk_action_on")
 
 
 def _pairing_dates(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
@@ -175,10 +179,12 @@ def _pairing_dates(w: _Writer, before: dict[str, Any] | None, record: dict[str, 
     start, end = record.get("start_date"), record.get("end_date")
     moved = before is None or before.get("start_date") != start or before.get("end_date") != end
     if moved and isinstance(start, str) and isinstance(end, str) and end < start:
-        raise Refusal(f"结对的“开始日期”（{start}）不能晚于“结束日期”（{end}）。")
+        # The date this change moved is the one to correct (the end, when both are new).
+        wrong = "start_date" if before is not None and before.get("start_date") != start else "end_date"
+        raise Refusal(f"结对的“开始日期”（{start}）不能晚于“结束日期”（{end}）。", wrong)
     d = _ahead(w, before, record, "end_date")
     if d is not None:
-        raise Refusal(f"“结束日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天：结对结束时再登记。")
+        raise Refusal(f"“结束日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天：结对结束时再登记。", "end_date")
     if before is not None:
         _visits_inside(w, before, record)
 
@@ -205,14 +211,14 @@ def _visits_inside(w: _Writer, before: dict[str, Any], record: dict[str, Any]) -
     visits = _found(w, "activity", lambda r: r["pairing_id"] == record["id"] and not r["deleted"],
                     "SELECT id, date, deleted, pairing_id FROM activities WHERE pairing_id = ? AND deleted = 0",
                     [record["id"]])
-    for label, limit in (("开始日期", start), ("结束日期", end)):
+    for name, label, limit in (("start_date", "开始日期", start), ("end_date", "结束日期", end)):
         days = sorted({str(v["date"]) for v in visits if outside(v["date"]) == label})
         if days:
             shown = "、".join(days[:5]) + (f"等 {len(days)} 天" if len(days) > 5 else "")
             where = "晚于" if label == "开始日期" else "早于"
             raise Refusal(f"这个结对在 {shown} 有帮扶活动记录，“{label}”（{limit}）不能{where}这些日期；"
                           f"请把{label}定在这些活动{'之前' if label == '开始日期' else '之后'}，"
-                          "或先更正这些活动的日期。")
+                          "或先更正这些活动的日期。", name)
 
 
 def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) -> None:
@@ -223,11 +229,11 @@ def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) 
     end = pairing.get("end_date")
     day = record.get("date")
     if role == "mentor" or not end:
-        raise Refusal("这个结对已结束，不能再新增帮扶活动。")
+        raise Refusal("这个结对已结束，不能再新增帮扶活动。", "pairing_id")
     if not isinstance(day, str) or day > end:
         d = datetime.date.fromisoformat(end)
         raise Refusal(f"这个结对已于{d.year}年{d.month}月{d.day}日结束，只能补录结束以前的帮扶活动；"
-                      "结束以后的帮扶请新建结对。")
+                      "结束以后的帮扶请新建结对。", "date")
 
 
 # A child registered at a town or the county would count on the dashboard and in the brief but in
@@ -397,63 +403,59 @@ def refuse_delete(w: _Writer, entity_name: str, record: dict[str, Any]) -> None:
         _refuse_if(_still_paired(w, record, deleting=True))
 
 
-def _unit_in_scope(w: _Writer, unit_id: Any, label: str) -> None:
-    _live(w, "unit", unit_id, label)
-
-
 def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
     """Fill server-set fields of ``record`` and check its references; raise ``Refusal``."""
     role, me = w.actor.role, w.actor.user_id
     if entity_name == "unit":
         if record.get("parent_id") is not None and (before is None or record["parent_id"] != before["parent_id"]):
             if record["parent_id"] == record["id"]:
-                raise Refusal("单位不能以自己为上级。")
-            _live(w, "unit", record["parent_id"], "上级单位")
+                raise Refusal("单位不能以自己为上级。", "parent_id")
+            _live(w, "unit", record["parent_id"], "上级单位", "parent_id")
             if before is not None:
                 _no_cycle(w, record["id"], record["parent_id"])
         if before is not None and before["kind"] in ROW_KINDS and record["kind"] not in ROW_KINDS:
-            _refuse_if(_holds_children(w, record))
+            _refuse_if(_holds_children(w, record), "kind")
     elif entity_name == "mentee":
         if before is None or record["unit_id"] != before["unit_id"]:
-            unit = _live(w, "unit", record["unit_id"], "所属学校/辅导站")
-            _refuse_if(None if unit["kind"] in ROW_KINDS else CHILD_AT_A_ROW)
+            unit = _live(w, "unit", record["unit_id"], "所属学校/辅导站", "unit_id")
+            _refuse_if(None if unit["kind"] in ROW_KINDS else CHILD_AT_A_ROW, "unit_id")
         if before is None or record["code"] != before["code"]:
             record["code"] = mentee_code(record["code"])
             if not record["code"]:
-                raise Refusal("“编号”不能为空。")
+                raise Refusal("“编号”不能为空。", "code")
             if before is None or record["code"] != mentee_code(before["code"]):
-                _refuse_if(ID_CARD_CODE if looks_like_id_card(record["code"]) else None)
-                _refuse_if(_code_in_use(w, record))
+                _refuse_if(ID_CARD_CODE if looks_like_id_card(record["code"]) else None, "code")
+                _refuse_if(_code_in_use(w, record), "code")
         if before is not None and record["status"] == "closed" and before["status"] != "closed":
-            _refuse_if(_still_paired(w, record))
+            _refuse_if(_still_paired(w, record), "status")
     elif entity_name == "pairing":
-        mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
+        mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象", "mentee_id")
         record["unit_id"] = mentee["unit_id"]
         _pairing_dates(w, before, record)
         if before is not None and before["status"] == "closed" and record["mentor_id"] != before["mentor_id"]:
             # The archive of an ended pairing names who visited the child; that never changes after.
-            raise Refusal("这个结对已结束，不能再更换志愿者；如需继续帮扶，请新建结对。")
+            raise Refusal("这个结对已结束，不能再更换志愿者；如需继续帮扶，请新建结对。", "mentor_id")
         if before is None or record["mentor_id"] != before["mentor_id"]:
             mentor = w.get_user(record["mentor_id"])
             if mentor is None or (role != "admin" and not w.scope.allows_unit(mentor["unit_id"])):
-                raise Refusal(not_found("这位五老志愿者", record["mentor_id"]))
+                raise Refusal(not_found("这位五老志愿者", record["mentor_id"]), "mentor_id")
             if mentor["role"] != "mentor" or not mentor["active"]:
-                raise Refusal("结对的志愿者必须是在册的五老志愿者账号。")
+                raise Refusal("结对的志愿者必须是在册的五老志愿者账号。", "mentor_id")
         if record["status"] == "active" and (before is None or before["status"] != "active"
                                              or record["mentor_id"] != before["mentor_id"]
                                              or record.get("approach") != before.get("approach")):
-            _refuse_if(_paired_already(w, record))
+            _refuse_if(_paired_already(w, record), "mentor_id")
         if record["status"] == "active" and mentee["status"] == "closed" and (
                 before is None or before["status"] != "active" or record["mentee_id"] != before["mentee_id"]):
             # The other side of closing a child only once her pairings end (_still_paired): a running
             # pairing would put a closed child back on a volunteer's phone, under no 在帮 count.
             raise Refusal("这个孩子的档案已经结束（状态“结束”），不能和他结对；"
-                          "如需继续帮扶，请先把孩子档案的“状态”改回“在帮”。")
+                          "如需继续帮扶，请先把孩子档案的“状态”改回“在帮”。", "mentee_id")
         if before is None:
             record["review_status"] = "pending"
     elif entity_name == "activity":
         _done_already(w, before, record)
-        pairing = _live(w, "pairing", record["pairing_id"], "结对")
+        pairing = _live(w, "pairing", record["pairing_id"], "结对", "pairing_id")
         if before is None and pairing["status"] != "active":
             _before_the_end(role, pairing, record)
         _dated_in_order(w, before, record, pairing)
@@ -469,19 +471,19 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         if (before or {}).get("risk_action") != record.get("risk_action"):
             record["risk_action_by"] = me if record.get("risk_action") else None
         if role == "mentor" and before is not None and not record.get("risk_flag"):
-            _refuse_if(open_risk_flag(before))
+            _refuse_if(open_risk_flag(before), "risk_flag")
         if before is not None and before.get("review_status") == "returned" and any(
                 record.get(name) != before.get(name) for name in RESUBMITTING_FIELDS):
             # A returned record that its author corrects goes back into the station's review queue.
             record["review_status"] = "pending"
     elif entity_name == "screening":
         _done_already(w, before, record)
-        mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
+        mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象", "mentee_id")
         record["unit_id"] = mentee["unit_id"]
         if before is None:
             record["author_id"] = me
     elif entity_name == "referral":
-        mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象")
+        mentee = _live(w, "mentee", record["mentee_id"], "帮扶对象", "mentee_id")
         record["unit_id"] = mentee["unit_id"]
         if before is None:
             record["author_id"] = me
@@ -491,20 +493,20 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             d = _ahead(w, before, record, name)
             if d is not None:
                 raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天："
-                              "请在转介机构接收或结束以后再登记。")
+                              "请在转介机构接收或结束以后再登记。", name)
         _check_referral(record)
     elif entity_name in ("event", "enrolment", "stats_return"):
         if before is None or record["unit_id"] != before["unit_id"]:
-            _unit_in_scope(w, record["unit_id"], "单位")
+            _live(w, "unit", record["unit_id"], "单位", "unit_id")
         if entity_name == "enrolment" and (
                 before is None or (record["unit_id"], record["year"]) != (before["unit_id"], before["year"])):
-            _refuse_if(_counted_already(w, record))
+            _refuse_if(_counted_already(w, record), "year")
         if entity_name == "event":
             _happened_already(w, entity_name, before, record)
         if entity_name == "stats_return":
             if record["period_from"] > record["period_to"]:
-                raise Refusal("统计表的起始日期不能晚于截止日期。")
-            _refuse_if(returns.check_status(before, record))
+                raise Refusal("统计表的起始日期不能晚于截止日期。", "period_from")
+            _refuse_if(returns.check_status(before, record), "status")
     elif entity_name == "review":
         _derive_review(w, record)
     elif entity_name == "inspection":
@@ -514,7 +516,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         moved = before is None or before.get("rectify_due") != due or before.get("date") != day
         if moved and isinstance(due, str) and isinstance(day, str) and due < day:
             # Due before the visit that found the fault: "整改逾期" from the moment it is saved.
-            raise Refusal(f"“整改期限”（{due}）不能早于督查日期（{day}）。")
+            raise Refusal(f"“整改期限”（{due}）不能早于督查日期（{day}）。", "rectify_due")
 
 
 def open_risk_flag(activity: dict[str, Any]) -> str | None:
@@ -571,35 +573,35 @@ def _derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[s
     """
     role, me = w.actor.role, w.actor.user_id
     if before is None or record["unit_id"] != before["unit_id"]:
-        unit = _live(w, "unit", record["unit_id"], "被督查单位")  # in the writer's scope, or not found
+        unit = _live(w, "unit", record["unit_id"], "被督查单位", "unit_id")  # in the writer's scope, or not found
         if unit["kind"] not in ("station", "school"):
-            raise Refusal("督查的对象应是一个辅导站或学校。")
+            raise Refusal("督查的对象应是一个辅导站或学校。", "unit_id")
         inspecting = before and before.get("inspecting_unit_id")
         if inspecting and record["unit_id"] not in unit_subtree(w.db, inspecting):
             # Else the record says a town inspected a station it never went to, and the town could
             # no longer see its own inspection nor the station's town edit it.
             name = (w.get("unit", inspecting) or {}).get("name") or "督查单位"
             raise Refusal(f"这次督查是{name}做的，被督查单位只能改成{name}下面的辅导站或学校；"
-                          "如果单位记错了，请删除这条记录，由实际督查的单位重新记录。")
+                          "如果单位记错了，请删除这条记录，由实际督查的单位重新记录。", "unit_id")
     own_unit = w.actor.unit_id in (record["unit_id"], before and before["unit_id"])
     if role == "staff" and own_unit:
         if before is None:
-            raise Refusal("单位不能督查自己；请由镇（街道）关工委或县关工委督查。")
+            raise Refusal("单位不能督查自己；请由镇（街道）关工委或县关工委督查。", "unit_id")
         changed = [name for name in ENTITIES["inspection"].columns
                    if record.get(name) != before.get(name) and name not in RECTIFICATION]
         if changed:
             label = ENTITIES["inspection"].by_name[changed[0]].label
-            raise Refusal(f"被督查单位只能填写整改情况，不能修改“{label}”。")
+            raise Refusal(f"被督查单位只能填写整改情况，不能修改“{label}”。", changed[0])
     elif before is not None and not edits_inspection(w.scope, before):
         raise Refusal(NOT_YOUR_INSPECTION)
     passed, failed, fixed = set(record["passed"]), set(record["failed"]), set(record["fixed"])
     both = passed & failed
     if both:
         label = CHECK_ITEMS[sorted(both)[0]]
-        raise Refusal(f"“{label}”不能既达标又未达标，请只选一项。")
+        raise Refusal(f"“{label}”不能既达标又未达标，请只选一项。", "failed")
     if not fixed <= failed:
         label = CHECK_ITEMS[sorted(fixed - failed)[0]]
-        raise Refusal(f"“{label}”不在未达标项目中，不能记为已整改。")
+        raise Refusal(f"“{label}”不在未达标项目中，不能记为已整改。", "fixed")
     if record.get("score") is None or (
             before is not None and record.get("score") == before.get("score")
             and before.get("score") == checklist_score(before["passed"], before["failed"])):
@@ -632,15 +634,15 @@ def _check_referral(record: dict[str, Any]) -> None:
     day it ended, and the dates run in order (referred ≤ received ≤ concluded)."""
     status = record["status"]
     if status == "received" and record.get("received_on") is None:
-        raise Refusal("状态为“已接收”时请填写接收日期。")
+        raise Refusal("状态为“已接收”时请填写接收日期。", "received_on")
     if status == "concluded" and record.get("concluded_on") is None:
-        raise Refusal("状态为“已结束”时请填写结束日期。")
-    dates = [(label, record.get(name)) for name, label in (
+        raise Refusal("状态为“已结束”时请填写结束日期。", "concluded_on")
+    dates = [(name, label, record.get(name)) for name, label in (
         ("referred_on", "转介日期"), ("received_on", "接收日期"), ("concluded_on", "结束日期"))]
-    present = [(label, day) for label, day in dates if day is not None]
-    for (first, a), (second, b) in zip(present, present[1:], strict=False):
+    present = [(name, label, day) for name, label, day in dates if day is not None]
+    for (_, first, a), (name, second, b) in zip(present, present[1:], strict=False):
         if a > b:
-            raise Refusal(f"{second}（{b}）不能早于{first}（{a}）。")
+            raise Refusal(f"{second}（{b}）不能早于{first}（{a}）。", name)
 
 
 def _no_cycle(w: _Writer, unit_id: str, parent_id: str) -> None:
@@ -649,7 +651,7 @@ def _no_cycle(w: _Writer, unit_id: str, parent_id: str) -> None:
     current: str | None = parent_id
     while current is not None and current not in seen:
         if current == unit_id:
-            raise Refusal("不能把单位移到它自己的下级单位之下。")
+            raise Refusal("不能把单位移到它自己的下级单位之下。", "parent_id")
         seen.add(current)
         row = w.get("unit", current)
         current = row.get("parent_id") if row is not None else None
@@ -659,7 +661,7 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     target_name = record["target_entity"]
     target_entity = ENTITIES[target_name]
     label = target_entity.label
-    target = _live(w, target_name, record["target_id"], f"要审核的{label}")
+    target = _live(w, target_name, record["target_id"], f"要审核的{label}", "target_id")
     record["unit_id"] = target.get("unit_id")
     record["mentee_id"] = target.get("mentee_id")
     record["reviewer_id"] = w.actor.user_id

@@ -19,7 +19,7 @@ from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
-from ..forms import FieldView, FormInvalid, errors_from_reason, field_views, parse_fields
+from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archives import get_activity, sees_names
 from ..queries.pickers import pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
@@ -101,7 +101,7 @@ async def activity_create(request: Request) -> Response:
     outcome = await create_once(page, "activity", fields, posted, leave_out_empty=True)
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
-                               errors=errors_from_reason(ACTIVITY, outcome.reason, ("pairing_id", *FIELDS)))
+                               errors=refusal_errors(ACTIVITY, outcome, ("pairing_id", *FIELDS)))
     return page.redirect(f"/activities/{outcome.record_id}",
                          flash="已代录。志愿者的手机（如有）下次同步时会收到这条记录；它在审核队列里等待审核。")
 
@@ -165,7 +165,7 @@ async def activity_save(request: Request) -> Response:
         return page.redirect(f"/activities/{activity['id']}", flash="没有改动。")
     if outcome.status == "rejected":
         return await _edit_form(page, activity, posted, version, status=400,
-                                errors=errors_from_reason(ACTIVITY, outcome.reason, FIELDS))
+                                errors=refusal_errors(ACTIVITY, outcome, FIELDS))
     return page.redirect(f"/activities/{activity['id']}", flash=saved_words(outcome))
 
 

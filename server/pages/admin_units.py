@@ -16,10 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sync import Outcome
 from sync.entities import ENTITIES, ROW_KINDS, UNIT_KINDS
 from sync.mutations import delete
 
-from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.admin import counted_records, unit_usage
 from ..queries.units import get_unit, unit_tree
 from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
@@ -103,12 +104,12 @@ async def admin_unit_create(request: Request) -> Response:
     # of the same name (the second a row of zeros on every statistics form).
     outcome = await create_once(visit, "unit", fields, values)
     if outcome.status != "applied":
-        return await _render_tree(visit, values, _errors(outcome.reason), 400)
+        return await _render_tree(visit, values, _errors(outcome), 400)
     return visit.redirect("/admin/units", flash=f"已新建单位“{fields['name']}”。")
 
 
-def _errors(reason: str | None) -> dict[str, str]:
-    return errors_from_reason(ENTITIES["unit"], reason, FIELDS)
+def _errors(outcome: Outcome) -> dict[str, str]:
+    return refusal_errors(ENTITIES["unit"], outcome, FIELDS)
 
 
 async def _load(visit: Visit, request: Request) -> dict[str, Any]:
@@ -176,7 +177,7 @@ async def admin_unit_save(request: Request) -> Response:
     if edited is None:
         return visit.redirect("/admin/units", flash="没有改动。")
     if edited.status == "rejected":
-        return await _render_unit(visit, unit, values, _errors(edited.reason), 400)
+        return await _render_unit(visit, unit, values, _errors(edited), 400)
     flash = "单位已保存。" if edited.status != "conflict" else edited.reason
     return visit.redirect("/admin/units", flash=flash)
 

@@ -21,7 +21,7 @@ from sync.mutations import delete
 from sync.timeutil import local_today
 
 from ..errors import ParamInvalid
-from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields, whole_number
+from ..forms import FormInvalid, field_views, parse_fields, refusal_errors, whole_number
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
 from ..queries.units import unit_options
 from .common import (
@@ -127,7 +127,7 @@ async def event_create(request: Request) -> Response:
     outcome = await create_once(page, "event", fields, posted, leave_out_empty=True)
     if outcome.status == "rejected":
         return await _event_form(page, posted, status=400,
-                                 errors=errors_from_reason(EVENT, outcome.reason, EVENT_FIELDS))
+                                 errors=refusal_errors(EVENT, outcome, EVENT_FIELDS))
     return page.redirect("/events", flash="集体活动已登记，统计表和宣讲覆盖率会算上它。")
 
 
@@ -160,7 +160,7 @@ async def event_save(request: Request) -> Response:
         return page.redirect("/events", flash="没有改动。")
     if outcome.status == "rejected":
         return await _event_form(page, posted, event=event, status=400,
-                                 errors=errors_from_reason(EVENT, outcome.reason, EVENT_FIELDS))
+                                 errors=refusal_errors(EVENT, outcome, EVENT_FIELDS))
     return page.redirect("/events", flash=saved_words(outcome))
 
 
@@ -241,7 +241,7 @@ async def enrolment_save(request: Request) -> Response:
         return page.redirect("/enrolments", flash=saved_words(outcome))
     if outcome.status == "rejected":
         return await _enrolment_page(page, posted, status=400,
-                                     errors=errors_from_reason(ENROLMENT, outcome.reason, ENROLMENT_FIELDS))
+                                     errors=refusal_errors(ENROLMENT, outcome, ENROLMENT_FIELDS))
     return page.redirect("/enrolments", flash="在校人数已保存，宣讲覆盖率按它计算。")
 
 

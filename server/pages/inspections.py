@@ -22,7 +22,7 @@ from sync.timeutil import local_today
 
 from ..charts import line_chart
 from ..errors import typed_words
-from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields, whole_number
+from ..forms import FormInvalid, field_views, parse_fields, refusal_errors, whole_number
 from ..queries.inspections import (
     RECTIFICATION_STATES,
     get_inspection,
@@ -143,7 +143,7 @@ def _parse(form: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _answer(outcome: Outcome, names: tuple[str, ...]) -> dict[str, str]:
-    return errors_from_reason(ENTITY, outcome.reason, names) if outcome.status == "rejected" else {}
+    return refusal_errors(ENTITY, outcome, names) if outcome.status == "rejected" else {}
 
 
 async def inspection_create(request: Request) -> Response:

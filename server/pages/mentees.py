@@ -21,7 +21,7 @@ from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
-from ..forms import FormInvalid, MutationsRefused, apply_all, errors_from_reason, field_views, parse_fields
+from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse_fields, refusal_errors
 from ..queries.mentees import (
     PAGE_SIZE,
     MenteeFilter,
@@ -176,7 +176,7 @@ async def mentee_create(request: Request) -> Response:
     try:
         created, code = await visit.state.store.write(write)
     except MutationsRefused as refused:
-        errors = errors_from_reason(MENTEE, refused.rejected[0][1].reason, REGISTER)
+        errors = refusal_errors(MENTEE, refused.rejected[0][1], REGISTER)
         return await _form_page(visit, mentee=None, values=values, errors=errors, status=400)
     return visit.redirect(f"/mentees/{created}", flash=f"已登记，编号 {code}。")
 
@@ -220,7 +220,7 @@ async def mentee_update(request: Request) -> Response:
         (outcome,) = await visit.state.store.write(
             lambda db: apply_all(db, actor, [upsert("mentee", changes, mentee_id, base_version=base)]))
     except MutationsRefused as refused:
-        errors = errors_from_reason(MENTEE, refused.rejected[0][1].reason, names)
+        errors = refusal_errors(MENTEE, refused.rejected[0][1], names)
         return await _form_page(visit, mentee=mentee, values=values, errors=errors, status=400)
     if outcome.status == "conflict":
         return visit.redirect(f"/mentees/{mentee_id}", flash=f"部分内容未保存：{outcome.reason}")
@@ -306,7 +306,7 @@ async def screening_add(request: Request) -> Response:
     except MutationsRefused as refused:
         index, outcome = refused.rejected[0]
         entity = ENTITIES["screening"] if index == 0 else MENTEE
-        errors = errors_from_reason(entity, outcome.reason, SCREENING)
+        errors = refusal_errors(entity, outcome, SCREENING)
         return await _detail_page(visit, mentee_id, screening=values, errors=errors, status=400)
     note = ""
     if len(outcomes) > 1:

@@ -18,7 +18,7 @@ from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
-from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archives import FILTERS, PAGE_SIZE, get_pairing, list_pairings, sees_names
 from ..queries.pickers import mentee_categories, mentee_options, mentor_options
 from ..queries.units import unit_options
@@ -118,7 +118,7 @@ async def pairing_create(request: Request) -> Response:
         return await _pairing_form(page, posted, errors=exc.errors, status=400)
     outcome = await create_once(page, "pairing", fields, posted, leave_out_empty=True)
     if outcome.status == "rejected":
-        return await _pairing_form(page, posted, errors=errors_from_reason(PAIRING, outcome.reason, NEW_FIELDS),
+        return await _pairing_form(page, posted, errors=refusal_errors(PAIRING, outcome, NEW_FIELDS),
                                    status=400)
     return page.redirect(f"/pairings/{outcome.record_id}",
                          flash="已结对。志愿者的手机下次同步时会收到这个孩子的档案。")
@@ -168,7 +168,7 @@ async def pairing_save(request: Request) -> Response:
         return page.redirect(f"/pairings/{pairing['id']}", flash="没有改动。")
     if outcome.status == "rejected":
         return await _edit_form(page, pairing, posted, version, status=400,
-                                errors=errors_from_reason(PAIRING, outcome.reason, EDIT_FIELDS))
+                                errors=refusal_errors(PAIRING, outcome, EDIT_FIELDS))
     return page.redirect(f"/pairings/{pairing['id']}", flash=saved_words(outcome))
 
 
@@ -220,7 +220,7 @@ async def pairing_close(request: Request) -> Response:
                                            base_version=version))
     if outcome.status == "rejected":
         return await _end_form(page, pairing, posted, status=400,
-                               errors=errors_from_reason(PAIRING, outcome.reason, END_FIELDS))
+                               errors=refusal_errors(PAIRING, outcome, END_FIELDS))
     return _closed(page, pairing, fields)
 
 

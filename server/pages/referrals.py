@@ -18,7 +18,7 @@ from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
-from ..forms import FormInvalid, errors_from_reason, field_views, parse_fields
+from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archives import sees_names
 from ..queries.pickers import mentee_options
 from ..queries.referrals import get_referral, list_referrals
@@ -81,7 +81,7 @@ async def referral_create(request: Request) -> Response:
     outcome = await create_once(page, "referral", fields, posted, leave_out_empty=True)
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
-                               errors=errors_from_reason(REFERRAL, outcome.reason, NEW_FIELDS))
+                               errors=refusal_errors(REFERRAL, outcome, NEW_FIELDS))
     return page.redirect(f"/referrals/{outcome.record_id}", flash="转介已登记；对方接收后请在这里登记接收日期。")
 
 
@@ -128,7 +128,7 @@ async def referral_save(request: Request) -> Response:
         return page.redirect(f"/referrals/{referral['id']}", flash="没有改动。")
     if outcome.status == "rejected":
         return await _detail(page, referral, posted, version, status=400,
-                             errors=errors_from_reason(REFERRAL, outcome.reason, TRACK_FIELDS))
+                             errors=refusal_errors(REFERRAL, outcome, TRACK_FIELDS))
     return page.redirect(f"/referrals/{referral['id']}", flash=saved_words(outcome))
 
 

@@ -23,7 +23,7 @@ from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
-from ..forms import FormInvalid, errors_from_reason, parse_fields
+from ..forms import FormInvalid, parse_fields, refusal_errors
 from ..queries.followups import (
     due_follow_ups,
     get_flagged_activity,
@@ -105,7 +105,7 @@ async def risk_action_save(request: Request) -> Response:
     actor = visit.actor
     (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [mutation]))
     if outcome.status == "rejected":
-        found = errors_from_reason(ENTITIES["activity"], outcome.reason, HANDLING)
+        found = refusal_errors(ENTITIES["activity"], outcome, HANDLING)
         return await _render(visit, draft=values, status=400,
                              errors={f"{activity_id}.{k}": v for k, v in found.items()})
     if outcome.status == "conflict":
