@@ -21,7 +21,7 @@ import sqlite_utils
 from . import counts, latest
 from .db import select_in, transaction
 from .echo import echo, encodable, field_names, reason_text, sanitise
-from .entities import DEFAULTS, ENTITIES, Entity
+from .entities import DEFAULTS, ENTITIES, Entity, this
 from .errors import DeviceRevoked
 from .ids import new_id
 from .merge import CREATOR, changed_by_others, merge_fields
@@ -346,13 +346,13 @@ class _Writer:
                 who = "服务器" if not entity.by_name[name].writers else "其他角色"
                 raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，你不能修改。", name)
         if current is not None and not self.scope.allows(keys_of(entity.name, current)):
-            raise Refusal(not_found(f"这条{entity.label}", hint=NEW_RECORD_HINT if m.op == "upsert" else ""))
+            raise Refusal(not_found(this(entity.label), hint=NEW_RECORD_HINT if m.op == "upsert" else ""))
         if (role == "mentor" and current is not None and entity.name in OWN_RECORDS
                 and current.get("author_id") != self.actor.user_id):
-            raise Refusal(f"这条{entity.label}不是你记录的，不能修改；如需更正请联系辅导站。")
+            raise Refusal(f"{this(entity.label)}不是你记录的，不能修改；如需更正请联系辅导站。")
         if (current is not None and entity.locks_when_approved and current.get(entity.approval_field) == "approved"
                 and not (m.op == "upsert" and m.fields and set(m.fields) <= set(entity.open_after_approval))):
-            raise Refusal(f"这条{entity.label}已审核通过并锁定，不能再修改；如需更正请联系辅导站退回。")
+            raise Refusal(f"{this(entity.label)}已审核通过并锁定，不能再修改；如需更正请联系辅导站退回。")
         if m.op == "delete":
             return self._delete(m, current)
         if current is None:
@@ -364,11 +364,11 @@ class _Writer:
         if m.base_version is not None:
             # base_version should be null for a new record; the sentence is the one for a record
             # out of scope, so that an edit cannot tell whether a record it may not see exists.
-            raise Refusal(not_found(f"这条{entity.label}", hint=NEW_RECORD_HINT))
+            raise Refusal(not_found(this(entity.label), hint=NEW_RECORD_HINT))
         # One id, one record: a phone keeps its records by id, so a create reusing the id of
         # another entity's record would overwrite that record on every phone that pulls both.
         if self.taken.setdefault(m.record_id, entity.name) != entity.name:
-            raise Refusal(f"record_id {m.record_id} 已被另一条记录使用；请为这条{entity.label}换一个新的编号。")
+            raise Refusal(f"record_id {m.record_id} 已被另一条记录使用；请为{this(entity.label)}换一个新的编号。")
         if self.actor.role not in entity.creators:
             raise Refusal(f"你的角色不能新建{entity.label}。")
         record: dict[str, Any] = {name: None for name in entity.columns}
@@ -395,7 +395,7 @@ class _Writer:
     def _update(self, m: Mutation, current: dict[str, Any]) -> Outcome:
         entity = m.entity
         if current["deleted"]:
-            raise Refusal(f"这条{entity.label}已被删除，修改未保存；内容已记入审计日志，可请辅导站恢复。")
+            raise Refusal(f"{this(entity.label)}已被删除，修改未保存；内容已记入审计日志，可请辅导站恢复。")
         for name in immutable_after_create(entity.name):
             if name in m.fields and m.fields[name] != current.get(name):
                 raise Refusal(f"{entity.label}建立后不能更改“{entity.by_name[name].label}”。", name)
@@ -444,7 +444,7 @@ class _Writer:
     def _delete(self, m: Mutation, current: dict[str, Any] | None) -> Outcome:
         entity = m.entity
         if current is None:
-            raise Refusal(not_found(f"这条{entity.label}"))
+            raise Refusal(not_found(this(entity.label)))
         if self.actor.role not in entity.deleters:
             raise Refusal(f"你的角色不能删除{entity.label}。")
         if entity.name == "activity" and self.actor.role == "mentor" and (why := open_risk_flag(current)):
@@ -465,7 +465,7 @@ class _Writer:
             # let staff decide, rather than deleting work the writer never saw.
             outcome = Outcome(
                 m.mutation_id, entity.name, m.record_id, "conflict", current["version"],
-                f"这条{entity.label}在你删除前已被别人修改，暂未删除；已存为冲突记录，等辅导站处理。",
+                f"{this(entity.label)}在你删除前已被别人修改，暂未删除；已存为冲突记录，等辅导站处理。",
                 [self._conflict(m, current, "_deleted", False, True, current["version"])],
             )
             self._audit(outcome, "delete", {"conflicts": {"_deleted": {"kept": False, "yours": True}}})

@@ -14,6 +14,23 @@ ROLE_LABELS = {
 }
 
 # Enumerations: stored value -> Chinese label.
+# "This record" for each kind a sentence names, with its measure word: 找不到这个帮扶对象, not 这条帮扶对象.
+# By the noun, since the pages name some records that are no synced entity (账号, 手机, 冲突记录).
+THIS = {
+    "单位": "这个单位", "上级单位": "这个上级单位", "帮扶对象": "这个帮扶对象", "结对": "这个结对",
+    "帮扶活动": "这条帮扶活动", "摸排": "这条摸排记录", "集体活动": "这次集体活动", "在校人数": "这组在校人数",
+    "统计表": "这份统计表", "统计表报送": "这份统计表", "审核": "这条审核记录", "转介": "这条转介记录",
+    "督查": "这次督查", "督查记录": "这条督查记录", "账号": "这个账号", "志愿者": "这位志愿者",
+    "五老志愿者": "这位五老志愿者", "手机": "这台手机", "冲突记录": "这条冲突记录", "风险提示": "这条风险提示",
+    "记录": "这条记录",
+}
+
+
+def this(noun: str) -> str:
+    """``noun`` as "this one" with its measure word (``THIS``); a noun not listed is 这条…记录."""
+    return THIS.get(noun) or f"这条{noun.removesuffix('记录')}记录"
+
+
 UNIT_KINDS = {"county": "县", "town": "镇/街道", "station": "辅导站", "school": "学校"}
 # The units that are rows of the statistics form; a child's talks and screenings count in the row of
 # the child's unit, so a child belongs to one of these.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import returns
-from .entities import CHECK_ITEMS, ENTITIES, ROW_KINDS
+from .entities import CHECK_ITEMS, ENTITIES, ROW_KINDS, this
 from .records import keys_of
 from .scope import Scope, unit_subtree
 from .timeutil import local_today
@@ -438,7 +438,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         if before is None or record["mentor_id"] != before["mentor_id"]:
             mentor = w.get_user(record["mentor_id"])
             if mentor is None or (role != "admin" and not w.scope.allows_unit(mentor["unit_id"])):
-                raise Refusal(not_found("这位五老志愿者", record["mentor_id"]), "mentor_id")
+                raise Refusal(not_found(this("五老志愿者"), record["mentor_id"]), "mentor_id")
             if mentor["role"] != "mentor" or not mentor["active"]:
                 raise Refusal("结对的志愿者必须是在册的五老志愿者账号。", "mentor_id")
         if record["status"] == "active" and (before is None or before["status"] != "active"
@@ -670,7 +670,7 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     # version it judged, for the archive.
     seen = record.get("target_version")
     if seen is not None and seen != target["version"]:
-        raise Refusal(f"这条{label}在你打开审核页之后又被改过，请看过现在的内容再审核。")
+        raise Refusal(f"{this(label)}在你打开审核页之后又被改过，请看过现在的内容再审核。")
     record["target_version"] = target["version"]
     approved = record["decision"] == "approve"
     if target_name == "stats_return" and target["unit_id"] == w.actor.unit_id:
@@ -681,7 +681,7 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     if not approved and target.get(target_entity.approval_field) == "approved":
         approver_unit = _approving_unit(w, target["id"])
         if approver_unit is not None and not w.scope.allows_unit(approver_unit):
-            raise Refusal(f"这条{label}由上级单位审核通过，只有该级或更上级可以退回。")
+            raise Refusal(f"{this(label)}由上级单位审核通过，只有该级或更上级可以退回。")
     if target_name == "stats_return":
         _refuse_if(returns.check_reviewable(target, approved))
         w.change(target_name, target["id"], returns.review_values(w.db, target, approved))

@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 
 from sync import Actor, Scope, load_scope, parse_id
+from sync.entities import this
 
 from .. import csrf, sessions
 from ..drafts import keep_draft, read_draft
@@ -354,7 +355,7 @@ def past_the_end(visit: Visit, number: int, pages: int) -> Response | None:
 
 def not_found(what: str = "记录") -> NotFound:
     """One answer for "no such record" and "not yours": scope leaks nothing."""
-    return NotFound(f"找不到这条{what}，或它不在你的管理范围内。")
+    return NotFound(f"找不到{this(what)}，或它不在你的管理范围内。")
 
 
 def path_id(raw: str, what: str) -> str:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, resolve_conflict
-from sync.entities import ENTITIES
+from sync.entities import ENTITIES, this
 
 from ..access import CHILD_ENTITIES, log_access
 from ..clients import client_ip
@@ -134,7 +134,7 @@ async def conflict_resolve(request: Request) -> Response:
         if not await _resolved_so_already(page, choice, value):
             return await _detail(page, row, choice=choice, value=value, error=exc.reason, status=400)
     entity = ENTITIES[row["entity"]].label
-    words = f"冲突已处理（{CHOICES[choice]}）；这条{entity}的两个版本都留在冲突记录里。"
+    words = f"冲突已处理（{CHOICES[choice]}）；{this(entity)}的两个版本都留在冲突记录里。"
     return page.redirect("/conflicts", flash=words)
 
 

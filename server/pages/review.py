@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import new_id, parse_id
-from sync.entities import REVIEW_TARGETS, TEXT_MAX
+from sync.entities import REVIEW_TARGETS, TEXT_MAX, this
 
 from ..access import log_access
 from ..clients import client_ip
@@ -104,9 +104,9 @@ async def review_decide(request: Request) -> Response:
         return await _queue(page, errors={key: f"没有保存：{outcome.reason}"}, comments={key: comment}, status=400)
     what = REVIEW_TARGETS[target_entity]
     if decision == "approve":
-        words = f"已通过这条{what}" + ("，记录已锁定。" if target_entity == "activity" else "。")
+        words = f"已通过{this(what)}" + ("，记录已锁定。" if target_entity == "activity" else "。")
     else:
-        words = f"已退回这条{what}" + (
+        words = f"已退回{this(what)}" + (
             "；志愿者的手机下次同步时会看到退回意见。" if target_entity == "activity" else "。")
     return page.redirect(_here(page.request.query_params.get("unit", "")[:40] or None), flash=words)
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from sync import Actor, Outcome, apply_mutations, new_id, parse_id
 from sync.audit import record_history
-from sync.entities import DEFAULTS, ENTITIES, ROLE_LABELS, Field
+from sync.entities import DEFAULTS, ENTITIES, ROLE_LABELS, Field, this
 from sync.mutations import upsert
 from sync.rules import NEW_RECORD_HINT, filled_on_create, not_found
 from sync.users import LABELS, not_as_created
@@ -118,7 +118,7 @@ def already_created(request: Request, db: Any, actor: Actor, entity: str, record
         if fields is not None:
             refuse_other_values(request, db, entity, record_id, fields)
         return Outcome(None, entity, record_id, "applied", done[1])
-    return Outcome.rejected(None, entity, record_id, not_found(f"这条{spec.label}", hint=NEW_RECORD_HINT))
+    return Outcome.rejected(None, entity, record_id, not_found(this(spec.label), hint=NEW_RECORD_HINT))
 
 
 async def review_once(page: Visit, fields: dict[str, Any], posted: dict[str, Any]) -> tuple[Outcome, str]:
@@ -175,7 +175,7 @@ def refuse_other_values(request: Request, db: Any, entity: str, record_id: str,
             unsaved.append(field)
             typed.append(f"{field.label}：{_shown(field, value)}")
     if unsaved:
-        raise saved_before(f"这条{spec.label}", [f.label for f in unsaved], typed,
+        raise saved_before(this(spec.label), [f.label for f in unsaved], typed,
                            (record_page(request, db, entity, record_id), "打开这条记录"))
 
 
