@@ -206,11 +206,11 @@ async def require_form(request: Request, roles: Collection[str], *, max_files: i
     if out.session.must_change_password and not password_to_choose:
         # Nothing is written under a password someone else knows.
         raise PasswordToChoose(CHOOSE_PASSWORD, next_path=_form_page(request))
+    # An error page for this post (the record was deleted meanwhile, say, or a form this role may not
+    # use) shows the person's own words back rather than dropping them (server/errors.py ``typed_words``).
+    request.state.posted = form
     if out.session.actor.role not in roles:
         raise Forbidden(refused_words(roles))
-    # An error page for this post (the record was deleted meanwhile, say) shows the person's own
-    # words back rather than dropping them (server/errors.py ``typed_words``).
-    request.state.posted = form
     return out, form
 
 

@@ -157,3 +157,14 @@ def test_a_signed_out_deep_link_with_a_query_comes_back_whole_after_signing_in(s
                                        "next": html.unescape(carried.group(1))},
                             form_page=response.headers["location"])
     assert response.status_code == 303 and response.headers["location"] == deep
+
+
+def test_a_form_posted_by_a_role_that_may_not_use_it_shows_the_typed_words_back(site: Site) -> None:
+    """The county may read a child's file but not register one: its refusal (403) keeps what was typed,
+    as every other refusal of a post does, so the words can be copied to whoever registers the child."""
+    w = site.w
+    response = site.as_(w.reviewer).post("/mentees/new", {
+        "unit_id": w.st11, "name": "小东", "plan": "每周家访一次，陪他写作业。"}, form_page="/account")
+    assert response.status_code == 403
+    text = html.unescape(response.text)
+    assert "每周家访一次，陪他写作业。" in text and "你填写的内容（没有保存）" in text
