@@ -26,10 +26,12 @@ SMALL = 18
 
 @dataclass(frozen=True)
 class Series:
-    """One series; a value of None is unknown: no bar, and ``missing`` written in its place."""
+    """One series; a value of None has no bar, and ``missing`` written in its place — or, where
+    ``words`` gives one, that value's own word (not every value without a number is unknown)."""
 
     name: str
     values: tuple[Number | None, ...]
+    words: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,15 @@ def bar_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Seri
     known = [float(v) for s in series for v in s.values if v is not None]
     peak = max([0.0, *known, float(target or 0)])
 
-    def shown(value: Number | None) -> str:
-        return missing if value is None else fmt(value, unit)
+    def shown(s: Series, i: int) -> str:
+        value = s.values[i]
+        if value is not None:
+            return fmt(value, unit)
+        word = s.words[i] if i < len(s.words) else None
+        return word or missing
 
-    value_room = FONT * 0.62 * (max((len(shown(v)) * (2 if v is None else 1) for s in series for v in s.values),
+    value_room = FONT * 0.62 * (max((len(shown(s, i)) * (2 if v is None else 1) for s in series
+                                     for i, v in enumerate(s.values)),
                                     default=1) + (len(series[0].name) + 1 if many else 0)) + 8
     span = WIDTH - value_room - 4
     scale = span / peak if peak else 0.0
@@ -140,7 +147,7 @@ def bar_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Seri
             if w:
                 body.append(f'<rect x="0" y="{by:.1f}" width="{w:.1f}" height="{bar_h:.0f}" fill="{_fill(k, j)}"'
                             f' stroke="{INK}" stroke-width="2"/>')
-            text = (f"{s.name} " if many else "") + shown(value)
+            text = (f"{s.name} " if many else "") + shown(s, i)
             body.append(_text(w + 6, by + bar_h - 5, text, bold=True, cls="chart-value"))
             by += bar_h + 4
         y += row_h
@@ -152,7 +159,7 @@ def bar_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Seri
     if not labels:
         body.append(_text(0, top + FONT, "（没有数据）"))
     columns = (label_header or "项目", *(f"{s.name}" for s in series))
-    rows = tuple((label, *(shown(s.values[i]) for s in series)) for i, label in enumerate(labels))
+    rows = tuple((label, *(shown(s, i) for s in series)) for i, label in enumerate(labels))
     summary = desc or _describe(labels, series, unit)
     return Chart(key, title, summary, _frame(key, title, summary, WIDTH, height, body, "bar"), columns, rows)
 

@@ -23,10 +23,14 @@ def coverage_chart(data: dict[str, Any]) -> Chart | None:
     towns = data["coverage"]
     if not towns:
         return None
+    # A town whose enrolment is 0 has nobody to reach: 无需覆盖, as /coverage says, not 未填在校人数.
+    def words(side: str) -> tuple[str | None, ...]:
+        return tuple("无需覆盖" if t[f"{side}_enrolled"] == 0 else None for t in towns)
+
     return bar_chart(
         "coverage-town", f"{data['coverage_year']}年宣讲覆盖率（按镇/街道）", [t["name"] for t in towns],
-        [Series("学生（第4讲）", tuple(t["students"] for t in towns)),
-         Series("家长（第5讲）", tuple(t["parents"] for t in towns))],
+        [Series("学生（第4讲）", tuple(t["students"] for t in towns), words("students")),
+         Series("家长（第5讲）", tuple(t["parents"] for t in towns), words("parents"))],
         unit="%", target=100, label_header="镇/街道", missing="未填在校人数")
 
 

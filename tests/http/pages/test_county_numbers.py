@@ -210,3 +210,24 @@ def test_an_inspection_score_worked_out_from_its_checklist_follows_the_checklist
     assert scores == [100, 70]
     text = site.as_(w.reviewer).get(f"/summary?unit={w.st12}&year=2026").text
     assert "全年开展现场督查2次，平均得分85分" in text
+
+
+def test_a_town_whose_units_all_filed_no_pupils_reads_nothing_to_reach_on_the_dashboard_as_on_coverage(
+        site: Site) -> None:
+    """Both of 栟茶镇's units filed 0 students and 0 parents: /coverage says 无需覆盖 for them, while the
+    dashboard's chart had one word for every row without a percentage and called the town 未填在校人数."""
+    w = site.w
+    year = local_today().year  # the dashboard shows this year's coverage
+
+    def setup(db: Any) -> None:
+        for staff, unit in ((w.staff_st21, w.st21), (w.staff_st22, w.st22)):
+            mutate(db, staff, "enrolment", {"unit_id": unit, "year": year, "students": 0, "parents": 0})
+
+    site.write(setup)
+    # By hand: 栟茶镇 has 0 students and 0 parents enrolled, so nobody to reach on either side;
+    # 掘港街道 lacks 掘港中学's figure, so it is still unknown there.
+    dashboard = site.as_(w.reviewer).get("/dashboard").text
+    chart = dashboard.split('id="chart-coverage-town"')[1].split("</figure>")[0]
+    assert _page_row(chart, "栟茶镇")[1:] == ["无需覆盖", "无需覆盖"]
+    assert _page_row(chart, "掘港街道")[1:] == ["未填在校人数", "未填在校人数"]
+    assert "栟茶镇" in chart.split("<svg")[1] and chart.split("</svg>")[0].count("无需覆盖") == 2
