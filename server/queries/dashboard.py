@@ -9,9 +9,10 @@ overdue follow-ups read the latest activity it keeps per pairing (``sync/latest.
 
 Definitions (docs/pages.md repeats them for the county):
 
-- **active pairing**: ``status = 'active'`` and begun (``start_date`` not after today: one registered
-  ahead of its first day is not yet mentored, as the brief counts it too); by category, a pairing counts once under each
-  category of its mentee (未分类 when none), so the category bars may add up to more than the total;
+- **active pairing**: ``filters.running``: ``status = 'active'`` and begun (``start_date`` not after
+  today: one registered ahead of its first day is not yet mentored, as the brief counts it too);
+  by category, a pairing counts once under each category of its mentee (未分类 when none),
+  so the category bars may add up to more than the total;
   by town, under the town its unit lies in (县直 for a unit directly under the county).
 - **overdue follow-up** and **open risk flag**: the station home page's definitions
   (``followups.py``: the latest activity by date then id set a ``follow_up_due`` before today; a
@@ -36,7 +37,7 @@ from sync.db import placeholders, select_in
 from sync.entities import CATEGORIES
 
 from .coverage import coverage_by_town
-from .filters import DEAD_PAIRINGS, live
+from .filters import DEAD_PAIRINGS, live, running
 from .followups import OPEN_RISK_FLAG
 from .referrals import OPEN
 
@@ -121,7 +122,7 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
     units = scope_units(db, scope)
     by_category, by_town, total = active_pairings(db, units, today)
     overdue = overdue_follow_ups(db, units, today)
-    key = key_mentees(db, units)
+    key = key_mentees(db, units, today)
     flags = open_risk_flags(db, units)
     return {
         "today": today.isoformat(),
@@ -157,10 +158,10 @@ def active_pairings(db: sqlite_utils.Database, units: Units, today: datetime.dat
     rows = db.execute(
         f"""
         SELECT p.unit_id, m.categories, count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id
-        WHERE p.status = 'active' AND p.start_date <= ? AND p.deleted = 0 AND m.deleted = 0 AND {cond}
+        WHERE {running("p", today)} AND p.deleted = 0 AND m.deleted = 0 AND {cond}
         GROUP BY p.unit_id, m.categories
         """,
-        [today.isoformat(), *params],
+        params,
     ).fetchall()
     categories = {key: 0 for key in CATEGORIES}
     uncategorised = 0
@@ -243,13 +244,14 @@ def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.
     return out
 
 
-def key_mentees(db: sqlite_utils.Database, units: Units) -> list[dict[str, Any]]:
-    """Active mentees of risk level 重点, by town, unit and code; with their active pairing if any."""
+def key_mentees(db: sqlite_utils.Database, units: Units, today: datetime.date) -> list[dict[str, Any]]:
+    """Active mentees of risk level 重点, by town, unit and code; with their pairing running on
+    ``today`` if any (one that begins next week does not make the child 已结对 yet)."""
     cond, params = _in_units(units, "m.unit_id")
     rows = db.query(
         f"""
         SELECT m.id, m.code, m.unit_id, m.categories,
-               (SELECT p.id FROM pairings p WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0
+               (SELECT p.id FROM pairings p WHERE p.mentee_id = m.id AND {running("p", today)} AND p.deleted = 0
                 LIMIT 1) AS pairing_id
         FROM mentees m WHERE m.risk_level = 'key' AND m.status = 'active' AND m.deleted = 0 AND {cond}
         """,

@@ -7,11 +7,13 @@ scope check). ``chosen`` and ``contains`` turn the filters a list page was asked
 """
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from sync import Scope
 from sync.scope import where
+from sync.timeutil import local_today
 
 # Which parents must also be live for a row of each entity to count.
 PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -32,6 +34,16 @@ PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
 # Reports that count activities by their own unit subtract these instead of testing every row.
 DEAD_PAIRINGS = ("SELECT p.id FROM pairings p WHERE p.deleted = 1"
                  " UNION SELECT p.id FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE m.deleted = 1")
+
+
+def running(alias: str, today: datetime.date | None = None) -> str:
+    """SQL: the pairing ``alias`` is 在结对 on ``today`` (a Beijing date; default: now): not ended and
+    already begun. One registered ahead of its first day is not yet mentored, so no figure of pairings
+    running counts it (the dashboard, the brief, the volunteer list, 重点对象's 已结对 alike).
+    The date is written into the SQL: an ISO date from ``date.isoformat`` holds nothing to escape,
+    and the callers' parameter lists stay as they are."""
+    day = (today or local_today()).isoformat()
+    return f"({alias}.status = 'active' AND {alias}.start_date <= '{day}')"
 
 
 def live(entity: str, alias: str) -> str:

@@ -15,7 +15,7 @@ from sync.db import placeholders
 from sync.scope import unit_subtree
 
 from .archives import name_column
-from .filters import contains, in_scope, live, visible
+from .filters import contains, in_scope, live, running, visible
 
 PAGE_SIZE = 50
 
@@ -53,7 +53,7 @@ def list_mentors(db: sqlite_utils.Database, scope: Scope, f: MentorFilter) -> tu
     rows = list(db.query(
         f"""
         SELECT u.id, u.login, u.name, u.phone, u.about, u.smartphone, u.active, u.unit_id, un.name AS unit_name,
-               (SELECT count(*) FROM pairings p WHERE p.mentor_id = u.id AND p.status = 'active'
+               (SELECT count(*) FROM pairings p WHERE p.mentor_id = u.id AND {running("p")}
                 AND p.deleted = 0) AS active_pairings,
                (SELECT count(*) FROM sync_devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL) AS phones,
                (SELECT max(d.last_seen_at) FROM sync_devices d WHERE d.user_id = u.id) AS last_sync

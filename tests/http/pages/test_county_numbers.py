@@ -231,3 +231,26 @@ def test_a_town_whose_units_all_filed_no_pupils_reads_nothing_to_reach_on_the_da
     assert _page_row(chart, "栟茶镇")[1:] == ["无需覆盖", "无需覆盖"]
     assert _page_row(chart, "掘港街道")[1:] == ["未填在校人数", "未填在校人数"]
     assert "栟茶镇" in chart.split("<svg")[1] and chart.split("</svg>")[0].count("无需覆盖") == 2
+
+
+def test_a_pairing_that_begins_next_week_is_not_counted_on_the_volunteer_list_nor_makes_a_key_child_paired(
+        site: Site) -> None:
+    """在结对 is begun by today and not ended (the dashboard's total and the brief agreed on it in round
+    one). The volunteer list's 结对 N 个 and 重点对象's 已结对 still counted a pairing registered to
+    begin next week, so a 重点 child nobody visits yet read as paired."""
+    w = site.w
+    soon = (local_today() + datetime.timedelta(days=5)).isoformat()
+
+    def setup(db: Any) -> str:
+        child = make_mentee(db, w.staff_st21, w.st21, code="KEY-0001", risk_level="key")
+        make_pairing(db, w.staff_st21, w.mentor3, child, start_date=soon)
+        return child
+
+    site.write(setup)
+    # By hand: 张老师 runs pairing3 (begun 2026-09-01); the pairing with KEY-0001 begins in 5 days, so
+    # he has 1 pairing running and KEY-0001 has none yet.
+    mentors = site.as_(w.staff_st21).get(f"/mentors?unit={w.st21}").text
+    assert _page_row(mentors, "张老师")[5] == "1 个"
+    dashboard = site.as_(w.reviewer).get("/dashboard").text
+    key = _page_row(dashboard, "KEY-0001")
+    assert key[4] == "⚠ 未结对"
