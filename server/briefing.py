@@ -10,6 +10,8 @@ from typing import Any
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
 from sync.timeutil import local_today
 
+from .queries.progress import NO_OUTCOME
+
 NUMERALS = "一二三四五六七八九十"
 
 
@@ -89,7 +91,8 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
     kinds = "、".join(f"{label}{f['activity_kinds'].get(k, 0)}次" for k, label in ACTIVITY_KINDS.items()
                       if f["activity_kinds"].get(k, 0))
     closed = f["pairings_closed"]
-    closed_text = "、".join(f"{label}{closed[k]}对" for k, label in OUTCOMES.items() if closed.get(k))
+    closed_text = "、".join(f"{label}{closed[k]}对" for k, label in (*OUTCOMES.items(), (NO_OUTCOME, "结果未填"))
+                            if closed.get(k))
     pairing = (f"年末在结对帮扶{f['pairings_active']}对，全年新结对{f['pairings_new']}对"
                + (f"，结束结对{sum(closed.values())}对（{closed_text}）" if closed_text else "") + "。"
                + f"“五老”志愿者全年开展帮扶活动{f['activities']}次"

@@ -21,6 +21,8 @@ from sync.timeutil import local_today
 
 from .coverage import unit_coverage
 from .stats import BASES, KEYS, compute_stats
+
+NO_OUTCOME = ""  # ``pairings_closed``' key for pairings ended without an outcome (结果未填)
 from .units import unit_tree
 
 # Live activities, walked as the statistics form walks them (mentee → pairing → activity).
@@ -88,12 +90,13 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
         f" AND (p.status = 'active' OR p.end_date IS NOT NULL)),"
         f" total(p.start_date BETWEEN ? AND ?) FROM {live_pairings}",
         [as_of, as_of, date_from, as_of, *ids]).fetchone()
-    outcomes = dict.fromkeys(OUTCOMES, 0)
+    # Every pairing ended in the period counts, its outcome given or not (NO_OUTCOME): a raw API write
+    # can close one without it, and skipping it made 结束结对 N 对 fewer than the pairings that ended.
+    outcomes = {**dict.fromkeys(OUTCOMES, 0), NO_OUTCOME: 0}
     for outcome, n in db.execute(
         f"SELECT p.outcome, count(*) FROM {live_pairings} AND p.status = 'closed' AND p.end_date BETWEEN ? AND ?"
         " GROUP BY 1", [*ids, *period]).fetchall():
-        if outcome in outcomes:
-            outcomes[outcome] = n
+        outcomes[outcome if outcome in OUTCOMES else NO_OUTCOME] += n
     key_mentees = db.execute(
         f"SELECT count(*) FROM mentees WHERE deleted = 0 AND status = 'active' AND risk_level = 'key'"
         f" AND unit_id {units}", ids).fetchone()[0]

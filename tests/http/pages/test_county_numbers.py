@@ -13,7 +13,7 @@ import openpyxl
 
 from sync.timeutil import local_today
 
-from ...factories import make_activity, make_mentee, make_pairing, mutate, row
+from ...factories import end_pairing, make_activity, make_mentee, make_pairing, mutate, row
 from .conftest import Site
 
 YEAR = "from=2026-01-01&to=2026-12-31"
@@ -254,3 +254,20 @@ def test_a_pairing_that_begins_next_week_is_not_counted_on_the_volunteer_list_no
     dashboard = site.as_(w.reviewer).get("/dashboard").text
     key = _page_row(dashboard, "KEY-0001")
     assert key[4] == "⚠ 未结对"
+
+
+def test_a_pairing_closed_without_an_outcome_still_counts_among_the_pairings_ended_in_the_summary(
+        site: Site) -> None:
+    """A pairing closed through the API without an outcome (the 结束结对 page asks for one; a raw
+    write need not) was left out of 结束结对 N 对, so the summary ended fewer pairings than ended."""
+    w = site.w
+
+    def setup(db: Any) -> None:
+        end_pairing(db, w.staff_st11, w.pairing1, "2026-11-20", "improved")
+        end_pairing(db, w.staff_st11, w.pairing2, "2026-11-21", None)  # type: ignore[arg-type]
+
+    site.write(setup)
+    # By hand: two of make_county's pairings ended in 2026, one 好转 and one without an outcome;
+    # pairing3 still runs.
+    summary = site.as_(w.reviewer).get(f"/summary?unit={w.county}&year=2026").text
+    assert "结束结对2对（好转1对、结果未填1对）" in summary
