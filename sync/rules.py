@@ -185,6 +185,11 @@ def _pairing_dates(w: _Writer, before: dict[str, Any] | None, record: dict[str, 
     d = _ahead(w, before, record, "end_date")
     if d is not None:
         raise Refusal(f"“结束日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天：结对结束时再登记。", "end_date")
+    closing = before is None or before.get("status") != record.get("status") or before.get("end_date") != end
+    if closing and record.get("status") == "closed" and not end:
+        # Every figure dates an ended pairing by its end date: one closed without it counted neither
+        # as running nor among the pairings ended in any period (brief, summary, statistics form).
+        raise Refusal("结束结对要填“结束日期”。", "end_date")
     if before is not None:
         _visits_inside(w, before, record)
 

@@ -190,9 +190,10 @@ def test_two_creates_of_different_entities_under_one_id_in_one_batch_keep_only_t
 
 
 def test_creating_an_activity_on_a_closed_pairing_is_rejected(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
-    mutate(db, w.staff, "pairing", {"status": "closed", "outcome": "stable"}, w.pairing, base_version=1)
+    mutate(db, w.staff, "pairing", {"status": "closed", "outcome": "stable", "end_date": "2026-11-20"}, w.pairing,
+           base_version=1)
     staff_answer, = push(db, w.staff, upsert("activity", new_id(), new_activity_fields(w), 1))
-    assert staff_answer["status"] == "rejected" and "已结束" in staff_answer["reason"]
+    assert staff_answer["status"] == "rejected" and "结束" in staff_answer["reason"]
 
 
 def test_staff_may_enter_a_visit_made_before_a_pairing_ended_and_nothing_after(
@@ -795,3 +796,21 @@ def test_a_risk_flags_handling_dated_ahead_or_before_the_visit_is_refused_whoeve
     same_day = push(db, w.staff, upsert("activity", flagged, {"risk_action": act, "risk_action_on": "2026-11-20"},
                                         3, 1))
     assert same_day[0]["status"] == "applied"
+
+
+def test_a_pairing_closed_without_an_end_date_is_refused_whoever_sends_it(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """The 结束结对 page asks for an end date; a raw write closing a pairing without one was taken,
+    and the pairing then counted nowhere: not running (it is closed), and ended in no period (the
+    brief, the summary and the form date an end by its end date)."""
+    answers = push(db, w.staff, upsert("pairing", w.pairing, {"status": "closed", "outcome": "improved"}, 1,
+                                       base_version=1))
+    assert answers[0]["status"] == "rejected" and "结束日期" in answers[0]["reason"]
+    assert row(db, "pairing", w.pairing)["status"] == "active"
+    # The end date sent with it, the close goes; taking the date off afterwards is refused the same.
+    closed = push(db, w.staff, upsert("pairing", w.pairing, {"status": "closed", "end_date": "2026-11-20"}, 2,
+                                      base_version=1))
+    assert closed[0]["status"] == "applied"
+    cleared = push(db, w.staff, upsert("pairing", w.pairing, {"end_date": None}, 3, base_version=2))
+    assert cleared[0]["status"] == "rejected"
+    assert row(db, "pairing", w.pairing)["end_date"] == "2026-11-20"

@@ -363,7 +363,8 @@ def _continuity(who: str, steps: list[Any]) -> None:
             mutate(db, w.staff, "screening", {"mentee_id": [w.mentee, w.other_mentee][arg], "date": "2026-11-03"})
         elif action == "toggle_pairing":
             status = "closed" if pairing["status"] == "active" else "active"
-            update(db, w.staff, "pairing", w.pairing, {"status": status})
+            update(db, w.staff, "pairing", w.pairing,
+                   {"status": status, "end_date": "2026-11-30" if status == "closed" else None})
 
     while pull_page(3):
         pass
@@ -379,7 +380,8 @@ def test_a_volunteer_far_behind_the_head_gets_the_same_pages_through_the_pairing
     apply_mutations(db, w.staff_st11, [{"entity": "activity", "record_id": visits[1], "op": "delete",
                                         "base_version": row(db, "activity", visits[1])["version"]}])
     mutate(db, w.staff_st11, "screening", {"mentee_id": w.mentee_unpaired, "date": "2026-11-03"})
-    update(db, w.staff_st11, "pairing", w.pairing1, {"status": "closed"})  # its history leaves the phone
+    # its history leaves the phone
+    update(db, w.staff_st11, "pairing", w.pairing1, {"status": "closed", "end_date": "2026-11-30"})
     head = head_seq(db)
 
     def pages(walk_rows: int, since: int, limit: int) -> list[Any]:
@@ -443,7 +445,7 @@ def test_closing_one_of_two_pairings_with_the_same_mentee_keeps_the_mentee(db: s
     second = make_pairing(db, w.staff_st11, w.mentor1, w.mentee1, approach="guanai")
     second_activity = make_activity(db, w.mentor1, second)
     _, _, cursor = pull_all(db, w.mentor1)
-    update(db, w.staff_st11, "pairing", w.pairing1, {"status": "closed", "outcome": "stable"})
+    update(db, w.staff_st11, "pairing", w.pairing1, {"status": "closed", "outcome": "stable", "end_date": "2026-11-30"})
     changes, drops, _ = pull_all(db, w.mentor1, cursor)
     assert set(drops) == {("pairing", w.pairing1), ("activity", w.activity1)}
     assert changes == {}

@@ -137,7 +137,8 @@ def test_a_mentor_does_not_receive_reviews_even_of_their_own_mentee(db: sqlite_u
     held, _, cursor = pull_all(db, w.mentor1)
     assert ("activity", w.activity1) in held and not any(entity == "review" for entity, _ in held)
     version = row(db, "pairing", w.pairing1)["version"]
-    mutate(db, w.staff_st11, "pairing", {"status": "closed", "outcome": "stable"}, w.pairing1, base_version=version)
+    mutate(db, w.staff_st11, "pairing", {"status": "closed", "outcome": "stable", "end_date": "2026-11-30"},
+           w.pairing1, base_version=version)
     _, drops, _ = pull_all(db, w.mentor1, cursor)
     assert ("pairing", w.pairing1) in drops and not any(entity == "review" for entity, _ in drops)
 
