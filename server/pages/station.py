@@ -31,7 +31,7 @@ from ..queries.followups import (
     open_risk_flags,
     overdue_follow_ups,
 )
-from ..queries.referrals import open_referrals
+from ..queries.referrals import count_open_referrals, open_referrals
 from ..queries.station import open_conflicts, pending_reviews
 from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
 from .links import route_paths
@@ -54,6 +54,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
             "pending_reviews": pending_reviews(db, scope),
             "open_conflicts": open_conflicts(db, scope),
             "referrals": open_referrals(db, scope),
+            "referrals_open": count_open_referrals(db, scope),
         }
 
     data = await visit.state.store.read(read)

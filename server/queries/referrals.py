@@ -56,6 +56,13 @@ def get_referral(db: sqlite_utils.Database, scope: Scope, referral_id: str) -> d
     return row
 
 
+def count_open_referrals(db: sqlite_utils.Database, scope: Scope) -> int:
+    """How many referrals in scope are not yet concluded: all of them, where ``open_referrals``
+    lists the oldest ``LIMIT`` (a town's or the county's staff can have more open than that)."""
+    where, params = visible(scope, "referral", "r")
+    return int(db.execute(f"SELECT count(*) FROM referrals r WHERE {OPEN} AND {where}", params).fetchone()[0])
+
+
 def open_referrals(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
     """Referrals in scope not yet concluded, oldest first (the longest waiting on top).
 

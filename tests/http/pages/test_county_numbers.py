@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 
+from server.queries.referrals import LIMIT
 from sync.timeutil import local_today
 
 from ...factories import end_pairing, make_activity, make_mentee, make_pairing, mutate, row
@@ -271,3 +272,21 @@ def test_a_pairing_closed_without_an_outcome_still_counts_among_the_pairings_end
     # pairing3 still runs.
     summary = site.as_(w.reviewer).get(f"/summary?unit={w.county}&year=2026").text
     assert "结束结对2对（好转1对、结果未填1对）" in summary
+
+
+def test_the_station_home_counts_every_open_referral_not_only_the_ones_it_lists(site: Site) -> None:
+    """The home page lists the oldest 200 open referrals and its tile counted that list, so a town's
+    staff with more open read 200 where the dashboard counted them all."""
+    w = site.w
+
+    def setup(db: Any) -> None:
+        for i in range(LIMIT):  # with make_county's referral1, one more than the list holds
+            mutate(db, w.staff_st11, "referral", {"mentee_id": w.mentee2, "target": "medical",
+                                                  "referred_on": f"2026-10-{i % 28 + 1:02d}"})
+
+    site.write(setup)
+    # By hand: make_county's referral1 and the 200 above are open: 201.
+    home = site.as_(w.staff_town1).get("/staff").text
+    tile = home.split('id="todo-h"')[1].split("个转介尚未结束")[0]
+    assert re.findall(r'<p class="figure">(\d+)</p>', tile)[-1] == str(LIMIT + 1)
+    assert f"共 {LIMIT + 1} 个未结束" in home
