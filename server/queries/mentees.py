@@ -21,7 +21,7 @@ from sync.rules import mentee_code
 from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
-from .filters import contains, visible
+from .filters import contains, running, visible
 
 CODE_PREFIX = "BX"
 PAGE_SIZE = 50
@@ -39,7 +39,9 @@ class MenteeFilter:
 
 def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
                  names: bool = True) -> tuple[list[dict[str, Any]], int]:
-    """One page of live mentees in ``scope`` matching ``f`` (by code), and how many match in all."""
+    """One page of live mentees in ``scope`` matching ``f`` (by code), and how many match in all.
+    ``mentors`` names the volunteers of the child's active pairings, one not begun yet with its first
+    day (王老师（12月9日起）): the child is not yet 在结对, as the dashboard's 重点对象 says."""
     sql, params = visible(scope, "mentee", "m")
     where, args = [sql], list(params)
     if f.q:
@@ -68,7 +70,10 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
     rows = db.query(
         f"""
         SELECT m.*, un.name AS unit_name,
-               (SELECT group_concat(u.name, '、') FROM pairings p JOIN users u ON u.id = p.mentor_id
+               (SELECT group_concat(u.name || CASE WHEN {running("p")} THEN '' ELSE
+                  '（' || CAST(substr(p.start_date, 6, 2) AS INTEGER) || '月'
+                  || CAST(substr(p.start_date, 9, 2) AS INTEGER) || '日起）' END, '、')
+                FROM pairings p JOIN users u ON u.id = p.mentor_id
                 WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0) AS mentors,
                (SELECT max((SELECT max(a.date) FROM activities a WHERE a.pairing_id = lp.id AND a.deleted = 0))
                 FROM pairings lp WHERE lp.mentee_id = m.id AND lp.deleted = 0) AS last_activity

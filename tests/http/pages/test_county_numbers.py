@@ -257,6 +257,21 @@ def test_a_pairing_that_begins_next_week_is_not_counted_on_the_volunteer_list_no
     assert key[4] == "⚠ 未结对"
 
 
+def test_the_mentee_list_names_a_volunteer_whose_pairing_has_not_begun_with_its_first_day(site: Site) -> None:
+    """The 帮扶对象 list named the volunteer of a pairing beginning next week as the child's 结对志愿者,
+    beside the dashboard's ⚠ 未结对 for the same child; it now says from when (张老师（12月9日起）)."""
+    w = site.w
+    soon = local_today() + datetime.timedelta(days=5)
+    site.write(lambda db: make_pairing(db, w.staff_st21, w.mentor3,
+                                       make_mentee(db, w.staff_st21, w.st21, code="KEY-0002", risk_level="key"),
+                                       start_date=soon.isoformat()))
+    # By hand: KEY-0002's only pairing begins in 5 days; 小芳's (pairing3) began on 2026-09-01.
+    page = site.as_(w.staff_st21).get(f"/mentees?unit={w.st21}").text
+    assert _page_row(page, "KEY-0002")[-2] == f"张老师（{soon.month}月{soon.day}日起）"
+    code = site.read(lambda db: row(db, "mentee", w.mentee3))["code"]  # type: ignore[index]
+    assert _page_row(page, code)[-2] == "张老师"
+
+
 def test_a_pairing_closed_without_an_outcome_still_counts_among_the_pairings_ended_in_the_summary(
         site: Site) -> None:
     """A pairing closed through the API without an outcome (the 结束结对 page asks for one; a raw
