@@ -128,7 +128,7 @@ export const T = {
   // `gone`: the site's data was cleared under the app; what memory did not hold (all of it at the PIN screen) is lost.
   revokedSay: (n, gone) => (n > 0
     ? `还有 ${n} 条没有同步或没有写完。请先点“导出未同步记录”，把文件交给辅导站，然后`
-    : gone ? '未同步的记录（如有）也已一起清除，找不回来。请' : '这台手机上没有未同步的记录。请')
+    : gone ? '未同步的记录（如有）也已清除，找不回来。请' : '这台手机没有未同步的记录。请')
     + '清除这台手机上的数据。',
   wipe: '清除本机数据', wipeConfirm: '再点一次，清除这台手机上的伴行数据', inactive: '这个账号已停用，请联系辅导站。',
 

@@ -27,9 +27,11 @@ function activateIfSafe() {
 export async function register() {
   const sw = navigator.serviceWorker;
   if (!sw) return;
-  let hadController = Boolean(sw.controller);
+  let hadController = !!sw.controller;
   sw.addEventListener('controllerchange', () => {
-    if (hadController) {
+    // No controller after the change: the site's data was cleared, not an update (a reload offline is the
+    // browser's error page). The database's close says so, whichever of the two events comes first.
+    if (hadController && sw.controller) {
       updated = true;
       for (const listener of listeners) listener();
     }

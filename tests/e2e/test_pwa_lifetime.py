@@ -171,7 +171,7 @@ def test_pwa_site_data_cleared_at_the_pin_screen_says_the_unsent_records_are_gon
     expect(page.get_by_role("heading", name="这台手机需要重新登记")).to_be_visible()
     main = page.locator("main")
     expect(main).to_contain_text("伴行的数据被清除了。")
-    expect(main).to_contain_text("未同步的记录（如有）也已一起清除，找不回来。")
+    expect(main).to_contain_text("未同步的记录（如有）也已清除，找不回来。")
     expect(main).not_to_contain_text("没有未同步的记录")
     page.wait_for_timeout(1000)  # the worker the clearing took is no update: no reload (offline: an error page)
     expect(page.get_by_role("heading", name="这台手机需要重新登记")).to_be_visible()
