@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from .conftest import ServerProcess, demo_server
@@ -29,21 +28,6 @@ def compose(phone: Phone, label: str, steps: list[str], final: str) -> None:
         cdp.send("Input.imeSetComposition", {"text": text, "selectionStart": len(text), "selectionEnd": len(text)})
     cdp.send("Input.insertText", {"text": final})
     cdp.detach()
-
-
-def until(page: Page, expression: str, timeout: float = 15.0) -> None:
-    """Polls ``expression`` from outside the page. The new version may reload the page meanwhile, and
-    ``wait_for_function`` re-makes its predicate in the new document with an eval, which the app's
-    CSP (script-src 'self') refuses: the test failed on that, not on the app."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if page.evaluate(expression):
-                return
-        except PlaywrightError:  # the document went away under the call (a reload)
-            pass
-        assert time.monotonic() < deadline, f"not true within {timeout} s: {expression}"
-        time.sleep(0.25)
 
 
 def half_fill(phone: Phone) -> None:
@@ -261,8 +245,8 @@ def test_pwa_an_update_deployed_while_visits_wait_unsent_and_a_form_is_half_writ
                            timeout=15_000, polling=250)
     expect(page.get_by_role("button", name="解锁")).to_be_visible()
     phone.unlock()
-    until(page, "[...document.styleSheets].some((s) => [...s.cssRules].some((r) =>"
-                " r.selectorText === '.new-version::after'))")  # the new version runs
+    page.wait_for_function("[...document.styleSheets].some((s) => [...s.cssRules].some((r) =>"
+                           " r.selectorText === '.new-version::after'))", timeout=15_000)  # the new version runs
     page.get_by_role("link", name="待同步").click()
     expect(page.locator(".row", has_text="新增帮扶记录")).to_have_count(2)
     assert phone.idb()["counts"]["outbox"] == 2
