@@ -211,57 +211,6 @@ def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
     expect(page.get_by_role("heading", name="设置")).to_be_visible()
 
 
-def test_pwa_an_update_deployed_while_visits_wait_unsent_and_a_form_is_half_written_keeps_them_all(
-    updatable: tuple[ServerProcess, pathlib.Path], phones: Any
-) -> None:
-    """The update test above syncs its visit at once. A volunteer in a dead zone holds visits the server
-    has not had, and a form half written, when a new version is deployed: the new version must open
-    over the same outbox and draft, and send each visit once."""
-    server, app = updatable
-    phone: Phone = phones.new(server)
-    phone.enrol("gu.laobing")
-    page = phone.page
-    page.route("**/api/sync/push", lambda route: route.abort())  # no signal for the sync, the app still loads
-    phone.log_activity("更新前没发出去的第一次家访。")
-    phone.log_activity("更新前没发出去的第二次谈心。", follow_up="下周再去")
-    half_fill(phone)
-    assert phone.idb()["counts"]["outbox"] == 2
-
-    css = app / "css" / "app.css"
-    css.write_text(css.read_text(encoding="utf-8") + "\n.new-version::after { content: \"新版本\"; }\n",
-                   encoding="utf-8")
-    served(server, "/app/css/app.css", "新版本")
-    page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
-    page.wait_for_function(WAITING, timeout=15_000)
-    page.wait_for_function(UPDATE, timeout=15_000)
-    assert page.evaluate(UPDATE) == "held"
-
-    # Off the form, the new version takes over; locking opens it at the PIN screen.
-    page.get_by_role("link", name="首页").click()
-    page.wait_for_function(f"{WAITING}.then((w) => !w)", timeout=15_000)
-    page.get_by_role("link", name="设置").click()
-    page.get_by_role("button", name="立即锁定").click()
-    page.wait_for_function("fetch('/app/css/app.css').then((r) => r.text()).then((t) => t.includes('新版本'))",
-                           timeout=15_000, polling=250)
-    expect(page.get_by_role("button", name="解锁")).to_be_visible()
-    phone.unlock()
-    page.wait_for_function("[...document.styleSheets].some((s) => [...s.cssRules].some((r) =>"
-                           " r.selectorText === '.new-version::after'))", timeout=15_000)  # the new version runs
-    page.get_by_role("link", name="待同步").click()
-    expect(page.locator(".row", has_text="新增帮扶记录")).to_have_count(2)
-    assert phone.idb()["counts"]["outbox"] == 2
-    page.get_by_role("link", name="首页").click()
-    page.locator("a", has_text="记一次帮扶").first.click()
-    expect_restored(page)
-
-    page.unroute("**/api/sync/push")
-    page.get_by_role("link", name="首页").click()
-    page.get_by_role("button", name="立即同步").click()
-    phone.wait_synced()
-    for text in ("更新前没发出去的第一次家访。", "更新前没发出去的第二次谈心。"):
-        assert query(server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 1
-
-
 def test_pwa_a_visit_begun_for_one_child_and_opened_from_another_childs_page_names_its_child(
     module_server: ServerProcess, phones: Any
 ) -> None:
