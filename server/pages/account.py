@@ -66,42 +66,74 @@ async def password_save(request: Request) -> Response:
     elif new == old:
         # Kept, the old password stays the account's: one an admin read out, or one that leaked.
         error = "新密码不能和原密码一样，请换一个。"
-    actor = page.actor
-    assert page.session is not None
-    login, settings = page.session.login, page.state.settings
-    limits = {"max_failures": settings.login_max_failures, "lockout_minutes": settings.login_lockout_minutes}
     # A session left open on an unattended PC must not let anyone guess the password here without
     # limit: wrong 原密码 entries count toward the sign-in lockout of the account.
-    locked = await page.state.store.read(lambda db: sessions.check_lockout(db, login))
+    locked = await locked_for(page)
     if locked:
         return await _locked(page, locked)
     if error is None:
-        user = await page.state.store.read(lambda db: get_user(db, user_id=actor.user_id))
-        # argon2 (verify and hash) runs off the writer thread.
-        if user is None or not await asyncio.to_thread(verify_password, user["password_hash"], old):
-            locked = await page.state.store.write(lambda db: sessions.password_checked(db, login, False, **limits))
-            if locked:
-                return await _locked(page, locked)
+        wrong = await wrong_current(page, old)
+        if wrong:
+            return await _locked(page, wrong)
+        if wrong is not None:
             error = "原密码不对。"
     if error is not None:
         return await _render(page, error=error, status=400)
-    new_hash = await asyncio.to_thread(hash_password, new)
-    keep = page.session.id
-
-    def change(db: Any) -> int:
-        wait = sessions.password_checked(db, login, True, **limits)
-        if wait:  # locked by guesses sent alongside this one
-            return wait
-        save_user(db, actor, {"password_hash": new_hash}, user_id=actor.user_id)
-        # A new password is how a person gets rid of a session left open on a shared PC or a
-        # stolen cookie: every other session of the account ends with the old password.
-        sessions.end_user_sessions(db, actor.user_id, keep=keep)
-        return 0
-
-    locked = await page.state.store.write(change)
+    locked = await set_own_password(page, new)
     if locked:
         return await _locked(page, locked)
     return page.redirect("/account", flash="密码已修改，下次登录请用新密码。")
+
+
+# Shared with the first-password page (first_password.py): the password one proves, and the one one sets.
+
+def _limits(page: Visit) -> dict[str, int]:
+    settings = page.state.settings
+    return {"max_failures": settings.login_max_failures, "lockout_minutes": settings.login_lockout_minutes}
+
+
+def _login(page: Visit) -> str:
+    assert page.session is not None
+    return page.session.login
+
+
+async def locked_for(page: Visit) -> int:
+    """The seconds the signed-in account is locked by wrong passwords (0: not locked)."""
+    login = _login(page)
+    return await page.state.store.read(lambda db: sessions.check_lockout(db, login))
+
+
+async def wrong_current(page: Visit, typed: str) -> int | None:
+    """None when ``typed`` is the account's password now. Otherwise it counts toward the sign-in
+    lockout like a wrong sign-in: the seconds the account is now locked (0: not yet)."""
+    user_id, login = page.actor.user_id, _login(page)
+    user = await page.state.store.read(lambda db: get_user(db, user_id=user_id))
+    # argon2 runs off the writer thread and the event loop.
+    if user is not None and await asyncio.to_thread(verify_password, user["password_hash"], typed):
+        return None
+    limits = _limits(page)
+    return await page.state.store.write(lambda db: sessions.password_checked(db, login, False, **limits))
+
+
+async def set_own_password(page: Visit, new: str) -> int:
+    """The account sets its own password (a must-change flag clears, sync/users.py) and every other
+    session of it ends: how a person gets rid of a session left open on a shared PC, a stolen cookie,
+    or one opened with a password someone else knows. Returns the seconds the account is locked by
+    guesses sent alongside the proof (nothing set then), else 0."""
+    actor, login, limits = page.actor, _login(page), _limits(page)
+    assert page.session is not None
+    keep = page.session.id
+    new_hash = await asyncio.to_thread(hash_password, new)
+
+    def change(db: sqlite_utils.Database) -> int:
+        wait = sessions.password_checked(db, login, True, **limits)
+        if wait:
+            return wait
+        save_user(db, actor, {"password_hash": new_hash}, user_id=actor.user_id)
+        sessions.end_user_sessions(db, actor.user_id, keep=keep)
+        return 0
+
+    return await page.state.store.write(change)
 
 
 async def _locked(page: Visit, seconds: int) -> Response:

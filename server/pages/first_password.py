@@ -10,21 +10,15 @@ toward the sign-in lockout like the account page's 原密码.
 """
 from __future__ import annotations
 
-import asyncio
-from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync.users import get_user, save_user
-
-from .. import sessions
-from ..auth import hash_password, verify_password
 from ..errors import PasswordToChoose
 from ..throttle import wait_minutes
-from .account import MIN_PASSWORD
+from .account import MIN_PASSWORD, locked_for, set_own_password, wrong_current
 from .common import OFFICE, Visit, require, require_form, safe_next, visit
 from .nav import home_for
 
@@ -58,10 +52,7 @@ async def choose_password_save(request: Request) -> Response:
     if not page.session.must_change_password:  # the same form sent twice: the first one set it
         return page.redirect(_onward(page, next_path), flash="密码已经设置好了，以后请用自己设置的密码登录。")
     given, new, again = (str(form.get(k) or "") for k in ("given_password", "new_password", "new_password_again"))
-    actor = page.actor
-    login, settings = page.session.login, page.state.settings
-    limits = {"max_failures": settings.login_max_failures, "lockout_minutes": settings.login_lockout_minutes}
-    locked = await page.state.store.read(lambda db: sessions.check_lockout(db, login))
+    locked = await locked_for(page)
     if locked:
         return _locked(page, next_path, locked)
     error = None
@@ -70,32 +61,19 @@ async def choose_password_save(request: Request) -> Response:
     elif new != again:
         error = "两次输入的新密码不一样，请重新输入两次。"
     else:
-        user = await page.state.store.read(lambda db: get_user(db, user_id=actor.user_id))
-        # argon2 (verify and hash) runs off the writer thread.
-        if user is None or not await asyncio.to_thread(verify_password, user["password_hash"], given):
-            locked = await page.state.store.write(lambda db: sessions.password_checked(db, login, False, **limits))
-            if locked:
-                return _locked(page, next_path, locked)
+        wrong = await wrong_current(page, given)
+        if wrong:
+            return _locked(page, next_path, wrong)
+        if wrong is not None:
             error = "管理员给您的密码不对，请再看一下管理员给您的那张纸（或消息），重新输入。"
         elif new == given:
             # Only now, after the given password was proven: said earlier, this would confirm a guess of it.
             error = "新密码不能和管理员给您的密码一样，请换一个只有您自己知道的密码。"
     if error is not None:
         return _render(page, next_path, error=error, status=400)
-    new_hash = await asyncio.to_thread(hash_password, new)
-    keep = page.session.id
-
-    def change(db: Any) -> int:
-        wait = sessions.password_checked(db, login, True, **limits)
-        if wait:  # locked by guesses sent alongside this one
-            return wait
-        # Set by the account itself, the flag clears (sync/users.py); any other session opened with
-        # the password someone else knows ends here.
-        save_user(db, actor, {"password_hash": new_hash}, user_id=actor.user_id)
-        sessions.end_user_sessions(db, actor.user_id, keep=keep)
-        return 0
-
-    locked = await page.state.store.write(change)
+    # Set by the account itself, the flag clears; any other session opened with the password someone
+    # else knows ends here.
+    locked = await set_own_password(page, new)
     if locked:
         return _locked(page, next_path, locked)
     return page.redirect(_onward(page, next_path), flash="密码已设置好。以后请用这个新密码登录。")
