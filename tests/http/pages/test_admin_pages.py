@@ -487,14 +487,19 @@ def test_a_volunteer_account_gets_no_password_to_print(site: Site) -> None:
                                            [row[0]]).fetchone()[0]) is None
 
 
+def new_volunteer(site: Site, admin: Any) -> tuple[dict[str, str], str]:
+    """A volunteer account the admin made (no password: phones enrol with a code): its form and id."""
+    fields = {"login": "lao.zhou", "name": "周老师", "role": "mentor", "unit_id": site.w.st11, "phone": "",
+              "smartphone": "1"}
+    assert admin.post("/admin/users/new", fields).status_code == 303
+    return fields, site.read(lambda db: db.execute("SELECT id FROM users WHERE login = 'lao.zhou'").fetchone()[0])
+
+
 def test_a_volunteer_made_staff_gets_a_password_shown_once_that_must_be_changed(site: Site) -> None:
     # A volunteer has no password (phones enrol with a code); made staff without one, the account
     # could not sign in at all until someone thought to reset it.
     admin = site.as_(site.w.admin)
-    fields = {"login": "lao.zhou", "name": "周老师", "role": "mentor", "unit_id": site.w.st11, "phone": "",
-              "smartphone": "1"}
-    assert admin.post("/admin/users/new", fields).status_code == 303
-    user_id = site.read(lambda db: db.execute("SELECT id FROM users WHERE login = 'lao.zhou'").fetchone()[0])
+    fields, user_id = new_volunteer(site, admin)
     made = admin.post(f"/admin/users/{user_id}", {**fields, "role": "staff"})
     assert made.status_code == 200 and "账号已改为辅导站/学校工作人员" in made.text
     found = re.search(r'<p class="one-time">([a-z0-9-]+)</p>', made.text)
@@ -527,10 +532,7 @@ def test_staff_made_a_volunteer_loses_the_password_and_the_web_sessions(site: Si
 
 def test_a_volunteers_role_change_sent_twice_says_where_the_password_went(site: Site) -> None:
     admin = site.as_(site.w.admin)
-    fields = {"login": "lao.zhou", "name": "周老师", "role": "mentor", "unit_id": site.w.st11, "phone": "",
-              "smartphone": "1"}
-    assert admin.post("/admin/users/new", fields).status_code == 303
-    user_id = site.read(lambda db: db.execute("SELECT id FROM users WHERE login = 'lao.zhou'").fetchone()[0])
+    _, user_id = new_volunteer(site, admin)
     form = {**edit_form(admin, f"/admin/users/{user_id}"), "role": "reviewer"}
     first = admin.post(f"/admin/users/{user_id}", form)
     assert first.status_code == 200 and 'class="one-time"' in first.text

@@ -90,15 +90,21 @@ def _approved(site: Site, county: Any) -> str:
     return str(rid)
 
 
-def test_returns_approve_clicked_twice_is_approved_once_and_says_so(site: Site, county: Any) -> None:
-    # The second post of the same review form is refused by the engine (the first changed the return);
-    # it must not tell the reviewer the return "was changed after you opened it" about their own approval.
+def _review_form(site: Site, county: Any) -> tuple[str, Any, dict[str, str], str]:
+    """A submitted return and the reviewer's approval form as shown: the return's id, the reviewer's
+    browser, the form's fields and its token (for sending the same form again)."""
     rid = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
         "unit_id": county.st11, "period_from": "2026-09-01", "period_to": "2026-12-31", "status": "submitted"}))
     reviewer = site.as_(county.reviewer)
     shown = {"decision": "approve", "target_version": str(_version(site, rid)),
              "record_id": record_id_on(reviewer.get(f"/returns/{rid}").text)}
-    token = reviewer.token(f"/returns/{rid}")
+    return rid, reviewer, shown, reviewer.token(f"/returns/{rid}")
+
+
+def test_returns_approve_clicked_twice_is_approved_once_and_says_so(site: Site, county: Any) -> None:
+    # The second post of the same review form is refused by the engine (the first changed the return);
+    # it must not tell the reviewer the return "was changed after you opened it" about their own approval.
+    rid, reviewer, shown, token = _review_form(site, county)
     sent = [reviewer.post(f"/returns/{rid}/review", shown, token=token) for _ in range(2)]
     assert [r.status_code for r in sent] == [303, 303]
     assert "已审核通过" in reviewer.get(sent[1].headers["location"]).text
@@ -116,12 +122,7 @@ def test_returns_approve_clicked_twice_is_approved_once_and_says_so(site: Site, 
 def test_returns_a_review_posted_again_as_a_return_is_told_the_return_was_not_saved(site: Site, county: Any) -> None:
     """通过, back, 退回 with a reason: answered 409 (not "已审核通过" as the same post again), the return's
     page linked, the approval standing."""
-    rid = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
-        "unit_id": county.st11, "period_from": "2026-09-01", "period_to": "2026-12-31", "status": "submitted"}))
-    reviewer = site.as_(county.reviewer)
-    shown = {"decision": "approve", "target_version": str(_version(site, rid)),
-             "record_id": record_id_on(reviewer.get(f"/returns/{rid}").text)}
-    token = reviewer.token(f"/returns/{rid}")
+    rid, reviewer, shown, token = _review_form(site, county)
     assert reviewer.post(f"/returns/{rid}/review", shown, token=token).status_code == 303
     response = reviewer.post(f"/returns/{rid}/review", {**shown, "decision": "return", "comment": "人次需核实"},
                              token=token)
