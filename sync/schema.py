@@ -7,12 +7,18 @@ rule reads it) and who/when columns. Dates are TEXT ``YYYY-MM-DD``; lists are JS
 """
 from __future__ import annotations
 
+import json
 import sqlite3
+import unicodedata
+from collections.abc import Callable
 
 import sqlite_utils
 
 from . import counts, latest
 from .db import Migrations
+from .records import head_seq
+from .system import SYSTEM_USER_ID
+from .timeutil import utc_now
 
 migrations = Migrations("sync")
 
@@ -786,6 +792,47 @@ def m034_volunteers_without_passwords(db: sqlite_utils.Database) -> None:
     way into minors' records, dropped here. Their phones are untouched."""
     db.execute("UPDATE users SET password_hash = NULL, must_change_password = 0"
                " WHERE role = 'mentor' AND (password_hash IS NOT NULL OR must_change_password != 0)")
+
+
+def _repair_mentees(db: sqlite_utils.Database, field: str, form: Callable[[str], str | None], why: str) -> None:
+    """Bring each stored child's ``field`` to ``form`` as the write path would: the version goes up,
+    the feed row moves to the head (phones and pages pull the child again) and the audit log keeps
+    the value before and after (op ``derived``, by the system), so nothing is changed unseen."""
+    now = utc_now()
+    seq = head_seq(db)
+    for record_id, value, version, versions, writers, num in db.execute(
+            f"SELECT id, {field}, version, field_versions, field_writers, num FROM mentees"
+            f" WHERE {field} IS NOT NULL ORDER BY num").fetchall():
+        new = form(value)
+        if new == value:
+            continue
+        version, seq = version + 1, seq + 1
+        db.execute(f"UPDATE mentees SET {field} = ?, version = ?, field_versions = ?, field_writers = ?,"
+                   " updated_at = ?, updated_by = ? WHERE id = ?",
+                   [new, version, json.dumps({**json.loads(versions or "{}"), field: version}),
+                    json.dumps({**json.loads(writers or "{}"), field: SYSTEM_USER_ID}), now, SYSTEM_USER_ID,
+                    record_id])
+        db.execute("UPDATE sync_feed SET seq = ?, version = ? WHERE num = ?", [seq, version, num])
+        db.execute("INSERT INTO sync_audit (at, user_id, device_id, mutation_id, entity, record_id, op, status,"
+                   " version, reason, changes, answer, digest, num)"
+                   " VALUES (?, ?, NULL, NULL, 'mentee', ?, 'derived', 'applied', ?, ?, ?, NULL, NULL, ?)",
+                   [now, SYSTEM_USER_ID, record_id, version, why,
+                    json.dumps({field: [value, new]}, ensure_ascii=False), num])
+
+
+@migrations
+def m035_mentee_codes_in_one_form(db: sqlite_utils.Database) -> None:
+    """Children's codes stored before the write path kept them in one form (sync/rules.py
+    ``mentee_code``) may hold a full-width space, a space inside or a trailing tab. The probe
+    ``trim(code) = ?`` (m030) strips only ASCII spaces at the ends, so a sheet or a form bringing
+    the same child under the clean code found nobody and registered the child a second time. Each
+    such code is rewritten to its one form, audited. Two live children whose codes differed only
+    so then share one: they were already indistinguishable on every page, and are left to the staff
+    to merge, as m030 leaves codes shared before the rule."""
+    def form(code: str) -> str:  # sync.rules.mentee_code as it is today, kept here as this step ran it
+        return "".join(unicodedata.normalize("NFKC", code).split()) or code
+    _repair_mentees(db, "code", form, "编号统一写法")
+
 
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))

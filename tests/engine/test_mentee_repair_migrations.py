@@ -1,0 +1,54 @@
+"""Children's codes stored as typed before the write path kept them in one form (sync/schema.py
+m035): each is rewritten to its one form, versioned, fed and audited, so a clean code finds the
+child already registered instead of registering it twice."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+from server.imports.mentees import plan_mentees
+from sync import connect, migrations, new_id
+from sync.audit import record_history
+from sync.db import Migrations
+from sync.scope import load_scope
+from tests.factories import make_county, push, upsert
+
+STEPS = ("m035_mentee_codes_in_one_form",)
+
+
+def test_an_old_code_with_odd_spaces_is_repaired_so_the_clean_code_never_registers_the_child_twice(
+        tmp_path: pathlib.Path) -> None:
+    db = connect(tmp_path / "banxing.db")
+    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name not in STEPS]).apply(db)
+    w = make_county(db)
+    typed = {w.mentee3: "BX-2019-0007\u3000", w.mentee1: "BX-2019 -0008", w.mentee2: "BX-2019-0009\t"}
+    with db.conn:  # as stored before the code rule: written straight into the table
+        for child, code in typed.items():
+            db.execute("UPDATE mentees SET code = ? WHERE id = ?", [code, child])
+    versions = dict(db.execute("SELECT id, version FROM mentees").fetchall())
+    (head,) = db.execute("SELECT max(seq) FROM sync_feed").fetchone()
+
+    assert "m035_mentee_codes_in_one_form" in migrations.apply(db)
+
+    stored = {r[0]: r[1:] for r in db.execute("SELECT id, code, grade, version FROM mentees").fetchall()}
+    assert {child: stored[child][0] for child in typed} == {
+        w.mentee3: "BX-2019-0007", w.mentee1: "BX-2019-0008", w.mentee2: "BX-2019-0009"}
+    assert stored[w.mentee3][2] == versions[w.mentee3] + 1
+    assert record_history(db, "mentee", w.mentee3)[-1]["changes"] == {"code": ["BX-2019-0007\u3000", "BX-2019-0007"]}
+    # The feed carries the new version, at the head, so every copy pulls the child again.
+    (feed_version, seq) = db.execute("SELECT version, seq FROM sync_feed WHERE record_id = ?",
+                                     [w.mentee2]).fetchone()
+    assert feed_version == stored[w.mentee2][2] and seq > head
+
+    # Another station's form or phone brings 小芳 under her clean code: refused, not a second child.
+    (answer,) = push(db, w.staff_st11, upsert("mentee", new_id(), {"unit_id": w.st11, "code": "BX-2019-0007",
+                                                                   "name": "小芳"}, 1))
+    assert answer["status"] == "rejected" and "已被另一个孩子使用" in answer["reason"], answer
+    # And so does a sheet, whose probe is the same index.
+    plan = plan_mentees(db, load_scope(db, w.staff_st11), w.st11,
+                        [(2, {"code": "BX-2019-0007", "name": "小芳", "unit": ""})])
+    assert plan.rows[0].errors and "已是别的单位的一个孩子的编号" in plan.rows[0].errors[0], plan.rows[0]
+    assert db.execute("SELECT count(*) FROM mentees WHERE name = '小芳'").fetchone() == (1,)
+    assert json.loads(db.execute("SELECT field_versions FROM mentees WHERE id = ?",
+                                 [w.mentee1]).fetchone()[0])["code"] == stored[w.mentee1][2]
+    db.close()
