@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import returns
 from .entities import CHECK_ITEMS, ENTITIES, ROW_KINDS, this
+from .grades import grade_form
 from .records import keys_of
 from .scope import Scope, unit_subtree
 from .timeutil import local_today
@@ -431,6 +432,9 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             if before is None or record["code"] != mentee_code(before["code"]):
                 _refuse_if(ID_CARD_CODE if looks_like_id_card(record["code"]) else None, "code")
                 _refuse_if(_code_in_use(w, record), "code")
+        if record.get("grade") and (before is None or record["grade"] != before["grade"]):
+            # 初一 and 七年级 are one grade: stored in one form, so a count by grade puts them in one row.
+            record["grade"] = grade_form(record["grade"])
         if before is not None and record["status"] == "closed" and before["status"] != "closed":
             _refuse_if(_still_paired(w, record), "status")
     elif entity_name == "pairing":

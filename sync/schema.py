@@ -16,6 +16,7 @@ import sqlite_utils
 
 from . import counts, latest
 from .db import Migrations
+from .grades import grade_form
 from .records import head_seq
 from .system import SYSTEM_USER_ID
 from .timeutil import utc_now
@@ -832,6 +833,14 @@ def m035_mentee_codes_in_one_form(db: sqlite_utils.Database) -> None:
     def form(code: str) -> str:  # sync.rules.mentee_code as it is today, kept here as this step ran it
         return "".join(unicodedata.normalize("NFKC", code).split()) or code
     _repair_mentees(db, "code", form, "编号统一写法")
+
+
+@migrations
+def m036_grades_in_one_form(db: sqlite_utils.Database) -> None:
+    """年级 was stored as typed (初一, 七年级, 7年级, 初中一年级 for one grade), so a count by grade
+    split one class of children into several rows; the write path now keeps one form
+    (sync/grades.py), and the grades stored before are brought to it, audited."""
+    _repair_mentees(db, "grade", grade_form, "年级统一写法")
 
 
 # What the write path keeps from the activities (table, the statement that works it out from them).

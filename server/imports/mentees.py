@@ -16,6 +16,7 @@ import sqlite_utils
 
 from sync import Actor, Scope
 from sync.entities import CATEGORIES, ENTITIES, GENDERS, RISK_LEVELS, ROW_KINDS
+from sync.grades import grade_form
 from sync.mutations import check_value, upsert
 from sync.rules import looks_like_id_card, mentee_code
 from sync.timeutil import local_today
@@ -35,7 +36,8 @@ COLUMNS = (
     Column("unit", "所属单位", help="学校或辅导站的名称，与系统中的名称一致；留空表示你所在的学校或辅导站。", width=24),
     Column("school", "学校", help="孩子就读的学校（辅导站的孩子填就读学校）。", width=20,
            aliases=("就读学校", "学校名称", "所在学校")),
-    Column("grade", "年级", help="如：四年级、初二。", width=10, aliases=("就读年级",), fallbacks=("班级", "年级班级")),
+    Column("grade", "年级", help="如：四年级、七年级（写初一、7年级也可以，统一记作七年级）。", width=10,
+           aliases=("就读年级",), fallbacks=("班级", "年级班级")),
     Column("gender", "性别", help="男 或 女（学籍系统导出的 1、2 也可以：1 男，2 女）。",
            choices=tuple(GENDERS.values()), width=8),
     Column("birth_year", "出生年份", width=10,
@@ -160,6 +162,8 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
             text = mentee_code(text)
             if not text:  # a cell of spaces only: no code, one is given
                 continue
+        elif name == "grade":  # 初一 is 七年级, as the write path stores it: no change to offer for it
+            text = grade_form(text) or text
         elif name == "guardian_contact":  # １３８－００１３… typed in a Chinese input method: digits a phone can dial
             text = unicodedata.normalize("NFKC", text)
         value = PARSERS[name](text, errors) if name in PARSERS else text

@@ -52,3 +52,30 @@ def test_an_old_code_with_odd_spaces_is_repaired_so_the_clean_code_never_registe
     assert json.loads(db.execute("SELECT field_versions FROM mentees WHERE id = ?",
                                  [w.mentee1]).fetchone()[0])["code"] == stored[w.mentee1][2]
     db.close()
+
+
+def test_grades_typed_four_ways_are_stored_as_one_so_a_count_by_grade_has_one_row(tmp_path: pathlib.Path) -> None:
+    """初一, 7年级, 初中一年级 (old rows, m036) and 七年级 are one grade; so are 十年级 and 高一; a form
+    or a phone writing 初二 from now on stores 八年级. A class after the grade keeps its class."""
+    db = connect(tmp_path / "banxing.db")
+    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != "m036_grades_in_one_form"]).apply(db)
+    w = make_county(db)
+    typed = {w.mentee1: "初一", w.mentee2: "7年级", w.mentee_unpaired: "初中一年级（3）班", w.mentee3: "十年级"}
+    with db.conn:  # as stored before the rule: written straight into the table
+        for child, grade in typed.items():
+            db.execute("UPDATE mentees SET grade = ? WHERE id = ?", [grade, child])
+
+    assert migrations.apply(db) == ["m036_grades_in_one_form"]
+
+    by_grade = dict(db.execute("SELECT grade, count(*) FROM mentees GROUP BY grade").fetchall())
+    assert by_grade == {"七年级": 2, "七年级(3)班": 1, "高一": 1}
+    assert record_history(db, "mentee", w.mentee1)[-1]["changes"] == {"grade": ["初一", "七年级"]}
+    fresh = new_id()
+    (version,) = db.execute("SELECT version FROM mentees WHERE id = ?", [w.mentee1]).fetchone()
+    answers = push(db, w.staff_st11, upsert("mentee", fresh, {"unit_id": w.st11, "name": "小亮", "code": "BX-1",
+                                                              "grade": "初二"}, 1),
+                   upsert("mentee", w.mentee1, {"grade": "小学 四年级"}, 2, base_version=version))
+    assert [a["status"] for a in answers] == ["applied", "applied"], answers
+    assert db.execute("SELECT grade FROM mentees WHERE id IN (?, ?) ORDER BY id = ?",
+                      [fresh, w.mentee1, w.mentee1]).fetchall() == [("八年级",), ("四年级",)]
+    db.close()

@@ -101,7 +101,8 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
                                      "m027_activity_counts", "m028_no_activity_date_cover_index",
                                      "m029_pairing_latest", "m030_mentee_code_index", "m031_repair_m012_indexes",
                                      "m032_password_to_change", "m033_phone_refusals_index",
-                                     "m034_volunteers_without_passwords", "m035_mentee_codes_in_one_form"]
+                                     "m034_volunteers_without_passwords", "m035_mentee_codes_in_one_form",
+                                     "m036_grades_in_one_form"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
