@@ -27,6 +27,7 @@ from ..queries.units import unit_tree
 from .cells import cell_problems, footer_problem, plain_name, plain_phone
 from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
+from .unitnames import not_found
 
 COLUMNS = (
     Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。",
@@ -240,7 +241,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 unit_id = matches[0]
             else:
                 missing = (_not_a_row_unit(unit_name, tree, units)
-                           or f"“所属单位”找不到名为“{unit_name}”的学校或辅导站（或不在你的管理范围内）。")
+                           or not_found(unit_name, (u["name"] for u in units), "学校或辅导站"))
                 twice = f"有 {len(matches)} 个单位都叫“{unit_name}”，请联系管理员区分。"
                 row.errors.append(missing if not matches else twice)
         elif home_unit in {u["id"] for u in units}:

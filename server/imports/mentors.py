@@ -21,6 +21,7 @@ from ..queries.units import unit_tree
 from .cells import cell_problems, footer_problem, plain_name, plain_phone
 from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
+from .unitnames import not_found
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (
@@ -126,7 +127,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             if len(matches) == 1:
                 unit_id = matches[0]
             else:
-                row.errors.append(f"“所属单位”找不到名为“{cells['unit']}”的单位（或不在你的管理范围内）。"
+                row.errors.append(not_found(cells["unit"], (u["name"] for u in units), "单位")
                                   if not matches else
                                   f"有 {len(matches)} 个单位都叫“{cells['unit']}”，请联系管理员区分。")
         elif home_unit in unit_ids:

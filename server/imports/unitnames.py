@@ -1,0 +1,35 @@
+"""The units a 所属单位 cell may have meant when it names none exactly (掘港 for 掘港街道关工委).
+
+Never a guess taken silently: the names are offered in the row's error, and the person writes one.
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from .cells import plain_name
+
+NEAREST = 5
+
+
+def nearest_units(written: str, names: Iterable[str]) -> list[str]:
+    """Up to ``NEAREST`` unit names near ``written``: those that hold it (掘港 → 掘港街道关工委,
+    掘港街道校外教育辅导站 …) or that it holds, shortest first, else those spelled nearly alike."""
+    wanted = plain_name(written)
+    known = {plain_name(name): name for name in names}
+    if not wanted:
+        return []
+    holding = sorted((plain for plain in known if wanted in plain or plain.removesuffix("关工委") in wanted),
+                     key=lambda plain: (len(plain), plain))
+    if not holding:
+        holding = difflib.get_close_matches(wanted, list(known), n=NEAREST, cutoff=0.6)
+    return [known[plain] for plain in holding[:NEAREST]]
+
+
+def not_found(written: str, names: Iterable[str], what: str) -> str:
+    """The words for a 所属单位 cell that names no ``what`` (单位, 学校或辅导站) in scope, with the nearest names."""
+    near = nearest_units(written, names)
+    said = f"“所属单位”找不到名为“{written}”的{what}（或不在你的管理范围内）。"
+    if near:
+        said += f"是不是：{'、'.join(near)}？请把这一格改成其中一个的全称后再上传。"
+    return said
