@@ -34,11 +34,13 @@ class Column:
     aliases: tuple[str, ...] = ()  # what a school's own sheet calls the column (学生姓名 for 姓名)
     fallbacks: tuple[str, ...] = ()  # read as the column only when the sheet has none by its name (班级 for 年级)
     ambiguous: tuple[str, ...] = ()  # may mean this column or something else: refused in words
+    in_template: bool = True  # False: read from a school's own sheet (是否留守儿童), not offered in the template
 
 
 def template(title: str, columns: Sequence[Column], notes: Sequence[tuple[str, str]]) -> bytes:
     """A workbook with the sheet ``title`` (bold Chinese headers, drop-downs for fixed choices)
     and a sheet 填写说明 explaining each column, followed by ``notes`` (heading, text)."""
+    columns = [c for c in columns if c.in_template]
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -29,7 +29,7 @@ from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
 from .unitnames import not_found
 
-COLUMNS = (
+COLUMNS: tuple[Column, ...] = (
     Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。",
            aliases=("系统编号", "帮扶对象编号"), ambiguous=("学生编号", "编码")),
     Column("name", "姓名", required=True, help="孩子的真实姓名。县级页面只显示编号，不显示姓名。", width=12,
@@ -56,7 +56,22 @@ COLUMNS = (
                     "家长联系方式", "联系电话", "联系方式", "家庭电话")),
     Column("notes", "备注", help="其他情况。", width=30),
 )
+# A school's yes/no columns, each with the category its 是 means. 单亲 and 孤儿 are 特殊家庭, 低保 and
+# 建档立卡 are 家庭经济困难; a column whose 是 says no category clearly (是否残疾) stays unread.
+FLAGS = (
+    ("is_left_behind", "是否留守儿童", ("留守儿童", "是否留守", "留守"), "left_behind"),
+    ("is_single_parent", "是否单亲家庭", ("是否单亲", "单亲", "单亲家庭", "是否单亲儿童"), "left_behind"),
+    ("is_orphan", "是否孤儿", ("孤儿", "是否孤儿或事实无人抚养", "是否事实无人抚养儿童"), "left_behind"),
+    ("is_hardship", "是否困难家庭", ("困难家庭", "是否家庭经济困难", "家庭经济困难", "是否贫困家庭", "是否贫困"),
+     "hardship"),
+    ("is_low_income", "是否低保", ("低保", "是否低保户", "低保户", "是否低保家庭"), "hardship"),
+    ("is_poverty_listed", "是否建档立卡", ("建档立卡", "是否建档立卡户", "建档立卡户"), "hardship"),
+    ("is_psych", "是否有心理行为问题", ("是否心理行为问题", "心理行为问题", "是否有心理问题", "是否心理问题"), "psych"),
+)
+COLUMNS = (*COLUMNS, *(Column(key, header, aliases=aliases, in_template=False) for key, header, aliases, _ in FLAGS))
 LABELS = {c.key: c.header for c in COLUMNS}
+_YES = frozenset(("是", "√", "✓", "✔", "1", "Y", "YES", "有", "TRUE"))
+_NO = frozenset(("否", "×", "✗", "✘", "X", "0", "N", "NO", "无", "没有", "不是", "FALSE"))
 MENTEE = ENTITIES["mentee"]
 # 男生, 女孩 …: how a school's list says a child's sex, none of them in doubt; 1 and 2 are the codes of
 # GB/T 2261.1 that student-record systems export, M and F those of English-language software.
@@ -180,6 +195,31 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
     return values
 
 
+def flag_categories(cells: dict[str, str], errors: list[str]) -> list[str]:
+    """The categories a row's yes/no columns give (是 in 是否留守儿童: 留守/特殊家庭). A 否 or an empty
+    cell takes none away: 否 in 是否留守儿童 says nothing of a child's 单亲 or 类别."""
+    out: list[str] = []
+    for key, header, _, category in FLAGS:
+        text = "".join(unicodedata.normalize("NFKC", cells.get(key, "")).split()).upper()
+        if text in _YES:
+            out += [category] if category not in out else []
+        elif text and text not in _NO:
+            errors.append(f"“{header}”应填 是 或 否（√、×、1、0、Y、N 也可以），这一行填的是“{cells[key]}”。")
+    return out
+
+
+def flag_notices(rows: list[tuple[int, dict[str, str]]]) -> list[str]:
+    """What the preview says it understood of each yes/no column the file filled in."""
+    said = []
+    for key, header, _, category in FLAGS:
+        yes = sum(1 for _, cells in rows if "".join(unicodedata.normalize("NFKC", cells.get(key, "")).split())
+                  .upper() in _YES)
+        if any(cells.get(key) for _, cells in rows):
+            said.append(f"“{header}”一列读作类别“{CATEGORIES[category]}”：填“是”（或 √、1、Y）的 {yes} 个孩子"
+                        "加上这个类别；填“否”或空着的，类别不变。")
+    return said
+
+
 def shown(name: str, value: Any) -> str:
     """A value as the preview shows it (labels, not codes)."""
     if value is None or value == []:
@@ -233,6 +273,9 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     for line, cells in rows:
         row = RowPlan(line, cells)
         values = _values(cells, row.errors)
+        flags = flag_categories(cells, row.errors)
+        if flags and "categories" in values:  # 类别 and a 是 in 是否留守儿童: both
+            values["categories"] = [*values["categories"], *(c for c in flags if c not in values["categories"])]
         unit_name = cells.get("unit", "")
         unit_id: str | None = None
         if unit_name:
@@ -301,6 +344,10 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             row.errors.append(f"与第 {first[0]} 行姓名相同，是同一个帮扶对象吗？是同一个孩子请合并成一行；"
                               "是同名的两个孩子，请两行都填写编号。")
             continue
+        if flags and "categories" not in values:
+            # Only yes/no columns: they add to the child's categories, never drop one the file does not name.
+            held = list(match.get("categories") or []) if match is not None else []
+            values["categories"] = [*held, *(c for c in flags if c not in held)]
         if match is None:
             row.action, row.fields = CREATE, {**values, "unit_id": unit_id}
             continue
@@ -326,7 +373,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 row.fields[field_name] = value
                 row.changes.append((LABELS[field_name], shown(field_name, old), shown(field_name, value)))
         row.action = UPDATE if row.fields else SAME
-    return ImportPlan(plans, list(notices or []))
+    return ImportPlan(plans, [*(notices or []), *flag_notices(rows)])
 
 
 def import_mentees(db: sqlite_utils.Database, actor: Actor, scope: Scope, rows: list[tuple[int, dict[str, str]]],
