@@ -35,6 +35,9 @@ EDITABLE = ("login", "name", "role", "unit_id", "phone", "about", "smartphone", 
 # Staff manage the volunteers of their own units; everything else is the admin's.
 STAFF_MANAGES = ("mentor",)
 # How a refusal names a field (the password is never shown on a form, so never compared).
+# A volunteer's phone enrols with a 登记码 and unlocks with a PIN; there is no web sign-in to hold a password for.
+NO_VOLUNTEER_PASSWORD = ("五老志愿者的账号不设密码：手机用辅导站给的登记码登记，用 PIN 码解锁；"
+                         "忘记 PIN 码请辅导站给一个恢复码。这次什么都没有改。")
 LABELS = {"login": "用户名", "name": "姓名", "role": "角色", "unit_id": "所属单位", "phone": "手机号",
           "about": "身份/简介", "smartphone": "使用智能手机", "active": "账号启用"}
 
@@ -111,12 +114,18 @@ def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *
         fields = edited_fields(fields, shown)
         _refuse_edited_meanwhile(db, current, fields, shown)
     merged = {**(current or {"active": True, "smartphone": True}), **fields}
+    given_password = bool(fields.get("password_hash"))
     if current is not None and current["role"] != "mentor" and merged["role"] == "mentor":
         # A volunteer never signs in on the web (phones enrol with a code): a password kept from the
         # old role would be one more way into minors' records that nobody uses or remembers.
         fields = {**fields, "password_hash": None, "must_change_password": False}
         merged.update(password_hash=None, must_change_password=False)
     _check(db, actor, current, merged, fields)
+    if merged["role"] == "mentor" and given_password:
+        # Refused, not dropped: whoever set it (the CLI, an import, a script) would hand the volunteer a
+        # password that opens nothing, and a web sign-in for a volunteer is one more way into minors'
+        # records. Refused, the caller hears why and nothing is half-written.
+        raise NotAllowed(NO_VOLUNTEER_PASSWORD)
     if "password_hash" in fields and "must_change_password" not in fields:
         # A password someone else set (an admin, the CLI) was read off a screen or printed: its
         # owner must replace it at the next sign-in. One the owner chose is theirs to keep.

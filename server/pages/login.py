@@ -25,7 +25,6 @@ from .nav import home_for
 VOLUNTEERS = "五老志愿者不用在这里登录，也不用密码：请在手机上打开“伴行”，用辅导站给您的登记码登记。"
 MESSAGES = {
     "wrong": "用户名或密码不对，请再试一次。" + VOLUNTEERS,
-    "mentor": VOLUNTEERS,
     "inactive": "这个账号已停用，请联系县关工委管理员。",
 }
 
@@ -78,12 +77,11 @@ async def login_submit(request: Request) -> Response:
         return _locked(page, next_path, username, draft, locked)
     user = await state.store.read(lambda db: sessions.find_login(db, username))
     # argon2 runs here, off the writer thread and off the event loop.
-    # An account without a password (a volunteer's) is checked against the dummy too: answered at
-    # once, it would tell a guesser which logins are volunteers.
+    # An account without a password (a volunteer's: sync.users refuses them one) is checked against
+    # the dummy too, so it is refused as a wrong password, in the same time: answered at once, or in
+    # other words, it would tell a guesser which logins are volunteers.
     stored = user["password_hash"] if user and user["password_hash"] else _dummy_hash()
     ok = await asyncio.to_thread(verify_password, stored, password)
-    if ok and user is not None and user["role"] == "mentor":
-        return _form(page, next_path=next_path, username=username, error=MESSAGES["mentor"], status=403)
     if ok and user is not None and not user["active"]:
         return _form(page, next_path=next_path, username=username, error=MESSAGES["inactive"], status=403)
     client = client_ip(request)
