@@ -344,12 +344,12 @@ class _Writer:
         for name in m.fields:
             if role not in entity.by_name[name].writers:
                 who = "服务器" if not entity.by_name[name].writers else "其他角色"
-                raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，你不能修改。", name)
+                raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，您不能修改。", name)
         if current is not None and not self.scope.allows(keys_of(entity.name, current)):
             raise Refusal(not_found(this(entity.label), hint=NEW_RECORD_HINT if m.op == "upsert" else ""))
         if (role == "mentor" and current is not None and entity.name in OWN_RECORDS
                 and current.get("author_id") != self.actor.user_id):
-            raise Refusal(f"{this(entity.label)}不是你记录的，不能修改；如需更正请联系辅导站。")
+            raise Refusal(f"{this(entity.label)}不是您记录的，不能修改；如需更正请联系辅导站。")
         if (current is not None and entity.locks_when_approved and current.get(entity.approval_field) == "approved"
                 and not (m.op == "upsert" and m.fields and set(m.fields) <= set(entity.open_after_approval))):
             raise Refusal(f"{this(entity.label)}已审核通过并锁定，不能再修改；如需更正请联系辅导站退回。")
@@ -370,7 +370,7 @@ class _Writer:
         if self.taken.setdefault(m.record_id, entity.name) != entity.name:
             raise Refusal(f"record_id {m.record_id} 已被另一条记录使用；请为{this(entity.label)}换一个新的编号。")
         if self.actor.role not in entity.creators:
-            raise Refusal(f"你的角色不能新建{entity.label}。")
+            raise Refusal(f"您的角色不能新建{entity.label}。")
         record: dict[str, Any] = {name: None for name in entity.columns}
         record.update(DEFAULTS.get(entity.name, {}))
         record.update(m.fields)
@@ -380,7 +380,7 @@ class _Writer:
             raise Refusal(f"新建{entity.label}缺少必填字段：{'、'.join(f.label for f in missing)}。", missing[0].name)
         derive(self, entity.name, None, record)
         if not self.scope.allows(keys_of(entity.name, record)):
-            raise Refusal(f"你无权在这个范围内新建{entity.label}。")
+            raise Refusal(f"您无权在这个范围内新建{entity.label}。")
         record.update(
             version=1, deleted=False, field_versions={}, field_writers={CREATOR: self.writer},
             created_at=self.now, created_by=self.actor.user_id,
@@ -407,7 +407,7 @@ class _Writer:
         if probe != current:
             derive(self, entity.name, current, probe)
             if not self.scope.allows(keys_of(entity.name, probe)):
-                raise Refusal(f"这次修改会把{entity.label}移出你的管理范围。")
+                raise Refusal(f"这次修改会把{entity.label}移出您的管理范围。")
         result = merge_fields(current, current["field_versions"], m.base_version, m.fields,
                               field_writers=current["field_writers"], writer=self.copy_holder)
         version = current["version"]
@@ -416,7 +416,7 @@ class _Writer:
             record = {**current, **result.applied}
             derive(self, entity.name, current, record)
             if not self.scope.allows(keys_of(entity.name, record)):
-                raise Refusal(f"这次修改会把{entity.label}移出你的管理范围。")
+                raise Refusal(f"这次修改会把{entity.label}移出您的管理范围。")
             version += 1
             changed = [k for k in entity.columns if record.get(k) != current.get(k)]
             record["version"] = version
@@ -435,7 +435,7 @@ class _Writer:
         if result.conflicts:
             labels = "、".join(f"“{entity.by_name[n].label}”" for n in result.conflicts)
             outcome.reason = (
-                f"{labels}已被别人先改过，保留了先到的内容；你的内容已存为冲突记录，等辅导站处理。"
+                f"{labels}已被别人先改过，保留了先到的内容；您的内容已存为冲突记录，等辅导站处理。"
             )
             changes["conflicts"] = {k: {"kept": kv[0], "yours": kv[1]} for k, kv in result.conflicts.items()}
         self._audit(outcome, "update", changes)
@@ -446,7 +446,7 @@ class _Writer:
         if current is None:
             raise Refusal(not_found(this(entity.label)))
         if self.actor.role not in entity.deleters:
-            raise Refusal(f"你的角色不能删除{entity.label}。")
+            raise Refusal(f"您的角色不能删除{entity.label}。")
         if entity.name == "activity" and self.actor.role == "mentor" and (why := open_risk_flag(current)):
             raise Refusal(why)
         if entity.name == "inspection" and not edits_inspection(self.scope, current):
@@ -465,7 +465,7 @@ class _Writer:
             # let staff decide, rather than deleting work the writer never saw.
             outcome = Outcome(
                 m.mutation_id, entity.name, m.record_id, "conflict", current["version"],
-                f"{this(entity.label)}在你删除前已被别人修改，暂未删除；已存为冲突记录，等辅导站处理。",
+                f"{this(entity.label)}在您删除前已被别人修改，暂未删除；已存为冲突记录，等辅导站处理。",
                 [self._conflict(m, current, "_deleted", False, True, current["version"])],
             )
             self._audit(outcome, "delete", {"conflicts": {"_deleted": {"kept": False, "yours": True}}})

@@ -98,7 +98,7 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
         # One answer for "no such conflict", "outside your units" and "not yours to decide".
         if row is None or not scope.allows(Keys(row["unit_id"], row["mentee_id"])) \
                 or not theirs_to_decide(db, scope, [row]):
-            raise NotAllowed("找不到这条冲突记录，或它不在你的管理范围内。")
+            raise NotAllowed("找不到这条冲突记录，或它不在您的管理范围内。")
         if row["status"] != "open":
             raise NotAllowed("这条冲突已经处理过了。")
         outcome = None
@@ -126,7 +126,7 @@ def _apply(db: sqlite_utils.Database, actor: Actor, row: dict[str, Any], value: 
     table = ENTITIES[row["entity"]].table
     version = db.execute(f"SELECT version FROM {table} WHERE id = ?", [row["record_id"]]).fetchone()[0]
     if seen_version is not None and seen_version != version:
-        raise NotAllowed("这条记录在你打开这页之后又被改过，上面已换成现在的内容；请再看一下，然后重新选择。")
+        raise NotAllowed("这条记录在您打开这页之后又被改过，上面已换成现在的内容；请再看一下，然后重新选择。")
     if row["field"] == "_deleted":
         mutation = delete(row["entity"], row["record_id"], base_version=version)
     else:

@@ -101,7 +101,7 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
     if since > head:
         raise HistoryLost("同步游标来自别的服务器或数据库，请不带 cursor 从头同步。")
     if since and _reset_since(db, actor, since):
-        raise CursorInvalid("你的管理范围有调整（单位或账号变动），请不带 cursor 从头同步。")
+        raise CursorInvalid("您的管理范围有调整（单位或账号变动），请不带 cursor 从头同步。")
     scope = load_scope(db, actor)
     where, params = scope.feed_filter()
     if scope.is_mentor and scope.mentee_ids and head - since > MENTOR_WALK_ROWS:

@@ -364,7 +364,7 @@ def _explain(spec: Field, value: Any) -> str | None:
             return f"{where}应为小写 UUID，收到 {quote(value)}。"
         return None
     if kind == "json":  # only the server writes these (e.g. a return's frozen figures)
-        return f"{where}由服务器维护，你不能修改。"
+        return f"{where}由服务器维护，您不能修改。"
     raise AssertionError(f"unknown field kind {kind}")
 
 

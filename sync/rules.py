@@ -53,7 +53,7 @@ def not_found(what: str, record_id: str | None = None, *, hint: str = "") -> str
     """The one sentence for "no such record" and "not yours": a rejection must not tell a caller
     whether a record outside their scope exists (issue 8, item 6)."""
     ident = f"（{record_id}）" if record_id else ""
-    return f"找不到{what}{ident}：它可能不存在、已被删除、尚未同步，或不在你的管理范围内{hint}。"
+    return f"找不到{what}{ident}：它可能不存在、已被删除、尚未同步，或不在您的管理范围内{hint}。"
 
 
 # An upsert of a record the writer cannot find names the one mistake a phone can fix itself.
@@ -568,7 +568,7 @@ def edits_inspection(scope: Scope, inspection: dict[str, Any]) -> bool:
     return actor.role == "staff" and inspection["unit_id"] != actor.unit_id and scope.allows_unit(inspecting)
 
 
-NOT_YOUR_INSPECTION = ("这次督查不是你所在的单位记录的，只有督查单位或它的上级可以修改；"
+NOT_YOUR_INSPECTION = ("这次督查不是您所在的单位记录的，只有督查单位或它的上级可以修改；"
                        "如需更正请联系督查单位或县关工委。")
 
 
@@ -679,7 +679,7 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     # version it judged, for the archive.
     seen = record.get("target_version")
     if seen is not None and seen != target["version"]:
-        raise Refusal(f"{this(label)}在你打开审核页之后又被改过，请看过现在的内容再审核。")
+        raise Refusal(f"{this(label)}在您打开审核页之后又被改过，请看过现在的内容再审核。")
     record["target_version"] = target["version"]
     approved = record["decision"] == "approve"
     if target_name == "stats_return" and target["unit_id"] == w.actor.unit_id:

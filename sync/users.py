@@ -109,7 +109,7 @@ def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *
         raise NotAllowed(f"账号没有这些字段：{'、'.join(sorted(unknown))}。")
     current = None if create else get_user(db, user_id=user_id)
     if not create and current is None:
-        raise NotAllowed("找不到这个账号，或它不在你的管理范围内。")
+        raise NotAllowed("找不到这个账号，或它不在您的管理范围内。")
     if current is not None and shown is not None:
         fields = edited_fields(fields, shown)
         _refuse_edited_meanwhile(db, current, fields, shown)
@@ -275,8 +275,8 @@ def _refuse_pairings_changed(now: list[dict[str, Any]], seen: Mapping[str, int])
         return
     what = [*(f"{code} 的结对已被别人修改" for code in edited), *(f"新增了 {code} 的结对" for code in new)]
     if gone:
-        what.append(f"{gone} 个结对已经结束、删除或转出了你的管理范围")
-    raise PairingsChanged(f"你打开这个页面以后，这位志愿者的结对有了变动（{'；'.join(what)}），"
+        what.append(f"{gone} 个结对已经结束、删除或转出了您的管理范围")
+    raise PairingsChanged(f"您打开这个页面以后，这位志愿者的结对有了变动（{'；'.join(what)}），"
                           "所以这次什么都没有改。请看过下面现在的结对，再决定。")
 
 
@@ -298,10 +298,10 @@ def _check(db: sqlite_utils.Database, actor: Actor, current: dict[str, Any] | No
             if role not in STAFF_MANAGES:
                 raise NotAllowed("辅导站只能管理五老志愿者的账号；其他账号请联系县关工委管理员。")
         if current is not None and not scope.allows_unit(current["unit_id"]):
-            raise NotAllowed("找不到这个账号，或它不在你的管理范围内。")
+            raise NotAllowed("找不到这个账号，或它不在您的管理范围内。")
     _check_values(db, current, user)
     if actor.role != "admin" and not scope.allows_unit(user["unit_id"]):
-        raise NotAllowed("所属单位不在你的管理范围内。")
+        raise NotAllowed("所属单位不在您的管理范围内。")
     if current is not None and current["role"] == "mentor" and user["role"] != "mentor":
         _check_volunteer_role(db, current["id"])
     elif current is not None and current["role"] == "mentor" and user["unit_id"] != current["unit_id"]:

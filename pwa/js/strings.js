@@ -36,7 +36,7 @@ export const T = {
   wechatSay: '在微信里打开，记录可能会被微信清掉。请点右上角 ··· ，再点“在浏览器打开”。',
   wechatGoOn: '继续在微信里使用',
 
-  enrolTitle: '登记这台手机', enrolSay: '请输入辅导站给你的登记码（8 位数字）。',
+  enrolTitle: '登记这台手机', enrolSay: '请输入辅导站给您的登记码（8 位数字）。',
   enrolLinkSay: '登记码已经填好，请点“登记”。', code: '登记码', enrol: '登记', enrolling: '正在登记…',
   needsNetwork: '这一步需要联网。请到有信号的地方再试。', codeFormat: (name) => `${name}是 8 位数字，请核对。`,
   setPinSay: 'PIN码是 4 到 6 位数字，以后每次打开伴行都要输入，用来保护孩子们的信息。请记住它。', pin1: '设置PIN码',
@@ -44,16 +44,16 @@ export const T = {
   pinMismatch: '两次输入的PIN码不一样，请重新输入。', settingUp: '正在加密保存…', unlockTitle: '请输入PIN码',
   pin: 'PIN码', unlock: '解锁', unlocking: '正在解锁…', wrongPin: 'PIN码不对。',
   waitSeconds: (s) => `请等 ${s} 秒再试。`,
-  tooManyPins: (n) => `已经连续输错 ${n} 次。如果忘记了PIN码，请点下面的“忘记PIN码”，再请辅导站给你一个恢复码。` +
-    '你的记录仍然加密保存在这台手机里，不会丢。',
+  tooManyPins: (n) => `已经连续输错 ${n} 次。如果忘记了PIN码，请点下面的“忘记PIN码”，再请辅导站给您一个恢复码。` +
+    '您的记录仍然加密保存在这台手机里，不会丢。',
   forgotPin: '忘记PIN码',
 
-  recoverSay: (id) => `请打电话或去辅导站，说你忘记了PIN码，并报出这台手机的编号：${id}。` +
-    '工作人员会给你一个 8 位恢复码。输入恢复码后，你可以设置新的PIN码，没有同步的记录都还在。',
+  recoverSay: (id) => `请打电话或去辅导站，说您忘记了PIN码，并报出这台手机的编号：${id}。` +
+    '工作人员会给您一个 8 位恢复码。输入恢复码后，您可以设置新的PIN码，没有同步的记录都还在。',
   callStation: (phone) => `打电话给辅导站 ${phone}`,
   recoveryCode: '恢复码', recover: '恢复', recovering: '正在恢复…', newPinTitle: '设置新的PIN码',
 
-  myMentees: '我的帮扶对象', noMentees: '还没有帮扶对象。联网同步后会显示辅导站为你安排的孩子。',
+  myMentees: '我的帮扶对象', noMentees: '还没有帮扶对象。联网同步后会显示辅导站为您安排的孩子。',
   logVisit: '记一次帮扶', syncNow: '立即同步', unsynced: (n) => `未同步 ${n} 条`, allSynced: '已全部同步',
   lastSync: (t) => `上次同步 ${t}`, neverSynced: '还没有同步过', syncing: '正在同步…',
   offline: '没有网络：记录已保存在手机里，有信号时会自动同步。',
@@ -63,7 +63,7 @@ export const T = {
     `手机上的日期不对：上次同步时，今天是${fullDate(server)}，手机上却是${fullDate(phone)}。`
     + '请到手机的“设置”里改好日期和时间；记帮扶时也请看一下日期对不对。',
   conflictsOpen: (n) => `有 ${n} 条修改和别人的修改冲突，请到“待同步”里看一下。`,
-  conflictHere: '这条记录有一处和别人的修改冲突：下面是保留的内容，你写的内容在“待同步”里。',
+  conflictHere: '这条记录有一处和别人的修改冲突：下面是保留的内容，您写的内容在“待同步”里。',
   seeConflict: '看看我写的内容', followUps: '跟踪提醒', dueSoon: '即将到期',
   overdue: '已逾期', followUpOn: (d) => `应在 ${d} 跟踪`, returnedTitle: '辅导站退回的记录', returned: '已退回',
   resubmitted: '已修改，等待重新审核', draftWaiting: '有一条没写完的帮扶记录', draftContinue: '继续填写',
@@ -76,7 +76,7 @@ export const T = {
   observations: '观察到的情况', sixLinks: '六结合', riskFlag: '发现自伤自残风险',
   riskSay: '辅导站会在下次同步时看到这条提醒。情况紧急，请马上打电话：',
   riskCall: (phone) => `拨打辅导站电话 ${phone}`, riskNoPhone: '情况紧急，请马上联系辅导站或拨打 110 / 120。',
-  draftRestored: '已恢复上次没写完的内容。', draftChildGone: '这份没写完的记录写的孩子，已经不在你的名下了',
+  draftRestored: '已恢复上次没写完的内容。', draftChildGone: '这份没写完的记录写的孩子，已经不在您的名下了',
   draftChildGoneSay: '这个孩子的结对已经结束或转走了。请不要把这些话改记到别的孩子名下。'
     + '要交给辅导站的，请到“待同步”里点“导出未同步记录”；不需要的，点下面的“清空重填”。',
   clearDraft: '清空重填', clearDraftConfirm: '再点一次，清空这张表',
@@ -110,10 +110,10 @@ export const T = {
   exported: (n) => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都可以），辅导站会在电脑上录入。`,
   lastTry: (t, why) => `上次尝试 ${t}${why ? '：' + why : ''}`, notTried: '还没有发送过',
   rejectedTitle: '没有被接收，需要修改', conflictTitle: '和别人的修改冲突',
-  conflictSay: '同一处内容别人先改过了，保留了先到的内容，你的内容已交给辅导站处理。', kept: '保留的内容：',
-  yours: '你写的内容：', understood: '知道了', fix: '打开修改', discard: '放弃这条修改',
+  conflictSay: '同一处内容别人先改过了，保留了先到的内容，您的内容已交给辅导站处理。', kept: '保留的内容：',
+  yours: '您写的内容：', understood: '知道了', fix: '打开修改', discard: '放弃这条修改',
   discardConfirm: '再点一次，放弃这条修改',
-  childGone: '这个孩子已经不在你的帮扶名单上了（结对已结束，或换了别的志愿者），这条记录不能再从这台手机发送。'
+  childGone: '这个孩子已经不在您的帮扶名单上了（结对已结束，或换了别的志愿者），这条记录不能再从这台手机发送。'
     + '请点下面的“导出未同步记录”，把文件交给辅导站。', reason: '原因：', newRecord: (label) => `新增${label}`,
   changedRecord: (label) => `修改${label}`,
 

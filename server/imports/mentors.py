@@ -29,7 +29,7 @@ COLUMNS = (
     Column("phone", "手机号", help="用来认出同一位志愿者：再次导入时按手机号找到同一人，不会重复添加。", width=16,
            aliases=("手机", "手机号码", "联系电话", "电话", "联系方式", "电话号码")),
     Column("login", "用户名", help="可不填，自动生成（m + 手机号）；已有账号的志愿者也可按用户名更新。", width=16),
-    Column("unit", "所属单位", help="辅导站或学校的名称，与系统中一致；留空表示你所在的单位。", width=24),
+    Column("unit", "所属单位", help="辅导站或学校的名称，与系统中一致；留空表示您所在的单位。", width=24),
     Column("about", "身份/简介", help="如：退休教师（原城南小学语文教师）、老干部、老战士、老模范、老专家。", width=30,
            aliases=("身份", "简介", "身份简介", "个人简介")),
     Column("smartphone", "智能手机", help="有：用伴行应用记录；没有：记录由辅导站代录。留空为“有”。",
@@ -166,7 +166,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 continue
             if phone and match is None and phone in phones_elsewhere:
                 row.errors.append(f"手机号 {phone} 已是别的单位一位志愿者的手机号。同一位志愿者"
-                                  "不能有两个账号；如果他调到了你们这里，请县关工委在他的账号里改“所属单位”。")
+                                  "不能有两个账号；如果他调到了您的单位，请县关工委在他的账号里改“所属单位”。")
                 continue
         else:
             people = by_phone.get(values["phone"], [])
@@ -186,7 +186,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 # between two names in every count. Saying that the number is registered elsewhere
                 # tells no name and no unit; moving the volunteer is the county's step.
                 row.errors.append(f"手机号 {values['phone']} 已是别的单位一位志愿者的手机号。同一位志愿者"
-                                  "不能有两个账号；如果他调到了你们这里，请县关工委在他的账号里改“所属单位”。")
+                                  "不能有两个账号；如果他调到了您的单位，请县关工委在他的账号里改“所属单位”。")
                 continue
         wanted = {**values, "unit_id": unit_id} if cells.get("unit") or match is None else dict(values)
         if match is None:

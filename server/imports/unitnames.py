@@ -29,7 +29,7 @@ def nearest_units(written: str, names: Iterable[str]) -> list[str]:
 def not_found(written: str, names: Iterable[str], what: str) -> str:
     """The words for a 所属单位 cell that names no ``what`` (单位, 学校或辅导站) in scope, with the nearest names."""
     near = nearest_units(written, names)
-    said = f"“所属单位”找不到名为“{written}”的{what}（或不在你的管理范围内）。"
+    said = f"“所属单位”找不到名为“{written}”的{what}（或不在您的管理范围内）。"
     if near:
         said += f"是不是：{'、'.join(near)}？请把这一格改成其中一个的全称后再上传。"
     return said

@@ -160,7 +160,7 @@ def refused_words(roles: Collection[str]) -> str:
     if "staff" in roles and "reviewer" not in roles:
         return ("这个页面给辅导站、学校和镇（街道）关工委的工作人员登记和管理记录用；"
                 "县关工委的账号请从“总览”“结对档案”“审核”“统计表”查看各单位的情况。")
-    return "你的账号不能使用这个页面。"
+    return "您的账号不能使用这个页面。"
 
 
 CHOOSE_PASSWORD = "请先设置自己的密码。"
@@ -270,7 +270,7 @@ async def _keep_expired_form(out: Visit, form: FormData) -> NoReturn:
     if draft_id is not None:
         raise LoginRequired("登录已过期，请重新登录。", next_path=here, draft=draft_id)  # the page says the rest
     request.state.posted = form
-    raise LoginRequired("登录已过期，请重新登录。刚才填写的内容没能保留，下面是你写的文字，请先抄下或复制。",
+    raise LoginRequired("登录已过期，请重新登录。刚才填写的内容没能保留，下面是您写的文字，请先抄下或复制。",
                         next_path=here, typed=typed_words(request))
 
 
@@ -355,7 +355,7 @@ def past_the_end(visit: Visit, number: int, pages: int) -> Response | None:
 
 def not_found(what: str = "记录") -> NotFound:
     """One answer for "no such record" and "not yours": scope leaks nothing."""
-    return NotFound(f"找不到{this(what)}，或它不在你的管理范围内。")
+    return NotFound(f"找不到{this(what)}，或它不在您的管理范围内。")
 
 
 def path_id(raw: str, what: str) -> str:

@@ -181,7 +181,7 @@ async def inspection_detail(request: Request) -> Response:
     typed = [str(draft["rectify_notes"])] if str(draft.get("rectify_notes") or "").strip() else []
     if _may_rectify(visit, row):
         return _render_detail(visit, row, values=draft, version=base_version(draft, "version"))
-    gone = "现在已没有需要整改的项目；你登录前填写的内容在下面，没有保存。"
+    gone = "现在已没有需要整改的项目；您登录前填写的内容在下面，没有保存。"
     return _render_detail(visit, row, typed=typed, stale=gone if typed else None)
 
 
@@ -247,10 +247,10 @@ async def inspection_rectify(request: Request) -> Response:
         # A report answers the requirement the school read: one changed since is shown first, and
         # the typed report waits in the form (409), never saved against words nobody there has seen.
         now = await _load(visit, request)
-        tail = "你填写的整改情况还在下面的表单里，没有保存；请核对后再保存。" if _may_rectify(visit, now) else \
-            "现在已没有需要整改的项目；你填写的内容在下面，没有保存。"
+        tail = "您填写的整改情况还在下面的表单里，没有保存；请核对后再保存。" if _may_rectify(visit, now) else \
+            "现在已没有需要整改的项目；您填写的内容在下面，没有保存。"
         return _render_detail(visit, now, values=values, status=409,
-                              stale=f"这次督查在你打开这页之后被修改过，页面已换成现在的内容（整改要求和期限见下）。{tail}")
+                              stale=f"这次督查在您打开这页之后被修改过，页面已换成现在的内容（整改要求和期限见下）。{tail}")
     if outcome.status == "rejected":
         return _render_detail(visit, row, values={**row, **fields}, errors=_answer(outcome, RECTIFY), status=400)
     flash = "整改情况已保存。" if outcome.status != "conflict" else outcome.reason

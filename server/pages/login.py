@@ -141,7 +141,7 @@ async def form_kept(request: Request, exc: Exception) -> Response:
     page = await visit(request)
     target = safe_next(exc.next_path)
     target += ("&" if "?" in target else "?") + f"draft={exc.draft}"
-    words = "这张表单打开太久已失效，刚才的内容未保存；你填写的内容已放回表单，请检查后再提交。"  # "未保存": a ⚠
+    words = "这张表单打开太久已失效，刚才的内容未保存；您填写的内容已放回表单，请检查后再提交。"  # "未保存": a ⚠
     return page.redirect(target, flash=words)
 
 

@@ -235,7 +235,7 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
         # the write that issues the code, so a pairing made meanwhile is seen.
         if not all(scope.allows_unit(unit) for unit in active_pairing_units(db, mentor["id"])):
             # The county reaches every unit, so it is who to ask; the child is not named here.
-            raise NotAllowed("这位志愿者有结对的孩子已转到不在你的管理范围内的单位，所以这里不能为他发登记码。"
+            raise NotAllowed("这位志愿者有结对的孩子已转到不在您的管理范围内的单位，所以这里不能为他发登记码。"
                              "请联系县关工委发放，或请县关工委结束那个结对。")
         issued = issue_code(db, mentor["login"], hours=hours)
         append_audit(db, actor, "user", mentor["id"], "enrol_code",

@@ -100,7 +100,7 @@ async def return_create(request: Request) -> Response:
         return outcome.record_id, True
 
     record_id, created = await state.store.write(create)
-    flash = "已新建报送草稿：请核对数字、填写备注后上报。" if created else "这个时段已有报送，已为你打开。"
+    flash = "已新建报送草稿：请核对数字、填写备注后上报。" if created else "这个时段已有报送，已为您打开。"
     return visit.redirect(request.app.url_path_for("return_detail", return_id=record_id), flash=flash)
 
 

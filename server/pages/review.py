@@ -67,7 +67,7 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
         comments = {target: str(posted.get("comment") or ""), **(comments or {})}
     elif posted and str(posted.get("comment") or "").strip():  # decided meanwhile: the words, not the form
         errors.setdefault("_form", "登录前写的审核意见没有保存：那条记录已不在待审核列表里（可能已有人审核）。"
-                                   f"你写的是：{str(posted['comment']).strip()}")
+                                   f"您写的是：{str(posted['comment']).strip()}")
     return page.render("review_queue.html", {
         **data, "unit": unit or "", "errors": errors, "comments": comments or {}, "names": sees_names(scope),
         "me": page.actor.user_id, "action": _here(unit), "count_cap": COUNT_CAP,

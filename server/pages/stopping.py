@@ -118,6 +118,6 @@ def _pairings_words(stopped: Stopped, ended: str, repair: str) -> str:
         words += (f"{ended} {len(stopped.ended)} 个结对（结束原因：志愿者停止服务），这些孩子现在显示为“未结对”，"
                   f"{repair}")
     if stopped.out_of_reach:
-        words += (f"注意：另有 {stopped.out_of_reach} 个结对的孩子在你管理范围以外的单位，没有结束，"
+        words += (f"注意：另有 {stopped.out_of_reach} 个结对的孩子在您管理范围以外的单位，没有结束，"
                   "请联系管理那些单位的关工委结束这些结对或另找志愿者。")
     return words

@@ -134,7 +134,7 @@ async def review_once(page: Visit, fields: dict[str, Any], posted: dict[str, Any
 async def deleted_already(page: Visit, entity: str, raw_id: object) -> bool:
     """Whether the record a delete form names is deleted already, and was the visitor's to see: the
     delete button clicked twice (or the form sent again). The second post is answered as the first
-    was; otherwise it met "找不到……你填写的内容（没有保存）", as if the deletion had failed."""
+    was; otherwise it met "找不到……您填写的内容（没有保存）", as if the deletion had failed."""
     record_id = parse_id(raw_id)
     if record_id is None:
         return False
@@ -183,7 +183,7 @@ def saved_before(what: str, labels: list[str], typed: list[str], link: tuple[str
     """The one answer to a new form posted again with other values: ``what`` was saved by its first
     post, the fields ``labels`` (as ``typed`` this time) were not, and ``link`` is where to change them."""
     named = "、".join(f"“{label}”" for label in labels)
-    return SavedBefore(f"{what}在这张表单第一次提交时已经保存过了；你这次改的内容（{named}）没有保存。"
+    return SavedBefore(f"{what}在这张表单第一次提交时已经保存过了；您这次改的内容（{named}）没有保存。"
                        f"请{link[1]}，在那里修改。", link=link, typed=typed)
 
 

@@ -118,7 +118,7 @@ def test_pwa_a_field_both_the_draft_and_the_station_changed_is_a_conflict_not_an
     page.get_by_role("link", name="待同步").click()
     conflict = page.locator(".row", has_text="和别人的修改冲突")
     expect(conflict).to_contain_text("保留的内容：辅导站写的：先和班主任谈", timeout=20_000)
-    expect(conflict).to_contain_text("你写的内容：志愿者写的：下周带孩子去图书馆")
+    expect(conflict).to_contain_text("您写的内容：志愿者写的：下周带孩子去图书馆")
     assert query(module_server, "SELECT follow_up FROM activities WHERE id = ?", activity_id) == [
         ("辅导站写的：先和班主任谈",)]
     assert query(module_server, "SELECT field, other_value FROM sync_conflicts WHERE record_id = ? AND status = 'open'",

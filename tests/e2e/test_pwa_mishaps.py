@@ -79,7 +79,7 @@ def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_
     page.reload()  # what the phone keeps on disk, not what this page held in memory
     phone.unlock()
     expect(refused).to_contain_text(code)
-    expect(refused).to_contain_text("已经不在你的帮扶名单上")
+    expect(refused).to_contain_text("已经不在您的帮扶名单上")
     expect(refused.get_by_role("link", name="打开修改")).to_have_count(0)
     expect(refused).not_to_contain_text(re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}"))  # no record id to puzzle over
     for level in ("std", "xl"):
@@ -156,7 +156,7 @@ def test_pwa_an_unfinished_visit_about_a_child_who_left_is_not_offered_to_the_ot
     phone.wait_synced()  # the sync that took the child off has finished and the app has redrawn
     page.goto(server.url + "/app/#/log")
     expect(page.get_by_label("过程记录")).to_have_value(words)
-    expect(page.locator("main")).to_contain_text("这份没写完的记录写的孩子，已经不在你的名下了")
+    expect(page.locator("main")).to_contain_text("这份没写完的记录写的孩子，已经不在您的名下了")
     assert page.get_by_label("帮扶对象").input_value() == "", "no child is chosen for these words"
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("请先选择帮扶对象")
@@ -194,7 +194,7 @@ def test_pwa_a_sync_while_a_visit_is_written_unchooses_a_child_who_left_and_offe
     expect(picker.locator("option", has_text="吴语桐")).to_have_count(1, timeout=20_000)
     expect(picker.locator(f"option[value='{mentee}']")).to_have_count(0)
     expect(picker).to_have_value("")
-    expect(page.locator("main")).to_contain_text("这份没写完的记录写的孩子，已经不在你的名下了")
+    expect(page.locator("main")).to_contain_text("这份没写完的记录写的孩子，已经不在您的名下了")
     expect(page.get_by_label("过程记录")).to_have_value(words)
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("请先选择帮扶对象")
@@ -218,7 +218,7 @@ def test_pwa_an_edit_refused_because_the_child_moved_away_reads_as_words_without
     phone.enrol("ma.ganbu")
     refused = _saved_offline_then_moved_away(server, phone, f"activity/{activity}/edit", "孩子搬走以前改过的记录。",
                                              "staff-chahe", pairing, version)
-    expect(refused).to_contain_text("已经不在你的帮扶名单上", timeout=20_000)
+    expect(refused).to_contain_text("已经不在您的帮扶名单上", timeout=20_000)
     expect(refused).to_contain_text("原因：找不到这条帮扶活动")
     expect(refused).to_contain_text(code)
     expect(refused).not_to_contain_text("base_version")
@@ -245,7 +245,7 @@ def test_pwa_a_guardian_number_saved_after_the_child_moved_away_is_kept_and_name
     page.get_by_role("button", name="保存", exact=True).click()
     page.get_by_role("link", name="待同步").click()
     refused = page.locator(".row.returned")
-    expect(refused).to_contain_text("已经不在你的帮扶名单上", timeout=20_000)
+    expect(refused).to_contain_text("已经不在您的帮扶名单上", timeout=20_000)
     expect(refused).not_to_contain_text("undefined")
     notice = page.evaluate("import('/app/js/repo.js').then((r) => r.rejected()[0].fields)")
     assert notice["guardian_contact"] == "13912345678"

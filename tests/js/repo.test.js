@@ -164,12 +164,12 @@ test('a dropped record with an unsent change stays until its answer; the refusal
   equal(repo.get(ID).fields.record, '搬家前最后一次家访', 'the unsent words went with the drop');
   const [entry] = repo.pending();
   await repo.settle([entry], { results: [{ mutation_id: entry.mutation_id, status: 'rejected', version: null,
-    reason: '找不到结对（0190f3a2-7c4e-7d21-9a53-3b6c2f1e8a09）：不在你的管理范围内。' }] });
+    reason: '找不到结对（0190f3a2-7c4e-7d21-9a53-3b6c2f1e8a09）：不在您的管理范围内。' }] });
   await repo.applyPage({ changes: [], drop: [{ entity: 'activity', record_id: ID },
     { entity: 'pairing', record_id: 'p1' }, { entity: 'mentee', record_id: 'm1' }] }, { cursor: 'c3' });
   await reopen();
   const [notice] = repo.rejected();
   equal([notice.fields.record, notice.child.code, notice.child.name], ['搬家前最后一次家访', 'RD-001', '王小雨']);
-  equal(notice.reason, '找不到结对：不在你的管理范围内。', 'a record id reads as noise to a volunteer');
+  equal(notice.reason, '找不到结对：不在您的管理范围内。', 'a record id reads as noise to a volunteer');
   equal([repo.stillMine(notice), repo.noticeChild(notice).fields.code], [false, 'RD-001']);
 });

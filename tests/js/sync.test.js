@@ -172,7 +172,7 @@ test('without a restore, a record the server no longer sends leaves the phone an
   await sync.pullAll();
   await vault.updateSession({ cursor: 'stale' });
   const net = fakeServer({ pages: {
-    stale: (reply) => reply(400, { ok: false, error: '你的管理范围有调整', status: 400, code: 'cursor_invalid' }),
+    stale: (reply) => reply(400, { ok: false, error: '您的管理范围有调整', status: 400, code: 'cursor_invalid' }),
     '': page(RESTORED, 'c9', 'h0'),
   } });
   await sync.syncNow('test');

@@ -102,7 +102,7 @@ def test_town_staff_edit_their_towns_inspections_only(county: Any) -> None:
     (other,) = push(db, w.staff_town1, upsert("inspection", w.inspection1, {"score": 90}, 3,
                                               county_one["version"]))
     assert other["status"] == "rejected"
-    assert "不是你所在的单位记录的" in other["reason"]
+    assert "不是您所在的单位记录的" in other["reason"]
 
 
 def test_town_staff_cannot_inspect_another_town(county: Any) -> None:
@@ -208,9 +208,9 @@ def test_a_reviewer_moved_to_a_town_takes_no_county_rights_along(county: Any) ->
     reviewer = moved(db, w, w.reviewer, w.town1)
     version = row(db, "inspection", w.inspection1)["version"]
     (edit,) = push(db, reviewer, upsert("inspection", w.inspection1, {"score": 10}, 400, version))
-    assert edit["status"] == "rejected" and "不是你所在的单位记录的" in edit["reason"], edit
+    assert edit["status"] == "rejected" and "不是您所在的单位记录的" in edit["reason"], edit
     (gone,) = push(db, reviewer, fdelete("inspection", w.inspection1, 401, version))
-    assert gone["status"] == "rejected" and "不是你所在的单位记录的" in gone["reason"], gone
+    assert gone["status"] == "rejected" and "不是您所在的单位记录的" in gone["reason"], gone
     record = row(db, "inspection", w.inspection1)
     assert (record["version"], record["deleted"]) == (version, False)
     (made,) = push(db, reviewer, upsert("inspection", new_id(), {  # town 1's own, from now on

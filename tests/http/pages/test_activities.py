@@ -109,7 +109,7 @@ def test_a_correction_reaches_the_phone_and_an_approved_visit_is_locked(site: Si
     assert response.status_code == 400 and "已审核通过并锁定" in response.text
     assert site.read(lambda db: row(db, "activity", w.activity1)) == locked
     # What the person typed is shown back, not dropped: they can pass it to the reviewer.
-    assert "你刚才填写的内容（没有保存）" in response.text and "<p class=\"value\">想改</p>" in response.text
+    assert "您刚才填写的内容（没有保存）" in response.text and "<p class=\"value\">想改</p>" in response.text
 
 
 def test_saving_an_unchanged_form_writes_nothing(site: Site) -> None:
@@ -147,7 +147,7 @@ def test_an_activity_form_with_another_persons_record_id_neither_changes_nor_con
         response = site.as_(who).post("/activities/new", {"record_id": w.activity1, "pairing_id": w.pairing1,
                                                            **VISIT}, form_page="/activities/new")
         assert response.status_code == 400 and "location" not in response.headers
-        assert "可能不存在、已被删除、尚未同步，或不在你的管理范围内" in response.text
+        assert "可能不存在、已被删除、尚未同步，或不在您的管理范围内" in response.text
         assert (before["record"] or "") not in response.text and "带了练习册" in response.text
     assert site.read(lambda db: row(db, "activity", w.activity1)) == before
     assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
@@ -163,9 +163,9 @@ def test_an_edit_posted_after_someone_deleted_the_visit_shows_the_typed_words_ba
     site.write(lambda db: remove(db, w.mentor2, "activity", w.activity2))
     response = site.as_(w.staff_st11).post(f"/activities/{w.activity2}/edit", form,
                                           form_page=f"/activities/{w.activity1}/edit")
-    assert response.status_code == 404 and "你填写的内容（没有保存）" in response.text
+    assert response.status_code == 404 and "您填写的内容（没有保存）" in response.text
     assert "站里补充：孩子这周按时完成了作业。" in response.text
-    assert "csrf" not in response.text.split("你填写的内容")[1].lower()
+    assert "csrf" not in response.text.split("您填写的内容")[1].lower()
 
 
 def test_one_persons_two_tabs_saving_the_same_words_meet_as_a_conflict_not_an_overwrite(site: Site) -> None:

@@ -148,7 +148,7 @@ def test_a_school_holding_only_group_events_is_not_deleted_and_the_page_says_why
 
 
 def test_delete_clicked_twice_deletes_the_unit_and_says_so_both_times(site: Site) -> None:
-    # Not a 404 page saying "你填写的内容（没有保存）" after a deletion that succeeded.
+    # Not a 404 page saying "您填写的内容（没有保存）" after a deletion that succeeded.
     w = site.w
     admin = site.as_(w.admin)
     admin.post("/admin/units", {"name": "空学校", "kind": "school", "parent_id": w.town2})

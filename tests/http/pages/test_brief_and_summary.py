@@ -228,7 +228,7 @@ def test_summary_saved_meanwhile_is_not_overwritten(site: Site) -> None:
 
 def test_summary_saved_twice_by_a_double_click_is_saved_once_without_a_conflict(site: Site) -> None:
     # The second post still names the version the page was opened on; it carries the same text, so
-    # there is nothing to merge: no "在你修改期间……保存了新的一稿" page about one's own save.
+    # there is nothing to merge: no "在您修改期间……保存了新的一稿" page about one's own save.
     w = site.w
     url = f"/summary?unit={w.county}&year=2026"
     browser = site.as_(w.reviewer)

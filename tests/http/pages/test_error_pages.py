@@ -83,7 +83,7 @@ def test_station_staff_are_not_told_to_hand_their_unsaved_words_to_the_station(s
                                                 "date": "2026-11-26", "record": "和奶奶聊了作业的事。"}, token=token)
     assert response.status_code == 409
     text = html.unescape(response.text)
-    assert "和奶奶聊了作业的事。" in text and "你填写的内容（没有保存）" in text
+    assert "和奶奶聊了作业的事。" in text and "您填写的内容（没有保存）" in text
     assert "交给辅导站" not in text and "可以复制下来，找到记录后重新填写。" in text
     assert _headline(response.text) == "登录的账号已经换了"
 
@@ -167,4 +167,4 @@ def test_a_form_posted_by_a_role_that_may_not_use_it_shows_the_typed_words_back(
         "unit_id": w.st11, "name": "小东", "plan": "每周家访一次，陪他写作业。"}, form_page="/account")
     assert response.status_code == 403
     text = html.unescape(response.text)
-    assert "每周家访一次，陪他写作业。" in text and "你填写的内容（没有保存）" in text
+    assert "每周家访一次，陪他写作业。" in text and "您填写的内容（没有保存）" in text

@@ -123,7 +123,7 @@ def test_delete_clicked_twice_deletes_the_event_and_says_so_both_times(site: Sit
 def test_an_event_of_a_unit_outside_ones_subtree_is_refused(site: Site) -> None:
     w = site.w
     response = site.as_(w.staff_st11).post("/events/new", {**LECTURE, "unit_id": w.st21})
-    assert response.status_code == 400 and "不在你的管理范围内" in response.text
+    assert response.status_code == 400 and "不在您的管理范围内" in response.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM events").fetchone()[0]) == 1
 
 

@@ -50,7 +50,7 @@ def test_an_account_an_admin_made_opens_no_page_until_it_chooses_its_own_passwor
     assert site.read(lambda db: db.execute("SELECT phone FROM users WHERE login = 'gen.staff'").fetchone()[0]) is None
 
     page = browser.get(f"{NEW}?next={home}")
-    assert page.status_code == 200 and "请先设置自己的密码" in page.text and "不能和管理员给你的密码一样" in page.text
+    assert page.status_code == 200 and "请先设置自己的密码" in page.text and "不能和管理员给您的密码一样" in page.text
     assert 'class="nav' not in page.text  # no menu to pages that would only send the person back
     assert "管理员给您的密码" in page.text
     for fields, words in (({"new_password": "short", "new_password_again": "short"}, "至少要 8 位"),

@@ -147,7 +147,7 @@ def test_a_rectification_form_shown_before_the_requirement_changed_is_refused_wi
 
 def test_a_rectification_report_saved_twice_is_answered_as_saved_not_as_changed_by_someone_else(site: Site) -> None:
     """保存 clicked twice: the second post's version is the one before its own first post, and it met
-    "这次督查在你打开这页之后被修改过……没有保存" (409) about words that were saved."""
+    "这次督查在您打开这页之后被修改过……没有保存" (409) about words that were saved."""
     w = site.w
     rid = _id_of(_new(site, w.reviewer))
     station = site.as_(w.staff_st12)

@@ -168,7 +168,7 @@ def test_registering_with_another_persons_child_id_neither_opens_it_nor_changes_
     response = browser.post("/mentees/new", {"record_id": record, "unit_id": w.st11, "name": "小华",
                                              "risk_level": "normal"}, form_page="/mentees/new")
     assert response.status_code == 400 and record not in response.headers.get("location", "")
-    assert "小芳" not in response.text and "可能不存在、已被删除、尚未同步，或不在你的管理范围内" in response.text
+    assert "小芳" not in response.text and "可能不存在、已被删除、尚未同步，或不在您的管理范围内" in response.text
     assert site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [record]))) == before
     assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts").fetchone()[0]) == 0
 
@@ -176,7 +176,7 @@ def test_registering_with_another_persons_child_id_neither_opens_it_nor_changes_
 def test_registering_in_another_units_school_is_refused_in_words(site: Site) -> None:
     w = site.w
     response = site.as_(w.staff_st11).post("/mentees/new", {"unit_id": w.st21, "name": "小外"})
-    assert response.status_code == 400 and "不在你的管理范围内" in response.text
+    assert response.status_code == 400 and "不在您的管理范围内" in response.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小外'").fetchone()[0]) == 0
 
 
@@ -453,7 +453,7 @@ def test_children_already_sharing_a_code_are_listed_for_those_who_can_give_one_a
     assert "编号重复" in station and code in station
     assert f'href="/mentees/{w.mentee1}/edit">小明（掘港小学辅导站）' in station
     assert f'href="/mentees/{w.mentee2}/edit">小红（掘港小学辅导站）' in station
-    assert "另有 1 个孩子在你管理范围以外的单位" in station and "小芳" not in station and "栟茶" not in station
+    assert "另有 1 个孩子在您管理范围以外的单位" in station and "小芳" not in station and "栟茶" not in station
     other = site.as_(w.staff_st21).get("/mentees").text
     assert f'href="/mentees/{w.mentee3}/edit">小芳（栟茶小学辅导站）' in other and "另有 2 个孩子" in other
     county = site.as_(w.reviewer).get("/mentees").text  # codes only, and the files to read

@@ -192,8 +192,8 @@ def test_a_pairing_changed_since_the_page_showed_it_stops_the_whole_write_in_wor
     refused = staff.post(path, form)
 
     assert refused.status_code == 409
-    assert "你打开这个页面以后，这位志愿者的结对有了变动" in refused.text and "所以这次什么都没有改" in refused.text
-    said = {"edited": "已被别人修改", "started": "新增了", "ended": "1 个结对已经结束、删除或转出了你的管理范围"}
+    assert "您打开这个页面以后，这位志愿者的结对有了变动" in refused.text and "所以这次什么都没有改" in refused.text
+    said = {"edited": "已被别人修改", "started": "新增了", "ended": "1 个结对已经结束、删除或转出了您的管理范围"}
     assert said[meanwhile] in refused.text
     assert is_active(site, w.mentor1.user_id)
     assert {p: pairing_row(site, p) for p in (w.pairing1, other)} == before
@@ -213,7 +213,7 @@ def test_pairings_of_children_out_of_the_stations_reach_are_named_and_left_untou
     staff = site.as_(w.staff_st11)
     page = staff.get(path).text
     assert "同时结束这 1 个结对" in page and "小明" not in page
-    assert "另有 1 个结对的孩子在你管理范围以外的单位，这里不能结束" in page
+    assert "另有 1 个结对的孩子在您管理范围以外的单位，这里不能结束" in page
     away = pairing_row(site, w.pairing1)
 
     stopped = staff.post(path, stop_form(staff, path))
@@ -221,7 +221,7 @@ def test_pairings_of_children_out_of_the_stations_reach_are_named_and_left_untou
     assert stopped.status_code == 303 and not is_active(site, w.mentor1.user_id)
     assert pairing_row(site, w.pairing1) == away
     assert pairing_row(site, other)["status"] == "closed"
-    assert "注意：另有 1 个结对的孩子在你管理范围以外的单位，没有结束" in staff.get(path).text
+    assert "注意：另有 1 个结对的孩子在您管理范围以外的单位，没有结束" in staff.get(path).text
 
 
 BAD_FORMS = [  # (what the form got wrong, how, what the page says)
@@ -260,7 +260,7 @@ def test_a_stop_form_naming_another_volunteers_pairing_or_volunteer_ends_nothing
     # 张老师's pairing (another town) slipped into 王老师's form: not the list the page showed.
     tampered = {**stop_form(staff, path), "pairing": [f"{w.pairing1}:1", f"{w.pairing3}:1"]}
     refused = staff.post(path, tampered)
-    assert refused.status_code == 409 and "1 个结对已经结束、删除或转出了你的管理范围" in refused.text
+    assert refused.status_code == 409 and "1 个结对已经结束、删除或转出了您的管理范围" in refused.text
     assert is_active(site, w.mentor1.user_id) and pairing_row(site, w.pairing1)["status"] == "active"
     # Another station's volunteer, one that does not exist, an id that is no id: not found, as anywhere.
     for other in (w.mentor3.user_id, "0192a4c4-0000-7000-8000-000000000000", "nonsense"):

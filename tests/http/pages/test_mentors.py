@@ -111,7 +111,7 @@ def test_staff_cannot_add_a_volunteer_to_another_units_station(site: Site) -> No
     w = site.w
     before = site.read(table_counts)["users"]
     response = site.as_(w.staff_st11).post("/mentors/new", {"name": "钱老师", "unit_id": w.st21})
-    assert response.status_code == 400 and "不在你的管理范围内" in response.text
+    assert response.status_code == 400 and "不在您的管理范围内" in response.text
     assert site.read(table_counts)["users"] == before
 
 
@@ -202,7 +202,7 @@ def test_no_enrolment_code_for_a_volunteer_whose_paired_child_moved_out_of_the_s
         browser = site.as_(who)
         assert browser.get(f"/mentees/{w.mentee1}").status_code == 404
         refused = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "enrol_code"})
-        assert refused.status_code == 400 and "不在你的管理范围内" in refused.text
+        assert refused.status_code == 400 and "不在您的管理范围内" in refused.text
         assert "小明" not in refused.text and 'id="enrol-code"' not in refused.text
     assert site.read(table_counts)["enrol_codes"] == 0
     # A volunteer whose children are all in reach still gets one; so does this one, from the county.

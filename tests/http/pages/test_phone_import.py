@@ -92,7 +92,7 @@ def test_a_file_naming_another_units_child_enters_and_shows_nothing_of_it(site: 
     name = site.read(lambda db: row(db, "mentee", w.mentee3))["code"]  # type: ignore[index]
     before = quiet(site.read(db_snapshot))
     page = upload(site.as_(w.staff_st11), export(w.mentor3, visit(w.pairing3, "别的镇的孩子"), name="张老师"))
-    assert page.status_code == 200 and "没有录入 1" in page.text and "不在你的管理范围内" in page.text
+    assert page.status_code == 200 and "没有录入 1" in page.text and "不在您的管理范围内" in page.text
     assert name not in page.text and "小芳" not in page.text
     assert quiet(site.read(db_snapshot)) == before
     logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))

@@ -154,7 +154,7 @@ def test_approving_what_one_entered_oneself_is_refused_with_the_engines_reason(s
                                                 "record": "王老师电话口述。"})
     activity = response.headers["location"].removeprefix("/activities/")
     queue = browser.get("/review").text
-    assert activity in queue and "这条记录是你录入的" in queue
+    assert activity in queue and "这条记录是您录入的" in queue
     response = browser.post("/review", {"target_entity": "activity", "target_id": activity, "decision": "approve",
                                         "comment": ""})
     assert response.status_code == 400

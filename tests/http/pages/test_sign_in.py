@@ -136,7 +136,7 @@ def _post_after_expiry(site: Site, browser: Browser, phone: str) -> tuple[str, s
     token = browser.token("/account")
     _expire_session(site, browser, site.settings.session_hours + 1)
     response = browser.post("/account", {"phone": phone}, token=token)
-    assert response.status_code == 401 and "你刚才填写的内容已保留" in response.text
+    assert response.status_code == 401 and "您刚才填写的内容已保留" in response.text
     # What was typed is kept on the server, not in the page: only its owner signing in reads it.
     assert phone not in response.text
     draft = re.search(r'name="draft" value="([^"]+)"', response.text)
@@ -181,7 +181,7 @@ def test_a_form_posted_after_a_password_change_elsewhere_comes_back_to_its_owner
     token = browser.token("/account")
     site.write(lambda db: sessions.end_user_sessions(db, site.w.staff_st11.user_id))  # signed out from elsewhere
     response = browser.post("/account", {"phone": "0513-7777 5555"}, token=token)
-    assert response.status_code == 401 and "你刚才填写的内容已保留" in response.text
+    assert response.status_code == 401 and "您刚才填写的内容已保留" in response.text
     draft = re.search(r'name="draft" value="([^"]+)"', response.text)
     assert draft
     response = browser.post("/login", {"username": site.login_of(site.w.staff_st11), "password": PASSWORD,

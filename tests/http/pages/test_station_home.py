@@ -164,7 +164,7 @@ def test_another_units_flag_cannot_be_handled_from_here(site: Site) -> None:
     response = site.as_(site.w.staff_st11).post("/staff", {"activity_id": made["flag_foreign"],
                                                            "risk_action": "我来处理", "base_version": "1"})
     # Nothing of the flag is shown; only the person's own words come back, to copy.
-    assert response.status_code == 404 and "我来处理" not in response.text.split("你填写的内容（没有保存）")[0]
+    assert response.status_code == 404 and "我来处理" not in response.text.split("您填写的内容（没有保存）")[0]
     assert made["flag_foreign"] in _expected_open_flags(site, {site.w.st21})
 
 

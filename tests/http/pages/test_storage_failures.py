@@ -29,7 +29,7 @@ def test_a_child_registered_on_a_full_disk_gets_a_503_page_showing_what_was_type
     finally:
         site.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
     assert full.status_code == 503 and "磁盘已满" in full.text and "Traceback" not in full.text
-    assert "你填写的内容（没有保存）" in full.text and NOTES in full.text and "每两周家访一次" in full.text
+    assert "您填写的内容（没有保存）" in full.text and NOTES in full.text and "每两周家访一次" in full.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小华'").fetchone()[0]) == 0
     again = browser.post("/mentees/new", data, token=token)
     assert again.status_code == 303 and again.headers["location"] == f"/mentees/{record_id}"
