@@ -107,6 +107,8 @@ def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise NotAllowed(f"账号没有这些字段：{'、'.join(sorted(unknown))}。")
+    if isinstance(fields.get("login"), str):
+        fields = {**fields, "login": fold_login(fields["login"])}
     current = None if create else get_user(db, user_id=user_id)
     if not create and current is None:
         raise NotAllowed("找不到这个账号，或它不在您的管理范围内。")
@@ -376,6 +378,13 @@ def _check_values(db: sqlite_utils.Database, current: dict[str, Any] | None, use
     clash = db.execute("SELECT id FROM users WHERE login = ?", [user["login"]]).fetchone()
     if clash is not None and (current is None or clash[0] != current["id"]):
         raise NotAllowed(f"用户名 {user['login']} 已被使用，请换一个。")
+
+
+def fold_login(text: str) -> str:
+    """A login as it is stored and looked up: the full-width letters, digits and dashes a Chinese IME
+    types in its full-width mode folded (NFKC, ``ｚｈａｎ－ｃｈａｈｅ``), the spaces around it (an
+    ideographic one included) dropped, and lower case, as a phone keyboard's capital first letter."""
+    return unicodedata.normalize("NFKC", text).strip().lower()
 
 
 def is_telephone(text: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, NotAllowed, Scope
-from sync.users import EDITABLE, LOGIN_RE, is_telephone, save_user
+from sync.users import EDITABLE, LOGIN_RE, fold_login, is_telephone, save_user
 
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
@@ -60,7 +60,7 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
         else:
             values["phone"] = plain_phone(cells["phone"])
     if cells.get("login"):
-        login = cells["login"].lower()
+        login = fold_login(cells["login"])
         if LOGIN_RE.match(login):
             values["login"] = login
         else:

@@ -25,6 +25,7 @@ from sync.users import (
     EditedMeanwhile,
     create_user,
     edited_fields,
+    fold_login,
     get_user,
     made_already,
     save_user,
@@ -89,7 +90,7 @@ async def _render_form(visit: Visit, values: dict[str, Any], *, user: dict[str, 
 
 def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {k: (str(values.get(k) or "").strip() or None) for k in EDITABLE}
-    fields["login"] = (fields["login"] or "").lower()
+    fields["login"] = fold_login(fields["login"] or "")
     fields["name"] = fields["name"] or ""
     fields["smartphone"] = values.get("smartphone") not in (None, "", "0")
     return fields

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sync.users import fold_login
+
 from .. import csrf, sessions
 from ..auth import hash_password, verify_password
 from ..clients import client_ip
@@ -64,7 +66,8 @@ async def login_submit(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     if not csrf.token_matches(page.state.signers, request.cookies.get(csrf.COOKIE), form.get(csrf.FIELD)):
         raise CsrfFailed("登录表单已失效，请刷新页面后重新登录。")
-    username = str(form.get("username") or "").strip()[:100]
+    # Folded as sync.users stores logins: typed in an IME's full-width mode or with a capital, it is the same login.
+    username = fold_login(str(form.get("username") or ""))[:100]
     password = str(form.get("password") or "")[:200]
     next_path = safe_next(str(form.get("next") or "/"))
     draft = _draft_field(form.get("draft"))

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
 from sync.audit import append_audit
-from sync.users import EditedMeanwhile, edited_fields, made_already, save_user
+from sync.users import EditedMeanwhile, edited_fields, fold_login, made_already, save_user
 
 from ..devices import UnknownUser, issue_code, revoke_device
 from ..qr import enrol_url, qr_svg
@@ -108,7 +108,7 @@ def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
         value = (raw[-1] if isinstance(raw, list) else raw or "").strip()
         return value or None
 
-    return {"name": text("name") or "", "login": (text("login") or "").lower() or None, "phone": text("phone"),
+    return {"name": text("name") or "", "login": fold_login(text("login") or "") or None, "phone": text("phone"),
             "unit_id": text("unit_id"), "about": text("about"), "smartphone": bool(values.get("smartphone"))}
 
 

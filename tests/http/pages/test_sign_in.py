@@ -29,6 +29,18 @@ def test_pages_redirect_to_login_and_back_after_signing_in(site: Site) -> None:
     assert page.status_code == 200 and "站员一一" in page.text and login in page.text
 
 
+def test_a_login_typed_in_full_width_with_a_capital_and_a_trailing_space_signs_in(site: Site) -> None:
+    # A Chinese IME left in full-width mode, or a phone keyboard's capital first letter, types the
+    # same login in other characters; refused, it read as a wrong password.
+    login = site.login_of(site.w.staff_st11)
+    typed = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in login).capitalize() + "\u3000"
+    assert typed != login
+    browser = site.browser()
+    response = browser.post("/login", {"username": typed, "password": PASSWORD, "next": "/account"},
+                            form_page="/login?next=/account")
+    assert response.status_code == 303 and browser.get("/account").status_code == 200
+
+
 def test_session_cookie_is_httponly_samesite_lax_and_secure_over_https(site: Site) -> None:
     browser = site.browser()
     response = browser.login(site.login_of(site.w.staff_st11))
