@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlite_utils
@@ -214,6 +214,7 @@ class Stopped:
     ended: tuple[str, ...] = ()  # the pairings ended with the account
     running: int = 0  # active pairings left running (their children still wait for this volunteer)
     out_of_reach: int = 0  # of those, the pairings of children outside the actor's scope
+    phones: int = 0  # a volunteer's phones still enrolled: what they had not sent waits on them, to be exported
 
 
 class PairingsChanged(NotAllowed):
@@ -232,7 +233,11 @@ def deactivate_user(db: sqlite_utils.Database, actor: Actor, user_id: str, *,
     never touched; ``Stopped.out_of_reach`` counts them.
     """
     save_user(db, actor, {"active": False}, user_id=user_id)
-    return end_pairings(db, actor, user_id, end)
+    stopped = end_pairings(db, actor, user_id, end)
+    # A volunteer's phones: what they hold unsent is entered by the station from the exported file.
+    phones = db.execute("SELECT count(*) FROM sync_devices d JOIN users u ON u.id = d.user_id"
+                        " WHERE d.user_id = ? AND d.revoked_at IS NULL AND u.role = 'mentor'", [user_id]).fetchone()[0]
+    return replace(stopped, phones=int(phones))
 
 
 def end_pairings(db: sqlite_utils.Database, actor: Actor, user_id: str, end: EndPairings | None) -> Stopped:

@@ -98,6 +98,11 @@ def stopped_words(stopped: Stopped, *, ticked: bool, repair: str,
                   words: str = "账号已停用，这位志愿者的手机不能再同步。") -> str:
     """What to tell the person after a stop (``words``, then the pairings); ``repair`` says where to
     pair the children again."""
+    if stopped.phones:
+        # A stopped phone keeps what it had not sent and offers it as a file: unless the station asks
+        # for that file, those visits never reach the children's archives.
+        words += (f"它登记过的 {stopped.phones} 台手机上如果还有没同步的记录，手机会提示志愿者点“导出未同步记录”："
+                  "请把导出的文件收来，在“录入导出的文件”里录入。")
     if not ticked and stopped.running:
         # Their children still have this volunteer on their pairings: say so, or they wait for visits
         # nobody will make.

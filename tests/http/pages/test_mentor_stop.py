@@ -326,3 +326,20 @@ def test_ending_the_pairings_of_an_account_restored_meanwhile_ends_none(site: Si
         site.write(lambda db: end_pairings(db, w.staff_st11, w.mentor1.user_id,
                                            read_end({**shown, "end_pairings": "1"})))
     assert pairing_row(site, w.pairing1)["status"] == "active"
+
+
+def test_stopping_a_volunteer_with_an_enrolled_phone_tells_the_station_to_collect_its_unsent_records(
+        site: Site) -> None:
+    # The stopped phone keeps what it had not sent and offers it as a file; a station not told so
+    # sees the phone as 在用 and never asks for the file, and those visits never reach the archive.
+    w = site.w
+    path = f"/mentors/{w.mentor1.user_id}"
+    staff = site.as_(w.staff_st11)
+    assert staff.post(path, stop_form(staff, path)).status_code == 303
+    shown = staff.get(path).text
+    assert "它登记过的 1 台手机上如果还有没同步的记录" in shown and "“录入导出的文件”里录入" in shown
+    phones = shown[shown.index('id="phones-h"'):]
+    assert "在用" not in phones and "不能同步" in phones and 'href="/activities/phone-import"' in phones
+    admin = site.as_(w.admin)
+    assert admin.post(f"/admin/users/{w.mentor3.user_id}", {"action": "deactivate"}).status_code == 303
+    assert "它登记过的 1 台手机上如果还有没同步的记录" in admin.get(f"/admin/users/{w.mentor3.user_id}").text
