@@ -21,9 +21,22 @@ from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archives import sees_names
 from ..queries.pickers import mentee_options
-from ..queries.referrals import get_referral, list_referrals
+from ..queries.referrals import LIMIT, get_referral, list_referrals
 from ..queries.units import unit_options
-from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
+from .common import (
+    OFFICE,
+    STAFF,
+    Visit,
+    form_values,
+    page_count,
+    page_links,
+    page_number,
+    past_the_end,
+    require,
+    require_form,
+    restore_draft,
+    visible_record,
+)
 from .history import history_lines
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
@@ -41,12 +54,22 @@ async def referral_list(request: Request) -> Response:
     page = await require(request, OFFICE)
     scope = await page.scope()
     q = request.query_params
-    filters = {"status": q.get("status", "open")[:20], "target": q.get("target", "")[:40],
+    # 全部 is ``all``, not an empty value: the next page's link keeps only the filters that are set,
+    # and without one the list falls back to the open referrals.
+    filters = {"status": q.get("status", "open")[:20] or "all", "target": q.get("target", "")[:40],
                "unit": q.get("unit", "")[:40]}
-    rows, units = await page.state.store.read(lambda db: (list_referrals(db, scope, filters), unit_options(db, scope)))
+    number = page_number(q)
+    asked = {**filters, "status": "" if filters["status"] == "all" else filters["status"]}
+    (rows, total), units = await page.state.store.read(
+        lambda db: (list_referrals(db, scope, asked, page=number), unit_options(db, scope)))
+    pages = page_count(total, LIMIT)
+    if last := past_the_end(page, number, pages):
+        return last
     return page.render("referral_list.html", {
-        "rows": rows, "filters": filters, "units": units, "targets": REFERRAL_TARGETS,
-        "statuses": REFERRAL_STATUSES, "names": sees_names(scope), "can_refer": page.actor.role in STAFF,
+        "rows": rows, "total": total, "first": (number - 1) * LIMIT + 1, "number": number, "pages": pages,
+        "links": page_links(filters, number, pages), "filters": filters, "units": units,
+        "targets": REFERRAL_TARGETS, "statuses": REFERRAL_STATUSES, "names": sees_names(scope),
+        "can_refer": page.actor.role in STAFF,
     })
 
 

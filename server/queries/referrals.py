@@ -28,9 +28,11 @@ def _select(scope: Scope) -> str:
     """
 
 
-def list_referrals(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str]) -> list[dict[str, Any]]:
-    """Live referrals in scope: ``status`` (``open``, or one status), ``target``, ``unit`` (with its
-    subtree); open ones first, then the newest."""
+def list_referrals(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str], *,
+                   page: int = 1) -> tuple[list[dict[str, Any]], int]:
+    """One page (``LIMIT`` rows) of the live referrals in scope, open ones first, then the newest, and
+    how many match in all. ``filters``: ``status`` (``open``, or one status), ``target``, ``unit``
+    (with its subtree)."""
     where, params = visible(scope, "referral", "r")
     conditions, args = [where], list(params)
     status = filters.get("status")
@@ -42,9 +44,14 @@ def list_referrals(db: sqlite_utils.Database, scope: Scope, filters: dict[str, s
     picked, picked_args = chosen(filters, {"target": "r.target = ?", "unit": in_subtree("r.unit_id")})
     conditions += picked
     args += picked_args
-    return list(db.query(
-        f"{_select(scope)} WHERE {' AND '.join(conditions)}"
-        " ORDER BY r.status = 'concluded', r.referred_on DESC, r.created_at DESC LIMIT ?", [*args, LIMIT]))
+    sql_where = " AND ".join(conditions)
+    total = int(db.execute(f"SELECT count(*) FROM referrals r JOIN mentees m ON m.id = r.mentee_id"
+                           f" WHERE {sql_where}", args).fetchone()[0])
+    rows = list(db.query(
+        f"{_select(scope)} WHERE {sql_where}"
+        " ORDER BY r.status = 'concluded', r.referred_on DESC, r.created_at DESC LIMIT ? OFFSET ?",
+        [*args, LIMIT, (max(page, 1) - 1) * LIMIT]))
+    return rows, total
 
 
 def get_referral(db: sqlite_utils.Database, scope: Scope, referral_id: str) -> dict[str, Any] | None:

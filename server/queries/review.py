@@ -69,13 +69,18 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
     return rows, total
 
 
-def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> list[dict[str, Any]]:
-    """Live pairings in scope not yet approved (pending or returned), oldest first."""
+def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[
+        list[dict[str, Any]], int]:
+    """Live pairings in scope not yet approved (pending or returned), the oldest ``LIMIT``, and how
+    many wait in all."""
     where, params = visible(scope, "pairing", "p")
     conditions, args = [where, "coalesce(p.review_status, 'pending') IN ('pending', 'returned')"], list(params)
     if unit:
         conditions.append(in_subtree("p.unit_id"))
         args.append(unit)
+    total = int(db.execute(
+        f"SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+        f" WHERE {' AND '.join(conditions)} AND m.deleted = 0", args).fetchone()[0])
     return list(db.query(
         f"""
         SELECT p.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, us.name AS mentor_name,
@@ -86,4 +91,4 @@ def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | Non
         ORDER BY p.start_date, p.created_at LIMIT ?
         """,
         [*args, LIMIT],
-    ))
+    )), total

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ...factories import make_mentee
+from ...factories import make_mentee, mutate
 from .conftest import Site
 
 
@@ -28,3 +28,18 @@ def test_a_page_past_the_end_of_every_paged_list_goes_to_its_last_page(site: Sit
     past = browser.get(f"{path}?page=99")
     assert past.status_code == 303 and past.headers["location"] == path
     assert browser.get(path).status_code == 200
+
+
+def test_the_referral_list_past_200_says_how_many_there_are_and_pages_to_the_rest(site: Site) -> None:
+    """A county inspector reading /referrals must not take its first 200 rows for the whole."""
+    w = site.w
+    site.write(lambda db: [mutate(db, w.staff_st11, "referral", {
+        "mentee_id": w.mentee2, "target": "counselling_room", "referred_on": "2026-10-01",
+        "institution": f"辅导室{n:03d}"}) for n in range(201)])
+    browser = site.as_(w.staff_st11)
+    first = browser.get("/referrals?status=all").text
+    assert "共 202 条，显示第 1–200 条（第 1 / 2 页）" in first
+    assert 'href="?status=all&amp;page=2"' in first
+    second = browser.get("/referrals?status=all&page=2").text
+    assert "显示第 201–202 条（第 2 / 2 页）" in second and "上一页" in second
+    assert second.count('data-label="帮扶对象"') == 2

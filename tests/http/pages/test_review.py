@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from ...factories import make_activity, mutate, row
+from ...factories import make_activity, make_mentee, make_pairing, mutate, row
 from .conftest import Site
 from .station import back_after_sign_in, phone_pull
 
@@ -230,3 +230,15 @@ def test_a_return_comment_posted_after_sign_out_elsewhere_is_back_in_its_form_af
     # The same decision form as before: its id and the version it showed.
     assert f'name="record_id" value="{form_id}"' in form and f'name="target_version" value="{version}"' in form
     assert site.read(lambda db: row(db, "activity", w.activity2))["review_status"] == "pending"
+
+
+def test_more_than_200_pairings_waiting_says_how_many_in_all_not_only_the_200_shown(site: Site) -> None:
+    w = site.w
+
+    def pair_many(db: Any) -> None:
+        for _ in range(199):
+            make_pairing(db, w.staff_st11, w.mentor1, make_mentee(db, w.staff_st11, w.st11))
+
+    site.write(pair_many)
+    text = site.as_(w.staff_st11).get("/review").text
+    assert "结对（201 个待审核，先显示最早的 200 个）" in text and "审核完这些后刷新本页" in text
