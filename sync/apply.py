@@ -24,6 +24,7 @@ from .echo import echo, encodable, field_names, reason_text, sanitise
 from .entities import DEFAULTS, ENTITIES, Entity, this
 from .errors import DeviceRevoked
 from .ids import new_id
+from .kept import kept_cause
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Batch, Mutation, Rejection, prepare_batch, read_mutations, same_as_sent
 from .records import (
@@ -323,8 +324,12 @@ class _Writer:
                     # approved record) are kept, so staff can restore them; each is bounded by its
                     # field's limit. Nothing more is kept of a change to a record the writer cannot see.
                     visible = current is not None and self.scope.allows(keys_of(m.entity.name, current))
-                    kept = ({"incoming": m.fields} if visible or self._visit_kept(m, current)
-                            else {"incoming_fields": field_names(m.fields)})
+                    kept: dict[str, Any] = {"incoming_fields": field_names(m.fields)}
+                    if self._visit_kept(m, current):
+                        kept = {"incoming": m.fields, "cause": kept_cause(self.db, self.get, self.actor,
+                                                                          m.entity.name, m.fields)}
+                    elif visible:
+                        kept = {"incoming": m.fields}
                     self._audit(outcome, m.op, kept)
             outcomes.append(outcome)
         self._flush()

@@ -32,16 +32,17 @@ async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport |
     counts = Counter(e.outcome for e in entered or [])
     scope, actor, ip = await visit.scope(), visit.actor, client_ip(visit.request)
 
-    def refused(db: Any) -> list[dict[str, Any]]:
+    def refused(db: Any) -> tuple[list[dict[str, Any]], int]:
         # What volunteers wrote of children, shown in full: logged as any archive view is.
-        rows = refused_visits(db, scope)
+        rows, total = refused_visits(db, scope)
         if rows:
             log_access(db, actor, "view_phone_refusals", None, entities=dict(Counter(r["entity"] for r in rows)),
                        ip=ip)
-        return rows
+        return rows, total
 
+    rows, total = await visit.state.store.write(refused)
     return visit.render("staff/phone_import.html", {
-        "refused": await visit.state.store.write(refused),
+        "refused": rows, "refused_total": total,
         "error": error, "export": export, "entered": entered or [], "counts": counts, "states": STATES,
         "entity_words": ENTITY_WORDS, "max_mb": MAX_BYTES // (1024 * 1024),
     }, status=status)

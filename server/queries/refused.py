@@ -25,9 +25,10 @@ MOST = 200
 _RECORD_ID = re.compile(r"[（(][0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]")
 
 
-def refused_visits(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
-    """Each refused new visit or screening (with the refused edits of it after) not in the system
-    since, in ``scope``, newest first: ``entity, record_id, at, reason, fields, volunteer, code``."""
+def refused_visits(db: sqlite_utils.Database, scope: Scope) -> tuple[list[dict[str, Any]], int]:
+    """The newest ``MOST`` refused new visits or screenings (with the refused edits of each after)
+    not in the system since, in ``scope`` (``entity, record_id, at, reason, fields, volunteer,
+    code``), and how many there are in all."""
     rows = list(db.query(
         "SELECT a.id, a.at, a.entity, a.record_id, a.reason, a.changes, u.name AS volunteer FROM sync_audit a"
         " JOIN users u ON u.id = a.user_id WHERE a.status = 'rejected' AND a.device_id IS NOT NULL"
@@ -43,8 +44,10 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, An
         if isinstance(fields, dict):
             # A visit and the edits the volunteer made to it before the phone synced: refused one by
             # one, shown as one visit with its latest words.
-            before = found.get(r["record_id"], {}).get("fields", {})
-            found[r["record_id"]] = {**r, "fields": {**before, **fields}}
+            before = found.get(r["record_id"], {})
+            cause = sent.get("cause") if isinstance(sent.get("cause"), str) else None
+            found[r["record_id"]] = {**r, "fields": {**before.get("fields", {}), **fields},
+                                     "cause": cause or before.get("cause")}
     out: list[dict[str, Any]] = []
     for entity, table, owner, owner_table in _PLACES:
         mine = [r for r in found.values() if r["entity"] == entity]
@@ -61,6 +64,8 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, An
                 continue
             if scope.unit_ids is not None and place["unit_id"] not in scope.unit_ids:
                 continue
-            out.append({**r, "code": place["code"], "reason": _RECORD_ID.sub("", r["reason"] or "")})
+            # The cause the write path found (the pairing ended, the child moved or was deleted);
+            # a row kept before it did so has only the phone's 找不到结对, without its id.
+            out.append({**r, "code": place["code"], "reason": r["cause"] or _RECORD_ID.sub("", r["reason"] or "")})
     out.sort(key=lambda r: -r["id"])
-    return out[:MOST]
+    return out[:MOST], len(out)

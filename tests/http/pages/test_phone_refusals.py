@@ -38,7 +38,8 @@ def test_a_visit_sent_after_the_pairing_ended_is_refused_but_kept_for_the_statio
     said = words(page.text)
     assert "手机送来、但没有收下的记录（1 条）" in said and TEXT in said and "下周再去看看" in said
     assert "王老师" in said and site.read(lambda db: row(db, "mentee", w.mentee1))["code"] in said
-    assert "找不到结对：" in said and w.pairing1 not in said  # the reason without an id no one can read
+    # the real cause, not the phone's 找不到结对 with an id no one can read
+    assert "结对已于2026-11-24结束" in said and "找不到结对" not in said and w.pairing1 not in said
     logged = site.read(lambda db: [r["action"] for r in db.query("SELECT action FROM access_log")])
     assert "view_phone_refusals" in logged
     assert "查看手机送来、没有收下的记录" in site.as_(w.admin).get("/admin/access-log").text  # in words
@@ -61,7 +62,8 @@ def test_a_visit_sent_after_the_child_passed_to_another_volunteer_is_kept_for_th
     record_id = new_id()
     assert phone_sends_visit(site, w.mentor1, w.pairing1, record_id)["status"] == "rejected"
     assert site.read(lambda db: row(db, "activity", record_id)) is None, "the new volunteer sees none of it"
-    assert TEXT in site.as_(w.staff_st11).get(PAGE).text
+    said = words(site.as_(w.staff_st11).get(PAGE).text)
+    assert TEXT in said and "孩子在手机送来之前已改由李老师结对" in said and "找不到结对" not in said
 
 
 def test_a_visit_and_its_later_edit_refused_together_are_listed_as_one_visit_with_both_words(site: Site) -> None:
@@ -81,7 +83,8 @@ def test_a_visit_sent_after_the_child_was_deleted_is_kept_for_the_station(site: 
     site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1))
     site.write(lambda db: remove(db, w.staff_st11, "mentee", w.mentee1))
     assert phone_sends_visit(site, w.mentor1, w.pairing1, new_id())["status"] == "rejected"
-    assert TEXT in site.as_(w.staff_st11).get(PAGE).text
+    said = words(site.as_(w.staff_st11).get(PAGE).text)
+    assert TEXT in said and "孩子的档案在手机送来之前已被删除" in said and "找不到结对" not in said
 
 
 def test_a_staff_entry_refused_is_not_listed_as_a_phones(site: Site) -> None:
@@ -91,3 +94,22 @@ def test_a_staff_entry_refused_is_not_listed_as_a_phones(site: Site) -> None:
     answer = phone_sends_visit(site, w.staff_st11, w.pairing1, new_id(), date="2026-11-28")
     assert answer["status"] == "rejected"
     assert "手机送来、但没有收下的记录" not in site.as_(w.staff_st11).get(PAGE).text
+
+
+def test_more_than_200_refused_visits_say_how_many_there_are_in_all(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1))
+    fields = {"pairing_id": w.pairing1, "kind": "home_visit", "date": "2026-11-20", "record": TEXT}
+    site.write(lambda db: push(db, w.mentor1, *[upsert("activity", new_id(), fields, 300 + n) for n in range(201)]))
+    said = words(site.as_(w.staff_st11).get(PAGE).text)
+    assert "手机送来、但没有收下的记录（201 条）" in said and "共 201 条，显示最新的 200 条" in said
+
+
+def test_a_screening_sent_after_the_pairing_ended_shows_that_cause_not_a_missing_child(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1))
+    sent = upsert("screening", new_id(), {"mentee_id": w.mentee1, "date": "2026-11-20", "notes": TEXT}, 101)
+    answer, = site.write(lambda db: push(db, w.mentor1, sent))
+    assert answer["status"] == "rejected"
+    said = words(site.as_(w.staff_st11).get(PAGE).text)
+    assert "这位志愿者和孩子的结对在手机送来之前已结束" in said and "找不到帮扶对象" not in said

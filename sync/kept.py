@@ -1,0 +1,59 @@
+"""Why a volunteer's visit or screening kept from a phone was refused, in the station's words.
+
+The phone is told only 找不到结对: a refusal must not say whether a record outside the writer's
+scope exists (rules.not_found). The station, which sees the pairing and the child, needs the cause
+to act on it — the pairing ended, the child passed to another volunteer, the child was deleted —
+so the write path keeps it in the refusal's audit row beside the kept words (apply._visit_kept),
+as the world stood when the visit arrived.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlite_utils
+
+from .scope import Actor
+
+Get = Callable[[str, str], "dict[str, Any] | None"]
+
+
+def _mentor_name(db: sqlite_utils.Database, user_id: Any) -> str:
+    found = db.execute("SELECT name FROM users WHERE id = ?", [user_id]).fetchone() if user_id else None
+    return str(found[0]) if found and found[0] else "另一位志愿者"
+
+
+def _pairing_cause(db: sqlite_utils.Database, get: Get, actor: Actor, pairing_id: Any) -> str | None:
+    pairing = get("pairing", pairing_id) if isinstance(pairing_id, str) else None
+    if pairing is None:
+        return "服务器上没有这条记录所属的结对（可能在手机上选错了孩子，或结对还没有登记）。"
+    mentee = get("mentee", pairing["mentee_id"])
+    if mentee is None or mentee["deleted"]:
+        return "孩子的档案在手机送来之前已被删除。"
+    if pairing["deleted"]:
+        return "这个结对在手机送来之前已被删除。"
+    if pairing["mentor_id"] != actor.user_id:
+        return f"孩子在手机送来之前已改由{_mentor_name(db, pairing['mentor_id'])}结对，不再是这位志愿者。"
+    if pairing["status"] != "active":
+        ended = pairing.get("end_date")
+        return f"结对已于{ended}结束，手机送来时已不能再记。" if ended else "结对在手机送来之前已结束。"
+    return None
+
+
+def kept_cause(db: sqlite_utils.Database, get: Get, actor: Actor, entity: str,
+               fields: dict[str, Any]) -> str | None:
+    """The cause, for the station, of refusing ``actor``'s new ``entity`` (``activity`` or
+    ``screening``) sent with ``fields``; None when nothing about its pairing or child explains it
+    (the refusal's own reason then says why)."""
+    if entity == "activity":
+        return _pairing_cause(db, get, actor, fields.get("pairing_id"))
+    mentee_id = fields.get("mentee_id")
+    mentee = get("mentee", mentee_id) if isinstance(mentee_id, str) else None
+    if mentee is None:
+        return "服务器上没有这个孩子的档案（可能在手机上选错了孩子）。"
+    if mentee["deleted"]:
+        return "孩子的档案在手机送来之前已被删除。"
+    running = db.execute(
+        "SELECT 1 FROM pairings WHERE mentee_id = ? AND mentor_id = ? AND status = 'active' AND deleted = 0",
+        [mentee_id, actor.user_id]).fetchone()
+    return None if running else "这位志愿者和孩子的结对在手机送来之前已结束，或孩子已改由别的志愿者结对。"
