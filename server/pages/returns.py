@@ -23,12 +23,25 @@ from sync.users import get_user
 
 from ..errors import Forbidden, ParamInvalid
 from ..exports import Filler, period_of, title_of
-from ..queries.returns import find_return, get_return, list_returns
+from ..queries.returns import PAGE_SIZE, find_return, get_return, list_returns
 from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
 from ..queries.units import get_unit
 from ..queries.versions import values_at
 from ..templating import local_time
-from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft, visible_record
+from .common import (
+    OFFICE,
+    Visit,
+    form_values,
+    not_found,
+    page_count,
+    page_links,
+    page_number,
+    past_the_end,
+    require,
+    require_form,
+    restore_draft,
+    visible_record,
+)
 from .report_params import read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
 from .writes import apply_one, base_version, made_already, review_once, shown_version
@@ -63,7 +76,11 @@ async def return_list(request: Request) -> Response:
     visit = await require(request, OFFICE)
     scope = await visit.scope()
     actor = visit.actor
-    rows = await visit.state.store.read(lambda db: list_returns(db, scope))
+    number = page_number(request.query_params)
+    rows, total = await visit.state.store.read(lambda db: list_returns(db, scope, page=number))
+    pages = page_count(total, PAGE_SIZE)
+    if last := past_the_end(visit, number, pages):
+        return last
     to_review = [r for r in rows if r["status"] == "submitted" and may_review(actor, r["unit_id"])]
     # The 新建报送 form sent after the sign-in ran out comes back with the period it was sent with.
     draft = await restore_draft(visit)
@@ -71,7 +88,9 @@ async def return_list(request: Request) -> Response:
     return visit.render("return_list.html", {
         "to_review": to_review, "own": [r for r in rows if r["unit_id"] == actor.unit_id],
         "others": [r for r in rows if r["unit_id"] != actor.unit_id and r not in to_review],
-        "can_file": may_file(actor, actor.unit_id), "query": query,
+        "can_file": may_file(actor, actor.unit_id), "query": query, "total": total, "number": number,
+        "pages": pages, "first": (number - 1) * PAGE_SIZE + 1, "shown": len(rows),
+        "links": page_links({}, number, pages),
     })
 
 

@@ -17,12 +17,19 @@ COLUMNS = (
 )
 
 
-def list_returns(db: sqlite_utils.Database, scope: Scope, *, limit: int = 300) -> list[dict[str, Any]]:
-    """Live returns in scope: submitted (waiting for review) first, then returned, drafts, approved."""
+PAGE_SIZE = 300
+
+
+def list_returns(db: sqlite_utils.Database, scope: Scope, *, page: int = 1) -> tuple[list[dict[str, Any]], int]:
+    """One page (``PAGE_SIZE``) of the live returns in scope — submitted (waiting for review) first,
+    then returned, drafts, approved — and how many there are in all."""
     sql, params = visible(scope, "stats_return", "r")
+    total = int(db.execute(f"SELECT count(*) FROM stats_returns r JOIN units u ON u.id = r.unit_id WHERE {sql}",
+                           params).fetchone()[0])
     return list(db.query(
         f"SELECT {COLUMNS} FROM stats_returns r JOIN units u ON u.id = r.unit_id WHERE {sql}"
-        f" ORDER BY {STATUS_ORDER}, r.period_to DESC, u.name LIMIT ?", [*params, limit]))
+        f" ORDER BY {STATUS_ORDER}, r.period_to DESC, u.name LIMIT ? OFFSET ?",
+        [*params, PAGE_SIZE, (max(page, 1) - 1) * PAGE_SIZE])), total
 
 
 def find_return(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_from: str,

@@ -3,6 +3,7 @@ figures; and the role × page × foreign-record matrix of every report page."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 from typing import Any
@@ -368,3 +369,20 @@ def test_returns_a_new_return_posted_after_sign_out_elsewhere_comes_back_with_it
     assert 'name="from" type="date" value="2026-04-01"' in page and 'value="2026-06-30"' in page, page
     assert site.read(lambda db: db.execute("SELECT count(*) FROM stats_returns WHERE period_from = '2026-04-01'")
                      .fetchone()) == (0,)
+
+
+def test_returns_past_300_the_list_says_how_many_there_are_and_pages_to_the_rest(site: Site) -> None:
+    w = site.w
+
+    def file_many(db: Any) -> None:
+        first = datetime.date(2025, 1, 1)
+        for n in range(300):
+            day = (first + datetime.timedelta(days=n)).isoformat()
+            mutate(db, w.staff_st11, "stats_return", {"unit_id": w.st11, "period_from": day, "period_to": day})
+
+    site.write(file_many)
+    browser = site.as_(w.staff_st11)
+    text = browser.get("/returns").text
+    assert "共 301 份报送，这一页显示第 1–300 份（第 1 / 2 页" in text and 'href="?page=2"' in text
+    last = browser.get("/returns?page=2").text
+    assert "第 301–301 份（第 2 / 2 页" in last and "上一页" in last
