@@ -9,8 +9,8 @@ overdue follow-ups read the latest activity it keeps per pairing (``sync/latest.
 
 Definitions (docs/pages.md repeats them for the county):
 
-- **active pairing**: ``filters.running``: ``status = 'active'`` and begun (``start_date`` not after
-  today: one registered ahead of its first day is not yet mentored, as the brief counts it too);
+- **active pairing**: ``filters.running``: begun (``start_date`` not after today: one registered ahead
+  of its first day is not yet mentored) and not ended, the rule the brief and the summary use too;
   by category, a pairing counts once under each category of its mentee (未分类 when none),
   so the category bars may add up to more than the total;
   by town, under the town its unit lies in (县直 for a unit directly under the county).

@@ -20,6 +20,7 @@ from sync.entities import ACTIVITY_KINDS, OUTCOMES
 from sync.timeutil import local_today
 
 from .coverage import unit_coverage
+from .filters import running
 from .stats import BASES, KEYS, compute_stats
 
 NO_OUTCOME = ""  # ``pairings_closed``' key for pairings ended without an outcome (结果未填)
@@ -86,10 +87,9 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
                      f" AND p.unit_id {units}")
     as_of = min(date_to, (today or local_today()).isoformat())
     active, started = db.execute(
-        f"SELECT total(p.start_date <= ? AND (p.end_date IS NULL OR p.end_date > ?)"
-        f" AND (p.status = 'active' OR p.end_date IS NOT NULL)),"
+        f"SELECT total({running('p', datetime.date.fromisoformat(as_of))}),"
         f" total(p.start_date BETWEEN ? AND ?) FROM {live_pairings}",
-        [as_of, as_of, date_from, as_of, *ids]).fetchone()
+        [date_from, as_of, *ids]).fetchone()
     # Every pairing ended in the period counts, its outcome given or not (NO_OUTCOME): a raw API write
     # can close one without it, and skipping it made 结束结对 N 对 fewer than the pairings that ended.
     outcomes = {**dict.fromkeys(OUTCOMES, 0), NO_OUTCOME: 0}
