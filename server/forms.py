@@ -140,7 +140,14 @@ def refusal_errors(entity: Entity, outcome: Outcome, names: Iterable[str]) -> di
     names = tuple(names)
     if outcome.reason and outcome.refused_field in names:
         return {str(outcome.refused_field): outcome.reason}
-    return errors_from_reason(entity, outcome.reason, names)
+    found = errors_from_reason(entity, outcome.reason, names)
+    spec = entity.by_name.get(str(outcome.refused_field))
+    said = found.get("_form", "")
+    if said and spec is not None and f"“{spec.label}”" not in said:
+        # On top, about a field this form does not show (the child of a pairing being edited): the
+        # words alone ("已被删除", "日期写的是以后的日子") would not say what they are about.
+        found["_form"] = f"“{spec.label}”：{said}"
+    return found
 
 
 def errors_from_reason(entity: Entity, reason: str | None, names: Iterable[str]) -> dict[str, str]:

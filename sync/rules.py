@@ -65,15 +65,35 @@ def _refuse_if(reason: str | None, field: str | None = None) -> None:
         raise Refusal(reason, field)
 
 
+def _gone(w: _Writer, entity_name: str, row: dict[str, Any], label: str) -> str:
+    """A referenced record the writer may see but that was deleted (while the form stood open, or
+    on a phone offline), named as the writer knows it and with what to do: its id tells no one which
+    child it was."""
+    if entity_name == "mentee":
+        return (f"帮扶对象 {row['code']} 的档案已被删除，不能再为其登记。如果选错了孩子，请重新选择；"
+                "如果档案是误删的，请联系县关工委管理员。")
+    if entity_name == "pairing":
+        child = w.get("mentee", row["mentee_id"])
+        code = f"（帮扶对象 {child['code']}）" if child else ""
+        return f"这个结对{code}已被删除，不能再记录。请在孩子的档案里选择现在的结对。"
+    if entity_name == "unit":
+        return f"{label}“{row['name']}”已被删除，请选择别的单位。"
+    return f"{label}已被删除，请重新选择。"
+
+
 def _live(w: _Writer, entity_name: str, record_id: Any, label: str, field: str | None = None) -> dict[str, Any]:
-    """The referenced record (by the writer's ``field``), if it exists, is not deleted and the writer may see it."""
+    """The referenced record (by the writer's ``field``), if it exists, is not deleted and the writer
+    may see it. One deleted that the writer may see is named (``_gone``); one missing or not the
+    writer's gets the one sentence that tells the two apart for no one, without the id the writer sent."""
     row = w.get(entity_name, record_id) if isinstance(record_id, str) else None
-    if row is not None and not row["deleted"]:
+    if row is not None:
         visible = (w.scope.allows_unit(row["id"]) if entity_name == "unit"
                    else w.scope.allows(keys_of(entity_name, row)))
-        if visible:
+        if visible and not row["deleted"]:
             return row
-    raise Refusal(not_found(label, record_id if isinstance(record_id, str) else None), field)
+        if visible:
+            raise Refusal(_gone(w, entity_name, row, label), field)
+    raise Refusal(not_found(label, hint="" if w.actor.role == "mentor" else "；请刷新页面后重新选择"), field)
 
 
 FUTURE_SLACK = datetime.timedelta(days=31)

@@ -11,6 +11,7 @@ import sqlite_utils
 from server.pages.common import not_found
 from sync import apply_mutations, new_id
 from sync.entities import ENTITIES
+from sync.mutations import upsert
 from tests.factories import delete, make_county
 
 THIS_ONE = {
@@ -37,3 +38,17 @@ def test_every_kind_of_record_not_found_is_named_with_its_measure_word(db: sqlit
                         ("记录", "找不到这条记录，"), ("统计表报送", "找不到这份统计表，"),
                         ("督查记录", "找不到这条督查记录，")):
         assert not_found(noun).message.startswith(words), noun
+
+
+def test_a_child_not_found_or_not_yours_is_refused_without_the_raw_id(db: sqlite_utils.Database,
+                                                                      w: SimpleNamespace) -> None:
+    """A station that picks a child of another town (or one that never was) is told to choose again,
+    not shown an id, and cannot tell the two apart."""
+    answers = []
+    for child in (w.mentee3, new_id()):
+        (outcome,) = apply_mutations(db, w.staff_st11, [upsert("referral", {
+            "mentee_id": child, "target": "counselling_room", "referred_on": "2026-11-20"}, new_id())])
+        assert outcome.status == "rejected" and outcome.refused_field == "mentee_id"
+        assert child not in str(outcome.reason) and "请刷新页面后重新选择" in str(outcome.reason)
+        answers.append(outcome.reason)
+    assert answers[0] == answers[1]

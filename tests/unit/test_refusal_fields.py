@@ -84,3 +84,18 @@ def test_the_field_is_not_part_of_the_wire_answer(db: sqlite_utils.Database, w: 
     assert outcome.refused_field == "date"
     assert set(outcome.answer()) == {"mutation_id", "status", "version", "reason", "entity", "record_id"}
     mutate(db, w.staff_st11, "activity", visit(w))  # the same form, dated right, is taken
+
+
+def test_a_refusal_about_a_field_the_form_lacks_says_on_top_which_field_it_is_about(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    from server.forms import refusal_errors
+    from sync.entities import ENTITIES
+
+    (outcome,) = apply_mutations(db, w.staff_st11, [mutations.upsert("activity", {"date": LATER}, w.activity2,
+                                                                     base_version=row(db, "activity",
+                                                                                      w.activity2)["version"])])
+    assert outcome.status == "rejected" and outcome.refused_field == "date"
+    beside = refusal_errors(ENTITIES["activity"], outcome, ("date", "record"))
+    assert beside == {"date": outcome.reason}
+    on_top = refusal_errors(ENTITIES["activity"], outcome, ("risk_action", "risk_action_on"))
+    assert on_top == {"_form": f"“日期”：{outcome.reason}"}

@@ -8,7 +8,7 @@ from server.queries.referrals import open_referrals
 from sync import load_scope
 from sync.timeutil import local_today
 
-from ...factories import row
+from ...factories import make_mentee, remove, row
 from .conftest import Site
 from .station import access_rows, phone_pull, record_id_on
 
@@ -157,3 +157,17 @@ def test_a_referral_received_or_concluded_after_today_is_refused_in_words(site: 
         assert refused.status_code == 400 and f"{label}（" in refused.text and "不能晚于今天" in refused.text
     stored = site.read(lambda db: row(db, "referral", made.headers["location"].removeprefix("/referrals/")))
     assert (stored["status"], stored["received_on"], stored["concluded_on"]) == ("referred", None, None)
+
+
+def test_a_referral_for_a_child_deleted_while_the_form_was_open_names_the_child_and_what_to_do(site: Site) -> None:
+    w = site.w
+    child = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小林", code="BX-2026-0777"))
+    browser = site.as_(w.staff_st11)
+    record_id = record_id_on(browser.get(f"/referrals/new?mentee_id={child}").text)
+    site.write(lambda db: remove(db, w.staff_st11, "mentee", child))
+    response = browser.post("/referrals/new", {"record_id": record_id, "mentee_id": child,
+                                               "target": "counselling_room", "referred_on": "2026-11-20"})
+    assert response.status_code == 400
+    said = html.unescape(response.text)
+    assert "帮扶对象 BX-2026-0777 的档案已被删除" in said and "请重新选择" in said
+    assert child not in said.replace(f'value="{child}"', "")  # no raw id in the words
