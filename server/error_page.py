@@ -29,6 +29,8 @@ HEADLINE_BY_CODE = {
     "login_locked": "密码输错次数太多",
     "disk_full": "服务器磁盘已满",
     "read_too_slow": "查询时间太长",
+    "range_invalid": "下载请求有误",
+    "range_not_satisfiable": "下载请求有误",
 }
 HEADLINE_BY_STATUS = {
     400: "提交的内容无法读取",

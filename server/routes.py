@@ -4,7 +4,6 @@ from __future__ import annotations
 import pathlib
 
 from starlette.routing import BaseRoute, Mount
-from starlette.staticfiles import StaticFiles
 
 from . import api
 from .config import Settings
@@ -39,6 +38,7 @@ from .pages import (
 from .paths import Paths
 from .pwa import PwaFiles
 from .slashes import api_router
+from .static_files import StaticPages
 
 
 def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
@@ -72,7 +72,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *admin_units.routes,
         *admin_users.routes,
         *admin_system.routes,
-        Mount("/static", StaticFiles(directory=paths.static), name="static"),
+        Mount("/static", StaticPages(directory=paths.static), name="static"),
         # The phone app; BANXING_PWA_DIR serves another copy (a newer app without reinstalling).
         Mount("/app", app=PwaFiles(pathlib.Path(settings.pwa_dir) if settings.pwa_dir else paths.pwa), name="pwa"),
     ]

@@ -107,6 +107,29 @@ def test_unknown_page_gets_friendly_chinese_page(client: TestClient) -> None:
     assert "没有这个地址" in response.text and "Traceback" not in response.text
 
 
+@pytest.mark.parametrize(("asked", "status", "words"), [
+    ("bytes=abc", 400, "Range（要下载文件的哪一部分）写得不对"),
+    ("items=0-10", 400, "Range（要下载文件的哪一部分）写得不对"),
+    ("bytes=20-10", 400, "Range（要下载文件的哪一部分）写得不对"),
+    ("bytes=99999999-", 416, "超出了文件的长度"),
+])
+def test_a_static_file_asked_with_a_bad_range_gets_the_friendly_page(client: TestClient, asked: str, status: int,
+                                                                     words: str) -> None:
+    response = client.get("/static/site.css", headers={"range": asked})
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert words in response.text and "下载请求有误" in response.text
+    if status == 416:
+        assert response.headers["content-range"].startswith("bytes */")
+
+
+def test_a_static_file_asked_with_a_good_range_gets_that_part(client: TestClient) -> None:
+    whole = client.get("/static/site.css").content
+    part = client.get("/static/site.css", headers={"range": "bytes=0-9"})
+    assert part.status_code == 206 and part.content == whole[:10]
+    assert client.get("/static/site.css", headers={"range": "bytes=abc", "if-range": '"old"'}).content == whole
+
+
 def test_every_response_carries_security_headers(client: TestClient) -> None:
     for path in ("/", "/api/openapi.json", "/api/nothing-here", "/no/such/page"):
         headers = client.get(path).headers
