@@ -123,3 +123,35 @@ def test_county_and_admin_pages_fit_the_screen_and_pass_the_csp(server: ServerPr
             check_page(page, width, name, errors)
             page.screenshot(full_page=size == "pc", path=str(shots / f"{name}-{size}.png"))
         page.context.close()
+
+
+def test_the_pairing_list_keeps_each_volunteer_and_the_short_headings_on_one_line_at_pc_width(
+        server: ServerProcess, browser: Browser) -> None:
+    """At 1366 px (the stations' and the county's usual laptop) the 五老志愿者 column and the short
+    columns read on one line, heading included; the unit and the categories take the wrapping."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    sign_in(page, server, "staff-juegang", "/staff")
+    page.goto(f"{server.url}/pairings")
+    lines = page.evaluate("""() => {
+      const count = el => {
+        const range = document.createRange();
+        range.selectNodeContents(el.firstChild);  // the name or the heading's own words
+        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+      };
+      const table = document.querySelector('table.data');
+      const heads = [...table.querySelectorAll('thead th')];
+      const column = heads.findIndex(th => th.textContent.trim() === '五老志愿者');
+      const out = {};
+      for (const th of heads) {
+        const words = th.textContent.trim();
+        if (!['帮扶对象', '学校/辅导站', '类别'].includes(words)) out[words] = count(th);
+      }
+      out.names = [...table.querySelectorAll('tbody tr')].map(tr => count(tr.children[column]));
+      return out;
+    }""")
+    names = lines.pop("names")
+    assert names and set(names) == {1}, names
+    assert set(lines.values()) == {1}, lines
+    context.close()
