@@ -29,25 +29,27 @@ def owners(db: sqlite_utils.Database, new_ids: dict[str, list[str]]) -> dict[str
     """The entity of each id that is already a record of another entity.
 
     ``new_ids`` maps an entity to ids just found absent from its own table, which is not searched
-    again (on a push of activity creates, that is the largest table and the most lookups).
-    One statement of fixed text for every table: a push asks it once, where a query per table
-    (each with an ``IN`` list of its own length) cost the busy writer ten trips and as many
-    statements to prepare.
+    again when every id is its own (on a push of activity creates, that is the largest table and
+    the most lookups). A table that is searched is searched for every new id: its own new ones are
+    absent from it, so they find nothing. One statement of fixed text for every table: a push asks
+    it once, where a query per table (each with an ``IN`` list of its own length) cost the busy
+    writer ten trips and as many statements to prepare.
     """
-    wanted = [json.dumps([i for other, some in new_ids.items() if other != name for i in some])
-              for name in ENTITIES]
-    if not any(w != "[]" for w in wanted):
+    ids = [i for some in new_ids.values() for i in some]
+    if not ids:
         return {}
-    return {rid: name for name, rid in db.execute(_OWNERS_SQL, wanted).fetchall()}
+    searched = [any(some for other, some in new_ids.items() if other != name) for name in ENTITIES]
+    return {rid: name for name, rid in db.execute(_OWNERS_SQL, [json.dumps(ids), *searched]).fetchall()}
 
 
-# Each table is probed by a join from its list, not ``id IN (SELECT value FROM json_each(?))``: an
-# IN subquery is first built into a temporary index, and eleven of them cost a 12-create push 0.5-
-# 0.8 ms of the writer's time; the join probes the id index directly, 20-30 µs in all
-# (docs/performance.md, "The fourth look").
-_OWNERS_SQL = " UNION ALL ".join(
-    f"SELECT '{name}', t.id FROM json_each(?{n}) j JOIN {entity.table} t ON t.id = j.value"
-    for n, (name, entity) in enumerate(ENTITIES.items(), start=1)
+# The list is read once into a temporary table that every table's probe walks: a ``json_each``
+# per table parsed the same list eleven times, 150-270 µs of a 10-create push on the writer
+# thread against 50-60 µs (docs/performance.md has the earlier forms). Each table is probed by a
+# join from the list, not ``id IN (…)``, which SQLite first builds into a temporary index; a
+# table not to be searched has a false constant WHERE, which SQLite tests once before its loop.
+_OWNERS_SQL = "WITH j(id) AS MATERIALIZED (SELECT value FROM json_each(?1)) " + " UNION ALL ".join(
+    f"SELECT '{name}', t.id FROM j CROSS JOIN {entity.table} t ON t.id = j.id WHERE ?{n}"
+    for n, (name, entity) in enumerate(ENTITIES.items(), start=2)
 )
 
 

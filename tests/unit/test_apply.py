@@ -179,6 +179,20 @@ def test_a_create_under_an_id_held_in_any_other_table_is_rejected_and_changes_no
     assert row(db, owner, taken) == before
 
 
+def test_creates_of_two_entities_in_one_batch_are_each_refused_under_an_id_the_other_table_holds(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """The new-id check searches a table only for the ids new to other tables: with new ids of two
+    entities in one batch, each entity's table is searched for the other's."""
+    fresh = new_id()
+    mentee_fields = {"unit_id": w.school, "code": "M-reuse", "name": "小红", "categories": ["psych"]}
+    on_activity, on_mentee, fine = push(db, w.staff, upsert("mentee", w.activity, mentee_fields, 1),
+                                        upsert("activity", w.mentee, new_activity_fields(w), 2),
+                                        upsert("activity", fresh, new_activity_fields(w), 3))
+    assert [a["status"] for a in (on_activity, on_mentee, fine)] == ["rejected", "rejected", "applied"]
+    assert "已被另一条记录使用" in on_activity["reason"] and "已被另一条记录使用" in on_mentee["reason"]
+    assert row(db, "mentee", w.activity) is None and row(db, "activity", w.mentee) is None
+
+
 def test_two_creates_of_different_entities_under_one_id_in_one_batch_keep_only_the_first(
     db: sqlite_utils.Database, w: SimpleNamespace
 ) -> None:
