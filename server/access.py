@@ -13,6 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor
+from sync.jsontext import dumps_text_sorted
 from sync.timeutil import utc_now
 
 from .queries.filters import chosen
@@ -45,7 +46,7 @@ def log_access(
         "INSERT INTO access_log (at, user_id, device_id, action, target, ip, record_count, entities)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [utc_now(), actor.user_id, actor.device_id, action, target, ip, count,
-         json.dumps(entities, ensure_ascii=False, sort_keys=True) if entities else None],
+         dumps_text_sorted(entities) if entities else None],
     )
 
 

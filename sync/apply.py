@@ -24,6 +24,7 @@ from .echo import echo, encodable, field_names, reason_text, sanitise
 from .entities import DEFAULTS, ENTITIES, Entity, this
 from .errors import DeviceRevoked
 from .ids import new_id
+from .jsontext import dumps, dumps_text
 from .kept import kept_cause
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Batch, Mutation, Rejection, prepare_batch, read_mutations, same_as_sent
@@ -486,7 +487,7 @@ class _Writer:
     def _conflict(self, m: Mutation, current: dict[str, Any], name: str, kept: Any, theirs: Any,
                   kept_version: int) -> dict[str, Any]:
         """Store the value that lost for staff; return its entry for the phone's answer."""
-        other = json.dumps(theirs, ensure_ascii=False)
+        other = dumps_text(theirs)
         # The same losing value from the same person on the web, still open (a form posted twice),
         # is one conflict for staff, not two. A phone's resend is answered from its mutation id, and
         # each conflict it parks names the mutation that lost.
@@ -499,7 +500,7 @@ class _Writer:
         conflict_id = new_id()
         keys = keys_of(m.entity.name, current)
         self.conflicts.append((
-            conflict_id, m.entity.name, m.record_id, name, json.dumps(kept, ensure_ascii=False),
+            conflict_id, m.entity.name, m.record_id, name, dumps_text(kept),
             other, m.base_version, kept_version, self.actor.user_id,
             self.actor.device_id, m.mutation_id, keys.unit_id, keys.mentee_id, self.now,
         ))
@@ -522,7 +523,7 @@ class _Writer:
         self.audit.append((
             self.now, self.actor.user_id, self.actor.device_id, None, entity_name, record_id, "derived", "applied",
             version,
-            None, json.dumps({k: [current.get(k), v] for k, v in changed.items()}, ensure_ascii=False), None, None,
+            None, dumps_text({k: [current.get(k), v] for k, v in changed.items()}), None, None,
         ))
 
     def _stamp(self, current: dict[str, Any], record: dict[str, Any], changed: Any, version: int) -> None:
@@ -545,11 +546,11 @@ class _Writer:
 
     def _audit(self, outcome: Outcome, op: str, changes: dict[str, Any] | None) -> None:
         # The answer is stored only when the audit columns cannot rebuild it (conflicts).
-        answer = json.dumps(outcome.answer(), ensure_ascii=False) if outcome.conflicts else None
+        answer = dumps_text(outcome.answer()) if outcome.conflicts else None
         self.audit.append((
             self.now, self.actor.user_id, self.actor.device_id, outcome.mutation_id, outcome.entity,
             outcome.record_id, op, outcome.status, outcome.version, outcome.reason,
-            None if changes is None else json.dumps(changes, ensure_ascii=False), answer,
+            None if changes is None else dumps_text(changes), answer,
             self.digests.get(outcome.mutation_id) if outcome.mutation_id is not None else None,
         ))
 
@@ -577,8 +578,8 @@ class _Writer:
                 stored = to_storage(entity, record)
                 stored["deleted"] = int(record["deleted"])
                 versions = record["field_versions"]
-                stored["field_versions"] = json.dumps(versions) if versions else "{}"
-                stored["field_writers"] = json.dumps(record["field_writers"])
+                stored["field_versions"] = dumps(versions) if versions else "{}"
+                stored["field_writers"] = dumps(record["field_writers"])
                 if new:
                     inserts.append([stored.get(c) for c in sql.insert_columns])
                 else:

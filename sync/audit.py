@@ -13,6 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from .entities import ENTITIES
+from .jsontext import dumps_text
 from .records import load_rows
 from .scope import Actor
 from .timeutil import utc_now
@@ -63,5 +64,5 @@ def append_audit(db: sqlite_utils.Database, actor: Actor, entity: str, record_id
         "INSERT INTO sync_audit (at, user_id, device_id, mutation_id, entity, record_id, op, status, version,"
         " reason, changes, answer, digest) VALUES (?, ?, ?, NULL, ?, ?, ?, 'applied', NULL, NULL, ?, NULL, NULL)",
         [utc_now(), actor.user_id, actor.device_id, entity, record_id, op,
-         None if changes is None else json.dumps(changes, ensure_ascii=False)],
+         None if changes is None else dumps_text(changes)],
     )

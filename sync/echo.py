@@ -8,8 +8,9 @@ An echo is also bounded, so a 4,000-character ``entity`` is not stored and sent 
 """
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from .jsontext import dumps_text
 
 ECHO_MAX = 40  # characters of an echoed entity or record_id (a canonical UUID has 36)
 QUOTE_MAX = 40  # characters of a value quoted inside a reason
@@ -76,7 +77,7 @@ def sanitise(value: Any) -> Any:
 def encodable(value: Any) -> bool:
     """True when ``value`` serialises to UTF-8 JSON (what the HTTP layer will do with it)."""
     try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        dumps_text(value).encode("utf-8")
     except (UnicodeEncodeError, ValueError, TypeError, RecursionError):
         return False
     return True

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from .db import placeholders
 from .errors import CursorInvalid, HistoryLost
+from .jsontext import dumps
 from .records import DOCUMENT_SQL, MENTOR_CHILD_ENTITIES, child_feed_rows, head_seq, history, pairing_feed_rows
 from .scope import Actor, Scope, load_scope
 
@@ -45,10 +46,10 @@ class Page:
             for e, r, v, d, f in self.changes
         ]
         drops = [{"entity": e, "record_id": r} for e, r in self.drop]
-        head = "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in (extra or {}).items())
+        head = "".join(f"{dumps(k)}:{dumps(v)}," for k, v in (extra or {}).items())
         return b'{%s"changes":[%s],"cursor":%s,"more":%s,"drop":%s,"history":%s}' % (
-            head.encode(), b",".join(parts), json.dumps(self.cursor).encode(),
-            b"true" if self.more else b"false", json.dumps(drops).encode(), json.dumps(self.history).encode(),
+            head.encode(), b",".join(parts), dumps(self.cursor).encode(),
+            b"true" if self.more else b"false", dumps(drops).encode(), dumps(self.history).encode(),
         )
 
     def to_json(self) -> str:
@@ -106,7 +107,7 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
     where, params = scope.feed_filter()
     if scope.is_mentor and scope.mentee_ids and head - since > MENTOR_WALK_ROWS:
         rows = db.execute(MENTOR_ROWS_SQL.format(document=DOCUMENT_SQL, where=where), [
-            json.dumps(sorted(scope.mentee_ids)), json.dumps(sorted(scope.pairing_ids)), since, *params, limit + 1,
+            dumps(sorted(scope.mentee_ids)), dumps(sorted(scope.pairing_ids)), since, *params, limit + 1,
         ]).fetchall()
     else:
         rows = db.execute(

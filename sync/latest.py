@@ -17,11 +17,12 @@ counts: deleting either changes no row here.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import sqlite_utils
+
+from .jsontext import dumps
 
 CREATE_SQL = """
     CREATE TABLE pairing_latest (
@@ -88,7 +89,7 @@ def write(db: sqlite_utils.Database, stored: Mapping[str, dict[str, Any] | None]
         if record["pairing_id"] in written:
             written[record["pairing_id"]].append(record)
     rows: dict[str, Row] = {pairing_id: (date, activity_id, due) for pairing_id, activity_id, date, due
-                            in db.conn.execute(_ROWS_SQL, [json.dumps(sorted(moved))]).fetchall()}
+                            in db.conn.execute(_ROWS_SQL, [dumps(sorted(moved))]).fetchall()}
     puts, drops = [], []
     for pairing_id in sorted(moved):
         row = rows.get(pairing_id)

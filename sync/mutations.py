@@ -18,6 +18,7 @@ from .echo import quote
 from .entities import ENTITIES, SHORT_MAX, TEXT_MAX, Entity, Field
 from .errors import BatchInvalid, BatchTooLarge
 from .ids import new_id, parse_id
+from .jsontext import dumps_text, dumps_text_sorted
 
 OPS = ("upsert", "delete")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -403,14 +404,14 @@ def to_storage(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         if name in _OBJECT_FIELDS[entity.name]:
-            out[name] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            out[name] = dumps_text_sorted(value)
         elif not value:
             out[name] = "[]"
         elif name in _ENUM_FIELDS[entity.name]:
             # enum values are plain identifiers: no escaping needed (hot path)
             out[name] = '["' + '","'.join(value) + '"]'
         else:
-            out[name] = json.dumps(value, ensure_ascii=False)
+            out[name] = dumps_text(value)
     for name in _BOOL_FIELDS[entity.name]:
         value = out.get(name)
         if value is not None:

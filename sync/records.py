@@ -9,6 +9,7 @@ import sqlite_utils
 
 from .db import placeholders, select_in
 from .entities import ENTITIES, Entity
+from .jsontext import dumps
 from .mutations import from_storage
 from .scope import Keys
 
@@ -39,7 +40,7 @@ def owners(db: sqlite_utils.Database, new_ids: dict[str, list[str]]) -> dict[str
     if not ids:
         return {}
     searched = [any(some for other, some in new_ids.items() if other != name) for name in ENTITIES]
-    return {rid: name for name, rid in db.execute(_OWNERS_SQL, [json.dumps(ids), *searched]).fetchall()}
+    return {rid: name for name, rid in db.execute(_OWNERS_SQL, [dumps(ids), *searched]).fetchall()}
 
 
 # The list is read once into a temporary table that every table's probe walks: a ``json_each``
@@ -73,7 +74,7 @@ def pairing_feed_rows(db: sqlite_utils.Database, mentee_id: str, pairing_ids: li
     migration m021): these are found by number through the pairings and activities tables."""
     if not pairing_ids:
         return []
-    ids = json.dumps(pairing_ids)
+    ids = dumps(pairing_ids)
     return db.execute(
         f"SELECT {columns} FROM sync_feed WHERE num IN ("
         " SELECT num FROM pairings WHERE id IN (SELECT value FROM json_each(?1))"
