@@ -143,8 +143,8 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
 def device_status(db: sqlite_utils.Database, device_id: str) -> dict[str, Any] | None:
     """The device joined with its user, or None if there is no such device."""
     cursor = db.execute(
-        "SELECT d.id AS device_id, d.revoked_at, d.revoked_reason, u.id AS user_id, u.name, u.role,"
-        " u.unit_id, u.active FROM sync_devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?",
+        "SELECT d.id AS device_id, d.revoked_at, d.revoked_reason, d.last_seen_at, u.id AS user_id, u.name,"
+        " u.role, u.unit_id, u.active FROM sync_devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?",
         [device_id],
     )
     row = cursor.fetchone()
@@ -193,11 +193,6 @@ def phone_profile(db: sqlite_utils.Database, device_id: str) -> dict[str, Any]:
 # A pull marks the device seen at most once a minute when it carries no children's records, so a
 # phone polling an empty feed does not queue a write for every poll.
 SEEN_RESOLUTION = datetime.timedelta(minutes=1)
-
-
-def last_seen(db: sqlite_utils.Database, device_id: str) -> str | None:
-    row = db.execute("SELECT last_seen_at FROM sync_devices WHERE id = ?", [device_id]).fetchone()
-    return None if row is None else row[0]
 
 
 def seen_long_ago(last: str | None) -> bool:

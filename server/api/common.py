@@ -205,8 +205,14 @@ def device_token(request: Request) -> DeviceToken:
 
 def live_actor(db: sqlite_utils.Database, token: DeviceToken) -> Actor:
     """The actor behind ``token`` as the database has it now; 401/403 for a device that may not sync."""
+    return live_device(db, token)[0]
+
+
+def live_device(db: sqlite_utils.Database, token: DeviceToken) -> tuple[Actor, str | None]:
+    """``live_actor``, and when the device last synced, from the same row (a pull needs both)."""
     device = _check_device(device_status(db, token.device_id), token.user_id)
-    return Actor(device["user_id"], device["role"], device["unit_id"], device["device_id"], device["name"])
+    actor = Actor(device["user_id"], device["role"], device["unit_id"], device["device_id"], device["name"])
+    return actor, device["last_seen_at"]
 
 
 async def authenticate_device(request: Request) -> DeviceAuth:

@@ -11,10 +11,10 @@ from sync.mutations import Batch, prepare_batch
 
 from ..access import childrens_records, log_access
 from ..clients import client_ip
-from ..devices import last_seen, mark_seen, seen_long_ago
+from ..devices import mark_seen, seen_long_ago
 from ..errors import BadRequest, BatchBytesTooLarge, LimitInvalid
 from ..state import app_state
-from .common import ASCII_DIGITS, JsonAnswer, device_token, live_actor, read_json
+from .common import ASCII_DIGITS, JsonAnswer, device_token, live_actor, live_device, read_json
 
 
 async def push(request: Request) -> Response:
@@ -58,8 +58,9 @@ async def pull(request: Request) -> Response:
     cursor = request.query_params.get("cursor") or None
 
     def read(db: sqlite_utils.Database) -> tuple[Actor, Page, str | None]:
-        actor = live_actor(db, token)  # in the same read as the page: one trip to the database
-        return actor, pull_changes(db, actor, cursor, int(raw_limit)), last_seen(db, token.device_id)
+        # In the same read as the page: one trip to the database, and the device's row read once.
+        actor, seen = live_device(db, token)
+        return actor, pull_changes(db, actor, cursor, int(raw_limit)), seen
 
     actor, page, seen = await state.store.read(read)
     # Audited reads: a page that hands out children's records is logged before it is sent,
