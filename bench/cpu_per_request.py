@@ -67,6 +67,20 @@ def switches(pid: int) -> int:
     return total
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of the event loop (the main thread) and of the other threads, from /proc
+    (Python 3.11 does not name its threads for the OS)."""
+    out: dict[str, float] = {}
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = "event loop" if task.name == str(pid) else "other threads"
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 def pull_only(phones: list[Phone], seconds: float) -> int:
     """Each phone pulls from its own cursor again and again (mostly empty pages, as a phone's timer)."""
     count = [0]
@@ -129,16 +143,19 @@ def main() -> int:
                                     *(["--gil"] if args.gil else [])],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1.0)
-        cpu0, switches0 = server.cpu_seconds(), switches(server.proc.pid)
+        cpu0, switches0, threads0 = server.cpu_seconds(), switches(server.proc.pid), thread_cpu(server.proc.pid)
         s = soak(server.port, phones, args.seconds, args.think)
         cpu = server.cpu_seconds() - cpu0
         switched = switches(server.proc.pid) - switches0
+        by_thread = {k: v - threads0.get(k, 0.0) for k, v in thread_cpu(server.proc.pid).items()}
         requests = s.push_requests + s.pull_requests + s.resend_requests
         print(f"code {args.code}: {args.phones} phones {s.seconds:.1f} s: {s.push_requests} pushes"
               f" ({s.resend_requests} resends), {s.pull_requests} pulls, {requests / s.seconds:.0f} requests/s;"
               f" server CPU {cpu:.2f} s = {cpu / requests * 1000:.3f} ms a request"
               f", {switched / requests:.1f} thread switches a request"
               f" (push p50 {s.push_p50:.0f} ms, p99 {s.push_p99:.0f} ms)")
+        print("  by thread (ms a request): " + ", ".join(
+            f"{k} {v / requests * 1000:.3f}" for k, v in sorted(by_thread.items(), key=lambda kv: -kv[1]) if v))
         if s.problems or s.http_5xx or s.http_other:
             print(f"PROBLEMS: {s.problems[:5]} 5xx {s.http_5xx} other {s.http_other}")
         if args.pull_seconds:
