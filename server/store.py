@@ -20,6 +20,7 @@ thread and connection, so a push rarely pays for one in its commit.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import pathlib
 import queue
@@ -42,6 +43,8 @@ from .queries.stats import figures_for_return
 from .schema import migrations as server_migrations
 
 T = TypeVar("T")
+FileId = tuple[int, int] | None  # (st_dev, st_ino) of a file, None when there is none
+log = logging.getLogger("banxing")
 CHECKPOINT_SECONDS = 1.0
 WRITER_CHECKPOINT_PAGES = 16000
 WRITER_CACHE_KIB = 256 * 1024
@@ -179,7 +182,7 @@ def _roll_back(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def _file_id(path: pathlib.Path) -> tuple[int, int] | None:
+def _file_id(path: pathlib.Path) -> FileId:
     try:
         found = os.stat(path)
     except FileNotFoundError:
@@ -214,9 +217,17 @@ class Store:
         self._local = threading.local()
         self._write_db: sqlite_utils.Database | None = None
         self._wal = self.path.with_name(self.path.name + "-wal")
-        self._files: tuple[tuple[int, int] | None, tuple[int, int] | None] = (None, None)
-        self._read_dbs: list[sqlite_utils.Database] = []
+        self._shm = self.path.with_name(self.path.name + "-shm")
+        self._files: tuple[FileId, FileId, FileId] = (None, None, None)
+        self._read_dbs: list[sqlite_utils.Database] = []  # the readers' and the checkpoint thread's
         self._lock = threading.Lock()
+        # Reads (and checkpoint rounds) in progress, counted so that _reopen_all can close every
+        # connection at a moment none is in use; a connection opened before `_generation` last
+        # changed has been closed and is opened again.
+        self._gate = threading.Condition()
+        self._in_use = 0
+        self._reopening = False
+        self._generation = 0
         self._fault_delay = fault_delay_in_write
         # checkpoints=False while Litestream replicates: it runs every checkpoint itself.
         self._checkpoint_pages = checkpoint_pages if checkpoints else 0
@@ -247,7 +258,7 @@ class Store:
             self._write_db = connect(self.path)
             # The files the writer has open, to tell after each COMMIT that they are still the ones
             # a restart would open (see _check_files).
-            self._files = (_file_id(self.path), _file_id(self._wal))
+            self._files = (_file_id(self.path), _file_id(self._wal), _file_id(self._shm))
             # The checkpoint thread copies the WAL back while the writer works; the writer
             # still checkpoints itself once the WAL passes WRITER_CHECKPOINT_PAGES, which
             # then finds little left to copy and lets the WAL restart (a background PASSIVE
@@ -271,18 +282,67 @@ class Store:
         return self._write_db
 
     def _checkpoint_loop(self) -> None:
-        db = connect(self.path)
-        try:
-            while not self._stop.wait(CHECKPOINT_SECONDS):
+        db: sqlite_utils.Database | None = None
+        generation = -1
+        while not self._stop.wait(CHECKPOINT_SECONDS):
+            self._enter()
+            try:
+                if generation != self._generation:  # closed by _reopen_all (or never opened)
+                    db, generation = self._register(connect(self.path)), self._generation
+                assert db is not None
                 # PASSIVE never blocks the writer or the readers; it copies what it can.
-                try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error:
-                    # A full or failing disk: the WAL keeps every commit meanwhile, and the next
-                    # round copies it back once the disk has room (a dead thread never would).
-                    continue
-        finally:
-            db.close()
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                # A full or failing disk: the WAL keeps every commit meanwhile, and the next
+                # round copies it back once the disk has room (a dead thread never would).
+                continue
+            finally:
+                self._leave()
+
+    # --- the gate between readers and _reopen_all ----------------------------------------
+
+    def _enter(self) -> None:
+        with self._gate:
+            while self._reopening:
+                self._gate.wait()
+            self._in_use += 1
+
+    def _leave(self) -> None:
+        with self._gate:
+            self._in_use -= 1
+            self._gate.notify_all()
+
+    def _register(self, db: sqlite_utils.Database) -> sqlite_utils.Database:
+        with self._lock:
+            self._read_dbs.append(db)
+        return db
+
+    def _reopen_all(self) -> None:
+        """Close every connection of this process to the database; each opens again when next used.
+
+        After the -wal or -shm was deleted, SQLite goes on using the deleted files for as long as
+        one connection of this process stays open, while any other process (a `banxing` command,
+        an operator's sqlite3 shell) makes new ones under the same names: every later COMMIT then
+        had to be copied back into the database file at once, waiting for the readers to finish
+        (a push took up to the 10 s busy timeout, and was refused if a report ran longer), and the
+        two processes did not see each other's WAL. Reopened, SQLite makes the files anew under
+        their names, shared with everyone, and commits go to the WAL as before.
+        """
+        with self._gate:
+            self._reopening = True
+            while self._in_use:
+                self._gate.wait()
+            try:
+                with self._lock:
+                    for db in self._read_dbs:
+                        db.close()
+                    self._read_dbs.clear()
+                self._drop_writer_db()
+                self._files = (self._files[0], None, None)  # the next connection's files, once made
+                self._generation += 1
+            finally:
+                self._reopening = False
+                self._gate.notify_all()
 
     # --- the writer thread ---------------------------------------------------------------
 
@@ -339,12 +399,14 @@ class Store:
             if queued.future.set_running_or_notify_cancel():
                 group.run(queued)
         group.commit()
-        self._check_files(group)
+        replaced = self._check_files(group)
         self.commits += 1
         self.writes += len(group.writes)
         group.answer()
         if group.broken or db.conn.in_transaction:
             self._drop_writer_db()
+        elif replaced:
+            self._reopen_all()
         return carry
 
     def _drop_writer_db(self) -> None:
@@ -356,31 +418,41 @@ class Store:
                 pass
             self._write_db = None
 
-    def _check_files(self, group: _Group) -> None:
-        """Answer a group only if what it committed will outlive the process.
+    def _check_files(self, group: _Group) -> bool:
+        """Answer a group only if what it committed will outlive the process; True when the
+        connections must be opened again (see _reopen_all) once the group is answered.
 
         A COMMIT into a database file or WAL deleted (or replaced) under the running server returns
         as usual, into a file that nobody opens after a restart: an acknowledged push would be
         lost. A database file gone is answered as a storage failure (the operator must restore);
-        a WAL gone is copied back into the database file (a TRUNCATE checkpoint, synced), and
-        the group is answered once that is done, so the server keeps serving until restarted.
+        a WAL (or its -shm) gone is copied back into the database file (a TRUNCATE checkpoint,
+        synced), and the group is answered once that is done; then every connection is opened
+        again, onto new files under the usual names.
         """
-        db_id, wal_id = self._files
+        db_id, wal_id, shm_id = self._files
         if db_id is None or not group.done_any:
-            return
-        wal_now = _file_id(self._wal)
+            return False
+        wal_now, shm_now = _file_id(self._wal), _file_id(self._shm)
         if _file_id(self.path) != db_id:
             group.fail(StorageUnavailable(detail=f"{self.path} was removed or replaced under the running server"))
-        elif wal_id is None:
-            self._files = (db_id, wal_now)  # a new database's WAL is made by its first write
-        elif wal_now != wal_id:
-            try:
-                busy, frames, copied = group.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            except sqlite3.Error as exc:
-                group.fail(_as_storage(exc))
-                return
-            if busy or frames != copied:
-                group.fail(StorageUnavailable(detail=f"{self._wal} was removed; its commits are not yet copied back"))
+            return False
+        if wal_id is None or shm_id is None:
+            # A new database's WAL is made by its first write (its -shm by the first read).
+            wal_id, shm_id = wal_id or wal_now, shm_id or shm_now
+            self._files = (db_id, wal_id, shm_id)
+        if wal_now == wal_id and shm_now == shm_id:
+            return False
+        try:
+            busy, frames, copied = group.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as exc:
+            group.fail(_as_storage(exc))
+            return False
+        if busy or frames != copied:
+            group.fail(StorageUnavailable(detail=f"{self._wal} was removed; its commits are not yet copied back"))
+            return False
+        log.warning("%s or its -shm was removed under the running server: copied back into the database "
+                       "file, connections opened again", self._wal)
+        return True
 
     def _run_read(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
         try:
@@ -391,13 +463,18 @@ class Store:
             raise _as_storage(exc) from exc
 
     def _read_once(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
+        self._enter()
+        try:
+            return self._read_entered(fn, time_limit_ms)
+        finally:
+            self._leave()
+
+    def _read_entered(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
         db = getattr(self._local, "db", None)
-        if db is None:
+        if db is None or self._local.generation != self._generation:  # never opened, or closed by _reopen_all
             db = connect(self.path, readonly=True)
             db.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
-            self._local.db = db
-            with self._lock:
-                self._read_dbs.append(db)
+            self._local.db, self._local.generation = self._register(db), self._generation
         if time_limit_ms is not None:
             deadline = time.monotonic() + time_limit_ms / 1000
             db.conn.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_STEPS)

@@ -7,8 +7,12 @@ import pathlib
 import resource
 import shutil
 import sqlite3
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -120,3 +124,47 @@ def test_the_background_checkpoint_survives_a_full_disk_and_copies_the_wal_back_
     while db_file.stat().st_size == size and time.monotonic() < deadline:
         time.sleep(0.1)
     assert db_file.stat().st_size > size, "the WAL was never copied back"
+
+
+def other_process(path: pathlib.Path, script: str) -> str:
+    """Run ``script`` (with ``conn`` open on ``path``) in another process, as a `banxing` command would."""
+    code = f"import sqlite3\nconn = sqlite3.connect({str(path)!r}, isolation_level=None)\n{script}"
+    return subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                          timeout=30).stdout.strip()
+
+
+def test_after_the_wal_was_deleted_the_server_is_back_on_a_shared_wal_and_a_write_does_not_wait_for_readers(
+        store: Store) -> None:
+    """Before, SQLite kept the deleted -wal and -shm for as long as the process lived: every COMMIT was
+    copied back at once and waited for every read in progress (up to the 10 s busy timeout, then
+    refused), and another process made its own WAL, which this one never saw."""
+    store.write_now(note("删除之前"))
+    store.read_now(lambda db: db.execute("SELECT count(*) FROM notes").fetchone())  # readers hold the files too
+    for name in ("store.db-wal", "store.db-shm"):
+        (store.path.parent / name).unlink()
+    store.write_now(note("删除之后"))
+
+    reading, release = threading.Event(), threading.Event()
+
+    def long_read(db: Any) -> None:  # a county export holding its snapshot
+        db.execute("SELECT count(*) FROM notes").fetchone()
+        reading.set()
+        release.wait(30)
+
+    reader = threading.Thread(target=store.read_now, args=(long_read,))
+    reader.start()
+    try:
+        assert reading.wait(10)
+        store.submit(note("读的时候")).result(timeout=5)  # not copied back, not waiting for the read
+    finally:
+        release.set()
+        reader.join()
+    assert store._wal.exists() and store._shm.exists(), "the WAL and -shm made again under their names"
+
+    seen = other_process(store.path, "print(','.join(r[0] for r in conn.execute('SELECT text FROM notes')))")
+    assert seen == "删除之前,删除之后,读的时候"
+    other_process(store.path, "conn.execute(\"INSERT INTO notes VALUES ('别的进程')\")")
+    assert store.read_now(lambda db: [r[0] for r in db.execute("SELECT text FROM notes")])[-1] == "别的进程"
+    store.write_now(note("最后"))
+    busy, frames, copied = other_process(store.path, "print(*conn.execute('PRAGMA wal_checkpoint').fetchone())").split()
+    assert busy == "0" and frames == copied

@@ -1,0 +1,37 @@
+"""The database's -wal and -shm deleted under a running server (an operator's mistake, a cleaner)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from .conftest import ServerProcess, cli
+
+pytestmark = pytest.mark.e2e
+
+
+def test_after_the_wal_was_deleted_a_code_the_cli_makes_is_seen_by_the_running_server(server: ServerProcess) -> None:
+    """Before, the server kept the deleted files for as long as it ran and every `banxing` command made
+    new ones under the same names: a 登记码 made on the command line was unknown to the server (and each
+    push waited to be copied back behind every page being read) until a restart."""
+    before = json.loads(cli(server.db, "enrol-code", "--user", "wang.laoshi", "--json"))["code"]
+    for suffix in ("-wal", "-shm"):
+        server.db.with_name(server.db.name + suffix).unlink()
+    # The server's next write finds its WAL gone, copies it back and opens its files anew.
+    status, body = server.request("POST", "/api/enrol", {"code": before, "device_name": "删除之后"})
+    assert status == 200, body
+
+    after = json.loads(cli(server.db, "enrol-code", "--user", "sun.laoshi", "--json"))["code"]
+    status, body = server.request("POST", "/api/enrol", {"code": after, "device_name": "命令行的码"})
+    assert status == 200, body
+
+    conn = sqlite3.connect(server.db)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sync_devices")}
+        assert {"删除之后", "命令行的码"} <= names
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint").fetchone()
+        assert busy == 0 and frames == copied
+    finally:
+        conn.close()
+    assert "Traceback" not in server.stderr()
