@@ -37,10 +37,22 @@ def backup(db_path: pathlib.Path, target: pathlib.Path) -> bool:
         raise BackupRefused(f"{target} 已经存在：请换一个新的文件名，什么都没有写。")
     if not target.parent.is_dir():
         raise BackupRefused(f"文件夹 {target.parent} 不存在，什么都没有写。")
+    folder: pathlib.Path | None = None
     try:
         source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        source.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError:
-        raise BackupRefused(f"{db_path} 打不开，什么都没有写。") from None
+        if os.access(db_path.parent, os.W_OK) or not db_path.is_file():
+            raise BackupRefused(f"{db_path} 打不开，什么都没有写。") from None
+        # A read-only disk (ext4 remounts itself read-only after write errors, just when a backup
+        # is wanted most): SQLite cannot make the -shm a reader of a WAL database needs. Nobody can
+        # write there, so a copy of its files, beside the target, is the same snapshot.
+        folder = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.backup-", dir=target.parent))
+        try:
+            source = sqlite3.connect(str(_private_copy(db_path, folder)))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
     part, key_part = _part(target), _part(key_file(target))
     leftovers = (part, part.with_name(part.name + "-journal"), key_part)
     for path in leftovers:  # of a copy cut short before: SQLite would roll its journal into this one
@@ -70,6 +82,8 @@ def backup(db_path: pathlib.Path, target: pathlib.Path) -> bool:
         raise
     finally:
         source.close()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     return with_key
 
 

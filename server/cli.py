@@ -296,10 +296,18 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     from .access import log_access
+    from .errors import StorageUnavailable
 
-    # As the admin page's download is: a copy of every child's record left the server.
-    _once(settings, lambda db: log_access(db, SYSTEM, "backup", f"{_operator()}：{target.resolve()}"), write=True)
     key = f"，密钥文件写到了 {target}.secret（两个文件要放在一起保管）" if with_key else ""
+    try:
+        # As the admin page's download is: a copy of every child's record left the server.
+        _once(settings, lambda db: log_access(db, SYSTEM, "backup", f"{_operator()}：{target.resolve()}"),
+              write=True)
+    except (StorageUnavailable, sqlite3.Error, OSError):
+        # The backup is whole and may be the last copy of a failing disk: it stays, and says so.
+        print(f"备份已写到 {target}{key}；但数据库所在的磁盘不能写入（只读或出错），这次备份没能记入访问日志，"
+              "请另行记下是谁、何时做的备份。", file=sys.stderr)
+        return 0
     print(f"备份已写到 {target}{key}。", file=sys.stderr)
     return 0
 

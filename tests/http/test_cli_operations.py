@@ -27,7 +27,7 @@ import pytest
 
 from sync.system import SYSTEM_USER_ID
 
-from .test_cli import BANXING, Demo, banxing, rows, scalar
+from .test_cli import BANXING, Demo, banxing, on_read_only_media, row_counts, rows, scalar
 from .test_cli import demo as demo  # noqa: F401 - the module's demo county fixture
 
 MISSING = "01900000-0000-7000-8000-000000000000"
@@ -350,3 +350,31 @@ def test_serve_refuses_a_database_file_it_cannot_write_rather_than_answer_every_
         assert "不能写入" in err and str(db) in err
     finally:
         shutil.rmtree(folder)
+
+
+def test_a_backup_of_a_database_on_a_disk_gone_read_only_holds_every_committed_change(
+        demo: Demo, tmp_path: pathlib.Path) -> None:
+    """ext4 remounts itself read-only after write errors, just when the operator wants a backup most:
+    SQLite could not make the -shm a reader of the WAL database needs, and the backup ended in
+    `没有完成：unable to open database file`."""
+    disk, crashed = tmp_path / "disk", tmp_path / "crashed"
+    disk.mkdir()
+    crashed.mkdir()
+    db = demo.copy(disk, "county.db")
+    assert banxing("enrol-code", "--user", demo.login("mentor"), "--db", db).returncode == 0  # a WAL database
+    # The server's last commits are in its WAL when the disk stops taking writes (no -shm survives).
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE units SET name = name || '（最后一笔）' WHERE rowid = (SELECT min(rowid) FROM units)")
+    for name in ("county.db", "county.db-wal"):
+        shutil.copyfile(disk / name, crashed / name)
+    conn.close()
+    saved = tmp_path / "saved.db"
+    made = on_read_only_media(crashed, tmp_path / "media", "backup", "--to", saved,
+                              "--db", tmp_path / "media" / "county.db")
+    assert made.returncode == 0 and "Traceback" not in made.stderr, made.stderr
+    assert "备份已写到" in made.stderr and "没能记入访问日志" in made.stderr
+    assert scalar(saved, "PRAGMA integrity_check") == "ok"
+    assert scalar(saved, "SELECT count(*) FROM units WHERE name LIKE '%（最后一笔）'") == 1
+    assert row_counts(saved) == row_counts(db)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # its copy is gone
