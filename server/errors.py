@@ -271,6 +271,8 @@ class StorageUnavailable(AppError):
 
     status, code = 503, "storage_unavailable"
     log_words = "storage failed"
+    # The operator's words in the log line (docs/operations.md, "Reading the server's log").
+    log_chinese = "磁盘出错（只读或读写失败），这次请求没有完成：请检查数据盘"
 
     reading = ("服务器的磁盘出了故障（只读或读写出错），现在打不开这些记录；"
                "请稍后再试，并告诉县关工委的系统管理员。")
@@ -285,6 +287,7 @@ class DiskFull(StorageUnavailable):
 
     code = "disk_full"
     log_words = "disk full"
+    log_chinese = "磁盘已满，这次请求没有完成：请腾出磁盘空间"
     reading = ("服务器的磁盘已满，现在打不开这些记录（查看孩子的记录要先记下一笔访问日志）；"
                "请稍后再试，并告诉县关工委的系统管理员。")
 
@@ -373,7 +376,8 @@ async def app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if isinstance(exc, StorageUnavailable):
         # One line: a traceback per push would fill the log on the same full disk.
-        log.error("%s on %s %s: %s", exc.log_words, request.method, request.url.path, exc.detail)
+        log.error("%s（%s on %s %s: %s）", exc.log_chinese, exc.log_words, request.method, request.url.path,
+                  exc.detail)
         if request.method in ("GET", "HEAD"):  # a look, not a save: "nothing was saved" would puzzle
             return envelope(request, exc.status, exc.reading, exc.code, exc.headers)
     return envelope(request, exc.status, exc.message, exc.code, exc.headers, link=exc.link, typed=exc.typed)

@@ -22,9 +22,11 @@ refuses to start, with a sentence for the operator, when
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import pathlib
+import socket
 import sqlite3
 
 from sync.db import PRIVATE_MODE, check_database_file
@@ -64,6 +66,29 @@ def check_database(settings: Settings, *, create: bool) -> None:
             "用新密钥启动，这些手机都会被拒绝并要求重新登记。请从备份处找回这个文件放回原处"
             "（或把原来的密钥写入 BANXING_SECRET_KEYS）。如果密钥确已丢失，把一个新的随机密钥写入"
             "BANXING_SECRET_KEYS 再启动，所有手机需导出未同步记录后重新登记。")
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse an address the server cannot listen on, in words, before saying where it serves.
+
+    uvicorn found out only after the server had printed its address, and said so in English
+    (``[Errno 98] error while attempting to bind``): the operator read that the server was on a
+    port that another program held."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            why = f"端口 {port} 已经被另一个程序占用（另一个 banxing serve，或别的网站服务）"
+        elif exc.errno == errno.EACCES:
+            why = f"没有权限使用端口 {port}（1024 以下的端口要 root 权限；请用 1024 以上的端口，前面放 nginx）"
+        else:
+            why = f"不能在 {host}:{port} 上监听（{exc.strerror or exc}）"
+        raise ServeRefused(f"{why}，服务器没有启动。请换一个端口（--port 或 BANXING_PORT）或地址（--host 或 "
+                           "BANXING_HOST），或者先停掉占用它的程序。") from None
 
 
 def _check_configured_keys(settings: Settings) -> None:

@@ -195,8 +195,8 @@ class Replicator:
         # Not joined on stop: a listing of an unreachable replica may take LIST_TIMEOUT_SECONDS.
         threading.Thread(target=self._checker, name="banxing-replica-check", daemon=True).start()
         _current = self
-        print(f"replicating {self.settings.db_path} to {self.settings.replica} with Litestream"
-              f" (every {self.settings.replica_sync_seconds:g} s)", file=sys.stderr)
+        print(f"数据库正在持续复制到副本 {self.settings.replica}（每 {self.settings.replica_sync_seconds:g} 秒）"
+              f"（replicating {self.settings.db_path} with Litestream）", file=sys.stderr)
 
     def _spawn(self) -> None:
         proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -229,8 +229,8 @@ class Replicator:
                 proc.wait()
                 if failed < FAILED_STARTS:
                     delay = RESTART_SECONDS
-                    print(f"litestream stopped (exit {proc.returncode}); restarting in {delay:g} s",
-                          file=sys.stderr)
+                    print(f"副本复制（Litestream）停止了，{delay:g} 秒后重新启动"
+                          f"（litestream stopped, exit {proc.returncode}）", file=sys.stderr)
                 else:
                     delay = self._backoff_seconds
                     if failed == FAILED_STARTS:  # once, not every minute: the admin page keeps saying it

@@ -136,11 +136,12 @@ def serve(settings: Settings, *, create: bool = False) -> None:
     import uvicorn
 
     from .app import create_app
-    from .preflight import check_database, hold_database
+    from .preflight import check_address, check_database, hold_database
     from .replication import Replicator
     from .store import Store
 
     check_database(settings, create=create)
+    check_address(settings.host, settings.port)
     lock = hold_database(settings.db_path)  # released by the kernel when this process ends
     replicator = None
     if settings.replica:
@@ -151,7 +152,8 @@ def serve(settings: Settings, *, create: bool = False) -> None:
             store.close()
         replicator = Replicator(settings)
         replicator.start()
-    print(f"伴行 server on http://{settings.host}:{settings.port}/  (database {settings.db_path})", file=sys.stderr)
+    address = f"http://{settings.host}:{settings.port}/"
+    print(f"伴行服务器在 {address} 上服务（数据库 {settings.db_path}）（Banxing server on {address}）", file=sys.stderr)
     app = create_app(settings)
     # Everything imported and built so far lives as long as the process. Frozen out of the
     # collector's sight, a full collection under load scans what requests allocate, not every

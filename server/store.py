@@ -450,8 +450,9 @@ class Store:
         if busy or frames != copied:
             group.fail(StorageUnavailable(detail=f"{self._wal} was removed; its commits are not yet copied back"))
             return False
-        log.warning("%s or its -shm was removed under the running server: copied back into the database "
-                       "file, connections opened again", self._wal)
+        log.warning("数据库的 -wal 或 -shm 文件在运行中被删除了：其中的记录已写回数据库文件，服务照常，不用重启"
+                    "（%s or its -shm was removed under the running server: copied back, files opened again）",
+                    self._wal)
         return True
 
     def _run_read(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:

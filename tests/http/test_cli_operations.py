@@ -229,6 +229,28 @@ def test_a_second_server_on_the_same_database_is_refused(demo: Demo, tmp_path: p
         again.communicate(timeout=30)
 
 
+def test_a_server_on_a_port_another_program_holds_is_refused_in_words_before_it_names_its_address(
+        demo: Demo, tmp_path: pathlib.Path) -> None:
+    """uvicorn found the port taken only after the server had printed that it served there, and said so
+    in English (`[Errno 98] error while attempting to bind`)."""
+    db = demo.copy(tmp_path)
+    with socket.socket() as other:  # another program's server on the port
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        err = refused(serve(db, "--port", str(port), BANXING_SECRET_KEYS="k"))
+    assert f"端口 {port} 已经被另一个程序占用" in err and "服务器没有启动" in err
+    assert "Banxing server on" not in err and "Errno" not in err
+    port = free_port()
+    proc = serve(db, "--port", str(port), BANXING_SECRET_KEYS="k")
+    try:
+        wait_until_serving(port, proc)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert err.startswith(f"伴行服务器在 http://127.0.0.1:{port}/ 上服务（数据库 {db}）"), err
+
+
 def test_codes_revocations_and_backups_made_at_the_command_line_are_audited(
     demo: Demo, tmp_path: pathlib.Path
 ) -> None:

@@ -35,6 +35,7 @@ def test_a_push_to_a_read_only_database_is_a_503_with_one_log_line_and_goes_thro
     storage_answer(county.client.post("/api/sync/push", json=sent, headers=headers), "storage_unavailable")
     lines = [r for r in caplog.records if "storage failed" in r.getMessage()]
     assert len(lines) == 1 and lines[0].exc_info is None, "one line, no traceback"
+    assert lines[0].getMessage().startswith("磁盘出错（只读或读写失败），这次请求没有完成"), "Chinese first"
     store._enqueue(lambda db: db.execute("PRAGMA query_only = 0"), alone=True).result()
     assert county.store_write(lambda db: db.execute(COUNT).fetchone()[0]) == 0
     again = county.client.post("/api/sync/push", json=sent, headers=headers)

@@ -175,6 +175,7 @@ def test_a_full_disk_is_a_503_disk_full_with_one_log_line_and_the_resent_push_ap
         assert "磁盘已满" in body["error"] and response.headers["retry-after"] == "300"
         full = [r for r in caplog.records if "disk full" in r.getMessage()]
         assert len(full) == 1 and full[0].exc_info is None, "one line, no traceback"
+        assert full[0].getMessage().startswith("磁盘已满，这次请求没有完成：请腾出磁盘空间"), "Chinese first"
         count = "SELECT count(*) FROM activities WHERE record LIKE '孩子说最近睡不好%'"
         assert county.store_write(lambda db: db.execute(count).fetchone()[0]) == 0
         county.store_write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))

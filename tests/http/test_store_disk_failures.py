@@ -134,7 +134,7 @@ def other_process(path: pathlib.Path, script: str) -> str:
 
 
 def test_after_the_wal_was_deleted_the_server_is_back_on_a_shared_wal_and_a_write_does_not_wait_for_readers(
-        store: Store) -> None:
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
     """Before, SQLite kept the deleted -wal and -shm for as long as the process lived: every COMMIT was
     copied back at once and waited for every read in progress (up to the 10 s busy timeout, then
     refused), and another process made its own WAL, which this one never saw."""
@@ -143,6 +143,8 @@ def test_after_the_wal_was_deleted_the_server_is_back_on_a_shared_wal_and_a_writ
     for name in ("store.db-wal", "store.db-shm"):
         (store.path.parent / name).unlink()
     store.write_now(note("删除之后"))
+    told = [r.getMessage() for r in caplog.records if "-shm" in r.getMessage()]
+    assert len(told) == 1 and told[0].startswith("数据库的 -wal 或 -shm 文件在运行中被删除了"), told
 
     reading, release = threading.Event(), threading.Event()
 
