@@ -136,6 +136,7 @@ def serve(settings: Settings, *, create: bool = False) -> None:
     import uvicorn
 
     from .app import create_app
+    from .diskspace import SpaceWatch
     from .preflight import check_address, check_database, hold_database
     from .replication import Replicator
     from .store import Store
@@ -154,6 +155,8 @@ def serve(settings: Settings, *, create: bool = False) -> None:
         replicator.start()
     address = f"http://{settings.host}:{settings.port}/"
     print(f"伴行服务器在 {address} 上服务（数据库 {settings.db_path}）（Banxing server on {address}）", file=sys.stderr)
+    space = SpaceWatch(settings.db_path)
+    space.start()
     app = create_app(settings)
     # Everything imported and built so far lives as long as the process. Frozen out of the
     # collector's sight, a full collection under load scans what requests allocate, not every
@@ -170,6 +173,7 @@ def serve(settings: Settings, *, create: bool = False) -> None:
             proxy_headers=False, server_header=False,
         )
     finally:
+        space.stop()
         if replicator is not None:
             replicator.stop()
         os.close(lock)
