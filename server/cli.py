@@ -49,6 +49,12 @@ def _operator() -> str:
 
 
 def _store(settings: Settings) -> Store:
+    from .preflight import ServeRefused, check_files_beside
+
+    try:
+        check_files_beside(settings.db_path)
+    except ServeRefused as exc:
+        raise Refused(str(exc)) from None
     store = Store(settings.db_path, checkpoints=not settings.replica)
     store.migrate()
     return store

@@ -129,6 +129,37 @@ def _enrolled_phones(path: pathlib.Path) -> int:
         conn.close()
 
 
+def served(db_path: pathlib.Path) -> bool:
+    """Whether a ``banxing serve`` holds ``db_path``'s serve lock now."""
+    try:
+        fd = os.open(lock_file(db_path), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def check_files_beside(db_path: pathlib.Path) -> None:
+    """Refuse to open a database whose -wal or -shm is gone while a server runs on it.
+
+    A serving process keeps both files from its first write to its exit (server/store.py makes them
+    anew when they are deleted). Missing, they were deleted under it and it still uses the deleted
+    ones: a command that wrote now would make a second WAL beside the server's, and once the server
+    copied its own back into the database file, SQLite read the command's over it and the database
+    was malformed (seen: `database disk image is malformed` on every command and page after).
+    """
+    missing = [n for n in ("-wal", "-shm") if not db_path.with_name(db_path.name + n).exists()]
+    if missing and served(db_path):
+        raise ServeRefused(
+            f"服务器正在运行，但数据库旁边的 {db_path.name}{missing[0]} 文件不见了（被删除了？），这个命令没有运行："
+            "现在写入会损坏数据库。请先重启服务器（或等它保存下一笔记录，它会自己重建这些文件），再运行这个命令。")
+
+
 def hold_database(db_path: pathlib.Path) -> int:
     """Take the serve lock of ``db_path`` for the life of this process; its file descriptor.
 

@@ -340,6 +340,12 @@ class Store:
                 self._drop_writer_db()
                 self._files = (self._files[0], None, None)  # the next connection's files, once made
                 self._generation += 1
+                # Opened now, not at the next write: the new files are there at once, so that a
+                # `banxing` command finds them and knows the server is on them (preflight.py).
+                try:
+                    self._writer_db()
+                except (sqlite3.Error, OSError, StorageUnavailable):
+                    pass  # the next write opens it, or says why not
             finally:
                 self._reopening = False
                 self._gate.notify_all()
