@@ -21,33 +21,37 @@ from ..clients import client_ip
 from ..queries.archives import archive, sees_names
 from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
-from .history import history_lines
+from .history import OPS, history_lines
 
 
-def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *, histories: bool) -> dict[str, Any] | None:
+def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
+    """The archive with every change history in words, the deleted visits' included."""
     data = archive(db, scope, pairing_id)
     if data is None:
         return None
     data["history"] = history_lines(db, "pairing", pairing_id)
-    if histories:
-        for a in data["activities"]:
-            a["history"] = history_lines(db, "activity", a["id"])
+    for a in [*data["activities"], *data["deleted"]]:
+        a["history"] = history_lines(db, "activity", a["id"])
+        deletions = [h for h in a["history"] if h["op"] == OPS["delete"]]
+        a["deleted_line"] = deletions[-1] if deletions else None
     return data
 
 
 def _counts(data: dict[str, Any]) -> dict[str, int]:
     """What a view showed, by entity, for the access log."""
-    reviews = len(data["reviews"]) + sum(len(a["reviews"]) for a in data["activities"])
-    counts = {"mentee": 1, "pairing": 1, "activity": len(data["activities"]), "screening": len(data["screenings"]),
+    every = [*data["activities"], *data["deleted"]]
+    reviews = len(data["reviews"]) + sum(len(a["reviews"]) for a in every)
+    counts = {"mentee": 1, "pairing": 1, "activity": len(every),
+              "screening": len(data["screenings"]),
               "referral": len(data["referrals"]), "review": reviews}
     return {k: v for k, v in counts.items() if v}
 
 
-async def _shown(page: Visit, request: Request, action: str, *, histories: bool) -> dict[str, Any]:
+async def _shown(page: Visit, request: Request, action: str) -> dict[str, Any]:
     """Read the archive in scope (404 otherwise) and log the view in the access log."""
     pairing_id = path_id(request.path_params["pairing_id"], "结对")
     scope = await page.scope()
-    data = await page.state.store.read(lambda db: _read(db, scope, pairing_id, histories=histories))
+    data = await page.state.store.read(lambda db: _read(db, scope, pairing_id))
     if data is None:
         raise not_found("结对")
     actor: Actor = page.actor
@@ -59,13 +63,13 @@ async def _shown(page: Visit, request: Request, action: str, *, histories: bool)
 
 async def archive_detail(request: Request) -> Response:
     page = await require(request, OFFICE)
-    data = await _shown(page, request, "view_pairing", histories=True)
+    data = await _shown(page, request, "view_pairing")
     return page.render("archive_detail.html", {**data, "can_edit": page.actor.role in STAFF})
 
 
 async def archive_print(request: Request) -> Response:
     page = await require(request, OFFICE)
-    data = await _shown(page, request, "print_pairing", histories=False)
+    data = await _shown(page, request, "print_pairing")
     actor = page.actor
     unit = await page.state.store.read(lambda db: unit_name(db, actor.unit_id))
     printed_at = utc_now()

@@ -19,7 +19,7 @@ from sync.db import placeholders, select_in
 from sync.entities import ENTITIES
 from sync.timeutil import SHANGHAI, parse_utc
 
-from .filters import chosen, contains, visible
+from .filters import chosen, contains, in_scope, visible
 from .units import in_subtree
 
 # Station and school staff work with the child: they see the name. The county and the admin see
@@ -140,6 +140,15 @@ def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> l
     return [decode_lists(r, *ACTIVITY_LISTS) for r in rows]
 
 
+def deleted_activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> list[dict[str, Any]]:
+    """The pairing's deleted activities in scope, oldest first: the inspector is shown that a visit
+    was recorded and then deleted, by whom and when, instead of its silently missing."""
+    where, params = in_scope(scope, "activity", "a")
+    rows = db.query(f"SELECT a.* FROM activities a WHERE a.pairing_id = ? AND a.deleted = 1 AND {where}"
+                    " ORDER BY a.date, a.created_at", [pairing_id, *params])
+    return [decode_lists(r, *ACTIVITY_LISTS) for r in rows]
+
+
 def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Every review of these records (reviews are never deleted), oldest first, by target id."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -154,15 +163,18 @@ def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, li
 def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
     """Everything the archive page and its print view show, or None when not visible.
 
-    ``activities`` each carry ``reviews``, ``author_name``, ``entered_by_name``, ``created_by_name``,
-    ``updated_by_name``; ``screenings`` and ``referrals`` are the child's during the pairing;
-    ``reviews`` are the pairing's own; ``timeline`` merges them by date.
+    ``activities`` (live) and ``deleted`` each carry ``reviews``, ``author_name``,
+    ``entered_by_name``, ``created_by_name``, ``updated_by_name``; ``screenings`` and ``referrals``
+    are the child's during the pairing; ``reviews`` are the pairing's own;
+    ``timeline`` merges the live ones by date.
     """
     pairing = get_pairing(db, scope, pairing_id)
     if pairing is None:
         return None
     activities = activities_of(db, scope, pairing_id)
-    reviews = reviews_of(db, [pairing_id, *(a["id"] for a in activities)])
+    deleted = deleted_activities_of(db, scope, pairing_id)
+    every = [*activities, *deleted]
+    reviews = reviews_of(db, [pairing_id, *(a["id"] for a in every)])
     until = pairing["end_date"] or "9999-12-31"
     s_where, s_params = visible(scope, "screening", "s")
     screenings = list(db.query(
@@ -174,14 +186,14 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         f" AND {r_where} ORDER BY r.referred_on, r.created_at",
         [pairing["mentee_id"], pairing["start_date"], until, *r_params]))
     people: set[str | None] = {pairing["created_by"], pairing["updated_by"]}
-    for a in activities:
+    for a in every:
         people |= {a["author_id"], a["entered_by"], a["created_by"], a["updated_by"]}
     for s in screenings:
         people |= {s["author_id"]}
     for r in referrals:
         people |= {r["author_id"]}
     names = user_names(db, people)
-    for a in activities:
+    for a in every:
         a["reviews"] = reviews.get(a["id"], [])
         a["pairing_start"] = pairing["start_date"]
         name_people(a, names)
@@ -200,8 +212,8 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         key=lambda item: (item[1], item[2]),
     )
     return {
-        "pairing": pairing, "activities": activities, "screenings": screenings, "referrals": referrals,
-        "reviews": reviews.get(pairing_id, []),
+        "pairing": pairing, "activities": activities, "deleted": deleted, "screenings": screenings,
+        "referrals": referrals, "reviews": reviews.get(pairing_id, []),
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],
     }
 

@@ -56,10 +56,10 @@ def test_the_archive_holds_the_whole_timeline_with_who_wrote_and_who_entered_eac
         assert words in text, words
     # the mentor's own visit and its return with the comment
     assert "家访记录" in text and "请补充过程记录" in text and "已退回" in text
-    # the screening during the pairing, the referral, the pairing's own review; not the deleted visit,
-    # not the screening from before the pairing
+    # the screening during the pairing, the referral, the pairing's own review; not the deleted visit
+    # in the timeline, not the screening from before the pairing
     assert "2026年10月8日 · 摸排" in text and "县人民医院心理门诊" in text and "结对安排合理" in text
-    assert "误录的一条" not in text and "开学前的摸排" not in text
+    assert "误录的一条" not in text[:text.index("已删除的帮扶记录")] and "开学前的摸排" not in text
     # in date order
     assert text.index("2026年10月8日 · 摸排") < text.index("2026年11月2日 · 转介") < text.index("2026年11月10日")
     # the pairing's change history: who changed which field, from what to what
@@ -75,9 +75,9 @@ def test_every_view_of_an_archive_is_in_the_access_log_with_what_it_showed(site:
     site.as_(w.reviewer).get(f"/pairings/{w.pairing1}")
     rows = access_rows(site, "view_pairing", w.pairing1)
     assert [r["user_id"] for r in rows] == [w.staff_st11.user_id, w.reviewer.user_id]
-    shown = json.loads(rows[0]["entities"])
-    assert shown == {"mentee": 1, "pairing": 1, "activity": 2, "screening": 1, "referral": 1, "review": 3}
-    assert rows[0]["ip"] == "testclient" and rows[0]["record_count"] == 9
+    shown = json.loads(rows[0]["entities"])  # the deleted visit's words are shown too
+    assert shown == {"mentee": 1, "pairing": 1, "activity": 3, "screening": 1, "referral": 1, "review": 3}
+    assert rows[0]["ip"] == "testclient" and rows[0]["record_count"] == 10
 
 
 def test_a_view_refused_by_scope_is_not_logged_as_a_view(site: Site) -> None:
@@ -93,7 +93,7 @@ def test_the_print_view_is_an_a4_document_with_page_numbers_and_who_printed_it_w
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     text = html.unescape(page.text)
     assert re.search(r"打印人：县关工委（如东县）.*打印时间：20\d\d-\d\d-\d\d \d\d:\d\d", text)
-    for words in ("一、结对情况", "二、帮扶时间线（2 次帮扶活动，1 次摸排，1 次转介）", "三、结对的修改记录",
+    for words in ("一、结对情况", "二、帮扶时间线（2 次帮扶活动，1 次摸排，1 次转介）", "四、结对的修改记录",
                   "王老师（由 站员一一 代录）", "录入", "记录完整，同意。", "请补充过程记录", "结对安排合理"):
         assert words in text, words
     assert "小明" not in text, "the county prints codes, not names"
@@ -101,7 +101,7 @@ def test_the_print_view_is_an_a4_document_with_page_numbers_and_who_printed_it_w
     css = site.browser().client.get(css_path).text
     assert "size: A4" in css and "counter(page)" in css and "counter(pages)" in css and "@bottom-center" in css
     (logged,) = access_rows(site, "print_pairing", w.pairing1)
-    assert logged["user_id"] == w.reviewer.user_id and json.loads(logged["entities"])["activity"] == 2
+    assert logged["user_id"] == w.reviewer.user_id and json.loads(logged["entities"])["activity"] == 3
 
 
 def test_station_staff_print_with_the_childs_name(site: Site) -> None:
@@ -128,3 +128,20 @@ def test_the_activity_history_shows_each_change_with_its_author(site: Site) -> N
     assert "过程记录：家访记录 → 家访记录，补充了孩子的作息" in text
     assert "审核状态：待审核 → 已退回" in text and "审核带来的变化" in text
     assert (view := access_rows(site, "view_activity", w.activity1)) and view[0]["user_id"] == w.staff_st11.user_id
+
+
+def between(text: str, start: str, end: str) -> str:
+    return text[text.index(start):text.index(end, text.index(start))]
+
+
+def test_a_deleted_visit_stays_in_the_archive_and_its_print_marked_with_who_deleted_it_and_when(site: Site) -> None:
+    w = site.w
+    world_with_history(site)
+    for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
+        text = html.unescape(site.as_(w.reviewer).get(path).text)
+        gone = between(text, "已删除的帮扶记录（1 条", "结对的修改记录")
+        assert "2026年11月12日 · 电话或线上" in gone and "误录的一条" in gone, path
+        assert re.search(r"已删除</span> 王老师（手机）?删除于 20\d\d-\d\d-\d\d \d\d:\d\d", gone), path
+        assert "已删除：否 → 是" in gone, path
+        # counted nowhere: the timeline still says two visits
+        assert "2 次帮扶活动" in text and "误录的一条" not in text[:text.index("已删除的帮扶记录")], path
