@@ -21,17 +21,20 @@ from ..clients import client_ip
 from ..queries.archives import archive, sees_names
 from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
-from .history import OPS, history_lines
+from .history import OPS, conflict_lines, history_lines
 
 
 def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
-    """The archive with every change history in words, the deleted visits' included."""
+    """The archive with every change history and conflict in words: the same for the page and its
+    print, so a paper copy shows each edit after approval, each deletion and each clash too."""
     data = archive(db, scope, pairing_id)
     if data is None:
         return None
     data["history"] = history_lines(db, "pairing", pairing_id)
+    data["conflicts"] = conflict_lines("pairing", data["conflicts"])
     for a in [*data["activities"], *data["deleted"]]:
         a["history"] = history_lines(db, "activity", a["id"])
+        a["conflicts"] = conflict_lines("activity", a["conflicts"])
         deletions = [h for h in a["history"] if h["op"] == OPS["delete"]]
         a["deleted_line"] = deletions[-1] if deletions else None
     return data

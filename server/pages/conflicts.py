@@ -23,13 +23,12 @@ from ..forms import FormInvalid, field_views, parse_fields
 from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
 from ..queries.versions import changed, values_at
 from .common import STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
-from .history import show_value
+from .history import RESOLUTIONS, conflict_value
 from .links import route_path
 from .writes import base_version
 
-CHOICES = {"kept": "保留先到的内容", "other": "改用后到的内容", "combined": "合并两者，写成新的内容"}
 # How a closed conflict was closed: a choice, or the record's deletion (sync/apply.py).
-RESOLUTIONS = {**CHOICES, "deleted": "记录已被删除，冲突随之关闭"}
+CHOICES = {k: v for k, v in RESOLUTIONS.items() if k != "deleted"}
 
 
 def _link(page: Visit, row: dict[str, Any]) -> str | None:
@@ -48,9 +47,7 @@ def _link(page: Visit, row: dict[str, Any]) -> str | None:
 
 
 def _show(row: dict[str, Any], key: str) -> str:
-    if row["field"] == "_deleted":
-        return "删除" if row[key] else "保留（不删除）"
-    return show_value(row["entity"], row["field"], row[key])
+    return conflict_value(row["entity"], row["field"], row[key])
 
 
 def _view(page: Visit, row: dict[str, Any]) -> dict[str, Any]:

@@ -65,6 +65,38 @@ def describe(entity: str, rows: list[dict[str, Any]], names: Mapping[str, str] |
     return out
 
 
+# How a conflict was closed (sync/conflicts.py; "deleted": the record's deletion closed it).
+RESOLUTIONS = {"kept": "保留先到的内容", "other": "改用后到的内容", "combined": "合并两者，写成新的内容",
+               "deleted": "记录已被删除，冲突随之关闭"}
+
+
+def conflict_value(entity: str, field: str, value: Any) -> str:
+    """One side of a conflict as a person reads it (``_deleted``: the clash of a delete with an edit)."""
+    if field == "_deleted":
+        return "删除" if value else "保留（不删除）"
+    return show_value(entity, field, value)
+
+
+def conflict_lines(entity: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Conflicts (``queries.archives.conflicts_of``) in words: ``label``, ``kept``, ``other``, who sent
+    the second value and when (``sender``, ``at``, ``phone``), and how it was closed (``resolution``,
+    ``resolver``, ``resolved_at``; ``open`` while nobody has decided)."""
+    spec = ENTITIES[entity]
+    out = []
+    for row in rows:
+        field = spec.by_name.get(row["field"])
+        out.append({
+            "label": "删除" if row["field"] == "_deleted" else field.label if field else row["field"],
+            "kept": conflict_value(entity, row["field"], row["kept_value"]),
+            "other": conflict_value(entity, row["field"], row["other_value"]),
+            "sender": row.get("sender_name") or "系统", "at": row["created_at"], "phone": bool(row["device_id"]),
+            "open": row["status"] == "open",
+            "resolution": RESOLUTIONS.get(row["resolution"] or "", row["resolution"] or ""),
+            "resolver": row.get("resolver_name") or "系统", "resolved_at": row["resolved_at"],
+        })
+    return out
+
+
 def history_lines(db: sqlite_utils.Database, entity: str, record_id: str) -> list[dict[str, Any]]:
     """The record's history in words (run inside a ``store.read``)."""
     rows = history(db, entity, record_id)

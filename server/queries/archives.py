@@ -149,6 +149,22 @@ def deleted_activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: s
     return [decode_lists(r, *ACTIVITY_LISTS) for r in rows]
 
 
+def conflicts_of(db: sqlite_utils.Database, record_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every sync conflict on these records, open and closed (a closed one keeps both values), oldest
+    first, by record id, values decoded, with ``sender_name`` (whose value arrived second) and
+    ``resolver_name``."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    names, rows = select_in(db, "SELECT c.*, s.name AS sender_name, r.name AS resolver_name FROM sync_conflicts c"
+                                " LEFT JOIN users s ON s.id = c.user_id LEFT JOIN users r ON r.id = c.resolved_by"
+                                " WHERE c.record_id {in} ORDER BY c.created_at, c.id", record_ids)
+    for values in rows:
+        row = dict(zip(names, values, strict=True))
+        for key in ("kept_value", "other_value"):
+            row[key] = None if row[key] is None else json.loads(row[key])
+        out.setdefault(row["record_id"], []).append(row)
+    return out
+
+
 def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Every review of these records (reviews are never deleted), oldest first, by target id."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -163,9 +179,9 @@ def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, li
 def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
     """Everything the archive page and its print view show, or None when not visible.
 
-    ``activities`` (live) and ``deleted`` each carry ``reviews``, ``author_name``,
+    ``activities`` (live) and ``deleted`` each carry ``reviews``, ``conflicts``, ``author_name``,
     ``entered_by_name``, ``created_by_name``, ``updated_by_name``; ``screenings`` and ``referrals``
-    are the child's during the pairing; ``reviews`` are the pairing's own;
+    are the child's during the pairing; ``reviews`` and ``conflicts`` are the pairing's own;
     ``timeline`` merges the live ones by date.
     """
     pairing = get_pairing(db, scope, pairing_id)
@@ -175,6 +191,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     deleted = deleted_activities_of(db, scope, pairing_id)
     every = [*activities, *deleted]
     reviews = reviews_of(db, [pairing_id, *(a["id"] for a in every)])
+    conflicts = conflicts_of(db, [pairing_id, *(a["id"] for a in every)])
     until = pairing["end_date"] or "9999-12-31"
     s_where, s_params = visible(scope, "screening", "s")
     screenings = list(db.query(
@@ -195,6 +212,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     names = user_names(db, people)
     for a in every:
         a["reviews"] = reviews.get(a["id"], [])
+        a["conflicts"] = conflicts.get(a["id"], [])
         a["pairing_start"] = pairing["start_date"]
         name_people(a, names)
     for s in screenings:
@@ -213,7 +231,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     )
     return {
         "pairing": pairing, "activities": activities, "deleted": deleted, "screenings": screenings,
-        "referrals": referrals, "reviews": reviews.get(pairing_id, []),
+        "referrals": referrals, "reviews": reviews.get(pairing_id, []), "conflicts": conflicts.get(pairing_id, []),
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],
     }
 

@@ -13,7 +13,7 @@ from sync import apply_mutations, mutations
 
 from ...factories import mutate, row
 from .conftest import Site
-from .station import access_rows
+from .station import access_rows, conflict_on_activity1
 
 
 def world_with_history(site: Site) -> dict[str, str]:
@@ -130,6 +130,11 @@ def test_the_activity_history_shows_each_change_with_its_author(site: Site) -> N
     assert (view := access_rows(site, "view_activity", w.activity1)) and view[0]["user_id"] == w.staff_st11.user_id
 
 
+def words(page: str) -> str:
+    """A page's text as read, tags taken out."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
 def between(text: str, start: str, end: str) -> str:
     return text[text.index(start):text.index(end, text.index(start))]
 
@@ -145,3 +150,20 @@ def test_a_deleted_visit_stays_in_the_archive_and_its_print_marked_with_who_dele
         assert "已删除：否 → 是" in gone, path
         # counted nowhere: the timeline still says two visits
         assert "2 次帮扶活动" in text and "误录的一条" not in text[:text.index("已删除的帮扶记录")], path
+
+
+def test_a_sync_conflict_shows_both_versions_and_who_settled_it_on_the_archive_and_its_print(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    county = site.as_(w.reviewer)
+    for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
+        text = words(county.get(path).text)
+        assert "先到并保留的：站里更正：家访一小时，孩子愿意交流。" in text, path
+        assert "后到的（王老师，从手机" in text and "手机上补充：孩子说想参加兴趣小组。" in text, path
+        assert "⚠ 冲突尚未处理" in text, path
+    assert staff.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
+    for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
+        text = words(county.get(path).text)
+        assert re.search(r"处理：保留先到的内容 · 站员一一 · 20\d\d-\d\d-\d\d \d\d:\d\d", text), path
+        assert "手机上补充：孩子说想参加兴趣小组。" in text and "冲突尚未处理" not in text, path
