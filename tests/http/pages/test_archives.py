@@ -167,3 +167,20 @@ def test_a_sync_conflict_shows_both_versions_and_who_settled_it_on_the_archive_a
         text = words(county.get(path).text)
         assert re.search(r"处理：保留先到的内容 · 站员一一 · 20\d\d-\d\d-\d\d \d\d:\d\d", text), path
         assert "手机上补充：孩子说想参加兴趣小组。" in text and "冲突尚未处理" not in text, path
+
+
+def test_a_visit_returned_then_corrected_with_another_date_and_approved_shows_each_step_on_screen_and_paper(
+        site: Site) -> None:
+    w = site.w
+    world_with_history(site)
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    site.write(lambda db: mutate(db, w.mentor1, "activity", {"date": "2026-11-19", "record": "家访记录，补了过程"},
+                                 w.activity1, base_version=version))
+    site.write(lambda db: mutate(db, w.staff_town1, "review", {"target_entity": "activity", "target_id": w.activity1,
+                                                               "decision": "approve", "comment": "补充后同意"}))
+    for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
+        text = words(site.as_(w.reviewer).get(path).text)
+        visit = between(text, "2026年11月19日 · 上门家访", "已删除的帮扶记录")
+        assert "请补充过程记录" in visit and "补充后同意" in visit, path
+        assert "日期：2026-11-20 → 2026-11-19" in visit and "过程记录：家访记录 → 家访记录，补了过程" in visit, path
+        assert "审核状态：已退回 → 待审核" in visit and "审核状态：待审核 → 已通过" in visit, path
