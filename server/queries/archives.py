@@ -8,6 +8,7 @@ show it, not even in a hidden field.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -92,7 +93,8 @@ def get_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dic
     row = next(db.query(
         f"""
         SELECT p.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.categories, m.risk_level,
-               m.grade, m.school, m.gender, m.plan, m.status AS mentee_status,
+               m.grade, m.school, m.gender, m.plan, m.status AS mentee_status, m.version AS mentee_version,
+               m.updated_at AS mentee_updated_at,
                un.name AS unit_name, town.name AS town_name,
                us.name AS mentor_name, us.phone AS mentor_phone, us.smartphone AS mentor_smartphone
         FROM pairings p JOIN mentees m ON m.id = p.mentee_id
@@ -165,6 +167,17 @@ def conflicts_of(db: sqlite_utils.Database, record_ids: list[str]) -> dict[str, 
     return out
 
 
+def data_stamp(records: list[dict[str, Any]], conflicts: list[dict[str, Any]]) -> dict[str, str]:
+    """When the archive's data last changed (``at``, UTC) and a short check code of every record's
+    version and every conflict's state (``code``): a paper copy and the screen showing the same
+    code hold the same data."""
+    marks = sorted(f"{r['id']}:{r['version']}:{r['deleted']}" for r in records)
+    marks += sorted(f"{c['id']}:{c['status']}" for c in conflicts)
+    times = [r["updated_at"] for r in records] + [c["resolved_at"] or c["created_at"] for c in conflicts]
+    code = hashlib.sha256("\n".join(marks).encode()).hexdigest()[:8].upper()
+    return {"at": max(times), "code": code}
+
+
 def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Every review of these records (reviews are never deleted), oldest first, by target id."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -182,7 +195,8 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     ``activities`` (live) and ``deleted`` each carry ``reviews``, ``conflicts``, ``author_name``,
     ``entered_by_name``, ``created_by_name``, ``updated_by_name``; ``screenings`` and ``referrals``
     are the child's during the pairing; ``reviews`` and ``conflicts`` are the pairing's own;
-    ``timeline`` merges the live ones by date.
+    ``timeline`` merges the live ones by date;
+    ``stamp`` dates the data (``data_stamp``).
     """
     pairing = get_pairing(db, scope, pairing_id)
     if pairing is None:
@@ -229,9 +243,14 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         + [("review", local_date(r["created_at"]), r["created_at"], r) for r in reviews.get(pairing_id, [])],
         key=lambda item: (item[1], item[2]),
     )
+    every_review = [r for rows in reviews.values() for r in rows]
+    every_conflict = [c for rows in conflicts.values() for c in rows]
+    child = {"id": pairing["mentee_id"], "version": pairing["mentee_version"], "deleted": 0,
+             "updated_at": pairing["mentee_updated_at"]}
     return {
         "pairing": pairing, "activities": activities, "deleted": deleted, "screenings": screenings,
         "referrals": referrals, "reviews": reviews.get(pairing_id, []), "conflicts": conflicts.get(pairing_id, []),
+        "stamp": data_stamp([child, pairing, *every, *screenings, *referrals, *every_review], every_conflict),
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],
     }
 

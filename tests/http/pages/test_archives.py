@@ -184,3 +184,21 @@ def test_a_visit_returned_then_corrected_with_another_date_and_approved_shows_ea
         assert "请补充过程记录" in visit and "补充后同意" in visit, path
         assert "日期：2026-11-20 → 2026-11-19" in visit and "过程记录：家访记录 → 家访记录，补了过程" in visit, path
         assert "审核状态：已退回 → 待审核" in visit and "审核状态：待审核 → 已通过" in visit, path
+
+
+def test_the_screen_and_the_print_carry_the_same_check_code_which_changes_with_the_data(site: Site) -> None:
+    w = site.w
+    county = site.as_(w.reviewer)
+    code = re.compile(r"档案数据截至 (20\d\d-\d\d-\d\d \d\d:\d\d)（北京时间，最后一次改动），"
+                      r"核对码 <span class=\"code\">(\w{8})<")
+    screen = code.findall(county.get(f"/pairings/{w.pairing1}").text)
+    paper = code.findall(county.get(f"/pairings/{w.pairing1}/print").text)
+    assert len(screen) == 1 and len(paper) == 2 and set(paper) == set(screen)
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"place": "孩子家中"}, w.activity1,
+                                 base_version=version))
+    after_visit = code.findall(county.get(f"/pairings/{w.pairing1}").text)[0][1]
+    assert after_visit != screen[0][1]
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"grade": "五年级"}, w.mentee1, base_version=version))
+    assert code.findall(county.get(f"/pairings/{w.pairing1}").text)[0][1] != after_visit, "the child's facts too"
