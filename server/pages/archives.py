@@ -44,7 +44,7 @@ def _counts(data: dict[str, Any]) -> dict[str, int]:
     """What a view showed, by entity, for the access log."""
     every = [*data["activities"], *data["deleted"]]
     reviews = len(data["reviews"]) + sum(len(a["reviews"]) for a in every)
-    counts = {"mentee": 1, "pairing": 1, "activity": len(every),
+    counts = {"mentee": 1, "pairing": len(data["pairings"]) or 1, "activity": len(every),
               "screening": len(data["screenings"]),
               "referral": len(data["referrals"]), "review": reviews}
     return {k: v for k, v in counts.items() if v}

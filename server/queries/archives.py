@@ -167,6 +167,20 @@ def conflicts_of(db: sqlite_utils.Database, record_ids: list[str]) -> dict[str, 
     return out
 
 
+def child_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:
+    """Every live pairing of the child in scope, earliest first, each with its volunteer and its
+    count of live activities: the child's 一生一档 across volunteers."""
+    where, params = visible(scope, "pairing", "p")
+    return list(db.query(
+        f"""
+        SELECT p.id, p.status, p.outcome, p.start_date, p.end_date, p.version, p.deleted, p.updated_at,
+               us.name AS mentor_name,
+               (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities
+        FROM pairings p LEFT JOIN users us ON us.id = p.mentor_id
+        WHERE p.mentee_id = ? AND {where} ORDER BY p.start_date, p.created_at, p.id
+        """, [mentee_id, *params]))
+
+
 def data_stamp(records: list[dict[str, Any]], conflicts: list[dict[str, Any]]) -> dict[str, str]:
     """When the archive's data last changed (``at``, UTC) and a short check code of every record's
     version and every conflict's state (``code``): a paper copy and the screen showing the same
@@ -195,7 +209,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     ``activities`` (live) and ``deleted`` each carry ``reviews``, ``conflicts``, ``author_name``,
     ``entered_by_name``, ``created_by_name``, ``updated_by_name``; ``screenings`` and ``referrals``
     are the child's during the pairing; ``reviews`` and ``conflicts`` are the pairing's own;
-    ``timeline`` merges the live ones by date;
+    ``timeline`` merges the live ones by date; ``pairings`` are all the child's pairings;
     ``stamp`` dates the data (``data_stamp``).
     """
     pairing = get_pairing(db, scope, pairing_id)
@@ -247,10 +261,12 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     every_conflict = [c for rows in conflicts.values() for c in rows]
     child = {"id": pairing["mentee_id"], "version": pairing["mentee_version"], "deleted": 0,
              "updated_at": pairing["mentee_updated_at"]}
+    pairings = child_pairings(db, scope, pairing["mentee_id"])
     return {
         "pairing": pairing, "activities": activities, "deleted": deleted, "screenings": screenings,
         "referrals": referrals, "reviews": reviews.get(pairing_id, []), "conflicts": conflicts.get(pairing_id, []),
-        "stamp": data_stamp([child, pairing, *every, *screenings, *referrals, *every_review], every_conflict),
+        "pairings": pairings,
+        "stamp": data_stamp([child, *pairings, *every, *screenings, *referrals, *every_review], every_conflict),
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],
     }
 

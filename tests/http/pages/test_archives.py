@@ -186,6 +186,26 @@ def test_a_visit_returned_then_corrected_with_another_date_and_approved_shows_ea
         assert "审核状态：已退回 → 待审核" in visit and "审核状态：待审核 → 已通过" in visit, path
 
 
+def test_the_archive_and_its_print_name_every_pairing_of_the_child_with_its_volunteer_and_dates(site: Site) -> None:
+    w = site.w
+
+    def repair(db: sqlite_utils.Database) -> str:
+        mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-25", "outcome": "stable"},
+               w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"])
+        return mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id, "mentee_id": w.mentee1,
+                                                    "start_date": "2026-11-26", "approach": "fuxin"})
+
+    later = site.write(repair)
+    page = site.as_(w.reviewer).get(f"/pairings/{later}")
+    assert f'href="/pairings/{w.pairing1}"' in page.text and f"/mentees/{w.mentee1}" in page.text
+    for path in (f"/pairings/{later}", f"/pairings/{later}/print"):
+        text = html.unescape(site.as_(w.reviewer).get(path).text)
+        pairings = between(text, "这个孩子的全部结对（2 次）", "</table>")
+        assert pairings.index("王老师") < pairings.index("李老师（本档案）"), path
+        assert "2026年9月1日 至 2026年11月25日" in pairings and "已结束（稳定）" in pairings, path
+        assert "2026年11月26日 至 今" in pairings, path
+
+
 def test_the_screen_and_the_print_carry_the_same_check_code_which_changes_with_the_data(site: Site) -> None:
     w = site.w
     county = site.as_(w.reviewer)
