@@ -370,7 +370,7 @@ def test_the_list_filters_by_category_risk_level_and_unit(site: Site) -> None:
 
 def test_a_childs_file_and_the_list_gather_activities_from_every_pairing_of_the_child(site: Site) -> None:
     """Activities have no index by mentee (sync m017); the file reaches them through the pairings,
-    the newest eight of all of them, and the list's last activity is the newest live one."""
+    the newest eight of all of them (said so), and the list's last activity is the newest live one."""
     w = site.w
     days = [f"2026-11-{d:02d}" for d in range(1, 13)]  # 12 activities, alternating between two pairings
 
@@ -388,6 +388,8 @@ def test_a_childs_file_and_the_list_gather_activities_from_every_pairing_of_the_
     page = browser.get(f"/mentees/{child}").text
     assert "共 12 次，最近一次 2026年11月12日" in page and "别的孩子" not in page
     assert re.findall(r"记录(2026-11-\d\d)", page) == days[::-1][:8]  # the newest eight, across both pairings
+    # and says the table holds the newest eight only, so nobody takes it for the whole history
+    assert "下表只列最近 8 次；全部 12 次的准备、记录和跟踪见上面各次结对的档案。" in page
     listing = browser.get("/mentees").text
     row_of_child = listing[listing.index(_code(site, child)):]
     assert "2026年11月12日" in row_of_child[:row_of_child.index("</tr>")]  # the deleted 25th does not count
