@@ -220,3 +220,31 @@ def test_the_print_view_prints_as_numbered_a4_pages_saying_who_printed_it(
     assert "打印时间" in texts[-1] and "督查核对" in texts[-1]
     logged = query(server, "SELECT entities FROM access_log WHERE action = 'print_pairing' AND target = ?", pairing)
     assert len(logged) == 1 and json.loads(logged[0][0])["activity"] >= 1
+
+
+def test_a_record_with_a_long_unbroken_run_wraps_on_a_phone_and_prints_whole(
+    server: ServerProcess, browser: Browser
+) -> None:
+    """A pasted link or a long number in a visit's record: the archive wraps it at phone width instead of
+    scrolling sideways, and the A4 print carries every character of it."""
+    pairing = query(server, "SELECT p.id FROM pairings p JOIN users u ON u.id = p.mentor_id"
+                            " WHERE u.login = 'liu.laobing' AND p.status = 'active'")[0][0]
+    run = "".join(f"{i:04d}" for i in range(60))  # 240 digits, no place to break
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, server, "zhan-bencha", "/staff")
+        page.goto(server.url + f"/activities/new?pairing_id={pairing}")
+        page.get_by_label("过程记录").fill(f"孩子把老师发的链接念给我听：{run}")
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_url(re.compile(r"/activities/[0-9a-f-]{36}$"))
+        page.goto(server.url + f"/pairings/{pairing}")
+        page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+        check_page(page, SIZES["phone"]["viewport"]["width"], "archive with a long run", errors)
+        page.goto(server.url + f"/pairings/{pairing}/print")
+        pdf = page.pdf(prefer_css_page_size=True)
+    finally:
+        context.close()
+    text = "".join(plain(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert run in re.sub(r"\s+", "", text), "the print cuts the record"
