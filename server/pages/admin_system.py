@@ -32,7 +32,7 @@ ACTIONS = {
     "pull": "手机同步", "export_stats": "导出统计表", "export": "导出", "backup": "下载备份",
     "import_phone_export": "录入手机导出的记录", "edit_mentee": "打开帮扶对象修改页",
     "edit_activity": "打开帮扶活动修改页",
-    "edit_pairing": "打开结对修改页", "view_conflict": "查看同步冲突",
+    "edit_pairing": "打开结对修改页", "view_conflict": "查看同步冲突", "view_conflicts": "查看同步冲突列表",
     "view_activity": "查看帮扶活动", "view_referral": "查看转介",
     "view_stats_records": "查看统计表数字依据的记录", "view_review_queue": "查看审核队列",
     "view_risk_flags": "查看风险提示", "view_phone_refusals": "查看手机送来、没有收下的记录",

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from sync import NotAllowed, resolve_conflict
 from sync.entities import ENTITIES, this
 
-from ..access import CHILD_ENTITIES, log_access
+from ..access import CHILD_ENTITIES, childrens_records, log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields
 from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
@@ -59,6 +59,10 @@ async def conflict_list(request: Request) -> Response:
     page = await require(request, STAFF)
     scope = await page.scope()
     rows, done = await page.state.store.read(lambda db: (open_conflicts(db, scope), resolved_recently(db, scope)))
+    # The list shows both values of each child's record, as a conflict's own page does: logged alike.
+    if shown := childrens_records(r["entity"] for r in [*rows, *done]):
+        actor, ip = page.actor, client_ip(request)
+        await page.state.store.write(lambda db: log_access(db, actor, "view_conflicts", None, entities=shown, ip=ip))
     return page.render("conflict_list.html", {
         "rows": [_view(page, r) for r in rows], "done": [_view(page, r) for r in done], "choices": CHOICES,
         "resolutions": RESOLUTIONS,

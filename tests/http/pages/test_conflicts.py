@@ -252,3 +252,13 @@ def test_a_combined_value_posted_after_sign_out_elsewhere_is_back_in_the_form_af
     assert f">{combined}</textarea>" in page and 'value="combined" checked' in page
     assert f'name="record_version" value="{shown}"' in page and "已恢复登录前填写的内容" in page
     assert conflict_row(site, conflict_id)["status"] == "open"
+
+
+def test_reading_the_conflict_list_is_in_the_access_log_with_what_it_showed(site: Site) -> None:
+    """The list shows both values of a child's record, as a conflict's page does (logged there too)."""
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_on_activity1(site, staff)
+    staff.get("/conflicts")
+    (logged,) = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'view_conflicts'")))
+    assert logged["user_id"] == w.staff_st11.user_id and logged["entities"] == '{"activity": 1}'
