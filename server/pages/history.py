@@ -97,6 +97,19 @@ def conflict_lines(entity: str, rows: list[dict[str, Any]]) -> list[dict[str, An
     return out
 
 
+def changed_after_approval(lines: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[str]:
+    """The labels of the fields changed (or 已删除) after the record's last approval, in the order
+    first changed: an approval badge then reads for the record as it was approved, not as it is.
+    Empty when never approved or untouched since. ``lines`` from ``describe``, ``reviews`` the
+    record's own (``queries.archives.reviews_of``)."""
+    approvals = [r["created_at"] for r in reviews if r["decision"] == "approve"]
+    if not approvals:
+        return []
+    last = max(approvals)
+    later = (h for h in lines if h["at"] > last and h["op"] in (OPS["update"], OPS["delete"]))
+    return list(dict.fromkeys(label for h in later for label, _, _ in h["changes"]))
+
+
 def history_lines(db: sqlite_utils.Database, entity: str, record_id: str) -> list[dict[str, Any]]:
     """The record's history in words (run inside a ``store.read``)."""
     rows = history(db, entity, record_id)

@@ -222,3 +222,22 @@ def test_the_screen_and_the_print_carry_the_same_check_code_which_changes_with_t
     version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
     site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"grade": "五年级"}, w.mentee1, base_version=version))
     assert code.findall(county.get(f"/pairings/{w.pairing1}").text)[0][1] != after_visit, "the child's facts too"
+
+
+def test_a_pairing_or_visit_changed_after_its_approval_says_so_beside_the_approval(site: Site) -> None:
+    w = site.w
+    ids = world_with_history(site)  # the pairing and the 代录 visit approved by the town
+
+    def later(db: sqlite_utils.Database) -> None:
+        mutate(db, w.staff_st11, "pairing", {"goals": "每两周谈心一次"}, w.pairing1,
+               base_version=row(db, "pairing", w.pairing1)["version"])
+        mutate(db, w.staff_st11, "activity", {"risk_action": "已电话联系家长", "risk_action_on": "2026-11-11"},
+               ids["entered"], base_version=row(db, "activity", ids["entered"])["version"])
+
+    site.write(later)
+    for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
+        text = words(site.as_(w.reviewer).get(path).text)
+        assert re.search(r"结对审核已通过\s*⚠ 审核通过后又改过：帮扶目标\n", text), path
+        assert "⚠ 审核通过后又改过：风险处理记录、处理日期" in text, path
+    untouched = words(site.as_(w.reviewer).get(f"/pairings/{w.pairing2}").text)
+    assert "审核通过后又改过" not in untouched
