@@ -20,10 +20,10 @@ from sync.timeutil import local_today
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
-from ..queries.archives import get_activity, sees_names
+from ..queries.archives import conflicts_of, get_activity, sees_names
 from ..queries.pickers import pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
-from .history import history_lines
+from .history import changed_after_approval, conflict_lines, history_lines
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",
@@ -113,13 +113,17 @@ async def _visible_activity(page: Visit, raw_id: str) -> dict[str, Any]:
 async def activity_detail(request: Request) -> Response:
     page = await require(request, OFFICE)
     activity = await _visible_activity(page, request.path_params["activity_id"])
-    lines = await page.state.store.read(lambda db: history_lines(db, "activity", activity["id"]))
+    record_id = activity["id"]
+    lines, conflicts = await page.state.store.read(lambda db: (
+        history_lines(db, "activity", record_id),
+        conflict_lines("activity", conflicts_of(db, [record_id]).get(record_id, []))))
+    activity["changed_after_approval"] = changed_after_approval(lines, activity["reviews"])
     actor, ip = page.actor, client_ip(request)
     counts = {"activity": 1, "review": len(activity["reviews"])} if activity["reviews"] else {"activity": 1}
     await page.state.store.write(lambda db: log_access(db, actor, "view_activity", activity["id"], entities=counts,
                                                        ip=ip))
     return page.render("activity_detail.html", {
-        "a": activity, "history": lines, "names": sees_names(await page.scope()),
+        "a": activity, "history": lines, "conflicts": conflicts, "names": sees_names(await page.scope()),
         "can_edit": actor.role in STAFF and activity["review_status"] != "approved",
         "can_review": activity["review_status"] != "approved",
     })

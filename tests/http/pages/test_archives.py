@@ -162,6 +162,9 @@ def test_a_sync_conflict_shows_both_versions_and_who_settled_it_on_the_archive_a
         assert "先到并保留的：站里更正：家访一小时，孩子愿意交流。" in text, path
         assert "后到的（王老师，从手机" in text and "手机上补充：孩子说想参加兴趣小组。" in text, path
         assert "⚠ 冲突尚未处理" in text, path
+    # the visit's own page too, where the county (which has no conflict pages) follows the archive's link
+    visit = words(county.get(f"/activities/{w.activity1}").text)
+    assert "后到的（王老师，从手机" in visit and "手机上补充：孩子说想参加兴趣小组。" in visit
     assert staff.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
     for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
         text = words(county.get(path).text)
@@ -239,5 +242,7 @@ def test_a_pairing_or_visit_changed_after_its_approval_says_so_beside_the_approv
         text = words(site.as_(w.reviewer).get(path).text)
         assert re.search(r"结对审核已通过\s*⚠ 审核通过后又改过：帮扶目标\n", text), path
         assert "⚠ 审核通过后又改过：风险处理记录、处理日期" in text, path
+    visit = words(site.as_(w.reviewer).get(f"/activities/{ids['entered']}").text)
+    assert "⚠ 审核通过后又改过：风险处理记录、处理日期" in visit
     untouched = words(site.as_(w.reviewer).get(f"/pairings/{w.pairing2}").text)
     assert "审核通过后又改过" not in untouched
