@@ -21,7 +21,7 @@ from ..clients import client_ip
 from ..queries.archives import archive, sees_names
 from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
-from .history import OPS, changed_after_approval, conflict_lines, history_lines
+from .history import OPS, changed_after_approval, conflict_lines, edited_fields, history_lines
 
 
 def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
@@ -36,6 +36,7 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
     for a in [*data["activities"], *data["deleted"]]:
         a["history"] = history_lines(db, "activity", a["id"])
         a["changed_after_approval"] = changed_after_approval(a["history"], a["reviews"])
+        a["edited"] = edited_fields("activity", a["history"])
         a["conflicts"] = conflict_lines("activity", a["conflicts"])
         deletions = [h for h in a["history"] if h["op"] == OPS["delete"]]
         a["deleted_line"] = deletions[-1] if deletions else None

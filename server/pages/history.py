@@ -97,6 +97,15 @@ def conflict_lines(entity: str, rows: list[dict[str, Any]]) -> list[dict[str, An
     return out
 
 
+def edited_fields(entity: str, lines: list[dict[str, Any]]) -> list[str]:
+    """The labels of the fields a person changed after the record was created, in the order first
+    changed: what a folded history hides. What only the server writes (a review's status, the
+    record's unit) follows from those changes and is left out."""
+    derived = {f.label for f in ENTITIES[entity].fields if not f.writers}
+    edits = (h for h in lines if h["op"] == OPS["update"])
+    return list(dict.fromkeys(label for h in edits for label, _, _ in h["changes"] if label not in derived))
+
+
 def changed_after_approval(lines: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[str]:
     """The labels of the fields changed (or 已删除) after the record's last approval, in the order
     first changed: an approval badge then reads for the record as it was approved, not as it is.
