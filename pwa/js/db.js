@@ -22,12 +22,13 @@ function openDb() {
     const request = indexedDB.open(NAME, 1);
     request.onupgradeneeded = ({ oldVersion }) => {
       const db = request.result;
+      const store = (name, keyPath = 'id') => db.createObjectStore(name, { keyPath });
       if (oldVersion < 1) {
-        db.createObjectStore('meta', { keyPath: 'key' });
-        db.createObjectStore('records', { keyPath: 'id' }).createIndex('entity', 'e');
-        db.createObjectStore('outbox', { keyPath: 'mutation_id' });
-        db.createObjectStore('notices', { keyPath: 'id' });
-        db.createObjectStore('drafts', { keyPath: 'id' });
+        store('meta', 'key');
+        store('records').createIndex('entity', 'e');
+        store('outbox', 'mutation_id');
+        store('notices');
+        store('drafts');
       }
     };
     request.onblocked = () => watcher('blocked');

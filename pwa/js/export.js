@@ -11,7 +11,7 @@ async function unsentDocument() {
   const { user } = vault.currentSession();
   const info = await vault.device().catch(() => null);
   return {
-    app: 'banxing', exported_at: new Date().toISOString(), device_id: info?.deviceId,
+    app: 'banxing', exported_at: repo.isoNow(), device_id: info?.deviceId,
     user: user ? { id: user.id, name: user.name } : null,
     items: [
       ...repo.pending().map((e) => ({

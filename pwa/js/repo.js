@@ -19,6 +19,8 @@ const RECORD_ID = /[（(][0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]/g;
 export const SYNCED = ['mentee', 'pairing', 'activity', 'screening'];
 const STORES = ['meta', 'records', 'outbox', 'notices'];
 
+export const isoNow = () => new Date().toISOString();
+
 const records = new Map();
 let outbox = [];
 let notices = [];
@@ -138,7 +140,7 @@ export const save = (entity, id, values, options = {}) => exclusive(() => {
   }
   const send = !before || Object.keys(changed).length > 0;
   if (!send && !removeNotice) return null;
-  const now = new Date().toISOString();
+  const now = isoNow();
   const record = before
     ? { ...before, fields: { ...before.fields, ...changed }, ...mark }
     : { id, entity, version: null, deleted: false, fields: { ...local, ...changed }, createdAt: now, ...mark };
@@ -201,7 +203,7 @@ export const settle = (sent, answer) => exclusive(async () => {
   const remaining = outbox.filter((e) => !gone.includes(e.mutation_id));
   const touched = new Map();
   const addNotices = [];
-  const at = new Date().toISOString();
+  const at = isoNow();
   for (const entry of answered) {
     const result = results.get(entry.mutation_id);
     const later = remaining.filter((e) => e.record_id === entry.record_id);
@@ -247,7 +249,7 @@ export const refuseTooLarge = (entry, reason) =>
 export const applyPage = (page, sessionPatch, seen = null, recovering = false) => exclusive(async () => {
   const touched = new Map();
   const entries = [];
-  const now = new Date().toISOString();
+  const now = isoNow();
   for (const { entity, record_id: id, version, fields, deleted } of page.changes || []) {
     if (!SYNCED.includes(entity)) continue;
     seen?.add(id);
@@ -286,7 +288,7 @@ export const applyPage = (page, sessionPatch, seen = null, recovering = false) =
 export const reconcile = (seen, { recovering = false, sessionPatch = null } = {}) => exclusive(async () => {
   const touched = new Map();
   const entries = [];
-  const now = new Date().toISOString();
+  const now = isoNow();
   for (const record of records.values()) {
     const { id, entity, version, fields } = record;
     if (seen.has(id) || version === null || pendingFor(id).length) continue;

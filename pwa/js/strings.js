@@ -23,6 +23,10 @@ export const PLACES = ['家中', '学校', '辅导站', '村委会'];
 export const DURATIONS = [15, 30, 45, 60, 90, 120];
 // A self-harm flag the station has not handled yet, with or without the station's number after it.
 const LOCKED = '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。如果是误标，请';
+// Words several messages share, said once (the app's every byte goes over 2G).
+const EXPORT = '导出未同步记录';
+const FULL = '手机存储空间不够，';
+const CLEAN = '请清理手机里的照片、视频或聊天记录';
 
 export const T = {
   app: '伴行', deviceName: '伴行手机', openFailed: '伴行打开失败：', mainPages: '主要页面', syncLabel: '同步',
@@ -78,13 +82,12 @@ export const T = {
   riskCall: (phone) => `拨打辅导站电话 ${phone}`, riskNoPhone: '情况紧急，请马上联系辅导站或拨打 110 / 120。',
   draftRestored: '已恢复上次没写完的内容。', draftChildGone: '这份没写完的记录写的孩子，已经不在您的名下了',
   draftChildGoneSay: '这个孩子的结对已经结束或转走了。请不要把这些话改记到别的孩子名下。'
-    + '要交给辅导站的，请到“待同步”里点“导出未同步记录”；不需要的，点下面的“清空重填”。',
+    + '要交给辅导站的，请到“待同步”里点“' + EXPORT + '”；不需要的，点下面的“清空重填”。',
   clearDraft: '清空重填', clearDraftConfirm: '再点一次，清空这张表',
-  draftNotSaved: '⚠ 手机存储空间不够，这一页写的内容没能存进手机。请不要关掉这一页；清理手机空间后点“保存”。',
-  saveFailedFull: '手机存储空间不够，这条记录还没有保存，写的内容还在这一页上。'
-    + '请清理手机里的照片、视频或聊天记录，再点一次“保存”。',
+  draftNotSaved: '⚠ ' + FULL + '这一页写的内容没能存进手机。请不要关掉这一页；清理手机空间后点“保存”。',
+  saveFailedFull: FULL + '这条记录还没有保存，写的内容还在这一页上。' + CLEAN + '，再点一次“保存”。',
   saveFailed: '这条记录没有保存成功，写的内容还在这一页上。请再点一次“保存”。',
-  storageFull: '手机存储空间不够，辅导站的新记录存不进来。请清理手机里的照片、视频或聊天记录。',
+  storageFull: FULL + '辅导站的新记录存不进来。' + CLEAN + '。',
   pickMentee: '请先选择帮扶对象。', pickMenteeOption: '请选择是哪个孩子',
   staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；帮扶对象、代录、审核和风险提示，'
     + '请在电脑或手机浏览器里打开辅导站网页处理。',
@@ -106,7 +109,7 @@ export const T = {
   gender: '性别', birthYear: '出生年份', categories: '类别', none: '（无）',
 
   waitingSay: '下面是还没有同步到辅导站的修改。有网络时会自动发送。', nothingWaiting: '没有待同步的修改。',
-  exportUnsent: '导出未同步记录', made: (t) => `记录于 ${t}`,
+  exportUnsent: EXPORT, made: (t) => `记录于 ${t}`,
   exported: (n) => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都可以），辅导站会在电脑上录入。`,
   lastTry: (t, why) => `上次尝试 ${t}${why ? '：' + why : ''}`, notTried: '还没有发送过',
   rejectedTitle: '没有被接收，需要修改', conflictTitle: '和别人的修改冲突',
@@ -114,20 +117,20 @@ export const T = {
   yours: '您写的内容：', understood: '知道了', fix: '打开修改', discard: '放弃这条修改',
   discardConfirm: '再点一次，放弃这条修改',
   childGone: '这个孩子已经不在您的帮扶名单上了（结对已结束，或换了别的志愿者），这条记录不能再从这台手机发送。'
-    + '请点下面的“导出未同步记录”，把文件交给辅导站。', reason: '原因：', newRecord: (label) => `新增${label}`,
+    + '请点下面的“' + EXPORT + '”，把文件交给辅导站。', reason: '原因：', newRecord: (label) => `新增${label}`,
   changedRecord: (label) => `修改${label}`,
 
   textSize: '字体大小', sizes: { std: '标准', lg: '大', xl: '特大' }, lockNow: '立即锁定', thisPhone: '这台手机',
   phoneId: (id) => `手机编号 ${id}`, storageKept: '浏览器已答应长期保存这台手机上的记录。',
   storageNotKept: '浏览器没有答应长期保存记录：请把伴行“添加到主屏幕”，并尽快同步。', logout: '退出登记',
   logoutSay: '退出后，这台手机上的记录会全部清除；要再用需要新的登记码。',
-  logoutRefused: (n) => `还有 ${n} 条没有同步或没有写完。请先联网同步，或者先“导出未同步记录”，再退出。`,
+  logoutRefused: (n) => `还有 ${n} 条没有同步或没有写完。请先联网同步，或者先“${EXPORT}”，再退出。`,
 
   cleared: '伴行的数据被清除了。',
   revokedTitle: '这台手机已被停用', reenrolTitle: '这台手机需要重新登记', inactiveTitle: '这个账号已停用',
   // `gone`: the site's data was cleared under the app; what memory did not hold (all of it at the PIN screen) is lost.
   revokedSay: (n, gone) => (n > 0
-    ? `还有 ${n} 条没有同步或没有写完。请先点“导出未同步记录”，把文件交给辅导站，然后`
+    ? `还有 ${n} 条没有同步或没有写完。请先点“${EXPORT}”，把文件交给辅导站，然后`
     : gone ? '未同步的记录（如有）也已清除，找不回来。请' : '这台手机没有未同步的记录。请')
     + '清除这台手机上的数据。',
   wipe: '清除本机数据', wipeConfirm: '再点一次，清除这台手机上的伴行数据', inactive: '这个账号已停用，请联系辅导站。',
@@ -138,7 +141,7 @@ export const T = {
   elsewhereSay: '同一时间只能在一个页面里使用伴行。要在这里用，请点下面的按钮；'
     + '另一个页面会先保存写了一半的内容，再停下来。',
   // Shown by the tab that stopped holding words a full phone refused: the line above is untrue for them.
-  notSavedHere: '⚠ 手机存储空间不够，没能存进手机的内容只在这一页里。'
+  notSavedHere: '⚠ ' + FULL + '没能存进手机的内容只在这一页里。'
     + '请不要关掉这一页；在这里使用，清理手机空间后点“保存”。',
 };
 

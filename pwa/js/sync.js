@@ -48,7 +48,7 @@ export function syncNow(reason = 'button') {
   const work = async () => {
     lastRun = Date.now();
     try {
-      const startedAt = new Date().toISOString();
+      const startedAt = repo.isoNow();
       await uploadRecoveryKey();
       await repo.catchUp();
       await pushAll();
@@ -65,7 +65,7 @@ export function syncNow(reason = 'button') {
       const message = error.name === 'QuotaExceededError' ? T.storageFull : error.message || String(error);
       if (vault.isUnlocked() && problem) {
         const lastError = problem === 'offline' ? T.noNetwork : problem === 'server' ? T.serverError : message;
-        await vault.updateSession({ lastAttemptAt: new Date().toISOString(), lastError }).catch(() => {});
+        await vault.updateSession({ lastAttemptAt: repo.isoNow(), lastError }).catch(() => {});
       }
       emit({ running: false, problem, message });
     }

@@ -73,14 +73,15 @@ const openFlag = (record) => {
 
 export async function render({ mode, menteeId = null, activity = null, notice = null, seq = null }) {
   const { user, clockWrong } = vault.currentSession();
+  const isNew = mode === 'new'; // 'edit' a stored visit, 'fix' one the server refused
   const state = { entries: myChildren(), orphaned: false };
   const { entries } = state;
   const record = activity || (notice && repo.get(notice.record_id));
   const pairingId = notice?.fields.pairing_id || record?.fields.pairing_id;
-  const fixedMentee = mode !== 'new' && repo.menteeOf({ ...record?.fields, pairing_id: pairingId });
+  const fixedMentee = !isNew && repo.menteeOf({ ...record?.fields, pairing_id: pairingId });
   // An unfinished visit about a child who has left this phone since (the pairing ended): its words
   // are about that child, so nothing is preselected and the volunteer is told not to move them.
-  const draft = mode === 'new' ? await drafts.loadDraft('activity:new') : null;
+  const draft = isNew ? await drafts.loadDraft('activity:new') : null;
   const goneChild = Boolean(draft?.values?.mentee) && !entries.some((e) => e.mentee.id === draft.values.mentee);
   state.orphaned = goneChild;
   // Opened from one child's page, the one unfinished visit may be another child's: it opens with that child
@@ -94,7 +95,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const picker = h('select', { name: 'mentee', disabled: Boolean(fixedMentee) }, choose,
     (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
   const now = visitDay(clockWrong);
-  const start = mode === 'new'
+  const start = isNew
     ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
     : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
   // No upper limit from a clock known wrong: a phone at 2001 could not pick today.
@@ -102,7 +103,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const due = h('input', { type: 'date', name: 'follow_up_due' });
   const place = h('input', { type: 'text', name: 'place', autocomplete: 'off' });
   const form = h('form', { novalidate: true });
-  const riskLocked = mode !== 'new' && openFlag(record);
+  const riskLocked = !isNew && openFlag(record);
   const risk = riskBox(form, riskLocked);
   const quick = (label, act) => button(label, () => { act(); keep(); }, 'chip');
   // From today, not from the visit's date: a week after an old visit being corrected is already past.
@@ -136,19 +137,19 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
 
   async function save(values, say, since) {
     const entry = state.entries.find((e) => e.mentee.id === picker.value);
-    if (mode === 'new' && !entry) return say(T.pickMentee);
+    if (isNew && !entry) return say(T.pickMentee);
     if (!values.date) return say(T.pickDate);
     // The server takes both (a phone's record is never bounced for them), but the station would see the
     // follow-up as overdue the moment it arrived, and return the visit to be corrected.
     if (values.follow_up_due && values.follow_up_due < values.date) return say(T.dueBeforeVisit);
-    const begun = (mode === 'new' ? entry.pairing : repo.get(pairingId))?.fields.start_date;
+    const begun = (isNew ? entry.pairing : repo.get(pairingId))?.fields.start_date;
     if (begun > values.date) return say(T.beforePairing(begun));
     const fields = toFields(values, riskLocked);
     if (mode === 'edit') {
-      const mark = returned ? { resubmittedAt: new Date().toISOString() } : {};
+      const mark = returned ? { resubmittedAt: repo.isoNow() } : {};
       await repo.save('activity', activity.id, fields, { mark, since });
     } else {
-      fields.pairing_id = mode === 'new' ? entry.pairing.id : pairingId;
+      fields.pairing_id = isNew ? entry.pairing.id : pairingId;
       await repo.save('activity', notice ? notice.record_id : uuid7(), fields, {
         removeNotice: notice?.id,
         local: { mentee_id: (entry?.mentee || fixedMentee)?.id, review_status: 'pending', author_id: user?.id },
@@ -157,7 +158,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     return picker.value ? `#/mentee/${picker.value}` : '#/';
   }
 
-  const [draftId, back, title] = mode === 'new' ? ['activity:new', menteeId ? `#/mentee/${menteeId}` : '#/', T.logVisit]
+  const [draftId, back, title] = isNew ? ['activity:new', menteeId ? `#/mentee/${menteeId}` : '#/', T.logVisit]
     : [`activity:${activity?.id}`, `#/activity/${activity?.id}`, mode === 'edit' ? T.editActivity : T.fixRejected];
   const keep = await formScreen({
     form, notice, draftId, title, back, start, save, top, seq,
@@ -165,7 +166,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   });
   if (goneChild) picker.value = ''; // 请选择是哪个孩子, not a blank box (the draft still names the child)
   risk.update();
-  if (mode === 'new' && forms.isOpen() && form.isConnected) {
+  if (isNew && forms.isOpen() && form.isConnected) {
     forms.whileOpen(() => followChildren(picker, state, () => gone.isConnected || form.before(gone)));
   }
 }
