@@ -60,6 +60,12 @@ export function timeline(menteeId, activities, screenings, pairings) {
   return mine.concat(screenings.filter((s) => s.fields.mentee_id === menteeId)).sort(newest);
 }
 
+// What is wrong with a visit's dates, or null: a follow-up before the visit, a visit before its pairing began.
+// The server takes both from a phone; the form refuses them, and the follow-ups list names those an older app
+// let through, which would otherwise read as plain overdue follow-ups.
+export const wrongDates = (f, begun) => (f.follow_up_due && f.follow_up_due < f.date ? T.dueBeforeVisit
+  : begun > f.date ? T.beforePairing(begun) : null);
+
 // Per pairing, the newest activity's follow_up_due: a later visit replaces earlier ones.
 export function followUps(entries, activities, on = today()) {
   const soon = addDays(on, DUE_SOON_DAYS);
@@ -73,7 +79,10 @@ export function followUps(entries, activities, on = today()) {
   for (const { mentee, pairing } of entries) {
     const activity = latest.get(pairing.id);
     const due = activity?.fields.follow_up_due;
-    if (due && due <= soon) out.push({ mentee, activity, due, overdue: due < on });
+    if (due && due <= soon) {
+      out.push({ mentee, activity, due, overdue: due < on,
+        wrong: wrongDates(activity.fields, pairing.fields.start_date) });
+    }
   }
   return out.sort((a, b) => cmp(a.due, b.due));
 }

@@ -92,7 +92,7 @@ export const T = {
   staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；帮扶对象、代录、审核和风险提示，'
     + '请在电脑或手机浏览器里打开辅导站网页处理。',
   riskLocked: LOCKED + '打电话告诉辅导站：', riskLockedNoPhone: LOCKED + '告诉辅导站。', pickDate: '请填写日期。',
-  dueBeforeVisit: '下次跟踪日期不能早于这次帮扶的日期。',
+  dueBeforeVisit: '下次跟踪日期不能早于这次帮扶的日期。', fixDate: '日期不对，请打开修改：',
   beforePairing: (d) => `结对是${fullDate(d)}开始的，帮扶日期不能早于这一天。`, editActivity: '修改帮扶记录',
   fixRejected: '修改后重新发送',
 

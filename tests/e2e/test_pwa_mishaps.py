@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from sync.ids import new_id
 from sync.timeutil import local_today
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, enrol
 from .phone import Phone, Station, query
-from .screen import check_page
+from .screen import check_page, shots_dir, watch_errors
 
 pytestmark = pytest.mark.e2e
 
@@ -284,3 +284,51 @@ def test_pwa_a_follow_up_before_the_visit_or_a_visit_before_the_pairing_began_is
     save.click()
     expect(page.get_by_text("已保存。")).to_be_visible()
     assert page.evaluate("import('/app/js/repo.js').then((r) => r.pending().length)") == 1
+
+
+def test_pwa_a_stored_visit_with_impossible_dates_is_marked_on_the_home_list_until_corrected(
+    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
+) -> None:
+    """An older app let a volunteer save a 下次跟踪日期 before the visit's own date, and the server takes a
+    phone's visit as written. The home list showed it only as an overdue follow-up, so she had no reason to
+    open it; it now says in words what is wrong, opens the visit itself, and the mark goes once she corrects it."""
+    import datetime
+
+    server = module_server
+    login = "yang.mofan"
+    pairing, _version, code, mentee, _name = _first_pairing(server, login)
+    today = local_today()
+    visit = new_id()
+    # Her old phone, before the form checked the dates: the server takes the visit as it was written.
+    old_phone = enrol(server, login, "旧手机")["token"]
+    fields = {"pairing_id": pairing, "kind": "home_visit", "date": today.isoformat(),
+              "follow_up_due": (today - datetime.timedelta(days=2)).isoformat(),
+              "record": "旧版本记下的一次家访。", "follow_up": "再去问问作业的事"}
+    mutation = {"mutation_id": 1, "entity": "activity", "record_id": visit, "op": "upsert", "base_version": None,
+                "fields": fields}
+    status, body = server.request("POST", "/api/sync/push", {"mutations": [mutation]}, old_phone)
+    assert status == 200 and body["results"][0]["status"] == "applied", body
+    phone: Phone = phones.new(server)
+    phone.enrol(login)
+    page = phone.page
+    errors = watch_errors(page)
+    page.goto(server.url + "/app/#/settings")
+    page.locator("label.chip", has_text="特大").click()  # how many of them read it
+    page.get_by_role("link", name="首页").click()
+    row = page.locator(".row", has_text=code).filter(has_text="应在")
+    mark = row.locator(".error")
+    expect(mark).to_have_text("日期不对，请打开修改：下次跟踪日期不能早于这次帮扶的日期。")
+    check_page(page, 390, "home with a visit's wrong dates", errors)
+    mark.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots_dir(tmp_path) / "phone-wrong-dates.png"))
+
+    row.click()  # the visit itself, where 修改这条记录 is
+    expect(page).to_have_url(re.compile(f"#/activity/{visit}$"))
+    page.get_by_role("link", name="修改这条记录").click()
+    page.get_by_label("下次跟踪日期").fill((today + datetime.timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    page.get_by_role("link", name="首页").click()
+    expect(row).to_have_count(1)
+    expect(row.locator(".error")).to_have_count(0)
+    expect(page.get_by_text("日期不对")).to_have_count(0)

@@ -96,3 +96,20 @@ test('an approved activity cannot be edited; my own pending one can', () => {
   assert(!q.editable(rec('a', 'activity', { review_status: 'pending', author_id: 'other' }), 'me'));
   assert(q.editable({ ...rec('a', 'activity', { review_status: 'pending' }), version: null }, 'me'));
 });
+
+test('a follow-up before its visit, or a visit before its pairing began, is named in words; right dates are not', () => {
+  equal(q.wrongDates({ date: '2026-11-20', follow_up_due: '2026-11-18' }, '2026-09-01'), '下次跟踪日期不能早于这次帮扶的日期。');
+  equal(q.wrongDates({ date: '2026-08-20', follow_up_due: null }, '2026-09-01'), '结对是2026年9月1日开始的，帮扶日期不能早于这一天。');
+  equal(q.wrongDates({ date: '2026-11-20', follow_up_due: '2026-11-27' }, '2026-09-01'), null);
+  equal(q.wrongDates({ date: '2026-11-20', follow_up_due: '2026-11-20' }, undefined), null, 'the same day, no pairing start');
+});
+
+test('a follow-up a visit with impossible dates left carries what is wrong with them', () => {
+  const entries = q.myMentees(mentees, pairings.map((p) => rec(p.id, 'pairing', { ...p.fields, start_date: '2026-09-01' })), 'me');
+  const acts = [
+    rec('a1', 'activity', { pairing_id: 'p1', mentee_id: 'm1', date: '2026-11-28', follow_up_due: '2026-11-25' }),
+    rec('a2', 'activity', { pairing_id: 'p2', mentee_id: 'm2', date: '2026-11-20', follow_up_due: '2026-12-03' }),
+  ];
+  equal(q.followUps(entries, acts, '2026-12-01').map((d) => [d.mentee.id, d.wrong]),
+    [['m1', '下次跟踪日期不能早于这次帮扶的日期。'], ['m2', null]]);
+});

@@ -22,10 +22,12 @@ export const categories = (mentee) => (mentee.fields.categories || []).map((c) =
 const menteeRow = ({ mentee }) => row({ href: `#/mentee/${mentee.id}` }, menteeLabel(mentee),
   listed(categories(mentee) || T.none, riskTag(mentee.fields.risk_level)));
 
-const followUpRow = ({ mentee, activity, due, overdue }) => row(
-  { href: `#/mentee/${mentee.id}`, class: `row${overdue ? ' overdue' : ''}` },
+// A visit whose dates cannot be right opens itself, where 修改这条记录 is, not the child's page.
+const followUpRow = ({ mentee, activity, due, overdue, wrong }) => row(
+  { href: wrong ? `#/activity/${activity.id}` : `#/mentee/${mentee.id}`, class: `row${overdue ? ' overdue' : ''}` },
   [overdue ? tag('overdue', '⚠ ' + T.overdue) : tag('due', '○ ' + T.dueSoon), ' ', menteeLabel(mentee)],
-  [T.followUpOn(shortDate(due)), activity.fields.follow_up ? '：' + activity.fields.follow_up : '']);
+  [T.followUpOn(shortDate(due)), activity.fields.follow_up ? '：' + activity.fields.follow_up : ''],
+  wrong && h('p', { class: 'error' }, T.fixDate + wrong));
 
 const returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class: 'row returned' },
   [tag('returned', '↩ ' + T.returned), ' ', menteeLabel(repo.get(f.mentee_id))],

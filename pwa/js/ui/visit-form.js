@@ -1,7 +1,7 @@
 import * as drafts from '../drafts.js';
 import * as forms from '../forms.js';
 import { uuid7 } from '../ids.js';
-import { addDays, addMonths, myMentees, visitDay } from '../queries.js';
+import { addDays, addMonths, myMentees, visitDay, wrongDates } from '../queries.js';
 import * as repo from '../repo.js';
 import { DURATIONS, KINDS, MOODS, OBSERVATIONS, PLACES, SIX_LINKS, T } from '../strings.js';
 import * as vault from '../vault.js';
@@ -139,11 +139,10 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     const entry = state.entries.find((e) => e.mentee.id === picker.value);
     if (isNew && !entry) return say(T.pickMentee);
     if (!values.date) return say(T.pickDate);
-    // The server takes both (a phone's record is never bounced for them), but the station would see the
+    // The server takes them (a phone's record is never bounced for them), but the station would see the
     // follow-up as overdue the moment it arrived, and return the visit to be corrected.
-    if (values.follow_up_due && values.follow_up_due < values.date) return say(T.dueBeforeVisit);
-    const begun = (isNew ? entry.pairing : repo.get(pairingId))?.fields.start_date;
-    if (begun > values.date) return say(T.beforePairing(begun));
+    const wrong = wrongDates(values, (isNew ? entry.pairing : repo.get(pairingId))?.fields.start_date);
+    if (wrong) return say(wrong);
     const fields = toFields(values, riskLocked);
     if (mode === 'edit') {
       const mark = returned ? { resubmittedAt: repo.isoNow() } : {};
