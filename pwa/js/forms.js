@@ -33,7 +33,7 @@ export function fillForm(form, values) {
     const { name, type } = el;
     if (!name || !(name in values) || el.tagName === 'BUTTON') continue;
     const value = values[name];
-    if (type === 'checkbox' && 'bool' in el.dataset) el.checked = Boolean(value);
+    if (type === 'checkbox' && 'bool' in el.dataset) el.checked = !!value;
     else if (type === 'checkbox') el.checked = Array.isArray(value) && value.includes(el.value);
     else if (type === 'radio') el.checked = value === el.value;
     else el.value = value ?? '';

@@ -217,12 +217,12 @@ export const settle = (sent, answer) => exclusive(async () => {
       addNotices.push({ ...entry, id: kind[0] + entry.mutation_id, kind, reason, at, child, ...more });
     if (result.status === 'rejected') {
       notice('rejected');
-      if (record && record.version === null) {
-        if (later.length === 0) record = null; // never reached the server: lives in the notice
-      } else if (record && record.shadow) {
+      if (record?.version === null) {
+        if (!later.length) record = null; // never reached the server: lives in the notice
+      } else if (record?.shadow) {
         const keep = Object.fromEntries([...laterFields].map((f) => [f, record.fields[f]]));
         record.fields = { ...record.shadow.fields, ...keep };
-        if (later.length === 0) delete record.shadow;
+        if (!later.length) delete record.shadow;
       }
     } else if (record) {
       if (result.version != null) record.version = result.version;
@@ -230,7 +230,7 @@ export const settle = (sent, answer) => exclusive(async () => {
       delete kept._deleted;
       for (const [field, value] of Object.entries(kept)) if (!laterFields.has(field)) record.fields[field] = value;
       if (record.shadow) record.shadow.fields = { ...record.shadow.fields, ...entry.fields, ...kept };
-      if (later.length === 0) delete record.shadow;
+      if (!later.length) delete record.shadow;
       if (result.status === 'conflict') notice('conflict', { conflicts: result.conflicts || [] });
     }
     if (record || current) touched.set(entry.record_id, record);

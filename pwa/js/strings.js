@@ -27,6 +27,8 @@ const LOCKED = '这条提醒已经发给辅导站，要由辅导站处理，不�
 const EXPORT = '导出未同步记录';
 const FULL = '手机存储空间不够，';
 const CLEAN = '请清理手机里的照片、视频或聊天记录';
+const CLASH = '和别人的修改冲突';
+const UNSENT = (n) => `还有 ${n} 条没有同步或没有写完。请先`;
 
 export const T = {
   app: '伴行', deviceName: '伴行手机', openFailed: '伴行打开失败：', mainPages: '主要页面', syncLabel: '同步',
@@ -66,8 +68,8 @@ export const T = {
   clockWrong: ({ server, phone }) =>
     `手机上的日期不对：上次同步时，今天是${fullDate(server)}，手机上却是${fullDate(phone)}。`
     + '请到手机的“设置”里改好日期和时间；记帮扶时也请看一下日期对不对。',
-  conflictsOpen: (n) => `有 ${n} 条修改和别人的修改冲突，请到“待同步”里看一下。`,
-  conflictHere: '这条记录有一处和别人的修改冲突：下面是保留的内容，您写的内容在“待同步”里。',
+  conflictsOpen: (n) => `有 ${n} 条修改${CLASH}，请到“待同步”里看一下。`,
+  conflictHere: '这条记录有一处' + CLASH + '：下面是保留的内容，您写的内容在“待同步”里。',
   seeConflict: '看看我写的内容', followUps: '跟踪提醒', dueSoon: '即将到期',
   overdue: '已逾期', followUpOn: (d) => `应在 ${d} 跟踪`, returnedTitle: '辅导站退回的记录', returned: '已退回',
   resubmitted: '已修改，等待重新审核', draftWaiting: '有一条没写完的帮扶记录', draftContinue: '继续填写',
@@ -112,7 +114,7 @@ export const T = {
   exportUnsent: EXPORT, made: (t) => `记录于 ${t}`,
   exported: (n) => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都可以），辅导站会在电脑上录入。`,
   lastTry: (t, why) => `上次尝试 ${t}${why ? '：' + why : ''}`, notTried: '还没有发送过',
-  rejectedTitle: '没有被接收，需要修改', conflictTitle: '和别人的修改冲突',
+  rejectedTitle: '没有被接收，需要修改', conflictTitle: CLASH,
   conflictSay: '同一处内容别人先改过了，保留了先到的内容，您的内容已交给辅导站处理。', kept: '保留的内容：',
   yours: '您写的内容：', understood: '知道了', fix: '打开修改', discard: '放弃这条修改',
   discardConfirm: '再点一次，放弃这条修改',
@@ -124,13 +126,13 @@ export const T = {
   phoneId: (id) => `手机编号 ${id}`, storageKept: '浏览器已答应长期保存这台手机上的记录。',
   storageNotKept: '浏览器没有答应长期保存记录：请把伴行“添加到主屏幕”，并尽快同步。', logout: '退出登记',
   logoutSay: '退出后，这台手机上的记录会全部清除；要再用需要新的登记码。',
-  logoutRefused: (n) => `还有 ${n} 条没有同步或没有写完。请先联网同步，或者先“${EXPORT}”，再退出。`,
+  logoutRefused: (n) => `${UNSENT(n)}联网同步，或者先“${EXPORT}”，再退出。`,
 
   cleared: '伴行的数据被清除了。',
   revokedTitle: '这台手机已被停用', reenrolTitle: '这台手机需要重新登记', inactiveTitle: '这个账号已停用',
   // `gone`: the site's data was cleared under the app; what memory did not hold (all of it at the PIN screen) is lost.
   revokedSay: (n, gone) => (n > 0
-    ? `还有 ${n} 条没有同步或没有写完。请先点“${EXPORT}”，把文件交给辅导站，然后`
+    ? `${UNSENT(n)}点“${EXPORT}”，把文件交给辅导站，然后`
     : gone ? '未同步的记录（如有）也已清除，找不回来。请' : '这台手机没有未同步的记录。请')
     + '清除这台手机上的数据。',
   wipe: '清除本机数据', wipeConfirm: '再点一次，清除这台手机上的伴行数据', inactive: '这个账号已停用，请联系辅导站。',

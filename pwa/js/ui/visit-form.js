@@ -68,7 +68,7 @@ function followChildren(picker, state, warn) {
 
 const openFlag = (record) => {
   const server = record && record.version !== null ? (record.shadow?.fields || record.fields) : null;
-  return Boolean(server?.risk_flag && !server.risk_action);
+  return !!(server?.risk_flag && !server.risk_action);
 };
 
 export async function render({ mode, menteeId = null, activity = null, notice = null, seq = null }) {
@@ -82,7 +82,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   // An unfinished visit about a child who has left this phone since (the pairing ended): its words
   // are about that child, so nothing is preselected and the volunteer is told not to move them.
   const draft = isNew ? await drafts.loadDraft('activity:new') : null;
-  const goneChild = Boolean(draft?.values?.mentee) && !entries.some((e) => e.mentee.id === draft.values.mentee);
+  const goneChild = !!draft?.values?.mentee && !entries.some((e) => e.mentee.id === draft.values.mentee);
   state.orphaned = goneChild;
   // Opened from one child's page, the one unfinished visit may be another child's: it opens with that child
   // chosen, and said above the form, or what she came to write about this child would go under the other's name.
@@ -92,7 +92,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   // is how a visit (or a self-harm flag) would be logged against the wrong child.
   const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1))
     && h('option', { value: '' }, T.pickMenteeOption);
-  const picker = h('select', { name: 'mentee', disabled: Boolean(fixedMentee) }, choose,
+  const picker = h('select', { name: 'mentee', disabled: !!fixedMentee }, choose,
     (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
   const now = visitDay(clockWrong);
   const start = isNew
