@@ -66,8 +66,10 @@ export function timeline(menteeId, activities, screenings, pairings) {
 export const wrongDates = (f, begun) => (f.follow_up_due && f.follow_up_due < f.date ? T.dueBeforeVisit
   : begun > f.date ? T.beforePairing(begun) : null);
 
-// Per pairing, the newest activity's follow_up_due: a later visit replaces earlier ones.
-export function followUps(entries, activities, on = today()) {
+// Per pairing, the newest activity's follow_up_due: a later visit replaces earlier ones. One with wrong dates
+// carries the words for its mark: 请打开修改 only on a visit she may edit (an approved one, or another's, has no
+// 修改这条记录 to open); on the others the station corrects it.
+export function followUps(entries, activities, userId, on = today()) {
   const soon = addDays(on, DUE_SOON_DAYS);
   // One pass: a phone may hold thousands of activities.
   const latest = new Map();
@@ -81,7 +83,7 @@ export function followUps(entries, activities, on = today()) {
     const due = activity?.fields.follow_up_due;
     if (due && due <= soon) {
       out.push({ mentee, activity, due, overdue: due < on,
-        wrong: wrongDates(activity.fields, pairing.fields.start_date) });
+        wrong: T.fixDate(editable(activity, userId), wrongDates(activity.fields, pairing.fields.start_date)) });
     }
   }
   return out.sort((a, b) => cmp(a.due, b.due));

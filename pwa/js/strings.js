@@ -94,13 +94,15 @@ export const T = {
   staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；帮扶对象、代录、审核和风险提示，'
     + '请在电脑或手机浏览器里打开辅导站网页处理。',
   riskLocked: LOCKED + '打电话告诉辅导站：', riskLockedNoPhone: LOCKED + '告诉辅导站。', pickDate: '请填写日期。',
-  dueBeforeVisit: '下次跟踪日期不能早于这次帮扶的日期。', fixDate: '日期不对，请打开修改：',
+  dueBeforeVisit: '下次跟踪日期不能早于这次帮扶的日期。',
+  // A visit's mark on the home list: she corrects her own; an approved one, or another's, the station does.
+  fixDate: (mine, what) => what && `日期不对，请${mine ? '打开修改' : '告诉辅导站更正'}：${what}`,
   beforePairing: (d) => `结对是${fullDate(d)}开始的，帮扶日期不能早于这一天。`, editActivity: '修改帮扶记录',
   fixRejected: '修改后重新发送',
 
   activity: '帮扶记录', edit: '修改这条记录', returnedSay: '辅导站退回了这条记录，意见：',
   returnedFix: '请修改后保存，保存后会重新交给辅导站审核。',
-  approvedLocked: '已审核通过，已锁定，不能再修改。如需更正请联系辅导站。',
+  approvedLocked: '已审核通过，已锁定，不能再修改。', askStation: '如需更正请联系辅导站。',
   notOnServer: '这条记录还没有同步到辅导站。', notSynced: '未同步', enteredByStation: '由辅导站代录',
   riskAction: '辅导站的处理',
 

@@ -332,3 +332,55 @@ def test_pwa_a_stored_visit_with_impossible_dates_is_marked_on_the_home_list_unt
     expect(row).to_have_count(1)
     expect(row.locator(".error")).to_have_count(0)
     expect(page.get_by_text("日期不对")).to_have_count(0)
+
+
+def test_pwa_the_wrong_dates_mark_sends_a_volunteer_to_the_station_for_a_visit_she_cannot_edit(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The mark said 请打开修改 on every visit with impossible dates, also on an approved one, whose page has no
+    修改这条记录. A visit the station entered for her (代录) is hers to edit and keeps 请打开修改; once approved it
+    says to tell the station, and its page says whom to ask."""
+    import datetime
+
+    server = module_server
+    login = "xu.yisheng"
+    pairing, _version, code, _mentee, _name = _first_pairing(server, login)
+    today = local_today()
+    visit = new_id()
+    # 代录: the school enters her visit with right dates (staff are refused wrong ones) ...
+    school = Station(server, "xiao-bencha")
+    school.push("activity", visit, {"pairing_id": pairing, "kind": "talk", "date": today.isoformat(),
+                                    "follow_up_due": (today + datetime.timedelta(days=3)).isoformat(),
+                                    "record": "辅导站代录的一次谈心。", "follow_up": "再问问住校的事"}, None)
+    # ... and her old phone, before the form checked the dates, moved the follow-up before the visit.
+    old_phone = enrol(server, login, "旧手机")["token"]
+    moved = {"mutation_id": 1, "entity": "activity", "record_id": visit, "op": "upsert", "base_version": 1,
+             "fields": {"follow_up_due": (today - datetime.timedelta(days=2)).isoformat()}}
+    status, body = server.request("POST", "/api/sync/push", {"mutations": [moved]}, old_phone)
+    assert status == 200 and body["results"][0]["status"] == "applied", body
+    assert query(server, "SELECT entered_by IS NOT NULL FROM activities WHERE id = ?", visit) == [(1,)]
+
+    phone: Phone = phones.new(server)
+    phone.enrol(login)
+    page = phone.page
+    errors = watch_errors(page)
+    row = page.locator(".row", has_text=code).filter(has_text="应在")
+    expect(row.locator(".error")).to_have_text("日期不对，请打开修改：下次跟踪日期不能早于这次帮扶的日期。")
+    row.click()
+    expect(page).to_have_url(re.compile(f"#/activity/{visit}$"))
+    expect(page.locator("main")).to_contain_text("由辅导站代录")
+    expect(page.get_by_role("link", name="修改这条记录")).to_be_visible()  # 代录 for her: hers to correct
+    expect(page.get_by_text("如需更正请联系辅导站")).to_have_count(0)
+
+    # The town approves it (the school entered it, so may not), wrong dates and all.
+    Station(server, "staff-bencha").push("review", new_id(), {"target_entity": "activity", "target_id": visit,
+                                                               "decision": "approve"}, None)
+    page.get_by_role("link", name="首页").click()
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    expect(row.locator(".error")).to_have_text("日期不对，请告诉辅导站更正：下次跟踪日期不能早于这次帮扶的日期。")
+    check_page(page, 390, "home with an approved visit's wrong dates", errors)
+    row.click()
+    expect(page).to_have_url(re.compile(f"#/activity/{visit}$"))
+    expect(page.locator("p.hint")).to_have_text("已审核通过，已锁定，不能再修改。如需更正请联系辅导站。")
+    expect(page.get_by_role("link", name="修改这条记录")).to_have_count(0)

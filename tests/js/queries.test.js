@@ -44,9 +44,9 @@ test('follow-ups: due within seven days, overdue after, the newest visit decides
     rec('a2', 'activity', { pairing_id: 'p1', mentee_id: 'm1', date: '2026-11-20', follow_up_due: '2026-12-08' }),
     rec('a3', 'activity', { pairing_id: 'p2', mentee_id: 'm2', date: '2026-11-02', follow_up_due: '2026-11-30' }),
   ];
-  const due = q.followUps(entries, acts, '2026-12-01');
+  const due = q.followUps(entries, acts, 'me', '2026-12-01');
   equal(due.map((d) => [d.mentee.id, d.due, d.overdue]), [['m2', '2026-11-30', true], ['m1', '2026-12-08', false]]);
-  equal(q.followUps(entries, acts, '2026-11-30').map((d) => d.mentee.id), ['m2'], 'eight days ahead is not due yet');
+  equal(q.followUps(entries, acts, 'me', '2026-11-30').map((d) => d.mentee.id), ['m2'], 'eight days ahead is not due yet');
 });
 
 test('a later visit without a follow-up date clears the reminder', () => {
@@ -55,7 +55,7 @@ test('a later visit without a follow-up date clears the reminder', () => {
     rec('a1', 'activity', { pairing_id: 'p2', mentee_id: 'm2', date: '2026-11-01', follow_up_due: '2026-11-10' }),
     rec('a2', 'activity', { pairing_id: 'p2', mentee_id: 'm2', date: '2026-11-12', follow_up_due: null }),
   ];
-  equal(q.followUps(entries, acts, '2026-12-01'), []);
+  equal(q.followUps(entries, acts, 'me', '2026-12-01'), []);
 });
 
 test('returned activities leave the list once fixed', () => {
@@ -104,12 +104,28 @@ test('a follow-up before its visit, or a visit before its pairing began, is name
   equal(q.wrongDates({ date: '2026-11-20', follow_up_due: '2026-11-20' }, undefined), null, 'the same day, no pairing start');
 });
 
+const startedPairings = pairings.map((p) => rec(p.id, 'pairing', { ...p.fields, start_date: '2026-09-01' }));
+
 test('a follow-up a visit with impossible dates left carries what is wrong with them', () => {
-  const entries = q.myMentees(mentees, pairings.map((p) => rec(p.id, 'pairing', { ...p.fields, start_date: '2026-09-01' })), 'me');
+  const entries = q.myMentees(mentees, startedPairings, 'me');
   const acts = [
-    rec('a1', 'activity', { pairing_id: 'p1', mentee_id: 'm1', date: '2026-11-28', follow_up_due: '2026-11-25' }),
-    rec('a2', 'activity', { pairing_id: 'p2', mentee_id: 'm2', date: '2026-11-20', follow_up_due: '2026-12-03' }),
+    rec('a1', 'activity', { pairing_id: 'p1', mentee_id: 'm1', date: '2026-11-28', follow_up_due: '2026-11-25', author_id: 'me' }),
+    rec('a2', 'activity', { pairing_id: 'p2', mentee_id: 'm2', date: '2026-11-20', follow_up_due: '2026-12-03', author_id: 'me' }),
   ];
-  equal(q.followUps(entries, acts, '2026-12-01').map((d) => [d.mentee.id, d.wrong]),
-    [['m1', '下次跟踪日期不能早于这次帮扶的日期。'], ['m2', null]]);
+  equal(q.followUps(entries, acts, 'me', '2026-12-01').map((d) => [d.mentee.id, d.wrong]),
+    [['m1', '日期不对，请打开修改：下次跟踪日期不能早于这次帮扶的日期。'], ['m2', null]]);
+});
+
+test('the wrong-dates mark says 请打开修改 only on a visit she may edit; the station corrects an approved one or another\'s', () => {
+  const entries = q.myMentees(mentees, startedPairings, 'me');
+  const wrong = { date: '2026-11-28', follow_up_due: '2026-11-25' };
+  const marks = (fields, extra) => q.followUps(entries, [rec('a', 'activity', { pairing_id: 'p1', mentee_id: 'm1',
+    ...wrong, ...fields }, extra)], 'me', '2026-12-01').map((d) => d.wrong);
+  const open = '日期不对，请打开修改：下次跟踪日期不能早于这次帮扶的日期。';
+  const tell = '日期不对，请告诉辅导站更正：下次跟踪日期不能早于这次帮扶的日期。';
+  equal(marks({ author_id: 'me', review_status: 'pending' }), [open], 'her own, waiting for review');
+  equal(marks({ author_id: 'me', entered_by: 'staff', review_status: 'returned' }), [open], '代录 for her: hers to edit');
+  equal(marks({ author_id: 'me', review_status: 'pending' }, { version: null }), [open], 'not yet sent');
+  equal(marks({ author_id: 'me', review_status: 'approved' }), [tell], 'approved and locked');
+  equal(marks({ author_id: 'other', entered_by: 'staff', review_status: 'pending' }), [tell], 'entered for another volunteer');
 });

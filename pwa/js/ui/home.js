@@ -22,12 +22,12 @@ export const categories = (mentee) => (mentee.fields.categories || []).map((c) =
 const menteeRow = ({ mentee }) => row({ href: `#/mentee/${mentee.id}` }, menteeLabel(mentee),
   listed(categories(mentee) || T.none, riskTag(mentee.fields.risk_level)));
 
-// A visit whose dates cannot be right opens itself, where 修改这条记录 is, not the child's page.
+// A visit whose dates cannot be right opens itself, where 修改这条记录 is (or whom to ask), not the child's page.
 const followUpRow = ({ mentee, activity, due, overdue, wrong }) => row(
   { href: wrong ? `#/activity/${activity.id}` : `#/mentee/${mentee.id}`, class: `row${overdue ? ' overdue' : ''}` },
   [overdue ? tag('overdue', '⚠ ' + T.overdue) : tag('due', '○ ' + T.dueSoon), ' ', menteeLabel(mentee)],
   [T.followUpOn(shortDate(due)), activity.fields.follow_up ? '：' + activity.fields.follow_up : ''],
-  wrong && h('p', { class: 'error' }, T.fixDate + wrong));
+  wrong && h('p', { class: 'error' }, wrong));
 
 const returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class: 'row returned' },
   [tag('returned', '↩ ' + T.returned), ' ', menteeLabel(repo.get(f.mentee_id))],
@@ -53,7 +53,7 @@ export async function render({ seq = null } = {}) {
       link('#/log', T.draftContinue, 'inline')),
     link('#/log', '✎ ' + T.logVisit),
     section(T.returnedTitle, returnedActivities(activities, user?.id).map(returnedRow)),
-    section(T.followUps, followUps(entries, activities).map(followUpRow)),
+    section(T.followUps, followUps(entries, activities, user?.id).map(followUpRow)),
     h('h2', withCount(T.myMentees, entries.length)),
     rows(entries.map(menteeRow), h('p', T.noMentees))), seq);
 }
