@@ -384,3 +384,38 @@ def test_pwa_the_wrong_dates_mark_sends_a_volunteer_to_the_station_for_a_visit_s
     expect(page).to_have_url(re.compile(f"#/activity/{visit}$"))
     expect(page.locator("p.hint")).to_have_text("已审核通过，已锁定，不能再修改。如需更正请联系辅导站。")
     expect(page.get_by_role("link", name="修改这条记录")).to_have_count(0)
+
+
+def test_pwa_a_visit_with_wrong_dates_by_the_volunteer_before_says_to_ask_the_station(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A pairing handed to another volunteer brings its last visit, written by the one before, to her phone: not
+    hers to edit, so its mark and its page say to ask the station, not 请打开修改."""
+    import datetime
+
+    server = module_server
+    pairing, version, code, _mentee, _name = query(
+        server, "SELECT p.id, p.version, m.code, m.id, m.name FROM pairings p JOIN users u ON u.id = p.mentor_id"
+        " JOIN mentees m ON m.id = p.mentee_id WHERE u.login = 'xu.yisheng' AND p.status = 'active'"
+        " ORDER BY m.code DESC LIMIT 1")[0]
+    today = local_today()
+    visit = new_id()
+    old_phone = enrol(server, "xu.yisheng", "旧手机")["token"]
+    fields = {"pairing_id": pairing, "kind": "home_visit", "date": today.isoformat(),
+              "follow_up_due": (today - datetime.timedelta(days=1)).isoformat(), "record": "交接前的一次家访。"}
+    mutation = {"mutation_id": 1, "entity": "activity", "record_id": visit, "op": "upsert", "base_version": None,
+                "fields": fields}
+    status, body = server.request("POST", "/api/sync/push", {"mutations": [mutation]}, old_phone)
+    assert status == 200 and body["results"][0]["status"] == "applied", body
+    zhou = query(server, "SELECT id FROM users WHERE login = 'zhou.laoshi'")[0][0]
+    Station(server, "xiao-bencha").push("pairing", pairing, {"mentor_id": zhou}, version)
+
+    phone: Phone = phones.new(server)
+    phone.enrol("zhou.laoshi")
+    page = phone.page
+    row = page.locator(".row", has_text=code).filter(has_text="应在")
+    expect(row.locator(".error")).to_have_text("日期不对，请告诉辅导站更正：下次跟踪日期不能早于这次帮扶的日期。")
+    row.click()
+    expect(page).to_have_url(re.compile(f"#/activity/{visit}$"))
+    expect(page.locator("p.hint")).to_have_text("如需更正请联系辅导站。")
+    expect(page.get_by_role("link", name="修改这条记录")).to_have_count(0)
