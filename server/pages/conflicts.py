@@ -62,7 +62,8 @@ async def conflict_list(request: Request) -> Response:
     # The list shows both values of each child's record, as a conflict's own page does: logged alike.
     if shown := childrens_records(r["entity"] for r in [*rows, *done]):
         actor, ip = page.actor, client_ip(request)
-        await page.state.store.write(lambda db: log_access(db, actor, "view_conflicts", None, entities=shown, ip=ip))
+        await page.state.store.write(lambda db: log_access(db, actor, "view_conflicts", actor.unit_id,
+                                                           entities=shown, ip=ip))
     return page.render("conflict_list.html", {
         "rows": [_view(page, r) for r in rows], "done": [_view(page, r) for r in done], "choices": CHOICES,
         "resolutions": RESOLUTIONS,

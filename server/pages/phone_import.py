@@ -36,8 +36,8 @@ async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport |
         # What volunteers wrote of children, shown in full: logged as any archive view is.
         rows, total = refused_visits(db, scope)
         if rows:
-            log_access(db, actor, "view_phone_refusals", None, entities=dict(Counter(r["entity"] for r in rows)),
-                       ip=ip)
+            log_access(db, actor, "view_phone_refusals", actor.unit_id,
+                       entities=dict(Counter(r["entity"] for r in rows)), ip=ip)
         return rows, total
 
     rows, total = await visit.state.store.write(refused)

@@ -262,3 +262,4 @@ def test_reading_the_conflict_list_is_in_the_access_log_with_what_it_showed(site
     staff.get("/conflicts")
     (logged,) = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'view_conflicts'")))
     assert logged["user_id"] == w.staff_st11.user_id and logged["entities"] == '{"activity": 1}'
+    assert logged["target"] == w.st11, "the unit whose list it was, as every list's row says"

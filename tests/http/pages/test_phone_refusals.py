@@ -40,8 +40,8 @@ def test_a_visit_sent_after_the_pairing_ended_is_refused_but_kept_for_the_statio
     assert "王老师" in said and site.read(lambda db: row(db, "mentee", w.mentee1))["code"] in said
     # the real cause, not the phone's 找不到结对 with an id no one can read
     assert "结对已于2026-11-24结束" in said and "找不到结对" not in said and w.pairing1 not in said
-    logged = site.read(lambda db: [r["action"] for r in db.query("SELECT action FROM access_log")])
-    assert "view_phone_refusals" in logged
+    logged = site.read(lambda db: [(r["action"], r["target"]) for r in db.query("SELECT * FROM access_log")])
+    assert ("view_phone_refusals", w.st11) in logged  # the unit whose list it was
     assert "查看手机送来、没有收下的记录" in site.as_(w.admin).get("/admin/access-log").text  # in words
     # Another town's station does not see it.
     assert TEXT not in site.as_(w.staff_st21).get(PAGE).text
