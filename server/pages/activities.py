@@ -24,6 +24,7 @@ from ..queries.archives import conflicts_of, get_activity, sees_names
 from ..queries.pickers import pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import changed_after_approval, conflict_lines, history_lines
+from .shown import log_shown
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",
@@ -69,6 +70,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
                     status: int = 200) -> Response:
     scope = await page.scope()
     pairings = await page.state.store.read(lambda db: pairing_options(db, scope))
+    await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"pairing": len(pairings)})  # each child named
     picker = field_views("activity", ("pairing_id",), values, errors=errors, options={"pairing_id": pairings},
                          labels={"pairing_id": "五老志愿者 — 帮扶对象"},
                          hints={"pairing_id": "没有智能手机的志愿者排在前面。"})

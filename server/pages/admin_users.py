@@ -47,6 +47,7 @@ from .common import (
     restore_draft,
     with_shown,
 )
+from .shown import log_shown
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
 from .writes import account_saved_before, form_record_id
 
@@ -81,6 +82,7 @@ async def _render_form(visit: Visit, values: dict[str, Any], *, user: dict[str, 
         # Stopped, a volunteer may still have pairings running: the page ends them as the volunteer page does.
         user_id = user["id"]
         stop = await visit.state.store.read(lambda db: stop_form(db, scope, user_id))
+        await log_shown(visit, "view_mentor_pairings", user_id, {"pairing": len(stop["to_end"])})  # by child's code
     return visit.render("admin_user.html", {
         "user": user, "values": values, "error": error, "units": units, "roles": ROLE_LABELS,
         "record_id": None if user is not None else form_record_id(values),

@@ -16,6 +16,7 @@ from ..charts import Chart, Series, bar_chart, line_chart
 from ..queries.dashboard import dashboard
 from .common import OFFICE, require
 from .links import pairing_link, route_paths
+from .shown import log_shown
 
 
 def coverage_chart(data: dict[str, Any]) -> Chart | None:
@@ -61,6 +62,11 @@ async def dashboard_page(request: Request) -> Response:
     for section in ("overdue_follow_ups", "risk_flags", "key_mentees"):
         for item in data[section]["items"]:
             item["link"] = pairing_link(request, item.get("pairing_id"))
+    # Beside the figures, three short lists name children by code (overdue follow-ups, risk flags,
+    # 重点对象, each with its risk level): a look at their records like the lists they link to.
+    await log_shown(visit, "view_dashboard", visit.actor.unit_id, {
+        "pairing": len(data["overdue_follow_ups"]["items"]), "activity": len(data["risk_flags"]["items"]),
+        "mentee": len(data["key_mentees"]["items"])})
     links = route_paths(request, "coverage", "inspection_list", "referral_list")
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),
                                            "coverage_chart": coverage_chart(data), "links": links})

@@ -51,6 +51,7 @@ from .common import (
     visible_record,
 )
 from .links import route_path
+from .shown import log_shown
 from .writes import already_created, base_version, form_record_id, shown_version
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
@@ -105,6 +106,8 @@ async def mentee_list(request: Request) -> Response:
     rows, total, units, shared = await visit.state.store.read(read)
     if last := past_the_end(visit, f.page, page_count(total, PAGE_SIZE)):
         return last
+    listed = {row["id"] for row in rows} | {child["id"] for group in shared for child in group["children"]}
+    await log_shown(visit, "view_mentee_list", f.unit_id or visit.actor.unit_id, {"mentee": len(listed)})
     if not names:
         for row in [*rows, *(child for group in shared for child in group["children"])]:
             for key in PRIVATE:

@@ -52,6 +52,7 @@ from .common import (
     with_shown,
 )
 from .links import route_path
+from .shown import log_shown
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
 from .writes import account_saved_before, form_record_id
 
@@ -189,6 +190,9 @@ async def _detail_page(visit: Visit, mentor_id: str, *, error: str | None = None
     data = await visit.state.store.read(read)
     if data is None:
         raise not_found("志愿者")
+    # The volunteer's pairings name each child (and the stop form lists them by code).
+    shown = {p["id"] for p in data["pairings"]} | {p["id"] for p in data["stop"]["to_end"]}
+    await log_shown(visit, "view_mentor_pairings", mentor_id, {"pairing": len(shown)})
     return visit.render("staff/mentor_detail.html", {**data, "error": error, "draft": draft or {},
                                                      "hours": visit.state.settings.enrol_code_hours},
                         status=status)

@@ -36,6 +36,7 @@ from .common import (
     restore_draft,
     visible_record,
 )
+from .shown import log_shown
 from .writes import (
     apply_one,
     base_version,
@@ -70,6 +71,10 @@ async def pairing_list(request: Request) -> Response:
     pages = page_count(data["total"], PAGE_SIZE)
     if last := past_the_end(page, number, pages):
         return last
+    # Each row names the child (to staff) or their code, risk level and category: the archive browser
+    # is a look at many children's files at once, logged as one row with how many it showed.
+    await log_shown(page, "view_pairing_list", filters.get("unit") or filters.get("town") or page.actor.unit_id,
+                    {"pairing": len(data["rows"])})
     links = page_links(filters, number, pages)
     return page.render("pairing_list.html", {
         **data, "filters": filters, "number": number, "pages": pages, "links": links,
@@ -83,6 +88,8 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
     scope = await page.scope()
     options = await page.state.store.read(lambda db: {
         "mentor_id": mentor_options(db, scope), "mentee_id": mentee_options(db, scope)})
+    # The child picker names every child still helped in scope, with their code.
+    await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(options["mentee_id"])})
     fields = field_views("pairing", NEW_FIELDS, values, errors=errors, options=options,
                          hints={"mentor_id": "只列出本单位（及下属单位）在册的五老志愿者。",
                                 "mentee_id": "尚未结对的孩子排在前面。"})
@@ -174,6 +181,7 @@ async def pairing_save(request: Request) -> Response:
 
 async def _end_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any], *,
                     errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    await log_shown(page, "end_pairing", pairing["id"], {"pairing": 1})  # the child's name, the volunteer
     fields = field_views("pairing", END_FIELDS, values, errors=errors, labels={"outcome": "结束时的情况"})
     fields[1].widget = "radios"
     fields[1].required = True

@@ -38,6 +38,7 @@ from .common import (
     visible_record,
 )
 from .history import history_lines
+from .shown import log_shown
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 NEW_FIELDS = ("mentee_id", "target", "institution", "contact", "reason", "referred_on")
@@ -65,6 +66,7 @@ async def referral_list(request: Request) -> Response:
     pages = page_count(total, LIMIT)
     if last := past_the_end(page, number, pages):
         return last
+    await log_shown(page, "view_referral_list", filters["unit"] or page.actor.unit_id, {"referral": len(rows)})
     return page.render("referral_list.html", {
         "rows": rows, "total": total, "first": (number - 1) * LIMIT + 1, "number": number, "pages": pages,
         "links": page_links(filters, number, pages), "filters": filters, "units": units,
@@ -77,6 +79,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
                     status: int = 200) -> Response:
     scope = await page.scope()
     mentees = await page.state.store.read(lambda db: mentee_options(db, scope))
+    await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(mentees)})  # names, codes
     fields = field_views("referral", NEW_FIELDS, values, errors=errors, options={"mentee_id": mentees}, hints=HINTS)
     fields[1].widget = "radios"
     return page.render("referral_form.html", {

@@ -21,8 +21,6 @@ from sync.entities import ENTITIES
 from sync.mutations import upsert
 from sync.timeutil import local_today
 
-from ..access import log_access
-from ..clients import client_ip
 from ..forms import FormInvalid, parse_fields, refusal_errors
 from ..queries.followups import (
     due_follow_ups,
@@ -35,6 +33,7 @@ from ..queries.referrals import count_open_referrals, open_referrals
 from ..queries.station import open_conflicts, pending_reviews
 from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
 from .links import route_paths
+from .shown import log_shown
 from .writes import base_version
 
 HANDLING = ("risk_action", "risk_action_on")
@@ -59,11 +58,12 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
 
     data = await visit.state.store.read(read)
     # Each open flag shows its visit's 过程记录 and 事后跟踪 (a child at risk of self-harm, in the
-    # volunteer's words): reading them here is logged as opening the visit's own page is.
-    if data["flags"]:
-        actor, ip, shown = visit.actor, client_ip(visit.request), len(data["flags"])
-        await visit.state.store.write(lambda db: log_access(db, actor, "view_risk_flags", actor.unit_id,
-                                                            entities={"activity": shown}, ip=ip))
+    # volunteer's words): reading them here is logged as opening the visit's own page is. A home with
+    # none still names children and quotes follow-ups (overdue, due, handled flags, open referrals):
+    # one row either way, named for the most sensitive thing shown, counting all of it.
+    visits = {row["id"] for key in ("flags", "handled", "overdue", "due") for row in data[key]}
+    await log_shown(visit, "view_risk_flags" if data["flags"] else "view_staff_home", visit.actor.unit_id,
+                    {"activity": len(visits), "referral": len(data["referrals"])})
     return visit.render("staff/home.html", {
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",

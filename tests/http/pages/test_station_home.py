@@ -202,7 +202,9 @@ def test_every_look_at_the_open_risk_flags_which_quote_the_visits_is_in_the_acce
     rows = site.read(lambda db: list(db.query(
         "SELECT user_id, target, entities FROM access_log WHERE action = 'view_risk_flags' ORDER BY id")))
     assert [(r["user_id"], r["target"]) for r in rows] == [(w.staff_st11.user_id, w.st11)]
-    assert json.loads(rows[0]["entities"]) == {"activity": 1}
+    # One row for the whole home, counting every visit it quoted (the open flag, which is also overdue,
+    # the handled flag, the follow-up due soon) and the open referral.
+    assert json.loads(rows[0]["entities"]) == {"activity": 3, "referral": 1}
     assert "查看风险提示" in site.as_(w.admin).get("/admin/access-log").text
 
 
