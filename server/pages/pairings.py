@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sync import parse_id
 from sync.entities import CATEGORIES, PAIRING, PAIRING_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
 from sync.timeutil import local_today
@@ -73,8 +74,8 @@ async def pairing_list(request: Request) -> Response:
         return last
     # Each row names the child (to staff) or their code, risk level and category: the archive browser
     # is a look at many children's files at once, logged as one row with how many it showed.
-    await log_shown(page, "view_pairing_list", filters.get("unit") or filters.get("town") or page.actor.unit_id,
-                    {"pairing": len(data["rows"])})
+    asked = parse_id(filters["unit"]) or parse_id(filters["town"]) or page.actor.unit_id
+    await log_shown(page, "view_pairing_list", asked, {"pairing": len(data["rows"])})
     links = page_links(filters, number, pages)
     return page.render("pairing_list.html", {
         **data, "filters": filters, "number": number, "pages": pages, "links": links,

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sync import parse_id
 from sync.entities import REFERRAL, REFERRAL_STATUSES, REFERRAL_TARGETS
 from sync.timeutil import local_today
 
@@ -66,7 +67,8 @@ async def referral_list(request: Request) -> Response:
     pages = page_count(total, LIMIT)
     if last := past_the_end(page, number, pages):
         return last
-    await log_shown(page, "view_referral_list", filters["unit"] or page.actor.unit_id, {"referral": len(rows)})
+    unit = parse_id(filters["unit"]) or page.actor.unit_id  # an id, never the typed text
+    await log_shown(page, "view_referral_list", unit, {"referral": len(rows)})
     return page.render("referral_list.html", {
         "rows": rows, "total": total, "first": (number - 1) * LIMIT + 1, "number": number, "pages": pages,
         "links": page_links(filters, number, pages), "filters": filters, "units": units,
