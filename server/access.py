@@ -19,9 +19,10 @@ from sync.timeutil import utc_now
 from .queries.filters import chosen
 
 # The entities whose records are a child's file: the child (mentee), their pairing with a mentor,
-# the visits and talks (activity), the screenings (摸排), and the reviews of those records. Units,
-# group events, enrolment figures and statistics returns name no child and are not logged.
-CHILD_ENTITIES = frozenset({"mentee", "pairing", "activity", "screening", "review"})
+# the visits and talks (activity), the screenings (摸排), the reviews of those records, and the
+# referrals (转介: where the child was sent, and why). Units, group events, enrolment figures and
+# statistics returns name no child and are not logged.
+CHILD_ENTITIES = frozenset({"mentee", "pairing", "activity", "screening", "review", "referral"})
 
 
 def childrens_records(entities: Iterable[str]) -> dict[str, int]:

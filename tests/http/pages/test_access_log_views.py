@@ -1,0 +1,61 @@
+"""One rule: every look at a child's record, whatever page or pull shows it, is in the access log with
+who looked and how many records of which kind (docs/design.md §6). A record's own page was logged;
+these are the other places the same words are shown: lists, the station home, an import's preview,
+a staff phone's pull, and the referral (转介) a child was sent on, which is a child's record too.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from server.devices import issue_code
+from sync import apply_mutations, mutations
+
+from ...factories import mutate
+from .conftest import Site
+
+
+def _referral_conflict(site: Site) -> tuple[str, dict[str, int]]:
+    # Two people changed why the child was referred: the conflict's page shows both reasons.
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "referral", {"reason": "孩子夜里失眠"}, w.referral1, 1))
+    (answer,) = site.write(lambda db: apply_mutations(db, w.staff_town1, [
+        mutations.upsert("referral", {"reason": "孩子在家不说话"}, w.referral1, base_version=1)]))
+    assert answer.status == "conflict"
+    conflict = site.read(lambda db: db.execute("SELECT id FROM sync_conflicts WHERE record_id = ?",
+                                               [w.referral1]).fetchone()[0])
+    assert site.as_(w.staff_st11).get(f"/conflicts/{conflict}").status_code == 200
+    return "view_conflict", {"referral": 1}
+
+
+def _referral_pull(site: Site) -> tuple[str, dict[str, int]]:
+    # A station's own phone, up to date, pulls the one change since: a referral's new reason.
+    w = site.w
+    code = site.write(lambda db: issue_code(db, site.login_of(w.staff_st11), hours=1))["code"]
+    phone = site.browser().client
+    token = phone.post("/api/enrol", json={"code": code, "device_name": "站里的手机"}).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    cursor = phone.get("/api/sync/pull", headers=headers).json()["cursor"]
+    site.write(lambda db: mutate(db, w.staff_st11, "referral", {"reason": "孩子夜里失眠"}, w.referral1, 1))
+    page = phone.get(f"/api/sync/pull?cursor={cursor}", headers=headers).json()
+    assert [c["entity"] for c in page["changes"]] == ["referral"]
+    return "pull", {"referral": 1}
+
+
+LOOKS: dict[str, Callable[[Site], tuple[str, dict[str, int]]]] = {
+    "a conflict on a referral": _referral_conflict,
+    "a staff phone's pull of a referral": _referral_pull,
+}
+
+
+@pytest.mark.parametrize("look", list(LOOKS))
+def test_a_look_at_a_childs_record_on_any_page_or_pull_is_in_the_access_log(site: Site, look: str) -> None:
+    before = site.read(lambda db: db.execute("SELECT max(id) FROM access_log").fetchone()[0]) or 0
+    action, shown = LOOKS[look](site)
+    rows: list[dict[str, Any]] = site.read(lambda db: list(db.query(
+        "SELECT user_id, action, entities FROM access_log WHERE id > ? AND action = ?", [before, action])))
+    assert [json.loads(r["entities"]) for r in rows][-1:] == [shown], f"{look}: {rows}"
+    assert rows[-1]["user_id"] == site.w.staff_st11.user_id
