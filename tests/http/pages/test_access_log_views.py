@@ -16,6 +16,15 @@ from sync import apply_mutations, mutations
 
 from ...factories import mutate
 from .conftest import Site
+from .station import conflict_on_activity1
+
+
+def _conflict_list(site: Site) -> tuple[str, dict[str, int]]:
+    # The list shows the visit's 过程记录 twice, as kept and as sent second, like the conflict's own page.
+    w = site.w
+    conflict_on_activity1(site, site.as_(w.staff_st11))
+    assert site.as_(w.staff_st11).get("/conflicts").status_code == 200
+    return "view_conflicts", {"activity": 1}
 
 
 def _referral_conflict(site: Site) -> tuple[str, dict[str, int]]:
@@ -46,6 +55,7 @@ def _referral_pull(site: Site) -> tuple[str, dict[str, int]]:
 
 
 LOOKS: dict[str, Callable[[Site], tuple[str, dict[str, int]]]] = {
+    "the conflict list": _conflict_list,
     "a conflict on a referral": _referral_conflict,
     "a staff phone's pull of a referral": _referral_pull,
 }
