@@ -27,6 +27,18 @@ def _conflict_list(site: Site) -> tuple[str, dict[str, int]]:
     return "view_conflicts", {"activity": 1}
 
 
+def _handled_flags(site: Site) -> tuple[str, dict[str, int]]:
+    # No flag is open, so the home quotes no visit; it still quotes what was done about a child at risk.
+    w = site.w
+    flagged = site.write(lambda db: mutate(db, w.mentor1, "activity", {
+        "pairing_id": w.pairing1, "kind": "home_visit", "date": "2026-11-01", "risk_flag": True}))
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"risk_action": "已联系家长，陪同去心理门诊"},
+                                 flagged, 1))
+    page = site.as_(w.staff_st11).get("/staff")
+    assert "已联系家长，陪同去心理门诊" in page.text
+    return "view_risk_flags", {"activity": 1}
+
+
 def _referral_conflict(site: Site) -> tuple[str, dict[str, int]]:
     # Two people changed why the child was referred: the conflict's page shows both reasons.
     w = site.w
@@ -56,6 +68,7 @@ def _referral_pull(site: Site) -> tuple[str, dict[str, int]]:
 
 LOOKS: dict[str, Callable[[Site], tuple[str, dict[str, int]]]] = {
     "the conflict list": _conflict_list,
+    "the station home's handled risk flags": _handled_flags,
     "a conflict on a referral": _referral_conflict,
     "a staff phone's pull of a referral": _referral_pull,
 }
