@@ -43,6 +43,7 @@ ACTIONS = {
     "view_staff_home": "查看工作台的跟踪和转介", "view_dashboard": "查看工作概况里的孩子",
     "view_mentor_pairings": "查看志愿者结对的孩子", "end_pairing": "打开结束结对页",
     "view_mentee_choices": "打开列出孩子的登记表",
+    "view_import_preview": "导入预览中对照已有帮扶对象",
 }
 ENTITY_WORDS = {"mentee": "帮扶对象", "pairing": "结对", "activity": "帮扶活动", "screening": "摸排",
                 "review": "审核", "event": "集体活动", "unit": "单位", "inspection": "督查", "referral": "转介",

@@ -20,6 +20,8 @@ from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope
 
+from ..access import log_access
+from ..clients import client_ip
 from ..forms import whole_number
 from ..imports import mentees as mentee_rows
 from ..imports import mentors as mentor_rows
@@ -165,6 +167,7 @@ async def _preview_or_import(visit: Visit, kind: Kind, form: FormData) -> Respon
                 "表格里除了列名没有数据。请从第 2 行起每行填一个人。"
             return _page(visit, kind, status=400, error=empty)
     plan = await visit.state.store.read(lambda db: kind.plan(db, scope, actor.unit_id, rows, notices))
+    await _log_shown(visit, kind, plan)
     payload = _payload(visit, kind, rows, notices, plan)
     if len(payload) > MAX_PAYLOAD:  # the confirm would not come back: say so now, not after the click
         return _page(visit, kind, plan=plan, status=400, error="这份名单的内容太多，无法一次导入。"
@@ -179,9 +182,11 @@ async def _run(visit: Visit, kind: Kind, actor: Actor, scope: Scope, rows: Rows,
             lambda db: kind.run(db, actor, scope, rows, update=update, previewed=previewed))
     except ImportFailed as exc:
         plan = await visit.state.store.read(lambda db: kind.plan(db, scope, actor.unit_id, rows, notices))
+        await _log_shown(visit, kind, plan)
         return _page(visit, kind, plan=plan, payload=_payload(visit, kind, rows, notices, plan), status=400,
                      error=f"没有导入任何内容：第 {exc.line} 行未能保存：{exc.reason}")
     if plan.errors:  # the database changed since the preview: show what is wrong now
+        await _log_shown(visit, kind, plan)
         return _page(visit, kind, plan=plan, payload=_payload(visit, kind, rows, notices, plan), status=400,
                      error="没有导入任何内容：有的行现在有错误，请改正后重新上传。")
     created, changed = plan.count(CREATE), plan.count(UPDATE) if update else 0
@@ -190,6 +195,18 @@ async def _run(visit: Visit, kind: Kind, actor: Actor, scope: Scope, rows: Rows,
     if not created and not changed:  # e.g. the second of a double click: say so, not "0 added"
         message = f"这份名单的 {unchanged} 条都已在系统中（可能刚才已经导入过），没有重复添加，也没有修改。"
     return visit.redirect(str(visit.request.app.url_path_for(kind.list_route)), flash=message)
+
+
+async def _log_shown(visit: Visit, kind: Kind, plan: ImportPlan) -> None:
+    """Log the children a preview shows from their files: a row that would change a registered child
+    shows the stored values beside the file's (监护人联系方式 139… → 138…), as the child's edit form
+    would. A row the same as the record (无变化) or a new child shows only what the file says."""
+    matched = sum(1 for r in plan.rows if r.record_id is not None and r.changes)
+    if kind.name != "mentee" or not matched:
+        return
+    actor, ip = visit.actor, client_ip(visit.request)
+    await visit.state.store.write(lambda db: log_access(db, actor, "view_import_preview", actor.unit_id,
+                                                        entities={"mentee": matched}, ip=ip))
 
 
 def _routes(prefix: str, name: str) -> list[BaseRoute]:

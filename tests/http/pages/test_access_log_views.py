@@ -14,9 +14,10 @@ import pytest
 from server.devices import issue_code
 from sync import apply_mutations, mutations
 
-from ...factories import mutate
+from ...factories import mutate, row
 from .conftest import Site
 from .station import conflict_on_activity1
+from .test_imports import MENTEE_HEADERS, upload, xlsx
 
 
 def _conflict_list(site: Site) -> tuple[str, dict[str, int]]:
@@ -37,6 +38,17 @@ def _handled_flags(site: Site) -> tuple[str, dict[str, int]]:
     page = site.as_(w.staff_st11).get("/staff")
     assert "已联系家长，陪同去心理门诊" in page.text
     return "view_risk_flags", {"activity": 1}
+
+
+def _import_preview(site: Site) -> tuple[str, dict[str, int]]:
+    # A row naming a registered child shows what the file would change, from the child's stored values.
+    w = site.w
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"guardian_contact": "13900001111"}, w.mentee1, 1))
+    sheet = xlsx(MENTEE_HEADERS, [[code, "小明", "掘港小学辅导站", "", "", "", "", "", "", "", "", "13800002222", ""]])
+    preview = upload(site.as_(w.staff_st11), "/mentees/import", sheet)
+    assert preview.status_code == 200 and "13900001111" in preview.text
+    return "view_import_preview", {"mentee": 1}
 
 
 def _referral_conflict(site: Site) -> tuple[str, dict[str, int]]:
@@ -69,6 +81,7 @@ def _referral_pull(site: Site) -> tuple[str, dict[str, int]]:
 LOOKS: dict[str, Callable[[Site], tuple[str, dict[str, int]]]] = {
     "the conflict list": _conflict_list,
     "the station home's handled risk flags": _handled_flags,
+    "an import preview of registered children": _import_preview,
     "a conflict on a referral": _referral_conflict,
     "a staff phone's pull of a referral": _referral_pull,
 }
