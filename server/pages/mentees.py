@@ -22,6 +22,7 @@ from sync.timeutil import local_today
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse_fields, refusal_errors
+from ..queries.archives import hide_private, reads_private
 from ..queries.mentees import (
     PAGE_SIZE,
     MenteeFilter,
@@ -58,7 +59,6 @@ REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categ
             "guardian_name", "guardian_contact", "notes")
 EDIT = (*REGISTER, "status")
 SCREENING = ("date", "psych_problem", "risk_level", "intervention_success", "needs", "notes")
-PRIVATE = ("name", "guardian_name", "guardian_contact", "notes", "birth_year")
 HINTS = {
     "name": "真实姓名只在辅导站、学校和管理员的页面上显示；县级页面只显示编号。",
     "plan": "一人一策：针对这个孩子的帮扶重点、方法和分工。",
@@ -70,7 +70,7 @@ MENTEE = ENTITIES["mentee"]
 
 def sees_names(actor: Actor) -> bool:
     """Real names, guardians and notes are for the people who work with the child (not county reviewers)."""
-    return actor.role in ("staff", "admin")
+    return reads_private(actor.role)
 
 
 def _mentee_id(request: Request) -> str:
@@ -108,10 +108,7 @@ async def mentee_list(request: Request) -> Response:
         return last
     listed = {row["id"] for row in rows} | {child["id"] for group in shared for child in group["children"]}
     await log_shown(visit, "view_mentee_list", f.unit_id or visit.actor.unit_id, {"mentee": len(listed)})
-    if not names:
-        for row in [*rows, *(child for group in shared for child in group["children"])]:
-            for key in PRIVATE:
-                row[key] = None
+    hide_private(visit.actor.role, "mentee", [*rows, *(child for group in shared for child in group["children"])])
     query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
                                ("status", params.get("status", ""))) if v}
     return visit.render("staff/mentee_list.html", {
@@ -250,9 +247,7 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
     if data is None:
         raise not_found("帮扶对象")
     names = sees_names(actor)
-    if not names:
-        for key in PRIVATE:
-            data["mentee"][key] = None
+    hide_private(actor.role, "mentee", [data["mentee"]])
     shown = {"mentee": 1, "pairing": len(data["pairings"]), "screening": len(data["screenings"]),
              "activity": len(data["activities"]["latest"])}
     await visit.state.store.write(

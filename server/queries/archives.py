@@ -39,6 +39,30 @@ def name_column(scope: Scope, alias: str = "m") -> str:
     return f"{alias}.name" if sees_names(scope) else "NULL"
 
 
+# What names the child or the family: the name, birth year, guardian and number, and the free-text 备注
+# of the child's file and of each 摸排 (父母离异，跟奶奶住在…). Read by the people who work with the
+# child and the admin; the county reads the records by code, on every page that holds them (the
+# child's file, the list, a pairing's archive and its print view alike).
+PRIVATE_FIELDS = {"mentee": ("name", "guardian_name", "guardian_contact", "notes", "birth_year"),
+                  "screening": ("notes",)}
+READS_PRIVATE = ("staff", "admin")
+
+
+def reads_private(role: str) -> bool:
+    return role in READS_PRIVATE
+
+
+def hide_private(role: str, entity: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` of ``entity`` as ``role`` may read them: the private fields blanked (in place) unless
+    the role reads them."""
+    if not reads_private(role):
+        for row in rows:
+            for name in PRIVATE_FIELDS.get(entity, ()):
+                if name in row:
+                    row[name] = None
+    return rows
+
+
 
 def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str], *,
                   page: int = 1) -> tuple[list[dict[str, Any]], int]:
@@ -222,9 +246,9 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     conflicts = conflicts_of(db, [pairing_id, *(a["id"] for a in every)])
     until = pairing["end_date"] or "9999-12-31"
     s_where, s_params = visible(scope, "screening", "s")
-    screenings = list(db.query(
+    screenings = hide_private(scope.actor.role, "screening", list(db.query(
         f"SELECT s.* FROM screenings s WHERE s.mentee_id = ? AND s.date >= ? AND s.date <= ? AND {s_where}"
-        " ORDER BY s.date, s.created_at", [pairing["mentee_id"], pairing["start_date"], until, *s_params]))
+        " ORDER BY s.date, s.created_at", [pairing["mentee_id"], pairing["start_date"], until, *s_params])))
     r_where, r_params = visible(scope, "referral", "r")
     referrals = list(db.query(
         f"SELECT r.* FROM referrals r WHERE r.mentee_id = ? AND r.referred_on >= ? AND r.referred_on <= ?"

@@ -21,6 +21,7 @@ from sync.rules import mentee_code
 from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
+from .archives import hide_private
 from .filters import contains, running, visible
 
 CODE_PREFIX = "BX"
@@ -119,7 +120,7 @@ def mentee_screenings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -
         f" WHERE s.mentee_id = ? AND {sql} ORDER BY s.date DESC, s.id DESC",
         [mentee_id, *params],
     )
-    return [from_storage(ENTITIES["screening"], r) for r in rows]
+    return hide_private(scope.actor.role, "screening", [from_storage(ENTITIES["screening"], r) for r in rows])
 
 
 def mentee_activities(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
