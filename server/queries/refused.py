@@ -30,7 +30,8 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope) -> tuple[list[dict[s
     not in the system since, in ``scope`` (``entity, record_id, at, reason, fields, volunteer,
     code``), and how many there are in all."""
     rows = list(db.query(
-        "SELECT a.id, a.at, a.entity, a.record_id, a.reason, a.changes, u.name AS volunteer FROM sync_audit a"
+        "SELECT a.id, a.at, a.entity, a.record_id, a.reason, a.changes, a.user_id, u.name AS volunteer"
+        " FROM sync_audit a"
         " JOIN users u ON u.id = a.user_id WHERE a.status = 'rejected' AND a.device_id IS NOT NULL"
         " AND a.entity IN ('activity', 'screening') AND a.op = 'upsert' AND u.role = 'mentor'"
         " ORDER BY a.id"))
@@ -64,8 +65,28 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope) -> tuple[list[dict[s
                 continue
             if scope.unit_ids is not None and place["unit_id"] not in scope.unit_ids:
                 continue
+            if not _was_theirs(db, entity, str(r["fields"].get(owner)), r["user_id"]):
+                continue
             # The cause the write path found (the pairing ended, the child moved or was deleted);
             # a row kept before it did so has only the phone's 找不到结对, without its id.
             out.append({**r, "code": place["code"], "reason": r["cause"] or _RECORD_ID.sub("", r["reason"] or "")})
     out.sort(key=lambda r: -r["id"])
     return out[:MOST], len(out)
+
+
+# A pairing's volunteer now, or before an edit changed it (a create's audit row keeps no changes, so
+# the first volunteer is the row's own mentor_id until an update names them as the one before).
+_MENTORED = (
+    "(p.mentor_id = :user OR EXISTS (SELECT 1 FROM sync_audit h WHERE h.entity = 'pairing' AND h.record_id = p.id"
+    " AND h.status = 'applied' AND json_extract(h.changes, '$.mentor_id[0]') = :user))"
+)
+
+
+def _was_theirs(db: sqlite_utils.Database, entity: str, owner_id: str, user_id: str) -> bool:
+    """Whether the volunteer who sent it was ever the volunteer of the pairing (a visit) or of a pairing
+    of the child (a screening) it names: the list is for visits the station's changes overtook, and
+    a volunteer who never was the child's (a phone naming another station's pairing or child) has no
+    visit of the child for that station to enter."""
+    column = "p.id" if entity == "activity" else "p.mentee_id"
+    return db.execute(f"SELECT 1 FROM pairings p WHERE {column} = :owner AND {_MENTORED} LIMIT 1",
+                      {"owner": owner_id, "user": user_id}).fetchone() is not None

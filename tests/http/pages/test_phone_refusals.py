@@ -66,6 +66,21 @@ def test_a_visit_sent_after_the_child_passed_to_another_volunteer_is_kept_for_th
     assert TEXT in said and "孩子在手机送来之前已改由李老师结对" in said and "找不到结对" not in said
 
 
+def test_a_visit_from_a_volunteer_never_paired_with_the_child_is_not_put_before_that_childs_station(
+    site: Site
+) -> None:
+    # Another town's volunteer, never paired with the child, names the child's pairing (or the child)
+    # in a new visit or screening: refused, and not listed at the child's station as that volunteer's
+    # visit of the child whom someone "passed" to another.
+    w = site.w
+    assert phone_sends_visit(site, w.mentor3, w.pairing1, new_id())["status"] == "rejected"
+    screening = {"mentee_id": w.mentee1, "date": "2026-11-20", "notes": TEXT}
+    answer, = site.write(lambda db: push(db, w.mentor3, upsert("screening", new_id(), screening, 102)))
+    assert answer["status"] == "rejected"
+    said = words(site.as_(w.staff_st11).get(PAGE).text)
+    assert TEXT not in said and "张老师" not in said  # the child's own volunteer's: the tests above
+
+
 def test_a_visit_and_its_later_edit_refused_together_are_listed_as_one_visit_with_both_words(site: Site) -> None:
     w = site.w
     site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1))
