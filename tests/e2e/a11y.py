@@ -120,6 +120,9 @@ FOCUSED = """() => {""" + COLOUR + """
   const what = el.tagName.toLowerCase() + ' ' + (el.innerText || el.getAttribute('aria-label') || el.name || '')
     .trim().replace(/\\s+/g, ' ').slice(0, 30);
   if (r.width === 0 && r.height === 0) return {what, problem: 'focus on something not shown'};
+  // Tab never stops on tabindex=-1: a screen drawn between two presses put the focus on its heading (for
+  // screen readers, ringless on purpose). The walk goes on from there, as a keyboard user's would.
+  if (el.tabIndex < 0 && el.matches('h1')) return {what, problem: null};
   // The calendar button inside a date field is the browser's own: it draws its own ring, and the field
   // does not match :focus while it has it.
   if (el.matches('input[type=date]') && !el.matches(':focus')) return {what, problem: null};

@@ -118,6 +118,7 @@ def test_the_phone_apps_main_screens_pass_the_same_checks(module_server: ServerP
     try:
         page = phone.page
         phone.open()
+        expect(page.get_by_label("登记码")).to_be_visible()  # the screen is drawn once the tab is the app's
         failures += audit(page, "enrol") + focus_walk(page, "enrol")
         phone.enrol("sun.laoshi")
         for size in ("std", "xl"):
