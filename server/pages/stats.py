@@ -9,6 +9,7 @@ access log.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,6 +38,7 @@ from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, 
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
 from .report_params import ReportQuery, read_report_query
+from .shown import log_shown
 
 
 async def read_form(visit: Visit, query: ReportQuery, scope: Scope) -> StatsForm:
@@ -118,10 +120,11 @@ async def stats_records(request: Request) -> Response:
         raise not_found("单位")
     records, unit_name, single = found.records, found.unit_name, found.single
     if measure.entity != "event":  # children's records: who looked is logged
-        counts = {measure.entity: len(records)}
-        if measure.evidence:
-            counts["evidence"] = sum(len(r["evidence"]) for r in records)
-        await log_export(visit, "view_stats_records", query.unit_id, counts)
+        # What the page listed, by kind: the children, and under each the screenings or ended
+        # pairings that count it. An empty list showed no child and is logged nowhere.
+        counts = Counter({measure.entity: len(records)})
+        counts.update(e["entity"] for r in records for e in r.get("evidence", ()))
+        await log_shown(visit, "view_stats_records", query.unit_id, counts)
     return visit.render("stats_records.html", {
         "query": query, "measure": measure, "records": records,
         "number": sum(int(r["weight"]) for r in records), "scope_name": unit_name if single else

@@ -13,6 +13,7 @@ import pytest
 
 from server.queries import stats as stats_queries
 from server.queries.units import unit_tree
+from sync import Actor, Scope
 from sync.timeutil import local_today
 
 from ...stats_oracle import COLUMNS, add_stats_records, expected_form
@@ -214,7 +215,26 @@ def test_stats_every_export_and_child_listing_is_in_the_access_log(site: Site, c
         "SELECT action, target, user_id, entities FROM access_log WHERE action != 'login' ORDER BY id")))
     assert [(r["action"], r["target"], r["user_id"]) for r in rows] == [
         (action, target, county.staff_town1.user_id) for _, action, target in requests]
-    assert json.loads(rows[-1]["entities"]) == {"mentee": 2, "evidence": 3}
+    # The children listed, and the screenings beside them that count each.
+    assert json.loads(rows[-1]["entities"]) == {"mentee": 2, "screening": 3}
+
+
+def test_a_stats_drill_down_that_lists_no_child_writes_no_access_log_row(site: Site, county: Any) -> None:
+    browser = site.as_(county.staff_town1)
+    page = browser.get(f"/reports/stats/records?unit={county.st11}&from=2020-01-01&to=2020-12-31&measure=screened")
+    assert page.status_code == 200
+    rows = site.read(lambda db: list(db.query("SELECT action FROM access_log WHERE action != 'login'")))
+    assert rows == []
+
+
+def test_a_stats_drill_down_of_visits_logs_how_many_visits_it_listed(site: Site, county: Any) -> None:
+    browser = site.as_(county.staff_town1)
+    page = browser.get(f"/reports/stats/records?unit={county.st11}&{YEAR}&measure=talks")
+    shown = site.read(lambda db: stats_queries.measure_records(
+        db, Scope(Actor("", "admin", ""), None), county.st11, "talks", "2026-01-01", "2026-12-31"))
+    assert page.status_code == 200 and shown
+    (row,) = site.read(lambda db: list(db.query("SELECT entities FROM access_log WHERE action = 'view_stats_records'")))
+    assert json.loads(row["entities"]) == {"activity": len(shown)}
 
 
 def test_stats_page_of_one_station_lists_that_row_and_its_total(site: Site, county: Any) -> None:
