@@ -11,6 +11,7 @@ import json
 import sqlite3
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 import sqlite_utils
 
@@ -19,7 +20,7 @@ from .db import Migrations
 from .grades import grade_form
 from .records import head_seq
 from .system import SYSTEM_USER_ID
-from .timeutil import utc_now
+from .timeutil import SHANGHAI, local_today, parse_utc, utc_now
 
 migrations = Migrations("sync")
 
@@ -796,29 +797,35 @@ def m034_volunteers_without_passwords(db: sqlite_utils.Database) -> None:
 
 
 def _repair_mentees(db: sqlite_utils.Database, field: str, form: Callable[[str], str | None], why: str) -> None:
-    """Bring each stored child's ``field`` to ``form`` as the write path would: the version goes up,
-    the feed row moves to the head (phones and pages pull the child again) and the audit log keeps
+    """Bring each stored child's ``field`` to ``form`` as the write path would (``_repair``)."""
+    for record_id, value in db.execute(f"SELECT id, {field} FROM mentees WHERE {field} IS NOT NULL ORDER BY num"
+                                       ).fetchall():
+        new = form(value)
+        if new != value:
+            _repair(db, "mentee", "mentees", record_id, field, new, why)
+
+
+def _repair(db: sqlite_utils.Database, entity: str, table: str, record_id: str, field: str, new: Any,
+            why: str) -> None:
+    """Set one stored record's ``field`` to ``new`` as the write path would: the version goes up,
+    the feed row moves to the head (phones and pages pull the record again) and the audit log keeps
     the value before and after (op ``derived``, by the system), so nothing is changed unseen."""
     now = utc_now()
-    seq = head_seq(db)
-    for record_id, value, version, versions, writers, num in db.execute(
-            f"SELECT id, {field}, version, field_versions, field_writers, num FROM mentees"
-            f" WHERE {field} IS NOT NULL ORDER BY num").fetchall():
-        new = form(value)
-        if new == value:
-            continue
-        version, seq = version + 1, seq + 1
-        db.execute(f"UPDATE mentees SET {field} = ?, version = ?, field_versions = ?, field_writers = ?,"
-                   " updated_at = ?, updated_by = ? WHERE id = ?",
-                   [new, version, json.dumps({**json.loads(versions or "{}"), field: version}),
-                    json.dumps({**json.loads(writers or "{}"), field: SYSTEM_USER_ID}), now, SYSTEM_USER_ID,
-                    record_id])
-        db.execute("UPDATE sync_feed SET seq = ?, version = ? WHERE num = ?", [seq, version, num])
-        db.execute("INSERT INTO sync_audit (at, user_id, device_id, mutation_id, entity, record_id, op, status,"
-                   " version, reason, changes, answer, digest, num)"
-                   " VALUES (?, ?, NULL, NULL, 'mentee', ?, 'derived', 'applied', ?, ?, ?, NULL, NULL, ?)",
-                   [now, SYSTEM_USER_ID, record_id, version, why,
-                    json.dumps({field: [value, new]}, ensure_ascii=False), num])
+    value, version, versions, writers, num = db.execute(
+        f"SELECT {field}, version, field_versions, field_writers, num FROM {table} WHERE id = ?",
+        [record_id]).fetchone()
+    version, seq = version + 1, head_seq(db) + 1
+    db.execute(f"UPDATE {table} SET {field} = ?, version = ?, field_versions = ?, field_writers = ?,"
+               " updated_at = ?, updated_by = ? WHERE id = ?",
+               [new, version, json.dumps({**json.loads(versions or "{}"), field: version}),
+                json.dumps({**json.loads(writers or "{}"), field: SYSTEM_USER_ID}), now, SYSTEM_USER_ID,
+                record_id])
+    db.execute("UPDATE sync_feed SET seq = ?, version = ? WHERE num = ?", [seq, version, num])
+    db.execute("INSERT INTO sync_audit (at, user_id, device_id, mutation_id, entity, record_id, op, status,"
+               " version, reason, changes, answer, digest, num)"
+               " VALUES (?, ?, NULL, NULL, ?, ?, 'derived', 'applied', ?, ?, ?, NULL, NULL, ?)",
+               [now, SYSTEM_USER_ID, entity, record_id, version, why,
+                json.dumps({field: [value, new]}, ensure_ascii=False), num])
 
 
 @migrations
@@ -841,6 +848,32 @@ def m036_grades_in_one_form(db: sqlite_utils.Database) -> None:
     split one class of children into several rows; the write path now keeps one form
     (sync/grades.py), and the grades stored before are brought to it, audited."""
     _repair_mentees(db, "grade", grade_form, "年级统一写法")
+
+
+@migrations
+def m037_ended_pairings_get_their_end_date(db: sqlite_utils.Database) -> None:
+    """A pairing closed without an end date (before the write path refused it, sync/rules.py
+    ``_pairing_dates``: an older page or import, a raw API push) counted nowhere: not running (it
+    is closed) and ended in no period (every figure dates an end by ``end_date``), so its child
+    fell out of the dashboard, the brief, the summary and, closed 好转, the statistics form's
+    成功干预. Each gets the day it was closed, as the staff who closed it lived it: the Asia/Shanghai
+    date of the last change that set it closed (of its last change, if the audit log has none), never
+    before its start or its last visit, so its archive does not run past its own end. Audited, so the
+    county can see which end dates were worked out and correct one on the pairing's edit page."""
+    closing = ("SELECT max(a.at) FROM sync_audit a WHERE a.num = p.num AND a.record_id = p.id"
+               " AND a.status IN ('applied', 'merged', 'conflict')"
+               " AND json_extract(a.changes, '$.status[1]') = 'closed'")
+    rows = db.execute(
+        f"SELECT p.id, p.start_date, coalesce(({closing}), p.updated_at),"
+        " (SELECT max(v.date) FROM activities v WHERE v.pairing_id = p.id AND v.deleted = 0)"
+        " FROM pairings p WHERE p.status = 'closed' AND (p.end_date IS NULL OR p.end_date = '') ORDER BY p.num"
+    ).fetchall()
+    for record_id, start, closed_at, last_visit in rows:
+        day = parse_utc(closed_at).astimezone(SHANGHAI).date().isoformat() if closed_at else start
+        # A visit dated ahead (a typo) cannot have happened yet: the pairing ended by today.
+        today = local_today().isoformat()
+        day = max(d for d in (day, start, last_visit if last_visit and last_visit <= today else None) if d)
+        _repair(db, "pairing", "pairings", record_id, "end_date", day, "结对已结束但没有结束日期：按结束那天补上")
 
 
 # What the write path keeps from the activities (table, the statement that works it out from them).
