@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import returns
-from .entities import CHECK_ITEMS, ENTITIES, ROW_KINDS, this
+from .entities import ACTIVITY_KINDS, CHECK_ITEMS, ENTITIES, ROW_KINDS, this
 from .grades import grade_form
 from .records import keys_of
 from .scope import Scope, unit_subtree
@@ -235,16 +235,42 @@ def _visits_inside(w: _Writer, before: dict[str, Any], record: dict[str, Any]) -
     if not (early or late):
         return
     visits = _found(w, "activity", lambda r: r["pairing_id"] == record["id"] and not r["deleted"],
-                    "SELECT id, date, deleted, pairing_id FROM activities WHERE pairing_id = ? AND deleted = 0",
-                    [record["id"]])
+                    "SELECT id, date, deleted, pairing_id, kind, author_id, review_status FROM activities"
+                    " WHERE pairing_id = ? AND deleted = 0", [record["id"]])
     for name, label, limit in (("start_date", "开始日期", start), ("end_date", "结束日期", end)):
         days = sorted({str(v["date"]) for v in visits if outside(v["date"]) == label})
+        if days and name == "end_date":
+            _refuse_end_before(w, str(end), sorted((v for v in visits if outside(v["date"]) == label),
+                                                   key=lambda v: (str(v["date"]), str(v["id"]))))
         if days:
             shown = "、".join(days[:5]) + (f"等 {len(days)} 天" if len(days) > 5 else "")
-            where = "晚于" if label == "开始日期" else "早于"
-            raise Refusal(f"这个结对在 {shown} 有帮扶活动记录，“{label}”（{limit}）不能{where}这些日期；"
-                          f"请把{label}定在这些活动{'之前' if label == '开始日期' else '之后'}，"
-                          "或先更正这些活动的日期。", name)
+            raise Refusal(f"这个结对在 {shown} 有帮扶活动记录，“{label}”（{limit}）不能晚于这些日期；"
+                          f"请把{label}定在这些活动之前，或先更正这些活动的日期。", name)
+
+
+def _refuse_end_before(w: _Writer, end: str, visits: list[dict[str, Any]]) -> None:
+    """Ending a pairing before visits recorded in it: each is named (day, volunteer, kind), so the
+    station can find it in the archive. A visit dated after today cannot have happened yet (a slip of
+    the day or year, or a phone whose clock ran ahead): the pairing still may not end before it,
+    since the archive would run past its own end and the visit count in a month after the end;
+    correcting the visit's date is the one right step, and the sentence says how."""
+    authors = sorted({str(v["author_id"]) for v in visits[:3] if v.get("author_id")})
+    names = dict(w.db.execute(f"SELECT id, name FROM users WHERE id IN ({', '.join('?' * len(authors))})",
+                              authors).fetchall()) if authors else {}
+
+    def named(v: dict[str, Any]) -> str:
+        d = datetime.date.fromisoformat(str(v["date"]))
+        who, kind = names.get(v.get("author_id"), ""), ACTIVITY_KINDS.get(v["kind"], "帮扶活动")
+        return f"{d.year}年{d.month}月{d.day}日{who}的{kind}"
+
+    shown = "、".join(named(v) for v in visits[:3]) + (f"等 {len(visits)} 条" if len(visits) > 3 else "")
+    words = f"这个结对有{'这条' if len(visits) == 1 else '这些'}帮扶活动记在结束日期（{end}）以后：{shown}。"
+    today = local_today().isoformat()
+    if any(str(v["date"]) > today for v in visits):
+        locked = "（已审核通过的请先退回）" if any(v.get("review_status") == "approved" for v in visits) else ""
+        raise Refusal(words + "日期在今天以后的，还没有发生，是日期写错了：请在结对档案里打开这条活动，"
+                      f"点“修改”把日期改成实际做的那一天{locked}，没有做过的就删除，然后再结束结对。", "end_date")
+    raise Refusal(words + "请把结束日期定在这些活动之后，或先更正这些活动的日期。", "end_date")
 
 
 def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) -> None:

@@ -13,14 +13,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import parse_id
-from sync.entities import CATEGORIES, PAIRING, PAIRING_STATUSES, RISK_LEVELS
+from sync.entities import ACTIVITY_KINDS, CATEGORIES, PAIRING, PAIRING_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
 from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
-from ..queries.archives import FILTERS, PAGE_SIZE, get_pairing, list_pairings, sees_names
+from ..queries.archives import FILTERS, PAGE_SIZE, activities_after, get_pairing, list_pairings, sees_names
 from ..queries.pickers import mentee_categories, mentee_options, mentor_options
 from ..queries.units import unit_options
 from .common import (
@@ -186,8 +186,13 @@ async def _end_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any]
     fields = field_views("pairing", END_FIELDS, values, errors=errors, labels={"outcome": "结束时的情况"})
     fields[1].widget = "radios"
     fields[1].required = True
+    scope, today = await page.scope(), local_today().isoformat()
+    # Visits dated after today (a slip of the day): the pairing cannot end before them, so the page
+    # names each with a link to correct it before the form is sent.
+    ahead = await page.state.store.read(lambda db: activities_after(db, scope, pairing["id"], today))
     return page.render("pairing_end.html", {
         "pairing": pairing, "fields": fields, "version": values.get("base_version", pairing["version"]),
+        "ahead": ahead, "kinds": ACTIVITY_KINDS,
         "form_error": (errors or {}).get("_form"), "names": sees_names(await page.scope()),
     }, status=status)
 

@@ -166,6 +166,18 @@ def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> l
     return [decode_lists(r, *ACTIVITY_LISTS) for r in rows]
 
 
+def activities_after(db: sqlite_utils.Database, scope: Scope, pairing_id: str, day: str) -> list[dict[str, Any]]:
+    """The pairing's live activities dated after ``day``, oldest first, each with its volunteer's
+    name: on the end form, the visits dated ahead that stand in the way of ending it today."""
+    where, params = visible(scope, "activity", "a")
+    rows = list(db.query(
+        "SELECT a.id, a.date, a.kind, a.review_status, a.author_id, a.entered_by FROM activities a"
+        f" WHERE a.pairing_id = ? AND a.date > ? AND {where} ORDER BY a.date, a.created_at",
+        [pairing_id, day, *params]))
+    names = user_names(db, {r["author_id"] for r in rows})
+    return [{**r, "author_name": names.get(r["author_id"] or "", "")} for r in rows]
+
+
 def deleted_activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> list[dict[str, Any]]:
     """The pairing's deleted activities in scope, oldest first: the inspector is shown that a visit
     was recorded and then deleted, by whom and when, instead of its silently missing."""

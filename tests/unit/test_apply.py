@@ -779,8 +779,8 @@ def test_a_pairings_start_moved_past_its_visits_or_its_end_before_them_is_refuse
                           2, base_version=1))
     assert [a["status"] for a in answers] == ["rejected", "rejected"]
     assert "2026-11-20" in answers[0]["reason"] and "“开始日期”（2026-11-21）不能晚于" in answers[0]["reason"]
-    assert "2026-11-25" in answers[1]["reason"] and "“结束日期”（2026-11-24）不能早于" in answers[1]["reason"]
-    assert "2026-11-20" not in answers[1]["reason"]
+    assert "2026年11月25日" in answers[1]["reason"] and "记在结束日期（2026-11-24）以后" in answers[1]["reason"]
+    assert "2026年11月20日" not in answers[1]["reason"]
     assert row(db, "pairing", w.pairing)["start_date"] == "2026-09-01"
     assert row(db, "pairing", w.pairing)["status"] == "active"
     moved = push(db, w.staff, upsert("pairing", w.pairing, {"start_date": "2026-11-20"}, 3, base_version=1),

@@ -171,8 +171,9 @@ def test_moving_a_pairings_start_past_its_visits_or_ending_it_before_them_is_ref
     assert "“开始日期”（2026-11-21）不能晚于这些日期" in response.text
     response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-11-19", "outcome": "stable",
                                                            "base_version": "1"})
-    assert response.status_code == 400 and "2026-11-20 有帮扶活动记录" in response.text, response.text
-    assert "“结束日期”（2026-11-19）不能早于这些日期" in response.text
+    assert response.status_code == 400, response.text
+    assert "有这条帮扶活动记在结束日期（2026-11-19）以后" in response.text
+    assert "2026年11月20日" in response.text and "请把结束日期定在这些活动之后" in response.text
     pairing = site.read(lambda db: row(db, "pairing", w.pairing1))
     assert (pairing["start_date"], pairing["status"], pairing["version"]) == ("2026-09-01", "active", 1)
 
@@ -346,3 +347,41 @@ def test_ending_clicked_twice_is_answered_as_the_first_and_still_leads_to_the_re
     # Another person's form, shown before the pairing ended, is still told it has ended.
     other = site.as_(w.staff_town1).post(f"/pairings/{w.pairing2}/end", {**form, "outcome": "stable"})
     assert other.status_code == 400 and "已经结束了" in other.text
+
+
+def test_a_visit_dated_ahead_by_mistake_is_named_on_the_end_form_and_once_corrected_the_pairing_ends_today(
+        site: Site) -> None:
+    """A volunteer's phone took a visit dated ten days ahead (a slip of the day; a phone may date a
+    month ahead). Ending the pairing today was refused with only a date, so the station could not
+    tell which record, whose, or what to do. The end form now lists it (day, volunteer, kind, a link)
+    before anything is sent, the refusal names it and says to correct its date; once corrected, the
+    pairing ends today."""
+    w = site.w
+    today = local_today()
+    ahead = (today + datetime.timedelta(days=10)).isoformat()
+    visit = site.write(lambda db: mutate(db, w.mentor1, "activity", {
+        "pairing_id": w.pairing1, "kind": "talk", "date": ahead, "record": "谈心"}))
+    volunteer = site.read(lambda db: db.execute("SELECT name FROM users WHERE id = ?",
+                                                [w.mentor1.user_id]).fetchone()[0])
+    day = datetime.date.fromisoformat(ahead)
+    named = f"{day.year}年{day.month}月{day.day}日"
+    browser = site.as_(w.staff_st11)
+    form = browser.get(f"/pairings/{w.pairing1}/end")
+    assert form.status_code == 200 and f"/activities/{visit}" in form.text
+    assert volunteer in form.text and "面对面谈心" in form.text and "日期在今天以后" in form.text
+
+    response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": today.isoformat(), "outcome": "stable",
+                                                           "base_version": "1"})
+    assert response.status_code == 400
+    assert f"{named}{volunteer}的面对面谈心" in response.text, response.text
+    assert "把日期改成实际做的那一天" in response.text
+    assert site.read(lambda db: row(db, "pairing", w.pairing1))["status"] == "active"
+
+    version = site.read(lambda db: row(db, "activity", visit))["version"]
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"date": today.isoformat()}, visit,
+                                 base_version=version))
+    assert f"/activities/{visit}" not in browser.get(f"/pairings/{w.pairing1}/end").text
+    response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": today.isoformat(), "outcome": "stable",
+                                                           "base_version": "1"})
+    assert response.status_code == 303
+    assert site.read(lambda db: row(db, "pairing", w.pairing1))["end_date"] == today.isoformat()
