@@ -21,6 +21,7 @@ from sync.audit import append_audit
 from sync.db import NotADatabase
 from sync.system import SYSTEM
 from sync.timeutil import SHANGHAI, parse_utc
+from sync.users import fold_login
 
 from .config import SettingInvalid, Settings
 from .store import Store
@@ -360,13 +361,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help='print {"county", "login", "password"} only')
     p.set_defaults(func=cmd_init)
 
+    # Every --user is folded as the sign-in page folds a login (NFKC, case, spaces): an operator's
+    # `--user Sun.Laoshi`, or a name typed with a Chinese IME in full-width mode, finds the account.
     p = command("reset-password", "give a web account a new one-time password (e.g. the only admin forgot theirs)")
-    p.add_argument("--user", required=True, help="login")
+    p.add_argument("--user", required=True, type=fold_login, help="login")
     p.add_argument("--json", action="store_true", help='print {"login", "name", "password"} only')
     p.set_defaults(func=cmd_reset_password)
 
     p = command("enrol-code", "issue a one-time enrolment code for a user's phone")
-    p.add_argument("--user", required=True, help="login")
+    p.add_argument("--user", required=True, type=fold_login, help="login")
     p.add_argument("--json", action="store_true")
     p.add_argument("--link", action="store_true", help="also print the enrol link http://…/app/?code=… (for a QR code)")
     p.set_defaults(func=cmd_enrol_code)
@@ -377,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_recovery_code)
 
     p = command("devices", "list a user's phones")
-    p.add_argument("--user", required=True, help="login")
+    p.add_argument("--user", required=True, type=fold_login, help="login")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_devices)
 

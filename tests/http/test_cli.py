@@ -640,3 +640,18 @@ def test_demo_has_open_risk_flags_for_the_station_home_and_one_already_handled(d
     assert len(open_flags) >= 2 and len(handled) >= 1
     assert all(role == "staff" and on for _, on, role, _ in handled)
     assert any(status == "approved" for *_, status in handled), "handled after approval (open_after_approval)"
+
+
+def test_a_user_typed_with_capitals_spaces_or_full_width_letters_is_found_as_the_sign_in_finds_it(
+        demo: Demo, tmp_path: pathlib.Path) -> None:
+    db = demo.copy(tmp_path)
+    mentor, staff = demo.login("mentor"), demo.login("staff")
+    full_width = " " + "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in mentor.upper()) + "\u3000"
+    for typed in (mentor.title(), full_width):
+        code = banxing("enrol-code", "--user", typed, "--json", "--db", db)
+        assert code.returncode == 0, code.stderr
+        listed = banxing("devices", "--user", typed, "--json", "--db", db)
+        assert listed.returncode == 0, listed.stderr
+    reset = banxing("reset-password", "--user", f" {staff.upper()} ", "--json", "--db", db)
+    assert reset.returncode == 0, reset.stderr
+    assert json.loads(reset.stdout)["login"] == staff
