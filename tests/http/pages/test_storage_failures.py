@@ -98,3 +98,37 @@ def test_a_backup_download_the_disk_cannot_hold_is_a_503_page_and_the_next_one_i
     assert refused.status_code == 503 and "磁盘" in refused.text and "Traceback" not in refused.text
     whole = admin.post("/admin/backup", {}, token=token)
     assert whole.status_code == 200 and whole.content.startswith(b"SQLite format 3\x00")
+
+
+def test_a_list_of_children_opened_on_a_full_disk_shows_no_child_and_says_it_cannot_be_opened_now(
+        site: Site) -> None:
+    """A list page logs one access-log line for what it shows; on a full disk that line cannot be
+    written, and a list shown without it would be a look at children's records nobody can trace."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    pages = ["/mentees", "/pairings", "/referrals", f"/mentors/{w.mentor1.user_id}", "/staff"]
+    for path in pages:
+        assert "小明" in browser.get(path).text, path
+    site.write(lambda db: db.execute("CREATE TABLE filler (b BLOB)"))
+    count = site.write(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+    site.write(lambda db: db.execute(f"PRAGMA max_page_count = {count}"))
+    shown: dict[str, list[int]] = {}
+    try:
+        while True:  # fill every free byte of the pages there are: the disk is full
+            try:
+                site.write(lambda db: db.execute("INSERT INTO filler VALUES (zeroblob(512))"))
+            except DiskFull:
+                break
+        for path in pages:
+            for _ in range(500):  # each look logs a line, until the log's last page has no room either
+                full = browser.get(path)
+                shown.setdefault(path, []).append(full.status_code)
+                if full.status_code != 200:
+                    break
+            assert full.status_code == 503, (path, full.status_code, full.text[-2000:])
+            assert "现在打不开这些记录" in full.text and "小明" not in full.text, path
+            assert "Traceback" not in full.text and "没有保存" not in full.text, path
+    finally:
+        site.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+    for path in pages:
+        assert browser.get(path).status_code == 200, path
