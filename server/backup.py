@@ -15,6 +15,7 @@ import tempfile
 from sync.db import NotADatabase, check_database_file, make_private
 
 from .auth import key_file
+from .preflight import served
 
 
 class BackupRefused(Exception):
@@ -37,6 +38,7 @@ def backup(db_path: pathlib.Path, target: pathlib.Path) -> bool:
         raise BackupRefused(f"{target} 已经存在：请换一个新的文件名，什么都没有写。")
     if not target.parent.is_dir():
         raise BackupRefused(f"文件夹 {target.parent} 不存在，什么都没有写。")
+    _check_wal_beside(db_path)
     folder: pathlib.Path | None = None
     try:
         source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -85,6 +87,18 @@ def backup(db_path: pathlib.Path, target: pathlib.Path) -> bool:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
     return with_key
+
+
+def _check_wal_beside(db_path: pathlib.Path) -> None:
+    """Refuse a snapshot while the running server's -wal (or -shm) is deleted: it still writes to the
+    deleted one, and a copy read from the database file alone lacks every commit in it (hours of
+    visits, each acknowledged to a phone). The server makes the files anew at its next write."""
+    missing = [n for n in ("-wal", "-shm") if not db_path.with_name(db_path.name + n).exists()]
+    if missing and served(db_path):
+        raise BackupRefused(
+            f"数据库旁边的 {db_path.name}{missing[0]} 文件不见了（被删除了？），服务器正在运行，"
+            "备份没有做，什么都没有写：现在复制会漏掉最近保存的记录。服务器保存下一笔记录时会自己重建这个文件（也可以重启服务器），"
+            "等这个文件重新出现后再备份。")
 
 
 def _part(path: pathlib.Path) -> pathlib.Path:

@@ -19,8 +19,9 @@ from sync import parse_id
 from sync.timeutil import SHANGHAI, format_utc
 
 from ..access import count_access_log, log_access, read_access_log
-from ..backup import backup
+from ..backup import BackupRefused, backup
 from ..clients import client_ip
+from ..errors import AppError
 from ..queries.admin import describe_targets, people_in_log, target_for_code
 from ..replication import replica_state
 from .common import ADMIN, page_count, page_number, past_the_end, require, require_form
@@ -97,6 +98,12 @@ async def admin_access_log(request: Request) -> Response:
     })
 
 
+class BackupNotTaken(AppError):
+    """backup() refused (the running server's -wal deleted): the server's, not the admin's, and it passes."""
+
+    status, code = 503, "backup_refused"
+
+
 async def admin_backup(request: Request) -> Response:
     visit = await require(request, ADMIN)
     return visit.render("admin_backup.html", {"db_path": str(visit.state.settings.db_path), "replica": replica_state()})
@@ -111,6 +118,9 @@ async def admin_backup_download(request: Request) -> Response:
     target = folder / f"banxing-{stamp}.db"
     try:
         await asyncio.to_thread(backup, visit.state.settings.db_path, target)
+    except BackupRefused as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise BackupNotTaken(str(exc)) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -400,3 +400,36 @@ def test_a_backup_of_a_database_on_a_disk_gone_read_only_holds_every_committed_c
     assert scalar(saved, "SELECT count(*) FROM units WHERE name LIKE '%（最后一笔）'") == 1
     assert row_counts(saved) == row_counts(db)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # its copy is gone
+
+
+def test_a_backup_while_the_running_servers_wal_is_deleted_is_refused_in_words_and_writes_nothing(
+        demo: Demo, tmp_path: pathlib.Path) -> None:
+    """An operator cleaning "temp files" deletes the -wal the server still writes to: a backup read from
+    the database file alone lacked every commit in it, acknowledged to phones, and said it was whole."""
+    from server.preflight import hold_database
+    from server.store import Store
+
+    db = demo.copy(tmp_path, "county.db")
+    lock = hold_database(db)  # as `banxing serve` does
+    store = Store(db, checkpoints=False)  # as while Litestream replicates: commits stay in the WAL
+    try:
+        store.write_now(lambda d: d.execute(
+            "UPDATE units SET name = name || '（最后一笔）' WHERE rowid = (SELECT min(rowid) FROM units)"))
+        for suffix in ("-wal", "-shm"):
+            db.with_name(db.name + suffix).unlink()
+        saved = tmp_path / "saved.db"
+        made = banxing("backup", "--to", saved, "--db", db)
+        assert made.returncode == 2 and "Traceback" not in made.stderr, made.stderr
+        assert "county.db-wal 文件不见了" in made.stderr and "备份没有做" in made.stderr
+        assert not saved.exists() and not pathlib.Path(f"{saved}.secret").exists()
+        # The server's next write copies its WAL back and makes the files anew: the backup then holds it.
+        store.write_now(lambda d: d.execute("UPDATE units SET name = name WHERE rowid = 1"))
+        deadline = time.monotonic() + 10
+        while not db.with_name(db.name + "-shm").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # it reopens its files just after answering the write
+        made = banxing("backup", "--to", saved, "--db", db)
+        assert made.returncode == 0, made.stderr
+        assert scalar(saved, "SELECT count(*) FROM units WHERE name LIKE '%（最后一笔）'") == 1
+    finally:
+        store.close()
+        os.close(lock)

@@ -2,10 +2,12 @@
 (nothing of it was saved), and the same form goes through once there is room, once."""
 from __future__ import annotations
 
+import os
 import re
 import resource
 
 from server.errors import DiskFull
+from server.preflight import hold_database
 
 from .conftest import Site
 from .test_imports import MENTEE_HEADERS, confirm, upload, xlsx
@@ -132,3 +134,23 @@ def test_a_list_of_children_opened_on_a_full_disk_shows_no_child_and_says_it_can
         site.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
     for path in pages:
         assert browser.get(path).status_code == 200, path
+
+
+def test_a_backup_download_while_the_wal_is_deleted_is_refused_in_words_not_a_copy_lacking_its_commits(
+        site: Site) -> None:
+    """A copy read while the server's -wal is deleted lacked every commit in it; the page said nothing.
+    (That the next backup, once the server made its files anew, holds them: tests/http/test_cli_operations.py.)"""
+    admin = site.as_(site.w.admin)
+    token = admin.token("/admin/backup")
+    db = site.settings.db_path
+    lock = hold_database(db)  # as `banxing serve` holds it
+    try:
+        site.write(lambda d: d.execute("UPDATE units SET name = name || '（最后一笔）' WHERE id = ?", [site.w.st11]))
+        for suffix in ("-wal", "-shm"):
+            db.with_name(db.name + suffix).unlink()
+        refused = admin.post("/admin/backup", {}, token=token)
+    finally:
+        os.close(lock)
+    assert refused.status_code == 503 and "Traceback" not in refused.text, refused.text[-1500:]
+    assert "文件不见了" in refused.text and "备份没有做" in refused.text
+    assert not refused.content.startswith(b"SQLite format 3")
