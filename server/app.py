@@ -17,6 +17,7 @@ from .errors import EXCEPTION_HANDLERS, FormKept, LoginRequired, PasswordToChoos
 from .pages.first_password import password_to_choose
 from .pages.login import form_kept, http_refused, login_required
 from .paths import resolve
+from .replication import HeldWal
 from .routes import build_routes
 from .security import SecurityHeaders
 from .slashes import page_slashes
@@ -53,6 +54,8 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = Store(settings.db_path, readers=settings.readers, report_readers=settings.report_readers,
                       fault_delay_in_write=settings.fault_delay_in_write, checkpoints=not settings.replica)
+        if settings.replica:
+            store.wal_holder = HeldWal()  # Litestream lets go of a deleted WAL for it to be copied back
         store.migrate()
         app.state.banxing = AppState(
             settings=settings, store=store, signers=Signers(load_keys(settings.secret_keys, settings.db_path)),

@@ -55,6 +55,7 @@ QUICK_SECONDS = 30.0
 FAILED_STARTS = 3
 BACKOFF_SECONDS = 60.0
 CHECK_SECONDS = 60.0
+PAUSE_SECONDS = 10.0
 LIST_TIMEOUT_SECONDS = 30.0
 PR_SET_PDEATHSIG = 1
 
@@ -150,6 +151,20 @@ def replica_state() -> ReplicaState | None:
     return replicator.state() if replicator is not None else None
 
 
+class HeldWal:
+    """What the Store asks, when a deleted WAL must be copied back, to let go of it: this process's
+    Litestream, if it replicates (server/store.py ``Store.wal_holder``)."""
+
+    def pause(self) -> bool:
+        replicator = _current
+        return replicator is not None and replicator.pause()
+
+    def resume(self) -> None:
+        replicator = _current
+        if replicator is not None:
+            replicator.resume()
+
+
 def _utc_seconds(stamp: str) -> float:
     return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
@@ -175,6 +190,8 @@ class Replicator:
         self._last_error = ""
         self._fresh_at = time.time()  # the replica was last known to hold everything at this time
         self._stale_minutes: int | None = None
+        self._paused = False  # stopped by pause(): the watchdog neither counts it nor starts it again
+        self._spawning = threading.Lock()
 
     def command(self) -> list[str]:
         return [litestream_binary(), "replicate", "-config", str(write_config(self.settings)),
@@ -221,7 +238,9 @@ class Replicator:
     def _watchdog(self) -> None:
         while not self._stopping.is_set():
             proc = self.proc
-            if proc is not None and proc.poll() is not None:
+            if self._paused:
+                pass
+            elif proc is not None and proc.poll() is not None:
                 quick = time.monotonic() - self._started < QUICK_SECONDS
                 with self._lock:
                     self._failed_starts = self._failed_starts + 1 if quick else 1
@@ -239,7 +258,9 @@ class Replicator:
                               "请检查副本设置（replica）和运维说明。", file=sys.stderr)
                 if self._stopping.wait(delay):
                     return
-                self._spawn()
+                with self._spawning:
+                    if not self._paused and self.proc is proc:
+                        self._spawn()
             elif proc is not None and time.monotonic() - self._started >= QUICK_SECONDS and self._failed_starts:
                 with self._lock:
                     self._failed_starts = 0
@@ -294,6 +315,33 @@ class Replicator:
     def _checker(self) -> None:
         while not self._stopping.wait(self._check_seconds):
             self.check()
+
+    def pause(self) -> bool:
+        """Stop Litestream until ``resume``, letting go of its read transaction on the WAL.
+
+        When the -wal is deleted under the server, the Store must copy the deleted WAL back into the
+        database file (a TRUNCATE checkpoint) before it answers; Litestream's read transaction on
+        that WAL made the checkpoint busy for ever, and every push was refused until a restart.
+        Started again, Litestream finds the database moved on and ships it to the replica afresh."""
+        with self._spawning:
+            self._paused = True
+            proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=PAUSE_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        print("数据库的 -wal 文件在运行中被删除了：副本复制（Litestream）暂停片刻，记录写回数据库文件后马上重新启动"
+              "（litestream stopped to copy a deleted WAL back）", file=sys.stderr)
+        return True
+
+    def resume(self) -> None:
+        with self._spawning:
+            if self._paused and not self._stopping.is_set():
+                self._spawn()
+            self._paused = False
 
     def stop(self) -> None:
         """SIGTERM: Litestream ships what is left (up to its shutdown timeout) and exits."""

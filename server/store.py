@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import sqlite_utils
 
@@ -81,6 +81,11 @@ class _Outcome:
     def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
         self.value = value
         self.error = error
+
+
+class WalHolder(Protocol):
+    def pause(self) -> bool: ...
+    def resume(self) -> None: ...
 
 
 class _Group:
@@ -232,6 +237,10 @@ class Store:
         # checkpoints=False while Litestream replicates: it runs every checkpoint itself.
         self._checkpoint_pages = checkpoint_pages if checkpoints else 0
         self._stop = threading.Event()
+        # Another reader of the WAL that must let go of it for a deleted WAL to be copied back
+        # (Litestream, see replication.HeldWal); paused until the connections are opened again.
+        self.wal_holder: WalHolder | None = None
+        self._holder_paused = False
         self._checkpointer: threading.Thread | None = None
         self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="banxing-writer", daemon=True)
@@ -413,6 +422,9 @@ class Store:
             self._drop_writer_db()
         elif replaced:
             self._reopen_all()
+        if self._holder_paused and self.wal_holder is not None:
+            self._holder_paused = False
+            self.wal_holder.resume()  # onto the new files
         return carry
 
     def _drop_writer_db(self) -> None:
@@ -449,6 +461,10 @@ class Store:
         if wal_now == wal_id and shm_now == shm_id:
             return False
         try:
+            # Litestream always holds a read transaction on the WAL: stopped first (a busy TRUNCATE
+            # tried beside it, then again once it was gone, failed with `disk I/O error`).
+            if self.wal_holder is not None and self.wal_holder.pause():
+                self._holder_paused = True
             busy, frames, copied = group.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error as exc:
             group.fail(_as_storage(exc))

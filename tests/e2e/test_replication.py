@@ -105,3 +105,49 @@ def test_a_restore_from_the_replica_holds_every_push_acknowledged_before_the_rec
     missing = [rid for rid in must_have if rid not in stored]
     assert not missing, f"{len(missing)} of {len(must_have)} acknowledged records lost (of {acked} acknowledged)"
     assert total == distinct
+
+
+def test_with_a_replica_a_deleted_wal_is_copied_back_and_pushes_go_on_and_reach_the_replica(
+    tmp_path: pathlib.Path,
+) -> None:
+    """Litestream holds a read transaction on the WAL, so the server could not copy a deleted WAL back
+    and refused every push (503) until it was restarted; now it stops Litestream for that moment."""
+    db = tmp_path / "banxing.db"
+    replica = tmp_path / "other-disk" / "replica"
+    ids = prepare(db)
+    server = ServerProcess(db, env={"BANXING_REPLICA": str(replica),
+                                    "BANXING_REPLICA_SYNC_SECONDS": str(SYNC_SECONDS)})
+    server.start()
+    try:
+        phone = Phone(enrol_mentor(server), ids["pairing"])
+        pushed: list[str] = []
+
+        def push(note: str) -> None:
+            mutations = [activity(phone.pairing, phone.next_mid + i, record=note) for i in range(3)]
+            status, body = server.request("POST", "/api/sync/push", {"mutations": mutations}, phone.token, timeout=60)
+            applied = status == 200 and all(r["status"] == "applied" for r in body["results"])
+            assert applied, (body, server.stderr()[-1500:])
+            phone.next_mid += len(mutations)
+            pushed.extend(m["record_id"] for m in mutations)
+
+        push("删除之前")
+        time.sleep(2 * SYNC_SECONDS + 1)
+        for suffix in ("-wal", "-shm"):
+            pathlib.Path(f"{db}{suffix}").unlink()
+        push("删除之后")
+        push("又一次")
+        time.sleep(3 * SYNC_SECONDS + 2)  # Litestream, started again, ships them
+    finally:
+        server.stop()
+    assert "Traceback" not in server.stderr()
+    restored = tmp_path / "restored.db"
+    done = subprocess.run([litestream_binary(), "restore", "-o", str(restored), f"file://{replica}"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    conn = sqlite3.connect(restored)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = {r[0] for r in conn.execute("SELECT id FROM activities")}
+    finally:
+        conn.close()
+    assert set(pushed) <= stored
