@@ -6,6 +6,7 @@ admin. Every view and every print is written to the access log with what it show
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlite_utils
@@ -18,7 +19,7 @@ from sync.timeutil import utc_now
 
 from ..access import log_access
 from ..clients import client_ip
-from ..queries.archives import archive, sees_names
+from ..queries.archives import archive, sees_names, stamp_of
 from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
 from .history import OPS, changed_after_approval, conflict_lines, edited_fields, history_lines
@@ -33,13 +34,17 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
     data["history"] = history_lines(db, "pairing", pairing_id)
     data["pairing"]["changed_after_approval"] = changed_after_approval(data["history"], data["reviews"])
     data["conflicts"] = conflict_lines("pairing", data["conflicts"])
-    for a in [*data["activities"], *data["deleted"]]:
+    every = [*data["activities"], *data["deleted"]]
+    for a in every:
         a["history"] = history_lines(db, "activity", a["id"])
         a["changed_after_approval"] = changed_after_approval(a["history"], a["reviews"])
         a["edited"] = edited_fields("activity", a["history"])
         a["conflicts"] = conflict_lines("activity", a["conflicts"])
         deletions = [h for h in a["history"] if h["op"] == OPS["delete"]]
         a["deleted_line"] = deletions[-1] if deletions else None
+    # The histories print names (who changed what, a volunteer named in a change): the code covers them.
+    shown = [data["history"], data["conflicts"], *([a["history"], a["conflicts"]] for a in every)]
+    data["stamp"] = stamp_of(db, data.pop("stamped"), [json.dumps(shown, ensure_ascii=False, sort_keys=True)])
     return data
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
@@ -119,7 +120,7 @@ def get_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dic
         SELECT p.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.categories, m.risk_level,
                m.grade, m.school, m.gender, m.plan, m.status AS mentee_status, m.version AS mentee_version,
                m.updated_at AS mentee_updated_at,
-               un.name AS unit_name, town.name AS town_name,
+               un.name AS unit_name, town.id AS town_id, town.name AS town_name,
                us.name AS mentor_name, us.phone AS mentor_phone, us.smartphone AS mentor_smartphone
         FROM pairings p JOIN mentees m ON m.id = p.mentee_id
         LEFT JOIN units un ON un.id = p.unit_id LEFT JOIN units town ON town.id = un.parent_id
@@ -210,22 +211,46 @@ def child_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> l
     return list(db.query(
         f"""
         SELECT p.id, p.status, p.outcome, p.start_date, p.end_date, p.version, p.deleted, p.updated_at,
-               us.name AS mentor_name,
+               p.mentor_id, us.name AS mentor_name,
                (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities
         FROM pairings p LEFT JOIN users us ON us.id = p.mentor_id
         WHERE p.mentee_id = ? AND {where} ORDER BY p.start_date, p.created_at, p.id
         """, [mentee_id, *params]))
 
 
-def data_stamp(records: list[dict[str, Any]], conflicts: list[dict[str, Any]]) -> dict[str, str]:
+def data_stamp(records: list[dict[str, Any]], conflicts: list[dict[str, Any]], *,
+               words: Iterable[str] = (), times: Iterable[str] = ()) -> dict[str, str]:
     """When the archive's data last changed (``at``, UTC) and a short check code of every record's
-    version and every conflict's state (``code``): a paper copy and the screen showing the same
-    code hold the same data."""
+    version, every conflict's state and every word printed from outside those records (``words``:
+    a volunteer's or a unit's name, changed in ``times``): a paper copy and the screen showing the
+    same code hold the same data."""
     marks = sorted(f"{r['id']}:{r['version']}:{r['deleted']}" for r in records)
     marks += sorted(f"{c['id']}:{c['status']}" for c in conflicts)
-    times = [r["updated_at"] for r in records] + [c["resolved_at"] or c["created_at"] for c in conflicts]
+    marks += sorted(set(words))
+    stamps = [r["updated_at"] for r in records] + [c["resolved_at"] or c["created_at"] for c in conflicts]
     code = hashlib.sha256("\n".join(marks).encode()).hexdigest()[:8].upper()
-    return {"at": max(times), "code": code}
+    return {"at": max([*stamps, *times]), "code": code}
+
+
+def stamp_of(db: sqlite_utils.Database, stamped: dict[str, Any], words: Iterable[str] = ()) -> dict[str, str]:
+    """The stamp (``data_stamp``) of what an archive shows: ``stamped`` as ``archive`` gathered it (its
+    records, conflicts, and the ids of the people and units it names), ``words`` whatever else the
+    page prints (its change histories in words). A volunteer or a unit renamed since changes the
+    code, as the printed name does, and the time the stamp gives."""
+    people = sorted(i for i in stamped["people"] if i)
+    units = sorted(i for i in stamped["units"] if i)
+    found: list[str] = []
+    times: list[str] = []
+    if people:
+        found += [f"user:{r['id']}:{r['name']}:{r['smartphone']}" for r in db.query(
+            f"SELECT id, name, smartphone FROM users WHERE id IN ({placeholders(people)})", people)]
+        times += [r[0] for r in db.execute(
+            f"SELECT max(at) FROM sync_audit WHERE entity = 'user' AND record_id IN ({placeholders(people)})",
+            people) if r[0]]
+    unit_rows = list(db.query(f"SELECT id, name, version, deleted, updated_at FROM units WHERE id IN"
+                              f" ({placeholders(units)})", units)) if units else []
+    found += [f"unit:{r['id']}:{r['name']}" for r in unit_rows]
+    return data_stamp([*stamped["records"], *unit_rows], stamped["conflicts"], words=[*found, *words], times=times)
 
 
 def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -246,7 +271,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     ``entered_by_name``, ``created_by_name``, ``updated_by_name``; ``screenings`` and ``referrals``
     are the child's during the pairing; ``reviews`` and ``conflicts`` are the pairing's own;
     ``timeline`` merges the live ones by date; ``pairings`` are all the child's pairings;
-    ``stamp`` dates the data (``data_stamp``).
+    ``stamped`` is what the check code covers (``stamp_of``).
     """
     pairing = get_pairing(db, scope, pairing_id)
     if pairing is None:
@@ -298,11 +323,17 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     child = {"id": pairing["mentee_id"], "version": pairing["mentee_version"], "deleted": 0,
              "updated_at": pairing["mentee_updated_at"]}
     pairings = child_pairings(db, scope, pairing["mentee_id"])
+    people |= {p["mentor_id"] for p in pairings} | {pairing["mentor_id"]}
+    people |= {r["reviewer_id"] for r in every_review}
+    people |= {c["user_id"] for c in every_conflict} | {c["resolved_by"] for c in every_conflict}
     return {
         "pairing": pairing, "activities": activities, "deleted": deleted, "screenings": screenings,
         "referrals": referrals, "reviews": reviews.get(pairing_id, []), "conflicts": conflicts.get(pairing_id, []),
         "pairings": pairings,
-        "stamp": data_stamp([child, *pairings, *every, *screenings, *referrals, *every_review], every_conflict),
+        # What the check code covers; ``stamp_of`` makes it once the page has its histories in words.
+        "stamped": {"records": [child, *pairings, *every, *screenings, *referrals, *every_review],
+                    "conflicts": every_conflict, "people": people,
+                    "units": {pairing["unit_id"], pairing["town_id"]}},
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],
     }
 
