@@ -25,6 +25,12 @@ from .common import OFFICE, STAFF, Visit, not_found, path_id, require
 from .history import OPS, changed_after_approval, conflict_lines, edited_fields, history_lines
 
 
+def _deletion(lines: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The history line of the record's (last) deletion: who deleted it and when, or None."""
+    deletions = [h for h in lines if h["op"] == OPS["delete"]]
+    return deletions[-1] if deletions else None
+
+
 def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
     """The archive with every change history and conflict in words: the same for the page and its
     print, so a paper copy shows each edit after approval, each deletion and each clash too."""
@@ -33,6 +39,7 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
         return None
     data["history"] = history_lines(db, "pairing", pairing_id)
     data["pairing"]["changed_after_approval"] = changed_after_approval(data["history"], data["reviews"])
+    data["pairing"]["deleted_line"] = _deletion(data["history"]) if data["pairing"]["deleted"] else None
     data["conflicts"] = conflict_lines("pairing", data["conflicts"])
     every = [*data["activities"], *data["deleted"]]
     for a in every:
@@ -40,11 +47,21 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
         a["changed_after_approval"] = changed_after_approval(a["history"], a["reviews"])
         a["edited"] = edited_fields("activity", a["history"])
         a["conflicts"] = conflict_lines("activity", a["conflicts"])
-        deletions = [h for h in a["history"] if h["op"] == OPS["delete"]]
-        a["deleted_line"] = deletions[-1] if deletions else None
+        # A visit of a deleted pairing went with it: the pairing's deletion is the visit's.
+        a["deleted_line"] = _deletion(a["history"]) if a["deleted"] else data["pairing"]["deleted_line"]
+        a["with_pairing"] = not a["deleted"]
+    for entity, rows in (("screening", data["deleted_screenings"]), ("referral", data["deleted_referrals"])):
+        for x in rows:
+            x["history"] = history_lines(db, entity, x["id"])
+            x["deleted_line"] = _deletion(x["history"])
+    for p in data["pairings"]:
+        p["deleted_line"] = _deletion(history_lines(db, "pairing", p["id"])) if p["deleted"] else None
     # The histories print names (who changed what, a volunteer named in a change): the code covers them.
-    shown = [data["history"], data["conflicts"], *([a["history"], a["conflicts"]] for a in every)]
-    data["stamp"] = stamp_of(db, data.pop("stamped"), [json.dumps(shown, ensure_ascii=False, sort_keys=True)])
+    shown = [data["history"], data["conflicts"], *([a["history"], a["conflicts"]] for a in every),
+             *(x["history"] for x in [*data["deleted_screenings"], *data["deleted_referrals"]]),
+             *(p["deleted_line"] for p in data["pairings"])]
+    data["words"] = [json.dumps(shown, ensure_ascii=False, sort_keys=True)]
+    data["stamp"] = stamp_of(db, data["stamped"], data["words"])
     return data
 
 
@@ -53,8 +70,8 @@ def _counts(data: dict[str, Any]) -> dict[str, int]:
     every = [*data["activities"], *data["deleted"]]
     reviews = len(data["reviews"]) + sum(len(a["reviews"]) for a in every)
     counts = {"mentee": 1, "pairing": len(data["pairings"]) or 1, "activity": len(every),
-              "screening": len(data["screenings"]),
-              "referral": len(data["referrals"]), "review": reviews}
+              "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
+              "referral": len(data["referrals"]) + len(data["deleted_referrals"]), "review": reviews}
     return {k: v for k, v in counts.items() if v}
 
 

@@ -112,9 +112,11 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
     return rows, total
 
 
-def get_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
-    """One live pairing in scope with its mentee, unit and volunteer, or None (missing and not yours alike)."""
-    where, params = visible(scope, "pairing", "p")
+def get_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
+                deleted_too: bool = False) -> dict[str, Any] | None:
+    """One live pairing in scope with its mentee, unit and volunteer, or None (missing and not yours alike).
+    ``deleted_too``: a deleted pairing of a live child as well (its archive keeps what it held)."""
+    where, params = in_scope(scope, "pairing", "p") if deleted_too else visible(scope, "pairing", "p")
     row = next(db.query(
         f"""
         SELECT p.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.categories, m.risk_level,
@@ -179,11 +181,14 @@ def activities_after(db: sqlite_utils.Database, scope: Scope, pairing_id: str, d
     return [{**r, "author_name": names.get(r["author_id"] or "", "")} for r in rows]
 
 
-def deleted_activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> list[dict[str, Any]]:
+def deleted_activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
+                          pairing_deleted: bool = False) -> list[dict[str, Any]]:
     """The pairing's deleted activities in scope, oldest first: the inspector is shown that a visit
-    was recorded and then deleted, by whom and when, instead of its silently missing."""
+    was recorded and then deleted, by whom and when, instead of its silently missing. Of a deleted
+    pairing, every activity: they went (and count nowhere) with it."""
     where, params = in_scope(scope, "activity", "a")
-    rows = db.query(f"SELECT a.* FROM activities a WHERE a.pairing_id = ? AND a.deleted = 1 AND {where}"
+    gone = "" if pairing_deleted else " AND a.deleted = 1"
+    rows = db.query(f"SELECT a.* FROM activities a WHERE a.pairing_id = ?{gone} AND {where}"
                     " ORDER BY a.date, a.created_at", [pairing_id, *params])
     return [decode_lists(r, *ACTIVITY_LISTS) for r in rows]
 
@@ -205,9 +210,10 @@ def conflicts_of(db: sqlite_utils.Database, record_ids: list[str]) -> dict[str, 
 
 
 def child_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:
-    """Every live pairing of the child in scope, earliest first, each with its volunteer and its
-    count of live activities: the child's 一生一档 across volunteers."""
-    where, params = visible(scope, "pairing", "p")
+    """Every pairing of the child in scope, earliest first, each with its volunteer and its count of
+    live activities: the child's 一生一档 across volunteers. A deleted one too (``deleted``), so that
+    a pairing entered and then deleted is marked, not silently missing."""
+    where, params = in_scope(scope, "pairing", "p")
     return list(db.query(
         f"""
         SELECT p.id, p.status, p.outcome, p.start_date, p.end_date, p.version, p.deleted, p.updated_at,
@@ -216,6 +222,37 @@ def child_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> l
         FROM pairings p LEFT JOIN users us ON us.id = p.mentor_id
         WHERE p.mentee_id = ? AND {where} ORDER BY p.start_date, p.created_at, p.id
         """, [mentee_id, *params]))
+
+
+def _dated_rows(db: sqlite_utils.Database, scope: Scope, entity: str, sql: str, args: list[Any],
+                deleted: bool) -> list[dict[str, Any]]:
+    """``sql`` (alias ``x``, a ``{where}`` slot) read in scope: live rows, or the deleted ones of a live child."""
+    if deleted:
+        where, params = in_scope(scope, entity, "x")
+        where = f"x.deleted = 1 AND ({where})"
+    else:
+        where, params = visible(scope, entity, "x")
+    return list(db.query(sql.format(where=where), [*args, *params]))
+
+
+def screenings_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
+                  until: str = "9999-12-31") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The child's screenings dated ``since``..``until`` in scope, oldest first: the live ones and the
+    deleted ones (kept, marked, counted nowhere), the private fields hidden from whoever may not read them."""
+    sql = ("SELECT x.* FROM screenings x WHERE x.mentee_id = ? AND x.date >= ? AND x.date <= ? AND {where}"
+           " ORDER BY x.date, x.created_at")
+    args, role = [mentee_id, since, until], scope.actor.role
+    return (hide_private(role, "screening", _dated_rows(db, scope, "screening", sql, args, False)),
+            hide_private(role, "screening", _dated_rows(db, scope, "screening", sql, args, True)))
+
+
+def referrals_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
+                 until: str = "9999-12-31") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The child's referrals made ``since``..``until`` in scope, oldest first: the live ones and the deleted ones."""
+    sql = ("SELECT x.* FROM referrals x WHERE x.mentee_id = ? AND x.referred_on >= ? AND x.referred_on <= ?"
+           " AND {where} ORDER BY x.referred_on, x.created_at")
+    args = [mentee_id, since, until]
+    return (_dated_rows(db, scope, "referral", sql, args, False), _dated_rows(db, scope, "referral", sql, args, True))
 
 
 def data_stamp(records: list[dict[str, Any]], conflicts: list[dict[str, Any]], *,
@@ -273,41 +310,32 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     ``timeline`` merges the live ones by date; ``pairings`` are all the child's pairings;
     ``stamped`` is what the check code covers (``stamp_of``).
     """
-    pairing = get_pairing(db, scope, pairing_id)
+    pairing = get_pairing(db, scope, pairing_id, deleted_too=True)
     if pairing is None:
         return None
-    activities = activities_of(db, scope, pairing_id)
-    deleted = deleted_activities_of(db, scope, pairing_id)
+    activities = [] if pairing["deleted"] else activities_of(db, scope, pairing_id)
+    deleted = deleted_activities_of(db, scope, pairing_id, pairing_deleted=bool(pairing["deleted"]))
     every = [*activities, *deleted]
     reviews = reviews_of(db, [pairing_id, *(a["id"] for a in every)])
     conflicts = conflicts_of(db, [pairing_id, *(a["id"] for a in every)])
     until = pairing["end_date"] or "9999-12-31"
-    s_where, s_params = visible(scope, "screening", "s")
-    screenings = hide_private(scope.actor.role, "screening", list(db.query(
-        f"SELECT s.* FROM screenings s WHERE s.mentee_id = ? AND s.date >= ? AND s.date <= ? AND {s_where}"
-        " ORDER BY s.date, s.created_at", [pairing["mentee_id"], pairing["start_date"], until, *s_params])))
-    r_where, r_params = visible(scope, "referral", "r")
-    referrals = list(db.query(
-        f"SELECT r.* FROM referrals r WHERE r.mentee_id = ? AND r.referred_on >= ? AND r.referred_on <= ?"
-        f" AND {r_where} ORDER BY r.referred_on, r.created_at",
-        [pairing["mentee_id"], pairing["start_date"], until, *r_params]))
+    screenings, gone_screenings = screenings_of(db, scope, pairing["mentee_id"], pairing["start_date"], until)
+    referrals, gone_referrals = referrals_of(db, scope, pairing["mentee_id"], pairing["start_date"], until)
     people: set[str | None] = {pairing["created_by"], pairing["updated_by"]}
     for a in every:
         people |= {a["author_id"], a["entered_by"], a["created_by"], a["updated_by"]}
-    for s in screenings:
-        people |= {s["author_id"]}
-    for r in referrals:
-        people |= {r["author_id"]}
+    for s in [*screenings, *gone_screenings]:
+        people |= {s["author_id"], s["updated_by"]}
+    for r in [*referrals, *gone_referrals]:
+        people |= {r["author_id"], r["updated_by"]}
     names = user_names(db, people)
     for a in every:
         a["reviews"] = reviews.get(a["id"], [])
         a["conflicts"] = conflicts.get(a["id"], [])
         a["pairing_start"] = pairing["start_date"]
         name_people(a, names)
-    for s in screenings:
-        s["author_name"] = names.get(s["author_id"] or "", "")
-    for r in referrals:
-        r["author_name"] = names.get(r["author_id"] or "", "")
+    for x in [*screenings, *gone_screenings, *referrals, *gone_referrals]:
+        x["author_name"] = names.get(x["author_id"] or "", "")
     pairing["created_by_name"] = names.get(pairing["created_by"] or "", "")
     timeline = sorted(
         [("activity", a["date"], a["created_at"], a) for a in activities]
@@ -329,9 +357,10 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     return {
         "pairing": pairing, "activities": activities, "deleted": deleted, "screenings": screenings,
         "referrals": referrals, "reviews": reviews.get(pairing_id, []), "conflicts": conflicts.get(pairing_id, []),
-        "pairings": pairings,
+        "pairings": pairings, "deleted_screenings": gone_screenings, "deleted_referrals": gone_referrals,
         # What the check code covers; ``stamp_of`` makes it once the page has its histories in words.
-        "stamped": {"records": [child, *pairings, *every, *screenings, *referrals, *every_review],
+        "stamped": {"records": [child, *pairings, *every, *screenings, *referrals, *gone_screenings,
+                                *gone_referrals, *every_review],
                     "conflicts": every_conflict, "people": people,
                     "units": {pairing["unit_id"], pairing["town_id"]}},
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],
