@@ -30,6 +30,7 @@ from .report_params import FIRST_YEAR, LAST_YEAR
 PAGE = 100
 ACTIONS = {
     "view_mentee": "查看帮扶对象", "view_pairing": "查看结对档案", "print_pairing": "打印结对档案",
+    "print_mentee": "打印一生一档",
     "pull": "手机同步", "export_stats": "导出统计表", "export": "导出", "backup": "下载备份",
     "import_phone_export": "录入手机导出的记录", "edit_mentee": "打开帮扶对象修改页",
     "edit_activity": "打开帮扶活动修改页",

@@ -19,10 +19,22 @@ from sync.timeutil import utc_now
 
 from ..access import log_access
 from ..clients import client_ip
-from ..queries.archives import archive, sees_names, stamp_of
+from ..queries.archives import (
+    archive,
+    child_pairings,
+    hide_private,
+    reads_private,
+    referrals_of,
+    screenings_of,
+    sees_names,
+    stamp_of,
+    user_names,
+)
+from ..queries.mentees import get_mentee
 from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
 from .history import OPS, changed_after_approval, conflict_lines, edited_fields, history_lines
+from .shown import log_shown
 
 
 def _deletion(lines: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -63,6 +75,40 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
     data["words"] = [json.dumps(shown, ensure_ascii=False, sort_keys=True)]
     data["stamp"] = stamp_of(db, data["stamped"], data["words"])
     return data
+
+
+def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict[str, Any] | None:
+    """The child's 一生一档: the child's file as the viewer may read it, every pairing's archive (as
+    ``_read`` gives it, a deleted pairing's too), every 摸排 and 转介 of the child's life, the deleted
+    ones marked, and one check code over all of it."""
+    mentee = get_mentee(db, scope, mentee_id)
+    if mentee is None:
+        return None
+    hide_private(scope.actor.role, "mentee", [mentee])
+    pairings = child_pairings(db, scope, mentee_id)
+    archives = [a for a in (_read(db, scope, p["id"]) for p in pairings) if a is not None]
+    screenings, gone_screenings = screenings_of(db, scope, mentee_id)
+    referrals, gone_referrals = referrals_of(db, scope, mentee_id)
+    dated = [*screenings, *gone_screenings, *referrals, *gone_referrals]
+    names = user_names(db, {x["author_id"] for x in dated})
+    for x in dated:
+        x["author_name"] = names.get(x["author_id"] or "", "")
+    for entity, rows in (("screening", gone_screenings), ("referral", gone_referrals)):
+        for x in rows:
+            x["history"] = history_lines(db, entity, x["id"])
+            x["deleted_line"] = _deletion(x["history"])
+    stamped: dict[str, Any] = {"records": [mentee, *dated], "conflicts": [], "people": {x["author_id"] for x in dated},
+                               "units": {mentee["unit_id"]}}
+    words = [json.dumps([x["history"] for x in [*gone_screenings, *gone_referrals]], ensure_ascii=False)]
+    for a in archives:
+        for key in ("records", "conflicts"):
+            stamped[key] += a["stamped"][key]
+        for key in ("people", "units"):
+            stamped[key] |= a["stamped"][key]
+        words += a["words"]
+    return {"mentee": mentee, "pairings": pairings, "archives": archives, "screenings": screenings,
+            "referrals": referrals, "deleted_screenings": gone_screenings, "deleted_referrals": gone_referrals,
+            "stamp": stamp_of(db, stamped, words)}
 
 
 def _counts(data: dict[str, Any]) -> dict[str, int]:
@@ -106,7 +152,33 @@ async def archive_print(request: Request) -> Response:
     })
 
 
+async def child_print(request: Request) -> Response:
+    """The child's 一生一档 on A4: staff print their unit's children, the county the county's."""
+    page = await require(request, OFFICE)
+    mentee_id = path_id(request.path_params["mentee_id"], "帮扶对象")
+    scope = await page.scope()
+    actor = page.actor
+
+    def read(db: sqlite_utils.Database) -> tuple[dict[str, Any] | None, str]:
+        return _read_child(db, scope, mentee_id), unit_name(db, actor.unit_id)
+
+    data, unit = await page.state.store.read(read)
+    if data is None:
+        raise not_found("帮扶对象")
+    every = [a for p in data["archives"] for a in [*p["activities"], *p["deleted"]]]
+    counts = {"mentee": 1, "pairing": len(data["pairings"]), "activity": len(every),
+              "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
+              "referral": len(data["referrals"]) + len(data["deleted_referrals"]),
+              "review": sum(len(p["reviews"]) for p in data["archives"]) + sum(len(a["reviews"]) for a in every)}
+    await log_shown(page, "print_mentee", mentee_id, counts)
+    return page.render("child_print.html", {
+        **data, "names": sees_names(scope), "private": reads_private(actor.role),
+        "printed_at": utc_now(), "printed_by": actor.name, "printed_unit": unit,
+    })
+
+
 routes: list[BaseRoute] = [
     Route("/pairings/{pairing_id}", archive_detail, methods=["GET"], name="pairing_detail"),
     Route("/pairings/{pairing_id}/print", archive_print, methods=["GET"], name="pairing_print"),
+    Route("/mentees/{mentee_id}/print", child_print, methods=["GET"], name="mentee_print"),
 ]

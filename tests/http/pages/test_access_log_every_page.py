@@ -72,7 +72,8 @@ SEEN = [
     *(Seen(path, who, action) for path, action in (
         ("/mentees", "view_mentee_list"), ("/mentees/{mentee_id}", "view_mentee"),
         ("/pairings", "view_pairing_list"), ("/pairings/{pairing_id}", "view_pairing"),
-        ("/pairings/{pairing_id}/print", "print_pairing"), ("/activities/{activity_id}", "view_activity"),
+        ("/pairings/{pairing_id}/print", "print_pairing"), ("/mentees/{mentee_id}/print", "print_mentee"),
+        ("/activities/{activity_id}", "view_activity"),
         ("/review", "view_review_queue"), ("/referrals", "view_referral_list"),
         ("/referrals/{referral_id}", "view_referral"),
     ) for who in ("staff_st11", "reviewer")),

@@ -14,7 +14,7 @@ from sync.users import save_user
 from ...factories import mutate, row
 from .conftest import Site
 from .station import access_rows
-from .test_archives import words
+from .test_archives import words, world_with_history
 
 BY_STAFF = r"站员一一(?:（手机）)?删除于 20\d\d-\d\d-\d\d \d\d:\d\d"
 CODE = re.compile(r"档案数据截至 (20\d\d-\d\d-\d\d \d\d:\d\d)（北京时间，最后一次改动），"
@@ -115,3 +115,68 @@ def test_volunteers_and_the_county_cannot_delete_a_screening_referral_or_pairing
         for entity, record_id in (("screening", w.screening1), ("referral", w.referral1), ("pairing", w.pairing1)):
             assert delete_as(site, actor, entity, record_id).status == "rejected", (actor.role, entity)
             assert not site.read(lambda db, e=entity, r=record_id: row(db, e, r))["deleted"]
+
+
+def test_the_childs_whole_file_prints_on_one_page_with_every_pairing_visit_screening_and_referral(site: Site) -> None:
+    w = site.w
+    ids = world_with_history(site)
+
+    def more(db: sqlite_utils.Database) -> str:
+        mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-25", "outcome": "improved"},
+               w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"])
+        later = mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id, "mentee_id": w.mentee1,
+                                                     "start_date": "2026-11-26", "approach": "fuxin"})
+        mutate(db, w.mentor2, "activity", {"pairing_id": later, "kind": "home_visit", "date": "2026-11-28",
+                                           "preparation": "带上作业本", "record": "第二任志愿者第一次家访",
+                                           "follow_up": "一周后回访"})
+        return later
+
+    site.write(more)
+    assert delete_as(site, w.staff_st11, "screening", ids["before"]).status == "applied"
+    detail = site.as_(w.reviewer).get(f"/mentees/{w.mentee1}").text
+    assert f'href="/mentees/{w.mentee1}/print"' in detail and "打印完整档案" in detail
+    page = site.as_(w.reviewer).get(f"/mentees/{w.mentee1}/print")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    text = words(page.text)
+    assert re.search(r"打印人：县关工委（如东县）.*打印时间：20\d\d-\d\d-\d\d \d\d:\d\d", text)
+    for part in ("一、孩子的档案", "二、全部结对（2 次）", "三、各次结对的帮扶记录", "四、摸排（1 次）",
+                 "五、转介（1 次）"):
+        assert part in text, part
+    # both pairings, each volunteer with dates and outcome, each visit's preparation, record and follow-up
+    assert "2026年9月1日 至 2026年11月25日" in text and "已结束（好转）" in text and "2026年11月26日 至 今" in text
+    for said in ("王老师电话口述：孩子愿意说话了。", "下周再谈", "带上作业本", "第二任志愿者第一次家访", "一周后回访",
+                 "记录完整，同意。", "结对安排合理", "县人民医院心理门诊"):
+        assert said in text, said
+    # the deleted visit and the deleted screening are there, marked
+    assert "误录的一条" in text and re.search(r"王老师(?:（手机）)?删除于", text)
+    assert re.search(r"2026年8月1日 · 摸排 已删除 " + BY_STAFF, text) and "开学前的摸排" in text
+    # the county reads codes, not the name, guardian or notes
+    assert "小明" not in text and "监护人" not in text
+    (logged,) = access_rows(site, "print_mentee", w.mentee1)
+    shown = json.loads(logged["entities"])
+    assert logged["user_id"] == w.reviewer.user_id and shown["pairing"] == 2 and shown["activity"] == 4
+    assert shown["screening"] == 2 and shown["referral"] == 1
+
+
+def test_the_whole_file_print_carries_the_check_code_that_changes_with_any_pairings_data(site: Site) -> None:
+    w = site.w
+    path = f"/mentees/{w.mentee1}/print"
+    found = CODE.findall(site.as_(w.reviewer).get(path).text)
+    assert len(found) == 2 and found[0] == found[1]
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"place": "孩子家中"}, w.activity1,
+                                 base_version=version))
+    assert code_on(site, path) != found[0][1]
+    before = code_on(site, path)
+    site.write(lambda db: save_user(db, w.admin, {"name": "王建国"}, user_id=w.mentor1.user_id))
+    assert code_on(site, path) != before
+
+
+def test_station_staff_print_their_childs_whole_file_with_the_name_and_others_are_refused(site: Site) -> None:
+    w = site.w
+    text = words(site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}/print").text)
+    assert "小明" in text and "打印人：站员一一（掘港小学辅导站）" in text and "监护人" in text
+    assert site.as_(w.staff_st21).get(f"/mentees/{w.mentee1}/print").status_code == 404
+    assert site.as_(w.staff_st11).get("/mentees/not-an-id/print").status_code in (400, 404)
+    assert access_rows(site, "print_mentee", w.mentee1)[0]["user_id"] == w.staff_st11.user_id
+    assert len(access_rows(site, "print_mentee", w.mentee1)) == 1, "a refused print is not logged"
