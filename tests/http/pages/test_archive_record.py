@@ -8,6 +8,7 @@ import re
 
 import sqlite_utils
 
+from server.devices import issue_code
 from sync import Actor, Outcome, apply_mutations, mutations
 from sync.users import save_user
 
@@ -180,3 +181,21 @@ def test_station_staff_print_their_childs_whole_file_with_the_name_and_others_ar
     assert site.as_(w.staff_st11).get("/mentees/not-an-id/print").status_code in (400, 404)
     assert access_rows(site, "print_mentee", w.mentee1)[0]["user_id"] == w.staff_st11.user_id
     assert len(access_rows(site, "print_mentee", w.mentee1)) == 1, "a refused print is not logged"
+
+
+def test_a_screening_deleted_from_a_station_phone_through_the_sync_api_is_kept_in_the_archive(site: Site) -> None:
+    w = site.w
+    login = site.read(lambda db: db.execute("SELECT login FROM users WHERE id = ?",
+                                            [w.staff_st11.user_id]).fetchone()[0])
+    code = site.write(lambda db: issue_code(db, login, hours=1))["code"]
+    client = site.browser().client
+    enrolled = client.post("/api/enrol", json={"code": code, "device_name": "站里的手机"})
+    assert enrolled.status_code == 200, enrolled.text
+    version = site.read(lambda db: row(db, "screening", w.screening1))["version"]
+    pushed = client.post("/api/sync/push", headers={"Authorization": "Bearer " + enrolled.json()["token"]}, json={
+        "mutations": [{"mutation_id": 1, "entity": "screening", "record_id": w.screening1, "op": "delete",
+                       "base_version": version, "fields": {}}]})
+    assert pushed.status_code == 200 and pushed.json()["results"][0]["status"] == "applied", pushed.text
+    text = words(site.as_(w.reviewer).get(f"/pairings/{w.pairing1}/print").text)
+    gone = text[text.index("结对期间已删除的摸排和转介（1 条）"):]
+    assert re.search(r"2026年10月8日 · 摸排 已删除 站员一一（手机）删除于", gone)
