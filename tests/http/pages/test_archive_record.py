@@ -199,3 +199,15 @@ def test_a_screening_deleted_from_a_station_phone_through_the_sync_api_is_kept_i
     text = words(site.as_(w.reviewer).get(f"/pairings/{w.pairing1}/print").text)
     gone = text[text.index("结对期间已删除的摸排和转介（1 条）"):]
     assert re.search(r"2026年10月8日 · 摸排 已删除 站员一一（手机）删除于", gone)
+
+
+def test_a_deleted_screenings_free_text_notes_stay_hidden_from_the_county(site: Site) -> None:
+    w = site.w
+    note = "父母离异，跟奶奶住在北村三组"
+    screening = site.write(lambda db: mutate(db, w.staff_st11, "screening", {
+        "mentee_id": w.mentee1, "date": "2026-10-20", "needs": "需要学业辅导", "notes": note}))
+    assert delete_as(site, w.staff_st11, "screening", screening).status == "applied"
+    for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print", f"/mentees/{w.mentee1}/print"):
+        county = site.as_(w.reviewer).get(path).text
+        assert "需要学业辅导" in county and note not in county, path
+        assert note in site.as_(w.staff_st11).get(path).text, path

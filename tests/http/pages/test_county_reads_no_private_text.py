@@ -10,7 +10,7 @@ from ...factories import mutate
 from .conftest import Site
 
 NOTE = "父母离异，跟奶奶住在北村三组，奶奶王秀英"
-PAGES = ("/mentees/{mentee}", "/pairings/{pairing}", "/pairings/{pairing}/print")
+PAGES = ("/mentees/{mentee}", "/pairings/{pairing}", "/pairings/{pairing}/print", "/mentees/{mentee}/print")
 
 
 @pytest.mark.parametrize("page", PAGES)
