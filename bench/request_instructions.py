@@ -190,9 +190,9 @@ def main() -> None:
         jobs.append((phone, orjson.dumps({"mutations": mutations})))
 
     async def one_sync(phone: dict[str, Any], body: bytes) -> None:
+        # The answers are looked into, not decoded: the phone's work is not the server's.
         status, raw = await asgi.request("POST", "/api/sync/push", body, phone["token"])
-        doc = orjson.loads(raw)
-        if status != 200 or any(r["status"] != "applied" for r in doc["results"]):
+        if status != 200 or raw.count(b'"status":"applied"') != body.count(b'"mutation_id":'):
             raise SystemExit(f"push not applied ({status}): {raw[:300]!r}")
         if args.kind == "sync":
             while True:
@@ -201,9 +201,9 @@ def main() -> None:
                     "GET", "/api/sync/pull?limit=500" + (f"&cursor={cursor}" if cursor else ""), b"", phone["token"])
                 if status != 200:
                     raise SystemExit(f"pull failed ({status}): {raw[:300]!r}")
-                page = orjson.loads(raw)
-                phone["cursor"] = page["cursor"]
-                if not page["more"]:
+                tail = raw[raw.rindex(b'"cursor":'):]  # the page's last members: cursor, more, drop, history
+                phone["cursor"] = orjson.loads(b"{" + tail)["cursor"]
+                if b'"more":false' in tail:
                     break
 
     async def run(counted: list[tuple[dict[str, Any], bytes]]) -> None:
