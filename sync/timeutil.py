@@ -13,7 +13,12 @@ def utc_now() -> str:
 
 def format_utc(moment: datetime.datetime) -> str:
     """The stored form of a timestamp: UTC, ISO 8601, milliseconds, ``Z`` (sorts as text)."""
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    utc = moment.astimezone(datetime.UTC)
+    if utc.year >= 1000:
+        # The same text as strftime's below, at a fifth of its cost: the writer stamps every push
+        # and every pull's access-log row, and strftime goes through the C library and the zone.
+        return utc.isoformat(timespec="milliseconds")[:-6] + "Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"  # the C library pads no year below 1000
 
 
 def parse_utc(text: str) -> datetime.datetime:
