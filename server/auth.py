@@ -23,7 +23,7 @@ DEVICE_PREFIX = "bxd1."
 RECOVERY_PREFIX = "bxr1."
 SALTS = {
     "device": "banxing.device-token", "session": "banxing.web-session", "csrf": "banxing.csrf",
-    "import": "banxing.import-preview",
+    "import": "banxing.import-preview", "phone_import": "banxing.phone-import-preview",
     # Kept in the clear on a phone, so it opens nothing but the PIN-recovery endpoint.
     "recovery": "banxing.recovery-token",
 }

@@ -245,6 +245,40 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
     return out
 
 
+def preview(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[Entered]:
+    """What entering ``export`` as ``actor`` would do now, change by change, with nothing of it kept:
+    the write path decides each change as it would on 确认导入 (its scope, its rules, the ledger),
+    inside a savepoint rolled back before anyone else can read it."""
+    db.execute("SAVEPOINT phone_export_preview")
+    try:
+        return enter(db, actor, export)
+    finally:
+        db.execute("ROLLBACK TO phone_export_preview")
+        db.execute("RELEASE phone_export_preview")
+
+
+def enter_as_previewed(db: sqlite_utils.Database, actor: Actor, export: PhoneExport,
+                       previewed: list[str]) -> tuple[list[Entered], bool]:
+    """Enter ``export`` if every change still does what the preview said (``previewed``, one
+    outcome a change), and say so with True; otherwise enter nothing and return what each change
+    would do now, with False. A change the preview would have entered that is in the system by
+    now (the same confirm sent twice, the file entered meanwhile) is no difference: it is not
+    entered again."""
+    db.execute("SAVEPOINT phone_export_enter")
+    try:
+        entered = enter(db, actor, export)
+    except BaseException:
+        db.execute("ROLLBACK TO phone_export_enter")
+        db.execute("RELEASE phone_export_enter")
+        raise
+    same = len(entered) == len(previewed) and all(
+        e.outcome in (was, "already") for e, was in zip(entered, previewed, strict=True))
+    if not same:
+        db.execute("ROLLBACK TO phone_export_enter")
+    db.execute("RELEASE phone_export_enter")
+    return entered, same
+
+
 def _sendable(volunteer: Scope, change: Change, current: dict[str, Any] | None) -> bool:
     """Whether the volunteer's own phone could have sent ``change``, by the write path's rules for a
     mentor: the record in their scope (their active pairings and those children), a new record only

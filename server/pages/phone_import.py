@@ -1,9 +1,12 @@
 """``/activities/phone-import``: the station enters what a stopped phone could not send.
 
 The volunteer's phone exported its unsent changes to a file (``导出未同步记录``); the station
-uploads it here and sees, change by change, what was entered, what the system already had,
-and what was refused and why. One step, no preview: the record ids come from the phone, so
-the same file uploaded again enters nothing twice, and every change goes through the write
+uploads it (上传), sees change by change what entering it would do and nothing is written (预览),
+then enters it (确认导入). The preview carries the file in a signed, time-limited form field bound
+to the person (as the Excel imports do), so the confirm needs no second upload; the confirm enters
+the file only if every change still does what the preview said, else it shows the preview again.
+The record ids come from the phone and every change entered is in the ledger, so a confirm sent
+twice or the same file uploaded again enters nothing twice; every change goes through the write
 path's checks of scope and values as any staff entry does (代录).
 """
 from __future__ import annotations
@@ -11,24 +14,41 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from itsdangerous import BadSignature
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sync.entities import ACTIVITY_KINDS
+
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import whole_number
-from ..phone_exports import MAX_BYTES, STATES, Entered, ExportInvalid, PhoneExport, enter, read_export, shown_records
+from ..phone_exports import (
+    MAX_BYTES,
+    STATES,
+    Entered,
+    ExportInvalid,
+    PhoneExport,
+    enter_as_previewed,
+    preview,
+    read_export,
+    shown_records,
+)
 from ..queries.refused import refused_visits
-from .common import STAFF, Visit, require, require_form
+from .common import STAFF, Visit, form_values, require, require_form
 
 TOO_BIG = f"文件太大（超过 {MAX_BYTES // (1024 * 1024)} MB）。请让志愿者分几次导出，或联系县关工委。"
 ENTITY_WORDS = {"activity": "帮扶记录", "screening": "摸排", "mentee": "监护人信息"}
+PREVIEW_SECONDS = 3600
+# The file rides back compressed in one field: a 5 MB export of Chinese text is well under this.
+MAX_PAYLOAD = 4 * 1024 * 1024
+EXPIRED = "预览已过期或无效，什么都没有录入。请重新上传文件。"
 
 
 async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport | None = None,
-                entered: list[Entered] | None = None, status: int = 200) -> Response:
+                entered: list[Entered] | None = None, payload: str = "", status: int = 200) -> Response:
     counts = Counter(e.outcome for e in entered or [])
     scope, actor, ip = await visit.scope(), visit.actor, client_ip(visit.request)
 
@@ -42,9 +62,9 @@ async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport |
 
     rows, total = await visit.state.store.write(refused)
     return visit.render("staff/phone_import.html", {
-        "refused": rows, "refused_total": total,
+        "refused": rows, "refused_total": total, "previewing": bool(payload), "payload": payload,
         "error": error, "export": export, "entered": entered or [], "counts": counts, "states": STATES,
-        "entity_words": ENTITY_WORDS, "max_mb": MAX_BYTES // (1024 * 1024),
+        "entity_words": ENTITY_WORDS, "kinds": ACTIVITY_KINDS, "max_mb": MAX_BYTES // (1024 * 1024),
     }, status=status)
 
 
@@ -56,8 +76,11 @@ async def phone_import_post(request: Request) -> Response:
     size = whole_number(request.headers.get("content-length", ""))
     if size is not None and size > MAX_BYTES + 64 * 1024:
         return await _page(await require(request, STAFF), status=413, error=TOO_BIG)  # before reading the body
-    visit, form = await require_form(request, STAFF, max_files=1)
+    visit, form = await require_form(request, STAFF, max_files=1, max_part_size=MAX_PAYLOAD)
     try:
+        values = form_values(form)
+        if values.get("payload"):
+            return await _confirm(visit, str(values["payload"]))
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             return await _page(visit, status=400, error="请选择志愿者手机导出的文件（.json）。")
@@ -72,17 +95,57 @@ async def phone_import_post(request: Request) -> Response:
         return await _page(visit, status=400, error=exc.reason)
     if not export.changes and not export.drafts:
         return await _page(visit, status=400, error="文件里没有需要录入的记录。")
-    actor, ip, shown = visit.actor, client_ip(request), shown_records(export)
+    return await _preview(visit, export, data.decode("utf-8-sig"))
 
-    def write(db: Any) -> list[Entered]:
+
+async def _preview(visit: Visit, export: PhoneExport, text: str, *, error: str | None = None,
+                   status: int = 200) -> Response:
+    """What entering the file would do, change by change; nothing is entered."""
+    actor, ip, shown = visit.actor, client_ip(visit.request), shown_records(export)
+
+    def look(db: Any) -> list[Entered]:
+        # The preview shows the file's words about the volunteer's children: who saw which, on the
+        # volunteer, as for an archive view (the confirm is logged again, as entering them).
+        if shown:
+            log_access(db, actor, "preview_phone_export", export.volunteer_id, entities=shown, ip=ip)
+        return preview(db, actor, export)
+
+    planned = await visit.state.store.write(look)
+    payload = str(visit.state.signers.serializer("phone_import").dumps(
+        {"u": actor.user_id, "f": text, "o": [e.outcome for e in planned]}))
+    if len(payload) > MAX_PAYLOAD:  # the confirm would not come back: say so now, not after the click
+        return await _page(visit, status=413, error=TOO_BIG)
+    return await _page(visit, export=export, entered=planned, payload=payload, error=error, status=status)
+
+
+async def _confirm(visit: Visit, payload: str) -> Response:
+    try:
+        data = visit.state.signers.serializer("phone_import").loads(payload, max_age=PREVIEW_SECONDS)
+    except BadSignature:
+        return await _page(visit, status=400, error=EXPIRED)
+    if (not isinstance(data, dict) or data.get("u") != visit.actor.user_id or not isinstance(data.get("f"), str)
+            or not isinstance(data.get("o"), list)):
+        return await _page(visit, status=400, error=EXPIRED)
+    text, previewed = data["f"], [str(o) for o in data["o"]]
+    try:
+        export = read_export(text.encode("utf-8"))
+    except ExportInvalid as exc:  # signed by us, so never; said in words all the same
+        return await _page(visit, status=400, error=exc.reason)
+    actor, ip, shown = visit.actor, client_ip(visit.request), shown_records(export)
+
+    def write(db: Any) -> tuple[list[Entered], bool]:
         # The page shows what the file says of this volunteer's children, entered or refused (a
         # refused item shows the file's words, never the server's): who saw which, by volunteer,
         # as for an archive view, logged whatever the outcome of entering the changes.
         if shown:
             log_access(db, actor, "import_phone_export", export.volunteer_id, entities=shown, ip=ip)
-        return enter(db, actor, export)
+        return enter_as_previewed(db, actor, export, previewed)
 
-    entered = await visit.state.store.write(write)
+    entered, done = await visit.state.store.write(write)
+    if not done:
+        return await _preview(visit, export, text, status=409, error=(
+            "没有录入：预览以后，系统里的记录有了变化，有的内容现在的结果和预览时不同。"
+            "请看下面新的预览，确认无误后再点“确认导入”。"))
     return await _page(visit, export=export, entered=entered)
 
 

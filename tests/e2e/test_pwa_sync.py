@@ -227,11 +227,18 @@ def test_pwa_revoked_phone_offers_the_export_then_wipes_itself_and_the_station_e
     try:
         sign_in(station, module_server, "xiao-chahe", "/staff")
         station.get_by_role("link", name="录入导出的文件").click()
-        for expected in ("已录入。", "这条在之前上传时已录入，没有重复录入。"):
-            station.get_by_label("导出的文件（.json）").set_input_files(saved)
-            station.get_by_role("button", name="上传并录入").click()
-            expect(station.locator("table.data")).to_contain_text(expected)
-            assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 1
+        # Previewed first: nothing is entered until 确认导入; the second upload finds it entered.
+        station.get_by_label("导出的文件（.json）").set_input_files(saved)
+        station.get_by_role("button", name="上传并预览").click()
+        expect(station.locator("table.data")).to_contain_text("新记录")
+        assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 0
+        station.get_by_role("button", name="确认导入").click()
+        expect(station.locator("table.data")).to_contain_text("已录入。")
+        assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 1
+        station.get_by_label("导出的文件（.json）").set_input_files(saved)
+        station.get_by_role("button", name="上传并预览").click()
+        expect(station.locator("table.data")).to_contain_text("已在系统中，不重复导入")
+        assert query(module_server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 1
         entered = query(module_server, "SELECT u.login, e.login FROM activities a JOIN users u ON u.id = a.author_id"
                         " JOIN users e ON e.id = a.entered_by WHERE a.record = ?", text)
         assert entered == [("huang.laoshi", "xiao-chahe")]

@@ -96,8 +96,12 @@ def test_station_pages_fit_the_screen_and_pass_the_csp(server: ServerProcess, br
         page.get_by_role("link", name="录入导出的文件").click()
         page.set_input_files("#file", files=[{"name": "伴行未同步记录.json", "mimeType": "application/json",
                                               "buffer": _phone_export(server, size)}])
-        page.get_by_role("button", name="上传并录入").click()
+        page.get_by_role("button", name="上传并预览").click()
         page.wait_for_selector("#result-h")
+        assert "预览（还没有录入）" in page.content()
+        page.get_by_role("button", name="确认导入").click()
+        page.wait_for_selector("#result-h")
+        assert "录入结果" in page.content()
         assert page.locator("table.data tbody tr").count() == 2 and "还没写完" in page.content()
         check_page(page, width, "phone export entered", errors)
         page.screenshot(full_page=size == "pc", path=str(shots / f"station-phone-import-{size}.png"))

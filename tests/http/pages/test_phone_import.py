@@ -33,8 +33,28 @@ def visit(pairing_id: str, text: str, record_id: str | None = None) -> dict[str,
             "mentee": {"code": "BX-2026-0001", "name": "小明"}}
 
 
-def upload(browser: Browser, data: bytes, name: str = "伴行未同步记录.json") -> Any:
+def preview(browser: Browser, data: bytes, name: str = "伴行未同步记录.json") -> Any:
+    """Upload the file: the page previews it and enters nothing."""
     return browser.post(PAGE, {}, files={"file": (name, data, "application/json")})
+
+
+def payload_of(page: Any) -> str:
+    found = re.search(r'name="payload" value="([^"]+)"', page.text)
+    assert found, re.sub(r"<[^>]+>|\s+", " ", page.text)[-800:]
+    return found.group(1)
+
+
+def confirm(browser: Browser, page: Any) -> Any:
+    """确认导入 on a preview ``page``."""
+    return browser.post(PAGE, {"payload": payload_of(page)})
+
+
+def upload(browser: Browser, data: bytes, name: str = "伴行未同步记录.json") -> Any:
+    """Upload, then 确认导入 when the preview offers it (a file with nothing to enter offers none)."""
+    page = preview(browser, data, name)
+    if page.status_code != 200 or 'name="payload"' not in page.text:
+        return page
+    return confirm(browser, page)
 
 
 def quiet(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +93,8 @@ def test_a_phone_export_is_entered_once_as_the_volunteers_record_entered_by_the_
 
     before = quiet(site.read(db_snapshot))
     again = upload(browser, data)
-    assert again.status_code == 200 and again.text.count("这条在之前上传时已录入，没有重复录入。") == 2
+    assert again.status_code == 200 and again.text.count("已在系统中，不重复导入") == 2
+    assert 'name="payload"' not in again.text, "nothing left to confirm"
     assert quiet(site.read(db_snapshot)) == before, "the same file again changed nothing"
 
 
@@ -92,10 +113,10 @@ def test_a_file_naming_another_units_child_enters_and_shows_nothing_of_it(site: 
     name = site.read(lambda db: row(db, "mentee", w.mentee3))["code"]  # type: ignore[index]
     before = quiet(site.read(db_snapshot))
     page = upload(site.as_(w.staff_st11), export(w.mentor3, visit(w.pairing3, "别的镇的孩子"), name="张老师"))
-    assert page.status_code == 200 and "没有录入 1" in page.text and "不在您的管理范围内" in page.text
+    assert page.status_code == 200 and "无法导入 1" in page.text and "不在您的管理范围内" in page.text
     assert name not in page.text and "小芳" not in page.text
     assert quiet(site.read(db_snapshot)) == before
-    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))
+    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'preview_phone_export'")))
     assert [(r["target"], r["entities"]) for r in logged] == [(w.mentor3.user_id, '{"activity": 1}')], \
         "the file's own words about that child were shown"
 
@@ -127,30 +148,30 @@ def test_a_change_with_values_no_phone_writes_is_refused_in_words_and_the_rest_e
     assert "好好的一条" in stored and not {"结对是列表", "方式是列表", "情绪是空"} & set(stored)
 
 
-def test_a_file_whose_every_change_is_refused_still_logs_who_saw_it(site: Site) -> None:
+def test_a_preview_whose_every_change_is_refused_still_logs_who_saw_it(site: Site) -> None:
     w = site.w
     screening = {"state": "unsent", "entity": "screening", "record_id": w.screening1, "base_version": 1,
                  "fields": {"notes": "改了站里写的摸排"}}
     browser = site.as_(w.staff_st11)
     page = upload(browser, export(w.mentor1, screening, visit(w.pairing3, "别的镇的孩子")))
-    assert page.status_code == 200 and "没有录入 2" in page.text and "改了站里写的摸排" in page.text
-    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))
+    assert page.status_code == 200 and "无法导入 2" in page.text and "改了站里写的摸排" in page.text
+    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'preview_phone_export'")))
     assert [(r["user_id"], r["target"], r["record_count"], json.loads(r["entities"])) for r in logged] == [
         (w.staff_st11.user_id, w.mentor1.user_id, 2, {"activity": 1, "screening": 1})]
     assert logged[0]["at"] and logged[0]["ip"]
     upload(browser, export(w.mentor1, screening))
     assert site.read(lambda db: db.execute(
-        "SELECT count(*) FROM access_log WHERE action = 'import_phone_export'").fetchone()[0]) == 2, \
+        "SELECT count(*) FROM access_log WHERE action = 'preview_phone_export'").fetchone()[0]) == 2, \
         "every upload is its own view, appended"
 
 
-def test_a_file_of_drafts_only_logs_the_drafts_it_shows(site: Site) -> None:
+def test_a_preview_of_drafts_only_logs_the_drafts_it_shows(site: Site) -> None:
     w = site.w
     draft = {"state": "draft", "form": "activity:new", "values": {"record": "还没写完的家访", "mentee": w.mentee1}}
     blank = {"state": "draft", "form": "activity:new", "values": {"record": " "}}
     page = upload(site.as_(w.staff_st11), export(w.mentor1, draft, blank))
     assert page.status_code == 200 and "还没写完的家访" in page.text
-    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'import_phone_export'")))
+    logged = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'preview_phone_export'")))
     assert [(r["user_id"], r["target"], r["record_count"]) for r in logged] == [
         (w.staff_st11.user_id, w.mentor1.user_id, 1)]
 
@@ -210,7 +231,7 @@ def test_the_same_file_again_enters_no_edit_twice_and_parks_no_second_conflict(s
     assert site.read(lambda db: db.execute(conflicts, [w.activity1]).fetchone()[0]) == 1
     before = quiet(site.read(db_snapshot))
     again = upload(browser, data)
-    assert again.text.count("这条在之前上传时已录入，没有重复录入。") == 4 and "系统里已有 4" in again.text
+    assert again.text.count("已在系统中，不重复导入") == 4 and "已在系统中 4" in again.text
     assert quiet(site.read(db_snapshot)) == before
     assert site.read(lambda db: row(db, "activity", made["record_id"]))["follow_up"] == "第二次补的跟踪"  # type: ignore[index]
 
@@ -300,3 +321,77 @@ def test_a_visit_a_phone_kept_from_before_its_pairing_ended_is_entered_from_the_
     assert page.status_code == 200 and page.text.count("已录入。") == 1, re.sub(r"<[^>]+>|\s+", " ", page.text)[-1500:]
     stored = site.read(lambda db: row(db, "activity", item["record_id"]))
     assert stored["record"] == "孩子说晚上不想回家，手臂上有划痕。" and stored["author_id"] == w.mentor1.user_id
+
+
+def test_an_upload_is_previewed_record_by_record_and_nothing_is_entered_until_confirmed(site: Site) -> None:
+    w = site.w
+    base = site.read(lambda db: row(db, "activity", w.activity1))["version"]  # type: ignore[index]
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"record": "站里先改的"}, w.activity1,
+                                 base_version=base))
+    new = visit(w.pairing1, "孩子说想参加学校合唱团，周末还去外婆家。")
+    data = export(w.mentor1, new, visit(w.pairing3, "别的镇的孩子"), _edit(w.activity1, base, "手机上改的"))
+    browser = site.as_(w.staff_st11)
+    before = quiet(site.read(db_snapshot))
+    page = preview(browser, data)
+    said = re.sub(r"<[^>]+>|\s+", " ", page.text)
+    assert page.status_code == 200 and "预览（还没有录入）" in said
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
+    assert code in said and "2026-11-29" in said and "帮扶记录·上门家访" in said and "孩子说想参加学校合唱团" in said
+    assert "新记录" in said and "会与服务器上的修改冲突" in said and "无法导入：" in said, said[-3000:]
+    assert quiet(site.read(db_snapshot)) == before, "a preview enters nothing"
+    logged = site.read(lambda db: [(r["action"], r["target"]) for r in db.query("SELECT * FROM access_log")])
+    assert ("preview_phone_export", w.mentor1.user_id) in logged
+    assert ("import_phone_export", w.mentor1.user_id) not in logged
+    done = confirm(browser, page)
+    assert done.status_code == 200 and "录入结果" in done.text and "新录入 1" in done.text and "冲突 1" in done.text
+    assert site.read(lambda db: row(db, "activity", new["record_id"]))["record"].startswith("孩子说")  # type: ignore[index]
+
+
+def test_confirming_twice_or_two_previews_of_one_file_enter_each_record_once(site: Site) -> None:
+    w = site.w
+    item = visit(w.pairing1, "只该有一条的家访")
+    data = export(w.mentor1, item)
+    browser = site.as_(w.staff_st11)
+    first, second = preview(browser, data), preview(browser, data)
+    assert "新记录" in first.text and "新记录" in second.text
+    assert "已录入。" in confirm(browser, first).text
+    again = confirm(browser, first)
+    assert again.status_code == 200 and "系统里已有 1" in again.text
+    other = confirm(browser, second)
+    assert other.status_code == 200 and "系统里已有 1" in other.text
+    stored = site.read(lambda db: db.execute("SELECT count(*) FROM activities WHERE record = ?",
+                                             ["只该有一条的家访"]).fetchone()[0])
+    assert stored == 1
+
+
+def test_a_confirm_after_the_records_changed_since_the_preview_enters_nothing_and_previews_again(site: Site) -> None:
+    w = site.w
+    base = site.read(lambda db: row(db, "activity", w.activity1))["version"]  # type: ignore[index]
+    new = visit(w.pairing1, "新写的家访")
+    data = export(w.mentor1, new, _edit(w.activity1, base, "手机上改的过程记录"))
+    browser = site.as_(w.staff_st11)
+    page = preview(browser, data)
+    assert "新的修改，会录入" in page.text and "会与服务器上的修改冲突" not in page.text
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"record": "站里在预览后改的"}, w.activity1,
+                                 base_version=base))
+    before = quiet(site.read(db_snapshot))
+    late = confirm(browser, page)
+    assert late.status_code == 409 and "没有录入：预览以后，系统里的记录有了变化" in late.text
+    assert "会与服务器上的修改冲突" in late.text and 'name="payload"' in late.text
+    assert quiet(site.read(db_snapshot)) == before, "nothing of the file was entered"
+    assert "新录入 1" in confirm(browser, late).text
+    assert site.read(lambda db: row(db, "activity", new["record_id"])) is not None
+
+
+@pytest.mark.parametrize("whose", ["tampered", "another person's"])
+def test_a_confirm_with_a_payload_not_signed_for_this_person_is_refused_in_words(site: Site, whose: str) -> None:
+    w = site.w
+    page = preview(site.as_(w.staff_st11), export(w.mentor1, visit(w.pairing1, "不该录入的")))
+    payload = payload_of(page)
+    before = quiet(site.read(db_snapshot))
+    if whose == "tampered":
+        answer = site.as_(w.staff_st11).post(PAGE, {"payload": payload[:-3] + "AAA"})
+    else:
+        answer = site.as_(w.staff_st12).post(PAGE, {"payload": payload})
+    assert answer.status_code == 400 and "预览已过期或无效，什么都没有录入" in answer.text
+    assert quiet(site.read(db_snapshot)) == before
