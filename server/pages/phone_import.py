@@ -37,6 +37,7 @@ from ..phone_exports import (
     shown_records,
 )
 from ..queries.refused import refused_visits
+from ..refusal_filing import FilingRefused, file_refused, why_not
 from .common import STAFF, Visit, form_values, require, require_form
 
 TOO_BIG = f"文件太大（超过 {MAX_BYTES // (1024 * 1024)} MB）。请让志愿者分几次导出，或联系县关工委。"
@@ -55,6 +56,8 @@ async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport |
     def refused(db: Any) -> tuple[list[dict[str, Any]], int]:
         # What volunteers wrote of children, shown in full: logged as any archive view is.
         rows, total = refused_visits(db, scope)
+        for r in rows:  # 归入原结对 offered where the write path would take it, else why not
+            r["not_filed"] = why_not(db, r)
         if rows:
             log_access(db, actor, "view_phone_refusals", actor.unit_id,
                        entities=dict(Counter(r["entity"] for r in rows)), ip=ip)
@@ -79,6 +82,8 @@ async def phone_import_post(request: Request) -> Response:
     visit, form = await require_form(request, STAFF, max_files=1, max_part_size=MAX_PAYLOAD)
     try:
         values = form_values(form)
+        if values.get("action") == "file_refusal":
+            return await _file(visit, str(values.get("record_id") or ""))
         if values.get("payload"):
             return await _confirm(visit, str(values["payload"]))
         upload = form.get("file")
@@ -147,6 +152,17 @@ async def _confirm(visit: Visit, payload: str) -> Response:
             "没有录入：预览以后，系统里的记录有了变化，有的内容现在的结果和预览时不同。"
             "请看下面新的预览，确认无误后再点“确认导入”。"))
     return await _page(visit, export=export, entered=entered)
+
+
+async def _file(visit: Visit, record_id: str) -> Response:
+    """归入原结对: one refused visit filed into the pairing it was made in (``server/refusal_filing.py``)."""
+    actor, scope = visit.actor, await visit.scope()
+    try:
+        filed = await visit.state.store.write(lambda db: file_refused(db, actor, scope, record_id))
+    except FilingRefused as exc:
+        return await _page(visit, status=exc.status, error=f"没有归入原结对：{exc.reason}")
+    return visit.redirect(str(visit.request.app.url_path_for("phone_import")), flash=(
+        f"已归入原结对：{filed.code} {filed.date} 的帮扶，作为志愿者的代录记录，等待审核。"))
 
 
 routes: list[BaseRoute] = [

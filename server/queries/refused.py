@@ -25,16 +25,18 @@ MOST = 200
 _RECORD_ID = re.compile(r"[（(][0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]")
 
 
-def refused_visits(db: sqlite_utils.Database, scope: Scope) -> tuple[list[dict[str, Any]], int]:
+def refused_visits(db: sqlite_utils.Database, scope: Scope,
+                   record_id: str | None = None) -> tuple[list[dict[str, Any]], int]:
     """The newest ``MOST`` refused new visits or screenings (with the refused edits of each after)
     not in the system since, in ``scope`` (``entity, record_id, at, reason, fields, volunteer,
-    code``), and how many there are in all."""
+    code``), and how many there are in all; only the one of ``record_id`` when given."""
     rows = list(db.query(
         "SELECT a.id, a.at, a.entity, a.record_id, a.reason, a.changes, a.user_id, u.name AS volunteer"
         " FROM sync_audit a"
         " JOIN users u ON u.id = a.user_id WHERE a.status = 'rejected' AND a.device_id IS NOT NULL"
         " AND a.entity IN ('activity', 'screening') AND a.op = 'upsert' AND u.role = 'mentor'"
-        " ORDER BY a.id"))
+        + (" AND a.record_id = :record" if record_id is not None else "") + " ORDER BY a.id",
+        {"record": record_id}))
     found: dict[str, dict[str, Any]] = {}
     for r in rows:
         try:

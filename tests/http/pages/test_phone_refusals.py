@@ -8,9 +8,9 @@ from typing import Any
 
 from sync import new_id
 
-from ...factories import end_pairing, mutate, push, remove, row, upsert
+from ...factories import db_snapshot, end_pairing, make_pairing, mutate, push, remove, row, upsert
 from .conftest import Site
-from .test_phone_import import PAGE, export, upload, visit
+from .test_phone_import import PAGE, export, quiet, upload, visit
 
 TEXT = "离线时写的家访：孩子说最近晚上睡不着，妈妈在外地打工。"
 
@@ -128,3 +128,75 @@ def test_a_screening_sent_after_the_pairing_ended_shows_that_cause_not_a_missing
     assert answer["status"] == "rejected"
     said = words(site.as_(w.staff_st11).get(PAGE).text)
     assert "这位志愿者和孩子的结对在手机送来之前已结束" in said and "找不到帮扶对象" not in said
+
+
+def file_it(site: Site, staff: Any, record_id: str) -> Any:
+    return site.as_(staff).post(PAGE, {"action": "file_refusal", "record_id": record_id})
+
+
+def test_a_visit_sent_after_the_child_was_re_paired_is_filed_into_the_old_pairing_once(site: Site) -> None:
+    # Made on the 20th in 王老师's pairing; the station ended it on the 24th and paired the child with
+    # 李老师; the phone synced after that.
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24", outcome="referred"))
+    site.write(lambda db: make_pairing(db, w.staff_st11, w.mentor2, w.mentee1))
+    record_id = new_id()
+    assert phone_sends_visit(site, w.mentor1, w.pairing1, record_id)["status"] == "rejected"
+    page = site.as_(w.staff_st11).get(PAGE)
+    assert "归入原结对" in page.text and record_id in page.text
+    browser = site.as_(w.staff_st11)
+    filed = browser.post(PAGE, {"action": "file_refusal", "record_id": record_id})
+    assert filed.status_code == 303, words(filed.text)[-600:]
+    stored = site.read(lambda db: row(db, "activity", record_id))
+    assert stored is not None and stored["record"] == TEXT and stored["follow_up"] == "下周再去看看"
+    assert (stored["pairing_id"], stored["author_id"], stored["entered_by"], stored["review_status"]) == (
+        w.pairing1, w.mentor1.user_id, w.staff_st11.user_id, "pending")
+    marked = site.read(lambda db: (
+        db.execute("SELECT device_id FROM sync_audit WHERE record_id = ? AND status = 'applied'",
+                   [record_id]).fetchall(),
+        db.execute("SELECT outcome FROM phone_import_ledger WHERE record_id = ?", [record_id]).fetchall()))
+    assert marked == ([(f"refusal:{w.mentor1.user_id}",)], [("from_refusal",)])
+    after = browser.get(PAGE)
+    assert "已归入原结对" in words(after.text) and "手机送来、但没有收下的记录" not in after.text
+    before = quiet(site.read(db_snapshot))
+    again = file_it(site, w.staff_st11, record_id)
+    assert again.status_code == 409 and "没有重复录入" in words(again.text)
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_visit_dated_after_the_old_pairing_ended_is_not_filed_into_it(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    record_id = new_id()
+    assert phone_sends_visit(site, w.mentor1, w.pairing1, record_id, date="2026-11-26")["status"] == "rejected"
+    said = words(site.as_(w.staff_st11).get(PAGE).text)
+    reason = "这次帮扶的日期（2026年11月26日）不在原结对的日期（2026年9月1日至2026年11月24日）之内"
+    assert reason in said
+    before = quiet(site.read(db_snapshot))
+    refused = file_it(site, w.staff_st11, record_id)
+    assert refused.status_code == 400 and reason in words(refused.text)
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_visit_of_a_pairing_passed_to_another_volunteer_is_not_filed_as_theirs(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id}, w.pairing1,
+                                 base_version=row(db, "pairing", w.pairing1)["version"]))  # type: ignore[index]
+    record_id = new_id()
+    assert phone_sends_visit(site, w.mentor1, w.pairing1, record_id)["status"] == "rejected"
+    assert "改由别的志愿者继续帮扶" in words(site.as_(w.staff_st11).get(PAGE).text)
+    before = quiet(site.read(db_snapshot))
+    refused = file_it(site, w.staff_st11, record_id)
+    assert refused.status_code == 400 and "记在现在的志愿者名下" in words(refused.text)
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_another_towns_station_cannot_file_a_refused_visit(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    record_id = new_id()
+    phone_sends_visit(site, w.mentor1, w.pairing1, record_id)
+    before = quiet(site.read(db_snapshot))
+    answer = file_it(site, w.staff_st21, record_id)
+    assert answer.status_code == 409 and TEXT not in answer.text
+    assert quiet(site.read(db_snapshot)) == before

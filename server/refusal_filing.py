@@ -1,0 +1,100 @@
+"""归入原结对: a visit a volunteer's phone sent too late, filed by the station into the pairing it was made in.
+
+The phone held a visit unsent while the station ended the pairing — and, say, paired the child
+with another volunteer. The write path refused it (a phone writes only in its running pairings,
+``sync/rules.py``) and kept its words (``server/queries/refused.py``). When the visit's date lies
+inside the ended pairing's own dates, it belongs to that pairing: the station files it there as a
+代录 visit (author the volunteer, ``entered_by`` the staff member), through the write path, under
+the id the phone gave it, so it is filed once and leaves the list. Anything else is refused in
+words: the station then checks with the volunteer.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlite_utils
+
+from sync import Actor, Scope, apply_mutations
+from sync.mutations import upsert
+from sync.timeutil import utc_now
+
+from .phone_exports import PHONE_FIELDS
+from .queries.refused import refused_visits
+
+
+class FilingRefused(Exception):
+    """The visit cannot be filed into its pairing; ``reason`` says why in words."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Filed:
+    record_id: str
+    code: str
+    date: str
+
+
+def _day(value: Any) -> str:
+    try:
+        d = datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        d = None
+    return f"{d.year}年{d.month}月{d.day}日" if d else "（没有日期）"
+
+
+def why_not(db: sqlite_utils.Database, refused: dict[str, Any]) -> str | None:
+    """Why ``refused`` (a row of ``refused_visits``) may not be filed into its pairing; None when it may:
+    a visit, of a pairing not deleted, ended, whose volunteer was the one who sent it, of a child
+    not deleted, dated inside the pairing's dates."""
+    if refused["entity"] != "activity":
+        return "摸排不属于某个结对，不能归入原结对；请核对后在孩子的档案里补录。"
+    pairing = db.execute("SELECT p.mentor_id, p.status, p.start_date, p.end_date, p.deleted, m.deleted"
+                         " FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.id = ?",
+                         [refused["fields"].get("pairing_id")]).fetchone()
+    if pairing is None or pairing[4]:
+        return "原结对已被删除，不能归入。"
+    mentor_id, status, start, end, _, child_deleted = pairing
+    if child_deleted:
+        return "孩子的档案已被删除，不能归入。"
+    if mentor_id != refused["user_id"]:
+        # The same pairing now runs with another volunteer: filed there, the visit would read as
+        # theirs (a 代录 visit's author is the pairing's volunteer).
+        return ("这个结对没有结束，而是改由别的志愿者继续帮扶：归入会把这次帮扶记在现在的志愿者名下，所以不能归入。"
+                "请和志愿者核对后，在“代录一次帮扶”里补录，并写明是哪位志愿者的帮扶。")
+    if status != "closed" or not end:
+        return "这个结对还在进行中，志愿者的手机可以再次同步；请让志愿者在手机上打开“待同步”重新发送。"
+    day = refused["fields"].get("date")
+    if not isinstance(day, str) or not start or not (start <= day <= end):
+        return (f"这次帮扶的日期（{_day(day)}）不在原结对的日期（{_day(start)}至{_day(end)}）之内，不能归入原结对；"
+                "请和志愿者核对日期。")
+    return None
+
+
+def file_refused(db: sqlite_utils.Database, actor: Actor, scope: Scope, record_id: str) -> Filed:
+    """File the refused visit ``record_id`` into its pairing as ``actor``'s 代录, or raise
+    ``FilingRefused``: a visit already in the system is no longer listed, so it is never filed twice."""
+    rows, _ = refused_visits(db, scope, record_id)
+    if not rows:
+        raise FilingRefused("这条记录已经归入原结对或已录入（或不在您的管理范围内），没有重复录入。", 409)
+    (refused,) = rows
+    reason = why_not(db, refused)
+    if reason:
+        raise FilingRefused(reason)
+    fields = {k: v for k, v in refused["fields"].items() if k in PHONE_FIELDS["activity"]}
+    # Marked as the phone-refusal's: the audit row names it as the writer's device, and the ledger
+    # of phone records entered keeps which refusal it came from.
+    writer = replace(actor, device_id=f"refusal:{refused['user_id']}")
+    (outcome,) = apply_mutations(db, writer, [upsert("activity", fields, record_id)])
+    if outcome.status != "applied":
+        raise FilingRefused(outcome.reason or "没有归入。")
+    digest = hashlib.sha256(f"refusal:{refused['id']}".encode()).hexdigest()
+    db.execute("INSERT INTO phone_import_ledger (digest, record_id, entered_by, entered_at, outcome)"
+               " VALUES (?, ?, ?, ?, 'from_refusal')", [digest, record_id, actor.user_id, utc_now()])
+    return Filed(record_id, refused["code"], str(fields.get("date", "")))
