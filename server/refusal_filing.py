@@ -72,8 +72,7 @@ def why_not(db: sqlite_utils.Database, refused: dict[str, Any]) -> str | None:
         return "这个结对还在进行中，志愿者的手机可以再次同步；请让志愿者在手机上打开“待同步”重新发送。"
     day = refused["fields"].get("date")
     if not isinstance(day, str) or not start or not (start <= day <= end):
-        return (f"这次帮扶的日期（{_day(day)}）不在原结对的日期（{_day(start)}至{_day(end)}）之内，不能归入原结对；"
-                "请和志愿者核对日期。")
+        return f"这次帮扶的日期（{_day(day)}）不在原结对的日期（{_day(start)}至{_day(end)}）之内；请和志愿者核对日期。"
     return None
 
 

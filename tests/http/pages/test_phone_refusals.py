@@ -170,7 +170,7 @@ def test_a_visit_dated_after_the_old_pairing_ended_is_not_filed_into_it(site: Si
     record_id = new_id()
     assert phone_sends_visit(site, w.mentor1, w.pairing1, record_id, date="2026-11-26")["status"] == "rejected"
     said = words(site.as_(w.staff_st11).get(PAGE).text)
-    reason = "这次帮扶的日期（2026年11月26日）不在原结对的日期（2026年9月1日至2026年11月24日）之内"
+    reason = "这次帮扶的日期（2026年11月26日）不在原结对的日期（2026年9月1日至2026年11月24日）之内；请和志愿者核对日期"
     assert reason in said
     before = quiet(site.read(db_snapshot))
     refused = file_it(site, w.staff_st11, record_id)
