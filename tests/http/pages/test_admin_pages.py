@@ -431,7 +431,7 @@ def test_access_log_names_every_action_and_target_in_words(site: Site) -> None:
         assert station.get(path).status_code == 200, path
     page = site.as_(w.admin).get("/admin/access-log").text
     cells = re.findall(r'<td data-label="(操作|对象|记录数)"[^>]*>(.*?)</td>', page, re.S)
-    assert len(cells) >= 3 * 8
+    assert len(cells) >= 3 * 7  # 成功干预 lists no child here, and an empty drill-down writes no row
     codes = site.read(lambda db: [r[0] for r in db.execute("SELECT code FROM mentees").fetchall()])
     shown = [re.sub("|".join(["Excel", "CSV", *map(re.escape, codes)]), "", text) for _, text in cells]
     raw = [text for text in shown if re.search(r"[A-Za-z]|[0-9a-f]{8}-", text)]
