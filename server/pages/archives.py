@@ -33,14 +33,8 @@ from ..queries.archives import (
 from ..queries.mentees import get_mentee
 from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
-from .history import OPS, changed_after_approval, conflict_lines, edited_fields, history_lines
+from .history import changed_after_approval, conflict_lines, deletion, deletion_line, edited_fields, history_lines
 from .shown import log_shown
-
-
-def _deletion(lines: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The history line of the record's (last) deletion: who deleted it and when, or None."""
-    deletions = [h for h in lines if h["op"] == OPS["delete"]]
-    return deletions[-1] if deletions else None
 
 
 def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
@@ -51,8 +45,11 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
         return None
     data["history"] = history_lines(db, "pairing", pairing_id)
     data["pairing"]["changed_after_approval"] = changed_after_approval(data["history"], data["reviews"])
-    data["pairing"]["deleted_line"] = _deletion(data["history"]) if data["pairing"]["deleted"] else None
+    data["pairing"]["deleted_line"] = deletion(data["history"]) if data["pairing"]["deleted"] else None
     data["conflicts"] = conflict_lines("pairing", data["conflicts"])
+    # A deleted child's archive is read-only and says who deleted the child's file and when.
+    mentee_id = data["pairing"]["mentee_id"]
+    data["child_deleted_line"] = deletion_line(db, "mentee", mentee_id) if data["pairing"]["mentee_deleted"] else None
     every = [*data["activities"], *data["deleted"]]
     for a in every:
         a["history"] = history_lines(db, "activity", a["id"])
@@ -60,18 +57,18 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
         a["edited"] = edited_fields("activity", a["history"])
         a["conflicts"] = conflict_lines("activity", a["conflicts"])
         # A visit of a deleted pairing went with it: the pairing's deletion is the visit's.
-        a["deleted_line"] = _deletion(a["history"]) if a["deleted"] else data["pairing"]["deleted_line"]
+        a["deleted_line"] = deletion(a["history"]) if a["deleted"] else data["pairing"]["deleted_line"]
         a["with_pairing"] = not a["deleted"]
     for entity, rows in (("screening", data["deleted_screenings"]), ("referral", data["deleted_referrals"])):
         for x in rows:
             x["history"] = history_lines(db, entity, x["id"])
-            x["deleted_line"] = _deletion(x["history"])
+            x["deleted_line"] = deletion(x["history"])
     for p in data["pairings"]:
-        p["deleted_line"] = _deletion(history_lines(db, "pairing", p["id"])) if p["deleted"] else None
+        p["deleted_line"] = deletion(history_lines(db, "pairing", p["id"])) if p["deleted"] else None
     # The histories print names (who changed what, a volunteer named in a change): the code covers them.
     shown = [data["history"], data["conflicts"], *([a["history"], a["conflicts"]] for a in every),
              *(x["history"] for x in [*data["deleted_screenings"], *data["deleted_referrals"]]),
-             *(p["deleted_line"] for p in data["pairings"])]
+             *(p["deleted_line"] for p in data["pairings"]), data["child_deleted_line"]]
     data["words"] = [json.dumps(shown, ensure_ascii=False, sort_keys=True)]
     data["stamp"] = stamp_of(db, data["stamped"], data["words"])
     return data
@@ -81,14 +78,16 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
     """The child's 一生一档: the child's file as the viewer may read it, every pairing's archive (as
     ``_read`` gives it, a deleted pairing's too), every 摸排 and 转介 of the child's life, the deleted
     ones marked, and one check code over all of it."""
-    mentee = get_mentee(db, scope, mentee_id)
+    mentee = get_mentee(db, scope, mentee_id, deleted_too=True)
     if mentee is None:
         return None
     hide_private(scope.actor.role, "mentee", [mentee])
+    gone_child = bool(mentee["deleted"])
+    mentee["deleted_line"] = deletion_line(db, "mentee", mentee_id) if gone_child else None
     pairings = child_pairings(db, scope, mentee_id)
     archives = [a for a in (_read(db, scope, p["id"]) for p in pairings) if a is not None]
-    screenings, gone_screenings = screenings_of(db, scope, mentee_id)
-    referrals, gone_referrals = referrals_of(db, scope, mentee_id)
+    screenings, gone_screenings = screenings_of(db, scope, mentee_id, child_deleted=gone_child)
+    referrals, gone_referrals = referrals_of(db, scope, mentee_id, child_deleted=gone_child)
     dated = [*screenings, *gone_screenings, *referrals, *gone_referrals]
     names = user_names(db, {x["author_id"] for x in dated})
     for x in dated:
@@ -96,10 +95,11 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
     for entity, rows in (("screening", gone_screenings), ("referral", gone_referrals)):
         for x in rows:
             x["history"] = history_lines(db, entity, x["id"])
-            x["deleted_line"] = _deletion(x["history"])
+            x["deleted_line"] = deletion(x["history"])
     stamped: dict[str, Any] = {"records": [mentee, *dated], "conflicts": [], "people": {x["author_id"] for x in dated},
                                "units": {mentee["unit_id"]}}
-    words = [json.dumps([x["history"] for x in [*gone_screenings, *gone_referrals]], ensure_ascii=False)]
+    words = [json.dumps([[x["history"] for x in [*gone_screenings, *gone_referrals]], mentee["deleted_line"]],
+                        ensure_ascii=False)]
     for a in archives:
         for key in ("records", "conflicts"):
             stamped[key] += a["stamped"][key]
@@ -138,7 +138,8 @@ async def _shown(page: Visit, request: Request, action: str) -> dict[str, Any]:
 async def archive_detail(request: Request) -> Response:
     page = await require(request, OFFICE)
     data = await _shown(page, request, "view_pairing")
-    return page.render("archive_detail.html", {**data, "can_edit": page.actor.role in STAFF})
+    can_edit = page.actor.role in STAFF and not data["pairing"]["mentee_deleted"]
+    return page.render("archive_detail.html", {**data, "can_edit": can_edit})
 
 
 async def archive_print(request: Request) -> Response:

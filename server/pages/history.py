@@ -123,3 +123,14 @@ def history_lines(db: sqlite_utils.Database, entity: str, record_id: str) -> lis
     """The record's history in words (run inside a ``store.read``)."""
     rows = history(db, entity, record_id)
     return describe(entity, rows, ref_names(db, entity, rows))
+
+
+def deletion(lines: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The history line of the record's (last) deletion: who deleted it and when, or None."""
+    deletions = [h for h in lines if h["op"] == OPS["delete"]]
+    return deletions[-1] if deletions else None
+
+
+def deletion_line(db: sqlite_utils.Database, entity: str, record_id: str) -> dict[str, Any] | None:
+    """Who deleted the record and when (``deletion`` of its history), or None."""
+    return deletion(history_lines(db, entity, record_id))

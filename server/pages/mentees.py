@@ -51,6 +51,7 @@ from .common import (
     restore_draft,
     visible_record,
 )
+from .history import deletion_line
 from .links import route_path
 from .shown import log_shown
 from .writes import already_created, base_version, form_record_id, shown_version
@@ -236,12 +237,15 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
     request = visit.request
 
     def read(db: Any) -> dict[str, Any] | None:
-        mentee = get_mentee(db, scope, mentee_id)
+        # A deleted child's file still opens for those who inspect it (read-only, marked, counted nowhere).
+        mentee = get_mentee(db, scope, mentee_id, deleted_too=True)
         if mentee is None:
             return None
-        return {"mentee": mentee, "pairings": mentee_pairings(db, scope, mentee_id),
-                "screenings": mentee_screenings(db, scope, mentee_id),
-                "activities": mentee_activities(db, scope, mentee_id)}
+        gone = bool(mentee["deleted"])
+        mentee["deleted_line"] = deletion_line(db, "mentee", mentee_id) if gone else None
+        return {"mentee": mentee, "pairings": mentee_pairings(db, scope, mentee_id, child_deleted=gone),
+                "screenings": mentee_screenings(db, scope, mentee_id, child_deleted=gone),
+                "activities": mentee_activities(db, scope, mentee_id, child_deleted=gone)}
 
     data = await visit.state.store.read(read)
     if data is None:
@@ -252,7 +256,7 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
              "activity": len(data["activities"]["latest"])}
     await visit.state.store.write(
         lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=client_ip(request)))
-    can_edit = actor.role in STAFF
+    can_edit = actor.role in STAFF and not data["mentee"]["deleted"]
     values = screening or {"date": local_today().isoformat(), "risk_level": data["mentee"]["risk_level"],
                            "mentee_version": data["mentee"]["version"], "record_id": new_id()}
     return visit.render("staff/mentee_detail.html", {

@@ -21,7 +21,7 @@ from sync.db import placeholders, select_in
 from sync.entities import ENTITIES
 from sync.timeutil import SHANGHAI, parse_utc
 
-from .filters import chosen, contains, in_scope, visible
+from .filters import chosen, contains, in_scope, of_child, visible
 from .units import in_subtree
 
 # Station and school staff work with the child: they see the name. The county and the admin see
@@ -115,19 +115,21 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
 def get_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
                 deleted_too: bool = False) -> dict[str, Any] | None:
     """One live pairing in scope with its mentee, unit and volunteer, or None (missing and not yours alike).
-    ``deleted_too``: a deleted pairing of a live child as well (its archive keeps what it held)."""
+    ``deleted_too``: a deleted pairing, or one of a deleted child, as well (its archive keeps what it held;
+    ``deleted`` and ``mentee_deleted`` say so)."""
     where, params = in_scope(scope, "pairing", "p") if deleted_too else visible(scope, "pairing", "p")
+    child = "1" if deleted_too else "m.deleted = 0"
     row = next(db.query(
         f"""
         SELECT p.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.categories, m.risk_level,
                m.grade, m.school, m.gender, m.plan, m.status AS mentee_status, m.version AS mentee_version,
-               m.updated_at AS mentee_updated_at,
+               m.updated_at AS mentee_updated_at, m.deleted AS mentee_deleted,
                un.name AS unit_name, town.id AS town_id, town.name AS town_name,
                us.name AS mentor_name, us.phone AS mentor_phone, us.smartphone AS mentor_smartphone
         FROM pairings p JOIN mentees m ON m.id = p.mentee_id
         LEFT JOIN units un ON un.id = p.unit_id LEFT JOIN units town ON town.id = un.parent_id
         LEFT JOIN users us ON us.id = p.mentor_id
-        WHERE p.id = ? AND m.deleted = 0 AND {where}
+        WHERE p.id = ? AND {child} AND {where}
         """,
         [pairing_id, *params],
     ), None)
@@ -161,9 +163,11 @@ def name_people(activity: dict[str, Any], names: dict[str, str]) -> None:
         activity[name] = names.get(activity[key] or "", "")
 
 
-def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> list[dict[str, Any]]:
-    """The pairing's live activities, oldest first, lists decoded."""
-    where, params = visible(scope, "activity", "a")
+def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
+                  child_deleted: bool = False) -> list[dict[str, Any]]:
+    """The pairing's live activities (of a deleted child: those not deleted themselves), oldest first,
+    lists decoded."""
+    where, params = of_child(scope, "activity", "a", child_deleted=child_deleted)
     rows = db.query(f"SELECT a.* FROM activities a WHERE a.pairing_id = ? AND {where} ORDER BY a.date, a.created_at",
                     [pairing_id, *params])
     return [decode_lists(r, *ACTIVITY_LISTS) for r in rows]
@@ -225,34 +229,38 @@ def child_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> l
 
 
 def _dated_rows(db: sqlite_utils.Database, scope: Scope, entity: str, sql: str, args: list[Any],
-                deleted: bool) -> list[dict[str, Any]]:
-    """``sql`` (alias ``x``, a ``{where}`` slot) read in scope: live rows, or the deleted ones of a live child."""
+                deleted: bool, child_deleted: bool = False) -> list[dict[str, Any]]:
+    """``sql`` (alias ``x``, a ``{where}`` slot) read in scope: live rows (of a deleted child: those not
+    deleted themselves), or the deleted ones."""
     if deleted:
         where, params = in_scope(scope, entity, "x")
         where = f"x.deleted = 1 AND ({where})"
     else:
-        where, params = visible(scope, entity, "x")
+        where, params = of_child(scope, entity, "x", child_deleted=child_deleted)
     return list(db.query(sql.format(where=where), [*args, *params]))
 
 
 def screenings_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
-                  until: str = "9999-12-31") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                  until: str = "9999-12-31", *, child_deleted: bool = False,
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The child's screenings dated ``since``..``until`` in scope, oldest first: the live ones and the
     deleted ones (kept, marked, counted nowhere), the private fields hidden from whoever may not read them."""
     sql = ("SELECT x.* FROM screenings x WHERE x.mentee_id = ? AND x.date >= ? AND x.date <= ? AND {where}"
            " ORDER BY x.date, x.created_at")
     args, role = [mentee_id, since, until], scope.actor.role
-    return (hide_private(role, "screening", _dated_rows(db, scope, "screening", sql, args, False)),
+    return (hide_private(role, "screening", _dated_rows(db, scope, "screening", sql, args, False, child_deleted)),
             hide_private(role, "screening", _dated_rows(db, scope, "screening", sql, args, True)))
 
 
 def referrals_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
-                 until: str = "9999-12-31") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                 until: str = "9999-12-31", *, child_deleted: bool = False,
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The child's referrals made ``since``..``until`` in scope, oldest first: the live ones and the deleted ones."""
     sql = ("SELECT x.* FROM referrals x WHERE x.mentee_id = ? AND x.referred_on >= ? AND x.referred_on <= ?"
            " AND {where} ORDER BY x.referred_on, x.created_at")
     args = [mentee_id, since, until]
-    return (_dated_rows(db, scope, "referral", sql, args, False), _dated_rows(db, scope, "referral", sql, args, True))
+    return (_dated_rows(db, scope, "referral", sql, args, False, child_deleted),
+            _dated_rows(db, scope, "referral", sql, args, True))
 
 
 def data_stamp(records: list[dict[str, Any]], conflicts: list[dict[str, Any]], *,
@@ -313,14 +321,18 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     pairing = get_pairing(db, scope, pairing_id, deleted_too=True)
     if pairing is None:
         return None
-    activities = [] if pairing["deleted"] else activities_of(db, scope, pairing_id)
+    # A deleted child's archive stays whole for those who inspect it, read-only, counted nowhere.
+    gone_child = bool(pairing["mentee_deleted"])
+    activities = [] if pairing["deleted"] else activities_of(db, scope, pairing_id, child_deleted=gone_child)
     deleted = deleted_activities_of(db, scope, pairing_id, pairing_deleted=bool(pairing["deleted"]))
     every = [*activities, *deleted]
     reviews = reviews_of(db, [pairing_id, *(a["id"] for a in every)])
     conflicts = conflicts_of(db, [pairing_id, *(a["id"] for a in every)])
     until = pairing["end_date"] or "9999-12-31"
-    screenings, gone_screenings = screenings_of(db, scope, pairing["mentee_id"], pairing["start_date"], until)
-    referrals, gone_referrals = referrals_of(db, scope, pairing["mentee_id"], pairing["start_date"], until)
+    screenings, gone_screenings = screenings_of(db, scope, pairing["mentee_id"], pairing["start_date"], until,
+                                                child_deleted=gone_child)
+    referrals, gone_referrals = referrals_of(db, scope, pairing["mentee_id"], pairing["start_date"], until,
+                                             child_deleted=gone_child)
     people: set[str | None] = {pairing["created_by"], pairing["updated_by"]}
     for a in every:
         people |= {a["author_id"], a["entered_by"], a["created_by"], a["updated_by"]}
@@ -348,7 +360,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     )
     every_review = [r for rows in reviews.values() for r in rows]
     every_conflict = [c for rows in conflicts.values() for c in rows]
-    child = {"id": pairing["mentee_id"], "version": pairing["mentee_version"], "deleted": 0,
+    child = {"id": pairing["mentee_id"], "version": pairing["mentee_version"], "deleted": pairing["mentee_deleted"],
              "updated_at": pairing["mentee_updated_at"]}
     pairings = child_pairings(db, scope, pairing["mentee_id"])
     people |= {p["mentor_id"] for p in pairings} | {pairing["mentor_id"]}

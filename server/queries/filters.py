@@ -69,6 +69,18 @@ def visible(scope: Scope, entity: str, alias: str) -> tuple[str, list[Any]]:
     return f"({sql}) AND {live(entity, alias)}", params
 
 
+def of_child(scope: Scope, entity: str, alias: str, *, child_deleted: bool = False) -> tuple[str, list[Any]]:
+    """SQL and parameters for the rows of a child's file: ``visible``; of a deleted child (a file the
+    county and its station still inspect, read-only), the rows in scope not deleted themselves (an
+    activity: nor its pairing). The child's deletion takes them out of every count, not out of the file."""
+    if not child_deleted:
+        return visible(scope, entity, alias)
+    sql, params = in_scope(scope, entity, alias)
+    pairing = (f" AND {alias}.pairing_id IN (SELECT id FROM pairings WHERE deleted = 0)"
+               if entity == "activity" else "")
+    return f"({sql}) AND {alias}.deleted = 0{pairing}", params
+
+
 def chosen(filters: Mapping[str, str | None], clauses: dict[str, str]) -> tuple[list[str], list[Any]]:
     """SQL conditions and parameters for the filters that are set: ``clauses`` maps a filter's name
     to its condition, which takes the filter's value as its one parameter (kept in ``clauses`` order)."""

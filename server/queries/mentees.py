@@ -22,7 +22,7 @@ from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
 from .archives import hide_private
-from .filters import contains, running, visible
+from .filters import contains, in_scope, of_child, running, visible
 
 CODE_PREFIX = "BX"
 PAGE_SIZE = 50
@@ -88,18 +88,26 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
     return [from_storage(ENTITIES["mentee"], r) for r in rows], total
 
 
-def get_mentee(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict[str, Any] | None:
-    """One live mentee in ``scope`` with its unit's name, or None (not found and not yours look alike)."""
+def get_mentee(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
+               deleted_too: bool = False) -> dict[str, Any] | None:
+    """One live mentee in ``scope`` with its unit's name, or None (not found and not yours look alike).
+    ``deleted_too``: a deleted one in scope as well (``deleted``), whose file is still read, never written."""
     sql, params = visible(scope, "mentee", "m")
+    if deleted_too:
+        scoped, params = in_scope(scope, "mentee", "m")
+        sql = f"(({sql}) OR (({scoped}) AND m.deleted = 1))"
+        params = [*params, *params]
     row = next(db.query(
         f"SELECT m.*, un.name AS unit_name FROM mentees m JOIN units un ON un.id = m.unit_id"
         f" WHERE m.id = ? AND {sql}", [mentee_id, *params]), None)
     return None if row is None else from_storage(ENTITIES["mentee"], row)
 
 
-def mentee_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:
-    """The child's live pairings, current first, with the volunteer and the number of activities."""
-    sql, params = visible(scope, "pairing", "p")
+def mentee_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
+                    child_deleted: bool = False) -> list[dict[str, Any]]:
+    """The child's live pairings (of a deleted child: those not deleted themselves), current first, with
+    the volunteer and the number of activities."""
+    sql, params = of_child(scope, "pairing", "p", child_deleted=child_deleted)
     return list(db.query(
         f"""
         SELECT p.*, u.name AS mentor_name, u.phone AS mentor_phone,
@@ -112,9 +120,11 @@ def mentee_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> 
     ))
 
 
-def mentee_screenings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:
-    """The child's 摸排 history, newest first, with who wrote each."""
-    sql, params = visible(scope, "screening", "s")
+def mentee_screenings(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
+                      child_deleted: bool = False) -> list[dict[str, Any]]:
+    """The child's 摸排 history, newest first, with who wrote each (of a deleted child: those not
+    deleted themselves)."""
+    sql, params = of_child(scope, "screening", "s", child_deleted=child_deleted)
     rows = db.query(
         f"SELECT s.*, u.name AS author_name FROM screenings s LEFT JOIN users u ON u.id = s.author_id"
         f" WHERE s.mentee_id = ? AND {sql} ORDER BY s.date DESC, s.id DESC",
@@ -124,25 +134,25 @@ def mentee_screenings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -
 
 
 def mentee_activities(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
-                      limit: int = 8) -> dict[str, Any]:
+                      limit: int = 8, child_deleted: bool = False) -> dict[str, Any]:
     """A summary of the child's activities: counts by kind, the last date, open risk flags, the latest few.
 
     Activities are reached through the child's pairings (an activity's mentee is its pairing's,
     which never changes): activities carry no index by mentee, one index fewer for every push
     to write (sync migration m017).
     """
-    sql, params = visible(scope, "activity", "a")
+    sql, params = of_child(scope, "activity", "a", child_deleted=child_deleted)
     starts = dict(db.execute("SELECT id, start_date FROM pairings WHERE mentee_id = ?", [mentee_id]).fetchall())
     pairing_ids = list(starts)
-    of_child = f"a.pairing_id IN ({placeholders(pairing_ids)})" if pairing_ids else "0"
+    the_child = f"a.pairing_id IN ({placeholders(pairing_ids)})" if pairing_ids else "0"
     # Named, or a staff scope's "unit_id IN (…)" may send SQLite through the unit's whole history.
     activities = "activities a INDEXED BY idx_activities_pairing_date"
     by_kind = {r["kind"]: r["n"] for r in db.query(
-        f"SELECT a.kind, count(*) AS n FROM {activities} WHERE {of_child} AND {sql} GROUP BY a.kind",
+        f"SELECT a.kind, count(*) AS n FROM {activities} WHERE {the_child} AND {sql} GROUP BY a.kind",
         [*pairing_ids, *params])}
     stats = db.execute(
         f"SELECT count(*), max(a.date), sum(a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = ''),"
-        f" sum(a.review_status = 'pending') FROM {activities} WHERE {of_child} AND {sql}",
+        f" sum(a.review_status = 'pending') FROM {activities} WHERE {the_child} AND {sql}",
         [*pairing_ids, *params]).fetchone()
     # The latest few of each pairing, each read newest first from its (pairing, date) index, then
     # merged: one ORDER BY over all the child's pairings would sort every activity they hold.

@@ -1,0 +1,113 @@
+"""A child's file deleted from a station phone stays in sight of those who inspect it: the county and
+the child's station still open the file, its pairing archives and the whole-file print, marked 档案已删除
+with who deleted it and when, read-only; another station and the child's volunteer get nothing of it."""
+from __future__ import annotations
+
+import re
+
+import sqlite_utils
+
+from server.devices import issue_code
+from server.pages.archives import _read_child
+from server.queries.archives import archive
+from server.queries.mentees import get_mentee
+from sync import load_scope
+
+from ...factories import mutate, row
+from .conftest import Site
+from .station import access_rows
+from .test_archives import words
+
+PHONE_DELETE = r"站员一一（手机）删除于 20\d\d-\d\d-\d\d \d\d:\d\d"
+
+
+def delete_child_from_station_phone(site: Site) -> str:
+    """The station ends the child's pairing, writes a private note on a 摸排, then deletes the child's
+    file from its enrolled phone through /api/sync/push, as the rule allows; the child's code."""
+    w = site.w
+
+    def prepare(db: sqlite_utils.Database) -> None:
+        mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-25", "outcome": "stable"},
+               w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"])
+        mutate(db, w.staff_st11, "screening", {"notes": "父母离异，跟奶奶住在东街"}, w.screening1,
+               base_version=row(db, "screening", w.screening1)["version"])
+
+    site.write(prepare)
+    code = site.write(lambda db: issue_code(db, site.login_of(w.staff_st11), hours=1))["code"]
+    client = site.browser().client
+    enrolled = client.post("/api/enrol", json={"code": code, "device_name": "站里的手机"})
+    assert enrolled.status_code == 200, enrolled.text
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    pushed = client.post("/api/sync/push", headers={"Authorization": "Bearer " + enrolled.json()["token"]}, json={
+        "mutations": [{"mutation_id": 1, "entity": "mentee", "record_id": w.mentee1, "op": "delete",
+                       "base_version": version, "fields": {}}]})
+    assert pushed.status_code == 200 and pushed.json()["results"][0]["status"] == "applied", pushed.text
+    return str(site.read(lambda db: row(db, "mentee", w.mentee1))["code"])
+
+
+def paths(site: Site) -> tuple[str, str, str, str]:
+    w = site.w
+    return (f"/mentees/{w.mentee1}", f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print",
+            f"/mentees/{w.mentee1}/print")
+
+
+def test_the_county_still_opens_a_deleted_childs_file_archives_and_print_marked_with_who_deleted_it(
+        site: Site) -> None:
+    w = site.w
+    delete_child_from_station_phone(site)
+    county = site.as_(w.reviewer)
+    for path in paths(site):
+        response = county.get(path)
+        assert response.status_code == 200, path
+        text = words(response.text)
+        assert re.search("档案已删除：已删除 " + PHONE_DELETE, text), path
+        assert "家访记录" in text, f"{path}: the visits are still there"
+        assert "小明" not in text and "父母离异" not in text, f"{path}: the county reads codes, never private text"
+    archive_text = words(county.get(f"/pairings/{w.pairing1}").text)
+    timeline = archive_text[archive_text.index("帮扶时间线"):archive_text.index("已删除的帮扶记录")]
+    assert "· 摸排" in timeline and "县人民医院心理门诊" in timeline, "the screening and referral stay in the timeline"
+    whole = words(county.get(f"/mentees/{w.mentee1}/print").text)
+    assert "四、摸排（1 次）" in whole and "五、转介（1 次）" in whole
+    for action, target, times in (("view_mentee", w.mentee1, 1), ("view_pairing", w.pairing1, 2),
+                                  ("print_pairing", w.pairing1, 1), ("print_mentee", w.mentee1, 2)):
+        logged = access_rows(site, action, target)
+        assert [r["user_id"] for r in logged] == [w.reviewer.user_id] * times, action
+
+
+def test_the_deleted_childs_station_reads_its_file_with_the_name_but_can_no_longer_write_to_it(site: Site) -> None:
+    w = site.w
+    delete_child_from_station_phone(site)
+    staff = site.as_(w.staff_st11)
+    page = staff.get(f"/mentees/{w.mentee1}")
+    assert page.status_code == 200
+    text = words(page.text)
+    assert "小明" in text and "父母离异" in text and re.search("档案已删除：已删除 " + PHONE_DELETE, text)
+    for offer in ("修改资料", "保存摸排", "为这个孩子结对", "登记转介"):
+        assert offer not in text, offer
+    archive_page = words(staff.get(f"/pairings/{w.pairing1}").text)
+    for offer in ("修改结对", "登记转介", "代录一次帮扶"):
+        assert offer not in archive_page, offer
+    assert staff.get(f"/mentees/{w.mentee1}/edit").status_code == 404
+    refused = staff.post(f"/mentees/{w.mentee1}", {"date": "2026-11-30", "psych_problem": "1"},
+                         form_page=f"/mentees/{w.mentee1}")
+    assert refused.status_code == 404
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM screenings WHERE mentee_id = ? AND date = ?",
+                                           [w.mentee1, "2026-11-30"]).fetchone()[0]) == 0
+
+
+def test_another_station_and_the_childs_volunteer_still_get_nothing_of_a_deleted_child(site: Site) -> None:
+    w = site.w
+    delete_child_from_station_phone(site)
+    other = site.as_(w.staff_st21)
+    for path in paths(site):
+        assert other.get(path).status_code == 404, path
+    for action, target in (("view_mentee", w.mentee1), ("view_pairing", w.pairing1),
+                           ("print_pairing", w.pairing1), ("print_mentee", w.mentee1)):
+        assert access_rows(site, action, target) == [], action
+
+    def as_volunteer(db: sqlite_utils.Database) -> tuple[object, object, object]:
+        scope = load_scope(db, w.mentor1)
+        return (get_mentee(db, scope, w.mentee1, deleted_too=True), archive(db, scope, w.pairing1),
+                _read_child(db, scope, w.mentee1))
+
+    assert site.read(as_volunteer) == (None, None, None)
