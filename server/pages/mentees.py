@@ -243,7 +243,14 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
             return None
         gone = bool(mentee["deleted"])
         mentee["deleted_line"] = deletion_line(db, "mentee", mentee_id) if gone else None
-        return {"mentee": mentee, "pairings": mentee_pairings(db, scope, mentee_id, child_deleted=gone),
+        pairings = mentee_pairings(db, scope, mentee_id)
+        deleted_screenings = mentee_screenings(db, scope, mentee_id, deleted=True)
+        # A deleted pairing or 摸排 is marked with who deleted it and when, as in the archive.
+        for row in pairings:
+            row["deleted_line"] = deletion_line(db, "pairing", row["id"]) if row["deleted"] else None
+        for row in deleted_screenings:
+            row["deleted_line"] = deletion_line(db, "screening", row["id"])
+        return {"mentee": mentee, "pairings": pairings, "deleted_screenings": deleted_screenings,
                 "screenings": mentee_screenings(db, scope, mentee_id, child_deleted=gone),
                 "activities": mentee_activities(db, scope, mentee_id, child_deleted=gone)}
 
@@ -252,7 +259,8 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
         raise not_found("帮扶对象")
     names = sees_names(actor)
     hide_private(actor.role, "mentee", [data["mentee"]])
-    shown = {"mentee": 1, "pairing": len(data["pairings"]), "screening": len(data["screenings"]),
+    shown = {"mentee": 1, "pairing": len(data["pairings"]),
+             "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
              "activity": len(data["activities"]["latest"])}
     await visit.state.store.write(
         lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=client_ip(request)))

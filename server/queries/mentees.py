@@ -103,28 +103,30 @@ def get_mentee(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
     return None if row is None else from_storage(ENTITIES["mentee"], row)
 
 
-def mentee_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
-                    child_deleted: bool = False) -> list[dict[str, Any]]:
-    """The child's live pairings (of a deleted child: those not deleted themselves), current first, with
-    the volunteer and the number of activities."""
-    sql, params = of_child(scope, "pairing", "p", child_deleted=child_deleted)
+def mentee_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:
+    """Every pairing of the child in scope, current first, with the volunteer and the number of live
+    activities; a deleted one too (``deleted``), marked on the file as in the archive, never missing."""
+    sql, params = in_scope(scope, "pairing", "p")
     return list(db.query(
         f"""
         SELECT p.*, u.name AS mentor_name, u.phone AS mentor_phone,
                (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities
         FROM pairings p JOIN users u ON u.id = p.mentor_id
         WHERE p.mentee_id = ? AND {sql}
-        ORDER BY p.status = 'active' DESC, p.start_date DESC
+        ORDER BY p.deleted, p.status = 'active' DESC, p.start_date DESC
         """,
         [mentee_id, *params],
     ))
 
 
-def mentee_screenings(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
+def mentee_screenings(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *, deleted: bool = False,
                       child_deleted: bool = False) -> list[dict[str, Any]]:
-    """The child's 摸排 history, newest first, with who wrote each (of a deleted child: those not
-    deleted themselves)."""
+    """The child's 摸排 history, newest first, with who wrote each: the live ones (of a deleted child,
+    those not deleted themselves), or with ``deleted`` the deleted ones."""
     sql, params = of_child(scope, "screening", "s", child_deleted=child_deleted)
+    if deleted:
+        sql, params = in_scope(scope, "screening", "s")
+        sql = f"({sql}) AND s.deleted = 1"
     rows = db.query(
         f"SELECT s.*, u.name AS author_name FROM screenings s LEFT JOIN users u ON u.id = s.author_id"
         f" WHERE s.mentee_id = ? AND {sql} ORDER BY s.date DESC, s.id DESC",

@@ -3,6 +3,7 @@ the child's station still open the file, its pairing archives and the whole-file
 with who deleted it and when, read-only; another station and the child's volunteer get nothing of it."""
 from __future__ import annotations
 
+import json
 import re
 
 import sqlite_utils
@@ -16,6 +17,7 @@ from sync import load_scope
 from ...factories import mutate, row
 from .conftest import Site
 from .station import access_rows
+from .test_archive_record import BY_STAFF, delete_as
 from .test_archives import words
 
 PHONE_DELETE = r"站员一一（手机）删除于 20\d\d-\d\d-\d\d \d\d:\d\d"
@@ -111,3 +113,28 @@ def test_another_station_and_the_childs_volunteer_still_get_nothing_of_a_deleted
                 _read_child(db, scope, w.mentee1))
 
     assert site.read(as_volunteer) == (None, None, None)
+
+
+def test_the_childs_file_shows_its_deleted_pairings_and_screenings_marked_with_who_and_when(site: Site) -> None:
+    w = site.w
+
+    def later_pairing(db: sqlite_utils.Database) -> str:
+        mutate(db, w.staff_st11, "screening", {"notes": "父母离异，跟奶奶住在东街"}, w.screening1,
+               base_version=row(db, "screening", w.screening1)["version"])
+        return mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id, "mentee_id": w.mentee1,
+                                                    "start_date": "2026-11-26", "approach": "fuxin"})
+
+    later = site.write(later_pairing)
+    assert delete_as(site, w.staff_st11, "pairing", later).status == "applied"
+    assert delete_as(site, w.staff_st11, "screening", w.screening1).status == "applied"
+    county = words(site.as_(w.reviewer).get(f"/mentees/{w.mentee1}").text)
+    pairings = county[county.index("结对"):county.index("帮扶活动")]
+    assert re.search(r"李老师.*2026年11月26日 至 今.*已删除 " + BY_STAFF + "（不计入统计）", pairings, re.S)
+    assert "王老师" in pairings
+    gone = county[county.index("已删除的摸排（1 条，不计入统计）"):]
+    assert re.search(r"2026年10月8日 · 摸排 已删除 " + BY_STAFF, gone) and "存在心理问题" in gone
+    assert "父母离异" not in county, "a deleted 摸排's notes stay hidden from the county"
+    assert "父母离异" in words(site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text)
+    logged = access_rows(site, "view_mentee", w.mentee1)[0]
+    shown = json.loads(logged["entities"])
+    assert logged["user_id"] == w.reviewer.user_id and shown["screening"] == 1 and shown["pairing"] == 2
