@@ -69,6 +69,10 @@ HINTS = {
 MENTEE = ENTITIES["mentee"]
 
 
+# The list's 状态 that finds the deleted children: the inspector reaches their files only from here.
+DELETED = "deleted"
+
+
 def sees_names(actor: Actor) -> bool:
     """Real names, guardians and notes are for the people who work with the child (not county reviewers)."""
     return reads_private(actor.role)
@@ -91,8 +95,8 @@ async def mentee_list(request: Request) -> Response:
         q=params.get("q", "").strip()[:50], unit_id=parse_id(params.get("unit")) or "",
         category=params.get("category", "") if params.get("category") in CATEGORIES else "",
         risk_level=params.get("risk", "") if params.get("risk") in RISK_LEVELS else "",
-        status="" if params.get("status") == "all" else (params.get("status") or "active"),
-        page=page_number(params),
+        status="" if params.get("status") in ("all", DELETED) else (params.get("status") or "active"),
+        page=page_number(params), deleted=params.get("status") == DELETED,
     )
     if f.status not in ("", *MENTEE_STATUSES):
         f = MenteeFilter(f.q, f.unit_id, f.category, f.risk_level, "active", f.page)
@@ -101,6 +105,8 @@ async def mentee_list(request: Request) -> Response:
 
     def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]], list[dict[str, Any]]]:
         rows, total = list_mentees(db, scope, f, names=names)
+        for row in rows:  # who deleted each child listed under 已删除, and when
+            row["deleted_line"] = deletion_line(db, "mentee", row["id"]) if row["deleted"] else None
         # Read county-wide (a scan of the code index), so once, above the first page.
         return rows, total, unit_options(db, scope), shared_codes(db, scope) if f.page == 1 else []
 

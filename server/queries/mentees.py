@@ -36,14 +36,20 @@ class MenteeFilter:
     risk_level: str = ""
     status: str = "active"
     page: int = 1
+    deleted: bool = False  # the deleted children only (已删除): where the inspector finds them, counted nowhere else
 
 
 def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
                  names: bool = True) -> tuple[list[dict[str, Any]], int]:
-    """One page of live mentees in ``scope`` matching ``f`` (by code), and how many match in all.
+    """One page of live mentees in ``scope`` matching ``f`` (by code), and how many match in all; with
+    ``f.deleted``, of the deleted ones instead.
     ``mentors`` names the volunteers of the child's active pairings, one not begun yet with its first
     day (王老师（12月9日起）): the child is not yet 在结对, as the dashboard's 重点对象 says."""
-    sql, params = visible(scope, "mentee", "m")
+    if f.deleted:
+        sql, params = in_scope(scope, "mentee", "m")
+        sql = f"({sql}) AND m.deleted = 1"
+    else:
+        sql, params = visible(scope, "mentee", "m")
     where, args = [sql], list(params)
     if f.q:
         like = contains(f.q)

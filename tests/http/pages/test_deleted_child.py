@@ -1,6 +1,7 @@
 """A child's file deleted from a station phone stays in sight of those who inspect it: the county and
 the child's station still open the file, its pairing archives and the whole-file print, marked 档案已删除
-with who deleted it and when, read-only; another station and the child's volunteer get nothing of it."""
+with who deleted it and when, read-only; the child is in no running list and is found under 已删除;
+another station and the child's volunteer get nothing of it."""
 from __future__ import annotations
 
 import json
@@ -113,6 +114,20 @@ def test_another_station_and_the_childs_volunteer_still_get_nothing_of_a_deleted
                 _read_child(db, scope, w.mentee1))
 
     assert site.read(as_volunteer) == (None, None, None)
+
+
+def test_a_deleted_child_is_in_no_running_list_and_is_found_under_the_deleted_filter(site: Site) -> None:
+    w = site.w
+    code = delete_child_from_station_phone(site)
+    county = site.as_(w.reviewer)
+    for path in ("/mentees", "/mentees?status=all", "/mentees?status=closed", "/pairings"):
+        assert code not in county.get(path).text, path
+    found = words(county.get("/mentees?status=deleted").text)
+    assert "共 1 人" in found and code in found and re.search("已删除 " + PHONE_DELETE, found)
+    assert "小明" not in found
+    staff = words(site.as_(w.staff_st11).get("/mentees?status=deleted").text)
+    assert code in staff and "小明" in staff
+    assert "共 0 人" in words(site.as_(w.staff_st21).get("/mentees?status=deleted").text), "another station's child"
 
 
 def test_the_childs_file_shows_its_deleted_pairings_and_screenings_marked_with_who_and_when(site: Site) -> None:
