@@ -22,7 +22,7 @@ from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
 from .archives import hide_private
-from .filters import contains, in_scope, of_child, running, visible
+from .filters import contains, in_scope, live, of_child, running, visible
 
 CODE_PREFIX = "BX"
 PAGE_SIZE = 50
@@ -100,9 +100,8 @@ def get_mentee(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *,
     ``deleted_too``: a deleted one in scope as well (``deleted``), whose file is still read, never written."""
     sql, params = visible(scope, "mentee", "m")
     if deleted_too:
-        scoped, params = in_scope(scope, "mentee", "m")
-        sql = f"(({sql}) OR (({scoped}) AND m.deleted = 1))"
-        params = [*params, *params]
+        sql, params = in_scope(scope, "mentee", "m")
+        sql = f"({sql}) AND (m.deleted = 1 OR ({live('mentee', 'm')}))"
     row = next(db.query(
         f"SELECT m.*, un.name AS unit_name FROM mentees m JOIN units un ON un.id = m.unit_id"
         f" WHERE m.id = ? AND {sql}", [mentee_id, *params]), None)
