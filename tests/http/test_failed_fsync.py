@@ -67,18 +67,14 @@ def failing_disk(tmp_path: pathlib.Path) -> Iterator[tuple[pathlib.Path, pathlib
 
 def fill(backing: pathlib.Path) -> None:
     """Leave the loop device's backing file no room: the next write-back of ext4 fails."""
+    # Unbuffered: a buffered file's close would flush its last bytes and raise a second ENOSPC.
     try:
-        out = open(backing / "filler", "wb")
-    except OSError as exc:  # no room even for the file: already what this is for
-        if exc.errno != errno.ENOSPC:
-            raise
-        return
-    with out:
-        try:
+        with open(backing / "filler", "wb", buffering=0) as out:
             while True:
                 out.write(b"\0" * 1024 * 1024)
-        except OSError:
-            pass
+    except OSError as exc:  # full, the file made or not: what this is for
+        if exc.errno != errno.ENOSPC:
+            raise
 
 
 def night_batch(pairing: str, first: int) -> dict[str, Any]:
