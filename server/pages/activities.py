@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlite_utils
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sync import Scope
 from sync.entities import ACTIVITY
 from sync.timeutil import local_today
 
@@ -23,7 +25,7 @@ from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_e
 from ..queries.archives import conflicts_of, get_activity, sees_names
 from ..queries.pickers import pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
-from .history import changed_after_approval, conflict_lines, history_lines
+from .history import changed_after_approval, conflict_lines, deletion_line, history_lines
 from .shown import log_shown
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
@@ -112,13 +114,19 @@ async def _visible_activity(page: Visit, raw_id: str) -> dict[str, Any]:
     return await visible_record(page, raw_id, "帮扶活动", get_activity)
 
 
+def _kept_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str) -> dict[str, Any] | None:
+    return get_activity(db, scope, activity_id, deleted_child_too=True)
+
+
 async def activity_detail(request: Request) -> Response:
     page = await require(request, OFFICE)
-    activity = await _visible_activity(page, request.path_params["activity_id"])
-    record_id = activity["id"]
-    lines, conflicts = await page.state.store.read(lambda db: (
+    # A deleted child's visit still opens from its kept file, read-only; its edit form does not.
+    activity = await visible_record(page, request.path_params["activity_id"], "帮扶活动", _kept_activity)
+    record_id, gone_child = activity["id"], bool(activity["mentee_deleted"])
+    lines, conflicts, child_line = await page.state.store.read(lambda db: (
         history_lines(db, "activity", record_id),
-        conflict_lines("activity", conflicts_of(db, [record_id]).get(record_id, []))))
+        conflict_lines("activity", conflicts_of(db, [record_id]).get(record_id, [])),
+        deletion_line(db, "mentee", activity["mentee_id"]) if gone_child else None))
     activity["changed_after_approval"] = changed_after_approval(lines, activity["reviews"])
     actor, ip = page.actor, client_ip(request)
     counts = {"activity": 1, "review": len(activity["reviews"])} if activity["reviews"] else {"activity": 1}
@@ -126,8 +134,9 @@ async def activity_detail(request: Request) -> Response:
                                                        ip=ip))
     return page.render("activity_detail.html", {
         "a": activity, "history": lines, "conflicts": conflicts, "names": sees_names(await page.scope()),
-        "can_edit": actor.role in STAFF and activity["review_status"] != "approved",
-        "can_review": activity["review_status"] != "approved",
+        "can_edit": actor.role in STAFF and activity["review_status"] != "approved" and not gone_child,
+        "can_review": activity["review_status"] != "approved" and not gone_child,
+        "child_deleted_line": child_line,
     })
 
 

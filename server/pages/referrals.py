@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlite_utils
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
+from sync import Scope, parse_id
 from sync.entities import REFERRAL, REFERRAL_STATUSES, REFERRAL_TARGETS
 from sync.timeutil import local_today
 
@@ -38,7 +39,7 @@ from .common import (
     restore_draft,
     visible_record,
 )
-from .history import history_lines
+from .history import deletion_line, history_lines
 from .shown import log_shown
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
@@ -119,7 +120,10 @@ async def _visible(page: Visit) -> dict[str, Any]:
 
 async def _detail(page: Visit, referral: dict[str, Any], values: dict[str, Any], version: int, *,
                   errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    lines = await page.state.store.read(lambda db: history_lines(db, "referral", referral["id"]))
+    gone_child = bool(referral["mentee_deleted"])
+    lines, child_line = await page.state.store.read(lambda db: (
+        history_lines(db, "referral", referral["id"]),
+        deletion_line(db, "mentee", referral["mentee_id"]) if gone_child else None))
     fields = field_views("referral", TRACK_FIELDS, values, errors=errors, hints=HINTS)
     for view in fields:
         if view.name in ("status", "target"):
@@ -127,13 +131,18 @@ async def _detail(page: Visit, referral: dict[str, Any], values: dict[str, Any],
     return page.render("referral_detail.html", {
         "r": referral, "history": lines, "fields": fields, "version": version,
         "form_error": (errors or {}).get("_form"), "names": sees_names(await page.scope()),
-        "can_edit": page.actor.role in STAFF,
+        "can_edit": page.actor.role in STAFF and not gone_child, "child_deleted_line": child_line,
     }, status=status)
+
+
+def _kept_referral(db: sqlite_utils.Database, scope: Scope, referral_id: str) -> dict[str, Any] | None:
+    return get_referral(db, scope, referral_id, deleted_child_too=True)
 
 
 async def referral_detail(request: Request) -> Response:
     page = await require(request, OFFICE)
-    referral = await _visible(page)
+    # A deleted child's referral still opens from its kept file, read-only; a posted change still 404s.
+    referral = await visible_record(page, page.request.path_params["referral_id"], "转介", _kept_referral)
     actor, ip = page.actor, client_ip(request)
     await page.state.store.write(lambda db: log_access(db, actor, "view_referral", referral["id"],
                                                        entities={"referral": 1}, ip=ip))

@@ -21,7 +21,7 @@ from sync.db import placeholders, select_in
 from sync.entities import ENTITIES
 from sync.timeutil import SHANGHAI, parse_utc
 
-from .filters import chosen, contains, in_scope, of_child, visible
+from .filters import chosen, contains, in_scope, of_any_child, of_child, visible
 from .units import in_subtree
 
 # Station and school staff work with the child: they see the name. The county and the admin see
@@ -417,14 +417,17 @@ def ref_names(db: sqlite_utils.Database, entity: str, rows: list[dict[str, Any]]
     return out
 
 
-def get_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str) -> dict[str, Any] | None:
+def get_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str, *,
+                 deleted_child_too: bool = False) -> dict[str, Any] | None:
     """One live activity in scope with its pairing's child and volunteer, its reviews and the names of
-    who wrote, entered and last changed it; None when missing or not yours."""
-    where, params = visible(scope, "activity", "a")
+    who wrote, entered and last changed it; None when missing or not yours. ``deleted_child_too``: one
+    a deleted child's kept file still shows as well (``mentee_deleted``), to be read, never written."""
+    where, params = of_any_child(scope, "activity", "a") if deleted_child_too else visible(scope, "activity", "a")
     row = next(db.query(
         f"""
         SELECT a.*, p.status AS pairing_status, p.start_date AS pairing_start, p.mentor_id, m.code AS mentee_code,
-               {name_column(scope)} AS mentee_name, us.name AS mentor_name, un.name AS unit_name
+               {name_column(scope)} AS mentee_name, m.deleted AS mentee_deleted, us.name AS mentor_name,
+               un.name AS unit_name
         FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id
         LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = a.unit_id
         WHERE a.id = ? AND {where}

@@ -81,6 +81,16 @@ def of_child(scope: Scope, entity: str, alias: str, *, child_deleted: bool = Fal
     return f"({sql}) AND {alias}.deleted = 0{pairing}", params
 
 
+def of_any_child(scope: Scope, entity: str, alias: str) -> tuple[str, list[Any]]:
+    """SQL and parameters for one record opened by itself (a visit's or a referral's page): ``visible``,
+    or a record of a deleted child that ``of_child`` keeps in the child's file, so a link from the
+    kept file opens it (read-only: the page checks ``mentee_deleted``)."""
+    live_sql, live_params = visible(scope, entity, alias)
+    kept_sql, kept_params = of_child(scope, entity, alias, child_deleted=True)
+    gone = f"{alias}.mentee_id IN (SELECT id FROM mentees WHERE deleted = 1)"
+    return f"(({live_sql}) OR ({kept_sql} AND {gone}))", [*live_params, *kept_params]
+
+
 def chosen(filters: Mapping[str, str | None], clauses: dict[str, str]) -> tuple[list[str], list[Any]]:
     """SQL conditions and parameters for the filters that are set: ``clauses`` maps a filter's name
     to its condition, which takes the filter's value as its one parameter (kept in ``clauses`` order)."""

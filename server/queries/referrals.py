@@ -12,7 +12,7 @@ import sqlite_utils
 from sync import Scope
 
 from .archives import name_column, user_names
-from .filters import chosen, visible
+from .filters import chosen, of_any_child, visible
 from .units import in_subtree
 
 OPEN = "r.status IN ('referred', 'received')"  # on alias ``r``
@@ -21,7 +21,8 @@ LIMIT = 200
 
 def _select(scope: Scope) -> str:
     return f"""
-        SELECT r.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.grade, un.name AS unit_name,
+        SELECT r.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.deleted AS mentee_deleted,
+               m.grade, un.name AS unit_name,
                (SELECT p.id FROM pairings p WHERE p.mentee_id = r.mentee_id AND p.deleted = 0
                 ORDER BY p.status = 'active' DESC, p.start_date DESC LIMIT 1) AS pairing_id
         FROM referrals r JOIN mentees m ON m.id = r.mentee_id LEFT JOIN units un ON un.id = r.unit_id
@@ -54,9 +55,11 @@ def list_referrals(db: sqlite_utils.Database, scope: Scope, filters: dict[str, s
     return rows, total
 
 
-def get_referral(db: sqlite_utils.Database, scope: Scope, referral_id: str) -> dict[str, Any] | None:
-    """One live referral in scope with its child and who registered it; None when missing or not yours."""
-    where, params = visible(scope, "referral", "r")
+def get_referral(db: sqlite_utils.Database, scope: Scope, referral_id: str, *,
+                 deleted_child_too: bool = False) -> dict[str, Any] | None:
+    """One live referral in scope with its child and who registered it; None when missing or not yours.
+    ``deleted_child_too``: one a deleted child's kept file still shows as well (``mentee_deleted``)."""
+    where, params = of_any_child(scope, "referral", "r") if deleted_child_too else visible(scope, "referral", "r")
     row = next(db.query(f"{_select(scope)} WHERE r.id = ? AND {where}", [referral_id, *params]), None)
     if row is not None:
         row["author_name"] = user_names(db, {row["author_id"]}).get(row["author_id"] or "", "")

@@ -153,3 +153,39 @@ def test_the_childs_file_shows_its_deleted_pairings_and_screenings_marked_with_w
     logged = access_rows(site, "view_mentee", w.mentee1)[0]
     shown = json.loads(logged["entities"])
     assert logged["user_id"] == w.reviewer.user_id and shown["screening"] == 1 and shown["pairing"] == 2
+
+
+def test_a_deleted_childs_visit_and_referral_open_read_only_from_its_kept_archive_for_the_county_and_station(
+        site: Site) -> None:
+    w = site.w
+    delete_child_from_station_phone(site)
+    visit, referral = f"/activities/{w.activity1}", f"/referrals/{w.referral1}"
+    for viewer in (w.reviewer, w.staff_st11):
+        browser = site.as_(viewer)
+        archive_page = browser.get(f"/pairings/{w.pairing1}").text
+        assert f'href="{visit}"' in archive_page and f'href="{referral}"' in archive_page, "the links are back"
+        for path in (visit, referral):
+            response = browser.get(path)
+            assert response.status_code == 200, path
+            text = words(response.text)
+            assert re.search("档案已删除：已删除 " + PHONE_DELETE, text), path
+            for offer in ("修改", "去审核", "跟踪这次转介", "保存"):
+                assert f">{offer}<" not in response.text and offer + " " not in text.replace("修改经过", ""), \
+                    (path, offer)
+            assert ("小明" in text) == (viewer is w.staff_st11), "the county reads codes only"
+    for action, target in (("view_activity", w.activity1), ("view_referral", w.referral1)):
+        assert [r["user_id"] for r in access_rows(site, action, target)] == [w.reviewer.user_id, w.staff_st11.user_id]
+    staff = site.as_(w.staff_st11)
+    assert staff.get(f"{visit}/edit").status_code == 404
+    assert staff.post(referral, {"status": "concluded"}, form_page=f"/referrals/{w.referral1}").status_code == 404
+
+
+def test_another_station_gets_a_404_for_a_deleted_childs_visit_and_referral_and_nothing_is_logged(
+        site: Site) -> None:
+    w = site.w
+    delete_child_from_station_phone(site)
+    other = site.as_(w.staff_st21)
+    for path in (f"/activities/{w.activity1}", f"/referrals/{w.referral1}"):
+        assert other.get(path).status_code == 404, path
+    for action, target in (("view_activity", w.activity1), ("view_referral", w.referral1)):
+        assert access_rows(site, action, target) == [], action
