@@ -20,7 +20,7 @@ from sync.timeutil import local_today
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
-from ..queries.archives import FILTERS, PAGE_SIZE, activities_after, get_pairing, list_pairings, sees_names
+from ..queries.archives import DELETED, FILTERS, PAGE_SIZE, activities_after, get_pairing, list_pairings, sees_names
 from ..queries.pickers import mentee_categories, mentee_options, mentor_options
 from ..queries.units import unit_options
 from .common import (
@@ -37,6 +37,7 @@ from .common import (
     restore_draft,
     visible_record,
 )
+from .history import deletion_line
 from .shown import log_shown
 from .writes import (
     apply_one,
@@ -64,6 +65,9 @@ async def pairing_list(request: Request) -> Response:
 
     def read(db: Any) -> dict[str, Any]:
         rows, total = list_pairings(db, scope, filters, page=number)
+        for row in rows:  # a kept archive says whose deletion keeps it out of every count, and when
+            gone = ("mentee", row["mentee_id"]) if row["mentee_deleted"] else ("pairing", row["id"])
+            row["deleted_line"] = deletion_line(db, *gone) if row["deleted"] or row["mentee_deleted"] else None
         return {"rows": rows, "total": total, "towns": unit_options(db, scope, kinds=("town",)),
                 "units": unit_options(db, scope, kinds=("station", "school")), "mentors": mentor_options(db, scope)}
 
@@ -79,7 +83,7 @@ async def pairing_list(request: Request) -> Response:
     links = page_links(filters, number, pages)
     return page.render("pairing_list.html", {
         **data, "filters": filters, "number": number, "pages": pages, "links": links,
-        "categories": CATEGORIES, "risk_levels": RISK_LEVELS, "statuses": PAIRING_STATUSES,
+        "categories": CATEGORIES, "risk_levels": RISK_LEVELS, "statuses": {**PAIRING_STATUSES, DELETED: "已删除"},
         "names": sees_names(scope), "can_pair": page.actor.role in STAFF,
     })
 

@@ -30,6 +30,8 @@ NAMES_FOR = ("staff",)
 PAGE_SIZE = 50
 
 FILTERS = ("town", "unit", "mentor", "category", "risk", "status", "q")
+# The archive list's 状态 that finds the kept archives of deleted pairings and deleted children.
+DELETED = "deleted"
 
 
 def sees_names(scope: Scope) -> bool:
@@ -69,16 +71,24 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
                   page: int = 1) -> tuple[list[dict[str, Any]], int]:
     """One page of pairings in scope matching ``filters`` (see ``FILTERS``) and the total count.
 
-    Active pairings first, then the most recently started.
+    Active pairings first, then the most recently started. ``status`` ``DELETED`` (已删除): the kept
+    archives instead, pairings deleted or of a deleted child (``deleted``, ``mentee_deleted``), as
+    /mentees lists the deleted children: read there, counted nowhere.
     """
-    where, params = visible(scope, "pairing", "p")
+    gone = filters.get("status") == DELETED
+    if gone:
+        scoped, params = in_scope(scope, "pairing", "p")
+        where = f"({scoped}) AND (p.deleted = 1 OR m.deleted = 1)"
+    else:
+        where, params = visible(scope, "pairing", "p")
+        where = f"{where} AND m.deleted = 0"
     subtree = in_subtree("p.unit_id")
-    picked, picked_args = chosen(filters, {
+    picked, picked_args = chosen({**filters, "status": "" if gone else filters.get("status", "")}, {
         "town": subtree, "unit": subtree, "mentor": "p.mentor_id = ?",
         "category": "EXISTS (SELECT 1 FROM json_each(m.categories) c WHERE c.value = ?)",
         "risk": "m.risk_level = ?", "status": "p.status = ?",
     })
-    conditions, args = [where, "m.deleted = 0", *picked], [*params, *picked_args]
+    conditions, args = [where, *picked], [*params, *picked_args]
     if filters.get("q"):
         like = contains(filters["q"].strip())
         if sees_names(scope):
@@ -92,8 +102,9 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
         f"SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE {sql_where}", args).fetchone()[0])
     rows = list(db.query(
         f"""
-        SELECT p.id, p.status, p.outcome, p.start_date, p.end_date, p.approach, p.review_status,
-               p.mentee_id, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.categories,
+        SELECT p.id, p.status, p.outcome, p.start_date, p.end_date, p.approach, p.review_status, p.deleted,
+               m.deleted AS mentee_deleted, p.mentee_id, m.code AS mentee_code, {name_column(scope)} AS mentee_name,
+               m.categories,
                m.risk_level, m.grade, p.unit_id, un.name AS unit_name, town.name AS town_name,
                p.mentor_id, us.name AS mentor_name, us.smartphone AS mentor_smartphone,
                (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities,

@@ -189,3 +189,32 @@ def test_another_station_gets_a_404_for_a_deleted_childs_visit_and_referral_and_
         assert other.get(path).status_code == 404, path
     for action, target in (("view_activity", w.activity1), ("view_referral", w.referral1)):
         assert access_rows(site, action, target) == [], action
+
+
+def test_the_pairing_archive_list_finds_a_deleted_childs_pairings_under_the_deleted_status_and_nowhere_else(
+        site: Site) -> None:
+    w = site.w
+    code = delete_child_from_station_phone(site)
+    county = site.as_(w.reviewer)
+    for path in ("/pairings", "/pairings?status=active", "/pairings?status=closed"):
+        assert code not in county.get(path).text, path
+    page = county.get("/pairings?status=deleted")
+    assert page.status_code == 200
+    found = words(page.text)
+    assert "共 1 个结对" in found and code in found and "小明" not in found
+    assert re.search("档案 ?已删除 " + PHONE_DELETE, found)
+    assert f'href="/pairings/{w.pairing1}"' in page.text, "the kept archive opens from the list"
+    assert '<option value="deleted" selected>已删除</option>' in page.text
+    staff = words(site.as_(w.staff_st11).get("/pairings?status=deleted").text)
+    assert code in staff and "小明" in staff
+    assert "共 0 个结对" in words(site.as_(w.staff_st21).get("/pairings?status=deleted").text), "another station's"
+
+
+def test_a_deleted_pairing_of_a_live_child_is_listed_under_the_deleted_status_marked_with_who_deleted_it(
+        site: Site) -> None:
+    w = site.w
+    later = site.write(lambda db: mutate(db, w.staff_st11, "pairing", {
+        "mentor_id": w.mentor1.user_id, "mentee_id": w.mentee2, "start_date": "2026-11-26", "approach": "fuxin"}))
+    assert delete_as(site, w.staff_st11, "pairing", later).status == "applied"
+    found = words(site.as_(w.staff_st11).get("/pairings?status=deleted").text)
+    assert "共 1 个结对" in found and re.search("结对 ?已删除 " + BY_STAFF, found) and "小红" in found
