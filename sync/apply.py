@@ -25,7 +25,7 @@ from .entities import DEFAULTS, ENTITIES, Entity, this
 from .errors import DeviceRevoked
 from .ids import new_id
 from .jsontext import dumps, dumps_text
-from .kept import kept_cause
+from .kept import kept_cause, told_volunteer
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Batch, Mutation, Rejection, prepare_batch, read_mutations, same_as_sent
 from .records import (
@@ -329,6 +329,9 @@ class _Writer:
                     if self._visit_kept(m, current):
                         kept = {"incoming": m.fields, "cause": kept_cause(self.db, self.get, self.actor,
                                                                           m.entity.name, m.fields)}
+                        if told := told_volunteer(self.get, self.actor, m.entity.name, m.fields):
+                            outcome = Outcome.rejected(m.mutation_id, m.entity.name, m.record_id, told, version,
+                                                       field_name=refusal.field)
                     elif visible:
                         kept = {"incoming": m.fields}
                     self._audit(outcome, m.op, kept)

@@ -13,7 +13,7 @@ from server.devices import issue_code
 from server.pages.archives import _read_child
 from server.queries.archives import archive
 from server.queries.mentees import get_mentee
-from sync import load_scope
+from sync import load_scope, new_id
 
 from ...factories import mutate, row
 from .conftest import Site
@@ -218,3 +218,30 @@ def test_a_deleted_pairing_of_a_live_child_is_listed_under_the_deleted_status_ma
     assert delete_as(site, w.staff_st11, "pairing", later).status == "applied"
     found = words(site.as_(w.staff_st11).get("/pairings?status=deleted").text)
     assert "共 1 个结对" in found and re.search("结对 ?已删除 " + BY_STAFF, found) and "小红" in found
+
+
+def test_a_visit_left_unsent_on_the_volunteers_phone_for_a_child_deleted_meanwhile_is_kept_not_lost(
+        site: Site) -> None:
+    w = site.w
+    code = site.write(lambda db: issue_code(db, site.login_of(w.mentor1), hours=1))["code"]
+    phone = site.browser().client
+    token = phone.post("/api/enrol", json={"code": code, "device_name": "王老师的手机"}).json()["token"]
+    auth = {"Authorization": "Bearer " + token}
+    first = phone.get("/api/sync/pull", headers=auth).json()
+    assert any(c["record_id"] == w.mentee1 for c in first["changes"]), "the child is on the phone"
+    child_code = delete_child_from_station_phone(site)  # while the phone is offline, a visit unsent on it
+    visit_id, text = new_id(), "离线写的家访：孩子说晚上睡不着。"
+    pushed = phone.post("/api/sync/push", headers=auth, json={"mutations": [{
+        "mutation_id": 1, "entity": "activity", "record_id": visit_id, "op": "upsert", "base_version": None,
+        "fields": {"pairing_id": w.pairing1, "kind": "home_visit", "date": "2026-11-20", "record": text}}]})
+    assert pushed.status_code == 200, pushed.text
+    answer = pushed.json()["results"][0]
+    assert answer["status"] == "rejected", answer
+    assert answer["reason"] == (f"孩子 {child_code} 的档案已被辅导站删除，这条记录没有收进系统。"
+                                "记录的内容已经保存在服务器上，辅导站能看到，请联系辅导站。"), "not 找不到结对"
+    assert site.read(lambda db: row(db, "activity", visit_id)) is None
+    listed = words(site.as_(w.staff_st11).get("/activities/phone-import").text)
+    assert text in listed and "孩子的档案在手机送来之前已被删除" in listed and child_code in listed
+    assert text not in words(site.as_(w.staff_st21).get("/activities/phone-import").text), "another station's"
+    later = phone.get("/api/sync/pull", headers=auth, params={"cursor": first["cursor"]}).json()
+    assert {"entity": "mentee", "record_id": w.mentee1} in later["drop"], "a pull takes the child off the phone"
