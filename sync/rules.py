@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import returns
 from .entities import ACTIVITY_KINDS, CHECK_ITEMS, ENTITIES, ROW_KINDS, this
 from .grades import grade_form
+from .handover import handed_over_on
 from .records import keys_of
 from .scope import Scope, unit_subtree
 from .timeutil import local_today
@@ -288,6 +289,42 @@ def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) 
                       "结束以后的帮扶请新建结对。", "date")
 
 
+def _entered_for(w: _Writer, pairing: dict[str, Any], record: dict[str, Any]) -> Any:
+    """The author of a staff 代录: the pairing's volunteer, or the one named, when she was the
+    pairing's volunteer until the station handed the child on and made this visit before that."""
+    named = record.get("author_id")
+    if named is None or named == pairing["mentor_id"]:
+        return pairing["mentor_id"]
+    _before_handover(w, pairing, record, strict=True)
+    return named
+
+
+def _before_handover(w: _Writer, pairing: dict[str, Any], record: dict[str, Any], *, strict: bool) -> None:
+    """A visit under a former volunteer of the pairing is dated inside her time in it: from the
+    pairing's start to the day the station gave the child to another volunteer (sync/handover.py).
+    Named by one who never handed this child on, it is refused when ``strict`` (a new 代录); an edit
+    of a visit stored before the audit kept handovers is let be."""
+    author = record.get("author_id")
+    left = handed_over_on(w.db, pairing, author)
+    if left is None:
+        if strict:
+            raise Refusal("记录人只能是这个结对现在的志愿者，或此前在这个结对里、后来把孩子交给别人的志愿者。"
+                          "请核对是哪位志愿者做的这次帮扶。", "author_id")
+        return
+    day, start = record.get("date"), pairing.get("start_date")
+    if isinstance(day, str) and isinstance(start, str) and start <= day <= left.isoformat():
+        return
+    found = w.db.execute("SELECT name FROM users WHERE id = ?", [author]).fetchone()
+    who = str(found[0]) if found and found[0] else "这位志愿者"
+    first = datetime.date.fromisoformat(start) if isinstance(start, str) else None
+    since = f"{first.year}年{first.month}月{first.day}日至" if first else ""
+    shown = datetime.date.fromisoformat(day) if isinstance(day, str) else None
+    said = f"{shown.year}年{shown.month}月{shown.day}日" if shown else "没有日期"
+    raise Refusal(f"{who}于{left.year}年{left.month}月{left.day}日把孩子交给了别的志愿者，只能记{who}在{since}"
+                  f"{left.year}年{left.month}月{left.day}日做的帮扶；这次帮扶的日期（{said}）不在其中，"
+                  "请核对日期或记录人。", "date")
+
+
 # A child registered at a town or the county would count on the dashboard and in the brief but in
 # no row of the statistics form the county reports upward (entities.ROW_KINDS).
 CHILD_AT_A_ROW = ("“所属学校/辅导站”应是孩子上学的学校或所在的辅导站：统计表按学校和辅导站计数，"
@@ -520,8 +557,13 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             record["review_status"] = "pending"
             if role == "mentor":
                 record["author_id"], record["entered_by"] = me, None
-            else:  # 代录: entered by staff on behalf of the pairing's mentor
-                record["author_id"], record["entered_by"] = pairing["mentor_id"], me
+            else:  # 代录: entered by staff on behalf of the pairing's mentor (or a former one, _entered_for)
+                record["author_id"], record["entered_by"] = _entered_for(w, pairing, record), me
+        elif record.get("author_id") != before.get("author_id"):
+            raise Refusal("记录人不能更改：帮扶是谁做的，录入以后就不变。如果记错了人，请删除这条记录后重新代录。",
+                          "author_id")
+        elif record.get("date") != before.get("date") and record.get("author_id") != pairing["mentor_id"]:
+            _before_handover(w, pairing, record, strict=False)
         _handled_when(w, before, record)
         if (before or {}).get("risk_action") != record.get("risk_action"):
             record["risk_action_by"] = me if record.get("risk_action") else None

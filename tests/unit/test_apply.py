@@ -534,11 +534,12 @@ def test_staff_entering_an_activity_for_a_mentor_records_both(db: sqlite_utils.D
     assert record["created_by"] == w.staff.user_id
 
 
-def test_staff_cannot_choose_the_author_of_an_entered_activity(db: sqlite_utils.Database,
-                                                               w: SimpleNamespace) -> None:
+def test_staff_cannot_choose_any_author_but_the_pairings_volunteers_for_an_entered_activity(
+    db: sqlite_utils.Database, w: SimpleNamespace
+) -> None:
     rid = new_id()
     (answer,) = push(db, w.staff, upsert("activity", rid, new_activity_fields(w, author_id=w.staff.user_id), 1))
-    assert answer["status"] == "rejected" and "author_id" in answer["reason"]
+    assert answer["status"] == "rejected" and "记录人只能是这个结对现在的志愿者" in answer["reason"]
     assert row(db, "activity", rid) is None
 
 

@@ -121,7 +121,7 @@ BAD: dict[str, tuple[Callable[[SimpleNamespace], dict[str, Any]], tuple[str, ...
     "strs_item_not_text": (lambda w: edit_activity(w, moods=[1]), ("情绪", "短语数组")),
     "ref_not_uuid": (lambda w: new_activity(w, pairing_id="pairing-1"), ("结对", "UUID")),
     "ref_to_missing_record": (lambda w: new_activity(w, pairing_id=new_id()), ("找不到结对",)),
-    "server_only_author": (lambda w: edit_activity(w, author_id=w.mentor.user_id), ("记录人", "author_id", "服务器")),
+    "staff_only_author": (lambda w: edit_activity(w, author_id=w.mentor.user_id), ("记录人", "author_id", "其他角色")),
     "server_only_entered_by": (lambda w: new_activity(w, entered_by=w.mentor.user_id), ("代录人", "服务器")),
     "server_only_review_status": (lambda w: edit_activity(w, review_status="approved"), ("审核状态", "服务器")),
     "server_only_unit": (lambda w: edit_activity(w, unit_id=w.county), ("所属单位", "服务器")),
