@@ -1,12 +1,13 @@
 """归入原结对: a visit a volunteer's phone sent too late, filed by the station into the pairing it was made in.
 
 The phone held a visit unsent while the station ended the pairing — and, say, paired the child
-with another volunteer. The write path refused it (a phone writes only in its running pairings,
-``sync/rules.py``) and kept its words (``server/queries/refused.py``). When the visit's date lies
-inside the ended pairing's own dates, it belongs to that pairing: the station files it there as a
-代录 visit (author the volunteer, ``entered_by`` the staff member), through the write path, under
-the id the phone gave it, so it is filed once and leaves the list. Anything else is refused in
-words: the station then checks with the volunteer.
+with another volunteer — or handed the pairing itself to another volunteer. The write path refused
+it (a phone writes only in its running pairings, ``sync/rules.py``) and kept its words
+(``server/queries/refused.py``). When the visit's date lies inside the volunteer's time in that
+pairing (an ended one's dates; a handed-on one's start to the handover, ``sync/handover.py``), it
+belongs there: the station files it as a 代录 visit (author the volunteer who made it, ``entered_by``
+the staff member), through the write path, under the id the phone gave it, so it is filed once and
+leaves the list. Anything else is refused in words: the station then checks with the volunteer.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, Scope, apply_mutations
+from sync.handover import handed_over_on
 from sync.mutations import upsert
 from sync.timeutil import utc_now
 
@@ -51,26 +53,34 @@ def _day(value: Any) -> str:
 
 def why_not(db: sqlite_utils.Database, refused: dict[str, Any]) -> str | None:
     """Why ``refused`` (a row of ``refused_visits``) may not be filed into its pairing; None when it may:
-    a visit, of a pairing not deleted, ended, whose volunteer was the one who sent it, of a child
-    not deleted, dated inside the pairing's dates."""
+    a visit, of a pairing not deleted, of a child not deleted, dated inside the sender's time as its
+    volunteer: in a pairing since ended, its dates; in one handed to another volunteer, from its start
+    to the day she handed the child on."""
     if refused["entity"] != "activity":
         return "摸排不属于某个结对，不能归入原结对；请核对后在孩子的档案里补录。"
-    pairing = db.execute("SELECT p.mentor_id, p.status, p.start_date, p.end_date, p.deleted, m.deleted"
+    pairing = db.execute("SELECT p.mentor_id, p.status, p.start_date, p.end_date, p.deleted, m.deleted, p.num, p.id"
                          " FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.id = ?",
                          [refused["fields"].get("pairing_id")]).fetchone()
     if pairing is None or pairing[4]:
         return "原结对已被删除，不能归入。"
-    mentor_id, status, start, end, _, child_deleted = pairing
+    mentor_id, status, start, end, _, child_deleted, num, pairing_id = pairing
     if child_deleted:
         return "孩子的档案已被删除，不能归入。"
+    day = refused["fields"].get("date")
     if mentor_id != refused["user_id"]:
-        # The same pairing now runs with another volunteer: filed there, the visit would read as
-        # theirs (a 代录 visit's author is the pairing's volunteer).
-        return ("这个结对没有结束，而是改由别的志愿者继续帮扶：归入会把这次帮扶记在现在的志愿者名下，所以不能归入。"
-                "请和志愿者核对后，在“代录一次帮扶”里补录，并写明是哪位志愿者的帮扶。")
+        # The station handed the child to another volunteer: the visit is hers only when she made
+        # it before that day (sync/handover.py); filed, it stays under her name, not the new one's.
+        left = handed_over_on(db, {"id": pairing_id, "num": num}, refused["user_id"])
+        if left is None:
+            return ("这个结对改由别的志愿者帮扶，找不到这位志愿者移交孩子的记录："
+                    "归入会把这次帮扶记在别人名下，所以不能归入。请和志愿者核对后再补录。")
+        if not isinstance(day, str) or not start or not (start <= day <= left.isoformat()):
+            return (f"这位志愿者于{_day(left.isoformat())}把孩子交给了别的志愿者；这次帮扶的日期（{_day(day)}）"
+                    f"不在她结对的日期（{_day(start)}至{_day(left.isoformat())}）之内，不是她在这个结对里的帮扶，"
+                    "不能归入；请和志愿者核对日期。")
+        return None
     if status != "closed" or not end:
         return "这个结对还在进行中，志愿者的手机可以再次同步；请让志愿者在手机上打开“待同步”重新发送。"
-    day = refused["fields"].get("date")
     if not isinstance(day, str) or not start or not (start <= day <= end):
         return f"这次帮扶的日期（{_day(day)}）不在原结对的日期（{_day(start)}至{_day(end)}）之内；请和志愿者核对日期。"
     return None
@@ -87,6 +97,8 @@ def file_refused(db: sqlite_utils.Database, actor: Actor, scope: Scope, record_i
     if reason:
         raise FilingRefused(reason)
     fields = {k: v for k, v in refused["fields"].items() if k in PHONE_FIELDS["activity"]}
+    # Hers, named: a 代录 otherwise takes the pairing's volunteer now, who may be another since.
+    fields["author_id"] = refused["user_id"]
     # Marked as the phone-refusal's: the audit row names it as the writer's device, and the ledger
     # of phone records entered keeps which refusal it came from.
     writer = replace(actor, device_id=f"refusal:{refused['user_id']}")

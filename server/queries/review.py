@@ -49,7 +49,7 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
             SELECT a.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, us.name AS mentor_name,
                    un.name AS unit_name, p.start_date AS pairing_start
             FROM {WAITING} JOIN mentees m ON m.id = a.mentee_id JOIN pairings p ON p.id = a.pairing_id
-            LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = a.unit_id
+            LEFT JOIN users us ON us.id = a.author_id LEFT JOIN units un ON un.id = a.unit_id
             WHERE {sql_where} AND a.review_status = ?
             ORDER BY a.risk_flag DESC, a.date, a.created_at
             LIMIT ?

@@ -178,19 +178,6 @@ def test_a_visit_dated_after_the_old_pairing_ended_is_not_filed_into_it(site: Si
     assert quiet(site.read(db_snapshot)) == before
 
 
-def test_a_visit_of_a_pairing_passed_to_another_volunteer_is_not_filed_as_theirs(site: Site) -> None:
-    w = site.w
-    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id}, w.pairing1,
-                                 base_version=row(db, "pairing", w.pairing1)["version"]))  # type: ignore[index]
-    record_id = new_id()
-    assert phone_sends_visit(site, w.mentor1, w.pairing1, record_id)["status"] == "rejected"
-    assert "改由别的志愿者继续帮扶" in words(site.as_(w.staff_st11).get(PAGE).text)
-    before = quiet(site.read(db_snapshot))
-    refused = file_it(site, w.staff_st11, record_id)
-    assert refused.status_code == 400 and "记在现在的志愿者名下" in words(refused.text)
-    assert quiet(site.read(db_snapshot)) == before
-
-
 def test_another_towns_station_cannot_file_a_refused_visit(site: Site) -> None:
     w = site.w
     site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))

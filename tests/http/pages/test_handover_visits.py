@@ -1,0 +1,154 @@
+"""A late visit from a volunteer who has since handed the child over: the station changed the
+pairing's volunteer while her phone, without signal, still held a visit she made before that day.
+The phone's push is refused (a phone writes only in its volunteer's current pairings), the station
+files it as hers (归入原结对), and it reads as hers in the archive, on its page and, once, in the
+statistics. A staff 代录 may name a former volunteer of the pairing, only for her time in it."""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from typing import Any
+
+from server.devices import issue_code
+from sync import Actor, apply_mutations, new_id
+from sync.mutations import upsert
+from sync.timeutil import local_today
+
+from ...factories import db_snapshot, mutate, row
+from .conftest import Site
+from .test_phone_import import PAGE, quiet
+
+TEXT = "没信号时写的家访：孩子说最近和同学相处好多了。"
+
+
+def words(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def enrolled_phone(site: Site, volunteer: Actor) -> dict[str, str]:
+    """The volunteer's phone, enrolled over HTTP with a 登记码 the station made."""
+    login = site.login_of(volunteer)
+    code = site.write(lambda db: issue_code(db, login, hours=1))["code"]
+    client = site.browser().client
+    answer = client.post("/api/enrol", json={"code": code, "device_name": "王老师的手机"})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": "Bearer " + answer.json()["token"]}
+
+
+def phone_pushes_visit(site: Site, phone: dict[str, str], pairing: str, day: str) -> str:
+    record_id = new_id()
+    fields = {"pairing_id": pairing, "kind": "home_visit", "date": day, "record": TEXT}
+    pushed = site.browser().client.post("/api/sync/push", headers=phone, json={"mutations": [
+        {"entity": "activity", "record_id": record_id, "op": "upsert", "base_version": None, "mutation_id": 7,
+         "fields": fields}]})
+    assert pushed.status_code == 200, pushed.text
+    (answer,) = pushed.json()["results"]
+    assert answer["status"] == "rejected"
+    return record_id
+
+
+def hand_over(site: Site, pairing: str, to: Actor) -> None:
+    """The station gives the child to another volunteer on the pairing's edit (its audit keeps it)."""
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"mentor_id": to.user_id}, pairing,
+                                 base_version=row(db, "pairing", pairing)["version"]))  # type: ignore[index]
+
+
+def face_to_face(site: Site, month: str) -> int:
+    """开展面对面谈心 of 掘港小学辅导站 (the pairing's unit) for ``month`` on the county's CSV."""
+    w = site.w
+    first = datetime.date.fromisoformat(f"{month}-01")
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    csv_text = site.as_(w.reviewer).get(f"/reports/stats.csv?unit={w.st11}&from={first}&to={last}")
+    rows = list(csv.reader(io.StringIO(csv_text.content.decode("utf-8-sig"))))
+    (line,) = [r for r in rows[1:] if r[0] != "合计"]
+    return int(line[rows[0].index(next(h for h in rows[0] if "面对面谈心" in h))])
+
+
+def test_a_visit_made_before_the_handover_is_filed_once_as_the_former_volunteers(site: Site) -> None:
+    w = site.w
+    phone = enrolled_phone(site, w.mentor1)
+    this_month = local_today().isoformat()[:7]
+    november, now = face_to_face(site, "2026-11"), face_to_face(site, this_month)
+    hand_over(site, w.pairing1, w.mentor2)
+    record_id = phone_pushes_visit(site, phone, w.pairing1, "2026-11-20")
+    listed = words(site.as_(w.staff_st11).get(PAGE).text)
+    assert TEXT in listed and "孩子在手机送来之前已改由李老师结对" in listed
+    staff = site.as_(w.staff_st11)
+    filed = staff.post(PAGE, {"action": "file_refusal", "record_id": record_id})
+    assert filed.status_code == 303, words(filed.text)[-600:]
+    stored = site.read(lambda db: row(db, "activity", record_id))
+    assert stored is not None and stored["record"] == TEXT
+    assert (stored["pairing_id"], stored["author_id"], stored["entered_by"], stored["review_status"]) == (
+        w.pairing1, w.mentor1.user_id, w.staff_st11.user_id, "pending")
+    audited = "SELECT device_id FROM sync_audit WHERE record_id = ? AND status = 'applied'"
+    assert site.read(lambda db: db.execute(audited, [record_id]).fetchall()) == [(f"refusal:{w.mentor1.user_id}",)]
+    # Once: a second press files nothing.
+    before = quiet(site.read(db_snapshot))
+    again = staff.post(PAGE, {"action": "file_refusal", "record_id": record_id})
+    assert again.status_code == 409 and quiet(site.read(db_snapshot)) == before
+    # Under the volunteer who made it, on its page and in the pairing's archive.
+    page = words(staff.get(f"/activities/{record_id}").text)
+    assert "记录人 王老师（由 站员一一 代录）" in page and "这次帮扶是王老师做的（当时由王老师结对）" in page
+    archive = staff.get(f"/pairings/{w.pairing1}").text
+    entry = words(archive[archive.index(TEXT):])
+    assert entry[entry.index("记录人"):].startswith("记录人 王老师（由 站员一一 代录）")
+    # The reviewer sees whose visit it is, not the volunteer the child has now.
+    queue = staff.get("/review").text
+    card = words(queue[queue.index(f'id="{record_id}"'):])
+    assert "← 王老师" in card[:300] and "← 李老师" not in card[:300]
+    # Counted once, in its own month, at the pairing's unit.
+    assert face_to_face(site, "2026-11") == november + 1
+    assert face_to_face(site, this_month) == now
+
+
+def test_a_visit_dated_after_the_handover_is_not_filed_as_the_former_volunteers(site: Site) -> None:
+    w = site.w
+    phone = enrolled_phone(site, w.mentor1)
+    hand_over(site, w.pairing1, w.mentor2)  # today
+    tomorrow = local_today() + datetime.timedelta(days=1)  # a phone may run a day ahead
+    record_id = phone_pushes_visit(site, phone, w.pairing1, tomorrow.isoformat())
+    today = local_today()
+    reason = (f"这位志愿者于{today.year}年{today.month}月{today.day}日把孩子交给了别的志愿者；"
+              f"这次帮扶的日期（{tomorrow.year}年{tomorrow.month}月{tomorrow.day}日）不在她结对的日期")
+    assert reason in words(site.as_(w.staff_st11).get(PAGE).text)
+    before = quiet(site.read(db_snapshot))
+    refused = site.as_(w.staff_st11).post(PAGE, {"action": "file_refusal", "record_id": record_id})
+    assert refused.status_code == 400 and reason in words(refused.text)
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def staff_enters(site: Site, fields: dict[str, Any]) -> Any:
+    w = site.w
+    (outcome,) = site.write(lambda db: apply_mutations(db, w.staff_st11, [upsert("activity", fields, new_id())]))
+    return outcome
+
+
+def test_a_staff_entry_may_name_the_former_volunteer_only_for_her_time_in_the_pairing(site: Site) -> None:
+    w = site.w
+    hand_over(site, w.pairing1, w.mentor2)
+    visit = {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-20", "record": TEXT}
+    hers = staff_enters(site, {**visit, "author_id": w.mentor1.user_id})
+    assert hers.status == "applied", hers.reason
+    stored = site.read(lambda db: row(db, "activity", hers.record_id))
+    assert (stored["author_id"], stored["entered_by"], stored["review_status"]) == (
+        w.mentor1.user_id, w.staff_st11.user_id, "pending")
+    # Without a name it is the pairing's volunteer's now, as before.
+    now = staff_enters(site, visit)
+    assert site.read(lambda db: row(db, "activity", now.record_id))["author_id"] == w.mentor2.user_id
+    # After she handed the child on (today), or before the pairing began: refused in words.
+    late = staff_enters(site, {**visit, "date": (local_today() + datetime.timedelta(days=1)).isoformat(),
+                               "author_id": w.mentor1.user_id})
+    assert late.status == "rejected" and "王老师于" in (late.reason or "") and "不在其中" in (late.reason or "")
+    early = staff_enters(site, {**visit, "date": "2026-08-20", "author_id": w.mentor1.user_id})
+    assert early.status == "rejected" and "开始日期" in (early.reason or "")
+    # A volunteer who never had this child, or a staff member: refused.
+    for other in (w.mentor3.user_id, w.staff_st11.user_id):
+        stranger = staff_enters(site, {**visit, "author_id": other})
+        assert stranger.status == "rejected" and "记录人只能是这个结对现在的志愿者" in (stranger.reason or "")
+    # And the author, once recorded, is not changed by an edit.
+    moved = site.write(lambda db: apply_mutations(db, w.staff_st11, [upsert(
+        "activity", {"author_id": w.mentor2.user_id}, hers.record_id, base_version=stored["version"])]))
+    assert moved[0].status == "rejected" and "记录人不能更改" in (moved[0].reason or "")
