@@ -136,6 +136,7 @@ PAGES = (  # (screenshot name, who, path template)
     ("pairings-list", "station", "/pairings"),
     ("pairings-detail", "station", "/pairings/{pairing}"),
     ("pairings-print", "station", "/pairings/{pairing}/print"),
+    ("mentee-print", "station", "/mentees/{mentee}/print"),
     ("pairings-new", "station", "/pairings/new"),
     ("pairings-end", "station", "/pairings/{pairing}/end"),
     ("activities-new", "station", "/activities/new"),
@@ -152,7 +153,7 @@ PAGES = (  # (screenshot name, who, path template)
 )
 
 
-LONG = {"pairings-detail", "pairings-print", "review-queue"}
+LONG = {"pairings-detail", "pairings-print", "mentee-print", "review-queue"}
 
 
 @pytest.mark.parametrize("size", ["phone", "pc"])
@@ -170,6 +171,7 @@ def test_the_archive_review_and_referral_pages_fit_the_screen_and_pass_the_csp(
         "conflict": query(server, "SELECT id FROM sync_conflicts WHERE unit_id = ?", station)[0][0],
         "referral": query(server, "SELECT id FROM referrals ORDER BY status = 'received' DESC LIMIT 1")[0][0],
     }
+    ids["mentee"] = query(server, "SELECT mentee_id FROM pairings WHERE id = ?", ids["pairing"])[0][0]
     ids["activity"] = query(server, "SELECT id FROM activities WHERE pairing_id = ? ORDER BY date DESC LIMIT 1",
                             ids["pairing"])[0][0]
     referrer = query(server, "SELECT u.login FROM users u JOIN referrals r ON r.unit_id = u.unit_id"
