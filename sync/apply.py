@@ -329,7 +329,7 @@ class _Writer:
                     if self._visit_kept(m, current):
                         kept = {"incoming": m.fields, "cause": kept_cause(self.db, self.get, self.actor,
                                                                           m.entity.name, m.fields)}
-                        if told := told_volunteer(self.get, self.actor, m.entity.name, m.fields):
+                        if told := told_volunteer(self.db, self.get, self.actor, m.entity.name, m.fields):
                             outcome = Outcome.rejected(m.mutation_id, m.entity.name, m.record_id, told, version,
                                                        field_name=refusal.field)
                     elif visible:

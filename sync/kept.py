@@ -59,16 +59,23 @@ def kept_cause(db: sqlite_utils.Database, get: Get, actor: Actor, entity: str,
     return None if running else "这位志愿者和孩子的结对在手机送来之前已结束，或孩子已改由别的志愿者结对。"
 
 
-def told_volunteer(get: Get, actor: Actor, entity: str, fields: dict[str, Any]) -> str | None:
-    """What the phone is told instead of 找不到结对 when the child of the volunteer's own pairing was
+def told_volunteer(db: sqlite_utils.Database, get: Get, actor: Actor, entity: str,
+                   fields: dict[str, Any]) -> str | None:
+    """What the phone is told instead of 找不到… when the child of the volunteer's own pairing was
     deleted while the phone was offline: the volunteer knew the child (a pull takes it off the phone
     anyway), so naming the cause tells nothing new, and saying the words are kept stops them retyping
-    or fearing the visit lost. None for anything else (the one not-found sentence stands)."""
-    pairing_id = fields.get("pairing_id")
-    pairing = get("pairing", pairing_id) if entity == "activity" and isinstance(pairing_id, str) else None
-    if pairing is None or pairing["mentor_id"] != actor.user_id:
-        return None
-    mentee = get("mentee", pairing["mentee_id"])
+    or fearing the visit or 摸排 lost. None for anything else (the one not-found sentence stands)."""
+    mentee_id: Any = None
+    if entity == "activity" and isinstance(fields.get("pairing_id"), str):
+        pairing = get("pairing", fields["pairing_id"])
+        if pairing is not None and pairing["mentor_id"] == actor.user_id:
+            mentee_id = pairing["mentee_id"]
+    elif entity == "screening" and isinstance(fields.get("mentee_id"), str):
+        # A screening names the child alone: it is hers to be told about only if she paired with the child.
+        if db.execute("SELECT 1 FROM pairings WHERE mentee_id = ? AND mentor_id = ?",
+                      [fields["mentee_id"], actor.user_id]).fetchone():
+            mentee_id = fields["mentee_id"]
+    mentee = get("mentee", mentee_id) if mentee_id else None
     if mentee is None or not mentee["deleted"]:
         return None
     return (f"孩子 {mentee['code']} 的档案已被辅导站删除，这条记录没有收进系统。"

@@ -230,16 +230,27 @@ def test_a_visit_left_unsent_on_the_volunteers_phone_for_a_child_deleted_meanwhi
     first = phone.get("/api/sync/pull", headers=auth).json()
     assert any(c["record_id"] == w.mentee1 for c in first["changes"]), "the child is on the phone"
     child_code = delete_child_from_station_phone(site)  # while the phone is offline, a visit unsent on it
-    visit_id, text = new_id(), "离线写的家访：孩子说晚上睡不着。"
+    visit_id, screening_id, text = new_id(), new_id(), "离线写的家访：孩子说晚上睡不着。"
     pushed = phone.post("/api/sync/push", headers=auth, json={"mutations": [{
         "mutation_id": 1, "entity": "activity", "record_id": visit_id, "op": "upsert", "base_version": None,
-        "fields": {"pairing_id": w.pairing1, "kind": "home_visit", "date": "2026-11-20", "record": text}}]})
+        "fields": {"pairing_id": w.pairing1, "kind": "home_visit", "date": "2026-11-20", "record": text}}, {
+        "mutation_id": 2, "entity": "screening", "record_id": screening_id, "op": "upsert", "base_version": None,
+        "fields": {"mentee_id": w.mentee1, "date": "2026-11-20", "needs": "需要一个安静写作业的地方"}}]})
     assert pushed.status_code == 200, pushed.text
-    answer = pushed.json()["results"][0]
-    assert answer["status"] == "rejected", answer
-    assert answer["reason"] == (f"孩子 {child_code} 的档案已被辅导站删除，这条记录没有收进系统。"
-                                "记录的内容已经保存在服务器上，辅导站能看到，请联系辅导站。"), "not 找不到结对"
+    told = (f"孩子 {child_code} 的档案已被辅导站删除，这条记录没有收进系统。"
+            "记录的内容已经保存在服务器上，辅导站能看到，请联系辅导站。")
+    for answer in pushed.json()["results"]:  # the visit and the 摸排 alike: not 找不到结对 / 找不到帮扶对象
+        assert (answer["status"], answer["reason"]) == ("rejected", told), answer
     assert site.read(lambda db: row(db, "activity", visit_id)) is None
+    assert site.read(lambda db: row(db, "screening", screening_id)) is None
+    # A volunteer who never had the child, naming its id, is told the one not-found sentence: not its code.
+    other_code = site.write(lambda db: issue_code(db, site.login_of(w.mentor2), hours=1))["code"]
+    other = {"Authorization": "Bearer " + phone.post("/api/enrol", json={
+        "code": other_code, "device_name": "张老师的手机"}).json()["token"]}
+    stranger = phone.post("/api/sync/push", headers=other, json={"mutations": [{
+        "mutation_id": 1, "entity": "screening", "record_id": new_id(), "op": "upsert", "base_version": None,
+        "fields": {"mentee_id": w.mentee1, "date": "2026-11-20", "needs": "试探"}}]}).json()["results"][0]
+    assert stranger["status"] == "rejected" and child_code not in stranger["reason"], stranger
     listed = words(site.as_(w.staff_st11).get("/activities/phone-import").text)
     assert text in listed and "孩子的档案在手机送来之前已被删除" in listed and child_code in listed
     assert text not in words(site.as_(w.staff_st21).get("/activities/phone-import").text), "another station's"
