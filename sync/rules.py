@@ -20,7 +20,7 @@ from .grades import grade_form
 from .handover import handed_over_on
 from .records import keys_of
 from .scope import Scope, unit_subtree
-from .timeutil import local_today
+from .timeutil import day_in_words, local_today
 
 if TYPE_CHECKING:
     from .apply import _Writer
@@ -123,7 +123,7 @@ def _done_already(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
     d = _ahead(w, before, record, "date")
     if d is not None:
         advice = "如果手机上的日期不对，请先到手机的“设置”里改好日期和时间。" if w.actor.role == "mentor" else ""
-        raise Refusal(f"日期写的是以后的日子（{d.year}年{d.month}月{d.day}日），请改成实际做的那一天。{advice}", "date")
+        raise Refusal(f"日期写的是以后的日子（{day_in_words(d)}），请改成实际做的那一天。{advice}", "date")
 
 
 def _earlier(a: Any, b: Any) -> bool:
@@ -174,7 +174,7 @@ def _happened_already(w: _Writer, entity_name: str, before: dict[str, Any] | Non
     name, label, advice = HAPPENED[entity_name]
     d = _ahead(w, before, record, name)
     if d is not None:
-        raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天：{advice}", name)
+        raise Refusal(f"{label}（{day_in_words(d)}）不能晚于今天：{advice}", name)
 
 
 def _handled_when(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
@@ -186,7 +186,7 @@ def _handled_when(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
         return
     d = _ahead(w, before, record, "risk_action_on")
     if d is not None:
-        raise Refusal(f"“处理日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天，请填写实际处理的那一天。",
+        raise Refusal(f"“处理日期”（{day_in_words(d)}）不能晚于今天，请填写实际处理的那一天。",
                       "risk_action_on")
     seen = record.get("date")
     if isinstance(seen, str) and day < seen:
@@ -206,7 +206,7 @@ def _pairing_dates(w: _Writer, before: dict[str, Any] | None, record: dict[str, 
         raise Refusal(f"结对的“开始日期”（{start}）不能晚于“结束日期”（{end}）。", wrong)
     d = _ahead(w, before, record, "end_date")
     if d is not None:
-        raise Refusal(f"“结束日期”（{d.year}年{d.month}月{d.day}日）不能晚于今天：结对结束时再登记。", "end_date")
+        raise Refusal(f"“结束日期”（{day_in_words(d)}）不能晚于今天：结对结束时再登记。", "end_date")
     closing = before is None or before.get("status") != record.get("status") or before.get("end_date") != end
     if closing and record.get("status") == "closed" and not end:
         # Every figure dates an ended pairing by its end date: one closed without it counted neither
@@ -238,15 +238,15 @@ def _visits_inside(w: _Writer, before: dict[str, Any], record: dict[str, Any]) -
     visits = _found(w, "activity", lambda r: r["pairing_id"] == record["id"] and not r["deleted"],
                     "SELECT id, date, deleted, pairing_id, kind, author_id, review_status FROM activities"
                     " WHERE pairing_id = ? AND deleted = 0", [record["id"]])
-    for name, label, limit in (("start_date", "开始日期", start), ("end_date", "结束日期", end)):
-        days = sorted({str(v["date"]) for v in visits if outside(v["date"]) == label})
-        if days and name == "end_date":
-            _refuse_end_before(w, str(end), sorted((v for v in visits if outside(v["date"]) == label),
-                                                   key=lambda v: (str(v["date"]), str(v["id"]))))
-        if days:
-            shown = "、".join(days[:5]) + (f"等 {len(days)} 天" if len(days) > 5 else "")
-            raise Refusal(f"这个结对在 {shown} 有帮扶活动记录，“{label}”（{limit}）不能晚于这些日期；"
-                          f"请把{label}定在这些活动之前，或先更正这些活动的日期。", name)
+    days = sorted({str(v["date"]) for v in visits if outside(v["date"]) == "开始日期"})
+    if days:
+        shown = "、".join(days[:5]) + (f"等 {len(days)} 天" if len(days) > 5 else "")
+        raise Refusal(f"这个结对在 {shown} 有帮扶活动记录，“开始日期”（{start}）不能晚于这些日期；"
+                      "请把开始日期定在这些活动之前，或先更正这些活动的日期。", "start_date")
+    after = sorted((v for v in visits if outside(v["date"]) == "结束日期"),
+                   key=lambda v: (str(v["date"]), str(v["id"])))
+    if after:
+        _refuse_end_before(w, str(end), after)
 
 
 def _refuse_end_before(w: _Writer, end: str, visits: list[dict[str, Any]]) -> None:
@@ -262,7 +262,7 @@ def _refuse_end_before(w: _Writer, end: str, visits: list[dict[str, Any]]) -> No
     def named(v: dict[str, Any]) -> str:
         d = datetime.date.fromisoformat(str(v["date"]))
         who, kind = names.get(v.get("author_id"), ""), ACTIVITY_KINDS.get(v["kind"], "帮扶活动")
-        return f"{d.year}年{d.month}月{d.day}日{who}的{kind}"
+        return f"{day_in_words(d)}{who}的{kind}"
 
     shown = "、".join(named(v) for v in visits[:3]) + (f"等 {len(visits)} 条" if len(visits) > 3 else "")
     words = f"这个结对有{'这条' if len(visits) == 1 else '这些'}帮扶活动记在结束日期（{end}）以后：{shown}。"
@@ -285,7 +285,7 @@ def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) 
         raise Refusal("这个结对已结束，不能再新增帮扶活动。", "pairing_id")
     if not isinstance(day, str) or day > end:
         d = datetime.date.fromisoformat(end)
-        raise Refusal(f"这个结对已于{d.year}年{d.month}月{d.day}日结束，只能补录结束以前的帮扶活动；"
+        raise Refusal(f"这个结对已于{day_in_words(d)}结束，只能补录结束以前的帮扶活动；"
                       "结束以后的帮扶请新建结对。", "date")
 
 
@@ -317,11 +317,11 @@ def _before_handover(w: _Writer, pairing: dict[str, Any], record: dict[str, Any]
     found = w.db.execute("SELECT name FROM users WHERE id = ?", [author]).fetchone()
     who = str(found[0]) if found and found[0] else "这位志愿者"
     first = datetime.date.fromisoformat(start) if isinstance(start, str) else None
-    since = f"{first.year}年{first.month}月{first.day}日至" if first else ""
+    since = f"{day_in_words(first)}至" if first else ""
     shown = datetime.date.fromisoformat(day) if isinstance(day, str) else None
-    said = f"{shown.year}年{shown.month}月{shown.day}日" if shown else "没有日期"
-    raise Refusal(f"{who}于{left.year}年{left.month}月{left.day}日把孩子交给了别的志愿者，只能记{who}在{since}"
-                  f"{left.year}年{left.month}月{left.day}日做的帮扶；这次帮扶的日期（{said}）不在其中，"
+    said = day_in_words(shown) if shown else "没有日期"
+    raise Refusal(f"{who}于{day_in_words(left)}把孩子交给了别的志愿者，只能记{who}在{since}"
+                  f"{day_in_words(left)}做的帮扶；这次帮扶的日期（{said}）不在其中，"
                   "请核对日期或记录人。", "date")
 
 
@@ -589,7 +589,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             # Tracked as it happens, as its 转介日期 is: a day to come is a slip (2062 for 2026).
             d = _ahead(w, before, record, name)
             if d is not None:
-                raise Refusal(f"{label}（{d.year}年{d.month}月{d.day}日）不能晚于今天："
+                raise Refusal(f"{label}（{day_in_words(d)}）不能晚于今天："
                               "请在转介机构接收或结束以后再登记。", name)
         _check_referral(record)
     elif entity_name in ("event", "enrolment", "stats_return"):

@@ -28,3 +28,8 @@ def parse_utc(text: str) -> datetime.datetime:
 def local_today() -> datetime.date:
     """Today's date where the users live (China has no daylight saving)."""
     return datetime.datetime.now(SHANGHAI).date()
+
+
+def day_in_words(day: datetime.date) -> str:
+    """A day as a refusal says it to a reader of 70: 2026年11月5日, not 2026-11-05."""
+    return f"{day.year}年{day.month}月{day.day}日"
