@@ -52,7 +52,7 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=1100 $(BIN)/python -m pytest -q -p no:cacheprovider tests/http/test_fuzz.py \
 		tests/http/test_push_never_wedges.py
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/reports_bench.py
 	$(BIN)/python bench/pwa_bench.py
