@@ -38,7 +38,7 @@ from ..phone_exports import (
 )
 from ..queries.refused import refused_visits
 from ..refusal_filing import FilingRefused, file_refused, why_not
-from .common import STAFF, Visit, form_values, require, require_form
+from .common import STAFF, Visit, form_values, require, require_form, restore_draft
 
 TOO_BIG = f"文件太大（超过 {MAX_BYTES // (1024 * 1024)} MB）。请让志愿者分几次导出，或联系县关工委。"
 ENTITY_WORDS = {"activity": "帮扶记录", "screening": "摸排", "mentee": "监护人信息"}
@@ -46,10 +46,12 @@ PREVIEW_SECONDS = 3600
 # The file rides back compressed in one field: a 5 MB export of Chinese text is well under this.
 MAX_PAYLOAD = 4 * 1024 * 1024
 EXPIRED = "预览已过期或无效，什么都没有录入。请重新上传文件。"
+RESTORED = "登录过期前的预览已恢复，什么都还没有录入。请再看一遍，确认无误后点“确认导入”。"
 
 
 async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport | None = None,
-                entered: list[Entered] | None = None, payload: str = "", status: int = 200) -> Response:
+                entered: list[Entered] | None = None, payload: str = "", status: int = 200,
+                notice: str | None = None) -> Response:
     counts = Counter(e.outcome for e in entered or [])
     scope, actor, ip = await visit.scope(), visit.actor, client_ip(visit.request)
 
@@ -66,13 +68,27 @@ async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport |
     rows, total = await visit.state.store.write(refused)
     return visit.render("staff/phone_import.html", {
         "refused": rows, "refused_total": total, "previewing": bool(payload), "payload": payload,
-        "error": error, "export": export, "entered": entered or [], "counts": counts, "states": STATES,
-        "entity_words": ENTITY_WORDS, "kinds": ACTIVITY_KINDS, "max_mb": MAX_BYTES // (1024 * 1024),
+        "error": error, "notice": notice, "export": export, "entered": entered or [], "counts": counts,
+        "states": STATES, "entity_words": ENTITY_WORDS, "kinds": ACTIVITY_KINDS, "max_mb": MAX_BYTES // (1024 * 1024),
     }, status=status)
 
 
 async def phone_import_page(request: Request) -> Response:
-    return await _page(await require(request, STAFF))
+    visit = await require(request, STAFF)
+    draft = await restore_draft(visit)
+    if draft and isinstance(draft.get("payload"), str):
+        # 确认导入 sent after the sign-in ran out (or its form went stale): the same preview again,
+        # worked out afresh, one click from entering; the file itself is not asked for twice.
+        data = _signed(visit, draft["payload"])
+        if data is None:
+            return await _page(visit, status=400, error=EXPIRED)
+        text = str(data["f"])
+        try:
+            export = read_export(text.encode("utf-8"))
+        except ExportInvalid as exc:  # signed by us, so never; said in words all the same
+            return await _page(visit, status=400, error=exc.reason)
+        return await _preview(visit, export, text, notice=RESTORED)
+    return await _page(visit)
 
 
 async def phone_import_post(request: Request) -> Response:
@@ -104,7 +120,7 @@ async def phone_import_post(request: Request) -> Response:
 
 
 async def _preview(visit: Visit, export: PhoneExport, text: str, *, error: str | None = None,
-                   status: int = 200) -> Response:
+                   status: int = 200, notice: str | None = None) -> Response:
     """What entering the file would do, change by change; nothing is entered."""
     actor, ip, shown = visit.actor, client_ip(visit.request), shown_records(export)
 
@@ -120,16 +136,25 @@ async def _preview(visit: Visit, export: PhoneExport, text: str, *, error: str |
         {"u": actor.user_id, "f": text, "o": [e.outcome for e in planned]}))
     if len(payload) > MAX_PAYLOAD:  # the confirm would not come back: say so now, not after the click
         return await _page(visit, status=413, error=TOO_BIG)
-    return await _page(visit, export=export, entered=planned, payload=payload, error=error, status=status)
+    return await _page(visit, export=export, entered=planned, payload=payload, error=error, status=status,
+                       notice=notice)
 
 
-async def _confirm(visit: Visit, payload: str) -> Response:
+def _signed(visit: Visit, payload: str) -> dict[str, Any] | None:
+    """The preview's signed file and outcomes, if signed for this person within the hour."""
     try:
         data = visit.state.signers.serializer("phone_import").loads(payload, max_age=PREVIEW_SECONDS)
     except BadSignature:
-        return await _page(visit, status=400, error=EXPIRED)
+        return None
     if (not isinstance(data, dict) or data.get("u") != visit.actor.user_id or not isinstance(data.get("f"), str)
             or not isinstance(data.get("o"), list)):
+        return None
+    return data
+
+
+async def _confirm(visit: Visit, payload: str) -> Response:
+    data = _signed(visit, payload)
+    if data is None:
         return await _page(visit, status=400, error=EXPIRED)
     text, previewed = data["f"], [str(o) for o in data["o"]]
     try:

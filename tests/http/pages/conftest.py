@@ -10,15 +10,17 @@ from __future__ import annotations
 import functools
 import pathlib
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
-from server import create_app
+from server import create_app, sessions
 from server.auth import hash_password
 from server.config import Settings
 from server.store import Store
@@ -110,3 +112,16 @@ def site(tmp_path: pathlib.Path) -> Iterator[Site]:
         yield Site(app, w, settings, clients)
         for client in clients:
             client.__exit__(None, None, None)
+
+
+def expire_session(site: Site, browser: Browser, hours_ago: float) -> None:
+    """Make the browser's session cookie one signed ``hours_ago``, as the cookie of a session
+    whose last page was that long ago (past ``session_hours``: expired, still in the browser)."""
+    session_id = site.app.state.banxing.signers.serializer("session").loads(browser.client.cookies["bx_session"])
+    then = time.time() - hours_ago * 3600
+    with mock.patch("itsdangerous.timed.time.time", return_value=then):
+        old = sessions.sign(site.app.state.banxing.signers, session_id)
+    jar = browser.client.cookies.jar
+    kept = next(c for c in jar if c.name == "bx_session")
+    jar.clear(kept.domain, kept.path, kept.name)
+    browser.client.cookies.set("bx_session", old, domain=kept.domain, path=kept.path)

@@ -14,7 +14,7 @@ import pytest
 from sync import new_id
 
 from ...factories import db_snapshot, mutate, row
-from .conftest import Browser, Site
+from .conftest import PASSWORD, TOKEN_RE, Browser, Site, expire_session
 from .station import activity_form
 
 PAGE = "/activities/phone-import"
@@ -43,6 +43,18 @@ def preview(browser: Browser, data: bytes, name: str = "伴行未同步记录.js
 def payload_of(page: Any) -> str:
     found = re.search(r'name="payload" value="([^"]+)"', page.text)
     assert found, re.sub(r"<[^>]+>|\s+", " ", page.text)[-800:]
+    return found.group(1)
+
+
+def records(site: Site) -> dict[str, Any]:
+    """The records alone: neither the logs nor the form a lapsed sign-in kept for its person."""
+    return {t: rows for t, rows in quiet(site.read(db_snapshot)).items() if t != "form_drafts"}
+
+
+def token_of(page: Any) -> str:
+    """The CSRF token the form on ``page`` carries (a page still open when its session ran out)."""
+    found = TOKEN_RE.search(page.text)
+    assert found
     return found.group(1)
 
 
@@ -397,6 +409,46 @@ def test_a_confirm_with_a_payload_not_signed_for_this_person_is_refused_in_words
         answer = site.as_(w.staff_st12).post(PAGE, {"payload": payload})
     assert answer.status_code == 400 and "预览已过期或无效，什么都没有录入" in answer.text
     assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_confirm_sent_after_the_sign_in_ran_out_brings_the_same_preview_back_after_signing_in(site: Site) -> None:
+    # A station PC left on the preview over lunch: 确认导入 finds the session over. Nothing is
+    # entered; after signing in again the preview is back, one click from entering, no second upload.
+    w = site.w
+    text = "午饭前预览的帮扶记录"
+    browser = site.as_(w.staff_st11)
+    page = preview(browser, export(w.mentor1, visit(w.pairing1, text)))
+    expire_session(site, browser, site.settings.session_hours + 1)
+    before = records(site)
+    answer = browser.post(PAGE, {"payload": payload_of(page)}, token=token_of(page))
+    assert answer.status_code == 401 and "您刚才填写的内容已保留" in answer.text
+    assert records(site) == before
+    draft = re.search(r'name="draft" value="([^"]+)"', answer.text)
+    assert draft
+    signed_in = browser.post("/login", {"username": site.login_of(w.staff_st11), "password": PASSWORD,
+                                        "next": PAGE, "draft": draft.group(1)})
+    assert signed_in.headers["location"] == f"{PAGE}?draft={draft.group(1)}"
+    again = browser.get(signed_in.headers["location"])
+    assert again.status_code == 200 and "登录过期前的预览已恢复，什么都还没有录入" in again.text
+    assert text in again.text and "新记录" in again.text
+    assert records(site) == before
+    done = confirm(browser, again)
+    assert done.status_code == 200 and "已录入。" in done.text
+    entered = site.read(lambda db: db.execute("SELECT count(*) FROM activities WHERE record = ?", [text]).fetchone())
+    assert entered[0] == 1
+
+
+def test_a_kept_preview_comes_back_to_no_one_but_the_person_who_made_it(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    page = preview(browser, export(w.mentor1, visit(w.pairing1, "只给本人看的预览")))
+    expire_session(site, browser, site.settings.session_hours + 1)
+    answer = browser.post(PAGE, {"payload": payload_of(page)}, token=token_of(page))
+    draft = re.search(r'name="draft" value="([^"]+)"', answer.text)
+    assert draft
+    colleague = site.as_(w.staff_st12)
+    shown = colleague.get(f"{PAGE}?draft={draft.group(1)}")
+    assert shown.status_code == 200 and "只给本人看的预览" not in shown.text and 'name="payload"' not in shown.text
 
 
 def test_a_file_near_the_size_limit_is_previewed_and_entered(site: Site) -> None:

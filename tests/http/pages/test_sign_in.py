@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from typing import Any
-from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import argon2
@@ -14,7 +12,7 @@ from server import sessions
 from sync.system import SYSTEM
 from sync.users import deactivate_user
 
-from .conftest import PASSWORD, Browser, Site
+from .conftest import PASSWORD, Browser, Site, expire_session
 
 
 def test_pages_redirect_to_login_and_back_after_signing_in(site: Site) -> None:
@@ -130,23 +128,10 @@ def test_a_deactivated_account_is_signed_out_at_its_next_page(site: Site) -> Non
     assert response.status_code == 403 and "已停用" in response.text
 
 
-def _expire_session(site: Site, browser: Browser, hours_ago: float) -> None:
-    """Make the browser's session cookie one signed ``hours_ago``, as the cookie of a session
-    whose last page was that long ago (past ``session_hours``: expired, still in the browser)."""
-    session_id = site.app.state.banxing.signers.serializer("session").loads(browser.client.cookies["bx_session"])
-    then = time.time() - hours_ago * 3600
-    with mock.patch("itsdangerous.timed.time.time", return_value=then):
-        old = sessions.sign(site.app.state.banxing.signers, session_id)
-    jar = browser.client.cookies.jar
-    kept = next(c for c in jar if c.name == "bx_session")
-    jar.clear(kept.domain, kept.path, kept.name)
-    browser.client.cookies.set("bx_session", old, domain=kept.domain, path=kept.path)
-
-
 def _post_after_expiry(site: Site, browser: Browser, phone: str) -> tuple[str, str]:
     """Post the account form after the session expired; (draft field, next field) of the 401 page."""
     token = browser.token("/account")
-    _expire_session(site, browser, site.settings.session_hours + 1)
+    expire_session(site, browser, site.settings.session_hours + 1)
     response = browser.post("/account", {"phone": phone}, token=token)
     assert response.status_code == 401 and "您刚才填写的内容已保留" in response.text
     # What was typed is kept on the server, not in the page: only its owner signing in reads it.
@@ -217,7 +202,7 @@ def test_the_session_cookie_outlives_the_session_by_a_day_to_name_whose_form_it_
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("bx_session="))
     assert f"Max-Age={site.settings.session_hours * 3600 + 24 * 3600}" in cookie
     browser = site.as_(site.w.staff_st11)
-    _expire_session(site, browser, site.settings.session_hours + 0.5)
+    expire_session(site, browser, site.settings.session_hours + 0.5)
     assert browser.get("/account").status_code == 303  # past session_hours it signs nobody in
     assert browser.get("/login").status_code == 200
 
