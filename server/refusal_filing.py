@@ -19,7 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, Scope, apply_mutations
-from sync.handover import handed_over_on
+from sync.handover import spans_in_words, spans_of
 from sync.mutations import upsert
 from sync.timeutil import utc_now
 
@@ -69,14 +69,16 @@ def why_not(db: sqlite_utils.Database, refused: dict[str, Any]) -> str | None:
     day = refused["fields"].get("date")
     if mentor_id != refused["user_id"]:
         # The station handed the child to another volunteer: the visit is hers only when she made
-        # it before that day (sync/handover.py); filed, it stays under her name, not the new one's.
-        left = handed_over_on(db, {"id": pairing_id, "num": num}, refused["user_id"])
-        if left is None:
+        # it while the child was hers (sync/handover.py: a span each time she had it); filed, it
+        # stays under her name, not the new one's.
+        spans = spans_of(db, {"id": pairing_id, "num": num, "start_date": start}, refused["user_id"])
+        if not spans:
             return ("这个结对改由别的志愿者帮扶，找不到这位志愿者移交孩子的记录："
                     "归入会把这次帮扶记在别人名下，所以不能归入。请和志愿者核对后再补录。")
-        if not isinstance(day, str) or not start or not (start <= day <= left.isoformat()):
-            return (f"这位志愿者于{_day(left.isoformat())}把孩子交给了别的志愿者；这次帮扶的日期（{_day(day)}）"
-                    f"不在她结对的日期（{_day(start)}至{_day(left.isoformat())}）之内，不是她在这个结对里的帮扶，"
+        if not any(s.holds(day) for s in spans):
+            left = _day(spans[-1].last.isoformat())
+            return (f"这位志愿者于{left}把孩子交给了别的志愿者；这次帮扶的日期（{_day(day)}）"
+                    f"不在她结对的日期（{spans_in_words(spans)}）之内，不是她在这个结对里的帮扶，"
                     "不能归入；请和志愿者核对日期。")
         return None
     if status != "closed" or not end:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import returns
 from .entities import ACTIVITY_KINDS, CHECK_ITEMS, ENTITIES, ROW_KINDS, this
 from .grades import grade_form
-from .handover import handed_over_on
+from .handover import spans_in_words, spans_of
 from .records import keys_of
 from .scope import Scope, unit_subtree
 from .timeutil import day_in_words, local_today
@@ -300,28 +300,26 @@ def _entered_for(w: _Writer, pairing: dict[str, Any], record: dict[str, Any]) ->
 
 
 def _before_handover(w: _Writer, pairing: dict[str, Any], record: dict[str, Any], *, strict: bool) -> None:
-    """A visit under a former volunteer of the pairing is dated inside her time in it: from the
-    pairing's start to the day the station gave the child to another volunteer (sync/handover.py).
-    Named by one who never handed this child on, it is refused when ``strict`` (a new 代录); an edit
-    of a visit stored before the audit kept handovers is let be."""
+    """A visit under a former volunteer of the pairing is dated inside one of her spans in it: from
+    the day she got the child (the first, the pairing's start) to the day the station gave it to
+    another volunteer (sync/handover.py). Named by one who never handed this child on, it is refused
+    when ``strict`` (a new 代录); an edit of a visit stored before the audit kept handovers is let be."""
     author = record.get("author_id")
-    left = handed_over_on(w.db, pairing, author)
-    if left is None:
+    spans = spans_of(w.db, pairing, author)
+    if not spans:
         if strict:
             raise Refusal("记录人只能是这个结对现在的志愿者，或此前在这个结对里、后来把孩子交给别人的志愿者。"
                           "请核对是哪位志愿者做的这次帮扶。", "author_id")
         return
-    day, start = record.get("date"), pairing.get("start_date")
-    if isinstance(day, str) and isinstance(start, str) and start <= day <= left.isoformat():
+    day = record.get("date")
+    if any(s.holds(day) for s in spans):
         return
     found = w.db.execute("SELECT name FROM users WHERE id = ?", [author]).fetchone()
     who = str(found[0]) if found and found[0] else "这位志愿者"
-    first = datetime.date.fromisoformat(start) if isinstance(start, str) else None
-    since = f"{day_in_words(first)}至" if first else ""
     shown = datetime.date.fromisoformat(day) if isinstance(day, str) else None
     said = day_in_words(shown) if shown else "没有日期"
-    raise Refusal(f"{who}于{day_in_words(left)}把孩子交给了别的志愿者，只能记{who}在{since}"
-                  f"{day_in_words(left)}做的帮扶；这次帮扶的日期（{said}）不在其中，"
+    raise Refusal(f"{who}于{day_in_words(spans[-1].last)}把孩子交给了别的志愿者，只能记{who}结对期间"
+                  f"（{spans_in_words(spans)}）做的帮扶；这次帮扶的日期（{said}）不在其中，"
                   "请核对日期或记录人。", "date")
 
 

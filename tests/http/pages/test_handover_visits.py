@@ -14,7 +14,7 @@ from typing import Any
 from server.devices import issue_code
 from sync import Actor, apply_mutations, new_id
 from sync.mutations import upsert
-from sync.timeutil import local_today
+from sync.timeutil import SHANGHAI, format_utc, local_today
 
 from ...factories import db_snapshot, mutate, row
 from .conftest import Site
@@ -37,11 +37,11 @@ def enrolled_phone(site: Site, volunteer: Actor) -> dict[str, str]:
     return {"Authorization": "Bearer " + answer.json()["token"]}
 
 
-def phone_pushes_visit(site: Site, phone: dict[str, str], pairing: str, day: str) -> str:
+def phone_pushes_visit(site: Site, phone: dict[str, str], pairing: str, day: str, mutation_id: int = 7) -> str:
     record_id = new_id()
     fields = {"pairing_id": pairing, "kind": "home_visit", "date": day, "record": TEXT}
     pushed = site.browser().client.post("/api/sync/push", headers=phone, json={"mutations": [
-        {"entity": "activity", "record_id": record_id, "op": "upsert", "base_version": None, "mutation_id": 7,
+        {"entity": "activity", "record_id": record_id, "op": "upsert", "base_version": None, "mutation_id": mutation_id,
          "fields": fields}]})
     assert pushed.status_code == 200, pushed.text
     (answer,) = pushed.json()["results"]
@@ -152,3 +152,30 @@ def test_a_staff_entry_may_name_the_former_volunteer_only_for_her_time_in_the_pa
     moved = site.write(lambda db: apply_mutations(db, w.staff_st11, [upsert(
         "activity", {"author_id": w.mentor2.user_id}, hers.record_id, base_version=stored["version"])]))
     assert moved[0].status == "rejected" and "记录人不能更改" in (moved[0].reason or "")
+
+
+def hand_over_on(site: Site, pairing: str, to: Actor, day: str) -> None:
+    """``hand_over``, its audit dated ``day`` (noon in Shanghai) as if the station had done it then."""
+    hand_over(site, pairing, to)
+    noon = datetime.datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=SHANGHAI)
+    site.write(lambda db: db.execute(
+        "UPDATE sync_audit SET at = ? WHERE id = (SELECT max(id) FROM sync_audit WHERE record_id = ?)",
+        [format_utc(noon), pairing]))
+
+
+def test_a_visit_of_the_volunteer_who_had_the_child_between_two_spans_of_another_is_filed_only_inside_hers(
+        site: Site) -> None:
+    w = site.w
+    phone = enrolled_phone(site, w.mentor2)
+    hand_over_on(site, w.pairing1, w.mentor2, "2026-09-30")
+    hand_over_on(site, w.pairing1, w.mentor1, "2026-10-15")  # 王 → 李 → 王
+    staff = site.as_(w.staff_st11)
+    earlier = phone_pushes_visit(site, phone, w.pairing1, "2026-09-20")  # 王's first weeks, not 李's
+    before = quiet(site.read(db_snapshot))
+    refused = staff.post(PAGE, {"action": "file_refusal", "record_id": earlier})
+    assert refused.status_code == 400
+    assert "不在她结对的日期（2026年9月30日至10月15日）之内" in words(refused.text)
+    assert quiet(site.read(db_snapshot)) == before
+    hers = phone_pushes_visit(site, phone, w.pairing1, "2026-10-05", mutation_id=8)
+    assert staff.post(PAGE, {"action": "file_refusal", "record_id": hers}).status_code == 303
+    assert (site.read(lambda db: row(db, "activity", hers)) or {})["author_id"] == w.mentor2.user_id
