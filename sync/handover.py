@@ -35,14 +35,14 @@ class Span:
         first, last = self.first, self.last.isoformat()
         return isinstance(day, str) and first is not None and first.isoformat() <= day <= last
 
-    def in_words(self) -> str:
+    def in_words(self, to: str = "至") -> str:
         """2026年3月1日至9月30日 (the year said again only when it changes)."""
         if self.first is None:
-            return f"至{day_in_words(self.last)}"
+            return f"{to}{day_in_words(self.last)}"
         last = day_in_words(self.last)
         if self.last.year == self.first.year:
             last = last.removeprefix(f"{self.last.year}年")
-        return f"{day_in_words(self.first)}至{last}"
+        return f"{day_in_words(self.first)}{to}{last}"
 
 
 def former_spans(db: sqlite_utils.Database, pairing: dict[str, Any]) -> list[Span]:

@@ -23,7 +23,7 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archives import conflicts_of, get_activity, sees_names
-from ..queries.pickers import pairing_options
+from ..queries.pickers import author_choices, pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import changed_after_approval, conflict_lines, deletion_line, history_lines
 from .shown import log_shown
@@ -71,16 +71,47 @@ def _views(values: dict[str, Any], errors: dict[str, str] | None = None) -> list
 async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
                     status: int = 200) -> Response:
     scope = await page.scope()
-    pairings = await page.state.store.read(lambda db: pairing_options(db, scope))
+    pairing_id = values.get("pairing_id")
+    pairings, authors = await page.state.store.read(
+        lambda db: (pairing_options(db, scope), author_choices(db, scope, pairing_id).options))
     await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"pairing": len(pairings)})  # each child named
+    errors = dict(errors or {})
     picker = field_views("activity", ("pairing_id",), values, errors=errors, options={"pairing_id": pairings},
                          labels={"pairing_id": "五老志愿者 — 帮扶对象"},
                          hints={"pairing_id": "没有智能手机的志愿者排在前面。"})
+    if authors:
+        # The child had another volunteer before: whose visit this was is asked, the one now picked.
+        chosen = values.get("author_id") if values.get("author_for") == pairing_id else None
+        shown = {"author_id": chosen if isinstance(chosen, str) and chosen in dict(authors) else authors[0][0]}
+        picker += field_views("activity", ("author_id",), shown, errors=errors, options={"author_id": authors},
+                              labels={"author_id": "做这次帮扶的老师"}, hints={"author_id": AUTHOR_HINT})
+        picker[-1].widget = "radios"
+    elif "author_id" in errors:
+        errors["_form"] = errors.pop("author_id")
     return page.render("activity_form.html", {
         "title": "代录帮扶活动", "picker": picker, "fields": _views(values, errors),
-        "form_error": (errors or {}).get("_form"), "action": page.request.url.path, "no_pairings": not pairings,
-        "record_id": form_record_id(values),
+        "form_error": errors.get("_form"), "action": page.request.url.path, "no_pairings": not pairings,
+        "record_id": form_record_id(values), "author_for": pairing_id if authors else None,
     }, status=status)
+
+
+AUTHOR_HINT = "这个孩子换过结对的老师。这次帮扶是哪位老师做的就选哪位；以前的老师只能记她结对那些日子里的帮扶。"
+
+
+async def _author_unasked(page: Visit, posted: dict[str, Any]) -> str | None:
+    """Why a 代录 must wait for 做这次帮扶的老师: the form was shown without it (the pairing was
+    picked on this page) and the visit's day was another volunteer's, who has since handed the
+    child on; None when the pairing's volunteer now is the only one who can have made it."""
+    if posted.get("author_for") == posted.get("pairing_id"):
+        return None
+    scope = await page.scope()
+    authors = await page.state.store.read(lambda db: author_choices(db, scope, posted.get("pairing_id")))
+    then = list(dict.fromkeys(s.mentor_id for s in authors.spans if s.holds(posted.get("date"))))
+    if not then:
+        return None
+    names, now = "、".join(authors.names.get(i, "") for i in then), authors.names.get(authors.options[0][0], "")
+    return (f"这个孩子在这次帮扶的那天由{names}结对，现在由{now}结对："
+            "请选择是哪位老师做的这次帮扶，再点“保存”。")
 
 
 async def activity_new(request: Request) -> Response:
@@ -102,10 +133,16 @@ async def activity_create(request: Request) -> Response:
     if fields["pairing_id"] is None:
         return await _new_form(page, posted, status=400,
                                errors={"pairing_id": "请选择是哪一位志愿者、哪一个孩子的帮扶。"})
+    unasked = await _author_unasked(page, posted)
+    if unasked:
+        return await _new_form(page, posted, status=400, errors={"author_id": unasked})
+    if posted.get("author_for") == fields["pairing_id"]:
+        # Only as picked for this pairing: a choice left from another pairing picked first is no one's.
+        fields.update(parse_fields("activity", ("author_id",), posted))
     outcome = await create_once(page, "activity", fields, posted, leave_out_empty=True)
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
-                               errors=refusal_errors(ACTIVITY, outcome, ("pairing_id", *FIELDS)))
+                               errors=refusal_errors(ACTIVITY, outcome, ("pairing_id", "author_id", *FIELDS)))
     return page.redirect(f"/activities/{outcome.record_id}",
                          flash="已代录。志愿者的手机（如有）下次同步时会收到这条记录；它在审核队列里等待审核。")
 

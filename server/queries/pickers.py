@@ -6,11 +6,12 @@ code, with the name only for the roles that see names (``archives.sees_names``).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
 from sync import Scope
+from sync.handover import Span, former_spans
 from sync.scope import where
 
 from .archives import sees_names
@@ -78,3 +79,34 @@ def pairing_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, 
     )
     return [(r["id"], f"{r['mentor_name']}{'' if r['smartphone'] else '（无智能手机）'} — {_mentee_label(r, names)}")
             for r in rows]
+
+
+class Authors(NamedTuple):
+    """做这次帮扶的老师 of a 代录: ``options`` (id, label), the pairing's volunteer now first; the
+    spans of the former ones; everyone's name by id."""
+
+    options: list[tuple[str, str]]
+    spans: list[Span]
+    names: dict[str, str]
+
+
+def author_choices(db: sqlite_utils.Database, scope: Scope, pairing_id: Any) -> Authors:
+    """做这次帮扶的老师 of a 代录 in a live pairing in scope: its volunteer now, then each one who had
+    the child before and handed it on, with her days (王老师（2026年3月1日—9月30日结对）); all empty
+    when no other volunteer ever had the child."""
+    none = Authors([], [], {})
+    sql, params = visible(scope, "pairing", "p")
+    found = next(db.query(f"SELECT p.id, p.num, p.start_date, p.mentor_id FROM pairings p WHERE p.id = ? AND {sql}",
+                          [pairing_id if isinstance(pairing_id, str) else "", *params]), None)
+    if found is None:
+        return none
+    now = found["mentor_id"]
+    spans = [s for s in former_spans(db, found) if s.mentor_id != now]
+    if not spans:
+        return none
+    ids = list(dict.fromkeys(s.mentor_id for s in spans))
+    names = {i: str(n or "") for i, n in db.execute(
+        f"SELECT id, name FROM users WHERE id IN ({', '.join('?' * (len(ids) + 1))})", [now, *ids]).fetchall()}
+    formers = [(i, f"{names.get(i, '')}（{'、'.join(s.in_words('—') for s in spans if s.mentor_id == i)}结对）")
+               for i in ids]
+    return Authors([(now, f"{names.get(now, '')}（现在结对）"), *formers], spans, names)
