@@ -20,3 +20,11 @@ test('a message stays while its screen is refreshed and goes with the next scree
   equal(notices(), []);
   location.hash = '';
 });
+
+test('a tag written p.notice.warn makes the same element as a class attribute, with or without attributes', () => {
+  const short = h('p.notice.warn', { role: 'status' }, 'A', null, ['B']);
+  const long = h('p', { class: 'notice warn', role: 'status' }, 'A', null, ['B']);
+  equal(short.outerHTML, long.outerHTML);
+  equal(h('ul.rows', h('li', 'x')).outerHTML, '<ul class="rows"><li>x</li></ul>');
+  equal(h('p', 'plain').hasAttribute('class'), false, 'no class given, no empty class attribute');
+});

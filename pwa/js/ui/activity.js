@@ -17,13 +17,13 @@ export function render({ activityId, seq = null }) {
     f.review_status === 'returned' && !activity.resubmittedAt
       && alertBox(T.returnedSay, f.review_comment || T.none, T.returnedFix),
     repo.conflicts().some((n) => n.record_id === activity.id)
-      && [h('p', { class: 'notice warn', role: 'status' }, T.conflictHere),
+      && [h('p.notice.warn', { role: 'status' }, T.conflictHere),
         link('#/waiting', T.seeConflict, 'button wide secondary')],
     h('p', statusTag(activity)),
-    activity.version === null && h('p', { class: 'hint' }, T.notOnServer),
+    activity.version === null && h('p.hint', T.notOnServer),
     // One she may not edit (approved, or another's) says whom to ask, as its mark on the home list does.
     editable(activity, vault.currentSession().user?.id) ? link(`#/activity/${activity.id}/edit`, '✎ ' + T.edit)
-      : h('p', { class: 'hint' }, f.review_status === 'approved' && T.approvedLocked, T.askStation),
+      : h('p.hint', f.review_status === 'approved' && T.approvedLocked, T.askStation),
     facts([
       [T.mentee, menteeLabel(mentee)], [T.kind, KINDS[f.kind] || f.kind], [T.date, shortDate(f.date)],
       [T.duration, f.duration_min && T.minutes(f.duration_min)], [T.place, f.place],

@@ -7,7 +7,10 @@ const nothing = (value) => value == null || value === false;
 
 export function h(tag, attrs = {}, ...children) {
   if (attrs?.constructor !== Object) [attrs, children] = [{}, [attrs, ...children]];
-  const el = document.createElement(tag);
+  // h('p.notice.warn') is <p class="notice warn">: shorter than a class attribute at every call.
+  const [name, ...classes] = tag.split('.');
+  const el = document.createElement(name);
+  if (classes[0]) el.className = classes.join(' ');
   for (const [name, value] of Object.entries(attrs)) {
     if (nothing(value)) continue;
     if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
@@ -29,20 +32,20 @@ export function field(label, control) {
 export function chips(legend, name, options, { type = 'checkbox', selected = [], bool = false } = {}) {
   const chosen = [selected].flat();
   return h('fieldset', legend && h('legend', legend),
-    h('div', { class: 'chips' }, options.map(([value, label]) => h('label', { class: 'chip' },
+    h('div.chips', options.map(([value, label]) => h('label.chip',
       h('input', { type, name, value, checked: chosen.includes(value), 'data-bool': bool }), h('span', label)))));
 }
 
 export const row = (attrs, title, ...lines) => h('li', h(attrs.href ? 'a' : 'div', { class: 'row', ...attrs },
-  h('strong', title), lines.map((l) => (!l || l instanceof Node ? l : h('span', { class: 'meta' }, l)))));
+  h('strong', title), lines.map((l) => (!l || l instanceof Node ? l : h('span.meta', l)))));
 
-export const facts = (pairs) => h('dl', { class: 'fields' },
+export const facts = (pairs) => h('dl.fields',
   pairs.filter(([, v]) => v).map(([label, value]) => [label && h('dt', label), h('dd', value)]));
 
-export const tag = (kind, text) => h('span', { class: 'tag ' + kind }, text);
+export const tag = (kind, text) => h('span.tag.' + kind, text);
 // At 特大 a line holds nine characters. A phrase (a child's code, 关注等级：关注) moves to the next line
 // whole, and breaks inside only when longer than a line.
-export const phrase = (text) => h('span', { class: 'phrase' }, text);
+export const phrase = (text) => h('span.phrase', text);
 // Phrases with · between them; the dot ends a line, never starts one (a no-break space before it).
 export const DOT = '\u00a0·';
 export const listed = (...parts) => parts.filter(Boolean)
@@ -50,8 +53,8 @@ export const listed = (...parts) => parts.filter(Boolean)
 // A count keeps the title's last word with it (two characters in every title here): 辅导站退回的 /
 // 记录（1）, never a （1） alone on a line.
 export const withCount = (title, n) =>
-  [title.slice(0, -2), h('span', { class: 'nowrap' }, `${title.slice(-2)}（${n}）`)];
-export const rows = (items, otherwise = null) => (items.length ? h('ul', { class: 'rows' }, items) : otherwise);
+  [title.slice(0, -2), h('span.nowrap', `${title.slice(-2)}（${n}）`)];
+export const rows = (items, otherwise = null) => (items.length ? h('ul.rows', items) : otherwise);
 
 export const button = (label, onclick, cls = 'wide secondary') =>
   h('button', { type: 'button', class: cls, onclick }, label);
@@ -69,13 +72,13 @@ export function screen({ title, back = null, tab = null, tabs = true }, ...conte
   const c = conflicts();
   const counts = [n && `↑${n}`, c && `⚠${c}`].filter(Boolean).join(' ');
   // One inline box in the flex tab, so 待同步 and its counts wrap as text, between them only.
-  const waiting = h('span', T.waiting, counts && [' ', h('span', { class: 'nowrap' }, counts)]);
+  const waiting = h('span', T.waiting, counts && [' ', h('span.nowrap', counts)]);
   return [
-    h('header', { class: 'bar' }, back && button('‹ ' + T.back, back, 'back'), h('h1', title)),
-    tabs && h('nav', { class: 'tabs', 'aria-label': T.mainPages },
+    h('header.bar', back && button('‹ ' + T.back, back, 'back'), h('h1', title)),
+    tabs && h('nav.tabs', { 'aria-label': T.mainPages },
       [['', T.home], ['waiting', waiting], ['settings', T.settings]].map(([key, label]) =>
         h('a', { href: '#/' + key, 'aria-current': tab === (key || 'home') && 'page' }, label))),
-    h('main', { class: 'screen' }, content),
+    h('main.screen', content),
   ];
 }
 
@@ -110,7 +113,7 @@ export function show(nodes, seq = null) {
   const scroll = window.scrollY;
   const main = children.find((n) => n.tagName === 'MAIN');
   const text = message || same && kept;
-  if (text && main) main.prepend(h('p', { class: 'notice', role: 'status' }, text));
+  if (text && main) main.prepend(h('p.notice', { role: 'status' }, text));
   if (main) [kept, message] = [text, null];
   root.replaceChildren(...children);
   shownRoute = app && location.hash;

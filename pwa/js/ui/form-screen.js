@@ -9,7 +9,7 @@ import * as vault from '../vault.js';
 import { confirmButton, flash, go, h, reflash, rerender, screen, show } from './dom.js';
 
 export const alertBox = (title, ...lines) =>
-  h('div', { class: 'comment' }, h('strong', title), lines.map((line) => h('p', line)));
+  h('div.comment', h('strong', title), lines.map((line) => h('p', line)));
 
 // `save(values, say, since)` returns the route to go to, or `say(what is missing)` to stay. `edits`: the
 // form changes a record the station may change too while a draft waits; `version` is that record's as
@@ -21,10 +21,10 @@ export async function formScreen({
   if (notice) {
     [draftId, back, top] = [`notice:${notice.id}`, '#/waiting', alertBox(T.rejectedTitle, T.reason + notice.reason)];
   }
-  const restored = h('p', { class: 'notice', role: 'status' });
-  const error = h('p', { class: 'error', role: 'alert' });
+  const restored = h('p.notice', { role: 'status' });
+  const error = h('p.error', { role: 'alert' });
   const say = (text) => { error.textContent = text; return null; };
-  const submit = h('button', { type: 'submit', class: 'wide' }, T.save);
+  const submit = h('button.wide', { type: 'submit' }, T.save);
   form.append(error, submit);
   forms.fillForm(form, start);
   const blank = forms.readForm(form);
@@ -35,7 +35,7 @@ export async function formScreen({
   }
   // Shown above the form only while the phone refuses the draft (a full phone), from the start when the
   // words came back from memory (a lock while the phone was full).
-  const unsaved = h('p', { class: 'notice warn', role: 'alert' }, T.draftNotSaved);
+  const unsaved = h('p.notice.warn', { role: 'alert' }, T.draftNotSaved);
   // The version the volunteer's words began from, kept with the draft: saved against it, a field the
   // station changed meanwhile that she changed too is a conflict on the server, not an overwrite.
   const since = edits && !notice ? (draft?.since ?? version) : null;
@@ -78,7 +78,7 @@ export async function formScreen({
   // A date field defaults to the phone's today: say so when the phone's clock is known to be wrong.
   const { clockWrong } = vault.currentSession();
   const clock = clockWrong && form.querySelector('input[type=date]')
-    && h('p', { class: 'notice warn', role: 'status' }, '⚠ ' + T.clockWrong(clockWrong));
+    && h('p.notice.warn', { role: 'status' }, '⚠ ' + T.clockWrong(clockWrong));
   const shown = screen({ title, back: () => go(back) }, restored, top, clock, draft?.unsaved && unsaved, form, clear);
   if (show(shown, seq)) forms.opened(draftId);
   return keep;

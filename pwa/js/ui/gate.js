@@ -17,8 +17,8 @@ const pinInput = () => numberInput({ type: 'password', maxlength: 6, pattern: '[
 // tab took the app (在这里使用) must draw nothing and write nothing: a PIN set there would enrol over the
 // enrolment that tab made, and its visits would be sealed with a key the phone no longer holds.
 function gateForm(label, busy, content, run) {
-  const error = h('p', { class: 'error', role: 'alert' });
-  const submit = h('button', { type: 'submit', class: 'wide' }, label);
+  const error = h('p.error', { role: 'alert' });
+  const submit = h('button.wide', { type: 'submit' }, label);
   const form = h('form', {
     novalidate: true,
     async onsubmit(event) {
@@ -40,7 +40,7 @@ function gateForm(label, busy, content, run) {
 
 export function wechat(goOn) {
   bare(T.wechatTitle,
-    h('img', { class: 'picture', src: 'img/wechat-open.svg', alt: T.wechatPicture, width: 320, height: 260 }),
+    h('img.picture', { src: 'img/wechat-open.svg', alt: T.wechatPicture, width: 320, height: 260 }),
     h('p', T.wechatSay),
     button(T.wechatGoOn, goOn));
 }
@@ -76,9 +76,9 @@ function setPin({ title, save, done }) {
 
 export async function unlock({ done, forgot }) {
   const input = pinInput();
-  const error = h('p', { class: 'error', role: 'alert' });
-  const advice = h('p', { class: 'notice warn', role: 'status' });
-  const submit = h('button', { type: 'submit', class: 'wide' }, T.unlock);
+  const error = h('p.error', { role: 'alert' });
+  const advice = h('p.notice.warn', { role: 'status' });
+  const submit = h('button.wide', { type: 'submit' }, T.unlock);
   let timer = null;
   // The countdown reads the clock each second (timers are throttled on a sleeping phone).
   const waitFor = (until, fails) => {
@@ -136,16 +136,16 @@ export async function forgotPin({ done, back }) {
 // A tab that must wait or stop for another one: big words, and at most one thing to do, done once (a
 // second tap on 在这里使用 would take the app from this very tab).
 export function standBy({ title, say, label = null, action = null, warn = null }) {
-  bare(title, h('p', say), warn && h('p', { class: 'notice warn' }, warn), label && button(label, (event) => {
+  bare(title, h('p', say), warn && h('p.notice.warn', warn), label && button(label, (event) => {
     event.currentTarget.disabled = true;
     action();
   }, 'wide'));
 }
 
 export function stopped({ revoked, inactive, reason, unsent, exportNow, wipe }) {
-  const exported = h('p', { class: 'notice', role: 'status' });
+  const exported = h('p.notice', { role: 'status' });
   bare(revoked ? T.revokedTitle : inactive ? T.inactiveTitle : T.reenrolTitle,
-    h('p', { class: 'notice warn' }, reason),
+    h('p.notice.warn', reason),
     h('p', T.revokedSay(unsent, reason === T.cleared)),
     unsent > 0 && button(T.exportUnsent, async () => {
       exported.textContent = T.exported(await exportNow());

@@ -27,7 +27,7 @@ const followUpRow = ({ mentee, activity, due, overdue, wrong }) => row(
   { href: wrong ? `#/activity/${activity.id}` : `#/mentee/${mentee.id}`, class: `row${overdue ? ' overdue' : ''}` },
   [overdue ? tag('overdue', '⚠ ' + T.overdue) : tag('due', '○ ' + T.dueSoon), ' ', menteeLabel(mentee)],
   [T.followUpOn(shortDate(due)), activity.fields.follow_up ? '：' + activity.fields.follow_up : ''],
-  wrong && h('p', { class: 'error' }, wrong));
+  wrong && h('p.error', wrong));
 
 const returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class: 'row returned' },
   [tag('returned', '↩ ' + T.returned), ' ', menteeLabel(repo.get(f.mentee_id))],
@@ -44,12 +44,12 @@ export async function render({ seq = null } = {}) {
   // visit, and is told where its work is rather than shown an empty list and a form with no child.
   const title = T.app + (user ? ' · ' + user.name : '');
   if (user?.role && user.role !== 'mentor') {
-    show(screen({ title, tab: 'home' }, syncCard(), h('p', { class: 'notice' }, T.staffPhone)), seq);
+    show(screen({ title, tab: 'home' }, syncCard(), h('p.notice', T.staffPhone)), seq);
     return;
   }
   show(screen({ title, tab: 'home' },
     syncCard(),
-    draft && h('p', { class: 'notice' }, T.draftWaiting, ' ',
+    draft && h('p.notice', T.draftWaiting, ' ',
       link('#/log', T.draftContinue, 'inline')),
     link('#/log', '✎ ' + T.logVisit),
     section(T.returnedTitle, returnedActivities(activities, user?.id).map(returnedRow)),

@@ -25,11 +25,11 @@ export async function render({ wipe, seq = null }) {
     h('h2', T.thisPhone),
     h('p', listed(user?.name, unit?.name)),
     h('p', T.phoneId(shortId(info.deviceId))),
-    h('p', { class: 'hint' }, persisted ? T.storageKept : T.storageNotKept),
+    h('p.hint', persisted ? T.storageKept : T.storageNotKept),
     h('h2', T.logout),
     h('p', T.logoutSay),
     mayLeave ? confirmButton(T.logout, T.wipeConfirm, wipe, 'wide danger')
-      : [h('p', { class: 'notice warn', role: 'status' }, T.logoutRefused(stamps.length)), exportButton()]), seq);
+      : [h('p.notice.warn', { role: 'status' }, T.logoutRefused(stamps.length)), exportButton()]), seq);
 }
 
 export function shortId(deviceId) {

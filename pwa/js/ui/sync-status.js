@@ -27,11 +27,11 @@ function describe() {
 }
 
 export function syncCard() {
-  const line = h('p', { class: 'line', role: 'status' });
-  const last = h('p', { class: 'last' });
+  const line = h('p.line', { role: 'status' });
+  const last = h('p.last');
   const extra = h('div');
   const now = button(T.syncNow, () => sync.syncNow('button'));
-  const card = h('section', { class: 'sync', 'aria-label': T.syncLabel }, line, last, extra, now);
+  const card = h('section.sync', { 'aria-label': T.syncLabel }, line, last, extra, now);
   const update = () => {
     if (!vault.isUnlocked()) return;
     const d = describe();

@@ -41,7 +41,7 @@ function riskBox(form, locked) {
     detail.hidden = !form.elements.risk_flag.checked;
   };
   if (locked) box.querySelector('input').disabled = true;
-  return { update, box: h('div', { class: 'risk', onchange: update }, box, detail) };
+  return { update, box: h('div.risk', { onchange: update }, box, detail) };
 }
 
 const childOption = ({ mentee }) => h('option', { value: mentee.id }, menteeName(mentee));
@@ -118,14 +118,14 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
       withHeld(pairs(DURATIONS), start.duration_min).sort(([a], [b]) => a - b)
         .map(([n]) => h('option', { value: n }, T.minutes(n))))),
     field(T.place, place),
-    h('div', { class: 'chips' }, PLACES.map((p) => quick(p, () => { place.value = p; }))),
+    h('div.chips', PLACES.map((p) => quick(p, () => { place.value = p; }))),
     field(T.preparation, area('preparation')),
     field(T.record, area('record')),
     chips(T.moods, 'moods', withHeld(pairs(MOODS), start.moods)),
     chips(T.observations, 'observations', withHeld(pairs(OBSERVATIONS), start.observations)),
     field(T.followUp, area('follow_up')),
     field(T.followUpDue, due),
-    h('div', { class: 'chips' }, dueIn(T.inOneWeek, addDays, 7), dueIn(T.inTwoWeeks, addDays, 14),
+    h('div.chips', dueIn(T.inOneWeek, addDays, 7), dueIn(T.inTwoWeeks, addDays, 14),
       dueIn(T.inOneMonth, addMonths, 1)),
     chips(T.sixLinks, 'tags', withHeld(Object.entries(SIX_LINKS), start.tags)),
     risk.box].flat());

@@ -49,8 +49,8 @@ function rejectedRow(notice) {
     [tag('rejected', '⚠ ' + T.rejectedTitle), ' ', label(notice.entity)],
     subject(notice.entity, notice.record_id, notice.fields, repo.noticeChild(notice)),
     T.made(moment(notice.created_at)), T.reason + notice.reason,
-    !mine && h('p', { class: 'notice warn' }, T.childGone),
-    h('div', { class: 'actions' }, mine && link(`#/notice/${notice.id}`, T.fix, 'button'),
+    !mine && h('p.notice.warn', T.childGone),
+    h('div.actions', mine && link(`#/notice/${notice.id}`, T.fix, 'button'),
       confirmButton(T.discard, T.discardConfirm, dismiss(notice), 'secondary')));
 }
 
@@ -58,7 +58,7 @@ function conflictRow(notice) {
   const labels = FIELD_LABELS[notice.entity] || {};
   return row({}, '⚠ ' + T.conflictTitle, subject(notice.entity, notice.record_id),
     h('p', T.conflictSay),
-    ...notice.conflicts.map((c) => h('div', { class: 'kept' }, h('strong', labels[c.field] || c.field),
+    ...notice.conflicts.map((c) => h('div.kept', h('strong', labels[c.field] || c.field),
       h('p', T.kept, said(c.kept)), h('p', T.yours, said(c.yours)))),
     button(T.understood, dismiss(notice)));
 }
