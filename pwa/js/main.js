@@ -118,8 +118,10 @@ function route(refresh = false) {
 
 function openNotice(id, seq) {
   const notice = repo.notice(id);
-  // A child gone from the phone has no form to fix in: the list says so and offers the export.
-  const entity = notice?.kind === 'rejected' && repo.stillMine(notice) && notice.entity;
+  // A child gone from the phone has no form to fix in: the list says so and offers the export. A refusal
+  // the server kept the words of is mended by no edit: sent again, it would only be refused and kept twice.
+  const entity = notice?.kind === 'rejected' && repo.stillMine(notice) && !notice.reason?.includes(T.keptOnServer)
+    && notice.entity;
   if (entity === 'activity') visitForm.render({ mode: 'fix', notice, seq });
   else if (entity === 'screening') screeningForm.render({ menteeId: notice.fields.mentee_id, notice, seq });
   else if (entity === 'mentee') guardianForm.render({ menteeId: notice.record_id, notice, seq });

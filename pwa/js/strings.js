@@ -28,6 +28,7 @@ const EXPORT = '导出未同步记录';
 const FULL = '手机存储空间不够，';
 const CLEAN = '请清理手机里的照片、视频或聊天记录';
 const CLASH = '和别人的修改冲突';
+const REFUSED = '没有被接收';
 const UNSENT = (n) => `还有 ${n} 条没有同步或没有写完。请先`;
 
 export const T = {
@@ -64,7 +65,7 @@ export const T = {
   lastSync: (t) => `上次同步 ${t}`, neverSynced: '还没有同步过', syncing: '正在同步…',
   offline: '没有网络：记录已保存在手机里，有信号时会自动同步。',
   serverDown: '暂时连不上辅导站的服务器，稍后会自动再试。',
-  needsAttention: (n) => `有 ${n} 条修改没有被接收，请到“待同步”里查看。`,
+  needsAttention: (n) => `有 ${n} 条修改${REFUSED}，请到“待同步”里查看。`,
   clockWrong: ({ server, phone }) =>
     `手机上的日期不对：上次同步时，今天是${fullDate(server)}，手机上却是${fullDate(phone)}。`
     + '请到手机的“设置”里改好日期和时间；记帮扶时也请看一下日期对不对。',
@@ -116,10 +117,13 @@ export const T = {
   exportUnsent: EXPORT, made: (t) => `记录于 ${t}`,
   exported: (n) => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都可以），辅导站会在电脑上录入。`,
   lastTry: (t, why) => `上次尝试 ${t}${why ? '：' + why : ''}`, notTried: '还没有发送过',
-  rejectedTitle: '没有被接收，需要修改', conflictTitle: CLASH,
+  rejectedTitle: REFUSED + '，需要修改', refused: REFUSED, conflictTitle: CLASH,
   conflictSay: '同一处内容别人先改过了，保留了先到的内容，您的内容已交给辅导站处理。', kept: '保留的内容：',
   yours: '您写的内容：', understood: '知道了', fix: '打开修改', discard: '放弃这条修改',
   discardConfirm: '再点一次，放弃这条修改',
+  // In the server's sentence when it kept a refused visit's or 摸排's words for the station (sync/kept.py:
+  // its child was deleted meanwhile): no edit or export mends it, and putting it away loses nothing.
+  keptOnServer: '保存在服务器上',
   childGone: '这个孩子已经不在您的帮扶名单上了（结对已结束，或换了别的志愿者），这条记录不能再从这台手机发送。'
     + '请点下面的“' + EXPORT + '”，把文件交给辅导站。', reason: '原因：', newRecord: (label) => `新增${label}`,
   changedRecord: (label) => `修改${label}`,

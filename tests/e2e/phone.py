@@ -159,8 +159,9 @@ class Station:
         self.token = enrol(server, login, "辅导站电脑")["token"]
         self.next_id = 1
 
-    def push(self, entity: str, record_id: str, fields: dict[str, Any], base_version: int | None) -> dict[str, Any]:
-        mutation = {"mutation_id": self.next_id, "entity": entity, "record_id": record_id, "op": "upsert",
+    def push(self, entity: str, record_id: str, fields: dict[str, Any], base_version: int | None,
+             op: str = "upsert") -> dict[str, Any]:
+        mutation = {"mutation_id": self.next_id, "entity": entity, "record_id": record_id, "op": op,
                     "base_version": base_version, "fields": fields}
         self.next_id += 1
         status, body = self.server.request("POST", "/api/sync/push", {"mutations": [mutation]}, self.token)

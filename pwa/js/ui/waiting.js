@@ -42,16 +42,20 @@ function entryRow(entry, { lastAttemptAt, lastError }) {
 }
 
 // A change about a child no longer on this phone cannot be fixed here: its form would offer only
-// the volunteer's other children. The words stay in the notice until exported or given up.
+// the volunteer's other children, so its title asks for no 修改. The words stay in the notice until
+// exported or given up; those the server kept for the station (their child was deleted) are said in the
+// server's own sentence, big, and put away with 知道了: no edit or export could mend them.
 function rejectedRow(notice) {
-  const mine = repo.stillMine(notice);
+  const kept = notice.reason?.includes(T.keptOnServer);
+  const mine = !kept && repo.stillMine(notice);
   return row({ class: 'row returned' },
-    [tag('rejected', '⚠ ' + T.rejectedTitle), ' ', label(notice.entity)],
+    [tag('rejected', '⚠ ' + (mine ? T.rejectedTitle : T.refused)), ' ', label(notice.entity)],
     subject(notice.entity, notice.record_id, notice.fields, repo.noticeChild(notice)),
-    T.made(moment(notice.created_at)), T.reason + notice.reason,
-    !mine && h('p.notice.warn', T.childGone),
-    h('div.actions', mine && link(`#/notice/${notice.id}`, T.fix, 'button'),
-      confirmButton(T.discard, T.discardConfirm, dismiss(notice), 'secondary')));
+    T.made(moment(notice.created_at)), kept ? h('p.notice.big', notice.reason) : T.reason + notice.reason,
+    !mine && !kept && h('p.notice.warn', T.childGone),
+    h('div.actions', mine && link(`#/notice/${notice.id}`, T.fix, 'button'), kept
+      ? button(T.understood, dismiss(notice), 'wide')
+      : confirmButton(T.discard, T.discardConfirm, dismiss(notice), 'secondary')));
 }
 
 function conflictRow(notice) {
