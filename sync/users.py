@@ -377,9 +377,11 @@ def _check_values(db: sqlite_utils.Database, current: dict[str, Any] | None, use
             raise NotAllowed(f"{label}只能写一行，不能换行。")
     if isinstance(phone, str) and phone.strip() and not is_telephone(phone):
         raise NotAllowed("联系电话请写数字，可以带区号、横线、空格，分机号写在“转”后面，例如 0513-8888 6666 转 123。")
-    unit = db.execute("SELECT deleted FROM units WHERE id = ?", [user.get("unit_id")]).fetchone()
-    if unit is None or unit[0]:
+    unit = db.execute("SELECT deleted, name FROM units WHERE id = ?", [user.get("unit_id")]).fetchone()
+    if unit is None:
         raise NotAllowed("所属单位不存在。")
+    if unit[0]:  # e.g. restoring an account stopped before its school was deleted
+        raise NotAllowed(f"所属单位“{unit[1]}”已删除，请在“所属单位”里换一个现有的单位。")
     clash = db.execute("SELECT id FROM users WHERE login = ?", [user["login"]]).fetchone()
     if clash is not None and (current is None or clash[0] != current["id"]):
         raise NotAllowed(f"用户名 {user['login']} 已被使用，请换一个。")

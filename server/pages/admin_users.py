@@ -78,6 +78,9 @@ async def _render_form(visit: Visit, values: dict[str, Any], *, user: dict[str, 
     scope = await visit.scope()
     units = await visit.state.store.read(lambda db: unit_options(db, scope))
     stop = None
+    # An account stopped before its unit was deleted: its unit is in no option, so say which it was.
+    gone = None if user is None else await visit.state.store.read(lambda db: db.execute(
+        "SELECT name FROM units WHERE id = ? AND deleted = 1", [user["unit_id"]]).fetchone())
     if user is not None and user["role"] == "mentor":
         # Stopped, a volunteer may still have pairings running: the page ends them as the volunteer page does.
         user_id = user["id"]
@@ -87,6 +90,7 @@ async def _render_form(visit: Visit, values: dict[str, Any], *, user: dict[str, 
         "user": user, "values": values, "error": error, "units": units, "roles": ROLE_LABELS,
         "record_id": None if user is not None else form_record_id(values),
         "own": user is not None and user["id"] == visit.actor.user_id, "stop": stop, "draft": draft or {},
+        "gone_unit": gone[0] if gone else None,
     }, status=status)
 
 
@@ -235,7 +239,11 @@ async def admin_user_save(request: Request) -> Response:
             return await _render_form(visit, as_is, user=user, error="不能停用自己正在使用的账号。", status=400)
         if action == "deactivate":
             return await _deactivate(visit, user, values)
-        await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=user["id"]))
+        try:
+            await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=user["id"]))
+        except NotAllowed as exc:  # its unit was deleted meanwhile: a sentence on the form, not a 403 page
+            return await _render_form(visit, as_is, user=user, error=f"不能恢复使用：{exc.reason}保存后再恢复使用。",
+                                      status=400)
         return visit.redirect(f"/admin/users/{user['id']}", flash=f"账号 {user['login']} 已恢复使用。")
     if action == "password":
         if user["role"] == "mentor":
