@@ -68,7 +68,15 @@ FLAGS = (
     ("is_poverty_listed", "是否建档立卡", ("建档立卡", "是否建档立卡户", "建档立卡户"), "hardship"),
     ("is_psych", "是否有心理行为问题", ("是否心理行为问题", "心理行为问题", "是否有心理问题", "是否心理问题"), "psych"),
 )
-COLUMNS = (*COLUMNS, *(Column(key, header, aliases=aliases, in_template=False) for key, header, aliases, _ in FLAGS))
+
+def _flag_help(category: str) -> str:
+    """How to fill a yes/no column, in the words ``flag_categories`` reads."""
+    return (f"填“是”或“否”（√、×、1、0、Y、N 也可以），不填算“否”。填“是”的孩子加上类别“{CATEGORIES[category]}”；"
+            "填“否”不会去掉已有的类别。")
+
+
+COLUMNS = (*COLUMNS, *(Column(key, header, aliases=aliases, in_template=False, help=_flag_help(category))
+                       for key, header, aliases, category in FLAGS))
 LABELS = {c.key: c.header for c in COLUMNS}
 _YES = frozenset(("是", "√", "✓", "✔", "1", "Y", "YES", "有", "TRUE"))
 _NO = frozenset(("否", "×", "✗", "✘", "X", "0", "N", "NO", "无", "没有", "不是", "FALSE"))

@@ -25,7 +25,8 @@ from .unitnames import not_found
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (
-    Column("name", "姓名", required=True, width=12, aliases=("志愿者姓名", "五老姓名", "老同志姓名")),
+    Column("name", "姓名", required=True, help="志愿者的真实姓名。", width=12,
+           aliases=("志愿者姓名", "五老姓名", "老同志姓名")),
     Column("phone", "手机号", help="用来认出同一位志愿者：再次导入时按手机号找到同一人，不会重复添加。", width=16,
            aliases=("手机", "手机号码", "联系电话", "电话", "联系方式", "电话号码")),
     Column("login", "用户名", help="可不填，自动生成（m + 手机号）；已有账号的志愿者也可按用户名更新。", width=16),

@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from server.imports import mentees as mentee_rows
 from server.imports.sheets import read_rows
 from server.pages.imports import KINDS
 
@@ -77,6 +78,34 @@ def test_the_template_is_an_xlsx_with_chinese_headers_that_reads_back_empty(site
         assert headers[0 if kind == "mentor" else 1] == "姓名（必填）"
         assert book.sheetnames[1] == "填写说明" and "掘港小学辅导站" in str(list(book.worksheets[1].values))
         assert read_rows(response.content, KINDS[kind].columns) == ([], [])
+
+
+def test_every_column_of_every_import_page_says_how_to_fill_it_in(site: Site) -> None:
+    browser = site.as_(site.w.staff_st11)
+    for path in ("/mentees/import", "/mentors/import"):
+        page = browser.get(path).text
+        cells = re.findall(r'<td data-label="列名">([^<]*)</td><td data-label="必填">[^<]*</td>'
+                           r'<td data-label="怎么填">([^<]*)</td>', page)
+        kind = KINDS["mentee" if path.startswith("/mentees") else "mentor"]
+        assert [header for header, _ in cells] == [c.header for c in kind.columns], path
+        assert [header for header, how in cells if not how.strip()] == [], f"{path}: columns with an empty 怎么填"
+    yes_no = re.findall(r'<td data-label="列名">(是否[^<]*)</td>.*?<td data-label="怎么填">([^<]*)</td>',
+                        browser.get("/mentees/import").text)
+    assert len(yes_no) == len(mentee_rows.FLAGS)
+    assert all("填“是”或“否”" in how and "不填算“否”" in how for _, how in yes_no), yes_no
+
+
+def test_the_yes_no_words_the_import_page_names_are_the_ones_the_importer_reads() -> None:
+    for key, header, _, category in mentee_rows.FLAGS:
+        how = next(c.help for c in mentee_rows.COLUMNS if c.key == key)
+        named = re.search(r"（(.*) 也可以）", how)
+        assert named, how
+        for word, taken in [("是", True), ("否", False), *((w, w in "√1Y") for w in named.group(1).split("、"))]:
+            errors: list[str] = []
+            assert mentee_rows.flag_categories({key: word}, errors) == ([category] if taken else []), (header, word)
+            assert errors == [], (header, word)
+        errors = []
+        assert mentee_rows.flag_categories({key: ""}, errors) == [] and errors == [], "不填算“否”"
 
 
 def test_a_unit_named_like_a_formula_is_text_in_the_template(site: Site) -> None:
