@@ -2,10 +2,12 @@
 real ``banxing serve`` over the demo county: each page loads without a CSP or script error, never
 scrolls sideways, keeps body text at 18 px or more and main buttons at 60 px or more; the
 enrolment code page shows the QR as an inline SVG; an Excel roster is previewed with its mistakes in words;
-at phone width, stopping a volunteer ends their pairings too.
+at phone width, stopping a volunteer ends their pairings too; a child's file deleted from the
+station's phone still opens, marked 档案已删除, for the station and the county alike.
 
 Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh docs/screenshots/station-*.png (phone: the
-first screen, as a person sees it; PC: the whole page; station-mentor-stop.png: a volunteer's stop form).
+first screen, as a person sees it; PC: the whole page; station-mentor-stop.png: a volunteer's stop form;
+county-mentee-deleted-*.png: the county's view of the deleted child's file).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from playwright.sync_api import Browser, Page
 
 from sync import new_id
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, enrol
 from .phone import query
 from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
 
@@ -99,6 +101,8 @@ def test_station_pages_fit_the_screen_and_pass_the_csp(server: ServerProcess, br
         page.get_by_role("button", name="上传并预览").click()
         page.wait_for_selector("#result-h")
         assert "预览（还没有录入）" in page.content()
+        check_page(page, width, "phone export preview", errors)
+        page.screenshot(full_page=size == "pc", path=str(shots / f"station-phone-preview-{size}.png"))
         page.get_by_role("button", name="确认导入").click()
         page.wait_for_selector("#result-h")
         assert "录入结果" in page.content()
@@ -149,3 +153,40 @@ def _stop_volunteer(page: Page, server: ServerProcess, width: int, errors: list[
     (left,), = query(server, "SELECT count(*) FROM pairings p JOIN users u ON u.id = p.mentor_id"
                              " WHERE u.login = 'yang.mofan' AND p.status = 'active' AND p.deleted = 0")
     assert left == 0
+
+
+def _delete_a_child_from_the_station_phone(server: ServerProcess) -> str:
+    """A child of the station with pairings, all ended, deleted through /api/sync/push from the
+    station's enrolled phone (the one way a child's file is deleted); the child's id."""
+    (child, version), = query(
+        server, "SELECT m.id, m.version FROM mentees m JOIN users u ON u.unit_id = m.unit_id WHERE u.login = ?"
+        " AND m.deleted = 0 AND EXISTS (SELECT 1 FROM pairings p WHERE p.mentee_id = m.id AND p.deleted = 0)"
+        " AND NOT EXISTS (SELECT 1 FROM pairings p WHERE p.mentee_id = m.id AND p.status = 'active'"
+        " AND p.deleted = 0) ORDER BY m.code LIMIT 1", STAFF_LOGIN)
+    token = enrol(server, STAFF_LOGIN, "辅导站电脑")["token"]
+    status, body = server.request("POST", "/api/sync/push", {"mutations": [{
+        "mutation_id": 1, "entity": "mentee", "record_id": child, "op": "delete", "base_version": version,
+        "fields": {}}]}, token)
+    assert status == 200 and body["results"][0]["status"] == "applied", body
+    return str(child)
+
+
+@pytest.mark.parametrize("size", ["phone", "pc"])
+def test_a_deleted_childs_file_fits_the_screen_for_the_station_and_the_county(
+        server: ServerProcess, browser: Browser, size: str, tmp_path: pathlib.Path) -> None:
+    shots = shots_dir(tmp_path)
+    width = SIZES[size]["viewport"]["width"]
+    child = _delete_a_child_from_the_station_phone(server)
+    for login, landing, name in ((STAFF_LOGIN, "/staff", "station"), ("county", "/dashboard", "county")):
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES[size])
+        page = context.new_page()
+        errors = watch_errors(page)
+        try:
+            sign_in(page, server, login, landing)
+            response = page.goto(f"{server.url}/mentees/{child}")
+            assert response is not None and response.status == 200, name
+            assert "档案已删除" in page.locator("main").inner_text()
+            check_page(page, width, f"{name}'s deleted child's file", errors)
+            page.screenshot(full_page=size == "pc", path=str(shots / f"{name}-mentee-deleted-{size}.png"))
+        finally:
+            context.close()
