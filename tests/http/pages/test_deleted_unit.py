@@ -3,16 +3,20 @@ files are deleted (or moved) and its accounts stopped (the write path refuses ot
 tests/unit/test_held_records.py). The deleted children's kept files stay where they were read: the
 county and the town above the school still open them, marked 档案已删除 and naming the school; no
 count changes, since a deleted child counted nowhere already; and an account stopped at the school is
-not restored there, with a sentence saying which school went and what to do."""
+not restored there, with a sentence saying which school went and what to do; a visit the child's
+volunteer's phone held unsent is refused in words and kept for the town to enter."""
 from __future__ import annotations
 
 from typing import Any
 
 import sqlite_utils
 
-from ...factories import end_pairing, make_activity, make_mentee, make_pairing, mutate, remove, row
+from sync import new_id
+
+from ...factories import end_pairing, make_activity, make_mentee, make_pairing, mutate, push, remove, row, upsert
 from .conftest import Site
 from .test_archives import words
+from .test_phone_import import PAGE
 
 CODE = "BX-JG-9"
 PERIOD = "from=2026-01-01&to=2026-12-31"
@@ -120,3 +124,20 @@ def test_an_account_stopped_at_a_deleted_school_is_not_restored_there_and_the_pa
     assert admin.post(f"/admin/users/{w.staff_st12.user_id}", {"action": "activate"}).status_code == 303
     staff = site.as_(w.staff_st12)  # now at the town: the school's deleted child is in the town's reach
     assert staff.get("/mentees?status=deleted").status_code == 200
+
+
+def test_a_visit_the_volunteers_phone_held_for_a_child_of_the_deleted_school_is_refused_and_kept_for_the_town(
+        site: Site) -> None:
+    w = site.w
+    ids = _deleted_child_at_the_school(site)
+    _delete_the_school(site)
+    text = "离线时写的家访：孩子说最近晚上睡不着。"
+    fields = {"pairing_id": ids["pairing"], "kind": "home_visit", "date": "2026-11-20", "record": text}
+    record_id = new_id()
+    (answer,) = site.write(lambda db: push(db, w.mentor1, upsert("activity", record_id, fields, 101)))
+    assert answer["status"] == "rejected" and "的档案已被辅导站删除" in answer["reason"], answer
+    assert site.read(lambda db: row(db, "activity", record_id)) is None
+    for reader in (w.staff_town1, w.admin):
+        listed = words(site.as_(reader).get(PAGE).text)
+        assert text in listed, f"{reader.name}: the words are kept where someone can enter them"
+    assert text not in words(site.as_(w.staff_town2).get(PAGE).text)
