@@ -17,6 +17,7 @@ from sync import entities
 from sync.rules import visit_date_slips
 from sync.timeutil import SHANGHAI, parse_utc
 
+from .completeness import incomplete_visits, missing_parts
 from .paths import Paths
 
 
@@ -71,6 +72,8 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.globals["static_url"] = static_url
     env.globals["url_for"] = url_for
     env.globals["visit_date_slips"] = visit_date_slips
+    env.globals["missing_parts"] = missing_parts
+    env.globals["incomplete_visits"] = incomplete_visits
     env.filters["local_time"] = local_time
     env.filters["label"] = label
     env.filters["chinese_date"] = chinese_date

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from sync import apply_mutations, mutations
 
-from ...factories import mutate, row
+from ...factories import make_mentee, make_pairing, mutate, row
 from .conftest import Site
 from .station import access_rows, conflict_on_activity1
 
@@ -248,3 +248,34 @@ def test_a_pairing_or_visit_changed_after_its_approval_says_so_beside_the_approv
     assert "⚠ 审核通过后又改过：风险处理记录、处理日期" in visit
     untouched = words(site.as_(w.reviewer).get(f"/pairings/{w.pairing2}").text)
     assert "审核通过后又改过" not in untouched
+
+
+def test_the_archive_and_its_print_mark_and_count_visits_missing_a_part(site: Site) -> None:
+    """The archive an inspector checks on site (检查项 结对帮扶档案完整（准备、记录、跟踪）) counts the
+    visits missing any of the three parts the Rudong notice asks of each, and marks each one, on
+    screen and on paper; a deleted visit counts nowhere."""
+    w = site.w
+
+    def build(db: sqlite_utils.Database) -> dict[str, str]:
+        child = make_mentee(db, w.staff_st11, w.st11)
+        pairing = make_pairing(db, w.staff_st11, w.mentor1, child)
+        whole = {"pairing_id": pairing, "kind": "talk", "preparation": "带两本书", "record": "聊了学习",
+                 "follow_up": "下周再去"}
+        mutate(db, w.mentor1, "activity", {**whole, "date": "2026-11-02"})
+        mutate(db, w.mentor1, "activity", {**whole, "date": "2026-11-09", "preparation": None})
+        mutate(db, w.mentor1, "activity", {**whole, "date": "2026-11-16", "record": "", "follow_up": None})
+        gone = mutate(db, w.mentor1, "activity", {**whole, "date": "2026-11-18", "preparation": None})
+        apply_mutations(db, w.mentor1, [mutations.delete("activity", gone, base_version=1)])
+        return {"pairing": pairing}
+
+    pairing = site.write(build)["pairing"]
+    browser = site.as_(w.staff_st11)
+    screen = html.unescape(browser.get(f"/pairings/{pairing}").text)
+    timeline = screen[screen.index('id="timeline"'):screen.index('id="deleted"')]
+    assert "其中 2 次没有写全事前准备、过程记录、事后跟踪" in timeline
+    assert timeline.count("未写：") == 2
+    assert timeline.index("2026年11月9日") < timeline.index("未写：事前准备。") < timeline.index("2026年11月16日")
+    assert timeline.index("2026年11月16日") < timeline.index("未写：过程记录、事后跟踪。")
+    paper = html.unescape(browser.get(f"/pairings/{pairing}/print").text)
+    assert "其中 2 次帮扶活动没有写全事前准备、过程记录、事后跟踪" in paper
+    assert "未写：事前准备。" in paper and "未写：过程记录、事后跟踪。" in paper

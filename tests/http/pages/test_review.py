@@ -242,3 +242,27 @@ def test_more_than_200_pairings_waiting_says_how_many_in_all_not_only_the_200_sh
     site.write(pair_many)
     text = site.as_(w.staff_st11).get("/review").text
     assert "结对（201 个待审核，先显示最早的 200 个）" in text and "审核完这些后刷新本页" in text
+
+
+def _card(text: str, record_id: str) -> str:
+    """The queue's card of ``record_id``: from its ``<article`` to the next one's."""
+    start = text.index(f'id="{record_id}"')
+    end = text.find("<article", start)
+    return text[start:end if end > 0 else len(text)]
+
+
+def test_the_queue_marks_a_visit_missing_its_preparation_record_or_follow_up(site: Site) -> None:
+    """Rudong notice part 三: every visit has its preparation, its record and a follow-up. A visit
+    without one is named on its card, outside the folded texts, so the reviewer need not read every
+    visit to find it; a blank text is as missing as an empty one."""
+    w = site.w
+    whole = site.write(lambda db: make_activity(db, w.mentor2, w.pairing2, preparation="带两本书",
+                                                record="聊了学习", follow_up="下周再去", date="2026-11-21"))
+    gaps = site.write(lambda db: make_activity(db, w.mentor2, w.pairing2, preparation="",
+                                               record="聊了学习", follow_up="  ", date="2026-11-22"))
+    text = html.unescape(site.as_(w.staff_st11).get("/review").text)
+    card = _card(text, gaps)
+    assert "未写：事前准备、事后跟踪。" in card
+    assert card.index("未写：") < card.index("<details"), "named on the card, not only inside the fold"
+    assert card.count("未写：") == 1, "said once, not again inside the fold"
+    assert "未写：" not in _card(text, whole)
