@@ -8,6 +8,7 @@ view of a child's file is written to the access log.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +28,7 @@ from ..queries.mentees import (
     PAGE_SIZE,
     MenteeFilter,
     get_mentee,
+    half_year_start,
     list_mentees,
     mentee_activities,
     mentee_pairings,
@@ -97,9 +99,10 @@ async def mentee_list(request: Request) -> Response:
         risk_level=params.get("risk", "") if params.get("risk") in RISK_LEVELS else "",
         status="" if params.get("status") in ("all", DELETED) else (params.get("status") or "active"),
         page=page_number(params), deleted=params.get("status") == DELETED,
+        unscreened=params.get("screening") == "due",
     )
     if f.status not in ("", *MENTEE_STATUSES):
-        f = MenteeFilter(f.q, f.unit_id, f.category, f.risk_level, "active", f.page)
+        f = replace(f, status="active")
     scope = await visit.scope()
     names = sees_names(visit.actor)
 
@@ -117,11 +120,12 @@ async def mentee_list(request: Request) -> Response:
     await log_shown(visit, "view_mentee_list", f.unit_id or visit.actor.unit_id, {"mentee": len(listed)})
     hide_private(visit.actor.role, "mentee", [*rows, *(child for group in shared for child in group["children"])])
     query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
-                               ("status", params.get("status", ""))) if v}
+                               ("status", params.get("status", "")), ("screening", "due" if f.unscreened else "")) if v}
     return visit.render("staff/mentee_list.html", {
         "rows": rows, "total": total, "shared_codes": shared, "f": f, "units": units, "sees_names": names,
         "query": query,
         "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
+        "half_year_start": half_year_start(local_today()),
         "can_edit": visit.actor.role in STAFF,
         "import_path": route_path(request, "mentee_import") if visit.actor.role in STAFF else None,
     })

@@ -7,6 +7,7 @@ for readers who may not, so a search cannot reveal a name either.
 """
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,14 @@ class MenteeFilter:
     status: str = "active"
     page: int = 1
     deleted: bool = False  # the deleted children only (已删除): where the inspector finds them, counted nowhere else
+    # Those with no 摸排 since this half-year began (本半年未摸排): the Rudong notice (part 二.1) has
+    # every child screened again each half-year, 上半年 and 下半年.
+    unscreened: bool = False
+
+
+def half_year_start(day: datetime.date) -> datetime.date:
+    """The first day of ``day``'s half-year: 1 January or 1 July."""
+    return datetime.date(day.year, 1 if day.month <= 6 else 7, 1)
 
 
 def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
@@ -72,6 +81,10 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
     if f.status:
         where.append("m.status = ?")
         args.append(f.status)
+    if f.unscreened:
+        where.append("NOT EXISTS (SELECT 1 FROM screenings s WHERE s.mentee_id = m.id AND s.deleted = 0"
+                     " AND s.date >= ?)")
+        args.append(half_year_start(local_today()).isoformat())
     condition = " AND ".join(where)
     total = int(db.execute(f"SELECT count(*) FROM mentees m WHERE {condition}", args).fetchone()[0])
     rows = db.query(
@@ -83,7 +96,8 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
                 FROM pairings p JOIN users u ON u.id = p.mentor_id
                 WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0) AS mentors,
                (SELECT max((SELECT max(a.date) FROM activities a WHERE a.pairing_id = lp.id AND a.deleted = 0))
-                FROM pairings lp WHERE lp.mentee_id = m.id AND lp.deleted = 0) AS last_activity
+                FROM pairings lp WHERE lp.mentee_id = m.id AND lp.deleted = 0) AS last_activity,
+               (SELECT max(s.date) FROM screenings s WHERE s.mentee_id = m.id AND s.deleted = 0) AS last_screening
         FROM mentees m JOIN units un ON un.id = m.unit_id
         WHERE {condition}
         ORDER BY CASE m.risk_level WHEN 'key' THEN 0 WHEN 'watch' THEN 1 ELSE 2 END, m.code

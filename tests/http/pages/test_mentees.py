@@ -3,11 +3,13 @@ roles that need them, registration with a generated code, edits that reach the v
 screenings, and the access log of every view."""
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
 import pytest
 
+from server.queries.mentees import half_year_start
 from sync.timeutil import local_today
 
 from ...factories import make_activity, make_mentee, make_pairing, mutate, pull_all, remove, table_counts
@@ -480,3 +482,34 @@ def test_children_already_sharing_a_code_are_listed_for_those_who_can_give_one_a
     station = browser.get("/mentees").text
     assert "编号重复" in station and f"/mentees/{w.mentee2}/edit" not in station  # 小明 and 小芳 still share
     assert site.as_(w.staff_st21).get("/mentees").text.count("另有 1 个孩子") == 1
+
+
+def test_the_list_finds_the_children_not_screened_again_this_half_year(site: Site) -> None:
+    """Rudong notice part 二.1: every child is screened (摸排) again each half-year. 本半年未摸排 lists the
+    children with no live 摸排 since 1 January or 1 July, whichever began the half-year they are in; a
+    deleted 摸排 does not count, and the list names each child's latest one."""
+    w = site.w
+    start = half_year_start(local_today())
+    day_before = start - datetime.timedelta(days=1)
+
+    def build(db: Any) -> dict[str, str]:
+        kids = {k: make_mentee(db, w.staff_st11, w.st11, code=f"HY-{k}")
+                for k in ("screened", "before", "deleted", "never")}
+        mutate(db, w.staff_st11, "screening", {"mentee_id": kids["screened"], "date": start.isoformat()})
+        mutate(db, w.staff_st11, "screening", {"mentee_id": kids["before"], "date": day_before.isoformat()})
+        gone = mutate(db, w.staff_st11, "screening", {"mentee_id": kids["deleted"], "date": start.isoformat()})
+        remove(db, w.staff_st11, "screening", gone)
+        return kids
+
+    site.write(build)
+    browser = site.as_(w.staff_st11)
+    due = browser.get("/mentees", params={"q": "HY-", "screening": "due"}).text
+    assert [c for c in ("screened", "before", "deleted", "never") if f"HY-{c}" in due] == ["before", "deleted", "never"]
+    assert "共 3 人" in due and f"{start.year}年{start.month}月1日以来还没有摸排记录" in due
+    assert 'value="due" selected' in due
+    every = browser.get("/mentees", params={"q": "HY-"}).text
+    assert "共 4 人" in every
+    row = every[every.index("HY-before"):every.index("</tr>", every.index("HY-before"))]
+    assert f"{day_before.year}年{day_before.month}月{day_before.day}日" in row and "本半年未摸排" in row
+    row = every[every.index("HY-screened"):every.index("</tr>", every.index("HY-screened"))]
+    assert "本半年未摸排" not in row
