@@ -501,7 +501,7 @@ def test_the_list_finds_the_children_not_screened_again_this_half_year(site: Sit
         remove(db, w.staff_st11, "screening", gone)
         return kids
 
-    site.write(build)
+    kids = site.write(build)
     browser = site.as_(w.staff_st11)
     due = browser.get("/mentees", params={"q": "HY-", "screening": "due"}).text
     assert [c for c in ("screened", "before", "deleted", "never") if f"HY-{c}" in due] == ["before", "deleted", "never"]
@@ -513,3 +513,8 @@ def test_the_list_finds_the_children_not_screened_again_this_half_year(site: Sit
     assert f"{day_before.year}年{day_before.month}月{day_before.day}日" in row and "本半年未摸排" in row
     row = every[every.index("HY-screened"):every.index("</tr>", every.index("HY-screened"))]
     assert "本半年未摸排" not in row
+    # a child whose help has ended is owed no 摸排: listed under 结束, but not marked
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"status": "closed"}, kids["never"], base_version=1))
+    closed = browser.get("/mentees", params={"q": "HY-", "status": "closed"}).text
+    row = closed[closed.index("HY-never"):closed.index("</tr>", closed.index("HY-never"))]
+    assert "无" in row and "本半年未摸排" not in row
