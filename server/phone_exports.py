@@ -12,6 +12,7 @@ scope, as for any staff entry.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections import Counter
@@ -23,10 +24,11 @@ import sqlite_utils
 from sync import Actor, Scope, apply_mutations, load_scope
 from sync.apply import OWN_RECORDS
 from sync.entities import ENTITIES
+from sync.handover import spans_in_words, spans_of
 from sync.ids import parse_id
 from sync.mutations import Rejection, read_mutation, upsert
 from sync.records import keys_of
-from sync.timeutil import format_utc, parse_utc, utc_now
+from sync.timeutil import day_in_words, format_utc, parse_utc, utc_now
 
 MAX_BYTES = 5 * 1024 * 1024  # a phone's months of unsent visits, 5,000-character texts each, fit
 MAX_ITEMS = 2000
@@ -184,6 +186,7 @@ class Entered:
     outcome: str  # entered | updated | already | merged | conflict | refused
     mentee_code: str
     words: str
+    note: str = ""  # whose it is, when not the volunteer's the child has now (the preview says it too)
 
 
 def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[Entered]:
@@ -220,9 +223,15 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
             continue
         current = next(iter(db.query(f"SELECT * FROM {ENTITIES[change.entity].table} WHERE id = ?",
                                      [change.record_id])), None)
+        hers: bool | str = False
         if not _sendable(volunteer, change, current) and not _before_pairing_ended(db, volunteer, change, current):
-            out.append(Entered(change, "refused", change.mentee_code, whose))
-            continue
+            hers = _handed_on(db, actor, volunteer, change, current)
+            if hers is not True:
+                out.append(Entered(change, "refused", change.mentee_code, hers or whose))
+                continue
+            if current is None:  # hers by name: a 代录 otherwise takes the volunteer the child has now
+                mutation = upsert(change.entity, {**change.fields, "author_id": volunteer.actor.user_id},
+                                  change.record_id, base_version=change.base_version)
         (outcome,) = apply_mutations(db, writer, [mutation])
         if outcome.status == "rejected":
             kind, words = "refused", outcome.reason or ""
@@ -241,7 +250,8 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
             continue
         db.execute("INSERT INTO phone_import_ledger (digest, record_id, entered_by, entered_at, outcome)"
                    " VALUES (?, ?, ?, ?, ?)", [digest, change.record_id, actor.user_id, utc_now(), kind])
-        out.append(Entered(change, kind, _mentee_code(db, change) or change.mentee_code, words))
+        note = HERS.format(export.volunteer or "这位志愿者") if hers is True and current is None else ""
+        out.append(Entered(change, kind, _mentee_code(db, change) or change.mentee_code, words, note))
     return out
 
 
@@ -301,6 +311,43 @@ def _before_pairing_ended(db: sqlite_utils.Database, volunteer: Scope, change: C
     pairing = db.execute("SELECT mentor_id, status FROM pairings WHERE id = ? AND deleted = 0",
                          [change.fields.get("pairing_id")]).fetchone()
     return pairing is not None and pairing[0] == volunteer.actor.user_id and pairing[1] == "closed"
+
+
+HERS = "记在{}名下（帮扶那天孩子由她结对，后来辅导站把孩子交给了别的志愿者），由您代录"
+
+
+def _handed_on(db: sqlite_utils.Database, staff: Actor, volunteer: Scope, change: Change,
+               current: dict[str, Any] | None) -> bool | str:
+    """A visit in a pairing of the uploader's that was the volunteer's until the station handed the
+    child to another (``sync/handover.py``): True when it is hers to enter, as 归入原结对 would file
+    it: new and dated inside one of her spans (entered as her 代录), or the same visit already in the
+    system under her name (the write path then finds nothing new); a sentence when it is new but
+    dated outside them (never entered under the volunteer the child has now); False otherwise."""
+    if change.entity != "activity":
+        return False
+    pairing_id = current["pairing_id"] if current is not None else change.fields.get("pairing_id")
+    pairing = next(iter(db.query("SELECT * FROM pairings WHERE id = ? AND deleted = 0",
+                                 [pairing_id if isinstance(pairing_id, str) else ""])), None)
+    # Another unit's pairing is not described: its spans are not the uploader's to read.
+    if pairing is None or not load_scope(db, staff).allows(keys_of("pairing", pairing)):
+        return False
+    me = volunteer.actor.user_id
+    spans = spans_of(db, pairing, me)
+    if not spans or pairing["mentor_id"] == me:
+        return False
+    if current is not None:
+        return (change.base_version is None and current["author_id"] == me
+                and change.fields.get("pairing_id", pairing_id) == pairing_id)
+    day = change.fields.get("date")
+    if any(s.holds(day) for s in spans):
+        return True
+    shown = day if isinstance(day, str) else ""
+    try:
+        said = day_in_words(datetime.date.fromisoformat(shown))
+    except ValueError:
+        said = "没有日期"
+    return (f"这个孩子已由辅导站交给别的志愿者结对；这次帮扶的日期（{said}）不在这位志愿者结对的日期"
+            f"（{spans_in_words(spans)}）之内，不是她在这个结对里的帮扶，没有录入；请和志愿者核对日期。")
 
 
 def _digest(actor: Actor, export: PhoneExport, change: Change, place: int) -> str:

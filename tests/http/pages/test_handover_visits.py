@@ -18,7 +18,8 @@ from sync.timeutil import SHANGHAI, format_utc, local_today
 
 from ...factories import db_snapshot, mutate, row
 from .conftest import Site
-from .test_phone_import import PAGE, quiet
+from .test_phone_import import PAGE, confirm, export, quiet, records, upload, visit
+from .test_phone_import import preview as preview_upload
 
 TEXT = "没信号时写的家访：孩子说最近和同学相处好多了。"
 
@@ -179,3 +180,46 @@ def test_a_visit_of_the_volunteer_who_had_the_child_between_two_spans_of_another
     hers = phone_pushes_visit(site, phone, w.pairing1, "2026-10-05", mutation_id=8)
     assert staff.post(PAGE, {"action": "file_refusal", "record_id": hers}).status_code == 303
     assert (site.read(lambda db: row(db, "activity", hers)) or {})["author_id"] == w.mentor2.user_id
+
+
+def test_a_former_volunteers_export_enters_a_visit_of_her_days_as_hers_and_refuses_one_of_the_next_ones(
+        site: Site) -> None:
+    w = site.w
+    hand_over_on(site, w.pairing1, w.mentor2, "2026-11-25")
+    hers, later = visit(w.pairing1, TEXT), visit(w.pairing1, "交接以后的日子写的家访。")
+    hers["fields"]["date"], later["fields"]["date"] = "2026-11-20", "2026-11-28"
+    data = export(w.mentor1, {**hers, "state": "rejected", "reason": "结对已改由别的志愿者"}, later)
+    staff = site.as_(w.staff_st11)
+    before = records(site)
+    shown = preview_upload(staff, data)
+    said = words(shown.text)
+    assert shown.status_code == 200 and "新记录，记在王老师名下（帮扶那天孩子由她结对" in said, said[-1500:]
+    refusal = ("这次帮扶的日期（2026年11月28日）不在这位志愿者结对的日期（2026年9月1日至11月25日）之内，"
+               "不是她在这个结对里的帮扶，没有录入")
+    assert refusal in said and records(site) == before, "a preview enters nothing"
+    page = confirm(staff, shown)
+    assert page.status_code == 200 and "已录入。记在王老师名下" in words(page.text) and refusal in words(page.text)
+    stored = site.read(lambda db: row(db, "activity", hers["record_id"]))
+    assert (stored["author_id"], stored["entered_by"], stored["review_status"], stored["record"]) == (
+        w.mentor1.user_id, w.staff_st11.user_id, "pending", TEXT)
+    # Dated after she handed the child on: under no one, the volunteer the child has now included.
+    assert site.read(lambda db: row(db, "activity", later["record_id"])) is None
+    # Entered once: the same file again enters nothing.
+    entered = quiet(site.read(db_snapshot))
+    again = upload(staff, data)
+    assert "已在系统中，不重复导入" in words(again.text) and quiet(site.read(db_snapshot)) == entered
+
+
+def test_a_visit_filed_into_its_pairing_and_then_uploaded_in_the_export_is_not_entered_again(site: Site) -> None:
+    w = site.w
+    phone = enrolled_phone(site, w.mentor1)
+    hand_over_on(site, w.pairing1, w.mentor2, "2026-11-25")
+    record_id = phone_pushes_visit(site, phone, w.pairing1, "2026-11-20")
+    staff = site.as_(w.staff_st11)
+    assert staff.post(PAGE, {"action": "file_refusal", "record_id": record_id}).status_code == 303
+    item = visit(w.pairing1, TEXT, record_id)
+    item["fields"]["date"] = "2026-11-20"
+    filed = quiet(site.read(db_snapshot))
+    shown = preview_upload(staff, export(w.mentor1, {**item, "state": "rejected", "reason": "结对已改由别的志愿者"}))
+    assert "已在系统中，不重复导入" in words(shown.text), words(shown.text)[-1200:]
+    assert quiet(site.read(db_snapshot)) == filed
