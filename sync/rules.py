@@ -547,6 +547,8 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         _done_already(w, before, record)
         pairing = _live(w, "pairing", record["pairing_id"], "结对", "pairing_id")
         if before is None and pairing["status"] != "active":
+            if role != "mentor":  # a deleted child's file is kept to be read, never added to
+                _live(w, "mentee", pairing["mentee_id"], "帮扶对象", "pairing_id")
             _before_the_end(role, pairing, record)
         _dated_in_order(w, before, record, pairing)
         record["mentee_id"] = pairing["mentee_id"]

@@ -162,3 +162,17 @@ def test_one_batch_cannot_pair_the_same_volunteer_and_child_twice(db: sqlite_uti
     (other_way,) = apply_mutations(db, w.staff_st11, [mutations.upsert("pairing", {**fields, "approach": "guanai"},
                                                                        new_id())])
     assert other_way.status == "applied"
+
+
+def test_staff_cannot_add_a_visit_to_an_ended_pairing_of_a_deleted_child(db: sqlite_utils.Database,
+                                                                         w: SimpleNamespace) -> None:
+    mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-30", "outcome": "stable"},
+           w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"])
+    visit = {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-20", "record": "结束前的谈心"}
+    (kept,) = apply_mutations(db, w.staff_st11, [mutations.upsert("activity", visit, new_id())])
+    assert kept.status == "applied", "before the child is deleted, a visit before the end is still taken"
+    version = row(db, "mentee", w.mentee1)["version"]
+    (gone,) = apply_mutations(db, w.staff_st11, [mutations.delete("mentee", w.mentee1, base_version=version)])
+    assert gone.status == "applied", gone.reason
+    (late,) = apply_mutations(db, w.staff_st11, [mutations.upsert("activity", visit, new_id())])
+    assert late.status == "rejected" and "的档案已被删除，不能再为其登记" in (late.reason or "")
