@@ -37,6 +37,7 @@ class FieldView:
     options: list[tuple[str, str]] | None = None
     error: str | None = None
     hint: str | None = None
+    bounds: tuple[str | None, str | None] = (None, None)  # a date's first and last day a person may pick
 
 
 class FormInvalid(Exception):

@@ -23,7 +23,7 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archives import conflicts_of, get_activity, sees_names
-from ..queries.pickers import author_choices, pairing_options
+from ..queries.pickers import author_choices, ended_pairing, pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import changed_after_approval, conflict_lines, deletion_line, history_lines
 from .shown import log_shown
@@ -72,8 +72,11 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
                     status: int = 200) -> Response:
     scope = await page.scope()
     pairing_id = values.get("pairing_id")
-    pairings, authors = await page.state.store.read(
-        lambda db: (pairing_options(db, scope), author_choices(db, scope, pairing_id).options))
+    pairings, authors, ended = await page.state.store.read(lambda db: (
+        pairing_options(db, scope), author_choices(db, scope, pairing_id).options,
+        ended_pairing(db, scope, pairing_id)))
+    if ended:  # 补录 of a visit made before the pairing ended: offered from its archive, not in the list
+        pairings = [ended.option, *pairings]
     await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"pairing": len(pairings)})  # each child named
     errors = dict(errors or {})
     picker = field_views("activity", ("pairing_id",), values, errors=errors, options={"pairing_id": pairings},
@@ -88,8 +91,14 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
         picker[-1].widget = "radios"
     elif "author_id" in errors:
         errors["_form"] = errors.pop("author_id")
+    fields = _views(values, errors)
+    if ended:
+        for view in fields:
+            if view.name == "date":
+                view.bounds = (ended.start, ended.end)
+                view.hint = f"这个结对已经结束：只能补录结对期间（{ended.days}）做的帮扶。"
     return page.render("activity_form.html", {
-        "title": "代录帮扶活动", "picker": picker, "fields": _views(values, errors),
+        "title": "补录帮扶记录（结对已结束）" if ended else "代录帮扶活动", "picker": picker, "fields": fields,
         "form_error": errors.get("_form"), "action": page.request.url.path, "no_pairings": not pairings,
         "record_id": form_record_id(values), "author_for": pairing_id if authors else None,
     }, status=status)
@@ -110,7 +119,7 @@ async def _author_unasked(page: Visit, posted: dict[str, Any]) -> str | None:
     if not then:
         return None
     names, now = "、".join(authors.names.get(i, "") for i in then), authors.names.get(authors.options[0][0], "")
-    return (f"这个孩子在这次帮扶的那天由{names}结对，现在由{now}结对："
+    return (f"这个孩子在这次帮扶的那天由{names}结对，{'最后' if authors.ended else '现在'}由{now}结对："
             "请选择是哪位老师做的这次帮扶，再点“保存”。")
 
 
@@ -119,6 +128,9 @@ async def activity_new(request: Request) -> Response:
     values: dict[str, Any] = {"kind": "home_visit", "date": local_today().isoformat(), "risk_flag": False}
     if request.query_params.get("pairing_id"):
         values["pairing_id"] = request.query_params["pairing_id"]
+        scope = await page.scope()
+        if await page.state.store.read(lambda db: ended_pairing(db, scope, values["pairing_id"])):
+            values["date"] = None  # today is after its end: the day is the person's to type
     values.update(_chip_values(await restore_draft(page) or {}))
     return await _new_form(page, values)
 
@@ -143,6 +155,9 @@ async def activity_create(request: Request) -> Response:
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
                                errors=refusal_errors(ACTIVITY, outcome, ("pairing_id", "author_id", *FIELDS)))
+    scope = await page.scope()
+    if await page.state.store.read(lambda db: ended_pairing(db, scope, fields["pairing_id"])):
+        return page.redirect(f"/activities/{outcome.record_id}", flash="已补录。它在审核队列里等待审核。")
     return page.redirect(f"/activities/{outcome.record_id}",
                          flash="已代录。志愿者的手机（如有）下次同步时会收到这条记录；它在审核队列里等待审核。")
 

@@ -5,6 +5,7 @@ code, with the name only for the roles that see names (``archives.sees_names``).
 """
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any, NamedTuple
 
@@ -81,13 +82,42 @@ def pairing_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, 
             for r in rows]
 
 
+class Ended(NamedTuple):
+    """An ended pairing a 补录 may name: its option (id, label) and the days a visit of it may have."""
+
+    option: tuple[str, str]
+    start: str | None
+    end: str
+    days: str  # 2026年9月1日至11月30日
+
+
+def ended_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: Any) -> Ended | None:
+    """The ended live pairing ``pairing_id`` in scope, its child live too: staff may still enter a
+    visit made on or before its end (``sync/rules.py`` ``_before_the_end``); None for any other."""
+    sql, params = visible(scope, "pairing", "p")
+    found = next(db.query(
+        f"""
+        SELECT p.id, p.start_date, p.end_date, m.code, m.name, m.grade, us.name AS mentor_name
+        FROM pairings p JOIN mentees m ON m.id = p.mentee_id JOIN users us ON us.id = p.mentor_id
+        WHERE p.id = ? AND p.status = 'closed' AND p.end_date IS NOT NULL AND {sql}
+        """,
+        [pairing_id if isinstance(pairing_id, str) else "", *params]), None)
+    if found is None:
+        return None
+    start = datetime.date.fromisoformat(found["start_date"]) if found["start_date"] else None
+    days = Span(found["id"], start, datetime.date.fromisoformat(found["end_date"])).in_words()
+    label = f"{found['mentor_name']} — {_mentee_label(found, sees_names(scope))}（已结束的结对：{days}）"
+    return Ended((found["id"], label), found["start_date"], found["end_date"], days)
+
+
 class Authors(NamedTuple):
-    """做这次帮扶的老师 of a 代录: ``options`` (id, label), the pairing's volunteer now first; the
-    spans of the former ones; everyone's name by id."""
+    """做这次帮扶的老师 of a 代录: ``options`` (id, label), the pairing's volunteer now (an ended
+    one's, the last) first; the spans of the former ones; everyone's name by id."""
 
     options: list[tuple[str, str]]
     spans: list[Span]
     names: dict[str, str]
+    ended: bool = False
 
 
 def author_choices(db: sqlite_utils.Database, scope: Scope, pairing_id: Any) -> Authors:
@@ -96,17 +126,24 @@ def author_choices(db: sqlite_utils.Database, scope: Scope, pairing_id: Any) -> 
     when no other volunteer ever had the child."""
     none = Authors([], [], {})
     sql, params = visible(scope, "pairing", "p")
-    found = next(db.query(f"SELECT p.id, p.num, p.start_date, p.mentor_id FROM pairings p WHERE p.id = ? AND {sql}",
-                          [pairing_id if isinstance(pairing_id, str) else "", *params]), None)
+    found = next(db.query(f"SELECT p.id, p.num, p.start_date, p.mentor_id, p.status, p.end_date FROM pairings p"
+                          f" WHERE p.id = ? AND {sql}", [pairing_id if isinstance(pairing_id, str) else "", *params]),
+                 None)
     if found is None:
         return none
-    now = found["mentor_id"]
-    spans = [s for s in former_spans(db, found) if s.mentor_id != now]
+    now, every = found["mentor_id"], former_spans(db, found)
+    spans = [s for s in every if s.mentor_id != now]
     if not spans:
         return none
+    ended = found["status"] == "closed" and isinstance(found["end_date"], str)
     ids = list(dict.fromkeys(s.mentor_id for s in spans))
     names = {i: str(n or "") for i, n in db.execute(
         f"SELECT id, name FROM users WHERE id IN ({', '.join('?' * (len(ids) + 1))})", [now, *ids]).fetchall()}
     formers = [(i, f"{names.get(i, '')}（{'、'.join(s.in_words('—') for s in spans if s.mentor_id == i)}结对）")
                for i in ids]
-    return Authors([(now, f"{names.get(now, '')}（现在结对）"), *formers], spans, names)
+    days = "现在结对"
+    if ended:  # the last one's days: from the last handover (not before the start) to the end
+        start = datetime.date.fromisoformat(found["start_date"]) if found["start_date"] else None
+        last = max(every[-1].last, start) if start else every[-1].last
+        days = Span(now, last, datetime.date.fromisoformat(found["end_date"])).in_words("—") + "结对"
+    return Authors([(now, f"{names.get(now, '')}（{days}）"), *formers], spans, names, ended)
