@@ -1,10 +1,10 @@
 """Why a volunteer's visit or screening kept from a phone was refused, in the station's words.
 
-The phone is told only 找不到结对: a refusal must not say whether a record outside the writer's
-scope exists (rules.not_found). The station, which sees the pairing and the child, needs the cause
-to act on it — the pairing ended, the child passed to another volunteer, the child was deleted —
-so the write path keeps it in the refusal's audit row beside the kept words (apply._visit_kept),
-as the world stood when the visit arrived.
+A refusal must not say whether a record outside the writer's scope exists (rules.not_found), so a
+phone is told only 找不到结对 unless the pairing was its volunteer's own (told_volunteer). The station,
+which sees the pairing and the child, needs the cause to act on it — the pairing ended, the child
+passed to another volunteer, the child was deleted — so the write path keeps it in the refusal's
+audit row beside the kept words (apply._visit_kept), as the world stood when the visit arrived.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .handover import spans_of
 from .scope import Actor
 
 Get = Callable[[str, str], "dict[str, Any] | None"]
@@ -59,24 +60,50 @@ def kept_cause(db: sqlite_utils.Database, get: Get, actor: Actor, entity: str,
     return None if running else "这位志愿者和孩子的结对在手机送来之前已结束，或孩子已改由别的志愿者结对。"
 
 
+def _was_hers(db: sqlite_utils.Database, actor: Actor, pairing: dict[str, Any]) -> bool:
+    """``actor`` is, or was until the station handed the child on, ``pairing``'s volunteer."""
+    return pairing["mentor_id"] == actor.user_id or bool(spans_of(db, pairing, actor.user_id))
+
+
+def _what_happened(actor: Actor, pairing: dict[str, Any]) -> str | None:
+    """What the station did to a pairing that was the volunteer's that keeps her from writing in it."""
+    if pairing["deleted"]:
+        return "的结对已被辅导站删除"
+    if pairing["mentor_id"] != actor.user_id:
+        return "已交给别的志愿者"
+    return None if pairing["status"] == "active" else "的结对已由辅导站结束"
+
+
 def told_volunteer(db: sqlite_utils.Database, get: Get, actor: Actor, entity: str,
                    fields: dict[str, Any]) -> str | None:
-    """What the phone is told instead of 找不到… when the child of the volunteer's own pairing was
-    deleted while the phone was offline: the volunteer knew the child (a pull takes it off the phone
-    anyway), so naming the cause tells nothing new, and saying the words are kept stops them retyping
-    or fearing the visit or 摸排 lost. None for anything else (the one not-found sentence stands)."""
-    mentee_id: Any = None
+    """What the phone is told instead of 找不到… when the station changed a pairing of the volunteer's
+    own while the phone was offline — deleted the child, ended the pairing or handed the child to
+    another volunteer: she knew the child (a pull takes it off the phone anyway), so naming what
+    happened tells nothing new, and saying the words are kept stops her retyping or fearing the
+    visit or 摸排 lost. None for anything else, and for a volunteer the pairing never was (the one
+    not-found sentence stands: issue 8 item 6)."""
+    pairings: list[dict[str, Any]] = []
     if entity == "activity" and isinstance(fields.get("pairing_id"), str):
         pairing = get("pairing", fields["pairing_id"])
-        if pairing is not None and pairing["mentor_id"] == actor.user_id:
-            mentee_id = pairing["mentee_id"]
+        pairings = [pairing] if pairing is not None else []
     elif entity == "screening" and isinstance(fields.get("mentee_id"), str):
-        # A screening names the child alone: it is hers to be told about only if she paired with the child.
-        if db.execute("SELECT 1 FROM pairings WHERE mentee_id = ? AND mentor_id = ?",
-                      [fields["mentee_id"], actor.user_id]).fetchone():
-            mentee_id = fields["mentee_id"]
-    mentee = get("mentee", mentee_id) if mentee_id else None
-    if mentee is None or not mentee["deleted"]:
+        # A screening names the child alone: it is hers to be told about only if she paired with the
+        # child, and is refused for the pairing only when no running pairing of hers has the child.
+        pairings = list(db.query("SELECT * FROM pairings WHERE mentee_id = ? ORDER BY start_date DESC, id DESC",
+                                 [fields["mentee_id"]]))
+        if any(p["mentor_id"] == actor.user_id and p["status"] == "active" and not p["deleted"] for p in pairings):
+            return None
+    hers = [p for p in pairings if _was_hers(db, actor, p)]
+    mentee = get("mentee", hers[0]["mentee_id"]) if hers else None
+    if mentee is None:
         return None
-    return (f"孩子 {mentee['code']} 的档案已被辅导站删除，这条记录没有收进系统。"
-            "记录的内容已经保存在服务器上，辅导站能看到，请联系辅导站。")
+    kept = "记录的内容已经保存在服务器上，辅导站能看到"
+    if mentee["deleted"]:
+        return f"孩子 {mentee['code']} 的档案已被辅导站删除，这条记录没有收进系统。{kept}，请联系辅导站。"
+    happened = next((said for p in hers if (said := _what_happened(actor, p))), None)
+    if happened is None:
+        return None
+    # What the station can do with the words: file a visit into the pairing it was made in
+    # (server/refusal_filing.py), enter a 摸排 in the child's file; into a deleted pairing, nothing.
+    then = "" if "删除" in happened else "，可以把它归入原来的结对" if entity == "activity" else "，可以替您补录"
+    return f"孩子 {mentee['code']} {happened}，这条记录没有收进系统。{kept}{then}，请联系辅导站。"

@@ -187,3 +187,70 @@ def test_another_towns_station_cannot_file_a_refused_visit(site: Site) -> None:
     answer = file_it(site, w.staff_st21, record_id)
     assert answer.status_code == 409 and TEXT not in answer.text
     assert quiet(site.read(db_snapshot)) == before
+
+
+KEPT = "这条记录没有收进系统。记录的内容已经保存在服务器上，辅导站能看到，"
+
+
+def phone_sends_screening(site: Site, device: Any, mentee: str, mutation_id: int = 102) -> dict[str, Any]:
+    sent = upsert("screening", new_id(), {"mentee_id": mentee, "date": "2026-11-20", "notes": TEXT}, mutation_id)
+    answer, = site.write(lambda db: push(db, device, sent))
+    return answer
+
+
+def test_a_volunteer_whose_pairing_the_station_ended_is_told_her_visit_and_screening_are_kept(site: Site) -> None:
+    w = site.w
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    visit_answer = phone_sends_visit(site, w.mentor1, w.pairing1, new_id())
+    assert (visit_answer["status"], visit_answer["reason"]) == ("rejected", (
+        f"孩子 {code} 的结对已由辅导站结束，{KEPT}可以把它归入原来的结对，请联系辅导站。"))
+    screening_answer = phone_sends_screening(site, w.mentor1, w.mentee1)
+    assert (screening_answer["status"], screening_answer["reason"]) == ("rejected", (
+        f"孩子 {code} 的结对已由辅导站结束，{KEPT}可以替您补录，请联系辅导站。"))
+    said = words(site.as_(w.staff_st11).get(PAGE).text)
+    assert "手机送来、但没有收下的记录（2 条）" in said, "what she is told is kept is on the station's list"
+
+
+def test_a_volunteer_whose_child_was_handed_to_another_is_told_her_visit_is_kept_not_who_has_the_child(
+    site: Site
+) -> None:
+    w = site.w
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id}, w.pairing1,
+                                 base_version=row(db, "pairing", w.pairing1)["version"]))  # type: ignore[index]
+    answer = phone_sends_visit(site, w.mentor1, w.pairing1, new_id())
+    assert (answer["status"], answer["reason"]) == ("rejected", (
+        f"孩子 {code} 已交给别的志愿者，{KEPT}可以把它归入原来的结对，请联系辅导站。"))
+    assert "李老师" not in answer["reason"]
+    screening = phone_sends_screening(site, w.mentor1, w.mentee1)
+    assert screening["reason"] == f"孩子 {code} 已交给别的志愿者，{KEPT}可以替您补录，请联系辅导站。"
+
+
+def test_a_volunteer_never_paired_with_an_ended_or_handed_on_pairing_hears_only_the_not_found_sentence(
+    site: Site
+) -> None:
+    # 李老师 of the same station and 张老师 of another town name 王老师's pairing and child: they are
+    # told word for word what a made-up id gets, nothing of the child's code or what happened to it.
+    w = site.w
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
+    made_up_visit = phone_sends_visit(site, w.mentor3, new_id(), new_id(), mutation_id=90)["reason"]
+    made_up_screening = phone_sends_screening(site, w.mentor3, new_id(), mutation_id=91)["reason"]
+    assert made_up_visit.startswith("找不到结对") and made_up_screening.startswith("找不到帮扶对象")
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    for stranger, n in ((w.mentor2, 110), (w.mentor3, 120)):
+        assert phone_sends_visit(site, stranger, w.pairing1, new_id(), mutation_id=n)["reason"] == made_up_visit
+        assert phone_sends_screening(site, stranger, w.mentee1, mutation_id=n + 1)["reason"] == made_up_screening
+    # Handed on to 李老师 after 王老师 (re-paired in a new pairing): 张老师, who never had it, is still a stranger.
+    later = site.write(lambda db: make_pairing(db, w.staff_st11, w.mentor1, w.mentee1))
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id}, later,
+                                 base_version=row(db, "pairing", later)["version"]))  # type: ignore[index]
+    answer = phone_sends_visit(site, w.mentor3, later, new_id(), mutation_id=130)
+    assert answer["reason"] == made_up_visit and code not in answer["reason"]
+    assert phone_sends_screening(site, w.mentor3, w.mentee1, mutation_id=131)["reason"] == made_up_screening
+
+
+def test_a_visit_refused_in_a_running_pairing_of_hers_is_not_said_to_be_kept(site: Site) -> None:
+    w = site.w
+    answer = phone_sends_visit(site, w.mentor1, w.pairing1, new_id(), date="2099-01-01")  # a day to come
+    assert answer["status"] == "rejected" and "保存在服务器上" not in answer["reason"], answer
