@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .phone import Phone, query
+from .phone import Phone, Station, query
 from .screen import check_page, shots_dir, watch_errors
 from .test_pwa_mishaps import _end_pairing, _first_pairing
 
@@ -108,4 +108,83 @@ def test_pwa_a_visit_and_a_screening_refused_for_a_deleted_child_say_the_words_a
     phone.wait_synced()
     assert [entity for entity, _ in _refused_rows_on_server(server)] == ["activity", "screening"]
     assert query(server, "SELECT count(*) FROM activities WHERE record = ?", VISIT) == [(0,)]
+    assert phone.dialogs == []
+
+
+@pytest.mark.parametrize("happened", ["ended", "handed"])
+def test_pwa_a_visit_and_a_screening_refused_for_a_pairing_ended_or_handed_on_say_the_words_are_kept(
+    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path, happened: str
+) -> None:
+    """The station ends the pairing, or gives the child to another volunteer, while the phone holds a visit
+    and a 摸排 of the child unsent: the server keeps their words for the station and says so, and the phone
+    shows that sentence big with one 知道了, asking for no export, before the pull and after it."""
+    server = module_server
+    login = {"ended": "bao.laoshi", "handed": "ma.ganbu"}[happened]
+    pairing, version, code, mentee, _ = _first_pairing(server, login)
+    visit, needs = f"{VISIT}（{happened}）", f"{NEEDS}（{happened}）"
+    phone: Phone = phones.new(server)
+    phone.enrol(login)
+    page = phone.page
+    errors = watch_errors(page)
+    phone.context.set_offline(True)
+    page.goto(server.url + f"/app/#/log/{mentee}")
+    page.get_by_label("过程记录").fill(visit)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    page.goto(server.url + f"/app/#/screening/{mentee}")
+    page.get_by_label("需求").fill(needs)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    if happened == "ended":
+        _end_pairing(server, "xiao-chahe", pairing, version)
+        what = "的结对已由辅导站结束"
+    else:  # to the other volunteer of the same station, on the pairing itself
+        ((other,),) = query(server, "SELECT id FROM users WHERE login = 'gu.laobing'")
+        Station(server, "zhan-chahe").push("pairing", pairing, {"mentor_id": other}, version)
+        what = "已交给别的志愿者"
+    phone.context.set_offline(False)
+
+    page.route("**/api/sync/pull*", lambda route: route.abort())
+    page.goto(server.url + "/app/#/waiting")
+    page.get_by_role("button", name="立即同步").click()
+    refused = page.locator(".row.returned")
+    expect(refused).to_have_count(2, timeout=20_000)
+    kept = f"孩子 {code} {what}，这条记录没有收进系统。记录的内容已经保存在服务器上，辅导站能看到，"
+    told = {"帮扶记录": kept + "可以把它归入原来的结对，请联系辅导站。", "摸排": kept + "可以替您补录，请联系辅导站。"}
+
+    def says_kept_and_offers_only_understood() -> None:
+        for kind, sentence in told.items():
+            one = refused.filter(has_text=kind)
+            expect(one.locator(".big")).to_have_text(sentence)
+            expect(one).not_to_contain_text("需要修改")
+            expect(one).not_to_contain_text("已经不在您的帮扶名单上")  # the export advice
+            expect(one.get_by_role("link", name="打开修改")).to_have_count(0)
+            expect(one.get_by_role("button", name="放弃这条修改")).to_have_count(0)
+            expect(one.get_by_role("button", name="知道了")).to_be_visible()
+
+    says_kept_and_offers_only_understood()
+    assert page.evaluate("(id) => import('/app/js/repo.js').then((r) => !!r.get(id))", mentee), "not pulled yet"
+    page.unroute("**/api/sync/pull*")
+    page.get_by_role("button", name="立即同步").click()
+    page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.get(id))", arg=mentee, timeout=20_000)
+    page.reload()
+    errors.clear()  # the pull aborted above
+    phone.unlock()
+    page.goto(server.url + "/app/#/waiting")
+    says_kept_and_offers_only_understood()
+    for level in ("std", "xl"):
+        page.evaluate(f"document.documentElement.dataset.size = '{level}'")
+        check_page(page, 390, f"waiting, pairing {happened} @ {level}", errors)
+    page.evaluate("document.documentElement.dataset.size = 'std'")
+    page.screenshot(path=str(shots_dir(tmp_path) / f"pwa-refused-pairing-{happened}.png"), full_page=True)
+
+    for _ in range(2):
+        refused.first.get_by_role("button", name="知道了").click()
+    expect(refused).to_have_count(0)
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    assert query(server, "SELECT entity FROM sync_audit WHERE status = 'rejected' AND device_id IS NOT NULL"
+                 " AND (changes LIKE ? OR changes LIKE ?) ORDER BY entity", f"%{visit}%", f"%{needs}%") == [
+        ("activity",), ("screening",)]
+    assert query(server, "SELECT count(*) FROM activities WHERE record = ?", visit) == [(0,)]
     assert phone.dialogs == []

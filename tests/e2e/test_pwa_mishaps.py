@@ -63,9 +63,10 @@ def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_
     module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
 ) -> None:
     """The station ends a pairing while the volunteer's visit about that child waits unsent. The
-    server refuses the visit and the next pull takes the child off the phone: the waiting list must
-    still say which child it was about, keep the words for the export, and must not open a form
-    whose picker offers the volunteer's other children (saving there cannot file it anywhere)."""
+    server refuses the visit, keeps its words for the station and says so; the next pull takes the
+    child off the phone: the waiting list must still say which child it was about, and must not open
+    a form whose picker offers the volunteer's other children (saving there cannot file it anywhere).
+    Until 知道了 the export still carries the words (the station's upload enters them once)."""
     server = module_server
     pairing, version, code, mentee, name = _first_pairing(server, "huang.laoshi")
     phone: Phone = phones.new(server, viewport={"width": 320, "height": 640})
@@ -78,8 +79,9 @@ def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_
                            arg=mentee, timeout=20_000)
     page.reload()  # what the phone keeps on disk, not what this page held in memory
     phone.unlock()
-    expect(refused).to_contain_text(code)
-    expect(refused).to_contain_text("已经不在您的帮扶名单上")
+    expect(refused.locator(".big")).to_contain_text(f"孩子 {code} 的结对已由辅导站结束")
+    expect(refused).to_contain_text("记录的内容已经保存在服务器上")
+    expect(refused).not_to_contain_text("已经不在您的帮扶名单上")  # no export asked of what the server keeps
     expect(refused.get_by_role("link", name="打开修改")).to_have_count(0)
     expect(refused).not_to_contain_text(re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}"))  # no record id to puzzle over
     for level in ("std", "xl"):
