@@ -30,6 +30,8 @@ from sync.mutations import Rejection, read_mutation, upsert
 from sync.records import keys_of
 from sync.timeutil import day_in_words, format_utc, parse_utc, utc_now
 
+from .queries.refused import refused_visits
+
 MAX_BYTES = 5 * 1024 * 1024  # a phone's months of unsent visits, 5,000-character texts each, fit
 MAX_ITEMS = 2000
 # What a volunteer's phone writes (pwa/js/repo.js SENDABLE): nothing else is taken from a file.
@@ -187,6 +189,7 @@ class Entered:
     mentee_code: str
     words: str
     note: str = ""  # whose it is, when not the volunteer's the child has now (the preview says it too)
+    kept: bool = False  # the visit or 摸排 the server refused and kept, on the station's refusals list
 
 
 def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[Entered]:
@@ -203,6 +206,7 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
         "SELECT 1 FROM sync_devices WHERE id = ? AND user_id = ?", [export.device_id, export.volunteer_id]
     ).fetchone() else f"export:{export.volunteer_id}"
     writer = replace(actor, device_id=phone)
+    station = load_scope(db, actor)
     earlier: Counter[tuple[str, str]] = Counter()
     out = []
     for change in export.changes:
@@ -223,11 +227,13 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
             continue
         current = next(iter(db.query(f"SELECT * FROM {ENTITIES[change.entity].table} WHERE id = ?",
                                      [change.record_id])), None)
+        kept = current is None and _kept_refusal(db, station, export, change)
         hers: bool | str = False
         if not _sendable(volunteer, change, current) and not _before_pairing_ended(db, volunteer, change, current):
             hers = _handed_on(db, actor, volunteer, change, current)
             if hers is not True:
-                out.append(Entered(change, "refused", change.mentee_code, hers or whose))
+                out.append(_kept_or_filed(db, export, change, current, kept) or Entered(
+                    change, "refused", change.mentee_code, hers or whose))
                 continue
             if current is None:  # hers by name: a 代录 otherwise takes the volunteer the child has now
                 mutation = upsert(change.entity, {**change.fields, "author_id": volunteer.actor.user_id},
@@ -251,7 +257,9 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
         db.execute("INSERT INTO phone_import_ledger (digest, record_id, entered_by, entered_at, outcome)"
                    " VALUES (?, ?, ?, ?, ?)", [digest, change.record_id, actor.user_id, utc_now(), kind])
         note = HERS.format(export.volunteer or "这位志愿者") if hers is True and current is None else ""
-        out.append(Entered(change, kind, _mentee_code(db, change) or change.mentee_code, words, note))
+        if kept and kind == "entered":
+            words = "已录入：就是服务器保存着的那一条（“手机送来、但没有收下的记录”），它不再列在那里。"
+        out.append(Entered(change, kind, _mentee_code(db, change) or change.mentee_code, words, note=note, kept=kept))
     return out
 
 
@@ -369,3 +377,30 @@ def _mentee_code(db: sqlite_utils.Database, change: Change) -> str:
         key = change.record_id
     row = db.execute(sql, [key]).fetchone()
     return str(row[0]) if row else ""
+
+
+def _kept_refusal(db: sqlite_utils.Database, station: Scope, export: PhoneExport, change: Change) -> bool:
+    """``change`` is a visit or 摸排 the volunteer's phone sent that the server refused and kept: the
+    uploader's station lists it under 手机送来、但没有收下的记录 (server/queries/refused.py)."""
+    if change.entity not in OWN_RECORDS:
+        return False
+    rows, _ = refused_visits(db, station, change.record_id)
+    return any(r["user_id"] == export.volunteer_id for r in rows)
+
+
+def _kept_or_filed(db: sqlite_utils.Database, export: PhoneExport, change: Change,
+                   current: dict[str, Any] | None, kept: bool) -> Entered | None:
+    """What the page says of a change of the file the volunteer's phone could not send now, when the
+    server kept it: the station sees it on its refusals list, or filed it from there (归入原结对) — not
+    "not the volunteer's", which it is, and never a second copy."""
+    if kept:
+        return Entered(change, "refused", change.mentee_code,
+                       "这条在手机送来时服务器已经保存，就是下方“手机送来、但没有收下的记录”里的那一条，"
+                       "请在那里处理，这里不重复录入。", kept=True)
+    filed = current is not None and current.get("author_id") == export.volunteer_id and db.execute(
+        "SELECT 1 FROM phone_import_ledger WHERE record_id = ? AND outcome = 'from_refusal'",
+        [change.record_id]).fetchone()
+    if filed:
+        return Entered(change, "already", _mentee_code(db, change) or change.mentee_code,
+                       "这条已从“手机送来、但没有收下的记录”归入原结对，没有重复录入。")
+    return None

@@ -10,7 +10,7 @@ from sync import new_id
 
 from ...factories import db_snapshot, end_pairing, make_pairing, mutate, push, remove, row, upsert
 from .conftest import Site
-from .test_phone_import import PAGE, export, quiet, upload, visit
+from .test_phone_import import PAGE, confirm, export, preview, quiet, upload, visit
 
 TEXT = "离线时写的家访：孩子说最近晚上睡不着，妈妈在外地打工。"
 
@@ -49,7 +49,7 @@ def test_a_visit_sent_after_the_pairing_ended_is_refused_but_kept_for_the_statio
     item = {**visit(w.pairing1, TEXT, record_id), "state": "rejected", "reason": "结对已结束"}
     item["fields"]["date"] = "2026-11-20"
     entered = upload(site.as_(w.staff_st11), export(w.mentor1, item))
-    assert "已录入。" in entered.text
+    assert "已录入：就是服务器保存着的那一条" in words(entered.text)
     assert "手机送来、但没有收下的记录" not in site.as_(w.staff_st11).get(PAGE).text
 
 
@@ -192,8 +192,10 @@ def test_another_towns_station_cannot_file_a_refused_visit(site: Site) -> None:
 KEPT = "这条记录没有收进系统。记录的内容已经保存在服务器上，辅导站能看到，"
 
 
-def phone_sends_screening(site: Site, device: Any, mentee: str, mutation_id: int = 102) -> dict[str, Any]:
-    sent = upsert("screening", new_id(), {"mentee_id": mentee, "date": "2026-11-20", "notes": TEXT}, mutation_id)
+def phone_sends_screening(site: Site, device: Any, mentee: str, mutation_id: int = 102,
+                          record_id: str | None = None) -> dict[str, Any]:
+    fields = {"mentee_id": mentee, "date": "2026-11-20", "notes": TEXT}
+    sent = upsert("screening", record_id or new_id(), fields, mutation_id)
     answer, = site.write(lambda db: push(db, device, sent))
     return answer
 
@@ -254,3 +256,67 @@ def test_a_visit_refused_in_a_running_pairing_of_hers_is_not_said_to_be_kept(sit
     w = site.w
     answer = phone_sends_visit(site, w.mentor1, w.pairing1, new_id(), date="2099-01-01")  # a day to come
     assert answer["status"] == "rejected" and "保存在服务器上" not in answer["reason"], answer
+
+
+def exported(w: Any, record_id: str, answer: dict[str, Any], entity: str = "activity") -> bytes:
+    """王老师's phone's export (导出未同步记录) holding the refusal the server kept, as pwa/js/export.js writes it."""
+    fields = ({"pairing_id": w.pairing1, "kind": "home_visit", "date": "2026-11-20", "record": TEXT,
+               "follow_up": "下周再去看看"} if entity == "activity" else
+              {"mentee_id": w.mentee1, "date": "2026-11-20", "notes": TEXT})
+    return export(w.mentor1, {"state": "rejected", "mutation_id": 101, "entity": entity, "record_id": record_id,
+                              "op": "upsert", "base_version": None, "created_at": "2026-11-20T02:00:00.000Z",
+                              "reason": answer["reason"], "fields": fields,
+                              "mentee": {"code": "BX-2026-0001", "name": "小明"}})
+
+
+def stored_with_text(site: Site) -> int:
+    return int(site.read(lambda db: db.execute(
+        "SELECT count(*) FROM activities WHERE record = ?", [TEXT]).fetchone()[0]))
+
+
+def test_a_kept_visit_in_the_phones_export_is_previewed_as_the_kept_one_and_entered_once(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    record_id = new_id()
+    data = exported(w, record_id, phone_sends_visit(site, w.mentor1, w.pairing1, record_id))
+    station = site.as_(w.staff_st11)
+    shown = preview(station, data)
+    said = words(shown.text)
+    # The same visit, on one page, in the preview and on the refusals list: the preview says so.
+    assert "手机送来、但没有收下的记录（1 条）" in said
+    assert ('data-label="导入后会怎样">服务器保存着的那一条（下方“手机送来、但没有收下的记录”），会录入一次'
+            in shown.text)
+    assert 'data-label="导入后会怎样">新记录' not in shown.text
+    entered = words(confirm(station, shown).text)
+    assert "已录入：就是服务器保存着的那一条" in entered and "手机送来、但没有收下的记录（" not in entered
+    assert stored_with_text(site) == 1
+    assert file_it(site, w.staff_st11, record_id).status_code == 409
+    again = words(upload(station, data).text)
+    assert "已在系统中 1" in again and stored_with_text(site) == 1
+
+
+def test_a_kept_visit_filed_into_its_pairing_then_uploaded_is_in_the_system_not_another_volunteers(
+    site: Site
+) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    record_id = new_id()
+    data = exported(w, record_id, phone_sends_visit(site, w.mentor1, w.pairing1, record_id))
+    assert file_it(site, w.staff_st11, record_id).status_code == 303
+    before = quiet(site.read(db_snapshot))
+    said = words(upload(site.as_(w.staff_st11), data).text)
+    assert "已在系统中 1" in said and "无法导入 0" in said, said[-1500:]
+    assert "不是王老师结对帮扶的记录" not in said
+    assert quiet(site.read(db_snapshot)) == before and stored_with_text(site) == 1
+
+
+def test_a_kept_screening_in_the_phones_export_points_to_the_kept_one_and_is_listed_once(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    record_id = new_id()
+    answer = phone_sends_screening(site, w.mentor1, w.mentee1, record_id=record_id)
+    before = quiet(site.read(db_snapshot))
+    said = words(upload(site.as_(w.staff_st11), exported(w, record_id, answer, "screening")).text)
+    assert "就是下方“手机送来、但没有收下的记录”里的那一条" in said and "不是王老师结对帮扶的记录" not in said
+    assert "手机送来、但没有收下的记录（1 条）" in said
+    assert quiet(site.read(db_snapshot)) == before
