@@ -320,3 +320,25 @@ def test_a_kept_screening_in_the_phones_export_points_to_the_kept_one_and_is_lis
     assert "就是下方“手机送来、但没有收下的记录”里的那一条" in said and "不是王老师结对帮扶的记录" not in said
     assert "手机送来、但没有收下的记录（1 条）" in said
     assert quiet(site.read(db_snapshot)) == before
+
+
+def test_a_volunteer_whose_pairing_the_station_deleted_is_told_her_visit_is_kept(site: Site) -> None:
+    w = site.w
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
+    later = site.write(lambda db: make_pairing(db, w.staff_st11, w.mentor1, w.mentee2))
+    code2 = site.read(lambda db: row(db, "mentee", w.mentee2))["code"]  # type: ignore[index]
+    site.write(lambda db: remove(db, w.staff_st11, "pairing", later))
+    answer = phone_sends_visit(site, w.mentor1, later, new_id())
+    assert answer["reason"] == f"孩子 {code2} 的结对已被辅导站删除，{KEPT}请联系辅导站。", answer
+    assert code not in answer["reason"]
+
+
+def test_a_former_volunteer_of_a_child_deleted_since_is_told_her_visit_is_kept(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id}, w.pairing1,
+                                 base_version=row(db, "pairing", w.pairing1)["version"]))  # type: ignore[index]
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1))
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
+    site.write(lambda db: remove(db, w.staff_st11, "mentee", w.mentee1))
+    answer = phone_sends_visit(site, w.mentor1, w.pairing1, new_id())
+    assert answer["reason"] == f"孩子 {code} 的档案已被辅导站删除，{KEPT}请联系辅导站。", answer
