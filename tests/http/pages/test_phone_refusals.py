@@ -310,6 +310,31 @@ def test_a_kept_visit_filed_into_its_pairing_then_uploaded_is_in_the_system_not_
     assert quiet(site.read(db_snapshot)) == before and stored_with_text(site) == 1
 
 
+def test_a_kept_visit_of_a_child_handed_on_since_is_entered_once_from_the_export_as_the_former_volunteers(
+    site: Site
+) -> None:
+    # 王老师's phone held a visit of her weeks with the child while the station gave the child to
+    # 李老师: the server kept it when it came; her export then names the same visit. It is that kept
+    # one, entered once, and hers, never the volunteer's the child has now.
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id}, w.pairing1,
+                                 base_version=row(db, "pairing", w.pairing1)["version"]))  # type: ignore[index]
+    record_id = new_id()
+    data = exported(w, record_id, phone_sends_visit(site, w.mentor1, w.pairing1, record_id))
+    station = site.as_(w.staff_st11)
+    shown = preview(station, data)
+    assert ('data-label="导入后会怎样">服务器保存着的那一条（下方“手机送来、但没有收下的记录”），'
+            '会录入一次，录入后不再列在那里，记在王老师名下' in shown.text), words(shown.text)[-1500:]
+    entered = words(confirm(station, shown).text)
+    assert "已录入：就是服务器保存着的那一条" in entered
+    stored = site.read(lambda db: row(db, "activity", record_id))
+    assert stored is not None and (stored["author_id"], stored["entered_by"]) == (
+        w.mentor1.user_id, w.staff_st11.user_id)
+    assert stored_with_text(site) == 1
+    again = words(upload(station, data).text)
+    assert "已在系统中 1" in again and stored_with_text(site) == 1
+
+
 def test_a_kept_screening_in_the_phones_export_points_to_the_kept_one_and_is_listed_once(site: Site) -> None:
     w = site.w
     site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
