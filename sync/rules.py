@@ -546,9 +546,12 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
     elif entity_name == "activity":
         _done_already(w, before, record)
         pairing = _live(w, "pairing", record["pairing_id"], "结对", "pairing_id")
+        # Deleting a child leaves its ended pairings undeleted (they are its kept archive), so the
+        # pairing alone would let staff add to or change a file that is read-only and counted nowhere.
+        child = w.get("mentee", pairing["mentee_id"])
+        if child is not None and child["deleted"]:
+            raise Refusal(_gone(w, "mentee", child, "帮扶对象"), "pairing_id")
         if before is None and pairing["status"] != "active":
-            if role != "mentor":  # a deleted child's file is kept to be read, never added to
-                _live(w, "mentee", pairing["mentee_id"], "帮扶对象", "pairing_id")
             _before_the_end(role, pairing, record)
         _dated_in_order(w, before, record, pairing)
         record["mentee_id"] = pairing["mentee_id"]

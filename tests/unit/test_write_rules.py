@@ -176,3 +176,23 @@ def test_staff_cannot_add_a_visit_to_an_ended_pairing_of_a_deleted_child(db: sql
     assert gone.status == "applied", gone.reason
     (late,) = apply_mutations(db, w.staff_st11, [mutations.upsert("activity", visit, new_id())])
     assert late.status == "rejected" and "的档案已被删除，不能再为其登记" in (late.reason or "")
+
+
+def test_staff_can_neither_add_a_visit_to_nor_change_one_in_a_deleted_childs_ended_pairing(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """Deleting a child leaves its ended pairing (the kept archive) undeleted: that pairing is no way
+    to write into the read-only file of a child counted nowhere, by 代录 or a phone's export."""
+    mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-25", "outcome": "stable"},
+           w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"])
+    version = row(db, "mentee", w.mentee1)["version"]
+    (gone,) = push(db, w.staff_st11, delete("mentee", w.mentee1, 1, base_version=version))
+    assert gone["status"] == "applied", gone
+    kept = row(db, "activity", w.activity1)
+    new = upsert("activity", new_id(), {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-20",
+                                        "record": "结对结束前的一次谈心"}, 2)
+    edit = upsert("activity", w.activity1, {"record": "改写删除了的档案"}, 3, base_version=kept["version"])
+    added, changed = push(db, w.staff_st11, new, edit)
+    for answer in (added, changed):
+        assert answer["status"] == "rejected" and "的档案已被删除，不能再为其登记" in answer["reason"], answer
+    assert row(db, "activity", new["record_id"]) is None
+    assert row(db, "activity", w.activity1) == kept

@@ -256,3 +256,25 @@ def test_a_visit_left_unsent_on_the_volunteers_phone_for_a_child_deleted_meanwhi
     assert text not in words(site.as_(w.staff_st21).get("/activities/phone-import").text), "another station's"
     later = phone.get("/api/sync/pull", headers=auth, params={"cursor": first["cursor"]}).json()
     assert {"entity": "mentee", "record_id": w.mentee1} in later["drop"], "a pull takes the child off the phone"
+
+
+def test_neither_a_daily_entry_nor_a_phones_export_writes_a_visit_into_a_deleted_childs_ended_pairing(
+        site: Site) -> None:
+    # The deleted child's ended pairing is kept undeleted as its archive: a visit dated inside it was
+    # taken from the 代录 form and from a phone's export into a file that is read-only and counted nowhere.
+    from .test_activities import VISIT
+    from .test_phone_import import export, preview, visit
+
+    w = site.w
+    code = delete_child_from_station_phone(site)
+    staff = site.as_(w.staff_st11)
+    before = site.read(lambda db: db.execute("SELECT count(*) FROM activities").fetchone()[0])
+    typed = staff.post("/activities/new", {"pairing_id": w.pairing1, **VISIT, "date": "2026-11-20",
+                                           "follow_up_due": ""}, form_page="/activities/new")
+    assert typed.status_code == 400 and f"帮扶对象 {code} 的档案已被删除" in words(typed.text), typed.status_code
+    page = preview(staff, export(w.mentor1, {**visit(w.pairing1, "结对结束前的家访"),
+                                             "fields": {"pairing_id": w.pairing1, "kind": "home_visit",
+                                                        "date": "2026-11-20", "record": "结对结束前的家访"}}))
+    assert page.status_code == 200 and f"无法导入：帮扶对象 {code} 的档案已被删除" in words(page.text)
+    assert 'name="payload"' not in page.text, "nothing to confirm"
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM activities").fetchone()[0]) == before
