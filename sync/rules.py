@@ -82,6 +82,15 @@ def _gone(w: _Writer, entity_name: str, row: dict[str, Any], label: str) -> str:
     return f"{label}已被删除，请重新选择。"
 
 
+def _child_not_deleted(w: _Writer, mentee_id: Any, field: str) -> None:
+    """Deleting a child leaves its ended pairings and their visits undeleted (they are its kept
+    archive), so a live pairing or visit alone would let staff add to, change or review a file that
+    is read-only and counted nowhere."""
+    child = w.get("mentee", mentee_id) if isinstance(mentee_id, str) else None
+    if child is not None and child["deleted"]:
+        raise Refusal(_gone(w, "mentee", child, "帮扶对象"), field)
+
+
 def _live(w: _Writer, entity_name: str, record_id: Any, label: str, field: str | None = None) -> dict[str, Any]:
     """The referenced record (by the writer's ``field``), if it exists, is not deleted and the writer
     may see it. One deleted that the writer may see is named (``_gone``); one missing or not the
@@ -546,11 +555,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
     elif entity_name == "activity":
         _done_already(w, before, record)
         pairing = _live(w, "pairing", record["pairing_id"], "结对", "pairing_id")
-        # Deleting a child leaves its ended pairings undeleted (they are its kept archive), so the
-        # pairing alone would let staff add to or change a file that is read-only and counted nowhere.
-        child = w.get("mentee", pairing["mentee_id"])
-        if child is not None and child["deleted"]:
-            raise Refusal(_gone(w, "mentee", child, "帮扶对象"), "pairing_id")
+        _child_not_deleted(w, pairing["mentee_id"], "pairing_id")
         if before is None and pairing["status"] != "active":
             _before_the_end(role, pairing, record)
         _dated_in_order(w, before, record, pairing)
@@ -762,6 +767,7 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     target_entity = ENTITIES[target_name]
     label = target_entity.label
     target = _live(w, target_name, record["target_id"], f"要审核的{label}", "target_id")
+    _child_not_deleted(w, target.get("mentee_id"), "target_id")
     record["unit_id"] = target.get("unit_id")
     record["mentee_id"] = target.get("mentee_id")
     record["reviewer_id"] = w.actor.user_id

@@ -196,3 +196,23 @@ def test_staff_can_neither_add_a_visit_to_nor_change_one_in_a_deleted_childs_end
         assert answer["status"] == "rejected" and "的档案已被删除，不能再为其登记" in answer["reason"], answer
     assert row(db, "activity", new["record_id"]) is None
     assert row(db, "activity", w.activity1) == kept
+
+
+def test_a_deleted_childs_visit_and_ended_pairing_take_no_review(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """A review sets the visit's or pairing's 审核 state: the read-only file keeps the verdict it had."""
+    mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-25", "outcome": "stable"},
+           w.pairing1, base_version=row(db, "pairing", w.pairing1)["version"])
+    version = row(db, "mentee", w.mentee1)["version"]
+    (gone,) = push(db, w.staff_st11, delete("mentee", w.mentee1, 1, base_version=version))
+    assert gone["status"] == "applied", gone
+    kept = (row(db, "activity", w.activity1), row(db, "pairing", w.pairing1))
+    reviews = db.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    answers = push(db, w.staff_town1, *(
+        upsert("review", new_id(), {"target_entity": entity, "target_id": target, "decision": decision}, mid)
+        for mid, (entity, target, decision) in enumerate((("activity", w.activity1, "approve"),
+                                                          ("activity", w.activity1, "return"),
+                                                          ("pairing", w.pairing1, "approve")), start=1)))
+    for answer in answers:
+        assert answer["status"] == "rejected" and "的档案已被删除" in answer["reason"], answer
+    assert (row(db, "activity", w.activity1), row(db, "pairing", w.pairing1)) == kept
+    assert db.execute("SELECT count(*) FROM reviews").fetchone()[0] == reviews
