@@ -278,3 +278,18 @@ def test_neither_a_daily_entry_nor_a_phones_export_writes_a_visit_into_a_deleted
     assert page.status_code == 200 and f"无法导入：帮扶对象 {code} 的档案已被删除" in words(page.text)
     assert 'name="payload"' not in page.text, "nothing to confirm"
     assert site.read(lambda db: db.execute("SELECT count(*) FROM activities").fetchone()[0]) == before
+
+
+def test_a_deleted_childs_visit_takes_no_verdict_from_the_review_form(site: Site) -> None:
+    # Not in the review queue, but the form posts any visit's id: 通过 would have locked a visit of
+    # the read-only file and added a review to it.
+    w = site.w
+    code = delete_child_from_station_phone(site)
+    before = site.read(lambda db: (row(db, "activity", w.activity1), db.execute("SELECT count(*) FROM reviews")
+                                   .fetchone()[0]))
+    for decision in ("approve", "return"):
+        response = site.as_(w.staff_town1).post("/review", {"target_entity": "activity", "target_id": w.activity1,
+                                                           "decision": decision, "comment": "看过了"})
+        assert response.status_code == 400 and f"帮扶对象 {code} 的档案已被删除" in words(response.text), decision
+    assert site.read(lambda db: (row(db, "activity", w.activity1), db.execute("SELECT count(*) FROM reviews")
+                                 .fetchone()[0])) == before
