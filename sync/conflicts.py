@@ -22,6 +22,11 @@ from .scope import Actor, Keys, Scope, load_scope
 from .timeutil import utc_now
 
 CHOICES = ("kept", "other", "combined")
+# SQL on sync_conflicts ``c``: the conflicts someone is still to decide leave out those about a
+# deleted child's records, whose file is read-only (the write path takes neither value into it);
+# they stay in its archive. The child's own delete-or-keep conflict stays: it is the way back.
+OF_LIVE_CHILD = ("(c.entity = 'mentee' AND c.field = '_deleted'"
+                 " OR NOT EXISTS (SELECT 1 FROM mentees m WHERE m.id = c.mentee_id AND m.deleted = 1))")
 
 
 def about_own_inspection(scope: Scope, row: dict[str, Any], inspecting_unit: str | None) -> bool:
@@ -58,13 +63,13 @@ def list_conflicts(db: sqlite_utils.Database, scope: Scope, *, status: str = "op
     """Conflicts in ``scope`` with the given status, oldest first, values decoded."""
     if scope.is_mentor:
         raise NotAllowed("冲突记录由辅导站处理。")
-    sql = "SELECT * FROM sync_conflicts WHERE status = ?"
+    sql = f"SELECT c.* FROM sync_conflicts c WHERE c.status = ? AND {OF_LIVE_CHILD}"
     params: list[Any] = [status]
     if scope.unit_ids is not None:
         units = sorted(scope.unit_ids)
-        sql += f" AND unit_id IN ({placeholders(units)})"
+        sql += f" AND c.unit_id IN ({placeholders(units)})"
         params += units
-    cursor = db.execute(sql + " ORDER BY created_at, id", params)
+    cursor = db.execute(sql + " ORDER BY c.created_at, c.id", params)
     names = [d[0] for d in cursor.description]
     rows = theirs_to_decide(db, scope, [dict(zip(names, values, strict=True)) for values in cursor.fetchall()])
     for row in rows:

@@ -17,7 +17,7 @@ from sync import load_scope, new_id
 
 from ...factories import mutate, row
 from .conftest import Site
-from .station import access_rows
+from .station import access_rows, conflict_on_activity1
 from .test_archive_record import BY_STAFF, delete_as
 from .test_archives import words
 
@@ -293,3 +293,19 @@ def test_a_deleted_childs_visit_takes_no_verdict_from_the_review_form(site: Site
         assert response.status_code == 400 and f"帮扶对象 {code} 的档案已被删除" in words(response.text), decision
     assert site.read(lambda db: (row(db, "activity", w.activity1), db.execute("SELECT count(*) FROM reviews")
                                  .fetchone()[0])) == before
+
+
+def test_a_deleted_childs_open_conflict_leaves_the_conflicts_list_and_the_home_count(site: Site) -> None:
+    # Neither value can be taken into the read-only file any more (the write path refuses both), so
+    # the conflict is nobody's to decide: it stays in the child's archive, not on the to-do list.
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    home = re.compile(r'<p class="figure">(\d+)</p>\s*<p>条同步冲突未处理')
+    assert home.findall(staff.get("/staff").text) == ["1"] and conflict_id in staff.get("/conflicts").text
+    code = delete_child_from_station_phone(site)
+    listing = staff.get("/conflicts").text
+    assert conflict_id not in listing and code not in words(listing) and "没有待处理的冲突" in words(listing)
+    assert home.findall(staff.get("/staff").text) == ["0"]
+    archive_page = words(staff.get(f"/pairings/{w.pairing1}").text)
+    assert "手机上补充：孩子说想参加兴趣小组。" in archive_page, "kept in the archive"
