@@ -23,10 +23,13 @@ from .timeutil import utc_now
 
 CHOICES = ("kept", "other", "combined")
 # SQL on sync_conflicts ``c``: the conflicts someone is still to decide leave out those about a
-# deleted child's records, whose file is read-only (the write path takes neither value into it);
-# they stay in its archive. The child's own delete-or-keep conflict stays: it is the way back.
-OF_LIVE_CHILD = ("(c.entity = 'mentee' AND c.field = '_deleted'"
-                 " OR NOT EXISTS (SELECT 1 FROM mentees m WHERE m.id = c.mentee_id AND m.deleted = 1))")
+# deleted child's records, whose file is read-only, and about the visits of a deleted pairing, deleted
+# with it (the write path takes neither value into either); they stay in the archive. The child's
+# own delete-or-keep conflict stays: it is the way back.
+OF_LIVE_CHILD = ("((c.entity = 'mentee' AND c.field = '_deleted'"
+                 " OR NOT EXISTS (SELECT 1 FROM mentees m WHERE m.id = c.mentee_id AND m.deleted = 1))"
+                 " AND NOT (c.entity = 'activity' AND EXISTS (SELECT 1 FROM activities a JOIN pairings p"
+                 " ON p.id = a.pairing_id WHERE a.id = c.record_id AND p.deleted = 1)))")
 
 
 def about_own_inspection(scope: Scope, row: dict[str, Any], inspecting_unit: str | None) -> bool:

@@ -768,6 +768,8 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     label = target_entity.label
     target = _live(w, target_name, record["target_id"], f"要审核的{label}", "target_id")
     _child_not_deleted(w, target.get("mentee_id"), "target_id")
+    if target_name == "activity":  # a deleted pairing's visits are deleted with it (随结对删除), verdict and all
+        _live(w, "pairing", target.get("pairing_id"), "结对", "target_id")
     record["unit_id"] = target.get("unit_id")
     record["mentee_id"] = target.get("mentee_id")
     record["reviewer_id"] = w.actor.user_id

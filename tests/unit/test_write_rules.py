@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -216,3 +217,17 @@ def test_a_deleted_childs_visit_and_ended_pairing_take_no_review(db: sqlite_util
         assert answer["status"] == "rejected" and "的档案已被删除" in answer["reason"], answer
     assert (row(db, "activity", w.activity1), row(db, "pairing", w.pairing1)) == kept
     assert db.execute("SELECT count(*) FROM reviews").fetchone()[0] == reviews
+
+
+def test_a_deleted_pairings_visit_takes_no_review(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """Its visits are deleted with it (随结对删除) and counted nowhere: none is approved or returned after."""
+    version = row(db, "pairing", w.pairing2)["version"]
+    (gone,) = push(db, w.staff_st11, delete("pairing", w.pairing2, 1, base_version=version))
+    assert gone["status"] == "applied", gone
+    kept = row(db, "activity", w.activity2)
+    answers = push(db, w.staff_town1, *(
+        upsert("review", new_id(), {"target_entity": "activity", "target_id": w.activity2, "decision": decision}, mid)
+        for mid, decision in enumerate(("approve", "return"), start=1)))
+    for answer in answers:
+        assert answer["status"] == "rejected" and re.search("这个结对.*已被删除", answer["reason"]), answer
+    assert row(db, "activity", w.activity2) == kept

@@ -3,6 +3,7 @@ nothing is discarded and the result reaches the phone."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -263,3 +264,18 @@ def test_reading_the_conflict_list_is_in_the_access_log_with_what_it_showed(site
     (logged,) = site.read(lambda db: list(db.query("SELECT * FROM access_log WHERE action = 'view_conflicts'")))
     assert logged["user_id"] == w.staff_st11.user_id and logged["entities"] == '{"activity": 1}'
     assert logged["target"] == w.st11, "the unit whose list it was, as every list's row says"
+
+
+def test_an_open_conflict_on_a_deleted_pairings_visit_leaves_the_list_and_the_home_count(site: Site) -> None:
+    # The visit is deleted with its pairing (随结对删除): neither value can be taken into it any more.
+    from .test_archive_record import delete_as
+
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    home = re.compile(r'<p class="figure">(\d+)</p>\s*<p>条同步冲突未处理')
+    assert home.findall(staff.get("/staff").text) == ["1"]
+    assert delete_as(site, w.staff_st11, "pairing", w.pairing1).status == "applied"
+    assert conflict_id not in staff.get("/conflicts").text
+    assert home.findall(staff.get("/staff").text) == ["0"]
+    assert conflict_row(site, conflict_id)["status"] == "open", "kept as it was, for the archive"
