@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope
-from sync.timeutil import utc_now
+from sync.timeutil import local_today, utc_now
 
 from ..access import log_access
 from ..clients import client_ip
@@ -30,6 +30,7 @@ from ..queries.archives import (
     stamp_of,
     user_names,
 )
+from ..queries.followups import follow_up_of
 from ..queries.mentees import get_mentee
 from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
@@ -46,6 +47,9 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
     data["history"] = history_lines(db, "pairing", pairing_id)
     data["pairing"]["changed_after_approval"] = changed_after_approval(data["history"], data["reviews"])
     data["pairing"]["deleted_line"] = deletion(data["history"]) if data["pairing"]["deleted"] else None
+    # Opened from an overdue list (dashboard, station home), the archive says so at the top; it is
+    # not stamped: the check code covers the records, and the visit that set the date is among them.
+    data["pairing"]["follow_up"] = follow_up_of(db, data["pairing"], local_today())
     data["conflicts"] = conflict_lines("pairing", data["conflicts"])
     # A deleted child's archive is read-only and says who deleted the child's file and when.
     mentee_id = data["pairing"]["mentee_id"]

@@ -116,3 +116,16 @@ def get_flagged_activity(db: sqlite_utils.Database, scope: Scope, activity_id: s
         f" WHERE a.id = ? AND a.risk_flag = 1 AND {sql}",
         [activity_id, *params],
     ), None)
+
+
+def follow_up_of(db: sqlite_utils.Database, pairing: dict[str, Any], today: datetime.date) -> dict[str, Any] | None:
+    """The follow-up an active ``pairing`` owes (its latest live activity's date for it), with
+    ``days_overdue`` when that date is past: the same row the dashboard and the station home count,
+    so the archive opened from their overdue lists says the same."""
+    if pairing["status"] != "active" or pairing["deleted"] or pairing.get("mentee_deleted"):
+        return None
+    found = db.execute("SELECT follow_up_due FROM pairing_latest WHERE pairing_id = ?", [pairing["id"]]).fetchone()
+    if found is None or not found[0]:
+        return None
+    days = (today - datetime.date.fromisoformat(found[0])).days
+    return {"due": found[0], "days_overdue": max(days, 0)}

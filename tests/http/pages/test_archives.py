@@ -3,6 +3,7 @@ record and when, the change history; every view and print lands in the access lo
 is an A4 document with page numbers, the date printed and who printed it."""
 from __future__ import annotations
 
+import datetime
 import html
 import json
 import re
@@ -10,8 +11,9 @@ import re
 import sqlite_utils
 
 from sync import apply_mutations, mutations
+from sync.timeutil import local_today
 
-from ...factories import make_mentee, make_pairing, mutate, row
+from ...factories import make_activity, make_mentee, make_pairing, mutate, row
 from .conftest import Site
 from .station import access_rows, conflict_on_activity1
 
@@ -279,3 +281,39 @@ def test_the_archive_and_its_print_mark_and_count_visits_missing_a_part(site: Si
     paper = html.unescape(browser.get(f"/pairings/{pairing}/print").text)
     assert "其中 2 次帮扶活动没有写全事前准备、过程记录、事后跟踪" in paper
     assert "未写：事前准备。" in paper and "未写：过程记录、事后跟踪。" in paper
+
+
+def _facts(page_html: str) -> str:
+    """The archive's 结对情况 block, in words."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page_html))
+    return re.sub(r"\s+", " ", text[text.index("结对情况"):text.index("建档")])
+
+
+def test_the_archive_says_when_the_pairings_follow_up_is_due_and_how_overdue_as_the_dashboard_does(
+        site: Site) -> None:
+    w = site.w
+    today = local_today()
+    ago = lambda n: (today - datetime.timedelta(days=n)).isoformat()  # noqa: E731
+    site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=ago(9), follow_up_due=ago(6)))
+    due = datetime.date.fromisoformat(ago(6))
+    county = site.as_(w.reviewer)
+    # The dashboard lists the pairing 6 days overdue; its archive, on screen and on paper, says the same.
+    dashboard = html.unescape(county.get("/dashboard").text)
+    overdue = dashboard[dashboard.index('id="overdue"'):]
+    assert f"/pairings/{w.pairing1}" in overdue and "6 天" in overdue
+    for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
+        facts = _facts(county.get(path).text)
+        assert f"下次跟踪 {due.year}年{due.month}月{due.day}日 ⚠ 跟踪逾期 6 天" in facts, facts
+    # A later visit is the follow-up: its own date is shown, not overdue.
+    ahead = today + datetime.timedelta(days=5)
+    site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=ago(1), follow_up_due=ahead.isoformat()))
+    facts = _facts(site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}").text)
+    assert f"下次跟踪 {ahead.year}年{ahead.month}月{ahead.day}日" in facts and "逾期" not in facts, facts
+    # A pairing with no follow-up date set owes none on its archive.
+    assert "下次跟踪" not in _facts(county.get(f"/pairings/{w.pairing2}").text)
+    # An ended pairing owes no follow-up, even with an old date on its last visit.
+    site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=today.isoformat(), follow_up_due=ago(1)))
+    version = site.read(lambda db: (row(db, "pairing", w.pairing1) or {})["version"])
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": today.isoformat(),
+                                                              "outcome": "stable"}, w.pairing1, version))
+    assert "下次跟踪" not in _facts(county.get(f"/pairings/{w.pairing1}").text)
