@@ -386,3 +386,16 @@ def test_returns_past_300_the_list_says_how_many_there_are_and_pages_to_the_rest
     assert "共 301 份报送，这一页显示第 1–300 份（第 1 / 2 页" in text and 'href="?page=2"' in text
     last = browser.get("/returns?page=2").text
     assert "第 301–301 份（第 2 / 2 页" in last and "上一页" in last
+
+
+def test_returns_the_county_reviewer_is_told_where_its_own_figures_go_up_not_that_it_never_filed(site: Site) -> None:
+    w = site.w
+    page = site.as_(w.reviewer).get("/returns")
+    own = page.text[page.text.index("<h2>本单位的报送</h2>"):]
+    # The reviewer files no return here (no form); the page points at the 统计表 export instead of
+    # reading as a return the county still owes.
+    assert "新建报送" not in page.text and "本单位还没有报送过统计表" not in own
+    assert 'href="/reports/stats"' in own and "导出 Excel 表格" in own
+    # A station that can file but has not yet is still told so.
+    station = site.as_(w.staff_st12).get("/returns").text
+    assert "新建报送" in station and "本单位还没有报送过统计表" in station and "导出 Excel 表格" not in station
