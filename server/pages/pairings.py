@@ -62,9 +62,10 @@ async def pairing_list(request: Request) -> Response:
     scope = await page.scope()
     filters = {k: request.query_params.get(k, "").strip()[:100] for k in FILTERS}
     number = page_number(request.query_params)
+    today = local_today()
 
     def read(db: Any) -> dict[str, Any]:
-        rows, total = list_pairings(db, scope, filters, page=number)
+        rows, total = list_pairings(db, scope, filters, page=number, today=today)
         for row in rows:  # a kept archive says whose deletion keeps it out of every count, and when
             gone = ("mentee", row["mentee_id"]) if row["mentee_deleted"] else ("pairing", row["id"])
             row["deleted_line"] = deletion_line(db, *gone) if row["deleted"] or row["mentee_deleted"] else None

@@ -8,6 +8,7 @@ show it, not even in a hidden field.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from sync import Scope
 from sync.audit import record_history
 from sync.db import placeholders, select_in
 from sync.entities import ENTITIES
-from sync.timeutil import SHANGHAI, parse_utc
+from sync.timeutil import SHANGHAI, local_today, parse_utc
 
 from .filters import chosen, contains, in_scope, of_any_child, of_child, visible
 from .units import in_subtree
@@ -29,7 +30,12 @@ from .units import in_subtree
 NAMES_FOR = ("staff",)
 PAGE_SIZE = 50
 
-FILTERS = ("town", "unit", "mentor", "category", "risk", "status", "q")
+FILTERS = ("town", "unit", "mentor", "category", "risk", "status", "follow_up", "q")
+# The archive list's 跟踪 that finds the pairings the dashboard and the station home list as overdue.
+OVERDUE = "overdue"
+# Overdue as server/queries/followups.py defines it: the latest live visit's follow-up date is past.
+_OVERDUE_SQL = ("p.status = 'active' AND EXISTS (SELECT 1 FROM pairing_latest l"
+                " WHERE l.pairing_id = p.id AND l.follow_up_due < ?)")
 # The archive list's 状态 that finds the kept archives of deleted pairings and deleted children.
 DELETED = "deleted"
 
@@ -68,12 +74,13 @@ def hide_private(role: str, entity: str, rows: list[dict[str, Any]]) -> list[dic
 
 
 def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str], *,
-                  page: int = 1) -> tuple[list[dict[str, Any]], int]:
+                  page: int = 1, today: datetime.date | None = None) -> tuple[list[dict[str, Any]], int]:
     """One page of pairings in scope matching ``filters`` (see ``FILTERS``) and the total count.
 
     Active pairings first, then the most recently started. ``status`` ``DELETED`` (已删除): the kept
     archives instead, pairings deleted or of a deleted child (``deleted``, ``mentee_deleted``), as
-    /mentees lists the deleted children: read there, counted nowhere.
+    /mentees lists the deleted children: read there, counted nowhere. ``follow_up`` ``OVERDUE``:
+    the active pairings whose follow-up fell due before ``today`` (Asia/Shanghai's today if not given).
     """
     gone = filters.get("status") == DELETED
     if gone:
@@ -89,6 +96,9 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
         "risk": "m.risk_level = ?", "status": "p.status = ?",
     })
     conditions, args = [where, *picked], [*params, *picked_args]
+    if filters.get("follow_up") == OVERDUE:
+        conditions.append(_OVERDUE_SQL)
+        args.append((today or local_today()).isoformat())
     if filters.get("q"):
         like = contains(filters["q"].strip())
         if sees_names(scope):

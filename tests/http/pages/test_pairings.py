@@ -3,6 +3,7 @@ browser — each change reaching the volunteers' phones at their next sync."""
 from __future__ import annotations
 
 import datetime
+import html
 import re
 
 import pytest
@@ -11,7 +12,7 @@ import sqlite_utils
 from sync import Actor, apply_mutations, mutations
 from sync.timeutil import local_today
 
-from ...factories import make_mentee, make_pairing, mutate, row
+from ...factories import make_activity, make_mentee, make_pairing, mutate, row
 from .conftest import TOKEN_RE, Site
 from .station import phone_pull, record_id_on
 
@@ -385,3 +386,44 @@ def test_a_visit_dated_ahead_by_mistake_is_named_on_the_end_form_and_once_correc
                                                            "base_version": "1"})
     assert response.status_code == 303
     assert site.read(lambda db: row(db, "pairing", w.pairing1))["end_date"] == today.isoformat()
+
+
+def _listed(page_html: str) -> set[str]:
+    """The pairings a list page links to."""
+    return set(re.findall(r'href="/pairings/([0-9a-f-]{36})"', page_html))
+
+
+def test_the_archive_list_finds_every_overdue_follow_up_the_dashboard_and_the_station_home_count(site: Site) -> None:
+    w = site.w
+    today = local_today()
+    ago = lambda n: (today - datetime.timedelta(days=n)).isoformat()  # noqa: E731
+    ahead = (today + datetime.timedelta(days=3)).isoformat()
+    site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=ago(9), follow_up_due=ago(6)))
+    site.write(lambda db: make_activity(db, w.mentor3, w.pairing3, date=ago(9), follow_up_due=ago(1)))
+    # Pairing 2's overdue date was answered by a later visit; a follow-up due today is not overdue yet.
+    site.write(lambda db: make_activity(db, w.mentor2, w.pairing2, date=ago(20), follow_up_due=ago(10)))
+    site.write(lambda db: make_activity(db, w.mentor2, w.pairing2, date=ago(8), follow_up_due=ahead))
+    due_today = site.write(lambda db: make_pairing(db, w.staff_st11, w.mentor2, w.mentee_unpaired))
+    site.write(lambda db: make_activity(db, w.mentor2, due_today, date=ago(3), follow_up_due=today.isoformat()))
+
+    county = site.as_(w.reviewer)
+    dashboard = html.unescape(county.get("/dashboard").text)
+    overdue = dashboard[dashboard.index('id="overdue"'):dashboard.index("</section>", dashboard.index('id="overdue"'))]
+    assert "跟踪逾期（2 个结对）" in overdue and 'href="/pairings?follow_up=overdue"' in overdue
+    found = county.get("/pairings?follow_up=overdue")
+    assert found.status_code == 200 and "共 2 个结对" in found.text
+    assert _listed(found.text) == _listed(overdue) == {w.pairing1, w.pairing3}
+    assert re.search(r'<option value="overdue" selected>跟踪逾期</option>', found.text)
+    # With the town picked, the county narrows it to that town's.
+    assert _listed(county.get(f"/pairings?follow_up=overdue&town={w.town1}").text) == {w.pairing1}
+    # The station sees its own: the same as its home page's 逾期未跟踪.
+    station = site.as_(w.staff_st11)
+    home = station.get("/staff").text
+    assert _listed(station.get("/pairings?follow_up=overdue").text) == {w.pairing1}
+    home_overdue = home.split("逾期未跟踪")[1].split("本周到期")[0]
+    assert _listed(home_overdue) == {w.pairing1} and due_today not in home_overdue
+    # An ended pairing owes no follow-up, whatever its last visit said.
+    version = site.read(lambda db: (row(db, "pairing", w.pairing1) or {})["version"])
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": today.isoformat(),
+                                                              "outcome": "stable"}, w.pairing1, version))
+    assert _listed(county.get("/pairings?follow_up=overdue").text) == {w.pairing3}
