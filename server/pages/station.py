@@ -29,6 +29,7 @@ from ..queries.followups import (
     open_risk_flags,
     overdue_follow_ups,
 )
+from ..queries.inspections import list_inspections
 from ..queries.referrals import count_open_referrals, open_referrals
 from ..queries.station import open_conflicts, pending_reviews
 from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
@@ -54,6 +55,9 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
             "open_conflicts": open_conflicts(db, scope),
             "referrals": open_referrals(db, scope),
             "referrals_open": count_open_referrals(db, scope),
+            # What the county's (or the town's) inspections left to fix here or below, oldest deadline first.
+            "rectifications": sorted((r for r in list_inspections(db, scope, today=today)
+                                      if r["state"] in ("open", "overdue")), key=lambda r: r["rectify_due"] or ""),
         }
 
     data = await visit.state.store.read(read)
@@ -66,6 +70,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
                     {"activity": len(visits), "referral": len(data["referrals"])})
     return visit.render("staff/home.html", {
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
+        "unit_id": visit.actor.unit_id,
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
                               "phone_import"),
     }, status=status)

@@ -234,3 +234,34 @@ def test_a_phones_visit_with_dates_that_cannot_be_true_is_named_in_words_on_ever
     # A visit whose dates are right carries no such words.
     assert due_words not in staff.get(f"/activities/{w.activity1}").text
     assert start_words not in staff.get(f"/mentees/{w.mentee1}").text
+
+
+def _rectify_section(page_html: str) -> str:
+    return _section(page_html, "rectify-h")
+
+
+def test_station_home_lists_the_inspections_left_to_rectify_with_the_way_to_report(site: Site) -> None:
+    w = site.w
+    today = local_today()
+    past = (today - datetime.timedelta(days=3)).isoformat()
+    # inspection1 (the county's, station 1-1, 咨询室 failed) is open; one more is past its deadline,
+    # one found nothing to fix.
+    late = site.write(lambda db: mutate(db, w.reviewer, "inspection", {
+        "unit_id": w.st11, "date": "2026-09-01", "inspectors": "县关工委", "failed": ["records"],
+        "rectify": "补全台帐", "rectify_due": past}))
+    site.write(lambda db: mutate(db, w.reviewer, "inspection", {
+        "unit_id": w.st11, "date": "2026-09-02", "inspectors": "县关工委", "passed": ["records"]}))
+    home = site.as_(w.staff_st11).get("/staff").text
+    listed = _rectify_section(home)
+    # The station's own: the deadline passed first, each with the way to report the rectification.
+    assert re.findall(r'href="/inspections/([0-9a-f-]{36})">查看并报告整改情况', listed) == [late, w.inspection1]
+    assert "已过期限" in listed and ">2</p>\n      <p>次督查待整改" in home
+    # The town above sees them too, to chase them, without the promise of a form it does not get.
+    town = _rectify_section(site.as_(w.staff_town1).get("/staff").text)
+    assert set(re.findall(r'href="/inspections/([0-9a-f-]{36})">查看督查记录', town)) == {late, w.inspection1}
+    assert "没有待整改的督查" in _rectify_section(site.as_(w.staff_st12).get("/staff").text)
+    # Reported fixed, it leaves the list.
+    site.write(lambda db: mutate(db, w.staff_st11, "inspection", {"fixed": ["records"], "rectify_notes": "已补全"},
+                                 late, base_version=1))
+    assert re.findall(r"/inspections/([0-9a-f-]{36})", _rectify_section(site.as_(w.staff_st11).get("/staff").text)) \
+        == [w.inspection1]
