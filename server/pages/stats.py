@@ -37,7 +37,7 @@ from ..exports import (
 from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, drill_down
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
-from .report_params import ReportQuery, read_report_query
+from .report_params import ReportQuery, quick_periods, read_report_query
 from .shown import log_shown
 
 
@@ -95,6 +95,7 @@ async def stats_form(request: Request) -> Response:
         "form": form, "query": query, "measures": MEASURES, "units": options,
         "filler": await filler_for(visit, form), "title": title_of(form), "period": period_of(form),
         "own_return": form.own_return, "can_file": may_file(visit.actor, form.unit_id),
+        "periods": quick_periods(local_today()),
     })
 
 

@@ -3,14 +3,18 @@ read back), checked against the figures the test works out itself from the rows.
 from __future__ import annotations
 
 import csv
+import datetime
+import html
 import io
 import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
 import openpyxl
 import pytest
 
+from server.pages.report_params import quick_periods
 from server.queries import stats as stats_queries
 from server.queries.units import unit_tree
 from sync import Actor, Scope
@@ -241,3 +245,21 @@ def test_stats_page_of_one_station_lists_that_row_and_its_total(site: Site, coun
     page = site.as_(county.staff_st12).get(f"/reports/stats?{YEAR}")
     table = _cells(page.text)
     assert [r[0] for r in table.rows[1:]] == ["掘港中学", "合计"]
+
+
+def test_stats_form_offers_last_month_this_month_and_the_year_in_one_tap(site: Site) -> None:
+    w = site.w
+    county = site.as_(w.reviewer)
+    page = html.unescape(county.get("/reports/stats").text)
+    today = local_today()
+    links = re.findall(r'<a class="button" href="(/reports/stats\?[^"]+)">([^<]+)</a>', page)
+    assert [label for _, label in links][:3] == [label for label, _, _ in quick_periods(today)]
+    # 上个月 opens the form for the whole of last month, for the unit shown.
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    shown = html.unescape(county.get(links[0][0]).text)
+    assert f"统计时段：{last.year}年{last.month}月1日至{last.year}年{last.month}月{last.day}日" in shown
+    assert f'value="{last.replace(day=1).isoformat()}"' in shown and f"unit={w.county}" in links[0][0]
+    # Across the turn of the year and in February of a leap year.
+    assert quick_periods(datetime.date(2027, 1, 15))[0][1:] == ("2026-12-01", "2026-12-31")
+    assert quick_periods(datetime.date(2028, 2, 29))[1] == ("本月（2028年2月）", "2028-02-01", "2028-02-29")
+    assert quick_periods(datetime.date(2026, 12, 31))[1][1:] == ("2026-12-01", "2026-12-31")
