@@ -51,6 +51,7 @@ from .rules import (
     open_risk_flag,
     refuse_delete,
     scope_effects,
+    sealed,
 )
 from .scope import Actor, load_scope
 from .timeutil import utc_now
@@ -359,6 +360,8 @@ class _Writer:
         if (role == "mentor" and current is not None and entity.name in OWN_RECORDS
                 and current.get("author_id") != self.actor.user_id):
             raise Refusal(f"{this(entity.label)}不是您记录的，不能修改；如需更正请联系辅导站。")
+        if current is not None and not current["deleted"] and (why := sealed(self, entity.name, current)):
+            raise Refusal(why)
         if (current is not None and entity.locks_when_approved and current.get(entity.approval_field) == "approved"
                 and not (m.op == "upsert" and m.fields and set(m.fields) <= set(entity.open_after_approval))):
             raise Refusal(f"{this(entity.label)}已审核通过并锁定，不能再修改；如需更正请联系辅导站退回。")

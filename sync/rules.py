@@ -491,6 +491,31 @@ def _holds_records(w: _Writer, unit: dict[str, Any]) -> str | None:
             "再删除这个单位。")
 
 
+# The records of a child's file, reached through its ``mentee_id`` (the child's row has its own rule:
+# a deleted record is never edited, sync/apply.py ``_update``).
+CHILD_RECORDS = ("pairing", "activity", "screening", "referral", "review")
+
+
+def sealed(w: _Writer, entity_name: str, record: dict[str, Any], act: str = "修改或删除") -> str | None:
+    """Why ``record`` may not be changed, deleted or reviewed (``act``): it belongs to a deleted
+    child's file, or is a visit of a deleted pairing. The station and the county still read those,
+    marked 档案已删除, as evidence of what was done for the child; a web form offers no button there,
+    but a phone, a form posted from an older page, an export or a conflict's 采用 would otherwise
+    write into them (new records there are refused by ``_live`` already). The caller has checked
+    that the writer may see ``record``, so naming the child tells no one of another unit's records."""
+    if entity_name not in CHILD_RECORDS:
+        return None
+    mentee_id = keys_of(entity_name, record).mentee_id
+    child = w.get("mentee", mentee_id) if isinstance(mentee_id, str) else None
+    if child is not None and child["deleted"]:
+        return f"帮扶对象 {child['code']} 的档案已被删除，档案里的记录只能查看，不能再{act}。"
+    pairing = w.get("pairing", record["pairing_id"]) if entity_name == "activity" else None
+    if pairing is not None and pairing["deleted"]:
+        code = f"（帮扶对象 {child['code']}）" if child is not None else ""
+        return f"这个结对{code}已被删除，结对里的帮扶活动只能查看，不能再{act}。"
+    return None
+
+
 def refuse_delete(w: _Writer, entity_name: str, record: dict[str, Any]) -> None:
     """Raise ``Refusal`` when deleting ``record`` would lose what it still holds."""
     if entity_name == "unit":
@@ -767,9 +792,7 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
     target_entity = ENTITIES[target_name]
     label = target_entity.label
     target = _live(w, target_name, record["target_id"], f"要审核的{label}", "target_id")
-    _child_not_deleted(w, target.get("mentee_id"), "target_id")
-    if target_name == "activity":  # a deleted pairing's visits are deleted with it (随结对删除), verdict and all
-        _live(w, "pairing", target.get("pairing_id"), "结对", "target_id")
+    _refuse_if(sealed(w, target_name, target, "审核"), "target_id")
     record["unit_id"] = target.get("unit_id")
     record["mentee_id"] = target.get("mentee_id")
     record["reviewer_id"] = w.actor.user_id

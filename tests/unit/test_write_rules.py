@@ -17,8 +17,18 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from sync import apply_mutations, mutations, new_id
-from tests.factories import delete, make_activity, make_county, mutate, push, row, upsert
+from sync import NotAllowed, apply_mutations, mutations, new_id, resolve_conflict
+from tests.factories import (
+    delete,
+    end_pairing,
+    make_activity,
+    make_county,
+    mutate,
+    push,
+    remove,
+    row,
+    upsert,
+)
 
 
 @pytest.fixture
@@ -193,8 +203,8 @@ def test_staff_can_neither_add_a_visit_to_nor_change_one_in_a_deleted_childs_end
                                         "record": "结对结束前的一次谈心"}, 2)
     edit = upsert("activity", w.activity1, {"record": "改写删除了的档案"}, 3, base_version=kept["version"])
     added, changed = push(db, w.staff_st11, new, edit)
-    for answer in (added, changed):
-        assert answer["status"] == "rejected" and "的档案已被删除，不能再为其登记" in answer["reason"], answer
+    assert added["status"] == "rejected" and "的档案已被删除，不能再为其登记" in added["reason"], added
+    assert changed["status"] == "rejected" and "的档案已被删除，档案里的记录只能查看" in changed["reason"], changed
     assert row(db, "activity", new["record_id"]) is None
     assert row(db, "activity", w.activity1) == kept
 
@@ -231,3 +241,102 @@ def test_a_deleted_pairings_visit_takes_no_review(db: sqlite_utils.Database, w: 
     for answer in answers:
         assert answer["status"] == "rejected" and re.search("这个结对.*已被删除", answer["reason"]), answer
     assert row(db, "activity", w.activity2) == kept
+
+
+# --- a deleted child's file and a deleted pairing's visits are read, never written ---------------
+
+def deleted_child(db: sqlite_utils.Database, w: SimpleNamespace) -> str:
+    """Child 1's pairing ended and the child deleted by the station, as the pages do it; the code."""
+    end_pairing(db, w.staff_st11, w.pairing1)
+    remove(db, w.staff_st11, "mentee", w.mentee1)
+    return str(row(db, "mentee", w.mentee1)["code"])
+
+
+CHILD_FILE_EDITS = {
+    "activity": {"record": "删除后改的过程记录"},
+    "screening": {"notes": "删除后改的摸排"},
+    "referral": {"institution": "删除后改的机构"},
+    "pairing": {"outcome": "improved"},
+}
+
+
+@pytest.mark.parametrize("op", ["upsert", "delete"])
+@pytest.mark.parametrize("entity", sorted(CHILD_FILE_EDITS))
+def test_a_deleted_childs_records_cannot_be_edited_or_deleted_from_a_phone(
+        db: sqlite_utils.Database, w: SimpleNamespace, entity: str, op: str) -> None:
+    """The station's own phone pushes (as a staff phone does) an edit or a delete of the visit, 摸排,
+    转介 or pairing of a child it deleted: the file is kept as evidence, so each is refused in one
+    sentence and the record stays as it was."""
+    record_id = {"activity": w.activity1, "screening": w.screening1, "referral": w.referral1,
+                 "pairing": w.pairing1}[entity]
+    code = deleted_child(db, w)
+    before = row(db, entity, record_id)
+    assert before is not None and not before["deleted"]
+    mutation = (upsert(entity, record_id, CHILD_FILE_EDITS[entity], 1, base_version=before["version"])
+                if op == "upsert" else delete(entity, record_id, 1, base_version=before["version"]))
+    (answer,) = push(db, w.staff_st11, mutation)
+    assert answer["status"] == "rejected", answer
+    assert answer["reason"] == f"帮扶对象 {code} 的档案已被删除，档案里的记录只能查看，不能再修改或删除。"
+    assert row(db, entity, record_id) == before
+
+
+def test_a_deleted_childs_visit_and_pairing_cannot_be_reviewed(db: sqlite_utils.Database,
+                                                               w: SimpleNamespace) -> None:
+    """Approving or returning a deleted child's visit would change its review state (and the county's
+    approval locks it): the county and the town above are refused, and no review is stored."""
+    code = deleted_child(db, w)
+    reviews = int(db.execute("SELECT count(*) FROM reviews").fetchone()[0])
+    outcomes = apply_mutations(db, w.reviewer, [
+        mutations.upsert("review", {"target_entity": "activity", "target_id": w.activity1, "decision": "approve"}),
+        mutations.upsert("review", {"target_entity": "pairing", "target_id": w.pairing1, "decision": "approve"})])
+    (returned,) = apply_mutations(db, w.staff_town1, [mutations.upsert(
+        "review", {"target_entity": "activity", "target_id": w.activity1, "decision": "return", "comment": "补"})])
+    for outcome in (*outcomes, returned):
+        assert outcome.status == "rejected"
+        assert outcome.reason == f"帮扶对象 {code} 的档案已被删除，档案里的记录只能查看，不能再审核。"
+    assert int(db.execute("SELECT count(*) FROM reviews").fetchone()[0]) == reviews
+    assert row(db, "activity", w.activity1)["review_status"] == "returned"  # as review1 left it
+
+
+def test_a_deleted_pairings_visit_cannot_be_edited_deleted_or_reviewed(db: sqlite_utils.Database,
+                                                                       w: SimpleNamespace) -> None:
+    """A pairing the station deleted (entered by mistake) keeps its visits for reading; the child's
+    file stands, so its other records still change, but not the deleted pairing's visits."""
+    remove(db, w.staff_st11, "pairing", w.pairing2)
+    code = row(db, "mentee", w.mentee2)["code"]
+    version = row(db, "activity", w.activity2)["version"]
+    outcomes = apply_mutations(db, w.staff_st11, [
+        mutations.upsert("activity", {"record": "改"}, w.activity2, base_version=version),
+        mutations.delete("activity", w.activity2, base_version=version)])
+    (review,) = apply_mutations(db, w.staff_town1, [mutations.upsert(
+        "review", {"target_entity": "activity", "target_id": w.activity2, "decision": "approve"})])
+    said = "这个结对（帮扶对象 {}）已被删除，结对里的帮扶活动只能查看，不能再{}。"
+    assert [(o.status, o.reason) for o in (*outcomes, review)] == [
+        ("rejected", said.format(code, "修改或删除")), ("rejected", said.format(code, "修改或删除")),
+        ("rejected", said.format(code, "审核"))]
+    current = row(db, "activity", w.activity2)
+    assert (current["version"], current["deleted"], current["review_status"]) == (version, False, "pending")
+    version = row(db, "screening", w.screening2)["version"]
+    (screening,) = apply_mutations(db, w.staff_st11, [mutations.upsert(
+        "screening", {"notes": "孩子的档案还在"}, w.screening2, base_version=version)])
+    assert screening.status == "applied"
+
+
+def test_a_conflict_on_a_deleted_childs_visit_cannot_write_into_it(db: sqlite_utils.Database,
+                                                                   w: SimpleNamespace) -> None:
+    """A clash parked before the child was deleted: 采用另一方的内容 would write into the deleted file,
+    and is refused with the write path's sentence; 保留 closes it, writing nothing."""
+    version = row(db, "activity", w.activity1)["version"]
+    mutate(db, w.staff_st11, "activity", {"record": "站里先改的"}, w.activity1, base_version=version)
+    (answer,) = push(db, w.mentor1, upsert("activity", w.activity1, {"record": "手机后到的"}, 1, base_version=version))
+    assert answer["status"] == "conflict"
+    conflict_id = answer["conflicts"][0]["conflict_id"]
+    code = deleted_child(db, w)
+    before = row(db, "activity", w.activity1)
+    with pytest.raises(NotAllowed) as refused:
+        resolve_conflict(db, w.staff_st11, conflict_id, "other")
+    said = f"帮扶对象 {code} 的档案已被删除，档案里的记录只能查看，不能再修改或删除。"
+    assert str(refused.value.reason).endswith(said)
+    assert row(db, "activity", w.activity1) == before
+    assert resolve_conflict(db, w.staff_st11, conflict_id, "kept") is None
+    assert row(db, "activity", w.activity1) == before
