@@ -328,9 +328,13 @@ def _handed_on(db: sqlite_utils.Database, staff: Actor, volunteer: Scope, change
                current: dict[str, Any] | None) -> bool | str:
     """A visit in a pairing of the uploader's that was the volunteer's until the station handed the
     child to another (``sync/handover.py``): True when it is hers to enter, as 归入原结对 would file
-    it: new and dated inside one of her spans (entered as her 代录), or the same visit already in the
-    system under her name (the write path then finds nothing new); a sentence when it is new but
-    dated outside them (never entered under the volunteer the child has now); False otherwise."""
+    it: new and dated inside one of her spans (entered as her 代录), or a visit already in the system
+    under her name: the same visit (the write path then finds nothing new) or her edit of it, her own
+    record, which she could have sent until the handover and which the station would correct for her
+    on her word (merged as her phone's, so a change made since by anyone else is a conflict; the write
+    path keeps a moved date inside her spans and refuses an approved or deleted child's visit); a
+    sentence when it is new but dated outside them (never entered under the volunteer the child has
+    now); False otherwise."""
     if change.entity != "activity":
         return False
     pairing_id = current["pairing_id"] if current is not None else change.fields.get("pairing_id")
@@ -344,8 +348,7 @@ def _handed_on(db: sqlite_utils.Database, staff: Actor, volunteer: Scope, change
     if not spans or pairing["mentor_id"] == me:
         return False
     if current is not None:
-        return (change.base_version is None and current["author_id"] == me
-                and change.fields.get("pairing_id", pairing_id) == pairing_id)
+        return current["author_id"] == me and change.fields.get("pairing_id", pairing_id) == pairing_id
     day = change.fields.get("date")
     if any(s.holds(day) for s in spans):
         return True

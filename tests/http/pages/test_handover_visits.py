@@ -16,7 +16,7 @@ from sync import Actor, apply_mutations, new_id
 from sync.mutations import upsert
 from sync.timeutil import SHANGHAI, format_utc, local_today
 
-from ...factories import db_snapshot, mutate, row
+from ...factories import db_snapshot, end_pairing, mutate, remove, row
 from .conftest import Site
 from .test_phone_import import PAGE, confirm, export, quiet, records, upload, visit
 from .test_phone_import import preview as preview_upload
@@ -223,3 +223,49 @@ def test_a_visit_filed_into_its_pairing_and_then_uploaded_in_the_export_is_not_e
     shown = preview_upload(staff, export(w.mentor1, {**item, "state": "rejected", "reason": "结对已改由别的志愿者"}))
     assert "已在系统中，不重复导入" in words(shown.text), words(shown.text)[-1200:]
     assert quiet(site.read(db_snapshot)) == filed
+
+
+def test_a_former_volunteers_unsent_edit_of_her_own_visit_in_her_export_is_entered_after_the_handover(
+        site: Site) -> None:
+    """Her correction of a visit she made, typed offline before the station handed the child on: her
+    own record, entered as the phone would have sent it (not 这条内容不是王老师结对帮扶的记录); a date it
+    moves past her days is still refused, and another volunteer's visit is not hers to edit."""
+    w = site.w
+    stored = site.read(lambda db: row(db, "activity", w.activity1))
+    assert stored is not None and stored["author_id"] == w.mentor1.user_id
+    hand_over_on(site, w.pairing1, w.mentor2, "2026-11-25")
+    edit = {"state": "unsent", "mutation_id": 9, "entity": "activity", "record_id": w.activity1, "op": "upsert",
+            "base_version": stored["version"], "created_at": "2026-11-24T02:00:00.000Z",
+            "fields": {"record": TEXT}, "mentee": {"code": "BX-2026-0001", "name": "小明"}}
+    late = {**edit, "mutation_id": 10, "fields": {"date": "2026-11-28"}}
+    theirs = {**edit, "mutation_id": 11, "record_id": w.activity2, "fields": {"record": "别人的记录"},
+              "base_version": 1}
+    staff = site.as_(w.staff_st11)
+    page = upload(staff, export(w.mentor1, edit, late, theirs))
+    said = words(page.text)
+    assert page.status_code == 200 and "已录入这次修改" in said, said[-1500:]
+    assert "于2026年11月25日把孩子交给了别的志愿者" in said
+    assert "这条内容不是王老师结对帮扶的记录" in said  # 李老师's visit, in the file by mistake
+    now = site.read(lambda db: row(db, "activity", w.activity1))
+    assert (now["record"], now["author_id"], now["date"]) == (TEXT, w.mentor1.user_id, stored["date"])
+    assert site.read(lambda db: row(db, "activity", w.activity2))["record"] != "别人的记录"
+
+
+def test_a_former_volunteers_edit_of_her_visit_of_a_child_deleted_since_is_refused_in_the_deleted_files_words(
+        site: Site) -> None:
+    """The same edit once the station has ended the pairing and deleted the child: the file is kept to be
+    read, so the upload enters nothing and says why in the write path's sentence."""
+    w = site.w
+    stored = site.read(lambda db: row(db, "activity", w.activity1))
+    assert stored is not None
+    hand_over_on(site, w.pairing1, w.mentor2, "2026-11-25")
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, "2026-11-26"))
+    site.write(lambda db: remove(db, w.staff_st11, "mentee", w.mentee1))
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]
+    edit = {"state": "unsent", "mutation_id": 9, "entity": "activity", "record_id": w.activity1, "op": "upsert",
+            "base_version": stored["version"], "created_at": "2026-11-24T02:00:00.000Z",
+            "fields": {"record": TEXT}, "mentee": {"code": code, "name": "小明"}}
+    before = records(site)
+    page = upload(site.as_(w.staff_st11), export(w.mentor1, edit))
+    assert f"帮扶对象 {code} 的档案已被删除，档案里的记录只能查看，不能再修改或删除。" in words(page.text)
+    assert records(site) == before
