@@ -232,6 +232,7 @@ class _Writer:
         self.audit: list[tuple[Any, ...]] = []
         self.conflicts: list[tuple[Any, ...]] = []
         self.gone: list[str] = []  # records deleted in this batch: their open conflicts close with them
+        self.sealed: list[tuple[str, str]] = []  # (entity, id): a child or pairing deleted in this batch
         self.moved: list[tuple[str, str]] = []  # (record_id, unit_id) of records that changed unit
         self.resets: list[str] = []  # reasons every staff device must pull its copy again
         # Scope-log rows (user_id, unit_id, mentee_id, pairing_id, num): who lost sight of a child's
@@ -486,6 +487,8 @@ class _Writer:
         record = {**current, "deleted": True, "version": version}
         self._store(entity, current, record)
         self.gone.append(m.record_id)
+        if entity.name in ("mentee", "pairing"):
+            self.sealed.append((entity.name, m.record_id))
         outcome = Outcome(m.mutation_id, entity.name, m.record_id, "applied", version)
         self._audit(outcome, "delete", {"deleted": [False, True]})
         return outcome
@@ -632,6 +635,16 @@ class _Writer:
                 "UPDATE sync_conflicts SET status = 'resolved', resolved_by = ?, resolved_at = ?,"
                 " resolution = 'deleted' WHERE record_id = ? AND status = 'open'",
                 [(self.actor.user_id, self.now, record_id) for record_id in self.gone],
+            )
+        for entity_name, record_id in self.sealed:
+            # The records of a deleted child's file, or a deleted pairing's visits, are read and never
+            # written again (rules.sealed): a conflict parked on one offers a choice nobody can take.
+            db.execute(
+                "UPDATE sync_conflicts SET status = 'resolved', resolved_by = ?, resolved_at = ?,"
+                " resolution = 'file_deleted' WHERE status = 'open' AND "
+                + ("mentee_id = ?" if entity_name == "mentee"
+                   else "entity = 'activity' AND record_id IN (SELECT id FROM activities WHERE pairing_id = ?)"),
+                [self.actor.user_id, self.now, record_id],
             )
         if self.audit:
             db.conn.executemany(

@@ -876,6 +876,21 @@ def m037_ended_pairings_get_their_end_date(db: sqlite_utils.Database) -> None:
         _repair(db, "pairing", "pairings", record_id, "end_date", day, "结对已结束但没有结束日期：按结束那天补上")
 
 
+
+@migrations
+def m038_conflicts_of_deleted_files_close(db: sqlite_utils.Database) -> None:
+    """A conflict parked on a record of a child deleted since, or on a visit of a pairing deleted
+    since, offered 改用后到的内容 and 合并, which the write path now refuses (a deleted file is read,
+    never written: sync/rules.py ``sealed``); deleting the child or the pairing now closes them. Those
+    left open before close the same way (both values stay on the row; no one is named as closing it)."""
+    db.execute(
+        "UPDATE sync_conflicts SET status = 'resolved', resolved_at = ?, resolution = 'file_deleted'"
+        " WHERE status = 'open' AND (mentee_id IN (SELECT id FROM mentees WHERE deleted = 1)"
+        " OR (entity = 'activity' AND record_id IN (SELECT a.id FROM activities a"
+        " JOIN pairings p ON p.id = a.pairing_id WHERE p.deleted = 1)))",
+        [utc_now()],
+    )
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

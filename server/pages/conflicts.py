@@ -28,7 +28,7 @@ from .links import route_path
 from .writes import base_version
 
 # How a closed conflict was closed: a choice, or the record's deletion (sync/apply.py).
-CHOICES = {k: v for k, v in RESOLUTIONS.items() if k != "deleted"}
+CHOICES = {k: v for k, v in RESOLUTIONS.items() if k not in ("deleted", "file_deleted")}
 
 
 def _link(page: Visit, row: dict[str, Any]) -> str | None:

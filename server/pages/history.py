@@ -67,7 +67,8 @@ def describe(entity: str, rows: list[dict[str, Any]], names: Mapping[str, str] |
 
 # How a conflict was closed (sync/conflicts.py; "deleted": the record's deletion closed it).
 RESOLUTIONS = {"kept": "保留先到的内容", "other": "改用后到的内容", "combined": "合并两者，写成新的内容",
-               "deleted": "记录已被删除，冲突随之关闭"}
+               "deleted": "记录已被删除，冲突随之关闭",
+               "file_deleted": "孩子的档案或这个结对已被删除，记录只能查看，冲突随之关闭"}
 
 
 def conflict_value(entity: str, field: str, value: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from sync import NotAllowed, apply_mutations, mutations, new_id, resolve_conflict
+from sync import NotAllowed, apply_mutations, list_conflicts, load_scope, mutations, new_id, resolve_conflict
 from tests.factories import (
     delete,
     end_pairing,
@@ -322,16 +322,44 @@ def test_a_deleted_pairings_visit_cannot_be_edited_deleted_or_reviewed(db: sqlit
     assert screening.status == "applied"
 
 
-def test_a_conflict_on_a_deleted_childs_visit_cannot_write_into_it(db: sqlite_utils.Database,
-                                                                   w: SimpleNamespace) -> None:
-    """A clash parked before the child was deleted: 采用另一方的内容 would write into the deleted file,
-    and is refused with the write path's sentence; 保留 closes it, writing nothing."""
-    version = row(db, "activity", w.activity1)["version"]
-    mutate(db, w.staff_st11, "activity", {"record": "站里先改的"}, w.activity1, base_version=version)
-    (answer,) = push(db, w.mentor1, upsert("activity", w.activity1, {"record": "手机后到的"}, 1, base_version=version))
+def park_conflict(db: sqlite_utils.Database, staff: Any, activity: str, mentor: Any) -> str:
+    """The station edits ``activity`` while its volunteer's phone sends an edit from the version before."""
+    version = row(db, "activity", activity)["version"]
+    mutate(db, staff, "activity", {"record": "站里先改的"}, activity, base_version=version)
+    (answer,) = push(db, mentor, upsert("activity", activity, {"record": "手机后到的"}, 1, base_version=version))
     assert answer["status"] == "conflict"
-    conflict_id = answer["conflicts"][0]["conflict_id"]
+    return str(answer["conflicts"][0]["conflict_id"])
+
+
+def conflict_state(db: sqlite_utils.Database, conflict_id: str) -> tuple[str, str | None]:
+    found = db.execute("SELECT status, resolution FROM sync_conflicts WHERE id = ?", [conflict_id]).fetchone()
+    return found[0], found[1]
+
+
+def test_deleting_a_child_or_a_pairing_closes_the_open_conflicts_of_its_records(db: sqlite_utils.Database,
+                                                                                 w: SimpleNamespace) -> None:
+    """A clash parked on a visit offers 改用后到的内容 and 合并, which can no longer be taken once the
+    child's file or the pairing is deleted: the conflict closes with the delete, both values kept on it."""
+    on_child, on_pairing = park_conflict(db, w.staff_st11, w.activity1, w.mentor1), park_conflict(
+        db, w.staff_st11, w.activity2, w.mentor2)
+    elsewhere = park_conflict(db, w.staff_st21, w.activity3, w.mentor3)
+    deleted_child(db, w)
+    remove(db, w.staff_st11, "pairing", w.pairing2)
+    for conflict_id in (on_child, on_pairing):
+        assert conflict_state(db, conflict_id) == ("resolved", "file_deleted")
+        assert conflict_id not in [c["id"] for c in list_conflicts(db, load_scope(db, w.staff_st11))]
+        with pytest.raises(NotAllowed, match="已经处理过了"):
+            resolve_conflict(db, w.staff_st11, conflict_id, "other")
+    assert conflict_state(db, elsewhere) == ("open", None), "another child's conflicts stay open"
+
+
+def test_a_conflict_left_open_on_a_deleted_childs_visit_cannot_write_into_it(db: sqlite_utils.Database,
+                                                                             w: SimpleNamespace) -> None:
+    """A clash an older server left open on a file deleted since: 采用另一方的内容 would write into the
+    deleted file, and is refused with the write path's sentence; 保留 closes it, writing nothing."""
+    conflict_id = park_conflict(db, w.staff_st11, w.activity1, w.mentor1)
     code = deleted_child(db, w)
+    db.execute("UPDATE sync_conflicts SET status = 'open', resolution = NULL WHERE id = ?", [conflict_id])
     before = row(db, "activity", w.activity1)
     with pytest.raises(NotAllowed) as refused:
         resolve_conflict(db, w.staff_st11, conflict_id, "other")
