@@ -368,3 +368,15 @@ def test_a_conflict_left_open_on_a_deleted_childs_visit_cannot_write_into_it(db:
     assert row(db, "activity", w.activity1) == before
     assert resolve_conflict(db, w.staff_st11, conflict_id, "kept") is None
     assert row(db, "activity", w.activity1) == before
+
+
+def test_another_units_edit_or_review_of_a_deleted_childs_visit_reads_like_one_of_a_made_up_id(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """The deleted-file sentence names the child: only a writer who may read the file hears it (issue 8,
+    item 6); another station is told what it would be told of a record that does not exist."""
+    deleted_child(db, w)
+    same_reason(db, w.staff_st21, lambda rid, mid: upsert("activity", rid, {"record": "改"}, mid, base_version=1),
+                w.activity1)
+    same_reason(db, w.staff_st21, lambda rid, mid: delete("activity", rid, mid, base_version=1), w.activity1)
+    same_reason(db, w.staff_st21, lambda rid, mid: upsert(
+        "review", new_id(), {"target_entity": "activity", "target_id": rid, "decision": "approve"}, mid), w.activity1)
