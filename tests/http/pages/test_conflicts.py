@@ -278,4 +278,5 @@ def test_an_open_conflict_on_a_deleted_pairings_visit_leaves_the_list_and_the_ho
     assert delete_as(site, w.staff_st11, "pairing", w.pairing1).status == "applied"
     assert conflict_id not in staff.get("/conflicts").text
     assert home.findall(staff.get("/staff").text) == ["0"]
-    assert conflict_row(site, conflict_id)["status"] == "open", "kept as it was, for the archive"
+    closed = conflict_row(site, conflict_id)
+    assert (closed["status"], closed["resolution"]) == ("resolved", "file_deleted"), "closed with its file"
