@@ -891,6 +891,25 @@ def m038_conflicts_of_deleted_files_close(db: sqlite_utils.Database) -> None:
         [utc_now()],
     )
 
+
+@migrations
+def m039_county_settings(db: sqlite_utils.Database) -> None:
+    """Settings the county keeps on the server, one row each (``server/queries/quiet.py``): a
+    pairing nobody has visited for ``quiet_after_days`` days is 久未帮扶. Not a synced entity: no
+    phone reads it, and the wire contract (docs/sync-protocol.md §4) stays as it was."""
+    db.execute("""
+        CREATE TABLE county_settings (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT REFERENCES users(id)
+        )
+    """)
+    # The notices name no interval (docs/notices.md #6). A month: one visit a month is the least
+    # anyone would call regular help, and a shorter default would list volunteers simply between visits.
+    db.execute("INSERT INTO county_settings (name, value, updated_at) VALUES ('quiet_after_days', 30, ?)",
+               [utc_now()])
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

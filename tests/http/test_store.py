@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "sync_conflicts", "enrol_codes", "throttle", "access_log", "web_sessions", "login_failures", "form_drafts",
     "inspections", "year_summaries", "recovery_keys", "recovery_codes", "phone_import_ledger", "activity_counts",
     "pairing_latest",
+    "county_settings",
 }
 
 
