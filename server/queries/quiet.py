@@ -1,0 +1,105 @@
+"""Pairings gone quiet (久未帮扶): running, and nobody has visited the child for longer than the
+county's interval.
+
+A running pairing (``filters.running``, live, of a live child) is **quiet** on ``today`` (an
+Asia/Shanghai date) when its last live visit — any activity but a 集体活动, dated on or before
+today — or, with none, its start date lies more than ``quiet_after_days`` days before today. A
+follow-up date (跟踪日期) changes nothing: a visit that set none is still a visit of that day, and
+an overdue follow-up (``followups.py``) is a different list. A group activity reaches a class, not
+the child, so it never counts as visiting; a visit dated ahead (a typo) has not happened yet.
+
+The interval is the county's setting ``quiet_after_days`` (``county_settings``, migration m039;
+30 days until the county changes it), written through the writer thread like any other write.
+The dashboard's card and ``/quiet`` both count ``quiet_pairings`` over the same units, so the
+figure and the list agree for every scope.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import sqlite_utils
+
+from .dashboard import Units, _in_units
+from .filters import running
+
+QUIET_SETTING = "quiet_after_days"
+DEFAULT_QUIET_AFTER_DAYS = 30  # what m039 stores; read only if the row is missing
+MIN_QUIET_AFTER_DAYS, MAX_QUIET_AFTER_DAYS = 7, 365
+
+
+def quiet_after_days(db: sqlite_utils.Database) -> int:
+    """The county's interval in days."""
+    row = db.execute("SELECT value FROM county_settings WHERE name = ?", [QUIET_SETTING]).fetchone()
+    return int(row[0]) if row else DEFAULT_QUIET_AFTER_DAYS
+
+
+def quiet_setting(db: sqlite_utils.Database) -> dict[str, Any]:
+    """The interval, when it was last set and by whom (None before anyone changed the default)."""
+    row = db.execute("SELECT s.value, s.updated_at, u.name FROM county_settings s LEFT JOIN users u"
+                     " ON u.id = s.updated_by WHERE s.name = ?", [QUIET_SETTING]).fetchone()
+    if row is None:
+        return {"days": DEFAULT_QUIET_AFTER_DAYS, "updated_at": None, "updated_by": None}
+    return {"days": int(row[0]), "updated_at": row[1] if row[2] else None, "updated_by": row[2]}
+
+
+def parse_quiet_after_days(raw: object) -> int | None:
+    """A typed interval as a whole number of days inside the bounds, else None."""
+    text = str(raw).strip() if isinstance(raw, str) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 3):
+        return None
+    days = int(text)
+    return days if MIN_QUIET_AFTER_DAYS <= days <= MAX_QUIET_AFTER_DAYS else None
+
+
+def set_quiet_after_days(db: sqlite_utils.Database, days: int, user_id: str, now: str) -> None:
+    """Store the interval (``store.write``: on the writer thread, in its transaction)."""
+    db.execute(
+        "INSERT INTO county_settings (name, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,"
+        " updated_by = excluded.updated_by",
+        [QUIET_SETTING, days, now, user_id])
+
+
+def quiet_pairings(db: sqlite_utils.Database, units: Units, today: datetime.date, *, days: int | None = None,
+                   names: bool = False) -> list[dict[str, Any]]:
+    """The quiet pairings of ``units`` on ``today``, the longest quiet first (then by code); each
+    with its child's code (and name, with ``names``), volunteer, unit, last visit and days since.
+    ``days``: the interval (default: the county's setting)."""
+    interval = quiet_after_days(db) if days is None else days
+    cutoff = (today - datetime.timedelta(days=interval)).isoformat()
+    day = today.isoformat()
+    cond, params = _in_units(units, "p.unit_id")
+    # The pairing's latest live activity (sync/latest.py) clears most running pairings with one probe:
+    # a visit since the cutoff, not ahead of today and not a 集体活动, means not quiet. Only the rest
+    # look for their last real visit, backwards along idx_activities_pairing_date, which covers it.
+    rows = db.execute(
+        f"""
+        SELECT p.id, p.unit_id, p.start_date, m.code, {'m.name' if names else 'NULL'}, u.name,
+               (SELECT max(a.date) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0
+                AND a.kind != 'group' AND a.date <= ?)
+        FROM pairings p JOIN mentees m ON m.id = p.mentee_id LEFT JOIN users u ON u.id = p.mentor_id
+        LEFT JOIN pairing_latest l ON l.pairing_id = p.id
+        WHERE {running("p", today)} AND p.deleted = 0 AND m.deleted = 0 AND {cond}
+          AND (l.date IS NULL OR l.date < ? OR l.date > ?
+               OR (SELECT a.kind FROM activities a WHERE a.id = l.activity_id) = 'group')
+        """,
+        [day, *params, cutoff, day],
+    ).fetchall()
+    out = []
+    for pairing_id, unit_id, start, code, mentee_name, mentor_name, last_date in rows:
+        since = (today - datetime.date.fromisoformat(last_date or start)).days
+        if since <= interval:
+            continue
+        unit = units[unit_id]
+        out.append({"pairing_id": pairing_id, "unit_id": unit_id, "code": code, "mentee_name": mentee_name,
+                    "mentor_name": mentor_name, "last_date": last_date, "pairing_start": start, "days": since,
+                    "unit_name": unit.name, "town_name": unit.town_name})
+    out.sort(key=lambda r: (-r["days"], r["code"]))
+    return out
+
+
+def count_quiet_pairings(db: sqlite_utils.Database, units: Units, today: datetime.date) -> dict[str, int]:
+    """The dashboard's and the station home's card: how many, and the interval they are counted by."""
+    days = quiet_after_days(db)
+    return {"count": len(quiet_pairings(db, units, today, days=days)), "days": days}
