@@ -42,7 +42,7 @@ ACTIONS = {
     "export_stats_xlsx": "导出统计表（Excel）", "export_stats_csv": "导出统计表（CSV）",
     "export_return_xlsx": "导出报送的统计表（Excel）", "export_return_csv": "导出报送的统计表（CSV）",
     "view_mentee_list": "查看帮扶对象名单", "view_pairing_list": "查看结对档案列表",
-    "view_referral_list": "查看转介列表",
+    "view_referral_list": "查看转介列表", "view_quiet_pairings": "查看久未帮扶的结对",
     "view_staff_home": "查看工作台的跟踪和转介", "view_dashboard": "查看工作概况里的孩子",
     "view_mentor_pairings": "查看志愿者结对的孩子", "end_pairing": "打开结束结对页",
     "view_mentee_choices": "打开列出孩子的登记表",

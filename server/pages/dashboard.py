@@ -13,7 +13,8 @@ from starlette.routing import BaseRoute, Route
 from sync.timeutil import local_today
 
 from ..charts import Chart, Series, bar_chart, line_chart
-from ..queries.dashboard import dashboard
+from ..queries.dashboard import dashboard, scope_units
+from ..queries.quiet import count_quiet_pairings
 from .common import OFFICE, require
 from .links import pairing_link, route_paths
 from .shown import log_shown
@@ -57,8 +58,8 @@ async def dashboard_page(request: Request) -> Response:
     visit = await require(request, OFFICE)
     scope = await visit.scope()
     today = local_today()
-    data = await visit.state.store.read(lambda db: dashboard(db, scope, today=today), pool="reports",
-                                        time_limit_ms=visit.state.settings.report_time_limit_ms)
+    data = await visit.state.store.read(lambda db: {**dashboard(db, scope, today=today), "quiet": count_quiet_pairings(
+        db, scope_units(db, scope), today)}, pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
     for section in ("overdue_follow_ups", "risk_flags", "key_mentees"):
         for item in data[section]["items"]:
             item["link"] = pairing_link(request, item.get("pairing_id"))
@@ -67,7 +68,7 @@ async def dashboard_page(request: Request) -> Response:
     await log_shown(visit, "view_dashboard", visit.actor.unit_id, {
         "pairing": len(data["overdue_follow_ups"]["items"]), "activity": len(data["risk_flags"]["items"]),
         "mentee": len(data["key_mentees"]["items"])})
-    links = route_paths(request, "coverage", "inspection_list", "referral_list")
+    links = route_paths(request, "coverage", "inspection_list", "referral_list", "quiet_pairings")
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),
                                            "coverage_chart": coverage_chart(data), "links": links})
 

@@ -4,7 +4,8 @@
    (处理记录: ``activity.risk_action`` + ``risk_action_on``, a mutation like any other, kept
    writable after approval); the form for that is on each flag.
 2. Records waiting for review, unresolved sync conflicts (counts, linked to those pages).
-3. Overdue follow-ups, then those due within a week (``server/queries/followups.py``).
+3. Overdue follow-ups, then those due within a week (``server/queries/followups.py``); how many
+   pairings have gone quiet (久未帮扶, ``server/queries/quiet.py``), linked to their list.
 4. Open referrals (转介 not yet concluded, ``server/queries/referrals.open_referrals``), the
    longest waiting first, each linked to the referral's page where it is tracked to its return.
 """
@@ -22,6 +23,7 @@ from sync.mutations import upsert
 from sync.timeutil import local_today
 
 from ..forms import FormInvalid, parse_fields, refusal_errors
+from ..queries.dashboard import scope_units
 from ..queries.followups import (
     due_follow_ups,
     get_flagged_activity,
@@ -30,6 +32,7 @@ from ..queries.followups import (
     overdue_follow_ups,
 )
 from ..queries.inspections import list_inspections
+from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals
 from ..queries.station import open_conflicts, pending_reviews
 from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
@@ -58,6 +61,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
             # What the county's (or the town's) inspections left to fix here or below, oldest deadline first.
             "rectifications": sorted((r for r in list_inspections(db, scope, today=today)
                                       if r["state"] in ("open", "overdue")), key=lambda r: r["rectify_due"] or ""),
+            "quiet": count_quiet_pairings(db, scope_units(db, scope), today),
         }
 
     data = await visit.state.store.read(read)
@@ -72,7 +76,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
         "unit_id": visit.actor.unit_id,
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
-                              "phone_import"),
+                              "phone_import", "quiet_pairings"),
     }, status=status)
 
 

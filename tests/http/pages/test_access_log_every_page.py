@@ -3,6 +3,7 @@ to the access log, lists included, found by walking the URL map: a new page is e
 with who opens it and what it logs, or among the pages that show no child, or this file fails."""
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from server.pages.admin_system import ACTIONS
 from server.paths import resolve
 from server.routes import build_routes
 from sync import new_id
+from sync.timeutil import local_today
 
-from ...factories import end_pairing, make_activity
+from ...factories import end_pairing, make_activity, make_pairing
 from .conftest import Site
 from .station import conflict_on_activity1
 from .test_phone_refusals import phone_sends_visit
@@ -42,6 +44,14 @@ def _risk_flag(site: Site) -> dict[str, str]:
     """An open self-harm flag: the dashboard's and the station home's most sensitive list."""
     w = site.w
     site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, risk_flag=True, date="2026-11-25"))
+    return {}
+
+
+def _quiet_pairing(site: Site) -> dict[str, str]:
+    """A running pairing begun a year ago that nobody has visited: 久未帮扶 whatever today is."""
+    w = site.w
+    start = (local_today() - datetime.timedelta(days=365)).isoformat()
+    site.write(lambda db: make_pairing(db, w.staff_st11, w.mentor2, w.mentee_unpaired, start_date=start))
     return {}
 
 
@@ -80,6 +90,8 @@ SEEN = [
     Seen("/dashboard", "staff_st11", "view_dashboard", setup=_risk_flag),
     Seen("/dashboard", "reviewer", "view_dashboard", setup=_risk_flag),
     Seen("/staff", "staff_st11", "view_staff_home"),
+    Seen("/quiet", "staff_st11", "view_quiet_pairings", setup=_quiet_pairing),
+    Seen("/quiet", "reviewer", "view_quiet_pairings", setup=_quiet_pairing),
     Seen("/staff", "staff_town1", "view_risk_flags", setup=_risk_flag),
     Seen("/mentees/{mentee_id}/edit", "staff_st11", "edit_mentee"),
     Seen("/mentors/{mentor_id}", "staff_st11", "view_mentor_pairings"),
