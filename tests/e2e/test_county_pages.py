@@ -79,6 +79,7 @@ def test_county_opens_the_dashboard_prints_and_exports(server: ServerProcess, br
 
 COUNTY_PAGES = [
     ("county-dashboard", "/dashboard"),
+    ("county-quiet", "/quiet"),
     ("county-inspections", "/inspections"),
     ("county-inspection", "/inspections/{inspection}"),
     ("county-inspection-new", "/inspections/new"),

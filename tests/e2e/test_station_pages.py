@@ -73,6 +73,9 @@ def test_station_pages_fit_the_screen_and_pass_the_csp(server: ServerProcess, br
         assert page.locator("article.flag").count() >= 2
         check_page(page, width, "home", errors)
         page.screenshot(full_page=size == "pc", path=str(shots / f"station-home-{size}.png"))
+        page.goto(server.url + "/quiet")  # the home's 久未帮扶 tile opens it: names, no interval form
+        check_page(page, width, "quiet pairings", errors)
+        assert page.locator("input[name=days]").count() == 0
 
         page.goto(server.url + "/mentees?risk=key")
         check_page(page, width, "mentee list", errors)
