@@ -10,8 +10,8 @@ the child, so it never counts as visiting; a visit dated ahead (a typo) has not 
 
 The interval is the county's setting ``quiet_after_days`` (``county_settings``, migration m039;
 30 days until the county changes it), written through the writer thread like any other write.
-The dashboard's card and ``/quiet`` both count ``quiet_pairings`` over the same units, so the
-figure and the list agree for every scope.
+The card (``count_quiet_pairings``: the dashboard, the station home) and the list (``quiet_pairings``:
+``/quiet``) read the same SQL over the same units (``_quiet``), so figure and list agree in every scope.
 """
 from __future__ import annotations
 
