@@ -18,6 +18,7 @@ from .pages import (
     conflicts,
     coverage,
     dashboard,
+    deadlines,
     events,
     first_password,
     home,
@@ -65,6 +66,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *conflicts.routes,
         *referrals.routes,
         *stats.routes,
+        *deadlines.routes,  # /returns/deadlines before /returns/{return_id}
         *returns.routes,
         *coverage.routes,
         *quiet.routes,

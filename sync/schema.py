@@ -910,6 +910,31 @@ def m039_county_settings(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO county_settings (name, value, updated_at) VALUES ('quiet_after_days', 30, ?)",
                [utc_now()])
 
+
+@migrations
+def m040_return_deadlines(db: sqlite_utils.Database) -> None:
+    """报送截止日期: for a period the statistics returns cover, the day by which the stations and
+    schools must have submitted to their town and the day by which the towns must have submitted
+    to the county (the Kaizhou notice's 10月19日 / 10月24日), set by the county (``unit_id``) for
+    the units under it. Kept on the server only (``server/deadlines.py``), never synced: a phone
+    files no return; each change is audited (entity ``return_deadline``)."""
+    db.executescript(
+        """
+        CREATE TABLE return_deadlines (
+            id INTEGER PRIMARY KEY,
+            unit_id TEXT NOT NULL REFERENCES units(id),
+            period_from TEXT NOT NULL,
+            period_to TEXT NOT NULL,
+            units_due TEXT NOT NULL,
+            towns_due TEXT NOT NULL,
+            set_by TEXT NOT NULL REFERENCES users(id),
+            set_at TEXT NOT NULL,
+            UNIQUE (unit_id, period_from, period_to),
+            CHECK (period_from <= period_to AND units_due <= towns_due)
+        );
+        """
+    )
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

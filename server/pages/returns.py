@@ -19,8 +19,10 @@ from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope, apply_mutations, mutations, new_id, parse_id
 from sync.entities import RETURN_STATUSES
+from sync.timeutil import local_today
 from sync.users import get_user
 
+from ..deadlines import periods_due
 from ..errors import Forbidden, ParamInvalid
 from ..exports import Filler, period_of, title_of
 from ..queries.returns import PAGE_SIZE, find_return, get_return, list_returns
@@ -30,6 +32,7 @@ from ..queries.versions import values_at
 from ..templating import local_time
 from .common import (
     OFFICE,
+    REVIEWERS,
     Visit,
     form_values,
     not_found,
@@ -78,6 +81,8 @@ async def return_list(request: Request) -> Response:
     actor = visit.actor
     number = page_number(request.query_params)
     rows, total = await visit.state.store.read(lambda db: list_returns(db, scope, page=number))
+    today = local_today()
+    due = await visit.state.store.read(lambda db: periods_due(db, scope, today))
     pages = page_count(total, PAGE_SIZE)
     if last := past_the_end(visit, number, pages):
         return last
@@ -90,7 +95,7 @@ async def return_list(request: Request) -> Response:
         "others": [r for r in rows if r["unit_id"] != actor.unit_id and r not in to_review],
         "can_file": may_file(actor, actor.unit_id), "query": query, "total": total, "number": number,
         "pages": pages, "first": (number - 1) * PAGE_SIZE + 1, "shown": len(rows),
-        "links": page_links({}, number, pages),
+        "links": page_links({}, number, pages), "due": due, "can_set_days": actor.role in REVIEWERS,
     })
 
 

@@ -21,6 +21,7 @@ EXPECTED_TABLES = {
     "inspections", "year_summaries", "recovery_keys", "recovery_codes", "phone_import_ledger", "activity_counts",
     "pairing_latest",
     "county_settings",
+    "return_deadlines",
 }
 
 

@@ -1,0 +1,132 @@
+"""报送截止日期: the county sets, for a period, the day the stations and schools must have filed to their
+town and the day the towns must have filed to the county; /returns lists who owes a return and how
+late; bad days are refused beside the field."""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from typing import Any
+
+import pytest
+
+from sync.timeutil import local_today
+
+from ...factories import mutate
+from .conftest import Site
+
+PERIOD = {"from": "2026-09-01", "to": "2026-12-31"}  # the period of the county's submitted return (st11)
+
+
+def _days(units_ago: int, towns_ago: int) -> dict[str, str]:
+    today = local_today()
+    return {**PERIOD, "units_due": (today - datetime.timedelta(days=units_ago)).isoformat(),
+            "towns_due": (today - datetime.timedelta(days=towns_ago)).isoformat()}
+
+
+def _rows(page: str) -> dict[str, str]:
+    """The due table's rows: unit name -> its status cell's words."""
+    section = page.split('id="due"', 1)[1].split("</section>", 1)[0]
+    out = {}
+    for cells in re.findall(r"<tr>(.*?)</tr>", section, re.S):
+        name = re.search(r'data-label="单位">([^<]*)<', cells)
+        state = re.search(r'data-label="状态">(.*?)</td>', cells, re.S)
+        if name and state:
+            out[name.group(1)] = " ".join(re.sub(r"<[^>]+>", " ", state.group(1)).split())
+    return out
+
+
+def _stored(site: Site) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return site.read(lambda db: (list(db.query("SELECT * FROM return_deadlines")), list(db.query(
+        "SELECT op, changes FROM sync_audit WHERE entity = 'return_deadline' ORDER BY id"))))
+
+
+def test_the_county_sets_a_periods_days_and_the_returns_list_says_who_is_late_by_how_many_days(site: Site) -> None:
+    w = site.w
+    # 掘港中学 started a draft and 栟茶中学's return was sent back: neither has filed; st11 submitted.
+    site.write(lambda db: mutate(db, w.staff_st12, "stats_return", {"unit_id": w.st12, "period_from": "2026-09-01",
+                                                                    "period_to": "2026-12-31"}))
+    rid = site.write(lambda db: mutate(db, w.staff_st22, "stats_return", {
+        "unit_id": w.st22, "period_from": "2026-09-01", "period_to": "2026-12-31", "status": "submitted"}))
+    site.write(lambda db: mutate(db, w.reviewer, "review", {"target_entity": "stats_return", "target_id": rid,
+                                                            "decision": "return", "comment": "人次不对"}))
+    reviewer = site.as_(w.reviewer)
+    assert "县里还没有设定" in reviewer.get("/returns").text
+
+    saved = reviewer.post("/returns/deadlines", _days(3, 1))
+    assert saved.status_code == 303
+    rows = _rows(reviewer.get("/returns").text)
+    assert rows == {
+        "掘港中学": "草稿 逾期 3 天", "栟茶中学": "已退回 逾期 3 天", "栟茶小学辅导站": "未报送 逾期 3 天",
+        "掘港街道": "未报送 逾期 1 天", "栟茶镇": "未报送 逾期 1 天", "掘港小学辅导站": "已上报"}
+    page = reviewer.get("/returns").text
+    assert "逾期未报的统计表共 <strong>5</strong> 份" in page
+    # Its day not past yet (today is the towns' last day): owed, not late.
+    assert reviewer.post("/returns/deadlines", _days(3, 0)).status_code == 303
+    assert _rows(reviewer.get("/returns").text)["掘港街道"] == "未报送"
+
+
+def test_a_town_sees_its_own_units_lateness_and_a_station_only_its_own(site: Site) -> None:
+    w = site.w
+    assert site.as_(w.reviewer).post("/returns/deadlines", _days(4, 2)).status_code == 303
+    town = site.as_(w.staff_town1)
+    assert _rows(town.get("/returns").text) == {"掘港中学": "未报送 逾期 4 天", "掘港街道": "未报送 逾期 2 天",
+                                                "掘港小学辅导站": "已上报"}
+    station = site.as_(w.staff_st12)
+    assert _rows(station.get("/returns").text) == {"掘港中学": "未报送 逾期 4 天"}
+    # Filed now: late no more.
+    site.write(lambda db: mutate(db, w.staff_st12, "stats_return", {
+        "unit_id": w.st12, "period_from": "2026-09-01", "period_to": "2026-12-31", "status": "submitted"}))
+    assert _rows(town.get("/returns").text)["掘港中学"] == "已上报"
+
+
+def test_a_station_or_a_town_may_not_set_the_days(site: Site) -> None:
+    w = site.w
+    for actor in (w.staff_st11, w.staff_town1):
+        browser = site.as_(actor)
+        assert browser.get("/returns/deadlines").status_code == 403
+        assert browser.post("/returns/deadlines", _days(3, 1), form_page="/returns").status_code == 403
+        assert "设定报送截止日期" not in browser.get("/returns").text
+    assert _stored(site) == ([], [])
+    assert "设定报送截止日期" in site.as_(w.admin).get("/returns").text
+
+
+@pytest.mark.parametrize(("change", "field", "words"), [
+    ({"units_due": "10月19日"}, "units_due", "应为 YYYY-MM-DD 格式的日期"),
+    ({"units_due": "2026-02-30"}, "units_due", "是不存在的日期"),
+    ({"units_due": "2027-10-24", "towns_due": "2027-10-19"}, "towns_due", "早于学校、辅导站报送镇/街道的截止日期"),
+    ({"from": "2026-12-31", "to": "2026-09-01"}, "to", "这个统计时段不存在"),
+    ({"to": ""}, "to", "请填写“统计时段止”的日期"),
+], ids=["not-a-date", "no-such-day", "towns-before-units", "period-backwards", "missing"])
+def test_bad_days_are_refused_beside_the_field_with_a_400_and_nothing_written(
+        site: Site, change: dict[str, str], field: str, words: str) -> None:
+    reviewer = site.as_(site.w.reviewer)
+    sent = {**_days(3, 1), **change}
+    refused = reviewer.post("/returns/deadlines", sent)
+    assert refused.status_code == 400
+    beside = re.search(rf'id="e-{field}">(.*?)</p>', refused.text, re.S)
+    assert beside and words in beside.group(1), refused.text
+    assert f'value="{sent["units_due"]}"' in refused.text  # what was typed stays in the form
+    assert _stored(site) == ([], [])
+
+
+def test_changing_a_periods_days_is_audited_and_removing_them_ends_the_lateness(site: Site) -> None:
+    reviewer = site.as_(site.w.reviewer)
+    first, second = _days(3, 1), _days(5, 2)
+    assert reviewer.post("/returns/deadlines", first).status_code == 303
+    assert reviewer.post("/returns/deadlines", second).status_code == 303  # the same period: its days change
+    assert "没有改动" in reviewer.get(reviewer.post("/returns/deadlines", second).headers["location"]).text
+    rows, audit = _stored(site)
+    assert [(r["units_due"], r["towns_due"]) for r in rows] == [(second["units_due"], second["towns_due"])]
+    assert [a["op"] for a in audit] == ["create", "update"]
+    assert json.loads(audit[1]["changes"]) == {"units_due": [first["units_due"], second["units_due"]],
+                                               "towns_due": [first["towns_due"], second["towns_due"]]}
+    # A town's staff cannot remove them; a deadline that does not exist is a 400 in words.
+    town = site.as_(site.w.staff_town1)
+    assert town.post("/returns/deadlines", {"action": "delete", "deadline": rows[0]["id"]},
+                     form_page="/returns").status_code == 403
+    missing = reviewer.post("/returns/deadlines", {"action": "delete", "deadline": "999"})
+    assert missing.status_code == 400 and "截止日期不存在" in missing.text
+    assert reviewer.post("/returns/deadlines", {"action": "delete", "deadline": rows[0]["id"]}).status_code == 303
+    rows, audit = _stored(site)
+    assert rows == [] and [a["op"] for a in audit] == ["create", "update", "delete"]
