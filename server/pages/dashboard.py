@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from sync.timeutil import local_today
 
 from ..charts import Chart, Series, bar_chart, line_chart
+from ..deadlines import count_late
 from ..queries.dashboard import dashboard, scope_units
 from ..queries.quiet import count_quiet_pairings
 from .common import OFFICE, require
@@ -69,8 +70,11 @@ async def dashboard_page(request: Request) -> Response:
         "pairing": len(data["overdue_follow_ups"]["items"]), "activity": len(data["risk_flags"]["items"]),
         "mentee": len(data["key_mentees"]["items"])})
     links = route_paths(request, "coverage", "inspection_list", "referral_list", "quiet_pairings")
+    # Late returns: counted by the function /returns lists them with, so the two always agree.
+    returns_late = await visit.state.store.read(lambda db: count_late(db, scope, today))
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),
-                                           "coverage_chart": coverage_chart(data), "links": links})
+                                           "coverage_chart": coverage_chart(data), "links": links,
+                                           "returns_late": returns_late})
 
 
 routes: list[BaseRoute] = [Route("/dashboard", dashboard_page, methods=["GET"], name="dashboard")]

@@ -130,3 +130,32 @@ def test_changing_a_periods_days_is_audited_and_removing_them_ends_the_lateness(
     assert reviewer.post("/returns/deadlines", {"action": "delete", "deadline": rows[0]["id"]}).status_code == 303
     rows, audit = _stored(site)
     assert rows == [] and [a["op"] for a in audit] == ["create", "update", "delete"]
+
+
+def _late_on_dashboard(page: str) -> int:
+    match = re.search(r"统计表逾期未报</p><p class=\"figure\">(\d+) 份", page)
+    assert match, "no late-returns card"
+    return int(match.group(1))
+
+
+def _late_on_list(page: str) -> int:
+    match = re.search(r"逾期未报的统计表共 <strong>(\d+)</strong> 份", page)
+    return int(match.group(1)) if match else 0
+
+
+def test_the_dashboard_counts_as_many_late_returns_as_the_list_and_links_to_it(site: Site) -> None:
+    w = site.w
+    reviewer, town = site.as_(w.reviewer), site.as_(w.staff_town1)
+    assert _late_on_dashboard(reviewer.get("/dashboard").text) == 0
+    assert reviewer.post("/returns/deadlines", _days(3, 1)).status_code == 303
+    # A second period of this autumn: every unit owes it, none filed.
+    assert reviewer.post("/returns/deadlines", {"from": "2026-09-01", "to": "2026-10-31",
+                                                **{k: v for k, v in _days(2, 2).items() if k.endswith("due")}}
+                         ).status_code == 303
+    for browser, late in ((reviewer, 5 + 6), (town, 2 + 3)):
+        dashboard = browser.get("/dashboard").text
+        assert _late_on_dashboard(dashboard) == _late_on_list(browser.get("/returns").text) == late
+        assert 'href="/returns#due"><p class="figure-label">统计表逾期未报' in dashboard
+    site.write(lambda db: mutate(db, w.staff_st12, "stats_return", {
+        "unit_id": w.st12, "period_from": "2026-09-01", "period_to": "2026-10-31", "status": "submitted"}))
+    assert _late_on_dashboard(town.get("/dashboard").text) == _late_on_list(town.get("/returns").text) == 4
