@@ -33,7 +33,7 @@ SHOWS_NO_CHILD = {
     "/", "/login", "/account", "/account/new-password", "/mentees/import", "/mentees/import/template.xlsx",
     "/mentors/import", "/mentors/import/template.xlsx", "/mentees/new", "/mentors", "/mentors/new",
     "/mentors/{mentor_id}/edit", "/events", "/events/new", "/events/{event_id}", "/enrolments", "/reports/stats",
-    "/returns", "/returns/{return_id}", "/coverage", "/inspections", "/inspections/new",
+    "/returns", "/returns/deadlines", "/returns/{return_id}", "/coverage", "/inspections", "/inspections/new",
     "/inspections/units/{unit_id}", "/inspections/{inspection_id}", "/inspections/{inspection_id}/edit",
     "/brief", "/brief.png", "/summary", "/summary/print", "/admin/units", "/admin/units/{unit_id}",
     "/admin/users", "/admin/users/new", "/admin/access-log", "/admin/backup",
