@@ -23,6 +23,7 @@ from sync.timeutil import local_today
 from sync.users import actor_for, create_user
 
 from ..auth import hash_password
+from ..deadlines import save_deadline
 from .activities import plan_activities
 from .children import draw_children, needs, random_phone
 from .conflicts import write_conflicts
@@ -286,7 +287,8 @@ def write_referrals(demo: Demo) -> None:
 
 
 def write_stats_returns(demo: Demo) -> None:
-    """8. Two schools file last month's statistics returns; the county approves one and returns the other."""
+    """8. Two schools file last month's statistics returns; the county approves one and returns the other,
+    and sets the days the month's returns were due (报送截止日期)."""
     first_of_month = demo.today.replace(day=1)
     prev_end = first_of_month - datetime.timedelta(days=1)
     prev_start = prev_end.replace(day=1)
@@ -307,3 +309,9 @@ def write_stats_returns(demo: Demo) -> None:
         reviews.append(mutation("review", {"target_entity": "stats_return", "target_id": rid,
                                            "decision": decision, "comment": comment}))
     apply_as(demo.db, reviewer, reviews)
+    # The county's days for that month (the Kaizhou notice's 10月19日 / 10月24日 in small): the
+    # schools' day three days gone, so the list shows who is late; the towns' still ahead.
+    units_due = max(prev_start, demo.today - datetime.timedelta(days=3))
+    save_deadline(demo.db, reviewer, {"period_from": demo.iso(prev_start), "period_to": demo.iso(prev_end),
+                                      "units_due": demo.iso(units_due),
+                                      "towns_due": demo.iso(demo.today + datetime.timedelta(days=2))})

@@ -88,7 +88,8 @@ COUNTY_PAGES = [
     ("county-summary", "/summary"),
     ("stats-form", "/reports/stats"),
     ("stats-records", "/reports/stats/records?measure=talks&unit={station}"),  # one station's rows
-    ("returns-list", "/returns"),
+    ("returns-list", "/returns"),  # the demo county set days for last month: its late units at phone width
+    ("returns-deadlines", "/returns/deadlines"),
     ("returns-detail", "/returns/{stats_return}"),
     ("coverage", "/coverage"),
 ]
@@ -156,3 +157,21 @@ def test_the_pairing_list_keeps_each_volunteer_and_the_short_headings_on_one_lin
     assert names and set(names) == {1}, names
     assert set(lines.values()) == {1}, lines
     context.close()
+
+
+def test_the_late_returns_read_on_a_phone_and_the_dashboard_counts_the_same(server: ServerProcess,
+                                                                            browser: Browser) -> None:
+    """The demo county set last month's days (the schools' three days gone): at 390 px the county's
+    list shows each late unit stacked with 逾期 3 天, and the dashboard's card names the list's total."""
+    page, errors = _open(browser, server, "county", "phone")
+    card = page.locator(".figures .card", has_text="统计表逾期未报")
+    late = int(card.locator(".figure").inner_text().removesuffix(" 份"))
+    card.locator("a").click()
+    page.wait_for_url("**/returns#due")
+    assert late > 0
+    assert page.locator("#due .notice strong").inner_text() == str(late)
+    rows = page.locator("#due table.due tbody tr", has_text="逾期 3 天")
+    assert rows.count() == late  # the towns' day is still ahead: only schools and stations are late
+    assert rows.first.is_visible()
+    check_page(page, SIZES["phone"]["viewport"]["width"], "returns-due", errors)
+    page.context.close()
