@@ -14,6 +14,7 @@ from sync.timeutil import local_today
 
 from ...factories import mutate
 from .conftest import Site
+from .station import back_after_sign_in
 
 PERIOD = {"from": "2026-09-01", "to": "2026-12-31"}  # the period of the county's submitted return (st11)
 
@@ -159,3 +160,11 @@ def test_the_dashboard_counts_as_many_late_returns_as_the_list_and_links_to_it(s
     site.write(lambda db: mutate(db, w.staff_st12, "stats_return", {
         "unit_id": w.st12, "period_from": "2026-09-01", "period_to": "2026-10-31", "status": "submitted"}))
     assert _late_on_dashboard(town.get("/dashboard").text) == _late_on_list(town.get("/returns").text) == 4
+
+
+def test_days_typed_after_the_sign_in_ran_out_come_back_in_the_form_unsaved(site: Site) -> None:
+    reviewer = site.as_(site.w.reviewer)
+    typed = _days(3, 1)
+    page = back_after_sign_in(site, reviewer, site.w.reviewer, "/returns/deadlines", typed)
+    assert f'value="{typed["units_due"]}"' in page and f'value="{typed["towns_due"]}"' in page
+    assert _stored(site) == ([], [])
