@@ -86,7 +86,19 @@ def _child_not_deleted(w: _Writer, mentee_id: Any, field: str) -> None:
     """Deleting a child leaves its ended pairings and their visits undeleted (they are its kept
     archive), so a live pairing or visit alone would let staff add to, change or review a file that
     is read-only and counted nowhere."""
-    child = w.get("mentee", mentee_id) if isinstance(mentee_id, str) else None
+    if not isinstance(mentee_id, str):
+        return
+    # Asked of every visit: the child as this batch holds it (a delete earlier in the batch
+    # included), else the one flag once a batch, not the whole child loaded and decoded.
+    child = w.rows["mentee"].get(mentee_id)
+    if child is None:
+        if mentee_id in w.live_children:
+            return
+        found = w.db.execute("SELECT deleted FROM mentees WHERE id = ?", [mentee_id]).fetchone()
+        if found is None or not found[0]:
+            w.live_children.add(mentee_id)
+            return
+        child = w.get("mentee", mentee_id)
     if child is not None and child["deleted"]:
         raise Refusal(_gone(w, "mentee", child, "帮扶对象"), field)
 
