@@ -321,7 +321,10 @@ def test_pwa_a_stored_visit_with_impossible_dates_is_marked_on_the_home_list_unt
     mark = row.locator(".error")
     expect(mark).to_have_text("日期不对，请打开修改：下次跟踪日期不能早于这次帮扶的日期。")
     check_page(page, 390, "home with a visit's wrong dates", errors)
-    mark.scroll_into_view_if_needed()
+    # The home list redraws when the sync after enrolment settles: a mark found a moment ago may be gone,
+    # so the page itself finds and scrolls to whichever mark is there (CI once caught one detached).
+    page.wait_for_function("""() => { const m = [...document.querySelectorAll('.row .error')]
+        .find((e) => e.textContent.includes('日期不对')); m?.scrollIntoView({ block: 'center' }); return !!m; }""")
     page.screenshot(path=str(shots_dir(tmp_path) / "phone-wrong-dates.png"))
 
     row.click()  # the visit itself, where 修改这条记录 is
