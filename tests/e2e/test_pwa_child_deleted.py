@@ -50,11 +50,11 @@ def test_pwa_a_visit_and_a_screening_refused_for_a_deleted_child_say_the_words_a
     station = _end_pairing(server, "xiao-chahe", pairing, version)
     (mentee_version,) = query(server, "SELECT version FROM mentees WHERE id = ?", mentee)[0]
     station.push("mentee", mentee, {}, mentee_version, op="delete")
-    phone.context.set_offline(False)
-
     # First the answer alone (the pull that follows fails): the child is still on the phone, and was
     # the one moment 打开修改 stood there; sending the visit again could only be refused and kept twice.
+    # The pulls fail from before the phone is back online: coming online starts a sync of its own.
     page.route("**/api/sync/pull*", lambda route: route.abort())
+    phone.context.set_offline(False)
     page.goto(server.url + "/app/#/waiting")
     page.get_by_role("button", name="立即同步").click()
     refused = page.locator(".row.returned")
@@ -142,9 +142,8 @@ def test_pwa_a_visit_and_a_screening_refused_for_a_pairing_ended_or_handed_on_sa
         ((other,),) = query(server, "SELECT id FROM users WHERE login = 'gu.laobing'")
         Station(server, "zhan-chahe").push("pairing", pairing, {"mentor_id": other}, version)
         what = "已交给别的志愿者"
+    page.route("**/api/sync/pull*", lambda route: route.abort())  # before coming online starts a sync
     phone.context.set_offline(False)
-
-    page.route("**/api/sync/pull*", lambda route: route.abort())
     page.goto(server.url + "/app/#/waiting")
     page.get_by_role("button", name="立即同步").click()
     refused = page.locator(".row.returned")
