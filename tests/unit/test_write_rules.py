@@ -23,6 +23,7 @@ from tests.factories import (
     end_pairing,
     make_activity,
     make_county,
+    make_pairing,
     mutate,
     push,
     remove,
@@ -380,3 +381,72 @@ def test_another_units_edit_or_review_of_a_deleted_childs_visit_reads_like_one_o
     same_reason(db, w.staff_st21, lambda rid, mid: delete("activity", rid, mid, base_version=1), w.activity1)
     same_reason(db, w.staff_st21, lambda rid, mid: upsert(
         "review", new_id(), {"target_entity": "activity", "target_id": rid, "decision": "approve"}, mid), w.activity1)
+
+
+# --- a self-harm flag the station has not handled keeps its child and its pairing ---------------
+
+HANDLE_FIRST = "处理风险提示后再删除"
+
+
+def flag(db: sqlite_utils.Database, mentor: Any, pairing: str, day: str) -> str:
+    """A visit of ``pairing`` flagged 发现自伤自残风险 by its volunteer, not handled yet."""
+    return make_activity(db, mentor, pairing, date=day, risk_flag=True)
+
+
+def handle(db: sqlite_utils.Database, staff: Any, activity: str) -> None:
+    mutate(db, staff, "activity", {"risk_action": "已电话联系家长，孩子已就医", "risk_action_on": "2026-11-21"},
+           activity, base_version=row(db, "activity", activity)["version"])
+
+
+def test_a_child_with_an_unhandled_risk_flag_cannot_be_deleted_until_the_station_handles_it(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """Deleting the child takes her visits out of the station home's and the county's risk lists, and
+    her file becomes read-only: the flag would never be handled. A staff phone's delete is refused in
+    one sentence naming the visit's day, nothing written; once handled, the same delete applies."""
+    flagged = flag(db, w.mentor1, w.pairing1, "2026-11-18")
+    end_pairing(db, w.staff_st11, w.pairing1)
+    before = row(db, "mentee", w.mentee1)
+    (answer,) = push(db, w.staff_st11, delete("mentee", w.mentee1, 1, base_version=before["version"]))
+    assert answer["status"] == "rejected", answer
+    assert HANDLE_FIRST in answer["reason"] and "2026年11月18日" in answer["reason"], answer
+    assert "恢复" not in answer["reason"]
+    assert row(db, "mentee", w.mentee1) == before
+    handle(db, w.staff_st11, flagged)
+    (answer,) = push(db, w.staff_st11, delete("mentee", w.mentee1, 2, base_version=before["version"]))
+    assert answer["status"] == "applied", answer
+
+
+def test_a_pairing_with_an_unhandled_risk_flag_cannot_be_deleted_running_or_ended(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """A deleted pairing's visits count nowhere either: its flag would leave every list the same way."""
+    flagged = flag(db, w.mentor2, w.pairing2, "2026-11-19")
+    for ended in (False, True):
+        if ended:
+            end_pairing(db, w.staff_st11, w.pairing2)
+        before = row(db, "pairing", w.pairing2)
+        (outcome,) = apply_mutations(db, w.staff_st11, [mutations.delete("pairing", w.pairing2,
+                                                                          base_version=before["version"])])
+        assert outcome.status == "rejected" and HANDLE_FIRST in str(outcome.reason), outcome
+        assert str(outcome.reason).startswith("这个结对有标了“发现自伤自残风险”的帮扶记录（2026年11月19日）")
+        assert row(db, "pairing", w.pairing2) == before
+    handle(db, w.staff_st11, flagged)
+    remove(db, w.staff_st11, "pairing", w.pairing2)
+
+
+def test_a_flag_handled_earlier_in_the_batch_or_in_a_deleted_pairing_does_not_keep_the_child(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """The rule reads the visits as the batch left them; a flag on a pairing deleted before (entered by
+    mistake, already out of every list) is not this delete's doing."""
+    flagged = flag(db, w.mentor1, w.pairing1, "2026-11-18")
+    end_pairing(db, w.staff_st11, w.pairing1)
+    mistaken = make_pairing(db, w.staff_st11, w.mentor2, w.mentee1)
+    old = flag(db, w.mentor2, mistaken, "2026-11-20")
+    handle(db, w.staff_st11, old)
+    remove(db, w.staff_st11, "pairing", mistaken)
+    # A pairing deleted before this rule, its flag never handled.
+    db.execute("UPDATE activities SET risk_action = NULL, risk_action_on = NULL WHERE id = ?", [old])
+    mentee, visit = row(db, "mentee", w.mentee1), row(db, "activity", flagged)
+    answers = push(db, w.staff_st11,
+                   upsert("activity", flagged, {"risk_action": "已家访，孩子情绪稳定"}, 1, base_version=visit["version"]),
+                   delete("mentee", w.mentee1, 2, base_version=mentee["version"]))
+    assert [a["status"] for a in answers] == ["applied", "applied"], answers
