@@ -6,6 +6,7 @@ import html
 import re
 
 import pytest
+import sqlite_utils
 
 from sync import Actor, NotAllowed, apply_batch, list_conflicts, load_scope, mutations, new_id, resolve_conflict
 
@@ -280,3 +281,37 @@ def test_an_open_conflict_on_a_deleted_pairings_visit_leaves_the_list_and_the_ho
     assert home.findall(staff.get("/staff").text) == ["0"]
     closed = conflict_row(site, conflict_id)
     assert (closed["status"], closed["resolution"]) == ("resolved", "file_deleted"), "closed with its file"
+
+
+def test_taking_a_childs_delete_while_her_risk_flag_is_unhandled_is_refused_on_the_page(site: Site) -> None:
+    """The station's phone deleted the child after the county had changed her file: a 删除 conflict.
+    A visit flagged 发现自伤自残风险 was entered after (补录 from paper). Taking the delete on the page
+    would take the flag off every list; the page says what to do first (400), the child stays, the
+    conflict stays open; once the flag is handled, the delete goes."""
+    from ...factories import end_pairing, make_activity
+
+    w = site.w
+    staff = site.as_(w.staff_st11)
+
+    def prepare(db: sqlite_utils.Database) -> tuple[str, str]:
+        end_pairing(db, w.staff_st11, w.pairing1)
+        seen = row(db, "mentee", w.mentee1)["version"]
+        mutate(db, w.admin, "mentee", {"notes": "县里补充：奶奶身体不好"}, w.mentee1, base_version=seen)
+        (answer,) = apply_batch(db, w.staff_st11, {"mutations": [
+            mutations.delete("mentee", w.mentee1, base_version=seen, mutation_id=1)]}).results
+        assert answer["status"] == "conflict", answer
+        flagged = make_activity(db, w.staff_st11, w.pairing1, date="2026-11-18", risk_flag=True)
+        return flagged, str(answer["conflicts"][0]["conflict_id"])
+
+    flagged, conflict_id = site.write(prepare)
+    response = staff.post(f"/conflicts/{conflict_id}", {"choice": "other"})
+    assert response.status_code == 400
+    said = html.unescape(response.text)
+    assert "处理风险提示后再删除" in said and "2026年11月18日" in said and "恢复" not in said
+    assert not site.read(lambda db: row(db, "mentee", w.mentee1))["deleted"]
+    assert conflict_row(site, conflict_id)["status"] == "open"
+    assert flagged in staff.get("/staff").text, "the flag is still on the station home to handle"
+    assert staff.post("/staff", {"activity_id": flagged, "risk_action": "已家访，孩子已就医",
+                                 "risk_action_on": "2026-11-19"}).status_code == 303
+    assert staff.post(f"/conflicts/{conflict_id}", {"choice": "other"}).status_code == 303
+    assert site.read(lambda db: row(db, "mentee", w.mentee1))["deleted"]
