@@ -54,7 +54,8 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
     make_activity(db, w.mentor1, w.key_pairing, date="2026-11-25", follow_up_due="2026-12-02")  # due later
     make_activity(db, w.mentor1, w.key_pairing, date="2026-11-10", follow_up_due="2026-11-12")  # superseded
     make_activity(db, w.mentor3, w.pairing3, date="2026-11-23", follow_up_due="2026-11-24")  # overdue 1 day
-    make_activity(db, w.mentor2, gone_pairing, date="2026-11-02", follow_up_due="2026-11-03", risk_flag=True)
+    gone_flag = make_activity(db, w.mentor2, gone_pairing, date="2026-11-02", follow_up_due="2026-11-03",
+                              risk_flag=True)
     future = make_activity(db, w.mentor1, w.key_pairing, date="2026-11-26")
     removed = make_activity(db, w.mentor2, w.pairing2, date="2026-06-15", risk_flag=True)
     # Risk flags: open in town 1 and town 2, one handled (its 处理记录 written), one approved but not handled.
@@ -67,7 +68,10 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
                                "decision": "approve"})
     remove(db, s11, "activity", removed)
     end_pairing(db, s11, gone_pairing)  # a child is deleted only once her pairings end
+    _handle(db, s11, gone_flag)  # the write path deletes no child with an open flag ...
     remove(db, s11, "mentee", gone)
+    # ... but a child deleted before that rule left hers open: still counted nowhere.
+    db.execute("UPDATE activities SET risk_action = NULL WHERE id = ?", [gone_flag])
     assert future
     # Inspections: one overdue rectification, one fixed, one not yet due.
     mutate(db, w.reviewer, "inspection", {"unit_id": w.st12, "date": "2026-09-01", "inspectors": "周",
