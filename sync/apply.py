@@ -409,7 +409,8 @@ class _Writer:
     def _update(self, m: Mutation, current: dict[str, Any]) -> Outcome:
         entity = m.entity
         if current["deleted"]:
-            raise Refusal(f"{this(entity.label)}已被删除，修改未保存；内容已记入审计日志，可请辅导站恢复。")
+            raise Refusal(f"{this(entity.label)}已被删除，这次修改没有保存，删除也不能撤销；"
+                          "您改的内容已记入服务器的审计日志，如有疑问请联系辅导站。")
         for name in immutable_after_create(entity.name):
             if name in m.fields and m.fields[name] != current.get(name):
                 raise Refusal(f"{entity.label}建立后不能更改“{entity.by_name[name].label}”。", name)

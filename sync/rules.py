@@ -72,7 +72,7 @@ def _gone(w: _Writer, entity_name: str, row: dict[str, Any], label: str) -> str:
     child it was."""
     if entity_name == "mentee":
         return (f"帮扶对象 {row['code']} 的档案已被删除，不能再为其登记。如果选错了孩子，请重新选择；"
-                "如果档案是误删的，请联系县关工委管理员。")
+                "删除不能撤销：如果档案是误删的，请辅导站为孩子重新建档后再登记。")
     if entity_name == "pairing":
         child = w.get("mentee", row["mentee_id"])
         code = f"（帮扶对象 {child['code']}）" if child else ""

@@ -446,7 +446,40 @@ def test_a_flag_handled_earlier_in_the_batch_or_in_a_deleted_pairing_does_not_ke
     # A pairing deleted before this rule, its flag never handled.
     db.execute("UPDATE activities SET risk_action = NULL, risk_action_on = NULL WHERE id = ?", [old])
     mentee, visit = row(db, "mentee", w.mentee1), row(db, "activity", flagged)
-    answers = push(db, w.staff_st11,
-                   upsert("activity", flagged, {"risk_action": "已家访，孩子情绪稳定"}, 1, base_version=visit["version"]),
+    handled = {"risk_action": "已家访，孩子情绪稳定"}
+    answers = push(db, w.staff_st11, upsert("activity", flagged, handled, 1, base_version=visit["version"]),
                    delete("mentee", w.mentee1, 2, base_version=mentee["version"]))
     assert [a["status"] for a in answers] == ["applied", "applied"], answers
+
+
+def test_no_refusal_about_a_deleted_child_or_pairing_offers_to_restore_it(db: sqlite_utils.Database,
+                                                                           w: SimpleNamespace) -> None:
+    """Nothing undoes the deletion of a child or a pairing: every sentence the write path answers about
+    one says what is true (the change is not saved, what was sent is kept, a child deleted by mistake
+    is registered again) and none offers 恢复, as the station, the county and a phone read them alike."""
+    code = deleted_child(db, w)
+    remove(db, w.staff_st11, "pairing", w.pairing2)
+    version = {rid: row(db, entity, rid)["version"] for entity, rid in (
+        ("mentee", w.mentee1), ("pairing", w.pairing2), ("activity", w.activity1), ("activity", w.activity2))}
+    visit = {"kind": "talk", "date": "2026-11-20", "record": "谈心"}
+    answers = push(db, w.staff_st11,
+                   upsert("mentee", w.mentee1, {"notes": "删除后改"}, 1, base_version=version[w.mentee1]),
+                   upsert("pairing", w.pairing2, {"goals": "删除后改"}, 2, base_version=version[w.pairing2]),
+                   upsert("activity", w.activity1, {"record": "改"}, 3, base_version=version[w.activity1]),
+                   upsert("activity", w.activity2, {"record": "改"}, 4, base_version=version[w.activity2]),
+                   upsert("activity", new_id(), {"pairing_id": w.pairing1, **visit}, 5),
+                   upsert("activity", new_id(), {"pairing_id": w.pairing2, **visit}, 6),
+                   upsert("screening", new_id(), {"mentee_id": w.mentee1, "date": "2026-11-20"}, 7))
+    answers += push(db, w.mentor1, upsert("activity", new_id(), {"pairing_id": w.pairing1, **visit}, 1))
+    assert [a["status"] for a in answers] == ["rejected"] * 8, answers
+    for answer in answers:
+        assert "恢复" not in answer["reason"] and "县关工委管理员" not in answer["reason"], answer
+    edited_child, edited_pairing = answers[0]["reason"], answers[1]["reason"]
+    assert edited_child == ("这个帮扶对象已被删除，这次修改没有保存，删除也不能撤销；"
+                            "您改的内容已记入服务器的审计日志，如有疑问请联系辅导站。"), edited_child
+    assert edited_pairing.startswith("这个结对已被删除，这次修改没有保存，删除也不能撤销；"), edited_pairing
+    for added in (answers[4], answers[6]):
+        assert added["reason"] == (f"帮扶对象 {code} 的档案已被删除，不能再为其登记。如果选错了孩子，请重新选择；"
+                                   "删除不能撤销：如果档案是误删的，请辅导站为孩子重新建档后再登记。"), added
+    assert "保存在服务器上" in answers[7]["reason"], "the volunteer's visit is kept for the station"
+

@@ -309,3 +309,25 @@ def test_a_deleted_childs_open_conflict_leaves_the_conflicts_list_and_the_home_c
     assert home.findall(staff.get("/staff").text) == ["0"]
     archive_page = words(staff.get(f"/pairings/{w.pairing1}").text)
     assert "手机上补充：孩子说想参加兴趣小组。" in archive_page, "kept in the archive"
+
+
+def test_no_page_of_a_deleted_child_or_pairing_offers_to_restore_it(site: Site) -> None:
+    # Nothing undoes such a delete: the kept file, its archives, a visit of it, a deleted pairing's
+    # archive and the 代录 form's refusal say it is deleted, never that it can be 恢复.
+    from .test_activities import VISIT
+
+    w = site.w
+    delete_child_from_station_phone(site)
+    assert delete_as(site, w.staff_st11, "pairing", w.pairing2).status == "applied"
+    staff, county = site.as_(w.staff_st11), site.as_(w.reviewer)
+    typed = staff.post("/activities/new", {"pairing_id": w.pairing1, **VISIT, "date": "2026-11-20",
+                                           "follow_up_due": ""}, form_page="/activities/new")
+    assert typed.status_code == 400 and "删除不能撤销" in words(typed.text)
+    shown = [typed.text]
+    for viewer in (staff, county):
+        for path in (*paths(site), f"/activities/{w.activity1}", f"/pairings/{w.pairing2}"):
+            response = viewer.get(path)
+            assert response.status_code == 200, path
+            shown.append(response.text)
+    for text in shown:
+        assert "恢复" not in words(text)
