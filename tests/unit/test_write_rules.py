@@ -483,3 +483,19 @@ def test_no_refusal_about_a_deleted_child_or_pairing_offers_to_restore_it(db: sq
                                    "删除不能撤销：如果档案是误删的，请辅导站为孩子重新建档后再登记。"), added
     assert "保存在服务器上" in answers[7]["reason"], "the volunteer's visit is kept for the station"
 
+
+def test_a_delete_of_a_deleted_childs_visit_or_pairing_after_hers_in_the_same_batch_is_refused(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """A staff phone sends the child's own delete, then deletes of her visit and ended pairing: hers
+    applies, theirs are refused with the edits' sentence (the batch already holds her deleted), and the
+    kept file keeps both records."""
+    end_pairing(db, w.staff_st11, w.pairing1)
+    kept = {rid: row(db, entity, rid) for entity, rid in (("activity", w.activity1), ("pairing", w.pairing1))}
+    child = row(db, "mentee", w.mentee1)
+    answers = push(db, w.staff_st11, delete("mentee", w.mentee1, 1, base_version=child["version"]),
+                   delete("activity", w.activity1, 2, base_version=kept[w.activity1]["version"]),
+                   delete("pairing", w.pairing1, 3, base_version=kept[w.pairing1]["version"]))
+    said = f"帮扶对象 {child['code']} 的档案已被删除，档案里的记录只能查看，不能再修改或删除。"
+    assert [(a["status"], a.get("reason")) for a in answers] == [
+        ("applied", None), ("rejected", said), ("rejected", said)], answers
+    assert {rid: row(db, entity, rid) for entity, rid in (("activity", w.activity1), ("pairing", w.pairing1))} == kept
