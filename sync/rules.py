@@ -534,23 +534,28 @@ def _flags_unhandled(w: _Writer, entity_name: str, record: dict[str, Any]) -> st
     leave the station home and the county's dashboard unhandled, and nobody could handle it after
     (the file is read-only, ``sealed``). Handling it first keeps what was done in the record."""
     column = "mentee_id" if entity_name == "mentee" else "pairing_id"
+    # The child's visits through her pairings: activities have no index by child (idx_pairings_mentee,
+    # then idx_activities_pairing_date).
+    owner = ("pairing_id IN (SELECT id FROM pairings WHERE mentee_id = ?)" if entity_name == "mentee"
+             else "pairing_id = ?")
 
     def open_flag(a: dict[str, Any]) -> bool:
         return bool(a["risk_flag"]) and not str(a.get("risk_action") or "").strip() and not a["deleted"]
 
     flagged = _found(w, "activity", lambda a: a[column] == record["id"] and open_flag(a),
-                     f"SELECT id, date, deleted, pairing_id, mentee_id, risk_flag, risk_action FROM activities"
-                     f" WHERE {column} = ? AND risk_flag = 1 AND coalesce(trim(risk_action), '') = ''"
-                     " AND deleted = 0", [record["id"]])  # idx_activities_mentee, idx_activities_pairing_date
+                     "SELECT id, date, deleted, pairing_id, mentee_id, risk_flag, risk_action FROM activities"
+                     f" WHERE {owner} AND risk_flag = 1 AND coalesce(trim(risk_action), '') = '' AND deleted = 0",
+                     [record["id"]])
     # A deleted pairing's visits are out of every list already: their flags are not this delete's doing.
-    days = sorted({str(a["date"]) for a in flagged
-                   if not (pairing := w.get("pairing", a["pairing_id"])) or not pairing["deleted"]})
-    if not days:
+    shown = [a for a in flagged if not (pairing := w.get("pairing", a["pairing_id"])) or not pairing["deleted"]]
+    if not shown:
         return None
+    days = sorted({str(a["date"]) for a in shown})
     what = "这个孩子" if entity_name == "mentee" else "这个结对"
     when = "、".join(day_in_words(datetime.date.fromisoformat(d)) for d in days[:3]) + ("等" if len(days) > 3 else "")
+    these = "这条" if len(shown) == 1 else "这些"
     return (f"{what}有标了“发现自伤自残风险”的帮扶记录（{when}），辅导站还没有写处理记录，不能删除："
-            "删除后这条风险提示就从辅导站首页和县里的风险提示里消失了。"
+            f"删除后{these}风险提示就从辅导站首页和县里的风险提示里消失了。"
             "请先在辅导站首页“需要立即处理的风险提示”里写下处理记录，处理风险提示后再删除。")
 
 
