@@ -159,13 +159,16 @@ def _stop_volunteer(page: Page, server: ServerProcess, width: int, errors: list[
 
 
 def _delete_a_child_from_the_station_phone(server: ServerProcess) -> str:
-    """A child of the station with pairings, all ended, deleted through /api/sync/push from the
-    station's enrolled phone (the one way a child's file is deleted); the child's id."""
+    """A child of the station with pairings, all ended, and no self-harm flag left unhandled (the
+    write path keeps such a child), deleted through /api/sync/push from the station's enrolled phone
+    (the one way a child's file is deleted); the child's id."""
     (child, version), = query(
         server, "SELECT m.id, m.version FROM mentees m JOIN users u ON u.unit_id = m.unit_id WHERE u.login = ?"
         " AND m.deleted = 0 AND EXISTS (SELECT 1 FROM pairings p WHERE p.mentee_id = m.id AND p.deleted = 0)"
         " AND NOT EXISTS (SELECT 1 FROM pairings p WHERE p.mentee_id = m.id AND p.status = 'active'"
-        " AND p.deleted = 0) ORDER BY m.code LIMIT 1", STAFF_LOGIN)
+        " AND p.deleted = 0) AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.mentee_id = m.id"
+        " AND a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = '' AND a.deleted = 0)"
+        " ORDER BY m.code LIMIT 1", STAFF_LOGIN)
     token = enrol(server, STAFF_LOGIN, "辅导站电脑")["token"]
     status, body = server.request("POST", "/api/sync/push", {"mutations": [{
         "mutation_id": 1, "entity": "mentee", "record_id": child, "op": "delete", "base_version": version,
