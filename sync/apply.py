@@ -462,7 +462,7 @@ class _Writer:
             raise Refusal(not_found(this(entity.label)))
         if self.actor.role not in entity.deleters:
             raise Refusal(f"您的角色不能删除{entity.label}。")
-        if entity.name == "activity" and self.actor.role == "mentor" and (why := open_risk_flag(current)):
+        if entity.name == "activity" and (why := open_risk_flag(current, self.actor.role)):
             raise Refusal(why)
         if entity.name == "inspection" and not edits_inspection(self.scope, current):
             raise Refusal(NOT_YOUR_INSPECTION)

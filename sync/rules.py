@@ -646,8 +646,8 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         _handled_when(w, before, record)
         if (before or {}).get("risk_action") != record.get("risk_action"):
             record["risk_action_by"] = me if record.get("risk_action") else None
-        if role == "mentor" and before is not None and not record.get("risk_flag"):
-            _refuse_if(open_risk_flag(before), "risk_flag")
+        if before is not None and not record.get("risk_flag") and not record.get("risk_action"):
+            _refuse_if(open_risk_flag(before, role), "risk_flag")
         if before is not None and before.get("review_status") == "returned" and any(
                 record.get(name) != before.get(name) for name in RESUBMITTING_FIELDS):
             # A returned record that its author corrects goes back into the station's review queue.
@@ -695,15 +695,19 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             raise Refusal(f"“整改期限”（{due}）不能早于督查日期（{day}）。", "rectify_due")
 
 
-def open_risk_flag(activity: dict[str, Any]) -> str | None:
-    """Why a volunteer may not withdraw (untick or delete) this activity's self-harm flag: the
-    station has not yet recorded what it did about it. A flag is a safeguarding signal, and it
-    leaves the station's list only when a person there has seen and handled it; a flag ticked by
-    mistake is untaken by the station (its handling record says so)."""
-    if activity.get("risk_flag") and not activity.get("risk_action") and not activity.get("deleted"):
+def open_risk_flag(activity: dict[str, Any], role: str) -> str | None:
+    """Why nobody may withdraw (untick or delete) this activity's self-harm flag: the station has
+    not yet recorded what it did about it. A flag is a safeguarding signal, and it leaves the
+    station's list only when a person there has seen and handled it; a flag ticked by mistake is
+    handled too, its handling record saying so. Staff were once let delete or untick it unhandled,
+    and the flag left every list with no word of why."""
+    if not (activity.get("risk_flag") and not activity.get("risk_action") and not activity.get("deleted")):
+        return None
+    if role == "mentor":
         return ("这条记录标了“发现自伤自残风险”，辅导站还没有处理，不能由志愿者取消或删除。"
                 "如果是误标，请打电话告诉辅导站，由辅导站处理。")
-    return None
+    return ("这条记录标了“发现自伤自残风险”，还没有写处理记录，不能取消或删除：删除后风险提示就从辅导站首页和县里的"
+            "风险提示里消失了。请先在辅导站首页“需要立即处理的风险提示”里写下处理记录（误标的也写明是误标），再取消或删除。")
 
 
 # The fields of the record itself (what a volunteer writes): changing any of them resubmits a

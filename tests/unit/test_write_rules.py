@@ -160,6 +160,28 @@ def test_a_volunteer_cannot_withdraw_a_self_harm_flag_the_station_has_not_handle
     assert untick.status == "applied"
 
 
+def test_staff_cannot_delete_or_untick_a_self_harm_flag_without_writing_its_handling(
+        db: sqlite_utils.Database) -> None:
+    """Staff could delete a flagged visit, or untick its flag, with no handling written: the flag left the
+    station home and the county's risk list with no word of what was done. A flag ticked by mistake is
+    handled too (误标), and the handling can go in the same write as the untick."""
+    w = make_county(db)
+    flagged = make_activity(db, w.mentor1, w.pairing1, risk_flag=True)
+    version = row(db, "activity", flagged)["version"]
+    untick, delete = apply_mutations(db, w.staff_st11, [
+        mutations.upsert("activity", {"risk_flag": False}, flagged, base_version=version),
+        mutations.delete("activity", flagged, base_version=version)])
+    assert (untick.status, delete.status) == ("rejected", "rejected")
+    assert "还没有写处理记录" in str(untick.reason) and "再取消或删除" in str(delete.reason)
+    assert row(db, "activity", flagged)["risk_flag"] and not row(db, "activity", flagged)["deleted"]
+    handled = {"risk_flag": False, "risk_action": "误标：志愿者来电说明没有自伤迹象", "risk_action_on": "2026-11-30"}
+    (untick,) = apply_mutations(db, w.staff_st11, [mutations.upsert("activity", handled, flagged,
+                                                                     base_version=version)])
+    assert untick.status == "applied", untick.reason
+    (delete,) = apply_mutations(db, w.staff_st11, [mutations.delete("activity", flagged, base_version=version + 1)])
+    assert delete.status == "applied", delete.reason
+
+
 def test_one_batch_cannot_pair_the_same_volunteer_and_child_twice(db: sqlite_utils.Database,
                                                                    w: SimpleNamespace) -> None:
     """The second of two pairings of the same two with the same approach in one write is refused; the

@@ -70,7 +70,10 @@ def _world(site: Site) -> dict[str, str]:
     handled = _add(site, w.mentor1, w.pairing1, date=ago(30), risk_flag=True)
     site.write(lambda db: mutate(db, w.staff_st11, "activity", {"risk_action": "已联系家长"}, handled, 1))
     gone = _add(site, w.mentor1, w.pairing1, date=ago(40), risk_flag=True)
-    site.write(lambda db: apply_mutations(db, w.staff_st11, [mutations.delete("activity", gone, base_version=1)]))
+    # The write path deletes no visit with an open flag; one deleted before that rule left its flag open.
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"risk_action": "已联系家长"}, gone, 1))
+    site.write(lambda db: apply_mutations(db, w.staff_st11, [mutations.delete("activity", gone, base_version=2)]))
+    site.write(lambda db: db.execute("UPDATE activities SET risk_action = NULL WHERE id = ?", [gone]))
     # A closed pairing owes no follow-up even with an old due date.
     mentee = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小结"))
     closed = site.write(lambda db: make_pairing(db, w.staff_st11, w.mentor1, mentee))

@@ -66,7 +66,9 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
     w.approved_unhandled = make_activity(db, w.mentor1, w.pairing1, date="2026-11-03", risk_flag=True)
     mutate(db, s11, "review", {"target_entity": "activity", "target_id": w.approved_unhandled,
                                "decision": "approve"})
+    _handle(db, s11, removed)  # the write path deletes no visit with an open flag ...
     remove(db, s11, "activity", removed)
+    db.execute("UPDATE activities SET risk_action = NULL WHERE id = ?", [removed])  # ... as before that rule
     end_pairing(db, s11, gone_pairing)  # a child is deleted only once her pairings end
     _handle(db, s11, gone_flag)  # the write path deletes no child with an open flag ...
     remove(db, s11, "mentee", gone)
