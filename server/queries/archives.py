@@ -22,7 +22,7 @@ from sync.db import placeholders, select_in
 from sync.entities import ENTITIES
 from sync.timeutil import SHANGHAI, local_today, parse_utc
 
-from .filters import chosen, contains, in_scope, of_any_child, of_child, visible
+from .filters import chosen, contains, in_scope, of_any_child, of_child, running, visible
 from .units import in_subtree
 
 # Station and school staff work with the child: they see the name. The county and the admin see
@@ -38,6 +38,10 @@ _OVERDUE_SQL = ("p.status = 'active' AND EXISTS (SELECT 1 FROM pairing_latest l"
                 " WHERE l.pairing_id = p.id AND l.follow_up_due < ?)")
 # The archive list's 状态 that finds the kept archives of deleted pairings and deleted children.
 DELETED = "deleted"
+# The archive list's 状态 that finds the pairings the dashboard counts as 在结对 (``filters.running``):
+# 结对中 alone also holds the pairings registered ahead of their first day, so the card's number and
+# the list it opens would differ by them.
+RUNNING = "running"
 
 
 def sees_names(scope: Scope) -> bool:
@@ -79,7 +83,8 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
 
     Active pairings first, then the most recently started. ``status`` ``DELETED`` (已删除): the kept
     archives instead, pairings deleted or of a deleted child (``deleted``, ``mentee_deleted``), as
-    /mentees lists the deleted children: read there, counted nowhere. ``follow_up`` ``OVERDUE``:
+    /mentees lists the deleted children: read there, counted nowhere. ``status`` ``RUNNING``: the
+    pairings 在结对 on ``today`` as the dashboard counts them. ``follow_up`` ``OVERDUE``:
     the active pairings whose follow-up fell due before ``today`` (Asia/Shanghai's today if not given).
     """
     gone = filters.get("status") == DELETED
@@ -90,12 +95,15 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
         where, params = visible(scope, "pairing", "p")
         where = f"{where} AND m.deleted = 0"
     subtree = in_subtree("p.unit_id")
-    picked, picked_args = chosen({**filters, "status": "" if gone else filters.get("status", "")}, {
+    by_status = filters.get("status", "") not in (DELETED, RUNNING)
+    picked, picked_args = chosen({**filters, "status": filters.get("status", "") if by_status else ""}, {
         "town": subtree, "unit": subtree, "mentor": "p.mentor_id = ?",
         "category": "EXISTS (SELECT 1 FROM json_each(m.categories) c WHERE c.value = ?)",
         "risk": "m.risk_level = ?", "status": "p.status = ?",
     })
     conditions, args = [where, *picked], [*params, *picked_args]
+    if filters.get("status") == RUNNING:
+        conditions.append(running("p", today))
     if filters.get("follow_up") == OVERDUE:
         conditions.append(_OVERDUE_SQL)
         args.append((today or local_today()).isoformat())

@@ -1,0 +1,99 @@
+"""Every figure card of ``/dashboard`` opens a list, and that list shows as many rows as the card
+says: a county reviewer who follows 在结对 32 must not land on 37 pairings."""
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from sync.timeutil import local_today
+
+from ...factories import end_pairing, make_activity, make_mentee, make_pairing, mutate
+from .conftest import Site
+
+CARD_RE = re.compile(r'<div class="card"><a href="([^"]+)"><p class="figure-label">([^<]+)</p>'
+                     r'<p class="figure">(\d+) ')
+
+
+def _cards(page: str) -> list[tuple[str, str, int]]:
+    """(link, label, number) of each figure card."""
+    return [(href, label, int(n)) for href, label, n in CARD_RE.findall(page)]
+
+
+def _region(page: str, anchor: str) -> str:
+    """The part of ``page`` an ``#anchor`` points at: its element up to the end of its section."""
+    start = page.index(f'id="{anchor}"')
+    return page[start:page.index("</section>", start)] if "</section>" in page[start:] else page[start:]
+
+
+def _rows(region: str, anchor: str | None) -> int:
+    """The list's rows in ``region``; /returns#due lists every unit that owes a return and marks the
+    late ones with 逾期 N 天, which are the ones its card counts."""
+    body = region.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in region else ""
+    rows = re.findall(r"<tr[ >].*?</tr>", body, re.S)
+    if anchor == "due":
+        rows = [r for r in rows if re.search(r"逾期 \d+ 天", r)]
+    return len(rows)
+
+
+def _setup(site: Site) -> None:
+    """Something behind every card, and pairings the 在结对 card must leave out: one ended, one that
+    begins next week (both 结对中 and on /pairings by default, neither running today)."""
+    w = site.w
+    today = local_today()
+
+    def write(db: Any) -> None:
+        key = make_mentee(db, w.staff_st11, w.st11, risk_level="key", code="KEY-1")
+        make_pairing(db, w.staff_st11, w.mentor1, key,
+                     start_date=(today + datetime.timedelta(days=5)).isoformat())
+        ended = make_pairing(db, w.staff_st21, w.mentor3, make_mentee(db, w.staff_st21, w.st21))
+        end_pairing(db, w.staff_st21, ended, end_date=today.isoformat())
+        make_pairing(db, w.staff_st21, w.mentor3, make_mentee(db, w.staff_st21, w.st21),
+                             start_date="2026-01-05")
+        make_activity(db, w.mentor1, w.pairing1, risk_flag=True, date=today.isoformat())
+        make_activity(db, w.mentor2, w.pairing2, date=(today - datetime.timedelta(days=2)).isoformat(),
+                      follow_up_due=(today - datetime.timedelta(days=1)).isoformat())
+        mutate(db, w.staff_st21, "referral", {"mentee_id": w.mentee3, "target": "medical", "institution": "县医院",
+                                              "referred_on": "2026-11-02", "reason": "情绪低落"})
+        mutate(db, w.reviewer, "inspection", {
+            "unit_id": w.st21, "date": "2026-10-20", "inspectors": "县关工委", "passed": ["records"],
+            "failed": ["counselling_room"], "rectify": "配备专人", "rectify_due": "2026-11-01"})
+
+    site.write(write)
+    due = {"from": "2026-09-01", "to": "2026-10-31", "units_due": (today - datetime.timedelta(days=3)).isoformat(),
+           "towns_due": (today - datetime.timedelta(days=1)).isoformat()}
+    assert site.as_(w.reviewer).post("/returns/deadlines", due).status_code == 303
+
+
+def test_every_dashboard_card_opens_a_list_of_as_many_rows_as_it_counts(site: Site) -> None:
+    _setup(site)
+    for who in (site.w.reviewer, site.w.staff_town1):
+        browser = site.as_(who)
+        dashboard = browser.get("/dashboard").text
+        cards = _cards(dashboard)
+        assert len(cards) == 8, cards
+        for href, label, number in cards:
+            path, _, anchor = href.partition("#")
+            response = browser.get(path) if path else None
+            assert response is None or response.status_code == 200, (label, href)
+            page = response.text if response else dashboard
+            region = _region(page, anchor) if anchor else page
+            assert _rows(region, anchor or None) == number, (label, href)
+        if who is site.w.reviewer:  # the county sees something behind every card
+            assert all(number > 0 for _, _, number in cards), cards
+
+
+def test_the_running_pairings_card_opens_the_pairings_running_today_not_every_pairing(site: Site) -> None:
+    _setup(site)
+    browser = site.as_(site.w.reviewer)
+    cards = {label: (href, number) for href, label, number in _cards(browser.get("/dashboard").text)}
+    href, number = cards["在结对"]
+    running = site.read(lambda db: db.execute(
+        "SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.deleted = 0 AND m.deleted = 0"
+        " AND p.start_date <= ? AND p.status = 'active'", [local_today().isoformat()]).fetchone()[0])
+    every = site.read(lambda db: db.execute("SELECT count(*) FROM pairings WHERE deleted = 0").fetchone()[0])
+    assert number == running < every
+    page = browser.get(href).text
+    assert f"共 {running} 个结对" in page
+    assert '<option value="running" selected>' in page  # the list says which pairings it shows
+    assert f"共 {every} 个结对" in browser.get("/pairings").text
