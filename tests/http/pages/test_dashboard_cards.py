@@ -97,3 +97,13 @@ def test_the_running_pairings_card_opens_the_pairings_running_today_not_every_pa
     assert f"共 {running} 个结对" in page
     assert '<option value="running" selected>' in page  # the list says which pairings it shows
     assert f"共 {every} 个结对" in browser.get("/pairings").text
+
+
+def test_the_dashboard_writes_its_dates_as_the_other_pages_do(site: Site) -> None:
+    """2026-11-19 on the dashboard, 2026年11月19日 everywhere else: one way of writing a day for people."""
+    _setup(site)
+    page = site.as_(site.w.reviewer).get("/dashboard").text
+    shown = re.sub(r"<[^>]*>", " ", page)  # the words on the screen, not the links and attributes
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", page.split('id="risk-h"', 1)[1])
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", page.split('id="overdue-h"', 1)[1])
+    assert not re.findall(r"\d{4}-\d{2}-\d{2}", shown)
