@@ -172,6 +172,20 @@ def test_stats_csv_has_a_bom_the_header_row_and_the_figures(site: Site, county: 
     assert rows[2][9] == "含线上宣讲"  # 掘港小学辅导站's own 备注 for the year
 
 
+def test_the_form_and_a_return_offer_the_excel_file_in_plain_words_and_no_csv_link(site: Site, county: Any) -> None:
+    """导出 CSV beside 导出 Excel 表格 is an engineer's word a retired cadre cannot act on, and the
+    Excel file is the one the notice's form is sent up in: the pages offer that one only, the CSV
+    stays at its address for scripts."""
+    browser = site.as_(county.reviewer)
+    form = f"/reports/stats?unit={county.county}&{YEAR}"
+    ret = f"/returns/{county.return_year}"
+    for page, csv_path in ((form, form.replace("?", ".csv?")), (ret, f"{ret}.csv")):
+        text = browser.get(page).text
+        assert "导出 Excel 表格" in text
+        assert "CSV" not in text and ".csv" not in text, page
+        assert browser.get(csv_path).status_code == 200
+
+
 def test_stats_exports_default_to_ones_own_unit_and_the_current_year(site: Site, county: Any) -> None:
     response = site.as_(county.staff_st11).get("/reports/stats.csv")
     year = local_today().year
