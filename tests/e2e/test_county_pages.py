@@ -159,6 +159,55 @@ def test_the_pairing_list_keeps_each_volunteer_and_the_short_headings_on_one_lin
     context.close()
 
 
+# Each pairing's state word in the tables, and on how many lines it lies: first as the page came, then
+# with every other cell grown long (a long unit name, several categories), which squeezes the column.
+STATE_LINES = """() => {
+  const lines = () => [...document.querySelectorAll('td[data-label="状态"]')].flatMap(td => {
+    const out = [];
+    const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of ['结对中', '已结束']) {
+        const at = node.textContent.indexOf(word);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + word.length);
+        out.push(new Set([...range.getClientRects()].map(r => Math.round(r.top))).size);
+      }
+    }
+    return out;
+  });
+  const before = lines();
+  for (const td of document.querySelectorAll('td[data-label]:not([data-label="状态"])')) {
+    td.append('岔河镇校外教育辅导站留守儿童'.repeat(6));
+  }
+  return [before, lines()];
+}"""
+
+
+@pytest.mark.parametrize(("login", "landing", "paths"), [
+    ("county", "/dashboard", ["/pairings"]),
+    ("zhan-juegang", "/staff", ["/pairings", "/mentors/{mentor}", "/mentees/{mentee}"]),
+])
+def test_a_pairings_state_stays_on_one_line_in_a_table_at_pc_width(server: ServerProcess, browser: Browser,
+                                                                   login: str, landing: str, paths: list[str]) -> None:
+    """结对中 broke after 结 in a table squeezed at 1280 px: Chinese may break after any character, so
+    the state's word (and its outcome) is kept whole however narrow its column."""
+    ids = {"mentor": _one(server, "SELECT p.mentor_id FROM pairings p JOIN units u ON u.id = p.unit_id"
+                                  " WHERE u.name = '掘港街道校外教育辅导站' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"),
+           "mentee": _one(server, "SELECT p.mentee_id FROM pairings p JOIN units u ON u.id = p.unit_id"
+                                  " WHERE u.name = '掘港街道校外教育辅导站' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")}
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["pc"])
+    page = context.new_page()
+    sign_in(page, server, login, landing)
+    for path in paths:
+        page.goto(server.url + path.format(**ids))
+        before, squeezed = page.evaluate(STATE_LINES)
+        assert before and set(before) == {1}, (path, before)
+        assert set(squeezed) == {1}, (path, squeezed)
+    context.close()
+
+
 def test_the_late_returns_read_on_a_phone_and_the_dashboard_counts_the_same(server: ServerProcess,
                                                                             browser: Browser) -> None:
     """The demo county set last month's days (the schools' three days gone): at 390 px the county's
