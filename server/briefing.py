@@ -98,7 +98,7 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                + f"“五老”志愿者全年开展帮扶活动{f['activities']}次"
                + change(f["activities"], before["activities"] if before else None, "次")
                + (f"，其中{kinds}" if kinds else "") + "；"
-               + f"开展面对面谈心{s['talks']}场次{change(s['talks'], b and b['talks'], '场次')}"
+               + f"开展面对面谈心（含上门家访）{s['talks']}场次{change(s['talks'], b and b['talks'], '场次')}"
                # 代录 is every record the station entered (entered_by): for a volunteer without a smartphone,
                # or from the export of a phone that broke; the figure says no more than that.
                + (f"；辅导站替志愿者代录{f['proxy']}次" if f["proxy"] else "") + "。")

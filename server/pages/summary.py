@@ -74,7 +74,7 @@ def summary_charts(f: dict[str, Any]) -> list[Chart]:
                          label_header="月份")]
     if len(f["children"]) >= 2:
         names = [c["name"] for c in f["children"]]
-        charts.append(bar_chart("summary-units", f"{year}年各单位面对面谈心（场次）", names,
+        charts.append(bar_chart("summary-units", f"{year}年各单位面对面谈心（场次，含上门家访）", names,
                                 [Series("面对面谈心", tuple(c["talks"] for c in f["children"]))], unit="次",
                                 label_header="单位"))
     return charts

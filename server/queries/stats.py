@@ -106,6 +106,9 @@ class Measure:
     condition: str = ""
     weight: str = "1"
     evidence: tuple[Evidence, ...] = ()
+    # What the notice's heading leaves unsaid about what the line counts: shown beside it on every
+    # page (the exported form keeps the notice's own heading).
+    note: str = ""
     # Activities of these kinds, one each: the number is read from activity_counts (``_counted``);
     # ``condition`` is ``kinds_in`` of the same kinds, for the drill-down and a volunteer's form.
     counted_kinds: tuple[str, ...] = ()
@@ -123,7 +126,11 @@ def kinds_in(kinds: tuple[str, ...]) -> str:
     return f"r.kind IN ({quoted})"
 
 
+# The Kaizhou notice asks for 一对一、面对面的谈心谈话 to learn how a pupil is (五(三)二): a volunteer's
+# 上门家访 is that talk, held in the child's home (the Rudong notice's 力争上门服务, 一.4), so it counts
+# here, once, as a 面对面谈心 does; a call or a group activity is neither one-to-one nor face to face.
 TALK_KINDS = ("home_visit", "talk")
+TALK_NOTE = "含上门家访"
 # A lecture left without an audience is for the audience of its place in the series: 第5讲 is the
 # parents' lecture (家长学校), as lecture coverage counts it (coverage.py), so one event never counts
 # as students here and as parents there. ``IS``, never NULL: ``NOT`` below must see a plain false.
@@ -141,7 +148,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("lecture_people", "参与宣传教育人员（人次）", "event", STUDENT_EVENTS, "r.participants"),
     Measure("parent_meetings", "组织开展专题家长会（场次）", "event", PARENT_EVENTS),
     Measure("parent_people", "参与专题家长会（人次）", "event", PARENT_EVENTS, "r.participants"),
-    Measure("talks", "开展面对面谈心（场次）", "activity", kinds_in(TALK_KINDS), counted_kinds=TALK_KINDS),
+    Measure("talks", "开展面对面谈心（场次）", "activity", kinds_in(TALK_KINDS), counted_kinds=TALK_KINDS,
+            note=TALK_NOTE),
     Measure("brochures", "发放宣传手册（册）", "event", "r.kind = 'brochure'", "r.copies"),
     Measure("screened", "排查心理存在问题学生（人）", "mentee", evidence=(PSYCH_PROBLEM,)),
     Measure("helped", "成功干预、疏导学生（人）", "mentee", evidence=(HELPED_SCREENING, IMPROVED_PAIRING)),

@@ -150,7 +150,7 @@ def test_summary_draft_states_the_years_numbers(site: Site) -> None:
     assert draft.startswith("如东县2026年心理健康教育工作总结")
     assert "全年开展专题宣传教育1场" in draft and "参与120人次" in draft
     assert f"全年开展帮扶活动{activities}次" in draft
-    assert f"开展面对面谈心{talks}场次" in draft
+    assert f"开展面对面谈心（含上门家访）{talks}场次" in draft
     assert f"全年排查出存在心理问题的学生{screened}人" in draft
     assert "比上年" not in draft  # nothing recorded in 2025: no change is claimed
     assert "全年开展现场督查1次，平均得分67分" in draft  # make_county's inspection: 2 of 3 items passed
@@ -192,7 +192,7 @@ def test_summary_states_the_change_against_last_year(site: Site) -> None:
     draft = _draft(site.as_(w.reviewer).get(f"/summary?unit={w.county}&year=2026").text)
     talks_2026 = _count(site, "SELECT count(*) FROM activities WHERE deleted = 0 AND kind IN ('home_visit', 'talk')"
                               " AND date LIKE '2026-%'", [])
-    assert f"开展面对面谈心{talks_2026}场次，比上年增加{talks_2026 - 1}场次" in draft
+    assert f"开展面对面谈心（含上门家访）{talks_2026}场次，比上年增加{talks_2026 - 1}场次" in draft
 
 
 def test_summary_text_is_kept_and_printed(site: Site) -> None:

@@ -85,7 +85,7 @@ def test_stats_page_rows_and_total_match_the_rows_counted_by_hand(site: Site, co
     page = site.as_(county.reviewer).get(f"/reports/stats?unit={getattr(county, unit)}&{YEAR}")
     assert page.status_code == 200
     table = _cells(page.text)
-    assert table.rows[0] == HEADERS
+    assert table.rows[0] == [h + "含上门家访" if h == "开展面对面谈心（场次）" else h for h in HEADERS]
     body = [[r[0], *(int(v) for v in r[1:9])] for r in table.rows[1:]]
     assert body == _expected_lines(site, getattr(county, unit))
     for label in ("填表单位：", "填表时间：", "填表人：", "填表电话："):
@@ -109,6 +109,33 @@ def test_stats_drill_down_of_talks_links_each_activity_to_its_pairing(site: Site
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     assert page.text.count(f'href="/pairings/{county.pairing1}"') == 4
     assert "小明" not in page.text  # pseudonymous codes only
+
+
+def test_the_talks_line_says_it_counts_home_visits_wherever_it_shows_and_the_file_keeps_the_notices_words(
+        site: Site, county: Any) -> None:
+    """开展面对面谈心（场次） counts the volunteers' 上门家访 with the talks (the notice's 一对一、面对面的谈心谈话,
+    held in the child's home): every page that shows the line says so; the exported form keeps the
+    notice's heading, and a home visit counts there once, as a talk does."""
+    browser = site.as_(county.reviewer)
+    form = browser.get(f"/reports/stats?unit={county.st11}&{YEAR}").text
+    assert "开展面对面谈心（场次）<br>含上门家访</th>" in form
+    assert 'data-label="开展面对面谈心（场次），含上门家访"' in form
+    records = browser.get(f"/reports/stats/records?unit={county.st11}&{YEAR}&measure=talks").text
+    assert "开展面对面谈心（场次）含上门家访：每次上门家访和面对面谈心各算一场" in records
+    assert "含上门家访" not in browser.get(f"/reports/stats/records?unit={county.st11}&{YEAR}&measure=lectures").text
+    summary = browser.get(f"/summary?unit={county.county}&year=2026").text
+    assert "开展面对面谈心（场次，含上门家访）" in summary and "开展面对面谈心（含上门家访）" in summary
+    book = openpyxl.load_workbook(io.BytesIO(browser.get(f"/reports/stats.xlsx?unit={county.st11}&{YEAR}").content))
+    sheet = book.active
+    assert sheet is not None
+    assert "开展面对面谈心（场次）" in [c.value for row in sheet.iter_rows() for c in row]
+    kinds = dict(site.read(lambda db: db.execute(
+        "SELECT a.kind, count(*) FROM activities a JOIN mentees m ON m.id = a.mentee_id JOIN pairings p"
+        " ON p.id = a.pairing_id WHERE m.unit_id = ? AND a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0"
+        " AND a.date BETWEEN '2026-01-01' AND '2026-12-31' GROUP BY a.kind", [county.st11]).fetchall()))
+    assert kinds.get("home_visit") and set(kinds) - {"home_visit", "talk"}  # some count, some do not
+    talks = int(_cells(form).rows[1][5])
+    assert talks == kinds["home_visit"] + kinds.get("talk", 0)
 
 
 def test_stats_drill_down_names_a_row_unit_alone_and_a_town_with_its_total(site: Site, county: Any) -> None:
