@@ -20,7 +20,16 @@ from sync.timeutil import local_today
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
-from ..queries.archives import DELETED, FILTERS, RUNNING, PAGE_SIZE, activities_after, get_pairing, list_pairings, sees_names
+from ..queries.archives import (
+    DELETED,
+    FILTERS,
+    PAGE_SIZE,
+    RUNNING,
+    activities_after,
+    get_pairing,
+    list_pairings,
+    sees_names,
+)
 from ..queries.pickers import mentee_categories, mentee_options, mentor_options
 from ..queries.units import unit_options
 from .common import (
@@ -84,7 +93,8 @@ async def pairing_list(request: Request) -> Response:
     links = page_links(filters, number, pages)
     return page.render("pairing_list.html", {
         **data, "filters": filters, "number": number, "pages": pages, "links": links,
-        "categories": CATEGORIES, "risk_levels": RISK_LEVELS, "statuses": {RUNNING: "在结对（已开始、未结束）", **PAIRING_STATUSES, DELETED: "已删除"},
+        "categories": CATEGORIES, "risk_levels": RISK_LEVELS,
+        "statuses": {RUNNING: "在结对（已开始、未结束）", **PAIRING_STATUSES, DELETED: "已删除"},
         "names": sees_names(scope), "can_pair": page.actor.role in STAFF,
     })
 
