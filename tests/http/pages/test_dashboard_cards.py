@@ -72,6 +72,7 @@ def test_every_dashboard_card_opens_a_list_of_as_many_rows_as_it_counts(site: Si
         dashboard = browser.get("/dashboard").text
         cards = _cards(dashboard)
         assert len(cards) == 8, cards
+        wholes = 0
         for href, label, number in cards:
             path, _, anchor = href.partition("#")
             response = browser.get(path) if path else None
@@ -79,6 +80,11 @@ def test_every_dashboard_card_opens_a_list_of_as_many_rows_as_it_counts(site: Si
             page = response.text if response else dashboard
             region = _region(page, anchor) if anchor else page
             assert _rows(region, anchor or None) == number, (label, href)
+            for whole in re.findall(r'<a class="tap" href="(/pairings\?[^"]+)">', region if not path else ""):
+                # a list on the page that shows its first rows links to the whole of it in the archive
+                assert f"共 {number} 个结对" in browser.get(whole.replace("&amp;", "&")).text, (label, whole)
+                wholes += 1
+        assert wholes == 1  # 跟踪逾期's
         if who is site.w.reviewer:  # the county sees something behind every card
             assert all(number > 0 for _, _, number in cards), cards
 
