@@ -101,6 +101,37 @@ def plan_activities(demo: Demo) -> None:
         target.pop("return", None)
         if target["entered_by_staff"]:
             target["record"] += f"（{p.mentor.name}电话口述，辅导站代录）"
+    quieten(demo)
+
+
+# A station and a school in two towns where one running pairing has gone quiet (久未帮扶), so the
+# county's card, two towns and two units each have one to see. It draws nothing, so every other
+# pairing's visits are planned as before.
+QUIET_UNITS = ("bencha.school", "chahe.station")
+QUIET_LAST_VISIT = (40, 60)  # days ago, past the default interval (30) and not yet forgotten
+
+
+def quieten(demo: Demo) -> None:
+    """In each of ``QUIET_UNITS`` one running pairing, not a key child's, paired long enough to have
+    been visited for a while, loses its visits of the last ``QUIET_LAST_VISIT[0]`` days; its last visit
+    is moved into the range if it falls before it. An ordinary child whose next follow-up is not due
+    this week is preferred, so the demo's overdue and due-soon follow-ups stay as they were."""
+    near, far = (demo.today - datetime.timedelta(days=d) for d in QUIET_LAST_VISIT)
+    week = demo.iso(demo.today + datetime.timedelta(days=7))
+    for unit in QUIET_UNITS:
+        fits = [p for p in demo.pairings if p.mentee.unit == unit and p.outcome is None and p.follows is None
+                and p.mentee.risk != "key" and p.start <= far - datetime.timedelta(days=14)]
+        if not fits:
+            continue
+        p = min(fits, key=lambda p: ((p.activities[-1]["follow_up_due"] or "") <= week, p.mentee.risk != "normal"))
+        p.activities = [a for a in p.activities if a["date"] <= demo.iso(near)]
+        while p.activities[-1]["kind"] == "group":  # a group activity is no visit to the child
+            p.activities.pop()
+        last = p.activities[-1]
+        if last["date"] < demo.iso(far):
+            last["date"] = demo.iso(near - datetime.timedelta(days=7))
+        # The follow-up it set (the next visit) has passed unmet.
+        last["follow_up_due"] = demo.iso(Date.fromisoformat(last["date"]) + datetime.timedelta(days=14))
 
 
 def draft_activity(demo: Demo, p: Pairing, i: int, n: int, d: Date, due: Date | None) -> dict[str, Any]:

@@ -22,15 +22,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import sqlite_utils
 from starlette.testclient import TestClient
 
 from server import create_app
 from server.auth import verify_password
 from server.config import Settings
 from server.demo import DEMO_PASSWORD
+from server.queries.dashboard import scope_units
+from server.queries.quiet import count_quiet_pairings, quiet_pairings
+from sync import load_scope
 from sync.entities import ACTIVITY_KINDS, CATEGORIES, ENTITIES, RISK_LEVELS, SIX_LINKS
 from sync.records import RESTORE_MARKER_USER
 from sync.timeutil import local_today
+from sync.users import actor_for
 
 BANXING = pathlib.Path(sys.executable).parent / "banxing"
 DOMAIN_TABLES = [e.table for e in ENTITIES.values()]
@@ -241,6 +246,29 @@ def test_demo_follow_ups_include_overdue_ones_and_ones_due_within_a_week(demo: D
     overdue = [d for d in latest if d and d < today.isoformat()]
     soon = [d for d in latest if d and today.isoformat() <= d <= (today + datetime.timedelta(days=7)).isoformat()]
     assert len(overdue) >= 3 and len(soon) >= 3
+
+
+def test_demo_has_a_pairing_gone_quiet_in_a_station_and_a_school_of_two_towns(demo: Demo) -> None:
+    today = local_today()
+    db = sqlite_utils.Database(demo.path)
+    units = {}
+    for login in ("county", *(u["login"] for u in demo.users if u["role"] == "staff")):
+        (user,) = db.query("SELECT id, role, unit_id, name FROM users WHERE login = ?", [login])
+        units[login] = scope_units(db, load_scope(db, actor_for(user)))
+    quiet = quiet_pairings(db, units["county"], today)
+    # The county's card counts what its list shows: one station's and one school's, each last visited
+    # 40 to 60 days ago, not a key child's.
+    assert count_quiet_pairings(db, units["county"], today) == {"count": len(quiet), "days": 30}
+    assert len(quiet) == 2 and all(40 <= r["days"] <= 60 and r["last_date"] for r in quiet), quiet
+    kinds = rows(demo.path, f"SELECT kind, parent_id FROM units WHERE id IN ({', '.join('?' * len(quiet))})",
+                 *(r["unit_id"] for r in quiet))
+    assert sorted(k for k, _ in kinds) == ["school", "station"] and len({t for _, t in kinds}) == 2
+    levels = rows(demo.path, "SELECT m.risk_level FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+                             f" WHERE p.id IN ({', '.join('?' * len(quiet))})", *(r["pairing_id"] for r in quiet))
+    assert "key" not in {level for (level,) in levels}
+    # Each unit's and each town's staff see their own on the station home's tile.
+    seen = {login: count_quiet_pairings(db, u, today)["count"] for login, u in units.items() if login != "county"}
+    assert sum(seen.values()) == 2 * 2 and sorted(set(seen.values())) == [0, 1]
 
 
 def test_demo_reviews_approve_and_return_activities_with_comments(demo: Demo) -> None:
