@@ -935,6 +935,15 @@ def m040_return_deadlines(db: sqlite_utils.Database) -> None:
         """
     )
 
+
+@migrations
+def m042_county_settings_audit_index(db: sqlite_utils.Database) -> None:
+    """A change of a county setting (the 久未帮扶 interval) is audited in ``sync_audit`` as entity
+    ``county_setting``, and ``/quiet`` lists that setting's changes; the audit holds every write of
+    the county, so the list reads a partial index of those few rows rather than scan them all."""
+    db.execute("CREATE INDEX idx_sync_audit_county_settings ON sync_audit(at)"
+               " WHERE entity = 'county_setting'")
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

@@ -21,6 +21,7 @@ from ..queries.quiet import (
     quiet_pairings,
     quiet_setting,
     set_quiet_after_days,
+    setting_changes,
 )
 from .common import (
     OFFICE,
@@ -46,11 +47,12 @@ async def _render(visit: Visit, *, typed: str | None = None, error: str | None =
     today = local_today()
     names = sees_names(scope)
 
-    def read(db: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def read(db: Any) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
         setting = quiet_setting(db)
-        return quiet_pairings(db, scope_units(db, scope), today, days=setting["days"], names=names), setting
+        return (quiet_pairings(db, scope_units(db, scope), today, days=setting["days"], names=names), setting,
+                setting_changes(db))
 
-    rows, setting = await visit.state.store.read(read, pool="reports",
+    rows, setting, changes = await visit.state.store.read(read, pool="reports",
                                                  time_limit_ms=visit.state.settings.report_time_limit_ms)
     number = page_number(visit.request.query_params)
     pages = page_count(len(rows), PAGE_SIZE)
@@ -63,6 +65,7 @@ async def _render(visit: Visit, *, typed: str | None = None, error: str | None =
     return visit.render("quiet_list.html", {
         "rows": shown, "total": len(rows), "first": (number - 1) * PAGE_SIZE + 1, "number": number,
         "pages": pages, "links": page_links({}, number, pages), "names": names, "setting": setting,
+        "changes": changes,
         "can_set": visit.actor.role in REVIEWERS, "typed": setting["days"] if typed is None else typed,
         "error": error, "bounds": (MIN_QUIET_AFTER_DAYS, MAX_QUIET_AFTER_DAYS), "today": today.isoformat(),
     }, status=status)
@@ -82,8 +85,9 @@ async def quiet_interval_save(request: Request) -> Response:
         return await _render(visit, typed=typed, status=400, error=(
             f"请填写 {MIN_QUIET_AFTER_DAYS} 到 {MAX_QUIET_AFTER_DAYS} 之间的整数天数（如 30），"
             "只写数字。间隔没有改动。"))
-    user_id, now = visit.actor.user_id, utc_now()
-    await visit.state.store.write(lambda db: set_quiet_after_days(db, days, user_id, now))
+    actor, now = visit.actor, utc_now()
+    if not await visit.state.store.write(lambda db: set_quiet_after_days(db, days, actor, now)):
+        return visit.redirect(request.url.path, flash=f"间隔本来就是 {days} 天，没有改动。")
     return visit.redirect(request.url.path, flash=f"已改为：超过 {days} 天没有帮扶记录的结对算作久未帮扶。")
 
 

@@ -9,21 +9,28 @@ an overdue follow-up (``followups.py``) is a different list. A group activity re
 the child, so it never counts as visiting; a visit dated ahead (a typo) has not happened yet.
 
 The interval is the county's setting ``quiet_after_days`` (``county_settings``, migration m039;
-30 days until the county changes it), written through the writer thread like any other write.
+30 days until the county changes it), written through the writer thread like any other write and
+audited in ``sync_audit`` (entity ``county_setting``, like a deadline's or an account's change);
+``/quiet`` lists its changes (``setting_changes``, over m042's partial index).
 The card (``count_quiet_pairings``: the dashboard, the station home) and the list (``quiet_pairings``:
 ``/quiet``) read the same SQL over the same units (``_quiet``), so figure and list agree in every scope.
 """
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 import sqlite_utils
+
+from sync import Actor
+from sync.audit import append_audit
 
 from .dashboard import Units, _in_units
 from .filters import running
 
 QUIET_SETTING = "quiet_after_days"
+SETTING_ENTITY = "county_setting"  # its changes in sync_audit
 DEFAULT_QUIET_AFTER_DAYS = 30  # what m039 stores; read only if the row is missing
 MIN_QUIET_AFTER_DAYS, MAX_QUIET_AFTER_DAYS = 7, 365
 # On activities ``a``: a live visit to the child. A 集体活动 reaches a class, not the child.
@@ -54,13 +61,33 @@ def parse_quiet_after_days(raw: object) -> int | None:
     return days if MIN_QUIET_AFTER_DAYS <= days <= MAX_QUIET_AFTER_DAYS else None
 
 
-def set_quiet_after_days(db: sqlite_utils.Database, days: int, user_id: str, now: str) -> None:
-    """Store the interval (``store.write``: on the writer thread, in its transaction)."""
+def set_quiet_after_days(db: sqlite_utils.Database, days: int, actor: Actor, now: str) -> bool:
+    """Store the interval (``store.write``: on the writer thread, in its transaction) and audit the
+    change, from what it was to what it is. False: it was that already, nothing written."""
+    before = quiet_after_days(db)
+    if before == days:
+        return False
+    user_id = actor.user_id
+    append_audit(db, actor, SETTING_ENTITY, QUIET_SETTING, "update", {"value": [before, days]})
     db.execute(
         "INSERT INTO county_settings (name, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,"
         " updated_by = excluded.updated_by",
         [QUIET_SETTING, days, now, user_id])
+    return True
+
+
+def setting_changes(db: sqlite_utils.Database, name: str = QUIET_SETTING, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest changes of a county setting from the audit, newest first: when, who, from, to."""
+    rows = db.execute(
+        "SELECT a.at, u.name, a.changes FROM sync_audit a LEFT JOIN users u ON u.id = a.user_id"
+        f" WHERE a.entity = '{SETTING_ENTITY}' AND a.record_id = ? ORDER BY a.at DESC, a.rowid DESC LIMIT ?",
+        [name, limit]).fetchall()
+    out = []
+    for at, who, changes in rows:
+        before, after = json.loads(changes)["value"]
+        out.append({"at": at, "by": who, "from": before, "to": after})
+    return out
 
 
 def _quiet(units: Units, today: datetime.date, interval: int) -> tuple[str, list[Any]]:

@@ -3,6 +3,7 @@ the county reads codes, a station names; the county (and only the county) sets t
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from typing import Any
 
@@ -124,3 +125,21 @@ def test_only_the_county_may_change_the_interval(site: Site) -> None:
     refused = staff.post("/quiet", {"days": "60"}, form_page="/staff")
     assert refused.status_code == 403
     assert site.read(lambda db: db.execute("SELECT value FROM county_settings").fetchall()) == [(30,)]
+
+
+def test_changing_the_interval_is_audited_and_listed_on_the_page_in_chinese(site: Site) -> None:
+    county = site.as_(site.w.reviewer)
+    assert "修改记录" not in county.get("/quiet").text
+    county.post("/quiet", {"days": "45"})
+    county.post("/quiet", {"days": "45"})  # the same again: no change, nothing audited
+    site.as_(site.w.admin).post("/quiet", {"days": "60"})
+    audited = site.read(lambda db: db.execute(
+        "SELECT u.role, a.op, a.changes FROM sync_audit a JOIN users u ON u.id = a.user_id"
+        " WHERE a.entity = 'county_setting' AND a.record_id = 'quiet_after_days' ORDER BY a.rowid").fetchall())
+    assert [(role, op, json.loads(changes)) for role, op, changes in audited] == [
+        ("reviewer", "update", {"value": [30, 45]}), ("admin", "update", {"value": [45, 60]})]
+    page = site.as_(site.w.staff_st11).get("/quiet").text  # a station reads who changed it, too
+    changes = re.findall(r"<li>\d{4}-\d\d-\d\d \d\d:\d\d ([^<]+)</li>", page)
+    admin_name = site.read(lambda db: db.execute("SELECT name FROM users WHERE id = ?",
+                                                 [site.w.admin.user_id]).fetchone()[0])
+    assert changes == [f"{admin_name}：从 45 天改为 60 天", "县关工委：从 30 天改为 45 天"]

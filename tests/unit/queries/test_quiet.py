@@ -103,7 +103,7 @@ def test_each_scope_lists_only_its_own_and_names_only_for_staff(db: sqlite_utils
 def test_the_interval_is_the_countys_setting(db: sqlite_utils.Database, w: Any) -> None:
     day = datetime.date(2026, 12, 31)  # 41 days after the last visits
     assert len(quiet(db, w.reviewer, day)) == 3
-    set_quiet_after_days(db, 60, w.reviewer.user_id, "2026-12-04T02:00:00Z")
+    set_quiet_after_days(db, 60, w.reviewer, "2026-12-04T02:00:00Z")
     assert quiet_after_days(db) == 60
     assert quiet(db, w.reviewer, day) == {}
     assert len(quiet(db, w.reviewer, day, days=40)) == 3
