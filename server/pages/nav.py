@@ -17,6 +17,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("帮扶对象", "mentee_list", (STAFF, ADMIN)),
     ("志愿者", "mentor_list", (STAFF, ADMIN)),
     ("结对档案", "pairing_list", (STAFF, REVIEWER, ADMIN)),
+    ("久未帮扶", "quiet_pairings", (STAFF, REVIEWER, ADMIN)),  # a station: its own; the county: all
     ("代录", "activity_new", (STAFF,)),
     ("集体活动", "event_list", (STAFF, ADMIN)),
     ("审核", "review_queue", (STAFF, REVIEWER, ADMIN)),

@@ -44,7 +44,7 @@ def test_on_a_wide_screen_every_page_is_one_tap_away(module_server: ServerProces
     page = context.new_page()
     sign_in(page, module_server, "county", "/dashboard")
     expect(page.get_by_text("☰ 菜单")).to_be_hidden()
-    for label in ("总览", "结对档案", "审核", "统计表", "报送", "宣讲覆盖"):
+    for label in ("总览", "结对档案", "久未帮扶", "审核", "统计表", "报送", "宣讲覆盖"):
         expect(page.get_by_role("link", name=label, exact=True)).to_be_visible()
     page.get_by_role("link", name="统计表", exact=True).click()
     expect(page.locator("nav.site-nav a[aria-current=page]").first).to_have_text("统计表")

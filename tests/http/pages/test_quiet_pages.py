@@ -143,3 +143,12 @@ def test_changing_the_interval_is_audited_and_listed_on_the_page_in_chinese(site
     admin_name = site.read(lambda db: db.execute("SELECT name FROM users WHERE id = ?",
                                                  [site.w.admin.user_id]).fetchone()[0])
     assert changes == [f"{admin_name}：从 45 天改为 60 天", "县关工委：从 30 天改为 45 天"]
+
+
+@pytest.mark.parametrize("who", ["reviewer", "admin", "staff_town1", "staff_st11"])
+def test_the_county_and_a_station_reach_the_quiet_list_from_the_menu(site: Site, who: str) -> None:
+    browser = site.as_(getattr(site.w, who))
+    home = browser.get("/dashboard" if who in ("reviewer", "admin") else "/staff").text
+    # In the row of a wide screen and in the phone's 菜单 alike.
+    assert home.count('<li><a href="/quiet">久未帮扶</a></li>') == 2
+    assert browser.get("/quiet").text.count('<li><a href="/quiet" aria-current="page">久未帮扶</a></li>') == 2
