@@ -12,7 +12,14 @@ the sync wire contract stays as it is. Each change is written to ``sync_audit`` 
 A unit has filed when its return for exactly that period is submitted (已上报) or approved (已通过);
 a draft, a returned one (退回 to be corrected) or none at all is still owed, and is late (逾期 N 天)
 from the day after its due day (Asia/Shanghai). ``/returns`` lists it and ``/dashboard`` counts it
-from the same ``periods_due``, so the two always agree.
+from the same ``periods_due``, so the two always agree. A return filed after its day is no longer
+owed, but the county reviews punctuality: ``/returns`` says 逾期 N 天报送 beside it, N counted from
+the Asia/Shanghai day of its last submission (the audit's change to 已上报; a return withdrawn and
+submitted again was filed by the second).
+
+Why exactly the period: a deadline asks for the form of one span (the Kaizhou notice's 宣传月, a
+month, a half-year, a year), and a return of a longer span that covers it counts other months'
+lectures and talks in the same figures, so it does not answer for it; a shorter one tells only part.
 """
 from __future__ import annotations
 
@@ -23,8 +30,8 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, Scope
-from sync.audit import append_audit
-from sync.timeutil import utc_now
+from sync.audit import append_audit, record_history
+from sync.timeutil import SHANGHAI, parse_utc, utc_now
 
 FILED = ("submitted", "approved")
 DUE_KINDS = ("station", "school", "town")
@@ -43,6 +50,7 @@ class UnitDue:
     status: str | None  # its return's status for exactly the period; None: it has none
     return_id: str | None
     days_late: int  # 0 while not late (filed, or its day not past)
+    filed_late: int = 0  # filed, but this many days after its day
 
     @property
     def filed(self) -> bool:
@@ -118,9 +126,19 @@ def _ancestors(parent: dict[str, str | None], unit_id: str | None) -> list[str]:
     return out
 
 
-def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -> list[PeriodDue]:
+def filed_on(db: sqlite_utils.Database, return_id: str) -> datetime.date | None:
+    """The Asia/Shanghai day a return was last submitted (its last change to 已上报), from the audit."""
+    moments = [change["at"] for change in record_history(db, "stats_return", return_id)
+               if change["changes"].get("status", [None, None])[1] == "submitted"]
+    return parse_utc(moments[-1]).astimezone(SHANGHAI).date() if moments else None
+
+
+def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *,
+                punctuality: bool = False) -> list[PeriodDue]:
     """Every deadline that holds for the viewer (set by their unit, a unit above it or, for the admin,
-    any), each with the live units in scope under the setting unit that owe a return — late first."""
+    any), each with the live units in scope under the setting unit that owe a return — late first.
+    ``punctuality``: also how many days after its day each filed return was filed (``/returns``; the
+    dashboard's count needs none, and it costs a read of each such return's history)."""
     rows = db.execute("SELECT id, parent_id, name, kind, deleted FROM units").fetchall()
     parent: dict[str, str | None] = {r[0]: r[1] for r in rows}
     info = {r[0]: (r[2], r[3]) for r in rows}
@@ -145,8 +163,12 @@ def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -
             due = deadline["towns_due"] if kind == "town" else deadline["units_due"]
             status, return_id = statuses.get(unit_id, (None, None))
             late = 0 if status in FILED else max(0, (today - datetime.date.fromisoformat(due)).days)
+            filed_late = 0
+            if punctuality and status in FILED and return_id is not None and today.isoformat() > due:
+                day = filed_on(db, return_id)
+                filed_late = max(0, (day - datetime.date.fromisoformat(due)).days) if day else 0
             units.append(UnitDue(unit_id, name, kind, above[0] if above else deadline["unit_name"], due,
-                                 status, return_id, late))
+                                 status, return_id, late, filed_late))
         units.sort(key=lambda u: (u.filed, -u.days_late, u.kind == "town", u.reports_to, u.name))
         out.append(PeriodDue(deadline, units))
     return out

@@ -82,7 +82,7 @@ async def return_list(request: Request) -> Response:
     number = page_number(request.query_params)
     rows, total = await visit.state.store.read(lambda db: list_returns(db, scope, page=number))
     today = local_today()
-    due = await visit.state.store.read(lambda db: periods_due(db, scope, today))
+    due = await visit.state.store.read(lambda db: periods_due(db, scope, today, punctuality=True))
     pages = page_count(total, PAGE_SIZE)
     if last := past_the_end(visit, number, pages):
         return last

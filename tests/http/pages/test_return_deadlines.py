@@ -59,7 +59,8 @@ def test_the_county_sets_a_periods_days_and_the_returns_list_says_who_is_late_by
     rows = _rows(reviewer.get("/returns").text)
     assert rows == {
         "掘港中学": "草稿 逾期 3 天", "栟茶中学": "已退回 逾期 3 天", "栟茶小学辅导站": "未报送 逾期 3 天",
-        "掘港街道": "未报送 逾期 1 天", "栟茶镇": "未报送 逾期 1 天", "掘港小学辅导站": "已上报"}
+        "掘港街道": "未报送 逾期 1 天", "栟茶镇": "未报送 逾期 1 天",
+        "掘港小学辅导站": "已上报 逾期 3 天报送"}  # the world's return was submitted today
     page = reviewer.get("/returns").text
     assert "逾期未报的统计表共 <strong>5</strong> 份" in page
     # Its day not past yet (today is the towns' last day): owed, not late.
@@ -72,13 +73,49 @@ def test_a_town_sees_its_own_units_lateness_and_a_station_only_its_own(site: Sit
     assert site.as_(w.reviewer).post("/returns/deadlines", _days(4, 2)).status_code == 303
     town = site.as_(w.staff_town1)
     assert _rows(town.get("/returns").text) == {"掘港中学": "未报送 逾期 4 天", "掘港街道": "未报送 逾期 2 天",
-                                                "掘港小学辅导站": "已上报"}
+                                                "掘港小学辅导站": "已上报 逾期 4 天报送"}
     station = site.as_(w.staff_st12)
     assert _rows(station.get("/returns").text) == {"掘港中学": "未报送 逾期 4 天"}
-    # Filed now: late no more.
+    # Filed now: owed no more, filed late.
     site.write(lambda db: mutate(db, w.staff_st12, "stats_return", {
         "unit_id": w.st12, "period_from": "2026-09-01", "period_to": "2026-12-31", "status": "submitted"}))
-    assert _rows(town.get("/returns").text)["掘港中学"] == "已上报"
+    assert _rows(town.get("/returns").text)["掘港中学"] == "已上报 逾期 4 天报送"
+    assert "逾期未报的统计表共 <strong>1</strong> 份" in town.get("/returns").text  # 掘港街道 alone
+
+
+def _submitted_days_ago(site: Site, return_id: str, days: int) -> None:
+    """Date every audit row of the return so far ``days`` ago (noon, Beijing time): filed then."""
+    day = local_today() - datetime.timedelta(days=days)
+    site.write(lambda db: db.execute("UPDATE sync_audit SET at = ? WHERE record_id = ?",
+                                     [f"{day.isoformat()}T04:00:00.000Z", return_id]))
+
+
+def test_a_return_filed_after_its_day_says_how_many_days_late_it_was_filed(site: Site) -> None:
+    w = site.w
+    period = {"period_from": "2026-09-01", "period_to": "2026-12-31"}
+    _submitted_days_ago(site, w.stats_return1, 5)  # 掘港小学辅导站: two days before its day
+    late = site.write(lambda db: mutate(db, w.staff_st12, "stats_return", {
+        "unit_id": w.st12, **period, "status": "submitted"}))
+    _submitted_days_ago(site, late, 1)  # 掘港中学: two days after
+    # 栟茶中学 submitted on time, withdrew it and submitted again today: filed today.
+    again = site.write(lambda db: mutate(db, w.staff_st22, "stats_return", {
+        "unit_id": w.st22, **period, "status": "submitted"}))
+    _submitted_days_ago(site, again, 4)
+    site.write(lambda db: mutate(db, w.staff_st22, "stats_return", {"status": "draft"}, again))
+    site.write(lambda db: mutate(db, w.staff_st22, "stats_return", {"status": "submitted"}, again))
+    # Approved since: the county still sees it came late.
+    site.write(lambda db: mutate(db, w.reviewer, "review", {"target_entity": "stats_return", "target_id": late,
+                                                            "decision": "approve"}))
+    county = site.as_(w.reviewer)
+    assert county.post("/returns/deadlines", _days(3, 1)).status_code == 303
+    rows = _rows(county.get("/returns").text)
+    assert rows["掘港小学辅导站"] == "已上报"
+    assert rows["掘港中学"] == "已通过 逾期 2 天报送"
+    assert rows["栟茶中学"] == "已上报 逾期 3 天报送"
+    # The days moved later: none of them was late.
+    assert county.post("/returns/deadlines", _days(0, 0)).status_code == 303
+    rows = _rows(county.get("/returns").text)
+    assert (rows["掘港小学辅导站"], rows["掘港中学"], rows["栟茶中学"]) == ("已上报", "已通过", "已上报")
 
 
 def test_a_station_or_a_town_may_not_set_the_days(site: Site) -> None:
