@@ -29,7 +29,7 @@ from ..queries.returns import PAGE_SIZE, find_return, get_return, list_returns
 from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
 from ..queries.units import get_unit
 from ..queries.versions import values_at
-from ..templating import local_time
+from ..templating import chinese_date, local_time
 from .common import (
     OFFICE,
     REVIEWERS,
@@ -45,7 +45,7 @@ from .common import (
     restore_draft,
     visible_record,
 )
-from .report_params import read_report_query
+from .report_params import quick_periods, read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
 from .writes import apply_one, base_version, made_already, review_once, shown_version
 
@@ -75,6 +75,21 @@ async def _forms(visit: Visit, ret: dict[str, Any], scope: Scope) -> tuple[Stats
     return current, None
 
 
+def filing_periods(today: datetime.date, due: list[Any], unit_id: str) -> list[tuple[str, str, str]]:
+    """(label, from, to) of the one-tap periods of 新建报送: each period the county set days for that
+    this unit owes (a deadline asks for a return of exactly its period), then 上个月, 本月, 本半年 and
+    今年全年 as on the statistics form; the date pickers stay for any other period."""
+    out = [(f"{chinese_date(p.deadline['period_from'])}至{chinese_date(p.deadline['period_to'])}（有截止日期）",
+            p.deadline["period_from"], p.deadline["period_to"])
+           for p in due if any(u.unit_id == unit_id for u in p.units)]
+    half = (f"{today.year}-01-01", f"{today.year}-06-30") if today.month <= 6 else (f"{today.year}-07-01",
+                                                                                   f"{today.year}-12-31")
+    quick = quick_periods(today)
+    quick.insert(2, (f"本半年（{today.year}年{'上' if today.month <= 6 else '下'}半年）", *half))
+    seen = {(start, end) for _, start, end in out}
+    return out + [q for q in quick if (q[1], q[2]) not in seen]
+
+
 async def return_list(request: Request) -> Response:
     visit = await require(request, OFFICE)
     scope = await visit.scope()
@@ -96,6 +111,7 @@ async def return_list(request: Request) -> Response:
         "can_file": may_file(actor, actor.unit_id), "query": query, "total": total, "number": number,
         "pages": pages, "first": (number - 1) * PAGE_SIZE + 1, "shown": len(rows),
         "links": page_links({}, number, pages), "due": due, "can_set_days": actor.role in REVIEWERS,
+        "periods": filing_periods(today, due, actor.unit_id),
     })
 
 

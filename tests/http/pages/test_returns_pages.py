@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from sync.system import SYSTEM
+from sync.timeutil import local_today
 
 from ...factories import make_activity, make_unit, mutate, pull_all, row
 from ...stats_oracle import COLUMNS, add_stats_records, expected_form
@@ -399,3 +400,31 @@ def test_returns_the_county_reviewer_is_told_where_its_own_figures_go_up_not_tha
     # A station that can file but has not yet is still told so.
     station = site.as_(w.staff_st12).get("/returns").text
     assert "新建报送" in station and "本单位还没有报送过统计表" in station and "导出 Excel 表格" not in station
+
+
+def test_returns_a_new_return_is_one_tap_for_the_usual_periods_and_the_countys_period(site: Site,
+                                                                                       county: Any) -> None:
+    today = local_today()
+    site.as_(county.reviewer).post("/returns/deadlines", {"from": "2026-03-05", "to": "2026-04-04",
+                                                           "units_due": "2026-04-10", "towns_due": "2026-04-15"})
+    staff = site.as_(county.staff_st12)
+    page = staff.get("/returns").text
+    taps = re.findall(r'<input type="hidden" name="from" value="([\d-]+)"><input type="hidden" name="to"'
+                      r' value="([\d-]+)"><button type="submit" class="button">([^<]+)</button>', page)
+    labels = [label for *_, label in taps]
+    half = "上" if today.month <= 6 else "下"
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)
+    assert labels == ["2026年3月5日至2026年4月4日（有截止日期）", f"上个月（{last_month.year}年{last_month.month}月）",
+                      f"本月（{today.year}年{today.month}月）", f"本半年（{today.year}年{half}半年）",
+                      f"今年全年（{today.year}年）"]
+    assert 'name="from" type="date"' in page  # the pickers stay for any other period
+    start, end, _ = taps[3]
+    assert (start, end) == ((f"{today.year}-01-01", f"{today.year}-06-30") if half == "上"
+                            else (f"{today.year}-07-01", f"{today.year}-12-31"))
+    made = staff.post("/returns", {"from": start, "to": end})
+    stored = site.read(lambda db: row(db, "stats_return", _return_id(made.headers["location"])))
+    assert stored is not None and (stored["period_from"], stored["period_to"]) == (start, end)
+    # The county's period, tapped, is a return its deadline counts as filed once submitted.
+    made = staff.post("/returns", {"from": taps[0][0], "to": taps[0][1]})
+    assert made.status_code == 303
+    assert "2026年3月5日至2026年4月4日" in staff.get("/returns").text
