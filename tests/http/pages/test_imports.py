@@ -7,6 +7,7 @@ import datetime
 import io
 import random
 import re
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 
 from server.imports import mentees as mentee_rows
 from server.imports.sheets import read_rows
-from server.pages.imports import KINDS
+from server.pages.imports import KINDS, MAX_UPLOAD
 
 from ...factories import db_snapshot, make_mentee, mutate
 from ...factories import row as record_of
@@ -275,6 +276,50 @@ def test_a_small_file_of_millions_of_blank_rows_is_refused_without_walking_them(
     assert len(data) < 20_000
     response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
     assert response.status_code == 400 and "表格的行太多" in response.text, response.text[:400]
+
+
+def packed(data: bytes, member: str, body: bytes) -> bytes:
+    """The workbook ``data`` deflated, with ``member`` (a shared string table if new) holding ``body``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            old = src.read(info.filename)
+            if info.filename == "[Content_Types].xml" and member == "xl/sharedStrings.xml":
+                old = old.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                  b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            dst.writestr(info.filename, body if info.filename == member else old)
+        if member not in src.namelist():
+            dst.writestr(member, body)
+    return out.getvalue()
+
+
+def shared_strings(count: int) -> bytes:
+    """A shared string table of ``count`` different names: it packs as ordinary XML does (to a tenth)."""
+    strings = b"".join(f"<si><t>孩子{i:07d}</t></si>".encode() for i in range(count))
+    return (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main">' + strings + b"</sst>")
+
+
+def one_row_of_empty_cells(count: int) -> Any:
+    return lambda body: body.replace(b"</sheetData>", b'<row r="4">' + b"<c/>" * count + b"</row></sheetData>")
+
+
+@pytest.mark.parametrize("bomb", ["strings", "cells"])
+def test_a_small_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_unpacked(site: Site, bomb: str) -> None:
+    roster_xlsx = roster(site)
+    if bomb == "strings":  # 19 MB of strings openpyxl would hold in memory before reading a row
+        data = packed(roster_xlsx, "xl/sharedStrings.xml", shared_strings(650_000))
+    else:  # one row of a million cells openpyxl would hold at once, in 5 KB
+        with zipfile.ZipFile(io.BytesIO(roster_xlsx)) as src:
+            sheet = src.read("xl/worksheets/sheet1.xml")
+        data = packed(roster_xlsx, "xl/worksheets/sheet1.xml", one_row_of_empty_cells(1_000_000)(sheet))
+    assert len(data) < MAX_UPLOAD
+    before = quiet(site.read(db_snapshot))
+    started = time.monotonic()
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
+    assert response.status_code == 400 and "解压后的内容太多" in response.text, response.text[-1500:]
+    assert time.monotonic() - started < 2
+    assert quiet(site.read(db_snapshot)) == before
 
 
 def test_a_sheet_without_the_required_columns_or_rows_is_refused_in_words(site: Site) -> None:
@@ -580,9 +625,14 @@ def test_a_full_roster_of_2000_children_with_long_plans_previews_and_imports_onc
 
 
 def test_a_long_text_copied_down_a_whole_column_is_refused_in_words_before_it_fills_memory(site: Site) -> None:
-    # One 30,000-character note in every cell of a column: one shared string, a small file.
-    data = xlsx(MENTEE_HEADERS, [["", f"孩子{i}", "", "", "", "", "", "", "", "", "", "", "字" * 30000]
-                                 for i in range(200)])
+    # One 30,000-character note in every cell of a column: one shared string, a small file, as Excel
+    # saves it (openpyxl would write the note into each cell: 18 MB unpacked, refused before reading).
+    inline = xlsx(MENTEE_HEADERS, [["", f"孩子{i}", "", "", "", "", "", "", "", "", "", "", "NOTE"]
+                                   for i in range(200)])
+    with zipfile.ZipFile(io.BytesIO(inline)) as src:
+        sheet = re.sub(rb't="inlineStr"><is><t>NOTE</t></is>', b't="s"><v>0</v>', src.read("xl/worksheets/sheet1.xml"))
+    data = packed(packed(inline, "xl/worksheets/sheet1.xml", sheet), "xl/sharedStrings.xml", shared_strings(0).replace(
+        b"</sst>", "<si><t>{}</t></si></sst>".format("字" * 30000).encode()))
     assert len(data) < 400_000
     response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
     assert response.status_code == 400 and "表格里的文字太多" in response.text and len(response.text) < 100_000
