@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Sequence
 
 from openpyxl import load_workbook
@@ -50,8 +52,7 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> Read:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - whatever a damaged upload breaks in openpyxl, the answer is the same
-        raise SheetInvalid("无法读取这个文件，它可能已损坏或不是 Excel 表格（.xlsx）。"
-                           "请用模板重新填写后上传。") from None
+        raise SheetInvalid(UNREADABLE) from None
     try:
         if not book.worksheets:
             raise SheetInvalid("表格里没有工作表。")
@@ -91,24 +92,57 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> Read:
 # to a tenth or a twentieth; a part packed a hundred times smaller is repetition, not names.
 MAX_UNPACKED = 16 * 1024 * 1024
 MAX_PACKING = 100
+UNREADABLE = "无法读取这个文件，它可能已损坏或不是 Excel 表格（.xlsx）。请用模板重新填写后上传。"
 UNPACKS_TOO_FAR = ("这个文件解压后的内容太多，不像是一份名单，系统不读。请把名单复制到导入模板里"
                    "（粘贴时选“只粘贴数值”），保存后再上传。")
 
 
 def _unpacks_too_far(data: bytes) -> str | None:
     """Words refusing a workbook that would unpack to far more than a list, before it is unpacked;
-    None when it may be read. The sizes are the archive's own, and zipfile reads no member past its
-    stated size (a member that lies fails its checksum and is refused as damaged)."""
+    None when it may be read. Each part is inflated here, a megabyte at a time and never far past
+    the limit, not taken at its word: a part can state a few bytes (with their checksum) while
+    zipfile, asked for all of it as openpyxl asks for the styles, inflates everything it holds
+    before cutting it to that size."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, zipfile.LargeZipFile):
         return None  # openpyxl will fail on it too, and say it is damaged
-    if sum(m.file_size for m in members) > MAX_UNPACKED:
-        return UNPACKS_TOO_FAR
-    if any(m.file_size > 1024 * 1024 and m.file_size > MAX_PACKING * m.compress_size for m in members):
-        return UNPACKS_TOO_FAR
+    budget = MAX_UNPACKED
+    for member in members:
+        size = _inflated_size(data, member, budget)
+        if size is None:
+            return UNREADABLE
+        if size > budget or (size > 1024 * 1024 and size > MAX_PACKING * member.compress_size):
+            return UNPACKS_TOO_FAR
+        budget -= size
     return None
+
+
+def _inflated_size(data: bytes, member: zipfile.ZipInfo, limit: int) -> int | None:
+    """The bytes ``member`` inflates to, counted no further than a megabyte past ``limit``; None when
+    they cannot be found or inflated (damaged, or packed in a way no spreadsheet program uses)."""
+    start = member.header_offset
+    if data[start:start + 4] != b"PK\x03\x04":
+        return None
+    name_length, extra_length = struct.unpack("<HH", data[start + 26:start + 30])
+    begin = start + 30 + name_length + extra_length
+    packed = data[begin:begin + member.compress_size]  # what zipfile would feed its inflater
+    if member.compress_type == zipfile.ZIP_STORED:
+        return len(packed)
+    if member.compress_type != zipfile.ZIP_DEFLATED:
+        return None
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size = 0
+    try:
+        while packed and size <= limit:
+            size += len(inflater.decompress(packed, 1024 * 1024))
+            packed = inflater.unconsumed_tail
+        if size <= limit:
+            size += len(inflater.flush())
+    except zlib.error:
+        return None
+    return size
 
 
 _ZIPPED = (  # files that are zip archives like an .xlsx, but no workbook openpyxl reads
