@@ -937,7 +937,7 @@ def m040_return_deadlines(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m042_county_settings_audit_index(db: sqlite_utils.Database) -> None:
+def m041_county_settings_audit_index(db: sqlite_utils.Database) -> None:
     """A change of a county setting (the 久未帮扶 interval) is audited in ``sync_audit`` as entity
     ``county_setting``, and ``/quiet`` lists that setting's changes; the audit holds every write of
     the county, so the list reads a partial index of those few rows rather than scan them all."""

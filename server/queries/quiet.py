@@ -11,7 +11,7 @@ the child, so it never counts as visiting; a visit dated ahead (a typo) has not 
 The interval is the county's setting ``quiet_after_days`` (``county_settings``, migration m039;
 30 days until the county changes it), written through the writer thread like any other write and
 audited in ``sync_audit`` (entity ``county_setting``, like a deadline's or an account's change);
-``/quiet`` lists its changes (``setting_changes``, over m042's partial index).
+``/quiet`` lists its changes (``setting_changes``, over m041's partial index).
 The card (``count_quiet_pairings``: the dashboard, the station home) and the list (``quiet_pairings``:
 ``/quiet``) read the same SQL over the same units (``_quiet``), so figure and list agree in every scope.
 """
