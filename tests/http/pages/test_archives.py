@@ -207,7 +207,8 @@ def test_the_archive_and_its_print_name_every_pairing_of_the_child_with_its_volu
     assert f'href="/pairings/{w.pairing1}"' in page.text and f"/mentees/{w.mentee1}" in page.text
     for path in (f"/pairings/{later}", f"/pairings/{later}/print"):
         text = html.unescape(site.as_(w.reviewer).get(path).text)
-        pairings = between(text, "这个孩子的全部结对（2 次）", "</table>")
+        # As read: the state and its outcome sit in spans of their own, each kept on one line.
+        pairings = re.sub(r"<span[^>]*>|</span>", "", between(text, "这个孩子的全部结对（2 次）", "</table>"))
         assert pairings.index("王老师") < pairings.index("李老师（本档案）"), path
         assert "2026年9月1日 至 2026年11月25日" in pairings and "已结束（稳定）" in pairings, path
         assert "2026年11月26日 至 今" in pairings, path
