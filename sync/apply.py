@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -580,7 +580,8 @@ class _Writer:
                 continue
             entity = ENTITIES[name]
             sql = WRITE_SQL[name]
-            inserts, updates = [], []
+            inserts: list[Sequence[Any]] = []
+            updates: list[Sequence[Any]] = []
             for record_id, record in records.items():
                 seq += 1
                 new = record_id in self.created[name]
@@ -592,9 +593,9 @@ class _Writer:
                 stored["field_versions"] = dumps(versions) if versions else "{}"
                 stored["field_writers"] = dumps(record["field_writers"])
                 if new:
-                    inserts.append([stored.get(c) for c in sql.insert_columns])
+                    inserts.append(sql.insert_values(stored))
                 else:
-                    updates.append([stored.get(c) for c in sql.update_columns])
+                    updates.append(sql.update_values(stored))
                 keys = keys_of(name, record)
                 row = (seq, name, record_id, record["version"], int(record["deleted"]),
                        keys.unit_id, keys.mentee_id, keys.pairing_id, record["num"])
