@@ -9,6 +9,7 @@ import functools
 import json
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,16 +182,16 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
         return Mutation(mid, entity, rid, op, base, {})
     if not isinstance(fields, dict):
         return reject("upsert 操作需要 fields 对象（只含改动的字段）。")
-    clean: dict[str, Any] = {}
+    quick = _QUICK[entity.name]
     for name, value in fields.items():
-        spec = entity.by_name.get(name)
-        if spec is None:
+        accepts = quick.get(name)
+        if accepts is None:
             return reject(f"{entity.label}没有字段 {quote(name)}。")
-        problem = check_value(spec, value)
-        if problem:
-            return reject(problem, name)
-        clean[name] = value
-    return Mutation(mid, entity, rid, op, base, clean)
+        if not accepts(value):
+            problem = check_value(entity.by_name[name], value)
+            if problem:
+                return reject(problem, name)
+    return Mutation(mid, entity, rid, op, base, dict(fields))
 
 
 # A digest at or above this mark is of the second kind (orjson's compact sorted bytes); below it,
@@ -301,6 +302,35 @@ def check_value(spec: Field, value: Any) -> str | None:
         ):
             return None
     return _explain(spec, value)
+
+
+def _quick_check(spec: Field) -> Callable[[Any], bool]:
+    """A yes, at the cost of one call, for the values a phone sends all day in ``spec``'s field.
+
+    A push reads about a dozen fields a mutation, on the busy event loop: ``check_value`` tells
+    each field's kind apart again for every value. This only ever says yes where ``check_value``
+    returns None; a no (None in a field that may be empty, anything unusual) is asked of it.
+    """
+    kind, choices = spec.kind, spec.choices or {}
+    if kind == "text" and not spec.required:
+        return lambda v: type(v) is str and len(v) <= TEXT_MAX
+    if kind == "short" and not spec.required:
+        return lambda v: type(v) is str and len(v) <= SHORT_MAX and _LINE_BREAK.search(v) is None
+    if kind == "enum":
+        return lambda v: type(v) is str and v in choices
+    if kind == "date":
+        return lambda v: type(v) is str and _good_date(v)
+    if kind == "ref":
+        return lambda v: type(v) is str and parse_id(v) is not None
+    if kind == "int":
+        low, high = spec.min_value, spec.max_value
+        return lambda v: type(v) is int and low <= v <= high
+    if kind == "bool":
+        return lambda v: type(v) is bool
+    return lambda v: check_value(spec, v) is None
+
+
+_QUICK = {e.name: {f.name: _quick_check(f) for f in e.fields} for e in ENTITIES.values()}
 
 
 def _explain(spec: Field, value: Any) -> str | None:

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync import BatchInvalid, BatchTooLarge, apply_batch, apply_mutations, connect, migrations, new_id
-from sync.mutations import Mutation, Rejection, read_batch, read_mutation
+from sync.entities import ENTITIES, SHORT_MAX, TEXT_MAX, Field
+from sync.mutations import Mutation, Rejection, check_value, read_batch, read_mutation
 from tests.factories import (
     make_activity,
     make_device,
@@ -205,6 +206,35 @@ def test_read_mutation_accepts_a_well_formed_upsert_and_keeps_only_sent_fields()
     assert (m.mutation_id, m.entity.name, m.record_id, m.op, m.base_version) == (4, "activity", rid, "upsert", None)
     assert m.fields == {"pairing_id": pid, "kind": "talk", "date": "2024-02-29", "risk_flag": False,
                         "tags": ["theme"], "moods": []}
+
+
+_FIELDS = [(e.name, f) for e in ENTITIES.values() for f in e.fields]
+_TEXTS = st.sampled_from(["", " ", "一行", "两\n行", "x" * SHORT_MAX, "x" * (SHORT_MAX + 1), "x" * TEXT_MAX,
+                          "x" * (TEXT_MAX + 1), "2026-02-29", "2024-02-29", "1999-12-31", "2026-13-01",
+                          "0190a0c4-1b2c-7d3e-8f40-123456789abc", "0190A0C4-1B2C-7D3E-8F40-123456789ABC"])
+
+
+def _value_for(field: Field) -> st.SearchStrategy[Any]:
+    choices = sorted(field.choices or {"x": ""})
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2, max_value=2_000_000),
+                        st.floats(allow_nan=False), _TEXTS, st.sampled_from(choices), st.text(max_size=5))
+    return st.one_of(scalars, st.lists(st.one_of(st.sampled_from(choices), _TEXTS, st.integers()), max_size=4),
+                     st.dictionaries(st.sampled_from(choices), st.integers(), max_size=2))
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), target=st.sampled_from(_FIELDS))
+def test_read_mutation_refuses_exactly_the_field_values_check_value_refuses(data: st.DataObject,
+                                                                           target: tuple[str, Field]) -> None:
+    # read_mutation says a quick yes to the values a phone sends all day before asking check_value:
+    # that yes must never let through a value check_value refuses.
+    entity, field = target
+    value = data.draw(_value_for(field))
+    m = read_mutation({"mutation_id": 1, "entity": entity, "record_id": new_id(), "op": "upsert",
+                       "base_version": None, "fields": {field.name: value}})
+    problem = check_value(field, value)
+    assert isinstance(m, Mutation) == (problem is None)
+    assert isinstance(m, Mutation) or m.reason == problem
 
 
 def test_read_mutation_delete_needs_no_fields() -> None:
