@@ -271,13 +271,10 @@ class _Writer:
         users: set[str] = set()
         for m in mutations:
             wanted[m.entity.name].add(m.record_id)
-            for name, value in m.fields.items():
-                spec = m.entity.by_name[name]
-                if spec.kind == "ref" and isinstance(value, str):
-                    if spec.ref == "user":
-                        users.add(value)
-                    elif spec.ref:
-                        wanted[spec.ref].add(value)
+            for name, ref in m.entity.refs:
+                value = m.fields.get(name)
+                if isinstance(value, str):
+                    (users if ref == "user" else wanted[ref]).add(value)
         for name, ids in wanted.items():
             missing = [i for i in ids if i not in self.rows[name]]
             if missing:
@@ -353,10 +350,11 @@ class _Writer:
     def _apply_one(self, m: Mutation) -> Outcome:
         entity, role = m.entity, self.actor.role
         current = self.get(entity.name, m.record_id)
-        for name in m.fields:
-            if role not in entity.by_name[name].writers:
-                who = "服务器" if not entity.by_name[name].writers else "其他角色"
-                raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，您不能修改。", name)
+        if not entity.writable.get(role, frozenset()).issuperset(m.fields):
+            for name in m.fields:
+                if role not in entity.by_name[name].writers:
+                    who = "服务器" if not entity.by_name[name].writers else "其他角色"
+                    raise Refusal(f"字段“{entity.by_name[name].label}”({name})由{who}维护，您不能修改。", name)
         if current is not None and not self.scope.allows(keys_of(entity.name, current)):
             raise Refusal(not_found(this(entity.label), hint=NEW_RECORD_HINT if m.op == "upsert" else ""))
         if (role == "mentor" and current is not None and entity.name in OWN_RECORDS
@@ -385,11 +383,11 @@ class _Writer:
             raise Refusal(f"record_id {m.record_id} 已被另一条记录使用；请为{this(entity.label)}换一个新的编号。")
         if self.actor.role not in entity.creators:
             raise Refusal(f"您的角色不能新建{entity.label}。")
-        record: dict[str, Any] = {name: None for name in entity.columns}
+        record: dict[str, Any] = dict.fromkeys(entity.columns)
         record.update(DEFAULTS.get(entity.name, {}))
         record.update(m.fields)
         record["id"] = m.record_id
-        missing = [f for f in entity.fields if f.required and record.get(f.name) is None]
+        missing = [f for f in entity.required if record.get(f.name) is None]
         if missing:
             raise Refusal(f"新建{entity.label}缺少必填字段：{'、'.join(f.label for f in missing)}。", missing[0].name)
         derive(self, entity.name, None, record)

@@ -132,10 +132,19 @@ class Entity:
     open_after_approval: tuple[str, ...] = ()
     by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
     columns: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # Read by the writer for every mutation, so worked out once here (sync/apply.py): the required
+    # fields, the references (field name, entity or "user"), and the fields each role may write.
+    required: tuple[Field, ...] = field(default=(), compare=False, repr=False)
+    refs: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    writable: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_name.update({f.name: f for f in self.fields})
         object.__setattr__(self, "columns", tuple(f.name for f in self.fields))
+        object.__setattr__(self, "required", tuple(f for f in self.fields if f.required))
+        object.__setattr__(self, "refs", tuple((f.name, f.ref) for f in self.fields if f.kind == "ref" and f.ref))
+        roles = {role for f in self.fields for role in f.writers}
+        self.writable.update({role: frozenset(f.name for f in self.fields if role in f.writers) for role in roles})
 
 
 S, A, M, R = "staff", "admin", "mentor", "reviewer"
