@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from sync.echo import ECHO_MAX, REASON_MAX, echo, quote, reason_text, sanitise
+from sync.echo import ECHO_MAX, REASON_MAX, echo, encodable, quote, reason_text, sanitise
 
 
 def test_echo_replaces_lone_surrogates_and_keeps_real_characters() -> None:
@@ -34,3 +34,13 @@ def test_reason_text_is_bounded() -> None:
 def test_sanitise_makes_any_answer_encodable() -> None:
     answer = {"entity": "\ud800", "conflicts": [{"field": "x", "kept": ["\udc00"]}], "k\ud800": 1}
     json.dumps(sanitise(answer), ensure_ascii=False).encode("utf-8")
+
+
+def test_encodable_says_whether_the_answer_can_go_on_the_wire() -> None:
+    answer = {"mutation_id": 1, "status": "rejected", "version": None, "reason": "原因", "entity": "activity",
+              "record_id": "x", "conflicts": [{"field": "record", "kept": 1.5, "yours": [True, None]}]}
+    assert encodable([answer])
+    assert encodable([{**answer, "version": 2**70}])  # orjson refuses it; the standard encoder takes it
+    assert not encodable([{**answer, "reason": "坏\ud800"}])
+    assert not encodable([{**answer, "version": 2**70, "reason": "坏\ud800"}])
+    assert not encodable({"reason": object()})
