@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -32,9 +32,12 @@ class Actor:
     name: str = ""
 
 
-@dataclass(frozen=True)
-class Keys:
-    """The scope keys of one record: which unit, mentee and pairing it belongs to."""
+class Keys(NamedTuple):
+    """The scope keys of one record: which unit, mentee and pairing it belongs to.
+
+    A named tuple, not a frozen dataclass: the writer makes three a mutation, and a frozen
+    dataclass sets each field through ``object.__setattr__`` (docs/performance.md, "The
+    seventeenth session")."""
 
     unit_id: str | None = None
     mentee_id: str | None = None
