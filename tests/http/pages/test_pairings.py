@@ -427,3 +427,15 @@ def test_the_archive_list_finds_every_overdue_follow_up_the_dashboard_and_the_st
     site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": today.isoformat(),
                                                               "outcome": "stable"}, w.pairing1, version))
     assert _listed(county.get("/pairings?follow_up=overdue").text) == {w.pairing3}
+
+
+def test_the_archive_browser_writes_its_days_as_the_other_pages_do(site: Site) -> None:
+    """开始 and 最近一次 said 2026-09-01 where every other page says 2026年9月1日 (``chinese_date``)."""
+    w = site.w
+    text = site.as_(w.reviewer).get("/pairings").text
+    starts = re.findall(r'<td data-label="开始" class="date">([^<]*)</td>', text)
+    lasts = re.findall(r'<td data-label="最近一次" class="date">([^<]*)</td>', text)
+    assert starts and len(starts) == len(lasts) == 3
+    assert set(starts) == {"2026年9月1日"}
+    assert set(lasts) == {"2026年11月20日"}
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", "".join(starts + lasts))
