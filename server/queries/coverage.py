@@ -40,6 +40,14 @@ from .units import get_unit, unit_tree
 STUDENT_LECTURE, PARENT_LECTURE = 4, 5
 
 
+def counted(alias: str) -> str:
+    """SQL: the event ``alias`` is a lecture counted toward the coverage of its number, its audience
+    that number's or not given. The events list filters by it too, so the lectures a coverage row
+    opens add up to the figure it shows."""
+    return (f"{alias}.kind = 'lecture' AND ({alias}.audience IS NULL OR {alias}.audience = CASE {alias}.lecture_no"
+            f" WHEN {STUDENT_LECTURE} THEN 'students' WHEN {PARENT_LECTURE} THEN 'parents' END)")
+
+
 def percent(reached: int, enrolled: int | None) -> float | None:
     """reached ÷ enrolled in percent, rounded down to one decimal: rounding to nearest would print
     996 of 1000 as "100%" beside a "未达 100%" badge. Integer arithmetic, so 100.0 means reached."""
@@ -105,10 +113,8 @@ def _figures(db: sqlite_utils.Database, scope: Scope, year: int) -> tuple[Reache
     sql, params = visible(scope, "event", "r")
     reached: dict[str, list[int]] = {}
     for unit_id, lecture_no, people in db.execute(
-        f"SELECT r.unit_id, r.lecture_no, total(r.participants) FROM events r WHERE {sql} AND r.kind = 'lecture'"
-        " AND ((r.lecture_no = ? AND (r.audience = 'students' OR r.audience IS NULL))"
-        " OR (r.lecture_no = ? AND (r.audience = 'parents' OR r.audience IS NULL)))"
-        " AND r.date BETWEEN ? AND ? GROUP BY 1, 2",
+        f"SELECT r.unit_id, r.lecture_no, total(r.participants) FROM events r WHERE {sql} AND {counted('r')}"
+        " AND r.lecture_no IN (?, ?) AND r.date BETWEEN ? AND ? GROUP BY 1, 2",
         [*params, STUDENT_LECTURE, PARENT_LECTURE, f"{year}-01-01", f"{year}-12-31"],
     ).fetchall():
         reached.setdefault(unit_id, [0, 0])[0 if lecture_no == STUDENT_LECTURE else 1] += int(people)

@@ -7,6 +7,7 @@ import sqlite_utils
 
 from sync import Scope
 
+from .coverage import counted
 from .filters import chosen, visible
 from .units import in_subtree
 
@@ -18,9 +19,11 @@ def list_events(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str]
                 page: int = 1) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """One page of live events in scope, newest first, and the totals over every matching event
     (``count``, ``participants``, ``copies`` — of brochure events only). ``filters``: ``unit`` (with
-    its subtree), ``kind``, ``from`` and ``to`` (inclusive local dates)."""
+    its subtree), ``kind``, ``lecture`` (the lectures lecture coverage counts for that number),
+    ``from`` and ``to`` (inclusive local dates)."""
     where, params = visible(scope, "event", "e")
     picked, picked_args = chosen(filters, {"unit": in_subtree("e.unit_id"), "kind": "e.kind = ?",
+                                           "lecture": f"{counted('e')} AND e.lecture_no = ?",
                                            "from": "e.date >= ?", "to": "e.date <= ?"})
     conditions, args = [where, *picked], [*params, *picked_args]
     sql_where = " AND ".join(conditions)

@@ -247,3 +247,70 @@ def test_new_enrolment_figures_saved_twice_by_a_double_click_are_saved_once_and_
     assert [r.status_code for r in sent] == [303, 303], sent[1].text
     assert site.read(lambda db: db.execute("SELECT id FROM enrolments WHERE unit_id = ? AND year = 2027",
                                            [w.st11]).fetchall()) == [(record_id,)]
+
+
+
+def test_the_county_reads_every_units_events_but_changes_none(site: Site) -> None:
+    """The reviewer opens the lectures the county's coverage counts, over the whole county, and each
+    event's page, read-only: no 登记 or 修改 offered, and every post still refused by role."""
+    w = site.w
+    other = site.write(lambda db: mutate(db, w.staff_st21, "event", {
+        "unit_id": w.st21, "kind": "lecture", "lecture_no": 5, "audience": "parents", "date": "2026-10-12",
+        "title": "家长学校第一课", "participants": 90, "notes": "栟茶的家长会"}))
+    county = site.as_(w.reviewer)
+    listing = county.get("/events", params={"from": "2026-01-01", "to": "2026-12-31"})
+    assert listing.status_code == 200
+    assert w.event1 in listing.text and other in listing.text and "共 2 场，参与 210 人次" in listing.text
+    assert "登记集体活动" not in listing.text and "/enrolments" not in listing.text
+    page = county.get(f"/events/{other}")
+    assert page.status_code == 200 and page.template.name == "event_detail.html"  # type: ignore[attr-defined]
+    for words in ("栟茶小学辅导站", "2026年10月12日", "家长学校第一课", "第5讲", "家长", "90", "栟茶的家长会"):
+        assert words in page.text, words
+    main = page.text.split("<main", 1)[1]
+    assert 'method="post"' not in main and "删除" not in main and "保存" not in main
+    before = site.read(lambda db: row(db, "event", other))
+    assert county.post(f"/events/{other}", {**LECTURE, "unit_id": w.st21, "base_version": "1"},
+                       form_page="/account").status_code == 403
+    assert county.post(f"/events/{other}/delete", {"base_version": "1"}, form_page="/account").status_code == 403
+    assert county.post("/events/new", {**LECTURE, "unit_id": w.st21}, form_page="/account").status_code == 403
+    assert site.read(lambda db: row(db, "event", other)) == before
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM events").fetchone()[0]) == 2
+    # The admin (over everything) still records and edits; a town's staff read their town only.
+    admin = site.as_(w.admin).get("/events", params={"from": "2026-01-01", "to": "2026-12-31"}).text
+    assert other in admin and "登记集体活动" in admin
+    assert 'name="base_version"' in site.as_(w.admin).get(f"/events/{other}").text
+    town = site.as_(w.staff_town1)
+    assert w.event1 in town.get("/events").text and other not in town.get("/events").text
+    assert town.get(f"/events/{other}").status_code == 404
+
+
+def test_a_station_cannot_read_another_stations_event_by_its_address(site: Site) -> None:
+    w = site.w
+    for staff in (w.staff_st12, w.staff_st21, w.staff_town2):
+        browser = site.as_(staff)
+        response = browser.get(f"/events/{w.event1}")
+        assert response.status_code == 404 and w.event1 not in response.text
+        listed = browser.get("/events", params={"unit": w.st11, "from": "", "to": ""})
+        assert listed.status_code == 200 and w.event1 not in listed.text and "共 0 场" in listed.text
+
+
+def test_the_events_lecture_filter_lists_what_coverage_counts_and_refuses_other_numbers(site: Site) -> None:
+    w = site.w
+
+    def records(db: Any) -> None:
+        for no, audience, people in ((4, None, 30), (4, "parents", 7), (5, None, 40), (5, "students", 9),
+                                     (5, "parents", 50)):
+            mutate(db, w.staff_st11, "event", {"unit_id": w.st11, "kind": "lecture", "lecture_no": no,
+                                               "audience": audience, "date": "2026-10-11", "participants": people})
+        mutate(db, w.staff_st11, "event", {"unit_id": w.st11, "kind": "themed", "lecture_no": 4,
+                                           "audience": "students", "date": "2026-10-11", "participants": 5})
+
+    site.write(records)
+    browser = site.as_(w.reviewer)
+    period = {"from": "2026-01-01", "to": "2026-12-31"}
+    # event1 (120, students, no number) is no 第4讲; 第4讲 for parents and 第5讲 for students count nowhere.
+    assert "共 1 场，参与 30 人次" in browser.get("/events", params={**period, "lecture": "4"}).text
+    assert "共 2 场，参与 90 人次" in browser.get("/events", params={**period, "lecture": "5"}).text
+    for bad in ("3", "四", "4 OR 1"):
+        response = browser.get("/events", params={**period, "lecture": bad})
+        assert response.status_code == 400 and "讲次" in response.text, bad
