@@ -262,6 +262,7 @@ def test_the_county_reads_every_units_events_but_changes_none(site: Site) -> Non
     assert listing.status_code == 200
     assert w.event1 in listing.text and other in listing.text and "共 2 场，参与 210 人次" in listing.text
     assert "登记集体活动" not in listing.text and "/enrolments" not in listing.text
+    assert "2026年10月12日" in listing.text and "2026-10-12</a>" not in listing.text  # days as on other pages
     page = county.get(f"/events/{other}")
     assert page.status_code == 200 and page.template.name == "event_detail.html"  # type: ignore[attr-defined]
     for words in ("栟茶小学辅导站", "2026年10月12日", "家长学校第一课", "第5讲", "家长", "90", "栟茶的家长会"):
