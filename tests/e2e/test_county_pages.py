@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import pathlib
+import re
 import sqlite3
 
 import openpyxl
@@ -92,6 +93,7 @@ COUNTY_PAGES = [
     ("returns-deadlines", "/returns/deadlines"),
     ("returns-detail", "/returns/{stats_return}"),
     ("coverage", "/coverage"),
+    ("county-events", "/events?lecture=4"),  # the lectures a coverage figure opens, read-only
 ]
 ADMIN_PAGES = [
     ("admin-units", "/admin/units"),
@@ -225,4 +227,33 @@ def test_the_late_returns_read_on_a_phone_and_the_dashboard_counts_the_same(serv
     assert rows.count() == late
     assert rows.first.is_visible()
     check_page(page, SIZES["phone"]["viewport"]["width"], "returns-due", errors)
+    page.context.close()
+
+
+def test_on_a_phone_the_county_opens_the_lectures_behind_a_coverage_figure(server: ServerProcess,
+                                                                          browser: Browser) -> None:
+    """At 390 px the county taps a town's 第4讲 figure on /coverage and reads the lectures it counts
+    (the list adds up to the figure), then one lecture's page, read-only; both fit the screen."""
+    page, errors = _open(browser, server, "county", "phone")
+    width = SIZES["phone"]["viewport"]["width"]
+    page.goto(server.url + "/coverage")
+    figures = page.locator('td[data-label="学生参与／在校"] a').filter(has_text=re.compile(r"^[1-9][0-9]*$"))
+    figure = figures.first
+    figure.scroll_into_view_if_needed()
+    number = figure.inner_text()
+    assert int(number) > 0
+    figure.click()
+    page.wait_for_url("**/events?**")
+    assert page.locator("#lecture").input_value() == "4"
+    assert f"参与 {number} 人次" in page.locator("main p[role=status]").inner_text()
+    assert page.get_by_role("link", name="＋ 登记集体活动").count() == 0
+    check_page(page, width, "county-events", errors)
+    page.locator('main td[data-label="日期"] a').first.click()
+    page.wait_for_url("**/events/*")
+    assert "第4讲" in page.locator("main h1").inner_text()
+    assert page.locator("main form").count() == 0  # read-only: nothing to save or delete
+    check_page(page, width, "county-event", errors)
+    page.goto(server.url + "/pairings")  # the days written out (2026年11月19日) still fit
+    check_page(page, width, "county-pairings", errors)
+    assert not errors, errors
     page.context.close()
