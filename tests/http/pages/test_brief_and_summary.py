@@ -254,7 +254,7 @@ def _coverage_rows(html: str) -> dict[str, tuple[int, int, str]]:
     towns = html.split("按学校和辅导站")[0]
     return {m[0]: (int(m[1]), int(m[2]), m[3]) for m in re.findall(
         r'<td data-label="单位"><a [^>]*>([^<]+)</a></td>\s*'
-        r'<td class="num" data-label="学生参与／在校">(\d+) ／ (\d+)</td>\s*'
+        r'<td class="num" data-label="学生参与／在校"><a [^>]*>(\d+)</a> ／ (\d+)</td>\s*'
         r'<td data-label="学生覆盖率">([\d.]+)%', towns)}
 
 

@@ -116,7 +116,7 @@ def test_the_events_list_counts_the_copies_of_brochure_events_only_as_the_form_d
     browser = site.as_(w.staff_st12)
     page = browser.get(f"/events?unit={w.st12}&from=2026-01-01&to=2026-12-31").text
     assert "共 2 场，参与 80 人次，发放手册 500 册" in page
-    lecture = _page_row(page, "2026-03-02")
+    lecture = _page_row(page, "2026年3月2日")
     assert lecture[6] == "—"  # the row's 册数, so the rows add up to the line above them
     form = _page_row(browser.get(f"/reports/stats?unit={w.st12}&{YEAR}").text, "掘港中学")
     assert form[6] == "500"
