@@ -41,9 +41,9 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
     unit = page.request.query_params.get("unit", "")[:40] or None
 
     def read(db: Any) -> dict[str, Any]:
-        activities, total = waiting_activities(db, scope, unit=unit)
+        activities, total, returned = waiting_activities(db, scope, unit=unit)
         pairings, pairings_total = waiting_pairings(db, scope, unit=unit)
-        return {"activities": activities, "total": total, "pairings": pairings, "pairings_total": pairings_total,
+        return {"activities": activities, "total": total, "returned": returned, "pairings": pairings, "pairings_total": pairings_total,
                 "units": unit_options(db, scope)}
 
     # A county's queue reads on the reports pool, so it never holds up a phone's sync.

@@ -27,9 +27,12 @@ IS_WAITING = "a.review_status IN ('pending', 'returned')"
 
 
 def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[
-        list[dict[str, Any]], int]:
-    """Pending, then returned, live activities in scope (at most ``LIMIT``) and how many wait (counted
-    up to ``COUNT_CAP``: past that the page says "more than").
+        list[dict[str, Any]], int, int]:
+    """Pending, then returned, live activities in scope (at most ``LIMIT``), how many wait (counted
+    up to ``COUNT_CAP``: past that the page says "more than") and how many of those are returned.
+
+    The station home counts the pending ones as 等待审核; the queue names the returned ones apart
+    (they wait for the volunteer, not the reviewer), so the two pages give one number.
 
     Each status is read in index order (``idx_activities_waiting``: urgent flags first, then the
     oldest), so a county with a large backlog reads its first page without sorting the backlog.
@@ -40,8 +43,10 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
         conditions.append(in_subtree("a.unit_id"))
         args.append(unit)
     sql_where = " AND ".join(conditions)
-    total = int(db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {WAITING} WHERE {sql_where} LIMIT ?)",
-                           [*args, COUNT_CAP + 1]).fetchone()[0])
+    total, returned = db.execute(
+        f"SELECT count(*), coalesce(sum(s = 'returned'), 0)"
+        f" FROM (SELECT a.review_status AS s FROM {WAITING} WHERE {sql_where} LIMIT ?)",
+        [*args, COUNT_CAP + 1]).fetchone()
     rows: list[dict[str, Any]] = []
     for status in ("pending", "returned"):
         rows += db.query(
@@ -66,7 +71,7 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
         # The engine puts a returned activity back to pending when it is corrected; the return's
         # comment stays on it, so the reviewer sees what was asked for.
         row["resubmitted"] = row["review_status"] == "pending" and bool(row["review_comment"])
-    return rows, total
+    return rows, int(total), int(returned)
 
 
 def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[

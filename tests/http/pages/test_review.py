@@ -24,6 +24,25 @@ def test_the_queue_lists_what_waits_in_scope_with_risk_flags_first(site: Site) -
     assert w.pairing1 in text and w.pairing2 in text and w.pairing3 not in text
 
 
+def test_the_queue_heads_with_the_number_the_station_home_sends_there(site: Site) -> None:
+    """The home's tile said 18 条帮扶记录等待审核 and its 去审核 opened 20 条待处理: the two visits
+    returned to their volunteers were counted in one number and not the other."""
+    w = site.w
+    site.write(lambda db: make_activity(db, w.mentor2, w.pairing2, date="2026-11-25"))
+    browser = site.as_(w.staff_st11)
+    home = browser.get("/staff").text
+    figure = re.search(r'<p class="figure">(\d+)</p>\s*<p>条帮扶记录等待审核', home)
+    assert figure, home
+    heading = re.search(r"<h2>帮扶活动（([^<]*)）</h2>", browser.get("/review").text)
+    assert heading, "no heading"
+    waiting = site.read(lambda db: db.execute(
+        "SELECT sum(review_status = 'pending'), sum(review_status = 'returned') FROM activities"
+        " WHERE unit_id = ? AND deleted = 0", [w.st11]).fetchone())
+    assert waiting[1] >= 1, "the county has a returned visit (activity 1)"
+    assert int(figure.group(1)) == waiting[0]
+    assert heading.group(1) == f"{waiting[0]} 条待审核，另有 {waiting[1]} 条已退回、等志愿者修改"
+
+
 def test_approving_locks_the_activity_and_the_phone_learns_it(site: Site) -> None:
     w = site.w
     _, _, cursor = phone_pull(site, w.mentor2)

@@ -21,14 +21,14 @@ def w(db: sqlite_utils.Database) -> Any:
 def test_pending_visits_come_first_urgent_flags_first_then_the_oldest(db: sqlite_utils.Database, w: Any) -> None:
     old = make_activity(db, w.mentor2, w.pairing2, date="2026-10-01")
     urgent = make_activity(db, w.mentor2, w.pairing2, date="2026-11-25", risk_flag=True)
-    rows, total = review.waiting_activities(db, load_scope(db, w.staff_st11))
+    rows, total, returned = review.waiting_activities(db, load_scope(db, w.staff_st11))
     assert [r["id"] for r in rows] == [urgent, old, w.activity2, w.activity1]  # activity 1 was returned
-    assert total == 4 and [r["review_status"] for r in rows] == ["pending"] * 3 + ["returned"]
+    assert total == 4 and returned == 1 and [r["review_status"] for r in rows] == ["pending"] * 3 + ["returned"]
 
 
 def test_approved_visits_and_other_units_do_not_wait_here(db: sqlite_utils.Database, w: Any) -> None:
     mutate(db, w.staff_town1, "review", {"target_entity": "activity", "target_id": w.activity2, "decision": "approve"})
-    rows, _ = review.waiting_activities(db, load_scope(db, w.staff_st11))
+    rows, _, _ = review.waiting_activities(db, load_scope(db, w.staff_st11))
     assert [r["id"] for r in rows] == [w.activity1]
     assert [r["id"] for r in review.waiting_activities(db, load_scope(db, w.staff_st21))[0]] == [w.activity3]
 
@@ -39,7 +39,7 @@ def test_the_count_stops_past_the_cap_and_the_page_at_the_limit(db: sqlite_utils
         make_activity(db, w.mentor2, w.pairing2, date=f"2026-11-0{day}")
     monkeypatch.setattr(review, "COUNT_CAP", 3)
     monkeypatch.setattr(review, "LIMIT", 2)
-    rows, total = review.waiting_activities(db, load_scope(db, w.reviewer))
+    rows, total, _ = review.waiting_activities(db, load_scope(db, w.reviewer))
     assert total == 4 and len(rows) == 2  # "more than 3"; the first two of the oldest
 
 
