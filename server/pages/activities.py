@@ -188,6 +188,10 @@ async def activity_detail(request: Request) -> Response:
         "a": activity, "history": lines, "conflicts": conflicts, "names": sees_names(await page.scope()),
         "can_edit": actor.role in STAFF and activity["review_status"] != "approved" and not gone_child,
         "can_review": activity["review_status"] != "approved" and not gone_child,
+        # The flag is handled on the station home, which this page never named: staff who had just
+        # entered (代录) a visit with a flag were told it waits for review and nothing else.
+        "flag_open": actor.role in STAFF and bool(activity["risk_flag"]) and not gone_child
+        and not activity["deleted"] and not (activity["risk_action"] or "").strip(),
         "child_deleted_line": child_line,
     })
 

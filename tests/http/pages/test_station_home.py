@@ -129,6 +129,25 @@ def test_recording_the_action_taken_closes_the_flag_and_reaches_the_phone(site: 
     assert changes[("activity", made["flag_open"])]["fields"]["risk_action"] == "当天联系家长和班主任，已陪同就医"
 
 
+def test_a_visits_page_with_an_open_flag_leads_staff_to_where_it_is_handled(site: Site) -> None:
+    """代录 a visit with 发现自伤自残风险 ended on its page, which said it waits for review: nothing
+    named the station home, where the flag is handled, so the staff member who had just typed it
+    had no next step in sight."""
+    w = site.w
+    made = _world(site)
+    browser = site.as_(w.staff_st11)
+    visit = browser.get(f"/activities/{made['flag_open']}").text
+    link = f'href="/staff#flag-{made["flag_open"]}"'
+    assert link in visit and "去工作台记录处理情况" in visit
+    assert f'id="flag-{made["flag_open"]}"' in browser.get("/staff").text, "the link lands on the flag's form"
+    county = site.as_(w.reviewer).get(f"/activities/{made['flag_open']}").text
+    assert "去工作台记录处理情况" not in county, "the county reads, the station handles"
+    response = browser.post("/staff", {"activity_id": made["flag_open"], "risk_action": "当天联系了家长",
+                                       "risk_action_on": local_today().isoformat(), "base_version": "1"})
+    assert response.status_code == 303
+    assert "去工作台记录处理情况" not in browser.get(f"/activities/{made['flag_open']}").text
+
+
 def test_an_empty_handling_is_refused_in_words_and_the_flag_stays(site: Site) -> None:
     made = _world(site)
     browser = site.as_(site.w.staff_st11)
