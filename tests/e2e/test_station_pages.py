@@ -196,3 +196,30 @@ def test_a_deleted_childs_file_fits_the_screen_for_the_station_and_the_county(
             page.screenshot(full_page=size == "pc", path=str(shots / f"{name}-mentee-deleted-{size}.png"))
         finally:
             context.close()
+
+
+# Each line of a card heading's own words, per card: the date and kind of a visit must read on one
+# line, the badges (待审核, ⚠ 发现自伤自残风险) going to the next when the phone is too narrow for all.
+HEADING_LINES = """() => [...document.querySelectorAll('main article.card h3 > a')].map((a) => {
+  const words = [...a.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim());
+  const range = document.createRange(); range.selectNodeContents(words);
+  return [words.textContent.trim(), new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+})"""
+
+
+def test_a_flagged_visits_heading_in_the_review_queue_reads_on_one_line_at_phone_width(
+        server: ServerProcess, browser: Browser) -> None:
+    """At 390 px the two badges of a flagged visit squeezed its date into a column two characters
+    wide (2026 / 年12 / 月3日 / ・上 / 门家 / 访): the heading's link is a flex row that did not wrap."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, server, STAFF_LOGIN, "/staff")
+        page.goto(server.url + "/review")
+        check_page(page, 390, "review", errors)
+        assert page.locator("main article.card.risk").count() >= 1, "the demo's flagged visits wait for review"
+        headings = page.evaluate(HEADING_LINES)
+        assert headings and all(lines == 1 for _, lines in headings), headings
+    finally:
+        context.close()
