@@ -192,6 +192,9 @@ async def activity_detail(request: Request) -> Response:
         # entered (代录) a visit with a flag were told it waits for review and nothing else.
         "flag_open": actor.role in STAFF and bool(activity["risk_flag"]) and not gone_child
         and not activity["deleted"] and not (activity["risk_action"] or "").strip(),
+        # A station types a volunteer's paper forms one after another: the next one is a tap away.
+        "again": actor.role in STAFF and activity["pairing_status"] == "active" and not activity["pairing_deleted"]
+        and not gone_child,
         "child_deleted_line": child_line,
     })
 

@@ -36,6 +36,24 @@ def test_an_activity_entered_for_a_volunteer_names_both_and_reaches_the_voluntee
     assert "已代录" in page and "王老师（由 站员一一 代录）" in page and "站员一一，20" in page
 
 
+def test_a_visit_entered_leads_to_the_next_one_of_the_same_pairing(site: Site) -> None:
+    """A station types a volunteer's paper forms in a row: after 保存 the visit's page offered 修改 and
+    去审核 only, and the next form meant the menu and the picker again. It now offers 再代录一次 with
+    the pairing chosen; never for an ended pairing (its own 补录 link is on the archive), nor to the county."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    response = browser.post("/activities/new", {"pairing_id": w.pairing1, **VISIT})
+    assert response.status_code == 303, response.text
+    again = f'href="/activities/new?pairing_id={w.pairing1}">为这个结对再代录一次</a>'
+    assert again in browser.get(response.headers["location"]).text
+    following = browser.get(f"/activities/new?pairing_id={w.pairing1}").text
+    assert f'value="{w.pairing1}" selected' in following
+    assert again not in site.as_(w.reviewer).get(response.headers["location"]).text
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-27"},
+                                 w.pairing1, base_version=1))
+    assert "再代录一次" not in browser.get(response.headers["location"]).text
+
+
 def test_the_volunteers_without_a_smartphone_come_first_in_the_picker(site: Site) -> None:
     w = site.w
     site.write(lambda db: db.execute("UPDATE users SET smartphone = 0 WHERE id = ?", [w.mentor2.user_id]))
