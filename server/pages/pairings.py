@@ -103,7 +103,7 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
                         status: int = 200) -> Response:
     scope = await page.scope()
     options = await page.state.store.read(lambda db: {
-        "mentor_id": mentor_options(db, scope), "mentee_id": mentee_options(db, scope)})
+        "mentor_id": mentor_options(db, scope, load=True), "mentee_id": mentee_options(db, scope)})
     # The child picker names every child still helped in scope, with their code.
     await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(options["mentee_id"])})
     fields = field_views("pairing", NEW_FIELDS, values, errors=errors, options=options,
@@ -154,7 +154,7 @@ async def _visible_pairing(page: Visit, raw_id: str) -> dict[str, Any]:
 async def _edit_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any], version: int, *,
                      errors: dict[str, str] | None = None, status: int = 200) -> Response:
     scope = await page.scope()
-    options = await page.state.store.read(lambda db: {"mentor_id": mentor_options(db, scope)})
+    options = await page.state.store.read(lambda db: {"mentor_id": mentor_options(db, scope, load=True)})
     fields = field_views("pairing", EDIT_FIELDS, values, errors=errors, options=options,
                          hints={"mentor_id": "换一位志愿者：原志愿者的手机下次同步时移除这个孩子，"
                                              "新志愿者的手机收到档案。"})

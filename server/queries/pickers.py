@@ -28,15 +28,21 @@ def _mentee_label(row: dict[str, Any], names: bool) -> str:
     return label
 
 
-def mentor_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
-    """Active volunteer accounts whose unit is in scope, by name; those without a smartphone say so."""
+def mentor_options(db: sqlite_utils.Database, scope: Scope, *, load: bool = False) -> list[tuple[str, str]]:
+    """Active volunteer accounts whose unit is in scope, by name; those without a smartphone say so.
+    ``load``: each also says how many children they help now (the pairing forms, where the station
+    chooses whom to give a child; otherwise it had to look the volunteers up on another page)."""
     sql, params = where(scope, "unit", "un")
     rows = db.query(
-        f"SELECT us.id, us.name, us.smartphone, un.name AS unit_name FROM users us JOIN units un ON un.id = us.unit_id"
+        f"SELECT us.id, us.name, us.smartphone, un.name AS unit_name,"
+        f" (SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.mentor_id = us.id"
+        f"  AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0) AS helping"
+        f" FROM users us JOIN units un ON un.id = us.unit_id"
         f" WHERE us.role = 'mentor' AND us.active = 1 AND un.deleted = 0 AND {sql} ORDER BY un.name, us.name",
         params,
     )
-    return [(r["id"], f"{r['name']}（{r['unit_name']}）" + ("" if r["smartphone"] else " · 无智能手机"))
+    return [(r["id"], f"{r['name']}（{r['unit_name']}）" + ("" if r["smartphone"] else " · 无智能手机")
+             + ((f" · 正在帮扶 {r['helping']} 个孩子" if r["helping"] else " · 还没有结对的孩子") if load else ""))
             for r in rows]
 
 

@@ -52,6 +52,37 @@ def test_the_pickers_list_only_volunteers_and_children_in_scope(site: Site) -> N
     assert "已与王老师结对" in page
 
 
+def test_the_volunteer_picker_says_how_many_children_each_helps_now(site: Site) -> None:
+    """Choosing whom to give a child, the station saw names only: how many each already helped meant
+    opening 志愿者 in another tab. An ended pairing no longer counts."""
+    w = site.w
+
+    def helping(mentor: Actor) -> int:
+        return int(site.read(lambda db: db.execute(
+            "SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.mentor_id = ?"
+            " AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0", [mentor.user_id]).fetchone()[0]))
+
+    def option(page: str, mentor: Actor) -> str:
+        found = re.search(f'<option value="{mentor.user_id}"[^>]*>([^<]*)</option>', page)
+        assert found, page
+        return html.unescape(found.group(1))
+
+    browser = site.as_(w.staff_st11)
+    page = browser.get("/pairings/new").text
+    assert helping(w.mentor1) >= 1
+    assert option(page, w.mentor1).endswith(f" · 正在帮扶 {helping(w.mentor1)} 个孩子")
+    edit = browser.get(f"/pairings/{w.pairing1}/edit").text
+    assert option(edit, w.mentor1).endswith(f" · 正在帮扶 {helping(w.mentor1)} 个孩子")
+    for pairing in site.read(lambda db: [r[0] for r in db.execute(
+            "SELECT id FROM pairings WHERE mentor_id = ? AND status = 'active'", [w.mentor1.user_id])]):
+        version = site.read(lambda db, pid=pairing: row(db, "pairing", pid))["version"]
+        site.write(lambda db, pid=pairing, v=version: mutate(db, w.staff_st11, "pairing", {
+            "status": "closed", "end_date": local_today().isoformat(), "outcome": "stable"}, pid, base_version=v))
+    assert helping(w.mentor1) == 0
+    assert option(browser.get("/pairings/new").text, w.mentor1).endswith(" · 还没有结对的孩子")
+    assert "正在帮扶" not in option(browser.get("/pairings").text, w.mentor1), "the archive's filter names only"
+
+
 def test_a_forged_volunteer_of_another_station_is_refused_in_words(site: Site) -> None:
     w = site.w
     browser = site.as_(w.staff_st11)
