@@ -223,3 +223,30 @@ def test_a_flagged_visits_heading_in_the_review_queue_reads_on_one_line_at_phone
         assert headings and all(lines == 1 for _, lines in headings), headings
     finally:
         context.close()
+
+
+def test_a_return_without_its_reason_opens_at_the_card_that_needs_it_at_phone_width(
+        server: ServerProcess, browser: Browser) -> None:
+    """退回 tapped with no reason on a card below the first screen came back at the top of the queue:
+    the phone showed the heading and the first card, nothing wrong, and the reason asked for sat
+    screens below. The page now opens at that card, the sentence in view, and says so on top."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, server, STAFF_LOGIN, "/staff")
+        page.goto(server.url + "/review")
+        card = page.locator("main article.card").nth(3)
+        card_id = card.get_attribute("id")
+        card.get_by_role("button", name="退回给志愿者").click()
+        page.wait_for_load_state()
+        refusal = page.locator(f"article[id='{card_id}'] .field-error")
+        assert "退回时请写明原因" in refusal.inner_text()
+        box = refusal.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+        assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+        page.evaluate("window.scrollTo(0, 0)")
+        page.get_by_role("link", name="这条记录的审核意见旁写了原因").click()
+        assert page.evaluate("location.hash") == f"#{card_id}"
+    finally:
+        context.close()
