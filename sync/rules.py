@@ -874,13 +874,19 @@ def _derive_review(w: _Writer, record: dict[str, Any]) -> None:
 
 
 def _wrote(w: _Writer, entity_name: str, target: dict[str, Any]) -> bool:
-    """True when the reviewer wrote, entered (代录) or created the target, or changed one of its
-    fields a person writes (server-set fields such as the review state do not count)."""
+    return wrote(entity_name, target, w.identities())
+
+
+def wrote(entity_name: str, target: dict[str, Any], identities: set[str]) -> bool:
+    """True when one of ``identities`` (a person's user id and device ids) wrote, entered (代录) or
+    created the target, or changed one of its fields a person writes (server-set fields such as the
+    review state do not count): such a person may not approve it. The review queue asks it too, so it
+    offers no 通过 that this refuses."""
     by_name = ENTITIES[entity_name].by_name
     people = {target.get("author_id"), target.get("entered_by"), target.get("created_by")}
     writers = {who for name, who in target["field_writers"].items()
                if name == "*" or (name in by_name and by_name[name].writers)}
-    return bool((people | writers) & w.identities())
+    return bool((people | writers) & identities)
 
 
 def _approving_unit(w: _Writer, target_id: str) -> str | None:

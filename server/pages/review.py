@@ -20,7 +20,7 @@ from sync.entities import REVIEW_TARGETS, TEXT_MAX, this
 from ..access import log_access
 from ..clients import client_ip
 from ..queries.archives import sees_names
-from ..queries.review import COUNT_CAP, waiting_activities, waiting_pairings
+from ..queries.review import COUNT_CAP, mark_own, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, form_values, require, require_form, restore_draft
 from .writes import base_version, review_once
@@ -40,11 +40,15 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
     scope = await page.scope()
     unit = page.request.query_params.get("unit", "")[:40] or None
 
+    me = page.actor.user_id
+
     def read(db: Any) -> dict[str, Any]:
         activities, total, returned = waiting_activities(db, scope, unit=unit)
         pairings, pairings_total = waiting_pairings(db, scope, unit=unit)
-        return {"activities": activities, "total": total, "returned": returned, "pairings": pairings, "pairings_total": pairings_total,
-                "units": unit_options(db, scope)}
+        mark_own(db, me, "activity", activities)
+        mark_own(db, me, "pairing", pairings)
+        return {"activities": activities, "total": total, "returned": returned, "pairings": pairings,
+                "pairings_total": pairings_total, "units": unit_options(db, scope)}
 
     # A county's queue reads on the reports pool, so it never holds up a phone's sync.
     data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)

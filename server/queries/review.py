@@ -6,11 +6,13 @@ risk flags come first, then the oldest.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlite_utils
 
 from sync import Scope
+from sync.rules import wrote
 
 from .archives import ACTIVITY_LISTS, decode_lists, name_column, name_people, user_names
 from .filters import visible
@@ -97,3 +99,13 @@ def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | Non
         """,
         [*args, LIMIT],
     )), total
+
+
+def mark_own(db: sqlite_utils.Database, user_id: str, entity: str, rows: list[dict[str, Any]]) -> None:
+    """Set ``own`` on each waiting record that ``user_id`` (or one of their phones) wrote, entered or
+    changed: the write path refuses that person's approval of it, so the queue offers none."""
+    identities = {user_id, *(r[0] for r in db.execute("SELECT id FROM sync_devices WHERE user_id = ?", [user_id]))}
+    for row in rows:
+        writers = row["field_writers"]
+        row["own"] = wrote(entity, {**row, "field_writers": json.loads(writers) if isinstance(writers, str)
+                                    else writers}, identities)

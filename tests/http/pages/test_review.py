@@ -173,7 +173,7 @@ def test_approving_what_one_entered_oneself_is_refused_with_the_engines_reason(s
                                                 "record": "王老师电话口述。"})
     activity = response.headers["location"].removeprefix("/activities/")
     queue = browser.get("/review").text
-    assert activity in queue and "这条记录是您录入的" in queue
+    assert activity in queue and "这条记录您录入或改过，不能由您审核通过" in queue
     response = browser.post("/review", {"target_entity": "activity", "target_id": activity, "decision": "approve",
                                         "comment": ""})
     assert response.status_code == 400
@@ -182,6 +182,37 @@ def test_approving_what_one_entered_oneself_is_refused_with_the_engines_reason(s
     # another member of staff (the town) may approve it
     assert site.as_(w.staff_town1).post("/review", {"target_entity": "activity", "target_id": activity,
                                                    "decision": "approve", "comment": ""}).status_code == 303
+
+
+def test_a_visit_one_changed_offers_no_approval_that_the_write_path_would_refuse(site: Site) -> None:
+    """The queue marked only the visits one had entered (代录); a volunteer's visit the station had
+    changed (a line added, a conflict resolved) showed 通过 like any other, and tapping it was refused:
+    不能审核通过自己记录、代录、填写或改过的帮扶活动. Now the card says so and offers 退回 only, for
+    that person; another member of staff still approves it from the same queue."""
+    w = site.w
+    version = site.read(lambda db: row(db, "activity", w.activity2))["version"]
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"follow_up": "辅导站补充：下周三一起家访。"},
+                                 w.activity2, base_version=version))
+    card = re.compile(r'<article class="card[^"]*" id="' + w.activity2 + r'">(.*?)</article>', re.S)
+
+    def shown(browser: Any) -> str:
+        found = card.search(browser.get("/review").text)
+        assert found, "the visit waits in the queue"
+        return found.group(1)
+
+    staff = site.as_(w.staff_st11)
+    mine = shown(staff)
+    assert 'value="approve"' not in mine and 'value="return"' in mine
+    assert "这条记录您录入或改过，不能由您审核通过" in html.unescape(mine)
+    refused = staff.post("/review", {"target_entity": "activity", "target_id": w.activity2, "decision": "approve",
+                                     "comment": ""})
+    assert refused.status_code == 400, "the write path's rule, which the card now follows"
+    town = site.as_(w.staff_town1)
+    theirs = shown(town)
+    assert 'value="approve"' in theirs and "不能由您审核通过" not in html.unescape(theirs)
+    approved = town.post("/review", {"target_entity": "activity", "target_id": w.activity2, "decision": "approve",
+                                     "comment": ""})
+    assert approved.status_code == 303
 
 
 def test_an_activity_changed_after_the_queue_was_opened_is_not_approved_unseen(site: Site) -> None:
