@@ -148,6 +148,16 @@ def test_a_visits_page_with_an_open_flag_leads_staff_to_where_it_is_handled(site
     assert "去工作台记录处理情况" not in browser.get(f"/activities/{made['flag_open']}").text
 
 
+def test_a_follow_up_due_this_week_gives_the_volunteers_number_to_call(site: Site) -> None:
+    """The overdue list gave the volunteer's telephone, the list of follow-ups due this week — the
+    ones a call can still keep from going overdue — only the name."""
+    w = site.w
+    _world(site)  # pairing 2's latest visit sets a follow-up three days from now
+    site.write(lambda db: db.execute("UPDATE users SET phone = '13900002222' WHERE id = ?", [w.mentor2.user_id]))
+    due = _section(site.as_(w.staff_st11).get("/staff").text, "due-h")
+    assert w.pairing2 in due and '<a href="tel:13900002222">13900002222</a>' in due
+
+
 def test_an_empty_handling_is_refused_in_words_and_the_flag_stays(site: Site) -> None:
     made = _world(site)
     browser = site.as_(site.w.staff_st11)
