@@ -75,13 +75,14 @@ export function syncNow(reason = 'button') {
   return running;
 }
 
-// Syncs after a save; whether the changes with these mutation ids reached the server and were
-// taken as they were (neither refused nor in conflict).
+// Syncs after a save; what became of the changes with these mutation ids: false while they are still
+// on the phone, 'sent' once the server took them as they were, else the kind of the notice it answered
+// with ('conflict', 'rejected'): the volunteer, told 已保存 a moment ago, must hear that too.
 export async function deliver(ids) {
   const queued = () => repo.pending().some((e) => ids.includes(e.mutation_id));
   await syncNow('save');
   if (queued() && !state.problem) await syncNow('save'); // the sync running at the save began without them
-  return ids.length > 0 && !queued() && !repo.noticeList().some((n) => ids.includes(n.mutation_id));
+  return ids.length > 0 && !queued() && (repo.noticeList().find((n) => ids.includes(n.mutation_id))?.kind || 'sent');
 }
 
 // Hours apart before the phone's dates are called wrong: a visit's date is the day in China, so

@@ -449,6 +449,23 @@ def test_pwa_a_visit_saved_online_says_it_reached_the_station(module_server: Ser
     expect(notice).to_have_text("已保存。有网络时会自动同步。")
 
 
+def test_pwa_a_save_met_by_a_conflict_says_so_not_that_it_will_sync(server: ServerProcess, phones: Any) -> None:
+    """Saved with signal, a change the server answers with a conflict: the notice on the child's page
+    said 已保存。有网络时会自动同步。 while the record below it showed the station's words and hers
+    sat in 待同步; it now says the change met another and where to look."""
+    activity, version, _ = own_pending_activity(server, "wang.laoshi")
+    phone: Phone = phones.new(server)
+    phone.enrol("wang.laoshi")
+    page = phone.page
+    page.goto(server.url + f"/app/#/activity/{activity}/edit")
+    page.get_by_label("过程记录").fill("我在手机上补写的过程记录。")
+    Station(server, "zhan-juegang").push("activity", activity, {"record": "辅导站先改的过程记录。"}, version)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator("main > p.notice")).to_have_text("⚠ 已保存，但和别人的修改冲突，请到“待同步”里看一下。")
+    expect(page.get_by_role("link", name="待同步 ⚠1")).to_be_visible()
+    assert query(server, "SELECT record FROM activities WHERE id = ?", activity) == [("辅导站先改的过程记录。",)]
+
+
 def test_pwa_a_staff_account_on_a_phone_is_told_where_its_work_is(module_server: ServerProcess, phones: Any) -> None:
     """The app is the volunteers': a staff account has no children of its own to visit, and gets a
     pointer to the station pages instead of an empty list and a visit form with no child to pick."""

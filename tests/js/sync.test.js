@@ -226,21 +226,21 @@ test('a saved change is delivered when the server takes it, even behind a sync a
   const net = fakeServer();
   const running = sync.syncNow('test');  // began before the save: may end without it
   const id = await saveOne('刚保存的一条');
-  equal(await sync.deliver([id]), true);
+  equal(await sync.deliver([id]), 'sent');
   await running;
   equal(repo.pending(), []);
   equal(net.applied.filter((m) => m === id).length, 1, 'sent once');
   equal(await sync.deliver([]), false, 'nothing queued is nothing to report');
 });
 
-test('a saved change is not reported delivered offline or when the server refuses it', async () => {
+test('a saved change is not reported delivered offline, and a refused one is reported refused', async () => {
   await fresh();
   const id = await saveOne('没有网络时保存的');
   fakeServer({ offline: true });
   equal(await sync.deliver([id]), false);
   equal(repo.pending().length, 1);
   fakeServer({ maxBatch: 0 });  // too large even alone: refused, kept as a notice
-  equal(await sync.deliver([id]), false);
+  equal(await sync.deliver([id]), 'rejected', 'sent, and the notice it came back as is named');
   equal(repo.rejectedCount(), 1);
 });
 
