@@ -1,7 +1,7 @@
 """The phone app at 特大 (30 px text, nine Chinese characters to a line at 390 px): where its
 labels, headings and notes wrap. No character left alone on a line (发现自伤自残风 / 险), no count
 alone (辅导站退回的记录 / （1）), no child's code or telephone number broken at a hyphen
-(BX-2026- / 0014), and still no sideways scrolling.
+(BX-2026- / 0014), no date cut in two (12月4 / 日), and still no sideways scrolling.
 
 Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh pwa-mentee-xl.png and pwa-form-xl-text.png.
 """
@@ -49,6 +49,8 @@ LINES = """(selector) => {
 WRAPPING = "header h1, nav a, main h2, main p, main dt, main dd, main label, main legend, main button, main a"
 LONE_CHARACTER = re.compile(r"^[\W_]*[\u4e00-\u9fff][\W_]*$")  # 险, 上。
 LONE_COUNT = re.compile(r"^（\d+）$")
+# 上次同步 12月4 / 日 23:33: a date cut inside reads as two things.
+CUT_DATE = re.compile(r"\d月\n\d|\d\n[月日]")
 
 
 def awkward_breaks(page: Page, screen: str) -> list[str]:
@@ -61,6 +63,8 @@ def awkward_breaks(page: Page, screen: str) -> list[str]:
                 found.append(f"[{screen}] {line!r} alone on a line: {shown}")
             if i < len(lines) - 1 and line.endswith("-"):
                 found.append(f"[{screen}] broken at a hyphen: {shown}")
+            if i < len(lines) - 1 and CUT_DATE.search(line[-2:] + "\n" + lines[i + 1][:1]):
+                found.append(f"[{screen}] a date cut in two: {shown}")
     return found
 
 
