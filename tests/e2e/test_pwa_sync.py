@@ -466,6 +466,28 @@ def test_pwa_a_save_met_by_a_conflict_says_so_not_that_it_will_sync(server: Serv
     assert query(server, "SELECT record FROM activities WHERE id = ?", activity) == [("辅导站先改的过程记录。",)]
 
 
+def test_pwa_a_refused_visit_is_not_said_to_go_by_itself(server: ServerProcess, phones: Any) -> None:
+    """A visit the server refused waits in 待同步 for her correction: the list no longer opens with
+    下面是还没有同步到辅导站的修改。有网络时会自动发送。 above it (it will not go again by itself), and
+    the notice after the save, with signal, says it was not taken."""
+    phone: Phone = phones.new(server)
+    phone.enrol("zhang.laoshi")
+    page = phone.page
+    phone.start_visit("日期输成了明年的一次家访。")
+    page.get_by_label("日期", exact=True).fill("2099-11-30")  # the server refuses a day to come
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator("main > p.notice")).to_have_text("⚠ 已保存，但没有被接收，请到“待同步”里看一下。")
+    page.get_by_role("link", name="待同步 ↑1").click()  # a refused change is still unsent
+    expect(page.locator(".row", has_text="没有被接收，需要修改")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("有网络时会自动发送")
+
+    phone.context.set_offline(True)  # a visit still to go is headed by the sentence, below the refused one
+    phone.log_activity("没有信号时记下的一次家访。")
+    page.get_by_role("link", name="待同步").click()
+    expect(page.locator(".row.returned + p, .rows:has(.returned) + p")).to_have_text(
+        "下面是还没有同步到辅导站的修改。有网络时会自动发送。")
+
+
 def test_pwa_a_staff_account_on_a_phone_is_told_where_its_work_is(module_server: ServerProcess, phones: Any) -> None:
     """The app is the volunteers': a staff account has no children of its own to visit, and gets a
     pointer to the station pages instead of an empty list and a visit form with no child to pick."""

@@ -73,8 +73,9 @@ export function render({ seq = null } = {}) {
   const notices = repo.noticeList();
   show(screen({ title: T.waiting, tab: 'waiting' },
     syncCard(),
-    h('p', entries.length || notices.length ? T.waitingSay : T.nothingWaiting),
     rows(repo.rejected().map(rejectedRow)),
+    // Heads the changes still to go only: a refused change or a conflict is not sent again by itself.
+    h('p', entries.length ? T.waitingSay : !notices.length && T.nothingWaiting),
     rows(entries.map((e) => entryRow(e, session))),
     rows(repo.conflicts().map(conflictRow)),
     exportButton()), seq);
