@@ -155,3 +155,25 @@ def test_pwa_keeps_visits_while_the_server_is_down_and_sends_them_when_it_is_bac
     phone.page.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
     assert records_with(server, text) == 1
+
+
+def test_pwa_a_self_harm_flag_waiting_offline_is_named_in_the_waiting_list(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """待同步 listed a flagged visit logged without signal as any other (新增帮扶记录, the child, the day):
+    a volunteer checking that her self-harm report will reach the station could not see it there.
+    The entry now carries the same ⚠ 发现自伤自残风险 as on the child's page; an unflagged one does not."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhou.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    phone.start_visit("孩子说不想活了，手臂上有划痕。")
+    page.get_by_role("checkbox", name="发现自伤自残风险").check()
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    phone.log_activity("没有信号时记下的一次普通家访。")
+    page.get_by_role("link", name="待同步 ↑2").click()
+    entries = page.locator(".row")  # in the order they were saved, and so will be sent
+    expect(entries).to_have_count(2)
+    expect(entries.first.locator(".tag")).to_have_text("⚠ 发现自伤自残风险")
+    expect(entries.nth(1).locator(".tag")).to_have_count(0)

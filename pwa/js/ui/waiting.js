@@ -37,7 +37,9 @@ const dismiss = (notice) => async () => {
 
 function entryRow(entry, { lastAttemptAt, lastError }) {
   const what = (entry.base_version === null ? T.newRecord : T.changedRecord)(label(entry.entity));
-  return row({}, ['↑ ', what], subject(entry.entity, entry.record_id, entry.fields), T.made(moment(entry.created_at)),
+  // A self-harm flag still to go is said here as on the child's page: it reaches the station with this entry.
+  return row({}, ['↑ ', what], subject(entry.entity, entry.record_id, entry.fields),
+    entry.fields.risk_flag && [tag('risk-key', '⚠ ' + T.riskFlag)], T.made(moment(entry.created_at)),
     lastAttemptAt >= entry.created_at ? T.lastTry(moment(lastAttemptAt), lastError) : T.notTried);
 }
 
@@ -49,7 +51,7 @@ function rejectedRow(notice) {
   const kept = notice.reason?.includes(T.keptOnServer);
   const mine = !kept && repo.stillMine(notice);
   return row({ class: 'row returned' },
-    [tag('rejected', '⚠ ' + (mine ? T.rejectedTitle : T.refused)), ' ', label(notice.entity)],
+    [tag('returned', '⚠ ' + (mine ? T.rejectedTitle : T.refused)), ' ', label(notice.entity)],
     subject(notice.entity, notice.record_id, notice.fields, repo.noticeChild(notice)),
     T.made(moment(notice.created_at)), kept ? h('p.notice.big', notice.reason) : T.reason + notice.reason,
     !mine && !kept && h('p.notice.warn', T.childGone),
