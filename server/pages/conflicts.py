@@ -84,8 +84,26 @@ async def _conflict(page: Visit) -> dict[str, Any]:
     return await visible_record(page, page.request.path_params["conflict_id"], "冲突记录", get_conflict)
 
 
+def _plain(value: Any) -> Any:
+    # A browser sends a textarea's line breaks as CRLF: the untouched draft must still match itself.
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def _written_over(row: dict[str, Any], posted: dict[str, Any]) -> bool:
+    """Whether the combined box holds what the person wrote, not the draft the page put there."""
+    name = row["field"]
+    if name == "_deleted" or name not in posted:  # no box, or a form without it (nothing to lose)
+        return False
+    try:
+        typed = parse_fields(row["entity"], (name,), posted)[name]
+    except FormInvalid:
+        return True  # words that are not even a value of the field were still typed by someone
+    return bool(_plain(typed) != _plain(_combined_start(row)))
+
+
 async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: Any = None,
-                  error: str | None = None, record_version: int | None = None, status: int = 200) -> Response:
+                  error: str | None = None, record_version: int | None = None, status: int = 200,
+                  written_over: bool = False) -> Response:
     combined = None
     if row["field"] != "_deleted":
         start = _combined_start(row) if value is None else value
@@ -95,7 +113,7 @@ async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: 
     choices = {k: v for k, v in CHOICES.items() if k != "combined" or combined is not None}
     return page.render("conflict_detail.html", {
         "c": _view(page, row), "choices": choices, "resolutions": RESOLUTIONS, "choice": choice,
-        "combined": combined, "error": error, "record_version": record_version,
+        "combined": combined, "error": error, "record_version": record_version, "written_over": written_over,
     }, status=status)
 
 
@@ -120,6 +138,13 @@ async def conflict_resolve(request: Request) -> Response:
     choice = str(posted.get("choice") or "")
     if choice not in CHOICES:
         return await _detail(page, row, error="请选择怎样处理这条冲突。", status=400)
+    if choice != "combined" and _written_over(row, posted) and not posted.get("drop_combined"):
+        # Picking one side drops the box: words written there are kept and the person asked, never
+        # thrown away unseen (they often type first and pick the choice last).
+        words = (f"您在“合并后的{row['field_label']}”框里改写了内容，但选的是“{CHOICES[choice]}”，"
+                 "这样写的字不会保存。要保存写的字，请选“合并两者”；确实不要，请勾选下面的“不要框里写的字”再点确定。")
+        return await _detail(page, row, value=posted.get(row["field"]), error=words, status=400,
+                             record_version=base_version(posted, "record_version"), written_over=True)
     value = None
     if choice == "combined" and row["field"] != "_deleted":
         try:

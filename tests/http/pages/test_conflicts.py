@@ -78,6 +78,35 @@ def test_a_combined_value_is_a_new_change_by_the_staff_member(site: Site) -> Non
     assert changes[("activity", w.activity1)]["fields"]["record"] == combined
 
 
+def test_words_written_in_the_combined_box_are_kept_and_asked_about_when_one_side_is_picked(site: Site) -> None:
+    """Staff wrote a merged text and then picked 保留先到的: the words went without a word. Now
+    the page comes back with them and asks; an explicit 不要框里写的字 still takes the side picked."""
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    typed = "家访一小时；孩子想参加兴趣小组，下周联系学校。"
+    for choice in ("kept", "other"):
+        response = staff.post(f"/conflicts/{conflict_id}", {"choice": choice, "record": typed})
+        assert response.status_code == 400, response.text
+        text = html.unescape(response.text)
+        assert typed in text and "写的字不会保存" in text and 'name="drop_combined"' in text
+        assert not re.search(r'name="choice" value="\w+" checked', response.text), "the person picks again"
+        assert conflict_row(site, conflict_id)["status"] == "open"
+        assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == WEB
+    dropped = staff.post(f"/conflicts/{conflict_id}", {"choice": "other", "record": typed, "drop_combined": "1"})
+    assert dropped.status_code == 303, dropped.text
+    assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == PHONE
+
+
+def test_picking_a_side_over_the_untouched_combined_draft_needs_no_second_question(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    untouched = {"choice": "kept", "record": f"{WEB}\r\n{PHONE}\r\n"}  # as a browser sends the textarea
+    assert staff.post(f"/conflicts/{conflict_id}", untouched).status_code == 303
+    assert conflict_row(site, conflict_id)["resolution"] == "kept"
+
+
 def test_a_conflict_needs_a_choice_and_is_resolved_once(site: Site) -> None:
     w = site.w
     staff = site.as_(w.staff_st11)
