@@ -51,11 +51,23 @@ def label(value: Any, vocabulary: str) -> str:
 
 
 def chinese_date(value: str | datetime.date | None) -> str:
-    """``2026-11-05`` → ``2026年11月5日``."""
+    """``2026-11-05`` → ``2026年11月5日``; text that is no date (a phone file's, say) as it came."""
     if not value:
         return ""
-    day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+    try:
+        day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+    except ValueError:
+        return str(value)
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_time(value: str | None) -> str:
+    """A stored UTC timestamp as the users' wall-clock time in the pages' words:
+    ``2026-12-04T15:32:00Z`` → ``2026年12月4日 23:32`` (Asia/Shanghai)."""
+    if not value:
+        return ""
+    moment = parse_utc(value).astimezone(SHANGHAI)
+    return f"{chinese_date(moment.date())} {moment:%H:%M}"
 
 
 def build_templates(paths: Paths) -> Jinja2Templates:
@@ -77,4 +89,5 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.filters["local_time"] = local_time
     env.filters["label"] = label
     env.filters["chinese_date"] = chinese_date
+    env.filters["chinese_time"] = chinese_time
     return Jinja2Templates(env=env)

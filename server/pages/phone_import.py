@@ -38,6 +38,7 @@ from ..phone_exports import (
 )
 from ..queries.refused import refused_visits
 from ..refusal_filing import FilingRefused, file_refused, why_not
+from ..templating import chinese_date
 from .common import STAFF, Visit, form_values, require, require_form, restore_draft
 
 TOO_BIG = f"文件太大（超过 {MAX_BYTES // (1024 * 1024)} MB）。请让志愿者分几次导出，或联系县关工委。"
@@ -187,7 +188,7 @@ async def _file(visit: Visit, record_id: str) -> Response:
     except FilingRefused as exc:
         return await _page(visit, status=exc.status, error=f"没有归入原结对：{exc.reason}")
     return visit.redirect(str(visit.request.app.url_path_for("phone_import")), flash=(
-        f"已归入原结对：{filed.code} {filed.date} 的帮扶，作为志愿者的代录记录，等待审核。"))
+        f"已归入原结对：{filed.code} {chinese_date(filed.date)}的帮扶，作为志愿者的代录记录，等待审核。"))
 
 
 routes: list[BaseRoute] = [

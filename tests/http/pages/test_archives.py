@@ -128,6 +128,10 @@ def test_the_activity_history_shows_each_change_with_its_author(site: Site) -> N
                                  base_version=version))
     text = html.unescape(site.as_(w.staff_st11).get(f"/activities/{w.activity1}").text)
     assert "过程记录：家访记录 → 家访记录，补充了孩子的作息" in text
+    # Its times as the other pages write them: 2026年12月4日 23:32, not 2026-12-04 23:32.
+    history = text.split("谁在什么时候改了哪一项")[1]
+    assert re.search(r'data-label="时间">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d<', history), history[:600]
+    assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", history)
     assert "审核状态：待审核 → 已退回" in text and "审核带来的变化" in text
     assert (view := access_rows(site, "view_activity", w.activity1)) and view[0]["user_id"] == w.staff_st11.user_id
 

@@ -2,6 +2,7 @@
 nothing is discarded and the result reaches the phone."""
 from __future__ import annotations
 
+import datetime
 import html
 import re
 
@@ -34,6 +35,25 @@ def test_the_list_shows_both_values_beside_the_record(site: Site) -> None:
     detail = html.unescape(staff.get(f"/conflicts/{conflict_id}").text)
     assert detail.count(WEB) >= 2, "kept value and the record's current value"
     assert PHONE in detail and "合并后的过程记录" in detail and f"{WEB}\n{PHONE}" in detail
+
+
+def test_the_conflict_pages_write_times_as_the_other_pages_do(site: Site) -> None:
+    """The list and a conflict's page said 2026-12-04 23:32 where the other pages write 2026年12月4日."""
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = conflict_on_activity1(site, staff)
+    sent = site.read(lambda db: db.execute("SELECT created_at FROM sync_conflicts WHERE id = ?",
+                                           [conflict_id]).fetchone()[0])
+    at = datetime.datetime.fromisoformat(sent.replace("Z", "+00:00")) + datetime.timedelta(hours=8)
+    shown = f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
+    iso = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
+    listing, detail = staff.get("/conflicts").text, staff.get(f"/conflicts/{conflict_id}").text
+    assert f"<small>{shown}</small>" in listing and f"提交，{shown}<" in detail
+    assert staff.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
+    closed = [staff.get("/conflicts").text, staff.get(f"/conflicts/{conflict_id}").text]
+    assert re.search(r"站员一一 · 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d<", closed[0])
+    assert re.search(r"站员一一 于 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d 处理", closed[1])
+    assert not any(iso.search(page) for page in [listing, detail, *closed])
 
 
 def test_keeping_the_first_value_closes_the_conflict_and_keeps_the_other_on_record(site: Site) -> None:

@@ -3,6 +3,7 @@ and changed through the audited path, enrolment codes as 8 digits and as a QR co
 link, revoking a lost phone (its next pull gets 401 device_revoked), deactivating an account."""
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from html.parser import HTMLParser
@@ -153,6 +154,17 @@ def test_an_enrolment_code_is_shown_as_8_digits_and_as_a_qr_code_of_the_enrol_li
     enrol = browser.client.post("/api/enrol", json={"code": code, "device_name": "王老师的手机"})
     assert enrol.status_code == 200 and enrol.json()["user"]["id"] == w.mentor1.user_id
     assert browser.client.post("/api/enrol", json={"code": code, "device_name": "x"}).status_code == 400
+
+
+def test_an_enrolment_codes_expiry_is_written_as_the_other_pages_write_times(site: Site) -> None:
+    """It said 2026-12-05 23:32 前有效 where the other pages write 2026年12月5日."""
+    w = site.w
+    code, page = _issue(site, site.as_(w.staff_st11), w.mentor1.user_id)
+    stored = site.read(lambda db: db.execute("SELECT expires_at FROM enrol_codes WHERE code_hash = ?",
+                                             [hashlib.sha256(code.encode()).hexdigest()]).fetchone()[0])
+    ends = datetime.datetime.fromisoformat(stored.replace("Z", "+00:00")) + datetime.timedelta(hours=8)
+    assert f"<p>{ends.year}年{ends.month}月{ends.day}日 {ends:%H:%M} 前有效，只能用一次。" in page
+    assert not re.search(r"\d{4}-\d\d-\d\d", page.split('id="enrol-link"')[1])
 
 
 def test_a_revoked_phone_gets_401_device_revoked_on_its_next_pull(site: Site) -> None:

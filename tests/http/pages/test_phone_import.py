@@ -337,6 +337,15 @@ def test_a_visit_a_phone_kept_from_before_its_pairing_ended_is_entered_from_the_
     assert stored["record"] == "孩子说晚上不想回家，手臂上有划痕。" and stored["author_id"] == w.mentor1.user_id
 
 
+def test_a_phone_files_day_that_is_no_date_is_previewed_as_it_came_not_a_500(site: Site) -> None:
+    w = site.w
+    odd = visit(w.pairing1, "日子写坏了的一次帮扶")
+    odd["fields"]["date"] = "2026-02-30"
+    page = preview(site.as_(w.staff_st11), export(w.mentor1, odd, visit(w.pairing1, "好好的一次帮扶")))
+    said = re.sub(r"<[^>]+>|\s+", " ", page.text)
+    assert page.status_code == 200 and "2026-02-30" in said and "2026年11月29日" in said
+
+
 def test_an_upload_is_previewed_record_by_record_and_nothing_is_entered_until_confirmed(site: Site) -> None:
     w = site.w
     base = site.read(lambda db: row(db, "activity", w.activity1))["version"]  # type: ignore[index]
@@ -350,7 +359,9 @@ def test_an_upload_is_previewed_record_by_record_and_nothing_is_entered_until_co
     said = re.sub(r"<[^>]+>|\s+", " ", page.text)
     assert page.status_code == 200 and "预览（还没有录入）" in said
     code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
-    assert code in said and "2026-11-29" in said and "帮扶记录·上门家访" in said and "孩子说想参加学校合唱团" in said
+    assert code in said and "2026年11月29日" in said
+    assert "帮扶记录·上门家访" in said and "孩子说想参加学校合唱团" in said
+    assert "导出于 2026年11月30日 16:15" in said, "the header's time in the pages' words, in Beijing time"
     assert "新记录" in said and "会与服务器上的修改冲突" in said and "无法导入：" in said, said[-3000:]
     assert quiet(site.read(db_snapshot)) == before, "a preview enters nothing"
     logged = site.read(lambda db: [(r["action"], r["target"]) for r in db.query("SELECT * FROM access_log")])

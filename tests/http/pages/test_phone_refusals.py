@@ -144,6 +144,8 @@ def test_a_visit_sent_after_the_child_was_re_paired_is_filed_into_the_old_pairin
     assert phone_sends_visit(site, w.mentor1, w.pairing1, record_id)["status"] == "rejected"
     page = site.as_(w.staff_st11).get(PAGE)
     assert "归入原结对" in page.text and record_id in page.text
+    # Its day and when it came, in the words the other pages use (it said 2026-11-20 and 2026-12-04 23:32).
+    assert re.search(r"2026年11月20日 .*送来于 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d", words(page.text))
     browser = site.as_(w.staff_st11)
     filed = browser.post(PAGE, {"action": "file_refusal", "record_id": record_id})
     assert filed.status_code == 303, words(filed.text)[-600:]
@@ -157,7 +159,7 @@ def test_a_visit_sent_after_the_child_was_re_paired_is_filed_into_the_old_pairin
         db.execute("SELECT outcome FROM phone_import_ledger WHERE record_id = ?", [record_id]).fetchall()))
     assert marked == ([(f"refusal:{w.mentor1.user_id}",)], [("from_refusal",)])
     after = browser.get(PAGE)
-    assert "已归入原结对" in words(after.text) and "手机送来、但没有收下的记录" not in after.text
+    assert "2026年11月20日的帮扶" in words(after.text) and "手机送来、但没有收下的记录" not in after.text
     before = quiet(site.read(db_snapshot))
     again = file_it(site, w.staff_st11, record_id)
     assert again.status_code == 409 and "没有重复录入" in words(again.text)
