@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from ..deadlines import delete_deadline, list_deadlines, save_deadline
 from ..errors import ParamInvalid
 from ..forms import FieldView, whole_number
+from ..templating import chinese_date
 from .common import REVIEWERS, Visit, form_values, require, require_form, restore_draft
 from .report_params import read_date
 
@@ -42,11 +43,12 @@ def check(values: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         except ParamInvalid as refused:
             errors[name] = refused.message
     if "to" not in errors and "from" not in errors and days["period_from"] > days["period_to"]:
-        errors["to"] = (f"这个统计时段不存在：止于 {days['period_to']}，早于起始的 {days['period_from']}，"
-                        "请检查两个日期。")
+        errors["to"] = (f"这个统计时段不存在：止于{chinese_date(days['period_to'])}，"
+                        f"早于起始的{chinese_date(days['period_from'])}，请检查两个日期。")
     if not errors and days["towns_due"] < days["units_due"]:
-        errors["towns_due"] = (f"镇/街道报送县的截止日期（{days['towns_due']}）早于学校、辅导站报送镇/街道的截止"
-                               f"日期（{days['units_due']}）：镇/街道要先收齐各校的表，请改到这一天或之后。")
+        errors["towns_due"] = (f"镇/街道报送县的截止日期（{chinese_date(days['towns_due'])}）"
+                               f"早于学校、辅导站报送镇/街道的截止日期（{chinese_date(days['units_due'])}）："
+                               "镇/街道要先收齐各校的表，请改到这一天或之后。")
     return days, errors
 
 

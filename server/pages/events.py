@@ -25,6 +25,7 @@ from ..forms import FormInvalid, field_views, parse_fields, refusal_errors, whol
 from ..queries.coverage import PARENT_LECTURE, STUDENT_LECTURE
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
 from ..queries.units import unit_options
+from ..templating import chinese_date
 from .common import (
     OFFICE,
     STAFF,
@@ -74,7 +75,7 @@ def _period(q: QueryParams) -> tuple[str, str]:
         ends.append(default if raw is None else read_date(raw, label) if raw.strip() else "")
     date_from, date_to = ends
     if date_from and date_to and date_from > date_to:
-        raise ParamInvalid(f"起始日期 {date_from} 晚于截止日期 {date_to}，请调换后再试。")
+        raise ParamInvalid(f"起始日期{chinese_date(date_from)}晚于截止日期{chinese_date(date_to)}，请调换后再试。")
     return date_from, date_to
 
 

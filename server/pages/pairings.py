@@ -32,6 +32,7 @@ from ..queries.archives import (
 )
 from ..queries.pickers import mentee_categories, mentee_options, mentor_options
 from ..queries.units import unit_options
+from ..templating import chinese_date
 from .common import (
     OFFICE,
     STAFF,
@@ -238,7 +239,7 @@ async def pairing_close(request: Request) -> Response:
     missing = {k: f"请填写“{PAIRING.by_name[k].label if k != 'outcome' else '结束时的情况'}”。"
                for k in END_FIELDS if fields.get(k) is None}
     if not missing and str(fields["end_date"]) < pairing["start_date"]:
-        missing["end_date"] = f"结束日期不能早于开始日期（{pairing['start_date']}）。"
+        missing["end_date"] = f"结束日期不能早于开始日期（{chinese_date(pairing['start_date'])}）。"
     elif not missing and str(fields["end_date"]) > local_today().isoformat():
         # The pairing closes now (the child leaves the volunteer's phone today): a later day would
         # count its outcome in a period still to come, as stopping a volunteer refuses too.

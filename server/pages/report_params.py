@@ -17,6 +17,7 @@ from sync.timeutil import local_today
 
 from ..errors import ParamInvalid
 from ..forms import whole_number
+from ..templating import chinese_date
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -82,7 +83,7 @@ def read_dates(params: QueryParams, default_from: str, default_to: str) -> tuple
     date_from = read_date(params["from"], "起始日期（from）") if params.get("from") else default_from
     date_to = read_date(params["to"], "截止日期（to）") if params.get("to") else default_to
     if date_from > date_to:
-        raise ParamInvalid(f"起始日期 {date_from} 晚于截止日期 {date_to}，请调换后再试。")
+        raise ParamInvalid(f"起始日期{chinese_date(date_from)}晚于截止日期{chinese_date(date_to)}，请调换后再试。")
     return date_from, date_to
 
 

@@ -159,7 +159,7 @@ def test_ending_needs_an_outcome_and_a_date_not_before_the_start(site: Site) -> 
     assert response.status_code == 400 and "请填写“结束时的情况”" in response.text
     response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-08-01", "outcome": "stable",
                                                            "base_version": "1"})
-    assert response.status_code == 400 and "结束日期不能早于开始日期" in response.text
+    assert response.status_code == 400 and "结束日期不能早于开始日期（2026年9月1日）" in response.text
     assert site.read(lambda db: row(db, "pairing", w.pairing1))["status"] == "active"
 
 

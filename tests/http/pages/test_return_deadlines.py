@@ -132,8 +132,10 @@ def test_a_station_or_a_town_may_not_set_the_days(site: Site) -> None:
 @pytest.mark.parametrize(("change", "field", "words"), [
     ({"units_due": "10月19日"}, "units_due", "应为 YYYY-MM-DD 格式的日期"),
     ({"units_due": "2026-02-30"}, "units_due", "是不存在的日期"),
-    ({"units_due": "2027-10-24", "towns_due": "2027-10-19"}, "towns_due", "早于学校、辅导站报送镇/街道的截止日期"),
-    ({"from": "2026-12-31", "to": "2026-09-01"}, "to", "这个统计时段不存在"),
+    ({"units_due": "2027-10-24", "towns_due": "2027-10-19"}, "towns_due",
+     "（2027年10月19日）早于学校、辅导站报送镇/街道的截止日期（2027年10月24日）"),
+    ({"from": "2026-12-31", "to": "2026-09-01"}, "to",
+     "这个统计时段不存在：止于2026年9月1日，早于起始的2026年12月31日"),
     ({"to": ""}, "to", "请填写“统计时段止”的日期"),
 ], ids=["not-a-date", "no-such-day", "towns-before-units", "period-backwards", "missing"])
 def test_bad_days_are_refused_beside_the_field_with_a_400_and_nothing_written(
