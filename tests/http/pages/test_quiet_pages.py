@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from server.templating import chinese_date
 from sync.timeutil import local_today
 
 from ...factories import make_activity, make_mentee, make_pairing, remove, row
@@ -85,12 +86,12 @@ def test_the_county_sees_the_quiet_list_by_code_and_a_station_with_names(site: S
     station = site.as_(site.w.staff_st11).get("/quiet").text
     for text in (county, station):
         assert made["code"] in text and "李老师" in text and "掘港小学辅导站" in text
-        assert f"还没有帮扶记录（{ago(365)} 开始结对）" in text and ">365 天</td>" in text
+        assert f"还没有帮扶记录（{chinese_date(ago(365))} 开始结对）" in text and ">365 天</td>" in text
         assert "小丽" not in text  # a deleted pairing is never listed
     assert "小刚" in station
     assert "小刚" not in county and "小军" not in county and "小兰" not in county
-    assert f"{ago(50)}</td>" in county and ">50 天</td>" in county  # the group activity since is no visit
-    assert f"{ago(40)}</td>" in county and ">40 天</td>" in county
+    assert f"{chinese_date(ago(50))}</td>" in county and ">50 天</td>" in county  # the group activity since is no visit
+    assert f"{chinese_date(ago(40))}</td>" in county and ">40 天</td>" in county
 
 
 def test_the_county_changes_the_interval_and_the_card_and_list_follow(site: Site) -> None:
