@@ -62,12 +62,8 @@ def chinese_date(value: str | datetime.date | None) -> str:
 
 
 def chinese_time(value: str | None) -> str:
-    """A stored UTC timestamp as the users' wall-clock time in the pages' words:
-    ``2026-12-04T15:32:00Z`` → ``2026年12月4日 23:32`` (Asia/Shanghai)."""
-    if not value:
-        return ""
-    moment = parse_utc(value).astimezone(SHANGHAI)
-    return f"{chinese_date(moment.date())} {moment:%H:%M}"
+    """``local_time`` in the pages' words: ``2026-12-04T15:32:00Z`` → ``2026年12月4日 23:32``."""
+    return local_time(value, "%Y年%-m月%-d日 %H:%M")
 
 
 def build_templates(paths: Paths) -> Jinja2Templates:
