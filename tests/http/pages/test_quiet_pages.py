@@ -140,7 +140,7 @@ def test_changing_the_interval_is_audited_and_listed_on_the_page_in_chinese(site
     assert [(role, op, json.loads(changes)) for role, op, changes in audited] == [
         ("reviewer", "update", {"value": [30, 45]}), ("admin", "update", {"value": [45, 60]})]
     page = site.as_(site.w.staff_st11).get("/quiet").text  # a station reads who changed it, too
-    changes = re.findall(r"<li>\d{4}-\d\d-\d\d \d\d:\d\d ([^<]+)</li>", page)
+    changes = re.findall(r"<li>\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d ([^<]+)</li>", page)
     admin_name = site.read(lambda db: db.execute("SELECT name FROM users WHERE id = ?",
                                                  [site.w.admin.user_id]).fetchone()[0])
     assert changes == [f"{admin_name}：从 45 天改为 60 天", "县关工委：从 30 天改为 45 天"]
