@@ -539,10 +539,7 @@ def _flags_unhandled(w: _Writer, entity_name: str, record: dict[str, Any]) -> st
     owner = ("pairing_id IN (SELECT id FROM pairings WHERE mentee_id = ?)" if entity_name == "mentee"
              else "pairing_id = ?")
 
-    def open_flag(a: dict[str, Any]) -> bool:
-        return bool(a["risk_flag"]) and not str(a.get("risk_action") or "").strip() and not a["deleted"]
-
-    flagged = _found(w, "activity", lambda a: a[column] == record["id"] and open_flag(a),
+    flagged = _found(w, "activity", lambda a: a[column] == record["id"] and flag_open(a),
                      "SELECT id, date, deleted, pairing_id, mentee_id, risk_flag, risk_action FROM activities"
                      f" WHERE {owner} AND risk_flag = 1 AND coalesce(trim(risk_action), '') = '' AND deleted = 0",
                      [record["id"]])
@@ -695,13 +692,20 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
             raise Refusal(f"“整改期限”（{due}）不能早于督查日期（{day}）。", "rectify_due")
 
 
+def flag_open(activity: dict[str, Any]) -> bool:
+    """A live visit's 发现自伤自残风险 flag with no handling written: what the station home and the
+    county's risk list show (the same test as their SQL: ``coalesce(trim(risk_action), '') = ''``)."""
+    return (bool(activity.get("risk_flag")) and not str(activity.get("risk_action") or "").strip()
+            and not activity.get("deleted"))
+
+
 def open_risk_flag(activity: dict[str, Any], role: str) -> str | None:
     """Why nobody may withdraw (untick or delete) this activity's self-harm flag: the station has
     not yet recorded what it did about it. A flag is a safeguarding signal, and it leaves the
     station's list only when a person there has seen and handled it; a flag ticked by mistake is
     handled too, its handling record saying so. Staff were once let delete or untick it unhandled,
     and the flag left every list with no word of why."""
-    if not (activity.get("risk_flag") and not activity.get("risk_action") and not activity.get("deleted")):
+    if not flag_open(activity):
         return None
     if role == "mentor":
         return ("这条记录标了“发现自伤自残风险”，辅导站还没有处理，不能由志愿者取消或删除。"
