@@ -643,7 +643,7 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         _handled_when(w, before, record)
         if (before or {}).get("risk_action") != record.get("risk_action"):
             record["risk_action_by"] = me if record.get("risk_action") else None
-        if before is not None and not record.get("risk_flag") and not record.get("risk_action"):
+        if before is not None and not record.get("risk_flag") and not str(record.get("risk_action") or "").strip():
             _refuse_if(open_risk_flag(before, role), "risk_flag")
         if before is not None and before.get("review_status") == "returned" and any(
                 record.get(name) != before.get(name) for name in RESUBMITTING_FIELDS):

@@ -160,6 +160,19 @@ def test_a_volunteer_cannot_withdraw_a_self_harm_flag_the_station_has_not_handle
     assert untick.status == "applied"
 
 
+def test_a_handling_of_only_spaces_leaves_the_flag_open_for_the_volunteer_as_on_the_lists(
+        db: sqlite_utils.Database) -> None:
+    """The station home and the county's risk list count a handling of only spaces as none; the untick
+    rule once took it as written, so the volunteer could withdraw a flag the lists still showed open."""
+    w = make_county(db)
+    flagged = make_activity(db, w.mentor1, w.pairing1, risk_flag=True)
+    db.execute("UPDATE activities SET risk_action = '   ' WHERE id = ?", [flagged])  # as an old copy could hold
+    version = row(db, "activity", flagged)["version"]
+    (untick,) = apply_mutations(db, w.mentor1, [mutations.upsert("activity", {"risk_flag": False}, flagged,
+                                                                  base_version=version)])
+    assert untick.status == "rejected" and "辅导站还没有处理" in str(untick.reason)
+
+
 def test_staff_cannot_delete_or_untick_a_self_harm_flag_without_writing_its_handling(
         db: sqlite_utils.Database) -> None:
     """Staff could delete a flagged visit, or untick its flag, with no handling written: the flag left the
