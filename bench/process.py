@@ -120,37 +120,93 @@ class Server:
 
 
 class Client:
-    """One keep-alive HTTP/1.1 connection, as one phone holds it."""
+    """One keep-alive HTTP/1.1 connection, as one phone holds it.
+
+    A plain socket rather than ``http.client``: the soak's 100 phone threads share the server's
+    two cores, and http.client builds and parses every request's headers through the ``email``
+    package. What a phone spends is not the server's cost, so the bench's phones spend as little
+    as they can (docs/performance.md, "The eighteenth session").
+    """
 
     def __init__(self, port: int, token: str | None = None) -> None:
         self.port = port
         self.token = token
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        self.sock: socket.socket | None = None
+        self.pending = b""  # bytes read past the end of the last answer
         self.reconnects = 0
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes, float]:
-        headers = {"Accept": "application/json"}
+        head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAccept: application/json\r\n"
         if body is not None:
-            headers["Content-Type"] = "application/json"
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+            head += f"Authorization: Bearer {self.token}\r\n"
+        message = head.encode() + b"\r\n" + (body or b"")
         for attempt in range(3):
             start = time.perf_counter()
             try:
-                self.conn.request(method, path, body=body, headers=headers)
-                resp = self.conn.getresponse()
-                data = resp.read()
-                return resp.status, data, time.perf_counter() - start
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
-                    http.client.CannotSendRequest, http.client.ResponseNotReady):
+                if self.sock is None:
+                    self.sock = socket.create_connection((HOST, self.port), timeout=120)
+                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.sock.sendall(message)
+                status, data, close = self._answer()
+                if close:
+                    self.close()
+                return status, data, time.perf_counter() - start
+            except (ConnectionError, EOFError):
                 # The server closed an idle keep-alive connection (or the answer was lost):
                 # reconnect and send again; push is idempotent by (device, mutation_id).
-                self.conn.close()
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=120)
+                self.close()
                 self.reconnects += 1
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _answer(self) -> tuple[int, bytes, bool]:
+        """Read one answer: (status, body, whether the server closes the connection after it)."""
+        buf = self.pending
+        while (end := buf.find(b"\r\n\r\n")) < 0:
+            buf += self._recv()
+        lines = buf[:end].decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        rest = buf[end + 4 :]
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body, rest = self._chunked(rest)
+        else:
+            size = int(headers.get("content-length", "0"))
+            parts, have = [rest], len(rest)
+            while have < size:
+                chunk = self._recv()
+                parts.append(chunk)
+                have += len(chunk)
+            whole = b"".join(parts)
+            body, rest = whole[:size], whole[size:]
+        self.pending = rest
+        return status, body, headers.get("connection", "").lower() == "close"
+
+    def _chunked(self, buf: bytes) -> tuple[bytes, bytes]:
+        body = []
+        while True:
+            while (eol := buf.find(b"\r\n")) < 0:
+                buf += self._recv()
+            size = int(buf[:eol].split(b";")[0], 16)
+            while len(buf) < eol + 2 + size + 2:
+                buf += self._recv()
+            body.append(buf[eol + 2 : eol + 2 + size])
+            buf = buf[eol + 2 + size + 2 :]
+            if size == 0:
+                return b"".join(body), buf
+
+    def _recv(self) -> bytes:
+        assert self.sock is not None
+        chunk = self.sock.recv(262144)
+        if not chunk:
+            raise EOFError("the server closed the connection")
+        return chunk
 
     def json(self, method: str, path: str, doc: Any = None) -> tuple[int, Any, float]:
         body = None if doc is None else json.dumps(doc, ensure_ascii=False).encode()
@@ -158,7 +214,10 @@ class Client:
         return status, json.loads(data), elapsed
 
     def close(self) -> None:
-        self.conn.close()
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+        self.pending = b""
 
 
 def enrol(client: Client, code: str, name: str) -> dict[str, Any]:

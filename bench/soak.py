@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import json
 import math
 import pathlib
 import random
@@ -14,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from process import Client, pct
 from world import FOLLOW_UP, RECORD, activity_fields, day, text
 
@@ -100,14 +100,14 @@ class Phone:
         for _ in range(rng.randint(1, 20)):
             mutations.append({"mutation_id": self._mid(), "entity": "activity", "record_id": new_id(), "op": "upsert",
                               "base_version": None, "fields": activity_fields(rng, rng.choice(self.pairing_ids))})
-        body = json.dumps({"mutations": mutations}, ensure_ascii=False).encode()
+        body = orjson.dumps({"mutations": mutations})  # as the server reads and answers: a phone's JSON is not its cost
         status, data, elapsed = client.request("POST", "/api/sync/push", body)
         self.push_lat.append(elapsed)
         if status != 200:
             self.http_errors[status] += 1
             self.problems.append(f"phone {self.index}: push HTTP {status} {data[:200]!r}")
             return None
-        doc = json.loads(data)
+        doc = orjson.loads(data)
         if doc["last_mutation_id"] != mutations[-1]["mutation_id"] or len(doc["results"]) != len(mutations):
             self.problems.append(f"phone {self.index}: push answer does not match the batch: {doc}")
         for m, r in zip(mutations, doc["results"], strict=True):
@@ -142,7 +142,7 @@ class Phone:
             self.http_errors[status] += 1
             self.problems.append(f"phone {self.index}: resend HTTP {status} {data[:200]!r}")
             return
-        if json.loads(data) != first:
+        if orjson.loads(data) != first:
             self.resend_mismatches += 1
             self.problems.append(f"phone {self.index}: resend answered differently")
 
@@ -155,7 +155,7 @@ class Phone:
                 self.http_errors[status] += 1
                 self.problems.append(f"phone {self.index}: pull HTTP {status} {data[:200]!r}")
                 return
-            page = json.loads(data)
+            page = orjson.loads(data)
             for c in page["changes"]:
                 held = self.local.get(c["record_id"])
                 if held is None or held[0] <= c["version"]:
