@@ -363,3 +363,27 @@ def test_the_admin_sees_a_volunteers_children_by_code_only(site: Site) -> None:
     assert "小明" in site.as_(w.staff_st11).get(path).text
     page = site.as_(w.admin).get(path).text
     assert code in page and "小明" not in page
+
+
+def test_a_volunteers_phones_and_last_sync_are_written_in_words_on_the_page_and_the_list(site: Site) -> None:
+    """登记时间, 最近同步 and a stopped phone's time said 2026-12-04 23:32 where the other pages write 2026年12月4日."""
+    w = site.w
+    site.write(lambda db: db.execute(
+        "UPDATE sync_devices SET created_at = '2026-11-19T01:05:00.000Z', last_seen_at = '2026-12-04T15:32:00.000Z',"
+        " revoked_at = '2026-12-05T02:10:00.000Z', revoked_reason = '手机丢失' WHERE id = ?", [w.mentor1.device_id]))
+    browser = site.as_(w.staff_st11)
+    page = browser.get(f"/mentors/{w.mentor1.user_id}").text
+    assert '<td data-label="登记时间">2026年11月19日 09:05</td>' in page
+    assert '<td data-label="最近同步">2026年12月4日 23:32</td>' in page
+    assert "手机丢失（2026年12月5日 10:10）" in page
+    # 最近帮扶 is the day of the pairing's latest visit, as a day in words.
+    last = site.read(lambda db: db.execute(
+        "SELECT max(a.date) FROM activities a JOIN pairings p ON p.id = a.pairing_id"
+        " WHERE p.mentor_id = ? AND a.deleted = 0", [w.mentor1.user_id]).fetchone()[0])
+    day = datetime.date.fromisoformat(last)
+    assert f'<td data-label="最近帮扶">{day.year}年{day.month}月{day.day}日</td>' in page
+    shown = re.sub(r"<[^>]+>", "", page.split("<main", 1)[1])  # what is read; a date field keeps its ISO value
+    assert not re.search(r"\d{4}-\d\d-\d\d", shown)
+    listing = browser.get("/mentors", params={"active": ""}).text
+    assert '<td data-label="最近同步">2026年12月4日 23:32</td>' in listing
+    assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", listing)
