@@ -428,3 +428,29 @@ def test_returns_a_new_return_is_one_tap_for_the_usual_periods_and_the_countys_p
     made = staff.post("/returns", {"from": taps[0][0], "to": taps[0][1]})
     assert made.status_code == 303
     assert "2026年3月5日至2026年4月4日" in staff.get("/returns").text
+
+
+def test_returns_the_list_the_return_and_its_reviews_write_their_times_in_words(site: Site, county: Any) -> None:
+    """最后修改, the freezing time and the review lines read 2026-12-04 23:32 where the other pages write
+    2026年12月4日 23:32; so did the time a period's deadlines were set."""
+    rid = _approved(site, county)
+
+    def stamp(db: Any) -> None:
+        db.execute("UPDATE stats_returns SET updated_at = '2026-12-04T15:32:00.000Z',"
+                   " figures = json_set(figures, '$.computed_at', '2026-12-04T15:30:00.000Z') WHERE id = ?", [rid])
+        db.execute("UPDATE reviews SET created_at = '2026-12-04T15:30:00.000Z' WHERE target_id = ?", [rid])
+
+    site.write(stamp)
+    reviewer = site.as_(county.reviewer)
+    listing = reviewer.get("/returns").text
+    assert '<td data-label="最后修改">2026年12月4日 23:32</td>' in listing
+    page = reviewer.get(f"/returns/{rid}").text
+    assert "数字为审核通过时（2026年12月4日 23:30）冻结的结果" in page
+    assert re.search(r"<li><strong>通过</strong> · [^<]+ · 2026年12月4日 23:30</li>", page), page
+    for shown in (listing, page):
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown)
+    assert reviewer.post("/returns/deadlines", {"from": "2026-09-01", "to": "2026-12-31", "units_due": "2027-01-10",
+                                                "towns_due": "2027-01-20"}).status_code == 303
+    site.write(lambda db: db.execute("UPDATE return_deadlines SET set_at = '2026-12-05T01:07:00.000Z'"))
+    deadlines = reviewer.get("/returns/deadlines").text
+    assert re.search(r'<td data-label="设定">[^<，]+，2026年12月5日 09:07</td>', deadlines), deadlines
