@@ -33,6 +33,7 @@ from ..queries.inspections import (
 )
 from ..queries.units import get_unit
 from ..queries.versions import changed, values_at
+from ..templating import chinese_date
 from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
 from .report_params import year_choices
 from .writes import (
@@ -311,7 +312,7 @@ async def inspection_history(request: Request) -> Response:
     scored = [r for r in history["inspections"] if r["score"] is not None]
     chart = None
     if scored:
-        chart = line_chart("scores", f"{unit['name']}历次督查得分", [r["date"] for r in scored],
+        chart = line_chart("scores", f"{unit['name']}历次督查得分", [chinese_date(r["date"]) for r in scored],
                            [r["score"] for r in scored], unit="分", name="得分", label_header="督查日期")
     return visit.render("inspection_history.html", {
         "unit": unit, "history": history, "score_chart": chart, "states": RECTIFICATION_STATES,

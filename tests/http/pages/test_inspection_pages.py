@@ -413,3 +413,25 @@ def test_a_rectification_report_posted_after_sign_out_elsewhere_is_back_in_its_f
                                                      "version": str(shown)}, token=token)
     assert response.status_code == 409 and typed in response.text
     assert site.read(lambda db: row(db, "inspection", rid))["rectify_notes"] is None
+
+
+def test_an_inspections_day_deadline_and_recording_time_are_written_in_words(site: Site) -> None:
+    """The list, a unit's history and the year's summary printed the day as 2026-11-03, the rectification
+    deadline as 2026-12-15 and the page 记录人 …, 2026-12-04 23:32; the other pages write 2026年11月3日."""
+    w = site.w
+    iid = _id_of(_new(site, w.reviewer))
+    site.write(lambda db: db.execute("UPDATE inspections SET created_at = '2026-12-04T15:32:00.000Z' WHERE id = ?",
+                                     [iid]))
+    browser = site.as_(w.reviewer)
+    page = browser.get(f"/inspections/{iid}").text
+    assert re.search(r"<title>督查 [^<]* 2026年11月3日", page)
+    assert re.search(r"<dt>记录人</dt><dd>[^<，]*，2026年12月4日 23:32</dd>", page), page
+    assert "期限 2026年12月15日，未整改 1 项" in page
+    listing = _table(browser.get("/inspections", params={"year": "2026"}).text)
+    history = browser.get(f"/inspections/units/{w.st12}").text
+    summary = browser.get("/summary", params={"unit": w.st12, "year": "2026"}).text
+    for shown in (listing, history, summary):  # the history's score chart names its points by day, too
+        assert f'<a href="/inspections/{iid}">2026年11月3日</a>' in shown, shown
+        assert "期限 2026年12月15日，未整改 1 项" in shown
+        m = re.search(r">\d{4}-\d\d-\d\d<|期限 \d{4}-", shown)
+        assert not m, shown[m.start() - 400:m.end()]
