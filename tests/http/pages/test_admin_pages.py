@@ -2,6 +2,7 @@
 the access log and the backup download. Only the admin may use them."""
 from __future__ import annotations
 
+import datetime
 import re
 import sqlite3
 from typing import Any
@@ -540,3 +541,22 @@ def test_a_volunteers_role_change_sent_twice_says_where_the_password_went(site: 
     assert second.status_code == 303
     page = admin.get(second.headers["location"]).text
     assert "这张表提交了两次" in page and "请在下方重置密码" in page
+
+
+def test_the_accounts_last_sign_in_and_the_access_logs_times_are_written_in_words(site: Site) -> None:
+    """最近登录 read 2026-12-04 23:32 and the log's 时间 2026-12-04 23:32:07; the other pages write 2026年12月4日
+    (the log keeps its seconds: two reads of one file a moment apart are two lines)."""
+    w = site.w
+    admin = site.as_(w.admin)
+    site.write(lambda db: db.execute("UPDATE web_sessions SET created_at = '2026-12-04T15:32:00.000Z'"
+                                     " WHERE user_id = ?", [w.admin.user_id]))
+    users = admin.get("/admin/users").text
+    assert '<td data-label="最近登录">2026年12月4日 23:32</td>' in users, users
+    admin.get(f"/pairings/{w.pairing1}")  # a read that is logged
+    at = site.read(lambda db: db.execute("SELECT at FROM access_log ORDER BY id DESC LIMIT 1").fetchone()[0])
+    local = datetime.datetime.fromisoformat(at.replace("Z", "+00:00")) + datetime.timedelta(hours=8)
+    log = admin.get("/admin/access-log").text
+    shown = f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}"
+    assert f'<td data-label="时间" class="date">{shown}</td>' in log, log
+    for page in (users, log):
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", page)
