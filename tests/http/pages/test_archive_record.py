@@ -17,7 +17,7 @@ from .conftest import Site
 from .station import access_rows
 from .test_archives import words, world_with_history
 
-BY_STAFF = r"站员一一(?:（手机）)?删除于 20\d\d-\d\d-\d\d \d\d:\d\d"
+BY_STAFF = r"站员一一(?:（手机）)?删除于 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d"
 CODE = re.compile(r"档案数据截至 (20\d\d-\d\d-\d\d \d\d:\d\d)（北京时间，最后一次改动），"
                   r"核对码 <span class=\"code\">(\w{8})<")
 

@@ -152,7 +152,7 @@ def test_a_deleted_visit_stays_in_the_archive_and_its_print_marked_with_who_dele
         text = html.unescape(site.as_(w.reviewer).get(path).text)
         gone = between(text, "已删除的帮扶记录（1 条", "结对的修改记录")
         assert "2026年11月12日 · 电话或线上" in gone and "误录的一条" in gone, path
-        assert re.search(r"已删除</span> 王老师（手机）?删除于 20\d\d-\d\d-\d\d \d\d:\d\d", gone), path
+        assert re.search(r"已删除</span> 王老师（手机）?删除于 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d", gone), path
         assert "已删除：否 → 是" in gone, path
         # counted nowhere: the timeline still says two visits
         assert "2 次帮扶活动" in text and "误录的一条" not in text[:text.index("已删除的帮扶记录")], path
@@ -174,7 +174,7 @@ def test_a_sync_conflict_shows_both_versions_and_who_settled_it_on_the_archive_a
     assert staff.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
     for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
         text = words(county.get(path).text)
-        assert re.search(r"处理：保留先到的内容 · 站员一一 · 20\d\d-\d\d-\d\d \d\d:\d\d", text), path
+        assert re.search(r"处理：保留先到的内容 · 站员一一 · 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d", text), path
         assert "手机上补充：孩子说想参加兴趣小组。" in text and "冲突尚未处理" not in text, path
 
 
@@ -322,3 +322,28 @@ def test_the_archive_says_when_the_pairings_follow_up_is_due_and_how_overdue_as_
     site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": today.isoformat(),
                                                               "outcome": "stable"}, w.pairing1, version))
     assert "下次跟踪" not in _facts(county.get(f"/pairings/{w.pairing1}").text)
+
+
+def test_the_archive_writes_when_it_was_set_up_entered_and_reviewed_in_words(site: Site) -> None:
+    """建档, 录入 and each review read 2026-11-20 18:30 where the other pages write 2026年11月20日 18:30;
+    the 档案数据截至 line keeps its form, since a paper copy is checked against it."""
+    w = site.w
+
+    def stamp(db: sqlite_utils.Database) -> None:
+        mutate(db, w.staff_town1, "review", {"target_entity": "pairing", "target_id": w.pairing1,
+                                             "decision": "approve", "comment": "同意结对"})
+        db.execute("UPDATE pairings SET created_at = '2026-09-01T00:00:00.000Z' WHERE id = ?", [w.pairing1])
+        db.execute("UPDATE activities SET created_at = '2026-11-20T10:30:00.000Z',"
+                   " updated_at = '2026-11-22T02:00:00.000Z' WHERE id = ?", [w.activity1])
+        db.execute("UPDATE reviews SET created_at = CASE target_entity WHEN 'activity'"
+                   " THEN '2026-11-21T01:15:00.000Z' ELSE '2026-09-02T16:05:00.000Z' END")
+
+    site.write(stamp)
+    page = html.unescape(site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}").text)
+    assert re.search(r"<dt>建档</dt><dd>[^<，]+，2026年9月1日 08:00</dd>", page), page
+    assert re.search(r"<dt>录入</dt><dd>王老师，2026年11月20日 18:30；最后修改：[^<，]+，2026年11月22日 10:00</dd>", page)
+    assert re.search(r"</strong> · [^<·]+ · 2026年11月21日 09:15<br>", page)  # the visit's review
+    assert re.search(r"<h3>2026年9月3日 · 结对审核：通过</h3>\s*<p>[^<，]+，2026年9月3日 00:05：同意结对</p>", page)
+    assert re.search(r"档案数据截至 20\d\d-\d\d-\d\d \d\d:\d\d（北京时间", page)
+    text = re.sub(r"<[^>]+>", "", page.split("<main", 1)[1])
+    assert re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", text) == re.findall(r"截至 (\S+ \d\d:\d\d)（", text)

@@ -21,7 +21,7 @@ from .station import access_rows, conflict_on_activity1
 from .test_archive_record import BY_STAFF, delete_as
 from .test_archives import words
 
-PHONE_DELETE = r"站员一一（手机）删除于 20\d\d-\d\d-\d\d \d\d:\d\d"
+PHONE_DELETE = r"站员一一（手机）删除于 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d"
 
 
 def delete_child_from_station_phone(site: Site) -> str:
