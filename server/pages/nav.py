@@ -19,7 +19,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("结对档案", "pairing_list", (STAFF, REVIEWER, ADMIN)),
     ("久未帮扶", "quiet_pairings", (STAFF, REVIEWER, ADMIN)),  # a station: its own; the county: all
     ("代录", "activity_new", (STAFF,)),
-    ("集体活动", "event_list", (STAFF, ADMIN)),
+    ("集体活动", "event_list", (STAFF, REVIEWER, ADMIN)),  # the county reads them; only stations and admin write
     ("审核", "review_queue", (STAFF, REVIEWER, ADMIN)),
     ("冲突", "conflict_list", (STAFF, ADMIN)),
     ("转介", "referral_list", (STAFF, REVIEWER, ADMIN)),

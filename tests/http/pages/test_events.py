@@ -315,3 +315,14 @@ def test_the_events_lecture_filter_lists_what_coverage_counts_and_refuses_other_
     for bad in ("3", "四", "4 OR 1"):
         response = browser.get("/events", params={**period, "lecture": bad})
         assert response.status_code == 400 and "讲次" in response.text, bad
+
+
+def test_the_county_reaches_the_events_from_its_menu_and_the_page_opens(site: Site) -> None:
+    """The reviewer reads /events but its menu had no 集体活动: the list was reached only from coverage."""
+    county = site.as_(site.w.reviewer)
+    home = county.get("/dashboard").text
+    # In the row of a wide screen and in the phone's 菜单 alike.
+    assert home.count('<li><a href="/events">集体活动</a></li>') == 2
+    listing = county.get("/events")
+    assert listing.status_code == 200 and listing.template.name == "event_list.html"  # type: ignore[attr-defined]
+    assert listing.text.count('<li><a href="/events" aria-current="page">集体活动</a></li>') == 2
