@@ -341,7 +341,8 @@ def test_the_archive_writes_when_it_was_set_up_entered_and_reviewed_in_words(sit
     site.write(stamp)
     page = html.unescape(site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}").text)
     assert re.search(r"<dt>建档</dt><dd>[^<，]+，2026年9月1日 08:00</dd>", page), page
-    assert re.search(r"<dt>录入</dt><dd>王老师，2026年11月20日 18:30；最后修改：[^<，]+，2026年11月22日 10:00</dd>", page)
+    assert re.search(r"<dt>录入</dt><dd>王老师，2026年11月20日 18:30；最后修改：[^<，]+，2026年11月22日 10:00</dd>",
+                     page)
     assert re.search(r"</strong> · [^<·]+ · 2026年11月21日 09:15<br>", page)  # the visit's review
     assert re.search(r"<h3>2026年9月3日 · 结对审核：通过</h3>\s*<p>[^<，]+，2026年9月3日 00:05：同意结对</p>", page)
     assert re.search(r"档案数据截至 20\d\d-\d\d-\d\d \d\d:\d\d（北京时间", page)
