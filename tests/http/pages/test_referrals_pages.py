@@ -171,3 +171,12 @@ def test_a_referral_for_a_child_deleted_while_the_form_was_open_names_the_child_
     said = html.unescape(response.text)
     assert "帮扶对象 BX-2026-0777 的档案已被删除" in said and "请重新选择" in said
     assert child not in said.replace(f'value="{child}"', "")  # no raw id in the words
+
+
+def test_the_list_writes_a_referrals_days_in_words(site: Site) -> None:
+    """转介日期 and 接收 / 结束 read 2026-11-02 where the other pages write 2026年11月2日."""
+    w = site.w
+    site.write(lambda db: db.execute("UPDATE referrals SET received_on = '2026-11-05' WHERE id = ?", [w.referral1]))
+    page = site.as_(w.staff_st11).get("/referrals").text
+    assert '<td data-label="转介日期" class="date">2026年11月2日</td>' in page
+    assert '<td data-label="接收 / 结束">2026年11月5日 / —</td>' in page
