@@ -197,3 +197,9 @@ def test_one_persons_two_tabs_saving_the_same_words_meet_as_a_conflict_not_an_ov
     parked = site.read(lambda db: db.execute("SELECT other_value FROM sync_conflicts WHERE record_id = ?",
                                              [w.activity2]).fetchall())
     assert parked == [('"第二个标签页里写的"',)]
+
+
+def test_a_visits_page_is_titled_with_its_day_in_words(site: Site) -> None:
+    """The tab and the phone's history read 帮扶活动 2026-11-20 where the page itself writes 2026年11月20日."""
+    page = site.as_(site.w.staff_st11).get(f"/activities/{site.w.activity1}").text
+    assert "<title>帮扶活动 2026年11月20日 · 伴行</title>" in page, page[:400]
