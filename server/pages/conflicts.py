@@ -23,7 +23,7 @@ from ..forms import FormInvalid, field_views, parse_fields
 from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
 from ..queries.versions import changed, values_at
 from .common import STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
-from .history import RESOLUTIONS, conflict_value
+from .history import RESOLUTIONS, conflict_value, emptied_list
 from .links import route_path
 from .writes import base_version
 
@@ -53,6 +53,18 @@ def _show(row: dict[str, Any], key: str) -> str:
 def _view(page: Visit, row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "link": _link(page, row), "kept_shown": _show(row, "kept_value"),
             "other_shown": _show(row, "other_value"), "current_shown": _show(row, "current_value")}
+
+
+def _emptied(row: dict[str, Any]) -> bool:
+    """A list field one side emptied: "none of these" against some ticks. No value combines the two
+    (the union is just the other side, the "none" undone unseen): staff pick a side, seeing both."""
+    return emptied_list(row["entity"], row["field"], row["kept_value"], row["other_value"])
+
+
+def _emptied_words(row: dict[str, Any]) -> str:
+    ticked = _show(row, "other_value" if row["kept_value"] == [] else "kept_value")
+    return (f"一方把“{row['field_label']}”全部取消了（无），另一方是：{ticked}。"
+            "两者合并不了，请选定保留哪一方；需要的话，处理后可以在记录里再改。")
 
 
 async def conflict_list(request: Request) -> Response:
@@ -105,14 +117,18 @@ async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: 
                   error: str | None = None, record_version: int | None = None, status: int = 200,
                   written_over: bool = False) -> Response:
     combined = None
-    if row["field"] != "_deleted":
+    if row["field"] != "_deleted" and not _emptied(row):
         start = _combined_start(row) if value is None else value
         (combined,) = field_views(row["entity"], (row["field"],), {row["field"]: start},
                                   labels={row["field"]: f"合并后的{row['field_label']}"})
         combined.required = False
     choices = {k: v for k, v in CHOICES.items() if k != "combined" or combined is not None}
+    if _emptied(row):  # each choice names what it keeps: the "none" is chosen, or undone, in sight
+        choices = {"kept": f"{choices['kept']}：{_show(row, 'kept_value')}",
+                   "other": f"{choices['other']}：{_show(row, 'other_value')}"}
     return page.render("conflict_detail.html", {
         "c": _view(page, row), "choices": choices, "resolutions": RESOLUTIONS, "choice": choice,
+        "emptied_words": _emptied_words(row) if _emptied(row) else None,
         "combined": combined, "error": error, "record_version": record_version, "written_over": written_over,
     }, status=status)
 
@@ -138,6 +154,9 @@ async def conflict_resolve(request: Request) -> Response:
     choice = str(posted.get("choice") or "")
     if choice not in CHOICES:
         return await _detail(page, row, error="请选择怎样处理这条冲突。", status=400)
+    if choice == "combined" and _emptied(row):  # a page from before, or a crafted post
+        return await _detail(page, row, error=_emptied_words(row), status=400,
+                             record_version=base_version(posted, "record_version"))
     if choice != "combined" and _written_over(row, posted) and not posted.get("drop_combined"):
         # Picking one side drops the box: words written there are kept and the person asked, never
         # thrown away unseen (they often type first and pick the choice last).

@@ -75,7 +75,16 @@ def conflict_value(entity: str, field: str, value: Any) -> str:
     """One side of a conflict as a person reads it (``_deleted``: the clash of a delete with an edit)."""
     if field == "_deleted":
         return "删除" if value else "保留（不删除）"
+    if value == [] and emptied_list(entity, field, value):
+        # A side with no box ticked said "none of these" on purpose: （空） read as "not filled in".
+        return "无（已全部取消）"
     return show_value(entity, field, value)
+
+
+def emptied_list(entity: str, field: str, *values: Any) -> bool:
+    """Whether one of ``values`` of a list field (ticks, tags) is the empty list: "none of these"."""
+    spec = ENTITIES[entity].by_name.get(field)
+    return spec is not None and spec.kind in ("enums", "strs") and any(v == [] for v in values)
 
 
 def conflict_lines(entity: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -13,7 +14,7 @@ from sync import Actor, NotAllowed, apply_batch, list_conflicts, load_scope, mut
 
 from ...factories import mutate, remove, row
 from .conftest import Site
-from .station import back_after_sign_in, conflict_on_activity1, phone_pull
+from .station import activity_form, back_after_sign_in, conflict_on_activity1, phone_pull
 
 WEB = "站里更正：家访一小时，孩子愿意交流。"
 PHONE = "手机上补充：孩子说想参加兴趣小组。"
@@ -364,3 +365,43 @@ def test_taking_a_childs_delete_while_her_risk_flag_is_unhandled_is_refused_on_t
                                  "risk_action_on": "2026-11-19"}).status_code == 303
     assert staff.post(f"/conflicts/{conflict_id}", {"choice": "other"}).status_code == 303
     assert site.read(lambda db: row(db, "mentee", w.mentee1))["deleted"]
+
+
+def tags_emptied_on_the_web_while_the_phone_added_one(site: Site, staff: Any) -> str:
+    """The volunteer's visit is tagged 主题教育、辅导站活动; the station unticks every 六结合 on the web
+    (none applies) while the phone, not having seen that, adds 三好标兵评选: a conflict on ``tags``."""
+    w = site.w
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    site.write(lambda db: mutate(db, w.mentor1, "activity", {"tags": ["theme", "station"]}, w.activity1, version))
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    form = {**activity_form(site, w.activity1), "base_version": str(version)}
+    del form["tags"]  # a browser sends nothing for a checkbox group with no box ticked
+    assert staff.post(f"/activities/{w.activity1}/edit", form).status_code == 303
+    assert site.read(lambda db: row(db, "activity", w.activity1))["tags"] == []
+    push = mutations.upsert("activity", {"tags": ["theme", "station", "peer"]}, w.activity1,
+                            base_version=version, mutation_id=1)
+    answer = site.write(lambda db: apply_batch(db, w.mentor1, {"mutations": [push]})).results[0]
+    assert answer["status"] == "conflict", answer
+    return str(answer["conflicts"][0]["conflict_id"])
+
+
+def test_a_list_emptied_on_one_side_is_shown_as_none_and_needs_an_explicit_side(site: Site) -> None:
+    """One side unticked every 六结合: the page showed it as （空） and offered 合并两者 over a draft of
+    the other side's ticks, so a merge silently undid the "none". Now the empty side reads
+    无（已全部取消）, each choice names what it keeps, and a merge is refused in words."""
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    conflict_id = tags_emptied_on_the_web_while_the_phone_added_one(site, staff)
+    listing = html.unescape(staff.get("/conflicts").text)
+    assert "无（已全部取消）" in listing and "与三好标兵评选结合" in listing
+    detail = html.unescape(staff.get(f"/conflicts/{conflict_id}").text)
+    assert '<p class="value">无（已全部取消）</p>' in detail and "全部取消了（无）" in detail
+    assert 'value="combined"' not in detail and 'name="tags"' not in detail, "no merge draft to tick through"
+    assert "保留先到的内容：无（已全部取消）" in detail
+    assert "改用后到的内容：与主题教育结合、与辅导站活动结合、与三好标兵评选结合" in detail
+    merged = staff.post(f"/conflicts/{conflict_id}", {"choice": "combined", "tags": ["theme", "station", "peer"]})
+    assert merged.status_code == 400 and "两者合并不了" in html.unescape(merged.text)
+    assert site.read(lambda db: row(db, "activity", w.activity1))["tags"] == []
+    assert conflict_row(site, conflict_id)["status"] == "open"
+    assert staff.post(f"/conflicts/{conflict_id}", {"choice": "other"}).status_code == 303
+    assert site.read(lambda db: row(db, "activity", w.activity1))["tags"] == ["theme", "station", "peer"]
