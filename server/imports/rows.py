@@ -28,13 +28,31 @@ MAX_LINES = 10 * MAX_ROWS
 # characters copied down a column (one shared string in a small file) would become gigabytes of
 # preview and signed payload.
 MAX_TEXT = 1_000_000
+# Cells parsed in one upload, blank and past MAX_COLUMNS included, over every sheet read: 2000 rows of
+# 40 columns is 80,000. sheets.py counts them in the file before it is opened, too.
+MAX_CELLS = 200_000
+TOO_MANY_CELLS = (f"这个表格里的格子太多（超过 {MAX_CELLS // 10000} 万个，带边框、底色的空格子也算），不像是一份名单，"
+                  "系统不读。请删去名单下面和右边多余的行和列，或把名单复制到导入模板里（粘贴时选“只粘贴数值”），"
+                  "保存后再上传。")
+
+
+class CellBudget:
+    """The cells one upload may still have parsed, over all the sheets it reads."""
+
+    def __init__(self) -> None:
+        self.left = MAX_CELLS
+
+    def spend(self, cells: int) -> None:
+        self.left -= cells
+        if self.left < 0:
+            raise SheetInvalid(TOO_MANY_CELLS)
 
 
 # A row's number in Excel, its first MAX_COLUMNS values, whether it is hidden, its struck-through columns
 Line = tuple[int, tuple[object, ...], bool, frozenset[int]]
 
 
-def _lines(sheet: Any, hidden_columns: set[int]) -> Iterator[Line]:
+def _lines(sheet: Any, hidden_columns: set[int], budget: CellBudget) -> Iterator[Line]:
     """The rows the sheet's XML holds, by their Excel numbers, each with whether it is hidden (by hand
     or by a filter) and which of its cells are struck through; ``hidden_columns`` is filled with the
     hidden columns' numbers before the first row. Rows the file leaves out are blank and never walked:
@@ -54,6 +72,7 @@ def _lines(sheet: Any, hidden_columns: set[int]) -> Iterator[Line]:
                     if _true(attrs.get("hidden")) and attrs.get("min", "").isdigit():
                         low, high = int(attrs["min"]), int(attrs.get("max") or attrs["min"])
                         hidden_columns.update(range(low, min(high, MAX_COLUMNS) + 1))
+            budget.spend(len(cells))
             values: list[object] = [None] * MAX_COLUMNS
             for cell in cells:
                 if 1 <= cell["column"] <= MAX_COLUMNS:
@@ -90,9 +109,9 @@ def _unhide(keys: list[str | None], hidden: set[int], columns: Sequence[Column],
 Read = tuple[list[tuple[int, dict[str, str]]], list[str]]  # the rows, and the notices
 
 
-def read_sheet(sheet: Any, columns: Sequence[Column]) -> Read | None:
+def read_sheet(sheet: Any, columns: Sequence[Column], budget: CellBudget | None = None) -> Read | None:
     hidden_columns: set[int] = set()
-    found = _read_lines(_lines(sheet, hidden_columns), hidden_columns, columns)
+    found = _read_lines(_lines(sheet, hidden_columns, budget or CellBudget()), hidden_columns, columns)
     if found is None:
         return None
     out, notices, keys, header_line = found

@@ -4,6 +4,7 @@ nothing, changed rows applied only when asked, and files that are not .xlsx refu
 from __future__ import annotations
 
 import datetime
+import html
 import io
 import random
 import re
@@ -16,9 +17,12 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from server.imports import mentees as mentee_rows
-from server.imports.sheets import read_rows
+from server.imports.columns import SheetInvalid
+from server.imports.rows import CellBudget, read_sheet
+from server.imports.sheets import MAX_PACKING, MAX_UNPACKED, read_rows
 from server.pages.imports import KINDS, MAX_UPLOAD
 
 from ...factories import db_snapshot, make_mentee, mutate
@@ -1272,3 +1276,76 @@ def test_a_volunteer_made_staff_after_the_preview_is_left_alone_with_password_an
     assert done.status_code != 303 and "已被其他账号使用" in done.text
     assert quiet(site.read(db_snapshot)) == before
     assert staff.get("/account").headers["location"].startswith("/account/new-password")  # still signed in
+
+
+def row_of_cells(count: int) -> Any:
+    """One row of ``count`` empty cells, each with its own reference: it packs about ten times, as a
+    sheet does, well inside the unpacking limits."""
+    cells = "".join(f'<c r="{get_column_letter(1 + i % 16384)}4"/>' for i in range(count)).encode()
+    return lambda body: body.replace(b"</sheetData>", b'<row r="4">' + cells + b"</row></sheetData>")
+
+
+def cell_formats(count: int) -> Any:
+    formats = b"".join(b'<xf numFmtId="%d" fontId="0" fillId="0" borderId="0"/>' % i for i in range(count))
+    return lambda body: re.sub(rb"<cellXfs[^>]*>", b"<cellXfs>" + formats, body, count=1)
+
+
+def two_sheets_over_one_part(data: bytes) -> bytes:
+    """A second sheet name over the first sheet's XML: each name would parse it all again."""
+    def workbook(body: bytes) -> bytes:
+        return body.replace(b"</sheets>", b'<sheet name="again" sheetId="9" r:id="rIdAgain"/></sheets>')
+
+    def rels(body: bytes) -> bytes:
+        return body.replace(b"</Relationships>", b'<Relationship Id="rIdAgain" Type="http://schemas.openxmlformats'
+                            b'.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                            b"</Relationships>")
+    return rezip(rezip(data, "xl/workbook.xml", workbook), "xl/_rels/workbook.xml.rels", rels)
+
+
+@pytest.mark.parametrize(("crafted", "words"), [
+    ("cells", "格子太多"), ("strings", "不同文字太多"), ("formats", "单元格格式太多"),
+    ("shared part", "无法读取这个文件"), ("utf-16", "格子太多"), ("dtd", "无法读取这个文件"),
+])
+def test_a_workbook_holding_far_more_than_a_list_under_the_unpacking_limits_is_refused_unread(
+        site: Site, crafted: str, words: str) -> None:
+    """Under the 16 MB and 100× caps a file could still hold a million cells, half a million strings
+    or a hundred thousand formats, each read at openpyxl's pace (5 to 20 s, docs/performance.md), or
+    name one sheet's XML many times. Such files are refused in words, before openpyxl reads them."""
+    roster_xlsx = roster(site)
+    with zipfile.ZipFile(io.BytesIO(roster_xlsx)) as src:
+        sheet, styles = src.read("xl/worksheets/sheet1.xml"), src.read("xl/styles.xml")
+    data = {
+        "cells": lambda: packed(roster_xlsx, "xl/worksheets/sheet1.xml", row_of_cells(250_000)(sheet)),
+        "strings": lambda: packed(roster_xlsx, "xl/sharedStrings.xml", shared_strings(120_000)),
+        "formats": lambda: packed(roster_xlsx, "xl/styles.xml", cell_formats(120_000)(styles)),
+        "shared part": lambda: two_sheets_over_one_part(roster_xlsx),
+        # the same cells in UTF-16, which a count of b"<c" would not see
+        "utf-16": lambda: packed(roster_xlsx, "xl/worksheets/sheet1.xml",
+                                 row_of_cells(250_000)(sheet).decode().encode("utf-16")),
+        # half a million cells from a 4 KB entity used 500 times
+        "dtd": lambda: packed(roster_xlsx, "xl/worksheets/sheet1.xml", b'<!DOCTYPE w [<!ENTITY a "' + b"<c/>" * 1000
+                              + b'">]>' + sheet.replace(b"</sheetData>", b'<row r="4">' + b"&a;" * 500
+                                                        + b"</row></sheetData>")),
+    }[crafted]()
+    assert len(data) < MAX_UPLOAD
+    with zipfile.ZipFile(io.BytesIO(data)) as zipped:  # inside the zip bomb limits
+        parts = zipped.infolist()
+    assert sum(p.file_size for p in parts) < MAX_UNPACKED
+    assert all(p.file_size < 1024 * 1024 or p.file_size < MAX_PACKING * p.compress_size for p in parts)
+    before = quiet(site.read(db_snapshot))
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", data)
+    assert response.status_code == 400 and words in html.unescape(response.text), response.text[-1500:]
+    assert 'name="payload"' not in response.text, "nothing offered for import"
+    assert quiet(site.read(db_snapshot)) == before
+
+
+def test_the_cells_parsed_while_reading_are_counted_over_every_sheet_read(site: Site) -> None:
+    """Behind the count before the file is opened: whatever slipped past it still stops at the
+    cap, summed over the sheets one upload reads (a roster's two rows are 26 cells)."""
+    book = openpyxl.load_workbook(io.BytesIO(roster(site)), read_only=True, data_only=True)
+    budget = CellBudget()
+    assert read_sheet(book.worksheets[0], mentee_rows.COLUMNS, budget) is not None
+    budget.left = 30
+    with pytest.raises(SheetInvalid, match="格子太多"):
+        read_sheet(book.worksheets[0], mentee_rows.COLUMNS, budget)
+    book.close()
