@@ -104,13 +104,29 @@ def _plain(value: Any) -> Any:
 def _written_over(row: dict[str, Any], posted: dict[str, Any]) -> bool:
     """Whether the combined box holds what the person wrote, not the draft the page put there."""
     name = row["field"]
-    if name == "_deleted" or name not in posted:  # no box, or a form without it (nothing to lose)
-        return False
+    if name == "_deleted" or (name not in posted and not _unticked(row, posted)):
+        return False  # no box, or a form without it (nothing to lose)
     try:
         typed = parse_fields(row["entity"], (name,), posted)[name]
     except FormInvalid:
         return True  # words that are not even a value of the field were still typed by someone
     return bool(_plain(typed) != _plain(_combined_start(row)))
+
+
+def _unticked(row: dict[str, Any], posted: dict[str, Any]) -> bool:
+    """Whether the form had the combined box as ticks and every one was unticked: a browser sends
+    nothing for such a group (or an unticked checkbox), which only the box's marker tells from a
+    form without the box."""
+    spec = ENTITIES[row["entity"]].by_name.get(row["field"])
+    return (bool(posted.get("combined_box")) and row["field"] not in posted
+            and spec is not None and spec.kind in ("enums", "bool"))
+
+
+def _typed(row: dict[str, Any], posted: dict[str, Any]) -> Any:
+    """What the combined box held as posted (None: no box), for the page shown again."""
+    if _unticked(row, posted):
+        return parse_fields(row["entity"], (row["field"],), {})[row["field"]]  # [] or false
+    return posted.get(row["field"])
 
 
 async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: Any = None,
@@ -162,7 +178,7 @@ async def conflict_resolve(request: Request) -> Response:
         # thrown away unseen (they often type first and pick the choice last).
         words = (f"您在“合并后的{row['field_label']}”框里改写了内容，但选的是“{CHOICES[choice]}”，"
                  "这样写的字不会保存。要保存写的字，请选“合并两者”；确实不要，请勾选下面的“不要框里写的字”再点确定。")
-        return await _detail(page, row, value=posted.get(row["field"]), error=words, status=400,
+        return await _detail(page, row, value=_typed(row, posted), error=words, status=400,
                              record_version=base_version(posted, "record_version"), written_over=True)
     value = None
     if choice == "combined" and row["field"] != "_deleted":

@@ -405,3 +405,31 @@ def test_a_list_emptied_on_one_side_is_shown_as_none_and_needs_an_explicit_side(
     assert conflict_row(site, conflict_id)["status"] == "open"
     assert staff.post(f"/conflicts/{conflict_id}", {"choice": "other"}).status_code == 303
     assert site.read(lambda db: row(db, "activity", w.activity1))["tags"] == ["theme", "station", "peer"]
+
+
+def test_every_tick_taken_off_the_combined_box_is_asked_about_when_one_side_is_picked(site: Site) -> None:
+    """Staff unticked every 六结合 in the combined box (none applies) and picked 保留先到的: a browser
+    sends nothing for a group with no box ticked, so the page took it for a form without the box
+    and kept the first side's ticks unasked. The box's marker tells them apart: the page asks."""
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    site.write(lambda db: mutate(db, w.mentor1, "activity", {"tags": ["theme"]}, w.activity1, version))
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    form = {**activity_form(site, w.activity1), "tags": ["station"], "base_version": str(version)}
+    assert staff.post(f"/activities/{w.activity1}/edit", form).status_code == 303
+    push = mutations.upsert("activity", {"tags": ["theme", "peer"]}, w.activity1, base_version=version,
+                            mutation_id=1)
+    (answer,) = site.write(lambda db: apply_batch(db, w.mentor1, {"mutations": [push]})).results
+    conflict_id = answer["conflicts"][0]["conflict_id"]
+    page = staff.get(f"/conflicts/{conflict_id}").text
+    assert 'name="combined_box"' in page
+    assert re.findall(r'name="tags" value="(\w+)" checked', page) == ["theme", "station", "peer"], "both sides"
+    asked = staff.post(f"/conflicts/{conflict_id}", {"choice": "kept", "combined_box": "1"})
+    assert asked.status_code == 400 and "不会保存" in html.unescape(asked.text)
+    ticked = re.findall(r'name="tags" value="(\w+)" checked', asked.text)
+    assert ticked == [], "the box shown again as it was left: none ticked"
+    assert conflict_row(site, conflict_id)["status"] == "open"
+    dropped = staff.post(f"/conflicts/{conflict_id}", {"choice": "kept", "combined_box": "1", "drop_combined": "1"})
+    assert dropped.status_code == 303
+    assert site.read(lambda db: row(db, "activity", w.activity1))["tags"] == ["station"]
