@@ -45,6 +45,7 @@ function riskBox(form, locked) {
 }
 
 const childOption = ({ mentee }) => h('option', { value: mentee.id }, menteeName(mentee));
+const askOption = () => h('option', { value: '' }, T.pickMenteeOption);
 const sameChildren = (a, b) => a.length === b.length && a.every((e, i) => e.mentee.id === b[i].mentee.id);
 
 // A sync that lands while a new visit is being written changes only the list of children, never
@@ -62,7 +63,7 @@ function followChildren(picker, state, warn) {
   }
   state.entries = now;
   const ask = state.orphaned || now.length > 1;
-  picker.replaceChildren(...(ask ? [h('option', { value: '' }, T.pickMenteeOption)] : []), ...now.map(childOption));
+  picker.replaceChildren(...(ask ? [askOption()] : []), ...now.map(childOption));
   picker.value = kept ? chosen : (!state.orphaned && now.length === 1 ? now[0].mentee.id : '');
 }
 
@@ -90,8 +91,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     && entries.find(({ mentee: m }) => m.id === draft?.values?.mentee && m.id !== menteeId)?.mentee;
   // With several children and none chosen yet, the volunteer picks one: a preselected first child
   // is how a visit (or a self-harm flag) would be logged against the wrong child.
-  const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1))
-    && h('option', { value: '' }, T.pickMenteeOption);
+  const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1)) && askOption();
   const picker = h('select', { name: 'mentee', disabled: !!fixedMentee }, choose,
     (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
   const now = visitDay(clockWrong);
