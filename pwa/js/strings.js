@@ -29,7 +29,8 @@ const FULL = '手机存储空间不够，';
 const CLEAN = '请清理手机里的照片、视频或聊天记录';
 const CLASH = '和别人的修改冲突';
 const REFUSED = '没有被接收';
-const LOOK = '，请到“待同步”里看一下。';
+// Where to look, as the sentence is shown: on 待同步 itself the item is just below it.
+const LOOK = () => (location.hash == '#/waiting' ? '，见下面。' : '，请到“待同步”里看一下。');
 const UNSENT = (n) => `还有 ${n} 条没有同步或没有写完。请先`;
 
 export const T = {
@@ -66,21 +67,18 @@ export const T = {
   lastSync: (t) => `上次同步 ${t}`, neverSynced: '还没有同步过', syncing: '正在同步…',
   offline: '没有网络：记录已保存在手机里，有信号时会自动同步。',
   serverDown: '暂时连不上辅导站的服务器，稍后会自动再试。',
-  needsAttention: (n) => `有 ${n} 条修改${REFUSED + LOOK}`,
+  needsAttention: (n) => `有 ${n} 条修改${REFUSED + LOOK()}`,
   clockWrong: ({ server, phone }) =>
     `手机上的日期不对：上次同步时，今天是${fullDate(server)}，手机上却是${fullDate(phone)}。`
     + '请到手机的“设置”里改好日期和时间；记帮扶时也请看一下日期对不对。',
-  conflictsOpen: (n) => `有 ${n} 条修改${CLASH + LOOK}`,
+  conflictsOpen: (n) => `有 ${n} 条修改${CLASH + LOOK()}`,
   conflictHere: '这条记录有一处' + CLASH + '：下面是保留的内容，您写的内容在“待同步”里。',
   seeConflict: '看看我写的内容', followUps: '跟踪提醒', dueSoon: '即将到期',
   overdue: '已逾期', followUpOn: (d) => `应在 ${d} 跟踪`, returnedTitle: '辅导站退回的记录', returned: '已退回',
   resubmitted: '已修改，等待重新审核', draftWaiting: '有一条没写完的帮扶记录', draftContinue: '继续填写',
   saved: '已保存。有网络时会自动同步。',
-  // What a save sent at once came to (sync.deliver).
-  delivered: {
-    sent: '已保存。已同步到辅导站。', conflict: `⚠ 已保存，但${CLASH + LOOK}`,
-    rejected: `⚠ 已保存，但${REFUSED + LOOK}`,
-  },
+  // What a save came to once sent (sync.deliver): 'sent', 'conflict' or 'rejected'.
+  delivered: (got) => (got == 'sent' ? '已保存。已同步到辅导站。' : `⚠ 已保存，但${(got == 'conflict' ? CLASH : REFUSED) + LOOK()}`),
   risk: (label) => `关注等级：${label}`,
 
   mentee: '帮扶对象', kind: '帮扶方式', date: '日期', duration: '时长', minutes: (n) => `${n} 分钟`,

@@ -101,10 +101,10 @@ class Phone:
         expect(self.page.locator("nav.tabs")).to_be_visible()
 
     def wait_synced(self, timeout: float = 20_000) -> None:
-        """Until a sync finished with nothing left to send."""
+        """Until a sync finished with nothing left to send (a conflict may be left to answer)."""
         self.page.wait_for_function(
             """() => { const c = document.querySelector('.sync'); return c && c.querySelector('.last')
-                 && c.querySelector('.line').textContent.includes('已全部同步')
+                 && /已全部同步|冲突/.test(c.querySelector('.line').textContent)
                  && c.querySelector('.last').textContent.includes('上次同步')
                  && !c.textContent.includes('正在同步'); }""", timeout=timeout)
 

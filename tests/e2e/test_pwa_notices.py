@@ -5,11 +5,59 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .phone import Phone
+from .phone import Phone, Station, own_pending_visit
 
 pytestmark = pytest.mark.e2e
+
+
+def test_pwa_sync_card_with_an_open_conflict_asks_for_an_answer_not_all_done(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A change the station's own edit beat is sent but not done with: the card said ✓ 已全部同步
+    above the conflict. On 待同步 itself the card no longer sends her to 待同步: it points below."""
+    activity, version = own_pending_visit(module_server, "wang.laoshi")
+    phone: Phone = phones.new(module_server)
+    phone.enrol("wang.laoshi")
+    page = phone.page
+    page.goto(module_server.url + f"/app/#/activity/{activity}/edit")
+    page.get_by_label("过程记录").fill("志愿者在手机上补写的过程记录。")
+    Station(module_server, "zhan-juegang").push("activity", activity, {"record": "辅导站先改的过程记录。"}, version)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_role("link", name="待同步 ⚠1")).to_be_visible()
+
+    page.get_by_role("link", name="首页").click()
+    card = page.locator(".sync")
+    expect(card.locator(".line")).to_have_text("⚠ 有 1 条修改和别人的修改冲突，请到“待同步”里看一下。")
+    expect(card).to_have_class("sync problem")
+    expect(card).not_to_contain_text("已全部同步")
+
+    page.get_by_role("link", name="待同步 ⚠1").click()
+    expect(card.locator(".line")).to_have_text("⚠ 有 1 条修改和别人的修改冲突，见下面。")
+    expect(page.locator("main")).not_to_contain_text("请到“待同步”里看一下")
+    expect(page.locator(".row", has_text="和别人的修改冲突")).to_be_visible()
+
+    page.locator(".row", has_text="和别人的修改冲突").get_by_role("button", name="知道了").click()
+    expect(card.locator(".line")).to_have_text("✓ 已全部同步")
+    expect(card).to_have_class("sync done")
+
+
+def test_pwa_a_refused_change_on_the_waiting_list_is_pointed_at_below(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """On 待同步 the card said 请到“待同步”里看一下 of a refused visit listed just under it."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("huang.laoshi")
+    page = phone.page
+    phone.start_visit("日期输成了明年的一次谈心。")
+    page.get_by_label("日期", exact=True).fill("2099-11-30")  # the server refuses a day to come
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator("main > p.notice")).to_have_text("⚠ 已保存，但没有被接收，请到“待同步”里看一下。")
+    page.get_by_role("link", name="待同步 ↑1").click()
+    expect(page.locator(".sync")).to_contain_text("有 1 条修改没有被接收，见下面。")
+    expect(page.locator("main")).not_to_contain_text("请到“待同步”里看一下")
 
 
 def test_pwa_child_picker_shows_the_whole_code_at_the_largest_text(

@@ -16,11 +16,13 @@ function describe() {
   const line = running ? `↻ ${T.syncing}` : problem === 'error' ? `⚠ ${message}` : PROBLEMS[problem];
   // Offline with nothing waiting is no problem.
   const trouble = (!running && line && (problem !== 'offline' || unsent)) || rejected || conflicts || clockWrong;
+  // An open conflict is sent but not done with: it heads the card in place of 已全部同步.
+  const clash = conflicts && `⚠ ${T.conflictsOpen(conflicts)}`;
   return {
     tone: trouble ? 'problem' : unsent ? 'pending' : 'done',
-    main: unsent ? `↑ ${T.unsynced(unsent)}` : `✓ ${T.allSynced}`,
+    main: unsent ? `↑ ${T.unsynced(unsent)}` : clash || `✓ ${T.allSynced}`,
     last: lastSyncAt ? T.lastSync(moment(lastSyncAt)) : T.neverSynced,
-    lines: [line, rejected && `⚠ ${T.needsAttention(rejected)}`, conflicts && `⚠ ${T.conflictsOpen(conflicts)}`,
+    lines: [line, rejected && `⚠ ${T.needsAttention(rejected)}`, unsent && clash,
       clockWrong && `⚠ ${T.clockWrong(clockWrong)}`]
       .filter(Boolean),
   };
