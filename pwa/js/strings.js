@@ -78,7 +78,8 @@ export const T = {
   resubmitted: '已修改，等待重新审核', draftWaiting: '有一条没写完的帮扶记录', draftContinue: '继续填写',
   saved: '已保存。有网络时会自动同步。',
   // What a save came to once sent (sync.deliver): 'sent', 'conflict' or 'rejected'.
-  delivered: (got) => (got == 'sent' ? '已保存。已同步到辅导站。' : `⚠ 已保存，但${(got == 'conflict' ? CLASH : REFUSED) + LOOK()}`),
+  delivered: (got) => (got == 'sent' ? '已保存。已同步到辅导站。'
+    : `⚠ 已保存，但${(got == 'conflict' ? CLASH : REFUSED) + LOOK()}`),
   risk: (label) => `关注等级：${label}`,
 
   mentee: '帮扶对象', kind: '帮扶方式', date: '日期', duration: '时长', minutes: (n) => `${n} 分钟`,
