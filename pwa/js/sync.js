@@ -75,14 +75,21 @@ export function syncNow(reason = 'button') {
   return running;
 }
 
-// Syncs after a save; what became of the changes with these mutation ids: false while they are still
-// on the phone, 'sent' once the server took them as they were, else the kind of the notice it answered
-// with ('conflict', 'rejected'): the volunteer, told 已保存 a moment ago, must hear that too.
+// Syncs after a save (with signal); what became of the changes with these mutation ids, once a sync took
+// them: 'sent' if the server took them as they were, else the kind of the notice it answered with
+// ('conflict', 'rejected'); false for no ids. The volunteer, told 已保存。有网络时会自动同步。, must hear
+// that too: saved offline, the answer waits for the sync that sends them (signal back, the timer).
 export async function deliver(ids) {
   const queued = () => repo.pending().some((e) => ids.includes(e.mutation_id));
-  await syncNow('save');
-  if (queued() && !state.problem) await syncNow('save'); // the sync running at the save began without them
-  return ids.length > 0 && !queued() && (repo.noticeList().find((n) => ids.includes(n.mutation_id))?.kind || 'sent');
+  if (navigator.onLine) {
+    await syncNow('save');
+    if (queued() && !state.problem) await syncNow('save'); // the sync running at the save began without them
+  }
+  // Locked, the outbox is out of memory, not sent: wait for a sync after the PIN.
+  while (!vault.isUnlocked() || queued()) {
+    await new Promise((ok) => { const off = onSyncState((s) => s.running || ok(off())); });
+  }
+  return ids.length > 0 && (repo.noticeList().find((n) => ids.includes(n.mutation_id))?.kind || 'sent');
 }
 
 // Hours apart before the phone's dates are called wrong: a visit's date is the day in China, so

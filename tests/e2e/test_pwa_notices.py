@@ -8,9 +8,28 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .phone import Phone, Station, own_pending_visit
+from .phone import Phone, Station, own_pending_visit, visits_with
 
 pytestmark = pytest.mark.e2e
+
+
+def test_pwa_a_visit_saved_offline_is_said_synced_once_the_signal_sends_it(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The notice 已保存。有网络时会自动同步。 stayed on the child's page after the signal came back
+    and the visit reached the station: it promised a sync that had already happened."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhou.laoshi")
+    notice = phone.page.locator("main > p.notice")
+    phone.context.set_offline(True)
+    text = "没有信号时记下的家访，有信号后发出。"
+    phone.log_activity(text)
+    expect(notice).to_have_text("已保存。有网络时会自动同步。")
+
+    phone.context.set_offline(False)  # the `online` event syncs
+    expect(notice).to_have_text("已保存。已同步到辅导站。", timeout=20_000)
+    assert visits_with(module_server, text) == 1
+    expect(phone.page.get_by_role("link", name="待同步", exact=True)).to_be_visible()
 
 
 def test_pwa_sync_card_with_an_open_conflict_asks_for_an_answer_not_all_done(

@@ -233,14 +233,18 @@ test('a saved change is delivered when the server takes it, even behind a sync a
   equal(await sync.deliver([]), false, 'nothing queued is nothing to report');
 });
 
-test('a saved change is not reported delivered offline, and a refused one is reported refused', async () => {
+test('a change saved offline is reported when a later sync sends it, and a refused one as refused', async () => {
   await fresh();
   const id = await saveOne('没有网络时保存的');
   fakeServer({ offline: true });
-  equal(await sync.deliver([id]), false);
-  equal(repo.pending().length, 1);
+  let got = null;
+  await withOnLine(false, async () => { sync.deliver([id]).then((kind) => { got = kind; }); });
+  await withOnLine(true, () => sync.syncNow('test'));  // the signal came back, but not the server
+  equal([got, repo.pending().length], [null, 1], 'still on the phone: nothing to report yet');
   fakeServer({ maxBatch: 0 });  // too large even alone: refused, kept as a notice
-  equal(await sync.deliver([id]), 'rejected', 'sent, and the notice it came back as is named');
+  await sync.syncNow('online');
+  await new Promise((ok) => setTimeout(ok, 0));
+  equal(got, 'rejected', 'sent, and the notice it came back as is named');
   equal(repo.rejectedCount(), 1);
 });
 

@@ -63,9 +63,7 @@ export async function formScreen({
       forms.closed();
       flash(T.saved);
       go(target);
-      if (navigator.onLine) {
-        sync.deliver(mine).then((got) => got && reflash(T.saved, T.delivered(got)));
-      }
+      sync.deliver(mine).then((got) => got && reflash(T.saved, T.delivered(got)));
     } finally {
       submit.disabled = false;
     }
