@@ -83,7 +83,8 @@ def test_pwa_child_picker_shows_the_whole_code_at_the_largest_text(
     module_server: ServerProcess, phones: Any
 ) -> None:
     """At 特大 a child's name and code are wider than the picker: the picker cut them on one line
-    (王雨欣 BX-20…); they now wrap onto a second line inside it."""
+    (沈思琪 BX-20…); they now wrap onto a second line inside it, the code whole (沈思琪 / BX-2026-0012,
+    never 沈思琪 BX- / 2026-0012)."""
     phone: Phone = phones.new(module_server)
     phone.enrol("wang.laoshi")
     page = phone.page
@@ -105,3 +106,23 @@ def test_pwa_child_picker_shows_the_whole_code_at_the_largest_text(
     assert fit["width"] > fit["room"], f"the code fits on one line anyway: {fit}"
     lines = -(-fit["width"] // fit["room"])
     assert fit["height"] >= lines * fit["line"] - 1, f"the picker cuts {fit['text']!r}: {fit}"
+    # Where the wrapped label breaks: a copy of its text in a box as wide as the picker's text.
+    broken = picker.evaluate("""(s) => {
+      const css = getComputedStyle(s);
+      const box = document.createElement('div');
+      Object.assign(box.style, {font: css.font, width: (s.clientWidth - parseFloat(css.paddingLeft)
+        - parseFloat(css.paddingRight)) + 'px', whiteSpace: 'normal', position: 'absolute'});
+      box.textContent = s.selectedOptions[0].text;
+      document.body.append(box);
+      const text = box.firstChild, lines = [];
+      for (let i = 0; i < text.length; i++) {
+        const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
+        const top = Math.round(r.getClientRects()[0]?.top ?? -1);
+        if (top < 0) continue;
+        if (!lines.length || lines[lines.length - 1].top !== top) lines.push({top, text: ''});
+        lines[lines.length - 1].text += text.data[i];
+      }
+      box.remove();
+      return lines.map((l) => l.text.replace(/\u2060/g, '').trim());
+    }""")
+    assert len(broken) == 2 and broken[1].startswith("BX-"), f"the code is cut: {broken}"

@@ -11,9 +11,8 @@ export function riskTag(level) {
   return tag('risk-' + key, T.risk(RISK_LEVELS[key] || key));
 }
 
-// The name first: it is what a volunteer recognises, and what stays visible when space is short.
-export const menteeName = (mentee) => (mentee ? `${mentee.fields.name || ''} ${mentee.fields.code}`.trim() : '');
-// The same for the page: a name or a code split across lines (王雨 / 欣, BX-2026- / 0014) no longer reads as one.
+// A child as the page names them (the visit form's picker says it in plain text: visit-form.js childOption):
+// a name or a code split across lines (王雨 / 欣, BX-2026- / 0014) no longer reads as one.
 // `tail` goes inside the code's phrase: Chromium breaks a line between a phrase and what follows it.
 export const menteeLabel = (mentee, tail = '') => (mentee
   ? [mentee.fields.name && [phrase(mentee.fields.name), ' '], phrase(mentee.fields.code + tail)] : '');

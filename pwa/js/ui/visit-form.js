@@ -7,7 +7,7 @@ import { DURATIONS, KINDS, MOODS, OBSERVATIONS, PLACES, SIX_LINKS, T } from '../
 import * as vault from '../vault.js';
 import { button, chips, field, h, telLink } from './dom.js';
 import { alertBox, formScreen } from './form-screen.js';
-import { menteeLabel, menteeName } from './home.js';
+import { menteeLabel } from './home.js';
 
 const TEXTS = ['place', 'preparation', 'record', 'follow_up'];
 const pairs = (list) => list.map((x) => [x, x]);
@@ -44,7 +44,11 @@ function riskBox(form, locked) {
   return { update, box: h('div.risk', { onchange: update }, box, detail) };
 }
 
-const childOption = ({ mentee }) => h('option', { value: mentee.id }, menteeName(mentee));
+// The name first: it is what a volunteer recognises, and what stays visible when space is short. At 特大 the
+// picker wraps (app.css): a word joiner after each hyphen keeps the code whole (沈思琪 / BX-2026-0012, not
+// 沈思琪 BX- / 2026-0012), as phrase() does on the page.
+const childOption = ({ mentee: { id, fields: f } }) =>
+  h('option', { value: id }, `${f.name || ''} ${f.code.replace(/-/g, '-\u2060')}`.trim());
 const askOption = () => h('option', { value: '' }, T.pickMenteeOption);
 const sameChildren = (a, b) => a.length === b.length && a.every((e, i) => e.mentee.id === b[i].mentee.id);
 
