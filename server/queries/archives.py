@@ -54,15 +54,15 @@ def name_column(scope: Scope, alias: str = "m") -> str:
 
 # What names the child or the family: the name, birth year, guardian and number, and the free-text 备注
 # of the child's file and of each 摸排 (父母离异，跟奶奶住在…). Read by the people who work with the
-# child and the admin; the county reads the records by code, on every page that holds them (the
-# child's file, the list, a pairing's archive and its print view alike).
+# child (``NAMES_FOR``, the same rule as the name); the county reviewer and the admin read the records
+# by code, on every page that holds them (the child's file, the list, a pairing's archive and its
+# print view alike): the admin keeps units, accounts and backups and needs no child's identity.
 PRIVATE_FIELDS = {"mentee": ("name", "guardian_name", "guardian_contact", "notes", "birth_year"),
                   "screening": ("notes",)}
-READS_PRIVATE = ("staff", "admin")
 
 
 def reads_private(role: str) -> bool:
-    return role in READS_PRIVATE
+    return role in NAMES_FOR
 
 
 def hide_private(role: str, entity: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from sync import Scope
 
+from .archives import name_column
 from .filters import visible
 
 # The one definition of an open risk flag (the dashboard counts with it too), on activities ``a``.
@@ -27,9 +28,13 @@ _PEOPLE = """
     JOIN units un ON un.id = a.unit_id
     LEFT JOIN users mentor ON mentor.id = p.mentor_id
 """
-_COLUMNS = """
+
+
+def _columns(scope: Scope) -> str:
+    # The child's name only for those who see names: the admin opens this page too, over every unit.
+    return f"""
     a.id, a.pairing_id, a.mentee_id, a.kind, a.date, a.record, a.follow_up, a.follow_up_due, a.version,
-    a.review_status, a.entered_by, m.code AS mentee_code, m.name AS mentee_name, m.risk_level,
+    a.review_status, a.entered_by, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.risk_level,
     un.name AS unit_name, mentor.name AS mentor_name, mentor.phone AS mentor_phone, p.start_date AS pairing_start
 """
 
@@ -44,7 +49,7 @@ def open_risk_flags(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, A
     """Live risk-flagged activities in ``scope`` whose handling is not written yet, newest first."""
     sql, params = visible(scope, "activity", "a")
     return list(db.query(
-        f"SELECT {_COLUMNS} FROM {_FLAGGED} {_PEOPLE}"
+        f"SELECT {_columns(scope)} FROM {_FLAGGED} {_PEOPLE}"
         f" WHERE {OPEN_RISK_FLAG} AND {sql}"
         " ORDER BY a.date DESC, a.id DESC",
         params,
@@ -55,7 +60,7 @@ def handled_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = 
     """The most recently handled risk flags (what was done, when, by whom), newest first."""
     sql, params = visible(scope, "activity", "a")
     return list(db.query(
-        f"SELECT {_COLUMNS}, a.risk_action, a.risk_action_on, handler.name AS handler_name"
+        f"SELECT {_columns(scope)}, a.risk_action, a.risk_action_on, handler.name AS handler_name"
         f" FROM {_FLAGGED} {_PEOPLE} LEFT JOIN users handler ON handler.id = a.risk_action_by"
         f" WHERE a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') != '' AND {sql}"
         " ORDER BY a.risk_action_on DESC, a.date DESC LIMIT ?",
@@ -76,7 +81,7 @@ def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.
     sql, params = visible(scope, "activity", "a")
     pairing_sql, pairing_params = visible(scope, "pairing", "p")
     rows = list(db.query(
-        f"SELECT {_COLUMNS} FROM pairing_latest l CROSS JOIN pairings p ON p.id = l.pairing_id"
+        f"SELECT {_columns(scope)} FROM pairing_latest l CROSS JOIN pairings p ON p.id = l.pairing_id"
         " JOIN activities a ON a.id = l.activity_id"
         " JOIN mentees m ON m.id = a.mentee_id JOIN units un ON un.id = a.unit_id"
         " LEFT JOIN users mentor ON mentor.id = p.mentor_id"
@@ -99,7 +104,7 @@ def due_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date
     end = today + datetime.timedelta(days=days)
     sql, params = visible(scope, "activity", "a")
     return list(db.query(
-        f"SELECT {_COLUMNS} FROM activities a INDEXED BY idx_activities_follow_up {_PEOPLE}"
+        f"SELECT {_columns(scope)} FROM activities a INDEXED BY idx_activities_follow_up {_PEOPLE}"
         f" WHERE p.status = 'active' AND a.follow_up_due BETWEEN ? AND ? AND {sql}"
         " AND NOT EXISTS (SELECT 1 FROM activities b WHERE b.pairing_id = a.pairing_id AND b.deleted = 0"
         "   AND (b.date > a.date OR (b.date = a.date AND b.id > a.id)))"
@@ -112,7 +117,7 @@ def get_flagged_activity(db: sqlite_utils.Database, scope: Scope, activity_id: s
     """One live risk-flagged activity in ``scope`` (for recording its handling), or None."""
     sql, params = visible(scope, "activity", "a")
     return next(db.query(
-        f"SELECT {_COLUMNS}, a.risk_action, a.risk_action_on FROM activities a {_PEOPLE}"
+        f"SELECT {_columns(scope)}, a.risk_action, a.risk_action_on FROM activities a {_PEOPLE}"
         f" WHERE a.id = ? AND a.risk_flag = 1 AND {sql}",
         [activity_id, *params],
     ), None)

@@ -1,0 +1,116 @@
+"""One rule for the admin and a child's identity: need-to-know. The admin keeps units, accounts, the
+access log and backups; like the county reviewer, it reads children by their pseudonymous code, on
+every page, list, print and export it can open — no name, birth year, guardian, number or free-text
+备注 — searches by code only, and leaves the child's file to the staff who work with the child.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from sync import apply_mutations, mutations
+
+from ...factories import make_activity, mutate, remove, row
+from .conftest import Browser, Site
+from .test_every_page import SIGNED_IN_PAGES
+
+# What names a child or the family, as the test's children hold it: none of it occurs in the demo's
+# fixed words, so finding any on a page means the page showed it.
+NAME, OTHER_NAME = "甄秘名", "贾秘名"
+GUARDIAN, CONTACT, NOTES = "乙监护人", "13911112222", "父母离异，跟奶奶住在北村三组"
+CONFLICTING = ("13600003333", "13500004444")
+SCREENING_NOTES = ("摸排备注：孩子说晚上睡不着", "摸排备注改过：孩子说晚上常做噩梦")
+PRIVATE = (NAME, OTHER_NAME, GUARDIAN, CONTACT, NOTES, *CONFLICTING, *SCREENING_NOTES)
+
+
+def _identify_the_children(site: Site) -> dict[str, str]:
+    """Children with every private field filled, a 摸排 with notes changed and then deleted, an open
+    risk flag, an overdue follow-up and a sync conflict on the guardian's number: the named lists
+    all have something to name."""
+    w = site.w
+
+    def write(db: Any) -> dict[str, str]:
+        mutate(db, w.staff_st11, "mentee", {"name": NAME, "guardian_name": GUARDIAN, "guardian_contact": CONTACT,
+                                            "notes": NOTES, "birth_year": 2013}, w.mentee1)
+        mutate(db, w.staff_st21, "mentee", {"name": OTHER_NAME}, w.mentee3)
+        screening = mutate(db, w.staff_st11, "screening", {"mentee_id": w.mentee1, "date": "2026-10-21",
+                                                          "notes": SCREENING_NOTES[0]})
+        version = row(db, "screening", screening)["version"]  # type: ignore[index]
+        mutate(db, w.staff_st11, "screening", {"notes": SCREENING_NOTES[1]}, screening, version)
+        remove(db, w.staff_st11, "screening", screening)
+        flag = make_activity(db, w.mentor1, w.pairing1, date="2026-11-25", risk_flag=True,
+                             follow_up_due="2026-11-26", record="孩子情绪低落")
+        version = row(db, "mentee", w.mentee1)["version"]  # type: ignore[index]
+        mutate(db, w.staff_st11, "mentee", {"guardian_contact": CONFLICTING[0]}, w.mentee1, version)
+        (clash,) = apply_mutations(db, w.mentor1, [mutations.upsert("mentee", {"guardian_contact": CONFLICTING[1]},
+                                                                    w.mentee1, base_version=version)])
+        assert clash.status == "conflict", clash.answer()
+        conflict = db.execute("SELECT id FROM sync_conflicts WHERE record_id = ?", [w.mentee1]).fetchone()[0]
+        return {"flag": flag, "conflict": conflict, "screening": screening}
+
+    return site.write(write)
+
+
+def _private_words(text: str) -> list[str]:
+    return [word for word in PRIVATE if word in text]
+
+
+def _open(browser: Browser, path: str) -> str:
+    response = browser.get(path)
+    assert response.status_code < 500, f"{path} answered {response.status_code}"
+    return response.text
+
+
+@pytest.fixture
+def identified(site: Site) -> dict[str, str]:
+    return _identify_the_children(site)
+
+
+def test_the_staff_who_work_with_the_child_see_what_the_test_hides_from_the_admin(
+        site: Site, identified: dict[str, str]) -> None:
+    """The words this file looks for are on the pages: their absence for the admin is the rule."""
+    staff = site.as_(site.w.staff_st11)
+    text = staff.get(f"/mentees/{site.w.mentee1}").text
+    assert NAME in text and GUARDIAN in text and NOTES in text
+    assert NAME in staff.get("/staff").text and NAME in staff.get(f"/mentees?q={NAME}").text
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_PAGES)
+def test_no_page_of_the_url_map_shows_the_admin_a_childs_identity(
+        site: Site, identified: dict[str, str], path: str) -> None:
+    admin = site.as_(site.w.admin)
+    assert not _private_words(_open(admin, path)), path
+
+
+# Every page that shows one child, pairing or record, and the searches and list filters.
+RECORD_PAGES = (
+    "/mentees/{mentee1}", "/mentees/{mentee1}/print", "/mentees/{mentee3}",
+    "/mentees?status=all", "/mentees?status=deleted", "/mentees?screening=due",
+    "/pairings/{pairing1}", "/pairings/{pairing1}/print", "/pairings?status=all",
+    "/activities/{activity1}", "/activities/{flag}", "/referrals/{referral1}", "/referrals?status=all",
+    "/conflicts", "/conflicts/{conflict}", "/mentors/{mentor1_id}", "/admin/users/{mentor1_id}",
+    "/admin/units/{st11}", "/pairings/new?mentee_id={mentee1}", "/referrals/new?mentee_id={mentee1}",
+    "/activities/new?pairing_id={pairing1}", "/admin/access-log",
+    "/reports/stats/records?measure=screened&unit={st11}&from=2026-01-01&to=2026-12-31",
+    "/reports/stats/records?measure=helped&unit={st11}&from=2026-01-01&to=2026-12-31",
+)
+
+
+@pytest.mark.parametrize("page", RECORD_PAGES)
+def test_a_childs_own_pages_show_the_admin_the_code_only(site: Site, identified: dict[str, str], page: str) -> None:
+    w = site.w
+    path = page.format(**{**vars(w), **identified, "mentor1_id": w.mentor1.user_id})
+    admin = site.as_(w.admin)
+    text = _open(admin, path)
+    assert not _private_words(text), (path, _private_words(text))
+
+
+@pytest.mark.parametrize("page", ["/mentees?q={name}", "/pairings?q={name}", "/mentees?q={name}&status=all"])
+def test_the_admin_cannot_find_a_child_by_name(site: Site, identified: dict[str, str], page: str) -> None:
+    w = site.w
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]
+    admin = site.as_(w.admin)
+    assert code not in admin.get(page.format(name=NAME)).text
+    assert code in admin.get(page.format(name=code)).text  # the search by code finds the child
