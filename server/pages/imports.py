@@ -29,7 +29,7 @@ from ..imports.columns import MAX_ROWS, XLSX_MIME, Column, SheetInvalid, templat
 from ..imports.plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan
 from ..imports.sheets import read_rows
 from ..queries.units import unit_tree
-from .common import STAFF, Visit, form_values, require, require_form, restore_draft
+from .common import CHILD_FILE, STAFF, Visit, form_values, require, require_form, restore_draft
 
 MAX_UPLOAD = 2 * 1024 * 1024  # a roster of 2000 rows is a few hundred KB
 # The previewed rows ride back signed in one form field (compressed JSON, base64): a full 2000-row
@@ -50,13 +50,15 @@ class Kind:
     list_route: str
     file_name: str
     unit_kinds: tuple[str, ...] | None
+    roles: tuple[str, ...]  # who may import: children only by those who read their names (CHILD_FILE)
 
 
 KINDS = {
     "mentee": Kind("mentee", "帮扶对象", mentee_rows.COLUMNS, ("code", "name", "unit"), mentee_rows.plan_mentees,
-                   mentee_rows.import_mentees, "mentee_list", "帮扶对象导入模板.xlsx", ("station", "school")),
+                   mentee_rows.import_mentees, "mentee_list", "帮扶对象导入模板.xlsx", ("station", "school"),
+                   CHILD_FILE),
     "mentor": Kind("mentor", "五老志愿者", mentor_rows.COLUMNS, ("name", "phone", "unit"), mentor_rows.plan_mentors,
-                   mentor_rows.import_mentors, "mentor_list", "五老志愿者导入模板.xlsx", None),
+                   mentor_rows.import_mentors, "mentor_list", "五老志愿者导入模板.xlsx", None, STAFF),
 }
 
 
@@ -74,7 +76,7 @@ def _page(visit: Visit, kind: Kind, *, error: str | None = None, plan: ImportPla
 
 
 async def import_page(request: Request) -> Response:
-    visit = await require(request, STAFF)
+    visit = await require(request, _kind(request).roles)
     draft = await restore_draft(visit)
     if draft and isinstance(draft.get("payload"), str):
         # 确认导入 sent after the sign-in ran out: the same preview again (compared afresh), one click
@@ -85,8 +87,8 @@ async def import_page(request: Request) -> Response:
 
 async def import_template(request: Request) -> Response:
     """The template workbook, with the names of the units the person may import into."""
-    visit = await require(request, STAFF)
     kind = _kind(request)
+    visit = await require(request, kind.roles)
     scope = await visit.scope()
     units = await visit.state.store.read(lambda db: unit_tree(db, scope))
     names = "、".join(u["name"] for u in units if kind.unit_kinds is None or u["kind"] in kind.unit_kinds)
@@ -127,10 +129,10 @@ async def import_post(request: Request) -> Response:
     size = whole_number(declared)
     upload = request.headers.get("content-type", "").startswith("multipart/")
     if size is not None and size > (MAX_UPLOAD if upload else MAX_PAYLOAD) + 64 * 1024:
-        visit = await require(request, STAFF)  # refused before reading a byte of the body
+        visit = await require(request, kind.roles)  # refused before reading a byte of the body
         return _page(visit, kind, status=413, error=f"文件太大（超过 {MAX_UPLOAD // (1024 * 1024)} MB），"
                                                     "请删去不需要的工作表或分成几个文件导入。")
-    visit, form = await require_form(request, STAFF, max_files=1, max_part_size=MAX_PAYLOAD)
+    visit, form = await require_form(request, kind.roles, max_files=1, max_part_size=MAX_PAYLOAD)
     try:
         return await _preview_or_import(visit, kind, form)
     finally:

@@ -1,10 +1,11 @@
 """Mentees (帮扶对象): the list with search and filters, registration, the child's file, editing,
 and screenings (摸排) added from the file.
 
-Who sees what: station/school staff and the admin see real names, guardians and notes; a county
-reviewer may open the list and a file read-only but sees only the pseudonymous code, never the
-name, the guardian or the free-text notes (``sees_names``), and searches by code only. Every
-view of a child's file is written to the access log.
+Who sees what: station/school staff, who work with the child, see real names, guardians and notes
+and alone write the file (``CHILD_FILE``); the county reviewer and the admin may open the list and a
+file read-only but see only the pseudonymous code, never the name, the guardian or the free-text
+notes (``sees_names``), and search by code only. Every view of a child's file is written to the
+access log.
 """
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ from ..queries.mentees import (
 from ..queries.units import unit_options
 from ..queries.versions import changed, values_at
 from .common import (
+    CHILD_FILE,
     OFFICE,
-    STAFF,
     Visit,
     form_values,
     not_found,
@@ -63,7 +64,7 @@ REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categ
 EDIT = (*REGISTER, "status")
 SCREENING = ("date", "psych_problem", "risk_level", "intervention_success", "needs", "notes")
 HINTS = {
-    "name": "真实姓名只在辅导站、学校和管理员的页面上显示；县级页面只显示编号。",
+    "name": "真实姓名只在辅导站、学校的页面上显示；县级和管理员的页面只显示编号。",
     "plan": "一人一策：针对这个孩子的帮扶重点、方法和分工。",
     "guardian_contact": "修改后，结对志愿者的手机下次同步时会收到。",
     "code": "一个编号只属于一个孩子：县级页面只显示编号。",
@@ -76,7 +77,8 @@ DELETED = "deleted"
 
 
 def sees_names(actor: Actor) -> bool:
-    """Real names, guardians and notes are for the people who work with the child (not county reviewers)."""
+    """Real names, guardians and notes are for the people who work with the child (not the county
+    reviewer, not the admin)."""
     return reads_private(actor.role)
 
 
@@ -126,8 +128,8 @@ async def mentee_list(request: Request) -> Response:
         "query": query,
         "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
         "half_year_start": half_year_start(local_today()),
-        "can_edit": visit.actor.role in STAFF,
-        "import_path": route_path(request, "mentee_import") if visit.actor.role in STAFF else None,
+        "can_edit": visit.actor.role in CHILD_FILE,
+        "import_path": route_path(request, "mentee_import") if visit.actor.role in CHILD_FILE else None,
     })
 
 
@@ -154,7 +156,7 @@ def _defaults(units_hint: str | None) -> dict[str, Any]:
 
 
 async def mentee_new(request: Request) -> Response:
-    visit = await require(request, STAFF)
+    visit = await require(request, CHILD_FILE)
     draft = await restore_draft(visit)
     scope = await visit.scope()
     units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
@@ -163,7 +165,7 @@ async def mentee_new(request: Request) -> Response:
 
 
 async def mentee_create(request: Request) -> Response:
-    visit, form = await require_form(request, STAFF)
+    visit, form = await require_form(request, CHILD_FILE)
     values = form_values(form)
     try:
         fields = parse_fields("mentee", REGISTER, values)
@@ -193,7 +195,7 @@ async def mentee_create(request: Request) -> Response:
 
 
 async def mentee_edit(request: Request) -> Response:
-    visit = await require(request, STAFF)
+    visit = await require(request, CHILD_FILE)
     mentee_id = _mentee_id(request)
     mentee = await _visible_mentee(visit, mentee_id)
     # The form shows the child's name, guardian and notes: a view, as the file's is (access log).
@@ -206,7 +208,7 @@ async def mentee_edit(request: Request) -> Response:
 
 
 async def mentee_update(request: Request) -> Response:
-    visit, form = await require_form(request, STAFF)
+    visit, form = await require_form(request, CHILD_FILE)
     mentee_id = _mentee_id(request)
     mentee = await _visible_mentee(visit, mentee_id)
     values = form_values(form)
@@ -274,7 +276,7 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
              "activity": len(data["activities"]["latest"])}
     await visit.state.store.write(
         lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=client_ip(request)))
-    can_edit = actor.role in STAFF and not data["mentee"]["deleted"]
+    can_edit = actor.role in CHILD_FILE and not data["mentee"]["deleted"]
     values = screening or {"date": local_today().isoformat(), "risk_level": data["mentee"]["risk_level"],
                            "mentee_version": data["mentee"]["version"], "record_id": new_id()}
     return visit.render("staff/mentee_detail.html", {
@@ -294,7 +296,7 @@ async def mentee_detail(request: Request) -> Response:
 
 async def screening_add(request: Request) -> Response:
     """Add a 摸排 to the child's file; a changed risk level is written to the child too, in the same batch."""
-    visit, form = await require_form(request, STAFF)
+    visit, form = await require_form(request, CHILD_FILE)
     mentee_id = _mentee_id(request)
     mentee = await _visible_mentee(visit, mentee_id)
     values = form_values(form)

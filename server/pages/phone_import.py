@@ -39,7 +39,7 @@ from ..phone_exports import (
 from ..queries.refused import refused_visits
 from ..refusal_filing import FilingRefused, file_refused, why_not
 from ..templating import chinese_date
-from .common import STAFF, Visit, form_values, require, require_form, restore_draft
+from .common import CHILD_FILE, Visit, form_values, require, require_form, restore_draft
 
 TOO_BIG = f"文件太大（超过 {MAX_BYTES // (1024 * 1024)} MB）。请让志愿者分几次导出，或联系县关工委。"
 ENTITY_WORDS = {"activity": "帮扶记录", "screening": "摸排", "mentee": "监护人信息"}
@@ -75,7 +75,7 @@ async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport |
 
 
 async def phone_import_page(request: Request) -> Response:
-    visit = await require(request, STAFF)
+    visit = await require(request, CHILD_FILE)
     draft = await restore_draft(visit)
     if draft and isinstance(draft.get("payload"), str):
         # 确认导入 sent after the sign-in ran out (or its form went stale): the same preview again,
@@ -95,8 +95,8 @@ async def phone_import_page(request: Request) -> Response:
 async def phone_import_post(request: Request) -> Response:
     size = whole_number(request.headers.get("content-length", ""))
     if size is not None and size > MAX_BYTES + 64 * 1024:
-        return await _page(await require(request, STAFF), status=413, error=TOO_BIG)  # before reading the body
-    visit, form = await require_form(request, STAFF, max_files=1, max_part_size=MAX_PAYLOAD)
+        return await _page(await require(request, CHILD_FILE), status=413, error=TOO_BIG)  # before reading the body
+    visit, form = await require_form(request, CHILD_FILE, max_files=1, max_part_size=MAX_PAYLOAD)
     try:
         values = form_values(form)
         if values.get("action") == "file_refusal":

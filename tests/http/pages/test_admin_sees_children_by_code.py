@@ -114,3 +114,34 @@ def test_the_admin_cannot_find_a_child_by_name(site: Site, identified: dict[str,
     admin = site.as_(w.admin)
     assert code not in admin.get(page.format(name=NAME)).text
     assert code in admin.get(page.format(name=code)).text  # the search by code finds the child
+
+
+@pytest.mark.parametrize("page", ["/mentees/new", "/mentees/{mentee1}/edit", "/mentees/import",
+                                  "/mentees/import/template.xlsx", "/activities/phone-import"])
+def test_the_admin_opens_no_form_of_a_childs_file(site: Site, page: str) -> None:
+    response = site.as_(site.w.admin).get(page.format(mentee1=site.w.mentee1))
+    assert response.status_code == 403
+    assert not _private_words(response.text)
+
+
+def test_the_admin_writes_nothing_to_a_childs_file(site: Site) -> None:
+    w = site.w
+    admin = site.as_(w.admin)
+    before = site.read(lambda db: row(db, "mentee", w.mentee1))
+    screenings = site.read(lambda db: db.execute("SELECT count(*) FROM screenings").fetchone()[0])
+    posts = {
+        "/mentees/new": {"unit_id": w.st11, "name": "新孩子", "risk_level": "normal"},
+        f"/mentees/{w.mentee1}/edit": {"base_version": str(before["version"]), "unit_id": w.st11,  # type: ignore[index]
+                                       "name": "改名", "risk_level": "normal", "status": "active"},
+        f"/mentees/{w.mentee1}": {"date": "2026-11-30", "notes": "管理员的摸排"},
+    }
+    for path, form in posts.items():
+        assert admin.post(path, form, form_page="/admin/units").status_code == 403, path
+    assert site.read(lambda db: row(db, "mentee", w.mentee1)) == before
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM screenings").fetchone()[0]) == screenings
+    assert not site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '新孩子'").fetchone()[0])
+
+
+def test_the_admins_list_of_children_offers_no_register_edit_or_import(site: Site) -> None:
+    text = site.as_(site.w.admin).get("/mentees").text
+    assert not re.search(r'href="/mentees/(new|import|[^"/]+/edit)"', text)
