@@ -36,6 +36,7 @@ from ..queries.mentors import (
 from ..queries.units import unit_options
 from ..recovery import UnknownDevice, issue_recovery_code
 from .common import (
+    CHILD_FILE,
     STAFF,
     Visit,
     form_values,
@@ -193,8 +194,11 @@ async def _detail_page(visit: Visit, mentor_id: str, *, error: str | None = None
     # The volunteer's pairings name each child (and the stop form lists them by code).
     shown = {p["id"] for p in data["pairings"]} | {p["id"] for p in data["stop"]["to_end"]}
     await log_shown(visit, "view_mentor_pairings", mentor_id, {"pairing": len(shown)})
+    # The exported file is entered by the staff who work with the children (the admin is told who).
+    entry = route_path(visit.request, "phone_import") if visit.actor.role in CHILD_FILE else None
     return visit.render("staff/mentor_detail.html", {**data, "error": error, "draft": draft or {},
-                                                     "hours": visit.state.settings.enrol_code_hours},
+                                                     "hours": visit.state.settings.enrol_code_hours,
+                                                     "phone_import": entry},
                         status=status)
 
 

@@ -35,7 +35,7 @@ from ..queries.inspections import list_inspections
 from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals
 from ..queries.station import open_conflicts, pending_reviews
-from .common import STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .common import CHILD_FILE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
 from .links import route_paths
 from .shown import log_shown
 from .writes import base_version
@@ -76,7 +76,9 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
         "unit_id": visit.actor.unit_id,
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
-                              "phone_import", "quiet_pairings"),
+                              "quiet_pairings",
+                              # entered by the staff who work with the children, not by the admin
+                              *(("phone_import",) if visit.actor.role in CHILD_FILE else ())),
     }, status=status)
 
 

@@ -145,3 +145,16 @@ def test_the_admin_writes_nothing_to_a_childs_file(site: Site) -> None:
 def test_the_admins_list_of_children_offers_no_register_edit_or_import(site: Site) -> None:
     text = site.as_(site.w.admin).get("/mentees").text
     assert not re.search(r'href="/mentees/(new|import|[^"/]+/edit)"', text)
+
+
+def test_the_admin_is_not_led_to_the_entry_of_a_phones_file(site: Site) -> None:
+    """The staff home and a stopped volunteer's page link 录入导出的文件 for staff; the admin, who
+    may not open it, is told where the file goes without a link to a 403."""
+    w = site.w
+    staff, admin = site.as_(w.staff_st11), site.as_(w.admin)
+    assert staff.post(f"/mentors/{w.mentor1.user_id}", {"action": "deactivate"}).status_code == 303
+    for path in ("/staff", f"/mentors/{w.mentor1.user_id}"):
+        assert 'href="/activities/phone-import"' in staff.get(path).text, path
+        page = admin.get(path)
+        assert page.status_code == 200 and "/activities/phone-import" not in page.text, path
+    assert "录入导出的文件" in admin.get(f"/mentors/{w.mentor1.user_id}").text
