@@ -92,7 +92,9 @@ RECORD_PAGES = (
     "/activities/{activity1}", "/activities/{flag}", "/referrals/{referral1}", "/referrals?status=all",
     "/conflicts", "/conflicts/{conflict}", "/mentors/{mentor1_id}", "/admin/users/{mentor1_id}",
     "/admin/units/{st11}", "/pairings/new?mentee_id={mentee1}", "/referrals/new?mentee_id={mentee1}",
-    "/activities/new?pairing_id={pairing1}", "/admin/access-log",
+    "/activities/new?pairing_id={pairing1}", "/admin/access-log", "/pairings/{pairing1}/edit",
+    "/pairings/{pairing1}/end", "/activities/{activity1}/edit", "/returns/{stats_return1}",
+    "/returns/{stats_return1}.csv", "/inspections/units/{st11}",
     "/reports/stats/records?measure=screened&unit={st11}&from=2026-01-01&to=2026-12-31",
     "/reports/stats/records?measure=helped&unit={st11}&from=2026-01-01&to=2026-12-31",
 )
