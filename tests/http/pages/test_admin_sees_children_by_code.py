@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from sync import apply_mutations, mutations
+from sync import Actor, apply_mutations, mutations
+from sync.users import create_user
 
 from ...factories import make_activity, mutate, remove, row
-from .conftest import Browser, Site
+from .conftest import Browser, Site, password_hash
 from .test_every_page import SIGNED_IN_PAGES
 
 # What names a child or the family, as the test's children hold it: none of it occurs in the demo's
@@ -160,3 +161,19 @@ def test_the_admin_is_not_led_to_the_entry_of_a_phones_file(site: Site) -> None:
         page = admin.get(path)
         assert page.status_code == 200 and "/activities/phone-import" not in page.text, path
     assert "录入导出的文件" in admin.get(f"/mentors/{w.mentor1.user_id}").text
+
+
+def test_a_child_moving_to_another_towns_school_is_moved_by_county_staff_not_the_admin(site: Site) -> None:
+    """What the admin gave up that staff of one town cannot do: the admin makes a staff account at
+    the county (its job: accounts), and that account, which reads names, moves the child."""
+    w = site.w
+    made = site.write(lambda db: create_user(db, login="county-staff", name="县直干事", role="staff", unit_id=w.county,
+                                             password_hash=password_hash(), must_change_password=False))
+    county_staff = Actor(made, "staff", w.county, None, "县直干事")
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    browser = site.as_(county_staff)
+    moved = browser.post(f"/mentees/{w.mentee1}/edit", {
+        "base_version": str(version), "unit_id": w.st21, "name": "小明", "risk_level": "normal",
+        "status": "active", "categories": ["psych"]})
+    assert moved.status_code == 303, moved.text
+    assert site.read(lambda db: row(db, "mentee", w.mentee1))["unit_id"] == w.st21
