@@ -94,6 +94,15 @@ def _readable(scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in rows if r["field"] not in PRIVATE_FIELDS.get(r["entity"], ())]
 
 
+def readable_sql(scope: Scope, alias: str = "c") -> str:
+    """``_readable`` as a condition on ``sync_conflicts`` ``alias``, for the counts of what /conflicts lists."""
+    if reads_private(scope.actor.role):
+        return "1"
+    hidden = " OR ".join(f"({alias}.entity = '{entity}' AND {alias}.field IN ({', '.join(repr(f) for f in fields)}))"
+                         for entity, fields in PRIVATE_FIELDS.items())
+    return f"NOT ({hidden})"
+
+
 def open_conflicts(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
     """Unresolved conflicts in scope, oldest first, with their record and the field's current value."""
     return _enrich(db, scope, _readable(scope, list_conflicts(db, scope)))

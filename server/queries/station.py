@@ -6,6 +6,7 @@ import sqlite_utils
 from sync import Scope
 from sync.conflicts import OF_LIVE_CHILD, theirs_to_decide
 
+from .conflicts import readable_sql
 from .filters import in_scope, visible
 from .review import IS_WAITING, WAITING
 
@@ -23,7 +24,7 @@ def open_conflicts(db: sqlite_utils.Database, scope: Scope) -> int:
     """Unresolved sync conflicts on records of units in ``scope`` that are the person's to decide:
     the count says what /conflicts lists (inspections' go through ``sync.conflicts.theirs_to_decide``)."""
     sql, params = in_scope(scope, "conflict", "c")
-    sql = f"{sql} AND {OF_LIVE_CHILD}"
+    sql = f"{sql} AND {OF_LIVE_CHILD} AND {readable_sql(scope)}"
     others = int(db.execute(f"SELECT count(*) FROM sync_conflicts c WHERE c.status = 'open'"
                             f" AND c.entity != 'inspection' AND {sql}", params).fetchone()[0])
     inspections = list(db.query(f"SELECT c.entity, c.record_id, c.field, c.unit_id FROM sync_conflicts c"

@@ -177,3 +177,19 @@ def test_a_child_moving_to_another_towns_school_is_moved_by_county_staff_not_the
         "status": "active", "categories": ["psych"]})
     assert moved.status_code == 303, moved.text
     assert site.read(lambda db: row(db, "mentee", w.mentee1))["unit_id"] == w.st21
+
+
+def test_the_admins_conflict_count_is_the_conflicts_it_is_listed(site: Site, identified: dict[str, str]) -> None:
+    """The guardian's-number conflict is the staff's to decide: the admin's home counts what its
+    /conflicts lists (none of it), the station's counts it."""
+    w = site.w
+
+    def conflicts_figure(browser: Browser) -> int:
+        page = browser.get("/staff").text
+        todo = page[page.index('id="todo-h"'):]
+        return int(re.findall(r'<p class="figure">(\d+)</p>', todo)[1])
+
+    admin, staff = site.as_(w.admin), site.as_(w.staff_st11)
+    assert identified["conflict"] not in admin.get("/conflicts").text
+    assert conflicts_figure(admin) == 0
+    assert identified["conflict"] in staff.get("/conflicts").text and conflicts_figure(staff) == 1
