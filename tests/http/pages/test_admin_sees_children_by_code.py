@@ -5,7 +5,9 @@ every page, list, print and export it can open — no name, birth year, guardian
 """
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from typing import Any
 
 import pytest
@@ -59,8 +61,12 @@ def _private_words(text: str) -> list[str]:
 
 
 def _open(browser: Browser, path: str) -> str:
+    """The page's text; a workbook's (an .xlsx export or template) is the text of its sheets' XML."""
     response = browser.get(path)
     assert response.status_code < 500, f"{path} answered {response.status_code}"
+    if response.content.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(response.content)) as book:
+            return "".join(book.read(name).decode() for name in book.namelist() if name.endswith(".xml"))
     return response.text
 
 
