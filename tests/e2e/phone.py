@@ -61,6 +61,14 @@ class Phone:
     def __post_init__(self) -> None:
         self.page = self.new_page()
 
+    def save_after_station_edit(self, activity: str, version: int, record: str) -> None:
+        """Types ``record`` as the visit's 过程记录 while the station changes the same field first
+        (through the sync API, as its computer would), then taps 保存: the phone's change conflicts."""
+        self.page.goto(self.server.url + f"/app/#/activity/{activity}/edit")
+        self.page.get_by_label("过程记录").fill(record)
+        Station(self.server, "zhan-juegang").push("activity", activity, {"record": "辅导站先改的过程记录。"}, version)
+        self.page.get_by_role("button", name="保存", exact=True).click()
+
     def new_page(self) -> Page:
         page = self.context.new_page()
         page.on("dialog", self._dialog)

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .phone import Phone, Station, own_pending_visit, visits_with
+from .phone import Phone, own_pending_visit, visits_with
 
 pytestmark = pytest.mark.e2e
 
@@ -41,10 +41,7 @@ def test_pwa_sync_card_with_an_open_conflict_asks_for_an_answer_not_all_done(
     phone: Phone = phones.new(module_server)
     phone.enrol("wang.laoshi")
     page = phone.page
-    page.goto(module_server.url + f"/app/#/activity/{activity}/edit")
-    page.get_by_label("过程记录").fill("志愿者在手机上补写的过程记录。")
-    Station(module_server, "zhan-juegang").push("activity", activity, {"record": "辅导站先改的过程记录。"}, version)
-    page.get_by_role("button", name="保存", exact=True).click()
+    phone.save_after_station_edit(activity, version, "志愿者在手机上补写的过程记录。")
     expect(page.get_by_role("link", name="待同步 ⚠1")).to_be_visible()
 
     page.get_by_role("link", name="首页").click()

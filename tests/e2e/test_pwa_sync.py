@@ -457,10 +457,7 @@ def test_pwa_a_save_met_by_a_conflict_says_so_not_that_it_will_sync(server: Serv
     phone: Phone = phones.new(server)
     phone.enrol("wang.laoshi")
     page = phone.page
-    page.goto(server.url + f"/app/#/activity/{activity}/edit")
-    page.get_by_label("过程记录").fill("我在手机上补写的过程记录。")
-    Station(server, "zhan-juegang").push("activity", activity, {"record": "辅导站先改的过程记录。"}, version)
-    page.get_by_role("button", name="保存", exact=True).click()
+    phone.save_after_station_edit(activity, version, "我在手机上补写的过程记录。")
     expect(page.locator("main > p.notice")).to_have_text("⚠ 已保存，但和别人的修改冲突，请到“待同步”里看一下。")
     expect(page.get_by_role("link", name="待同步 ⚠1")).to_be_visible()
     assert query(server, "SELECT record FROM activities WHERE id = ?", activity) == [("辅导站先改的过程记录。",)]
