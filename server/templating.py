@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import pass_context
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
@@ -66,6 +67,11 @@ def chinese_time(value: str | None) -> str:
     return local_time(value, "%Y年%-m月%-d日 %H:%M")
 
 
+def child_code(value: str | None) -> Markup:
+    """A child's code in a span that never wraps: a line cut after BX- reads as two codes."""
+    return Markup('<span class="code">{}</span>').format(value or "")
+
+
 def build_templates(paths: Paths) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(paths.templates)),
@@ -86,4 +92,5 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.filters["label"] = label
     env.filters["chinese_date"] = chinese_date
     env.filters["chinese_time"] = chinese_time
+    env.filters["child_code"] = child_code
     return Jinja2Templates(env=env)
