@@ -250,3 +250,37 @@ def test_a_record_with_a_long_unbroken_run_wraps_on_a_phone_and_prints_whole(
         context.close()
     text = "".join(plain(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages)
     assert run in re.sub(r"\s+", "", text), "the print cuts the record"
+
+
+# Each child's code in the page's text, as a Range over its characters: one client rect per line it
+# is set on, whatever the markup around it (so the check also holds on a page printing codes bare).
+CODE_LINES = """() => {
+  const lines = [];
+  const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const found of node.data.matchAll(/BX-\\d{4}-\\d{4}/g)) {
+      const range = document.createRange();
+      range.setStart(node, found.index);
+      range.setEnd(node, found.index + found[0].length);
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      lines.push([found[0], tops.size]);
+    }
+  }
+  return lines;
+}"""
+
+
+def test_a_childs_code_on_the_conflicts_list_stays_on_one_line_at_phone_width(
+    server: ServerProcess, browser: Browser
+) -> None:
+    """At 390 px the list read 帮扶活动 · 2026年7月12日 · BX- / 2026-0014: a code cut in two is another code."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    try:
+        sign_in(page, server, STATION, "/staff")
+        page.goto(server.url + "/conflicts")
+        lines = page.evaluate(CODE_LINES)
+    finally:
+        context.close()
+    assert lines, "the demo's conflicts name their children by code"
+    assert [code for code, count in lines if count != 1] == []
