@@ -72,6 +72,12 @@ def child_code(value: str | None) -> Markup:
     return Markup('<span class="code">{}</span>').format(value or "")
 
 
+def nowrap(text: str) -> Markup | str:
+    """A day or a time kept on one line: Chinese may break between any two characters, and
+    2026年11月 / 30日 cut at a phone's edge is misread by our 60-to-80-year-old readers."""
+    return Markup('<span class="nowrap">{}</span>').format(text) if text else text
+
+
 def build_templates(paths: Paths) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(paths.templates)),
@@ -90,7 +96,11 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.globals["incomplete_visits"] = incomplete_visits
     env.filters["local_time"] = local_time
     env.filters["label"] = label
-    env.filters["chinese_date"] = chinese_date
-    env.filters["chinese_time"] = chinese_time
+    # In pages a day or time is running text, so it comes whole; ``*_text`` is the bare words for
+    # where markup cannot go (``<title>``, attribute values, ``<option>``).
+    env.filters["chinese_date"] = lambda value: nowrap(chinese_date(value))
+    env.filters["chinese_time"] = lambda value: nowrap(chinese_time(value))
+    env.filters["chinese_date_text"] = chinese_date
+    env.filters["chinese_time_text"] = chinese_time
     env.filters["child_code"] = child_code
     return Jinja2Templates(env=env)

@@ -24,7 +24,7 @@ from sync.users import get_user
 
 from ..deadlines import periods_due
 from ..errors import Forbidden, ParamInvalid
-from ..exports import Filler, period_of, title_of
+from ..exports import Filler, title_of
 from ..queries.returns import PAGE_SIZE, find_return, get_return, list_returns
 from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
 from ..queries.units import get_unit
@@ -178,7 +178,7 @@ async def _render(visit: Visit, ret: dict[str, Any], scope: Scope, *, error: str
     return visit.render("return_detail.html", {
         "ret": ret, "form": shown, "measures": MEASURES, "frozen": frozen, "changes": changes,
         "current_gone": frozen and current is None,
-        "title": title_of(shown), "period": period_of(shown), "filler": _filler(ret),
+        "title": title_of(shown), "filler": _filler(ret),
         "can_edit": may_file(actor, ret["unit_id"]) and ret["status"] in EDITABLE,
         "can_withdraw": may_file(actor, ret["unit_id"]) and ret["status"] == "submitted",
         "can_review": may_review(actor, ret["unit_id"]) and ret["status"] == "submitted",

@@ -28,8 +28,6 @@ from ..exports import (
     Filler,
     content_disposition,
     filename,
-    period_line,
-    period_of,
     title_of,
     to_csv,
     to_xlsx,
@@ -93,7 +91,7 @@ async def stats_form(request: Request) -> Response:
     options = await visit.state.store.read(lambda db: unit_options(db, scope))
     return visit.render("stats_form.html", {
         "form": form, "query": query, "measures": MEASURES, "units": options,
-        "filler": await filler_for(visit, form), "title": title_of(form), "period": period_of(form),
+        "filler": await filler_for(visit, form), "title": title_of(form),
         "own_return": form.own_return, "can_file": may_file(visit.actor, form.unit_id),
         "periods": quick_periods(local_today()),
     })
@@ -129,7 +127,7 @@ async def stats_records(request: Request) -> Response:
     return visit.render("stats_records.html", {
         "query": query, "measure": measure, "records": records,
         "number": sum(int(r["weight"]) for r in records), "scope_name": unit_name if single else
-        f"{unit_name}（合计）", "period": period_line(query.date_from, query.date_to),
+        f"{unit_name}（合计）",
     })
 
 

@@ -257,3 +257,38 @@ def test_on_a_phone_the_county_opens_the_lectures_behind_a_coverage_figure(serve
     check_page(page, width, "county-pairings", errors)
     assert not errors, errors
     page.context.close()
+
+
+# Every day and time the page prints (2026年11月30日, 2026年12月5日 03:00) and on how many lines it lies.
+DAY_LINES = r"""() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.textContent.matchAll(/\d{4}年\d{1,2}月\d{1,2}日(?: \d\d:\d\d)?/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      if (rects.length) out.push([m[0], new Set(rects.map(r => Math.round(r.top))).size]);
+    }
+  }
+  return out;
+}"""
+
+
+def test_a_day_or_a_time_on_the_county_pages_never_breaks_inside_at_phone_width(server: ServerProcess,
+                                                                                 browser: Browser) -> None:
+    """The return read 统计时段：2026年11月1日至2026年11月 / 30日 at 390 px, and its lock line
+    （2026年12月5 / 日 03:00）: Chinese breaks between any two characters, so a day came apart at
+    the edge of the line, where a reader of 70 misreads it. A line now breaks before or after it."""
+    rid = _one(server, "SELECT id FROM stats_returns WHERE deleted = 0 ORDER BY period_to DESC LIMIT 1")
+    page, errors = _open(browser, server, "county", "phone")
+    seen = 0
+    for path in (f"/returns/{rid}", "/reports/stats", "/returns/deadlines", "/returns", "/quiet", "/dashboard"):
+        page.goto(server.url + path)
+        days = page.evaluate(DAY_LINES)
+        seen += len(days)
+        assert all(lines == 1 for _, lines in days), (path, [d for d in days if d[1] != 1])
+    assert seen >= 10, seen
+    assert not errors, errors
+    page.context.close()

@@ -443,14 +443,31 @@ def test_returns_the_list_the_return_and_its_reviews_write_their_times_in_words(
     site.write(stamp)
     reviewer = site.as_(county.reviewer)
     listing = reviewer.get("/returns").text
-    assert '<td data-label="最后修改">2026年12月4日 23:32</td>' in listing
+    assert '<td data-label="最后修改"><span class="nowrap">2026年12月4日 23:32</span></td>' in listing
     page = reviewer.get(f"/returns/{rid}").text
-    assert "数字为审核通过时（2026年12月4日 23:30）冻结的结果" in page
-    assert re.search(r"<li><strong>通过</strong> · [^<]+ · 2026年12月4日 23:30</li>", page), page
+    assert '数字为审核通过时（<span class="nowrap">2026年12月4日 23:30</span>）冻结的结果' in page
+    assert re.search(r"<li><strong>通过</strong> · [^<]+ · <span class=\"nowrap\">2026年12月4日 23:30</span></li>", page), page
     for shown in (listing, page):
         assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown)
     assert reviewer.post("/returns/deadlines", {"from": "2026-09-01", "to": "2026-12-31", "units_due": "2027-01-10",
                                                 "towns_due": "2027-01-20"}).status_code == 303
     site.write(lambda db: db.execute("UPDATE return_deadlines SET set_at = '2026-12-05T01:07:00.000Z'"))
     deadlines = reviewer.get("/returns/deadlines").text
-    assert re.search(r'<td data-label="设定">[^<，]+，2026年12月5日 09:07</td>', deadlines), deadlines
+    assert re.search(r'<td data-label="设定">[^<，]+，<span class="nowrap">2026年12月5日 09:07</span></td>', deadlines), deadlines
+
+
+CHINESE_DAY = r"\d{4}年\d{1,2}月\d{1,2}日(?: \d\d:\d\d)?"
+
+
+def test_returns_every_day_and_time_on_the_return_sits_whole_in_a_nowrap_span(site: Site, county: Any) -> None:
+    """At 390 px the return read 统计时段：2026年11月1日至2026年11月 / 30日 and 冻结的结果（2026年12月5 / 日 03:00）:
+    Chinese breaks between any two characters, so each day and time the page prints is kept on one line."""
+    rid = _approved(site, county)
+    page = site.as_(county.reviewer).get(f"/returns/{rid}").text
+    body = page.split("</title>", 1)[1]
+    days = re.findall(rf'(?:<span class="nowrap">)?{CHINESE_DAY}(?:</span>)?', body)
+    assert len(days) >= 4, days  # the period's two days, the freezing time, the review's time, 填表时间
+    loose = [d for d in days if not (d.startswith('<span class="nowrap">') and d.endswith("</span>"))]
+    assert not loose, loose
+    assert '统计时段：<span class="nowrap">2026年9月1日</span>至<span class="nowrap">2026年12月31日</span>' in body
+    assert "<title>统计表报送 · " in page and "nowrap" not in page.split("</title>", 1)[0]
