@@ -100,6 +100,7 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     # where markup cannot go (``<title>``, attribute values, ``<option>``).
     env.filters["chinese_date"] = lambda value: nowrap(chinese_date(value))
     env.filters["chinese_time"] = lambda value: nowrap(chinese_time(value))
+    env.filters["nowrap"] = nowrap
     env.filters["chinese_date_text"] = chinese_date
     env.filters["chinese_time_text"] = chinese_time
     env.filters["child_code"] = child_code

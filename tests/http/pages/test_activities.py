@@ -33,7 +33,7 @@ def test_an_activity_entered_for_a_volunteer_names_both_and_reaches_the_voluntee
     on_phone = changes[("activity", activity_id)]["fields"]
     assert on_phone["record"] == VISIT["record"] and on_phone["entered_by"] == w.staff_st11.user_id
     page = html.unescape(browser.get(response.headers["location"]).text)
-    assert "已代录" in page and "王老师（由 站员一一 代录）" in page and "站员一一，20" in page
+    assert "已代录" in page and "王老师（由 站员一一 代录）" in page and '站员一一，<span class="nowrap">20' in page
 
 
 def test_a_visit_entered_leads_to_the_next_one_of_the_same_pairing(site: Site) -> None:

@@ -49,7 +49,8 @@ def test_the_archive_holds_the_whole_timeline_with_who_wrote_and_who_entered_eac
     ids = world_with_history(site)
     page = site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
-    text = html.unescape(page.text)
+    # read as words: each day comes whole in its own <span class="nowrap">
+    text = re.sub(r'<span class="nowrap">([^<]*)</span>', r"\1", html.unescape(page.text))
     # the 代录 visit: every field, its author (the volunteer), who entered it, and its approval
     for words in ("2026年11月10日 · 面对面谈心", "45 分钟", "辅导站谈心室", "了解近况",
                   "王老师电话口述：孩子愿意说话了。", "下周再谈", "2026年11月17日", "平稳", "学习有进步",
@@ -130,7 +131,8 @@ def test_the_activity_history_shows_each_change_with_its_author(site: Site) -> N
     assert "过程记录：家访记录 → 家访记录，补充了孩子的作息" in text
     # Its times as the other pages write them: 2026年12月4日 23:32, not 2026-12-04 23:32.
     history = text.split("谁在什么时候改了哪一项")[1]
-    assert re.search(r'data-label="时间">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d<', history), history[:600]
+    assert re.search(r'data-label="时间"><span class="nowrap">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d</span><',
+                     history), history[:600]
     assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", history)
     assert "审核状态：待审核 → 已退回" in text and "审核带来的变化" in text
     assert (view := access_rows(site, "view_activity", w.activity1)) and view[0]["user_id"] == w.staff_st11.user_id
@@ -151,8 +153,9 @@ def test_a_deleted_visit_stays_in_the_archive_and_its_print_marked_with_who_dele
     for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
         text = html.unescape(site.as_(w.reviewer).get(path).text)
         gone = between(text, "已删除的帮扶记录（1 条", "结对的修改记录")
-        assert "2026年11月12日 · 电话或线上" in gone and "误录的一条" in gone, path
-        assert re.search(r"已删除</span> 王老师（手机）?删除于 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d", gone), path
+        assert '<span class="nowrap">2026年11月12日</span> · 电话或线上' in gone and "误录的一条" in gone, path
+        assert re.search(r'已删除</span> 王老师（手机）?删除于 '
+                         r'<span class="nowrap">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d</span>', gone), path
         assert "已删除：否 → 是" in gone, path
         # counted nowhere: the timeline still says two visits
         assert "2 次帮扶活动" in text and "误录的一条" not in text[:text.index("已删除的帮扶记录")], path
@@ -340,11 +343,14 @@ def test_the_archive_writes_when_it_was_set_up_entered_and_reviewed_in_words(sit
 
     site.write(stamp)
     page = html.unescape(site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}").text)
-    assert re.search(r"<dt>建档</dt><dd>[^<，]+，2026年9月1日 08:00</dd>", page), page
-    assert re.search(r"<dt>录入</dt><dd>王老师，2026年11月20日 18:30；最后修改：[^<，]+，2026年11月22日 10:00</dd>",
+    assert re.search(r'<dt>建档</dt><dd>[^<，]+，<span class="nowrap">2026年9月1日 08:00</span></dd>', page), page
+    assert re.search(r'<dt>录入</dt><dd>王老师，<span class="nowrap">2026年11月20日 18:30</span>；最后修改：[^<，]+，'
+                     r'<span class="nowrap">2026年11月22日 10:00</span></dd>',
                      page)
-    assert re.search(r"</strong> · [^<·]+ · 2026年11月21日 09:15<br>", page)  # the visit's review
-    assert re.search(r"<h3>2026年9月3日 · 结对审核：通过</h3>\s*<p>[^<，]+，2026年9月3日 00:05：同意结对</p>", page)
+    # the visit's review
+    assert re.search(r'</strong> · [^<·]+ · <span class="nowrap">2026年11月21日 09:15</span><br>', page)
+    assert re.search(r'<h3><span class="nowrap">2026年9月3日</span> · 结对审核：通过</h3>\s*'
+                     r'<p>[^<，]+，<span class="nowrap">2026年9月3日 00:05</span>：同意结对</p>', page)
     assert re.search(r"档案数据截至 20\d\d-\d\d-\d\d \d\d:\d\d（北京时间", page)
     text = re.sub(r"<[^>]+>", "", page.split("<main", 1)[1])
     assert re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", text) == re.findall(r"截至 (\S+ \d\d:\d\d)（", text)

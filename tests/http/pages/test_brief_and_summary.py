@@ -345,7 +345,8 @@ def test_summary_says_when_its_draft_was_saved_in_words(site: Site) -> None:
     first, second = site.as_(w.reviewer), site.as_(w.admin)
     assert first.post(url, {"text": "第一位的稿子", "base": "", "action": "save"}, form_page=url).status_code == 303
     site.write(lambda db: db.execute("UPDATE year_summaries SET saved_at = '2026-12-04T15:32:00.000Z'"))
-    assert re.search(r"当前是 [^<]+ 2026年12月4日 23:32 保存的第 1 稿", first.get(url).text)
+    assert re.search(r'当前是 [^<]+ <span class="nowrap">2026年12月4日 23:32</span> 保存的第 1 稿', first.get(url).text)
     clash = second.post(url, {"text": "第二位的稿子", "base": "", "action": "save"}, form_page=url)
-    assert clash.status_code == 409 and re.search(r"于 2026年12月4日 23:32 保存了新的一稿", clash.text), clash.text
+    assert clash.status_code == 409 and re.search(r'于 <span class="nowrap">2026年12月4日 23:32</span> 保存了新的一稿',
+                                                               clash.text), clash.text
     assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", clash.text)

@@ -49,11 +49,12 @@ def test_the_conflict_pages_write_times_as_the_other_pages_do(site: Site) -> Non
     shown = f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
     iso = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
     listing, detail = staff.get("/conflicts").text, staff.get(f"/conflicts/{conflict_id}").text
-    assert f"<small>{shown}</small>" in listing and f"提交，{shown}<" in detail
+    assert f'<small><span class="nowrap">{shown}</span></small>' in listing
+    assert f'提交，<span class="nowrap">{shown}<' in detail
     assert staff.post(f"/conflicts/{conflict_id}", {"choice": "kept"}).status_code == 303
     closed = [staff.get("/conflicts").text, staff.get(f"/conflicts/{conflict_id}").text]
-    assert re.search(r"站员一一 · 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d<", closed[0])
-    assert re.search(r"站员一一 于 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d 处理", closed[1])
+    assert re.search(r'站员一一 · <span class="nowrap">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d</span><', closed[0])
+    assert re.search(r'站员一一 于 <span class="nowrap">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d</span> 处理', closed[1])
     assert not any(iso.search(page) for page in [listing, detail, *closed])
 
 

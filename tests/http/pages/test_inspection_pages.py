@@ -425,13 +425,13 @@ def test_an_inspections_day_deadline_and_recording_time_are_written_in_words(sit
     browser = site.as_(w.reviewer)
     page = browser.get(f"/inspections/{iid}").text
     assert re.search(r"<title>督查 [^<]* 2026年11月3日", page)
-    assert re.search(r"<dt>记录人</dt><dd>[^<，]*，2026年12月4日 23:32</dd>", page), page
-    assert "期限 2026年12月15日，未整改 1 项" in page
+    assert re.search(r'<dt>记录人</dt><dd>[^<，]*，<span class="nowrap">2026年12月4日 23:32</span></dd>', page), page
+    assert '期限 <span class="nowrap">2026年12月15日</span>，未整改 1 项' in page
     listing = _table(browser.get("/inspections", params={"year": "2026"}).text)
     history = browser.get(f"/inspections/units/{w.st12}").text
     summary = browser.get("/summary", params={"unit": w.st12, "year": "2026"}).text
     for shown in (listing, history, summary):  # the history's score chart names its points by day, too
-        assert f'<a href="/inspections/{iid}">2026年11月3日</a>' in shown, shown
-        assert "期限 2026年12月15日，未整改 1 项" in shown
+        assert f'<a href="/inspections/{iid}"><span class="nowrap">2026年11月3日</span></a>' in shown, shown
+        assert '期限 <span class="nowrap">2026年12月15日</span>，未整改 1 项' in shown
         m = re.search(r">\d{4}-\d\d-\d\d<|期限 \d{4}-", shown)
         assert not m, shown[m.start() - 400:m.end()]

@@ -390,7 +390,7 @@ def test_a_childs_file_and_the_list_gather_activities_from_every_pairing_of_the_
     child = site.write(history)
     browser = site.as_(w.staff_st11)
     page = browser.get(f"/mentees/{child}").text
-    assert "共 12 次，最近一次 2026年11月12日" in page and "别的孩子" not in page
+    assert '共 12 次，最近一次 <span class="nowrap">2026年11月12日' in page and "别的孩子" not in page
     assert re.findall(r"记录(2026-11-\d\d)", page) == days[::-1][:8]  # the newest eight, across both pairings
     # and says the table holds the newest eight only, so nobody takes it for the whole history
     assert "下表只列最近 8 次；全部 12 次的准备、记录和跟踪见上面各次结对的档案。" in page
@@ -506,7 +506,7 @@ def test_the_list_finds_the_children_not_screened_again_this_half_year(site: Sit
     browser = site.as_(w.staff_st11)
     due = browser.get("/mentees", params={"q": "HY-", "screening": "due"}).text
     assert [c for c in ("screened", "before", "deleted", "never") if f"HY-{c}" in due] == ["before", "deleted", "never"]
-    assert "共 3 人" in due and f"{start.year}年{start.month}月1日以来还没有摸排记录" in due
+    assert "共 3 人" in due and f'{start.year}年{start.month}月1日</span>以来还没有摸排记录' in due
     assert 'value="due" selected' in due
     every = browser.get("/mentees", params={"q": "HY-"}).text
     assert "共 4 人" in every

@@ -163,7 +163,8 @@ def test_an_enrolment_codes_expiry_is_written_as_the_other_pages_write_times(sit
     stored = site.read(lambda db: db.execute("SELECT expires_at FROM enrol_codes WHERE code_hash = ?",
                                              [hashlib.sha256(code.encode()).hexdigest()]).fetchone()[0])
     ends = datetime.datetime.fromisoformat(stored.replace("Z", "+00:00")) + datetime.timedelta(hours=8)
-    assert f"<p>{ends.year}年{ends.month}月{ends.day}日 {ends:%H:%M} 前有效，只能用一次。" in page
+    words = f"{ends.year}年{ends.month}月{ends.day}日 {ends:%H:%M}"
+    assert f'<p><span class="nowrap">{words}</span> 前有效，只能用一次。' in page
     assert not re.search(r"\d{4}-\d\d-\d\d", page.split('id="enrol-link"')[1])
 
 
@@ -373,17 +374,17 @@ def test_a_volunteers_phones_and_last_sync_are_written_in_words_on_the_page_and_
         " revoked_at = '2026-12-05T02:10:00.000Z', revoked_reason = '手机丢失' WHERE id = ?", [w.mentor1.device_id]))
     browser = site.as_(w.staff_st11)
     page = browser.get(f"/mentors/{w.mentor1.user_id}").text
-    assert '<td data-label="登记时间">2026年11月19日 09:05</td>' in page
-    assert '<td data-label="最近同步">2026年12月4日 23:32</td>' in page
-    assert "手机丢失（2026年12月5日 10:10）" in page
+    assert '<td data-label="登记时间"><span class="nowrap">2026年11月19日 09:05</span></td>' in page
+    assert '<td data-label="最近同步"><span class="nowrap">2026年12月4日 23:32</span></td>' in page
+    assert '手机丢失（<span class="nowrap">2026年12月5日 10:10</span>）' in page
     # 最近帮扶 is the day of the pairing's latest visit, as a day in words.
     last = site.read(lambda db: db.execute(
         "SELECT max(a.date) FROM activities a JOIN pairings p ON p.id = a.pairing_id"
         " WHERE p.mentor_id = ? AND a.deleted = 0", [w.mentor1.user_id]).fetchone()[0])
     day = datetime.date.fromisoformat(last)
-    assert f'<td data-label="最近帮扶">{day.year}年{day.month}月{day.day}日</td>' in page
+    assert f'<td data-label="最近帮扶"><span class="nowrap">{day.year}年{day.month}月{day.day}日</span></td>' in page
     shown = re.sub(r"<[^>]+>", "", page.split("<main", 1)[1])  # what is read; a date field keeps its ISO value
     assert not re.search(r"\d{4}-\d\d-\d\d", shown)
     listing = browser.get("/mentors", params={"active": ""}).text
-    assert '<td data-label="最近同步">2026年12月4日 23:32</td>' in listing
+    assert '<td data-label="最近同步"><span class="nowrap">2026年12月4日 23:32</span></td>' in listing
     assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", listing)

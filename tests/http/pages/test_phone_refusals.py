@@ -24,7 +24,7 @@ def phone_sends_visit(site: Site, device: Any, pairing: str, record_id: str, mut
 
 
 def words(html: str) -> str:
-    return re.sub(r"<[^>]+>|\s+", " ", html)
+    return re.sub(r"(?:<[^>]+>|\s)+", " ", html)
 
 
 def test_a_visit_sent_after_the_pairing_ended_is_refused_but_kept_for_the_station_to_enter(site: Site) -> None:

@@ -178,5 +178,5 @@ def test_the_list_writes_a_referrals_days_in_words(site: Site) -> None:
     w = site.w
     site.write(lambda db: db.execute("UPDATE referrals SET received_on = '2026-11-05' WHERE id = ?", [w.referral1]))
     page = site.as_(w.staff_st11).get("/referrals").text
-    assert '<td data-label="转介日期" class="date">2026年11月2日</td>' in page
-    assert '<td data-label="接收 / 结束">2026年11月5日 / —</td>' in page
+    assert '<td data-label="转介日期" class="date"><span class="nowrap">2026年11月2日</span></td>' in page
+    assert '<td data-label="接收 / 结束"><span class="nowrap">2026年11月5日</span> / —</td>' in page

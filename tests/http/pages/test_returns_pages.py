@@ -446,14 +446,16 @@ def test_returns_the_list_the_return_and_its_reviews_write_their_times_in_words(
     assert '<td data-label="最后修改"><span class="nowrap">2026年12月4日 23:32</span></td>' in listing
     page = reviewer.get(f"/returns/{rid}").text
     assert '数字为审核通过时（<span class="nowrap">2026年12月4日 23:30</span>）冻结的结果' in page
-    assert re.search(r"<li><strong>通过</strong> · [^<]+ · <span class=\"nowrap\">2026年12月4日 23:30</span></li>", page), page
+    assert re.search(r'<li><strong>通过</strong> · [^<]+ · <span class="nowrap">2026年12月4日 23:30</span></li>',
+                     page), page
     for shown in (listing, page):
         assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown)
     assert reviewer.post("/returns/deadlines", {"from": "2026-09-01", "to": "2026-12-31", "units_due": "2027-01-10",
                                                 "towns_due": "2027-01-20"}).status_code == 303
     site.write(lambda db: db.execute("UPDATE return_deadlines SET set_at = '2026-12-05T01:07:00.000Z'"))
     deadlines = reviewer.get("/returns/deadlines").text
-    assert re.search(r'<td data-label="设定">[^<，]+，<span class="nowrap">2026年12月5日 09:07</span></td>', deadlines), deadlines
+    assert re.search(r'<td data-label="设定">[^<，]+，<span class="nowrap">2026年12月5日 09:07</span></td>',
+                     deadlines), deadlines
 
 
 CHINESE_DAY = r"\d{4}年\d{1,2}月\d{1,2}日(?: \d\d:\d\d)?"

@@ -144,7 +144,7 @@ def test_stats_drill_down_names_a_row_unit_alone_and_a_town_with_its_total(site:
     town = reviewer.get(f"/reports/stats/records?unit={county.town1}&{YEAR}&measure=talks").text
     assert "掘港小学辅导站" in station and "掘港小学辅导站（合计）" not in station
     assert "掘港街道（合计）" in town
-    assert "统计时段：2026年1月1日至2026年12月31日" in town
+    assert '统计时段：<span class="nowrap">2026年1月1日</span>至<span class="nowrap">2026年12月31日</span>' in town
 
 
 @pytest.mark.parametrize("unit", ["town1", "st11"])
@@ -298,7 +298,8 @@ def test_stats_form_offers_last_month_this_month_and_the_year_in_one_tap(site: S
     # 上个月 opens the form for the whole of last month, for the unit shown.
     last = today.replace(day=1) - datetime.timedelta(days=1)
     shown = html.unescape(county.get(links[0][0]).text)
-    assert f"统计时段：{last.year}年{last.month}月1日至{last.year}年{last.month}月{last.day}日" in shown
+    assert (f'统计时段：<span class="nowrap">{last.year}年{last.month}月1日</span>至'
+            f'<span class="nowrap">{last.year}年{last.month}月{last.day}日</span>') in shown
     assert f'value="{last.replace(day=1).isoformat()}"' in shown and f"unit={w.county}" in links[0][0]
     # Across the turn of the year and in February of a leap year.
     assert quick_periods(datetime.date(2027, 1, 15))[0][1:] == ("2026-12-01", "2026-12-31")
