@@ -45,6 +45,17 @@ def make_device(db: sqlite_utils.Database, actor: Actor, name: str = "手机") -
     return Actor(actor.user_id, actor.role, actor.unit_id, device_id, actor.name)
 
 
+def make_county_staff(db: sqlite_utils.Database, county_id: str) -> Actor:
+    """A staff account at the county itself: it reads names and reaches every unit, so it moves a
+    child between towns, the write the admin (which writes no child's file) no longer makes. Made
+    inside a transaction already open too (a page test's ``site.write``)."""
+    if not db.conn.in_transaction:
+        return make_user(db, "staff", county_id, name="县直干事")
+    uid = create_user(db, login=f"staff-{new_id()[-8:]}", name="县直干事", role="staff", unit_id=county_id,
+                      password_hash=None, must_change_password=False)
+    return Actor(uid, "staff", county_id, None, "县直干事")
+
+
 def make_mentee(db: sqlite_utils.Database, staff: Actor, unit_id: str, **overrides: Any) -> str:
     fields = {"unit_id": unit_id, "code": f"M-{new_id()[-6:]}", "name": "小明", "categories": ["psych"]}
     return mutate(db, staff, "mentee", {**fields, **overrides})

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from sync import apply_mutations, connect, migrations, mutations
 
-from ..factories import make_county, make_mentee, make_pairing, row
+from ..factories import make_county, make_county_staff, make_mentee, make_pairing, row
 
 INDEX = st.integers(0, 10_000)
 
@@ -30,7 +30,7 @@ class CountyWrites(RuleBasedStateMachine):
         migrations.apply(self.db)
         self.w = make_county(self.db)
         self.units = [self.w.st11, self.w.st12, self.w.st21, self.w.st22]
-        self.staff = self.w.admin
+        self.staff = make_county_staff(self.db, self.w.county)  # reaches every unit, and reads names
 
     def teardown(self) -> None:
         self.db.close()

@@ -21,7 +21,7 @@ from server.queries.stats import figures_for_return
 from sync import apply_mutations, mutations, new_id
 from sync.returns import install_figures
 
-from ..factories import delete, make_county, make_unit, mutate, push, remove, row, upsert
+from ..factories import delete, make_county, make_county_staff, make_unit, mutate, push, remove, row, upsert
 
 
 @pytest.fixture(autouse=True)
@@ -189,7 +189,7 @@ def test_an_ended_pairing_of_a_closed_child_is_not_started_again(db: sqlite_util
 
 
 def test_a_child_with_a_running_pairing_is_not_deleted_by_any_writer(db: sqlite_utils.Database, w: Any) -> None:
-    for who in (w.staff_st11, w.staff_town1, w.admin):
+    for who in (w.staff_st11, w.staff_town1, make_county_staff(db, w.county)):
         (page,) = apply_mutations(db, who, [mutations.delete("mentee", w.mentee1,
                                                              base_version=row(db, "mentee", w.mentee1)["version"])])
         assert page.status == "rejected", page.answer()

@@ -18,7 +18,7 @@ import pytest
 import sqlite_utils
 
 from sync import Actor, migrations, new_id, transaction
-from tests.factories import make_county, mutate, pull_all, push, row, upsert
+from tests.factories import make_county, make_county_staff, mutate, pull_all, push, row, upsert
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_staff_of_the_old_school_drop_the_reviews_of_a_mentee_who_moved(db: sqli
     held, _, cursor = pull_all(db, w.staff_st11)
     assert ("review", w.review1) in held
     version = row(db, "mentee", w.mentee1)["version"]
-    mutate(db, w.admin, "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version)
+    mutate(db, make_county_staff(db, w.county), "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version)
     _, drops, _ = pull_all(db, w.staff_st11, cursor)
     assert ("review", w.review1) in drops
     assert ("mentee", w.mentee1) in drops and ("activity", w.activity1) in drops

@@ -42,11 +42,12 @@ READS = {role: set(ENTITIES) if role in UNIT_SCOPED else set() for role in ROLES
 READS["mentor"] = set(MENTOR_OWN)
 
 STATION_WRITERS = {"station_staff", "town_staff", "admin"}
+CHILD_WRITERS = STATION_WRITERS - {"admin"}  # the admin reads children by code only and writes no child's file
 UPDATES = {
-    "mentee": STATION_WRITERS | {"mentor"},      # a mentor may edit guardian contact and notes
+    "mentee": CHILD_WRITERS | {"mentor"},        # a mentor may edit guardian contact and notes
     "pairing": STATION_WRITERS,                   # read-only on the phone
     "activity": STATION_WRITERS | {"mentor"},
-    "screening": STATION_WRITERS,                 # screening 1 was written by staff: not the mentor's to edit
+    "screening": CHILD_WRITERS,                   # screening 1 was written by staff: not the mentor's to edit
     "event": STATION_WRITERS,
     "enrolment": STATION_WRITERS,
     "stats_return": STATION_WRITERS,
@@ -58,10 +59,10 @@ UPDATES = {
     "inspection": {"station_staff", "reviewer", "admin"},
 }
 CREATES = {
-    "mentee": STATION_WRITERS,
+    "mentee": CHILD_WRITERS,
     "pairing": STATION_WRITERS,
     "activity": STATION_WRITERS | {"mentor"},
-    "screening": STATION_WRITERS | {"mentor"},
+    "screening": CHILD_WRITERS | {"mentor"},
     "event": STATION_WRITERS,
     "enrolment": STATION_WRITERS,
     "stats_return": STATION_WRITERS,
@@ -71,10 +72,10 @@ CREATES = {
     "inspection": {"town_staff", "reviewer", "admin"},  # a station never inspects itself
 }
 DELETES = {
-    "mentee": STATION_WRITERS,
+    "mentee": CHILD_WRITERS,
     "pairing": STATION_WRITERS,
     "activity": STATION_WRITERS | {"mentor"},
-    "screening": STATION_WRITERS,
+    "screening": CHILD_WRITERS,
     "event": STATION_WRITERS,
     "enrolment": STATION_WRITERS,
     "stats_return": STATION_WRITERS,

@@ -12,7 +12,7 @@ import pytest
 from sync import new_id
 from sync.users import create_user
 
-from ...factories import make_mentee, mutate, pull_all, row
+from ...factories import make_county_staff, make_mentee, mutate, pull_all, row
 from .conftest import PASSWORD, Site, password_hash
 from .test_mentors import FormFields, edit_form
 
@@ -168,7 +168,7 @@ def test_a_school_holding_children_does_not_become_a_town_and_leave_the_statisti
     # A school directly under the county (县直) holding a child: "镇/街道" keeps the tree's shape.
     admin.post("/admin/units", {"name": "县直中学", "kind": "school", "parent_id": w.county})
     school = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '县直中学'").fetchone()[0])
-    site.write(lambda db: make_mentee(db, w.admin, school))
+    site.write(lambda db: make_mentee(db, make_county_staff(db, w.county), school))
     as_town = {"name": "县直中学", "kind": "town", "parent_id": w.county, "base_version": _unit_version(site, school)}
     refused = admin.post(f"/admin/units/{school}", as_town)
     assert refused.status_code == 400 and "不再计入统计表" in refused.text

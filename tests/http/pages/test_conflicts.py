@@ -12,7 +12,7 @@ import sqlite_utils
 
 from sync import Actor, NotAllowed, apply_batch, list_conflicts, load_scope, mutations, new_id, resolve_conflict
 
-from ...factories import mutate, remove, row
+from ...factories import make_county_staff, mutate, remove, row
 from .conftest import Site
 from .station import activity_form, back_after_sign_in, conflict_on_activity1, phone_pull
 
@@ -181,7 +181,8 @@ def test_a_conflict_moves_with_its_child_to_the_new_school(site: Site) -> None:
     old_school = site.as_(w.staff_st11)
     conflict_id = conflict_on_activity1(site, old_school)
     version = site.read(lambda db: row(db, "mentee", w.mentee1)["version"])
-    site.write(lambda db: mutate(db, w.admin, "mentee", {"unit_id": w.st21}, w.mentee1, version))
+    mover = site.write(lambda db: make_county_staff(db, w.county))  # the admin writes no child's file
+    site.write(lambda db: mutate(db, mover, "mentee", {"unit_id": w.st21}, w.mentee1, version))
     # The old school no longer sees the child's conflict, nor may it resolve it ...
     assert PHONE not in html.unescape(old_school.get("/conflicts").text)
     assert old_school.get(f"/conflicts/{conflict_id}").status_code == 404
@@ -347,7 +348,8 @@ def test_taking_a_childs_delete_while_her_risk_flag_is_unhandled_is_refused_on_t
     def prepare(db: sqlite_utils.Database) -> tuple[str, str]:
         end_pairing(db, w.staff_st11, w.pairing1)
         seen = row(db, "mentee", w.mentee1)["version"]
-        mutate(db, w.admin, "mentee", {"notes": "县里补充：奶奶身体不好"}, w.mentee1, base_version=seen)
+        county_staff = make_county_staff(db, w.county)
+        mutate(db, county_staff, "mentee", {"notes": "县里补充：奶奶身体不好"}, w.mentee1, base_version=seen)
         (answer,) = apply_batch(db, w.staff_st11, {"mutations": [
             mutations.delete("mentee", w.mentee1, base_version=seen, mutation_id=1)]}).results
         assert answer["status"] == "conflict", answer

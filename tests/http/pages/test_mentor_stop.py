@@ -15,7 +15,7 @@ from sync import NotAllowed
 from sync.timeutil import local_today
 from sync.users import end_pairings
 
-from ...factories import make_pairing, mutate, row
+from ...factories import make_county_staff, make_pairing, mutate, row
 from .conftest import Browser, Site
 
 
@@ -208,7 +208,8 @@ def test_pairings_of_children_out_of_the_stations_reach_are_named_and_left_untou
     w = site.w
     other = second_pairing(site)
     version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
-    site.write(lambda db: mutate(db, w.admin, "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version))
+    mover = site.write(lambda db: make_county_staff(db, w.county))  # the admin writes no child's file
+    site.write(lambda db: mutate(db, mover, "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version))
     path = f"/mentors/{w.mentor1.user_id}"
     staff = site.as_(w.staff_st11)
     page = staff.get(path).text

@@ -13,7 +13,7 @@ import pytest
 
 from server.qr import qr_svg
 
-from ...factories import mutate, row, table_counts
+from ...factories import make_county_staff, mutate, row, table_counts
 from .conftest import Site
 from .station import record_id_on
 
@@ -210,7 +210,8 @@ def test_no_enrolment_code_for_a_volunteer_whose_paired_child_moved_out_of_the_s
     # enrol a "phone" of its own and pull a child's file its pages answer 404 for.
     w = site.w
     version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
-    site.write(lambda db: mutate(db, w.admin, "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version))
+    mover = site.write(lambda db: make_county_staff(db, w.county))  # the admin writes no child's file
+    site.write(lambda db: mutate(db, mover, "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version))
     for who in (w.staff_st11, w.staff_town1):
         browser = site.as_(who)
         assert browser.get(f"/mentees/{w.mentee1}").status_code == 404

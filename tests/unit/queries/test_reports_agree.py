@@ -19,7 +19,7 @@ from server.queries.stats import compute_stats, figures_for_return, form_from_js
 from sync import load_scope
 from sync.returns import install_figures
 
-from ...factories import make_activity, make_county, make_pairing, mutate, remove, row
+from ...factories import make_activity, make_county, make_county_staff, make_pairing, mutate, remove, row
 
 TODAY = datetime.date(2026, 12, 4)
 NOVEMBER = ("2026-11-01", "2026-11-30")
@@ -37,7 +37,7 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
     remove(db, w.mentor1, "activity", gone)
     moved = row(db, "mentee", w.mentee2)
     assert moved is not None
-    mutate(db, w.admin, "mentee", {"unit_id": w.st21}, w.mentee2, base_version=moved["version"])
+    mutate(db, make_county_staff(db, w.county), "mentee", {"unit_id": w.st21}, w.mentee2, base_version=moved["version"])
     return w
 
 

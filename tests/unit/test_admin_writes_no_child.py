@@ -1,0 +1,49 @@
+"""The admin reads children by pseudonymous code only, so the write path itself refuses the admin a
+child's file and her 摸排 screenings: a future page calling it as the admin cannot set a name the
+admin may not read. Staff (at the county for a move between towns) still write them."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+import sqlite_utils
+
+from sync import new_id
+from tests.factories import delete, make_county, make_county_staff, mutate, push, row, upsert
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
+    yield make_county(db)
+
+
+def test_the_admins_mentee_and_screening_writes_are_rejected_written_nowhere_and_audited(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    child, screening = new_id(), new_id()
+    before = {rid: row(db, entity, rid) for entity, rid in (("mentee", w.mentee1), ("screening", w.screening1))}
+    answers = push(
+        db, w.admin,
+        upsert("mentee", child, {"unit_id": w.st11, "code": "M-ADMIN", "name": "小新", "categories": ["psych"]}, 1),
+        upsert("mentee", w.mentee1, {"name": "改名", "unit_id": w.st21}, 2, base_version=before[w.mentee1]["version"]),
+        delete("mentee", w.mentee1, 3, base_version=before[w.mentee1]["version"]),
+        upsert("screening", screening, {"mentee_id": w.mentee1, "date": "2026-11-20", "psych_problem": True}, 4),
+        upsert("screening", w.screening1, {"notes": "管理员补记"}, 5, base_version=before[w.screening1]["version"]),
+        delete("screening", w.screening1, 6, base_version=before[w.screening1]["version"]),
+    )
+    assert [a["status"] for a in answers] == ["rejected"] * 6, answers
+    assert row(db, "mentee", child) is None and row(db, "screening", screening) is None
+    assert {rid: row(db, entity, rid) for entity, rid in (("mentee", w.mentee1), ("screening", w.screening1))} \
+        == before
+    audit = db.execute("SELECT mutation_id, status, reason FROM sync_audit WHERE device_id = ? ORDER BY mutation_id",
+                       [w.admin.device_id]).fetchall()
+    assert audit == [(a["mutation_id"], "rejected", a["reason"]) for a in answers]
+
+
+def test_staff_at_the_county_move_a_child_between_towns_and_screen_her(db: sqlite_utils.Database,
+                                                                       w: SimpleNamespace) -> None:
+    county_staff = make_county_staff(db, w.county)
+    version = row(db, "mentee", w.mentee1)["version"]
+    mutate(db, county_staff, "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version)
+    screened = mutate(db, county_staff, "screening", {"mentee_id": w.mentee1, "date": "2026-11-20"})
+    assert row(db, "mentee", w.mentee1)["unit_id"] == row(db, "screening", screened)["unit_id"] == w.st21
