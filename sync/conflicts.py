@@ -56,8 +56,20 @@ def inspecting_units(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> d
     return {record_id: unit_id for record_id, unit_id in found}
 
 
+def not_written_by(role: str) -> tuple[str, ...]:
+    """The entities ``role`` writes nothing of (the admin: a child's file and her 摸排): a conflict on
+    one is not theirs to see on the conflict pages or decide, since taking a value writes it."""
+    from .entities import ENTITIES
+
+    return tuple(name for name, e in ENTITIES.items()
+                 if role not in e.creators and role not in e.deleters and not e.writable.get(role))
+
+
 def theirs_to_decide(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` (conflicts already in ``scope``) without those ``about_own_inspection`` leaves out."""
+    """``rows`` (conflicts already in ``scope``) without those ``about_own_inspection`` or
+    ``not_written_by`` leaves out."""
+    unwritten = not_written_by(scope.actor.role)
+    rows = [r for r in rows if r["entity"] not in unwritten]
     inspectors = inspecting_units(db, rows)
     return [r for r in rows if not about_own_inspection(scope, r, inspectors.get(r["record_id"]))]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlite_utils
 
 from sync import Scope
-from sync.conflicts import OF_LIVE_CHILD, theirs_to_decide
+from sync.conflicts import OF_LIVE_CHILD, not_written_by, theirs_to_decide
+from sync.db import placeholders
 
 from .conflicts import readable_sql
 from .filters import in_scope, visible
@@ -25,6 +26,9 @@ def open_conflicts(db: sqlite_utils.Database, scope: Scope) -> int:
     the count says what /conflicts lists (inspections' go through ``sync.conflicts.theirs_to_decide``)."""
     sql, params = in_scope(scope, "conflict", "c")
     sql = f"{sql} AND {OF_LIVE_CHILD} AND {readable_sql(scope)}"
+    if unwritten := not_written_by(scope.actor.role):
+        sql += f" AND c.entity NOT IN ({placeholders(unwritten)})"
+        params = [*params, *unwritten]
     others = int(db.execute(f"SELECT count(*) FROM sync_conflicts c WHERE c.status = 'open'"
                             f" AND c.entity != 'inspection' AND {sql}", params).fetchone()[0])
     inspections = list(db.query(f"SELECT c.entity, c.record_id, c.field, c.unit_id FROM sync_conflicts c"

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 import sqlite_utils
 
-from sync import new_id
+from server.queries.station import open_conflicts
+from sync import NotAllowed, list_conflicts, load_scope, new_id, resolve_conflict
 from tests.factories import delete, make_county, make_county_staff, mutate, push, row, upsert
 
 
@@ -47,3 +48,26 @@ def test_staff_at_the_county_move_a_child_between_towns_and_screen_her(db: sqlit
     mutate(db, county_staff, "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version)
     screened = mutate(db, county_staff, "screening", {"mentee_id": w.mentee1, "date": "2026-11-20"})
     assert row(db, "mentee", w.mentee1)["unit_id"] == row(db, "screening", screened)["unit_id"] == w.st21
+
+
+def test_a_conflict_on_a_childs_file_or_screening_is_not_the_admins_to_see_count_or_decide(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """Taking a conflict's other value writes the record as the one deciding: the admin, which may
+    not write a child's file, is not shown those conflicts (nor counted them) and cannot decide them."""
+    for n, (entity, rid, fields) in enumerate((
+            ("mentee", w.mentee1, ({"risk_level": "watch"}, {"risk_level": "key"})),
+            ("screening", w.screening1, ({"needs": "学业辅导"}, {"needs": "心理疏导"}))), start=1):
+        seen = row(db, entity, rid)["version"]
+        mutate(db, w.staff_st11, entity, fields[0], rid, base_version=seen)
+        (answer,) = push(db, w.staff_town1, upsert(entity, rid, fields[1], n, base_version=seen))
+        assert answer["status"] == "conflict", answer
+    staff_sees = list_conflicts(db, load_scope(db, w.staff_st11))
+    assert sorted(c["entity"] for c in staff_sees) == ["mentee", "screening"]
+    assert open_conflicts(db, load_scope(db, w.staff_st11)) == 2
+    assert list_conflicts(db, load_scope(db, w.admin)) == []
+    assert open_conflicts(db, load_scope(db, w.admin)) == 0
+    for conflict in staff_sees:
+        with pytest.raises(NotAllowed):
+            resolve_conflict(db, w.admin, conflict["id"], "other")
+    assert [c["status"] for c in list_conflicts(db, load_scope(db, w.staff_st11))] == ["open", "open"]
+    assert row(db, "mentee", w.mentee1)["risk_level"] == "watch"
