@@ -22,6 +22,7 @@ from .scope import Actor, Keys, Scope, load_scope
 from .timeutil import utc_now
 
 CHOICES = ("kept", "other", "combined")
+DECIDERS = ("staff", "admin")
 # SQL on sync_conflicts ``c``: the conflicts someone is still to decide leave out those about a
 # deleted child's records, whose file is read-only, and about the visits of a deleted pairing, deleted
 # with it (the write path takes neither value into either); they stay in the archive. The child's
@@ -57,10 +58,13 @@ def inspecting_units(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> d
 
 
 def not_written_by(role: str) -> tuple[str, ...]:
-    """The entities ``role`` writes nothing of (the admin: a child's file and her 摸排): a conflict on
-    one is not theirs to see on the conflict pages or decide, since taking a value writes it."""
+    """The entities a role that decides conflicts (staff, admin) writes nothing of (the admin: a
+    child's file and her 摸排): a conflict on one is not theirs to see on the conflict pages or decide,
+    since taking a value writes it. The county reviewer decides none and reads them all (archives)."""
     from .entities import ENTITIES
 
+    if role not in DECIDERS:
+        return ()
     return tuple(name for name, e in ENTITIES.items()
                  if role not in e.creators and role not in e.deleters and not e.writable.get(role))
 
@@ -108,7 +112,7 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
     """
     if choice not in CHOICES:
         raise NotAllowed(f"处理方式应为 {' 或 '.join(CHOICES)}。")
-    if actor.role not in ("staff", "admin"):
+    if actor.role not in DECIDERS:
         raise NotAllowed("只有辅导站工作人员可以处理冲突。")
     with _atomic(db):
         cursor = db.execute("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id])

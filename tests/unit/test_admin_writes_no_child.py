@@ -65,6 +65,7 @@ def test_a_conflict_on_a_childs_file_or_screening_is_not_the_admins_to_see_count
     assert sorted(c["entity"] for c in staff_sees) == ["mentee", "screening"]
     assert open_conflicts(db, load_scope(db, w.staff_st11)) == 2
     assert list_conflicts(db, load_scope(db, w.admin)) == []
+    assert len(list_conflicts(db, load_scope(db, w.reviewer))) == 2  # the county reads them (archives), decides none
     assert open_conflicts(db, load_scope(db, w.admin)) == 0
     for conflict in staff_sees:
         with pytest.raises(NotAllowed):
