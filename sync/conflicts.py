@@ -8,6 +8,7 @@ conflict row keeps both values after it is closed, and the audit keeps every ste
 """
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlite_utils
 
 from .apply import Outcome, _atomic, apply_mutations
 from .db import placeholders, select_in
+from .entities import ENTITIES
 from .errors import NotAllowed
 from .mutations import delete, upsert
 from .rules import RECTIFICATION
@@ -57,12 +59,11 @@ def inspecting_units(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> d
     return {record_id: unit_id for record_id, unit_id in found}
 
 
+@functools.cache  # the entity tables are fixed: worked out once a role
 def not_written_by(role: str) -> tuple[str, ...]:
     """The entities a role that decides conflicts (staff, admin) writes nothing of (the admin: a
     child's file and her 摸排): a conflict on one is not theirs to see on the conflict pages or decide,
     since taking a value writes it. The county reviewer decides none and reads them all (archives)."""
-    from .entities import ENTITIES
-
     if role not in DECIDERS:
         return ()
     return tuple(name for name, e in ENTITIES.items()
@@ -145,8 +146,6 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
 def _apply(db: sqlite_utils.Database, actor: Actor, row: dict[str, Any], value: Any,
            seen_version: int | None) -> Outcome:
     """Write ``value`` into the conflicted field (or delete, for a delete conflict) as ``actor``."""
-    from .entities import ENTITIES
-
     table = ENTITIES[row["entity"]].table
     version = db.execute(f"SELECT version FROM {table} WHERE id = ?", [row["record_id"]]).fetchone()[0]
     if seen_version is not None and seen_version != version:

@@ -18,7 +18,7 @@ from sync.entities import ENTITIES
 from sync.records import load_rows
 from sync.scope import Keys
 
-from .archives import PRIVATE_FIELDS, reads_private, sees_names, user_names
+from .archives import sees_names, user_names
 
 
 def _records(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -86,26 +86,9 @@ def _enrich(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]])
     return rows
 
 
-def _readable(scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The conflicts whose values ``scope`` may read: both values of a child's name, guardian, number
-    or 备注 are what names the child, so deciding them is for the staff who see names, not the admin."""
-    if reads_private(scope.actor.role):
-        return rows
-    return [r for r in rows if r["field"] not in PRIVATE_FIELDS.get(r["entity"], ())]
-
-
-def readable_sql(scope: Scope, alias: str = "c") -> str:
-    """``_readable`` as a condition on ``sync_conflicts`` ``alias``, for the counts of what /conflicts lists."""
-    if reads_private(scope.actor.role):
-        return "1"
-    hidden = " OR ".join(f"({alias}.entity = '{entity}' AND {alias}.field IN ({', '.join(repr(f) for f in fields)}))"
-                         for entity, fields in PRIVATE_FIELDS.items())
-    return f"NOT ({hidden})"
-
-
 def open_conflicts(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
     """Unresolved conflicts in scope, oldest first, with their record and the field's current value."""
-    return _enrich(db, scope, _readable(scope, list_conflicts(db, scope)))
+    return _enrich(db, scope, list_conflicts(db, scope))
 
 
 def get_conflict(db: sqlite_utils.Database, scope: Scope, conflict_id: str) -> dict[str, Any] | None:
@@ -113,7 +96,7 @@ def get_conflict(db: sqlite_utils.Database, scope: Scope, conflict_id: str) -> d
     row = next(db.query("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id]), None)
     if row is None or scope.is_mentor or not scope.allows(Keys(row["unit_id"], row["mentee_id"])):
         return None
-    if not theirs_to_decide(db, scope, [row]) or not _readable(scope, [row]):
+    if not theirs_to_decide(db, scope, [row]):
         return None
     for name in ("kept_value", "other_value"):
         row[name] = json.loads(row[name]) if row[name] is not None else None
@@ -122,6 +105,5 @@ def get_conflict(db: sqlite_utils.Database, scope: Scope, conflict_id: str) -> d
 
 def resolved_recently(db: sqlite_utils.Database, scope: Scope, limit: int = 20) -> list[dict[str, Any]]:
     """The latest resolved conflicts in scope (both values kept on record), newest first."""
-    rows = sorted(_readable(scope, list_conflicts(db, scope, status="resolved")),
-                  key=lambda r: r["resolved_at"] or "", reverse=True)
+    rows = sorted(list_conflicts(db, scope, status="resolved"), key=lambda r: r["resolved_at"] or "", reverse=True)
     return _enrich(db, scope, rows[:limit])

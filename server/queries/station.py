@@ -7,7 +7,6 @@ from sync import Scope
 from sync.conflicts import OF_LIVE_CHILD, not_written_by, theirs_to_decide
 from sync.db import placeholders
 
-from .conflicts import readable_sql
 from .filters import in_scope, visible
 from .review import IS_WAITING, WAITING
 
@@ -25,7 +24,7 @@ def open_conflicts(db: sqlite_utils.Database, scope: Scope) -> int:
     """Unresolved sync conflicts on records of units in ``scope`` that are the person's to decide:
     the count says what /conflicts lists (inspections' go through ``sync.conflicts.theirs_to_decide``)."""
     sql, params = in_scope(scope, "conflict", "c")
-    sql = f"{sql} AND {OF_LIVE_CHILD} AND {readable_sql(scope)}"
+    sql = f"{sql} AND {OF_LIVE_CHILD}"
     if unwritten := not_written_by(scope.actor.role):
         sql += f" AND c.entity NOT IN ({placeholders(unwritten)})"
         params = [*params, *unwritten]
