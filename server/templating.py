@@ -67,15 +67,20 @@ def chinese_time(value: str | None) -> str:
     return local_time(value, "%Y年%-m月%-d日 %H:%M")
 
 
-def child_code(value: str | None) -> Markup:
-    """A child's code in a span that never wraps: a line cut after BX- reads as two codes."""
-    return Markup('<span class="code">{}</span>').format(value or "")
+def _whole(css_class: str, text: str | None) -> Markup | str:
+    """``text`` in a span of ``css_class``, whose CSS keeps it on one line; nothing for no text."""
+    return Markup('<span class="{}">{}</span>').format(css_class, text) if text else ""
+
+
+def child_code(value: str | None) -> Markup | str:
+    """A child's code kept on one line: a line cut after BX- reads as two codes."""
+    return _whole("code", value)
 
 
 def nowrap(text: str) -> Markup | str:
     """A day or a time kept on one line: Chinese may break between any two characters, and
     2026年11月 / 30日 cut at a phone's edge is misread by our 60-to-80-year-old readers."""
-    return Markup('<span class="nowrap">{}</span>').format(text) if text else text
+    return _whole("nowrap", text)
 
 
 def build_templates(paths: Paths) -> Jinja2Templates:

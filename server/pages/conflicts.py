@@ -133,18 +133,19 @@ async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: 
                   error: str | None = None, record_version: int | None = None, status: int = 200,
                   written_over: bool = False) -> Response:
     combined = None
-    if row["field"] != "_deleted" and not _emptied(row):
+    emptied = _emptied(row)
+    if row["field"] != "_deleted" and not emptied:
         start = _combined_start(row) if value is None else value
         (combined,) = field_views(row["entity"], (row["field"],), {row["field"]: start},
                                   labels={row["field"]: f"合并后的{row['field_label']}"})
         combined.required = False
     choices = {k: v for k, v in CHOICES.items() if k != "combined" or combined is not None}
-    if _emptied(row):  # each choice names what it keeps: the "none" is chosen, or undone, in sight
+    if emptied:  # each choice names what it keeps: the "none" is chosen, or undone, in sight
         choices = {"kept": f"{choices['kept']}：{_show(row, 'kept_value')}",
                    "other": f"{choices['other']}：{_show(row, 'other_value')}"}
     return page.render("conflict_detail.html", {
         "c": _view(page, row), "choices": choices, "resolutions": RESOLUTIONS, "choice": choice,
-        "emptied_words": _emptied_words(row) if _emptied(row) else None,
+        "emptied_words": _emptied_words(row) if emptied else None,
         "combined": combined, "error": error, "record_version": record_version, "written_over": written_over,
     }, status=status)
 

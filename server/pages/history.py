@@ -75,7 +75,7 @@ def conflict_value(entity: str, field: str, value: Any) -> str:
     """One side of a conflict as a person reads it (``_deleted``: the clash of a delete with an edit)."""
     if field == "_deleted":
         return "删除" if value else "保留（不删除）"
-    if value == [] and emptied_list(entity, field, value):
+    if emptied_list(entity, field, value):
         # A side with no box ticked said "none of these" on purpose: （空） read as "not filled in".
         return "无（已全部取消）"
     return show_value(entity, field, value)
