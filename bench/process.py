@@ -174,32 +174,18 @@ class Client:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         rest = buf[end + 4 :]
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            body, rest = self._chunked(rest)
-        else:
-            size = int(headers.get("content-length", "0"))
-            parts, have = [rest], len(rest)
-            while have < size:
-                chunk = self._recv()
-                parts.append(chunk)
-                have += len(chunk)
-            whole = b"".join(parts)
-            body, rest = whole[:size], whole[size:]
+        if "content-length" not in headers:  # the server answers every request with a length
+            raise AssertionError(f"an answer without Content-Length: {lines[:3]}")
+        size = int(headers["content-length"])
+        parts, have = [rest], len(rest)
+        while have < size:
+            chunk = self._recv()
+            parts.append(chunk)
+            have += len(chunk)
+        whole = b"".join(parts)
+        body, rest = whole[:size], whole[size:]
         self.pending = rest
         return status, body, headers.get("connection", "").lower() == "close"
-
-    def _chunked(self, buf: bytes) -> tuple[bytes, bytes]:
-        body = []
-        while True:
-            while (eol := buf.find(b"\r\n")) < 0:
-                buf += self._recv()
-            size = int(buf[:eol].split(b";")[0], 16)
-            while len(buf) < eol + 2 + size + 2:
-                buf += self._recv()
-            body.append(buf[eol + 2 : eol + 2 + size])
-            buf = buf[eol + 2 + size + 2 :]
-            if size == 0:
-                return b"".join(body), buf
 
     def _recv(self) -> bytes:
         assert self.sock is not None
