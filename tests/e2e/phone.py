@@ -129,6 +129,12 @@ class Phone:
             self.choose_a_child()
         self.page.get_by_label("过程记录").fill(record)
 
+    def save_refused_visit(self, record: str) -> None:
+        """A new visit dated a year to come (which the server refuses), saved: it waits in 待同步."""
+        self.start_visit(record)
+        self.page.get_by_label("日期", exact=True).fill("2099-11-30")
+        self.page.get_by_role("button", name="保存", exact=True).click()
+
     def with_clock(self) -> None:
         """Playwright's clock from here on (the 5-minute lock): the page reloads onto it and is unlocked."""
         self.context.clock.install()

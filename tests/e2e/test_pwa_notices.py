@@ -67,9 +67,7 @@ def test_pwa_a_refused_change_on_the_waiting_list_is_pointed_at_below(
     phone: Phone = phones.new(module_server)
     phone.enrol("huang.laoshi")
     page = phone.page
-    phone.start_visit("日期输成了明年的一次谈心。")
-    page.get_by_label("日期", exact=True).fill("2099-11-30")  # the server refuses a day to come
-    page.get_by_role("button", name="保存", exact=True).click()
+    phone.save_refused_visit("日期输成了明年的一次谈心。")
     expect(page.locator("main > p.notice")).to_have_text("⚠ 已保存，但没有被接收，请到“待同步”里看一下。")
     page.get_by_role("link", name="待同步 ↑1").click()
     expect(page.locator(".sync")).to_contain_text("有 1 条修改没有被接收，见下面。")

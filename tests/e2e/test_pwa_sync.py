@@ -276,11 +276,7 @@ def test_pwa_rejected_visit_is_fixed_and_requeued_and_screening_and_guardian_rea
     phone.enrol("zhang.laoshi")
     page = phone.page
     text = "年份输错又改对的一次家访。"
-    page.locator("a", has_text="记一次帮扶").first.click()
-    phone.choose_a_child()
-    page.get_by_label("日期", exact=True).fill("2099-11-30")  # the server refuses a day to come
-    page.get_by_label("过程记录").fill(text)
-    page.get_by_role("button", name="保存", exact=True).click()
+    phone.save_refused_visit(text)
     page.get_by_role("link", name="待同步").click()
     rejected = page.locator(".row", has_text="没有被接收，需要修改")
     expect(rejected).to_contain_text("日期")  # the server's reason, in words
@@ -470,9 +466,7 @@ def test_pwa_a_refused_visit_is_not_said_to_go_by_itself(server: ServerProcess, 
     phone: Phone = phones.new(server)
     phone.enrol("zhang.laoshi")
     page = phone.page
-    phone.start_visit("日期输成了明年的一次家访。")
-    page.get_by_label("日期", exact=True).fill("2099-11-30")  # the server refuses a day to come
-    page.get_by_role("button", name="保存", exact=True).click()
+    phone.save_refused_visit("日期输成了明年的一次家访。")
     expect(page.locator("main > p.notice")).to_have_text("⚠ 已保存，但没有被接收，请到“待同步”里看一下。")
     page.get_by_role("link", name="待同步 ↑1").click()  # a refused change is still unsent
     expect(page.locator(".row", has_text="没有被接收，需要修改")).to_be_visible()
