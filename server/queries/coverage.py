@@ -1,11 +1,16 @@
-"""Lecture coverage (宣讲覆盖率) of the Rudong notice: 第4讲《学会交往 和谐相处》 for every student,
-第5讲《家长如何培养孩子良好的心理素质》 for every parent; the target is 100%.
+"""Lecture coverage (宣讲覆盖率) of the Rudong notice, by half-year: the first half's lectures 第1–3讲
+for every student (上半年宣讲内容覆盖率达到100%), the second half's 第4讲《学会交往 和谐相处》 for every
+student and 第5讲《家长如何培养孩子良好的心理素质》 for every parent; the target is 100% for each.
 
-For a unit and a calendar year:
+For a unit and a ``Period`` (a year and its half):
 
-- reached (students) = the ``participants`` of live ``lecture`` events with ``lecture_no`` 4
-  (audience students or not given) held in that year; reached (parents) = the same for
-  ``lecture_no`` 5 (audience parents or not given);
+- reached, per lecture of the half = the ``participants`` of live ``lecture`` events with that
+  ``lecture_no`` (audience that lecture's — parents for 第5讲, students for the others — or not
+  given) held in the half: 上半年 1 January–30 June, and the summer holiday (1 July–31 August)
+  too, because the notice has stations make up the first half's lectures then (暑假…补课…确保上半年
+  宣讲内容覆盖率达到100%): a 第1–3讲 held in the summer is such a 补课 and counts toward 上半年;
+  下半年 1 July–31 December. ``Period(year)`` without a half is the whole year's 第4讲 and 第5讲,
+  as the dashboard and the year-end summary read them;
 - enrolled = the ``enrolment`` figures (students, parents) of that year (the latest record
   when a unit has several);
 - a station/school counts its own events and enrolment; a town counts the events of its whole
@@ -20,9 +25,10 @@ For a unit and a calendar year:
   without pupils or parents of its own) leaves nobody to reach: that side is met (shown as
   "无需覆盖"), never unknown and never below target, though it has no percentage.
 
-Lists put units below 100% first (unknown ones before all), lowest coverage first.
-``coverage_by_town(db, scope, year)`` is the dashboard's view: one row per town in scope;
-``unit_coverage(db, scope, unit_id, year)`` adds the unit's own total (the year-end summary's figure).
+A unit is below target (偏低) when any lecture of the half is. Lists put units below 100% first
+(unknown ones before all), lowest coverage first.
+``coverage_by_town(db, scope, period)`` is the dashboard's view: one row per town in scope;
+``unit_coverage(db, scope, unit_id, period)`` adds the unit's own total (the year-end summary's figure).
 """
 from __future__ import annotations
 
@@ -38,14 +44,41 @@ from .filters import visible
 from .units import get_unit, unit_tree
 
 STUDENT_LECTURE, PARENT_LECTURE = 4, 5
+# Each lecture's audience: the series speaks to students but for 第5讲, the parents' lecture.
+LECTURE_AUDIENCES = {1: "students", 2: "students", 3: "students", STUDENT_LECTURE: "students",
+                     PARENT_LECTURE: "parents"}
+HALF_LECTURES = {1: (1, 2, 3), 2: (STUDENT_LECTURE, PARENT_LECTURE)}
+HALF_NAMES = {1: "上半年", 2: "下半年"}
+# (first, last) month-day a half's lectures count in; 上半年 runs on through the summer holiday's 补课.
+HALF_DAYS = {None: ("01-01", "12-31"), 1: ("01-01", "08-31"), 2: ("07-01", "12-31")}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year and its half (1 上半年, 2 下半年); no half is the whole year's 第4讲 and 第5讲."""
+    year: int
+    half: int | None = None
+
+    @property
+    def lectures(self) -> tuple[int, ...]:
+        return HALF_LECTURES[self.half or 2]
+
+    @property
+    def first_day(self) -> str:
+        return f"{self.year}-{HALF_DAYS[self.half][0]}"
+
+    @property
+    def last_day(self) -> str:
+        return f"{self.year}-{HALF_DAYS[self.half][1]}"
 
 
 def counted(alias: str) -> str:
     """SQL: the event ``alias`` is a lecture counted toward the coverage of its number, its audience
     that number's or not given. The events list filters by it too, so the lectures a coverage row
     opens add up to the figure it shows."""
+    cases = " ".join(f"WHEN {no} THEN '{audience}'" for no, audience in LECTURE_AUDIENCES.items())
     return (f"{alias}.kind = 'lecture' AND ({alias}.audience IS NULL OR {alias}.audience = CASE {alias}.lecture_no"
-            f" WHEN {STUDENT_LECTURE} THEN 'students' WHEN {PARENT_LECTURE} THEN 'parents' END)")
+            f" {cases} END)")
 
 
 def percent(reached: int, enrolled: int | None) -> float | None:
@@ -63,15 +96,51 @@ def _ratio(reached: int, enrolled: int | None) -> float | None:
 
 
 @dataclass(frozen=True)
+class Lecture:
+    """One lecture's figure in a unit's row: people reached of those it is for."""
+    no: int
+    audience: str
+    reached: int
+    enrolled: int | None
+
+    @property
+    def ratio(self) -> float | None:
+        return _ratio(self.reached, self.enrolled)
+
+    @property
+    def percent(self) -> float | None:
+        return percent(self.reached, self.enrolled)
+
+
+@dataclass(frozen=True)
 class Coverage:
     unit_id: str
     name: str
     kind: str
     town: str  # the town a station/school belongs to ("" for a town)
     students_enrolled: int | None
-    students_reached: int
     parents_enrolled: int | None
-    parents_reached: int
+    reached: tuple[tuple[int, int], ...]  # (lecture_no, people) for each lecture of the period
+
+    @property
+    def lectures(self) -> list[Lecture]:
+        return [Lecture(no, LECTURE_AUDIENCES[no], people,
+                        self.parents_enrolled if LECTURE_AUDIENCES[no] == "parents" else self.students_enrolled)
+                for no, people in self.reached]
+
+    def lecture(self, no: int) -> Lecture:
+        """The figure of lecture ``no``; one the period does not hold has reached nobody."""
+        found = [c for c in self.lectures if c.no == no]
+        return found[0] if found else Lecture(no, LECTURE_AUDIENCES[no], 0, None)
+
+    # The 第4讲 / 第5讲 figures, as the dashboard and the year-end summary read them.
+    @property
+    def students_reached(self) -> int:
+        return self.lecture(STUDENT_LECTURE).reached
+
+    @property
+    def parents_reached(self) -> int:
+        return self.lecture(PARENT_LECTURE).reached
 
     @property
     def student_ratio(self) -> float | None:
@@ -91,8 +160,8 @@ class Coverage:
 
     @property
     def lowest(self) -> float | None:
-        """The lower of the two ratios; None when either is unknown."""
-        ratios = (self.student_ratio, self.parent_ratio)
+        """The lowest ratio of the period's lectures; None when any is unknown."""
+        ratios = [c.ratio for c in self.lectures]
         return None if None in ratios else min(r for r in ratios if r is not None)
 
     @property
@@ -104,29 +173,30 @@ def _sort_key(c: Coverage) -> tuple[int, float, str]:
     return (0 if c.below_target else 1, -1.0 if c.lowest is None else c.lowest, c.name)
 
 
-Reached = dict[str, list[int]]  # unit -> [students, parents]
+Reached = dict[str, dict[int, int]]  # unit -> lecture_no -> people
 Enrolled = dict[str, tuple[int, int]]  # unit -> (students, parents)
 
 
-def _figures(db: sqlite_utils.Database, scope: Scope, year: int) -> tuple[Reached, Enrolled]:
-    """Per unit: reached [students, parents]; enrolled (students, parents)."""
+def _figures(db: sqlite_utils.Database, scope: Scope, period: Period) -> tuple[Reached, Enrolled]:
+    """Per unit: reached per lecture of the period; enrolled (students, parents) in its year."""
     sql, params = visible(scope, "event", "r")
-    reached: dict[str, list[int]] = {}
+    lectures = period.lectures
+    reached: Reached = {}
     for unit_id, lecture_no, people in db.execute(
         f"SELECT r.unit_id, r.lecture_no, total(r.participants) FROM events r WHERE {sql} AND {counted('r')}"
-        " AND r.lecture_no IN (?, ?) AND r.date BETWEEN ? AND ? GROUP BY 1, 2",
-        [*params, STUDENT_LECTURE, PARENT_LECTURE, f"{year}-01-01", f"{year}-12-31"],
+        f" AND r.lecture_no IN ({', '.join('?' * len(lectures))}) AND r.date BETWEEN ? AND ? GROUP BY 1, 2",
+        [*params, *lectures, period.first_day, period.last_day],
     ).fetchall():
-        reached.setdefault(unit_id, [0, 0])[0 if lecture_no == STUDENT_LECTURE else 1] += int(people)
+        reached.setdefault(unit_id, {})[int(lecture_no)] = int(people)
     sql, params = visible(scope, "enrolment", "r")
     enrolled = {row[0]: (int(row[1]), int(row[2])) for row in db.execute(
         f"SELECT r.unit_id, r.students, r.parents FROM enrolments r WHERE {sql} AND r.year = ?"
-        " ORDER BY r.updated_at, r.id", [*params, year]).fetchall()}  # the latest per unit wins
+        " ORDER BY r.updated_at, r.id", [*params, period.year]).fetchall()}  # the latest per unit wins
     return reached, enrolled
 
 
 def _roll_up(unit: dict[str, Any], members: list[dict[str, Any]], parts: list[str], town: str, reached: Reached,
-             enrolled: Enrolled) -> Coverage:
+             enrolled: Enrolled, lectures: tuple[int, ...]) -> Coverage:
     """``members``: the unit's subtree (itself first); ``parts``: the units whose figures make up its
     enrolment. Its enrolment is its own figure if it has one, else the sum of its parts' — unknown if
     any of them has none (a partial sum would show a town as covered when it is not)."""
@@ -137,24 +207,23 @@ def _roll_up(unit: dict[str, Any], members: list[dict[str, Any]], parts: list[st
         total = (sum(e[0] for e in known), sum(e[1] for e in known)) if parts and len(known) == len(parts) else None
     ids = [m["id"] for m in members]
     return Coverage(
-        unit["id"], unit["name"], unit["kind"], town,
-        total[0] if total else None, sum(reached.get(m, [0, 0])[0] for m in ids),
-        total[1] if total else None, sum(reached.get(m, [0, 0])[1] for m in ids),
+        unit["id"], unit["name"], unit["kind"], town, total[0] if total else None, total[1] if total else None,
+        tuple((no, sum(reached.get(m, {}).get(no, 0) for m in ids)) for no in lectures),
     )
 
 
 def unit_coverage(db: sqlite_utils.Database, scope: Scope, unit_id: str,
-                  year: int) -> tuple[Coverage, list[Coverage], list[Coverage]] | None:
-    """(the unit itself, towns, stations/schools) under ``unit_id`` for ``year``; the lists
+                  period: Period) -> tuple[Coverage, list[Coverage], list[Coverage]] | None:
+    """(the unit itself, towns, stations/schools) under ``unit_id`` for ``period``; the lists
     below-target first. The unit's own row is what a report states as its coverage: the same rule
-    as the town rows, so every page gives one figure for one unit and year.
+    as the town rows, so every page gives one figure for one unit and period.
 
     None when the unit is not a live unit in ``scope``.
     """
     if get_unit(db, scope, unit_id) is None:
         return None
     tree = unit_tree(db, scope, root=unit_id)
-    reached, enrolled = _figures(db, scope, year)
+    reached, enrolled = _figures(db, scope, period)
     by_id = {u["id"]: u for u in tree}
     children: dict[str, list[str]] = {}
     for u in tree:
@@ -189,8 +258,8 @@ def unit_coverage(db: sqlite_utils.Database, scope: Scope, unit_id: str,
     def roll_up(u: dict[str, Any]) -> Coverage:
         town = "" if u["kind"] == "town" else town_of(u)
         if u["kind"] in ROW_KINDS:
-            return _roll_up(u, [u], [], town, reached, enrolled)
-        return _roll_up(u, subtree(u["id"]), parts(u["id"]), town, reached, enrolled)
+            return _roll_up(u, [u], [], town, reached, enrolled, period.lectures)
+        return _roll_up(u, subtree(u["id"]), parts(u["id"]), town, reached, enrolled, period.lectures)
 
     towns = [roll_up(u) for u in tree if u["kind"] == "town"]
     schools = [roll_up(u) for u in tree if u["kind"] in ROW_KINDS]
@@ -198,21 +267,21 @@ def unit_coverage(db: sqlite_utils.Database, scope: Scope, unit_id: str,
 
 
 def coverage(db: sqlite_utils.Database, scope: Scope, unit_id: str,
-             year: int) -> tuple[list[Coverage], list[Coverage]] | None:
-    """(towns, stations/schools) under ``unit_id`` for ``year``, each list below-target first.
+             period: Period) -> tuple[list[Coverage], list[Coverage]] | None:
+    """(towns, stations/schools) under ``unit_id`` for ``period``, each list below-target first.
 
     None when the unit is not a live unit in ``scope``.
     """
-    found = unit_coverage(db, scope, unit_id, year)
+    found = unit_coverage(db, scope, unit_id, period)
     return None if found is None else (found[1], found[2])
 
 
-def coverage_by_town(db: sqlite_utils.Database, scope: Scope, year: int) -> list[Coverage]:
+def coverage_by_town(db: sqlite_utils.Database, scope: Scope, period: Period) -> list[Coverage]:
     """One row per live town in ``scope`` (for the dashboard), below-target first."""
     towns: list[Coverage] = []
     tops = [u for u in unit_tree(db, scope) if u["depth"] == 0]
     for top in tops:
-        found = coverage(db, scope, top["id"], year)
+        found = coverage(db, scope, top["id"], period)
         if found is not None:
             towns.extend(found[0])
     return sorted(towns, key=_sort_key)

@@ -36,7 +36,7 @@ from sync import Scope
 from sync.db import placeholders, select_in
 from sync.entities import CATEGORIES
 
-from .coverage import coverage_by_town
+from .coverage import Period, coverage_by_town
 from .filters import DEAD_PAIRINGS, live, running
 from .followups import OPEN_RISK_FLAG
 from .referrals import OPEN
@@ -148,7 +148,7 @@ def lecture_coverage(db: sqlite_utils.Database, scope: Scope, year: int) -> list
              "parents": c.parent_percent, "students_reached": c.students_reached,
              "students_enrolled": c.students_enrolled, "parents_reached": c.parents_reached,
              "parents_enrolled": c.parents_enrolled, "below_target": c.below_target}
-            for c in coverage_by_town(db, scope, year)]
+            for c in coverage_by_town(db, scope, Period(year))]
 
 
 def active_pairings(db: sqlite_utils.Database, units: Units, today: datetime.date

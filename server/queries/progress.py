@@ -19,7 +19,7 @@ from sync.db import placeholders
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
 from sync.timeutil import local_today
 
-from .coverage import unit_coverage
+from .coverage import Period, unit_coverage
 from .filters import running
 from .stats import BASES, KEYS, compute_stats
 
@@ -126,7 +126,7 @@ def coverage_summary(db: sqlite_utils.Database, scope: Scope, unit_id: str, year
     the figure ``/coverage`` and the dashboard show), in percent rounded down (None while an
     enrolment figure is missing), and how many stations/schools are below 100%. None when no unit
     in the subtree has an enrolment figure for the year: nothing to report."""
-    found = unit_coverage(db, scope, unit_id, year)
+    found = unit_coverage(db, scope, unit_id, Period(year))
     if found is None:
         return None
     total, towns, schools = found

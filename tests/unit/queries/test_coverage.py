@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from server.queries.coverage import coverage, coverage_by_town, percent, unit_coverage
+from server.queries.coverage import Period, coverage, coverage_by_town, percent, unit_coverage
 from sync import load_scope
 
 from ...factories import make_county, mutate, remove
@@ -46,7 +46,7 @@ def _table(rows: list[Any]) -> list[tuple[str, int | None, int, int | None, int]
 
 def test_coverage_per_school_is_participants_over_enrolled_below_target_first(db: sqlite_utils.Database,
                                                                               w: Any) -> None:
-    found = coverage(db, load_scope(db, w.reviewer), w.county, 2026)
+    found = coverage(db, load_scope(db, w.reviewer), w.county, Period(2026))
     assert found is not None
     towns, schools = found
     assert _table(schools) == [
@@ -64,16 +64,16 @@ def test_coverage_per_school_is_participants_over_enrolled_below_target_first(db
 
 def test_coverage_by_town_for_the_dashboard_is_one_row_per_town_in_scope(db: sqlite_utils.Database,
                                                                          w: Any) -> None:
-    assert [c.name for c in coverage_by_town(db, load_scope(db, w.reviewer), 2026)] == ["栟茶镇", "掘港街道"]
-    assert [c.name for c in coverage_by_town(db, load_scope(db, w.staff_town1), 2026)] == ["掘港街道"]
-    assert coverage_by_town(db, load_scope(db, w.staff_st11), 2026) == []
+    assert [c.name for c in coverage_by_town(db, load_scope(db, w.reviewer), Period(2026))] == ["栟茶镇", "掘港街道"]
+    assert [c.name for c in coverage_by_town(db, load_scope(db, w.staff_town1), Period(2026))] == ["掘港街道"]
+    assert coverage_by_town(db, load_scope(db, w.staff_st11), Period(2026)) == []
 
 
 def test_coverage_of_another_year_uses_that_years_enrolment(db: sqlite_utils.Database, w: Any) -> None:
-    found = coverage(db, load_scope(db, w.reviewer), w.st21, 2025)
+    found = coverage(db, load_scope(db, w.reviewer), w.st21, Period(2025))
     assert found is not None
     assert _table(found[1]) == [("栟茶小学辅导站", 9, 0, 9, 0)]
-    assert coverage(db, load_scope(db, w.staff_st21), w.st11, 2026) is None
+    assert coverage(db, load_scope(db, w.staff_st21), w.st11, Period(2026)) is None
 
 
 def test_unit_coverage_of_the_county_adds_its_own_lectures_to_its_town_rows(db: sqlite_utils.Database,
@@ -81,7 +81,7 @@ def test_unit_coverage_of_the_county_adds_its_own_lectures_to_its_town_rows(db: 
     mutate(db, w.staff_town2, "enrolment", {"unit_id": w.town2, "year": 2026, "students": 400, "parents": 400})
     mutate(db, w.admin, "event", {"unit_id": w.county, "kind": "lecture", "lecture_no": 4, "audience": "students",
                                   "date": "2026-05-04", "participants": 50})
-    found = unit_coverage(db, load_scope(db, w.reviewer), w.county, 2026)
+    found = unit_coverage(db, load_scope(db, w.reviewer), w.county, Period(2026))
     assert found is not None
     total, towns, _ = found
     # 栟茶镇's own figure stands in for its stations (栟茶中学 has none); the county lecture counts for the county
@@ -95,3 +95,43 @@ def test_percent_rounds_down_so_only_a_reached_target_reads_100() -> None:
     assert percent(1000, 1000) == 100 and percent(1200, 1000) == 120
     assert percent(1, 3) == 33.3 and percent(2, 3) == 66.6
     assert percent(5, 0) is None and percent(5, None) is None
+
+
+def _lectures(c: Any) -> list[tuple[int, int, int | None]]:
+    return [(f.no, f.reached, f.enrolled) for f in c.lectures]
+
+
+def test_first_half_coverage_counts_lectures_1_to_3_held_by_the_end_of_the_summer_holiday(
+        db: sqlite_utils.Database, w: Any) -> None:
+    for no, audience, day, people in (
+            (1, "students", "2026-01-01", 500), (2, None, "2026-06-30", 480),
+            (3, "students", "2026-08-31", 120),  # 暑假补课: counts toward the first half it makes up
+            (3, "students", "2026-03-10", 300),
+            (3, "students", "2026-09-01", 77),  # after the holiday: in neither half
+            (1, "parents", "2026-04-01", 66),  # 第1讲 is the students'
+            (1, "students", "2025-06-01", 55)):  # another year
+        mutate(db, w.staff_st12, "event", {"unit_id": w.st12, "kind": "lecture", "lecture_no": no,
+                                           "audience": audience, "date": day, "participants": people})
+    found = unit_coverage(db, load_scope(db, w.reviewer), w.st12, Period(2026, 1))
+    assert found is not None
+    school = found[0]
+    assert _lectures(school) == [(1, 500, 500), (2, 480, 500), (3, 420, 500)]  # 第4、5讲 are not the first half's
+    assert school.lowest == 0.84 and school.below_target  # 偏低: 第3讲 reached 84%
+
+
+def test_second_half_coverage_counts_lectures_4_and_5_from_july(db: sqlite_utils.Database, w: Any) -> None:
+    # w: 掘港中学 (500/500) held 第4讲 for 250 and 第5讲 for 500 on 15 September; add one in May
+    mutate(db, w.staff_st12, "event", {"unit_id": w.st12, "kind": "lecture", "lecture_no": 4, "date": "2026-05-01",
+                                       "participants": 250})
+    mutate(db, w.staff_st12, "event", {"unit_id": w.st12, "kind": "lecture", "lecture_no": 4, "date": "2026-07-01",
+                                       "participants": 50})
+    scope = load_scope(db, w.reviewer)
+    second = unit_coverage(db, scope, w.st12, Period(2026, 2))
+    first = unit_coverage(db, scope, w.st12, Period(2026, 1))
+    assert second is not None and first is not None
+    assert _lectures(second[0]) == [(4, 300, 500), (5, 500, 500)]  # May's 第4讲 is not the second half's
+    assert second[0].below_target
+    assert _lectures(first[0]) == [(1, 0, 500), (2, 0, 500), (3, 0, 500)]
+    found = coverage(db, scope, w.county, Period(2026, 1))
+    assert found is not None
+    assert all(c.below_target for c in found[1])  # nobody held 第1–3讲: every unit is 偏低
