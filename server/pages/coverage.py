@@ -1,33 +1,50 @@
-"""``/coverage``: lecture coverage (宣讲覆盖率) of the Rudong notice's 4th and 5th lectures, per town and
-per station/school, for a unit and year (defaults: one's own unit, this year); below 100% first."""
+"""``/coverage``: lecture coverage (宣讲覆盖率) of the Rudong notice by half-year — 上半年 第1–3讲,
+下半年 第4讲 and 第5讲 — per town and per station/school, for a unit, year and half (defaults: one's
+own unit, this year, the current half); below 100% (偏低) first."""
 from __future__ import annotations
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..queries.coverage import PARENT_LECTURE, STUDENT_LECTURE
+from sync.timeutil import local_today
+
+from ..errors import ParamInvalid
+from ..queries.coverage import HALF_LECTURES, HALF_NAMES, LECTURE_AUDIENCES, Period
 from ..queries.coverage import coverage as read_coverage
 from ..queries.units import unit_options
 from .common import OFFICE, not_found, require
 from .report_params import read_unit, read_year
 
 
+def read_half(params: QueryParams) -> int:
+    """``half``: 1 上半年, 2 下半年; without it the half today is in."""
+    raw = (params.get("half") or "").strip()
+    if not raw:
+        return 1 if local_today().month <= 6 else 2
+    if raw not in ("1", "2"):
+        raise ParamInvalid(f"半年（half）只能是 1（上半年）或 2（下半年），收到“{raw[:20]}”。")
+    return int(raw)
+
+
 async def coverage(request: Request) -> Response:
     visit = await require(request, OFFICE)
     unit_id = read_unit(request.query_params, visit.actor)
-    year = read_year(request.query_params)
+    period = Period(read_year(request.query_params), read_half(request.query_params))
     scope = await visit.scope()
     state = visit.state
-    found = await state.store.read(lambda db: read_coverage(db, scope, unit_id, year), pool="reports",
+    found = await state.store.read(lambda db: read_coverage(db, scope, unit_id, period), pool="reports",
                                    time_limit_ms=state.settings.report_time_limit_ms)
     if found is None:
         raise not_found("单位")
     towns, schools = found
     options = await state.store.read(lambda db: unit_options(db, scope, kinds=("county", "town")))
     return visit.render("coverage.html", {
-        "towns": towns, "schools": schools, "year": year, "unit_id": unit_id, "units": options,
-        "student_lecture": STUDENT_LECTURE, "parent_lecture": PARENT_LECTURE,
+        "towns": towns, "schools": schools, "period": period, "year": period.year, "unit_id": unit_id,
+        "units": options, "half_name": HALF_NAMES[period.half or 2], "audiences": LECTURE_AUDIENCES,
+        "half_options": {no: f"{name}（第{HALF_LECTURES[no][0]}–{HALF_LECTURES[no][-1]}讲）"
+                         for no, name in HALF_NAMES.items()},
         "below": sum(1 for c in schools if c.below_target),
     })
 

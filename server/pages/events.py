@@ -22,7 +22,7 @@ from sync.timeutil import local_today
 
 from ..errors import ParamInvalid
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors, whole_number
-from ..queries.coverage import PARENT_LECTURE, STUDENT_LECTURE
+from ..queries.coverage import LECTURE_AUDIENCES
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
 from ..queries.units import unit_options
 from ..templating import chinese_date
@@ -80,10 +80,10 @@ def _period(q: QueryParams) -> tuple[str, str]:
 
 
 def _lecture(q: QueryParams) -> str:
-    """``lecture``: the lectures coverage counts for 第4讲 or 第5讲, as a coverage row's figure opens them."""
+    """``lecture``: the lectures coverage counts for one of 第1–5讲, as a coverage row's figure opens them."""
     raw = q.get("lecture", "").strip()
-    if raw not in ("", str(STUDENT_LECTURE), str(PARENT_LECTURE)):
-        raise ParamInvalid(f"讲次（lecture）只能是 {STUDENT_LECTURE} 或 {PARENT_LECTURE}。")
+    if raw not in ("", *map(str, LECTURE_AUDIENCES)):
+        raise ParamInvalid(f"讲次（lecture）只能是 {min(LECTURE_AUDIENCES)}–{max(LECTURE_AUDIENCES)} 之间的一讲。")
     return raw
 
 
@@ -104,7 +104,7 @@ async def event_list(request: Request) -> Response:
     links = page_links(filters, number, pages)
     return page.render("event_list.html", {"rows": rows, "totals": totals, "filters": filters, "units": units,
                                            "kinds": EVENT_KINDS, "links": links, "number": number, "pages": pages,
-                                           "lectures": {"students": STUDENT_LECTURE, "parents": PARENT_LECTURE},
+                                           "lectures": LECTURE_AUDIENCES,
                                            "can_edit": page.actor.role in STAFF})
 
 

@@ -5,6 +5,8 @@ import html
 import re
 from urllib.parse import parse_qsl
 
+from sync.timeutil import local_today
+
 from ...factories import mutate
 from .conftest import Site
 
@@ -22,12 +24,12 @@ def test_coverage_page_lists_units_below_target_first_with_their_ratios(site: Si
                                            "participants": 100})
 
     site.write(records)
-    page = site.as_(w.staff_town1).get("/coverage?year=2026")
+    page = site.as_(w.staff_town1).get("/coverage?year=2026&half=2")
     assert page.status_code == 200
     schools = page.text.split("按学校和辅导站")[1]
     names = re.findall(r'<td data-label="单位"><a [^>]*>([^<]+)</a></td>', schools)
     assert names == ["掘港中学", "掘港小学辅导站"]  # 25% before 100%
-    assert "25%" in schools and "100%" in schools and "（1 个未达 100%）" in page.text
+    assert "25%" in schools and "100%" in schools and "（1 个偏低，未达 100%）" in page.text
     for unreadable in ("20x6", "２０２６", "²⁰²⁶"):  # digits int() refuses give 400, not 500
         assert site.as_(w.staff_town1).get("/coverage", params={"year": unreadable}).status_code == 400
 
@@ -43,11 +45,11 @@ def test_coverage_page_never_shows_a_unit_short_of_target_as_100_percent(site: S
                                            "participants": 1000})
 
     site.write(records)
-    page = site.as_(w.staff_town1).get("/coverage?year=2026").text
+    page = site.as_(w.staff_town1).get("/coverage?year=2026&half=2").text
     row = next(r for r in page.split("<tr>") if '>掘港中学</a></td>' in r)
-    assert '<td data-label="学生覆盖率">99.6%' in row  # 996 of 1000: "%.0f" printed 100%
-    assert '<td data-label="家长覆盖率">100%' in row  # reached, so it may read 100%
-    assert '<span class="badge bad">未达 100%</span>' in row
+    assert '<td data-label="第4讲 学生覆盖率">99.6%' in row  # 996 of 1000: "%.0f" printed 100%
+    assert '<td data-label="第5讲 家长覆盖率">100%' in row  # reached, so it may read 100%
+    assert '<span class="badge bad">偏低 未达 100%</span>' in row
 
 
 def test_every_coverage_row_opens_the_pairings_of_its_unit(site: Site) -> None:
@@ -55,7 +57,7 @@ def test_every_coverage_row_opens_the_pairings_of_its_unit(site: Site) -> None:
     (the children it helps), as many as the database holds under it."""
     w = site.w
     browser = site.as_(w.reviewer)
-    page = browser.get(f"/coverage?unit={w.county}&year=2026").text
+    page = browser.get(f"/coverage?unit={w.county}&year=2026&half=2").text
     rows = re.findall(r'<td data-label="单位"><a href="([^"]+)">([^<]+)</a></td>', page)
     names = re.findall(r'<td data-label="单位">(.*?)</td>', page)
     assert rows and len(rows) == len(names)  # every row is a link
@@ -74,8 +76,9 @@ def test_every_coverage_row_opens_the_pairings_of_its_unit(site: Site) -> None:
 
 
 def test_every_coverage_figure_opens_the_lectures_it_counts(site: Site) -> None:
-    """覆盖 60 % must be checkable: each row's 第4讲 and 第5讲 figure opens /events with that unit's lectures
-    (a town's with the units under it) of that number and year, and the list adds up to the figure."""
+    """覆盖 60 % must be checkable: in either half each row's figure of each lecture (上半年 第1–3讲,
+    下半年 第4讲 and 第5讲) opens /events with that unit's lectures (a town's with the units under it)
+    of that number and half, and the list adds up to the figure."""
     w = site.w
 
     def records(db: object) -> None:
@@ -84,30 +87,69 @@ def test_every_coverage_figure_opens_the_lectures_it_counts(site: Site) -> None:
                 (w.staff_st11, w.st11, 5, None, "2026-09-02", 200),
                 (w.staff_st11, w.st11, 4, "parents", "2026-09-03", 11),  # counts nowhere
                 (w.staff_st11, w.st11, 4, "students", "2025-12-31", 13),  # another year
-                (w.staff_st12, w.st12, 4, None, "2026-03-01", 150),
-                (w.staff_town1, w.town1, 5, "parents", "2026-05-01", 70),  # the town's own: in its row only
-                (w.staff_st21, w.st21, 4, "students", "2026-12-01", 40)):
+                (w.staff_st11, w.st11, 4, "students", "2026-06-30", 17),  # the first half: not its lecture
+                (w.staff_st12, w.st12, 4, None, "2026-07-01", 150),
+                (w.staff_town1, w.town1, 5, "parents", "2026-11-01", 70),  # the town's own: in its row only
+                (w.staff_st21, w.st21, 4, "students", "2026-12-01", 40),
+                (w.staff_st11, w.st11, 1, "students", "2026-03-01", 500),
+                (w.staff_st11, w.st11, 2, None, "2026-06-30", 480),
+                (w.staff_st12, w.st12, 3, "students", "2026-08-20", 90),  # 暑假补课 of the first half
+                (w.staff_st12, w.st12, 3, "students", "2026-09-01", 9),  # after the holiday: in neither
+                (w.staff_st21, w.st21, 1, "parents", "2026-04-01", 8)):  # 第1讲 is the students'
             mutate(db, staff, "event", {"unit_id": unit, "kind": "lecture", "lecture_no": no, "audience": audience,
                                         "date": day, "participants": people})
         mutate(db, w.staff_st12, "enrolment", {"unit_id": w.st12, "year": 2026, "students": 400, "parents": 400})
 
     site.write(records)
     browser = site.as_(w.reviewer)
-    page = browser.get(f"/coverage?unit={w.county}&year=2026").text
-    figures = re.findall(r'<td class="num" data-label="(学生参与／在校|家长参与／家长数)">'
-                         r'<a href="([^"]+)"[^>]*>(\d+)</a> ／', page)
-    rows = re.findall(r'<td data-label="单位">', page)
-    assert len(figures) == 2 * len(rows) == 12  # two towns, four stations/schools
-    shown = {}
-    for label, href, number in figures:
-        href = html.unescape(href)
-        query = dict(parse_qsl(href.split("?", 1)[1]))
-        assert (query["from"], query["to"], query["lecture"]) == (
-            "2026-01-01", "2026-12-31", "4" if label.startswith("学生") else "5")
-        listed = browser.get(href)
-        assert listed.status_code == 200
-        assert re.search(rf"共 \d+ 场，参与 {number} 人次", listed.text), (href, number)
-        shown[(query["unit"], query["lecture"])] = int(number)
-    assert shown[(w.st11, "4")] == 300 and shown[(w.st11, "5")] == 200
-    assert shown[(w.town1, "4")] == 450 and shown[(w.town1, "5")] == 270
-    assert shown[(w.town2, "4")] == 40 and shown[(w.st22, "4")] == 0
+    shown: dict[tuple[str, str, str], int] = {}
+    for half, lectures, days in (("1", "123", ("2026-01-01", "2026-08-31")), ("2", "45", ("2026-07-01", "2026-12-31"))):
+        page = browser.get(f"/coverage?unit={w.county}&year=2026&half={half}").text
+        figures = re.findall(r'<td class="num" data-label="第(\d)讲 (学生参与／在校|家长参与／家长数)">'
+                             r'<a href="([^"]+)"[^>]*>(\d+)</a> ／', page)
+        rows = re.findall(r'<td data-label="单位">', page)
+        assert len(figures) == len(lectures) * len(rows) == len(lectures) * 6  # two towns, four stations/schools
+        for no, label, href, number in figures:
+            assert no in lectures and label.startswith("家长" if no == "5" else "学生")
+            href = html.unescape(href)
+            query = dict(parse_qsl(href.split("?", 1)[1]))
+            assert (query["from"], query["to"], query["lecture"]) == (*days, no)
+            listed = browser.get(href)
+            assert listed.status_code == 200
+            assert re.search(rf"共 \d+ 场，参与 {number} 人次", listed.text), (href, number)
+            shown[(half, query["unit"], no)] = int(number)
+    assert shown[("2", w.st11, "4")] == 300 and shown[("2", w.st11, "5")] == 200
+    assert shown[("2", w.town1, "4")] == 450 and shown[("2", w.town1, "5")] == 270
+    assert shown[("2", w.town2, "4")] == 40 and shown[("2", w.st22, "4")] == 0
+    assert shown[("1", w.st11, "1")] == 500 and shown[("1", w.st11, "2")] == 480 and shown[("1", w.st11, "3")] == 0
+    assert shown[("1", w.town1, "3")] == 90 and shown[("1", w.town2, "1")] == 0
+
+
+def test_coverage_page_shows_the_chosen_half_and_marks_units_below_target(site: Site) -> None:
+    """上半年 reads 第1–3讲 and names the units short of 100% 偏低; without ``half`` the page is the
+    half today is in; a half that is neither is a 400 page, not a 500."""
+    w = site.w
+
+    def records(db: object) -> None:
+        mutate(db, w.staff_st12, "enrolment", {"unit_id": w.st12, "year": 2026, "students": 400, "parents": 400})
+        for no in (1, 2, 3):
+            mutate(db, w.staff_st12, "event", {"unit_id": w.st12, "kind": "lecture", "lecture_no": no,
+                                               "date": "2026-05-01", "participants": 400 if no < 3 else 300})
+
+    site.write(records)
+    browser = site.as_(w.staff_town1)
+    page = browser.get("/coverage?year=2026&half=1")
+    assert page.status_code == 200
+    assert "2026年上半年心理健康教育宣讲覆盖率" in page.text
+    assert '<option value="1" selected>上半年（第1–3讲）</option>' in page.text
+    row = next(r for r in page.text.split("<tr>") if '>掘港中学</a></td>' in r)
+    assert '<td data-label="第1讲 学生覆盖率">100%' in row and '<td data-label="第3讲 学生覆盖率">75%' in row
+    assert '<span class="badge bad">偏低 未达 100%</span>' in row  # 第3讲 short: the unit is short
+    assert "第4讲" not in page.text.split("</form>")[1]
+    assert "（2 个偏低，未达 100%）" in page.text  # 掘港小学辅导站 held none
+    today = browser.get("/coverage").text
+    half = "上半年" if local_today().month <= 6 else "下半年"
+    assert f"{local_today().year}年{half}心理健康教育宣讲覆盖率" in today
+    for unreadable in ("3", "0", "上", "1.5"):
+        refused = browser.get("/coverage", params={"year": "2026", "half": unreadable})
+        assert refused.status_code == 400 and "半年（half）只能是 1（上半年）或 2（下半年）" in refused.text

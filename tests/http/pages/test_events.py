@@ -300,7 +300,7 @@ def test_the_events_lecture_filter_lists_what_coverage_counts_and_refuses_other_
 
     def records(db: Any) -> None:
         for no, audience, people in ((4, None, 30), (4, "parents", 7), (5, None, 40), (5, "students", 9),
-                                     (5, "parents", 50)):
+                                     (5, "parents", 50), (3, "students", 12), (3, "parents", 6)):
             mutate(db, w.staff_st11, "event", {"unit_id": w.st11, "kind": "lecture", "lecture_no": no,
                                                "audience": audience, "date": "2026-10-11", "participants": people})
         mutate(db, w.staff_st11, "event", {"unit_id": w.st11, "kind": "themed", "lecture_no": 4,
@@ -311,8 +311,10 @@ def test_the_events_lecture_filter_lists_what_coverage_counts_and_refuses_other_
     period = {"from": "2026-01-01", "to": "2026-12-31"}
     # event1 (120, students, no number) is no 第4讲; 第4讲 for parents and 第5讲 for students count nowhere.
     assert "共 1 场，参与 30 人次" in browser.get("/events", params={**period, "lecture": "4"}).text
+    # 第1–3讲 (上半年) are the students' too: a 第3讲 for parents counts nowhere.
+    assert "共 1 场，参与 12 人次" in browser.get("/events", params={**period, "lecture": "3"}).text
     assert "共 2 场，参与 90 人次" in browser.get("/events", params={**period, "lecture": "5"}).text
-    for bad in ("3", "四", "4 OR 1"):
+    for bad in ("6", "0", "四", "4 OR 1"):
         response = browser.get("/events", params={**period, "lecture": bad})
         assert response.status_code == 400 and "讲次" in response.text, bad
 
