@@ -92,7 +92,8 @@ COUNTY_PAGES = [
     ("returns-list", "/returns"),  # the demo county set days for last month: its late units at phone width
     ("returns-deadlines", "/returns/deadlines"),
     ("returns-detail", "/returns/{stats_return}"),
-    ("coverage", "/coverage"),
+    ("coverage", "/coverage?half=2"),  # 下半年: 第4讲 and 第5讲, the demo's lectures
+    ("coverage-first-half", "/coverage?half=1"),  # 上半年: 第1–3讲 in three column pairs, every unit 偏低
     ("county-events", "/events?lecture=4"),  # the lectures a coverage figure opens, read-only
 ]
 ADMIN_PAGES = [
@@ -236,8 +237,8 @@ def test_on_a_phone_the_county_opens_the_lectures_behind_a_coverage_figure(serve
     (the list adds up to the figure), then one lecture's page, read-only; both fit the screen."""
     page, errors = _open(browser, server, "county", "phone")
     width = SIZES["phone"]["viewport"]["width"]
-    page.goto(server.url + "/coverage")
-    figures = page.locator('td[data-label="学生参与／在校"] a').filter(has_text=re.compile(r"^[1-9][0-9]*$"))
+    page.goto(server.url + "/coverage?half=2")
+    figures = page.locator('td[data-label="第4讲 学生参与／在校"] a').filter(has_text=re.compile(r"^[1-9][0-9]*$"))
     figure = figures.first
     figure.scroll_into_view_if_needed()
     number = figure.inner_text()

@@ -254,8 +254,8 @@ def _coverage_rows(html: str) -> dict[str, tuple[int, int, str]]:
     towns = html.split("按学校和辅导站")[0]
     return {m[0]: (int(m[1]), int(m[2]), m[3]) for m in re.findall(
         r'<td data-label="单位"><a [^>]*>([^<]+)</a></td>\s*'
-        r'<td class="num" data-label="学生参与／在校"><a [^>]*>(\d+)</a> ／ (\d+)</td>\s*'
-        r'<td data-label="学生覆盖率">([\d.]+)%', towns)}
+        r'<td class="num" data-label="第4讲 学生参与／在校"><a [^>]*>(\d+)</a> ／ (\d+)</td>\s*'
+        r'<td data-label="第4讲 学生覆盖率">([\d.]+)%', towns)}
 
 
 def test_summary_counts_a_towns_own_lecture_as_the_coverage_page_does(site: Site) -> None:
@@ -272,12 +272,12 @@ def test_summary_counts_a_towns_own_lecture_as_the_coverage_page_does(site: Site
 
     site.write(setup)
     town = site.as_(w.staff_town1)
-    rows = _coverage_rows(town.get(f"/coverage?unit={w.town1}&year=2026").text)
+    rows = _coverage_rows(town.get(f"/coverage?unit={w.town1}&year=2026&half=2").text)
     assert rows["掘港街道"] == (800, 1200, "66.6")  # the town's own 100 included; the stations alone give 58.3%
     assert "学生第4讲宣讲覆盖率66.6%" in _draft(town.get(f"/summary?unit={w.town1}&year=2026").text)
 
     county = site.as_(w.reviewer)
-    rows = _coverage_rows(county.get(f"/coverage?unit={w.county}&year=2026").text)
+    rows = _coverage_rows(county.get(f"/coverage?unit={w.county}&year=2026&half=2").text)
     assert rows == {"掘港街道": (800, 1200, "66.6"), "栟茶镇": (150, 400, "37.5")}
     # the county's figure is its town rows added up: (800 + 150) / (1200 + 400) = 59.375%
     assert "学生第4讲宣讲覆盖率59.3%" in _draft(county.get(f"/summary?unit={w.county}&year=2026").text)
