@@ -327,7 +327,8 @@ def test_print_views_fit_a_small_phone_and_a4_paper(module_server: ServerProcess
         page.goto(county.url + "/returns")
         ret = links(page, ID % "returns")[0]
         views = [(archive, A4), ("/summary/print", A4), ("/brief", A4), ("/dashboard", A4),
-                 (ret, A4_LANDSCAPE), ("/stats", A4_LANDSCAPE), ("/coverage", A4_LANDSCAPE)]
+                 (ret, A4_LANDSCAPE), ("/stats", A4_LANDSCAPE), ("/coverage?half=2", A4_LANDSCAPE),
+                 ("/coverage?half=1", A4_LANDSCAPE)]  # 上半年: three lectures, nine columns
         for path, _ in views:
             page.goto(county.url + path)
             walk.check(page, f"{path} @ 360")
