@@ -1,6 +1,6 @@
 """The demo's unit-level records: yearly enrolments and the events each station or school held.
 
-Lectures (心理健康教育第4讲, 家长学校第5讲), class and parent meetings, themed activities and
+Lectures (心理健康教育第1–5讲, 家长学校第5讲), class and parent meetings, themed activities and
 brochures, dated across the period; their participants are shares of ``ENROLMENT``.
 """
 from __future__ import annotations
@@ -51,6 +51,11 @@ def events(demo: Demo, unit: str) -> list[dict[str, Any]]:
         level = next(t.school_level for t in TOWNS if t.key == unit.split(".")[0])
         groups = ("三、四年级", "五、六年级") if level == "primary" else ("七年级", "八、九年级")
         shares = (0.47, 0.5)
+        # The first half's lectures, in the period's first June weeks; dated without the random
+        # stream so that every record after them stays as it was.
+        for no, share in ((1, 0.97), (2, 0.95), (3, 0.9 if level == "primary" else 1)):
+            event("lecture", demo.iso(demo.day(3 * no)), f"心理健康教育第{no}讲（全校）", int(students * share),
+                  lecture_no=no, audience="students")
         for group, share in zip(groups, shares, strict=True):
             event("lecture", when(0.05, 0.35), f"心理健康教育第4讲《学会交往 和谐相处》（{group}）",
                   int(students * share), lecture_no=4, audience="students",

@@ -42,7 +42,7 @@ async def coverage(request: Request) -> Response:
     options = await state.store.read(lambda db: unit_options(db, scope, kinds=("county", "town")))
     return visit.render("coverage.html", {
         "towns": towns, "schools": schools, "period": period, "year": period.year, "unit_id": unit_id,
-        "units": options, "half_name": HALF_NAMES[period.half or 2], "audiences": LECTURE_AUDIENCES,
+        "units": options, "half_name": HALF_NAMES[period.half], "audiences": LECTURE_AUDIENCES,
         "half_options": {no: f"{name}（第{HALF_LECTURES[no][0]}–{HALF_LECTURES[no][-1]}讲）"
                          for no, name in HALF_NAMES.items()},
         "below": sum(1 for c in schools if c.below_target),

@@ -6,11 +6,10 @@ For a unit and a ``Period`` (a year and its half):
 
 - reached, per lecture of the half = the ``participants`` of live ``lecture`` events with that
   ``lecture_no`` (audience that lecture's — parents for 第5讲, students for the others — or not
-  given) held in the half: 上半年 1 January–30 June, and the summer holiday (1 July–31 August)
-  too, because the notice has stations make up the first half's lectures then (暑假…补课…确保上半年
-  宣讲内容覆盖率达到100%): a 第1–3讲 held in the summer is such a 补课 and counts toward 上半年;
-  下半年 1 July–31 December. ``Period(year)`` without a half is the whole year's 第4讲 and 第5讲,
-  as the dashboard and the year-end summary read them;
+  given) held in the period's year. The lecture's number says which half it belongs to, not its
+  date: the notice has stations make up the first half's lectures in the summer holiday
+  (暑假…补课…确保上半年宣讲内容覆盖率达到100%), and a 第4讲 held early has reached its pupils all the
+  same; so 下半年 is the same figure as the dashboard's and the year-end summary's (``Period(year)``);
 - enrolled = the ``enrolment`` figures (students, parents) of that year (the latest record
   when a unit has several);
 - a station/school counts its own events and enrolment; a town counts the events of its whole
@@ -49,27 +48,25 @@ LECTURE_AUDIENCES = {1: "students", 2: "students", 3: "students", STUDENT_LECTUR
                      PARENT_LECTURE: "parents"}
 HALF_LECTURES = {1: (1, 2, 3), 2: (STUDENT_LECTURE, PARENT_LECTURE)}
 HALF_NAMES = {1: "上半年", 2: "下半年"}
-# (first, last) month-day a half's lectures count in; 上半年 runs on through the summer holiday's 补课.
-HALF_DAYS = {None: ("01-01", "12-31"), 1: ("01-01", "08-31"), 2: ("07-01", "12-31")}
 
 
 @dataclass(frozen=True)
 class Period:
-    """A year and its half (1 上半年, 2 下半年); no half is the whole year's 第4讲 and 第5讲."""
+    """A year and its half: 1 上半年 (第1–3讲), 2 下半年 (第4讲 and 第5讲, what the dashboard reads)."""
     year: int
-    half: int | None = None
+    half: int = 2
 
     @property
     def lectures(self) -> tuple[int, ...]:
-        return HALF_LECTURES[self.half or 2]
+        return HALF_LECTURES[self.half]
 
     @property
     def first_day(self) -> str:
-        return f"{self.year}-{HALF_DAYS[self.half][0]}"
+        return f"{self.year}-01-01"
 
     @property
     def last_day(self) -> str:
-        return f"{self.year}-{HALF_DAYS[self.half][1]}"
+        return f"{self.year}-12-31"
 
 
 def counted(alias: str) -> str:

@@ -87,14 +87,14 @@ def test_every_coverage_figure_opens_the_lectures_it_counts(site: Site) -> None:
                 (w.staff_st11, w.st11, 5, None, "2026-09-02", 200),
                 (w.staff_st11, w.st11, 4, "parents", "2026-09-03", 11),  # counts nowhere
                 (w.staff_st11, w.st11, 4, "students", "2025-12-31", 13),  # another year
-                (w.staff_st11, w.st11, 4, "students", "2026-06-30", 17),  # the first half: not its lecture
+                (w.staff_st11, w.st11, 4, "students", "2026-06-30", 17),  # held early: 第4讲 all the same
                 (w.staff_st12, w.st12, 4, None, "2026-07-01", 150),
                 (w.staff_town1, w.town1, 5, "parents", "2026-11-01", 70),  # the town's own: in its row only
                 (w.staff_st21, w.st21, 4, "students", "2026-12-01", 40),
                 (w.staff_st11, w.st11, 1, "students", "2026-03-01", 500),
                 (w.staff_st11, w.st11, 2, None, "2026-06-30", 480),
                 (w.staff_st12, w.st12, 3, "students", "2026-08-20", 90),  # 暑假补课 of the first half
-                (w.staff_st12, w.st12, 3, "students", "2026-09-01", 9),  # after the holiday: in neither
+                (w.staff_st12, w.st12, 3, "students", "2026-09-01", 9),  # a late make-up: still 第3讲
                 (w.staff_st21, w.st21, 1, "parents", "2026-04-01", 8)):  # 第1讲 is the students'
             mutate(db, staff, "event", {"unit_id": unit, "kind": "lecture", "lecture_no": no, "audience": audience,
                                         "date": day, "participants": people})
@@ -103,7 +103,8 @@ def test_every_coverage_figure_opens_the_lectures_it_counts(site: Site) -> None:
     site.write(records)
     browser = site.as_(w.reviewer)
     shown: dict[tuple[str, str, str], int] = {}
-    for half, lectures, days in (("1", "123", ("2026-01-01", "2026-08-31")), ("2", "45", ("2026-07-01", "2026-12-31"))):
+    days = ("2026-01-01", "2026-12-31")  # the year: a lecture's number, not its day, says its half
+    for half, lectures in (("1", "123"), ("2", "45")):
         page = browser.get(f"/coverage?unit={w.county}&year=2026&half={half}").text
         figures = re.findall(r'<td class="num" data-label="第(\d)讲 (学生参与／在校|家长参与／家长数)">'
                              r'<a href="([^"]+)"[^>]*>(\d+)</a> ／', page)
@@ -118,11 +119,11 @@ def test_every_coverage_figure_opens_the_lectures_it_counts(site: Site) -> None:
             assert listed.status_code == 200
             assert re.search(rf"共 \d+ 场，参与 {number} 人次", listed.text), (href, number)
             shown[(half, query["unit"], no)] = int(number)
-    assert shown[("2", w.st11, "4")] == 300 and shown[("2", w.st11, "5")] == 200
-    assert shown[("2", w.town1, "4")] == 450 and shown[("2", w.town1, "5")] == 270
+    assert shown[("2", w.st11, "4")] == 317 and shown[("2", w.st11, "5")] == 200
+    assert shown[("2", w.town1, "4")] == 467 and shown[("2", w.town1, "5")] == 270
     assert shown[("2", w.town2, "4")] == 40 and shown[("2", w.st22, "4")] == 0
     assert shown[("1", w.st11, "1")] == 500 and shown[("1", w.st11, "2")] == 480 and shown[("1", w.st11, "3")] == 0
-    assert shown[("1", w.town1, "3")] == 90 and shown[("1", w.town2, "1")] == 0
+    assert shown[("1", w.town1, "3")] == 99 and shown[("1", w.town2, "1")] == 0
 
 
 def test_coverage_page_shows_the_chosen_half_and_marks_units_below_target(site: Site) -> None:
