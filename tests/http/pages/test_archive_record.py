@@ -138,8 +138,10 @@ def test_the_childs_whole_file_prints_on_one_page_with_every_pairing_visit_scree
     assert f'href="/mentees/{w.mentee1}/print"' in detail and "打印完整档案" in detail
     page = site.as_(w.reviewer).get(f"/mentees/{w.mentee1}/print")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert re.search(r'打印时间：<span class="nowrap">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d</span>（北京时间）',
+                     html.unescape(page.text))
     text = words(page.text)
-    assert re.search(r"打印人：县关工委（如东县）.*打印时间：20\d\d-\d\d-\d\d \d\d:\d\d", text)
+    assert re.search(r"打印人：县关工委（如东县）.*打印时间：20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d", text)
     for part in ("一、孩子的档案", "二、全部结对（2 次）", "三、各次结对的帮扶记录", "四、摸排（1 次）",
                  "五、转介（1 次）"):
         assert part in text, part

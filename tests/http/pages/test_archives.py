@@ -95,7 +95,14 @@ def test_the_print_view_is_an_a4_document_with_page_numbers_and_who_printed_it_w
     page = site.as_(w.reviewer).get(f"/pairings/{w.pairing1}/print")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     text = html.unescape(page.text)
-    assert re.search(r"打印人：县关工委（如东县）.*打印时间：20\d\d-\d\d-\d\d \d\d:\d\d", text)
+    # The time in words, whole on one line, as on the other pages (it read 2026-12-04 21:08)
+    assert re.search(r'打印人：县关工委（如东县）.*打印时间：<span class="nowrap">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d'
+                     r"</span>（北京时间）", text)
+    assert re.search(r'打印时间：<span class="nowrap">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d</span>。', text)
+    # and so are the times of its change history and reviews: ISO is left only where the check code's
+    # 档案数据截至 line keeps its form
+    said = re.sub(r"<[^>]+>", "", text)
+    assert re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", said) == re.findall(r"截至 (\S+ \d\d:\d\d)（", said)
     for words in ("一、结对情况", "二、帮扶时间线（2 次帮扶活动，1 次摸排，1 次转介）", "四、结对的修改记录",
                   "王老师（由 站员一一 代录）", "录入", "记录完整，同意。", "请补充过程记录", "结对安排合理"):
         assert words in text, words
