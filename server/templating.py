@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime
 import hashlib
 import pathlib
+import re
 from functools import cache
 from typing import Any
 
 import jinja2
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from sync import entities
 from sync.rules import visit_date_slips
-from sync.timeutil import SHANGHAI, parse_utc
+from sync.timeutil import SHANGHAI, day_in_words, parse_utc
 
 from .completeness import incomplete_visits, missing_parts
 from .paths import Paths
@@ -59,7 +60,7 @@ def chinese_date(value: str | datetime.date | None) -> str:
         day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
     except ValueError:
         return str(value)
-    return f"{day.year}年{day.month}月{day.day}日"
+    return day_in_words(day)
 
 
 def chinese_time(value: str | None) -> str:
@@ -81,6 +82,26 @@ def nowrap(text: str) -> Markup | str:
     """A day or a time kept on one line: Chinese may break between any two characters, and
     2026年11月 / 30日 cut at a phone's edge is misread by our 60-to-80-year-old readers."""
     return _whole("nowrap", text)
+
+
+# What a sentence built in Python must not break inside: a day or a month in words (with its time),
+# and letters and digits joined by hyphens (a child's code BX-2026-0014, a day still written 2026-11-30).
+_WHOLE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日(?: \d{1,2}:\d{2}(?::\d{2})?)?)?|\d{1,2}月\d{1,2}日"
+                    r"|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
+
+
+def whole_pieces(text: str | None) -> Markup:
+    """A message (a refusal, a flash, a notice: plain text, as JSON and logs want it) for a page, each
+    day, time and code in it kept on one line, as the templates' own days are."""
+    if isinstance(text, Markup):
+        return text
+    text = "" if text is None else str(text)
+    out: list[Markup | str] = []
+    at = 0
+    for found in _WHOLE.finditer(text):
+        out += [escape(text[at:found.start()]), nowrap(found.group())]
+        at = found.end()
+    return Markup("").join([*out, escape(text[at:])])
 
 
 def build_templates(paths: Paths) -> Jinja2Templates:
@@ -109,4 +130,5 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.filters["chinese_date_text"] = chinese_date
     env.filters["chinese_time_text"] = chinese_time
     env.filters["child_code"] = child_code
+    env.filters["whole_pieces"] = whole_pieces
     return Jinja2Templates(env=env)
