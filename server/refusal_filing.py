@@ -21,7 +21,7 @@ import sqlite_utils
 from sync import Actor, Scope, apply_mutations
 from sync.handover import spans_in_words, spans_of
 from sync.mutations import upsert
-from sync.timeutil import utc_now
+from sync.timeutil import day_in_words, utc_now
 
 from .phone_exports import PHONE_FIELDS
 from .queries.refused import refused_visits
@@ -48,7 +48,7 @@ def _day(value: Any) -> str:
         d = datetime.date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         d = None
-    return f"{d.year}年{d.month}月{d.day}日" if d else "（没有日期）"
+    return day_in_words(d) if d else "（没有日期）"
 
 
 def why_not(db: sqlite_utils.Database, refused: dict[str, Any]) -> str | None:

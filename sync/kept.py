@@ -8,6 +8,7 @@ audit row beside the kept words (apply._visit_kept), as the world stood when the
 """
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlite_utils
 
 from .handover import spans_of
 from .scope import Actor
+from .timeutil import day_in_words
 
 Get = Callable[[str, str], "dict[str, Any] | None"]
 
@@ -37,7 +39,9 @@ def _pairing_cause(db: sqlite_utils.Database, get: Get, actor: Actor, pairing_id
         return f"孩子在手机送来之前已改由{_mentor_name(db, pairing['mentor_id'])}结对，不再是这位志愿者。"
     if pairing["status"] != "active":
         ended = pairing.get("end_date")
-        return f"结对已于{ended}结束，手机送来时已不能再记。" if ended else "结对在手机送来之前已结束。"
+        if not ended:
+            return "结对在手机送来之前已结束。"
+        return f"结对已于{day_in_words(datetime.date.fromisoformat(ended))}结束，手机送来时已不能再记。"
     return None
 
 

@@ -7,6 +7,7 @@ business; the audit notes that it changed, never its value.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import unicodedata
@@ -24,7 +25,7 @@ from .ids import new_id
 from .mutations import one_line, upsert
 from .records import reset_scope
 from .scope import Actor, load_scope
-from .timeutil import utc_now
+from .timeutil import day_in_words, utc_now
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 # A telephone as people write one: digits with an area code, dashes, spaces, brackets, a country
@@ -260,7 +261,8 @@ def end_pairings(db: sqlite_utils.Database, actor: Actor, user_id: str, end: End
     _refuse_pairings_changed(mine, end.seen)
     for r in mine:
         if end.end_date < r["start_date"]:
-            raise NotAllowed(f"结束日期不能早于 {r['code']} 的结对开始日期（{r['start_date']}）。")
+            began = day_in_words(datetime.date.fromisoformat(r["start_date"]))
+            raise NotAllowed(f"结束日期不能早于 {r['code']} 的结对开始日期（{began}）。")
     fields = {"status": "closed", "end_date": end.end_date, "outcome": "mentor_left"}
     outcomes = apply_mutations(db, actor, [upsert("pairing", fields, r["id"], base_version=r["version"])
                                            for r in mine])

@@ -229,7 +229,9 @@ BAD_FORMS = [  # (what the form got wrong, how, what the page says)
     ("no end date", {"end_date": ""}, "请填写结对的结束日期。"),
     ("garbled end date", {"end_date": "2026-02-30"}, "不是真实存在的日期"),
     ("end date after today", {"end_date": "2099-01-01"}, "结对的结束日期不能晚于今天。"),
-    ("end date before a start", {"end_date": "2026-09-15"}, "结束日期不能早于"),
+    # the start in words and whole on one line (it read 开始日期（2026-10-01）)
+    ("end date before a start", {"end_date": "2026-09-15"},
+     '的结对开始日期（<span class="nowrap">2026年10月1日</span>）。'),
     ("garbled pairing", {"pairing": ["not-a-pairing:1"]}, "表单里的结对信息不完整"),
     ("pairing without version", {"pairing": "{pairing1}"}, "表单里的结对信息不完整"),
 ]

@@ -39,7 +39,8 @@ def test_a_visit_sent_after_the_pairing_ended_is_refused_but_kept_for_the_statio
     assert "手机送来、但没有收下的记录（1 条）" in said and TEXT in said and "下周再去看看" in said
     assert "王老师" in said and site.read(lambda db: row(db, "mentee", w.mentee1))["code"] in said
     # the real cause, not the phone's 找不到结对 with an id no one can read
-    assert "结对已于2026-11-24结束" in said and "找不到结对" not in said and w.pairing1 not in said
+    assert "结对已于 2026年11月24日 结束" in said and "找不到结对" not in said and w.pairing1 not in said
+    assert '结对已于<span class="nowrap">2026年11月24日</span>结束' in page.text  # whole on one line
     logged = site.read(lambda db: [(r["action"], r["target"]) for r in db.query("SELECT * FROM access_log")])
     assert ("view_phone_refusals", w.st11) in logged  # the unit whose list it was
     assert "查看手机送来、没有收下的记录" in site.as_(w.admin).get("/admin/access-log").text  # in words
@@ -159,7 +160,10 @@ def test_a_visit_sent_after_the_child_was_re_paired_is_filed_into_the_old_pairin
         db.execute("SELECT outcome FROM phone_import_ledger WHERE record_id = ?", [record_id]).fetchall()))
     assert marked == ([(f"refusal:{w.mentor1.user_id}",)], [("from_refusal",)])
     after = browser.get(PAGE)
-    assert "2026年11月20日的帮扶" in words(after.text) and "手机送来、但没有收下的记录" not in after.text
+    # the child's code and the day each whole on one line: at phone width the notice broke after BX-
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]
+    assert (f'已归入原结对：<span class="nowrap">{code}</span> <span class="nowrap">2026年11月20日</span>的帮扶'
+            in after.text and "手机送来、但没有收下的记录" not in after.text)
     before = quiet(site.read(db_snapshot))
     again = file_it(site, w.staff_st11, record_id)
     assert again.status_code == 409 and "没有重复录入" in words(again.text)
