@@ -8,6 +8,7 @@ password is ``PASSWORD``.
 from __future__ import annotations
 
 import functools
+import html
 import pathlib
 import re
 import time
@@ -30,6 +31,11 @@ from ...factories import make_county
 
 PASSWORD = "correct-horse-9"
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def sentence(page: str) -> str:
+    """A page's text as read, tags taken out: a message's days and codes come in one-line spans."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
 @functools.cache

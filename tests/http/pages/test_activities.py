@@ -66,7 +66,8 @@ def test_a_visit_after_a_pairing_ended_is_refused_in_words(site: Site) -> None:
     site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-20"},
                                  w.pairing1, base_version=1))
     response = site.as_(w.staff_st11).post("/activities/new", {"pairing_id": w.pairing1, **VISIT})
-    assert response.status_code == 400 and "这个结对已于2026年11月20日结束，只能补录结束以前的帮扶活动" in response.text
+    assert response.status_code == 400  # the day whole on one line
+    assert '这个结对已于<span class="nowrap">2026年11月20日</span>结束，只能补录结束以前的帮扶活动' in response.text
     assert "带了练习册" in response.text, "what was typed stays in the form"
 
 
@@ -77,9 +78,12 @@ def test_a_follow_up_before_the_visit_or_a_visit_before_the_pairing_began_is_ref
     browser = site.as_(w.staff_st11)
     count = lambda: site.read(lambda db: db.execute("SELECT count(*) FROM activities").fetchone()[0])  # noqa: E731
     before = count()
+    whole = '<span class="nowrap">{}</span>'.format  # each day kept on one line
     for extra, words in (
-            ({"follow_up_due": "2026-11-25"}, "“下次跟踪日期”（2026-11-25）不能早于这次帮扶活动的日期（2026-11-26）"),
-            ({"date": "2026-08-31"}, "帮扶活动的日期（2026-08-31）不能早于结对的开始日期（2026-09-01）")):
+            ({"follow_up_due": "2026-11-25"},
+             f"“下次跟踪日期”（{whole('2026-11-25')}）不能早于这次帮扶活动的日期（{whole('2026-11-26')}）"),
+            ({"date": "2026-08-31"},
+             f"帮扶活动的日期（{whole('2026-08-31')}）不能早于结对的开始日期（{whole('2026-09-01')}）")):
         response = browser.post("/activities/new", {"pairing_id": w.pairing1, **VISIT, **extra})
         assert response.status_code == 400 and words in response.text
         assert "带了练习册" in response.text, "what was typed stays in the form"

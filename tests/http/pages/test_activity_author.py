@@ -13,7 +13,7 @@ from sync.timeutil import SHANGHAI, format_utc
 from sync.users import create_user
 
 from ...factories import db_snapshot, mutate, row
-from .conftest import Site
+from .conftest import Site, sentence
 from .test_phone_import import quiet
 
 TEXT = "王老师电话口述：九月那次家访，孩子说想念在外打工的妈妈。"
@@ -83,7 +83,7 @@ def test_a_day_outside_the_former_volunteers_days_is_refused_beside_the_date_wit
     assert refused.status_code == 400
     beside_date = re.search(r'id="e-date">(.*?)</p>', refused.text, re.S)
     refusal = "王老师于2026年9月30日把孩子交给了别的志愿者，只能记王老师结对期间（2026年9月1日至9月30日）做的帮扶"
-    assert beside_date and refusal in words(beside_date.group(1))
+    assert beside_date and refusal in sentence(beside_date.group(1))
     assert TEXT in refused.text and 'value="2026-10-20"' in refused.text and "孩子家中" in refused.text
     assert checked(refused.text, w.mentor1.user_id), "the teacher picked stays picked"
     assert quiet(site.read(db_snapshot)) == before
@@ -126,7 +126,7 @@ def test_a_child_handed_on_three_times_offers_each_former_teacher_with_all_her_d
     assert "王老师（2026年9月1日—9月30日、2026年10月15日—11月10日结对）" in said
     picked = {"pairing_id": w.pairing1, "author_for": w.pairing1, **VISIT, "author_id": w.mentor1.user_id}
     between = staff.post("/activities/new", {**picked, "date": "2026-10-05"})  # 李's weeks
-    assert between.status_code == 400 and "（2026年10月5日）不在其中" in words(between.text)
+    assert between.status_code == 400 and "（2026年10月5日）不在其中" in sentence(between.text)
     assert staff.post("/activities/new", {**picked, "date": "2026-10-20"}).status_code == 303
     assert activities(site)[-1][:2] == (w.mentor1.user_id, "2026-10-20")
 

@@ -410,11 +410,12 @@ def test_returns_a_new_return_is_one_tap_for_the_usual_periods_and_the_countys_p
     staff = site.as_(county.staff_st12)
     page = staff.get("/returns").text
     taps = re.findall(r'<input type="hidden" name="from" value="([\d-]+)"><input type="hidden" name="to"'
-                      r' value="([\d-]+)"><button type="submit" class="button">(.+?)</button>', page)
+                      r' value="([\d-]+)"><button type="submit" class="button"><span>(.+?)</span></button>', page)
     labels = [label for *_, label in taps]
     half = "上" if today.month <= 6 else "下"
     last_month = today.replace(day=1) - datetime.timedelta(days=1)
-    # each day and month whole on one line: at phone width a button read 2026年4 / 月4日
+    # each day and month whole on one line (at phone width a button read 2026年4 / 月4日), the label in
+    # one span: a button's children are laid out side by side
     county_period = '<span class="nowrap">2026年3月5日</span>至<span class="nowrap">2026年4月4日</span>'
     assert labels == [f"{county_period}（有截止日期）",
                       f'上个月（<span class="nowrap">{last_month.year}年{last_month.month}月</span>）',

@@ -293,7 +293,7 @@ def test_stats_form_offers_last_month_this_month_and_the_year_in_one_tap(site: S
     county = site.as_(w.reviewer)
     page = html.unescape(county.get("/reports/stats").text)
     today = local_today()
-    links = re.findall(r'<a class="button" href="(/reports/stats\?[^"]+)">(.+?)</a>', page)
+    links = re.findall(r'<a class="button" href="(/reports/stats\?[^"]+)"><span>(.+?)</span></a>', page)
     # a month whole on one line: 上个月（2026年11月）, not 2026年 / 11月 at phone width
     assert [label for _, label in links][:3] == [re.sub(r"(\d{4}年\d{1,2}月)", r'<span class="nowrap">\1</span>', label)
                                                  for label, _, _ in quick_periods(today)]
