@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ...factories import db_snapshot, mutate, row
-from .conftest import Site
+from .conftest import Site, sentence
 from .test_activity_author import checked, hand_over_on, words
 from .test_archive_record import delete_as
 from .test_deleted_child import delete_child_from_station_phone
@@ -32,7 +32,7 @@ def form_link(archive: str) -> str | None:
 
 def beside_date(page: str) -> str:
     found = re.search(r'id="e-date">(.*?)</p>', page, re.S)
-    return words(found.group(1)) if found else ""
+    return sentence(found.group(1)) if found else ""
 
 
 def test_an_ended_pairings_archive_offers_a_late_visit_entered_only_inside_the_pairings_days(site: Site) -> None:
@@ -44,7 +44,7 @@ def test_an_ended_pairings_archive_offers_a_late_visit_entered_only_inside_the_p
     link = form_link(archive)
     assert link == f"/activities/new?pairing_id={w.pairing1}" and "代录一次帮扶" not in archive
     form = staff.get(link).text
-    said = words(form)
+    said = sentence(form)  # the hint's days come whole, each in its span
     assert "补录帮扶记录（结对已结束）" in said and "只能补录结对期间（2026年9月1日至11月30日）做的帮扶" in said
     assert re.search(rf'<option value="{w.pairing1}" selected>[^<]*已结束的结对：2026年9月1日至11月30日', form)
     assert re.search(r'type="date" value="" min="2026-09-01" max="2026-11-30"', form), "no day is guessed for them"

@@ -12,7 +12,7 @@ import pytest
 from sync.timeutil import local_today
 
 from ...factories import mutate, row
-from .conftest import Site
+from .conftest import Site, sentence
 from .station import record_id_on
 
 LECTURE = {"unit_id": "", "kind": "lecture", "date": "2026-11-18", "title": "第5讲 家长学校：读懂孩子的情绪",
@@ -81,7 +81,7 @@ def test_an_events_period_that_cannot_be_read_is_a_400_not_the_totals_of_another
         site: Site, query: dict[str, str], words: str) -> None:
     response = site.as_(site.w.staff_town1).get("/events", params=query)
     assert response.status_code == 400
-    assert words in html.unescape(response.text) and "共 " not in response.text
+    assert words in sentence(response.text) and "共 " not in response.text
 
 
 def test_an_events_period_left_empty_has_no_bound(site: Site) -> None:
