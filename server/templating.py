@@ -88,6 +88,8 @@ def nowrap(text: str) -> Markup | str:
 # and letters and digits joined by hyphens (a child's code BX-2026-0014, a day still written 2026-11-30).
 _WHOLE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日(?: \d{1,2}:\d{2}(?::\d{2})?)?)?|\d{1,2}月\d{1,2}日"
                     r"|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
+# Longer is no code a person reads (a record's id in a message): one line of it would run past a phone.
+_LONGEST_WHOLE = 24
 
 
 def whole_pieces(text: str | None) -> Markup:
@@ -99,6 +101,8 @@ def whole_pieces(text: str | None) -> Markup:
     out: list[Markup | str] = []
     at = 0
     for found in _WHOLE.finditer(text):
+        if len(found.group()) > _LONGEST_WHOLE:
+            continue
         out += [escape(text[at:found.start()]), nowrap(found.group())]
         at = found.end()
     return Markup("").join([*out, escape(text[at:])])

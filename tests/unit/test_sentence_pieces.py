@@ -16,6 +16,11 @@ def test_whole_pieces_keeps_each_day_time_month_and_code_on_one_line() -> None:
                     '本月（<span class="nowrap">2026年11月</span>），截至<span class="nowrap">12月3日</span>')
 
 
+def test_whole_pieces_lets_an_id_too_long_for_a_phone_line_wrap() -> None:
+    said = whole_pieces("找不到结对 01a242e3-48f0-73b6-a48f-d0a32e38d79a（BX-2026-0014）")
+    assert said == '找不到结对 01a242e3-48f0-73b6-a48f-d0a32e38d79a（<span class="nowrap">BX-2026-0014</span>）'
+
+
 def test_whole_pieces_escapes_the_rest_of_the_message() -> None:
     said = whole_pieces('编号“<b>A&B-1</b>”不能用')
     assert said == '编号“&lt;b&gt;A&amp;<span class="nowrap">B-1</span>&lt;/b&gt;”不能用'
