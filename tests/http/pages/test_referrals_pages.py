@@ -9,7 +9,7 @@ from sync import load_scope
 from sync.timeutil import local_today
 
 from ...factories import make_mentee, remove, row
-from .conftest import Site
+from .conftest import Site, sentence
 from .station import access_rows, phone_pull, record_id_on
 
 
@@ -169,7 +169,7 @@ def test_a_referral_for_a_child_deleted_while_the_form_was_open_names_the_child_
                                                "target": "counselling_room", "referred_on": "2026-11-20"})
     assert response.status_code == 400
     said = html.unescape(response.text)
-    assert "帮扶对象 BX-2026-0777 的档案已被删除" in said and "请重新选择" in said
+    assert "帮扶对象 BX-2026-0777 的档案已被删除" in sentence(response.text) and "请重新选择" in said
     assert child not in said.replace(f'value="{child}"', "")  # no raw id in the words
 
 

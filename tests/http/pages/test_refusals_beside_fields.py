@@ -4,12 +4,11 @@ the rule says which field it is about (sync.rules.Refusal.field)."""
 from __future__ import annotations
 
 import datetime
-import html
 import re
 
 from sync.timeutil import local_today
 
-from .conftest import Site
+from .conftest import Site, sentence
 from .test_activities import VISIT
 
 
@@ -20,7 +19,7 @@ def assert_marked(page: str, name: str, words: str) -> None:
     described = re.search(r'aria-describedby="([^"]+)"', control.group(0))
     assert described and f"e-{name}" in described.group(1).split(), control.group(0)
     said = re.search(rf'<p class="field-error" role="alert" id="e-{name}">(.*?)</p>', page, re.S)
-    assert said and words in html.unescape(said.group(1)), page
+    assert said and words in sentence(said.group(1)), page
 
 
 def test_a_visit_dated_ahead_or_before_its_pairing_marks_the_date(site: Site) -> None:

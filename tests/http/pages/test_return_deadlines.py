@@ -13,7 +13,7 @@ import pytest
 from sync.timeutil import local_today
 
 from ...factories import mutate
-from .conftest import Site
+from .conftest import Site, sentence
 from .station import back_after_sign_in
 
 PERIOD = {"from": "2026-09-01", "to": "2026-12-31"}  # the period of the county's submitted return (st11)
@@ -145,7 +145,7 @@ def test_bad_days_are_refused_beside_the_field_with_a_400_and_nothing_written(
     refused = reviewer.post("/returns/deadlines", sent)
     assert refused.status_code == 400
     beside = re.search(rf'id="e-{field}">(.*?)</p>', refused.text, re.S)
-    assert beside and words in beside.group(1), refused.text
+    assert beside and words in sentence(beside.group(1)), refused.text
     assert f'value="{sent["units_due"]}"' in refused.text  # what was typed stays in the form
     assert _stored(site) == ([], [])
 
