@@ -3,7 +3,6 @@ another unit's inspection answers 404; a saved inspection reaches the inspected 
 from __future__ import annotations
 
 import datetime
-import html
 import re
 from typing import Any
 
@@ -14,7 +13,7 @@ from sync.timeutil import local_today
 from sync.users import create_user, save_user
 
 from ...factories import mutate, pull_all, row
-from .conftest import Site, password_hash
+from .conftest import Site, password_hash, sentence
 from .station import back_after_sign_in, record_id_on
 
 CHECKS = {"item_records": "passed", "item_lectures": "passed", "item_archives": "passed",
@@ -83,7 +82,7 @@ def test_an_inspection_dated_after_today_or_due_before_it_took_place_is_refused_
     for extra, words in (({"date": ahead}, "督查日期"), ({"date": "2026-11-03", "rectify_due": "2026-10-03"},
                                                          "“整改期限”（2026-10-03）不能早于督查日期（2026-11-03）")):
         refused = _new(site, site.w.reviewer, **extra)
-        assert refused.status_code == 400 and words in html.unescape(refused.text), refused.text
+        assert refused.status_code == 400 and words in sentence(refused.text), refused.text
         assert "台帐齐全" in refused.text, "what was typed is shown again"
     assert count() == before
     _id_of(_new(site, site.w.reviewer, date=local_today().isoformat(), rectify_due=local_today().isoformat()))
