@@ -41,8 +41,9 @@ from .conftest import build_county
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 KEYS = ("fuzz-key",)
-OPERATIONS = [("/api/enrol", "POST", None)] + [
-    (path, method, role) for path, method in (("/api/sync/push", "POST"), ("/api/sync/pull", "GET"))
+OPERATIONS = [("/api/enrol", "POST", None), ("/api/recovery", "POST", "recovery")] + [
+    (path, method, role) for path, method in (
+        ("/api/sync/push", "POST"), ("/api/sync/pull", "GET"), ("/api/device", "GET"), ("/api/device/recovery-key", "PUT"))
     for role in ("mentor", "staff")
 ]
 
@@ -67,6 +68,8 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
                 "INSERT INTO sync_devices (id, user_id, name, created_at) VALUES (?, ?, '模糊测试', ?)",
                 [device, user, "2026-11-01T00:00:00.000Z"]))
             tokens[role] = Signers(KEYS).device_token(device, user)
+            if role == "mentor":
+                tokens["recovery"] = Signers(KEYS).recovery_token(device, user)
     finally:
         store.close()
     # Enrolment guesses are counted per address; a high bound keeps generated codes reaching the check.
