@@ -42,8 +42,9 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 KEYS = ("fuzz-key",)
 OPERATIONS = [("/api/enrol", "POST", None), ("/api/recovery", "POST", "recovery")] + [
-    (path, method, role) for path, method in (
-        ("/api/sync/push", "POST"), ("/api/sync/pull", "GET"), ("/api/device", "GET"), ("/api/device/recovery-key", "PUT"))
+    (path, method, role)
+    for path, method in (("/api/sync/push", "POST"), ("/api/sync/pull", "GET"), ("/api/device", "GET"),
+                         ("/api/device/recovery-key", "PUT"))
     for role in ("mentor", "staff")
 ]
 
