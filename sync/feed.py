@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import sqlite3
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlite_utils
 
@@ -77,6 +79,11 @@ def decode_cursor(cursor: str) -> int:
     return seq
 
 
+# A page stops once its records' fields pass this many bytes, as a push does at max_batch_bytes'
+# default: 500 visits with every text field full are 90 MB of JSON, which a phone on a village
+# signal may never receive whole, and which would ask for the same page again (docs/sync-protocol.md §13).
+PAGE_BYTES = 4 * 1024 * 1024
+
 # A volunteer's pull from this far behind the head (a new phone, or one offline for weeks) finds
 # their rows through their children and pairings, a few hundred, instead of walking every row the
 # county wrote since the cursor: the feed's index by mentee holds only rows of no pairing (m021).
@@ -106,20 +113,36 @@ def pull_changes(db: sqlite_utils.Database, actor: Actor, cursor: str | None, li
     scope = load_scope(db, actor)
     where, params = scope.feed_filter()
     if scope.is_mentor and scope.mentee_ids and head - since > MENTOR_WALK_ROWS:
-        rows = db.execute(MENTOR_ROWS_SQL.format(document=DOCUMENT_SQL, where=where), [
+        found = db.execute(MENTOR_ROWS_SQL.format(document=DOCUMENT_SQL, where=where), [
             dumps(sorted(scope.mentee_ids)), dumps(sorted(scope.pairing_ids)), since, *params, limit + 1,
-        ]).fetchall()
+        ])
     else:
-        rows = db.execute(
+        found = db.execute(
             f"SELECT f.seq, f.entity, f.record_id, f.version, f.deleted, {DOCUMENT_SQL} FROM sync_feed f"
             f" WHERE f.seq > ? AND ({where}) ORDER BY f.seq LIMIT ?",
             [since, *params, limit + 1],
-        ).fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
+        )
+    rows, more = _page_rows(found, limit)
     upto = rows[-1][0] if more else head
     changes = [(r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
     return Page(changes, encode_cursor(upto), more, _drops(db, scope, since, upto), history(db))
+
+
+def _page_rows(found: sqlite3.Cursor, limit: int) -> tuple[list[tuple[Any, ...]], bool]:
+    """At most ``limit`` rows, and fewer once their fields pass ``PAGE_BYTES`` (always at least one,
+    so a page moves on past a record larger than the bound); and whether any row was left over.
+    Read row by row, so the rows past the bound are never built in memory."""
+    rows: list[tuple[Any, ...]] = []
+    size = 0
+    try:
+        for row in found:
+            if len(rows) == limit or (rows and size + len(row[5] or b"") > PAGE_BYTES):
+                return rows, True
+            rows.append(row)
+            size += len(row[5] or b"")
+        return rows, False
+    finally:
+        found.close()
 
 
 def _reset_since(db: sqlite_utils.Database, actor: Actor, since: int) -> bool:
