@@ -227,7 +227,7 @@ class _Writer:
         self.copy_holder = actor.device_id
         self.rows: dict[str, dict[str, dict[str, Any] | None]] = {name: {} for name in ENTITIES}
         self.users: dict[str, dict[str, Any] | None] = {}
-        self.live_children: set[str] = set()  # mentees found not deleted (rules._child_not_deleted)
+        self.live_children: set[str] = set()  # mentees found not deleted (rules.visits._child_not_deleted)
         self.dirty: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in ENTITIES}
         self.created: dict[str, set[str]] = {name: set() for name in ENTITIES}  # ids new in this batch
         self.audit: list[tuple[Any, ...]] = []

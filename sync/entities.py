@@ -224,7 +224,7 @@ ACTIVITY = Entity(
         Field("tags", "六结合", "enums", choices=SIX_LINKS, writers=(M, S, A), nullable=False),
         Field("risk_flag", "发现自伤自残风险", "bool", writers=(M, S, A), nullable=False),
         # The server sets it (the phone's volunteer; for 代录 the pairing's); staff may name a former
-        # volunteer of the pairing for a visit made while the child was hers (rules._entered_for, handover.py).
+        # volunteer of the pairing for a visit made while the child was hers (rules.visits._entered_for, handover.py).
         Field("author_id", "记录人", "ref", ref="user", writers=(S, A)),
         Field("entered_by", "代录人", "ref", ref="user", writers=SERVER),
         Field("review_status", "审核状态", "enum", choices=REVIEW_STATUSES, writers=SERVER),

@@ -226,5 +226,5 @@ AS_OF = datetime.date(2027, 1, 15)
 
 
 def add_stats_records(db: sqlite_utils.Database, w: Any) -> Any:
-    with mock.patch("sync.rules.local_today", return_value=AS_OF):
+    with mock.patch("sync.rules.dates.local_today", return_value=AS_OF):
         return _add_stats_records(db, w)
