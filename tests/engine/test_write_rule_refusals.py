@@ -1,0 +1,102 @@
+"""Write rules of sync/rules/ that no other engine or unit test reached: each test here fails when
+the rule it is named for is taken out."""
+from __future__ import annotations
+
+import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from sync import Actor, apply_mutations, mutations, new_id, transaction
+from sync.timeutil import local_today
+from tests.factories import end_pairing, make_activity, make_county, mutate, remove, row
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> SimpleNamespace:
+    return make_county(db)
+
+
+def write(db: sqlite_utils.Database, actor: Actor, entity: str, fields: dict[str, Any],
+          record_id: str | None = None) -> Any:
+    """One upsert as ``actor``: of ``record_id`` at its current version, else of a new record."""
+    current = row(db, entity, record_id) if record_id else None
+    (outcome,) = apply_mutations(db, actor, [mutations.upsert(entity, fields, record_id or new_id(),
+                                                              base_version=current["version"] if current else None)])
+    return outcome
+
+
+def days_ahead(days: int) -> str:
+    return (local_today() + datetime.timedelta(days=days)).isoformat()
+
+
+def code_of(db: sqlite_utils.Database, mentee_id: str) -> str:
+    found = row(db, "mentee", mentee_id)
+    assert found is not None
+    return str(found["code"])
+
+
+# --- pairings -------------------------------------------------------------------------------------
+
+def test_a_visit_entered_in_a_deleted_pairing_is_refused_naming_the_childs_code(db: sqlite_utils.Database,
+                                                                                 w: SimpleNamespace) -> None:
+    remove(db, w.staff_st11, "pairing", w.pairing1)
+    outcome = write(db, w.staff_st11, "activity", {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-21"})
+    assert outcome.status == "rejected"
+    assert outcome.reason.startswith(f"这个结对（帮扶对象 {code_of(db, w.mentee1)}）已被删除"), outcome.reason
+    assert outcome.refused_field == "pairing_id"
+
+
+def test_an_ended_pairing_keeps_its_volunteer(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    end_pairing(db, w.staff_st11, w.pairing1)
+    outcome = write(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id}, w.pairing1)
+    assert outcome.status == "rejected" and "不能再更换志愿者" in outcome.reason
+    assert outcome.refused_field == "mentor_id"
+    assert row(db, "pairing", w.pairing1)["mentor_id"] == w.mentor1.user_id
+
+
+def test_ending_a_pairing_before_a_visit_dated_ahead_says_to_correct_the_visits_date(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """A phone whose clock ran ahead sent a visit dated ten days on (a volunteer's month of slack):
+    the pairing may not end before it, and the sentence says the visit's date is the slip to mend."""
+    visit = make_activity(db, w.mentor1, w.pairing1, date=days_ahead(10))
+    ending = {"status": "closed", "end_date": local_today().isoformat(), "outcome": "stable"}
+    outcome = write(db, w.staff_st11, "pairing", ending, w.pairing1)
+    assert outcome.status == "rejected" and outcome.refused_field == "end_date"
+    assert "日期在今天以后的，还没有发生" in outcome.reason and "已审核通过" not in outcome.reason
+    mutate(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": visit, "decision": "approve"})
+    outcome = write(db, w.staff_st11, "pairing", ending, w.pairing1)
+    assert outcome.status == "rejected" and "（已审核通过的请先退回）" in outcome.reason
+    assert row(db, "pairing", w.pairing1)["status"] == "active"
+
+
+# --- visits ---------------------------------------------------------------------------------------
+
+def test_staff_enter_no_visit_dated_after_an_ended_pairings_end(db: sqlite_utils.Database,
+                                                                 w: SimpleNamespace) -> None:
+    end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24")
+    visit = {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-25"}
+    outcome = write(db, w.staff_st11, "activity", visit)
+    assert outcome.status == "rejected" and outcome.refused_field == "date"
+    assert "只能补录结束以前的帮扶活动" in outcome.reason
+    assert write(db, w.staff_st11, "activity", {**visit, "date": "2026-11-24"}).status == "applied"
+
+
+def test_a_visits_author_never_changes(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    outcome = write(db, w.staff_st11, "activity", {"author_id": w.mentor2.user_id}, w.activity1)
+    assert outcome.status == "rejected" and outcome.refused_field == "author_id"
+    assert "记录人不能更改" in outcome.reason
+    assert row(db, "activity", w.activity1)["author_id"] == w.mentor1.user_id
+
+
+def test_a_visit_stored_under_a_volunteer_who_never_handed_the_child_on_still_takes_a_new_date(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """A visit stored before the audit kept handovers may name a volunteer with no span in the
+    pairing: a new 代录 under her is refused, but correcting that visit's date is let be."""
+    with transaction(db):
+        db.execute("UPDATE activities SET author_id = ? WHERE id = ?", [w.mentor2.user_id, w.activity1])
+    outcome = write(db, w.staff_st11, "activity", {"date": "2026-11-21"}, w.activity1)
+    assert outcome.status == "applied", outcome.reason
+    assert row(db, "activity", w.activity1)["date"] == "2026-11-21"
