@@ -100,3 +100,40 @@ def test_a_visit_stored_under_a_volunteer_who_never_handed_the_child_on_still_ta
     outcome = write(db, w.staff_st11, "activity", {"date": "2026-11-21"}, w.activity1)
     assert outcome.status == "applied", outcome.reason
     assert row(db, "activity", w.activity1)["date"] == "2026-11-21"
+
+
+# --- referrals ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "status"), [("received_on", "received"), ("concluded_on", "concluded")])
+def test_a_referral_is_not_received_or_concluded_on_a_day_to_come(db: sqlite_utils.Database, w: SimpleNamespace,
+                                                                   name: str, status: str) -> None:
+    fields = {"status": status, "received_on": "2026-11-03", name: days_ahead(30)}
+    outcome = write(db, w.staff_st11, "referral", fields, w.referral1)
+    assert outcome.status == "rejected" and outcome.refused_field == name
+    assert "不能晚于今天" in outcome.reason
+    assert row(db, "referral", w.referral1)[name] is None
+
+
+# --- units and what they report -------------------------------------------------------------------
+
+def test_a_unit_is_not_its_own_parent(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    unit = new_id()
+    outcome = write(db, w.admin, "unit", {"name": "自己的上级", "kind": "town", "parent_id": unit}, unit)
+    assert outcome.status == "rejected" and outcome.refused_field == "parent_id"
+    assert outcome.reason == "单位不能以自己为上级。"
+
+
+def test_a_statistics_return_does_not_start_after_it_ends(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    outcome = write(db, w.staff_st11, "stats_return", {"unit_id": w.st11, "period_from": "2026-10-01",
+                                                        "period_to": "2026-09-30", "status": "draft"})
+    assert outcome.status == "rejected" and outcome.refused_field == "period_from"
+    assert "起始日期不能晚于截止日期" in outcome.reason
+
+
+def test_a_child_registered_at_a_deleted_school_is_refused_naming_the_school(db: sqlite_utils.Database,
+                                                                             w: SimpleNamespace) -> None:
+    school = mutate(db, w.admin, "unit", {"name": "栟茶第二小学", "kind": "school", "parent_id": w.town2})
+    remove(db, w.admin, "unit", school)
+    outcome = write(db, w.staff_town2, "mentee", {"unit_id": school, "code": "RD-21", "name": "小兰"})
+    assert outcome.status == "rejected" and outcome.refused_field == "unit_id"
+    assert outcome.reason == "所属学校/辅导站“栟茶第二小学”已被删除，请选择别的单位。"
