@@ -137,3 +137,32 @@ def test_a_child_registered_at_a_deleted_school_is_refused_naming_the_school(db:
     outcome = write(db, w.staff_town2, "mentee", {"unit_id": school, "code": "RD-21", "name": "小兰"})
     assert outcome.status == "rejected" and outcome.refused_field == "unit_id"
     assert outcome.reason == "所属学校/辅导站“栟茶第二小学”已被删除，请选择别的单位。"
+
+
+# --- reviews --------------------------------------------------------------------------------------
+
+def test_a_verdict_on_a_visit_changed_since_the_review_page_opened_is_refused(db: sqlite_utils.Database,
+                                                                                w: SimpleNamespace) -> None:
+    seen = row(db, "activity", w.activity2)["version"]
+    mutate(db, w.mentor2, "activity", {"record": "志愿者补充了过程记录"}, w.activity2, base_version=seen)
+    outcome = write(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": w.activity2,
+                                                 "decision": "approve", "target_version": seen})
+    assert outcome.status == "rejected" and "又被改过" in outcome.reason
+    assert row(db, "activity", w.activity2)["review_status"] == "pending"
+
+
+def test_a_station_returns_a_visit_it_approved_earlier_in_the_same_batch(db: sqlite_utils.Database,
+                                                                          w: SimpleNamespace) -> None:
+    """The county approved the visit once and returned it; the station now approves it and, in the
+    same batch, returns it again. The approval that counts is the station's own in this batch, not the
+    county's stored one, which the station could not undo."""
+    for decision in ("approve", "return"):
+        mutate(db, w.reviewer, "review", {"target_entity": "activity", "target_id": w.activity2,
+                                          "decision": decision, "comment": "县里"})
+    batch = [mutations.upsert("review", {"target_entity": "activity", "target_id": w.activity2,
+                                         "decision": decision, "comment": "站里"}, new_id())
+             for decision in ("approve", "return")]
+    approved, returned = apply_mutations(db, w.staff_st11, batch)
+    assert approved.status == "applied", approved.reason
+    assert returned.status == "applied", returned.reason
+    assert row(db, "activity", w.activity2)["review_status"] == "returned"
