@@ -25,8 +25,6 @@ def derive_mentee(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
         refuse_if(None if unit["kind"] in ROW_KINDS else CHILD_AT_A_ROW, "unit_id")
     if before is None or record["code"] != before["code"]:
         record["code"] = mentee_code(record["code"])
-        if not record["code"]:
-            raise Refusal("“编号”不能为空。", "code")
         if before is None or record["code"] != mentee_code(before["code"]):
             refuse_if(ID_CARD_CODE if looks_like_id_card(record["code"]) else None, "code")
             refuse_if(_code_in_use(w, record), "code")
