@@ -49,12 +49,10 @@ def derive_activity(w: _Writer, before: dict[str, Any] | None, record: dict[str,
         record["review_status"] = "pending"
 
 
-def _child_not_deleted(w: _Writer, mentee_id: Any, field: str) -> None:
+def _child_not_deleted(w: _Writer, mentee_id: str, field: str) -> None:
     """Deleting a child leaves its ended pairings and their visits undeleted (they are its kept
     archive), so a live pairing or visit alone would let staff add to, change or review a file that
     is read-only and counted nowhere."""
-    if not isinstance(mentee_id, str):
-        return
     # Asked of every visit: the child as this batch holds it (a delete earlier in the batch
     # included), else the one flag once a batch, not the whole child loaded and decoded.
     child = w.rows["mentee"].get(mentee_id)
