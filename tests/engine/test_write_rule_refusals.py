@@ -166,3 +166,51 @@ def test_a_station_returns_a_visit_it_approved_earlier_in_the_same_batch(db: sql
     assert approved.status == "applied", approved.reason
     assert returned.status == "applied", returned.reason
     assert row(db, "activity", w.activity2)["review_status"] == "returned"
+
+
+# --- records written earlier in the same batch ----------------------------------------------------
+
+def upsert_at(db: sqlite_utils.Database, entity: str, record_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    current = row(db, entity, record_id)
+    assert current is not None
+    return mutations.upsert(entity, fields, record_id, base_version=current["version"])
+
+
+def delete_at(db: sqlite_utils.Database, entity: str, record_id: str) -> dict[str, Any]:
+    current = row(db, entity, record_id)
+    assert current is not None
+    return mutations.delete(entity, record_id, base_version=current["version"])
+
+
+@pytest.mark.parametrize("closing", ["closed", "deleted"])
+def test_a_pairing_started_earlier_in_the_batch_keeps_the_child_from_being_closed_or_deleted(
+        db: sqlite_utils.Database, w: SimpleNamespace, closing: str) -> None:
+    pairing = mutations.upsert("pairing", {"mentor_id": w.mentor1.user_id, "mentee_id": w.mentee_unpaired,
+                                           "start_date": "2026-11-01", "approach": "fuxin"}, new_id())
+    close = (upsert_at(db, "mentee", w.mentee_unpaired, {"status": "closed"}) if closing == "closed"
+             else delete_at(db, "mentee", w.mentee_unpaired))
+    started, refused = apply_mutations(db, w.staff_st11, [pairing, close])
+    assert started.status == "applied" and refused.status == "rejected"
+    assert "还有 1 个进行中的结对（志愿者：王老师）" in refused.reason
+    child = row(db, "mentee", w.mentee_unpaired)
+    assert child["status"] == "active" and not child["deleted"]
+
+
+def test_a_self_harm_flag_raised_earlier_in_the_batch_keeps_the_pairing_from_being_deleted(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    flagged = mutations.upsert("activity", {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-21",
+                                            "risk_flag": True}, new_id())
+    raised, refused = apply_mutations(db, w.staff_st11, [flagged, delete_at(db, "pairing", w.pairing1)])
+    assert raised.status == "applied" and refused.status == "rejected"
+    assert "这个结对有标了“发现自伤自残风险”的帮扶记录" in refused.reason
+    assert not row(db, "pairing", w.pairing1)["deleted"]
+
+
+def test_a_visit_entered_earlier_in_the_batch_keeps_the_pairings_start_from_moving_past_it(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    visit = mutations.upsert("activity", {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-10"}, new_id())
+    later = upsert_at(db, "pairing", w.pairing1, {"start_date": "2026-11-15"})  # its stored visit is on 11-20
+    entered, refused = apply_mutations(db, w.staff_st11, [visit, later])
+    assert entered.status == "applied" and refused.status == "rejected"
+    assert refused.refused_field == "start_date" and refused.reason.startswith("这个结对在 2026-11-10 有帮扶活动记录")
+    assert row(db, "pairing", w.pairing1)["start_date"] == "2026-09-01"
