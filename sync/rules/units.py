@@ -57,9 +57,11 @@ def _no_cycle(w: _Writer, unit_id: str, parent_id: str) -> None:
 
 def _holds_children(w: _Writer, unit: dict[str, Any]) -> str | None:
     """Why a station or school may not become a town or county: it holds live children, whose records
-    would then leave every statistics form."""
-    held = len(found(w, "mentee", lambda r: r["unit_id"] == unit["id"] and not r["deleted"],
-                      "SELECT id FROM mentees WHERE unit_id = ? AND deleted = 0", [unit["id"]]))
+    would then leave every statistics form. Counted as stored: only the admin changes a unit's kind,
+    and the admin writes no child's file (sync/entities.py), so no batch that changes a kind has moved
+    a child; were either to change, the count must take in the batch's children (``found``)."""
+    held = w.db.execute("SELECT count(*) FROM mentees WHERE unit_id = ? AND deleted = 0",  # idx_mentees_unit
+                        [unit["id"]]).fetchone()[0]
     return (f"“{unit['name']}”下还有 {held} 名帮扶对象，改成镇（街道）或县后他们就不再计入统计表；"
             "请先把他们移到别的学校或辅导站，再改类型。") if held else None
 

@@ -10,6 +10,7 @@ import pytest
 import sqlite_utils
 
 from sync import Actor, apply_mutations, mutations, new_id, transaction
+from sync.entities import ENTITIES
 from sync.timeutil import local_today
 from tests.factories import end_pairing, make_activity, make_county, mutate, remove, row
 
@@ -214,3 +215,13 @@ def test_a_visit_entered_earlier_in_the_batch_keeps_the_pairings_start_from_movi
     assert entered.status == "applied" and refused.status == "rejected"
     assert refused.refused_field == "start_date" and refused.reason.startswith("这个结对在 2026-11-10 有帮扶活动记录")
     assert row(db, "pairing", w.pairing1)["start_date"] == "2026-09-01"
+
+
+def test_no_role_both_changes_a_units_kind_and_writes_a_childs_file() -> None:
+    """units._holds_children counts a unit's children as stored, not as the batch holds them: no batch
+    that changes a unit's kind can have moved, registered or deleted a child. A role given both would
+    need that count to take in the batch's children again."""
+    kind = set(ENTITIES["unit"].by_name["kind"].writers)
+    mentee = ENTITIES["mentee"]
+    child = {*mentee.creators, *mentee.deleters, *mentee.by_name["unit_id"].writers}
+    assert kind and child and not kind & child
