@@ -169,6 +169,14 @@ def test_a_station_returns_a_visit_it_approved_earlier_in_the_same_batch(db: sql
     assert row(db, "activity", w.activity2)["review_status"] == "returned"
 
 
+def test_a_verdict_on_a_deleted_visit_is_refused_asking_to_choose_again(db: sqlite_utils.Database,
+                                                                        w: SimpleNamespace) -> None:
+    remove(db, w.staff_st11, "activity", w.activity2)
+    outcome = write(db, w.staff_st11, "review", {"target_entity": "activity", "target_id": w.activity2,
+                                                 "decision": "return", "comment": "请补充"})
+    assert outcome.status == "rejected" and outcome.refused_field == "target_id"
+    assert outcome.reason == "要审核的帮扶活动已被删除，请重新选择。"
+
 # --- records written earlier in the same batch ----------------------------------------------------
 
 def upsert_at(db: sqlite_utils.Database, entity: str, record_id: str, fields: dict[str, Any]) -> dict[str, Any]:
