@@ -8,7 +8,6 @@ audit row beside the kept words (apply._visit_kept), as the world stood when the
 """
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +40,7 @@ def _pairing_cause(db: sqlite_utils.Database, get: Get, actor: Actor, pairing_id
         ended = pairing.get("end_date")
         if not ended:
             return "结对在手机送来之前已结束。"
-        return f"结对已于{day_in_words(datetime.date.fromisoformat(ended))}结束，手机送来时已不能再记。"
+        return f"结对已于{day_in_words(ended)}结束，手机送来时已不能再记。"
     return None
 
 

@@ -30,6 +30,9 @@ def local_today() -> datetime.date:
     return datetime.datetime.now(SHANGHAI).date()
 
 
-def day_in_words(day: datetime.date) -> str:
-    """A day as a refusal says it to a reader of 70: 2026年11月5日, not 2026-11-05."""
+def day_in_words(day: datetime.date | str) -> str:
+    """A day (or an ISO day a rule has checked) as a refusal says it to a reader of 70:
+    2026年11月5日, not 2026-11-05."""
+    if isinstance(day, str):
+        day = datetime.date.fromisoformat(day)
     return f"{day.year}年{day.month}月{day.day}日"

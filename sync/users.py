@@ -7,7 +7,6 @@ business; the audit notes that it changed, never its value.
 """
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import unicodedata
@@ -261,7 +260,7 @@ def end_pairings(db: sqlite_utils.Database, actor: Actor, user_id: str, end: End
     _refuse_pairings_changed(mine, end.seen)
     for r in mine:
         if end.end_date < r["start_date"]:
-            began = day_in_words(datetime.date.fromisoformat(r["start_date"]))
+            began = day_in_words(r["start_date"])
             raise NotAllowed(f"结束日期不能早于 {r['code']} 的结对开始日期（{began}）。")
     fields = {"status": "closed", "end_date": end.end_date, "outcome": "mentor_left"}
     outcomes = apply_mutations(db, actor, [upsert("pairing", fields, r["id"], base_version=r["version"])

@@ -140,4 +140,4 @@ def _check_referral(record: dict[str, Any]) -> None:
     present = [(name, label, day) for name, label, day in dates if day is not None]
     for (_, first, a), (name, second, b) in zip(present, present[1:], strict=False):
         if a > b:
-            raise Refusal(f"{second}（{b}）不能早于{first}（{a}）。", name)
+            raise Refusal(f"{second}（{day_in_words(b)}）不能早于{first}（{day_in_words(a)}）。", name)

@@ -1,7 +1,6 @@
 """What a delete may not lose, and the deleted child's file that no one writes into any more."""
 from __future__ import annotations
 
-import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..records import keys_of
@@ -61,7 +60,7 @@ def _flags_unhandled(w: _Writer, entity_name: str, record: dict[str, Any]) -> st
         return None
     days = sorted({str(a["date"]) for a in shown})
     what = "这个孩子" if entity_name == "mentee" else "这个结对"
-    when = "、".join(day_in_words(datetime.date.fromisoformat(d)) for d in days[:3]) + ("等" if len(days) > 3 else "")
+    when = "、".join(day_in_words(d) for d in days[:3]) + ("等" if len(days) > 3 else "")
     these = "这条" if len(shown) == 1 else "这些"
     return (f"{what}有标了“发现自伤自残风险”的帮扶记录（{when}），辅导站还没有写处理记录，不能删除："
             f"删除后{these}风险提示就从辅导站首页和县里的风险提示里消失了。"

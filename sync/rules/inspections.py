@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..entities import CHECK_ITEMS, ENTITIES
 from ..scope import Scope, unit_subtree
+from ..timeutil import day_in_words
 from .dates import happened_already
 from .refusal import Refusal, live
 
@@ -21,7 +22,7 @@ def derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[st
     moved = before is None or before.get("rectify_due") != due or before.get("date") != day
     if moved and isinstance(due, str) and isinstance(day, str) and due < day:
         # Due before the visit that found the fault: "整改逾期" from the moment it is saved.
-        raise Refusal(f"“整改期限”（{due}）不能早于督查日期（{day}）。", "rectify_due")
+        raise Refusal(f"“整改期限”（{day_in_words(due)}）不能早于督查日期（{day_in_words(day)}）。", "rectify_due")
 
 
 # What the staff of an inspected station or school may write on its inspection: how they fixed it.

@@ -2,7 +2,6 @@
 approach, a volunteer who is one."""
 from __future__ import annotations
 
-import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..entities import ACTIVITY_KINDS, this
@@ -54,7 +53,7 @@ def _pairing_dates(w: _Writer, before: dict[str, Any] | None, record: dict[str, 
     if moved and isinstance(start, str) and isinstance(end, str) and end < start:
         # The date this change moved is the one to correct (the end, when both are new).
         wrong = "start_date" if before is not None and before.get("start_date") != start else "end_date"
-        raise Refusal(f"结对的“开始日期”（{start}）不能晚于“结束日期”（{end}）。", wrong)
+        raise Refusal(f"结对的“开始日期”（{day_in_words(start)}）不能晚于“结束日期”（{day_in_words(end)}）。", wrong)
     d = ahead(w, before, record, "end_date")
     if d is not None:
         raise Refusal(f"“结束日期”（{day_in_words(d)}）不能晚于今天：结对结束时再登记。", "end_date")
@@ -91,8 +90,8 @@ def _visits_inside(w: _Writer, before: dict[str, Any], record: dict[str, Any]) -
                     " WHERE pairing_id = ? AND deleted = 0", [record["id"]])
     days = sorted({str(v["date"]) for v in visits if outside(v["date"]) == "开始日期"})
     if days:
-        shown = "、".join(days[:5]) + (f"等 {len(days)} 天" if len(days) > 5 else "")
-        raise Refusal(f"这个结对在 {shown} 有帮扶活动记录，“开始日期”（{start}）不能晚于这些日期；"
+        shown = "、".join(map(day_in_words, days[:5])) + (f"等 {len(days)} 天" if len(days) > 5 else "")
+        raise Refusal(f"这个结对在 {shown} 有帮扶活动记录，“开始日期”（{day_in_words(str(start))}）不能晚于这些日期；"
                       "请把开始日期定在这些活动之前，或先更正这些活动的日期。", "start_date")
     after = sorted((v for v in visits if outside(v["date"]) == "结束日期"),
                    key=lambda v: (str(v["date"]), str(v["id"])))
@@ -111,12 +110,12 @@ def _refuse_end_before(w: _Writer, end: str, visits: list[dict[str, Any]]) -> No
                               authors).fetchall()) if authors else {}
 
     def named(v: dict[str, Any]) -> str:
-        d = datetime.date.fromisoformat(str(v["date"]))
         who, kind = names.get(v.get("author_id"), ""), ACTIVITY_KINDS.get(v["kind"], "帮扶活动")
-        return f"{day_in_words(d)}{who}的{kind}"
+        return f"{day_in_words(str(v['date']))}{who}的{kind}"
 
     shown = "、".join(named(v) for v in visits[:3]) + (f"等 {len(visits)} 条" if len(visits) > 3 else "")
-    words = f"这个结对有{'这条' if len(visits) == 1 else '这些'}帮扶活动记在结束日期（{end}）以后：{shown}。"
+    these = "这条" if len(visits) == 1 else "这些"
+    words = f"这个结对有{these}帮扶活动记在结束日期（{day_in_words(end)}）以后：{shown}。"
     today = local_today().isoformat()
     if any(str(v["date"]) > today for v in visits):
         locked = "（已审核通过的请先退回）" if any(v.get("review_status") == "approved" for v in visits) else ""

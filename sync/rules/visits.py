@@ -90,10 +90,12 @@ def _dated_in_order(w: _Writer, before: dict[str, Any] | None, record: dict[str,
     day, due = record.get("date"), record.get("follow_up_due")
     moved = before is None or before.get("date") != day
     if (moved or (before or {}).get("follow_up_due") != due) and earlier(due, day):
-        raise Refusal(f"“下次跟踪日期”（{due}）不能早于这次帮扶活动的日期（{day}）。", "follow_up_due")
+        raise Refusal(f"“下次跟踪日期”（{day_in_words(str(due))}）不能早于这次帮扶活动的日期"
+                      f"（{day_in_words(str(day))}）。", "follow_up_due")
     start = pairing.get("start_date")
     if moved and earlier(day, start):
-        raise Refusal(f"帮扶活动的日期（{day}）不能早于结对的开始日期（{start}）。", "date")
+        raise Refusal(f"帮扶活动的日期（{day_in_words(str(day))}）不能早于结对的开始日期"
+                      f"（{day_in_words(str(start))}）。", "date")
 
 
 def _handled_when(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
@@ -109,7 +111,8 @@ def _handled_when(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
                       "risk_action_on")
     seen = record.get("date")
     if isinstance(seen, str) and day < seen:
-        raise Refusal(f"“处理日期”（{day}）不能早于发现风险的那次帮扶活动的日期（{seen}）。", "risk_action_on")
+        raise Refusal(f"“处理日期”（{day_in_words(day)}）不能早于发现风险的那次帮扶活动的日期"
+                      f"（{day_in_words(seen)}）。", "risk_action_on")
 
 
 def _before_the_end(role: str, pairing: dict[str, Any], record: dict[str, Any]) -> None:

@@ -221,7 +221,8 @@ def test_a_visit_entered_earlier_in_the_batch_keeps_the_pairings_start_from_movi
     later = upsert_at(db, "pairing", w.pairing1, {"start_date": "2026-11-15"})  # its stored visit is on 11-20
     entered, refused = apply_mutations(db, w.staff_st11, [visit, later])
     assert entered.status == "applied" and refused.status == "rejected"
-    assert refused.refused_field == "start_date" and refused.reason.startswith("这个结对在 2026-11-10 有帮扶活动记录")
+    assert refused.refused_field == "start_date"
+    assert refused.reason.startswith("这个结对在 2026年11月10日 有帮扶活动记录")
     assert row(db, "pairing", w.pairing1)["start_date"] == "2026-09-01"
 
 

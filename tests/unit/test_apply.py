@@ -726,8 +726,8 @@ def test_staff_writing_a_follow_up_before_the_visit_or_a_visit_before_the_pairin
     answers = push(db, w.staff, upsert("activity", staff_visit, early_due, 1),
                    upsert("activity", staff_early, before_start, 2))
     assert [a["status"] for a in answers] == ["rejected", "rejected"]
-    assert "“下次跟踪日期”（2026-11-20）不能早于这次帮扶活动的日期（2026-11-21）" in answers[0]["reason"]
-    assert "帮扶活动的日期（2026-08-31）不能早于结对的开始日期（2026-09-01）" in answers[1]["reason"]
+    assert "“下次跟踪日期”（2026年11月20日）不能早于这次帮扶活动的日期（2026年11月21日）" in answers[0]["reason"]
+    assert "帮扶活动的日期（2026年8月31日）不能早于结对的开始日期（2026年9月1日）" in answers[1]["reason"]
     answers = push(db, w.phone, upsert("activity", phone_visit, early_due, 1),
                    upsert("activity", phone_early, before_start, 2))
     assert [a["status"] for a in answers] == ["applied", "applied"]
@@ -757,7 +757,7 @@ def test_a_pairing_ending_after_today_or_before_it_began_is_refused_whoever_send
                    upsert("pairing", w.pairing, {**closing, "end_date": "2026-08-31"}, 2, base_version=1))
     assert [a["status"] for a in answers] == ["rejected", "rejected"]
     assert "“结束日期”" in answers[0]["reason"] and "不能晚于今天" in answers[0]["reason"]
-    assert "“开始日期”（2026-09-01）不能晚于“结束日期”（2026-08-31）" in answers[1]["reason"]
+    assert "“开始日期”（2026年9月1日）不能晚于“结束日期”（2026年8月31日）" in answers[1]["reason"]
     assert row(db, "pairing", w.pairing)["status"] == "active"
 
     closed = push(db, w.staff, upsert("pairing", w.pairing, {**closing, "end_date": today}, 3, base_version=1))
@@ -779,8 +779,8 @@ def test_a_pairings_start_moved_past_its_visits_or_its_end_before_them_is_refuse
                    upsert("pairing", w.pairing, {"status": "closed", "outcome": "stable", "end_date": "2026-11-24"},
                           2, base_version=1))
     assert [a["status"] for a in answers] == ["rejected", "rejected"]
-    assert "2026-11-20" in answers[0]["reason"] and "“开始日期”（2026-11-21）不能晚于" in answers[0]["reason"]
-    assert "2026年11月25日" in answers[1]["reason"] and "记在结束日期（2026-11-24）以后" in answers[1]["reason"]
+    assert "2026年11月20日" in answers[0]["reason"] and "“开始日期”（2026年11月21日）不能晚于" in answers[0]["reason"]
+    assert "2026年11月25日" in answers[1]["reason"] and "记在结束日期（2026年11月24日）以后" in answers[1]["reason"]
     assert "2026年11月20日" not in answers[1]["reason"]
     assert row(db, "pairing", w.pairing)["start_date"] == "2026-09-01"
     assert row(db, "pairing", w.pairing)["status"] == "active"
@@ -806,7 +806,7 @@ def test_a_risk_flags_handling_dated_ahead_or_before_the_visit_is_refused_whoeve
                    upsert("activity", flagged, {"risk_action": act, "risk_action_on": "2025-11-21"}, 2, 1))
     assert [a["status"] for a in answers] == ["rejected", "rejected"]
     assert "“处理日期”" in answers[0]["reason"] and "不能晚于今天" in answers[0]["reason"]
-    assert "不能早于发现风险的那次帮扶活动的日期（2026-11-20）" in answers[1]["reason"]
+    assert "不能早于发现风险的那次帮扶活动的日期（2026年11月20日）" in answers[1]["reason"]
     assert not row(db, "activity", flagged)["risk_action"]
     same_day = push(db, w.staff, upsert("activity", flagged, {"risk_action": act, "risk_action_on": "2026-11-20"},
                                         3, 1))

@@ -39,9 +39,9 @@ def test_a_referral_takes_the_unit_of_the_child_and_the_writer_as_author(db: sql
 @pytest.mark.parametrize(("fields", "reason"), [
     ({"status": "received"}, "请填写接收日期"),
     ({"status": "concluded", "received_on": "2026-11-05"}, "请填写结束日期"),
-    ({"received_on": "2026-11-01"}, "接收日期（2026-11-01）不能早于转介日期（2026-11-02）"),
-    ({"received_on": "2026-11-09", "concluded_on": "2026-11-08"}, "结束日期（2026-11-08）不能早于接收日期"),
-    ({"concluded_on": "2026-10-30"}, "结束日期（2026-10-30）不能早于转介日期"),
+    ({"received_on": "2026-11-01"}, "接收日期（2026年11月1日）不能早于转介日期（2026年11月2日）"),
+    ({"received_on": "2026-11-09", "concluded_on": "2026-11-08"}, "结束日期（2026年11月8日）不能早于接收日期"),
+    ({"concluded_on": "2026-10-30"}, "结束日期（2026年10月30日）不能早于转介日期"),
 ])
 def test_a_referral_status_needs_its_date_and_dates_run_in_order(db: sqlite_utils.Database, w: SimpleNamespace,
                                                                  fields: dict[str, Any], reason: str) -> None:

@@ -3,13 +3,12 @@ it was refused (the browser walk, tests/e2e/test_a11y.py, reaches the single fie
 refused only in rare states, so their markup is checked here)."""
 from __future__ import annotations
 
-import pathlib
 import re
 
-import jinja2
+from server.paths import resolve
+from server.templating import build_templates
 
-TEMPLATES = pathlib.Path(__file__).resolve().parents[2] / "templates"
-ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
+ENV = build_templates(resolve()).env  # the pages' own filters (whole_pieces, ...) and settings
 
 
 def described_by(html: str, tag: str) -> str:

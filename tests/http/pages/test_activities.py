@@ -81,9 +81,9 @@ def test_a_follow_up_before_the_visit_or_a_visit_before_the_pairing_began_is_ref
     whole = '<span class="nowrap">{}</span>'.format  # each day kept on one line
     for extra, words in (
             ({"follow_up_due": "2026-11-25"},
-             f"“下次跟踪日期”（{whole('2026-11-25')}）不能早于这次帮扶活动的日期（{whole('2026-11-26')}）"),
+             f"“下次跟踪日期”（{whole('2026年11月25日')}）不能早于这次帮扶活动的日期（{whole('2026年11月26日')}）"),
             ({"date": "2026-08-31"},
-             f"帮扶活动的日期（{whole('2026-08-31')}）不能早于结对的开始日期（{whole('2026-09-01')}）")):
+             f"帮扶活动的日期（{whole('2026年8月31日')}）不能早于结对的开始日期（{whole('2026年9月1日')}）")):
         response = browser.post("/activities/new", {"pairing_id": w.pairing1, **VISIT, **extra})
         assert response.status_code == 400 and words in response.text
         assert "带了练习册" in response.text, "what was typed stays in the form"

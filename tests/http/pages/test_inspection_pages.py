@@ -80,7 +80,7 @@ def test_an_inspection_dated_after_today_or_due_before_it_took_place_is_refused_
     count = lambda: site.read(lambda db: db.execute("SELECT count(*) FROM inspections").fetchone()[0])  # noqa: E731
     before = count()
     for extra, words in (({"date": ahead}, "督查日期"), ({"date": "2026-11-03", "rectify_due": "2026-10-03"},
-                                                         "“整改期限”（2026-10-03）不能早于督查日期（2026-11-03）")):
+                                                         "“整改期限”（2026年10月3日）不能早于督查日期（2026年11月3日）")):
         refused = _new(site, site.w.reviewer, **extra)
         assert refused.status_code == 400 and words in sentence(refused.text), refused.text
         assert "台帐齐全" in refused.text, "what was typed is shown again"

@@ -187,7 +187,7 @@ def test_moving_a_closed_pairings_start_past_its_end_is_refused_beside_the_start
         "mentor_id": w.mentor1.user_id, "approach": "fuxin", "start_date": "2026-12-01", "goals": "",
         "base_version": "2"})
     assert response.status_code == 400
-    assert "“开始日期”（2026-12-01）不能晚于“结束日期”（2026-11-30）" in sentence(response.text)
+    assert "“开始日期”（2026年12月1日）不能晚于“结束日期”（2026年11月30日）" in sentence(response.text)
     assert site.read(lambda db: row(db, "pairing", w.pairing1))["start_date"] == "2026-09-01"
 
 
@@ -200,12 +200,12 @@ def test_moving_a_pairings_start_past_its_visits_or_ending_it_before_them_is_ref
     response = browser.post(f"/pairings/{w.pairing1}/edit", {
         "mentor_id": w.mentor1.user_id, "approach": "fuxin", "start_date": "2026-11-21", "goals": "",
         "base_version": "1"})
-    assert response.status_code == 400 and "2026-11-20 有帮扶活动记录" in sentence(response.text), response.text
-    assert "“开始日期”（2026-11-21）不能晚于这些日期" in sentence(response.text)
+    assert response.status_code == 400 and "2026年11月20日 有帮扶活动记录" in sentence(response.text), response.text
+    assert "“开始日期”（2026年11月21日）不能晚于这些日期" in sentence(response.text)
     response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-11-19", "outcome": "stable",
                                                            "base_version": "1"})
     assert response.status_code == 400, response.text
-    assert "有这条帮扶活动记在结束日期（2026-11-19）以后" in sentence(response.text)
+    assert "有这条帮扶活动记在结束日期（2026年11月19日）以后" in sentence(response.text)
     assert "2026年11月20日" in response.text and "请把结束日期定在这些活动之后" in response.text
     pairing = site.read(lambda db: row(db, "pairing", w.pairing1))
     assert (pairing["start_date"], pairing["status"], pairing["version"]) == ("2026-09-01", "active", 1)

@@ -31,7 +31,7 @@ def test_a_visit_dated_ahead_or_before_its_pairing_marks_the_date(site: Site) ->
     assert_marked(response.text, "date", "日期写的是以后的日子")
     response = browser.post("/activities/new", {"pairing_id": w.pairing1, **VISIT, "date": "2026-08-31"})
     assert response.status_code == 400
-    assert_marked(response.text, "date", "帮扶活动的日期（2026-08-31）不能早于结对的开始日期（2026-09-01）")
+    assert_marked(response.text, "date", "帮扶活动的日期（2026年8月31日）不能早于结对的开始日期（2026年9月1日）")
 
 
 def test_a_pairing_made_twice_marks_the_volunteer(site: Site) -> None:
@@ -47,7 +47,7 @@ def test_a_referral_received_without_a_day_or_before_it_was_made_marks_the_day_r
     browser = site.as_(w.staff_st11)
     form = {"status": "received", "target": "medical", "referred_on": "2026-11-02", "base_version": "1"}
     for day, words in (("", "状态为“已接收”时请填写接收日期"),
-                       ("2026-11-01", "接收日期（2026-11-01）不能早于转介日期（2026-11-02）")):
+                       ("2026-11-01", "接收日期（2026年11月1日）不能早于转介日期（2026年11月2日）")):
         response = browser.post(f"/referrals/{w.referral1}", {**form, "received_on": day})
         assert response.status_code == 400, response.text
         assert_marked(response.text, "received_on", words)
