@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from sync.timeutil import local_today
 
 from ..errors import ParamInvalid
-from ..queries.coverage import HALF_LECTURES, HALF_NAMES, LECTURE_AUDIENCES, Period
+from ..queries.coverage import HALF_LECTURES, HALF_NAMES, LECTURE_AUDIENCES, Period, half_of
 from ..queries.coverage import coverage as read_coverage
 from ..queries.units import unit_options
 from .common import OFFICE, not_found, require
@@ -22,7 +22,7 @@ def read_half(params: QueryParams) -> int:
     """``half``: 1 上半年, 2 下半年; without it the half today is in."""
     raw = (params.get("half") or "").strip()
     if not raw:
-        return 1 if local_today().month <= 6 else 2
+        return half_of(local_today())
     if raw not in ("1", "2"):
         raise ParamInvalid(f"半年（half）只能是 1（上半年）或 2（下半年），收到“{raw[:20]}”。")
     return int(raw)

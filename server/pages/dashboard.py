@@ -5,6 +5,7 @@ each over their own scope. Figures come from ``queries.dashboard``; charts are d
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,26 +15,40 @@ from sync.timeutil import local_today
 
 from ..charts import Chart, Series, bar_chart, line_chart
 from ..deadlines import count_late
+from ..queries.coverage import HALF_LECTURES, HALF_NAMES, LECTURE_AUDIENCES
 from ..queries.dashboard import dashboard, scope_units
 from ..queries.quiet import count_quiet_pairings
 from .common import OFFICE, require
 from .links import pairing_link, route_paths
 from .shown import log_shown
 
+AUDIENCE_WORDS = {"students": "学生", "parents": "家长"}
+
 
 def coverage_chart(data: dict[str, Any]) -> Chart | None:
-    """Lecture coverage by town: students (第4讲) and parents (第5讲), percent, target 100%."""
+    """Lecture coverage by town for the half today is in, one bar per lecture of the half (上半年
+    第1–3讲, 下半年 第4讲 students and 第5讲 parents), percent, target 100%."""
     towns = data["coverage"]
     if not towns:
         return None
+    half = data["coverage_half"]
+    lectures = HALF_LECTURES[half]
+
     # A town whose enrolment is 0 has nobody to reach: 无需覆盖, as /coverage says, not 未填在校人数.
-    def words(side: str) -> tuple[str | None, ...]:
-        return tuple("无需覆盖" if t[f"{side}_enrolled"] == 0 else None for t in towns)
+    def words(i: int) -> tuple[str | None, ...]:
+        return tuple("无需覆盖" if t["lectures"][i]["enrolled"] == 0 else None for t in towns)
+
+    def name(no: int) -> str:
+        # Three names like 学生（第1讲） would not fit one legend line at phone width (340 px); the
+        # first half's lectures are all for students, which the note under the title says.
+        return f"第{no}讲" if len(lectures) > 2 else f"{AUDIENCE_WORDS[LECTURE_AUDIENCES[no]]}（第{no}讲）"
 
     return bar_chart(
-        "coverage-town", f"{data['coverage_year']}年宣讲覆盖率（按镇/街道）", [t["name"] for t in towns],
-        [Series("学生（第4讲）", tuple(t["students"] for t in towns), words("students")),
-         Series("家长（第5讲）", tuple(t["parents"] for t in towns), words("parents"))],
+        "coverage-town",
+        f"{data['coverage_year']}年{HALF_NAMES[half]}宣讲覆盖率（第{lectures[0]}–{lectures[-1]}讲，按镇/街道）",
+        [t["name"] for t in towns],
+        [Series(name(no), tuple(t["lectures"][i]["percent"] for t in towns), words(i))
+         for i, no in enumerate(lectures)],
         unit="%", target=100, label_header="镇/街道", missing="未填在校人数")
 
 
@@ -73,6 +88,8 @@ async def dashboard_page(request: Request) -> Response:
         "pairing": len(data["overdue_follow_ups"]["items"]), "activity": len(data["risk_flags"]["items"]),
         "mentee": len(data["key_mentees"]["items"])})
     links = route_paths(request, "coverage", "inspection_list", "referral_list", "quiet_pairings")
+    # The chart's half, not whatever half /coverage would pick on the day the link is followed.
+    links["coverage"] += "?" + urlencode({"half": data["coverage_half"], "year": data["coverage_year"]})
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),
                                            "coverage_chart": coverage_chart(data), "links": links,
                                            "returns_late": data["returns_late"]})

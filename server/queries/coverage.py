@@ -26,11 +26,13 @@ For a unit and a ``Period`` (a year and its half):
 
 A unit is below target (偏低) when any lecture of the half is. Lists put units below 100% first
 (unknown ones before all), lowest coverage first.
-``coverage_by_town(db, scope, period)`` is the dashboard's view: one row per town in scope;
-``unit_coverage(db, scope, unit_id, period)`` adds the unit's own total (the year-end summary's figure).
+``coverage_by_town(db, scope, period)`` is the dashboard's view (the half today is in, ``half_of``):
+one row per town in scope; ``unit_coverage(db, scope, unit_id, period)`` adds the unit's own total
+(the year-end summary's figure, for each half).
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,9 +52,14 @@ HALF_LECTURES = {1: (1, 2, 3), 2: (STUDENT_LECTURE, PARENT_LECTURE)}
 HALF_NAMES = {1: "上半年", 2: "下半年"}
 
 
+def half_of(day: datetime.date) -> int:
+    """The half ``day`` is in: 1 上半年 (January–June), 2 下半年 (July–December)."""
+    return 1 if day.month <= 6 else 2
+
+
 @dataclass(frozen=True)
 class Period:
-    """A year and its half: 1 上半年 (第1–3讲), 2 下半年 (第4讲 and 第5讲, what the dashboard reads)."""
+    """A year and its half: 1 上半年 (第1–3讲), 2 下半年 (第4讲 and 第5讲)."""
     year: int
     half: int = 2
 

@@ -20,7 +20,9 @@ Definitions (docs/pages.md repeats them for the county):
 - **重点对象**: active mentees with risk level ``key`` (listed by pseudonymous code only).
 - **overdue rectification**: an inspection with failed items not all fixed whose ``rectify_due``
   has passed.
-- **lecture coverage by town**: ``queries.coverage.coverage_by_town`` for the current year.
+- **lecture coverage by town**: ``queries.coverage.coverage_by_town`` for the half today is in: from
+  January to June the first half's 第1–3讲, which the notice wants at 100% by then, not the second
+  half's lectures nobody gives yet; from July 第4讲 and 第5讲.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from sync import Scope
 from sync.db import placeholders, select_in
 from sync.entities import CATEGORIES
 
-from .coverage import Period, coverage_by_town
+from .coverage import Period, coverage_by_town, half_of
 from .filters import DEAD_PAIRINGS, live, running
 from .followups import OPEN_RISK_FLAG
 from .referrals import OPEN
@@ -136,19 +138,20 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
         "risk_flags": {"count": len(flags), "items": flags[:LIST_LIMIT]},
         "rectifications_overdue": rectifications_overdue(db, units, today),
         "referrals": count_open_referrals(db, units),
-        "coverage": lecture_coverage(db, scope, today.year),
+        "coverage": lecture_coverage(db, scope, Period(today.year, half_of(today))),
         "coverage_year": today.year,
+        "coverage_half": half_of(today),
     }
 
 
-def lecture_coverage(db: sqlite_utils.Database, scope: Scope, year: int) -> list[dict[str, Any]]:
-    """Lecture coverage (第4讲 students, 第5讲 parents) by town for ``year``: ``queries.coverage``,
-    below-target towns first; percentages rounded down as on ``/coverage``, None where no enrolment figure is known."""
-    return [{"unit_id": c.unit_id, "name": c.name, "students": c.student_percent,
-             "parents": c.parent_percent, "students_reached": c.students_reached,
-             "students_enrolled": c.students_enrolled, "parents_reached": c.parents_reached,
-             "parents_enrolled": c.parents_enrolled, "below_target": c.below_target}
-            for c in coverage_by_town(db, scope, Period(year))]
+def lecture_coverage(db: sqlite_utils.Database, scope: Scope, period: Period) -> list[dict[str, Any]]:
+    """Lecture coverage by town for ``period``, one figure per lecture of its half: ``queries.coverage``,
+    below-target towns first; percentages rounded down as on ``/coverage``, None where no enrolment
+    figure is known."""
+    return [{"unit_id": c.unit_id, "name": c.name, "below_target": c.below_target,
+             "lectures": [{"no": f.no, "audience": f.audience, "percent": f.percent, "reached": f.reached,
+                           "enrolled": f.enrolled} for f in c.lectures]}
+            for c in coverage_by_town(db, scope, period)]
 
 
 def active_pairings(db: sqlite_utils.Database, units: Units, today: datetime.date

@@ -83,12 +83,12 @@ def test_dashboard_shows_the_open_referrals_of_its_scope(site: Site) -> None:
     assert town2 and town2.group(1) == "0"
 
 
-def test_dashboard_shows_lecture_coverage_by_town_from_the_coverage_rules(site: Site) -> None:
-    from sync.timeutil import local_today
-
+def _coverage_world(site: Site, year: int) -> None:
+    """掘港街道 (掘港中学 800 students and 760 parents, 掘港小学辅导站 200 and 190): 第1讲 for 400 and 第2讲
+    for all 1,000 in the spring, 第3讲 not yet; 第4讲 for 300 held early, in March. 栟茶镇 has no figures."""
     from ...factories import mutate
 
-    w, year = site.w, local_today().year
+    w = site.w
 
     def setup(db: Any) -> None:
         for unit, students, parents in ((w.st11, 800, 760), (w.st12, 200, 190)):
@@ -96,14 +96,46 @@ def test_dashboard_shows_lecture_coverage_by_town_from_the_coverage_rules(site: 
                 continue  # the shared world already holds these figures (enrolment1): one set a unit a year
             mutate(db, w.staff_town1, "enrolment", {"unit_id": unit, "year": year, "students": students,
                                                     "parents": parents})
-        mutate(db, w.staff_st11, "event", {"unit_id": w.st11, "kind": "lecture", "lecture_no": 4,
-                                           "audience": "students", "date": f"{year}-03-01", "participants": 400})
+        for staff, unit, no, day, people in ((w.staff_st11, w.st11, 1, "02-20", 400),
+                                             (w.staff_st11, w.st11, 2, "03-10", 800),
+                                             (w.staff_st12, w.st12, 2, "03-11", 200),
+                                             (w.staff_st11, w.st11, 4, "03-01", 300)):
+            mutate(db, staff, "event", {"unit_id": unit, "kind": "lecture", "lecture_no": no,
+                                        "audience": "students", "date": f"{year}-{day}", "participants": people})
 
     site.write(setup)
-    text = site.as_(w.reviewer).get("/dashboard").text
-    chart = next(s for s in SVG_RE.findall(text) if "宣讲覆盖率" in s)
-    texts = ["".join(t.itertext()) for t in ET.fromstring(chart).iter("{http://www.w3.org/2000/svg}text")]
-    # 掘港街道: students 400 / (800 + 200) = 40%, parents 0 / 950 = 0%; 栟茶镇 has no enrolment figures.
-    assert "学生（第4讲） 40%" in texts and "家长（第5讲） 0%" in texts
-    assert "学生（第4讲） 未填在校人数" in texts and "目标 100%" in texts
-    assert re.search(r'<th scope="row">掘港街道</th><td class="num">40%</td><td class="num">0%</td>', text)
+
+
+@pytest.mark.parametrize(("today", "half", "bars", "row"), [
+    # By hand, 掘港街道 of 1,000 students (950 parents): 第1讲 400 = 40%, 第2讲 1,000 = 100%, 第3讲 none = 0%;
+    # 第4讲 300 = 30% (held in March, it counts for the second half all the same), 第5讲 0 of 950 = 0%.
+    # 栟茶镇 has no enrolment figure: 未填在校人数 on every bar.
+    ("2026-03-15", 1, ["第1讲 40%", "第2讲 100%", "第3讲 0%", "第3讲 未填在校人数"], ["40%", "100%", "0%"]),
+    ("2026-06-30", 1, ["第1讲 40%", "第2讲 100%", "第3讲 0%"], ["40%", "100%", "0%"]),
+    ("2026-07-01", 2, ["学生（第4讲） 30%", "家长（第5讲） 0%", "学生（第4讲） 未填在校人数"], ["30%", "0%"]),
+    ("2026-12-31", 2, ["学生（第4讲） 30%", "家长（第5讲） 0%"], ["30%", "0%"]),
+])
+def test_dashboard_shows_the_lecture_coverage_of_the_half_today_is_in(
+        site: Site, monkeypatch: pytest.MonkeyPatch, today: str, half: int, bars: list[str], row: list[str]) -> None:
+    """From January to June the notice asks for 第1–3讲 at 100%: the dashboard showed the second half's
+    第4讲/第5讲, which nobody gives yet, all year round."""
+    import datetime
+
+    monkeypatch.setattr("server.pages.dashboard.local_today", lambda: datetime.date.fromisoformat(today))
+    _coverage_world(site, 2026)
+    browser = site.as_(site.w.reviewer)
+    page = browser.get("/dashboard").text
+    chart = page.split('id="chart-coverage-town"')[1].split("</figure>")[0]
+    name, lectures = ("上半年", "第1–3讲") if half == 1 else ("下半年", "第4–5讲")
+    assert f"<h2>2026年{name}宣讲覆盖率（{lectures}，按镇/街道）</h2>" in chart
+    texts = ["".join(t.itertext()) for t in ET.fromstring(SVG_RE.findall(chart)[0])
+             .iter("{http://www.w3.org/2000/svg}text")]
+    assert all(bar in texts for bar in bars) and "目标 100%" in texts
+    other = ("第4讲", "第5讲") if half == 1 else ("第1讲", "第2讲", "第3讲")
+    assert not any(no in chart for no in other)
+    assert re.search(r'<th scope="row">掘港街道</th>' + "".join(f'<td class="num">{p}</td>' for p in row), chart)
+    # The link opens the same half and year on /coverage, which gives the town the same figures.
+    assert f'<a class="tap" href="/coverage?half={half}&amp;year=2026">各学校、辅导站的{name}宣讲覆盖率</a>' in page
+    towns = browser.get(f"/coverage?half={half}&year=2026").text.split("按学校和辅导站")[0]
+    town = re.search(r'<td data-label="单位"><a [^>]*>掘港街道</a></td>(.*?)</tr>', towns, re.S)
+    assert town and re.findall(r'覆盖率">([\d.]+%)', town.group(1)) == row
