@@ -10,6 +10,7 @@ from typing import Any
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
 from sync.timeutil import local_today
 
+from .queries.coverage import AUDIENCE_WORDS
 from .queries.progress import NO_OUTCOME
 
 NUMERALS = "一二三四五六七八九十"
@@ -78,15 +79,22 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                 f"参与家长{s['parent_people']}人次；发放宣传手册{s['brochures']}册。")
     out.append(("总体情况", overview))
     if coverage:
-        lines = []
-        for label, key in (("学生第4讲", "students"), ("家长第5讲", "parents")):
-            value = coverage.get(key)
-            lines.append(f"{label}宣讲覆盖率{_n(value)}%" if value is not None
-                         else f"{label}宣讲覆盖率因未填在校人数无法计算")
-        below = coverage.get("below")
-        text = "，".join(lines) + "。"
+        text = ""
+        for half in coverage["halves"]:
+            lectures = half["lectures"]
+            lines = []
+            for c in lectures:
+                label = f"{AUDIENCE_WORDS[c['audience']]}第{c['no']}讲"
+                if c["enrolled"] == 0:  # nobody to reach: met, as /coverage says 无需覆盖
+                    lines.append(f"{label}无需覆盖（在校人数为0）")
+                elif c["percent"] is None:
+                    lines.append(f"{label}宣讲覆盖率因未填在校人数无法计算")
+                else:
+                    lines.append(f"{label}宣讲覆盖率{_n(c['percent'])}%")
+            text += f"{half['name']}（第{lectures[0]['no']}–{lectures[-1]['no']}讲）" + "，".join(lines) + "。"
+        below = [f"{half['name']}有{half['below']}个" for half in coverage["halves"] if half["below"]]
         if below:
-            text += f"覆盖率未达到100%的学校和辅导站有{below}个，需继续补课、拾遗补缺。"
+            text += f"覆盖率未达到100%的学校和辅导站，{'，'.join(below)}，需继续补课、拾遗补缺。"
         out.append(("宣讲覆盖", text))
     kinds = "、".join(f"{label}{f['activity_kinds'].get(k, 0)}次" for k, label in ACTIVITY_KINDS.items()
                       if f["activity_kinds"].get(k, 0))

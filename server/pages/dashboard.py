@@ -15,14 +15,12 @@ from sync.timeutil import local_today
 
 from ..charts import Chart, Series, bar_chart, line_chart
 from ..deadlines import count_late
-from ..queries.coverage import HALF_LECTURES, HALF_NAMES, LECTURE_AUDIENCES
+from ..queries.coverage import AUDIENCE_WORDS, HALF_LECTURES, HALF_NAMES, LECTURE_AUDIENCES
 from ..queries.dashboard import dashboard, scope_units
 from ..queries.quiet import count_quiet_pairings
 from .common import OFFICE, require
 from .links import pairing_link, route_paths
 from .shown import log_shown
-
-AUDIENCE_WORDS = {"students": "学生", "parents": "家长"}
 
 
 def coverage_chart(data: dict[str, Any]) -> Chart | None:

@@ -48,6 +48,7 @@ STUDENT_LECTURE, PARENT_LECTURE = 4, 5
 # Each lecture's audience: the series speaks to students but for 第5讲, the parents' lecture.
 LECTURE_AUDIENCES = {1: "students", 2: "students", 3: "students", STUDENT_LECTURE: "students",
                      PARENT_LECTURE: "parents"}
+AUDIENCE_WORDS = {"students": "学生", "parents": "家长"}
 HALF_LECTURES = {1: (1, 2, 3), 2: (STUDENT_LECTURE, PARENT_LECTURE)}
 HALF_NAMES = {1: "上半年", 2: "下半年"}
 

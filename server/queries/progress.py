@@ -19,7 +19,7 @@ from sync.db import placeholders
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
 from sync.timeutil import local_today
 
-from .coverage import Period, unit_coverage
+from .coverage import HALF_NAMES, Period, unit_coverage
 from .filters import running
 from .stats import BASES, KEYS, compute_stats
 
@@ -121,18 +121,24 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
 
 
 def coverage_summary(db: sqlite_utils.Database, scope: Scope, unit_id: str, year: int) -> dict[str, Any] | None:
-    """Lecture coverage of the unit for ``year``: its own row of ``queries.coverage.unit_coverage``
-    (the lectures of its whole subtree, a town's or the county's own included, over its enrolment —
-    the figure ``/coverage`` and the dashboard show), in percent rounded down (None while an
-    enrolment figure is missing), and how many stations/schools are below 100%. None when no unit
-    in the subtree has an enrolment figure for the year: nothing to report."""
-    found = unit_coverage(db, scope, unit_id, Period(year))
-    if found is None:
-        return None
-    total, towns, schools = found
-    if all(c.students_enrolled is None for c in (total, *towns, *schools)):
-        return None
-    return {
-        "students": total.student_percent, "parents": total.parent_percent,
-        "below": sum(1 for c in schools if c.below_target), "units": len(schools),
-    }
+    """Lecture coverage of the unit for ``year``, for each half (上半年 第1–3讲, 下半年 第4–5讲): its own row
+    of ``queries.coverage.unit_coverage`` (the lectures of its whole subtree, a town's or the county's
+    own included, over its enrolment — the figure ``/coverage`` shows for that unit, year and half),
+    each lecture in percent rounded down (None while an enrolment figure is missing), and how many
+    stations/schools are below 100% in that half. None when no unit in the subtree has an enrolment
+    figure for the year: nothing to report."""
+    halves = []
+    for half, name in HALF_NAMES.items():
+        found = unit_coverage(db, scope, unit_id, Period(year, half))
+        if found is None:
+            return None
+        total, towns, schools = found
+        if all(c.students_enrolled is None for c in (total, *towns, *schools)):
+            return None
+        halves.append({
+            "half": half, "name": name, "lectures": [
+                {"no": f.no, "audience": f.audience, "reached": f.reached, "enrolled": f.enrolled,
+                 "percent": f.percent} for f in total.lectures],
+            "below": sum(1 for c in schools if c.below_target), "units": len(schools),
+        })
+    return {"halves": halves}

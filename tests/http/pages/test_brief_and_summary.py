@@ -350,3 +350,49 @@ def test_summary_says_when_its_draft_was_saved_in_words(site: Site) -> None:
     assert clash.status_code == 409 and re.search(r'于 <span class="nowrap">2026年12月4日 23:32</span> 保存了新的一稿',
                                                                clash.text), clash.text
     assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", clash.text)
+
+
+def _summary_halves(html: str) -> dict[int, list[tuple[str, str, str]]]:
+    """The summary's coverage tables: half → [(讲次, 参与／人数, 覆盖率)]."""
+    out = {}
+    for half, body in re.findall(r'<table [^>]*id="coverage-half-(\d)">(.*?)</table>', html, re.S):
+        rows = re.findall(r"<tr><th [^>]*>([^<]+)</th>\s*<td [^>]*>([^<]+)</td>\s*<td [^>]*>([^<]+)</td></tr>", body)
+        out[int(half)] = [(a.strip(), b.strip(), c.strip()) for a, b, c in rows]
+    return out
+
+
+def test_summary_states_both_halves_lecture_coverage_as_the_coverage_page_does(site: Site) -> None:
+    """The summary stated only 第4讲/第5讲: a year's 第1–3讲, the first half's lectures the notice wants
+    at 100% (上半年宣讲内容覆盖率达到100%), were missing from the report and its print."""
+    w = site.w
+
+    def setup(db: Any) -> None:
+        mutate(db, w.staff_st12, "enrolment", {"unit_id": w.st12, "year": 2026, "students": 200, "parents": 190})
+        for who, unit, no, audience, day, people in (
+                (w.staff_st11, w.st11, 1, "students", "03-02", 400),
+                (w.staff_st11, w.st11, 2, "students", "04-02", 800), (w.staff_st12, w.st12, 2, None, "04-03", 200),
+                (w.staff_town1, w.town1, 3, None, "07-20", 100),  # made up in the summer holiday: still 上半年's
+                (w.staff_st11, w.st11, 4, "students", "03-01", 300),  # held early: still 下半年's
+                (w.staff_st12, w.st12, 5, "parents", "10-01", 190)):
+            mutate(db, who, "event", {"unit_id": unit, "kind": "lecture", "lecture_no": no, "audience": audience,
+                                      "date": f"2026-{day}", "participants": people})
+
+    site.write(setup)
+    # By hand, 掘港街道 (800 + 200 students, 760 + 190 parents): 第1讲 400 = 40%, 第2讲 1,000 = 100%,
+    # 第3讲 the town's own 100 = 10%; 第4讲 300 = 30%, 第5讲 190 of 950 = 20%.
+    expected = {1: [("第1讲（学生）", "400 ／ 1000", "40%"), ("第2讲（学生）", "1000 ／ 1000", "100%"),
+                    ("第3讲（学生）", "100 ／ 1000", "10%")],
+                2: [("第4讲（学生）", "300 ／ 1000", "30%"), ("第5讲（家长）", "190 ／ 950", "20%")]}
+    browser = site.as_(w.staff_town1)
+    page = browser.get(f"/summary?unit={w.town1}&year=2026").text
+    assert _summary_halves(page) == expected
+    assert _summary_halves(browser.get(f"/summary/print?unit={w.town1}&year=2026").text) == expected
+    assert ("上半年（第1–3讲）学生第1讲宣讲覆盖率40%，学生第2讲宣讲覆盖率100%，学生第3讲宣讲覆盖率10%。"
+            "下半年（第4–5讲）学生第4讲宣讲覆盖率30%，家长第5讲宣讲覆盖率20%。") in _draft(page)
+    for half, rows in expected.items():
+        assert f'href="/coverage?unit={w.town1}&amp;year=2026&amp;half={half}"' in page
+        towns = browser.get(f"/coverage?unit={w.town1}&year=2026&half={half}").text.split("按学校和辅导站")[0]
+        town = re.search(r'<td data-label="单位"><a [^>]*>掘港街道</a></td>(.*?)</tr>', towns, re.S).group(1)
+        reached = re.findall(r'参与／(?:在校|家长数)"><a [^>]*>(\d+)</a> ／ (\d+)</td>', town)
+        shown = re.findall(r'覆盖率">([\d.]+%)', town)
+        assert [(f"{a} ／ {b}", p) for (a, b), p in zip(reached, shown, strict=True)] == [r[1:] for r in rows]

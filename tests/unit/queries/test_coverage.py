@@ -137,3 +137,31 @@ def test_second_half_coverage_is_the_years_lectures_4_and_5_as_the_dashboard_rea
     found = coverage(db, scope, w.county, Period(2026, 1))
     assert found is not None
     assert all(c.below_target for c in found[1])  # nobody held 第1–3讲: every unit is 偏低
+
+
+@pytest.mark.parametrize(("day", "half"), [("2026-01-01", 1), ("2026-06-30", 1), ("2026-07-01", 2), ("2026-12-31", 2)])
+def test_dashboard_and_summary_read_each_half_from_unit_coverage(db: sqlite_utils.Database, w: Any, day: str,
+                                                                 half: int) -> None:
+    """The dashboard reads the half its day is in (it read 第4讲/第5讲 all year); the year-end summary
+    states both halves; each with the figures of ``unit_coverage`` for that unit, year and half."""
+    import datetime
+
+    from server.queries.dashboard import dashboard
+    from server.queries.progress import coverage_summary
+
+    scope = load_scope(db, w.reviewer)
+    board = dashboard(db, scope, today=datetime.date.fromisoformat(day))
+    assert board["coverage_half"] == half
+    towns = {t.unit_id: t for t in coverage_by_town(db, scope, Period(2026, half))}
+    assert [t["unit_id"] for t in board["coverage"]] == list(towns)
+    for row in board["coverage"]:
+        assert [(f["no"], f["reached"], f["enrolled"], f["percent"]) for f in row["lectures"]] == \
+            [(f.no, f.reached, f.enrolled, f.percent) for f in towns[row["unit_id"]].lectures]
+    summary = coverage_summary(db, scope, w.county, 2026)
+    assert summary is not None and [h["half"] for h in summary["halves"]] == [1, 2]
+    found = unit_coverage(db, scope, w.county, Period(2026, half))
+    assert found is not None
+    stated = summary["halves"][half - 1]
+    assert [(f["no"], f["reached"], f["enrolled"], f["percent"]) for f in stated["lectures"]] == \
+        [(f.no, f.reached, f.enrolled, f.percent) for f in found[0].lectures]
+    assert stated["below"] == sum(1 for c in found[2] if c.below_target)
