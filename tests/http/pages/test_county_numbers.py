@@ -100,6 +100,10 @@ def test_a_station_with_no_pupils_of_its_own_is_not_reported_as_missing_its_figu
     assert "学生第4讲宣讲覆盖率100%，家长第5讲宣讲覆盖率100%。" in summary
     # The first half's 第1–3讲 were not given at 栟茶中学 (0 of 300); the station still counts as met.
     assert "覆盖率未达到100%的学校和辅导站，上半年有1个，需继续补课" in summary and "下半年有" not in summary
+    # The station's own summary: nobody to reach is met, not a figure left unfilled.
+    own = browser.get(f"/summary?unit={w.st21}&year=2026").text
+    assert "家长第5讲无需覆盖（在校人数为0）" in own and "学生第1讲无需覆盖（在校人数为0）" in own
+    assert "未填在校人数" not in own
 
 
 def test_the_events_list_counts_the_copies_of_brochure_events_only_as_the_form_does(site: Site) -> None:
