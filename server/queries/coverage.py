@@ -9,7 +9,8 @@ For a unit and a ``Period`` (a year and its half):
   given) held in the period's year. The lecture's number says which half it belongs to, not its
   date: the notice has stations make up the first half's lectures in the summer holiday
   (暑假…补课…确保上半年宣讲内容覆盖率达到100%), and a 第4讲 held early has reached its pupils all the
-  same; so 下半年 is the same figure as the dashboard's and the year-end summary's (``Period(year)``);
+  same; the dashboard (the half its day is in) and the year-end summary (both halves) read these
+  figures, never their own;
 - enrolled = the ``enrolment`` figures (students, parents) of that year (the latest record
   when a unit has several);
 - a station/school counts its own events and enrolment; a town counts the events of its whole
@@ -138,7 +139,7 @@ class Coverage:
         found = [c for c in self.lectures if c.no == no]
         return found[0] if found else Lecture(no, LECTURE_AUDIENCES[no], 0, None)
 
-    # The 第4讲 / 第5讲 figures, as the dashboard and the year-end summary read them.
+    # The 第4讲 / 第5讲 figures by name, for a second half's row (``lecture(no)`` reads any lecture).
     @property
     def students_reached(self) -> int:
         return self.lecture(STUDENT_LECTURE).reached
