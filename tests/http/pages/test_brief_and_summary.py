@@ -355,8 +355,8 @@ def test_summary_says_when_its_draft_was_saved_in_words(site: Site) -> None:
 def _summary_halves(html: str) -> dict[int, list[tuple[str, str, str]]]:
     """The summary's coverage tables: half → [(讲次, 参与／人数, 覆盖率)]."""
     out = {}
-    for half, body in re.findall(r'<table [^>]*id="coverage-half-(\d)">(.*?)</table>', html, re.S):
-        rows = re.findall(r"<tr><th [^>]*>([^<]+)</th>\s*<td [^>]*>([^<]+)</td>\s*<td [^>]*>([^<]+)</td></tr>", body)
+    for half, body in re.findall(r'<table [^>]*id="coverage-half-(\d)"[^>]*>(.*?)</table>', html, re.S):
+        rows = re.findall(r"<tr><td [^>]*>([^<]+)</td>\s*<td [^>]*>([^<]+)</td>\s*<td [^>]*>([^<]+)</td></tr>", body)
         out[int(half)] = [(a.strip(), b.strip(), c.strip()) for a, b, c in rows]
     return out
 
