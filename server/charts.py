@@ -10,6 +10,7 @@ colours can still be set from ``static/charts.css`` through the classes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +55,13 @@ def fmt(value: Number, unit: str = "") -> str:
     else:
         text = f"{int(value):,}"
     return text + unit
+
+
+def text_width(text: str, size: int = FONT) -> float:
+    """Roughly how wide ``text`` is drawn in bold: a Chinese character or full-width sign is a whole em,
+    a digit or Latin letter about 0.62 of one. Counting every character at 0.62 em let a value such as
+    学生（第4讲） 87.8% run past the right edge of the picture and be cut off."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size * 0.62 for ch in text)
 
 
 def _slug(key: str) -> str:
@@ -131,9 +139,8 @@ def bar_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Seri
         word = s.words[i] if i < len(s.words) else None
         return word or missing
 
-    value_room = FONT * 0.62 * (max((len(shown(s, i)) * (2 if v is None else 1) for s in series
-                                     for i, v in enumerate(s.values)),
-                                    default=1) + (len(series[0].name) + 1 if many else 0)) + 8
+    value_room = max((text_width((f"{s.name} " if many else "") + shown(s, i)) for s in series
+                      for i in range(len(s.values))), default=FONT) + 8
     span = WIDTH - value_room - 4
     scale = span / peak if peak else 0.0
     body: list[str] = _legend(k, series, 20) if many else []

@@ -66,3 +66,19 @@ def test_unknown_values_draw_no_bar_and_say_so() -> None:
     assert len(bars) == 1
     assert "未填在校人数" in _texts(chart.svg)
     assert chart.rows == (("甲镇", "未填在校人数"), ("乙镇", "50%"))
+
+
+def test_bar_values_with_chinese_series_names_stay_inside_the_picture() -> None:
+    # The dashboard's second-half coverage: "学生（第4讲） 87.8%" ran past the right edge at phone width.
+    chart = bar_chart("cov", "覆盖率", ["岔河镇关工委", "栟茶镇关工委"],
+                      [Series("学生（第4讲）", (87.8, 88.4)), Series("家长（第5讲）", (74.2, 75.0))], unit="%",
+                      target=100)
+    root = ET.fromstring(chart.svg)
+    width = float(root.get("width") or 0)
+    values = [t for t in root.iter(f"{SVG}text") if t.get("class") == "chart-value"]
+    assert len(values) == 4
+    for t in values:
+        text = "".join(t.itertext())
+        # by the font: a Chinese character or full-width bracket is one em (18 px), a digit, % or space ~0.62 em
+        drawn = sum(18 if "\u3000" <= ch <= "\uffef" or "\u4e00" <= ch <= "\u9fff" else 18 * 0.62 for ch in text)
+        assert float(t.get("x") or 0) + drawn <= width, text
