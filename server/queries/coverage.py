@@ -139,31 +139,6 @@ class Coverage:
         found = [c for c in self.lectures if c.no == no]
         return found[0] if found else Lecture(no, LECTURE_AUDIENCES[no], 0, None)
 
-    # The 第4讲 / 第5讲 figures by name, for a second half's row (``lecture(no)`` reads any lecture).
-    @property
-    def students_reached(self) -> int:
-        return self.lecture(STUDENT_LECTURE).reached
-
-    @property
-    def parents_reached(self) -> int:
-        return self.lecture(PARENT_LECTURE).reached
-
-    @property
-    def student_ratio(self) -> float | None:
-        return _ratio(self.students_reached, self.students_enrolled)
-
-    @property
-    def parent_ratio(self) -> float | None:
-        return _ratio(self.parents_reached, self.parents_enrolled)
-
-    @property
-    def student_percent(self) -> float | None:
-        return percent(self.students_reached, self.students_enrolled)
-
-    @property
-    def parent_percent(self) -> float | None:
-        return percent(self.parents_reached, self.parents_enrolled)
-
     @property
     def lowest(self) -> float | None:
         """The lowest ratio of the period's lectures; None when any is unknown."""

@@ -41,7 +41,7 @@ def w(db: sqlite_utils.Database) -> Any:
 
 
 def _table(rows: list[Any]) -> list[tuple[str, int | None, int, int | None, int]]:
-    return [(c.name, c.students_enrolled, c.students_reached, c.parents_enrolled, c.parents_reached) for c in rows]
+    return [(c.name, c.students_enrolled, c.lecture(4).reached, c.parents_enrolled, c.lecture(5).reached) for c in rows]
 
 
 def test_coverage_per_school_is_participants_over_enrolled_below_target_first(db: sqlite_utils.Database,
@@ -56,7 +56,7 @@ def test_coverage_per_school_is_participants_over_enrolled_below_target_first(db
         ("栟茶小学辅导站", 300, 300, 300, 310),  # at target, last
     ]
     assert [c.below_target for c in schools] == [True, True, True, False]
-    assert schools[2].student_ratio == 1 and schools[2].parent_ratio == 0.5
+    assert schools[2].lecture(4).ratio == 1 and schools[2].lecture(5).ratio == 0.5
     assert [c.town for c in schools] == ["栟茶镇", "掘港街道", "掘港街道", "栟茶镇"]
     # towns: events of the whole subtree (the town's own lecture too); enrolment unknown while a school has none
     assert _table(towns) == [("栟茶镇", None, 300, None, 310), ("掘港街道", 1300, 1150, 1260, 880)]
@@ -87,7 +87,7 @@ def test_unit_coverage_of_the_county_adds_its_own_lectures_to_its_town_rows(db: 
     # 栟茶镇's own figure stands in for its stations (栟茶中学 has none); the county lecture counts for the county
     assert _table(towns) == [("掘港街道", 1300, 1150, 1260, 880), ("栟茶镇", 400, 300, 400, 310)]
     assert _table([total]) == [("如东县", 1700, 1150 + 300 + 50, 1660, 880 + 310)]
-    assert total.student_percent == 88.2  # 1500 / 1700 = 88.235…%
+    assert total.lecture(4).percent == 88.2  # 1500 / 1700 = 88.235…%
 
 
 def test_percent_rounds_down_so_only_a_reached_target_reads_100() -> None:
