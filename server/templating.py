@@ -57,10 +57,9 @@ def chinese_date(value: str | datetime.date | None) -> str:
     if not value:
         return ""
     try:
-        day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+        return day_in_words(value)
     except ValueError:
         return str(value)
-    return day_in_words(day)
 
 
 def chinese_time(value: str | None) -> str:

@@ -117,6 +117,11 @@ class Lecture:
     def percent(self) -> float | None:
         return percent(self.reached, self.enrolled)
 
+    def figures(self) -> dict[str, Any]:
+        """The figure as the dashboard and the year-end summary hand it to their templates."""
+        return {"no": self.no, "audience": self.audience, "reached": self.reached, "enrolled": self.enrolled,
+                "percent": self.percent}
+
 
 @dataclass(frozen=True)
 class Coverage:

@@ -149,8 +149,7 @@ def lecture_coverage(db: sqlite_utils.Database, scope: Scope, period: Period) ->
     below-target towns first; percentages rounded down as on ``/coverage``, None where no enrolment
     figure is known."""
     return [{"unit_id": c.unit_id, "name": c.name, "below_target": c.below_target,
-             "lectures": [{"no": f.no, "audience": f.audience, "percent": f.percent, "reached": f.reached,
-                           "enrolled": f.enrolled} for f in c.lectures]}
+             "lectures": [f.figures() for f in c.lectures]}
             for c in coverage_by_town(db, scope, period)]
 
 

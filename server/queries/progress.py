@@ -136,9 +136,7 @@ def coverage_summary(db: sqlite_utils.Database, scope: Scope, unit_id: str, year
         if all(c.students_enrolled is None for c in (total, *towns, *schools)):
             return None
         halves.append({
-            "half": half, "name": name, "lectures": [
-                {"no": f.no, "audience": f.audience, "reached": f.reached, "enrolled": f.enrolled,
-                 "percent": f.percent} for f in total.lectures],
+            "half": half, "name": name, "lectures": [f.figures() for f in total.lectures],
             "below": sum(1 for c in schools if c.below_target), "units": len(schools),
         })
     return {"halves": halves}

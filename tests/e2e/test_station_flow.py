@@ -218,7 +218,7 @@ def test_the_print_view_prints_as_numbered_a4_pages_saying_who_printed_it(
         assert plain(f"第 {number} 页，共 {count} 页") in text, f"page {number} has no page number: {text[:200]}"
         assert "结对帮扶档案" in text
     printed = plain("打印人：周文清（如东县关工委） · 打印时间：")
-    assert re.search(re.escape(printed) + r"20\d\d-\d\d-\d\d \d\d:\d\d", texts[0]), texts[0][:300]
+    assert re.search(re.escape(printed) + r"20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d", texts[0]), texts[0][:300]
     assert "打印时间" in texts[-1] and "督查核对" in texts[-1]
     logged = query(server, "SELECT entities FROM access_log WHERE action = 'print_pairing' AND target = ?", pairing)
     assert len(logged) == 1 and json.loads(logged[0][0])["activity"] >= 1
