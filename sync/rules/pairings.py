@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..entities import ACTIVITY_KINDS, this
-from ..timeutil import day_in_words, local_today
-from .dates import ahead, earlier
+from ..timeutil import day_in_words
+from .dates import ahead, earlier, today
 from .refusal import Refusal, found, live, not_found, refuse_if
 
 if TYPE_CHECKING:
@@ -116,8 +116,8 @@ def _refuse_end_before(w: _Writer, end: str, visits: list[dict[str, Any]]) -> No
     shown = "、".join(named(v) for v in visits[:3]) + (f"等 {len(visits)} 条" if len(visits) > 3 else "")
     these = "这条" if len(visits) == 1 else "这些"
     words = f"这个结对有{these}帮扶活动记在结束日期（{day_in_words(end)}）以后：{shown}。"
-    today = local_today().isoformat()
-    if any(str(v["date"]) > today for v in visits):
+    now = today().isoformat()
+    if any(str(v["date"]) > now for v in visits):
         locked = "（已审核通过的请先退回）" if any(v.get("review_status") == "approved" for v in visits) else ""
         raise Refusal(words + "日期在今天以后的，还没有发生，是日期写错了：请在结对档案里打开这条活动，"
                       f"点“修改”把日期改成实际做的那一天{locked}，没有做过的就删除，然后再结束结对。", "end_date")
