@@ -10,7 +10,7 @@ from typing import Any
 from sync.entities import ACTIVITY_KINDS, OUTCOMES
 from sync.timeutil import local_today
 
-from .queries.coverage import AUDIENCE_WORDS
+from .queries.coverage import AUDIENCE_WORDS, HALF_SPANS
 from .queries.progress import NO_OUTCOME
 
 NUMERALS = "一二三四五六七八九十"
@@ -81,9 +81,8 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
     if coverage:
         text = ""
         for half in coverage["halves"]:
-            lectures = half["lectures"]
             lines = []
-            for c in lectures:
+            for c in half["lectures"]:
                 label = f"{AUDIENCE_WORDS[c['audience']]}第{c['no']}讲"
                 if c["enrolled"] == 0:  # nobody to reach: met, as /coverage says 无需覆盖
                     lines.append(f"{label}无需覆盖（在校人数为0）")
@@ -91,7 +90,7 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                     lines.append(f"{label}宣讲覆盖率因未填在校人数无法计算")
                 else:
                     lines.append(f"{label}宣讲覆盖率{_n(c['percent'])}%")
-            text += f"{half['name']}（第{lectures[0]['no']}–{lectures[-1]['no']}讲）" + "，".join(lines) + "。"
+            text += f"{half['name']}（{HALF_SPANS[half['half']]}）" + "，".join(lines) + "。"
         below = [f"{half['name']}有{half['below']}个" for half in coverage["halves"] if half["below"]]
         if below:
             text += f"覆盖率未达到100%的学校和辅导站，{'，'.join(below)}，需继续补课、拾遗补缺。"

@@ -11,7 +11,6 @@ leaves the list. Anything else is refused in words: the station then checks with
 """
 from __future__ import annotations
 
-import datetime
 import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
@@ -45,10 +44,9 @@ class Filed:
 
 def _day(value: Any) -> str:
     try:
-        d = datetime.date.fromisoformat(value) if isinstance(value, str) else None
+        return day_in_words(value) if isinstance(value, str) else "（没有日期）"
     except ValueError:
-        d = None
-    return day_in_words(d) if d else "（没有日期）"
+        return "（没有日期）"
 
 
 def why_not(db: sqlite_utils.Database, refused: dict[str, Any]) -> str | None:

@@ -136,10 +136,10 @@ def _page_rows(found: sqlite3.Cursor, limit: int) -> tuple[list[tuple[Any, ...]]
     size = 0
     try:
         for row in found:
-            if len(rows) == limit or (rows and size + len(row[5] or b"") > PAGE_BYTES):
+            size += len(row[5] or b"")
+            if len(rows) == limit or (rows and size > PAGE_BYTES):
                 return rows, True
             rows.append(row)
-            size += len(row[5] or b"")
         return rows, False
     finally:
         found.close()

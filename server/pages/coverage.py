@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from sync.timeutil import local_today
 
 from ..errors import ParamInvalid
-from ..queries.coverage import HALF_LECTURES, HALF_NAMES, LECTURE_AUDIENCES, Period, half_of
+from ..queries.coverage import HALF_NAMES, HALF_SPANS, LECTURE_AUDIENCES, Period, half_of
 from ..queries.coverage import coverage as read_coverage
 from ..queries.units import unit_options
 from .common import OFFICE, not_found, require
@@ -41,10 +41,9 @@ async def coverage(request: Request) -> Response:
     towns, schools = found
     options = await state.store.read(lambda db: unit_options(db, scope, kinds=("county", "town")))
     return visit.render("coverage.html", {
-        "towns": towns, "schools": schools, "period": period, "year": period.year, "unit_id": unit_id,
+        "towns": towns, "schools": schools, "period": period, "unit_id": unit_id,
         "units": options, "half_name": HALF_NAMES[period.half], "audiences": LECTURE_AUDIENCES,
-        "half_options": {no: f"{name}（第{HALF_LECTURES[no][0]}–{HALF_LECTURES[no][-1]}讲）"
-                         for no, name in HALF_NAMES.items()},
+        "half_options": {no: f"{name}（{HALF_SPANS[no]}）" for no, name in HALF_NAMES.items()},
         "below": sum(1 for c in schools if c.below_target),
     })
 

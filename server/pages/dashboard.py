@@ -15,7 +15,7 @@ from sync.timeutil import local_today
 
 from ..charts import Chart, Series, bar_chart, line_chart
 from ..deadlines import count_late
-from ..queries.coverage import AUDIENCE_WORDS, HALF_LECTURES, HALF_NAMES, LECTURE_AUDIENCES
+from ..queries.coverage import AUDIENCE_WORDS, HALF_LECTURES, HALF_NAMES, HALF_SPANS, LECTURE_AUDIENCES
 from ..queries.dashboard import dashboard, scope_units
 from ..queries.quiet import count_quiet_pairings
 from .common import OFFICE, require
@@ -43,7 +43,7 @@ def coverage_chart(data: dict[str, Any]) -> Chart | None:
 
     return bar_chart(
         "coverage-town",
-        f"{data['coverage_year']}年{HALF_NAMES[half]}宣讲覆盖率（第{lectures[0]}–{lectures[-1]}讲，按镇/街道）",
+        f"{data['coverage_year']}年{HALF_NAMES[half]}宣讲覆盖率（{HALF_SPANS[half]}，按镇/街道）",
         [t["name"] for t in towns],
         [Series(name(no), tuple(t["lectures"][i]["percent"] for t in towns), words(i))
          for i, no in enumerate(lectures)],

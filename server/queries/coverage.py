@@ -52,6 +52,7 @@ LECTURE_AUDIENCES = {1: "students", 2: "students", 3: "students", STUDENT_LECTUR
 AUDIENCE_WORDS = {"students": "学生", "parents": "家长"}
 HALF_LECTURES = {1: (1, 2, 3), 2: (STUDENT_LECTURE, PARENT_LECTURE)}
 HALF_NAMES = {1: "上半年", 2: "下半年"}
+HALF_SPANS = {half: f"第{nos[0]}–{nos[-1]}讲" for half, nos in HALF_LECTURES.items()}  # 第1–3讲, 第4–5讲
 
 
 def half_of(day: datetime.date) -> int:
@@ -138,11 +139,6 @@ class Coverage:
         return [Lecture(no, LECTURE_AUDIENCES[no], people,
                         self.parents_enrolled if LECTURE_AUDIENCES[no] == "parents" else self.students_enrolled)
                 for no, people in self.reached]
-
-    def lecture(self, no: int) -> Lecture:
-        """The figure of lecture ``no``; one the period does not hold has reached nobody."""
-        found = [c for c in self.lectures if c.no == no]
-        return found[0] if found else Lecture(no, LECTURE_AUDIENCES[no], 0, None)
 
     @property
     def lowest(self) -> float | None:

@@ -1,12 +1,15 @@
 """Lecture coverage (Rudong notice, lectures 4 and 5): participants ÷ enrolled, below 100% first."""
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
 import sqlite_utils
 
-from server.queries.coverage import Period, coverage, coverage_by_town, percent, unit_coverage
+from server.queries.coverage import Coverage, Lecture, Period, coverage, coverage_by_town, percent, unit_coverage
+from server.queries.dashboard import dashboard
+from server.queries.progress import coverage_summary
 from sync import load_scope
 
 from ...factories import make_county, mutate, remove
@@ -40,8 +43,12 @@ def w(db: sqlite_utils.Database) -> Any:
     return w  # st22 has no enrolment figure
 
 
+def _of(c: Coverage, no: int) -> Lecture:
+    return next(f for f in c.lectures if f.no == no)
+
+
 def _table(rows: list[Any]) -> list[tuple[str, int | None, int, int | None, int]]:
-    return [(c.name, c.students_enrolled, c.lecture(4).reached, c.parents_enrolled, c.lecture(5).reached) for c in rows]
+    return [(c.name, c.students_enrolled, _of(c, 4).reached, c.parents_enrolled, _of(c, 5).reached) for c in rows]
 
 
 def test_coverage_per_school_is_participants_over_enrolled_below_target_first(db: sqlite_utils.Database,
@@ -56,7 +63,7 @@ def test_coverage_per_school_is_participants_over_enrolled_below_target_first(db
         ("栟茶小学辅导站", 300, 300, 300, 310),  # at target, last
     ]
     assert [c.below_target for c in schools] == [True, True, True, False]
-    assert schools[2].lecture(4).ratio == 1 and schools[2].lecture(5).ratio == 0.5
+    assert _of(schools[2], 4).ratio == 1 and _of(schools[2], 5).ratio == 0.5
     assert [c.town for c in schools] == ["栟茶镇", "掘港街道", "掘港街道", "栟茶镇"]
     # towns: events of the whole subtree (the town's own lecture too); enrolment unknown while a school has none
     assert _table(towns) == [("栟茶镇", None, 300, None, 310), ("掘港街道", 1300, 1150, 1260, 880)]
@@ -87,7 +94,7 @@ def test_unit_coverage_of_the_county_adds_its_own_lectures_to_its_town_rows(db: 
     # 栟茶镇's own figure stands in for its stations (栟茶中学 has none); the county lecture counts for the county
     assert _table(towns) == [("掘港街道", 1300, 1150, 1260, 880), ("栟茶镇", 400, 300, 400, 310)]
     assert _table([total]) == [("如东县", 1700, 1150 + 300 + 50, 1660, 880 + 310)]
-    assert total.lecture(4).percent == 88.2  # 1500 / 1700 = 88.235…%
+    assert _of(total, 4).percent == 88.2  # 1500 / 1700 = 88.235…%
 
 
 def test_percent_rounds_down_so_only_a_reached_target_reads_100() -> None:
@@ -144,11 +151,6 @@ def test_dashboard_and_summary_read_each_half_from_unit_coverage(db: sqlite_util
                                                                  half: int) -> None:
     """The dashboard reads the half its day is in (it read 第4讲/第5讲 all year); the year-end summary
     states both halves; each with the figures of ``unit_coverage`` for that unit, year and half."""
-    import datetime
-
-    from server.queries.dashboard import dashboard
-    from server.queries.progress import coverage_summary
-
     scope = load_scope(db, w.reviewer)
     board = dashboard(db, scope, today=datetime.date.fromisoformat(day))
     assert board["coverage_half"] == half
