@@ -56,6 +56,7 @@ bench: $(STAMP) browser
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/reports_bench.py
 	$(BIN)/python bench/pwa_bench.py
+	$(BIN)/python bench/pages.py
 
 lock:
 	$(BIN)/pip freeze --exclude-editable | sed '1i # Pinned dependencies (runtime + test + lint). Regenerate: make lock' > requirements.lock
