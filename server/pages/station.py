@@ -25,6 +25,8 @@ from sync.timeutil import local_today
 from ..forms import FormInvalid, parse_fields, refusal_errors
 from ..queries.dashboard import scope_units
 from ..queries.followups import (
+    count_open_risk_flags,
+    count_overdue_follow_ups,
     due_follow_ups,
     get_flagged_activity,
     handled_risk_flags,
@@ -35,24 +37,46 @@ from ..queries.inspections import list_inspections
 from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals
 from ..queries.station import open_conflicts, pending_reviews
-from .common import CHILD_FILE, STAFF, Visit, form_values, not_found, require, require_form, restore_draft
+from .common import (
+    CHILD_FILE,
+    STAFF,
+    Visit,
+    form_values,
+    not_found,
+    page_count,
+    page_links,
+    page_number,
+    past_the_end,
+    require,
+    require_form,
+    restore_draft,
+)
 from .links import route_paths
 from .shown import log_shown
 from .writes import base_version
 
 HANDLING = ("risk_action", "risk_action_on")
+# A county's home over years of records can hold thousands of open flags or overdue follow-ups:
+# all on one page was 22 MB of HTML and 1.3 s for the admin over 10^6 activities (docs/performance.md,
+# "Every page at county scale"). Flags are paged (each carries its own form); the overdue table
+# shows the most overdue and links the whole list of the archive browser.
+FLAGS_PER_PAGE = 20
+OVERDUE_SHOWN = 50
 
 
 async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                   status: int = 200) -> Response:
     scope = await visit.scope()
     today = local_today()
+    page = page_number(visit.request.query_params)
 
     def read(db: Any) -> dict[str, Any]:
         return {
-            "flags": open_risk_flags(db, scope),
+            "flags": open_risk_flags(db, scope, limit=FLAGS_PER_PAGE, offset=(page - 1) * FLAGS_PER_PAGE),
+            "flags_open": count_open_risk_flags(db, scope),
             "handled": handled_risk_flags(db, scope),
-            "overdue": overdue_follow_ups(db, scope, today),
+            "overdue": overdue_follow_ups(db, scope, today, limit=OVERDUE_SHOWN),
+            "overdue_count": count_overdue_follow_ups(db, scope, today),
             "due": due_follow_ups(db, scope, today),
             "pending_reviews": pending_reviews(db, scope),
             "open_conflicts": open_conflicts(db, scope),
@@ -65,6 +89,9 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
         }
 
     data = await visit.state.store.read(read)
+    pages = page_count(data["flags_open"], FLAGS_PER_PAGE)
+    if (elsewhere := past_the_end(visit, page, pages)) is not None:
+        return elsewhere
     # Each open flag shows its visit's 过程记录 and 事后跟踪 (a child at risk of self-harm, in the
     # volunteer's words): reading them here is logged as opening the visit's own page is. A home with
     # none still names children and quotes follow-ups (overdue, due, handled flags, open referrals):
@@ -75,8 +102,9 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
     return visit.render("staff/home.html", {
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
         "unit_id": visit.actor.unit_id,
+        "page": page, "pager": page_links({}, page, pages), "flags_per_page": FLAGS_PER_PAGE,
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
-                              "quiet_pairings",
+                              "quiet_pairings", "pairing_list",
                               # entered by the staff who work with the children, not by the admin
                               *(("phone_import",) if visit.actor.role in CHILD_FILE else ())),
     }, status=status)
@@ -121,8 +149,14 @@ async def risk_action_save(request: Request) -> Response:
         return await _render(visit, draft=values, status=400,
                              errors={f"{activity_id}.{k}": v for k, v in found.items()})
     if outcome.status == "conflict":
-        return visit.redirect(request.url.path, flash=f"处理记录已保存，但有冲突：{outcome.reason}")
-    return visit.redirect(request.url.path, flash=f"已记录对 {flag['mentee_code']} 的风险处理情况。")
+        return visit.redirect(_back(request), flash=f"处理记录已保存，但有冲突：{outcome.reason}")
+    return visit.redirect(_back(request), flash=f"已记录对 {flag['mentee_code']} 的风险处理情况。")
+
+
+def _back(request: Request) -> str:
+    """The page of flags the form was on (a handled flag leaves it; past the end goes to the last)."""
+    page = page_number(request.query_params)
+    return f"{request.url.path}?page={page}" if page > 1 else request.url.path
 
 
 routes: list[BaseRoute] = [

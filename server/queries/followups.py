@@ -45,15 +45,24 @@ def _columns(scope: Scope) -> str:
 _FLAGGED = "activities a INDEXED BY idx_activities_risk_date"
 
 
-def open_risk_flags(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:
-    """Live risk-flagged activities in ``scope`` whose handling is not written yet, newest first."""
+def open_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = -1,
+                    offset: int = 0) -> list[dict[str, Any]]:
+    """Live risk-flagged activities in ``scope`` whose handling is not written yet, newest first;
+    ``limit`` of them from ``offset`` (all by default)."""
     sql, params = visible(scope, "activity", "a")
     return list(db.query(
         f"SELECT {_columns(scope)} FROM {_FLAGGED} {_PEOPLE}"
         f" WHERE {OPEN_RISK_FLAG} AND {sql}"
-        " ORDER BY a.date DESC, a.id DESC",
-        params,
+        " ORDER BY a.date DESC, a.id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     ))
+
+
+def count_open_risk_flags(db: sqlite_utils.Database, scope: Scope) -> int:
+    """How many rows ``open_risk_flags`` gives for ``scope`` in all."""
+    sql, params = visible(scope, "activity", "a")
+    return int(db.execute(
+        f"SELECT count(*) FROM {_FLAGGED} {_PEOPLE} WHERE {OPEN_RISK_FLAG} AND {sql}", params).fetchone()[0])
 
 
 def handled_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = 5) -> list[dict[str, Any]]:
@@ -68,8 +77,10 @@ def handled_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = 
     ))
 
 
-def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -> list[dict[str, Any]]:
-    """Active pairings whose latest activity's follow-up date is before ``today``, most overdue first.
+def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *,
+                       limit: int = -1) -> list[dict[str, Any]]:
+    """Active pairings whose latest activity's follow-up date is before ``today``, most overdue first
+    (the first ``limit``; all by default).
 
     Each row has ``days_overdue``. A pairing's latest live activity is the row the write path keeps
     in ``pairing_latest`` (sync/latest.py): an overdue date can be any past date, and starting from
@@ -86,12 +97,24 @@ def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.
         " JOIN mentees m ON m.id = a.mentee_id JOIN units un ON un.id = a.unit_id"
         " LEFT JOIN users mentor ON mentor.id = p.mentor_id"
         f" WHERE p.status = 'active' AND {pairing_sql} AND l.follow_up_due < ? AND {sql}"
-        " ORDER BY a.follow_up_due, m.code",
-        [*pairing_params, today.isoformat(), *params],
+        " ORDER BY a.follow_up_due, m.code LIMIT ?",
+        [*pairing_params, today.isoformat(), *params, limit],
     ))
     for row in rows:
         row["days_overdue"] = (today - datetime.date.fromisoformat(row["follow_up_due"])).days
     return rows
+
+
+def count_overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -> int:
+    """How many rows ``overdue_follow_ups`` gives for ``scope`` in all."""
+    sql, params = visible(scope, "activity", "a")
+    pairing_sql, pairing_params = visible(scope, "pairing", "p")
+    return int(db.execute(
+        "SELECT count(*) FROM pairing_latest l CROSS JOIN pairings p ON p.id = l.pairing_id"
+        " JOIN activities a ON a.id = l.activity_id JOIN mentees m ON m.id = a.mentee_id"
+        " JOIN units un ON un.id = a.unit_id"
+        f" WHERE p.status = 'active' AND {pairing_sql} AND l.follow_up_due < ? AND {sql}",
+        [*pairing_params, today.isoformat(), *params]).fetchone()[0])
 
 
 def due_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *,
