@@ -168,7 +168,8 @@ EXTRA = {  # list pages' filters and paging, prints and exports that take a quer
     "/admin/access-log": ["?page=9999"],
     "/reports/stats": ["?year=2024"],
     "/reports/stats.xlsx": ["?year=2024"],
-    "/reports/stats/records": ["?year=2024", "?year=2024&page=9999"],
+    "/reports/stats/records": ["?measure=talks&year=2024", "?measure=talks", "?measure=screened&year=2025",
+                               "?measure=lectures&year=2024"],
     "/pairings/{pairing_id}": ["?year=2024", "?page=9999"],
     "/mentees/{mentee_id}": ["?year=2024", "?page=9999"],
     "/mentees/{mentee_id}/print": ["?year=2024"],
@@ -271,11 +272,11 @@ def main(argv: list[str] | None = None) -> int:
             ids = ids_for(path, units[name])
             for template in paths:
                 for query in ["", *EXTRA.get(template, [])]:
+                    if args.only and not re.search(args.only, template + query):
+                        continue
                     url = ids.fill(template)
                     if url is None:
                         print(f"{name:8} {template + query:52} {'n/a':>6}  (no such record in reach)")
-                        continue
-                    if args.only and not re.search(args.only, template + query):
                         continue
                     times, size, status, growth, mapped = [], 0, 0, 0.0, 0.0
                     for _ in range(args.runs):
