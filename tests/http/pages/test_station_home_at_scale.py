@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import re
 
+import sqlite_utils
+
 from server.pages.station import FLAGS_PER_PAGE, OVERDUE_SHOWN
 from sync import apply_mutations, new_id
 from sync.timeutil import local_today
@@ -42,7 +44,7 @@ def test_the_home_shows_one_page_of_open_flags_counts_them_all_and_pages_to_the_
     assert set(on_first) | set(on_second) == made and not set(on_first) & set(on_second)
     assert 'href="?page=1"' in second.text and 'href="?page=3"' not in second.text
     # A flag's form posts back to its own page of flags.
-    assert f'action="/staff?page=2"' in second.text
+    assert 'action="/staff?page=2"' in second.text
     past = browser.get("/staff?page=9")
     assert past.status_code == 303 and past.headers["location"].endswith("/staff?page=2")
 
@@ -62,14 +64,14 @@ def test_the_home_shows_the_most_overdue_follow_ups_counts_them_all_and_links_th
     today = local_today()
     n = OVERDUE_SHOWN + 2
 
-    def overdue(db: object) -> list[str]:
-        mentees = [make_mentee(db, w.staff_st11, w.st11, name=f"小{i}") for i in range(n)]  # type: ignore[arg-type]
+    def overdue(db: sqlite_utils.Database) -> list[str]:
+        mentees = [make_mentee(db, w.staff_st11, w.st11, name=f"小{i}") for i in range(n)]
         pairings = [new_id() for _ in mentees]
-        apply_mutations(db, w.staff_st11, [  # type: ignore[arg-type]
+        apply_mutations(db, w.staff_st11, [
             {"entity": "pairing", "record_id": pid, "op": "upsert", "base_version": None,
              "fields": {"mentor_id": w.mentor1.user_id, "mentee_id": m, "start_date": "2026-01-05",
                         "approach": "fuxin"}} for pid, m in zip(pairings, mentees, strict=True)])
-        apply_mutations(db, w.staff_st11, [  # type: ignore[arg-type]
+        apply_mutations(db, w.staff_st11, [
             {"entity": "activity", "record_id": new_id(), "op": "upsert", "base_version": None,
              "fields": {"pairing_id": pid, "kind": "talk", "record": "谈心",
                         "date": (today - datetime.timedelta(days=40 + i)).isoformat(),
