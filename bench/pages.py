@@ -299,8 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             client.close()
     finally:
         server.stop()
-    if not args.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(workdir, ignore_errors=True)  # the server's logs, and the county unless --keep put it elsewhere
     print(f"flagged: {len(flagged)}" + "".join(f"\n  {f}" for f in flagged))
     print(f"whole run: {time.perf_counter() - started:.0f} s")
     return 0
