@@ -89,16 +89,11 @@ def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.
     activities 0.13 s, a station 0.08 s, the same rows as the probe of every active pairing's
     activities that this replaces (0.71-0.73 s county-wide; docs/performance.md, "Reports").
     """
-    sql, params = visible(scope, "activity", "a")
-    pairing_sql, pairing_params = visible(scope, "pairing", "p")
+    where, params = _overdue(scope, today)
     rows = list(db.query(
-        f"SELECT {_columns(scope)} FROM pairing_latest l CROSS JOIN pairings p ON p.id = l.pairing_id"
-        " JOIN activities a ON a.id = l.activity_id"
-        " JOIN mentees m ON m.id = a.mentee_id JOIN units un ON un.id = a.unit_id"
-        " LEFT JOIN users mentor ON mentor.id = p.mentor_id"
-        f" WHERE p.status = 'active' AND {pairing_sql} AND l.follow_up_due < ? AND {sql}"
-        " ORDER BY a.follow_up_due, m.code LIMIT ?",
-        [*pairing_params, today.isoformat(), *params, limit],
+        f"SELECT {_columns(scope)} FROM {_OVERDUE_FROM} LEFT JOIN users mentor ON mentor.id = p.mentor_id"
+        f" WHERE {where} ORDER BY a.follow_up_due, m.code LIMIT ?",
+        [*params, limit],
     ))
     for row in rows:
         row["days_overdue"] = (today - datetime.date.fromisoformat(row["follow_up_due"])).days
@@ -107,14 +102,21 @@ def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.
 
 def count_overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -> int:
     """How many rows ``overdue_follow_ups`` gives for ``scope`` in all."""
+    where, params = _overdue(scope, today)
+    return int(db.execute(f"SELECT count(*) FROM {_OVERDUE_FROM} WHERE {where}", params).fetchone()[0])
+
+
+# The overdue list and its count read the same rows (the count's tile must match the table).
+_OVERDUE_FROM = ("pairing_latest l CROSS JOIN pairings p ON p.id = l.pairing_id"
+                 " JOIN activities a ON a.id = l.activity_id"
+                 " JOIN mentees m ON m.id = a.mentee_id JOIN units un ON un.id = a.unit_id")
+
+
+def _overdue(scope: Scope, today: datetime.date) -> tuple[str, list[Any]]:
     sql, params = visible(scope, "activity", "a")
     pairing_sql, pairing_params = visible(scope, "pairing", "p")
-    return int(db.execute(
-        "SELECT count(*) FROM pairing_latest l CROSS JOIN pairings p ON p.id = l.pairing_id"
-        " JOIN activities a ON a.id = l.activity_id JOIN mentees m ON m.id = a.mentee_id"
-        " JOIN units un ON un.id = a.unit_id"
-        f" WHERE p.status = 'active' AND {pairing_sql} AND l.follow_up_due < ? AND {sql}",
-        [*pairing_params, today.isoformat(), *params]).fetchone()[0])
+    return (f"p.status = 'active' AND {pairing_sql} AND l.follow_up_due < ? AND {sql}",
+            [*pairing_params, today.isoformat(), *params])
 
 
 def due_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *,
