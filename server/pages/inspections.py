@@ -281,6 +281,8 @@ async def inspection_update(request: Request) -> Response:
         outcome = await apply_one(visit, delete("inspection", row["id"], base_version=version))
         if outcome.status == "applied":
             return visit.redirect("/inspections", flash="督查记录已删除。")
+        if outcome.status == "conflict":  # kept, and the delete stored as a conflict: written, not refused
+            return visit.redirect(f"/inspections/{row['id']}", flash=outcome.reason)
         return await _render_form(visit, row, row=row, errors={"_form": outcome.reason or ""}, status=400)
     names = (*HEAD, *BODY, *RECTIFY)
     try:

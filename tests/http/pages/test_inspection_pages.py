@@ -434,3 +434,20 @@ def test_an_inspections_day_deadline_and_recording_time_are_written_in_words(sit
         assert '期限 <span class="nowrap">2026年12月15日</span>，未整改 1 项' in shown
         m = re.search(r">\d{4}-\d\d-\d\d<|期限 \d{4}-", shown)
         assert not m, shown[m.start() - 400:m.end()]
+
+
+def test_a_delete_kept_as_a_conflict_is_answered_as_kept_not_as_refused(site: Site) -> None:
+    """The station reported its rectification after the reviewer opened the record: the write path
+    keeps the record and stores the delete as a conflict for someone to decide. The page said 400
+    as if nothing had been written; it now says what was done, as the event and save pages do."""
+    w = site.w
+    rid = _id_of(_new(site, w.reviewer, unit_id=w.st11))
+    shown = site.read(lambda db: row(db, "inspection", rid))["version"]
+    station = site.as_(w.staff_st11)
+    assert station.post(f"/inspections/{rid}", {"fixed": "counselling_room", "rectify_notes": "咨询室已建成",
+                                                "version": str(shown)}).status_code == 303
+    response = site.as_(w.reviewer).post(f"/inspections/{rid}/edit", {"action": "delete", "version": str(shown)})
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts WHERE record_id = ?",
+                                           [rid]).fetchone()[0]) == 1
+    assert response.status_code == 303 and response.headers["location"] == f"/inspections/{rid}"
+    assert not site.read(lambda db: row(db, "inspection", rid))["deleted"]
