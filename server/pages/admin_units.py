@@ -155,6 +155,8 @@ async def admin_unit_save(request: Request) -> Response:
         # The write path refuses, in words, a unit that still holds units, accounts or records that
         # count somewhere (sync.rules ``refuse_delete``), for a phone's delete as for this page's.
         outcome = await apply_one(visit, delete("unit", unit["id"], base_version=version))
+        if outcome.status == "conflict":  # kept, and the delete stored as a conflict: written, not refused
+            return visit.redirect(f"/admin/units/{unit['id']}", flash=outcome.reason)
         if outcome.status != "applied":
             return await _render_unit(visit, unit, unit, {"_form": outcome.reason or ""}, 400)
         return visit.redirect("/admin/units", flash=f"已删除单位“{unit['name']}”。")

@@ -560,3 +560,19 @@ def test_the_accounts_last_sign_in_and_the_access_logs_times_are_written_in_word
     assert f'<td data-label="时间" class="date"><span class="nowrap">{shown}</span></td>' in log, log
     for page in (users, log):
         assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", page)
+
+
+def test_a_unit_delete_kept_as_a_conflict_is_answered_as_kept_not_as_refused(site: Site) -> None:
+    """The unit was renamed after the admin opened its page: the write path keeps it and stores the
+    delete as a conflict. The page answered 400 as if nothing had been written."""
+    w = site.w
+    admin = site.as_(w.admin)
+    admin.post("/admin/units", {"name": "空学校", "kind": "school", "parent_id": w.town2})
+    empty = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '空学校'").fetchone()[0])
+    seen = _unit_version(site, empty)
+    site.write(lambda db: mutate(db, w.admin, "unit", {"name": "空学校（新名）"}, empty, seen))
+    response = admin.post(f"/admin/units/{empty}", {"action": "delete", "base_version": seen})
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM sync_conflicts WHERE record_id = ?",
+                                           [empty]).fetchone()[0]) == 1
+    assert response.status_code == 303 and response.headers["location"] == f"/admin/units/{empty}"
+    assert not site.read(lambda db: row(db, "unit", empty))["deleted"]
