@@ -66,6 +66,12 @@ WRITE_ORDER = (
 )
 
 
+def _who_decides(actor: Actor) -> str:
+    """Who settles a conflict, told to the writer: a volunteer's phone waits for her station; on the
+    web, staff settle it on the 冲突 page (a county's inspection or a unit is no station's to decide)."""
+    return "等辅导站处理" if actor.role == "mentor" else "由工作人员在“冲突”页面决定保留哪一个"
+
+
 @dataclass
 class Outcome:
     """The answer to one mutation, as the phone receives it."""
@@ -448,7 +454,7 @@ class _Writer:
         if result.conflicts:
             labels = "、".join(f"“{entity.by_name[n].label}”" for n in result.conflicts)
             outcome.reason = (
-                f"{labels}已被别人先改过，保留了先到的内容；您的内容已存为冲突记录，等辅导站处理。"
+                f"{labels}已被别人先改过，保留了先到的内容；您的内容已存为冲突记录，{_who_decides(self.actor)}。"
             )
             changes["conflicts"] = {k: {"kept": kv[0], "yours": kv[1]} for k, kv in result.conflicts.items()}
         self._audit(outcome, "update", changes)
@@ -478,7 +484,7 @@ class _Writer:
             # let staff decide, rather than deleting work the writer never saw.
             outcome = Outcome(
                 m.mutation_id, entity.name, m.record_id, "conflict", current["version"],
-                f"{this(entity.label)}在您删除前已被别人修改，暂未删除；已存为冲突记录，等辅导站处理。",
+                f"{this(entity.label)}在您删除前已被别人修改，暂未删除；已存为冲突记录，{_who_decides(self.actor)}。",
                 [self._conflict(m, current, "_deleted", False, True, current["version"])],
             )
             self._audit(outcome, "delete", {"conflicts": {"_deleted": {"kept": False, "yours": True}}})

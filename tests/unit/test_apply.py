@@ -385,6 +385,18 @@ def test_stale_delete_after_an_edit_is_a_conflict_and_keeps_the_record(db: sqlit
     assert json.loads(conflict["other_value"]) is True
 
 
+def test_a_conflict_tells_a_phone_the_station_decides_and_staff_where_they_decide(db: sqlite_utils.Database,
+                                                                                   w: SimpleNamespace) -> None:
+    """The volunteer waits for her station; a county's staff deleting an inspection is no station's
+    business, so the web writer is told the 冲突 page, where staff decide."""
+    push(db, w.phone, upsert("activity", w.activity, {"record": "刚补充的"}, 1, base_version=1))
+    (phone,) = push(db, w.tablet, upsert("activity", w.activity, {"record": "平板上的"}, 1, base_version=1))
+    (staff,) = push(db, w.staff, delete("activity", w.activity, 1, base_version=1))
+    assert phone["status"] == staff["status"] == "conflict"
+    assert phone["reason"].endswith("等辅导站处理。")
+    assert "辅导站" not in staff["reason"] and "“冲突”页面" in staff["reason"]
+
+
 def test_edit_after_a_delete_from_the_other_device_is_rejected_with_a_reason(db: sqlite_utils.Database,
                                                                              w: SimpleNamespace) -> None:
     push(db, w.phone, delete("activity", w.activity, 1, base_version=1))
