@@ -34,14 +34,11 @@ from typing import Any
 
 import httpx2 as httpx
 from process import HOST, Server
-from starlette.routing import BaseRoute, Mount, Route
 from stored import preload
 from world import World, build_world, person
 
 from server.auth import hash_password
-from server.config import Settings
-from server.paths import resolve
-from server.routes import build_routes
+from server.routes import url_map
 from sync import Actor, apply_mutations, connect, new_id, transaction
 from sync.users import create_user
 
@@ -53,17 +50,8 @@ ROLES = (("admin", "admin", 0), ("reviewer", "reviewer", 0), ("town", "staff", 1
 
 def page_paths() -> list[str]:
     """Every GET page of the URL map (not /api, /static or the phone app), as test_every_page walks it."""
-    out: list[str] = []
-
-    def walk(routes: list[BaseRoute], prefix: str) -> None:
-        for route in routes:
-            if isinstance(route, Route) and "GET" in (route.methods or ()):
-                out.append(prefix + route.path)
-            elif isinstance(route, Mount) and route.routes and not route.path.startswith("/api"):
-                walk(list(route.routes), prefix + route.path)
-
-    walk(build_routes(Settings(), resolve()), "")
-    return [p for p in out if p not in ("/", "/login")]
+    return [p for p, methods in url_map() if "GET" in methods and not p.startswith("/api")
+            and p not in ("/", "/login")]
 
 
 def add_records(world: World, children: int, seed: int = 5) -> dict[str, str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pathlib
 
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 
 from . import api
 from .config import Settings
@@ -37,7 +37,7 @@ from .pages import (
     stats,
     summary,
 )
-from .paths import Paths
+from .paths import Paths, resolve
 from .pwa import PwaFiles
 from .slashes import api_router
 from .static_files import StaticPages
@@ -80,3 +80,22 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         # The phone app; BANXING_PWA_DIR serves another copy (a newer app without reinstalling).
         Mount("/app", app=PwaFiles(pathlib.Path(settings.pwa_dir) if settings.pwa_dir else paths.pwa), name="pwa"),
     ]
+
+
+def url_map() -> list[tuple[str, frozenset[str]]]:
+    """Every route of the URL map as (full path, methods), walking into mounts; a mount with no routes
+    of its own (static files, the phone app) is one entry without methods. What the tests and the
+    bench that check every page walk, so a page added to the map is covered the day it is added."""
+    out: list[tuple[str, frozenset[str]]] = []
+
+    def walk(routes: list[BaseRoute], prefix: str) -> None:
+        for route in routes:
+            if isinstance(route, Route):
+                out.append((prefix + route.path, frozenset(route.methods or ())))
+            elif isinstance(route, Mount) and route.routes:
+                walk(list(route.routes), prefix + route.path)
+            elif isinstance(route, Mount):
+                out.append((prefix + route.path, frozenset()))
+
+    walk(build_routes(Settings(), resolve()), "")
+    return out

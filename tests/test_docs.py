@@ -10,14 +10,12 @@ import pathlib
 import re
 
 import pytest
-from starlette.routing import BaseRoute, Mount, Route
 
 from server import errors as server_errors
 from server.cli import build_parser
 from server.config import SETTINGS, Settings
 from server.openapi import spec
-from server.paths import resolve
-from server.routes import build_routes
+from server.routes import url_map
 from sync import errors as sync_errors
 from sync.entities import ENTITIES
 
@@ -44,21 +42,8 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
 
 
 def _route_paths() -> list[tuple[str, set[str]]]:
-    """Every route of the URL map with its methods, walking into mounts; a static mount is one entry."""
-    out: list[tuple[str, set[str]]] = []
-
-    def walk(routes: list[BaseRoute], prefix: str) -> None:
-        for route in routes:
-            if isinstance(route, Route):
-                out.append((prefix + route.path, {m.lower() for m in (route.methods or ())} - {"head"}))
-            elif isinstance(route, Mount):
-                if route.routes:
-                    walk(list(route.routes), prefix + route.path)
-                else:
-                    out.append((prefix + route.path, set()))
-
-    walk(build_routes(Settings(), resolve()), "")
-    return out
+    """Every route of the URL map with its methods (lower case, HEAD left out); a static mount is one entry."""
+    return [(path, {m.lower() for m in methods} - {"head"}) for path, methods in url_map()]
 
 
 def _section(doc: str, heading_start: str) -> str:
@@ -94,7 +79,6 @@ def test_docs_setting_documented(protocol: str, name: str) -> None:
 def test_docs_settings_table_matches_dataclass() -> None:
     from dataclasses import fields
 
-    from server.config import Settings
 
     assert [s[0] for s in SETTINGS] == [f.name for f in fields(Settings)]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import Mount
 
 from server.config import Settings
 from server.paths import resolve
-from server.routes import build_routes
+from server.routes import build_routes, url_map
 from sync.system import SYSTEM
 from sync.users import save_user
 
@@ -25,18 +25,8 @@ PUBLIC = {"/", "/login"}
 FAKE_ID = "01900000-0000-7000-8000-000000000000"
 
 
-def _routes() -> list[tuple[str, set[str]]]:
-    out: list[tuple[str, set[str]]] = []
-
-    def walk(routes: list[BaseRoute], prefix: str) -> None:
-        for route in routes:
-            if isinstance(route, Route):
-                out.append((prefix + route.path, set(route.methods or ())))
-            elif isinstance(route, Mount) and route.routes:
-                walk(list(route.routes), prefix + route.path)
-
-    walk(build_routes(Settings(), resolve()), "")
-    return [(path, methods) for path, methods in out if not path.startswith("/api/")]
+def _routes() -> list[tuple[str, frozenset[str]]]:
+    return [(path, methods) for path, methods in url_map() if methods and not path.startswith("/api/")]
 
 
 def _concrete(path: str) -> str:
