@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import pathlib
 import re
 import zipfile
@@ -39,17 +38,14 @@ from urllib.parse import quote_from_bytes
 import httpx2 as httpx
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
 from server import create_app
 from server.config import Settings
-from server.paths import resolve
-from server.routes import build_routes
 from server.store import Store
 from sync import Actor, connect, new_id
 from sync.system import SYSTEM
@@ -57,9 +53,22 @@ from sync.users import save_user
 
 from ...factories import db_snapshot, make_activity, make_county, make_user, table_counts
 from .conftest import Browser, Site, password_hash
+from .fuzzing import (
+    CHINESE,
+    GET_ROUTES,
+    ID_TABLES,
+    NASTY,
+    TRACE,
+    as_bytes,
+    concrete,
+    fuzz_settings,
+    hostile_text,
+    mutated,
+    route_pattern,
+    web_routes,
+)
 from .station import conflict_on_activity1
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 ROLES = ("admin", "reviewer", "staff_town1", "staff_st11", "staff_st12", "new_staff")
 
 # Tables a refused post may still change, by design: each request of a signed-in person touches its
@@ -67,14 +76,7 @@ ROLES = ("admin", "reviewer", "staff_town1", "staff_st11", "staff_st12", "new_st
 # for the county to review; wrong passwords are counted for the lockout.
 CHANGES_ON_EVERY_REQUEST = ("web_sessions", "access_log", "throttle", "login_failures")
 
-# Which table a path parameter's ids come from.
-ID_TABLES = {"mentee_id": "mentees", "mentor_id": "users", "pairing_id": "pairings", "activity_id": "activities",
-             "event_id": "events", "conflict_id": "sync_conflicts", "referral_id": "referrals",
-             "return_id": "stats_returns", "inspection_id": "inspections", "unit_id": "units", "user_id": "users"}
 NOT_FUZZED = {"/logout"}  # it has no field but the token, and signs the fuzzing browser out by design
-
-TRACE = re.compile(r"Traceback|File \"/|\b[A-Z][A-Za-z]*(Error|Exception)\b|sqlite3\.|line \d+, in ")
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 # -- the forms, as the pages show them -------------------------------------------------------------
@@ -161,45 +163,18 @@ class _FormReader(HTMLParser):
             self._textarea = None
 
 
-def _routes() -> list[tuple[str, set[str]]]:
-    out: list[tuple[str, set[str]]] = []
-
-    def walk(routes: list[BaseRoute], prefix: str) -> None:
-        for route in routes:
-            if isinstance(route, Route):
-                out.append((prefix + route.path, set(route.methods or ())))
-            elif isinstance(route, Mount) and route.routes:
-                walk(list(route.routes), prefix + route.path)
-
-    walk(build_routes(Settings(), resolve()), "")
-    return [(path, methods) for path, methods in out if not path.startswith("/api/")]
-
-
-POST_ROUTES = sorted(p for p, m in _routes() if "POST" in m and p not in NOT_FUZZED)
-GET_ROUTES = sorted(p for p, m in _routes() if "GET" in m)
-
-
-def _pattern(route: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(route)) + "$")
+POST_ROUTES = sorted(p for p, m in web_routes() if "POST" in m and p not in NOT_FUZZED)
 
 
 def route_of(action: str) -> str | None:
     path = re.split(r"[?#]", action)[0]
-    return next((r for r in POST_ROUTES if _pattern(r).match(path)), None)
+    return next((r for r in POST_ROUTES if route_pattern(r).match(path)), None)
 
 
 def _pages_showing(route: str) -> list[str]:
     """The GET routes that may show the form of ``route``: its own page, else its parent's."""
     parent = route.rsplit("/", 1)[0] or "/"
     return [r for r in GET_ROUTES if r in (route, parent)]
-
-
-def _concrete(route: str, ids: dict[str, list[str]]) -> list[str]:
-    params = re.findall(r"\{([^}]+)\}", route)
-    if not params:
-        return [route]
-    (param,) = params
-    return [route.replace("{" + param + "}", i) for i in ids.get(param, [])]
 
 
 # -- the site, built once for the module -----------------------------------------------------------
@@ -260,7 +235,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
 def _discover(browsers: dict[str, Browser], ids: dict[str, list[str]]) -> list[Form]:
     found: dict[tuple[str, str], Form] = {}
     for role, browser in browsers.items():
-        pages = {page for route in POST_ROUTES for get in _pages_showing(route) for page in _concrete(get, ids)}
+        pages = {page for route in POST_ROUTES for get in _pages_showing(route) for page in concrete(get, ids)}
         for page in sorted(pages):
             response = browser.get(page)
             if response.status_code != 200 or "text/html" not in response.headers.get("content-type", ""):
@@ -282,29 +257,6 @@ def test_every_form_of_the_url_map_is_found_on_a_page(fuzzed: Fuzzed) -> None:
 
 
 # -- hostile values --------------------------------------------------------------------------------
-
-FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
-ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-NASTY = ["", " ", "\x00", "\ud800", "a\udfffb", "\x1b[31m", "\u202e", "\ufeff", "null", "None", "true", "-1", "0",
-         "-0", "1e309", "NaN", "inf", "99999999999999999999999999999", str(-(2**63)), str(2**64), "0x10", "１２",
-         "٣", "2026-02-30", "0000-01-01", "9999-12-31", "20261301", "2026-13-01", "2026/11/20", "2026-11-20T00:00",
-         "01900000-0000-7000-8000-000000000000", "not-an-id", "../../etc/passwd", "%00", "<script>x</script>",
-         "'; DROP TABLE users; --", "x" * 10_000, "长" * 10_000, "\r\n" * 50, "[]", "{}", "a,b", "\ud83d\ude00"]
-
-hostile_text = st.text(st.sampled_from(list("0123456789-:.,/ aZ年月日长") + ["\x00", "\x07", "\x7f", "\u2028", "\ud800",
-                                                                        "\udc00", "\uff10", "\u0663", "\u200b"]),
-                       max_size=40)
-
-
-def mutated(value: str) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.just(value.translate(FULL_WIDTH)), st.just(value.translate(ARABIC_INDIC)), st.just(value * 3),
-        st.just(value + "\x00"), st.just(value[: len(value) // 2]), st.just(value.replace("-", "")),
-        st.just("-" + value), st.just(value + "\ud800"), st.just(value + "x" * 10_000),
-        st.integers(min_value=-(10**30), max_value=10**30).map(str),
-        hostile_text.map(lambda extra: value + extra),
-    )
-
 
 PLAUSIBLE = {"date": "2026-11-25", "number": "5", "text": "模糊测试", "textarea": "模糊测试：家访一小时。",
              "tel": "13800000000"}
@@ -360,21 +312,17 @@ def posted_fields(draw: st.DrawFn, form: Form) -> list[tuple[str, str]]:
 
 # -- posting ---------------------------------------------------------------------------------------
 
-def _bytes(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")  # a lone surrogate goes as the bytes a broken client sends
-
-
 def urlencoded(fields: list[tuple[str, str]]) -> tuple[bytes, str]:
-    body = "&".join(quote_from_bytes(_bytes(k)) + "=" + quote_from_bytes(_bytes(v)) for k, v in fields)
+    body = "&".join(quote_from_bytes(as_bytes(k)) + "=" + quote_from_bytes(as_bytes(v)) for k, v in fields)
     return body.encode(), "application/x-www-form-urlencoded"
 
 
 def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]] | None = None) -> tuple[bytes, str]:
     boundary = "fuzz" + new_id().replace("-", "")
-    parts = [b"--" + boundary.encode() + b'\r\nContent-Disposition: form-data; name="' + _bytes(k)
-             + b'"\r\n\r\n' + _bytes(v) + b"\r\n" for k, v in fields]
-    parts += [b"--" + boundary.encode() + b'\r\nContent-Disposition: form-data; name="' + _bytes(name)
-              + b'"; filename="' + _bytes(filename) + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    parts = [b"--" + boundary.encode() + b'\r\nContent-Disposition: form-data; name="' + as_bytes(k)
+             + b'"\r\n\r\n' + as_bytes(v) + b"\r\n" for k, v in fields]
+    parts += [b"--" + boundary.encode() + b'\r\nContent-Disposition: form-data; name="' + as_bytes(name)
+              + b'"; filename="' + as_bytes(filename) + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
               + data + b"\r\n" for name, filename, data in files or []]
     return b"".join(parts) + b"--" + boundary.encode() + b"--\r\n", f"multipart/form-data; boundary={boundary}"
 
@@ -426,15 +374,6 @@ def check(fuzzed: Fuzzed, form: Form, action: str, response: httpx.Response, bef
         assert not changed, f"{where} answered {response.status_code} and changed {changed}"
 
 
-def fuzz_settings(factor: int) -> settings:
-    # No shrinking: the site keeps what the accepted posts wrote, so a failing post replayed later
-    # meets another database; the first failure, as posted, is the one to read.
-    return settings(max_examples=EXAMPLES * factor, deadline=None, database=None,
-                    phases=(Phase.explicit, Phase.generate),
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large])
-
-
 def field_forms(fuzzed: Fuzzed) -> list[Form]:
     return [f for f in fuzzed.forms if not f.files]
 
@@ -464,7 +403,7 @@ def test_forms_posted_to_others_and_made_up_ids_get_no_5xx_and_write_nothing(fuz
     form = data.draw(st.sampled_from([f for f in field_forms(fuzzed) if "{" in f.route]), label="form")
     param = re.findall(r"\{([^}]+)\}", form.route)[0]
     seen = {f.action for f in fuzzed.forms if f.role == form.role and f.route == form.route}
-    others = [i for i in fuzzed.ids[param] if _concrete(form.route, {param: [i]})[0] not in seen]
+    others = [i for i in fuzzed.ids[param] if concrete(form.route, {param: [i]})[0] not in seen]
     record = data.draw(st.sampled_from(others + MADE_UP_IDS) if others else st.sampled_from(MADE_UP_IDS), label="id")
     action = form.route.replace("{" + param + "}", record)
     as_filled = [(c.name, v) for c in form.controls if c.kind != "file" for v in as_shown(c)]
