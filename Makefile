@@ -48,11 +48,13 @@ test: lint browser nginx
 
 # Generated API requests (schemathesis over /api/openapi.json, and raw phone batches): more than
 # 10,000 examples, no 5xx, every answer as the document describes; and generated posts to every web
-# form (tests/http/pages/test_form_fuzz.py): no 5xx, no traceback, nothing written by a refusal.
-# `make test` runs a few hundred.
+# form (tests/http/pages/test_form_fuzz.py): no 5xx, no traceback, nothing written by a refusal; and
+# generated query strings to every web page (test_query_fuzz.py): no 5xx, no traceback, no redirect
+# off the site, no other unit's child. `make test` runs a few hundred.
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=1100 $(BIN)/python -m pytest -q -p no:cacheprovider tests/http/test_fuzz.py \
-		tests/http/test_push_never_wedges.py tests/http/pages/test_form_fuzz.py
+		tests/http/test_push_never_wedges.py tests/http/pages/test_form_fuzz.py \
+		tests/http/pages/test_query_fuzz.py
 
 bench: $(STAMP) browser
 	$(BIN)/python bench/sync_bench.py

@@ -1,0 +1,323 @@
+"""Generated query strings to every web page (GET, off /api/): never a 5xx, never a traceback, a
+friendly Chinese page for every refusal, a redirect that stays on this site, and never another
+unit's child.
+
+The pages are found, not listed: every GET route of the URL map is opened with real ids in its path
+as each person who uses the web (the admin, the county reviewer, a town's, a station's and a
+school's staff); a page that answers is read for the names its own filters (GET forms) and links
+(pager, period buttons, drill-downs back to the same page) send, with the values they send, and is
+also sent the names the handlers read from ``request.query_params``. Hypothesis then sends it one of
+its own links or none, with one to three names set to hostile values: emptied, repeated, 10,000
+characters, percent-encoded invalid UTF-8 and lone surrogates, NUL, full-width and Arabic-Indic
+digits, huge and negative numbers, impossible dates, ``../``, ids of another unit's records and
+made-up ones, or mutated from the page's own values; and names no page reads.
+
+A child of 栟茶中学 (another town's school) carries a code, name and record text found nowhere
+else: no answer to the staff of 掘港 (the town, its station, its school) may show any of them, and
+no answer to the admin or the reviewer, who read children by code, may show the name.
+
+``make test`` runs ``FUZZ_EXAMPLES`` (default 30) times 10 queries, 300 in all; ``make fuzz`` runs
+1,100 times as many.
+"""
+from __future__ import annotations
+
+import io
+import pathlib
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qsl, quote_from_bytes, urlencode, urlsplit
+
+import httpx2 as httpx
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from server import create_app
+from server.config import Settings
+from server.store import Store
+from sync import connect
+from sync.system import SYSTEM
+from sync.users import save_user
+
+from ...factories import make_activity, make_county, make_device, make_mentee, make_pairing, make_user
+from .conftest import Browser, Site, password_hash
+from .fuzzing import (
+    CHINESE,
+    GET_ROUTES,
+    ID_TABLES,
+    NASTY,
+    TRACE,
+    as_bytes,
+    concrete,
+    fuzz_settings,
+    hostile_text,
+    mutated,
+)
+from .station import conflict_on_activity1
+
+ROLES = ("admin", "reviewer", "staff_town1", "staff_st11", "staff_st12", "new_staff")
+# Out of reach of 栟茶中学, in the other town (new_staff, still to choose a password, is at 掘港中学).
+OUT_OF_SCOPE = ("staff_town1", "staff_st11", "staff_st12", "new_staff")
+NOT_QUERIED = {"/login"}  # signed in, it only sends the person on; its ``next`` has tests of its own
+
+# The other unit's child: words that occur in no template, demo or other fixture.
+LEAK_CODE, LEAK_NAME, LEAK_RECORD = "QZLEAK-77", "隔壁镇秘童", "隔壁镇家访记录：秘密内容"
+
+# What the handlers read from ``request.query_params`` (grep server/pages/), sent to every page: a
+# page may read a name that none of its links or filters shows.
+READ_NAMES = ("active", "activity_id", "category", "conflict_id", "download", "draft", "event_id", "follow_up",
+              "from", "half", "inspection_id", "kind", "lecture", "measure", "mentee_id", "mentor_id", "next", "page",
+              "pairing_id", "period", "q", "referral_id", "return_id", "risk", "role", "screening", "state", "status",
+              "target", "to", "unit", "unit_id", "user", "user_id", "year")
+UNKNOWN_NAMES = ("x", "page[]", "__proto__", "", "年度", "\ud800", "unit\x00", "a" * 300)
+
+# Sent as they stand, not percent-encoded again: what a broken client or a hand-typed address sends.
+RAW = ("%ff", "%ED%A0%80", "%ed%b0%80", "%c0%af", "%00", "%", "%zz", "a%2", "+", "%2e%2e%2f%2e%2e%2f", "%EF%BC%91",
+       "%D9%A3", "..%2F..%2Fetc%2Fpasswd", "2026-02-30", "0000-01-01", "9999-12-31", str(10**30), "-1", "0")
+MADE_UP_IDS = ("01900000-0000-7000-8000-000000000000", "01900000-0000-7000-8000-00000000000g", "x" * 300)
+
+
+# -- the pages, as each person sees them -------------------------------------------------------------
+
+@dataclass
+class Target:
+    role: str
+    path: str
+    html: bool
+    values: dict[str, list[str]] = field(default_factory=dict)  # name -> every value the page sends
+    links: list[list[tuple[str, str]]] = field(default_factory=list)  # own links' and filters' queries
+
+    def __repr__(self) -> str:  # hypothesis prints the drawn page on a failure
+        return f"Target({self.role} {self.path}: {sorted(self.values)})"
+
+
+class _QueryReader(HTMLParser):
+    """The queries a page sends to pages of the site: its links' query strings and its GET forms'
+    controls (with every value a control offers), by the path they go to."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.path = path
+        self.queries: list[tuple[str, list[tuple[str, str]]]] = []  # (path, query) of each link and filter
+        self.values: dict[str, dict[str, list[str]]] = {}  # path -> name -> values offered
+        self._form: tuple[str, list[tuple[str, str]]] | None = None
+        self._select: str | None = None
+
+    def _add(self, path: str, name: str, value: str) -> None:
+        seen = self.values.setdefault(path, {}).setdefault(name, [])
+        if value not in seen:
+            seen.append(value)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "a" and "?" in a.get("href", ""):
+            link = urlsplit(a["href"])
+            if not link.netloc and (link.path.startswith("/") or not link.path):
+                query = parse_qsl(link.query, keep_blank_values=True)
+                self.queries.append((link.path or self.path, query))
+                for name, value in query:
+                    self._add(link.path or self.path, name, value)
+        elif tag == "form" and a.get("method", "get").lower() == "get":
+            self._form = (urlsplit(a.get("action", "")).path or self.path, [])
+            self.queries.append(self._form)
+        elif self._form is None:
+            return
+        elif tag == "select" and "name" in a:
+            self._select = a["name"]
+        elif tag == "option" and self._select is not None:
+            self._add(self._form[0], self._select, a.get("value", ""))
+        elif tag in ("input", "button") and "name" in a and a.get("type") not in ("submit", "reset"):
+            self._add(self._form[0], a["name"], a.get("value", ""))
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self._form[1].append((a["name"], a.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+
+
+@dataclass
+class Queried:
+    site: Site
+    browsers: dict[str, Browser]
+    targets: list[Target]
+    foreign_ids: list[str]  # the other unit's child's records
+    owner: Browser  # 栟茶中学's staff, who may see that child
+
+
+@pytest.fixture(scope="module")
+def queried(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queried]:
+    path: pathlib.Path = tmp_path_factory.mktemp("queryfuzz") / "queries.db"
+    settings_ = Settings(db_path=path, secret_keys=("query-fuzz",))
+    store = Store(path)
+    store.migrate()
+    store.close()
+    db = connect(path)
+    try:
+        w = make_county(db, password_hash())
+        mentor = make_device(db, make_user(db, "mentor", w.st22, name="赵老师"))
+        child = make_mentee(db, w.staff_st22, w.st22, code=LEAK_CODE, name=LEAK_NAME)
+        pairing = make_pairing(db, w.staff_st22, mentor, child)
+        activity = make_activity(db, mentor, pairing, date="2026-11-21", record=LEAK_RECORD, risk_flag=True)
+        w.new_staff = make_user(db, "staff", w.st12, name="新干事", password_hash=password_hash())
+    finally:
+        db.close()
+    app = create_app(settings_)
+    with TestClient(app):
+        site = Site(app, w, settings_, [])
+        site.write(lambda db: save_user(db, SYSTEM, {"must_change_password": True}, user_id=w.new_staff.user_id))
+        browsers = {role: site.as_(getattr(w, role)) for role in ROLES}
+        owner = site.as_(w.staff_st22)
+        conflict_on_activity1(site, browsers["staff_st11"])  # so /conflicts/{id} is a page to query
+
+        def pools(db: Any) -> dict[str, list[str]]:
+            return {param: [r[0] for r in db.execute(f"SELECT id FROM [{table}] ORDER BY id")]
+                    for param, table in ID_TABLES.items()}
+
+        ids = site.read(pools)
+        targets = _discover(browsers, ids)
+        yield Queried(site, browsers, targets, [child, pairing, activity, mentor.user_id, w.st22], owner)
+        for client in site._clients:
+            client.__exit__(None, None, None)
+
+
+def _discover(browsers: dict[str, Browser], ids: dict[str, list[str]]) -> list[Target]:
+    targets: dict[tuple[str, str], Target] = {}
+    pages = sorted({page for route in GET_ROUTES if route not in NOT_QUERIED for page in concrete(route, ids)})
+    for role, browser in browsers.items():
+        found: list[tuple[str, list[tuple[str, str]]]] = []
+        offered: dict[str, dict[str, list[str]]] = {}
+        for page in pages:
+            response = browser.get(page)
+            check(role, "GET " + page, response)  # the walk itself must not show another unit's child
+            if response.status_code == 200 and "text/html" in response.headers.get("content-type", ""):
+                reader = _QueryReader(page)
+                reader.feed(response.text)
+                found += reader.queries
+                for path, names in reader.values.items():
+                    for name, values in names.items():
+                        offered.setdefault(path, {}).setdefault(name, []).extend(values)
+            if response.status_code == 200:
+                targets[(role, page)] = Target(role, page, "text/html" in response.headers.get("content-type", ""))
+        for path, query in found:
+            # A drill-down may reach a page that answers only with its filter (stats records by measure).
+            if (role, path) not in targets and path in pages and query:
+                response = browser.get(path + "?" + urlencode(query))
+                check(role, f"GET {path}?{urlencode(query)}", response)
+                if response.status_code == 200:
+                    targets[(role, path)] = Target(role, path, True)
+            target = targets.get((role, path))
+            if target is not None and query and query not in target.links:
+                target.links.append(query)
+        for (who, path), target in targets.items():
+            if who == role:
+                target.values = {name: list(dict.fromkeys(values)) for name, values in offered.get(path, {}).items()}
+    return sorted(targets.values(), key=lambda t: (t.path, t.role))
+
+
+def test_every_get_page_is_reached_and_its_own_query_names_are_found(queried: Queried) -> None:
+    """A page no role can open goes unfuzzed; the filters and pagers must be read, or the fuzz only
+    ever sends names the pages ignore."""
+    reached = {re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "{id}", t.path) for t in queried.targets}
+    expected = {re.sub(r"\{[^}]+\}", "{id}", r) for r in GET_ROUTES if r not in NOT_QUERIED}
+    assert not expected - reached, f"no role opens {sorted(expected - reached)}"
+    names = {name for t in queried.targets for name in t.values}
+    # ``page`` is sent from READ_NAMES: the small county fills no list past its first page.
+    own = {"year", "half", "unit", "from", "to", "q", "measure", "status", "kind"}
+    assert names >= own, f"the pages' own names found: {sorted(names)}"
+
+
+def test_the_other_units_child_is_shown_to_its_own_staff(queried: Queried) -> None:
+    """The words the fuzz looks for are on the pages when the person may see them: their absence
+    elsewhere means the pages hid them, not that nothing shows them."""
+    child, _, activity, *_ = queried.foreign_ids
+    assert LEAK_NAME in queried.owner.get("/mentees").text
+    assert LEAK_CODE in queried.owner.get(f"/mentees/{child}").text
+    assert LEAK_RECORD in queried.owner.get(f"/activities/{activity}").text
+
+
+# -- the answers -------------------------------------------------------------------------------------
+
+def readable(response: httpx.Response) -> str:
+    """All the text an answer carries, an XLSX export's sheets included."""
+    if response.content.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(response.content)) as z:
+            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+    return response.content.decode("utf-8", "replace")
+
+
+def check(role: str, where: str, response: httpx.Response) -> None:
+    where = f"{role} {where[:300]!r}"
+    assert response.status_code < 500, f"{where} answered {response.status_code}: {response.text[-2000:]}"
+    text = readable(response)
+    kind = response.headers.get("content-type", "")
+    if "text/" in kind:
+        assert not TRACE.search(text), f"{where} shows Python: {TRACE.search(text)}"
+    if 300 <= response.status_code < 400:
+        location = response.headers["location"]
+        parts = urlsplit(location)
+        assert location.startswith("/") and not parts.scheme and not parts.netloc and "\\" not in location, \
+            f"{where} sends the browser off the site: {location!r}"
+        assert not location.startswith("/login"), f"{where} signed the person out"
+    if response.status_code >= 400:
+        assert "text/html" in kind and CHINESE.search(text), \
+            f"{where} refused ({response.status_code}) without a page in Chinese: {text[:300]!r}"
+    shown = [LEAK_CODE, LEAK_NAME, LEAK_RECORD] if role in OUT_OF_SCOPE else [LEAK_NAME]
+    leaked = [word for word in shown if word in text]
+    assert not leaked, f"{where} shows the other unit's child: {leaked}"
+
+
+# -- hostile query strings ---------------------------------------------------------------------------
+
+def encoded(text: str) -> str:
+    return quote_from_bytes(as_bytes(text), safe="")
+
+
+def values_for(target: Target, name: str, foreign_ids: list[str]) -> st.SearchStrategy[list[str]]:
+    """What one name is sent, already encoded: hostile, mutated from the page's own value, another
+    unit's record, raw bytes; left out, or sent twice."""
+    own = [v for v in target.values.get(name, []) if v] or ["2026"]
+    one = st.one_of(st.sampled_from(own).map(encoded),
+                    st.sampled_from(own).flatmap(mutated).map(encoded),
+                    st.sampled_from(NASTY).map(encoded),
+                    hostile_text.map(encoded),
+                    st.sampled_from(foreign_ids + list(MADE_UP_IDS)).map(encoded),
+                    st.sampled_from(RAW))
+    return st.one_of(one.map(lambda v: [v]), st.just([]), st.lists(one, min_size=2, max_size=3))
+
+
+@st.composite
+def query_string(draw: st.DrawFn, target: Target, foreign_ids: list[str]) -> str:
+    """One of the page's own queries (or none) with one to three names changed."""
+    base = draw(st.sampled_from([[], *target.links]))
+    pairs = [(encoded(k), encoded(v)) for k, v in base]
+    own_names = sorted(target.values)
+    names = st.sampled_from(own_names) if own_names else st.sampled_from(READ_NAMES)
+    for _ in range(draw(st.integers(1, 3))):
+        name = draw(st.one_of(names, names, st.sampled_from(READ_NAMES), st.sampled_from(UNKNOWN_NAMES)))
+        key = encoded(name)
+        if draw(st.booleans()):
+            pairs = [p for p in pairs if p[0] != key]
+        pairs += [(key, value) for value in draw(values_for(target, name, foreign_ids))]
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+@fuzz_settings(10)
+@given(data=st.data())
+def test_generated_queries_to_every_page_get_no_5xx_and_show_no_other_units_child(queried: Queried,
+                                                                                 data: st.DataObject) -> None:
+    target = data.draw(st.sampled_from(queried.targets), label="page")
+    query = data.draw(query_string(target, queried.foreign_ids), label="query")
+    # A forged Host must not come back in a redirect: every Location is a path on this site.
+    host = data.draw(st.sampled_from(["testserver", "testserver", "evil.example"]), label="host")
+    url = f"{target.path}?{query}"
+    response = queried.browsers[target.role].get(url, headers={"host": host})
+    event(f"{target.path.split('/')[1]} {response.status_code}")  # --hypothesis-show-statistics
+    check(target.role, "GET " + url, response)
