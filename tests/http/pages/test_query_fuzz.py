@@ -306,7 +306,11 @@ def query_string(draw: st.DrawFn, target: Target, foreign_ids: list[str]) -> str
         if draw(st.booleans()):
             pairs = [p for p in pairs if p[0] != key]
         pairs += [(key, value) for value in draw(values_for(target, name, foreign_ids))]
-    return "&".join(f"{k}={v}" for k, v in pairs)
+    # httpx refuses a URL past 64 KB (and nginx one past 8 KB, with a 414 of its own): the longest
+    # queries are cut to what reaches the app.
+    while len(pairs) > 1 and sum(len(k) + len(v) + 2 for k, v in pairs) > 60_000:
+        pairs.pop()
+    return "&".join(f"{k}={v}" for k, v in pairs)[:60_000]
 
 
 @fuzz_settings(10)
