@@ -4,17 +4,23 @@ unit's child.
 
 The pages are found, not listed: every GET route of the URL map is opened with real ids in its path
 as each person who uses the web (the admin, the county reviewer, a town's, a station's and a
-school's staff); a page that answers is read for the names its own filters (GET forms) and links
-(pager, period buttons, drill-downs back to the same page) send, with the values they send, and is
-also sent the names the handlers read from ``request.query_params``. Hypothesis then sends it one of
+school's staff, an account still to choose its own password) and signed out. A page that answers is
+read, on every page the person opens, for the names the filters (GET forms) and links (pager,
+period buttons, drill-downs) sent to it carry, with their values, and is also sent the names the
+handlers read from ``request.query_params``. Hypothesis then sends it one of
 its own links or none, with one to three names set to hostile values: emptied, repeated, 10,000
 characters, percent-encoded invalid UTF-8 and lone surrogates, NUL, full-width and Arabic-Indic
 digits, huge and negative numbers, impossible dates, ``../``, ids of another unit's records and
 made-up ones, or mutated from the page's own values; and names no page reads.
 
-A child of 栟茶中学 (another town's school) carries a code, name and record text found nowhere
-else: no answer to the staff of 掘港 (the town, its station, its school) may show any of them, and
-no answer to the admin or the reviewer, who read children by code, may show the name.
+Signed out, every page sends the browser to /login with the address it asked for as ``next``: that
+Location is built from the query and must stay a path on this site; no Location may name the Host
+the request sent.
+
+A child of 栟茶中学 (another town's school) carries a code, name, record and referral text, and a
+form draft, found nowhere else: no answer to the staff of 掘港 (the town, its station, its school)
+or to a stranger may show any of them, and no answer to the admin or the reviewer, who read
+children by code, may show the name. Their ids are among the values sent (``?draft=`` included).
 
 ``make test`` runs ``FUZZ_EXAMPLES`` (default 30) times 10 queries, 300 in all; ``make fuzz`` runs
 1,100 times as many.
@@ -39,12 +45,13 @@ from starlette.testclient import TestClient
 
 from server import create_app
 from server.config import Settings
+from server.drafts import keep_draft
 from server.store import Store
 from sync import connect
 from sync.system import SYSTEM
 from sync.users import save_user
 
-from ...factories import make_activity, make_county, make_device, make_mentee, make_pairing, make_user
+from ...factories import make_activity, make_county, make_device, make_mentee, make_pairing, make_user, mutate
 from .conftest import Browser, Site, password_hash
 from .fuzzing import (
     CHINESE,
@@ -62,7 +69,7 @@ from .station import conflict_on_activity1
 
 ROLES = ("admin", "reviewer", "staff_town1", "staff_st11", "staff_st12", "new_staff")
 # Out of reach of 栟茶中学, in the other town (new_staff, still to choose a password, is at 掘港中学).
-OUT_OF_SCOPE = ("staff_town1", "staff_st11", "staff_st12", "new_staff")
+OUT_OF_SCOPE = ("staff_town1", "staff_st11", "staff_st12", "new_staff", "stranger")
 NOT_QUERIED = {"/login"}  # signed in, it only sends the person on; its ``next`` has tests of its own
 
 # The other unit's child: words that occur in no template, demo or other fixture.
@@ -166,6 +173,11 @@ def queried(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queried]:
         child = make_mentee(db, w.staff_st22, w.st22, code=LEAK_CODE, name=LEAK_NAME)
         pairing = make_pairing(db, w.staff_st22, mentor, child)
         activity = make_activity(db, mentor, pairing, date="2026-11-21", record=LEAK_RECORD, risk_flag=True)
+        referral = mutate(db, w.staff_st22, "referral", {"mentee_id": child, "target": "medical",
+                                                          "institution": "县人民医院", "referred_on": "2026-11-02",
+                                                          "reason": LEAK_RECORD})
+        # What 栟茶中学's staff had typed when their session ran out: ``?draft=`` brings it back to them only.
+        draft = keep_draft(db, w.staff_st22.user_id, "/mentees/new", {"code": LEAK_CODE, "name": LEAK_NAME})
         w.new_staff = make_user(db, "staff", w.st12, name="新干事", password_hash=password_hash())
     finally:
         db.close()
@@ -174,6 +186,7 @@ def queried(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queried]:
         site = Site(app, w, settings_, [])
         site.write(lambda db: save_user(db, SYSTEM, {"must_change_password": True}, user_id=w.new_staff.user_id))
         browsers = {role: site.as_(getattr(w, role)) for role in ROLES}
+        browsers["stranger"] = site.browser()
         owner = site.as_(w.staff_st22)
         conflict_on_activity1(site, browsers["staff_st11"])  # so /conflicts/{id} is a page to query
 
@@ -183,7 +196,8 @@ def queried(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queried]:
 
         ids = site.read(pools)
         targets = _discover(browsers, ids)
-        yield Queried(site, browsers, targets, [child, pairing, activity, mentor.user_id, w.st22], owner)
+        yield Queried(site, browsers, targets, [child, pairing, activity, referral, draft, mentor.user_id, w.st22],
+                      owner)
         for client in site._clients:
             client.__exit__(None, None, None)
 
@@ -192,6 +206,8 @@ def _discover(browsers: dict[str, Browser], ids: dict[str, list[str]]) -> list[T
     targets: dict[tuple[str, str], Target] = {}
     pages = sorted({page for route in GET_ROUTES if route not in NOT_QUERIED for page in concrete(route, ids)})
     for role, browser in browsers.items():
+        if role == "stranger":
+            continue
         found: list[tuple[str, list[tuple[str, str]]]] = []
         offered: dict[str, dict[str, list[str]]] = {}
         for page in pages:
@@ -219,6 +235,13 @@ def _discover(browsers: dict[str, Browser], ids: dict[str, list[str]]) -> list[T
         for (who, path), target in targets.items():
             if who == role:
                 target.values = {name: list(dict.fromkeys(values)) for name, values in offered.get(path, {}).items()}
+    # Signed out, every page sends the browser to /login with the address asked for as ``next``: a
+    # Location built from the query, which must stay a path on this site.
+    for route in GET_ROUTES:
+        if "{" not in route:
+            shown = [t for t in targets.values() if t.path == route]
+            names = {name: values for t in shown for name, values in t.values.items()}
+            targets[("stranger", route)] = Target("stranger", route, False, names, [q for t in shown for q in t.links])
     return sorted(targets.values(), key=lambda t: (t.path, t.role))
 
 
@@ -237,10 +260,12 @@ def test_every_get_page_is_reached_and_its_own_query_names_are_found(queried: Qu
 def test_the_other_units_child_is_shown_to_its_own_staff(queried: Queried) -> None:
     """The words the fuzz looks for are on the pages when the person may see them: their absence
     elsewhere means the pages hid them, not that nothing shows them."""
-    child, _, activity, *_ = queried.foreign_ids
+    child, _, activity, referral, draft, *_ = queried.foreign_ids
     assert LEAK_NAME in queried.owner.get("/mentees").text
     assert LEAK_CODE in queried.owner.get(f"/mentees/{child}").text
     assert LEAK_RECORD in queried.owner.get(f"/activities/{activity}").text
+    assert LEAK_RECORD in queried.owner.get(f"/referrals/{referral}").text
+    assert LEAK_NAME in queried.owner.get(f"/mentees/new?draft={draft}").text
 
 
 # -- the answers -------------------------------------------------------------------------------------
@@ -265,7 +290,8 @@ def check(role: str, where: str, response: httpx.Response) -> None:
         parts = urlsplit(location)
         assert location.startswith("/") and not parts.scheme and not parts.netloc and "\\" not in location, \
             f"{where} sends the browser off the site: {location!r}"
-        assert not location.startswith("/login"), f"{where} signed the person out"
+        if role != "stranger":
+            assert not location.startswith("/login"), f"{where} signed the person out"
     if response.status_code >= 400:
         assert "text/html" in kind and CHINESE.search(text), \
             f"{where} refused ({response.status_code}) without a page in Chinese: {text[:300]!r}"
