@@ -8,11 +8,8 @@ import re
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from starlette.routing import BaseRoute, Mount, Route
 
-from server.config import Settings
-from server.paths import resolve
-from server.routes import build_routes
+from server.routes import url_map
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 
@@ -25,19 +22,9 @@ ID_TABLES = {"mentee_id": "mentees", "mentor_id": "users", "pairing_id": "pairin
              "return_id": "stats_returns", "inspection_id": "inspections", "unit_id": "units", "user_id": "users"}
 
 
-def web_routes() -> list[tuple[str, set[str]]]:
+def web_routes() -> list[tuple[str, frozenset[str]]]:
     """Every route of the URL map off /api/, with its methods."""
-    out: list[tuple[str, set[str]]] = []
-
-    def walk(routes: list[BaseRoute], prefix: str) -> None:
-        for route in routes:
-            if isinstance(route, Route):
-                out.append((prefix + route.path, set(route.methods or ())))
-            elif isinstance(route, Mount) and route.routes:
-                walk(list(route.routes), prefix + route.path)
-
-    walk(build_routes(Settings(), resolve()), "")
-    return [(path, methods) for path, methods in out if not path.startswith("/api/")]
+    return [(path, methods) for path, methods in url_map() if methods and not path.startswith("/api/")]
 
 
 GET_ROUTES = sorted(p for p, m in web_routes() if "GET" in m)

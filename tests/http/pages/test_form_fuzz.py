@@ -68,6 +68,7 @@ from .fuzzing import (
     web_routes,
 )
 from .station import conflict_on_activity1
+from .test_imports import xlsx
 
 ROLES = ("admin", "reviewer", "staff_town1", "staff_st11", "staff_st12", "new_staff")
 
@@ -415,18 +416,6 @@ def test_forms_posted_to_others_and_made_up_ids_get_no_5xx_and_write_nothing(fuz
 
 # -- uploads ---------------------------------------------------------------------------------------
 
-def workbook(headers: list[str], rows: list[list[Any]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def template_headers(data: bytes) -> list[str]:
     sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
     first = next(sheet.iter_rows(max_row=1, values_only=True), ())
@@ -484,7 +473,7 @@ def upload_body(draw: st.DrawFn, fuzzed: Fuzzed, form: Form) -> tuple[str, bytes
         headers = template_headers(fuzzed.template_xlsx[kind])
         rows = draw(st.one_of(st.lists(st.lists(cell, min_size=len(headers), max_size=len(headers)), max_size=4),
                               st.lists(good_row(headers), min_size=1, max_size=3)))
-        valid = workbook(draw(st.sampled_from([headers, headers[::-1], headers[:1], ["?"]])), rows)
+        valid = xlsx(draw(st.sampled_from([headers, headers[::-1], headers[:1], ["?"]])), rows)
         name = "名单.xlsx"
     choice = draw(st.sampled_from(["valid", "valid", "valid", "empty", "truncated", "renamed", "zip", "garbage",
                                    "oversize"]))
