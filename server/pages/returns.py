@@ -183,7 +183,9 @@ async def _render(visit: Visit, ret: dict[str, Any], scope: Scope, *, error: str
         "can_withdraw": may_file(actor, ret["unit_id"]) and ret["status"] == "submitted",
         "can_review": may_review(actor, ret["unit_id"]) and ret["status"] == "submitted",
         "can_reopen": may_review(actor, ret["unit_id"]) and ret["status"] == "approved",
-        "values": values or {k: ret[k] or "" for k in ("remarks", "filled_by", "phone")}, "error": error,
+        # What was posted, over the stored words: a post may leave a field out (a withdraw sends none).
+        "values": {**{k: ret[k] or "" for k in KEPT}, **{k: v for k, v in (values or {}).items() if k in KEPT}},
+        "error": error,
         "stats_params": {"unit": ret["unit_id"], "from": ret["period_from"], "to": ret["period_to"]},
         # the review its form makes: posted twice (a double tap), made once
         "review_id": parse_id((review or {}).get("record_id")) or new_id(),

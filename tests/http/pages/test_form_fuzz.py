@@ -28,6 +28,7 @@ import io
 import json
 import pathlib
 import re
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -355,7 +356,13 @@ def post(fuzzed: Fuzzed, form: Form, action: str, body: bytes, content_type: str
                                    follow_redirects=False)
     if currently_in_test_context():
         event(f"{form.route} {response.status_code}")  # --hypothesis-show-statistics: how deep posts reach
-    check(fuzzed, form, action, response, before, writes_nothing)
+    try:
+        check(fuzzed, form, action, response, before, writes_nothing)
+    except AssertionError as failure:
+        # Hypothesis may report a failure found here as a FlakyStrategyDefinition when it replays it
+        # (as the query fuzz does): the first failure, as sent, is printed where pytest shows it.
+        print(f"FIRST FAILURE: {failure}", file=sys.stderr)
+        raise
     return response
 
 

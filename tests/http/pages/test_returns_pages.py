@@ -145,6 +145,22 @@ def test_returns_approved_return_refuses_edits_and_keeps_its_record(site: Site, 
     assert site.read(lambda db: row(db, "stats_return", rid)) == before
 
 
+def test_returns_a_conflicting_post_without_a_text_field_shows_the_page_with_the_stored_words(
+        site: Site, county: Any) -> None:
+    """A post that leaves the remarks out (a hand-made or cut-short form) and meets a colleague's
+    change came back a 500, the page wanting the field its form shows; it shows the stored words."""
+    rid = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
+        "unit_id": county.st11, "period_from": "2026-09-01", "period_to": "2026-12-31", "remarks": "秋季"}))
+    shown = _version(site, rid)
+    site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {"remarks": "冬季"}, rid,
+                                 base_version=shown))
+    answer = site.as_(county.staff_st11).post(f"/returns/{rid}", {"action": "save", "filled_by": "张三",
+                                                                   "version": shown},
+                                              form_page=f"/returns/{rid}")
+    assert answer.status_code in (400, 409), answer.status_code
+    assert 'name="remarks" rows="3">冬季</textarea>' in answer.text
+
+
 def test_returns_page_flags_records_changed_after_approval_beside_the_frozen_figures(site: Site,
                                                                                      county: Any) -> None:
     rid = _approved(site, county)
