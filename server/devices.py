@@ -16,7 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import new_id
-from sync.timeutil import format_utc, utc_now
+from sync.timeutil import format_utc, parse_utc, utc_now
 from sync.users import get_user
 
 from . import throttle
@@ -106,13 +106,16 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         minutes = throttle.wait_minutes(wait)
         return EnrolFailure(f"登记码输错次数太多，请 {minutes} 分钟后再试，或请辅导站重新发码。", wait)
     row = db.execute(
-        "SELECT user_id, expires_at, used_at FROM enrol_codes WHERE code_hash = ?", [hash_code(code)]
+        "SELECT user_id, expires_at, used_at, device_id FROM enrol_codes WHERE code_hash = ?", [hash_code(code)]
     ).fetchone()
     problem = None
+    again = None
     if row is None:
         problem = "登记码不对，请核对后重新输入（8 位数字）。"
     elif row[2] is not None:
-        problem = "这个登记码已经用过了，请向辅导站要一个新的。"
+        again = _answer_lost(db, row[3], row[2], device_name, now)
+        if again is None:
+            problem = "这个登记码已经用过了，请向辅导站要一个新的。"
     elif row[1] < format_utc(now):
         problem = "这个登记码已过期，请向辅导站要一个新的。"
     if problem:
@@ -129,6 +132,9 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
     user = get_user(db, user_id=row[0])
     if user is None or not user["active"]:
         return EnrolFailure("这个账号已停用，请联系辅导站。")
+    if again is not None:
+        # Neither a guess nor a new enrolment: the address's count is left as it was.
+        return Enrolled(again, user)
     device_id = new_id()
     db.execute(
         "INSERT INTO sync_devices (id, user_id, name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
@@ -140,11 +146,36 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
     return Enrolled(device_id, user)
 
 
+# How long after a code is redeemed the same phone may redeem it again, having lost the answer.
+ANSWER_LOST_WINDOW = datetime.timedelta(minutes=10)
+
+
+def _answer_lost(db: sqlite_utils.Database, device_id: str | None, used_at: str, device_name: str,
+                 now: datetime.datetime) -> str | None:
+    """The device a spent code made, if this repeat is its phone asking again for a lost answer.
+
+    On poor signal the server redeems a code and the answer never arrives (or the browser sends
+    the request twice), so the phone still shows the enrol screen. Answering the same device
+    again gives nothing a first redemption would not have: only while nobody has used that
+    device (no pull, no push, no recovery key: whoever got the answer would have), shortly
+    after, and for the same device name. A device first used is then the phone's alone.
+    """
+    if device_id is None or now - parse_utc(used_at) > ANSWER_LOST_WINDOW:
+        return None
+    row = db.execute(
+        "SELECT d.id FROM sync_devices d WHERE d.id = ? AND d.name = ? AND d.revoked_at IS NULL"
+        " AND d.last_seen_at = d.created_at AND d.last_mutation_id = 0"
+        " AND NOT EXISTS (SELECT 1 FROM recovery_keys k WHERE k.device_id = d.id)",
+        [device_id, device_name],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def device_status(db: sqlite_utils.Database, device_id: str) -> dict[str, Any] | None:
     """The device joined with its user, or None if there is no such device."""
     cursor = db.execute(
-        "SELECT d.id AS device_id, d.revoked_at, d.revoked_reason, d.last_seen_at, u.id AS user_id, u.name,"
-        " u.role, u.unit_id, u.active FROM sync_devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?",
+        "SELECT d.id AS device_id, d.revoked_at, d.revoked_reason, d.created_at, d.last_seen_at, u.id AS user_id,"
+        " u.name, u.role, u.unit_id, u.active FROM sync_devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?",
         [device_id],
     )
     row = cursor.fetchone()

@@ -209,10 +209,14 @@ def live_actor(db: sqlite_utils.Database, token: DeviceToken) -> Actor:
 
 
 def live_device(db: sqlite_utils.Database, token: DeviceToken) -> tuple[Actor, str | None]:
-    """``live_actor``, and when the device last synced, from the same row (a pull needs both)."""
+    """``live_actor``, and when the device last synced, from the same row (a pull needs both);
+    None when it has not synced since it was enrolled."""
     device = _check_device(device_status(db, token.device_id), token.user_id)
     actor = Actor(device["user_id"], device["role"], device["unit_id"], device["device_id"], device["name"])
-    return actor, device["last_seen_at"]
+    # Enrolment stamps last_seen_at with created_at; the first pull must move it even within
+    # SEEN_RESOLUTION, as it ends the window in which a lost enrol answer may be asked for again.
+    first = device["last_seen_at"] == device["created_at"]
+    return actor, None if first else device["last_seen_at"]
 
 
 async def authenticate_device(request: Request) -> DeviceAuth:
