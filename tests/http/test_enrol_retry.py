@@ -162,3 +162,12 @@ def test_five_repeats_from_one_address_never_lock_it(county: County) -> None:
     statuses = [redeem(county, code).status_code for _ in range(5)]
     assert statuses == [200] * 5
     assert redeem(county, new_code(county)).status_code == 200  # the address is not locked
+
+
+def test_a_repeat_is_honoured_though_the_code_expired_after_it_was_redeemed(county: County) -> None:
+    code = new_code(county)
+    first = redeem(county, code).json()
+    county.store_write(lambda db: db.execute("UPDATE enrol_codes SET expires_at = '2026-01-01T00:00:00.000Z'"))
+    again = redeem(county, code)
+    assert again.status_code == 200, again.text
+    assert again.json()["device_id"] == first["device_id"]
