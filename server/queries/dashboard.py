@@ -14,9 +14,10 @@ Definitions (docs/pages.md repeats them for the county):
   by category, a pairing counts once under each category of its mentee (未分类 when none),
   so the category bars may add up to more than the total;
   by town, under the town its unit lies in (县直 for a unit directly under the county).
-- **overdue follow-up** and **open risk flag**: the station home page's definitions
-  (``followups.py``: the latest activity by date then id set a ``follow_up_due`` before today; a
-  flagged activity whose handling, 处理记录, is not written yet), shaped here for a whole county.
+- **overdue follow-up** and **open risk flag**: the station home page's, read through its own lists
+  and counts (``followups.py``: the latest activity by date then id set a ``follow_up_due`` before
+  today; a flagged activity whose handling, 处理记录, is not written yet): counted in SQL, the first
+  ``LIST_LIMIT`` listed, so the tiles say what ``/staff`` and ``/pairings?follow_up=overdue`` say.
 - **重点对象**: active mentees with risk level ``key`` (listed by pseudonymous code only).
 - **overdue rectification**: an inspection with failed items not all fixed whose ``rectify_due``
   has passed.
@@ -38,9 +39,10 @@ from sync import Scope
 from sync.db import placeholders, select_in
 from sync.entities import CATEGORIES
 
+from .archives import user_names
 from .coverage import Period, coverage_by_town, half_of
 from .filters import DEAD_PAIRINGS, live, running
-from .followups import OPEN_RISK_FLAG
+from .followups import count_open_risk_flags, count_overdue_follow_ups, open_risk_flags, overdue_follow_ups
 from .referrals import OPEN
 
 LIST_LIMIT = 50  # rows of each list on the page; the counts are always whole
@@ -123,9 +125,7 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
     """Every figure and list of the dashboard for ``scope`` on ``today`` (a local date)."""
     units = scope_units(db, scope)
     by_category, by_town, total = active_pairings(db, units, today)
-    overdue = overdue_follow_ups(db, units, today)
     key = key_mentees(db, units, today)
-    flags = open_risk_flags(db, units)
     return {
         "today": today.isoformat(),
         "units": len(units),
@@ -133,9 +133,10 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
         "pairings_by_category": by_category,
         "pairings_by_town": by_town,
         "activities_by_month": activities_by_month(db, units, today),
-        "overdue_follow_ups": {"count": len(overdue), "items": overdue[:LIST_LIMIT]},
+        "overdue_follow_ups": {"count": count_overdue_follow_ups(db, scope, today),
+                               "items": overdue_list(db, scope, units, today)},
         "key_mentees": {"count": len(key), "items": key[:LIST_LIMIT]},
-        "risk_flags": {"count": len(flags), "items": flags[:LIST_LIMIT]},
+        "risk_flags": {"count": count_open_risk_flags(db, scope), "items": risk_flag_list(db, scope, units)},
         "rectifications_overdue": rectifications_overdue(db, units, today),
         "referrals": count_open_referrals(db, units),
         "coverage": lecture_coverage(db, scope, Period(today.year, half_of(today))),
@@ -218,32 +219,15 @@ def activities_by_month(db: sqlite_utils.Database, units: Units, today: datetime
     return out
 
 
-def overdue_follow_ups(db: sqlite_utils.Database, units: Units, today: datetime.date) -> list[dict[str, Any]]:
-    """Active pairings whose latest activity's follow-up fell due before today, longest overdue first."""
-    cond, params = _in_units(units, "p.unit_id")
-    # Each pairing's latest live activity is the row the write path keeps (sync/latest.py): the rows
-    # due before today are read first, and only they look up their pairing, child and volunteer.
-    # CROSS JOIN keeps that order: with a county's statistics SQLite would rather walk the 42,000
-    # active pairings of the reports bench and probe each one's row (0.09 s against 0.03 s; the two
-    # index probes per active pairing this replaces took 0.24-0.3 s).
-    rows = db.execute(
-        f"""
-        SELECT p.id, p.unit_id, m.code, u.name, l.date, l.follow_up_due, p.start_date
-        FROM pairing_latest l CROSS JOIN pairings p ON p.id = l.pairing_id
-        JOIN mentees m ON m.id = p.mentee_id LEFT JOIN users u ON u.id = p.mentor_id
-        WHERE l.follow_up_due < ? AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0 AND {cond}
-        """,
-        [today.isoformat(), *params],
-    ).fetchall()
-    out = []
-    for pairing_id, unit_id, code, mentor_name, last_date, due, start in rows:
-        unit = units[unit_id]
-        out.append({"pairing_id": pairing_id, "unit_id": unit_id, "code": code, "mentor_name": mentor_name,
-                    "last_date": last_date, "due": due, "days": (today - datetime.date.fromisoformat(due)).days,
-                    "pairing_start": start,
-                    "unit_name": unit.name, "town_name": unit.town_name})
-    out.sort(key=lambda r: (-r["days"], r["code"]))
-    return out
+def overdue_list(db: sqlite_utils.Database, scope: Scope, units: Units, today: datetime.date
+                 ) -> list[dict[str, Any]]:
+    """The first ``LIST_LIMIT`` of the station home's overdue follow-ups (``followups``), longest
+    overdue first, each with its unit and town."""
+    return [{"pairing_id": r["pairing_id"], "unit_id": r["unit_id"], "code": r["mentee_code"],
+             "mentor_name": r["mentor_name"], "last_date": r["date"], "due": r["follow_up_due"],
+             "days": r["days_overdue"], "pairing_start": r["pairing_start"],
+             "unit_name": units[r["unit_id"]].name, "town_name": units[r["unit_id"]].town_name}
+            for r in overdue_follow_ups(db, scope, today, limit=LIST_LIMIT)]
 
 
 def key_mentees(db: sqlite_utils.Database, units: Units, today: datetime.date) -> list[dict[str, Any]]:
@@ -273,20 +257,16 @@ def key_mentees(db: sqlite_utils.Database, units: Units, today: datetime.date) -
     return out
 
 
-def open_risk_flags(db: sqlite_utils.Database, units: Units) -> list[dict[str, Any]]:
-    """Live activities flagged 发现自伤自残风险 whose handling (处理记录) is not written yet, newest first."""
-    cond, params = _in_units(units, "a.unit_id")
-    rows = db.query(
-        f"""
-        SELECT a.id, a.date, a.pairing_id, a.unit_id, m.code, u.name AS mentor_name
-        FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id
-        LEFT JOIN users u ON u.id = a.author_id
-        WHERE {OPEN_RISK_FLAG} AND a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0 AND {cond}
-        ORDER BY a.date DESC, a.created_at DESC
-        """,
-        params,
-    )
-    return [{**r, "unit_name": units[r["unit_id"]].name, "town_name": units[r["unit_id"]].town_name} for r in rows]
+def risk_flag_list(db: sqlite_utils.Database, scope: Scope, units: Units) -> list[dict[str, Any]]:
+    """The first ``LIST_LIMIT`` of the station home's open risk flags (``followups``), newest first,
+    each with its unit, town and who wrote it (记录人: the station home names the pairing's volunteer
+    beside a phone number; the county asks who saw the risk)."""
+    rows = open_risk_flags(db, scope, limit=LIST_LIMIT)
+    authors = user_names(db, {r["author_id"] for r in rows})
+    return [{"id": r["id"], "date": r["date"], "pairing_id": r["pairing_id"], "unit_id": r["unit_id"],
+             "code": r["mentee_code"], "mentor_name": authors.get(r["author_id"] or ""),
+             "unit_name": units[r["unit_id"]].name, "town_name": units[r["unit_id"]].town_name}
+            for r in rows]
 
 
 def count_open_referrals(db: sqlite_utils.Database, units: Units) -> int:

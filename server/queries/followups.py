@@ -33,8 +33,9 @@ _PEOPLE = """
 def _columns(scope: Scope) -> str:
     # The child's name only for those who see names: the admin opens this page too, over every unit.
     return f"""
-    a.id, a.pairing_id, a.mentee_id, a.kind, a.date, a.record, a.follow_up, a.follow_up_due, a.version,
-    a.review_status, a.entered_by, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.risk_level,
+    a.id, a.pairing_id, a.mentee_id, a.unit_id, a.kind, a.date, a.record, a.follow_up, a.follow_up_due,
+    a.version, a.review_status, a.entered_by, a.author_id, m.code AS mentee_code,
+    {name_column(scope)} AS mentee_name, m.risk_level,
     un.name AS unit_name, mentor.name AS mentor_name, mentor.phone AS mentor_phone, p.start_date AS pairing_start
 """
 
@@ -49,10 +50,9 @@ def open_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = -1,
                     offset: int = 0) -> list[dict[str, Any]]:
     """Live risk-flagged activities in ``scope`` whose handling is not written yet, newest first;
     ``limit`` of them from ``offset`` (all by default)."""
-    sql, params = visible(scope, "activity", "a")
+    where, params = _open_flags(scope)
     return list(db.query(
-        f"SELECT {_columns(scope)} FROM {_FLAGGED} {_PEOPLE}"
-        f" WHERE {OPEN_RISK_FLAG} AND {sql}"
+        f"SELECT {_columns(scope)} FROM {_OPEN_FLAGS_FROM} WHERE {where}"
         " ORDER BY a.date DESC, a.id DESC LIMIT ? OFFSET ?",
         [*params, limit, offset],
     ))
@@ -60,9 +60,17 @@ def open_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = -1,
 
 def count_open_risk_flags(db: sqlite_utils.Database, scope: Scope) -> int:
     """How many rows ``open_risk_flags`` gives for ``scope`` in all."""
+    where, params = _open_flags(scope)
+    return int(db.execute(f"SELECT count(*) FROM {_OPEN_FLAGS_FROM} WHERE {where}", params).fetchone()[0])
+
+
+# The open flags and their count read the same rows (the count's tile must match the list).
+_OPEN_FLAGS_FROM = f"{_FLAGGED} {_PEOPLE}"
+
+
+def _open_flags(scope: Scope) -> tuple[str, list[Any]]:
     sql, params = visible(scope, "activity", "a")
-    return int(db.execute(
-        f"SELECT count(*) FROM {_FLAGGED} {_PEOPLE} WHERE {OPEN_RISK_FLAG} AND {sql}", params).fetchone()[0])
+    return f"{OPEN_RISK_FLAG} AND {sql}", params
 
 
 def handled_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = 5) -> list[dict[str, Any]]:
