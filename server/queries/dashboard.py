@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime
 import json
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 import sqlite_utils
@@ -125,7 +124,6 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
     """Every figure and list of the dashboard for ``scope`` on ``today`` (a local date)."""
     units = scope_units(db, scope)
     by_category, by_town, total = active_pairings(db, units, today)
-    key = key_mentees(db, units, today)
     return {
         "today": today.isoformat(),
         "units": len(units),
@@ -135,7 +133,8 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
         "activities_by_month": activities_by_month(db, units, today),
         "overdue_follow_ups": {"count": count_overdue_follow_ups(db, scope, today),
                                "items": overdue_list(db, scope, units, today)},
-        "key_mentees": {"count": len(key), "items": key[:LIST_LIMIT]},
+        "key_mentees": {"count": count_key_mentees(db, units),
+                        "items": key_mentees(db, units, today, limit=LIST_LIMIT)},
         "risk_flags": {"count": count_open_risk_flags(db, scope), "items": risk_flag_list(db, scope, units)},
         "rectifications_overdue": rectifications_overdue(db, units, today),
         "referrals": count_open_referrals(db, units),
@@ -230,31 +229,44 @@ def overdue_list(db: sqlite_utils.Database, scope: Scope, units: Units, today: d
             for r in overdue_follow_ups(db, scope, today, limit=LIST_LIMIT)]
 
 
-def key_mentees(db: sqlite_utils.Database, units: Units, today: datetime.date) -> list[dict[str, Any]]:
-    """Active mentees of risk level 重点, by town, unit and code; with their pairing running on
-    ``today`` if any (one that begins next week does not make the child 已结对 yet)."""
-    cond, params = _in_units(units, "m.unit_id")
+def key_mentees(db: sqlite_utils.Database, units: Units, today: datetime.date, *,
+                limit: int = -1) -> list[dict[str, Any]]:
+    """Active mentees of risk level 重点, by town, unit and code (the first ``limit``; all by default);
+    with their pairing running on ``today`` if any (one that begins next week does not make the child
+    已结对 yet)."""
+    where, params = _key(units)
+    # The town is worked out from the unit tree here, not in SQL: each unit goes in with its place in
+    # the (town, unit) order (one place for units of the same names, which then go by code as before),
+    # so SQLite sorts and cuts the list and only the rows shown look up their pairing. A county's
+    # 重点对象 number in the tens of thousands: reading them all to show 50 took 0.09 s of the
+    # bench's dashboard, this 0.03 s.
+    places = {key: n for n, key in enumerate(sorted({(u.town_name, u.name) for u in units.values()}))}
+    ranks = json.dumps([[u.id, places[(u.town_name, u.name)]] for u in units.values()])
     rows = db.query(
         f"""
-        SELECT m.id, m.code, m.unit_id, m.categories,
-               (SELECT p.id FROM pairings p WHERE p.mentee_id = m.id AND {running("p", today)} AND p.deleted = 0
+        WITH ranks(unit_id, n) AS MATERIALIZED (SELECT value ->> 0, value ->> 1 FROM json_each(?))
+        SELECT k.id, k.code, k.unit_id, k.categories,
+               (SELECT p.id FROM pairings p WHERE p.mentee_id = k.id AND {running("p", today)} AND p.deleted = 0
                 LIMIT 1) AS pairing_id
-        FROM mentees m WHERE m.risk_level = 'key' AND m.status = 'active' AND m.deleted = 0 AND {cond}
+        FROM (SELECT m.id, m.code, m.unit_id, m.categories, r.n FROM mentees m JOIN ranks r ON r.unit_id = m.unit_id
+              WHERE {where} ORDER BY r.n, m.code LIMIT ?) k
+        ORDER BY k.n, k.code
         """,
-        params,
+        [ranks, *params, limit],
     )
-    out = []
-    # A county's 重点对象 number in the tens of thousands, with a handful of distinct category
-    # lists among them: each list is decoded once (a third of this function's time before).
-    categories: dict[str | None, list[str]] = {}
-    for r in rows:
-        unit = units[r["unit_id"]]
-        cats = r["categories"]
-        if cats not in categories:
-            categories[cats] = json.loads(cats or "[]")
-        out.append({**r, "categories": list(categories[cats]), "unit_name": unit.name, "town_name": unit.town_name})
-    out.sort(key=itemgetter("town_name", "unit_name", "code"))
-    return out
+    return [{**r, "categories": json.loads(r["categories"] or "[]"), "unit_name": units[r["unit_id"]].name,
+             "town_name": units[r["unit_id"]].town_name} for r in rows]
+
+
+def count_key_mentees(db: sqlite_utils.Database, units: Units) -> int:
+    """How many rows ``key_mentees`` gives in all."""
+    where, params = _key(units)
+    return int(db.execute(f"SELECT count(*) FROM mentees m WHERE {where}", params).fetchone()[0])
+
+
+def _key(units: Units) -> tuple[str, list[str]]:
+    cond, params = _in_units(units, "m.unit_id")
+    return f"m.risk_level = 'key' AND m.status = 'active' AND m.deleted = 0 AND {cond}", params
 
 
 def risk_flag_list(db: sqlite_utils.Database, scope: Scope, units: Units) -> list[dict[str, Any]]:

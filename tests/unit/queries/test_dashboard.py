@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from server.queries.dashboard import dashboard
+from server.queries.dashboard import LIST_LIMIT, dashboard
 from sync import Actor, apply_mutations, load_scope
 from sync.mutations import upsert
 from sync.scope import unit_subtree
@@ -228,3 +228,23 @@ def test_dashboard_counts_open_referrals_in_scope(db: sqlite_utils.Database, w: 
     assert dashboard(db, load_scope(db, w.reviewer), today=TODAY)["referrals"] == 3
     assert dashboard(db, load_scope(db, w.staff_town1), today=TODAY)["referrals"] == 2
     assert dashboard(db, load_scope(db, w.staff_st12), today=TODAY)["referrals"] == 0
+
+
+def test_dashboard_lists_the_first_key_mentees_by_town_unit_and_code_and_counts_them_all(
+        db: sqlite_utils.Database, w: SimpleNamespace) -> None:
+    """More 重点对象 than the page lists: the first LIST_LIMIT by town, then unit, then code (the
+    codes sort against that order), and the whole number."""
+    made = {"掘港小学辅导站": (w.staff_st11, w.st11, "A"), "掘港中学": (w.staff_st12, w.st12, "Z"),
+            "栟茶小学辅导站": (w.staff_st21, w.st21, "0")}
+    for unit_name, (staff, unit, prefix) in made.items():
+        for i in range(20):
+            make_mentee(db, staff, unit, risk_level="key", code=f"{prefix}-{unit_name[:2]}-{i:02}")
+    data = dashboard(db, load_scope(db, w.reviewer), today=TODAY)["key_mentees"]
+    assert data["count"] == 63  # and K-1, K-2, K-3
+    shown = [(k["town_name"], k["unit_name"], k["code"]) for k in data["items"]]
+    town = {"掘港小学辅导站": "掘港街道", "掘港中学": "掘港街道", "栟茶小学辅导站": "栟茶镇"}
+    first = [("掘港街道", "掘港小学辅导站", "K-1"),
+             ("掘港街道", "掘港中学", "K-2"), ("栟茶镇", "栟茶小学辅导站", "K-3")]
+    every = sorted([(town[u], u, f"{p}-{u[:2]}-{i:02}") for u, (_, _, p) in made.items() for i in range(20)] + first)
+    assert shown == every[:LIST_LIMIT]
+    assert shown[0] == ("掘港街道", "掘港中学", "K-2") and shown[-1][0] == "栟茶镇"
