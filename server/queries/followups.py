@@ -17,7 +17,7 @@ import sqlite_utils
 from sync import Scope
 
 from .archives import name_column
-from .filters import visible
+from .filters import in_scope, visible
 
 # The one definition of an open risk flag (the dashboard counts with it too), on activities ``a``.
 OPEN_RISK_FLAG = "a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = ''"
@@ -69,8 +69,18 @@ _OPEN_FLAGS_FROM = f"{_FLAGGED} {_PEOPLE}"
 
 
 def _open_flags(scope: Scope) -> tuple[str, list[Any]]:
-    sql, params = visible(scope, "activity", "a")
+    sql, params = _visible_joined(scope)
     return f"{OPEN_RISK_FLAG} AND {sql}", params
+
+
+def _visible_joined(scope: Scope) -> tuple[str, list[Any]]:
+    """``visible(scope, "activity", "a")`` for the reads that join the activity's own pairing ``p``,
+    child ``m`` and unit ``un``: each parent is live when its joined row is. ``live``'s tests of the
+    same, ``IN (SELECT id … WHERE deleted = 0)``, build a list of a county's 50,000 live pairings and
+    children for every query: 0.03-0.05 s of each list and count, a station's as a county's (bench
+    county with 3,500 overdue pairings and 3,200 open flags)."""
+    sql, params = in_scope(scope, "activity", "a")
+    return f"({sql}) AND a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0 AND un.deleted = 0", params
 
 
 def handled_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = 5) -> list[dict[str, Any]]:
@@ -121,9 +131,11 @@ _OVERDUE_FROM = ("pairing_latest l CROSS JOIN pairings p ON p.id = l.pairing_id"
 
 
 def _overdue(scope: Scope, today: datetime.date) -> tuple[str, list[Any]]:
-    sql, params = visible(scope, "activity", "a")
-    pairing_sql, pairing_params = visible(scope, "pairing", "p")
-    return (f"p.status = 'active' AND {pairing_sql} AND l.follow_up_due < ? AND {sql}",
+    sql, params = _visible_joined(scope)
+    # The pairing is live as its activity is: its child is the activity's (a pairing's never
+    # changes) and its unit too (a child who moves takes both along: sync/rules/effects.py).
+    pairing_sql, pairing_params = in_scope(scope, "pairing", "p")
+    return (f"p.status = 'active' AND ({pairing_sql}) AND l.follow_up_due < ? AND {sql}",
             [*pairing_params, today.isoformat(), *params])
 
 

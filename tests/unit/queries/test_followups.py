@@ -69,3 +69,21 @@ def test_the_home_lists_read_by_index_never_the_units_whole_history(db: sqlite_u
                     and ("SEARCH l USING PRIMARY KEY (pairing_id=?)" in plan or "SCAN l" in plan))), plan
         assert "SCAN a " not in plan.replace(
             "SCAN a USING INDEX idx_activities_risk_date", ""), plan
+
+
+@pytest.mark.parametrize("who", ["staff_town1", "admin"])
+def test_a_deleted_units_open_flags_and_overdue_follow_ups_count_nowhere(db: sqlite_utils.Database, w: Any,
+                                                                         who: str) -> None:
+    """The write path deletes no unit with live records; one deleted before that rule kept its
+    children's flags and follow-ups open: listed and counted nowhere, as every read's ``live``."""
+    child = make_mentee(db, w.staff_town1, w.st12, name="小军")
+    pairing = make_pairing(db, w.staff_town1, w.mentor2, child)
+    make_activity(db, w.mentor2, pairing, date="2026-11-01", follow_up_due="2026-11-10", risk_flag=True)
+    scope = load_scope(db, getattr(w, who))
+    assert followups.count_overdue_follow_ups(db, scope, TODAY) == 1
+    assert followups.count_open_risk_flags(db, scope) == 1
+    db.execute("UPDATE units SET deleted = 1 WHERE id = ?", [w.st12])
+    assert followups.overdue_follow_ups(db, scope, TODAY) == []
+    assert followups.count_overdue_follow_ups(db, scope, TODAY) == 0
+    assert followups.open_risk_flags(db, scope) == []
+    assert followups.count_open_risk_flags(db, scope) == 0
