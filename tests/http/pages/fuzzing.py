@@ -3,13 +3,17 @@ test_query_fuzz.py sends every page hostile query strings): the URL map walked f
 hostile values, what a page must never show, and hypothesis' settings."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from typing import Any, TypeVar
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from server.routes import url_map
+
+T = TypeVar("T")
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 
@@ -20,6 +24,18 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 ID_TABLES = {"mentee_id": "mentees", "mentor_id": "users", "pairing_id": "pairings", "activity_id": "activities",
              "event_id": "events", "conflict_id": "sync_conflicts", "referral_id": "referrals",
              "return_id": "stats_returns", "inspection_id": "inspections", "unit_id": "units", "user_id": "users"}
+
+
+class Brief:
+    """A dataclass hypothesis prints as its short ``__repr__``, not field by field as it would.
+
+    Printed in full, the test's arguments (the site and every page or form it found) came to over
+    30,000 characters: the replay that prints a failure then met hypothesis' "overly large repr"
+    warning (an error under ``filterwarnings = error``) before it drew anything, and hypothesis
+    reported a ``FlakyStrategyDefinition`` in place of the failure."""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
 
 
 def web_routes() -> list[tuple[str, frozenset[str]]]:
@@ -71,9 +87,27 @@ def as_bytes(text: str) -> bytes:
 
 
 def fuzz_settings(factor: int) -> settings:
-    # No shrinking: the site keeps what the accepted requests wrote, so a failing one replayed later
-    # meets another database; the first failure, as sent, is the one to read.
-    return settings(max_examples=EXAMPLES * factor, deadline=None, database=None,
-                    phases=(Phase.explicit, Phase.generate),
+    # Shrunk: everything a request sends is drawn before it is sent, from pages and ids read once per
+    # module, so a failure replays from its choices (a failure that hangs on what an earlier post wrote
+    # replays as hypothesis' FlakyFailure, which still shows the first one). ``print_blob`` prints the
+    # @reproduce_failure that runs it again.
+    return settings(max_examples=EXAMPLES * factor, deadline=None, database=None, print_blob=True,
+                    phases=(Phase.explicit, Phase.generate, Phase.shrink),
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large])
+
+
+def drawn_with_fixed_seed(strategy: st.SearchStrategy[T], examples: int) -> list[str]:
+    """A digest of each of ``examples`` values drawn from ``strategy`` with a fixed seed: the same list
+    each time only if what is drawn hangs on hypothesis' choices alone (not on ``new_id()``, the clock
+    or what the site answered)."""
+    out: list[str] = []
+
+    @settings(max_examples=examples, derandomize=True, database=None, phases=(Phase.generate,), deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(value=strategy)
+    def draw(value: T) -> None:
+        out.append(hashlib.sha256(repr(value).encode("utf-8", "surrogatepass")).hexdigest())
+
+    draw()
+    return out

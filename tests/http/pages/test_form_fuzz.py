@@ -28,7 +28,6 @@ import io
 import json
 import pathlib
 import re
-import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,8 +59,10 @@ from .fuzzing import (
     ID_TABLES,
     NASTY,
     TRACE,
+    Brief,
     as_bytes,
     concrete,
+    drawn_with_fixed_seed,
     fuzz_settings,
     hostile_text,
     mutated,
@@ -92,7 +93,7 @@ class Control:
 
 
 @dataclass
-class Form:
+class Form(Brief):
     role: str
     page: str
     action: str
@@ -182,7 +183,7 @@ def _pages_showing(route: str) -> list[str]:
 # -- the site, built once for the module -----------------------------------------------------------
 
 @dataclass
-class Fuzzed:
+class Fuzzed(Brief):
     site: Site
     browsers: dict[str, Browser]
     forms: list[Form]
@@ -190,6 +191,9 @@ class Fuzzed:
     template_xlsx: dict[str, bytes]
     volunteer: Actor
     tokens: dict[str, str]
+
+    def __repr__(self) -> str:
+        return f"Fuzzed({len(self.forms)} forms)"
 
 
 @pytest.fixture(scope="module")
@@ -320,7 +324,8 @@ def urlencoded(fields: list[tuple[str, str]]) -> tuple[bytes, str]:
 
 
 def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]] | None = None) -> tuple[bytes, str]:
-    boundary = "fuzz" + new_id().replace("-", "")
+    # Drawn from what it parts, not at random: a failing post replays byte for byte.
+    boundary = "fuzz" + hashlib.sha256(repr((fields, files)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
     parts = [b"--" + boundary.encode() + b'\r\nContent-Disposition: form-data; name="' + as_bytes(k)
              + b'"\r\n\r\n' + as_bytes(v) + b"\r\n" for k, v in fields]
     parts += [b"--" + boundary.encode() + b'\r\nContent-Disposition: form-data; name="' + as_bytes(name)
@@ -356,13 +361,7 @@ def post(fuzzed: Fuzzed, form: Form, action: str, body: bytes, content_type: str
                                    follow_redirects=False)
     if currently_in_test_context():
         event(f"{form.route} {response.status_code}")  # --hypothesis-show-statistics: how deep posts reach
-    try:
-        check(fuzzed, form, action, response, before, writes_nothing)
-    except AssertionError as failure:
-        # Hypothesis may report a failure found here as a FlakyStrategyDefinition when it replays it
-        # (as the query fuzz does): the first failure, as sent, is printed where pytest shows it.
-        print(f"FIRST FAILURE: {failure}", file=sys.stderr)
-        raise
+    check(fuzzed, form, action, response, before, writes_nothing)
     return response
 
 
@@ -388,18 +387,38 @@ def field_forms(fuzzed: Fuzzed) -> list[Form]:
 
 # -- the tests ---------------------------------------------------------------------------------------
 
+@st.composite
+def a_post(draw: st.DrawFn, fuzzed: Fuzzed) -> tuple[Form, bytes, str]:
+    form = draw(st.sampled_from(field_forms(fuzzed)), label="form")
+    fields = draw(posted_fields(form), label="fields")
+    body, content_type = draw(st.sampled_from([urlencoded, multipart]), label="encoding")(fields)
+    return form, body, content_type
+
+
 @fuzz_settings(6)
 @given(data=st.data())
 def test_generated_posts_to_every_form_get_no_5xx_and_refusals_write_nothing(fuzzed: Fuzzed, data: st.DataObject
                                                                               ) -> None:
-    form = data.draw(st.sampled_from(field_forms(fuzzed)), label="form")
-    fields = data.draw(posted_fields(form), label="fields")
-    body, content_type = data.draw(st.sampled_from([urlencoded, multipart]), label="encoding")(fields)
+    form, body, content_type = data.draw(a_post(fuzzed), label="post")
     post(fuzzed, form, form.action, body, content_type)
 
 
 MADE_UP_IDS = ["01900000-0000-7000-8000-000000000000", "0", "-1", "x" * 300, "%00", "%ED%A0%80", "..%2F..",
                "%EF%BC%91", new_id().upper(), " " + new_id(), "01900000-0000-7000-8000-00000000000g"]
+
+
+@st.composite
+def a_post_elsewhere(draw: st.DrawFn, fuzzed: Fuzzed) -> tuple[Form, str, bytes, str]:
+    """A form of a record's page, sent to another unit's record of the same kind or a made-up id."""
+    form = draw(st.sampled_from([f for f in field_forms(fuzzed) if "{" in f.route]), label="form")
+    param = re.findall(r"\{([^}]+)\}", form.route)[0]
+    seen = {f.action for f in fuzzed.forms if f.role == form.role and f.route == form.route}
+    others = [i for i in fuzzed.ids[param] if concrete(form.route, {param: [i]})[0] not in seen]
+    record = draw(st.sampled_from(others + MADE_UP_IDS) if others else st.sampled_from(MADE_UP_IDS), label="id")
+    action = form.route.replace("{" + param + "}", record)
+    as_filled = [(c.name, v) for c in form.controls if c.kind != "file" for v in as_shown(c)]
+    fields = draw(st.one_of(posted_fields(form), st.just(as_filled)), label="fields")
+    return form, action, *urlencoded([f for f in fields if f[0] != "csrf_token"])
 
 
 @fuzz_settings(3)
@@ -408,15 +427,7 @@ def test_forms_posted_to_others_and_made_up_ids_get_no_5xx_and_write_nothing(fuz
                                                                              ) -> None:
     """A form of a record's page, posted to another unit's record of the same kind (which the person
     may not see) or to an id that is no record: refused in Chinese, nothing written."""
-    form = data.draw(st.sampled_from([f for f in field_forms(fuzzed) if "{" in f.route]), label="form")
-    param = re.findall(r"\{([^}]+)\}", form.route)[0]
-    seen = {f.action for f in fuzzed.forms if f.role == form.role and f.route == form.route}
-    others = [i for i in fuzzed.ids[param] if concrete(form.route, {param: [i]})[0] not in seen]
-    record = data.draw(st.sampled_from(others + MADE_UP_IDS) if others else st.sampled_from(MADE_UP_IDS), label="id")
-    action = form.route.replace("{" + param + "}", record)
-    as_filled = [(c.name, v) for c in form.controls if c.kind != "file" for v in as_shown(c)]
-    fields = data.draw(st.one_of(posted_fields(form), st.just(as_filled)), label="fields")
-    body, content_type = urlencoded([f for f in fields if f[0] != "csrf_token"])
+    form, action, body, content_type = data.draw(a_post_elsewhere(fuzzed), label="post")
     # A record the person has no form for is out of their reach (another unit's) or no record at all.
     post(fuzzed, form, action, body, content_type, writes_nothing=True)
 
@@ -429,12 +440,26 @@ def template_headers(data: bytes) -> list[str]:
     return [str(v) for v in first if v is not None]
 
 
-def a_zip(names: list[str]) -> bytes:
+# Zip members and a workbook's properties carry the time they were written: stamped with this one
+# instead, the same draws give the same bytes, and a failing upload replays as it was sent.
+SAVED_AT = (2026, 11, 30, 8, 15, 0)
+
+
+def a_zip(members: list[tuple[str, bytes]]) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for name in names:
-            z.writestr(name, "<x/>")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            z.writestr(zipfile.ZipInfo(name, date_time=SAVED_AT), data, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
+
+
+def steady_xlsx(headers: list[str], rows: list[list[Any]]) -> bytes:
+    data = xlsx(headers, rows)
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        members = [(name, book.read(name)) for name in book.namelist()]
+    stamp = "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z".format(*SAVED_AT).encode()
+    return a_zip([(name, re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp, data) if name == "docProps/core.xml"
+                   else data) for name, data in members])
 
 
 def storable(text: str) -> str:
@@ -459,15 +484,20 @@ def good_row(draw: st.DrawFn, headers: list[str]) -> list[Any]:
     return row
 
 
+# A new id for each upload, drawn: a replayed upload sends the same bytes.
+fresh_id = st.integers(0, 2**48 - 1).map(lambda n: f"019{n >> 32:05x}-{n >> 16 & 0xffff:04x}-7{n & 0xfff:03x}-8000-"
+                                                  f"{n:012x}")
+
+
 @st.composite
 def upload_body(draw: st.DrawFn, fuzzed: Fuzzed, form: Form) -> tuple[str, bytes]:
     kind = "mentors" if form.route.startswith("/mentors") else "mentees"
     if form.route == "/activities/phone-import":
-        valid = json.dumps({"app": "banxing", "exported_at": "2026-11-30T08:15:00.000Z", "device_id": new_id(),
+        valid = json.dumps({"app": "banxing", "exported_at": "2026-11-30T08:15:00.000Z", "device_id": draw(fresh_id),
                             "user": {"id": fuzzed.volunteer.user_id, "name": "王老师"}, "items": [
                                 {"state": "unsent", "mutation_id": draw(st.integers(-5, 10**20)), "entity":
                                  draw(st.sampled_from(["activity", "mentee", "x", ""])), "record_id":
-                                 draw(st.sampled_from([new_id(), "x", ""])), "op": draw(st.sampled_from(
+                                 draw(st.one_of(fresh_id, st.sampled_from(["x", ""]))), "op": draw(st.sampled_from(
                                      ["upsert", "delete", "?"])), "base_version": draw(st.sampled_from([None, 0, -1,
                                                                                                          "1"])),
                                  "created_at": draw(st.sampled_from(NASTY[22:28])),
@@ -480,14 +510,14 @@ def upload_body(draw: st.DrawFn, fuzzed: Fuzzed, form: Form) -> tuple[str, bytes
         headers = template_headers(fuzzed.template_xlsx[kind])
         rows = draw(st.one_of(st.lists(st.lists(cell, min_size=len(headers), max_size=len(headers)), max_size=4),
                               st.lists(good_row(headers), min_size=1, max_size=3)))
-        valid = xlsx(draw(st.sampled_from([headers, headers[::-1], headers[:1], ["?"]])), rows)
+        valid = steady_xlsx(draw(st.sampled_from([headers, headers[::-1], headers[:1], ["?"]])), rows)
         name = "名单.xlsx"
     choice = draw(st.sampled_from(["valid", "valid", "valid", "empty", "truncated", "renamed", "zip", "garbage",
                                    "oversize"]))
-    if choice == "truncated":  # a share of the file: its length differs by a byte or two from run to run
+    if choice == "truncated":  # a share of the file
         data = valid[: len(valid) * draw(st.integers(0, 99)) // 100]
     elif choice == "zip":
-        data = a_zip(draw(st.sampled_from([["a.txt"], ["xl/workbook.xml"], ["[Content_Types].xml"]])))
+        data = a_zip([(draw(st.sampled_from(["a.txt", "xl/workbook.xml", "[Content_Types].xml"])), b"<x/>")])
     elif choice == "garbage":
         data = draw(st.binary(max_size=200))
     else:
@@ -496,15 +526,21 @@ def upload_body(draw: st.DrawFn, fuzzed: Fuzzed, form: Form) -> tuple[str, bytes
     return draw(st.sampled_from([name, "a.txt", "", "../../x.xlsx", "\ud800.xlsx"])), data
 
 
+@st.composite
+def an_upload(draw: st.DrawFn, fuzzed: Fuzzed) -> tuple[Form, bytes, str, str | None]:
+    """A file sent to a form that takes one, and how to damage the confirm its preview may offer."""
+    form = draw(st.sampled_from([f for f in fuzzed.forms if f.files]), label="form")
+    filename, content = draw(upload_body(fuzzed, form), label="file")
+    fields = [(c.name, v) for c in form.controls if c.kind != "file" and c.name != "csrf_token" for v in as_shown(c)]
+    # Drawn before posting: what is drawn must not hang on what the site answers.
+    damage = draw(st.sampled_from([None, "cut", "flip", "empty"]), label="payload")
+    return form, *multipart(fields, [(form.files[0], filename, content)]), damage
+
+
 @fuzz_settings(2)
 @given(data=st.data())
 def test_generated_uploads_get_no_5xx_and_refusals_write_nothing(fuzzed: Fuzzed, data: st.DataObject) -> None:
-    form = data.draw(st.sampled_from([f for f in fuzzed.forms if f.files]), label="form")
-    filename, content = data.draw(upload_body(fuzzed, form), label="file")
-    fields = [(c.name, v) for c in form.controls if c.kind != "file" and c.name != "csrf_token" for v in as_shown(c)]
-    # Drawn before posting: what is drawn must not hang on what the site answers.
-    damage = data.draw(st.sampled_from([None, "cut", "flip", "empty"]), label="payload")
-    body, content_type = multipart(fields, [(form.files[0], filename, content)])
+    form, body, content_type, damage = data.draw(an_upload(fuzzed), label="upload")
     preview = post(fuzzed, form, form.action, body, content_type)
     reader = _FormReader(form.action)
     reader.feed(preview.text if preview.status_code == 200 else "")
@@ -530,3 +566,25 @@ def test_generated_uploads_get_no_5xx_and_refusals_write_nothing(fuzzed: Fuzzed,
 def test_the_upload_forms_are_found(fuzzed: Fuzzed) -> None:
     assert {f.route for f in fuzzed.forms if f.files} >= {"/mentees/import", "/mentors/import",
                                                            "/activities/phone-import"}
+
+
+# -- the fuzz itself ---------------------------------------------------------------------------------
+
+def test_the_same_choices_draw_the_same_posts(fuzzed: Fuzzed) -> None:
+    """Hypothesis replays a failure from its choices to shrink and print it: drawn twice from the
+    same choices, the posts are the same bytes, or the replay sends another and the failure is lost."""
+    for strategy, examples in ((a_post(fuzzed), 100), (a_post_elsewhere(fuzzed), 50), (an_upload(fuzzed), 20)):
+        assert drawn_with_fixed_seed(strategy, examples) == drawn_with_fixed_seed(strategy, examples), strategy
+
+
+def test_a_failure_is_reported_with_the_post_that_found_it(fuzzed: Fuzzed) -> None:
+    """A failure is shown as hypothesis' failing example, not as a ``FlakyStrategyDefinition``:
+    its replay prints the test's arguments (the whole site) before drawing anything again."""
+    @fuzz_settings(1)
+    @given(data=st.data())
+    def finds(fuzzed: Fuzzed, data: st.DataObject) -> None:
+        form, body, content_type = data.draw(a_post(fuzzed), label="post")
+        raise AssertionError(f"found by POST {form.action}")
+
+    with pytest.raises(AssertionError, match="found by POST /"):
+        finds(fuzzed)

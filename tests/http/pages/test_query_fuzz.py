@@ -30,7 +30,6 @@ from __future__ import annotations
 import io
 import pathlib
 import re
-import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,8 +59,10 @@ from .fuzzing import (
     ID_TABLES,
     NASTY,
     TRACE,
+    Brief,
     as_bytes,
     concrete,
+    drawn_with_fixed_seed,
     fuzz_settings,
     hostile_text,
     mutated,
@@ -97,7 +98,7 @@ MADE_UP_IDS = ("01900000-0000-7000-8000-000000000000", "01900000-0000-7000-8000-
 # -- the pages, as each person sees them -------------------------------------------------------------
 
 @dataclass
-class Target:
+class Target(Brief):
     role: str
     path: str
     html: bool
@@ -156,13 +157,16 @@ class _QueryReader(HTMLParser):
 
 
 @dataclass
-class Queried:
+class Queried(Brief):
     site: Site
     browsers: dict[str, Browser]
     targets: list[Target]
     foreign_ids: list[str]  # the other unit's child's records
     owner: Browser  # 栟茶中学's staff, who may see that child
     by_route: dict[str, list[Target]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Queried({len(self.targets)} pages)"
 
     def __post_init__(self) -> None:
         for target in self.targets:
@@ -354,24 +358,45 @@ def query_string(draw: st.DrawFn, target: Target, foreign_ids: list[str]) -> str
     return "&".join(f"{k}={v}" for k, v in pairs)[:60_000]
 
 
+@st.composite
+def a_request(draw: st.DrawFn, queried: Queried) -> tuple[Target, str, str]:
+    """The page, the URL and the Host header of one query, all drawn before anything is sent."""
+    # Route first, then person and ids: the few filter pages (stats, coverage, brief, summary) are
+    # drawn as often as record pages, which the small county's ids multiply.
+    route = draw(st.sampled_from(sorted(queried.by_route)), label="route")
+    target = draw(st.sampled_from(queried.by_route[route]), label="page")
+    query = draw(query_string(target, queried.foreign_ids), label="query")
+    # A forged Host must not come back in a redirect: every Location is a path on this site.
+    host = draw(st.sampled_from(["testserver", "testserver", "evil.example"]), label="host")
+    return target, f"{target.path}?{query}", host
+
+
 @fuzz_settings(10)
 @given(data=st.data())
 def test_generated_queries_to_every_page_get_no_5xx_and_show_no_other_units_child(queried: Queried,
                                                                                  data: st.DataObject) -> None:
-    # Route first, then person and ids: the few filter pages (stats, coverage, brief, summary) are
-    # drawn as often as record pages, which the small county's ids multiply.
-    route = data.draw(st.sampled_from(sorted(queried.by_route)), label="route")
-    target = data.draw(st.sampled_from(queried.by_route[route]), label="page")
-    query = data.draw(query_string(target, queried.foreign_ids), label="query")
-    # A forged Host must not come back in a redirect: every Location is a path on this site.
-    host = data.draw(st.sampled_from(["testserver", "testserver", "evil.example"]), label="host")
-    url = f"{target.path}?{query}"
+    target, url, host = data.draw(a_request(queried), label="request")
     response = queried.browsers[target.role].get(url, headers={"host": host})
     event(f"{target.path.split('/')[1]} {response.status_code}")  # --hypothesis-show-statistics
-    try:
-        check(target.role, "GET " + url, response)
-    except AssertionError as failure:
-        # Hypothesis may report a failure found here as a FlakyStrategyDefinition when it replays
-        # it: the first failure, as sent, is printed where pytest shows it ("Captured stderr call").
-        print(f"FIRST FAILURE: {failure}", file=sys.stderr)
-        raise
+    check(target.role, "GET " + url, response)
+
+
+# -- the fuzz itself ---------------------------------------------------------------------------------
+
+def test_the_same_choices_draw_the_same_requests(queried: Queried) -> None:
+    """Hypothesis replays a failure from its choices to shrink and print it: drawn twice from the
+    same choices, the requests are the same, or the replay sends another and the failure is lost."""
+    assert drawn_with_fixed_seed(a_request(queried), 100) == drawn_with_fixed_seed(a_request(queried), 100)
+
+
+def test_a_failure_is_reported_with_the_request_that_found_it(queried: Queried) -> None:
+    """A failure is shown as hypothesis' failing example, not as a ``FlakyStrategyDefinition``:
+    its replay prints the test's arguments (the whole site) before drawing anything again."""
+    @fuzz_settings(1)
+    @given(data=st.data())
+    def finds(queried: Queried, data: st.DataObject) -> None:
+        target, url, host = data.draw(a_request(queried), label="request")
+        raise AssertionError(f"found by GET {url}")
+
+    with pytest.raises(AssertionError, match="found by GET /"):
+        finds(queried)
