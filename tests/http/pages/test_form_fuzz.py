@@ -573,7 +573,7 @@ def test_the_upload_forms_are_found(fuzzed: Fuzzed) -> None:
 def test_the_same_choices_draw_the_same_posts(fuzzed: Fuzzed) -> None:
     """Hypothesis replays a failure from its choices to shrink and print it: drawn twice from the
     same choices, the posts are the same bytes, or the replay sends another and the failure is lost."""
-    for strategy, examples in ((a_post(fuzzed), 100), (a_post_elsewhere(fuzzed), 50), (an_upload(fuzzed), 20)):
+    for strategy, examples in ((a_post(fuzzed), 50), (a_post_elsewhere(fuzzed), 25), (an_upload(fuzzed), 10)):
         assert drawn_with_fixed_seed(strategy, examples) == drawn_with_fixed_seed(strategy, examples), strategy
 
 
