@@ -408,6 +408,7 @@ def shown_counts(store: Store, world: dict[str, Any]) -> dict[str, tuple[int, in
 def over_http(path: pathlib.Path, workdir: pathlib.Path, shown: dict[str, tuple[int, int]]
               ) -> list[tuple[float, float]]:
     """Median and worst of ``HTTP_RUNS`` GETs of each of ``PAGES``, signed in, on ``banxing serve``."""
+    today = local_today()
     server = Server(path, workdir)
     figures = []
     try:
@@ -425,7 +426,8 @@ def over_http(path: pathlib.Path, workdir: pathlib.Path, shown: dict[str, tuple[
             overdue, flags = shown[login]
             figures.append((statistics.median(times), max(times)))
             print(f"{label} ({login} GET {page}): median {figures[-1][0]:.3f} s, worst {figures[-1][1]:.3f} s"
-                  f" (overdue follow-ups {overdue:,}, open risk flags {flags:,}; {len(answer.content):,} bytes)")
+                  f" (today {today}: overdue follow-ups {overdue:,}, open risk flags {flags:,};"
+                  f" {len(answer.content):,} bytes)")
     finally:
         server.stop()
     return figures
