@@ -55,6 +55,7 @@ import os
 import pathlib
 import platform
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -381,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     shown = shown_counts(store, world)
     store.close()
     pages = over_http(path, workdir, shown)
+    # The server's logs, and the county (about 1 GB) unless --keep put it elsewhere: every run left one in /tmp.
+    shutil.rmtree(workdir, ignore_errors=True)
     print(f"dashboard: {dashboard_seconds} s")
     for (label, _, _), (median, _) in zip(PAGES, pages, strict=True):
         print(f"{label}: {median:.3f} s")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pathlib
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,3 +82,16 @@ def test_bench_county_shows_overdue_follow_ups_and_open_flags_at_every_level(cou
         store.close()
     assert county_overdue > 20 and county_open > 5
     assert county_overdue > town[0] > 0 and county_open > town[1] > 0 and station[0] > 0
+
+
+def test_reports_bench_times_the_pages_through_the_server_and_leaves_no_county_behind(
+        county: Any, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench, _, _ = county
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert bench.main(["--activities", "2000"]) == 0
+    out = capsys.readouterr().out
+    for label, login, page in bench.PAGES:  # each signed in and answered 200 (else the bench exits)
+        assert f"{label} ({login} GET {page}): median" in out and f"\n{label}: " in out
+    assert out.endswith("s\n") and "\nstats form: " in out and "\ndashboard: " in out
+    assert list(tmp_path.iterdir()) == []
