@@ -47,7 +47,7 @@ from .common import (
 )
 from .report_params import quick_periods, read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
-from .writes import apply_one, base_version, made_already, review_once, shown_version
+from .writes import apply_one, base_version, made_already, review_once, saved_words, shown_version
 
 EDITABLE = ("draft", "returned")
 
@@ -238,10 +238,11 @@ async def return_save(request: Request) -> Response:
     if not fields:
         return visit.redirect(request.url.path, flash="没有改动。")
     outcome = await apply_one(visit, mutations.upsert("stats_return", fields, ret["id"], base_version=base))
-    if outcome.status in ("rejected", "conflict"):
+    if outcome.status == "rejected":
         fresh, _ = await _load(visit, ret["id"])
-        return await _render(visit, fresh, scope, error=outcome.reason, values=values, status=409
-                             if outcome.status == "conflict" else 400)
+        return await _render(visit, fresh, scope, error=outcome.reason, values=values, status=400)
+    if outcome.status == "conflict":  # saved in part, the line both changed stored as a conflict: not refused
+        return visit.redirect(request.url.path, flash=saved_words(outcome))
     flash = {"submit": "已上报，等待上级审核。", "withdraw": "已撤回，可修改后重新上报。"}.get(action, "已保存。")
     return visit.redirect(request.url.path, flash=flash)
 
