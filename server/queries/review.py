@@ -6,6 +6,7 @@ risk flags come first, then the oldest.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ import sqlite_utils
 
 from sync import Scope
 from sync.rules import wrote
+from sync.scope import unit_subtree
 
 from .archives import ACTIVITY_LISTS, decode_lists, name_column, name_people, user_names
 from .filters import visible
@@ -26,6 +28,26 @@ COUNT_CAP = 1000
 # activity of the units in scope (7.4 s); with none pending, the station home's count took 3.9 s.
 WAITING = "activities a INDEXED BY idx_activities_waiting"
 IS_WAITING = "a.review_status IN ('pending', 'returned')"
+# The same rows by unit (m042), for a scope of a few units: a station's few among a county's backlog
+# are found without walking it. Past BY_UNIT_MAX units (a county) the ordered index above is read,
+# as the rows found by unit would have to be sorted, the whole backlog of a county for one page.
+BY_UNIT = "activities a INDEXED BY idx_activities_waiting_unit"
+BY_UNIT_MAX = 50
+
+
+def waiting_from(scope: Scope) -> str:
+    """The FROM of a read of waiting activities in ``scope``: by unit, or in the queue's order."""
+    few = not scope.is_mentor and scope.unit_ids is not None and len(scope.unit_ids) <= BY_UNIT_MAX
+    return BY_UNIT if few else WAITING
+
+
+def of_unit(db: sqlite_utils.Database, scope: Scope, unit: str | None) -> Scope:
+    """``scope`` narrowed to ``unit`` and the units below it (the queue's unit filter): one list of
+    units, so a county reviewer looking at one station reads that station's rows by unit."""
+    if not unit or scope.is_mentor:
+        return scope
+    below = unit_subtree(db, unit)
+    return dataclasses.replace(scope, unit_ids=below if scope.unit_ids is None else below & scope.unit_ids)
 
 
 def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[
@@ -39,15 +61,15 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
     Each status is read in index order (``idx_activities_waiting``: urgent flags first, then the
     oldest), so a county with a large backlog reads its first page without sorting the backlog.
     """
-    where, params = visible(scope, "activity", "a")
-    conditions, args = [where, IS_WAITING], list(params)
-    if unit:
-        conditions.append(in_subtree("a.unit_id"))
-        args.append(unit)
-    sql_where = " AND ".join(conditions)
+    asked = of_unit(db, scope, unit)
+    if asked.unit_ids is not None and not asked.unit_ids:  # a unit outside the scope: SQLite plans no read of IN ()
+        return [], 0, 0
+    where, args = visible(asked, "activity", "a")
+    source = waiting_from(asked)
+    sql_where = f"{where} AND {IS_WAITING}"
     total, returned = db.execute(
         f"SELECT count(*), coalesce(sum(s = 'returned'), 0)"
-        f" FROM (SELECT a.review_status AS s FROM {WAITING} WHERE {sql_where} LIMIT ?)",
+        f" FROM (SELECT a.review_status AS s FROM {source} WHERE {sql_where} LIMIT ?)",
         [*args, COUNT_CAP + 1]).fetchone()
     rows: list[dict[str, Any]] = []
     for status in ("pending", "returned"):
@@ -55,7 +77,7 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
             f"""
             SELECT a.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, us.name AS mentor_name,
                    un.name AS unit_name, p.start_date AS pairing_start
-            FROM {WAITING} JOIN mentees m ON m.id = a.mentee_id JOIN pairings p ON p.id = a.pairing_id
+            FROM {source} JOIN mentees m ON m.id = a.mentee_id JOIN pairings p ON p.id = a.pairing_id
             LEFT JOIN users us ON us.id = a.author_id LEFT JOIN units un ON un.id = a.unit_id
             WHERE {sql_where} AND a.review_status = ?
             ORDER BY a.risk_flag DESC, a.date, a.created_at

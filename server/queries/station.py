@@ -8,15 +8,16 @@ from sync.conflicts import OF_LIVE_CHILD, not_written_by, theirs_to_decide
 from sync.db import placeholders
 
 from .filters import in_scope, visible
-from .review import IS_WAITING, WAITING
+from .review import IS_WAITING, waiting_from
 
 
 def pending_reviews(db: sqlite_utils.Database, scope: Scope) -> int:
     """Live activities in ``scope`` waiting for review (``review_status`` pending), counted from
-    the partial index of waiting activities as the review queue reads them."""
+    a partial index of waiting activities as the review queue reads them."""
     sql, params = visible(scope, "activity", "a")
     return int(db.execute(
-        f"SELECT count(*) FROM {WAITING} WHERE {IS_WAITING} AND a.review_status = 'pending' AND {sql}",
+        f"SELECT count(*) FROM {waiting_from(scope)} WHERE {IS_WAITING} AND a.review_status = 'pending'"
+        f" AND {sql}",
         params).fetchone()[0])
 
 

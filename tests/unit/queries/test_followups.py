@@ -59,11 +59,12 @@ def test_the_home_lists_read_by_index_never_the_units_whole_history(db: sqlite_u
     for sql in reads:
         plan = " ".join(str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
         # Flags walk the partial index of flagged activities, the week's follow-ups the partial
-        # index of follow-up dates, the count of pending reviews the partial index of waiting
-        # activities, and overdue follow-ups read each pairing's latest activity as the write path
-        # keeps it (pairing_latest), then that one activity by id.
+        # index of follow-up dates, the count of pending reviews a partial index of waiting
+        # activities (by unit for a station or a town), and overdue follow-ups read each pairing's
+        # latest activity as the write path keeps it (pairing_latest), then that one activity by id.
         assert ("SCAN a USING INDEX idx_activities_risk_date" in plan
                 or "SEARCH a USING INDEX idx_activities_waiting (review_status=?)" in plan
+                or "SEARCH a USING INDEX idx_activities_waiting_unit (unit_id=? AND review_status=?)" in plan
                 or "SEARCH a USING INDEX idx_activities_follow_up (follow_up_due>? AND follow_up_due<?)" in plan
                 or ("SEARCH a USING INDEX sqlite_autoindex_activities_1 (id=?)" in plan
                     and ("SEARCH l USING PRIMARY KEY (pairing_id=?)" in plan or "SCAN l" in plan))), plan
