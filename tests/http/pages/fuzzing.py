@@ -8,6 +8,7 @@ import os
 import re
 from typing import Any, TypeVar
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -123,3 +124,17 @@ def _feed(digest: Any, value: object) -> None:
             _feed(digest, item)
     else:
         digest.update(repr(value).encode("utf-8", "surrogatepass"))
+
+
+def failure_is_reported(site: Brief, strategy: st.SearchStrategy[Any], what: str) -> None:
+    """A given-test that fails on its first draw from ``strategy``, with ``site`` (the module's
+    fixture) among its arguments as the fuzz tests have it, ends in its own failure, shrunk and
+    printed: not a ``FlakyStrategyDefinition``, which the replay that prints the arguments gave."""
+    @fuzz_settings(1)
+    @given(data=st.data())
+    def finds(site: Brief, data: st.DataObject) -> None:
+        data.draw(strategy, label=what)
+        raise AssertionError(f"found by a {what}")
+
+    with pytest.raises(AssertionError, match=f"found by a {what}"):
+        finds(site)

@@ -63,6 +63,7 @@ from .fuzzing import (
     as_bytes,
     concrete,
     drawn_with_fixed_seed,
+    failure_is_reported,
     fuzz_settings,
     hostile_text,
     mutated,
@@ -580,11 +581,4 @@ def test_the_same_choices_draw_the_same_posts(fuzzed: Fuzzed) -> None:
 def test_a_failure_is_reported_with_the_post_that_found_it(fuzzed: Fuzzed) -> None:
     """A failure is shown as hypothesis' failing example, not as a ``FlakyStrategyDefinition``:
     its replay prints the test's arguments (the whole site) before drawing anything again."""
-    @fuzz_settings(1)
-    @given(data=st.data())
-    def finds(fuzzed: Fuzzed, data: st.DataObject) -> None:
-        form, body, content_type = data.draw(a_post(fuzzed), label="post")
-        raise AssertionError(f"found by POST {form.action}")
-
-    with pytest.raises(AssertionError, match="found by POST /"):
-        finds(fuzzed)
+    failure_is_reported(fuzzed, a_post(fuzzed), "post")

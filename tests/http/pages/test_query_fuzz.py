@@ -63,6 +63,7 @@ from .fuzzing import (
     as_bytes,
     concrete,
     drawn_with_fixed_seed,
+    failure_is_reported,
     fuzz_settings,
     hostile_text,
     mutated,
@@ -392,11 +393,4 @@ def test_the_same_choices_draw_the_same_requests(queried: Queried) -> None:
 def test_a_failure_is_reported_with_the_request_that_found_it(queried: Queried) -> None:
     """A failure is shown as hypothesis' failing example, not as a ``FlakyStrategyDefinition``:
     its replay prints the test's arguments (the whole site) before drawing anything again."""
-    @fuzz_settings(1)
-    @given(data=st.data())
-    def finds(queried: Queried, data: st.DataObject) -> None:
-        target, url, host = data.draw(a_request(queried), label="request")
-        raise AssertionError(f"found by GET {url}")
-
-    with pytest.raises(AssertionError, match="found by GET /"):
-        finds(queried)
+    failure_is_reported(queried, a_request(queried), "request")

@@ -145,15 +145,22 @@ def test_returns_approved_return_refuses_edits_and_keeps_its_record(site: Site, 
     assert site.read(lambda db: row(db, "stats_return", rid)) == before
 
 
-def test_returns_a_conflicting_post_without_a_text_field_shows_the_page_with_the_stored_words(
-        site: Site, county: Any) -> None:
-    """A post that leaves the remarks out (a hand-made or cut-short form) and meets a colleague's
-    change came back a 500, the page wanting the field its form shows; it shows the stored words."""
+def _remarks_changed_by_a_colleague(site: Site, county: Any) -> tuple[str, int]:
+    """A return of remarks 秋季, shown at its version, then changed to 冬季 by a colleague: the id and
+    the version the form showed."""
     rid = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
         "unit_id": county.st11, "period_from": "2026-09-01", "period_to": "2026-12-31", "remarks": "秋季"}))
     shown = _version(site, rid)
     site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {"remarks": "冬季"}, rid,
                                  base_version=shown))
+    return rid, shown
+
+
+def test_returns_a_conflicting_post_without_a_text_field_shows_the_page_with_the_stored_words(
+        site: Site, county: Any) -> None:
+    """A post that leaves the remarks out (a hand-made or cut-short form) and meets a colleague's
+    change came back a 500, the page wanting the field its form shows; it shows the stored words."""
+    rid, shown = _remarks_changed_by_a_colleague(site, county)
     staff = site.as_(county.staff_st11)
     answer = staff.post(f"/returns/{rid}", {"action": "save", "filled_by": "张三", "version": shown},
                         form_page=f"/returns/{rid}")
@@ -168,11 +175,7 @@ def test_returns_a_save_meeting_a_colleagues_change_is_saved_in_part_and_says_so
     """Both changed the remarks since the form was shown: the engine keeps the colleague's words,
     saves the rest and stores the clash as a conflict for staff to decide. That is a save, not a
     refusal: the page had answered 409 with the form again, over a conflict already stored."""
-    rid = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
-        "unit_id": county.st11, "period_from": "2026-09-01", "period_to": "2026-12-31", "remarks": "秋季"}))
-    shown = _version(site, rid)
-    site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {"remarks": "冬季"}, rid,
-                                 base_version=shown))
+    rid, shown = _remarks_changed_by_a_colleague(site, county)
     staff = site.as_(county.staff_st11)
     answer = staff.post(f"/returns/{rid}", {"action": "save", "filled_by": "张三", "remarks": "春季",
                                            "version": shown}, form_page=f"/returns/{rid}")
