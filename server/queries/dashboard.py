@@ -244,7 +244,8 @@ def key_mentees(db: sqlite_utils.Database, units: Units, today: datetime.date, *
     ranks = json.dumps([[u.id, places[(u.town_name, u.name)]] for u in units.values()])
     rows = db.query(
         f"""
-        WITH ranks(unit_id, n) AS MATERIALIZED (SELECT value ->> 0, value ->> 1 FROM json_each(?))
+        WITH ranks(unit_id, n) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
+                                              FROM json_each(?))
         SELECT k.id, k.code, k.unit_id, k.categories,
                (SELECT p.id FROM pairings p WHERE p.mentee_id = k.id AND {running("p", today)} AND p.deleted = 0
                 LIMIT 1) AS pairing_id
