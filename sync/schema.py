@@ -956,6 +956,17 @@ def m042_waiting_activities_by_unit(db: sqlite_utils.Database) -> None:
                " WHERE review_status IN ('pending', 'returned')")
 
 
+@migrations
+def m043_deleted_parents(db: sqlite_utils.Database) -> None:
+    """The deleted units, children and pairings, each table's few. A read counts a row only if no
+    parent it hangs from is deleted (``server.queries.filters.live``); testing the row against the
+    deleted parents reads these small indexes, where a list of the live ones scanned the county's
+    50,000 pairings and children for every query, a station's page as the county's. A push that
+    deletes a record writes one entry here; every other write touches none."""
+    for table in ("units", "mentees", "pairings"):
+        db.execute(f"CREATE INDEX idx_{table}_deleted ON {table}(id) WHERE deleted = 1")
+
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

@@ -75,10 +75,9 @@ def _open_flags(scope: Scope) -> tuple[str, list[Any]]:
 
 def _visible_joined(scope: Scope) -> tuple[str, list[Any]]:
     """``visible(scope, "activity", "a")`` for the reads that join the activity's own pairing ``p``,
-    child ``m`` and unit ``un``: each parent is live when its joined row is. ``live``'s tests of the
-    same, ``IN (SELECT id … WHERE deleted = 0)``, build a list of a county's 50,000 live pairings and
-    children for every query: 0.03-0.05 s of each list and count, a station's as a county's (bench
-    county with 3,500 overdue pairings and 3,200 open flags)."""
+    child ``m`` and unit ``un``: each parent is live when its joined row is, read by the join anyway.
+    (Written when ``live``'s tests of the same built a list of a county's 50,000 live pairings and
+    children for every query, 0.03-0.05 s of each list and count; since m043 they read the deleted few.)"""
     sql, params = in_scope(scope, "activity", "a")
     return f"({sql}) AND a.deleted = 0 AND p.deleted = 0 AND m.deleted = 0 AND un.deleted = 0", params
 

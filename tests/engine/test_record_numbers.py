@@ -105,7 +105,8 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
                                      "m036_grades_in_one_form", "m037_ended_pairings_get_their_end_date",
                                      "m038_conflicts_of_deleted_files_close",
                                      "m039_county_settings", "m040_return_deadlines",
-                                     "m041_county_settings_audit_index", "m042_waiting_activities_by_unit"]
+                                     "m041_county_settings_audit_index", "m042_waiting_activities_by_unit",
+                                     "m043_deleted_parents"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
