@@ -58,8 +58,9 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
     The station home counts the pending ones as 等待审核; the queue names the returned ones apart
     (they wait for the volunteer, not the reviewer), so the two pages give one number.
 
-    Each status is read in index order (``idx_activities_waiting``: urgent flags first, then the
-    oldest), so a county with a large backlog reads its first page without sorting the backlog.
+    A county reads each status in index order (``idx_activities_waiting``: urgent flags first, then
+    the oldest), so a large backlog gives its first page without being sorted; a station or a town
+    finds its own rows by unit (``waiting_from``) and sorts those few.
     """
     asked = of_unit(db, scope, unit)
     if asked.unit_ids is not None and not asked.unit_ids:  # a unit outside the scope: SQLite plans no read of IN ()
