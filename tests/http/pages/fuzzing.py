@@ -1,18 +1,33 @@
 """What the generated tests of the web pages share (test_form_fuzz.py posts every form,
 test_query_fuzz.py sends every page hostile query strings): the URL map walked for its pages, the
-hostile values, what a page must never show, and hypothesis' settings."""
+hostile values, what a page must never show, the site both run against, and hypothesis' settings."""
 from __future__ import annotations
 
 import hashlib
 import os
+import pathlib
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pytest
+import sqlite_utils
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
+from server import create_app
+from server.config import Settings
 from server.routes import url_map
+from server.store import Store
+from sync import connect
+from sync.system import SYSTEM
+from sync.users import save_user
+
+from ...factories import make_county
+from .conftest import Browser, Site, password_hash
+from .station import conflict_on_activity1
 
 T = TypeVar("T")
 
@@ -25,6 +40,10 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 ID_TABLES = {"mentee_id": "mentees", "mentor_id": "users", "pairing_id": "pairings", "activity_id": "activities",
              "event_id": "events", "conflict_id": "sync_conflicts", "referral_id": "referrals",
              "return_id": "stats_returns", "inspection_id": "inspections", "unit_id": "units", "user_id": "users"}
+
+# The web people each fuzz acts as (and someone signed out, "stranger"); ``new_staff`` has still to
+# choose the password someone else set.
+ROLES = ("admin", "reviewer", "staff_town1", "staff_st11", "staff_st12", "new_staff")
 
 
 class Brief:
@@ -138,3 +157,35 @@ def failure_is_reported(site: Brief, strategy: st.SearchStrategy[Any], what: str
 
     with pytest.raises(AssertionError, match=f"found by a {what}"):
         finds(site)
+
+
+@contextmanager
+def fuzz_site(path: pathlib.Path, secret: str, populate: Callable[[sqlite_utils.Database, Any], None]
+              ) -> Iterator[tuple[Site, dict[str, Browser], dict[str, list[str]]]]:
+    """The real app over a migrated county at ``path`` (``make_county``, then ``populate``, which
+    must add ``w.new_staff``): the site, a browser signed in as each of ``ROLES`` and a "stranger"
+    signed out, and the ids of each table a URL names (``ID_TABLES``). A conflict on activity 1
+    gives /conflicts/{id} a page and a form. The clients are closed when the block ends."""
+    settings_ = Settings(db_path=path, secret_keys=(secret,))
+    store = Store(path)
+    store.migrate()
+    store.close()
+    db = connect(path)
+    try:
+        w = make_county(db, password_hash())
+        populate(db, w)
+    finally:
+        db.close()
+    app = create_app(settings_)
+    with TestClient(app):
+        site = Site(app, w, settings_, [])
+        site.write(lambda db: save_user(db, SYSTEM, {"must_change_password": True}, user_id=w.new_staff.user_id))
+        browsers = {role: site.as_(getattr(w, role)) for role in ROLES} | {"stranger": site.browser()}
+        conflict_on_activity1(site, browsers["staff_st11"])
+        ids = site.read(lambda db: {param: [r[0] for r in db.execute(f"SELECT id FROM [{table}] ORDER BY id")]
+                                    for param, table in ID_TABLES.items()})
+        try:
+            yield site, browsers, ids
+        finally:
+            for client in site._clients:
+                client.__exit__(None, None, None)

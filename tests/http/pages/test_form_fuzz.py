@@ -42,22 +42,16 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from starlette.testclient import TestClient
 
-from server import create_app
-from server.config import Settings
-from server.store import Store
-from sync import Actor, connect, new_id
-from sync.system import SYSTEM
-from sync.users import save_user
+from sync import Actor, new_id
 
-from ...factories import db_snapshot, make_activity, make_county, make_user, table_counts
+from ...factories import db_snapshot, make_activity, make_user, table_counts
 from .conftest import Browser, Site, password_hash
 from .fuzzing import (
     CHINESE,
     GET_ROUTES,
-    ID_TABLES,
     NASTY,
+    ROLES,
     TRACE,
     Brief,
     as_bytes,
@@ -65,15 +59,13 @@ from .fuzzing import (
     drawn_with_fixed_seed,
     failure_is_reported,
     fuzz_settings,
+    fuzz_site,
     hostile_text,
     mutated,
     route_pattern,
     web_routes,
 )
-from .station import conflict_on_activity1
 from .test_imports import xlsx
-
-ROLES = ("admin", "reviewer", "staff_town1", "staff_st11", "staff_st12", "new_staff")
 
 # Tables a refused post may still change, by design: each request of a signed-in person touches its
 # session (last seen); opening a child's record, even on a form shown again with an error, is logged
@@ -199,44 +191,24 @@ class Fuzzed(Brief):
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
-    path: pathlib.Path = tmp_path_factory.mktemp("formfuzz") / "forms.db"
-    settings_ = Settings(db_path=path, secret_keys=("form-fuzz",))
-    store = Store(path)
-    store.migrate()
-    store.close()
-    db = connect(path)
-    try:
-        w = make_county(db, password_hash())
+    def populate(db: Any, w: Any) -> None:
         # Forms shown only in some states: a risk flag to handle (/staff), an account whose password
         # someone else set (/account/new-password).
         make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", risk_flag=True)
         w.new_staff = make_user(db, "staff", w.st22, name="新干事", password_hash=password_hash())
-    finally:
-        db.close()
-    app = create_app(settings_)
-    with TestClient(app):
-        site = Site(app, w, settings_, [])
-        site.write(lambda db: save_user(db, SYSTEM, {"must_change_password": True}, user_id=w.new_staff.user_id))
-        browsers = {role: site.as_(getattr(w, role)) for role in ROLES} | {"stranger": site.browser()}
-        conflict_on_activity1(site, browsers["staff_st11"])  # so /conflicts/{id} has a form to fuzz
+
+    path: pathlib.Path = tmp_path_factory.mktemp("formfuzz") / "forms.db"
+    with fuzz_site(path, "form-fuzz", populate) as (site, browsers, ids):
+        w = site.w
+        # The fuzz must not switch off or demote the accounts it posts as.
         signed_in = {getattr(w, role).user_id for role in ROLES}
-
-        def pools(db: Any) -> dict[str, list[str]]:
-            out = {param: [r[0] for r in db.execute(f"SELECT id FROM [{table}] ORDER BY id")]
-                   for param, table in ID_TABLES.items()}
-            # The fuzz must not switch off or demote the accounts it posts as.
-            out["user_id"] = [i for i in out["user_id"] if i not in signed_in]
-            return out
-
-        ids = site.read(pools)
+        ids["user_id"] = [i for i in ids["user_id"] if i not in signed_in]
         forms = _discover(browsers, ids)
         templates = {kind: browsers["staff_st11"].get(f"/{kind}/import/template.xlsx").content
                      for kind in ("mentees", "mentors")}
         tokens = {role: browser.token(next(f.page for f in forms if f.role == role))
                   for role, browser in browsers.items()}
         yield Fuzzed(site, browsers, forms, ids, templates, w.mentor1, tokens)
-        for client in site._clients:
-            client.__exit__(None, None, None)
 
 
 def _discover(browsers: dict[str, Browser], ids: dict[str, list[str]]) -> list[Form]:

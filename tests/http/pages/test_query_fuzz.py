@@ -41,22 +41,14 @@ import httpx2 as httpx
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
-from starlette.testclient import TestClient
 
-from server import create_app
-from server.config import Settings
 from server.drafts import keep_draft
-from server.store import Store
-from sync import connect
-from sync.system import SYSTEM
-from sync.users import save_user
 
-from ...factories import make_activity, make_county, make_device, make_mentee, make_pairing, make_user, mutate
+from ...factories import make_activity, make_device, make_mentee, make_pairing, make_user, mutate
 from .conftest import Browser, Site, password_hash
 from .fuzzing import (
     CHINESE,
     GET_ROUTES,
-    ID_TABLES,
     NASTY,
     TRACE,
     Brief,
@@ -65,12 +57,11 @@ from .fuzzing import (
     drawn_with_fixed_seed,
     failure_is_reported,
     fuzz_settings,
+    fuzz_site,
     hostile_text,
     mutated,
 )
-from .station import conflict_on_activity1
 
-ROLES = ("admin", "reviewer", "staff_town1", "staff_st11", "staff_st12", "new_staff")
 # Out of reach of 栟茶中学, in the other town (new_staff, still to choose a password, is at 掘港中学).
 OUT_OF_SCOPE = ("staff_town1", "staff_st11", "staff_st12", "new_staff", "stranger")
 
@@ -176,14 +167,9 @@ class Queried(Brief):
 
 @pytest.fixture(scope="module")
 def queried(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queried]:
-    path: pathlib.Path = tmp_path_factory.mktemp("queryfuzz") / "queries.db"
-    settings_ = Settings(db_path=path, secret_keys=("query-fuzz",))
-    store = Store(path)
-    store.migrate()
-    store.close()
-    db = connect(path)
-    try:
-        w = make_county(db, password_hash())
+    leaks: list[str] = []  # the ids of the other school's records, in the order Queried names them
+
+    def populate(db: Any, w: Any) -> None:
         mentor = make_device(db, make_user(db, "mentor", w.st22, name="赵老师"))
         child = make_mentee(db, w.staff_st22, w.st22, code=LEAK_CODE, name=LEAK_NAME)
         pairing = make_pairing(db, w.staff_st22, mentor, child)
@@ -194,27 +180,12 @@ def queried(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queried]:
         # What 栟茶中学's staff had typed when their session ran out: ``?draft=`` brings it back to them only.
         draft = keep_draft(db, w.staff_st22.user_id, "/mentees/new", {"code": LEAK_CODE, "name": LEAK_NAME})
         w.new_staff = make_user(db, "staff", w.st12, name="新干事", password_hash=password_hash())
-    finally:
-        db.close()
-    app = create_app(settings_)
-    with TestClient(app):
-        site = Site(app, w, settings_, [])
-        site.write(lambda db: save_user(db, SYSTEM, {"must_change_password": True}, user_id=w.new_staff.user_id))
-        browsers = {role: site.as_(getattr(w, role)) for role in ROLES}
-        browsers["stranger"] = site.browser()
-        owner = site.as_(w.staff_st22)
-        conflict_on_activity1(site, browsers["staff_st11"])  # so /conflicts/{id} is a page to query
+        leaks.extend([child, pairing, activity, referral, draft, mentor.user_id, w.st22])
 
-        def pools(db: Any) -> dict[str, list[str]]:
-            return {param: [r[0] for r in db.execute(f"SELECT id FROM [{table}] ORDER BY id")]
-                    for param, table in ID_TABLES.items()}
-
-        ids = site.read(pools)
+    path: pathlib.Path = tmp_path_factory.mktemp("queryfuzz") / "queries.db"
+    with fuzz_site(path, "query-fuzz", populate) as (site, browsers, ids):
         targets = _discover(browsers, ids)
-        yield Queried(site, browsers, targets, [child, pairing, activity, referral, draft, mentor.user_id, w.st22],
-                      owner)
-        for client in site._clients:
-            client.__exit__(None, None, None)
+        yield Queried(site, browsers, targets, leaks, site.as_(site.w.staff_st22))
 
 
 def _discover(browsers: dict[str, Browser], ids: dict[str, list[str]]) -> list[Target]:
