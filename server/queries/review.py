@@ -63,7 +63,7 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
     finds its own rows by unit (``waiting_from``) and sorts those few.
     """
     asked = of_unit(db, scope, unit)
-    if asked.unit_ids is not None and not asked.unit_ids:  # a unit outside the scope: SQLite plans no read of IN ()
+    if asked.unit_ids is not None and not asked.unit_ids:  # a unit outside the scope: a named index reads no "IN ()"
         return [], 0, 0
     where, args = visible(asked, "activity", "a")
     source = waiting_from(asked)
