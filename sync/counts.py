@@ -1,9 +1,11 @@
-"""Activity counts kept by the write path: ``activity_counts(date, unit_id, kind, n)``.
+"""Activity counts kept by the write path: ``activity_counts(date, unit_id, kind, n, entered)``.
 
 ``n`` is the number of activities of that day, unit (the activity's own ``unit_id``, which the
-write path keeps equal to its child's) and kind that are not deleted themselves. The statistics
-form's 面对面谈心 and the dashboard's activities per month read these rows instead of counting
-10^6 activities one index entry at a time (docs/performance.md, "Reports").
+write path keeps equal to its child's) and kind that are not deleted themselves; ``entered`` how
+many of those staff entered for a volunteer (代录: ``entered_by`` set, m044). The statistics
+form's 面对面谈心, the dashboard's activities per month and the brief's and year summary's
+activities by month, kind, unit and 代录 read these rows instead of counting 10^6 activities one
+index entry at a time (docs/performance.md, "Reports").
 
 What a row counts depends on the activity's own columns only, so the write path keeps it by
 comparing each activity it writes before and after the batch (``write``); a delete of a
@@ -24,46 +26,42 @@ import sqlite_utils
 
 Key = tuple[str, str, str]  # (date, unit_id, kind)
 
-CREATE_SQL = """
-    CREATE TABLE activity_counts (
-        date TEXT NOT NULL,
-        unit_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        n INTEGER NOT NULL,
-        PRIMARY KEY (date, unit_id, kind)
-    ) WITHOUT ROWID
-"""
+# The table is m027's (sync/schema.py) with m044's ``entered`` added.
 
-# Every count worked out again from the activities (a migration, a bulk load of a benchmark).
-COUNT_ALL_SQL = ("INSERT INTO activity_counts (date, unit_id, kind, n)"
-                 " SELECT date, unit_id, kind, count(*) FROM activities WHERE deleted = 0 GROUP BY 1, 2, 3")
+# Every count worked out again from the activities (a bulk load of a benchmark, ``refill_derived``).
+# ``count(entered_by)`` counts the rows whose entered_by IS NOT NULL: what 代录 has always meant.
+COUNT_ALL_SQL = ("INSERT INTO activity_counts (date, unit_id, kind, n, entered)"
+                 " SELECT date, unit_id, kind, count(*), count(entered_by) FROM activities WHERE deleted = 0"
+                 " GROUP BY 1, 2, 3")
 
-_ADD_SQL = ("INSERT INTO activity_counts (date, unit_id, kind, n) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (date, unit_id, kind) DO UPDATE SET n = n + excluded.n")
+_ADD_SQL = ("INSERT INTO activity_counts (date, unit_id, kind, n, entered) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (date, unit_id, kind) DO UPDATE SET n = n + excluded.n, entered = entered + excluded.entered")
 _DROP_EMPTY_SQL = "DELETE FROM activity_counts WHERE date = ? AND unit_id = ? AND kind = ? AND n = 0"
 
 
-def counted(activity: dict[str, Any] | None) -> Key | None:
-    """The row an activity (a stored or pending record, or None) adds one to; None for none."""
+def counted(activity: dict[str, Any] | None) -> tuple[Key, int] | None:
+    """The row an activity (a stored or pending record, or None) adds one to, and whether it adds
+    one to that row's ``entered`` too (1 for 代录, else 0); None for none."""
     if activity is None or activity["deleted"]:
         return None
-    return (activity["date"], activity["unit_id"], activity["kind"])
+    return (activity["date"], activity["unit_id"], activity["kind"]), int(activity.get("entered_by") is not None)
 
 
 def write(db: sqlite_utils.Database, stored: Mapping[str, dict[str, Any] | None],
           activities: dict[str, dict[str, Any]]) -> None:
     """Move each of a batch's ``activities`` from the row its ``stored`` state (as before the
     batch; None for a create) counted in to the row it counts in now."""
-    deltas: dict[Key, int] = {}
+    deltas: dict[Key, tuple[int, int]] = {}
     for record_id, record in activities.items():
         old, new = counted(stored[record_id]), counted(record)
         if old == new:
             continue
-        if old is not None:
-            deltas[old] = deltas.get(old, 0) - 1
-        if new is not None:
-            deltas[new] = deltas.get(new, 0) + 1
-    changes = sorted((*key, n) for key, n in deltas.items() if n)
+        for found, sign in ((old, -1), (new, 1)):
+            if found is not None:
+                key, entered = found
+                n, e = deltas.get(key, (0, 0))
+                deltas[key] = (n + sign, e + sign * entered)
+    changes = sorted((*key, n, e) for key, (n, e) in deltas.items() if n or e)
     if not changes:
         return
     db.conn.executemany(_ADD_SQL, changes)

@@ -25,6 +25,7 @@ from server.queries.stats import compute_stats
 from server.schema import migrations as server_migrations
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id
 from sync.db import Migrations
+from sync.schema import M027_ACTIVITY_COUNTS
 
 from ..factories import edit, end_pairing, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
 from ..stats_oracle import add_stats_records, expected_form
@@ -34,11 +35,11 @@ YEAR = ("2026-01-01", "2026-12-31")
 
 
 def counts(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
-    return db.execute("SELECT date, unit_id, kind, n FROM activity_counts ORDER BY 1, 2, 3").fetchall()
+    return db.execute("SELECT date, unit_id, kind, n, entered FROM activity_counts ORDER BY 1, 2, 3").fetchall()
 
 
 def counted_afresh(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
-    return db.execute("SELECT date, unit_id, kind, count(*) FROM activities WHERE deleted = 0"
+    return db.execute("SELECT date, unit_id, kind, count(*), count(entered_by) FROM activities WHERE deleted = 0"
                       " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").fetchall()
 
 
@@ -61,11 +62,11 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
 def test_counts_follow_creates_and_edits_of_date_and_kind(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
     a = make_activity(db, w.mentor1, w.pairing1, date="2026-11-01", kind="talk")
     b = make_activity(db, w.staff_st11, w.pairing1, date="2026-11-01", kind="talk")  # 代录, the same row
-    assert (("2026-11-01", w.st11, "talk", 2) in counts(db)) and counts(db) == counted_afresh(db)
+    assert (("2026-11-01", w.st11, "talk", 2, 1) in counts(db)) and counts(db) == counted_afresh(db)
     edit(db, w.mentor1, a, date="2026-10-31")
     edit(db, w.staff_st11, b, kind="remote")
     assert counts(db) == counted_afresh(db)
-    assert ("2026-11-01", w.st11, "talk", 2) not in counts(db)
+    assert not [r for r in counts(db) if r[:3] == ("2026-11-01", w.st11, "talk")]
     edit(db, w.mentor1, a, date="2026-10-30", kind="home_visit", record="两样都改")
     edit(db, w.mentor1, a, record="只改文字")  # no row moves
     assert counts(db) == counted_afresh(db)
@@ -78,7 +79,7 @@ def test_counts_follow_deletes_and_ignore_changes_that_move_no_row(db: sqlite_ut
     a = make_activity(db, w.mentor1, w.pairing1, date="2026-09-09", kind="talk")
     make_activity(db, w.mentor1, w.pairing1, date="2026-09-09", kind="talk")
     remove(db, w.mentor1, "activity", a)
-    assert ("2026-09-09", w.st11, "talk", 1) in counts(db) and counts(db) == counted_afresh(db)
+    assert ("2026-09-09", w.st11, "talk", 1, 0) in counts(db) and counts(db) == counted_afresh(db)
     remove(db, w.staff_st11, "activity", w.activity1)  # its row falls to zero and goes
     assert counts(db) == counted_afresh(db)
     assert not [r for r in counts(db) if r[3] <= 0]
@@ -97,7 +98,7 @@ def test_counts_follow_a_child_who_moves_school(db: sqlite_utils.Database, w: Si
     mutate(db, w.staff_town1, "mentee", {"unit_id": w.st12}, w.mentee1, base_version=current["version"])
     assert counts(db) == counted_afresh(db)
     assert not [r for r in counts(db) if r[1] == w.st11 and r[0] == "2026-05-01"]
-    assert ("2026-05-01", w.st12, "talk", 1) in counts(db)
+    assert ("2026-05-01", w.st12, "talk", 1, 0) in counts(db)
     got, want = talks(db, w, w.town1)
     assert got == want and got[w.st12] >= 2
 
@@ -136,7 +137,7 @@ def test_counts_follow_one_batch_that_creates_edits_and_deletes(db: sqlite_utils
     ])
     assert [o.status for o in outcomes] == ["applied"] * 5 + ["rejected", "applied"]  # pairing3 is not st11's
     assert counts(db) == counted_afresh(db)
-    assert ("2026-10-03", w.st11, "home_visit", 1) in counts(db)
+    assert ("2026-10-03", w.st11, "home_visit", 1, 1) in counts(db)
     assert not [r for r in counts(db) if r[0] in ("2026-10-01", "2026-10-02")]
 
 
@@ -150,7 +151,7 @@ def test_a_child_moved_in_the_batch_that_wrote_its_visit_takes_the_count_along(d
         mutations.upsert("mentee", {"unit_id": w.st12}, w.mentee1, base_version=version),
     ])
     assert counts(db) == counted_afresh(db)
-    assert ("2026-10-08", w.st12, "talk", 1) in counts(db)
+    assert ("2026-10-08", w.st12, "talk", 1, 1) in counts(db)
 
 
 def test_a_phone_export_entered_at_the_station_is_counted(db: sqlite_utils.Database, w: SimpleNamespace) -> None:
@@ -166,7 +167,7 @@ def test_a_phone_export_entered_at_the_station_is_counted(db: sqlite_utils.Datab
     entered = enter(db, w.staff_st11, read_export(data))
     assert [e.outcome for e in entered] == ["entered", "updated"]
     assert counts(db) == counted_afresh(db)
-    assert ("2026-11-28", w.st11, "talk", 1) in counts(db)
+    assert [r for r in counts(db) if r[:4] == ("2026-11-28", w.st11, "talk", 1)]
 
 
 def test_the_form_reads_talks_from_the_counts_not_the_activities(db: sqlite_utils.Database,
@@ -197,16 +198,16 @@ def test_a_volunteers_form_still_walks_the_activities(db: sqlite_utils.Database,
 
 def test_the_migration_counts_the_activities_stored_before_it(tmp_path: pathlib.Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    step = "m027_activity_counts"
+    steps = ["m027_activity_counts", "m044_activity_counts_entered"]  # m044 alters m027's table
     db = connect(tmp_path / "banxing.db")
-    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != step]).apply(db)
+    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name not in steps]).apply(db)
     with monkeypatch.context() as patch:
         patch.setattr(sync.counts, "write", lambda db, stored, activities: None)  # a write path from before the step
         w = add_stats_records(db, make_county(db))
     assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'activity_counts'").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM activities WHERE deleted = 1").fetchone()[0] > 0
 
-    assert migrations.apply(db) == [step]
+    assert migrations.apply(db) == steps
 
     assert counts(db) == counted_afresh(db) and len(counts(db)) > 10
     for unit in (w.county, w.town1, w.st11):
@@ -216,6 +217,67 @@ def test_the_migration_counts_the_activities_stored_before_it(tmp_path: pathlib.
     make_activity(db, w.staff_st21, w.pairing3, date="2026-11-02")  # and the write path keeps them from here
     assert counts(db) == counted_afresh(db)
     db.close()
+
+
+def test_the_migration_counts_the_entered_visits_stored_before_it(tmp_path: pathlib.Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    step = "m044_activity_counts_entered"
+    db = connect(tmp_path / "banxing.db")
+    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != step]).apply(db)
+    with monkeypatch.context() as patch:
+        patch.setattr(sync.counts, "write", lambda db, stored, activities: None)
+        w = add_stats_records(db, make_county(db))
+        make_activity(db, w.staff_st11, w.pairing1, date="2026-11-02", kind="talk")  # 代录
+        make_activity(db, w.staff_st21, w.pairing3, date="2026-10-02", kind="remote")  # 代录
+        remove(db, w.staff_st11, "activity", make_activity(db, w.staff_st11, w.pairing1, date="2026-11-02"))
+    # What the write path before m044 kept: every n, no entered.
+    db.execute("DELETE FROM activity_counts")
+    db.execute(M027_ACTIVITY_COUNTS[1])
+    columns = [r[1] for r in db.execute("PRAGMA table_info(activity_counts)").fetchall()]
+    assert columns == ["date", "unit_id", "kind", "n"]
+    (entered,) = db.execute("SELECT count(*) FROM activities WHERE deleted = 0 AND entered_by IS NOT NULL").fetchone()
+    assert entered >= 2
+
+    assert migrations.apply(db) == [step]
+
+    assert counts(db) == counted_afresh(db) and sum(r[4] for r in counts(db)) == entered
+    assert ("2026-11-02", w.st11, "talk", 1, 1) in counts(db)
+    make_activity(db, w.staff_st21, w.pairing3, date="2026-11-02")  # and the write path keeps them from here
+    assert counts(db) == counted_afresh(db)
+    db.close()
+
+
+def _visit(day: str = "2026-11-02", kind: str = "talk", entered_by: str | None = None, deleted: int = 0,
+           unit: str = "U1") -> dict[str, Any]:
+    return {"date": day, "unit_id": unit, "kind": kind, "entered_by": entered_by, "deleted": deleted}
+
+
+@pytest.mark.parametrize(("before", "after", "rows"), [
+    pytest.param(None, _visit(entered_by="S"), [("2026-11-02", "U1", "talk", 1, 1)], id="create_entered"),
+    pytest.param(None, _visit(), [("2026-11-02", "U1", "talk", 1, 0)], id="create_own"),
+    pytest.param(_visit(), _visit(entered_by="S"), [("2026-11-02", "U1", "talk", 1, 1)], id="set_entered_by"),
+    pytest.param(_visit(entered_by="S"), _visit(), [("2026-11-02", "U1", "talk", 1, 0)], id="clear_entered_by"),
+    pytest.param(_visit(entered_by="S"), _visit(entered_by="S", deleted=1), [], id="delete"),
+    pytest.param(_visit(entered_by="S", deleted=1), _visit(entered_by="S"), [("2026-11-02", "U1", "talk", 1, 1)],
+                 id="undelete"),
+    pytest.param(_visit(entered_by="S"), _visit("2026-11-03", "home_visit", "S", unit="U2"),
+                 [("2026-11-03", "U2", "home_visit", 1, 1)], id="move_date_kind_unit"),
+    pytest.param(_visit(entered_by="S"), _visit("2026-11-03", entered_by=None),
+                 [("2026-11-03", "U1", "talk", 1, 0)], id="move_and_clear"),
+])
+def test_counts_write_keeps_entered_for_every_change(db: sqlite_utils.Database, before: dict[str, Any] | None,
+                                                     after: dict[str, Any], rows: list[tuple[Any, ...]]) -> None:
+    # entered_by is the server's field, set once on create; the counts follow it whatever it does.
+    sync.counts.write(db, {"a": None}, {"a": {**_visit(entered_by="S")}})  # a neighbour on the same row
+    sync.counts.write(db, {"x": None}, {"x": before} if before else {})
+    sync.counts.write(db, {"x": before}, {"x": after})
+    neighbour = ("2026-11-02", "U1", "talk")
+    got = {r[:3]: r for r in counts(db)}
+    n, e = got.pop(neighbour, (*neighbour, 0, 0))[3:]
+    want = {r[:3]: r for r in rows}
+    own = want.pop(neighbour, (*neighbour, 0, 0))[3:]
+    assert (n, e) == (own[0] + 1, own[1] + 1)
+    assert got == want
 
 
 # --- random sequences of writes ----------------------------------------------------------

@@ -272,10 +272,12 @@ def test_refill_derived_works_out_the_kept_tables_again_from_the_activities(db: 
                                                                             w: SimpleNamespace) -> None:
     """What the benches call after writing activities straight into their table."""
     make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", follow_up_due="2026-11-22")
+    make_activity(db, w.staff_st11, w.pairing1, date="2026-11-21")  # 代录: counted in ``entered`` too
     before = (latest(db), db.execute("SELECT * FROM activity_counts ORDER BY 1, 2, 3").fetchall())
+    assert ("2026-11-21", w.st11, "home_visit", 2, 1) in before[1]
     with db.conn:
         db.conn.execute("DELETE FROM pairing_latest")
-        db.conn.execute("UPDATE activity_counts SET n = n + 5")
+        db.conn.execute("UPDATE activity_counts SET n = n + 5, entered = entered + 2")
         refill_derived(db.conn)
     assert (latest(db), db.execute("SELECT * FROM activity_counts ORDER BY 1, 2, 3").fetchall()) == before
     assert latest(db) == latest_afresh(db) and before[1]
