@@ -20,21 +20,43 @@ from sync.entities import ACTIVITY_KINDS, OUTCOMES
 from sync.timeutil import local_today
 
 from .coverage import HALF_NAMES, Period, unit_coverage
-from .filters import running
-from .stats import BASES, KEYS, compute_stats
+from .filters import DEAD_PAIRINGS, running
+from .stats import KEYS, compute_stats
 
 NO_OUTCOME = ""  # ``pairings_closed``' key for pairings ended without an outcome (结果未填)
 from .units import unit_tree
 
-# Live activities, walked as the statistics form walks them (mentee → pairing → activity).
-ACTIVITIES = f"{BASES['activity'].source} WHERE {BASES['activity'].live}"
-# The same walk for a whole county, from one scan of the pairings (CROSS JOIN keeps that order).
-# With no statistics (the server runs no ANALYZE) SQLite starts from each unit's mentees, three
-# lookups a pairing where the scan costs one: over a county's 50,000 pairings a brief of three days
-# walked in 0.98 s against 0.28 s. A town or a station keeps the walk by unit: the scan of every
-# pairing would cost it 40-70 ms more (docs/performance.md, "Reports").
-COUNTY_ACTIVITIES = ("pairings p CROSS JOIN mentees m ON m.id = p.mentee_id"
-                     f" CROSS JOIN activities r ON r.pairing_id = p.id WHERE {BASES['activity'].live}")
+# The period's live activities of the units by day, unit and kind (their 代录 among them) are the
+# counts the write path keeps (sync/counts.py), less those of the dead pairings (deleted, or of a
+# deleted child: few in any county), as the statistics form takes them off (stats.DEAD_SQL). The
+# counts are by the activity's own unit, which the write path keeps equal to its child's, as the
+# walk by child that read them before counted them. A county's past year walked its 200,000
+# visits pairing by pairing and read each row: 1.04-1.22 s over 10^6 activities (docs/performance.md).
+COUNTED_SQL = ("SELECT substr(date, 1, 7), unit_id, kind, sum(n), sum(entered) FROM activity_counts"
+               " WHERE date BETWEEN ? AND ? AND unit_id IN ({units}) GROUP BY 1, 2, 3")
+DEAD_SQL = ("SELECT substr(a.date, 1, 7), a.unit_id, a.kind, count(*), count(a.entered_by) FROM activities a"
+            f" WHERE a.pairing_id IN ({DEAD_PAIRINGS}) AND a.date BETWEEN ? AND ? AND a.deleted = 0"
+            " AND a.unit_id IN ({units}) GROUP BY 1, 2, 3")
+# The risk flags raised in the period, and those handled: the flagged rows alone, by date
+# (idx_activities_risk_date), each tested as live as the counts are.
+FLAGS_SQL = ("SELECT count(*), total(coalesce(trim(a.risk_action), '') != '') FROM activities a"
+             " WHERE a.risk_flag = 1 AND a.date BETWEEN ? AND ? AND a.deleted = 0 AND a.unit_id IN ({units})"
+             f" AND a.pairing_id NOT IN ({DEAD_PAIRINGS})")
+
+
+def _activity_figures(db: sqlite_utils.Database, ids: list[str], date_from: str, date_to: str
+                      ) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """(month, unit, kind) → (live activities, 代录 among them) of the units ``ids`` in the period."""
+    units = placeholders(ids)
+    params = [date_from, date_to, *ids]
+    out: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for month, unit, kind, n, entered in db.execute(COUNTED_SQL.format(units=units), params).fetchall():
+        n0, e0 = out.get((month, unit, kind), (0, 0))
+        out[(month, unit, kind)] = (n0 + n, e0 + entered)
+    for month, unit, kind, n, entered in db.execute(DEAD_SQL.format(units=units), params).fetchall():
+        n0, e0 = out.get((month, unit, kind), (0, 0))
+        out[(month, unit, kind)] = (n0 - n, e0 - entered)
+    return {key: value for key, value in out.items() if value[0]}
 
 
 def _children(tree: list[dict[str, Any]], unit_id: str) -> dict[str, str]:
@@ -64,25 +86,20 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
     top = _children(tree, unit_id)
     period = [date_from, date_to]
 
-    # One walk of the period's activities gives every activity figure: by month, kind and unit.
     months: dict[str, int] = {}
     kinds = dict.fromkeys(ACTIVITY_KINDS, 0)
     by_child: dict[str, dict[str, int]] = {c: {"activities": 0, "talks": 0} for c in top.values()}
-    proxy = flags = handled = 0
-    walk = COUNTY_ACTIVITIES if form.unit_kind == "county" else ACTIVITIES
-    for month, unit, kind, n, entered, flagged, acted in db.execute(
-        f"SELECT substr(r.date, 1, 7), m.unit_id, r.kind, count(*), total(r.entered_by IS NOT NULL),"
-        f" total(r.risk_flag = 1), total(r.risk_flag = 1 AND coalesce(trim(r.risk_action), '') != '')"
-        f" FROM {walk} AND m.unit_id {units} AND r.date BETWEEN ? AND ? GROUP BY 1, 2, 3",
-        [*ids, *period]).fetchall():
+    proxy = 0
+    for (month, unit, kind), (n, entered) in _activity_figures(db, ids, date_from, date_to).items():
         months[month] = months.get(month, 0) + n
         kinds[kind] = kinds.get(kind, 0) + n
-        proxy, flags, handled = proxy + int(entered), flags + int(flagged), handled + int(acted)
+        proxy += entered
         child = top.get(unit)
         if child is not None:
             by_child[child]["activities"] += n
             if kind in ("home_visit", "talk"):
                 by_child[child]["talks"] += n
+    flags, handled = db.execute(FLAGS_SQL.format(units=placeholders(ids)), [*period, *ids]).fetchone()
     live_pairings = (f"pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.deleted = 0 AND m.deleted = 0"
                      f" AND p.unit_id {units}")
     as_of = min(date_to, (today or local_today()).isoformat())
@@ -111,7 +128,7 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
         "stats": dict(zip(KEYS, form.total.values, strict=True)),
         "rows": len(form.rows),
         "activities": sum(kinds.values()), "activity_kinds": kinds, "activity_months": months, "proxy": proxy,
-        "risk_flags": flags, "risk_handled": handled,
+        "risk_flags": flags, "risk_handled": int(handled),
         "pairings_active": int(active), "pairings_new": int(started), "pairings_closed": outcomes,
         "key_mentees": key_mentees,
         "inspections": len(inspections), "inspection_score": round(sum(scores) / len(scores), 1) if scores else None,
