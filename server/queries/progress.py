@@ -29,9 +29,9 @@ from .units import unit_tree
 # The period's live activities of the units by day, unit and kind (their 代录 among them) are the
 # counts the write path keeps (sync/counts.py), less those of the dead pairings (deleted, or of a
 # deleted child: few in any county), as the statistics form takes them off (stats.DEAD_SQL). The
-# counts are by the activity's own unit, which the write path keeps equal to its child's, as the
-# walk by child that read them before counted them. A county's past year walked its 200,000
-# visits pairing by pairing and read each row: 1.04-1.22 s over 10^6 activities (docs/performance.md).
+# counts are by the activity's own unit, which the write path keeps equal to its child's: the
+# walk by child that read them before counted the same rows. It walked a county's past year, 200,000
+# visits, pairing by pairing and read each row: 1.04-1.22 s over 10^6 activities (docs/performance.md).
 COUNTED_SQL = ("SELECT substr(date, 1, 7), unit_id, kind, sum(n), sum(entered) FROM activity_counts"
                " WHERE date BETWEEN ? AND ? AND unit_id IN ({units}) GROUP BY 1, 2, 3")
 DEAD_SQL = ("SELECT substr(a.date, 1, 7), a.unit_id, a.kind, count(*), count(a.entered_by) FROM activities a"
@@ -49,10 +49,8 @@ def _activity_figures(db: sqlite_utils.Database, ids: list[str], date_from: str,
     """(month, unit, kind) → (live activities, 代录 among them) of the units ``ids`` in the period."""
     units = placeholders(ids)
     params = [date_from, date_to, *ids]
-    out: dict[tuple[str, str, str], tuple[int, int]] = {}
-    for month, unit, kind, n, entered in db.execute(COUNTED_SQL.format(units=units), params).fetchall():
-        n0, e0 = out.get((month, unit, kind), (0, 0))
-        out[(month, unit, kind)] = (n0 + n, e0 + entered)
+    out = {(month, unit, kind): (n, entered) for month, unit, kind, n, entered
+           in db.execute(COUNTED_SQL.format(units=units), params).fetchall()}
     for month, unit, kind, n, entered in db.execute(DEAD_SQL.format(units=units), params).fetchall():
         n0, e0 = out.get((month, unit, kind), (0, 0))
         out[(month, unit, kind)] = (n0 - n, e0 - entered)
