@@ -1,5 +1,7 @@
-"""The brief's and the summary's walk of a period's activities: a county's starts from a scan of its
-pairings, a town's or a station's from its units' children, and both count the same live activities."""
+"""The brief's and the summary's figures: activities by month, kind, unit and 代录 read from the counts
+the write path keeps and the risk flags from the flagged visits alone, never a walk of every visit, and
+still the figures that walk gave (its SQL kept here as the oracle, under random writes); pairings
+running as the dashboard counts them."""
 from __future__ import annotations
 
 import datetime
