@@ -250,3 +250,26 @@ def test_a_return_without_its_reason_opens_at_the_card_that_needs_it_at_phone_wi
         assert page.evaluate("location.hash") == f"#{card_id}"
     finally:
         context.close()
+
+
+def test_a_childs_code_and_name_in_a_risk_flags_heading_read_apart_at_phone_width(
+        server: ServerProcess, browser: Browser) -> None:
+    """A link standing on its own is laid out as a wrapping flex row, and the space between a child's
+    code and name began the name's anonymous flex item, where it collapses: the station home's risk
+    flag read BX-2026-0036张博文, and a visit's way back 结对档案：BX-2026-0001李佳琪← 刘志刚."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    try:
+        sign_in(page, server, STAFF_LOGIN, "/staff")
+        link = page.locator("main article.flag h3 a").first
+        gap = link.evaluate("""(a) => {
+            const code = a.querySelector('.code').getBoundingClientRect();
+            const range = document.createRange();
+            range.selectNodeContents(a.lastChild);
+            const name = range.getBoundingClientRect();
+            return Math.abs(name.top - code.top) < 4 ? name.left - code.right : null; }""")
+        # One line at 390 px, so the two pieces stand side by side: a space of a 20 px font is 4 px or more.
+        assert gap is not None and gap >= 4, (link.inner_text(), gap)
+    finally:
+        context.close()
+
