@@ -273,3 +273,23 @@ def test_a_childs_code_and_name_in_a_risk_flags_heading_read_apart_at_phone_widt
     finally:
         context.close()
 
+
+def test_a_risk_flag_saved_without_what_was_done_opens_at_its_card_at_phone_width(
+        server: ServerProcess, browser: Browser) -> None:
+    """保存处理记录 tapped with nothing written came back at the top of the station home: the phone
+    showed the heading and the first flag's facts, nothing wrong, while the sentence asking what was
+    done sat a screen or more below. The page now opens at that flag's form, the sentence in view."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    try:
+        sign_in(page, server, STAFF_LOGIN, "/staff")
+        card = page.locator("main article.flag").nth(1)
+        card_id = card.get_attribute("id")
+        card.get_by_role("button", name="保存处理记录").click()
+        page.wait_for_load_state()
+        refusal = page.locator(f"article[id='{card_id}'] .field-error")
+        assert "请写下做了什么" in refusal.inner_text()
+        box = refusal.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+    finally:
+        context.close()
