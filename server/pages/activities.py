@@ -56,7 +56,7 @@ def _chip_values(form: dict[str, Any]) -> dict[str, Any]:
 
 def _views(values: dict[str, Any], errors: dict[str, str] | None = None) -> list[FieldView]:
     views = field_views("activity", FIELDS, values, errors=errors, hints={
-        "follow_up_due": "到这一天还没跟进的，会出现在工作台的“逾期跟踪”里。",
+        "follow_up_due": "到这一天还没跟进的，会出现在工作台的“逾期未跟踪”里。",
         "record": "可以用手机键盘的语音输入。",
     })
     for view in views:

@@ -207,3 +207,12 @@ def test_a_visits_page_is_titled_with_its_day_in_words(site: Site) -> None:
     """The tab and the phone's history read 帮扶活动 2026-11-20 where the page itself writes 2026年11月20日."""
     page = site.as_(site.w.staff_st11).get(f"/activities/{site.w.activity1}").text
     assert "<title>帮扶活动 2026年11月20日 · 伴行</title>" in page, page[:400]
+
+
+def test_the_follow_up_days_hint_names_the_station_homes_list_as_it_is_headed(site: Site) -> None:
+    """下次跟踪日期's hint sent the station to the home's “逾期跟踪”, a list the home does not have:
+    it is headed 逾期未跟踪."""
+    browser = site.as_(site.w.staff_st11)
+    form = html.unescape(browser.get("/activities/new").text)
+    named = form.split("会出现在工作台的“")[1].split("”")[0]
+    assert f'<h2 id="overdue-h">{named}</h2>' in browser.get("/staff").text
