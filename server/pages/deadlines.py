@@ -23,7 +23,7 @@ from .report_params import read_date
 
 LABELS = {"from": "统计时段起", "to": "统计时段止", "units_due": "学校、辅导站报送镇/街道截止",
           "towns_due": "镇/街道报送县截止"}
-HINTS = {"units_due": "例如开州的通知：10月19日前报送片区（镇/街道）。",
+HINTS = {"units_due": "例如 10月19日前。",
          "towns_due": "不能早于上一项：镇/街道要先收齐各校的表。例如 10月24日前。"}
 COLUMN = {"from": "period_from", "to": "period_to", "units_due": "units_due", "towns_due": "towns_due"}
 

@@ -180,3 +180,10 @@ def test_the_list_writes_a_referrals_days_in_words(site: Site) -> None:
     page = site.as_(w.staff_st11).get("/referrals").text
     assert '<td data-label="转介日期" class="date"><span class="nowrap">2026年11月2日</span></td>' in page
     assert '<td data-label="接收 / 结束"><span class="nowrap">2026年11月5日</span> / —</td>' in page
+
+
+def test_the_referral_forms_lead_cites_no_other_countys_notice(site: Site) -> None:
+    """The lead ended with （开州通知 五(三)）, a paragraph of a Chongqing district's notice that a
+    station in any other county has never seen; it now says what a referral is and who sees it."""
+    page = site.as_(site.w.staff_st11).get(f"/referrals/new?mentee_id={site.w.mentee2}").text
+    assert "转介到学校心理辅导室或专业医疗机构" in page and "开州" not in page

@@ -207,3 +207,10 @@ def test_days_typed_after_the_sign_in_ran_out_come_back_in_the_form_unsaved(site
     page = back_after_sign_in(site, reviewer, site.w.reviewer, "/returns/deadlines", typed)
     assert f'value="{typed["units_due"]}"' in page and f'value="{typed["towns_due"]}"' in page
     assert _stored(site) == ([], [])
+
+
+def test_the_deadlines_form_gives_its_example_without_another_countys_notice(site: Site) -> None:
+    """学校、辅导站报送镇/街道截止's hint quoted “开州的通知” and its 片区, a district of Chongqing that the
+    demo's 如东县 and any county using Banxing never received: the example now stands alone."""
+    page = re.sub(r"<[^>]+>", "", site.as_(site.w.reviewer).get("/returns/deadlines").text)
+    assert "例如 10月19日前。" in page and "开州" not in page and "片区" not in page
