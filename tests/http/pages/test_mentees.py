@@ -519,3 +519,17 @@ def test_the_list_finds_the_children_not_screened_again_this_half_year(site: Sit
     closed = browser.get("/mentees", params={"q": "HY-", "status": "closed"}).text
     row = closed[closed.index("HY-never"):closed.index("</tr>", closed.index("HY-never"))]
     assert "无" in row and "本半年未摸排" not in row
+
+
+def test_a_childs_file_leads_to_entering_a_visit_of_its_running_pairing(site: Site) -> None:
+    """From the home's 逾期未跟踪 a station opens the child's file to enter the visit it was told of
+    by telephone; the file offered 为这个孩子结对 and 登记转介 but no visit, one more page away through
+    the pairing's archive. It now offers 代录一次帮扶 for each running pairing; never for an ended one
+    (its 补录 is on the archive), nor to the county, which enters no visits."""
+    w = site.w
+    entry = f'href="/activities/new?pairing_id={w.pairing1}">代录一次帮扶（'
+    assert entry in site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text
+    assert entry not in site.as_(w.reviewer).get(f"/mentees/{w.mentee1}").text
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-27"},
+                                 w.pairing1, base_version=1))
+    assert "代录一次帮扶" not in site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text
