@@ -293,3 +293,18 @@ def test_a_risk_flag_saved_without_what_was_done_opens_at_its_card_at_phone_widt
         assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, box
     finally:
         context.close()
+
+
+def test_the_volunteers_number_on_a_risk_flag_is_a_44_px_tap_at_phone_width(
+        server: ServerProcess, browser: Browser) -> None:
+    """The number to call the volunteer about a child at risk, the most urgent tap of the station
+    home, was a line of text 27 px high, where the same number in the follow-up lists is 44 px."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    try:
+        sign_in(page, server, STAFF_LOGIN, "/staff")
+        heights = page.locator("main article.flag a[href^='tel:']").evaluate_all(
+            "(links) => links.map((a) => a.getBoundingClientRect().height)")
+        assert heights and all(h >= 43.5 for h in heights), heights
+    finally:
+        context.close()
