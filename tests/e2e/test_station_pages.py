@@ -308,3 +308,25 @@ def test_the_volunteers_number_on_a_risk_flag_is_a_44_px_tap_at_phone_width(
         assert heights and all(h >= 43.5 for h in heights), heights
     finally:
         context.close()
+
+
+def test_a_childs_name_in_the_station_homes_lists_is_never_cut_across_two_lines_at_pc_width(
+        server: ServerProcess, browser: Browser) -> None:
+    """The station home's tables give the child's column the width of its code, and the name after it
+    broke between any two characters: 未结束的转介 read BX-2026-0010 曹嘉 / 乐. The name now stays whole,
+    on the code's line or the next, as the archive keeps it."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["pc"])
+    page = context.new_page()
+    try:
+        sign_in(page, server, STAFF_LOGIN, "/staff")
+        lines = page.locator("main table a[href^='/mentees/']").evaluate_all("""(links) => links.map((a) => {
+            let name = a.lastChild;
+            while (name.lastChild) name = name.lastChild;
+            const range = document.createRange();
+            range.setStart(name, name.textContent.length - name.textContent.trimStart().length);
+            range.setEnd(name, name.textContent.length);
+            const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+            return [a.textContent.trim(), tops.size]; })""")
+        assert lines and all(n == 1 for _, n in lines), lines
+    finally:
+        context.close()
