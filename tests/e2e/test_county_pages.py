@@ -293,3 +293,24 @@ def test_a_day_or_a_time_on_the_county_pages_never_breaks_inside_at_phone_width(
     assert seen >= 10, seen
     assert not errors, errors
     page.context.close()
+
+
+def test_a_coverage_figure_and_its_whole_stay_on_one_line_at_phone_width(server: ServerProcess,
+                                                                         browser: Browser) -> None:
+    """At 390 px /coverage read 第5讲 家长参与／家长数：1183 and, on the next line, ／ 1585: the count and
+    the number it is out of came apart, so the second line looked like a figure of its own."""
+    page, errors = _open(browser, server, "county", "phone")
+    page.goto(server.url + "/coverage?half=2")
+    cells = page.locator("main td.num").filter(has_text="／")
+    lines = cells.evaluate_all("""(cells) => cells.map((td) => {
+        let last = td.lastChild;
+        while (last.lastChild) last = last.lastChild;
+        const range = document.createRange();
+        range.setStart(td.querySelector('a'), 0);
+        range.setEnd(last, last.textContent.length);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0)
+          .map((r) => Math.round(r.bottom)));
+        return [td.textContent.trim(), tops.size]; })""")
+    assert len(lines) >= 6 and all(n == 1 for _, n in lines), [cell for cell in lines if cell[1] != 1]
+    assert not errors, errors
+    page.context.close()
