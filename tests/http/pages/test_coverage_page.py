@@ -107,7 +107,7 @@ def test_every_coverage_figure_opens_the_lectures_it_counts(site: Site) -> None:
     for half, lectures in (("1", "123"), ("2", "45")):
         page = browser.get(f"/coverage?unit={w.county}&year=2026&half={half}").text
         figures = re.findall(r'<td class="num" data-label="第(\d)讲 (学生参与／在校|家长参与／家长数)">'
-                             r'<a href="([^"]+)"[^>]*>(\d+)</a> ／', page)
+                             r'<span class="fraction"><a href="([^"]+)"[^>]*>(\d+)</a> ／', page)
         rows = re.findall(r'<td data-label="单位">', page)
         assert len(figures) == len(lectures) * len(rows) == len(lectures) * 6  # two towns, four stations/schools
         for no, label, href, number in figures:
