@@ -1349,3 +1349,12 @@ def test_the_cells_parsed_while_reading_are_counted_over_every_sheet_read(site: 
     with pytest.raises(SheetInvalid, match="格子太多"):
         read_sheet(book.worksheets[0], mentee_rows.COLUMNS, budget)
     book.close()
+
+
+def test_every_column_of_an_import_page_says_whether_it_must_be_filled(site: Site) -> None:
+    """On a phone each column is a card, and a column one may leave empty read 必填： with nothing
+    after it, which a reader cannot tell from a page that failed to load its answer."""
+    browser = site.as_(site.w.staff_st11)
+    for path, kind in (("/mentees/import", "mentee"), ("/mentors/import", "mentor")):
+        said = re.findall(r'<td data-label="必填">([^<]*)</td>', browser.get(path).text)
+        assert said == ["是" if c.required else "否" for c in KINDS[kind].columns], path
