@@ -116,6 +116,10 @@ async def _event_form(page: Visit, values: dict[str, Any], *, event: dict[str, A
     for view in fields:
         if view.name in ("kind", "audience"):
             view.widget = "radios"
+        if view.name == "copies":
+            # Never null, but left empty it is stored as 0: a lecture hands out no brochures, and the
+            # browser must not hold its form until someone types 0.
+            view.required = False
     return page.render("event_form.html", {
         "title": "修改集体活动" if event else "登记集体活动", "event": event, "fields": fields,
         "version": values.get("base_version", event["version"] if event else None),

@@ -328,3 +328,16 @@ def test_the_county_reaches_the_events_from_its_menu_and_the_page_opens(site: Si
     listing = county.get("/events")
     assert listing.status_code == 200 and listing.template.name == "event_list.html"  # type: ignore[attr-defined]
     assert listing.text.count('<li><a href="/events" aria-current="page">集体活动</a></li>') == 2
+
+
+def test_a_lecture_may_be_saved_without_a_brochure_count_in_the_browser_too(site: Site) -> None:
+    """手册册数 was drawn 必填 with the browser's required mark, so a station registering a 宣讲 could
+    not save it until it typed a count of brochures it never handed out, while its hint says to fill
+    it in for a brochure handout and the server counts it empty as 0. The form now asks for it as
+    the hint does; 参与人次 stays required."""
+    page = site.as_(site.w.staff_st11).get("/events/new").text
+    copies = re.search(r'<input id="f-copies"[^>]*>', page)
+    participants = re.search(r'<input id="f-participants"[^>]*>', page)
+    assert copies is not None and participants is not None
+    assert " required" not in copies.group(0) and " required" in participants.group(0)
+    assert re.search(r'<label for="f-copies">手册册数</label>', page)
