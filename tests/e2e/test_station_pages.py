@@ -18,7 +18,7 @@ import re
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from sync import new_id
 
@@ -225,6 +225,19 @@ def test_a_flagged_visits_heading_in_the_review_queue_reads_on_one_line_at_phone
         context.close()
 
 
+def _refused_in_view(page: Page, card: Locator, button: str, words: str) -> str:
+    """Tap ``button`` on ``card`` with its form left empty; the card's refusal says ``words`` and
+    stands within the phone's first screen (844 px) of the page that answers. The card's id."""
+    card_id = card.get_attribute("id")
+    card.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+    refusal = page.locator(f"article[id='{card_id}'] .field-error")
+    assert words in refusal.inner_text()
+    box = refusal.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+    return str(card_id)
+
+
 def test_a_return_without_its_reason_opens_at_the_card_that_needs_it_at_phone_width(
         server: ServerProcess, browser: Browser) -> None:
     """退回 tapped with no reason on a card below the first screen came back at the top of the queue:
@@ -236,14 +249,7 @@ def test_a_return_without_its_reason_opens_at_the_card_that_needs_it_at_phone_wi
     try:
         sign_in(page, server, STAFF_LOGIN, "/staff")
         page.goto(server.url + "/review")
-        card = page.locator("main article.card").nth(3)
-        card_id = card.get_attribute("id")
-        card.get_by_role("button", name="退回给志愿者").click()
-        page.wait_for_load_state()
-        refusal = page.locator(f"article[id='{card_id}'] .field-error")
-        assert "退回时请写明原因" in refusal.inner_text()
-        box = refusal.bounding_box()
-        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+        card_id = _refused_in_view(page, page.locator("main article.card").nth(3), "退回给志愿者", "退回时请写明原因")
         assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
         page.evaluate("window.scrollTo(0, 0)")
         page.get_by_role("link", name="这条记录的审核意见旁写了原因").click()
@@ -283,14 +289,7 @@ def test_a_risk_flag_saved_without_what_was_done_opens_at_its_card_at_phone_widt
     page = context.new_page()
     try:
         sign_in(page, server, STAFF_LOGIN, "/staff")
-        card = page.locator("main article.flag").nth(1)
-        card_id = card.get_attribute("id")
-        card.get_by_role("button", name="保存处理记录").click()
-        page.wait_for_load_state()
-        refusal = page.locator(f"article[id='{card_id}'] .field-error")
-        assert "请写下做了什么" in refusal.inner_text()
-        box = refusal.bounding_box()
-        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+        _refused_in_view(page, page.locator("main article.flag").nth(1), "保存处理记录", "请写下做了什么")
     finally:
         context.close()
 
