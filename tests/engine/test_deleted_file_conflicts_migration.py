@@ -5,15 +5,15 @@ from __future__ import annotations
 import pathlib
 
 from sync import connect, migrations
-from sync.db import Migrations
 from tests.factories import end_pairing, make_county, mutate, push, remove, row, upsert
+from tests.migrating import migrate_all_but
 
 STEP = "m038_conflicts_of_deleted_files_close"
 
 
 def test_conflicts_left_open_on_deleted_files_close_and_others_stay_open(tmp_path: pathlib.Path) -> None:
     db = connect(tmp_path / "banxing.db")
-    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != STEP]).apply(db)
+    migrate_all_but(db, STEP)
     w = make_county(db)
     parked = []
     for staff, mentor, activity in ((w.staff_st11, w.mentor1, w.activity1), (w.staff_st11, w.mentor2, w.activity2),

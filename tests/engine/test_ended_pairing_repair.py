@@ -8,9 +8,9 @@ import pathlib
 from server.queries.stats import compute_stats
 from sync import Scope, connect, migrations
 from sync.audit import record_history
-from sync.db import Migrations
 from sync.scope import Actor
 from tests.factories import end_pairing, make_county, make_pairing
+from tests.migrating import migrate_all_but
 
 STEP = "m037_ended_pairings_get_their_end_date"
 
@@ -18,7 +18,7 @@ STEP = "m037_ended_pairings_get_their_end_date"
 def test_a_pairing_closed_without_an_end_date_gets_the_local_day_it_was_closed_and_counts_in_that_period(
         tmp_path: pathlib.Path) -> None:
     db = connect(tmp_path / "banxing.db")
-    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != STEP]).apply(db)
+    migrate_all_but(db, STEP)
     w = make_county(db)
     end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24", outcome="improved")
     idle = make_pairing(db, w.staff_st11, w.mentor1, w.mentee_unpaired)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pathlib
 
 from sync import apply_mutations, connect, migrations, mutations, new_id, transaction
-from sync.db import Migrations
 from sync.scope import Actor
 from sync.users import create_user, save_user
+from tests.migrating import migrate_all_but
 
 STEP = "m026_inspecting_unit"
 BEFORE_MOVES = "2000-01-01T00:00:00.000Z"  # saved before any account below moved
@@ -17,7 +17,7 @@ AFTER_MOVES = "2999-01-01T00:00:00.000Z"  # saved after every move
 
 def test_the_step_gives_each_old_inspection_its_authors_unit_of_the_day(tmp_path: pathlib.Path) -> None:
     db = connect(tmp_path / "banxing.db")
-    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != STEP]).apply(db)
+    migrate_all_but(db, STEP)
     units = {}
     with transaction(db):
         for name, kind, parent in (("county", "county", None), ("town1", "town", "county"),

@@ -8,14 +8,14 @@ import sqlite3
 import pytest
 
 from sync import connect, migrations
-from sync.db import Migrations
+from tests.migrating import migrate_all_but
 
 STEP = "m023_scope_log_unit_records"
 
 
 def test_the_scope_log_keeps_its_rows_when_it_learns_to_name_moved_records(tmp_path: pathlib.Path) -> None:
     db = connect(tmp_path / "banxing.db")
-    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != STEP]).apply(db)
+    migrate_all_but(db, STEP)
     before = [(1, 10, "mentor-1", None, "mentee-1", "pairing-1"), (2, 11, None, "station-1", "mentee-2", None)]
     db.conn.executemany("INSERT INTO sync_scope_log (id, seq, user_id, unit_id, mentee_id, pairing_id)"
                         " VALUES (?, ?, ?, ?, ?, ?)", before)

@@ -24,10 +24,10 @@ from server.queries.dashboard import dashboard
 from server.queries.stats import compute_stats
 from server.schema import migrations as server_migrations
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id
-from sync.db import Migrations
 from sync.schema import M027_ACTIVITY_COUNTS
 
 from ..factories import edit, end_pairing, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
+from ..migrating import migrate_all_but
 from ..stats_oracle import add_stats_records, expected_form
 from .county_writes import INDEX, CountyWrites
 
@@ -200,7 +200,7 @@ def test_the_migration_counts_the_activities_stored_before_it(tmp_path: pathlib.
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     steps = ["m027_activity_counts", "m044_activity_counts_entered"]  # m044 alters m027's table
     db = connect(tmp_path / "banxing.db")
-    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name not in steps]).apply(db)
+    migrate_all_but(db, *steps)
     with monkeypatch.context() as patch:
         patch.setattr(sync.counts, "write", lambda db, stored, activities: None)  # a write path from before the step
         w = add_stats_records(db, make_county(db))
@@ -223,7 +223,7 @@ def test_the_migration_counts_the_entered_visits_stored_before_it(tmp_path: path
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     step = "m044_activity_counts_entered"
     db = connect(tmp_path / "banxing.db")
-    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != step]).apply(db)
+    migrate_all_but(db, step)
     with monkeypatch.context() as patch:
         patch.setattr(sync.counts, "write", lambda db, stored, activities: None)
         w = add_stats_records(db, make_county(db))

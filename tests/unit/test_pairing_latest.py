@@ -23,10 +23,10 @@ import sync.latest
 from server.queries import followups
 from server.queries.dashboard import dashboard, overdue_list, scope_units
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id, transaction
-from sync.db import Migrations
 from sync.schema import refill_derived
 
 from ..factories import edit, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
+from ..migrating import migrate_all_but
 from .county_writes import INDEX, CountyWrites
 
 TODAY = datetime.date(2026, 11, 25)
@@ -242,7 +242,7 @@ def test_the_migration_finds_the_latest_of_activities_stored_before_it(tmp_path:
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     step = "m029_pairing_latest"
     db = connect(tmp_path / "banxing.db")
-    Migrations("sync", [(name, fn) for name, fn in migrations.steps if name != step]).apply(db)
+    migrate_all_but(db, step)
     with monkeypatch.context() as patch:
         patch.setattr(sync.latest, "write", lambda db, stored, activities: None)  # a write path from before the step
         w = make_county(db)
