@@ -49,6 +49,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         # against every page's pattern before reaching /api (no page path begins with /api).
         Mount("/api", app=api_router(api.routes)),
         *home.routes,
+        home.icon_route(paths),
         *login.routes,
         *account.routes,
         *first_password.routes,

@@ -21,7 +21,7 @@ from sync.users import save_user
 from ...factories import table_counts
 from .conftest import Site
 
-PUBLIC = {"/", "/login"}
+PUBLIC = {"/", "/login", "/favicon.ico"}
 FAKE_ID = "01900000-0000-7000-8000-000000000000"
 
 
