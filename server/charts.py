@@ -1,6 +1,6 @@
 """Charts drawn on the server as SVG: horizontal bars and a line, readable without colour.
 
-Every chart carries its numbers as text (a value at the end of each bar, above each point),
+Every chart carries its numbers as text (a value at the end of each bar, beside each point, clear of the line),
 a ``<title>`` and a ``<desc>`` for screen readers, and the table behind it (``Chart.rows``),
 which the page shows beside the picture. Series are told apart by pattern (solid, hatched)
 and by the series name written beside each value, never by colour alone. Only presentation
@@ -9,6 +9,7 @@ colours can still be set from ``static/charts.css`` through the classes.
 """
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -189,18 +190,113 @@ def line_chart(key: str, title: str, labels: Sequence[str], values: Sequence[Num
     if points:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         body.append(f'<polyline points="{path}" fill="none" stroke="{INK}" stroke-width="3"/>')
+    segments = [*itertools.pairwise(points), ((left, base), (width - right, base))]
+    placed: list[Box] = []
     for i, ((x, y), v, label) in enumerate(zip(points, values, labels, strict=True)):
         anchor = "start" if i == 0 else ("end" if i == len(points) - 1 else "middle")
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#fff" stroke="{INK}" stroke-width="3"/>')
-        # Alternate the value above/below-above so neighbours never overlap.
-        vy = y - 12 if i % 2 == 0 else y - 30
-        body.append(_text(x, max(16.0, vy), fmt(v, unit), size=SMALL, anchor=anchor, bold=True,
-                          cls="chart-value"))
+        text = fmt(v, unit)
+        lx, ly, lanchor, box = _value_place(text, (x, y), points, segments, placed, (0.0, width, 0.0, base))
+        placed.append(box)
+        body.append(_text(lx, ly, text, size=SMALL, anchor=lanchor, bold=True, cls="chart-value"))
         body.append(_text(x, base + 24 + (18 if i % 2 else 0), label, size=SMALL, anchor=anchor, cls="chart-label"))
     summary = desc or _describe(labels, [Series(name, tuple(values))], unit)
     columns = (label_header or "项目", name)
     rows = tuple((label, fmt(v, unit)) for label, v in zip(labels, values, strict=True))
     return Chart(key, title, summary, _frame(key, title, summary, width, height, body, "line"), columns, rows)
+
+
+Box = tuple[float, float, float, float]  # left, right, top, bottom
+Point = tuple[float, float]
+DOT = 7.5  # a point's circle: radius 6 and half its 3 px stroke
+CLEAR = 4.0  # the least room between a value and the line, a point or another value
+
+
+def label_box(x: float, baseline: float, text: str, anchor: str, size: int = SMALL) -> Box:
+    """Where a value written at ``x``/``baseline`` is drawn, by ``text_width``'s estimate: a Chinese
+    character's ink reaches about 0.9 em above the baseline and a little below it."""
+    w = text_width(text, size)
+    start = x - {"start": 0.0, "middle": w / 2, "end": w}[anchor]
+    return (start, start + w, baseline - size * 0.9, baseline + size * 0.15)
+
+
+def _gap_to_segment(box: Box, a: Point, b: Point) -> float:
+    """How far the segment ``a``–``b`` passes from ``box``: 0 when it enters it, else the least of
+    its ends' distances to the box and the box's corners' distances to it (two convex shapes apart
+    are nearest at a corner of one)."""
+    left, right, top, bottom = box
+    if _enters(box, a, b):
+        return 0.0
+
+    def to_box(p: Point) -> float:
+        dx, dy = max(left - p[0], 0.0, p[0] - right), max(top - p[1], 0.0, p[1] - bottom)
+        return float((dx * dx + dy * dy) ** 0.5)
+
+    def to_segment(p: Point) -> float:
+        ex, ey = b[0] - a[0], b[1] - a[1]
+        length = ex * ex + ey * ey
+        t = 0.0 if not length else min(1.0, max(0.0, ((p[0] - a[0]) * ex + (p[1] - a[1]) * ey) / length))
+        return float(((p[0] - a[0] - t * ex) ** 2 + (p[1] - a[1] - t * ey) ** 2) ** 0.5)
+
+    corners = ((left, top), (right, top), (left, bottom), (right, bottom))
+    return min(to_box(a), to_box(b), *(to_segment(c) for c in corners))
+
+
+def _enters(box: Box, a: Point, b: Point) -> bool:
+    """Whether the segment ``a``–``b`` has a point inside ``box`` (Liang–Barsky clipping)."""
+    left, right, top, bottom = box
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    low, high = 0.0, 1.0
+    for p, q in ((-dx, a[0] - left), (dx, right - a[0]), (-dy, a[1] - top), (dy, bottom - a[1])):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            low = max(low, q / p)
+        else:
+            high = min(high, q / p)
+    return low <= high
+
+
+def _clearance(box: Box, points: Sequence[Point], segments: Sequence[tuple[Point, Point]],
+               placed: Sequence[Box], frame: Box) -> float:
+    """The least room between ``box`` and the line or a point; far below zero when it leaves the
+    frame or covers a value already written, so that no crossing of the line ranks below those."""
+    left, right, top, bottom = box
+    if left < frame[0] or right > frame[1] or top < frame[2] or bottom > frame[3] - CLEAR:
+        return -1000.0
+    if any(left < o[1] + CLEAR and o[0] < right + CLEAR and top < o[3] + CLEAR and o[2] < bottom + CLEAR
+           for o in placed):
+        return -100.0
+    line = min((_gap_to_segment(box, a, b) - 1.5 for a, b in segments), default=float("inf"))
+    dots = min((_gap_to_segment(box, p, p) - DOT for p in points), default=float("inf"))
+    return min(line, dots)
+
+
+def _value_place(text: str, point: Point, points: Sequence[Point], segments: Sequence[tuple[Point, Point]],
+                 placed: Sequence[Box], frame: Box) -> tuple[float, float, str, Box]:
+    """Where a point's value goes: just above the point if the line leaves it room there, else the
+    nearest place above, below or beside it that keeps clear of the line, the points and the values
+    already written. Written a fixed 12 px above, a value sat on the line wherever it rose or fell
+    steeply out of the point (0次 before a jump to 36次), and neighbours' values touched it."""
+    x, y = point
+    beside = y + SMALL * 0.375  # the baseline that centres the ink on the point
+    best: tuple[float, int, float, float, str, Box] | None = None
+    for lift in range(0, 80, 4):
+        places = [(x, y - DOT - CLEAR - SMALL * 0.15 - lift, anchor) for anchor in ("middle", "end", "start")]
+        places += [(x, y + DOT + CLEAR + SMALL * 0.9 + lift, anchor) for anchor in ("middle", "end", "start")]
+        for dy in dict.fromkeys((-lift, lift)):
+            places += [(x + DOT + CLEAR, beside + dy, "start"), (x - DOT - CLEAR, beside + dy, "end")]
+        for lx, baseline, anchor in places:
+            box = label_box(lx, baseline, text, anchor)
+            clear = _clearance(box, points, segments, placed, frame)
+            if clear >= CLEAR:
+                return lx, baseline, anchor, box
+            if best is None or (clear, -lift) > best[:2]:
+                best = (clear, -lift, lx, baseline, anchor, box)
+    # Nowhere clear (a crowded, steep line): the place with the most room, the nearest of equals.
+    assert best is not None
+    return best[2], best[3], best[4], best[5]
 
 
 def _describe(labels: Sequence[str], series: Sequence[Series], unit: str) -> str:

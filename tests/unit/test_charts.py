@@ -2,7 +2,10 @@
 series told apart by pattern and name (not colour alone), labels escaped."""
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
+
+import pytest
 
 from server.charts import Series, bar_chart, fmt, line_chart
 
@@ -82,3 +85,57 @@ def test_bar_values_with_chinese_series_names_stay_inside_the_picture() -> None:
         # by the font: a Chinese character or full-width bracket is one em (18 px), a digit, % or space ~0.62 em
         drawn = sum(18 if "\u3000" <= ch <= "\uffef" or "\u4e00" <= ch <= "\u9fff" else 18 * 0.62 for ch in text)
         assert float(t.get("x") or 0) + drawn <= width, text
+
+
+def _drawn(text: str, size: float = 18) -> float:
+    return sum(size if "\u3000" <= ch <= "\uffef" or "\u4e00" <= ch <= "\u9fff" else size * 0.62 for ch in text)
+
+
+def _ink(t: ET.Element) -> tuple[float, float, float, float]:
+    """A value's ink as drawn: left, right, top, bottom (a Chinese character reaches ~0.9 em up)."""
+    text, x, y = "".join(t.itertext()), float(t.get("x") or 0), float(t.get("y") or 0)
+    w = _drawn(text)
+    left = x - {"start": 0.0, "middle": w / 2, "end": w}[t.get("text-anchor") or "start"]
+    return left, left + w, y - 16.2, y + 2.7
+
+
+def _gap(box: tuple[float, float, float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    """How near the segment a–b comes to the box, walked in steps of a tenth of a pixel."""
+    left, right, top, bottom = box
+    steps = max(1, int(10 * max(abs(b[0] - a[0]), abs(b[1] - a[1]))))
+    best = float("inf")
+    for n in range(steps + 1):
+        px, py = a[0] + (b[0] - a[0]) * n / steps, a[1] + (b[1] - a[1]) * n / steps
+        dx, dy = max(left - px, 0.0, px - right), max(top - py, 0.0, py - bottom)
+        best = min(best, (dx * dx + dy * dy) ** 0.5)
+    return best
+
+
+@pytest.mark.parametrize("values", [
+    (0, 0, 0, 0, 0, 36, 42, 48, 49, 59, 41, 14),  # the demo county's year: flat, a jump, a peak, a fall
+    (5, 60, 2, 58, 1, 61, 0, 59, 3, 60, 4, 57),  # a zigzag at every month
+    (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+    (90, 0, 90),
+    (7,),
+])
+def test_line_values_keep_clear_of_the_line_the_points_and_each_other(values: tuple[int, ...]) -> None:
+    labels = [f"{m}月" for m in range(1, len(values) + 1)]
+    root = ET.fromstring(line_chart("m", "每月活动", labels, values, unit="次").svg)
+    width, height = float(root.get("width") or 0), float(root.get("height") or 0)
+    dots = [(float(c.get("cx") or 0), float(c.get("cy") or 0)) for c in root.iter(f"{SVG}circle")
+            if c.get("r") == "6"]
+    polyline = root.find(f"{SVG}polyline")
+    assert polyline is not None
+    line = [(float(a), float(b)) for a, b in (p.split(",") for p in (polyline.get("points") or "").split())]
+    segments = list(itertools.pairwise(line))
+    inks = [_ink(t) for t in root.iter(f"{SVG}text") if t.get("class") == "chart-value"]
+    assert len(inks) == len(values) == len(dots)
+    for ink, v in zip(inks, values, strict=True):
+        assert 0 <= ink[0] and ink[1] <= width and 0 <= ink[2] and ink[3] <= height, v
+        for a, b in segments:
+            assert _gap(ink, a, b) >= 1.5 + 3, f"{v}次 touches the line {a}–{b}: {ink}"  # the stroke is 3 px
+        for other in dots:
+            assert _gap(ink, other, other) >= 7.5 + 3, f"{v}次 touches the point at {other}"  # r 6 + the stroke
+    for i, a in enumerate(inks):
+        for b in inks[i + 1:]:
+            assert a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2], f"values overlap: {a} {b}"
