@@ -143,3 +143,13 @@ def test_dashboard_of_more_overdue_pairings_than_it_lists_shows_the_most_overdue
     assert shown == list(reversed(pairings))[:LIST_LIMIT]
     assert f"跟踪逾期（{n} 个结对）" in table and f"只列出逾期最久的 {LIST_LIMIT} 个" in table
     assert f"查看全部 {n} 个跟踪逾期的结对" in table
+
+
+def test_dashboard_overdue_list_names_its_volunteer_column_as_the_station_homes_list_does(site: Site) -> None:
+    _county_of_cases(site)
+    staff = site.as_(site.w.staff_st11)
+    board = _section(staff.get("/dashboard").text, 'id="overdue-h"')
+    home = _section(staff.get("/staff").text, 'id="overdue-h"')
+    assert "<th>五老志愿者</th>" in home
+    assert '<th scope="col">五老志愿者</th>' in board and '<td data-label="五老志愿者">' in board
+    assert 'data-label="志愿者"' not in board

@@ -155,3 +155,15 @@ def test_the_county_and_a_station_reach_the_quiet_list_from_the_menu(site: Site,
     # In the row of a wide screen and in the phone's 菜单 alike.
     assert home.count('<li><a href="/quiet">久未帮扶</a></li>') == 2
     assert browser.get("/quiet").text.count('<li><a href="/quiet" aria-current="page">久未帮扶</a></li>') == 2
+
+
+def test_the_quiet_list_names_its_volunteer_column_as_the_pairing_list_and_the_archive_do(site: Site) -> None:
+    """Its column read 志愿者 where the pairing list, the station home and every archive say 五老志愿者."""
+    quiet_world(site)
+    staff = site.as_(site.w.staff_st21)
+    quiet = staff.get("/quiet").text
+    assert '<th scope="col">五老志愿者</th>' in quiet
+    assert quiet.count('<td data-label="五老志愿者">') == 2
+    assert "志愿者</th>" not in quiet.replace("五老志愿者</th>", "")
+    assert 'data-label="志愿者"' not in quiet
+    assert 'data-label="五老志愿者"' in staff.get("/pairings").text
