@@ -314,3 +314,18 @@ def test_a_coverage_figure_and_its_whole_stay_on_one_line_at_phone_width(server:
     assert len(lines) >= 6 and all(n == 1 for _, n in lines), [cell for cell in lines if cell[1] != 1]
     assert not errors, errors
     page.context.close()
+
+
+def test_a_stacked_tables_empty_cell_is_not_a_label_with_nothing_after_it_at_phone_width(
+        server: ServerProcess, browser: Browser) -> None:
+    """At 390 px every row of the statistics form ended in 备注： with nothing after it (no school had
+    a remark): a padded line saying nothing. A cell with nothing in it is now left out of the card."""
+    page, errors = _open(browser, server, "county", "phone")
+    page.goto(server.url + "/reports/stats")
+    assert page.locator("main table.stack td.remarks").count() >= 3
+    shown = page.locator("main table.stack td").evaluate_all(
+        "(cells) => cells.filter((td) => td.getBoundingClientRect().height > 0 && !td.textContent.trim())"
+        ".map((td) => td.dataset.label)")
+    assert not shown, shown
+    assert not errors, errors
+    page.context.close()
