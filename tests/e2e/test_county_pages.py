@@ -140,10 +140,12 @@ def test_the_pairing_list_keeps_each_volunteer_and_the_short_headings_on_one_lin
     sign_in(page, server, "staff-juegang", "/staff")
     page.goto(f"{server.url}/pairings")
     lines = page.evaluate("""() => {
-      const count = el => {
+      // The name (a cell's first text) or the heading's own words (all of them: a heading's words may
+      // be spans of their own, which may part at 1024 px).
+      const count = node => {
         const range = document.createRange();
-        range.selectNodeContents(el.firstChild);  // the name or the heading's own words
-        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        range.selectNodeContents(node);
+        return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size;
       };
       const table = document.querySelector('table.data');
       const heads = [...table.querySelectorAll('thead th')];
@@ -153,7 +155,7 @@ def test_the_pairing_list_keeps_each_volunteer_and_the_short_headings_on_one_lin
         const words = th.textContent.trim();
         if (!['帮扶对象', '学校/辅导站', '类别'].includes(words)) out[words] = count(th);
       }
-      out.names = [...table.querySelectorAll('tbody tr')].map(tr => count(tr.children[column]));
+      out.names = [...table.querySelectorAll('tbody tr')].map(tr => count(tr.children[column].firstChild));
       return out;
     }""")
     names = lines.pop("names")

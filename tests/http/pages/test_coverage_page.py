@@ -49,7 +49,7 @@ def test_coverage_page_never_shows_a_unit_short_of_target_as_100_percent(site: S
     row = next(r for r in page.split("<tr>") if '>掘港中学</a></td>' in r)
     assert '<td data-label="第4讲 学生覆盖率">99.6%' in row  # 996 of 1000: "%.0f" printed 100%
     assert '<td data-label="第5讲 家长覆盖率">100%' in row  # reached, so it may read 100%
-    assert '<span class="badge bad">偏低 未达 100%</span>' in row
+    assert '<span class="badge bad parts">偏低 <span class="nowrap">未达 100%</span></span>' in row
 
 
 def test_every_coverage_row_opens_the_pairings_of_its_unit(site: Site) -> None:
@@ -145,7 +145,8 @@ def test_coverage_page_shows_the_chosen_half_and_marks_units_below_target(site: 
     assert '<option value="1" selected>上半年（第1–3讲）</option>' in page.text
     row = next(r for r in page.text.split("<tr>") if '>掘港中学</a></td>' in r)
     assert '<td data-label="第1讲 学生覆盖率">100%' in row and '<td data-label="第3讲 学生覆盖率">75%' in row
-    assert '<span class="badge bad">偏低 未达 100%</span>' in row  # 第3讲 short: the unit is short
+    # 第3讲 short: the unit is short
+    assert '<span class="badge bad parts">偏低 <span class="nowrap">未达 100%</span></span>' in row
     assert "第4讲" not in page.text.split("</form>")[1]
     assert "（2 个偏低，未达 100%）" in page.text  # 掘港小学辅导站 held none
     today = browser.get("/coverage").text

@@ -1,0 +1,52 @@
+"""The lists on an old office PC, in Debian Chromium against a real ``banxing serve`` over the demo
+county: station staff and the county often have a browser 1024 px wide, or a window of 800. There
+/pairings and /coverage?half=1 (1024 px), the station home and /mentees (800 px) scrolled sideways,
+and the columns at the table's right edge (the dates, 查看) were out of sight."""
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+from playwright.sync_api import Browser
+
+from .conftest import ServerProcess
+from .screen import check_page, shots_dir, sign_in, watch_errors
+
+pytestmark = pytest.mark.e2e
+
+# Each demo account that sees these lists, where it lands, and the lists it opens.
+ACCOUNTS = {
+    "admin": ("/dashboard", ["/pairings", "/coverage?half=1", "/coverage?half=2", "/staff", "/mentees"]),
+    "county": ("/dashboard", ["/pairings", "/coverage?half=1", "/coverage?half=2", "/mentees"]),
+    "staff-bencha": ("/staff", ["/pairings", "/coverage?half=1", "/coverage?half=2", "/staff", "/mentees"]),
+}
+
+# Every table in main whose box reaches past the page's right edge or scrolls inside its own box.
+WIDE_TABLES = """() => [...document.querySelectorAll('main table')].filter((t) =>
+    t.getBoundingClientRect().right > innerWidth + 0.5 || t.scrollWidth > t.clientWidth + 0.5
+    || t.parentElement.scrollWidth > t.parentElement.clientWidth + 0.5)
+  .map((t) => [t.className, Math.round(t.getBoundingClientRect().width)])"""
+
+
+@pytest.mark.parametrize("width", [1024, 800])
+@pytest.mark.parametrize("login", list(ACCOUNTS))
+def test_lists_fit_an_old_office_pc_without_scrolling_sideways(server: ServerProcess, browser: Browser, login: str,
+                                                               width: int, tmp_path: pathlib.Path) -> None:
+    shots = shots_dir(tmp_path)
+    landing, paths = ACCOUNTS[login]
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": width, "height": 768 if width > 800 else 600})
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, server, login, landing)
+        for path in paths:
+            response = page.goto(server.url + path)
+            assert response is not None and response.status == 200, (path, response and response.status)
+            assert page.locator("main table").count() >= 1, path
+            name = f"office-{login}{path.replace('/', '-').replace('?', '-').replace('=', '')}-{width}"
+            page.screenshot(full_page=True, path=str(shots / f"{name}.png"))
+            assert page.evaluate(WIDE_TABLES) == [], (path, width)
+            check_page(page, width, f"{login} {path}", errors)
+    finally:
+        context.close()
