@@ -50,3 +50,37 @@ def test_lists_fit_an_old_office_pc_without_scrolling_sideways(server: ServerPro
             check_page(page, width, f"{login} {path}", errors)
     finally:
         context.close()
+
+
+# Each child's name, grade and volunteer's name in the /mentees table, and on how many lines it lies.
+WORD_LINES = """() => [...document.querySelectorAll('main td[data-label="姓名"], main td[data-label="年级"],'
+    + ' main td[data-label="结对志愿者"]')].flatMap((td) => {
+  const node = td.firstChild;
+  if (!node) return [];
+  let at = 0;
+  return node.textContent.split('、').map((word) => {
+    const range = document.createRange();
+    range.setStart(node, at);
+    const name = word.split('（')[0];  // 刘志刚（12月5日起）: the name stays whole, its note may part
+    range.setEnd(node, at + name.length);
+    at += word.length + 1;
+    return [name, new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size];
+  });
+})"""
+
+
+@pytest.mark.parametrize("width", [1366, 1024, 800])
+def test_a_childs_name_and_grade_in_the_mentee_list_are_never_cut_across_two_lines(
+        server: ServerProcess, browser: Browser, width: int) -> None:
+    """/mentees gave 姓名 and 年级 the width of one character when the row was crowded: 李嘉 / 怡 and
+    七年 / 级 at 1366 px, 曹 / 嘉 / 乐 at 800. A name, a grade and each volunteer's name stay whole."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": 768})
+    page = context.new_page()
+    try:
+        sign_in(page, server, "zhan-bencha", "/staff")
+        page.goto(server.url + "/mentees")
+        words = page.evaluate(WORD_LINES)
+        assert len(words) >= 10 and any(w.endswith("年级") for w, _ in words), words
+        assert all(n == 1 for _, n in words), [w for w in words if w[1] != 1]
+    finally:
+        context.close()
