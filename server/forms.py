@@ -38,6 +38,20 @@ class FieldView:
     error: str | None = None
     hint: str | None = None
     bounds: tuple[str | None, str | None] = (None, None)  # a date's first and last day a person may pick
+    finder: Finder | None = None  # a search box above a select with too many choices for one list
+
+
+@dataclass
+class Finder:
+    """The search box above a picker whose scope holds more choices than one <select> lists: the
+    words searched, how many matched of how many in all, at most how many are listed."""
+
+    label: str
+    q: str
+    matched: int
+    total: int
+    cap: int
+    noun: str  # 个孩子, 个结对
 
 
 class FormInvalid(Exception):

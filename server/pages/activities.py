@@ -26,6 +26,7 @@ from ..queries.archives import conflicts_of, get_activity, sees_names
 from ..queries.pickers import author_choices, ended_pairing, pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import changed_after_approval, conflict_lines, deletion_line, history_lines
+from .pickers import FIND, attach_finder, search_text
 from .shown import log_shown
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
@@ -71,10 +72,11 @@ def _views(values: dict[str, Any], errors: dict[str, str] | None = None) -> list
 async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
                     status: int = 200) -> Response:
     scope = await page.scope()
-    pairing_id = values.get("pairing_id")
-    pairings, authors, ended = await page.state.store.read(lambda db: (
-        pairing_options(db, scope), author_choices(db, scope, pairing_id).options,
+    pairing_id, q = values.get("pairing_id"), search_text(values)
+    choices, authors, ended = await page.state.store.read(lambda db: (
+        pairing_options(db, scope, q=q, keep=pairing_id), author_choices(db, scope, pairing_id).options,
         ended_pairing(db, scope, pairing_id)))
+    pairings = choices.options
     if ended:  # 补录 of a visit made before the pairing ended: offered from its archive, not in the list
         pairings = [ended.option, *pairings]
     await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"pairing": len(pairings)})  # each child named
@@ -82,6 +84,9 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
     picker = field_views("activity", ("pairing_id",), values, errors=errors, options={"pairing_id": pairings},
                          labels={"pairing_id": "五老志愿者 — 帮扶对象"},
                          hints={"pairing_id": "没有智能手机的志愿者排在前面。"})
+    attach_finder(picker, "pairing_id", choices, q, noun="个结对",
+                  label="查找结对：孩子的姓名或编号、志愿者的姓名" if sees_names(scope)
+                  else "查找结对：孩子的编号、志愿者的姓名")
     if authors:
         # The child had another volunteer before: whose visit this was is asked, the one now picked.
         chosen = values.get("author_id") if values.get("author_for") == pairing_id else None
@@ -99,7 +104,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
                 view.hint = f"这个结对已经结束：只能补录结对期间（{ended.days}）做的帮扶。"
     return page.render("activity_form.html", {
         "title": "补录帮扶记录（结对已结束）" if ended else "代录帮扶活动", "picker": picker, "fields": fields,
-        "form_error": errors.get("_form"), "action": page.request.url.path, "no_pairings": not pairings,
+        "form_error": errors.get("_form"), "action": page.request.url.path, "no_pairings": not (choices.total or ended),
         "record_id": form_record_id(values), "author_for": pairing_id if authors else None,
     }, status=status)
 
@@ -126,6 +131,7 @@ async def _author_unasked(page: Visit, posted: dict[str, Any]) -> str | None:
 async def activity_new(request: Request) -> Response:
     page = await require(request, STAFF)
     values: dict[str, Any] = {"kind": "home_visit", "date": local_today().isoformat(), "risk_flag": False}
+    values["q"] = request.query_params.get("q", "")
     if request.query_params.get("pairing_id"):
         values["pairing_id"] = request.query_params["pairing_id"]
         scope = await page.scope()
@@ -138,6 +144,8 @@ async def activity_new(request: Request) -> Response:
 async def activity_create(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     posted = _chip_values(form_values(form))
+    if FIND in posted:  # 查找 beside the pairing picker: the form again, narrowed, nothing saved
+        return await _new_form(page, posted)
     try:
         fields = parse_fields("activity", ("pairing_id", *FIELDS), posted)
     except FormInvalid as exc:

@@ -48,6 +48,7 @@ from .common import (
     visible_record,
 )
 from .history import deletion_line
+from .pickers import FIND, attach_finder, search_text
 from .shown import log_shown
 from .writes import (
     apply_one,
@@ -103,16 +104,20 @@ async def pairing_list(request: Request) -> Response:
 async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
                         status: int = 200) -> Response:
     scope = await page.scope()
-    options = await page.state.store.read(lambda db: {
-        "mentor_id": mentor_options(db, scope, load=True), "mentee_id": mentee_options(db, scope)})
-    # The child picker names every child still helped in scope, with their code.
-    await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(options["mentee_id"])})
-    fields = field_views("pairing", NEW_FIELDS, values, errors=errors, options=options,
+    q, keep = search_text(values), values.get("mentee_id")
+    mentors, children = await page.state.store.read(lambda db: (
+        mentor_options(db, scope, load=True), mentee_options(db, scope, q=q, keep=keep)))
+    # The child picker names every child still helped in scope (past the cap, those found), with their code.
+    await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(children.options)})
+    fields = field_views("pairing", NEW_FIELDS, values, errors=errors,
+                         options={"mentor_id": mentors, "mentee_id": children.options},
                          hints={"mentor_id": "只列出本单位（及下属单位）在册的五老志愿者。",
                                 "mentee_id": "尚未结对的孩子排在前面。"})
+    attach_finder(fields, "mentee_id", children, q, noun="个孩子",
+                  label="查找孩子：姓名或编号" if sees_names(scope) else "查找孩子：编号")
     return page.render("pairing_form.html", {
         "title": "结对", "fields": fields, "form_error": (errors or {}).get("_form"),
-        "action": page.request.url.path, "no_options": not options["mentor_id"] or not options["mentee_id"],
+        "action": page.request.url.path, "no_options": not mentors or not children.total,
         "record_id": form_record_id(values),
     }, status=status)
 
@@ -120,7 +125,7 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
 async def pairing_new(request: Request) -> Response:
     page = await require(request, STAFF)
     values: dict[str, Any] = {"start_date": local_today().isoformat()}
-    for key in ("mentee_id", "mentor_id"):
+    for key in ("mentee_id", "mentor_id", "q"):
         if request.query_params.get(key):
             values[key] = request.query_params[key]
     if values.get("mentee_id"):
@@ -136,6 +141,8 @@ async def pairing_new(request: Request) -> Response:
 async def pairing_create(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     posted = form_values(form)
+    if FIND in posted:  # 查找 beside the child picker: the form again, narrowed, nothing saved
+        return await _pairing_form(page, posted)
     try:
         fields = parse_fields("pairing", NEW_FIELDS, posted)
     except FormInvalid as exc:

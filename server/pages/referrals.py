@@ -40,6 +40,7 @@ from .common import (
     visible_record,
 )
 from .history import deletion_line, history_lines
+from .pickers import FIND, attach_finder, search_text
 from .shown import log_shown
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
@@ -81,10 +82,14 @@ async def referral_list(request: Request) -> Response:
 async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
                     status: int = 200) -> Response:
     scope = await page.scope()
-    mentees = await page.state.store.read(lambda db: mentee_options(db, scope))
-    await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(mentees)})  # names, codes
-    fields = field_views("referral", NEW_FIELDS, values, errors=errors, options={"mentee_id": mentees}, hints=HINTS)
+    q, keep = search_text(values), values.get("mentee_id")
+    mentees = await page.state.store.read(lambda db: mentee_options(db, scope, q=q, keep=keep))
+    await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(mentees.options)})  # names, codes
+    fields = field_views("referral", NEW_FIELDS, values, errors=errors, options={"mentee_id": mentees.options},
+                         hints=HINTS)
     fields[1].widget = "radios"
+    attach_finder(fields, "mentee_id", mentees, q, noun="个孩子",
+                  label="查找孩子：姓名或编号" if sees_names(scope) else "查找孩子：编号")
     return page.render("referral_form.html", {
         "title": "登记转介", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path, "record_id": form_record_id(values),
@@ -94,8 +99,9 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
 async def referral_new(request: Request) -> Response:
     page = await require(request, STAFF)
     values: dict[str, Any] = {"referred_on": local_today().isoformat()}
-    if request.query_params.get("mentee_id"):
-        values["mentee_id"] = request.query_params["mentee_id"]
+    for key in ("mentee_id", "q"):
+        if request.query_params.get(key):
+            values[key] = request.query_params[key]
     values.update(await restore_draft(page) or {})
     return await _new_form(page, values)
 
@@ -103,6 +109,8 @@ async def referral_new(request: Request) -> Response:
 async def referral_create(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     posted = form_values(form)
+    if FIND in posted:  # 查找 beside the child picker: the form again, narrowed, nothing saved
+        return await _new_form(page, posted)
     try:
         fields = parse_fields("referral", NEW_FIELDS, posted)
     except FormInvalid as exc:

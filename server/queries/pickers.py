@@ -2,6 +2,10 @@
 
 Each returns ``(id, label)`` pairs, the label in words a person picks by. A child is shown by
 code, with the name only for the roles that see names (``archives.sees_names``).
+
+A town's or the county's scope holds thousands of children: past ``CAP`` choices the child and
+pairing pickers list only the first ``CAP`` matches of a search (``q``: part of a code, or of a
+name where the role sees names), so a page stays small and a person never scrolls thousands of lines.
 """
 from __future__ import annotations
 
@@ -16,7 +20,20 @@ from sync.handover import Span, former_spans
 from sync.scope import where
 
 from .archives import sees_names
-from .filters import visible
+from .filters import contains, visible
+
+# At most this many choices in one <select>; a scope with more shows a search box above it.
+CAP = 100
+
+
+class Choices(NamedTuple):
+    """A picker's ``options``; ``total`` in scope; ``matched`` by the search (``total`` without one);
+    ``searching``: more than ``CAP`` in scope, so the form shows the search box."""
+
+    options: list[tuple[str, str]]
+    total: int
+    matched: int
+    searching: bool
 
 
 def _mentee_label(row: dict[str, Any], names: bool) -> str:
@@ -46,22 +63,41 @@ def mentor_options(db: sqlite_utils.Database, scope: Scope, *, load: bool = Fals
             for r in rows]
 
 
-def mentee_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
+def _like(q: str, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """SQL and parameters: any of ``columns`` holds ``q`` (its ``%`` and ``_`` taken literally)."""
+    like = contains(q)
+    return "(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns) + ")", [like] * len(columns)
+
+
+def _narrowed(db: sqlite_utils.Database, select: str, body: str, params: list[Any], order: str, *,
+              searched: tuple[str, ...], q: str, keep: Any, key: str) -> tuple[list[dict[str, Any]], int, int]:
+    """The rows of ``select … body`` (at most ``CAP`` when more are in scope: those matching ``q`` in
+    ``searched``), how many are in scope and how many match; the row ``key = keep`` (a deep link, a
+    choice posted back) is always among them when it is in scope at all."""
+    total = int(db.execute(f"SELECT count(*) {body}", params).fetchone()[0])
+    if total <= CAP:
+        return list(db.query(f"{select} {body} ORDER BY {order}", params)), total, total
+    cond, args = _like(q.strip(), searched) if q.strip() else ("1", [])
+    matched = int(db.execute(f"SELECT count(*) {body} AND {cond}", [*params, *args]).fetchone()[0]) if args else total
+    rows = list(db.query(f"{select} {body} AND {cond} ORDER BY {order} LIMIT {CAP}", [*params, *args]))
+    if isinstance(keep, str) and keep and all(r["id"] != keep for r in rows):
+        rows = [*db.query(f"{select} {body} AND {key} = ?", [*params, keep]), *rows]
+    return rows, total, matched
+
+
+def mentee_options(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep: Any = None) -> Choices:
     """Live children in scope who are still being helped; those not yet paired first."""
     sql, params = visible(scope, "mentee", "m")
     names = sees_names(scope)
-    rows = list(db.query(
-        f"""
-        SELECT m.id, m.code, m.name, m.grade,
-               (SELECT group_concat(us.name, '、') FROM pairings p JOIN users us ON us.id = p.mentor_id
-                WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0) AS mentors
-        FROM mentees m WHERE m.status = 'active' AND {sql}
-        ORDER BY mentors IS NOT NULL, m.code
-        """,
-        params,
-    ))
-    return [(r["id"], _mentee_label(r, names) + (f" · 已与{r['mentors']}结对" if r["mentors"] else ""))
-            for r in rows]
+    rows, total, matched = _narrowed(
+        db,
+        "SELECT m.id, m.code, m.name, m.grade, (SELECT group_concat(us.name, '、') FROM pairings p"
+        " JOIN users us ON us.id = p.mentor_id WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0)"
+        " AS mentors",
+        f"FROM mentees m WHERE m.status = 'active' AND {sql}", params, "mentors IS NOT NULL, m.code",
+        searched=("m.code", "m.name") if names else ("m.code",), q=q, keep=keep, key="m.id")
+    return Choices([(r["id"], _mentee_label(r, names) + (f" · 已与{r['mentors']}结对" if r["mentors"] else ""))
+                    for r in rows], total, matched, total > CAP)
 
 
 def mentee_categories(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[str]:
@@ -71,21 +107,18 @@ def mentee_categories(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -
     return list(json.loads(row["categories"] or "[]")) if row else []
 
 
-def pairing_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
-    """Active live pairings in scope; volunteers without a smartphone (who need 代录) first."""
+def pairing_options(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep: Any = None) -> Choices:
+    """Active live pairings in scope; volunteers without a smartphone (who need 代录) first. A search
+    matches the child (as ``mentee_options``) or the volunteer's name."""
     sql, params = visible(scope, "pairing", "p")
     names = sees_names(scope)
-    rows = db.query(
-        f"""
-        SELECT p.id, m.code, m.name, m.grade, us.name AS mentor_name, us.smartphone
-        FROM pairings p JOIN mentees m ON m.id = p.mentee_id JOIN users us ON us.id = p.mentor_id
-        WHERE p.status = 'active' AND {sql}
-        ORDER BY us.smartphone, us.name, m.code
-        """,
-        params,
-    )
-    return [(r["id"], f"{r['mentor_name']}{'' if r['smartphone'] else '（无智能手机）'} — {_mentee_label(r, names)}")
-            for r in rows]
+    rows, total, matched = _narrowed(
+        db, "SELECT p.id, m.code, m.name, m.grade, us.name AS mentor_name, us.smartphone",
+        f"FROM pairings p JOIN mentees m ON m.id = p.mentee_id JOIN users us ON us.id = p.mentor_id"
+        f" WHERE p.status = 'active' AND {sql}", params, "us.smartphone, us.name, m.code",
+        searched=("m.code", "m.name", "us.name") if names else ("m.code", "us.name"), q=q, keep=keep, key="p.id")
+    return Choices([(r["id"], f"{r['mentor_name']}{'' if r['smartphone'] else '（无智能手机）'} — "
+                     f"{_mentee_label(r, names)}") for r in rows], total, matched, total > CAP)
 
 
 class Ended(NamedTuple):

@@ -1,0 +1,37 @@
+"""The search box of the child and pairing pickers on the forms that start a record.
+
+Past ``queries.pickers.CAP`` choices in scope the <select> lists only the matches of a search. The
+box sits inside the form with its own button (``FIND``): the post shows the same form again with
+the list narrowed and everything already typed kept, and saves nothing. ``?q=`` does the same on
+the form's first showing.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..forms import FieldView, Finder
+from ..queries.pickers import CAP, Choices
+
+FIND = "find"
+# Longer than any child's code or name: what is past it narrows nothing.
+QUERY_CHARS = 50
+
+
+def search_text(values: Mapping[str, Any]) -> str:
+    """The searched words of a form or query (``q``), at most ``QUERY_CHARS`` of them: printable
+    characters only (a NUL or a control character matches no code or name, and is not echoed back)."""
+    raw = values.get("q")
+    raw = raw[-1] if isinstance(raw, list) and raw else raw
+    if not isinstance(raw, str):
+        return ""
+    return "".join(ch for ch in raw if ch.isprintable())[:QUERY_CHARS].strip()
+
+
+def attach_finder(views: list[FieldView], name: str, choices: Choices, q: str, *, label: str, noun: str) -> None:
+    """Give the field ``name`` its search box when its scope holds more than one list shows."""
+    if not choices.searching:
+        return
+    for view in views:
+        if view.name == name:
+            view.finder = Finder(label, q, choices.matched, choices.total, CAP, noun)

@@ -1,0 +1,148 @@
+"""The child and pairing pickers of the forms that start a record (结对, 代录, 登记转介) at any scale:
+a plain list for a station's few dozen children; past the cap (``queries.pickers.CAP``), a search
+box first and at most the cap of matches, inside the same scope."""
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import sqlite_utils
+
+from server.queries.pickers import CAP
+
+from ...factories import make_mentee, make_pairing
+from .conftest import Site, sentence
+
+CROWD = CAP + 20
+# Each form, the field of its picker and the query parameter a deep link names its choice with.
+FORMS = [("/pairings/new", "mentee_id"), ("/referrals/new", "mentee_id"), ("/activities/new", "pairing_id")]
+
+
+def crowd(site: Site) -> dict[str, Any]:
+    """Station 1-1 gets ``CROWD`` more children, each paired with 李老师: past the cap in both pickers.
+    The last one by code (listed last, past the cap) is 陈晓燕, C-9999."""
+    w = site.w
+    made: dict[str, Any] = {}
+
+    def write(db: sqlite_utils.Database) -> None:
+        for n in range(CROWD):
+            last = n == CROWD - 1
+            mentee = make_mentee(db, w.staff_st11, w.st11, code="C-9999" if last else f"C-{n:04d}",
+                                 name="陈晓燕" if last else f"孩子{n:04d}")
+            pairing = make_pairing(db, w.staff_st11, w.mentor2, mentee, start_date="2026-10-01")
+            if last:
+                made.update(mentee=mentee, pairing=pairing)
+
+    site.write(write)
+    return made
+
+
+def picker(page: str, field: str) -> str:
+    select = re.search(rf'<select id="f-{field}".*?</select>', page, re.S)
+    assert select, f"no picker {field}"
+    return select.group(0)
+
+
+def options(page: str, field: str) -> list[str]:
+    """The values of the choices in the <select> of ``field`` (not its empty 请选择)."""
+    return [v for v in re.findall(r'<option value="([^"]*)"', picker(page, field)) if v]
+
+
+@pytest.mark.parametrize(("path", "field"), FORMS)
+def test_a_big_scope_shows_the_search_and_lists_at_most_the_cap_with_the_count(site: Site, path: str,
+                                                                              field: str) -> None:
+    crowd(site)
+    page = site.as_(site.w.staff_st11).get(path).text
+    assert 'name="q"' in page and 'name="find"' in page
+    assert len(options(page, field)) == CAP
+    noun = "个结对" if field == "pairing_id" else "个孩子"
+    in_scope = CROWD + (2 if field == "pairing_id" else 3)  # the station's own: 小明 小红 (小刚 unpaired)
+    assert f"共 {in_scope} {noun}，太多了，下面只列出前 {CAP} 个" in sentence(page)
+
+
+@pytest.mark.parametrize(("path", "field"), FORMS)
+def test_a_search_finds_a_child_by_part_of_the_name_and_by_code(site: Site, path: str, field: str) -> None:
+    made = crowd(site)
+    wanted = made["pairing"] if field == "pairing_id" else made["mentee"]
+    browser = site.as_(site.w.staff_st11)
+    assert wanted not in options(browser.get(path).text, field)  # last by code: past the cap
+    for q in ("晓燕", "9999", "c-99"):
+        page = browser.get(path, params={"q": q}).text
+        assert options(page, field) == [wanted], q
+        assert "找到 1 " in sentence(page)
+    many = sentence(browser.get(path, params={"q": "孩子"}).text)
+    assert f"找到 {CROWD - 1} " in many and "请多输入几个字" in many
+
+
+@pytest.mark.parametrize(("path", "field"), FORMS)
+def test_a_search_never_lists_a_child_of_another_station(site: Site, path: str, field: str) -> None:
+    w = site.w
+    crowd(site)
+    other = w.pairing3 if field == "pairing_id" else w.mentee3  # 小芳 of station 2-1, 张老师's
+    code = str(site.read(lambda db: db.execute("SELECT code FROM mentees WHERE id = ?", [w.mentee3]).fetchone()[0]))
+    browser = site.as_(w.staff_st11)
+    for q in ("小芳", "芳", code, "张老师", "", "%"):
+        page = browser.get(path, params={"q": q}).text
+        assert other not in page and "小芳" not in picker(page, field), q
+    # The county's admin sees codes, not names: a name finds nothing, a code finds the child.
+    admin = site.as_(w.admin)
+    assert other not in admin.get(path, params={"q": "小芳"}).text
+    assert options(admin.get(path, params={"q": code}).text, field) == [other]
+
+
+def test_a_small_scope_still_shows_the_plain_select(site: Site) -> None:
+    w = site.w
+    crowd(site)  # station 1-1 only: station 2-1 still has its one child
+    for path, field in FORMS:
+        small = site.as_(w.staff_st21).get(path, params={"q": "no such child"}).text
+        assert 'name="q"' not in small and "查找" not in small, path
+        assert options(small, field) == [w.pairing3 if field == "pairing_id" else w.mentee3], path
+        big = site.as_(w.staff_st11).get(path).text
+        assert 'name="q"' in big, path
+
+
+@pytest.mark.parametrize(("path", "field"), FORMS)
+def test_a_deep_link_preselects_a_choice_past_the_cap(site: Site, path: str, field: str) -> None:
+    made = crowd(site)
+    wanted = made["pairing"] if field == "pairing_id" else made["mentee"]
+    page = site.as_(site.w.staff_st11).get(path, params={field: wanted}).text
+    assert f'<option value="{wanted}" selected>' in page
+    assert wanted in options(page, field) and len(options(page, field)) == CAP + 1  # the cap, and it
+
+
+def test_the_search_button_keeps_everything_typed_and_saves_nothing(site: Site) -> None:
+    w = site.w
+    made = crowd(site)
+    browser = site.as_(w.staff_st11)
+    before = site.read(lambda db: db.execute("SELECT count(*) FROM pairings").fetchone()[0])
+    page = browser.post("/pairings/new", {"mentor_id": w.mentor1.user_id, "mentee_id": "", "approach": "guanai",
+                                          "start_date": "2026-11-02", "goals": "每周谈心一次", "q": "晓燕",
+                                          "find": "1"})
+    assert page.status_code == 200
+    assert options(page.text, "mentee_id") == [made["mentee"]]
+    assert "每周谈心一次" in page.text and 'value="2026-11-02"' in page.text and 'value="guanai" selected' in page.text
+    assert f'<option value="{w.mentor1.user_id}" selected>' in page.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM pairings").fetchone()[0]) == before
+    visit = browser.post("/activities/new", {"pairing_id": "", "kind": "home_visit", "date": "2026-11-20",
+                                             "record": "聊了学习", "q": "9999", "find": "1"})
+    assert visit.status_code == 200 and "聊了学习" in visit.text
+    assert options(visit.text, "pairing_id") == [made["pairing"]]
+
+
+@pytest.mark.parametrize("q", ["x" * 10_000, "a\x00b", "\ud800", "%", "_", "\\", "'", "%_%"])
+@pytest.mark.parametrize(("path", "field"), FORMS)
+def test_an_odd_search_gets_a_normal_page(site: Site, path: str, field: str, q: str) -> None:
+    crowd(site)
+    browser = site.as_(site.w.staff_st11)
+    raw = quote(q.encode("utf-8", "surrogatepass"))  # a lone surrogate as a browser could send its bytes
+    page = browser.get(f"{path}?q={raw}")
+    assert page.status_code == 200, page.text[:300]
+    if q in ("%", "_", "%_%"):  # taken literally: no code or name holds them
+        assert options(page.text, field) == [] and "没有找到" in sentence(page.text)
+    body = f"csrf_token={quote(browser.token(path))}&find=1&q={raw}"
+    posted = browser.client.post(path, content=body, follow_redirects=False,
+                                 headers={"content-type": "application/x-www-form-urlencoded"})
+    assert posted.status_code == 200, posted.text[:300]
+    assert 'name="q"' in posted.text
