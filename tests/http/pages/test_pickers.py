@@ -146,3 +146,15 @@ def test_an_odd_search_gets_a_normal_page(site: Site, path: str, field: str, q: 
                                  headers={"content-type": "application/x-www-form-urlencoded"})
     assert posted.status_code == 200, posted.text[:300]
     assert 'name="q"' in posted.text
+
+
+@pytest.mark.parametrize(("path", "field"), FORMS)
+def test_a_form_shown_again_with_no_choice_made_still_asks_for_one(site: Site, path: str, field: str) -> None:
+    """Shown again after 查找 or a refusal with its picker left empty, the <select> had no （请选择）
+    line: the browser showed the first child as chosen, and 保存 would have sent that child."""
+    w = site.w
+    crowd(site)
+    for actor, posted in ((w.staff_st11, {field: "", "q": "孩子", "find": "1"}), (w.staff_st21, {field: ""})):
+        page = site.as_(actor).post(path, posted).text
+        select = picker(page, field)
+        assert '<option value="">（请选择）</option>' in select and " selected" not in select, actor
