@@ -86,6 +86,7 @@ def test_a_search_never_lists_a_child_of_another_station(site: Site, path: str, 
     for q in ("小芳", "芳", code, "张老师", "", "%"):
         page = browser.get(path, params={"q": q}).text
         assert other not in page and "小芳" not in picker(page, field), q
+    assert other not in browser.get(path, params={field: other}).text  # nor a deep link naming it
     # The county's admin sees codes, not names: a name finds nothing, a code finds the child.
     admin = site.as_(w.admin)
     assert other not in admin.get(path, params={"q": "小芳"}).text
