@@ -52,6 +52,12 @@ class Finder:
     total: int
     cap: int
     noun: str  # 个孩子, 个结对
+    param: str = "q"  # the search box's name (a form with two pickers has two)
+
+    @property
+    def measure(self) -> str:
+        """The noun's measure word (个, 位), which counts the listed ones too."""
+        return self.noun[:1]
 
 
 class FormInvalid(Exception):

@@ -30,7 +30,7 @@ from ..queries.archives import (
     list_pairings,
     sees_names,
 )
-from ..queries.pickers import mentee_categories, mentee_options, mentor_options
+from ..queries.pickers import mentee_categories, mentee_options, mentor_choices, mentor_options
 from ..queries.units import unit_options
 from ..templating import chinese_date
 from .common import (
@@ -66,6 +66,9 @@ EDIT_FIELDS = ("mentor_id", "approach", "start_date", "goals")
 END_FIELDS = ("end_date", "outcome")
 # The mentee's first category suggests the approach (docs/design.md §2: 心理行为问题 → 扶心扶志 …).
 APPROACH_FOR = {"psych": "fuxin", "hardship": "zhuxue", "left_behind": "guanai"}
+# The volunteer picker's search box, beside the child picker's ``q`` on the new form.
+MENTOR_SEARCH = "q_mentor"
+FIND_MENTOR: dict[str, str] = {"noun": "位志愿者", "label": "查找志愿者：姓名或所在单位", "param": MENTOR_SEARCH}
 
 
 async def pairing_list(request: Request) -> Response:
@@ -105,19 +108,21 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
                         status: int = 200) -> Response:
     scope = await page.scope()
     q, keep = search_text(values), values.get("mentee_id")
+    q_mentor, mentor = search_text(values, MENTOR_SEARCH), values.get("mentor_id")
     mentors, children = await page.state.store.read(lambda db: (
-        mentor_options(db, scope, load=True), mentee_options(db, scope, q=q, keep=keep)))
+        mentor_choices(db, scope, q=q_mentor, keep=mentor), mentee_options(db, scope, q=q, keep=keep)))
     # The child picker names every child still helped in scope (past the cap, those found), with their code.
     await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(children.options)})
     fields = field_views("pairing", NEW_FIELDS, values, errors=errors,
-                         options={"mentor_id": mentors, "mentee_id": children.options},
+                         options={"mentor_id": mentors.options, "mentee_id": children.options},
                          hints={"mentor_id": "只列出本单位（及下属单位）在册的五老志愿者。",
                                 "mentee_id": "尚未结对的孩子排在前面。"})
+    attach_finder(fields, "mentor_id", mentors, q_mentor, **FIND_MENTOR)
     attach_finder(fields, "mentee_id", children, q, noun="个孩子",
                   label="查找孩子：姓名或编号" if sees_names(scope) else "查找孩子：编号")
     return page.render("pairing_form.html", {
         "title": "结对", "fields": fields, "form_error": (errors or {}).get("_form"),
-        "action": page.request.url.path, "no_options": not mentors or not children.total,
+        "action": page.request.url.path, "no_options": not mentors.total or not children.total,
         "record_id": form_record_id(values),
     }, status=status)
 
@@ -125,7 +130,7 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
 async def pairing_new(request: Request) -> Response:
     page = await require(request, STAFF)
     values: dict[str, Any] = {"start_date": local_today().isoformat()}
-    for key in ("mentee_id", "mentor_id", "q"):
+    for key in ("mentee_id", "mentor_id", "q", MENTOR_SEARCH):
         if request.query_params.get(key):
             values[key] = request.query_params[key]
     if values.get("mentee_id"):
@@ -162,10 +167,12 @@ async def _visible_pairing(page: Visit, raw_id: str) -> dict[str, Any]:
 async def _edit_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any], version: int, *,
                      errors: dict[str, str] | None = None, status: int = 200) -> Response:
     scope = await page.scope()
-    options = await page.state.store.read(lambda db: {"mentor_id": mentor_options(db, scope, load=True)})
-    fields = field_views("pairing", EDIT_FIELDS, values, errors=errors, options=options,
+    q_mentor, mentor = search_text(values, MENTOR_SEARCH), values.get("mentor_id")
+    mentors = await page.state.store.read(lambda db: mentor_choices(db, scope, q=q_mentor, keep=mentor))
+    fields = field_views("pairing", EDIT_FIELDS, values, errors=errors, options={"mentor_id": mentors.options},
                          hints={"mentor_id": "换一位志愿者：原志愿者的手机下次同步时移除这个孩子，"
                                              "新志愿者的手机收到档案。"})
+    attach_finder(fields, "mentor_id", mentors, q_mentor, **FIND_MENTOR)
     return page.render("pairing_form.html", {
         "title": "修改结对", "pairing": pairing, "fields": fields, "version": version,
         "form_error": (errors or {}).get("_form"), "action": page.request.url.path, "no_options": False,
@@ -190,6 +197,8 @@ async def pairing_save(request: Request) -> Response:
     pairing = await _visible_pairing(page, request.path_params["pairing_id"])
     posted = form_values(form)
     version = shown_version(posted)
+    if FIND in posted:  # 查找 beside the volunteer picker: the form again, narrowed, nothing saved
+        return await _edit_form(page, pairing, posted, version)
     try:
         fields = parse_fields("pairing", EDIT_FIELDS, posted)
     except FormInvalid as exc:

@@ -18,20 +18,21 @@ FIND = "find"
 QUERY_CHARS = 50
 
 
-def search_text(values: Mapping[str, Any]) -> str:
+def search_text(values: Mapping[str, Any], param: str = "q") -> str:
     """The searched words of a form or query (``q``), at most ``QUERY_CHARS`` of them: printable
     characters only (a NUL or a control character matches no code or name, and is not echoed back)."""
-    raw = values.get("q")
+    raw = values.get(param)
     raw = raw[-1] if isinstance(raw, list) and raw else raw
     if not isinstance(raw, str):
         return ""
     return "".join(ch for ch in raw if ch.isprintable())[:QUERY_CHARS].strip()
 
 
-def attach_finder(views: list[FieldView], name: str, choices: Choices, q: str, *, label: str, noun: str) -> None:
-    """Give the field ``name`` its search box when its scope holds more than one list shows."""
+def attach_finder(views: list[FieldView], name: str, choices: Choices, q: str, *, label: str, noun: str,
+                  param: str = "q") -> None:
+    """Give the field ``name`` its search box (named ``param``) when its scope holds more than one list shows."""
     if not choices.searching:
         return
     for view in views:
         if view.name == name:
-            view.finder = Finder(label, q, choices.matched, choices.total, CAP, noun)
+            view.finder = Finder(label, q, choices.matched, choices.total, CAP, noun, param)

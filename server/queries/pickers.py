@@ -45,22 +45,39 @@ def _mentee_label(row: dict[str, Any], names: bool) -> str:
     return label
 
 
+_MENTOR_SELECT = (
+    "SELECT us.id, us.name, us.smartphone, un.name AS unit_name,"
+    " (SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.mentor_id = us.id"
+    "  AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0) AS helping")
+
+
+def _mentors_in(scope: Scope) -> tuple[str, list[Any]]:
+    sql, params = where(scope, "unit", "un")
+    return (f"FROM users us JOIN units un ON un.id = us.unit_id"
+            f" WHERE us.role = 'mentor' AND us.active = 1 AND un.deleted = 0 AND {sql}"), params
+
+
+def _mentor_label(r: dict[str, Any], load: bool) -> str:
+    return (f"{r['name']}（{r['unit_name']}）" + ("" if r["smartphone"] else " · 无智能手机")
+            + ((f" · 正在帮扶 {r['helping']} 个孩子" if r["helping"] else " · 还没有结对的孩子") if load else ""))
+
+
 def mentor_options(db: sqlite_utils.Database, scope: Scope, *, load: bool = False) -> list[tuple[str, str]]:
     """Active volunteer accounts whose unit is in scope, by name; those without a smartphone say so.
     ``load``: each also says how many children they help now (the pairing forms, where the station
     chooses whom to give a child; otherwise it had to look the volunteers up on another page)."""
-    sql, params = where(scope, "unit", "un")
-    rows = db.query(
-        f"SELECT us.id, us.name, us.smartphone, un.name AS unit_name,"
-        f" (SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.mentor_id = us.id"
-        f"  AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0) AS helping"
-        f" FROM users us JOIN units un ON un.id = us.unit_id"
-        f" WHERE us.role = 'mentor' AND us.active = 1 AND un.deleted = 0 AND {sql} ORDER BY un.name, us.name",
-        params,
-    )
-    return [(r["id"], f"{r['name']}（{r['unit_name']}）" + ("" if r["smartphone"] else " · 无智能手机")
-             + ((f" · 正在帮扶 {r['helping']} 个孩子" if r["helping"] else " · 还没有结对的孩子") if load else ""))
-            for r in rows]
+    body, params = _mentors_in(scope)
+    return [(r["id"], _mentor_label(r, load)) for r in db.query(f"{_MENTOR_SELECT} {body} ORDER BY un.name, us.name",
+                                                                params)]
+
+
+def mentor_choices(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep: Any = None) -> Choices:
+    """``mentor_options`` with their load, for the pairing forms: past ``CAP``, the matches of ``q``
+    in the volunteer's name or their unit's (a station, a school)."""
+    body, params = _mentors_in(scope)
+    rows, total, matched = _narrowed(db, _MENTOR_SELECT, body, params, "un.name, us.name",
+                                     searched=("us.name", "un.name"), q=q, keep=keep, key="us.id")
+    return Choices([(r["id"], _mentor_label(r, True)) for r in rows], total, matched, total > CAP)
 
 
 def _like(q: str, columns: tuple[str, ...]) -> tuple[str, list[Any]]:

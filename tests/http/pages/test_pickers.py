@@ -11,8 +11,9 @@ import pytest
 import sqlite_utils
 
 from server.queries.pickers import CAP
+from sync import connect
 
-from ...factories import make_mentee, make_pairing
+from ...factories import make_mentee, make_pairing, make_user
 from .conftest import Site, sentence
 
 CROWD = CAP + 20
@@ -159,3 +160,35 @@ def test_a_form_shown_again_with_no_choice_made_still_asks_for_one(site: Site, p
         page = site.as_(actor).post(path, posted).text
         select = picker(page, field)
         assert '<option value="">（请选择）</option>' in select and " selected" not in select, actor
+
+
+def test_the_volunteer_picker_past_the_cap_searches_by_name_or_unit_and_keeps_the_one_chosen(site: Site) -> None:
+    """The pairing forms pick a volunteer too: the county's thousands of volunteers were one list."""
+    w = site.w
+
+    db = connect(site.settings.db_path)  # make_user runs its own transaction, as the site fixture's county
+    try:
+        for n in range(CROWD):
+            make_user(db, "mentor", w.st12, name=f"志愿者{n:04d}")
+    finally:
+        db.close()
+    town = site.as_(w.staff_town1)  # stations 1-1 and 1-2: 李老师, 王老师 and the crowd
+    page = town.get("/pairings/new").text
+    assert len(options(page, "mentor_id")) == CAP and 'name="q_mentor"' in page
+    assert f"共 {CROWD + 2} 位志愿者，太多了，下面只列出前 {CAP} 位" in sentence(page)
+    found = town.get("/pairings/new", params={"q_mentor": "李老"}).text
+    assert options(found, "mentor_id") == [w.mentor2.user_id]
+    by_unit = sentence(town.get("/pairings/new", params={"q_mentor": "掘港小学"}).text)
+    assert "找到 2 位志愿者" in by_unit  # 王老师 and 李老师 of 掘港小学辅导站
+    assert w.mentor3.user_id not in town.get("/pairings/new", params={"q_mentor": "张老师"}).text  # town 2's
+    edit = town.get(f"/pairings/{w.pairing2}/edit").text  # the volunteer now, past the cap by unit name
+    assert f'<option value="{w.mentor2.user_id}" selected>' in edit and 'name="q_mentor"' in edit
+    version = re.search(r'name="base_version" value="(\d+)"', edit)
+    assert version
+    again = town.post(f"/pairings/{w.pairing2}/edit", {"base_version": version.group(1), "mentor_id": w.mentor2.user_id,
+                                                        "goals": "改过的目标", "q_mentor": "王老", "find": "1"},
+                      form_page=f"/pairings/{w.pairing2}/edit")
+    assert again.status_code == 200 and "改过的目标" in again.text
+    assert options(again.text, "mentor_id") == [w.mentor2.user_id, w.mentor1.user_id]  # kept, then found
+    assert site.read(lambda db: db.execute("SELECT goals FROM pairings WHERE id = ?", [w.pairing2]).fetchone()[0]) \
+        != "改过的目标"
