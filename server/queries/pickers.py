@@ -3,9 +3,9 @@
 Each returns ``(id, label)`` pairs, the label in words a person picks by. A child is shown by
 code, with the name only for the roles that see names (``archives.sees_names``).
 
-A town's or the county's scope holds thousands of children: past ``CAP`` choices the child and
-pairing pickers list only the first ``CAP`` matches of a search (``q``: part of a code, or of a
-name where the role sees names), so a page stays small and a person never scrolls thousands of lines.
+A town's or the county's scope holds thousands of children: past ``CAP`` choices the child, pairing
+and volunteer pickers of the forms list only the first ``CAP`` matches of a search (part of a code,
+or of a name where the role sees names), so a page stays small and no one scrolls thousands of lines.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ _MENTOR_SELECT = (
 def _mentors_in(scope: Scope) -> tuple[str, list[Any]]:
     sql, params = where(scope, "unit", "un")
     return (f"FROM users us JOIN units un ON un.id = us.unit_id"
-            f" WHERE us.role = 'mentor' AND us.active = 1 AND un.deleted = 0 AND {sql}"), params
+            f" WHERE us.role = 'mentor' AND us.active = 1 AND un.deleted = 0 AND ({sql})"), params
 
 
 def _mentor_label(r: dict[str, Any], load: bool) -> str:
