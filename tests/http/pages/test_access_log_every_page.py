@@ -30,7 +30,7 @@ PERIOD = "from=2026-01-01&to=2026-12-31"
 # import templates). The admin's access log names children by code, but only of records others
 # opened: reading the log is the audit itself and is not logged again.
 SHOWS_NO_CHILD = {
-    "/", "/login", "/account", "/account/new-password", "/mentees/import", "/mentees/import/template.xlsx",
+    "/", "/favicon.ico", "/login", "/account", "/account/new-password", "/mentees/import", "/mentees/import/template.xlsx",
     "/mentors/import", "/mentors/import/template.xlsx", "/mentees/new", "/mentors", "/mentors/new",
     "/mentors/{mentor_id}/edit", "/events", "/events/new", "/events/{event_id}", "/enrolments", "/reports/stats",
     "/returns", "/returns/deadlines", "/returns/{return_id}", "/coverage", "/inspections", "/inspections/new",
