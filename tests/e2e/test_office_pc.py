@@ -84,3 +84,38 @@ def test_a_childs_name_and_grade_in_the_mentee_list_are_never_cut_across_two_lin
         assert all(n == 1 for _, n in words), [w for w in words if w[1] != 1]
     finally:
         context.close()
+
+
+# Each badge in a table cell, with the label the cell shows before it (none at PC width, or where the
+# badge names itself): on the phone's cards and in the 800 px joined column.
+BADGES_AND_LABELS = """() => [...document.querySelectorAll('main td')].flatMap((td) => {
+  const shown = getComputedStyle(td, '::before').content;
+  const label = shown.startsWith('"') ? shown.slice(1, -1).replace(/：$/, '') : '';
+  return [...td.querySelectorAll('.badge')].map((badge) => [label, badge.textContent.trim()]);
+})"""
+
+
+@pytest.mark.parametrize("width", [800, 390])
+def test_a_cell_whose_badge_names_itself_shows_no_label_repeating_it(server: ServerProcess, browser: Browser,
+                                                                     width: int) -> None:
+    """The station home's overdue follow-ups read 逾期：逾期 45 天 at 800 px and on the phone's cards,
+    the inspections' 整改：⚠ 整改逾期 (整改：无需整改, 整改：✔ 已整改) and the dashboard's key children
+    结对：已结对. A badge that says what it is now stands alone; no label repeats a badge's words."""
+    pages = {"staff-bencha": ("/staff", ["/staff", "/inspections"]),
+             "county": ("/dashboard", ["/dashboard", "/inspections", "/summary"])}
+    seen: list[list[str]] = []
+    for login, (landing, paths) in pages.items():
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                      viewport={"width": width, "height": 844})
+        page = context.new_page()
+        try:
+            sign_in(page, server, login, landing)
+            for path in paths:
+                page.goto(server.url + path)
+                seen += page.evaluate(BADGES_AND_LABELS)
+        finally:
+            context.close()
+    badges = [badge for _, badge in seen]
+    assert any(b.startswith("逾期 ") and b.endswith(" 天") for b in badges), badges
+    assert "⚠ 整改逾期" in badges and "已结对" in badges, badges
+    assert [pair for pair in seen if pair[0] and pair[0] in pair[1]] == []
