@@ -83,6 +83,16 @@ def nowrap(text: str) -> Markup | str:
     return _whole("nowrap", text)
 
 
+def day_parts(value: str | datetime.date | None) -> Markup | str:
+    """``chinese_date`` kept on one line, except where a squeezed table lets its year part from the
+    month and day (site.css ``.parts``): 2026年 / 11月7日, never 2026年11 / 月7日."""
+    words = chinese_date(value)
+    year, mark, rest = words.partition("年")
+    if not (mark and rest):
+        return nowrap(words)
+    return Markup('<span class="nowrap parts">{}{}</span>').format(nowrap(year + mark), nowrap(rest))
+
+
 # What a sentence built in Python must not break inside: a day or a month in words (with its time),
 # and letters and digits joined by hyphens (a child's code BX-2026-0014, a day still written 2026-11-30).
 _WHOLE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日(?: \d{1,2}:\d{2}(?::\d{2})?)?)?|\d{1,2}月\d{1,2}日"
@@ -129,6 +139,7 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     # where markup cannot go (``<title>``, attribute values, ``<option>``).
     env.filters["chinese_date"] = lambda value: nowrap(chinese_date(value))
     env.filters["chinese_time"] = lambda value: nowrap(chinese_time(value))
+    env.filters["chinese_date_parts"] = day_parts
     env.filters["nowrap"] = nowrap
     env.filters["chinese_date_text"] = chinese_date
     env.filters["chinese_time_text"] = chinese_time

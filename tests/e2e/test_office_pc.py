@@ -119,3 +119,42 @@ def test_a_cell_whose_badge_names_itself_shows_no_label_repeating_it(server: Ser
     assert any(b.startswith("逾期 ") and b.endswith(" 天") for b in badges), badges
     assert "⚠ 整改逾期" in badges and "已结对" in badges, badges
     assert [pair for pair in seen if pair[0] and pair[0] in pair[1]] == []
+
+
+# For each row of the /pairings table: on how many lines its unit (学校/辅导站) lies, its tallest cell,
+# and each of its days (开始, 最近一次).
+PAIRING_ROW_LINES = """() => {
+  const lines = (node) => {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  };
+  return [...document.querySelectorAll('main table.data tbody tr')].map((tr) => ({
+    unit: lines(tr.querySelector('td[data-label="学校/辅导站"]')),
+    row: Math.max(...[...tr.children].map(lines)),
+    days: [...tr.querySelectorAll('td.date')].map(lines),
+  }));
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+@pytest.mark.parametrize("login", ["county", "staff-bencha"])
+def test_a_pairing_row_stands_at_most_three_lines_tall_on_an_office_pc(server: ServerProcess, browser: Browser,
+                                                                       login: str, width: int) -> None:
+    """At 1024 px /pairings squeezed 学校/辅导站 to three characters a line (栟茶镇 / 校外教 / 育辅 / 导站,
+    its town under it) and a row stood five to seven lines tall. The unit keeps room for five, the
+    days part after their year to give it (2026年 / 11月7日): no row is over three lines. At 1366 each
+    day stays on one line."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": 768})
+    page = context.new_page()
+    try:
+        sign_in(page, server, login, "/dashboard" if login == "county" else "/staff")
+        page.goto(server.url + "/pairings")
+        rows = page.evaluate(PAIRING_ROW_LINES)
+        assert len(rows) >= 10, rows
+        assert max(r["row"] for r in rows) <= 3 and max(r["unit"] for r in rows) <= 3, rows
+        if width == 1366:
+            assert {n for r in rows for n in r["days"]} == {1}, rows
+        assert page.evaluate(WIDE_TABLES) == []
+    finally:
+        context.close()

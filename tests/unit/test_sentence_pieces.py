@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from server.templating import whole_pieces
+from server.templating import day_parts, whole_pieces
 
 
 def test_whole_pieces_keeps_each_day_time_month_and_code_on_one_line() -> None:
@@ -30,3 +30,10 @@ def test_whole_pieces_leaves_markup_and_nothing_alone() -> None:
     made = Markup('<span class="code">BX-1</span>')
     assert whole_pieces(made) is made
     assert whole_pieces(None) == "" and whole_pieces("没有日期") == "没有日期"
+
+
+def test_day_parts_parts_a_day_only_after_its_year() -> None:
+    assert day_parts("2026-11-07") == ('<span class="nowrap parts"><span class="nowrap">2026年</span>'
+                                       '<span class="nowrap">11月7日</span></span>')
+    assert day_parts("第3周") == '<span class="nowrap">第3周</span>'  # no day: whole, as it came
+    assert day_parts(None) == ""

@@ -465,9 +465,10 @@ def test_the_archive_browser_writes_its_days_as_the_other_pages_do(site: Site) -
     """开始 and 最近一次 said 2026-09-01 where every other page says 2026年9月1日 (``chinese_date``)."""
     w = site.w
     text = site.as_(w.reviewer).get("/pairings").text
-    starts = re.findall(r'<td data-label="开始" class="date joined"><span class="nowrap">([^<]*)</span></td>', text)
-    lasts = re.findall(r'<td data-label="最近一次" class="date joined">'
-                       r'(?:<span class="nowrap">)?([^<]*)(?:</span>)?</td>', text)
+    # Each day is whole, or in its two whole parts (2026年 / 9月1日) that may part at 1024 px only.
+    day = r'<span class="nowrap parts"><span class="nowrap">(\d+年)</span><span class="nowrap">([^<]*)</span></span>'
+    starts = ["".join(d) for d in re.findall(rf'<td data-label="开始" class="date joined">{day}</td>', text)]
+    lasts = ["".join(d) for d in re.findall(rf'<td data-label="最近一次" class="date joined">{day}</td>', text)]
     assert starts and len(starts) == len(lasts) == 3
     assert set(starts) == {"2026年9月1日"}
     assert set(lasts) == {"2026年11月20日"}
