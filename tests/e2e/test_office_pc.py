@@ -158,3 +158,49 @@ def test_a_pairing_row_stands_at_most_three_lines_tall_on_an_office_pc(server: S
         assert page.evaluate(WIDE_TABLES) == []
     finally:
         context.close()
+
+
+# Each word of a /coverage heading and each figure (a count with its total), and on how many lines it lies.
+# Its text's lines, not its boxes': the count is a link, an inline-block taller than its words.
+COVERAGE_LINES = """() => {
+  const lines = (node) => {
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    const bottoms = new Set();
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      [...range.getClientRects()].filter((r) => r.width > 0).forEach((r) => bottoms.add(Math.round(r.bottom)));
+    }
+    return bottoms.size;
+  };
+  const words = [...document.querySelectorAll('main table.coverage th')].flatMap((th) =>
+    [...th.querySelectorAll('.word')].length ? [...th.querySelectorAll('.word')] : [th]);
+  return {
+    words: words.map((w) => [w.textContent.trim(), lines(w)]),
+    figures: [...document.querySelectorAll('main table.coverage .fraction')]
+      .map((f) => [f.textContent.trim(), lines(f)]),
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", [1024, 800])
+def test_a_coverage_headings_words_and_each_figure_stay_whole_on_an_office_pc(server: ServerProcess, browser: Browser,
+                                                                             width: int) -> None:
+    """At 800 px /coverage's headings broke inside their words (所属 / 镇 / （街 / 道）, 学生参 / 与／ / 在校)
+    and a figure parted from its total, unevenly (956 ／ / 1302 in one column, 0 / ／ 268 in the next).
+    Each heading's word and each count with its total now stay on one line, first half (six figure
+    columns) and second, without the page scrolling sideways."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": 768})
+    page = context.new_page()
+    try:
+        sign_in(page, server, "county", "/dashboard")
+        for half in (1, 2):
+            page.goto(f"{server.url}/coverage?half={half}")
+            seen = page.evaluate(COVERAGE_LINES)
+            words = [w for w, _ in seen["words"]]
+            assert "所属镇" in words and "（街道）" in words and "学生参与" in words, words
+            assert len(seen["figures"]) >= 18, seen["figures"]
+            assert [w for w in seen["words"] + seen["figures"] if w[1] != 1] == [], (half, width)
+            assert page.evaluate(WIDE_TABLES) == [], (half, width)
+    finally:
+        context.close()

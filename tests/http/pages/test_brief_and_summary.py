@@ -253,7 +253,7 @@ def _coverage_rows(html: str) -> dict[str, tuple[int, int, str]]:
     """/coverage's town rows: name → (students reached, enrolled, 学生覆盖率 as shown)."""
     towns = html.split("按学校和辅导站")[0]
     return {m[0]: (int(m[1]), int(m[2]), m[3]) for m in re.findall(
-        r'<td data-label="单位"><a [^>]*>([^<]+)</a></td>\s*'
+        r'<td data-label="单位"[^>]*><a [^>]*>([^<]+)</a></td>\s*'
         r'<td class="num" data-label="第4讲 学生参与／在校"><span class="fraction">'
         r'<a [^>]*>(\d+)</a> ／ (\d+)</span></td>\s*'
         r'<td data-label="第4讲 学生覆盖率">([\d.]+)%', towns)}
@@ -393,7 +393,7 @@ def test_summary_states_both_halves_lecture_coverage_as_the_coverage_page_does(s
     for half, rows in expected.items():
         assert f'href="/coverage?unit={w.town1}&amp;year=2026&amp;half={half}"' in page
         towns = browser.get(f"/coverage?unit={w.town1}&year=2026&half={half}").text.split("按学校和辅导站")[0]
-        town = re.search(r'<td data-label="单位"><a [^>]*>掘港街道</a></td>(.*?)</tr>', towns, re.S).group(1)
+        town = re.search(r'<td data-label="单位"[^>]*><a [^>]*>掘港街道</a></td>(.*?)</tr>', towns, re.S).group(1)
         reached = re.findall(r'参与／(?:在校|家长数)"><span class="fraction">'
                              r'<a [^>]*>(\d+)</a> ／ (\d+)</span></td>', town)
         shown = re.findall(r'覆盖率">([\d.]+%)', town)

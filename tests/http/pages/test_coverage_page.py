@@ -27,7 +27,7 @@ def test_coverage_page_lists_units_below_target_first_with_their_ratios(site: Si
     page = site.as_(w.staff_town1).get("/coverage?year=2026&half=2")
     assert page.status_code == 200
     schools = page.text.split("按学校和辅导站")[1]
-    names = re.findall(r'<td data-label="单位"><a [^>]*>([^<]+)</a></td>', schools)
+    names = re.findall(r'<td data-label="单位"[^>]*><a [^>]*>([^<]+)</a></td>', schools)
     assert names == ["掘港中学", "掘港小学辅导站"]  # 25% before 100%
     assert "25%" in schools and "100%" in schools and "（1 个偏低，未达 100%）" in page.text
     for unreadable in ("20x6", "２０２６", "²⁰²⁶"):  # digits int() refuses give 400, not 500
@@ -58,8 +58,8 @@ def test_every_coverage_row_opens_the_pairings_of_its_unit(site: Site) -> None:
     w = site.w
     browser = site.as_(w.reviewer)
     page = browser.get(f"/coverage?unit={w.county}&year=2026&half=2").text
-    rows = re.findall(r'<td data-label="单位"><a href="([^"]+)">([^<]+)</a></td>', page)
-    names = re.findall(r'<td data-label="单位">(.*?)</td>', page)
+    rows = re.findall(r'<td data-label="单位"[^>]*><a href="([^"]+)">([^<]+)</a></td>', page)
+    names = re.findall(r'<td data-label="单位"[^>]*>(.*?)</td>', page)
     assert rows and len(rows) == len(names)  # every row is a link
     seen = 0
     for href, name in rows:
@@ -108,7 +108,7 @@ def test_every_coverage_figure_opens_the_lectures_it_counts(site: Site) -> None:
         page = browser.get(f"/coverage?unit={w.county}&year=2026&half={half}").text
         figures = re.findall(r'<td class="num" data-label="第(\d)讲 (学生参与／在校|家长参与／家长数)">'
                              r'<span class="fraction"><a href="([^"]+)"[^>]*>(\d+)</a> ／', page)
-        rows = re.findall(r'<td data-label="单位">', page)
+        rows = re.findall(r'<td data-label="单位"[ >]', page)
         assert len(figures) == len(lectures) * len(rows) == len(lectures) * 6  # two towns, four stations/schools
         for no, label, href, number in figures:
             assert no in lectures and label.startswith("家长" if no == "5" else "学生")
