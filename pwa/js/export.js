@@ -5,6 +5,11 @@ import * as repo from './repo.js';
 import { T } from './strings.js';
 import * as vault from './vault.js';
 
+// Each unsent visit, refusal (the visit's number) and draft (its words), by what it is, never by when the
+// phone's clock said it was made: log-out (settings.js) waits until an export held every one.
+export const unsentKeys = async () => [...repo.pending(), ...repo.rejected(), ...await drafts.allDrafts()]
+  .map((x) => x.mutation_id ?? x.id + JSON.stringify(x.values));
+
 const about = (mentee) => (mentee ? { code: mentee.fields.code, name: mentee.fields.name || null } : null);
 
 async function unsentDocument() {
@@ -27,6 +32,7 @@ async function unsentDocument() {
 }
 
 export async function exportUnsent() {
+  const exported = await unsentKeys(); // before the file: what is saved meanwhile waits for the next export
   const doc = await unsentDocument();
   const link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
@@ -36,6 +42,6 @@ export async function exportUnsent() {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 60000);
-  await vault.updateSession({ exportedAt: doc.exported_at }).catch(() => {});
+  await vault.updateSession({ exported }).catch(() => {});
   return doc.items.length;
 }

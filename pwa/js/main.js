@@ -1,6 +1,6 @@
 import * as db from './db.js';
 import * as drafts from './drafts.js';
-import { exportUnsent } from './export.js';
+import { exportUnsent, unsentKeys } from './export.js';
 import * as forms from './forms.js';
 import * as idle from './idle.js';
 import * as prefs from './prefs.js';
@@ -132,7 +132,7 @@ async function showStopped(stop) {
   stoppedPhone = true;
   sync.stop();
   // Half-written forms count too: the export carries them, and the wipe would lose their words.
-  const unsent = repo.unsentCount() + (await drafts.allDrafts()).length;
+  const unsent = (await unsentKeys()).length;
   gate.stopped({ ...stop, unsent, exportNow: exportUnsent, wipe });
 }
 

@@ -133,6 +133,41 @@ def test_pwa_a_visit_typed_offline_on_a_phone_a_year_ahead_is_refused_and_fixed_
         (today.isoformat(),)]
 
 
+def test_pwa_a_visit_logged_after_an_export_on_a_clock_set_back_still_keeps_log_out_closed(
+    module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path
+) -> None:
+    """The phone's clock ran a day ahead when the volunteer exported her unsent visit; the clock was
+    put right, and she logged another visit. Log-out used to compare the export's time with each
+    record's: the new visit looked older than the export, 退出登记 was offered, and it wiped a visit
+    no file held. What the export carried is what it named, whatever either clock said."""
+    import datetime
+
+    phone: Phone = phones.new(module_server)
+    phone.enrol("sun.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    now = datetime.datetime.now(datetime.UTC)
+    phone.context.clock.set_fixed_time(now + datetime.timedelta(days=1))
+    phone.log_activity("时钟快一天时记的家访，已经导出。")
+    page.get_by_role("link", name="设置").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出未同步记录").click()
+    download.value.save_as(tmp_path / "unsent.json")
+    expect(page.get_by_text("已导出 1 条")).to_be_visible()
+    expect(page.get_by_role("button", name="退出登记")).to_be_visible()  # everything unsent is in the file
+
+    phone.context.clock.set_fixed_time(now)  # the phone's clock put right
+    phone.log_activity("时钟改对以后记的家访，还没有导出。")
+    page.get_by_role("link", name="设置").click()
+    expect(page.get_by_text("还有 2 条没有同步")).to_be_visible()
+    expect(page.get_by_role("button", name="退出登记")).to_have_count(0)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出未同步记录").click()
+    download.value.save_as(tmp_path / "unsent.json")
+    assert "时钟改对以后记的家访" in (tmp_path / "unsent.json").read_text(encoding="utf-8")
+    expect(page.get_by_role("button", name="退出登记")).to_be_visible()
+
+
 def test_pwa_an_unfinished_visit_about_a_child_who_left_is_not_offered_to_the_other_child(
     module_server: ServerProcess, phones: Any
 ) -> None:

@@ -1,23 +1,17 @@
-import * as drafts from '../drafts.js';
+import { unsentKeys } from '../export.js';
 import * as prefs from '../prefs.js';
-import * as repo from '../repo.js';
 import { T } from '../strings.js';
 import * as vault from '../vault.js';
 import { button, chips, confirmButton, h, listed, screen, show } from './dom.js';
 import { exportButton } from './waiting.js';
 
 export async function render({ wipe, seq = null }) {
-  const { user, unit, exportedAt } = vault.currentSession();
+  const { user, unit, exported } = vault.currentSession();
   const info = await vault.device();
   const sizes = chips(T.textSize, 'size', prefs.SIZES.map((s) => [s, T.sizes[s]]),
     { type: 'radio', selected: document.documentElement.dataset.size || 'std' });
   sizes.addEventListener('change', (event) => prefs.setSize(event.target.value));
-  const stamps = [
-    ...repo.pending().map((e) => e.created_at),
-    ...repo.rejected().map((n) => n.at),
-    ...(await drafts.allDrafts()).map((d) => d.savedAt),
-  ];
-  const mayLeave = stamps.every((t) => exportedAt >= t);
+  const unsent = await unsentKeys();
   const persisted = await navigator.storage?.persisted?.();
   show(screen({ title: T.settings, tab: 'settings' },
     sizes,
@@ -28,8 +22,8 @@ export async function render({ wipe, seq = null }) {
     h('p.hint', persisted ? T.storageKept : T.storageNotKept),
     h('h2', T.logout),
     h('p', T.logoutSay),
-    mayLeave ? confirmButton(T.logout, T.wipeConfirm, wipe, 'wide danger')
-      : [h('p.notice.warn', { role: 'status' }, T.logoutRefused(stamps.length)), exportButton()]), seq);
+    unsent.every((k) => exported?.includes(k)) ? confirmButton(T.logout, T.wipeConfirm, wipe, 'wide danger')
+      : [h('p.notice.warn', { role: 'status' }, T.logoutRefused(unsent.length)), exportButton()]), seq);
 }
 
 export function shortId(deviceId) {
