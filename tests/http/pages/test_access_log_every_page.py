@@ -30,13 +30,13 @@ PERIOD = "from=2026-01-01&to=2026-12-31"
 # import templates). The admin's access log names children by code, but only of records others
 # opened: reading the log is the audit itself and is not logged again.
 SHOWS_NO_CHILD = {
-    "/", "/favicon.ico", "/login", "/account", "/account/new-password", "/mentees/import", "/mentees/import/template.xlsx",
-    "/mentors/import", "/mentors/import/template.xlsx", "/mentees/new", "/mentors", "/mentors/new",
-    "/mentors/{mentor_id}/edit", "/events", "/events/new", "/events/{event_id}", "/enrolments", "/reports/stats",
-    "/returns", "/returns/deadlines", "/returns/{return_id}", "/coverage", "/inspections", "/inspections/new",
-    "/inspections/units/{unit_id}", "/inspections/{inspection_id}", "/inspections/{inspection_id}/edit",
-    "/brief", "/brief.png", "/summary", "/summary/print", "/admin/units", "/admin/units/{unit_id}",
-    "/admin/users", "/admin/users/new", "/admin/access-log", "/admin/backup",
+    "/", "/favicon.ico", "/login", "/account", "/account/new-password", "/mentees/import",
+    "/mentees/import/template.xlsx", "/mentors/import", "/mentors/import/template.xlsx", "/mentees/new", "/mentors",
+    "/mentors/new", "/mentors/{mentor_id}/edit", "/events", "/events/new", "/events/{event_id}", "/enrolments",
+    "/reports/stats", "/returns", "/returns/deadlines", "/returns/{return_id}", "/coverage", "/inspections",
+    "/inspections/new", "/inspections/units/{unit_id}", "/inspections/{inspection_id}",
+    "/inspections/{inspection_id}/edit", "/brief", "/brief.png", "/summary", "/summary/print", "/admin/units",
+    "/admin/units/{unit_id}", "/admin/users", "/admin/users/new", "/admin/access-log", "/admin/backup",
 }
 
 
