@@ -192,3 +192,20 @@ def test_the_volunteer_picker_past_the_cap_searches_by_name_or_unit_and_keeps_th
     assert options(again.text, "mentor_id") == [w.mentor2.user_id, w.mentor1.user_id]  # kept, then found
     assert site.read(lambda db: db.execute("SELECT goals FROM pairings WHERE id = ?", [w.pairing2]).fetchone()[0]) \
         != "改过的目标"
+
+
+@pytest.mark.parametrize(("path", "field"), FORMS)
+def test_a_deep_link_to_a_choice_not_listed_leaves_the_picker_asking(site: Site, path: str, field: str) -> None:
+    """A link naming a child of another station, or one gone or never made, chose nothing: the
+    <select> had no （请选择） line, the browser showed the first child as chosen, and 保存 would
+    have sent a child nobody picked."""
+    w = site.w
+    crowd(site)
+    other = w.pairing3 if field == "pairing_id" else w.mentee3  # 小芳 of station 2-1
+    for named in (other, "01234567-89ab-7def-8123-456789abcdef", "junk"):
+        for actor in (w.staff_st11, w.staff_st21):  # past the cap, and a plain list of one
+            select = picker(site.as_(actor).get(path, params={field: named}).text, field)
+            if actor is w.staff_st21 and named == other:  # its own child: chosen
+                assert f'<option value="{other}" selected>' in select
+                continue
+            assert '<option value="">（请选择）</option>' in select and " selected" not in select, (actor, named)
