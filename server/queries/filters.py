@@ -8,6 +8,7 @@ scope check). ``chosen`` and ``contains`` turn the filters a list page was asked
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -110,5 +111,12 @@ def chosen(filters: Mapping[str, str | None], clauses: dict[str, str]) -> tuple[
 
 
 def contains(text: str) -> str:
-    """A ``LIKE … ESCAPE '\\'`` pattern for ``text`` anywhere, its own ``%`` and ``_`` taken literally."""
+    """A ``LIKE … ESCAPE '\\'`` pattern for ``text`` anywhere, its own ``%`` and ``_`` taken literally.
+
+    A code typed with the input method's full-width letters and digits (ＢＸ－２０２６) is searched as
+    the ASCII it stands for, as every code is stored; text that folds to something else (a name, a
+    unit's （街道）) is searched as typed."""
+    folded = unicodedata.normalize("NFKC", text)
+    if folded.isascii():
+        text = folded
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

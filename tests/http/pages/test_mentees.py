@@ -93,6 +93,8 @@ def test_a_county_reviewer_sees_codes_but_no_names_and_cannot_edit(site: Site) -
     # Searching by name finds nothing for them (a search must not reveal a name either).
     assert w.mentee1 not in browser.get("/mentees?q=小明").text
     assert w.mentee1 in browser.get("/mentees?q=" + _code(site, w.mentee1)).text
+    full_width = _code(site, w.mentee1).translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})  # ＢＸ－２０２６…
+    assert w.mentee1 in browser.get("/mentees?q=" + full_width).text
     for path in ("/mentees/new", f"/mentees/{w.mentee1}/edit"):
         assert browser.get(path).status_code == 403
     assert browser.post(f"/mentees/{w.mentee1}", {"date": "2026-11-01"}, form_page="/mentees").status_code == 403
