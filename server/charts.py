@@ -193,6 +193,7 @@ def line_chart(key: str, title: str, labels: Sequence[str], values: Sequence[Num
         body.append(f'<polyline points="{path}" fill="none" stroke="{INK}" stroke-width="3"/>')
     line = Line(points, [x for x, _ in points], ((left, base), (width - right, base)))
     placed: list[Box] = []
+    ends: list[float] = [-CLEAR, -CLEAR]  # where the last label written on each of the two lines ends
     for i, ((x, y), v, label) in enumerate(zip(points, values, labels, strict=True)):
         anchor = "start" if i == 0 else ("end" if i == len(points) - 1 else "middle")
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#fff" stroke="{INK}" stroke-width="3"/>')
@@ -200,7 +201,17 @@ def line_chart(key: str, title: str, labels: Sequence[str], values: Sequence[Num
         lx, ly, lanchor, box = _value_place(text, (x, y), line, placed, (0.0, width, 0.0, base))
         placed.append(box)
         body.append(_text(lx, ly, text, size=SMALL, anchor=lanchor, bold=True, cls="chart-value"))
-        body.append(_text(x, base + 24 + (18 if i % 2 else 0), label, size=SMALL, anchor=anchor, cls="chart-label"))
+        # A unit's inspections are one point each, labelled with their dates: past a dozen, each label
+        # centred on its point ran off the picture's edge and over its neighbours, unreadable. A label
+        # is kept inside the picture, and left out where it would touch the one before it on its line
+        # (the table beside the chart names every point).
+        w = text_width(label, SMALL)
+        lx = x if anchor != "middle" else min(max(x, w / 2), width - w / 2)
+        start = {"start": lx, "middle": lx - w / 2, "end": lx - w}[anchor]
+        if start >= ends[i % 2] + CLEAR:
+            ends[i % 2] = start + w
+            body.append(_text(lx, base + 24 + (18 if i % 2 else 0), label, size=SMALL, anchor=anchor,
+                              cls="chart-label"))
     summary = desc or _describe(labels, [Series(name, tuple(values))], unit)
     columns = (label_header or "项目", name)
     rows = tuple((label, fmt(v, unit)) for label, v in zip(labels, values, strict=True))

@@ -150,3 +150,20 @@ def test_a_long_line_rising_and_falling_at_every_point_is_drawn_well_within_a_se
     chart = line_chart("scores", "历次督查得分", [f"第{i}次" for i in range(1, 61)], values, unit="分")
     assert time.process_time() - started < 1.0
     assert len([t for t in _texts(chart.svg) if t in ("0分", "100分")]) == 60
+
+
+@pytest.mark.parametrize("count", [12, 20, 60])
+def test_line_labels_stay_inside_the_picture_and_never_cover_each_other(count: int) -> None:
+    """A unit's inspection history labels each score with its date: past a dozen, the dates centred on
+    their points ran off the picture's edges and over each other."""
+    dates = [f"2026年{1 + i % 12}月{10 + i % 18}日" for i in range(count)]
+    root = ET.fromstring(line_chart("scores", "历次督查得分", dates, tuple(80 + i % 7 for i in range(count)),
+                                    unit="分").svg)
+    width = float(root.get("width") or 0)
+    labels = [(t.get("y"), _ink(t)) for t in root.iter(f"{SVG}text") if t.get("class") == "chart-label"]
+    assert labels and labels[0][1][0] >= 0
+    for i, (row, ink) in enumerate(labels):
+        assert 0 <= ink[0] and ink[1] <= width, ink
+        assert all(b[0] >= ink[1] or b[1] <= ink[0] for other, b in labels[i + 1:] if other == row), ink
+    months = line_chart("m", "每月活动", [f"{m}月" for m in range(1, 13)], tuple(range(12)), unit="次")
+    assert [t for t in _texts(months.svg) if t.endswith("月")] == [f"{m}月" for m in range(1, 13)]  # all fit
