@@ -137,5 +137,5 @@ def test_dashboard_shows_the_lecture_coverage_of_the_half_today_is_in(
     # The link opens the same half and year on /coverage, which gives the town the same figures.
     assert f'<a class="tap" href="/coverage?half={half}&amp;year=2026">各学校、辅导站的{name}宣讲覆盖率</a>' in page
     towns = browser.get(f"/coverage?half={half}&year=2026").text.split("按学校和辅导站")[0]
-    town = re.search(r'<td data-label="单位"><a [^>]*>掘港街道</a></td>(.*?)</tr>', towns, re.S)
+    town = re.search(r'<td data-label="单位"[^>]*><a [^>]*>掘港街道</a></td>(.*?)</tr>', towns, re.S)
     assert town and re.findall(r'覆盖率">([\d.]+%)', town.group(1)) == row
