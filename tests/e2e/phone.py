@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -150,6 +151,13 @@ class Phone:
         # a next start_visit looking then for 记一次帮扶 would find no link on the form (a flake).
         expect(self.page.get_by_label("过程记录")).to_have_count(0)
         expect(self.page.get_by_text("已保存。")).to_be_visible()
+
+    def export_unsent(self, saved: pathlib.Path) -> dict[str, Any]:
+        """Tap 导出未同步记录 on the screen shown, keep the file at ``saved`` and return what it holds."""
+        with self.page.expect_download() as download:
+            self.page.get_by_role("button", name="导出未同步记录").click()
+        download.value.save_as(saved)
+        return json.loads(saved.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
     def choose_a_child(self) -> None:
         """On a new visit's form, the first child, if the form asks (a volunteer with several children)."""

@@ -92,10 +92,7 @@ def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_
     page.goto(server.url + f"/app/#/notice/{notice}")
     expect(page.get_by_label("帮扶对象")).to_have_count(0)
     expect(page.locator(".row.returned")).to_contain_text(code)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="导出未同步记录").click()
-    download.value.save_as(tmp_path / "unsent.json")
-    (item,) = json.loads((tmp_path / "unsent.json").read_text(encoding="utf-8"))["items"]
+    (item,) = phone.export_unsent(tmp_path / "unsent.json")["items"]
     assert item["fields"]["record"] == "孩子说下个月要搬去外婆家，情绪有些低落。"
     assert item["mentee"] == {"code": code, "name": name}
 
@@ -150,9 +147,7 @@ def test_pwa_a_visit_logged_after_an_export_on_a_clock_set_back_still_keeps_log_
     phone.context.clock.set_fixed_time(now + datetime.timedelta(days=1))
     phone.log_activity("时钟快一天时记的家访，已经导出。")
     page.get_by_role("link", name="设置").click()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="导出未同步记录").click()
-    download.value.save_as(tmp_path / "unsent.json")
+    phone.export_unsent(tmp_path / "unsent.json")
     expect(page.get_by_text("已导出 1 条")).to_be_visible()
     expect(page.get_by_role("button", name="退出登记")).to_be_visible()  # everything unsent is in the file
 
@@ -161,10 +156,7 @@ def test_pwa_a_visit_logged_after_an_export_on_a_clock_set_back_still_keeps_log_
     page.get_by_role("link", name="设置").click()
     expect(page.get_by_text("还有 2 条没有同步")).to_be_visible()
     expect(page.get_by_role("button", name="退出登记")).to_have_count(0)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="导出未同步记录").click()
-    download.value.save_as(tmp_path / "unsent.json")
-    assert "时钟改对以后记的家访" in (tmp_path / "unsent.json").read_text(encoding="utf-8")
+    assert "时钟改对以后记的家访" in json.dumps(phone.export_unsent(tmp_path / "unsent.json"), ensure_ascii=False)
     expect(page.get_by_role("button", name="退出登记")).to_be_visible()
 
 
