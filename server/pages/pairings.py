@@ -48,7 +48,7 @@ from .common import (
     visible_record,
 )
 from .history import deletion_line
-from .pickers import FIND, attach_finder, search_text
+from .pickers import FIND, attach_finder, child_finder, search_text
 from .shown import log_shown
 from .writes import (
     apply_one,
@@ -118,8 +118,7 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
                          hints={"mentor_id": "只列出本单位（及下属单位）在册的五老志愿者。",
                                 "mentee_id": "尚未结对的孩子排在前面。"})
     attach_finder(fields, "mentor_id", mentors, q_mentor, **FIND_MENTOR)
-    attach_finder(fields, "mentee_id", children, q, noun="个孩子",
-                  label="查找孩子：姓名或编号" if sees_names(scope) else "查找孩子：编号")
+    attach_finder(fields, "mentee_id", children, q, **child_finder(sees_names(scope)))
     return page.render("pairing_form.html", {
         "title": "结对", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path, "no_options": not mentors.total or not children.total,

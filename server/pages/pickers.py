@@ -28,6 +28,11 @@ def search_text(values: Mapping[str, Any], param: str = "q") -> str:
     return "".join(ch for ch in raw if ch.isprintable())[:QUERY_CHARS].strip()
 
 
+def child_finder(names: bool) -> dict[str, str]:
+    """``attach_finder``'s words for a child picker: by name too only for the roles that see names."""
+    return {"noun": "个孩子", "label": "查找孩子：姓名或编号" if names else "查找孩子：编号"}
+
+
 def attach_finder(views: list[FieldView], name: str, choices: Choices, q: str, *, label: str, noun: str,
                   param: str = "q") -> None:
     """Give the field ``name`` its search box (named ``param``) when its scope holds more than one list shows."""

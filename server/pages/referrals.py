@@ -40,7 +40,7 @@ from .common import (
     visible_record,
 )
 from .history import deletion_line, history_lines
-from .pickers import FIND, attach_finder, search_text
+from .pickers import FIND, attach_finder, child_finder, search_text
 from .shown import log_shown
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
@@ -88,8 +88,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
     fields = field_views("referral", NEW_FIELDS, values, errors=errors, options={"mentee_id": mentees.options},
                          hints=HINTS)
     fields[1].widget = "radios"
-    attach_finder(fields, "mentee_id", mentees, q, noun="个孩子",
-                  label="查找孩子：姓名或编号" if sees_names(scope) else "查找孩子：编号")
+    attach_finder(fields, "mentee_id", mentees, q, **child_finder(sees_names(scope)))
     return page.render("referral_form.html", {
         "title": "登记转介", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path, "record_id": form_record_id(values),

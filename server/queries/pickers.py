@@ -62,18 +62,18 @@ def _mentor_label(r: dict[str, Any], load: bool) -> str:
             + ((f" · 正在帮扶 {r['helping']} 个孩子" if r["helping"] else " · 还没有结对的孩子") if load else ""))
 
 
-def mentor_options(db: sqlite_utils.Database, scope: Scope, *, load: bool = False) -> list[tuple[str, str]]:
-    """Active volunteer accounts whose unit is in scope, by name; those without a smartphone say so.
-    ``load``: each also says how many children they help now (the pairing forms, where the station
-    chooses whom to give a child; otherwise it had to look the volunteers up on another page)."""
+def mentor_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
+    """Active volunteer accounts whose unit is in scope, by name; those without a smartphone say so
+    (the archive browser's filter; the pairing forms use ``mentor_choices``)."""
     body, params = _mentors_in(scope)
-    return [(r["id"], _mentor_label(r, load)) for r in db.query(f"{_MENTOR_SELECT} {body} ORDER BY un.name, us.name",
-                                                                params)]
+    return [(r["id"], _mentor_label(r, False)) for r in db.query(f"{_MENTOR_SELECT} {body} ORDER BY un.name, us.name",
+                                                                 params)]
 
 
 def mentor_choices(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep: Any = None) -> Choices:
-    """``mentor_options`` with their load, for the pairing forms: past ``CAP``, the matches of ``q``
-    in the volunteer's name or their unit's (a station, a school)."""
+    """``mentor_options``, each also saying how many children they help now, for the pairing forms
+    (where the station chooses whom to give a child); past ``CAP``, the matches of ``q`` in the
+    volunteer's name or their unit's (a station, a school)."""
     body, params = _mentors_in(scope)
     rows, total, matched = _narrowed(db, _MENTOR_SELECT, body, params, "un.name, us.name",
                                      searched=("us.name", "un.name"), q=q, keep=keep, key="us.id")
