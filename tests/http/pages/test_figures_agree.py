@@ -233,6 +233,11 @@ def test_pairings_running_read_the_same_on_the_dashboard_brief_summary_archive_a
     for town, name in ((w.town1, "掘港街道"), (w.town2, "栟茶镇")):
         listed = browser.get(f"/pairings?status=running&town={town}").text
         assert _figure(listed, r"共 (\d+) 个结对") == towns[name]
+    # Every child of the world is of the category psych (心理行为问题), so its bar is the whole count.
+    categories = _chart(browser.get("/dashboard").text, "pairings-category")
+    assert categories["心理行为问题"] == 4
+    listed = browser.get("/pairings?status=running&category=psych").text
+    assert _figure(listed, r"共 (\d+) 个结对") == categories["心理行为问题"]
     mentors = site.as_(w.county_staff).get(f"/mentors?unit={w.county}").text
     assert [_row(mentors, n)[5] for n in ("王老师", "李老师", "张老师")] == ["2 个", "1 个", "1 个"]
 
@@ -286,3 +291,22 @@ def test_todays_visit_written_at_half_past_midnight_counts_in_this_month_on_ever
     assert _chart(browser.get(f"/summary?unit={w.county}&year=2026").text, "summary-months")["12月"] == 2
     form = _stats(browser, w.county, month)
     assert form["page"] == form["xlsx"] == form["csv"] and form["page"][TALKS] == 2
+
+
+def test_an_approved_town_return_shows_the_figures_of_the_form_for_its_period(site: Site) -> None:
+    w = _world(site)
+    rid = site.write(lambda db: mutate(db, w.staff_town2, "stats_return", {
+        "unit_id": w.town2, "period_from": NOV[0], "period_to": NOV[1], "status": "submitted"}))
+    reviewer = site.as_(w.reviewer)
+    submitted = reviewer.get(f"/returns/{rid}").text
+    form = _stats(reviewer, w.town2, NOV)
+    for name in ("栟茶小学辅导站", "栟茶中学", "合计"):
+        row_form = _stats(reviewer, w.town2, NOV, name)["page"]
+        assert [int(v) for v in _row(submitted, name)[1:9]] == row_form, name
+    approving = reviewer.post(f"/returns/{rid}/review", {"decision": "approve"}, form_page=f"/returns/{rid}")
+    assert approving.status_code == 303
+    approved = reviewer.get(f"/returns/{rid}").text
+    # By hand: 栟茶镇's November, 5 home visits and talks (the mover's two among them), 1 child helped
+    # (the pairing ended 好转 on the 15th).
+    assert [int(v) for v in _row(approved, "合计")[1:9]] == form["page"]
+    assert form["page"][TALKS] == 5 and form["page"][7] == 1
