@@ -1,0 +1,62 @@
+"""The browser's Back button after a save, in Debian Chromium against a real ``banxing serve``.
+
+A signed-in page is ``no-store``, so Back fetches the new-record form afresh, with a fresh record id,
+while Chromium puts back everything typed into it: 保存 again made a second record of the same
+visit or child. The form keeps the id its history entry was shown with (static/form-id.js), so the
+second 保存 names the record already made; a form opened anew is a new record.
+"""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser
+
+from .conftest import ServerProcess
+from .phone import query, visits_with
+from .screen import SIZES, sign_in
+
+pytestmark = pytest.mark.e2e
+
+STATION = "staff-bencha"  # 栟茶镇: 刘志刚 has no smartphone, so the station enters his visits (代录)
+RECORD = "返回后又点了保存：谈了学习和家里的情况。"
+
+
+def test_back_to_the_proxy_visit_form_and_save_again_makes_no_second_visit(server: ServerProcess,
+                                                                          browser: Browser) -> None:
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    sign_in(page, server, STATION, "/staff")
+    page.goto(server.url + "/activities/new")
+    page.get_by_label("五老志愿者 — 帮扶对象").select_option(index=1)
+    page.get_by_label("过程记录").fill(RECORD)
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(server.url + "/activities/*")
+    page.go_back()
+    assert page.get_by_label("过程记录").input_value() == RECORD  # Chromium put the words back
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(server.url + "/activities/*")
+    assert visits_with(server, RECORD) == 1
+    page.goto(server.url + "/activities/new")  # opened anew: another visit, not the one above
+    page.get_by_label("五老志愿者 — 帮扶对象").select_option(index=1)
+    page.get_by_label("过程记录").fill(RECORD)
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(server.url + "/activities/*")
+    assert visits_with(server, RECORD) == 2
+    context.close()
+
+
+def test_back_to_the_new_child_form_and_save_again_registers_the_child_once(server: ServerProcess,
+                                                                            browser: Browser) -> None:
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    sign_in(page, server, STATION, "/staff")
+    page.goto(server.url + "/mentees/new")
+    page.get_by_label("所属学校/辅导站").select_option(index=1)
+    page.get_by_label("姓名").fill("王返回")
+    page.get_by_role("button", name="登记", exact=True).click()
+    page.wait_for_url(server.url + "/mentees/*")
+    page.go_back()
+    assert page.get_by_label("姓名").input_value() == "王返回"
+    page.get_by_role("button", name="登记", exact=True).click()
+    page.wait_for_url(server.url + "/mentees/*")
+    assert query(server, "SELECT count(*) FROM mentees WHERE name = '王返回'") == [(1,)]
+    context.close()
