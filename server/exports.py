@@ -6,7 +6,8 @@ Both take a ``StatsForm`` (``server/queries/stats.py``) and a ``Filler`` (填表
 XLSX (openpyxl, written in memory): row 1 the title, merged across the table; row 2 the
 period; row 3 the header block 填表单位 / 填表时间 / 填表人 / 填表电话 (each label and value in
 merged cells); row 4 the nine column headers (wrapped, bold, bordered); then one row per
-station/school and the 合计 row in bold; thin borders on the table, column widths for the
+station/school (each as tall as its longest wrapped cell: Excel never grows a set height) and the
+合计 row in bold; thin borders on the table, column widths for the
 Chinese headers; printed on A4 landscape, fitted to one page wide, the column headers repeated
 on every page. CSV: UTF-8 with a BOM (Excel on Windows otherwise guesses GBK), the column
 header row, one row per station/school, then 合计.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import math
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -117,6 +119,33 @@ def put_cell(ws: Worksheet, row: int, column: int, value: str | int | None) -> C
     return cell
 
 
+ROW_HEIGHT = 22  # points: one line of 11 pt text with the form's padding
+LINE_HEIGHT = 15  # points per further wrapped line
+MAX_ROW_HEIGHT = 409  # points: Excel's limit; a taller row opens as the default height
+
+
+def _text_width(line: str) -> int:
+    """A line's width in Excel's column units: a Chinese character in 宋体 11 pt is about two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in line)
+
+
+def wrapped_lines(value: str | int, width: float) -> int:
+    """How many lines Excel wraps a cell into in a column ``width`` units wide (a unit of padding
+    off), each typed line break starting a new one."""
+    if not isinstance(value, str):
+        return 1
+    room = max(width - 1, 1)
+    return sum(max(1, math.ceil(_text_width(line) / room)) for line in str(_shown(value)).split("\n"))
+
+
+def row_height(cells: list[str | int]) -> float:
+    """A row tall enough for its longest wrapped cell. Excel keeps a row height once it is set and
+    never grows it for wrapped text, so a fixed height would show a long 备注 or unit name cut off
+    on the screen and on the printed form."""
+    lines = max(wrapped_lines(value, width) for value, width in zip(cells, WIDTHS, strict=True))
+    return min(ROW_HEIGHT + LINE_HEIGHT * (lines - 1), MAX_ROW_HEIGHT)
+
+
 def _csv_text(value: str | int) -> str | int | None:
     """A CSV cell Excel will not evaluate: text that begins like a formula gets a leading apostrophe
     (the usual guard against CSV formula injection; Excel shows the text after it). Control
@@ -166,7 +195,7 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
             cell.font = Font(name=FONT, size=11, bold=bold)
             cell.border = BOX
             cell.alignment = CENTER if isinstance(value, int) or (column == 1 and bold) else LEFT
-        ws.row_dimensions[r].height = 22
+        ws.row_dimensions[r].height = row_height(_cells(row))
     for column, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
 

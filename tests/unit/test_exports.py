@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import math
 
 from openpyxl import load_workbook
 
@@ -51,3 +52,39 @@ def test_a_formula_behind_an_invisible_control_character_is_still_text_in_both_f
     assert {"=1+1小学", hidden[1:]} <= {c.value for c in cells}, "the text without the control character"
     rows_read = list(csv.reader(io.StringIO(to_csv(form).decode("utf-8-sig"))))
     assert rows_read[1][0] == "'=1+1小学" and rows_read[1][-1] == "'" + hidden[1:]
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines Excel wraps ``text`` into in a column ``width`` characters wide: a Chinese character
+    (宋体 11 pt, about 15 px) takes two of the column's 7 px units."""
+    return sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) / width))
+               for line in text.split("\n"))
+
+
+def test_a_long_remark_or_unit_name_gets_a_row_tall_enough_to_show_it_in_the_xlsx() -> None:
+    remark = ("家长会人次含线上参会家长。本月因期中考试，第二次宣传教育活动推迟至下月初开展；"
+              "另有两名排查学生已转学至外县，已与转入学校联系并移交帮扶档案。\n联系人：缪晓红")
+    long_name = "如东县掘港街道城东实验小学校外教育辅导站（含分校区）"
+    rows = (StatsRow("u0", long_name, tuple(range(len(KEYS))), remark),
+            StatsRow("u1", "栟茶小学", tuple(range(len(KEYS))), "无"))
+    form = StatsForm("county", "如东县", "county", "2026-09-01", "2026-11-30", rows,
+                     StatsRow(None, "合计", tuple(range(len(KEYS))), ""))
+    ws = load_workbook(io.BytesIO(to_xlsx(form, Filler(datetime.date(2026, 12, 2))))).active
+    assert ws is not None
+    line_height = 14  # points, one line of 11 pt text
+    widths = {c: ws.column_dimensions[c].width for c in ("A", "J")}
+    need = max(_wrapped_lines(remark, widths["J"]), _wrapped_lines(long_name, widths["A"]))
+    assert need >= 5
+    height = ws.row_dimensions[5].height
+    assert height is not None and height >= need * line_height, (
+        f"a fixed row height cuts the remark off in Excel and on paper: {height} pt for {need} lines")
+    assert ws.row_dimensions[6].height == 22, "a one-line row keeps the form's usual height"
+
+
+def test_a_remark_longer_than_a_row_can_be_stays_within_excels_row_height_limit() -> None:
+    rows = (StatsRow("u0", "栟茶小学", tuple(range(len(KEYS))), "家长会线上人次按签到表计。" * 300),)
+    form = StatsForm("county", "如东县", "county", "2026-09-01", "2026-11-30", rows,
+                     StatsRow(None, "合计", tuple(range(len(KEYS))), ""))
+    ws = load_workbook(io.BytesIO(to_xlsx(form, Filler(datetime.date(2026, 12, 2))))).active
+    assert ws is not None
+    assert ws.row_dimensions[5].height == 409, "Excel's tallest row (409 pt); a taller one opens at the default"
