@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import re
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote
 
@@ -521,3 +522,55 @@ def test_returns_every_day_and_time_on_the_return_sits_whole_in_a_nowrap_span(si
     assert not loose, loose
     assert '统计时段：<span class="nowrap">2026年9月1日</span>至<span class="nowrap">2026年12月31日</span>' in body
     assert "<title>统计表报送 · " in page and "nowrap" not in page.split("</title>", 1)[0]
+
+
+class _HeadingsOnPaper(HTMLParser):
+    """The ``<h2>`` headings a printer shows: those with no ``no-print`` element around them."""
+
+    VOID = {"br", "input", "img", "meta", "link", "hr", "col", "source", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[bool] = []  # per open element: hidden on paper
+        self.printed: list[str] = []
+        self._h2: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        hidden = "no-print" in (dict(attrs).get("class") or "").split()
+        self.open.append(hidden)
+        if tag == "h2" and not any(self.open):
+            self._h2 = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID or not self.open:
+            return
+        self.open.pop()
+        if tag == "h2" and self._h2 is not None:
+            self.printed.append("".join(self._h2).strip())
+            self._h2 = None
+
+    def handle_data(self, data: str) -> None:
+        if self._h2 is not None:
+            self._h2.append(data)
+
+
+def _printed_headings(page: str) -> list[str]:
+    parser = _HeadingsOnPaper()
+    parser.feed(page.split("<main", 1)[1])
+    return parser.printed
+
+
+def test_returns_a_printed_return_has_no_review_heading_left_over_its_hidden_form(site: Site, county: Any) -> None:
+    """Printed by the county, an approved return ended in a bare 退回更正 (a submitted one in 审核) with
+    nothing under it: the form was left off the paper, its heading was not."""
+    rid = _approved(site, county)
+    approved = site.as_(county.reviewer).get(f"/returns/{rid}").text
+    assert "退回更正" in approved
+    assert "退回更正" not in _printed_headings(approved), _printed_headings(approved)
+    assert "审核记录" in _printed_headings(approved), "the reviews themselves stay on the paper"
+    submitted = site.write(lambda db: mutate(db, county.staff_st11, "stats_return", {
+        "unit_id": county.st11, "period_from": "2026-03-01", "period_to": "2026-03-31", "status": "submitted"}))
+    page = site.as_(county.reviewer).get(f"/returns/{submitted}").text
+    assert "通过并锁定" in page and "审核" not in _printed_headings(page), _printed_headings(page)
