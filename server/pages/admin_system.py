@@ -21,9 +21,10 @@ from sync.timeutil import SHANGHAI, format_utc
 from ..access import count_access_log, log_access, read_access_log
 from ..backup import BackupRefused, backup
 from ..clients import client_ip
-from ..errors import AppError
+from ..errors import AppError, ParamInvalid
 from ..queries.admin import describe_targets, people_in_log, target_for_code
 from ..replication import replica_state
+from ..templating import chinese_date
 from .common import ADMIN, page_count, page_number, past_the_end, require, require_form
 from .report_params import FIRST_YEAR, LAST_YEAR
 
@@ -74,6 +75,10 @@ async def admin_access_log(request: Request) -> Response:
     person = parse_id(q.get("user")) if q.get("user") else None
     target_text = (q.get("target") or "").strip()[:60]
     since_day, until_day = _day(q.get("from")), _day(q.get("to"))
+    if since_day and until_day and since_day > until_day:
+        # Read as given, the log would answer 没有符合条件的记录: "nobody looked at this child".
+        raise ParamInvalid(f"起始日期{chinese_date(since_day.isoformat())}晚于截止日期"
+                           f"{chinese_date(until_day.isoformat())}，请调换后再试。")
     page = page_number(q)
 
     def read(db: Any) -> dict[str, Any]:

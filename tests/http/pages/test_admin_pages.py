@@ -417,6 +417,18 @@ def test_access_log_lists_who_viewed_which_child(site: Site) -> None:
         assert unfiltered.status_code == 200 and "共 4 条" in unfiltered.text, far
 
 
+def test_access_log_a_reversed_date_range_is_refused_in_words_not_answered_with_no_records(site: Site) -> None:
+    """从 2026-12-06 到 2026-12-01 answered 共 0 条 and 没有符合条件的记录: an admin checking who looked at
+    a child in those days read that nobody had."""
+    w = site.w
+    assert site.as_(w.reviewer).get(f"/pairings/{w.pairing1}").status_code == 200
+    admin = site.as_(w.admin)
+    page = admin.get("/admin/access-log?from=2099-12-31&to=2000-01-01")
+    assert page.status_code == 400 and "没有符合条件的记录" not in page.text
+    assert "起始日期2099年12月31日晚于截止日期2000年1月1日，请调换后再试。" in re.sub(r"<[^>]+>", "", page.text)
+    assert "共 1 条" in admin.get("/admin/access-log?from=2000-01-01&to=2099-12-31").text
+
+
 def test_access_log_names_every_action_and_target_in_words(site: Site) -> None:
     # Each page that logs a look at children's records or an export says so in the admin's words:
     # "export_stats_xlsx" or a return's bare id in the log tells the admin nothing.
