@@ -45,10 +45,11 @@ def _mentee_label(row: dict[str, Any], names: bool) -> str:
     return label
 
 
-_MENTOR_SELECT = (
-    "SELECT us.id, us.name, us.smartphone, un.name AS unit_name,"
-    " (SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE p.mentor_id = us.id"
-    "  AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0) AS helping")
+_MENTOR_SELECT = "SELECT us.id, us.name, us.smartphone, un.name AS unit_name"
+# The pairing forms also say how many children each helps now: a count per volunteer, so only there.
+_MENTOR_LOAD_SELECT = (
+    f"{_MENTOR_SELECT}, (SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
+    " WHERE p.mentor_id = us.id AND p.status = 'active' AND p.deleted = 0 AND m.deleted = 0) AS helping")
 
 
 def _mentors_in(scope: Scope) -> tuple[str, list[Any]]:
@@ -57,17 +58,19 @@ def _mentors_in(scope: Scope) -> tuple[str, list[Any]]:
             f" WHERE us.role = 'mentor' AND us.active = 1 AND un.deleted = 0 AND ({sql})"), params
 
 
-def _mentor_label(r: dict[str, Any], load: bool) -> str:
-    return (f"{r['name']}（{r['unit_name']}）" + ("" if r["smartphone"] else " · 无智能手机")
-            + ((f" · 正在帮扶 {r['helping']} 个孩子" if r["helping"] else " · 还没有结对的孩子") if load else ""))
+def _mentor_label(r: dict[str, Any]) -> str:
+    label = f"{r['name']}（{r['unit_name']}）" + ("" if r["smartphone"] else " · 无智能手机")
+    if "helping" in r:
+        label += f" · 正在帮扶 {r['helping']} 个孩子" if r["helping"] else " · 还没有结对的孩子"
+    return label
 
 
 def mentor_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
     """Active volunteer accounts whose unit is in scope, by name; those without a smartphone say so
     (the archive browser's filter; the pairing forms use ``mentor_choices``)."""
     body, params = _mentors_in(scope)
-    return [(r["id"], _mentor_label(r, False)) for r in db.query(f"{_MENTOR_SELECT} {body} ORDER BY un.name, us.name",
-                                                                 params)]
+    return [(r["id"], _mentor_label(r)) for r in db.query(f"{_MENTOR_SELECT} {body} ORDER BY un.name, us.name",
+                                                           params)]
 
 
 def mentor_choices(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep: Any = None) -> Choices:
@@ -75,9 +78,9 @@ def mentor_choices(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep
     (where the station chooses whom to give a child); past ``CAP``, the matches of ``q`` in the
     volunteer's name or their unit's (a station, a school)."""
     body, params = _mentors_in(scope)
-    rows, total, matched = _narrowed(db, _MENTOR_SELECT, body, params, "un.name, us.name",
+    rows, total, matched = _narrowed(db, _MENTOR_LOAD_SELECT, body, params, "un.name, us.name",
                                      searched=("us.name", "un.name"), q=q, keep=keep, key="us.id")
-    return Choices([(r["id"], _mentor_label(r, True)) for r in rows], total, matched, total > CAP)
+    return Choices([(r["id"], _mentor_label(r)) for r in rows], total, matched, total > CAP)
 
 
 def _like(q: str, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
