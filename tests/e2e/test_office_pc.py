@@ -204,3 +204,48 @@ def test_a_coverage_headings_words_and_each_figure_stay_whole_on_an_office_pc(se
             assert page.evaluate(WIDE_TABLES) == [], (half, width)
     finally:
         context.close()
+
+
+# Each /pairings row's unit name (its own words, not the town under them) and on how many lines it lies;
+# and each joined cell's alignment with where its last words end, short of the cell's right edge.
+PAIRING_UNITS_AND_JOINED = """() => {
+  const lines = (node) => {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  };
+  const gap = (td) => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+    const box = td.getBoundingClientRect();
+    return Math.round(box.right - parseFloat(getComputedStyle(td).paddingRight) - rects[rects.length - 1].right);
+  };
+  return {
+    units: [...document.querySelectorAll('main td[data-label="学校/辅导站"]')]
+      .map((td) => [td.firstChild.textContent.trim(), lines(td.firstChild)]),
+    joined: [...document.querySelectorAll('main table.data .joined')]
+      .map((cell) => [cell.dataset.label || cell.textContent.trim(), getComputedStyle(cell).textAlign,
+                      cell.tagName === 'TD' ? gap(cell) : null]),
+  };
+}"""
+
+
+@pytest.mark.parametrize("login", ["county", "staff-bencha"])
+def test_a_pairings_unit_name_stands_on_at_most_two_lines_at_800_px(server: ServerProcess, browser: Browser,
+                                                                     login: str) -> None:
+    """At 800 px the four joined cells' column took the room and 学校/辅导站 kept about 80 px: 掘港街道
+    校外教育辅导站 stood on four lines, two or three characters each. The unit now keeps six a line."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 800, "height": 768})
+    page = context.new_page()
+    try:
+        sign_in(page, server, login, "/dashboard" if login == "county" else "/staff")
+        page.goto(server.url + "/pairings")
+        units = page.evaluate(PAIRING_UNITS_AND_JOINED)["units"]
+        longest = max(len(name) for name, _ in units)
+        assert len(units) >= 10 and longest >= 10, units
+        assert [u for u in units if u[1] > 2] == [], units
+        assert page.evaluate(WIDE_TABLES) == []
+    finally:
+        context.close()
+
