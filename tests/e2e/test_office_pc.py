@@ -249,3 +249,20 @@ def test_a_pairings_unit_name_stands_on_at_most_two_lines_at_800_px(server: Serv
     finally:
         context.close()
 
+
+def test_a_joined_cells_figure_reads_from_the_left_like_its_neighbours_at_800_px(server: ServerProcess,
+                                                                                  browser: Browser) -> None:
+    """At 800 px /pairings' 帮扶次数 (a .num cell) kept its right alignment inside the joined column: its
+    label on the left, its figure far off at the right edge, under days that read from the left."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 800, "height": 768})
+    page = context.new_page()
+    try:
+        sign_in(page, server, "county", "/dashboard")
+        page.goto(server.url + "/pairings")
+        joined = page.evaluate(PAIRING_UNITS_AND_JOINED)["joined"]
+        assert any(label == "帮扶次数" for label, _, _ in joined), joined
+        assert {align for _, align, _ in joined} == {"left"}, joined
+        figures = [gap for label, _, gap in joined if label == "帮扶次数" and gap is not None]
+        assert len(figures) >= 10 and min(figures) > 100, figures  # the figure ends far from the right edge
+    finally:
+        context.close()
