@@ -486,3 +486,36 @@ def test_pwa_a_staff_account_on_a_phone_is_told_where_its_work_is(module_server:
     expect(main).to_contain_text("这是工作人员的账号")
     expect(phone.page.locator("a", has_text="记一次帮扶")).to_have_count(0)
     check_page(phone.page, 390, "a staff account's home on a phone", [])
+
+
+
+def test_pwa_the_waiting_list_says_a_change_was_tried_once_a_sync_fails_without_a_reload(
+        server: ServerProcess, phones: Any) -> None:
+    """A visit saved offline reads 还没有发送过 on 待同步. Sent with signal while the list was open, its
+    answer lost on the way back, it went on reading 还没有发送过 until something else redrew the
+    screen: the list now redraws when a sync ends and says when it was last tried."""
+    phone: Phone = phones.new(server)
+    phone.enrol("wang.laoshi")
+    page = phone.page
+    text = "答复在路上丢了的一次谈心。"
+    phone.context.set_offline(True)
+    phone.log_activity(text)
+    page.get_by_role("link", name="待同步 ↑1").click()
+    entry = page.locator("main .rows .row").filter(has_text="还没有发送过")
+    expect(entry).to_have_count(1)
+    page.wait_for_timeout(500)  # the redraw a save brings (main.js, 150 ms after it) has come and gone
+
+    lost: list[int] = []
+
+    def lose_the_answer(route: Any) -> None:
+        lost.append(route.fetch().status)  # the server takes the visit; its answer never reaches the phone
+        route.abort("connectionreset")
+
+    page.route("**/api/sync/push", lose_the_answer)
+    phone.context.set_offline(False)
+    page.get_by_role("button", name="立即同步").click()
+    expect(page.locator(".sync")).to_contain_text("暂时连不上辅导站的服务器")  # the sync has ended, failed
+    expect(page.locator("main .rows .row").filter(has_text="上次尝试")).to_have_count(1)
+    expect(entry).to_have_count(0)
+    assert lost and lost[0] == 200, lost
+    assert query(server, "SELECT count(*) FROM activities WHERE record = ?", text)[0][0] == 1

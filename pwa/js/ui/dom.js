@@ -89,7 +89,7 @@ let kept; // while its screen redraws
 let latest = 0;
 let renderer = null;
 
-export const onCleanup = (fn) => cleanups.push(fn);
+export const onCleanup = (...fns) => cleanups.push(...fns);
 
 export const flash = (text) => { message = text; };
 

@@ -28,7 +28,9 @@ function describe() {
   };
 }
 
-export function syncCard() {
+// `ended` runs when a sync ends, before the card says so: the 待同步 list redraws then, as a failed sync
+// changes no record (no repo.onChange) yet is a try of each change it holds.
+export function syncCard(ended) {
   const line = h('p.line', { role: 'status' });
   const last = h('p.last');
   const extra = h('div');
@@ -43,10 +45,9 @@ export function syncCard() {
     extra.replaceChildren(...d.lines.map((text) => h('p', text)));
     now.disabled = sync.syncState().running;
   };
-  queueMicrotask(() => {
-    const stops = [sync.onSyncState(update), repo.onChange(update)];
-    onCleanup(() => stops.forEach((stop) => stop()));
-  });
+  // Once show() has run the cleanups registered before it, and after an emit() that redrew the screen:
+  // a listener added during it would be called by it too, and redraw again.
+  queueMicrotask(() => onCleanup(sync.onSyncState((s) => update(s.running || ended?.())), repo.onChange(update)));
   update();
   return card;
 }

@@ -74,7 +74,7 @@ export function render({ seq = null } = {}) {
   const entries = repo.pending();
   const notices = repo.noticeList();
   show(screen({ title: T.waiting, tab: 'waiting' },
-    syncCard(),
+    syncCard(rerender),
     rows(repo.rejected().map(rejectedRow)),
     // Heads the changes still to go only: a refused change or a conflict is not sent again by itself.
     h('p', entries.length ? T.waitingSay : !notices.length && T.nothingWaiting),
