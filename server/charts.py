@@ -198,7 +198,8 @@ def line_chart(key: str, title: str, labels: Sequence[str], values: Sequence[Num
         anchor = "start" if i == 0 else ("end" if i == len(points) - 1 else "middle")
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#fff" stroke="{INK}" stroke-width="3"/>')
         text = fmt(v, unit)
-        lx, ly, lanchor, box = _value_place(text, (x, y), line, placed, (0.0, width, 0.0, base))
+        valley = 0 < i < len(points) - 1 and y > max(points[i - 1][1], points[i + 1][1])  # y grows downwards
+        lx, ly, lanchor, box = _value_place(text, (x, y), line, placed, (0.0, width, 0.0, base), valley=valley)
         placed.append(box)
         body.append(_text(lx, ly, text, size=SMALL, anchor=lanchor, bold=True, cls="chart-value"))
         # A unit's inspections are one point each, labelled with their dates: past a dozen, each label
@@ -304,18 +305,22 @@ def _clearance(box: Box, line: Line, placed: Sequence[Box], frame: Box) -> float
     return min(stroke, dots)
 
 
-def _value_place(text: str, point: Point, line: Line, placed: Sequence[Box], frame: Box
+def _value_place(text: str, point: Point, line: Line, placed: Sequence[Box], frame: Box, *, valley: bool = False
                  ) -> tuple[float, float, str, Box]:
     """Where a point's value goes: just above the point if the line leaves it room there, else the
     nearest place above, below or beside it that keeps clear of the line, the points and the values
     already written. Written a fixed 12 px above, a value sat on the line wherever it rose or fell
-    steeply out of the point (0次 before a jump to 36次), and neighbours' values touched it."""
+    steeply out of the point (0次 before a jump to 36次), and neighbours' values touched it.
+
+    A ``valley`` (a point below both its neighbours) tries below first: above it, between the two
+    segments rising out of it, a value clear of both read as the line's rather than the point's."""
     x, y = point
     beside = y + SMALL * 0.375  # the baseline that centres the ink on the point
     best: tuple[float, int, float, float, str, Box] | None = None
     for lift in range(0, 80, 4):
-        places = [(x, y - DOT - CLEAR - SMALL * 0.15 - lift, anchor) for anchor in ("middle", "end", "start")]
-        places += [(x, y + DOT + CLEAR + SMALL * 0.9 + lift, anchor) for anchor in ("middle", "end", "start")]
+        above = [(x, y - DOT - CLEAR - SMALL * 0.15 - lift, anchor) for anchor in ("middle", "end", "start")]
+        below = [(x, y + DOT + CLEAR + SMALL * 0.9 + lift, anchor) for anchor in ("middle", "end", "start")]
+        places = below + above if valley else above + below
         for dy in dict.fromkeys((-lift, lift)):
             places += [(x + DOT + CLEAR, beside + dy, "start"), (x - DOT - CLEAR, beside + dy, "end")]
         for lx, baseline, anchor in places:

@@ -117,6 +117,7 @@ def _gap(box: tuple[float, float, float, float], a: tuple[float, float], b: tupl
     (5, 60, 2, 58, 1, 61, 0, 59, 3, 60, 4, 57),  # a zigzag at every month
     (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
     (90, 0, 90),
+    (50, 45, 50, 45, 50),  # shallow valleys: their values go under them
     (7,),
 ])
 def test_line_values_keep_clear_of_the_line_the_points_and_each_other(values: tuple[int, ...]) -> None:
@@ -140,6 +141,32 @@ def test_line_values_keep_clear_of_the_line_the_points_and_each_other(values: tu
     for i, a in enumerate(inks):
         for b in inks[i + 1:]:
             assert a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2], f"values overlap: {a} {b}"
+
+
+@pytest.mark.parametrize("values", [
+    (50, 45, 50, 45, 50),
+    (60, 30, 60, 20, 60),
+    (5, 60, 20, 58, 25, 61, 0, 59),  # the last valley is on the axis: no room under it
+])
+def test_a_valleys_value_is_written_under_its_point_when_there_is_room(values: tuple[int, ...]) -> None:
+    """In a shallow V the value of its lowest point fitted above it, clear of both segments, and so sat
+    between them, read as the line's; a valley's value goes under its point where the axis leaves room."""
+    root = ET.fromstring(line_chart("m", "每月活动", [f"{m}月" for m in range(1, len(values) + 1)], values,
+                                    unit="次").svg)
+    axis = root.find(f"{SVG}line")
+    assert axis is not None
+    base = float(axis.get("y1") or 0)
+    dots = [(float(c.get("cx") or 0), float(c.get("cy") or 0)) for c in root.iter(f"{SVG}circle")
+            if c.get("r") == "6"]
+    inks = [_ink(t) for t in root.iter(f"{SVG}text") if t.get("class") == "chart-value"]
+    valleys = [i for i in range(1, len(values) - 1) if values[i] < min(values[i - 1], values[i + 1])]
+    roomy = [i for i in valleys if dots[i][1] + 7.5 + 4 + 18.9 + 4 <= base]  # a value's height under its dot
+    assert roomy, values
+    for i in roomy:
+        (x, y), (left, right, top, _) = dots[i], inks[i]
+        assert top > y and left < x < right, f"{values[i]}次 is not under its point {dots[i]}: {inks[i]}"
+    for i in set(valleys) - set(roomy):
+        assert inks[i][3] < dots[i][1], f"{values[i]}次 on the axis still goes above its point"
 
 
 def test_a_long_line_rising_and_falling_at_every_point_is_drawn_well_within_a_second() -> None:
