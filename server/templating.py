@@ -117,6 +117,22 @@ def whole_pieces(text: str | None) -> Markup:
     return Markup("").join([*out, escape(text[at:])])
 
 
+# A unit in full-width brackets: （场次）, （人次）, （人）.
+_UNIT = re.compile(r"（[^（）]{1,6}）")
+
+
+def whole_units(text: str | None) -> Markup:
+    """A heading with each bracketed unit kept on one line: a narrow column broke 参与专题家长会（人次）
+    as …会（人 / 次）, which reads as two headings; the words before it still wrap where they must."""
+    text = "" if text is None else str(text)
+    out: list[Markup | str] = []
+    at = 0
+    for found in _UNIT.finditer(text):
+        out += [escape(text[at:found.start()]), nowrap(found.group())]
+        at = found.end()
+    return Markup("").join([*out, escape(text[at:])])
+
+
 def build_templates(paths: Paths) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(paths.templates)),
@@ -145,4 +161,5 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.filters["chinese_time_text"] = chinese_time
     env.filters["child_code"] = child_code
     env.filters["whole_pieces"] = whole_pieces
+    env.filters["whole_units"] = whole_units
     return Jinja2Templates(env=env)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from server.templating import day_parts, whole_pieces
+from server.templating import day_parts, whole_pieces, whole_units
 
 
 def test_whole_pieces_keeps_each_day_time_month_and_code_on_one_line() -> None:
@@ -37,3 +37,10 @@ def test_day_parts_parts_a_day_only_after_its_year() -> None:
                                        '<span class="nowrap">11月7日</span></span>')
     assert day_parts("第3周") == '<span class="nowrap">第3周</span>'  # no day: whole, as it came
     assert day_parts(None) == ""
+
+
+def test_whole_units_keeps_each_bracketed_unit_of_a_heading_on_one_line_and_escapes_the_rest() -> None:
+    assert whole_units("参与专题家长会（人次）") == '参与专题家长会<span class="nowrap">（人次）</span>'
+    assert whole_units("<b>A</b>（册）与（人）") == ('&lt;b&gt;A&lt;/b&gt;<span class="nowrap">（册）</span>'
+                                                  '与<span class="nowrap">（人）</span>')
+    assert whole_units("备注") == "备注"
