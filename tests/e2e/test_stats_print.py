@@ -50,3 +50,62 @@ def test_a_statistics_headings_unit_in_brackets_is_never_cut_across_two_lines(
         assert [u for u in units if u[1] != 1] == [], (width, units)
     finally:
         context.close()
+
+
+# What of a page's form is drawn (its boxes, buttons and lists), and its headings over the content.
+CONTROLS_SHOWN = """() => [...document.querySelectorAll('input, textarea, select, button')].filter((e) => {
+  const box = e.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && getComputedStyle(e).visibility !== 'hidden';
+}).map((e) => e.outerHTML.slice(0, 80))"""
+HEADINGS_SHOWN = """() => [...document.querySelectorAll('main h1, main h2')]
+  .filter((h) => h.getBoundingClientRect().height > 0).map((h) => h.textContent.trim())"""
+
+
+def test_a_stations_printed_draft_return_shows_its_typed_words_as_text_and_no_form(
+        server: ServerProcess, browser: Browser) -> None:
+    """A station printing its draft return got the form on the paper: 备注和填表信息 over three empty-
+    looking boxes (the words typed in them cut to the box) and 填表人 in the head still the saved name.
+    On paper the draft now reads as a submitted return: the figures, the words typed (saved or not)
+    as text, no box, no button, no heading over nothing. On screen the form is as it was, and what
+    was typed is what 保存草稿 saves."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    try:
+        sign_in(page, server, "staff-bencha", "/staff")
+        page.goto(server.url + "/reports/stats")
+        page.get_by_role("button", name="报送本表…").click()
+        page.wait_for_url("**/returns/*")
+        total = page.locator("table.stats-form tr.total td.num").all_inner_texts()
+        assert len(total) == 8 and any(t.strip() not in ("", "0") for t in total), total
+        page.get_by_label("备注").fill("第三辅导站两场讲座改期到下月。")
+        page.get_by_label("填表人").fill("陈晓梅")
+        page.get_by_label("填表电话").fill("13900001111")
+
+        page.emulate_media(media="print")
+        assert page.evaluate(CONTROLS_SHOWN) == []
+        assert page.evaluate(HEADINGS_SHOWN)[1:] == ["备注"]
+        paper = page.locator("main").inner_text()
+        for typed in ("第三辅导站两场讲座改期到下月。", "填表人：\n陈晓梅", "填表电话：\n13900001111"):
+            assert typed in paper, (typed, paper)
+        assert page.locator("table.stats-form tr.total td.num").all_inner_texts() == total
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+        page.emulate_media(media="screen")
+        page.get_by_label("备注").fill("")  # no remarks: no 备注 heading over nothing
+        page.emulate_media(media="print")
+        assert page.evaluate(HEADINGS_SHOWN)[1:] == []
+
+        page.emulate_media(media="screen")
+        assert page.evaluate(HEADINGS_SHOWN)[1:] == ["备注和填表信息"]
+        assert page.locator(".typed-copy:visible").count() == 0
+        assert page.locator(".form-head").inner_text().count("陈晓梅") == 0, "the screen shows what is saved"
+        page.get_by_label("备注").fill("改期两场。")
+        page.get_by_role("button", name="保存草稿").click()
+        page.wait_for_load_state()
+        assert page.get_by_label("备注").input_value() == "改期两场。"
+        assert page.get_by_label("填表人").input_value() == "陈晓梅"
+        assert page.get_by_label("填表电话").input_value() == "13900001111"
+        assert "陈晓梅" in page.locator(".form-head").inner_text()
+    finally:
+        context.close()
