@@ -22,7 +22,7 @@ from sync.db import placeholders, select_in
 from sync.entities import ENTITIES
 from sync.timeutil import SHANGHAI, local_today, parse_utc
 
-from .filters import chosen, contains, in_scope, of_any_child, of_child, running, visible
+from .filters import chosen, found_in, in_scope, of_any_child, of_child, running, visible
 from .units import in_subtree
 
 # Station and school staff work with the child: they see the name. The county and the admin see
@@ -108,13 +108,9 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
         conditions.append(_OVERDUE_SQL)
         args.append((today or local_today()).isoformat())
     if filters.get("q"):
-        like = contains(filters["q"].strip())
-        if sees_names(scope):
-            conditions.append("(m.code LIKE ? ESCAPE '\\' OR m.name LIKE ? ESCAPE '\\')")
-            args += [like, like]
-        else:
-            conditions.append("m.code LIKE ? ESCAPE '\\'")
-            args.append(like)
+        found, found_args = found_in(filters["q"].strip(), ("m.name",) if sees_names(scope) else (), code="m.code")
+        conditions.append(found)
+        args += found_args
     sql_where = " AND ".join(conditions)
     total = int(db.execute(
         f"SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE {sql_where}", args).fetchone()[0])

@@ -23,7 +23,7 @@ from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
 from .archives import hide_private
-from .filters import contains, in_scope, live, of_child, running, visible
+from .filters import found_in, in_scope, live, of_child, running, visible
 
 CODE_PREFIX = "BX"
 PAGE_SIZE = 50
@@ -61,13 +61,9 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
         sql, params = visible(scope, "mentee", "m")
     where, args = [sql], list(params)
     if f.q:
-        like = contains(f.q)
-        if names:
-            where.append("(m.code LIKE ? ESCAPE '\\' OR m.name LIKE ? ESCAPE '\\')")
-            args += [like, like]
-        else:
-            where.append("m.code LIKE ? ESCAPE '\\'")
-            args.append(like)
+        found, found_args = found_in(f.q, ("m.name",) if names else (), code="m.code")
+        where.append(found)
+        args += found_args
     if f.unit_id:
         units = sorted(unit_subtree(db, f.unit_id))
         where.append(f"m.unit_id IN ({placeholders(units)})")

@@ -20,7 +20,7 @@ from sync.handover import Span, former_spans
 from sync.scope import where
 
 from .archives import sees_names
-from .filters import contains, visible
+from .filters import found_in, visible
 
 # At most this many choices in one <select>; a scope with more shows a search box above it.
 CAP = 100
@@ -83,21 +83,17 @@ def mentor_choices(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep
     return Choices([(r["id"], _mentor_label(r)) for r in rows], total, matched, total > CAP)
 
 
-def _like(q: str, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
-    """SQL and parameters: any of ``columns`` holds ``q`` (its ``%`` and ``_`` taken literally)."""
-    like = contains(q)
-    return "(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns) + ")", [like] * len(columns)
-
-
 def _narrowed(db: sqlite_utils.Database, select: str, body: str, params: list[Any], order: str, *,
-              searched: tuple[str, ...], q: str, keep: Any, key: str) -> tuple[list[dict[str, Any]], int, int]:
+              searched: tuple[str, ...], q: str, keep: Any, key: str,
+              code: str | None = None) -> tuple[list[dict[str, Any]], int, int]:
     """The rows of ``select … body`` (at most ``CAP`` when more are in scope: those matching ``q`` in
-    ``searched``), how many are in scope and how many match; the row ``key = keep`` (a deep link, a
-    choice posted back) is always among them when it is in scope at all."""
+    ``searched`` or in the child's code ``code``, however it was typed), how many are in scope and
+    how many match; the row ``key = keep`` (a deep link, a choice posted back) is always among them
+    when it is in scope at all."""
     total = int(db.execute(f"SELECT count(*) {body}", params).fetchone()[0])
     if total <= CAP:
         return list(db.query(f"{select} {body} ORDER BY {order}", params)), total, total
-    cond, args = _like(q.strip(), searched) if q.strip() else ("1", [])
+    cond, args = found_in(q.strip(), searched, code=code) if q.strip() else ("1", [])
     matched = int(db.execute(f"SELECT count(*) {body} AND {cond}", [*params, *args]).fetchone()[0]) if args else total
     rows = list(db.query(f"{select} {body} AND {cond} ORDER BY {order} LIMIT {CAP}", [*params, *args]))
     if isinstance(keep, str) and keep and all(r["id"] != keep for r in rows):
@@ -115,7 +111,7 @@ def mentee_options(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep
         " JOIN users us ON us.id = p.mentor_id WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0)"
         " AS mentors",
         f"FROM mentees m WHERE m.status = 'active' AND {sql}", params, "mentors IS NOT NULL, m.code",
-        searched=("m.code", "m.name") if names else ("m.code",), q=q, keep=keep, key="m.id")
+        searched=("m.name",) if names else (), code="m.code", q=q, keep=keep, key="m.id")
     return Choices([(r["id"], _mentee_label(r, names) + (f" · 已与{r['mentors']}结对" if r["mentors"] else ""))
                     for r in rows], total, matched, total > CAP)
 
@@ -136,7 +132,8 @@ def pairing_options(db: sqlite_utils.Database, scope: Scope, *, q: str = "", kee
         db, "SELECT p.id, m.code, m.name, m.grade, us.name AS mentor_name, us.smartphone",
         f"FROM pairings p JOIN mentees m ON m.id = p.mentee_id JOIN users us ON us.id = p.mentor_id"
         f" WHERE p.status = 'active' AND {sql}", params, "us.smartphone, us.name, m.code",
-        searched=("m.code", "m.name", "us.name") if names else ("m.code", "us.name"), q=q, keep=keep, key="p.id")
+        searched=("m.name", "us.name") if names else ("us.name",), code="m.code", q=q, keep=keep,
+        key="p.id")
     return Choices([(r["id"], f"{r['mentor_name']}{'' if r['smartphone'] else '（无智能手机）'} — "
                      f"{_mentee_label(r, names)}") for r in rows], total, matched, total > CAP)
 
