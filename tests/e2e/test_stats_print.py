@@ -107,5 +107,9 @@ def test_a_stations_printed_draft_return_shows_its_typed_words_as_text_and_no_fo
         assert page.get_by_label("填表人").input_value() == "陈晓梅"
         assert page.get_by_label("填表电话").input_value() == "13900001111"
         assert "陈晓梅" in page.locator(".form-head").inner_text()
+        # The page's own "saved" message is for the screen; on paper it would read as part of the return.
+        assert page.locator("p.flash").is_visible()
+        page.emulate_media(media="print")
+        assert not page.locator("p.flash").is_visible()
     finally:
         context.close()
