@@ -1,13 +1,15 @@
-"""Form drafts: what a person had typed when their session ran out, kept across the sign-in.
+"""Form drafts: what a person had typed when their session ran out, kept across the sign-in,
+or when they pressed a picker's 查找 (pages/pickers.found), kept across the redirect.
 
-The sign-in page stores the typed fields (signed, from a hidden field) under a new id and
-sends the person back to the form with ``?draft=<id>``; the form reads them back for that
-person only. A draft is kept one day.
+The typed fields are stored under a new id and the person is sent back to the form with
+``?draft=<id>``; the form reads them back for that person only, on that form only. A draft is
+kept one day.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -24,10 +26,15 @@ def keep_draft(db: sqlite_utils.Database, user_id: str, path: str, fields: dict[
     return draft_id
 
 
-def read_draft(db: sqlite_utils.Database, draft_id: str, user_id: str) -> dict[str, Any] | None:
-    """The fields of draft ``draft_id`` if it is ``user_id``'s, else None."""
-    row = db.execute("SELECT fields FROM form_drafts WHERE id = ? AND user_id = ?", [draft_id, user_id]).fetchone()
-    if row is None:
+def read_draft(db: sqlite_utils.Database, draft_id: str, user_id: str, path: str | None = None
+               ) -> dict[str, Any] | None:
+    """The fields of draft ``draft_id`` if it is ``user_id``'s (and, given ``path``, typed on the
+    form at that path, whatever query it had), else None."""
+    row = db.execute("SELECT fields, path FROM form_drafts WHERE id = ? AND user_id = ?",
+                     [draft_id, user_id]).fetchone()
+    # A draft read into another form would fill fields of one record into another (a child's id, a
+    # visit's words into a referral).
+    if row is None or (path is not None and urlsplit(row[1]).path != path):
         return None
     fields: dict[str, Any] = json.loads(row[0])
     return fields

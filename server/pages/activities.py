@@ -26,7 +26,7 @@ from ..queries.archives import conflicts_of, get_activity, sees_names
 from ..queries.pickers import author_choices, ended_pairing, pairing_options
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import changed_after_approval, conflict_lines, deletion_line, history_lines
-from .pickers import FIND, attach_finder, search_text
+from .pickers import FIND, attach_finder, found, search_text
 from .shown import log_shown
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
@@ -143,9 +143,10 @@ async def activity_new(request: Request) -> Response:
 
 async def activity_create(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
-    posted = _chip_values(form_values(form))
-    if FIND in posted:  # 查找 beside the pairing picker: the form again, narrowed, nothing saved
-        return await _new_form(page, posted)
+    typed = form_values(form)
+    if FIND in typed:  # 查找 beside the pairing picker: back to the form, narrowed, nothing saved
+        return await found(page, typed)  # as typed: the form's GET reads the chips of a draft itself
+    posted = _chip_values(typed)
     try:
         fields = parse_fields("activity", ("pairing_id", *FIELDS), posted)
     except FormInvalid as exc:

@@ -384,12 +384,13 @@ async def visible_record(visit: Visit, raw_id: str, what: str,
 
 
 async def restore_draft(visit: Visit) -> dict[str, Any] | None:
-    """What the person had typed before their session expired (``?draft=<id>`` after sign-in)."""
+    """What the person had typed on this form (``?draft=<id>``): before their session expired, or
+    before a picker's 查找 (pages/pickers.found)."""
     draft_id = visit.request.query_params.get("draft")
     if not draft_id or visit.session is None:
         return None
-    user_id = visit.session.actor.user_id
-    return await visit.state.store.read(lambda db: read_draft(db, draft_id, user_id))
+    user_id, path = visit.session.actor.user_id, visit.request.url.path
+    return await visit.state.store.read(lambda db: read_draft(db, draft_id, user_id, path))
 
 
 # An account edit form's hidden copy of each field as it showed it (``shown_<field>``; never the

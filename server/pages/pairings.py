@@ -48,7 +48,7 @@ from .common import (
     visible_record,
 )
 from .history import deletion_line
-from .pickers import FIND, attach_finder, child_finder, search_text
+from .pickers import FIND, attach_finder, child_finder, found, search_text
 from .shown import log_shown
 from .writes import (
     apply_one,
@@ -145,8 +145,8 @@ async def pairing_new(request: Request) -> Response:
 async def pairing_create(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     posted = form_values(form)
-    if FIND in posted:  # 查找 beside the child picker: the form again, narrowed, nothing saved
-        return await _pairing_form(page, posted)
+    if FIND in posted:  # 查找 beside the child picker: back to the form, narrowed, nothing saved
+        return await found(page, posted)
     try:
         fields = parse_fields("pairing", NEW_FIELDS, posted)
     except FormInvalid as exc:
@@ -196,8 +196,8 @@ async def pairing_save(request: Request) -> Response:
     pairing = await _visible_pairing(page, request.path_params["pairing_id"])
     posted = form_values(form)
     version = shown_version(posted)
-    if FIND in posted:  # 查找 beside the volunteer picker: the form again, narrowed, nothing saved
-        return await _edit_form(page, pairing, posted, version)
+    if FIND in posted:  # 查找 beside the volunteer picker: back to the form, narrowed, nothing saved
+        return await found(page, posted)
     try:
         fields = parse_fields("pairing", EDIT_FIELDS, posted)
     except FormInvalid as exc:

@@ -1,17 +1,22 @@
 """The search box of the child and pairing pickers on the forms that start a record.
 
 Past ``queries.pickers.CAP`` choices in scope the <select> lists only the matches of a search. The
-box sits inside the form with its own button (``FIND``): the post shows the same form again with
-the list narrowed and everything already typed kept, and saves nothing. ``?q=`` does the same on
-the form's first showing.
+box sits inside the form with its own button (``FIND``): the post keeps everything typed as the
+person's draft of the form and sends them back to it (``found``), narrowed, with nothing saved.
+``?q=`` narrows the form's first showing.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
+from starlette.responses import Response
+
+from ..drafts import keep_draft
 from ..forms import FieldView, Finder
 from ..queries.pickers import CAP, Choices
+from .common import Visit
 
 FIND = "find"
 # Longer than any child's code or name: what is past it narrows nothing.
@@ -26,6 +31,25 @@ def search_text(values: Mapping[str, Any], param: str = "q") -> str:
     if not isinstance(raw, str):
         return ""
     return "".join(ch for ch in raw if ch.isprintable())[:QUERY_CHARS].strip()
+
+
+async def found(page: Visit, posted: dict[str, Any]) -> Response:
+    """The answer to 查找: what was typed (the search words too) kept as this person's draft of the
+    form, and a 303 to the form with ``?draft=<id>``, which shows it narrowed.
+
+    Answered with the page itself, the post was the history entry: Back or reload onto it made
+    Chromium ask to resubmit the form (ERR_CACHE_MISS). The words stay out of the URL, and so out of
+    the access log; the record id the form carries rides in the draft, so 保存 still creates once.
+    """
+    path, user_id = page.request.url.path, page.actor.user_id
+    fields = {k: v for k, v in posted.items() if k != FIND}
+    draft_id = await page.state.store.write(lambda db: keep_draft(db, user_id, path, fields))
+    kept = [(k, v) for k, v in page.request.query_params.multi_items() if k not in _NOT_KEPT]
+    return page.redirect(f"{path}?{urlencode([*kept, ('draft', draft_id)])}")
+
+
+# The draft holds the search words; an older draft is replaced by the new one.
+_NOT_KEPT = frozenset({"draft", "q", "q_mentor"})
 
 
 def child_finder(names: bool) -> dict[str, str]:

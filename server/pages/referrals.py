@@ -40,7 +40,7 @@ from .common import (
     visible_record,
 )
 from .history import deletion_line, history_lines
-from .pickers import FIND, attach_finder, child_finder, search_text
+from .pickers import FIND, attach_finder, child_finder, found, search_text
 from .shown import log_shown
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
@@ -108,8 +108,8 @@ async def referral_new(request: Request) -> Response:
 async def referral_create(request: Request) -> Response:
     page, form = await require_form(request, STAFF)
     posted = form_values(form)
-    if FIND in posted:  # 查找 beside the child picker: the form again, narrowed, nothing saved
-        return await _new_form(page, posted)
+    if FIND in posted:  # 查找 beside the child picker: back to the form, narrowed, nothing saved
+        return await found(page, posted)
     try:
         fields = parse_fields("referral", NEW_FIELDS, posted)
     except FormInvalid as exc:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+import httpx2 as httpx
 import pytest
 import sqlite_utils
 
@@ -14,7 +15,7 @@ from server.queries.pickers import CAP
 from sync import connect
 
 from ...factories import make_mentee, make_pairing, make_user
-from .conftest import Site, sentence
+from .conftest import Browser, Site, sentence
 
 CROWD = CAP + 20
 # Each form, the field of its picker and the query parameter a deep link names its choice with.
@@ -49,6 +50,18 @@ def picker(page: str, field: str) -> str:
 def options(page: str, field: str) -> list[str]:
     """The values of the choices in the <select> of ``field`` (not its empty 请选择)."""
     return [v for v in re.findall(r'<option value="([^"]*)"', picker(page, field)) if v]
+
+
+DRAFT_URL = re.compile(r"\?draft=[0-9a-f-]{36}$")
+
+
+def search(browser: Browser, path: str, data: dict[str, Any], *, form_page: str | None = None) -> httpx.Response:
+    """Press 查找 on the form at ``path`` and follow its 303 back to the form, as a browser does."""
+    posted = browser.post(path, {**data, "find": "1"}, form_page=form_page)
+    assert posted.status_code == 303, posted.text[:300]
+    location = posted.headers["location"]
+    assert location.startswith(path + "?") and DRAFT_URL.search(location), location
+    return browser.get(location)
 
 
 @pytest.mark.parametrize(("path", "field"), FORMS)
@@ -119,16 +132,15 @@ def test_the_search_button_keeps_everything_typed_and_saves_nothing(site: Site) 
     made = crowd(site)
     browser = site.as_(w.staff_st11)
     before = site.read(lambda db: db.execute("SELECT count(*) FROM pairings").fetchone()[0])
-    page = browser.post("/pairings/new", {"mentor_id": w.mentor1.user_id, "mentee_id": "", "approach": "guanai",
-                                          "start_date": "2026-11-02", "goals": "每周谈心一次", "q": "晓燕",
-                                          "find": "1"})
-    assert page.status_code == 200
+    page = search(browser, "/pairings/new", {"mentor_id": w.mentor1.user_id, "mentee_id": "", "approach": "guanai",
+                                             "start_date": "2026-11-02", "goals": "每周谈心一次", "q": "晓燕"})
+    assert page.status_code == 200 and 'value="晓燕"' in page.text
     assert options(page.text, "mentee_id") == [made["mentee"]]
     assert "每周谈心一次" in page.text and 'value="2026-11-02"' in page.text and 'value="guanai" selected' in page.text
     assert f'<option value="{w.mentor1.user_id}" selected>' in page.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM pairings").fetchone()[0]) == before
-    visit = browser.post("/activities/new", {"pairing_id": "", "kind": "home_visit", "date": "2026-11-20",
-                                             "record": "聊了学习", "q": "9999", "find": "1"})
+    visit = search(browser, "/activities/new", {"pairing_id": "", "kind": "home_visit", "date": "2026-11-20",
+                                                "record": "聊了学习", "q": "9999"})
     assert visit.status_code == 200 and "聊了学习" in visit.text
     assert options(visit.text, "pairing_id") == [made["pairing"]]
 
@@ -146,8 +158,10 @@ def test_an_odd_search_gets_a_normal_page(site: Site, path: str, field: str, q: 
     body = f"csrf_token={quote(browser.token(path))}&find=1&q={raw}"
     posted = browser.client.post(path, content=body, follow_redirects=False,
                                  headers={"content-type": "application/x-www-form-urlencoded"})
-    assert posted.status_code == 200, posted.text[:300]
-    assert 'name="q"' in posted.text
+    assert posted.status_code == 303 and DRAFT_URL.search(posted.headers["location"]), posted.text[:300]
+    shown = browser.get(posted.headers["location"])
+    assert shown.status_code == 200, shown.text[:300]
+    assert 'name="q"' in shown.text
 
 
 @pytest.mark.parametrize(("path", "field"), FORMS)
@@ -157,7 +171,9 @@ def test_a_form_shown_again_with_no_choice_made_still_asks_for_one(site: Site, p
     w = site.w
     crowd(site)
     for actor, posted in ((w.staff_st11, {field: "", "q": "孩子", "find": "1"}), (w.staff_st21, {field: ""})):
-        page = site.as_(actor).post(path, posted).text
+        browser = site.as_(actor)
+        answer = browser.post(path, posted)
+        page = (browser.get(answer.headers["location"]) if "find" in posted else answer).text
         select = picker(page, field)
         assert '<option value="">（请选择）</option>' in select and " selected" not in select, actor
 
@@ -185,9 +201,9 @@ def test_the_volunteer_picker_past_the_cap_searches_by_name_or_unit_and_keeps_th
     assert f'<option value="{w.mentor2.user_id}" selected>' in edit and 'name="q_mentor"' in edit
     version = re.search(r'name="base_version" value="(\d+)"', edit)
     assert version
-    again = town.post(f"/pairings/{w.pairing2}/edit", {"base_version": version.group(1), "mentor_id": w.mentor2.user_id,
-                                                        "goals": "改过的目标", "q_mentor": "王老", "find": "1"},
-                      form_page=f"/pairings/{w.pairing2}/edit")
+    again = search(town, f"/pairings/{w.pairing2}/edit", {"base_version": version.group(1),
+                                                           "mentor_id": w.mentor2.user_id, "goals": "改过的目标",
+                                                           "q_mentor": "王老"})
     assert again.status_code == 200 and "改过的目标" in again.text
     assert options(again.text, "mentor_id") == [w.mentor2.user_id, w.mentor1.user_id]  # kept, then found
     assert site.read(lambda db: db.execute("SELECT goals FROM pairings WHERE id = ?", [w.pairing2]).fetchone()[0]) \
