@@ -27,6 +27,7 @@ from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse
 from ..queries.archives import hide_private, reads_private
 from ..queries.mentees import (
     PAGE_SIZE,
+    WAITING,
     MenteeFilter,
     get_mentee,
     half_year_start,
@@ -42,6 +43,7 @@ from ..queries.versions import changed, values_at
 from .common import (
     CHILD_FILE,
     OFFICE,
+    STAFF,
     Visit,
     form_values,
     not_found,
@@ -102,6 +104,7 @@ async def mentee_list(request: Request) -> Response:
         status="" if params.get("status") in ("all", DELETED) else (params.get("status") or "active"),
         page=page_number(params), deleted=params.get("status") == DELETED,
         unscreened=params.get("screening") == "due",
+        pairing=params.get("pairing", "") if params.get("pairing") in WAITING else "",
     )
     if f.status not in ("", *MENTEE_STATUSES):
         f = replace(f, status="active")
@@ -122,13 +125,16 @@ async def mentee_list(request: Request) -> Response:
     await log_shown(visit, "view_mentee_list", f.unit_id or visit.actor.unit_id, {"mentee": len(listed)})
     hide_private(visit.actor.role, "mentee", [*rows, *(child for group in shared for child in group["children"])])
     query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
-                               ("status", params.get("status", "")), ("screening", "due" if f.unscreened else "")) if v}
+                               ("status", params.get("status", "")), ("screening", "due" if f.unscreened else ""),
+                               ("pairing", f.pairing)) if v}
     return visit.render("staff/mentee_list.html", {
         "rows": rows, "total": total, "shared_codes": shared, "f": f, "units": units, "sees_names": names,
         "query": query,
         "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
         "half_year_start": half_year_start(local_today()),
         "can_edit": visit.actor.role in CHILD_FILE,
+        # The pairing form takes the child from the list (``?mentee_id=``); it is for the staff alone.
+        "pairing_new": route_path(request, "pairing_new") if visit.actor.role in STAFF else None,
         "import_path": route_path(request, "mentee_import") if visit.actor.role in CHILD_FILE else None,
     })
 

@@ -8,6 +8,8 @@
    pairings have gone quiet (久未帮扶, ``server/queries/quiet.py``), linked to their list.
 4. Open referrals (转介 not yet concluded, ``server/queries/referrals.open_referrals``), the
    longest waiting first, each linked to the referral's page where it is tracked to its return.
+5. Children in help whom no volunteer visits (never paired, last pairing ended, or paired only with
+   a stopped volunteer), linked to /mentees filtered to them, where each has a link to pair them.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from ..queries.followups import (
 from ..queries.inspections import list_inspections
 from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals
-from ..queries.station import open_conflicts, pending_reviews
+from ..queries.station import open_conflicts, pending_reviews, waiting_children
 from .common import (
     CHILD_FILE,
     STAFF,
@@ -86,6 +88,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
             "rectifications": sorted((r for r in list_inspections(db, scope, today=today)
                                       if r["state"] in ("open", "overdue")), key=lambda r: r["rectify_due"] or ""),
             "quiet": count_quiet_pairings(db, scope_units(db, scope), today),
+            "waiting": waiting_children(db, scope),
         }
 
     data = await visit.state.store.read(read)
@@ -104,7 +107,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
         "unit_id": visit.actor.unit_id,
         "page": page, "pager": page_links({}, page, pages), "flags_per_page": FLAGS_PER_PAGE,
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
-                              "quiet_pairings", "pairing_list",
+                              "quiet_pairings", "pairing_list", "mentee_list",
                               # entered by the staff who work with the children, not by the admin
                               *(("phone_import",) if visit.actor.role in CHILD_FILE else ())),
     }, status=status)

@@ -41,6 +41,30 @@ class MenteeFilter:
     # Those with no 摸排 since this half-year began (本半年未摸排): the Rudong notice (part 二.1) has
     # every child screened again each half-year, 上半年 and 下半年.
     unscreened: bool = False
+    # 结对 (``pairing=``): one of ``WAITING`` — the children in help whom no volunteer visits.
+    pairing: str = ""
+
+
+# The children in help (在帮, live) waiting for a volunteer, by why: ``none`` has no running pairing
+# (never paired, or the last one ended); ``stopped`` has running pairings only with volunteers whose
+# account was stopped (the stop form may leave them running), so nobody visits them either;
+# ``waiting`` is both, what the station home's tile counts. A pairing registered ahead of its first
+# day has its volunteer: the child waits for the day, not for a volunteer.
+WAITING = ("waiting", "none", "stopped")
+_RUNNING = "p.mentee_id = {alias}.id AND p.status = 'active' AND p.deleted = 0"
+
+
+def waiting(kind: str, alias: str = "m") -> str:
+    """SQL: the child ``alias`` is waiting for a volunteer, of ``kind`` (one of ``WAITING``)."""
+    running = _RUNNING.format(alias=alias)
+    visited = (f"EXISTS (SELECT 1 FROM pairings p JOIN users u ON u.id = p.mentor_id"
+               f" WHERE {running} AND u.active = 1)")
+    sql = f"{alias}.status = 'active' AND {alias}.deleted = 0 AND NOT {visited}"
+    if kind == "none":
+        return f"{sql} AND NOT EXISTS (SELECT 1 FROM pairings p WHERE {running})"
+    if kind == "stopped":
+        return f"{sql} AND EXISTS (SELECT 1 FROM pairings p WHERE {running})"
+    return sql
 
 
 def half_year_start(day: datetime.date) -> datetime.date:
@@ -48,12 +72,8 @@ def half_year_start(day: datetime.date) -> datetime.date:
     return datetime.date(day.year, 1 if day.month <= 6 else 7, 1)
 
 
-def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
-                 names: bool = True) -> tuple[list[dict[str, Any]], int]:
-    """One page of live mentees in ``scope`` matching ``f`` (by code), and how many match in all; with
-    ``f.deleted``, of the deleted ones instead.
-    ``mentors`` names the volunteers of the child's active pairings, one not begun yet with its first
-    day (王老师（12月9日起）): the child is not yet 在结对, as the dashboard's 重点对象 says."""
+def _conditions(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, names: bool) -> tuple[str, list[Any]]:
+    """SQL and parameters: the mentee ``m`` is one ``f`` asks for, in ``scope``."""
     if f.deleted:
         sql, params = in_scope(scope, "mentee", "m")
         sql = f"({sql}) AND m.deleted = 1"
@@ -81,16 +101,36 @@ def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
         where.append("NOT EXISTS (SELECT 1 FROM screenings s WHERE s.mentee_id = m.id AND s.deleted = 0"
                      " AND s.date >= ?)")
         args.append(half_year_start(local_today()).isoformat())
-    condition = " AND ".join(where)
+    if f.pairing in WAITING:
+        where.append(waiting(f.pairing))
+    return " AND ".join(where), args
+
+
+def count_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter) -> int:
+    """How many mentees ``list_mentees`` would list for ``f`` in all (a tile's figure agrees with its list)."""
+    condition, args = _conditions(db, scope, f, names=False)
+    return int(db.execute(f"SELECT count(*) FROM mentees m WHERE {condition}", args).fetchone()[0])
+
+
+def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
+                 names: bool = True) -> tuple[list[dict[str, Any]], int]:
+    """One page of live mentees in ``scope`` matching ``f`` (by code), and how many match in all; with
+    ``f.deleted``, of the deleted ones instead.
+    ``mentors`` names the volunteers of the child's active pairings, one not begun yet with its first
+    day (王老师（12月9日起）): the child is not yet 在结对, as the dashboard's 重点对象 says; a stopped
+    volunteer's with 已停用. ``waiting``: the child is in help and no volunteer visits them (``WAITING``)."""
+    condition, args = _conditions(db, scope, f, names)
     total = int(db.execute(f"SELECT count(*) FROM mentees m WHERE {condition}", args).fetchone()[0])
     rows = db.query(
         f"""
         SELECT m.*, un.name AS unit_name,
                (SELECT group_concat(u.name || CASE WHEN {running("p")} THEN '' ELSE
                   '（' || CAST(substr(p.start_date, 6, 2) AS INTEGER) || '月'
-                  || CAST(substr(p.start_date, 9, 2) AS INTEGER) || '日起）' END, '、')
+                  || CAST(substr(p.start_date, 9, 2) AS INTEGER) || '日起）' END
+                  || CASE WHEN u.active = 0 THEN '（已停用）' ELSE '' END, '、')
                 FROM pairings p JOIN users u ON u.id = p.mentor_id
                 WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0) AS mentors,
+               {waiting("waiting")} AS waiting,
                (SELECT max((SELECT max(a.date) FROM activities a WHERE a.pairing_id = lp.id AND a.deleted = 0))
                 FROM pairings lp WHERE lp.mentee_id = m.id AND lp.deleted = 0) AS last_activity,
                (SELECT max(s.date) FROM screenings s WHERE s.mentee_id = m.id AND s.deleted = 0) AS last_screening

@@ -1,4 +1,5 @@
-"""The counts on the station home page that point at other pages: reviews waiting, open conflicts."""
+"""The counts on the station home page that point at other pages: reviews waiting, open conflicts,
+children waiting for a volunteer."""
 from __future__ import annotations
 
 import sqlite_utils
@@ -8,6 +9,7 @@ from sync.conflicts import OF_LIVE_CHILD, not_written_by, theirs_to_decide
 from sync.db import placeholders
 
 from .filters import in_scope, visible
+from .mentees import MenteeFilter, count_mentees
 from .review import IS_WAITING, waiting_from
 
 
@@ -34,3 +36,11 @@ def open_conflicts(db: sqlite_utils.Database, scope: Scope) -> int:
     inspections = list(db.query(f"SELECT c.entity, c.record_id, c.field, c.unit_id FROM sync_conflicts c"
                                 f" WHERE c.status = 'open' AND c.entity = 'inspection' AND {sql}", params))
     return others + len(theirs_to_decide(db, scope, inspections))
+
+
+def waiting_children(db: sqlite_utils.Database, scope: Scope) -> dict[str, int]:
+    """Children in help in ``scope`` whom no volunteer visits (``all``), and of them those whose
+    pairings run only with stopped volunteers (``stopped``): counted by the conditions /mentees lists
+    them with (``?pairing=waiting`` and ``?pairing=stopped``), so a tile and its list agree."""
+    return {kind: count_mentees(db, scope, MenteeFilter(pairing=pairing))
+            for kind, pairing in (("all", "waiting"), ("stopped", "stopped"))}
