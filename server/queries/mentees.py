@@ -61,10 +61,15 @@ def waiting(kind: str, alias: str = "m") -> str:
                f" WHERE {running} AND u.active = 1)")
     sql = f"{alias}.status = 'active' AND {alias}.deleted = 0 AND NOT {visited}"
     if kind == "none":
-        return f"{sql} AND NOT EXISTS (SELECT 1 FROM pairings p WHERE {running})"
+        return f"{sql} AND NOT {paired(alias)}"
     if kind == "stopped":
-        return f"{sql} AND EXISTS (SELECT 1 FROM pairings p WHERE {running})"
+        return f"{sql} AND {paired(alias)}"
     return sql
+
+
+def paired(alias: str = "m") -> str:
+    """SQL: the child ``alias`` has a running pairing (of a waiting child: only with stopped volunteers)."""
+    return f"EXISTS (SELECT 1 FROM pairings p WHERE {_RUNNING.format(alias=alias)})"
 
 
 def half_year_start(day: datetime.date) -> datetime.date:
@@ -106,10 +111,14 @@ def _conditions(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, names:
     return " AND ".join(where), args
 
 
-def count_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter) -> int:
-    """How many mentees ``list_mentees`` would list for ``f`` in all (a tile's figure agrees with its list)."""
-    condition, args = _conditions(db, scope, f, names=False)
-    return int(db.execute(f"SELECT count(*) FROM mentees m WHERE {condition}", args).fetchone()[0])
+def count_waiting(db: sqlite_utils.Database, scope: Scope) -> dict[str, int]:
+    """How many children ``list_mentees`` lists for ``pairing=waiting`` (``all``) and of them for
+    ``pairing=stopped`` (``stopped``), in one pass over the children in scope: a tile's figures agree
+    with its list, being counted by the list's own conditions."""
+    condition, args = _conditions(db, scope, MenteeFilter(pairing="waiting"), names=False)
+    every, stopped = db.execute(f"SELECT count(*), coalesce(sum({paired()}), 0) FROM mentees m WHERE {condition}",
+                                args).fetchone()
+    return {"all": int(every), "stopped": int(stopped)}
 
 
 def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,

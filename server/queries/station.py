@@ -9,7 +9,7 @@ from sync.conflicts import OF_LIVE_CHILD, not_written_by, theirs_to_decide
 from sync.db import placeholders
 
 from .filters import in_scope, visible
-from .mentees import MenteeFilter, count_mentees
+from .mentees import count_waiting
 from .review import IS_WAITING, waiting_from
 
 
@@ -38,9 +38,9 @@ def open_conflicts(db: sqlite_utils.Database, scope: Scope) -> int:
     return others + len(theirs_to_decide(db, scope, inspections))
 
 
+
 def waiting_children(db: sqlite_utils.Database, scope: Scope) -> dict[str, int]:
     """Children in help in ``scope`` whom no volunteer visits (``all``), and of them those whose
-    pairings run only with stopped volunteers (``stopped``): counted by the conditions /mentees lists
-    them with (``?pairing=waiting`` and ``?pairing=stopped``), so a tile and its list agree."""
-    return {kind: count_mentees(db, scope, MenteeFilter(pairing=pairing))
-            for kind, pairing in (("all", "waiting"), ("stopped", "stopped"))}
+    pairings run only with stopped volunteers (``stopped``): /mentees lists them with
+    ``?pairing=waiting`` and ``?pairing=stopped``, by the same conditions (``count_waiting``)."""
+    return count_waiting(db, scope)
