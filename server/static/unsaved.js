@@ -1,0 +1,26 @@
+// Station staff type long notes into these forms; a stray tap on the menu, 退出登录 or Back threw
+// them away unasked. A form the person has typed into makes leaving the page ask first (the
+// browser's own prompt), unless that very form is being sent. Only input and change events mark a
+// form: the person makes them, a script setting a value (form-id.js) does not, nor a hidden field.
+// A filter that only GETs a list is not worth a prompt.
+const dirty = new Set();
+let sending = null;
+
+function mark(event) {
+  const form = event.target.form;
+  if (form && form.method === 'post' && event.target.type !== 'hidden') dirty.add(form);
+}
+addEventListener('input', mark);
+addEventListener('change', mark);
+
+// 保存 and the pickers' 查找 post the typed form itself; 退出登录 is a form of its own, so it asks.
+addEventListener('submit', (event) => { sending = event.target; });
+
+addEventListener('beforeunload', (event) => {
+  const going = sending;
+  sending = null;
+  if ([...dirty].some((form) => form !== going && form.isConnected)) {
+    event.preventDefault();
+    event.returnValue = true; // Chromium before 119 asks only when this is set
+  } else if (going) dirty.delete(going);
+});

@@ -1,0 +1,134 @@
+"""Words typed into a web form are not lost by a stray tap, in Debian Chromium against a real ``banxing serve``.
+
+A station's 代录 of a visit is long; a tap on the menu, on 退出登录 or on Back before 保存 threw it away
+unasked. A form the person typed into now makes leaving ask first (the browser's own prompt,
+static/unsaved.js); sending that very form (保存, the pickers' 查找), an untouched form and a list's
+filter never ask.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from .conftest import ServerProcess
+from .phone import visits_with
+from .screen import SIZES, sign_in
+
+pytestmark = pytest.mark.e2e
+
+STATION = "staff-bencha"  # 栟茶镇: 刘志刚 has no smartphone, so the station enters his visits (代录)
+RECORD = "下午到孩子家里，奶奶说孩子最近晚上睡不好，谈了学习和心里的事。"
+PICKER = "五老志愿者 — 帮扶对象"
+
+
+class Prompts:
+    """Every dialog the page raised, answered as ``accept`` says (a person staying is a dismiss)."""
+
+    def __init__(self, page: Page) -> None:
+        self.seen: list[str] = []
+        self.accept = False
+        page.on("dialog", self._answer)
+
+    def _answer(self, dialog: Dialog) -> None:
+        self.seen.append(dialog.type)
+        if self.accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+
+@pytest.fixture
+def station(server: ServerProcess, browser: Browser) -> Iterator[tuple[Page, Prompts]]:
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["pc"])
+    page = context.new_page()
+    sign_in(page, server, STATION, "/staff")
+    yield page, Prompts(page)
+    context.close()
+
+
+def _typed_visit(page: Page, server: ServerProcess) -> None:
+    page.goto(server.url + "/activities/new")
+    page.get_by_label(PICKER).select_option(index=1)
+    page.get_by_label("过程记录").fill(RECORD)
+
+
+def _menu(page: Page, label: str = "工作台") -> Any:
+    return page.locator("nav.site-nav .nav-wide").get_by_role("link", name=label, exact=True)
+
+
+def test_a_typed_visit_asks_before_a_menu_link_and_staying_keeps_the_words(
+        server: ServerProcess, station: tuple[Page, Prompts]) -> None:
+    page, prompts = station
+    _typed_visit(page, server)
+    _menu(page).click()
+    page.wait_for_timeout(300)
+    assert prompts.seen == ["beforeunload"]
+    assert page.url == server.url + "/activities/new"
+    assert page.get_by_label("过程记录").input_value() == RECORD
+
+    prompts.accept = True  # the person means to leave: the page goes
+    _menu(page).click()
+    page.wait_for_url(server.url + "/staff")
+    assert prompts.seen == ["beforeunload", "beforeunload"]
+
+
+def test_a_typed_visit_asks_before_signing_out_and_staying_keeps_the_words(
+        server: ServerProcess, station: tuple[Page, Prompts]) -> None:
+    page, prompts = station
+    _typed_visit(page, server)
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_timeout(300)
+    assert prompts.seen == ["beforeunload"]
+    assert page.url == server.url + "/activities/new"
+    assert page.get_by_label("过程记录").input_value() == RECORD
+    page.get_by_role("button", name="保存").click()  # still signed in: the visit saves
+    page.wait_for_url(server.url + "/activities/*")
+    assert visits_with(server, RECORD) == 1
+
+
+def test_a_typed_visit_asks_before_back(server: ServerProcess, station: tuple[Page, Prompts]) -> None:
+    page, prompts = station
+    _typed_visit(page, server)
+    with pytest.raises(PlaywrightTimeout):  # the person stayed: Back never happens
+        page.go_back(timeout=1500)
+    assert prompts.seen == ["beforeunload"]
+    assert page.get_by_label("过程记录").input_value() == RECORD
+
+
+def test_an_untouched_form_leaves_without_asking(server: ServerProcess, station: tuple[Page, Prompts]) -> None:
+    page, prompts = station
+    page.goto(server.url + "/activities/new")
+    _menu(page).click()
+    page.wait_for_url(server.url + "/staff")
+    page.goto(server.url + "/activities/new")
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url(server.url + "/login*")
+    assert prompts.seen == []
+
+
+def test_saving_the_typed_form_never_asks(server: ServerProcess, station: tuple[Page, Prompts]) -> None:
+    page, prompts = station
+    _typed_visit(page, server)
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(server.url + "/activities/*")
+    assert visits_with(server, RECORD) == 1
+    _menu(page).click()  # the saved visit's page has nothing unsaved
+    page.wait_for_url(server.url + "/staff")
+    assert prompts.seen == []
+
+
+def test_a_list_filter_never_asks(server: ServerProcess, station: tuple[Page, Prompts]) -> None:
+    page, prompts = station
+    page.goto(server.url + "/mentees")
+    search = page.locator("form.filters input[name=q]")
+    search.fill("王")
+    search.press("Enter")
+    page.wait_for_url(server.url + "/mentees?*")
+    page.locator("form.filters input[name=q]").fill("李")  # half typed, then the menu
+    _menu(page).click()
+    page.wait_for_url(server.url + "/staff")
+    assert prompts.seen == []
