@@ -7,15 +7,17 @@ filter never ask.
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
+import openpyxl
 import pytest
 from playwright.sync_api import Browser, Dialog, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import ServerProcess
-from .phone import visits_with
+from .phone import query, visits_with
 from .screen import SIZES, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.e2e
 STATION = "staff-bencha"  # 栟茶镇: 刘志刚 has no smartphone, so the station enters his visits (代录)
 RECORD = "下午到孩子家里，奶奶说孩子最近晚上睡不好，谈了学习和心里的事。"
 PICKER = "五老志愿者 — 帮扶对象"
+CAP_PAST = 101  # server.queries.pickers.CAP and one: the child picker searches
 
 
 class Prompts:
@@ -132,3 +135,41 @@ def test_a_list_filter_never_asks(server: ServerProcess, station: tuple[Page, Pr
     _menu(page).click()
     page.wait_for_url(server.url + "/staff")
     assert prompts.seen == []
+
+
+def _roster(children: int) -> bytes:
+    """A school's roster with more children than one picker lists, so the forms show 查找."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "所属单位", "年级"])
+    for n in range(children):
+        sheet.append([f"查找{n:03d}", "栟茶镇初级中学", "七年级"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_finding_a_child_on_a_typed_referral_never_asks_and_the_words_shown_again_still_count(
+        server: ServerProcess, station: tuple[Page, Prompts]) -> None:
+    page, prompts = station
+    page.goto(server.url + "/mentees/import")
+    page.set_input_files("#file", files=[{"name": "名单.xlsx", "mimeType": "application/octet-stream",
+                                          "buffer": _roster(CAP_PAST)}])
+    page.get_by_role("button", name="上传并预览").click()
+    page.get_by_role("button", name="确认导入").click()
+    page.wait_for_url(server.url + "/mentees*")
+    assert query(server, "SELECT count(*) FROM mentees WHERE name LIKE '查找%'") == [(CAP_PAST,)]
+
+    page.goto(server.url + "/referrals/new")
+    page.get_by_label("转介原因").fill(RECORD)
+    page.get_by_label("查找孩子：姓名或编号").fill("查找042")
+    page.get_by_role("button", name="查找").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("转介原因").input_value() == RECORD  # shown again, not saved
+    assert "查找042" in page.locator("#f-mentee_id").inner_text()  # the list narrowed
+    assert prompts.seen == []
+    _menu(page).click()  # the words came back from the server but are still not saved
+    page.wait_for_timeout(300)
+    assert prompts.seen == ["beforeunload"]
+    assert page.get_by_label("转介原因").input_value() == RECORD
