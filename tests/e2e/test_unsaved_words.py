@@ -93,12 +93,15 @@ def test_a_typed_visit_asks_before_signing_out_and_staying_keeps_the_words(
     assert visits_with(server, RECORD) == 1
 
 
-def test_a_typed_visit_asks_before_back(server: ServerProcess, station: tuple[Page, Prompts]) -> None:
+def test_a_typed_visit_asks_before_back_and_reload(server: ServerProcess, station: tuple[Page, Prompts]) -> None:
     page, prompts = station
     _typed_visit(page, server)
     with pytest.raises(PlaywrightTimeout):  # the person stayed: Back never happens
         page.go_back(timeout=1500)
     assert prompts.seen == ["beforeunload"]
+    with pytest.raises(PlaywrightTimeout):
+        page.reload(timeout=1500)
+    assert prompts.seen == ["beforeunload", "beforeunload"]
     assert page.get_by_label("过程记录").input_value() == RECORD
 
 
