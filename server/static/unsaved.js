@@ -10,13 +10,15 @@ function mark(event) {
   const form = event.target.form;
   if (form && form.method === 'post' && event.target.type !== 'hidden') dirty.add(form);
 }
-// A page answering a post of its own form (the pickers' 查找, a refusal shown with the words back)
-// holds words not yet saved, though the person has changed nothing since it came. Only a form with
-// written notes counts: a failed sign-in, shown again with its user name, is not worth a prompt.
+// A form shown again with the words typed into it (a refusal, the pickers' 查找 by way of its
+// ?draft=, a draft kept when a session ran out) holds words not yet saved, though the person has
+// changed nothing since it came. Only a form posting back here with written notes counts: a failed
+// sign-in, shown again with its user name, is not worth a prompt.
 const typed = (field) => field.type === 'textarea' && field.value.trim();
 if ('shownAgain' in document.body.dataset) {
   for (const form of document.forms) {
-    if (form.method === 'post' && form.action === location.href && [...form.elements].some(typed)) dirty.add(form);
+    if (form.method === 'post' && new URL(form.action).pathname === location.pathname
+        && [...form.elements].some(typed)) dirty.add(form);
   }
 }
 
