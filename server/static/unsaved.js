@@ -6,9 +6,11 @@
 const dirty = new Set();
 let sending = null;
 
+// A form asking for a password (signing in, choosing one) holds nothing worth keeping: retyped in seconds.
 function mark(event) {
   const form = event.target.form;
-  if (form && form.method === 'post' && event.target.type !== 'hidden') dirty.add(form);
+  if (form && form.method === 'post' && event.target.type !== 'hidden'
+      && !form.querySelector('input[type="password"]')) dirty.add(form);
 }
 // A form shown again with the words typed into it (a refusal, the pickers' 查找 by way of its
 // ?draft=, a draft kept when a session ran out) holds words not yet saved, though the person has

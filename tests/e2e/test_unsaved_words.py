@@ -116,6 +116,22 @@ def test_an_untouched_form_leaves_without_asking(server: ServerProcess, station:
     assert prompts.seen == []
 
 
+def test_a_sign_in_typed_into_never_asks(server: ServerProcess, browser: Browser) -> None:
+    """A user name typed on the sign-in page is retyped in seconds: leaving it is not worth a prompt."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["pc"])
+    page = context.new_page()
+    prompts = Prompts(page)
+    try:
+        page.goto(server.url + "/login")
+        page.get_by_label("用户名").fill(STATION)
+        page.get_by_label("密码").fill("not-yet")
+        page.locator("a.brand").click()
+        page.wait_for_load_state()
+        assert prompts.seen == []
+    finally:
+        context.close()
+
+
 def test_saving_the_typed_form_never_asks(server: ServerProcess, station: tuple[Page, Prompts]) -> None:
     page, prompts = station
     _typed_visit(page, server)
