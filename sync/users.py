@@ -258,18 +258,26 @@ def end_pairings(db: sqlite_utils.Database, actor: Actor, user_id: str, end: End
     if end is None:
         return Stopped(running=len(active), out_of_reach=out_of_reach)
     _refuse_pairings_changed(mine, end.seen)
-    for r in mine:
-        if end.end_date < r["start_date"]:
+    close_for_stopped(db, actor, mine, end.end_date)
+    return Stopped(tuple(r["id"] for r in mine), running=out_of_reach, out_of_reach=out_of_reach)
+
+
+def close_for_stopped(db: sqlite_utils.Database, actor: Actor, pairings: list[dict[str, Any]], end_date: str) -> None:
+    """End ``pairings`` (each with ``id``, ``version``, ``start_date`` and the child's ``code``) on
+    ``end_date`` because their volunteer stopped (outcome ``mentor_left``, 志愿者停止服务): one pairing
+    mutation each against the version given. ``NotAllowed`` when any cannot end, raised so that the
+    caller's transaction writes none of it."""
+    for r in pairings:
+        if end_date < r["start_date"]:
             began = day_in_words(r["start_date"])
             raise NotAllowed(f"结束日期不能早于 {r['code']} 的结对开始日期（{began}）。")
-    fields = {"status": "closed", "end_date": end.end_date, "outcome": "mentor_left"}
+    fields = {"status": "closed", "end_date": end_date, "outcome": "mentor_left"}
     outcomes = apply_mutations(db, actor, [upsert("pairing", fields, r["id"], base_version=r["version"])
-                                           for r in mine])
+                                           for r in pairings])
     refused = next((o for o in outcomes if o.status != "applied"), None)
     if refused is not None:
-        # Raised, so the caller's transaction drops the account change and every end with it.
+        # Raised, so the caller's transaction drops the account change (or the new pairing) and every end with it.
         raise NotAllowed(refused.reason or "结对没能结束，什么都没有改。")
-    return Stopped(tuple(r["id"] for r in mine), running=out_of_reach, out_of_reach=out_of_reach)
 
 
 def _refuse_pairings_changed(now: list[dict[str, Any]], seen: Mapping[str, int]) -> None:

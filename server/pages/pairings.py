@@ -6,16 +6,19 @@ another volunteer. The pairing page itself (the archive) is ``archives.py``.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import parse_id
+from sync import NotAllowed, parse_id
 from sync.entities import ACTIVITY_KINDS, CATEGORIES, PAIRING, PAIRING_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
+from sync.stopped_pairings import end_stopped_pairings, stopped_pairings
 from sync.timeutil import local_today
+from sync.users import EndPairings, PairingsChanged
 
 from ..access import log_access
 from ..clients import client_ip
@@ -50,6 +53,7 @@ from .common import (
 from .history import deletion_line
 from .pickers import FIND, attach_finder, child_finder, found, search_text
 from .shown import log_shown
+from .stopping import TICK, read_end
 from .writes import (
     apply_one,
     base_version,
@@ -69,6 +73,9 @@ APPROACH_FOR = {"psych": "fuxin", "hardship": "zhuxue", "left_behind": "guanai"}
 # The volunteer picker's search box, beside the child picker's ``q`` on the new form.
 MENTOR_SEARCH = "q_mentor"
 FIND_MENTOR: dict[str, str] = {"noun": "位志愿者", "label": "查找志愿者：姓名或所在单位", "param": MENTOR_SEARCH}
+# The new form's hidden note of the child whose pairings with stopped volunteers it listed (the
+# stop form's ``end_pairings`` box, ``pairing`` id:version items and ``end_date`` beside it).
+STOPPED_FOR = "stopped_for"
 
 
 async def pairing_list(request: Request) -> Response:
@@ -109,8 +116,10 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
     scope = await page.scope()
     q, keep = search_text(values), values.get("mentee_id")
     q_mentor, mentor = search_text(values, MENTOR_SEARCH), values.get("mentor_id")
-    mentors, children = await page.state.store.read(lambda db: (
-        mentor_choices(db, scope, q=q_mentor, keep=mentor), mentee_options(db, scope, q=q, keep=keep)))
+    child = parse_id(keep)
+    mentors, children, stopped = await page.state.store.read(lambda db: (
+        mentor_choices(db, scope, q=q_mentor, keep=mentor), mentee_options(db, scope, q=q, keep=keep),
+        stopped_pairings(db, scope, child) if child else []))
     # The child picker names every child still helped in scope (past the cap, those found), with their code.
     await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(children.options)})
     fields = field_views("pairing", NEW_FIELDS, values, errors=errors,
@@ -122,8 +131,28 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
     return page.render("pairing_form.html", {
         "title": "结对", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path, "no_options": not mentors.total or not children.total,
-        "record_id": form_record_id(values),
+        "record_id": form_record_id(values), "stopped": _stopped_box(values, child, stopped),
     }, status=status)
+
+
+def _stopped_box(values: dict[str, Any], child: str | None, pairings: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The new form's box ending the child's pairings with stopped volunteers: ticked unless the
+    person unticked it on this form for this child (shown again after a refusal or a 查找)."""
+    if not pairings or child is None:
+        return None
+    same = values.get(STOPPED_FOR) == child
+    return {"pairings": pairings, "mentee_id": child, "today": local_today().isoformat(),
+            "ticked": bool(values.get(TICK)) if same else True,
+            "draft": {"end_date": values.get("end_date") if same else None}}
+
+
+def _stopped_end(posted: dict[str, Any], mentee_id: str) -> EndPairings | None:
+    """What the posted box asks to end (None: unticked). Its list is of the child it was shown for:
+    for another child chosen since, none was shown, so any running one refuses the write."""
+    end = read_end(posted)
+    if end is None or posted.get(STOPPED_FOR) == mentee_id:
+        return end
+    return EndPairings({}, end.end_date)
 
 
 async def pairing_new(request: Request) -> Response:
@@ -151,12 +180,28 @@ async def pairing_create(request: Request) -> Response:
         fields = parse_fields("pairing", NEW_FIELDS, posted)
     except FormInvalid as exc:
         return await _pairing_form(page, posted, errors=exc.errors, status=400)
-    outcome = await create_once(page, "pairing", fields, posted, leave_out_empty=True)
+    actor, mentee_id = page.actor, str(fields.get("mentee_id") or "")
+    ended: list[str] = []
+
+    def end_old(db: Any, end: EndPairings) -> None:
+        ended[:] = end_stopped_pairings(db, actor, mentee_id, end)  # a write may run twice: the last run counts
+
+    try:
+        end = _stopped_end(posted, mentee_id)
+        # The old pairings end in the write that creates the new one, only when it does (a post
+        # again creates nothing and ends nothing): both or neither.
+        then = None if end is None else functools.partial(end_old, end=end)
+        outcome = await create_once(page, "pairing", fields, posted, leave_out_empty=True, then=then)
+    except NotAllowed as exc:
+        status = 409 if isinstance(exc, PairingsChanged) else 400
+        return await _pairing_form(page, posted, errors={"_form": exc.reason}, status=status)
     if outcome.status == "rejected":
         return await _pairing_form(page, posted, errors=refusal_errors(PAIRING, outcome, NEW_FIELDS),
                                    status=400)
-    return page.redirect(f"/pairings/{outcome.record_id}",
-                         flash="已结对。志愿者的手机下次同步时会收到这个孩子的档案。")
+    words = "已结对。志愿者的手机下次同步时会收到这个孩子的档案。"
+    if ended:
+        words += f"同时结束了这个孩子与已停用志愿者的 {len(ended)} 个结对（结束原因：志愿者停止服务）。"
+    return page.redirect(f"/pairings/{outcome.record_id}", flash=words)
 
 
 async def _visible_pairing(page: Visit, raw_id: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@ version an edit form showed, and only the fields the person changed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -70,7 +71,8 @@ def form_record_id(values: dict[str, Any]) -> str:
 
 
 async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: dict[str, Any], *,
-                      same_values: bool = True, leave_out_empty: bool = False) -> Outcome:
+                      same_values: bool = True, leave_out_empty: bool = False,
+                      then: Callable[[Any], object] | None = None) -> Outcome:
     """Create ``entity`` under the id the new form carries (``posted["record_id"]``), at most once.
 
     The same form posted again (a double tap, the back button, a second tab) is answered as the
@@ -79,6 +81,8 @@ async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: 
     ``same_values``, a post again whose values differ from what the first one stored (back, a field
     changed, 保存) raises ``SavedBefore``: its changes are not saved, and the person is told so.
     ``leave_out_empty``: the fields left empty (None) are not sent, and take the entity's defaults.
+    ``then(db)`` runs in the same write right after the record is created (not for a post again, nor
+    a refused create): what it raises reaches the caller and writes nothing, the record included.
     """
     actor = page.actor
     record_id = parse_id(posted.get("record_id"))
@@ -94,6 +98,8 @@ async def create_once(page: Visit, entity: str, fields: dict[str, Any], posted: 
             return done
         sent = {k: v for k, v in fields.items() if v is not None} if leave_out_empty else fields
         (outcome,) = apply_mutations(db, actor, [upsert(entity, sent, record_id)])
+        if then is not None and outcome.status == "applied":
+            then(db)
         return outcome
 
     return await page.state.store.write(write)
