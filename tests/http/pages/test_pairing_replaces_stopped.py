@@ -69,7 +69,7 @@ def test_the_new_pairing_form_offers_to_end_the_childs_pairing_with_a_stopped_vo
     assert BOX in text
     assert re.search(r'<input type="checkbox" name="end_pairings" value="1" checked>', page)
     assert f'name="pairing" value="{old["pairing"]}:{_pairing(site, old["pairing"])["version"]}"' in page
-    assert f'name="end_date" type="date" value="{local_today().isoformat()}"' in page
+    assert "原结对的结束日期" in text and f'name="end_date" type="date" value="{local_today().isoformat()}"' in page
     # A child whose volunteer is in service gets no box: only a stopped volunteer's pairing is offered.
     plain = site.as_(w.staff_st11).get(f"/pairings/new?mentee_id={w.mentee1}").text
     assert "同时结束" not in plain and 'name="pairing"' not in plain
@@ -177,3 +177,16 @@ def test_a_child_chosen_after_the_box_was_shown_does_not_end_what_the_form_never
     assert "同时结束与 孙老师（已停用）的结对" in sentence(response.text)
     assert _pairing(site, first["pairing"])["status"] == _pairing(site, second["pairing"])["status"] == "active"
     assert _pairings_of(site, second["child"]) == [second["pairing"]]
+
+
+def test_a_garbled_or_future_end_is_refused_in_words_and_saves_nothing(site: Site) -> None:
+    w = site.w
+    old = _stopped_volunteer(site, w.st11, w.staff_st11, "rs-zhao", "赵老师")
+    data = _form(site, old["child"])
+    for bad, words in (({"pairing": "not-a-pairing"}, "表单里的结对信息不完整"),
+                       ({"end_date": "2099-01-01"}, "结束日期不能晚于今天"),
+                       ({"end_date": "2026-02-30"}, "结束日期"), ({"end_date": ""}, "请填写结对的结束日期")):
+        response = site.as_(w.staff_st11).post("/pairings/new", {**data, **bad})
+        assert response.status_code == 400 and words in sentence(response.text), bad
+    assert _pairings_of(site, old["child"]) == [old["pairing"]]
+    assert _pairing(site, old["pairing"])["status"] == "active"
