@@ -17,9 +17,12 @@ function mark(event) {
 // changed nothing since it came. Only a form posting back here with written notes counts: a failed
 // sign-in, shown again with its user name, is not worth a prompt.
 const typed = (field) => field.type === 'textarea' && field.value.trim();
+// The attribute, not form.action: a form with a control named action (a return's 保存草稿 and 上报,
+// an account's buttons) answers form.action with that control, and new URL() of it threw.
+const path = (form) => new URL(form.getAttribute('action') || '', location.href).pathname;
 if ('shownAgain' in document.body.dataset) {
   for (const form of document.forms) {
-    if (form.method === 'post' && new URL(form.action).pathname === location.pathname
+    if (form.method === 'post' && path(form) === location.pathname
         && [...form.elements].some(typed)) dirty.add(form);
   }
 }

@@ -192,3 +192,27 @@ def test_finding_a_child_on_a_typed_referral_never_asks_and_the_words_shown_agai
     page.wait_for_timeout(300)
     assert prompts.seen == ["beforeunload"]
     assert page.get_by_label("转介原因").input_value() == RECORD
+
+
+def test_a_refused_return_with_its_remarks_asks_before_leaving(
+        server: ServerProcess, station: tuple[Page, Prompts]) -> None:
+    """The return's form names its buttons ``action`` (保存草稿, 上报), so ``form.action`` is a button,
+    not the form's address: read as one, the page shown again after a refusal threw in unsaved.js,
+    and leaving a refused return with its 备注 typed never asked."""
+    page, prompts = station
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/reports/stats")
+    page.get_by_role("button", name="报送本表…").click()
+    page.wait_for_url("**/returns/*")
+    page.get_by_label("备注").fill(RECORD)
+    page.get_by_label("填表人").fill("陈" * 201)  # past its 200: refused whole, nothing saved
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_load_state()
+    assert "太长了" in page.locator("p.error").inner_text()
+    assert page.get_by_label("备注").input_value() == RECORD  # shown again, not saved
+    _menu(page).click()
+    page.wait_for_timeout(300)
+    assert errors == []
+    assert prompts.seen == ["beforeunload"]
+    assert page.get_by_label("备注").input_value() == RECORD
