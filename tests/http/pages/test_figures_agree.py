@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
-import openpyxl
 import pytest
 
 from sync.timeutil import SHANGHAI, local_today
@@ -32,6 +31,7 @@ from ...factories import (
     row,
 )
 from .conftest import Site, password_hash, sentence
+from .test_county_numbers import _xlsx_row
 
 NOV = ("2026-11-01", "2026-11-30")
 # The pages are read at 00:30 on 5 December 2026 in Beijing, 16:30 on the 4th in UTC: a page that took
@@ -77,15 +77,6 @@ def _chart(html: str, key: str) -> dict[str, int]:
     body = figure.split("<tbody>")[1]
     rows = [_cells(tr) for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
     return {c[0]: int(re.sub(r"\D", "", c[1]) or 0) for c in rows if len(c) > 1}
-
-
-def _xlsx_row(content: bytes, name: str) -> list[Any]:
-    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-    assert sheet is not None
-    for values in sheet.iter_rows(values_only=True):
-        if values[0] == name:
-            return list(values)
-    raise AssertionError(f"no row {name}")
 
 
 def _csv_row(content: bytes, name: str) -> list[str]:

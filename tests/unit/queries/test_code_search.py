@@ -15,6 +15,7 @@ from server.queries.pickers import mentee_options
 from sync import load_scope
 
 from ...factories import make_county, make_mentee
+from .test_mentees import statements_of
 
 
 @pytest.fixture
@@ -58,12 +59,7 @@ def test_the_sql_finds_exactly_the_codes_whose_letters_and_digits_hold_the_key(d
 
 
 def _plans(db: sqlite_utils.Database, read: Any) -> list[str]:
-    statements: list[str] = []
-    db.conn.set_trace_callback(statements.append)  # the statements as run, parameters filled in
-    try:
-        read()
-    finally:
-        db.conn.set_trace_callback(None)
+    statements = statements_of(db, read)
     return [" / ".join(str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
             for sql in statements if sql.lstrip().upper().startswith("SELECT")]
 
