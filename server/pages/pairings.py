@@ -155,6 +155,10 @@ def _stopped_end(posted: dict[str, Any], mentee_id: str) -> EndPairings | None:
     return EndPairings({}, end.end_date)
 
 
+STOPPED_ASK = ("这个孩子还在与账号已停用的志愿者结对（见下方）。请决定是否同时结束原来的结对，再点保存；"
+               "这次什么都没有保存。")
+
+
 async def pairing_new(request: Request) -> Response:
     page = await require(request, STAFF)
     values: dict[str, Any] = {"start_date": local_today().isoformat()}
@@ -181,6 +185,12 @@ async def pairing_create(request: Request) -> Response:
     except FormInvalid as exc:
         return await _pairing_form(page, posted, errors=exc.errors, status=400)
     actor, mentee_id = page.actor, str(fields.get("mentee_id") or "")
+    if posted.get(STOPPED_FOR) != mentee_id:
+        # The child was picked in the list, so the form never asked about a pairing with a stopped
+        # volunteer: saved as it is, the child would have two running pairings, one visited by nobody.
+        scope = await page.scope()
+        if await page.state.store.read(lambda db: stopped_pairings(db, scope, mentee_id)):
+            return await _pairing_form(page, posted, errors={"_form": STOPPED_ASK}, status=409)
     ended: list[str] = []
 
     def end_old(db: Any, end: EndPairings) -> None:

@@ -108,6 +108,32 @@ def test_left_unticked_only_the_new_pairing_is_made(site: Site) -> None:
     assert _pairing(site, data["record_id"])["status"] == "active"
 
 
+def test_a_child_picked_in_the_list_whose_volunteer_was_stopped_is_asked_about_before_saving(site: Site) -> None:
+    """The box shows only once the server knows the child; picked in the list and saved at once, the
+    child would have kept the stopped volunteer's pairing running beside the new one. The form comes
+    back with the box, nothing saved; saved from there, the old pairing ends with the new one made."""
+    w = site.w
+    old = _stopped_volunteer(site, w.st11, w.staff_st11, "rs-zhao", "赵老师")
+    page = site.as_(w.staff_st11).get("/pairings/new").text
+    data = {"record_id": record_id_on(page), "mentor_id": w.mentor2.user_id, "mentee_id": old["child"],
+            "approach": "fuxin", "start_date": local_today().isoformat(), "goals": ""}
+    response = site.as_(w.staff_st11).post("/pairings/new", data)
+    assert response.status_code == 409 and BOX in sentence(response.text)
+    assert "这次什么都没有保存" in sentence(response.text)
+    assert _pairings_of(site, old["child"]) == [old["pairing"]]
+    items = re.findall(r'name="pairing" value="([^"]+)"', response.text)
+    again = {**data, "stopped_for": old["child"], "pairing": items, "end_pairings": "1",
+             "end_date": local_today().isoformat()}
+    assert site.as_(w.staff_st11).post("/pairings/new", again).status_code == 303
+    assert _pairing(site, old["pairing"])["status"] == "closed"
+    assert _pairing(site, data["record_id"])["status"] == "active"
+    # A child with no pairing to a stopped volunteer is saved at once, as before.
+    plain = site.as_(w.staff_st11).get("/pairings/new").text
+    fresh = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, code="RS-fresh"))
+    assert site.as_(w.staff_st11).post("/pairings/new", {**data, "record_id": record_id_on(plain),
+                                                          "mentee_id": fresh}).status_code == 303
+
+
 def test_a_pairing_changed_meanwhile_refuses_the_whole_write(site: Site) -> None:
     w = site.w
     old = _stopped_volunteer(site, w.st11, w.staff_st11, "rs-zhao", "赵老师")
@@ -173,7 +199,8 @@ def test_a_child_chosen_after_the_box_was_shown_does_not_end_what_the_form_never
     second = _stopped_volunteer(site, w.st11, w.staff_st11, "rs-sun", "孙老师")
     data = _form(site, first["child"])
     response = site.as_(w.staff_st11).post("/pairings/new", {**data, "mentee_id": second["child"]})
-    assert response.status_code == 409 and "与 孙老师（已停用）的结对还在进行" in sentence(response.text)
+    # Asked about before any write: the form never listed 孙老师's pairing, whatever it said of 赵老师's.
+    assert response.status_code == 409 and "这个孩子还在与账号已停用的志愿者结对" in sentence(response.text)
     assert "同时结束与 孙老师（已停用）的结对" in sentence(response.text)
     assert _pairing(site, first["pairing"])["status"] == _pairing(site, second["pairing"])["status"] == "active"
     assert _pairings_of(site, second["child"]) == [second["pairing"]]
