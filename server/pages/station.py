@@ -36,9 +36,10 @@ from ..queries.followups import (
     overdue_follow_ups,
 )
 from ..queries.inspections import list_inspections
+from ..queries.mentees import count_waiting
 from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals
-from ..queries.station import open_conflicts, pending_reviews, waiting_children
+from ..queries.station import open_conflicts, pending_reviews
 from .common import (
     CHILD_FILE,
     STAFF,
@@ -88,7 +89,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
             "rectifications": sorted((r for r in list_inspections(db, scope, today=today)
                                       if r["state"] in ("open", "overdue")), key=lambda r: r["rectify_due"] or ""),
             "quiet": count_quiet_pairings(db, scope_units(db, scope), today),
-            "waiting": waiting_children(db, scope),
+            "waiting": count_waiting(db, scope),
         }
 
     data = await visit.state.store.read(read)

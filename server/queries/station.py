@@ -9,7 +9,6 @@ from sync.conflicts import OF_LIVE_CHILD, not_written_by, theirs_to_decide
 from sync.db import placeholders
 
 from .filters import in_scope, visible
-from .mentees import count_waiting
 from .review import IS_WAITING, waiting_from
 
 
@@ -36,11 +35,3 @@ def open_conflicts(db: sqlite_utils.Database, scope: Scope) -> int:
     inspections = list(db.query(f"SELECT c.entity, c.record_id, c.field, c.unit_id FROM sync_conflicts c"
                                 f" WHERE c.status = 'open' AND c.entity = 'inspection' AND {sql}", params))
     return others + len(theirs_to_decide(db, scope, inspections))
-
-
-
-def waiting_children(db: sqlite_utils.Database, scope: Scope) -> dict[str, int]:
-    """Children in help in ``scope`` whom no volunteer visits (``all``), and of them those whose
-    pairings run only with stopped volunteers (``stopped``): /mentees lists them with
-    ``?pairing=waiting`` and ``?pairing=stopped``, by the same conditions (``count_waiting``)."""
-    return count_waiting(db, scope)

@@ -488,7 +488,6 @@ def test_pwa_a_staff_account_on_a_phone_is_told_where_its_work_is(module_server:
     check_page(phone.page, 390, "a staff account's home on a phone", [])
 
 
-
 def test_pwa_the_waiting_list_says_a_change_was_tried_once_a_sync_fails_without_a_reload(
         server: ServerProcess, phones: Any) -> None:
     """A visit saved offline reads 还没有发送过 on 待同步. Sent with signal while the list was open, its

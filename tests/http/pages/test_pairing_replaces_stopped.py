@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from server.queries.station import waiting_children
+from server.queries.mentees import count_waiting
 from sync import Actor, load_scope
 from sync.timeutil import local_today
 from sync.users import create_user, deactivate_user
@@ -79,7 +79,7 @@ def test_saving_the_new_pairing_ends_the_stopped_ones_in_the_same_write(site: Si
     w = site.w
     old = _stopped_volunteer(site, w.st11, w.staff_st11, "rs-zhao", "赵老师")
     staff = site.as_(w.staff_st11)
-    waiting_before = site.read(lambda db: waiting_children(db, load_scope(db, w.staff_st11)))
+    waiting_before = site.read(lambda db: count_waiting(db, load_scope(db, w.staff_st11)))
     data = _form(site, old["child"])
     response = staff.post("/pairings/new", data)
     assert response.status_code == 303, response.text
@@ -92,7 +92,7 @@ def test_saving_the_new_pairing_ends_the_stopped_ones_in_the_same_write(site: Si
         [old["pairing"]]).fetchall())
     assert [tuple(r) for r in audited][-1] == (w.staff_st11.user_id, "update", "applied")
     # The child no longer waits: the station home's tile drops by one, its stopped figure to none.
-    waiting_after = site.read(lambda db: waiting_children(db, load_scope(db, w.staff_st11)))
+    waiting_after = site.read(lambda db: count_waiting(db, load_scope(db, w.staff_st11)))
     assert waiting_after == {"all": waiting_before["all"] - 1, "stopped": 0}
     assert waiting_before["stopped"] == 1
     home = sentence(staff.get("/staff").text)

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from server.queries.mentees import MenteeFilter, list_mentees
-from server.queries.station import waiting_children
+from server.queries.mentees import MenteeFilter, count_waiting, list_mentees
 from sync import Actor, load_scope
 from sync.users import create_user, deactivate_user
 
@@ -102,7 +101,7 @@ def test_the_waiting_count_agrees_with_the_list_in_every_scope(site: Site, who: 
         scope = load_scope(db, actor)
         lists = {value: {r["id"] for r in list_mentees(db, scope, MenteeFilter(pairing=value))[0]}
                  for value in ("waiting", "stopped")}
-        return waiting_children(db, scope), lists
+        return count_waiting(db, scope), lists
 
     counts, lists = site.read(read)
     assert counts == {"all": len(lists["waiting"]), "stopped": len(lists["stopped"])}
