@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from .scope import Actor, Scope, load_scope
-from .users import EndPairings, PairingsChanged, close_for_stopped
+from .users import EndPairings, PairingsChanged, close_for_stopped, pairings_changed
 
 
 def stopped_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:
@@ -42,10 +42,7 @@ def _refuse_changed(now: list[dict[str, Any]], seen: Mapping[str, int]) -> None:
     # As the stop form: the person decided on the list the form showed, so any change since (an
     # edit, a volunteer stopped or back in service, a pairing ended, or one that was never this
     # child's with a stopped volunteer) is theirs to look at again.
-    current = {r["id"] for r in now}
-    edited = [r["mentor_name"] for r in now if r["id"] in seen and seen[r["id"]] != r["version"]]
-    new = [r["mentor_name"] for r in now if r["id"] not in seen]
-    gone = sum(1 for pairing_id in seen if pairing_id not in current)
+    edited, new, gone = pairings_changed(now, seen, "mentor_name")
     if not (edited or new or gone):
         return
     what = [*(f"与 {name} 的结对已被别人修改" for name in edited),

@@ -280,13 +280,20 @@ def close_for_stopped(db: sqlite_utils.Database, actor: Actor, pairings: list[di
         raise NotAllowed(refused.reason or "结对没能结束，什么都没有改。")
 
 
+def pairings_changed(now: list[dict[str, Any]], seen: Mapping[str, int], name: str
+                     ) -> tuple[list[str], list[str], int]:
+    """How the pairings ``now`` differ from the ``seen`` id → version a form listed: the ``name`` of
+    each edited since and of each not listed, and how many listed are gone (ended, deleted, moved)."""
+    edited = [r[name] for r in now if r["id"] in seen and seen[r["id"]] != r["version"]]
+    new = [r[name] for r in now if r["id"] not in seen]
+    gone = len(seen.keys() - {r["id"] for r in now})
+    return edited, new, gone
+
+
 def _refuse_pairings_changed(now: list[dict[str, Any]], seen: Mapping[str, int]) -> None:
     # Stricter than the field merge of an edit: the person decided on the list they saw, so a
     # pairing changed, started or ended since is theirs to look at again, not ours to merge.
-    current = {r["id"]: r for r in now}
-    edited = [r["code"] for r in now if r["id"] in seen and seen[r["id"]] != r["version"]]
-    new = [r["code"] for r in now if r["id"] not in seen]
-    gone = sum(1 for pairing_id in seen if pairing_id not in current)
+    edited, new, gone = pairings_changed(now, seen, "code")
     if not (edited or new or gone):
         return
     what = [*(f"{code} 的结对已被别人修改" for code in edited), *(f"新增了 {code} 的结对" for code in new)]

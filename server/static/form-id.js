@@ -6,7 +6,7 @@
 const kept = { ...(history.state && history.state.recordIds) };
 for (const input of document.querySelectorAll('form input[name="record_id"]')) {
   // Several forms on one page (a review per row) each have their own: told apart by their target.
-  const key = input.form.action + [...input.form.querySelectorAll('input[type="hidden"]')]
+  const key = (input.form.getAttribute('action') || '') + [...input.form.querySelectorAll('input[type="hidden"]')]
     .filter((i) => i.name !== 'record_id' && i.name !== 'csrf_token')
     .map((i) => `&${i.name}=${i.value}`).join('');
   if (kept[key]) input.value = kept[key];
