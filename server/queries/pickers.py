@@ -107,7 +107,9 @@ def mentee_options(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep
     names = sees_names(scope)
     rows, total, matched = _narrowed(
         db,
-        "SELECT m.id, m.code, m.name, m.grade, (SELECT group_concat(us.name, '、') FROM pairings p"
+        # A stopped volunteer is said as such: the child waits for a new one (queries.mentees.waiting).
+        "SELECT m.id, m.code, m.name, m.grade, (SELECT group_concat(us.name"
+        " || CASE WHEN us.active = 0 THEN '（已停用）' ELSE '' END, '、') FROM pairings p"
         " JOIN users us ON us.id = p.mentor_id WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0)"
         " AS mentors",
         f"FROM mentees m WHERE m.status = 'active' AND {sql}", params, "mentors IS NOT NULL, m.code",
