@@ -1,6 +1,7 @@
 """Test data that takes the one write path: every factory applies mutations via ``sync``."""
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import sqlite_utils
@@ -56,8 +57,17 @@ def make_county_staff(db: sqlite_utils.Database, county_id: str) -> Actor:
     return Actor(uid, "staff", county_id, None, "县直干事")
 
 
+# No digit, no hex letter, no B or X: a fixture child's random code never answers a search a test types
+# for another child (six hex digits did: M-1a60c2 answered "60", about one run in fifty).
+CODE_LETTERS = "GHJKLMNPQRSTUVWYZ"
+
+
+def fixture_code() -> str:
+    return "M-" + "".join(secrets.choice(CODE_LETTERS) for _ in range(6))
+
+
 def make_mentee(db: sqlite_utils.Database, staff: Actor, unit_id: str, **overrides: Any) -> str:
-    fields = {"unit_id": unit_id, "code": f"M-{new_id()[-6:]}", "name": "小明", "categories": ["psych"]}
+    fields = {"unit_id": unit_id, "code": fixture_code(), "name": "小明", "categories": ["psych"]}
     return mutate(db, staff, "mentee", {**fields, **overrides})
 
 

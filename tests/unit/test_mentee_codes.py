@@ -117,7 +117,6 @@ def test_a_code_differing_only_by_width_or_whitespace_is_the_same_code_and_refus
                                                                    "name": "小华"}, 1))
     assert answer["status"] == "rejected", answer
     assert "BX-2026-0904" in answer["reason"] and "已被另一个孩子使用" in answer["reason"]
-    # '2026' before '0904': the fixture's own codes (M- and six hex digits) may hold '0904', never both.
     assert db.execute("SELECT count(*) FROM mentees WHERE deleted = 0 AND code LIKE '%2026%0904%'").fetchone()[0] == 1
 
 
