@@ -7,12 +7,12 @@ const ZONE = { timeZone: 'Asia/Shanghai' };
 const utc = (isoDate) => new Date(isoDate + 'T00:00:00Z');
 const iso = (d) => d.toISOString().slice(0, 10);
 
-export const today = (now = new Date()) => now.toLocaleDateString('sv-SE', ZONE);
+export const today = (now = Date.now()) => new Date(now).toLocaleDateString('sv-SE', ZONE);
 // The day a new visit is dated by default: the phone's, unless the last sync found the phone's
 // clock wrong (``clockWrong``, sync.js); then the server's day at that sync. Not the phone's 2001
 // or 2041, and not the phone's day moved by the measured offset, which goes stale (and far wrong)
 // the moment the volunteer fixes the clock as the warning asks.
-export const visitDay = (clockWrong = null) => clockWrong?.server || today();
+export const visitDay = (clockWrong = null) => clockWrong?.server.slice(0, 10) || today();
 
 export function addDays(isoDate, days) {
   const d = utc(isoDate);
@@ -36,9 +36,9 @@ export function shortDate(isoDate, reference = today()) {
 }
 
 const TIME = { ...ZONE, hour: '2-digit', minute: '2-digit', hour12: false };
-export const clock = (timestamp) => (timestamp ? new Date(timestamp).toLocaleTimeString('zh-CN', TIME) : '');
+export const clock = (t) => (t ? new Date(t).toLocaleTimeString('zh-CN', TIME) : '');
 
-export const moment = (timestamp) => (timestamp ? `${shortDate(today(new Date(timestamp)))} ${clock(timestamp)}` : '');
+export const moment = (t) => (t ? `${shortDate(today(t))} ${clock(t)}` : '');
 
 const byCode = (a, b) => String(a.fields.code).localeCompare(String(b.fields.code), 'zh-CN');
 

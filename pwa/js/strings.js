@@ -11,7 +11,7 @@ export const SIX_LINKS = {
 };
 export const RISK_LEVELS = { normal: '一般', watch: '关注', key: '重点' };
 // 2041-03-01 → 2041年3月1日: a whole date, for a warning about the year as much as the day.
-const fullDate = (iso) => iso.replace(/^(\d+)-0?(\d+)-0?(\d+)$/, '$1年$2月$3日');
+const fullDate = (iso) => iso.replace(/^(\d+)-0?(\d+)-0?(\d+)/, '$1年$2月$3日');
 export const CATEGORIES = { psych: '心理行为问题', hardship: '家庭经济困难', left_behind: '留守/特殊家庭' };
 export const GENDERS = { male: '男', female: '女' };
 export const APPROACHES = { fuxin: '扶心扶志', zhuxue: '助学扶志', guanai: '关爱扶志' };
@@ -69,8 +69,8 @@ export const T = {
   serverDown: '暂时连不上辅导站的服务器，稍后会自动再试。',
   needsAttention: (n) => `有 ${n} 条修改${REFUSED + LOOK()}`,
   clockWrong: ({ server, phone }) =>
-    `手机上的日期不对：上次同步时，今天是${fullDate(server)}，手机上却是${fullDate(phone)}。`
-    + '请到手机的“设置”里改好日期和时间；记帮扶时也请看一下日期对不对。',
+    `手机上的时间不对：上次同步时，北京时间是${fullDate(server)}，手机上却是${fullDate(phone)}。`
+    + '请到手机的“设置”里改好日期、时间和时区；记帮扶时也请看一下日期对不对。',
   conflictsOpen: (n) => `有 ${n} 条修改${CLASH + LOOK()}`,
   conflictHere: '这条记录有一处' + CLASH + '：下面是保留的内容，您写的内容在“待同步”里。',
   seeConflict: '看看我写的内容', followUps: '跟踪提醒', dueSoon: '即将到期',

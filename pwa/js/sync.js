@@ -1,7 +1,7 @@
 // Never on Background Sync, which many phones' browsers lack.
 
 import * as api from './api.js';
-import { today } from './queries.js';
+import { clock, today } from './queries.js';
 import * as repo from './repo.js';
 import { T } from './strings.js';
 import * as vault from './vault.js';
@@ -96,10 +96,14 @@ export async function deliver(ids) {
 // a phone a few hours out dates most visits right; one that reset to another year dates none.
 const CLOCK_SLACK_MS = 6 * 3600 * 1000;
 
-// {server, phone}: the two days as of this sync when the clocks disagree, else null.
-function clockWrong(clock) {
-  if (!clock || Math.abs(clock.server - clock.phone) <= CLOCK_SLACK_MS) return null;
-  return { server: today(new Date(clock.server)), phone: today(new Date(clock.phone)) };
+// The day and the time in Beijing: a phone hours out is most often out on the same day (a foreign time
+// zone, the clock then set by hand to Beijing's hours), and two equal dates would say nothing was wrong.
+const at = (t) => `${today(t)} ${clock(t)}`;
+
+// {server, phone}: each clock as of this sync, YYYY-MM-DD HH:MM, when they disagree, else null.
+function clockWrong(c) {
+  if (!c || Math.abs(c.server - c.phone) <= CLOCK_SLACK_MS) return null;
+  return { server: at(c.server), phone: at(c.phone) };
 }
 
 async function uploadRecoveryKey() {

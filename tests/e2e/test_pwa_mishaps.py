@@ -118,7 +118,7 @@ def test_pwa_a_visit_typed_offline_on_a_phone_a_year_ahead_is_refused_and_fixed_
     expect(refused).to_contain_text("日期写的是以后的日子", timeout=20_000)
     assert query(server, "SELECT count(*) FROM activities WHERE record = '时钟快了一年的手机上记的家访。'") == [(0,)]
     refused.get_by_role("link", name="打开修改").click()
-    expect(page.locator(".notice.warn")).to_contain_text("手机上的日期不对")
+    expect(page.locator(".notice.warn")).to_contain_text("手机上的时间不对")
     assert page.get_by_label("过程记录").input_value() == "时钟快了一年的手机上记的家访。"
     page.get_by_label("日期", exact=True).fill(today.isoformat())
     page.get_by_role("button", name="保存", exact=True).click()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import pathlib
+import re
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -365,9 +366,10 @@ def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_on
     phone.context.clock.set_fixed_time("2041-03-01T10:00:00+08:00")
     page.get_by_role("button", name="立即同步").click()
     warning = page.locator(".sync")
-    expect(warning).to_contain_text(f"手机上的日期不对：上次同步时，今天是{server_day}，手机上却是2041年3月1日。")
+    expect(warning).to_contain_text(f"手机上的时间不对：上次同步时，北京时间是{server_day} ")
+    expect(warning).to_contain_text("，手机上却是2041年3月1日 10:00。")
     page.locator("a", has_text="记一次帮扶").first.click()
-    expect(page.locator(".notice.warn")).to_contain_text("请到手机的“设置”里改好日期和时间")
+    expect(page.locator(".notice.warn")).to_contain_text("请到手机的“设置”里改好日期、时间和时区")
     # The new visit is dated by the server's clock, the day it really is, not the phone's 2041.
     assert page.get_by_label("日期", exact=True).input_value() == today.isoformat()
     check_page(page, 390, "the visit form on a phone with a wrong clock", [])
@@ -378,7 +380,7 @@ def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_on
                          " WHERE u.login = 'yang.mofan' AND p.status = 'active' ORDER BY p.id LIMIT 1")
     page.goto(module_server.url + f"/app/#/screening/{mentee}")
     expect(page.locator("h1")).to_contain_text("摸排")
-    expect(page.locator(".notice.warn")).to_contain_text("请到手机的“设置”里改好日期和时间")
+    expect(page.locator(".notice.warn")).to_contain_text("请到手机的“设置”里改好日期、时间和时区")
     screened = page.get_by_label("日期", exact=True)
     assert screened.input_value() == today.isoformat() and screened.get_attribute("max") is None
     page.get_by_role("link", name="首页").click()
@@ -387,6 +389,37 @@ def test_pwa_warns_when_the_phones_clock_disagrees_with_the_servers_and_stops_on
     phone.wait_synced()
     expect(page.locator(".sync")).not_to_contain_text("日期不对")
     assert phone.dialogs == []
+
+
+def test_pwa_a_phone_clock_hours_out_on_the_same_day_is_told_by_its_time_and_zone_not_two_equal_dates(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A phone set to another time zone (UTC here) whose clock was then set by hand to Beijing's hours runs
+    eight hours ahead: most of the day its date in Beijing is the real one. The warning said 上次同步时，今天是
+    12月6日，手机上却是12月6日, which tells a volunteer nothing is wrong; it now gives both times and asks for
+    the time zone too."""
+    import datetime
+
+    phone: Phone = phones.new(module_server, timezone_id="UTC")
+    phone.enrol("yang.mofan")
+    page = phone.page
+    beijing = datetime.datetime.now(SHANGHAI)
+    # Four minutes past the next hour in Beijing, set on a UTC phone: its wall clock then reads Beijing's.
+    hand_set = (beijing + datetime.timedelta(hours=1)).replace(minute=4, second=0, microsecond=0)
+    phone.context.clock.set_fixed_time(hand_set.replace(tzinfo=datetime.UTC))
+    page.get_by_role("button", name="立即同步").click()
+    warning = page.locator(".sync")
+    expect(warning).to_contain_text("手机上却是")
+    said = re.search(r"上次同步时，\w*?是(\d+年[^，]+)，手机上却是(\d+年[^。]+)。", warning.inner_text())
+    assert said and said[1] != said[2], warning.inner_text()
+    phone_at = hand_set + datetime.timedelta(hours=8)
+    assert said[2] == f"{phone_at.year}年{phone_at.month}月{phone_at.day}日 {phone_at:%H}:04", said[0]
+    assert said[0].startswith(f"上次同步时，北京时间是{beijing.year}年"), said[0]
+    assert "改好日期、时间和时区" in warning.inner_text()
+    # The visit form keeps taking Beijing's day from the server, not the phone's.
+    page.locator("a", has_text="记一次帮扶").first.click()
+    expect(page.locator(".notice.warn")).to_contain_text("手机上的时间不对")
+    assert page.get_by_label("日期", exact=True).input_value() == datetime.datetime.now(SHANGHAI).date().isoformat()
 
 
 def test_pwa_a_flag_the_station_has_not_handled_stays_ticked_and_other_corrections_still_go(

@@ -78,6 +78,7 @@ test('a phone lists only its own volunteer\'s returned activities', () => {
 test('a new visit is dated by the server\'s day when the phone\'s clock is known wrong', () => {
   equal(q.visitDay(null), q.today());
   equal(q.visitDay({ server: '2026-12-02', phone: '2041-03-01' }), '2026-12-02');
+  equal(q.visitDay({ server: '2026-12-02 09:04', phone: '2026-12-02 17:04' }), '2026-12-02'); // the sync keeps the time
 });
 
 test('the timeline holds the mentee\'s activities and screenings, newest first', () => {
