@@ -100,6 +100,27 @@ def test_pwa_auto_lock_after_idle_keeps_the_form(module_server: ServerProcess, p
     expect_restored(phone.page)
 
 
+def test_pwa_auto_lock_still_comes_after_the_phones_clock_is_put_back(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The clock warning asks her to put a phone's 2041 right: she leaves the app open for the phone's settings, turns
+    the clock back and puts the phone down. The idle lock counted the minutes since her last touch on the new clock:
+    a negative number, so a phone full of children's records stayed open until she touched it again."""
+    import datetime
+
+    phone: Phone = phones.new(module_server)
+    phone.enrol("zhou.laoshi")
+    phone.with_clock()
+    half_fill(phone)
+    now = phone.page.evaluate("Date.now()")
+    phone.context.clock.set_system_time(datetime.datetime.fromtimestamp(now / 1000 - 365 * 86400, datetime.UTC))
+    phone.context.clock.fast_forward("05:10")
+    expect(phone.page.get_by_role("button", name="解锁")).to_be_visible()
+    expect(phone.page.get_by_label("过程记录")).to_have_count(0)
+    phone.unlock()
+    expect_restored(phone.page)
+
+
 def test_pwa_auto_lock_on_a_full_phone_keeps_the_words_the_phone_refused(
     module_server: ServerProcess, phones: Any
 ) -> None:
