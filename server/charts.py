@@ -193,30 +193,45 @@ def line_chart(key: str, title: str, labels: Sequence[str], values: Sequence[Num
         body.append(f'<polyline points="{path}" fill="none" stroke="{INK}" stroke-width="3"/>')
     line = Line(points, [x for x, _ in points], ((left, base), (width - right, base)))
     placed: list[Box] = []
-    ends: list[float] = [-CLEAR, -CLEAR]  # where the last label written on each of the two lines ends
-    for i, ((x, y), v, label) in enumerate(zip(points, values, labels, strict=True)):
-        anchor = "start" if i == 0 else ("end" if i == len(points) - 1 else "middle")
+    for i, ((x, y), v) in enumerate(zip(points, values, strict=True)):
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#fff" stroke="{INK}" stroke-width="3"/>')
         text = fmt(v, unit)
         valley = 0 < i < len(points) - 1 and y > max(points[i - 1][1], points[i + 1][1])  # y grows downwards
         lx, ly, lanchor, box = _value_place(text, (x, y), line, placed, (0.0, width, 0.0, base), valley=valley)
         placed.append(box)
         body.append(_text(lx, ly, text, size=SMALL, anchor=lanchor, bold=True, cls="chart-value"))
-        # A unit's inspections are one point each, labelled with their dates: past a dozen, each label
-        # centred on its point ran off the picture's edge and over its neighbours, unreadable. A label
-        # is kept inside the picture, and left out where it would touch the one before it on its line
-        # (the table beside the chart names every point).
-        w = text_width(label, SMALL)
-        lx = x if anchor != "middle" else min(max(x, w / 2), width - w / 2)
-        start = {"start": lx, "middle": lx - w / 2, "end": lx - w}[anchor]
-        if start >= ends[i % 2] + CLEAR:
-            ends[i % 2] = start + w
-            body.append(_text(lx, base + 24 + (18 if i % 2 else 0), label, size=SMALL, anchor=anchor,
-                              cls="chart-label"))
+    body += _axis_labels([x for x, _ in points], labels, width, base)
     summary = desc or _describe(labels, [Series(name, tuple(values))], unit)
     columns = (label_header or "项目", name)
     rows = tuple((label, fmt(v, unit)) for label, v in zip(labels, values, strict=True))
     return Chart(key, title, summary, _frame(key, title, summary, width, height, body, "line"), columns, rows)
+
+
+def _axis_labels(xs: Sequence[float], labels: Sequence[str], width: float, base: float) -> list[str]:
+    """The labels under the axis, on one line where every one fits there, else on two in turn.
+
+    On two lines always, twelve months zigzagged (1月 above 2月, 3月 above 4月 …) where one line had room. A
+    label is kept inside the picture, and on two lines left out where it would touch the one before it
+    on its line (a unit's inspections are one point each, labelled with their dates: past a dozen, each
+    label centred on its point ran off the picture's edge and over its neighbours); the table beside the
+    chart names every point."""
+    widths = [text_width(label, SMALL) for label in labels]
+    centres = [min(max(x, w / 2), width - w / 2) for x, w in zip(xs, widths, strict=True)]
+    if all(b - wb / 2 >= a + wa / 2 + CLEAR
+           for a, wa, b, wb in zip(centres, widths, centres[1:], widths[1:], strict=False)):
+        return [_text(c, base + 24, label, size=SMALL, anchor="middle", cls="chart-label")
+                for c, label in zip(centres, labels, strict=True)]
+    out: list[str] = []
+    ends: list[float] = [-CLEAR, -CLEAR]  # where the last label written on each of the two lines ends
+    for i, (x, w, label) in enumerate(zip(xs, widths, labels, strict=True)):
+        anchor = "start" if i == 0 else ("end" if i == len(xs) - 1 else "middle")
+        lx = x if anchor != "middle" else min(max(x, w / 2), width - w / 2)
+        start = {"start": lx, "middle": lx - w / 2, "end": lx - w}[anchor]
+        if start >= ends[i % 2] + CLEAR:
+            ends[i % 2] = start + w
+            out.append(_text(lx, base + 24 + (18 if i % 2 else 0), label, size=SMALL, anchor=anchor,
+                             cls="chart-label"))
+    return out
 
 
 Box = tuple[float, float, float, float]  # left, right, top, bottom
