@@ -34,6 +34,7 @@ from .profiles import GRADE_NUMBER
 from .referrals import referrals
 from .state import Date, Demo, Pairing, mutation
 from .texts import APPROVE_COMMENTS, BRIEF_RECORDS, RETURN_COMMENTS
+from .waiting import write_waiting
 
 
 def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
@@ -52,6 +53,7 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     write_conflicts(demo)
     write_stats_returns(demo)
     write_inspections(demo)
+    write_waiting(demo)
 
 
 def apply_as(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> None:

@@ -30,6 +30,7 @@ from server.auth import verify_password
 from server.config import Settings
 from server.demo import DEMO_PASSWORD
 from server.queries.dashboard import scope_units
+from server.queries.mentees import count_waiting
 from server.queries.quiet import count_quiet_pairings, quiet_pairings
 from sync import load_scope
 from sync.entities import ACTIVITY_KINDS, CATEGORIES, ENTITIES, RISK_LEVELS, SIX_LINKS
@@ -128,11 +129,13 @@ def test_demo_json_prints_exactly_one_document_with_every_role(demo: Demo) -> No
     assert demo.stderr.strip(), "progress belongs on stderr"
 
 
-def test_demo_logins_match_the_accounts_and_units_in_the_database(demo: Demo) -> None:
+def test_demo_logins_match_the_accounts_in_use_and_units_in_the_database(demo: Demo) -> None:
+    # A stopped account (卢兆祥, server/demo/waiting.py) signs in nowhere: not a login to print.
     stored = {
         login: (role, name, unit)
         for login, role, name, unit in rows(
             demo.path, "SELECT u.login, u.role, u.name, n.name FROM users u JOIN units n ON n.id = u.unit_id"
+                       " WHERE u.active = 1"
         )
     }
     assert {u["login"]: (u["role"], u["name"], u["unit"]) for u in demo.users} == stored
@@ -140,7 +143,8 @@ def test_demo_logins_match_the_accounts_and_units_in_the_database(demo: Demo) ->
 
 def test_demo_passwords_verify_against_the_stored_argon2_hashes(demo: Demo) -> None:
     hashes = dict(rows(demo.path, "SELECT login, password_hash FROM users"))
-    volunteers = {u["login"] for u in demo.users if u["role"] == "mentor"}
+    volunteers = {login for (login,) in rows(demo.path, "SELECT login FROM users WHERE role = 'mentor'")}
+    assert {u["login"] for u in demo.users if u["role"] == "mentor"} <= volunteers
     assert volunteers and all(hashes[login] is None for login in volunteers)  # their phones enrol with a code
     assert all(h and h.startswith("$argon2") for login, h in hashes.items() if login not in volunteers)
     checked: dict[tuple[str, str], bool] = {}  # argon2 is slow: verify each distinct (hash, password) once
@@ -269,6 +273,26 @@ def test_demo_has_a_pairing_gone_quiet_in_a_station_and_a_school_of_two_towns(de
     # Each unit's and each town's staff see their own on the station home's tile.
     seen = {login: count_quiet_pairings(db, u, today)["count"] for login, u in units.items() if login != "county"}
     assert sum(seen.values()) == 2 * 2 and sorted(set(seen.values())) == [0, 1]
+
+
+def test_demo_station_has_a_child_never_paired_and_one_whose_volunteer_was_stopped(demo: Demo) -> None:
+    """The station home's tile (count_waiting) is not 0 in the demo: at 栟茶镇校外教育辅导站, one
+    child never paired and one whose volunteer's account was stopped with the pairing left running."""
+    db = sqlite_utils.Database(demo.path)
+    waiting = {}
+    for login in ("county", *(u["login"] for u in demo.users if u["role"] == "staff")):
+        (user,) = db.query("SELECT id, role, unit_id, name FROM users WHERE login = ?", [login])
+        waiting[login] = count_waiting(db, load_scope(db, actor_for(user)))
+    assert waiting["county"] == waiting["staff-bencha"] == waiting["zhan-bencha"] == {"all": 2, "stopped": 1}
+    assert all(w == {"all": 0, "stopped": 0} for login, w in waiting.items()
+               if login not in ("county", "staff-bencha", "zhan-bencha")), waiting
+    stopped = rows(demo.path, "SELECT m.name, u.name, u.active, u.role, n.name FROM pairings p"
+                              " JOIN mentees m ON m.id = p.mentee_id JOIN users u ON u.id = p.mentor_id"
+                              " JOIN units n ON n.id = m.unit_id WHERE p.status = 'active' AND u.active = 0")
+    assert stopped == [("葛明宇", "卢兆祥", 0, "mentor", "栟茶镇校外教育辅导站")]
+    never = rows(demo.path, "SELECT m.name, n.name FROM mentees m JOIN units n ON n.id = m.unit_id"
+                            " WHERE m.id NOT IN (SELECT mentee_id FROM pairings)")
+    assert never == [("邵雨晴", "栟茶镇校外教育辅导站")]
 
 
 def test_demo_reviews_approve_and_return_activities_with_comments(demo: Demo) -> None:
