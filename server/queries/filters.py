@@ -132,6 +132,7 @@ CODE_SEPARATORS = (" \u3000-_./\u00b7\u2022\u2027\u2219\u22c5\u30fb"
                    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2500\u2e3a\u2e3b")
 _PARTS = re.compile(f"[{re.escape(CODE_SEPARATORS)}\\s]+")
 _ALNUM = re.compile(r"[0-9A-Za-z]+")
+BARE_CODE_DIGITS = 6  # the fewest digits a bare number needs to be read as a code (``code_key``)
 
 
 def code_key(text: str) -> str | None:
@@ -142,14 +143,22 @@ def code_key(text: str) -> str | None:
     the Chinese input method's dash key types BX——2026——0037: each is the code, and the plain
     substring search (``contains``) finds none of them. A search is a code when, NFKC-folded, it is
     only ASCII letters and digits, with a digit, in parts split by ``CODE_SEPARATORS``, and either
-    has more than one part or mixes letters with digits. A name never is one (no digits); a bare
-    number (37, 2026) is left to ``contains``, since its digits joined across a code's separator
-    (2026-0001 holds 60) would match every child; so is a search of separators alone, which would."""
+    has more than one part, mixes letters with digits, or is a bare number of at least
+    ``BARE_CODE_DIGITS`` digits (20260037, copied without its BX and dashes). A name never is one (no
+    digits); a shorter bare number (37, 2026) is left to ``contains``, since its digits joined across
+    a code's separator (2026-0001 holds 60) would match every child; so is a search of separators
+    alone, which would.
+
+    Why 6: a code's digits are a 4-digit year and a 4-digit number, so 6 digits fit in neither part
+    and must name both, at least two digits of each (2026 00, or 26 0037 as the year is often
+    shortened): read across the dash on purpose, they name at most 100 children of one year, and the
+    whole 8 name one. Five would not: 20260 is the year and the number's first digit, up to 1,000
+    children, a county's whole year, as unspecific as 60."""
     parts = [p for p in _PARTS.split(unicodedata.normalize("NFKC", text)) if p]
     key = "".join(parts)
     if not parts or not all(_ALNUM.fullmatch(p) for p in parts) or not any(c.isdigit() for c in key):
         return None
-    if len(parts) == 1 and key.isdigit():
+    if len(parts) == 1 and key.isdigit() and len(key) < BARE_CODE_DIGITS:
         return None
     return key
 

@@ -33,6 +33,8 @@ def spellings(code: str) -> dict[str, str]:
         "full width, ime dash": f"{letters}——{year}——{number}".translate(full_width),
         "lower case, no separators": f"{letters.lower()}{year}{number}",
         "year and number": f"{year} {number}",
+        "bare digits": f"{year}{number}",
+        "full width bare digits": f"{year}{number}".translate(full_width),
     }
 
 
@@ -122,10 +124,11 @@ def test_a_plain_name_search_finds_what_it_found_before(site: Site, path: str) -
 
 
 @pytest.mark.parametrize(("q", "before"), [("——", 0), ("·", 0), ("BX—", 0), ("BX 2027", 0), ("2026 9999", 0),
-                                           ("60", 1)])
+                                           ("60", 1), ("20250", 0), ("20269999", 0)])
 def test_a_search_that_is_no_code_of_ours_does_not_match_everything(site: Site, q: str, before: int) -> None:
     """Separators alone, a code no child has, or a short number whose digits most codes hold only across a
-    separator (BX-2026-0001 joined is BX20260001, holding 60): as many as before (60: BX-2025-0060, 孩子0060)."""
+    separator (BX-2026-0001 joined is BX20260001, holding 60): as many as before (60: BX-2025-0060, 孩子0060).
+    Five digits are still short: 20250 would be every BX-2025-0… child."""
     world(site)
     staff = site.as_(site.w.staff_st11)
     for path, kind in (("/mentees", "mentees"), ("/pairings", "pairings")):

@@ -38,6 +38,17 @@ def test_a_name_a_bare_number_or_separators_alone_are_no_code(typed: str) -> Non
     assert code_key(typed) is None
 
 
+@pytest.mark.parametrize(("typed", "key"), [("20260037", "20260037"), ("２０２６００３７", "20260037"),
+                                           (" 20260037 ", "20260037"), ("260037", "260037"), ("202600", "202600")])
+def test_a_bare_number_long_enough_to_name_a_year_and_a_number_is_a_code(typed: str, key: str) -> None:
+    assert code_key(typed) == key
+
+
+@pytest.mark.parametrize("typed", ["20260", "２０２６０", "0037", "60"])
+def test_a_bare_number_shorter_than_a_year_and_a_number_is_no_code(typed: str) -> None:
+    assert code_key(typed) is None
+
+
 def test_a_bare_number_with_a_separator_is_a_code() -> None:
     assert code_key("2026 0037") == "20260037" and code_key("2026——0037") == "20260037"
 
@@ -49,7 +60,7 @@ def test_the_sql_finds_exactly_the_codes_whose_letters_and_digits_hold_the_key(d
              "BX-2025-0037", "B-X-2-0-2-6-0-0-3-7", "XB-2026-0037", "BX20260037", "JT/2026/0037", "BX_2026_00_37"]
     db.execute("CREATE TEMP TABLE c (code TEXT)")
     db.conn.executemany("INSERT INTO c VALUES (?)", [(c,) for c in codes])
-    for typed in ("BX 2026 0037", "BX20260037", "2026——0037", "bx·2026", "X2", "0037 BX"):
+    for typed in ("BX 2026 0037", "BX20260037", "2026——0037", "bx·2026", "X2", "0037 BX", "20260037", "260370"):
         key = code_key(typed)
         assert key
         sql, args = found_in(typed, (), code="c.code")
