@@ -297,3 +297,29 @@ def test_station_home_lists_the_inspections_left_to_rectify_with_the_way_to_repo
                                  late, base_version=1))
     assert re.findall(r"/inspections/([0-9a-f-]{36})", _rectify_section(site.as_(w.staff_st11).get("/staff").text)) \
         == [w.inspection1]
+
+
+def _tiles(html: str) -> list[tuple[int | None, str, list[str]]]:
+    """Each to-do tile of the home: its figure (None for a tile that counts nothing), words and buttons."""
+    tiles = []
+    for tile in _section(html, "todo-h").split('<div class="card tile">')[1:]:
+        figure = re.search(r'<p class="figure">(\d+)</p>', tile)
+        words = re.sub(r"<[^>]+>|\s+", "", tile.split('<a class="button"')[0])
+        tiles.append((int(figure.group(1)) if figure else None, words, re.findall(r'<a class="button"[^>]*>', tile)))
+    return tiles
+
+
+def test_a_to_do_tile_at_0_says_so_calmly_with_no_button_to_an_empty_list(site: Site) -> None:
+    w = site.w
+    _add(site, w.mentor1, w.pairing1, date="2026-11-25")  # one record waiting for review
+    tiles = _tiles(site.as_(w.staff_st11).get("/staff").text)
+    counts = [t for t in tiles if t[0] is not None]
+    assert len(counts) == 7 and any(t[0] for t in counts) and any(t[0] == 0 for t in counts), tiles
+    for figure, words, buttons in counts:
+        if figure:
+            assert len(buttons) == 1 and "没有要处理的" not in words, (figure, words)
+        else:
+            assert buttons == [] and words.endswith("✔没有要处理的"), (figure, words)
+    # The ways to add things stay, whatever the counts: 代录一次帮扶 (and 录入导出的文件 where it is offered).
+    adds = [buttons for figure, _, buttons in tiles if figure is None]
+    assert adds and all(len(b) == 1 for b in adds)
