@@ -9,8 +9,8 @@
 Fixed data, no draw from the demo's random source, and written last: every other figure of the
 demo stays as it was. Both children were screened without a psychological problem and have no
 visit, so the statistics form, the follow-ups and the quiet pairings (a pairing started twelve
-days ago is not quiet) count them nowhere; the stopped volunteer is not a login ``banxing demo``
-prints (``people.demo_logins`` lists the accounts in use).
+days ago is not quiet) count them nowhere. The stopped volunteer is not one of ``people.DEMO_USERS``,
+the logins ``banxing demo`` prints: a stopped account signs in and enrols nowhere.
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def write_waiting(demo: Demo) -> None:
     }, "需要助学资助和课后作业辅导。", boy_day)
     _apply(demo, staff, boy_muts)
     _apply(demo, staff, [mutation("pairing", {
-        "mentor_id": uid, "mentee_id": boy, "start_date": demo.iso(max(boy_day, _day(demo, 12))),
+        "mentor_id": uid, "mentee_id": boy, "start_date": demo.iso(_day(demo, 12)),
         "approach": "zhuxue", "goals": "本学期数学、英语成绩及格；能按时完成作业，不因家里的事耽误上学。",
         "status": "active",
     })])
