@@ -112,6 +112,7 @@ class Field:
     max_value: int = 1_000_000
     min_value: int = 0
     nullable: bool = True
+    phone: bool = False  # a telephone: stored in ``sync.phones.phone_form``, whoever writes it
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ UNIT = Entity(
         Field("parent_id", "上级单位", "ref", ref="unit", writers=(A,)),
         Field("name", "名称", "short", required=True, writers=(A,), nullable=False),
         Field("kind", "类型", "enum", required=True, choices=UNIT_KINDS, writers=(A,), nullable=False),
-        Field("phone", "联系电话", "short", writers=(A, S)),
+        Field("phone", "联系电话", "short", writers=(A, S), phone=True),
         Field("address", "地址", "short", writers=(A, S)),
     ),
     creators=(A,), deleters=(A,),
@@ -181,7 +182,7 @@ MENTEE = Entity(
         Field("risk_level", "关注等级", "enum", choices=RISK_LEVELS, nullable=False, writers=(S,)),
         Field("plan", "一人一策", "text", writers=(S,)),
         Field("guardian_name", "监护人", "short", writers=(S, M)),
-        Field("guardian_contact", "监护人联系方式", "short", writers=(S, M)),
+        Field("guardian_contact", "监护人联系方式", "short", writers=(S, M), phone=True),
         Field("notes", "备注", "text", writers=(S, M)),
         Field("status", "状态", "enum", choices=MENTEE_STATUSES, nullable=False, writers=(S,)),
     ),
@@ -291,7 +292,7 @@ STATS_RETURN = Entity(
         Field("period_to", "截止日期", "date", required=True, nullable=False),
         Field("remarks", "备注", "text"),
         Field("filled_by", "填表人", "short"),
-        Field("phone", "填表电话", "short"),
+        Field("phone", "填表电话", "short", phone=True),
         # A unit moves its own return between draft and submitted (sync/returns.py); reviews set
         # approved / returned.
         Field("status", "状态", "enum", choices=RETURN_STATUSES, writers=(S, A)),
@@ -329,7 +330,7 @@ REFERRAL = Entity(
         Field("unit_id", "所属单位", "ref", ref="unit", writers=SERVER),
         Field("target", "转介去向", "enum", required=True, choices=REFERRAL_TARGETS, nullable=False),
         Field("institution", "接收机构", "short"),
-        Field("contact", "联系人及电话", "short"),
+        Field("contact", "联系人及电话", "short", phone=True),
         Field("reason", "转介原因", "text"),
         Field("referred_on", "转介日期", "date", required=True, nullable=False),
         Field("received_on", "接收日期", "date"),

@@ -20,6 +20,7 @@ from .entities import ENTITIES, SHORT_MAX, TEXT_MAX, Entity, Field
 from .errors import BatchInvalid, BatchTooLarge
 from .ids import new_id, parse_id
 from .jsontext import dumps_text, dumps_text_sorted
+from .phones import phone_form
 
 OPS = ("upsert", "delete")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -191,7 +192,11 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
             problem = check_value(entity.by_name[name], value)
             if problem:
                 return reject(problem, name)
-    return Mutation(mid, entity, rid, op, base, dict(fields))
+    fields = dict(fields)
+    for name in _PHONES[entity.name]:
+        if isinstance(fields.get(name), str):
+            fields[name] = phone_form(fields[name])
+    return Mutation(mid, entity, rid, op, base, fields)
 
 
 # A digest at or above this mark is of the second kind (orjson's compact sorted bytes); below it,
@@ -331,6 +336,7 @@ def _quick_check(spec: Field) -> Callable[[Any], bool]:
 
 
 _QUICK = {e.name: {f.name: _quick_check(f) for f in e.fields} for e in ENTITIES.values()}
+_PHONES = {e.name: tuple(f.name for f in e.fields if f.phone) for e in ENTITIES.values()}
 
 
 def _explain(spec: Field, value: Any) -> str | None:

@@ -22,6 +22,7 @@ from .entities import ROLE_LABELS, ROLES
 from .errors import NotAllowed
 from .ids import new_id
 from .mutations import one_line, upsert
+from .phones import phone_form
 from .records import reset_scope
 from .scope import Actor, load_scope
 from .timeutil import day_in_words, utc_now
@@ -109,6 +110,8 @@ def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *
         raise NotAllowed(f"账号没有这些字段：{'、'.join(sorted(unknown))}。")
     if isinstance(fields.get("login"), str):
         fields = {**fields, "login": fold_login(fields["login"])}
+    if isinstance(fields.get("phone"), str):
+        fields = {**fields, "phone": phone_form(fields["phone"])}
     current = None if create else get_user(db, user_id=user_id)
     if not create and current is None:
         raise NotAllowed("找不到这个账号，或它不在您的管理范围内。")
