@@ -24,6 +24,7 @@ from server.imports.columns import SheetInvalid
 from server.imports.rows import CellBudget, read_sheet
 from server.imports.sheets import MAX_PACKING, MAX_UNPACKED, read_rows
 from server.pages.imports import KINDS, MAX_UPLOAD
+from sync.timeutil import local_today
 
 from ...factories import db_snapshot, make_mentee, mutate
 from ...factories import row as record_of
@@ -1056,7 +1057,7 @@ def test_totals_and_signatures_under_a_list_are_never_registered_as_children(sit
 
 def test_birth_dates_as_record_systems_export_them_import_and_ages_are_refused_in_words(site: Site) -> None:
     browser = site.as_(site.w.staff_st11)
-    this_year = datetime.date.today().year
+    this_year = local_today().year  # the server's year (Beijing), not the machine's: 16:00-24:00 UTC on 31 December
     preview = upload(browser, "/mentees/import", xlsx(["姓名", "出生日期"], [["数日甲", "20150305"],
                                                                           ["数日乙", "2016/3/5"],
                                                                           ["数日丙", "10岁"],
