@@ -18,8 +18,10 @@ _PHONE_CHARS = frozenset("0123456789+- ")
 
 @functools.lru_cache(maxsize=256)
 def _fold(char: str) -> str:
+    # One character for one: a circled ⑩ (NFKC "10") is a list's marker, not two digits, and a folded
+    # text never grows past the length its checks were made on.
     folded = unicodedata.normalize("NFKC", char)
-    return folded if folded and all(c in _PHONE_CHARS for c in folded) else char
+    return folded if len(folded) == 1 and folded in _PHONE_CHARS else char
 
 
 def phone_form(text: str) -> str:

@@ -28,6 +28,7 @@ def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
     ("＋８６ １３８１２３４５６７８", "+86 13812345678"),
     ("　13812345678 ", "13812345678"), ("0513-8888 6666 转 123", "0513-8888 6666 转 123"),
     ("王医生（心理门诊）０５１３－８１２３４５６７", "王医生（心理门诊）0513-81234567"), ("", ""),
+    ("⑩号楼 ０５１３－１２３", "⑩号楼 0513-123"), ("㉑" * 3, "㉑" * 3),  # circled numbers: markers, never two digits
 ])
 def test_a_phone_is_stored_with_its_full_width_digits_in_ascii_and_its_words_as_typed(typed: str, stored: str) -> None:
     assert phone_form(typed) == stored
