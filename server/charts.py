@@ -223,9 +223,9 @@ def _axis_labels(xs: Sequence[float], labels: Sequence[str], width: float, base:
                 for c, label in zip(centres, labels, strict=True)]
     out: list[str] = []
     ends: list[float] = [-CLEAR, -CLEAR]  # where the last label written on each of the two lines ends
-    for i, (x, w, label) in enumerate(zip(xs, widths, labels, strict=True)):
+    for i, (x, w, centre, label) in enumerate(zip(xs, widths, centres, labels, strict=True)):
         anchor = "start" if i == 0 else ("end" if i == len(xs) - 1 else "middle")
-        lx = x if anchor != "middle" else min(max(x, w / 2), width - w / 2)
+        lx = centre if anchor == "middle" else x
         start = {"start": lx, "middle": lx - w / 2, "end": lx - w}[anchor]
         if start >= ends[i % 2] + CLEAR:
             ends[i % 2] = start + w
