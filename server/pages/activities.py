@@ -23,7 +23,7 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archives import conflicts_of, get_activity, sees_names
-from ..queries.pickers import author_choices, ended_pairing, pairing_options
+from ..queries.pickers import author_choices, ended_pairing, pairing_options, stopped_volunteer
 from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
 from .history import changed_after_approval, conflict_lines, deletion_line, history_lines
 from .pickers import FIND, attach_finder, found, search_text
@@ -154,6 +154,12 @@ async def activity_create(request: Request) -> Response:
     if fields["pairing_id"] is None:
         return await _new_form(page, posted, status=400,
                                errors={"pairing_id": "请选择是哪一位志愿者、哪一个孩子的帮扶。"})
+    scope = await page.scope()
+    stopped = await page.state.store.read(lambda db: stopped_volunteer(db, scope, fields["pairing_id"]))
+    if stopped is not None:
+        return await _new_form(page, posted, status=400, errors={"pairing_id": (
+            f"{stopped}的账号已停用，不能再为这个结对代录帮扶。请为这个孩子另找志愿者，或先结束这个结对；"
+            "停用前做过的帮扶，结对结束后可以在结对档案里“补录帮扶记录”。")})
     unasked = await _author_unasked(page, posted)
     if unasked:
         return await _new_form(page, posted, status=400, errors={"author_id": unasked})
@@ -164,7 +170,6 @@ async def activity_create(request: Request) -> Response:
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
                                errors=refusal_errors(ACTIVITY, outcome, ("pairing_id", "author_id", *FIELDS)))
-    scope = await page.scope()
     if await page.state.store.read(lambda db: ended_pairing(db, scope, fields["pairing_id"])):
         return page.redirect(f"/activities/{outcome.record_id}", flash="已补录。它在审核队列里等待审核。")
     return page.redirect(f"/activities/{outcome.record_id}",

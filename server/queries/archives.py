@@ -120,7 +120,7 @@ def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, st
                m.deleted AS mentee_deleted, p.mentee_id, m.code AS mentee_code, {name_column(scope)} AS mentee_name,
                m.categories,
                m.risk_level, m.grade, p.unit_id, un.name AS unit_name, town.name AS town_name,
-               p.mentor_id, us.name AS mentor_name, us.smartphone AS mentor_smartphone,
+               p.mentor_id, us.name AS mentor_name, us.smartphone AS mentor_smartphone, us.active AS mentor_active,
                (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities,
                (SELECT max(a.date) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS last_date
         FROM pairings p JOIN mentees m ON m.id = p.mentee_id
@@ -150,7 +150,8 @@ def get_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
                m.grade, m.school, m.gender, m.plan, m.status AS mentee_status, m.version AS mentee_version,
                m.updated_at AS mentee_updated_at, m.deleted AS mentee_deleted,
                un.name AS unit_name, town.id AS town_id, town.name AS town_name,
-               us.name AS mentor_name, us.phone AS mentor_phone, us.smartphone AS mentor_smartphone
+               us.name AS mentor_name, us.phone AS mentor_phone, us.smartphone AS mentor_smartphone,
+               us.active AS mentor_active
         FROM pairings p JOIN mentees m ON m.id = p.mentee_id
         LEFT JOIN units un ON un.id = p.unit_id LEFT JOIN units town ON town.id = un.parent_id
         LEFT JOIN users us ON us.id = p.mentor_id
@@ -246,7 +247,7 @@ def child_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> l
     return list(db.query(
         f"""
         SELECT p.id, p.status, p.outcome, p.start_date, p.end_date, p.version, p.deleted, p.updated_at,
-               p.mentor_id, us.name AS mentor_name,
+               p.mentor_id, us.name AS mentor_name, us.active AS mentor_active,
                (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities
         FROM pairings p LEFT JOIN users us ON us.id = p.mentor_id
         WHERE p.mentee_id = ? AND {where} ORDER BY p.start_date, p.created_at, p.id
@@ -312,8 +313,11 @@ def stamp_of(db: sqlite_utils.Database, stamped: dict[str, Any], words: Iterable
     found: list[str] = []
     times: list[str] = []
     if people:
-        found += [f"user:{r['id']}:{r['name']}:{r['smartphone']}" for r in db.query(
-            f"SELECT id, name, smartphone FROM users WHERE id IN ({placeholders(people)})", people)]
+        # A stopped volunteer is printed 已停用, so stopping one changes the code; an account in service
+        # adds nothing, so the codes on paper copies of every other archive still match.
+        found += [f"user:{r['id']}:{r['name']}:{r['smartphone']}" + ("" if r["active"] else ":stopped")
+                  for r in db.query(f"SELECT id, name, smartphone, active FROM users WHERE id IN"
+                                    f" ({placeholders(people)})", people)]
         times += [r[0] for r in db.execute(
             f"SELECT max(at) FROM sync_audit WHERE entity = 'user' AND record_id IN ({placeholders(people)})",
             people) if r[0]]

@@ -173,7 +173,7 @@ def mentee_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> 
     sql, params = in_scope(scope, "pairing", "p")
     return list(db.query(
         f"""
-        SELECT p.*, u.name AS mentor_name, u.phone AS mentor_phone,
+        SELECT p.*, u.name AS mentor_name, u.phone AS mentor_phone, u.active AS mentor_active,
                (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities
         FROM pairings p JOIN users u ON u.id = p.mentor_id
         WHERE p.mentee_id = ? AND {sql}

@@ -126,18 +126,29 @@ def mentee_categories(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -
 
 
 def pairing_options(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep: Any = None) -> Choices:
-    """Active live pairings in scope; volunteers without a smartphone (who need 代录) first. A search
-    matches the child (as ``mentee_options``) or the volunteer's name."""
+    """Active live pairings in scope whose volunteer is in service; volunteers without a smartphone
+    (who need 代录) first. A search matches the child (as ``mentee_options``) or the volunteer's name.
+    A stopped volunteer's running pairing is never offered (``stopped_volunteer``): nobody visits
+    that child, who is paired anew; a visit of before the stop is 补录 once the pairing has ended."""
     sql, params = visible(scope, "pairing", "p")
     names = sees_names(scope)
     rows, total, matched = _narrowed(
         db, "SELECT p.id, m.code, m.name, m.grade, us.name AS mentor_name, us.smartphone",
         f"FROM pairings p JOIN mentees m ON m.id = p.mentee_id JOIN users us ON us.id = p.mentor_id"
-        f" WHERE p.status = 'active' AND {sql}", params, "us.smartphone, us.name, m.code",
+        f" WHERE p.status = 'active' AND us.active = 1 AND {sql}", params, "us.smartphone, us.name, m.code",
         searched=("m.name", "us.name") if names else ("us.name",), code="m.code", q=q, keep=keep,
         key="p.id")
     return Choices([(r["id"], f"{r['mentor_name']}{'' if r['smartphone'] else '（无智能手机）'} — "
                      f"{_mentee_label(r, names)}") for r in rows], total, matched, total > CAP)
+
+
+def stopped_volunteer(db: sqlite_utils.Database, scope: Scope, pairing_id: Any) -> str | None:
+    """The name of the stopped volunteer of the running pairing ``pairing_id`` in scope, else None."""
+    sql, params = visible(scope, "pairing", "p")
+    row = db.execute(f"SELECT us.name FROM pairings p JOIN users us ON us.id = p.mentor_id"
+                     f" WHERE p.id = ? AND p.status = 'active' AND us.active = 0 AND {sql}",
+                     [pairing_id if isinstance(pairing_id, str) else "", *params]).fetchone()
+    return None if row is None else str(row[0] or "")
 
 
 class Ended(NamedTuple):

@@ -77,7 +77,7 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
         rows += db.query(
             f"""
             SELECT a.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, us.name AS mentor_name,
-                   un.name AS unit_name, p.start_date AS pairing_start
+                   us.active AS mentor_active, un.name AS unit_name, p.start_date AS pairing_start
             FROM {source} JOIN mentees m ON m.id = a.mentee_id JOIN pairings p ON p.id = a.pairing_id
             LEFT JOIN users us ON us.id = a.author_id LEFT JOIN units un ON un.id = a.unit_id
             WHERE {sql_where} AND a.review_status = ?
@@ -114,7 +114,7 @@ def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | Non
     return list(db.query(
         f"""
         SELECT p.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, us.name AS mentor_name,
-               un.name AS unit_name, m.categories, m.risk_level
+               us.active AS mentor_active, un.name AS unit_name, m.categories, m.risk_level
         FROM pairings p JOIN mentees m ON m.id = p.mentee_id
         LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = p.unit_id
         WHERE {" AND ".join(conditions)} AND m.deleted = 0
