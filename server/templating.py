@@ -21,6 +21,7 @@ from sync.timeutil import SHANGHAI, day_in_words, parse_utc
 
 from .completeness import incomplete_visits, missing_parts
 from .paths import Paths
+from .tel import tel_link
 
 
 @cache
@@ -162,4 +163,5 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.filters["child_code"] = child_code
     env.filters["whole_pieces"] = whole_pieces
     env.filters["whole_units"] = whole_units
+    env.filters["tel_link"] = tel_link
     return Jinja2Templates(env=env)
