@@ -77,6 +77,14 @@ def check_page(page: Page, width: int, name: str, errors: list[str]) -> None:
         return own && box.width > 0 && parseFloat(getComputedStyle(el).fontSize) < 18;
       }).map((el) => el.tagName + ':' + el.textContent.trim().slice(0, 20))""")
     assert not small, f"{name}: text under 18px: {small[:5]}"
+    # A caption or heading squeezed to one character a line (a table's caption when the table is
+    # stacked into cards at phone width took the width of one character).
+    columns = page.evaluate("""() => [...document.querySelectorAll('main *')].filter((el) => {
+        const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim()).join('');
+        const box = el.getBoundingClientRect(), size = parseFloat(getComputedStyle(el).fontSize);
+        return own.length >= 4 && box.width > 0 && box.width < 1.6 * size && box.height > 3 * size;
+      }).map((el) => el.tagName + ':' + el.textContent.trim().slice(0, 20))""")
+    assert not columns, f"{name}: text one character a line: {columns[:5]}"
     buttons = page.evaluate("""() => [...document.querySelectorAll('main .button.primary, main button.primary')]
         .filter((b) => b.getBoundingClientRect().width > 0).map((b) => b.getBoundingClientRect().height)""")
     assert all(h >= 59.5 for h in buttons), f"{name}: main buttons {buttons}"
