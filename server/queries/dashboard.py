@@ -233,7 +233,8 @@ def key_mentees(db: sqlite_utils.Database, units: Units, today: datetime.date, *
                 limit: int = -1) -> list[dict[str, Any]]:
     """Active mentees of risk level 重点, by town, unit and code (the first ``limit``; all by default);
     with their pairing running on ``today`` if any (one that begins next week does not make the child
-    已结对 yet)."""
+    已结对 yet) and whether their 一人一策 is written: the Rudong notice (二.1) asks both of every
+    重点对象, and the county reads codes only, so it learns of a missing plan here or not at all."""
     where, params = _key(units)
     # The town is worked out from the unit tree here, not in SQL: each unit goes in with its place in
     # the (town, unit) order (one place for units of the same names, which then go by code as before),
@@ -246,10 +247,11 @@ def key_mentees(db: sqlite_utils.Database, units: Units, today: datetime.date, *
         f"""
         WITH ranks(unit_id, n) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
                                               FROM json_each(?))
-        SELECT k.id, k.code, k.unit_id, k.categories,
+        SELECT k.id, k.code, k.unit_id, k.categories, k.has_plan,
                (SELECT p.id FROM pairings p WHERE p.mentee_id = k.id AND {running("p", today)} AND p.deleted = 0
                 LIMIT 1) AS pairing_id
-        FROM (SELECT m.id, m.code, m.unit_id, m.categories, r.n FROM mentees m JOIN ranks r ON r.unit_id = m.unit_id
+        FROM (SELECT m.id, m.code, m.unit_id, m.categories, trim(coalesce(m.plan, '')) != '' AS has_plan, r.n
+              FROM mentees m JOIN ranks r ON r.unit_id = m.unit_id
               WHERE {where} ORDER BY r.n, m.code LIMIT ?) k
         ORDER BY k.n, k.code
         """,

@@ -139,3 +139,20 @@ def test_dashboard_shows_the_lecture_coverage_of_the_half_today_is_in(
     towns = browser.get(f"/coverage?half={half}&year=2026").text.split("按学校和辅导站")[0]
     town = re.search(r'<td data-label="单位"[^>]*><a [^>]*>掘港街道</a></td>(.*?)</tr>', towns, re.S)
     assert town and re.findall(r'覆盖率">([\d.]+%)', town.group(1)) == row
+
+
+def test_dashboard_says_which_key_mentees_have_no_one_plan(site: Site) -> None:
+    # Rudong 二.1: 确保重点对象采取“一人一策”. The county sees codes only, so the list must say it.
+    w = site.w
+
+    def setup(db: Any) -> None:
+        make_mentee(db, w.staff_st11, w.st11, risk_level="key", code="PLAN-YES", plan="每周家访一次，联系班主任。")
+        make_mentee(db, w.staff_st11, w.st11, risk_level="key", code="PLAN-NO", plan="  ")
+
+    site.write(setup)
+    text = site.as_(w.reviewer).get("/dashboard").text
+    rows = {code: row for row in re.findall(r"<tr>.*?</tr>", text, re.S)
+            for code in ("PLAN-YES", "PLAN-NO") if code in row}
+    assert "一人一策已制定" in rows["PLAN-YES"] and "未制定" not in rows["PLAN-YES"]
+    assert "⚠ 一人一策未制定" in rows["PLAN-NO"]
+    assert "每周家访" not in text  # whether it is written, never what it says
