@@ -177,3 +177,20 @@ def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *
 def count_late(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -> int:
     """How many returns in scope are late, over every period (the dashboard's figure)."""
     return sum(p.late for p in periods_due(db, scope, today))
+
+
+@dataclass(frozen=True)
+class Owed:
+    """The returns in scope still owed for a period the county set days for: how many, how many of
+    them late, and the earliest day among them (None when none is owed)."""
+
+    count: int
+    late: int
+    first_due: str | None
+
+
+def returns_owed(db: sqlite_utils.Database, scope: Scope, today: datetime.date) -> Owed:
+    """What the station home (工作台) says of the viewer's own returns and their units': the Kaizhou
+    notice's 10月19日 is the school's day to keep, and the school lands on its home, not on /returns."""
+    owed = [u for p in periods_due(db, scope, today) for u in p.units if not u.filed]
+    return Owed(len(owed), sum(1 for u in owed if u.days_late), min((u.due for u in owed), default=None))

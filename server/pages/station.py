@@ -10,6 +10,8 @@
    longest waiting first, each linked to the referral's page where it is tracked to its return.
 5. Children in help whom no volunteer visits (never paired, last pairing ended, or paired only with
    a stopped volunteer), linked to /mentees filtered to them, where each has a link to pair them.
+6. Statistics returns owed for a period the county set days for (``server/deadlines.py``), with
+   the earliest day and how many are late, linked to /returns#due.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from sync.entities import ENTITIES
 from sync.mutations import upsert
 from sync.timeutil import local_today
 
+from ..deadlines import returns_owed
 from ..forms import FormInvalid, parse_fields, refusal_errors
 from ..queries.dashboard import scope_units
 from ..queries.followups import (
@@ -90,6 +93,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
                                       if r["state"] in ("open", "overdue")), key=lambda r: r["rectify_due"] or ""),
             "quiet": count_quiet_pairings(db, scope_units(db, scope), today),
             "waiting": count_waiting(db, scope),
+            "returns": returns_owed(db, scope, today),
         }
 
     data = await visit.state.store.read(read)
@@ -108,7 +112,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
         "unit_id": visit.actor.unit_id,
         "page": page, "pager": page_links({}, page, pages), "flags_per_page": FLAGS_PER_PAGE,
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
-                              "quiet_pairings", "pairing_list", "mentee_list",
+                              "quiet_pairings", "pairing_list", "mentee_list", "return_list",
                               # entered by the staff who work with the children, not by the admin
                               *(("phone_import",) if visit.actor.role in CHILD_FILE else ())),
     }, status=status)

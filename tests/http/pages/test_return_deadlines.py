@@ -214,3 +214,30 @@ def test_the_deadlines_form_gives_its_example_without_another_countys_notice(sit
     demo's 如东县 and any county using Banxing never received: the example now stands alone."""
     page = re.sub(r"<[^>]+>", "", site.as_(site.w.reviewer).get("/returns/deadlines").text)
     assert "例如 10月19日前。" in page and "开州" not in page and "片区" not in page
+
+
+def _owed_tile(page: str) -> str:
+    """The station home's 统计表 to-do tile, as words."""
+    tile = next(t for t in re.findall(r'<div class="card tile">(.*?)</div>', page, re.S) if "统计表" in t)
+    return " ".join(re.sub(r"<[^>]+>", " ", tile).split())
+
+
+def test_the_station_home_says_its_return_is_owed_by_which_day_and_when_it_is_late(site: Site) -> None:
+    # Kaizhou 六: 10月19日前报送片区. A school lands on its 工作台, so the day must be said there.
+    w = site.w
+    station = site.as_(w.staff_st12)
+    assert "0 份统计表待报送" in _owed_tile(station.get("/staff").text)  # no day set yet
+    today = local_today()
+    later = {**PERIOD, "units_due": (today + datetime.timedelta(days=2)).isoformat(),
+             "towns_due": (today + datetime.timedelta(days=5)).isoformat()}
+    assert site.as_(w.reviewer).post("/returns/deadlines", later).status_code == 303
+    tile = _owed_tile(station.get("/staff").text)
+    due = today + datetime.timedelta(days=2)
+    assert tile.startswith("1 份统计表待报送（最早") and f"{due.month}月{due.day}日" in tile and "逾期" not in tile
+    assert 'href="/returns#due"' in station.get("/staff").text
+    assert site.as_(w.reviewer).post("/returns/deadlines", _days(3, 1)).status_code == 303
+    assert "已逾期 1 份" in _owed_tile(station.get("/staff").text)
+    # Filed: owed no more.
+    site.write(lambda db: mutate(db, w.staff_st12, "stats_return", {
+        "unit_id": w.st12, "period_from": PERIOD["from"], "period_to": PERIOD["to"], "status": "submitted"}))
+    assert "0 份统计表待报送" in _owed_tile(station.get("/staff").text)
