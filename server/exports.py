@@ -154,7 +154,7 @@ def _csv_text(value: str | int) -> str | int | None:
     return "'" + str(shown) if _formula_like(shown) else shown
 
 
-def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
+def to_xlsx(form: StatsForm, filler: Filler, summary: str = "") -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -208,6 +208,27 @@ def to_xlsx(form: StatsForm, filler: Filler) -> bytes:
     ws.print_title_rows = f"{FIRST_TABLE_ROW}:{FIRST_TABLE_ROW}"
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.freeze_panes = f"B{FIRST_TABLE_ROW + 1}"
+    if summary.strip():
+        _summary_sheet(wb, form, summary)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _summary_sheet(wb: Workbook, form: StatsForm, summary: str) -> None:
+    """A return's 活动总结 on a second sheet: the notice sends it up with the form, in one file."""
+    ws = wb.create_sheet("活动总结")
+    ws.column_dimensions["A"].width = 100
+    head = put_cell(ws, 1, 1, f"{form.unit_name}心理健康教育工作活动总结")
+    head.font = Font(name=FONT, size=16, bold=True)
+    head.alignment = CENTER
+    put_cell(ws, 2, 1, period_of(form)).alignment = CENTER
+    # One cell per paragraph: Excel caps a row at 409 points, which one long cell would overflow.
+    for n, paragraph in enumerate((p for p in summary.split("\n") if p.strip()), start=3):
+        text = paragraph.strip()
+        cell = put_cell(ws, n, 1, text)
+        cell.font = Font(name=FONT, size=11)
+        cell.alignment = LEFT
+        ws.row_dimensions[n].height = min(ROW_HEIGHT + LINE_HEIGHT * (wrapped_lines(text, 100) - 1), MAX_ROW_HEIGHT)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+

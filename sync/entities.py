@@ -291,6 +291,8 @@ STATS_RETURN = Entity(
         Field("period_from", "起始日期", "date", required=True, nullable=False),
         Field("period_to", "截止日期", "date", required=True, nullable=False),
         Field("remarks", "备注", "text"),
+        # The period's 活动总结, sent up with the form (Kaizhou notice 六); frozen with it on approval.
+        Field("summary", "活动总结", "text"),
         Field("filled_by", "填表人", "short"),
         Field("phone", "填表电话", "short", phone=True),
         # A unit moves its own return between draft and submitted (sync/returns.py); reviews set

@@ -1000,6 +1000,13 @@ def m044_activity_counts_entered(db: sqlite_utils.Database) -> None:
                " GROUP BY 1, 2, 3")
 
 
+@migrations
+def m045_return_summary(db: sqlite_utils.Database) -> None:
+    """A statistics return carries the period's 活动总结 beside its figures: the Kaizhou notice (六) has
+    each school send 活动总结和活动开展情况统计表 together, and the town gather both."""
+    db.execute("ALTER TABLE stats_returns ADD COLUMN summary TEXT")
+
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

@@ -164,8 +164,8 @@ async def return_detail(request: Request) -> Response:
                          version=base_version(draft, "version"))
 
 
-KEPT = {"remarks": 20_000, "filled_by": 200, "phone": 200}  # what the return's own form sends, and its bounds
-TOO_LONG = {"remarks": "备注", "filled_by": "填表人", "phone": "填表电话"}
+KEPT = {"remarks": 20_000, "summary": 20_000, "filled_by": 200, "phone": 200}  # the return's own form, and bounds
+TOO_LONG = {"remarks": "备注", "summary": "活动总结", "filled_by": "填表人", "phone": "填表电话"}
 
 
 async def _render(visit: Visit, ret: dict[str, Any], scope: Scope, *, error: str | None = None,
@@ -280,7 +280,7 @@ async def _export(request: Request, kind: str) -> Response:
     await log_export(visit, f"export_return_{kind}", ret["id"], {"unit": len(shown.rows)})
     if kind == "csv":
         return csv_file(shown, RETURN_STATUSES[ret["status"]])
-    return await xlsx_file(shown, _filler(ret), RETURN_STATUSES[ret["status"]])
+    return await xlsx_file(shown, _filler(ret), RETURN_STATUSES[ret["status"]], summary=ret["summary"] or "")
 
 
 async def return_xlsx(request: Request) -> Response:

@@ -76,10 +76,10 @@ def csv_file(form: StatsForm, status: str = "") -> Response:
     return _file(to_csv(form), CSV_TYPE, filename(form, "csv", status))
 
 
-async def xlsx_file(form: StatsForm, filler: Filler, status: str = "") -> Response:
-    """The form as an XLSX download, signed by ``filler``."""
+async def xlsx_file(form: StatsForm, filler: Filler, status: str = "", *, summary: str = "") -> Response:
+    """The form as an XLSX download, signed by ``filler`` (a return's: with its 活动总结)."""
     # openpyxl is CPU work: off the event loop, so other requests are not held up meanwhile.
-    body = await asyncio.to_thread(to_xlsx, form, filler)
+    body = await asyncio.to_thread(to_xlsx, form, filler, summary)
     return _file(body, XLSX_TYPE, filename(form, "xlsx", status))
 
 

@@ -13,7 +13,7 @@ from .filters import visible
 STATUS_ORDER = "CASE r.status WHEN 'submitted' THEN 0 WHEN 'returned' THEN 1 WHEN 'draft' THEN 2 ELSE 3 END"
 COLUMNS = (
     "r.id, r.unit_id, u.name AS unit_name, u.kind AS unit_kind, r.period_from, r.period_to, r.status, r.remarks,"
-    " r.filled_by, r.phone, r.version, r.updated_at, r.created_at"
+    " r.summary, r.filled_by, r.phone, r.version, r.updated_at, r.created_at"
 )
 
 

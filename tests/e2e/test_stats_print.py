@@ -78,14 +78,16 @@ def test_a_stations_printed_draft_return_shows_its_typed_words_as_text_and_no_fo
         total = page.locator("table.stats-form tr.total td.num").all_inner_texts()
         assert len(total) == 8 and any(t.strip() not in ("", "0") for t in total), total
         page.get_by_label("备注").fill("第三辅导站两场讲座改期到下月。")
+        page.get_by_label("活动总结").fill("本月开展第4讲宣讲两场。\n家长会一场。")
         page.get_by_label("填表人").fill("陈晓梅")
         page.get_by_label("填表电话").fill("13900001111")
 
         page.emulate_media(media="print")
         assert page.evaluate(CONTROLS_SHOWN) == []
-        assert page.evaluate(HEADINGS_SHOWN)[1:] == ["备注"]
+        assert page.evaluate(HEADINGS_SHOWN)[1:] == ["备注", "活动总结"]
         paper = page.locator("main").inner_text()
-        for typed in ("第三辅导站两场讲座改期到下月。", "填表人：\n陈晓梅", "填表电话：\n13900001111"):
+        for typed in ("第三辅导站两场讲座改期到下月。", "本月开展第4讲宣讲两场。\n家长会一场。", "填表人：\n陈晓梅",
+                      "填表电话：\n13900001111"):
             assert typed in paper, (typed, paper)
         assert page.locator("table.stats-form tr.total td.num").all_inner_texts() == total
         pdf = page.pdf(format="A4", print_background=True)
@@ -93,11 +95,12 @@ def test_a_stations_printed_draft_return_shows_its_typed_words_as_text_and_no_fo
 
         page.emulate_media(media="screen")
         page.get_by_label("备注").fill("")  # no remarks: no 备注 heading over nothing
+        page.get_by_label("活动总结").fill("")
         page.emulate_media(media="print")
         assert page.evaluate(HEADINGS_SHOWN)[1:] == []
 
         page.emulate_media(media="screen")
-        assert page.evaluate(HEADINGS_SHOWN)[1:] == ["备注和填表信息"]
+        assert page.evaluate(HEADINGS_SHOWN)[1:] == ["活动总结、备注和填表信息"]
         assert page.locator(".typed-copy:visible").count() == 0
         assert page.locator(".form-head").inner_text().count("陈晓梅") == 0, "the screen shows what is saved"
         page.get_by_label("备注").fill("改期两场。")

@@ -71,9 +71,10 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
     seq_of = {(e, r): s for s, e, r, *_ in feed_before}
     history_before = {key: audit_ids(old, "record_id = ? AND entity = ?", [key[1], key[0]]) for key in records(old)}
     # Before m015 and m016 a pull could only find a record's document by its id; reviews had no
-    # target_version before m019, inspections no inspecting_unit_id before m026 (compared without them below).
+    # target_version before m019, inspections no inspecting_unit_id before m026, returns no summary before
+    # m045 (compared without them below).
     older_fields = DOCUMENT_SQL.replace("'target_version', r.target_version, ", "").replace(
-        ", 'inspecting_unit_id', r.inspecting_unit_id", "")
+        ", 'inspecting_unit_id', r.inspecting_unit_id", "").replace("'summary', r.summary, ", "")
     with monkeypatch.context() as patch:
         patch.setattr(sync.feed, "DOCUMENT_SQL", older_fields.replace("r.num = f.num", "r.id = f.record_id"))
         # ... and knew no scope resets (m020).
@@ -106,7 +107,8 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
                                      "m038_conflicts_of_deleted_files_close",
                                      "m039_county_settings", "m040_return_deadlines",
                                      "m041_county_settings_audit_index", "m042_waiting_activities_by_unit",
-                                     "m043_deleted_parents", "m044_activity_counts_entered"]
+                                     "m043_deleted_parents", "m044_activity_counts_entered",
+                                     "m045_return_summary"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)

@@ -574,3 +574,32 @@ def test_returns_a_printed_return_has_no_review_heading_left_over_its_hidden_for
         "unit_id": county.st11, "period_from": "2026-03-01", "period_to": "2026-03-31", "status": "submitted"}))
     page = site.as_(county.reviewer).get(f"/returns/{submitted}").text
     assert "通过并锁定" in page and "审核" not in _printed_headings(page), _printed_headings(page)
+
+
+def test_returns_carry_the_periods_activity_summary_to_the_level_above_and_in_the_excel_file(
+        site: Site, county: Any) -> None:
+    """Kaizhou 六: 活动总结和活动开展情况统计表…报送片区. The summary is written on the return, read by the
+    town that reviews it, locked with it on approval and sent up in the same Excel file."""
+    staff = site.as_(county.staff_st12)
+    rid = _return_id(staff.post("/returns", YEAR, form_page="/returns").headers["location"])
+    assert 'name="summary"' in staff.get(f"/returns/{rid}").text
+    summary = "本学期开展第4讲宣讲三场。\n家长会两场，线上参会家长较多。"
+    saved = staff.post(f"/returns/{rid}", {"summary": summary, "filled_by": "站员一二", "version": _version(site, rid),
+                                           "action": "submit"}, form_page=f"/returns/{rid}")
+    assert saved.status_code == 303
+    assert site.read(lambda db: row(db, "stats_return", rid))["summary"] == summary  # type: ignore[index]
+    town = site.as_(county.staff_town1)
+    assert "本学期开展第4讲宣讲三场。" in town.get(f"/returns/{rid}").text
+    assert town.post(f"/returns/{rid}/review", {"decision": "approve"}, form_page=f"/returns/{rid}").status_code == 303
+    page = staff.get(f"/returns/{rid}").text
+    assert "活动总结" in page and "家长会两场" in page and 'name="summary"' not in page  # locked
+    book = openpyxl.load_workbook(io.BytesIO(town.get(f"/returns/{rid}.xlsx").content))
+    assert book.sheetnames == ["统计表", "活动总结"]
+    cells = [c for r in book["活动总结"].iter_rows(values_only=True) for c in r if c]
+    assert cells[2:] == ["本学期开展第4讲宣讲三场。", "家长会两场，线上参会家长较多。"]
+    # Too long is refused whole, the words kept in the box.
+    other = site.as_(county.staff_st11)
+    rid2 = _return_id(other.post("/returns", YEAR, form_page="/returns").headers["location"])
+    long = other.post(f"/returns/{rid2}", {"summary": "长" * 20_001, "version": _version(site, rid2),
+                                           "action": "save"}, form_page=f"/returns/{rid2}")
+    assert long.status_code == 400 and "活动总结" in long.text and "长" * 100 in long.text
