@@ -73,9 +73,9 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
                     status: int = 200) -> Response:
     scope = await page.scope()
     pairing_id, q = values.get("pairing_id"), search_text(values)
-    choices, authors, ended = await page.state.store.read(lambda db: (
+    choices, authors, ended, stopped = await page.state.store.read(lambda db: (
         pairing_options(db, scope, q=q, keep=pairing_id), author_choices(db, scope, pairing_id).options,
-        ended_pairing(db, scope, pairing_id)))
+        ended_pairing(db, scope, pairing_id), stopped_volunteer(db, scope, pairing_id)))
     pairings = choices.options
     if ended:  # 补录 of a visit made before the pairing ended: offered from its archive, not in the list
         pairings = [ended.option, *pairings]
@@ -106,6 +106,9 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
         "title": "补录帮扶记录（结对已结束）" if ended else "代录帮扶活动", "picker": picker, "fields": fields,
         "form_error": errors.get("_form"), "action": page.request.url.path, "no_pairings": not (choices.total or ended),
         "record_id": form_record_id(values), "author_for": pairing_id if authors else None,
+        # Named by a link (an archive, a list) and never offered in the picker: said at once, with
+        # the ways on, not only once a visit typed in full is refused.
+        "stopped_pairing": stopped,
     }, status=status)
 
 
@@ -158,7 +161,7 @@ async def activity_create(request: Request) -> Response:
     stopped = await page.state.store.read(lambda db: stopped_volunteer(db, scope, fields["pairing_id"]))
     if stopped is not None:
         return await _new_form(page, posted, status=400, errors={"pairing_id": (
-            f"{stopped}的账号已停用，不能再为这个结对代录帮扶。请为这个孩子另找志愿者，或先结束这个结对；"
+            f"{stopped.name}的账号已停用，不能再为这个结对代录帮扶。请为这个孩子另找志愿者，或先结束这个结对；"
             "停用前做过的帮扶，结对结束后可以在结对档案里“补录帮扶记录”。")})
     unasked = await _author_unasked(page, posted)
     if unasked:
@@ -207,8 +210,9 @@ async def activity_detail(request: Request) -> Response:
         "flag_open": actor.role in STAFF and bool(activity["risk_flag"]) and not gone_child
         and not activity["deleted"] and not (activity["risk_action"] or "").strip(),
         # A station types a volunteer's paper forms one after another: the next one is a tap away.
+        # Not for a stopped volunteer's pairing: nobody visits that child, and its 代录 is refused.
         "again": actor.role in STAFF and activity["pairing_status"] == "active" and not activity["pairing_deleted"]
-        and not gone_child,
+        and not gone_child and activity["mentor_active"] != 0,
         "child_deleted_line": child_line,
     })
 

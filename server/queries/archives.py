@@ -457,7 +457,7 @@ def get_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str, *,
         SELECT a.*, p.status AS pairing_status, p.start_date AS pairing_start, p.mentor_id, m.code AS mentee_code,
                p.deleted AS pairing_deleted,
                {name_column(scope)} AS mentee_name, m.deleted AS mentee_deleted, us.name AS mentor_name,
-               un.name AS unit_name
+               us.active AS mentor_active, un.name AS unit_name
         FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id
         LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = a.unit_id
         WHERE a.id = ? AND {where}

@@ -223,8 +223,9 @@ def overdue_list(db: sqlite_utils.Database, scope: Scope, units: Units, today: d
     """The first ``LIST_LIMIT`` of the station home's overdue follow-ups (``followups``), longest
     overdue first, each with its unit and town."""
     return [{"pairing_id": r["pairing_id"], "unit_id": r["unit_id"], "code": r["mentee_code"],
-             "mentor_name": r["mentor_name"], "last_date": r["date"], "due": r["follow_up_due"],
-             "days": r["days_overdue"], "pairing_start": r["pairing_start"],
+             "mentor_name": r["mentor_name"], "mentor_active": r["mentor_active"],
+             "last_date": r["date"], "due": r["follow_up_due"], "days": r["days_overdue"],
+             "pairing_start": r["pairing_start"],
              "unit_name": units[r["unit_id"]].name, "town_name": units[r["unit_id"]].town_name}
             for r in overdue_follow_ups(db, scope, today, limit=LIST_LIMIT)]
 

@@ -36,7 +36,8 @@ def _columns(scope: Scope) -> str:
     a.id, a.pairing_id, a.mentee_id, a.unit_id, a.kind, a.date, a.record, a.follow_up, a.follow_up_due,
     a.version, a.review_status, a.entered_by, a.author_id, m.code AS mentee_code,
     {name_column(scope)} AS mentee_name, m.risk_level,
-    un.name AS unit_name, mentor.name AS mentor_name, mentor.phone AS mentor_phone, p.start_date AS pairing_start
+    un.name AS unit_name, mentor.name AS mentor_name, mentor.phone AS mentor_phone,
+    mentor.active AS mentor_active, p.start_date AS pairing_start
 """
 
 

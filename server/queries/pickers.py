@@ -142,13 +142,22 @@ def pairing_options(db: sqlite_utils.Database, scope: Scope, *, q: str = "", kee
                      f"{_mentee_label(r, names)}") for r in rows], total, matched, total > CAP)
 
 
-def stopped_volunteer(db: sqlite_utils.Database, scope: Scope, pairing_id: Any) -> str | None:
-    """The name of the stopped volunteer of the running pairing ``pairing_id`` in scope, else None."""
+class Stopped(NamedTuple):
+    """A running pairing in scope whose volunteer was stopped: her name, and the pairing and child
+    the ways on name (a new volunteer for the child, or ending the pairing)."""
+
+    name: str
+    pairing_id: str
+    mentee_id: str
+
+
+def stopped_volunteer(db: sqlite_utils.Database, scope: Scope, pairing_id: Any) -> Stopped | None:
+    """The running pairing ``pairing_id`` in scope if its volunteer is stopped, else None."""
     sql, params = visible(scope, "pairing", "p")
-    row = db.execute(f"SELECT us.name FROM pairings p JOIN users us ON us.id = p.mentor_id"
+    row = db.execute(f"SELECT us.name, p.id, p.mentee_id FROM pairings p JOIN users us ON us.id = p.mentor_id"
                      f" WHERE p.id = ? AND p.status = 'active' AND us.active = 0 AND {sql}",
                      [pairing_id if isinstance(pairing_id, str) else "", *params]).fetchone()
-    return None if row is None else str(row[0] or "")
+    return None if row is None else Stopped(str(row[0] or ""), row[1], row[2])
 
 
 class Ended(NamedTuple):

@@ -125,16 +125,18 @@ def quiet_pairings(db: sqlite_utils.Database, units: Units, today: datetime.date
         f"""
         SELECT p.id, p.unit_id, p.start_date, m.code, {'m.name' if names else 'NULL'},
                (SELECT u.name FROM users u WHERE u.id = p.mentor_id),
+               (SELECT u.active FROM users u WHERE u.id = p.mentor_id),
                (SELECT max(a.date) FROM activities a WHERE a.pairing_id = p.id AND a.date <= ? AND {VISIT})
         {where}
         """,
         [today.isoformat(), *params],
     ).fetchall()
     out = []
-    for pairing_id, unit_id, start, code, mentee_name, mentor_name, last_date in rows:
+    for pairing_id, unit_id, start, code, mentee_name, mentor_name, mentor_active, last_date in rows:
         unit = units[unit_id]
         out.append({"pairing_id": pairing_id, "unit_id": unit_id, "code": code, "mentee_name": mentee_name,
-                    "mentor_name": mentor_name, "last_date": last_date, "pairing_start": start,
+                    "mentor_name": mentor_name, "mentor_active": mentor_active,
+                    "last_date": last_date, "pairing_start": start,
                     "days": (today - datetime.date.fromisoformat(last_date or start)).days,
                     "unit_name": unit.name, "town_name": unit.town_name})
     out.sort(key=lambda r: (-r["days"], r["code"]))
