@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pathlib
+import shutil
 
 import pytest
 import sqlite_utils
@@ -8,10 +9,21 @@ import sqlite_utils
 from sync import connect, migrations
 
 
-@pytest.fixture
-def db(tmp_path: pathlib.Path) -> sqlite_utils.Database:
-    """A migrated database file (the sync migration set) on ``tmp_path``."""
-    database = connect(tmp_path / "test.db")
+@pytest.fixture(scope="session")
+def migrated_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """The sync migration set applied once per session: the tests copy the file rather than run the
+    45 steps again (a quarter of a second each time, a third of the unit tests' time)."""
+    path = tmp_path_factory.mktemp("template") / "sync.db"
+    database = connect(path)
     migrations.apply(database)
+    database.close()  # the last connection out checkpoints the WAL: the one file holds everything
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: pathlib.Path, migrated_file: pathlib.Path) -> sqlite_utils.Database:
+    """A migrated database file (the sync migration set) on ``tmp_path``, a copy of its own."""
+    shutil.copyfile(migrated_file, tmp_path / "test.db")
+    database = connect(tmp_path / "test.db")
     yield database
     database.close()
