@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pathlib
 
+import argon2
 import sqlite_utils
 
+from server.auth import hash_password
 from sync import connect, migrations
 
 
@@ -20,3 +22,15 @@ def test_each_db_is_its_own_copy_of_the_session_migrated_file(
         assert "left_by_this_test" not in template.table_names()
     finally:
         template.close()
+
+
+def test_passwords_are_hashed_at_the_argon2_librarys_default_cost() -> None:
+    # The page tests sign in with cheaply hashed passwords (tests/http/pages/conftest.py); production's
+    # accounts must not: every hash the server makes carries the library's (slow) defaults.
+    stored = argon2.extract_parameters(hash_password("correct-horse-9"))
+    default = argon2.PasswordHasher()
+    assert stored.type is argon2.Type.ID
+    assert (stored.time_cost, stored.memory_cost, stored.parallelism) == (
+        default.time_cost, default.memory_cost, default.parallelism)
+    assert default.memory_cost >= 64 * 1024
+
