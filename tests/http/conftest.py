@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pathlib
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from starlette.testclient import TestClient
 from server import create_app
 from server.config import Settings
 from server.devices import issue_code
+from server.store import Store
 from sync import Actor, apply_mutations, new_id
 from sync.mutations import upsert
 from sync.system import SYSTEM
@@ -76,8 +78,21 @@ def build_county(db: Any) -> dict[str, Any]:
     )
 
 
+@pytest.fixture(scope="session")
+def server_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """Both migration sets applied once per session; ``settings`` hands each test a copy, whose
+    start-up then finds nothing to migrate (a fifth of a second saved per test)."""
+    path = tmp_path_factory.mktemp("server") / "t.db"
+    store = Store(path)
+    store.migrate()
+    store.close()
+    assert not path.with_name(path.name + "-wal").exists(), "the copy must hold everything"
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: pathlib.Path) -> Settings:
+def settings(tmp_path: pathlib.Path, server_file: pathlib.Path) -> Settings:
+    shutil.copyfile(server_file, tmp_path / "t.db")
     return Settings(db_path=tmp_path / "t.db", secret_keys=("test-key",))
 
 
