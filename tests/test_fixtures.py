@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import pathlib
+import shutil
 
 import argon2
 import sqlite_utils
 
 from server.auth import hash_password
 from sync import connect, migrations
+
+from .factories import copy_county, make_county, mutate, row, table_counts
 
 
 def test_each_db_is_its_own_copy_of_the_session_migrated_file(
@@ -34,3 +37,27 @@ def test_passwords_are_hashed_at_the_argon2_librarys_default_cost() -> None:
         default.time_cost, default.memory_cost, default.parallelism)
     assert default.memory_cost >= 64 * 1024
 
+
+
+
+def test_a_copied_county_holds_what_make_county_builds_and_is_the_tests_own(
+    db: sqlite_utils.Database, tmp_path: pathlib.Path, migrated_file: pathlib.Path
+) -> None:
+    w = copy_county(db)
+    built = connect(tmp_path / "built.db")
+    try:
+        migrations.apply(built)
+        fresh = make_county(built)
+        assert table_counts(db) == table_counts(built)
+        assert vars(w).keys() == vars(fresh).keys()
+    finally:
+        built.close()
+    version = row(db, "mentee", w.mentee1)["version"]
+    mutate(db, w.staff_st11, "mentee", {"name": "改过"}, w.mentee1, base_version=version)
+    shutil.copyfile(migrated_file, tmp_path / "again.db")
+    again = connect(tmp_path / "again.db")
+    try:
+        assert copy_county(again) is not w
+        assert [row(d, "mentee", w.mentee1)["name"] for d in (db, again)] == ["改过", "小明"]
+    finally:
+        again.close()

@@ -12,12 +12,12 @@ import sqlite_utils
 from sync import Actor, apply_mutations, mutations, new_id, transaction
 from sync.entities import ENTITIES
 from sync.timeutil import local_today
-from tests.factories import end_pairing, make_activity, make_county, mutate, remove, row
+from tests.factories import copy_county, end_pairing, make_activity, mutate, remove, row
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> SimpleNamespace:
-    return make_county(db)
+    return copy_county(db)
 
 
 def write(db: sqlite_utils.Database, actor: Actor, entity: str, fields: dict[str, Any],

@@ -26,7 +26,18 @@ from server.schema import migrations as server_migrations
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id
 from sync.schema import M027_ACTIVITY_COUNTS
 
-from ..factories import edit, end_pairing, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
+from ..factories import (
+    copy_county,
+    edit,
+    end_pairing,
+    make_activity,
+    make_county,
+    make_mentee,
+    make_pairing,
+    mutate,
+    remove,
+    row,
+)
 from ..migrating import migrate_all_but
 from ..stats_oracle import add_stats_records, expected_form
 from .county_writes import INDEX, CountyWrites
@@ -56,7 +67,7 @@ def talks(db: sqlite_utils.Database, w: Any, unit: str, date_from: str = YEAR[0]
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> SimpleNamespace:
-    return make_county(db)
+    return copy_county(db)
 
 
 def test_counts_follow_creates_and_edits_of_date_and_kind(db: sqlite_utils.Database, w: SimpleNamespace) -> None:

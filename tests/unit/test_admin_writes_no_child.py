@@ -11,12 +11,12 @@ import sqlite_utils
 
 from server.queries.station import open_conflicts
 from sync import NotAllowed, list_conflicts, load_scope, new_id, resolve_conflict
-from tests.factories import delete, make_county, make_county_staff, mutate, push, row, upsert
+from tests.factories import copy_county, delete, make_county_staff, mutate, push, row, upsert
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
-    yield make_county(db)
+    yield copy_county(db)
 
 
 def test_the_admins_mentee_and_screening_writes_are_rejected_written_nowhere_and_audited(

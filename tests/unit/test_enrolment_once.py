@@ -10,12 +10,12 @@ import pytest
 import sqlite_utils
 
 from sync import new_id
-from tests.factories import delete, make_county, push, upsert
+from tests.factories import copy_county, delete, push, upsert
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
-    yield make_county(db)
+    yield copy_county(db)
 
 
 def live(db: sqlite_utils.Database, unit_id: str, year: int) -> int:

@@ -16,6 +16,7 @@ from sync.entities import ENTITIES
 from sync.feed import MENTOR_ROWS_SQL, encode_cursor, head_seq
 from sync.records import mark_restore, reset_scope
 from tests.factories import (
+    copy_county,
     make_activity,
     make_county,
     make_mentee,
@@ -33,7 +34,7 @@ Key = tuple[str, str]
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> SimpleNamespace:
-    return make_county(db)
+    return copy_county(db)
 
 
 def keys(changes: dict[Key, Any]) -> set[Key]:

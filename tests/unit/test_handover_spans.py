@@ -12,12 +12,12 @@ from sync import apply_mutations, mutations, new_id
 from sync.handover import Span, former_spans
 from sync.timeutil import SHANGHAI, format_utc
 
-from ..factories import make_county, make_device, make_user, mutate, row
+from ..factories import copy_county, make_device, make_user, mutate, row
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Any:
-    return make_county(db)
+    return copy_county(db)
 
 
 def hand_over_on(db: sqlite_utils.Database, w: Any, to: Any, day: str) -> None:

@@ -11,12 +11,12 @@ import pytest
 import sqlite_utils
 
 from sync import new_id
-from tests.factories import delete, make_county, mutate, pull_all, push, row, upsert
+from tests.factories import copy_county, delete, mutate, pull_all, push, row, upsert
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
-    yield make_county(db)
+    yield copy_county(db)
 
 
 def code_of(db: sqlite_utils.Database, record_id: str) -> str:

@@ -25,7 +25,7 @@ from server.queries.dashboard import dashboard, overdue_list, scope_units
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id, transaction
 from sync.schema import refill_derived
 
-from ..factories import edit, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
+from ..factories import copy_county, edit, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
 from ..migrating import migrate_all_but
 from .county_writes import INDEX, CountyWrites
 
@@ -75,7 +75,7 @@ def station_listed(db: sqlite_utils.Database, actor: Any, today: datetime.date =
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> SimpleNamespace:
-    return make_county(db)
+    return copy_county(db)
 
 
 def test_latest_follows_creates_and_edits_of_date_and_follow_up(db: sqlite_utils.Database,

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from sync.phones import phone_form
 from sync.users import create_user, save_user
-from tests.factories import make_county, mutate, pull_all, push, row, upsert
+from tests.factories import copy_county, mutate, pull_all, push, row, upsert
 
 FULL_WIDTH = "１３９　０５１３－７７７７"  # as the IME's full-width mode types 139 0513-7777
 STORED = "139 0513-7777"
@@ -20,7 +20,7 @@ STORED = "139 0513-7777"
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
-    yield make_county(db)
+    yield copy_county(db)
 
 
 @pytest.mark.parametrize(("typed", "stored"), [

@@ -12,7 +12,7 @@ from server.pages.common import not_found
 from sync import apply_mutations, new_id
 from sync.entities import ENTITIES
 from sync.mutations import upsert
-from tests.factories import delete, make_county
+from tests.factories import copy_county, delete
 
 THIS_ONE = {
     "unit": "这个单位", "mentee": "这个帮扶对象", "pairing": "这个结对", "activity": "这条帮扶活动",
@@ -23,7 +23,7 @@ THIS_ONE = {
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
-    yield make_county(db)
+    yield copy_county(db)
 
 
 def test_every_kind_of_record_not_found_is_named_with_its_measure_word(db: sqlite_utils.Database,

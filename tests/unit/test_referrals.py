@@ -13,12 +13,12 @@ import pytest
 import sqlite_utils
 
 from sync import apply_mutations, mutations, new_id
-from tests.factories import make_county, mutate, pull_all, row
+from tests.factories import copy_county, mutate, pull_all, row
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> SimpleNamespace:
-    return make_county(db)
+    return copy_county(db)
 
 
 def refer(db: sqlite_utils.Database, actor: Any, fields: dict[str, Any], record_id: str | None = None,

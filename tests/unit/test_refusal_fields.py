@@ -12,14 +12,14 @@ import sqlite_utils
 
 from sync import Actor, apply_mutations, mutations, new_id
 from sync.timeutil import local_today
-from tests.factories import make_activity, make_county, mutate, row
+from tests.factories import copy_county, make_activity, mutate, row
 
 LATER = (local_today() + datetime.timedelta(days=40)).isoformat()
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
-    yield make_county(db)
+    yield copy_county(db)
 
 
 def refused_field(db: sqlite_utils.Database, actor: Actor, entity: str, fields: dict[str, Any],

@@ -18,12 +18,12 @@ import pytest
 import sqlite_utils
 
 from sync import Actor, migrations, new_id, transaction
-from tests.factories import make_county, make_county_staff, mutate, pull_all, push, row, upsert
+from tests.factories import copy_county, make_county_staff, mutate, pull_all, push, row, upsert
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
-    yield make_county(db)
+    yield copy_county(db)
 
 
 def decide(db: sqlite_utils.Database, actor: Actor, target_entity: str, target_id: str,

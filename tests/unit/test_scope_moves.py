@@ -11,12 +11,12 @@ import sqlite_utils
 
 from sync import CursorInvalid, NotAllowed, apply_mutations, mutations, pull_changes, transaction
 from sync.users import save_user
-from tests.factories import make_county, make_user, mutate, pull_all, row
+from tests.factories import copy_county, make_user, mutate, pull_all, row
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> SimpleNamespace:
-    return make_county(db)
+    return copy_county(db)
 
 
 def cursors(db: sqlite_utils.Database, *actors: object) -> list[str]:

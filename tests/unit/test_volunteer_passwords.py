@@ -12,12 +12,12 @@ import sqlite_utils
 from sync import NotAllowed, transaction
 from sync.system import SYSTEM
 from sync.users import create_user, get_user, save_user
-from tests.factories import make_county
+from tests.factories import copy_county
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> SimpleNamespace:
-    return make_county(db)
+    return copy_county(db)
 
 
 def count_users(db: sqlite_utils.Database) -> int:

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from sync import NotAllowed, apply_mutations, list_conflicts, load_scope, mutations, new_id, resolve_conflict
 from tests.factories import (
+    copy_county,
     delete,
     end_pairing,
     make_activity,
@@ -34,7 +35,7 @@ from tests.factories import (
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Iterator[SimpleNamespace]:
-    yield make_county(db)
+    yield copy_county(db)
 
 
 def conflicts(db: sqlite_utils.Database) -> int:

@@ -14,13 +14,13 @@ from server.queries.mentees import MenteeFilter, list_mentees
 from server.queries.pickers import mentee_options
 from sync import load_scope
 
-from ...factories import make_county, make_mentee
+from ...factories import copy_county, make_mentee
 from .test_mentees import statements_of
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Any:
-    return make_county(db)
+    return copy_county(db)
 
 
 @pytest.mark.parametrize("typed", [

@@ -18,9 +18,9 @@ from sync.mutations import upsert
 from sync.system import SYSTEM
 
 from ...factories import (
+    copy_county,
     end_pairing,
     make_activity,
-    make_county,
     make_device,
     make_mentee,
     make_pairing,
@@ -31,7 +31,7 @@ from ...factories import (
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Any:
-    return make_county(db)
+    return copy_county(db)
 
 
 def _ids(db: sqlite_utils.Database, actor: Actor, entity: str, table: str) -> set[str]:

@@ -13,14 +13,14 @@ import sqlite_utils
 from server.queries import followups, station
 from sync import load_scope
 
-from ...factories import make_activity, make_county, make_mentee, make_pairing, remove
+from ...factories import copy_county, make_activity, make_mentee, make_pairing, remove
 
 TODAY = datetime.date(2026, 11, 20)
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Any:
-    return make_county(db)
+    return copy_county(db)
 
 
 def test_a_pairings_follow_up_is_its_latest_live_activitys_ties_broken_by_id(db: sqlite_utils.Database,

@@ -12,12 +12,12 @@ import sqlite_utils
 from server.queries.mentees import MenteeFilter, count_waiting, list_mentees, mentee_activities
 from sync import load_scope
 
-from ...factories import make_activity, make_county, make_pairing, remove
+from ...factories import copy_county, make_activity, make_pairing, remove
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Any:
-    return make_county(db)
+    return copy_county(db)
 
 
 def statements_of(db: sqlite_utils.Database, read: Any) -> list[str]:

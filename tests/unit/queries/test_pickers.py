@@ -10,13 +10,13 @@ import sqlite_utils
 from server.queries.pickers import mentor_choices, mentor_options
 from sync import load_scope
 
-from ...factories import make_county
+from ...factories import copy_county
 from .test_mentees import statements_of
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Any:
-    return make_county(db)
+    return copy_county(db)
 
 
 def helping(db: sqlite_utils.Database, mentor: Any) -> int:

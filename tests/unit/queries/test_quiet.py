@@ -20,7 +20,7 @@ from server.queries.quiet import (
 from sync import load_scope
 from sync.entities import ACTIVITY_KINDS
 
-from ...factories import end_pairing, make_activity, make_county, make_mentee, make_pairing, remove
+from ...factories import copy_county, end_pairing, make_activity, make_mentee, make_pairing, remove
 
 # make_county's three pairings began 2026-09-01 and each had one home visit on 2026-11-20.
 LAST_VISIT = datetime.date(2026, 11, 20)
@@ -28,7 +28,7 @@ LAST_VISIT = datetime.date(2026, 11, 20)
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Any:
-    return make_county(db)
+    return copy_county(db)
 
 
 def quiet(db: sqlite_utils.Database, actor: Any, today: datetime.date, **kwargs: Any) -> dict[str, tuple[Any, ...]]:

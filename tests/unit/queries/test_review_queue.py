@@ -10,12 +10,12 @@ import sqlite_utils
 from server.queries import review, station
 from sync import load_scope
 
-from ...factories import make_activity, make_county, mutate
+from ...factories import copy_county, make_activity, mutate
 
 
 @pytest.fixture
 def w(db: sqlite_utils.Database) -> Any:
-    return make_county(db)
+    return copy_county(db)
 
 
 def test_pending_visits_come_first_urgent_flags_first_then_the_oldest(db: sqlite_utils.Database, w: Any) -> None:
