@@ -2,12 +2,15 @@
 phone whose storage fills up. Nothing the volunteer wrote, or the station wrote, is dropped unseen."""
 from __future__ import annotations
 
+import datetime
 import json
 import pathlib
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+
+from sync.timeutil import local_today
 
 from .conftest import ServerProcess
 from .phone import FILL_UP, Phone, Station, own_pending_visit, query
@@ -78,8 +81,9 @@ def test_pwa_a_half_edited_visit_continued_after_the_station_corrected_it_keeps_
     phone.page.goto(f"{module_server.url}/app/#/activity/{activity_id}/edit")
     phone.page.get_by_label("事后跟踪").fill("下周三再去一次，带上字帖")
     phone.page.evaluate("import('/app/js/drafts.js').then((m) => m.flush())")
+    due = (local_today() + datetime.timedelta(days=14)).isoformat()  # after the visit's day, whatever day it is
     Station(module_server, "xiao-bencha").push(
-        "activity", activity_id, {"place": "辅导站谈心室", "follow_up_due": "2026-12-20"}, version)
+        "activity", activity_id, {"place": "辅导站谈心室", "follow_up_due": due}, version)
     phone.reopen()
     phone.unlock()
     phone.wait_synced()
@@ -90,7 +94,7 @@ def test_pwa_a_half_edited_visit_continued_after_the_station_corrected_it_keeps_
     page.get_by_role("button", name="保存", exact=True).click()
     page.wait_for_function("() => document.body.textContent.includes('已同步到辅导站')", timeout=20_000)
     assert query(module_server, "SELECT follow_up, place, follow_up_due FROM activities WHERE id = ?",
-                 activity_id) == [("下周三再去一次，带上字帖", "辅导站谈心室", "2026-12-20")]
+                 activity_id) == [("下周三再去一次，带上字帖", "辅导站谈心室", due)]
 
 
 def test_pwa_a_field_both_the_draft_and_the_station_changed_is_a_conflict_not_an_overwrite(

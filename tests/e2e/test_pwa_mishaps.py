@@ -203,8 +203,8 @@ def test_pwa_a_sync_while_a_visit_is_written_unchooses_a_child_who_left_and_offe
     moment ago used to show an empty picker until the form was opened again.)"""
     server = module_server
     pairing, version, _code, mentee, _name = _first_pairing(server, "zhou.laoshi")
-    ((newcomer, newcomer_version),) = query(  # unpaired, same station; the demo closed the file
-        server, "SELECT id, version FROM mentees WHERE code = 'BX-2026-0022'")
+    # Unpaired, same station; the demo closed the file. By name: a code carries the year the child was registered.
+    ((newcomer, newcomer_version),) = query(server, "SELECT id, version FROM mentees WHERE name = '吴语桐'")
     mentor = query(server, "SELECT id FROM users WHERE login = 'zhou.laoshi'")[0][0]
     phone: Phone = phones.new(server)
     phone.enrol("zhou.laoshi")

@@ -283,11 +283,12 @@ def test_pwa_rejected_visit_is_fixed_and_requeued_and_screening_and_guardian_rea
     rejected.get_by_role("link", name="打开修改").click()
     expect(page.locator(".comment")).to_contain_text("原因：")
     expect(page.get_by_label("过程记录")).to_have_value(text)
-    page.get_by_label("日期", exact=True).fill("2026-11-28")
+    yesterday = (local_today() - datetime.timedelta(days=1)).isoformat()  # any day: a fixed one falls before a pairing
+    page.get_by_label("日期", exact=True).fill(yesterday)
     page.get_by_role("button", name="保存", exact=True).click()
     page.get_by_role("link", name="待同步").click()
     phone.wait_synced()
-    assert query(module_server, "SELECT date FROM activities WHERE record = ?", text) == [("2026-11-28",)]
+    assert query(module_server, "SELECT date FROM activities WHERE record = ?", text) == [(yesterday,)]
     expect(page.get_by_text("没有被接收")).to_have_count(0)
 
     mentee_id, code = query(module_server, "SELECT m.id, m.code FROM mentees m JOIN pairings p ON p.mentee_id = m.id"

@@ -76,7 +76,7 @@ def test_pwa_labels_and_headings_wrap_cleanly_at_the_largest_text(module_server:
     page = phone.page
     page.goto(server.url + "/app/#/settings")
     page.locator("label.chip", has_text="特大").click()
-    (mentee,) = query(server, "SELECT m.id FROM mentees m WHERE m.code = 'BX-2026-0014'")[0]
+    (mentee,) = query(server, "SELECT m.id FROM mentees m WHERE m.name = '王雨欣'")[0]  # BX-<year registered>-0014
     errors = watch_errors(page)
 
     screens = [

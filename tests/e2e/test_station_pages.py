@@ -11,6 +11,7 @@ county-mentee-deleted-*.png: the county's view of the deleted child's file).
 """
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import pathlib
@@ -21,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page
 
 from sync import new_id
+from sync.timeutil import local_today
 
 from .conftest import ServerProcess, enrol
 from .phone import query
@@ -48,13 +50,14 @@ def _phone_export(server: ServerProcess, size: str) -> bytes:
     (pairing, mentee, volunteer), = query(
         server, "SELECT p.id, p.mentee_id, u.id FROM pairings p JOIN users u ON u.id = p.mentor_id"
         " WHERE u.login = 'yang.mofan' AND p.status = 'active' LIMIT 1")
+    exported = local_today() - datetime.timedelta(days=1)  # any day: a fixed one falls before the pairing began
     visit = {"state": "unsent", "entity": "activity", "record_id": new_id(), "op": "upsert", "base_version": None,
-             "fields": {"pairing_id": pairing, "kind": "home_visit", "date": "2026-11-28",
+             "fields": {"pairing_id": pairing, "kind": "home_visit", "date": str(exported - datetime.timedelta(days=2)),
                         "record": f"手机停用前写的家访（{size}）：孩子期中考试进步了，奶奶很高兴。"}}
     guardian = {"state": "rejected", "entity": "mentee", "record_id": mentee, "op": "upsert",
                 "fields": {"guardian_contact": "13900001111"}, "reason": "当时网络中断"}
     draft = {"state": "draft", "form": "activity:new", "values": {"record": "还没写完：下次带孩子去图书馆"}}
-    return json.dumps({"app": "banxing", "exported_at": "2026-11-30T08:15:00.000Z",
+    return json.dumps({"app": "banxing", "exported_at": f"{exported}T08:15:00.000Z",
                        "user": {"id": volunteer, "name": "杨桂芳"}, "items": [visit, guardian, draft]},
                       ensure_ascii=False).encode()
 
