@@ -53,12 +53,21 @@ LONE_COUNT = re.compile(r"^（\d+）$")
 CUT_DATE = re.compile(r"\d月\n\d|\d\n[月日]")
 
 
-def awkward_breaks(page: Page, screen: str) -> list[str]:
+def typed_at(lines: list[str], i: int, typed: frozenset[str]) -> bool:
+    """Whether the break after ``lines[i]`` falls inside words a volunteer typed: their own 12月20日
+    wraps as the browser wraps any sentence (the home screen's follow-up quotes it after the app's date)."""
+    joined, at = "".join(lines), len("".join(lines[:i + 1]))
+    return any(0 <= joined.find(words) < at < joined.find(words) + len(words) for words in typed)
+
+
+def awkward_breaks(page: Page, screen: str, typed: frozenset[str] = frozenset()) -> list[str]:
     found = []
     for element in page.evaluate(LINES, WRAPPING):
         lines = element["lines"]
         shown = " / ".join(lines)
         for i, line in enumerate(lines):
+            if typed_at(lines, i, typed):
+                continue
             if i > 0 and (LONE_CHARACTER.match(line) or LONE_COUNT.match(line)):
                 found.append(f"[{screen}] {line!r} alone on a line: {shown}")
             if i < len(lines) - 1 and line.endswith("-"):
@@ -86,13 +95,18 @@ def test_pwa_labels_and_headings_wrap_cleanly_at_the_largest_text(module_server:
         ("waiting", "#/waiting", lambda: expect(page.get_by_role("heading", name="待同步")).to_be_visible()),
         ("settings", "#/settings", lambda: expect(page.get_by_role("radio", name="特大")).to_be_checked()),
     ]
+    # What the demo's volunteers typed (a follow-up "12月20日前我再上门" falls due on the home screen).
+    typed = frozenset(words for (words,) in query(
+        server, "SELECT follow_up FROM activities WHERE follow_up != ''"
+                " UNION SELECT record FROM activities WHERE record != ''"
+                " UNION SELECT preparation FROM activities WHERE preparation != ''"))
     found: list[str] = []
     for screen, route, ready in screens:
         page.goto(server.url + "/app/" + route)
         ready()
         assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") == 30
         check_page(page, 390, f"{screen} at 特大", errors)
-        found += awkward_breaks(page, screen)
+        found += awkward_breaks(page, screen, typed)
         if shots and screen == "mentee":
             page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(shots / "pwa-mentee-xl.png"))
