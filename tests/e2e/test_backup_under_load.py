@@ -33,7 +33,8 @@ def test_backups_taken_while_a_phone_pushes_restore_with_every_push_whole(server
     stop, pushed, failures = threading.Event(), [0], []
 
     def phone() -> None:
-        while not stop.is_set():
+        # Bounded: the backups need 12 batches; a main thread that stalls must not leave it filling the disk.
+        while not stop.is_set() and pushed[0] < 40 * BATCH:
             first = pushed[0] + 1
             status, body = server.request("POST", "/api/sync/push",
                                           {"mutations": [visit(pairing, first + i) for i in range(BATCH)]}, token)
