@@ -27,6 +27,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sync.entities import FILED_STATUSES
+
 from .queries.stats import HEADERS, StatsForm, StatsRow
 from .templating import chinese_date
 
@@ -70,7 +72,22 @@ def content_disposition(name: str, fallback: str = "") -> str:
 
 
 def _cells(row: StatsRow) -> list[str | int]:
-    return [row.name, *row.values, row.remarks]
+    return [row.name, *row.values, _remarks(row)]
+
+
+UNLIKE = "与该校审核通过的数字不同"
+FILED_HEADER = "该校报送"  # the column after 备注 on a town's or the county's form
+
+
+def _remarks(row: StatsRow) -> str:
+    """备注, and on a town's row that differs from the school's approved return both numbers: the
+    file the county keeps must not hold a sum that silently differs from the signed parts."""
+    unlike = row.unlike_filed()
+    if not unlike:
+        return row.remarks
+    said = "；".join(f"{d.column}现在{d.current}，审核通过{d.frozen}" for d in unlike)
+    note = f"⚠ {UNLIKE}：{said}"
+    return f"{row.remarks}\n{note}" if row.remarks else note
 
 
 def to_csv(form: StatsForm) -> bytes:
@@ -159,7 +176,8 @@ def to_xlsx(form: StatsForm, filler: Filler, summary: str = "") -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "统计表"
-    last = len(HEADERS)
+    gathers = any(r.filed is not None for r in form.rows)
+    last = len(HEADERS)  # the paper form's width: the title and header block span it
     last_letter = get_column_letter(last)
 
     ws.merge_cells(f"A1:{last_letter}1")
@@ -196,8 +214,19 @@ def to_xlsx(form: StatsForm, filler: Filler, summary: str = "") -> bytes:
             cell.border = BOX
             cell.alignment = CENTER if isinstance(value, int) or (column == 1 and bold) else LEFT
         ws.row_dimensions[r].height = row_height(_cells(row))
+        if gathers:
+            filed = put_cell(ws, r, last + 1, FILED_STATUSES[row.filed.status] if row.filed is not None else "")
+            filed.font = Font(name=FONT, size=11, bold=bold)
+            filed.border = BOX
+            filed.alignment = CENTER
     for column, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
+    if gathers:
+        head = put_cell(ws, FIRST_TABLE_ROW, last + 1, FILED_HEADER)
+        head.font = Font(name=FONT, size=11, bold=True)
+        head.alignment = CENTER
+        head.border = BOX
+        ws.column_dimensions[get_column_letter(last + 1)].width = 14
 
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

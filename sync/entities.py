@@ -65,6 +65,10 @@ AUDIENCES = {"students": "学生", "parents": "家长"}
 REVIEW_TARGETS = {"activity": "帮扶活动", "pairing": "结对", "stats_return": "统计表"}
 DECISIONS = {"approve": "通过", "return": "退回"}
 RETURN_STATUSES = {"draft": "草稿", "submitted": "已上报", "approved": "已通过", "returned": "已退回"}
+# A return as the level above gathers it (a town's 汇总 row of a school): a draft is not filed yet,
+# and ``none`` is a unit that made no return for the period.
+FILED_STATUSES = {"none": "未报", "draft": "未报（草稿）", "submitted": "待审", "approved": "已通过",
+                  "returned": "退回"}
 # 转介 (Kaizhou notice 五(三)): where a child is referred, and how far the referral has got.
 REFERRAL_TARGETS = {"counselling_room": "学校心理辅导室", "medical": "医疗机构", "other": "其他机构"}
 REFERRAL_STATUSES = {"referred": "已转介", "received": "已接收", "concluded": "已结束"}

@@ -37,6 +37,7 @@ Public API (other pages — the year-end summary, the WeChat brief — call thes
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,14 +162,45 @@ HEADERS = (UNIT_HEADER, *(m.label for m in MEASURES), REMARKS_HEADER)
 
 
 @dataclass(frozen=True)
+class Difference:
+    row: str
+    column: str
+    frozen: int | None  # None: the row did not exist when frozen
+    current: int | None  # None: the row no longer exists
+    key: str = ""  # the measure's
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What a row's unit filed for exactly the form's period, as the unit above gathers it (Kaizhou
+    六: each school sends its form, the town 收集汇总): the status of its return (``none``: it filed
+    nothing) and, once approved, that row's figures as the approval froze them."""
+
+    status: str
+    return_id: str | None = None
+    approved: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
 class StatsRow:
     unit_id: str | None  # None for 合计
     name: str
     values: tuple[int, ...]
     remarks: str = ""
+    # On a form of a town or the county only (its rows are units that file to it); None elsewhere
+    # and in figures frozen before the rows carried it.
+    filed: Filed | None = None
 
     def value(self, key: str) -> int:
         return self.values[KEYS.index(key)]
+
+    def unlike_filed(self) -> list[Difference]:
+        """The cells where this row differs from the figures its unit's approved return froze: the
+        town's 汇总 counts the records as they are, and a visit synced after the school's approval
+        must never make the sum differ silently from the signed part."""
+        if self.filed is None or self.filed.approved is None:
+            return []
+        return compare_rows(self.name, self.filed.approved, self.values)
 
 
 @dataclass(frozen=True)
@@ -183,6 +215,10 @@ class StatsForm:
     # The chosen unit's own return for exactly this period (id, status, remarks, filled_by, phone).
     own_return: dict[str, Any] | None = None
     computed_at: str = field(default_factory=utc_now)
+
+    def unlike_filed(self) -> list[StatsRow]:
+        """The rows whose figures differ from their unit's approved return."""
+        return [r for r in self.rows if r.unlike_filed()]
 
 
 def _records_sql(measure: Measure, scope: Scope, date_from: str, date_to: str,
@@ -201,17 +237,22 @@ def _rows(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> list[dict[st
 
 
 def _returns(db: sqlite_utils.Database, scope: Scope, unit_ids: list[str], date_from: str,
-             date_to: str) -> dict[str, dict[str, Any]]:
-    """Each unit's own return for exactly this period (an approved one first, else the latest)."""
+             date_to: str, form_unit: str = "") -> dict[str, dict[str, Any]]:
+    """Each unit's own return for exactly this period (an approved one first, else the latest);
+    ``figures`` of the approved ones but ``form_unit``'s own."""
     if not unit_ids:
         return {}
     scope_sql, scope_params = in_scope(scope, "stats_return", "r")
+    # The figures of a school's approved return are its row as signed; a county's own frozen copy
+    # (every school of it) is not read for nothing.
     rows = db.query(
-        f"SELECT r.id, r.unit_id, r.status, r.remarks, r.filled_by, r.phone, r.updated_at FROM stats_returns r"
+        f"SELECT r.id, r.unit_id, r.status, r.remarks, r.filled_by, r.phone, r.updated_at,"
+        f" CASE WHEN r.status = 'approved' AND r.unit_id IS NOT ? THEN r.figures END AS figures"
+        f" FROM stats_returns r"
         f" WHERE r.unit_id IN ({placeholders(unit_ids)}) AND r.period_from = ? AND r.period_to = ?"
         f" AND ({scope_sql}) AND {live('stats_return', 'r')}"
         " ORDER BY r.status = 'approved', r.updated_at",
-        [*unit_ids, date_from, date_to, *scope_params],
+        [form_unit, *unit_ids, date_from, date_to, *scope_params],
     )
     return {row["unit_id"]: row for row in rows}  # later rows (approved, newest) win
 
@@ -266,10 +307,12 @@ def compute_stats(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_fr
                 f"SELECT {unit_expr}, total({measure.weight}) FROM {base} WHERE {where} GROUP BY 1", params
             ).fetchall():
                 counts[measure.key][row_unit] = int(value)
-    returns = _returns(db, scope, [*ids, unit_id], date_from, date_to)
+    returns = _returns(db, scope, [*ids, unit_id], date_from, date_to, form_unit=unit_id)
+    gathers = unit["kind"] not in ROW_KINDS  # a town's or the county's form: its rows filed to it
     out = tuple(
         StatsRow(r["id"], r["name"], tuple(counts[k].get(r["id"], 0) for k in KEYS),
-                 (returns.get(r["id"]) or {}).get("remarks") or "")
+                 (returns.get(r["id"]) or {}).get("remarks") or "",
+                 _filed(r["id"], returns.get(r["id"])) if gathers else None)
         for r in rows
     )
     own = returns.get(unit_id)
@@ -278,6 +321,16 @@ def compute_stats(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_fr
     total = StatsRow(None, TOTAL_NAME, tuple(sum(row.values[i] for row in out) for i in range(len(KEYS))),
                      total_remarks)
     return StatsForm(unit_id, unit["name"], unit["kind"], date_from, date_to, out, total, own)
+
+
+def _filed(unit_id: str, ret: dict[str, Any] | None) -> Filed:
+    if ret is None:
+        return Filed("none")
+    approved = None
+    if ret["status"] == "approved" and ret["figures"]:
+        frozen = form_from_json(json.loads(ret["figures"]))
+        approved = next((r.values for r in frozen.rows if r.unit_id == unit_id), None)
+    return Filed(ret["status"], ret["id"], approved)
 
 
 # --- what a click on a number lists --------------------------------------------------------
@@ -363,7 +416,11 @@ def _attach_evidence(db: sqlite_utils.Database, measure: Measure, mentees: list[
 
 def form_to_json(form: StatsForm) -> dict[str, Any]:
     def row(r: StatsRow) -> dict[str, Any]:
-        return {"unit_id": r.unit_id, "name": r.name, "values": list(r.values), "remarks": r.remarks}
+        out: dict[str, Any] = {"unit_id": r.unit_id, "name": r.name, "values": list(r.values), "remarks": r.remarks}
+        if r.filed is not None:  # frozen as the approver saw it: the school's status and signed figures
+            out["filed"] = {"status": r.filed.status, "return_id": r.filed.return_id,
+                            "approved": list(r.filed.approved) if r.filed.approved is not None else None}
+        return out
 
     return {"unit_id": form.unit_id, "unit_name": form.unit_name, "unit_kind": form.unit_kind,
             "date_from": form.date_from, "date_to": form.date_to, "computed_at": form.computed_at,
@@ -374,21 +431,20 @@ def form_from_json(data: dict[str, Any]) -> StatsForm:
     """A frozen form back; values are re-ordered to today's ``MEASURES`` (a missing one reads 0)."""
     keys = list(data.get("measures") or KEYS)
 
+    def values(raw: list[Any]) -> tuple[int, ...]:
+        by_key = dict(zip(keys, raw, strict=False))
+        return tuple(int(by_key.get(k, 0)) for k in KEYS)
+
     def row(r: dict[str, Any]) -> StatsRow:
-        by_key = dict(zip(keys, r["values"], strict=False))
-        return StatsRow(r.get("unit_id"), r["name"], tuple(int(by_key.get(k, 0)) for k in KEYS), r.get("remarks") or "")
+        filed = r.get("filed")
+        return StatsRow(r.get("unit_id"), r["name"], values(r["values"]), r.get("remarks") or "",
+                        Filed(filed["status"], filed.get("return_id"),
+                              values(filed["approved"]) if filed.get("approved") is not None else None)
+                        if filed else None)
 
     return StatsForm(data["unit_id"], data["unit_name"], data.get("unit_kind", ""), data["date_from"],
                      data["date_to"], tuple(row(r) for r in data["rows"]), row(data["total"]), None,
                      data.get("computed_at", ""))
-
-
-@dataclass(frozen=True)
-class Difference:
-    row: str
-    column: str
-    frozen: int | None  # None: the row did not exist when frozen
-    current: int | None  # None: the row no longer exists
 
 
 def compare_forms(frozen: StatsForm, current: StatsForm) -> list[Difference]:
@@ -399,14 +455,18 @@ def compare_forms(frozen: StatsForm, current: StatsForm) -> list[Difference]:
     for unit_id in [*then, *(u for u in now if u not in then)]:
         a, b = then.get(unit_id), now.get(unit_id)
         name = a.name if a is not None else b.name if b is not None else ""
-        for i, m in enumerate(MEASURES):
-            x = a.values[i] if a is not None else None
-            y = b.values[i] if b is not None else None
-            if x != y:
-                out.append(Difference(name, m.label, x, y))
+        out += compare_rows(name, a.values if a is not None else None, b.values if b is not None else None)
+    return out + compare_rows(TOTAL_NAME, frozen.total.values, current.total.values)
+
+
+def compare_rows(name: str, frozen: tuple[int, ...] | None, current: tuple[int, ...] | None) -> list[Difference]:
+    """The cells of one row whose numbers differ (None: the row is missing on that side)."""
+    out: list[Difference] = []
     for i, m in enumerate(MEASURES):
-        if frozen.total.values[i] != current.total.values[i]:
-            out.append(Difference(TOTAL_NAME, m.label, frozen.total.values[i], current.total.values[i]))
+        x = frozen[i] if frozen is not None else None
+        y = current[i] if current is not None else None
+        if x != y:
+            out.append(Difference(name, m.label, x, y, m.key))
     return out
 
 

@@ -66,7 +66,8 @@ def _cells(tr: str) -> list[str]:
 def _row(html: str, name: str) -> list[str]:
     for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
         cells = _cells(tr)
-        if cells and cells[0] == name:
+        # a town's row says under the school's name what it filed (报送：…)
+        if cells and cells[0].split("报送：")[0] == name:
             return cells
     raise AssertionError(f"no row {name}")
 
