@@ -74,7 +74,8 @@ def test_town_form_marks_a_school_row_that_differs_from_its_approved_return_with
     assert f'href="/returns/{rid}"' in after  # to the school's return, which lists what changed
     assert UNLIKE not in _row_of(after, "掘港中学")
     notice = re.search(r'<div class="warning" role="status">(.*?)</div>', after, re.S)
-    assert notice is not None and f"开展面对面谈心（场次） 现在 {approved + 1}，审核通过 {approved}" in words(notice.group(1))
+    assert notice is not None
+    assert f"开展面对面谈心（场次） 现在 {approved + 1}，审核通过 {approved}" in words(notice.group(1))
 
 
 def test_town_return_freezes_the_marks_it_showed_for_the_county_its_excel_and_print(site: Site) -> None:
