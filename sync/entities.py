@@ -12,6 +12,13 @@ ROLES = ("mentor", "staff", "reviewer", "admin")
 ROLE_LABELS = {
     "mentor": "五老志愿者", "staff": "辅导站/学校工作人员", "reviewer": "县关工委/教体局", "admin": "系统管理员",
 }
+# Who a volunteer is (Rudong notice 三: "五老"志愿者与学校教师及社会各界人士联动), so that a county can
+# report how many 五老 take part and of which kind. An account stored before it was asked has none (未填).
+MENTOR_KINDS = {
+    "cadre": "老干部", "veteran": "老战士", "expert": "老专家", "teacher": "老教师", "model": "老模范",
+    "school_teacher": "学校教师", "public": "社会各界人士",
+}
+WU_LAO = ("cadre", "veteran", "expert", "teacher", "model")
 
 # Enumerations: stored value -> Chinese label.
 # "This record" for each kind a sentence names, with its measure word: 找不到这个帮扶对象, not 这条帮扶对象.

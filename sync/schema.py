@@ -1007,6 +1007,14 @@ def m045_return_summary(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE stats_returns ADD COLUMN summary TEXT")
 
 
+@migrations
+def m046_mentor_kind(db: sqlite_utils.Database) -> None:
+    """A volunteer's kind (``entities.MENTOR_KINDS``: the five 老, a school teacher or 社会各界人士), so a
+    county can count who takes part. Accounts made before it stay NULL (未填): nobody can tell a
+    老教师 from a 学校教师 out of the free-text ``about``, so none is guessed. Never on a phone's wire."""
+    db.execute("ALTER TABLE users ADD COLUMN mentor_kind TEXT")
+
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

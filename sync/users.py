@@ -18,7 +18,7 @@ import sqlite_utils
 
 from .apply import apply_mutations
 from .audit import append_audit
-from .entities import ROLE_LABELS, ROLES
+from .entities import MENTOR_KINDS, ROLE_LABELS, ROLES
 from .errors import NotAllowed
 from .ids import new_id
 from .mutations import one_line, upsert
@@ -31,8 +31,8 @@ LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 # A telephone as people write one: digits with an area code, dashes, spaces, brackets, a country
 # code's plus, and an extension after 转 ("0513-8888 6666 转 123"); full-width forms folded first.
 PHONE_RE = re.compile(r"^[0-9+()\- /转]*$")
-EDITABLE = ("login", "name", "role", "unit_id", "phone", "about", "smartphone", "active", "password_hash",
-            "must_change_password")
+EDITABLE = ("login", "name", "role", "unit_id", "phone", "about", "mentor_kind", "smartphone", "active",
+            "password_hash", "must_change_password")
 # Staff manage the volunteers of their own units; everything else is the admin's.
 STAFF_MANAGES = ("mentor",)
 # How a refusal names a field (the password is never shown on a form, so never compared).
@@ -40,7 +40,7 @@ STAFF_MANAGES = ("mentor",)
 NO_VOLUNTEER_PASSWORD = ("五老志愿者的账号不设密码：手机用辅导站给的登记码登记，用 PIN 码解锁；"
                          "忘记 PIN 码请辅导站给一个恢复码。这次什么都没有改。")
 LABELS = {"login": "用户名", "name": "姓名", "role": "角色", "unit_id": "所属单位", "phone": "手机号",
-          "about": "身份/简介", "smartphone": "使用智能手机", "active": "账号启用"}
+          "about": "身份/简介", "mentor_kind": "志愿者类别", "smartphone": "使用智能手机", "active": "账号启用"}
 
 
 class EditedMeanwhile(NotAllowed):
@@ -55,7 +55,7 @@ def create_user(
     db: sqlite_utils.Database, *, login: str, name: str, role: str, unit_id: str,
     password_hash: str | None = None, phone: str | None = None, user_id: str | None = None,
     about: str | None = None, smartphone: bool = True, actor: Actor | None = None,
-    must_change_password: bool | None = None,
+    must_change_password: bool | None = None, mentor_kind: str | None = None,
 ) -> str:
     """Create an account and return its id (``actor`` defaults to the system).
 
@@ -68,6 +68,8 @@ def create_user(
         "login": login, "name": name, "role": role, "unit_id": unit_id, "password_hash": password_hash,
         "phone": phone, "about": about, "smartphone": smartphone,
     }
+    if mentor_kind is not None:
+        fields["mentor_kind"] = mentor_kind
     if must_change_password is not None:
         fields["must_change_password"] = must_change_password
     return save_user(db, actor or SYSTEM, fields, user_id=user_id, create=True)
@@ -141,10 +143,10 @@ def save_user(db: sqlite_utils.Database, actor: Actor, fields: dict[str, Any], *
         uid = user_id or new_id()
         db.execute(
             "INSERT INTO users (id, login, name, role, unit_id, phone, password_hash, active, created_at, about,"
-            " smartphone, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            " smartphone, must_change_password, mentor_kind) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
             [uid, merged["login"], merged["name"], merged["role"], merged["unit_id"], merged.get("phone"),
              merged.get("password_hash"), utc_now(), merged.get("about"), int(bool(merged.get("smartphone", True))),
-             int(bool(merged.get("must_change_password")))],
+             int(bool(merged.get("must_change_password"))), merged.get("mentor_kind")],
         )
         changes = {k: [None, "***" if k == "password_hash" else v] for k, v in fields.items() if v is not None}
         append_audit(db, actor, "user", uid, "create", changes)
@@ -195,6 +197,8 @@ def _spoken(db: sqlite_utils.Database, name: str, value: Any) -> str:
         return "是" if value else "否"
     if name == "role":
         return ROLE_LABELS.get(value, str(value))
+    if name == "mentor_kind":
+        return MENTOR_KINDS.get(value, str(value))
     if name == "unit_id":
         unit = db.execute("SELECT name FROM units WHERE id = ?", [value]).fetchone()
         return str(unit[0]) if unit else str(value)
@@ -391,6 +395,9 @@ def _check_values(db: sqlite_utils.Database, current: dict[str, Any] | None, use
     about = user.get("about")
     if about is not None and (not isinstance(about, str) or len(about) > 200):
         raise NotAllowed("身份/简介太长（最多 200 字）。")
+    kind = user.get("mentor_kind")
+    if kind is not None and (not isinstance(kind, str) or kind not in MENTOR_KINDS):
+        raise NotAllowed(f"志愿者类别应为 {'、'.join(MENTOR_KINDS.values())} 之一（不知道可以不填）。")
     for key, label in (("name", "姓名"), ("phone", "联系电话")):
         if isinstance(user.get(key), str) and not one_line(user[key]):
             raise NotAllowed(f"{label}只能写一行，不能换行。")

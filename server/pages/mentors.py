@@ -19,12 +19,14 @@ from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
 from sync.audit import append_audit
+from sync.entities import MENTOR_KINDS
 from sync.users import EditedMeanwhile, edited_fields, fold_login, made_already, save_user
 
 from ..devices import UnknownUser, issue_code, revoke_device
 from ..qr import enrol_url, qr_svg
 from ..queries.mentors import (
     PAGE_SIZE,
+    UNSET_KIND,
     MentorFilter,
     active_pairing_units,
     free_login,
@@ -57,7 +59,7 @@ from .shown import log_shown
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
 from .writes import account_saved_before, form_record_id
 
-FIELDS = ("name", "login", "phone", "unit_id", "about", "smartphone")
+FIELDS = ("name", "login", "phone", "unit_id", "about", "mentor_kind", "smartphone")
 REASON_MAX = 200
 
 
@@ -74,8 +76,10 @@ async def _mentor(visit: Visit, mentor_id: str) -> dict[str, Any]:
 async def mentor_list(request: Request) -> Response:
     visit = await require(request, STAFF)
     params = request.query_params
+    kind = params.get("kind", "")
     f = MentorFilter(q=params.get("q", "").strip()[:50], unit_id=parse_id(params.get("unit")) or "",
                      active=params.get("active", "1") if params.get("active", "1") in ("", "0", "1") else "1",
+                     kind=kind if kind in MENTOR_KINDS or kind == UNSET_KIND else "",
                      page=page_number(params))
     scope = await visit.scope()
 
@@ -86,9 +90,10 @@ async def mentor_list(request: Request) -> Response:
     rows, total, units = await visit.state.store.read(read)
     if last := past_the_end(visit, f.page, page_count(total, PAGE_SIZE)):
         return last
-    query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("active", f.active)) if v}
+    query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("kind", f.kind), ("active", f.active)) if v}
     return visit.render("staff/mentor_list.html", {
         "rows": rows, "total": total, "f": f, "units": units, "query": query,
+        "kinds": MENTOR_KINDS, "unset": UNSET_KIND,
         "pages": page_count(total, PAGE_SIZE), "import_path": route_path(request, "mentor_import"),
     })
 
@@ -100,6 +105,7 @@ async def _form_page(visit: Visit, *, mentor: dict[str, Any] | None, values: dic
     scope = await visit.scope()
     units = await visit.state.store.read(lambda db: unit_options(db, scope))
     return visit.render("staff/mentor_form.html", {"mentor": mentor, "values": values, "units": units,
+                                                   "kinds": MENTOR_KINDS,
                                                    "error": error, "record_id": form_record_id(values)},
                         status=status)
 
@@ -110,8 +116,13 @@ def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
         value = (raw[-1] if isinstance(raw, list) else raw or "").strip()
         return value or None
 
-    return {"name": text("name") or "", "login": fold_login(text("login") or "") or None, "phone": text("phone"),
-            "unit_id": text("unit_id"), "about": text("about"), "smartphone": bool(values.get("smartphone"))}
+    fields = {"name": text("name") or "", "login": fold_login(text("login") or "") or None, "phone": text("phone"),
+              "unit_id": text("unit_id"), "about": text("about"), "smartphone": bool(values.get("smartphone"))}
+    # The form always sends the kind (未填 is a choice of its own): a form without it — a page opened
+    # before the picker existed — leaves the stored kind as it is rather than clearing it.
+    if values.get("mentor_kind") is not None:
+        fields["mentor_kind"] = text("mentor_kind")
+    return fields
 
 
 async def mentor_new(request: Request) -> Response:

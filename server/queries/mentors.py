@@ -18,6 +18,7 @@ from .archives import name_column
 from .filters import contains, in_scope, live, running, visible
 
 PAGE_SIZE = 50
+UNSET_KIND = "unset"  # the list's filter value for the accounts whose kind nobody has filled in
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class MentorFilter:
     q: str = ""
     unit_id: str = ""
     active: str = "1"  # "1" in service, "0" deactivated, "" both
+    kind: str = ""  # a key of MENTOR_KINDS, UNSET_KIND, or "" for every kind
     page: int = 1
 
 
@@ -48,11 +50,17 @@ def list_mentors(db: sqlite_utils.Database, scope: Scope, f: MentorFilter) -> tu
     if f.active in ("0", "1"):
         where.append("u.active = ?")
         args.append(int(f.active))
+    if f.kind == UNSET_KIND:
+        where.append("u.mentor_kind IS NULL")
+    elif f.kind:
+        where.append("u.mentor_kind = ?")
+        args.append(f.kind)
     condition = " AND ".join(where)
     total = int(db.execute(f"SELECT count(*) FROM users u WHERE {condition}", args).fetchone()[0])
     rows = list(db.query(
         f"""
-        SELECT u.id, u.login, u.name, u.phone, u.about, u.smartphone, u.active, u.unit_id, un.name AS unit_name,
+        SELECT u.id, u.login, u.name, u.phone, u.about, u.mentor_kind, u.smartphone, u.active, u.unit_id,
+               un.name AS unit_name,
                (SELECT count(*) FROM pairings p WHERE p.mentor_id = u.id AND {running("p")}
                 AND p.deleted = 0) AS active_pairings,
                (SELECT count(*) FROM sync_devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL) AS phones,
@@ -72,7 +80,8 @@ def get_mentor(db: sqlite_utils.Database, scope: Scope, user_id: str) -> dict[st
     """One volunteer in ``scope`` with the unit's name, or None (not found and not yours look alike)."""
     sql, params = _where(scope)
     row = next(db.query(
-        f"SELECT u.id, u.login, u.name, u.phone, u.about, u.smartphone, u.active, u.unit_id, u.created_at,"
+        f"SELECT u.id, u.login, u.name, u.phone, u.about, u.mentor_kind, u.smartphone, u.active, u.unit_id,"
+        f" u.created_at,"
         f" un.name AS unit_name FROM users u JOIN units un ON un.id = u.unit_id WHERE u.id = ? AND {sql}",
         [user_id, *params]), None)
     if row is not None:

@@ -292,7 +292,7 @@ class FormFields(HTMLParser):
             self.state = "in"
         elif self.state != "in":
             return
-        elif tag == "input" and a.get("name") and (a.get("type") != "checkbox" or "checked" in a):
+        elif tag == "input" and a.get("name") and (a.get("type") not in ("checkbox", "radio") or "checked" in a):
             self.fields[a["name"]] = a.get("value", "")
         elif tag == "select":
             self.select = a.get("name")
@@ -322,7 +322,8 @@ def test_volunteer_edit_form_carries_the_values_it_shows(site: Site) -> None:
     form = edit_form(site.as_(w.staff_town1), f"/mentors/{w.mentor1.user_id}/edit")
     shown = {k: v for k, v in form.items() if k.startswith("shown_")}
     assert shown == {"shown_name": "王老师", "shown_login": site.login_of(w.mentor1), "shown_phone": "13311112222",
-                     "shown_unit_id": w.st11, "shown_about": "退休教师", "shown_smartphone": "1"}
+                     "shown_unit_id": w.st11, "shown_about": "退休教师", "shown_mentor_kind": "",
+                     "shown_smartphone": "1"}
 
 
 def test_two_staff_changing_different_fields_of_one_volunteer_keep_both_changes(site: Site) -> None:
