@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, NotAllowed, Scope
+from sync.entities import MENTOR_KINDS
 from sync.users import EDITABLE, LOGIN_RE, fold_login, is_telephone, save_user
 
 from ..queries.mentors import free_login, m_logins
@@ -33,10 +34,15 @@ COLUMNS = (
     Column("unit", "所属单位", help="辅导站或学校的名称，与系统中一致；留空表示您所在的单位。", width=24),
     Column("about", "身份/简介", help="如：退休教师（原城南小学语文教师）、老干部、老战士、老模范、老专家。", width=30,
            aliases=("身份", "简介", "身份简介", "个人简介")),
+    Column("mentor_kind", "志愿者类别",
+           help="老干部、老战士、老专家、老教师、老模范（五老），或学校教师、社会各界人士；"
+                "县关工委按类别统计。不清楚可以留空。", choices=tuple(MENTOR_KINDS.values()), width=14,
+           aliases=("类别", "五老类别", "人员类别", "志愿者类型")),
     Column("smartphone", "智能手机", help="有：用伴行应用记录；没有：记录由辅导站代录。留空为“有”。",
            choices=("有", "没有"), width=10, aliases=("有无智能手机", "是否有智能手机", "是否使用智能手机")),
 )
 LABELS = {c.key: c.header for c in COLUMNS}
+KIND_OF_LABEL = {text: key for key, text in MENTOR_KINDS.items()}
 
 
 def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
@@ -71,6 +77,13 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
             errors.append("“身份/简介”太长（最多 200 字）。")
         else:
             values["about"] = cells["about"]
+    kind = cells.get("mentor_kind", "").strip()
+    if kind:
+        if kind in KIND_OF_LABEL:
+            values["mentor_kind"] = KIND_OF_LABEL[kind]
+        else:
+            errors.append(f"“志愿者类别”应填{'、'.join(MENTOR_KINDS.values())}之一（不清楚可以留空），"
+                          f"这一行填的是“{kind}”。")
     answer = cells.get("smartphone", "").strip().lower()
     if answer:
         if answer in YES:
@@ -89,6 +102,8 @@ def _shown(name: str, value: Any) -> str:
         return "（空）"
     if name == "smartphone":
         return "有" if value else "没有"
+    if name == "mentor_kind":
+        return MENTOR_KINDS.get(value, str(value))
     return str(value)
 
 
@@ -100,7 +115,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     by_name: dict[str, list[str]] = {}
     for u in units:
         by_name.setdefault(plain_name(u["name"]), []).append(u["id"])  # "掘港中学　" is 掘港中学
-    accounts = list(db.query("SELECT id, login, name, role, unit_id, phone, about, smartphone FROM users"))
+    accounts = list(db.query("SELECT id, login, name, role, unit_id, phone, about, mentor_kind, smartphone FROM users"))
     by_login = {a["login"]: a for a in accounts}
     by_phone: dict[str, list[dict[str, Any]]] = {}
     by_person: dict[str, list[dict[str, Any]]] = {}  # the importer's volunteers by name

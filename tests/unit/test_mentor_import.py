@@ -83,3 +83,30 @@ def test_an_import_row_whose_phone_is_not_a_number_is_refused_in_the_preview(db:
     plan = import_mentors(db, w.staff_st11, load_scope(db, w.staff_st11), [row], update=False)
     assert plan.rows[0].errors == ["“手机号”请写数字，这一行填的是“问他儿子”。"]
     assert db.execute("SELECT count(*) FROM users").fetchone()[0] == accounts
+
+
+def test_an_import_sets_a_volunteers_kind_by_its_chinese_name_and_refuses_another_in_words(
+        db: sqlite_utils.Database) -> None:
+    w: Any = make_county(db)
+    scope = load_scope(db, w.staff_st11)
+    rows = [(2, {"name": "赵老师", "phone": "13905137777", "mentor_kind": "老教师"}),
+            (3, {"name": "钱老师", "phone": "13905138888", "mentor_kind": " 社会各界人士 "}),
+            (4, {"name": "孙老师", "phone": "13905139999"})]
+    with transaction(db):
+        plan = import_mentors(db, w.staff_st11, scope, rows, update=False)
+    assert not plan.errors, [r.errors for r in plan.rows]
+    kinds = dict(db.execute("SELECT name, mentor_kind FROM users WHERE phone LIKE '1390513%'").fetchall())
+    assert kinds == {"赵老师": "teacher", "钱老师": "public", "孙老师": None}
+    # Again with the kind changed: the preview says so in words; an empty cell never clears it.
+    again = [(2, {"name": "赵老师", "phone": "13905137777", "mentor_kind": "老干部"}),
+             (3, {"name": "钱老师", "phone": "13905138888", "mentor_kind": ""})]
+    with transaction(db):
+        plan = import_mentors(db, w.staff_st11, scope, again, update=True)
+    assert plan.rows[0].changes == [("志愿者类别", "老教师", "老干部")] and plan.rows[1].action == "same"
+    kinds = dict(db.execute("SELECT name, mentor_kind FROM users WHERE phone LIKE '1390513%'").fetchall())
+    assert kinds == {"赵老师": "cadre", "钱老师": "public", "孙老师": None}
+    wrong = [(2, {"name": "赵老师", "phone": "13905137777", "mentor_kind": "退休教师"})]
+    plan = import_mentors(db, w.staff_st11, scope, wrong, update=True)
+    assert plan.rows[0].errors == ["“志愿者类别”应填老干部、老战士、老专家、老教师、老模范、学校教师、社会各界人士之一"
+                                   "（不清楚可以留空），这一行填的是“退休教师”。"]
+    assert db.execute("SELECT mentor_kind FROM users WHERE name = '赵老师'").fetchone() == ("cadre",)
