@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sync.entities import WU_LAO
 from sync.timeutil import local_today
 
 from ..briefing import summary_paragraphs
@@ -16,6 +17,7 @@ from ..charts import Chart, Series, bar_chart, line_chart
 from ..queries.inspections import list_inspections
 from ..queries.progress import coverage_summary, period_figures
 from ..queries.units import unit_options, unit_tree
+from ..queries.volunteers import volunteers_took_part
 from ..summaries import TEXT_MAX, SummaryConflict, latest_summary, save_summary
 from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft
 from .report_params import read_unit, read_year, year_choices
@@ -39,6 +41,7 @@ async def _read(visit: Visit, unit: str, year: int) -> dict[str, Any]:
             "figures": this,
             "before": period_figures(db, scope, unit, f"{year - 1}-01-01", f"{year - 1}-12-31"),
             "coverage": coverage_summary(db, scope, unit, year),
+            "took_part": volunteers_took_part(db, scope, unit, f"{year}-01-01", f"{year}-12-31", today=today),
             "inspections": [i for i in list_inspections(db, scope, today=today, year=year)
                             if i["unit_id"] in below],
             "saved": latest_summary(db, unit, year),
@@ -49,6 +52,7 @@ async def _read(visit: Visit, unit: str, year: int) -> dict[str, Any]:
     if data is None:
         raise not_found("单位")
     data["draft"] = draft_text(data)
+    data["wu_lao"] = WU_LAO
     return data
 
 
