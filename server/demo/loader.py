@@ -100,7 +100,8 @@ def write_users(demo: Demo) -> None:
     for u in DEMO_USERS:
         uid = create_user(demo.db, login=u.login, name=u.name, role=u.role, unit_id=demo.unit_ids[u.unit],
                           password_hash=None if u.role == "mentor" else password_hash, phone=u.phone,
-                          about=u.about or None, smartphone=u.smartphone, must_change_password=False)
+                          about=u.about or None, smartphone=u.smartphone, must_change_password=False,
+                          mentor_kind=u.kind)
         demo.actors[u.login] = actor_for({"id": uid, "role": u.role, "unit_id": demo.unit_ids[u.unit], "name": u.name})
 
 

@@ -87,6 +87,7 @@ class DemoUser:
     phone: str
     about: str = ""
     smartphone: bool = True
+    kind: str | None = None  # a volunteer's MENTOR_KINDS key
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
@@ -101,19 +102,30 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("xiao-bencha", "staff", "顾春燕", "bencha.school", "13962745108", "德育处主任"),
     DemoUser("zhan-chahe", "staff", "曹建军", "chahe.station", "15851322097", "辅导站站长"),
     DemoUser("xiao-chahe", "staff", "缪晓红", "chahe.school", "13584609731", "心理健康兼职教师"),
-    DemoUser("wang.laoshi", "mentor", "王建国", "juegang.station", "13962705183", "退休教师（原城南小学语文教师）"),
-    DemoUser("chen.ganbu", "mentor", "陈德明", "juegang.station", "13706289014", "老干部（原街道党工委副书记）"),
-    DemoUser("zhang.laoshi", "mentor", "张秀兰", "juegang.school", "13951301627", "退休教师（原城东小学班主任）"),
-    DemoUser("sun.laoshi", "mentor", "孙国华", "juegang.school", "13862718350", "退休教师（原小学校长）"),
+    DemoUser("wang.laoshi", "mentor", "王建国", "juegang.station", "13962705183",
+             "退休教师（原城南小学语文教师）", kind="teacher"),
+    DemoUser("chen.ganbu", "mentor", "陈德明", "juegang.station", "13706289014",
+             "老干部（原街道党工委副书记）", kind="cadre"),
+    DemoUser("zhang.laoshi", "mentor", "张秀兰", "juegang.school", "13951301627",
+             "退休教师（原城东小学班主任）", kind="teacher"),
+    DemoUser("sun.laoshi", "mentor", "孙国华", "juegang.school", "13862718350",
+             "退休教师（原小学校长）", kind="teacher"),
     DemoUser("liu.laobing", "mentor", "刘志刚", "bencha.station", "13003588102",
-             "老战士（退役军人，用老人机，记录由辅导站代录）", smartphone=False),
-    DemoUser("yang.mofan", "mentor", "杨桂芳", "bencha.station", "15190802746", "老模范（原村妇女主任）"),
-    DemoUser("xu.yisheng", "mentor", "徐玉梅", "bencha.school", "13585206631", "老专家（退休卫生院医生）"),
-    DemoUser("zhou.laoshi", "mentor", "周福林", "bencha.school", "13813614092", "退休教师（原初中数学教师）"),
-    DemoUser("ma.ganbu", "mentor", "马永生", "chahe.station", "13773747265", "老干部（原镇教育办主任）"),
-    DemoUser("gu.laobing", "mentor", "顾长林", "chahe.station", "15896281374", "老战士（退役军人）"),
-    DemoUser("huang.laoshi", "mentor", "黄春华", "chahe.school", "13921627480", "退休教师（心理健康兼职教师）"),
-    DemoUser("bao.laoshi", "mentor", "包秀英", "chahe.school", "18751307726", "退休教师（原幼儿园园长）"),
+             "老战士（退役军人，用老人机，记录由辅导站代录）", smartphone=False, kind="veteran"),
+    DemoUser("yang.mofan", "mentor", "杨桂芳", "bencha.station", "15190802746",
+             "老模范（原村妇女主任）", kind="model"),
+    DemoUser("xu.yisheng", "mentor", "徐玉梅", "bencha.school", "13585206631",
+             "老专家（退休卫生院医生）", kind="expert"),
+    DemoUser("zhou.laoshi", "mentor", "周福林", "bencha.school", "13813614092",
+             "退休教师（原初中数学教师）", kind="teacher"),
+    DemoUser("ma.ganbu", "mentor", "马永生", "chahe.station", "13773747265",
+             "老干部（原镇教育办主任）", kind="cadre"),
+    DemoUser("gu.laobing", "mentor", "顾长林", "chahe.station", "15896281374",
+             "老战士（退役军人）", kind="veteran"),
+    DemoUser("huang.laoshi", "mentor", "黄春华", "chahe.school", "13921627480",
+             "中心小学在职教师（心理健康兼职教师）", kind="school_teacher"),
+    DemoUser("bao.laoshi", "mentor", "包秀英", "chahe.school", "18751307726",
+             "社区志愿者（民办幼儿园园长）", kind="public"),
 )
 
 ROLE_ORDER = {"admin": 0, "reviewer": 1, "staff": 2, "mentor": 3}

@@ -44,4 +44,5 @@ def test_a_towns_year_summary_counts_only_its_own_volunteers(site: Site) -> None
     town2 = _line(site.as_(w.staff_town2).get(f"/summary?unit={w.town2}&year=2026").text)
     assert town2.startswith("参与五老 0 人") and "另有学校教师 1 人" in town2 and "未填" not in town2
     town1 = _line(site.as_(w.staff_town1).get(f"/summary?unit={w.town1}&year=2026").text)
-    assert town1.startswith("参与五老 1 人（老干部 1、") and "另有学校教师 0 人" in town1 and "还有 1 人未填类别" in town1
+    assert town1.startswith("参与五老 1 人（老干部 1、") and "另有学校教师 0 人" in town1
+    assert "还有 1 人未填类别" in town1
