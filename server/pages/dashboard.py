@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sync.entities import WU_LAO
 from sync.timeutil import local_today
 
 from ..charts import Chart, Series, bar_chart, line_chart
@@ -18,6 +19,7 @@ from ..deadlines import count_late
 from ..queries.coverage import AUDIENCE_WORDS, HALF_LECTURES, HALF_NAMES, HALF_SPANS, LECTURE_AUDIENCES
 from ..queries.dashboard import dashboard, scope_units
 from ..queries.quiet import count_quiet_pairings
+from ..queries.volunteers import volunteers_took_part
 from .common import OFFICE, require
 from .links import pairing_link, route_paths
 from .shown import log_shown
@@ -73,9 +75,11 @@ async def dashboard_page(request: Request) -> Response:
     scope = await visit.scope()
     today = local_today()
     # One read for every figure: the late returns counted by the function /returns lists them with.
+    unit, year_began = visit.actor.unit_id, today.replace(month=1, day=1).isoformat()
     data = await visit.state.store.read(lambda db: {
         **dashboard(db, scope, today=today), "quiet": count_quiet_pairings(db, scope_units(db, scope), today),
-        "returns_late": count_late(db, scope, today)},
+        "returns_late": count_late(db, scope, today),
+        "took_part": volunteers_took_part(db, scope, unit, year_began, today.isoformat(), today=today)},
         pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
     for section in ("overdue_follow_ups", "risk_flags", "key_mentees"):
         for item in data[section]["items"]:
@@ -89,6 +93,7 @@ async def dashboard_page(request: Request) -> Response:
     # The chart's half, not whatever half /coverage would pick on the day the link is followed.
     links["coverage"] += "?" + urlencode({"half": data["coverage_half"], "year": data["coverage_year"]})
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),
+                                           "took_part": data["took_part"], "wu_lao": WU_LAO,
                                            "coverage_chart": coverage_chart(data), "links": links,
                                            "returns_late": data["returns_late"]})
 

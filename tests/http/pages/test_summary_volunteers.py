@@ -1,10 +1,12 @@
-"""The year summary says how many volunteers took part and of which kind — 参与五老 N 人（老干部 a、…），
-另有学校教师 x、社会各界人士 y — on the page and its printed copy, each level its own units only."""
+"""The year summary and the dashboard say how many volunteers took part and of which kind — 参与五老
+N 人（老干部 a、…），另有学校教师 x、社会各界人士 y — on the page and the summary's printed copy, each
+level its own units only."""
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from sync.timeutil import local_today
 from sync.users import save_user
 
 from .conftest import Site
@@ -46,3 +48,15 @@ def test_a_towns_year_summary_counts_only_its_own_volunteers(site: Site) -> None
     town1 = _line(site.as_(w.staff_town1).get(f"/summary?unit={w.town1}&year=2026").text)
     assert town1.startswith("参与五老 1 人（老干部 1、") and "另有学校教师 0 人" in town1
     assert "还有 1 人未填类别" in town1
+
+
+def test_the_dashboard_counts_this_years_volunteers_by_kind_in_the_readers_units(site: Site) -> None:
+    w = site.w
+    _kinds(site)
+    county = site.as_(w.reviewer).get("/dashboard").text
+    assert f'<h2 id="took-part-h">{local_today().year}年参与的志愿者</h2>' in county
+    assert _line(county) == ("参与五老 1 人（老干部 1、老战士 0、老专家 0、老教师 0、老模范 0），另有学校教师 1 人、"
+                             "社会各界人士 0 人；还有 1 人未填类别，请在志愿者资料里补填。")
+    town2 = _line(site.as_(w.staff_town2).get("/dashboard").text)
+    assert town2 == ("参与五老 0 人（老干部 0、老战士 0、老专家 0、老教师 0、老模范 0），另有学校教师 1 人、"
+                     "社会各界人士 0 人。")
