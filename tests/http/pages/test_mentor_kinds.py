@@ -89,3 +89,19 @@ def test_the_volunteer_list_is_filtered_by_kind_and_by_unset(site: Site) -> None
     # A kind nobody offers is no filter, not an error page.
     answer = browser.get("/mentors?kind=%E8%80%81")
     assert answer.status_code == 200 and _listed(answer.text) == {w.mentor1.user_id, w.mentor2.user_id}
+
+
+def test_a_volunteers_kind_never_reaches_their_phone(site: Site) -> None:
+    """Server-side only (DESIGN §4 is fixed): the enrol answer and the pull carry no kind."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    path = f"/mentors/{w.mentor1.user_id}/edit"
+    assert browser.post(path, {**edit_form(browser, path), "mentor_kind": "model"}).status_code == 303
+    issued = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "enrol_code"}).text
+    digits = re.search(r'id="enrol-code">(\d{4}) (\d{4})<', issued)
+    assert digits
+    enrolled = browser.client.post("/api/enrol", json={"code": digits.group(1) + digits.group(2),
+                                                       "device_name": "王老师的手机"}).json()
+    assert set(enrolled["user"]) == {"id", "name", "role", "unit_id"}
+    pull = browser.client.get("/api/sync/pull", headers={"authorization": f"Bearer {enrolled['token']}"})
+    assert pull.status_code == 200 and "mentor_kind" not in pull.text and '"model"' not in pull.text
