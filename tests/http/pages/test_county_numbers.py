@@ -265,7 +265,7 @@ def test_a_pairing_that_begins_next_week_is_not_counted_on_the_volunteer_list_no
     # By hand: 张老师 runs pairing3 (begun 2026-09-01); the pairing with KEY-0001 begins in 5 days, so
     # he has 1 pairing running and KEY-0001 has none yet.
     mentors = site.as_(w.staff_st21).get(f"/mentors?unit={w.st21}").text
-    assert _page_row(mentors, "张老师")[5] == "1 个"
+    assert _page_row(mentors, "张老师")[6] == "1 个"
     dashboard = site.as_(w.reviewer).get("/dashboard").text
     key = _page_row(dashboard, "KEY-0001")
     assert key[5] == "⚠ 未结对"  # after 一人一策

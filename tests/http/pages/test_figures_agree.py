@@ -231,7 +231,7 @@ def test_pairings_running_read_the_same_on_the_dashboard_brief_summary_archive_a
     listed = browser.get("/pairings?status=running&category=psych").text
     assert _figure(listed, r"共 (\d+) 个结对") == categories["心理行为问题"]
     mentors = site.as_(w.county_staff).get(f"/mentors?unit={w.county}").text
-    assert [_row(mentors, n)[5] for n in ("王老师", "李老师", "张老师")] == ["2 个", "1 个", "1 个"]
+    assert [_row(mentors, n)[6] for n in ("王老师", "李老师", "张老师")] == ["2 个", "1 个", "1 个"]
 
 
 def test_follow_ups_risk_flags_key_children_and_quiet_pairings_read_the_same_on_every_page(site: Site) -> None:
