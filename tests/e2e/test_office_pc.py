@@ -16,9 +16,9 @@ pytestmark = pytest.mark.e2e
 
 # Each demo account that sees these lists, where it lands, and the lists it opens.
 ACCOUNTS = {
-    "admin": ("/dashboard", ["/pairings", "/coverage?half=1", "/coverage?half=2", "/staff", "/mentees"]),
+    "admin": ("/dashboard", ["/pairings", "/coverage?half=1", "/coverage?half=2", "/staff", "/mentees", "/mentors"]),
     "county": ("/dashboard", ["/pairings", "/coverage?half=1", "/coverage?half=2", "/mentees"]),
-    "staff-bencha": ("/staff", ["/pairings", "/coverage?half=1", "/coverage?half=2", "/staff", "/mentees"]),
+    "staff-bencha": ("/staff", ["/pairings", "/coverage?half=1", "/coverage?half=2", "/staff", "/mentees", "/mentors"]),
 }
 
 # Every table in main whose box reaches past the page's right edge or scrolls inside its own box.
@@ -264,5 +264,33 @@ def test_a_joined_cells_figure_reads_from_the_left_like_its_neighbours_at_800_px
         assert {align for _, align, _ in joined} == {"left"}, joined
         figures = [gap for label, _, gap in joined if label == "帮扶次数" and gap is not None]
         assert len(figures) >= 10 and min(figures) > 100, figures  # the figure ends far from the right edge
+    finally:
+        context.close()
+
+
+# Each volunteer's name and kind in the /mentors table, and on how many lines it lies.
+MENTOR_WORD_LINES = """() => [...document.querySelectorAll('main td[data-label="姓名"] a,'
+    + ' main td[data-label="类别"], main td[data-label="最近同步"]')].map((el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+  return [el.textContent.trim(), tops.size];
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 800])
+def test_a_volunteers_name_and_kind_in_the_volunteer_list_are_never_cut_across_two_lines(
+        server: ServerProcess, browser: Browser, width: int) -> None:
+    """The kind column (类别) took its room from the names: 周福 / 林 and 老教 / 师 at 1280 px, and at 800
+    从 / 未 and 老战 / 士. A name, a kind of three characters and 从未 stay whole; 社会各界人士 may part."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": 768})
+    page = context.new_page()
+    try:
+        sign_in(page, server, "admin", "/dashboard")
+        page.goto(server.url + "/mentors")
+        words = page.evaluate(MENTOR_WORD_LINES)
+        assert len(words) >= 20 and any(w == "老教师" for w, _ in words), words
+        assert all(n == 1 for w, n in words if len(w) <= 3), [w for w in words if w[1] != 1]
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width
     finally:
         context.close()
