@@ -1,24 +1,27 @@
 """The demo's unit-level records: yearly enrolments and the events each station or school held.
 
-Lectures (心理健康教育第1–5讲, 家长学校第5讲), class and parent meetings, themed activities and
-brochures, dated across the period; their participants are shares of ``ENROLMENT``.
+Lectures (心理健康教育第1–5讲, 家长学校第5讲), each in the half-year its number belongs to
+(``halves.py``), class and parent meetings, themed activities and brochures, dated across the period;
+their participants are shares of ``ENROLMENT``.
 """
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from .halves import Half, first_year, lecture_halves, summer
 from .people import ENROLMENT, TOWNS
 from .state import Demo, mutation
 
 
 def enrolments(demo: Demo, unit: str) -> list[dict[str, Any]]:
-    """The unit's students and parents for each year of the period."""
+    """The unit's students and parents for each year the demo dates anything in."""
     students, parents = ENROLMENT[unit]
     return [
         mutation("enrolment", {"unit_id": demo.unit_ids[unit], "year": year,
                                "students": students - (demo.today.year - year) * 23,
                                "parents": parents - (demo.today.year - year) * 21})
-        for year in range(demo.first_day.year, demo.today.year + 1)
+        for year in range(first_year(demo), demo.today.year + 1)
     ]
 
 
@@ -31,8 +34,21 @@ def events(demo: Demo, unit: str) -> list[dict[str, Any]]:
     span = (demo.today - demo.first_day).days
     out: list[dict[str, Any]] = []
 
+    halves = lecture_halves(demo)
+
+    def drawn(lo: float, hi: float) -> int:
+        return rng.randint(int(span * lo), int(span * hi))
+
     def when(lo: float, hi: float) -> str:
-        return demo.iso(demo.day(rng.randint(int(span * lo), int(span * hi))))
+        return demo.iso(demo.day(drawn(lo, hi)))
+
+    def within(window: Half, lo: float, hi: float, *, whole: bool = False) -> str:
+        # The same draw as ``when`` (so every record after it stays as it was), placed lo–hi of the way
+        # through ``window`` instead of the period; ``whole``: anywhere in it.
+        fraction = drawn(lo, hi) / span
+        if whole:
+            fraction = min(1.0, max(0.0, (fraction - lo) / (hi - lo)))
+        return demo.iso(window.at(fraction))
 
     def event(kind: str, date: str, title: str, participants: int = 0, copies: int = 0, *,
               lecture_no: int | None = None, audience: str | None = None, online: bool = False,
@@ -51,19 +67,20 @@ def events(demo: Demo, unit: str) -> list[dict[str, Any]]:
         level = next(t.school_level for t in TOWNS if t.key == unit.split(".")[0])
         groups = ("三、四年级", "五、六年级") if level == "primary" else ("七年级", "八、九年级")
         shares = (0.47, 0.5)
-        # The first half's lectures, in the period's first June weeks; dated without the random
+        # The first half's lectures, in its first weeks the period holds; dated without the random
         # stream so that every record after them stays as it was.
         for no, share in ((1, 0.97), (2, 0.95), (3, 0.9 if level == "primary" else 1)):
-            event("lecture", demo.iso(demo.day(3 * no)), f"心理健康教育第{no}讲（全校）", int(students * share),
+            day = halves[1].first + datetime.timedelta(days=3 * no)
+            event("lecture", demo.iso(day), f"心理健康教育第{no}讲（全校）", int(students * share),
                   lecture_no=no, audience="students")
         for group, share in zip(groups, shares, strict=True):
-            event("lecture", when(0.05, 0.35), f"心理健康教育第4讲《学会交往 和谐相处》（{group}）",
+            event("lecture", within(halves[2], 0.05, 0.35), f"心理健康教育第4讲《学会交往 和谐相处》（{group}）",
                   int(students * share), lecture_no=4, audience="students",
                   notes=rng.choice(("县关工委宣讲团成员主讲，班主任随班听讲。",
                                     "本校心理健康教师主讲，五老志愿者到场。")))
-        event("lecture", when(0.4, 0.6), "家长学校第5讲《家长如何培养孩子良好的心理素质》",
+        event("lecture", within(halves[2], 0.4, 0.6), "家长学校第5讲《家长如何培养孩子良好的心理素质》",
               int(parents * 0.46), lecture_no=5, audience="parents", notes="分年级在报告厅举办，会后分组讨论交流。")
-        event("lecture", when(0.62, 0.8), "家长学校第5讲《家长如何培养孩子良好的心理素质》（线上微课）",
+        event("lecture", within(halves[2], 0.62, 0.8), "家长学校第5讲《家长如何培养孩子良好的心理素质》（线上微课）",
               int(parents * 0.41), lecture_no=5, audience="parents", online=True,
               notes="通过家校通推送县关工委、县心理协会制作的微课，按班级统计观看人次。")
         event("class_meeting", when(0.3, 0.55), "“学会交往 和谐相处”心理健康主题班会（全校各班）",
@@ -77,11 +94,11 @@ def events(demo: Demo, unit: str) -> list[dict[str, Any]]:
               notes="随家长会发放，未到会的由班主任带给学生。")
         event("brochure", when(0.75, 0.98), "发放心理健康宣传手册", copies=int(students * 0.6) // 10 * 10)
     else:
-        event("lecture", when(0.2, 0.4), "暑期集中办班：心理健康教育第1–3讲补课", int(students * 0.35),
-              audience="students", notes="对上半年未系统接受心理健康教育的学生补课，拾遗补缺。")
-        event("lecture", when(0.35, 0.55), "心理健康教育第4讲《学会交往 和谐相处》", int(students * 0.62),
+        event("lecture", within(summer(demo), 0.2, 0.4, whole=True), "暑期集中办班：心理健康教育第1–3讲补课",
+              int(students * 0.35), audience="students", notes="对上半年未系统接受心理健康教育的学生补课，拾遗补缺。")
+        event("lecture", within(halves[2], 0.35, 0.55), "心理健康教育第4讲《学会交往 和谐相处》", int(students * 0.62),
               lecture_no=4, audience="students", notes="五老志愿者主讲，结合辅导站兴趣活动进行。")
-        event("lecture", when(0.5, 0.8), "青少年学生家长班：第5讲《家长如何培养孩子良好的心理素质》",
+        event("lecture", within(halves[2], 0.5, 0.8), "青少年学生家长班：第5讲《家长如何培养孩子良好的心理素质》",
               int(parents * 0.38), lecture_no=5, audience="parents", notes="讲后组织家长讨论交流。")
         event("themed", when(0.1, 0.9), "兴趣活动中渗透心理健康教育：“我的朋友”绘画展", int(students * 0.3))
         event("parent_meeting", when(0.6, 0.9), "留守儿童家长（监护人）座谈会", int(parents * 0.16),

@@ -44,7 +44,7 @@ PLAN: tuple[tuple[Any, ...], ...] = (
      "咨询室单独设置并公布开放时间；各班配齐心理委员男女各1名。", 70, False),
     ("juegang.station", 30, "routine", "掘港街道关工委 钱海燕",
      ("records", "lectures", "archives", "micro_lessons"), (),
-     "抽查10月份活动台帐和3份结对帮扶档案，记录完整。", "", "", 0, False),
+     "抽查{last_month}月份活动台帐和3份结对帮扶档案，记录完整。", "", "", 0, False),
     ("bencha.station", 12, "star", "县关工委 周文清、县校外教育指导中心 顾建华",
      ("records", "lectures", "parent_class", "counselling_room", "screening", "one_plan", "archives", "six_links",
       "micro_lessons", "peer_helpers"), (),
@@ -63,7 +63,9 @@ def write_inspections(demo: Demo) -> None:
         rid = new_id()
         fields: dict[str, Any] = {
             "unit_id": demo.unit_ids[unit], "date": demo.iso(day), "kind": kind, "inspectors": who,
-            "passed": list(passed), "failed": list(failed), "findings": findings,
+            "passed": list(passed), "failed": list(failed),
+            # The routine check reads the month before it, whatever day the demo is built on.
+            "findings": findings.format(last_month=(day.replace(day=1) - datetime.timedelta(days=1)).month),
         }
         if highlights:
             fields["highlights"] = highlights

@@ -1,0 +1,75 @@
+"""The demo county built on days other than early December: each half's lectures fall in that half,
+nothing is dated after the demo's today, and the months its texts name are the ones they mean.
+
+The write path refuses days after the real today, so the demo is built at past days that stand for
+the awkward ones: 4 January and 1 January (the first days of a 上半年), 1 March, 1 July (a 下半年's
+first day), 30 June and 5 December (the day the demo was first written for).
+"""
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from server.demo import load_demo
+from server.store import Store
+
+DAYS = ("2024-01-04", "2024-01-01", "2024-03-01", "2024-07-01", "2024-06-30", "2023-12-05")
+DATED = (("events", "date"), ("activities", "date"), ("activities", "risk_action_on"), ("screenings", "date"),
+         ("referrals", "referred_on"), ("referrals", "received_on"), ("pairings", "start_date"),
+         ("pairings", "end_date"), ("inspections", "date"), ("stats_returns", "period_to"))
+
+
+@pytest.fixture(scope="module", params=DAYS)
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    today = datetime.date.fromisoformat(request.param)
+    store = Store(tmp_path_factory.mktemp("demo") / "demo.db")
+    try:
+        store.migrate()
+        store.write_now(functools.partial(load_demo, today=today))
+
+        def rows(sql: str) -> list[tuple[Any, ...]]:
+            return store.read_now(lambda db: db.execute(sql).fetchall())
+
+        yield today, rows
+    finally:
+        store.close()
+
+
+def test_demo_lectures_fall_in_the_half_year_their_number_belongs_to(demo: Any) -> None:
+    today, rows = demo
+    lectures = rows("SELECT lecture_no, date, title FROM events WHERE lecture_no IS NOT NULL")
+    assert {no for no, _, _ in lectures} == {1, 2, 3, 4, 5}
+    wrong = [(no, day, title) for no, day, title in lectures if (no <= 3) != (int(day[5:7]) <= 6)]
+    assert not wrong, f"built on {today}: 第1–3讲 belong to 上半年, 第4–5讲 to 下半年: {wrong}"
+
+
+def test_demo_summer_classes_are_held_in_the_summer_holiday(demo: Any) -> None:
+    today, rows = demo
+    days = [day for (day,) in rows("SELECT date FROM events WHERE title LIKE '暑期%'")]
+    assert days and all(day[5:7] in ("07", "08") for day in days), (today, days)
+
+
+def test_demo_dates_nothing_after_its_today(demo: Any) -> None:
+    today, rows = demo
+    late = {f"{table}.{column}": rows(f"SELECT max({column}) FROM {table}")[0][0] for table, column in DATED}
+    assert all(day is None or day <= today.isoformat() for day in late.values()), (today, late)
+
+
+def test_demo_has_the_enrolment_of_every_year_it_holds_lectures_in(demo: Any) -> None:
+    today, rows = demo
+    missing = rows("SELECT DISTINCT e.unit_id, substr(e.date, 1, 4) FROM events e WHERE e.kind = 'lecture'"
+                   " AND NOT EXISTS (SELECT 1 FROM enrolments n WHERE n.unit_id = e.unit_id"
+                   " AND n.year = CAST(substr(e.date, 1, 4) AS INTEGER))")
+    assert not missing, (today, missing)
+
+
+def test_demo_inspection_checks_the_month_before_it(demo: Any) -> None:
+    today, rows = demo
+    (day, findings), = rows("SELECT date, findings FROM inspections WHERE findings LIKE '抽查%'")
+    before = datetime.date.fromisoformat(day).replace(day=1) - datetime.timedelta(days=1)
+    assert findings.startswith(f"抽查{before.month}月份"), (today, day, findings)
+
