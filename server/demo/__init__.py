@@ -17,6 +17,8 @@ volunteers have no password (their phones enrol with a one-time code).
 - ``state.py``: the generator's state (day, seeded random source, what is made so far).
 - ``children.py``, ``events.py``, ``activities.py``: draw the children and pairings, the
   units' events, and the activities.
+- ``halves.py``: the half-years the lectures belong to (第1–3讲 上半年, 第4–5讲 下半年) and the days
+  each half's are held in, so the demo reads right whatever day it is built on.
 - ``referrals.py``: the referrals (转介) that follow from closed pairings and risk flags.
 - ``conflicts.py``: two sync conflicts (a web correction and an offline phone edit of one field).
 - ``inspections.py``: the on-site inspections (督查) and the rectifications reported.
