@@ -32,7 +32,21 @@ def test_a_volunteers_kind_is_picked_on_the_form_and_shown_on_the_file_and_the_l
     assert _kind(site, user_id) == "teacher"
     assert "<dt>志愿者类别</dt><dd>老教师</dd>" in browser.get(f"/mentors/{user_id}").text
     listed = browser.get("/mentors").text
-    assert '<td data-label="类别">老教师</td>' in listed and '<td data-label="类别">未填</td>' in listed
+    assert '<td data-label="类别" class="kind">老教师</td>' in listed
+    assert '<td data-label="类别" class="kind">未填</td>' in listed
+
+
+def test_a_kind_sent_twice_and_not_on_the_list_is_refused_in_words_not_a_500(site: Site) -> None:
+    """Found by the form fuzz: mentor_kind=model&mentor_kind=model3 re-drew the form with a list for
+    the kind, and the template's ``kind not in kinds`` raised (unhashable list): a 500."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = browser.get("/mentors/new").text
+    response = browser.post("/mentors/new", {"name": "赵老师", "unit_id": w.st11, "mentor_kind": ["model", "model3"],
+                                             "record_id": record_id_on(form)})
+    assert response.status_code == 400 and "志愿者类别应为" in response.text
+    assert 'value="model3"' not in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM users WHERE name = '赵老师'").fetchone()[0]) == 0
 
 
 def test_an_account_stored_before_the_picker_reads_unset_and_its_kind_can_be_changed(site: Site) -> None:
