@@ -251,7 +251,9 @@ def make_county(db: sqlite_utils.Database, password_hash: str | None = None) -> 
 
 
 @functools.cache
-def _county_file() -> tuple[pathlib.Path, SimpleNamespace]:
+def county_file(*, county_staff: bool = False) -> tuple[pathlib.Path, SimpleNamespace]:
+    """``make_county`` on a migrated file, built once per process (and once more with a county-level
+    staff account, ``w.county_staff``, for the random-writes machines); callers copy it."""
     folder = tempfile.mkdtemp(prefix="county-")
     atexit.register(shutil.rmtree, folder, True)
     path = pathlib.Path(folder) / "county.db"
@@ -259,8 +261,11 @@ def _county_file() -> tuple[pathlib.Path, SimpleNamespace]:
     try:
         migrations.apply(db)
         w = make_county(db)
+        if county_staff:
+            w.county_staff = make_county_staff(db, w.county)  # reaches every unit, and reads names
     finally:
         db.close()
+    assert not path.with_name(path.name + "-wal").exists(), "the copy must hold everything"
     return path, w
 
 
@@ -268,7 +273,7 @@ def copy_county(db: sqlite_utils.Database) -> Any:
     """``make_county`` on a freshly migrated ``db``, as a copy of one built once per process (building
     it took a fifth of a second a test); the names are a copy too, for a test to add to."""
     assert db.execute("SELECT count(*) FROM units").fetchone()[0] == 0, "a county goes into an empty database"
-    path, w = _county_file()
+    path, w = county_file()
     source = sqlite3.connect(path)
     try:
         source.backup(db.conn)

@@ -8,8 +8,6 @@ activities in what its table keys on, and its invariants.
 """
 from __future__ import annotations
 
-import atexit
-import functools
 import pathlib
 import shutil
 import tempfile
@@ -19,36 +17,19 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
-from sync import Actor, apply_mutations, connect, migrations, mutations
+from sync import apply_mutations, connect, mutations
 
-from ..factories import make_county, make_county_staff, make_mentee, make_pairing, row
+from ..factories import county_file, make_mentee, make_pairing, row
 
 INDEX = st.integers(0, 10_000)
-
-
-@functools.cache
-def county_file() -> tuple[pathlib.Path, SimpleNamespace, Actor]:
-    """The migrated county and its county-level staff, built once per process: each of the 75 runs
-    copies the file (building it took half a second a run, most of these tests' time)."""
-    folder = tempfile.mkdtemp(prefix="county-writes-")
-    atexit.register(shutil.rmtree, folder, True)
-    path = pathlib.Path(folder) / "county.db"
-    db = connect(path)
-    try:
-        migrations.apply(db)
-        w = make_county(db)
-        staff = make_county_staff(db, w.county)  # reaches every unit, and reads names
-    finally:
-        db.close()
-    assert not path.with_name(path.name + "-wal").exists(), "the copy must hold everything"
-    return path, w, staff
 
 
 class CountyWrites(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.dir = tempfile.TemporaryDirectory()
-        template, w, self.staff = county_file()
+        template, w = county_file(county_staff=True)
+        self.staff = w.county_staff
         shutil.copyfile(template, pathlib.Path(self.dir.name) / "t.db")
         self.db = connect(pathlib.Path(self.dir.name) / "t.db")
         self.w = SimpleNamespace(**vars(w))
