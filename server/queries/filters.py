@@ -39,16 +39,18 @@ DEAD_PAIRINGS = ("SELECT p.id FROM pairings p WHERE p.deleted = 1"
                  " UNION SELECT p.id FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE m.deleted = 1")
 
 
-def running(alias: str, today: datetime.date | None = None) -> str:
+def running(alias: str, today: datetime.date | None = None, *, since: datetime.date | None = None) -> str:
     """SQL: the pairing ``alias`` is 在结对 on ``today`` (a Beijing date; default: now): not ended and
     already begun. One registered ahead of its first day is not yet mentored, so no figure of pairings
     running counts it (the dashboard, the brief, the year summary, the volunteer list, 重点对象's
     已结对 alike). A pairing closed on a later day was still running on ``today`` (the end of last
     year, for a summary); one closed with no end date ended on no day anyone knows, so it runs on none.
     The date is written into the SQL: an ISO date from ``date.isoformat`` holds nothing to escape,
-    and the callers' parameter lists stay as they are."""
+    and the callers' parameter lists stay as they are. With ``since``: it ran on some day from
+    ``since`` to ``today``, both included (a volunteer who served in a year, ``volunteers``)."""
     day = (today or local_today()).isoformat()
-    return f"({alias}.start_date <= '{day}' AND ({alias}.status = 'active' OR {alias}.end_date > '{day}'))"
+    first = (since or today or local_today()).isoformat()
+    return f"({alias}.start_date <= '{day}' AND ({alias}.status = 'active' OR {alias}.end_date > '{first}'))"
 
 
 def live(entity: str, alias: str) -> str:

@@ -17,12 +17,9 @@ from sync import Scope
 from sync.entities import MENTOR_KINDS, WU_LAO
 from sync.timeutil import local_today
 
-from .filters import live
+from .filters import live, running
 from .units import unit_tree
 
-# A pairing ran on some day of [from, as_of]: begun by its end, and not ended before its first day
-# (``filters.running``'s rule, over a span of days instead of one).
-_RAN = "(p.start_date <= :as_of AND (p.status = 'active' OR p.end_date > :date_from))"
 _VISITED = ("EXISTS (SELECT 1 FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0"
             " AND a.date BETWEEN :date_from AND :date_to)")
 
@@ -51,17 +48,19 @@ def volunteers_took_part(db: sqlite_utils.Database, scope: Scope, unit_id: str, 
     ids = [u["id"] for u in unit_tree(db, scope, root=unit_id)]
     if not ids:
         return None
-    as_of = min(date_to, (today or local_today()).isoformat())
+    # A pairing registered to begin after today has not run; one that ran on some day up to then has.
+    as_of = min(datetime.date.fromisoformat(date_to), today or local_today())
+    ran = running("p", as_of, since=datetime.date.fromisoformat(date_from))
     named = {f"u{i}": unit for i, unit in enumerate(ids)}
     rows = db.execute(
         f"""
         SELECT u.mentor_kind, count(*) FROM users u
         WHERE u.role = 'mentor' AND u.unit_id IN ({", ".join(":" + k for k in named)})
           AND EXISTS (SELECT 1 FROM pairings p WHERE p.mentor_id = u.id AND {live("pairing", "p")}
-                      AND ({_RAN} OR {_VISITED}))
+                      AND ({ran} OR {_VISITED}))
         GROUP BY 1
         """,
-        {**named, "date_from": date_from, "date_to": date_to, "as_of": as_of}).fetchall()
+        {**named, "date_from": date_from, "date_to": date_to}).fetchall()
     kinds = dict.fromkeys(MENTOR_KINDS, 0)
     unset = 0
     for kind, n in rows:
