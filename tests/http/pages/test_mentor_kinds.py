@@ -32,8 +32,8 @@ def test_a_volunteers_kind_is_picked_on_the_form_and_shown_on_the_file_and_the_l
     assert _kind(site, user_id) == "teacher"
     assert "<dt>志愿者类别</dt><dd>老教师</dd>" in browser.get(f"/mentors/{user_id}").text
     listed = browser.get("/mentors").text
-    assert '<td data-label="类别" class="kind">老教师</td>' in listed
-    assert '<td data-label="类别" class="kind">未填</td>' in listed
+    assert '<td data-label="类别"><span class="nowrap">老教师</span></td>' in listed
+    assert '<td data-label="类别"><span class="nowrap">未填</span></td>' in listed
 
 
 def test_a_kind_sent_twice_and_not_on_the_list_is_refused_in_words_not_a_500(site: Site) -> None:
