@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 # The first run of digits with the separators people type inside one number; an extension
 # (转 8, 分机 8) or a second person's number begins after a word and is left out: the switchboard
 # is dialled and the extension read from the text beside the link.
+MOBILE_DIGITS = 11
 _NUMBER = re.compile(r"\+?[0-9(（][0-9 \-–—()（）.]*[0-9]")
 
 
@@ -19,7 +20,13 @@ def tel_target(text: object) -> str:
     found = _NUMBER.search(text if isinstance(text, str) else "")
     if found is None:
         return ""
-    digits = re.sub(r"[^0-9]", "", found.group())
+    # Spaces part the groups of one number (139 0513 7777) and two numbers alike (13900001111
+    # 13800002222): a number of 11 digits or more (a mobile; a landline with its area code) is whole.
+    digits = ""
+    for group in found.group().split():
+        if len(digits) >= MOBILE_DIGITS:
+            break
+        digits += re.sub(r"[^0-9]", "", group)
     return ("+" if found.group().startswith("+") else "") + digits if len(digits) >= 3 else ""
 
 
