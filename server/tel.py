@@ -11,8 +11,8 @@ from markupsafe import Markup, escape
 # The first run of digits with the separators people type inside one number; an extension
 # (转 8, 分机 8) or a second person's number begins after a word and is left out: the switchboard
 # is dialled and the extension read from the text beside the link.
-MOBILE_DIGITS = 11
 _NUMBER = re.compile(r"\+?[0-9(（][0-9 \-–—()（）.]*[0-9]")
+MOBILE_DIGITS = 11  # a mobile's length, and a landline's with its area code (0513 + 8 digits is 12)
 
 
 def tel_target(text: object) -> str:
