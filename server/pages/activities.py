@@ -159,10 +159,8 @@ async def activity_create(request: Request) -> Response:
                                errors={"pairing_id": "请选择是哪一位志愿者、哪一个孩子的帮扶。"})
     scope = await page.scope()
     stopped = await page.state.store.read(lambda db: stopped_volunteer(db, scope, fields["pairing_id"]))
-    if stopped is not None:
-        return await _new_form(page, posted, status=400, errors={"pairing_id": (
-            f"{stopped.name}的账号已停用，不能再为这个结对代录帮扶。请为这个孩子另找志愿者，或先结束这个结对；"
-            "停用前做过的帮扶，结对结束后可以在结对档案里“补录帮扶记录”。")})
+    if stopped is not None:  # the form says it once, above the picker, with the ways on (stopped_pairing)
+        return await _new_form(page, posted, status=400)
     unasked = await _author_unasked(page, posted)
     if unasked:
         return await _new_form(page, posted, status=400, errors={"author_id": unasked})

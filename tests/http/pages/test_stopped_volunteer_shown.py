@@ -84,7 +84,9 @@ def test_a_stopped_volunteers_pairing_is_not_offered_for_a_visit_and_one_posted_
             "date": "2026-11-26", "record": "电话口述的家访"}
     refused = browser.post("/activities/new", data)
     assert refused.status_code == 400
-    assert "赵老师的账号已停用，不能再为这个结对代录帮扶" in sentence(refused.text)
+    said = sentence(refused.text)  # once, with the ways on: not a second time beside the picker
+    assert said.count("赵老师的账号已停用") == 1 and "不能再为这个结对代录帮扶" in said
+    assert "结束这个结对" in said and "补录帮扶记录" in said
     saved = site.read(lambda db: db.execute("SELECT count(*) FROM activities WHERE pairing_id = ?",
                                             [old["pairing"]]).fetchone()[0])
     assert saved == 1  # only the visit made before the stop
