@@ -361,5 +361,8 @@ def _describe(labels: Sequence[str], series: Sequence[Series], unit: str) -> str
         high = max(pairs, key=lambda p: p[1])
         low = min(pairs, key=lambda p: p[1])
         name = f"{s.name}：" if len(series) > 1 else ""
-        parts.append(f"{name}最高 {high[0]} {fmt(high[1], unit)}，最低 {low[0]} {fmt(low[1], unit)}")
+        if high[1] == low[1] and len(pairs) > 1:  # a year with no visits: not "最高 1月 0次，最低 1月 0次"
+            parts.append(f"{name}每项都是 {fmt(high[1], unit)}")
+        else:
+            parts.append(f"{name}最高 {high[0]} {fmt(high[1], unit)}，最低 {low[0]} {fmt(low[1], unit)}")
     return f"共 {len(labels)} 项；" + "；".join(parts) + "。"

@@ -50,6 +50,13 @@ def test_line_chart_writes_every_point_value() -> None:
     assert ET.fromstring(chart.svg).find(f"{SVG}polyline") is not None
 
 
+def test_a_chart_of_equal_values_says_so_rather_than_naming_one_month_highest_and_lowest() -> None:
+    chart = line_chart("m", "每月活动", ["1月", "2月", "3月"], [0, 0, 0], unit="次")
+    assert chart.desc == "共 3 项；每项都是 0次。"
+    rising = line_chart("m", "每月活动", ["1月", "2月"], [3, 5], unit="次")
+    assert rising.desc == "共 2 项；最高 2月 5次，最低 1月 3次。"
+
+
 def test_chart_labels_are_escaped() -> None:
     chart = bar_chart("x", "<script>", ["<b>镇</b>&"], [Series("n", (1,))])
     root = ET.fromstring(chart.svg)  # would not parse if the label broke out
