@@ -172,6 +172,15 @@ def user_names(db: sqlite_utils.Database, ids: set[str | None]) -> dict[str, str
         f"SELECT id, name FROM users WHERE id IN ({placeholders(wanted)})", wanted)}
 
 
+def stopped_users(db: sqlite_utils.Database, ids: set[str | None]) -> set[str]:
+    """Which of ``ids`` are stopped (停用) accounts, for the 已停用 mark beside their names."""
+    wanted = sorted(i for i in ids if i)
+    if not wanted:
+        return set()
+    return {r[0] for r in db.execute(
+        f"SELECT id FROM users WHERE active = 0 AND id IN ({placeholders(wanted)})", wanted)}
+
+
 ACTIVITY_LISTS = ("moods", "observations", "tags")  # an activity's JSON list columns
 
 

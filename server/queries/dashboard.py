@@ -38,7 +38,7 @@ from sync import Scope
 from sync.db import placeholders, select_in
 from sync.entities import CATEGORIES
 
-from .archives import user_names
+from .archives import stopped_users, user_names
 from .coverage import Period, coverage_by_town, half_of
 from .filters import DEAD_PAIRINGS, live, running
 from .followups import count_open_risk_flags, count_overdue_follow_ups, open_risk_flags, overdue_follow_ups
@@ -279,8 +279,10 @@ def risk_flag_list(db: sqlite_utils.Database, scope: Scope, units: Units) -> lis
     beside a phone number; the county asks who saw the risk)."""
     rows = open_risk_flags(db, scope, limit=LIST_LIMIT)
     authors = user_names(db, {r["author_id"] for r in rows})
+    stopped = stopped_users(db, {r["author_id"] for r in rows})
     return [{"id": r["id"], "date": r["date"], "pairing_id": r["pairing_id"], "unit_id": r["unit_id"],
              "code": r["mentee_code"], "mentor_name": authors.get(r["author_id"] or ""),
+             "mentor_active": r["author_id"] not in stopped if r["author_id"] else None,
              "unit_name": units[r["unit_id"]].name, "town_name": units[r["unit_id"]].town_name}
             for r in rows]
 

@@ -1,7 +1,8 @@
 """A stopped (停用) volunteer is marked 已停用 on the to-do lists too, where staff and the county look
-for a child nobody visits: 久未帮扶 (/quiet), the dashboard's overdue follow-ups, the station home's
-risk flags and follow-ups; on the activity page, the 代录 edit form and the pairing-edit page. A
-代录 form opened for such a pairing says at once that nobody visits the child, with the two ways on.
+for a child nobody visits: 久未帮扶 (/quiet), the dashboard's overdue follow-ups and its risk flags (by
+their 记录人), the station home's risk flags and follow-ups; on the activity page, the 代录 edit form
+and the pairing-edit page. A 代录 form opened for such a pairing says at once that nobody visits the
+child, with the two ways on.
 (The archive, /pairings and the rest: test_stopped_volunteer_shown.py.)
 """
 from __future__ import annotations
@@ -63,6 +64,14 @@ def test_a_stopped_volunteer_is_marked_on_the_dashboards_overdue_follow_ups(site
     for who in (w.reviewer, w.admin):
         dashboard = site.as_(who).get("/dashboard").text
         assert MARK in _section(dashboard, 'id="overdue"', "</section>"), who.role
+
+
+def test_a_stopped_volunteer_is_marked_as_the_author_on_the_dashboards_risk_flags(site: Site) -> None:
+    w = site.w
+    _stopped_volunteer(site)
+    for who in (w.reviewer, w.admin):
+        dashboard = site.as_(who).get("/dashboard").text
+        assert MARK in _section(dashboard, 'id="risk-flags"', "</section>"), who.role
 
 
 def test_a_stopped_volunteer_is_marked_on_the_station_homes_flags_and_follow_ups(site: Site) -> None:
