@@ -57,10 +57,11 @@ def read_unit(params: QueryParams, actor: Actor) -> str:
     return unit_id
 
 
-def read_year(params: QueryParams) -> int:
+def read_year(params: QueryParams, *, default: int | None = None) -> int:
+    """The ``year`` of a query; without one, ``default`` (the current year where the users live)."""
     raw = (params.get("year") or "").strip()
     if not raw:
-        return local_today().year
+        return local_today().year if default is None else default
     year = whole_number(raw, digits=4)
     if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ParamInvalid(f"年度（year）应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，收到“{raw[:20]}”。")

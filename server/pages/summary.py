@@ -3,6 +3,7 @@ figures, charts, inspections, and a text drafted from the numbers that the perso
 saves (``server/summaries.py``); ``/summary/print`` is the printable view."""
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -25,7 +26,21 @@ from .writes import base_version
 
 
 def _params(visit: Visit, request: Request) -> tuple[str, int]:
-    return read_unit(request.query_params, visit.actor), read_year(request.query_params)
+    return read_unit(request.query_params, visit.actor), read_year(request.query_params,
+                                                                  default=summary_year(local_today()))
+
+
+def summary_year(today: datetime.date) -> int:
+    """The year /summary opens on without one in the address: the year being written up. Through
+    January that is the year just ended (the new one has no records yet, and the committee's year-end
+    summary is written then); from February, the current year."""
+    return today.year - 1 if today.month == 1 else today.year
+
+
+def _new_year(year: int) -> int | None:
+    """In January, on the year just ended: the new year, for a link to it."""
+    today = local_today()
+    return today.year if today.month == 1 and year == today.year - 1 else None
 
 
 async def _read(visit: Visit, unit: str, year: int) -> dict[str, Any]:
@@ -112,6 +127,7 @@ def _render(visit: Visit, data: dict[str, Any], unit: str, year: int, *, text: s
     return visit.render("year_summary.html", {
         **data, "unit": unit, "year": year, "text": shown, "conflict": conflict, "error": error,
         "charts": summary_charts(data["figures"]), "years": year_choices(year), "base": base,
+        "new_year": _new_year(year),
     }, status=status)
 
 
