@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from sync.entities import ACTIVITY_KINDS, OUTCOMES
+from sync.entities import ACTIVITY_KINDS, MENTOR_KINDS, OUTCOMES, WU_LAO
 from sync.timeutil import local_today
 
 from .queries.coverage import AUDIENCE_WORDS, HALF_SPANS
 from .queries.progress import NO_OUTCOME
+from .queries.volunteers import TookPart
 
 NUMERALS = "一二三四五六七八九十"
 
@@ -64,10 +65,26 @@ def brief_text(f: dict[str, Any], *, today: datetime.date | None = None) -> str:
     return head + body + "，".join(tail) + "。"
 
 
-def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverage: dict[str, Any] | None
-                       ) -> list[tuple[str, str]]:
+def took_part_words(t: TookPart) -> str:
+    """The volunteers who took part, by kind, as one clause of the summary (the kinds nobody is of left out):
+    ``全年参与帮扶的志愿者5人，其中“五老”3人（老干部1人、老教师2人）、学校教师2人``."""
+    if not t.total:
+        return "全年没有志愿者参与帮扶"
+    parts = []
+    if t.wu_lao:
+        five = "、".join(f"{MENTOR_KINDS[k]}{t.kinds[k]}人" for k in WU_LAO if t.kinds.get(k))
+        parts.append(f"“五老”{t.wu_lao}人（{five}）")
+    parts += [f"{label}{t.kinds[k]}人" for k, label in MENTOR_KINDS.items() if k not in WU_LAO and t.kinds.get(k)]
+    if t.unset:
+        parts.append(f"未填类别{t.unset}人")
+    return f"全年参与帮扶的志愿者{t.total}人，其中" + "、".join(parts)
+
+
+def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverage: dict[str, Any] | None,
+                       took_part: TookPart | None = None) -> list[tuple[str, str]]:
     """(heading, paragraph) of a year-end summary drafted from this year's figures ``f`` and last
-    year's ``before`` (changes are stated against it), with lecture coverage if known."""
+    year's ``before`` (changes are stated against it), with lecture coverage and the volunteers
+    who took part by kind if known."""
     s, b = f["stats"], (before or {}).get("stats")
     year = f["date_from"][:4]
     name = f["unit_name"]
@@ -102,6 +119,7 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                             if closed.get(k))
     pairing = (f"年末在结对帮扶{f['pairings_active']}对，全年新结对{f['pairings_new']}对"
                + (f"，结束结对{sum(closed.values())}对（{closed_text}）" if closed_text else "") + "。"
+               + (took_part_words(took_part) + "。" if took_part is not None else "")
                + f"“五老”志愿者全年开展帮扶活动{f['activities']}次"
                + change(f["activities"], before["activities"] if before else None, "次")
                + (f"，其中{kinds}" if kinds else "") + "；"

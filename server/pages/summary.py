@@ -80,7 +80,7 @@ def draft_text(data: dict[str, Any]) -> str:
     before = data["before"]
     if before is not None and not (sum(before["stats"].values()) or before["activities"] or before["pairings_active"]):
         before = None  # no records at all last year: "比上年增加" would only say the system was new
-    paragraphs = summary_paragraphs(data["figures"], before, data["coverage"])
+    paragraphs = summary_paragraphs(data["figures"], before, data["coverage"], data["took_part"])
     title = f"{data['figures']['unit_name']}{data['figures']['date_from'][:4]}年心理健康教育工作总结"
     return title + "\n\n" + "\n\n".join(f"{head}\n{body}" for head, body in paragraphs)
 

@@ -1,8 +1,9 @@
 """The year summary and the dashboard say how many volunteers took part and of which kind — 参与五老
 N 人（老干部 a、…），另有学校教师 x、社会各界人士 y — on the page and the summary's printed copy, each
-level its own units only."""
+level its own units only; the drafted summary text says the same in one clause."""
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -60,3 +61,22 @@ def test_the_dashboard_counts_this_years_volunteers_by_kind_in_the_readers_units
     town2 = _line(site.as_(w.staff_town2).get("/dashboard").text)
     assert town2 == ("参与五老 0 人（老干部 0、老战士 0、老专家 0、老教师 0、老模范 0），另有学校教师 1 人、"
                      "社会各界人士 0 人。")
+
+
+def _draft(page: str) -> str:
+    found = re.search(r'<textarea id="text" name="text"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found, "no summary text box"
+    return html.unescape(found.group(1))
+
+
+def test_the_drafted_year_summary_says_the_volunteers_who_took_part_by_kind(site: Site) -> None:
+    w = site.w
+    _kinds(site)
+    browser = site.as_(w.reviewer)
+    draft = _draft(browser.get(f"/summary?unit={w.county}&year=2026").text)
+    assert "全年参与帮扶的志愿者3人，其中“五老”1人（老干部1人）、学校教师1人、未填类别1人。" in draft
+    assert "全年参与帮扶的志愿者3人" in _draft(browser.post(
+        f"/summary?unit={w.county}&year=2026", {"action": "redraft"}).text)
+    town2 = _draft(site.as_(w.staff_town2).get(f"/summary?unit={w.town2}&year=2026").text)
+    assert "全年参与帮扶的志愿者1人，其中学校教师1人。" in town2
+    assert "全年没有志愿者参与帮扶。" in _draft(browser.get(f"/summary?unit={w.county}&year=2025").text)
