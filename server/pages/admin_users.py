@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
-from sync.entities import ROLE_LABELS
+from sync.entities import MENTOR_KINDS, ROLE_LABELS
 from sync.users import (
     EditedMeanwhile,
     create_user,
@@ -47,13 +47,14 @@ from .common import (
     restore_draft,
     with_shown,
 )
+from .mentor_kind import NOT_A_VOLUNTEER, ONLY_VOLUNTEERS, posted_kind
 from .shown import log_shown
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
 from .writes import account_saved_before, form_record_id
 
 MIN_PASSWORD = 8
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about")
-ACCOUNT_FORM = (*EDITABLE, "smartphone")
+ACCOUNT_FORM = (*EDITABLE, "mentor_kind", "smartphone")
 
 
 async def admin_users(request: Request) -> Response:
@@ -88,6 +89,7 @@ async def _render_form(visit: Visit, values: dict[str, Any], *, user: dict[str, 
         await log_shown(visit, "view_mentor_pairings", user_id, {"pairing": len(stop["to_end"])})  # by child's code
     return visit.render("admin_user.html", {
         "user": user, "values": values, "error": error, "units": units, "roles": ROLE_LABELS,
+        "kinds": MENTOR_KINDS, "only_volunteers": ONLY_VOLUNTEERS,
         "record_id": None if user is not None else form_record_id(values),
         "own": user is not None and user["id"] == visit.actor.user_id, "stop": stop, "draft": draft or {},
         "gone_unit": gone[0] if gone else None,
@@ -99,7 +101,17 @@ def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
     fields["login"] = fold_login(fields["login"] or "")
     fields["name"] = fields["name"] or ""
     fields["smartphone"] = values.get("smartphone") not in (None, "", "0")
-    return fields
+    return {**fields, **posted_kind(values)}
+
+
+def _kind_for_role(fields: dict[str, Any], shown: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """``fields`` with a kind only a volunteer's account gets; None when a kind was picked for another
+    role (``shown``: what an edit form showed, so a volunteer made staff keeps the kind it showed)."""
+    if fields["role"] == "mentor" or fields.get("mentor_kind") is None:
+        return fields
+    if shown is None or edited_fields({"mentor_kind": fields["mentor_kind"]}, shown):
+        return None
+    return {k: v for k, v in fields.items() if k != "mentor_kind"}
 
 
 # A volunteer never signs in on the web (the sign-in sends them to the phone app): the phone is
@@ -130,6 +142,10 @@ async def admin_user_create(request: Request) -> Response:
     problem = _password_problem(typed, fields["role"])
     if problem:
         return await _render_form(visit, values, error=problem, status=400)
+    kept = _kind_for_role(fields)
+    if kept is None:
+        return await _render_form(visit, values, error=NOT_A_VOLUNTEER, status=400)
+    fields = kept
     volunteer = fields["role"] == "mentor"
     password = None if volunteer else typed or new_password()
     password_hash = None if password is None else await asyncio.to_thread(hash_password, password)
@@ -144,7 +160,7 @@ async def admin_user_create(request: Request) -> Response:
         return create_user(
             db, login=fields["login"], name=fields["name"], role=fields["role"] or "", unit_id=fields["unit_id"] or "",
             password_hash=password_hash, phone=fields["phone"], about=fields["about"],
-            smartphone=fields["smartphone"], actor=actor, user_id=record_id)
+            smartphone=fields["smartphone"], actor=actor, user_id=record_id, mentor_kind=fields.get("mentor_kind"))
 
     try:
         user_id = await visit.state.store.write(create)
@@ -271,6 +287,10 @@ async def admin_user_save(request: Request) -> Response:
         return await _render_form(visit, values, user=user, error="不能取消自己账号的管理员角色。", status=400)
     # A form without the hidden copy (a page older than it) is taken as showing the account as it is now.
     shown = posted_shown(values, ACCOUNT_FORM, _account_fields) or user
+    kept = _kind_for_role(fields, shown)
+    if kept is None:
+        return await _render_form(visit, values, user=user, error=NOT_A_VOLUNTEER, status=400)
+    fields = kept
     changed = edited_fields(fields, shown)
     # A volunteer made staff, reviewer or admin has no password to sign in with: one is generated
     # and shown once, to be replaced at the first sign-in, as for a new account. Made a volunteer,

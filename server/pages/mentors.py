@@ -55,6 +55,7 @@ from .common import (
     with_shown,
 )
 from .links import route_path
+from .mentor_kind import posted_kind
 from .shown import log_shown
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
 from .writes import account_saved_before, form_record_id
@@ -118,11 +119,7 @@ def _account_fields(values: dict[str, Any]) -> dict[str, Any]:
 
     fields = {"name": text("name") or "", "login": fold_login(text("login") or "") or None, "phone": text("phone"),
               "unit_id": text("unit_id"), "about": text("about"), "smartphone": bool(values.get("smartphone"))}
-    # The form always sends the kind (未填 is a choice of its own): a form without it — a page opened
-    # before the picker existed — leaves the stored kind as it is rather than clearing it.
-    if values.get("mentor_kind") is not None:
-        fields["mentor_kind"] = text("mentor_kind")
-    return fields
+    return {**fields, **posted_kind(values)}
 
 
 async def mentor_new(request: Request) -> Response:
