@@ -191,11 +191,13 @@ def decode_lists(row: dict[str, Any], *names: str) -> dict[str, Any]:
     return row
 
 
-def name_people(activity: dict[str, Any], names: dict[str, str]) -> None:
-    """Who wrote (the volunteer), who entered it (代录), who created and last changed the row, by name."""
+def name_people(activity: dict[str, Any], names: dict[str, str], stopped: set[str]) -> None:
+    """Who wrote (the volunteer), who entered it (代录), who created and last changed the row, by name;
+    ``author_active``: whether its writer's account is in use (``stopped``: the stopped ones of ``names``)."""
     for key, name in (("author_id", "author_name"), ("entered_by", "entered_by_name"),
                       ("created_by", "created_by_name"), ("updated_by", "updated_by_name")):
         activity[name] = names.get(activity[key] or "", "")
+    activity["author_active"] = activity["author_id"] not in stopped if activity["author_id"] else None
 
 
 def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
@@ -217,7 +219,9 @@ def activities_after(db: sqlite_utils.Database, scope: Scope, pairing_id: str, d
         f" WHERE a.pairing_id = ? AND a.date > ? AND {where} ORDER BY a.date, a.created_at",
         [pairing_id, day, *params]))
     names = user_names(db, {r["author_id"] for r in rows})
-    return [{**r, "author_name": names.get(r["author_id"] or "", "")} for r in rows]
+    stopped = stopped_users(db, {r["author_id"] for r in rows})
+    return [{**r, "author_name": names.get(r["author_id"] or "", ""), "author_active": r["author_id"] not in stopped}
+            for r in rows]
 
 
 def deleted_activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
@@ -379,11 +383,12 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     for r in [*referrals, *gone_referrals]:
         people |= {r["author_id"], r["updated_by"]}
     names = user_names(db, people)
+    stopped = stopped_users(db, {a["author_id"] for a in every})
     for a in every:
         a["reviews"] = reviews.get(a["id"], [])
         a["conflicts"] = conflicts.get(a["id"], [])
         a["pairing_start"] = pairing["start_date"]
-        name_people(a, names)
+        name_people(a, names, stopped)
     for x in [*screenings, *gone_screenings, *referrals, *gone_referrals]:
         x["author_name"] = names.get(x["author_id"] or "", "")
     pairing["created_by_name"] = names.get(pairing["created_by"] or "", "")
@@ -476,6 +481,7 @@ def get_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str, *,
     if row is None:
         return None
     decode_lists(row, *ACTIVITY_LISTS)
-    name_people(row, user_names(db, {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}))
+    name_people(row, user_names(db, {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}),
+                stopped_users(db, {row["author_id"]}))
     row["reviews"] = reviews_of(db, [activity_id]).get(activity_id, [])
     return row

@@ -228,7 +228,7 @@ def mentee_activities(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *
             f"""
             SELECT a.id, a.pairing_id, a.kind, a.date, a.duration_min, a.record, a.follow_up_due, a.risk_flag,
                    a.risk_action, a.review_status, a.entered_by, author.name AS author_name,
-                   clerk.name AS clerk_name
+                   author.active AS author_active, clerk.name AS clerk_name
             FROM {activities} LEFT JOIN users author ON author.id = a.author_id
             LEFT JOIN users clerk ON clerk.id = a.entered_by
             WHERE a.pairing_id = ? AND {sql} ORDER BY a.date DESC, a.id DESC LIMIT ?

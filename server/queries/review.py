@@ -16,7 +16,7 @@ from sync import Scope
 from sync.rules import wrote
 from sync.scope import unit_subtree
 
-from .archives import ACTIVITY_LISTS, decode_lists, name_column, name_people, user_names
+from .archives import ACTIVITY_LISTS, decode_lists, name_column, name_people, stopped_users, user_names
 from .filters import visible
 from .units import in_subtree
 
@@ -90,9 +90,10 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
     for row in rows:
         people |= {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}
     names = user_names(db, people)
+    stopped = stopped_users(db, {row["author_id"] for row in rows})
     for row in rows:
         decode_lists(row, *ACTIVITY_LISTS)
-        name_people(row, names)
+        name_people(row, names, stopped)
         # The engine puts a returned activity back to pending when it is corrected; the return's
         # comment stays on it, so the reviewer sees what was asked for.
         row["resubmitted"] = row["review_status"] == "pending" and bool(row["review_comment"])

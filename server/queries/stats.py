@@ -340,7 +340,8 @@ LIST_COLUMNS = {
              " r.unit_id, (SELECT name FROM units WHERE id = r.unit_id) AS unit_name",
     "activity": "r.id, r.date, r.kind, r.pairing_id, r.review_status, r.entered_by, m.code AS mentee_code,"
                 " m.unit_id, (SELECT name FROM units WHERE id = m.unit_id) AS unit_name,"
-                " (SELECT name FROM users WHERE id = r.author_id) AS author_name",
+                " (SELECT name FROM users WHERE id = r.author_id) AS author_name,"
+                " (SELECT active FROM users WHERE id = r.author_id) AS author_active",
     "mentee": "r.id, r.code, r.unit_id, (SELECT name FROM units WHERE id = r.unit_id) AS unit_name",
 }
 ORDER = {"event": "r.date, r.id", "activity": "r.date, r.id", "mentee": "unit_name, r.code"}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import pytest
+
 from sync import Actor
 from sync.timeutil import local_today
 from sync.users import create_user, deactivate_user
@@ -115,3 +117,24 @@ def test_a_volunteer_in_service_is_not_marked_on_these_pages(site: Site) -> None
         assert "已停用" not in sentence(page), path
     assert "为这个结对再代录一次" in browser.get(f"/activities/{visit}").text
     assert "已停用" not in sentence(site.as_(w.reviewer).get("/dashboard").text)
+
+
+def test_a_stopped_volunteer_is_marked_as_the_author_of_a_visit_wherever_it_is_listed(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child's page, the archive, the statistics' drill-down and the end form's visits dated ahead
+    name each visit's 记录人: a stopped one is marked there too."""
+    w = site.w
+    old = _stopped_volunteer(site)
+    browser = site.as_(w.staff_st11)
+    child = browser.get(f"/mentees/{old['child']}").text
+    assert MARK in _section(child, '<td data-label="记录人">', "</td>")
+    archive = browser.get(f"/pairings/{old['pairing']}").text
+    assert f"记录人{MARK}" in sentence(archive)
+    span = f"from={_day(-61)}&to={_day(-59)}"
+    listed = site.as_(w.reviewer).get(f"/reports/stats/records?unit={w.county}&{span}&measure=talks").text
+    assert MARK in _section(listed, '<td data-label="记录人">', "</td>")
+    # Ended as if on the day before the visit: the visit stands ahead of the end, by its author.
+    monkeypatch.setattr("server.pages.pairings.local_today",
+                        lambda: datetime.date.fromisoformat(_day(-61)))
+    ending = browser.get(f"/pairings/{old['pairing']}/end").text
+    assert MARK in _section(ending, f'href="/activities/{old["visit"]}">', "</a>")
