@@ -94,6 +94,12 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                 f"组织专题家长会{s['parent_meetings']}场"
                 f"{change(s['parent_meetings'], b and b['parent_meetings'], '场')}，"
                 f"参与家长{s['parent_people']}人次；发放宣传手册{s['brochures']}册。")
+    r = f["registers"]
+    if r["trainings"]:
+        overview += f"组织心理健康教育教师培训{r['trainings']}场，参训教师{r['trained']}人次。"
+    if r["micro_lessons"]:
+        overview += (f"组织收看心理健康微课{r['micro_lessons']}场、{r['viewers']}人次"
+                     + (f"，转发学生家长{r['forwarded']}人" if r["forwarded"] else "") + "。")
     out.append(("总体情况", overview))
     if coverage:
         text = ""

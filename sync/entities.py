@@ -67,7 +67,13 @@ EVENT_KINDS = {
     "class_meeting": "主题班会",
     "parent_meeting": "家长会",
     "brochure": "发放宣传手册",
+    # Kaizhou notice 四 names 心理健康教育专兼职教师培训 among the carriers; 参与人次 are the teachers trained.
+    "teacher_training": "教师培训",
+    # Rudong notice 一.2(4): the county's 心理健康教育微课 watched at a school; 参与人次 are the viewers.
+    "micro_lesson": "收看微课",
 }
+# A 补课 (Rudong notice 一.2(1): 暑假…补课…确保上半年宣讲内容覆盖率达到100%) makes up a first-half lecture.
+MAKE_UP_LECTURES = (1, 2, 3)
 AUDIENCES = {"students": "学生", "parents": "家长"}
 REVIEW_TARGETS = {"activity": "帮扶活动", "pairing": "结对", "stats_return": "统计表"}
 DECISIONS = {"approve": "通过", "return": "退回"}
@@ -280,6 +286,10 @@ EVENT = Entity(
         Field("copies", "手册册数", "int", nullable=False),
         Field("online", "线上", "bool", nullable=False),
         Field("notes", "备注", "text"),
+        # Added later (m047), so optional: an event stored before, or sent in the old shape, has none.
+        Field("plan", "活动方案", "text"),
+        Field("make_up", "补课", "bool", nullable=False),
+        Field("forwarded", "转发家长（人）", "int"),
     ),
     creators=(S, A), deleters=(S, A),
 )
@@ -397,7 +407,7 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "pairing": {"status": "active", "review_status": "pending"},
     "activity": {"risk_flag": False, "review_status": "pending", "moods": [], "observations": [], "tags": []},
     "screening": {"psych_problem": False, "intervention_success": False},
-    "event": {"participants": 0, "copies": 0, "online": False},
+    "event": {"participants": 0, "copies": 0, "online": False, "make_up": False},
     "stats_return": {"status": "draft"},
     "referral": {"status": "referred"},
     "inspection": {"kind": "routine", "passed": [], "failed": [], "fixed": []},

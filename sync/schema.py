@@ -1015,6 +1015,17 @@ def m046_mentor_kind(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE users ADD COLUMN mentor_kind TEXT")
 
 
+@migrations
+def m047_event_registers(db: sqlite_utils.Database) -> None:
+    """What the two notices ask of a group event beyond its counts: its 活动方案 (Kaizhou 四), a 补课 mark
+    on a first-half lecture made up in the summer (Rudong 一.2(1)) and, for a 收看微课, how many parents
+    it was forwarded to (Rudong 一.2(4)). Events stored before have no plan, no forward count (NULL:
+    not asked, not 0) and are not 补课 — a make-up cannot be told from the lecture's date alone."""
+    db.execute("ALTER TABLE events ADD COLUMN plan TEXT")
+    db.execute("ALTER TABLE events ADD COLUMN make_up INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE events ADD COLUMN forwarded INTEGER")
+
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

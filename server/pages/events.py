@@ -52,14 +52,20 @@ from .writes import (
     shown_version,
 )
 
-EVENT_FIELDS = ("unit_id", "kind", "date", "title", "lecture_no", "audience", "participants", "copies", "online",
-                "notes")
+EVENT_FIELDS = ("unit_id", "kind", "date", "title", "lecture_no", "make_up", "audience", "participants", "copies",
+                "forwarded", "online", "plan", "notes")
 ENROLMENT_FIELDS = ("unit_id", "year", "students", "parents")
 HINTS = {
+    # 交流谈话 with one child is a visit of the pairing (面对面谈心), counted on the statistics form from
+    # the activities; an event of that kind would count the same talk twice, or nowhere.
+    "kind": "和一个孩子的交流谈话，请记在这个孩子的帮扶活动（面对面谈心）里，不在这里登记。",
     "lecture_no": "宣讲系列的第几讲（如第4讲心理健康、第5讲家长学校）；其他活动不填。",
     "audience": "宣讲或主题教育面向学生还是家长。",
-    "participants": "到场（含线上）人次。",
+    "participants": "到场（含线上）人次；收看微课填收看人次，教师培训填参训教师人次。",
     "copies": "发放宣传手册时填写册数。",
+    "make_up": "暑假集中办班，为上半年没听到第1–3讲的学生补课时勾选；覆盖率照样计入上半年。",
+    "forwarded": "收看微课时填：微课转发给了多少位学生家长；其他活动不填。",
+    "plan": "这次活动的方案（目的、内容、安排），可不填。",
     "online": "线上和线下的活动同样计入统计。",
 }
 
@@ -112,7 +118,8 @@ async def _event_form(page: Visit, values: dict[str, Any], *, event: dict[str, A
                       errors: dict[str, str] | None = None, status: int = 200) -> Response:
     scope = await page.scope()
     units = await page.state.store.read(lambda db: unit_options(db, scope))
-    fields = field_views("event", EVENT_FIELDS, values, errors=errors, options={"unit_id": units}, hints=HINTS)
+    fields = field_views("event", EVENT_FIELDS, values, errors=errors, options={"unit_id": units}, hints=HINTS,
+                         labels={"make_up": "补课（暑假补上半年的第1–3讲）"})
     for view in fields:
         if view.name in ("kind", "audience"):
             view.widget = "radios"
@@ -160,7 +167,7 @@ async def event_edit(request: Request) -> Response:
     if page.actor.role not in STAFF:  # the county reads the event; its posts are refused by role
         return page.render("event_detail.html", {"event": event})
     values = {k: event[k] for k in EVENT_FIELDS}
-    values["online"] = bool(values["online"])
+    values["online"], values["make_up"] = bool(values["online"]), bool(values["make_up"])
     values.update(await restore_draft(page) or {})
     return await _event_form(page, values, event=event)
 

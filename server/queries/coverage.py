@@ -109,6 +109,7 @@ class Lecture:
     audience: str
     reached: int
     enrolled: int | None
+    made_up: int = 0  # of ``reached``, the people of lectures marked 补课 (made up in the summer)
 
     @property
     def ratio(self) -> float | None:
@@ -133,11 +134,14 @@ class Coverage:
     students_enrolled: int | None
     parents_enrolled: int | None
     reached: tuple[tuple[int, int], ...]  # (lecture_no, people) for each lecture of the period
+    made_up: tuple[tuple[int, int], ...] = ()  # (lecture_no, people reached by 补课), of those in ``reached``
 
     @property
     def lectures(self) -> list[Lecture]:
+        made_up = dict(self.made_up)
         return [Lecture(no, LECTURE_AUDIENCES[no], people,
-                        self.parents_enrolled if LECTURE_AUDIENCES[no] == "parents" else self.students_enrolled)
+                        self.parents_enrolled if LECTURE_AUDIENCES[no] == "parents" else self.students_enrolled,
+                        made_up.get(no, 0))
                 for no, people in self.reached]
 
     @property
@@ -155,21 +159,23 @@ def _sort_key(c: Coverage) -> tuple[int, float, str]:
     return (0 if c.below_target else 1, -1.0 if c.lowest is None else c.lowest, c.name)
 
 
-Reached = dict[str, dict[int, int]]  # unit -> lecture_no -> people
+Reached = dict[str, dict[int, tuple[int, int]]]  # unit -> lecture_no -> (people, of them by 补课)
 Enrolled = dict[str, tuple[int, int]]  # unit -> (students, parents)
 
 
 def _figures(db: sqlite_utils.Database, scope: Scope, period: Period) -> tuple[Reached, Enrolled]:
-    """Per unit: reached per lecture of the period; enrolled (students, parents) in its year."""
+    """Per unit: reached per lecture of the period (and by 补课 among them); enrolled (students,
+    parents) in its year."""
     sql, params = visible(scope, "event", "r")
     lectures = period.lectures
     reached: Reached = {}
-    for unit_id, lecture_no, people in db.execute(
-        f"SELECT r.unit_id, r.lecture_no, total(r.participants) FROM events r WHERE {sql} AND {counted('r')}"
+    for unit_id, lecture_no, people, made_up in db.execute(
+        f"SELECT r.unit_id, r.lecture_no, total(r.participants), total(r.participants * (r.make_up != 0))"
+        f" FROM events r WHERE {sql} AND {counted('r')}"
         f" AND r.lecture_no IN ({', '.join('?' * len(lectures))}) AND r.date BETWEEN ? AND ? GROUP BY 1, 2",
         [*params, *lectures, period.first_day, period.last_day],
     ).fetchall():
-        reached.setdefault(unit_id, {})[int(lecture_no)] = int(people)
+        reached.setdefault(unit_id, {})[int(lecture_no)] = (int(people), int(made_up))
     sql, params = visible(scope, "enrolment", "r")
     enrolled = {row[0]: (int(row[1]), int(row[2])) for row in db.execute(
         f"SELECT r.unit_id, r.students, r.parents FROM enrolments r WHERE {sql} AND r.year = ?"
@@ -190,7 +196,8 @@ def _roll_up(unit: dict[str, Any], members: list[dict[str, Any]], parts: list[st
     ids = [m["id"] for m in members]
     return Coverage(
         unit["id"], unit["name"], unit["kind"], town, total[0] if total else None, total[1] if total else None,
-        tuple((no, sum(reached.get(m, {}).get(no, 0) for m in ids)) for no in lectures),
+        tuple((no, sum(reached.get(m, {}).get(no, (0, 0))[0] for m in ids)) for no in lectures),
+        tuple((no, sum(reached.get(m, {}).get(no, (0, 0))[1] for m in ids)) for no in lectures),
     )
 
 

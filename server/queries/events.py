@@ -18,7 +18,8 @@ PAGE_SIZE = 50
 def list_events(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str], *,
                 page: int = 1) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """One page of live events in scope, newest first, and the totals over every matching event
-    (``count``, ``participants``, ``copies`` — of brochure events only). ``filters``: ``unit`` (with
+    (``count``, ``participants``, ``copies`` — of brochure events only —, ``make_up`` lectures and the
+    parents micro-lessons were ``forwarded`` to). ``filters``: ``unit`` (with
     its subtree), ``kind``, ``lecture`` (the lectures lecture coverage counts for that number),
     ``from`` and ``to`` (inclusive local dates)."""
     where, params = visible(scope, "event", "e")
@@ -31,7 +32,8 @@ def list_events(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str]
     # lecture were not handed out, and the list's line must agree with the form it is checked against.
     totals = next(db.query(
         f"SELECT count(*) AS count, coalesce(sum(e.participants), 0) AS participants,"
-        f" coalesce(sum(CASE WHEN e.kind = 'brochure' THEN e.copies END), 0) AS copies FROM events e"
+        f" coalesce(sum(CASE WHEN e.kind = 'brochure' THEN e.copies END), 0) AS copies,"
+        f" coalesce(sum(e.make_up), 0) AS make_up, coalesce(sum(e.forwarded), 0) AS forwarded FROM events e"
         f" WHERE {sql_where}", args))
     rows = list(db.query(
         f"SELECT e.*, u.name AS unit_name FROM events e LEFT JOIN units u ON u.id = e.unit_id WHERE {sql_where}"

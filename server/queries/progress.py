@@ -57,6 +57,24 @@ def _activity_figures(db: sqlite_utils.Database, ids: list[str], date_from: str,
     return {key: value for key, value in out.items() if value[0]}
 
 
+# The registers the statistics form has no column for (Kaizhou 四 teacher training, Rudong 一.2(4)
+# micro-lessons): held, people (teachers trained; viewers) and, for a micro-lesson, parents forwarded to.
+REGISTERS_SQL = ("SELECT kind, count(*), total(participants), total(forwarded) FROM events"
+                 " WHERE deleted = 0 AND kind IN ('teacher_training', 'micro_lesson') AND date BETWEEN ? AND ?"
+                 " AND unit_id IN ({units}) GROUP BY 1")
+
+
+def _registers(db: sqlite_utils.Database, ids: list[str], date_from: str, date_to: str) -> dict[str, int]:
+    out = dict.fromkeys(("trainings", "trained", "micro_lessons", "viewers", "forwarded"), 0)
+    for kind, held, people, forwarded in db.execute(REGISTERS_SQL.format(units=placeholders(ids)),
+                                                    [date_from, date_to, *ids]).fetchall():
+        if kind == "teacher_training":
+            out["trainings"], out["trained"] = int(held), int(people)
+        else:
+            out["micro_lessons"], out["viewers"], out["forwarded"] = int(held), int(people), int(forwarded)
+    return out
+
+
 def _children(tree: list[dict[str, Any]], unit_id: str) -> dict[str, str]:
     """Each unit of the subtree → the direct child of ``unit_id`` it lies under (itself for them)."""
     top: dict[str, str] = {}
@@ -132,6 +150,7 @@ def period_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_f
         "inspections": len(inspections), "inspection_score": round(sum(scores) / len(scores), 1) if scores else None,
         "rectifications_open": open_fixes,
         "children": [{"unit_id": c, "name": names[c], **by_child[c]} for c in by_child],
+        "registers": _registers(db, ids, date_from, date_to),
     }
 
 

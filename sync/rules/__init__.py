@@ -6,8 +6,9 @@ writer may see. ``scope_effects`` notices when a change moves records into or ou
 mentor's or a unit's view, so pulls can send the history or a ``drop``.
 
 One module per thing a rule guards: ``pairings``, ``visits``, ``children`` (a child's file, its
-screenings and referrals), ``units`` (and what a unit reports), ``reviews``, ``inspections``;
-``deletes`` says what a delete may not lose, ``dates`` and ``refusal`` hold what they share.
+screenings and referrals), ``units`` (and what a unit reports), ``events`` (a group event's 补课
+and 微课 marks), ``reviews``, ``inspections``; ``deletes`` says what a delete may not lose, ``dates``
+and ``refusal`` hold what they share.
 """
 from __future__ import annotations
 

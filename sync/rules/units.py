@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .. import returns
 from ..entities import ROW_KINDS
 from .dates import happened_already
+from .events import check_event
 from .refusal import Refusal, found, live, refuse_if
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def derive_unit_record(w: _Writer, entity_name: str, before: dict[str, Any] | No
         refuse_if(_counted_already(w, record), "year")
     if entity_name == "event":
         happened_already(w, entity_name, before, record)
+        check_event(record)
     if entity_name == "stats_return":
         if record["period_from"] > record["period_to"]:
             raise Refusal("统计表的起始日期不能晚于截止日期。", "period_from")

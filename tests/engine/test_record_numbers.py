@@ -108,7 +108,8 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
                                      "m039_county_settings", "m040_return_deadlines",
                                      "m041_county_settings_audit_index", "m042_waiting_activities_by_unit",
                                      "m043_deleted_parents", "m044_activity_counts_entered",
-                                     "m045_return_summary", "m046_mentor_kind"]
+                                     "m045_return_summary", "m046_mentor_kind",
+                                     "m047_event_registers"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)
