@@ -50,7 +50,8 @@ def test_a_make_up_lecture_a_micro_lesson_and_a_teacher_training_are_stored_with
                                                   "date": "2026-09-20", "participants": 18})
     got = [row(db, "event", i) for i in (make_up, micro, training)]
     assert [(r["kind"], r["make_up"], r["forwarded"], r["plan"]) for r in got if r] == [
-        ("lecture", 1, None, "暑期集中办班，两个班"), ("micro_lesson", 0, 410, None), ("teacher_training", 0, None, None)]
+        ("lecture", 1, None, "暑期集中办班，两个班"), ("micro_lesson", 0, 410, None),
+        ("teacher_training", 0, None, None)]
 
 
 @pytest.mark.parametrize(("fields", "field", "words"), [
