@@ -1,8 +1,9 @@
 """The demo's unit-level records: yearly enrolments and the events each station or school held.
 
 Lectures (心理健康教育第1–5讲, 家长学校第5讲), each in the half-year its number belongs to
-(``halves.py``), class and parent meetings, themed activities and brochures, dated across the period;
-their participants are shares of ``ENROLMENT``.
+(``halves.py``) but a station's summer 补课 of 第1–3讲, class and parent meetings, themed activities,
+brochures, micro-lessons and teacher trainings, dated across the period; their participants are shares
+of ``ENROLMENT``.
 """
 from __future__ import annotations
 
@@ -52,9 +53,9 @@ def events(demo: Demo, unit: str) -> list[dict[str, Any]]:
 
     def event(kind: str, date: str, title: str, participants: int = 0, copies: int = 0, *,
               lecture_no: int | None = None, audience: str | None = None, online: bool = False,
-              notes: str | None = None) -> None:
+              notes: str | None = None, **registers: Any) -> None:
         fields: dict[str, Any] = {"unit_id": uid, "kind": kind, "date": date, "title": title,
-                                  "participants": participants, "copies": copies, "online": online}
+                                  "participants": participants, "copies": copies, "online": online, **registers}
         if lecture_no is not None:
             fields["lecture_no"] = lecture_no
         if audience is not None:
@@ -94,8 +95,15 @@ def events(demo: Demo, unit: str) -> list[dict[str, Any]]:
               notes="随家长会发放，未到会的由班主任带给学生。")
         event("brochure", when(0.75, 0.98), "发放心理健康宣传手册", copies=int(students * 0.6) // 10 * 10)
     else:
-        event("lecture", within(summer(demo), 0.2, 0.4, whole=True), "暑期集中办班：心理健康教育第1–3讲补课",
-              int(students * 0.35), audience="students", notes="对上半年未系统接受心理健康教育的学生补课，拾遗补缺。")
+        # One draw for the summer class, as when it was one event for 第1–3讲 together; each lecture is now
+        # an event of its own marked 补课, so each counts toward its number's 上半年 coverage.
+        make_up_day = within(summer(demo), 0.2, 0.4, whole=True)
+        for no in (1, 2, 3):
+            event("lecture", make_up_day, f"暑期集中办班：心理健康教育第{no}讲补课", int(students * (0.4 - 0.03 * no)),
+                  lecture_no=no, audience="students", make_up=True,
+                  notes="对上半年未系统接受心理健康教育的学生补课，拾遗补缺。",
+                  plan=None if no > 1 else "暑假在辅导站集中办班三天，每天一讲；五老志愿者逐户通知上半年没听课的学生，"
+                  "村（社区）提供场地，结束后按名单核对补课人数。")
         event("lecture", within(halves[2], 0.35, 0.55), "心理健康教育第4讲《学会交往 和谐相处》", int(students * 0.62),
               lecture_no=4, audience="students", notes="五老志愿者主讲，结合辅导站兴趣活动进行。")
         event("lecture", within(halves[2], 0.5, 0.8), "青少年学生家长班：第5讲《家长如何培养孩子良好的心理素质》",
@@ -105,4 +113,15 @@ def events(demo: Demo, unit: str) -> list[dict[str, Any]]:
               notes="请祖辈监护人参加，部分在外务工家长视频参会。")
         event("brochure", when(0.3, 0.9), "在社区发放心理健康宣传手册和微课二维码", copies=rng.choice((200, 300, 350)),
               notes="五老志愿者上门发放到户。")
+    # The registers the notices ask for beyond the statistics form, dated without the random stream
+    # (so every record drawn after them stays as it was): a micro-lesson watched and forwarded to
+    # parents (Rudong 一.2(4)) everywhere, a teacher training (Kaizhou 四) at each school.
+    event("micro_lesson", demo.iso(halves[2].at(0.45)), "收看县关工委、县心理协会心理健康教育微课",
+          int(students * (0.85 if school else 0.4)), online=True, forwarded=int(parents * (0.6 if school else 0.3)),
+          notes="微课链接由县关工委、教体局转发，班主任（辅导站）再转发到家长群。")
+    if school:
+        event("teacher_training", demo.iso(halves[2].at(0.1)), "心理健康教育专兼职教师培训",
+              max(6, students // 80), notes="区教师进修学校分批培训，回校后组织研讨、转化应用。",
+              plan="派心理健康专兼职教师参加县里分批培训；回校后一周内由参训教师在教研活动中分享，"
+                   "并据此修订本学期心理健康教育活动方案。")
     return out

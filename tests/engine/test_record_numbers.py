@@ -72,9 +72,11 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
     history_before = {key: audit_ids(old, "record_id = ? AND entity = ?", [key[1], key[0]]) for key in records(old)}
     # Before m015 and m016 a pull could only find a record's document by its id; reviews had no
     # target_version before m019, inspections no inspecting_unit_id before m026, returns no summary before
-    # m045 (compared without them below).
+    # m045, events no plan, make_up or forwarded before m047 (compared without them below).
     older_fields = DOCUMENT_SQL.replace("'target_version', r.target_version, ", "").replace(
-        ", 'inspecting_unit_id', r.inspecting_unit_id", "").replace("'summary', r.summary, ", "")
+        ", 'inspecting_unit_id', r.inspecting_unit_id", "").replace("'summary', r.summary, ", "").replace(
+        ", 'plan', r.plan, 'make_up', json(CASE WHEN r.make_up IS NULL THEN 'null' WHEN r.make_up THEN 'true'"
+        " ELSE 'false' END), 'forwarded', r.forwarded", "")
     with monkeypatch.context() as patch:
         patch.setattr(sync.feed, "DOCUMENT_SQL", older_fields.replace("r.num = f.num", "r.id = f.record_id"))
         # ... and knew no scope resets (m020).

@@ -318,10 +318,15 @@ def test_demo_screenings_events_and_enrolments_feed_the_statistics_form(demo: De
     events = rows(demo.path, "SELECT kind, audience, lecture_no, participants, copies, online, unit_id FROM events")
     assert any(e[0] == "lecture" and e[1] == "students" and e[2] == 4 for e in events)
     assert any(e[0] == "lecture" and e[1] == "parents" and e[2] == 5 for e in events)
-    assert {e[0] for e in events} == {"lecture", "themed", "class_meeting", "parent_meeting", "brochure"}
+    assert {e[0] for e in events} == {"lecture", "themed", "class_meeting", "parent_meeting", "brochure",
+                                      "teacher_training", "micro_lesson"}
     assert all(e[4] > 0 for e in events if e[0] == "brochure")
     assert all(e[3] > 0 for e in events if e[0] != "brochure")
     assert any(e[5] for e in events), "some events were held online"
+    # The notices' registers: 补课 of 第1–3讲, micro-lessons forwarded to parents, trainings with a plan.
+    assert {r[0] for r in rows(demo.path, "SELECT lecture_no FROM events WHERE make_up = 1")} == {1, 2, 3}
+    assert scalar(demo.path, "SELECT min(forwarded) FROM events WHERE kind = 'micro_lesson'") > 0
+    assert scalar(demo.path, "SELECT count(*) FROM events WHERE kind = 'teacher_training' AND plan != ''") > 0
     schools = {r[0] for r in rows(demo.path, "SELECT id FROM units WHERE kind IN ('station', 'school')")}
     assert {e[6] for e in events} == schools
     year = local_today().year

@@ -41,9 +41,10 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 def test_demo_lectures_fall_in_the_half_year_their_number_belongs_to(demo: Any) -> None:
     today, rows = demo
-    lectures = rows("SELECT lecture_no, date, title FROM events WHERE lecture_no IS NOT NULL")
+    lectures = rows("SELECT lecture_no, date, title FROM events WHERE lecture_no IS NOT NULL AND make_up = 0")
     assert {no for no, _, _ in lectures} == {1, 2, 3, 4, 5}
     wrong = [(no, day, title) for no, day, title in lectures if (no <= 3) != (int(day[5:7]) <= 6)]
+    # A 补课 is a first-half lecture held in the summer holiday (the next test), by definition out of turn.
     assert not wrong, f"built on {today}: 第1–3讲 belong to 上半年, 第4–5讲 to 下半年: {wrong}"
 
 
