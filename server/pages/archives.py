@@ -23,12 +23,12 @@ from ..queries.archives import (
     archive,
     child_pairings,
     hide_private,
+    name_authors,
     reads_private,
     referrals_of,
     screenings_of,
     sees_names,
     stamp_of,
-    user_names,
 )
 from ..queries.followups import follow_up_of
 from ..queries.mentees import get_mentee
@@ -93,9 +93,7 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
     screenings, gone_screenings = screenings_of(db, scope, mentee_id, child_deleted=gone_child)
     referrals, gone_referrals = referrals_of(db, scope, mentee_id, child_deleted=gone_child)
     dated = [*screenings, *gone_screenings, *referrals, *gone_referrals]
-    names = user_names(db, {x["author_id"] for x in dated})
-    for x in dated:
-        x["author_name"] = names.get(x["author_id"] or "", "")
+    name_authors(db, dated)
     for entity, rows in (("screening", gone_screenings), ("referral", gone_referrals)):
         for x in rows:
             x["history"] = history_lines(db, entity, x["id"])

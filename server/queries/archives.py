@@ -191,13 +191,29 @@ def decode_lists(row: dict[str, Any], *names: str) -> dict[str, Any]:
     return row
 
 
+def in_service(user_id: str | None, stopped: set[str]) -> bool | None:
+    """Whether ``user_id``'s account is in use (``stopped``: from ``stopped_users``); None for nobody,
+    so the 已停用 mark says nothing about a row without an author."""
+    return user_id not in stopped if user_id else None
+
+
 def name_people(activity: dict[str, Any], names: dict[str, str], stopped: set[str]) -> None:
     """Who wrote (the volunteer), who entered it (代录), who created and last changed the row, by name;
     ``author_active``: whether its writer's account is in use (``stopped``: the stopped ones of ``names``)."""
     for key, name in (("author_id", "author_name"), ("entered_by", "entered_by_name"),
                       ("created_by", "created_by_name"), ("updated_by", "updated_by_name")):
         activity[name] = names.get(activity[key] or "", "")
-    activity["author_active"] = activity["author_id"] not in stopped if activity["author_id"] else None
+    activity["author_active"] = in_service(activity["author_id"], stopped)
+
+
+def name_authors(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    """Who wrote each 摸排 or 转介 of ``rows`` (its 记录人 or 登记人) by name, and ``author_active`` for
+    the 已停用 mark, as ``name_people`` gives a visit's."""
+    ids = {r["author_id"] for r in rows}
+    names, stopped = user_names(db, ids), stopped_users(db, ids)
+    for r in rows:
+        r["author_name"] = names.get(r["author_id"] or "", "")
+        r["author_active"] = in_service(r["author_id"], stopped)
 
 
 def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
@@ -326,8 +342,9 @@ def stamp_of(db: sqlite_utils.Database, stamped: dict[str, Any], words: Iterable
     found: list[str] = []
     times: list[str] = []
     if people:
-        # A stopped volunteer is printed 已停用, so stopping one changes the code; an account in service
-        # adds nothing, so the codes on paper copies of every other archive still match.
+        # A stopped volunteer, or writer of a 摸排 or 转介, is printed 已停用, so stopping one changes the
+        # code; an account in service adds nothing, so the codes on paper copies of every other archive
+        # still match.
         found += [f"user:{r['id']}:{r['name']}:{r['smartphone']}" + ("" if r["active"] else ":stopped")
                   for r in db.query(f"SELECT id, name, smartphone, active FROM users WHERE id IN"
                                     f" ({placeholders(people)})", people)]
@@ -389,8 +406,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         a["conflicts"] = conflicts.get(a["id"], [])
         a["pairing_start"] = pairing["start_date"]
         name_people(a, names, stopped)
-    for x in [*screenings, *gone_screenings, *referrals, *gone_referrals]:
-        x["author_name"] = names.get(x["author_id"] or "", "")
+    name_authors(db, [*screenings, *gone_screenings, *referrals, *gone_referrals])
     pairing["created_by_name"] = names.get(pairing["created_by"] or "", "")
     timeline = sorted(
         [("activity", a["date"], a["created_at"], a) for a in activities]

@@ -185,14 +185,15 @@ def mentee_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> 
 
 def mentee_screenings(db: sqlite_utils.Database, scope: Scope, mentee_id: str, *, deleted: bool = False,
                       child_deleted: bool = False) -> list[dict[str, Any]]:
-    """The child's 摸排 history, newest first, with who wrote each: the live ones (of a deleted child,
-    those not deleted themselves), or with ``deleted`` the deleted ones."""
+    """The child's 摸排 history, newest first, with who wrote each (``author_active``: 0 when stopped):
+    the live ones (of a deleted child, those not deleted themselves), or with ``deleted`` the deleted ones."""
     sql, params = of_child(scope, "screening", "s", child_deleted=child_deleted)
     if deleted:
         sql, params = in_scope(scope, "screening", "s")
         sql = f"({sql}) AND s.deleted = 1"
     rows = db.query(
-        f"SELECT s.*, u.name AS author_name FROM screenings s LEFT JOIN users u ON u.id = s.author_id"
+        "SELECT s.*, u.name AS author_name, u.active AS author_active"
+        " FROM screenings s LEFT JOIN users u ON u.id = s.author_id"
         f" WHERE s.mentee_id = ? AND {sql} ORDER BY s.date DESC, s.id DESC",
         [mentee_id, *params],
     )

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from sync import Scope
 
-from .archives import name_column, user_names
+from .archives import name_authors, name_column
 from .filters import chosen, of_any_child, visible
 from .units import in_subtree
 
@@ -62,7 +62,7 @@ def get_referral(db: sqlite_utils.Database, scope: Scope, referral_id: str, *,
     where, params = of_any_child(scope, "referral", "r") if deleted_child_too else visible(scope, "referral", "r")
     row = next(db.query(f"{_select(scope)} WHERE r.id = ? AND {where}", [referral_id, *params]), None)
     if row is not None:
-        row["author_name"] = user_names(db, {row["author_id"]}).get(row["author_id"] or "", "")
+        name_authors(db, [row])
     return row
 
 
