@@ -29,7 +29,7 @@ THIS = {
     "统计表": "这份统计表", "统计表报送": "这份统计表", "审核": "这条审核记录", "转介": "这条转介记录",
     "督查": "这次督查", "督查记录": "这条督查记录", "账号": "这个账号", "志愿者": "这位志愿者",
     "五老志愿者": "这位五老志愿者", "手机": "这台手机", "冲突记录": "这条冲突记录", "风险提示": "这条风险提示",
-    "记录": "这条记录",
+    "记录": "这条记录", "骨干学生": "这个班级的骨干学生",
 }
 
 
@@ -395,10 +395,28 @@ INSPECTION = Entity(
     creators=(R, S, A), deleters=(R, A),
 )
 
+# 心理健康骨干学生 (Rudong notice 二.2(3)): each class of a school, and each station, has a boy and a girl
+# who help with mental-health education, guided by a 五老 of the unit. One record a class. Pupils' names:
+# written and read by staff only (the admin, like the county, reads the register as counts), never on a
+# volunteer's phone (not in sync.scope.MENTOR_ENTITIES). Lengths: sync/rules/peers.py.
+PEER_HELPER = Entity(
+    "peer_helper", "骨干学生", "peer_helpers",
+    (
+        Field("unit_id", "学校/辅导站", "ref", required=True, ref="unit", nullable=False, writers=(S,)),
+        Field("class_name", "班级", "short", required=True, nullable=False, writers=(S,)),
+        Field("boy_name", "男生姓名", "short", writers=(S,)),
+        Field("boy_grade", "男生年级", "short", writers=(S,)),
+        Field("girl_name", "女生姓名", "short", writers=(S,)),
+        Field("girl_grade", "女生年级", "short", writers=(S,)),
+        Field("mentor_id", "指导的五老志愿者", "ref", ref="user", writers=(S,)),
+    ),
+    creators=(S,), deleters=(S,),
+)
+
 ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (UNIT, MENTEE, PAIRING, ACTIVITY, SCREENING, EVENT, ENROLMENT, STATS_RETURN, REVIEW, REFERRAL,
-              INSPECTION)
+              INSPECTION, PEER_HELPER)
 }
 
 # Defaults applied on create for fields the writer left out.

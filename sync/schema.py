@@ -1026,6 +1026,31 @@ def m047_event_registers(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE events ADD COLUMN forwarded INTEGER")
 
 
+@migrations
+def m048_peer_helpers(db: sqlite_utils.Database) -> None:
+    """The register of 心理健康骨干学生 (Rudong notice 二.2(3)): per class of a school, or per station, a
+    boy and a girl and the 五老 who guides them (``entities.PEER_HELPER``). Before it, the inspection item
+    ``peer_helpers`` was ticked on the inspector's word alone."""
+    db.executescript(
+        f"""
+        CREATE TABLE peer_helpers (
+            id TEXT PRIMARY KEY,
+            unit_id TEXT NOT NULL REFERENCES units(id),
+            class_name TEXT NOT NULL,
+            boy_name TEXT,
+            boy_grade TEXT,
+            girl_name TEXT,
+            girl_grade TEXT,
+            mentor_id TEXT REFERENCES users(id),
+            num INTEGER,
+            {RECORD_COLUMNS}
+        );
+        CREATE INDEX idx_peer_helpers_unit ON peer_helpers(unit_id) WHERE deleted = 0;
+        CREATE UNIQUE INDEX idx_peer_helpers_num ON peer_helpers(num);
+        """
+    )
+
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

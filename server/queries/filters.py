@@ -30,6 +30,7 @@ PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "stats_return": (("unit_id", "units"),),
     "review": (("unit_id", "units"),),
     "inspection": (("unit_id", "units"),),
+    "peer_helper": (("unit_id", "units"),),
 }
 
 

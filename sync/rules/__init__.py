@@ -7,8 +7,8 @@ mentor's or a unit's view, so pulls can send the history or a ``drop``.
 
 One module per thing a rule guards: ``pairings``, ``visits``, ``children`` (a child's file, its
 screenings and referrals), ``units`` (and what a unit reports), ``events`` (a group event's 补课
-and 微课 marks), ``reviews``, ``inspections``; ``deletes`` says what a delete may not lose, ``dates``
-and ``refusal`` hold what they share.
+and 微课 marks), ``reviews``, ``inspections``, ``peers`` (the 骨干学生 register); ``deletes`` says what
+a delete may not lose, ``dates`` and ``refusal`` hold what they share.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from .inspections import (
     filled_on_create,
 )
 from .pairings import derive_pairing
+from .peers import derive_peer_helper
 from .refusal import NEW_RECORD_HINT, Refusal, immutable_after_create, not_found
 from .reviews import derive_review, wrote
 from .units import derive_unit, derive_unit_record
@@ -74,3 +75,5 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         derive_review(w, record)
     elif entity_name == "inspection":
         derive_inspection(w, before, record)
+    elif entity_name == "peer_helper":
+        derive_peer_helper(w, before, record)

@@ -27,6 +27,7 @@ IMMUTABLE = {
     "pairing": ("mentee_id",),
     "screening": ("mentee_id",),
     "referral": ("mentee_id",),
+    "peer_helper": ("unit_id",),  # a class belongs to its school: one typed under another is deleted and typed again
     "review": ("target_entity", "target_id", "decision", "comment", "target_version"),
 }
 

@@ -97,6 +97,7 @@ _UNIT_HOLDINGS: tuple[tuple[str, str, str], ...] = (
     ("enrolment", "在校学生和家长人数", "SELECT id FROM enrolments WHERE unit_id = ? AND deleted = 0"),
     ("stats_return", "统计表", "SELECT id FROM stats_returns WHERE unit_id = ? AND deleted = 0"),
     ("inspection", "督查记录", "SELECT id FROM inspections WHERE unit_id = ? AND deleted = 0"),
+    ("peer_helper", "骨干学生名册", "SELECT id FROM peer_helpers WHERE unit_id = ? AND deleted = 0"),
 )
 _APPROVED_RETURN = "SELECT id FROM stats_returns WHERE unit_id = ? AND deleted = 0 AND status = 'approved'"
 

@@ -6,9 +6,10 @@ import pathlib
 import sqlite3
 
 import pytest
+import sqlite_utils
 
 from sync import connect, migrations
-from sync.db import Migrations
+from sync.db import Migration, Migrations
 
 
 @pytest.mark.parametrize("step", [name for name, _ in migrations.steps])
@@ -26,4 +27,21 @@ def test_a_step_that_fails_before_it_is_recorded_leaves_nothing_and_applies_agai
     applied = migrations.apply(db)
     assert applied[0] == step
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    db.close()
+
+
+def test_a_step_numbered_below_one_already_applied_is_applied_on_the_next_start(tmp_path: pathlib.Path) -> None:
+    """Steps are found by name, not by the highest number applied: two branches add m047 and m048, and a
+    county that ran m048 first still gets m047 once both are merged (a gap in the numbers is no step)."""
+    db = connect(tmp_path / "banxing.db")
+
+    def make(table: str) -> Migration:
+        def step(database: sqlite_utils.Database) -> None:
+            database.execute(f"CREATE TABLE {table} (id TEXT)")
+        return step
+
+    assert Migrations("gaps", [("m046_a", make("a")), ("m048_c", make("c"))]).apply(db) == ["m046_a", "m048_c"]
+    merged = Migrations("gaps", [("m046_a", make("a")), ("m047_b", make("b")), ("m048_c", make("c"))])
+    assert merged.apply(db) == ["m047_b"]
+    assert merged.apply(db) == []
     db.close()

@@ -22,6 +22,7 @@ EXPECTED_TABLES = {
     "pairing_latest",
     "county_settings",
     "return_deadlines",
+    "peer_helpers",
 }
 
 
