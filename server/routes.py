@@ -28,6 +28,7 @@ from .pages import (
     mentees,
     mentors,
     pairings,
+    peers,
     phone_import,
     quiet,
     referrals,
@@ -72,6 +73,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *coverage.routes,
         *quiet.routes,
         *inspections.routes,
+        *peers.routes,  # /peers/units/{unit_id} before /peers/{peer_id}
         *brief.routes,
         *summary.routes,
         *admin_units.routes,

@@ -31,6 +31,7 @@ from ..queries.inspections import (
     list_inspections,
     unit_history,
 )
+from ..queries.peers import unit_figures
 from ..queries.units import get_unit
 from ..queries.versions import changed, values_at
 from ..templating import chinese_date
@@ -113,7 +114,13 @@ async def _render_form(visit: Visit, values: dict[str, Any], *, row: dict[str, A
     if row is not None and row["unit_id"] not in {u for u, _ in units}:
         units = [(row["unit_id"], row["unit_name"]), *units]
     options = {"unit_id": units, "kind": list(INSPECTION_KINDS.items())}
+    unit_id = values.get("unit_id")
+    # The register's figures beside the item ``peer_helpers`` help the inspector judge it; a form whose
+    # unit is not yet chosen shows none (the figures are of the unit the page opened with).
+    peers = None if not isinstance(unit_id, str) or not unit_id else await visit.state.store.read(
+        lambda db: unit_figures(db, scope, unit_id))
     return visit.render("inspection_form.html", {
+        "peers": peers, "peers_unit": unit_id,
         "row": row, "values": values, "errors": errors or {},
         "record_id": None if row else form_record_id(values),
         "head": _views(HEAD, values, errors=errors, options=options),
@@ -167,7 +174,9 @@ async def _load(visit: Visit, request: Request) -> dict[str, Any]:
     today = local_today()
     row = await visible_record(visit, request.path_params["inspection_id"], "督查记录",
                                lambda db, scope, inspection_id: get_inspection(db, scope, inspection_id, today=today))
-    row["may_edit"] = edits_inspection(await visit.scope(), row)
+    scope = await visit.scope()
+    row["may_edit"] = edits_inspection(scope, row)
+    row["peers"] = await visit.state.store.read(lambda db: unit_figures(db, scope, row["unit_id"]))
     return row
 
 
@@ -191,7 +200,7 @@ def _render_detail(visit: Visit, row: dict[str, Any], *, values: dict[str, Any] 
                    typed: list[str] | None = None, status: int = 200) -> Response:
     shown = values or row
     return visit.render("inspection_detail.html", {
-        "row": row, "checklist": _checklist(row), "states": RECTIFICATION_STATES,
+        "row": row, "checklist": _checklist(row), "states": RECTIFICATION_STATES, "peers": row["peers"],
         "may_edit": row["may_edit"], "may_rectify": _may_rectify(visit, row), "errors": errors or {},
         "form_version": row["version"] if version is None else version,
         "stale": stale, "typed": typed if typed is not None else typed_words(visit.request) if stale else [],

@@ -27,6 +27,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("报送", "return_list", (STAFF, REVIEWER, ADMIN)),
     ("宣讲覆盖", "coverage", (STAFF, REVIEWER, ADMIN)),
     ("督查", "inspection_list", (STAFF, REVIEWER, ADMIN)),  # towns inspect; stations report rectification
+    ("骨干学生", "peer_list", (STAFF, REVIEWER, ADMIN)),  # names for staff only (queries/peers.py)
     ("年终总结", "year_summary", (STAFF, REVIEWER, ADMIN)),
     ("微信简报", "wechat_brief", (STAFF, REVIEWER, ADMIN)),
     ("单位", "admin_units", (ADMIN,)),

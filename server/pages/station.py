@@ -40,6 +40,7 @@ from ..queries.followups import (
 )
 from ..queries.inspections import list_inspections
 from ..queries.mentees import count_waiting
+from ..queries.peers import register_gaps
 from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals
 from ..queries.station import open_conflicts, pending_reviews
@@ -94,6 +95,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
             "quiet": count_quiet_pairings(db, scope_units(db, scope), today),
             "waiting": count_waiting(db, scope),
             "returns": returns_owed(db, scope, today),
+            "peers": register_gaps(db, scope),
         }
 
     data = await visit.state.store.read(read)
@@ -112,7 +114,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
         "unit_id": visit.actor.unit_id,
         "page": page, "pager": page_links({}, page, pages), "flags_per_page": FLAGS_PER_PAGE,
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
-                              "quiet_pairings", "pairing_list", "mentee_list", "return_list",
+                              "quiet_pairings", "pairing_list", "mentee_list", "return_list", "peer_list",
                               # entered by the staff who work with the children, not by the admin
                               *(("phone_import",) if visit.actor.role in CHILD_FILE else ())),
     }, status=status)

@@ -25,7 +25,7 @@ from sync import connect
 from sync.system import SYSTEM
 from sync.users import save_user
 
-from ...factories import make_county
+from ...factories import make_county, mutate
 from .conftest import Browser, Site, password_hash
 from .station import conflict_on_activity1
 
@@ -39,7 +39,8 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # Which table a path parameter's ids come from.
 ID_TABLES = {"mentee_id": "mentees", "mentor_id": "users", "pairing_id": "pairings", "activity_id": "activities",
              "event_id": "events", "conflict_id": "sync_conflicts", "referral_id": "referrals",
-             "return_id": "stats_returns", "inspection_id": "inspections", "unit_id": "units", "user_id": "users"}
+             "return_id": "stats_returns", "inspection_id": "inspections", "unit_id": "units", "user_id": "users",
+             "peer_id": "peer_helpers"}
 
 # The web people each fuzz acts as (and someone signed out, "stranger"); ``new_staff`` has still to
 # choose the password someone else set.
@@ -173,6 +174,9 @@ def fuzz_site(path: pathlib.Path, secret: str, populate: Callable[[sqlite_utils.
     db = connect(path)
     try:
         w = make_county(db, password_hash())
+        # A class of the 骨干学生 register in each of the two units the fuzzing staff work in.
+        mutate(db, w.staff_st11, "peer_helper", {"unit_id": w.st11, "class_name": "掘港小学辅导站", "boy_name": "钱睿"})
+        mutate(db, w.staff_st12, "peer_helper", {"unit_id": w.st12, "class_name": "七(2)班", "girl_name": "李思雨"})
         populate(db, w)
     finally:
         db.close()

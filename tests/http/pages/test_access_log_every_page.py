@@ -37,6 +37,9 @@ SHOWS_NO_CHILD = {
     "/inspections/new", "/inspections/units/{unit_id}", "/inspections/{inspection_id}",
     "/inspections/{inspection_id}/edit", "/brief", "/brief.png", "/summary", "/summary/print", "/admin/units",
     "/admin/units/{unit_id}", "/admin/users", "/admin/users/new", "/admin/access-log", "/admin/backup",
+    # The 骨干学生 register names the pupils who help a class, not a child in care (no file, no risk): read
+    # by staff only (the county sees counts and ticks, test_peer_pages.py), like a unit's own records.
+    "/peers", "/peers/units/{unit_id}", "/peers/{peer_id}",
 }
 
 

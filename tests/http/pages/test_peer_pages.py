@@ -1,0 +1,102 @@
+"""The 骨干学生 register's pages: a school's staff keep it class by class and see which classes lack a
+helper; a town and the county see counts per unit and never a pupil's name; bad input is a Chinese form
+error, not a 500; the register is linked from the staff home, the navigation and the inspection item."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sync import new_id
+
+from ...factories import mutate, row
+from .conftest import Site, sentence
+
+
+def _add(site: Site, who: Any, unit_id: str, **fields: str) -> Any:
+    data = {"record_id": new_id(), "class_name": "七(2)班", "boy_name": "陈子涵", "girl_name": "李思雨", **fields}
+    return site.as_(who).post(f"/peers/units/{unit_id}", data)
+
+
+def _peer(site: Site, unit_id: str, class_name: str, **fields: Any) -> str:
+    return str(site.write(lambda db: mutate(db, site.w.staff_town1, "peer_helper", {
+        "unit_id": unit_id, "class_name": class_name, **fields})))
+
+
+def test_a_schools_staff_register_a_class_and_see_which_classes_lack_a_helper(site: Site) -> None:
+    w = site.w
+    assert site.as_(w.staff_st12).get("/peers").headers["location"] == f"/peers/units/{w.st12}"
+    saved = _add(site, w.staff_st12, w.st12)
+    assert saved.status_code == 303 and saved.headers["location"] == f"/peers/units/{w.st12}", saved.text
+    assert _add(site, w.staff_st12, w.st12, class_name="八(1)班", girl_name="").status_code == 303
+    page = sentence(site.as_(w.staff_st12).get(f"/peers/units/{w.st12}").text)
+    assert "登记 2 个班级，1 个男女都已配齐，1 个还缺人" in page
+    assert "八(1)班：缺女生" in page
+    assert "陈子涵" in page and "李思雨" in page
+
+
+def test_an_empty_class_a_class_registered_twice_and_a_long_name_are_form_errors_in_chinese(site: Site) -> None:
+    w = site.w
+    assert _add(site, w.staff_st12, w.st12).status_code == 303
+    for fields, words in (({"class_name": ""}, "“班级”(class_name)不能为空"),
+                          ({"class_name": "七（2）班"}, "“七(2)班”已经登记过了"),
+                          ({"class_name": "八(3)班", "boy_name": "这" * 30}, "“男生姓名”最多 20 个字")):
+        answer = _add(site, w.staff_st12, w.st12, **fields)
+        assert answer.status_code == 400, (fields, answer.status_code)
+        assert words in sentence(answer.text), (fields, sentence(answer.text)[:400])
+        assert 'class="field has-error"' in answer.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM peer_helpers").fetchone()[0]) == 1
+
+
+def test_a_town_and_the_county_see_counts_per_unit_and_the_county_never_a_pupils_name(site: Site) -> None:
+    w = site.w
+    _peer(site, w.st12, "七(1)班", boy_name="陈子涵", girl_name="李思雨")
+    _peer(site, w.st12, "七(2)班", boy_name="王浩然")
+    town = sentence(site.as_(w.staff_town1).get("/peers").text)
+    assert re.search(r"掘港中学\s*掘港街道\s*2\s*1\s*⚠ 1 个班级缺人", town), town
+    assert re.search(r"掘港小学辅导站\s*掘港街道\s*0\s*0\s*⚠ 未登记", town), town
+    assert "栟茶" not in town  # another town's units are not the town's
+    county = site.as_(w.reviewer)
+    listed = sentence(county.get("/peers").text)
+    assert "栟茶中学" in listed and "陈子涵" not in listed
+    register = county.get(f"/peers/units/{w.st12}")
+    assert register.status_code == 200
+    text = sentence(register.text)
+    assert "七(2)班：缺女生" in text and "✔ 已登记" in text
+    assert "陈子涵" not in register.text and "李思雨" not in register.text and "王浩然" not in register.text
+    assert 'name="class_name"' not in register.text  # the county reads; staff write
+
+
+def test_staff_edit_a_class_and_its_page_shows_who_changed_it(site: Site) -> None:
+    w = site.w
+    rid = _peer(site, w.st12, "七(1)班", boy_name="陈子涵", girl_name="李思雨")
+    browser = site.as_(w.staff_st12)
+    saved = browser.post(f"/peers/{rid}", {"base_version": "1", "class_name": "七(1)班", "boy_name": "陈子涵",
+                                           "girl_name": "李思琪"})
+    assert saved.status_code == 303, saved.text
+    assert site.read(lambda db: row(db, "peer_helper", rid))["girl_name"] == "李思琪"
+    page = sentence(browser.get(f"/peers/{rid}").text)
+    assert "女生姓名：李思雨 → 李思琪" in page and "站员一二" in page and "街道干事" in page
+
+
+def test_the_register_is_not_on_another_units_pages(site: Site) -> None:
+    w = site.w
+    rid = _peer(site, w.st12, "七(1)班", boy_name="陈子涵")
+    other = site.as_(w.staff_st21)
+    assert other.get(f"/peers/units/{w.st12}").status_code == 404
+    assert other.get(f"/peers/{rid}").status_code == 404
+    assert site.as_(w.reviewer).get(f"/peers/{rid}").status_code == 403
+    assert site.as_(w.staff_st12).get("/peers/units/not-an-id").status_code == 404
+
+
+def test_the_register_is_linked_from_the_staff_home_the_navigation_and_the_inspection_item(site: Site) -> None:
+    w = site.w
+    _peer(site, w.st11, "掘港小学辅导站", boy_name="钱睿", girl_name="蒋梦瑶")
+    home = site.as_(w.staff_st12).get("/staff")
+    assert 'href="/peers"' in home.text
+    assert "1 个学校或辅导站还没有登记" in sentence(home.text)
+    assert 'href="/peers"' in site.as_(w.reviewer).get("/dashboard").text
+    # Inspection 1 is of station 1-1: its item 配备心理健康骨干学生 shows the register's figures.
+    inspection = sentence(site.as_(w.reviewer).get(f"/inspections/{w.inspection1}").text)
+    assert "配备心理健康骨干学生骨干学生名册（现在）：登记1个班级，1个男女都已配齐" in re.sub(r"\s+", "", inspection)
+    form = site.as_(w.staff_town1).get(f"/inspections/new?unit={w.st11}").text
+    assert f'href="/peers/units/{w.st11}"' in form
