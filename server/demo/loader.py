@@ -6,7 +6,8 @@ units, station and school staff register mentees, screen them (摸排), pair the
 五老 volunteers and record group events, the volunteers log about six months of visits
 and talks ending today, staff enter a few records for a volunteer without a smartphone
 (代录), review (approve / return) activities, close a few pairings, and the county
-reviewer approves and returns statistics returns, and inspects every station and school (督查).
+reviewer approves and returns statistics returns, and inspects every station and school (督查); staff
+keep their 骨干学生 registers, some not complete, one not begun.
 Every mutation must be ``applied``, but the two deliberate conflicts of ``conflicts.py``.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .children import draw_children, needs, random_phone
 from .conflicts import write_conflicts
 from .events import enrolments, events
 from .inspections import write_inspections
+from .peers import changed_class, peer_registers
 from .people import COUNTY, DEMO_PASSWORD, DEMO_USERS, TOWNS
 from .profiles import GRADE_NUMBER
 from .referrals import referrals
@@ -54,6 +56,7 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     write_stats_returns(demo)
     write_inspections(demo)
     write_waiting(demo)
+    write_peer_helpers(demo)
 
 
 def apply_as(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> None:
@@ -318,3 +321,12 @@ def write_stats_returns(demo: Demo) -> None:
     save_deadline(demo.db, reviewer, {"period_from": demo.iso(prev_start), "period_to": demo.iso(prev_end),
                                       "units_due": demo.iso(units_due),
                                       "towns_due": demo.iso(demo.today + datetime.timedelta(days=2))})
+
+
+def write_peer_helpers(demo: Demo) -> None:
+    """The 骨干学生 registers, each by its unit's staff, and one class changed since (its history)."""
+    for unit, muts in peer_registers(demo).items():
+        apply_as(demo.db, demo.staff_of(unit), muts)
+    unit, record_id, fields = changed_class(demo)
+    apply_as(demo.db, demo.staff_of(unit), [mutation("peer_helper", fields, record_id,
+                                                     base_version=version_of(demo.db, "peer_helpers", record_id))])

@@ -74,3 +74,16 @@ def test_demo_inspection_checks_the_month_before_it(demo: Any) -> None:
     before = datetime.date.fromisoformat(day).replace(day=1) - datetime.timedelta(days=1)
     assert findings.startswith(f"抽查{before.month}月份"), (today, day, findings)
 
+
+
+def test_demo_registers_some_units_peer_helpers_whole_some_short_and_leaves_one_unbegun(demo: Any) -> None:
+    """The 骨干学生 pages show every state on the demo county: complete, a class short, none registered."""
+    _, rows = demo
+    per_unit = dict(rows("SELECT u.kind || ':' || u.name, sum(coalesce(p.boy_name, '') != '' AND"
+                         " coalesce(p.girl_name, '') != '') || '/' || count(p.id) FROM units u"
+                         " LEFT JOIN peer_helpers p ON p.unit_id = u.id AND p.deleted = 0"
+                         " WHERE u.kind IN ('station', 'school') GROUP BY u.id"))
+    states = {"whole" if v.split("/")[0] == v.split("/")[1] != "0" else "none" if v.endswith("/0") else "short"
+              for v in per_unit.values()}
+    assert states == {"whole", "short", "none"}, per_unit
+    assert rows("SELECT count(*) FROM peer_helpers WHERE version > 1") == [(1,)]  # one class with a history
