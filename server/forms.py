@@ -159,9 +159,10 @@ def refusal_errors(entity: Entity, outcome: Outcome, names: Iterable[str]) -> di
     rule said (``Refusal.field``: "日期写的是以后的日子" quotes no label), when the form shows it;
     else the first of ``names`` whose label the words quote."""
     names = tuple(names)
-    if outcome.reason and outcome.refused_field in names:
-        return {str(outcome.refused_field): outcome.reason}
-    found = errors_from_reason(entity, outcome.reason, names)
+    reason = for_people(entity, outcome.reason)
+    if reason and outcome.refused_field in names:
+        return {str(outcome.refused_field): reason}
+    found = errors_from_reason(entity, reason, names)
     spec = entity.by_name.get(str(outcome.refused_field))
     said = found.get("_form", "")
     if said and spec is not None and f"“{spec.label}”" not in said:
@@ -169,6 +170,16 @@ def refusal_errors(entity: Entity, outcome: Outcome, names: Iterable[str]) -> di
         # words alone ("已被删除", "日期写的是以后的日子") would not say what they are about.
         found["_form"] = f"“{spec.label}”：{said}"
     return found
+
+
+def for_people(entity: Entity, reason: str | None) -> str | None:
+    """A wire reason as a page shows it: 字段“班级”(class_name)不能为空 reads “班级”不能为空. The field's
+    code is for a phone's developer; beside the field on a form it is only noise to a volunteer."""
+    if not reason or "字段“" not in reason:
+        return reason
+    for spec in entity.fields:
+        reason = reason.replace(f"字段“{spec.label}”({spec.name})", f"“{spec.label}”")
+    return reason
 
 
 def errors_from_reason(entity: Entity, reason: str | None, names: Iterable[str]) -> dict[str, str]:

@@ -35,15 +35,17 @@ def test_a_schools_staff_register_a_class_and_see_which_classes_lack_a_helper(si
 
 
 def test_an_empty_class_a_class_registered_twice_and_a_long_name_are_form_errors_in_chinese(site: Site) -> None:
+    """In words alone: the field's code (class_name), which the API's answer carries, is not on the page."""
     w = site.w
     assert _add(site, w.staff_st12, w.st12).status_code == 303
-    for fields, words in (({"class_name": ""}, "“班级”(class_name)不能为空"),
+    for fields, words in (({"class_name": " "}, "“班级”不能为空"),
                           ({"class_name": "七（2）班"}, "“七(2)班”已经登记过了"),
                           ({"class_name": "八(3)班", "boy_name": "这" * 30}, "“男生姓名”最多 20 个字")):
         answer = _add(site, w.staff_st12, w.st12, **fields)
         assert answer.status_code == 400, (fields, answer.status_code)
         assert words in sentence(answer.text), (fields, sentence(answer.text)[:400])
         assert 'class="field has-error"' in answer.text
+        assert "class_name" not in sentence(answer.text)
     assert site.read(lambda db: db.execute("SELECT count(*) FROM peer_helpers").fetchone()[0]) == 1
 
 
