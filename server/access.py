@@ -21,8 +21,9 @@ from .queries.filters import chosen
 # The entities whose records are a child's file: the child (mentee), their pairing with a mentor,
 # the visits and talks (activity), the screenings (摸排), the reviews of those records, and the
 # referrals (转介: where the child was sent, and why). Units, group events, enrolment figures and
-# statistics returns name no child and are not logged.
-CHILD_ENTITIES = frozenset({"mentee", "pairing", "activity", "screening", "review", "referral"})
+# statistics returns name no child and are not logged. A donation (爱心捐助) says what a family in
+# hardship was given: a child's record too.
+CHILD_ENTITIES = frozenset({"mentee", "pairing", "activity", "screening", "review", "referral", "donation"})
 
 
 def childrens_records(entities: Iterable[str]) -> dict[str, int]:
@@ -52,12 +53,13 @@ def log_access(
 
 
 # A child's views are logged on the record shown: the child, a pairing's archive, a visit, a
-# screening or referral's conflict. Asked about a child, the log answers for all of them.
+# screening, referral or donation. Asked about a child, the log answers for all of them.
 _OF_CHILD = (
     "(a.target = ? OR a.target IN (SELECT id FROM pairings WHERE mentee_id = ?)"
     " OR a.target IN (SELECT v.id FROM activities v JOIN pairings p ON p.id = v.pairing_id WHERE p.mentee_id = ?)"
     " OR a.target IN (SELECT id FROM screenings WHERE mentee_id = ?)"
-    " OR a.target IN (SELECT id FROM referrals WHERE mentee_id = ?))"
+    " OR a.target IN (SELECT id FROM referrals WHERE mentee_id = ?)"
+    " OR a.target IN (SELECT id FROM donations WHERE mentee_id = ?))"
 )
 
 
@@ -67,7 +69,7 @@ def _access_filter(user_id: str | None, target: str | None, since: str | None, u
                            {"user_id": "a.user_id = ?", "since": "a.at >= ?", "until": "a.at < ?"})
     if target is not None:
         where.append(_OF_CHILD)
-        params.extend([target] * 5)
+        params.extend([target] * 6)
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 

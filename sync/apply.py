@@ -62,7 +62,7 @@ OWN_RECORDS = ("activity", "screening")
 # Entities are written parents first so foreign keys hold inside the transaction.
 WRITE_ORDER = (
     "unit", "mentee", "pairing", "activity", "screening", "referral", "event", "enrolment", "stats_return", "review",
-    "inspection", "peer_helper",
+    "inspection", "peer_helper", "donation",
 )
 
 

@@ -102,7 +102,7 @@ def keys_of(entity_name: str, row: dict[str, Any]) -> Keys:
         return Keys(row.get("unit_id"), row.get("mentee_id"), row["id"], entity=entity_name)
     if entity_name == "activity":
         return Keys(row.get("unit_id"), row.get("mentee_id"), row.get("pairing_id"), entity=entity_name)
-    if entity_name in ("screening", "review", "referral"):
+    if entity_name in ("screening", "review", "referral", "donation"):
         return Keys(row.get("unit_id"), row.get("mentee_id"), entity=entity_name)
     return Keys(row.get("unit_id"), entity=entity_name)
 

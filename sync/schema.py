@@ -1051,6 +1051,35 @@ def m048_peer_helpers(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations
+def m049_donations(db: sqlite_utils.Database) -> None:
+    """爱心捐助 (Rudong notice 三: 捐物捐款 for families in hardship): money in whole 分 and goods in 件 a
+    child's family received, from whom and handed over by whom. A table of its own, touching no other:
+    it stands beside m048's."""
+    db.executescript(
+        f"""
+        CREATE TABLE donations (
+            id TEXT PRIMARY KEY,
+            mentee_id TEXT NOT NULL REFERENCES mentees(id),
+            unit_id TEXT REFERENCES units(id),
+            date TEXT NOT NULL,
+            amount_fen INTEGER,
+            goods TEXT,
+            items INTEGER,
+            donor TEXT,
+            handed_by TEXT REFERENCES users(id),
+            notes TEXT,
+            author_id TEXT REFERENCES users(id),
+            num INTEGER,
+            {RECORD_COLUMNS}
+        );
+        CREATE INDEX idx_donations_mentee ON donations(mentee_id, date);
+        CREATE INDEX idx_donations_unit_date ON donations(unit_id, date);
+        CREATE UNIQUE INDEX idx_donations_num ON donations(num);
+        """
+    )
+
+
 # What the write path keeps from the activities (table, the statement that works it out from them).
 DERIVED_FROM_ACTIVITIES = (("activity_counts", counts.COUNT_ALL_SQL), ("pairing_latest", latest.FILL_ALL_SQL))
 

@@ -102,6 +102,7 @@ SCOPE_COLUMNS: dict[str, dict[str, str]] = {
     "activity": {"unit": "unit_id", "mentee": "mentee_id", "pairing": "pairing_id"},
     "screening": {"unit": "unit_id", "mentee": "mentee_id"},
     "referral": {"unit": "unit_id", "mentee": "mentee_id"},
+    "donation": {"unit": "unit_id", "mentee": "mentee_id"},
 }
 
 

@@ -25,6 +25,7 @@ PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "activity": (("pairing_id", "pairings"), ("mentee_id", "mentees"), ("unit_id", "units")),
     "screening": (("mentee_id", "mentees"), ("unit_id", "units")),
     "referral": (("mentee_id", "mentees"), ("unit_id", "units")),
+    "donation": (("mentee_id", "mentees"), ("unit_id", "units")),
     "event": (("unit_id", "units"),),
     "enrolment": (("unit_id", "units"),),
     "stats_return": (("unit_id", "units"),),

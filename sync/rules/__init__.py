@@ -6,9 +6,9 @@ writer may see. ``scope_effects`` notices when a change moves records into or ou
 mentor's or a unit's view, so pulls can send the history or a ``drop``.
 
 One module per thing a rule guards: ``pairings``, ``visits``, ``children`` (a child's file, its
-screenings and referrals), ``units`` (and what a unit reports), ``events`` (a group event's 补课
-and 微课 marks), ``reviews``, ``inspections``, ``peers`` (the 骨干学生 register); ``deletes`` says what
-a delete may not lose, ``dates`` and ``refusal`` hold what they share.
+screenings and referrals), ``donations`` (爱心捐助 to a child's family), ``units`` (and what a unit
+reports), ``events`` (a group event's 补课 and 微课 marks), ``reviews``, ``inspections``, ``peers`` (the
+骨干学生 register); ``deletes`` says what a delete may not lose, ``dates`` and ``refusal`` hold what they share.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .children import derive_mentee, derive_referral, derive_screening, looks_like_id_card, mentee_code
 from .deletes import refuse_delete, sealed
+from .donations import derive_donation
 from .effects import scope_effects
 from .inspections import (
     NOT_YOUR_INSPECTION,
@@ -77,3 +78,5 @@ def derive(w: _Writer, entity_name: str, before: dict[str, Any] | None, record: 
         derive_inspection(w, before, record)
     elif entity_name == "peer_helper":
         derive_peer_helper(w, before, record)
+    elif entity_name == "donation":
+        derive_donation(w, before, record)

@@ -56,6 +56,8 @@ HAPPENED = {
     "referral": ("referred_on", "转介日期", "请在转介以后登记。"),
     # Its findings and score say it took place; the year-end summary counts it in its date's year.
     "inspection": ("date", "督查日期", "请在督查以后登记。"),
+    # Counted in its date's year by the totals and the year summary, as an event is.
+    "donation": ("date", "捐助日期", "请在捐款捐物送到以后登记。"),
 }
 
 

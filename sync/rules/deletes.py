@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # The records of a child's file, reached through its ``mentee_id`` (the child's row has its own rule:
 # a deleted record is never edited, sync/apply.py ``_update``).
-CHILD_RECORDS = ("pairing", "activity", "screening", "referral", "review")
+CHILD_RECORDS = ("pairing", "activity", "screening", "referral", "review", "donation")
 
 
 def sealed(w: _Writer, entity_name: str, record: dict[str, Any], act: str = "修改或删除") -> str | None:

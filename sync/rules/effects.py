@@ -58,9 +58,9 @@ _OF_MENTEE = {"activity": "SELECT id FROM activities WHERE pairing_id IN (SELECT
 
 
 def _cascade_unit(w: _Writer, mentee_id: str, unit_id: str) -> None:
-    """A mentee moved school: their pairings, activities, screenings, referrals and the reviews of
-    those records move with them, so the new school's staff see the whole archive."""
-    for entity_name in ("pairing", "activity", "screening", "referral", "review"):
+    """A mentee moved school: their pairings, activities, screenings, referrals, donations and the
+    reviews of those records move with them, so the new school's staff see the whole archive."""
+    for entity_name in ("pairing", "activity", "screening", "referral", "donation", "review"):
         table = ENTITIES[entity_name].table
         sql = _OF_MENTEE.get(entity_name, f"SELECT id FROM {table} WHERE mentee_id = ?")
         ids = [r[0] for r in w.db.execute(sql, [mentee_id]).fetchall()]

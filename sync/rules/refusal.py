@@ -28,6 +28,7 @@ IMMUTABLE = {
     "screening": ("mentee_id",),
     "referral": ("mentee_id",),
     "peer_helper": ("unit_id",),  # a class belongs to its school: one typed under another is deleted and typed again
+    "donation": ("mentee_id",),
     "review": ("target_entity", "target_id", "decision", "comment", "target_version"),
 }
 

@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "county_settings",
     "return_deadlines",
     "peer_helpers",
+    "donations",
 }
 
 

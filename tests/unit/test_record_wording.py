@@ -18,6 +18,7 @@ THIS_ONE = {
     "unit": "这个单位", "mentee": "这个帮扶对象", "pairing": "这个结对", "activity": "这条帮扶活动",
     "screening": "这条摸排记录", "event": "这次集体活动", "enrolment": "这组在校人数", "stats_return": "这份统计表",
     "review": "这条审核记录", "referral": "这条转介记录", "inspection": "这次督查", "peer_helper": "这个班级的骨干学生",
+    "donation": "这条爱心捐助记录",
 }
 
 

@@ -17,7 +17,7 @@ import sqlite_utils
 
 from sync import Actor, connect, migrations, new_id
 from sync.scope import unit_subtree
-from tests.factories import delete, end_pairing, make_county, make_unit, pull_all, push, row, upsert
+from tests.factories import delete, end_pairing, make_county, make_unit, mutate, pull_all, push, row, upsert
 
 ROLES = {
     "mentor": "mentor1",
@@ -33,6 +33,7 @@ TARGET = {  # entity -> attribute of the world holding the record under test
     "mentee": "mentee1", "pairing": "pairing1", "activity": "activity1", "screening": "screening1",
     "event": "event1", "enrolment": "enrolment1", "stats_return": "stats_return1", "review": "review1",
     "unit": "st11", "referral": "referral1", "inspection": "inspection1",
+    "donation": "donation1",
 }
 ENTITIES = list(TARGET)
 UNIT_SCOPED = {"station_staff", "town_staff", "reviewer", "admin"}  # see the whole of station 1-1
@@ -57,6 +58,7 @@ UPDATES = {
     # Inspection 1 was made by the county: not the town's to edit (it is below the inspecting unit); the
     # station reports its rectification.
     "inspection": {"station_staff", "reviewer", "admin"},
+    "donation": CHILD_WRITERS,                    # staff only, as a child's file; never on a phone
 }
 CREATES = {
     "mentee": CHILD_WRITERS,
@@ -70,6 +72,7 @@ CREATES = {
     "unit": {"admin"},
     "referral": STATION_WRITERS,
     "inspection": {"town_staff", "reviewer", "admin"},  # a station never inspects itself
+    "donation": CHILD_WRITERS,
 }
 DELETES = {
     "mentee": CHILD_WRITERS,
@@ -83,6 +86,7 @@ DELETES = {
     "unit": {"admin"},
     "referral": STATION_WRITERS,
     "inspection": {"reviewer", "admin"},
+    "donation": CHILD_WRITERS,
 }
 
 
@@ -93,6 +97,7 @@ def update_fields(entity: str) -> dict[str, Any]:
         "stats_return": {"remarks": "改了备注"}, "review": {"comment": "改了意见"}, "unit": {"phone": "0513-8400"},
         "referral": {"institution": "县妇幼保健院"},
         "inspection": {"rectify_notes": "已安排专人值守", "fixed": ["counselling_room"]},
+        "donation": {"donor": "县老干部局离退休干部"},
     }[entity]
 
 
@@ -110,6 +115,7 @@ def create_fields(entity: str, w: SimpleNamespace) -> dict[str, Any]:
         "referral": {"mentee_id": w.mentee1, "target": "counselling_room", "referred_on": "2026-11-21"},
         "inspection": {"unit_id": w.st11, "date": "2026-11-21", "inspectors": "街道关工委 陈主任",
                        "passed": ["records"]},
+        "donation": {"mentee_id": w.mentee1, "date": "2026-11-21", "amount_fen": 50_000},
     }[entity]
 
 
@@ -119,6 +125,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[pathlib
     database = connect(path)
     migrations.apply(database)
     world = make_county(database)
+    world.donation1 = mutate(database, world.staff_st11, "donation", {
+        "mentee_id": world.mentee1, "date": "2026-11-03", "goods": "冬衣", "items": 2})
     database.close()
     yield path, world
 
@@ -215,7 +223,7 @@ def test_pull_holds_nothing_outside_the_role_scope(county: Any, role: str) -> No
     if role == "admin":
         total = sum(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
             "units", "mentees", "pairings", "activities", "screenings", "events", "enrolments", "stats_returns",
-            "reviews", "referrals", "inspections"))
+            "reviews", "referrals", "inspections", "donations"))
         assert len(held) == total
         return
     if who.role == "mentor":
