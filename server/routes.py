@@ -19,6 +19,7 @@ from .pages import (
     coverage,
     dashboard,
     deadlines,
+    donations,
     events,
     first_password,
     home,
@@ -67,6 +68,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *review.routes,
         *conflicts.routes,
         *referrals.routes,
+        *donations.routes,
         *stats.routes,
         *deadlines.routes,  # /returns/deadlines before /returns/{return_id}
         *returns.routes,

@@ -20,6 +20,7 @@ from sync.rules import visit_date_slips
 from sync.timeutil import SHANGHAI, day_in_words, parse_utc
 
 from .completeness import incomplete_visits, missing_parts
+from .money import yuan
 from .paths import Paths
 from .tel import tel_link
 
@@ -164,4 +165,5 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.filters["whole_pieces"] = whole_pieces
     env.filters["whole_units"] = whole_units
     env.filters["tel_link"] = tel_link
+    env.filters["yuan"] = yuan
     return Jinja2Templates(env=env)

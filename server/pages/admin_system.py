@@ -37,7 +37,8 @@ ACTIONS = {
     "edit_mentee": "打开帮扶对象修改页",
     "edit_activity": "打开帮扶活动修改页",
     "edit_pairing": "打开结对修改页", "view_conflict": "查看同步冲突", "view_conflicts": "查看同步冲突列表",
-    "view_activity": "查看帮扶活动", "view_referral": "查看转介",
+    "view_activity": "查看帮扶活动", "view_referral": "查看转介", "view_donation": "查看爱心捐助",
+    "view_donation_totals": "查看爱心捐助统计",
     "view_stats_records": "查看统计表数字依据的记录", "view_review_queue": "查看审核队列",
     "view_risk_flags": "查看风险提示", "view_phone_refusals": "查看手机送来、没有收下的记录",
     "export_stats_xlsx": "导出统计表（Excel）", "export_stats_csv": "导出统计表（CSV）",
@@ -51,6 +52,7 @@ ACTIONS = {
 }
 ENTITY_WORDS = {"mentee": "帮扶对象", "pairing": "结对", "activity": "帮扶活动", "screening": "摸排",
                 "review": "审核", "event": "集体活动", "unit": "单位", "inspection": "督查", "referral": "转介",
+                "donation": "爱心捐助",
                 "draft": "草稿", "evidence": "依据"}
 
 

@@ -25,6 +25,7 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse_fields, refusal_errors
 from ..queries.archives import hide_private, reads_private
+from ..queries.donations import donations_of
 from ..queries.mentees import (
     PAGE_SIZE,
     WAITING,
@@ -270,6 +271,7 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
             row["deleted_line"] = deletion_line(db, "screening", row["id"])
         return {"mentee": mentee, "pairings": pairings, "deleted_screenings": deleted_screenings,
                 "screenings": mentee_screenings(db, scope, mentee_id, child_deleted=gone),
+                "donations": donations_of(db, scope, mentee_id, child_deleted=gone),
                 "activities": mentee_activities(db, scope, mentee_id, child_deleted=gone)}
 
     data = await visit.state.store.read(read)
@@ -279,7 +281,7 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
     hide_private(actor.role, "mentee", [data["mentee"]])
     shown = {"mentee": 1, "pairing": len(data["pairings"]),
              "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
-             "activity": len(data["activities"]["latest"])}
+             "activity": len(data["activities"]["latest"]), "donation": len(data["donations"])}
     await visit.state.store.write(
         lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=client_ip(request)))
     can_edit = actor.role in CHILD_FILE and not data["mentee"]["deleted"]

@@ -23,6 +23,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("审核", "review_queue", (STAFF, REVIEWER, ADMIN)),
     ("冲突", "conflict_list", (STAFF, ADMIN)),
     ("转介", "referral_list", (STAFF, REVIEWER, ADMIN)),
+    ("爱心捐助", "donation_totals", (STAFF, REVIEWER, ADMIN)),  # staff record them from the child's page
     ("统计表", "stats_form", (STAFF, REVIEWER, ADMIN)),
     ("报送", "return_list", (STAFF, REVIEWER, ADMIN)),
     ("宣讲覆盖", "coverage", (STAFF, REVIEWER, ADMIN)),

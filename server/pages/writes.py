@@ -245,6 +245,7 @@ def _shown(field: Field, value: Any) -> str:
 # The page where a record made by a new-record form is seen and changed: its route and id parameter.
 RECORD_PAGES = {"activity": ("activity_detail", "activity_id"), "pairing": ("pairing_detail", "pairing_id"),
                 "mentee": ("mentee_detail", "mentee_id"), "referral": ("referral_detail", "referral_id"),
+                "donation": ("donation_detail", "donation_id"),
                 "inspection": ("inspection_detail", "inspection_id"), "event": ("event_edit", "event_id"),
                 "unit": ("admin_unit", "unit_id")}
 

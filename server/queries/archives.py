@@ -58,7 +58,7 @@ def name_column(scope: Scope, alias: str = "m") -> str:
 # by code, on every page that holds them (the child's file, the list, a pairing's archive and its
 # print view alike): the admin keeps units, accounts and backups and needs no child's identity.
 PRIVATE_FIELDS = {"mentee": ("name", "guardian_name", "guardian_contact", "notes", "birth_year"),
-                  "screening": ("notes",)}
+                  "screening": ("notes",), "donation": ("notes",)}
 
 
 def reads_private(role: str) -> bool:

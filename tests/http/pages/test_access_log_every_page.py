@@ -19,7 +19,7 @@ from server.routes import build_routes
 from sync import new_id
 from sync.timeutil import local_today
 
-from ...factories import end_pairing, make_activity, make_pairing
+from ...factories import end_pairing, make_activity, make_pairing, mutate
 from .conftest import Site
 from .station import conflict_on_activity1
 from .test_phone_refusals import phone_sends_visit
@@ -69,6 +69,13 @@ def _refused_visit(site: Site) -> dict[str, str]:
     return {}
 
 
+def _donation(site: Site) -> dict[str, str]:
+    """A 爱心捐助 to child 1: what a family in hardship was given is a child's record."""
+    w = site.w
+    return {"donation_id": site.write(lambda db: mutate(db, w.staff_st11, "donation", {
+        "mentee_id": w.mentee1, "date": "2026-11-03", "amount_fen": 50_000}))}
+
+
 @dataclass(frozen=True)
 class Seen:
     path: str
@@ -113,6 +120,10 @@ SEEN = [
     Seen("/returns/{return_id}.xlsx", "staff_st11", "export_return_xlsx"),
     Seen("/returns/{return_id}.csv", "staff_st11", "export_return_csv"),
     Seen("/admin/users/{user_id}", "admin", "view_mentor_pairings"),
+    *(Seen(path, who, action, query=query, setup=_donation) for path, action, query in (
+        ("/donations", "view_donation_totals", "year=2026"), ("/donations/{donation_id}", "view_donation", ""),
+    ) for who in ("staff_st11", "reviewer")),
+    Seen("/donations/new", "staff_st11", "view_mentee_choices"),
 ]
 
 

@@ -66,7 +66,8 @@ SIGNED_IN_PAGES = sorted(p for p in GET_PAGES if FAKE_ID not in p)
 
 
 # The pages that write a child's file: the admin may not open them (CHILD_FILE), station staff do.
-CHILD_FILE_PAGES = {"/mentees/new", "/mentees/import", "/mentees/import/template.xlsx", "/activities/phone-import"}
+CHILD_FILE_PAGES = {"/mentees/new", "/mentees/import", "/mentees/import/template.xlsx", "/activities/phone-import",
+                    "/donations/new"}
 
 
 @pytest.mark.parametrize("path", SIGNED_IN_PAGES)

@@ -1,0 +1,31 @@
+"""Money as the pages show and take it: 元 with at most two decimals, stored in whole 分 (fen).
+
+Whole 分 add exactly in SQL (a county's hundreds of 50.50 元 gifts come out to the fen its report
+states); a float would not. Used by the 爱心捐助 pages and the ``yuan`` template filter.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_YUAN = re.compile(r"(\d{1,9})(?:\.(\d{1,2}))?")
+
+
+def yuan(fen: int | None) -> str:
+    """``fen`` as 元 the way a receipt writes it: 500 → "5", 5050 → "50.50", 123456700 → "1,234,567"."""
+    if fen is None:
+        return ""
+    whole, cents = divmod(fen, 100)
+    return f"{whole:,}" if cents == 0 else f"{whole:,}.{cents:02d}"
+
+
+def fen_of(raw: object) -> int | None:
+    """元 as typed (500, 50.5, 50.50, a full-width ５００, 1,000, 500元) → whole 分; empty → None.
+    Raises ``ValueError`` for anything else: a negative sum, three decimals, words."""
+    text = unicodedata.normalize("NFKC", str(raw or "")).strip().removesuffix("元").replace(",", "").strip()
+    if not text:
+        return None
+    match = _YUAN.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    return int(match[1]) * 100 + int((match[2] or "0").ljust(2, "0"))

@@ -1,0 +1,122 @@
+"""爱心捐助 pages: staff record a donation from the child's page (元 in, 分 stored), edit and delete it;
+the child's page lists it; the totals page adds a period by unit, in the caller's scope only."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ...factories import mutate, row
+from .conftest import Site, sentence
+from .station import access_rows, record_id_on
+
+
+def give(site: Site, who: Any, **fields: Any) -> str:
+    return str(site.write(lambda db: mutate(db, who, "donation", {"date": "2026-11-03", **fields})))
+
+
+def test_a_donation_is_recorded_from_the_child_page_in_yuan_and_stored_in_fen(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    child = browser.get(f"/mentees/{w.mentee1}").text
+    assert f"/donations/new?mentee_id={w.mentee1}" in child and "登记捐助" in child
+    form = browser.get(f"/donations/new?mentee_id={w.mentee1}").text
+    assert f'value="{w.mentee1}" selected' in form and "捐款（元）" in form
+    assert f'value="{w.mentor1.user_id}"' in form  # the child's volunteer may have handed it over
+    response = browser.post("/donations/new", {
+        "record_id": record_id_on(form), "mentee_id": w.mentee1, "date": "2026-11-20", "amount_fen": "５００.５",
+        "goods": "冬衣", "items": "2", "donor": "县老干部局离退休干部", "handed_by": w.mentor1.user_id,
+        "notes": "奶奶说孩子很高兴"})
+    assert (response.status_code, response.headers["location"]) == (303, f"/mentees/{w.mentee1}#donations")
+    (stored,) = site.read(lambda db: list(db.query("SELECT * FROM donations WHERE mentee_id = ?", [w.mentee1])))
+    assert (stored["amount_fen"], stored["items"], stored["unit_id"]) == (50_050, 2, w.st11)
+    page = sentence(browser.get(f"/mentees/{w.mentee1}").text)
+    assert "捐款 500.50 元，捐物 冬衣 2 件；捐助人：县老干部局离退休干部；转交人：王老师" in page
+    assert "奶奶说孩子很高兴" in page
+
+
+@pytest.mark.parametrize(("amount", "goods", "items", "date", "field", "words"), [
+    ("-5", "", "", "2026-11-20", "amount_fen", "不能是负数"),
+    ("12.345", "", "", "2026-11-20", "amount_fen", "最多两位小数"),
+    ("一百", "", "", "2026-11-20", "amount_fen", "请填金额"),
+    ("999999999", "", "", "2026-11-20", "amount_fen", "超过一次捐助的上限 100,000 元"),
+    ("", "", "", "2026-11-20", "amount_fen", "至少要有捐款或捐物"),
+    ("", "书包", "", "2026-11-20", "items", "请填写捐物件数"),
+    ("100", "", "", "2099-01-01", "date", "不能晚于今天"),
+])
+def test_bad_donation_input_is_a_400_beside_the_field_and_saves_nothing(
+        site: Site, amount: str, goods: str, items: str, date: str, field: str, words: str) -> None:
+    w = site.w
+    response = site.as_(w.staff_st11).post("/donations/new", {
+        "mentee_id": w.mentee1, "date": date, "amount_fen": amount, "goods": goods, "items": items})
+    assert response.status_code == 400
+    assert words in sentence(response.text)
+    assert f'aria-describedby="e-{field}' in response.text or f'id="e-{field}"' in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM donations").fetchone()) == (0,)
+
+
+def test_a_donation_for_a_child_outside_scope_is_not_found_as_anywhere_else(site: Site) -> None:
+    w = site.w
+    other = give(site, w.staff_st21, mentee_id=w.mentee3, amount_fen=100)
+    browser = site.as_(w.staff_st11)
+    assert browser.get(f"/donations/{other}").status_code == 404
+    assert browser.post(f"/donations/{other}", {"base_version": "1", "donor": "x"}).status_code == 404
+    refused = browser.post("/donations/new", {"mentee_id": w.mentee3, "date": "2026-11-20", "amount_fen": "100"})
+    assert refused.status_code == 400 and "找不到帮扶对象" in sentence(refused.text)
+    assert browser.get("/donations/not-an-id").status_code == 404
+
+
+def test_a_donation_is_edited_and_deleted_with_its_history_kept(site: Site) -> None:
+    w = site.w
+    rid = give(site, w.staff_st11, mentee_id=w.mentee1, amount_fen=10_000)
+    browser = site.as_(w.staff_st11)
+    page = browser.get(f"/donations/{rid}").text
+    assert 'value="100"' in page  # 10,000 分 shown as 100 元 in the form
+    saved = browser.post(f"/donations/{rid}", {"base_version": "1", "date": "2026-11-03", "amount_fen": "120",
+                                              "donor": "匿名"})
+    assert saved.status_code == 303
+    assert (site.read(lambda db: row(db, "donation", rid)) or {})["amount_fen"] == 12_000
+    assert "匿名" in sentence(browser.get(f"/donations/{rid}").text)
+    gone = browser.post(f"/donations/{rid}", {"base_version": "2", "action": "delete"})
+    assert (gone.status_code, gone.headers["location"]) == (303, f"/mentees/{w.mentee1}#donations")
+    assert (site.read(lambda db: row(db, "donation", rid)) or {})["deleted"] == 1
+    assert "还没有登记爱心捐助" in sentence(browser.get(f"/mentees/{w.mentee1}").text)
+    assert browser.get(f"/donations/{rid}").status_code == 404
+
+
+def test_the_county_reads_a_donation_by_code_without_its_notes_and_cannot_write(site: Site) -> None:
+    w = site.w
+    rid = give(site, w.staff_st11, mentee_id=w.mentee1, goods="书包", items=1, notes="父亲住院")
+    county = site.as_(w.reviewer)
+    page = sentence(county.get(f"/donations/{rid}").text)
+    assert "书包 1 件" in page and "父亲住院" not in page and "小明" not in page and "删除这条捐助" not in page
+    assert county.post(f"/donations/{rid}", {"base_version": "1", "donor": "x"}).status_code == 403
+    # (the post read the page first for its form token: a second view)
+    assert {r["user_id"] for r in access_rows(site, "view_donation", rid)} == {w.reviewer.user_id}
+
+
+def test_the_totals_add_a_year_by_unit_and_count_each_child_once(site: Site) -> None:
+    w = site.w
+    give(site, w.staff_st11, mentee_id=w.mentee1, amount_fen=50_050)
+    give(site, w.staff_st11, mentee_id=w.mentee1, goods="冬衣", items=3)
+    give(site, w.staff_st11, mentee_id=w.mentee2, amount_fen=20_000, goods="书包", items=1)
+    give(site, w.staff_st21, mentee_id=w.mentee3, amount_fen=100_000)
+    give(site, w.staff_st11, mentee_id=w.mentee2, amount_fen=99_900, date="2025-12-31")  # last year
+    town1 = sentence(site.as_(w.staff_town1).get("/donations?year=2026").text)
+    assert "受助学生 2 人，捐款 700.50 元，捐物 4 件（共 3 笔）" in town1
+    assert "小明" in town1 and "小红" in town1  # staff read names; both children listed
+    county = sentence(site.as_(w.reviewer).get("/donations?year=2026").text)
+    assert "受助学生 3 人，捐款 1,700.50 元，捐物 4 件（共 4 笔）" in county
+    assert "小明" not in county  # the county reads children by code
+    station = site.as_(w.staff_st21)
+    assert station.get(f"/donations?unit={w.st11}").status_code == 404
+    assert station.get("/donations?year=abc").status_code == 400
+    assert station.get("/donations?from=2026-13-01").status_code == 400
+
+
+def test_a_volunteer_phone_never_receives_a_donation(site: Site) -> None:
+    from .station import phone_pull
+    w = site.w
+    give(site, w.staff_st11, mentee_id=w.mentee1, amount_fen=100, handed_by=w.mentor1.user_id)
+    held, _, _ = phone_pull(site, w.mentor1)
+    assert ("mentee", w.mentee1) in held and not any(entity == "donation" for entity, _ in held)
