@@ -22,6 +22,7 @@ from ..clients import client_ip
 from ..queries.archives import (
     archive,
     child_pairings,
+    donations_of,
     hide_private,
     name_authors,
     reads_private,
@@ -92,13 +93,17 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
     archives = [a for a in (_read(db, scope, p["id"]) for p in pairings) if a is not None]
     screenings, gone_screenings = screenings_of(db, scope, mentee_id, child_deleted=gone_child)
     referrals, gone_referrals = referrals_of(db, scope, mentee_id, child_deleted=gone_child)
+    donations = donations_of(db, scope, mentee_id, child_deleted=gone_child)
     dated = [*screenings, *gone_screenings, *referrals, *gone_referrals]
     name_authors(db, dated)
     for entity, rows in (("screening", gone_screenings), ("referral", gone_referrals)):
         for x in rows:
             x["history"] = history_lines(db, entity, x["id"])
             x["deleted_line"] = deletion(x["history"])
-    stamped: dict[str, Any] = {"records": [mentee, *dated], "conflicts": [], "people": {x["author_id"] for x in dated},
+    # Donations stamp only where there are some (``queries.archives.archive``): a file without any keeps its code.
+    stamped: dict[str, Any] = {"records": [mentee, *dated, *donations], "conflicts": [],
+                               "people": {x["author_id"] for x in dated}
+                               | {p for d in donations for p in (d["author_id"], d["handed_by"])},
                                "units": {mentee["unit_id"]}}
     words = [json.dumps([[x["history"] for x in [*gone_screenings, *gone_referrals]], mentee["deleted_line"]],
                         ensure_ascii=False)]
@@ -110,7 +115,7 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
         words += a["words"]
     return {"mentee": mentee, "pairings": pairings, "archives": archives, "screenings": screenings,
             "referrals": referrals, "deleted_screenings": gone_screenings, "deleted_referrals": gone_referrals,
-            "stamp": stamp_of(db, stamped, words)}
+            "donations": donations, "stamp": stamp_of(db, stamped, words)}
 
 
 def _counts(data: dict[str, Any]) -> dict[str, int]:
@@ -118,6 +123,7 @@ def _counts(data: dict[str, Any]) -> dict[str, int]:
     every = [*data["activities"], *data["deleted"]]
     reviews = len(data["reviews"]) + sum(len(a["reviews"]) for a in every)
     counts = {"mentee": 1, "pairing": len(data["pairings"]) or 1, "activity": len(every),
+              "donation": len(data["donations"]),
               "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
               "referral": len(data["referrals"]) + len(data["deleted_referrals"]), "review": reviews}
     return {k: v for k, v in counts.items() if v}
@@ -172,6 +178,7 @@ async def child_print(request: Request) -> Response:
     counts = {"mentee": 1, "pairing": len(data["pairings"]), "activity": len(every),
               "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
               "referral": len(data["referrals"]) + len(data["deleted_referrals"]),
+              "donation": len(data["donations"]),
               "review": sum(len(p["reviews"]) for p in data["archives"]) + sum(len(a["reviews"]) for a in every)}
     await log_shown(page, "print_mentee", mentee_id, counts)
     return page.render("child_print.html", {

@@ -318,6 +318,25 @@ def referrals_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since:
             _dated_rows(db, scope, "referral", sql, args, True))
 
 
+def named_donations(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Donations with ``author_name`` and ``handed_by_name``, their 备注 only for who reads a child's notes."""
+    names = user_names(db, {r["author_id"] for r in rows} | {r["handed_by"] for r in rows})
+    for r in rows:
+        r["author_name"] = names.get(r["author_id"] or "", "")
+        r["handed_by_name"] = names.get(r["handed_by"] or "", "")
+    return hide_private(scope.actor.role, "donation", rows)
+
+
+def donations_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
+                 until: str = "9999-12-31", *, child_deleted: bool = False) -> list[dict[str, Any]]:
+    """The child's live donations dated ``since``..``until`` in scope, oldest first, with
+    ``author_name`` and ``handed_by_name``; their 备注 only for the roles that read a child's notes."""
+    where, params = of_child(scope, "donation", "x", child_deleted=child_deleted)
+    rows = list(db.query(f"SELECT x.* FROM donations x WHERE x.mentee_id = ? AND x.date >= ? AND x.date <= ?"
+                         f" AND {where} ORDER BY x.date, x.created_at", [mentee_id, since, until, *params]))
+    return named_donations(db, scope, rows)
+
+
 def data_stamp(records: list[dict[str, Any]], conflicts: list[dict[str, Any]], *,
                words: Iterable[str] = (), times: Iterable[str] = ()) -> dict[str, str]:
     """When the archive's data last changed (``at``, UTC) and a short check code of every record's
@@ -392,6 +411,9 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
                                                 child_deleted=gone_child)
     referrals, gone_referrals = referrals_of(db, scope, pairing["mentee_id"], pairing["start_date"], until,
                                              child_deleted=gone_child)
+    # 爱心捐助 of the pairing's time. An archive with none stamps as it did before donations existed:
+    # each donation adds its own mark, so the code on a paper copy of any other archive still matches.
+    donations = donations_of(db, scope, pairing["mentee_id"], pairing["start_date"], until, child_deleted=gone_child)
     people: set[str | None] = {pairing["created_by"], pairing["updated_by"]}
     for a in every:
         people |= {a["author_id"], a["entered_by"], a["created_by"], a["updated_by"]}
@@ -399,6 +421,8 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         people |= {s["author_id"], s["updated_by"]}
     for r in [*referrals, *gone_referrals]:
         people |= {r["author_id"], r["updated_by"]}
+    for d in donations:
+        people |= {d["author_id"], d["handed_by"], d["updated_by"]}
     names = user_names(db, people)
     stopped = stopped_users(db, {a["author_id"] for a in every})
     for a in every:
@@ -412,6 +436,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         [("activity", a["date"], a["created_at"], a) for a in activities]
         + [("screening", s["date"], s["created_at"], s) for s in screenings]
         + [("referral", r["referred_on"], r["created_at"], r) for r in referrals]
+        + [("donation", d["date"], d["created_at"], d) for d in donations]
         # A review has no date of its own: the local day it was made (a return at 01:30 in Beijing is
         # the previous day in UTC, and would sort before that day's visits).
         + [("review", local_date(r["created_at"]), r["created_at"], r) for r in reviews.get(pairing_id, [])],
@@ -428,10 +453,11 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     return {
         "pairing": pairing, "activities": activities, "deleted": deleted, "screenings": screenings,
         "referrals": referrals, "reviews": reviews.get(pairing_id, []), "conflicts": conflicts.get(pairing_id, []),
+        "donations": donations,
         "pairings": pairings, "deleted_screenings": gone_screenings, "deleted_referrals": gone_referrals,
         # What the check code covers; ``stamp_of`` makes it once the page has its histories in words.
         "stamped": {"records": [child, *pairings, *every, *screenings, *referrals, *gone_screenings,
-                                *gone_referrals, *every_review],
+                                *gone_referrals, *every_review, *donations],
                     "conflicts": every_conflict, "people": people,
                     "units": {pairing["unit_id"], pairing["town_id"]}},
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],

@@ -1,4 +1,4 @@
-"""爱心捐助 (donations): a child's, one by itself, who may hand one over, and the totals of a period.
+"""爱心捐助 (donations): one by itself, who may hand one over, and the totals of a period.
 
 Money is read in whole 分 (``amount_fen``) and added in SQL as integers, so a total is exact to the
 fen; pages turn it into 元 (``server.money.yuan``). Every read stays in the caller's scope and counts live rows
@@ -13,27 +13,11 @@ import sqlite_utils
 from sync import Scope
 from sync.entities import ROW_KINDS
 
-from .archives import hide_private, name_column, user_names
-from .filters import of_any_child, of_child, visible
+from .archives import donations_of, name_column, named_donations
+from .filters import of_any_child, visible
 from .units import in_subtree, unit_tree
 
-
-def _named(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    names = user_names(db, {r["author_id"] for r in rows} | {r["handed_by"] for r in rows})
-    for r in rows:
-        r["author_name"] = names.get(r["author_id"] or "", "")
-        r["handed_by_name"] = names.get(r["handed_by"] or "", "")
-    return hide_private(scope.actor.role, "donation", rows)
-
-
-def donations_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
-                 until: str = "9999-12-31", *, child_deleted: bool = False) -> list[dict[str, Any]]:
-    """The child's live donations dated ``since``..``until`` in scope, oldest first, with
-    ``author_name`` and ``handed_by_name``; their 备注 only for the roles that read a child's notes."""
-    where, params = of_child(scope, "donation", "x", child_deleted=child_deleted)
-    rows = list(db.query(f"SELECT x.* FROM donations x WHERE x.mentee_id = ? AND x.date >= ? AND x.date <= ?"
-                         f" AND {where} ORDER BY x.date, x.created_at", [mentee_id, since, until, *params]))
-    return _named(db, scope, rows)
+__all__ = ["donation_totals", "donations_of", "get_donation", "hand_options"]
 
 
 def get_donation(db: sqlite_utils.Database, scope: Scope, donation_id: str) -> dict[str, Any] | None:
@@ -44,7 +28,7 @@ def get_donation(db: sqlite_utils.Database, scope: Scope, donation_id: str) -> d
         f"SELECT x.*, m.code AS mentee_code, {name_column(scope)} AS mentee_name, m.deleted AS mentee_deleted,"
         " un.name AS unit_name FROM donations x JOIN mentees m ON m.id = x.mentee_id"
         f" LEFT JOIN units un ON un.id = x.unit_id WHERE x.id = ? AND {where}", [donation_id, *params]), None)
-    return None if row is None else _named(db, scope, [row])[0]
+    return None if row is None else named_donations(db, scope, [row])[0]
 
 
 def hand_options(db: sqlite_utils.Database, scope: Scope, mentee_id: str | None,

@@ -120,3 +120,28 @@ def test_a_volunteer_phone_never_receives_a_donation(site: Site) -> None:
     give(site, w.staff_st11, mentee_id=w.mentee1, amount_fen=100, handed_by=w.mentor1.user_id)
     held, _, _ = phone_pull(site, w.mentor1)
     assert ("mentee", w.mentee1) in held and not any(entity == "donation" for entity, _ in held)
+
+
+def test_the_archive_and_its_print_show_a_donation_under_the_check_code_and_one_without_keeps_its_code(
+        site: Site) -> None:
+    from .test_archive_record import code_on
+    w = site.w
+    pages = (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print", f"/mentees/{w.mentee1}/print")
+    before = [code_on(site, p) for p in pages]
+    give(site, w.staff_st11, mentee_id=w.mentee2, amount_fen=100)  # another child's: child 1's codes stay
+    assert [code_on(site, p) for p in pages] == before
+    pairing_start = site.read(lambda db: row(db, "pairing", w.pairing1))["start_date"]
+    rid = give(site, w.staff_st11, mentee_id=w.mentee1, date=pairing_start, goods="书包", items=1,
+               handed_by=w.mentor1.user_id)
+    county = site.as_(w.reviewer)
+    for path in pages:
+        assert "捐物 书包 1 件；转交人：王老师" in sentence(county.get(path).text), path
+    shown = [code_on(site, p) for p in pages]
+    assert shown[0] == shown[1] and all(a != b for a, b in zip(shown, before, strict=True))
+    # Printed with the donation, a paper copy no longer matches once the donation changes.
+    browser = site.as_(w.staff_st11)
+    assert browser.post(f"/donations/{rid}", {"base_version": "1", "date": pairing_start, "goods": "书包",
+                                              "items": "2", "handed_by": w.mentor1.user_id}).status_code == 303
+    assert code_on(site, pages[1]) != shown[1]
+    assert browser.post(f"/donations/{rid}", {"base_version": "2", "action": "delete"}).status_code == 303
+    assert [code_on(site, p) for p in pages] == before
