@@ -20,6 +20,7 @@ volunteers have no password (their phones enrol with a one-time code).
 - ``halves.py``: the half-years the lectures belong to (第1–3讲 上半年, 第4–5讲 下半年) and the days
   each half's are held in, so the demo reads right whatever day it is built on.
 - ``referrals.py``: the referrals (转介) that follow from closed pairings and risk flags.
+- ``donations.py``: 爱心捐助 to the first children of families in hardship of each unit.
 - ``conflicts.py``: two sync conflicts (a web correction and an offline phone edit of one field).
 - ``inspections.py``: the on-site inspections (督查) and the rectifications reported.
 - ``waiting.py``: two more children of one station waiting for a volunteer (one never paired, one

@@ -28,6 +28,7 @@ from ..deadlines import save_deadline
 from .activities import plan_activities
 from .children import draw_children, needs, random_phone
 from .conflicts import write_conflicts
+from .donations import donations
 from .events import enrolments, events
 from .inspections import write_inspections
 from .peers import changed_class, peer_registers
@@ -52,6 +53,7 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     handle_risk_flags(demo)
     close_pairings(demo)
     write_referrals(demo)
+    write_donations(demo)
     write_conflicts(demo)
     write_stats_returns(demo)
     write_inspections(demo)
@@ -289,6 +291,12 @@ def close_pairings(demo: Demo) -> None:
 def write_referrals(demo: Demo) -> None:
     """7. Stations refer children to the hospital's clinic or the school counselling room (转介)."""
     for unit, muts in referrals(demo).items():
+        apply_as(demo.db, demo.staff_of(unit), muts)
+
+
+def write_donations(demo: Demo) -> None:
+    """7a. Stations and schools record 爱心捐助 to children of families in hardship."""
+    for unit, muts in donations(demo).items():
         apply_as(demo.db, demo.staff_of(unit), muts)
 
 

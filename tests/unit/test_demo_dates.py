@@ -20,7 +20,7 @@ from server.store import Store
 DAYS = ("2024-01-04", "2024-01-01", "2024-03-01", "2024-07-01", "2024-06-30", "2023-12-05")
 DATED = (("events", "date"), ("activities", "date"), ("activities", "risk_action_on"), ("screenings", "date"),
          ("referrals", "referred_on"), ("referrals", "received_on"), ("pairings", "start_date"),
-         ("pairings", "end_date"), ("inspections", "date"), ("stats_returns", "period_to"))
+         ("pairings", "end_date"), ("inspections", "date"), ("stats_returns", "period_to"), ("donations", "date"))
 
 
 @pytest.fixture(scope="module", params=DAYS)
