@@ -77,7 +77,7 @@ from server.queries.followups import count_open_risk_flags, count_overdue_follow
 from server.queries.stats import compute_stats  # noqa: E402
 from server.store import Store  # noqa: E402
 from sync import Actor, apply_mutations, load_scope, new_id, pull_changes  # noqa: E402
-from sync.entities import ENTITIES  # noqa: E402
+from sync.entities import DEFAULTS, ENTITIES  # noqa: E402
 from sync.schema import refill_derived  # noqa: E402
 from sync.system import SYSTEM  # noqa: E402
 from sync.timeutil import local_today  # noqa: E402
@@ -148,6 +148,8 @@ class Bulk:
 
     def __init__(self, conn: sqlite3.Connection, entity: str, creator: str) -> None:
         self.entity = ENTITIES[entity]
+        # A column the county's rows leave out gets the value the write path would give it (make_up, m047).
+        self.defaults = DEFAULTS.get(entity, {})
         self.columns = ("id", *self.entity.columns, "version", "deleted", "field_versions", "field_writers",
                         "created_at", "created_by", "updated_at", "updated_by", "num")
         self.sql = (f"INSERT INTO {self.entity.table} ({', '.join(self.columns)})"
@@ -162,7 +164,8 @@ class Bulk:
         for r in rows:
             deleted = int(r.pop("_deleted", False))
             seq[0] += 1  # the record's number is the seq it was created at, as the write path numbers it
-            params.append((*(r.get(c) for c in ("id", *self.entity.columns)), 2 if deleted else 1, deleted, "{}",
+            values = (r.get(c, self.defaults.get(c)) for c in ("id", *self.entity.columns))
+            params.append((*values, 2 if deleted else 1, deleted, "{}",
                            self.writers, NOW, self.creator, NOW, self.creator, seq[0]))
             feed.append((seq[0], self.entity.name, r["id"], 2 if deleted else 1, deleted, *keys(r), seq[0]))
         self.conn.executemany(self.sql, params)
