@@ -213,3 +213,20 @@ def test_a_deleted_screenings_free_text_notes_stay_hidden_from_the_county(site: 
         county = site.as_(w.reviewer).get(path).text
         assert "需要学业辅导" in county and note not in county, path
         assert note in site.as_(w.staff_st11).get(path).text, path
+
+
+def test_an_edited_then_deleted_screenings_notes_never_reach_the_county_before_or_after_the_edit(site: Site) -> None:
+    """A deleted 摸排 stays in the archive with what it last said; the county reads it without its 备注,
+    neither the words it ended with nor those an edit replaced (its history feeds the check code)."""
+    w = site.w
+    first, second = "父母离异，跟奶奶住在北村三组", "奶奶住院，孩子暂住姑姑家"
+    screening = site.write(lambda db: mutate(db, w.staff_st11, "screening", {
+        "mentee_id": w.mentee1, "date": "2026-10-20", "needs": "需要学业辅导", "notes": first}))
+    site.write(lambda db: mutate(db, w.staff_st11, "screening", {"notes": second, "needs": "需要心理疏导"}, screening,
+                                 base_version=row(db, "screening", screening)["version"]))
+    assert delete_as(site, w.staff_st11, "screening", screening).status == "applied"
+    for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print", f"/mentees/{w.mentee1}/print"):
+        county = site.as_(w.reviewer).get(path).text
+        assert "需要心理疏导" in county, path  # the deleted 摸排 is there, as it last was ...
+        assert first not in county and second not in county, path  # ... without the family's words
+        assert second in site.as_(w.staff_st11).get(path).text, path
