@@ -10,6 +10,7 @@ from typing import Any
 from sync.entities import ACTIVITY_KINDS, MENTOR_KINDS, OUTCOMES, WU_LAO
 from sync.timeutil import local_today
 
+from .money import yuan
 from .queries.coverage import AUDIENCE_WORDS, HALF_SPANS
 from .queries.progress import NO_OUTCOME
 from .queries.volunteers import TookPart
@@ -133,6 +134,10 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                # 代录 is every record the station entered (entered_by): for a volunteer without a smartphone,
                # or from the export of a phone that broke; the figure says no more than that.
                + (f"；辅导站替志愿者代录{f['proxy']}次" if f["proxy"] else "") + "。")
+    if r["helped_children"]:
+        gave = "、".join(part for part in (f"捐款{yuan(r['donated_fen'])}元" if r["donated_fen"] else "",
+                                           f"捐物{r['donated_items']}件" if r["donated_items"] else "") if part)
+        pairing += f"发动社会各界人士、离退休干部{gave}，资助家庭经济困难学生{r['helped_children']}人。"
     out.append(("结对帮扶", pairing))
     care = (f"全年排查出存在心理问题的学生{s['screened']}人{change(s['screened'], b and b['screened'], '人')}，"
             f"成功干预、疏导{s['helped']}人{change(s['helped'], b and b['helped'], '人')}。")

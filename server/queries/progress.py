@@ -64,6 +64,12 @@ REGISTERS_SQL = ("SELECT kind, count(*), total(participants), total(forwarded) F
                  " AND unit_id IN ({units}) GROUP BY 1")
 
 
+# 爱心捐助 (Rudong notice 三: 捐物捐款) on the gift's own date, under the unit the child is in (as
+# ``queries.donations.donation_totals`` counts them): children helped (each once), money in 分, goods in 件.
+DONATIONS_SQL = ("SELECT count(DISTINCT mentee_id), total(amount_fen), total(items) FROM donations"
+                 " WHERE deleted = 0 AND date BETWEEN ? AND ? AND unit_id IN ({units})")
+
+
 def _registers(db: sqlite_utils.Database, ids: list[str], date_from: str, date_to: str) -> dict[str, int]:
     out = dict.fromkeys(("trainings", "trained", "micro_lessons", "viewers", "forwarded"), 0)
     for kind, held, people, forwarded in db.execute(REGISTERS_SQL.format(units=placeholders(ids)),
@@ -72,6 +78,9 @@ def _registers(db: sqlite_utils.Database, ids: list[str], date_from: str, date_t
             out["trainings"], out["trained"] = int(held), int(people)
         else:
             out["micro_lessons"], out["viewers"], out["forwarded"] = int(held), int(people), int(forwarded)
+    helped, fen, items = db.execute(DONATIONS_SQL.format(units=placeholders(ids)),
+                                    [date_from, date_to, *ids]).fetchone()
+    out |= {"helped_children": int(helped), "donated_fen": int(fen), "donated_items": int(items)}
     return out
 
 

@@ -145,3 +145,22 @@ def test_the_archive_and_its_print_show_a_donation_under_the_check_code_and_one_
     assert code_on(site, pages[1]) != shown[1]
     assert browser.post(f"/donations/{rid}", {"base_version": "2", "action": "delete"}).status_code == 303
     assert [code_on(site, p) for p in pages] == before
+
+
+def test_the_year_summary_states_the_donations_of_its_year_on_the_page_its_print_and_the_drafted_text(
+        site: Site) -> None:
+    w = site.w
+    give(site, w.staff_st11, mentee_id=w.mentee1, amount_fen=50_050, goods="冬衣", items=2)
+    give(site, w.staff_st11, mentee_id=w.mentee1, date="2026-12-01", amount_fen=20_000)
+    give(site, w.staff_st21, mentee_id=w.mentee3, goods="书包", items=1)
+    give(site, w.staff_st21, mentee_id=w.mentee3, date="2025-06-01", amount_fen=999_900)  # another year
+    for path in ("/summary", "/summary/print"):
+        raw = site.as_(w.reviewer).get(path, params={"unit": w.county, "year": "2026"}).text
+        for label, figure in (("爱心捐款（元）", "700.50"), ("爱心捐物（件）", "3"),
+                              ("受助的家庭经济困难学生（人）", "2")):
+            cell = raw.split(label, 1)[1][:120]
+            assert f">{figure}<" in cell, (path, label, cell)
+        page = sentence(raw)
+        assert "发动社会各界人士、离退休干部捐款700.50元、捐物3件，资助家庭经济困难学生2人。" in page, path
+    town = sentence(site.as_(w.reviewer).get("/summary", params={"unit": w.town1, "year": "2026"}).text)
+    assert "资助家庭经济困难学生1人" in town  # a town counts the children of its own schools and stations
