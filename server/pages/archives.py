@@ -64,7 +64,8 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
         # A visit of a deleted pairing went with it: the pairing's deletion is the visit's.
         a["deleted_line"] = deletion(a["history"]) if a["deleted"] else data["pairing"]["deleted_line"]
         a["with_pairing"] = not a["deleted"]
-    for entity, rows in (("screening", data["deleted_screenings"]), ("referral", data["deleted_referrals"])):
+    for entity, rows in (("screening", data["deleted_screenings"]), ("referral", data["deleted_referrals"]),
+                         ("donation", data["deleted_donations"])):
         for x in rows:
             x["history"] = history_lines(db, entity, x["id"])
             x["deleted_line"] = deletion(x["history"])
@@ -72,7 +73,8 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
         p["deleted_line"] = deletion(history_lines(db, "pairing", p["id"])) if p["deleted"] else None
     # The histories print names (who changed what, a volunteer named in a change): the code covers them.
     shown = [data["history"], data["conflicts"], *([a["history"], a["conflicts"]] for a in every),
-             *(x["history"] for x in [*data["deleted_screenings"], *data["deleted_referrals"]]),
+             *(x["history"] for x in [*data["deleted_screenings"], *data["deleted_referrals"],
+                                      *data["deleted_donations"]]),
              *(p["deleted_line"] for p in data["pairings"]), data["child_deleted_line"]]
     data["words"] = [json.dumps(shown, ensure_ascii=False, sort_keys=True)]
     data["stamp"] = stamp_of(db, data["stamped"], data["words"])
@@ -94,19 +96,22 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
     screenings, gone_screenings = screenings_of(db, scope, mentee_id, child_deleted=gone_child)
     referrals, gone_referrals = referrals_of(db, scope, mentee_id, child_deleted=gone_child)
     donations = donations_of(db, scope, mentee_id, child_deleted=gone_child)
+    gone_donations = donations_of(db, scope, mentee_id, deleted=True)
     dated = [*screenings, *gone_screenings, *referrals, *gone_referrals]
     name_authors(db, dated)
-    for entity, rows in (("screening", gone_screenings), ("referral", gone_referrals)):
+    for entity, rows in (("screening", gone_screenings), ("referral", gone_referrals), ("donation", gone_donations)):
         for x in rows:
             x["history"] = history_lines(db, entity, x["id"])
             x["deleted_line"] = deletion(x["history"])
     # Donations stamp only where there are some (``queries.archives.archive``): a file without any keeps its code.
-    stamped: dict[str, Any] = {"records": [mentee, *dated, *donations], "conflicts": [],
+    # A deleted one is printed with who deleted it (its last writer): that name is under the code too.
+    stamped: dict[str, Any] = {"records": [mentee, *dated, *donations, *gone_donations], "conflicts": [],
                                "people": {x["author_id"] for x in dated}
-                               | {p for d in donations for p in (d["author_id"], d["handed_by"])},
+                               | {p for d in donations for p in (d["author_id"], d["handed_by"])}
+                               | {p for d in gone_donations for p in (d["author_id"], d["handed_by"], d["updated_by"])},
                                "units": {mentee["unit_id"]}}
-    words = [json.dumps([[x["history"] for x in [*gone_screenings, *gone_referrals]], mentee["deleted_line"]],
-                        ensure_ascii=False)]
+    words = [json.dumps([[x["history"] for x in [*gone_screenings, *gone_referrals, *gone_donations]],
+                         mentee["deleted_line"]], ensure_ascii=False)]
     for a in archives:
         for key in ("records", "conflicts"):
             stamped[key] += a["stamped"][key]
@@ -115,7 +120,7 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
         words += a["words"]
     return {"mentee": mentee, "pairings": pairings, "archives": archives, "screenings": screenings,
             "referrals": referrals, "deleted_screenings": gone_screenings, "deleted_referrals": gone_referrals,
-            "donations": donations, "stamp": stamp_of(db, stamped, words)}
+            "donations": donations, "deleted_donations": gone_donations, "stamp": stamp_of(db, stamped, words)}
 
 
 def _counts(data: dict[str, Any]) -> dict[str, int]:
@@ -123,7 +128,7 @@ def _counts(data: dict[str, Any]) -> dict[str, int]:
     every = [*data["activities"], *data["deleted"]]
     reviews = len(data["reviews"]) + sum(len(a["reviews"]) for a in every)
     counts = {"mentee": 1, "pairing": len(data["pairings"]) or 1, "activity": len(every),
-              "donation": len(data["donations"]),
+              "donation": len(data["donations"]) + len(data["deleted_donations"]),
               "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
               "referral": len(data["referrals"]) + len(data["deleted_referrals"]), "review": reviews}
     return {k: v for k, v in counts.items() if v}
@@ -178,7 +183,7 @@ async def child_print(request: Request) -> Response:
     counts = {"mentee": 1, "pairing": len(data["pairings"]), "activity": len(every),
               "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
               "referral": len(data["referrals"]) + len(data["deleted_referrals"]),
-              "donation": len(data["donations"]),
+              "donation": len(data["donations"]) + len(data["deleted_donations"]),
               "review": sum(len(p["reviews"]) for p in data["archives"]) + sum(len(a["reviews"]) for a in every)}
     await log_shown(page, "print_mentee", mentee_id, counts)
     return page.render("child_print.html", {

@@ -264,14 +264,18 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
         mentee["deleted_line"] = deletion_line(db, "mentee", mentee_id) if gone else None
         pairings = mentee_pairings(db, scope, mentee_id)
         deleted_screenings = mentee_screenings(db, scope, mentee_id, deleted=True)
-        # A deleted pairing or 摸排 is marked with who deleted it and when, as in the archive.
+        deleted_donations = donations_of(db, scope, mentee_id, deleted=True)
+        # A deleted pairing, 摸排 or 爱心捐助 is marked with who deleted it and when, as in the archive.
         for row in pairings:
             row["deleted_line"] = deletion_line(db, "pairing", row["id"]) if row["deleted"] else None
         for row in deleted_screenings:
             row["deleted_line"] = deletion_line(db, "screening", row["id"])
+        for row in deleted_donations:
+            row["deleted_line"] = deletion_line(db, "donation", row["id"])
         return {"mentee": mentee, "pairings": pairings, "deleted_screenings": deleted_screenings,
                 "screenings": mentee_screenings(db, scope, mentee_id, child_deleted=gone),
                 "donations": donations_of(db, scope, mentee_id, child_deleted=gone),
+                "deleted_donations": deleted_donations,
                 "activities": mentee_activities(db, scope, mentee_id, child_deleted=gone)}
 
     data = await visit.state.store.read(read)
@@ -281,7 +285,8 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
     hide_private(actor.role, "mentee", [data["mentee"]])
     shown = {"mentee": 1, "pairing": len(data["pairings"]),
              "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
-             "activity": len(data["activities"]["latest"]), "donation": len(data["donations"])}
+             "activity": len(data["activities"]["latest"]),
+             "donation": len(data["donations"]) + len(data["deleted_donations"])}
     await visit.state.store.write(
         lambda db: log_access(db, actor, "view_mentee", mentee_id, entities=shown, ip=client_ip(request)))
     can_edit = actor.role in CHILD_FILE and not data["mentee"]["deleted"]

@@ -328,12 +328,14 @@ def named_donations(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str
 
 
 def donations_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
-                 until: str = "9999-12-31", *, child_deleted: bool = False) -> list[dict[str, Any]]:
+                 until: str = "9999-12-31", *, child_deleted: bool = False,
+                 deleted: bool = False) -> list[dict[str, Any]]:
     """The child's live donations dated ``since``..``until`` in scope, oldest first, with
-    ``author_name`` and ``handed_by_name``; their 备注 only for the roles that read a child's notes."""
-    where, params = of_child(scope, "donation", "x", child_deleted=child_deleted)
-    rows = list(db.query(f"SELECT x.* FROM donations x WHERE x.mentee_id = ? AND x.date >= ? AND x.date <= ?"
-                         f" AND {where} ORDER BY x.date, x.created_at", [mentee_id, since, until, *params]))
+    ``author_name`` and ``handed_by_name``; their 备注 only for the roles that read a child's notes.
+    ``deleted``: the deleted ones instead, kept to be shown marked and counted in no total."""
+    sql = ("SELECT x.* FROM donations x WHERE x.mentee_id = ? AND x.date >= ? AND x.date <= ? AND {where}"
+           " ORDER BY x.date, x.created_at")
+    rows = _dated_rows(db, scope, "donation", sql, [mentee_id, since, until], deleted, child_deleted)
     return named_donations(db, scope, rows)
 
 
@@ -391,9 +393,10 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     """Everything the archive page and its print view show, or None when not visible.
 
     ``activities`` (live) and ``deleted`` each carry ``reviews``, ``conflicts``, ``author_name``,
-    ``entered_by_name``, ``created_by_name``, ``updated_by_name``; ``screenings`` and ``referrals``
-    are the child's during the pairing; ``reviews`` and ``conflicts`` are the pairing's own;
-    ``timeline`` merges the live ones by date; ``pairings`` are all the child's pairings;
+    ``entered_by_name``, ``created_by_name``, ``updated_by_name``; ``screenings``, ``referrals`` and
+    ``donations`` are the child's during the pairing (``deleted_*`` the deleted ones, marked);
+    ``reviews`` and ``conflicts`` are the pairing's own; ``timeline`` merges the live ones by date;
+    ``pairings`` are all the child's pairings;
     ``stamped`` is what the check code covers (``stamp_of``).
     """
     pairing = get_pairing(db, scope, pairing_id, deleted_too=True)
@@ -414,6 +417,8 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     # 爱心捐助 of the pairing's time. An archive with none stamps as it did before donations existed:
     # each donation adds its own mark, so the code on a paper copy of any other archive still matches.
     donations = donations_of(db, scope, pairing["mentee_id"], pairing["start_date"], until, child_deleted=gone_child)
+    # A deleted one stays in the archive, marked, as a deleted 摸排 does, and under the code as printed.
+    gone_donations = donations_of(db, scope, pairing["mentee_id"], pairing["start_date"], until, deleted=True)
     people: set[str | None] = {pairing["created_by"], pairing["updated_by"]}
     for a in every:
         people |= {a["author_id"], a["entered_by"], a["created_by"], a["updated_by"]}
@@ -421,7 +426,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         people |= {s["author_id"], s["updated_by"]}
     for r in [*referrals, *gone_referrals]:
         people |= {r["author_id"], r["updated_by"]}
-    for d in donations:
+    for d in [*donations, *gone_donations]:
         people |= {d["author_id"], d["handed_by"], d["updated_by"]}
     names = user_names(db, people)
     stopped = stopped_users(db, {a["author_id"] for a in every})
@@ -453,11 +458,11 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     return {
         "pairing": pairing, "activities": activities, "deleted": deleted, "screenings": screenings,
         "referrals": referrals, "reviews": reviews.get(pairing_id, []), "conflicts": conflicts.get(pairing_id, []),
-        "donations": donations,
+        "donations": donations, "deleted_donations": gone_donations,
         "pairings": pairings, "deleted_screenings": gone_screenings, "deleted_referrals": gone_referrals,
         # What the check code covers; ``stamp_of`` makes it once the page has its histories in words.
         "stamped": {"records": [child, *pairings, *every, *screenings, *referrals, *gone_screenings,
-                                *gone_referrals, *every_review, *donations],
+                                *gone_referrals, *every_review, *donations, *gone_donations],
                     "conflicts": every_conflict, "people": people,
                     "units": {pairing["unit_id"], pairing["town_id"]}},
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],

@@ -2,6 +2,7 @@
 the child's page lists it; the totals page adds a period by unit, in the caller's scope only."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -143,8 +144,11 @@ def test_the_archive_and_its_print_show_a_donation_under_the_check_code_and_one_
     assert browser.post(f"/donations/{rid}", {"base_version": "1", "date": pairing_start, "goods": "书包",
                                               "items": "2", "handed_by": w.mentor1.user_id}).status_code == 303
     assert code_on(site, pages[1]) != shown[1]
+    edited = [code_on(site, p) for p in pages]
     assert browser.post(f"/donations/{rid}", {"base_version": "2", "action": "delete"}).status_code == 303
-    assert [code_on(site, p) for p in pages] == before
+    # Deleted, it stays on paper marked (test_a_deleted_donation_stays_marked_...), so the code moves on again.
+    deleted = [code_on(site, p) for p in pages]
+    assert all(d not in (e, b) for d, e, b in zip(deleted, edited, before, strict=True))
 
 
 def test_the_year_summary_states_the_donations_of_its_year_on_the_page_its_print_and_the_drafted_text(
@@ -164,3 +168,58 @@ def test_the_year_summary_states_the_donations_of_its_year_on_the_page_its_print
         assert "发动社会各界人士、离退休干部捐款700.50元、捐物3件，资助家庭经济困难学生2人。" in page, path
     town = sentence(site.as_(w.reviewer).get("/summary", params={"unit": w.town1, "year": "2026"}).text)
     assert "资助家庭经济困难学生1人" in town  # a town counts the children of its own schools and stations
+
+
+def in_pairing(site: Site) -> str:
+    return str(site.read(lambda db: row(db, "pairing", site.w.pairing1))["start_date"])
+
+
+DELETED_GIFT = re.compile(r"爱心捐助 已删除 站员一一删除于 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d")
+
+
+def test_a_deleted_donation_stays_marked_on_the_archive_its_print_the_childs_page_and_its_print_in_no_total(
+        site: Site) -> None:
+    w = site.w
+    note = "父亲住院，家里靠低保"
+    kept = give(site, w.staff_st11, mentee_id=w.mentee1, date=in_pairing(site), amount_fen=20_000)
+    rid = give(site, w.staff_st11, mentee_id=w.mentee1, date=in_pairing(site), amount_fen=50_000, goods="冬衣",
+               items=2, handed_by=w.mentor1.user_id, notes=note)
+    staff = site.as_(w.staff_st11)
+    assert staff.post(f"/donations/{rid}", {"base_version": "1", "action": "delete"}).status_code == 303
+    paths = (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print", f"/mentees/{w.mentee1}",
+             f"/mentees/{w.mentee1}/print")
+    for who in (w.staff_st11, w.reviewer):
+        for path in paths:
+            raw = site.as_(who).get(path).text
+            text = sentence(raw)
+            gone = text[text.index("已删除的爱心捐助（1 笔，不计入合计）"):]
+            assert DELETED_GIFT.search(gone), (who.name, path)
+            assert "冬衣" not in text[:text.index("已删除的爱心捐助")], (who.name, path)  # not among the live
+            assert "捐物 冬衣 2 件；转交人：王老师" in gone, (who.name, path)
+            assert (note in raw) == (who is w.staff_st11), (who.name, path)  # the county never reads its 备注
+            assert f"/donations/{rid}" not in raw, path  # read-only: nothing to open or change
+    # Counted in no total: the child's sums, the year's totals and the year summary hold the live gift alone.
+    assert "共 1 笔，捐款 200 元。" in sentence(staff.get(f"/mentees/{w.mentee1}").text)
+    assert "六、爱心捐助（共 1 笔，捐款 200 元）" in sentence(staff.get(f"/mentees/{w.mentee1}/print").text)
+    assert "受助学生 1 人，捐款 200 元" in sentence(site.as_(w.reviewer).get("/donations?year=2026").text)
+    raw = site.as_(w.reviewer).get("/summary", params={"unit": w.county, "year": "2026"}).text
+    assert ">200<" in raw.split("爱心捐款（元）", 1)[1][:120]
+    assert f"/donations/{kept}" in staff.get(f"/mentees/{w.mentee1}").text  # the live gift still opens
+
+
+def test_deleting_a_donation_changes_its_archives_code_and_an_archive_without_donations_keeps_its_code(
+        site: Site) -> None:
+    from .test_archive_record import code_on
+    w = site.w
+    ours = (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print", f"/mentees/{w.mentee1}/print")
+    others = (f"/pairings/{w.pairing2}", f"/pairings/{w.pairing2}/print", f"/mentees/{w.mentee2}/print")
+    before, untouched = [code_on(site, p) for p in ours], [code_on(site, p) for p in others]
+    rid = give(site, w.staff_st11, mentee_id=w.mentee1, date=in_pairing(site), goods="书包", items=1)
+    given = [code_on(site, p) for p in ours]
+    assert site.as_(w.staff_st11).post(f"/donations/{rid}", {"base_version": "1", "action": "delete"}).status_code \
+        == 303
+    deleted = [code_on(site, p) for p in ours]
+    assert deleted[0] == deleted[1], "the archive's screen and its paper copy agree"
+    assert all(d not in (g, b) for d, g, b in zip(deleted, given, before, strict=True)), \
+        "a paper copy printed before the deletion no longer matches"
+    assert [code_on(site, p) for p in others] == untouched, "an archive without donations keeps its code"
