@@ -93,8 +93,10 @@ COUNTY_PAGES = [
     ("returns-list", "/returns"),  # the demo county set days for last month: its late units at phone width
     ("returns-deadlines", "/returns/deadlines"),
     ("returns-detail", "/returns/{stats_return}"),
-    ("coverage", "/coverage?half=2"),  # 下半年: 第4讲 and 第5讲, the demo's lectures
-    ("coverage-first-half", "/coverage?half=1"),  # 上半年: 第1–3讲 in three column pairs, every unit 偏低
+    # The halves whose lectures the demo holds, not this year's: from January to its first lecture this year's
+    # 下半年 is empty, and its 上半年 has no 暑期补课 until the summer (其中补课 N once widened the table past 1280 px).
+    ("coverage", "/coverage?year={lecture_4_year}&half=2"),  # 下半年: 第4讲 and 第5讲, the demo's lectures
+    ("coverage-first-half", "/coverage?year={made_up_year}&half=1"),  # 第1–3讲, 补课 N under each rate, every unit 偏低
     ("county-events", "/events?lecture=4"),  # the lectures a coverage figure opens, read-only
 ]
 ADMIN_PAGES = [
@@ -118,6 +120,9 @@ def test_county_and_admin_pages_fit_the_screen_and_pass_the_csp(server: ServerPr
         "station": _one(server, "SELECT id FROM units WHERE kind = 'station' ORDER BY name LIMIT 1"),
         "mentee": _one(server, "SELECT id FROM mentees LIMIT 1"),
         "stats_return": _one(server, "SELECT id FROM stats_returns WHERE deleted = 0 ORDER BY period_to DESC LIMIT 1"),
+        "lecture_4_year": _one(server, "SELECT max(substr(date, 1, 4)) FROM events WHERE lecture_no = 4"
+                               " AND NOT deleted"),
+        "made_up_year": _one(server, "SELECT max(substr(date, 1, 4)) FROM events WHERE make_up AND NOT deleted"),
     }
     for login, pages in (("county", COUNTY_PAGES), ("admin", ADMIN_PAGES)):
         page, errors = _open(browser, server, login, size)
