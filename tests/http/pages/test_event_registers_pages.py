@@ -95,9 +95,9 @@ def test_coverage_says_how_many_of_a_units_first_half_pupils_were_reached_by_mak
     page = re.sub(r"<[^>]+>", "", _text(site.as_(w.staff_town1).get("/coverage?year=2026&half=1")))
     towns, schools = page.split("按学校和辅导站")
     st12 = schools.split("掘港中学", 1)[1]
-    assert re.match(r"\s*掘港街道\s*400 ／ 400\s*其中补课 60\s", st12), st12[:80]
-    assert "其中补课 60" in towns.split("按镇（街道）")[1]  # the town's row counts its schools' make-ups
-    assert "其中补课" not in site.as_(w.staff_town1).get("/coverage?year=2026&half=2").text
+    assert re.match(r"\s*掘港街道\s*400 ／ 400\s*100%补课 60\s", st12), st12[:80]  # under the lecture's rate
+    assert "补课 60" in towns.split("按镇（街道）")[1]  # the town's row counts its schools' make-ups
+    assert 'class="made-up"' not in site.as_(w.staff_town1).get("/coverage?year=2026&half=2").text
 
 
 def test_year_summary_states_teacher_trainings_and_micro_lessons(site: Site) -> None:
