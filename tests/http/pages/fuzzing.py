@@ -40,7 +40,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 ID_TABLES = {"mentee_id": "mentees", "mentor_id": "users", "pairing_id": "pairings", "activity_id": "activities",
              "event_id": "events", "conflict_id": "sync_conflicts", "referral_id": "referrals",
              "return_id": "stats_returns", "inspection_id": "inspections", "unit_id": "units", "user_id": "users",
-             "peer_id": "peer_helpers"}
+             "peer_id": "peer_helpers", "donation_id": "donations"}
 
 # The web people each fuzz acts as (and someone signed out, "stranger"); ``new_staff`` has still to
 # choose the password someone else set.
@@ -177,6 +177,10 @@ def fuzz_site(path: pathlib.Path, secret: str, populate: Callable[[sqlite_utils.
         # A class of the 骨干学生 register in each of the two units the fuzzing staff work in.
         mutate(db, w.staff_st11, "peer_helper", {"unit_id": w.st11, "class_name": "掘港小学辅导站", "boy_name": "钱睿"})
         mutate(db, w.staff_st12, "peer_helper", {"unit_id": w.st12, "class_name": "七(2)班", "girl_name": "李思雨"})
+        # 爱心捐助 to a child of 掘港小学辅导站 (money, and goods): a donation's page and its edit form.
+        mutate(db, w.staff_st11, "donation", {"mentee_id": w.mentee1, "date": "2026-11-03", "amount_fen": 50_000})
+        mutate(db, w.staff_st11, "donation", {"mentee_id": w.mentee2, "date": "2026-11-04", "goods": "冬衣",
+                                              "items": 2})
         populate(db, w)
     finally:
         db.close()
