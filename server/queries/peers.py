@@ -13,12 +13,12 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
+from sync.entities import ROW_KINDS
 
 from .archives import sees_names
 from .filters import visible
 from .units import get_unit, unit_tree
 
-ROW_KINDS = ("station", "school")
 # A helper counts as named when something other than blanks was typed (the write path stores a name
 # as typed; a form sends an emptied one as NULL, an API writer might send "").
 _HAS = "(coalesce(trim({0}), '') != '')"
