@@ -114,7 +114,8 @@ def test_teacher_trainings_and_micro_lessons_add_up_for_the_year_but_stay_off_th
                                        "participants": 999})  # another year
     figures = period_figures(db, scope, w.county, "2026-01-01", "2026-12-31")
     assert figures is not None and figures["registers"] == {
-        "trainings": 2, "trained": 24, "micro_lessons": 2, "viewers": 600, "forwarded": 400}
+        "trainings": 2, "trained": 24, "micro_lessons": 2, "viewers": 600, "forwarded": 400,
+        "helped_children": 0, "donated_fen": 0, "donated_items": 0}  # no 爱心捐助 here
     form_after = compute_stats(db, scope, w.county, "2026-01-01", "2026-12-31")
     assert form_before is not None and form_after is not None
     assert form_after.total.values == form_before.total.values
