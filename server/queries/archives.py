@@ -210,7 +210,11 @@ def name_authors(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
     """Who wrote each 摸排 or 转介 of ``rows`` (its 记录人 or 登记人) by name, and ``author_active`` for
     the 已停用 mark, as ``name_people`` gives a visit's."""
     ids = {r["author_id"] for r in rows}
-    names, stopped = user_names(db, ids), stopped_users(db, ids)
+    label_authors(rows, user_names(db, ids), stopped_users(db, ids))
+
+
+def label_authors(rows: list[dict[str, Any]], names: dict[str, str], stopped: set[str]) -> None:
+    """``name_authors`` with the names and stopped accounts already read (an archive reads its people once)."""
     for r in rows:
         r["author_name"] = names.get(r["author_id"] or "", "")
         r["author_active"] = in_service(r["author_id"], stopped)
@@ -428,14 +432,13 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         people |= {r["author_id"], r["updated_by"]}
     for d in [*donations, *gone_donations]:
         people |= {d["author_id"], d["handed_by"], d["updated_by"]}
-    names = user_names(db, people)
-    stopped = stopped_users(db, {a["author_id"] for a in every})
+    names, stopped = user_names(db, people), stopped_users(db, people)
     for a in every:
         a["reviews"] = reviews.get(a["id"], [])
         a["conflicts"] = conflicts.get(a["id"], [])
         a["pairing_start"] = pairing["start_date"]
         name_people(a, names, stopped)
-    name_authors(db, [*screenings, *gone_screenings, *referrals, *gone_referrals])
+    label_authors([*screenings, *gone_screenings, *referrals, *gone_referrals], names, stopped)
     pairing["created_by_name"] = names.get(pairing["created_by"] or "", "")
     timeline = sorted(
         [("activity", a["date"], a["created_at"], a) for a in activities]
