@@ -38,9 +38,9 @@ def summary_year(today: datetime.date) -> int:
 
 
 def _new_year(year: int) -> int | None:
-    """In January, on the year just ended: the new year, for a link to it."""
+    """On the year just ended while /summary still opens on it (January): the new year, for a link to it."""
     today = local_today()
-    return today.year if today.month == 1 and year == today.year - 1 else None
+    return today.year if year == summary_year(today) != today.year else None
 
 
 async def _read(visit: Visit, unit: str, year: int) -> dict[str, Any]:
