@@ -207,6 +207,16 @@ def test_a_deleted_donation_stays_marked_on_the_archive_its_print_the_childs_pag
     assert f"/donations/{kept}" in staff.get(f"/mentees/{w.mentee1}").text  # the live gift still opens
 
 
+def test_a_child_whose_only_gift_was_deleted_prints_the_section_without_a_sum_of_nothing(site: Site) -> None:
+    w = site.w
+    rid = give(site, w.staff_st11, mentee_id=w.mentee1, date=in_pairing(site), goods="书包", items=1)
+    staff = site.as_(w.staff_st11)
+    assert staff.post(f"/donations/{rid}", {"base_version": "1", "action": "delete"}).status_code == 303
+    text = " ".join(sentence(staff.get(f"/mentees/{w.mentee1}/print").text).split())
+    assert "六、爱心捐助 没有在册的爱心捐助。 已删除的爱心捐助（1 笔，不计入合计）" in text
+    assert "共 0 笔" not in text
+
+
 def test_deleting_a_donation_changes_its_archives_code_and_an_archive_without_donations_keeps_its_code(
         site: Site) -> None:
     from .test_archive_record import code_on
