@@ -42,17 +42,21 @@ def _n(value: int | float) -> str:
 def brief_text(f: dict[str, Any], *, today: datetime.date | None = None) -> str:
     """A short progress note for the 微信工作群: counts only."""
     s = f["stats"]
-    parts = []
+    # (who, did what): 共 goes between them in the first clause, so a brief whose first figure is
+    # the volunteers' reads 如东县“五老”志愿者共开展, never 如东县共“五老”志愿者开展.
+    parts: list[tuple[str, str]] = []
     if s["lectures"]:
-        parts.append(f"开展专题宣传教育{s['lectures']}场、参与{s['lecture_people']}人次")
+        parts.append(("", f"开展专题宣传教育{s['lectures']}场、参与{s['lecture_people']}人次"))
     if s["parent_meetings"]:
-        parts.append(f"组织专题家长会{s['parent_meetings']}场、参与家长{s['parent_people']}人次")
+        parts.append(("", f"组织专题家长会{s['parent_meetings']}场、参与家长{s['parent_people']}人次"))
     if f["activities"]:
-        parts.append(f"“五老”志愿者开展结对帮扶活动{f['activities']}次（其中上门家访和面对面谈心{s['talks']}次）")
+        parts.append(("“五老”志愿者",
+                      f"开展结对帮扶活动{f['activities']}次（其中上门家访和面对面谈心{s['talks']}次）"))
     if s["brochures"]:
-        parts.append(f"发放宣传手册{s['brochures']}册")
+        parts.append(("", f"发放宣传手册{s['brochures']}册"))
     head = f"【{f['unit_name']}心理健康教育工作简报】{period_words(f['date_from'], f['date_to'])}，{f['unit_name']}"
-    body = ("共" + "；".join(parts) + "。") if parts else "暂无新的活动记录。"
+    clauses = [who + ("共" if i == 0 else "") + what for i, (who, what) in enumerate(parts)]
+    body = ("；".join(clauses) + "。") if clauses else "暂无新的活动记录。"
     # The pairings are counted as they stood at the period's end: "now" only for a period not yet over.
     end = datetime.date.fromisoformat(f["date_to"])
     when = "目前" if end >= (today or local_today()) else f"截至{end.month}月{end.day}日"

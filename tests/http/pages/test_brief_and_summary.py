@@ -398,3 +398,22 @@ def test_summary_states_both_halves_lecture_coverage_as_the_coverage_page_does(s
                              r'<a [^>]*>(\d+)</a> ／ (\d+)</span></td>', town)
         shown = re.findall(r'覆盖率">([\d.]+%)', town)
         assert [(f"{a} ／ {b}", p) for (a, b), p in zip(reached, shown, strict=True)] == [r[1:] for r in rows]
+
+
+def test_brief_puts_gong_after_the_volunteers_when_their_visits_come_first() -> None:
+    # In December a county often has visits but no lecture yet: the brief's first clause is then
+    # the volunteers', and 共 belongs before the verb (如东县“五老”志愿者共开展), not before them.
+    import datetime
+
+    from server.briefing import brief_text
+
+    stats = dict.fromkeys(("lectures", "lecture_people", "parent_meetings", "parent_people", "brochures",
+                           "screened", "helped"), 0) | {"talks": 11}
+    figures = {"stats": stats, "activities": 16, "unit_name": "如东县关工委", "date_from": "2026-12-01",
+               "date_to": "2026-12-06", "pairings_active": 33, "pairings_new": 0, "inspections": 0}
+    text = brief_text(figures, today=datetime.date(2026, 12, 6))
+    assert "如东县关工委“五老”志愿者共开展结对帮扶活动16次" in text
+    assert "共“五老”" not in text
+    with_lectures = brief_text(figures | {"stats": stats | {"lectures": 2, "lecture_people": 90}},
+                               today=datetime.date(2026, 12, 6))
+    assert "如东县关工委共开展专题宣传教育2场、参与90人次；“五老”志愿者开展结对帮扶活动16次" in with_lectures
