@@ -282,8 +282,8 @@ def test_unit_history_counts_scores_and_open_rectifications(site: Site) -> None:
     assert page.status_code == 200
     text = re.sub(r"\s+", " ", page.text)
     assert "督查次数</p><p class=\"figure\">2 次" in text
-    assert "平均得分</p><p class=\"figure\">70.0" in text
-    assert "最近得分</p><p class=\"figure\">80" in text
+    assert "平均得分</p><p class=\"figure\">70.0 分" in text
+    assert "最近得分</p><p class=\"figure\">80 分" in text
     assert "未完成整改</p><p class=\"figure\">1 次" in text
     assert "<svg" in page.text and "80分" in page.text and "60分" in page.text
 
@@ -452,3 +452,20 @@ def test_a_delete_kept_as_a_conflict_is_answered_as_kept_not_as_refused(site: Si
                                            [rid]).fetchone()[0]) == 1
     assert response.status_code == 303 and response.headers["location"] == f"/inspections/{rid}"
     assert not site.read(lambda db: row(db, "inspection", rid))["deleted"]
+
+
+def test_a_score_says_its_unit_on_the_list_the_units_history_and_the_years_summary(site: Site) -> None:
+    """The inspection's own page wrote 80 分, the list, the history's cards and table and the summary a bare
+    80 beside 2 次 and 1 次: a county officer reading 最近得分 80 could not tell marks from a count."""
+    w = site.w
+    iid = _id_of(_new(site, w.reviewer, score="80"))
+    browser = site.as_(w.reviewer)
+    listing = _table(browser.get("/inspections", params={"year": "2026"}).text)
+    history = re.sub(r"\s+", " ", browser.get(f"/inspections/units/{w.st12}").text)
+    summary = browser.get("/summary", params={"unit": w.st12, "year": "2026"}).text
+    cell = '<td data-label="得分" class="num">80 分</td>'
+    for shown in (listing, history, summary):
+        assert cell in shown, shown
+    assert "最近得分</p><p class=\"figure\">80 分" in history
+    assert "平均得分</p><p class=\"figure\">80.0 分" in history
+    assert f'/inspections/{iid}' in history
