@@ -343,3 +343,11 @@ def test_a_lecture_may_be_saved_without_a_brochure_count_in_the_browser_too(site
     assert copies is not None and participants is not None
     assert " required" not in copies.group(0) and " required" in participants.group(0)
     assert re.search(r'<label for="f-copies">手册册数</label>', page)
+
+
+def test_enrolment_list_writes_each_year_as_a_chinese_year(site: Site) -> None:
+    # The list of figures showed 年度 2026 where every other page writes 2026年.
+    w = site.w
+    page = sentence(site.as_(w.staff_st11).get("/enrolments").text)
+    assert re.search(r"2026年\s*掘港", page), page
+    assert not re.search(r"(?<![\d年])2026\s+掘港", page), page
