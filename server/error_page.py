@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.routing import Match
 
-from .pages.nav import home_for, nav_for
+from .pages.nav import current_page, home_for, nav_for
 
 # By machine code first (several share a status), then by status.
 HEADLINE_BY_CODE = {
@@ -132,7 +132,7 @@ def ways_on(request: Request, status: int, code: str, role: str | None,
     if not ways and (came := _came_from(request)) is not None:
         ways.append((came, "返回上一页"))
     if not ways and role is not None:
-        family = next((item for item in nav_for(request, role) if item["current"]), None)
+        family = current_page(nav_for(request, role))
         if family is not None and not (status in (403, 405) and family["path"] == here):
             ways.append((str(family["path"]), f"返回{family['label']}"))
     if role in OFFICE_ROLES:
