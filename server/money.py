@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_YUAN = re.compile(r"(\d{1,9})(?:\.(\d{1,2}))?")
+# ASCII digits only (NFKC has made full-width ones ASCII; ``\d`` would also take ٣). Commas only as a
+# receipt groups thousands: "5,50" is 5.50 元 typed with a decimal comma, not 550 元.
+_YUAN = re.compile(r"([0-9]{1,9}|[0-9]{1,3}(?:,[0-9]{3}){1,2})(?:\.([0-9]{1,2}))?")
 
 
 def yuan(fen: int | None) -> str:
@@ -21,11 +23,12 @@ def yuan(fen: int | None) -> str:
 
 def fen_of(raw: object) -> int | None:
     """元 as typed (500, 50.5, 50.50, a full-width ５００, 1,000, 500元) → whole 分; empty → None.
-    Raises ``ValueError`` for anything else: a negative sum, three decimals, words."""
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip().removesuffix("元").replace(",", "").strip()
+    Raises ``ValueError`` for anything else: a negative sum, three decimals, words, a comma not
+    between groups of thousands."""
+    text = unicodedata.normalize("NFKC", str(raw or "")).strip().removesuffix("元").strip()
     if not text:
         return None
     match = _YUAN.fullmatch(text)
     if match is None:
         raise ValueError(text)
-    return int(match[1]) * 100 + int((match[2] or "0").ljust(2, "0"))
+    return int(match[1].replace(",", "")) * 100 + int((match[2] or "0").ljust(2, "0"))
