@@ -114,8 +114,10 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
     scope = await page.scope()
     q, keep = search_text(values), values.get("mentee_id")
     child = parse_id(keep)
+    # No ``keep`` for the 转交人: a new donation has none stored, and a posted one is only what the
+    # browser sent (a forged id would be listed by name, whoever and wherever that person is).
     mentees, hands = await page.state.store.read(
-        lambda db: (mentee_options(db, scope, q=q, keep=keep), hand_options(db, scope, child, values.get("handed_by"))))
+        lambda db: (mentee_options(db, scope, q=q, keep=keep), hand_options(db, scope, child)))
     await log_shown(page, "view_mentee_choices", page.actor.unit_id, {"mentee": len(mentees.options)})
     fields = _views(NEW_FIELDS, values, hands, errors)
     fields[0].options = mentees.options

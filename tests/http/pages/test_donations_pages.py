@@ -233,3 +233,17 @@ def test_deleting_a_donation_changes_its_archives_code_and_an_archive_without_do
     assert all(d not in (g, b) for d, g, b in zip(deleted, given, before, strict=True)), \
         "a paper copy printed before the deletion no longer matches"
     assert [code_on(site, p) for p in others] == untouched, "an archive without donations keeps its code"
+
+
+def test_a_forged_hand_over_on_the_new_form_never_names_someone_outside_scope(site: Site) -> None:
+    """The form shown again after a refusal lists who may have handed the gift over; a forged 转交人
+    (another town's staff or volunteer, or the county's reviewer) is refused and never named there."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    for stranger, name in ((w.staff_st21, "站员二一"), (w.mentor3, "张老师"), (w.reviewer, "县关工委")):
+        response = browser.post("/donations/new", {
+            "mentee_id": w.mentee1, "date": "2026-11-20", "amount_fen": "100", "handed_by": stranger.user_id})
+        assert response.status_code == 400
+        assert name not in sentence(response.text) and f'value="{stranger.user_id}"' not in response.text
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM donations").fetchone()) == (0,)
+
