@@ -158,6 +158,11 @@ async def _detail(page: Visit, d: dict[str, Any], values: dict[str, Any], versio
     scope = await page.scope()
     lines, hands = await page.state.store.read(lambda db: (
         history_lines(db, "donation", d["id"]), hand_options(db, scope, d["mentee_id"], d["handed_by"])))
+    # Logged on every showing, the form shown again after a refused edit or delete too: a post with
+    # a bad sum shows the donation and its history as the page does.
+    actor, ip = page.actor, client_ip(page.request)
+    await page.state.store.write(lambda db: log_access(db, actor, "view_donation", d["id"],
+                                                       entities={"donation": 1}, ip=ip))
     can_edit = page.actor.role in CHILD_FILE and not d["mentee_deleted"]
     if not reads_private(page.actor.role):
         # The 备注 may tell of the family (父亲住院): the county reads the record without it, its history too.
@@ -172,9 +177,6 @@ async def _detail(page: Visit, d: dict[str, Any], values: dict[str, Any], versio
 async def donation_detail(request: Request) -> Response:
     page = await require(request, OFFICE)
     d = await visible_record(page, request.path_params["donation_id"], "爱心捐助", get_donation)
-    actor, ip = page.actor, client_ip(request)
-    await page.state.store.write(lambda db: log_access(db, actor, "view_donation", d["id"],
-                                                       entities={"donation": 1}, ip=ip))
     draft = await restore_draft(page) or {}
     values = {**{k: d[k] for k in BODY}, **draft}
     return await _detail(page, d, values, base_version(draft) or d["version"])

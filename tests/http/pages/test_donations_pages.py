@@ -247,3 +247,15 @@ def test_a_forged_hand_over_on_the_new_form_never_names_someone_outside_scope(si
         assert name not in sentence(response.text) and f'value="{stranger.user_id}"' not in response.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM donations").fetchone()) == (0,)
 
+
+def test_a_donation_shown_again_after_a_refused_edit_is_access_logged(site: Site) -> None:
+    """A refused edit shows the donation (its sums, goods and history) as its page does: a view too, so
+    a post with a bad sum cannot read a child's donation past the access log."""
+    w = site.w
+    rid = give(site, w.staff_st11, mentee_id=w.mentee1, goods="书包", items=1)
+    browser = site.as_(w.staff_st11)
+    token = browser.token("/donations")
+    refused = browser.post(f"/donations/{rid}", {"base_version": "1", "date": "2026-11-03", "amount_fen": "abc",
+                                                "goods": "书包", "items": "1"}, token=token)
+    assert refused.status_code == 400 and "书包" in sentence(refused.text)
+    assert [r["user_id"] for r in access_rows(site, "view_donation", rid)] == [w.staff_st11.user_id]
