@@ -102,3 +102,21 @@ def test_the_register_is_linked_from_the_staff_home_the_navigation_and_the_inspe
     assert "配备心理健康骨干学生骨干学生名册（现在）：登记1个班级，1个男女都已配齐" in re.sub(r"\s+", "", inspection)
     form = site.as_(w.staff_town1).get(f"/inspections/new?unit={w.st11}").text
     assert f'href="/peers/units/{w.st11}"' in form
+
+
+def test_the_admin_who_reads_the_register_as_counts_is_refused_its_forms_in_words(site: Site) -> None:
+    """The pupils' names are written by staff only (sync.entities.PEER_HELPER); a class posted or
+    opened by the admin is a 403 that says whose forms these are, not a 400 with no error on it."""
+    w = site.w
+    peer = _peer(site, w.st12, "七(1)班", boy_name="陈子涵")
+    admin = site.as_(w.admin)
+    token = admin.token(f"/peers/units/{w.st12}")
+    answers = [admin.post(f"/peers/units/{w.st12}", {"record_id": new_id(), "class_name": "八(1)班"}, token=token),
+               admin.get(f"/peers/{peer}"),
+               admin.post(f"/peers/{peer}", {"base_version": "1", "class_name": "七(9)班"}, token=token),
+               admin.post(f"/peers/{peer}/delete", {"base_version": "1"}, token=token)]
+    for answer in answers:
+        assert answer.status_code == 403 and "工作人员" in sentence(answer.text)
+        assert "陈子涵" not in answer.text
+    assert site.read(lambda db: db.execute(
+        "SELECT class_name, deleted, version FROM peer_helpers").fetchall()) == [("七(1)班", 0, 1)]
