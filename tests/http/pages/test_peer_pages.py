@@ -54,8 +54,8 @@ def test_a_town_and_the_county_see_counts_per_unit_and_the_county_never_a_pupils
     _peer(site, w.st12, "七(1)班", boy_name="陈子涵", girl_name="李思雨")
     _peer(site, w.st12, "七(2)班", boy_name="王浩然")
     town = sentence(site.as_(w.staff_town1).get("/peers").text)
-    assert re.search(r"掘港中学\s*掘港街道\s*2\s*1\s*⚠ 1 个班级缺人", town), town
-    assert re.search(r"掘港小学辅导站\s*掘港街道\s*0\s*0\s*⚠ 未登记", town), town
+    assert re.search(r"掘港中学\s*掘港街道\s*2 个\s*1 个\s*⚠ 1 个班级缺人", town), town
+    assert re.search(r"掘港小学辅导站\s*掘港街道\s*0 个\s*0 个\s*⚠ 未登记", town), town
     assert "栟茶" not in town  # another town's units are not the town's
     county = site.as_(w.reviewer)
     listed = sentence(county.get("/peers").text)
@@ -66,6 +66,18 @@ def test_a_town_and_the_county_see_counts_per_unit_and_the_county_never_a_pupils
     assert "七(2)班：缺女生" in text and "✔ 已登记" in text
     assert "陈子涵" not in register.text and "李思雨" not in register.text and "王浩然" not in register.text
     assert 'name="class_name"' not in register.text  # the county reads; staff write
+
+
+def test_the_units_counts_of_classes_say_their_unit_as_the_other_pages_do(site: Site) -> None:
+    """/peers showed 登记班级 2 and 男女都已配齐 1, bare, where every other page writes 2 个 (its lead, the
+    unit's own page: 登记 2 个班级，1 个男女都已配齐); a phone's card read 登记班级：2."""
+    w = site.w
+    _peer(site, w.st12, "七(1)班", boy_name="陈子涵", girl_name="李思雨")
+    _peer(site, w.st12, "七(2)班", boy_name="王浩然")
+    listed = site.as_(w.reviewer).get("/peers").text
+    assert '<td data-label="登记班级" class="num">2 个</td>' in listed
+    assert '<td data-label="男女都已配齐" class="num">1 个</td>' in listed
+    assert not re.search(r'class="num">\d+</td>', listed), "a count without its unit"
 
 
 def test_staff_edit_a_class_and_its_page_shows_who_changed_it(site: Site) -> None:
