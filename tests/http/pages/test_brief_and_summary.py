@@ -254,7 +254,7 @@ def _coverage_rows(html: str) -> dict[str, tuple[int, int, str]]:
     towns = html.split("按学校和辅导站")[0]
     return {m[0]: (int(m[1]), int(m[2]), m[3]) for m in re.findall(
         r'<td data-label="单位"[^>]*><a [^>]*>([^<]+)</a></td>\s*'
-        r'<td class="num" data-label="第4讲 学生参与／在校"><span class="fraction">'
+        r'<td class="num" data-label="第4讲 学生参与（人次）／在校（人）"><span class="fraction">'
         r'<a [^>]*>(\d+)</a> ／ (\d+)</span></td>\s*'
         r'<td data-label="第4讲 学生覆盖率">([\d.]+)%', towns)}
 
@@ -354,7 +354,7 @@ def test_summary_says_when_its_draft_was_saved_in_words(site: Site) -> None:
 
 
 def _summary_halves(html: str) -> dict[int, list[tuple[str, str, str]]]:
-    """The summary's coverage tables: half → [(讲次, 参与／人数, 覆盖率)]."""
+    """The summary's coverage tables: half → [(讲次, 参与人次／人数, 覆盖率)]."""
     out = {}
     for half, body in re.findall(r'<table [^>]*id="coverage-half-(\d)"[^>]*>(.*?)</table>', html, re.S):
         rows = re.findall(r"<tr><td [^>]*>([^<]+)</td>\s*<td [^>]*>([^<]+)</td>\s*<td [^>]*>([^<]+)</td></tr>", body)
@@ -381,9 +381,9 @@ def test_summary_states_both_halves_lecture_coverage_as_the_coverage_page_does(s
     site.write(setup)
     # By hand, 掘港街道 (800 + 200 students, 760 + 190 parents): 第1讲 400 = 40%, 第2讲 1,000 = 100%,
     # 第3讲 the town's own 100 = 10%; 第4讲 300 = 30%, 第5讲 190 of 950 = 20%.
-    expected = {1: [("第1讲（学生）", "400 ／ 1000", "40%"), ("第2讲（学生）", "1000 ／ 1000", "100%"),
-                    ("第3讲（学生）", "100 ／ 1000", "10%")],
-                2: [("第4讲（学生）", "300 ／ 1000", "30%"), ("第5讲（家长）", "190 ／ 950", "20%")]}
+    expected = {1: [("第1讲（学生）", "400 人次 ／ 1000 人", "40%"), ("第2讲（学生）", "1000 人次 ／ 1000 人", "100%"),
+                    ("第3讲（学生）", "100 人次 ／ 1000 人", "10%")],
+                2: [("第4讲（学生）", "300 人次 ／ 1000 人", "30%"), ("第5讲（家长）", "190 人次 ／ 950 人", "20%")]}
     browser = site.as_(w.staff_town1)
     page = browser.get(f"/summary?unit={w.town1}&year=2026").text
     assert _summary_halves(page) == expected
@@ -394,10 +394,10 @@ def test_summary_states_both_halves_lecture_coverage_as_the_coverage_page_does(s
         assert f'href="/coverage?unit={w.town1}&amp;year=2026&amp;half={half}"' in page
         towns = browser.get(f"/coverage?unit={w.town1}&year=2026&half={half}").text.split("按学校和辅导站")[0]
         town = re.search(r'<td data-label="单位"[^>]*><a [^>]*>掘港街道</a></td>(.*?)</tr>', towns, re.S).group(1)
-        reached = re.findall(r'参与／(?:在校|家长数)"><span class="fraction">'
+        reached = re.findall(r'参与（人次）／(?:在校|家长数)（人）"><span class="fraction">'
                              r'<a [^>]*>(\d+)</a> ／ (\d+)</span></td>', town)
         shown = re.findall(r'覆盖率">([\d.]+%)', town)
-        assert [(f"{a} ／ {b}", p) for (a, b), p in zip(reached, shown, strict=True)] == [r[1:] for r in rows]
+        assert [(f"{a} 人次 ／ {b} 人", p) for (a, b), p in zip(reached, shown, strict=True)] == [r[1:] for r in rows]
 
 
 def test_brief_puts_gong_after_the_volunteers_when_their_visits_come_first() -> None:

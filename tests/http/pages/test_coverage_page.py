@@ -106,7 +106,7 @@ def test_every_coverage_figure_opens_the_lectures_it_counts(site: Site) -> None:
     days = ("2026-01-01", "2026-12-31")  # the year: a lecture's number, not its day, says its half
     for half, lectures in (("1", "123"), ("2", "45")):
         page = browser.get(f"/coverage?unit={w.county}&year=2026&half={half}").text
-        figures = re.findall(r'<td class="num" data-label="第(\d)讲 (学生参与／在校|家长参与／家长数)">'
+        figures = re.findall(r'<td class="num" data-label="第(\d)讲 (学生参与（人次）／在校（人）|家长参与（人次）／家长数（人）)">'
                              r'<span class="fraction"><a href="([^"]+)"[^>]*>(\d+)</a> ／', page)
         rows = re.findall(r'<td data-label="单位"[ >]', page)
         assert len(figures) == len(lectures) * len(rows) == len(lectures) * 6  # two towns, four stations/schools
@@ -155,3 +155,28 @@ def test_coverage_page_shows_the_chosen_half_and_marks_units_below_target(site: 
     for unreadable in ("3", "0", "上", "1.5"):
         refused = browser.get("/coverage", params={"year": "2026", "half": unreadable})
         assert refused.status_code == 400 and "半年（half）只能是 1（上半年）或 2（下半年）" in refused.text
+
+
+def test_a_coverage_figure_says_it_counts_person_times_out_of_people(site: Site) -> None:
+    """/coverage and the year summary showed 914 ／ 1040 with no unit: a county cadre had to guess that
+    the first is 人次 (the lectures' participants summed, a pupil at two lectures counted twice) and
+    the second 人 (the year's enrolment). The table's heading and a phone card's label now say
+    参与（人次）／在校（人）, and the summary's three-column table writes 400 人次 ／ 1800 人."""
+    w = site.w
+
+    def records(db: object) -> None:
+        mutate(db, w.staff_st12, "enrolment", {"unit_id": w.st12, "year": 2026, "students": 1000, "parents": 950})
+        mutate(db, w.staff_st12, "event", {"unit_id": w.st12, "kind": "lecture", "lecture_no": 4, "date": "2026-09-01",
+                                           "participants": 400})
+
+    site.write(records)
+    browser = site.as_(w.staff_town1)
+    page = browser.get("/coverage?year=2026&half=2").text
+    headings = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r'<th scope="col" class="num">(.*?)</th>', page)]
+    assert headings and set(headings) == {"第4讲 学生参与（人次）／在校（人）", "第5讲 家长参与（人次）／家长数（人）"}, headings
+    labels = re.findall(r'<td class="num" data-label="([^"]+)"><span class="fraction">', page)
+    assert labels and all("（人次）／" in label and label.endswith("（人）") for label in labels), labels
+    for path in ("/summary?unit={}&year=2026", "/summary/print?unit={}&year=2026"):
+        summary = browser.get(path.format(w.town1)).text
+        cells = re.findall(r'<td data-label="参与人次／[^"]+" class="num">([^<]+)</td>', summary)
+        assert "400 人次 ／ 1800 人" in cells and all(re.fullmatch(r"\d+ 人次 ／ (\d+ 人|—)", c) for c in cells), cells
