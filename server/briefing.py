@@ -10,7 +10,7 @@ from typing import Any
 from sync.entities import ACTIVITY_KINDS, MENTOR_KINDS, OUTCOMES, WU_LAO
 from sync.timeutil import local_today
 
-from .money import yuan
+from .money import yuan_figure
 from .queries.coverage import AUDIENCE_WORDS, HALF_SPANS
 from .queries.progress import NO_OUTCOME
 from .queries.volunteers import TookPart
@@ -139,7 +139,7 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                # or from the export of a phone that broke; the figure says no more than that.
                + (f"；辅导站替志愿者代录{f['proxy']}次" if f["proxy"] else "") + "。")
     if r["helped_children"]:
-        gave = "、".join(part for part in (f"捐款{yuan(r['donated_fen'])}元" if r["donated_fen"] else "",
+        gave = "、".join(part for part in (f"捐款{yuan_figure(r['donated_fen'])}元" if r["donated_fen"] else "",
                                            f"捐物{r['donated_items']}件" if r["donated_items"] else "") if part)
         pairing += f"发动社会各界人士、离退休干部{gave}，资助家庭经济困难学生{r['helped_children']}人。"
     out.append(("结对帮扶", pairing))

@@ -2,6 +2,10 @@
 
 Whole 分 add exactly in SQL (a county's hundreds of 50.50 元 gifts come out to the fen its report
 states); a float would not. Used by the 爱心捐助 pages and the ``yuan`` template filter.
+
+Every page and print shows a sum in one form, ``yuan``: whole 元 with thousands separators, 分 only
+when there are any, and the unit with it ("1,401 元", "700.50 元"). A table's "1,401" above "700.50"
+under a heading's （元） read as two kinds of figure.
 """
 from __future__ import annotations
 
@@ -13,12 +17,18 @@ import unicodedata
 _YUAN = re.compile(r"([0-9]{1,9}|[0-9]{1,3}(?:,[0-9]{3}){1,2})(?:\.([0-9]{1,2}))?")
 
 
-def yuan(fen: int | None) -> str:
-    """``fen`` as 元 the way a receipt writes it: 500 → "5", 5050 → "50.50", 123456700 → "1,234,567"."""
+def yuan_figure(fen: int | None) -> str:
+    """``fen`` as the figure of 元 the way a receipt writes it: 500 → "5", 5050 → "50.50",
+    123456700 → "1,234,567"; for a form's box (without the separators) and prose that sets its own unit."""
     if fen is None:
         return ""
     whole, cents = divmod(fen, 100)
     return f"{whole:,}" if cents == 0 else f"{whole:,}.{cents:02d}"
+
+
+def yuan(fen: int | None) -> str:
+    """``fen`` as a sum of money is shown everywhere: 140100 → "1,401 元", 70050 → "700.50 元"."""
+    return "" if fen is None else f"{yuan_figure(fen)} 元"
 
 
 def fen_of(raw: object) -> int | None:

@@ -22,7 +22,7 @@ from sync.timeutil import local_today
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
-from ..money import fen_of, yuan
+from ..money import fen_of, yuan, yuan_figure
 from ..queries.archives import reads_private, sees_names
 from ..queries.donations import donation_totals, get_donation, hand_options
 from ..queries.pickers import mentee_options
@@ -75,7 +75,7 @@ def parse_yuan(raw: Any) -> int | None:
     if fen is None:
         return None
     if fen > DONATION_MAX_FEN:
-        raise FormInvalid({"amount_fen": f"“捐款（元）”超过一次捐助的上限 {yuan(DONATION_MAX_FEN)} 元，"
+        raise FormInvalid({"amount_fen": f"“捐款（元）”超过一次捐助的上限 {yuan(DONATION_MAX_FEN)}，"
                                          "请核对是不是多写了零。"})
     return fen
 
@@ -105,7 +105,7 @@ def _views(names: tuple[str, ...], values: dict[str, Any], hands: list[tuple[str
         if view.name == "amount_fen":
             view.widget = "input"  # 元 with decimals: not the whole-number box
             if isinstance(view.value, int):
-                view.value = yuan(view.value).replace(",", "")
+                view.value = yuan_figure(view.value).replace(",", "")
     return views
 
 

@@ -160,9 +160,9 @@ def test_the_year_summary_states_the_donations_of_its_year_on_the_page_its_print
     give(site, w.staff_st21, mentee_id=w.mentee3, date="2025-06-01", amount_fen=999_900)  # another year
     for path in ("/summary", "/summary/print"):
         raw = site.as_(w.reviewer).get(path, params={"unit": w.county, "year": "2026"}).text
-        for label, figure in (("爱心捐款（元）", "700.50"), ("爱心捐物（件）", "3"),
+        for label, figure in (("爱心捐款", "700.50 元"), ("爱心捐物（件）", "3"),
                               ("受助的家庭经济困难学生（人）", "2")):
-            cell = raw.split(label, 1)[1][:120]
+            cell = raw.split(f">{label}<", 1)[1][:120]
             assert f">{figure}<" in cell, (path, label, cell)
         page = sentence(raw)
         assert "发动社会各界人士、离退休干部捐款700.50元、捐物3件，资助家庭经济困难学生2人。" in page, path
@@ -203,7 +203,7 @@ def test_a_deleted_donation_stays_marked_on_the_archive_its_print_the_childs_pag
     assert "六、爱心捐助（共 1 笔，捐款 200 元）" in sentence(staff.get(f"/mentees/{w.mentee1}/print").text)
     assert "受助学生 1 人，捐款 200 元" in sentence(site.as_(w.reviewer).get("/donations?year=2026").text)
     raw = site.as_(w.reviewer).get("/summary", params={"unit": w.county, "year": "2026"}).text
-    assert ">200<" in raw.split("爱心捐款（元）", 1)[1][:120]
+    assert ">200 元<" in raw.split(">爱心捐款<", 1)[1][:120]
     assert f"/donations/{kept}" in staff.get(f"/mentees/{w.mentee1}").text  # the live gift still opens
 
 
@@ -259,3 +259,27 @@ def test_a_donation_shown_again_after_a_refused_edit_is_access_logged(site: Site
                                                 "goods": "书包", "items": "1"}, token=token)
     assert refused.status_code == 400 and "书包" in sentence(refused.text)
     assert [r["user_id"] for r in access_rows(site, "view_donation", rid)] == [w.staff_st11.user_id]
+
+
+def test_money_reads_in_one_form_with_its_unit_wherever_it_is_shown(site: Site) -> None:
+    """/donations showed a unit's 捐款 as 1,401 and a child's as 700.50 under a heading's （元）, the year
+    summary 700.50 and the child's page 捐款 200 元: now every sum is the one filter's form, whole 元
+    with thousands separators, 分 only when there are any, and 元 with it (1,401 元, 700.50 元) — the
+    totals page's lead, its tables by unit and by child, the year summary and its print, the child's page."""
+    w = site.w
+    give(site, w.staff_st11, mentee_id=w.mentee1, amount_fen=70_050)
+    give(site, w.staff_st11, mentee_id=w.mentee2, amount_fen=140_100)
+    give(site, w.staff_st11, mentee_id=w.mentee2, amount_fen=20_000, date="2025-06-01")  # last year's
+    county = site.as_(w.reviewer)
+    totals = county.get("/donations?year=2026").text
+    cells = re.findall(r'<td data-label="捐款">([^<]*)</td>', totals)
+    assert set(cells) == {"0 元", "2,101.50 元", "700.50 元", "1,401 元"}, cells  # units, 合计, children
+    assert "捐款 2,101.50 元，" in sentence(totals)
+    assert "（元）" not in totals  # the unit is on each sum, not left to a heading
+    for path in ("/summary", "/summary/print"):
+        raw = county.get(path, params={"unit": w.county, "year": "2026"}).text
+        row = re.search(r">爱心捐款</t[hd]>(.*?)</tr>", raw, re.S)
+        assert row, path
+        assert re.findall(r'class="num">([^<]*)<', row.group(1))[:2] == (
+            ["2,101.50 元", "200 元"] if path == "/summary" else ["2,101.50 元"]), (path, row.group(1))
+    assert "共 1 笔，捐款 700.50 元。" in sentence(site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text)
