@@ -20,16 +20,28 @@ from sync.entities import REVIEW_TARGETS, TEXT_MAX, this
 from ..access import log_access
 from ..clients import client_ip
 from ..queries.archives import sees_names
-from ..queries.review import COUNT_CAP, mark_own, waiting_activities, waiting_pairings
+from ..queries.review import COUNT_CAP, PAGE_SIZE, mark_own, urgent_waiting, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
-from .common import OFFICE, Visit, form_values, require, require_form, restore_draft
+from .common import (
+    OFFICE,
+    Visit,
+    form_values,
+    page_count,
+    page_links,
+    page_number,
+    require,
+    require_form,
+    restore_draft,
+)
 from .writes import base_version, review_once
 
 COMMENT_MAX = TEXT_MAX  # the write path's own bound for a review's comment
 
 
-def _here(unit: str | None) -> str:
-    return "/review" + (f"?{urlencode({'unit': unit})}" if unit else "")
+def _here(unit: str | None, number: int = 1) -> str:
+    kept = {"unit": unit or "", "page": str(number) if number > 1 else ""}
+    query = urlencode({k: v for k, v in kept.items() if v})
+    return "/review" + (f"?{query}" if query else "")
 
 
 async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments: dict[str, str] | None = None,
@@ -39,16 +51,23 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
     about a record changed since unseen."""
     scope = await page.scope()
     unit = page.request.query_params.get("unit", "")[:40] or None
+    asked = page_number(page.request.query_params)
 
     me = page.actor.user_id
 
     def read(db: Any) -> dict[str, Any]:
-        activities, total, returned = waiting_activities(db, scope, unit=unit)
-        pairings, pairings_total = waiting_pairings(db, scope, unit=unit)
+        listed, total, returned = waiting_activities(db, scope, unit=unit)
+        pages = page_count(len(listed), PAGE_SIZE)
+        number = min(asked, pages)  # past the end (decided meanwhile): the last page, under its own number
+        activities = listed[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        # Pairings are few and not urgent: the first page holds them, the others name it.
+        pairings, pairings_total = waiting_pairings(db, scope, unit=unit) if number == 1 else ([], 0)
         mark_own(db, me, "activity", activities)
         mark_own(db, me, "pairing", pairings)
         return {"activities": activities, "total": total, "returned": returned, "pairings": pairings,
-                "pairings_total": pairings_total, "units": unit_options(db, scope)}
+                "pairings_total": pairings_total, "units": unit_options(db, scope),
+                "urgent": urgent_waiting(db, scope, unit=unit), "number": number, "pages": pages,
+                "first": (number - 1) * PAGE_SIZE + 1, "listed": len(listed)}
 
     # A county's queue reads on the reports pool, so it never holds up a phone's sync.
     data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
@@ -75,7 +94,8 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
                                    f"您写的是：{str(posted['comment']).strip()}")
     return page.render("review_queue.html", {
         **data, "unit": unit or "", "errors": errors, "comments": comments or {}, "names": sees_names(scope),
-        "me": page.actor.user_id, "action": _here(unit), "count_cap": COUNT_CAP,
+        "me": page.actor.user_id, "action": _here(unit, data["number"]), "count_cap": COUNT_CAP,
+        "links": page_links({"unit": unit or ""}, data["number"], data["pages"]), "first_page": _here(unit),
         # Each decision form names the review it makes: posted twice (a double tap), it is made once.
         "form_ids": {record_id: new_id() for record_id in shown} | kept_ids, "versions": kept_versions,
     }, status=status)
@@ -113,7 +133,8 @@ async def review_decide(request: Request) -> Response:
     else:
         words = f"已退回{this(what)}" + (
             "；志愿者的手机下次同步时会看到退回意见。" if target_entity == "activity" else "。")
-    return page.redirect(_here(page.request.query_params.get("unit", "")[:40] or None), flash=words)
+    params = page.request.query_params
+    return page.redirect(_here(params.get("unit", "")[:40] or None, page_number(params)), flash=words)
 
 
 routes: list[BaseRoute] = [

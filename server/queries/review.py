@@ -22,6 +22,9 @@ from .units import in_subtree
 
 LIMIT = 200
 COUNT_CAP = 1000
+# The queue shows its activities a page at a time: each is a card with its own decision form, and a
+# county's 85 stood 45,000 px tall on a phone. Pages cut the order the query reads (urgent first).
+PAGE_SIZE = 20
 # Activities waiting for review, read from their partial index. The IN term repeats the index's
 # condition so SQLite may use it, and the index is named: with ANALYZE statistics of a county of
 # 10^6 activities, half of them waiting, SQLite chose the scope's "unit_id IN (…)" and walked every
@@ -98,6 +101,18 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
         # comment stays on it, so the reviewer sees what was asked for.
         row["resubmitted"] = row["review_status"] == "pending" and bool(row["review_comment"])
     return rows, int(total), int(returned)
+
+
+def urgent_waiting(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> int:
+    """How many pending activities in scope carry a risk flag (counted up to ``COUNT_CAP``): they head
+    the queue, and a page after the first says how many there are wherever they fall."""
+    asked = of_unit(db, scope, unit)
+    if asked.unit_ids is not None and not asked.unit_ids:
+        return 0
+    where, args = visible(asked, "activity", "a")
+    return int(db.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {waiting_from(asked)} WHERE {where} AND {IS_WAITING}"
+        f" AND a.review_status = 'pending' AND a.risk_flag LIMIT ?)", [*args, COUNT_CAP + 1]).fetchone()[0])
 
 
 def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[

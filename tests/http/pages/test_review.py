@@ -316,3 +316,34 @@ def test_the_queue_marks_a_visit_missing_its_preparation_record_or_follow_up(sit
     assert card.index("未写：") < card.index("<details"), "named on the card, not only inside the fold"
     assert card.count("未写：") == 1, "said once, not again inside the fold"
     assert "未写：" not in _card(text, whole)
+
+
+def test_a_long_queue_is_paged_with_the_urgent_first_and_says_how_many_more_there_are(site: Site) -> None:
+    """A county's 85 waiting visits stood one under another, each with its decision form: 45,000 px on a
+    phone. The queue now shows 20 a page, the risk-flagged ones first whichever day they are of; the
+    heading counts the whole queue and its urgent ones, the page says which it holds and how many follow,
+    and a decision made on page 2 comes back to page 2."""
+    w = site.w
+    days = [f"2026-10-{d:02d}" for d in range(1, 24)]
+    site.write(lambda db: [make_activity(db, w.mentor2, w.pairing2, date=day) for day in days])
+    urgent = [site.write(lambda db, d=d: make_activity(db, w.mentor2, w.pairing2, risk_flag=True, date=d))
+              for d in ("2026-11-20", "2026-11-21")]
+    browser = site.as_(w.staff_st11)
+    first = browser.get("/review").text
+    cards = re.findall(r'<article class="card(?: risk)?" id="([^"]+)">', first)
+    assert len(cards) == 20 + 2  # 20 visits and the two pairings that wait, on the first page only
+    assert cards[:2] == urgent
+    heading = re.search(r"<h2>帮扶活动（([^<]*)）</h2>", first)
+    assert heading and heading.group(1) == "26 条待审核，其中 2 条发现自伤自残风险，另有 1 条已退回、等志愿者修改"
+    assert "本页是第 1–20 条（第 1 / 2 页）。后面还有 7 条，请翻到下一页。" in first
+    assert 'href="?page=2">下一页</a>' in first
+    second = browser.get("/review?page=2").text
+    rest = re.findall(r'<article class="card(?: risk)?" id="([^"]+)">', second)
+    assert len(rest) == 7 and not set(rest) & set(cards) and w.activity1 == rest[-1]  # the returned one last
+    assert "本页是第 21–27 条（第 2 / 2 页）。" in second and 'href="?page=1">上一页</a>' in second
+    assert "等待审核的结对在" in second and w.pairing2 not in second
+    assert browser.get("/review?page=99").text.count('<article class="card') == 7  # past the end: the last page
+    assert browser.get("/review?page=abc").status_code == 200
+    response = browser.post("/review?page=2", {"target_entity": "activity", "target_id": rest[0],
+                                               "decision": "approve"}, form_page="/review?page=2")
+    assert response.status_code == 303 and response.headers["location"] == "/review?page=2"
