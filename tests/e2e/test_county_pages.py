@@ -248,7 +248,8 @@ def test_on_a_phone_the_county_opens_the_lectures_behind_a_coverage_figure(serve
     # The year the demo's 第4讲 were held: this year's 下半年 is empty from January to its first lecture.
     (year,), = query(server, "SELECT max(substr(date, 1, 4)) FROM events WHERE lecture_no = 4 AND NOT deleted")
     page.goto(server.url + f"/coverage?year={year}&half=2")
-    figures = page.locator('td[data-label="第4讲 学生参与（人次）／在校（人）"] a').filter(has_text=re.compile(r"^[1-9][0-9]*$"))
+    figures = page.locator('td[data-label="第4讲 学生参与（人次）／在校（人）"] a').filter(
+        has_text=re.compile(r"^[1-9][0-9]*$"))
     figure = figures.first
     figure.scroll_into_view_if_needed()
     number = figure.inner_text()
