@@ -357,6 +357,7 @@ def _summary_halves(html: str) -> dict[int, list[tuple[str, str, str]]]:
     """The summary's coverage tables: half → [(讲次, 参与人次／人数, 覆盖率)]."""
     out = {}
     for half, body in re.findall(r'<table [^>]*id="coverage-half-(\d)"[^>]*>(.*?)</table>', html, re.S):
+        body = re.sub(r"</?span[^>]*>", "", body)  # a figure kept whole on one line (span.nowrap)
         rows = re.findall(r"<tr><td [^>]*>([^<]+)</td>\s*<td [^>]*>([^<]+)</td>\s*<td [^>]*>([^<]+)</td></tr>", body)
         out[int(half)] = [(a.strip(), b.strip(), c.strip()) for a, b, c in rows]
     return out

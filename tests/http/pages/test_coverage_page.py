@@ -179,5 +179,6 @@ def test_a_coverage_figure_says_it_counts_person_times_out_of_people(site: Site)
     assert labels and all("（人次）／" in label and label.endswith("（人）") for label in labels), labels
     for path in ("/summary?unit={}&year=2026", "/summary/print?unit={}&year=2026"):
         summary = browser.get(path.format(w.town1)).text
-        cells = re.findall(r'<td data-label="参与人次／[^"]+" class="num">([^<]+)</td>', summary)
+        cells = re.findall(r'<td data-label="参与人次／[^"]+" class="num"><span class="nowrap">([^<]+)</span></td>',
+                           summary)
         assert "400 人次 ／ 1800 人" in cells and all(re.fullmatch(r"\d+ 人次 ／ (\d+ 人|—)", c) for c in cells), cells
