@@ -1,6 +1,7 @@
 """The lists on an old office PC, in Debian Chromium against a real ``banxing serve`` over the demo
-county: station staff and the county often have a browser 1024 px wide, or a window of 800. There
-/pairings and /coverage?half=1 (1024 px), the station home and /mentees (800 px) scrolled sideways,
+county: station staff and the county often have a browser 1024 px wide, or a window of 800, or a tablet
+of 768. There /pairings and /coverage?half=1 (1024 px), the station home and /mentees (800 px) and
+/pairings again (768 px) scrolled sideways,
 and the columns at the table's right edge (the dates, 查看) were out of sight."""
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ WIDE_TABLES = """() => [...document.querySelectorAll('main table')].filter((t) =
   .map((t) => [t.className, Math.round(t.getBoundingClientRect().width)])"""
 
 
-@pytest.mark.parametrize("width", [1024, 800])
+@pytest.mark.parametrize("width", [1024, 800, 768])  # 768: a tablet held upright
 @pytest.mark.parametrize("login", list(ACCOUNTS))
 def test_lists_fit_an_old_office_pc_without_scrolling_sideways(server: ServerProcess, browser: Browser, login: str,
                                                                width: int, tmp_path: pathlib.Path) -> None:
