@@ -32,7 +32,7 @@ export function onChange(listener) {
 }
 
 function emit() {
-  for (const listener of listeners) listener();
+  for (const fn of listeners) fn();
 }
 
 // One change at a time: an answer being applied must not overwrite an edit saved meanwhile.
@@ -44,7 +44,7 @@ function exclusive(fn) {
 }
 
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-const clone = (value) => (value === undefined ? undefined : structuredClone(value));
+const clone = structuredClone; // undefined too: a field the record lacks
 const fieldsOf = (entries) => new Set(entries.flatMap((e) => Object.keys(e.fields || {})));
 const unsealAll = (rows) => Promise.all(rows.map(vault.unseal));
 
@@ -138,7 +138,7 @@ export const save = (entity, id, values, options = {}) => exclusive(() => {
   for (const name of SENDABLE[entity]) {
     if (name in values && (!before || !same(values[name], before.fields[name]))) changed[name] = clone(values[name]);
   }
-  const send = !before || Object.keys(changed).length > 0;
+  const send = !before || Object.keys(changed).length;
   if (!send && !removeNotice) return null;
   const now = isoNow();
   const record = before
@@ -209,7 +209,7 @@ export const settle = (sent, answer) => exclusive(async () => {
     const later = remaining.filter((e) => e.record_id === entry.record_id);
     const laterFields = fieldsOf(later);
     const current = touched.has(entry.record_id) ? touched.get(entry.record_id) : records.get(entry.record_id);
-    let record = current ? structuredClone(current) : null;
+    let record = clone(current); // null or undefined as it was
     // Words, not keys: (date); nor a record's id, which no volunteer can read; nor a clause for programmers.
     const reason = result.reason?.replace(/\([a-z_]+\)/g, '').replace(RECORD_ID, '').replace(FOR_PROGRAMMERS, '');
     const child = childOf(entry.entity, entry.record_id, entry.fields);
@@ -233,6 +233,7 @@ export const settle = (sent, answer) => exclusive(async () => {
       if (!later.length) delete record.shadow;
       if (result.status === 'conflict') notice('conflict', { conflicts: result.conflicts || [] });
     }
+    if (record?.left && !later.length) record = null; // dropped by a pull while this answer was awaited
     if (record || current) touched.set(entry.record_id, record);
   }
   await commit({ touched, addNotices, removeEntries: gone, sessionPatch: answer.token && { token: answer.token } });
@@ -272,12 +273,15 @@ export const applyPage = (page, sessionPatch, seen = null, recovering = false) =
     } else {
       const mine = { ...fields };
       for (const field of fieldsOf(waiting)) mine[field] = current.fields[field];
-      touched.set(id, { ...current, version, fields: mine, shadow: { fields } });
+      touched.set(id, { ...current, version, fields: mine, shadow: { fields }, left: 0 }); // back in scope
     }
   }
   for (const { record_id: id } of page.drop || []) {
-    // A change still unsent keeps its record until its answer comes (the refusal then keeps the words).
-    if ((records.has(id) || touched.has(id)) && !pendingFor(id).length) touched.set(id, null);
+    // A change still unsent keeps its record until its answer comes (the refusal then keeps the words and
+    // names the child), marked to go with that answer: kept on, a child moved away would stay on this phone,
+    // its refusal offering a form (需要修改) for a change nothing on the phone can mend.
+    const held = touched.get(id) ?? records.get(id);
+    if (held) touched.set(id, pendingFor(id).length ? { ...held, left: 1 } : null);
   }
   await commit({ touched, sessionPatch, entries });
 });

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pathlib
 import sqlite3
+import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
@@ -191,6 +192,16 @@ class Station:
         (result,) = body["results"]
         assert result["status"] in ("applied", "merged"), result
         return dict(result)
+
+
+def until(page: Page, predicate: str, arg: Any = None, timeout: float = 20_000) -> None:
+    """Until ``predicate`` (a page function, which may return a promise) is true. ``page.wait_for_function``
+    is no substitute for one that returns a promise: it takes the promise itself for true and returns at
+    once, so ``import('/app/js/repo.js').then(...)`` there waits for nothing."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(predicate, arg):
+        assert time.monotonic() < deadline, f"not true after {timeout / 1000:g} s: {predicate}"
+        page.wait_for_timeout(50)
 
 
 def query(server: ServerProcess, sql: str, *params: Any) -> list[tuple[Any, ...]]:

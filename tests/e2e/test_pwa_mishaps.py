@@ -8,13 +8,13 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from sync.ids import new_id
 from sync.timeutil import local_today
 
 from .conftest import ServerProcess, enrol
-from .phone import Phone, Station, query
+from .phone import Phone, Station, query, until
 from .screen import check_page, shots_dir, watch_errors
 
 pytestmark = pytest.mark.e2e
@@ -270,7 +270,7 @@ def test_pwa_a_guardian_number_saved_after_the_child_moved_away_is_kept_and_name
     page.get_by_label("监护人联系方式").fill("13912345678")
     _end_pairing(server, "staff-bencha", pairing, version)
     phone.context.set_offline(False)  # the app syncs when the signal comes back
-    page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.get(id))", arg=mentee, timeout=20_000)
+    until(page, "(id) => import('/app/js/repo.js').then((r) => !r.get(id))", mentee)
     page.get_by_role("button", name="保存", exact=True).click()
     page.get_by_role("link", name="待同步").click()
     refused = page.locator(".row.returned")
@@ -278,6 +278,50 @@ def test_pwa_a_guardian_number_saved_after_the_child_moved_away_is_kept_and_name
     expect(refused).not_to_contain_text("undefined")
     notice = page.evaluate("import('/app/js/repo.js').then((r) => r.rejected()[0].fields)")
     assert notice["guardian_contact"] == "13912345678"
+
+
+def test_pwa_a_guardian_number_saved_while_the_sync_takes_the_child_away_is_refused_in_the_same_words(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The other order: she taps 保存 while the sync the signal brought is still fetching the news that the
+    pairing ended. That pull finds her change unsent, so keeps the child until the change's answer; the
+    refusal must then take the child off the phone and say why in the same words, not 需要修改 with a form
+    to mend it in (it kept the child on the phone, named, for good)."""
+    server = module_server
+    pairing, version, code, mentee, _name = _first_pairing(server, "wang.laoshi")
+    phone: Phone = phones.new(server)
+    phone.enrol("wang.laoshi")
+    page = phone.page
+    page.goto(server.url + f"/app/#/guardian/{mentee}")
+    phone.context.set_offline(True)
+    page.get_by_label("监护人联系方式").fill("13987654321")
+    _end_pairing(server, "staff-juegang", pairing, version)
+    held: list[Route] = []  # the first pull, answered only once she has saved
+
+    def hold_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/api/sync/pull*", hold_first)
+    with page.expect_request("**/api/sync/pull*"):
+        phone.context.set_offline(False)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    until(page, "() => import('/app/js/repo.js').then((r) => r.pending().length === 1)")
+    assert len(held) == 1
+    held[0].continue_()
+    page.get_by_role("link", name="待同步").click()
+    refused = page.locator(".row.returned")
+    expect(refused).to_contain_text("已经不在您的帮扶名单上", timeout=20_000)
+    expect(refused).to_contain_text(code)
+    expect(refused.get_by_role("link", name="打开修改")).to_have_count(0)
+    page.get_by_role("link", name="首页").click()
+    expect(page.locator("main")).not_to_contain_text(code)
+    assert page.evaluate("(id) => import('/app/js/repo.js').then((r) => !r.get(id))", mentee)
+    notice = page.evaluate("import('/app/js/repo.js').then((r) => r.rejected()[0].fields)")
+    assert notice["guardian_contact"] == "13987654321"
 
 
 def test_pwa_a_follow_up_before_the_visit_or_a_visit_before_the_pairing_began_is_stopped_in_words_before_saving(

@@ -173,3 +173,28 @@ test('a dropped record with an unsent change stays until its answer; the refusal
   equal(notice.reason, '找不到结对：不在您的管理范围内。', 'a record id reads as noise to a volunteer');
   equal([repo.stillMine(notice), repo.noticeChild(notice).fields.code], [false, 'RD-001']);
 });
+
+test('a record dropped while its change waits leaves with the answer, as the pull never drops it again', async () => {
+  await fresh();
+  const child = { code: 'RD-002', name: '李小山', guardian_contact: null };
+  await repo.applyPage({ changes: [
+    { entity: 'mentee', record_id: 'm2', version: 3, deleted: false, fields: child },
+    { entity: 'mentee', record_id: 'm3', version: 1, deleted: false, fields: { ...child, code: 'RD-003' } },
+  ], drop: [] }, { cursor: 'c1' });
+  await repo.save('mentee', 'm2', { guardian_contact: '13987654321' });
+  await repo.save('mentee', 'm3', { guardian_contact: '13900000000' });
+  await repo.applyPage({ changes: [], drop: [{ entity: 'mentee', record_id: 'm2' }, { entity: 'mentee', record_id: 'm3' }] },
+    { cursor: 'c2' });
+  equal(repo.get('m2').fields.guardian_contact, '13987654321', 'kept until its answer');
+  // Paired again before the answer came: back in scope, it stays.
+  await repo.applyPage({ changes: [{ entity: 'mentee', record_id: 'm3', version: 2, deleted: false,
+    fields: { ...child, code: 'RD-003' } }], drop: [] }, { cursor: 'c3' });
+  const [refused, taken] = repo.pending();
+  await repo.settle([refused, taken], { results: [
+    { mutation_id: refused.mutation_id, status: 'rejected', version: null, reason: '找不到这个帮扶对象。' },
+    { mutation_id: taken.mutation_id, status: 'applied', version: 3 }] });
+  await reopen();
+  equal([repo.get('m2'), repo.get('m3')?.fields.guardian_contact], [undefined, '13900000000']);
+  const [notice] = repo.rejected();
+  equal([repo.stillMine(notice), notice.child.code, notice.fields.guardian_contact], [false, 'RD-002', '13987654321']);
+});
