@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .phone import Phone, Station, query
+from .phone import Phone, Station, query, until
 from .screen import check_page, shots_dir, watch_errors
 from .test_pwa_mishaps import _end_pairing, _first_pairing
 
@@ -86,7 +86,7 @@ def test_pwa_a_visit_and_a_screening_refused_for_a_deleted_child_say_the_words_a
     # Then the pull takes the child off the phone; what the phone keeps on disk says the same.
     page.unroute("**/api/sync/pull*")
     page.get_by_role("button", name="立即同步").click()
-    page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.get(id))", arg=mentee, timeout=20_000)
+    until(page, "(id) => import('/app/js/repo.js').then((r) => !r.get(id))", mentee)
     page.reload()
     errors.clear()  # the pulls refused above, offline and aborted
     phone.unlock()
@@ -165,7 +165,7 @@ def test_pwa_a_visit_and_a_screening_refused_for_a_pairing_ended_or_handed_on_sa
     assert page.evaluate("(id) => import('/app/js/repo.js').then((r) => !!r.get(id))", mentee), "not pulled yet"
     page.unroute("**/api/sync/pull*")
     page.get_by_role("button", name="立即同步").click()
-    page.wait_for_function("(id) => import('/app/js/repo.js').then((r) => !r.get(id))", arg=mentee, timeout=20_000)
+    until(page, "(id) => import('/app/js/repo.js').then((r) => !r.get(id))", mentee)
     page.reload()
     errors.clear()  # the pull aborted above
     phone.unlock()

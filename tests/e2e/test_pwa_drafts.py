@@ -244,7 +244,7 @@ def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
                    encoding="utf-8")
     served(server, "/app/css/app.css", "新版本")
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
-    page.wait_for_function(WAITING, timeout=15_000)
+    until(page, WAITING)
     # The page's answer to the new version (updates.js), not a wait for something not to happen.
     page.wait_for_function(UPDATE, timeout=15_000)
     assert page.evaluate(UPDATE) == "held", "the page let the new version take over under an open form"
@@ -255,7 +255,7 @@ def test_pwa_update_waits_while_a_form_is_open_and_takes_over_after(
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("已保存。")).to_be_visible()
     let_the_old_version_go(page)
-    page.wait_for_function(f"{CACHES}.then((n) => n.length === 1 && n[0] !== '{old_cache}')", timeout=15_000)
+    until(page, f"{CACHES}.then((n) => n.length === 1 && n[0] !== '{old_cache}')")
     page.get_by_role("link", name="首页").click()
     phone.wait_synced()
     assert query(server, "SELECT count(*) FROM activities WHERE record = '和孩子聊了很久'")[0][0] == 1
@@ -290,7 +290,7 @@ def test_pwa_an_update_deployed_while_visits_wait_unsent_and_a_form_is_half_writ
                    encoding="utf-8")
     served(server, "/app/css/app.css", "新版本")
     page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
-    page.wait_for_function(WAITING, timeout=15_000)
+    until(page, WAITING)
     page.wait_for_function(UPDATE, timeout=15_000)
     assert page.evaluate(UPDATE) == "held"
 

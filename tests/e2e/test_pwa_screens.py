@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import ServerProcess, cli
-from .phone import Phone, Station, query
+from .phone import Phone, Station, query, until
 from .screen import GLYPH_CHECK, documented_shots
 
 pytestmark = pytest.mark.e2e
@@ -238,8 +238,8 @@ def prepare(server: ServerProcess, phone: Phone, code: str) -> dict[str, Any]:
     expect(phone.page.get_by_text("已保存。")).to_be_visible()
     phone.context.set_offline(False)
     phone.page.goto(server.url + "/app/#/waiting")
-    phone.page.wait_for_function("import('/app/js/repo.js').then((r) => r.pending().length === 0"
-                                 " && r.noticeList().length === 2)", timeout=20_000)
+    until(phone.page, "() => import('/app/js/repo.js').then((r) => r.pending().length === 0"
+          " && r.noticeList().length === 2)")
     phone.context.set_offline(True)
     phone.log_activity("等有信号再发的一条记录")
     return {"id": returned, "mentee_id": mentee}
