@@ -295,9 +295,10 @@ export const reconcile = (seen, { recovering = false, sessionPatch = null } = {}
   const now = isoNow();
   for (const record of records.values()) {
     const { id, entity, version, fields } = record;
-    if (seen.has(id) || version === null || pendingFor(id).length) continue;
+    if (seen.has(id) || version === null) continue;
     const again = recovering && RECREATED.includes(entity) && sendableChanges(entity, fields, {});
-    if (again) {
+    if (pendingFor(id).length) touched.set(id, { ...record, left: 1 }); // goes with its answer, as a drop's
+    else if (again) {
       entries.push(upsert(entity, id, null, again, now));
       const { shadow, ...kept } = record;
       touched.set(id, { ...kept, version: null });

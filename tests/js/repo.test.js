@@ -152,6 +152,23 @@ test('after a pull from the start, records no longer sent go, unsent ones stay',
   equal([repo.get(gone), Boolean(repo.get(ID))], [undefined, true]);
 });
 
+test('a record a pull from the start no longer sends, its change waiting, leaves with that change\'s answer', async () => {
+  await fresh();
+  await repo.applyPage({ changes: [
+    { entity: 'mentee', record_id: 'm4', version: 1, deleted: false, fields: { code: 'RD-004', name: '赵小河' } }],
+  drop: [] }, { cursor: 'c1' });
+  await repo.save('mentee', 'm4', { guardian_contact: '13911112222' });
+  await repo.reconcile(new Set());
+  equal(repo.get('m4').fields.guardian_contact, '13911112222', 'kept until its answer');
+  const [entry] = repo.pending();
+  await repo.settle([entry], { results: [
+    { mutation_id: entry.mutation_id, status: 'rejected', version: null, reason: '找不到这个帮扶对象。' }] });
+  await reopen();
+  equal(repo.get('m4'), undefined, 'gone with the answer: no later pull would take it off this phone');
+  const [notice] = repo.rejected();
+  equal([repo.stillMine(notice), notice.child.code], [false, 'RD-004']);
+});
+
 test('a dropped record with an unsent change stays until its answer; the refusal names its child', async () => {
   await fresh();
   await repo.applyPage({ changes: [
