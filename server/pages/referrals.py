@@ -131,6 +131,11 @@ async def _detail(page: Visit, referral: dict[str, Any], values: dict[str, Any],
     lines, child_line = await page.state.store.read(lambda db: (
         history_lines(db, "referral", referral["id"]),
         deletion_line(db, "mentee", referral["mentee_id"]) if gone_child else None))
+    # Logged on every showing, the form shown again after a refused change too: a post with a bad
+    # date shows the referral (why the child was sent, where, the outcome) and its history.
+    actor, ip = page.actor, client_ip(page.request)
+    await page.state.store.write(lambda db: log_access(db, actor, "view_referral", referral["id"],
+                                                       entities={"referral": 1}, ip=ip))
     fields = field_views("referral", TRACK_FIELDS, values, errors=errors, hints=HINTS)
     for view in fields:
         if view.name in ("status", "target"):
@@ -150,9 +155,6 @@ async def referral_detail(request: Request) -> Response:
     page = await require(request, OFFICE)
     # A deleted child's referral still opens from its kept file, read-only; a posted change still 404s.
     referral = await visible_record(page, page.request.path_params["referral_id"], "转介", _kept_referral)
-    actor, ip = page.actor, client_ip(request)
-    await page.state.store.write(lambda db: log_access(db, actor, "view_referral", referral["id"],
-                                                       entities={"referral": 1}, ip=ip))
     draft = await restore_draft(page) or {}
     values = {**{k: referral[k] for k in TRACK_FIELDS}, **draft}
     return await _detail(page, referral, values, base_version(draft) or referral["version"])

@@ -1,0 +1,72 @@
+"""A refused post shows the child's record again (the form with the record's words, its history, both
+sides of a conflict): a look like its page's, so it writes the access-log row the page's GET writes.
+Without it a post with a bad date read a child's referral, visit or file past the log."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from ...factories import row
+from .conftest import Browser, Site
+
+BAD_DATE = "2026-13-45"
+
+
+@dataclass(frozen=True)
+class Refused:
+    name: str
+    # The page's path and a form it refuses (400), from the county and the staff browser.
+    make: Callable[[Site, Browser], tuple[str, dict[str, Any]]]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _version(site: Site, entity: str, record_id: str) -> str:
+    return str(site.read(lambda db: row(db, entity, record_id))["version"])
+
+
+def _referral(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    w = site.w
+    return f"/referrals/{w.referral1}", {"base_version": _version(site, "referral", w.referral1),
+                                         "status": "received", "received_on": BAD_DATE}
+
+
+def _pairing_end(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    w = site.w
+    return f"/pairings/{w.pairing1}/end", {"base_version": _version(site, "pairing", w.pairing1),
+                                           "end_date": BAD_DATE, "outcome": "stable"}
+
+
+def _screening(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    return f"/mentees/{site.w.mentee1}", {"date": BAD_DATE, "needs": "想要学习用品"}
+
+
+REFUSED = [Refused("referral", _referral), Refused("pairing_end", _pairing_end), Refused("screening", _screening)]
+
+
+def _logged_by(site: Site, act: Callable[[], int]) -> list[tuple[Any, ...]]:
+    before = site.read(lambda db: db.execute("SELECT max(id) FROM access_log").fetchone()[0]) or 0
+    assert act() in (200, 400)
+    return [tuple(r) for r in site.read(lambda db: db.execute(
+        "SELECT user_id, action, target, record_count, entities FROM access_log WHERE id > ? ORDER BY id",
+        [before]).fetchall())]
+
+
+@pytest.mark.parametrize("refused", REFUSED, ids=str)
+def test_a_refused_post_shown_again_writes_the_access_log_row_its_page_writes(site: Site, refused: Refused) -> None:
+    staff = site.as_(site.w.staff_st11)
+    path, form = refused.make(site, staff)
+    token = staff.token("/account")  # a page that shows no child: the token's GET logs nothing
+    page = _logged_by(site, lambda: staff.get(path).status_code)
+    assert page, f"{path} shows a child's record and is logged"
+
+    def post() -> int:
+        response = staff.post(path, form, token=token)
+        assert response.status_code == 400, response.text[:500]
+        return response.status_code
+
+    assert _logged_by(site, post) == page
