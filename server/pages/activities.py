@@ -217,6 +217,11 @@ async def activity_detail(request: Request) -> Response:
 
 async def _edit_form(page: Visit, activity: dict[str, Any], values: dict[str, Any], version: int, *,
                      errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    # The form shows the visit (whose child, the volunteer, its words): a view, logged on every
+    # showing, the form shown again after a refused change too.
+    actor, ip = page.actor, client_ip(page.request)
+    await page.state.store.write(
+        lambda db: log_access(db, actor, "edit_activity", activity["id"], entities={"activity": 1}, ip=ip))
     locked = activity["review_status"] == "approved"
     # Approved while the person was typing: no form any more, but their words are shown back to
     # them (to copy for the reviewer who can return it), not dropped.
@@ -233,9 +238,6 @@ async def _edit_form(page: Visit, activity: dict[str, Any], values: dict[str, An
 async def activity_edit(request: Request) -> Response:
     page = await require(request, STAFF)
     activity = await _visible_activity(page, request.path_params["activity_id"])
-    actor, ip = page.actor, client_ip(request)  # the form shows the visit's words: a view (access log)
-    await page.state.store.write(
-        lambda db: log_access(db, actor, "edit_activity", activity["id"], entities={"activity": 1}, ip=ip))
     draft = _chip_values(await restore_draft(page) or {})
     values = {**{k: activity[k] for k in FIELDS}, **draft}
     return await _edit_form(page, activity, values, base_version(draft) or activity["version"])

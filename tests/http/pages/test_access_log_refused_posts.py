@@ -11,6 +11,7 @@ import pytest
 
 from ...factories import row
 from .conftest import Browser, Site
+from .station import activity_form
 
 BAD_DATE = "2026-13-45"
 
@@ -35,6 +36,12 @@ def _referral(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
                                          "status": "received", "received_on": BAD_DATE}
 
 
+def _activity_edit(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    w = site.w
+    return f"/activities/{w.activity1}/edit", {**activity_form(site, w.activity1), "date": BAD_DATE,
+                                               "base_version": _version(site, "activity", w.activity1)}
+
+
 def _pairing_end(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
     w = site.w
     return f"/pairings/{w.pairing1}/end", {"base_version": _version(site, "pairing", w.pairing1),
@@ -45,7 +52,12 @@ def _screening(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
     return f"/mentees/{site.w.mentee1}", {"date": BAD_DATE, "needs": "想要学习用品"}
 
 
-REFUSED = [Refused("referral", _referral), Refused("pairing_end", _pairing_end), Refused("screening", _screening)]
+REFUSED = [
+    Refused("referral", _referral),
+    Refused("activity_edit", _activity_edit),
+    Refused("pairing_end", _pairing_end),
+    Refused("screening", _screening),
+]
 
 
 def _logged_by(site: Site, act: Callable[[], int]) -> list[tuple[Any, ...]]:
