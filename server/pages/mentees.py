@@ -144,6 +144,12 @@ async def mentee_list(request: Request) -> Response:
 
 async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dict[str, Any],
                      errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    if mentee is not None:
+        # The edit form shows the child's name, guardian and notes: a view, as the file's is (access
+        # log), on every showing, the form shown again after a refused change too.
+        actor, ip, mentee_id = visit.actor, client_ip(visit.request), mentee["id"]
+        await visit.state.store.write(
+            lambda db: log_access(db, actor, "edit_mentee", mentee_id, entities={"mentee": 1}, ip=ip))
     scope = await visit.scope()
     units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
     if mentee is not None and mentee["unit_id"] not in {u for u, _ in units}:
@@ -205,10 +211,6 @@ async def mentee_edit(request: Request) -> Response:
     visit = await require(request, CHILD_FILE)
     mentee_id = _mentee_id(request)
     mentee = await _visible_mentee(visit, mentee_id)
-    # The form shows the child's name, guardian and notes: a view, as the file's is (access log).
-    actor, ip = visit.actor, client_ip(request)
-    await visit.state.store.write(
-        lambda db: log_access(db, actor, "edit_mentee", mentee_id, entities={"mentee": 1}, ip=ip))
     draft = await restore_draft(visit)
     values = draft or {**mentee, "base_version": mentee["version"]}
     return await _form_page(visit, mentee=mentee, values=values)

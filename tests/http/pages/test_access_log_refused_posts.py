@@ -42,6 +42,12 @@ def _activity_edit(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
                                                "base_version": _version(site, "activity", w.activity1)}
 
 
+def _mentee_edit(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    w = site.w
+    return f"/mentees/{w.mentee1}/edit", {"base_version": _version(site, "mentee", w.mentee1), "name": "小明",
+                                          "unit_id": w.st11, "birth_year": "去年", "guardian_contact": "13900001111"}
+
+
 def _pairing_end(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
     w = site.w
     return f"/pairings/{w.pairing1}/end", {"base_version": _version(site, "pairing", w.pairing1),
@@ -55,6 +61,7 @@ def _screening(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
 REFUSED = [
     Refused("referral", _referral),
     Refused("activity_edit", _activity_edit),
+    Refused("mentee_edit", _mentee_edit),
     Refused("pairing_end", _pairing_end),
     Refused("screening", _screening),
 ]
