@@ -220,6 +220,11 @@ async def _visible_pairing(page: Visit, raw_id: str) -> dict[str, Any]:
 
 async def _edit_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any], version: int, *,
                      errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    # The form shows the child's goals (帮扶目标), as the archive does: logged like the child's and a
+    # visit's edit forms, on every showing, the form shown again after a refused change too.
+    actor, ip = page.actor, client_ip(page.request)
+    await page.state.store.write(lambda db: log_access(db, actor, "edit_pairing", pairing["id"],
+                                                       entities={"pairing": 1}, ip=ip))
     scope = await page.scope()
     q_mentor, mentor = search_text(values, MENTOR_SEARCH), values.get("mentor_id")
     mentors = await page.state.store.read(lambda db: mentor_choices(db, scope, q=q_mentor, keep=mentor))
@@ -236,11 +241,6 @@ async def _edit_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any
 async def pairing_edit(request: Request) -> Response:
     page = await require(request, STAFF)
     pairing = await _visible_pairing(page, request.path_params["pairing_id"])
-    # The form shows the child's goals (帮扶目标), as the archive does: logged like the child's and a
-    # visit's edit forms.
-    actor, ip = page.actor, client_ip(request)
-    await page.state.store.write(lambda db: log_access(db, actor, "edit_pairing", pairing["id"],
-                                                       entities={"pairing": 1}, ip=ip))
     draft = await restore_draft(page) or {}
     values = {**{k: pairing[k] for k in EDIT_FIELDS}, **draft}
     return await _edit_form(page, pairing, values, base_version(draft) or pairing["version"])

@@ -48,6 +48,12 @@ def _mentee_edit(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
                                           "unit_id": w.st11, "birth_year": "去年", "guardian_contact": "13900001111"}
 
 
+def _pairing_edit(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    w = site.w
+    return f"/pairings/{w.pairing1}/edit", {"base_version": _version(site, "pairing", w.pairing1),
+                                            "mentor_id": w.mentor1.user_id, "start_date": BAD_DATE}
+
+
 def _pairing_end(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
     w = site.w
     return f"/pairings/{w.pairing1}/end", {"base_version": _version(site, "pairing", w.pairing1),
@@ -62,6 +68,7 @@ REFUSED = [
     Refused("referral", _referral),
     Refused("activity_edit", _activity_edit),
     Refused("mentee_edit", _mentee_edit),
+    Refused("pairing_edit", _pairing_edit),
     Refused("pairing_end", _pairing_end),
     Refused("screening", _screening),
 ]
