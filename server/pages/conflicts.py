@@ -132,6 +132,12 @@ def _typed(row: dict[str, Any], posted: dict[str, Any]) -> Any:
 async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: Any = None,
                   error: str | None = None, record_version: int | None = None, status: int = 200,
                   written_over: bool = False) -> Response:
+    if row["entity"] in CHILD_ENTITIES:
+        # Both values of a child's record, side by side (access log), on every showing: the page
+        # shown again after a refused choice shows them as its GET does.
+        actor, ip, shown = page.actor, client_ip(page.request), {row["entity"]: 1}
+        await page.state.store.write(lambda db: log_access(db, actor, "view_conflict", row["record_id"],
+                                                           entities=shown, ip=ip))
     combined = None
     emptied = _emptied(row)
     if row["field"] != "_deleted" and not emptied:
@@ -153,10 +159,6 @@ async def _detail(page: Visit, row: dict[str, Any], *, choice: str = "", value: 
 async def conflict_detail(request: Request) -> Response:
     page = await require(request, STAFF)
     row = await _conflict(page)
-    if row["entity"] in CHILD_ENTITIES:  # both values of a child's record, side by side (access log)
-        actor, ip, shown = page.actor, client_ip(request), {row["entity"]: 1}
-        await page.state.store.write(lambda db: log_access(db, actor, "view_conflict", row["record_id"],
-                                                           entities=shown, ip=ip))
     draft = await restore_draft(page)
     if draft:  # sent after the sign-in ran out: the choice and the combined words, against what they saw
         return await _detail(page, row, choice=str(draft.get("choice") or ""), value=draft.get(row["field"]),

@@ -11,7 +11,7 @@ import pytest
 
 from ...factories import row
 from .conftest import Browser, Site
-from .station import activity_form
+from .station import activity_form, conflict_on_activity1
 
 BAD_DATE = "2026-13-45"
 
@@ -64,6 +64,10 @@ def _screening(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
     return f"/mentees/{site.w.mentee1}", {"date": BAD_DATE, "needs": "想要学习用品"}
 
 
+def _conflict(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    return f"/conflicts/{conflict_on_activity1(site, staff)}", {"choice": ""}  # no choice picked
+
+
 REFUSED = [
     Refused("referral", _referral),
     Refused("activity_edit", _activity_edit),
@@ -71,6 +75,7 @@ REFUSED = [
     Refused("pairing_edit", _pairing_edit),
     Refused("pairing_end", _pairing_end),
     Refused("screening", _screening),
+    Refused("conflict", _conflict),
 ]
 
 
