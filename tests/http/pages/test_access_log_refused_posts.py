@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ...factories import row
+from ...factories import make_activity, row
 from .conftest import Browser, Site
 from .station import activity_form, conflict_on_activity1
 
@@ -68,6 +68,32 @@ def _conflict(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
     return f"/conflicts/{conflict_on_activity1(site, staff)}", {"choice": ""}  # no choice picked
 
 
+# Forms that were logged from their renderer already, kept so: a new record's form names every child
+# in its picker, the station home quotes each open flag's visit, the queue each waiting visit.
+def _new_referral(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    return "/referrals/new", {"mentee_id": site.w.mentee1, "target": "medical", "referred_on": BAD_DATE}
+
+
+def _new_activity(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    return "/activities/new", {"pairing_id": site.w.pairing1, "kind": "home_visit", "date": BAD_DATE}
+
+
+def _new_pairing(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    w = site.w
+    return "/pairings/new", {"mentor_id": w.mentor2.user_id, "mentee_id": w.mentee_unpaired, "start_date": BAD_DATE}
+
+
+def _risk_action(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    w = site.w
+    flagged = site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, risk_flag=True, date="2026-11-25"))
+    return "/staff", {"activity_id": flagged, "risk_action": ""}  # what was done is not said
+
+
+def _review(site: Site, staff: Browser) -> tuple[str, dict[str, Any]]:
+    return "/review", {"target_entity": "activity", "target_id": site.w.activity1, "decision": "return",
+                       "comment": ""}  # a return without its reason
+
+
 REFUSED = [
     Refused("referral", _referral),
     Refused("activity_edit", _activity_edit),
@@ -76,6 +102,11 @@ REFUSED = [
     Refused("pairing_end", _pairing_end),
     Refused("screening", _screening),
     Refused("conflict", _conflict),
+    Refused("new_referral", _new_referral),
+    Refused("new_activity", _new_activity),
+    Refused("new_pairing", _new_pairing),
+    Refused("risk_action", _risk_action),
+    Refused("review", _review),
 ]
 
 
