@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from .controls import clean_fields, escaped_controls
 from .echo import quote
 from .entities import ENTITIES, SHORT_MAX, TEXT_MAX, Entity, Field
 from .errors import BatchInvalid, BatchTooLarge
@@ -125,12 +126,15 @@ def prepare_batch(body: object, *, max_count: int) -> Batch:
 def read_mutations(raws: list[dict[str, Any]]) -> tuple[list[int | None], list[Mutation | Rejection]]:
     """Each raw mutation's digest, and what ``read_mutation`` makes of it (text that is not valid
     UTF-8, which has no digest, is reported as such)."""
-    digests = [fingerprint(r) for r in raws]
-    return digests, [read_mutation(r, check_text=d is None) for r, d in zip(raws, digests, strict=True)]
+    sent = [_digest(r) for r in raws]
+    return [d for d, _ in sent], [read_mutation(r, check_text=d is None, clean=c)
+                                  for r, (d, c) in zip(raws, sent, strict=True)]
 
 
-def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation | Rejection:
-    """Validate one mutation's shape and every field value against its entity."""
+def read_mutation(raw: dict[str, Any], *, check_text: bool = True, clean: bool = True) -> Mutation | Rejection:
+    """Validate one mutation's shape and every field value against its entity, its text fields
+    read without control characters (``sync.controls``). ``clean=False`` says the mutation as
+    sent holds none, so the look for them is skipped (``read_mutations`` knows from its digest)."""
     mid = raw.get("mutation_id")
     mid = mid if type(mid) is int else None
     entity_name = raw.get("entity")
@@ -183,6 +187,9 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True) -> Mutation |
         return Mutation(mid, entity, rid, op, base, {})
     if not isinstance(fields, dict):
         return reject("upsert 操作需要 fields 对象（只含改动的字段）。")
+    if clean:
+        # Before the checks: a required name that was only a NUL is empty, and says so.
+        fields = clean_fields(fields, _TEXTS[entity.name], _LISTS[entity.name])
     quick = _QUICK[entity.name]
     for name, value in fields.items():
         accepts = quick.get(name)
@@ -215,10 +222,16 @@ def fingerprint(raw: dict[str, Any]) -> int | None:
     server's time (docs/performance.md). Text orjson will not encode (a lone surrogate, an
     integer past 64 bits) falls back to the first kind, which says None for the former.
     """
+    return _digest(raw)[0]
+
+
+def _digest(raw: dict[str, Any]) -> tuple[int | None, bool]:
+    """``fingerprint(raw)``, and whether the text it was made of may hold a control character."""
     try:
-        return zlib.crc32(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)) | DIGEST_V2
+        sent = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
     except TypeError:
-        return _fingerprint_v1(raw)
+        return _fingerprint_v1(raw), True
+    return zlib.crc32(sent) | DIGEST_V2, escaped_controls(sent)
 
 
 def _fingerprint_v1(raw: dict[str, Any]) -> int | None:
@@ -337,6 +350,8 @@ def _quick_check(spec: Field) -> Callable[[Any], bool]:
 
 _QUICK = {e.name: {f.name: _quick_check(f) for f in e.fields} for e in ENTITIES.values()}
 _PHONES = {e.name: tuple(f.name for f in e.fields if f.phone) for e in ENTITIES.values()}
+_TEXTS = {e.name: frozenset(f.name for f in e.fields if f.kind in ("text", "short")) for e in ENTITIES.values()}
+_LISTS = {e.name: frozenset(f.name for f in e.fields if f.kind == "strs") for e in ENTITIES.values()}
 
 
 def _explain(spec: Field, value: Any) -> str | None:

@@ -1,0 +1,88 @@
+"""Control characters nobody can see (C0 but tab, line feed and carriage return) never reach a
+stored record, whoever sent them: the engine drops them as it reads a mutation (sync/controls.py)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from sync import Actor, apply_mutations, mutations, new_id
+from sync.controls import without_controls
+from sync.entities import ENTITIES
+from sync.mutations import Mutation, read_mutation, read_mutations
+from tests.factories import copy_county, pull_all, push, row, upsert
+
+INVISIBLE = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r")
+TEXT_FIELDS = [(e.name, f.name, f.kind) for e in ENTITIES.values() for f in e.fields
+               if f.kind in ("text", "short", "strs")]
+
+
+@pytest.fixture
+def w(db: sqlite_utils.Database) -> SimpleNamespace:
+    return copy_county(db)
+
+
+def test_controls_every_invisible_character_goes_and_tab_and_line_breaks_stay() -> None:
+    assert without_controls("甲\x00乙" + INVISIBLE + "\t丙\r\n丁\x7f") == "甲乙\t丙\r\n丁\x7f"
+    assert without_controls("家访记录") == "家访记录"
+
+
+@pytest.mark.parametrize(("entity", "name", "kind"), TEXT_FIELDS, ids=[f"{e}.{n}" for e, n, _ in TEXT_FIELDS])
+def test_controls_every_text_field_of_every_entity_is_read_without_them(entity: str, name: str, kind: str) -> None:
+    sent: Any = ["开\x00心", "\x1b"] if kind == "strs" else "王\x00老\x01师\x1f"
+    raw = upsert(entity, new_id(), {name: sent}, mutation_id=1)
+    digest, (read,) = read_mutations([raw])
+    assert isinstance(read, Mutation), read
+    assert read.fields[name] == (["开心"] if kind == "strs" else "王老师")
+    assert raw["fields"][name] == sent, "the mutation as sent is kept for its digest"
+    assert read_mutation(raw).fields == read.fields  # type: ignore[union-attr]
+
+
+def test_controls_a_pushed_visit_is_stored_and_pulled_without_them(db: sqlite_utils.Database,
+                                                                    w: SimpleNamespace) -> None:
+    rid = new_id()
+    (answer,) = push(db, w.mentor1, upsert("activity", rid, {
+        "pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-21", "place": "孩子\x00家",
+        "record": "聊了\x08学习\x1b[0m。\n第二段\t缩进", "moods": ["平静\x07"]}, mutation_id=1))
+    assert answer["status"] == "applied", answer
+    stored = row(db, "activity", rid)
+    assert stored is not None
+    assert (stored["place"], stored["record"], stored["moods"]) == ("孩子家", "聊了学习[0m。\n第二段\t缩进", ["平静"])
+    changes, _, _ = pull_all(db, w.mentor1)
+    assert changes[("activity", rid)]["fields"]["record"] == "聊了学习[0m。\n第二段\t缩进"
+
+
+def test_controls_a_resend_of_a_mutation_that_held_them_gets_the_same_answer(db: sqlite_utils.Database,
+                                                                              w: SimpleNamespace) -> None:
+    # The digest is of the mutation as sent, not as cleaned: a phone whose answer was lost sends the
+    # same bytes again and must be recognised, not told its number was reused for other content.
+    sent = upsert("activity", new_id(), {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-21",
+                                         "record": "记录\x00"}, mutation_id=7)
+    first = push(db, w.mentor1, sent)
+    again = push(db, w.mentor1, sent)
+    assert first == again and first[0]["status"] == "applied"
+    cleaned = {**sent, "fields": {**sent["fields"], "record": "记录"}}
+    (other,) = push(db, w.mentor1, cleaned)
+    assert other["status"] == "rejected" and "另一条内容不同" in other["reason"]
+
+
+def test_controls_a_required_name_that_was_nothing_else_is_refused_as_empty(db: sqlite_utils.Database,
+                                                                             w: SimpleNamespace) -> None:
+    (outcome,) = apply_mutations(db, w.staff_st11, [mutations.upsert("mentee", {"unit_id": w.st11,
+                                                                                "code": "\x00\x01"})])
+    assert outcome.status == "rejected" and "不能为空" in outcome.reason, outcome.answer()
+    assert outcome.refused_field == "code"
+
+
+def test_controls_a_staff_edit_and_a_telephone_are_stored_without_them(db: sqlite_utils.Database,
+                                                                        w: SimpleNamespace) -> None:
+    staff: Actor = w.staff_st11
+    current = row(db, "unit", w.st11)
+    assert current is not None
+    sent = {"phone": "０５１３\x00－８８８８", "address": "人民路\x0c1号"}
+    (outcome,) = apply_mutations(db, staff, [mutations.upsert("unit", sent, w.st11, base_version=current["version"])])
+    assert outcome.status == "applied", outcome.answer()
+    stored = row(db, "unit", w.st11)
+    assert stored is not None and (stored["phone"], stored["address"]) == ("0513-8888", "人民路1号")
