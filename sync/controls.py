@@ -15,16 +15,24 @@ from typing import Any
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-# How orjson writes those characters in a JSON text: \b and \f, every other one \u00XX (tab, line
-# feed and carriage return are \t, \n, \r). One look for these in the bytes a push's digest is made
-# of tells the mutations that need cleaning, at a fraction of the cost of a look at every string.
-_ESCAPED = (b"\\u00", b"\\b", b"\\f")
+# How a JSON text (orjson's, and ``json.dumps``'s) writes those characters: as \b, \f or \u00XX
+# (tab, line feed and carriage return as \t, \n, \r; every other character as itself). So the
+# bytes a push's digest is made of tell, at a fraction of the cost of a look at every string, which
+# mutations need cleaning.
+_ESCAPE_OF_CONTROL = frozenset(b"bfu")
 
 
 def escaped_controls(sent: bytes) -> bool:
-    """Whether the JSON text ``sent`` (orjson's or ``json.dumps``'s) may hold a control character
-    to drop. A literal backslash followed by ``b`` reads as yes too; the cleaning then finds none."""
-    return any(mark in sent for mark in _ESCAPED)
+    """Whether the JSON text ``sent`` holds an escape that may stand for a control character to
+    drop (any ``u`` escape reads as yes; the cleaning then finds none where there was none)."""
+    # One memchr per backslash, each escape read whole (\\ is one): a search for the three
+    # escapes as substrings took five times as long as the digest itself.
+    at = sent.find(b"\\")
+    while at != -1:
+        if sent[at + 1] in _ESCAPE_OF_CONTROL:
+            return True
+        at = sent.find(b"\\", at + 2)
+    return False
 
 
 def without_controls(text: str) -> str:

@@ -2,14 +2,16 @@
 stored record, whoever sent them: the engine drops them as it reads a mutation (sync/controls.py)."""
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 import pytest
 import sqlite_utils
 
 from sync import Actor, apply_mutations, mutations, new_id
-from sync.controls import without_controls
+from sync.controls import escaped_controls, without_controls
 from sync.entities import ENTITIES
 from sync.mutations import Mutation, read_mutation, read_mutations
 from tests.factories import copy_county, pull_all, push, row, upsert
@@ -27,6 +29,19 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
 def test_controls_every_invisible_character_goes_and_tab_and_line_breaks_stay() -> None:
     assert without_controls("甲\x00乙" + INVISIBLE + "\t丙\r\n丁\x7f") == "甲乙\t丙\r\n丁\x7f"
     assert without_controls("家访记录") == "家访记录"
+
+
+def test_controls_a_digest_text_tells_every_mutation_that_holds_one() -> None:
+    # The push reads a mutation's strings only when the bytes of its digest say it may hold one:
+    # a miss here would store the character.
+    for code in range(0x20):
+        char = chr(code)
+        for text in (f"记{char}录", f"\\{char}", f"{char}\\"):
+            as_v1 = json.dumps({"record": text}, ensure_ascii=False).encode()  # the digest's fallback
+            for sent in (orjson.dumps({"fields": {"record": text}}), as_v1):
+                assert escaped_controls(sent) is (char not in "\t\n\r"), (code, sent)
+    for clean in ("a\\b", "a\\\\f", "\\u0000", "行一\n行二\t\r", '引号"'):
+        assert not escaped_controls(orjson.dumps(clean)), clean
 
 
 @pytest.mark.parametrize(("entity", "name", "kind"), TEXT_FIELDS, ids=[f"{e}.{n}" for e, n, _ in TEXT_FIELDS])
