@@ -140,7 +140,9 @@ def _parse(spec: Field, raw: Any) -> Any:
         number = sign * int(digits)  # a negative one is told the field's range below, not "应为整数"
         problem = check_value(spec, number)
         if problem:
-            raise ValueError(problem)
+            # sync's sentence names the field's code for a phone's developer (出生年份(birth_year));
+            # beside the field on a page it is only noise, as for_people says.
+            raise ValueError(problem.replace(f"字段“{spec.label}”({spec.name})", f"“{spec.label}”"))
         return number
     return text
 

@@ -1,9 +1,9 @@
-"""Whole numbers typed into forms and query strings: ASCII digits only, bounded in length."""
+"""Whole numbers typed into forms and query strings: ASCII digits only, bounded in length, refused in words."""
 from __future__ import annotations
 
 import pytest
 
-from server.forms import whole_number
+from server.forms import FormInvalid, parse_fields, whole_number
 
 
 @pytest.mark.parametrize("raw", ["²", "３", "٣", "12a", "-1", "1.0", "", " ", None, ["1"], "1234567890123"])
@@ -14,3 +14,11 @@ def test_anything_but_a_few_ascii_digits_is_no_number(raw: object) -> None:
 def test_ascii_digits_within_the_length_are_read() -> None:
     assert whole_number(" 42 ") == 42 and whole_number("000123456789") == 123456789
     assert whole_number("12345", digits=4) is None and whole_number("2026", digits=4) == 2026
+
+
+def test_a_number_out_of_range_on_a_form_is_told_without_the_fields_code() -> None:
+    with pytest.raises(FormInvalid) as refused:
+        parse_fields("mentee", ["birth_year"], {"birth_year": "1890"})
+    said = refused.value.errors["birth_year"]
+    assert "“出生年份”" in said and "1890" in said
+    assert "birth_year" not in said and "字段" not in said
