@@ -186,7 +186,7 @@ def test_an_enrolment_year_out_of_range_is_a_400_in_words_before_any_lookup(site
     response = site.as_(w.staff_st11).post("/enrolments", {"unit_id": w.st11, "year": year, "students": "800",
                                                           "parents": "760"})
     assert response.status_code == 400
-    assert ("年度”(year)应在 2000 到 2100 之间" if len(year) < 12 else "“年度”的数字太大了") in response.text
+    assert ("“年度”应在 2000 到 2100 之间" if len(year) < 12 else "“年度”的数字太大了") in response.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM enrolments").fetchone()[0]) == before
 
 
