@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from sync.entities import ENTITIES
+from sync.timeutil import day_in_words
 
 from ..queries.archives import history, ref_names
 
@@ -30,6 +31,11 @@ def show_value(entity: str, name: str, value: Any, names: Mapping[str, str] | No
         return str(value)
     if spec.kind == "bool":
         return "是" if value else "否"
+    if spec.kind == "date" and isinstance(value, str):
+        try:  # a history line is read beside the page's own days, which are all in words
+            return day_in_words(value)
+        except ValueError:  # an old row written before its day was checked: shown as stored
+            return value
     if spec.choices is not None:
         if isinstance(value, list):
             return "、".join(spec.choices.get(str(v), str(v)) for v in value)

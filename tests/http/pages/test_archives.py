@@ -201,7 +201,8 @@ def test_a_visit_returned_then_corrected_with_another_date_and_approved_shows_ea
         text = words(site.as_(w.reviewer).get(path).text)
         visit = between(text, "2026年11月19日 · 上门家访", "已删除的帮扶记录")
         assert "请补充过程记录" in visit and "补充后同意" in visit, path
-        assert "日期：2026-11-20 → 2026-11-19" in visit and "过程记录：家访记录 → 家访记录，补了过程" in visit, path
+        assert "日期：2026年11月20日 → 2026年11月19日" in visit, path
+        assert "过程记录：家访记录 → 家访记录，补了过程" in visit, path
         assert "审核状态：已退回 → 待审核" in visit and "审核状态：待审核 → 已通过" in visit, path
         if "print" not in path:  # the page's history is folded away: its summary names what was changed
             assert re.search(r"这次记录的修改经过（\d 条；录入后改过：日期、过程记录）", visit)
