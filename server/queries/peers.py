@@ -56,10 +56,17 @@ def register_counts(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, A
 
 
 def register_gaps(db: sqlite_utils.Database, scope: Scope) -> dict[str, int]:
-    """What the register still lacks in ``scope``: ``short``, the classes missing a boy or a girl, and
-    ``empty``, the stations and schools that registered no class (for the staff home's to-do)."""
+    """What the register still lacks in ``scope`` (for the staff home's to-do): ``short``, a school's
+    classes missing a boy or a girl; ``short_stations``, the stations missing one (a station registers
+    itself, not classes: its staff read 班级 as someone else's); ``empty``, the stations and schools
+    that registered nothing."""
     rows = register_counts(db, scope)
-    return {"short": sum(r["classes"] - r["complete"] for r in rows), "empty": sum(1 for r in rows if not r["classes"])}
+
+    def short(kind: str) -> int:
+        return sum(r["classes"] - r["complete"] for r in rows if (r["kind"] == "station") == (kind == "station"))
+
+    return {"short": short("school"), "short_stations": short("station"),
+            "empty": sum(1 for r in rows if not r["classes"])}
 
 
 def unit_register(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> dict[str, Any] | None:

@@ -132,3 +132,14 @@ def test_the_admin_who_reads_the_register_as_counts_is_refused_its_forms_in_word
         assert "陈子涵" not in answer.text
     assert site.read(lambda db: db.execute(
         "SELECT class_name, deleted, version FROM peer_helpers").fetchall()) == [("七(1)班", 0, 1)]
+
+
+def test_a_stations_home_says_the_station_lacks_a_helper_not_a_class(site: Site) -> None:
+    """A station registers itself, not classes: its staff read "1 个班级缺…" as some school's gap."""
+    w = site.w
+    _peer(site, w.st11, "掘港小学辅导站", boy_name="钱睿")
+    _peer(site, w.st12, "七(2)班", girl_name="李思雨")
+    station = sentence(site.as_(w.staff_st11).get("/staff").text)
+    assert "1 个辅导站缺男生或女生" in station and "班级缺" not in station
+    town = re.sub(r"\s+", " ", sentence(site.as_(w.staff_town1).get("/staff").text))
+    assert "项心理健康骨干学生待补齐：1 个班级缺男生或女生，1 个辅导站缺男生或女生" in town
