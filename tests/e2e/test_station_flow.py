@@ -12,6 +12,7 @@ review,conflicts,referrals}-*.png (phone: the first screen, as a person sees it;
 """
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import pathlib
@@ -20,7 +21,7 @@ import unicodedata
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from .conftest import ServerProcess
@@ -250,6 +251,36 @@ def test_a_record_with_a_long_unbroken_run_wraps_on_a_phone_and_prints_whole(
         context.close()
     text = "".join(plain(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages)
     assert run in re.sub(r"\s+", "", text), "the print cuts the record"
+
+
+def test_an_archive_whose_history_changed_a_day_prints_within_a_phones_width(
+    server: ServerProcess, browser: Browser
+) -> None:
+    """A visit's day corrected: the history's 改动 column writes 日期：2026年…日 → 2026年…日 in words,
+    and on the print view at phone width those days may part, or the page ran 15 px past the screen."""
+    pairing, start = query(server, "SELECT p.id, p.start_date FROM pairings p JOIN users u ON u.id = p.mentor_id"
+                                   " WHERE u.login = 'liu.laobing' AND p.status = 'active'")[0]
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, server, "zhan-bencha", "/staff")
+        page.goto(server.url + f"/activities/new?pairing_id={pairing}")
+        page.get_by_label(re.compile(r"^日期")).fill(start)
+        page.get_by_label("过程记录").fill("补记：那天下午去了孩子家。")
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_url(re.compile(r"/activities/[0-9a-f-]{36}$"))
+        activity = page.url.rsplit("/", 1)[1]
+        page.goto(server.url + f"/activities/{activity}/edit")
+        page.get_by_label(re.compile(r"^日期")).fill((datetime.date.fromisoformat(start)
+                                                   + datetime.timedelta(days=1)).isoformat())
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_url(re.compile(r"/activities/[0-9a-f-]{36}$"))
+        page.goto(server.url + f"/pairings/{pairing}/print")
+        expect(page.locator("main")).to_contain_text("日期：")
+        check_page(page, SIZES["phone"]["viewport"]["width"], "archive print with a changed day", errors)
+    finally:
+        context.close()
 
 
 # Each child's code in the page's text, as a Range over its characters: one client rect per line it
