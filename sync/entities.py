@@ -194,8 +194,10 @@ MENTEE = Entity(
         Field("school", "学校", "short", writers=(S,)),
         Field("grade", "年级", "short", writers=(S,)),
         Field("gender", "性别", "enum", choices=GENDERS, writers=(S,)),
-        Field("birth_year", "出生年份", "int", min_value=1990, max_value=2100,  # pupils, not their grandparents
-              writers=(S,)),
+        # Which years a pupil may be born in moves with the calendar (rules.children.birth_year_refused),
+        # so it is checked where a year is written, not here: a year stored under last year's rule must
+        # not make the child's file uneditable. These bounds only keep the number to what SQLite holds.
+        Field("birth_year", "出生年份", "int", min_value=-(10**12), max_value=10**12, writers=(S,)),
         Field("categories", "类别", "enums", choices=CATEGORIES, nullable=False, writers=(S,)),
         Field("risk_level", "关注等级", "enum", choices=RISK_LEVELS, nullable=False, writers=(S,)),
         Field("plan", "一人一策", "text", writers=(S,)),

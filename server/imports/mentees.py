@@ -18,8 +18,7 @@ from sync import Actor, Scope
 from sync.entities import CATEGORIES, ENTITIES, GENDERS, RISK_LEVELS, ROW_KINDS
 from sync.grades import grade_form
 from sync.mutations import check_value, upsert
-from sync.rules import looks_like_id_card, mentee_code
-from sync.timeutil import local_today
+from sync.rules import birth_year_refused, birth_years, looks_like_id_card, mentee_code
 
 from ..forms import MutationsRefused, apply_all
 from ..queries.mentees import mentees_of_units, next_mentee_codes
@@ -135,20 +134,22 @@ _EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
 def _birth_year(text: str, errors: list[str]) -> int | None:
+    """The year a cell gives, whatever it is: whether it may be a pupil's is sync's rule, asked of a
+    year the row would write (``plan_mentees``), so a stored year a roster repeats is no error."""
     plain = "".join(_TIME_OF_DAY.sub("", unicodedata.normalize("NFKC", text).strip()).split())
     if _SERIAL.fullmatch(plain):
         plain = (_EXCEL_EPOCH + datetime.timedelta(days=int(float(plain)))).isoformat()
     found = _BIRTH.fullmatch(plain) or _BIRTH_DIGITS.fullmatch(plain)
-    this_year = local_today().year
-    if found and this_year - 25 <= int(found[1]) <= this_year:
+    if found:
         return int(found[1])
+    first, this_year = birth_years()
     age = _AGE.fullmatch(plain)
-    if age and 1 <= int(age[1]) <= 25:
+    if age and 1 <= int(age[1]) <= this_year - first:
         # An age turns into a birth year only give or take one, and is wrong again next year.
         errors.append(f"“出生年份”这一格填的是年龄（{text}），请改填出生年份（如 {this_year - int(age[1])} 或"
                       f" {this_year - int(age[1]) - 1}，以户口本上的为准）。")
         return None
-    errors.append(f"“出生年份”应为四位年份（{this_year - 25}–{this_year}），这一行填的是“{text}”。")
+    errors.append(str(birth_year_refused(text)))
     return None
 
 
@@ -239,6 +240,13 @@ def shown(name: str, value: Any) -> str:
     if name == "risk_level":
         return RISK_LEVELS.get(str(value), str(value))
     return str(value)
+
+
+def _refused_year(fields: dict[str, Any], errors: list[str]) -> bool:
+    """Whether the birth year a row would write is refused (said in ``errors``), as the write would."""
+    refused = birth_year_refused(fields["birth_year"]) if fields.get("birth_year") is not None else None
+    errors.extend([refused] if refused else [])
+    return refused is not None
 
 
 def _not_a_row_unit(written: str, tree: list[dict[str, Any]], units: list[dict[str, Any]]) -> str | None:
@@ -357,6 +365,8 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             held = list(match.get("categories") or []) if match is not None else []
             values["categories"] = [*held, *(c for c in flags if c not in held)]
         if match is None:
+            if _refused_year(values, row.errors):
+                continue
             row.action, row.fields = CREATE, {**values, "unit_id": unit_id}
             continue
         if code and match.get("name") and plain_name(match["name"]) != name:
@@ -380,6 +390,8 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             if not same:
                 row.fields[field_name] = value
                 row.changes.append((LABELS[field_name], shown(field_name, old), shown(field_name, value)))
+        if _refused_year(row.fields, row.errors):
+            continue
         row.action = UPDATE if row.fields else SAME
     return ImportPlan(plans, [*(notices or []), *flag_notices(rows)])
 

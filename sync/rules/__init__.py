@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .children import derive_mentee, derive_referral, derive_screening, looks_like_id_card, mentee_code
+from .children import (
+    birth_year_refused,
+    birth_years,
+    derive_mentee,
+    derive_referral,
+    derive_screening,
+    looks_like_id_card,
+    mentee_code,
+)
 from .deletes import refuse_delete, sealed
 from .donations import derive_donation
 from .effects import scope_effects
@@ -40,6 +48,8 @@ __all__ = [
     "NOT_YOUR_INSPECTION",
     "RECTIFICATION",
     "Refusal",
+    "birth_year_refused",
+    "birth_years",
     "derive",
     "edits_inspection",
     "filled_on_create",

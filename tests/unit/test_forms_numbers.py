@@ -18,7 +18,7 @@ def test_ascii_digits_within_the_length_are_read() -> None:
 
 def test_a_number_out_of_range_on_a_form_is_told_without_the_fields_code() -> None:
     with pytest.raises(FormInvalid) as refused:
-        parse_fields("mentee", ["birth_year"], {"birth_year": "1890"})
-    said = refused.value.errors["birth_year"]
-    assert "“出生年份”" in said and "1890" in said
-    assert "birth_year" not in said and "字段" not in said
+        parse_fields("activity", ["duration_min"], {"duration_min": "1890"})
+    said = refused.value.errors["duration_min"]
+    assert "“时长（分钟）”" in said and "1890" in said
+    assert "duration_min" not in said and "字段" not in said

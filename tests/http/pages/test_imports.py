@@ -24,6 +24,7 @@ from server.imports.columns import SheetInvalid
 from server.imports.rows import CellBudget, read_sheet
 from server.imports.sheets import MAX_PACKING, MAX_UNPACKED, read_rows
 from server.pages.imports import KINDS, MAX_UPLOAD
+from sync.rules import birth_year_refused
 from sync.timeutil import local_today
 
 from ...factories import db_snapshot, make_mentee, mutate
@@ -147,7 +148,7 @@ def test_the_preview_says_each_rows_errors_in_words_and_writes_nothing(site: Sit
     assert response.status_code == 200
     page = response.text
     for words in ("“姓名”不能为空", "“性别”应为 男、女 之一，这一行填的是“不详”", "“类别”应为", "“贫困”",
-                  "找不到名为“火星小学”的学校或辅导站", "找不到名为“栟茶小学辅导站”", "“出生年份”应为四位年份",
+                  "找不到名为“火星小学”的学校或辅导站", "找不到名为“栟茶小学辅导站”", str(birth_year_refused("1890")),
                   "与第 7 行是同一个帮扶对象", "“一人一策”太长", "不认识的列“身高”"):
         assert words in page, words
     assert page.count('class="row-error"') == 8 and 'name="action" value="import"' not in page
