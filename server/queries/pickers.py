@@ -21,6 +21,7 @@ from sync.scope import where
 
 from .archives import sees_names
 from .filters import found_in, visible
+from .mentees import waiting
 
 # At most this many choices in one <select>; a scope with more shows a search box above it.
 CAP = 100
@@ -102,20 +103,33 @@ def _narrowed(db: sqlite_utils.Database, select: str, body: str, params: list[An
 
 
 def mentee_options(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep: Any = None) -> Choices:
-    """Live children in scope who are still being helped; those not yet paired first."""
+    """Live children in scope who are still being helped; those waiting for a volunteer first, as the
+    station home's tile and ``/mentees?pairing=waiting`` count them (``mentees.waiting``): not yet
+    paired, or paired only with volunteers whose account was stopped, whom nobody visits either."""
     sql, params = visible(scope, "mentee", "m")
     names = sees_names(scope)
     rows, total, matched = _narrowed(
         db,
-        # A stopped volunteer is said as such: the child waits for a new one (queries.mentees.waiting).
         "SELECT m.id, m.code, m.name, m.grade, (SELECT group_concat(us.name"
         " || CASE WHEN us.active = 0 THEN '（已停用）' ELSE '' END, '、') FROM pairings p"
         " JOIN users us ON us.id = p.mentor_id WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0)"
-        " AS mentors",
-        f"FROM mentees m WHERE m.status = 'active' AND {sql}", params, "mentors IS NOT NULL, m.code",
+        f" AS mentors, (SELECT group_concat(us.name, '、') FROM pairings p JOIN users us ON us.id = p.mentor_id"
+        f" WHERE p.mentee_id = m.id AND p.status = 'active' AND p.deleted = 0) AS mentor_names, {waiting('waiting')}"
+        " AS waits",
+        f"FROM mentees m WHERE m.status = 'active' AND {sql}", params, "NOT waits, m.code",
         searched=("m.name",) if names else (), code="m.code", q=q, keep=keep, key="m.id")
-    return Choices([(r["id"], _mentee_label(r, names) + (f" · 已与{r['mentors']}结对" if r["mentors"] else ""))
-                    for r in rows], total, matched, total > CAP)
+    return Choices([(r["id"], _mentee_label(r, names) + _pairing_mark(r)) for r in rows], total, matched,
+                   total > CAP)
+
+
+def _pairing_mark(row: dict[str, Any]) -> str:
+    """What the picker says beside a child of their running pairings: a waiting child's are all with
+    stopped volunteers (the tile's 志愿者已停用), so the child is said to wait for a new one."""
+    if not row["mentors"]:
+        return ""
+    if row["waits"]:
+        return f" · 志愿者{row['mentor_names']}已停用，等待新的志愿者"
+    return f" · 已与{row['mentors']}结对"
 
 
 def mentee_categories(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[str]:

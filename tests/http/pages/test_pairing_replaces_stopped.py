@@ -67,7 +67,7 @@ def test_the_new_pairing_form_offers_to_end_the_childs_pairing_with_a_stopped_vo
     page = site.as_(w.staff_st11).get(f"/pairings/new?mentee_id={old['child']}").text
     text = sentence(page)
     assert BOX in text
-    assert "已与赵老师（已停用）结对" in text  # the child picker says so too, not a plain 已与赵老师结对
+    assert "志愿者赵老师已停用，等待新的志愿者" in text  # the child picker says so too, not a plain 已与赵老师结对
     assert re.search(r'<input type="checkbox" name="end_pairings" value="1" checked>', page)
     assert f'name="pairing" value="{old["pairing"]}:{_pairing(site, old["pairing"])["version"]}"' in page
     assert "原结对的结束日期" in text and f'name="end_date" type="date" value="{local_today().isoformat()}"' in page
