@@ -225,6 +225,17 @@ def test_the_print_view_prints_as_numbered_a4_pages_saying_who_printed_it(
     assert len(logged) == 1 and json.loads(logged[0][0])["activity"] >= 1
 
 
+def enter_visit(page: Page, server: ServerProcess, pairing: str, record: str, day: str | None = None) -> str:
+    """A visit entered for the pairing's volunteer (代录) by the signed-in staff; its id."""
+    page.goto(server.url + f"/activities/new?pairing_id={pairing}")
+    if day:
+        page.get_by_label(re.compile(r"^日期")).fill(day)
+    page.get_by_label("过程记录").fill(record)
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(re.compile(r"/activities/[0-9a-f-]{36}$"))
+    return page.url.rsplit("/", 1)[1]
+
+
 def test_a_record_with_a_long_unbroken_run_wraps_on_a_phone_and_prints_whole(
     server: ServerProcess, browser: Browser
 ) -> None:
@@ -238,10 +249,7 @@ def test_a_record_with_a_long_unbroken_run_wraps_on_a_phone_and_prints_whole(
     errors = watch_errors(page)
     try:
         sign_in(page, server, "zhan-bencha", "/staff")
-        page.goto(server.url + f"/activities/new?pairing_id={pairing}")
-        page.get_by_label("过程记录").fill(f"孩子把老师发的链接念给我听：{run}")
-        page.get_by_role("button", name="保存").click()
-        page.wait_for_url(re.compile(r"/activities/[0-9a-f-]{36}$"))
+        enter_visit(page, server, pairing, f"孩子把老师发的链接念给我听：{run}")
         page.goto(server.url + f"/pairings/{pairing}")
         page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
         check_page(page, SIZES["phone"]["viewport"]["width"], "archive with a long run", errors)
@@ -265,12 +273,7 @@ def test_an_archive_whose_history_changed_a_day_prints_within_a_phones_width(
     errors = watch_errors(page)
     try:
         sign_in(page, server, "zhan-bencha", "/staff")
-        page.goto(server.url + f"/activities/new?pairing_id={pairing}")
-        page.get_by_label(re.compile(r"^日期")).fill(start)
-        page.get_by_label("过程记录").fill("补记：那天下午去了孩子家。")
-        page.get_by_role("button", name="保存").click()
-        page.wait_for_url(re.compile(r"/activities/[0-9a-f-]{36}$"))
-        activity = page.url.rsplit("/", 1)[1]
+        activity = enter_visit(page, server, pairing, "补记：那天下午去了孩子家。", start)
         page.goto(server.url + f"/activities/{activity}/edit")
         page.get_by_label(re.compile(r"^日期")).fill((datetime.date.fromisoformat(start)
                                                    + datetime.timedelta(days=1)).isoformat())
