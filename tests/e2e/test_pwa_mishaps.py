@@ -251,6 +251,20 @@ def test_pwa_an_edit_refused_because_the_child_moved_away_reads_as_words_without
     expect(refused).not_to_contain_text(re.compile(r"·\s*记录于"))
 
 
+def _typing_a_number_as_the_pairing_ends(server: ServerProcess, phones: Any, login: str, staff: str,
+                                        number: str) -> tuple[Phone, str, str]:
+    """``login``'s phone, offline, with ``number`` typed on the guardian form of her first child, whose
+    pairing ``staff`` has just ended on the server; the phone, the child's code and id."""
+    pairing, version, code, mentee, _name = _first_pairing(server, login)
+    phone: Phone = phones.new(server)
+    phone.enrol(login)
+    phone.page.goto(server.url + f"/app/#/guardian/{mentee}")
+    phone.context.set_offline(True)
+    phone.page.get_by_label("监护人联系方式").fill(number)
+    _end_pairing(server, staff, pairing, version)
+    return phone, code, mentee
+
+
 def test_pwa_a_guardian_number_saved_after_the_child_moved_away_is_kept_and_named_in_words(
     module_server: ServerProcess, phones: Any
 ) -> None:
@@ -258,14 +272,9 @@ def test_pwa_a_guardian_number_saved_after_the_child_moved_away_is_kept_and_name
     has ended the child's pairing. The form stays (nothing is redrawn under her fingers) and she saves: the
     refusal keeps her words for the export, and the waiting list named the child "undefined"."""
     server = module_server
-    pairing, version, _code, mentee, _name = _first_pairing(server, "liu.laobing")
-    phone: Phone = phones.new(server)
-    phone.enrol("liu.laobing")
+    phone, _code, mentee = _typing_a_number_as_the_pairing_ends(server, phones, "liu.laobing", "staff-bencha",
+                                                               "13912345678")
     page = phone.page
-    page.goto(server.url + f"/app/#/guardian/{mentee}")
-    phone.context.set_offline(True)
-    page.get_by_label("监护人联系方式").fill("13912345678")
-    _end_pairing(server, "staff-bencha", pairing, version)
     phone.context.set_offline(False)  # the app syncs when the signal comes back
     until(page, "(id) => import('/app/js/repo.js').then((r) => !r.get(id))", mentee)
     page.get_by_role("button", name="保存", exact=True).click()
@@ -288,14 +297,9 @@ def test_pwa_a_guardian_number_saved_while_the_sync_takes_the_child_away_is_refu
     refusal must then take the child off the phone and say why in the same words, not 需要修改 with a form
     to mend it in (it kept the child on the phone, named, for good)."""
     server = module_server
-    pairing, version, code, mentee, _name = _first_pairing(server, "wang.laoshi")
-    phone: Phone = phones.new(server)
-    phone.enrol("wang.laoshi")
+    phone, code, mentee = _typing_a_number_as_the_pairing_ends(server, phones, "wang.laoshi", "staff-juegang",
+                                                              "13987654321")
     page = phone.page
-    page.goto(server.url + f"/app/#/guardian/{mentee}")
-    phone.context.set_offline(True)
-    page.get_by_label("监护人联系方式").fill("13987654321")
-    _end_pairing(server, "staff-juegang", pairing, version)
     held: list[Route] = []  # the first pull, answered only once she has saved
 
     def hold_first(route: Route) -> None:
