@@ -21,6 +21,7 @@ from sync.entities import ENTITIES, ROW_KINDS, UNIT_KINDS
 from sync.mutations import delete
 
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
+from ..imports.cells import plain_name
 from ..queries.admin import counted_records, unit_usage
 from ..queries.units import get_unit, unit_tree
 from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
@@ -63,6 +64,20 @@ def _kind_error(unit: dict[str, Any], kind: str | None, held: dict[str, int]) ->
             f"{UNIT_KINDS[kind]}后，它们就不再计入统计表。请先把帮扶对象和活动移到别的学校或辅导站，再改类型。")
 
 
+def _namesake_error(name: Any, tree: list[dict[str, Any]], itself: str | None) -> str | None:
+    """Why ``name`` may not be given to a unit (``itself``: its id, None for a new one), or None.
+
+    Two live units of one name cannot be told apart where people pick a unit by its name: the
+    unit pickers show the name alone, and an import's 所属单位 is matched by name and refused as
+    ambiguous. Compared as the imports compare it (full-width folded, no spaces inside)."""
+    wanted = plain_name(str(name or ""))
+    same = next((u for u in tree if u["id"] != itself and plain_name(u["name"]) == wanted), None) if wanted else None
+    if same is None:
+        return None
+    return (f"已有一个名为“{same['name']}”的单位（{same['path']}）。两个单位同名，选择单位和 Excel 导入时"
+            "就分不清，请换一个名称，如加上所在的镇或街道。")
+
+
 async def _tree(visit: Visit) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
     scope = await visit.scope()
     return await visit.state.store.read(lambda db: (unit_tree(db, scope), unit_usage(db)))
@@ -100,6 +115,10 @@ async def admin_unit_create(request: Request) -> Response:
     problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), [])
     if problem:
         return await _render_tree(visit, values, {"parent_id": problem}, 400)
+    # The unit this very form made (sent twice) is not a namesake: create_once answers it as before.
+    namesake = _namesake_error(fields.get("name"), tree, form_record_id(values))
+    if namesake:
+        return await _render_tree(visit, values, {"name": namesake}, 400)
     # Under the id the form carries: a double click, or the form sent again, makes one unit, not two
     # of the same name (the second a row of zeros on every statistics form).
     outcome = await create_once(visit, "unit", fields, values)
@@ -170,6 +189,10 @@ async def admin_unit_save(request: Request) -> Response:
     problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), children)
     if problem:
         return await _render_unit(visit, unit, values, {"parent_id": problem}, 400)
+    if "name" in fields and plain_name(str(fields["name"] or "")) != plain_name(unit["name"]):
+        namesake = _namesake_error(fields["name"], tree, unit["id"])
+        if namesake:
+            return await _render_unit(visit, unit, values, {"name": namesake}, 400)
     if fields.get("kind") != unit["kind"]:
         held = await visit.state.store.read(lambda db: counted_records(db, unit["id"]))
         problem = _kind_error(unit, fields.get("kind"), held)

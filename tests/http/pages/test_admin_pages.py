@@ -76,6 +76,29 @@ def test_the_new_unit_form_sent_twice_makes_one_unit(site: Site) -> None:
     assert f'name="record_id" value="{record_id}"' not in admin.get("/admin/units").text  # the next form is new
 
 
+def test_a_second_unit_of_a_name_in_use_is_refused_beside_the_name_and_keeps_what_was_typed(site: Site) -> None:
+    """A second 新店镇中心小学 was made without a word: the account and unit pickers then showed the
+    name twice, and every import naming it was refused with 有 2 个单位都叫…，请联系管理员区分."""
+    w = site.w
+    admin = site.as_(w.admin)
+    count = "SELECT count(*) FROM units WHERE replace(name, ' ', '') = '掘港中学'"
+    made = admin.post("/admin/units", {"name": "掘港 中学", "kind": "school", "parent_id": w.town2,
+                                       "phone": "0513-8765432"})
+    assert made.status_code == 400
+    text = re.sub(r"<[^>]+>", "", made.text)
+    assert "已有一个名为“掘港中学”的单位" in text and "请换一个名称" in text
+    assert 'value="0513-8765432"' in made.text and 'value="掘港 中学"' in made.text
+    assert site.read(lambda db: db.execute(count).fetchone()[0]) == 1
+    renamed = admin.post(f"/admin/units/{w.st11}", {"name": "掘港中学", "kind": "station", "parent_id": w.town1,
+                                                     "base_version": _unit_version(site, w.st11)})
+    assert renamed.status_code == 400 and "已有一个名为“掘港中学”的单位" in re.sub(r"<[^>]+>", "", renamed.text)
+    assert site.read(lambda db: row(db, "unit", w.st11))["name"] == "掘港小学辅导站"
+    # Its own name kept while another field changes is no namesake.
+    kept = admin.post(f"/admin/units/{w.st12}", {"name": "掘港中学", "kind": "school", "parent_id": w.town1,
+                                                  "phone": "0513-1111111", "base_version": _unit_version(site, w.st12)})
+    assert kept.status_code == 303
+
+
 def _unit_version(site: Site, unit_id: str) -> int:
     return int(site.read(lambda db: row(db, "unit", unit_id))["version"])
 
