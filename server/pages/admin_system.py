@@ -84,7 +84,8 @@ async def admin_access_log(request: Request) -> Response:
     page = page_number(q)
 
     def read(db: Any) -> dict[str, Any]:
-        target = (parse_id(target_text) or target_for_code(db, target_text) or target_text) if target_text else None
+        found = (parse_id(target_text) or target_for_code(db, target_text)) if target_text else None
+        target = (found or target_text) if target_text else None
         filters: dict[str, Any] = {
             "user_id": person, "target": target,
             "since": _utc_start(since_day) if since_day else None,
@@ -92,8 +93,10 @@ async def admin_access_log(request: Request) -> Response:
         }
         rows = read_access_log(db, limit=PAGE, offset=(page - 1) * PAGE, **filters)
         described = describe_targets(db, [r["target"] for r in rows if r["target"]])
+        # Neither a record id nor any child's code: 没有符合条件的记录 would read as "no one looked at
+        # this child", when the code was mistyped.
         return {"rows": rows, "total": count_access_log(db, **filters), "described": described,
-                "people": people_in_log(db)}
+                "people": people_in_log(db), "unknown_target": bool(target_text) and found is None}
 
     data = await visit.state.store.read(read, pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
     pages = page_count(data["total"], PAGE)

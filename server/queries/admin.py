@@ -10,6 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from sync.db import select_in
+from sync.rules.children import mentee_code
 from sync.system import SYSTEM_USER_ID
 
 from .filters import chosen, contains
@@ -92,9 +93,17 @@ def describe_targets(db: sqlite_utils.Database, targets: list[str]) -> dict[str,
 
 
 def target_for_code(db: sqlite_utils.Database, code: str) -> str | None:
-    """The mentee id behind a pseudonymous code, so the admin can search the log by code."""
-    row = db.execute("SELECT id FROM mentees WHERE code = ?", [code.strip()]).fetchone()
-    return str(row[0]) if row else None
+    """The mentee id behind a pseudonymous code, so the admin can search the log by code.
+
+    Typed as a person types it: in the stored form first (a full-width Ｂ or a space folded, as
+    the write path stores codes), else in either case when that names one child (bx-2026-0029
+    found nothing, and the page read as "no one looked at this child")."""
+    text = mentee_code(code)
+    row = db.execute("SELECT id FROM mentees WHERE trim(code) = ?", [text]).fetchone()
+    if row:
+        return str(row[0])
+    rows = db.execute("SELECT id FROM mentees WHERE upper(trim(code)) = upper(?) LIMIT 2", [text]).fetchall()
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def people_in_log(db: sqlite_utils.Database) -> list[tuple[str, str]]:

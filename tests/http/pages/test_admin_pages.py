@@ -452,6 +452,21 @@ def test_access_log_a_reversed_date_range_is_refused_in_words_not_answered_with_
     assert "共 1 条" in admin.get("/admin/access-log?from=2000-01-01&to=2099-12-31").text
 
 
+def test_access_log_finds_a_child_by_a_code_typed_in_lower_case_and_says_when_no_child_has_it(site: Site) -> None:
+    """bx-2026-0029 (or BX-2026-9999, mistyped) answered 共 0 条 and 没有符合条件的记录: an admin asked
+    who read a child's file read that nobody had."""
+    w = site.w
+    code = site.read(lambda db: db.execute("SELECT code FROM mentees WHERE id = ?", [w.mentee1]).fetchone()[0])
+    assert site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").status_code == 200
+    admin = site.as_(w.admin)
+    for typed in (code.lower(), f" {code.lower()} "):
+        page = admin.get("/admin/access-log", params={"target": typed}).text
+        assert "共 1 条" in page and f"帮扶对象 {code}" in page, typed
+    unknown = admin.get("/admin/access-log", params={"target": "BX-1999-9999"}).text
+    assert "没有符合条件的记录" not in unknown
+    assert "系统里没有编号为“BX-1999-9999”的帮扶对象" in unknown and "请核对编号" in unknown
+
+
 def test_access_log_names_every_action_and_target_in_words(site: Site) -> None:
     # Each page that logs a look at children's records or an export says so in the admin's words:
     # "export_stats_xlsx" or a return's bare id in the log tells the admin nothing.
