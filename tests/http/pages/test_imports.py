@@ -104,6 +104,19 @@ def test_every_column_of_every_import_page_says_how_to_fill_it_in(site: Site) ->
     assert all("填“是”或“否”" in how and "不填算“否”" in how for _, how in yes_no), yes_no
 
 
+def test_the_own_list_column_names_each_import_page_names_are_ones_its_importer_reads(site: Site) -> None:
+    """The volunteers' page said a school's list was read by its 学生姓名 and 家长电话 columns (the
+    children's words): an admin with a volunteers' roster read it as a page for children."""
+    browser = site.as_(site.w.staff_st11)
+    for path, kind in (("/mentees/import", KINDS["mentee"]), ("/mentors/import", KINDS["mentor"])):
+        line = re.search(r"<li>([^<]*都认得[^<]*)</li>", browser.get(path).text)
+        assert line, path
+        named = re.findall(r"“([^”]+)”", line.group(1))
+        assert named, path
+        read = {name for c in kind.columns for name in (c.header, *c.aliases)}
+        assert [n for n in named if n not in read] == [], path
+
+
 def test_the_yes_no_words_the_import_page_names_are_the_ones_the_importer_reads() -> None:
     for key, header, _, category in mentee_rows.FLAGS:
         how = next(c.help for c in mentee_rows.COLUMNS if c.key == key)
