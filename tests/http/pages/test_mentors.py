@@ -14,7 +14,7 @@ import pytest
 from server.qr import qr_svg
 
 from ...factories import make_county_staff, mutate, row, table_counts
-from .conftest import Site
+from .conftest import Site, sentence
 from .station import record_id_on
 
 PAGES = ["/mentors/{id}", "/mentors/{id}/edit"]
@@ -191,6 +191,24 @@ def test_a_revoked_phone_gets_401_device_revoked_on_its_next_pull(site: Site) ->
     audit = site.read(lambda db: db.execute("SELECT user_id, op FROM sync_audit WHERE record_id = ?",
                                             [enrolled["device_id"]]).fetchall())
     assert audit == [(w.staff_st11.user_id, "revoke")]
+
+
+def test_the_phone_list_says_before_a_revoke_that_it_cannot_be_undone(site: Site) -> None:
+    """停用这台手机 was one click under a reason field, and only the message after it said what it did
+    (the phone cleared, a found phone enrolled anew)."""
+    w = site.w
+    browser = site.as_(w.admin)
+    code, _ = _issue(site, browser, w.mentor1.user_id)
+    enrolled = browser.client.post("/api/enrol", json={"code": code, "device_name": "王老师的红米"}).json()
+    before = sentence(browser.get(f"/mentors/{w.mentor1.user_id}").text)
+    assert "停用手机不能撤销" in before and "用新的登记码重新登记" in before
+    live = site.read(lambda db: [r[0] for r in db.execute(
+        "SELECT id FROM sync_devices WHERE user_id = ? AND revoked_at IS NULL", [w.mentor1.user_id])])
+    assert enrolled["device_id"] in live
+    for device_id in live:
+        assert browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "revoke", "device_id": device_id,
+                                                              "reason": "手机丢失"}).status_code == 303
+    assert "停用手机不能撤销" not in browser.get(f"/mentors/{w.mentor1.user_id}").text  # no phone left to stop
 
 
 def test_another_volunteers_phone_cannot_be_revoked_through_this_page(site: Site) -> None:
