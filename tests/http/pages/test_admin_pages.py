@@ -271,6 +271,12 @@ def test_the_new_account_form_sent_again_with_a_change_or_another_password_is_to
     assert len(stored) == 1 and stored[0][0] == "新站员" and verify_password(stored[0][1], "first-password-1")
 
 
+def test_an_account_search_that_finds_no_one_says_so_and_what_to_try_not_an_empty_table(site: Site) -> None:
+    page = site.as_(site.w.admin).get("/admin/users", params={"q": "没有这个人"}).text
+    assert "共 0 个账号" in page and "<table" not in page
+    assert "没有符合条件的账号。请换一个姓名、用户名或电话" in page
+
+
 def test_a_generated_password_is_shown_once_and_works(site: Site) -> None:
     response = _create(site, login="gen.staff", role="staff", unit_id=site.w.st21)
     assert response.status_code == 200
