@@ -277,6 +277,15 @@ def test_an_account_search_that_finds_no_one_says_so_and_what_to_try_not_an_empt
     assert "没有符合条件的账号。请换一个姓名、用户名或电话" in page
 
 
+def test_the_accounts_page_leads_to_the_volunteers_excel_import(site: Site) -> None:
+    """The import of accounts from Excel was only on 志愿者, a page an admin adding accounts at 账号
+    had no reason to open."""
+    admin = site.as_(site.w.admin)
+    page = admin.get("/admin/users").text
+    assert '<a class="button" href="/mentors/import">从 Excel 导入五老志愿者</a>' in page
+    assert admin.get("/mentors/import").status_code == 200
+
+
 def test_a_generated_password_is_shown_once_and_works(site: Site) -> None:
     response = _create(site, login="gen.staff", role="staff", unit_id=site.w.st21)
     assert response.status_code == 200
