@@ -136,7 +136,7 @@ def _parse(spec: Field, raw: Any) -> Any:
             raise ValueError(f"“{spec.label}”应为整数。")
         # Checked here too, by sync's own check: a page may look the number up before it writes.
         if len(digits) > 12:  # past every field's bound (and never a 4,300-digit int())
-            raise ValueError(f"“{spec.label}”的数字太大了。")
+            raise ValueError((spec.out_of_range and spec.out_of_range(text)) or f"“{spec.label}”的数字太大了。")
         number = sign * int(digits)  # a negative one is told the field's range below, not "应为整数"
         problem = check_value(spec, number)
         if problem:

@@ -6,7 +6,10 @@ the reasons a mentor or staff member reads on screen.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from .birthyears import birth_year_refused
 
 ROLES = ("mentor", "staff", "reviewer", "admin")
 ROLE_LABELS = {
@@ -131,6 +134,9 @@ class Field:
     min_value: int = 0
     nullable: bool = True
     phone: bool = False  # a telephone: stored in ``sync.phones.phone_form``, whoever writes it
+    # The field's own words for a number past its bounds, where "应在 … 到 … 之间" would name bounds
+    # that are only SQLite's (a birth year: no pupil is born in year 0 or in a 13-digit year either).
+    out_of_range: Callable[[object], str | None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -196,8 +202,10 @@ MENTEE = Entity(
         Field("gender", "性别", "enum", choices=GENDERS, writers=(S,)),
         # Which years a pupil may be born in moves with the calendar (rules.children.birth_year_refused),
         # so it is checked where a year is written, not here: a year stored under last year's rule must
-        # not make the child's file uneditable. These bounds only keep the number to what SQLite holds.
-        Field("birth_year", "出生年份", "int", min_value=-(10**12), max_value=10**12, writers=(S,)),
+        # not make the child's file uneditable. These bounds only keep the number to what SQLite holds,
+        # and a number past them is refused in the same words as any other year no pupil has.
+        Field("birth_year", "出生年份", "int", min_value=-(10**12), max_value=10**12, writers=(S,),
+              out_of_range=birth_year_refused),
         Field("categories", "类别", "enums", choices=CATEGORIES, nullable=False, writers=(S,)),
         Field("risk_level", "关注等级", "enum", choices=RISK_LEVELS, nullable=False, writers=(S,)),
         Field("plan", "一人一策", "text", writers=(S,)),

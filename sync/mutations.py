@@ -405,6 +405,8 @@ def _explain(spec: Field, value: Any) -> str | None:
         if type(value) is not int:
             return f"{where}应为整数，收到 {quote(value)}。"
         if not spec.min_value <= value <= spec.max_value:
+            if spec.out_of_range is not None:
+                return spec.out_of_range(value)
             return f"{where}应在 {spec.min_value} 到 {spec.max_value} 之间，收到 {quote(value)}。"
         return None
     if kind == "bool":

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..birthyears import birth_year_refused, birth_years
 from .children import (
-    birth_year_refused,
-    birth_years,
     derive_mentee,
     derive_referral,
     derive_screening,

@@ -2,15 +2,15 @@
 only once her pairings end, and the screenings and referrals in it."""
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from ..birthyears import birth_year_refused
 from ..entities import ROW_KINDS
 from ..grades import grade_form
-from ..timeutil import day_in_words, local_today
+from ..timeutil import day_in_words
 from .dates import ahead, done_already, happened_already
 from .refusal import Refusal, found, live, refuse_if
 
@@ -65,29 +65,6 @@ def derive_referral(w: _Writer, before: dict[str, Any] | None, record: dict[str,
             raise Refusal(f"{label}（{day_in_words(d)}）不能晚于今天："
                           "请在转介机构接收或结束以后再登记。", name)
     _check_referral(record)
-
-
-# The children paired are primary and middle school pupils and some vocational (中职) students. The
-# oldest of these finish a five-year 高职 course at about 20; a late start, a repeated year or two and a
-# birthday still to come this year add a few more, so a pupil is at most 25 (the age an Excel roster
-# may give instead of a year is read up to the same). Born after this year is no one yet.
-OLDEST_PUPIL_AGE = 25
-
-
-def birth_years(today: datetime.date | None = None) -> tuple[int, int]:
-    """The first and last birth year a child may be registered with, by Beijing's calendar."""
-    year = (today or local_today()).year
-    return year - OLDEST_PUPIL_AGE, year
-
-
-def birth_year_refused(year: object, today: datetime.date | None = None) -> str | None:
-    """Why ``year`` (a number, or what a roster's cell holds) is no pupil's birth year, in the one
-    sentence the forms, the import and a push all say; None when it is one."""
-    first, last = birth_years(today)
-    if type(year) is int and first <= year <= last:
-        return None
-    return (f"“出生年份”应为 {first} 到 {last} 之间的四位年份（帮扶对象是中小学生和中职学生），"
-            f"填的是“{year}”。")
 
 
 # A child registered at a town or the county would count on the dashboard and in the brief but in

@@ -89,3 +89,15 @@ def test_a_child_stored_with_a_year_the_rule_refuses_stays_editable_and_reimport
     said = html.unescape(changed.text)
     assert changed.status_code == 400 and str(birth_year_refused(local_today().year + 2)) in said
     assert '<a href="#f-birth_year">“出生年份”</a>' in said, said[-3000:]
+
+
+@pytest.mark.parametrize("year", [10**13, -(10**13), 10**30, 123_456_789_012, -5, 0])
+def test_an_absurd_pushed_birth_year_is_refused_in_the_birth_year_words_not_a_range_of_integers(
+        site: Site, year: int) -> None:
+    """A number past what SQLite holds is still no pupil's year: said the way 1990 is, not as "应在
+    -1000000000000 到 1000000000000 之间", which reads as if such a year could be right."""
+    pushed = _push(site, "年份庚", year)
+    assert pushed.status == "rejected" and pushed.reason == birth_year_refused(year), pushed.reason
+    form = _register(site, "年份辛", year)
+    assert form.status_code == 400 and str(birth_year_refused(year)) in html.unescape(form.text)
+    assert [_stored_year(site, n) for n in ("年份庚", "年份辛")] == ["not registered"] * 2
