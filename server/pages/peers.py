@@ -18,7 +18,7 @@ from sync.entities import PEER_HELPER
 from sync.mutations import delete
 
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
-from ..queries.peers import get_peer_helper, register_counts, unit_register, unit_volunteers
+from ..queries.peers import get_peer_helper, register_counts, register_totals, unit_register, unit_volunteers
 from .common import (
     CHILD_FILE,
     OFFICE,
@@ -56,10 +56,7 @@ async def peer_list(request: Request) -> Response:
     if actor.role == "staff" and [r["id"] for r in rows] == [actor.unit_id]:
         # A school's or station's own staff keep one register: theirs.
         return visit.redirect(route_path(request, "peer_unit", unit_id=actor.unit_id))
-    totals = {"units": len(rows), "classes": sum(r["classes"] for r in rows),
-              "complete": sum(r["complete"] for r in rows),
-              "empty": sum(1 for r in rows if not r["classes"])}
-    return visit.render("peer_list.html", {"rows": rows, "totals": totals})
+    return visit.render("peer_list.html", {"rows": rows, "totals": register_totals(rows)})
 
 
 async def _register(visit: Visit, unit_id: str) -> dict[str, Any]:

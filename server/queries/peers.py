@@ -55,6 +55,20 @@ def register_counts(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, A
     return out
 
 
+def register_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """The sums under ``register_counts``' rows, a school's classes apart from the stations (a station
+    registers itself, not classes: one sum of both would count a station as a class): ``units``,
+    ``schools``, ``classes`` and ``complete`` (the schools' classes), ``stations``, ``stations_in``
+    (those that registered) and ``stations_complete``, and ``empty`` (units that registered nothing)."""
+    schools = [r for r in rows if r["kind"] != "station"]
+    stations = [r for r in rows if r["kind"] == "station"]
+    return {"units": len(rows), "schools": len(schools), "classes": sum(r["classes"] for r in schools),
+            "complete": sum(r["complete"] for r in schools), "stations": len(stations),
+            "stations_in": sum(1 for r in stations if r["classes"]),
+            "stations_complete": sum(1 for r in stations if r["classes"] and r["complete"] == r["classes"]),
+            "empty": sum(1 for r in rows if not r["classes"])}
+
+
 def register_gaps(db: sqlite_utils.Database, scope: Scope) -> dict[str, int]:
     """What the register still lacks in ``scope`` (for the staff home's to-do): ``short``, a school's
     classes missing a boy or a girl; ``short_stations``, the stations missing one (a station registers

@@ -55,7 +55,7 @@ def test_a_town_and_the_county_see_counts_per_unit_and_the_county_never_a_pupils
     _peer(site, w.st12, "七(2)班", boy_name="王浩然")
     town = sentence(site.as_(w.staff_town1).get("/peers").text)
     assert re.search(r"掘港中学\s*掘港街道\s*2 个\s*1 个\s*⚠ 1 个班级缺人", town), town
-    assert re.search(r"掘港小学辅导站\s*掘港街道\s*0 个\s*0 个\s*⚠ 未登记", town), town
+    assert re.search(r"掘港小学辅导站\s*掘港街道\s*不分班级\s*—\s*⚠ 未登记", town), town
     assert "栟茶" not in town  # another town's units are not the town's
     county = site.as_(w.reviewer)
     listed = sentence(county.get("/peers").text)
@@ -143,3 +143,17 @@ def test_a_stations_home_says_the_station_lacks_a_helper_not_a_class(site: Site)
     assert "1 个辅导站缺男生或女生" in station and "班级缺" not in station
     town = re.sub(r"\s+", " ", sentence(site.as_(w.staff_town1).get("/staff").text))
     assert "项心理健康骨干学生待补齐：1 个班级缺男生或女生，1 个辅导站缺男生或女生" in town
+
+
+def test_the_registers_station_row_says_the_station_lacks_a_helper_not_a_class(site: Site) -> None:
+    """/peers read "⚠ 1 个班级缺人" and "登记班级 1 个" in a station's row, and summed a station into the
+    schools' classes: a station has no classes (its 工作台 says 1 个辅导站缺男生或女生)."""
+    w = site.w
+    _peer(site, w.st11, "掘港小学辅导站", boy_name="钱睿")
+    _peer(site, w.st12, "七(1)班", boy_name="陈子涵", girl_name="李思雨")
+    _peer(site, w.st12, "七(2)班", boy_name="王浩然")
+    for who in (w.staff_town1, w.reviewer):
+        page = re.sub(r"\s+", " ", sentence(site.as_(who).get("/peers").text))
+        assert re.search(r"掘港小学辅导站 掘港街道 不分班级 否 ⚠ 辅导站缺男生或女生", page), page
+        assert re.search(r"掘港中学 掘港街道 2 个 1 个 ⚠ 1 个班级缺人", page), page
+        assert "学校登记 2 个班级，其中 1 个班级男女都已配齐；辅导站 1 个已登记，其中 0 个男女都已配齐" in page, page
