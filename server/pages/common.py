@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match
 
 from sync import Actor, Scope, load_scope, parse_id
+from sync.controls import without_controls
 from sync.entities import this
 
 from .. import csrf, sessions
@@ -304,11 +305,6 @@ def login_url(next_path: str) -> str:
     return "/login?next=" + quote(safe_next(next_path), safe="/")
 
 
-# Characters nobody can see or type on purpose (tab and line breaks stay): kept, they would ride
-# into Excel exports, which refuse them.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def form_values(form: FormData) -> dict[str, Any]:
     """A form as a dict, without invisible control characters; repeated names (checkbox groups)
     become lists."""
@@ -316,7 +312,9 @@ def form_values(form: FormData) -> dict[str, Any]:
     for key, raw in form.multi_items():
         if key == csrf.FIELD or isinstance(raw, UploadFile):
             continue
-        value = _INVISIBLE.sub("", raw)
+        # Characters nobody can see or type on purpose, the ones a push's text is cleaned of (tab and
+        # line breaks stay): kept, they would ride into Excel exports, which refuse them.
+        value = without_controls(raw)
         if key in out:
             out[key] = [*out[key], value] if isinstance(out[key], list) else [out[key], value]
         else:

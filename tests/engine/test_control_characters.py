@@ -1,4 +1,4 @@
-"""Control characters nobody can see (C0 but tab, line feed and carriage return) never reach a
+"""Control characters nobody can see (C0 but tab, line feed and carriage return, DEL and C1) never reach a
 stored record, whoever sent them: the engine drops them as it reads a mutation (sync/controls.py)."""
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sync.mutations import Mutation, read_mutation, read_mutations
 from tests.factories import copy_county, pull_all, push, row, upsert
 
 INVISIBLE = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r")
+DEL_AND_C1 = "".join(chr(c) for c in range(0x7F, 0xA0))
 TEXT_FIELDS = [(e.name, f.name, f.kind) for e in ENTITIES.values() for f in e.fields
                if f.kind in ("text", "short", "strs")]
 
@@ -27,8 +28,34 @@ def w(db: sqlite_utils.Database) -> SimpleNamespace:
 
 
 def test_controls_every_invisible_character_goes_and_tab_and_line_breaks_stay() -> None:
-    assert without_controls("甲\x00乙" + INVISIBLE + "\t丙\r\n丁\x7f") == "甲乙\t丙\r\n丁\x7f"
+    assert without_controls("甲\x00乙" + INVISIBLE + "\t丙\r\n丁") == "甲乙\t丙\r\n丁"
     assert without_controls("家访记录") == "家访记录"
+
+
+def test_controls_del_and_the_c1_controls_go_and_the_latin_1_signs_beside_them_stay() -> None:
+    # U+00A0 on (the middle dot of 阿依古丽·买买提, °, ×) are characters a person types.
+    assert without_controls("王\x7f建" + DEL_AND_C1 + "国·°×\xa0") == "王建国·°×\xa0"
+
+
+def test_controls_a_digest_text_tells_a_del_or_c1_control_which_it_writes_as_itself() -> None:
+    # orjson writes them raw (7F; C2 80–9F in UTF-8), not as \u escapes: the escape test alone missed them.
+    for char in DEL_AND_C1:
+        for text in (f"记{char}录", char, f"{char}\\"):
+            sent = orjson.dumps({"fields": {"record": text}})
+            assert char.encode() in sent
+            assert escaped_controls(sent), (hex(ord(char)), sent)
+    for clean in ("阿依古丽·买买提", "36.5°", "3×4", "\xa0", "é", "行一\n行二"):
+        assert not escaped_controls(orjson.dumps(clean)), clean
+
+
+def test_controls_a_resend_of_a_mutation_that_held_a_del_gets_the_same_answer(db: sqlite_utils.Database,
+                                                                               w: SimpleNamespace) -> None:
+    sent = upsert("activity", new_id(), {"pairing_id": w.pairing1, "kind": "talk", "date": "2026-11-21",
+                                         "record": "记录\x7f\x85"}, mutation_id=7)
+    first = push(db, w.mentor1, sent)
+    stored = row(db, "activity", sent["record_id"])
+    assert first[0]["status"] == "applied" and stored is not None and stored["record"] == "记录"
+    assert push(db, w.mentor1, sent) == first
 
 
 def test_controls_a_digest_text_tells_every_mutation_that_holds_one() -> None:

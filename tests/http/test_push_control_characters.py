@@ -29,3 +29,25 @@ def test_push_stores_and_pulls_text_without_control_characters(county: County) -
     assert (fields["place"], fields["preparation"], fields["record"], fields["follow_up"], fields["moods"]) == (
         "孩子家", "带一本书", "聊了学习。\n第二段\t缩进", "下周再访", ["平静"])
     assert change["version"] == 1
+
+
+def test_push_stores_text_without_del_and_c1_controls_and_a_resend_is_still_a_resend(county: County) -> None:
+    """orjson writes DEL and U+0080–U+009F as themselves, not as \\u escapes: the look at the digest's
+    bytes for an escape missed them, and they were stored."""
+    headers = {**county.auth("mentor"), "Content-Type": "application/json"}
+    record = new_id()
+    sent = activity(county.pairing, 1, record, place="孩子\u007f家", preparation="带\u0085一本书·°",
+                    record="聊了\u009b学习。\n第二段", moods=["平静\u0080"])
+    body = json.dumps({"mutations": [sent]}, ensure_ascii=False).encode()
+    assert "\u007f".encode() in body and "\u0085".encode() in body
+    first = county.client.post("/api/sync/push", headers=headers, content=body)
+    assert first.status_code == 200 and first.json()["results"][0]["status"] == "applied", first.text
+    again = county.client.post("/api/sync/push", headers=headers, content=body)
+    assert again.json() == first.json(), "a resend of the same bytes gets the same answer"
+
+    pulled = county.client.get("/api/sync/pull", headers=headers).json()
+    (change,) = [c for c in pulled["changes"] if c["record_id"] == record]
+    fields = change["fields"]
+    assert (fields["place"], fields["preparation"], fields["record"], fields["moods"]) == (
+        "孩子家", "带一本书·°", "聊了学习。\n第二段", ["平静"])
+    assert change["version"] == 1
