@@ -14,9 +14,21 @@ import unicodedata
 
 from openpyxl.cell.cell import ERROR_CODES
 
+from sync.controls import without_controls
+
+# How Excel writes a control character into a cell's XML, which cannot hold it: _x0007_ (ST_Xstring),
+# and so the CR of every line break pasted from a CR-LF text (_x000D_). openpyxl reads the escape as
+# those seven letters, which no page would then let anyone find.
+_EXCEL_CONTROL = re.compile("_x(00[01][0-9A-F]|007F|00[89][0-9A-F])_", re.IGNORECASE)
+
 
 def cell_text(value: object) -> str:
-    """A cell as the text a person sees in it."""
+    """A cell as the text a person sees in it, without the control characters nobody sees (the ones
+    a push's text is cleaned of, ``sync.controls``); tab and line breaks kept."""
+    return without_controls(_shown(value)).strip()  # "\x07 王" is " 王" once cleaned
+
+
+def _shown(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -30,7 +42,10 @@ def cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return str(value).strip()
+    text = str(value)
+    if "_x" in text or "_X" in text:
+        text = _EXCEL_CONTROL.sub(lambda m: chr(int(m[1], 16)), text)
+    return text
 
 
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?E[+-]?\d+", re.IGNORECASE)
