@@ -23,7 +23,10 @@ def text_of(data: bytes) -> str | None:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return None if "\x00" in text else text
+        # A text in UTF-16 without its BOM reads as one NUL beside every letter, comma and line break:
+        # not this text. A stray NUL or two from another program is only an invisible character, which
+        # ``cells.cell_text`` drops like any other, not a reason to call a list no list.
+        return None if text.count("\x00") * 10 > len(text) else text
     return None
 
 

@@ -43,6 +43,13 @@ def test_a_csv_childs_name_with_control_characters_is_stored_clean(site: Site) -
     assert _mentees(site, "王%民") == [("王建民", "王奶奶", None)]
 
 
+def test_a_csv_with_a_stray_nul_is_read_as_a_list_and_stored_clean(site: Site) -> None:
+    """It was called "这个文件不是 Excel 表格", the whole list refused for one invisible character."""
+    data = "姓名,监护人\n王\x00建业,王奶奶\n李建华,李爷爷\n".encode()
+    assert _import(site, "/mentees/import", data, "名单.csv").status_code == 303
+    assert _mentees(site, "%建%") == [("李建华", "李爷爷", None), ("王建业", "王奶奶", None)]
+
+
 def test_an_imported_volunteers_name_and_about_with_control_characters_are_stored_clean(site: Site) -> None:
     data = xlsx(MENTOR_HEADERS, [["_x0007_钱\x7f老\x85师", "13905130071", "", "", "退休\x9b教师", "有"]])
     assert _import(site, "/mentors/import", data).status_code == 303
