@@ -292,7 +292,7 @@ def test_read_mutation_rejection_keeps_what_identifies_the_mutation() -> None:
     ("unit", {"name": " \u3000"}, ("名称", "不能为空")),
     ("mentee", {"code": ""}, ("编号", "不能为空")),
     ("mentee", {"guardian_name": "王\u2028芳"}, ("监护人", "只能写一行")),
-    ("activity", {"place": "家中\x85"}, ("地点", "只能写一行")),
+    ("activity", {"place": "家中\u2029"}, ("地点", "只能写一行")),
 ])
 def test_read_mutation_names_the_bad_field_of_every_entity(entity: str, fields: dict[str, Any],
                                                            fragments: tuple[str, ...]) -> None:
