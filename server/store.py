@@ -12,7 +12,7 @@ hundred pushes a second, so the writer takes the writes queued behind it into th
 transaction (``BEGIN IMMEDIATE``) and commits them together: one COMMIT, one fsync. A write
 whose ``fn`` raises gets the exception and changes nothing, while its neighbours commit (see
 ``_Group.run`` for how, without a savepoint per write); no caller hears back before the COMMIT
-has returned. (``sync.apply``'s ``_atomic`` sees the open transaction and adds no savepoint.)
+has returned. (``sync.db.all_or_nothing`` sees the open transaction and adds no savepoint.)
 
 Checkpoints (copying the WAL back into the database file) run mostly on their own
 thread and connection, so a push rarely pays for one in its commit.

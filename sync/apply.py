@@ -1,45 +1,27 @@
-"""The one write path: apply mutations from a phone, a web form or an import.
+"""The one write path: decide mutations from a phone, a web form or an import.
 
-``apply_batch`` is a device push: one transaction, idempotent by (device, mutation_id),
-answers stored in the audit log so a resent batch gets the same answers and writes
-nothing. ``apply_mutations`` is the same engine for server-side writers (staff pages,
-imports, the demo loader) that have no device outbox.
-
-The write path loads every record a batch touches in a few ``IN`` queries, decides
-each mutation in Python, then writes with one ``executemany`` per table.
+``apply_mutations`` is the engine for server-side writers (staff pages, imports, the demo
+loader) that have no device outbox; a device's push (``sync.push.apply_batch``) runs the same
+``_Writer``. It decides each mutation in Python against the records ``Pending`` loaded, then
+``Pending`` writes them all (sync/pending.py).
 """
 from __future__ import annotations
 
-import contextlib
-import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
-from . import counts, latest
-from .db import select_in, transaction
-from .echo import echo, encodable, field_names, reason_text, sanitise
+from .answers import Outcome
+from .db import all_or_nothing
+from .echo import field_names
 from .entities import DEFAULTS, ENTITIES, Entity, this
-from .errors import DeviceRevoked
 from .ids import new_id
-from .jsontext import dumps, dumps_text
+from .jsontext import dumps_text
 from .kept import kept_cause, told_volunteer
 from .merge import CREATOR, changed_by_others, merge_fields
-from .mutations import Batch, Mutation, Rejection, prepare_batch, read_mutations, same_as_sent
-from .records import (
-    MENTOR_CHILD_ENTITIES,
-    WRITE_SQL,
-    child_feed_rows,
-    head_seq,
-    keys_of,
-    load_rows,
-    load_users,
-    owners,
-    pairing_feed_rows,
-    reset_scope,
-)
+from .mutations import Mutation, Rejection, read_mutations
+from .pending import Pending
+from .records import keys_of
 from .rules import (
     NEW_RECORD_HINT,
     NOT_YOUR_INSPECTION,
@@ -53,17 +35,10 @@ from .rules import (
     scope_effects,
     sealed,
 )
-from .scope import Actor, load_scope
-from .timeutil import utc_now
+from .scope import Actor
 
 # A mentor edits only the activities and screenings written by them or for them (代录).
 OWN_RECORDS = ("activity", "screening")
-
-# Entities are written parents first so foreign keys hold inside the transaction.
-WRITE_ORDER = (
-    "unit", "mentee", "pairing", "activity", "screening", "referral", "event", "enrolment", "stats_return", "review",
-    "inspection", "peer_helper", "donation",
-)
 
 
 def _who_decides(actor: Actor) -> str:
@@ -72,124 +47,10 @@ def _who_decides(actor: Actor) -> str:
     return "等辅导站处理" if actor.role == "mentor" else "由工作人员在“冲突”页面决定保留哪一个"
 
 
-@dataclass
-class Outcome:
-    """The answer to one mutation, as the phone receives it."""
-
-    mutation_id: int | None
-    entity: str
-    record_id: str
-    status: str  # applied | merged | conflict | rejected
-    version: int | None
-    reason: str | None = None
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    # The field a rejection is about, for a web form to mark (``Refusal.field``). Not on the wire:
-    # ``answer`` is the shape docs/sync-protocol.md gives, and the phone names fields by its own words.
-    refused_field: str | None = None
-
-    @classmethod
-    def rejected(cls, mutation_id: int | None, entity: object, record_id: object, reason: str,
-                 version: int | None = None, *, field_name: str | None = None) -> Outcome:
-        """A rejection: what it repeats of the client's text is bounded and valid UTF-8 (sync.echo)."""
-        return cls(mutation_id, echo(entity), echo(record_id), "rejected", version, reason_text(reason),
-                   refused_field=field_name)
-
-    def answer(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "mutation_id": self.mutation_id,
-            "status": self.status,
-            "version": self.version,
-            "reason": self.reason,
-            "entity": self.entity,
-            "record_id": self.record_id,
-        }
-        if self.conflicts:
-            out["conflicts"] = self.conflicts
-            out["fields"] = {c["field"]: c["kept"] for c in self.conflicts}
-        return out
-
-
-@dataclass
-class PushResult:
-    last_mutation_id: int
-    results: list[dict[str, Any]]
-
-
-@contextlib.contextmanager
-def _atomic(db: sqlite_utils.Database) -> Iterator[None]:
-    # On its own (CLI, tests) a batch is a transaction of its own. Inside a caller's transaction
-    # (the Store's group) it adds no savepoint: the caller undoes a batch that raises by rolling
-    # back, and a savepoint would make SQLite copy every page a statement changes to a statement
-    # journal on disk (docs/performance.md). Either way the batch is all or nothing.
-    if db.conn.in_transaction:
-        yield
-    else:
-        with transaction(db):
-            yield
-
-
-def apply_batch(
-    db: sqlite_utils.Database, actor: Actor, body: object, *, max_count: int = 1000
-) -> PushResult:
-    """Apply one push from ``actor.device_id``; see the module docstring.
-
-    ``body`` is the request's JSON, or a ``Batch`` already prepared from it (``prepare_batch``).
-    """
-    assert actor.device_id is not None, "apply_batch is for device pushes"
-    batch = body if isinstance(body, Batch) else prepare_batch(body, max_count=max_count)
-    raw = batch.raws
-    with _atomic(db):
-        device = db.execute(
-            "SELECT user_id, last_mutation_id, revoked_at, revoked_reason FROM sync_devices WHERE id = ?",
-            [actor.device_id],
-        ).fetchone()
-        if device is None or device[0] != actor.user_id:
-            raise DeviceRevoked("这台设备未登记，请向辅导站重新获取登记码。")
-        if device[2] is not None:
-            raise DeviceRevoked(f"这台设备已被停用：{device[3] or '请联系辅导站'}。")
-        last = int(device[1])
-        old_ids = [m["mutation_id"] for m in raw if m["mutation_id"] <= last]
-        stored = _stored_answers(db, actor.device_id, old_ids)
-        new = [i for i, m in enumerate(raw) if m["mutation_id"] > last]
-        fresh = [raw[i] for i in new]
-        writer = _Writer(db, actor)
-        outcomes = {o.mutation_id: o.answer() for o in writer.apply(
-            fresh, [batch.digests[i] for i in new], [batch.parsed[i] for i in new])}
-        results = []
-        for m in raw:
-            mid = m["mutation_id"]
-            if mid in outcomes:
-                results.append(outcomes[mid])
-            elif mid in stored and same_as_sent(stored[mid][0], m):
-                results.append(stored[mid][1])
-            elif mid in stored:
-                # Same number, different content: answering with the old answer would
-                # drop this change silently, so say so and keep the server untouched.
-                results.append(Outcome.rejected(
-                    mid, m.get("entity"), m.get("record_id"),
-                    f"修改编号 {mid} 已用于另一条内容不同的修改（那一条已保存）；"
-                    "这条修改没有保存，请以新的编号重新提交。",
-                ).answer())
-            else:
-                results.append(Outcome.rejected(
-                    mid, m.get("entity"), m.get("record_id"),
-                    f"这台设备的修改编号 {mid} 早已用过（已处理到 {last}）；请以新的编号重新提交。",
-                ).answer())
-        if not encodable(results):
-            # Never reached by the answers built above; a guard so that no future answer can
-            # fail on the wire after this transaction commits (a phone would resend it for ever).
-            results = sanitise(results)
-        new_last = max([last, *(m["mutation_id"] for m in fresh)])
-        db.execute(
-            "UPDATE sync_devices SET last_mutation_id = ?, last_seen_at = ? WHERE id = ?",
-            [new_last, utc_now(), actor.device_id],
-        )
-    return PushResult(new_last, results)
-
 
 def apply_mutations(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> list[Outcome]:
     """Apply mutations from a server-side writer (web form, import, demo) atomically."""
-    with _atomic(db):
+    with all_or_nothing(db):
         return _Writer(db, actor).apply(mutations)
 
 
@@ -199,105 +60,8 @@ def _check_base(m: Mutation, current: dict[str, Any]) -> None:
                       "手机上的记录可能已损坏；请先同步（拉取）再修改。")
 
 
-def _stored_answers(
-    db: sqlite_utils.Database, device_id: str, ids: list[int]
-) -> dict[int, tuple[int | None, dict[str, Any]]]:
-    """(digest, answer) of each already-applied mutation of the device, by mutation id."""
-    _, rows = select_in(
-        db,
-        "SELECT mutation_id, status, version, reason, entity, record_id, answer, digest FROM sync_audit"
-        " WHERE device_id = ? AND mutation_id {in}",
-        ids, [device_id],
-    )
-    return {
-        mid: (digest, json.loads(answer) if answer
-              else Outcome(mid, entity, record_id, status, version, reason).answer())
-        for mid, status, version, reason, entity, record_id, answer, digest in rows
-    }
-
-
-class _Writer:
-    """Decides a list of mutations against the current state, then writes it all."""
-
-    def __init__(self, db: sqlite_utils.Database, actor: Actor) -> None:
-        self.db = db
-        self.actor = actor
-        self.now = utc_now()
-        self.scope = load_scope(db, actor)
-        # Who a change is attributed to for merging: the phone, or the person on the web.
-        self.writer = actor.device_id or actor.user_id
-        # Whose earlier changes are never concurrent with this one: a phone's own (it edits again
-        # from its copy when an answer was lost). A person on the web has no copy: a form shows a
-        # version, and whatever was written after it — from their own other tab too, or a station
-        # sharing one login — is concurrent, so a clash is a conflict, not a silent overwrite.
-        self.copy_holder = actor.device_id
-        self.rows: dict[str, dict[str, dict[str, Any] | None]] = {name: {} for name in ENTITIES}
-        self.users: dict[str, dict[str, Any] | None] = {}
-        self.live_children: set[str] = set()  # mentees found not deleted (rules.visits._child_not_deleted)
-        self.dirty: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in ENTITIES}
-        self.created: dict[str, set[str]] = {name: set() for name in ENTITIES}  # ids new in this batch
-        self.audit: list[tuple[Any, ...]] = []
-        self.conflicts: list[tuple[Any, ...]] = []
-        self.gone: list[str] = []  # records deleted in this batch: their open conflicts close with them
-        self.sealed: list[tuple[str, str]] = []  # (entity, id): a child or pairing deleted in this batch
-        self.moved: list[tuple[str, str]] = []  # (record_id, unit_id) of records that changed unit
-        self.resets: list[str] = []  # reasons every staff device must pull its copy again
-        # Scope-log rows (user_id, unit_id, mentee_id, pairing_id, num): who lost sight of a child's
-        # records, or (num) of a unit's own record that moved to another unit.
-        self.revokes: list[tuple[str | None, str | None, str | None, str | None, int | None]] = []
-        self.grants: list[tuple[str, str]] = []  # (mentee_id, pairing_id) whose history a mentor now sees
-        self.taken: dict[str, str] = {}  # record_id -> entity, for ids a create must not reuse
-        # Each activity the batch writes as it was stored before it (None: created here), for what
-        # the write path keeps from the activities (sync/counts.py, sync/latest.py).
-        self.stored_activities: dict[str, dict[str, Any] | None] = {}
-        self._identities: set[str] | None = None
-
-    # --- lookups used by the rules --------------------------------------------------
-
-    def get(self, entity_name: str, record_id: str) -> dict[str, Any] | None:
-        cache = self.rows[entity_name]
-        if record_id not in cache:
-            cache[record_id] = load_rows(self.db, ENTITIES[entity_name], [record_id]).get(record_id)
-        return cache[record_id]
-
-    def identities(self) -> set[str]:
-        """Every writer id of the actor: the user id and the ids of all their devices."""
-        if self._identities is None:
-            devices = self.db.execute("SELECT id FROM sync_devices WHERE user_id = ?", [self.actor.user_id])
-            self._identities = {self.actor.user_id, *(r[0] for r in devices.fetchall())}
-        return self._identities
-
-    def get_user(self, user_id: str) -> dict[str, Any] | None:
-        if user_id not in self.users:
-            self.users[user_id] = load_users(self.db, [user_id]).get(user_id)
-        return self.users[user_id]
-
-    def _prefetch(self, mutations: list[Mutation]) -> None:
-        wanted: dict[str, set[str]] = {name: set() for name in ENTITIES}
-        users: set[str] = set()
-        for m in mutations:
-            wanted[m.entity.name].add(m.record_id)
-            for name, ref in m.entity.refs:
-                value = m.fields.get(name)
-                if isinstance(value, str):
-                    (users if ref == "user" else wanted[ref]).add(value)
-        for name, ids in wanted.items():
-            missing = [i for i in ids if i not in self.rows[name]]
-            if missing:
-                found = load_rows(self.db, ENTITIES[name], missing)
-                for i in missing:
-                    self.rows[name][i] = found.get(i)
-        # Ids that are new to their own table must not belong to a record of another entity.
-        new_ids: dict[str, list[str]] = {}
-        for m in mutations:
-            if self.rows[m.entity.name].get(m.record_id) is None:
-                new_ids.setdefault(m.entity.name, []).append(m.record_id)
-        self.taken.update(owners(self.db, new_ids))
-        missing_users = [u for u in users if u not in self.users]
-        if missing_users:
-            found_users = load_users(self.db, missing_users)
-            for u in missing_users:
-                self.users[u] = found_users.get(u)
+class _Writer(Pending):
+    """Decides a list of mutations against the current state, then writes it all (``Pending``)."""
 
     # --- deciding ---------------------------------------------------------------------
 
@@ -568,119 +332,3 @@ class _Writer:
             None if changes is None else dumps_text(changes), answer,
             self.digests.get(outcome.mutation_id) if outcome.mutation_id is not None else None,
         ))
-
-    # --- writing ----------------------------------------------------------------------
-
-    def _flush(self) -> None:
-        from .mutations import to_storage
-
-        db = self.db
-        seq = head_seq(db)
-        feed_new: list[tuple[Any, ...]] = []
-        feed_moved: list[tuple[Any, ...]] = []
-        for name in WRITE_ORDER:
-            records = self.dirty[name]
-            if not records:
-                continue
-            entity = ENTITIES[name]
-            sql = WRITE_SQL[name]
-            inserts: list[Sequence[Any]] = []
-            updates: list[Sequence[Any]] = []
-            for record_id, record in records.items():
-                seq += 1
-                new = record_id in self.created[name]
-                if new:  # numbered by the sequence number it is created at (sync/schema.py m015)
-                    record["num"] = seq
-                stored = to_storage(entity, record)
-                stored["deleted"] = int(record["deleted"])
-                versions = record["field_versions"]
-                stored["field_versions"] = dumps(versions) if versions else "{}"
-                stored["field_writers"] = dumps(record["field_writers"])
-                if new:
-                    inserts.append(sql.insert_values(stored))
-                else:
-                    updates.append(sql.update_values(stored))
-                keys = keys_of(name, record)
-                row = (seq, name, record_id, record["version"], int(record["deleted"]),
-                       keys.unit_id, keys.mentee_id, keys.pairing_id, record["num"])
-                (feed_new if new else feed_moved).append(row)
-            db.conn.executemany(sql.insert, inserts)
-            db.conn.executemany(sql.update, updates)
-        if self.dirty["activity"]:
-            counts.write(db, self.stored_activities, self.dirty["activity"])
-            latest.write(db, self.stored_activities, self.dirty["activity"])
-        feed_columns = "seq, entity, record_id, version, deleted, unit_id, mentee_id, pairing_id, num"
-        # A changed record's feed row moves to the head: one row per record, at its latest seq.
-        db.conn.executemany("DELETE FROM sync_feed WHERE num = ?", [(row[-1],) for row in feed_moved])
-        db.conn.executemany(f"INSERT INTO sync_feed ({feed_columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            feed_new + feed_moved)
-        seq = self._refeed(seq)
-        if self.revokes:
-            seq += 1
-            db.conn.executemany(
-                "INSERT INTO sync_scope_log (seq, user_id, unit_id, mentee_id, pairing_id, num)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(seq, *r) for r in self.revokes],
-            )
-        if self.conflicts:
-            db.conn.executemany(
-                "INSERT INTO sync_conflicts (id, entity, record_id, field, kept_value, other_value, base_version,"
-                " kept_version, user_id, device_id, mutation_id, unit_id, mentee_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self.conflicts,
-            )
-        if self.moved:
-            db.conn.executemany("UPDATE sync_conflicts SET unit_id = ? WHERE record_id = ?",
-                                [(unit_id, record_id) for record_id, unit_id in self.moved])
-        if self.resets:
-            seq += 1  # the unit's own feed row was numbered above: a cursor at it is before the reset
-            reset_scope(db, None, "；".join(dict.fromkeys(self.resets)), self.now, seq)
-        if self.gone:
-            # A deleted record's open conflicts are about values nobody can take any more: they close
-            # (both values stay on the conflict row, the record's history keeps every version).
-            db.conn.executemany(
-                "UPDATE sync_conflicts SET status = 'resolved', resolved_by = ?, resolved_at = ?,"
-                " resolution = 'deleted' WHERE record_id = ? AND status = 'open'",
-                [(self.actor.user_id, self.now, record_id) for record_id in self.gone],
-            )
-        for entity_name, record_id in self.sealed:
-            # The records of a deleted child's file, or a deleted pairing's visits, are read and never
-            # written again (rules.sealed): a conflict parked on one offers a choice nobody can take.
-            db.execute(
-                "UPDATE sync_conflicts SET status = 'resolved', resolved_by = ?, resolved_at = ?,"
-                " resolution = 'file_deleted' WHERE status = 'open' AND "
-                + ("mentee_id = ?" if entity_name == "mentee"
-                   else "entity = 'activity' AND record_id IN (SELECT id FROM activities WHERE pairing_id = ?)"),
-                [self.actor.user_id, self.now, record_id],
-            )
-        if self.audit:
-            db.conn.executemany(
-                "INSERT INTO sync_audit (at, user_id, device_id, mutation_id, entity, record_id, op, status,"
-                " version, reason, changes, answer, digest, num) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*row, self._num(row[4], row[5])) for row in self.audit],
-            )
-
-    def _num(self, entity_name: str, record_id: str) -> int | None:
-        """The number of the record an audit row is about (None when no such record exists)."""
-        record = self.rows.get(entity_name, {}).get(record_id)
-        return None if record is None else record.get("num")
-
-    def _refeed(self, seq: int) -> int:
-        """Move a newly granted mentee's history to the head of the feed.
-
-        A mentor who gains a pairing must receive records older than their cursor;
-        giving those rows fresh sequence numbers makes the next pull carry them.
-        """
-        if not self.grants:
-            return seq
-        nums: list[int] = []
-        for mentee_id, pairing_id in self.grants:
-            rows = child_feed_rows(self.db, mentee_id, "seq, num", MENTOR_CHILD_ENTITIES)
-            rows += pairing_feed_rows(self.db, mentee_id, [pairing_id])
-            nums.extend(num for _, num in sorted(rows))
-        moves = []
-        for num in dict.fromkeys(nums):
-            seq += 1
-            moves.append((seq, num))
-        self.db.conn.executemany("UPDATE sync_feed SET seq = ? WHERE num = ?", moves)
-        return seq

@@ -14,8 +14,9 @@ from typing import Any
 
 import sqlite_utils
 
-from .apply import Outcome, _atomic, apply_mutations
-from .db import placeholders, select_in
+from .answers import Outcome
+from .apply import apply_mutations
+from .db import all_or_nothing, placeholders, select_in
 from .entities import ENTITIES
 from .errors import NotAllowed
 from .mutations import delete, upsert
@@ -115,7 +116,7 @@ def resolve_conflict(db: sqlite_utils.Database, actor: Actor, conflict_id: str, 
         raise NotAllowed(f"处理方式应为 {' 或 '.join(CHOICES)}。")
     if actor.role not in DECIDERS:
         raise NotAllowed("只有辅导站工作人员可以处理冲突。")
-    with _atomic(db):
+    with all_or_nothing(db):
         cursor = db.execute("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id])
         values = cursor.fetchone()
         row = None if values is None else dict(zip([d[0] for d in cursor.description], values, strict=True))

@@ -134,6 +134,20 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         db.conn.execute("COMMIT")
 
 
+@contextlib.contextmanager
+def all_or_nothing(db: sqlite_utils.Database) -> Iterator[None]:
+    """A batch's transaction: ``transaction(db)`` on its own, nothing more inside a caller's."""
+    # On its own (CLI, tests) a batch is a transaction of its own. Inside a caller's transaction
+    # (the Store's group) it adds no savepoint: the caller undoes a batch that raises by rolling
+    # back, and a savepoint would make SQLite copy every page a statement changes to a statement
+    # journal on disk (docs/performance.md). Either way the batch is all or nothing.
+    if db.conn.in_transaction:
+        yield
+    else:
+        with transaction(db):
+            yield
+
+
 def placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 

@@ -27,7 +27,7 @@ from .history import RESOLUTIONS, conflict_value, emptied_list
 from .links import route_path
 from .writes import base_version
 
-# How a closed conflict was closed: a choice, or the record's deletion (sync/apply.py).
+# How a closed conflict was closed: a choice, or the record's deletion (sync/pending.py).
 CHOICES = {k: v for k, v in RESOLUTIONS.items() if k not in ("deleted", "file_deleted")}
 
 
