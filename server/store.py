@@ -3,7 +3,7 @@
 Handlers never open connections: they ``await store.write(fn)`` or ``await
 store.read(fn)``. Writes run one at a time on a single thread (so there is never a
 "database is locked" between our own writers); reads run on ``mode=ro`` connections in a
-small pool and see the last committed state (WAL).
+small pool and see the last committed state (WAL; server/readers.py).
 
 **Durable answers, group commit.** The writer connection runs ``synchronous=FULL``: a COMMIT
 returns only once the WAL is on disk, so a phone that deletes a change once it is
@@ -11,7 +11,7 @@ acknowledged never loses it to a power cut. One fsync per push would cap the ser
 hundred pushes a second, so the writer takes the writes queued behind it into the same
 transaction (``BEGIN IMMEDIATE``) and commits them together: one COMMIT, one fsync. A write
 whose ``fn`` raises gets the exception and changes nothing, while its neighbours commit (see
-``_Group.run`` for how, without a savepoint per write); no caller hears back before the COMMIT
+``group_commit.Group.run`` for how, without a savepoint per write); no caller hears back before the COMMIT
 has returned. (``sync.db.all_or_nothing`` sees the open transaction and adds no savepoint.)
 
 Checkpoints (copying the WAL back into the database file) run mostly on their own
@@ -28,8 +28,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future
 from typing import Any, Literal, Protocol, TypeVar
 
 import sqlite_utils
@@ -38,8 +37,10 @@ from sync import connect
 from sync import migrations as sync_migrations
 from sync.returns import install_figures
 
-from .errors import ReadTooSlow, StorageUnavailable, storage_failure
+from .errors import StorageUnavailable
+from .group_commit import Group, Write, as_storage
 from .queries.stats import figures_for_return
+from .readers import Readers
 from .schema import migrations as server_migrations
 
 T = TypeVar("T")
@@ -52,139 +53,11 @@ WRITER_CACHE_KIB = 256 * 1024
 # so the first write of a group never waits long for the COMMIT that releases its answer.
 GROUP_MAX_WRITES = 256
 GROUP_MAX_SECONDS = 0.1
-# Readers map the database file into memory (SQLite's cap is just under 2 GB; a larger file maps
-# its first 2 GB). A page they read is then the OS cache's own, not a copy through a read() call
-# into a 2 MB cache of their own: over a county of 10^6 activities (about 1 GB) the statistics
-# form's count of talks went from 1.36 to 0.70-0.88 s and the dashboard from 1.69 to 1.34 s on a
-# slow 2-core machine (docs/performance.md). Only readers: the writer tried it and pushed no
-# faster (docs/performance.md, "Stored vs empty").
-READER_MMAP_BYTES = 2 * 1024**3
-
-
-Pool = Literal["sync", "reports"]
-# How many SQLite VM steps run between two looks at the clock of a time-limited read.
-PROGRESS_STEPS = 10_000
-
-
-@dataclass
-class _Write:
-    fn: Callable[[sqlite_utils.Database], Any]
-    future: Future[Any]
-    alone: bool = False  # runs outside a group transaction (migrations manage their own)
-
-
-class _Outcome:
-    """A write's result or exception, held until its group's COMMIT returns."""
-
-    __slots__ = ("value", "error")
-
-    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
-        self.value = value
-        self.error = error
 
 
 class WalHolder(Protocol):
     def pause(self) -> bool: ...
     def resume(self) -> None: ...
-
-
-class _Group:
-    """One group transaction: the writes one after another, one COMMIT, then the answers."""
-
-    def __init__(self, db: sqlite_utils.Database, fault_delay: float) -> None:
-        self.db = db
-        self.fault_delay = fault_delay
-        self.writes: list[_Write] = []
-        self.outcomes: dict[int, _Outcome] = {}
-        self.done: list[_Write] = []  # applied in the open transaction, not yet committed
-        self.broken = False  # a ROLLBACK failed: the connection may still hold the transaction
-
-    def run(self, write: _Write) -> None:
-        """Apply ``write`` in the group's transaction, opening it if needed.
-
-        No savepoint per write: with one open, SQLite copies every page a statement changes
-        to a statement journal on disk (about 7,000 pages per push of 500 into a county of 10^6
-        activities; docs/performance.md). A write that raises having changed nothing is simply
-        answered with its exception. One that raises after changing rows is undone with the
-        whole transaction, and the group's earlier writes run again in a new one, as if they had
-        come after it; the same happens when SQLite itself ends the transaction (disk full, I/O
-        error). Nobody has heard back yet, so running a write again is invisible to its caller.
-        """
-        self.writes.append(write)
-        pending = [write]
-        while pending:
-            current = pending.pop(0)
-            conn = self.db.conn
-            if not conn.in_transaction:
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                except sqlite3.Error as exc:  # locked past the busy timeout, a disk that fails: answered
-                    self.outcomes[id(current)] = _Outcome(error=exc)
-                    continue
-            changes = conn.total_changes
-            try:
-                value = current.fn(self.db)
-                if self.fault_delay:
-                    time.sleep(self.fault_delay)  # test hook: widen the window a crash can hit
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller after COMMIT
-                self.outcomes[id(current)] = _Outcome(error=exc)
-                if conn.in_transaction and conn.total_changes == changes:
-                    continue  # it changed nothing: its neighbours' work stands
-                self._undo(pending)
-                continue
-            if not conn.in_transaction:  # it ended the transaction itself without a word
-                self.outcomes[id(current)] = _Outcome(error=RuntimeError("a write ended the group's transaction"))
-                self._undo(pending)
-                continue
-            self.outcomes[id(current)] = _Outcome(value)
-            self.done.append(current)
-
-    def _undo(self, pending: list[_Write]) -> None:
-        """Roll the transaction back and queue the writes it had applied to run again first."""
-        if not _roll_back(self.db.conn):
-            self.broken = True
-        pending[:0], self.done = self.done, []
-
-    def fail(self, exc: BaseException) -> None:
-        """Answer every write of the group that succeeded with ``exc`` instead (nothing of it is durable)."""
-        for write in self.writes:
-            if self.outcomes[id(write)].error is None:
-                self.outcomes[id(write)] = _Outcome(error=exc)
-
-    def commit(self) -> None:
-        conn = self.db.conn
-        try:
-            if conn.in_transaction:
-                conn.execute("COMMIT")  # synchronous=FULL: returns once the WAL is on disk
-        except BaseException as exc:  # noqa: BLE001 - the COMMIT failed: nothing of the group was written
-            if not _roll_back(conn):
-                self.broken = True
-            self.outcomes = {id(w): _Outcome(error=exc) for w in self.writes}
-        self.done = []
-
-    @property
-    def done_any(self) -> bool:
-        """Whether a write of the group succeeded (and so was committed)."""
-        return any(self.outcomes[id(w)].error is None for w in self.writes)
-
-    def answer(self) -> None:
-        for write in self.writes:
-            outcome = self.outcomes[id(write)]
-            if outcome.error is not None:
-                write.future.set_exception(_as_storage(outcome.error))
-            else:
-                write.future.set_result(outcome.value)
-
-
-def _roll_back(conn: sqlite3.Connection) -> bool:
-    """End the open transaction, if any; False when the disk refuses even the ROLLBACK (the Store
-    then closes the connection, which rolls back, rather than let its writer thread die of it)."""
-    if conn.in_transaction:
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            return False
-    return True
 
 
 def _file_id(path: pathlib.Path) -> FileId:
@@ -195,13 +68,8 @@ def _file_id(path: pathlib.Path) -> FileId:
     return found.st_dev, found.st_ino
 
 
-def _as_storage(exc: BaseException) -> BaseException:
-    """A full, read-only or failing disk as one ``StorageUnavailable`` (503, one sentence) for
-    every caller: a phone, a page, the command line; any other error unchanged."""
-    return storage_failure(exc) or exc
 
-
-class Store:
+class Store(Readers):
     """One writer thread and two pools of read-only readers over one SQLite file.
 
     The ``sync`` pool serves phones and page reads; the ``reports`` pool serves heavy
@@ -214,25 +82,11 @@ class Store:
     def __init__(self, path: str | pathlib.Path, *, readers: int = 4, report_readers: int = 2,
                  fault_delay_in_write: float = 0.0, checkpoint_pages: int = WRITER_CHECKPOINT_PAGES,
                  checkpoints: bool = True) -> None:
-        self.path = pathlib.Path(path)
-        self._pools: dict[str, ThreadPoolExecutor] = {
-            "sync": ThreadPoolExecutor(max_workers=readers, thread_name_prefix="banxing-reader"),
-            "reports": ThreadPoolExecutor(max_workers=report_readers, thread_name_prefix="banxing-reports"),
-        }
-        self._local = threading.local()
+        super().__init__(path, readers=readers, report_readers=report_readers)
         self._write_db: sqlite_utils.Database | None = None
         self._wal = self.path.with_name(self.path.name + "-wal")
         self._shm = self.path.with_name(self.path.name + "-shm")
         self._files: tuple[FileId, FileId, FileId] = (None, None, None)
-        self._read_dbs: list[sqlite_utils.Database] = []  # the readers' and the checkpoint thread's
-        self._lock = threading.Lock()
-        # Reads (and checkpoint rounds) in progress, counted so that _reopen_all can close every
-        # connection at a moment none is in use; a connection opened before `_generation` last
-        # changed has been closed and is opened again.
-        self._gate = threading.Condition()
-        self._in_use = 0
-        self._reopening = False
-        self._generation = 0
         self._fault_delay = fault_delay_in_write
         # checkpoints=False while Litestream replicates: it runs every checkpoint itself.
         self._checkpoint_pages = checkpoint_pages if checkpoints else 0
@@ -242,7 +96,7 @@ class Store:
         self.wal_holder: WalHolder | None = None
         self._holder_paused = False
         self._checkpointer: threading.Thread | None = None
-        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Write | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="banxing-writer", daemon=True)
         self._writer.start()
         # Counters for tests and the benchmark: writes run, and COMMITs that released them.
@@ -308,24 +162,6 @@ class Store:
             finally:
                 self._leave()
 
-    # --- the gate between readers and _reopen_all ----------------------------------------
-
-    def _enter(self) -> None:
-        with self._gate:
-            while self._reopening:
-                self._gate.wait()
-            self._in_use += 1
-
-    def _leave(self) -> None:
-        with self._gate:
-            self._in_use -= 1
-            self._gate.notify_all()
-
-    def _register(self, db: sqlite_utils.Database) -> sqlite_utils.Database:
-        with self._lock:
-            self._read_dbs.append(db)
-        return db
-
     def _reopen_all(self) -> None:
         """Close every connection of this process to the database; each opens again when next used.
 
@@ -363,11 +199,11 @@ class Store:
 
     def _enqueue(self, fn: Callable[[sqlite_utils.Database], Any], *, alone: bool = False) -> Future[Any]:
         future: Future[Any] = Future()
-        self._queue.put(_Write(fn, future, alone))
+        self._queue.put(Write(fn, future, alone))
         return future
 
     def _write_loop(self) -> None:
-        carry: _Write | None = None
+        carry: Write | None = None
         while True:
             write = carry if carry is not None else self._queue.get()
             carry = None
@@ -380,29 +216,29 @@ class Store:
                 continue
             carry = self._run_group(write)
 
-    def _run_alone(self, write: _Write) -> None:
+    def _run_alone(self, write: Write) -> None:
         try:
             write.future.set_result(write.fn(self._writer_db()))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            write.future.set_exception(_as_storage(exc))
+            write.future.set_exception(as_storage(exc))
 
-    def _next_queued(self) -> _Write | None | Literal[False]:
+    def _next_queued(self) -> Write | None | Literal[False]:
         """The next queued write, or False when nothing is queued (None is the stop signal)."""
         try:
             return self._queue.get_nowait()
         except queue.Empty:
             return False
 
-    def _run_group(self, first: _Write) -> _Write | None:
+    def _run_group(self, first: Write) -> Write | None:
         """Run ``first`` and the writes queued behind it in one transaction; return what did not fit."""
         try:
             db = self._writer_db()
         except BaseException as exc:  # noqa: BLE001 - the file cannot be opened: answered, and tried again next time
-            first.future.set_exception(_as_storage(exc))
+            first.future.set_exception(as_storage(exc))
             return None
-        group = _Group(db, self._fault_delay)
+        group = Group(db, self._fault_delay)
         group.run(first)
-        carry: _Write | None = None
+        carry: Write | None = None
         started = time.monotonic()
         while len(group.writes) < GROUP_MAX_WRITES and time.monotonic() - started < GROUP_MAX_SECONDS:
             queued = self._next_queued()
@@ -436,7 +272,7 @@ class Store:
                 pass
             self._write_db = None
 
-    def _check_files(self, group: _Group) -> bool:
+    def _check_files(self, group: Group) -> bool:
         """Answer a group only if what it committed will outlive the process; True when the
         connections must be opened again (see _reopen_all) once the group is answered.
 
@@ -467,7 +303,7 @@ class Store:
                 self._holder_paused = True
             busy, frames, copied = group.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error as exc:
-            group.fail(_as_storage(exc))
+            group.fail(as_storage(exc))
             return False
         if busy or frames != copied:
             group.fail(StorageUnavailable(detail=f"{self._wal} was removed; its commits are not yet copied back"))
@@ -476,45 +312,6 @@ class Store:
                     "（%s or its -shm was removed under the running server: copied back, files opened again）",
                     self._wal)
         return True
-
-    def _run_read(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
-        try:
-            return self._read_once(fn, time_limit_ms)
-        except sqlite3.Error as exc:  # the file gone or the disk failing: one clear 503, as for a write
-            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY:
-                raise  # a reader that tried to write (plain READONLY, no cause given): a bug of ours
-            raise _as_storage(exc) from exc
-
-    def _read_once(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
-        self._enter()
-        try:
-            return self._read_entered(fn, time_limit_ms)
-        finally:
-            self._leave()
-
-    def _read_entered(self, fn: Callable[[sqlite_utils.Database], T], time_limit_ms: int | None) -> T:
-        db = getattr(self._local, "db", None)
-        if db is None or self._local.generation != self._generation:  # never opened, or closed by _reopen_all
-            db = connect(self.path, readonly=True)
-            db.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
-            self._local.db, self._local.generation = self._register(db), self._generation
-        if time_limit_ms is not None:
-            deadline = time.monotonic() + time_limit_ms / 1000
-            db.conn.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_STEPS)
-        # One read transaction per call: every query of a pull sees the same snapshot,
-        # so a page never mixes a record's old version number with its new fields.
-        db.conn.execute("BEGIN")
-        try:
-            return fn(db)
-        except sqlite3.OperationalError as exc:
-            if time_limit_ms is not None and str(exc) == "interrupted":
-                seconds = f"{time_limit_ms / 1000:g}"
-                raise ReadTooSlow(f"查询超过 {seconds} 秒仍未完成，请缩小范围（单位或日期）后再试。") from None
-            raise
-        finally:
-            if time_limit_ms is not None:
-                db.conn.set_progress_handler(None, 0)
-            db.conn.execute("COMMIT")
 
     async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run ``fn(db)`` on the writer thread inside a transaction; answer once it is durably committed.
@@ -525,14 +322,6 @@ class Store:
         """
         return await asyncio.wrap_future(self._enqueue(fn))
 
-    async def read(self, fn: Callable[[sqlite_utils.Database], T], *, pool: Pool = "sync",
-                   time_limit_ms: int | None = None) -> T:
-        """Run ``fn(db)`` on a read-only connection of ``pool``, in one snapshot.
-
-        With ``time_limit_ms`` SQLite stops the read past that time and ``ReadTooSlow`` says so.
-        """
-        return await asyncio.wrap_future(self._pools[pool].submit(self._run_read, fn, time_limit_ms))
-
     def write_now(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Blocking ``write`` for the command line and tests."""
         return self._enqueue(fn).result()  # type: ignore[no-any-return]
@@ -540,9 +329,6 @@ class Store:
     def submit(self, fn: Callable[[sqlite_utils.Database], T]) -> Future[T]:
         """Queue ``fn`` as ``write`` does and return its future (resolved after the COMMIT)."""
         return self._enqueue(fn)
-
-    def read_now(self, fn: Callable[[sqlite_utils.Database], T], *, pool: Pool = "sync") -> T:
-        return self._pools[pool].submit(self._run_read, fn, None).result()
 
     def close(self) -> None:
         for executor in self._pools.values():

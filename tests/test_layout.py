@@ -2,8 +2,9 @@
 and that the wheel carries everything a server needs.
 
 - ``sync/`` is the one write path and knows nothing of HTTP: no ``starlette``, no ``server``.
-- Only ``server/store.py`` (and ``sync/db.py``, which it calls) open SQLite connections; the CLI's
-  backup and restore copy whole files with the online backup API.
+- Only the Store, ``server/store.py`` and its readers ``server/readers.py`` (and ``sync/db.py``, which
+  they call), open SQLite connections; the CLI's backup and restore copy whole files with the online
+  backup API.
 - Every Python package is listed in pyproject.toml, so the wheel is complete.
 """
 from __future__ import annotations
@@ -14,7 +15,9 @@ import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # preflight.py reads the file once, read-only, before `banxing serve` opens its Store.
-CONNECTORS = {"sync/db.py", "server/store.py", "server/cli.py", "server/backup.py", "server/preflight.py"}
+CONNECTORS = {
+    "sync/db.py", "server/store.py", "server/readers.py", "server/cli.py", "server/backup.py", "server/preflight.py",
+}
 
 
 def _imports(path: pathlib.Path) -> set[str]:
