@@ -19,20 +19,12 @@ from sync.timeutil import local_today, utc_now
 
 from ..access import log_access
 from ..clients import client_ip
-from ..queries.archives import (
-    archive,
-    child_pairings,
-    donations_of,
-    hide_private,
-    name_authors,
-    reads_private,
-    referrals_of,
-    screenings_of,
-    sees_names,
-    stamp_of,
-)
+from ..queries.archive_records import child_pairings, donations_of, referrals_of, screenings_of
+from ..queries.archives import archive
 from ..queries.followups import follow_up_of
 from ..queries.mentees import get_mentee
+from ..queries.names import hide_private, name_authors, reads_private, sees_names
+from ..queries.stamps import stamp_of
 from ..queries.units import unit_name
 from .common import OFFICE, STAFF, Visit, not_found, path_id, require
 from .history import changed_after_approval, conflict_lines, deletion, deletion_line, edited_fields, history_lines

@@ -39,7 +39,7 @@ from ..errors import (
     typed_words,
 )
 from ..forms import whole_number
-from ..queries.archives import NAMES_FOR
+from ..queries.names import NAMES_FOR
 from ..state import AppState, app_state
 from .nav import nav_for
 
@@ -49,7 +49,7 @@ OFFICE = ("staff", "reviewer", "admin")  # everyone who works on the web
 ADMIN = ("admin",)
 # Who writes a child's file (registers, edits, screens, imports children, enters a phone's exported
 # records): the people who work with the child, the only ones who read the name, guardian and notes
-# those forms and files hold (``queries.archives.NAMES_FOR``).
+# those forms and files hold (``queries.names.NAMES_FOR``).
 CHILD_FILE = NAMES_FOR
 FLASH_COOKIE = "bx_flash"
 MAX_FORM_FIELDS = 2000

@@ -23,8 +23,8 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..money import fen_of, yuan, yuan_figure
-from ..queries.archives import reads_private, sees_names
 from ..queries.donations import donation_totals, get_donation, hand_options
+from ..queries.names import reads_private, sees_names
 from ..queries.pickers import mentee_options
 from ..queries.units import unit_options
 from .common import (

@@ -14,7 +14,7 @@ import sqlite_utils
 from sync.entities import ENTITIES
 from sync.timeutil import day_in_words
 
-from ..queries.archives import history, ref_names
+from ..queries.histories import history, ref_names
 
 # Scope keys the server copies from a parent (an activity's unit and child): they repeat what the
 # record's own page already says, so its history leaves them out.
@@ -94,7 +94,7 @@ def emptied_list(entity: str, field: str, *values: Any) -> bool:
 
 
 def conflict_lines(entity: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Conflicts (``queries.archives.conflicts_of``) in words: ``label``, ``kept``, ``other``, who sent
+    """Conflicts (``queries.archive_records.conflicts_of``) in words: ``label``, ``kept``, ``other``, who sent
     the second value and when (``sender``, ``at``, ``phone``), and how it was closed (``resolution``,
     ``resolver``, ``resolved_at``; ``open`` while nobody has decided)."""
     spec = ENTITIES[entity]
@@ -126,7 +126,7 @@ def changed_after_approval(lines: list[dict[str, Any]], reviews: list[dict[str, 
     """The labels of the fields changed (or 已删除) after the record's last approval, in the order
     first changed: an approval badge then reads for the record as it was approved, not as it is.
     Empty when never approved or untouched since. ``lines`` from ``describe``, ``reviews`` the
-    record's own (``queries.archives.reviews_of``)."""
+    record's own (``queries.archive_records.reviews_of``)."""
     approvals = [r["created_at"] for r in reviews if r["decision"] == "approve"]
     if not approvals:
         return []

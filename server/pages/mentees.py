@@ -24,7 +24,6 @@ from sync.timeutil import local_today
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse_fields, refusal_errors
-from ..queries.archives import hide_private, reads_private
 from ..queries.donations import donations_of
 from ..queries.mentees import (
     PAGE_SIZE,
@@ -39,6 +38,7 @@ from ..queries.mentees import (
     next_mentee_code,
     shared_codes,
 )
+from ..queries.names import hide_private, reads_private
 from ..queries.units import unit_options
 from ..queries.versions import changed, values_at
 from .common import (

@@ -23,16 +23,9 @@ from sync.users import EndPairings, PairingsChanged
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
-from ..queries.archives import (
-    DELETED,
-    FILTERS,
-    PAGE_SIZE,
-    RUNNING,
-    activities_after,
-    get_pairing,
-    list_pairings,
-    sees_names,
-)
+from ..queries.archive_records import activities_after
+from ..queries.archives import DELETED, FILTERS, PAGE_SIZE, RUNNING, get_pairing, list_pairings
+from ..queries.names import sees_names
 from ..queries.pickers import mentee_categories, mentee_options, mentor_choices, mentor_options
 from ..queries.units import unit_options
 from ..templating import chinese_date

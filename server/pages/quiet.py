@@ -12,8 +12,8 @@ from starlette.routing import BaseRoute, Route
 
 from sync.timeutil import local_today, utc_now
 
-from ..queries.archives import sees_names
 from ..queries.dashboard import scope_units
+from ..queries.names import sees_names
 from ..queries.quiet import (
     MAX_QUIET_AFTER_DAYS,
     MIN_QUIET_AFTER_DAYS,

@@ -21,7 +21,7 @@ from sync.timeutil import local_today
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
-from ..queries.archives import sees_names
+from ..queries.names import sees_names
 from ..queries.pickers import mentee_options
 from ..queries.referrals import LIMIT, get_referral, list_referrals
 from ..queries.units import unit_options

@@ -19,7 +19,7 @@ from sync.entities import REVIEW_TARGETS, TEXT_MAX, this
 
 from ..access import log_access
 from ..clients import client_ip
-from ..queries.archives import sees_names
+from ..queries.names import sees_names
 from ..queries.review import COUNT_CAP, PAGE_SIZE, mark_own, urgent_waiting, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
 from .common import (

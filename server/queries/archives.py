@@ -1,33 +1,34 @@
-"""Pairing archives (结对帮扶档案): the searchable list, one pairing's header, its whole timeline
-and its change history.
+"""Pairing archives (结对帮扶档案): the searchable list, one pairing's header and its timeline:
+the whole of one pairing's archive (its records gathered by ``archive_records``).
 
-Everything is read inside the caller's scope and counts live rows only (``filters.visible``).
-A child's real name is selected only for the roles that work with the child (``NAMES_FOR``);
-everyone else gets the pseudonymous code alone, so a name never reaches a page that should not
-show it, not even in a hidden field.
+Everything is read inside the caller's scope and counts live rows only (``filters.visible``);
+names only as ``names`` allows.
 """
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
-from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
 
 from sync import Scope
-from sync.audit import record_history
-from sync.db import placeholders, select_in
-from sync.entities import ENTITIES
 from sync.timeutil import SHANGHAI, local_today, parse_utc
 
-from .filters import chosen, found_in, in_scope, of_any_child, of_child, running, visible
+from .archive_records import (
+    activities_of,
+    child_pairings,
+    conflicts_of,
+    decode_lists,
+    deleted_activities_of,
+    donations_of,
+    referrals_of,
+    reviews_of,
+    screenings_of,
+)
+from .filters import chosen, found_in, in_scope, running, visible
+from .names import label_authors, name_column, name_people, sees_names, stopped_users, user_names
 from .units import in_subtree
 
-# Station and school staff work with the child: they see the name. The county and the admin see
-# the pseudonymous code (docs/design.md §6: names only where the role needs them).
-NAMES_FOR = ("staff",)
 PAGE_SIZE = 50
 
 FILTERS = ("town", "unit", "mentor", "category", "risk", "status", "follow_up", "q")
@@ -42,39 +43,6 @@ DELETED = "deleted"
 # 结对中 alone also holds the pairings registered ahead of their first day, so the card's number and
 # the list it opens would differ by them.
 RUNNING = "running"
-
-
-def sees_names(scope: Scope) -> bool:
-    return scope.actor.role in NAMES_FOR
-
-
-def name_column(scope: Scope, alias: str = "m") -> str:
-    return f"{alias}.name" if sees_names(scope) else "NULL"
-
-
-# What names the child or the family: the name, birth year, guardian and number, and the free-text 备注
-# of the child's file and of each 摸排 (父母离异，跟奶奶住在…). Read by the people who work with the
-# child (``NAMES_FOR``, the same rule as the name); the county reviewer and the admin read the records
-# by code, on every page that holds them (the child's file, the list, a pairing's archive and its
-# print view alike): the admin keeps units, accounts and backups and needs no child's identity.
-PRIVATE_FIELDS = {"mentee": ("name", "guardian_name", "guardian_contact", "notes", "birth_year"),
-                  "screening": ("notes",), "donation": ("notes",)}
-
-
-def reads_private(role: str) -> bool:
-    return role in NAMES_FOR
-
-
-def hide_private(role: str, entity: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` of ``entity`` as ``role`` may read them: the private fields blanked (in place) unless
-    the role reads them."""
-    if not reads_private(role):
-        for row in rows:
-            for name in PRIVATE_FIELDS.get(entity, ()):
-                if name in row:
-                    row[name] = None
-    return rows
-
 
 
 def list_pairings(db: sqlite_utils.Database, scope: Scope, filters: dict[str, str], *,
@@ -164,235 +132,6 @@ def get_pairing(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
     return row
 
 
-def user_names(db: sqlite_utils.Database, ids: set[str | None]) -> dict[str, str]:
-    wanted = sorted(i for i in ids if i)
-    if not wanted:
-        return {}
-    return {r["id"]: r["name"] for r in db.query(
-        f"SELECT id, name FROM users WHERE id IN ({placeholders(wanted)})", wanted)}
-
-
-def stopped_users(db: sqlite_utils.Database, ids: set[str | None]) -> set[str]:
-    """Which of ``ids`` are stopped (停用) accounts, for the 已停用 mark beside their names."""
-    wanted = sorted(i for i in ids if i)
-    if not wanted:
-        return set()
-    return {r[0] for r in db.execute(
-        f"SELECT id FROM users WHERE active = 0 AND id IN ({placeholders(wanted)})", wanted)}
-
-
-ACTIVITY_LISTS = ("moods", "observations", "tags")  # an activity's JSON list columns
-
-
-def decode_lists(row: dict[str, Any], *names: str) -> dict[str, Any]:
-    """``row`` with the JSON list columns ``names`` decoded (NULL → [])."""
-    for name in names:
-        row[name] = json.loads(row[name] or "[]")
-    return row
-
-
-def in_service(user_id: str | None, stopped: set[str]) -> bool | None:
-    """Whether ``user_id``'s account is in use (``stopped``: from ``stopped_users``); None for nobody,
-    so the 已停用 mark says nothing about a row without an author."""
-    return user_id not in stopped if user_id else None
-
-
-def name_people(activity: dict[str, Any], names: dict[str, str], stopped: set[str]) -> None:
-    """Who wrote (the volunteer), who entered it (代录), who created and last changed the row, by name;
-    ``author_active``: whether its writer's account is in use (``stopped``: the stopped ones of ``names``)."""
-    for key, name in (("author_id", "author_name"), ("entered_by", "entered_by_name"),
-                      ("created_by", "created_by_name"), ("updated_by", "updated_by_name")):
-        activity[name] = names.get(activity[key] or "", "")
-    activity["author_active"] = in_service(activity["author_id"], stopped)
-
-
-def name_authors(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
-    """Who wrote each 摸排 or 转介 of ``rows`` (its 记录人 or 登记人) by name, and ``author_active`` for
-    the 已停用 mark, as ``name_people`` gives a visit's."""
-    ids = {r["author_id"] for r in rows}
-    label_authors(rows, user_names(db, ids), stopped_users(db, ids))
-
-
-def label_authors(rows: list[dict[str, Any]], names: dict[str, str], stopped: set[str]) -> None:
-    """``name_authors`` with the names and stopped accounts already read (an archive reads its people once)."""
-    for r in rows:
-        r["author_name"] = names.get(r["author_id"] or "", "")
-        r["author_active"] = in_service(r["author_id"], stopped)
-
-
-def activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
-                  child_deleted: bool = False) -> list[dict[str, Any]]:
-    """The pairing's live activities (of a deleted child: those not deleted themselves), oldest first,
-    lists decoded."""
-    where, params = of_child(scope, "activity", "a", child_deleted=child_deleted)
-    rows = db.query(f"SELECT a.* FROM activities a WHERE a.pairing_id = ? AND {where} ORDER BY a.date, a.created_at",
-                    [pairing_id, *params])
-    return [decode_lists(r, *ACTIVITY_LISTS) for r in rows]
-
-
-def activities_after(db: sqlite_utils.Database, scope: Scope, pairing_id: str, day: str) -> list[dict[str, Any]]:
-    """The pairing's live activities dated after ``day``, oldest first, each with its volunteer's
-    name: on the end form, the visits dated ahead that stand in the way of ending it today."""
-    where, params = visible(scope, "activity", "a")
-    rows = list(db.query(
-        "SELECT a.id, a.date, a.kind, a.review_status, a.author_id, a.entered_by FROM activities a"
-        f" WHERE a.pairing_id = ? AND a.date > ? AND {where} ORDER BY a.date, a.created_at",
-        [pairing_id, day, *params]))
-    names = user_names(db, {r["author_id"] for r in rows})
-    stopped = stopped_users(db, {r["author_id"] for r in rows})
-    return [{**r, "author_name": names.get(r["author_id"] or "", ""), "author_active": r["author_id"] not in stopped}
-            for r in rows]
-
-
-def deleted_activities_of(db: sqlite_utils.Database, scope: Scope, pairing_id: str, *,
-                          pairing_deleted: bool = False) -> list[dict[str, Any]]:
-    """The pairing's deleted activities in scope, oldest first: the inspector is shown that a visit
-    was recorded and then deleted, by whom and when, instead of its silently missing. Of a deleted
-    pairing, every activity: they went (and count nowhere) with it."""
-    where, params = in_scope(scope, "activity", "a")
-    gone = "" if pairing_deleted else " AND a.deleted = 1"
-    rows = db.query(f"SELECT a.* FROM activities a WHERE a.pairing_id = ?{gone} AND {where}"
-                    " ORDER BY a.date, a.created_at", [pairing_id, *params])
-    return [decode_lists(r, *ACTIVITY_LISTS) for r in rows]
-
-
-def conflicts_of(db: sqlite_utils.Database, record_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Every sync conflict on these records, open and closed (a closed one keeps both values), oldest
-    first, by record id, values decoded, with ``sender_name`` (whose value arrived second) and
-    ``resolver_name``."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    names, rows = select_in(db, "SELECT c.*, s.name AS sender_name, r.name AS resolver_name FROM sync_conflicts c"
-                                " LEFT JOIN users s ON s.id = c.user_id LEFT JOIN users r ON r.id = c.resolved_by"
-                                " WHERE c.record_id {in} ORDER BY c.created_at, c.id", record_ids)
-    for values in rows:
-        row = dict(zip(names, values, strict=True))
-        for key in ("kept_value", "other_value"):
-            row[key] = None if row[key] is None else json.loads(row[key])
-        out.setdefault(row["record_id"], []).append(row)
-    return out
-
-
-def child_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:
-    """Every pairing of the child in scope, earliest first, each with its volunteer and its count of
-    live activities: the child's 一生一档 across volunteers. A deleted one too (``deleted``), so that
-    a pairing entered and then deleted is marked, not silently missing."""
-    where, params = in_scope(scope, "pairing", "p")
-    return list(db.query(
-        f"""
-        SELECT p.id, p.status, p.outcome, p.start_date, p.end_date, p.version, p.deleted, p.updated_at,
-               p.mentor_id, us.name AS mentor_name, us.active AS mentor_active,
-               (SELECT count(*) FROM activities a WHERE a.pairing_id = p.id AND a.deleted = 0) AS activities
-        FROM pairings p LEFT JOIN users us ON us.id = p.mentor_id
-        WHERE p.mentee_id = ? AND {where} ORDER BY p.start_date, p.created_at, p.id
-        """, [mentee_id, *params]))
-
-
-def _dated_rows(db: sqlite_utils.Database, scope: Scope, entity: str, sql: str, args: list[Any],
-                deleted: bool, child_deleted: bool = False) -> list[dict[str, Any]]:
-    """``sql`` (alias ``x``, a ``{where}`` slot) read in scope: live rows (of a deleted child: those not
-    deleted themselves), or the deleted ones."""
-    if deleted:
-        where, params = in_scope(scope, entity, "x")
-        where = f"x.deleted = 1 AND ({where})"
-    else:
-        where, params = of_child(scope, entity, "x", child_deleted=child_deleted)
-    return list(db.query(sql.format(where=where), [*args, *params]))
-
-
-def screenings_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
-                  until: str = "9999-12-31", *, child_deleted: bool = False,
-                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The child's screenings dated ``since``..``until`` in scope, oldest first: the live ones and the
-    deleted ones (kept, marked, counted nowhere), the private fields hidden from whoever may not read them."""
-    sql = ("SELECT x.* FROM screenings x WHERE x.mentee_id = ? AND x.date >= ? AND x.date <= ? AND {where}"
-           " ORDER BY x.date, x.created_at")
-    args, role = [mentee_id, since, until], scope.actor.role
-    return (hide_private(role, "screening", _dated_rows(db, scope, "screening", sql, args, False, child_deleted)),
-            hide_private(role, "screening", _dated_rows(db, scope, "screening", sql, args, True)))
-
-
-def referrals_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
-                 until: str = "9999-12-31", *, child_deleted: bool = False,
-                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The child's referrals made ``since``..``until`` in scope, oldest first: the live ones and the deleted ones."""
-    sql = ("SELECT x.* FROM referrals x WHERE x.mentee_id = ? AND x.referred_on >= ? AND x.referred_on <= ?"
-           " AND {where} ORDER BY x.referred_on, x.created_at")
-    args = [mentee_id, since, until]
-    return (_dated_rows(db, scope, "referral", sql, args, False, child_deleted),
-            _dated_rows(db, scope, "referral", sql, args, True))
-
-
-def named_donations(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Donations with ``author_name`` and ``handed_by_name``, their 备注 only for who reads a child's notes."""
-    names = user_names(db, {r["author_id"] for r in rows} | {r["handed_by"] for r in rows})
-    for r in rows:
-        r["author_name"] = names.get(r["author_id"] or "", "")
-        r["handed_by_name"] = names.get(r["handed_by"] or "", "")
-    return hide_private(scope.actor.role, "donation", rows)
-
-
-def donations_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since: str = "",
-                 until: str = "9999-12-31", *, child_deleted: bool = False,
-                 deleted: bool = False) -> list[dict[str, Any]]:
-    """The child's live donations dated ``since``..``until`` in scope, oldest first, with
-    ``author_name`` and ``handed_by_name``; their 备注 only for the roles that read a child's notes.
-    ``deleted``: the deleted ones instead, kept to be shown marked and counted in no total."""
-    sql = ("SELECT x.* FROM donations x WHERE x.mentee_id = ? AND x.date >= ? AND x.date <= ? AND {where}"
-           " ORDER BY x.date, x.created_at")
-    rows = _dated_rows(db, scope, "donation", sql, [mentee_id, since, until], deleted, child_deleted)
-    return named_donations(db, scope, rows)
-
-
-def data_stamp(records: list[dict[str, Any]], conflicts: list[dict[str, Any]], *,
-               words: Iterable[str] = (), times: Iterable[str] = ()) -> dict[str, str]:
-    """When the archive's data last changed (``at``, UTC) and a short check code of every record's
-    version, every conflict's state and every word printed from outside those records (``words``:
-    a volunteer's or a unit's name, changed in ``times``): a paper copy and the screen showing the
-    same code hold the same data."""
-    marks = sorted(f"{r['id']}:{r['version']}:{r['deleted']}" for r in records)
-    marks += sorted(f"{c['id']}:{c['status']}" for c in conflicts)
-    marks += sorted(set(words))
-    stamps = [r["updated_at"] for r in records] + [c["resolved_at"] or c["created_at"] for c in conflicts]
-    code = hashlib.sha256("\n".join(marks).encode()).hexdigest()[:8].upper()
-    return {"at": max([*stamps, *times]), "code": code}
-
-
-def stamp_of(db: sqlite_utils.Database, stamped: dict[str, Any], words: Iterable[str] = ()) -> dict[str, str]:
-    """The stamp (``data_stamp``) of what an archive shows: ``stamped`` as ``archive`` gathered it (its
-    records, conflicts, and the ids of the people and units it names), ``words`` whatever else the
-    page prints (its change histories in words). A volunteer or a unit renamed since changes the
-    code, as the printed name does, and the time the stamp gives."""
-    people = sorted(i for i in stamped["people"] if i)
-    units = sorted(i for i in stamped["units"] if i)
-    found: list[str] = []
-    times: list[str] = []
-    if people:
-        # A stopped volunteer, or writer of a 摸排 or 转介, is printed 已停用, so stopping one changes the
-        # code; an account in service adds nothing, so the codes on paper copies of every other archive
-        # still match.
-        found += [f"user:{r['id']}:{r['name']}:{r['smartphone']}" + ("" if r["active"] else ":stopped")
-                  for r in db.query(f"SELECT id, name, smartphone, active FROM users WHERE id IN"
-                                    f" ({placeholders(people)})", people)]
-        times += [r[0] for r in db.execute(
-            f"SELECT max(at) FROM sync_audit WHERE entity = 'user' AND record_id IN ({placeholders(people)})",
-            people) if r[0]]
-    unit_rows = list(db.query(f"SELECT id, name, version, deleted, updated_at FROM units WHERE id IN"
-                              f" ({placeholders(units)})", units)) if units else []
-    found += [f"unit:{r['id']}:{r['name']}" for r in unit_rows]
-    return data_stamp([*stamped["records"], *unit_rows], stamped["conflicts"], words=[*found, *words], times=times)
-
-
-def reviews_of(db: sqlite_utils.Database, target_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Every review of these records (reviews are never deleted), oldest first, by target id."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    names, rows = select_in(db, "SELECT r.*, u.name AS reviewer_name FROM reviews r LEFT JOIN users u ON u.id ="
-                                " r.reviewer_id WHERE r.target_id {in} ORDER BY r.created_at, r.id", target_ids)
-    for values in rows:
-        row = dict(zip(names, values, strict=True))
-        out.setdefault(row["target_id"], []).append(row)
-    return out
-
-
 def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
     """Everything the archive page and its print view show, or None when not visible.
 
@@ -475,63 +214,3 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
 def local_date(stamp: str) -> str:
     """The local (Asia/Shanghai) ISO date of a stored UTC timestamp."""
     return parse_utc(stamp).astimezone(SHANGHAI).date().isoformat()
-
-
-def history(db: sqlite_utils.Database, entity: str, record_id: str) -> list[dict[str, Any]]:
-    """The record's accepted changes, oldest first, with the name of who made each (``user_name``)."""
-    rows = record_history(db, entity, record_id)
-    names = user_names(db, {r["user_id"] for r in rows})
-    for row in rows:
-        row["user_name"] = names.get(row["user_id"], "")
-    return rows
-
-
-def ref_names(db: sqlite_utils.Database, entity: str, rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Words for the record ids a history mentions: a person's name, a unit's name, a child's code,
-    a pairing as "code ← volunteer" (never a child's name: histories are read by the county too)."""
-    spec = ENTITIES[entity]
-    wanted: dict[str, set[str]] = {}
-    for row in rows:
-        for name, pair in row["changes"].items():
-            field = spec.by_name.get(name)
-            if field is not None and field.kind == "ref" and field.ref:
-                wanted.setdefault(field.ref, set()).update(v for v in pair if isinstance(v, str))
-    out = user_names(db, set(wanted.get("user", set())))
-    queries = {
-        "unit": "SELECT id, name AS words FROM units WHERE id IN ({})",
-        "mentee": "SELECT id, code AS words FROM mentees WHERE id IN ({})",
-        "pairing": "SELECT p.id, m.code || ' ← ' || coalesce(u.name, '') AS words FROM pairings p"
-                   " JOIN mentees m ON m.id = p.mentee_id LEFT JOIN users u ON u.id = p.mentor_id WHERE p.id IN ({})",
-    }
-    for ref, sql in queries.items():
-        ids = sorted(wanted.get(ref, set()))
-        if ids:
-            out.update({r["id"]: r["words"] for r in db.query(sql.format(placeholders(ids)), ids)})
-    return out
-
-
-def get_activity(db: sqlite_utils.Database, scope: Scope, activity_id: str, *,
-                 deleted_child_too: bool = False) -> dict[str, Any] | None:
-    """One live activity in scope with its pairing's child and volunteer, its reviews and the names of
-    who wrote, entered and last changed it; None when missing or not yours. ``deleted_child_too``: one
-    a deleted child's kept file still shows as well (``mentee_deleted``), to be read, never written."""
-    where, params = of_any_child(scope, "activity", "a") if deleted_child_too else visible(scope, "activity", "a")
-    row = next(db.query(
-        f"""
-        SELECT a.*, p.status AS pairing_status, p.start_date AS pairing_start, p.mentor_id, m.code AS mentee_code,
-               p.deleted AS pairing_deleted,
-               {name_column(scope)} AS mentee_name, m.deleted AS mentee_deleted, us.name AS mentor_name,
-               us.active AS mentor_active, un.name AS unit_name
-        FROM activities a JOIN pairings p ON p.id = a.pairing_id JOIN mentees m ON m.id = a.mentee_id
-        LEFT JOIN users us ON us.id = p.mentor_id LEFT JOIN units un ON un.id = a.unit_id
-        WHERE a.id = ? AND {where}
-        """,
-        [activity_id, *params],
-    ), None)
-    if row is None:
-        return None
-    decode_lists(row, *ACTIVITY_LISTS)
-    name_people(row, user_names(db, {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}),
-                stopped_users(db, {row["author_id"]}))
-    row["reviews"] = reviews_of(db, [activity_id]).get(activity_id, [])
-    return row

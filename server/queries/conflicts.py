@@ -18,7 +18,7 @@ from sync.entities import ENTITIES
 from sync.records import load_rows
 from sync.scope import Keys
 
-from .archives import sees_names, user_names
+from .names import sees_names, user_names
 
 
 def _records(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -38,10 +38,10 @@ from sync import Scope
 from sync.db import placeholders, select_in
 from sync.entities import CATEGORIES
 
-from .archives import stopped_users, user_names
 from .coverage import Period, coverage_by_town, half_of
 from .filters import DEAD_PAIRINGS, live, running
 from .followups import count_open_risk_flags, count_overdue_follow_ups, open_risk_flags, overdue_follow_ups
+from .names import stopped_users, user_names
 from .referrals import OPEN
 
 LIST_LIMIT = 50  # rows of each list on the page; the counts are always whole

@@ -13,8 +13,9 @@ import sqlite_utils
 from sync import Scope
 from sync.entities import ROW_KINDS
 
-from .archives import donations_of, name_column, named_donations
+from .archive_records import donations_of, named_donations
 from .filters import of_any_child, visible
+from .names import name_column
 from .units import in_subtree, unit_tree
 
 __all__ = ["donation_totals", "donations_of", "get_donation", "hand_options"]

@@ -16,8 +16,8 @@ import sqlite_utils
 
 from sync import Scope
 
-from .archives import name_column
 from .filters import in_scope, visible
+from .names import name_column
 
 # The one definition of an open risk flag (the dashboard counts with it too), on activities ``a``.
 OPEN_RISK_FLAG = "a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') = ''"

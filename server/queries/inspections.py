@@ -13,7 +13,7 @@ import sqlite_utils
 from sync import Scope
 from sync.entities import CHECK_ITEMS
 
-from .archives import decode_lists
+from .archive_records import decode_lists
 from .filters import visible
 from .units import unit_tree
 

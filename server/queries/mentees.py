@@ -22,8 +22,8 @@ from sync.rules import mentee_code
 from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
-from .archives import hide_private
 from .filters import found_in, in_scope, live, of_child, running, visible
+from .names import hide_private
 
 CODE_PREFIX = "BX"
 PAGE_SIZE = 50

@@ -14,8 +14,8 @@ from sync import Scope
 from sync.db import placeholders
 from sync.scope import unit_subtree
 
-from .archives import name_column
 from .filters import contains, in_scope, live, running, visible
+from .names import name_column
 
 PAGE_SIZE = 50
 UNSET_KIND = "unset"  # the list's filter value for the accounts whose kind nobody has filled in

@@ -1,7 +1,7 @@
 """The 骨干学生 register (Rudong notice 二.2(3)) as the pages read it: per unit its classes and how many
 have both a boy and a girl, and one unit's classes.
 
-The pupils' names are selected only for the roles that read children's names (``archives.NAMES_FOR``):
+The pupils' names are selected only for the roles that read children's names (``names.NAMES_FOR``):
 the county and the admin read the register as counts and ticks, and a name never reaches their page,
 not even in a hidden field.
 """
@@ -15,8 +15,8 @@ import sqlite_utils
 from sync import Scope
 from sync.entities import ROW_KINDS
 
-from .archives import sees_names
 from .filters import visible
+from .names import sees_names
 from .units import get_unit, unit_tree
 
 # A helper counts as named when something other than blanks was typed (the write path stores a name

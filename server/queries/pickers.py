@@ -1,7 +1,7 @@
 """Choices for the pickers of the station forms: volunteers, children and pairings in scope.
 
 Each returns ``(id, label)`` pairs, the label in words a person picks by. A child is shown by
-code, with the name only for the roles that see names (``archives.sees_names``).
+code, with the name only for the roles that see names (``names.sees_names``).
 
 A town's or the county's scope holds thousands of children: past ``CAP`` choices the child, pairing
 and volunteer pickers of the forms list only the first ``CAP`` matches of a search (part of a code,
@@ -19,9 +19,9 @@ from sync import Scope
 from sync.handover import Span, former_spans
 from sync.scope import where
 
-from .archives import sees_names
 from .filters import found_in, visible
 from .mentees import waiting
+from .names import sees_names
 
 # At most this many choices in one <select>; a scope with more shows a search box above it.
 CAP = 100

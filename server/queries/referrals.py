@@ -11,8 +11,8 @@ import sqlite_utils
 
 from sync import Scope
 
-from .archives import name_authors, name_column
 from .filters import chosen, of_any_child, visible
+from .names import name_authors, name_column
 from .units import in_subtree
 
 OPEN = "r.status IN ('referred', 'received')"  # on alias ``r``

@@ -16,8 +16,9 @@ from sync import Scope
 from sync.rules import wrote
 from sync.scope import unit_subtree
 
-from .archives import ACTIVITY_LISTS, decode_lists, name_column, name_people, stopped_users, user_names
+from .archive_records import ACTIVITY_LISTS, decode_lists
 from .filters import visible
+from .names import name_column, name_people, stopped_users, user_names
 from .units import in_subtree
 
 LIMIT = 200
