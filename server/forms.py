@@ -9,7 +9,6 @@ to the person beside the field it names.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,8 @@ import sqlite_utils
 from sync import Actor, Outcome, apply_mutations
 from sync.entities import ENTITIES, Entity, Field
 from sync.mutations import check_value
+
+from .widths import fold_full_width
 
 # Which HTML control each field kind uses.
 WIDGETS = {"text": "textarea", "short": "input", "enum": "select", "enums": "checkboxes", "strs": "tags",
@@ -128,9 +129,9 @@ def _parse(spec: Field, raw: Any) -> Any:
     if text == "":
         return None
     if spec.kind == "int":
-        # NFKC: a Chinese IME in full-width mode types "８０" (and "，", "－") for 80; shown on the
-        # page as 80, it must not come back as "应为整数".
-        digits = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
+        # A Chinese IME in full-width mode types "８０" (and "，", "－") for 80; shown on the page as
+        # 80, it must not come back as "应为整数". Full width only: NFKC also read "①20" as 120.
+        digits = fold_full_width(text).replace(",", "").replace(" ", "")
         sign, digits = (-1, digits[1:]) if digits.startswith("-") else (1, digits)
         if not digits.isascii() or not digits.isdigit():
             raise ValueError(f"“{spec.label}”应为整数。")

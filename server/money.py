@@ -10,9 +10,10 @@ under a heading's （元） read as two kinds of figure.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-# ASCII digits only (NFKC has made full-width ones ASCII; ``\d`` would also take ٣). Commas only as a
+from .widths import fold_full_width
+
+# ASCII digits only (full-width ones folded first; ``\d`` would also take ٣). Commas only as a
 # receipt groups thousands: "5,50" is 5.50 元 typed with a decimal comma, not 550 元.
 _YUAN = re.compile(r"([0-9]{1,9}|[0-9]{1,3}(?:,[0-9]{3}){1,2})(?:\.([0-9]{1,2}))?")
 
@@ -34,8 +35,8 @@ def yuan(fen: int | None) -> str:
 def fen_of(raw: object) -> int | None:
     """元 as typed (500, 50.5, 50.50, a full-width ５００, 1,000, 500元) → whole 分; empty → None.
     Raises ``ValueError`` for anything else: a negative sum, three decimals, words, a comma not
-    between groups of thousands."""
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip().removesuffix("元").strip()
+    between groups of thousands, a circled or superscript digit (①500 is no 1,500 元)."""
+    text = fold_full_width(str(raw or "")).strip().removesuffix("元").strip()
     if not text:
         return None
     match = _YUAN.fullmatch(text)

@@ -22,3 +22,16 @@ def test_a_number_out_of_range_on_a_form_is_told_without_the_fields_code() -> No
     said = refused.value.errors["duration_min"]
     assert "“时长（分钟）”" in said and "1890" in said
     assert "duration_min" not in said and "字段" not in said
+
+
+@pytest.mark.parametrize("raw", ["①20", "⑳", "2²", "¹²⁰", "𝟏𝟐𝟎"])
+def test_a_circled_or_superscript_digit_on_a_form_is_refused_not_read_as_a_digit(raw: str) -> None:
+    """"①20" (a numbered list's first line pasted in) was read as 120 participants, and "2²" as 22,
+    into the statistics form the county reports upward."""
+    with pytest.raises(FormInvalid) as refused:
+        parse_fields("event", ["participants"], {"participants": raw})
+    assert refused.value.errors["participants"] == "“参与人次”应为整数。"
+
+
+def test_full_width_digits_and_separators_on_a_form_are_still_read() -> None:
+    assert parse_fields("event", ["participants"], {"participants": "１，２００"}) == {"participants": 1200}

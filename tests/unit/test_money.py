@@ -22,3 +22,11 @@ def test_yuan_as_typed_is_read_in_fen(raw: str, fen: int | None) -> None:
 def test_a_sum_not_written_as_a_receipt_writes_it_is_refused(raw: str) -> None:
     with pytest.raises(ValueError):
         fen_of(raw)
+
+
+@pytest.mark.parametrize("raw", ["①500", "⑤", "50²", "¹⁰⁰", "５⁰", "½", "𝟓𝟎𝟎"])
+def test_a_circled_superscript_or_styled_digit_is_refused_not_read_as_a_digit(raw: str) -> None:
+    """NFKC folds ① to 1 and ² to 2: "①500", the first line of a receipt's list pasted in, was
+    recorded as 1,500 元, and "50²" as 502 元. Only full-width forms are a digit typed another way."""
+    with pytest.raises(ValueError):
+        fen_of(raw)
