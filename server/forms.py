@@ -131,7 +131,7 @@ def _parse(spec: Field, raw: Any) -> Any:
     if spec.kind == "int":
         # A Chinese IME in full-width mode types "８０" (and "，", "－") for 80; shown on the page as
         # 80, it must not come back as "应为整数". Full width only: NFKC also read "①20" as 120.
-        digits = fold_full_width(text).replace(",", "").replace(" ", "")
+        digits = "".join(fold_full_width(text).replace(",", "").split())  # any space a paste brings (NBSP too)
         sign, digits = (-1, digits[1:]) if digits.startswith("-") else (1, digits)
         if not digits.isascii() or not digits.isdigit():
             raise ValueError(f"“{spec.label}”应为整数。")

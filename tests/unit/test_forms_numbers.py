@@ -34,4 +34,5 @@ def test_a_circled_or_superscript_digit_on_a_form_is_refused_not_read_as_a_digit
 
 
 def test_full_width_digits_and_separators_on_a_form_are_still_read() -> None:
-    assert parse_fields("event", ["participants"], {"participants": "１，２００"}) == {"participants": 1200}
+    for raw in ("１，２００", "1 200", "1\u00a0200", "１\u3000２００"):
+        assert parse_fields("event", ["participants"], {"participants": raw}) == {"participants": 1200}, raw
