@@ -347,3 +347,30 @@ def test_a_long_queue_is_paged_with_the_urgent_first_and_says_how_many_more_ther
     response = browser.post("/review?page=2", {"target_entity": "activity", "target_id": rest[0],
                                                "decision": "approve"}, form_page="/review?page=2")
     assert response.status_code == 303 and response.headers["location"] == "/review?page=2"
+
+
+def test_the_county_and_a_station_page_through_45_mixed_visits_each_once_the_urgent_first(site: Site) -> None:
+    """The county reads the queue by its ordered index, a station by unit and sorted: both cut pages
+    of 20 from one order, so paging on shows every waiting visit once, the risk-flagged ones first."""
+    w = site.w
+    people = [(w.mentor1, w.pairing1), (w.mentor2, w.pairing2), (w.mentor3, w.pairing3)]
+
+    def make(db: Any) -> None:
+        for n in range(45):
+            mentor, pairing = people[n % 3]
+            urgent = n % 4 == 1
+            make_activity(db, mentor, pairing, risk_flag=urgent, date=f"2026-{9 + n % 3:02d}-{10 + n % 17}")
+
+    site.write(make)
+    waiting = site.read(lambda db: {r[0]: bool(r[1]) for r in db.execute(
+        "SELECT id, risk_flag FROM activities WHERE review_status IN ('pending', 'returned')")})
+    for who, unit in (("reviewer", None), ("staff_st11", w.st11)):
+        browser = site.as_(getattr(w, who))
+        expected = {a for a in waiting if unit in (None, site.read(lambda db, a=a: row(db, "activity", a))["unit_id"])}
+        seen: list[str] = []
+        for number in range(1, -(-len(expected) // 20) + 1):
+            text = browser.get(f"/review?page={number}").text
+            seen += [i for i in re.findall(r'<article class="card(?: risk)?" id="([^"]+)">', text) if i in waiting]
+        assert len(seen) == len(set(seen)) and set(seen) == expected, who
+        flags = [waiting[i] for i in seen]
+        assert flags == sorted(flags, reverse=True), who  # every urgent visit before any other
