@@ -56,8 +56,8 @@ def without_controls(text: str) -> str:
 
 def clean_fields(fields: dict[str, Any], texts: frozenset[str], lists: frozenset[str]) -> dict[str, Any]:
     """``fields`` with the control characters dropped from the strings of its ``texts`` fields and
-    from the items of its ``lists`` fields (an item that was nothing else is left out: a mood
-    nobody can see is no mood). Values of another type are left for validation to refuse.
+    from the items of its ``lists`` fields (an item that was nothing but controls is left out: a
+    mood nobody can see is no mood). Values of another type are left for validation to refuse.
     The same dict when there was nothing to drop, else a new one: the mutation as sent is kept
     as it came, for its digest."""
     out: dict[str, Any] | None = None
@@ -65,7 +65,9 @@ def clean_fields(fields: dict[str, Any], texts: frozenset[str], lists: frozenset
         if name in texts and type(value) is str:
             clean: Any = without_controls(value)
         elif name in lists and type(value) is list and all(type(v) is str for v in value):
-            clean = [c for c in (without_controls(v) for v in value) if c]
+            # Only an item that held nothing but controls is left out: an empty item as sent is
+            # the validator's to refuse, as it was before controls were dropped.
+            clean = [c for c, v in ((without_controls(v), v) for v in value) if c or not v]
             if clean == value:
                 continue
         else:

@@ -128,3 +128,13 @@ def test_controls_a_staff_edit_and_a_telephone_are_stored_without_them(db: sqlit
     assert outcome.status == "applied", outcome.answer()
     stored = row(db, "unit", w.st11)
     assert stored is not None and (stored["phone"], stored["address"]) == ("0513-8888", "人民路1号")
+
+
+def test_controls_an_empty_mood_as_sent_is_refused_and_one_of_nothing_but_controls_is_left_out() -> None:
+    def moods(items: list[str]) -> Any:
+        return read_mutation({"mutation_id": 1, "entity": "activity", "record_id": new_id(), "op": "upsert",
+                              "base_version": None, "fields": {"moods": items}})
+    assert not isinstance(moods([""]), Mutation)
+    assert not isinstance(moods(["平静", ""]), Mutation)
+    kept = moods(["\x00", "平静\x07"])
+    assert isinstance(kept, Mutation) and kept.fields["moods"] == ["平静"]
