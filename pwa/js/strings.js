@@ -96,7 +96,7 @@ export const T = {
   saveFailedFull: FULL + '这条记录还没有保存，写的内容还在这一页上。' + CLEAN + '，再点一次“保存”。',
   saveFailed: '这条记录没有保存成功，写的内容还在这一页上。请再点一次“保存”。',
   storageFull: FULL + '辅导站的新记录存不进来。' + CLEAN + '。',
-  pickMentee: '请先选择帮扶对象。', pickMenteeOption: '请选择是哪个孩子',
+  pickMentee: '请先选择帮扶对象（在最上面）。', pickMenteeOption: '请选择是哪个孩子',
   staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；帮扶对象、代录、审核和风险提示，'
     + '请在电脑或手机浏览器里打开辅导站网页处理。',
   riskLocked: LOCKED + '打电话告诉辅导站：', riskLockedNoPhone: LOCKED + '告诉辅导站。', pickDate: '请填写日期。',

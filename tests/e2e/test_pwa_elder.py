@@ -36,3 +36,20 @@ def test_pwa_group_headings_stand_as_far_from_the_field_above_as_labels_do(
     for group in ("帮扶方式", "孩子的情绪", "观察到的情况", "六结合"):
         assert gaps[group] >= min(labels) - 1, (group, gaps)
     expect(phone.page.get_by_text("孩子的情绪")).to_be_visible()
+
+
+def test_pwa_a_visit_saved_without_a_child_says_where_the_child_is_chosen(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """The refusal shows beside 保存, four screens below the picker (more at 特大): 请先选择帮扶对象 alone
+    left her looking for it. It says where, and the picker is indeed the form's first field."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("liu.laobing")  # three children: the form asks which
+    page = phone.page
+    page.get_by_role("link", name="记一次帮扶").click()
+    page.get_by_label("过程记录").fill("上门聊了半小时。")
+    expect(page.get_by_label("帮扶对象")).to_have_value("")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("请先选择帮扶对象（在最上面）。")
+    first = page.evaluate("document.querySelector('main form').querySelector('select, input, textarea').name")
+    assert first == "mentee"
