@@ -2,12 +2,13 @@
 home screen says about records that wait while the phone has no signal."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ServerProcess
+from .conftest import ServerProcess, cli
 from .phone import Phone
 
 pytestmark = pytest.mark.e2e
@@ -53,3 +54,27 @@ def test_pwa_a_visit_saved_without_a_child_says_where_the_child_is_chosen(
     expect(page.get_by_role("alert")).to_have_text("请先选择帮扶对象（在最上面）。")
     first = page.evaluate("document.querySelector('main form').querySelector('select, input, textarea').name")
     assert first == "mentee"
+
+
+def test_pwa_a_phone_whose_first_sync_failed_does_not_say_all_synced(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """Signal lost between 登记 and the first sync: the card said ✓ 已全部同步 in green over 还没有同步过 and
+    an empty list of children. It says it has not synced yet, in the colour of something still to come."""
+    phone: Phone = phones.new(module_server)
+    page = phone.page
+    code = json.loads(cli(module_server.db, "enrol-code", "--user", "ma.ganbu", "--json"))["code"]
+    phone.open(f"/app/?code={code}")
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.get_by_label("设置PIN码", exact=True)).to_be_visible()
+    phone.context.set_offline(True)
+    phone.set_pin()
+    card = page.locator(".sync")
+    expect(card).to_contain_text("没有网络")
+    expect(card.locator(".line")).to_have_text("还没有同步过")
+    expect(card).not_to_contain_text("已全部同步")
+    assert "done" not in (card.get_attribute("class") or "")
+    phone.context.set_offline(False)
+    page.get_by_role("button", name="立即同步").click()
+    expect(card.locator(".line")).to_have_text("✓ 已全部同步", timeout=20_000)
+    expect(card.locator(".last")).to_contain_text("上次同步")

@@ -18,10 +18,12 @@ function describe() {
   const trouble = (!running && line && (problem !== 'offline' || unsent)) || rejected || conflicts || clockWrong;
   // An open conflict is sent but not done with: it heads the card in place of 已全部同步.
   const clash = conflicts && `⚠ ${T.conflictsOpen(conflicts)}`;
+  // A phone whose first sync has not gone through yet (no signal just after 登记) has nothing to send
+  // and no children either: that is not ✓ 已全部同步.
   return {
-    tone: trouble ? 'problem' : unsent ? 'pending' : 'done',
-    main: unsent ? `↑ ${T.unsynced(unsent)}` : clash || `✓ ${T.allSynced}`,
-    last: lastSyncAt ? T.lastSync(moment(lastSyncAt)) : T.neverSynced,
+    tone: trouble ? 'problem' : unsent || !lastSyncAt ? 'pending' : 'done',
+    main: unsent ? `↑ ${T.unsynced(unsent)}` : clash || (lastSyncAt ? `✓ ${T.allSynced}` : T.neverSynced),
+    last: lastSyncAt ? T.lastSync(moment(lastSyncAt)) : '',
     lines: [line, rejected && `⚠ ${T.needsAttention(rejected)}`, unsent && clash,
       clockWrong && `⚠ ${T.clockWrong(clockWrong)}`]
       .filter(Boolean),
