@@ -211,7 +211,8 @@ updates.onUpdate(() => {
 // 记一次帮扶 tapped twice ticked 集体活动 on the new form, and 清空重填 twice threw the words away unasked.
 addEventListener('click', (e) => e.detail > 1 && (e.preventDefault(), e.stopPropagation()), true);
 addEventListener('hashchange', () => route());
+// Most often the phone's storage, full or damaged: what to do first, then the browser's words for the station.
 boot().catch((error) => {
   console.error(error);
-  document.getElementById('app').textContent = T.openFailed + (error && error.message);
+  Object.assign(document.getElementById('app'), { className: 'boot', textContent: T.openFailed + error?.message });
 });

@@ -34,7 +34,8 @@ const LOOK = () => (location.hash == '#/waiting' ? '，见下面。' : '，请�
 const UNSENT = (n) => `还有 ${n} 条没有同步或没有写完。请先`;
 
 export const T = {
-  app: '伴行', deviceName: '伴行手机', openFailed: '伴行打开失败：', mainPages: '主要页面', syncLabel: '同步',
+  app: '伴行', deviceName: '伴行手机', mainPages: '主要页面', syncLabel: '同步',
+  openFailed: '伴行打不开，请重启手机；还不行，请告诉辅导站：',
   monthDay: (m, d) => `${m}月${d}日`, year: (y) => `${y}年`, serverSaid: (status) => `服务器返回 ${status}`,
   badAnswer: '服务器的回答不完整，稍后会再试。', noAnswers: '服务器没有回答这批修改，稍后会再试。',
   noNetwork: '没有网络', serverError: '服务器暂时出错', exportFile: (stamp) => `伴行-未同步记录-${stamp}.json`,

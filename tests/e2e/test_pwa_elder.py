@@ -78,3 +78,34 @@ def test_pwa_a_phone_whose_first_sync_failed_does_not_say_all_synced(
     page.get_by_role("button", name="立即同步").click()
     expect(card.locator(".line")).to_have_text("✓ 已全部同步", timeout=20_000)
     expect(card.locator(".last")).to_contain_text("上次同步")
+
+
+# The browser's own storage failing to open, as a phone whose storage is full or damaged answers
+# (Chrome on Android: "Internal error opening backing store"): the browser is stood in for, not the app.
+BROKEN_STORAGE = """indexedDB.open = function () {
+  const request = {};
+  setTimeout(() => {
+    request.error = new DOMException('Internal error opening backing store for indexedDB.open.', 'UnknownError');
+    request.onerror?.({ target: request });
+  }, 10);
+  return request;
+};"""
+
+
+def test_pwa_a_phone_that_cannot_open_its_storage_says_what_to_do_in_chinese(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """It said 伴行打开失败：Internal error opening backing store… from the screen's very edge: English, and no
+    next step. It says to restart the phone and, failing that, to tell the station (the browser's words
+    follow, for the station), set in from the edge like every screen."""
+    phone: Phone = phones.new(module_server, viewport={"width": 360, "height": 640})
+    phone.context.add_init_script(BROKEN_STORAGE)
+    page = phone.new_page()
+    page.goto(module_server.url + "/app/")
+    app = page.locator("#app")
+    expect(app).to_contain_text("backing store")
+    said = app.inner_text()
+    assert said.startswith("伴行打不开，请重启手机；还不行，请告诉辅导站："), said
+    left = page.evaluate("""() => { const range = document.createRange();
+      range.selectNodeContents(document.getElementById('app')); return range.getClientRects()[0].left; }""")
+    assert left >= 15, left
