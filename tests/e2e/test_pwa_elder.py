@@ -19,7 +19,8 @@ HEADING_GAPS = """() => [...document.querySelector('main form').children].flatMa
   const head = el.matches('label') ? el : el.matches('fieldset') && el.querySelector(':scope > legend');
   const above = el.previousElementSibling;
   if (!head || !above) return [];
-  return [{ head: head.textContent.trim(), gap: head.getBoundingClientRect().top - above.getBoundingClientRect().bottom }];
+  const gap = head.getBoundingClientRect().top - above.getBoundingClientRect().bottom;
+  return [{ head: head.textContent.trim(), gap }];
 })"""
 
 
