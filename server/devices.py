@@ -16,6 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import new_id
+from sync.controls import without_controls
 from sync.timeutil import format_utc, parse_utc, utc_now
 from sync.users import get_user
 
@@ -41,6 +42,17 @@ def normalise_code(raw: str) -> str | None:
     """
     text = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if not ch.isspace() and ch != "-")
     return text if CODE_PATTERN.fullmatch(text) else None
+
+
+def device_label(raw: object) -> str | None:
+    """A phone's name as it is stored and listed on the volunteer's page (``红米 Note``), or None when
+    ``raw`` is no name of 1–100 characters. Its control characters are dropped, as a push's text is
+    (``sync.controls``), and its line breaks and runs of spaces read as one space: the name is shown
+    on one line of a table, and a NUL or an escape in it could not be seen there, nor typed to find it."""
+    if not isinstance(raw, str):
+        return None
+    name = " ".join(without_controls(raw).split())
+    return name if 1 <= len(name) <= 100 else None
 
 
 class UnknownUser(Exception):

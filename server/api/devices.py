@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..clients import client_key
-from ..devices import EnrolFailure, normalise_code
+from ..devices import EnrolFailure, device_label, normalise_code
 from ..devices import enrol as enrol_device
 from ..errors import BadRequest, CodeInvalid, CodeRejected, DeviceNameInvalid, EnrolPaused, EnrolThrottled
 from ..state import app_state
@@ -18,16 +18,16 @@ async def enrol(request: Request) -> Response:
     body = await read_json(request, max_bytes=4096)
     if not isinstance(body, dict):
         raise BadRequest('请求体应为 {"code": "…", "device_name": "…"}。')
-    raw_code, name = body.get("code"), body.get("device_name", "手机")
+    raw_code, name = body.get("code"), device_label(body.get("device_name", "手机"))
     code = normalise_code(raw_code) if isinstance(raw_code, str) else None
     if code is None:
         raise CodeInvalid("登记码应为 8 位数字。")
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
+    if name is None:
         raise DeviceNameInvalid("device_name 应为 1–100 字的文字。")
     client = client_key(request)
     result = await state.store.write(
         lambda db: enrol_device(
-            db, code, name.strip(), client,
+            db, code, name, client,
             max_failures=settings.enrol_max_failures, lockout_minutes=settings.enrol_lockout_minutes,
             max_per_hour=settings.enrol_max_failures_per_hour,
         )

@@ -119,3 +119,17 @@ def test_failed_enrolments_have_a_ceiling_per_hour_for_the_whole_server(tmp_path
         paused = peer(county, "192.0.2.1").post("/api/enrol", json={"code": good})
         body = assert_envelope(paused, 429, "enrol_paused")
         assert 0 < int(paused.headers["retry-after"]) <= 3600 and "分钟" in body["error"]
+
+
+def test_a_phone_name_is_stored_without_control_characters_and_on_one_line(county: County) -> None:
+    """A pushed visit's text is cleaned of control characters (sync.controls); the phone's name sent
+    with /api/enrol was stored as sent, a NUL or an escape nobody can see on the volunteer's page."""
+    code = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
+    response = county.client.post("/api/enrol", json={"code": code, "device_name": "红米\x00 Note\x1b[31m\r\n 12\x85"})
+    assert response.status_code == 200, response.text
+    stored = county.store_write(lambda db: db.execute(
+        "SELECT name FROM sync_devices WHERE id = ?", [response.json()["device_id"]]).fetchone()[0])
+    assert stored == "红米 Note[31m 12"
+    again = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
+    nothing = county.client.post("/api/enrol", json={"code": again, "device_name": "\x00\x07 \x1b"})
+    assert_envelope(nothing, 400, "device_name_invalid")
