@@ -128,8 +128,10 @@ def unit_volunteers(db: sqlite_utils.Database, unit_id: str, keep: str | None = 
     return [(r[0], r[1] if r[2] else f"{r[1]}（已停用）") for r in rows]
 
 
-def unit_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> dict[str, int] | None:
-    """``classes`` and ``complete`` of one unit's register, for an inspector judging the item
-    ``peer_helpers`` (None: the unit is not a station or school the caller sees)."""
+def unit_figures(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> dict[str, Any] | None:
+    """``classes`` and ``complete`` of one unit's register, and whether it is a ``station`` (which
+    registers itself, not classes), for an inspector judging the item ``peer_helpers`` (None: the
+    unit is not a station or school the caller sees)."""
     found = unit_register(db, scope, unit_id)
-    return None if found is None else {"classes": found["classes"], "complete": found["complete"]}
+    return None if found is None else {"classes": found["classes"], "complete": found["complete"],
+                                       "station": found["unit"]["kind"] == "station"}

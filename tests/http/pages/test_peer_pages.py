@@ -111,9 +111,27 @@ def test_the_register_is_linked_from_the_staff_home_the_navigation_and_the_inspe
     assert 'href="/peers"' in site.as_(w.reviewer).get("/dashboard").text
     # Inspection 1 is of station 1-1: its item 配备心理健康骨干学生 shows the register's figures.
     inspection = sentence(site.as_(w.reviewer).get(f"/inspections/{w.inspection1}").text)
-    assert "配备心理健康骨干学生骨干学生名册（现在）：登记1个班级，1个男女都已配齐" in re.sub(r"\s+", "", inspection)
+    assert "配备心理健康骨干学生骨干学生名册（现在）：辅导站不分班级，男女都已配齐" in re.sub(r"\s+", "", inspection)
     form = site.as_(w.staff_town1).get(f"/inspections/new?unit={w.st11}").text
     assert f'href="/peers/units/{w.st11}"' in form
+
+
+def test_the_inspection_item_reads_a_stations_register_in_the_words_of_peers_not_as_a_class(site: Site) -> None:
+    """Beside 配备心理健康骨干学生 a station's register read 登记 1 个班级: a station has no classes
+    (/peers says 不分班级 and ⚠ 辅导站缺男生或女生); a school's still counts its classes."""
+    w = site.w
+    inspector = site.as_(w.staff_town1)
+
+    def note(unit_id: str) -> str:
+        page = sentence(inspector.get(f"/inspections/new?unit={unit_id}").text)
+        return page[page.index("骨干学生名册（现在）"):][:60]
+
+    assert "辅导站不分班级，还没有登记" in note(w.st11)
+    _peer(site, w.st11, "掘港小学辅导站", boy_name="钱睿")
+    station = note(w.st11)
+    assert "辅导站不分班级，⚠ 辅导站缺男生或女生" in station and "个班级" not in station
+    _peer(site, w.st12, "七(1)班", boy_name="陈子涵", girl_name="李思雨")
+    assert "登记 1 个班级，1 个男女都已配齐" in note(w.st12)
 
 
 def test_the_admin_who_reads_the_register_as_counts_is_refused_its_forms_in_words(site: Site) -> None:
