@@ -13,7 +13,7 @@ from sync import new_id
 from sync.users import create_user
 
 from ...factories import make_county_staff, make_mentee, mutate, pull_all, row
-from .conftest import PASSWORD, Site, password_hash
+from .conftest import PASSWORD, Site, password_hash, sentence
 from .test_mentors import FormFields, edit_form
 
 ADMIN_GETS = ["/admin/units", "/admin/units/{unit}", "/admin/users", "/admin/users/new", "/admin/users/{user}",
@@ -154,6 +154,19 @@ def test_a_unit_holding_records_is_not_deleted_an_empty_one_is(site: Site) -> No
     assert site.read(lambda db: row(db, "unit", empty))["deleted"]
     admin.get("/admin/units")  # shows the one-time message naming it
     assert "空学校" not in admin.get("/admin/units").text
+
+
+def test_the_unit_page_says_before_a_delete_that_it_cannot_be_undone(site: Site) -> None:
+    """删除“…” was one click under words saying what leaves the tree, not that no page brings it back
+    (as 停用这台手机 now says before its click)."""
+    w = site.w
+    admin = site.as_(w.admin)
+    admin.post("/admin/units", {"name": "空学校", "kind": "school", "parent_id": w.town2})
+    empty = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '空学校'").fetchone()[0])
+    page = sentence(admin.get(f"/admin/units/{empty}").text)
+    assert "删除不能撤销" in page and "新建一个同名的单位" in page
+    assert page.index("删除不能撤销") < page.index("删除“空学校”")  # said before the button
+    assert "删除不能撤销" not in sentence(admin.get(f"/admin/units/{w.st11}").text)  # no delete offered there
 
 
 def test_a_school_holding_only_group_events_is_not_deleted_and_the_page_says_why(site: Site) -> None:
