@@ -87,7 +87,7 @@ def footer_problem(name: str) -> str | None:
     return None
 
 
-def _visible(text: str) -> str:
+def visible(text: str) -> str:
     """``text`` without the invisible format characters a name copied from a web page, a WeChat message or
     a text file carries (a zero-width space, a BOM, a soft hyphen): 王\u200b小明 looks like 王小明 to
     everyone, and must not be a second child."""
@@ -97,14 +97,14 @@ def _visible(text: str) -> str:
 def plain_name(text: str) -> str:
     """A person's name as it identifies them: full-width forms folded (NFKC), and no spaces inside a
     Chinese name ("王　雨欣" is 王雨欣), so one child or volunteer is not taken for two."""
-    folded = _visible(unicodedata.normalize("NFKC", text)).strip()
+    folded = visible(unicodedata.normalize("NFKC", text)).strip()
     return "".join(folded.split()) if _CJK.search(folded) else " ".join(folded.split())
 
 
 def plain_phone(text: str) -> str:
     """A phone number as it identifies a volunteer: full-width digits folded, spaces and dashes
     dropped, and China's country code off a mobile number (+86 139…, 0086 139…)."""
-    digits = _PHONE_NOISE.sub("", _visible(unicodedata.normalize("NFKC", text)))
+    digits = _PHONE_NOISE.sub("", visible(unicodedata.normalize("NFKC", text)))
     for prefix in ("+86", "0086", "86"):
         rest = digits[len(prefix):]
         if digits.startswith(prefix) and len(rest) == 11 and rest.startswith("1") and rest.isdigit():

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
-from .cells import cell_text
+from .cells import cell_text, visible
 from .columns import Column, SheetInvalid
 
 HEADER_ROWS = 10  # title rows, a date line, blank rows: where a school's own sheet puts its column names
 
 
 def header_key(text: str) -> str:
-    """``姓名（必填）`` and ``姓名`` are the same column."""
-    return re.sub(r"[（(].*?[）)]|\s|\*", "", text)
+    """``姓名（必填）`` and ``姓名`` are the same column, and so are ``身份／简介`` typed in an input
+    method's full-width mode and a ``手机号`` carrying a zero-width space or a BOM from a web page or a
+    text file: a column name is folded as a name in a cell is (``cells.plain_name``), or its column
+    would be ignored as unknown and every row lose that field."""
+    return re.sub(r"[(].*?[)]|\s|\*", "", visible(unicodedata.normalize("NFKC", text)))
 
 
 _UNNUMBERED = ("序号",)  # a row counter, in nearly every school's sheet: not data, and not worth a notice

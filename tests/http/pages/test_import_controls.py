@@ -68,3 +68,17 @@ def test_a_childs_name_typed_with_del_or_c1_controls_in_a_form_is_stored_clean(s
     stored = site.read(lambda db: db.execute(
         "SELECT name, guardian_name FROM mentees WHERE name LIKE '王%国'").fetchall())
     assert stored == [("王建国", "王妈妈")]
+
+
+def test_column_names_with_controls_full_width_forms_or_invisible_marks_name_their_columns(site: Site) -> None:
+    """A header cell is cleaned as a data cell is: 身份／简介 typed in full-width mode, or 手机号 with a BOM
+    or a zero-width space from a text file, was 不认识的列 and its column left out of every row."""
+    headers = ["_x0007_姓名 ", "\ufeff手机号\u200b", "所属单位", "\u3000用户名", "身份／简介", "智能手机（有／没有）"]
+    data = xlsx(headers, [["孙老师", "13905130072", "", "", "退休教师", "没有"]])
+    browser = site.as_(site.w.staff_st11)
+    preview = upload(browser, "/mentors/import", data, "名单.xlsx")
+    assert "不认识的列" not in html.unescape(preview.text)
+    assert confirm(browser, "/mentors/import", preview).status_code == 303
+    users = site.read(lambda db: db.execute(
+        "SELECT name, about, smartphone FROM users WHERE phone = '13905130072'").fetchall())
+    assert users == [("孙老师", "退休教师", 0)]
