@@ -26,7 +26,7 @@ from ..queries.units import unit_tree
 from .cells import cell_problems, footer_problem, plain_name, plain_phone
 from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .unitnames import not_found
+from .unitnames import not_found, shared_name
 
 COLUMNS: tuple[Column, ...] = (
     Column("code", "编号", help="已登记的孩子填系统里的编号（按编号找到同一人）；新登记的留空，导入时自动生成。",
@@ -301,7 +301,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             else:
                 missing = (_not_a_row_unit(unit_name, tree, units)
                            or not_found(unit_name, (u["name"] for u in units), "学校或辅导站"))
-                twice = f"有 {len(matches)} 个单位都叫“{unit_name}”，请联系管理员区分。"
+                twice = shared_name(unit_name, len(matches), admin=scope.actor.role == "admin")
                 row.errors.append(missing if not matches else twice)
         elif home_unit in {u["id"] for u in units}:
             unit_id = home_unit

@@ -22,7 +22,7 @@ from ..queries.units import unit_tree
 from .cells import cell_problems, footer_problem, plain_name, plain_phone
 from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .unitnames import not_found
+from .unitnames import not_found, shared_name
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (
@@ -145,7 +145,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             else:
                 row.errors.append(not_found(cells["unit"], (u["name"] for u in units), "单位")
                                   if not matches else
-                                  f"有 {len(matches)} 个单位都叫“{cells['unit']}”，请联系管理员区分。")
+                                  shared_name(cells["unit"], len(matches), admin=scope.actor.role == "admin"))
         elif home_unit in unit_ids:
             unit_id = home_unit
         if unit_id is None or not (values.get("login") or values.get("phone")):

@@ -33,3 +33,12 @@ def not_found(written: str, names: Iterable[str], what: str) -> str:
     if near:
         said += f"是不是：{'、'.join(near)}？请把这一格改成其中一个的全称后再上传。"
     return said
+
+
+def shared_name(written: str, count: int, *, admin: bool) -> str:
+    """The words for a 所属单位 cell that ``count`` live units are named (units made before names were
+    kept unique): only the admin renames a unit, at 单位, so the admin is told to, and staff whom to ask."""
+    said = f"有 {count} 个单位都叫“{written}”，导入分不清是哪一个。"
+    if admin:
+        return said + "请先在“单位”页（管理 → 单位，/admin/units）把其中一个改名（如加上所在镇的名称），再上传。"
+    return said + "单位只有管理员能改名：请告诉管理员在“单位”页把其中一个改名，改好后再上传。"

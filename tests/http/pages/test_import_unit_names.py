@@ -2,6 +2,8 @@
 names to choose from, never taken silently for one of them."""
 from __future__ import annotations
 
+import html
+
 from .conftest import Site
 from .test_imports import MENTEE_HEADERS, upload, xlsx
 
@@ -32,3 +34,19 @@ def test_a_childs_unit_written_short_is_answered_with_the_nearest_schools_and_st
         ["", "陈小雨", "掘港小学", "", "", "", "", "", "", "", "", "", ""]]))
     text = preview.text
     assert "找不到名为“掘港小学”的学校或辅导站" in text and "是不是：掘港小学辅导站？" in text, text
+
+
+def test_a_unit_named_by_two_units_tells_the_admin_to_rename_one_and_staff_whom_to_ask(site: Site) -> None:
+    """有 2 个单位都叫…，请联系管理员区分 was shown to the admin too, who is the one to act: the admin is
+    sent to 单位 to rename one, the staff told the admin renames units there."""
+    w = site.w
+    # Two live units of one name, as made before names were kept unique (the write path now refuses it).
+    site.write(lambda db: db.execute("UPDATE units SET name = '掘港中学' WHERE id = ?", [w.st11]))
+    rows = [["赵德福", "13905130001", "掘港中学"]]
+    admin = html.unescape(upload(site.as_(w.admin), "/mentors/import", xlsx(["姓名", "手机号", "所属单位"], rows)).text)
+    assert "有 2 个单位都叫“掘港中学”" in admin and "请先在“单位”页" in admin and "/admin/units" in admin
+    assert "联系管理员" not in admin and "告诉管理员" not in admin
+    staff = html.unescape(upload(site.as_(w.staff_town1), "/mentees/import",
+                                 xlsx(["姓名", "所属单位"], [["王小明", "掘港中学"]])).text)
+    assert "有 2 个单位都叫“掘港中学”" in staff and "请告诉管理员在“单位”页把其中一个改名" in staff
+    assert "/admin/units" not in staff
