@@ -31,6 +31,9 @@ LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 # A telephone as people write one: digits with an area code, dashes, spaces, brackets, a country
 # code's plus, and an extension after 转 ("0513-8888 6666 转 123"); full-width forms folded first.
 PHONE_RE = re.compile(r"^[0-9+()\- /转]*$")
+# A local number without its area code has 7 or 8 digits, a mobile 11: fewer (12345, the citizens'
+# hotline; 110) reach no person, and a volunteer found again by phone at the next import is found by it.
+PHONE_MIN_DIGITS = 7
 EDITABLE = ("login", "name", "role", "unit_id", "phone", "about", "mentor_kind", "smartphone", "active",
             "password_hash", "must_change_password")
 # Staff manage the volunteers of their own units; everything else is the admin's.
@@ -390,19 +393,20 @@ def _check_values(db: sqlite_utils.Database, current: dict[str, Any] | None, use
     if user.get("role") not in ROLES:
         raise NotAllowed(f"角色应为 {'、'.join(ROLES)} 之一。")
     phone = user.get("phone")
-    if phone is not None and (not isinstance(phone, str) or len(phone) > 30):
-        raise NotAllowed("联系电话太长（最多 30 字）。")
+    if phone is not None and not isinstance(phone, str):
+        raise NotAllowed("联系电话应为文字。")
+    # Checked when written: a number stored before the rule was stricter does not block a stop or a rename.
+    problem = telephone_problem(phone) if phone and (current is None or current.get("phone") != phone) else None
+    if problem:
+        raise NotAllowed(problem)
     about = user.get("about")
     if about is not None and (not isinstance(about, str) or len(about) > 200):
         raise NotAllowed("身份/简介太长（最多 200 字）。")
     kind = user.get("mentor_kind")
     if kind is not None and (not isinstance(kind, str) or kind not in MENTOR_KINDS):
         raise NotAllowed(f"志愿者类别应为 {'、'.join(MENTOR_KINDS.values())} 之一（不知道可以不填）。")
-    for key, label in (("name", "姓名"), ("phone", "联系电话")):
-        if isinstance(user.get(key), str) and not one_line(user[key]):
-            raise NotAllowed(f"{label}只能写一行，不能换行。")
-    if isinstance(phone, str) and phone.strip() and not is_telephone(phone):
-        raise NotAllowed("联系电话请写数字，可以带区号、横线、空格，分机号写在“转”后面，例如 0513-8888 6666 转 123。")
+    if isinstance(user.get("name"), str) and not one_line(user["name"]):
+        raise NotAllowed("姓名只能写一行，不能换行。")
     unit = db.execute("SELECT deleted, name FROM units WHERE id = ?", [user.get("unit_id")]).fetchone()
     if unit is None:
         raise NotAllowed("所属单位不存在。")
@@ -421,9 +425,25 @@ def fold_login(text: str) -> str:
 
 
 def is_telephone(text: str) -> bool:
-    """Whether ``text`` reads as a telephone number (``PHONE_RE``, at least five digits)."""
+    """Whether ``text`` reads as a telephone number (``PHONE_RE``, at least ``PHONE_MIN_DIGITS`` digits)."""
     folded = unicodedata.normalize("NFKC", text)
-    return bool(PHONE_RE.match(folded)) and sum(c.isdigit() for c in folded) >= 5
+    return bool(PHONE_RE.match(folded)) and sum(c.isdigit() for c in folded) >= PHONE_MIN_DIGITS
+
+
+def telephone_problem(text: str, label: str = "联系电话") -> str | None:
+    """Why ``text`` is no account's telephone, in words saying what one looks like, or None when it is
+    one (or empty). The one rule of the account forms and the volunteers' import; ``label`` is the
+    field's name where it is said (an import's column is 手机号)."""
+    if not text.strip():
+        return None
+    if len(text) > 30:
+        return f"{label}太长（最多 30 字）。"
+    if not one_line(text):
+        return f"{label}只能写一行，不能换行。"
+    if not is_telephone(text):
+        return (f"{label}请写手机号（11 位）或固定电话（至少 7 位数字），可以带区号、横线、空格，分机号写在“转”后面，"
+                "例如 139 0513 7777、0513-8888 6666 转 123。")
+    return None
 
 
 def get_user(

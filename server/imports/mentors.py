@@ -15,7 +15,7 @@ import sqlite_utils
 
 from sync import Actor, NotAllowed, Scope
 from sync.entities import MENTOR_KINDS
-from sync.users import EDITABLE, LOGIN_RE, fold_login, is_telephone, save_user
+from sync.users import EDITABLE, LOGIN_RE, fold_login, save_user, telephone_problem
 
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
@@ -60,10 +60,9 @@ def _values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
     else:
         values["name"] = name
     if cells.get("phone"):
-        if len(cells["phone"]) > 30:
-            errors.append("“手机号”太长（最多 30 字）。")
-        elif not is_telephone(cells["phone"]):
-            errors.append(f"“手机号”请写数字，这一行填的是“{cells['phone']}”。")
+        problem = telephone_problem(cells["phone"], "“手机号”")
+        if problem:
+            errors.append(f"{problem}这一行填的是“{cells['phone']}”。")
         else:
             values["phone"] = plain_phone(cells["phone"])
     if cells.get("login"):
