@@ -22,7 +22,7 @@ from ..access import count_access_log, log_access, read_access_log
 from ..backup import BackupRefused, backup
 from ..clients import client_ip
 from ..errors import AppError, ParamInvalid
-from ..queries.admin import describe_targets, people_in_log, target_for_code
+from ..queries.admin import accounts_for, describe_targets, people_in_log, target_for_code
 from ..replication import replica_state
 from ..templating import chinese_date
 from .common import ADMIN, page_count, page_number, past_the_end, require, require_form
@@ -74,7 +74,9 @@ def _utc_start(day: datetime.date) -> str:
 async def admin_access_log(request: Request) -> Response:
     visit = await require(request, ADMIN)
     q = request.query_params
-    person = parse_id(q.get("user")) if q.get("user") else None
+    # A login or a name typed into the address is found too; one that names nobody (or several people)
+    # is said, never read as no filter, which would list everyone's views as if they were this person's.
+    user_text = (q.get("user") or "").strip()[:60]
     target_text = (q.get("target") or "").strip()[:60]
     since_day, until_day = _day(q.get("from")), _day(q.get("to"))
     if since_day and until_day and since_day > until_day:
@@ -86,17 +88,22 @@ async def admin_access_log(request: Request) -> Response:
     def read(db: Any) -> dict[str, Any]:
         found = (parse_id(target_text) or target_for_code(db, target_text)) if target_text else None
         target = (found or target_text) if target_text else None
+        accounts = accounts_for(db, user_text) if user_text else []
+        person = accounts[0][0] if len(accounts) == 1 else None
         filters: dict[str, Any] = {
             "user_id": person, "target": target,
             "since": _utc_start(since_day) if since_day else None,
             "until": _utc_start(until_day + datetime.timedelta(days=1)) if until_day else None,
         }
-        rows = read_access_log(db, limit=PAGE, offset=(page - 1) * PAGE, **filters)
+        unknown_user = bool(user_text) and person is None
+        rows = [] if unknown_user else read_access_log(db, limit=PAGE, offset=(page - 1) * PAGE, **filters)
         described = describe_targets(db, [r["target"] for r in rows if r["target"]])
         # Neither a record id nor any child's code: 没有符合条件的记录 would read as "no one looked at
         # this child", when the code was mistyped.
-        return {"rows": rows, "total": count_access_log(db, **filters), "described": described,
-                "people": people_in_log(db), "unknown_target": bool(target_text) and found is None}
+        return {"rows": rows, "total": 0 if unknown_user else count_access_log(db, **filters),
+                "described": described, "people": people_in_log(db), "person": person or "",
+                "unknown_user": unknown_user, "accounts": accounts,
+                "unknown_target": bool(target_text) and found is None}
 
     data = await visit.state.store.read(read, pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
     pages = page_count(data["total"], PAGE)
@@ -104,8 +111,9 @@ async def admin_access_log(request: Request) -> Response:
         return last
     return visit.render("admin_access_log.html", {
         **data, "actions": ACTIONS, "entity_words": ENTITY_WORDS, "page": page, "pages": pages,
-        "filters": {"user": person or "", "target": target_text, "from": q.get("from") or "", "to": q.get("to") or ""},
-        "query": urlencode({k: v for k, v in (("user", person), ("target", target_text), ("from", since_day),
+        "filters": {"user": data["person"], "user_text": user_text, "target": target_text,
+                    "from": q.get("from") or "", "to": q.get("to") or ""},
+        "query": urlencode({k: v for k, v in (("user", data["person"]), ("target", target_text), ("from", since_day),
                                               ("to", until_day)) if v}),
     })
 

@@ -12,6 +12,7 @@ import sqlite_utils
 from sync.db import select_in
 from sync.rules.children import mentee_code
 from sync.system import SYSTEM_USER_ID
+from sync.users import fold_login
 
 from .filters import chosen, contains
 
@@ -111,3 +112,14 @@ def people_in_log(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     return [(r[0], f"{r[1]}（{r[2]}）") for r in db.execute(
         "SELECT u.id, u.name, u.login FROM users u WHERE u.id IN (SELECT DISTINCT user_id FROM access_log)"
         " ORDER BY u.name").fetchall()]
+
+
+def accounts_for(db: sqlite_utils.Database, text: str) -> list[tuple[str, str]]:
+    """(user id, "name（login）") of the accounts ``text`` names: by id, by login as typed (folded as
+    logins are stored), else by name; several when several people share the name."""
+    login = fold_login(text)
+    found = db.execute("SELECT id, name, login FROM users WHERE id = ? OR login = ?", [text, login]).fetchall()
+    if not found:
+        found = db.execute("SELECT id, name, login FROM users WHERE replace(name, ' ', '') = ? ORDER BY login",
+                           ["".join(text.split())]).fetchall()
+    return [(r[0], f"{r[1]}（{r[2]}）") for r in found]

@@ -468,6 +468,30 @@ def test_access_log_lists_who_viewed_which_child(site: Site) -> None:
         assert unfiltered.status_code == 200 and "共 4 条" in unfiltered.text, far
 
 
+def test_access_log_filtered_by_a_login_or_a_name_finds_the_person_and_one_that_names_nobody_says_so(
+        site: Site) -> None:
+    """?user=<login> was ignored (the filter took an account id) and the whole log was listed as if it
+    were that person's views."""
+    w = site.w
+    assert site.as_(w.reviewer).get(f"/pairings/{w.pairing1}").status_code == 200
+    assert site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").status_code == 200
+    login = site.read(lambda db: db.execute("SELECT login FROM users WHERE id = ?", [w.reviewer.user_id]).fetchone()[0])
+    admin = site.as_(w.admin)
+    for typed in (login, login.upper(), "县关工委", w.reviewer.user_id):
+        page = admin.get("/admin/access-log", params={"user": typed}).text
+        assert "共 1 条" in page and "站员一一" not in page.split("共 1 条")[1], typed
+        assert f'<option value="{w.reviewer.user_id}" selected>' in page, typed
+    nobody = admin.get("/admin/access-log", params={"user": "no.such.person"})
+    assert nobody.status_code == 200
+    text = sentence(nobody.text)
+    assert "没有用户名或姓名为“no.such.person”的账号" in text and "共 0 条" in text
+    assert "县关工委" not in text.split("共 0 条")[1] and "站员一一" not in text.split("共 0 条")[1]
+    site.write(lambda db: create_user(db, login="lin.a", name="林老师", role="staff", unit_id=w.st11))
+    site.write(lambda db: create_user(db, login="lin.b", name="林老师", role="staff", unit_id=w.st12))
+    two = sentence(admin.get("/admin/access-log", params={"user": "林老师"}).text)
+    assert "有 2 个账号都叫“林老师”" in two and "lin.a" in two and "lin.b" in two and "共 0 条" in two
+
+
 def test_access_log_a_reversed_date_range_is_refused_in_words_not_answered_with_no_records(site: Site) -> None:
     """从 2026-12-06 到 2026-12-01 answered 共 0 条 and 没有符合条件的记录: an admin checking who looked at
     a child in those days read that nobody had."""
