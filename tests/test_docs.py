@@ -6,6 +6,7 @@ exists, the docs must mention each item, so adding one without documenting it fa
 from __future__ import annotations
 
 import argparse
+import importlib
 import pathlib
 import re
 
@@ -184,3 +185,92 @@ def test_docs_readme_lists_demo_logins(readme: str, tmp_path: pathlib.Path) -> N
             assert "banxing2026" not in line and "登记码" in line, line
         else:
             assert line.endswith(f"| `{user['password']}` |"), line
+
+
+# The docs a newcomer reads. performance.md's figures are history, but the names in it are today's.
+DOCS = [README, *sorted((ROOT / "docs").glob("*.md")), ROOT / "pwa" / "README.md"]
+_REPO_PATH = re.compile(r"(?:server|sync|pwa|templates|tests|docs|bench)/[\w./*-]*")
+_PWA_PATH = re.compile(r"(?:js|css|icons|img)/[\w./*-]+")  # pwa/README.md names its files from pwa/
+# A module or a name in one, written as Python imports it: sync.users.fold_login, server.deadlines.
+_DOTTED = re.compile(r"(?<![\w/.-])((?:server|sync)(?:\.[A-Za-z_]\w*)+)")
+# A command as a reader would type it: `banxing …`, …/bin/banxing …, $ banxing …, or operations.md's bx ….
+_COMMAND = re.compile(r"(?:(?<=`)|(?<=bin/)|(?<=\$ )|^)(?:banxing|bx) +([a-z][a-z-]*)([^`\n|;&)#]*)", re.M)
+
+
+def _doc_id(doc: pathlib.Path) -> str:
+    return str(doc.relative_to(ROOT))
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether ``server.x.y`` names a module, or a name inside one, that exists."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:split]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[split:]:
+            if not hasattr(found, attr):
+                return False
+            found = getattr(found, attr)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
+def test_docs_every_named_path_exists(doc: pathlib.Path) -> None:
+    missing = []
+    for span in re.findall(r"`([^`\n]+)`", doc.read_text(encoding="utf-8")):
+        for token in span.split():
+            path = token.split("::")[0].split("#")[0].rstrip(",.;:)")
+            if _REPO_PATH.fullmatch(path):
+                base = ROOT
+            elif doc.parent.name == "pwa" and _PWA_PATH.fullmatch(path):
+                base = doc.parent
+            else:
+                continue
+            if not (any(base.glob(path)) if "*" in path else (base / path).exists()):
+                missing.append(token)
+    assert not missing, f"{_doc_id(doc)} names files that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_doc_id)
+def test_docs_every_named_module_and_function_exists(doc: pathlib.Path) -> None:
+    named = set(_DOTTED.findall(doc.read_text(encoding="utf-8")))
+    missing = sorted(name for name in named if not _resolves(name))
+    assert not missing, f"{_doc_id(doc)} names modules or functions that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("doc", [*DOCS, ROOT / "Makefile"], ids=_doc_id)
+def test_docs_every_command_shown_runs(doc: pathlib.Path) -> None:
+    """Each `banxing <command> --flag` a doc shows is a real command taking that flag."""
+    commands = _subcommands()
+    wrong = []
+    for match in _COMMAND.finditer(doc.read_text(encoding="utf-8")):
+        name, rest = match.groups()
+        if name not in commands:
+            wrong.append(match.group(0).strip())
+            continue
+        options = {option for action in commands[name]._actions for option in action.option_strings}
+        wrong += [f"banxing {name} {flag}" for flag in re.findall(r"(?<![\w-])--[a-z][a-z-]*", rest)
+                  if flag not in options]
+    assert not wrong, f"{_doc_id(doc)} shows commands or flags `banxing --help` does not have: {wrong}"
+
+
+def _shown_default(default: object) -> str:
+    """A default as the settings table writes it: none for an empty list, empty for empty text."""
+    if default == ():
+        return "none"
+    if default == "":
+        return "empty"
+    if isinstance(default, pathlib.Path | str):
+        return f"`{default}`"
+    return str(default)
+
+
+def test_docs_settings_table_gives_each_variable_and_default(protocol: str) -> None:
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:4]]
+            for line in _section(protocol, "## 16. Settings").splitlines() if line.startswith("| `")}
+    for name, default, _ in SETTINGS:
+        assert rows.get(f"`{name}`") == [f"`BANXING_{name.upper()}`", _shown_default(default)], (
+            f"docs/sync-protocol.md §16: {name} reads BANXING_{name.upper()}, default {_shown_default(default)}")
