@@ -10,7 +10,8 @@ Litestream must own checkpoints (it keeps a read transaction open so the WAL can
 before it has copied the frames, and checkpoints itself: PASSIVE past
 ``min-checkpoint-page-count``, TRUNCATE past ``truncate-page-n``), so the Store runs with
 ``checkpoints=False`` while replicating: no background checkpointer and
-``wal_autocheckpoint = 0`` on the writer. The app never runs a TRUNCATE or RESTART checkpoint.
+``wal_autocheckpoint = 0`` on the writer. The app never runs a RESTART checkpoint, and a TRUNCATE
+one only after its ``-wal`` was deleted under it, with Litestream stopped for that moment (store.py).
 
 The configuration is written as JSON (which YAML reads) next to the database, 0600, and read
 with ``-no-expand-env`` so a ``$`` in a path stays a ``$``. S3 credentials come from the
