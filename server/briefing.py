@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from sync.entities import ACTIVITY_KINDS, MENTOR_KINDS, OUTCOMES, WU_LAO
+from sync.labels import ACTIVITY_KINDS, MENTOR_KINDS, OUTCOMES, WU_LAO
 from sync.timeutil import local_today
 
 from .money import yuan_figure

@@ -27,7 +27,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sync.entities import FILED_STATUSES
+from sync.labels import FILED_STATUSES
 
 from .queries.stats import HEADERS, StatsForm, StatsRow
 from .templating import chinese_date

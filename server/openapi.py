@@ -7,7 +7,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sync.echo import ECHO_MAX, REASON_MAX
-from sync.entities import ACTIVITY_KINDS, ENTITIES
+from sync.entities import ENTITIES
+from sync.labels import ACTIVITY_KINDS
 from sync.mutations import MAX_MUTATION_ID, MAX_SAFE_INTEGER
 
 from .config import Settings

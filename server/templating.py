@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from sync import entities
+from sync import labels
 from sync.rules import visit_date_slips
 from sync.timeutil import SHANGHAI, day_in_words, parse_utc
 
@@ -46,7 +46,7 @@ def local_time(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def label(value: Any, vocabulary: str) -> str:
     """The Chinese label of an enumerated value, e.g. ``'key' | label('RISK_LEVELS')`` → 重点."""
-    table: dict[str, str] = getattr(entities, vocabulary)
+    table: dict[str, str] = getattr(labels, vocabulary)
     if isinstance(value, list):
         return "、".join(table.get(str(v), str(v)) for v in value)
     if value is None:

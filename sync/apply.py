@@ -14,10 +14,11 @@ import sqlite_utils
 from .answers import Outcome
 from .db import all_or_nothing
 from .echo import field_names
-from .entities import DEFAULTS, ENTITIES, Entity, this
+from .entities import DEFAULTS, ENTITIES, Entity
 from .ids import new_id
 from .jsontext import dumps_text
 from .kept import kept_cause, told_volunteer
+from .labels import this
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Mutation, Rejection, read_mutations
 from .pending import Pending

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
-from .entities import RETURN_STATUSES
+from .labels import RETURN_STATUSES
 
 # (writer's db, the stats_return record) -> JSON-able figures
 FiguresFn = Callable[[sqlite_utils.Database, dict[str, Any]], dict[str, Any]]

@@ -17,7 +17,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Outcome
-from sync.entities import ENTITIES, ROW_KINDS, UNIT_KINDS
+from sync.entities import ENTITIES
+from sync.labels import ROW_KINDS, UNIT_KINDS
 from sync.mutations import delete
 
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors

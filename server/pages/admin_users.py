@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
-from sync.entities import MENTOR_KINDS, ROLE_LABELS
+from sync.labels import MENTOR_KINDS, ROLE_LABELS
 from sync.users import (
     EditedMeanwhile,
     create_user,

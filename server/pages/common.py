@@ -24,7 +24,7 @@ from starlette.routing import Match
 
 from sync import Actor, Scope, load_scope, parse_id
 from sync.controls import without_controls
-from sync.entities import this
+from sync.labels import this
 
 from .. import csrf, sessions
 from ..drafts import keep_draft, read_draft

@@ -15,7 +15,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, resolve_conflict
-from sync.entities import ENTITIES, this
+from sync.entities import ENTITIES
+from sync.labels import this
 
 from ..access import CHILD_ENTITIES, childrens_records, log_access
 from ..clients import client_ip

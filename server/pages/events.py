@@ -16,7 +16,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import parse_id
-from sync.entities import ENROLMENT, EVENT, EVENT_KINDS
+from sync.entities import ENROLMENT, EVENT
+from sync.labels import EVENT_KINDS
 from sync.mutations import delete
 from sync.timeutil import local_today
 

@@ -15,7 +15,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Outcome, apply_mutations
-from sync.entities import CHECK_ITEMS, ENTITIES, INSPECTION_KINDS
+from sync.entities import ENTITIES
+from sync.labels import CHECK_ITEMS, INSPECTION_KINDS
 from sync.mutations import delete, upsert
 from sync.rules import edits_inspection
 from sync.timeutil import local_today

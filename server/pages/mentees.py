@@ -17,7 +17,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Outcome, new_id, parse_id
-from sync.entities import CATEGORIES, ENTITIES, MENTEE_STATUSES, RISK_LEVELS
+from sync.entities import ENTITIES
+from sync.labels import CATEGORIES, MENTEE_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
 from sync.timeutil import local_today
 

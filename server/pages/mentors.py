@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
 from sync.audit import append_audit
-from sync.entities import MENTOR_KINDS
+from sync.labels import MENTOR_KINDS
 from sync.users import EditedMeanwhile, edited_fields, fold_login, made_already, save_user
 
 from ..devices import UnknownUser, issue_code, revoke_device

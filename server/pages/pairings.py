@@ -14,7 +14,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
-from sync.entities import ACTIVITY_KINDS, CATEGORIES, PAIRING, PAIRING_STATUSES, RISK_LEVELS
+from sync.entities import PAIRING
+from sync.labels import ACTIVITY_KINDS, CATEGORIES, PAIRING_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
 from sync.stopped_pairings import end_stopped_pairings, stopped_pairings
 from sync.timeutil import local_today

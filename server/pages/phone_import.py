@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync.entities import ACTIVITY_KINDS
+from sync.labels import ACTIVITY_KINDS
 
 from ..access import log_access
 from ..clients import client_ip

@@ -15,7 +15,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Scope, parse_id
-from sync.entities import REFERRAL, REFERRAL_STATUSES, REFERRAL_TARGETS
+from sync.entities import REFERRAL
+from sync.labels import REFERRAL_STATUSES, REFERRAL_TARGETS
 from sync.timeutil import local_today
 
 from ..access import log_access

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope, apply_mutations, mutations, new_id, parse_id
-from sync.entities import RETURN_STATUSES
+from sync.labels import RETURN_STATUSES
 from sync.timeutil import local_today
 from sync.users import get_user
 

@@ -15,7 +15,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import new_id, parse_id
-from sync.entities import REVIEW_TARGETS, TEXT_MAX, this
+from sync.entities import TEXT_MAX
+from sync.labels import REVIEW_TARGETS, this
 
 from ..access import log_access
 from ..clients import client_ip

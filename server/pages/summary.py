@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync.entities import WU_LAO
+from sync.labels import WU_LAO
 from sync.timeutil import local_today
 
 from ..briefing import summary_paragraphs

@@ -11,7 +11,8 @@ from starlette.requests import Request
 
 from sync import Actor, Outcome, apply_mutations, new_id, parse_id
 from sync.audit import record_history
-from sync.entities import DEFAULTS, ENTITIES, ROLE_LABELS, Field, this
+from sync.entities import DEFAULTS, ENTITIES, Field
+from sync.labels import ROLE_LABELS, this
 from sync.mutations import upsert
 from sync.rules import NEW_RECORD_HINT, filled_on_create, not_found
 from sync.users import LABELS, not_as_created

@@ -40,7 +40,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
-from sync.entities import ROW_KINDS
+from sync.labels import ROW_KINDS
 
 from .filters import visible
 from .units import get_unit, unit_tree

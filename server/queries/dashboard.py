@@ -36,7 +36,7 @@ import sqlite_utils
 
 from sync import Scope
 from sync.db import placeholders, select_in
-from sync.entities import CATEGORIES
+from sync.labels import CATEGORIES
 
 from .coverage import Period, coverage_by_town, half_of
 from .filters import DEAD_PAIRINGS, live, running

@@ -11,7 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
-from sync.entities import ROW_KINDS
+from sync.labels import ROW_KINDS
 
 from .archive_records import donations_of, named_donations
 from .filters import of_any_child, visible

@@ -11,7 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
-from sync.entities import CHECK_ITEMS
+from sync.labels import CHECK_ITEMS
 
 from .archive_records import decode_lists
 from .filters import visible

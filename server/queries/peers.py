@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
-from sync.entities import ROW_KINDS
+from sync.labels import ROW_KINDS
 
 from .filters import visible
 from .names import sees_names

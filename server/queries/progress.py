@@ -16,7 +16,7 @@ import sqlite_utils
 
 from sync import Scope
 from sync.db import placeholders
-from sync.entities import ACTIVITY_KINDS, OUTCOMES
+from sync.labels import ACTIVITY_KINDS, OUTCOMES
 from sync.timeutil import local_today
 
 from .coverage import HALF_NAMES, Period, unit_coverage

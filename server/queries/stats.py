@@ -45,7 +45,7 @@ import sqlite_utils
 
 from sync import Scope
 from sync.db import placeholders
-from sync.entities import ROW_KINDS
+from sync.labels import ROW_KINDS
 from sync.scope import Actor
 from sync.timeutil import utc_now
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from sync import Scope
-from sync.entities import MENTOR_KINDS, WU_LAO
+from sync.labels import MENTOR_KINDS, WU_LAO
 from sync.timeutil import local_today
 
 from .filters import live, running

@@ -8,8 +8,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from ..birthyears import birth_year_refused
-from ..entities import ROW_KINDS
 from ..grades import grade_form
+from ..labels import ROW_KINDS
 from ..timeutil import day_in_words
 from .dates import ahead, done_already, happened_already
 from .refusal import Refusal, found, live, refuse_if
@@ -68,7 +68,7 @@ def derive_referral(w: _Writer, before: dict[str, Any] | None, record: dict[str,
 
 
 # A child registered at a town or the county would count on the dashboard and in the brief but in
-# no row of the statistics form the county reports upward (entities.ROW_KINDS).
+# no row of the statistics form the county reports upward (labels.ROW_KINDS).
 CHILD_AT_A_ROW = ("“所属学校/辅导站”应是孩子上学的学校或所在的辅导站：统计表按学校和辅导站计数，"
                   "登记在镇（街道）或县的孩子哪一行都不计。")
 

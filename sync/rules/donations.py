@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..entities import this
+from ..labels import this
 from .dates import happened_already
 from .refusal import Refusal, live, not_found
 

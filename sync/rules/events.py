@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..entities import EVENT_KINDS, MAKE_UP_LECTURES
+from ..labels import EVENT_KINDS, MAKE_UP_LECTURES
 from .refusal import Refusal
 
 FIRST_HALF_ENDS = "06-30"

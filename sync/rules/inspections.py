@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..entities import CHECK_ITEMS, ENTITIES
+from ..entities import ENTITIES
+from ..labels import CHECK_ITEMS
 from ..scope import Scope, unit_subtree
 from ..timeutil import day_in_words
 from .dates import happened_already

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..entities import ACTIVITY_KINDS, this
+from ..labels import ACTIVITY_KINDS, this
 from ..timeutil import day_in_words
 from .dates import ahead, earlier, today
 from .refusal import Refusal, found, live, not_found, refuse_if

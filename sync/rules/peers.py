@@ -7,7 +7,8 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from ..entities import ENTITIES, ROW_KINDS, this
+from ..entities import ENTITIES
+from ..labels import ROW_KINDS, this
 from .refusal import Refusal, found, live, not_found
 
 if TYPE_CHECKING:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import returns
-from ..entities import ENTITIES, this
+from ..entities import ENTITIES
+from ..labels import this
 from .deletes import sealed
 from .refusal import Refusal, live, refuse_if
 

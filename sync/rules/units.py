@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import returns
-from ..entities import ROW_KINDS
+from ..labels import ROW_KINDS
 from .dates import happened_already
 from .events import check_event
 from .refusal import Refusal, found, live, refuse_if

@@ -33,7 +33,8 @@ from server.queries.dashboard import scope_units
 from server.queries.mentees import count_waiting
 from server.queries.quiet import count_quiet_pairings, quiet_pairings
 from sync import load_scope
-from sync.entities import ACTIVITY_KINDS, CATEGORIES, ENTITIES, RISK_LEVELS, SIX_LINKS
+from sync.entities import ENTITIES
+from sync.labels import ACTIVITY_KINDS, CATEGORIES, RISK_LEVELS, SIX_LINKS
 from sync.records import RESTORE_MARKER_USER
 from sync.timeutil import local_today
 from sync.users import actor_for

@@ -116,8 +116,9 @@ def test_js(results: dict[str, dict[str, str | None]], file: str, name: str) -> 
 
 
 def test_js_labels_match_the_sync_engine(browser: Browser, static_url: str) -> None:
-    """The Chinese labels the app shows are the ones sync/entities.py defines."""
+    """The Chinese labels the app shows are the ones sync/labels.py and sync/entities.py define."""
     from sync import entities
+    from sync import labels as sync_labels
 
     context = browser.new_context()
     try:
@@ -132,8 +133,8 @@ def test_js_labels_match_the_sync_engine(browser: Browser, static_url: str) -> N
     finally:
         context.close()
     for name in ("SIX_LINKS", "RISK_LEVELS", "CATEGORIES", "GENDERS", "APPROACHES", "REVIEW_STATUSES"):
-        assert labels[name] == getattr(entities, name), name
-    assert labels["KINDS"] == entities.ACTIVITY_KINDS
+        assert labels[name] == getattr(sync_labels, name), name
+    assert labels["KINDS"] == sync_labels.ACTIVITY_KINDS
     for entity, fields in labels["FIELD_LABELS"].items():
         for field, label in fields.items():
             if field.startswith("_"):

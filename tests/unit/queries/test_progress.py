@@ -20,7 +20,7 @@ from server.queries.filters import DEAD_PAIRINGS
 from server.queries.units import unit_tree
 from sync import Scope, apply_mutations, load_scope, mutations, new_id
 from sync.db import placeholders, transaction
-from sync.entities import ACTIVITY_KINDS
+from sync.labels import ACTIVITY_KINDS
 
 from ...factories import (
     edit,

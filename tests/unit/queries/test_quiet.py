@@ -18,7 +18,7 @@ from server.queries.quiet import (
     set_quiet_after_days,
 )
 from sync import load_scope
-from sync.entities import ACTIVITY_KINDS
+from sync.labels import ACTIVITY_KINDS
 
 from ...factories import copy_county, end_pairing, make_activity, make_mentee, make_pairing, remove
 
