@@ -36,7 +36,7 @@ import orjson  # noqa: E402
 from world import FOLLOW_UP, RECORD, activity_fields, build_world, text  # noqa: E402
 
 from sync import Actor, apply_batch, connect, new_id  # noqa: E402
-from sync.mutations import prepare_batch  # noqa: E402
+from sync.batches import prepare_batch  # noqa: E402
 
 WARM_UP = 50
 

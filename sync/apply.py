@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from .answers import Outcome
+from .batches import read_mutations
 from .db import all_or_nothing
 from .echo import field_names
 from .entities import DEFAULTS, ENTITIES, Entity
@@ -20,7 +21,7 @@ from .jsontext import dumps_text
 from .kept import kept_cause, told_volunteer
 from .labels import this
 from .merge import CREATOR, changed_by_others, merge_fields
-from .mutations import Mutation, Rejection, read_mutations
+from .mutations import Mutation, Rejection
 from .pending import Pending
 from .records import keys_of
 from .rules import (

@@ -1,26 +1,17 @@
-"""Reading a raw mutation dict into a ``Mutation`` or a ``Rejection`` a person can act on.
-
-Also the value codec: wire values (JSON) <-> storage values (SQLite columns).
-"""
+"""Reading a raw mutation dict into a ``Mutation`` or a ``Rejection`` a person can act on."""
 from __future__ import annotations
 
 import datetime
 import functools
-import json
 import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
-from .controls import clean_fields, escaped_controls
+from .controls import clean_fields
 from .echo import quote
 from .entities import ENTITIES, SHORT_MAX, TEXT_MAX, Entity, Field
-from .errors import BatchInvalid, BatchTooLarge
 from .ids import new_id, parse_id
-from .jsontext import dumps_text, dumps_text_sorted
 from .phones import phone_form
 
 OPS = ("upsert", "delete")
@@ -77,64 +68,12 @@ def delete(entity: str, record_id: str, *, base_version: int | None = None,
     return out
 
 
-def read_batch(body: object, *, max_count: int) -> list[dict[str, Any]]:
-    """Check the envelope of a push: ``{"mutations": [...]}`` with increasing integer ids.
-
-    Raises ``BatchInvalid`` (the whole batch is refused, nothing is written) when the
-    mutations cannot even be told apart; problems inside one mutation are left to
-    ``read_mutation`` so they reject only that mutation.
-    """
-    if not isinstance(body, dict) or "mutations" not in body:
-        raise BatchInvalid('请求体应为 JSON 对象 {"mutations": [...]}。')
-    raw = body["mutations"]
-    if not isinstance(raw, list):
-        raise BatchInvalid('"mutations" 应为数组。')
-    if len(raw) > max_count:
-        raise BatchTooLarge(f"一次最多同步 {max_count} 条，这次有 {len(raw)} 条；请分批发送。")
-    previous = 0
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise BatchInvalid(f"第 {index + 1} 条修改应为 JSON 对象。")
-        mid = item.get("mutation_id")
-        if type(mid) is not int or mid < 1:
-            raise BatchInvalid(f"第 {index + 1} 条修改缺少正整数 mutation_id。")
-        if mid > MAX_MUTATION_ID:
-            raise BatchInvalid(f"第 {index + 1} 条修改的 mutation_id 太大（最大 {MAX_MUTATION_ID}）。")
-        if mid <= previous:
-            raise BatchInvalid(f"mutation_id 应逐条递增：第 {index + 1} 条是 {mid}，前一条是 {previous}。")
-        previous = mid
-    return raw
-
-
-@dataclass(frozen=True)
-class Batch:
-    """A push read and checked before it reaches the writer: each raw mutation, the digest that
-    tells a resend of it, and what ``read_mutation`` made of it. None of it needs the database,
-    so the server prepares it outside the one writer thread (docs/performance.md)."""
-
-    raws: list[dict[str, Any]]
-    digests: list[int | None]
-    parsed: list[Mutation | Rejection]
-
-
-def prepare_batch(body: object, *, max_count: int) -> Batch:
-    """``read_batch``, then a digest and a reading of every mutation; ``BatchInvalid`` as there."""
-    raws = read_batch(body, max_count=max_count)
-    return Batch(raws, *read_mutations(raws))
-
-
-def read_mutations(raws: list[dict[str, Any]]) -> tuple[list[int | None], list[Mutation | Rejection]]:
-    """Each raw mutation's digest, and what ``read_mutation`` makes of it (text that is not valid
-    UTF-8, which has no digest, is reported as such)."""
-    sent = [_digest(r) for r in raws]
-    return [d for d, _ in sent], [read_mutation(r, check_text=d is None, clean=c)
-                                  for r, (d, c) in zip(raws, sent, strict=True)]
 
 
 def read_mutation(raw: dict[str, Any], *, check_text: bool = True, clean: bool = True) -> Mutation | Rejection:
     """Validate one mutation's shape and every field value against its entity, its text fields
     read without control characters (``sync.controls``). ``clean=False`` says the mutation as
-    sent holds none, so the look for them is skipped (``read_mutations`` knows from its digest)."""
+    sent holds none, so the look for them is skipped (``batches.read_mutations`` knows from its digest)."""
     mid = raw.get("mutation_id")
     mid = mid if type(mid) is int else None
     entity_name = raw.get("entity")
@@ -206,46 +145,6 @@ def read_mutation(raw: dict[str, Any], *, check_text: bool = True, clean: bool =
     return Mutation(mid, entity, rid, op, base, fields)
 
 
-# A digest at or above this mark is of the second kind (orjson's compact sorted bytes); below it,
-# of the first (json.dumps with ", " separators). Both stay comparable: an answer stored before
-# the change is checked against a resend with the kind it was made with.
-DIGEST_V2 = 1 << 32
-
-
-def fingerprint(raw: dict[str, Any]) -> int | None:
-    """A digest of the mutation as sent, or None when it holds text that is not valid UTF-8.
-
-    Stored with the answer so a resend under the same ``mutation_id`` can be told from a
-    different change that reused the number (a phone bug that must not pass silently).
-    CRC-32 of orjson's sorted serialisation, marked with ``DIGEST_V2``: the writer computes one
-    for every mutation of every push, and the standard library's encoder took 8 % of the busy
-    server's time (docs/performance.md). Text orjson will not encode (a lone surrogate, an
-    integer past 64 bits) falls back to the first kind, which says None for the former.
-    """
-    return _digest(raw)[0]
-
-
-def _digest(raw: dict[str, Any]) -> tuple[int | None, bool]:
-    """``fingerprint(raw)``, and whether the text it was made of may hold a control character."""
-    try:
-        sent = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        return _fingerprint_v1(raw), True
-    return zlib.crc32(sent) | DIGEST_V2, escaped_controls(sent)
-
-
-def _fingerprint_v1(raw: dict[str, Any]) -> int | None:
-    try:
-        return zlib.crc32(json.dumps(raw, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-    except UnicodeEncodeError:
-        return None
-
-
-def same_as_sent(digest: int | None, raw: dict[str, Any]) -> bool:
-    """Whether ``raw`` is the mutation a stored ``digest`` was made of (None: nothing to compare)."""
-    if digest is None:
-        return True
-    return digest == (fingerprint(raw) if digest >= DIGEST_V2 else _fingerprint_v1(raw))
 
 
 def _has_unencodable_text(value: Any) -> bool:
@@ -437,49 +336,3 @@ class _Where:
 def choice_list(spec: Field) -> str:
     assert spec.choices is not None
     return "、".join(f"{k}（{v}）" for k, v in spec.choices.items())
-
-
-# --- codec: the only place that knows how a wire value is stored --------------------
-
-JSON_KINDS = ("enums", "strs", "json")
-
-
-_JSON_FIELDS = {e.name: tuple(f.name for f in e.fields if f.kind in JSON_KINDS) for e in ENTITIES.values()}
-_ENUM_FIELDS = {e.name: frozenset(f.name for f in e.fields if f.kind == "enums") for e in ENTITIES.values()}
-_OBJECT_FIELDS = {e.name: frozenset(f.name for f in e.fields if f.kind == "json") for e in ENTITIES.values()}
-_BOOL_FIELDS = {e.name: tuple(f.name for f in e.fields if f.kind == "bool") for e in ENTITIES.values()}
-
-
-def to_storage(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
-    out = dict(record)
-    for name in _JSON_FIELDS[entity.name]:
-        value = out.get(name)
-        if value is None:
-            continue
-        if name in _OBJECT_FIELDS[entity.name]:
-            out[name] = dumps_text_sorted(value)
-        elif not value:
-            out[name] = "[]"
-        elif name in _ENUM_FIELDS[entity.name]:
-            # enum values are plain identifiers: no escaping needed (hot path)
-            out[name] = '["' + '","'.join(value) + '"]'
-        else:
-            out[name] = dumps_text(value)
-    for name in _BOOL_FIELDS[entity.name]:
-        value = out.get(name)
-        if value is not None:
-            out[name] = int(value)
-    return out
-
-
-def from_storage(entity: Entity, row: dict[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    for name in _JSON_FIELDS[entity.name]:
-        value = out.get(name)
-        if value is not None:
-            out[name] = json.loads(value)
-    for name in _BOOL_FIELDS[entity.name]:
-        value = out.get(name)
-        if value is not None:
-            out[name] = bool(value)
-    return out

@@ -123,7 +123,7 @@ class Pending:
     # --- writing ----------------------------------------------------------------------
 
     def _flush(self) -> None:
-        from .mutations import to_storage
+        from .codec import to_storage
 
         db = self.db
         seq = head_seq(db)

@@ -9,10 +9,11 @@ import sqlite_utils
 
 from .answers import Outcome, PushResult, stored_answers
 from .apply import _Writer
+from .batches import Batch, prepare_batch
 from .db import all_or_nothing
+from .digests import same_as_sent
 from .echo import encodable, sanitise
 from .errors import DeviceRevoked
-from .mutations import Batch, prepare_batch, same_as_sent
 from .scope import Actor
 from .timeutil import utc_now
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import sqlite_utils
 
+from .codec import from_storage
 from .db import placeholders, select_in
 from .entities import ENTITIES, Entity
 from .jsontext import dumps
-from .mutations import from_storage
 from .scope import Keys
 
 

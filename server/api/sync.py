@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sync import Actor, Page, PushResult, SyncError, apply_batch, pull_changes
+from sync.batches import Batch, prepare_batch
 from sync.echo import quote
-from sync.mutations import Batch, prepare_batch
 
 from ..access import childrens_records, log_access
 from ..clients import client_ip

@@ -15,9 +15,9 @@ from typing import Any
 import sqlite_utils
 
 from sync import Scope
+from sync.codec import from_storage
 from sync.db import placeholders
 from sync.entities import ENTITIES
-from sync.mutations import from_storage
 from sync.rules import mentee_code
 from sync.scope import unit_subtree
 from sync.timeutil import local_today

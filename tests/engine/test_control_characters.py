@@ -11,9 +11,10 @@ import pytest
 import sqlite_utils
 
 from sync import Actor, apply_mutations, mutations, new_id
+from sync.batches import read_mutations
 from sync.controls import escaped_controls, without_controls
 from sync.entities import ENTITIES
-from sync.mutations import Mutation, read_mutation, read_mutations
+from sync.mutations import Mutation, read_mutation
 from tests.factories import copy_county, pull_all, push, row, upsert
 
 INVISIBLE = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r")

@@ -9,6 +9,7 @@ import pytest
 import sqlite_utils
 
 import sync.apply
+import sync.digests
 import sync.mutations
 from sync import Actor, DeviceRevoked, apply_batch, apply_mutations, new_id
 from tests.factories import (
@@ -275,8 +276,8 @@ def test_an_answer_stored_with_the_first_kind_of_digest_still_knows_its_resend(
     # upgrade, the same mutation resent is answered as before and a different one is still refused.
     sent = upsert("activity", w.activity, {"record": "升级前"}, 1, base_version=1)
     (first,) = push(db, w.phone, sent)
-    old_kind = sync.mutations._fingerprint_v1(sent)
-    assert old_kind is not None and old_kind < sync.mutations.DIGEST_V2
+    old_kind = sync.digests._fingerprint_v1(sent)
+    assert old_kind is not None and old_kind < sync.digests.DIGEST_V2
     db.execute("UPDATE sync_audit SET digest = ? WHERE device_id = ? AND mutation_id = 1",
                [old_kind, w.phone.device_id])
     assert push(db, w.phone, sent) == [first]

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync import BatchInvalid, BatchTooLarge, apply_batch, apply_mutations, connect, migrations, new_id
+from sync.batches import read_batch
 from sync.entities import ENTITIES, SHORT_MAX, TEXT_MAX, Field
-from sync.mutations import Mutation, Rejection, check_value, read_batch, read_mutation
+from sync.mutations import Mutation, Rejection, check_value, read_mutation
 from tests.factories import (
     make_activity,
     make_device,
