@@ -13,7 +13,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .auth import Signers, load_keys
 from .config import Settings
-from .errors import EXCEPTION_HANDLERS, FormKept, LoginRequired, PasswordToChoose
+from .error_handlers import EXCEPTION_HANDLERS
+from .errors import FormKept, LoginRequired, PasswordToChoose
 from .pages.first_password import password_to_choose
 from .pages.login import form_kept, http_refused, login_required
 from .paths import resolve

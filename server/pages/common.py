@@ -28,6 +28,7 @@ from sync.labels import this
 
 from .. import csrf, sessions
 from ..drafts import keep_draft, read_draft
+from ..error_handlers import typed_words
 from ..errors import (
     CsrfFailed,
     Forbidden,
@@ -36,7 +37,6 @@ from ..errors import (
     LoginRequired,
     NotFound,
     PasswordToChoose,
-    typed_words,
 )
 from ..forms import whole_number
 from ..queries.names import NAMES_FOR
@@ -213,7 +213,7 @@ async def require_form(request: Request, roles: Collection[str], *, max_files: i
         # Nothing is written under a password someone else knows.
         raise PasswordToChoose(CHOOSE_PASSWORD, next_path=_form_page(request))
     # An error page for this post (the record was deleted meanwhile, say, or a form this role may not
-    # use) shows the person's own words back rather than dropping them (server/errors.py ``typed_words``).
+    # use) shows the person's own words back rather than dropping them (server/error_handlers.py ``typed_words``).
     request.state.posted = form
     if out.session.actor.role not in roles:
         raise Forbidden(refused_words(roles))

@@ -22,7 +22,7 @@ from sync.rules import edits_inspection
 from sync.timeutil import local_today
 
 from ..charts import line_chart
-from ..errors import typed_words
+from ..error_handlers import typed_words
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors, whole_number
 from ..queries.inspections import (
     RECTIFICATION_STATES,

@@ -17,7 +17,8 @@ from .. import csrf, sessions
 from ..auth import hash_password, verify_password
 from ..clients import client_ip
 from ..drafts import read_draft
-from ..errors import CsrfFailed, FormKept, LoginRequired, StorageUnavailable, http_error, is_api, storage_failure
+from ..error_handlers import http_error, is_api
+from ..errors import CsrfFailed, FormKept, LoginRequired, StorageUnavailable, storage_failure
 from ..throttle import wait_minutes
 from .common import MAX_FORM_FIELDS, Visit, login_url, safe_next, visit
 from .nav import home_for
