@@ -14,9 +14,11 @@ from .labels import (
     ACTIVITY_KINDS,
     APPROACHES,
     AUDIENCES,
+    CATEGORIES,
     CHECK_ITEMS,
     DECISIONS,
     EVENT_KINDS,
+    GENDERS,
     INSPECTION_KINDS,
     MENTEE_STATUSES,
     OUTCOMES,
@@ -26,18 +28,10 @@ from .labels import (
     RETURN_STATUSES,
     REVIEW_STATUSES,
     REVIEW_TARGETS,
+    RISK_LEVELS,
     SIX_LINKS,
     UNIT_KINDS,
 )
-
-# sync/users.py and server/imports/ import these labels from here; every other caller from sync.labels.
-from .labels import CATEGORIES as CATEGORIES
-from .labels import GENDERS as GENDERS
-from .labels import MENTOR_KINDS as MENTOR_KINDS
-from .labels import RISK_LEVELS as RISK_LEVELS
-from .labels import ROLE_LABELS as ROLE_LABELS
-from .labels import ROLES as ROLES
-from .labels import ROW_KINDS as ROW_KINDS
 
 TEXT_MAX = 20_000
 SHORT_MAX = 200

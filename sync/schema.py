@@ -1009,7 +1009,7 @@ def m045_return_summary(db: sqlite_utils.Database) -> None:
 
 @migrations
 def m046_mentor_kind(db: sqlite_utils.Database) -> None:
-    """A volunteer's kind (``entities.MENTOR_KINDS``: the five 老, a school teacher or 社会各界人士), so a
+    """A volunteer's kind (``labels.MENTOR_KINDS``: the five 老, a school teacher or 社会各界人士), so a
     county can count who takes part. Accounts made before it stay NULL (未填): nobody can tell a
     老教师 from a 学校教师 out of the free-text ``about``, so none is guessed. Never on a phone's wire."""
     db.execute("ALTER TABLE users ADD COLUMN mentor_kind TEXT")

@@ -18,9 +18,9 @@ import sqlite_utils
 
 from .apply import apply_mutations
 from .audit import append_audit
-from .entities import MENTOR_KINDS, ROLE_LABELS, ROLES
 from .errors import NotAllowed
 from .ids import new_id
+from .labels import MENTOR_KINDS, ROLE_LABELS, ROLES
 from .mutations import one_line, upsert
 from .phones import phone_form
 from .records import reset_scope

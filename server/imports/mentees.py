@@ -15,8 +15,9 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, Scope
-from sync.entities import CATEGORIES, ENTITIES, GENDERS, RISK_LEVELS, ROW_KINDS
+from sync.entities import ENTITIES
 from sync.grades import grade_form
+from sync.labels import CATEGORIES, GENDERS, RISK_LEVELS, ROW_KINDS
 from sync.mutations import check_value, upsert
 from sync.rules import birth_year_refused, birth_years, looks_like_id_card, mentee_code
 

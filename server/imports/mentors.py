@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, NotAllowed, Scope
-from sync.entities import MENTOR_KINDS
+from sync.labels import MENTOR_KINDS
 from sync.users import EDITABLE, LOGIN_RE, fold_login, save_user, telephone_problem
 
 from ..queries.mentors import free_login, m_logins
