@@ -57,31 +57,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("enrol-code", "issue a one-time enrolment code for a user's phone")
     p.add_argument("--user", required=True, type=fold_login, help="login")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help='print {"code", "expires_at"} (and "link") only')
     p.add_argument("--link", action="store_true", help="also print the enrol link http://…/app/?code=… (for a QR code)")
     p.set_defaults(func=cmd_enrol_code)
 
     p = command("recovery-code", "issue a one-time code that unlocks a phone whose PIN was forgotten")
     p.add_argument("--device", required=True, help="the phone's device id (see `banxing devices`)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help='print {"code", "expires_at"} only')
     p.set_defaults(func=cmd_recovery_code)
 
     p = command("devices", "list a user's phones")
     p.add_argument("--user", required=True, type=fold_login, help="login")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help='print {"devices": [...]} only')
     p.set_defaults(func=cmd_devices)
 
     p = command("revoke", "revoke a (lost) phone")
-    p.add_argument("--device", required=True)
-    p.add_argument("--reason", default="手机已挂失")
+    p.add_argument("--device", required=True, help="the phone's device id (see `banxing devices`)")
+    p.add_argument("--reason", default="手机已挂失", help="why, kept in the audit trail (default: 手机已挂失)")
     p.set_defaults(func=cmd_revoke)
 
     p = command("backup", "write a consistent snapshot of the database while it runs")
-    p.add_argument("--to", required=True)
+    p.add_argument("--to", required=True, help="the backup file to write (never an existing one)")
     p.set_defaults(func=cmd_backup)
 
     p = command("restore", "replace the database with a backup (stop the server first)")
-    p.add_argument("--from", required=True)
+    p.add_argument("--from", required=True, help="the backup file to restore from")
     p.set_defaults(func=cmd_restore)
     return parser
 
