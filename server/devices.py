@@ -17,6 +17,7 @@ import sqlite_utils
 
 from sync import new_id
 from sync.controls import without_controls
+from sync.echo import utf8_safe
 from sync.timeutil import format_utc, parse_utc, utc_now
 from sync.users import get_user
 
@@ -48,10 +49,12 @@ def device_label(raw: object) -> str | None:
     """A phone's name as it is stored and listed on the volunteer's page (``红米 Note``), or None when
     ``raw`` is no name of 1–100 characters. Its control characters are dropped, as a push's text is
     (``sync.controls``), and its line breaks and runs of spaces read as one space: the name is shown
-    on one line of a table, and a NUL or an escape in it could not be seen there, nor typed to find it."""
+    on one line of a table, and a NUL or an escape in it could not be seen there, nor typed to find it.
+    A lone surrogate (valid JSON, ``"\\ud800"``) reads as U+FFFD: SQLite stores only UTF-8, and a
+    garbled name is no reason to refuse the phone."""
     if not isinstance(raw, str):
         return None
-    name = " ".join(without_controls(raw).split())
+    name = " ".join(without_controls(utf8_safe(raw)).split())
     return name if 1 <= len(name) <= 100 else None
 
 

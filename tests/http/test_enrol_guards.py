@@ -133,3 +133,15 @@ def test_a_phone_name_is_stored_without_control_characters_and_on_one_line(count
     again = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
     nothing = county.client.post("/api/enrol", json={"code": again, "device_name": "\x00\x07 \x1b"})
     assert_envelope(nothing, 400, "device_name_invalid")
+
+
+def test_a_phone_name_with_a_lone_surrogate_enrols_with_it_shown_as_a_replacement_character(county: County) -> None:
+    """A lone UTF-16 surrogate is valid JSON ("\\ud800") but no UTF-8: stored as sent it failed the
+    enrolment's write with a 500, the code unused and the volunteer told nothing."""
+    code = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
+    body = '{"code": "%s", "device_name": "\\u7ea2\\u7c73\\ud800"}' % code
+    response = county.client.post("/api/enrol", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    stored = county.store_write(lambda db: db.execute(
+        "SELECT name FROM sync_devices WHERE id = ?", [response.json()["device_id"]]).fetchone()[0])
+    assert stored == "红米\ufffd"
