@@ -139,7 +139,7 @@ def test_a_phone_name_with_a_lone_surrogate_enrols_with_it_shown_as_a_replacemen
     """A lone UTF-16 surrogate is valid JSON ("\\ud800") but no UTF-8: stored as sent it failed the
     enrolment's write with a 500, the code unused and the volunteer told nothing."""
     code = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
-    body = '{"code": "%s", "device_name": "\\u7ea2\\u7c73\\ud800"}' % code
+    body = '{"code": "' + code + '", "device_name": "\\u7ea2\\u7c73\\ud800"}'
     response = county.client.post("/api/enrol", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 200, response.text
     stored = county.store_write(lambda db: db.execute(
