@@ -15,6 +15,9 @@ import unicodedata
 from openpyxl.cell.cell import ERROR_CODES
 
 from sync.controls import without_controls
+from sync.names import plain_name, visible
+
+__all__ = ["cell_problems", "cell_text", "footer_problem", "plain_name", "plain_phone", "visible"]
 
 # How Excel writes a control character into a cell's XML, which cannot hold it: _x0007_ (ST_Xstring),
 # and so the CR of every line break pasted from a CR-LF text (_x000D_). openpyxl reads the escape as
@@ -69,7 +72,6 @@ def cell_problems(cells: dict[str, str], labels: dict[str, str], errors: list[st
     return bad
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _PHONE_NOISE = re.compile(r"[\s\-()（）]")
 
 
@@ -85,20 +87,6 @@ def footer_problem(name: str) -> str | None:
         return (f"这一行的姓名是“{name}”，像是表格末尾的合计或签名行，不是一个人的名字。"
                 "请删去这一行（或把它移到名单外）后再上传。")
     return None
-
-
-def visible(text: str) -> str:
-    """``text`` without the invisible format characters a name copied from a web page, a WeChat message or
-    a text file carries (a zero-width space, a BOM, a soft hyphen): 王\u200b小明 looks like 王小明 to
-    everyone, and must not be a second child."""
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-
-
-def plain_name(text: str) -> str:
-    """A person's name as it identifies them: full-width forms folded (NFKC), and no spaces inside a
-    Chinese name ("王　雨欣" is 王雨欣), so one child or volunteer is not taken for two."""
-    folded = visible(unicodedata.normalize("NFKC", text)).strip()
-    return "".join(folded.split()) if _CJK.search(folded) else " ".join(folded.split())
 
 
 def plain_phone(text: str) -> str:

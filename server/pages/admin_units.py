@@ -20,9 +20,9 @@ from sync import Outcome
 from sync.entities import ENTITIES
 from sync.labels import ROW_KINDS, UNIT_KINDS
 from sync.mutations import delete
+from sync.names import plain_name
 
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
-from ..imports.cells import plain_name
 from ..queries.admin import counted_records, unit_usage
 from ..queries.units import get_unit, unit_tree
 from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import returns
 from ..labels import ROW_KINDS
+from ..names import plain_name
 from .dates import happened_already
 from .events import check_event
 from .refusal import Refusal, found, live, refuse_if
@@ -16,8 +17,10 @@ if TYPE_CHECKING:
 
 
 def derive_unit(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
-    """A unit under a live parent in scope, never below itself; a school or station keeps its kind while
-    it holds children."""
+    """A unit under a live parent in scope, never below itself, named as no other live unit is; a school
+    or station keeps its kind while it holds children."""
+    if before is None or plain_name(str(record.get("name") or "")) != plain_name(str(before.get("name") or "")):
+        refuse_if(_namesake(w, record), "name")
     if record.get("parent_id") is not None and (before is None or record["parent_id"] != before["parent_id"]):
         if record["parent_id"] == record["id"]:
             raise Refusal("单位不能以自己为上级。", "parent_id")
@@ -43,6 +46,24 @@ def derive_unit_record(w: _Writer, entity_name: str, before: dict[str, Any] | No
         if record["period_from"] > record["period_to"]:
             raise Refusal("统计表的起始日期不能晚于截止日期。", "period_from")
         refuse_if(returns.check_status(before, record), "status")
+
+
+def _namesake(w: _Writer, unit: dict[str, Any]) -> str | None:
+    """Why ``unit`` may not have its name: another live unit has it, compared as the imports compare
+    names (``plain_name``). The unit pickers show a name alone and an import's 所属单位 is matched by
+    it; the admin page says so before it writes, and this check, in the write itself, keeps two posts
+    at once (two tabs, two admins) from both making one. Units are few (a county's hundreds) and
+    written rarely, so all live ones are read."""
+    wanted = plain_name(str(unit.get("name") or ""))
+    if not wanted:
+        return None
+    same = [r for r in found(w, "unit", lambda r: r["id"] != unit["id"] and not r["deleted"],
+                             "SELECT id, name FROM units WHERE deleted = 0 AND id != ?", [unit["id"]])
+            if plain_name(str(r["name"] or "")) == wanted]
+    if not same:
+        return None
+    return (f"已有一个名为“{same[0]['name']}”的单位。两个单位同名，选择单位和 Excel 导入时就分不清，"
+            "请换一个名称，如加上所在的镇或街道。")
 
 
 def _no_cycle(w: _Writer, unit_id: str, parent_id: str) -> None:

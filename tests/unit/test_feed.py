@@ -214,7 +214,7 @@ def test_cursor_from_a_bigger_database_is_refused(db: sqlite_utils.Database, tmp
     other = connect(tmp_path / "other.db")
     migrations.apply(other)
     make_county(other)
-    _, _, cursor = pull_all(other, make_user(other, "admin", make_unit(other)))
+    _, _, cursor = pull_all(other, make_user(other, "admin", make_unit(other, "海安县")))
     other.close()
     county = make_unit(db)
     with pytest.raises(CursorInvalid):

@@ -6,7 +6,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import apply_mutations, new_id
-from sync.mutations import upsert
+from sync.mutations import delete, upsert
 from sync.system import SYSTEM
 
 from ..factories import make_county, make_county_staff, make_unit, row
@@ -26,6 +26,35 @@ def test_a_unit_cannot_move_under_its_own_descendant(db: sqlite_utils.Database) 
         assert "自己的下级单位" in outcome.reason or "自己为上级" in outcome.reason
     assert row(db, "unit", w.town1)["parent_id"] == w.county
     assert row(db, "unit", w.county)["parent_id"] is None
+
+
+def test_a_unit_is_not_created_or_renamed_to_a_live_units_name_in_the_write_itself(
+        db: sqlite_utils.Database) -> None:
+    """The admin page looked for a namesake in a read before its write: two posts at once (two tabs,
+    two admins) both passed and made two 掘港中学. The write path refuses it, as the imports compare
+    names (full-width, spaces and a zero-width space folded), in one batch too; a deleted unit's name
+    is free again."""
+    w = make_county(db)
+    school = row(db, "unit", w.st12)["name"]
+    twice = [upsert("unit", {"name": school, "kind": "school", "parent_id": w.town2}, new_id())]
+    spaced = [upsert("unit", {"name": f" {school[:2]}\u3000\u200b{school[2:]}", "kind": "school",
+                              "parent_id": w.town2}, new_id())]
+    for batch in (twice, spaced):
+        (outcome,) = apply_mutations(db, SYSTEM, batch)
+        assert outcome.status == "rejected" and f"已有一个名为“{school}”的单位" in outcome.reason, outcome.reason
+    both = [upsert("unit", {"name": "新店镇中心小学", "kind": "school", "parent_id": w.town2}, new_id()),
+            upsert("unit", {"name": "新店镇中心小学", "kind": "school", "parent_id": w.town2}, new_id())]
+    assert [o.status for o in apply_mutations(db, SYSTEM, both)] == ["applied", "rejected"]
+    (renamed,) = apply_mutations(db, SYSTEM, [upsert("unit", {"name": "新店镇中心小学"}, w.st11,
+                                                     base_version=row(db, "unit", w.st11)["version"])])
+    assert renamed.status == "rejected"
+    # Its own name, respaced, is no namesake; nor a name whose unit was deleted.
+    (kept,) = apply_mutations(db, SYSTEM, [upsert("unit", {"name": f"{school} "}, w.st12,
+                                                  base_version=row(db, "unit", w.st12)["version"])])
+    assert kept.status == "applied"
+    empty = make_unit(db, "撤并的学校", "school", w.town2)
+    assert apply_mutations(db, SYSTEM, [delete("unit", empty, base_version=1)])[0].status == "applied"
+    assert make_unit(db, "撤并的学校", "school", w.town2) != empty
 
 
 def test_a_unit_moves_to_another_branch(db: sqlite_utils.Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -97,6 +98,23 @@ def test_a_second_unit_of_a_name_in_use_is_refused_beside_the_name_and_keeps_wha
     kept = admin.post(f"/admin/units/{w.st12}", {"name": "掘港中学", "kind": "school", "parent_id": w.town1,
                                                   "phone": "0513-1111111", "base_version": _unit_version(site, w.st12)})
     assert kept.status_code == 303
+
+
+def test_two_new_unit_forms_of_one_name_posted_at_once_make_one_unit(site: Site) -> None:
+    """Each post looked for a namesake in a read, then wrote: two at once (two tabs, two admins) both
+    found none, and most rounds made two 新店镇第N小学. The write itself now refuses the second."""
+    w = site.w
+    for round_ in range(5):
+        name = f"新店镇第{round_}小学"
+        form = {"name": name, "kind": "school", "parent_id": w.town1}
+        tabs = (site.as_(w.admin), site.as_(w.admin))
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda tab, form=form: tab.post("/admin/units", form), tabs))
+        assert sorted(a.status_code for a in answers) == [303, 400]
+        refused = next(a for a in answers if a.status_code == 400)
+        assert f"已有一个名为“{name}”的单位" in re.sub(r"<[^>]+>", "", refused.text)
+        assert site.read(lambda db, name=name: db.execute(
+            "SELECT count(*) FROM units WHERE name = ?", [name]).fetchone()[0]) == 1
 
 
 def _unit_version(site: Site, unit_id: str) -> int:
