@@ -21,8 +21,10 @@ __all__ = ["cell_problems", "cell_text", "footer_problem", "plain_name", "plain_
 
 # How Excel writes a control character into a cell's XML, which cannot hold it: _x0007_ (ST_Xstring),
 # and so the CR of every line break pasted from a CR-LF text (_x000D_). openpyxl reads the escape as
-# those seven letters, which no page would then let anyone find.
-_EXCEL_CONTROL = re.compile("_x(00[01][0-9A-F]|007F|00[89][0-9A-F])_", re.IGNORECASE)
+# those seven letters, which no page would then let anyone find. A cell whose text itself reads like an
+# escape has its underscore escaped (_x005F_x0007_ is the text _x0007_): read left to right, the
+# _x005F_ is one underscore and what follows it stays the letters typed.
+_EXCEL_CONTROL = re.compile("_x(005F|00[01][0-9A-F]|007F|00[89][0-9A-F])_", re.IGNORECASE)
 
 
 def cell_text(value: object) -> str:

@@ -82,3 +82,11 @@ def test_column_names_with_controls_full_width_forms_or_invisible_marks_name_the
     users = site.read(lambda db: db.execute(
         "SELECT name, about, smartphone FROM users WHERE phone = '13905130072'").fetchall())
     assert users == [("孙老师", "退休教师", 0)]
+
+
+def test_an_xlsx_cell_holding_the_text_of_an_escape_keeps_that_text(site: Site) -> None:
+    """Excel writes a cell whose text is _x0007_ as _x005F_x0007_ (its underscore escaped): decoding the
+    inner _x0007_ first stored 王小明_x005F, the text typed lost and letters nobody typed left."""
+    data = xlsx(["姓名", "监护人", "备注"], [["王小明", "王妈妈", "编号_x005F_x0007_见_x005f_x000D_附表"]])
+    assert _import(site, "/mentees/import", data).status_code == 303
+    assert _mentees(site, "王小明") == [("王小明", "王妈妈", "编号_x0007_见_x000D_附表")]
