@@ -10,6 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from sync.db import select_in
+from sync.names import plain_name
 from sync.rules.children import mentee_code
 from sync.system import SYSTEM_USER_ID
 from sync.users import fold_login
@@ -120,6 +121,14 @@ def accounts_for(db: sqlite_utils.Database, text: str) -> list[tuple[str, str]]:
     login = fold_login(text)
     found = db.execute("SELECT id, name, login FROM users WHERE id = ? OR login = ?", [text, login]).fetchall()
     if not found:
-        found = db.execute("SELECT id, name, login FROM users WHERE replace(name, ' ', '') = ? ORDER BY login",
-                           ["".join(text.split())]).fetchall()
+        # As the imports compare names (full-width forms, an ideographic space, a zero-width one folded),
+        # with no space at all: SQL's replace() took out only ASCII spaces, and 王　雨欣, copied from the
+        # accounts list, named no one. Accounts are a county's few thousand, read only on a miss.
+        wanted = _spaceless(text)
+        found = [r for r in db.execute("SELECT id, name, login FROM users ORDER BY login").fetchall()
+                 if wanted and _spaceless(r[1] or "") == wanted]
     return [(r[0], f"{r[1]}（{r[2]}）") for r in found]
+
+
+def _spaceless(name: str) -> str:
+    return "".join(plain_name(name).split())

@@ -510,6 +510,20 @@ def test_access_log_filtered_by_a_login_or_a_name_finds_the_person_and_one_that_
     assert "有 2 个账号都叫“林老师”" in two and "lin.a" in two and "lin.b" in two and "共 0 条" in two
 
 
+def test_access_log_filtered_by_a_name_finds_it_as_stored_with_an_ideographic_space_or_typed_otherwise(
+        site: Site) -> None:
+    """An account named 王　雨欣 (an IME's ideographic space, as many are typed) was not found by its own
+    name copied from the accounts list: the typed name lost every space, the stored one only ASCII ones,
+    and the page said no account had that name. Names compare as the imports compare them."""
+    w = site.w
+    site.write(lambda db: db.execute("UPDATE users SET name = '王\u3000雨欣' WHERE id = ?", [w.reviewer.user_id]))
+    assert site.as_(w.reviewer).get(f"/pairings/{w.pairing1}").status_code == 200
+    admin = site.as_(w.admin)
+    for typed in ("王\u3000雨欣", "王雨欣", " 王 雨欣", "王\u200b雨欣"):
+        page = admin.get("/admin/access-log", params={"user": typed}).text
+        assert "共 1 条" in page and f'<option value="{w.reviewer.user_id}" selected>' in page, typed
+
+
 def test_access_log_a_reversed_date_range_is_refused_in_words_not_answered_with_no_records(site: Site) -> None:
     """从 2026-12-06 到 2026-12-01 answered 共 0 条 and 没有符合条件的记录: an admin checking who looked at
     a child in those days read that nobody had."""
