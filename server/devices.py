@@ -18,6 +18,7 @@ import sqlite_utils
 from sync import new_id
 from sync.controls import without_controls
 from sync.echo import utf8_safe
+from sync.names import visible
 from sync.timeutil import format_utc, parse_utc, utc_now
 from sync.users import get_user
 
@@ -51,10 +52,12 @@ def device_label(raw: object) -> str | None:
     (``sync.controls``), and its line breaks and runs of spaces read as one space: the name is shown
     on one line of a table, and a NUL or an escape in it could not be seen there, nor typed to find it.
     A lone surrogate (valid JSON, ``"\\ud800"``) reads as U+FFFD: SQLite stores only UTF-8, and a
-    garbled name is no reason to refuse the phone."""
+    garbled name is no reason to refuse the phone. The invisible format characters go too (``visible``:
+    a zero-width space, a right-to-left override that shows 红米 Note as etoN 米红): a name of nothing
+    else was stored and listed as a blank."""
     if not isinstance(raw, str):
         return None
-    name = " ".join(without_controls(utf8_safe(raw)).split())
+    name = " ".join(visible(without_controls(utf8_safe(raw))).split())
     return name if 1 <= len(name) <= 100 else None
 
 

@@ -145,3 +145,18 @@ def test_a_phone_name_with_a_lone_surrogate_enrols_with_it_shown_as_a_replacemen
     stored = county.store_write(lambda db: db.execute(
         "SELECT name FROM sync_devices WHERE id = ?", [response.json()["device_id"]]).fetchone()[0])
     assert stored == "红米\ufffd"
+
+
+def test_a_phone_name_is_stored_without_direction_marks_or_zero_width_spaces_and_none_but_them_is_refused(
+        county: County) -> None:
+    """A right-to-left override showed 红米 Note as etoN 米红 on the volunteer's page, and a name of
+    zero-width spaces alone was stored and listed as a blank nobody could tell from another phone."""
+    code = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
+    response = county.client.post("/api/enrol", json={"code": code, "device_name": "\u202e红米\u200b Note\u200f 😀"})
+    assert response.status_code == 200, response.text
+    stored = county.store_write(lambda db: db.execute(
+        "SELECT name FROM sync_devices WHERE id = ?", [response.json()["device_id"]]).fetchone()[0])
+    assert stored == "红米 Note 😀"
+    again = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
+    blank = county.client.post("/api/enrol", json={"code": again, "device_name": "\u200b\u202e \ufeff"})
+    assert_envelope(blank, 400, "device_name_invalid")
