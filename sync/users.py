@@ -427,7 +427,9 @@ def fold_login(text: str) -> str:
 def is_telephone(text: str) -> bool:
     """Whether ``text`` reads as a telephone number (``PHONE_RE``, at least ``PHONE_MIN_DIGITS`` digits)."""
     folded = unicodedata.normalize("NFKC", text)
-    return bool(PHONE_RE.match(folded)) and sum(c.isdigit() for c in folded) >= PHONE_MIN_DIGITS
+    # An extension after 转 reaches no one without the number before it: 123转4567 is no telephone.
+    number = folded.split("转", 1)[0]
+    return bool(PHONE_RE.match(folded)) and sum(c.isdigit() for c in number) >= PHONE_MIN_DIGITS
 
 
 def telephone_problem(text: str, label: str = "联系电话") -> str | None:

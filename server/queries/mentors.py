@@ -5,6 +5,7 @@ unit they belong to, read with the same ``in_scope`` rule as everything else.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,7 +155,8 @@ def free_login(db: sqlite_utils.Database, phone: str | None, taken: set[str] | N
     Volunteers never type it (their phone enrols with a code), but accounts need one that is unique.
     ``taken``: ``m_logins`` when the caller keeps it (an import creating many accounts reads it once).
     """
-    digits = "".join(ch for ch in (phone or "") if ch.isascii() and ch.isdigit())
+    # Full-width digits (a Chinese IME's) are the same number: m13905137777 whichever were typed.
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", phone or "") if ch.isascii() and ch.isdigit())
     if taken is None:
         taken = m_logins(db)
     if 5 <= len(digits) <= 20 and f"m{digits}" not in taken:

@@ -138,3 +138,19 @@ def test_an_import_sets_a_volunteers_kind_by_its_chinese_name_and_refuses_anothe
     assert plan.rows[0].errors == ["“志愿者类别”应填老干部、老战士、老专家、老教师、老模范、学校教师、社会各界人士之一"
                                    "（不清楚可以留空），这一行填的是“退休教师”。"]
     assert db.execute("SELECT mentor_kind FROM users WHERE name = '赵老师'").fetchone() == ("cadre",)
+
+
+def test_an_extension_alone_is_no_telephone_and_a_full_width_mobile_is_the_volunteers_login(
+        db: sqlite_utils.Database) -> None:
+    """123转4567 has seven digits, but only three reach anyone; a mobile typed with a Chinese IME's
+    full-width digits gives the same login (m + the number) as one typed in ASCII."""
+    w: Any = make_county(db)
+    scope = load_scope(db, w.staff_st11)
+    row = (2, {"name": "冯老师", "phone": "123转4567"})
+    refused = import_mentors(db, w.staff_st11, scope, [row], update=False)
+    assert refused.rows[0].errors == [f"{PHONE_WORDS}这一行填的是“123转4567”。"]
+    rows = [(2, {"name": "陈老师", "phone": "１３９０５１３７７７６"}),
+            (3, {"name": "褚老师", "phone": "0513-8888666 转 12"})]
+    plan = import_mentors(db, w.staff_st11, scope, rows, update=False)
+    assert not plan.errors, [r.errors for r in plan.rows]
+    assert db.execute("SELECT login FROM users WHERE name = '陈老师'").fetchone()[0] == "m13905137776"

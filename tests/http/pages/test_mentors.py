@@ -68,6 +68,17 @@ def test_a_volunteer_is_added_with_a_generated_login_and_the_change_is_audited(s
     assert user_id in browser.get("/mentors").text
 
 
+def test_a_volunteer_whose_mobile_is_typed_in_full_width_digits_gets_it_as_the_login(site: Site) -> None:
+    """A Chinese IME types １３９…: the same number, so the same login as ASCII digits, not m0001."""
+    w = site.w
+    response = site.as_(w.staff_st11).post("/mentors/new", {"name": "钱老师", "phone": "１３９ ０５１３ ７７７６",
+                                                             "unit_id": w.st11, "smartphone": "1"})
+    assert response.status_code == 303
+    user_id = response.headers["location"].rsplit("/", 1)[1]
+    assert site.read(lambda db: db.execute("SELECT login FROM users WHERE id = ?", [user_id]).fetchone()[0]) \
+        == "m13905137776"
+
+
 def test_the_add_volunteer_form_posted_twice_adds_one_account(site: Site) -> None:
     """A double tap on 保存 (or the back button and 保存 again) is one volunteer, not two accounts to
     pair children with; another staff member's post of a form naming that account changes nothing."""
