@@ -3,6 +3,8 @@
 An older and a younger figure walking side by side (伴行, "walking alongside"), white on the
 app's blue, inside the central safe zone so the same picture works as a maskable icon.
 Run it after changing the drawing: ``python3 pwa/icons/make_icons.py``; the PNGs are committed.
+With the ``zopfli`` package importable (``pip install zopfli`` in a scratch venv) the same pixels
+are deflated about 11% smaller: 261 bytes of the app's 100 KB first load (issue 9).
 """
 from __future__ import annotations
 
@@ -10,6 +12,12 @@ import math
 import pathlib
 import struct
 import zlib
+
+try:  # not a dependency of the project: only whoever redraws the icons needs it
+    from zopfli.zlib import compress as deflate
+except ImportError:
+    def deflate(data: bytes) -> bytes:
+        return zlib.compress(data, 9)
 
 BLUE = (0x0B, 0x4A, 0x6F)
 WHITE = (0xFF, 0xFF, 0xFF)
@@ -85,7 +93,7 @@ def png(size: int, colours: list[tuple[int, int, int]], raw: bytes) -> bytes:
     header = struct.pack(">IIBBBBB", size, size, 4, 3, 0, 0, 0)  # 4-bit indexed colour
     plte = b"".join(bytes(c) for c in colours)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"PLTE", plte)
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", deflate(raw)) + chunk(b"IEND", b""))
 
 
 if __name__ == "__main__":
