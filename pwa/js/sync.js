@@ -41,7 +41,7 @@ const stopping = () => triggers?.signal; // stop() ends the requests in flight (
 const wire = ({ mutation_id, entity, record_id, op, base_version, fields }) =>
   ({ mutation_id, entity, record_id, op, base_version, fields });
 
-export function syncNow(reason = 'button') {
+export function syncNow(reason) {
   if (!vault.isUnlocked()) return Promise.resolve();
   if (running) return running;
   emit({ running: true });

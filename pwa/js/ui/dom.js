@@ -54,7 +54,7 @@ export const listed = (...parts) => parts.filter(Boolean)
 // 记录（1）, never a （1） alone on a line.
 export const withCount = (title, n) =>
   [title.slice(0, -2), h('span.nowrap', `${title.slice(-2)}（${n}）`)];
-export const rows = (items, otherwise = null) => (items.length ? h('ul.rows', items) : otherwise);
+export const rows = (items, otherwise) => (items.length ? h('ul.rows', items) : otherwise);
 
 export const button = (label, onclick, cls = 'wide secondary') =>
   h('button', { type: 'button', class: cls, onclick }, label);
@@ -65,9 +65,9 @@ export const telLink = (number, label, cls) => link('tel:' + number.replace(/[^0
 let unsent = () => 0;
 let conflicts = () => 0;
 
-export const countUnsent = (fn, conflictCount = () => 0) => { unsent = fn; conflicts = conflictCount; };
+export const countUnsent = (fn, conflictCount) => { unsent = fn; conflicts = conflictCount; };
 
-export function screen({ title, back = null, tab = null, tabs = true }, ...content) {
+export function screen({ title, back, tab, tabs = true }, ...content) {
   const n = unsent();
   const c = conflicts();
   const counts = [n && `↑${n}`, c && `⚠${c}`].filter(Boolean).join(' ');

@@ -135,7 +135,7 @@ export async function forgotPin({ done, back }) {
 
 // A tab that must wait or stop for another one: big words, and at most one thing to do, done once (a
 // second tap on 在这里使用 would take the app from this very tab).
-export function standBy({ title, say, label = null, action = null, warn = null }) {
+export function standBy({ title, say, label, action, warn }) {
   bare(title, h('p', say), warn && h('p.notice.warn', warn), label && button(label, (event) => {
     event.currentTarget.disabled = true;
     action();
