@@ -178,6 +178,8 @@ export function start() {
   triggers = new AbortController();
   const { signal } = triggers;
   window.addEventListener('online', () => syncNow('online'), { signal });
+  // Said as the signal goes, not at the next try minutes later: she must not think a visit she logs now went.
+  window.addEventListener('offline', () => emit({ problem: 'offline' }), { signal });
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && Date.now() - lastRun > 60000) syncNow('visible');
   }, { signal });
