@@ -69,3 +69,18 @@ def test_an_open_flag_on_the_station_home_says_what_to_do_and_offers_a_referral_
     assert f'href="/referrals/new?mentee_id={w.mentee1}"' in card
     form = site.as_(w.staff_st11).get(f"/referrals/new?mentee_id={w.mentee1}")
     assert form.status_code == 200 and f'value="{w.mentee1}" selected' in form.text
+
+
+def test_a_flag_withdrawn_after_its_handling_keeps_the_handling_on_the_archive_and_prints(site: Site) -> None:
+    """A volunteer may untick a flag once the station has handled it (a 误标); the visit then read on the
+    archive and both prints as if no flag had been raised, the station's handling gone from its body."""
+    w = site.w
+    _, handled = _two_flags(site)
+    site.write(lambda db: mutate(db, w.mentor1, "activity", {"risk_flag": False}, handled, 2))
+    for viewer in (w.staff_st11, w.reviewer):
+        for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print", f"/mentees/{w.mentee1}/print",
+                     f"/activities/{handled}"):
+            html = site.as_(viewer).get(path).text
+            visit = re.sub(r"<[^>]+>", "", html[html.index("手腕有划痕（已处理）"):])
+            assert "自伤自残风险提示处理后已取消" in _heading_of(html, "手腕有划痕（已处理）"), path
+            assert "当天联系了家长和班主任" in visit[:visit.index("记录人")], path
