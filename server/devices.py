@@ -16,9 +16,11 @@ from typing import Any
 import sqlite_utils
 
 from sync import new_id
+from sync.audit import append_audit
 from sync.controls import without_controls
 from sync.echo import utf8_safe
 from sync.names import visible
+from sync.system import SYSTEM
 from sync.timeutil import format_utc, parse_utc, utc_now
 from sync.users import get_user
 
@@ -160,6 +162,11 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
     )
     db.execute("UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_hash = ?",
                [format_utc(now), device_id, hash_code(code)])
+    if not user["smartphone"]:
+        # A volunteer with a phone of their own now records on it: the archive and the station's pages
+        # no longer say their records are the station's 代录 (无智能手机).
+        db.execute("UPDATE users SET smartphone = 1 WHERE id = ?", [user["id"]])
+        append_audit(db, SYSTEM, "user", user["id"], "update", {"smartphone": [False, True]})
     throttle.clear(db, key)
     return Enrolled(device_id, user)
 

@@ -171,3 +171,16 @@ def test_a_repeat_is_honoured_though_the_code_expired_after_it_was_redeemed(coun
     again = redeem(county, code)
     assert again.status_code == 200, again.text
     assert again.json()["device_id"] == first["device_id"]
+
+
+def test_a_volunteer_marked_without_a_smartphone_is_marked_with_one_once_a_phone_enrols(county: County) -> None:
+    """The archive said 无智能手机，记录由辅导站代录 of a volunteer recording on the phone just enrolled."""
+    def make(db: Any) -> str:
+        create_user(db, login="liu.zg", name="刘志刚", role="mentor", unit_id=county.station, smartphone=False)
+        return str(issue_code(db, "liu.zg", hours=1)["code"])
+    code = county.store_write(make)
+    assert redeem(county, code).status_code == 200
+    marked = county.store_write(lambda db: db.execute(
+        "SELECT u.smartphone, a.changes FROM users u JOIN sync_audit a ON a.record_id = u.id AND a.op = 'update'"
+        " WHERE u.login = 'liu.zg'").fetchall())
+    assert [(m, '"smartphone"' in changes) for m, changes in marked] == [(1, True)]
