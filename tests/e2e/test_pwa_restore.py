@@ -4,6 +4,7 @@ restore from the pull (``history``) and sends it again (pwa/js/sync.js)."""
 from __future__ import annotations
 
 import pathlib
+import time
 from typing import Any
 
 import pytest
@@ -36,10 +37,15 @@ def test_pwa_after_a_restore_from_an_older_copy_the_phone_sends_again_the_visit_
     page.get_by_label("过程记录").fill("备份之后补记：和班主任通了电话")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("已保存。")).to_be_visible()
-    page.wait_for_function("() => document.body.textContent.includes('已同步到辅导站')", timeout=20_000)
+    # 已同步到辅导站 may still be on the page from the new visit's sync: wait for the edit on the server.
+    deadline = time.monotonic() + 20
+    while query(server, "SELECT record FROM activities WHERE id = ?", edited) != [("备份之后补记：和班主任通了电话",)]:
+        assert time.monotonic() < deadline, "the edit never reached the server"
+        page.wait_for_timeout(100)
+    page.goto(f"{server.url}/app/#/")
+    phone.wait_synced()  # and the phone has heard both answers: nothing of them is left to send
     new_visit = query(server, "SELECT id FROM activities WHERE record LIKE '备份之后记的家访%'")
     assert len(new_visit) == 1
-    assert query(server, "SELECT record FROM activities WHERE id = ?", edited) == [("备份之后补记：和班主任通了电话",)]
 
     # The disk is lost: the operator restores last night's copy (docs/operations.md §3).
     server.stop()
