@@ -42,7 +42,7 @@ from ..queries.inspections import list_inspections
 from ..queries.mentees import count_waiting
 from ..queries.peers import register_gaps
 from ..queries.quiet import count_quiet_pairings
-from ..queries.referrals import count_open_referrals, open_referrals
+from ..queries.referrals import count_open_referrals, open_referrals, referrals_of_flags
 from ..queries.station import open_conflicts, pending_reviews
 from .common import (
     CHILD_FILE,
@@ -78,8 +78,11 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
     page = page_number(visit.request.query_params)
 
     def read(db: Any) -> dict[str, Any]:
+        flags = open_risk_flags(db, scope, limit=FLAGS_PER_PAGE, offset=(page - 1) * FLAGS_PER_PAGE)
         return {
-            "flags": open_risk_flags(db, scope, limit=FLAGS_PER_PAGE, offset=(page - 1) * FLAGS_PER_PAGE),
+            "flags": flags,
+            # The child already referred says so on the flag's card, so staff do not refer twice.
+            "flag_referrals": referrals_of_flags(db, scope, flags),
             "flags_open": count_open_risk_flags(db, scope),
             "handled": handled_risk_flags(db, scope),
             "overdue": overdue_follow_ups(db, scope, today, limit=OVERDUE_SHOWN),
@@ -108,7 +111,9 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
     # one row either way, named for the most sensitive thing shown, counting all of it.
     visits = {row["id"] for key in ("flags", "handled", "overdue", "due") for row in data[key]}
     await log_shown(visit, "view_risk_flags" if data["flags"] else "view_staff_home", visit.actor.unit_id,
-                    {"activity": len(visits), "referral": len(data["referrals"])})
+                    {"activity": len(visits), "referral": len({r["id"] for r in data["referrals"]}
+                                                              | {r["id"] for rs in data["flag_referrals"].values()
+                                                                 for r in rs})})
     return visit.render("staff/home.html", {
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
         "unit_id": visit.actor.unit_id,

@@ -84,3 +84,23 @@ def open_referrals(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, An
     return list(db.query(
         f"{_select(scope)} WHERE {OPEN} AND {where}"
         " ORDER BY r.referred_on, r.created_at LIMIT ?", [*params, LIMIT]))
+
+
+def referrals_of_flags(db: sqlite_utils.Database, scope: Scope,
+                       flags: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """For each open risk flag (rows with ``id``, ``mentee_id``, ``date``), its child's referrals in
+    scope that are still open or were made on or after the flagged visit's day, newest first: so the
+    flag's card says the child is already referred and staff do not refer twice. One query for all."""
+    if not flags:
+        return {}
+    where, params = visible(scope, "referral", "r")
+    children = sorted({f["mentee_id"] for f in flags})
+    since = min(f["date"] for f in flags)
+    found = list(db.query(
+        f"SELECT r.id, r.mentee_id, r.target, r.institution, r.status, r.referred_on, r.received_on"
+        f" FROM referrals r WHERE r.mentee_id IN ({', '.join('?' * len(children))})"
+        f" AND ({OPEN} OR r.referred_on >= ?) AND {where}"
+        " ORDER BY r.referred_on DESC, r.created_at DESC",
+        [*children, since, *params]))
+    return {f["id"]: [r for r in found if r["mentee_id"] == f["mentee_id"]
+                      and (r["status"] != "concluded" or r["referred_on"] >= f["date"])] for f in flags}
