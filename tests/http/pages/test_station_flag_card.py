@@ -33,16 +33,17 @@ def test_an_open_flag_card_says_the_child_is_already_referred_with_target_date_a
                                                       record="手腕有划痕"))
     home = site.as_(w.staff_st11).get("/staff").text
     card = _card(home, open_child)
-    assert "已转介" in card and "医疗机构：县人民医院心理门诊" in card and "2026年11月2日转介" in card
+    assert "这个孩子已转介" in card and "2026年11月2日转介到医疗机构（县人民医院心理门诊）" in card
     assert "已转介" in card[card.index("县人民医院"):]  # its status, 已转介 (not yet received)
     assert f'href="/referrals/{w.referral1}"' in home
-    assert "已转介" not in _card(home, quiet_child) and "旧的机构" not in home
+    assert "这个孩子已转介" not in _card(home, quiet_child) and "旧的机构" not in home
 
     site.write(lambda db: mutate(db, w.staff_st11, "referral", {
         "mentee_id": w.mentee2, "target": "counselling_room", "institution": "掘港小学心理辅导室",
         "referred_on": flag_day, "status": "concluded", "received_on": flag_day, "concluded_on": today.isoformat()}))
     card = _card(site.as_(w.staff_st11).get("/staff").text, quiet_child)
-    assert "学校心理辅导室：掘港小学心理辅导室" in card and "已结束" in card and "接收" in card
+    assert f"{today.year}年" in card and "转介到学校心理辅导室（掘港小学心理辅导室）" in card
+    assert "已结束" in card and "接收" in card
     assert "旧的机构" not in card
 
 
