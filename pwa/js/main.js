@@ -11,7 +11,7 @@ import * as tab from './tab.js';
 import * as updates from './updates.js';
 import * as vault from './vault.js';
 import * as activity from './ui/activity.js';
-import { countUnsent, go, nextRender, setRenderer } from './ui/dom.js';
+import { countUnsent, go, nextRender, recount, setRenderer } from './ui/dom.js';
 import * as gate from './ui/gate.js';
 import * as guardianForm from './ui/guardian-form.js';
 import * as home from './ui/home.js';
@@ -150,6 +150,7 @@ countUnsent(repo.unsentCount, repo.conflictCount);
 
 let refreshTimer = null;
 repo.onChange(() => {
+  recount();
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => route(true), 150);
 });

@@ -64,15 +64,20 @@ export const telLink = (number, label, cls) => link('tel:' + number.replace(/[^0
 
 let unsent = () => 0;
 let conflicts = () => 0;
+let tally; // the 待同步 tab's counts
 
 export const countUnsent = (fn, conflictCount) => { unsent = fn; conflicts = conflictCount; };
 
+// At each change (main.js), as the sync card beside it is: counted only when the screen was redrawn,
+// 150 ms later, the tab said 待同步 ↑1 next to the card's ✓ 已全部同步 in between.
+export const recount = () => tally && (tally.textContent = [unsent(), conflicts()]
+  .map((n, i) => n && '↑⚠'[i] + n).filter(Boolean).join(' '));
+
 export function screen({ title, back, tab, tabs = true }, ...content) {
-  const n = unsent();
-  const c = conflicts();
-  const counts = [n && `↑${n}`, c && `⚠${c}`].filter(Boolean).join(' ');
+  tally = h('span.nowrap');
+  recount();
   // One inline box in the flex tab, so 待同步 and its counts wrap as text, between them only.
-  const waiting = h('span', T.waiting, counts && [' ', h('span.nowrap', counts)]);
+  const waiting = h('span', T.waiting, ' ', tally);
   return [
     h('header.bar', back && button('‹ ' + T.back, back, 'back'), h('h1', title)),
     tabs && h('nav.tabs', { 'aria-label': T.mainPages },
