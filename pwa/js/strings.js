@@ -63,7 +63,7 @@ export const T = {
   callStation: (phone) => `打电话给辅导站 ${phone}`,
   recoveryCode: '恢复码', recover: '恢复', recovering: '正在恢复…', newPinTitle: '设置新的PIN码',
 
-  myMentees: '我的帮扶对象', noMentees: '还没有帮扶对象。联网同步后会显示辅导站为您安排的孩子。',
+  myMentees: '我的帮扶对象', noMentees: '还没有帮扶对象。', menteesComing: '联网同步后会显示辅导站为您安排的孩子。',
   logVisit: '记一次帮扶', syncNow: '立即同步', unsynced: (n) => `未同步 ${n} 条`, allSynced: '已全部同步',
   lastSync: (t) => `上次同步 ${t}`, neverSynced: '还没有同步过', syncing: '正在同步…',
   offline: '没有网络：记录已保存在手机里，有信号时会自动同步。',

@@ -3,7 +3,7 @@ import { followUps, myMentees, returnedActivities, shortDate } from '../queries.
 import * as repo from '../repo.js';
 import { CATEGORIES, KINDS, RISK_LEVELS, T } from '../strings.js';
 import * as vault from '../vault.js';
-import { h, link, listed, phrase, row, rows, screen, show, tag, withCount } from './dom.js';
+import { h, link, listed, phrase, rerender, row, rows, screen, show, tag, withCount } from './dom.js';
 import { syncCard } from './sync-status.js';
 
 export function riskTag(level) {
@@ -35,7 +35,7 @@ const returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class
 const section = (title, items) => items.length > 0 && [h('h2', withCount(title, items.length)), rows(items)];
 
 export async function render({ seq = null } = {}) {
-  const { user } = vault.currentSession();
+  const { user, lastSyncAt } = vault.currentSession();
   const entries = myMentees(repo.list('mentee'), repo.list('pairing'), user?.id);
   const activities = repo.list('activity');
   const draft = await drafts.loadDraft('activity:new');
@@ -46,13 +46,15 @@ export async function render({ seq = null } = {}) {
     show(screen({ title, tab: 'home' }, syncCard(), h('p.notice', T.staffPhone)), seq);
     return;
   }
+  // Until the first sync has ended the children are on their way, not none (the card: 还没有同步过); it ends
+  // with no change of records when there are none, so the card's end of a sync draws the screen again.
   show(screen({ title, tab: 'home' },
-    syncCard(),
+    syncCard(lastSyncAt ? null : rerender),
     draft && h('p.notice', T.draftWaiting, ' ',
       link('#/log', T.draftContinue, 'inline')),
     link('#/log', '✎ ' + T.logVisit),
     section(T.returnedTitle, returnedActivities(activities, user?.id).map(returnedRow)),
     section(T.followUps, followUps(entries, activities, user?.id).map(followUpRow)),
-    h('h2', withCount(T.myMentees, entries.length)),
-    rows(entries.map(menteeRow), h('p', T.noMentees))), seq);
+    h('h2', lastSyncAt ? withCount(T.myMentees, entries.length) : T.myMentees),
+    rows(entries.map(menteeRow), h('p', lastSyncAt && T.noMentees, T.menteesComing))), seq);
 }
