@@ -78,7 +78,7 @@ from server.queries.stats import compute_stats  # noqa: E402
 from server.store import Store  # noqa: E402
 from sync import Actor, apply_mutations, load_scope, new_id, pull_changes  # noqa: E402
 from sync.entities import DEFAULTS, ENTITIES  # noqa: E402
-from sync.schema import refill_derived  # noqa: E402
+from sync.refill import refill_derived  # noqa: E402
 from sync.system import SYSTEM  # noqa: E402
 from sync.timeutil import local_today  # noqa: E402
 from sync.users import create_user  # noqa: E402

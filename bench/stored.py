@@ -30,7 +30,7 @@ from world import World, activity_fields, build_world, make_mutations, record_id
 from server.devices import issue_code
 from sync import connect, transaction
 from sync.feed import encode_cursor
-from sync.schema import refill_derived
+from sync.refill import refill_derived
 
 # The preloaded activities are older than the pushed ones (2021–2025; the pushes are in 2026),
 # as a county's records accumulate over the years.

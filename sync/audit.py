@@ -30,7 +30,7 @@ def record_history(db: sqlite_utils.Database, entity_name: str, record_id: str) 
     current = load_rows(db, entity, [record_id]).get(record_id)
     if current is None:
         return []
-    # Found by the record's number (sync/schema.py m015), not its id: the audit log has no index
+    # Found by the record's number (sync/schema/m012_m031.py m015), not its id: the audit log has no index
     # on record ids, whose random (v4) values would cost every create a write on a random page.
     cursor = db.execute(
         "SELECT at, user_id, device_id, mutation_id, op, status, version, changes FROM sync_audit"

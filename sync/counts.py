@@ -26,7 +26,7 @@ import sqlite_utils
 
 Key = tuple[str, str, str]  # (date, unit_id, kind)
 
-# The table is m027's (sync/schema.py) with m044's ``entered`` added.
+# The table is m027's (sync/schema/m012_m031.py) with m044's ``entered`` added.
 
 # Every count worked out again from the activities (a bulk load of a benchmark, ``refill_derived``).
 # ``count(entered_by)`` counts the rows whose entered_by IS NOT NULL: what 代录 has always meant.

@@ -140,7 +140,7 @@ class Pending:
             for record_id, record in records.items():
                 seq += 1
                 new = record_id in self.created[name]
-                if new:  # numbered by the sequence number it is created at (sync/schema.py m015)
+                if new:  # numbered by the sequence number it is created at (sync/schema/m012_m031.py m015)
                     record["num"] = seq
                 stored = to_storage(entity, record)
                 stored["deleted"] = int(record["deleted"])

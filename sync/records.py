@@ -118,7 +118,7 @@ def _json_expr(kind: str, column: str) -> str:
 def _document(entity: Entity) -> str:
     fields = ", ".join(f"'{f.name}', {_json_expr(f.kind, 'r.' + f.name)}" for f in entity.fields)
     # As a BLOB, the document reaches Python as UTF-8 bytes, never decoded to str. Found by the
-    # record's number (sync/schema.py m016), which follows the feed's order whatever the ids.
+    # record's number (sync/schema/m012_m031.py m016), which follows the feed's order whatever the ids.
     return f"(SELECT CAST(json_object({fields}) AS BLOB) FROM {entity.table} r WHERE r.num = f.num)"
 
 
@@ -168,7 +168,7 @@ ENGINE_COLUMNS = (
     "num",
 )
 # Set once, when the record is created: ``num`` is the feed sequence number it was created at
-# (sync/schema.py m015), by which the feed row and the audit rows of the record are found.
+# (sync/schema/m012_m031.py m015), by which the feed row and the audit rows of the record are found.
 CREATE_ONLY = ("created_at", "created_by", "num")
 
 

@@ -78,7 +78,7 @@ def mentee_code(code: Any) -> str:
     types them, is B or -) without any whitespace (SQLite's ``trim`` strips only ASCII spaces, and a
     full-width space U+3000 or a tab pasted from a sheet is invisible on every page). Two codes that
     differ only so would be two children no one can tell apart. The write path stores codes in this
-    form, so the index ``idx_mentees_code`` on ``trim(code)`` (sync/schema.py m030) finds them."""
+    form, so the index ``idx_mentees_code`` on ``trim(code)`` (sync/schema/m012_m031.py m030) finds them."""
     return "".join(unicodedata.normalize("NFKC", str(code)).split())
 
 

@@ -104,7 +104,7 @@ def _counted_already(w: _Writer, enrolment: dict[str, Any]) -> str | None:
 
 
 # What a unit may still hold that counts in a statistics total or an archive, probed by the unit's
-# index on each table (sync/schema.py). A child's pairings, visits, screenings and referrals count
+# index on each table (sync/schema/). A child's pairings, visits, screenings and referrals count
 # only while the child is live, and carry the child's unit (``effects._cascade_unit``): a live child at the
 # unit holds them all. The pairings are probed too (through idx_pairings_unit, never the activities
 # table, which has no index by unit), for a pairing whose unit ever differed from its child's.

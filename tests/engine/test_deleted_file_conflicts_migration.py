@@ -1,5 +1,5 @@
 """Conflicts an older server left open on a deleted child's records or a deleted pairing's visits
-(sync/schema.py m038): their choices can no longer be taken, so they close, both values kept."""
+(sync/schema/m032_m049.py m038): their choices can no longer be taken, so they close, both values kept."""
 from __future__ import annotations
 
 import pathlib

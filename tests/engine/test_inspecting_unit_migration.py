@@ -1,4 +1,4 @@
-"""An inspection keeps the unit that made it (sync/schema.py m026): the step fills the column for the
+"""An inspection keeps the unit that made it (sync/schema/m012_m031.py m026): the step fills the column for the
 inspections saved before it from their author's unit on the day each was saved, read back through
 the audit log of account moves."""
 from __future__ import annotations

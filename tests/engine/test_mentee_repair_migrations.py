@@ -1,4 +1,4 @@
-"""Children's codes stored as typed before the write path kept them in one form (sync/schema.py
+"""Children's codes stored as typed before the write path kept them in one form (sync/schema/m032_m049.py
 m035): each is rewritten to its one form, versioned, fed and audited, so a clean code finds the
 child already registered instead of registering it twice."""
 from __future__ import annotations

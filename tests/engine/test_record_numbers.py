@@ -1,4 +1,4 @@
-"""Records are numbered (sync/schema.py m015): the feed and the audit log find a record by its
+"""Records are numbered (sync/schema/m012_m031.py m015): the feed and the audit log find a record by its
 number, not its id, so a create with a random (v4) id writes no index entry on a random page of
 either (docs/performance.md, "Stored vs empty").
 

@@ -1,4 +1,4 @@
-"""The scope log names a unit's own record that moved to another unit (sync/schema.py m023): the
+"""The scope log names a unit's own record that moved to another unit (sync/schema/m012_m031.py m023): the
 step keeps every row written before it, and a row must name a child or a record."""
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from server.queries.dashboard import dashboard
 from server.queries.stats import compute_stats
 from server.schema import migrations as server_migrations
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id
-from sync.schema import M027_ACTIVITY_COUNTS
+from sync.schema.m012_m031 import M027_ACTIVITY_COUNTS
 
 from ..factories import (
     copy_county,

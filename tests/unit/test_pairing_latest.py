@@ -23,7 +23,7 @@ import sync.latest
 from server.queries import followups
 from server.queries.dashboard import dashboard, overdue_list, scope_units
 from sync import apply_mutations, connect, load_scope, migrations, mutations, new_id, transaction
-from sync.schema import refill_derived
+from sync.refill import refill_derived
 
 from ..factories import copy_county, edit, make_activity, make_county, make_mentee, make_pairing, mutate, remove, row
 from ..migrating import migrate_all_but

@@ -138,7 +138,7 @@ def test_the_person_counts_read_only_the_flagged_screenings_and_improved_pairing
     evidence = [s for s in statements if "FROM screenings s" in s or "FROM pairings s" in s]
     assert len(evidence) == 2, statements  # 排查心理存在问题学生 and 成功干预、疏导学生
     plans = [" ".join(str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall()) for sql in evidence]
-    # Partial indexes of flagged rows only (sync/schema.py m024): neither count goes through every
+    # Partial indexes of flagged rows only (sync/schema/m012_m031.py m024): neither count goes through every
     # screening of the period or every pairing.
     assert "SEARCH s USING INDEX idx_screenings_psych (date>? AND date<?)" in plans[0], plans[0]
     assert "SEARCH s USING INDEX idx_screenings_helped (date>? AND date<?)" in plans[1], plans[1]
