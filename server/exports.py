@@ -1,6 +1,6 @@
 """The statistics form as files: an XLSX laid out like the paper form, and a CSV Excel opens.
 
-Both take a ``StatsForm`` (``server/queries/stats.py``) and a ``Filler`` (填表人, 填表电话,
+Both take a ``StatsForm`` (``server/queries/stats_form.py``) and a ``Filler`` (填表人, 填表电话,
 填表时间), so the live form and an approved return's frozen copy export the same way.
 
 XLSX (openpyxl, written in memory): row 1 the title, merged across the table; row 2 the
@@ -29,7 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sync.labels import FILED_STATUSES
 
-from .queries.stats import HEADERS, StatsForm, StatsRow
+from .queries.measures import HEADERS
+from .queries.stats_form import StatsForm, StatsRow
 from .templating import chinese_date
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -25,8 +25,10 @@ from sync.users import get_user
 from ..deadlines import periods_due
 from ..errors import Forbidden, ParamInvalid
 from ..exports import Filler, title_of
+from ..queries.measures import MEASURES
 from ..queries.returns import PAGE_SIZE, find_return, get_return, list_returns
-from ..queries.stats import MEASURES, StatsForm, compare_forms, compute_stats, form_from_json
+from ..queries.stats import compute_stats
+from ..queries.stats_form import StatsForm, compare_forms, form_from_json
 from ..queries.units import get_unit
 from ..queries.versions import values_at
 from ..templating import chinese_date, local_time

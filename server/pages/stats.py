@@ -32,7 +32,10 @@ from ..exports import (
     to_csv,
     to_xlsx,
 )
-from ..queries.stats import MEASURE_BY_KEY, MEASURES, StatsForm, compute_stats, drill_down
+from ..queries.measures import MEASURE_BY_KEY, MEASURES
+from ..queries.stats import compute_stats
+from ..queries.stats_form import StatsForm
+from ..queries.stats_records import drill_down
 from ..queries.units import unit_options
 from .common import OFFICE, Visit, not_found, require
 from .report_params import ReportQuery, quick_periods, read_report_query

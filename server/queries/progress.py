@@ -21,7 +21,8 @@ from sync.timeutil import local_today
 
 from .coverage import HALF_NAMES, Period, unit_coverage
 from .filters import DEAD_PAIRINGS, running
-from .stats import KEYS, compute_stats
+from .measures import KEYS
+from .stats import compute_stats
 
 NO_OUTCOME = ""  # ``pairings_closed``' key for pairings ended without an outcome (结果未填)
 from .units import unit_tree

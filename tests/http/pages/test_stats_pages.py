@@ -16,6 +16,7 @@ import pytest
 
 from server.pages.report_params import quick_periods
 from server.queries import stats as stats_queries
+from server.queries import stats_records
 from server.queries.units import unit_tree
 from sync import Actor, Scope
 from sync.timeutil import local_today
@@ -277,7 +278,7 @@ def test_a_stats_drill_down_that_lists_no_child_writes_no_access_log_row(site: S
 def test_a_stats_drill_down_of_visits_logs_how_many_visits_it_listed(site: Site, county: Any) -> None:
     browser = site.as_(county.staff_town1)
     page = browser.get(f"/reports/stats/records?unit={county.st11}&{YEAR}&measure=talks")
-    shown = site.read(lambda db: stats_queries.measure_records(
+    shown = site.read(lambda db: stats_records.measure_records(
         db, Scope(Actor("", "admin", ""), None), county.st11, "talks", "2026-01-01", "2026-12-31"))
     assert page.status_code == 200 and shown
     (row,) = site.read(lambda db: list(db.query("SELECT entities FROM access_log WHERE action = 'view_stats_records'")))

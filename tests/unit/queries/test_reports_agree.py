@@ -15,7 +15,9 @@ import sqlite_utils
 
 from server.queries.dashboard import dashboard
 from server.queries.progress import period_figures
-from server.queries.stats import compute_stats, figures_for_return, form_from_json, measure_records
+from server.queries.stats import compute_stats, figures_for_return
+from server.queries.stats_form import form_from_json
+from server.queries.stats_records import measure_records
 from sync import load_scope
 from sync.returns import install_figures
 

@@ -6,7 +6,9 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from server.queries.stats import KEYS, MEASURES, compute_stats, measure_records
+from server.queries.measures import KEYS, MEASURES
+from server.queries.stats import compute_stats
+from server.queries.stats_records import measure_records
 from sync import load_scope
 
 from ...factories import make_county
