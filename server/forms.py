@@ -96,7 +96,7 @@ def field_views(entity_name: str, names: Iterable[str], values: Mapping[str, Any
 
 
 def parse_fields(entity_name: str, names: Iterable[str], form: Mapping[str, Any]) -> dict[str, Any]:
-    """The wire values of ``names`` from a posted form (see ``common.form_values``).
+    """The wire values of ``names`` from a posted form (see ``form_posts.form_values``).
 
     Empty inputs become null; checkbox groups lists; a missing checkbox is false. Values are
     only shaped here — ``sync`` validates them (range, length, choices) for every writer alike.

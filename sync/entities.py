@@ -113,7 +113,7 @@ UNIT = Entity(
 
 # A child's file and her 摸排 screenings are written by staff (and by her volunteer, as far as the
 # phone goes), never by the admin: the admin reads children by pseudonymous code only
-# (server/pages/common.py CHILD_FILE), and a write as the admin could set a name it may not read.
+# (server/pages/visits.py CHILD_FILE), and a write as the admin could set a name it may not read.
 # The rule lives here so that no page, present or future, can get round it.
 MENTEE = Entity(
     "mentee", "帮扶对象", "mentees",

@@ -16,7 +16,8 @@ from .. import sessions
 from ..auth import hash_password, verify_password
 from ..queries.units import unit_name
 from ..throttle import wait_minutes
-from .common import OFFICE, Visit, form_values, require, require_form, restore_draft
+from .form_posts import form_values, require_form, restore_draft
+from .visits import OFFICE, Visit, require
 
 MIN_PASSWORD = 8
 

@@ -25,10 +25,12 @@ from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_e
 from ..queries.archive_records import conflicts_of, get_activity
 from ..queries.names import sees_names
 from ..queries.pickers import author_choices, ended_pairing, pairing_options, stopped_volunteer
-from .common import OFFICE, STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
+from .form_posts import form_values, require_form, restore_draft
 from .history import changed_after_approval, conflict_lines, deletion_line, history_lines
+from .path_records import visible_record
 from .pickers import FIND, attach_finder, found, search_text
 from .shown import log_shown
+from .visits import OFFICE, STAFF, Visit, require
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",

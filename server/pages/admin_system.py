@@ -25,8 +25,10 @@ from ..errors import AppError, ParamInvalid
 from ..queries.admin import accounts_for, describe_targets, people_in_log, target_for_code
 from ..replication import replica_state
 from ..templating import chinese_date
-from .common import ADMIN, page_count, page_number, past_the_end, require, require_form
+from .form_posts import require_form
+from .paging import page_count, page_number, past_the_end
 from .report_params import FIRST_YEAR, LAST_YEAR
+from .visits import ADMIN, require
 
 PAGE = 100
 ACTIONS = {

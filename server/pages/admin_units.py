@@ -25,7 +25,9 @@ from sync.names import plain_name
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.admin import counted_records, unit_usage
 from ..queries.units import get_unit, unit_tree
-from .common import ADMIN, Visit, form_values, require, require_form, restore_draft, visible_record
+from .form_posts import form_values, require_form, restore_draft
+from .path_records import visible_record
+from .visits import ADMIN, Visit, require
 from .writes import apply_one, create_once, deleted_already, edit, form_record_id, shown_version
 
 FIELDS = ("name", "kind", "parent_id", "phone", "address")

@@ -35,21 +35,13 @@ from .. import lockout, sessions
 from ..auth import hash_password, new_password, verify_password
 from ..queries.admin import list_users
 from ..queries.units import unit_options
-from .common import (
-    ADMIN,
-    Visit,
-    form_values,
-    not_found,
-    path_id,
-    posted_shown,
-    require,
-    require_form,
-    restore_draft,
-    with_shown,
-)
+from .account_shown import posted_shown, with_shown
+from .form_posts import form_values, require_form, restore_draft
 from .mentor_kind import NOT_A_VOLUNTEER, ONLY_VOLUNTEERS, posted_kind
+from .path_records import not_found, path_id
 from .shown import log_shown
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
+from .visits import ADMIN, Visit, require
 from .writes import account_saved_before, form_record_id
 
 MIN_PASSWORD = 8

@@ -26,9 +26,10 @@ from ..queries.mentees import get_mentee
 from ..queries.names import hide_private, name_authors, reads_private, sees_names
 from ..queries.stamps import stamp_of
 from ..queries.units import unit_name
-from .common import OFFICE, STAFF, Visit, not_found, path_id, require
 from .history import changed_after_approval, conflict_lines, deletion, deletion_line, edited_fields, history_lines
+from .path_records import not_found, path_id
 from .shown import log_shown
+from .visits import OFFICE, STAFF, Visit, require
 
 
 def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:

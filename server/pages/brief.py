@@ -20,8 +20,9 @@ from ..errors import ParamInvalid
 from ..exports import content_disposition
 from ..queries.progress import period_figures
 from ..queries.units import unit_options
-from .common import OFFICE, Visit, not_found, require
+from .path_records import not_found
 from .report_params import read_dates, read_unit
+from .visits import OFFICE, Visit, require
 
 MAX_DAYS = 366
 

@@ -23,9 +23,11 @@ from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields
 from ..queries.conflicts import get_conflict, open_conflicts, resolved_recently
 from ..queries.versions import changed, values_at
-from .common import STAFF, Visit, form_values, require, require_form, restore_draft, visible_record
+from .form_posts import form_values, require_form, restore_draft
 from .history import RESOLUTIONS, conflict_value, emptied_list
 from .links import route_path
+from .path_records import visible_record
+from .visits import STAFF, Visit, require
 from .writes import base_version
 
 # How a closed conflict was closed: a choice, or the record's deletion (sync/pending.py).

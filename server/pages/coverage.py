@@ -14,8 +14,9 @@ from ..errors import ParamInvalid
 from ..queries.coverage import HALF_NAMES, HALF_SPANS, LECTURE_AUDIENCES, Period, half_of
 from ..queries.coverage import coverage as read_coverage
 from ..queries.units import unit_options
-from .common import OFFICE, not_found, require
+from .path_records import not_found
 from .report_params import read_unit, read_year
+from .visits import OFFICE, require
 
 
 def read_half(params: QueryParams) -> int:

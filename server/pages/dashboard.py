@@ -20,9 +20,9 @@ from ..queries.coverage import AUDIENCE_WORDS, HALF_LECTURES, HALF_NAMES, HALF_S
 from ..queries.dashboard import dashboard, scope_units
 from ..queries.quiet import count_quiet_pairings
 from ..queries.volunteers import volunteers_took_part
-from .common import OFFICE, require
 from .links import pairing_link, route_paths
 from .shown import log_shown
+from .visits import OFFICE, require
 
 
 def coverage_chart(data: dict[str, Any]) -> Chart | None:

@@ -18,8 +18,9 @@ from ..deadlines import delete_deadline, list_deadlines, save_deadline
 from ..errors import ParamInvalid
 from ..forms import FieldView, whole_number
 from ..templating import chinese_date
-from .common import REVIEWERS, Visit, form_values, require, require_form, restore_draft
+from .form_posts import form_values, require_form, restore_draft
 from .report_params import read_date
+from .visits import REVIEWERS, Visit, require
 
 LABELS = {"from": "统计时段起", "to": "统计时段止", "units_due": "学校、辅导站报送镇/街道截止",
           "towns_due": "镇/街道报送县截止"}

@@ -27,21 +27,13 @@ from ..queries.donations import donation_totals, get_donation, hand_options
 from ..queries.names import reads_private, sees_names
 from ..queries.pickers import mentee_options
 from ..queries.units import unit_options
-from .common import (
-    CHILD_FILE,
-    OFFICE,
-    Visit,
-    form_values,
-    not_found,
-    require,
-    require_form,
-    restore_draft,
-    visible_record,
-)
+from .form_posts import form_values, require_form, restore_draft
 from .history import history_lines
+from .path_records import not_found, visible_record
 from .pickers import FIND, attach_finder, child_finder, found, search_text
 from .report_params import read_dates, read_unit, read_year, year_choices
 from .shown import log_shown
+from .visits import CHILD_FILE, OFFICE, Visit, require
 from .writes import (
     apply_one,
     base_version,

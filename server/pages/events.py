@@ -27,21 +27,11 @@ from ..queries.coverage import LECTURE_AUDIENCES
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
 from ..queries.units import unit_options
 from ..templating import chinese_date
-from .common import (
-    OFFICE,
-    STAFF,
-    Visit,
-    form_values,
-    page_count,
-    page_links,
-    page_number,
-    past_the_end,
-    require,
-    require_form,
-    restore_draft,
-    visible_record,
-)
+from .form_posts import form_values, require_form, restore_draft
+from .paging import page_count, page_links, page_number, past_the_end
+from .path_records import visible_record
 from .report_params import read_date
+from .visits import OFFICE, STAFF, Visit, require
 from .writes import (
     apply_one,
     base_version,

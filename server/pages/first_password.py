@@ -19,8 +19,9 @@ from starlette.routing import BaseRoute, Route
 from ..errors import PasswordToChoose
 from ..throttle import wait_minutes
 from .account import MIN_PASSWORD, locked_for, set_own_password, wrong_current
-from .common import OFFICE, Visit, require, require_form, safe_next, visit
+from .form_posts import require_form
 from .nav import home_for
+from .visits import OFFICE, Visit, require, safe_next, visit
 
 
 def _onward(page: Visit, next_path: str) -> str:

@@ -29,7 +29,8 @@ from ..imports.columns import MAX_ROWS, XLSX_MIME, Column, SheetInvalid, templat
 from ..imports.plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan
 from ..imports.sheets import read_rows
 from ..queries.units import unit_tree
-from .common import CHILD_FILE, STAFF, Visit, form_values, require, require_form, restore_draft
+from .form_posts import form_values, require_form, restore_draft
+from .visits import CHILD_FILE, STAFF, Visit, require
 
 MAX_UPLOAD = 2 * 1024 * 1024  # a roster of 2000 rows is a few hundred KB
 # The previewed rows ride back signed in one form field (compressed JSON, base64): a full 2000-row

@@ -36,8 +36,10 @@ from ..queries.peers import unit_figures
 from ..queries.units import get_unit
 from ..queries.versions import changed, values_at
 from ..templating import chinese_date
-from .common import OFFICE, Visit, form_values, not_found, path_id, require, require_form, restore_draft, visible_record
+from .form_posts import form_values, require_form, restore_draft
+from .path_records import not_found, path_id, visible_record
 from .report_params import year_choices
+from .visits import OFFICE, Visit, require
 from .writes import (
     apply_one,
     base_version,

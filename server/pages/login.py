@@ -20,8 +20,9 @@ from ..drafts import read_draft
 from ..error_handlers import http_error, is_api
 from ..errors import CsrfFailed, FormKept, LoginRequired, StorageUnavailable, storage_failure
 from ..throttle import wait_minutes
-from .common import MAX_FORM_FIELDS, Visit, login_url, safe_next, visit
+from .form_posts import MAX_FORM_FIELDS
 from .nav import home_for
+from .visits import Visit, login_url, safe_next, visit
 
 # Said to everyone a sign-in refuses, never only to a volunteer's login: a volunteer account has no
 # password (phones enrol with a code), and the answer must not tell who has an account, or which role.

@@ -42,25 +42,13 @@ from ..queries.mentees import (
 from ..queries.names import hide_private, reads_private
 from ..queries.units import unit_options
 from ..queries.versions import changed, values_at
-from .common import (
-    CHILD_FILE,
-    OFFICE,
-    STAFF,
-    Visit,
-    form_values,
-    not_found,
-    page_count,
-    page_number,
-    past_the_end,
-    path_id,
-    require,
-    require_form,
-    restore_draft,
-    visible_record,
-)
+from .form_posts import form_values, require_form, restore_draft
 from .history import deletion_line
 from .links import route_path
+from .paging import page_count, page_number, past_the_end
+from .path_records import not_found, path_id, visible_record
 from .shown import log_shown
+from .visits import CHILD_FILE, OFFICE, STAFF, Visit, require
 from .writes import already_created, base_version, form_record_id, shown_version
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",

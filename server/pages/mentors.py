@@ -37,27 +37,15 @@ from ..queries.mentors import (
 )
 from ..queries.units import unit_options
 from ..recovery import UnknownDevice, issue_recovery_code
-from .common import (
-    CHILD_FILE,
-    STAFF,
-    Visit,
-    form_values,
-    not_found,
-    page_count,
-    page_number,
-    past_the_end,
-    path_id,
-    posted_shown,
-    require,
-    require_form,
-    restore_draft,
-    visible_record,
-    with_shown,
-)
+from .account_shown import posted_shown, with_shown
+from .form_posts import form_values, require_form, restore_draft
 from .links import route_path
 from .mentor_kind import posted_kind
+from .paging import page_count, page_number, past_the_end
+from .path_records import not_found, path_id, visible_record
 from .shown import log_shown
 from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
+from .visits import CHILD_FILE, STAFF, Visit, require
 from .writes import account_saved_before, form_record_id
 
 FIELDS = ("name", "login", "phone", "unit_id", "about", "mentor_kind", "smartphone")

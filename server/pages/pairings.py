@@ -30,24 +30,14 @@ from ..queries.names import sees_names
 from ..queries.pickers import mentee_categories, mentee_options, mentor_choices, mentor_options
 from ..queries.units import unit_options
 from ..templating import chinese_date
-from .common import (
-    OFFICE,
-    STAFF,
-    Visit,
-    form_values,
-    page_count,
-    page_links,
-    page_number,
-    past_the_end,
-    require,
-    require_form,
-    restore_draft,
-    visible_record,
-)
+from .form_posts import form_values, require_form, restore_draft
 from .history import deletion_line
+from .paging import page_count, page_links, page_number, past_the_end
+from .path_records import visible_record
 from .pickers import FIND, attach_finder, child_finder, found, search_text
 from .shown import log_shown
 from .stopping import TICK, read_end
+from .visits import OFFICE, STAFF, Visit, require
 from .writes import (
     apply_one,
     base_version,

@@ -19,20 +19,11 @@ from sync.mutations import delete
 
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.peers import get_peer_helper, register_counts, register_totals, unit_register, unit_volunteers
-from .common import (
-    CHILD_FILE,
-    OFFICE,
-    Visit,
-    form_values,
-    not_found,
-    path_id,
-    require,
-    require_form,
-    restore_draft,
-    visible_record,
-)
+from .form_posts import form_values, require_form, restore_draft
 from .history import history_lines
 from .links import route_path
+from .path_records import not_found, path_id, visible_record
+from .visits import CHILD_FILE, OFFICE, Visit, require
 from .writes import apply_one, create_once, deleted_already, edit, form_record_id, saved_words, shown_version
 
 FIELDS = ("class_name", "boy_name", "boy_grade", "girl_name", "girl_grade", "mentor_id")

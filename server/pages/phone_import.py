@@ -39,7 +39,8 @@ from ..phone_exports import (
 from ..queries.refused import refused_visits
 from ..refusal_filing import FilingRefused, file_refused, why_not
 from ..templating import chinese_date
-from .common import CHILD_FILE, Visit, form_values, require, require_form, restore_draft
+from .form_posts import form_values, require_form, restore_draft
+from .visits import CHILD_FILE, Visit, require
 
 TOO_BIG = f"文件太大（超过 {MAX_BYTES // (1024 * 1024)} MB）。请让志愿者分几次导出，或联系县关工委。"
 ENTITY_WORDS = {"activity": "帮扶记录", "screening": "摸排", "mentee": "监护人信息"}

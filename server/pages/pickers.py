@@ -16,7 +16,7 @@ from starlette.responses import Response
 from ..drafts import keep_draft
 from ..forms import FieldView, Finder
 from ..queries.pickers import CAP, Choices
-from .common import Visit
+from .visits import Visit
 
 FIND = "find"
 # Longer than any child's code or name: what is past it narrows nothing.

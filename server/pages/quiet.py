@@ -23,20 +23,11 @@ from ..queries.quiet import (
     set_quiet_after_days,
     setting_changes,
 )
-from .common import (
-    OFFICE,
-    REVIEWERS,
-    Visit,
-    form_values,
-    page_count,
-    page_links,
-    page_number,
-    past_the_end,
-    require,
-    require_form,
-)
+from .form_posts import form_values, require_form
 from .links import pairing_link
+from .paging import page_count, page_links, page_number, past_the_end
 from .shown import log_shown
+from .visits import OFFICE, REVIEWERS, Visit, require
 
 PAGE_SIZE = 50
 

@@ -26,23 +26,13 @@ from ..queries.names import sees_names
 from ..queries.pickers import mentee_options
 from ..queries.referrals import LIMIT, get_referral, list_referrals
 from ..queries.units import unit_options
-from .common import (
-    OFFICE,
-    STAFF,
-    Visit,
-    form_values,
-    page_count,
-    page_links,
-    page_number,
-    past_the_end,
-    require,
-    require_form,
-    restore_draft,
-    visible_record,
-)
+from .form_posts import form_values, require_form, restore_draft
 from .history import deletion_line, history_lines
+from .paging import page_count, page_links, page_number, past_the_end
+from .path_records import visible_record
 from .pickers import FIND, attach_finder, child_finder, found, search_text
 from .shown import log_shown
+from .visits import OFFICE, STAFF, Visit, require
 from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
 
 NEW_FIELDS = ("mentee_id", "target", "institution", "contact", "reason", "referred_on")

@@ -32,23 +32,12 @@ from ..queries.stats_form import StatsForm, compare_forms, form_from_json
 from ..queries.units import get_unit
 from ..queries.versions import values_at
 from ..templating import chinese_date, local_time
-from .common import (
-    OFFICE,
-    REVIEWERS,
-    Visit,
-    form_values,
-    not_found,
-    page_count,
-    page_links,
-    page_number,
-    past_the_end,
-    require,
-    require_form,
-    restore_draft,
-    visible_record,
-)
+from .form_posts import form_values, require_form, restore_draft
+from .paging import page_count, page_links, page_number, past_the_end
+from .path_records import not_found, visible_record
 from .report_params import quick_periods, read_report_query
 from .stats import csv_file, log_export, may_file, xlsx_file
+from .visits import OFFICE, REVIEWERS, Visit, require
 from .writes import apply_one, base_version, made_already, review_once, saved_words, shown_version
 
 EDITABLE = ("draft", "returned")

@@ -23,17 +23,9 @@ from ..clients import client_ip
 from ..queries.names import sees_names
 from ..queries.review import COUNT_CAP, PAGE_SIZE, mark_own, urgent_waiting, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
-from .common import (
-    OFFICE,
-    Visit,
-    form_values,
-    page_count,
-    page_links,
-    page_number,
-    require,
-    require_form,
-    restore_draft,
-)
+from .form_posts import form_values, require_form, restore_draft
+from .paging import page_count, page_links, page_number
+from .visits import OFFICE, Visit, require
 from .writes import base_version, review_once
 
 COMMENT_MAX = TEXT_MAX  # the write path's own bound for a review's comment

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from ..access import log_access
 from ..clients import client_ip
-from .common import Visit
+from .visits import Visit
 
 
 async def log_shown(visit: Visit, action: str, target: str | None, entities: Mapping[str, int]) -> None:

@@ -44,22 +44,12 @@ from ..queries.peers import register_gaps
 from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals, referrals_of_flags
 from ..queries.station import open_conflicts, pending_reviews
-from .common import (
-    CHILD_FILE,
-    STAFF,
-    Visit,
-    form_values,
-    not_found,
-    page_count,
-    page_links,
-    page_number,
-    past_the_end,
-    require,
-    require_form,
-    restore_draft,
-)
+from .form_posts import form_values, require_form, restore_draft
 from .links import route_paths
+from .paging import page_count, page_links, page_number, past_the_end
+from .path_records import not_found
 from .shown import log_shown
+from .visits import CHILD_FILE, STAFF, Visit, require
 from .writes import base_version
 
 HANDLING = ("risk_action", "risk_action_on")

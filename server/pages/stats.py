@@ -37,9 +37,10 @@ from ..queries.stats import compute_stats
 from ..queries.stats_form import StatsForm
 from ..queries.stats_records import drill_down
 from ..queries.units import unit_options
-from .common import OFFICE, Visit, not_found, require
+from .path_records import not_found
 from .report_params import ReportQuery, quick_periods, read_report_query
 from .shown import log_shown
+from .visits import OFFICE, Visit, require
 
 
 async def read_form(visit: Visit, query: ReportQuery, scope: Scope) -> StatsForm:

@@ -18,7 +18,7 @@ from sync.users import EndPairings, PairingsChanged, Stopped, deactivate_user, e
 
 from ..forms import whole_number
 from ..queries.mentors import pairings_to_end
-from .common import Visit
+from .visits import Visit
 
 TICK = "end_pairings"  # the stop form's checkbox 同时结束这 N 个结对
 

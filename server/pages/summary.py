@@ -20,8 +20,10 @@ from ..queries.progress import coverage_summary, period_figures
 from ..queries.units import unit_options, unit_tree
 from ..queries.volunteers import volunteers_took_part
 from ..summaries import TEXT_MAX, SummaryConflict, latest_summary, save_summary
-from .common import OFFICE, Visit, form_values, not_found, require, require_form, restore_draft
+from .form_posts import form_values, require_form, restore_draft
+from .path_records import not_found
 from .report_params import read_unit, read_year, year_choices
+from .visits import OFFICE, Visit, require
 from .writes import base_version
 
 

@@ -20,8 +20,8 @@ from sync.users import LABELS, not_as_created
 from ..errors import BadRequest, SavedBefore
 from ..forms import whole_number
 from ..queries.versions import changed, values_at
-from .common import Visit
 from .links import route_path
+from .visits import Visit
 
 
 async def apply_one(page: Visit, mutation: dict[str, Any]) -> Outcome:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import sqlite_utils
 
-from server.pages.common import not_found
+from server.pages.path_records import not_found
 from sync import apply_mutations, new_id
 from sync.entities import ENTITIES
 from sync.mutations import upsert
