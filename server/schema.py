@@ -142,7 +142,7 @@ def m005_year_summaries(db: sqlite_utils.Database) -> None:
 
 @migrations
 def m006_phone_import_ledger(db: sqlite_utils.Database) -> None:
-    """The changes of phones' export files already entered (``server/phone_exports.py``), by a
+    """The changes of phones' export files already entered (``server/phone_export_entry.py``), by a
     digest of what each change says: the same file uploaded again enters nothing twice, and parks
     no second conflict, whatever happened to the records since."""
     db.executescript(

@@ -25,17 +25,8 @@ from sync.labels import ACTIVITY_KINDS
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import whole_number
-from ..phone_exports import (
-    MAX_BYTES,
-    STATES,
-    Entered,
-    ExportInvalid,
-    PhoneExport,
-    enter_as_previewed,
-    preview,
-    read_export,
-    shown_records,
-)
+from ..phone_export_entry import Entered, enter_as_previewed, preview
+from ..phone_exports import MAX_BYTES, STATES, ExportInvalid, PhoneExport, read_export, shown_records
 from ..queries.refused import refused_visits
 from ..refusal_filing import FilingRefused, file_refused, why_not
 from ..templating import chinese_date

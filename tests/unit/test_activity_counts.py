@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 import sync.counts
-from server.phone_exports import enter, read_export
+from server.phone_export_entry import enter
+from server.phone_exports import read_export
 from server.queries.dashboard import dashboard
 from server.queries.stats import compute_stats
 from server.schema import migrations as server_migrations
