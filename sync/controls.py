@@ -6,7 +6,7 @@ a record from a crafted push, a phone's buggy keyboard, a paste from another pro
 list (server/imports/cells.py ``cell_text``). Nobody can see it
 on a page or a phone, so nobody could find it to fix it, and some readers of the record refuse it
 (openpyxl's Excel export, an XML or PDF writer). The web forms drop them as they are read
-(server/pages/common.py ``form_values``), as do the imports; the engine drops them from every text field of every
+(server/pages/form_posts.py ``form_values``), as do the imports; the engine drops them from every text field of every
 mutation as it is read (``sync.mutations.read_mutation``), so the stored record is clean whoever
 wrote it. Tab and line breaks are kept: a visit's record is written in paragraphs.
 """
