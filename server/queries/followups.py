@@ -84,15 +84,34 @@ def _visible_joined(scope: Scope) -> tuple[str, list[Any]]:
 
 
 def handled_risk_flags(db: sqlite_utils.Database, scope: Scope, *, limit: int = 5) -> list[dict[str, Any]]:
-    """The most recently handled risk flags (what was done, when, by whom), newest first."""
+    """The most recently handled risk flags (what was done, when, by whom), newest first.
+
+    A flag the volunteer (or anyone) unticked after its handling stays among them, with
+    ``withdrawn`` set, ``withdrawn_at`` (UTC, from the audit log) and ``withdrawn_by``/``withdrawn_by_name``: the write
+    path allows the untick once handled, and the flag silently leaving this list told nobody."""
     sql, params = visible(scope, "activity", "a")
+    columns = (f"{_columns(scope)}, a.risk_action, a.risk_action_on, handler.name AS handler_name")
+    handled = "coalesce(trim(a.risk_action), '') != ''"
     return list(db.query(
-        f"SELECT {_columns(scope)}, a.risk_action, a.risk_action_on, handler.name AS handler_name"
+        f"SELECT {columns}, 0 AS withdrawn, NULL AS withdrawn_at, NULL AS withdrawn_by, NULL AS withdrawn_by_name"
         f" FROM {_FLAGGED} {_PEOPLE} LEFT JOIN users handler ON handler.id = a.risk_action_by"
-        f" WHERE a.risk_flag = 1 AND coalesce(trim(a.risk_action), '') != '' AND {sql}"
-        " ORDER BY a.risk_action_on DESC, a.date DESC LIMIT ?",
-        [*params, limit],
+        f" WHERE a.risk_flag = 1 AND {handled} AND {sql}"
+        f" UNION ALL SELECT {columns}, 1, w.at, w.user_id, withdrawer.name FROM activities a {_PEOPLE}"
+        " LEFT JOIN users handler ON handler.id = a.risk_action_by"
+        f" LEFT JOIN sync_audit w ON w.id = ({_WITHDRAWAL})"
+        " LEFT JOIN users withdrawer ON withdrawer.id = w.user_id"
+        # risk_action IS NOT NULL in the words of m050's partial index, which holds these rare rows alone.
+        f" WHERE a.risk_flag = 0 AND a.risk_action IS NOT NULL AND {handled} AND {sql}"
+        " ORDER BY risk_action_on DESC, date DESC LIMIT ?",
+        [*params, *params, limit],
     ))
+
+
+# The audit row of a flag's last untick: found by the record's number as ``sync.audit.record_history``
+# finds its history (the audit log has no index on record ids).
+_WITHDRAWAL = ("SELECT max(s.id) FROM sync_audit s WHERE s.num = a.num AND s.record_id = a.id"
+               " AND s.status IN ('applied', 'merged', 'conflict')"
+               " AND json_extract(s.changes, '$.risk_flag[1]') = 0")
 
 
 def overdue_follow_ups(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *,

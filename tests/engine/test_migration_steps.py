@@ -50,11 +50,11 @@ def test_a_step_numbered_below_one_already_applied_is_applied_on_the_next_start(
 def test_sync_steps_run_in_number_order_across_the_era_modules() -> None:
     """The steps live in one module per era (sync/schema/), each registering as it is imported: the
     set must still hold every step once, oldest first, whatever order a caller imports them in."""
-    from sync.schema import m001_m011, m012_m031, m032_m049
+    from sync.schema import m001_m011, m012_m031, m032_m049, m050_m069
 
     names = [name for name, _ in migrations.steps]
     assert names == sorted(names) and len(set(names)) == len(names)
-    assert (names[0], names[-1]) == ("m001_domain", "m049_donations")
-    eras = [m001_m011, m012_m031, m032_m049]
+    assert (names[0], names[-1]) == ("m001_domain", "m050_withdrawn_risk_flags")
+    eras = [m001_m011, m012_m031, m032_m049, m050_m069]
     assert [fn.__module__ for _, fn in migrations.steps] == sorted(
         (fn.__module__ for _, fn in migrations.steps), key=[era.__name__ for era in eras].index)

@@ -1,5 +1,7 @@
-"""The station home's risk flags as the staff who act on them read them: a flag's card says when its child is
-already referred (转介), found on a walk of the self-harm flag path where staff referred a referred child twice."""
+"""The station home's risk flags, as the staff who act on them read them: a flag's card says when its child
+is already referred (转介), and a handled flag the volunteer unticked afterwards stays among 最近已处理, saying
+so (both found on a walk of the self-harm flag path: staff referred a referred child twice, and an untick
+after the handling made the flag vanish from the station with no word)."""
 from __future__ import annotations
 
 import datetime
@@ -44,3 +46,21 @@ def test_an_open_flag_card_says_the_child_is_already_referred_with_target_date_a
     assert "已结束" in card and "接收" in card
     assert "旧的机构" not in card
 
+
+def test_a_handled_flag_the_volunteer_withdrew_stays_in_recently_handled_saying_so_and_when(site: Site) -> None:
+    w = site.w
+    today = local_today()
+    day = (today - datetime.timedelta(days=3)).isoformat()
+    flag = site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=day, risk_flag=True,
+                                               record="手腕有划痕"))
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"risk_action": "当天联系了家长，是误标",
+                                                                "risk_action_on": today.isoformat()}, flag, 1))
+    home = site.as_(w.staff_st11).get("/staff").text
+    assert "当天联系了家长，是误标" in home and "已取消风险提示" not in home
+    site.write(lambda db: mutate(db, w.mentor1, "activity", {"risk_flag": False}, flag, 2))
+    home = site.as_(w.staff_st11).get("/staff").text
+    handled = re.sub(r"<[^>]+>", "", home[home.index("最近已处理的风险提示"):home.index('id="todo-h"')])
+    assert "当天联系了家长，是误标" in handled
+    assert re.search(r"志愿者已取消风险提示\s*\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}", handled), handled
+    # still the most recent handled flag among the others, as long as handled flags are listed
+    assert "（1 条）" in handled
