@@ -7,8 +7,10 @@ server has a ceiling of failed enrolments per hour.
 """
 from __future__ import annotations
 
+import json
 import pathlib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -121,42 +123,33 @@ def test_failed_enrolments_have_a_ceiling_per_hour_for_the_whole_server(tmp_path
         assert 0 < int(paused.headers["retry-after"]) <= 3600 and "分钟" in body["error"]
 
 
+def enrol_named(county: County, name: str) -> tuple[Any, str | None]:
+    """A fresh code redeemed by a phone called ``name``: the answer, and the name stored when it enrolled."""
+    code = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
+    body = json.dumps({"code": code, "device_name": name})  # ASCII escapes: a lone surrogate goes as sent
+    response = county.client.post("/api/enrol", content=body, headers={"content-type": "application/json"})
+    if response.status_code != 200:
+        return response, None
+    return response, county.store_write(lambda db: db.execute(
+        "SELECT name FROM sync_devices WHERE id = ?", [response.json()["device_id"]]).fetchone()[0])
+
+
 def test_a_phone_name_is_stored_without_control_characters_and_on_one_line(county: County) -> None:
     """A pushed visit's text is cleaned of control characters (sync.controls); the phone's name sent
     with /api/enrol was stored as sent, a NUL or an escape nobody can see on the volunteer's page."""
-    code = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
-    response = county.client.post("/api/enrol", json={"code": code, "device_name": "红米\x00 Note\x1b[31m\r\n 12\x85"})
-    assert response.status_code == 200, response.text
-    stored = county.store_write(lambda db: db.execute(
-        "SELECT name FROM sync_devices WHERE id = ?", [response.json()["device_id"]]).fetchone()[0])
-    assert stored == "红米 Note[31m 12"
-    again = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
-    nothing = county.client.post("/api/enrol", json={"code": again, "device_name": "\x00\x07 \x1b"})
-    assert_envelope(nothing, 400, "device_name_invalid")
+    assert enrol_named(county, "红米\x00 Note\x1b[31m\r\n 12\x85")[1] == "红米 Note[31m 12"
+    assert_envelope(enrol_named(county, "\x00\x07 \x1b")[0], 400, "device_name_invalid")
 
 
 def test_a_phone_name_with_a_lone_surrogate_enrols_with_it_shown_as_a_replacement_character(county: County) -> None:
     """A lone UTF-16 surrogate is valid JSON ("\\ud800") but no UTF-8: stored as sent it failed the
     enrolment's write with a 500, the code unused and the volunteer told nothing."""
-    code = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
-    body = '{"code": "' + code + '", "device_name": "\\u7ea2\\u7c73\\ud800"}'
-    response = county.client.post("/api/enrol", content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 200, response.text
-    stored = county.store_write(lambda db: db.execute(
-        "SELECT name FROM sync_devices WHERE id = ?", [response.json()["device_id"]]).fetchone()[0])
-    assert stored == "红米\ufffd"
+    assert enrol_named(county, "红米\ud800")[1] == "红米\ufffd"
 
 
 def test_a_phone_name_is_stored_without_direction_marks_or_zero_width_spaces_and_none_but_them_is_refused(
         county: County) -> None:
     """A right-to-left override showed 红米 Note as etoN 米红 on the volunteer's page, and a name of
     zero-width spaces alone was stored and listed as a blank nobody could tell from another phone."""
-    code = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
-    response = county.client.post("/api/enrol", json={"code": code, "device_name": "\u202e红米\u200b Note\u200f 😀"})
-    assert response.status_code == 200, response.text
-    stored = county.store_write(lambda db: db.execute(
-        "SELECT name FROM sync_devices WHERE id = ?", [response.json()["device_id"]]).fetchone()[0])
-    assert stored == "红米 Note 😀"
-    again = county.store_write(lambda db: issue_code(db, "mentor", hours=1))["code"]
-    blank = county.client.post("/api/enrol", json={"code": again, "device_name": "\u200b\u202e \ufeff"})
-    assert_envelope(blank, 400, "device_name_invalid")
+    assert enrol_named(county, "\u202e红米\u200b Note\u200f 😀")[1] == "红米 Note 😀"
+    assert_envelope(enrol_named(county, "\u200b\u202e \ufeff")[0], 400, "device_name_invalid")
