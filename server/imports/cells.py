@@ -15,9 +15,9 @@ import unicodedata
 from openpyxl.cell.cell import ERROR_CODES
 
 from sync.controls import without_controls
-from sync.names import plain_name, visible
+from sync.names import visible
 
-__all__ = ["cell_problems", "cell_text", "footer_problem", "plain_name", "plain_phone", "visible"]
+__all__ = ["cell_problems", "cell_text", "footer_problem", "plain_phone"]
 
 # How Excel writes a control character into a cell's XML, which cannot hold it: _x0007_ (ST_Xstring),
 # and so the CR of every line break pasted from a CR-LF text (_x000D_). openpyxl reads the escape as

@@ -5,7 +5,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from .cells import cell_text, visible
+from sync.names import visible
+
+from .cells import cell_text
 from .columns import Column, SheetInvalid
 
 HEADER_ROWS = 10  # title rows, a date line, blank rows: where a school's own sheet puts its column names
@@ -14,7 +16,7 @@ HEADER_ROWS = 10  # title rows, a date line, blank rows: where a school's own sh
 def header_key(text: str) -> str:
     """``姓名（必填）`` and ``姓名`` are the same column, and so are ``身份／简介`` typed in an input
     method's full-width mode and a ``手机号`` carrying a zero-width space or a BOM from a web page or a
-    text file: a column name is folded as a name in a cell is (``cells.plain_name``), or its column
+    text file: a column name is folded as a name in a cell is (``sync.names.plain_name``), or its column
     would be ignored as unknown and every row lose that field."""
     return re.sub(r"[(].*?[)]|\s|\*", "", visible(unicodedata.normalize("NFKC", text)))
 

@@ -19,12 +19,13 @@ from sync.entities import ENTITIES
 from sync.grades import grade_form
 from sync.labels import CATEGORIES, GENDERS, RISK_LEVELS, ROW_KINDS
 from sync.mutations import check_value, upsert
+from sync.names import plain_name
 from sync.rules import birth_year_refused, birth_years, looks_like_id_card, mentee_code
 
 from ..forms import MutationsRefused, apply_all
 from ..queries.mentees import mentees_of_units, next_mentee_codes
 from ..queries.units import unit_tree
-from .cells import cell_problems, footer_problem, plain_name, plain_phone
+from .cells import cell_problems, footer_problem, plain_phone
 from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
 from .unitnames import not_found, shared_name

@@ -15,11 +15,12 @@ import sqlite_utils
 
 from sync import Actor, NotAllowed, Scope
 from sync.labels import MENTOR_KINDS
+from sync.names import plain_name
 from sync.users import EDITABLE, LOGIN_RE, fold_login, save_user, telephone_problem
 
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
-from .cells import cell_problems, footer_problem, plain_name, plain_phone
+from .cells import cell_problems, footer_problem, plain_phone
 from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
 from .unitnames import not_found, shared_name

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from .cells import plain_name
+from sync.names import plain_name
 
 NEAREST = 5
 
