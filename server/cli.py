@@ -11,8 +11,8 @@ import argparse
 import sqlite3
 import sys
 
+from sync.account_values import fold_login
 from sync.db import NotADatabase
-from sync.users import fold_login
 
 from .cli_common import Refused
 from .config import SettingInvalid, Settings

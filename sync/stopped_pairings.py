@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from .scope import Actor, Scope, load_scope
-from .users import EndPairings, PairingsChanged, close_for_stopped, pairings_changed
+from .stopping import EndPairings, PairingsChanged, close_for_stopped, pairings_changed
 
 
 def stopped_pairings(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ import datetime
 from typing import Any
 
 from sync import Actor, apply_mutations, new_id
-from sync.users import create_user, deactivate_user
+from sync.stopping import deactivate_user
+from sync.users import create_user
 
 from ..queries.mentees import half_year_start, next_mentee_code
 from .state import Demo, mutation

@@ -14,9 +14,10 @@ from typing import Any
 import sqlite_utils
 
 from sync import Actor, NotAllowed, Scope
+from sync.account_values import LOGIN_RE, fold_login, telephone_problem
 from sync.labels import MENTOR_KINDS
 from sync.names import plain_name
-from sync.users import EDITABLE, LOGIN_RE, fold_login, save_user, telephone_problem
+from sync.users import EDITABLE, save_user
 
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree

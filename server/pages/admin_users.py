@@ -1,6 +1,6 @@
 """``/admin/users``: accounts and roles — create any role, edit, reset a password, deactivate.
 
-Every change goes through ``sync.users`` (``create_user`` / ``save_user`` / ``deactivate_user``),
+Every change goes through ``sync.users`` (``create_user`` / ``save_user``; ``sync.stopping.deactivate_user``),
 audited in ``sync_audit`` like a mutation. Passwords are hashed with argon2 on a worker thread,
 never on the writer thread. A reset password ends the account's open web sessions; a deactivated
 account's sessions and phones stop at their next request (sign-in and the device token both
@@ -20,16 +20,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
+from sync.account_edits import EditedMeanwhile, edited_fields
+from sync.account_values import fold_login
 from sync.labels import MENTOR_KINDS, ROLE_LABELS
-from sync.users import (
-    EditedMeanwhile,
-    create_user,
-    edited_fields,
-    fold_login,
-    get_user,
-    made_already,
-    save_user,
-)
+from sync.users import create_user, get_user, made_already, save_user
 
 from .. import lockout, sessions
 from ..auth import hash_password, new_password, verify_password

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync.users import fold_login
+from sync.account_values import fold_login
 
 from .. import csrf, sessions
 from ..auth import hash_password, verify_password

@@ -1,5 +1,5 @@
 """A volunteer's kind (``users.mentor_kind``, ``sync.labels.MENTOR_KINDS``) as the two account
-forms post it: the volunteer's form (/mentors) and the admin's (/admin/users). ``sync.users`` checks
+forms post it: the volunteer's form (/mentors) and the admin's (/admin/users). ``sync.account_values`` checks
 the value; the picker is ``templates/_mentor_kind.html``."""
 from __future__ import annotations
 

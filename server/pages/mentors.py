@@ -18,9 +18,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed, parse_id
+from sync.account_edits import EditedMeanwhile, edited_fields
+from sync.account_values import fold_login
 from sync.audit import append_audit
 from sync.labels import MENTOR_KINDS
-from sync.users import EditedMeanwhile, edited_fields, fold_login, made_already, save_user
+from sync.users import made_already, save_user
 
 from ..devices import UnknownUser, issue_code, revoke_device
 from ..qr import enrol_url, qr_svg

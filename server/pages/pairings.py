@@ -18,8 +18,8 @@ from sync.entities import PAIRING
 from sync.labels import ACTIVITY_KINDS, CATEGORIES, PAIRING_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
 from sync.stopped_pairings import end_stopped_pairings, stopped_pairings
+from sync.stopping import EndPairings, PairingsChanged
 from sync.timeutil import local_today
-from sync.users import EndPairings, PairingsChanged
 
 from ..access import log_access
 from ..clients import client_ip

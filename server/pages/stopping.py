@@ -1,6 +1,6 @@
 """Stopping a volunteer's account, as the station's volunteer page and the admin's account page both
 offer it: the stop form may also end the volunteer's pairings, in the same write as the account
-(``sync.users.deactivate_user``), so no child is left looking paired with nobody to visit them.
+(``sync.stopping.deactivate_user``), so no child is left looking paired with nobody to visit them.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from starlette.responses import Response
 from sync import NotAllowed, Scope, parse_id
 from sync.entities import PAIRING
 from sync.mutations import check_value
+from sync.stopping import EndPairings, PairingsChanged, Stopped, deactivate_user, end_pairings
 from sync.timeutil import local_today
-from sync.users import EndPairings, PairingsChanged, Stopped, deactivate_user, end_pairings
 
 from ..forms import whole_number
 from ..queries.mentors import pairings_to_end

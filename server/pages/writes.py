@@ -10,12 +10,12 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from sync import Actor, Outcome, apply_mutations, new_id, parse_id
+from sync.account_edits import LABELS, not_as_created
 from sync.audit import record_history
 from sync.entities import DEFAULTS, ENTITIES, Field
 from sync.labels import ROLE_LABELS, this
 from sync.mutations import upsert
 from sync.rules import NEW_RECORD_HINT, filled_on_create, not_found
-from sync.users import LABELS, not_as_created
 
 from ..errors import BadRequest, SavedBefore
 from ..forms import whole_number

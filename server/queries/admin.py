@@ -9,11 +9,11 @@ from typing import Any
 
 import sqlite_utils
 
+from sync.account_values import fold_login
 from sync.db import select_in
 from sync.names import plain_name
 from sync.rules.children import mentee_code
 from sync.system import SYSTEM_USER_ID
-from sync.users import fold_login
 
 from .filters import chosen, contains
 

@@ -119,7 +119,7 @@ def active_pairing_units(db: sqlite_utils.Database, user_id: str) -> list[str]:
 
 
 def pairings_to_end(db: sqlite_utils.Database, scope: Scope, user_id: str) -> tuple[list[dict[str, Any]], int]:
-    """What stopping the volunteer may end (``sync.users.deactivate_user``): their live active pairings
+    """What stopping the volunteer may end (``sync.stopping.deactivate_user``): their live active pairings
     in ``scope`` (child, unit, the version shown), and how many more have children outside it."""
     active = [p for p in mentor_pairings(db, scope, user_id) if p["status"] == "active"]
     everywhere = db.execute(f"SELECT count(*) FROM pairings p WHERE p.mentor_id = ? AND p.status = 'active'"

@@ -8,7 +8,8 @@ import pytest
 import sqlite_utils
 
 from sync import NotAllowed, transaction
-from sync.users import create_user, fold_login, get_user
+from sync.account_values import fold_login
+from sync.users import create_user, get_user
 from tests.factories import make_unit
 
 

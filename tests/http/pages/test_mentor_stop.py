@@ -12,8 +12,8 @@ import pytest
 
 from server.pages.stopping import read_end
 from sync import NotAllowed
+from sync.stopping import end_pairings
 from sync.timeutil import local_today
-from sync.users import end_pairings
 
 from ...factories import make_county_staff, make_pairing, mutate, row
 from .conftest import Browser, Site

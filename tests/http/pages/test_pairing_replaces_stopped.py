@@ -13,8 +13,9 @@ from typing import Any
 
 from server.queries.mentees import count_waiting
 from sync import Actor, load_scope
+from sync.stopping import deactivate_user
 from sync.timeutil import local_today
-from sync.users import create_user, deactivate_user
+from sync.users import create_user
 
 from ...factories import make_mentee, make_pairing, mutate
 from .conftest import Site, sentence

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sync.users import deactivate_user
+from sync.stopping import deactivate_user
 
 from ...factories import mutate
 from .conftest import Site, sentence

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import argon2
 
 from server import sessions
+from sync.stopping import deactivate_user
 from sync.system import SYSTEM
-from sync.users import deactivate_user
 
 from .conftest import PASSWORD, Browser, Site, expire_session
 

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from sync import Actor
+from sync.stopping import deactivate_user
 from sync.timeutil import local_today
-from sync.users import create_user, deactivate_user
+from sync.users import create_user
 
 from ...factories import make_activity, make_mentee, make_pairing
 from .conftest import Site, sentence

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from sync import Actor
-from sync.users import create_user, deactivate_user
+from sync.stopping import deactivate_user
+from sync.users import create_user
 
 from ...factories import make_activity, make_mentee, make_pairing
 from .conftest import Site, sentence

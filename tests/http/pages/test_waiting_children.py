@@ -15,7 +15,8 @@ import pytest
 
 from server.queries.mentees import MenteeFilter, count_waiting, list_mentees
 from sync import Actor, load_scope
-from sync.users import create_user, deactivate_user
+from sync.stopping import deactivate_user
+from sync.users import create_user
 
 from ...factories import end_pairing, make_mentee, make_pairing, mutate, remove
 from .conftest import Site, sentence
