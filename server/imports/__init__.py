@@ -15,6 +15,8 @@ when the person ticks "update" (never silently).
 - ``columns.py``: an import's columns and limits, and the template workbook made from them.
 - ``plan.py``: the preview's shape — one ``RowPlan`` per row, an ``ImportPlan`` per file.
 - ``mentees.py``: mentee rows; key = the code within the unit, or the name within the unit.
+- ``mentee_columns.py``: a children's roster's columns, and its yes/no columns (是否留守儿童 …).
+- ``mentee_cells.py``: a mentee row's cells as the values the write path takes, each problem in words.
 - ``mentors.py``: volunteer rows; key = the login, or the mobile number among the unit's volunteers.
 """
 from __future__ import annotations

@@ -23,6 +23,7 @@ from sync import Actor, Scope
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import whole_number
+from ..imports import mentee_columns
 from ..imports import mentees as mentee_rows
 from ..imports import mentors as mentor_rows
 from ..imports.columns import MAX_ROWS, XLSX_MIME, Column, SheetInvalid, template
@@ -55,7 +56,7 @@ class Kind:
 
 
 KINDS = {
-    "mentee": Kind("mentee", "帮扶对象", mentee_rows.COLUMNS, ("code", "name", "unit"), mentee_rows.plan_mentees,
+    "mentee": Kind("mentee", "帮扶对象", mentee_columns.COLUMNS, ("code", "name", "unit"), mentee_rows.plan_mentees,
                    mentee_rows.import_mentees, "mentee_list", "帮扶对象导入模板.xlsx", ("station", "school"),
                    CHILD_FILE),
     "mentor": Kind("mentor", "五老志愿者", mentor_rows.COLUMNS, ("name", "phone", "unit"), mentor_rows.plan_mentors,

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from server.imports import mentees as mentee_rows
+from server.imports import mentee_cells, mentee_columns
 from server.imports.columns import SheetInvalid
 from server.imports.rows import CellBudget, read_sheet
 from server.imports.sheets import MAX_PACKING, MAX_UNPACKED, read_rows
@@ -100,7 +100,7 @@ def test_every_column_of_every_import_page_says_how_to_fill_it_in(site: Site) ->
         assert [header for header, how in cells if not how.strip()] == [], f"{path}: columns with an empty 怎么填"
     yes_no = re.findall(r'<td data-label="列名">(是否[^<]*)</td>.*?<td data-label="怎么填">([^<]*)</td>',
                         browser.get("/mentees/import").text)
-    assert len(yes_no) == len(mentee_rows.FLAGS)
+    assert len(yes_no) == len(mentee_columns.FLAGS)
     assert all("填“是”或“否”" in how and "不填算“否”" in how for _, how in yes_no), yes_no
 
 
@@ -118,16 +118,16 @@ def test_the_own_list_column_names_each_import_page_names_are_ones_its_importer_
 
 
 def test_the_yes_no_words_the_import_page_names_are_the_ones_the_importer_reads() -> None:
-    for key, header, _, category in mentee_rows.FLAGS:
-        how = next(c.help for c in mentee_rows.COLUMNS if c.key == key)
+    for key, header, _, category in mentee_columns.FLAGS:
+        how = next(c.help for c in mentee_columns.COLUMNS if c.key == key)
         named = re.search(r"（(.*) 也可以）", how)
         assert named, how
         for word, taken in [("是", True), ("否", False), *((w, w in "√1Y") for w in named.group(1).split("、"))]:
             errors: list[str] = []
-            assert mentee_rows.flag_categories({key: word}, errors) == ([category] if taken else []), (header, word)
+            assert mentee_cells.flag_categories({key: word}, errors) == ([category] if taken else []), (header, word)
             assert errors == [], (header, word)
         errors = []
-        assert mentee_rows.flag_categories({key: ""}, errors) == [] and errors == [], "不填算“否”"
+        assert mentee_cells.flag_categories({key: ""}, errors) == [] and errors == [], "不填算“否”"
 
 
 def test_a_unit_named_like_a_formula_is_text_in_the_template(site: Site) -> None:
@@ -1366,10 +1366,10 @@ def test_the_cells_parsed_while_reading_are_counted_over_every_sheet_read(site: 
     cap, summed over the sheets one upload reads (a roster's two rows are 26 cells)."""
     book = openpyxl.load_workbook(io.BytesIO(roster(site)), read_only=True, data_only=True)
     budget = CellBudget()
-    assert read_sheet(book.worksheets[0], mentee_rows.COLUMNS, budget) is not None
+    assert read_sheet(book.worksheets[0], mentee_columns.COLUMNS, budget) is not None
     budget.left = 30
     with pytest.raises(SheetInvalid, match="格子太多"):
-        read_sheet(book.worksheets[0], mentee_rows.COLUMNS, budget)
+        read_sheet(book.worksheets[0], mentee_columns.COLUMNS, budget)
     book.close()
 
 
