@@ -146,12 +146,17 @@ def row_values(cells: dict[str, str], errors: list[str]) -> dict[str, Any]:
     return values
 
 
+def _flag_word(cells: dict[str, str], key: str) -> str:
+    """A yes/no cell as ``_YES`` and ``_NO`` list its words: full-width folded, no spaces, upper case."""
+    return "".join(unicodedata.normalize("NFKC", cells.get(key, "")).split()).upper()
+
+
 def flag_categories(cells: dict[str, str], errors: list[str]) -> list[str]:
     """The categories a row's yes/no columns give (是 in 是否留守儿童: 留守/特殊家庭). A 否 or an empty
     cell takes none away: 否 in 是否留守儿童 says nothing of a child's 单亲 or 类别."""
     out: list[str] = []
     for key, header, _, category in FLAGS:
-        text = "".join(unicodedata.normalize("NFKC", cells.get(key, "")).split()).upper()
+        text = _flag_word(cells, key)
         if text in _YES:
             out += [category] if category not in out else []
         elif text and text not in _NO:
@@ -163,8 +168,7 @@ def flag_notices(rows: list[tuple[int, dict[str, str]]]) -> list[str]:
     """What the preview says it understood of each yes/no column the file filled in."""
     said = []
     for key, header, _, category in FLAGS:
-        yes = sum(1 for _, cells in rows if "".join(unicodedata.normalize("NFKC", cells.get(key, "")).split())
-                  .upper() in _YES)
+        yes = sum(1 for _, cells in rows if _flag_word(cells, key) in _YES)
         if any(cells.get(key) for _, cells in rows):
             said.append(f"“{header}”一列读作类别“{CATEGORIES[category]}”：填“是”（或 √、1、Y）的 {yes} 个孩子"
                         "加上这个类别；填“否”或空着的，类别不变。")

@@ -24,7 +24,7 @@ from .cells import plain_phone
 from .mentee_cells import flag_categories, flag_notices, row_values
 from .mentee_columns import LABELS
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .unitnames import not_found, shared_name
+from .unitnames import not_found, shared_name, units_by_name
 
 
 def shown(name: str, value: Any) -> str:
@@ -69,9 +69,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     """Check every row and decide what it would do; reads only."""
     tree = unit_tree(db, scope)
     units = [u for u in tree if u["kind"] in ROW_KINDS]
-    by_name: dict[str, list[str]] = {}
-    for u in units:
-        by_name.setdefault(plain_name(u["name"]), []).append(u["id"])  # "掘港中学　" is 掘港中学
+    by_name = units_by_name(units)
     existing = mentees_of_units(db, [u["id"] for u in units])
     by_code = {(m["unit_id"], mentee_code(m["code"])): m for m in existing}
     by_person: dict[tuple[str, str], list[dict[str, Any]]] = {}

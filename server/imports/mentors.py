@@ -24,7 +24,7 @@ from ..queries.units import unit_tree
 from .cells import cell_problems, footer_problem, plain_phone
 from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .unitnames import not_found, shared_name
+from .unitnames import not_found, shared_name, units_by_name
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (
@@ -113,9 +113,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     """Check every row and decide what it would do; reads only."""
     units = unit_tree(db, scope)
     unit_ids = {u["id"] for u in units}
-    by_name: dict[str, list[str]] = {}
-    for u in units:
-        by_name.setdefault(plain_name(u["name"]), []).append(u["id"])  # "掘港中学　" is 掘港中学
+    by_name = units_by_name(units)
     accounts = list(db.query("SELECT id, login, name, role, unit_id, phone, about, mentor_kind, smartphone FROM users"))
     by_login = {a["login"]: a for a in accounts}
     by_phone: dict[str, list[dict[str, Any]]] = {}
@@ -182,8 +180,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                                   "他的用户名或留空；是共用一部手机的另一位志愿者，请在志愿者页面单独添加。")
                 continue
             if phone and match is None and phone in phones_elsewhere:
-                row.errors.append(f"手机号 {phone} 已是别的单位一位志愿者的手机号。同一位志愿者"
-                                  "不能有两个账号；如果他调到了您的单位，请县关工委在他的账号里改“所属单位”。")
+                row.errors.append(_phone_elsewhere(phone))
                 continue
         else:
             people = by_phone.get(values["phone"], [])
@@ -199,11 +196,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                                   "一列填他的用户名，导入时会改成新号码；如果是同名的另一位志愿者，请给他填一个新的用户名。")
                 continue
             if match is None and values["phone"] in phones_elsewhere:
-                # One volunteer, one account: a second one would split their pairings and records
-                # between two names in every count. Saying that the number is registered elsewhere
-                # tells no name and no unit; moving the volunteer is the county's step.
-                row.errors.append(f"手机号 {values['phone']} 已是别的单位一位志愿者的手机号。同一位志愿者"
-                                  "不能有两个账号；如果他调到了您的单位，请县关工委在他的账号里改“所属单位”。")
+                row.errors.append(_phone_elsewhere(values["phone"]))
                 continue
         wanted = {**values, "unit_id": unit_id} if cells.get("unit") or match is None else dict(values)
         if match is None:
@@ -233,6 +226,14 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 row.changes.append((label, _shown(name, old), _shown(name, new)))
         row.action = UPDATE if row.fields else SAME
     return ImportPlan(plans, list(notices or []))
+
+
+def _phone_elsewhere(phone: str) -> str:
+    # One volunteer, one account: a second one would split their pairings and records between two
+    # names in every count. Saying that the number is registered elsewhere tells no name and no unit;
+    # moving the volunteer is the county's step.
+    return (f"手机号 {phone} 已是别的单位一位志愿者的手机号。同一位志愿者"
+            "不能有两个账号；如果他调到了您的单位，请县关工委在他的账号里改“所属单位”。")
 
 
 def _digest(user: dict[str, Any]) -> str:

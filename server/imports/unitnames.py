@@ -6,10 +6,20 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 from sync.names import plain_name
 
 NEAREST = 5
+
+
+def units_by_name(units: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+    """The ids of ``units`` by the name a 所属单位 cell is compared as ("掘港中学　" is 掘港中学): more than
+    one id under a name for units made before names were kept unique (``shared_name``)."""
+    by_name: dict[str, list[str]] = {}
+    for u in units:
+        by_name.setdefault(plain_name(u["name"]), []).append(u["id"])
+    return by_name
 
 
 def nearest_units(written: str, names: Iterable[str]) -> list[str]:

@@ -130,6 +130,18 @@ def test_the_yes_no_words_the_import_page_names_are_the_ones_the_importer_reads(
         assert mentee_cells.flag_categories({key: ""}, errors) == [] and errors == [], "不填算“否”"
 
 
+def test_a_yes_no_cell_in_lower_case_full_width_or_spaced_reads_as_typed_plainly() -> None:
+    """y, ｙｅｓ and “ 是 ” are the 是 the column's help names: the categories take it, and the
+    preview's notice counts the child, alike."""
+    key, _, _, category = mentee_columns.FLAGS[0]
+    rows = [(line, {key: word}) for line, word in enumerate(("y", "ｙｅｓ", " 是 ", "n", "ｎｏ"), start=2)]
+    errors: list[str] = []
+    assert [mentee_cells.flag_categories(cells, errors) for _, cells in rows] == [[category]] * 3 + [[]] * 2
+    assert errors == []
+    (notice,) = mentee_cells.flag_notices(rows)
+    assert "的 3 个孩子" in notice, notice
+
+
 def test_a_unit_named_like_a_formula_is_text_in_the_template(site: Site) -> None:
     w = site.w
     named = "=HYPERLINK(\"http://example.invalid/\",\"点这里\")"
