@@ -40,23 +40,24 @@ def derive_mentee(w: _Writer, before: dict[str, Any] | None, record: dict[str, A
         refuse_if(still_paired(w, record), "status")
 
 
-def derive_screening(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
-    """A screening (摸排) of a live child in scope, done already; its unit is the child's."""
-    me = w.actor.user_id
-    done_already(w, before, record)
+def of_the_child(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
+    """A record about a child (a screening, a referral, a donation): of a live child in scope, its unit
+    the child's, its author whoever creates it."""
     mentee = live(w, "mentee", record["mentee_id"], "帮扶对象", "mentee_id")
     record["unit_id"] = mentee["unit_id"]
     if before is None:
-        record["author_id"] = me
+        record["author_id"] = w.actor.user_id
+
+
+def derive_screening(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
+    """A screening (摸排) of a live child in scope, done already; its unit is the child's."""
+    done_already(w, before, record)
+    of_the_child(w, before, record)
 
 
 def derive_referral(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
     """A referral of a live child in scope, its dates come and in order; its unit is the child's."""
-    me = w.actor.user_id
-    mentee = live(w, "mentee", record["mentee_id"], "帮扶对象", "mentee_id")
-    record["unit_id"] = mentee["unit_id"]
-    if before is None:
-        record["author_id"] = me
+    of_the_child(w, before, record)
     happened_already(w, "referral", before, record)
     for name, label in (("received_on", "接收日期"), ("concluded_on", "结束日期")):
         # Tracked as it happens, as its 转介日期 is: a day to come is a slip (2062 for 2026).

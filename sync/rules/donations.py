@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..labels import this
+from .children import of_the_child
 from .dates import happened_already
-from .refusal import Refusal, live, not_found
+from .refusal import Refusal, not_found
 
 if TYPE_CHECKING:
     from ..apply import _Writer
@@ -20,10 +21,7 @@ def derive_donation(w: _Writer, before: dict[str, Any] | None, record: dict[str,
     """A donation to a live child in scope, dated today or before; its unit is the child's. It gives
     something: money above 0, or goods named and counted (the county reports 捐物 N 件, so goods
     without a count would add to no total, and a count without goods says nothing of what came)."""
-    mentee = live(w, "mentee", record["mentee_id"], "帮扶对象", "mentee_id")
-    record["unit_id"] = mentee["unit_id"]
-    if before is None:
-        record["author_id"] = w.actor.user_id
+    of_the_child(w, before, record)
     happened_already(w, "donation", before, record)
     goods = (record.get("goods") or "").strip()
     items = record.get("items") or 0
