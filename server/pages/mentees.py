@@ -39,6 +39,7 @@ from ..queries.mentees import (
     next_mentee_code,
     shared_codes,
 )
+from ..queries.moves import Move, moved_with
 from ..queries.names import hide_private, reads_private
 from ..queries.units import unit_options
 from ..queries.versions import changed, values_at
@@ -61,6 +62,9 @@ HINTS = {
     "guardian_contact": "修改后，结对志愿者的手机下次同步时会收到。",
     "code": "一个编号只属于一个孩子：县级页面只显示编号。",
 }
+# Said before a move is saved, as the saved page says after it what went along (``_moved_words``).
+EDIT_HINTS = {**HINTS, "unit_id": "改到另一所学校或辅导站，孩子的结对、帮扶记录和摸排都跟着转过去，"
+                                  "原单位的页面上就不再有这个孩子的档案。"}
 MENTEE = ENTITIES["mentee"]
 
 
@@ -144,10 +148,11 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
     if mentee is not None and mentee["unit_id"] not in {u for u, _ in units}:
         units = [(mentee["unit_id"], mentee["unit_name"]), *units]
     names = ("code", *EDIT) if mentee is not None else REGISTER
+    hints = EDIT_HINTS if mentee is not None else HINTS
     return visit.render("staff/mentee_form.html", {
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),
-        "form_fields": field_views("mentee", names, values, errors=errors, options={"unit_id": units}, hints=HINTS),
+        "form_fields": field_views("mentee", names, values, errors=errors, options={"unit_id": units}, hints=hints),
     }, status=status)
 
 
@@ -227,15 +232,38 @@ async def mentee_update(request: Request) -> Response:
     if not changes:
         return visit.redirect(f"/mentees/{mentee_id}", flash="没有改动。")
     actor = visit.actor
+
+    def save(db: Any) -> tuple[Outcome, Move | None]:
+        (outcome,) = apply_all(db, actor, [upsert("mentee", changes, mentee_id, base_version=base)])
+        # Read in the same write: what moved is what this save moved, not what a later edit did.
+        return outcome, (moved_with(db, mentee_id, mentee["unit_id"]) if "unit_id" in changes else None)
+
     try:
-        (outcome,) = await visit.state.store.write(
-            lambda db: apply_all(db, actor, [upsert("mentee", changes, mentee_id, base_version=base)]))
+        outcome, move = await visit.state.store.write(save)
     except MutationsRefused as refused:
         errors = refusal_errors(MENTEE, refused.rejected[0][1], names)
         return await _form_page(visit, mentee=mentee, values=values, errors=errors, status=400)
+    moved = "" if move is None else _moved_words(mentee["code"], move)
     if outcome.status == "conflict":
-        return visit.redirect(f"/mentees/{mentee_id}", flash=f"部分内容未保存：{outcome.reason}")
-    return visit.redirect(f"/mentees/{mentee_id}", flash="已保存。")
+        return visit.redirect(f"/mentees/{mentee_id}", flash=f"部分内容未保存：{outcome.reason}{moved}")
+    return visit.redirect(f"/mentees/{mentee_id}", flash=f"已保存。{moved}")
+
+
+def _moved_words(code: str, move: Move) -> str:
+    """A move said in full: the old unit loses the whole file, and a volunteer of the old unit may
+    still be visiting the child (their station can no longer open the file, nor enrol their phone)."""
+    took = [f"{n} {what}" for n, what in ((move.pairings, "个结对"), (move.visits, "条帮扶记录"),
+                                         (move.screenings, "条摸排")) if n]
+    if move.running and move.pairings:
+        took[0] += f"（其中 {move.running} 个进行中）"
+    along = f"{'、'.join(took)}都跟着转了过去，" if took else ""
+    words = (f"{code} 已从{move.old_unit}转到{move.new_unit}：{along}由{move.new_unit}管理；"
+             f"{move.old_unit}的页面上不再有这个孩子的档案。")
+    if move.volunteers_left_behind:
+        who = "、".join(f"{name}（{unit}）" for name, unit in move.volunteers_left_behind)
+        words += (f"注意：进行中的结对仍由{who}帮扶，志愿者照常去看孩子；"
+                  "要换志愿者，请在结对档案里修改或结束那个结对。")
+    return words
 
 
 # --- the child's file ----------------------------------------------------------------------------

@@ -535,3 +535,35 @@ def test_a_childs_file_leads_to_entering_a_visit_of_its_running_pairing(site: Si
     site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"status": "closed", "end_date": "2026-11-27"},
                                  w.pairing1, base_version=1))
     assert "代录一次帮扶" not in site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text
+
+
+def test_moving_a_child_says_what_went_along_and_who_still_visits_them(site: Site) -> None:
+    """A town moves a child from its station to its school at term start: the page says the old station
+    lost the whole file (pairings, visits, 摸排 went along) and that the station's volunteer still visits."""
+    w = site.w
+    town = site.as_(w.staff_town1)
+    form = town.get(f"/mentees/{w.mentee1}/edit").text
+    assert "孩子的结对、帮扶记录和摸排都跟着转过去，原单位的页面上就不再有这个孩子的档案" in sentence(form)
+    visits, screenings = site.read(lambda db: (
+        db.execute("SELECT count(*) FROM activities WHERE pairing_id = ? AND deleted = 0", [w.pairing1]).fetchone()[0],
+        db.execute("SELECT count(*) FROM screenings WHERE mentee_id = ? AND deleted = 0", [w.mentee1]).fetchone()[0]))
+    moved = town.post(f"/mentees/{w.mentee1}/edit", {"unit_id": w.st12, "name": "小明", "risk_level": "normal",
+                                                      "status": "active", "categories": ["psych"],
+                                                      "base_version": _version(site, w.mentee1)},
+                      form_page=f"/mentees/{w.mentee1}/edit")
+    assert moved.status_code == 303
+    page = sentence(town.get(moved.headers["location"]).text)
+    code = _code(site, w.mentee1)
+    assert (f"{code} 已从掘港小学辅导站转到掘港中学：1 个结对（其中 1 个进行中）、{visits} 条帮扶记录、"
+            f"{screenings} 条摸排都跟着转了过去，由掘港中学管理；掘港小学辅导站的页面上不再有这个孩子的档案。") in page
+    assert "注意：进行中的结对仍由王老师（掘港小学辅导站）帮扶" in page
+    # What the page says is what happened: the station no longer opens the file, the school does.
+    assert site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").status_code == 404
+    assert site.as_(w.staff_st12).get(f"/pairings/{w.pairing1}").status_code == 200
+    # A save that moves nothing says no more than that it saved.
+    again = town.post(f"/mentees/{w.mentee1}/edit", {"unit_id": w.st12, "name": "小明", "risk_level": "normal",
+                                                      "grade": "七年级", "status": "active", "categories": ["psych"],
+                                                      "base_version": _version(site, w.mentee1)},
+                      form_page=f"/mentees/{w.mentee1}/edit")
+    after = sentence(town.get(again.headers["location"]).text)
+    assert "已保存。" in after and "转到" not in after

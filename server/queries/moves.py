@@ -1,0 +1,49 @@
+"""What a child's move to another school or station took along, read in the write that moved them.
+
+The write path moves a child's pairings, visits and 摸排 with the child (``sync/rules/effects.py``
+``_cascade_unit``): the new unit's staff see the whole file and the old unit's no longer see it. The
+person who moved the child is told so in numbers, and which running pairings still have a volunteer
+of a unit the child left, since those volunteers now visit a child their own station cannot open.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from .units import in_subtree, unit_name
+
+
+@dataclass(frozen=True)
+class Move:
+    old_unit: str  # names, as the page says them
+    new_unit: str
+    pairings: int  # live pairings that moved with the child
+    running: int  # of those, the ones not ended
+    visits: int  # live visits of those pairings
+    screenings: int  # live 摸排
+    # Running pairings whose volunteer belongs to a unit outside the child's new unit: (volunteer, unit).
+    volunteers_left_behind: tuple[tuple[str, str], ...]
+
+
+def moved_with(db: sqlite_utils.Database, mentee_id: str, old_unit_id: str) -> Move | None:
+    """The move of ``mentee_id`` away from ``old_unit_id``, as it stands now; None if the child did not
+    move (a refused or conflicting change of the unit leaves it where it was)."""
+    row = db.execute("SELECT unit_id FROM mentees WHERE id = ?", [mentee_id]).fetchone()
+    if row is None or row[0] == old_unit_id:
+        return None
+    new_unit_id = str(row[0])
+    pairings, running = db.execute(
+        "SELECT count(*), coalesce(sum(status = 'active'), 0) FROM pairings WHERE mentee_id = ? AND deleted = 0",
+        [mentee_id]).fetchone()
+    visits = db.execute(
+        "SELECT count(*) FROM activities WHERE deleted = 0 AND pairing_id IN"
+        " (SELECT id FROM pairings WHERE mentee_id = ? AND deleted = 0)", [mentee_id]).fetchone()[0]
+    screenings = db.execute("SELECT count(*) FROM screenings WHERE mentee_id = ? AND deleted = 0",
+                            [mentee_id]).fetchone()[0]
+    left = db.execute(
+        "SELECT u.name, un.name FROM pairings p JOIN users u ON u.id = p.mentor_id JOIN units un ON un.id = u.unit_id"
+        f" WHERE p.mentee_id = ? AND p.deleted = 0 AND p.status = 'active' AND NOT {in_subtree('u.unit_id')}"
+        " ORDER BY p.start_date, p.id", [mentee_id, new_unit_id]).fetchall()
+    return Move(unit_name(db, old_unit_id), unit_name(db, new_unit_id), int(pairings), int(running), int(visits),
+                int(screenings), tuple((str(v), str(u)) for v, u in left))
