@@ -37,7 +37,7 @@ from ..queries.mentors import (
     mentor_devices,
     mentor_pairings,
 )
-from ..queries.units import unit_options
+from ..queries.units import lowest_holding, unit_options
 from ..recovery import UnknownDevice, issue_recovery_code
 from .account_shown import posted_shown, with_shown
 from .form_posts import form_values, require_form, restore_draft
@@ -239,10 +239,13 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
         # A child who moved to another town can keep the volunteer, and then this station may no
         # longer read that file; enrolling a phone of its own must not read it either. Checked in
         # the write that issues the code, so a pairing made meanwhile is seen.
-        if not all(scope.allows_unit(unit) for unit in active_pairing_units(db, mentor["id"])):
-            # The county reaches every unit, so it is who to ask; the child is not named here.
+        units = active_pairing_units(db, mentor["id"])
+        if not all(scope.allows_unit(unit) for unit in units):
+            # Whom to ask is the lowest office reaching both this station and the child's new unit: the
+            # town when the child moved to a school of the same town, else the county. The child is not named.
+            office = lowest_holding(db, [actor.unit_id, *units]) or "县关工委"
             raise NotAllowed("这位志愿者有结对的孩子已转到不在您的管理范围内的单位，所以这里不能为他发登记码。"
-                             "请联系县关工委发放，或请县关工委结束那个结对。")
+                             f"请联系{office}发放，或请{office}结束那个结对。")
         issued = issue_code(db, mentor["login"], hours=hours)
         append_audit(db, actor, "user", mentor["id"], "enrol_code",
                      {"enrol_code_expires_at": [None, issued["expires_at"]]})

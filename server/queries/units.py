@@ -62,3 +62,16 @@ def in_subtree(column: str) -> str:
     """SQL: ``column`` holds the unit given as the one parameter, or a unit below it."""
     return (f"{column} IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT u.id FROM units u"
             " JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)")
+
+
+def lowest_holding(db: sqlite_utils.Database, unit_ids: list[str]) -> str:
+    """The name of the lowest unit whose subtree holds every one of ``unit_ids`` (the county at worst):
+    the office to ask for what reaches all of them. "" when they share no unit."""
+    common: list[str] | None = None
+    for unit_id in dict.fromkeys(unit_ids):
+        path = [r[0] for r in db.execute(
+            "WITH RECURSIVE up(id, depth) AS (SELECT ?, 0 UNION ALL SELECT u.parent_id, up.depth + 1"
+            " FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL) SELECT id FROM up ORDER BY depth",
+            [unit_id])]
+        common = path if common is None else [u for u in common if u in path]
+    return unit_name(db, common[0]) if common else ""

@@ -419,3 +419,22 @@ def test_a_volunteers_phones_and_last_sync_are_written_in_words_on_the_page_and_
     listing = browser.get("/mentors", params={"active": ""}).text
     assert '<td data-label="最近同步"><span class="nowrap">2026年12月4日 23:32</span></td>' in listing
     assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", listing)
+
+
+def test_a_station_refused_an_enrolment_code_is_told_which_office_reaches_the_moved_child(site: Site) -> None:
+    # Term start: the town moved the station's child to its own school, the station's volunteer kept her.
+    # The station cannot issue the code; the town can, so the refusal sends the station to the town.
+    w = site.w
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    site.write(lambda db: mutate(db, w.staff_town1, "mentee", {"unit_id": w.st12}, w.mentee1, base_version=version))
+    refused = site.as_(w.staff_st11).post(f"/mentors/{w.mentor1.user_id}", {"action": "enrol_code"})
+    assert refused.status_code == 400 and "请联系掘港街道发放，或请掘港街道结束那个结对。" in refused.text
+    assert "县关工委" not in refused.text and site.read(table_counts)["enrol_codes"] == 0
+    _issue(site, site.as_(w.staff_town1), w.mentor1.user_id)
+    # Moved on to another town, only the county reaches both.
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    mover = site.write(lambda db: make_county_staff(db, w.county))
+    site.write(lambda db: mutate(db, mover, "mentee", {"unit_id": w.st21}, w.mentee1, base_version=version))
+    for who in (w.staff_st11, w.staff_town1):
+        refused = site.as_(who).post(f"/mentors/{w.mentor1.user_id}", {"action": "enrol_code"})
+        assert refused.status_code == 400 and "请联系如东县发放" in refused.text
