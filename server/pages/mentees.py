@@ -65,6 +65,8 @@ HINTS = {
 # Said before a move is saved, as the saved page says after it what went along (``_moved_words``).
 EDIT_HINTS = {**HINTS, "unit_id": "改到另一所学校或辅导站，孩子的结对、帮扶记录和摸排都跟着转过去，"
                                   "原单位的页面上就不再有这个孩子的档案。"}
+# A station or school reaches only itself: a child leaving it is moved by the office above, which reaches both.
+MOVED_ABOVE = "孩子转学或转到别的辅导站时，请镇（街道）关工委在这里改：他们管得到两边的单位。"
 MENTEE = ENTITIES["mentee"]
 
 
@@ -148,7 +150,7 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
     if mentee is not None and mentee["unit_id"] not in {u for u, _ in units}:
         units = [(mentee["unit_id"], mentee["unit_name"]), *units]
     names = ("code", *EDIT) if mentee is not None else REGISTER
-    hints = EDIT_HINTS if mentee is not None else HINTS
+    hints = HINTS if mentee is None else {**EDIT_HINTS, "unit_id": MOVED_ABOVE} if len(units) < 2 else EDIT_HINTS
     return visit.render("staff/mentee_form.html", {
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),

@@ -544,6 +544,9 @@ def test_moving_a_child_says_what_went_along_and_who_still_visits_them(site: Sit
     town = site.as_(w.staff_town1)
     form = town.get(f"/mentees/{w.mentee1}/edit").text
     assert "孩子的结对、帮扶记录和摸排都跟着转过去，原单位的页面上就不再有这个孩子的档案" in sentence(form)
+    # The station, whose form offers only itself, is told who moves a child instead.
+    own = sentence(site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}/edit").text)
+    assert "孩子转学或转到别的辅导站时，请镇（街道）关工委在这里改" in own and "都跟着转过去" not in own
     visits, screenings = site.read(lambda db: (
         db.execute("SELECT count(*) FROM activities WHERE pairing_id = ? AND deleted = 0", [w.pairing1]).fetchone()[0],
         db.execute("SELECT count(*) FROM screenings WHERE mentee_id = ? AND deleted = 0", [w.mentee1]).fetchone()[0]))
