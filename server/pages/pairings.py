@@ -26,7 +26,7 @@ from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archive_records import activities_after
 from ..queries.archives import DELETED, FILTERS, PAGE_SIZE, RUNNING, get_pairing, list_pairings
-from ..queries.names import sees_names
+from ..queries.names import sees_names, user_names
 from ..queries.pickers import mentee_categories, mentee_options, mentor_choices, mentor_options
 from ..queries.units import unit_options
 from ..templating import chinese_date
@@ -247,7 +247,22 @@ async def pairing_save(request: Request) -> Response:
     if outcome.status == "rejected":
         return await _edit_form(page, pairing, posted, version, status=400,
                                 errors=refusal_errors(PAIRING, outcome, EDIT_FIELDS))
-    return page.redirect(f"/pairings/{pairing['id']}", flash=saved_words(outcome))
+    return page.redirect(f"/pairings/{pairing['id']}", flash=saved_words(outcome) + await _handed_over(page, pairing))
+
+
+async def _handed_over(page: Visit, before: dict[str, Any]) -> str:
+    """A running pairing given to another volunteer (a volunteer falls ill at term start): which phone
+    drops the child and which receives them, and that the visits made so far stay the former one's."""
+    def read(db: Any) -> tuple[str | None, str, dict[str, str]]:
+        row = db.execute("SELECT mentor_id, status FROM pairings WHERE id = ?", [before["id"]]).fetchone()
+        return row[0], row[1], user_names(db, {before["mentor_id"], row[0]})
+
+    now, status, names = await page.state.store.read(read)
+    if now == before["mentor_id"] or status != "active" or now is None:
+        return ""
+    old, new = names.get(before["mentor_id"], ""), names.get(now, "")
+    return (f"孩子改由{new}帮扶：{old}的手机下次同步时不再有这个孩子的档案，{new}的手机下次同步时收到孩子和以往的"
+            f"帮扶记录；以往的帮扶记录仍记在{old}名下。")
 
 
 async def _end_form(page: Visit, pairing: dict[str, Any], values: dict[str, Any], *,

@@ -237,6 +237,24 @@ def test_passing_a_pairing_to_another_volunteer_moves_the_child_between_phones(s
     assert {("mentee", w.mentee1), ("pairing", w.pairing1), ("activity", w.activity1)} <= set(new_changes)
 
 
+def test_passing_a_pairing_to_another_volunteer_says_which_phone_drops_the_child_and_which_receives_them(
+        site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    goals = browser.post(f"/pairings/{w.pairing1}/edit", {
+        "mentor_id": w.mentor1.user_id, "approach": "fuxin", "start_date": "2026-09-01", "goals": "按时上学",
+        "base_version": "1"})
+    assert "改由" not in sentence(browser.get(goals.headers["location"]).text)
+    version = site.read(lambda db: row(db, "pairing", w.pairing1))["version"]
+    response = browser.post(f"/pairings/{w.pairing1}/edit", {
+        "mentor_id": w.mentor2.user_id, "approach": "fuxin", "start_date": "2026-09-01", "goals": "按时上学",
+        "base_version": str(version)})
+    assert response.status_code == 303
+    page = sentence(browser.get(response.headers["location"]).text)
+    assert ("已保存。孩子改由李老师帮扶：王老师的手机下次同步时不再有这个孩子的档案，"
+            "李老师的手机下次同步时收到孩子和以往的帮扶记录；以往的帮扶记录仍记在王老师名下。") in page
+
+
 def test_an_edit_sends_only_what_the_person_changed(site: Site) -> None:
     """Someone else changed the goals after this form was opened; changing only the start date keeps
     their goals (the form's stale goals are not sent back)."""
