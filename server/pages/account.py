@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed
-from sync.users import get_user, save_user
+from sync.users import EditedMeanwhile, get_user, save_user
 
 from .. import sessions
 from ..auth import hash_password, verify_password
@@ -26,7 +26,10 @@ async def _render(page: Visit, values: dict[str, Any] | None = None, *, error: s
                   status: int = 200) -> Response:
     user_id = page.actor.user_id
     user, unit = await page.state.store.read(lambda db: _user_and_unit(db, user_id))
-    shown = {"phone": user["phone"] or "", **(values or {})}
+    # ``shown_phone``: the number the form showed, so a change made meanwhile (the admin's, on the
+    # account's page) is neither undone by this form sent unchanged nor replaced unseen.
+    now = user["phone"] or ""
+    shown = {"phone": now, "shown_phone": now, **(values or {})}
     return page.render("account.html", {"user": user, "unit_name": unit, "values": shown, "error": error},
                        status=status)
 
@@ -48,12 +51,30 @@ async def account_save(request: Request) -> Response:
     if "phone" not in values:  # a post that is not this form (a field left out is sent empty): never a cleared number
         return await _render(page, error="表单不完整，什么都没有改动；请刷新页面后重新填写。", status=400)
     phone = str(values.get("phone") or "").strip() or None
+    # A form without the copy (a page opened before it was added) is saved unchecked, as it was then.
+    shown = {"phone": str(values["shown_phone"]).strip()} if "shown_phone" in values else None
     actor = page.actor
+
+    def save(db: sqlite_utils.Database) -> bool:
+        """Whether the number changed (a form sent as it was shown writes nothing)."""
+        before = _phone_now(db, actor.user_id)
+        save_user(db, actor, {"phone": phone}, user_id=actor.user_id, shown=shown)
+        return _phone_now(db, actor.user_id) != before
+
     try:
-        await page.state.store.write(lambda db: save_user(db, actor, {"phone": phone}, user_id=actor.user_id))
+        changed = await page.state.store.write(save)
+    except EditedMeanwhile as exc:
+        # The typed number stays in the box, now against the number there is: sent again, it is saved.
+        typed = {k: v for k, v in values.items() if k != "shown_phone"}
+        return await _render(page, typed, error=exc.reason, status=409)
     except NotAllowed as exc:
         return await _render(page, values, error=exc.reason, status=400)
-    return page.redirect(request.url.path, flash="联系电话已保存。")
+    return page.redirect(request.url.path, flash="联系电话已保存。" if changed else "联系电话没有改动。")
+
+
+def _phone_now(db: sqlite_utils.Database, user_id: str) -> str | None:
+    found = db.execute("SELECT phone FROM users WHERE id = ?", [user_id]).fetchone()
+    return None if found is None else found[0]
 
 
 async def password_save(request: Request) -> Response:
