@@ -50,7 +50,7 @@ from .paging import page_count, page_number, past_the_end
 from .path_records import not_found, path_id, visible_record
 from .shown import log_shown
 from .visits import CHILD_FILE, OFFICE, STAFF, Visit, require
-from .writes import already_created, base_version, form_record_id, shown_version
+from .writes import already_created, base_version, form_record_id, own_earlier_save, shown_version, told_truly
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
             "guardian_name", "guardian_contact", "notes")
@@ -236,9 +236,11 @@ async def mentee_update(request: Request) -> Response:
     actor = visit.actor
 
     def save(db: Any) -> tuple[Outcome, Move | None]:
+        own = own_earlier_save(db, actor, "mentee", mentee_id, base, changes)
         (outcome,) = apply_all(db, actor, [upsert("mentee", changes, mentee_id, base_version=base)])
         # Read in the same write: what moved is what this save moved, not what a later edit did.
-        return outcome, (moved_with(db, mentee_id, mentee["unit_id"]) if "unit_id" in changes else None)
+        move = moved_with(db, mentee_id, mentee["unit_id"]) if "unit_id" in changes else None
+        return told_truly(outcome, own), move
 
     try:
         outcome, move = await visit.state.store.write(save)

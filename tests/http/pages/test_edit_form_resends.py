@@ -1,0 +1,75 @@
+"""An edit form sent again (the back button, a field changed, 保存 — or the same form open in a
+second tab) after the person's own save from it: the clash stays a conflict, so neither text is lost
+(test_activities.py, two tabs), but the person is told the change since was their own, not
+"已被别人先改过" — the words another person's or a phone's change in between still gets."""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from sync import apply_batch, mutations
+
+from ...factories import row
+from .conftest import Browser, Site
+from .station import activity_form
+
+OWN = "在这张表单打开后已由您自己改过并保存（在另一个标签页，或这张表单先前的一次提交），保留了先保存的内容"
+OTHERS = "已被别人先改过"
+
+
+def _conflicts(site: Site, record_id: str) -> list[str]:
+    return [r[0] for r in site.read(lambda db: db.execute(
+        "SELECT other_value FROM sync_conflicts WHERE record_id = ?", [record_id]).fetchall())]
+
+
+def _told(browser: Browser, response: Any) -> str:
+    assert response.status_code == 303, html.unescape(response.text)[-2000:]
+    return html.unescape(browser.get(response.headers["location"]).text)
+
+
+def _mentee_form(site: Site) -> dict[str, Any]:
+    w = site.w
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    return {"base_version": str(version), "unit_id": w.st11, "name": "小明", "risk_level": "normal",
+            "status": "active", "categories": ["psych"], "grade": "四年级"}
+
+
+def test_a_childs_edit_form_sent_again_with_a_field_changed_says_the_change_since_was_ones_own(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = _mentee_form(site)
+    path = f"/mentees/{w.mentee1}/edit"
+    assert browser.post(path, {**form, "grade": "五年级"}).status_code == 303
+    said = _told(browser, browser.post(path, {**form, "grade": "六年级"}))
+    assert f"“年级”{OWN}" in said and OTHERS not in said
+    assert site.read(lambda db: row(db, "mentee", w.mentee1))["grade"] == "五年级"
+    assert _conflicts(site, w.mentee1) == ['"六年级"']  # kept for the station to choose, not lost
+
+
+def test_a_visits_edit_form_sent_again_with_its_record_changed_says_the_change_since_was_ones_own(
+        site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    form = {**activity_form(site, w.activity1), "base_version": str(version)}
+    path = f"/activities/{w.activity1}/edit"
+    assert browser.post(path, {**form, "record": "第一次保存的记录。"}).status_code == 303
+    said = _told(browser, browser.post(path, {**form, "record": "改了一句再保存。"}))
+    assert f"“过程记录”{OWN}" in said and OTHERS not in said
+    assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == "第一次保存的记录。"
+    assert _conflicts(site, w.activity1) == ['"改了一句再保存。"']
+
+
+def test_a_phones_change_in_between_is_still_told_as_someone_elses(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    form = {**activity_form(site, w.activity1), "base_version": str(version)}
+    path = f"/activities/{w.activity1}/edit"
+    assert browser.post(path, {**form, "record": "第一次保存的记录。"}).status_code == 303
+    push = mutations.upsert("activity", {"follow_up": "手机上写的跟踪。"}, w.activity1,
+                            base_version=version + 1, mutation_id=1)
+    assert site.write(lambda db: apply_batch(db, w.mentor1, {"mutations": [push]})).results[0]["status"] == "applied"
+    said = _told(browser, browser.post(path, {**form, "record": "改了一句再保存。"}))
+    assert f"“过程记录”{OTHERS}" in said and OWN not in said
+    assert _conflicts(site, w.activity1) == ['"改了一句再保存。"']
