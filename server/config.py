@@ -82,6 +82,16 @@ class Settings:
         """Where people reach this server: ``public_url``, or the address it listens on."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
+    @property
+    def base_url_unreachable(self) -> str | None:
+        """Why ``base_url`` is an address no phone can open, or None: listening on every interface
+        (``0.0.0.0``, ``::``) with no ``public_url`` made every enrol link and QR code http://0.0.0.0:…"""
+        if self.public_url or self.host.strip("[]") not in ("0.0.0.0", "::", ""):
+            return None
+        return (f"没有设置 BANXING_PUBLIC_URL，而服务器在本机所有地址上监听（{self.host}）：登记链接和二维码会写成 "
+                f"{self.base_url}，手机打不开。请把 BANXING_PUBLIC_URL 设为手机能打开的地址"
+                f"（如 http://192.168.1.10:{self.port}）")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read ``BANXING_<NAME>`` variables; keyword overrides (CLI flags) win."""

@@ -12,7 +12,7 @@ from sync.audit import append_audit
 from sync.system import SYSTEM
 from sync.timeutil import SHANGHAI, parse_utc
 
-from .cli_common import existing_db, operator_name, print_table, run_once
+from .cli_common import Refused, existing_db, operator_name, print_table, run_once
 from .config import Settings
 
 
@@ -34,6 +34,9 @@ def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
                      {"enrol_code_expires_at": [None, issued["expires_at"]], "by": [None, operator_name()]})
         return issued
 
+    unreachable = settings.base_url_unreachable
+    if args.link and unreachable:  # checked first: a code issued for a link nobody can open is wasted
+        raise Refused(f"{unreachable}，再运行这个命令。没有发登记码。")
     result = run_once(existing_db(settings), issue, write=True)
     if args.link:
         # What the station's QR code carries: opening it fills the code in, one tap enrols.

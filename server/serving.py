@@ -155,6 +155,9 @@ def serve(settings: Settings, *, create: bool = False) -> None:
         replicator.start()
     address = f"http://{settings.host}:{settings.port}/"
     print(f"伴行服务器在 {address} 上服务（数据库 {settings.db_path}）（Banxing server on {address}）", file=sys.stderr)
+    if unreachable := settings.base_url_unreachable:  # the station's QR codes would point nowhere
+        print(f"{unreachable}，再重新启动（enrol links and QR codes say {settings.base_url}: set BANXING_PUBLIC_URL）",
+              file=sys.stderr)
     space = SpaceWatch(settings.db_path)
     space.start()
     app = create_app(settings)

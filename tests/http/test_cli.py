@@ -474,6 +474,31 @@ def test_enrol_code_for_an_unknown_login_exits_2_with_the_reason_on_stderr_only(
     assert scalar(db, "SELECT count(*) FROM enrol_codes") == 0
 
 
+def test_an_enrol_link_to_every_address_is_refused_until_the_public_url_is_set(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    """A station's server on its LAN listens on 0.0.0.0 (`make run HOST=0.0.0.0`): the link and the
+    QR code said http://0.0.0.0:8000/app/?code=…, which no phone can open, and the code was spent."""
+    db = demo.copy(tmp_path)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BANXING_")}
+
+    def enrol_link(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BANXING), "enrol-code", "--user", demo.login("mentor"), "--link", "--json",
+                               "--db", str(db)], capture_output=True, text=True, env={**clean, **env}, timeout=120)
+
+    for host in ("0.0.0.0", "::"):
+        result = enrol_link(BANXING_HOST=host, BANXING_PORT="8080")
+        assert result.returncode == 2 and result.stdout == "", result.stdout
+        assert "BANXING_PUBLIC_URL" in result.stderr and "http://192.168.1.10:8080" in result.stderr
+        assert "没有发登记码" in result.stderr and "Traceback" not in result.stderr
+    assert scalar(db, "SELECT count(*) FROM enrol_codes") == 0
+    named = enrol_link(BANXING_HOST="0.0.0.0", BANXING_PUBLIC_URL="http://192.168.1.10:8080")
+    assert named.returncode == 0, named.stderr
+    assert json.loads(named.stdout)["link"].startswith("http://192.168.1.10:8080/app/?code=")
+    loopback = enrol_link(BANXING_PORT="8080")
+    assert json.loads(loopback.stdout)["link"].startswith("http://127.0.0.1:8080/app/?code=")
+
+
 def test_enrol_code_is_refused_for_a_reviewer_who_has_no_phone_to_enrol(demo: Demo, tmp_path: pathlib.Path) -> None:
     result = banxing("enrol-code", "--user", demo.login("reviewer"), "--json", "--db", demo.copy(tmp_path))
     assert result.returncode == 2 and result.stdout == "" and result.stderr.strip()

@@ -251,6 +251,23 @@ def test_a_server_on_a_port_another_program_holds_is_refused_in_words_before_it_
     assert err.startswith(f"伴行服务器在 http://127.0.0.1:{port}/ 上服务（数据库 {db}）"), err
 
 
+def test_a_server_on_every_address_without_a_public_url_says_its_qr_codes_cannot_be_opened(
+        demo: Demo, tmp_path: pathlib.Path) -> None:
+    """Served on 0.0.0.0 with no BANXING_PUBLIC_URL, every QR code on the volunteers' page pointed at
+    http://0.0.0.0:…, and nothing told the operator why no phone could open it."""
+    db = demo.copy(tmp_path)
+    for env, warned in (({}, True), ({"BANXING_PUBLIC_URL": "http://192.168.1.10:8000"}, False)):
+        port = free_port()
+        proc = serve(db, "--host", "0.0.0.0", "--port", str(port), BANXING_SECRET_KEYS="k", **env)
+        try:
+            wait_until_serving(port, proc)
+        finally:
+            proc.terminate()
+            _, err = proc.communicate(timeout=30)
+        assert err.startswith(f"伴行服务器在 http://0.0.0.0:{port}/ 上服务"), err
+        assert ("没有设置 BANXING_PUBLIC_URL" in err and f"http://0.0.0.0:{port}，手机打不开" in err) is warned, err
+
+
 def test_codes_revocations_and_backups_made_at_the_command_line_are_audited(
     demo: Demo, tmp_path: pathlib.Path
 ) -> None:
