@@ -10,7 +10,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import NotAllowed
-from sync.users import EditedMeanwhile, get_user, save_user
+from sync.account_edits import EditedMeanwhile
+from sync.users import get_user, save_user
 
 from .. import sessions
 from ..auth import hash_password, verify_password
