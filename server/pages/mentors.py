@@ -257,11 +257,14 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
         return await _detail_page(visit, mentor["id"], status=400, error=str(exc))
     except NotAllowed as exc:
         return await _detail_page(visit, mentor["id"], status=400, error=exc.reason)
-    link = enrol_url(visit.state.settings.base_url, issued["code"])
+    settings = visit.state.settings
+    link = enrol_url(settings.base_url, issued["code"])
+    # A QR code of http://0.0.0.0:… scans to nothing: the page says why and shows only the digits.
+    unreachable = settings.base_url_unreachable
     # Shown once, never stored in a cookie or a redirect: the code is a key to the account.
     return visit.render("staff/enrol_code.html", {
         "mentor": mentor, "code": issued["code"], "expires_at": issued["expires_at"], "link": link,
-        "qr": qr_svg(link), "hours": hours})
+        "qr": None if unreachable else qr_svg(link), "unreachable": unreachable, "hours": hours})
 
 
 async def _device(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:

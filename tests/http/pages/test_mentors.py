@@ -3,6 +3,7 @@ and changed through the audited path, enrolment codes as 8 digits and as a QR co
 link, revoking a lost phone (its next pull gets 401 device_revoked), deactivating an account."""
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import re
@@ -165,6 +166,18 @@ def test_an_enrolment_code_is_shown_as_8_digits_and_as_a_qr_code_of_the_enrol_li
     enrol = browser.client.post("/api/enrol", json={"code": code, "device_name": "王老师的手机"})
     assert enrol.status_code == 200 and enrol.json()["user"]["id"] == w.mentor1.user_id
     assert browser.client.post("/api/enrol", json={"code": code, "device_name": "x"}).status_code == 400
+
+
+def test_a_server_on_every_address_without_a_public_url_shows_no_qr_code_that_scans_to_nowhere(site: Site) -> None:
+    """Listening on 0.0.0.0 without BANXING_PUBLIC_URL, the QR code said http://0.0.0.0:8000/app/?code=…"""
+    browser = site.as_(site.w.staff_st11)  # its client's lifespan sets the app's state: change it after
+    state = site.app.state.banxing
+    site.app.state.banxing = dataclasses.replace(
+        state, settings=dataclasses.replace(state.settings, host="0.0.0.0", public_url=""))
+    code, page = _issue(site, browser, site.w.mentor1.user_id)
+    assert "<svg" not in page and "0.0.0.0" not in page and 'id="enrol-link"' not in page
+    assert 'id="no-qr"' in page and "BANXING_PUBLIC_URL" in page
+    assert f'id="enrol-code">{code[:4]} {code[4:]}<' in page  # the digits still enrol a phone
 
 
 def test_an_enrolment_codes_expiry_is_written_as_the_other_pages_write_times(site: Site) -> None:
