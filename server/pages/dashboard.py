@@ -18,6 +18,7 @@ from ..charts import Chart, Series, bar_chart, line_chart
 from ..deadlines import count_late
 from ..queries.coverage import AUDIENCE_WORDS, HALF_LECTURES, HALF_NAMES, HALF_SPANS, LECTURE_AUDIENCES
 from ..queries.dashboard import dashboard, scope_units
+from ..queries.mentees import count_waiting
 from ..queries.quiet import count_quiet_pairings
 from ..queries.volunteers import volunteers_took_part
 from .links import pairing_link, route_paths
@@ -79,6 +80,9 @@ async def dashboard_page(request: Request) -> Response:
     data = await visit.state.store.read(lambda db: {
         **dashboard(db, scope, today=today), "quiet": count_quiet_pairings(db, scope_units(db, scope), today),
         "returns_late": count_late(db, scope, today),
+        # The children in help whom no volunteer visits, counted by /mentees?pairing=waiting's own
+        # conditions, as the station home's tile is: the county's way to see which stations have them.
+        "waiting": count_waiting(db, scope),
         "took_part": volunteers_took_part(db, scope, unit, year_began, today.isoformat(), today=today)},
         pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
     for section in ("overdue_follow_ups", "risk_flags", "key_mentees"):
@@ -89,7 +93,7 @@ async def dashboard_page(request: Request) -> Response:
     await log_shown(visit, "view_dashboard", visit.actor.unit_id, {
         "pairing": len(data["overdue_follow_ups"]["items"]), "activity": len(data["risk_flags"]["items"]),
         "mentee": len(data["key_mentees"]["items"])})
-    links = route_paths(request, "coverage", "inspection_list", "referral_list", "quiet_pairings")
+    links = route_paths(request, "coverage", "inspection_list", "referral_list", "quiet_pairings", "mentee_list")
     # The chart's half, not whatever half /coverage would pick on the day the link is followed.
     links["coverage"] += "?" + urlencode({"half": data["coverage_half"], "year": data["coverage_year"]})
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),

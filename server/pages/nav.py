@@ -39,7 +39,7 @@ NAV: tuple[tuple[str, tuple[tuple[str, str, tuple[str, ...]], ...]], ...] = (
     ("日常", (
         ("工作台", "staff_home", (STAFF,)),
         ("总览", "dashboard", (REVIEWER, ADMIN)),
-        ("帮扶对象", "mentee_list", (STAFF, ADMIN)),
+        ("帮扶对象", "mentee_list", (STAFF, REVIEWER, ADMIN)),  # the county: by code, to find who waits
         ("志愿者", "mentor_list", (STAFF, ADMIN)),
         ("结对档案", "pairing_list", (STAFF, REVIEWER, ADMIN)),
         ("久未帮扶", "quiet_pairings", (STAFF, REVIEWER, ADMIN)),  # a station: its own; the county: all

@@ -38,7 +38,8 @@ def _rows(region: str, anchor: str | None) -> int:
 
 def _setup(site: Site) -> None:
     """Something behind every card, and pairings the 在结对 card must leave out: one ended, one that
-    begins next week (both 结对中 and on /pairings by default, neither running today)."""
+    begins next week (both 结对中 and on /pairings by default, neither running today). The child of
+    the ended one waits for a volunteer (等待结对)."""
     w = site.w
     today = local_today()
 
@@ -71,7 +72,7 @@ def test_every_dashboard_card_opens_a_list_of_as_many_rows_as_it_counts(site: Si
         browser = site.as_(who)
         dashboard = browser.get("/dashboard").text
         cards = _cards(dashboard)
-        assert len(cards) == 8, cards
+        assert len(cards) == 9, cards
         wholes = 0
         for href, label, number in cards:
             if not number:
@@ -95,7 +96,7 @@ def test_a_dashboard_figure_of_0_opens_no_empty_list(site: Site) -> None:
     """A card at 0 says 0 calmly, with no link to a list with nothing in it; the others keep theirs."""
     browser = site.as_(site.w.reviewer)
     before = _cards(browser.get("/dashboard").text)
-    assert len(before) == 8 and [label for _, label, n in before if not n], before  # some figures are 0
+    assert len(before) == 9 and [label for _, label, n in before if not n], before  # some figures are 0
     assert all(bool(href) == bool(number) for href, _, number in before), before
     _setup(site)
     after = _cards(browser.get("/dashboard").text)
@@ -126,3 +127,20 @@ def test_the_dashboard_writes_its_dates_as_the_other_pages_do(site: Site) -> Non
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", page.split('id="risk-h"', 1)[1])
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", page.split('id="overdue-h"', 1)[1])
     assert not re.findall(r"\d{4}-\d{2}-\d{2}", shown)
+
+
+def test_the_county_finds_from_its_dashboard_which_stations_have_children_no_volunteer_visits(site: Site) -> None:
+    """A child in help with no running pairing, or paired only with a stopped volunteer, is counted on
+    the county's dashboard and listed, by code and station, on the page its card opens; the menu
+    reaches the same list (帮扶对象), so the county is not left to guess the address."""
+    _setup(site)
+    w = site.w
+    browser = site.as_(w.reviewer)
+    dashboard = browser.get("/dashboard").text
+    cards = {label: (href, number) for href, label, number in _cards(dashboard)}
+    href, number = cards["等待结对"]
+    assert href == "/mentees?pairing=waiting" and number >= 1
+    listed = browser.get(href).text
+    assert f"共 {number} 人" in listed
+    assert 'href="/mentees"' in dashboard  # the menu's 帮扶对象
+    assert site.read(lambda db: db.execute("SELECT name FROM units WHERE id = ?", [w.st21]).fetchone()[0]) in listed
