@@ -317,6 +317,8 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
                            "mentee_version": data["mentee"]["version"], "record_id": new_id()}
     return visit.render("staff/mentee_detail.html", {
         **data, "sees_names": names, "can_edit": can_edit, "errors": errors or {},
+        # An open risk flag is handled on the station home; the county has none and only urges.
+        "flag_desk": route_path(request, "staff_home") if actor.role in STAFF else None,
         "mentee_version": values.get("mentee_version") or data["mentee"]["version"],
         "screening_id": form_record_id(values),
         "screening_fields": field_views("screening", SCREENING, values, errors=errors, labels={

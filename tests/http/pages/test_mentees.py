@@ -570,3 +570,18 @@ def test_moving_a_child_says_what_went_along_and_who_still_visits_them(site: Sit
                       form_page=f"/mentees/{w.mentee1}/edit")
     after = sentence(town.get(again.headers["location"]).text)
     assert "已保存。" in after and "转到" not in after
+
+
+def test_an_open_risk_flag_on_a_childs_file_sends_staff_to_their_desk_and_asks_the_county_to_urge_the_station(
+        site: Site) -> None:
+    """The county has no 工作台 (it is a 403 there): its copy of the warning says whom to urge instead."""
+    w = site.w
+    site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, risk_flag=True))
+    unit = site.read(lambda db: db.execute("SELECT name FROM units WHERE id = ?", [w.st11]).fetchone()[0])
+    county = site.as_(w.reviewer).get(f"/mentees/{w.mentee1}").text
+    assert "尚未记录处理情况" in county and "请到工作台处理" not in county
+    assert f"请督促{unit}尽快处理并记录" in county
+    assert 'href="/staff"' not in county
+    assert site.as_(w.reviewer).get("/staff").status_code == 403  # the desk the old words sent the county to
+    staff = site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text
+    assert '<a class="tap" href="/staff">请到工作台处理</a>' in staff
