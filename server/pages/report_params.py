@@ -94,16 +94,24 @@ def read_report_query(params: QueryParams, actor: Actor) -> ReportQuery:
     return ReportQuery(read_unit(params, actor), *read_dates(params, f"{year}-01-01", f"{year}-12-31"))
 
 
+QUARTER_NAMES = "一二三四"
+
+
 def quick_periods(today: datetime.date) -> list[tuple[str, str, str]]:
-    """(label, from, to) of the periods a form is most often filled for: last month, this month, this
-    year; one tap instead of two date pickers."""
+    """(label, from, to) of the periods a form is most often filled for: last month, this month, the
+    last whole quarter (a county reports some figures upward by the quarter), this year; one tap
+    instead of two date pickers."""
     first = today.replace(day=1)
     last_month_end = first - datetime.timedelta(days=1)
     next_first = (first + datetime.timedelta(days=32)).replace(day=1)
     this_month_end = next_first - datetime.timedelta(days=1)
+    quarter_end = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1) - datetime.timedelta(days=1)
+    quarter = (quarter_end.month - 1) // 3
     return [
         (f"上个月（{last_month_end.year}年{last_month_end.month}月）", last_month_end.replace(day=1).isoformat(),
          last_month_end.isoformat()),
         (f"本月（{today.year}年{today.month}月）", first.isoformat(), this_month_end.isoformat()),
+        (f"上季度（{quarter_end.year}年第{QUARTER_NAMES[quarter]}季度）",
+         quarter_end.replace(month=quarter * 3 + 1, day=1).isoformat(), quarter_end.isoformat()),
         (f"今年全年（{today.year}年）", f"{today.year}-01-01", f"{today.year}-12-31"),
     ]

@@ -68,8 +68,8 @@ async def _forms(visit: Visit, ret: dict[str, Any], scope: Scope) -> tuple[Stats
 
 def filing_periods(today: datetime.date, due: list[Any], unit_id: str) -> list[tuple[str, str, str]]:
     """(label, from, to) of the one-tap periods of 新建报送: each period the county set days for that
-    this unit owes (a deadline asks for a return of exactly its period), then 上个月, 本月, 本半年 and
-    今年全年 as on the statistics form; the date pickers stay for any other period."""
+    this unit owes (a deadline asks for a return of exactly its period), then 上个月, 本月, 本半年, 上季度
+    and 今年全年 as on the statistics form; the date pickers stay for any other period."""
     out = [(f"{chinese_date(p.deadline['period_from'])}至{chinese_date(p.deadline['period_to'])}（有截止日期）",
             p.deadline["period_from"], p.deadline["period_to"])
            for p in due if any(u.unit_id == unit_id for u in p.units)]

@@ -291,14 +291,14 @@ def test_stats_page_of_one_station_lists_that_row_and_its_total(site: Site, coun
     assert [r[0] for r in table.rows[1:]] == ["掘港中学", "合计"]
 
 
-def test_stats_form_offers_last_month_this_month_and_the_year_in_one_tap(site: Site) -> None:
+def test_stats_form_offers_last_month_this_month_last_quarter_and_the_year_in_one_tap(site: Site) -> None:
     w = site.w
     county = site.as_(w.reviewer)
     page = html.unescape(county.get("/reports/stats").text)
     today = local_today()
     links = re.findall(r'<a class="button" href="(/reports/stats\?[^"]+)"><span>(.+?)</span></a>', page)
     # a month whole on one line: 上个月（2026年11月）, not 2026年 / 11月 at phone width
-    assert [label for _, label in links][:3] == [re.sub(r"(\d{4}年\d{1,2}月)", r'<span class="nowrap">\1</span>', label)
+    assert [label for _, label in links][:4] == [re.sub(r"(\d{4}年\d{1,2}月)", r'<span class="nowrap">\1</span>', label)
                                                  for label, _, _ in quick_periods(today)]
     # 上个月 opens the form for the whole of last month, for the unit shown.
     last = today.replace(day=1) - datetime.timedelta(days=1)
@@ -310,3 +310,8 @@ def test_stats_form_offers_last_month_this_month_and_the_year_in_one_tap(site: S
     assert quick_periods(datetime.date(2027, 1, 15))[0][1:] == ("2026-12-01", "2026-12-31")
     assert quick_periods(datetime.date(2028, 2, 29))[1] == ("本月（2028年2月）", "2028-02-01", "2028-02-29")
     assert quick_periods(datetime.date(2026, 12, 31))[1][1:] == ("2026-12-01", "2026-12-31")
+    # The last whole quarter, for the county's quarterly report upward: across the turn of the year too.
+    assert quick_periods(datetime.date(2026, 12, 6))[2] == ("上季度（2026年第三季度）", "2026-07-01", "2026-09-30")
+    assert quick_periods(datetime.date(2027, 1, 15))[2] == ("上季度（2026年第四季度）", "2026-10-01", "2026-12-31")
+    assert quick_periods(datetime.date(2026, 4, 1))[2] == ("上季度（2026年第一季度）", "2026-01-01", "2026-03-31")
+    assert quick_periods(datetime.date(2026, 6, 30))[2][1:] == ("2026-01-01", "2026-03-31")
