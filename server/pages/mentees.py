@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,6 +39,7 @@ from ..queries.mentees import (
     mentee_screenings,
     next_mentee_code,
     shared_codes,
+    waiting_by_unit,
 )
 from ..queries.moves import Move, moved_with
 from ..queries.names import hide_private, reads_private
@@ -107,14 +109,17 @@ async def mentee_list(request: Request) -> Response:
     scope = await visit.scope()
     names = sees_names(visit.actor)
 
-    def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]], list[dict[str, Any]]]:
+    def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]], list[dict[str, Any]],
+                                list[dict[str, Any]]]:
         rows, total = list_mentees(db, scope, f, names=names)
         for row in rows:  # who deleted each child listed under 已删除, and when
             row["deleted_line"] = deletion_line(db, "mentee", row["id"]) if row["deleted"] else None
         # Read county-wide (a scan of the code index), so once, above the first page.
-        return rows, total, unit_options(db, scope), shared_codes(db, scope) if f.page == 1 else []
+        first = f.page == 1
+        by_unit = waiting_by_unit(db, scope, f, names=names) if first and f.pairing and total else []
+        return rows, total, unit_options(db, scope), shared_codes(db, scope) if first else [], by_unit
 
-    rows, total, units, shared = await visit.state.store.read(read)
+    rows, total, units, shared, by_unit = await visit.state.store.read(read)
     if last := past_the_end(visit, f.page, page_count(total, PAGE_SIZE)):
         return last
     listed = {row["id"] for row in rows} | {child["id"] for group in shared for child in group["children"]}
@@ -123,9 +128,11 @@ async def mentee_list(request: Request) -> Response:
     query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
                                ("status", params.get("status", "")), ("screening", "due" if f.unscreened else ""),
                                ("pairing", f.pairing)) if v}
+    for unit in by_unit:  # each unit's count opens the same list narrowed to that unit
+        unit["href"] = route_path(request, "mentee_list") + "?" + urlencode({**query, "unit": unit["unit_id"]})
     return visit.render("staff/mentee_list.html", {
         "rows": rows, "total": total, "shared_codes": shared, "f": f, "units": units, "sees_names": names,
-        "query": query,
+        "query": query, "by_unit": by_unit if len(by_unit) > 1 else [],
         "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
         "half_year_start": half_year_start(local_today()),
         "can_edit": visit.actor.role in CHILD_FILE,

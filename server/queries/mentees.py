@@ -121,6 +121,18 @@ def count_waiting(db: sqlite_utils.Database, scope: Scope) -> dict[str, int]:
     return {"all": int(every), "stopped": int(stopped)}
 
 
+def waiting_by_unit(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
+                    names: bool = True) -> list[dict[str, Any]]:
+    """The children ``list_mentees`` lists for ``f`` (a ``WAITING`` filter), counted per station or
+    school (``unit_id``, ``unit_name``, ``n``), most first: a county or a town sees at once which
+    units have children no volunteer visits, whatever page of the list it is on."""
+    condition, args = _conditions(db, scope, f, names)
+    return list(db.query(
+        f"SELECT m.unit_id AS unit_id, un.name AS unit_name, count(*) AS n"
+        f" FROM mentees m JOIN units un ON un.id = m.unit_id WHERE {condition}"
+        f" GROUP BY m.unit_id ORDER BY n DESC, un.name", args))
+
+
 def list_mentees(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
                  names: bool = True) -> tuple[list[dict[str, Any]], int]:
     """One page of live mentees in ``scope`` matching ``f`` (by code), and how many match in all; with

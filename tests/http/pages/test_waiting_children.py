@@ -8,6 +8,7 @@ figure and the list agree for every scope; each child listed has a link to pair 
 """
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -126,3 +127,28 @@ def test_an_odd_pairing_value_lists_every_child(site: Site, value: str) -> None:
     odd = staff.get("/mentees", params={"pairing": value})
     assert odd.status_code == 200
     assert _listed(odd.text) == _listed(staff.get("/mentees").text)
+
+
+BY_UNIT_ROW = re.compile(r'<tr><td>([^<]+)</td><td class="num"><a href="([^"]+)">(\d+) 人</a></td></tr>')
+
+
+def test_the_county_sees_which_stations_have_children_waiting_each_count_opening_that_stations_list(
+        site: Site) -> None:
+    """Above the list, the waiting children counted per station or school, most first, so the county
+    (and a town) need not page through the list to know where they are; each count opens the list
+    of that unit, which shows as many. A station sees its own list without the table."""
+    _children(site)
+    w = site.w
+    county = site.as_(w.reviewer)
+    page = html.unescape(county.get("/mentees", params={"pairing": "waiting"}).text)
+    rows = BY_UNIT_ROW.findall(page)
+    names = dict(site.read(lambda db: db.execute("SELECT id, name FROM units").fetchall()))
+    assert [(name, int(n)) for name, _, n in rows] == [(names[w.st11], 4), (names[w.st12], 1), (names[w.st21], 1)]
+    assert "按学校/辅导站：3 个单位有这样的孩子" in page
+    for _, href, n in rows:
+        narrowed = county.get(href).text
+        assert f"共 {n} 人" in narrowed and 'value="waiting" selected' in narrowed
+    stopped = html.unescape(county.get("/mentees", params={"pairing": "stopped"}).text)
+    assert BY_UNIT_ROW.findall(stopped) == []  # one unit only: the list's column says which
+    assert BY_UNIT_ROW.findall(site.as_(w.staff_st11).get("/mentees", params={"pairing": "waiting"}).text) == []
+    assert BY_UNIT_ROW.findall(county.get("/mentees").text) == []  # only the waiting filters count by unit
