@@ -6,6 +6,8 @@ import datetime
 import re
 from typing import Any
 
+import pytest
+
 from sync.timeutil import local_today
 
 from ...factories import end_pairing, make_activity, make_mentee, make_pairing, mutate
@@ -144,3 +146,18 @@ def test_the_county_finds_from_its_dashboard_which_stations_have_children_no_vol
     assert f"共 {number} 人" in listed
     assert 'href="/mentees"' in dashboard  # the menu's 帮扶对象
     assert site.read(lambda db: db.execute("SELECT name FROM units WHERE id = ?", [w.st21]).fetchone()[0]) in listed
+
+
+def test_a_shortened_key_children_list_leads_to_all_of_them(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the dashboard's first rows the county was told 只列出前 N 人 and shown no way to the rest."""
+    monkeypatch.setattr("server.queries.dashboard.LIST_LIMIT", 1)
+    w = site.w
+    site.write(lambda db: [make_mentee(db, w.staff_st11, w.st11, risk_level="key", code=f"KEY-{n}") for n in (1, 2)])
+    browser = site.as_(w.reviewer)
+    page = browser.get("/dashboard").text
+    region = _region(page, "key-mentees")
+    count = dict((label, n) for _, label, n in _cards(page))["重点对象"]
+    assert count >= 2 and "只列出前 1 人" in region
+    whole = re.search(r'<a class="tap" href="(/mentees\?risk=key)">在帮扶对象名单里查看全部 (\d+) 个重点对象', region)
+    assert whole is not None and int(whole.group(2)) == count
+    assert f"共 {count} 人" in browser.get(whole.group(1)).text
