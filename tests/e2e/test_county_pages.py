@@ -342,3 +342,20 @@ def test_a_stacked_tables_empty_cell_is_not_a_label_with_nothing_after_it_at_pho
     assert not shown, shown
     assert not errors, errors
     page.context.close()
+
+
+def test_a_printed_inspection_shows_its_rectification_without_the_form_to_report_it(
+        server: ServerProcess, browser: Browser) -> None:
+    """The county prints an inspection for the on-site check: the paper carries the 整改 facts, not an
+    empty 报告整改情况 box with a 保存整改情况 button no one can press on paper."""
+    inspection = _one(server, "SELECT id FROM inspections WHERE failed != '[]' AND fixed = '[]' LIMIT 1")
+    page, errors = _open(browser, server, "county")
+    page.goto(f"{server.url}/inspections/{inspection}")
+    form = page.locator("form", has_text="报告整改情况")
+    assert form.is_visible()  # on screen the county may report it
+    page.emulate_media(media="print")
+    assert not form.is_visible()
+    assert page.get_by_text("整改要求").is_visible() and page.get_by_text("整改期限").is_visible()
+    assert not page.get_by_role("button", name="保存整改情况").is_visible()
+    assert errors == []
+    page.context.close()
