@@ -62,17 +62,32 @@ def _categories(text: str, errors: list[str]) -> list[str]:
 
 # A year, or a whole birth date as schools write one (2014-05-01 from a date cell, 2014.5.1,
 # 2014/5/1, 2014年5月1日, 2014年5月): the year is what is kept.
-_BIRTH = re.compile(r"(\d{4})(?:年(?:\d{1,2}月(?:\d{1,2}日?)?)?|[-./]\d{1,2}(?:[-./]\d{1,2})?)?")
+_BIRTH = re.compile(r"(\d{4})(?:年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日?)?)?"
+                    r"|[-./](?P<month>\d{1,2})(?:[-./](?P<day>\d{1,2}))?)?")
 
 
 # 20150305 or 201503 (出生年月), as a school's student-record system exports a birth date.
-_BIRTH_DIGITS = re.compile(r"(\d{4})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])?")
+_BIRTH_DIGITS = re.compile(r"(\d{4})(?P<month>0[1-9]|1[0-2])(?P<day>0[1-9]|[12]\d|3[01])?")
 _AGE = re.compile(r"(\d{1,2})(周?岁)?")
 # 2015/3/5 0:00, as Excel writes a date cell into a .csv (or a date cell that carries a time).
 _TIME_OF_DAY = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 # 42064: a date cell pasted as text (or a system's export) keeps Excel's day number, not the date.
 _SERIAL = re.compile(r"\d{5}(\.0+)?")
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def _no_such_day(found: re.Match[str]) -> bool:
+    """Whether a birth date names a month or day the calendar does not have; a year alone, or a
+    year and a month, is a date as far as it goes."""
+    parts = found.groupdict()
+    month, day = parts.get("month") or parts.get("m"), parts.get("day") or parts.get("d")
+    if month is None:
+        return False
+    try:
+        datetime.date(max(int(found[1]), 1), int(month), int(day or 1))  # year 0: refused as a year, later
+    except ValueError:
+        return True
+    return False
 
 
 def _birth_year(text: str, errors: list[str]) -> int | None:
@@ -82,6 +97,11 @@ def _birth_year(text: str, errors: list[str]) -> int | None:
     if _SERIAL.fullmatch(plain):
         plain = (_EXCEL_EPOCH + datetime.timedelta(days=int(float(plain)))).isoformat()
     found = _BIRTH.fullmatch(plain) or _BIRTH_DIGITS.fullmatch(plain)
+    if found and _no_such_day(found):
+        # 2016-13-45 or 2015-02-30: a slip of the keyboard, and its year is no surer than its month.
+        errors.append(f"“出生年份”这一格填的“{text}”不是日历上有的日子（月份是 1 到 12，日不能超过那个月的天数）。"
+                      f"请按户口本改正，或只填出生年份（如 {found[1]}）。")
+        return None
     if found:
         return int(found[1])
     first, this_year = birth_years()
