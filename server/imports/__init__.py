@@ -16,6 +16,7 @@ when the person ticks "update" (never silently).
 - ``plan.py``: the preview's shape — one ``RowPlan`` per row, an ``ImportPlan`` per file.
 - ``mentees.py``: mentee rows; key = the code within the unit, or the name within the unit.
 - ``mentee_columns.py``: a children's roster's columns, and its yes/no columns (是否留守儿童 …).
+- ``mentee_likely.py``: a new mentee row that is likely a child already registered (a near name, a moved child).
 - ``mentee_cells.py``: a mentee row's cells as the values the write path takes, each problem in words.
 - ``mentors.py``: volunteer rows; key = the login, or the mobile number among the unit's volunteers.
 """

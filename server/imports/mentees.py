@@ -18,11 +18,12 @@ from sync.names import plain_name
 from sync.rules import birth_year_refused, mentee_code
 
 from ..forms import MutationsRefused, apply_all
-from ..queries.mentees import mentees_of_units, next_mentee_codes
+from ..queries.mentees import live_children_by_name, mentees_of_units, next_mentee_codes
 from ..queries.units import unit_tree
 from .cells import plain_phone
 from .mentee_cells import flag_categories, flag_notices, row_values
 from .mentee_columns import LABELS
+from .mentee_likely import elsewhere_problem, near_name_problem
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
 from .unitnames import not_found, shared_name, units_by_name
 
@@ -70,10 +71,14 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     tree = unit_tree(db, scope)
     units = [u for u in tree if u["kind"] in ROW_KINDS]
     by_name = units_by_name(units)
+    unit_names = {u["id"]: u["name"] for u in units}
     existing = mentees_of_units(db, [u["id"] for u in units])
     by_code = {(m["unit_id"], mentee_code(m["code"])): m for m in existing}
     by_person: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    county: list[dict[str, list[dict[str, Any]]]] = []  # the county's live children by name, read once if asked
     for m in existing:
+        by_unit.setdefault(m["unit_id"], []).append(m)
         if not m["deleted"] and m.get("name"):
             # Compared as the file's names are: a 王　雨欣 typed into a form is the file's 王雨欣.
             by_person.setdefault((m["unit_id"], plain_name(m["name"])), []).append(m)
@@ -162,6 +167,12 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             values["categories"] = [*held, *(c for c in flags if c not in held)]
         if match is None:
             if _refused_year(values, row.errors):
+                continue
+            county += [] if county else [live_children_by_name(db, plain_name)]
+            likely = (near_name_problem(name, values, by_unit.get(unit_id, []))
+                      or elsewhere_problem(name, values, unit_id, county[0].get(name, []), unit_names))
+            if likely:  # likely a child already registered: not added without the person's decision
+                row.errors.append(likely)
                 continue
             row.action, row.fields = CREATE, {**values, "unit_id": unit_id}
             continue

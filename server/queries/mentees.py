@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -290,6 +291,17 @@ def mentees_of_units(db: sqlite_utils.Database, unit_ids: list[str]) -> list[dic
         return []
     rows = db.query(f"SELECT * FROM mentees WHERE unit_id IN ({placeholders(unit_ids)})", unit_ids)
     return [from_storage(ENTITIES["mentee"], r) for r in rows]
+
+
+def live_children_by_name(db: sqlite_utils.Database, plain: Callable[[str], str]) -> dict[str, list[dict[str, Any]]]:
+    """Every live child of the county by name (folded by ``plain``): id, unit_id, code, name,
+    birth_year and gender, whatever the reader's scope. For an import's check that a new row is no
+    child registered elsewhere, which names no one outside the scope (``server/imports/mentee_likely.py``)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for child in db.query("SELECT id, unit_id, code, name, birth_year, gender FROM mentees"
+                          " WHERE deleted = 0 AND name IS NOT NULL"):
+        out.setdefault(plain(child["name"]), []).append(child)
+    return out
 
 
 def shared_codes(db: sqlite_utils.Database, scope: Scope) -> list[dict[str, Any]]:

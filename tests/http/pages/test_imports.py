@@ -996,7 +996,7 @@ def test_a_schools_own_column_names_are_read_and_its_student_numbers_are_not_tak
         {"name": "校表甲", "gender": "male", "birth_year": 2015, "grade": "四(2)班", "guardian_name": "甲爷爷",
          "guardian_contact": "139-0513-0001"}]
     # A sheet with both 年级 and 班级 reads 年级 and says 班级 was left out.
-    both = upload(browser, "/mentees/import", xlsx(["姓名", "年级", "班级"], [["校表丙", "五年级", "五(3)班"]]))
+    both = upload(browser, "/mentees/import", xlsx(["姓名", "年级", "班级"], [["另一表丙", "五年级", "五(3)班"]]))
     assert "新增 1" in both.text and "已有“年级”列，“班级”列已忽略" in both.text
 
 
@@ -1196,17 +1196,17 @@ def test_a_two_row_header_a_school_merged_is_read_as_a_person_reads_it(site: Sit
         {"name": "双行甲", "gender": "male", "guardian_name": "甲奶奶", "guardian_contact": "13905130011",
          "categories": '["hardship"]', "notes": "低保"}], stored
     # The same header saved as a .csv keeps no merges, only the group's name in its first cell.
-    text = "\n".join(",".join(str(v) for v in line) for line in (upper, lower, *rows)).replace("双行", "双文")
+    text = "\n".join(",".join(str(v) for v in line) for line in (upper, lower, *rows)).replace("双行", "文件")
     again = upload(browser, "/mentees/import", text.encode("gb18030"), name="名单.csv")
     assert "新增 2" in again.text and "有错误 0" in again.text, again.text[-3000:]
     # Groups of the child's own, over a lower row that names every column.
     grouped = two_row_header(["学生基本信息", "", "", "家长", ""], ["姓名", "性别", "出生日期", "姓名", "联系电话"],
-                             [["双组甲", "男", "2015-03-05", "甲妈妈", "13905130013"]], ["A1:C1", "D1:E1"])
+                             [["组双甲", "男", "2015-03-05", "甲妈妈", "13905130013"]], ["A1:C1", "D1:E1"])
     preview = upload(browser, "/mentees/import", grouped)
     assert "新增 1" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
     confirm(browser, "/mentees/import", preview)
     assert site.read(lambda db: list(db.query(
-        "SELECT guardian_name, guardian_contact, birth_year FROM mentees WHERE name = '双组甲'"))) == [
+        "SELECT guardian_name, guardian_contact, birth_year FROM mentees WHERE name = '组双甲'"))) == [
         {"guardian_name": "甲妈妈", "guardian_contact": "13905130013", "birth_year": 2015}]
 
 

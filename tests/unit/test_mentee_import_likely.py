@@ -1,0 +1,114 @@
+"""A children's roster never doubles a child it nearly names, nor one the town moved to another unit:
+such a row is held back in words, and the file imports nothing until the person has decided."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from server.imports.mentees import import_mentees, plan_mentees
+from server.imports.plan import CREATE, SAME
+from sync import Actor, load_scope
+
+from ..factories import make_county, make_mentee
+
+
+def _plan(db: sqlite_utils.Database, actor: Actor, *rows: dict[str, str]) -> Any:
+    return plan_mentees(db, load_scope(db, actor), actor.unit_id, [(2 + i, r) for i, r in enumerate(rows)])
+
+
+def _code(db: sqlite_utils.Database, child: str) -> str:
+    return str(db.execute("SELECT code FROM mentees WHERE id = ?", [child]).fetchone()[0])
+
+
+def _children(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM mentees").fetchone()[0])
+
+
+@pytest.fixture
+def county(db: sqlite_utils.Database) -> Any:
+    w: Any = make_county(db)
+    w.ruoxi = make_mentee(db, w.staff_st11, w.st11, name="张若曦", birth_year=2015, gender="female")
+    return w
+
+
+def test_a_name_one_character_off_a_child_of_the_unit_is_held_back_naming_the_child_and_code(
+        db: sqlite_utils.Database, county: Any) -> None:
+    w, before = county, _children(db)
+    code = _code(db, county.ruoxi)
+    plan = import_mentees(db, w.staff_st11, load_scope(db, w.staff_st11), [
+        (2, {"name": "张若希", "birth_year": "2015", "gender": "女"}),
+        (3, {"name": "陈新来", "birth_year": "2016"})], update=False)
+    (held,) = plan.errors
+    assert held.line == 2 and held.action != CREATE
+    assert "姓名只差一个字" in held.errors[0] and "“张若曦”" in held.errors[0] and code in held.errors[0]
+    assert "到帮扶对象页面单独登记" in held.errors[0], "says how to register a different child"
+    assert _children(db) == before, "all or nothing: the good row is not written either"
+
+
+def test_the_child_nearly_named_is_found_by_the_code_the_row_was_told_to_give(
+        db: sqlite_utils.Database, county: Any) -> None:
+    plan = _plan(db, county.staff_st11, {"code": _code(db, county.ruoxi), "name": "张若曦", "birth_year": "2015"})
+    assert not plan.errors and plan.rows[0].action == SAME and plan.rows[0].record_id == county.ruoxi
+
+
+@pytest.mark.parametrize("row", [
+    {"name": "张若希", "birth_year": "2016"},  # another year: another child
+    {"name": "张若希", "gender": "男"},  # another sex
+    {"name": "张若希曦"},  # another length
+    {"name": "李若希", "birth_year": "2015"},  # two characters off
+])
+def test_a_name_near_a_child_but_of_another_year_sex_or_length_is_a_new_child(
+        db: sqlite_utils.Database, county: Any, row: dict[str, str]) -> None:
+    plan = _plan(db, county.staff_st11, row)
+    assert not plan.errors and plan.rows[0].action == CREATE, plan.rows[0].errors
+
+
+def test_a_name_with_spaces_inside_is_the_child_itself_not_a_near_one(db: sqlite_utils.Database, county: Any) -> None:
+    plan = _plan(db, county.staff_st11, {"name": "张 若 曦", "birth_year": "2015"})
+    assert not plan.errors and plan.rows[0].record_id == county.ruoxi
+
+
+def test_a_deleted_childs_near_name_holds_nothing_back(db: sqlite_utils.Database, county: Any) -> None:
+    db.execute("UPDATE mentees SET deleted = 1 WHERE id = ?", [county.ruoxi])
+    plan = _plan(db, county.staff_st11, {"name": "张若希", "birth_year": "2015"})
+    assert not plan.errors and plan.rows[0].action == CREATE
+
+
+def test_a_child_moved_to_a_unit_outside_the_importers_scope_is_not_added_again_nor_described(
+        db: sqlite_utils.Database, county: Any) -> None:
+    w = county
+    moved = make_mentee(db, w.staff_st21, w.st21, name="刘思远", birth_year=2014, gender="male")
+    before = _children(db)
+    plan = import_mentees(db, w.staff_st11, load_scope(db, w.staff_st11),
+                          [(2, {"name": "刘思远", "birth_year": "2014-03-05", "gender": "男"})], update=False)
+    (held,) = plan.errors
+    words = held.errors[0]
+    assert "县里别的单位已登记了一个同名的孩子" in words and "县关工委" in words
+    assert _code(db, moved) not in words and "栟茶" not in words, "names no child and no unit out of scope"
+    assert _children(db) == before
+
+
+def test_a_child_moved_to_another_unit_the_importer_sees_is_named_with_that_unit_and_code(
+        db: sqlite_utils.Database, county: Any) -> None:
+    w = county
+    moved = make_mentee(db, w.staff_st12, w.st12, name="刘思远", birth_year=2014)
+    plan = _plan(db, w.staff_town1, {"name": "刘思远", "unit": "掘港小学辅导站", "birth_year": "2014"})
+    (held,) = plan.errors
+    assert "“掘港中学”已登记了一个同名的孩子" in held.errors[0] and _code(db, moved) in held.errors[0]
+
+
+@pytest.mark.parametrize("row", [{"name": "刘思远", "birth_year": "2013"}, {"name": "刘思远", "gender": "女"}])
+def test_a_namesake_elsewhere_of_another_year_or_sex_is_another_child(
+        db: sqlite_utils.Database, county: Any, row: dict[str, str]) -> None:
+    make_mentee(db, county.staff_st21, county.st21, name="刘思远", birth_year=2014, gender="male")
+    plan = _plan(db, county.staff_st11, row)
+    assert not plan.errors and plan.rows[0].action == CREATE, plan.rows[0].errors
+
+
+def test_a_deleted_namesake_elsewhere_holds_nothing_back(db: sqlite_utils.Database, county: Any) -> None:
+    gone = make_mentee(db, county.staff_st21, county.st21, name="刘思远", birth_year=2014)
+    db.execute("UPDATE mentees SET deleted = 1 WHERE id = ?", [gone])
+    plan = _plan(db, county.staff_st11, {"name": "刘思远", "birth_year": "2014"})
+    assert not plan.errors and plan.rows[0].action == CREATE
