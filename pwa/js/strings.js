@@ -98,9 +98,10 @@ export const T = {
   saveFailed: '这条记录没有保存成功，写的内容还在这一页上。请再点一次“保存”。',
   storageFull: FULL + '辅导站的新记录存不进来。' + CLEAN + '。',
   pickMentee: '请先选择帮扶对象（在最上面）。', pickMenteeOption: '请选择是哪个孩子',
-  staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；帮扶对象、代录、审核和风险提示，'
+  staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；辅导站的工作，'
     + '请在电脑或手机浏览器里打开辅导站网页处理。',
   riskLocked: LOCKED + '打电话告诉辅导站：', riskLockedNoPhone: LOCKED + '告诉辅导站。', pickDate: '请填写日期。',
+  writeRecord: '请先写几句过程记录。',
   dueBeforeVisit: '下次跟踪日期不能早于这次帮扶的日期。',
   // A visit's mark on the home list: she corrects her own; an approved one, or another's, the station does.
   fixDate: (mine, what) => what && `日期不对，请${mine ? '打开修改' : '告诉辅导站更正'}：${what}`,

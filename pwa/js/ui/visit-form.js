@@ -142,12 +142,15 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   async function save(values, say, since) {
     const entry = state.entries.find((e) => e.mentee.id === picker.value);
     if (isNew && !entry) return say(T.pickMentee);
+    // 记一次帮扶 then 保存 at once: the child and the day are chosen for her, and a visit with nothing in it
+    // reached the station as one made. Anything she wrote or ticked will do; a self-harm flag alone goes.
+    const fields = toFields(values, riskLocked);
+    if (isNew && !Object.values({ ...fields, kind: 0, date: 0 }).some((v) => String(v || ''))) return say(T.writeRecord);
     if (!values.date) return say(T.pickDate);
     // The server takes them (a phone's record is never bounced for them), but the station would see the
     // follow-up as overdue the moment it arrived, and return the visit to be corrected.
     const wrong = wrongDates(values, (isNew ? entry.pairing : repo.get(pairingId))?.fields.start_date);
     if (wrong) return say(wrong);
-    const fields = toFields(values, riskLocked);
     if (mode === 'edit') {
       const mark = returned ? { resubmittedAt: repo.isoNow() } : {};
       await repo.save('activity', activity.id, fields, { mark, since });

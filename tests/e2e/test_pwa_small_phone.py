@@ -1,0 +1,77 @@
+"""The phone app as a volunteer of 72 meets it on her own phone: a small one (320×568) with Android's
+largest system font, which Chrome applies as a page zoom (150 % or 200 %: the page is laid out in 213
+or 160 CSS pixels), and a thumb that taps 保存 before anything is written."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import ServerProcess
+from .phone import Phone, query
+
+pytestmark = pytest.mark.e2e
+
+SMALL = (320, 568)
+
+# How far the page reaches past the window's right edge (0: no sideways scrolling), and the tabs
+# that stand out of it.
+PAST_THE_EDGE = """() => ({ over: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  tabs: [...document.querySelectorAll('nav.tabs a')].filter((a) => a.getBoundingClientRect().right
+    > document.documentElement.clientWidth + 0.5).map((a) => a.textContent) })"""
+
+
+def visits_of(server: ServerProcess, login: str) -> int:
+    return int(query(server, "SELECT count(*) FROM activities a JOIN users u ON u.id = a.author_id"
+                     " WHERE u.login = ?", login)[0][0])
+
+
+@pytest.mark.parametrize(("zoom", "size"), [(2.0, "标准"), (1.5, "特大")])
+def test_pwa_the_tabs_stay_on_a_small_phone_at_the_largest_system_font(
+    module_server: ServerProcess, phones: Any, zoom: float, size: str
+) -> None:
+    """At 200 % on a 320 px phone 设置 stood 10 px past the screen's edge (the page scrolled sideways),
+    and at 150 % with the app's own 特大 half of it: 首页 待同步 设置 on one line need more than the
+    width. The tabs take a second line instead, every one whole and on screen."""
+    width, height = SMALL
+    phone: Phone = phones.new(module_server, viewport={"width": round(width / zoom), "height": round(height / zoom)},
+                              device_scale_factor=zoom)
+    phone.enrol("gu.laobing")
+    page = phone.page
+    if size != "标准":
+        page.get_by_role("link", name="设置").click()
+        page.locator("label.chip", has_text=size).click()
+    for route in ("#/", "#/waiting", "#/settings", "#/log"):
+        page.goto(module_server.url + "/app/" + route)
+        expect(page.locator("nav.tabs")).to_be_visible()
+        assert page.evaluate(PAST_THE_EDGE) == {"over": 0, "tabs": []}, route
+        boxes = page.evaluate("""() => [...document.querySelectorAll('nav.tabs a')].map((a) => {
+          const b = a.getBoundingClientRect(); return [a.textContent, b.width, b.height]; })""")
+        assert [name.strip() for name, _, _ in boxes] == ["首页", "待同步", "设置"], boxes
+        assert all(w >= 44 and h >= 44 for _, w, h in boxes), (route, boxes)
+
+
+def test_pwa_a_visit_saved_with_nothing_written_is_not_saved_and_says_what_to_write(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """记一次帮扶 then 保存 at once (a thumb, or a volunteer who thinks 保存 starts the visit) saved a visit
+    with nothing in it: the child and today were chosen for her, so it went to the station as a visit
+    made, and counted as one. It is stopped with a word on what to write, and nothing is sent."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("huang.laoshi")
+    page = phone.page
+    before = visits_of(module_server, "huang.laoshi")
+    page.get_by_role("link", name="记一次帮扶").click()
+    phone.choose_a_child()
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("请先写几句过程记录。")
+    expect(page.get_by_label("过程记录")).to_be_visible()
+    assert page.evaluate("import('/app/js/repo.js').then((r) => r.pending().length)") == 0
+    # A flag alone is a signal the station must get, words or none.
+    page.locator("label.chip", has_text="发现自伤自残风险").click()
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_label("过程记录")).to_have_count(0)
+    page.get_by_role("link", name="首页").click()
+    phone.wait_synced()
+    assert visits_of(module_server, "huang.laoshi") == before + 1
