@@ -145,7 +145,8 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     // 记一次帮扶 then 保存 at once: the child and the day are chosen for her, and a visit with nothing in it
     // reached the station as one made. Anything she wrote or ticked will do; a self-harm flag alone goes.
     const fields = toFields(values, riskLocked);
-    if (isNew && !Object.values({ ...fields, kind: 0, date: 0 }).some((v) => String(v || ''))) return say(T.writeRecord);
+    const said = Object.values({ ...fields, kind: 0, date: 0 }).some((v) => String(v || ''));
+    if (isNew && !said) return say(T.writeRecord);
     if (!values.date) return say(T.pickDate);
     // The server takes them (a phone's record is never bounced for them), but the station would see the
     // follow-up as overdue the moment it arrived, and return the visit to be corrected.
