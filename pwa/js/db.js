@@ -63,7 +63,8 @@ export async function tx(names, mode, fn) {
   try {
     result = await fn(Object.fromEntries(list.map((name) => [name, t.objectStore(name)])));
   } catch (error) {
-    try { t.abort(); } catch { /* finished already */ }
+    // Finished already, if it throws: the error that matters is fn's.
+    try { t.abort(); } catch {}
     await done.catch(() => {});
     throw error;
   }

@@ -142,7 +142,8 @@ async function wipe() {
   vault.forget();
   repo.clear();
   await db.deleteDb();
-  try { localStorage.clear(); sessionStorage.clear(); } catch { /* storage disabled */ }
+  // Throws where the browser's storage is disabled: nothing there to clear.
+  try { localStorage.clear(); sessionStorage.clear(); } catch {}
   location.replace(location.pathname);
 }
 

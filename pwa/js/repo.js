@@ -130,9 +130,11 @@ export const conflictCount = () => conflicts().length;
 // `local`: display-only fields of a new record (the mentee_id the server derives). `since`: the
 // version an edit's draft began from; older than the copy's (the station changed the record while
 // the draft waited), it is the base the change is sent against, so the server merges it field by
-// field and parks a clash with the station's change instead of overwriting it.
+// field and parks a clash with the station's change instead of overwriting it. `draft`: the form's draft,
+// deleted in the same transaction: a tab killed between the two (a call coming in as she taps 保存) kept
+// the draft of a visit already saved, and 继续填写 then saved it a second time.
 export const save = (entity, id, values, options = {}) => exclusive(() => {
-  const { local = {}, mark = {}, removeNotice = null, since = null } = options;
+  const { local = {}, mark = {}, removeNotice = null, since = null, draft } = options;
   const before = records.get(id);
   const changed = {};
   for (const name of SENDABLE[entity]) {
@@ -146,7 +148,8 @@ export const save = (entity, id, values, options = {}) => exclusive(() => {
     : { id, entity, version: null, deleted: false, fields: { ...local, ...changed }, createdAt: now, ...mark };
   if (before && !record.shadow && before.version !== null) record.shadow = { fields: clone(before.fields) };
   const entries = send ? [upsert(entity, id, baseVersion(before, since), changed, now)] : [];
-  return commit({ touched: new Map([[id, record]]), removeNotices: removeNotice ? [removeNotice] : [], entries });
+  return commit({
+    touched: new Map([[id, record]]), removeNotices: removeNotice ? [removeNotice] : [], entries, draft });
 });
 
 // An outbox entry as it is kept (sync.js sends its wire members).
@@ -159,7 +162,7 @@ const baseVersion = (before, since) => {
 };
 
 async function commit({ touched = new Map(), addNotices = [], removeEntries = [], removeNotices = [],
-  sessionPatch = null, entries = [] }) {
+  sessionPatch = null, entries = [], draft }) {
   const sealRow = async (key, value) => ({ ...key, ...(await vault.seal(value)) });
   const [rows, sealedNotices, sealedEntries, session] = await Promise.all([
     Promise.all([...touched].map(([id, record]) => record ? sealRow({ id, e: record.entity }, record) : { id })),
@@ -167,7 +170,7 @@ async function commit({ touched = new Map(), addNotices = [], removeEntries = []
     Promise.all(entries.map(vault.seal)),
     sessionPatch && vault.sealSession(sessionPatch),
   ]);
-  const [firstId, stamp] = await tx(STORES, 'readwrite', async (s) => {
+  const [firstId, stamp] = await tx([...STORES, 'drafts'], 'readwrite', async (s) => {
     const before = await readGeneration(s);
     if (before !== generation) stale = true; // another tab wrote: catchUp reloads
     s.meta.put({ key: 'generation', value: before + 1 });
@@ -176,6 +179,7 @@ async function commit({ touched = new Map(), addNotices = [], removeEntries = []
     }
     for (const id of removeEntries) s.outbox.delete(id);
     for (const id of removeNotices) s.notices.delete(id);
+    if (draft) s.drafts.delete(draft);
     for (const row of sealedNotices) s.notices.put(row);
     if (session) s.meta.put(session.row);
     if (!entries.length) return [null, before + 1];

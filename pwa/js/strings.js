@@ -122,7 +122,7 @@ export const T = {
 
   waitingSay: '下面是还没有同步到辅导站的修改。有网络时会自动发送。', nothingWaiting: '没有待同步的修改。',
   exportUnsent: EXPORT, made: (t) => `记录于 ${t}`,
-  exported: (n) => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都可以），辅导站会在电脑上录入。`,
+  exported: (n) => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都可以）。`,
   lastTry: (t, why) => `上次尝试 ${t}${why ? '：' + why : ''}`, notTried: '还没有发送过',
   rejectedTitle: REFUSED + '，需要修改', refused: REFUSED, conflictTitle: CLASH,
   conflictSay: '同一处内容别人先改过了，保留了先到的内容，您的内容已交给辅导站处理。', kept: '保留的内容：',

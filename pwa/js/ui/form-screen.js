@@ -11,10 +11,10 @@ import { confirmButton, flash, go, h, reflash, rerender, screen, show } from './
 export const alertBox = (title, ...lines) =>
   h('div.comment', h('strong', title), lines.map((line) => h('p', line)));
 
-// `save(values, say, since)` returns the route to go to, or `say(what is missing)` to stay. `edits`: the
-// form changes a record the station may change too while a draft waits; `version` is that record's as
-// the form opens. A new record's draft comes back whole: its date is the day the volunteer began
-// writing, which only she can move.
+// `save(values, say, o)` returns the route to go to, or `say(what is missing)` to stay; `o` ({since, draft})
+// goes to repo.save. `edits`: the form changes a record the station may change too while a draft waits;
+// `version` is that record's as the form opens. A new record's draft comes back whole: its date is the day
+// the volunteer began writing, which only she can move.
 export async function formScreen({
   form, notice, draftId, title, back, start, save, top = null, seq = null, edits = false, version = null,
 }) {
@@ -50,7 +50,7 @@ export async function formScreen({
       const queued = new Set(repo.pending().map((e) => e.mutation_id));
       let target;
       try {
-        target = await save(forms.readForm(form), say, since);
+        target = await save(forms.readForm(form), say, { since, draft: draftId });
       } catch (error) {
         // Nothing was written (one transaction): the words stay on the form for another try.
         console.error('not saved', error);

@@ -16,9 +16,9 @@ export async function render({ menteeId, notice = null, seq = null }) {
     form, notice, seq, edits: true, version: repo.get(menteeId)?.version ?? null,
     title: T.editGuardian, draftId: `mentee:${menteeId}`, back: `#/mentee/${menteeId}`,
     start: each((n) => f[n] || ''),
-    async save(v, say, since) {
+    async save(v, say, o) {
       const fields = each((n) => (v[n] || '').trim() || null);
-      await repo.save('mentee', menteeId, fields, { removeNotice: notice?.id, since });
+      await repo.save('mentee', menteeId, fields, { removeNotice: notice?.id, ...o });
       return `#/mentee/${menteeId}`;
     },
   });

@@ -30,12 +30,12 @@ export async function render({ menteeId, notice = null, seq = null }) {
     form, notice, seq, draftId: `screening:${menteeId}`, back: `#/mentee/${menteeId}`,
     start: { ...f, psych_problem: yes(f.psych_problem), intervention_success: yes(f.intervention_success) },
     title: [T.screening, mentee && ['：', menteeLabel(mentee)]],
-    async save(v, say) {
+    async save(v, say, o) {
       if (!v.date) return say(T.pickDate);
       await repo.save('screening', notice ? notice.record_id : uuid7(), {
         mentee_id: menteeId, date: v.date, psych_problem: v.psych_problem === 'yes', risk_level: v.risk_level || null,
         intervention_success: v.intervention_success === 'yes', needs: text(v.needs), notes: text(v.notes),
-      }, { removeNotice: notice?.id });
+      }, { removeNotice: notice?.id, ...o });
       return `#/mentee/${menteeId}`;
     },
   });

@@ -139,7 +139,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
     : goneChild ? gone : other && alertBox([T.draftWaiting, '：', menteeLabel(other)]);
 
-  async function save(values, say, since) {
+  async function save(values, say, o) {
     const entry = state.entries.find((e) => e.mentee.id === picker.value);
     if (isNew && !entry) return say(T.pickMentee);
     // 记一次帮扶 then 保存 at once: the child and the day are chosen for her, and a visit with nothing in it
@@ -154,11 +154,11 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     if (wrong) return say(wrong);
     if (mode === 'edit') {
       const mark = returned ? { resubmittedAt: repo.isoNow() } : {};
-      await repo.save('activity', activity.id, fields, { mark, since });
+      await repo.save('activity', activity.id, fields, { mark, ...o });
     } else {
       fields.pairing_id = isNew ? entry.pairing.id : pairingId;
       await repo.save('activity', notice ? notice.record_id : uuid7(), fields, {
-        removeNotice: notice?.id,
+        removeNotice: notice?.id, ...o,
         local: { mentee_id: (entry?.mentee || fixedMentee)?.id, review_status: 'pending', author_id: user?.id },
       });
     }
