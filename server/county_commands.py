@@ -48,8 +48,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({"users": users}, ensure_ascii=False))
         return 0
     print(f"演示县已就绪（数据库 {settings.db_path}）。在网页上登录的演示账号，密码都是 {DEMO_PASSWORD}；"
-          "五老志愿者不用密码，用辅导站给的登记码在手机上登记。")
-    shown = [{**u, "password": u["password"] or "不用密码（手机用登记码登记）"} for u in users]
+          "五老志愿者没有网页密码，用辅导站给的登记码在手机上登记。")
+    shown = [{**u, "password": u["password"] or "没有网页密码（手机用登记码登记）"} for u in users]
     print_table(shown, [("login", "账号"), ("role", "角色"), ("name", "姓名"), ("unit", "单位"), ("password", "密码")])
     return 0
 
@@ -114,8 +114,8 @@ def cmd_reset_password(args: argparse.Namespace, settings: Settings) -> int:
             raise Refused(f"没有名为 {args.user!r} 的账号。")
         user_id, name, role, active = row
         if role == "mentor":
-            raise Refused(f"{args.user} 是五老志愿者：志愿者不用密码，在手机上用登记码登记"
-                          f"（banxing enrol-code --user {args.user}），忘记 PIN 码用恢复码（banxing recovery-code）。")
+            raise Refused(f"{args.user} 是五老志愿者：志愿者没有网页密码，在手机上用登记码登记"
+                          f"（banxing enrol-code --user {args.user}），忘记手机密码用恢复码（banxing recovery-code）。")
         if not active:
             raise Refused(f"账号 {args.user} 已停用，新密码也不能登录；请先由管理员在“账号”里恢复它。")
         save_user(db, SYSTEM, {"password_hash": password_hash}, user_id=user_id)

@@ -71,7 +71,7 @@ def issue_recovery_code(db: sqlite_utils.Database, device_id: str, *, hours: int
     # Without the key the phone uploads when its PIN is first set, a code releases nothing: read
     # out to a volunteer on the telephone it would only fail on the phone, as a wrong code.
     if not has_recovery_key(db, device_id):
-        raise UnknownDevice(f"设备 {device_id} 还没有把恢复密钥交给服务器（没有设置过 PIN 码，或设置后还没联网），"
+        raise UnknownDevice(f"设备 {device_id} 还没有把恢复密钥交给服务器（没有设置过手机密码，或设置后还没联网），"
                             "恢复码对它无效。")
     code = f"{secrets.randbelow(10**8):08d}"
     now = datetime.datetime.now(datetime.UTC)

@@ -49,19 +49,19 @@ export const T = {
   enrolTitle: '登记这台手机', enrolSay: '请输入辅导站给您的登记码（8 位数字）。',
   enrolLinkSay: '登记码已经填好，请点“登记”。', code: '登记码', enrol: '登记', enrolling: '正在登记…',
   needsNetwork: '这一步需要联网。请到有信号的地方再试。', codeFormat: (name) => `${name}是 8 位数字，请核对。`,
-  setPinSay: 'PIN码是 4 到 6 位数字，以后每次打开伴行都要输入，用来保护孩子们的信息。请记住它。', pin1: '设置PIN码',
-  pin2: '再次输入PIN码', ok: '确定', pinFormat: 'PIN码应为 4 到 6 位数字。',
-  pinMismatch: '两次输入的PIN码不一样，请重新输入。', settingUp: '正在加密保存…', unlockTitle: '请输入PIN码',
-  pin: 'PIN码', unlock: '解锁', unlocking: '正在解锁…', wrongPin: 'PIN码不对。',
+  setPinSay: '密码是 4 到 6 位数字，以后每次打开伴行都要输入，用来保护孩子们的信息。请记住它。', pin1: '设置密码',
+  pin2: '再次输入密码', ok: '确定', pinFormat: '密码应为 4 到 6 位数字。',
+  pinMismatch: '两次输入的密码不一样，请重新输入。', settingUp: '正在加密保存…', unlockTitle: '请输入密码',
+  pin: '密码', unlock: '解锁', unlocking: '正在解锁…', wrongPin: '密码不对。',
   waitSeconds: (s) => `请等 ${s} 秒再试。`,
-  tooManyPins: (n) => `已经连续输错 ${n} 次。如果忘记了PIN码，请点下面的“忘记PIN码”，再请辅导站给您一个恢复码。` +
+  tooManyPins: (n) => `已经连续输错 ${n} 次。如果忘记了密码，请点下面的“忘记密码”，再请辅导站给您一个恢复码。` +
     '您的记录仍然加密保存在这台手机里，不会丢。',
-  forgotPin: '忘记PIN码',
+  forgotPin: '忘记密码',
 
-  recoverSay: (id) => `请打电话或去辅导站，说您忘记了PIN码，并报出这台手机的编号：${id}。` +
-    '工作人员会给您一个 8 位恢复码。输入恢复码后，您可以设置新的PIN码，没有同步的记录都还在。',
+  recoverSay: (id) => `请打电话或去辅导站，说您忘记了密码，并报出这台手机的编号：${id}。` +
+    '工作人员会给您一个 8 位恢复码。输入恢复码后，您可以设置新的密码，没有同步的记录都还在。',
   callStation: (phone) => `打电话给辅导站 ${phone}`,
-  recoveryCode: '恢复码', recover: '恢复', recovering: '正在恢复…', newPinTitle: '设置新的PIN码',
+  recoveryCode: '恢复码', recover: '恢复', recovering: '正在恢复…', newPinTitle: '设置新的密码',
 
   myMentees: '我的帮扶对象', noMentees: '还没有帮扶对象。', menteesComing: '联网同步后会显示辅导站为您安排的孩子。',
   logVisit: '记一次帮扶', syncNow: '立即同步', unsynced: (n) => `未同步 ${n} 条`, allSynced: '已全部同步',

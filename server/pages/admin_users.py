@@ -102,9 +102,9 @@ def _kind_for_role(fields: dict[str, Any], shown: dict[str, Any] | None = None) 
 
 # A volunteer never signs in on the web (the sign-in sends them to the phone app): the phone is
 # enrolled with a one-time code and unlocked with a PIN, so a password would only be printed and kept.
-NO_PASSWORD = "五老志愿者不在网页登录，不用密码："
+NO_PASSWORD = "五老志愿者不在网页登录，没有网页密码："
 NO_VOLUNTEER_PASSWORD = NO_PASSWORD + "请把密码栏留空，建好后在志愿者页面给他登记码，在手机上登记。"
-NO_VOLUNTEER_RESET = NO_PASSWORD + "手机用登记码登记，忘记 PIN 码用恢复码（都在志愿者页面）。"
+NO_VOLUNTEER_RESET = NO_PASSWORD + "手机用登记码登记，忘记手机密码用恢复码（都在志愿者页面）。"
 
 
 def _password_problem(password: str, role: str | None = None) -> str | None:

@@ -26,7 +26,7 @@ from .visits import Visit, login_url, safe_next, visit
 
 # Said to everyone a sign-in refuses, never only to a volunteer's login: a volunteer account has no
 # password (phones enrol with a code), and the answer must not tell who has an account, or which role.
-VOLUNTEERS = "五老志愿者不用在这里登录，也不用密码：请在手机上打开“伴行”，用辅导站给您的登记码登记。"
+VOLUNTEERS = "五老志愿者不用在这里登录：请在手机上打开“伴行”，用辅导站给您的登记码登记。"
 MESSAGES = {
     "wrong": "用户名或密码不对，请再试一次。" + VOLUNTEERS,
     "inactive": "这个账号已停用，请联系县关工委管理员。",

@@ -304,7 +304,7 @@ async def _recovery_code(visit: Visit, mentor: dict[str, Any], values: dict[str,
     device_id: str = device["id"]
     if device["revoked_at"] is not None or not device["has_recovery_key"]:
         return await _detail_page(visit, mentor["id"], status=400,
-                                  error="这台手机不能用恢复码：它已停用，或还没有设置过 PIN 码。")
+                                  error="这台手机不能用恢复码：它已停用，或还没有设置过手机密码。")
     hours = visit.state.settings.recovery_code_hours
     actor = visit.actor
 

@@ -101,12 +101,12 @@ class Phone:
         self.wait_synced()
 
     def set_pin(self, pin: str = PIN) -> None:
-        self.page.get_by_label("设置PIN码", exact=True).fill(pin)
-        self.page.get_by_label("再次输入PIN码", exact=True).fill(pin)
+        self.page.get_by_label("设置密码", exact=True).fill(pin)
+        self.page.get_by_label("再次输入密码", exact=True).fill(pin)
         self.page.get_by_role("button", name="确定", exact=True).click()
 
     def unlock(self, pin: str = PIN) -> None:
-        self.page.get_by_label("PIN码", exact=True).fill(pin)
+        self.page.get_by_label("密码", exact=True).fill(pin)
         self.page.get_by_role("button", name="解锁", exact=True).click()
         expect(self.page.locator("nav.tabs")).to_be_visible()
 

@@ -67,7 +67,7 @@ def test_pwa_a_phone_whose_first_sync_failed_does_not_say_all_synced(
     code = json.loads(cli(module_server.db, "enrol-code", "--user", "ma.ganbu", "--json"))["code"]
     phone.open(f"/app/?code={code}")
     page.get_by_role("button", name="登记", exact=True).click()
-    expect(page.get_by_label("设置PIN码", exact=True)).to_be_visible()
+    expect(page.get_by_label("设置密码", exact=True)).to_be_visible()
     phone.context.set_offline(True)
     phone.set_pin()
     card = page.locator(".sync")

@@ -22,7 +22,7 @@ def test_pwa_wrong_pins_are_slowed_down_and_then_point_to_the_station(
     phone.context.clock.install()
     phone.page.reload()
     page = phone.page
-    pin, unlock = page.get_by_label("PIN码", exact=True), page.get_by_role("button", name="解锁")
+    pin, unlock = page.get_by_label("密码", exact=True), page.get_by_role("button", name="解锁")
 
     def wrong(guess: str) -> None:
         pin.fill(guess)
@@ -31,7 +31,7 @@ def test_pwa_wrong_pins_are_slowed_down_and_then_point_to_the_station(
 
     for _ in range(2):
         wrong("0000")
-        expect(page.get_by_role("alert")).to_have_text("PIN码不对。")
+        expect(page.get_by_role("alert")).to_have_text("密码不对。")
         expect(unlock).to_be_enabled()
     wrong("0000")
     expect(page.get_by_role("alert")).to_contain_text("请等 5 秒再试")
@@ -43,7 +43,7 @@ def test_pwa_wrong_pins_are_slowed_down_and_then_point_to_the_station(
         expect(page.get_by_role("alert")).to_contain_text(f"请等 {then} 秒再试")
     advice = page.locator(".notice.warn")
     expect(advice).to_contain_text("已经连续输错 6 次")
-    expect(advice).to_contain_text("忘记PIN码")
+    expect(advice).to_contain_text("忘记密码")
     expect(advice).to_contain_text("辅导站")
     phone.page.reload()  # a reload does not reset the count or the wait
     expect(page.get_by_role("alert")).to_contain_text("请等")
@@ -60,11 +60,11 @@ def test_pwa_forgotten_pin_is_recovered_with_a_station_code_and_unsent_records_s
     phone.enrol("xu.yisheng")
     device = phone.device_id("xu.yisheng")
     phone.context.set_offline(True)
-    text = "忘记PIN码之前记下、还没同步的一次谈心。"
+    text = "忘记密码之前记下、还没同步的一次谈心。"
     phone.log_activity(text)
     phone.page.reload()
     page = phone.page
-    page.get_by_role("button", name="忘记PIN码").click()
+    page.get_by_role("button", name="忘记密码").click()
     tail = device.replace("-", "")[-8:].upper()
     expect(page.locator("main")).to_contain_text(f"{tail[:4]}-{tail[4:]}")
     # One tap calls the station, locked as the phone is (the number came with the last sync).
@@ -87,7 +87,7 @@ def test_pwa_forgotten_pin_is_recovered_with_a_station_code_and_unsent_records_s
     before = query(module_server, "SELECT recovery_key FROM recovery_keys WHERE device_id = ?", device)[0][0]
     code_field.fill(code)
     recover.click()
-    expect(page.get_by_role("heading", name="设置新的PIN码")).to_be_visible()
+    expect(page.get_by_role("heading", name="设置新的密码")).to_be_visible()
     phone.set_pin("8642")
     page.get_by_role("link", name="首页").click()
     expect(page.locator(".sync .line")).to_contain_text("未同步 1 条")
@@ -100,9 +100,9 @@ def test_pwa_forgotten_pin_is_recovered_with_a_station_code_and_unsent_records_s
 
     page.get_by_role("link", name="设置").click()
     page.get_by_role("button", name="立即锁定").click()
-    page.get_by_label("PIN码", exact=True).fill(PIN)
+    page.get_by_label("密码", exact=True).fill(PIN)
     page.get_by_role("button", name="解锁").click()
-    expect(page.get_by_role("alert")).to_contain_text("PIN码不对")
+    expect(page.get_by_role("alert")).to_contain_text("密码不对")
     phone.unlock("8642")
     expect(page.get_by_role("heading", name="设置")).to_be_visible()
 
@@ -128,6 +128,6 @@ def test_pwa_forgotten_pin_screen_offers_no_call_without_a_known_number(
     phone.page.evaluate(FORGET_STATION_PHONE)
     phone.page.reload()
     page = phone.page
-    page.get_by_role("button", name="忘记PIN码").click()
+    page.get_by_role("button", name="忘记密码").click()
     expect(page.get_by_label("恢复码")).to_be_visible()
     expect(page.locator("a[href^='tel:']")).to_have_count(0)

@@ -186,7 +186,7 @@ def test_pwa_stopped_account_drops_the_childrens_files_and_keeps_its_unsent_visi
     assert stored["counts"]["records"] == 0 and stored["counts"]["outbox"] == 1, "server copies go at once"
     expect(page.get_by_role("button", name="导出未同步记录")).to_be_visible()
     page.reload()  # the phone stays stopped: a reload does not bring the children back
-    page.get_by_label("PIN码", exact=True).fill(PIN)
+    page.get_by_label("密码", exact=True).fill(PIN)
     page.get_by_role("button", name="解锁", exact=True).click()
     expect(page.get_by_role("heading", name="这个账号已停用")).to_be_visible()
     assert phone.idb()["counts"]["records"] == 0

@@ -84,7 +84,7 @@ def test_pwa_a_second_tab_waits_to_be_chosen_and_the_first_stops_with_its_words_
 
     second = new_tab(phone)
     expect(second.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
-    expect(second.get_by_label("PIN码", exact=True)).to_have_count(0)
+    expect(second.get_by_label("密码", exact=True)).to_have_count(0)
     expect(first.get_by_label("过程记录")).to_have_value("第一个页面写了一半的话")  # the first goes on
     use_here(second)
     expect(first.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
@@ -147,7 +147,7 @@ def test_pwa_an_enrolment_answered_after_another_tab_took_the_app_asks_for_no_pi
 ) -> None:
     """The careless way to two enrolments: the enrol link tapped, the answer slow over 2G, the link
     tapped again in a new tab (在这里使用) and a new code typed there. The first tab's answer came
-    back after it had stopped and drew 设置PIN码 over 伴行已经在另一个页面打开, and a PIN set there
+    back after it had stopped and drew 设置密码 over 伴行已经在另一个页面打开, and a PIN set there
     wrote its enrolment over the other tab's (whose visits were sealed with the key it replaced)."""
     phone: Phone = phones.new(module_server)
     first = phone.page
@@ -170,7 +170,7 @@ def test_pwa_an_enrolment_answered_after_another_tab_took_the_app_asks_for_no_pi
 
     held[0].continue_()  # the first tab's slow answer arrives
     first.wait_for_timeout(1500)
-    expect(first.get_by_label("设置PIN码", exact=True)).to_have_count(0)
+    expect(first.get_by_label("设置密码", exact=True)).to_have_count(0)
     expect(first.get_by_role("heading", name="伴行已经在另一个页面打开")).to_be_visible()
     # The phone keeps the enrolment of the tab that has the app: its PIN opens its visits.
     second = phone.page

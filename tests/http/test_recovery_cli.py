@@ -95,7 +95,7 @@ def test_recovery_code_for_a_phone_that_never_handed_over_its_recovery_key_is_re
         device = client.post("/api/enrol", json={"code": code}).json()["device_id"]
     refused = banxing("recovery-code", "--device", device, "--db", db)
     assert refused.returncode == 2 and refused.stdout == "", refused.stdout
-    assert "PIN" in refused.stderr and "Traceback" not in refused.stderr
+    assert "手机密码" in refused.stderr and "Traceback" not in refused.stderr
     store = Store(db)
     try:
         assert store.read_now(lambda d: d.execute("SELECT count(*) FROM recovery_codes").fetchone()[0]) == 0

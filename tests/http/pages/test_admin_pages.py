@@ -608,16 +608,16 @@ def test_a_volunteer_account_gets_no_password_to_print(site: Site) -> None:
     fields = {"login": "new.laoshi", "name": "新志愿者", "role": "mentor", "unit_id": site.w.st11, "phone": "",
               "smartphone": "1"}
     typed = admin.post("/admin/users/new", {**fields, "password": "a-long-password"})
-    assert typed.status_code == 400 and "五老志愿者不在网页登录，不用密码" in typed.text
+    assert typed.status_code == 400 and "五老志愿者不在网页登录，没有网页密码" in typed.text
     made = admin.post("/admin/users/new", fields)
     assert made.status_code == 303 and "one-time" not in made.text
     row = site.read(lambda db: db.execute(
         "SELECT id, password_hash, must_change_password FROM users WHERE login = 'new.laoshi'").fetchone())
     assert row[1] is None and row[2] == 0
     page = admin.get(f"/admin/users/{row[0]}").text
-    assert "不用密码" in page and 'value="password"' not in page
+    assert "没有网页密码" in page and 'value="password"' not in page
     reset = admin.post(f"/admin/users/{row[0]}", {"action": "password", "new_password": ""})
-    assert reset.status_code == 400 and "不用密码" in reset.text
+    assert reset.status_code == 400 and "没有网页密码" in reset.text
     assert site.read(lambda db: db.execute("SELECT password_hash FROM users WHERE id = ?",
                                            [row[0]]).fetchone()[0]) is None
 

@@ -298,7 +298,7 @@ def test_a_pin_recovery_code_from_the_volunteer_page_releases_that_phones_key_on
     assert browser.client.put("/api/device/recovery-key", json={"recovery_key": key},
                               headers=headers).status_code == 200
     page = browser.get(f"/mentors/{w.mentor1.user_id}").text
-    assert "忘记PIN码：发恢复码" in page
+    assert "忘记手机密码：发恢复码" in page
     response = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "recovery_code",
                                                                "device_id": enrolled["device_id"]})
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
