@@ -35,7 +35,10 @@ def operator_name() -> str:
     return f"命令行 {user}@{socket.gethostname()}"
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, *, migrate: bool = True) -> Store:
+    """The database brought up to this code's schema, unless ``migrate=False`` (``backup``: it runs
+    beside a serving process, perhaps the old one during an upgrade, and must not change the schema
+    beneath it)."""
     from .preflight import ServeRefused, check_files_beside
 
     try:
@@ -43,13 +46,15 @@ def open_store(settings: Settings) -> Store:
     except ServeRefused as exc:
         raise Refused(str(exc)) from None
     store = Store(settings.db_path, checkpoints=not settings.replica)
-    store.migrate()
+    if migrate:
+        store.migrate()
     return store
 
 
-def run_once(settings: Settings, fn: Callable[[sqlite_utils.Database], T], *, write: bool) -> T:
+def run_once(settings: Settings, fn: Callable[[sqlite_utils.Database], T], *, write: bool,
+             migrate: bool = True) -> T:
     """Open the database, run ``fn(db)`` in one write or read transaction, close it."""
-    store = open_store(settings)
+    store = open_store(settings, migrate=migrate)
     try:
         return store.write_now(fn) if write else store.read_now(fn)
     finally:

@@ -143,19 +143,29 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     from .access import log_access
-    from .errors import StorageUnavailable
+    from .errors import StorageUnavailable, storage_failure
 
     key = f"，密钥文件写到了 {target}.secret（两个文件要放在一起保管）" if with_key else ""
     try:
-        # As the admin page's download is: a copy of every child's record left the server.
+        # As the admin page's download is: a copy of every child's record left the server. Never
+        # migrated: during an upgrade the old server still serves this file in its own schema.
         run_once(settings, lambda db: log_access(db, SYSTEM, "backup", f"{operator_name()}：{target.resolve()}"),
-              write=True)
+                 write=True, migrate=False)
+    except sqlite3.OperationalError as exc:
+        if storage_failure(exc) is not None:
+            return _backup_not_logged(target, key, "数据库所在的磁盘不能写入（只读或出错）")
+        # An access log of another schema than this code's (a much older or newer database).
+        return _backup_not_logged(target, key, "数据库的版本和这个程序的不同")
     except (StorageUnavailable, sqlite3.Error, OSError):
-        # The backup is whole and may be the last copy of a failing disk: it stays, and says so.
-        print(f"备份已写到 {target}{key}；但数据库所在的磁盘不能写入（只读或出错），这次备份没能记入访问日志，"
-              "请另行记下是谁、何时做的备份。", file=sys.stderr)
-        return 0
+        return _backup_not_logged(target, key, "数据库所在的磁盘不能写入（只读或出错）")
     print(f"备份已写到 {target}{key}。", file=sys.stderr)
+    return 0
+
+
+def _backup_not_logged(target: pathlib.Path, key: str, why: str) -> int:
+    # The backup is whole and may be the last copy of a failing disk: it stays, and says so.
+    print(f"备份已写到 {target}{key}；但{why}，这次备份没能记入访问日志，"
+          "请另行记下是谁、何时做的备份。", file=sys.stderr)
     return 0
 
 

@@ -450,3 +450,43 @@ def test_a_backup_while_the_running_servers_wal_is_deleted_is_refused_in_words_a
     finally:
         store.close()
         os.close(lock)
+
+
+def test_a_backup_taken_under_the_old_server_during_an_upgrade_copies_the_file_as_it_is_and_never_migrates_it(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    """The upgrade takes a backup with the new code while the old server still serves: a backup that
+    brought the database up to its own schema changed it beneath that server."""
+    db = demo.copy(tmp_path)
+    with sqlite3.connect(db) as conn:  # the file as the code before the newest migration left it
+        conn.execute("DROP INDEX idx_activities_risk_withdrawn")
+        conn.execute("DELETE FROM _migrations WHERE migration_set = 'sync' AND name = 'm050_withdrawn_risk_flags'")
+    conn.close()
+    before = rows(db, "SELECT migration_set, name FROM _migrations ORDER BY 1, 2")
+
+    made = banxing("backup", "--to", tmp_path / "b.db", "--db", db)
+
+    assert made.returncode == 0 and "Traceback" not in made.stderr, made.stderr
+    for path in (db, tmp_path / "b.db"):
+        assert rows(path, "SELECT migration_set, name FROM _migrations ORDER BY 1, 2") == before
+        assert scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'idx_activities_risk_withdrawn'") == 0
+    (logged,) = rows(db, "SELECT target FROM access_log WHERE action = 'backup'")
+    assert str(tmp_path / "b.db") in logged[0], "its access log takes the row all the same"
+
+
+def test_a_backup_of_a_database_whose_access_log_this_code_cannot_write_stays_and_says_it_was_not_logged(
+    demo: Demo, tmp_path: pathlib.Path
+) -> None:
+    db = demo.copy(tmp_path)
+    with sqlite3.connect(db) as conn:  # the access log as the first server schema made it
+        conn.execute("DROP TABLE access_log")
+        conn.execute("CREATE TABLE access_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, user_id TEXT,"
+                     " device_id TEXT, action TEXT NOT NULL, target TEXT, ip TEXT)")
+    conn.close()
+
+    made = banxing("backup", "--to", tmp_path / "b.db", "--db", db)
+
+    assert made.returncode == 0 and "Traceback" not in made.stderr, made.stderr
+    assert "数据库的版本和这个程序的不同，这次备份没能记入访问日志" in made.stderr
+    assert (tmp_path / "b.db").is_file()
+    assert "record_count" not in {r[1] for r in rows(db, "PRAGMA table_info(access_log)")}, "nothing migrated"
