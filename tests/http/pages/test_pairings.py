@@ -218,8 +218,9 @@ def test_a_closed_pairing_cannot_be_ended_twice(site: Site) -> None:
                                                        "base_version": "1"}).status_code == 303
     response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-12-01", "outcome": "improved",
                                                            "base_version": "2"})
-    assert response.status_code == 400 and "已经结束" in response.text
+    assert response.status_code == 400 and response.text.count("这个结对已经结束了") == 1, "said once"
     assert site.read(lambda db: row(db, "pairing", w.pairing1))["outcome"] == "stable"
+    assert browser.get(f"/pairings/{w.pairing1}/end").text.count("这个结对已经结束了") == 1
 
 
 def test_passing_a_pairing_to_another_volunteer_moves_the_child_between_phones(site: Site) -> None:
