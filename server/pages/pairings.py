@@ -33,6 +33,7 @@ from ..templating import chinese_date
 from .form_posts import form_values, require_form, restore_draft
 from .history import deletion_line
 from .paging import page_count, page_links, page_number, past_the_end
+from .pairing_meanwhile import made_meanwhile, shown_at
 from .path_records import visible_record
 from .pickers import FIND, attach_finder, child_finder, found, search_text
 from .shown import log_shown
@@ -116,6 +117,7 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
         "title": "结对", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path, "no_options": not mentors.total or not children.total,
         "record_id": form_record_id(values), "stopped": _stopped_box(values, child, stopped),
+        "shown_at": shown_at(values),
     }, status=status)
 
 
@@ -195,7 +197,12 @@ async def pairing_create(request: Request) -> Response:
     words = "已结对。志愿者的手机下次同步时会收到这个孩子的档案。"
     if ended:
         words += f"同时结束了这个孩子与已停用志愿者的 {len(ended)} 个结对（结束原因：志愿者停止服务）。"
-    return page.redirect(f"/pairings/{outcome.record_id}", flash=words)
+    record_id = str(outcome.record_id)
+    meanwhile = await page.state.store.read(lambda db: made_meanwhile(db, posted, mentee_id, record_id))
+    if meanwhile:  # saved all the same: a child may have several volunteers
+        return page.redirect(f"/pairings/{record_id}", flash=words + meanwhile,
+                             link=(f"/mentees/{mentee_id}", "打开孩子的档案"))
+    return page.redirect(f"/pairings/{record_id}", flash=words)
 
 
 async def _visible_pairing(page: Visit, raw_id: str) -> dict[str, Any]:

@@ -47,6 +47,7 @@ class Visit:
     csrf_secret: str
     set_cookies: dict[str, str | None] = field(default_factory=dict)  # name -> value (None: delete)
     flash: str | None = None
+    flash_link: tuple[str, str] | None = None  # (a path of this site, its words) after the flash
     _scope: Scope | None = field(default=None, repr=False)
 
     @property
@@ -76,7 +77,7 @@ class Visit:
             "visit": self, "actor": self.session.actor if self.session else None,
             "login": self.session.login if self.session else None, "csrf_token": self.csrf_token,
             "nav": nav_for(self.request, self.session.actor.role if self.session else None),
-            "flash": self.flash, **(context or {}),
+            "flash": self.flash, "flash_link": self.flash_link, **(context or {}),
         }
         response = self.state.templates.TemplateResponse(self.request, template, ctx, status_code=status)
         if self.session is not None:
@@ -84,11 +85,13 @@ class Visit:
         self._cookies(response)
         return response
 
-    def redirect(self, url: str, *, flash: str | None = None) -> Response:
-        """303 See Other to a path of this site, optionally carrying a one-time message."""
+    def redirect(self, url: str, *, flash: str | None = None, link: tuple[str, str] | None = None) -> Response:
+        """303 See Other to a path of this site, optionally carrying a one-time message (and a link
+        after it: the message is plain text)."""
         response = RedirectResponse(url, status_code=303)
         if flash:
-            self.set_cookies[FLASH_COOKIE] = str(self.state.signers.serializer("session").dumps({"flash": flash}))
+            data: dict[str, Any] = {"flash": flash, **({"link": list(link)} if link else {})}
+            self.set_cookies[FLASH_COOKIE] = str(self.state.signers.serializer("session").dumps(data))
         self._cookies(response)
         return response
 
@@ -131,6 +134,9 @@ async def visit(request: Request) -> Visit:
         try:
             data = state.signers.serializer("session").loads(flash_cookie, max_age=600)
             out.flash = str(data["flash"]) if isinstance(data, dict) and "flash" in data else None
+            link = data.get("link") if isinstance(data, dict) else None
+            if out.flash and isinstance(link, list) and len(link) == 2 and str(link[0]).startswith("/"):
+                out.flash_link = (str(link[0]), str(link[1]))
         except BadSignature:
             out.flash = None
     return out

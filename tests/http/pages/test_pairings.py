@@ -492,3 +492,53 @@ def test_the_archive_browser_writes_its_days_as_the_other_pages_do(site: Site) -
     assert set(starts) == {"2026年9月1日"}
     assert set(lasts) == {"2026年11月20日"}
     assert not re.search(r"\d{4}-\d{2}-\d{2}", "".join(starts + lasts))
+
+
+SHOWN_AT_RE = re.compile(r'name="shown_at" value="([^"]+)"')
+
+
+def carried(form: str) -> dict[str, str]:
+    """What a new pairing form carries: its record's id, and when it was first shown."""
+    return {"record_id": record_id_on(form), "shown_at": SHOWN_AT_RE.findall(form)[0]}
+
+
+def test_two_staff_pairing_one_waiting_child_at_once_both_save_and_the_second_is_told_who_paired_whom_meanwhile(
+    site: Site,
+) -> None:
+    """A child may have several volunteers, so neither save is refused; but the second must not pass
+    for the only one: it names the volunteer paired meanwhile and who paired them, and links the
+    child's file to end one if it was a mistake."""
+    w = site.w
+    station, town = site.as_(w.staff_st11), site.as_(w.staff_town1)
+    child = w.mentee_unpaired
+    pair = {"mentee_id": child, "approach": "fuxin", "start_date": "2026-11-25"}
+    forms = [b.get(f"/pairings/new?mentee_id={child}").text for b in (station, town)]
+    first = town.post("/pairings/new", {**pair, "mentor_id": w.mentor1.user_id, **carried(forms[1])})
+    assert first.status_code == 303
+    assert "注意" not in town.get(first.headers["location"]).text, "the first knew of no other"
+
+    second = station.post("/pairings/new", {**pair, "mentor_id": w.mentor2.user_id, **carried(forms[0])})
+
+    assert second.status_code == 303
+    running = site.read(lambda db: sorted(r[0] for r in db.execute(
+        "SELECT mentor_id FROM pairings WHERE mentee_id = ? AND status = 'active'", [child])))
+    assert running == sorted([w.mentor1.user_id, w.mentor2.user_id]), "nothing refused, nothing lost"
+    told = sentence(station.get(second.headers["location"]).text)
+    assert "在您填写这张结对表的时候，街道干事给这个孩子结对了志愿者王老师" in told, told
+    assert "这个孩子现在有 2 位志愿者在帮扶" in told and "结束其中一个结对" in told, told
+
+
+def test_a_pairing_made_meanwhile_is_told_after_a_refused_post_too_and_the_warning_links_the_childs_file(
+    site: Site,
+) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = browser.get(f"/pairings/new?mentee_id={w.mentee_unpaired}").text
+    make_pairing_of(site, w.mentor1, w.mentee_unpaired)
+    refused = browser.post("/pairings/new", {"mentee_id": w.mentee_unpaired, "start_date": "", **carried(form)})
+    assert refused.status_code == 400
+    assert SHOWN_AT_RE.findall(refused.text) == SHOWN_AT_RE.findall(form), "kept from the form first shown"
+    saved = browser.post("/pairings/new", {"mentee_id": w.mentee_unpaired, "mentor_id": w.mentor2.user_id,
+                                           "approach": "fuxin", "start_date": "2026-11-25", **carried(form)})
+    page = browser.get(saved.headers["location"]).text
+    assert re.search(rf'class="flash warn"[^>]*>.*<a href="/mentees/{w.mentee_unpaired}">打开孩子的档案</a></p>', page)
