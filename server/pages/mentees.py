@@ -27,6 +27,7 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse_fields, refusal_errors
 from ..queries.donations import donations_of
+from ..queries.likely_children import Likely, likely_registered
 from ..queries.mentees import (
     PAGE_SIZE,
     WAITING,
@@ -145,7 +146,8 @@ async def mentee_list(request: Request) -> Response:
 # --- registering and editing -------------------------------------------------------------------
 
 async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dict[str, Any],
-                     errors: dict[str, str] | None = None, status: int = 200) -> Response:
+                     errors: dict[str, str] | None = None, likely: Likely | None = None,
+                     status: int = 200) -> Response:
     if mentee is not None:
         # The edit form shows the child's name, guardian and notes: a view, as the file's is (access
         # log), on every showing, the form shown again after a refused change too.
@@ -162,7 +164,22 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),
         "form_fields": field_views("mentee", names, values, errors=errors, options={"unit_id": units}, hints=hints),
+        "likely": likely and {"words": _likely_words(likely), "key": likely.key, "child": likely.child},
+        "another_child": values.get(ANOTHER_CHILD) if isinstance(values.get(ANOTHER_CHILD), str) else "",
     }, status=status)
+
+
+# The new-child form's tick that the child is not the one already registered it likely is (its value:
+# that child's ``Likely.key``, so the tick lets that one match through and no other).
+ANOTHER_CHILD = "another_child"
+
+
+def _likely_words(likely: Likely) -> str:
+    """Which child it likely is (as the roster import says it), then how to go on from the form."""
+    same = ("请先问镇（街道）关工委或县关工委是不是同一个孩子。" if likely.child is None
+            else "是同一个孩子：不用再登记，请打开下面他的档案。")
+    return (f"{likely.words()}为免把一个孩子登记两次，这次还没有登记。{same}"
+            "确实是另一个孩子：请勾选下面的“确实是另一个孩子，仍然登记”，再点“登记”。")
 
 
 
@@ -188,25 +205,32 @@ async def mentee_create(request: Request) -> Response:
     except FormInvalid as exc:
         return await _form_page(visit, mentee=None, values=values, errors=exc.errors, status=400)
     fields["risk_level"] = fields["risk_level"] or "normal"
-    actor = visit.actor
+    actor, scope = visit.actor, await visit.scope()
     record_id = parse_id(values.get("record_id")) or None  # a resent form must not register the child twice
 
-    def write(db: Any) -> tuple[str, str]:
+    def write(db: Any) -> tuple[str, str] | Likely:
         done = None if record_id is None else already_created(request, db, actor, "mentee", record_id, fields)
         if done is not None and done.status == "rejected":  # another's child, even one in scope
             raise MutationsRefused([done])
         if done is not None:  # the same form posted twice: registered once
             (code,) = db.execute("SELECT code FROM mentees WHERE id = ?", [done.record_id]).fetchone()
             return done.record_id, str(code)
+        # Likely a child already registered: not saved until the person ticks that it is another.
+        likely = likely_registered(db, scope, fields)
+        if likely is not None and values.get(ANOTHER_CHILD) != likely.key:
+            return likely
         code = next_mentee_code(db)
         (outcome,) = apply_all(db, actor, [upsert("mentee", {**fields, "code": code}, record_id)])
         return outcome.record_id, code
 
     try:
-        created, code = await visit.state.store.write(write)
+        written = await visit.state.store.write(write)
     except MutationsRefused as refused:
         errors = refusal_errors(MENTEE, refused.rejected[0][1], REGISTER)
         return await _form_page(visit, mentee=None, values=values, errors=errors, status=400)
+    if isinstance(written, Likely):
+        return await _form_page(visit, mentee=None, values=values, likely=written, status=409)
+    created, code = written
     return visit.redirect(f"/mentees/{created}", flash=f"已登记，编号 {code}。")
 
 

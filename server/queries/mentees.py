@@ -295,8 +295,8 @@ def mentees_of_units(db: sqlite_utils.Database, unit_ids: list[str]) -> list[dic
 
 def live_children_by_name(db: sqlite_utils.Database, plain: Callable[[str], str]) -> dict[str, list[dict[str, Any]]]:
     """Every live child of the county by name (folded by ``plain``): id, unit_id, code, name,
-    birth_year and gender, whatever the reader's scope. For an import's check that a new row is no
-    child registered elsewhere, which names no one outside the scope (``server/imports/mentee_likely.py``)."""
+    birth_year and gender, whatever the reader's scope. For the check that a child about to be
+    registered is no child registered elsewhere, which names no one outside the scope (``likely_children.py``)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for child in db.query("SELECT id, unit_id, code, name, birth_year, gender FROM mentees"
                           " WHERE deleted = 0 AND name IS NOT NULL"):

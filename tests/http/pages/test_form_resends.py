@@ -21,7 +21,7 @@ FORMS: dict[str, Form] = {
         "place": "孩子家中", "record": "和奶奶聊了作业的事。\r\n孩子愿意交流。", "moods": ["平稳"],
         "observations": ["作业跟不上"], "tags": ["parents"]}, "record", "/activities/{}"),
     "mentee": ("/mentees/new", lambda w: {
-        "unit_id": w.st11, "name": "小华", "grade": "五年级", "gender": "female", "categories": ["psych"],
+        "unit_id": w.st11, "name": "陈晓华", "grade": "五年级", "gender": "female", "categories": ["psych"],
         "risk_level": "watch", "guardian_name": "外婆", "guardian_contact": "13800001111",
         "plan": "每两周家访一次"}, "guardian_contact", "/mentees/{}"),
     "pairing": ("/pairings/new", lambda w: {

@@ -127,24 +127,24 @@ def test_registering_a_child_generates_a_code_and_opens_the_file(site: Site) -> 
     form = browser.get("/mentees/new")
     assert form.status_code == 200 and "登记帮扶对象" in form.text
     record_id = re.search(r'name="record_id" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
-    data = {"record_id": record_id, "unit_id": w.st11, "name": "小华", "grade": "五年级", "gender": "female",
+    data = {"record_id": record_id, "unit_id": w.st11, "name": "陈晓华", "grade": "五年级", "gender": "female",
             "categories": ["psych", "left_behind"], "risk_level": "watch", "guardian_name": "外婆",
             "guardian_contact": "13800001111", "plan": "每两周家访一次"}
     response = browser.post("/mentees/new", data)
     assert response.status_code == 303 and response.headers["location"] == f"/mentees/{record_id}"
     year = local_today().year
     row = site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [record_id])))
-    assert re.fullmatch(rf"BX-{year}-\d{{4}}", row["code"]) and row["name"] == "小华"
+    assert re.fullmatch(rf"BX-{year}-\d{{4}}", row["code"]) and row["name"] == "陈晓华"
     assert (row["categories"], row["risk_level"], row["created_by"]) == ('["psych","left_behind"]', "watch",
                                                                         w.staff_st11.user_id)
     # A double tap posts the same form twice: one child, one code.
     again = browser.post("/mentees/new", data)
     assert again.headers["location"] == f"/mentees/{record_id}"
-    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小华'").fetchone()[0]) == 1
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '陈晓华'").fetchone()[0]) == 1
     # The next registration takes the next number.
-    browser.post("/mentees/new", {**data, "record_id": "", "name": "小丽"})
+    browser.post("/mentees/new", {**data, "record_id": "", "name": "李雨桐"})
     codes = site.read(lambda db: [r[0] for r in db.execute(
-        "SELECT code FROM mentees WHERE name IN ('小华', '小丽') ORDER BY name = '小丽'").fetchall()])
+        "SELECT code FROM mentees WHERE name IN ('陈晓华', '李雨桐') ORDER BY name = '李雨桐'").fetchall()])
     assert int(codes[1][-4:]) == int(codes[0][-4:]) + 1
 
 
@@ -154,7 +154,7 @@ def test_registering_after_a_code_sent_with_spaces_takes_the_number_after_it(sit
     w, year = site.w, local_today().year
     site.write(lambda db: mutate(db, w.staff_st21, "mentee", {"unit_id": w.st21, "code": f" BX-{year}-0007 "}))
     browser = site.as_(w.staff_st11)
-    response = browser.post("/mentees/new", {"unit_id": w.st11, "name": "小华", "risk_level": "normal"})
+    response = browser.post("/mentees/new", {"unit_id": w.st11, "name": "陈晓华", "risk_level": "normal"})
     assert response.status_code == 303, response.text
     created = response.headers["location"].rsplit("/", 1)[1]
     assert _code(site, created) == f"BX-{year}-0008"
@@ -170,7 +170,7 @@ def test_registering_with_another_persons_child_id_neither_opens_it_nor_changes_
     record = getattr(w, child)
     before = site.read(lambda db: next(db.query("SELECT * FROM mentees WHERE id = ?", [record])))
     browser = site.as_(getattr(w, who))
-    response = browser.post("/mentees/new", {"record_id": record, "unit_id": w.st11, "name": "小华",
+    response = browser.post("/mentees/new", {"record_id": record, "unit_id": w.st11, "name": "陈晓华",
                                              "risk_level": "normal"}, form_page="/mentees/new")
     assert response.status_code == 400 and record not in response.headers.get("location", "")
     assert "小芳" not in response.text and "可能不存在、已被删除、尚未同步，或不在您的管理范围内" in response.text

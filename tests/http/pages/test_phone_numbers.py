@@ -25,7 +25,7 @@ def test_a_full_width_phone_from_the_web_forms_is_stored_in_ascii_found_and_dial
     assert mentor_id in staff.get("/mentors", params={"q": "139 0513"}).text
     assert f'href="tel:{DIALLED}">{STORED}</a>' in staff.get(f"/mentors/{mentor_id}").text
     child = staff.post("/mentees/new", {
-        "unit_id": w.st11, "name": "小华", "grade": "五年级", "gender": "female", "categories": ["psych"],
+        "unit_id": w.st11, "name": "陈晓华", "grade": "五年级", "gender": "female", "categories": ["psych"],
         "risk_level": "watch", "guardian_name": "外婆", "guardian_contact": FULL_WIDTH, "plan": "每两周家访一次"})
     assert child.status_code == 303, child.text
     mentee_id = child.headers["location"].rsplit("/", 1)[1]

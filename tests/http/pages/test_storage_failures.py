@@ -21,7 +21,7 @@ def test_a_child_registered_on_a_full_disk_gets_a_503_page_showing_what_was_type
     browser = site.as_(w.staff_st11)
     form = browser.get("/mentees/new")
     record_id = re.search(r'name="record_id" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
-    data = {"record_id": record_id, "unit_id": w.st11, "name": "小华", "risk_level": "watch",
+    data = {"record_id": record_id, "unit_id": w.st11, "name": "陈晓华", "risk_level": "watch",
             "plan": "每两周家访一次，和班主任一起。", "notes": NOTES * 80}
     token = browser.token("/mentees/new")
     pages = site.write(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
@@ -32,10 +32,10 @@ def test_a_child_registered_on_a_full_disk_gets_a_503_page_showing_what_was_type
         site.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
     assert full.status_code == 503 and "磁盘已满" in full.text and "Traceback" not in full.text
     assert "您填写的内容（没有保存）" in full.text and NOTES in full.text and "每两周家访一次" in full.text
-    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小华'").fetchone()[0]) == 0
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '陈晓华'").fetchone()[0]) == 0
     again = browser.post("/mentees/new", data, token=token)
     assert again.status_code == 303 and again.headers["location"] == f"/mentees/{record_id}"
-    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '小华'").fetchone()[0]) == 1
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM mentees WHERE name = '陈晓华'").fetchone()[0]) == 1
 
 
 def test_an_import_confirmed_on_a_full_disk_writes_no_row_and_the_same_preview_imports_every_row_later(

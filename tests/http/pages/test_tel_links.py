@@ -44,7 +44,7 @@ def test_a_stored_phone_with_brackets_dashes_or_an_extension_dials_from_the_page
         assert "051387654321" in _tel_hrefs(page), path
         assert ">(0513) 8765-4321</a>" in page, path
     child = staff.post("/mentees/new", {
-        "unit_id": w.st11, "name": "小华", "grade": "五年级", "gender": "female", "categories": ["psych"],
+        "unit_id": w.st11, "name": "陈晓华", "grade": "五年级", "gender": "female", "categories": ["psych"],
         "risk_level": "watch", "guardian_name": "外婆", "guardian_contact": "0513-87654321 转 8",
         "plan": "每两周家访一次"})
     assert child.status_code == 303, child.text
