@@ -35,6 +35,7 @@ from .pages import (
     referrals,
     returns,
     review,
+    risk_flags,
     station,
     stats,
     summary,
@@ -60,6 +61,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *mentees.routes,
         *mentors.routes,
         *dashboard.routes,
+        *risk_flags.routes,
         *pairings.routes,  # before archives: /pairings/new is not a pairing id
         *archives.routes,
         *phone_import.routes,  # /activities/phone-import before /activities/{activity_id}

@@ -93,7 +93,8 @@ async def dashboard_page(request: Request) -> Response:
     await log_shown(visit, "view_dashboard", visit.actor.unit_id, {
         "pairing": len(data["overdue_follow_ups"]["items"]), "activity": len(data["risk_flags"]["items"]),
         "mentee": len(data["key_mentees"]["items"])})
-    links = route_paths(request, "coverage", "inspection_list", "referral_list", "quiet_pairings", "mentee_list")
+    links = route_paths(request, "coverage", "inspection_list", "referral_list", "quiet_pairings", "mentee_list",
+                        "risk_flag_list")
     # The chart's half, not whatever half /coverage would pick on the day the link is followed.
     links["coverage"] += "?" + urlencode({"half": data["coverage_half"], "year": data["coverage_year"]})
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),

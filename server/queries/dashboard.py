@@ -273,15 +273,18 @@ def _key(units: Units) -> tuple[str, list[str]]:
     return f"m.risk_level = 'key' AND m.status = 'active' AND m.deleted = 0 AND {cond}", params
 
 
-def risk_flag_list(db: sqlite_utils.Database, scope: Scope, units: Units) -> list[dict[str, Any]]:
-    """The first ``LIST_LIMIT`` of the station home's open risk flags (``followups``), newest first,
-    each with its unit, town and who wrote it (记录人: the station home names the pairing's volunteer
-    beside a phone number; the county asks who saw the risk)."""
-    rows = open_risk_flags(db, scope, limit=LIST_LIMIT)
+def risk_flag_list(db: sqlite_utils.Database, scope: Scope, units: Units, *, limit: int = LIST_LIMIT,
+                   offset: int = 0) -> list[dict[str, Any]]:
+    """``limit`` of the station home's open risk flags (``followups``) from ``offset``, newest first
+    (the dashboard's first ``LIST_LIMIT``, a page of ``/risk-flags``), each with its unit, town and
+    who wrote it (记录人: the station home names the pairing's volunteer beside a phone number; the
+    county asks who saw the risk); the child's name only for those who see names (``names``)."""
+    rows = open_risk_flags(db, scope, limit=limit, offset=offset)
     authors = user_names(db, {r["author_id"] for r in rows})
     stopped = stopped_users(db, {r["author_id"] for r in rows})
     return [{"id": r["id"], "date": r["date"], "pairing_id": r["pairing_id"], "unit_id": r["unit_id"],
-             "code": r["mentee_code"], "mentor_name": authors.get(r["author_id"] or ""),
+             "code": r["mentee_code"], "mentee_name": r["mentee_name"],
+             "mentor_name": authors.get(r["author_id"] or ""),
              "mentor_active": r["author_id"] not in stopped if r["author_id"] else None,
              "unit_name": units[r["unit_id"]].name, "town_name": units[r["unit_id"]].town_name}
             for r in rows]

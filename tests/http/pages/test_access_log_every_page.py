@@ -103,6 +103,8 @@ SEEN = [
     Seen("/quiet", "staff_st11", "view_quiet_pairings", setup=_quiet_pairing),
     Seen("/quiet", "reviewer", "view_quiet_pairings", setup=_quiet_pairing),
     Seen("/staff", "staff_town1", "view_risk_flags", setup=_risk_flag),
+    Seen("/risk-flags", "reviewer", "view_risk_flags", setup=_risk_flag),
+    Seen("/risk-flags", "staff_town1", "view_risk_flags", setup=_risk_flag),
     Seen("/mentees/{mentee_id}/edit", "staff_st11", "edit_mentee"),
     Seen("/mentors/{mentor_id}", "staff_st11", "view_mentor_pairings"),
     Seen("/pairings/new", "staff_st11", "view_mentee_choices"),

@@ -161,3 +161,41 @@ def test_a_shortened_key_children_list_leads_to_all_of_them(site: Site, monkeypa
     whole = re.search(r'<a class="tap" href="(/mentees\?risk=key)">在帮扶对象名单里查看全部 (\d+) 个重点对象', region)
     assert whole is not None and int(whole.group(2)) == count
     assert f"共 {count} 人" in browser.get(whole.group(1)).text
+
+
+def test_past_the_dashboards_first_50_risk_flags_the_county_and_a_town_page_through_every_one(site: Site) -> None:
+    """With more open 发现自伤自残风险 flags than the dashboard lists, it said 只列出最近 50 条 and led
+    nowhere: the rest were seen by nobody above a station. Its section now links to /risk-flags,
+    which pages through all of them (as many rows as the card counts), by code for the county, never
+    with the visit's own words."""
+    w = site.w
+    start = datetime.date(2026, 9, 1)
+
+    def write(db: Any) -> None:
+        for n in range(52):
+            make_activity(db, w.mentor1, w.pairing1, risk_flag=True, record="孩子说不想活了（原话）",
+                          date=(start + datetime.timedelta(days=n)).isoformat())
+        for n in range(2):
+            make_activity(db, w.mentor3, w.pairing3, risk_flag=True, date="2026-11-0" + str(n + 1))
+
+    site.write(write)
+    for who, expected, name in ((w.reviewer, 54, None), (w.staff_town1, 52, "小明")):
+        browser = site.as_(who)
+        dashboard = browser.get("/dashboard").text
+        count = dict((label, n) for _, label, n in _cards(dashboard))["未处理的风险提示"]
+        region = _region(dashboard, "risk-flags")
+        assert count == expected and _rows(region, None) == 50 and "只列出最近 50 条" in region
+        whole = re.search(r'<a class="tap" href="(/risk-flags)">查看全部 (\d+) 条未处理的风险提示', region)
+        assert whole is not None and int(whole.group(2)) == count
+        first = browser.get(whole.group(1)).text
+        assert f"共 {count} 条" in first and "第 1 / 2 页" in first and _rows(first, None) == 50
+        following = re.search(r'<a class="button" href="(\?page=2)">下一页</a>', first)
+        assert following is not None
+        second = browser.get("/risk-flags" + following.group(1)).text
+        assert _rows(second, None) == count - 50 and "下一页" not in second
+        dates = re.findall(r'<td data-label="日期"><span class="nowrap">([^<]+)</span></td>', first + second)
+        assert len(dates) == count  # every flag once, newest first across the pages
+        assert dates[0] == "2026年11月2日" if who is w.reviewer else dates[0] == "2026年10月22日"
+        for page in (first, second):
+            assert "孩子说不想活了" not in page  # the visit's words stay on the station's home
+            assert ("小明" in page) == (name is not None)  # names for staff only
