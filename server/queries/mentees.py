@@ -53,7 +53,7 @@ class MenteeFilter:
 # day has its volunteer: the child waits for the day, not for a volunteer.
 WAITING = ("waiting", "none", "stopped")
 _RUNNING = "p.mentee_id = {alias}.id AND p.status = 'active' AND p.deleted = 0"
-# Each child in scope is asked whether it has such a pairing: read from m058's index of the running
+# Each child in scope is asked whether it has such a pairing: read from m051's index of the running
 # pairings' child and volunteer alone, the volunteer tested against the accounts not in service (a
 # list made once per query, the few stopped), not by reading each pairing's row and its volunteer's:
 # a county's 50,000 children took 0.08 s of CPU, now 0.04 s. ``mentor_id`` is never NULL and always

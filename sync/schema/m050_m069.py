@@ -16,7 +16,7 @@ def m050_withdrawn_risk_flags(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m058_running_pairings_by_mentee(db: sqlite_utils.Database) -> None:
+def m051_running_pairings_by_mentee(db: sqlite_utils.Database) -> None:
     """The children waiting for a volunteer (server/queries/mentees.py ``waiting``: in help, and no
     running pairing with a volunteer in service) are counted on every dashboard and station home by
     asking, of each child in scope, whether such a pairing exists: through ``idx_pairings_mentee``

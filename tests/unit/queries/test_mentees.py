@@ -64,7 +64,7 @@ def test_the_lists_last_activity_is_the_files_a_deleted_pairings_visits_count_in
 def test_the_waiting_count_probes_each_childs_pairings_by_index(db: sqlite_utils.Database, w: Any, who: str) -> None:
     """A county holds 50,000 children and their pairings: the station home's tile and the dashboard's
     card (children waiting for a volunteer) read the children in scope once and each child's running
-    pairings from m058's index alone, never a scan of pairings; the accounts are read once per query
+    pairings from m051's index alone, never a scan of pairings; the accounts are read once per query
     (the stopped ones, a list), not once per child (measured over 50,000 children at the county: 0.08 s
     of CPU reading each pairing's row and its volunteer's, 0.04 s so)."""
     scope = load_scope(db, getattr(w, who))
