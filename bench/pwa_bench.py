@@ -170,8 +170,8 @@ def enrol_and_sync(browser: Any, url: str, db: pathlib.Path, login: str, mentees
     page = context.new_page()
     page.goto(f"{url}/app/?code={code_for(db, login)}")
     page.get_by_role("button", name="登记", exact=True).click()
-    page.get_by_label("设置PIN码", exact=True).fill(PIN)
-    page.get_by_label("再次输入PIN码", exact=True).fill(PIN)
+    page.get_by_label("设置密码", exact=True).fill(PIN)
+    page.get_by_label("再次输入密码", exact=True).fill(PIN)
     started = time.perf_counter()
     page.get_by_role("button", name="确定", exact=True).click()
     page.wait_for_function(f"""() => {{ const h = [...document.querySelectorAll('h2')].find((e) =>
@@ -209,7 +209,7 @@ def offline_open(context: Any, url: str, mentees: int) -> tuple[float, float]:
     page = only_tab(context)
     page.add_init_script(OPEN_CLOCK % {"mentees": mentees})
     page.goto(url + "/app/")
-    page.get_by_label("PIN码", exact=True).fill(PIN)
+    page.get_by_label("密码", exact=True).fill(PIN)
     page.get_by_role("button", name="解锁").click()
     page.wait_for_function("() => window.openClock && window.openClock.home > 0", timeout=60_000)
     clock = page.evaluate("window.openClock")
@@ -222,7 +222,7 @@ def offline_open(context: Any, url: str, mentees: int) -> tuple[float, float]:
 def save_times(context: Any, url: str) -> tuple[float, float]:
     page = only_tab(context)
     page.goto(url + "/app/")
-    page.get_by_label("PIN码", exact=True).fill(PIN)
+    page.get_by_label("密码", exact=True).fill(PIN)
     page.get_by_role("button", name="解锁").click()
     page.wait_for_selector("a.row")
     context.set_offline(True)  # keep the outbox: measure the write, not the sync
