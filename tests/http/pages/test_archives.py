@@ -103,7 +103,8 @@ def test_the_print_view_is_an_a4_document_with_page_numbers_and_who_printed_it_w
     # 档案数据截至 line keeps its form
     said = re.sub(r"<[^>]+>", "", text)
     assert re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", said) == re.findall(r"截至 (\S+ \d\d:\d\d)（", said)
-    for words in ("一、结对情况", "二、帮扶时间线（2 次帮扶活动，1 次摸排，1 次转介）", "四、结对的修改记录",
+    for words in ("一、结对情况", "二、帮扶时间线（帮扶活动 2 次，摸排 1 次，转介 1 次，结对审核 1 次）",
+                  "四、结对的修改记录",
                   "王老师（由 站员一一 代录）", "录入", "记录完整，同意。", "请补充过程记录", "结对安排合理"):
         assert words in text, words
     assert "小明" not in text, "the county prints codes, not names"
@@ -165,7 +166,7 @@ def test_a_deleted_visit_stays_in_the_archive_and_its_print_marked_with_who_dele
                          r'<span class="nowrap">20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d</span>', gone), path
         assert "已删除：否 → 是" in gone, path
         # counted nowhere: the timeline still says two visits
-        assert "2 次帮扶活动" in text and "误录的一条" not in text[:text.index("已删除的帮扶记录")], path
+        assert "帮扶活动 2 次" in text and "误录的一条" not in text[:text.index("已删除的帮扶记录")], path
 
 
 def test_a_sync_conflict_shows_both_versions_and_who_settled_it_on_the_archive_and_its_print(site: Site) -> None:
@@ -290,7 +291,7 @@ def test_the_archive_and_its_print_mark_and_count_visits_missing_a_part(site: Si
     browser = site.as_(w.staff_st11)
     screen = html.unescape(browser.get(f"/pairings/{pairing}").text)
     timeline = screen[screen.index('id="timeline"'):screen.index('id="deleted"')]
-    assert "其中 2 次没有写全事前准备、过程记录、事后跟踪" in timeline
+    assert "其中 2 次帮扶活动没有写全事前准备、过程记录、事后跟踪" in timeline
     assert timeline.count("未写：") == 2
     assert timeline.index("2026年11月9日") < timeline.index("未写：事前准备。") < timeline.index("2026年11月16日")
     assert timeline.index("2026年11月16日") < timeline.index("未写：过程记录、事后跟踪。")
