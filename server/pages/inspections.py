@@ -78,7 +78,7 @@ async def inspection_list(request: Request) -> Response:
     year = _year(q.get("year"))
     today = local_today()
 
-    def read(db: Any) -> tuple[list[dict[str, Any]], list[tuple[str, str]], bool]:
+    def read(db: Any) -> tuple[list[dict[str, Any]], list[tuple[str, list[tuple[str, str]]]], bool]:
         rows = list_inspections(db, scope, today=today, unit_id=unit, year=year, kind=kind, state=state)
         return rows, inspected_units(db, scope), bool(inspectable_units(db, scope))
 

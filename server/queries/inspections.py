@@ -108,7 +108,27 @@ def inspectable_units(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str
             for u in tree if u["kind"] in ("station", "school") and u["id"] != own]
 
 
-def inspected_units(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
-    """(id, name) of every station and school in scope, for the list's unit filter."""
-    return [(u["id"], "　" * u["depth"] + u["name"]) for u in unit_tree(db, scope)
-            if u["kind"] in ("station", "school")]
+INSPECTED = ("station", "school")
+
+
+def inspected_units(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every station and school in scope, for the list's unit filter: (town's name, [(id, name)]) in
+    tree order, each town an <optgroup> heading its units ('' first: those with no town in scope).
+
+    The towns are not choices (nothing inspects a town), so a name indented by the tree's depth stood
+    nested under nothing; a name is indented only under a station or school listed above it."""
+    tree = unit_tree(db, scope)
+    by_id = {u["id"]: u for u in tree}
+    groups: dict[str, list[tuple[str, str]]] = {"": []}
+    for u in tree:
+        if u["kind"] not in INSPECTED:
+            continue
+        depth, town, up = 0, "", by_id.get(u["parent_id"])
+        while up is not None:
+            if up["kind"] in INSPECTED:
+                depth += 1
+            elif up["kind"] == "town" and not town:
+                town = up["id"]
+            up = by_id.get(up["parent_id"])
+        groups.setdefault(town, []).append((u["id"], "　" * depth + u["name"]))
+    return [(by_id[t]["name"] if t else "", units) for t, units in groups.items() if units]
