@@ -359,3 +359,25 @@ def test_a_printed_inspection_shows_its_rectification_without_the_form_to_report
     assert not page.get_by_role("button", name="保存整改情况").is_visible()
     assert errors == []
     page.context.close()
+
+
+def test_a_printed_archives_change_history_keeps_each_name_on_one_line_at_phone_width(
+        server: ServerProcess, browser: Browser) -> None:
+    """At 390 px the print's change history kept its four columns and the person's column stood one
+    character a line (王／建／国), read as no name at all; on a phone's screen each change is now a card
+    of labelled lines (时间：… 修改人：…), as the archive page's history is."""
+    pid = _one(server, "SELECT p.id FROM pairings p WHERE p.deleted = 0 AND EXISTS (SELECT 1 FROM activities a"
+                       " WHERE a.pairing_id = p.id AND a.deleted = 0) ORDER BY p.id LIMIT 1")
+    page, errors = _open(browser, server, "county", "phone")
+    page.goto(server.url + f"/pairings/{pid}/print")
+    people = page.locator("main .print-table.history td[data-label='修改人']")
+    assert people.count() >= 3
+    lines = people.evaluate_all("""(cells) => cells.map((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0)
+          .map((r) => Math.round(r.top)));
+        return [td.textContent.trim(), tops.size, getComputedStyle(td, '::before').content]; })""")
+    assert all(n == 1 and label == '"修改人："' for _, n, label in lines), [c for c in lines if c[1] != 1]
+    assert not errors, errors
+    page.context.close()
