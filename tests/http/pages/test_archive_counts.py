@@ -66,6 +66,10 @@ def test_the_archive_and_its_print_count_the_same_records_as_the_database(site: 
         screen = _heading(browser.get(f"/pairings/{w.pairing1}").text, "")
         paper = _heading(browser.get(f"/pairings/{w.pairing1}/print").text, "二、")
         assert screen == paper == said, (screen, paper)
+    # the line under the heading names every kind the timeline holds
+    page = re.sub(r"<[^>]+>", "", html.unescape(site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}").text))
+    (holds,) = re.findall(r"按日期排列：([^\n]*)", page)
+    assert all(kind in holds for kind in ("帮扶活动", "摸排", "转介", "爱心捐助", "结对审核")), holds
 
 
 def test_a_timeline_without_referrals_says_none_were_made_on_the_page_and_on_paper(site: Site) -> None:
