@@ -63,9 +63,11 @@ def test_the_archive_and_its_print_count_the_same_records_as_the_database(site: 
             f"爱心捐助 {donations} 笔，结对审核 {reviews} 次")
     for who in (w.staff_st11, w.reviewer):
         browser = site.as_(who)
-        screen = _heading(browser.get(f"/pairings/{w.pairing1}").text, "")
-        paper = _heading(browser.get(f"/pairings/{w.pairing1}/print").text, "二、")
-        assert screen == paper == said, (screen, paper)
+        screen, paper = (browser.get(f"/pairings/{w.pairing1}{tail}").text for tail in ("", "/print"))
+        assert _heading(screen, "") == _heading(paper, "二、") == said, (_heading(screen, ""), _heading(paper, "二、"))
+        # each kind and its count kept whole on one line, never 爱心捐 / 助 1 笔
+        for part in said.split("，"):
+            assert f'<span class="nowrap">{part}</span>' in screen and f'<span class="nowrap">{part}</span>' in paper
     # the line under the heading names every kind the timeline holds
     page = re.sub(r"<[^>]+>", "", html.unescape(site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}").text))
     (holds,) = re.findall(r"按日期排列：([^\n]*)", page)
