@@ -82,6 +82,8 @@ def test_county_opens_the_dashboard_prints_and_exports(server: ServerProcess, br
 COUNTY_PAGES = [
     ("county-dashboard", "/dashboard"),
     ("county-quiet", "/quiet"),
+    ("county-risk-flags", "/risk-flags"),  # every open flag by code, past the dashboard's first 50
+    ("county-waiting", "/mentees?pairing=waiting"),  # the children no volunteer visits, counted per station
     ("county-inspections", "/inspections"),
     ("county-inspection", "/inspections/{inspection}"),
     ("county-inspection-new", "/inspections/new"),
