@@ -5,32 +5,32 @@ const PREFIX = 'banxing-static-';
 const CACHE = PREFIX + BUILD.version;
 const SCOPE = registration.scope; // …/app/
 
-addEventListener('install', (event) => {
-  event.waitUntil((async () => {
+oninstall = (e) => {
+  e.waitUntil((async () => {
     // Revalidated: what the page has just loaded comes back as a 304, not a second download.
     await (await caches.open(CACHE)).addAll(BUILD.precache.map((url) => new Request(url, { cache: 'no-cache' })));
     // The first install has no page to protect; later ones wait for its word (updates.js).
     if (!registration.active) await skipWaiting();
   })());
-});
+};
 
-addEventListener('activate', (event) => {
-  event.waitUntil((async () => {
+onactivate = (e) => {
+  e.waitUntil((async () => {
     for (const name of await caches.keys()) {
       if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
     }
     await clients.claim();
   })());
-});
+};
 
-addEventListener('message', (event) => {
-  if (event.data?.type === 'activate') skipWaiting();
-});
+onmessage = (e) => {
+  if (e.data?.type === 'activate') skipWaiting();
+};
 
-addEventListener('fetch', (event) => {
-  const { request } = event;
+onfetch = (e) => {
+  const { request } = e;
   if (request.method !== 'GET' || !request.url.startsWith(SCOPE)) return;
   // Every navigation gets the shell (/app/?code=… too).
   const key = request.mode === 'navigate' ? SCOPE : request;
-  event.respondWith(caches.match(key, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit || fetch(request)));
-});
+  e.respondWith(caches.match(key, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit || fetch(request)));
+};

@@ -25,7 +25,7 @@ export function start(callback) {
   onIdle = callback;
   listening = new AbortController();
   const { signal } = listening;
-  for (const name of EVENTS) window.addEventListener(name, touch, { passive: true, capture: true, signal });
+  for (const name of EVENTS) addEventListener(name, touch, { passive: true, capture: true, signal });
   document.addEventListener('visibilitychange', check, { signal });
   timer = setInterval(check, 5000);
 }

@@ -177,16 +177,16 @@ export function start() {
   stop();
   triggers = new AbortController();
   const { signal } = triggers;
-  window.addEventListener('online', () => syncNow('online'), { signal });
+  addEventListener('online', () => syncNow('online'), { signal });
   // Said as the signal goes, not at the next try minutes later: she must not think a visit she logs now went.
-  window.addEventListener('offline', () => emit({ problem: 'offline' }), { signal });
+  addEventListener('offline', () => emit({ problem: 'offline' }), { signal });
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && Date.now() - lastRun > 60000) syncNow('visible');
+    if (!document.hidden && Date.now() - lastRun > 60000) syncNow('visible');
   }, { signal });
   const timer = setInterval(() => {
-    if (document.visibilityState === 'visible') syncNow('timer');
+    if (!document.hidden) syncNow('timer');
   }, EVERY_MS);
-  signal.addEventListener('abort', () => clearInterval(timer));
+  signal.onabort = () => clearInterval(timer);
   return syncNow('load');
 }
 

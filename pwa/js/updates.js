@@ -28,7 +28,7 @@ export async function register() {
   const sw = navigator.serviceWorker;
   if (!sw) return;
   let hadController = !!sw.controller;
-  sw.addEventListener('controllerchange', () => {
+  sw.oncontrollerchange = () => {
     // No controller after the change: the site's data was cleared, not an update (a reload offline is the
     // browser's error page). The database's close says so, whichever of the two events comes first.
     if (hadController && sw.controller) {
@@ -36,14 +36,14 @@ export async function register() {
       for (const listener of listeners) listener();
     }
     hadController = true;
-  });
+  };
   forms.onClose(activateIfSafe);
   const registration = await sw.register('sw.js', { scope: './', updateViaCache: 'none' });
   if (registration.waiting && sw.controller) offer(registration.waiting);
-  registration.addEventListener('updatefound', () => {
+  registration.onupdatefound = () => {
     const worker = registration.installing;
     worker?.addEventListener('statechange', () => {
       if (worker.state === 'installed' && sw.controller) offer(worker);
     });
-  });
+  };
 }

@@ -115,14 +115,14 @@ export function show(nodes, seq = null) {
   const children = nodes.flat(Infinity).filter(Boolean);
   const app = children.some((n) => n.tagName === 'NAV');
   const same = app && shownRoute === location.hash;
-  const scroll = window.scrollY;
+  const scroll = scrollY;
   const main = children.find((n) => n.tagName === 'MAIN');
   const text = message || same && kept;
   if (text && main) main.prepend(h('p.notice', { role: 'status' }, text));
   if (main) [kept, message] = [text, null];
   root.replaceChildren(...children);
   shownRoute = app && location.hash;
-  window.scrollTo(0, same ? scroll : 0);
+  scrollTo(0, same ? scroll : 0);
   const heading = !same && root.querySelector('h1');
   if (heading) {
     heading.tabIndex = -1;

@@ -41,10 +41,9 @@ export async function formScreen({
   const since = edits && !notice ? (draft?.since ?? version) : null;
   const keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash, since }, blank)
     .then((saved) => (saved ? unsaved.remove() : form.isConnected && form.before(unsaved)));
-  form.addEventListener('input', keep);
-  form.addEventListener('change', keep);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  form.oninput = form.onchange = keep;
+  form.onsubmit = async (e) => {
+    e.preventDefault();
     submit.disabled = true;
     try {
       const queued = new Set(repo.pending().map((e) => e.mutation_id));
@@ -67,7 +66,7 @@ export async function formScreen({
     } finally {
       submit.disabled = false;
     }
-  });
+  };
   const clear = confirmButton(T.clearDraft, T.clearDraftConfirm, async () => {
     await drafts.clearDraft(draftId);
     forms.closed();

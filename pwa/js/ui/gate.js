@@ -21,8 +21,8 @@ function gateForm(label, busy, content, run) {
   const submit = h('button.wide', { type: 'submit' }, label);
   const form = h('form', {
     novalidate: true,
-    async onsubmit(event) {
-      event.preventDefault();
+    async onsubmit(e) {
+      e.preventDefault();
       error.textContent = '';
       submit.disabled = true;
       submit.textContent = busy;
@@ -95,8 +95,8 @@ export async function unlock({ done, forgot }) {
   };
   bare(T.unlockTitle, h('form', {
     novalidate: true,
-    async onsubmit(event) {
-      event.preventDefault();
+    async onsubmit(e) {
+      e.preventDefault();
       const pin = digits(input.value);
       if (!pin) return;
       submit.disabled = true;
@@ -136,8 +136,8 @@ export async function forgotPin({ done, back }) {
 // A tab that must wait or stop for another one: big words, and at most one thing to do, done once (a
 // second tap on 在这里使用 would take the app from this very tab).
 export function standBy({ title, say, label, action, warn }) {
-  bare(title, h('p', say), warn && h('p.notice.warn', warn), label && button(label, (event) => {
-    event.currentTarget.disabled = true;
+  bare(title, h('p', say), warn && h('p.notice.warn', warn), label && button(label, (e) => {
+    e.currentTarget.disabled = true;
     action();
   }, 'wide'));
 }

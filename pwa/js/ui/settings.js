@@ -10,7 +10,7 @@ export async function render({ wipe, seq = null }) {
   const info = await vault.device();
   const sizes = chips(T.textSize, 'size', prefs.SIZES.map((s) => [s, T.sizes[s]]),
     { type: 'radio', selected: document.documentElement.dataset.size || 'std' });
-  sizes.addEventListener('change', (event) => prefs.setSize(event.target.value));
+  sizes.onchange = (e) => prefs.setSize(e.target.value);
   const unsent = await unsentKeys();
   const persisted = await navigator.storage?.persisted?.();
   show(screen({ title: T.settings, tab: 'settings' },
