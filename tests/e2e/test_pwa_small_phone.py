@@ -22,6 +22,36 @@ PAST_THE_EDGE = """() => ({ over: document.documentElement.scrollWidth - documen
     > document.documentElement.clientWidth + 0.5).map((a) => a.textContent) })"""
 
 
+# Every date box of the page, through the browser's own inner parts (its user-agent shadow tree, which only
+# the DevTools protocol reaches): the box that shows the date and clips it, and where its year, month and day are.
+def date_parts(page: Any) -> list[dict[str, Any]]:
+    cdp = page.context.new_cdp_session(page)
+    root = cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+
+    def box(node: dict[str, Any]) -> list[float]:
+        quad = cdp.send("DOM.getBoxModel", {"nodeId": node["nodeId"]})["model"]["border"]
+        return [quad[0], quad[1], quad[4], quad[5]]  # left, top, right, bottom
+
+    def walk(node: dict[str, Any], found: dict[str, Any] | None, out: list[dict[str, Any]]) -> None:
+        attrs = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2], strict=True))
+        pseudo = attrs.get("pseudo", "")
+        if node.get("localName") == "input" and attrs.get("type") == "date":
+            found = {"name": attrs.get("name"), "fields": {}}
+            out.append(found)
+        elif found is not None and pseudo == "-webkit-datetime-edit":
+            found["shown"] = box(node)
+        elif found is not None and pseudo.endswith("-field"):
+            found["fields"][pseudo.split("-")[-2]] = box(node)
+        for key in ("children", "shadowRoots"):
+            for child in node.get(key, []):
+                walk(child, found, out)
+
+    dates: list[dict[str, Any]] = []
+    walk(root, None, dates)
+    cdp.detach()
+    return dates
+
+
 def visits_of(server: ServerProcess, login: str) -> int:
     return int(query(server, "SELECT count(*) FROM activities a JOIN users u ON u.id = a.author_id"
                      " WHERE u.login = ?", login)[0][0])
@@ -50,6 +80,34 @@ def test_pwa_the_tabs_stay_on_a_small_phone_at_the_largest_system_font(
           const b = a.getBoundingClientRect(); return [a.textContent, b.width, b.height]; })""")
         assert [name.strip() for name, _, _ in boxes] == ["首页", "待同步", "设置"], boxes
         assert all(w >= 44 and h >= 44 for _, w, h in boxes), (route, boxes)
+
+
+@pytest.mark.parametrize(("zoom", "size"), [(2.0, "标准"), (1.5, "特大")])
+def test_pwa_the_visit_date_shows_its_day_on_a_small_phone_at_the_largest_system_font(
+    module_server: ServerProcess, phones: Any, zoom: float, size: str
+) -> None:
+    """The 日期 box read 2026/12 at 200 % (and 2026/1 at 150 % with 特大): the day stood past the box's edge,
+    so a volunteer could not check the date of the visit (which matters when the phone's clock is wrong).
+    Year, month and day now wrap inside the box: every one of them is drawn inside it, in both date boxes."""
+    width, height = SMALL
+    phone: Phone = phones.new(module_server, viewport={"width": round(width / zoom), "height": round(height / zoom)},
+                              device_scale_factor=zoom)
+    phone.enrol("zhou.laoshi")
+    page = phone.page
+    if size != "标准":
+        page.get_by_role("link", name="设置").click()
+        page.locator("label.chip", has_text=size).click()
+    page.goto(module_server.url + "/app/#/log")
+    page.get_by_label("日期", exact=True).fill("2026-12-26")
+    page.get_by_role("button", name="两周后").click()  # the follow-up's box holds a date too
+    dates = date_parts(page)
+    assert [d["name"] for d in dates] == ["date", "follow_up_due"], dates
+    for date in dates:
+        assert set(date["fields"]) == {"year", "month", "day"}, date
+        left, top, right, bottom = date["shown"]
+        for part, (l, t, r, b) in date["fields"].items():
+            inside = l >= left - 0.5 and r <= right + 0.5 and t >= top - 0.5 and b <= bottom + 0.5
+            assert inside, (date["name"], part, date)
 
 
 def test_pwa_a_visit_saved_with_nothing_written_is_not_saved_and_says_what_to_write(
