@@ -1,6 +1,6 @@
 """The phone app as a volunteer of 72 meets it on her own phone: a small one (320×568) with Android's
 largest system font, which Chrome applies as a page zoom (150 % or 200 %: the page is laid out in 213
-or 160 CSS pixels), and a thumb that taps 保存 before anything is written."""
+or 160 CSS pixels), a thumb that taps 保存 before anything is written, and Back pressed after 保存."""
 from __future__ import annotations
 
 from typing import Any
@@ -108,6 +108,31 @@ def test_pwa_the_visit_date_shows_its_day_on_a_small_phone_at_the_largest_system
         for part, (l, t, r, b) in date["fields"].items():
             inside = l >= left - 0.5 and r <= right + 0.5 and t >= top - 0.5 and b <= bottom + 0.5
             assert inside, (date["name"], part, date)
+
+
+def test_pwa_back_after_saving_a_visit_says_the_child_has_one_today(module_server: ServerProcess,
+                                                                    phones: Any) -> None:
+    """After 保存 a visit, Back opened a fresh blank form: she might take her words for lost and write the same
+    visit again. The form for a child with a visit dated today says so at its top; another child's does not."""
+    phone: Phone = phones.new(module_server)
+    phone.enrol("sun.laoshi")
+    page = phone.page
+    children = page.locator("main ul.rows").last.locator("a.row")  # 我的帮扶对象
+    first, other = (children.nth(i).get_attribute("href") for i in (0, 1))
+    page.goto(module_server.url + "/app/" + str(first))
+    page.get_by_role("link", name="记一次帮扶").click()
+    expect(page.get_by_label("过程记录")).to_be_visible()
+    expect(page.get_by_text("今天已经记过")).to_be_hidden()
+    page.get_by_label("过程记录").fill("一起读了课文，聊了学校的事。")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    assert page.url.endswith(str(first)), page.url
+    page.go_back()
+    expect(page.get_by_label("过程记录")).to_have_value("")
+    expect(page.get_by_text("今天已经记过，不要重复记。")).to_be_visible()
+    # Another child chosen on the same form: nothing written for them today.
+    page.get_by_label("帮扶对象").select_option(str(other).rsplit("/", 1)[-1])
+    expect(page.get_by_text("今天已经记过")).to_be_hidden()
 
 
 def test_pwa_a_visit_saved_with_nothing_written_is_not_saved_and_says_what_to_write(

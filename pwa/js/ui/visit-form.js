@@ -5,7 +5,7 @@ import { addDays, addMonths, myMentees, visitDay, wrongDates } from '../queries.
 import * as repo from '../repo.js';
 import { DURATIONS, KINDS, MOODS, OBSERVATIONS, PLACES, SIX_LINKS, T } from '../strings.js';
 import * as vault from '../vault.js';
-import { button, chips, field, h, telLink } from './dom.js';
+import { button, chips, field, h, phrase, telLink } from './dom.js';
 import { alertBox, formScreen } from './form-screen.js';
 import { menteeLabel } from './home.js';
 
@@ -96,9 +96,17 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   // With several children and none chosen yet, the volunteer picks one: a preselected first child
   // is how a visit (or a self-harm flag) would be logged against the wrong child.
   const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1)) && askOption();
-  const picker = h('select', { name: 'mentee', disabled: !!fixedMentee }, choose,
-    (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
   const now = visitDay(clockWrong);
+  // After 保存, Back opens this form blank again: with the child's visit of today said above it, she does
+  // not take her words for lost and write the same visit twice (checked again when she picks a child).
+  // In two phrases: 今天已经记过， / 不要重复记。 on a narrow line, not 不要重 / 复记。
+  const twice = h('p.notice', T.twice.map(phrase));
+  const check = () => {
+    twice.hidden = !isNew
+      || !repo.list('activity').some((a) => a.fields.mentee_id === picker.value && a.fields.date === now);
+  };
+  const picker = h('select', { name: 'mentee', disabled: !!fixedMentee, onchange: check }, choose,
+    (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
   const start = isNew
     ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
     : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
@@ -168,11 +176,12 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const [draftId, back, title] = isNew ? ['activity:new', menteeId ? `#/mentee/${menteeId}` : '#/', T.logVisit]
     : [`activity:${activity?.id}`, `#/activity/${activity?.id}`, mode === 'edit' ? T.editActivity : T.fixRejected];
   const keep = await formScreen({
-    form, notice, draftId, title, back, start, save, top, seq,
+    form, notice, draftId, title, back, start, save, top: [top, twice], seq,
     edits: mode === 'edit', version: activity?.version ?? null,
   });
   if (goneChild) picker.value = ''; // 请选择是哪个孩子, not a blank box (the draft still names the child)
   risk.update();
+  check();
   if (isNew && forms.isOpen() && form.isConnected) {
     forms.whileOpen(() => followChildren(picker, state, () => gone.isConnected || form.before(gone)));
   }
