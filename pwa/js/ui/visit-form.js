@@ -99,8 +99,9 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const now = visitDay(clockWrong);
   // After 保存, Back opens this form blank again: with the child's visit of today said above it, she does
   // not take her words for lost and write the same visit twice (checked again when she picks a child).
-  // In two phrases: 今天已经记过， / 不要重复记。 on a narrow line, not 不要重 / 复记。
-  const twice = h('p.notice', T.twice.map(phrase));
+  // In two phrases: 今天已经记过， / 不要重复记。 on a narrow line, not 不要重 / 复记。 Not a p: main > p.notice is
+  // the flash after a save (dom.js reflash), which the form, still up as it is said, must not answer for.
+  const twice = h('div.notice', T.twice.map(phrase));
   const check = () => {
     twice.hidden = !isNew
       || !repo.list('activity').some((a) => a.fields.mentee_id === picker.value && a.fields.date === now);
