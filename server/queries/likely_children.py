@@ -110,5 +110,7 @@ def likely_registered(db: sqlite_utils.Database, scope: Scope, fields: dict[str,
     unit_id, name = str(fields.get("unit_id") or ""), plain_name(fields.get("name") or "")
     if not name or unit_id not in unit_names:
         return None
-    return (in_unit(name, fields, mentees_of_units(db, [unit_id]), same_too=True)
-            or elsewhere(name, fields, unit_id, live_children_by_name(db, plain_name).get(name, []), unit_names))
+    if (same_unit := in_unit(name, fields, mentees_of_units(db, [unit_id]), same_too=True)) is not None:
+        return same_unit
+    namesakes = live_children_by_name(db, plain_name, named=name).get(name, [])
+    return elsewhere(name, fields, unit_id, namesakes, unit_names)

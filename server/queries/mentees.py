@@ -299,13 +299,22 @@ def mentees_of_units(db: sqlite_utils.Database, unit_ids: list[str]) -> list[dic
     return [from_storage(ENTITIES["mentee"], r) for r in rows]
 
 
-def live_children_by_name(db: sqlite_utils.Database, plain: Callable[[str], str]) -> dict[str, list[dict[str, Any]]]:
+def live_children_by_name(db: sqlite_utils.Database, plain: Callable[[str], str], *,
+                          named: str = "") -> dict[str, list[dict[str, Any]]]:
     """Every live child of the county by name (folded by ``plain``): id, unit_id, code, name,
     birth_year and gender, whatever the reader's scope. For the check that a child about to be
-    registered is no child registered elsewhere, which names no one outside the scope (``likely_children.py``)."""
+    registered is no child registered elsewhere, which names no one outside the scope (``likely_children.py``).
+
+    ``named``: only the children of that folded name are wanted (one form's child). When it ends in a
+    Chinese character, which folding leaves as typed (it takes out only spaces and full-width forms),
+    SQLite keeps just the names holding that character before Python folds them: the form's check
+    runs inside the writer, and folding every name of a county of 57,000 children took 0.26 s of it."""
+    last = named[-1:]
+    narrow = "\u3400" <= last <= "\u9fff"
     out: dict[str, list[dict[str, Any]]] = {}
     for child in db.query("SELECT id, unit_id, code, name, birth_year, gender FROM mentees"
-                          " WHERE deleted = 0 AND name IS NOT NULL"):
+                          " WHERE deleted = 0 AND name IS NOT NULL" + (" AND instr(name, ?) > 0" if narrow else ""),
+                          [last] if narrow else []):
         out.setdefault(plain(child["name"]), []).append(child)
     return out
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from server.queries.mentees import MenteeFilter, count_waiting, list_mentees, mentee_activities
+from server.queries.mentees import MenteeFilter, count_waiting, list_mentees, live_children_by_name, mentee_activities
 from sync import load_scope
+from sync.names import plain_name
 
 from ...factories import copy_county, make_activity, make_pairing, remove
 
@@ -82,3 +83,18 @@ def test_the_waiting_count_probes_each_childs_pairings_by_index(db: sqlite_utils
         assert accounts and all(steps[r[1]].startswith("LIST SUBQUERY") for r in accounts), plan  # made once
         if who != "admin":
             assert "SEARCH m USING INDEX idx_mentees_unit (unit_id=?)" in plan, plan
+
+
+def test_the_children_of_one_name_are_those_the_whole_countys_list_holds_under_it(
+        db: sqlite_utils.Database, w: Any) -> None:
+    """The 登记帮扶对象 form asks for one name inside the writer, and SQLite narrows the county to the
+    names holding its last character first: a name stored with spaces inside, or in full-width
+    forms, is still found, as the whole county's list finds it."""
+    db.execute("UPDATE mentees SET name = ? WHERE id = ?", ["小　明 ", w.mentee1])
+    db.execute("UPDATE mentees SET name = ? WHERE id = ?", ["Ｌｉ Ｍｉｎｇ", w.mentee2])
+    every = live_children_by_name(db, plain_name)
+    for name in ("小明", "Li Ming", "小红", "没有这个人"):
+        one = live_children_by_name(db, plain_name, named=name)
+        assert one.get(name, []) == every.get(name, []), name
+    assert [c["id"] for c in live_children_by_name(db, plain_name, named="小明")["小明"]] == [w.mentee1]
+    assert [c["id"] for c in every["Li Ming"]] == [w.mentee2]
