@@ -164,20 +164,21 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),
         "form_fields": field_views("mentee", names, values, errors=errors, options={"unit_id": units}, hints=hints),
-        "likely": likely and {"words": _likely_words(likely), "key": likely.key, "child": likely.child},
+        "likely": likely and {"words": _likely_words(likely), "key": likely.key, "children": likely.linked},
         "another_child": values.get(ANOTHER_CHILD) if isinstance(values.get(ANOTHER_CHILD), str) else "",
     }, status=status)
 
 
 # The new-child form's tick that the child is not the one already registered it likely is (its value:
-# that child's ``Likely.key``, so the tick lets that one match through and no other).
+# that child's ``Likely.key``, or both children's, so the tick lets the ones named match through and no other).
 ANOTHER_CHILD = "another_child"
 
 
 def _likely_words(likely: Likely) -> str:
     """Which child it likely is (as the roster import says it), then how to go on from the form."""
-    same = ("请先问镇（街道）关工委或县关工委是不是同一个孩子。" if likely.child is None
-            else "是同一个孩子：不用再登记，请打开下面他的档案。")
+    unseen = likely.child is None or (likely.also is not None and likely.also.child is None)
+    same = ("是同一个孩子：不用再登记，请打开下面他的档案。" if likely.child is not None else "") + (
+        "请先问镇（街道）关工委或县关工委是不是同一个孩子。" if unseen else "")
     return (f"{likely.words()}为免把一个孩子登记两次，这次还没有登记。{same}"
             "确实是另一个孩子：请勾选下面的“确实是另一个孩子，仍然登记”，再点“登记”。")
 

@@ -11,7 +11,7 @@ registered elsewhere in the county (as the code check says of a code).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlite_utils
@@ -49,10 +49,12 @@ def described(child: dict[str, Any]) -> str:
 class Likely:
     """The live children a new one likely is, the likeliest first: of its own unit by the same name
     (SAME) or a name one character off (NEAR), of another unit in scope (MOVED, ``unit_name``), or of
-    a unit outside the scope (UNSEEN: never described, ``children`` empty)."""
+    a unit outside the scope (UNSEEN: never described, ``children`` empty). ``also``: a namesake of
+    another unit the new child may be as well, said after the children of its own unit."""
     how: str
     children: list[dict[str, Any]]
     unit_name: str = ""
+    also: Likely | None = None
 
     @property
     def child(self) -> dict[str, Any] | None:
@@ -63,10 +65,19 @@ class Likely:
     def key(self) -> str:
         """What a person's "it is another child" answers: this child (or, outside the scope, that one
         is there), so a tick given beside one child lets no other through."""
-        return str(self.children[0]["id"]) if self.children else UNSEEN
+        own = str(self.children[0]["id"]) if self.children else UNSEEN
+        return own if self.also is None else f"{own}+{self.also.key}"
+
+    @property
+    def linked(self) -> list[dict[str, Any]]:
+        """The children named that the person may open: the likeliest of each unit."""
+        return [*self.children[:1], *(self.also.children[:1] if self.also else [])]
 
     def words(self) -> str:
         """Which child it likely is, said as one or two sentences the caller's how-to-go-on follows."""
+        return self._own_words() + (self.also.words() if self.also else "")
+
+    def _own_words(self) -> str:
         if self.how == UNSEEN or not self.children:
             return "县里别的单位已登记了一个同名的孩子，出生年份和性别也对得上（可能是转走了）。"
         child, rest = self.children[0], self.children[1:]
@@ -110,7 +121,9 @@ def likely_registered(db: sqlite_utils.Database, scope: Scope, fields: dict[str,
     unit_id, name = str(fields.get("unit_id") or ""), plain_name(fields.get("name") or "")
     if not name or unit_id not in unit_names:
         return None
-    if (same_unit := in_unit(name, fields, mentees_of_units(db, [unit_id]), same_too=True)) is not None:
-        return same_unit
+    here = in_unit(name, fields, mentees_of_units(db, [unit_id]), same_too=True)
     namesakes = live_children_by_name(db, plain_name, named=name).get(name, [])
-    return elsewhere(name, fields, unit_id, namesakes, unit_names)
+    there = elsewhere(name, fields, unit_id, namesakes, unit_names)
+    # Both, when both: a tick that the child is not the near name of its unit must not register a
+    # second time the namesake the town moved to another unit, which the form never named.
+    return there if here is None else here if there is None else replace(here, also=there)

@@ -85,3 +85,23 @@ def test_a_tick_given_beside_one_child_lets_no_other_through(site: Site) -> None
     again = browser.post("/mentees/new", _form(w.st11, "小红", another_child=_tick(held.text)))
     assert again.status_code == 409 and _named(site, "小红") == 1
     assert f"编号 {_code(site, w.mentee2)}" in sentence(again.text)
+
+
+def test_a_tick_for_a_near_name_in_the_unit_does_not_pass_a_namesake_in_another_unit(site: Site) -> None:
+    """A child one character off a child of the unit and of the very name of a child of another unit
+    in scope (the town moved them): the form named only the near one, and the tick that it is not
+    that child registered the moved child a second time, never named."""
+    w = site.w
+    near = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="吴语彤", birth_year=2012))
+    moved = site.write(lambda db: make_mentee(db, w.staff_st12, w.st12, name="吴语桐", birth_year=2012))
+    town = site.as_(w.staff_town1)
+    form = _form(w.st11, "吴语桐", birth_year="2012")
+    held = town.post("/mentees/new", form)
+    text = sentence(held.text)
+    assert held.status_code == 409 and _code(site, near) in text and _code(site, moved) in text, text
+    assert f'href="/mentees/{near}"' in held.text and f'href="/mentees/{moved}"' in held.text
+    # The tick a form naming only the near child offered does not let the moved one through.
+    assert town.post("/mentees/new", {**form, "another_child": near}).status_code == 409
+    assert _named(site, "吴语桐") == 1
+    saved = town.post("/mentees/new", {**form, "another_child": _tick(held.text)})
+    assert saved.status_code == 303 and _named(site, "吴语桐") == 2
