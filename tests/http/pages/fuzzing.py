@@ -25,7 +25,7 @@ from sync import connect
 from sync.system import SYSTEM
 from sync.users import save_user
 
-from ...factories import make_county, mutate
+from ...factories import make_activity, make_county, mutate
 from .conftest import Browser, Site, password_hash
 from .station import conflict_on_activity1
 
@@ -181,6 +181,9 @@ def fuzz_site(path: pathlib.Path, secret: str, populate: Callable[[sqlite_utils.
         mutate(db, w.staff_st11, "donation", {"mentee_id": w.mentee1, "date": "2026-11-03", "amount_fen": 50_000})
         mutate(db, w.staff_st11, "donation", {"mentee_id": w.mentee2, "date": "2026-11-04", "goods": "冬衣",
                                               "items": 2})
+        # An open 自伤自残 flag of 掘港小学辅导站: /risk-flags (the county's, the town's and the station's
+        # list) shows a row, with its links, and /staff the form to write its handling.
+        make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", risk_flag=True)
         populate(db, w)
     finally:
         db.close()

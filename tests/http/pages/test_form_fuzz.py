@@ -45,7 +45,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from sync import Actor, new_id
 
-from ...factories import db_snapshot, make_activity, make_user, table_counts
+from ...factories import db_snapshot, make_user, table_counts
 from .conftest import Browser, Site, password_hash
 from .fuzzing import (
     CHINESE,
@@ -192,9 +192,8 @@ class Fuzzed(Brief):
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
     def populate(db: Any, w: Any) -> None:
-        # Forms shown only in some states: a risk flag to handle (/staff), an account whose password
-        # someone else set (/account/new-password).
-        make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", risk_flag=True)
+        # A form shown only in some states: an account whose password someone else set
+        # (/account/new-password); the risk flag to handle on /staff is fuzz_site's.
         w.new_staff = make_user(db, "staff", w.st22, name="新干事", password_hash=password_hash())
 
     path: pathlib.Path = tmp_path_factory.mktemp("formfuzz") / "forms.db"
