@@ -26,6 +26,7 @@ from .pages import (
     imports,
     inspections,
     login,
+    mentee_forms,
     mentees,
     mentors,
     pairings,
@@ -58,6 +59,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *first_password.routes,
         *station.routes,
         *imports.routes,  # /mentees/import before /mentees/{mentee_id}
+        *mentee_forms.routes,  # /mentees/new before /mentees/{mentee_id}
         *mentees.routes,
         *mentors.routes,
         *dashboard.routes,

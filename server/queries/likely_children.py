@@ -4,7 +4,7 @@ a typo in one of the two), or the same name as a live child of another unit (the
 there). Birth year and gender agree wherever both give one. Doubling a child is the worst thing a
 registration can do, so both callers hold such a child back and say which child it likely is, in the
 words here; each then says how to go on in its own (``server/imports/mentee_likely.py``,
-``server/pages/mentees.py``).
+``server/pages/mentee_forms.py``).
 
 A child outside the registering person's scope is never described: only that one of that name is
 registered elsewhere in the county (as the code check says of a code).
