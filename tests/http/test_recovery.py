@@ -139,7 +139,7 @@ def test_a_right_code_without_a_stored_key_says_so(county: County) -> None:
 
 def test_no_code_is_issued_for_a_phone_that_never_handed_over_its_key(county: County) -> None:
     phone = enrolled(county)
-    with pytest.raises(UnknownDevice, match="PIN"):
+    with pytest.raises(UnknownDevice, match="手机密码"):
         recovery_code(county, phone["device_id"])
 
 
