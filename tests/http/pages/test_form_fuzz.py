@@ -400,8 +400,27 @@ def test_forms_posted_to_others_and_made_up_ids_get_no_5xx_and_write_nothing(fuz
     """A form of a record's page, posted to another unit's record of the same kind (which the person
     may not see) or to an id that is no record: refused in Chinese, nothing written."""
     form, action, body, content_type = data.draw(a_post_elsewhere(fuzzed), label="post")
-    # A record the person has no form for is out of their reach (another unit's) or no record at all.
-    post(fuzzed, form, action, body, content_type, writes_nothing=True)
+    # A record the person had no form for when the crawl ran is out of their reach (another unit's), no
+    # record at all, or one whose state has changed since: a generated post may have deleted the one
+    # class of a station's 骨干学生 register, and the town's staff may then add it again. So the page is
+    # asked again now, as the person would see it.
+    post(fuzzed, form, action, body, content_type, writes_nothing=not in_reach_now(fuzzed, form, action))
+
+
+def in_reach_now(fuzzed: Fuzzed, form: Form, action: str) -> bool:
+    """Whether the page that showed ``form``, naming the record of ``action`` instead, now shows its role
+    a form that posts to ``action``."""
+    record = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(form.route)) + "$")
+    shown, sent = record.match(form.action), record.match(action)
+    if shown is None or sent is None or shown.group(1) not in form.page:
+        return False
+    page = form.page.replace(shown.group(1), sent.group(1))
+    response = fuzzed.browsers[form.role].get(page)
+    if response.status_code != 200:
+        return False
+    reader = _FormReader(page)
+    reader.feed(response.text)
+    return any(shown_action == action for shown_action, _ in reader.forms)
 
 
 # -- uploads ---------------------------------------------------------------------------------------
