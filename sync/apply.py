@@ -50,6 +50,14 @@ def _who_decides(actor: Actor) -> str:
 
 
 
+BY_OTHERS = "已被别人先改过，保留了先到的内容"
+BY_YOU = "在这张表单打开后已由您自己改过并保存（在另一个标签页，或这张表单先前的一次提交），保留了先保存的内容"
+
+
+def _labels(entity: Entity, names: list[str]) -> str:
+    return "、".join(f"“{entity.by_name[n].label}”" for n in names)
+
+
 def apply_mutations(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> list[Outcome]:
     """Apply mutations from a server-side writer (web form, import, demo) atomically."""
     with all_or_nothing(db):
@@ -218,13 +226,25 @@ class _Writer(Pending):
         for name, (kept, theirs) in result.conflicts.items():
             outcome.conflicts.append(self._conflict(m, current, name, kept, theirs, version))
         if result.conflicts:
-            labels = "、".join(f"“{entity.by_name[n].label}”" for n in result.conflicts)
-            outcome.reason = (
-                f"{labels}已被别人先改过，保留了先到的内容；您的内容已存为冲突记录，{_who_decides(self.actor)}。"
-            )
+            outcome.reason = self._clash_words(entity, current, list(result.conflicts))
             changes["conflicts"] = {k: {"kept": kv[0], "yours": kv[1]} for k, kv in result.conflicts.items()}
         self._audit(outcome, "update", changes)
         return outcome
+
+    def _clash_words(self, entity: Entity, current: dict[str, Any], names: list[str]) -> str:
+        """What the writer is told of fields kept as they were: changed since by someone else, or, on
+        the web, by this same person (the form sent again, or the same form in a second tab; a phone
+        never clashes with itself). Either way their text is a conflict record, not lost; but nobody
+        must read "已被别人先改过" about their own words."""
+        writers = current["field_writers"]
+        own = [n for n in names if self.actor.device_id is None
+               and writers.get(n, writers.get(CREATOR)) == self.writer]
+        parts = []
+        if others := [n for n in names if n not in own]:
+            parts.append(f"{_labels(entity, others)}{BY_OTHERS}")
+        if own:
+            parts.append(f"{_labels(entity, own)}{BY_YOU}")
+        return f"{'；'.join(parts)}；您的内容已存为冲突记录，{_who_decides(self.actor)}。"
 
     def _delete(self, m: Mutation, current: dict[str, Any] | None) -> Outcome:
         entity = m.entity

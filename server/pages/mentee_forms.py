@@ -25,7 +25,7 @@ from ..queries.versions import changed, values_at
 from .form_posts import form_values, require_form, restore_draft
 from .path_records import path_id, visible_record
 from .visits import CHILD_FILE, Visit, require
-from .writes import already_created, own_earlier_save, shown_version, told_truly
+from .writes import already_created, shown_version
 
 REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categories", "risk_level", "plan",
             "guardian_name", "guardian_contact", "notes")
@@ -177,11 +177,10 @@ async def mentee_update(request: Request) -> Response:
     actor = visit.actor
 
     def save(db: Any) -> tuple[Outcome, Move | None]:
-        own = own_earlier_save(db, actor, "mentee", mentee_id, base, changes)
         (outcome,) = apply_all(db, actor, [upsert("mentee", changes, mentee_id, base_version=base)])
         # Read in the same write: what moved is what this save moved, not what a later edit did.
         move = moved_with(db, mentee_id, mentee["unit_id"]) if "unit_id" in changes else None
-        return told_truly(outcome, own), move
+        return outcome, move
 
     try:
         outcome, move = await visit.state.store.write(save)

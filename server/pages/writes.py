@@ -58,39 +58,10 @@ async def edit(page: Visit, entity: str, record_id: str, version: int, posted: d
         changes = changed(posted, shown or {})
         if not changes:
             return None
-        own = own_earlier_save(db, actor, entity, record_id, version, changes)
         (outcome,) = apply_mutations(db, actor, [upsert(entity, changes, record_id, base_version=version)])
-        return told_truly(outcome, own)
+        return outcome
 
     return await page.state.store.write(write)
-
-
-# The write path's words for a field changed since the form's version, and what this person is told
-# instead when the change since was their own (sync/apply.py ``_update``).
-BY_OTHERS = "已被别人先改过，保留了先到的内容"
-BY_YOU = "在这张表单打开后已由您自己改过并保存（在另一个标签页，或这张表单先前的一次提交），保留了先保存的内容"
-
-
-def own_earlier_save(db: Any, actor: Actor, entity: str, record_id: str, version: int,
-                     changes: dict[str, Any]) -> bool:
-    """Whether ``changes`` (an edit form's, against the ``version`` it showed) clash only with this
-    person's own saves from the web since: the form sent again (back, a field changed, 保存) or the
-    same form in a second tab. The clash stays a conflict, so neither text is lost; but the person
-    must not read "已被别人先改过" about their own words."""
-    made = [h for h in record_history(db, entity, record_id) if h["version"] is not None and h["version"] > version]
-    if not made or any(h["user_id"] != actor.user_id or h["device_id"] is not None for h in made):
-        return False
-    shown = values_at(db, entity, record_id, version) or {}
-    now = values_at(db, entity, record_id, made[-1]["version"]) or {}
-    return any(not _same_value(now.get(k), shown.get(k)) and not _same_value(now.get(k), v)
-               for k, v in changes.items())
-
-
-def told_truly(outcome: Outcome, own: bool) -> Outcome:
-    """``outcome`` with its conflict sentence saying whose the change since was (``own_earlier_save``)."""
-    if own and outcome.status == "conflict" and outcome.reason:
-        outcome.reason = outcome.reason.replace(BY_OTHERS, BY_YOU)
-    return outcome
 
 
 def saved_words(outcome: Outcome) -> str:

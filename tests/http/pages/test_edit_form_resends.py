@@ -1,7 +1,8 @@
 """An edit form sent again (the back button, a field changed, 保存 — or the same form open in a
 second tab) after the person's own save from it: the clash stays a conflict, so neither text is lost
 (test_activities.py, two tabs), but the person is told the change since was their own, not
-"已被别人先改过" — the words another person's or a phone's change in between still gets."""
+"已被别人先改过" — the words a field another person or a phone changed in between still gets
+(sync/apply.py ``_clash_words`` decides, field by field)."""
 from __future__ import annotations
 
 import html
@@ -60,7 +61,25 @@ def test_a_visits_edit_form_sent_again_with_its_record_changed_says_the_change_s
     assert _conflicts(site, w.activity1) == ['"改了一句再保存。"']
 
 
-def test_a_phones_change_in_between_is_still_told_as_someone_elses(site: Site) -> None:
+def test_a_phones_change_of_the_same_field_in_between_is_told_as_someone_elses(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
+    form = {**activity_form(site, w.activity1), "base_version": str(version)}
+    path = f"/activities/{w.activity1}/edit"
+    assert browser.post(path, {**form, "record": "第一次保存的记录。"}).status_code == 303
+    push = mutations.upsert("activity", {"record": "手机上补写的记录。"}, w.activity1,
+                            base_version=version + 1, mutation_id=1)
+    assert site.write(lambda db: apply_batch(db, w.mentor1, {"mutations": [push]})).results[0]["status"] == "applied"
+    said = _told(browser, browser.post(path, {**form, "record": "改了一句再保存。"}))
+    assert f"“过程记录”{OTHERS}" in said and OWN not in said
+    assert site.read(lambda db: row(db, "activity", w.activity1))["record"] == "手机上补写的记录。"
+    assert _conflicts(site, w.activity1) == ['"改了一句再保存。"']
+
+
+def test_a_phones_change_of_another_field_in_between_merges_and_the_clash_stays_ones_own(site: Site) -> None:
+    """Whose a kept field was is asked of that field: the volunteer's 事后跟踪 from her phone merges, and
+    the 过程记录 the form clashes with is still the sender's own earlier save."""
     w = site.w
     browser = site.as_(w.staff_st11)
     version = site.read(lambda db: row(db, "activity", w.activity1))["version"]
@@ -71,5 +90,6 @@ def test_a_phones_change_in_between_is_still_told_as_someone_elses(site: Site) -
                             base_version=version + 1, mutation_id=1)
     assert site.write(lambda db: apply_batch(db, w.mentor1, {"mutations": [push]})).results[0]["status"] == "applied"
     said = _told(browser, browser.post(path, {**form, "record": "改了一句再保存。"}))
-    assert f"“过程记录”{OTHERS}" in said and OWN not in said
+    assert f"“过程记录”{OWN}" in said and OTHERS not in said
+    assert site.read(lambda db: row(db, "activity", w.activity1))["follow_up"] == "手机上写的跟踪。"
     assert _conflicts(site, w.activity1) == ['"改了一句再保存。"']
