@@ -123,7 +123,8 @@ def _counts(data: dict[str, Any]) -> dict[str, int]:
     counts = {"mentee": 1, "pairing": len(data["pairings"]) or 1, "activity": len(every),
               "donation": len(data["donations"]) + len(data["deleted_donations"]),
               "screening": len(data["screenings"]) + len(data["deleted_screenings"]),
-              "referral": len(data["referrals"]) + len(data["deleted_referrals"]), "review": reviews}
+              "referral": len(data["referrals"]) + len(data["deleted_referrals"]) + len(data["referrals_going_on"]),
+              "review": reviews}
     return {k: v for k, v in counts.items() if v}
 
 

@@ -128,6 +128,16 @@ def referrals_of(db: sqlite_utils.Database, scope: Scope, mentee_id: str, since:
             _dated_rows(db, scope, "referral", sql, args, True))
 
 
+def referrals_still_open(db: sqlite_utils.Database, scope: Scope, mentee_id: str, start: str, *,
+                         child_deleted: bool = False) -> list[dict[str, Any]]:
+    """The child's live referrals made before ``start`` (a pairing's first day) and not concluded by
+    then: a pairing begun while the child is with a counsellor or a hospital counts no referral of its
+    own, and its archive must not read as if there were none going on."""
+    sql = ("SELECT x.* FROM referrals x WHERE x.mentee_id = ? AND x.referred_on < ?"
+           " AND (x.status != 'concluded' OR x.concluded_on >= ?) AND {where} ORDER BY x.referred_on, x.created_at")
+    return _dated_rows(db, scope, "referral", sql, [mentee_id, start, start], False, child_deleted)
+
+
 def named_donations(db: sqlite_utils.Database, scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Donations with ``author_name`` and ``handed_by_name``, their 备注 only for who reads a child's notes."""
     names = user_names(db, {r["author_id"] for r in rows} | {r["handed_by"] for r in rows})

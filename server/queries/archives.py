@@ -22,6 +22,7 @@ from .archive_records import (
     deleted_activities_of,
     donations_of,
     referrals_of,
+    referrals_still_open,
     reviews_of,
     screenings_of,
 )
@@ -157,6 +158,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
                                                 child_deleted=gone_child)
     referrals, gone_referrals = referrals_of(db, scope, pairing["mentee_id"], pairing["start_date"], until,
                                              child_deleted=gone_child)
+    going_on = referrals_still_open(db, scope, pairing["mentee_id"], pairing["start_date"], child_deleted=gone_child)
     # 爱心捐助 of the pairing's time. An archive with none stamps as it did before donations existed:
     # each donation adds its own mark, so the code on a paper copy of any other archive still matches.
     donations = donations_of(db, scope, pairing["mentee_id"], pairing["start_date"], until, child_deleted=gone_child)
@@ -167,7 +169,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         people |= {a["author_id"], a["entered_by"], a["created_by"], a["updated_by"]}
     for s in [*screenings, *gone_screenings]:
         people |= {s["author_id"], s["updated_by"]}
-    for r in [*referrals, *gone_referrals]:
+    for r in [*referrals, *gone_referrals, *going_on]:
         people |= {r["author_id"], r["updated_by"]}
     for d in [*donations, *gone_donations]:
         people |= {d["author_id"], d["handed_by"], d["updated_by"]}
@@ -177,7 +179,7 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
         a["conflicts"] = conflicts.get(a["id"], [])
         a["pairing_start"] = pairing["start_date"]
         name_people(a, names, stopped)
-    label_authors([*screenings, *gone_screenings, *referrals, *gone_referrals], names, stopped)
+    label_authors([*screenings, *gone_screenings, *referrals, *gone_referrals, *going_on], names, stopped)
     pairing["created_by_name"] = names.get(pairing["created_by"] or "", "")
     timeline = sorted(
         [("activity", a["date"], a["created_at"], a) for a in activities]
@@ -199,12 +201,13 @@ def archive(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[st
     people |= {c["user_id"] for c in every_conflict} | {c["resolved_by"] for c in every_conflict}
     return {
         "pairing": pairing, "activities": activities, "deleted": deleted, "screenings": screenings,
-        "referrals": referrals, "reviews": reviews.get(pairing_id, []), "conflicts": conflicts.get(pairing_id, []),
+        "referrals": referrals, "referrals_going_on": going_on,
+        "reviews": reviews.get(pairing_id, []), "conflicts": conflicts.get(pairing_id, []),
         "donations": donations, "deleted_donations": gone_donations,
         "pairings": pairings, "deleted_screenings": gone_screenings, "deleted_referrals": gone_referrals,
         # What the check code covers; ``stamp_of`` makes it once the page has its histories in words.
         "stamped": {"records": [child, *pairings, *every, *screenings, *referrals, *gone_screenings,
-                                *gone_referrals, *every_review, *donations, *gone_donations],
+                                *gone_referrals, *every_review, *donations, *gone_donations, *going_on],
                     "conflicts": every_conflict, "people": people,
                     "units": {pairing["unit_id"], pairing["town_id"]}},
         "timeline": [{"kind": kind, "date": day, "item": item} for kind, day, _, item in timeline],

@@ -80,3 +80,41 @@ def test_a_timeline_without_referrals_says_none_were_made_on_the_page_and_on_pap
     screen = _heading(browser.get(f"/pairings/{w.pairing2}").text, "")
     paper = _heading(browser.get(f"/pairings/{w.pairing2}/print").text, "二、")
     assert screen == paper == "帮扶活动 1 次，摸排 1 次，转介 0 次"
+
+
+def _code(page: str) -> str:
+    (code,) = re.findall(r'核对码 <span class="code">([^<]+)</span>', page)
+    return code
+
+
+def test_a_referral_still_open_when_the_pairing_began_is_named_apart_on_the_page_and_on_paper(site: Site) -> None:
+    """A child referred to a hospital in August and paired in September: the pairing made no referral
+    (转介 0 次 stays true), but its archive names the one going on, so an inspector does not read that
+    nothing was; one concluded before the pairing began is not named. Its state is under the check code."""
+    w = site.w
+
+    def build(db: sqlite_utils.Database) -> tuple[str, str]:
+        going = mutate(db, w.staff_st11, "referral", {
+            "mentee_id": w.mentee2, "target": "medical", "institution": "县人民医院", "referred_on": "2026-08-20",
+            "status": "received", "received_on": "2026-08-25"})
+        done = mutate(db, w.staff_st11, "referral", {
+            "mentee_id": w.mentee2, "target": "counselling_room", "referred_on": "2026-06-02",
+            "status": "concluded", "concluded_on": "2026-07-01"})
+        return going, done
+
+    going, done = site.write(build)
+    browser = site.as_(w.staff_st11)
+    screen, paper = (browser.get(f"/pairings/{w.pairing2}{tail}").text for tail in ("", "/print"))
+    assert _heading(screen, "") == _heading(paper, "二、") == "帮扶活动 1 次，摸排 1 次，转介 0 次"
+    for page in (screen, paper):
+        text = re.sub(r"<[^>]+>", "", html.unescape(page))
+        assert "另有结对开始前的转介 1 次，结对开始时还没有结束" in text
+        assert "2026年8月20日转介至医疗机构（县人民医院），已接收。" in text
+        assert "2026年6月2日" not in text
+    assert f'href="/referrals/{going}"' in screen and "/referrals/" not in paper
+    before = _code(screen)
+    site.write(lambda db: apply_mutations(db, w.staff_st11, [mutations.upsert(
+        "referral", {"status": "concluded", "concluded_on": "2026-09-20"}, going, base_version=1)]))
+    after = browser.get(f"/pairings/{w.pairing2}").text
+    assert "2026年9月20日结束" in re.sub(r"<[^>]+>", "", html.unescape(after))
+    assert _code(after) != before
