@@ -4,9 +4,10 @@ terms (fill in the code, or take the row out). Never added without the person's 
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from ..queries.likely_children import elsewhere, in_unit
+from ..queries.likely_children import agrees, elsewhere, in_unit, near_names
 
 _HELD = "为免把一个孩子登记两次，这一行先不导入。"
 _ANOTHER = "确实是另一个孩子：请把这一行从表格里删去，到帮扶对象页面单独登记（登记后这份表格再导入，这一行就认作他）。"
@@ -35,3 +36,27 @@ def elsewhere_problem(name: str, values: dict[str, Any], unit_id: str, namesakes
                 f"请在他的档案里改“所属学校/辅导站”）。{_ANOTHER}")
     return (f"{likely.words()}{_HELD}请先问镇（街道）关工委或县关工委是不是同一个孩子："
             f"是同一个孩子，请把这一行从表格里删去；{_ANOTHER}")
+
+
+def twice_in_file_problem(name: str, values: dict[str, Any], earlier: list[tuple[int, str, dict[str, Any]]]
+                          ) -> str | None:
+    """Why a new row is held back beside an earlier new row of its unit in the same file whose name is
+    one character off, born the same year and of the same sex where both say (a child typed twice, once
+    with a wrong character): the two would be two children at once. ``earlier``: (row, name, values).
+    Only names of three characters or more: a class of forty has 张伟 and 张薇, two children, and
+    a file is read whole, so a two-character name would hold back a row in every other roster. And
+    only where the one character differing is a Chinese character on both sides, the slip an input
+    method makes (若希 for 若曦); 学生01 and 学生02 are a list's placeholders, not one child."""
+    if len(name) < 3:
+        return None
+    for line, other, seen in earlier:
+        if near_names(name, other) and _han_slip(name, other) and agrees(values, seen):
+            return (f"与第 {line} 行的“{other}”姓名只差一个字，可能是同一个孩子写了两遍。{_HELD}"
+                    f"是同一个孩子：请把两行合并成一行，姓名以写对的为准。{_ANOTHER}")
+    return None
+
+
+def _han_slip(a: str, b: str) -> bool:
+    """The characters where ``a`` and ``b`` (of one length) differ are Chinese characters, both."""
+    return all(unicodedata.name(x, "").startswith("CJK") and unicodedata.name(y, "").startswith("CJK")
+               for x, y in zip(a, b, strict=True) if x != y)

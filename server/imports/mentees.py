@@ -23,7 +23,7 @@ from ..queries.units import unit_tree
 from .cells import plain_phone
 from .mentee_cells import flag_categories, flag_notices, row_values
 from .mentee_columns import LABELS
-from .mentee_likely import elsewhere_problem, near_name_problem
+from .mentee_likely import elsewhere_problem, near_name_problem, twice_in_file_problem
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
 from .unitnames import not_found, shared_name, units_by_name
 
@@ -86,6 +86,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     matched: dict[str, int] = {}  # existing child id -> the row that matched it
     coded: dict[str, int] = {}  # code -> the first row with it, whatever its unit
     named: dict[tuple[str, str], tuple[int, bool]] = {}  # (unit, name) -> (first row with it, it had a code)
+    fresh: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}  # unit -> (row, name, values) of each child to add
     plans = []
     for line, cells in rows:
         row = RowPlan(line, cells)
@@ -170,10 +171,12 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 continue
             county += [] if county else [live_children_by_name(db, plain_name)]
             likely = (near_name_problem(name, values, by_unit.get(unit_id, []))
-                      or elsewhere_problem(name, values, unit_id, county[0].get(name, []), unit_names))
-            if likely:  # likely a child already registered: not added without the person's decision
+                      or elsewhere_problem(name, values, unit_id, county[0].get(name, []), unit_names)
+                      or twice_in_file_problem(name, values, fresh.get(unit_id, [])))
+            if likely:  # likely a child already registered, or in the file already: not added without a decision
                 row.errors.append(likely)
                 continue
+            fresh.setdefault(unit_id, []).append((line, name, values))
             row.action, row.fields = CREATE, {**values, "unit_id": unit_id}
             continue
         if code and match.get("name") and plain_name(match["name"]) != name:

@@ -112,3 +112,46 @@ def test_a_deleted_namesake_elsewhere_holds_nothing_back(db: sqlite_utils.Databa
     db.execute("UPDATE mentees SET deleted = 1 WHERE id = ?", [gone])
     plan = _plan(db, county.staff_st11, {"name": "刘思远", "birth_year": "2014"})
     assert not plan.errors and plan.rows[0].action == CREATE
+
+
+def test_two_new_rows_one_character_apart_in_one_file_hold_back_the_second(
+        db: sqlite_utils.Database, county: Any) -> None:
+    """A child typed twice in one roster, once with a wrong character, is not two children: the later
+    row is held back naming the earlier, and the file imports nothing until the person has decided."""
+    w, before = county, _children(db)
+    plan = import_mentees(db, w.staff_st11, load_scope(db, w.staff_st11), [
+        (2, {"name": "陈新来", "birth_year": "2016", "gender": "男"}),
+        (3, {"name": "刘一鸣"}),
+        (4, {"name": "陈欣来", "birth_year": "2016"})], update=False)
+    (held,) = plan.errors
+    assert held.line == 4 and held.action != CREATE
+    assert "与第 2 行的“陈新来”姓名只差一个字" in held.errors[0] and "合并成一行" in held.errors[0]
+    assert "到帮扶对象页面单独登记" in held.errors[0], "says how to register a different child"
+    assert _children(db) == before
+
+
+@pytest.mark.parametrize("second", [
+    {"name": "陈欣来", "birth_year": "2017"},  # another year: another child
+    {"name": "陈欣来", "gender": "女"},  # another sex
+    {"name": "陈欣来", "unit": "掘港中学"},  # another unit
+    {"name": "陈新", "birth_year": "2016"},  # another length
+])
+def test_near_names_in_one_file_of_another_year_sex_or_unit_are_two_children(
+        db: sqlite_utils.Database, county: Any, second: dict[str, str]) -> None:
+    first = {"name": "陈新来", "birth_year": "2016", "gender": "男", "unit": "掘港小学辅导站"}
+    plan = _plan(db, county.staff_town1, first, {"unit": "掘港小学辅导站"} | second)
+    assert not plan.errors and [r.action for r in plan.rows] == [CREATE, CREATE], [r.errors for r in plan.rows]
+
+
+def test_two_character_names_one_apart_in_one_file_are_two_children(db: sqlite_utils.Database, county: Any) -> None:
+    """张伟 and 张薇 of one class and year are two children far more often than one typed twice."""
+    plan = _plan(db, county.staff_st11, {"name": "张伟", "birth_year": "2015"}, {"name": "张薇", "birth_year": "2015"})
+    assert not plan.errors and [r.action for r in plan.rows] == [CREATE, CREATE]
+
+
+def test_numbered_placeholder_names_in_one_file_are_not_held_back(db: sqlite_utils.Database, county: Any) -> None:
+    """学生01 and 学生02 are a list's placeholders (a test roster, a school's masked list): not a slip of
+    the input method, which swaps one Chinese character for another."""
+    plan = _plan(db, county.staff_st11, {"name": "学生01", "birth_year": "2015"},
+                 {"name": "学生02", "birth_year": "2015"})
+    assert not plan.errors and [r.action for r in plan.rows] == [CREATE, CREATE]

@@ -894,7 +894,7 @@ def test_rows_a_school_hid_are_not_imported_and_the_preview_says_which(site: Sit
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    for row in (MENTEE_HEADERS, ["", "在校甲"], ["", "已转学乙"], ["", "已毕业丙"], ["", "在校丁"]):
+    for row in (MENTEE_HEADERS, ["", "在校甲"], ["", "已转学乙"], ["", "已毕业丙"], ["", "仍在校丁"]):
         sheet.append(row)
     for line in (3, 4):  # the children who left, hidden rather than deleted
         sheet.row_dimensions[line].hidden = True
@@ -910,8 +910,8 @@ def test_rows_a_school_hid_are_not_imported_and_the_preview_says_which(site: Sit
     response = upload(browser, "/mentees/import", saved(book))
     assert response.status_code == 400 and "第 2、3、4、5 行在表格里是隐藏的" in response.text
     names = site.read(lambda db: {r[0] for r in db.execute("SELECT name FROM mentees WHERE name LIKE '%乙' OR"
-                                                            " name LIKE '%丙' OR name LIKE '在校%'")})
-    assert names == {"在校甲", "在校丁"}
+                                                            " name LIKE '%丙' OR name LIKE '%在校%'")})
+    assert names == {"在校甲", "仍在校丁"}
 
 
 def test_a_hidden_column_is_not_imported_and_a_hidden_name_column_is_refused_in_words(site: Site) -> None:
@@ -1140,10 +1140,10 @@ def test_children_whose_names_a_school_struck_through_are_not_imported_and_the_p
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    for row in (["姓名", "年级"], ["划线甲", "四年级"], ["划线乙", "五年级"], ["划线丙", "六年级"]):
+    for row in (["姓名", "年级"], ["划线甲", "四年级"], ["划线乙", "五年级"], ["未划线丙", "六年级"]):
         sheet.append(row)
     sheet["A3"].font = openpyxl.styles.Font(strike=True)  # 划线乙 left
-    sheet["B4"].font = openpyxl.styles.Font(strike=True)  # only 划线丙's old grade struck: still here
+    sheet["B4"].font = openpyxl.styles.Font(strike=True)  # only 未划线丙's old grade struck: still here
     preview = upload(browser, "/mentees/import", saved(book))
     assert "新增 2" in preview.text and "第 3 行的姓名划了删除线" in preview.text, preview.text[-2000:]
     assert "划线乙" not in preview.text and "划线丙" in preview.text
@@ -1223,12 +1223,12 @@ def test_birth_dates_as_excel_day_numbers_with_a_time_of_day_or_as_year_and_mont
         site: Site) -> None:
     browser = site.as_(site.w.staff_st11)
     rows = [["日数甲", "42064"], ["日数乙", "2016/3/5 0:00"], ["日数丙", datetime.datetime(2014, 5, 1, 8, 30)],
-            ["日数丁", "42430.0"], ["日数戊", "201409"]]
+            ["日数丁丁", "42430.0"], ["日数戊戊戊", "201409"]]
     preview = upload(browser, "/mentees/import", xlsx(["姓名", "出生日期"], rows))
     assert "新增 5" in preview.text and "有错误 0" in preview.text, preview.text[-3000:]
     confirm(browser, "/mentees/import", preview)
     years = site.read(lambda db: dict(db.execute("SELECT name, birth_year FROM mentees WHERE name LIKE '日数%'")))
-    assert years == {"日数甲": 2015, "日数乙": 2016, "日数丙": 2014, "日数丁": 2016, "日数戊": 2014}
+    assert years == {"日数甲": 2015, "日数乙": 2016, "日数丙": 2014, "日数丁丁": 2016, "日数戊戊戊": 2014}
 
 
 def test_a_unit_column_naming_the_town_is_refused_saying_which_schools_and_stations_to_choose_from(
