@@ -63,6 +63,8 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
         actor, ip, mentee_id = visit.actor, client_ip(visit.request), mentee["id"]
         await visit.state.store.write(
             lambda db: log_access(db, actor, "edit_mentee", mentee_id, entities={"mentee": 1}, ip=ip))
+    if mentee is None and likely is None and values.get("name"):
+        likely = await _likely_again(visit, values)
     scope = await visit.scope()
     units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
     if mentee is not None and mentee["unit_id"] not in {u for u, _ in units}:
@@ -73,8 +75,8 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),
         "form_fields": field_views("mentee", names, values, errors=errors, options={"unit_id": units}, hints=hints),
-        "likely": likely and {"words": _likely_words(likely), "key": likely.key, "children": likely.linked},
-        "another_child": values.get(ANOTHER_CHILD) if isinstance(values.get(ANOTHER_CHILD), str) else "",
+        "likely": likely and {"words": _likely_words(likely), "key": likely.key, "children": likely.linked,
+                              "ticked": values.get(ANOTHER_CHILD) == likely.key},
     }, status=status)
 
 
@@ -83,15 +85,34 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
 ANOTHER_CHILD = "another_child"
 
 
+# What the likely check reads of a form; each that parses is read, so a form refused for another field
+# still says which child its tick answers.
+LIKELY_FIELDS = ("unit_id", "name", "birth_year", "gender")
+
+
+async def _likely_again(visit: Visit, values: dict[str, Any]) -> Likely | None:
+    """The child a new one shown again (a form refused for a wrong field, a draft brought back) likely
+    is, asked afresh: the tick is shown only beside the child it answers, never on its own (a person
+    who ticked it would not know what they had said), and ticked only when it answers that child."""
+    fields: dict[str, Any] = {}
+    for name in LIKELY_FIELDS:
+        try:
+            fields.update(parse_fields("mentee", (name,), values))
+        except FormInvalid:
+            continue
+    scope = await visit.scope()
+    return await visit.state.store.read(lambda db: likely_registered(db, scope, fields))
+
+
 def _likely_words(likely: Likely) -> str:
-    """Which child it likely is (as the roster import says it), then how to go on from the form."""
+    """Which child it likely is (as the roster import says it), then how to go on from the form. The
+    child to open is named: the child may be a girl, and 他 said of her misleads."""
     unseen = likely.child is None or (likely.also is not None and likely.also.child is None)
-    same = ("是同一个孩子：不用再登记，请打开下面他的档案。" if likely.child is not None else "") + (
+    named = "或".join(f"“{child['name']}”" for child in likely.linked)
+    same = (f"是同一个孩子：不用再登记，请打开下面{named}的档案。" if likely.child is not None else "") + (
         "请先问镇（街道）关工委或县关工委是不是同一个孩子。" if unseen else "")
     return (f"{likely.words()}为免把一个孩子登记两次，这次还没有登记。{same}"
-            "确实是另一个孩子：请勾选下面的“确实是另一个孩子，仍然登记”，再点“登记”。")
-
-
+            "确实是另一个孩子：请勾选下面的“确实是另一个孩子，仍然登记”，再点页面最下面的“登记”。")
 
 
 def _defaults(units_hint: str | None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ registered elsewhere in the county (as the code check says of a code).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -55,6 +56,7 @@ class Likely:
     children: list[dict[str, Any]]
     unit_name: str = ""
     also: Likely | None = None
+    unseen: str = ""  # UNSEEN: which children, as ``_unseen_key`` says them
 
     @property
     def child(self) -> dict[str, Any] | None:
@@ -65,7 +67,7 @@ class Likely:
     def key(self) -> str:
         """What a person's "it is another child" answers: this child (or, outside the scope, that one
         is there), so a tick given beside one child lets no other through."""
-        own = str(self.children[0]["id"]) if self.children else UNSEEN
+        own = str(self.children[0]["id"]) if self.children else self.unseen or UNSEEN
         return own if self.also is None else f"{own}+{self.also.key}"
 
     @property
@@ -110,7 +112,17 @@ def elsewhere(name: str, values: dict[str, Any], unit_id: str, namesakes: list[d
     if not same:
         return None
     seen = [c for c in same if c["unit_id"] in unit_names]
-    return Likely(MOVED, seen[:1], unit_names[seen[0]["unit_id"]]) if seen else Likely(UNSEEN, [])
+    if seen:
+        return Likely(MOVED, seen[:1], unit_names[seen[0]["unit_id"]])
+    return Likely(UNSEEN, [], unseen=_unseen_key(same))
+
+
+def _unseen_key(children: list[dict[str, Any]]) -> str:
+    """The children out of scope a tick answers, said without saying who they are: a digest of their
+    ids (random UUIDv7s the person cannot see, so none can be guessed back from it). One word for every
+    such child let a tick given beside 刘思远 register the next namesake of any other name elsewhere."""
+    ids = ",".join(sorted(str(c["id"]) for c in children))
+    return f"{UNSEEN}-{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
 
 
 def likely_registered(db: sqlite_utils.Database, scope: Scope, fields: dict[str, Any]) -> Likely | None:

@@ -105,3 +105,74 @@ def test_a_tick_for_a_near_name_in_the_unit_does_not_pass_a_namesake_in_another_
     assert _named(site, "吴语桐") == 1
     saved = town.post("/mentees/new", {**form, "another_child": _tick(held.text)})
     assert saved.status_code == 303 and _named(site, "吴语桐") == 2
+
+
+def _box(page: str) -> str:
+    """The warning box: the likely child said, the link to their file and the tick that answers it."""
+    found = re.search(r'<div class="warning[^"]*" role="alert">(.*?)</div>', page, re.S)
+    assert found, "the form says which child it likely is"
+    return found.group(1)
+
+
+def test_the_warning_names_the_child_to_open_and_says_no_he_for_a_girl(site: Site) -> None:
+    w = site.w
+    ruoxi = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="张若曦", gender="female"))
+    held = site.as_(w.staff_st11).post("/mentees/new", _form(w.st11, "张若希", gender="female"))
+    text = sentence(held.text)
+    assert held.status_code == 409 and "他的档案" not in text
+    assert "是同一个孩子：不用再登记，请打开下面“张若曦”的档案。" in text
+    # The link's words are one piece: each piece of a tap link is a flex item with a gap either side,
+    # which put spaces inside the brackets around the code: （ BX-2026-0001 ）.
+    link = re.search(rf'<a class="tap" href="/mentees/{ruoxi}">(.*?)</a>', held.text)
+    code = _code(site, ruoxi)
+    assert link and link.group(1) == f'<span>打开“张若曦”（<span class="code">{code}</span>）的档案</span>', link
+
+
+def test_the_tick_sits_in_the_warning_box_under_the_words_it_answers_inside_the_form(site: Site) -> None:
+    w = site.w
+    held = site.as_(w.staff_st11).post("/mentees/new", _form(w.st11, "小明"))
+    box = _box(held.text)
+    assert box.index("是同一个孩子吗") < box.index(f'href="/mentees/{w.mentee1}"') < box.index("another_child")
+    assert re.search(r'<label class="check[^"]*"><input type="checkbox" name="another_child" value="[^"]+">'
+                     r'\s*确实是另一个孩子，仍然登记</label>', box), "the label, words and all, is the tap target"
+    form_at = held.text.index('<form method="post"')
+    assert form_at < held.text.index('class="warning') < held.text.index('name="unit_id"'), "posted with the form"
+
+
+def test_a_form_refused_for_another_field_after_the_tick_says_again_which_child_the_tick_answers(
+        site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = _form(w.st11, "小明")
+    tick = _tick(browser.post("/mentees/new", form).text)
+    wrong = browser.post("/mentees/new", {**form, "risk_level": "很高", "another_child": tick})
+    assert wrong.status_code == 400 and _named(site, "小明") == 1
+    box = _box(wrong.text)
+    assert f"“小明”（编号 {_code(site, w.mentee1)}）" in sentence(box) and f'href="/mentees/{w.mentee1}"' in box
+    assert f'name="another_child" value="{tick}" checked' in box, "the tick kept, beside the child it answers"
+    saved = browser.post("/mentees/new", {**form, "another_child": tick})
+    assert saved.status_code == 303 and _named(site, "小明") == 2
+
+
+def test_a_tick_with_no_likely_child_any_more_is_not_shown_on_a_refused_form(site: Site) -> None:
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    form = _form(w.st11, "小明")
+    tick = _tick(browser.post("/mentees/new", form).text)
+    # The name put right (小明 was a slip for 赵小军) and another field wrong: nothing to answer.
+    wrong = browser.post("/mentees/new", {**form, "name": "赵小军", "risk_level": "很高", "another_child": tick})
+    assert wrong.status_code == 400 and "another_child" not in wrong.text and 'class="warning' not in wrong.text
+
+
+def test_a_tick_beside_a_namesake_out_of_scope_lets_no_other_namesake_out_of_scope_through(site: Site) -> None:
+    """A child of another unit is never named to a station: the tick answers that one child all the same."""
+    w = site.w
+    site.write(lambda db: make_mentee(db, w.staff_st12, w.st12, name="刘思远"))
+    site.write(lambda db: make_mentee(db, w.staff_st12, w.st12, name="陈子涵"))
+    browser = site.as_(w.staff_st11)
+    tick = _tick(browser.post("/mentees/new", _form(w.st11, "刘思远")).text)
+    assert w.st12 not in tick and "刘思远" not in tick
+    other = browser.post("/mentees/new", _form(w.st11, "陈子涵", another_child=tick))
+    assert other.status_code == 409 and _named(site, "陈子涵") == 1
+    saved = browser.post("/mentees/new", _form(w.st11, "刘思远", another_child=tick))
+    assert saved.status_code == 303 and _named(site, "刘思远") == 2
