@@ -67,8 +67,13 @@ class UnknownUser(Exception):
     pass
 
 
-def issue_code(db: sqlite_utils.Database, login: str, *, hours: int) -> dict[str, str]:
-    """A fresh one-time code for ``login``; returns ``{"code", "expires_at"}``."""
+def issue_code(db: sqlite_utils.Database, login: str, *, hours: int) -> dict[str, Any]:
+    """A fresh one-time code for ``login``; returns ``{"code", "expires_at", "replaced"}``.
+
+    The new code replaces the user's earlier codes that could still enrol (``replaced`` counts them):
+    a code printed or shown before, lost or photographed by someone else, would otherwise enrol a
+    phone as them until it expired. Only the newest code the station gave out works.
+    """
     user = get_user(db, login=login)
     if user is None or not user["active"]:
         raise UnknownUser(f"没有名为 {login!r} 的在用账号。")
@@ -77,11 +82,16 @@ def issue_code(db: sqlite_utils.Database, login: str, *, hours: int) -> dict[str
     code = f"{secrets.randbelow(10**8):08d}"
     now = datetime.datetime.now(datetime.UTC)
     expires = now + datetime.timedelta(hours=hours)
+    replaced = db.execute(
+        "UPDATE enrol_codes SET replaced_at = ? WHERE user_id = ? AND used_at IS NULL AND replaced_at IS NULL"
+        " AND expires_at >= ?",
+        [format_utc(now), user["id"], format_utc(now)],
+    ).rowcount
     db.execute(
         "INSERT INTO enrol_codes (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
         [hash_code(code), user["id"], format_utc(now), format_utc(expires)],
     )
-    return {"code": code, "expires_at": format_utc(expires)}
+    return {"code": code, "expires_at": format_utc(expires), "replaced": replaced}
 
 
 @dataclass
@@ -103,6 +113,9 @@ class EnrolFailure:
     paused: bool = False
 
 
+# What a phone is told for a code a newer one replaced: the volunteer may hold both, on paper or in a
+# photo, and typing the old one again will not help.
+REPLACED = "这个登记码已经换成了新的，不能再用。请向辅导站要最新的登记码。"
 ALL_CLIENTS = "enrol:*"  # the counter of failed enrolments from every address together
 HOUR = datetime.timedelta(hours=1)
 
@@ -126,7 +139,8 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         minutes = throttle.wait_minutes(wait)
         return EnrolFailure(f"登记码输错次数太多，请 {minutes} 分钟后再试，或请辅导站重新发码。", wait)
     row = db.execute(
-        "SELECT user_id, expires_at, used_at, device_id FROM enrol_codes WHERE code_hash = ?", [hash_code(code)]
+        "SELECT user_id, expires_at, used_at, device_id, replaced_at FROM enrol_codes WHERE code_hash = ?",
+        [hash_code(code)],
     ).fetchone()
     problem = None
     again = None
@@ -136,6 +150,10 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         again = _answer_lost(db, row[3], row[2], device_name, now)
         if again is None:
             problem = "这个登记码已经用过了，请向辅导站要一个新的。"
+    elif row[4] is not None:
+        # Counted as a failure, as an expired code is: someone holding an old code is no different
+        # from someone guessing. Told apart so the volunteer asks for the newest code, not types again.
+        problem = REPLACED
     elif row[1] < format_utc(now):
         problem = "这个登记码已过期，请向辅导站要一个新的。"
     if problem:

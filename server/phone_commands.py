@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 import sqlite_utils
 
@@ -26,7 +27,7 @@ def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
     from .devices import issue_code
     from .qr import enrol_url
 
-    def issue(db: sqlite_utils.Database) -> dict[str, str]:
+    def issue(db: sqlite_utils.Database) -> dict[str, Any]:
         issued = issue_code(db, args.user, hours=settings.enrol_code_hours)
         user_id = db.execute("SELECT id FROM users WHERE login = ?", [args.user]).fetchone()[0]
         # The same audit row the volunteer's page writes, by the system user, saying who ran it.
@@ -38,6 +39,8 @@ def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
     if args.link and unreachable:  # checked first: a code issued for a link nobody can open is wasted
         raise Refused(f"{unreachable}，再运行这个命令。没有发登记码。")
     result = run_once(existing_db(settings), issue, write=True)
+    # The JSON document stays {"code", "expires_at"} (DESIGN.md); the notice goes to stderr there.
+    replaced = result.pop("replaced")
     if args.link:
         # What the station's QR code carries: opening it fills the code in, one tap enrols.
         result["link"] = enrol_url(settings.base_url, result["code"])
@@ -48,6 +51,9 @@ def cmd_enrol_code(args: argparse.Namespace, settings: Settings) -> int:
         print(f"登记码 {code[:4]} {code[4:]}（一次有效，北京时间 {_beijing(result['expires_at'])} 前使用）")
         if args.link:
             print(f"登记链接 {result['link']}")
+    if replaced:
+        print(f"之前发给 {args.user} 的登记码已经作废，不能再用来登记；只有这个新码有效。",
+              file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

@@ -156,3 +156,18 @@ def m006_phone_import_ledger(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations
+def m007_replaced_enrol_codes(db: sqlite_utils.Database) -> None:
+    """A new enrolment code for a volunteer replaces their earlier unused ones (``server/devices.py``
+    ``issue_code``): a code printed or shown before, lost or photographed, no longer enrols a phone as
+    them. ``replaced_at`` says when, so the phone that tries one is told so, not 'wrong' or 'expired'.
+    Codes already issued twice are settled the same way: each unused code a later one was issued for
+    while it was valid is replaced from then."""
+    db.execute("ALTER TABLE enrol_codes ADD COLUMN replaced_at TEXT")
+    db.execute(
+        "UPDATE enrol_codes SET replaced_at = (SELECT min(n.created_at) FROM enrol_codes n"
+        " WHERE n.user_id = enrol_codes.user_id AND n.created_at > enrol_codes.created_at"
+        " AND n.created_at <= enrol_codes.expires_at) WHERE used_at IS NULL"
+    )

@@ -234,7 +234,7 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
     actor = visit.actor
     scope = await visit.scope()
 
-    def issue(db: Any) -> dict[str, str]:
+    def issue(db: Any) -> dict[str, Any]:
         # A code is a key to everything the volunteer's phone pulls: their paired children's files.
         # A child who moved to another town can keep the volunteer, and then this station may no
         # longer read that file; enrolling a phone of its own must not read it either. Checked in
@@ -264,7 +264,8 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
     # Shown once, never stored in a cookie or a redirect: the code is a key to the account.
     return visit.render("staff/enrol_code.html", {
         "mentor": mentor, "code": issued["code"], "expires_at": issued["expires_at"], "link": link,
-        "qr": None if unreachable else qr_svg(link), "unreachable": unreachable, "hours": hours})
+        "qr": None if unreachable else qr_svg(link), "unreachable": unreachable, "hours": hours,
+        "replaced": issued["replaced"]})
 
 
 async def _device(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:

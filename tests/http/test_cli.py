@@ -442,8 +442,25 @@ def test_enrol_code_json_prints_an_eight_digit_one_time_code_and_its_expiry(demo
     stored = rows(db, "SELECT u.login FROM enrol_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = ?",
                   hashlib.sha256(document["code"].encode()).hexdigest())
     assert stored == [(mentor,)], "only the code's hash is stored, against the right user"
-    second = json.loads(banxing("enrol-code", "--user", mentor, "--json", "--db", db).stdout)
-    assert second["code"] != document["code"]
+    again = banxing("enrol-code", "--user", mentor, "--json", "--db", db)
+    second = json.loads(again.stdout)  # the one JSON document: the first code's replacement is said on stderr
+    assert second["code"] != document["code"] and set(second) == {"code", "expires_at"}
+    assert "登记码已经作废" in again.stderr, again.stderr
+
+
+def test_enrol_code_says_the_earlier_unused_code_no_longer_works(demo: Demo, tmp_path: pathlib.Path) -> None:
+    """A code issued again (the first one lost, or photographed by someone else) replaces it."""
+    db = demo.copy(tmp_path)
+    mentor = demo.login("mentor")
+    first = banxing("enrol-code", "--user", mentor, "--db", db)
+    assert first.returncode == 0 and "作废" not in first.stdout, first.stdout
+    second = banxing("enrol-code", "--user", mentor, "--db", db)
+    assert f"之前发给 {mentor} 的登记码已经作废，不能再用来登记" in second.stdout, second.stdout
+    code = re.search(r"登记码 (\d{4}) (\d{4})", first.stdout)
+    assert code
+    (replaced,) = rows(db, "SELECT replaced_at FROM enrol_codes WHERE code_hash = ?",
+                       hashlib.sha256((code[1] + code[2]).encode()).hexdigest())[0]
+    assert replaced is not None
 
 
 def test_enrol_code_says_until_when_in_beijing_time(demo: Demo, tmp_path: pathlib.Path) -> None:

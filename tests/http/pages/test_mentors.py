@@ -192,6 +192,24 @@ def test_an_enrolment_codes_expiry_is_written_as_the_other_pages_write_times(sit
     assert not re.search(r"\d{4}-\d\d-\d\d", page.split('id="enrol-link"')[1])
 
 
+def test_a_second_enrolment_code_says_the_earlier_unused_one_no_longer_works_and_it_does_not(site: Site) -> None:
+    """Issuing a code twice left both valid: a code shown earlier, lost or photographed, still
+    enrolled a phone as the volunteer until it expired."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    first, page = _issue(site, browser, w.mentor1.user_id)
+    assert 'id="code-replaced"' not in page  # nothing was replaced by the first code
+    second, page = _issue(site, browser, w.mentor1.user_id)
+    notice = re.search(r'id="code-replaced"[^>]*>(.*?)</p>', page, flags=re.S)
+    assert notice and "之前给王老师的登记码已经作废，不能再用来登记" in notice.group(1), page
+    refused = browser.client.post("/api/enrol", json={"code": first, "device_name": "捡到的手机"})
+    assert refused.status_code == 400 and "换成了新的" in refused.json()["error"]
+    assert browser.client.post("/api/enrol", json={"code": second, "device_name": "王老师的手机"}).status_code == 200
+    # Once the newest code is spent, a third replaces nothing that could still enrol: no notice.
+    _, page = _issue(site, browser, w.mentor1.user_id)
+    assert 'id="code-replaced"' not in page
+
+
 def test_a_revoked_phone_gets_401_device_revoked_on_its_next_pull(site: Site) -> None:
     w = site.w
     browser = site.as_(w.staff_st11)
