@@ -79,7 +79,7 @@ def issue_code(db: sqlite_utils.Database, login: str, *, hours: int) -> dict[str
         raise UnknownUser(f"没有名为 {login!r} 的在用账号。")
     if user["role"] not in ENROLLABLE_ROLES:
         raise UnknownUser(f"{login} 的角色是 {user['role']}，只有志愿者和辅导站工作人员的手机可以登记。")
-    code = f"{secrets.randbelow(10**8):08d}"
+    code = _unissued_code(db)
     now = datetime.datetime.now(datetime.UTC)
     expires = now + datetime.timedelta(hours=hours)
     replaced = db.execute(
@@ -92,6 +92,16 @@ def issue_code(db: sqlite_utils.Database, login: str, *, hours: int) -> dict[str
         [hash_code(code), user["id"], format_utc(now), format_utc(expires)],
     )
     return {"code": code, "expires_at": format_utc(expires), "replaced": replaced}
+
+
+def _unissued_code(db: sqlite_utils.Database) -> str:
+    """Eight random digits never given out before. Every code is kept (its hash is the table's key):
+    one drawn twice would fail the insert, and an old code's value issued again would be read as that
+    code, used or replaced."""
+    while True:
+        code = f"{secrets.randbelow(10**8):08d}"
+        if db.execute("SELECT 1 FROM enrol_codes WHERE code_hash = ?", [hash_code(code)]).fetchone() is None:
+            return code
 
 
 @dataclass

@@ -10,7 +10,8 @@ from typing import Any
 from ..queries.likely_children import agrees, elsewhere, in_unit, near_names
 
 _HELD = "为免把一个孩子登记两次，这一行先不导入。"
-_ANOTHER = "确实是另一个孩子：请把这一行从表格里删去，到帮扶对象页面单独登记（登记后这份表格再导入，这一行就认作他）。"
+_ANOTHER = ("确实是另一个孩子：请把这一行从表格里删去，到帮扶对象页面单独登记"
+            "（登记后这份表格再导入，这一行就认作这个孩子）。")
 
 
 def near_name_problem(name: str, values: dict[str, Any], unit_children: list[dict[str, Any]]) -> str | None:
@@ -20,7 +21,7 @@ def near_name_problem(name: str, values: dict[str, Any], unit_children: list[dic
         return None
     child = likely.child
     return (f"{likely.words()}{_HELD}是同一个孩子：请在这一行的“编号”里填 {child['code']}，"
-            f"姓名改成系统里的“{child['name']}”，再上传（要是系统里的名字写错了，请先在他的档案里改）。{_ANOTHER}")
+            f"姓名改成系统里的“{child['name']}”，再上传（要是系统里的名字写错了，请先在这个孩子的档案里改）。{_ANOTHER}")
 
 
 def elsewhere_problem(name: str, values: dict[str, Any], unit_id: str, namesakes: list[dict[str, Any]],
@@ -32,8 +33,8 @@ def elsewhere_problem(name: str, values: dict[str, Any], unit_id: str, namesakes
     if likely is None:
         return None
     if likely.child is not None:
-        return (f"{likely.words()}{_HELD}是同一个孩子：请把这一行从表格里删去（要把他转回这里，"
-                f"请在他的档案里改“所属学校/辅导站”）。{_ANOTHER}")
+        return (f"{likely.words()}{_HELD}是同一个孩子：请把这一行从表格里删去（要把这个孩子转回这里，"
+                f"请在孩子的档案里改“所属学校/辅导站”）。{_ANOTHER}")
     return (f"{likely.words()}{_HELD}请先问镇（街道）关工委或县关工委是不是同一个孩子："
             f"是同一个孩子，请把这一行从表格里删去；{_ANOTHER}")
 

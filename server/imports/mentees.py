@@ -144,7 +144,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 # The code names one child county-wide: pages, exports and the access log know children
                 # by it. Another unit's child (in scope or not) is never created a second time.
                 row.errors.append(f"编号“{code}”已是别的单位的一个孩子的编号。新登记的孩子请把编号留空，"
-                                  "系统会自动编号；孩子转学请在他的档案里改“所属学校/辅导站”。")
+                                  "系统会自动编号；孩子转学请在孩子的档案里改“所属学校/辅导站”。")
                 continue
         else:
             people = by_person.get((unit_id, name), [])
@@ -183,7 +183,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             # Found by code under another name: nearly always a 编号 column holding row numbers or a
             # school's own numbers, which would rename one child after another.
             row.errors.append(f"编号“{code}”在系统里是“{match['name']}”，这一行的姓名却是“{name}”。"
-                              "同一个孩子改名请在他的档案里改；如果“编号”一列填的是序号或学校自己的学号，"
+                              "同一个孩子改名请在孩子的档案里改；如果“编号”一列填的是序号或学校自己的学号，"
                               "请把这一列的列名改成“序号”，或把这一列清空。")
             continue
         matched[match["id"]] = line
