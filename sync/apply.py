@@ -98,13 +98,16 @@ class _Writer(Pending):
                     outcome = self._apply_one(m)
                 except Refusal as refusal:
                     current = self.rows[m.entity.name].get(m.record_id)
-                    version = current["version"] if current else None
+                    visible = current is not None and self.scope.allows(keys_of(m.entity.name, current))
+                    # A record the writer cannot see has no version in the answer, as a record that
+                    # does not exist has none: else the answer would tell that it exists, and let a
+                    # volunteer whose pairing ended watch the child's file change (§11).
+                    version = current["version"] if visible and current else None
                     outcome = Outcome.rejected(m.mutation_id, m.entity.name, m.record_id, refusal.reason, version,
                                                field_name=refusal.field)
                     # Valid values refused on a record the writer may see (an edit of a deleted or
                     # approved record) are kept, so staff can restore them; each is bounded by its
                     # field's limit. Nothing more is kept of a change to a record the writer cannot see.
-                    visible = current is not None and self.scope.allows(keys_of(m.entity.name, current))
                     kept: dict[str, Any] = {"incoming_fields": field_names(m.fields)}
                     if self._visit_kept(m, current):
                         kept = {"incoming": m.fields, "cause": kept_cause(self.db, self.get, self.actor,
