@@ -55,9 +55,11 @@ def apply_batch(
             elif mid in stored:
                 # Same number, different content: answering with the old answer would
                 # drop this change silently, so say so and keep the server untouched.
+                # What it says of the first change is true: that one may have been refused too.
+                first = "那一条也没有保存" if stored[mid][1].get("status") == "rejected" else "那一条已保存"
                 results.append(Outcome.rejected(
                     mid, m.get("entity"), m.get("record_id"),
-                    f"修改编号 {mid} 已用于另一条内容不同的修改（那一条已保存）；"
+                    f"修改编号 {mid} 已用于另一条内容不同的修改（{first}）；"
                     "这条修改没有保存，请以新的编号重新提交。",
                 ).answer())
             else:
