@@ -7,6 +7,8 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .error_handlers import is_api
+
 HEADERS = {
     "content-security-policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -40,7 +42,7 @@ class SecurityHeaders:
                     # Only over HTTPS (directly, or per the trusted proxy's X-Forwarded-Proto):
                     # sent over plain HTTP it would be ignored, and a LAN-only server has no certificate.
                     headers.setdefault("strict-transport-security", HSTS)
-                if scope["path"].startswith("/api/"):
+                if is_api(scope["path"]):
                     headers.setdefault("cache-control", "no-store")
             await send(message)
 

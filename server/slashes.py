@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .error_handlers import is_api
 from .errors import TrailingSlash
 
 
@@ -58,8 +59,10 @@ def page_slashes(router: Router) -> ASGIApp:
 
     async def default(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            other = _toggled(_route_path(scope))
-            if other is not None and _matches(router.routes, scope, other):
+            path = _route_path(scope)
+            other = _toggled(path)
+            # Never under /api, /api itself included (/api/ is the mount's): see the module docstring.
+            if other is not None and not is_api(path) and _matches(router.routes, scope, other):
                 query = scope.get("query_string", b"").decode("latin-1")
                 await RedirectResponse(other + (f"?{query}" if query else ""))(scope, receive, send)
                 return

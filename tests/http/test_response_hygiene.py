@@ -82,3 +82,14 @@ def test_a_page_path_with_a_trailing_slash_redirects_without_the_host(app_with_e
         response = client.get("/probe/?x=1", headers={"Host": "evil.example"}, follow_redirects=False)
         assert response.status_code in (307, 308)
         assert response.headers["location"] == "/probe?x=1"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_api_root_itself_is_an_envelope_not_a_redirect(client: TestClient, method: str) -> None:
+    # /api is an API path (a script that dropped the rest of the address): a redirect to /api/
+    # would resend a POST's body, and the answer must be the envelope a program can read.
+    response = client.request(method, "/api", content=b"{}", headers={"content-type": "application/json"},
+                              follow_redirects=False)
+    assert_envelope(response, 404)
+    assert "location" not in response.headers
+    assert response.headers["cache-control"] == "no-store"
