@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..labels import this
 from .children import of_the_child
 from .dates import happened_already
-from .refusal import Refusal, not_found
+from .refusal import Refusal, person_not_found
 
 if TYPE_CHECKING:
     from ..apply import _Writer
@@ -41,6 +40,6 @@ def _check_hand(w: _Writer, user_id: str) -> None:
     from another county, or an account stopped, would print on the child's archive as a stranger."""
     person = w.get_user(user_id)
     if person is None or (w.actor.role != "admin" and not w.scope.allows_unit(person["unit_id"])):
-        raise Refusal(not_found(this("转交人"), user_id), "handed_by")
+        raise Refusal(person_not_found(w, "转交人"), "handed_by")
     if person["role"] not in ("mentor", "staff") or not person["active"]:
         raise Refusal("转交人应是在册的五老志愿者或工作人员；其他人请写在“捐助人”或“备注”里。", "handed_by")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..labels import ACTIVITY_KINDS, this
+from ..labels import ACTIVITY_KINDS
 from ..timeutil import day_in_words
 from .dates import ahead, earlier, today
-from .refusal import Refusal, found, live, not_found, refuse_if
+from .refusal import Refusal, found, live, person_not_found, refuse_if
 
 if TYPE_CHECKING:
     from ..apply import _Writer
@@ -26,7 +26,7 @@ def derive_pairing(w: _Writer, before: dict[str, Any] | None, record: dict[str, 
     if before is None or record["mentor_id"] != before["mentor_id"]:
         mentor = w.get_user(record["mentor_id"])
         if mentor is None or (role != "admin" and not w.scope.allows_unit(mentor["unit_id"])):
-            raise Refusal(not_found(this("五老志愿者"), record["mentor_id"]), "mentor_id")
+            raise Refusal(person_not_found(w, "五老志愿者"), "mentor_id")
         if mentor["role"] != "mentor" or not mentor["active"]:
             raise Refusal("结对的志愿者必须是在册的五老志愿者账号。", "mentor_id")
     if record["status"] == "active" and (before is None or before["status"] != "active"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..labels import this
 from ..records import keys_of
 
 if TYPE_CHECKING:
@@ -37,11 +38,17 @@ def immutable_after_create(entity_name: str) -> tuple[str, ...]:
     return IMMUTABLE.get(entity_name, ())
 
 
-def not_found(what: str, record_id: str | None = None, *, hint: str = "") -> str:
+def not_found(what: str, *, hint: str = "") -> str:
     """The one sentence for "no such record" and "not yours": a rejection must not tell a caller
-    whether a record outside their scope exists (issue 8, item 6)."""
-    ident = f"（{record_id}）" if record_id else ""
-    return f"找不到{what}{ident}：它可能不存在、已被删除、尚未同步，或不在您的管理范围内{hint}。"
+    whether a record outside their scope exists (issue 8, item 6), nor repeat the id it sent, which
+    names nothing a person can act on."""
+    return f"找不到{what}：它可能不存在、已被删除、尚未同步，或不在您的管理范围内{hint}。"
+
+
+def person_not_found(w: _Writer, label: str) -> str:
+    """``not_found`` of a person a record names (a pairing's volunteer, who handed a donation over),
+    with the web form's hint for staff, as ``live`` says it of a record."""
+    return not_found(this(label), hint="" if w.actor.role == "mentor" else "；请刷新页面后重新选择")
 
 
 # An upsert of a record the writer cannot find names the one mistake a phone can fix itself.

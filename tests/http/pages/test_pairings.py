@@ -88,7 +88,8 @@ def test_a_forged_volunteer_of_another_station_is_refused_in_words(site: Site) -
     browser = site.as_(w.staff_st11)
     response = browser.post("/pairings/new", {"mentor_id": w.mentor3.user_id, "mentee_id": w.mentee_unpaired,
                                               "start_date": "2026-11-25"})
-    assert response.status_code == 400 and "找不到这位五老志愿者" in response.text
+    assert response.status_code == 400 and "找不到这位五老志愿者：" in response.text
+    assert "请刷新页面后重新选择" in response.text and f"（{w.mentor3.user_id}）" not in response.text
     assert site.read(lambda db: db.execute("SELECT count(*) FROM pairings WHERE mentee_id = ?",
                                            [w.mentee_unpaired]).fetchone()[0]) == 0
 
