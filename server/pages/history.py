@@ -20,6 +20,11 @@ from ..queries.histories import history, ref_names
 # record's own page already says, so its history leaves them out.
 HIDDEN = ("unit_id", "mentee_id")
 OPS = {"create": "新建", "update": "修改", "delete": "删除", "derived": "审核带来的变化"}
+# The other change the server derives (sync/rules/effects.py): a child moved to another station or
+# school takes each of their records along. Its line names the move and shows the unit — the one
+# thing it changed —, or it read as a review with nothing changed, and on an inspection as the mover
+# having altered an approved, locked visit.
+MOVED = "孩子转单位带来的变化"
 
 
 def show_value(entity: str, name: str, value: Any, names: Mapping[str, str] | None = None) -> str:
@@ -57,16 +62,19 @@ def describe(entity: str, rows: list[dict[str, Any]], names: Mapping[str, str] |
     out = []
     for row in rows:
         changes = row["changes"]
+        moved = row["op"] == "derived" and "unit_id" in changes
         items = []
         for field in spec.fields:
-            if field.name not in changes or (field.name in HIDDEN and not field.writers):
+            if field.name not in changes or (field.name in HIDDEN and not field.writers
+                                             and not (moved and field.name == "unit_id")):
                 continue
             before, after = (show_value(entity, field.name, v, names) for v in changes[field.name])
             if before != after:
                 items.append((field.label, before, after))
         if "deleted" in changes:
             items.append(("已删除", "否", "是"))
-        out.append({"at": row["at"], "who": row.get("user_name") or "系统", "op": OPS.get(row["op"], row["op"]),
+        op = MOVED if moved else OPS.get(row["op"], row["op"])
+        out.append({"at": row["at"], "who": row.get("user_name") or "系统", "op": op,
                     "version": row["version"], "changes": items, "phone": bool(row.get("device_id"))})
     return out
 

@@ -363,3 +363,19 @@ def test_the_archive_writes_when_it_was_set_up_entered_and_reviewed_in_words(sit
     assert re.search(r"档案数据截至 20\d\d-\d\d-\d\d \d\d:\d\d（北京时间", page)
     text = re.sub(r"<[^>]+>", "", page.split("<main", 1)[1])
     assert re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", text) == re.findall(r"截至 (\S+ \d\d:\d\d)（", text)
+
+
+def test_a_visit_moved_with_its_child_says_so_in_its_history_on_screen_and_paper_not_as_a_review(
+        site: Site) -> None:
+    # The town moves a child to another school of the town: each visit and the pairing go along by a
+    # change the server derives. Their histories said 审核带来的变化 with nothing in 改动 — read on an
+    # inspection as the town having altered an approved, locked visit for a review.
+    w = site.w
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    site.write(lambda db: mutate(db, w.staff_town1, "mentee", {"unit_id": w.st12}, w.mentee1, base_version=version))
+    staff = site.as_(w.staff_town1)
+    for page in (f"/activities/{w.activity1}", f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
+        text = words(staff.get(page).text)
+        assert "孩子转单位带来的变化" in text and "所属单位：掘港小学辅导站 → 掘港中学" in text, page
+    # The approval's own line keeps its words.
+    assert "审核带来的变化" in words(staff.get(f"/activities/{w.activity1}").text)
