@@ -31,7 +31,7 @@ REGISTER = ("unit_id", "name", "school", "grade", "gender", "birth_year", "categ
             "guardian_name", "guardian_contact", "notes")
 EDIT = (*REGISTER, "status")
 HINTS = {
-    "name": "真实姓名只在辅导站、学校的页面上显示；县级和管理员的页面只显示编号。",
+    "name": "真实姓名只在辅导站、学校和镇（街道）的页面上显示；县级和管理员的页面只显示编号。",
     "plan": "一人一策：针对这个孩子的帮扶重点、方法和分工。",
     "guardian_contact": "修改后，结对志愿者的手机下次同步时会收到。",
     "code": "一个编号只属于一个孩子：县级页面只显示编号。",

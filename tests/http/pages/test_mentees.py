@@ -105,6 +105,16 @@ def test_staff_see_the_real_name_and_guardian(site: Site) -> None:
     assert "小明" in page and "监护人" in page
 
 
+def test_the_name_field_tells_a_town_that_its_own_pages_show_the_name_it_reads_there(site: Site) -> None:
+    # A town's staff read children's names on every page of theirs; the hint beside 姓名 named only the
+    # stations' and schools' pages, so the town's clerk read that the town should see codes alone.
+    w = site.w
+    town = site.as_(w.staff_town1)
+    assert "小明" in town.get(f"/mentees/{w.mentee1}").text
+    for page in ("/mentees/new", f"/mentees/{w.mentee1}/edit"):
+        assert "真实姓名只在辅导站、学校和镇（街道）的页面上显示" in town.get(page).text, page
+
+
 def test_posts_to_another_units_child_answer_404_and_change_nothing(site: Site) -> None:
     w = site.w
     browser = site.as_(w.staff_st21)
