@@ -25,7 +25,7 @@ from ..errors import ParamInvalid
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors, whole_number
 from ..queries.coverage import LECTURE_AUDIENCES
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
-from ..queries.units import unit_options
+from ..queries.units import get_unit, unit_options
 from ..templating import chinese_date
 from .form_posts import form_values, require_form, restore_draft
 from .paging import page_count, page_links, page_number, past_the_end
@@ -145,7 +145,25 @@ async def event_create(request: Request) -> Response:
     if outcome.status == "rejected":
         return await _event_form(page, posted, status=400,
                                  errors=refusal_errors(EVENT, outcome, EVENT_FIELDS))
-    return page.redirect("/events", flash="集体活动已登记，统计表和宣讲覆盖率会算上它。")
+    scope = await page.scope()
+    unit = await page.state.store.read(lambda db: get_unit(db, scope, str(fields["unit_id"])))
+    return page.redirect("/events", flash=_counted_words(unit["kind"] if unit else "", str(fields.get("kind"))))
+
+
+# Whose events the statistics form counts (docs/design.md §2.1): a row per station and school, so a
+# town's or the county's own event is in no row, and a training or micro-lesson in no column (the
+# year-end summary states them). The page after saving says which, or the town sends its return up
+# believing its own lecture is in it.
+NO_COLUMN = ("teacher_training", "micro_lesson")
+
+
+def _counted_words(unit_kind: str, kind: str) -> str:
+    if unit_kind in ("town", "county"):
+        return ("集体活动已登记。注意：镇（街道）、县举办的活动不计入统计表（统计表只按学校、辅导站逐行统计）；"
+                "如果是学校或辅导站举办的，请点开这次活动，把“举办单位”改成那所学校或辅导站。")
+    if kind in NO_COLUMN:
+        return "集体活动已登记。教师培训和收看微课不计入统计表的栏目，年终总结里单独列出。"
+    return "集体活动已登记，统计表和宣讲覆盖率会算上它。"
 
 
 async def _visible_event(page: Visit, raw_id: str) -> dict[str, Any]:

@@ -37,6 +37,26 @@ def test_a_lecture_is_recorded_with_its_number_audience_and_participants(site: S
     assert "共 2 场，参与 356 人次" in listing
 
 
+def test_the_saved_event_says_truly_whether_the_statistics_form_counts_it(site: Site) -> None:
+    # The statistics form has a row per station and school only (docs/design.md §2.1): a lecture the
+    # town holds counts in no row, and a teacher training or micro-lesson in no column. The page after
+    # saving told the town's clerk "统计表和宣讲覆盖率会算上它" all the same, so the town's return went
+    # up without the lecture they believed was in it.
+    w = site.w
+    town = site.as_(w.staff_town1)
+    town.post("/events/new", {**LECTURE, "unit_id": w.town1})
+    said = sentence(town.get("/events").text)
+    assert "统计表和宣讲覆盖率会算上它" not in said
+    assert "镇（街道）、县举办的活动不计入统计表" in said
+    station = site.as_(w.staff_st11)
+    station.post("/events/new", {**LECTURE, "unit_id": w.st11, "kind": "teacher_training", "lecture_no": "",
+                                 "audience": "", "participants": "12", "online": ""})
+    said = sentence(station.get("/events").text)
+    assert "统计表和宣讲覆盖率会算上它" not in said and "教师培训和收看微课不计入统计表的栏目" in said
+    station.post("/events/new", {**LECTURE, "unit_id": w.st11})
+    assert "统计表和宣讲覆盖率会算上它" in sentence(station.get("/events").text)
+
+
 def test_an_event_form_posted_twice_is_recorded_once(site: Site) -> None:
     """The same form posted again (a double tap, the back button) must not count the lecture twice
     in the statistics; the form keeps its id when it comes back with an error."""
