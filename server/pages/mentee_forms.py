@@ -41,6 +41,8 @@ EDIT_HINTS = {**HINTS, "unit_id": "改到另一所学校或辅导站，孩子的
                                   "原单位的页面上就不再有这个孩子的档案。"}
 # A station or school reaches only itself: a child leaving it is moved by the office above, which reaches both.
 MOVED_ABOVE = "孩子转学或转到别的辅导站时，请镇（街道）关工委在这里改：他们管得到两边的单位。"
+# A town reaches its own schools and stations only: a child going to another town's is moved by the county.
+TOWN_MOVES = EDIT_HINTS["unit_id"] + "转到其他镇（街道）的学校或辅导站，请县关工委来改：这里只列本镇（街道）的单位。"
 MENTEE = ENTITIES["mentee"]
 
 
@@ -66,11 +68,14 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
     if mentee is None and likely is None and values.get("name"):
         likely = await _likely_again(visit, values)
     scope = await visit.scope()
-    units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
+    units, own_kind = await visit.state.store.read(lambda db: (
+        unit_options(db, scope, kinds=("station", "school")),
+        (db.execute("SELECT kind FROM units WHERE id = ?", [scope.actor.unit_id]).fetchone() or [None])[0]))
     if mentee is not None and mentee["unit_id"] not in {u for u, _ in units}:
         units = [(mentee["unit_id"], mentee["unit_name"]), *units]
     names = ("code", *EDIT) if mentee is not None else REGISTER
-    hints = HINTS if mentee is None else {**EDIT_HINTS, "unit_id": MOVED_ABOVE} if len(units) < 2 else EDIT_HINTS
+    hints = HINTS if mentee is None else {**EDIT_HINTS, "unit_id": MOVED_ABOVE} if len(units) < 2 else \
+        {**EDIT_HINTS, "unit_id": TOWN_MOVES} if own_kind == "town" else EDIT_HINTS
     return visit.render("staff/mentee_form.html", {
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),
@@ -123,7 +128,9 @@ async def mentee_new(request: Request) -> Response:
     visit = await require(request, CHILD_FILE)
     draft = await restore_draft(visit)
     scope = await visit.scope()
-    units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
+    units, own_kind = await visit.state.store.read(lambda db: (
+        unit_options(db, scope, kinds=("station", "school")),
+        (db.execute("SELECT kind FROM units WHERE id = ?", [scope.actor.unit_id]).fetchone() or [None])[0]))
     values = draft or _defaults(units[0][0] if len(units) == 1 else None)
     return await _form_page(visit, mentee=None, values=values)
 

@@ -547,6 +547,17 @@ def test_a_childs_file_leads_to_entering_a_visit_of_its_running_pairing(site: Si
     assert "代录一次帮扶" not in site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text
 
 
+def test_a_towns_edit_form_says_who_moves_a_child_to_another_towns_school(site: Site) -> None:
+    """A town's picker holds its own schools and stations only: a clerk looking there for the school
+    of another town found it missing and no word of what to do. The form names the county, which
+    reaches both towns (docs/pages.md, Mentees)."""
+    w = site.w
+    town = sentence(site.as_(w.staff_town1).get(f"/mentees/{w.mentee1}/edit").text)
+    assert "都跟着转过去" in town and "转到其他镇（街道）的学校或辅导站，请县关工委来改" in town
+    station = sentence(site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}/edit").text)
+    assert "请县关工委来改" not in station
+
+
 def test_moving_a_child_says_what_went_along_and_who_still_visits_them(site: Site) -> None:
     """A town moves a child from its station to its school at term start: the page says the old station
     lost the whole file (pairings, visits, 摸排 went along) and that the station's volunteer still visits."""
