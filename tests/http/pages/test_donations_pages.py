@@ -283,3 +283,14 @@ def test_money_reads_in_one_form_with_its_unit_wherever_it_is_shown(site: Site) 
         assert re.findall(r'class="num">([^<]*)<', row.group(1))[:2] == (
             ["2,101.50 元", "200 元"] if path == "/summary" else ["2,101.50 元"]), (path, row.group(1))
     assert "共 1 笔，捐款 700.50 元。" in sentence(site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text)
+
+
+def test_the_words_that_say_who_works_here_name_the_towns_office_too(site: Site) -> None:
+    # A town's clerk signs in, registers donations and reads them on every page of theirs; the sign-in
+    # page, the front page and the donation form spoke of 辅导站、学校、县 only, so the clerk read
+    # that the town was not meant to be here.
+    anyone = site.browser()
+    for page in ("/", "/login"):
+        assert "镇（街道）" in sentence(anyone.get(page).text), page
+    form = sentence(site.as_(site.w.staff_town1).get("/donations/new").text)
+    assert "捐助记录只在辅导站、学校、镇（街道）和县里可见" in form
