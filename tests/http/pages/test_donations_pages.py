@@ -294,3 +294,6 @@ def test_the_words_that_say_who_works_here_name_the_towns_office_too(site: Site)
         assert "镇（街道）" in sentence(anyone.get(page).text), page
     form = sentence(site.as_(site.w.staff_town1).get("/donations/new").text)
     assert "捐助记录只在辅导站、学校、镇（街道）和县里可见" in form
+    # The referral form said 只在辅导站和县里可见 to the town's clerk registering one.
+    form = sentence(site.as_(site.w.staff_town1).get("/referrals/new").text)
+    assert "转介记录只在辅导站、学校、镇（街道）和县里可见" in form
