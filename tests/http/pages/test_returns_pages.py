@@ -19,7 +19,7 @@ from sync.timeutil import local_today
 
 from ...factories import make_activity, make_unit, mutate, pull_all, row
 from ...stats_oracle import COLUMNS, add_stats_records, expected_form
-from .conftest import Site
+from .conftest import Site, sentence
 from .station import back_after_sign_in, record_id_on
 
 YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
@@ -239,6 +239,17 @@ def test_returns_returning_needs_a_reason_then_unlocks_the_return(site: Site, co
     assert stored is not None and stored["status"] == "returned" and stored["figures"] is None
     page = site.as_(county.staff_st11).get(f"/returns/{rid}")
     assert "人次需核实" in page.text and 'name="remarks"' in page.text
+
+
+def test_returns_a_returned_return_says_why_beside_its_state_at_the_top(site: Site, county: Any) -> None:
+    # The reason stood only in 审核记录 at the foot, under the whole table and the form: on a phone
+    # the clerk read 已退回 at the top and nothing of what to correct.
+    rid = _approved(site, county)
+    site.as_(county.reviewer).post(f"/returns/{rid}/review", {"decision": "return", "comment": "第5讲人次需核实"},
+                                   form_page=f"/returns/{rid}")
+    page = sentence(site.as_(county.staff_st11).get(f"/returns/{rid}").text)
+    top = page[:page.index("填表单位")]
+    assert "已退回" in top and "退回原因：第5讲人次需核实" in top
 
 
 def test_returns_filing_twice_for_a_period_opens_the_existing_return(site: Site, county: Any) -> None:
