@@ -374,3 +374,21 @@ def test_the_county_and_a_station_page_through_45_mixed_visits_each_once_the_urg
         assert len(seen) == len(set(seen)) and set(seen) == expected, who
         flags = [waiting[i] for i in seen]
         assert flags == sorted(flags, reverse=True), who  # every urgent visit before any other
+
+
+def test_a_visit_entered_for_a_volunteer_is_returned_to_whoever_entered_it_in_words(site: Site) -> None:
+    """A 代录 visit is typed by the station for a volunteer who often has no smartphone: the town's
+    queue offered 退回给志愿者 and, once returned, said 等志愿者修改 — a return nobody would act on.
+    The card names the person who entered it, who corrects it on the web."""
+    w = site.w
+    entered = site.as_(w.staff_st11).post("/activities/new", {"pairing_id": w.pairing1, "kind": "talk",
+                                                             "date": "2026-11-27", "record": "王老师电话口述。"})
+    activity = entered.headers["location"].removeprefix("/activities/")
+    card = re.compile(r'<article class="card[^"]*" id="' + activity + r'">(.*?)</article>', re.S)
+    town = site.as_(w.staff_town1)
+    found = card.search(town.get("/review").text)
+    assert found and "退回给代录人" in found.group(1) and "退回给志愿者" not in found.group(1)
+    assert town.post("/review", {"target_entity": "activity", "target_id": activity, "decision": "return",
+                                 "comment": "请写明谈话地点"}).status_code == 303
+    found = card.search(town.get("/review").text)
+    assert found and "已退回，等代录人站员一一修改" in html.unescape(found.group(1))
