@@ -65,7 +65,8 @@ async def pull(request: Request) -> Response:
     actor, page, seen = await state.store.read(read)
     # Audited reads: a page that hands out children's records is logged before it is sent,
     # and a pull counts as the device being seen (issue 8, item 17).
-    shown = childrens_records(entity for entity, *_ in page.changes)
+    # A HEAD is answered without its body: it hands out no record, so it logs none.
+    shown = {} if request.method == "HEAD" else childrens_records(entity for entity, *_ in page.changes)
     if shown or seen_long_ago(seen):
         ip = client_ip(request)
         await state.store.write(lambda db: _record_pull(db, actor, shown, ip))

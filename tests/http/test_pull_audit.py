@@ -88,3 +88,14 @@ def test_a_pull_updates_the_devices_last_seen_time(county: County) -> None:
     assert county.client.get("/api/sync/pull", headers=headers).status_code == 200
     seen = last_seen(county, device_id)
     assert seen is not None and seen > "2026-01-01T00:00:00.000Z"
+
+
+def test_a_head_of_a_pull_hands_out_nothing_and_logs_no_record(county: County) -> None:
+    """A HEAD is answered without a body (Starlette serves it for every GET route): the access log
+    must not say children's records went to a phone that received none."""
+    headers, _ = enrol(county, "staff")
+    response = county.client.head("/api/sync/pull", headers=headers)
+    assert response.status_code == 200 and response.content == b""
+    assert [e for e in access_log(county) if e["action"] == "pull"] == []
+    county.client.get("/api/sync/pull", headers=headers)
+    assert len([e for e in access_log(county) if e["action"] == "pull"]) == 1
