@@ -18,7 +18,7 @@ from .echo import field_names
 from .entities import DEFAULTS, ENTITIES, Entity
 from .ids import new_id
 from .jsontext import dumps_text
-from .kept import kept_cause, told_volunteer
+from .kept import kept_cause, never_hers, told_volunteer
 from .labels import this
 from .merge import CREATOR, changed_by_others, merge_fields
 from .mutations import Mutation, Rejection
@@ -128,7 +128,8 @@ class _Writer(Pending):
         deleted): it is the record of a real visit to a child, so its words are kept for the station
         (server/queries/refused.py), not only on a phone that may be lost or wiped before it exports."""
         return (current is None and m.op == "upsert" and self.actor.role == "mentor"
-                and self.actor.device_id is not None and m.entity.name in OWN_RECORDS)
+                and self.actor.device_id is not None and m.entity.name in OWN_RECORDS
+                and not never_hers(self.db, self.get, self.actor, m.entity.name, m.fields))
 
     def _apply_one(self, m: Mutation) -> Outcome:
         entity, role = m.entity, self.actor.role

@@ -110,3 +110,19 @@ def told_volunteer(db: sqlite_utils.Database, get: Get, actor: Actor, entity: st
     # (server/refusal_filing.py), enter a 摸排 in the child's file; into a deleted pairing, nothing.
     then = "" if "删除" in happened else "，可以把它归入原来的结对" if entity == "activity" else "，可以替您补录"
     return f"孩子 {mentee['code']} {happened}，这条记录没有收进系统。{kept}{then}，请联系辅导站。"
+
+
+def never_hers(db: sqlite_utils.Database, get: Get, actor: Actor, entity: str, fields: dict[str, Any]) -> bool:
+    """``fields`` name a pairing (a visit) or a child (a 摸排) the server holds that ``actor`` never
+    paired with: no station changed her world, for it never was hers (a damaged or hostile phone),
+    so her words are not kept for the station, only their field names. A pairing or child the server
+    does not hold (a restore from a backup older than the pairing) is not "never hers": kept."""
+    if entity == "activity" and isinstance(fields.get("pairing_id"), str):
+        pairing = get("pairing", fields["pairing_id"])
+        return pairing is not None and not _was_hers(db, actor, pairing)
+    if entity == "screening" and isinstance(fields.get("mentee_id"), str):
+        if get("mentee", fields["mentee_id"]) is None:
+            return False
+        pairings = db.query("SELECT * FROM pairings WHERE mentee_id = ?", [fields["mentee_id"]])
+        return not any(_was_hers(db, actor, p) for p in pairings)
+    return False

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 import sqlite_utils
 
-from sync import apply_batch
+from sync import apply_batch, new_id
 from tests.factories import (
     delete,
     make_activity,
@@ -87,3 +87,20 @@ def test_refused_change_to_a_record_the_writer_cannot_see_keeps_no_values(db: sq
     changes = db.execute("SELECT changes FROM sync_audit WHERE mutation_id = 1 AND device_id = ?",
                          [w.other_staff.device_id]).fetchone()[0]
     assert json.loads(changes) == {"incoming_fields": ["record"]}
+
+
+@pytest.mark.parametrize("entity", ["activity", "screening"])
+def test_a_new_visit_or_screening_for_a_child_never_the_volunteers_keeps_no_words(
+        db: sqlite_utils.Database, w: SimpleNamespace, entity: str) -> None:
+    """A volunteer's new visit refused because the station changed her pairing keeps its words for the
+    station (sync-protocol §5); one naming a pairing or child she never had (a damaged or hostile
+    phone) keeps only the field names: no station changed her world, and a stranger's words about a
+    child are not stored."""
+    stranger = make_device(db, make_user(db, "mentor", w.other_station))
+    fields = ({"pairing_id": w.pairing, "kind": "talk", "date": "2026-11-20", "record": "陌生人写的记录"}
+              if entity == "activity" else {"mentee_id": w.mentee, "date": "2026-11-20", "notes": "陌生人写的摸排"})
+    (answer,) = push(db, stranger, upsert(entity, new_id(), fields, 1))
+    assert answer["status"] == "rejected"
+    changes = db.execute("SELECT changes FROM sync_audit WHERE mutation_id = 1 AND device_id = ?",
+                         [stranger.device_id]).fetchone()[0]
+    assert json.loads(changes) == {"incoming_fields": list(fields)}
