@@ -74,8 +74,10 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
     if mentee is not None and mentee["unit_id"] not in {u for u, _ in units}:
         units = [(mentee["unit_id"], mentee["unit_name"]), *units]
     names = ("code", *EDIT) if mentee is not None else REGISTER
-    hints = HINTS if mentee is None else {**EDIT_HINTS, "unit_id": MOVED_ABOVE} if len(units) < 2 else \
-        {**EDIT_HINTS, "unit_id": TOWN_MOVES} if own_kind == "town" else EDIT_HINTS
+    # A town is asked first: one with a single school lists one unit, as a station does, and must not
+    # be told to ask the town (itself).
+    hints = HINTS if mentee is None else {**EDIT_HINTS, "unit_id": TOWN_MOVES} if own_kind == "town" else \
+        {**EDIT_HINTS, "unit_id": MOVED_ABOVE} if len(units) < 2 else EDIT_HINTS
     return visit.render("staff/mentee_form.html", {
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),
@@ -128,9 +130,7 @@ async def mentee_new(request: Request) -> Response:
     visit = await require(request, CHILD_FILE)
     draft = await restore_draft(visit)
     scope = await visit.scope()
-    units, own_kind = await visit.state.store.read(lambda db: (
-        unit_options(db, scope, kinds=("station", "school")),
-        (db.execute("SELECT kind FROM units WHERE id = ?", [scope.actor.unit_id]).fetchone() or [None])[0]))
+    units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
     values = draft or _defaults(units[0][0] if len(units) == 1 else None)
     return await _form_page(visit, mentee=None, values=values)
 

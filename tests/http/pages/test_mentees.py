@@ -10,10 +10,21 @@ from typing import Any
 import pytest
 
 from server.queries.mentees import half_year_start
+from sync.db import connect
 from sync.timeutil import local_today
 
-from ...factories import make_activity, make_mentee, make_pairing, mutate, pull_all, remove, table_counts
-from .conftest import Site, sentence
+from ...factories import (
+    make_activity,
+    make_mentee,
+    make_pairing,
+    make_unit,
+    make_user,
+    mutate,
+    pull_all,
+    remove,
+    table_counts,
+)
+from .conftest import Site, password_hash, sentence
 
 OWN, FOREIGN = "mentee1", "mentee3"  # station 1-1 and station 2-1
 
@@ -556,6 +567,24 @@ def test_a_towns_edit_form_says_who_moves_a_child_to_another_towns_school(site: 
     assert "都跟着转过去" in town and "转到其他镇（街道）的学校或辅导站，请县关工委来改" in town
     station = sentence(site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}/edit").text)
     assert "请县关工委来改" not in station
+
+
+def test_a_town_with_one_school_is_not_told_to_ask_the_town(site: Site) -> None:
+    """A town with a single school or station lists one unit in its picker, as a station does; its
+    clerk must still read that the county moves a child to another town, not 请镇（街道）关工委在这里改
+    (that is the clerk themselves)."""
+    w = site.w
+    db = connect(site.settings.db_path)  # make_user runs its own transaction
+    try:
+        town = make_unit(db, "洋口镇", "town", w.county)
+        school = make_unit(db, "洋口小学", "school", town)
+        clerk = make_user(db, "staff", town, name="洋口干事", password_hash=password_hash())
+        child = make_mentee(db, clerk, school, name="小洋")
+    finally:
+        db.close()
+    said = sentence(site.as_(clerk).get(f"/mentees/{child}/edit").text)
+    assert "请县关工委来改" in said
+    assert "请镇（街道）关工委在这里改" not in said
 
 
 def test_moving_a_child_says_what_went_along_and_who_still_visits_them(site: Site) -> None:
