@@ -135,6 +135,24 @@ def test_pwa_refuses_mismatched_pins_and_a_wrong_code_in_words(module_server: Se
     phone.wait_synced()
 
 
+def test_pwa_says_in_words_that_an_old_code_was_replaced_by_a_newer_one(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A volunteer typing the code on an old slip, after the station printed a new one, reads on the
+    enrol screen that it was replaced and to ask for the newest (the server's words), not a bare
+    wrong-code or error number; the newest code then enrols."""
+    phone: Phone = phones.new(module_server)
+    old, new = (json.loads(cli(module_server.db, "enrol-code", "--user", "huang.laoshi", "--json"))["code"]
+                for _ in range(2))
+    phone.open()
+    phone.page.get_by_label("登记码").fill(old)
+    phone.page.get_by_role("button", name="登记", exact=True).click()
+    expect(phone.page.get_by_role("alert")).to_contain_text("这个登记码已经换成了新的，不能再用。请向辅导站要最新的登记码。")
+    phone.page.get_by_label("登记码").fill(new)
+    phone.page.get_by_role("button", name="登记", exact=True).click()
+    expect(phone.page.get_by_label("设置密码", exact=True)).to_be_visible()
+
+
 def test_pwa_keeps_visits_while_the_server_is_down_and_sends_them_when_it_is_back(
     server: ServerProcess, phones: Any
 ) -> None:
