@@ -60,7 +60,8 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
     up to ``COUNT_CAP``: past that the page says "more than") and how many of those are returned.
 
     The station home counts the pending ones as 等待审核; the queue names the returned ones apart
-    (they wait for the volunteer, not the reviewer), so the two pages give one number.
+    (they wait for whoever corrects them, the volunteer or a 代录 visit's 代录人, not the reviewer), so the
+    two pages give one number.
 
     A county reads each status in index order (``idx_activities_waiting``: urgent flags first, then
     the oldest), so a large backlog gives its first page without being sorted; a station or a town
