@@ -10,8 +10,9 @@ from typing import Any
 from ..queries.likely_children import agrees, elsewhere, in_unit, near_names
 
 _HELD = "为免把一个孩子登记两次，这一行先不导入。"
-_ANOTHER = ("确实是另一个孩子：请把这一行从表格里删去，到帮扶对象页面单独登记"
-            "（登记后这份表格再导入，这一行就认作这个孩子）。")
+# The row need not be taken out: once that child is registered on its own (the form asks the same
+# question and takes the answer), the row names them exactly and the file imports as it is.
+_ANOTHER = "确实是另一个孩子：请先到帮扶对象页面单独登记这个孩子，再重新上传这份表格，这一行就会认作刚登记的孩子。"
 
 
 def near_name_problem(name: str, values: dict[str, Any], unit_children: list[dict[str, Any]]) -> str | None:
@@ -53,7 +54,8 @@ def twice_in_file_problem(name: str, values: dict[str, Any], earlier: list[tuple
     for line, other, seen in earlier:
         if near_names(name, other) and _han_slip(name, other) and agrees(values, seen):
             return (f"与第 {line} 行的“{other}”姓名只差一个字，可能是同一个孩子写了两遍。{_HELD}"
-                    f"是同一个孩子：请把两行合并成一行，姓名以写对的为准。{_ANOTHER}")
+                    "是同一个孩子：请把两行合并成一行，姓名以写对的为准。确实是两个孩子：请先到帮扶对象页面"
+                    "把这两个孩子分别登记，再重新上传这份表格，这两行就会认作刚登记的孩子。")
     return None
 
 

@@ -42,7 +42,8 @@ def not_found(what: str, *, hint: str = "") -> str:
     """The one sentence for "no such record" and "not yours": a rejection must not tell a caller
     whether a record outside their scope exists (issue 8, item 6), nor repeat the id it sent, which
     names nothing a person can act on."""
-    return f"找不到{what}：它可能不存在、已被删除、尚未同步，或不在您的管理范围内{hint}。"
+    # No 它 (it): the sentence is said of a volunteer or a 转交人 too.
+    return f"找不到{what}：可能不存在、已被删除、尚未同步，或不在您的管理范围内{hint}。"
 
 
 def person_not_found(w: _Writer, label: str) -> str:

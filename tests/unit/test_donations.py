@@ -68,6 +68,7 @@ def test_a_donation_is_handed_over_by_a_volunteer_or_staff_member_the_writer_may
     other_town = give(db, w.staff_st11, {**base, "handed_by": w.mentor3.user_id})
     assert other_town.status == "rejected" and "找不到这位转交人：" in (other_town.reason or "")
     assert w.mentor3.user_id not in (other_town.reason or ""), "the id sent is not repeated (sync-protocol §11)"
+    assert "它" not in (other_town.reason or ""), "a person is not called 它"
     reviewer = make_user(db, "reviewer", w.st11, name="县里的人")
     not_a_hand = give(db, w.staff_st11, {**base, "handed_by": reviewer.user_id})
     assert not_a_hand.status == "rejected" and "转交人应是在册的五老志愿者或工作人员" in (not_a_hand.reason or "")
