@@ -158,3 +158,29 @@ def test_pwa_a_visit_saved_with_nothing_written_is_not_saved_and_says_what_to_wr
     page.get_by_role("link", name="首页").click()
     phone.wait_synced()
     assert visits_of(module_server, "huang.laoshi") == before + 1
+
+
+def test_pwa_a_telephone_number_she_wrote_does_not_push_the_page_sideways_at_the_largest_text(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """A visit whose 过程记录 and 事后跟踪 hold a telephone number (孩子妈妈的电话 13812345678), read back at
+    200 % with the app's own 特大: the eleven digits, one word to the browser, are wider than the child's page
+    and the home's follow-up reminder, and both pages scrolled sideways. Her words now wrap inside the row."""
+    width, height = (390, 844)
+    phone: Phone = phones.new(module_server, viewport={"width": width // 2, "height": height // 2},
+                              device_scale_factor=2)
+    phone.enrol("ma.ganbu")
+    page = phone.page
+    page.get_by_role("link", name="设置").click()
+    page.locator("label.chip", has_text="特大").click()
+    page.get_by_role("link", name="首页").click()
+    phone.start_visit("给孩子妈妈打了电话13812345678，约好周六再去。")
+    page.get_by_label("事后跟踪").fill("周六前再打13812345678确认。")
+    page.get_by_role("button", name="一周后").click()
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    expect(page.locator("main .row .meta", has_text="13812345678")).to_be_visible()  # the child's page
+    assert page.evaluate(PAST_THE_EDGE) == {"over": 0, "tabs": []}, "the child's page"
+    page.get_by_role("link", name="首页").click()
+    expect(page.locator("main .row", has_text="周六前再打")).to_be_visible()  # 跟踪提醒
+    assert page.evaluate(PAST_THE_EDGE) == {"over": 0, "tabs": []}, "home"
