@@ -3,10 +3,10 @@
 const IDLE_MS = 5 * 60 * 1000;
 const EVENTS = ['pointerdown', 'touchstart', 'input', 'scroll', 'wheel'];
 
-let last = Date.now();
-let timer = null;
-let onIdle = null;
-let listening = null; // aborted by stop(), which takes every listener off (as sync.js's triggers)
+let last = Date.now(),
+  timer = null,
+  onIdle = null,
+  listening = null; // aborted by stop(), which takes every listener off (as sync.js's triggers)
 
 const touch = () => { last = Date.now(); };
 

@@ -15,9 +15,9 @@ const PROBLEMS = {
   InactiveError: 'inactive', Locked: null, AbortError: null, // the last two: this tab stopped
 };
 
-let batchSize = MAX_BATCH;
-let running = null;
-let lastRun = 0;
+let batchSize = MAX_BATCH,
+  running = null,
+  lastRun = 0;
 const state = { running: false, problem: null, message: '' };
 const listeners = new Set();
 // stop() aborts it: the triggers' listeners go with it (an AbortSignal in addEventListener is Chrome 90 and

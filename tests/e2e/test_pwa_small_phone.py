@@ -184,3 +184,36 @@ def test_pwa_a_telephone_number_she_wrote_does_not_push_the_page_sideways_at_the
     page.get_by_role("link", name="首页").click()
     expect(page.locator("main .row", has_text="周六前再打")).to_be_visible()  # 跟踪提醒
     assert page.evaluate(PAST_THE_EDGE) == {"over": 0, "tabs": []}, "home"
+
+
+def test_pwa_a_telephone_number_stays_inside_its_call_button_at_the_largest_text(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """At 200 % with 特大 拨打 13922697804 on a child's page drew its number across the button's border, from
+    one edge of the screen to the other (and 拨打辅导站电话 0513-84652210 under the self-harm flag its last eight
+    digits): the digits are one word, wider than the button. Numbers now show in groups of four from the end,
+    as they are read (139 2269 7804, 0513 8465 2210), each group whole and inside the border; the call dials
+    the same digits."""
+    phone: Phone = phones.new(module_server, viewport={"width": 195, "height": 422}, device_scale_factor=2)
+    phone.enrol("xu.yisheng")
+    page = phone.page
+    page.get_by_role("link", name="设置").click()
+    page.locator("label.chip", has_text="特大").click()
+    page.get_by_role("link", name="首页").click()
+    children = page.locator("main ul.rows").last.locator("a.row")
+    expect(children).to_have_count(2)
+    screens = [str(children.nth(i).get_attribute("href")) for i in range(2)]
+    for screen in [*screens, "#/log"]:
+        page.goto(module_server.url + "/app/" + screen)
+        if screen == "#/log":
+            page.locator("label.chip", has_text="发现自伤自残风险").click()
+        call = page.locator("main a[href^='tel:']")
+        expect(call).to_be_visible()
+        shown = call.evaluate("""(a) => { const range = document.createRange(); range.selectNodeContents(a);
+          const box = a.getBoundingClientRect(), text = range.getBoundingClientRect();
+          return { text: a.textContent, href: a.getAttribute('href'), over: a.scrollWidth - a.clientWidth,
+                   left: text.left - box.left, right: box.right - text.right }; }""")
+        assert shown["over"] <= 0 and shown["left"] >= 2 and shown["right"] >= 2, (screen, shown)
+        assert page.evaluate(PAST_THE_EDGE) == {"over": 0, "tabs": []}, screen
+        dialled = shown["href"].removeprefix("tel:")
+        assert "".join(c for c in shown["text"] if c.isdigit()).endswith(dialled[-8:]), shown

@@ -1,4 +1,4 @@
-import { flash, h, show } from '/app/js/ui/dom.js';
+import { flash, h, show, telLink } from '/app/js/ui/dom.js';
 import { equal, test } from './harness.js';
 
 const screenAt = (hash, text) => {
@@ -27,4 +27,12 @@ test('a tag written p.notice.warn makes the same element as a class attribute, w
   equal(short.outerHTML, long.outerHTML);
   equal(h('ul.rows', h('li', 'x')).outerHTML, '<ul class="rows"><li>x</li></ul>');
   equal(h('p', 'plain').hasAttribute('class'), false, 'no class given, no empty class attribute');
+});
+
+test('a call shows its number in groups of four from the end and dials the digits alone', () => {
+  const shown = (number, label) => { const a = telLink(number, label); return [a.textContent, a.getAttribute('href')]; };
+  equal(shown('13922697804', '拨打 13922697804'), ['拨打 139 2269 7804', 'tel:13922697804']);
+  equal(shown('0513-84651137', '拨打辅导站电话 0513-84651137'), ['拨打辅导站电话 0513 8465 1137', 'tel:051384651137']);
+  equal(shown('139 0513 0000', '拨打 139 0513 0000'), ['拨打 139 0513 0000', 'tel:13905130000'], 'grouped already');
+  equal(shown('110', '拨打 110'), ['拨打 110', 'tel:110']);
 });

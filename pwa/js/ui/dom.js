@@ -60,11 +60,15 @@ export const button = (label, onclick, cls = 'wide secondary') =>
   h('button', { type: 'button', class: cls, onclick }, label);
 
 export const link = (href, label, cls = 'button wide') => h('a', { class: cls, href }, label);
-export const telLink = (number, label, cls) => link('tel:' + number.replace(/[^0-9+]/g, ''), label, cls);
+// A number is shown in groups of four from its end, as it is read (139 2269 7804, 0513 8465 1137): at 特大 and
+// 200 % eleven digits were wider than the button and crossed its border. The groups wrap whole at their
+// spaces; a hyphen is one too, since a line must not end at one (0513- / 84651137) nor fit 0513-8465.
+export const telLink = (number, label, cls) => link('tel:' + number.replace(/[^0-9+]/g, ''),
+  label.replace(/-/g, ' ').replace(/\d(?=(\d{4})+\b)/g, '$& '), cls);
 
-let unsent = () => 0;
-let conflicts = () => 0;
-let tally; // the 待同步 tab's counts
+let unsent = () => 0,
+  conflicts = () => 0,
+  tally; // the 待同步 tab's counts
 
 export const countUnsent = (fn, conflictCount) => { unsent = fn; conflicts = conflictCount; };
 
@@ -87,12 +91,12 @@ export function screen({ title, back, tab, tabs = true }, ...content) {
   ];
 }
 
-let cleanups = [];
-let shownRoute = null;
-let message = null;
-let kept; // while its screen redraws
-let latest = 0;
-let renderer = null;
+let cleanups = [],
+  shownRoute = null,
+  message = null,
+  kept, // while its screen redraws
+  latest = 0,
+  renderer = null;
 
 export const onCleanup = (...fns) => cleanups.push(...fns);
 
