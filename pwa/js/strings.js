@@ -1,37 +1,37 @@
-// The labels repeat sync/entities.py (tests/js/test_modules.py checks).
+// The labels repeat sync/entities.py (tests/js/test_modules.py checks). Declared in groups: each `export const`
+// more is 14 bytes of the first load.
 
-export const KINDS = { home_visit: '上门家访', talk: '面对面谈心', remote: '电话或线上', group: '集体活动' };
-export const SIX_LINKS = {
-  theme: '与主题教育结合',
-  station: '与辅导站活动结合',
-  peer: '与三好标兵评选结合',
-  online: '与网上关工委结合',
-  parents: '与家长学校结合',
-  lessons: '与课程教学、兴趣活动结合',
-};
-export const RISK_LEVELS = { normal: '一般', watch: '关注', key: '重点' };
+export const KINDS = { home_visit: '上门家访', talk: '面对面谈心', remote: '电话或线上', group: '集体活动' },
+  SIX_LINKS = {
+    theme: '与主题教育结合',
+    station: '与辅导站活动结合',
+    peer: '与三好标兵评选结合',
+    online: '与网上关工委结合',
+    parents: '与家长学校结合',
+    lessons: '与课程教学、兴趣活动结合',
+  },
+  RISK_LEVELS = { normal: '一般', watch: '关注', key: '重点' };
 // 2041-03-01 → 2041年3月1日: a whole date, for a warning about the year as much as the day.
 const fullDate = (iso) => iso.replace(/^(\d+)-0?(\d+)-0?(\d+)/, '$1年$2月$3日');
-export const CATEGORIES = { psych: '心理行为问题', hardship: '家庭经济困难', left_behind: '留守/特殊家庭' };
-export const GENDERS = { male: '男', female: '女' };
-export const APPROACHES = { fuxin: '扶心扶志', zhuxue: '助学扶志', guanai: '关爱扶志' };
-export const REVIEW_STATUSES = { pending: '待审核', approved: '已通过', returned: '已退回' };
-
-export const MOODS = ['平静', '开心', '低落', '焦虑', '烦躁', '沉默'];
-export const OBSERVATIONS = ['学习有进步', '作业完成好', '和家人关系好', '睡眠不好', '不愿上学', '沉迷手机'];
-export const PLACES = ['家中', '学校', '辅导站', '村委会'];
-export const DURATIONS = [15, 30, 45, 60, 90, 120];
+export const CATEGORIES = { psych: '心理行为问题', hardship: '家庭经济困难', left_behind: '留守/特殊家庭' },
+  GENDERS = { male: '男', female: '女' },
+  APPROACHES = { fuxin: '扶心扶志', zhuxue: '助学扶志', guanai: '关爱扶志' },
+  REVIEW_STATUSES = { pending: '待审核', approved: '已通过', returned: '已退回' },
+  MOODS = ['平静', '开心', '低落', '焦虑', '烦躁', '沉默'],
+  OBSERVATIONS = ['学习有进步', '作业完成好', '和家人关系好', '睡眠不好', '不愿上学', '沉迷手机'],
+  PLACES = ['家中', '学校', '辅导站', '村委会'],
+  DURATIONS = [15, 30, 45, 60, 90, 120];
 // A self-harm flag the station has not handled yet, with or without the station's number after it.
-const LOCKED = '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。如果是误标，请';
-// Words several messages share, said once (the app's every byte goes over 2G).
-const EXPORT = '导出未同步记录';
-const FULL = '手机存储空间不够，';
-const CLEAN = '请清理手机里的照片、视频或聊天记录';
-const CLASH = '和别人的修改冲突';
-const REFUSED = '没有被接收';
-// Where to look, as the sentence is shown: on 待同步 itself the item is just below it.
-const LOOK = () => (location.hash == '#/waiting' ? '，见下面。' : '，请到“待同步”里看一下。');
-const UNSENT = (n) => `还有 ${n} 条没有同步或没有写完。请先`;
+const LOCKED = '这条提醒已经发给辅导站，要由辅导站处理，不能在手机上取消。如果是误标，请',
+  // Words several messages share, said once (the app's every byte goes over 2G).
+  EXPORT = '导出未同步记录',
+  FULL = '手机存储空间不够，',
+  CLEAN = '请清理手机里的照片、视频或聊天记录',
+  CLASH = '和别人的修改冲突',
+  REFUSED = '没有被接收',
+  // Where to look, as the sentence is shown: on 待同步 itself the item is just below it.
+  LOOK = () => (location.hash == '#/waiting' ? '，见下面。' : '，请到“待同步”里看一下。'),
+  UNSENT = (n) => `还有 ${n} 条没有同步或没有写完。请先`;
 
 export const T = {
   app: '伴行', deviceName: '伴行手机', mainPages: '主要页面', syncLabel: '同步',
@@ -64,6 +64,9 @@ export const T = {
   recoveryCode: '恢复码', recover: '恢复', recovering: '正在恢复…', newPinTitle: '设置新的密码',
 
   myMentees: '我的帮扶对象', noMentees: '还没有帮扶对象。', menteesComing: '联网同步后会显示辅导站为您安排的孩子。',
+  // Her first sync, under way: the children are being fetched, not waiting on her. Said below those a page
+  // brought already too (the heading counts them once the sync has ended): more may come.
+  fetching: '正在从辅导站取回您的帮扶对象，请稍等…', retry: '有网络时请点上面的“立即同步”。',
   logVisit: '记一次帮扶', syncNow: '立即同步', unsynced: (n) => `未同步 ${n} 条`, allSynced: '已全部同步',
   lastSync: (t) => `上次同步 ${t}`, neverSynced: '还没有同步过', syncing: '正在同步…',
   offline: '没有网络：记录已保存在手机里，有信号时会自动同步。',

@@ -1,5 +1,6 @@
 import * as repo from '/app/js/repo.js';
 import * as sync from '/app/js/sync.js';
+import { show } from '/app/js/ui/dom.js';
 import { syncCard } from '/app/js/ui/sync-status.js';
 import * as vault from '/app/js/vault.js';
 import { assert, equal, test } from './harness.js';
@@ -263,4 +264,18 @@ test('the sync card names the day of the last sync, not only its hour', async ()
   await vault.updateSession({ lastSyncAt: '2026-11-29T17:30:00.000Z' });
   const last = syncCard().querySelector('.last').textContent;
   assert(last.startsWith('上次同步 ') && last.endsWith('11月30日 01:30'), last);
+});
+
+test('a card that hears each sync is told when one starts as well as when it ends; the 待同步 list only at its end', async () => {
+  // The home before the first sync ends: a sync that starts after one failed fetches the children, and the
+  // home must stop telling her to go online. The 待同步 list is not redrawn as a sync starts.
+  await fresh();
+  fakeServer();
+  const heard = { each: [], end: [] };
+  syncCard(() => heard.end.push(sync.syncState().running));
+  syncCard(() => heard.each.push(sync.syncState().running), 1);
+  await Promise.resolve(); // the cards listen from the next microtask
+  await sync.syncNow('test');
+  show([]); // and no more
+  equal(heard, { each: [true, false], end: [false] });
 });

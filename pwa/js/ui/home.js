@@ -2,6 +2,7 @@ import * as drafts from '../drafts.js';
 import { followUps, myMentees, returnedActivities, shortDate } from '../queries.js';
 import * as repo from '../repo.js';
 import { CATEGORIES, KINDS, RISK_LEVELS, T } from '../strings.js';
+import { syncState } from '../sync.js';
 import * as vault from '../vault.js';
 import { h, link, listed, phrase, rerender, row, rows, screen, show, tag, withCount } from './dom.js';
 import { syncCard } from './sync-status.js';
@@ -15,8 +16,8 @@ export function riskTag(level) {
 // a name or a code split across lines (王雨 / 欣, BX-2026- / 0014) no longer reads as one.
 // `tail` goes inside the code's phrase: Chromium breaks a line between a phrase and what follows it.
 export const menteeLabel = (mentee, tail = '') => (mentee
-  ? [mentee.fields.name && [phrase(mentee.fields.name), ' '], phrase(mentee.fields.code + tail)] : '');
-export const categories = (mentee) => (mentee.fields.categories || []).map((c) => CATEGORIES[c] || c).join('、');
+    ? [mentee.fields.name && [phrase(mentee.fields.name), ' '], phrase(mentee.fields.code + tail)] : ''),
+  categories = (mentee) => (mentee.fields.categories || []).map((c) => CATEGORIES[c] || c).join('、');
 
 const menteeRow = ({ mentee }) => row({ href: `#/mentee/${mentee.id}` }, menteeLabel(mentee),
   listed(categories(mentee) || T.none, riskTag(mentee.fields.risk_level)));
@@ -46,15 +47,20 @@ export async function render({ seq = null } = {}) {
     show(screen({ title, tab: 'home' }, syncCard(), h('p.notice', T.staffPhone)), seq);
     return;
   }
-  // Until the first sync has ended the children are on their way, not none (the card: 还没有同步过); it ends
-  // with no change of records when there are none, so the card's end of a sync draws the screen again.
+  // Until the first sync has ended the children are on their way, not none (the card: 还没有同步过), and
+  // without a count (a page of them may come before the rest). Online she reads they are being fetched, not
+  // that she must go online: only a failed sync (no signal, the server down) leaves that, with what to do.
+  // A sync ends with no change of records when there are none, and starts with none: the card draws the
+  // screen again at each start and end until then.
+  const { running, problem } = syncState();
+  const first = !lastSyncAt && h('p', running || !problem ? T.fetching : [T.menteesComing, T.retry]);
   show(screen({ title, tab: 'home' },
-    syncCard(lastSyncAt ? null : rerender),
+    syncCard(lastSyncAt ? null : rerender, 1),
     draft && h('p.notice', T.draftWaiting, ' ',
       link('#/log', T.draftContinue, 'inline')),
     link('#/log', '✎ ' + T.logVisit),
     section(T.returnedTitle, returnedActivities(activities, user?.id).map(returnedRow)),
     section(T.followUps, followUps(entries, activities, user?.id).map(followUpRow)),
     h('h2', lastSyncAt ? withCount(T.myMentees, entries.length) : T.myMentees),
-    rows(entries.map(menteeRow), h('p', lastSyncAt && T.noMentees, T.menteesComing))), seq);
+    rows(entries.map(menteeRow), !first && h('p', T.noMentees, T.menteesComing)), first), seq);
 }

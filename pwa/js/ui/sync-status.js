@@ -31,8 +31,9 @@ function describe() {
 }
 
 // `ended` runs when a sync ends, before the card says so: the 待同步 list redraws then, as a failed sync
-// changes no record (no repo.onChange) yet is a try of each change it holds.
-export function syncCard(ended) {
+// changes no record (no repo.onChange) yet is a try of each change it holds. With `each`, when one starts too
+// (the home's words before the first sync ends: see home.js).
+export function syncCard(ended, each) {
   const line = h('p.line', { role: 'status' });
   const last = h('p.last');
   const extra = h('div');
@@ -49,7 +50,8 @@ export function syncCard(ended) {
   };
   // Once show() has run the cleanups registered before it, and after an emit() that redrew the screen:
   // a listener added during it would be called by it too, and redraw again.
-  queueMicrotask(() => onCleanup(sync.onSyncState((s) => update(s.running || ended?.())), repo.onChange(update)));
+  queueMicrotask(() => onCleanup(sync.onSyncState((s) => update((s.running && !each) || ended?.())),
+    repo.onChange(update)));
   update();
   return card;
 }
