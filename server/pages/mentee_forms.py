@@ -20,7 +20,7 @@ from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse
 from ..queries.likely_children import Likely, likely_registered
 from ..queries.mentees import get_mentee, next_mentee_code
 from ..queries.moves import Move, moved_with
-from ..queries.units import unit_options
+from ..queries.units import get_unit, unit_options
 from ..queries.versions import changed, values_at
 from .form_posts import form_values, require_form, restore_draft
 from .path_records import path_id, visible_record
@@ -68,16 +68,12 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
     if mentee is None and likely is None and values.get("name"):
         likely = await _likely_again(visit, values)
     scope = await visit.scope()
-    units, own_kind = await visit.state.store.read(lambda db: (
-        unit_options(db, scope, kinds=("station", "school")),
-        (db.execute("SELECT kind FROM units WHERE id = ?", [scope.actor.unit_id]).fetchone() or [None])[0]))
+    units, own = await visit.state.store.read(lambda db: (
+        unit_options(db, scope, kinds=("station", "school")), get_unit(db, scope, str(scope.actor.unit_id))))
     if mentee is not None and mentee["unit_id"] not in {u for u, _ in units}:
         units = [(mentee["unit_id"], mentee["unit_name"]), *units]
     names = ("code", *EDIT) if mentee is not None else REGISTER
-    # A town is asked first: one with a single school lists one unit, as a station does, and must not
-    # be told to ask the town (itself).
-    hints = HINTS if mentee is None else {**EDIT_HINTS, "unit_id": TOWN_MOVES} if own_kind == "town" else \
-        {**EDIT_HINTS, "unit_id": MOVED_ABOVE} if len(units) < 2 else EDIT_HINTS
+    hints = HINTS if mentee is None else _edit_hints(own["kind"] if own else "", len(units))
     return visit.render("staff/mentee_form.html", {
         "mentee": mentee, "errors": errors or {}, "base_version": values.get("base_version", ""),
         "record_id": values.get("record_id") or new_id(),
@@ -90,6 +86,15 @@ async def _form_page(visit: Visit, *, mentee: dict[str, Any] | None, values: dic
 # The new-child form's tick that the child is not the one already registered it likely is (its value:
 # that child's ``Likely.key``, or both children's, so the tick lets the ones named match through and no other).
 ANOTHER_CHILD = "another_child"
+
+
+def _edit_hints(own_kind: str, unit_count: int) -> dict[str, str]:
+    """The edit form's hints, the unit's saying who moves a child where this person cannot. A town is
+    asked first: one with a single school lists one unit, as a station does, and must not be told to
+    ask the town (itself)."""
+    if own_kind == "town":
+        return {**EDIT_HINTS, "unit_id": TOWN_MOVES}
+    return {**EDIT_HINTS, "unit_id": MOVED_ABOVE} if unit_count < 2 else EDIT_HINTS
 
 
 # What the likely check reads of a form; each that parses is read, so a form refused for another field
