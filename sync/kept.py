@@ -85,17 +85,11 @@ def told_volunteer(db: sqlite_utils.Database, get: Get, actor: Actor, entity: st
     happened tells nothing new, and saying the words are kept stops her retyping or fearing the
     visit or 摸排 lost. None for anything else, and for a volunteer the pairing never was (the one
     not-found sentence stands: issue 8 item 6)."""
-    pairings: list[dict[str, Any]] = []
-    if entity == "activity" and isinstance(fields.get("pairing_id"), str):
-        pairing = get("pairing", fields["pairing_id"])
-        pairings = [pairing] if pairing is not None else []
-    elif entity == "screening" and isinstance(fields.get("mentee_id"), str):
-        # A screening names the child alone: it is hers to be told about only if she paired with the
-        # child, and is refused for the pairing only when no running pairing of hers has the child.
-        pairings = list(db.query("SELECT * FROM pairings WHERE mentee_id = ? ORDER BY start_date DESC, id DESC",
-                                 [fields["mentee_id"]]))
-        if any(p["mentor_id"] == actor.user_id and p["status"] == "active" and not p["deleted"] for p in pairings):
-            return None
+    pairings = _named_pairings(db, get, entity, fields) or []
+    # A screening is refused for the pairing only when no running pairing of hers has the child.
+    if entity == "screening" and any(p["mentor_id"] == actor.user_id and p["status"] == "active"
+                                     and not p["deleted"] for p in pairings):
+        return None
     hers = [p for p in pairings if _was_hers(db, actor, p)]
     mentee = get("mentee", hers[0]["mentee_id"]) if hers else None
     if mentee is None:
@@ -112,17 +106,24 @@ def told_volunteer(db: sqlite_utils.Database, get: Get, actor: Actor, entity: st
     return f"孩子 {mentee['code']} {happened}，这条记录没有收进系统。{kept}{then}，请联系辅导站。"
 
 
+
+def _named_pairings(db: sqlite_utils.Database, get: Get, entity: str, fields: dict[str, Any]
+                    ) -> list[dict[str, Any]] | None:
+    """The pairings a new visit (its own) or 摸排 (the child's, latest first: a screening names the child
+    alone) was sent for; None when it names a pairing or child the server does not hold."""
+    if entity == "activity" and isinstance(fields.get("pairing_id"), str):
+        pairing = get("pairing", fields["pairing_id"])
+        return None if pairing is None else [pairing]
+    if entity == "screening" and isinstance(fields.get("mentee_id"), str) and get("mentee", fields["mentee_id"]):
+        return list(db.query("SELECT * FROM pairings WHERE mentee_id = ? ORDER BY start_date DESC, id DESC",
+                             [fields["mentee_id"]]))
+    return None
+
+
 def never_hers(db: sqlite_utils.Database, get: Get, actor: Actor, entity: str, fields: dict[str, Any]) -> bool:
     """``fields`` name a pairing (a visit) or a child (a 摸排) the server holds that ``actor`` never
     paired with: no station changed her world, for it never was hers (a damaged or hostile phone),
     so her words are not kept for the station, only their field names. A pairing or child the server
     does not hold (a restore from a backup older than the pairing) is not "never hers": kept."""
-    if entity == "activity" and isinstance(fields.get("pairing_id"), str):
-        pairing = get("pairing", fields["pairing_id"])
-        return pairing is not None and not _was_hers(db, actor, pairing)
-    if entity == "screening" and isinstance(fields.get("mentee_id"), str):
-        if get("mentee", fields["mentee_id"]) is None:
-            return False
-        pairings = db.query("SELECT * FROM pairings WHERE mentee_id = ?", [fields["mentee_id"]])
-        return not any(_was_hers(db, actor, p) for p in pairings)
-    return False
+    pairings = _named_pairings(db, get, entity, fields)
+    return pairings is not None and not any(_was_hers(db, actor, p) for p in pairings)
