@@ -8,8 +8,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from ..entities import ENTITIES
-from ..labels import ROW_KINDS, this
-from .refusal import Refusal, found, live, not_found
+from ..labels import ROW_KINDS
+from .refusal import Refusal, found, live, person_not_found
 
 if TYPE_CHECKING:
     from ..apply import _Writer
@@ -73,7 +73,7 @@ def _unit_volunteer(w: _Writer, unit: dict[str, Any], mentor_id: str) -> None:
     one of another school would be listed where nobody can reach them."""
     mentor = w.get_user(mentor_id)
     if mentor is None or not w.scope.allows_unit(mentor["unit_id"]):
-        raise Refusal(not_found(this("五老志愿者"), hint="；请刷新页面后重新选择"), "mentor_id")
+        raise Refusal(person_not_found(w, "五老志愿者"), "mentor_id")
     if mentor["role"] != "mentor" or not mentor["active"]:
         raise Refusal("指导的志愿者必须是在册的五老志愿者。", "mentor_id")
     if mentor["unit_id"] != unit.get("id"):

@@ -49,7 +49,12 @@ def not_found(what: str, *, hint: str = "") -> str:
 def person_not_found(w: _Writer, label: str) -> str:
     """``not_found`` of a person a record names (a pairing's volunteer, who handed a donation over),
     with the web form's hint for staff, as ``live`` says it of a record."""
-    return not_found(this(label), hint="" if w.actor.role == "mentor" else "；请刷新页面后重新选择")
+    return not_found(this(label), hint=_refresh_hint(w))
+
+
+def _refresh_hint(w: _Writer) -> str:
+    """What staff on a web form can do about a choice not found; a phone has nothing to refresh."""
+    return "" if w.actor.role == "mentor" else "；请刷新页面后重新选择"
 
 
 # An upsert of a record the writer cannot find names the one mistake a phone can fix itself.
@@ -93,7 +98,7 @@ def live(w: _Writer, entity_name: str, record_id: Any, label: str, field: str | 
             return row
         if visible:
             raise Refusal(gone(w, entity_name, row, label), field)
-    raise Refusal(not_found(label, hint="" if w.actor.role == "mentor" else "；请刷新页面后重新选择"), field)
+    raise Refusal(not_found(label, hint=_refresh_hint(w)), field)
 
 
 
