@@ -40,6 +40,7 @@ class Filed:
     record_id: str
     code: str
     date: str
+    flagged: bool = False  # ticked 发现自伤自残风险: now an open flag on the station home
 
 
 def _day(value: Any) -> str:
@@ -108,4 +109,4 @@ def file_refused(db: sqlite_utils.Database, actor: Actor, scope: Scope, record_i
     digest = hashlib.sha256(f"refusal:{refused['id']}".encode()).hexdigest()
     db.execute("INSERT INTO phone_import_ledger (digest, record_id, entered_by, entered_at, outcome)"
                " VALUES (?, ?, ?, ?, 'from_refusal')", [digest, record_id, actor.user_id, utc_now()])
-    return Filed(record_id, refused["code"], str(fields.get("date", "")))
+    return Filed(record_id, refused["code"], str(fields.get("date", "")), fields.get("risk_flag") in (True, 1))

@@ -23,7 +23,7 @@ from ..queries.quiet import count_quiet_pairings
 from ..queries.volunteers import volunteers_took_part
 from .links import pairing_link, route_paths
 from .shown import log_shown
-from .visits import OFFICE, require
+from .visits import CHILD_FILE, OFFICE, require
 
 
 def coverage_chart(data: dict[str, Any]) -> Chart | None:
@@ -91,10 +91,11 @@ async def dashboard_page(request: Request) -> Response:
     # Beside the figures, three short lists name children by code (overdue follow-ups, risk flags,
     # 重点对象, each with its risk level): a look at their records like the lists they link to.
     await log_shown(visit, "view_dashboard", visit.actor.unit_id, {
-        "pairing": len(data["overdue_follow_ups"]["items"]), "activity": len(data["risk_flags"]["items"]),
+        "pairing": len(data["overdue_follow_ups"]["items"]),
+        "activity": len(data["risk_flags"]["items"]) + len(data["risk_flags"]["refused"]),
         "mentee": len(data["key_mentees"]["items"])})
     links = route_paths(request, "coverage", "inspection_list", "referral_list", "quiet_pairings", "mentee_list",
-                        "risk_flag_list")
+                        "risk_flag_list", *(("phone_import",) if visit.actor.role in CHILD_FILE else ()))
     # The chart's half, not whatever half /coverage would pick on the day the link is followed.
     links["coverage"] += "?" + urlencode({"half": data["coverage_half"], "year": data["coverage_year"]})
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),

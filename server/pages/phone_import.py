@@ -92,7 +92,7 @@ async def phone_import_post(request: Request) -> Response:
     try:
         values = form_values(form)
         if values.get("action") == "file_refusal":
-            return await _file(visit, str(values.get("record_id") or ""))
+            return await _file(visit, str(values.get("record_id") or ""), home=values.get("back") == "staff")
         if values.get("payload"):
             return await _confirm(visit, str(values["payload"]))
         upload = form.get("file")
@@ -172,15 +172,20 @@ async def _confirm(visit: Visit, payload: str) -> Response:
     return await _page(visit, export=export, entered=entered)
 
 
-async def _file(visit: Visit, record_id: str) -> Response:
-    """归入原结对: one refused visit filed into the pairing it was made in (``server/refusal_filing.py``)."""
+async def _file(visit: Visit, record_id: str, *, home: bool = False) -> Response:
+    """归入原结对: one refused visit filed into the pairing it was made in (``server/refusal_filing.py``);
+    back on the station home (``home``) when filed from its risk card, where the visit's flag is then
+    an open one waiting for its 处理记录."""
     actor, scope = visit.actor, await visit.scope()
     try:
         filed = await visit.state.store.write(lambda db: file_refused(db, actor, scope, record_id))
     except FilingRefused as exc:
         return await _page(visit, status=exc.status, error=f"没有归入原结对：{exc.reason}")
-    return visit.redirect(str(visit.request.app.url_path_for("phone_import")), flash=(
-        f"已归入原结对：{filed.code} {chinese_date(filed.date)}的帮扶，作为志愿者的代录记录，等待审核。"))
+    done = f"已归入原结对：{filed.code} {chinese_date(filed.date)}的帮扶，作为志愿者的代录记录，等待审核。"
+    if home:
+        return visit.redirect(f"{visit.request.app.url_path_for('staff_home')}#flags-h",
+                              flash=done + "它的风险提示在下面，请写处理记录。" if filed.flagged else done)
+    return visit.redirect(str(visit.request.app.url_path_for("phone_import")), flash=done)
 
 
 routes: list[BaseRoute] = [

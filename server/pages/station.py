@@ -12,6 +12,9 @@
    a stopped volunteer), linked to /mentees filtered to them, where each has a link to pair them.
 6. Statistics returns owed for a period the county set days for (``server/deadlines.py``), with
    the earliest day and how many are late, linked to /returns#due.
+7. Visits a volunteer's phone sent after the station ended the pairing (or handed the child on, or
+   deleted the child), refused and not in the system yet (``server/queries/refused.py``): counted
+   on a tile; one that ticked 发现自伤自残风险 stands first among the flags, with 归入原结对.
 """
 from __future__ import annotations
 
@@ -43,7 +46,9 @@ from ..queries.mentees import count_waiting
 from ..queries.peers import register_gaps
 from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals, referrals_of_flags
+from ..queries.refused import refused_flag_list, refused_records
 from ..queries.station import open_conflicts, pending_reviews
+from ..refusal_filing import why_not
 from .form_posts import form_values, require_form, restore_draft
 from .links import route_paths
 from .paging import page_count, page_links, page_number, past_the_end
@@ -67,9 +72,19 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
     today = local_today()
     page = page_number(visit.request.query_params)
 
+    files = visit.actor.role in CHILD_FILE  # reads the refused words and files them (as on phone-import)
+
     def read(db: Any) -> dict[str, Any]:
         flags = open_risk_flags(db, scope, limit=FLAGS_PER_PAGE, offset=(page - 1) * FLAGS_PER_PAGE)
+        units = scope_units(db, scope)
+        refused = refused_records(db, scope)
+        # A flag a phone sent too late is in no list until filed: it stands first, on the first page.
+        unseen = refused_flag_list(db, scope, units, refused)
+        for r in unseen:  # 归入原结对 where the write path would take it, else why not
+            r["not_filed"] = why_not(db, r) if files else None
         return {
+            "refused_count": len(refused), "refused_flags": unseen if page == 1 else [],
+            "refused_flags_count": len(unseen),
             "flags": flags,
             # The child already referred says so on the flag's card, so staff do not refer twice.
             "flag_referrals": referrals_of_flags(db, scope, flags),
@@ -85,7 +100,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
             # What the county's (or the town's) inspections left to fix here or below, oldest deadline first.
             "rectifications": sorted((r for r in list_inspections(db, scope, today=today)
                                       if r["state"] in ("open", "overdue")), key=lambda r: r["rectify_due"] or ""),
-            "quiet": count_quiet_pairings(db, scope_units(db, scope), today),
+            "quiet": count_quiet_pairings(db, units, today),
             "waiting": count_waiting(db, scope),
             "returns": returns_owed(db, scope, today),
             "peers": register_gaps(db, scope),
@@ -100,13 +115,15 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
     # none still names children and quotes follow-ups (overdue, due, handled flags, open referrals):
     # one row either way, named for the most sensitive thing shown, counting all of it.
     visits = {row["id"] for key in ("flags", "handled", "overdue", "due") for row in data[key]}
+    if files and data["refused_flags"]:  # their words, as the phone-import page shows and logs them
+        await log_shown(visit, "view_phone_refusals", visit.actor.unit_id, {"activity": len(data["refused_flags"])})
     await log_shown(visit, "view_risk_flags" if data["flags"] else "view_staff_home", visit.actor.unit_id,
                     {"activity": len(visits), "referral": len({r["id"] for r in data["referrals"]}
                                                               | {r["id"] for rs in data["flag_referrals"].values()
                                                                  for r in rs})})
     return visit.render("staff/home.html", {
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
-        "unit_id": visit.actor.unit_id,
+        "unit_id": visit.actor.unit_id, "files_refusals": files,
         "page": page, "pager": page_links({}, page, pages), "flags_per_page": FLAGS_PER_PAGE,
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
                               "quiet_pairings", "pairing_list", "mentee_list", "return_list", "peer_list",

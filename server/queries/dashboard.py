@@ -18,6 +18,8 @@ Definitions (docs/pages.md repeats them for the county):
   and counts (``followups.py``: the latest activity by date then id set a ``follow_up_due`` before
   today; a flagged activity whose handling, 处理记录, is not written yet): counted in SQL, the first
   ``LIST_LIMIT`` listed, so the tiles say what ``/staff`` and ``/pairings?follow_up=overdue`` say.
+  The risk flags' count adds the flagged visits a phone sent too late, refused and not filed yet
+  (``refused.refused_flag_list``), listed apart above them, as ``/staff`` and ``/risk-flags`` do.
 - **重点对象**: active mentees with risk level ``key`` (listed by pseudonymous code only).
 - **overdue rectification**: an inspection with failed items not all fixed whose ``rectify_due``
   has passed.
@@ -43,6 +45,7 @@ from .filters import DEAD_PAIRINGS, live, running
 from .followups import count_open_risk_flags, count_overdue_follow_ups, open_risk_flags, overdue_follow_ups
 from .names import stopped_users, user_names
 from .referrals import OPEN
+from .refused import refused_flag_list
 
 LIST_LIMIT = 50  # rows of each list on the page; the counts are always whole
 COUNTY_DIRECT = "县直单位"
@@ -135,7 +138,9 @@ def dashboard(db: sqlite_utils.Database, scope: Scope, *, today: datetime.date) 
                                "items": overdue_list(db, scope, units, today)},
         "key_mentees": {"count": count_key_mentees(db, units),
                         "items": key_mentees(db, units, today, limit=LIST_LIMIT)},
-        "risk_flags": {"count": count_open_risk_flags(db, scope), "items": risk_flag_list(db, scope, units)},
+        # A flag a phone sent after the pairing ended is in no table until filed: counted and listed first.
+        "risk_flags": {"count": count_open_risk_flags(db, scope) + len(refused := refused_flag_list(db, scope, units)),
+                       "items": risk_flag_list(db, scope, units), "refused": refused},
         "rectifications_overdue": rectifications_overdue(db, units, today),
         "referrals": count_open_referrals(db, units),
         "coverage": lecture_coverage(db, scope, Period(today.year, half_of(today))),

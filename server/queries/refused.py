@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from sync import Scope
 from sync.db import select_in
 
-# (entity, its table, the column of the sent fields that places it, that record's table)
-_PLACES = (("activity", "activities", "pairing_id", "pairings"), ("screening", "screenings", "mentee_id", "mentees"))
+from .names import name_column
+
+if TYPE_CHECKING:  # dashboard reads this module's lists
+    from .dashboard import Units
+
+# (entity, the column of the sent fields that places it, that record's table)
+_PLACES = (("activity", "pairing_id", "pairings"), ("screening", "mentee_id", "mentees"))
 MOST = 200
 # A record's id in a reason (找不到结对（…）) tells the station nothing; the row names the child.
 _RECORD_ID = re.compile(r"[（(][0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]")
@@ -30,11 +35,32 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope,
     """The newest ``MOST`` refused new visits or screenings (with the refused edits of each after)
     not in the system since, in ``scope`` (``entity, record_id, at, reason, fields, volunteer,
     code``), and how many there are in all; only the one of ``record_id`` when given."""
+    out = refused_records(db, scope, record_id)
+    return out[:MOST], len(out)
+
+
+def refused_flags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The visits of ``rows`` (``refused_records``) that ticked 发现自伤自残风险: a risk flag nobody
+    has seen yet, which the risk lists put first until it is filed (and becomes an open flag)."""
+    return [r for r in rows if r["entity"] == "activity" and r["fields"].get("risk_flag") in (True, 1)]
+
+
+def refused_records(db: sqlite_utils.Database, scope: Scope, record_id: str | None = None) -> list[dict[str, Any]]:
+    """Every row ``refused_visits`` counts, newest first, each also with the child's ``mentee_id`` and
+    ``mentee_name`` (for those who see names), the pairing's (or child's) ``unit_id`` and the
+    volunteer's ``volunteer_phone`` and ``volunteer_active``.
+
+    The station home asks on every opening: SQL keeps only the rows whose words were kept (a phone's
+    junk, refused with its field names only, is thousands of rows never parsed here) and whose record
+    is not in the system since (those entered, over years the most of them)."""
     rows = list(db.query(
-        "SELECT a.id, a.at, a.entity, a.record_id, a.reason, a.changes, a.user_id, u.name AS volunteer"
-        " FROM sync_audit a"
+        "SELECT a.id, a.at, a.entity, a.record_id, a.reason, a.changes, a.user_id, u.name AS volunteer,"
+        " u.phone AS volunteer_phone, u.active AS volunteer_active FROM sync_audit a"
         " JOIN users u ON u.id = a.user_id WHERE a.status = 'rejected' AND a.device_id IS NOT NULL"
         " AND a.entity IN ('activity', 'screening') AND a.op = 'upsert' AND u.role = 'mentor'"
+        " AND CASE WHEN json_valid(a.changes) THEN json_type(a.changes, '$.incoming') END = 'object'"
+        " AND NOT EXISTS (SELECT 1 FROM activities s WHERE s.id = a.record_id AND a.entity = 'activity')"
+        " AND NOT EXISTS (SELECT 1 FROM screenings s WHERE s.id = a.record_id AND a.entity = 'screening')"
         + (" AND a.record_id = :record" if record_id is not None else "") + " ORDER BY a.id",
         {"record": record_id}))
     found: dict[str, dict[str, Any]] = {}
@@ -52,18 +78,16 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope,
             found[r["record_id"]] = {**r, "fields": {**before.get("fields", {}), **fields},
                                      "cause": cause or before.get("cause")}
     out: list[dict[str, Any]] = []
-    for entity, table, owner, owner_table in _PLACES:
+    for entity, owner, owner_table in _PLACES:
         mine = [r for r in found.values() if r["entity"] == entity]
-        stored = {x[0] for x in select_in(db, f"SELECT id FROM {table} WHERE id {{in}}",
-                                             [r["record_id"] for r in mine])[1]} if mine else set()
         owners = {str(r["fields"].get(owner)) for r in mine}
-        places = {x[0]: {"unit_id": x[1], "code": x[2]} for x in select_in(
-            db, f"SELECT o.id, o.unit_id, m.code FROM {owner_table} o JOIN mentees m"
+        places = {x[0]: {"unit_id": x[1], "code": x[2], "mentee_id": x[3], "mentee_name": x[4]} for x in select_in(
+            db, f"SELECT o.id, o.unit_id, m.code, m.id, {name_column(scope)} FROM {owner_table} o JOIN mentees m"
             f" ON m.id = {'o.mentee_id' if owner_table == 'pairings' else 'o.id'} WHERE o.id {{in}}",
             sorted(owners))[1]} if owners else {}
         for r in mine:
             place = places.get(str(r["fields"].get(owner)))
-            if r["record_id"] in stored or place is None:
+            if place is None:
                 continue
             if scope.unit_ids is not None and place["unit_id"] not in scope.unit_ids:
                 continue
@@ -71,9 +95,9 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope,
                 continue
             # The cause the write path found (the pairing ended, the child moved or was deleted);
             # a row kept before it did so has only the phone's 找不到结对, without its id.
-            out.append({**r, "code": place["code"], "reason": r["cause"] or _RECORD_ID.sub("", r["reason"] or "")})
+            out.append({**r, **place, "reason": r["cause"] or _RECORD_ID.sub("", r["reason"] or "")})
     out.sort(key=lambda r: -r["id"])
-    return out[:MOST], len(out)
+    return out
 
 
 # A pairing's volunteer now, or before an edit changed it (a create's audit row keeps no changes, so
@@ -92,3 +116,17 @@ def _was_theirs(db: sqlite_utils.Database, entity: str, owner_id: str, user_id: 
     column = "p.id" if entity == "activity" else "p.mentee_id"
     return db.execute(f"SELECT 1 FROM pairings p WHERE {column} = :owner AND {_MENTORED} LIMIT 1",
                       {"owner": owner_id, "user": user_id}).fetchone() is not None
+
+
+def refused_flag_list(db: sqlite_utils.Database, scope: Scope, units: Units,
+                      rows: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The flagged refusals (``refused_flags``) of ``rows`` (default: all of ``refused_records``), newest
+    first, each with the ``date`` of the visit, its unit's ``unit_name`` and ``town_name`` (from
+    ``units``, ``queries.dashboard.scope_units``): the risk lists' first rows, counted in their totals."""
+    out = refused_flags(refused_records(db, scope) if rows is None else rows)
+    for r in out:
+        unit = units.get(r["unit_id"])
+        day = r["fields"].get("date")
+        r.update(date=day if isinstance(day, str) else None, unit_name=unit.name if unit else "",
+                 town_name=unit.town_name if unit else "")
+    return out

@@ -314,7 +314,7 @@ def test_a_to_do_tile_at_0_says_so_calmly_with_no_button_to_an_empty_list(site: 
     _add(site, w.mentor1, w.pairing1, date="2026-11-25")  # one record waiting for review
     tiles = _tiles(site.as_(w.staff_st11).get("/staff").text)
     counts = [t for t in tiles if t[0] is not None]
-    assert len(counts) == 9 and any(t[0] for t in counts) and any(t[0] == 0 for t in counts), tiles
+    assert len(counts) == 10 and any(t[0] for t in counts) and any(t[0] == 0 for t in counts), tiles
     for figure, words, buttons in counts:
         if figure:
             assert len(buttons) == 1 and "没有要处理的" not in words, (figure, words)
