@@ -21,11 +21,11 @@ from server import create_app
 from server.config import Settings
 from server.routes import url_map
 from server.store import Store
-from sync import connect
+from sync import connect, new_id
 from sync.system import SYSTEM
 from sync.users import save_user
 
-from ...factories import make_activity, make_county, mutate
+from ...factories import end_pairing, make_activity, make_county, make_pairing, mutate, push, upsert
 from .conftest import Browser, Site, password_hash
 from .station import conflict_on_activity1
 
@@ -184,6 +184,13 @@ def fuzz_site(path: pathlib.Path, secret: str, populate: Callable[[sqlite_utils.
         # An open 自伤自残 flag of 掘港小学辅导站: /risk-flags (the county's, the town's and the station's
         # list) shows a row, with its links, and /staff the form to write its handling.
         make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", risk_flag=True)
+        # A flagged visit 李老师's phone sent after the station ended her pairing with 小刚: refused and
+        # kept, first on /staff with its 归入原结对 form, and on /risk-flags and the dashboard.
+        ended = make_pairing(db, w.staff_st11, w.mentor2, w.mentee_unpaired)
+        end_pairing(db, w.staff_st11, ended, end_date="2026-11-24")
+        push(db, w.mentor2, upsert("activity", new_id(), {"pairing_id": ended, "kind": "home_visit",
+                                                          "date": "2026-11-20", "record": "离线时记下的风险",
+                                                          "risk_flag": True}, 901))
         populate(db, w)
     finally:
         db.close()
