@@ -78,6 +78,7 @@ def refused_records(db: sqlite_utils.Database, scope: Scope, record_id: str | No
             found[r["record_id"]] = {**r, "fields": {**before.get("fields", {}), **fields},
                                      "cause": cause or before.get("cause")}
     out: list[dict[str, Any]] = []
+    theirs: dict[tuple[str, str, str], bool] = {}  # a volunteer's many visits of one child: asked once
     for entity, owner, owner_table in _PLACES:
         mine = [r for r in found.values() if r["entity"] == entity]
         owners = {str(r["fields"].get(owner)) for r in mine}
@@ -91,7 +92,10 @@ def refused_records(db: sqlite_utils.Database, scope: Scope, record_id: str | No
                 continue
             if scope.unit_ids is not None and place["unit_id"] not in scope.unit_ids:
                 continue
-            if not _was_theirs(db, entity, str(r["fields"].get(owner)), r["user_id"]):
+            key = (entity, str(r["fields"].get(owner)), r["user_id"])
+            if key not in theirs:
+                theirs[key] = _was_theirs(db, *key)
+            if not theirs[key]:
                 continue
             # The cause the write path found (the pairing ended, the child moved or was deleted);
             # a row kept before it did so has only the phone's 找不到结对, without its id.
@@ -101,9 +105,12 @@ def refused_records(db: sqlite_utils.Database, scope: Scope, record_id: str | No
 
 
 # A pairing's volunteer now, or before an edit changed it (a create's audit row keeps no changes, so
-# the first volunteer is the row's own mentor_id until an update names them as the one before).
+# the first volunteer is the row's own mentor_id until an update names them as the one before). Found
+# by the record's number, as sync/handover.py finds it: the audit log has no index on record_id, and a
+# scan of it for each refused visit of a handed-on child cost the home seconds at county scale.
 _MENTORED = (
-    "(p.mentor_id = :user OR EXISTS (SELECT 1 FROM sync_audit h WHERE h.entity = 'pairing' AND h.record_id = p.id"
+    "(p.mentor_id = :user OR EXISTS (SELECT 1 FROM sync_audit h WHERE h.num = p.num AND h.entity = 'pairing'"
+    " AND h.record_id = p.id"
     " AND h.status = 'applied' AND json_extract(h.changes, '$.mentor_id[0]') = :user))"
 )
 

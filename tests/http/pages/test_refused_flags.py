@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sync import new_id
+from server.queries.refused import refused_records
+from sync import Scope, new_id
 
-from ...factories import end_pairing, push, row, upsert
+from ...factories import end_pairing, mutate, push, row, upsert
 from .conftest import Site
-from .test_phone_refusals import TEXT, words
+from .test_phone_refusals import TEXT, phone_sends_visit, words
 
 RISK = "孩子说不想活了，手臂上有划痕"
 CAUSE = "结对已于 2026年11月24日 结束，手机送来时已不能再记。"
@@ -150,3 +151,27 @@ def test_the_dashboard_and_risk_flags_count_and_list_a_refused_flag_by_code_for_
         assert ("小明" in words(listed)) is names and "小明" not in words(dashboard), who
     # The other town sees none of it.
     assert "手机送来、还没有收进系统的" not in site.as_(w.staff_town2).get("/risk-flags").text
+
+
+def test_the_refused_list_reads_the_audit_log_through_its_indexes_for_a_child_handed_on(site: Site) -> None:
+    # Asked on every opening of the home: a scan of the audit log for each refused visit of a child
+    # handed to another volunteer (whether she was ever its volunteer) cost seconds at county scale.
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "pairing", {"mentor_id": w.mentor2.user_id}, w.pairing1,
+                                 base_version=row(db, "pairing", w.pairing1)["version"]))  # type: ignore[index]
+    phone_sends_visit(site, w.mentor1, w.pairing1, new_id())
+    scope = Scope(w.staff_st11, frozenset({w.st11}))
+
+    def plans(db: Any) -> tuple[int, list[str]]:
+        said: list[str] = []
+        db.conn.set_trace_callback(said.append)
+        try:
+            found = refused_records(db, scope)
+        finally:
+            db.conn.set_trace_callback(None)
+        return len(found), [f"{line[3]} in {q[:60]}" for q in said
+                            for line in db.execute(f"EXPLAIN QUERY PLAN {q}").fetchall()]
+
+    found, lines = site.read(plans)
+    assert found == 1 and lines
+    assert not [line for line in lines if line.startswith("SCAN")], lines
