@@ -182,9 +182,12 @@ async def _file(visit: Visit, record_id: str, *, home: bool = False) -> Response
     except FilingRefused as exc:
         return await _page(visit, status=exc.status, error=f"没有归入原结对：{exc.reason}")
     done = f"已归入原结对：{filed.code} {chinese_date(filed.date)}的帮扶，作为志愿者的代录记录，等待审核。"
-    if home:
-        return visit.redirect(f"{visit.request.app.url_path_for('staff_home')}#flags-h",
-                              flash=done + "它的风险提示在下面，请写处理记录。" if filed.flagged else done)
+    if home:  # at the top, where the flash is read; its link goes down to the flag's 处理记录 form
+        path = str(visit.request.app.url_path_for("staff_home"))
+        if not filed.flagged:
+            return visit.redirect(path, flash=done)
+        return visit.redirect(path, flash=done + "它现在是下面的一条风险提示，请写处理记录。",
+                              link=(f"{path}#flag-{filed.record_id}", "去写处理记录"))
     return visit.redirect(str(visit.request.app.url_path_for("phone_import")), flash=done)
 
 

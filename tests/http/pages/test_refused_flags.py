@@ -98,9 +98,9 @@ def test_a_refused_self_harm_flag_stands_first_on_the_home_and_once_filed_is_an_
     # 归入原结对 from the card: back on the home, where the flag is now an ordinary open one.
     filed = browser.post("/activities/phone-import", {"action": "file_refusal", "record_id": record_id,
                                                        "back": "staff"}, form_page="/staff")
-    assert filed.status_code == 303 and filed.headers["location"] == "/staff#flags-h"
+    assert filed.status_code == 303 and filed.headers["location"] == "/staff"
     home = browser.get("/staff").text
-    assert "请写处理记录" in words(home)
+    assert "请写处理记录" in words(home) and f'<a href="/staff#flag-{record_id}">去写处理记录</a>' in home
     assert f'id="refused-{record_id}"' not in home and f'id="flag-{record_id}"' in home
     assert f"{opened + 1} 条待处理" in section(home, "flags-h")
     stored = site.read(lambda db: row(db, "activity", record_id))
