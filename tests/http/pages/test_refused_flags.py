@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from server.devices import issue_code
 from server.queries.refused import refused_records
 from sync import Scope, new_id
 
@@ -20,15 +21,22 @@ CAUSE = "结对已于 2026年11月24日 结束，手机送来时已不能再记�
 
 def phone_sends_flag(site: Site, *, date: str = "2026-11-20", flagged: bool = True,
                      end_date: str = "2026-11-24") -> str:
-    """王老师's phone sends a visit (flagged) after the station ended the pairing on ``end_date``."""
+    """王老师's phone, enrolled while the pairing ran, sends a visit (flagged) through /api/sync/push
+    after the station ended the pairing on ``end_date``."""
     w = site.w
+    code = site.write(lambda db: issue_code(db, site.login_of(w.mentor1), hours=1))["code"]
+    phone = site.browser().client
+    enrolled = phone.post("/api/enrol", json={"code": code, "device_name": "王老师的手机"})
+    assert enrolled.status_code == 200, enrolled.text
     site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date=end_date))
     site.write(lambda db: db.execute("UPDATE users SET phone = '13912345678' WHERE id = ?", [w.mentor1.user_id]))
     record_id = new_id()
     fields = {"pairing_id": w.pairing1, "kind": "home_visit", "date": date, "record": RISK if flagged else TEXT,
               "follow_up": "明天再打电话", "risk_flag": flagged}
-    answer, = site.write(lambda db: push(db, w.mentor1, upsert("activity", record_id, fields, 101)))
-    assert answer["status"] == "rejected"
+    pushed = phone.post("/api/sync/push", headers={"Authorization": "Bearer " + enrolled.json()["token"]}, json={
+        "mutations": [{"mutation_id": 1, "entity": "activity", "record_id": record_id, "op": "upsert",
+                       "base_version": None, "fields": fields}]})
+    assert pushed.status_code == 200 and pushed.json()["results"][0]["status"] == "rejected", pushed.text
     return record_id
 
 
