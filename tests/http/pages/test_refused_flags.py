@@ -157,6 +157,9 @@ def test_the_dashboard_and_risk_flags_count_and_list_a_refused_flag_by_code_for_
             assert "手机送来、还没有收进系统的（1 条）" in said and code in said and CAUSE in said, who
             assert RISK not in said, "the visit's words stay on the station's pages"
         assert ("小明" in words(listed)) is names and "小明" not in words(dashboard), who
+        # Headings in order: under /risk-flags' h1 an h2, under the dashboard's risk section (h2) an h3.
+        assert '<h2><span aria-hidden="true">⚠</span> 手机送来、还没有收进系统的' in listed
+        assert '<h3><span aria-hidden="true">⚠</span> 手机送来、还没有收进系统的' in dashboard
     # The other town sees none of it.
     assert "手机送来、还没有收进系统的" not in site.as_(w.staff_town2).get("/risk-flags").text
 
