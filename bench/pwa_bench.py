@@ -241,17 +241,7 @@ def save_times(context: Any, url: str) -> tuple[float, float]:
       times.sort((a, b) => a - b);
       return times[10];
     }""")
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    # The home redraws 150 ms after records change (the 20 saves above): a tap that lands as the link is
-    # replaced is lost, as a person's would be, and tapped again, as a person would.
-    for _ in range(3):
-        page.locator("a", has_text="记一次帮扶").first.click()
-        try:
-            page.get_by_label("过程记录").wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            continue
+    page.locator("a", has_text="记一次帮扶").first.click()
     picker = page.get_by_label("帮扶对象")
     if not picker.input_value():  # a phone with more than one child asks which (visit-form.js)
         picker.select_option(index=1)

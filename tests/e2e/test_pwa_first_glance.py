@@ -57,7 +57,7 @@ class Held:
             self.routes.append(route)
 
     def release(self) -> None:
-        assert self.routes, "nothing was asked for"
+        self.wait()  # the home says 正在取回 as the sync starts, before its first request goes out
         self.released = True
         for route in self.routes:
             route.continue_()

@@ -110,12 +110,16 @@ export function reflash(was, text) {
 export const nextRender = () => ++latest;
 
 export function show(nodes, seq = null) {
-  if (seq !== null && seq !== latest) return false; // a newer screen was asked for meanwhile
-  for (const fn of cleanups.splice(0)) fn();
-  const root = document.getElementById('app');
   const children = nodes.flat(Infinity).filter(Boolean);
   const app = children.some((n) => n.tagName === 'NAV');
   const same = app && shownRoute === location.hash;
+  // Not when a newer screen was asked for meanwhile. Nor is the app's screen drawn again while a finger
+  // presses on it: the release would land on the new copy of the link and no click follow (a tap lost to
+  // a change a sync brought, main.js); it is drawn once the press is let go. A PIN screen never waits.
+  if (seq !== null && seq !== latest
+    || same && document.querySelector(':active') && setTimeout(rerender, 99)) return false;
+  for (const fn of cleanups.splice(0)) fn();
+  const root = document.getElementById('app');
   const scroll = scrollY;
   const main = children.find((n) => n.tagName === 'MAIN');
   const text = message || same && kept;
