@@ -19,13 +19,13 @@ import re
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from sync import new_id
 from sync.timeutil import local_today
 
 from .conftest import ServerProcess, enrol
-from .phone import query
+from .phone import Station, query
 from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
@@ -332,5 +332,47 @@ def test_a_childs_name_in_the_station_homes_lists_is_never_cut_across_two_lines_
             const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
             return [a.textContent.trim(), tops.size]; })""")
         assert lines and all(n == 1 for _, n in lines), lines
+    finally:
+        context.close()
+
+
+def test_a_flag_a_phone_sent_after_its_pairing_ended_stands_first_on_the_home_and_files_in_one_tap(
+        server: ServerProcess, browser: Browser, tmp_path: pathlib.Path) -> None:
+    """杨桂芳's phone, offline, recorded a visit that found self-harm risk; it reached the server after
+    the station ended the pairing, and was refused. At phone width the station home shows it first of
+    its flags, with what to do; 归入原结对 takes it into the system, where it is an open flag like the
+    others, waiting for its 处理记录."""
+    (pairing, version), = query(server, "SELECT p.id, p.version FROM pairings p JOIN users u ON u.id = p.mentor_id"
+                                " WHERE u.login = 'yang.mofan' AND p.status = 'active' LIMIT 1")
+    phone = enrol(server, "yang.mofan", "杨桂芳的手机")
+    today = local_today()
+    Station(server, STAFF_LOGIN).push("pairing", pairing, {"status": "closed", "end_date": today.isoformat(),
+                                                            "outcome": "stable"}, version)
+    record_id = new_id()
+    fields = {"pairing_id": pairing, "kind": "home_visit", "date": (today - datetime.timedelta(days=2)).isoformat(),
+              "record": "孩子说最近不想活了，手臂上有划痕，奶奶不知道。", "risk_flag": True}
+    status, body = server.request("POST", "/api/sync/push", {"mutations": [
+        {"mutation_id": 1, "entity": "activity", "record_id": record_id, "op": "upsert", "base_version": None,
+         "fields": fields}]}, phone["token"])
+    assert status == 200 and body["results"][0]["status"] == "rejected", body
+    shots = shots_dir(tmp_path)
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, server, STAFF_LOGIN, "/staff")
+        first = page.locator("main article.flag").first
+        expect(first).to_contain_text("还没有收进系统")
+        expect(first).to_contain_text("孩子说最近不想活了")
+        check_page(page, 390, "station home with a refused flag", errors)
+        first.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "station-home-refused-flag-phone.png"))
+        first.get_by_role("button", name="归入原结对").click()
+        expect(page.locator("main")).to_contain_text("已归入原结对")
+        assert query(server, "SELECT risk_flag FROM activities WHERE id = ?", record_id) == [(1,)]
+        filed = page.locator(f"#flag-{record_id}")
+        expect(filed).to_contain_text("孩子说最近不想活了")
+        expect(filed.get_by_label("处理记录（做了什么、联系了谁、孩子现在怎样）")).to_be_visible()
+        expect(page.locator("main")).not_to_contain_text("还没有收进系统")
     finally:
         context.close()
