@@ -95,15 +95,19 @@ def told_volunteer(db: sqlite_utils.Database, get: Get, actor: Actor, entity: st
     if mentee is None:
         return None
     kept = "记录的内容已经保存在服务器上，辅导站能看到"
+    # A visit that found self-harm risk is not one to mention at the next call: the station's home puts
+    # it first among its flags, and she is asked to ring now, as the visit form asks when she ticks it.
+    flagged = entity == "activity" and fields.get("risk_flag") is True
+    ask = "这次记下了发现自伤自残风险，请马上打电话告诉辅导站。" if flagged else "请联系辅导站。"
     if mentee["deleted"]:
-        return f"孩子 {mentee['code']} 的档案已被辅导站删除，这条记录没有收进系统。{kept}，请联系辅导站。"
+        return f"孩子 {mentee['code']} 的档案已被辅导站删除，这条记录没有收进系统。{kept}，{ask}"
     happened = next((said for p in hers if (said := _what_happened(actor, p))), None)
     if happened is None:
         return None
     # What the station can do with the words: file a visit into the pairing it was made in
     # (server/refusal_filing.py), enter a 摸排 in the child's file; into a deleted pairing, nothing.
     then = "" if "删除" in happened else "，可以把它归入原来的结对" if entity == "activity" else "，可以替您补录"
-    return f"孩子 {mentee['code']} {happened}，这条记录没有收进系统。{kept}{then}，请联系辅导站。"
+    return f"孩子 {mentee['code']} {happened}，这条记录没有收进系统。{kept}{then}，{ask}"
 
 
 

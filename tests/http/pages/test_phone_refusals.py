@@ -220,6 +220,18 @@ def test_a_volunteer_whose_pairing_the_station_ended_is_told_her_visit_and_scree
     assert "手机送来、但没有收下的记录（2 条）" in said, "what she is told is kept is on the station's list"
 
 
+def test_a_volunteer_whose_refused_visit_found_self_harm_risk_is_asked_to_ring_the_station_now(site: Site) -> None:
+    w = site.w
+    code = site.read(lambda db: row(db, "mentee", w.mentee1))["code"]  # type: ignore[index]
+    site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date="2026-11-24"))
+    fields = {"pairing_id": w.pairing1, "kind": "home_visit", "date": "2026-11-20", "record": TEXT,
+              "risk_flag": True}
+    answer, = site.write(lambda db: push(db, w.mentor1, upsert("activity", new_id(), fields, 101)))
+    assert (answer["status"], answer["reason"]) == ("rejected", (
+        f"孩子 {code} 的结对已由辅导站结束，{KEPT}可以把它归入原来的结对，"
+        "这次记下了发现自伤自残风险，请马上打电话告诉辅导站。"))
+
+
 def test_a_volunteer_whose_child_was_handed_to_another_is_told_her_visit_is_kept_not_who_has_the_child(
     site: Site
 ) -> None:
