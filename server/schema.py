@@ -171,3 +171,37 @@ def m007_replaced_enrol_codes(db: sqlite_utils.Database) -> None:
         " WHERE n.user_id = enrol_codes.user_id AND n.created_at > enrol_codes.created_at"
         " AND n.created_at <= enrol_codes.expires_at) WHERE used_at IS NULL"
     )
+
+
+@migrations
+def m008_refusal_closings(db: sqlite_utils.Database) -> None:
+    """Refused phone records (``server/queries/refused.py``) the station closed without entering them
+    (``server/refusal_closing.py``): one row per record, keyed by the id the phone gave it, with who
+    closed it, when, the day the handling was done and the words saying what was done or why it is not
+    entered. A closed record leaves the refused lists (the home's tile and cards, the risk lists);
+    the row is the trace of it, so it is never changed or deleted."""
+    db.executescript(
+        """
+        CREATE TABLE refusal_closings (
+            record_id TEXT PRIMARY KEY,
+            entity TEXT NOT NULL,
+            audit_id INTEGER NOT NULL,
+            unit_id TEXT NOT NULL REFERENCES units(id),
+            mentee_id TEXT,
+            pairing_id TEXT,
+            volunteer_id TEXT REFERENCES users(id),
+            visit_date TEXT,
+            flagged INTEGER NOT NULL DEFAULT 0,
+            words TEXT NOT NULL,
+            done_on TEXT NOT NULL,
+            closed_by TEXT NOT NULL REFERENCES users(id),
+            closed_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_refusal_closings_unit ON refusal_closings(unit_id, closed_at);
+        CREATE INDEX idx_refusal_closings_pairing ON refusal_closings(pairing_id);
+        CREATE TRIGGER refusal_closings_no_update BEFORE UPDATE ON refusal_closings
+            BEGIN SELECT RAISE(ABORT, 'refusal_closings is append-only'); END;
+        CREATE TRIGGER refusal_closings_no_delete BEFORE DELETE ON refusal_closings
+            BEGIN SELECT RAISE(ABORT, 'refusal_closings is append-only'); END;
+        """
+    )

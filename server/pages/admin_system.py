@@ -43,6 +43,7 @@ ACTIONS = {
     "view_donation_totals": "查看爱心捐助统计",
     "view_stats_records": "查看统计表数字依据的记录", "view_review_queue": "查看审核队列",
     "view_risk_flags": "查看风险提示", "view_phone_refusals": "查看手机送来、没有收下的记录",
+    "close_phone_refusal": "手机送来的记录不收进系统，记下处理情况",
     "export_stats_xlsx": "导出统计表（Excel）", "export_stats_csv": "导出统计表（CSV）",
     "export_return_xlsx": "导出报送的统计表（Excel）", "export_return_csv": "导出报送的统计表（CSV）",
     "view_mentee_list": "查看帮扶对象名单", "view_pairing_list": "查看结对档案列表",

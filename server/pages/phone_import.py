@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync.labels import ACTIVITY_KINDS
+from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
@@ -28,9 +29,12 @@ from ..forms import whole_number
 from ..phone_export_entry import Entered, enter_as_previewed, preview
 from ..phone_exports import MAX_BYTES, STATES, ExportInvalid, PhoneExport, read_export, shown_records
 from ..queries.refused import refused_visits
+from ..refusal_closing import ClosingRefused, NotTheirs, close_refused, closed_refusals
 from ..refusal_filing import FilingRefused, file_refused, why_not
 from ..templating import chinese_date
 from .form_posts import form_values, require_form, restore_draft
+from .path_records import not_found
+from .station import render_home
 from .visits import CHILD_FILE, Visit, require
 
 TOO_BIG = f"文件太大（超过 {MAX_BYTES // (1024 * 1024)} MB）。请让志愿者分几次导出，或联系县关工委。"
@@ -44,11 +48,12 @@ RESTORED = "登录过期前的预览已恢复，什么都还没有录入。请�
 
 async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport | None = None,
                 entered: list[Entered] | None = None, payload: str = "", status: int = 200,
-                notice: str | None = None) -> Response:
+                notice: str | None = None, errors: dict[str, str] | None = None,
+                draft: dict[str, Any] | None = None) -> Response:
     counts = Counter(e.outcome for e in entered or [])
     scope, actor, ip = await visit.scope(), visit.actor, client_ip(visit.request)
 
-    def refused(db: Any) -> tuple[list[dict[str, Any]], int]:
+    def refused(db: Any) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
         # What volunteers wrote of children, shown in full: logged as any archive view is.
         rows, total = refused_visits(db, scope)
         for r in rows:  # 归入原结对 offered where the write path would take it, else why not
@@ -56,11 +61,12 @@ async def _page(visit: Visit, *, error: str | None = None, export: PhoneExport |
         if rows:
             log_access(db, actor, "view_phone_refusals", actor.unit_id,
                        entities=dict(Counter(r["entity"] for r in rows)), ip=ip)
-        return rows, total
+        return rows, total, closed_refusals(db, scope)
 
-    rows, total = await visit.state.store.write(refused)
+    rows, total, closed = await visit.state.store.write(refused)
     return visit.render("staff/phone_import.html", {
-        "refused": rows, "refused_total": total, "previewing": bool(payload), "payload": payload,
+        "refused": rows, "refused_total": total, "closed": closed, "today": local_today().isoformat(),
+        "errors": errors or {}, "draft": draft or {}, "previewing": bool(payload), "payload": payload,
         "error": error, "notice": notice, "export": export, "entered": entered or [], "counts": counts,
         "states": STATES, "entity_words": ENTITY_WORDS, "kinds": ACTIVITY_KINDS, "max_mb": MAX_BYTES // (1024 * 1024),
     }, status=status)
@@ -93,6 +99,8 @@ async def phone_import_post(request: Request) -> Response:
         values = form_values(form)
         if values.get("action") == "file_refusal":
             return await _file(visit, str(values.get("record_id") or ""), home=values.get("back") == "staff")
+        if values.get("action") == "close_refusal":
+            return await _close(visit, values)
         if values.get("payload"):
             return await _confirm(visit, str(values["payload"]))
         upload = form.get("file")
@@ -189,6 +197,32 @@ async def _file(visit: Visit, record_id: str, *, home: bool = False) -> Response
         return visit.redirect(path, flash=done + "它现在是下面的一条风险提示，请写处理记录。",
                               link=(f"{path}#flag-{filed.record_id}", "去写处理记录"))
     return visit.redirect(str(visit.request.app.url_path_for("phone_import")), flash=done)
+
+
+async def _close(visit: Visit, values: dict[str, Any]) -> Response:
+    """不收进系统: one refused record closed with what was done (``server/refusal_closing.py``); back on
+    the station home (``back``) when closed from its risk card, where it is then gone. Bad words or day
+    are said beside the form, the rest above it; a record not in reach is not found, as any other."""
+    actor, scope, home = visit.actor, await visit.scope(), values.get("back") == "staff"
+    record_id = str(values["record_id"]) if isinstance(values.get("record_id"), str) else ""
+    words, day = values.get("close_words"), values.get("close_on")
+    try:
+        closed = await visit.state.store.write(lambda db: close_refused(db, actor, scope, record_id, words, day))
+    except NotTheirs:
+        raise not_found("手机送来的这条记录") from None
+    except ClosingRefused as exc:
+        if exc.field is None:  # closed or entered already: the form is gone from the list
+            if home:
+                return visit.redirect(str(visit.request.app.url_path_for("staff_home")), flash=exc.reason)
+            return await _page(visit, status=exc.status, error=exc.reason)
+        errors = {f"{record_id}.close_{exc.field}": exc.reason}
+        if home:
+            return await render_home(visit, draft=values, errors=errors, status=exc.status)
+        return await _page(visit, status=exc.status, errors=errors, draft=values)
+    done = (f"已记下处理情况：{closed.code} 的这条记录不收进系统，已不在待处理里"
+            f"{'（风险提示也已处理完）' if closed.flagged else ''}。在“录入导出的文件”页可以看到它和处理记录。")
+    where = "staff_home" if home else "phone_import"
+    return visit.redirect(str(visit.request.app.url_path_for(where)), flash=done)
 
 
 routes: list[BaseRoute] = [

@@ -66,7 +66,7 @@ FLAGS_PER_PAGE = 20
 OVERDUE_SHOWN = 50
 
 
-async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+async def render_home(visit: Visit, *, draft: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                   status: int = 200) -> Response:
     scope = await visit.scope()
     today = local_today()
@@ -134,7 +134,7 @@ async def _render(visit: Visit, *, draft: dict[str, Any] | None = None, errors: 
 
 async def staff_home(request: Request) -> Response:
     visit = await require(request, STAFF)
-    return await _render(visit, draft=await restore_draft(visit))
+    return await render_home(visit, draft=await restore_draft(visit))
 
 
 async def risk_action_save(request: Request) -> Response:
@@ -151,16 +151,16 @@ async def risk_action_save(request: Request) -> Response:
     try:
         fields = parse_fields("activity", HANDLING, values)
     except FormInvalid as exc:
-        return await _render(visit, draft=values, errors={f"{activity_id}.{k}": v for k, v in exc.errors.items()},
+        return await render_home(visit, draft=values, errors={f"{activity_id}.{k}": v for k, v in exc.errors.items()},
                              status=400)
     if not fields["risk_action"]:
-        return await _render(visit, draft=values, status=400,
+        return await render_home(visit, draft=values, status=400,
                              errors={f"{activity_id}.risk_action": "请写下做了什么（如联系了谁、孩子现在怎样）。"})
     fields["risk_action_on"] = fields["risk_action_on"] or local_today().isoformat()
     if str(fields["risk_action_on"]) > local_today().isoformat():
         # What was done about a child at risk is written after doing it: a later day is a slip of
         # the year (2062 for 2026), which would date the handling after it is read.
-        return await _render(visit, draft=values, status=400, errors={
+        return await render_home(visit, draft=values, status=400, errors={
             f"{activity_id}.risk_action_on": "处理日期不能晚于今天，请填写实际处理的那一天。"})
     shown = base_version(values)
     mutation = upsert("activity", fields, activity_id, base_version=flag["version"] if shown is None else shown)
@@ -168,7 +168,7 @@ async def risk_action_save(request: Request) -> Response:
     (outcome,) = await visit.state.store.write(lambda db: apply_mutations(db, actor, [mutation]))
     if outcome.status == "rejected":
         found = refusal_errors(ENTITIES["activity"], outcome, HANDLING)
-        return await _render(visit, draft=values, status=400,
+        return await render_home(visit, draft=values, status=400,
                              errors={f"{activity_id}.{k}": v for k, v in found.items()})
     if outcome.status == "conflict":
         return visit.redirect(_back(request), flash=f"处理记录已保存，但有冲突：{outcome.reason}")

@@ -52,7 +52,8 @@ def refused_records(db: sqlite_utils.Database, scope: Scope, record_id: str | No
 
     The station home asks on every opening: SQL keeps only the rows whose words were kept (a phone's
     junk, refused with its field names only, is thousands of rows never parsed here) and whose record
-    is not in the system since (those entered, over years the most of them)."""
+    is not in the system since (those entered, over years the most of them) nor closed by the station
+    without entering it (``server/refusal_closing.py``)."""
     rows = list(db.query(
         "SELECT a.id, a.at, a.entity, a.record_id, a.reason, a.changes, a.user_id, u.name AS volunteer,"
         " u.phone AS volunteer_phone, u.active AS volunteer_active FROM sync_audit a"
@@ -61,6 +62,8 @@ def refused_records(db: sqlite_utils.Database, scope: Scope, record_id: str | No
         " AND CASE WHEN json_valid(a.changes) THEN json_type(a.changes, '$.incoming') END = 'object'"
         " AND NOT EXISTS (SELECT 1 FROM activities s WHERE s.id = a.record_id AND a.entity = 'activity')"
         " AND NOT EXISTS (SELECT 1 FROM screenings s WHERE s.id = a.record_id AND a.entity = 'screening')"
+        # closed by the station without entering it (server/refusal_closing.py): off every list at once
+        " AND NOT EXISTS (SELECT 1 FROM refusal_closings c WHERE c.record_id = a.record_id)"
         + (" AND a.record_id = :record" if record_id is not None else "") + " ORDER BY a.id",
         {"record": record_id}))
     found: dict[str, dict[str, Any]] = {}

@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "return_deadlines",
     "peer_helpers",
     "donations",
+    "refusal_closings",
 }
 
 

@@ -11,7 +11,7 @@ from server.devices import issue_code
 from server.queries.refused import refused_records
 from sync import Scope, new_id
 
-from ...factories import end_pairing, mutate, push, row, upsert
+from ...factories import end_pairing, mutate, push, remove, row, upsert
 from .conftest import Site
 from .test_phone_refusals import TEXT, phone_sends_visit, words
 
@@ -20,15 +20,17 @@ CAUSE = "结对已于 2026年11月24日 结束，手机送来时已不能再记�
 
 
 def phone_sends_flag(site: Site, *, date: str = "2026-11-20", flagged: bool = True,
-                     end_date: str = "2026-11-24") -> str:
+                     end_date: str = "2026-11-24", child_deleted: bool = False) -> str:
     """王老师's phone, enrolled while the pairing ran, sends a visit (flagged) through /api/sync/push
-    after the station ended the pairing on ``end_date``."""
+    after the station ended the pairing on ``end_date`` (and deleted the child's file: ``child_deleted``)."""
     w = site.w
     code = site.write(lambda db: issue_code(db, site.login_of(w.mentor1), hours=1))["code"]
     phone = site.browser().client
     enrolled = phone.post("/api/enrol", json={"code": code, "device_name": "王老师的手机"})
     assert enrolled.status_code == 200, enrolled.text
     site.write(lambda db: end_pairing(db, w.staff_st11, w.pairing1, end_date=end_date))
+    if child_deleted:
+        site.write(lambda db: remove(db, w.staff_st11, "mentee", w.mentee1))
     site.write(lambda db: db.execute("UPDATE users SET phone = '13912345678' WHERE id = ?", [w.mentor1.user_id]))
     record_id = new_id()
     fields = {"pairing_id": w.pairing1, "kind": "home_visit", "date": date, "record": RISK if flagged else TEXT,
