@@ -25,7 +25,17 @@ from sync import connect, new_id
 from sync.system import SYSTEM
 from sync.users import save_user
 
-from ...factories import end_pairing, make_activity, make_county, make_pairing, mutate, push, upsert
+from ...factories import (
+    end_pairing,
+    make_activity,
+    make_county,
+    make_mentee,
+    make_pairing,
+    mutate,
+    push,
+    remove,
+    upsert,
+)
 from .conftest import Browser, Site, password_hash
 from .station import conflict_on_activity1
 
@@ -191,6 +201,15 @@ def fuzz_site(path: pathlib.Path, secret: str, populate: Callable[[sqlite_utils.
         push(db, w.mentor2, upsert("activity", new_id(), {"pairing_id": ended, "kind": "home_visit",
                                                           "date": "2026-11-20", "record": "离线时记下的风险",
                                                           "risk_flag": True}, 901))
+        # And one of a child whose file the station deleted since: it can never be filed, so its row
+        # on the phone-import page and its card on /staff carry the 不收进系统 form (close_refusal) open.
+        gone = make_mentee(db, w.staff_st11, w.st11)
+        gone_pairing = make_pairing(db, w.staff_st11, w.mentor2, gone)
+        end_pairing(db, w.staff_st11, gone_pairing, end_date="2026-11-24")
+        remove(db, w.staff_st11, "mentee", gone)
+        push(db, w.mentor2, upsert("activity", new_id(), {"pairing_id": gone_pairing, "kind": "home_visit",
+                                                          "date": "2026-11-21", "record": "孩子的档案删除后送来",
+                                                          "risk_flag": True}, 902))
         populate(db, w)
     finally:
         db.close()

@@ -559,6 +559,14 @@ def test_the_upload_forms_are_found(fuzzed: Fuzzed) -> None:
                                                            "/activities/phone-import"}
 
 
+def test_the_refusal_closing_forms_are_found_for_the_staff_who_may_close(fuzzed: Fuzzed) -> None:
+    """不收进系统 posts to the phone-import route, so its forms are fuzzed only if the crawl finds them."""
+    closing = {(f.role, f.action.split("#")[0]) for f in fuzzed.forms
+               if any(c.name == "close_words" for c in f.controls)}
+    assert closing >= {("staff_st11", "/activities/phone-import"), ("staff_town1", "/activities/phone-import")}
+    assert not {role for role, _ in closing} & {"admin", "reviewer", "staff_st12"}
+
+
 # -- the fuzz itself ---------------------------------------------------------------------------------
 
 def test_the_same_choices_draw_the_same_posts(fuzzed: Fuzzed) -> None:
