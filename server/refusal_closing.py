@@ -126,3 +126,13 @@ def closed_refusals(db: sqlite_utils.Database, scope: Scope, days: int = 90) -> 
         " LEFT JOIN users u ON u.id = c.closed_by WHERE c.closed_at >= ?" + where
         + " ORDER BY c.closed_at DESC, c.rowid DESC",
         [since, *params]))
+
+
+def closings_of(db: sqlite_utils.Database, pairing_id: str) -> list[dict[str, Any]]:
+    """The refused visits of ``pairing_id`` closed without entering them, oldest first, with the
+    volunteer's and the closer's names: part of the pairing's archive, as an inspection reads it."""
+    return list(db.query(
+        "SELECT c.record_id, c.visit_date, c.flagged, c.words, c.done_on, c.closed_at, v.name AS volunteer,"
+        " u.name AS closer FROM refusal_closings c LEFT JOIN users v ON v.id = c.volunteer_id"
+        " LEFT JOIN users u ON u.id = c.closed_by WHERE c.pairing_id = ? ORDER BY c.closed_at, c.rowid",
+        [pairing_id]))

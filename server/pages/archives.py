@@ -26,6 +26,7 @@ from ..queries.mentees import get_mentee
 from ..queries.names import hide_private, name_authors, reads_private, sees_names
 from ..queries.stamps import stamp_of
 from ..queries.units import unit_name
+from ..refusal_closing import closings_of
 from .history import changed_after_approval, conflict_lines, deletion, deletion_line, edited_fields, history_lines
 from .path_records import not_found, path_id
 from .shown import log_shown
@@ -70,6 +71,11 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
                                       *data["deleted_donations"]]),
              *(p["deleted_line"] for p in data["pairings"]), data["child_deleted_line"]]
     data["words"] = [json.dumps(shown, ensure_ascii=False, sort_keys=True)]
+    # Visits a phone sent too late that the station closed without entering them, with what was done:
+    # under the check code too, where there are some (an archive without any keeps its code).
+    data["closings"] = closings_of(db, pairing_id)
+    if data["closings"]:
+        data["words"].append(json.dumps(data["closings"], ensure_ascii=False, sort_keys=True))
     data["stamp"] = stamp_of(db, data["stamped"], data["words"])
     return data
 

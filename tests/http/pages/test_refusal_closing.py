@@ -89,6 +89,12 @@ def test_a_flagged_refusal_of_a_deleted_child_is_closed_from_the_home_with_its_h
         "SELECT user_id FROM access_log WHERE action = 'close_phone_refusal'")])
     assert logged == [w.staff_st11.user_id]
     assert "手机送来的记录不收进系统，记下处理情况" in site.as_(w.admin).get("/admin/access-log").text
+    # Part of the pairing's archive, on screen and on paper, for the county on inspection.
+    county = site.as_(w.reviewer)
+    for path in (f"/pairings/{w.pairing1}", f"/pairings/{w.pairing1}/print"):
+        trail = words(county.get(path).text)
+        assert "手机送来、没有收进系统的帮扶记录（1 条" in trail and DONE in trail, path
+        assert "2026年11月20日 ，王老师的手机送来" in trail and "发现自伤自残风险" in trail, path
 
 
 @pytest.mark.parametrize(("text", "on", "said"), [
