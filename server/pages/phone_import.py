@@ -219,8 +219,9 @@ async def _close(visit: Visit, values: dict[str, Any]) -> Response:
         if home:
             return await render_home(visit, draft=values, errors=errors, status=exc.status)
         return await _page(visit, status=exc.status, errors=errors, draft=values)
-    done = (f"已记下处理情况：{closed.code} 的这条记录不收进系统，已不在待处理里"
-            f"{'（风险提示也已处理完）' if closed.flagged else ''}。在“录入导出的文件”页可以看到它和处理记录。")
+    done = (f"已记下处理情况，这条风险提示已处理完：{closed.code} 的记录不收进系统。" if closed.flagged
+            else f"已记下处理情况：{closed.code} 的这条记录不收进系统，已不在待处理里。")
+    done += "在“录入导出的文件”页可以查到它和处理记录。"
     where = "staff_home" if home else "phone_import"
     return visit.redirect(str(visit.request.app.url_path_for(where)), flash=done)
 
