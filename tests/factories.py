@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from server.schema import migrations as server_migrations
 from sync import Actor, apply_mutations, connect, migrations, mutations, new_id, transaction
 from sync.system import SYSTEM
 from sync.users import create_user
@@ -260,6 +261,7 @@ def county_file(*, county_staff: bool = False) -> tuple[pathlib.Path, SimpleName
     db = connect(path)
     try:
         migrations.apply(db)
+        server_migrations.apply(db)  # the server's queries read its tables too (refusal_closings)
         w = make_county(db)
         if county_staff:
             w.county_staff = make_county_staff(db, w.county)  # reaches every unit, and reads names
