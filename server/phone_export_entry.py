@@ -69,6 +69,11 @@ def enter(db: sqlite_utils.Database, actor: Actor, export: PhoneExport) -> list[
             continue
         current = next(iter(db.query(f"SELECT * FROM {ENTITIES[change.entity].table} WHERE id = ?",
                                      [change.record_id])), None)
+        if current is None and _closed_refusal(db, change.record_id):
+            # The station closed it without entering it (已手工补录, a duplicate: server/refusal_closing.py);
+            # entered now under the phone's id, the child would have the visit twice.
+            out.append(Entered(change, "refused", change.mentee_code, CLOSED))
+            continue
         kept = current is None and _kept_refusal(db, station, export, change)
         hers: bool | str = False
         if not sendable(volunteer, change, current) and not before_pairing_ended(db, volunteer, change, current):
@@ -158,6 +163,14 @@ def _mentee_code(db: sqlite_utils.Database, change: Change) -> str:
         key = change.record_id
     row = db.execute(sql, [key]).fetchone()
     return str(row[0]) if row else ""
+
+
+CLOSED = ("辅导站已经把这条记录记为“不收进系统”（见“近 90 天不收进系统的记录”），这里不录入，免得重复；"
+          "确需补录的，请在“代录一次帮扶”里补录。")
+
+
+def _closed_refusal(db: sqlite_utils.Database, record_id: str) -> bool:
+    return db.execute("SELECT 1 FROM refusal_closings WHERE record_id = ?", [record_id]).fetchone() is not None
 
 
 def _kept_refusal(db: sqlite_utils.Database, station: Scope, export: PhoneExport, change: Change) -> bool:

@@ -13,6 +13,7 @@ from sync.timeutil import local_today
 
 from ...factories import db_snapshot, row
 from .conftest import Site
+from .test_phone_import import export, preview, visit
 from .test_phone_refusals import words
 from .test_refused_flags import phone_sends_flag, section, tile
 
@@ -149,3 +150,17 @@ def test_closing_twice_is_refused_calmly_and_kept_once(site: Site) -> None:
     ((kept,),) = [closings(site)]
     assert kept["words"] == "已在代录里手工补录" and not kept["flagged"]
     assert "手机送来、但没有收下的记录" not in staff.get(PAGE).text
+
+
+def test_a_closed_visit_in_the_volunteers_export_is_not_entered_a_second_time(site: Site) -> None:
+    # Closed as 已手工补录 (entered by hand under another id): the same visit in the phone's export
+    # file, under the phone's id, would be the child's visit twice.
+    w = site.w
+    record_id = phone_sends_flag(site, flagged=False)
+    staff = site.as_(w.staff_st11)
+    assert close(staff, record_id, "已在代录里手工补录", back=None).status_code == 303
+    item = {**visit(w.pairing1, "离线时写的家访", record_id), "state": "rejected", "reason": "结对已结束"}
+    item["fields"]["date"] = "2026-11-20"
+    page = preview(staff, export(w.mentor1, item))
+    assert "辅导站已经把这条记录记为“不收进系统”" in words(page.text) and 'name="payload"' not in page.text
+    assert site.read(lambda db: row(db, "activity", record_id)) is None
