@@ -8,6 +8,7 @@ import argon2
 import sqlite_utils
 
 from server.auth import hash_password
+from server.schema import migrations as server_migrations
 from sync import connect, migrations
 
 from .factories import copy_county, make_county, mutate, row, table_counts
@@ -47,6 +48,7 @@ def test_a_copied_county_holds_what_make_county_builds_and_is_the_tests_own(
     built = connect(tmp_path / "built.db")
     try:
         migrations.apply(built)
+        server_migrations.apply(built)  # as the session's file (tests/conftest.py)
         fresh = make_county(built)
         assert table_counts(db) == table_counts(built)
         assert vars(w).keys() == vars(fresh).keys()
