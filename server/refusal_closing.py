@@ -100,7 +100,7 @@ def close_refused(db: sqlite_utils.Database, actor: Actor, scope: Scope, record_
             raise ClosingRefused("这条记录已经收进系统了（已归入原结对或已录入），不用再记下。", 409)
         raise NotTheirs(record_id)
     (refused,) = rows
-    flagged = refused["entity"] == "activity" and refused["fields"].get("risk_flag") in (True, 1)
+    flagged = refused["flagged"]
     text, on = _words(words, flagged), _day(day, local_today())
     visit_day = refused["fields"].get("date")
     fields = refused["fields"]

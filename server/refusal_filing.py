@@ -109,4 +109,4 @@ def file_refused(db: sqlite_utils.Database, actor: Actor, scope: Scope, record_i
     digest = hashlib.sha256(f"refusal:{refused['id']}".encode()).hexdigest()
     db.execute("INSERT INTO phone_import_ledger (digest, record_id, entered_by, entered_at, outcome)"
                " VALUES (?, ?, ?, ?, 'from_refusal')", [digest, record_id, actor.user_id, utc_now()])
-    return Filed(record_id, refused["code"], str(fields.get("date", "")), fields.get("risk_flag") in (True, 1))
+    return Filed(record_id, refused["code"], str(fields.get("date", "")), refused["flagged"])

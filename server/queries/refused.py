@@ -42,11 +42,12 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope,
 def refused_flags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The visits of ``rows`` (``refused_records``) that ticked 发现自伤自残风险: a risk flag nobody
     has seen yet, which the risk lists put first until it is filed (and becomes an open flag)."""
-    return [r for r in rows if r["entity"] == "activity" and r["fields"].get("risk_flag") in (True, 1)]
+    return [r for r in rows if r["flagged"]]
 
 
 def refused_records(db: sqlite_utils.Database, scope: Scope, record_id: str | None = None) -> list[dict[str, Any]]:
-    """Every row ``refused_visits`` counts, newest first, each also with the child's ``mentee_id`` and
+    """Every row ``refused_visits`` counts, newest first, each also with ``flagged`` (a visit that ticked
+    发现自伤自残风险), the child's ``mentee_id`` and
     ``mentee_name`` (for those who see names), the pairing's (or child's) ``unit_id`` and the
     volunteer's ``volunteer_phone`` and ``volunteer_active``.
 
@@ -102,7 +103,10 @@ def refused_records(db: sqlite_utils.Database, scope: Scope, record_id: str | No
                 continue
             # The cause the write path found (the pairing ended, the child moved or was deleted);
             # a row kept before it did so has only the phone's 找不到结对, without its id.
-            out.append({**r, **place, "reason": r["cause"] or _RECORD_ID.sub("", r["reason"] or "")})
+            # ``flagged``: a visit that ticked 发现自伤自残风险, said once here for every list and form that asks.
+            flagged = entity == "activity" and r["fields"].get("risk_flag") in (True, 1)
+            out.append({**r, **place, "flagged": flagged,
+                        "reason": r["cause"] or _RECORD_ID.sub("", r["reason"] or "")})
     out.sort(key=lambda r: -r["id"])
     return out
 
