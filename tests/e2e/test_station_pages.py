@@ -342,19 +342,7 @@ def test_a_flag_a_phone_sent_after_its_pairing_ended_stands_first_on_the_home_an
     the station ended the pairing, and was refused. At phone width the station home shows it first of
     its flags, with what to do; 归入原结对 takes it into the system, where it is an open flag like the
     others, waiting for its 处理记录."""
-    (pairing, version), = query(server, "SELECT p.id, p.version FROM pairings p JOIN users u ON u.id = p.mentor_id"
-                                " WHERE u.login = 'yang.mofan' AND p.status = 'active' LIMIT 1")
-    phone = enrol(server, "yang.mofan", "杨桂芳的手机")
-    today = local_today()
-    Station(server, STAFF_LOGIN).push("pairing", pairing, {"status": "closed", "end_date": today.isoformat(),
-                                                            "outcome": "stable"}, version)
-    record_id = new_id()
-    fields = {"pairing_id": pairing, "kind": "home_visit", "date": (today - datetime.timedelta(days=2)).isoformat(),
-              "record": "孩子说最近不想活了，手臂上有划痕，奶奶不知道。", "risk_flag": True}
-    status, body = server.request("POST", "/api/sync/push", {"mutations": [
-        {"mutation_id": 1, "entity": "activity", "record_id": record_id, "op": "upsert", "base_version": None,
-         "fields": fields}]}, phone["token"])
-    assert status == 200 and body["results"][0]["status"] == "rejected", body
+    record_id = _flag_sent_too_late(server, days_ago=2)
     shots = shots_dir(tmp_path)
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
     page = context.new_page()
@@ -374,5 +362,90 @@ def test_a_flag_a_phone_sent_after_its_pairing_ended_stands_first_on_the_home_an
         expect(filed).to_contain_text("孩子说最近不想活了")
         expect(filed.get_by_label("处理记录（做了什么、联系了谁、孩子现在怎样）")).to_be_visible()
         expect(page.locator("main")).not_to_contain_text("还没有收进系统")
+    finally:
+        context.close()
+
+
+def _flag_sent_too_late(server: ServerProcess, *, days_ago: int | None = None) -> str:
+    """杨桂芳's phone sends a visit that found self-harm risk, made ``days_ago`` days ago (else the day
+    before the pairing began), after the station ended the pairing today: refused, its words kept.
+    The visit's id."""
+    (pairing, version, start), = query(
+        server, "SELECT p.id, p.version, p.start_date FROM pairings p JOIN users u ON u.id = p.mentor_id"
+        " WHERE u.login = 'yang.mofan' AND p.status = 'active' LIMIT 1")
+    phone = enrol(server, "yang.mofan", "杨桂芳的手机")
+    today = local_today()
+    Station(server, STAFF_LOGIN).push("pairing", pairing, {"status": "closed", "end_date": today.isoformat(),
+                                                            "outcome": "stable"}, version)
+    record_id = new_id()
+    fields = {"pairing_id": pairing, "kind": "home_visit",
+              "date": (today - datetime.timedelta(days=days_ago) if days_ago is not None
+                       else datetime.date.fromisoformat(start) - datetime.timedelta(days=1)).isoformat(),
+              "record": "孩子说最近不想活了，手臂上有划痕，奶奶不知道。", "risk_flag": True}
+    status, body = server.request("POST", "/api/sync/push", {"mutations": [
+        {"mutation_id": 1, "entity": "activity", "record_id": record_id, "op": "upsert", "base_version": None,
+         "fields": fields}]}, phone["token"])
+    assert status == 200 and body["results"][0]["status"] == "rejected", body
+    return record_id
+
+
+def test_a_flag_a_phone_sent_that_cannot_be_filed_is_closed_with_what_was_done_at_phone_and_pc_width(
+        server: ServerProcess, browser: Browser, tmp_path: pathlib.Path) -> None:
+    """The same late flag dated before the pairing began cannot be filed into it: its card says why and
+    offers 不收进系统，记下处理情况 as its main button. Saved with what was done, it leaves the home and the
+    county's list, and the phone-import page keeps it under 近 90 天不收进系统的记录."""
+    _flag_sent_too_late(server)
+    shots = shots_dir(tmp_path)
+    for size in ("phone", "pc"):  # the phone looks before the PC closes it
+        width = SIZES[size]["viewport"]["width"]
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES[size])
+        page = context.new_page()
+        errors = watch_errors(page)
+        try:
+            sign_in(page, server, "county", "/dashboard")
+            page.goto(server.url + "/risk-flags")
+            check_page(page, width, "county risk flags with a refused flag", errors)
+            if size == "phone":
+                expect(page.locator("main")).to_contain_text("手机送来、还没有收进系统的（1 条）")
+                page.locator("main section").first.scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / "county-risk-flags-refused-phone.png"))
+                context.clear_cookies()
+                sign_in(page, server, STAFF_LOGIN, "/staff")
+                card = page.locator("main article.flag").first
+                expect(card).to_contain_text("不能直接归入原结对")
+                check_page(page, width, "station home with a refused flag to close", errors)
+                card.get_by_role("button", name="不收进系统，记下处理情况").scroll_into_view_if_needed()
+                page.screenshot(path=str(shots / "station-home-refused-close-phone.png"))
+                continue
+            page.screenshot(full_page=True, path=str(shots / "county-risk-flags-refused-pc.png"))
+            context.clear_cookies()
+            sign_in(page, server, STAFF_LOGIN, "/staff")
+            card = page.locator("main article.flag").first
+            expect(card).to_contain_text("不能直接归入原结对")
+            expect(card.get_by_role("button", name="归入原结对")).to_have_count(0)
+            card.get_by_label("处理记录（做了什么、联系了谁、孩子现在怎样）").fill(
+                "当天给孩子奶奶打了电话，孩子现在安全；已请学校心理老师跟进。")
+            check_page(page, width, "station home with a refused flag to close", errors)
+            page.screenshot(full_page=True, path=str(shots / "station-home-refused-close-pc.png"))
+            card.get_by_role("button", name="不收进系统，记下处理情况").click()
+            expect(page.locator("main")).to_contain_text("已记下处理情况")
+            expect(page.locator("main")).not_to_contain_text("还没有收进系统")
+            page.goto(server.url + "/activities/phone-import")
+            closed = page.locator("#closed-h")
+            expect(closed).to_contain_text("近 90 天不收进系统的记录（1 条）")
+            check_page(page, width, "phone import with a closed refusal", errors)
+            page.screenshot(full_page=True, path=str(shots / "station-phone-import-closed-pc.png"))
+        finally:
+            context.close()
+    # The phone's view of the same pages after the closing: the closed list, the home without the card.
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    try:
+        sign_in(page, server, STAFF_LOGIN, "/staff")
+        page.goto(server.url + "/activities/phone-import#closed-h")
+        expect(page.locator("#closed-h")).to_be_visible()
+        check_page(page, 390, "phone import with a closed refusal", watch_errors(page))
+        page.locator("#closed-h").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "station-phone-import-closed-phone.png"))
     finally:
         context.close()
