@@ -435,6 +435,13 @@ def test_a_flag_a_phone_sent_that_cannot_be_filed_is_closed_with_what_was_done_a
             expect(closed).to_contain_text("近 90 天不收进系统的记录（1 条）")
             check_page(page, width, "phone import with a closed refusal", errors)
             page.screenshot(full_page=True, path=str(shots / "station-phone-import-closed-pc.png"))
+            # The pairing's archive keeps it, as an inspection reads it.
+            (pairing,), = query(server, "SELECT pairing_id FROM refusal_closings")
+            page.goto(server.url + f"/pairings/{pairing}#closings")
+            expect(page.locator("#closings")).to_contain_text("手机送来、没有收进系统的帮扶记录（1 条，不计入次数）")
+            expect(page.locator("main")).to_contain_text("当天给孩子奶奶打了电话")
+            check_page(page, width, "archive with a closed refusal", errors)
+            page.screenshot(path=str(shots / "pairings-refusal-closed-pc.png"))
         finally:
             context.close()
     # The phone's view of the same pages after the closing: the closed list, the home without the card.
