@@ -34,8 +34,10 @@ def refused_visits(db: sqlite_utils.Database, scope: Scope,
                    record_id: str | None = None) -> tuple[list[dict[str, Any]], int]:
     """The newest ``MOST`` refused new visits or screenings (with the refused edits of each after)
     not in the system since, in ``scope`` (``entity, record_id, at, reason, fields, volunteer,
-    code``), and how many there are in all; only the one of ``record_id`` when given."""
-    out = refused_records(db, scope, record_id)
+    code``), those that flagged self-harm first, and how many there are in all; only the one of
+    ``record_id`` when given."""
+    # A flagged visit is never among those cut off behind 200 older refusals of a busy station.
+    out = sorted(refused_records(db, scope, record_id), key=lambda r: not r["flagged"])
     return out[:MOST], len(out)
 
 

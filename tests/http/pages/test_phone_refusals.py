@@ -118,7 +118,7 @@ def test_more_than_200_refused_visits_say_how_many_there_are_in_all(site: Site) 
     fields = {"pairing_id": w.pairing1, "kind": "home_visit", "date": "2026-11-20", "record": TEXT}
     site.write(lambda db: push(db, w.mentor1, *[upsert("activity", new_id(), fields, 300 + n) for n in range(201)]))
     said = words(site.as_(w.staff_st11).get(PAGE).text)
-    assert "手机送来、但没有收下的记录（201 条）" in said and "共 201 条，显示最新的 200 条" in said
+    assert "手机送来、但没有收下的记录（201 条）" in said and "共 201 条，显示其中 200 条" in said
 
 
 def test_a_screening_sent_after_the_pairing_ended_shows_that_cause_not_a_missing_child(site: Site) -> None:

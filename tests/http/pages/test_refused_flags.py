@@ -188,3 +188,25 @@ def test_the_refused_list_reads_the_audit_log_through_its_indexes_for_a_child_ha
     found, lines = site.read(plans)
     assert found == 1 and lines
     assert not [line for line in lines if line.startswith("SCAN")], lines
+
+
+def test_the_phone_import_page_marks_a_refused_flag_and_lists_it_before_newer_refusals_past_its_limit(
+    site: Site, monkeypatch: Any
+) -> None:
+    w = site.w
+    record_id = phone_sends_flag(site)  # the older one
+    newer = new_id()
+    assert phone_sends_visit(site, w.mentor1, w.pairing1, newer, mutation_id=102)["status"] == "rejected"
+    monkeypatch.setattr("server.queries.refused.MOST", 1)  # a busy station's 200, made 1
+    page = site.as_(w.staff_st11).get("/activities/phone-import").text
+    table = section(page, "refused-h")
+    said = words(table)
+    assert "手机送来、但没有收下的记录（2 条）" in said and "共 2 条，显示其中 1 条：发现自伤自残风险的在最前" in said
+    assert f'value="{record_id}"' in table and f'value="{newer}"' not in table
+    row_of = table[table.index("<tbody>"):]
+    assert "⚠</span> 发现自伤自残风险" in row_of and RISK in row_of
+    # With room for both, the flagged one still stands first and only it wears the badge.
+    monkeypatch.setattr("server.queries.refused.MOST", 200)
+    rows = section(site.as_(w.staff_st11).get("/activities/phone-import").text, "refused-h").split("<tr>")[2:]
+    assert len(rows) == 2 and record_id in rows[0] and newer in rows[1]
+    assert "发现自伤自残风险" in rows[0] and "发现自伤自残风险" not in rows[1]
