@@ -1,7 +1,8 @@
 """The query every report takes: ``unit``, ``from``, ``to`` (or ``year``), with the defaults people expect.
 
 Without ``unit`` a report is for the signed-in person's own unit; without dates it covers the
-current calendar year where the users live (Asia/Shanghai). Anything unreadable is a 400
+year being reported where the users live (Asia/Shanghai): through January the year just ended, whose
+returns are filed then, later the current one (``reported_year``). Anything unreadable is a 400
 page (``param_invalid``) that says which value and what is expected — never a 500.
 """
 from __future__ import annotations
@@ -88,9 +89,16 @@ def read_dates(params: QueryParams, default_from: str, default_to: str) -> tuple
     return date_from, date_to
 
 
+def reported_year(today: datetime.date) -> int:
+    """The year a report opens on without one in the address: the year being written up. Through
+    January that is the year just ended (the new one has no records yet, and the year's returns and
+    summary are filed then); from February, the current year."""
+    return today.year - 1 if today.month == 1 else today.year
+
+
 def read_report_query(params: QueryParams, actor: Actor) -> ReportQuery:
     """``unit``, ``from``, ``to`` of a report request, defaults filled in."""
-    year = local_today().year
+    year = reported_year(local_today())
     return ReportQuery(read_unit(params, actor), *read_dates(params, f"{year}-01-01", f"{year}-12-31"))
 
 
@@ -99,8 +107,8 @@ QUARTER_NAMES = "一二三四"
 
 def quick_periods(today: datetime.date) -> list[tuple[str, str, str]]:
     """(label, from, to) of the periods a form is most often filled for: last month, this month, the
-    last whole quarter (a county reports some figures upward by the quarter), this year; one tap
-    instead of two date pickers."""
+    last whole quarter (a county reports some figures upward by the quarter), this year, and through
+    January last year (the year's returns are filed then); one tap instead of two date pickers."""
     first = today.replace(day=1)
     last_month_end = first - datetime.timedelta(days=1)
     next_first = (first + datetime.timedelta(days=32)).replace(day=1)
@@ -113,5 +121,7 @@ def quick_periods(today: datetime.date) -> list[tuple[str, str, str]]:
         (f"本月（{today.year}年{today.month}月）", first.isoformat(), this_month_end.isoformat()),
         (f"上季度（{quarter_end.year}年第{QUARTER_NAMES[quarter]}季度）",
          quarter_end.replace(month=quarter * 3 + 1, day=1).isoformat(), quarter_end.isoformat()),
+        *([(f"去年全年（{today.year - 1}年）", f"{today.year - 1}-01-01", f"{today.year - 1}-12-31")]
+          if reported_year(today) != today.year else []),
         (f"今年全年（{today.year}年）", f"{today.year}-01-01", f"{today.year}-12-31"),
     ]

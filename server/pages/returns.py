@@ -69,16 +69,24 @@ async def _forms(visit: Visit, ret: dict[str, Any], scope: Scope) -> tuple[Stats
 def filing_periods(today: datetime.date, due: list[Any], unit_id: str) -> list[tuple[str, str, str]]:
     """(label, from, to) of the one-tap periods of 新建报送: each period the county set days for that
     this unit owes (a deadline asks for a return of exactly its period), then 上个月, 本月, 本半年, 上季度
-    and 今年全年 as on the statistics form; the date pickers stay for any other period."""
+    and 今年全年 as on the statistics form (in January 去年全年 too); in the first month of a half, the
+    half just ended before 本半年, as its return is filed then. The date pickers stay for any other period."""
     out = [(f"{chinese_date(p.deadline['period_from'])}至{chinese_date(p.deadline['period_to'])}（有截止日期）",
             p.deadline["period_from"], p.deadline["period_to"])
            for p in due if any(u.unit_id == unit_id for u in p.units)]
-    half = (f"{today.year}-01-01", f"{today.year}-06-30") if today.month <= 6 else (f"{today.year}-07-01",
-                                                                                   f"{today.year}-12-31")
     quick = quick_periods(today)
-    quick.insert(2, (f"本半年（{today.year}年{'上' if today.month <= 6 else '下'}半年）", *half))
+    quick.insert(2, _half("本半年", today))
+    if today.month in (1, 7):
+        quick.insert(2, _half("上个半年", today - datetime.timedelta(days=31)))
     seen = {(start, end) for _, start, end in out}
     return out + [q for q in quick if (q[1], q[2]) not in seen]
+
+
+def _half(name: str, day: datetime.date) -> tuple[str, str, str]:
+    """(label, from, to) of the half-year ``day`` is in: 本半年（2026年下半年）."""
+    first = day.month <= 6
+    return (f"{name}（{day.year}年{'上' if first else '下'}半年）", f"{day.year}-{'01-01' if first else '07-01'}",
+            f"{day.year}-{'06-30' if first else '12-31'}")
 
 
 async def return_list(request: Request) -> Response:

@@ -22,7 +22,7 @@ from ..queries.volunteers import volunteers_took_part
 from ..summaries import TEXT_MAX, SummaryConflict, latest_summary, save_summary
 from .form_posts import form_values, require_form, restore_draft
 from .path_records import not_found
-from .report_params import read_unit, read_year, year_choices
+from .report_params import read_unit, read_year, reported_year, year_choices
 from .visits import OFFICE, Visit, require
 from .writes import base_version
 
@@ -33,10 +33,9 @@ def _params(visit: Visit, request: Request) -> tuple[str, int]:
 
 
 def summary_year(today: datetime.date) -> int:
-    """The year /summary opens on without one in the address: the year being written up. Through
-    January that is the year just ended (the new one has no records yet, and the committee's year-end
-    summary is written then); from February, the current year."""
-    return today.year - 1 if today.month == 1 else today.year
+    """The year /summary opens on without one in the address: the year being written up, as for the
+    statistics form (through January the year just ended, when the committee's summary is written)."""
+    return reported_year(today)
 
 
 def _new_year(year: int) -> int | None:

@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from server.pages.report_params import quick_periods
+from server.pages.report_params import quick_periods, reported_year
 from server.queries import stats as stats_queries
 from server.queries import stats_records
 from server.queries.units import unit_tree
@@ -216,9 +216,9 @@ def test_the_form_and_a_return_offer_the_excel_file_in_plain_words_and_no_csv_li
         assert browser.get(csv_path).status_code == 200
 
 
-def test_stats_exports_default_to_ones_own_unit_and_the_current_year(site: Site, county: Any) -> None:
+def test_stats_exports_default_to_ones_own_unit_and_the_year_being_reported(site: Site, county: Any) -> None:
     response = site.as_(county.staff_st11).get("/reports/stats.csv")
-    year = local_today().year
+    year = reported_year(local_today())  # the current one; in January, the year just ended
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == ["掘港小学辅导站", "合计"]
     assert f"{year}-01-01" in response.headers["content-disposition"].replace("%E8%87%B3", " ")
@@ -298,8 +298,9 @@ def test_stats_form_offers_last_month_this_month_last_quarter_and_the_year_in_on
     today = local_today()
     links = re.findall(r'<a class="button" href="(/reports/stats\?[^"]+)"><span>(.+?)</span></a>', page)
     # a month whole on one line: 上个月（2026年11月）, not 2026年 / 11月 at phone width
-    assert [label for _, label in links][:4] == [re.sub(r"(\d{4}年\d{1,2}月)", r'<span class="nowrap">\1</span>', label)
-                                                 for label, _, _ in quick_periods(today)]
+    quick = quick_periods(today)  # four, and in January 去年全年 too
+    assert [label for _, label in links][:len(quick)] == [
+        re.sub(r"(\d{4}年\d{1,2}月)", r'<span class="nowrap">\1</span>', label) for label, _, _ in quick]
     # 上个月 opens the form for the whole of last month, for the unit shown.
     last = today.replace(day=1) - datetime.timedelta(days=1)
     shown = html.unescape(county.get(links[0][0]).text)
