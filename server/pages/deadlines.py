@@ -46,6 +46,11 @@ def check(values: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
     if "to" not in errors and "from" not in errors and days["period_from"] > days["period_to"]:
         errors["to"] = (f"这个统计时段不存在：止于{chinese_date(days['period_to'])}，"
                         f"早于起始的{chinese_date(days['period_from'])}，请检查两个日期。")
+    if not errors and days["units_due"] < days["period_from"]:
+        # A slip of the year (2026 typed for 2027) would mark every unit 逾期 for most of a year at once.
+        errors["units_due"] = (f"学校、辅导站报送的截止日期（{chinese_date(days['units_due'])}）"
+                               f"早于统计时段的开始（{chinese_date(days['period_from'])}）："
+                               "还没开始的时段报送不了，请检查年份。")
     if not errors and days["towns_due"] < days["units_due"]:
         errors["towns_due"] = (f"镇/街道报送县的截止日期（{chinese_date(days['towns_due'])}）"
                                f"早于学校、辅导站报送镇/街道的截止日期（{chinese_date(days['units_due'])}）："

@@ -137,7 +137,9 @@ def test_a_station_or_a_town_may_not_set_the_days(site: Site) -> None:
     ({"from": "2026-12-31", "to": "2026-09-01"}, "to",
      "这个统计时段不存在：止于2026年9月1日，早于起始的2026年12月31日"),
     ({"to": ""}, "to", "请填写“统计时段止”的日期"),
-], ids=["not-a-date", "no-such-day", "towns-before-units", "period-backwards", "missing"])
+    ({"units_due": "2026-01-10", "towns_due": "2026-01-15"}, "units_due",
+     "（2026年1月10日）早于统计时段的开始（2026年9月1日）：还没开始的时段报送不了，请检查年份"),
+], ids=["not-a-date", "no-such-day", "towns-before-units", "period-backwards", "missing", "due-before-the-period"])
 def test_bad_days_are_refused_beside_the_field_with_a_400_and_nothing_written(
         site: Site, change: dict[str, str], field: str, words: str) -> None:
     reviewer = site.as_(site.w.reviewer)
