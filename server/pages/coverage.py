@@ -40,7 +40,10 @@ async def coverage(request: Request) -> Response:
     if found is None:
         raise not_found("单位")
     towns, schools = found
-    options = await state.store.read(lambda db: unit_options(db, scope, kinds=("county", "town")))
+    # Towns and the county to choose among; a station or school has none, and reads its own name
+    # rather than an empty box.
+    options = await state.store.read(lambda db: unit_options(db, scope, kinds=("county", "town"))
+                                     or unit_options(db, scope, root=str(visit.actor.unit_id)))
     return visit.render("coverage.html", {
         "towns": towns, "schools": schools, "period": period, "unit_id": unit_id,
         "units": options, "half_name": HALF_NAMES[period.half], "audiences": LECTURE_AUDIENCES,

@@ -182,3 +182,22 @@ def test_a_coverage_figure_says_it_counts_person_times_out_of_people(site: Site)
         cells = re.findall(r'<td data-label="参与人次／[^"]+" class="num"><span class="nowrap">([^<]+)</span></td>',
                            summary)
         assert "400 人次 ／ 1800 人" in cells and all(re.fullmatch(r"\d+ 人次 ／ (\d+ 人|—)", c) for c in cells), cells
+
+
+def test_a_school_reads_its_own_name_in_the_coverage_unit_picker_not_an_empty_box(site: Site) -> None:
+    """The picker offered the county and towns only: a school's or a station's teacher met an empty
+    单位 box above her own figures. It names her unit, chosen."""
+    w = site.w
+    page = site.as_(w.staff_st12).get("/coverage?year=2026&half=2").text
+    picker = page.split('<select id="unit" name="unit">')[1].split("</select>")[0]
+    assert re.findall(r'<option value="([^"]+)" selected>([^<]+)</option>', picker) == [(w.st12, "掘港中学")]
+
+
+def test_a_schools_own_coverage_has_no_empty_town_column(site: Site) -> None:
+    """The town above a school is outside what the school reads, so its 所属镇（街道） cell was always
+    blank on its own page: the column goes when no row names a town, and stays for the town's page."""
+    w = site.w
+    own = site.as_(w.staff_st12).get("/coverage?year=2026&half=2").text
+    assert "所属镇" not in own and 'data-label="所属镇（街道）"' not in own
+    town = site.as_(w.staff_town1).get("/coverage?year=2026&half=2").text
+    assert 'data-label="所属镇（街道）" class="joined">掘港' in town
