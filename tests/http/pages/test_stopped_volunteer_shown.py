@@ -69,7 +69,7 @@ def test_a_stopped_volunteers_running_pairing_offers_staff_a_new_volunteer_for_t
     assert "代录一次帮扶（赵老师）" not in child and f"/pairings/new?mentee_id={old['child']}" in child
     # The county cannot pair: it is told who must, with no link it may not follow.
     county = site.as_(w.reviewer).get(f"/pairings/{old['pairing']}").text
-    assert "请辅导站为这个孩子另找志愿者" in sentence(county) and "/pairings/new" not in county
+    assert "请孩子所在的辅导站或学校为这个孩子另找志愿者" in sentence(county) and "/pairings/new" not in county
     # A volunteer in service: no warning, 代录 offered as before.
     plain = site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}").text
     assert "账号已停用" not in plain and f"/activities/new?pairing_id={w.pairing1}" in plain
