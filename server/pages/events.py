@@ -233,6 +233,13 @@ async def enrolment_list(request: Request) -> Response:
     page = await require(request, STAFF)
     values: dict[str, Any] = {"year": local_today().year}
     unit, year = request.query_params.get("unit", ""), request.query_params.get("year", "")
+    if not unit and not year:
+        # A school or station has one unit to choose: the form opens on it and this year's figures,
+        # so saving is an edit of what is shown, not numbers typed blind over them (409).
+        scope = await page.scope()
+        units = await page.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
+        if len(units) == 1:
+            unit, year = units[0][0], str(local_today().year)
     number = whole_number(year, digits=4)
     if unit and number is not None and len(year) == 4:
         scope = await page.scope()

@@ -63,7 +63,8 @@ def test_enrolment_figures_typed_over_unseen_ones_come_back_to_be_checked(server
     page = context.new_page()
     errors = watch_errors(page)
     sign_in(page, server, STATION, "/staff")
-    page.goto(server.url + "/enrolments")
+    # Opened for next year (the plain page opens on the station's own figures, shown, for this year).
+    page.goto(server.url + f"/enrolments?unit={unit_id}&year={year + 1}")
     page.get_by_label("单位").select_option(unit_id)
     page.get_by_label("年度").fill(str(year))
     page.get_by_label("学生人数").fill("1")

@@ -260,7 +260,7 @@ def test_an_event_dated_after_today_is_refused_in_words_and_an_old_one_can_still
 def test_new_enrolment_figures_saved_twice_by_a_double_click_are_saved_once_and_say_so(site: Site) -> None:
     w = site.w
     browser = site.as_(w.staff_st11)
-    page = browser.get("/enrolments").text
+    page = browser.get("/enrolments", params={"unit": w.st11, "year": "2027"}).text  # a year without figures
     token, record_id = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1), record_id_on(page)
     form = {"unit_id": w.st11, "year": "2027", "students": "820", "parents": "780", "record_id": record_id}
     sent = [browser.post("/enrolments", form, token=token) for _ in range(2)]
@@ -371,3 +371,33 @@ def test_enrolment_list_writes_each_year_as_a_chinese_year(site: Site) -> None:
     page = sentence(site.as_(w.staff_st11).get("/enrolments").text)
     assert re.search(r"2026年\s*掘港", page), page
     assert not re.search(r"(?<![\d年])2026\s+掘港", page), page
+
+
+def test_a_schools_enrolment_form_opens_on_its_own_unit_and_this_years_figures(site: Site) -> None:
+    """A school's teacher had one unit to choose and still met （请选择）, and numbers typed over the
+    year's figures she was not shown came back 409: with one unit the form opens on it, filled with
+    this year's figures when there are some, so saving it is the edit of what she reads."""
+    w = site.w
+    year = local_today().year
+    site.write(lambda db: mutate(db, w.staff_st12, "enrolment", {"unit_id": w.st12, "year": year,
+                                                                 "students": 986, "parents": 931}))
+    browser = site.as_(w.staff_st12)
+    page = browser.get("/enrolments").text
+    assert re.search(rf'<option value="{w.st12}" selected>', page)
+    assert 'value="986"' in page and 'value="931"' in page and 'name="shown_id" value="' in page
+    fields = dict(re.findall(r'name="(csrf_token|record_id|shown_id|base_version)" value="([^"]*)"', page))
+    saved = browser.post("/enrolments", {**fields, "unit_id": w.st12, "year": str(year),
+                                         "students": "990", "parents": "931"})
+    assert saved.status_code == 303, saved.text
+    assert site.read(lambda db: db.execute("SELECT students FROM enrolments WHERE unit_id = ?",
+                                           [w.st12]).fetchone()[0]) == 990
+    # Next year's figures typed on that same form (the year changed) are a new pair; this year's stay.
+    again = browser.get("/enrolments").text
+    fields = dict(re.findall(r'name="(csrf_token|record_id|shown_id|base_version)" value="([^"]*)"', again))
+    added = browser.post("/enrolments", {**fields, "unit_id": w.st12, "year": str(year + 1),
+                                         "students": "1010", "parents": "950"})
+    assert added.status_code == 303, added.text
+    assert site.read(lambda db: db.execute("SELECT year, students FROM enrolments WHERE unit_id = ? ORDER BY year",
+                                           [w.st12]).fetchall()) == [(year, 990), (year + 1, 1010)]
+    # A town's staff, with the units of the town to choose among, still choose.
+    assert not re.search(r'<option value="[^"]+" selected>', site.as_(w.staff_town1).get("/enrolments").text)
