@@ -23,7 +23,7 @@ from sync.timeutil import local_today
 
 from ..errors import ParamInvalid
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors, whole_number
-from ..queries.coverage import LECTURE_AUDIENCES
+from ..queries.coverage import AUDIENCE_WORDS, LECTURE_AUDIENCES, audience_off, counts_for_coverage
 from ..queries.events import PAGE_SIZE, find_enrolment, get_event, list_enrolments, list_events
 from ..queries.units import get_unit, unit_options
 from ..templating import chinese_date
@@ -147,7 +147,7 @@ async def event_create(request: Request) -> Response:
                                  errors=refusal_errors(EVENT, outcome, EVENT_FIELDS))
     scope = await page.scope()
     unit = await page.state.store.read(lambda db: get_unit(db, scope, str(fields["unit_id"])))
-    return page.redirect("/events", flash=_counted_words(unit["kind"] if unit else "", str(fields.get("kind"))))
+    return page.redirect("/events", flash=_counted_words(unit["kind"] if unit else "", fields))
 
 
 # Whose events the statistics form counts (docs/design.md §2.1): a row per station and school, so a
@@ -157,13 +157,22 @@ async def event_create(request: Request) -> Response:
 NO_COLUMN = ("teacher_training", "micro_lesson")
 
 
-def _counted_words(unit_kind: str, kind: str) -> str:
+def _counted_words(unit_kind: str, fields: dict[str, Any]) -> str:
+    kind, number, audience = str(fields.get("kind")), fields.get("lecture_no"), fields.get("audience")
     if unit_kind in ("town", "county"):
         return ("集体活动已登记。注意：镇（街道）、县举办的活动不计入统计表（统计表只按学校、辅导站逐行统计）；"
                 "如果是学校或辅导站举办的，请点开这次活动，把“举办单位”改成那所学校或辅导站。")
     if kind in NO_COLUMN:
         return "集体活动已登记。教师培训和收看微课不计入统计表的栏目，年终总结里单独列出。"
-    return "集体活动已登记，统计表和宣讲覆盖率会算上它。"
+    if counts_for_coverage(kind, number, audience):
+        return "集体活动已登记，统计表和宣讲覆盖率会算上它。"
+    # /coverage counts a lecture of the series for its number's audience only: say so, or a 家长会
+    # leaves the teacher reading an unchanged 覆盖率 she was told it would lift.
+    wanted = audience_off(kind, number, audience)
+    if wanted:
+        return (f"集体活动已登记，统计表会算上它；但第{number}讲是面向{AUDIENCE_WORDS[wanted]}的宣讲，这次的对象填的是"
+                f"{AUDIENCE_WORDS.get(str(audience), str(audience))}，宣讲覆盖率不算它。填错了的，请点开这次活动改正。")
+    return "集体活动已登记，统计表会算上它；宣讲覆盖率不算它（覆盖率只算第1–5讲的宣讲）。"
 
 
 async def _visible_event(page: Visit, raw_id: str) -> dict[str, Any]:

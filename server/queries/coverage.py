@@ -88,6 +88,19 @@ def counted(alias: str) -> str:
             f" {cases} END)")
 
 
+def audience_off(kind: str, lecture_no: object, audience: object) -> str | None:
+    """The audience a lecture of ``lecture_no`` is for, when ``audience`` names the other one (a
+    第5讲 typed for 学生): ``counted`` then leaves it out. None otherwise."""
+    wanted = LECTURE_AUDIENCES.get(lecture_no) if isinstance(lecture_no, int) else None
+    return wanted if kind == "lecture" and wanted and audience and audience != wanted else None
+
+
+def counts_for_coverage(kind: str, lecture_no: object, audience: object) -> bool:
+    """``counted`` for one event's fields, with a number of the series."""
+    return (kind == "lecture" and isinstance(lecture_no, int) and lecture_no in LECTURE_AUDIENCES
+            and audience_off(kind, lecture_no, audience) is None)
+
+
 def percent(reached: int, enrolled: int | None) -> float | None:
     """reached ÷ enrolled in percent, rounded down to one decimal: rounding to nearest would print
     996 of 1000 as "100%" beside a "未达 100%" badge. Integer arithmetic, so 100.0 means reached."""

@@ -401,3 +401,20 @@ def test_a_schools_enrolment_form_opens_on_its_own_unit_and_this_years_figures(s
                                            [w.st12]).fetchall()) == [(year, 990), (year + 1, 1010)]
     # A town's staff, with the units of the town to choose among, still choose.
     assert not re.search(r'<option value="[^"]+" selected>', site.as_(w.staff_town1).get("/enrolments").text)
+
+
+def test_the_saved_event_says_truly_whether_lecture_coverage_counts_it(site: Site) -> None:
+    """A school's 家长会 and its 第5讲 typed for 学生 were each told 统计表和宣讲覆盖率会算上它, while
+    /coverage counts only a lecture of its number's audience: the teacher read 86.8% unchanged."""
+    w = site.w
+    school = site.as_(w.staff_st12)
+    meeting = {**LECTURE, "unit_id": w.st12, "kind": "parent_meeting", "lecture_no": "", "audience": "",
+               "participants": "120"}
+    school.post("/events/new", meeting)
+    said = sentence(school.get("/events").text)
+    assert "统计表会算上它" in said and "宣讲覆盖率会算上它" not in said and "宣讲覆盖率不算它" in said
+    school.post("/events/new", {**LECTURE, "unit_id": w.st12, "lecture_no": "5", "audience": "students"})
+    said = sentence(school.get("/events").text)
+    assert "第5讲是面向家长的宣讲" in said and "宣讲覆盖率不算它" in said and "宣讲覆盖率会算上它" not in said
+    school.post("/events/new", {**LECTURE, "unit_id": w.st12, "lecture_no": "5", "audience": "parents"})
+    assert "统计表和宣讲覆盖率会算上它" in sentence(school.get("/events").text)
