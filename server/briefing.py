@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from sync.labels import ACTIVITY_KINDS, MENTOR_KINDS, OUTCOMES, WU_LAO
+from sync.labels import ACTIVITY_KINDS, MENTOR_KINDS, OUTCOMES, ROW_KINDS, WU_LAO
 from sync.timeutil import local_today
 
 from .money import yuan_figure
@@ -93,8 +93,11 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
     s, b = f["stats"], (before or {}).get("stats")
     year = f["date_from"][:4]
     name = f["unit_name"]
+    # A station's or school's summary is of itself: not "1 个辅导站和学校纳入统计", nor "1 个未达到 100%".
+    own = f.get("unit_kind") in ROW_KINDS
     out = []
-    overview = (f"{year}年，{name}共有{f['rows']}个辅导站和学校纳入统计。全年开展专题宣传教育{s['lectures']}场"
+    overview = (f"{year}年，{name}" + ("" if own else f"共有{f['rows']}个辅导站和学校纳入统计。")
+                + f"全年开展专题宣传教育{s['lectures']}场"
                 f"{change(s['lectures'], b and b['lectures'], '场')}，参与{s['lecture_people']}人次；"
                 f"组织专题家长会{s['parent_meetings']}场"
                 f"{change(s['parent_meetings'], b and b['parent_meetings'], '场')}，"
@@ -120,7 +123,10 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                     lines.append(f"{label}宣讲覆盖率{_n(c['percent'])}%")
             text += f"{half['name']}（{HALF_SPANS[half['half']]}）" + "，".join(lines) + "。"
         below = [f"{half['name']}有{half['below']}个" for half in coverage["halves"] if half["below"]]
-        if below:
+        if below and own:
+            halves = "、".join(half["name"] for half in coverage["halves"] if half["below"])
+            text += f"{halves}本单位有讲次未达到100%，需继续补课、拾遗补缺。"
+        elif below:
             text += f"覆盖率未达到100%的学校和辅导站，{'，'.join(below)}，需继续补课、拾遗补缺。"
         out.append(("宣讲覆盖", text))
     kinds = "、".join(f"{label}{f['activity_kinds'].get(k, 0)}次" for k, label in ACTIVITY_KINDS.items()

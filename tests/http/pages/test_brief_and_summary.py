@@ -418,3 +418,23 @@ def test_brief_puts_gong_after_the_volunteers_when_their_visits_come_first() -> 
     with_lectures = brief_text(figures | {"stats": stats | {"lectures": 2, "lecture_people": 90}},
                                today=datetime.date(2026, 12, 6))
     assert "如东县关工委共开展专题宣传教育2场、参与90人次；“五老”志愿者开展结对帮扶活动16次" in with_lectures
+
+
+def test_a_schools_own_summary_speaks_of_itself_not_of_its_schools_and_stations(site: Site) -> None:
+    """A school's year-end summary, sent up to its town, read 共有1个辅导站和学校纳入统计 and
+    上半年有 1 个学校和辅导站未达到 100% — of itself."""
+    w = site.w
+
+    def records(db: object) -> None:
+        mutate(db, w.staff_st12, "enrolment", {"unit_id": w.st12, "year": 2026, "students": 986, "parents": 931})
+        mutate(db, w.staff_st12, "event", {"unit_id": w.st12, "kind": "lecture", "lecture_no": 4,
+                                           "date": "2026-09-01", "participants": 956})
+
+    site.write(records)
+    for path in ("/summary?year=2026", "/summary/print?year=2026"):
+        page = re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", site.as_(w.staff_st12).get(path).text))
+        assert "纳入统计" not in page and "个学校和辅导站" not in page and "的学校和辅导站" not in page, path
+        assert "2026年，掘港中学全年开展专题宣传教育" in page, path
+        assert "下半年本单位有讲次未达到100%" in page, path
+    town = re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", site.as_(w.staff_town1).get("/summary?year=2026").text))
+    assert "共有2个辅导站和学校纳入统计" in town and "下半年有2个学校和辅导站未达到100%" in town
