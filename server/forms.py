@@ -130,15 +130,16 @@ def _parse(spec: Field, raw: Any) -> Any:
         return None
     if spec.kind == "int":
         # A Chinese IME in full-width mode types "８０" (and "，", "－") for 80; shown on the page as
-        # 80, it must not come back as "应为整数". Full width only: NFKC also read "①20" as 120.
+        # 80, it must not come back refused. Full width only: NFKC also read "①20" as 120.
         digits = "".join(fold_full_width(text).replace(",", "").split())  # any space a paste brings (NBSP too)
         sign, digits = (-1, digits[1:]) if digits.startswith("-") else (1, digits)
         if not digits.isascii() or not digits.isdigit():
-            raise ValueError(f"“{spec.label}”应为整数。")
+            # Said as a clerk of 60 acts on it (九百 or 二〇一四 typed in a number box), not 应为整数.
+            raise ValueError(f"“{spec.label}”请只用数字填写（0–9），不要写汉字。")
         # Checked here too, by sync's own check: a page may look the number up before it writes.
         if len(digits) > 12:  # past every field's bound (and never a 4,300-digit int())
             raise ValueError((spec.out_of_range and spec.out_of_range(text)) or f"“{spec.label}”的数字太大了。")
-        number = sign * int(digits)  # a negative one is told the field's range below, not "应为整数"
+        number = sign * int(digits)  # a negative one is told the field's range below, not told to use digits
         problem = check_value(spec, number)
         if problem:
             # sync's sentence names the field's code for a phone's developer (出生年份(birth_year));

@@ -24,13 +24,13 @@ def test_a_number_out_of_range_on_a_form_is_told_without_the_fields_code() -> No
     assert "duration_min" not in said and "字段" not in said
 
 
-@pytest.mark.parametrize("raw", ["①20", "⑳", "2²", "¹²⁰", "𝟏𝟐𝟎"])
+@pytest.mark.parametrize("raw", ["①20", "⑳", "2²", "¹²⁰", "𝟏𝟐𝟎", "九百", "二〇一四"])
 def test_a_circled_or_superscript_digit_on_a_form_is_refused_not_read_as_a_digit(raw: str) -> None:
     """"①20" (a numbered list's first line pasted in) was read as 120 participants, and "2²" as 22,
-    into the statistics form the county reports upward."""
+    into the statistics form the county reports upward; 九百 in Chinese numerals is told to use digits."""
     with pytest.raises(FormInvalid) as refused:
         parse_fields("event", ["participants"], {"participants": raw})
-    assert refused.value.errors["participants"] == "“参与人次”应为整数。"
+    assert refused.value.errors["participants"] == "“参与人次”请只用数字填写（0–9），不要写汉字。"
 
 
 def test_full_width_digits_and_separators_on_a_form_are_still_read() -> None:

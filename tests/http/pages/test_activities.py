@@ -107,7 +107,7 @@ def test_a_visit_needs_a_pairing_and_numbers_where_numbers_go(site: Site) -> Non
     response = browser.post("/activities/new", {"pairing_id": "", **VISIT})
     assert response.status_code == 400 and "请选择是哪一位志愿者" in response.text
     response = browser.post("/activities/new", {"pairing_id": site.w.pairing1, **VISIT, "duration_min": "一小时"})
-    assert response.status_code == 400 and "应为整数" in response.text
+    assert response.status_code == 400 and "请只用数字填写" in response.text
 
 
 def test_a_correction_reaches_the_phone_and_an_approved_visit_is_locked(site: Site) -> None:

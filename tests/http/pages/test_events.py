@@ -195,7 +195,7 @@ def test_enrolment_figures_must_be_numbers(site: Site) -> None:
     w = site.w
     response = site.as_(w.staff_st11).post("/enrolments", {"unit_id": w.st11, "year": "2026", "students": "八百",
                                                           "parents": "760"})
-    assert response.status_code == 400 and "应为整数" in response.text
+    assert response.status_code == 400 and "请只用数字填写" in response.text
     assert site.read(lambda db: row(db, "enrolment", w.enrolment1))["students"] == 800
 
 

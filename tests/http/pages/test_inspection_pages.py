@@ -63,13 +63,14 @@ def test_a_score_typed_in_full_width_digits_is_read_and_a_negative_one_is_told_t
     rid = _id_of(_new(site, site.w.reviewer, score="８６"))
     assert site.read(lambda db: row(db, "inspection", rid))["score"] == 86
     negative = _new(site, site.w.reviewer, score="-5")
-    assert negative.status_code == 400 and "应在 0 到 100 之间" in negative.text and "应为整数" not in negative.text
+    assert negative.status_code == 400 and "应在 0 到 100 之间" in negative.text
+    assert "请只用数字填写" not in negative.text
 
 
 def test_a_form_error_keeps_what_was_typed(site: Site) -> None:
     response = _new(site, site.w.reviewer, score="九十")
     assert response.status_code == 400
-    assert "“得分”应为整数" in response.text
+    assert "“得分”请只用数字填写" in response.text
     assert "台帐齐全" in response.text
     assert re.search(r'name="item_counselling_room" value="failed" checked', response.text)
 
