@@ -48,6 +48,7 @@ from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals, referrals_of_flags
 from ..queries.refused import refused_flag_list, refused_records
 from ..queries.station import open_conflicts, pending_reviews
+from ..queries.units import get_unit
 from ..refusal_filing import why_not
 from .form_posts import form_values, require_form, restore_draft
 from .links import route_paths
@@ -83,6 +84,8 @@ async def render_home(visit: Visit, *, draft: dict[str, Any] | None = None, erro
         for r in unseen:  # 归入原结对 where the write path would take it, else why not
             r["not_filed"] = why_not(db, r) if files else None
         return {
+            # A school's staff are the school: its flags' what-to-do names the class teacher instead.
+            "own_kind": (get_unit(db, scope, visit.actor.unit_id) or {}).get("kind"),
             "refused_count": len(refused), "refused_flags": unseen if page == 1 else [],
             "refused_flags_count": len(unseen),
             "flags": flags,

@@ -47,3 +47,13 @@ def test_a_schools_open_flag_never_says_the_station_is_to_handle_it(site: Site) 
             page = _text(site.as_(viewer).get(path).text)
             assert "辅导站或学校" in page, (viewer, path)
             assert "请督促相关辅导站及时处置" not in page and "处理记录由辅导站写" not in page, (viewer, path)
+
+
+def test_a_schools_home_asks_its_teacher_to_ring_the_guardian_and_class_teacher_not_the_school(site: Site) -> None:
+    w = site.w
+    _school_flag(site)
+    school = _text(site.as_(w.staff_st12).get("/staff").text)
+    assert "请当天联系孩子的监护人和班主任" in school and "监护人和学校" not in school
+    # The town above reads the same flag: the child's school is still whom to ring.
+    town = _text(site.as_(w.staff_town1).get("/staff").text)
+    assert "请当天联系孩子的监护人和学校" in town
