@@ -34,7 +34,16 @@ from .form_posts import form_values, require_form, restore_draft
 from .mentor_kind import NOT_A_VOLUNTEER, ONLY_VOLUNTEERS, posted_kind
 from .path_records import not_found, path_id
 from .shown import log_shown
-from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
+from .stopping import (
+    TICK,
+    answer_stop,
+    end_running_pairings,
+    ended_words,
+    restored_words,
+    stop_account,
+    stop_form,
+    stopped_words,
+)
 from .visits import ADMIN, Visit, require
 from .writes import account_saved_before, form_record_id
 
@@ -176,6 +185,7 @@ async def admin_user_create(request: Request) -> Response:
 
 
 REPAIR = "可在志愿者页面为他们另找志愿者。"
+AGAIN = "请在志愿者页面的“结对”里点“另找志愿者”，再选这位志愿者。"
 
 
 async def _deactivate(visit: Visit, user: dict[str, Any], values: dict[str, Any]) -> Response:
@@ -246,7 +256,10 @@ async def admin_user_save(request: Request) -> Response:
         except NotAllowed as exc:  # its unit was deleted meanwhile: a sentence on the form, not a 403 page
             return await _render_form(visit, as_is, user=user, error=f"不能恢复使用：{exc.reason}保存后再恢复使用。",
                                       status=400)
-        return visit.redirect(f"/admin/users/{user['id']}", flash=f"账号 {user['login']} 已恢复使用。")
+        words = f"账号 {user['login']} 已恢复使用。"
+        if user["role"] == "mentor":
+            words = await restored_words(visit, user["id"], words, AGAIN)
+        return visit.redirect(f"/admin/users/{user['id']}", flash=words)
     if action == "password":
         if user["role"] == "mentor":
             return await _render_form(visit, as_is, user=user, error=NO_VOLUNTEER_RESET, status=400)

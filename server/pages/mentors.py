@@ -46,7 +46,16 @@ from .mentor_kind import posted_kind
 from .paging import page_count, page_number, past_the_end
 from .path_records import not_found, path_id, visible_record
 from .shown import log_shown
-from .stopping import TICK, answer_stop, end_running_pairings, ended_words, stop_account, stop_form, stopped_words
+from .stopping import (
+    TICK,
+    answer_stop,
+    end_running_pairings,
+    ended_words,
+    restored_words,
+    stop_account,
+    stop_form,
+    stopped_words,
+)
 from .visits import CHILD_FILE, STAFF, Visit, require
 from .writes import account_saved_before, form_record_id
 
@@ -331,10 +340,12 @@ async def _reactivate(visit: Visit, mentor: dict[str, Any]) -> Response:
         await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=mentor["id"]))
     except NotAllowed as exc:
         return await _detail_page(visit, mentor["id"], status=400, error=exc.reason)
-    return visit.redirect(f"/mentors/{mentor['id']}", flash="账号已恢复。")
+    words = await restored_words(visit, mentor["id"], "账号已恢复。", AGAIN)
+    return visit.redirect(f"/mentors/{mentor['id']}", flash=words)
 
 
 REPAIR = "请在下方“结对”里点“另找志愿者”为他们重新结对。"
+AGAIN = "请在下方“结对”里点“另找志愿者”，再选这位志愿者。"
 
 
 async def _deactivate(visit: Visit, mentor: dict[str, Any], values: dict[str, Any]) -> Response:

@@ -17,7 +17,7 @@ from sync.stopping import EndPairings, PairingsChanged, Stopped, deactivate_user
 from sync.timeutil import local_today
 
 from ..forms import whole_number
-from ..queries.mentors import pairings_to_end
+from ..queries.mentors import mentor_pairings, pairings_to_end
 from .visits import Visit
 
 TICK = "end_pairings"  # the stop form's checkbox 同时结束这 N 个结对
@@ -126,3 +126,17 @@ def _pairings_words(stopped: Stopped, ended: str, repair: str) -> str:
         words += (f"注意：另有 {stopped.out_of_reach} 个结对的孩子在您管理范围以外的单位，没有结束，"
                   "请联系管理那些单位的关工委结束这些结对或另找志愿者。")
     return words
+
+
+async def restored_words(visit: Visit, user_id: str, words: str, repair: str) -> str:
+    """What to tell the person after restoring a volunteer: ``words``, then the pairings a stop ended
+    whose children still wait. Restoring brings back the account, never those pairings: told only
+    已恢复, the person who stopped the wrong volunteer believes the mistake undone while the children,
+    未结对, wait for visits nobody will make."""
+    scope = await visit.scope()
+    waiting = sum(1 for p in await visit.state.store.read(lambda db: mentor_pairings(db, scope, user_id))
+                  if p["repair"])
+    if not waiting:
+        return words
+    return words + (f"注意：停用时结束的 {waiting} 个结对没有随账号恢复，这些孩子仍是“未结对”。"
+                    f"如果还请这位志愿者帮扶他们，{repair}")

@@ -346,3 +346,30 @@ def test_stopping_a_volunteer_with_an_enrolled_phone_tells_the_station_to_collec
     admin = site.as_(w.admin)
     assert admin.post(f"/admin/users/{w.mentor3.user_id}", {"action": "deactivate"}).status_code == 303
     assert "它登记过的 1 台手机上如果还有没同步的记录" in admin.get(f"/admin/users/{w.mentor3.user_id}").text
+
+
+@pytest.mark.parametrize("where", ["admin", "station"])
+def test_restoring_a_stopped_volunteer_says_the_pairings_the_stop_ended_stay_ended(site: Site, where: str) -> None:
+    # A volunteer stopped by mistake (the box is ticked by default) and restored: the account comes
+    # back, the pairings the stop ended do not. Told only 已恢复, the clerk believes the mistake undone
+    # while the children wait, 未结对, for visits nobody will make.
+    w = site.w
+    if where == "admin":
+        path, browser, restore = f"/admin/users/{w.mentor1.user_id}", site.as_(w.admin), "activate"
+    else:
+        path, browser, restore = f"/mentors/{w.mentor1.user_id}", site.as_(w.staff_st11), "reactivate"
+    before = browser.get(path).text
+    assert "恢复账号不会恢复这些结对" in before  # said before the click, beside the ticked box
+    # Stopped with the box unticked, nothing was ended: the restore has nothing more to say.
+    unticked = {k: v for k, v in stop_form(browser, path).items() if k != "end_pairings"}
+    assert browser.post(path, unticked).status_code == 303
+    assert browser.post(path, {"action": restore}).status_code == 303
+    assert "没有随账号恢复" not in browser.get(path).text
+    assert browser.post(path, stop_form(browser, path)).status_code == 303
+    assert pairing_row(site, w.pairing1)["status"] == "closed"
+
+    assert browser.post(path, {"action": restore}).status_code == 303
+
+    page = browser.get(path).text
+    assert is_active(site, w.mentor1.user_id) and pairing_row(site, w.pairing1)["status"] == "closed"
+    assert "停用时结束的 1 个结对没有随账号恢复" in page and "另找志愿者" in page
