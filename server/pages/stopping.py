@@ -17,7 +17,7 @@ from sync.stopping import EndPairings, PairingsChanged, Stopped, deactivate_user
 from sync.timeutil import local_today
 
 from ..forms import whole_number
-from ..queries.mentors import mentor_pairings, pairings_to_end
+from ..queries.mentors import mentor_devices, mentor_pairings, pairings_to_end
 from .visits import Visit
 
 TICK = "end_pairings"  # the stop form's checkbox 同时结束这 N 个结对
@@ -130,13 +130,22 @@ def _pairings_words(stopped: Stopped, ended: str, repair: str) -> str:
 
 async def restored_words(visit: Visit, user_id: str, words: str, repair: str) -> str:
     """What to tell the person after restoring a volunteer: ``words``, then the pairings a stop ended
-    whose children still wait. Restoring brings back the account, never those pairings: told only
-    已恢复, the person who stopped the wrong volunteer believes the mistake undone while the children,
-    未结对, wait for visits nobody will make."""
+    whose children still wait, and what a phone that went online meanwhile needs. Restoring brings
+    back the account, never those pairings: told only 已恢复, the person who stopped the wrong
+    volunteer believes the mistake undone while the children, 未结对, wait for visits nobody makes."""
     scope = await visit.scope()
-    waiting = sum(1 for p in await visit.state.store.read(lambda db: mentor_pairings(db, scope, user_id))
-                  if p["repair"])
-    if not waiting:
-        return words
-    return words + (f"注意：停用时结束的 {waiting} 个结对没有随账号恢复，这些孩子仍是“未结对”。"
-                    f"如果还请这位志愿者帮扶他们，{repair}")
+
+    def read(db: sqlite_utils.Database) -> tuple[int, int]:
+        waiting = sum(1 for p in mentor_pairings(db, scope, user_id) if p["repair"])
+        return waiting, sum(1 for d in mentor_devices(db, user_id) if d["revoked_at"] is None)
+
+    waiting, phones = await visit.state.store.read(read)
+    if waiting:
+        words += (f"注意：停用时结束的 {waiting} 个结对没有随账号恢复，这些孩子仍是“未结对”。"
+                  f"如果还请这位志愿者帮扶他们，{repair}")
+    if phones:
+        # A phone told user_inactive keeps its stopped screen for good (pwa/js/main.js: meta 'stopped'):
+        # it only exports and clears, so it needs a new enrolment code whatever the account is now.
+        words += ("手机如果在停用期间联网过，会一直显示“这个账号已停用”：请志愿者先点“导出未同步记录”把文件交给辅导站，"
+                  "再清除手机数据，然后在志愿者页面给他发新的登记码重新登记。")
+    return words
