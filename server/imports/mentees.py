@@ -25,7 +25,7 @@ from .mentee_cells import flag_categories, flag_notices, row_values
 from .mentee_columns import LABELS
 from .mentee_likely import elsewhere_problem, near_name_problem, twice_in_file_problem
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .unitnames import not_found, shared_name, units_by_name
+from .unitnames import former_names, not_found, shared_name, units_by_name
 
 
 def shown(name: str, value: Any) -> str:
@@ -71,6 +71,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     tree = unit_tree(db, scope)
     units = [u for u in tree if u["kind"] in ROW_KINDS]
     by_name = units_by_name(units)
+    renamed = former_names(db, units)
     unit_names = {u["id"]: u["name"] for u in units}
     existing = mentees_of_units(db, [u["id"] for u in units])
     by_code = {(m["unit_id"], mentee_code(m["code"])): m for m in existing}
@@ -102,7 +103,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 unit_id = matches[0]
             else:
                 missing = (_not_a_row_unit(unit_name, tree, units)
-                           or not_found(unit_name, (u["name"] for u in units), "学校或辅导站"))
+                           or not_found(unit_name, (u["name"] for u in units), "学校或辅导站", renamed))
                 twice = shared_name(unit_name, len(matches), admin=scope.actor.role == "admin")
                 row.errors.append(missing if not matches else twice)
         elif home_unit in {u["id"] for u in units}:

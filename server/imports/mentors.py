@@ -24,7 +24,7 @@ from ..queries.units import unit_tree
 from .cells import cell_problems, footer_problem, plain_phone
 from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
-from .unitnames import not_found, shared_name, units_by_name
+from .unitnames import former_names, not_found, shared_name, units_by_name
 
 YES, NO = ("有", "是", "能", "yes", "y", "1", "true", "√"), ("没有", "无", "否", "不能", "no", "n", "0", "false", "×")
 COLUMNS = (
@@ -114,6 +114,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     units = unit_tree(db, scope)
     unit_ids = {u["id"] for u in units}
     by_name = units_by_name(units)
+    renamed = former_names(db, units)
     accounts = list(db.query("SELECT id, login, name, role, unit_id, phone, about, mentor_kind, smartphone FROM users"))
     by_login = {a["login"]: a for a in accounts}
     by_phone: dict[str, list[dict[str, Any]]] = {}
@@ -142,7 +143,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             if len(matches) == 1:
                 unit_id = matches[0]
             else:
-                row.errors.append(not_found(cells["unit"], (u["name"] for u in units), "单位")
+                row.errors.append(not_found(cells["unit"], (u["name"] for u in units), "单位", renamed)
                                   if not matches else
                                   shared_name(cells["unit"], len(matches), admin=scope.actor.role == "admin"))
         elif home_unit in unit_ids:

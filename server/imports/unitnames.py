@@ -5,8 +5,11 @@ Never a guess taken silently: the names are offered in the row's error, and the 
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
 from typing import Any
+
+import sqlite_utils
 
 from sync.names import plain_name
 
@@ -36,8 +39,39 @@ def nearest_units(written: str, names: Iterable[str]) -> list[str]:
     return [known[plain] for plain in holding[:NEAREST]]
 
 
-def not_found(written: str, names: Iterable[str], what: str) -> str:
-    """The words for a 所属单位 cell that names no ``what`` (单位, 学校或辅导站) in scope, with the nearest names."""
+def former_names(db: sqlite_utils.Database, units: list[dict[str, Any]]) -> dict[str, str]:
+    """The names ``units`` had before a rename (as a cell is compared) → the unit's name now.
+
+    A name now some unit's own, or once two units' (which did the file mean?), is left out: the
+    file's cell is then answered as before, by the nearest names."""
+    if not units:
+        return {}
+    now = {u["id"]: u["name"] for u in units}
+    # Every live unit's name, in scope or not: names are unique in the county, and the file may mean another.
+    taken = {plain_name(name) for (name,) in db.execute("SELECT name FROM units WHERE deleted = 0")}
+    before: dict[str, set[str]] = {}  # of every unit, in scope or not: a name two units had is no answer
+    # Through m053's partial index: only the units' changes are read, a few per unit in the county.
+    for unit_id, changes in db.execute(
+            "SELECT record_id, changes FROM sync_audit WHERE entity = 'unit' AND op = 'update' ORDER BY at"):
+        loaded = json.loads(changes) if changes else None
+        names = loaded.get("name") if isinstance(loaded, dict) else None
+        for old in names if isinstance(names, list) else []:
+            if isinstance(old, str) and plain_name(old) and plain_name(old) not in taken:
+                before.setdefault(plain_name(old), set()).add(unit_id)
+    found: dict[str, str] = {}
+    for old, ids in before.items():
+        if len(ids) == 1 and (unit_id := next(iter(ids))) in now:
+            found[old] = now[unit_id]
+    return found
+
+
+def not_found(written: str, names: Iterable[str], what: str, renamed: dict[str, str] | None = None) -> str:
+    """The words for a 所属单位 cell that names no ``what`` (单位, 学校或辅导站) in scope: the unit's name
+    now when it is a name one of them had before a rename (``renamed``: ``former_names``), else the
+    nearest names."""
+    now = (renamed or {}).get(plain_name(written))
+    if now is not None:
+        return f"“所属单位”里的“{written}”已改名为“{now}”。请把这一格改成“{now}”后再上传。"
     near = nearest_units(written, names)
     said = f"“所属单位”找不到名为“{written}”的{what}（或不在您的管理范围内）。"
     if near:

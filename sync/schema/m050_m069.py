@@ -25,3 +25,13 @@ def m051_running_pairings_by_mentee(db: sqlite_utils.Database) -> None:
     index alone (0.04 s)."""
     db.execute("CREATE INDEX idx_pairings_running_mentee ON pairings(mentee_id, mentor_id)"
                " WHERE status = 'active' AND deleted = 0")
+
+
+@migrations
+def m053_unit_renames(db: sqlite_utils.Database) -> None:
+    """A unit's names before a rename, for the Excel imports (server/imports/unitnames.py
+    ``former_names``): the stations' rosters keep the old name, and the file's 所属单位 is answered
+    with the unit's name now rather than the names spelled nearest. The units' changes alone, in the
+    order they were made (a few per unit; not by record id, which would put each entry on a random
+    page): without it each import read every row of the audit."""
+    db.execute("CREATE INDEX idx_sync_audit_unit_changes ON sync_audit(at) WHERE entity = 'unit' AND op = 'update'")
