@@ -194,7 +194,7 @@ async def _deactivate(visit: Visit, user: dict[str, Any], values: dict[str, Any]
         return visit.redirect(f"/admin/users/{user['id']}", flash=f"账号 {user['login']} 已经停用。")
     stop = stop_account(visit, user["id"], values, then=lambda db: sessions.end_user_sessions(db, user["id"]))
     return await answer_stop(visit, f"/admin/users/{user['id']}", stop, lambda stopped: stopped_words(
-        stopped, ticked=bool(values.get(TICK)), repair=REPAIR,
+        stopped, ticked=bool(values.get(TICK)), repair=REPAIR, enters=False,
         words=f"账号 {user['login']} 已停用：网页登录和已登记的手机都不能再使用。"), _refused_stop(visit, user, values))
 
 

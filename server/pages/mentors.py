@@ -352,7 +352,8 @@ async def _deactivate(visit: Visit, mentor: dict[str, Any], values: dict[str, An
     if not mentor["active"]:  # the same form sent twice, or from a second tab
         return visit.redirect(f"/mentors/{mentor['id']}", flash="这位志愿者的账号已经停用。")
     return await answer_stop(visit, f"/mentors/{mentor['id']}", stop_account(visit, mentor["id"], values),
-                             lambda stopped: stopped_words(stopped, ticked=bool(values.get(TICK)), repair=REPAIR),
+                             lambda stopped: stopped_words(stopped, ticked=bool(values.get(TICK)), repair=REPAIR,
+                                                           enters=visit.actor.role in CHILD_FILE),
                              _refused_stop(visit, mentor, values))
 
 

@@ -94,15 +94,17 @@ async def answer_stop(visit: Visit, here: str, write: Awaitable[Stopped], words:
     return visit.redirect(here, flash=words(stopped))
 
 
-def stopped_words(stopped: Stopped, *, ticked: bool, repair: str,
+def stopped_words(stopped: Stopped, *, ticked: bool, repair: str, enters: bool = True,
                   words: str = "账号已停用，这位志愿者的手机不能再同步。") -> str:
     """What to tell the person after a stop (``words``, then the pairings); ``repair`` says where to
-    pair the children again."""
+    pair the children again; ``enters``: the person may enter a phone's file (``CHILD_FILE``: not the
+    admin, whose phone-import page is a 403), else the station is to be told."""
     if stopped.phones:
         # A stopped phone keeps what it had not sent and offers it as a file: unless the station asks
         # for that file, those visits never reach the children's archives.
         words += (f"它登记过的 {stopped.phones} 台手机上如果还有没同步的记录，手机会提示志愿者点“导出未同步记录”："
-                  "请把导出的文件收来，在“录入导出的文件”里录入。")
+                  + ("请把导出的文件收来，在“录入导出的文件”里录入。" if enters else
+                     "请告诉这位志愿者所在单位的工作人员把导出的文件收来，在他们的“录入导出的文件”里录入。"))
     if not ticked and stopped.running:
         # Their children still have this volunteer on their pairings: say so, or they wait for visits
         # nobody will make.

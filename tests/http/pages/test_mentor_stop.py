@@ -375,3 +375,18 @@ def test_restoring_a_stopped_volunteer_says_the_pairings_the_stop_ended_stay_end
     assert "停用时结束的 1 个结对没有随账号恢复" in page and "另找志愿者" in page
     # Their phone, told 这个账号已停用 if it went online meanwhile, stays stopped: it needs a new code.
     assert "会一直显示“这个账号已停用”" in page
+
+
+@pytest.mark.parametrize("page", ["/admin/users/{id}", "/mentors/{id}"])
+def test_the_admin_stopping_a_volunteer_with_a_phone_is_told_who_enters_its_file_not_sent_to_a_page_it_cannot_open(
+        site: Site, page: str) -> None:
+    # The phone-import page is the stations' (the file holds the children's records in full): the
+    # admin sent there to enter the file met a 403, and nobody told the station to collect it.
+    w = site.w
+    admin = site.as_(w.admin)
+    path = page.format(id=w.mentor3.user_id)
+    assert admin.post(path, {"action": "deactivate"}).status_code == 303
+    shown = admin.get(path).text
+    assert "它登记过的 1 台手机上如果还有没同步的记录" in shown
+    assert "请把导出的文件收来" not in shown and "请告诉这位志愿者所在单位的工作人员" in shown
+    assert admin.get("/activities/phone-import").status_code == 403
