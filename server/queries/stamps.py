@@ -45,8 +45,15 @@ def stamp_of(db: sqlite_utils.Database, stamped: dict[str, Any], words: Iterable
         times += [r[0] for r in db.execute(
             f"SELECT max(at) FROM sync_audit WHERE entity = 'user' AND record_id IN ({placeholders(people)})",
             people) if r[0]]
-    unit_rows = list(db.query(f"SELECT id, name, version, deleted, updated_at FROM units WHERE id IN"
-                              f" ({placeholders(units)})", units)) if units else []
-    found += [f"unit:{r['id']}:{r['name']}" for r in unit_rows]
-    return data_stamp([*stamped["records"], *unit_rows], stamped["conflicts"], words=[*found, *words], times=times)
+    if units:
+        # A unit adds its printed name, and the time it was renamed or moved (the town printed beside
+        # it), never its version: its telephone or address, printed nowhere here, changed every code
+        # of its archives, and every paper copy read as altered. Over m053's index of units' changes.
+        found += [f"unit:{r[0]}:{r[1]}" + (":deleted" if r[2] else "") for r in db.execute(
+            f"SELECT id, name, deleted FROM units WHERE id IN ({placeholders(units)})", units)]
+        times += [r[0] for r in db.execute(
+            f"SELECT max(at) FROM sync_audit WHERE entity = 'unit' AND op = 'update'"
+            f" AND record_id IN ({placeholders(units)})"
+            " AND (changes LIKE '%\"name\"%' OR changes LIKE '%\"parent_id\"%')", units) if r[0]]
+    return data_stamp(stamped["records"], stamped["conflicts"], words=[*found, *words], times=times)
 

@@ -49,6 +49,36 @@ def test_the_check_code_changes_when_the_printed_volunteer_or_unit_is_renamed(si
     assert code_on(site, path) != renamed, "the printed unit's name changed, so must the code"
 
 
+
+def stamp_on(site: Site, path: str) -> tuple[str, str]:
+    found = CODE.findall(site.as_(site.w.reviewer).get(path).text)
+    assert found, path
+    return str(found[0][0]), str(found[0][1])
+
+
+def test_a_units_telephone_or_address_changed_leaves_its_archives_check_codes_and_times_alone(site: Site) -> None:
+    # The archive prints the unit's and town's names, never its telephone or address: the admin typing
+    # the station's new number changed every archive's 核对码 and 档案数据截至 in that station, so every
+    # paper copy in the county's hands read as altered since, though nothing on it was.
+    w = site.w
+    paths = [f"/pairings/{w.pairing1}/print", f"/pairings/{w.pairing1}", f"/mentees/{w.mentee1}/print"]
+    before = [stamp_on(site, path) for path in paths]
+    version = site.read(lambda db: row(db, "unit", w.st11))["version"]
+    saved = site.as_(w.admin).post(f"/admin/units/{w.st11}", {
+        "name": site.read(lambda db: row(db, "unit", w.st11))["name"], "kind": "station", "parent_id": w.town1,
+        "phone": "0513-84999999", "address": "人民路 1 号", "base_version": version})
+    assert saved.status_code == 303 and site.read(lambda db: row(db, "unit", w.st11))["phone"] == "0513-84999999"
+    assert [stamp_on(site, path) for path in paths] == before
+
+    # Moved to another town, the printed town changes: so do the code and the time.
+    moved = site.as_(w.admin).post(f"/admin/units/{w.st11}", {
+        "name": site.read(lambda db: row(db, "unit", w.st11))["name"], "kind": "station", "parent_id": w.town2,
+        "base_version": version + 1})
+    assert moved.status_code == 303
+    after = stamp_on(site, paths[0])
+    assert after[1] != before[0][1] and after[0] >= before[0][0]
+    assert stamp_on(site, paths[1]) == after
+
 def delete_as(site: Site, actor: Actor, entity: str, record_id: str) -> Outcome:
     """``actor`` deletes the record through the write path every writer shares (a phone's sync push,
     a page, an import): the answer."""
