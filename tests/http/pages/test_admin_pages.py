@@ -238,6 +238,23 @@ def test_a_school_holding_children_does_not_become_a_town_and_leave_the_statisti
                                                  "base_version": _unit_version(site, empty)}).status_code == 303
 
 
+
+def test_the_unit_tree_counts_accounts_in_use_and_says_so_as_the_units_page_and_the_accounts_list_do(
+        site: Site) -> None:
+    # The tree said 账号 N 个 and counted only accounts in use; the accounts list filtered by the unit
+    # lists the stopped ones too, so a stopped volunteer made the two pages disagree for a clerk.
+    w = site.w
+    admin = site.as_(w.admin)
+    assert admin.post(f"/admin/users/{w.mentor1.user_id}", {"action": "deactivate"}).status_code == 303
+    in_use, every = site.read(lambda db: db.execute(
+        "SELECT sum(active), count(*) FROM users WHERE unit_id = ?", [w.st11]).fetchone())
+    assert in_use < every
+    tree = admin.get("/admin/units").text
+    line = tree[tree.index(f'href="/admin/units/{w.st11}"'):]
+    assert f"在用账号 {in_use} 个" in line[:line.index("</li>")]
+    assert f"在用账号 {in_use} 个" in admin.get(f"/admin/units/{w.st11}").text
+    assert "已停用" in admin.get(f"/admin/users?unit={w.st11}").text
+
 def test_unknown_unit_answers_404(site: Site) -> None:
     admin = site.as_(site.w.admin)
     assert admin.get(f"/admin/units/{new_id()}").status_code == 404
