@@ -15,7 +15,7 @@ import sqlite_utils
 
 from sync import Actor, NotAllowed, Scope
 from sync.account_values import LOGIN_RE, fold_login, telephone_problem
-from sync.labels import MENTOR_KINDS
+from sync.labels import MENTOR_KINDS, ROW_KINDS, UNIT_KINDS
 from sync.names import plain_name
 from sync.users import EDITABLE, save_user
 
@@ -226,7 +226,21 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                     old, new = names.get(old, old), names.get(new, new)
                 row.changes.append((label, _shown(name, old), _shown(name, new)))
         row.action = UPDATE if row.fields else SAME
-    return ImportPlan(plans, list(notices or []))
+    return ImportPlan(plans, [*(notices or []), *_office_notice(plans, units, home_unit)])
+
+
+def _office_notice(plans: list[RowPlan], units: list[dict[str, Any]], home_unit: str) -> list[str]:
+    """Said above the preview when new volunteers with no 所属单位 would land at a town's or the county's
+    office (the importer's own unit: 留空表示您所在的单位) rather than at a station or school, where the
+    volunteers of the children are: the preview showed only an empty cell and 新增."""
+    home = next((u for u in units if u["id"] == home_unit), None)
+    if home is None or home["kind"] in ROW_KINDS:
+        return []
+    n = sum(1 for r in plans if r.action == CREATE and not r.errors and not r.cells.get("unit"))
+    if not n:
+        return []
+    return [f"有 {n} 行没有填“所属单位”，这 {n} 位新志愿者会记在您所在的单位“{home['name']}”"
+            f"（{UNIT_KINDS[home['kind']]}），不在哪个辅导站或学校。要记在辅导站或学校，请在这一列填上它的全称后重新上传。"]
 
 
 def _phone_elsewhere(phone: str) -> str:

@@ -73,3 +73,18 @@ def test_a_unit_written_by_its_name_before_a_rename_is_answered_with_its_name_no
     other = html.unescape(upload(site.as_(w.staff_town2), "/mentors/import", xlsx(["姓名", "手机号", "所属单位"], [
         ["赵德福", "13905130001", "掘港小学辅导站"]])).text)
     assert "已改名" not in other and "青少年校外辅导站" not in other
+
+
+def test_a_volunteer_with_no_unit_in_the_file_is_said_to_land_at_the_county_or_town_office_before_the_import(
+        site: Site) -> None:
+    # 留空表示您所在的单位: for the admin that is the county's office, for a town's staff the town's.
+    # The preview showed an empty cell and 新增, and the volunteers landed in no station or school.
+    w = site.w
+    county = site.read(lambda db: db.execute("SELECT name FROM units WHERE kind = 'county'").fetchone()[0])
+    rows = [["赵德福", "13905130001", ""], ["钱桂兰", "13905130002", ""]]
+    admin = html.unescape(upload(site.as_(w.admin), "/mentors/import",
+                                 xlsx(["姓名", "手机号", "所属单位"], rows)).text)
+    assert f"有 2 行没有填“所属单位”，这 2 位新志愿者会记在您所在的单位“{county}”" in admin, admin
+    station = html.unescape(upload(site.as_(w.staff_st11), "/mentors/import",
+                                   xlsx(["姓名", "手机号", "所属单位"], rows)).text)
+    assert "没有填“所属单位”" not in station  # a station's own volunteers: where they belong
