@@ -52,6 +52,18 @@ def _shape_error(kind: str | None, parent: dict[str, Any] | None, children: list
     return None
 
 
+def _county_error(kind: str | None, tree: list[dict[str, Any]], itself: str | None) -> str | None:
+    """Why a unit (``itself``: its id, None for a new one) may not be a county, or None.
+
+    One database per county (docs/operations.md §4): a second 县 would be a tree of its own that the
+    county's reviewer, statistics form and returns never see, while the admin's pickers offer it."""
+    county = next((u for u in tree if u["kind"] == "county" and u["id"] != itself), None)
+    if kind != "county" or county is None:
+        return None
+    return (f"系统里已有县级单位“{county['name']}”：一个系统只管一个县。县直的学校或辅导站请选“学校”或“辅导站”，"
+            f"上级单位选“{county['name']}”；镇（街道）请选“镇/街道”。")
+
+
 def _kind_error(unit: dict[str, Any], kind: str | None, held: dict[str, int]) -> str | None:
     """Why a station or school holding records may not become a town or county, or None.
 
@@ -115,6 +127,9 @@ async def admin_unit_create(request: Request) -> Response:
         return await _render_tree(visit, values, exc.errors, 400)
     tree, _ = await _tree(visit)
     by_id = {u["id"]: u for u in tree}
+    second = _county_error(fields.get("kind"), tree, None)
+    if second:
+        return await _render_tree(visit, values, {"kind": second}, 400)
     problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), [])
     if problem:
         return await _render_tree(visit, values, {"parent_id": problem}, 400)
@@ -189,6 +204,9 @@ async def admin_unit_save(request: Request) -> Response:
     tree, _ = await _tree(visit)
     by_id = {u["id"]: u for u in tree}
     children = [u for u in tree if u["parent_id"] == unit["id"]]
+    second = _county_error(fields.get("kind"), tree, unit["id"])
+    if second:
+        return await _render_unit(visit, unit, values, {"kind": second}, 400)
     problem = _shape_error(fields.get("kind"), by_id.get(fields.get("parent_id") or ""), children)
     if problem:
         return await _render_unit(visit, unit, values, {"parent_id": problem}, 400)

@@ -3,6 +3,7 @@ the access log and the backup download. Only the admin may use them."""
 from __future__ import annotations
 
 import datetime
+import html
 import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -146,6 +147,35 @@ def test_unit_tree_keeps_its_shape(site: Site) -> None:
     assert town_as_child.status_code == 400 and "上级单位" in town_as_child.text
     assert site.read(lambda db: row(db, "unit", w.town1))["parent_id"] == w.county
 
+
+
+def test_a_second_county_is_refused_beside_the_kind_on_create_and_on_edit(site: Site) -> None:
+    # One database per county (docs/operations.md §4): a second 县 made here (县 is the picker's first
+    # choice) was a tree of its own that the county's reviewer, its statistics form and its returns
+    # never saw, while the admin's pickers offered it everywhere.
+    w = site.w
+    admin = site.as_(w.admin)
+    units_before = site.read(lambda db: db.execute("SELECT count(*) FROM units").fetchone()[0])
+    made = admin.post("/admin/units", {"name": "海安县关工委", "kind": "county", "parent_id": "", "address": "海安"})
+    assert made.status_code == 400
+    text = html.unescape(made.text)
+    assert "系统里已有县级单位" in text
+    assert 'value="海安县关工委"' in text and 'value="海安"' in text  # what was typed is kept
+    assert site.read(lambda db: db.execute("SELECT count(*) FROM units").fetchone()[0]) == units_before
+    town_made_county = admin.post(f"/admin/units/{w.town2}", {
+        "name": row_name(site, w.town2), "kind": "county", "parent_id": "",
+        "base_version": _unit_version(site, w.town2)})
+    assert town_made_county.status_code == 400 and "已有县级单位" in html.unescape(town_made_county.text)
+    assert site.read(lambda db: row(db, "unit", w.town2))["kind"] == "town"
+    # The county itself is saved as before.
+    kept = admin.post(f"/admin/units/{w.county}", {"name": row_name(site, w.county), "kind": "county", "parent_id": "",
+                                                   "phone": "0513-84000000",
+                                                   "base_version": _unit_version(site, w.county)})
+    assert kept.status_code == 303
+
+
+def row_name(site: Site, unit_id: str) -> str:
+    return str(site.read(lambda db: row(db, "unit", unit_id))["name"])
 
 def test_admin_moves_a_school_to_another_town(site: Site) -> None:
     w = site.w
