@@ -22,7 +22,7 @@ from ..access import count_access_log, log_access, read_access_log
 from ..backup import BackupRefused, backup
 from ..clients import client_ip
 from ..errors import AppError, ParamInvalid
-from ..queries.admin import accounts_for, describe_targets, people_in_log, target_for_code
+from ..queries.admin import accounts_for, child_unit, describe_targets, people_in_log, target_for_code
 from ..replication import replica_state
 from ..templating import chinese_date
 from .form_posts import require_form
@@ -106,7 +106,7 @@ async def admin_access_log(request: Request) -> Response:
         return {"rows": rows, "total": 0 if unknown_user else count_access_log(db, **filters),
                 "described": described, "people": people_in_log(db), "person": person or "",
                 "unknown_user": unknown_user, "accounts": accounts,
-                "unknown_target": bool(target_text) and found is None}
+                "unknown_target": bool(target_text) and found is None, "child_unit": child_unit(db, found)}
 
     data = await visit.state.store.read(read, pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
     pages = page_count(data["total"], PAGE)

@@ -108,6 +108,14 @@ def target_for_code(db: sqlite_utils.Database, code: str) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
+def child_unit(db: sqlite_utils.Database, mentee_id: str | None) -> str | None:
+    """The name of the unit of the child ``mentee_id`` (None for no child): a list or a phone's pull that
+    showed the child is logged on that unit, not on the child."""
+    row = db.execute("SELECT u.name FROM mentees m JOIN units u ON u.id = m.unit_id WHERE m.id = ?",
+                     [mentee_id]).fetchone() if mentee_id else None
+    return str(row[0]) if row else None
+
+
 def people_in_log(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     """(user id, "name（login）") of everyone with a row in the access log, for the person filter."""
     return [(r[0], f"{r[1]}（{r[2]}）") for r in db.execute(

@@ -533,6 +533,21 @@ def test_access_log_lists_who_viewed_which_child(site: Site) -> None:
         assert unfiltered.status_code == 200 and "共 4 条" in unfiltered.text, far
 
 
+
+def test_access_log_asked_about_a_child_says_the_lists_that_showed_them_are_logged_by_unit(site: Site) -> None:
+    # "Who looked at this child last week?": the answer lists the file's views, while the station's
+    # list of children (names shown) and the volunteer's phone pulls are logged on the unit. Unsaid,
+    # the clerk answers "only these people" for a child whose name a whole list showed.
+    w = site.w
+    code, unit = site.read(lambda db: db.execute(
+        "SELECT m.code, u.name FROM mentees m JOIN units u ON u.id = m.unit_id WHERE m.id = ?", [w.mentee1]).fetchone())
+    assert site.as_(w.staff_st11).get("/mentees").status_code == 200  # the list: logged on the unit
+    admin = site.as_(w.admin)
+    by_code = html.unescape(admin.get(f"/admin/access-log?target={code}").text)
+    assert "共 0 条" in by_code
+    assert f"名单页面和手机同步也会显示这个孩子，但记在孩子所在的单位“{unit}”下" in by_code
+    assert "名单页面和手机同步也会显示" not in admin.get("/admin/access-log").text
+
 def test_access_log_filtered_by_a_login_or_a_name_finds_the_person_and_one_that_names_nobody_says_so(
         site: Site) -> None:
     """?user=<login> was ignored (the filter took an account id) and the whole log was listed as if it
