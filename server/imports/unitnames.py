@@ -50,7 +50,7 @@ def former_names(db: sqlite_utils.Database, units: list[dict[str, Any]]) -> dict
     # Every live unit's name, in scope or not: names are unique in the county, and the file may mean another.
     taken = {plain_name(name) for (name,) in db.execute("SELECT name FROM units WHERE deleted = 0")}
     before: dict[str, set[str]] = {}  # of every unit, in scope or not: a name two units had is no answer
-    # Through m053's partial index: only the units' changes are read, a few per unit in the county.
+    # Through m052's partial index: only the units' changes are read, a few per unit in the county.
     for unit_id, changes in db.execute(
             "SELECT record_id, changes FROM sync_audit WHERE entity = 'unit' AND op = 'update' ORDER BY at"):
         loaded = json.loads(changes) if changes else None

@@ -48,7 +48,7 @@ def stamp_of(db: sqlite_utils.Database, stamped: dict[str, Any], words: Iterable
     if units:
         # A unit adds its printed name, and the time it was renamed or moved (the town printed beside
         # it), never its version: its telephone or address, printed nowhere here, changed every code
-        # of its archives, and every paper copy read as altered. Over m053's index of units' changes.
+        # of its archives, and every paper copy read as altered. Over m052's index of units' changes.
         found += [f"unit:{r[0]}:{r[1]}" + (":deleted" if r[2] else "") for r in db.execute(
             f"SELECT id, name, deleted FROM units WHERE id IN ({placeholders(units)})", units)]
         times += [r[0] for r in db.execute(

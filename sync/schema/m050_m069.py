@@ -28,7 +28,7 @@ def m051_running_pairings_by_mentee(db: sqlite_utils.Database) -> None:
 
 
 @migrations
-def m053_unit_renames(db: sqlite_utils.Database) -> None:
+def m052_unit_renames(db: sqlite_utils.Database) -> None:
     """A unit's names before a rename, for the Excel imports (server/imports/unitnames.py
     ``former_names``): the stations' rosters keep the old name, and the file's 所属单位 is answered
     with the unit's name now rather than the names spelled nearest. The units' changes alone, in the
