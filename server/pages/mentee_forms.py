@@ -127,16 +127,23 @@ def _likely_words(likely: Likely) -> str:
             "确实是另一个孩子：请勾选下面的“确实是另一个孩子，仍然登记”，再点页面最下面的“登记”。")
 
 
-def _defaults(units_hint: str | None) -> dict[str, Any]:
-    return {"risk_level": "normal", "status": "active", "categories": [], "unit_id": units_hint}
+def _defaults(only: dict[str, Any] | None) -> dict[str, Any]:
+    """A new child's form: the unit when there is one to choose, and a school's own name as the
+    child's 学校 (its teacher would otherwise type her own school into every child's file)."""
+    return {"risk_level": "normal", "status": "active", "categories": [], "unit_id": only and only["id"],
+            **({"school": only["name"]} if only and only["kind"] == "school" else {})}
 
 
 async def mentee_new(request: Request) -> Response:
     visit = await require(request, CHILD_FILE)
     draft = await restore_draft(visit)
     scope = await visit.scope()
-    units = await visit.state.store.read(lambda db: unit_options(db, scope, kinds=("station", "school")))
-    values = draft or _defaults(units[0][0] if len(units) == 1 else None)
+
+    def only_unit(db: Any) -> dict[str, Any] | None:
+        units = unit_options(db, scope, kinds=("station", "school"))
+        return get_unit(db, scope, units[0][0]) if len(units) == 1 else None
+
+    values = draft or _defaults(await visit.state.store.read(only_unit))
     return await _form_page(visit, mentee=None, values=values)
 
 

@@ -169,6 +169,14 @@ def test_registering_a_child_generates_a_code_and_opens_the_file(site: Site) -> 
     assert int(codes[1][-4:]) == int(codes[0][-4:]) + 1
 
 
+def test_a_schools_new_child_form_fills_in_the_school_and_a_stations_leaves_it_to_type(site: Site) -> None:
+    w = site.w
+    school = site.as_(w.staff_st12).get("/mentees/new").text
+    assert re.search(r'name="school"[^>]*value="掘港中学"', school), "a school's teacher types her own school otherwise"
+    station = site.as_(w.staff_st11).get("/mentees/new").text
+    assert re.search(r'<input[^>]*name="school"', station) and not re.search(r'name="school"[^>]*value="[^"]', station)
+
+
 def test_registering_after_a_code_sent_with_spaces_takes_the_number_after_it(site: Site) -> None:
     """A phone or an API client stored " BX-<year>-0007 ": codes are compared trimmed (sync/rules.py),
     so the form must not hand out 0007 again, which the write rule would refuse on every registration."""
