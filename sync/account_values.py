@@ -66,7 +66,14 @@ def is_telephone(text: str) -> bool:
     folded = unicodedata.normalize("NFKC", text)
     # An extension after 转 reaches no one without the number before it: 123转4567 is no telephone.
     number = folded.split("转", 1)[0]
-    return bool(PHONE_RE.match(folded)) and sum(c.isdigit() for c in number) >= PHONE_MIN_DIGITS
+    digits = "".join(c for c in number if c.isdigit())
+    if number.lstrip().startswith("+86") or (len(digits) == 13 and digits.startswith("861")):
+        digits = digits[2:]
+    # No landline starts with 1 (its area code starts with 0, its local number with 2-9): a number that
+    # does is a mobile, 11 digits, and 1396274510 is one a digit short, not a landline.
+    if digits.startswith("1") and len(digits) != 11:
+        return False
+    return bool(PHONE_RE.match(folded)) and len(digits) >= PHONE_MIN_DIGITS
 
 
 def telephone_problem(text: str, label: str = "联系电话") -> str | None:

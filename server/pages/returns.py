@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope, apply_mutations, mutations, new_id, parse_id
+from sync.account_values import telephone_problem
 from sync.labels import RETURN_STATUSES
 from sync.timeutil import local_today
 from sync.users import get_user
@@ -216,6 +217,11 @@ async def return_save(request: Request) -> Response:
                 return await _render(visit, ret, scope, values=values, version=base_version(values, "version"),
                                      status=400, error=f"“{TOO_LONG[name]}”太长了（{len(fields[name])} 字），"
                                                        f"请缩短到 {limit} 字以内；这次没有保存。")
+        # Sent up with the form for the level above to ring: held to the account forms' one rule.
+        wrong = telephone_problem(fields["phone"] or "", "填表电话")
+        if wrong:
+            return await _render(visit, ret, scope, values=values, version=base_version(values, "version"),
+                                 status=400, error=wrong + "这次没有保存。")
     if action == "submit":
         fields["status"] = "submitted"
     elif action == "withdraw":

@@ -68,7 +68,9 @@ def test_an_account_telephone_is_digits_as_people_write_them(db: sqlite_utils.Da
                   "１３９１２３４５６７８"):
         with transaction(db):
             save_user(db, w.admin, {"phone": phone}, user_id=w.mentor3.user_id)
-    for phone in ("找我儿子", "=HYPERLINK(\"x\")", "1234", "12345", "513 888", "139-abc-0000"):
+    # A mobile a digit short or over (no landline starts with 1) is refused, with a country code too.
+    for phone in ("找我儿子", "=HYPERLINK(\"x\")", "1234", "12345", "513 888", "139-abc-0000", "1396274510",
+                  "139 1234 56789", "+86 139 1234 567"):
         with pytest.raises(NotAllowed) as refused, transaction(db):
             save_user(db, w.admin, {"phone": phone}, user_id=w.mentor3.user_id)
         assert refused.value.reason.startswith("联系电话请写手机号（11 位）或固定电话（至少 7 位数字）")
