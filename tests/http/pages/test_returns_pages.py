@@ -60,7 +60,7 @@ def test_returns_a_unit_files_submits_and_the_level_above_approves_freezing_the_
     rid = _return_id(created.headers["location"])
     page = staff.get(f"/returns/{rid}")
     assert "草稿" in page.text and "上报" in page.text
-    saved = staff.post(f"/returns/{rid}", {"remarks": "含家长会线上人次", "filled_by": "站员一二", 
+    saved = staff.post(f"/returns/{rid}", {"remarks": "含家长会线上人次", "filled_by": "站员一二",
                                            "phone": "0513-88886666",
                                            "version": _version(site, rid), "action": "submit"},
                        form_page=f"/returns/{rid}")
