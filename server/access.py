@@ -80,8 +80,10 @@ def read_access_log(db: sqlite_utils.Database, *, limit: int = 200, offset: int 
     (``until`` exclusive)."""
     where, params = _access_filter(user_id, target, since, until)
     sql = (
-        "SELECT a.id, a.at, a.user_id, u.name AS user_name, u.login, u.role, a.device_id, a.action, a.target, a.ip,"
+        "SELECT a.id, a.at, a.user_id, u.name AS user_name, u.login, u.role, un.kind AS unit_kind, a.device_id,"
+        " a.action, a.target, a.ip,"
         " a.record_count, a.entities FROM access_log a LEFT JOIN users u ON u.id = a.user_id"
+        " LEFT JOIN units un ON un.id = u.unit_id"
         + where + " ORDER BY a.id DESC LIMIT ? OFFSET ?"
     )
     rows = list(db.query(sql, [*params, limit, offset]))

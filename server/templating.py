@@ -153,6 +153,7 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.globals["incomplete_visits"] = incomplete_visits
     env.filters["local_time"] = local_time
     env.filters["label"] = label
+    env.globals["role_label"] = labels.role_label
     # In pages a day or time is running text, so it comes whole; ``*_text`` is the bare words for
     # where markup cannot go (``<title>``, attribute values, ``<option>``).
     env.filters["chinese_date"] = lambda value: nowrap(chinese_date(value))

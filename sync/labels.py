@@ -7,8 +7,20 @@ from __future__ import annotations
 
 ROLES = ("mentor", "staff", "reviewer", "admin")
 ROLE_LABELS = {
-    "mentor": "五老志愿者", "staff": "辅导站/学校工作人员", "reviewer": "县关工委/教体局", "admin": "系统管理员",
+    "mentor": "五老志愿者", "staff": "镇/街道、辅导站或学校工作人员", "reviewer": "县关工委/教体局",
+    "admin": "系统管理员",
 }
+# The one ``staff`` role (the permission) works at a town's office, a station or a school; an account
+# is written by its unit's kind (a town's clerk read as 辅导站/学校工作人员), ``ROLE_LABELS`` where no
+# unit is at hand (the role pickers, an audit of the role alone).
+STAFF_LABELS = {"town": "镇/街道工作人员", "station": "辅导站工作人员", "school": "学校工作人员"}
+
+
+def role_label(role: str | None, unit_kind: str | None = None) -> str:
+    """An account's role in words, a staff account's by the kind of its unit."""
+    if role == "staff" and unit_kind in STAFF_LABELS:
+        return STAFF_LABELS[unit_kind]
+    return ROLE_LABELS.get(role or "", role or "")
 # Who a volunteer is (Rudong notice 三: "五老"志愿者与学校教师及社会各界人士联动), so that a county can
 # report how many 五老 take part and of which kind. An account stored before it was asked has none (未填).
 MENTOR_KINDS = {

@@ -15,6 +15,7 @@ from sync.users import get_user, save_user
 
 from .. import sessions
 from ..auth import hash_password, verify_password
+from ..queries.admin import account_role
 from ..queries.units import unit_name
 from ..throttle import wait_minutes
 from .form_posts import form_values, require_form, restore_draft
@@ -26,19 +27,19 @@ MIN_PASSWORD = 8
 async def _render(page: Visit, values: dict[str, Any] | None = None, *, error: str | None = None,
                   status: int = 200) -> Response:
     user_id = page.actor.user_id
-    user, unit = await page.state.store.read(lambda db: _user_and_unit(db, user_id))
+    user, unit, role = await page.state.store.read(lambda db: _user_and_unit(db, user_id))
     # ``shown_phone``: the number the form showed, so a change made meanwhile (the admin's, on the
     # account's page) is neither undone by this form sent unchanged nor replaced unseen.
     now = user["phone"] or ""
     shown = {"phone": now, "shown_phone": now, **(values or {})}
-    return page.render("account.html", {"user": user, "unit_name": unit, "values": shown, "error": error},
-                       status=status)
+    return page.render("account.html", {"user": user, "unit_name": unit, "role": role, "values": shown,
+                                        "error": error}, status=status)
 
 
-def _user_and_unit(db: sqlite_utils.Database, user_id: str) -> tuple[dict[str, Any], str]:
+def _user_and_unit(db: sqlite_utils.Database, user_id: str) -> tuple[dict[str, Any], str, str]:
     user = get_user(db, user_id=user_id)
     assert user is not None
-    return user, unit_name(db, user["unit_id"])
+    return user, unit_name(db, user["unit_id"]), account_role(db, user_id)
 
 
 async def account(request: Request) -> Response:

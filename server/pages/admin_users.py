@@ -27,7 +27,7 @@ from sync.users import create_user, get_user, made_already, save_user
 
 from .. import lockout, sessions
 from ..auth import hash_password, new_password, verify_password
-from ..queries.admin import list_users
+from ..queries.admin import account_role, list_users
 from ..queries.units import unit_options
 from .account_shown import posted_shown, with_shown
 from .form_posts import form_values, require_form, restore_draft
@@ -315,13 +315,15 @@ async def admin_user_save(request: Request) -> Response:
                                   status=409)
     except NotAllowed as exc:
         return await _render_form(visit, values, user=user, error=exc.reason, status=400)
+    made_as = user["id"]
     if given is not None:
-        return _show_password(visit, fields["login"], fields["name"], given, user["id"], created=False,
-                              role=ROLE_LABELS[fields["role"] or ""])
+        role = await visit.state.store.read(lambda db: account_role(db, made_as))
+        return _show_password(visit, fields["login"], fields["name"], given, user["id"], created=False, role=role)
     if shown.get("role") == "mentor" and user["role"] == fields["role"] != "mentor":
         # The form sent twice (a double click): the answer to the first, with the password, is gone.
+        role = await visit.state.store.read(lambda db: account_role(db, made_as))
         return visit.redirect(f"/admin/users/{user['id']}", flash=(
-            f"账号已经改为{ROLE_LABELS.get(user['role'], '')}（这张表提交了两次）。系统生成的密码只显示一次；"
+            f"账号已经改为{role}（这张表提交了两次）。系统生成的密码只显示一次；"
             "如果没有记下，请在下方重置密码。"))
     return visit.redirect(f"/admin/users/{user['id']}", flash="账号已保存。" if changed else "没有改动。")
 

@@ -11,6 +11,7 @@ import sqlite_utils
 
 from sync.account_values import fold_login
 from sync.db import select_in
+from sync.labels import role_label
 from sync.names import plain_name
 from sync.rules.children import mentee_code
 from sync.system import SYSTEM_USER_ID
@@ -33,6 +34,7 @@ def list_users(db: sqlite_utils.Database, *, role: str | None = None, unit_id: s
     return list(db.query(
         f"""
         SELECT u.id, u.login, u.name, u.role, u.unit_id, u.phone, u.active, u.about, un.name AS unit_name,
+               un.kind AS unit_kind,
                (SELECT max(s.created_at) FROM web_sessions s WHERE s.user_id = u.id) AS last_sign_in,
                (SELECT count(*) FROM sync_devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL) AS phones
         FROM users u LEFT JOIN units un ON un.id = u.unit_id
@@ -40,6 +42,13 @@ def list_users(db: sqlite_utils.Database, *, role: str | None = None, unit_id: s
         """,
         params,
     ))
+
+
+def account_role(db: sqlite_utils.Database, user_id: str) -> str:
+    """An account's role in words as stored, a staff account's by its unit's kind (``role_label``)."""
+    row = db.execute("SELECT u.role, un.kind FROM users u LEFT JOIN units un ON un.id = u.unit_id WHERE u.id = ?",
+                     [user_id]).fetchone()
+    return role_label(row[0], row[1]) if row else ""
 
 
 def unit_usage(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:

@@ -698,7 +698,7 @@ def test_a_volunteer_made_staff_gets_a_password_shown_once_that_must_be_changed(
     admin = site.as_(site.w.admin)
     fields, user_id = new_volunteer(site, admin)
     made = admin.post(f"/admin/users/{user_id}", {**fields, "role": "staff"})
-    assert made.status_code == 200 and "账号已改为辅导站/学校工作人员" in made.text
+    assert made.status_code == 200 and "账号已改为辅导站工作人员" in made.text
     found = re.search(r'<p class="one-time">([a-z0-9-]+)</p>', made.text)
     assert found
     assert site.read(lambda db: db.execute("SELECT role, must_change_password FROM users WHERE id = ?",
