@@ -21,7 +21,10 @@ from .filters import chosen, contains
 
 def list_users(db: sqlite_utils.Database, *, role: str | None = None, unit_id: str | None = None,
                active: bool | None = None, text: str | None = None) -> list[dict[str, Any]]:
-    """Accounts with their unit's name, last web sign-in and number of phones in use."""
+    """Accounts with their unit's name, last web sign-in, number of phones in use and, as a volunteer
+    never signs in on the web, when the latest of those phones last synced (``last_sync``; None when
+    none has since it was enrolled: enrolment stamps ``last_seen_at`` with ``created_at``, the first
+    pull moves it). Subqueries, not a query a row: the list is one read a page."""
     picked, params = chosen({"role": role, "unit_id": unit_id}, {"role": "u.role = ?", "unit_id": "u.unit_id = ?"})
     where = [f"u.id != '{SYSTEM_USER_ID}'", *picked]
     if active is not None:
@@ -36,7 +39,9 @@ def list_users(db: sqlite_utils.Database, *, role: str | None = None, unit_id: s
         SELECT u.id, u.login, u.name, u.role, u.unit_id, u.phone, u.active, u.about, un.name AS unit_name,
                un.kind AS unit_kind,
                (SELECT max(s.created_at) FROM web_sessions s WHERE s.user_id = u.id) AS last_sign_in,
-               (SELECT count(*) FROM sync_devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL) AS phones
+               (SELECT count(*) FROM sync_devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL) AS phones,
+               (SELECT max(CASE WHEN d.last_seen_at != d.created_at THEN d.last_seen_at END) FROM sync_devices d
+                WHERE d.user_id = u.id AND d.revoked_at IS NULL) AS last_sync
         FROM users u LEFT JOIN units un ON un.id = u.unit_id
         WHERE {' AND '.join(where)} ORDER BY un.name, u.role, u.name
         """,

@@ -747,7 +747,7 @@ def test_the_accounts_last_sign_in_and_the_access_logs_times_are_written_in_word
     site.write(lambda db: db.execute("UPDATE web_sessions SET created_at = '2026-12-04T15:32:00.000Z'"
                                      " WHERE user_id = ?", [w.admin.user_id]))
     users = admin.get("/admin/users").text
-    assert '<td data-label="最近登录"><span class="nowrap">2026年12月4日 23:32</span></td>' in users, users
+    assert '<td data-label="最近登录／手机同步"><span class="nowrap">2026年12月4日 23:32</span></td>' in users, users
     admin.get(f"/pairings/{w.pairing1}")  # a read that is logged
     at = site.read(lambda db: db.execute("SELECT at FROM access_log ORDER BY id DESC LIMIT 1").fetchone()[0])
     local = datetime.datetime.fromisoformat(at.replace("Z", "+00:00")) + datetime.timedelta(hours=8)
