@@ -143,9 +143,18 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     from .access import log_access
+    from .backup_record import note_backup, note_path
     from .errors import StorageUnavailable, storage_failure
 
     key = f"，密钥文件写到了 {target}.secret（两个文件要放在一起保管）" if with_key else ""
+    try:
+        # Beside the database, not in it (the server is its only writer): the admin's 备份 page
+        # reads it to say when the nightly backup was last taken, and when it stopped.
+        note_backup(settings.db_path, target)
+    except OSError as exc:
+        # The snapshot is whole and stays; the page will go on asking for one, which is the safe side.
+        print(f"没能在 {note_path(settings.db_path)} 记下这次备份（{exc.strerror or exc}）："
+              "管理员的“备份”页看不到这次备份，会提醒备份没有按时做。", file=sys.stderr)
     try:
         # As the admin page's download is: a copy of every child's record left the server. Never
         # migrated: during an upgrade the old server still serves this file in its own schema.

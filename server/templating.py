@@ -19,6 +19,7 @@ from sync import labels
 from sync.rules import visit_date_slips
 from sync.timeutil import SHANGHAI, day_in_words, parse_utc
 
+from .backup_record import size_words
 from .completeness import incomplete_visits, missing_parts
 from .money import yuan
 from .paths import Paths
@@ -167,4 +168,5 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.filters["whole_units"] = whole_units
     env.filters["tel_link"] = tel_link
     env.filters["yuan"] = yuan
+    env.filters["file_size"] = size_words
     return Jinja2Templates(env=env)

@@ -1,5 +1,6 @@
 """``/admin/access-log`` (who viewed or exported which child's record, when) and ``/admin/backup``
-(a consistent online snapshot of the database, downloaded; the download is itself logged)."""
+(when ``banxing backup`` last took the server's own snapshot, ``server/backup_record.py``; and a
+consistent online snapshot of the database, downloaded; the download is itself logged)."""
 from __future__ import annotations
 
 import asyncio
@@ -20,6 +21,7 @@ from sync.timeutil import SHANGHAI, format_utc
 
 from ..access import count_access_log, log_access, read_access_log
 from ..backup import BackupRefused, backup
+from ..backup_record import check_backup
 from ..clients import client_ip
 from ..errors import AppError, ParamInvalid
 from ..queries.admin import accounts_for, child_unit, describe_targets, people_in_log, target_for_code
@@ -129,7 +131,8 @@ class BackupNotTaken(AppError):
 
 async def admin_backup(request: Request) -> Response:
     visit = await require(request, ADMIN)
-    return visit.render("admin_backup.html", {"db_path": str(visit.state.settings.db_path), "replica": replica_state()})
+    return visit.render("admin_backup.html", {"db_path": str(visit.state.settings.db_path), "replica": replica_state(),
+                                              "nightly": check_backup(visit.state.settings.db_path)})
 
 
 async def admin_backup_download(request: Request) -> Response:

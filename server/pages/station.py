@@ -11,7 +11,9 @@
 5. Children in help whom no volunteer visits (never paired, last pairing ended, or paired only with
    a stopped volunteer), linked to /mentees filtered to them, where each has a link to pair them.
 6. Statistics returns owed for a period the county set days for (``server/deadlines.py``), with
-   the earliest day and how many are late, linked to /returns#due.
+   the earliest day and how many are late, linked to /returns#due. For the admin, a nightly
+   ``banxing backup`` never noted or older than two days (``server/backup_record.py``), linked to
+   /admin/backup.
 7. Visits a volunteer's phone sent after the station ended the pairing (or handed the child on, or
    deleted the child), refused and not in the system yet (``server/queries/refused.py``): counted
    on a tile; one that ticked 发现自伤自残风险 stands first among the flags, with 归入原结对.
@@ -29,6 +31,7 @@ from sync.entities import ENTITIES
 from sync.mutations import upsert
 from sync.timeutil import local_today
 
+from ..backup_record import check_backup
 from ..deadlines import returns_owed
 from ..forms import FormInvalid, parse_fields, refusal_errors
 from ..queries.dashboard import scope_units
@@ -55,7 +58,7 @@ from .links import route_paths
 from .paging import page_count, page_links, page_number, past_the_end
 from .path_records import not_found
 from .shown import log_shown
-from .visits import CHILD_FILE, STAFF, Visit, require
+from .visits import ADMIN, CHILD_FILE, STAFF, Visit, require
 from .writes import base_version
 
 HANDLING = ("risk_action", "risk_action_on")
@@ -126,6 +129,8 @@ async def render_home(visit: Visit, *, draft: dict[str, Any] | None = None, erro
                                                                  for r in rs})})
     return visit.render("staff/home.html", {
         **data, "today": today.isoformat(), "draft": draft or {}, "errors": errors or {},
+        # The admin keeps the backups: a missing or old note of the nightly one is a to-do of theirs.
+        "nightly": check_backup(visit.state.settings.db_path) if visit.actor.role in ADMIN else None,
         "unit_id": visit.actor.unit_id, "files_refusals": files,
         "page": page, "pager": page_links({}, page, pages), "flags_per_page": FLAGS_PER_PAGE,
         "links": route_paths(visit.request, "review_queue", "conflict_list", "referral_list", "activity_new",
