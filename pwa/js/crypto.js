@@ -1,11 +1,11 @@
 export const PBKDF2_ITERATIONS = 600000; // OWASP 2023 for PBKDF2-HMAC-SHA256; ~0.1 s here
-const subtle = crypto.subtle;
-const AES = { name: 'AES-GCM', length: 256 };
-const WRAPPING = ['wrapKey', 'unwrapKey'];
-const USES = ['encrypt', 'decrypt'];
-const gcm = (iv) => ({ name: 'AES-GCM', iv });
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const subtle = crypto.subtle,
+  AES = { name: 'AES-GCM', length: 256 },
+  WRAPPING = ['wrapKey', 'unwrapKey'],
+  USES = ['encrypt', 'decrypt'],
+  gcm = (iv) => ({ name: 'AES-GCM', iv }),
+  encoder = new TextEncoder(),
+  decoder = new TextDecoder();
 
 export const randomBytes = (n) => crypto.getRandomValues(new Uint8Array(n));
 

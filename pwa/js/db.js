@@ -1,7 +1,7 @@
 const NAME = 'banxing';
-let opening = null;
-let closed = false;
-let watcher = async () => {};
+let opening = null,
+  closed = false,
+  watcher = async () => {};
 
 // What another tab's app version means for this page, told to main.js: 'blocked' (an older version
 // holds the database open, and this page waits until it lets go) or 'outdated' (a newer version must
@@ -21,8 +21,8 @@ function openDb() {
   opening ||= new Promise((resolve, reject) => {
     const request = indexedDB.open(NAME, 1);
     request.onupgradeneeded = ({ oldVersion }) => {
-      const db = request.result;
-      const store = (name, keyPath = 'id') => db.createObjectStore(name, { keyPath });
+      const db = request.result,
+        store = (name, keyPath = 'id') => db.createObjectStore(name, { keyPath });
       if (oldVersion < 1) {
         store('meta', 'key');
         store('records').createIndex('entity', 'e');
@@ -53,8 +53,8 @@ export function req(request) {
 
 // `fn` may await only this transaction's requests (others close it): seal, then write.
 export async function tx(names, mode, fn) {
-  const list = [names].flat();
-  const t = (await openDb()).transaction(list, mode, { durability: 'strict' });
+  const list = [names].flat(),
+    t = (await openDb()).transaction(list, mode, { durability: 'strict' });
   const done = new Promise((resolve, reject) => {
     t.oncomplete = resolve;
     t.onerror = t.onabort = () => reject(t.error || new Error('transaction aborted'));
@@ -72,10 +72,10 @@ export async function tx(names, mode, fn) {
   return result;
 }
 
-export const getAll = (store) => tx(store, 'readonly', (s) => req(s[store].getAll()));
-export const get = (store, key) => tx(store, 'readonly', (s) => req(s[store].get(key)));
-export const put = (store, value) => tx(store, 'readwrite', (s) => req(s[store].put(value)));
-export const del = (store, key) => tx(store, 'readwrite', (s) => req(s[store].delete(key)));
+export const getAll = (store) => tx(store, 'readonly', (s) => req(s[store].getAll())),
+  get = (store, key) => tx(store, 'readonly', (s) => req(s[store].get(key))),
+  put = (store, value) => tx(store, 'readwrite', (s) => req(s[store].put(value))),
+  del = (store, key) => tx(store, 'readwrite', (s) => req(s[store].delete(key)));
 
 export async function deleteDb() {
   const db = await opening?.catch(() => null);

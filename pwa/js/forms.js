@@ -1,13 +1,13 @@
-let open = null;
-let follow = null;
+let open = null,
+  follow = null;
 const listeners = new Set();
 
-export const opened = (id) => { open = id; };
-export const isOpen = () => open !== null;
-export const onClose = (listener) => listeners.add(listener);
-// The open form's one way to hear of records a sync changed; the form itself is never redrawn.
-export const whileOpen = (fn) => { follow = fn; };
-export const recordsChanged = () => follow?.();
+export const opened = (id) => { open = id; },
+  isOpen = () => open !== null,
+  onClose = (listener) => listeners.add(listener),
+  // The open form's one way to hear of records a sync changed; the form itself is never redrawn.
+  whileOpen = (fn) => { follow = fn; },
+  recordsChanged = () => follow?.();
 
 export function closed() {
   open = null;

@@ -2,17 +2,17 @@
 
 import { T } from './strings.js';
 
-const DUE_SOON_DAYS = 7;
-const ZONE = { timeZone: 'Asia/Shanghai' };
-const utc = (isoDate) => new Date(isoDate + 'T00:00:00Z');
-const iso = (d) => d.toISOString().slice(0, 10);
+const DUE_SOON_DAYS = 7,
+  ZONE = { timeZone: 'Asia/Shanghai' },
+  utc = (isoDate) => new Date(isoDate + 'T00:00:00Z'),
+  iso = (d) => d.toISOString().slice(0, 10);
 
-export const today = (now = Date.now()) => new Date(now).toLocaleDateString('sv-SE', ZONE);
-// The day a new visit is dated by default: the phone's, unless the last sync found the phone's
-// clock wrong (``clockWrong``, sync.js); then the server's day at that sync. Not the phone's 2001
-// or 2041, and not the phone's day moved by the measured offset, which goes stale (and far wrong)
-// the moment the volunteer fixes the clock as the warning asks.
-export const visitDay = (clockWrong = null) => clockWrong?.server.slice(0, 10) || today();
+export const today = (now = Date.now()) => new Date(now).toLocaleDateString('sv-SE', ZONE),
+  // The day a new visit is dated by default: the phone's, unless the last sync found the phone's
+  // clock wrong (``clockWrong``, sync.js); then the server's day at that sync. Not the phone's 2001
+  // or 2041, and not the phone's day moved by the measured offset, which goes stale (and far wrong)
+  // the moment the volunteer fixes the clock as the warning asks.
+  visitDay = (clockWrong = null) => clockWrong?.server.slice(0, 10) || today();
 
 export function addDays(isoDate, days) {
   const d = utc(isoDate);
@@ -21,8 +21,8 @@ export function addDays(isoDate, days) {
 }
 
 export function addMonths(isoDate, months) {
-  const d = utc(isoDate);
-  const day = d.getUTCDate();
+  const d = utc(isoDate),
+    day = d.getUTCDate();
   d.setUTCDate(1);
   d.setUTCMonth(d.getUTCMonth() + months);
   d.setUTCDate(Math.min(day, new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate()));
@@ -42,9 +42,9 @@ export const moment = (t) => (t ? `${shortDate(today(t))} ${clock(t)}` : '');
 
 const byCode = (a, b) => String(a.fields.code).localeCompare(String(b.fields.code), 'zh-CN');
 
-const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-// On the same day, the later-written record first.
-const newest = (a, b) => cmp(b.fields.date, a.fields.date) || cmp(b.createdAt || b.id, a.createdAt || a.id);
+const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+  // On the same day, the later-written record first.
+  newest = (a, b) => cmp(b.fields.date, a.fields.date) || cmp(b.createdAt || b.id, a.createdAt || a.id);
 
 export function myMentees(mentees, pairings, userId) {
   const active = new Map();
@@ -55,8 +55,8 @@ export function myMentees(mentees, pairings, userId) {
 }
 
 export function timeline(menteeId, activities, screenings, pairings) {
-  const pairingIds = new Set(pairings.filter((p) => p.fields.mentee_id === menteeId).map((p) => p.id));
-  const mine = activities.filter((a) => a.fields.mentee_id === menteeId || pairingIds.has(a.fields.pairing_id));
+  const pairingIds = new Set(pairings.filter((p) => p.fields.mentee_id === menteeId).map((p) => p.id)),
+    mine = activities.filter((a) => a.fields.mentee_id === menteeId || pairingIds.has(a.fields.pairing_id));
   return mine.concat(screenings.filter((s) => s.fields.mentee_id === menteeId)).sort(newest);
 }
 
@@ -70,17 +70,17 @@ export const wrongDates = (f, begun) => (f.follow_up_due && f.follow_up_due < f.
 // carries the words for its mark: 请打开修改 only on a visit she may edit (an approved one, or another's, has no
 // 修改这条记录 to open); on the others the station corrects it.
 export function followUps(entries, activities, userId, on = today()) {
-  const soon = addDays(on, DUE_SOON_DAYS);
-  // One pass: a phone may hold thousands of activities.
-  const latest = new Map();
+  const soon = addDays(on, DUE_SOON_DAYS),
+    // One pass: a phone may hold thousands of activities.
+    latest = new Map();
   for (const a of activities) {
     const best = latest.get(a.fields.pairing_id);
     if (!best || newest(a, best) < 0) latest.set(a.fields.pairing_id, a);
   }
   const out = [];
   for (const { mentee, pairing } of entries) {
-    const activity = latest.get(pairing.id);
-    const due = activity?.fields.follow_up_due;
+    const activity = latest.get(pairing.id),
+      due = activity?.fields.follow_up_due;
     if (due && due <= soon) {
       out.push({ mentee, activity, due, overdue: due < on,
         wrong: T.fixDate(editable(activity, userId), wrongDates(activity.fields, pairing.fields.start_date)) });

@@ -12,8 +12,8 @@ const SENDABLE = {
 };
 // A clause naming a wire field (；新建记录时 base_version 应为 null: an edit refused because the station
 // moved the child away meanwhile) tells a volunteer nothing she can act on.
-const FOR_PROGRAMMERS = /；[^；。]*_[^；。]*/g;
-const RECORD_ID = /[（(][0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]/g;
+const FOR_PROGRAMMERS = /；[^；。]*_[^；。]*/g,
+  RECORD_ID = /[（(][0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}[）)]/g;
 // The entities this version of the app keeps; a pull passes over the others (sync.js: a version that keeps
 // more pulls again from the start).
 export const SYNCED = ['mentee', 'pairing', 'activity', 'screening'];
@@ -22,8 +22,8 @@ const STORES = ['meta', 'records', 'outbox', 'notices'];
 export const isoNow = () => new Date().toISOString();
 
 const records = new Map();
-let outbox = [];
-let notices = [];
+let outbox = [],
+  notices = [];
 const listeners = new Set();
 
 export function onChange(listener) {
@@ -45,8 +45,8 @@ function exclusive(fn) {
 
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 const clone = structuredClone; // undefined too: a field the record lacks
-const fieldsOf = (entries) => new Set(entries.flatMap((e) => Object.keys(e.fields || {})));
-const unsealAll = (rows) => Promise.all(rows.map(vault.unseal));
+const fieldsOf = (entries) => new Set(entries.flatMap((e) => Object.keys(e.fields || {}))),
+  unsealAll = (rows) => Promise.all(rows.map(vault.unseal));
 
 let prefetched = null;
 
@@ -58,8 +58,8 @@ const readRows = () => tx(STORES, 'readonly', (s) =>
 // since this one loaded. Every commit bumps a number kept beside the data, and a sync first
 // catches up (`catchUp`): otherwise this tab would push without the other's changes, the server
 // would then take a higher change number first, and refuse the lower one as already used.
-let generation = 0;
-let stale = false;
+let generation = 0,
+  stale = false;
 const readGeneration = (s) => req(s.meta.get('generation')).then((row) => row?.value || 0);
 
 export function prefetch() {
@@ -96,13 +96,13 @@ export const menteeOf = (fields = {}) =>
   records.get(fields.mentee_id || records.get(fields.pairing_id)?.fields.mentee_id);
 export const menteeFor = (entity, id, fields) =>
   (entity === 'mentee' ? records.get(id) : menteeOf({ ...records.get(id)?.fields, ...fields }));
-export const list = (entity) => [...records.values()].filter((r) => r.entity === entity && !r.deleted);
-export const pending = () => outbox.slice();
-export const pendingFor = (id) => outbox.filter((e) => e.record_id === id);
-export const noticeList = () => notices.slice();
-export const notice = (id) => notices.find((n) => n.id === id);
-export const rejected = () => notices.filter((n) => n.kind === 'rejected');
-export const rejectedCount = () => rejected().length;
+export const list = (entity) => [...records.values()].filter((r) => r.entity === entity && !r.deleted),
+  pending = () => outbox.slice(),
+  pendingFor = (id) => outbox.filter((e) => e.record_id === id),
+  noticeList = () => notices.slice(),
+  notice = (id) => notices.find((n) => n.id === id),
+  rejected = () => notices.filter((n) => n.kind === 'rejected'),
+  rejectedCount = () => rejected().length;
 
 // Who a notice is about, kept in the notice when it is made: the pull that follows a refusal may
 // take the child off the phone (a pairing ended), and the list and the export must still say who.
@@ -121,11 +121,11 @@ export function stillMine(n) {
   const owner = n.entity === 'screening' ? 'mentee_id' : 'pairing_id';
   return records.has(n.fields[owner] || records.get(n.record_id)?.fields[owner]);
 }
-export const unsentCount = () => outbox.length + rejectedCount();
-// A conflict was synced (the server kept the other change), but the volunteer's words wait in
-// a notice on the 待同步 screen: counted apart, so "all synced" never hides it.
-export const conflicts = () => notices.filter((n) => n.kind === 'conflict');
-export const conflictCount = () => conflicts().length;
+export const unsentCount = () => outbox.length + rejectedCount(),
+  // A conflict was synced (the server kept the other change), but the volunteer's words wait in
+  // a notice on the 待同步 screen: counted apart, so "all synced" never hides it.
+  conflicts = () => notices.filter((n) => n.kind === 'conflict'),
+  conflictCount = () => conflicts().length;
 
 // `local`: display-only fields of a new record (the mentee_id the server derives). `since`: the
 // version an edit's draft began from; older than the copy's (the station changed the record while
@@ -134,9 +134,9 @@ export const conflictCount = () => conflicts().length;
 // deleted in the same transaction: a tab killed between the two (a call coming in as she taps 保存) kept
 // the draft of a visit already saved, and 继续填写 then saved it a second time.
 export const save = (entity, id, values, options = {}) => exclusive(() => {
-  const { local = {}, mark = {}, removeNotice = null, since = null, draft } = options;
-  const before = records.get(id);
-  const changed = {};
+  const { local = {}, mark = {}, removeNotice = null, since = null, draft } = options,
+    before = records.get(id),
+    changed = {};
   for (const name of SENDABLE[entity]) {
     if (name in values && (!before || !same(values[name], before.fields[name]))) changed[name] = clone(values[name]);
   }
@@ -201,22 +201,22 @@ async function commit({ touched = new Map(), addNotices = [], removeEntries = []
 }
 
 export const settle = (sent, answer) => exclusive(async () => {
-  const results = new Map((answer.results || []).map((r) => [r.mutation_id, r]));
-  const answered = sent.filter((e) => results.has(e.mutation_id));
-  const gone = answered.map((e) => e.mutation_id);
-  const remaining = outbox.filter((e) => !gone.includes(e.mutation_id));
-  const touched = new Map();
-  const addNotices = [];
-  const at = isoNow();
+  const results = new Map((answer.results || []).map((r) => [r.mutation_id, r])),
+    answered = sent.filter((e) => results.has(e.mutation_id)),
+    gone = answered.map((e) => e.mutation_id),
+    remaining = outbox.filter((e) => !gone.includes(e.mutation_id)),
+    touched = new Map(),
+    addNotices = [],
+    at = isoNow();
   for (const entry of answered) {
-    const result = results.get(entry.mutation_id);
-    const later = remaining.filter((e) => e.record_id === entry.record_id);
-    const laterFields = fieldsOf(later);
-    const current = touched.has(entry.record_id) ? touched.get(entry.record_id) : records.get(entry.record_id);
+    const result = results.get(entry.mutation_id),
+      later = remaining.filter((e) => e.record_id === entry.record_id),
+      laterFields = fieldsOf(later),
+      current = touched.has(entry.record_id) ? touched.get(entry.record_id) : records.get(entry.record_id);
     let record = clone(current); // null or undefined as it was
     // Words, not keys: (date); nor a record's id, which no volunteer can read; nor a clause for programmers.
-    const reason = result.reason?.replace(/\([a-z_]+\)/g, '').replace(RECORD_ID, '').replace(FOR_PROGRAMMERS, '');
-    const child = childOf(entry.entity, entry.record_id, entry.fields);
+    const reason = result.reason?.replace(/\([a-z_]+\)/g, '').replace(RECORD_ID, '').replace(FOR_PROGRAMMERS, ''),
+      child = childOf(entry.entity, entry.record_id, entry.fields);
     const notice = (kind, more) =>
       addNotices.push({ ...entry, id: kind[0] + entry.mutation_id, kind, reason, at, child, ...more });
     if (result.status === 'rejected') {
@@ -252,14 +252,14 @@ export const refuseTooLarge = (entry, reason) =>
 // record the server holds at an older version than this phone's copy lost the changes between:
 // what this phone may send of them goes back in the outbox, against the server's version.
 export const applyPage = (page, sessionPatch, seen = null, recovering = false) => exclusive(async () => {
-  const touched = new Map();
-  const entries = [];
-  const now = isoNow();
+  const touched = new Map(),
+    entries = [],
+    now = isoNow();
   for (const { entity, record_id: id, version, fields, deleted } of page.changes || []) {
     if (!SYNCED.includes(entity)) continue;
     seen?.add(id);
-    const current = records.get(id);
-    const waiting = pendingFor(id);
+    const current = records.get(id),
+      waiting = pendingFor(id);
     const lost = recovering && !deleted && !waiting.length && current?.version > version
       && sendableChanges(entity, current.fields, fields);
     if (lost) {
@@ -294,9 +294,9 @@ export const applyPage = (page, sessionPatch, seen = null, recovering = false) =
 // After a restore (`recovering`), a visit or screening the server does not have is one it lost:
 // it is sent again as new, and stays on the phone as unsent until the server takes it.
 export const reconcile = (seen, { recovering = false, sessionPatch = null } = {}) => exclusive(async () => {
-  const touched = new Map();
-  const entries = [];
-  const now = isoNow();
+  const touched = new Map(),
+    entries = [],
+    now = isoNow();
   for (const record of records.values()) {
     const { id, entity, version, fields } = record;
     if (seen.has(id) || version === null) continue;
