@@ -1,3 +1,4 @@
+import { phoneInfo } from './api.js';
 import * as db from './db.js';
 import * as drafts from './drafts.js';
 import { exportUnsent, unsentKeys } from './export.js';
@@ -22,7 +23,7 @@ import * as visitForm from './ui/visit-form.js';
 import * as waiting from './ui/waiting.js';
 
 let gateShown = null; // 'unlock', …; null once the app is open
-let stoppedPhone = false;
+let stoppedPhone = null; // the meta 'stopped' this tab shows
 let standing = null; // the screen this tab shows instead of the PIN once it has had to stop
 const WECHAT_OK = 'banxing-wechat-ok';
 
@@ -86,6 +87,10 @@ async function opened(enrolled = false) {
   if (enrolled === true) navigator.storage?.persist?.().catch(() => false);
   const stop = await db.get('meta', 'stopped');
   if (stop) return showStopped(stop);
+  enter();
+}
+
+function enter() {
   setRenderer(() => route(true));
   route();
   sync.start();
@@ -129,12 +134,26 @@ function openNotice(id, seq) {
 }
 
 async function showStopped(stop) {
-  stoppedPhone = true;
+  stoppedPhone = stop;
   sync.stop();
   // Half-written forms count too: the export carries them, and the wipe would lose their words.
   const unsent = (await unsentKeys()).length;
   gate.stopped({ ...stop, unsent, exportNow: exportUnsent, wipe });
+  unstop();
 }
+
+// An account restored (stopped by mistake) takes its phone back at an unlock or as the signal returns.
+async function unstop() {
+  const stop = stoppedPhone;
+  if (!stop?.inactive) return;
+  try { await phoneInfo(vault.currentSession().token); } catch { return; }
+  if (stoppedPhone !== stop) return; // locked meanwhile
+  await vault.updateSession({ cursor: null }); // the pull brings back the children it dropped
+  await db.del('meta', 'stopped');
+  stoppedPhone = null;
+  enter();
+}
+addEventListener('online', unstop);
 
 async function wipe() {
   sync.stop();
@@ -175,7 +194,7 @@ vault.onLock(() => {
   idle.stop();
   repo.clear();
   forms.closed();
-  stoppedPhone = false;
+  stoppedPhone = null;
   if (standing) standing();
   // The new version opens at the PIN screen; not while words the phone refused live in this page only.
   else if (updates.updateReady() && !drafts.unwritten()) location.reload();

@@ -146,8 +146,9 @@ async def restored_words(visit: Visit, user_id: str, words: str, repair: str) ->
         words += (f"注意：停用时结束的 {waiting} 个结对没有随账号恢复，这些孩子仍是“未结对”。"
                   f"如果还请这位志愿者帮扶他们，{repair}")
     if phones:
-        # A phone told user_inactive keeps its stopped screen for good (pwa/js/main.js: meta 'stopped'):
-        # it only exports and clears, so it needs a new enrolment code whatever the account is now.
-        words += ("手机如果在停用期间联网过，会一直显示“这个账号已停用”：请志愿者先点“导出未同步记录”把文件交给辅导站，"
-                  "再清除手机数据，然后在志愿者页面给他发新的登记码重新登记。")
+        # A phone told user_inactive asks again at each unlock and as the signal returns (pwa/js/main.js
+        # `unstop`): taken back, it pulls the children again and sends what it kept through the stop.
+        words += ("手机如果在停用期间联网过，会显示“这个账号已停用”：不用清除数据，也不用重新登记，"
+                  "手机联网并解锁后会自己恢复，取回帮扶对象，并把停用期间没发出的记录发给辅导站。"
+                  "如果志愿者已经清除了手机数据，请在志愿者页面给他发新的登记码重新登记。")
     return words

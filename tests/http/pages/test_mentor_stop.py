@@ -373,8 +373,8 @@ def test_restoring_a_stopped_volunteer_says_the_pairings_the_stop_ended_stay_end
     page = browser.get(path).text
     assert is_active(site, w.mentor1.user_id) and pairing_row(site, w.pairing1)["status"] == "closed"
     assert "停用时结束的 1 个结对没有随账号恢复" in page and "另找志愿者" in page
-    # Their phone, told 这个账号已停用 if it went online meanwhile, stays stopped: it needs a new code.
-    assert "会一直显示“这个账号已停用”" in page
+    # Their phone, told 这个账号已停用 if it went online meanwhile, comes back by itself (pwa main.js unstop).
+    assert "手机联网并解锁后会自己恢复" in page and "一直显示" not in page
 
 
 @pytest.mark.parametrize("page", ["/admin/users/{id}", "/mentors/{id}"])
