@@ -181,7 +181,9 @@ def _check_device(device: dict[str, Any] | None, user_id: str) -> dict[str, Any]
         reason = device["revoked_reason"] or "请联系辅导站"
         raise DeviceStopped(f"这台手机已被停用：{reason}。请导出未同步的记录后交给辅导站。")
     if not device["active"]:
-        raise UserInactive("这个账号已停用，请联系辅导站。")
+        # Shown on the phone's stopped screen above "export, then clear": a stop may be undone, and the
+        # phone then comes back by itself (pwa/js/main.js unstop), so she asks before she clears it.
+        raise UserInactive("这个账号已停用，请先联系辅导站：账号恢复后，手机联网、解锁就会自己恢复。")
     return device
 
 

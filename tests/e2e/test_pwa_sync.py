@@ -180,7 +180,7 @@ def test_pwa_stopped_account_drops_the_childrens_files_and_keeps_its_unsent_visi
     db.close()
     phone.context.set_offline(False)
     expect(page.get_by_role("heading", name="这个账号已停用")).to_be_visible(timeout=20_000)
-    expect(page.locator("main")).to_contain_text("请联系辅导站")
+    expect(page.locator("main")).to_contain_text("请先联系辅导站：账号恢复后，手机联网、解锁就会自己恢复")
     expect(page.locator("main")).to_contain_text("还有 2 条没有同步或没有写完")  # the visit and the draft
     stored = phone.idb()
     assert stored["counts"]["records"] == 0 and stored["counts"]["outbox"] == 1, "server copies go at once"

@@ -296,6 +296,7 @@ def test_a_deactivated_volunteers_phone_stops_and_reactivating_restores_it(site:
     assert "还有 1 个进行中的结对" in browser.get(stopped.headers["location"]).text
     pull = browser.client.get("/api/sync/pull", headers=headers)
     assert pull.status_code == 401 and pull.json()["code"] == "user_inactive"
+    assert "账号恢复后，手机联网、解锁就会自己恢复" in pull.json()["error"]  # ask before clearing the phone
     refused = browser.post(f"/mentors/{w.mentor2.user_id}", {"action": "enrol_code"})
     assert refused.status_code == 400 and "已停用" in refused.text
     assert w.mentor2.user_id not in browser.get("/mentors").text  # the list shows volunteers in service
