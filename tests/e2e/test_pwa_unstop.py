@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from .conftest import ServerProcess
 from .phone import Phone, query, visits_with
-from .screen import PASSWORD
+from .screen import PASSWORD, documented_shots
 
 pytestmark = pytest.mark.e2e
 
@@ -70,6 +70,10 @@ def test_pwa_stopped_account_restored_brings_the_phone_back_with_its_children_an
     phone.context.set_offline(False)  # the sync that comes with the signal is refused: user_inactive
     expect_stopped(phone, children)
     assert phone.idb()["counts"]["outbox"] == 1 and visits_with(server, text) == 0
+    # Before "export, then clear": a stop may be undone, so she asks the station first.
+    expect(page.locator("main")).to_contain_text("请先联系辅导站：账号恢复后，手机联网、解锁就会自己恢复")
+    if (shots := documented_shots()) is not None:
+        page.screenshot(path=str(shots / "pwa-account-stopped.png"))
 
     # Still stopped: the signal coming back changes nothing.
     phone.context.set_offline(True)
