@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
+from sync.audit import CHANGING_STATUSES
 from sync.db import placeholders
 
 
@@ -54,6 +55,9 @@ def stamp_of(db: sqlite_utils.Database, stamped: dict[str, Any], words: Iterable
         times += [r[0] for r in db.execute(
             f"SELECT max(at) FROM sync_audit WHERE entity = 'unit' AND op = 'update'"
             f" AND record_id IN ({placeholders(units)})"
-            " AND (changes LIKE '%\"name\"%' OR changes LIKE '%\"parent_id\"%')", units) if r[0]]
+            # A rename or a move that changed the unit; never a refused one (its row keeps what was sent).
+            f" AND status IN {CHANGING_STATUSES} AND CASE WHEN json_valid(changes)"
+            " THEN coalesce(json_extract(changes, '$.name'), json_extract(changes, '$.parent_id')) END IS NOT NULL",
+            units) if r[0]]
     return data_stamp(stamped["records"], stamped["conflicts"], words=[*found, *words], times=times)
 
