@@ -74,3 +74,15 @@ def back_after_sign_in(site: Site, browser: Browser, who: Any, path: str, form: 
                             form_page="/login")
     assert response.status_code == 303 and "draft=" in response.headers["location"], response.headers
     return browser.get(response.headers["location"]).text
+
+
+def query_plans(db: Any, call: Any) -> tuple[Any, list[str]]:
+    """What ``call(db)`` returns, and the query plan lines of every statement it ran (``SCAN …`` for a
+    table read whole), each with the start of its statement: to hold a page's reads to indexes."""
+    said: list[str] = []
+    db.conn.set_trace_callback(said.append)
+    try:
+        result = call(db)
+    finally:
+        db.conn.set_trace_callback(None)
+    return result, [f"{line[3]} in {q[:80]}" for q in said for line in db.execute(f"EXPLAIN QUERY PLAN {q}").fetchall()]

@@ -15,7 +15,7 @@ from sync.users import save_user
 
 from ...factories import mutate, row
 from .conftest import Site
-from .station import access_rows
+from .station import access_rows, query_plans
 from .test_archives import words, world_with_history
 
 BY_STAFF = r"站员一一(?:（手机）)?删除于 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d"
@@ -271,16 +271,7 @@ def test_an_archives_stamp_finds_its_people_and_units_changes_through_indexes_no
     site.write(lambda db: save_user(db, w.admin, {"name": "王建国"}, user_id=w.mentor1.user_id))
     stamped = {"records": [], "conflicts": [], "people": [w.mentor1.user_id, w.staff_st11.user_id], "units": [w.st11]}
 
-    def plans(db: sqlite_utils.Database) -> tuple[dict[str, str], list[str]]:
-        said: list[str] = []
-        db.conn.set_trace_callback(said.append)
-        try:
-            stamp = stamp_of(db, stamped)
-        finally:
-            db.conn.set_trace_callback(None)
-        return stamp, [f"{line[3]} in {q[:80]}" for q in said if "sync_audit" in q
-                       for line in db.execute(f"EXPLAIN QUERY PLAN {q}").fetchall()]
-
-    stamp, lines = site.read(plans)
+    stamp, lines = site.read(lambda db: query_plans(db, lambda db: stamp_of(db, stamped)))
+    lines = [line for line in lines if "sync_audit" in line]
     assert stamp["at"] and len(lines) == 2, lines
     assert all(" USING " in line for line in lines), lines

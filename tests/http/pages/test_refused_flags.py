@@ -13,6 +13,7 @@ from sync import Scope, new_id
 
 from ...factories import end_pairing, mutate, push, remove, row, upsert
 from .conftest import Site
+from .station import query_plans
 from .test_phone_refusals import TEXT, phone_sends_visit, words
 
 RISK = "孩子说不想活了，手臂上有划痕"
@@ -175,18 +176,8 @@ def test_the_refused_list_reads_the_audit_log_through_its_indexes_for_a_child_ha
     phone_sends_visit(site, w.mentor1, w.pairing1, new_id())
     scope = Scope(w.staff_st11, frozenset({w.st11}))
 
-    def plans(db: Any) -> tuple[int, list[str]]:
-        said: list[str] = []
-        db.conn.set_trace_callback(said.append)
-        try:
-            found = refused_records(db, scope)
-        finally:
-            db.conn.set_trace_callback(None)
-        return len(found), [f"{line[3]} in {q[:60]}" for q in said
-                            for line in db.execute(f"EXPLAIN QUERY PLAN {q}").fetchall()]
-
-    found, lines = site.read(plans)
-    assert found == 1 and lines
+    found, lines = site.read(lambda db: query_plans(db, lambda db: refused_records(db, scope)))
+    assert len(found) == 1 and lines
     assert not [line for line in lines if line.startswith("SCAN")], lines
 
 
