@@ -316,12 +316,13 @@ async def admin_user_save(request: Request) -> Response:
     except NotAllowed as exc:
         return await _render_form(visit, values, user=user, error=exc.reason, status=400)
     made_as = user["id"]
+    twice = shown.get("role") == "mentor" and user["role"] == fields["role"] != "mentor"
+    # A volunteer made staff: said as the account's unit makes it (镇/街道、辅导站、学校工作人员).
+    role = await visit.state.store.read(lambda db: account_role(db, made_as)) if given is not None or twice else ""
     if given is not None:
-        role = await visit.state.store.read(lambda db: account_role(db, made_as))
         return _show_password(visit, fields["login"], fields["name"], given, user["id"], created=False, role=role)
-    if shown.get("role") == "mentor" and user["role"] == fields["role"] != "mentor":
+    if twice:
         # The form sent twice (a double click): the answer to the first, with the password, is gone.
-        role = await visit.state.store.read(lambda db: account_role(db, made_as))
         return visit.redirect(f"/admin/users/{user['id']}", flash=(
             f"账号已经改为{role}（这张表提交了两次）。系统生成的密码只显示一次；"
             "如果没有记下，请在下方重置密码。"))

@@ -3,7 +3,6 @@ figures, charts, inspections, and a text drafted from the numbers that the perso
 saves (``server/summaries.py``); ``/summary/print`` is the printable view."""
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -29,19 +28,13 @@ from .writes import base_version
 
 def _params(visit: Visit, request: Request) -> tuple[str, int]:
     return read_unit(request.query_params, visit.actor), read_year(request.query_params,
-                                                                  default=summary_year(local_today()))
-
-
-def summary_year(today: datetime.date) -> int:
-    """The year /summary opens on without one in the address: the year being written up, as for the
-    statistics form (through January the year just ended, when the committee's summary is written)."""
-    return reported_year(today)
+                                                                  default=reported_year(local_today()))
 
 
 def _new_year(year: int) -> int | None:
     """On the year just ended while /summary still opens on it (January): the new year, for a link to it."""
     today = local_today()
-    return today.year if year == summary_year(today) != today.year else None
+    return today.year if year == reported_year(today) != today.year else None
 
 
 async def _read(visit: Visit, unit: str, year: int) -> dict[str, Any]:
