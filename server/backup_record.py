@@ -32,15 +32,17 @@ class LastBackup:
 
 @dataclass(frozen=True)
 class BackupCheck:
-    """What the admin is told: the newest snapshot (None: no note), and whether it is too old."""
+    """What the admin is told: the newest snapshot (None: no note), whether it is too old, and whether
+    its file is no longer where it was written."""
 
     last: LastBackup | None
     days: int  # whole days since it was taken
     stale: bool
+    gone: bool = False
 
     @property
     def needs_looking(self) -> bool:
-        return self.last is None or self.stale
+        return self.last is None or self.stale or self.gone
 
 
 def note_path(db_path: pathlib.Path) -> pathlib.Path:
@@ -92,7 +94,20 @@ def check_backup(db_path: pathlib.Path, *, now: datetime.datetime | None = None)
     if last is None:
         return BackupCheck(last=None, days=0, stale=False)
     age = (now or datetime.datetime.now(datetime.UTC)) - parse_utc(last.at)
-    return BackupCheck(last=last, days=max(age.days, 0), stale=age > STALE_AFTER)
+    return BackupCheck(last=last, days=max(age.days, 0), stale=age > STALE_AFTER, gone=_gone(last.path))
+
+
+def _gone(path: str) -> bool:
+    """A fresh note is no restore point if its file was deleted or its disk unplugged since. Only a file
+    known to be missing counts: a folder the server may not read (the job runs as another user) is not
+    a warning."""
+    try:
+        pathlib.Path(path).stat()
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
 
 
 def size_words(n: int) -> str:

@@ -65,8 +65,23 @@ def test_no_note_needs_looking_at(tmp_path: pathlib.Path) -> None:
     ("2026-12-07T18:30:00Z", 0, False),  # a clock set back since: not an old backup
 ])
 def test_a_note_older_than_two_days_is_stale(tmp_path: pathlib.Path, at: str, days: int, stale: bool) -> None:
-    check = check_backup(noted(tmp_path, f'{{"at": "{at}", "path": "/b.db", "size": 1}}'), now=NOW)
-    assert (check.days, check.stale, check.needs_looking) == (days, stale, stale)
+    snapshot = tmp_path / "b.db"
+    snapshot.write_bytes(b"x")
+    check = check_backup(noted(tmp_path, f'{{"at": "{at}", "path": "{snapshot}", "size": 1}}'), now=NOW)
+    assert (check.days, check.stale, check.gone, check.needs_looking) == (days, stale, False, stale)
+
+
+def test_a_fresh_note_whose_file_is_gone_needs_looking_at(tmp_path: pathlib.Path) -> None:
+    """Deleted, or its disk unplugged since: last night's note is then no restore point."""
+    db, snapshot = tmp_path / "county.db", tmp_path / "disk" / "snap.db"
+    snapshot.parent.mkdir()
+    snapshot.write_bytes(b"x")
+    note_backup(db, snapshot, now=NOW)
+    assert not check_backup(db, now=NOW).needs_looking
+    snapshot.unlink()
+    check = check_backup(db, now=NOW)
+    assert (check.stale, check.gone, check.needs_looking) == (False, True, True)
+
 
 
 @pytest.mark.parametrize(("n", "words"), [
