@@ -130,6 +130,14 @@ ALL_CLIENTS = "enrol:*"  # the counter of failed enrolments from every address t
 HOUR = datetime.timedelta(hours=1)
 
 
+def _locked(seconds: int) -> EnrolFailure:
+    """The address is locked: every phone behind it waits, a new code too. At a station's training all
+    the volunteers share its Wi-Fi; a phone on its own mobile data is another address and need not."""
+    minutes = throttle.wait_minutes(seconds)
+    return EnrolFailure(f"这个网络里登记码输错的次数太多，请 {minutes} 分钟后再试（新发的登记码也要等）；"
+                        "着急的话，关掉无线网络（WiFi），用手机流量再登记。", seconds)
+
+
 def _paused(seconds: int) -> EnrolFailure:
     minutes = throttle.wait_minutes(seconds)
     return EnrolFailure(f"登记暂时关闭：这一小时内输错登记码的次数太多，请 {minutes} 分钟后再试。", seconds,
@@ -146,8 +154,7 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         return _paused(paused)
     wait = throttle.locked_for(db, key, now)
     if wait:
-        minutes = throttle.wait_minutes(wait)
-        return EnrolFailure(f"登记码输错次数太多，请 {minutes} 分钟后再试，或请辅导站重新发码。", wait)
+        return _locked(wait)
     row = db.execute(
         "SELECT user_id, expires_at, used_at, device_id, replaced_at FROM enrol_codes WHERE code_hash = ?",
         [hash_code(code)],
@@ -174,7 +181,7 @@ def enrol(db: sqlite_utils.Database, code: str, device_name: str, client: str, *
         if paused:
             return _paused(paused)
         if locked:
-            return EnrolFailure(f"登记码输错次数太多，请 {throttle.wait_minutes(locked)} 分钟后再试。", locked)
+            return _locked(locked)
         return EnrolFailure(problem)
     assert row is not None
     user = get_user(db, user_id=row[0])
