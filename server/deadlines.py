@@ -142,6 +142,8 @@ def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *
     rows = db.execute("SELECT id, parent_id, name, kind, deleted FROM units").fetchall()
     parent: dict[str, str | None] = {r[0]: r[1] for r in rows}
     info = {r[0]: (r[2], r[3]) for r in rows}
+    # 撤点并校: a unit closed on or before a period's first day owes nothing for it (server/unit_closing.py).
+    closed = dict(db.execute("SELECT unit_id, closed_on FROM unit_closures").fetchall())
     own = _ancestors(parent, scope.actor.unit_id)
     setters = None if scope.unit_ids is None else sorted(set(own) | set(scope.unit_ids))
     out = []
@@ -162,6 +164,8 @@ def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *
             above = next((info[u] for u in chain[1:] if info[u][1] == "town"), None) if kind != "town" else None
             due = deadline["towns_due"] if kind == "town" else deadline["units_due"]
             status, return_id = statuses.get(unit_id, (None, None))
+            if status is None and unit_id in closed and closed[unit_id] <= deadline["period_from"]:
+                continue
             late = 0 if status in FILED else max(0, (today - datetime.date.fromisoformat(due)).days)
             filed_late = 0
             if punctuality and status in FILED and return_id is not None and today.isoformat() > due:

@@ -205,3 +205,21 @@ def m008_refusal_closings(db: sqlite_utils.Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'refusal_closings is append-only'); END;
         """
     )
+
+
+@migrations
+def m010_unit_closures(db: sqlite_utils.Database) -> None:
+    """Units closed (撤点并校) from a day on (``server/unit_closing.py``): a school whose children, volunteers
+    and staff moved elsewhere keeps its events and returns where they were done, so it cannot be deleted;
+    a row here says it is 已撤并 from ``closed_on`` (owing no return for a later period). Server-only,
+    no phone reads it; reopening deletes the row, and both changes are audited (``unit_closure``)."""
+    db.executescript(
+        """
+        CREATE TABLE unit_closures (
+            unit_id TEXT PRIMARY KEY REFERENCES units(id),
+            closed_on TEXT NOT NULL,
+            closed_by TEXT NOT NULL REFERENCES users(id),
+            closed_at TEXT NOT NULL
+        );
+        """
+    )

@@ -1,4 +1,5 @@
-"""``/admin/units``: the unit tree (county → town → station/school) — create, rename, move, delete.
+"""``/admin/units``: the unit tree (county → town → station/school) — create, rename, move, close
+(撤并, ``server/unit_closing.py``), delete.
 
 Every change is a ``unit`` mutation by the admin through the one write path (so phones and
 pages see it like any other change). The page keeps the tree's shape: a town hangs under the
@@ -21,10 +22,13 @@ from sync.entities import ENTITIES
 from sync.labels import ROW_KINDS, UNIT_KINDS
 from sync.mutations import delete
 from sync.names import plain_name
+from sync.timeutil import local_today
 
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.admin import counted_records, unit_usage
 from ..queries.units import get_unit, unit_tree
+from ..templating import chinese_date
+from ..unit_closing import close_unit, closing_day_problem, reopen_unit
 from .form_posts import form_values, require_form, restore_draft
 from .path_records import visible_record
 from .visits import ADMIN, Visit, require
@@ -165,8 +169,11 @@ async def _render_unit(visit: Visit, unit: dict[str, Any], values: dict[str, Any
     below = _subtree(tree, unit["id"])
     options = {"parent_id": _parent_options(tree, below), "kind": list(UNIT_KINDS.items())}
     held = usage.get(unit["id"], {"children": 0, "users": 0, "mentees": 0})
+    closed = next((u["closed_on"] for u in tree if u["id"] == unit["id"]), None)
     return visit.render("admin_unit.html", {
         "unit": unit, "held": held, "errors": errors or {}, "may_delete": not any(held.values()),
+        "closed_on": closed, "today": local_today().isoformat(),
+        "typed_closed_on": str(values.get("closed_on") or "")[:20],
         "shown_version": values.get("base_version") or unit["version"],
         "unit_fields": field_views("unit", FIELDS, values, errors=errors, options=options),
     }, status=status)
@@ -187,6 +194,8 @@ async def admin_unit_save(request: Request) -> Response:
     if values.get("action") == "delete" and await deleted_already(visit, "unit", request.path_params["unit_id"]):
         return visit.redirect("/admin/units", flash="这个单位已删除。")
     unit = await _load(visit, request)
+    if values.get("action") in ("close", "reopen"):
+        return await _close_or_reopen(visit, unit, values)
     version = shown_version(values)  # the unit as the form showed it: a change since is not undone
     if values.get("action") == "delete":
         # The write path refuses, in words, a unit that still holds units, accounts or records that
@@ -226,6 +235,24 @@ async def admin_unit_save(request: Request) -> Response:
         return await _render_unit(visit, unit, values, _errors(edited), 400)
     flash = "单位已保存。" if edited.status != "conflict" else edited.reason
     return visit.redirect("/admin/units", flash=flash)
+
+
+async def _close_or_reopen(visit: Visit, unit: dict[str, Any], values: dict[str, Any]) -> Response:
+    """撤并 from a day, or reopen (``server/unit_closing.py``): refused in words beside the day, nothing
+    written, when the day is no day or after today, or the unit still holds children or accounts."""
+    actor = visit.actor
+    if values.get("action") == "reopen":
+        reopened = await visit.state.store.write(lambda db: reopen_unit(db, actor, unit["id"]))
+        return visit.redirect(f"/admin/units/{unit['id']}",
+                              flash=f"“{unit['name']}”已恢复使用。" if reopened else "这个单位没有撤并，没有改动。")
+    typed = str(values.get("closed_on") or "").strip()[:20]
+    problem = closing_day_problem(typed, local_today())
+    if problem is None:
+        written, problem = await visit.state.store.write(lambda db: close_unit(db, actor, unit, typed))
+    if problem:
+        return await _render_unit(visit, unit, {**unit, "closed_on": typed}, {"closed_on": problem}, 400)
+    return visit.redirect("/admin/units", flash=(f"“{unit['name']}”已撤并，{chinese_date(typed)}起不用再报送统计表。"
+                                                 if written else "没有改动。"))
 
 
 routes: list[BaseRoute] = [

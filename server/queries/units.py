@@ -14,7 +14,8 @@ def unit_tree(db: sqlite_utils.Database, scope: Scope, *, root: str | None = Non
     """Live units in ``scope`` in tree order (parents first, siblings by name), with ``depth``
     and ``path`` (names from the top, e.g. ``如东县关工委 / 掘港街道关工委``).
 
-    With ``root`` only that unit and its subtree.
+    With ``root`` only that unit and its subtree. ``closed_on``: the day a closed unit (已撤并,
+    ``server/unit_closing.py``) closed, else None.
     """
     sql, params = in_scope(scope, "unit", "u")
     start = "u.id = ?" if root else "(u.parent_id IS NULL OR u.parent_id NOT IN (SELECT id FROM visible))"
@@ -31,7 +32,8 @@ def unit_tree(db: sqlite_utils.Database, scope: Scope, *, root: str | None = Non
                    tree.sort || char(31) || c.name, tree.path || ' / ' || c.name
             FROM visible c JOIN tree ON c.parent_id = tree.id
         )
-        SELECT id, parent_id, name, kind, phone, address, depth, path FROM tree ORDER BY sort
+        SELECT tree.id, parent_id, name, kind, phone, address, depth, path, c.closed_on
+        FROM tree LEFT JOIN unit_closures c ON c.unit_id = tree.id ORDER BY sort
         """,
         [*params, *([root] if root else [])],
     )
@@ -40,9 +42,10 @@ def unit_tree(db: sqlite_utils.Database, scope: Scope, *, root: str | None = Non
 
 def unit_options(db: sqlite_utils.Database, scope: Scope, *, kinds: tuple[str, ...] | None = None,
                  root: str | None = None) -> list[tuple[str, str]]:
-    """(id, indented name) pairs for a unit picker, optionally only some kinds."""
-    return [(u["id"], "　" * u["depth"] + u["name"]) for u in unit_tree(db, scope, root=root)
-            if kinds is None or u["kind"] in kinds]
+    """(id, indented name) pairs for a unit picker, optionally only some kinds. A closed unit stays (its
+    records are still looked up by it) and says so, so nobody files a new record there by mistake."""
+    return [(u["id"], "　" * u["depth"] + u["name"] + ("（已撤并）" if u["closed_on"] else ""))
+            for u in unit_tree(db, scope, root=root) if kinds is None or u["kind"] in kinds]
 
 
 def get_unit(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> dict[str, Any] | None:

@@ -1,0 +1,80 @@
+"""撤点并校: the admin marks a unit closed (已撤并) from a day, once its children, accounts in use and
+units below have gone elsewhere; or reopens it.
+
+A closed school keeps its group events, enrolment figures and statistics returns where they were done
+(the write path never deletes a unit holding them, since past figures would change), so it stays in the
+tree. What closing changes: it owes no statistics return for a period beginning on or after its closing
+day (``server/deadlines.py``), and its name carries 已撤并 in the tree and every unit list
+(``queries.units``), so nobody files a new record there by mistake. Written on the writer thread, in
+``unit_closures`` (server migration m010), audited as ``unit_closure``.
+"""
+from __future__ import annotations
+
+import datetime
+
+import sqlite_utils
+
+from sync import Actor
+from sync.audit import append_audit
+from sync.timeutil import utc_now
+
+from .queries.admin import unit_usage
+
+CLOSED_MARK = "（已撤并）"
+
+
+def closing_day_problem(typed: str, today: datetime.date) -> str | None:
+    """Why ``typed`` is not a closing day (a real day, not after today), or None."""
+    try:
+        day = datetime.date.fromisoformat(typed)
+    except ValueError:
+        return "请选择撤并日期（哪一天起不再办学、不再设站），如 2026-09-01。单位没有改动。"
+    if day > today:
+        return "撤并日期不能晚于今天：到了那一天再来设。单位没有改动。"
+    return None
+
+
+def holding_problem(name: str, held: dict[str, int]) -> str | None:
+    """Why a unit holding these (``queries.admin.unit_usage``) may not close yet, or None: every child,
+    account in use and unit below must have a place that sees and serves them first."""
+    left = [f"{held[key]} {words}" for key, words in (("children", "个下级单位"), ("users", "个在用账号"),
+                                                      ("mentees", "名帮扶对象")) if held.get(key)]
+    if not left:
+        return None
+    return (f"“{name}”还有{'、'.join(left)}，不能撤并：请先把帮扶对象转到新的学校或辅导站（镇/街道的“修改资料”），"
+            "把志愿者和工作人员的所属单位改到新单位（或停用账号），再来撤并。")
+
+
+def close_unit(db: sqlite_utils.Database, actor: Actor, unit: dict[str, str],
+               closed_on: str) -> tuple[bool, str | None]:
+    """Mark ``unit`` closed from ``closed_on`` (or move its day): (written, why not). What it holds is
+    read in the write itself, so a child moved in since the page was shown is not left unseen."""
+    unit_id = unit["id"]
+    problem = holding_problem(unit["name"], unit_usage(db).get(unit_id, {}))
+    if problem:
+        return False, problem
+    before = db.execute("SELECT closed_on FROM unit_closures WHERE unit_id = ?", [unit_id]).fetchone()
+    if before is not None and before[0] == closed_on:
+        return False, None
+    append_audit(db, actor, "unit_closure", unit_id, "insert" if before is None else "update",
+                 {"closed_on": [None if before is None else before[0], closed_on]})
+    db.execute("INSERT INTO unit_closures (unit_id, closed_on, closed_by, closed_at) VALUES (?, ?, ?, ?)"
+               " ON CONFLICT (unit_id) DO UPDATE SET closed_on = excluded.closed_on,"
+               " closed_by = excluded.closed_by, closed_at = excluded.closed_at",
+               [unit_id, closed_on, actor.user_id, utc_now()])
+    return True, None
+
+
+def reopen_unit(db: sqlite_utils.Database, actor: Actor, unit_id: str) -> bool:
+    """The unit is open again (closed by mistake, or a school reopened). False: it was not closed."""
+    before = db.execute("SELECT closed_on FROM unit_closures WHERE unit_id = ?", [unit_id]).fetchone()
+    if before is None:
+        return False
+    append_audit(db, actor, "unit_closure", unit_id, "delete", {"closed_on": [before[0], None]})
+    db.execute("DELETE FROM unit_closures WHERE unit_id = ?", [unit_id])
+    return True
+
+
+def closed_on(db: sqlite_utils.Database) -> dict[str, str]:
+    """Every closed unit's closing day, by unit id."""
+    return {str(r[0]): str(r[1]) for r in db.execute("SELECT unit_id, closed_on FROM unit_closures")}

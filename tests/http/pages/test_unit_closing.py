@@ -1,0 +1,103 @@
+"""撤点并校: a school closes and its children, volunteers and staff move to another unit. Its group events
+and statistics returns stay where they were done, so the write path never lets it be deleted; the admin
+marks it 已撤并 from a day instead. From then it owes no statistics return for a period that begins
+after it closed (the county's 报送截止日期 list, the dashboard's late count), while what it owed or filed
+before still shows; its name in every unit list says 已撤并, so nobody files a new record there by mistake.
+A unit that still holds children, accounts in use or units below is not closed: the page says which."""
+from __future__ import annotations
+
+import datetime
+import re
+
+from sync.timeutil import local_today
+
+from ...factories import make_mentee, mutate, row
+from .conftest import Site
+from .test_archives import words
+from .test_return_deadlines import _rows
+
+
+def _empty_the_school(site: Site) -> None:
+    """掘港中学 held a lecture (so it can never be deleted); its one account moves to the station."""
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st12, "event", {"unit_id": w.st12, "kind": "lecture",
+                                                            "audience": "students", "date": "2026-10-12",
+                                                            "participants": 300}))
+    admin = site.as_(w.admin)
+    moved = admin.post(f"/admin/users/{w.staff_st12.user_id}", {
+        "action": "save", "login": site.login_of(w.staff_st12), "name": "站员一二", "role": "staff", "unit_id": w.st11})
+    assert moved.status_code == 303, words(moved.text)
+
+
+def _close(site: Site, day: str) -> object:
+    version = site.read(lambda db: row(db, "unit", site.w.st12))["version"]
+    return site.as_(site.w.admin).post(f"/admin/units/{site.w.st12}", {"action": "close", "closed_on": day,
+                                                                     "base_version": version})
+
+
+def test_a_closed_school_owes_no_return_for_a_period_begun_after_it_closed(site: Site) -> None:
+    w = site.w
+    _empty_the_school(site)
+    today = local_today()
+    reviewer = site.as_(w.reviewer)
+    late = (today - datetime.timedelta(days=2)).isoformat()
+    # A period begun before the closing day, and one begun after it (this month, closed on its 1st).
+    first = today.replace(day=1)
+    before = {"from": (first - datetime.timedelta(days=40)).replace(day=1).isoformat(),
+              "to": (first - datetime.timedelta(days=1)).isoformat()}
+    after = {"from": first.isoformat(), "to": (first + datetime.timedelta(days=27)).isoformat()}
+    for period in (before, after):
+        saved = reviewer.post("/returns/deadlines", {**period, "units_due": max(late, period["from"]),
+                                                     "towns_due": max(late, period["from"])})
+        assert saved.status_code == 303, words(saved.text)
+    page = reviewer.get("/returns").text
+    assert page.count('data-label="单位">掘港中学<') == 2  # not closed yet: it owes both
+
+    closed = _close(site, first.isoformat())
+    assert closed.status_code == 303, words(closed.text)
+    page = reviewer.get("/returns").text
+    sections = page.split('id="due"', 1)[1].split("</section>", 1)[0]
+    assert sections.count("掘港中学") == 1  # the period it was open in only
+    assert "掘港中学" in _rows(page)
+
+
+def test_a_closed_unit_is_marked_in_the_tree_and_the_unit_lists_and_can_be_reopened(site: Site) -> None:
+    w = site.w
+    _empty_the_school(site)
+    day = local_today().isoformat()
+    assert _close(site, day).status_code == 303
+    admin = site.as_(w.admin)
+    tree = words(admin.get("/admin/units").text)
+    assert re.search(r"掘港中学\s*学校\s*（已撤并，", tree), tree
+    town = site.as_(w.staff_town1)
+    assert "掘港中学（已撤并）" in town.get("/mentees").text  # the unit filter still finds its history
+    assert "掘港中学（已撤并）" in admin.get(f"/admin/users/{w.staff_st11.user_id}").text
+    version = site.read(lambda db: row(db, "unit", w.st12))["version"]
+    reopened = admin.post(f"/admin/units/{w.st12}", {"action": "reopen", "base_version": version})
+    assert reopened.status_code == 303, words(reopened.text)
+    assert "已撤并" not in words(admin.get("/admin/units").text)
+    changes = site.read(lambda db: [r[0] for r in db.execute(
+        "SELECT op FROM sync_audit WHERE entity = 'unit_closure' ORDER BY id")])
+    assert changes == ["insert", "delete"]
+
+
+def test_a_school_that_still_holds_a_child_or_an_account_is_not_closed(site: Site) -> None:
+    w = site.w
+    refused = _close(site, local_today().isoformat())  # its staff account is still in use
+    assert refused.status_code == 400
+    assert "在用账号" in words(refused.text)
+    _empty_the_school(site)
+    site.write(lambda db: make_mentee(db, w.staff_town1, w.st12, name="小军"))
+    refused = _close(site, local_today().isoformat())
+    assert refused.status_code == 400
+    assert "帮扶对象" in words(refused.text)
+    assert not site.read(lambda db: list(db.query("SELECT * FROM unit_closures")))
+
+
+def test_a_closing_day_that_is_no_day_or_after_today_is_refused_in_words(site: Site) -> None:
+    _empty_the_school(site)
+    for day in ("", "2026-02-30", "abc", (local_today() + datetime.timedelta(days=1)).isoformat()):
+        refused = _close(site, day)
+        assert refused.status_code == 400, day
+        assert "撤并日期" in words(refused.text)
+    assert not site.read(lambda db: list(db.query("SELECT * FROM unit_closures")))
