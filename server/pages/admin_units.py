@@ -25,7 +25,7 @@ from sync.names import plain_name
 from sync.timeutil import local_today
 
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
-from ..queries.admin import counted_records, unit_usage
+from ..queries.admin import counted_records, records_held, unit_usage
 from ..queries.units import get_unit, unit_tree
 from ..templating import chinese_date
 from ..unit_closing import close_unit, closing_day_problem, reopen_unit
@@ -170,8 +170,11 @@ async def _render_unit(visit: Visit, unit: dict[str, Any], values: dict[str, Any
     options = {"parent_id": _parent_options(tree, below), "kind": list(UNIT_KINDS.items())}
     held = usage.get(unit["id"], {"children": 0, "users": 0, "mentees": 0})
     closed = next((u["closed_on"] for u in tree if u["id"] == unit["id"]), None)
+    # What the write path would refuse the delete for, said before the button rather than after it.
+    records = await visit.state.store.read(lambda db: records_held(db, unit["id"]))
     return visit.render("admin_unit.html", {
-        "unit": unit, "held": held, "errors": errors or {}, "may_delete": not any(held.values()),
+        "unit": unit, "held": held, "errors": errors or {}, "records": records,
+        "may_delete": not any(held.values()) and not records,
         "closed_on": closed, "today": local_today().isoformat(),
         "typed_closed_on": str(values.get("closed_on") or "")[:20],
         "shown_version": values.get("base_version") or unit["version"],

@@ -14,6 +14,7 @@ from sync.db import select_in
 from sync.labels import role_label
 from sync.names import plain_name
 from sync.rules.children import mentee_code
+from sync.rules.units import UNIT_HOLDINGS
 from sync.system import SYSTEM_USER_ID
 
 from .filters import chosen, contains
@@ -70,6 +71,13 @@ def unit_usage(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
     add("SELECT unit_id, count(*) FROM users WHERE active = 1 GROUP BY unit_id", "users")
     add("SELECT unit_id, count(*) FROM mentees WHERE deleted = 0 GROUP BY unit_id", "mentees")
     return usage
+
+
+def records_held(db: sqlite_utils.Database, unit_id: str) -> list[str]:
+    """What the unit still holds, beyond units, accounts and children, that the write path will not
+    let go with it (``sync.rules.units.UNIT_HOLDINGS``, probed the same way): its events, returns …"""
+    return [label for entity_name, label, sql in UNIT_HOLDINGS
+            if entity_name not in ("unit", "mentee") and db.execute(sql + " LIMIT 1", [unit_id]).fetchone()]
 
 
 def counted_records(db: sqlite_utils.Database, unit_id: str) -> dict[str, int]:

@@ -108,7 +108,7 @@ def _counted_already(w: _Writer, enrolment: dict[str, Any]) -> str | None:
 # only while the child is live, and carry the child's unit (``effects._cascade_unit``): a live child at the
 # unit holds them all. The pairings are probed too (through idx_pairings_unit, never the activities
 # table, which has no index by unit), for a pairing whose unit ever differed from its child's.
-_UNIT_HOLDINGS: tuple[tuple[str, str, str], ...] = (
+UNIT_HOLDINGS: tuple[tuple[str, str, str], ...] = (
     ("unit", "下级单位", "SELECT id FROM units WHERE parent_id = ? AND deleted = 0"),
     ("mentee", "帮扶对象", "SELECT id FROM mentees WHERE unit_id = ? AND deleted = 0"),
     ("pairing", "结对和帮扶记录",
@@ -133,7 +133,7 @@ def holds_records(w: _Writer, unit: dict[str, Any]) -> str | None:
         return bool(found(w, entity_name, lambda r: r.get(column) == unit["id"] and not r["deleted"] and keep(r),
                            sql, [unit["id"]], at_most=1))
 
-    held = [label for entity_name, label, sql in _UNIT_HOLDINGS if holds(entity_name, sql)]
+    held = [label for entity_name, label, sql in UNIT_HOLDINGS if holds(entity_name, sql)]
     # Accounts are no synced records: none is among this batch's changes (idx_users_unit).
     if w.db.execute("SELECT 1 FROM users WHERE unit_id = ? AND active = 1 LIMIT 1", [unit["id"]]).fetchone():
         held.append("在用账号")

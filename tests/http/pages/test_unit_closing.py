@@ -101,3 +101,14 @@ def test_a_closing_day_that_is_no_day_or_after_today_is_refused_in_words(site: S
         assert refused.status_code == 400, day
         assert "撤并日期" in words(refused.text)
     assert not site.read(lambda db: list(db.query("SELECT * FROM unit_closures")))
+
+
+def test_a_school_that_holds_events_is_not_offered_for_deletion_but_for_closing(site: Site) -> None:
+    """The page offered 删除 (with its warning that nothing undoes it) to every unit without children or
+    accounts, and the write path then refused it for the events and returns it still held: a closed
+    school's admin met the irreversible button and a refusal each time. It now says why up front."""
+    _empty_the_school(site)
+    page = site.as_(site.w.admin).get(f"/admin/units/{site.w.st12}").text
+    assert 'value="delete"' not in page
+    assert "集体活动（宣讲等）" in words(page)
+    assert 'value="close"' in page
