@@ -78,3 +78,17 @@ def reopen_unit(db: sqlite_utils.Database, actor: Actor, unit_id: str) -> bool:
 def closed_on(db: sqlite_utils.Database) -> dict[str, str]:
     """Every closed unit's closing day, by unit id."""
     return {str(r[0]): str(r[1]) for r in db.execute("SELECT unit_id, closed_on FROM unit_closures")}
+
+
+class UnitClosed(Exception):
+    """A child written into a closed unit: refused beside 所属学校/辅导站, nothing written."""
+
+
+def refuse_closed(db: sqlite_utils.Database, unit_id: object) -> None:
+    """Raise ``UnitClosed`` when ``unit_id`` is closed: no staff works there any more, so a child put
+    there would have nobody at a school or station to open the file or answer a ⚠ on a visit. Read in
+    the write that would put the child there."""
+    found = db.execute("SELECT u.name, c.closed_on FROM unit_closures c JOIN units u ON u.id = c.unit_id"
+                       " WHERE c.unit_id = ?", [str(unit_id)]).fetchone()
+    if found is not None:
+        raise UnitClosed(f"“{found[0]}”已撤并（{found[1]}起），不再接收帮扶对象：请选孩子现在所在的学校或辅导站。")

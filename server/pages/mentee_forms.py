@@ -22,6 +22,7 @@ from ..queries.mentees import get_mentee, next_mentee_code
 from ..queries.moves import Move, moved_with
 from ..queries.units import get_unit, unit_options
 from ..queries.versions import changed, values_at
+from ..unit_closing import UnitClosed, refuse_closed
 from .form_posts import form_values, require_form, restore_draft
 from .path_records import path_id, visible_record
 from .visits import CHILD_FILE, Visit, require
@@ -169,6 +170,7 @@ async def mentee_create(request: Request) -> Response:
         likely = likely_registered(db, scope, fields)
         if likely is not None and values.get(ANOTHER_CHILD) != likely.key:
             return likely
+        refuse_closed(db, fields.get("unit_id"))
         code = next_mentee_code(db)
         (outcome,) = apply_all(db, actor, [upsert("mentee", {**fields, "code": code}, record_id)])
         return outcome.record_id, code
@@ -178,6 +180,8 @@ async def mentee_create(request: Request) -> Response:
     except MutationsRefused as refused:
         errors = refusal_errors(MENTEE, refused.rejected[0][1], REGISTER)
         return await _form_page(visit, mentee=None, values=values, errors=errors, status=400)
+    except UnitClosed as closed:
+        return await _form_page(visit, mentee=None, values=values, errors={"unit_id": str(closed)}, status=400)
     if isinstance(written, Likely):
         return await _form_page(visit, mentee=None, values=values, likely=written, status=409)
     created, code = written
@@ -217,6 +221,8 @@ async def mentee_update(request: Request) -> Response:
     actor = visit.actor
 
     def save(db: Any) -> tuple[Outcome, Move | None]:
+        if "unit_id" in changes:
+            refuse_closed(db, changes["unit_id"])
         (outcome,) = apply_all(db, actor, [upsert("mentee", changes, mentee_id, base_version=base)])
         # Read in the same write: what moved is what this save moved, not what a later edit did.
         move = moved_with(db, mentee_id, mentee["unit_id"]) if "unit_id" in changes else None
@@ -227,6 +233,8 @@ async def mentee_update(request: Request) -> Response:
     except MutationsRefused as refused:
         errors = refusal_errors(MENTEE, refused.rejected[0][1], names)
         return await _form_page(visit, mentee=mentee, values=values, errors=errors, status=400)
+    except UnitClosed as closed:
+        return await _form_page(visit, mentee=mentee, values=values, errors={"unit_id": str(closed)}, status=400)
     moved = "" if move is None else _moved_words(mentee["code"], move)
     if outcome.status == "conflict":
         return visit.redirect(f"/mentees/{mentee_id}", flash=f"部分内容未保存：{outcome.reason}{moved}")

@@ -112,3 +112,21 @@ def test_a_school_that_holds_events_is_not_offered_for_deletion_but_for_closing(
     assert 'value="delete"' not in page
     assert "集体活动（宣讲等）" in words(page)
     assert 'value="close"' in page
+
+
+def test_a_child_is_neither_registered_at_nor_moved_into_a_closed_school(site: Site) -> None:
+    """Once closed, no staff works at the school: a child put there by a slip of the picker would have
+    nobody at a station or school to see their file or the ⚠ on a visit. Refused beside the unit."""
+    w = site.w
+    _empty_the_school(site)
+    assert _close(site, local_today().isoformat()).status_code == 303
+    town = site.as_(w.staff_town1)
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    moved = town.post(f"/mentees/{w.mentee1}/edit", {"unit_id": w.st12, "base_version": version})
+    assert moved.status_code == 400
+    assert "已撤并" in words(moved.text)
+    registered = town.post("/mentees/new", {"unit_id": w.st12, "name": "陈晓华", "risk_level": "normal"})
+    assert registered.status_code == 400
+    assert "已撤并" in words(registered.text)
+    assert site.read(lambda db: row(db, "mentee", w.mentee1))["unit_id"] == w.st11
+    assert not site.read(lambda db: list(db.query("SELECT id FROM mentees WHERE unit_id = ?", [w.st12])))
