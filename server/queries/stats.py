@@ -131,7 +131,7 @@ def compute_stats(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_fr
         StatsRow(r["id"], r["name"], tuple(counts[k].get(r["id"], 0) for k in KEYS),
                  (returns.get(r["id"]) or {}).get("remarks") or "",
                  _filed(r["id"], returns.get(r["id"])) if gathers else None)
-        for r in rows
+        for r in rows if not _closed_before(r, date_from, counts, returns) or r["id"] == unit_id
     )
     own = returns.get(unit_id)
     # A town's or the county's own 备注 goes on its 合计 line; a station's is on its one row.
@@ -139,6 +139,15 @@ def compute_stats(db: sqlite_utils.Database, scope: Scope, unit_id: str, date_fr
     total = StatsRow(None, TOTAL_NAME, tuple(sum(row.values[i] for row in out) for i in range(len(KEYS))),
                      total_remarks)
     return StatsForm(unit_id, unit["name"], unit["kind"], date_from, date_to, out, total, own)
+
+
+def _closed_before(unit: dict[str, Any], date_from: str, counts: dict[str, dict[str, int]],
+                   returns: dict[str, dict[str, Any]]) -> bool:
+    """A unit closed (已撤并, server/unit_closing.py) on or before the period's first day, counting
+    nothing in it and having filed nothing for it: its row of zeros would stand on every later form."""
+    closed = unit.get("closed_on")
+    return bool(closed and closed <= date_from and unit["id"] not in returns
+                and not any(counts[k].get(unit["id"]) for k in KEYS))
 
 
 def _filed(unit_id: str, ret: dict[str, Any] | None) -> Filed:

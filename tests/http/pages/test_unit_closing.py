@@ -15,6 +15,7 @@ from ...factories import make_mentee, mutate, row
 from .conftest import Site
 from .test_archives import words
 from .test_return_deadlines import _rows
+from .test_stats_pages import _cells
 
 
 def _empty_the_school(site: Site) -> None:
@@ -130,3 +131,22 @@ def test_a_child_is_neither_registered_at_nor_moved_into_a_closed_school(site: S
     assert "已撤并" in words(registered.text)
     assert site.read(lambda db: row(db, "mentee", w.mentee1))["unit_id"] == w.st11
     assert not site.read(lambda db: list(db.query("SELECT id FROM mentees WHERE unit_id = ?", [w.st12])))
+
+
+def test_the_towns_form_keeps_the_closed_schools_row_before_it_closed_and_drops_its_zeros_after(site: Site) -> None:
+    """A period begun after the school closed would carry a row of zeros for it on every form for ever;
+    one it held a lecture in keeps its row, and so does a later one where something is still counted."""
+    w = site.w
+    _empty_the_school(site)
+    first = local_today().replace(day=1)
+    assert _close(site, first.isoformat()).status_code == 303
+    town = site.as_(w.staff_town1)
+
+    def row_names(date_from: str, date_to: str) -> list[str]:
+        page = town.get(f"/reports/stats?unit={w.town1}&from={date_from}&to={date_to}").text
+        return [cells[0] for cells in _cells(page).rows if cells]
+
+    assert any(name.startswith("掘港中学") for name in row_names("2026-10-01", "2026-10-31"))
+    after = row_names(first.isoformat(), (first + datetime.timedelta(days=27)).isoformat())
+    assert "掘港小学辅导站" in " ".join(after)
+    assert not any(name.startswith("掘港中学") for name in after), after
