@@ -73,6 +73,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     by_name = units_by_name(units)
     renamed = former_names(db, units)
     unit_names = {u["id"]: u["name"] for u in units}
+    closed_on = {u["id"]: u["closed_on"] for u in units if u["closed_on"]}
     existing = mentees_of_units(db, [u["id"] for u in units])
     by_code = {(m["unit_id"], mentee_code(m["code"])): m for m in existing}
     by_person: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -99,7 +100,11 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         unit_id: str | None = None
         if unit_name:
             matches = by_name.get(plain_name(unit_name), [])
-            if len(matches) == 1:
+            closed = closed_on.get(matches[0]) if len(matches) == 1 else None
+            if closed:  # last term's roster naming a school merged since (server/unit_closing.py)
+                row.errors.append(f"“{unit_names[matches[0]]}”已撤并（{closed}起），不再接收帮扶对象："
+                                  "请把“所属单位”改成孩子现在所在的学校或辅导站。")
+            elif len(matches) == 1:
                 unit_id = matches[0]
             else:
                 missing = (_not_a_row_unit(unit_name, tree, units)

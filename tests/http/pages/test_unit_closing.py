@@ -14,6 +14,7 @@ from sync.timeutil import local_today
 from ...factories import make_mentee, mutate, row
 from .conftest import Site
 from .test_archives import words
+from .test_imports import upload, xlsx
 from .test_return_deadlines import _rows
 from .test_stats_pages import _cells
 
@@ -150,3 +151,14 @@ def test_the_towns_form_keeps_the_closed_schools_row_before_it_closed_and_drops_
     after = row_names(first.isoformat(), (first + datetime.timedelta(days=27)).isoformat())
     assert "掘港小学辅导站" in " ".join(after)
     assert not any(name.startswith("掘港中学") for name in after), after
+
+
+def test_an_excel_row_naming_a_closed_school_is_refused_in_words(site: Site) -> None:
+    """Schools keep their rosters in Excel: last term's file still names the school that closed."""
+    w = site.w
+    _empty_the_school(site)
+    assert _close(site, local_today().isoformat()).status_code == 303
+    preview = upload(site.as_(w.staff_town1), "/mentees/import", xlsx(["姓名", "所属单位"], [["王小明", "掘港中学"]]))
+    text = words(preview.text)
+    assert "“掘港中学”已撤并" in text, text
+    assert 'name="payload"' not in preview.text
