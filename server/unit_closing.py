@@ -19,6 +19,7 @@ from sync.audit import append_audit
 from sync.timeutil import utc_now
 
 from .queries.admin import unit_usage
+from .templating import chinese_date
 
 CLOSED_MARK = "（已撤并）"
 
@@ -91,4 +92,5 @@ def refuse_closed(db: sqlite_utils.Database, unit_id: object) -> None:
     found = db.execute("SELECT u.name, c.closed_on FROM unit_closures c JOIN units u ON u.id = c.unit_id"
                        " WHERE c.unit_id = ?", [str(unit_id)]).fetchone()
     if found is not None:
-        raise UnitClosed(f"“{found[0]}”已撤并（{found[1]}起），不再接收帮扶对象：请选孩子现在所在的学校或辅导站。")
+        raise UnitClosed(f"“{found[0]}”已撤并（{chinese_date(found[1])}起），不再接收帮扶对象："
+                         "请选孩子现在所在的学校或辅导站。")

@@ -20,6 +20,7 @@ from sync.rules import birth_year_refused, mentee_code
 from ..forms import MutationsRefused, apply_all
 from ..queries.mentees import live_children_by_name, mentees_of_units, next_mentee_codes
 from ..queries.units import unit_tree
+from ..templating import chinese_date
 from .cells import plain_phone
 from .mentee_cells import flag_categories, flag_notices, row_values
 from .mentee_columns import LABELS
@@ -102,7 +103,7 @@ def plan_mentees(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             matches = by_name.get(plain_name(unit_name), [])
             closed = closed_on.get(matches[0]) if len(matches) == 1 else None
             if closed:  # last term's roster naming a school merged since (server/unit_closing.py)
-                row.errors.append(f"“{unit_names[matches[0]]}”已撤并（{closed}起），不再接收帮扶对象："
+                row.errors.append(f"“{unit_names[matches[0]]}”已撤并（{chinese_date(closed)}起），不再接收帮扶对象："
                                   "请把“所属单位”改成孩子现在所在的学校或辅导站。")
             elif len(matches) == 1:
                 unit_id = matches[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 
+from server.templating import chinese_date
 from sync.timeutil import local_today
 
 from ...factories import make_mentee, mutate, row
@@ -126,7 +127,7 @@ def test_a_child_is_neither_registered_at_nor_moved_into_a_closed_school(site: S
     version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
     moved = town.post(f"/mentees/{w.mentee1}/edit", {"unit_id": w.st12, "base_version": version})
     assert moved.status_code == 400
-    assert "已撤并" in words(moved.text)
+    assert f"已撤并（{chinese_date(local_today())}起）" in words(moved.text)
     registered = town.post("/mentees/new", {"unit_id": w.st12, "name": "陈晓华", "risk_level": "normal"})
     assert registered.status_code == 400
     assert "已撤并" in words(registered.text)
@@ -160,5 +161,5 @@ def test_an_excel_row_naming_a_closed_school_is_refused_in_words(site: Site) -> 
     assert _close(site, local_today().isoformat()).status_code == 303
     preview = upload(site.as_(w.staff_town1), "/mentees/import", xlsx(["姓名", "所属单位"], [["王小明", "掘港中学"]]))
     text = words(preview.text)
-    assert "“掘港中学”已撤并" in text, text
+    assert f"“掘港中学”已撤并（{chinese_date(local_today())}起）" in text, text
     assert 'name="payload"' not in preview.text
