@@ -16,7 +16,9 @@ import sqlite_utils
 
 from sync import Actor
 from sync.audit import append_audit
+from sync.errors import NotAllowed
 from sync.timeutil import utc_now
+from sync.users import get_user
 
 from .queries.admin import unit_usage
 from .templating import chinese_date
@@ -89,8 +91,32 @@ def refuse_closed(db: sqlite_utils.Database, unit_id: object) -> None:
     """Raise ``UnitClosed`` when ``unit_id`` is closed: no staff works there any more, so a child put
     there would have nobody at a school or station to open the file or answer a ⚠ on a visit. Read in
     the write that would put the child there."""
-    found = db.execute("SELECT u.name, c.closed_on FROM unit_closures c JOIN units u ON u.id = c.unit_id"
-                       " WHERE c.unit_id = ?", [str(unit_id)]).fetchone()
+    found = _closed(db, unit_id)
     if found is not None:
         raise UnitClosed(f"“{found[0]}”已撤并（{chinese_date(found[1])}起），不再接收帮扶对象："
                          "请选孩子现在所在的学校或辅导站。")
+
+
+def _closed(db: sqlite_utils.Database, unit_id: object) -> tuple[str, str] | None:
+    """(name, closing day) of a closed unit, or None."""
+    found = db.execute("SELECT u.name, c.closed_on FROM unit_closures c JOIN units u ON u.id = c.unit_id"
+                       " WHERE c.unit_id = ?", [str(unit_id)]).fetchone()
+    return None if found is None else (str(found[0]), str(found[1]))
+
+
+def refuse_closed_account(db: sqlite_utils.Database, fields: dict[str, object], user_id: str | None = None) -> None:
+    """``NotAllowed`` when a save would put an account at a closed unit: a new account there, one moved
+    there, or a stopped one restored there. Its holder would answer for a unit nobody works at, and
+    closing it was refused while any account was in use there. Read in the write that saves."""
+    current = None if user_id is None else get_user(db, user_id=user_id)
+    moved = current is None or ("unit_id" in fields and fields["unit_id"] != current["unit_id"])
+    restored = current is not None and bool(fields.get("active")) and not current["active"]
+    unit_id = fields.get("unit_id") if moved else (current or {}).get("unit_id")
+    closed = _closed(db, unit_id) if (moved or restored) and unit_id else None
+    if closed is None:
+        return
+    name, day = closed
+    if not moved:  # the shape of a deleted unit's reason (sync/account_rights.py): the pages wrap both alike
+        raise NotAllowed(f"所属单位“{name}”已撤并（{chinese_date(day)}起），请在“所属单位”里换成现在的学校或辅导站。")
+    raise NotAllowed(f"“{name}”已撤并（{chinese_date(day)}起），不再接收账号：请选这位同志现在所在的学校、辅导站"
+                     "或镇/街道。这次什么都没有改。")

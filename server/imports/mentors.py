@@ -21,6 +21,7 @@ from sync.users import EDITABLE, save_user
 
 from ..queries.mentors import free_login, m_logins
 from ..queries.units import unit_tree
+from ..templating import chinese_date
 from .cells import cell_problems, footer_problem, plain_phone
 from .columns import Column
 from .plan import CREATE, SAME, UPDATE, ImportFailed, ImportPlan, RowPlan, check_unchanged
@@ -115,6 +116,8 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
     unit_ids = {u["id"] for u in units}
     by_name = units_by_name(units)
     renamed = former_names(db, units)
+    unit_names = {u["id"]: u["name"] for u in units}
+    closed_on = {u["id"]: u["closed_on"] for u in units if u["closed_on"]}
     accounts = list(db.query("SELECT id, login, name, role, unit_id, phone, about, mentor_kind, smartphone FROM users"))
     by_login = {a["login"]: a for a in accounts}
     by_phone: dict[str, list[dict[str, Any]]] = {}
@@ -140,7 +143,11 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
         unit_id: str | None = None
         if cells.get("unit"):
             matches = by_name.get(plain_name(cells["unit"]), [])
-            if len(matches) == 1:
+            closed = closed_on.get(matches[0]) if len(matches) == 1 else None
+            if closed:  # last year's list naming a school merged since (server/unit_closing.py)
+                row.errors.append(f"“{unit_names[matches[0]]}”已撤并（{chinese_date(closed)}起），不再接收志愿者："
+                                  "请把“所属单位”改成志愿者现在所在的学校或辅导站。")
+            elif len(matches) == 1:
                 unit_id = matches[0]
             else:
                 row.errors.append(not_found(cells["unit"], (u["name"] for u in units), "单位", renamed)

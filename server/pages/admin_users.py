@@ -29,6 +29,7 @@ from .. import lockout, sessions
 from ..auth import hash_password, new_password, verify_password
 from ..queries.admin import account_role, list_users
 from ..queries.units import unit_options
+from ..unit_closing import refuse_closed_account
 from .account_shown import posted_shown, with_shown
 from .form_posts import form_values, require_form, restore_draft
 from .mentor_kind import NOT_A_VOLUNTEER, ONLY_VOLUNTEERS, posted_kind
@@ -152,6 +153,7 @@ async def admin_user_create(request: Request) -> Response:
     def create(db: Any) -> str | None:
         if record_id is not None and made_already(db, actor, record_id):
             return None
+        refuse_closed_account(db, fields)
         return create_user(
             db, login=fields["login"], name=fields["name"], role=fields["role"] or "", unit_id=fields["unit_id"] or "",
             password_hash=password_hash, phone=fields["phone"], about=fields["about"],
@@ -251,8 +253,12 @@ async def admin_user_save(request: Request) -> Response:
             return await _render_form(visit, as_is, user=user, error="不能停用自己正在使用的账号。", status=400)
         if action == "deactivate":
             return await _deactivate(visit, user, values)
+        def restore(db: Any) -> None:
+            refuse_closed_account(db, {"active": True}, user["id"])
+            save_user(db, actor, {"active": True}, user_id=user["id"])
+
         try:
-            await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=user["id"]))
+            await visit.state.store.write(restore)
         except NotAllowed as exc:  # its unit was deleted meanwhile: a sentence on the form, not a 403 page
             return await _render_form(visit, as_is, user=user, error=f"不能恢复使用：{exc.reason}保存后再恢复使用。",
                                       status=400)
@@ -301,6 +307,7 @@ async def admin_user_save(request: Request) -> Response:
         fields["password_hash"] = await asyncio.to_thread(hash_password, given)
 
     def save(db: Any) -> None:
+        refuse_closed_account(db, fields, user["id"])
         save_user(db, actor, fields, user_id=user["id"], shown=shown)
         if joins_volunteers:
             sessions.end_user_sessions(db, user["id"])

@@ -39,6 +39,7 @@ from ..queries.mentors import (
 )
 from ..queries.units import lowest_holding, unit_options
 from ..recovery import UnknownDevice, issue_recovery_code
+from ..unit_closing import refuse_closed_account
 from .account_shown import posted_shown, with_shown
 from .form_posts import form_values, require_form, restore_draft
 from .links import route_path
@@ -142,6 +143,7 @@ async def mentor_create(request: Request) -> Response:
             if refused is not None:
                 raise refused
             return record_id
+        refuse_closed_account(db, fields)
         login = fields["login"] or free_login(db, fields["phone"])
         return save_user(db, actor, {**fields, "login": login, "role": "mentor"}, user_id=record_id, create=True)
 
@@ -169,8 +171,12 @@ async def mentor_update(request: Request) -> Response:
     # A form without the hidden copy (a page older than it) is taken as showing the account as it is now.
     shown = posted_shown(values, FIELDS, _account_fields) or mentor
     actor = visit.actor
+    def save(db: Any) -> None:
+        refuse_closed_account(db, fields, mentor_id)
+        save_user(db, actor, fields, user_id=mentor_id, shown=shown)
+
     try:
-        await visit.state.store.write(lambda db: save_user(db, actor, fields, user_id=mentor_id, shown=shown))
+        await visit.state.store.write(save)
     except EditedMeanwhile as exc:
         now = await _mentor(visit, mentor_id)
         # What the person changed and nobody else did stays as typed; the rest shows the account as it is now.
@@ -336,8 +342,13 @@ async def _recovery_code(visit: Visit, mentor: dict[str, Any], values: dict[str,
 
 async def _reactivate(visit: Visit, mentor: dict[str, Any]) -> Response:
     actor = visit.actor
+
+    def restore(db: Any) -> None:
+        refuse_closed_account(db, {"active": True}, mentor["id"])
+        save_user(db, actor, {"active": True}, user_id=mentor["id"])
+
     try:
-        await visit.state.store.write(lambda db: save_user(db, actor, {"active": True}, user_id=mentor["id"]))
+        await visit.state.store.write(restore)
     except NotAllowed as exc:
         return await _detail_page(visit, mentor["id"], status=400, error=exc.reason)
     words = await restored_words(visit, mentor["id"], "账号已恢复。", AGAIN)

@@ -163,3 +163,44 @@ def test_an_excel_row_naming_a_closed_school_is_refused_in_words(site: Site) -> 
     text = words(preview.text)
     assert f"“掘港中学”已撤并（{chinese_date(local_today())}起）" in text, text
     assert 'name="payload"' not in preview.text
+
+
+def test_no_account_is_made_at_moved_to_or_restored_at_a_closed_school(site: Site) -> None:
+    """Closing was refused while any account was in use there; one put there afterwards (a new volunteer
+    at the old school picked by a slip, a clerk moved back, a stopped account restored as it stood) would
+    answer for a unit nobody works at. Each is refused in words and nothing is written."""
+    w = site.w
+    _empty_the_school(site)
+    admin = site.as_(w.admin)
+    stopped = admin.post(f"/admin/users/{w.mentor2.user_id}", {"action": "deactivate"})
+    assert stopped.status_code == 303, words(stopped.text)
+    site.write(lambda db: db.execute("UPDATE users SET unit_id = ? WHERE id = ?", [w.st12, w.mentor2.user_id]))
+    assert _close(site, local_today().isoformat()).status_code == 303
+    closed = f"“掘港中学”已撤并（{chinese_date(local_today())}起）"
+    accounts_before = site.read(lambda db: list(db.query("SELECT * FROM users ORDER BY id")))
+
+    town = site.as_(w.staff_town1)
+    made = town.post("/mentors/new", {"name": "李秀英", "phone": "13962745101", "unit_id": w.st12, "smartphone": "1"})
+    assert made.status_code == 400 and closed in words(made.text), words(made.text)
+    made = admin.post("/admin/users/new", {"login": "xiao-new", "name": "陈老师", "role": "staff", "unit_id": w.st12})
+    assert made.status_code == 400 and closed in words(made.text), words(made.text)
+    moved = admin.post(f"/admin/users/{w.staff_st12.user_id}", {
+        "action": "save", "login": site.login_of(w.staff_st12), "name": "站员一二", "role": "staff", "unit_id": w.st12})
+    assert moved.status_code == 400 and closed in words(moved.text), words(moved.text)
+    restored = admin.post(f"/admin/users/{w.mentor2.user_id}", {"action": "activate"})
+    assert restored.status_code == 400
+    assert "不能恢复使用：所属单位" + closed in words(restored.text), words(restored.text)
+    restored = town.post(f"/mentors/{w.mentor2.user_id}", {"action": "reactivate"})
+    assert restored.status_code == 400 and closed in words(restored.text), words(restored.text)
+    assert site.read(lambda db: list(db.query("SELECT * FROM users ORDER BY id"))) == accounts_before
+
+
+def test_an_excel_row_of_volunteers_naming_a_closed_school_is_refused_in_words(site: Site) -> None:
+    w = site.w
+    _empty_the_school(site)
+    assert _close(site, local_today().isoformat()).status_code == 303
+    preview = upload(site.as_(w.staff_town1), "/mentors/import",
+                     xlsx(["姓名", "手机号", "所属单位"], [["李秀英", "13962745101", "掘港中学"]]))
+    text = words(preview.text)
+    assert f"“掘港中学”已撤并（{chinese_date(local_today())}起），不再接收志愿者" in text, text
+    assert 'name="payload"' not in preview.text
