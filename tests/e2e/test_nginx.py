@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -36,6 +37,7 @@ class Proxy:
     plain_port: int
     context: ssl.SSLContext
     banxing: ServerProcess
+    logs: pathlib.Path
 
     def connect(self, timeout: float = 10) -> http.client.HTTPSConnection:
         return http.client.HTTPSConnection("127.0.0.1", self.tls_port, context=self.context, timeout=timeout)
@@ -78,6 +80,7 @@ def proxy(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str, st
     site = substitute(site, "/etc/ssl/banxing/fullchain.pem", str(cert))
     site = substitute(site, "/etc/ssl/banxing/privkey.pem", str(key))
     site = substitute(site, "client_header_timeout 15s;", "client_header_timeout 2s;")
+    site = site.replace("/var/log/nginx/access.log", str(tmp_path / "logs" / "access.log"))
     (tmp_path / "banxing-site.conf").write_text(site, encoding="utf-8")
     for folder in ("body", "proxy", "logs"):
         (tmp_path / folder).mkdir()
@@ -85,14 +88,16 @@ def proxy(tmp_path: pathlib.Path, demo_db: tuple[pathlib.Path, list[dict[str, st
     (tmp_path / "nginx.conf").write_text(
         f"{user}worker_processes 1;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\n"
         "events { worker_connections 1024; }\n"
-        f"http {{\n access_log off;\n client_body_temp_path {tmp_path}/body;\n proxy_temp_path {tmp_path}/proxy;\n"
+        # As Debian's /etc/nginx/nginx.conf: each site logs in the combined format unless it says otherwise.
+        f"http {{\n access_log {tmp_path}/logs/access.log;\n"
+        f" client_body_temp_path {tmp_path}/body;\n proxy_temp_path {tmp_path}/proxy;\n"
         f" include {tmp_path}/banxing-site.conf;\n}}\n", encoding="utf-8")
     args = [NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
     checked = subprocess.run([*args, "-t"], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
     nginx = subprocess.Popen([*args, "-g", "daemon off;"], stderr=subprocess.DEVNULL)
     context = ssl.create_default_context(cafile=str(cert))
-    proxy = Proxy(tls_port, plain_port, context, banxing)
+    proxy = Proxy(tls_port, plain_port, context, banxing, tmp_path / "logs")
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -153,6 +158,26 @@ def test_password_guessing_from_one_address_is_cut_by_nginx_and_reading_the_sign
     assert throttled[1]["content-type"].startswith("text/html")
     assert "登录太频繁" in throttled[2].decode("utf-8")
     assert all(proxy.request("GET", "/login")[0] == 200 for _ in range(12)), "the sign-in page itself is not limited"
+
+
+def test_the_access_log_keeps_no_search_words_sign_in_targets_or_referer(proxy: Proxy) -> None:
+    """A search is a GET form: /mentees?q=王小明 puts the child's name in the request line, and nginx's
+    default (combined) format writes every request line and Referer to a file kept for weeks."""
+    name = quote("王小明")
+    proxy.request("GET", f"/mentees?q={name}", headers={"Referer": f"https://banxing.example.org/pairings?q={name}"})
+    proxy.request("GET", f"/login?next=/mentees%3Fq%3D{name}")
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.plain_port, timeout=10)
+    conn.request("GET", f"/mentees?q={name}")
+    conn.getresponse().read()
+    conn.close()
+    deadline = time.monotonic() + 5  # nginx writes a line after it answers
+    while True:
+        log = (proxy.logs / "access.log").read_text(encoding="utf-8")
+        if log.count("GET /mentees") + log.count("GET /login") >= 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert log.count("GET /mentees ") == 2 and "GET /login " in log, log  # the requests are still logged
+    assert name not in log and "q=" not in log and "next=" not in log and "?" not in log, log
 
 
 def test_an_oversized_header_is_refused_by_nginx(proxy: Proxy) -> None:
