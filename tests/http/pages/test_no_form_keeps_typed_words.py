@@ -9,12 +9,14 @@ test_back_then_save.py and test_picker_search_back.py rely on so that nothing ty
 """
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
 
 from .conftest import Site
 from .test_every_page import SIGNED_IN_PAGES
+from .test_pickers import FORMS, crowd
 
 TYPED = {"text", "search", "tel", "email", "url", "number", None}
 
@@ -69,3 +71,14 @@ def test_no_search_box_is_remembered_by_a_shared_computers_browser(site: Site, w
     assert ("/pairings", "q") in seen
     assert not kept
 
+
+
+@pytest.mark.parametrize("path", [path for path, _ in FORMS])
+def test_a_pickers_search_box_is_not_remembered_though_its_form_is_one_that_saves(site: Site, path: str) -> None:
+    """Past the cap, a child picker is a 查找 box in the form that saves: the search words come back
+    from the draft the search keeps (``?draft=``), never from the browser's memory."""
+    crowd(site)
+    page = site.as_(site.w.staff_st11).get(path).text
+    finder = re.search(r'<input id="f-q"[^>]*>', page)
+    assert finder, "no search box past the cap"
+    assert 'autocomplete="off"' in finder.group(0)
