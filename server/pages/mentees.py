@@ -46,6 +46,7 @@ from ..queries.versions import values_at
 from .form_posts import form_values, require_form, restore_draft
 from .history import deletion_line
 from .links import route_path
+from .list_search import search_posted, search_words
 from .mentee_forms import MENTEE, mentee_id_of, visible_mentee
 from .paging import page_count, page_number, past_the_end
 from .path_records import not_found
@@ -70,8 +71,9 @@ def sees_names(actor: Actor) -> bool:
 async def mentee_list(request: Request) -> Response:
     visit = await require(request, OFFICE)
     params = request.query_params
+    q, carried = await search_words(visit)
     f = MenteeFilter(
-        q=params.get("q", "").strip()[:50], unit_id=parse_id(params.get("unit")) or "",
+        q=q, unit_id=parse_id(params.get("unit")) or "",
         category=params.get("category", "") if params.get("category") in CATEGORIES else "",
         risk_level=params.get("risk", "") if params.get("risk") in RISK_LEVELS else "",
         status="" if params.get("status") in ("all", DELETED) else (params.get("status") or "active"),
@@ -100,7 +102,7 @@ async def mentee_list(request: Request) -> Response:
     listed = {row["id"] for row in rows} | {child["id"] for group in shared for child in group["children"]}
     await log_shown(visit, "view_mentee_list", f.unit_id or visit.actor.unit_id, {"mentee": len(listed)})
     hide_private(visit.actor.role, "mentee", [*rows, *(child for group in shared for child in group["children"])])
-    query = {k: v for k, v in (("q", f.q), ("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
+    query = carried | {k: v for k, v in (("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
                                ("status", params.get("status", "")), ("screening", "due" if f.unscreened else ""),
                                ("pairing", f.pairing)) if v}
     for unit in by_unit:  # each unit's count opens the same list narrowed to that unit
@@ -115,6 +117,11 @@ async def mentee_list(request: Request) -> Response:
         "pairing_new": route_path(request, "pairing_new") if visit.actor.role in STAFF else None,
         "import_path": route_path(request, "mentee_import") if visit.actor.role in CHILD_FILE else None,
     })
+
+
+async def mentee_search(request: Request) -> Response:
+    """The list's filter form, posted: the searched name stays out of the address (pages/list_search)."""
+    return await search_posted(request, OFFICE)
 
 
 # --- the child's file ----------------------------------------------------------------------------
@@ -227,6 +234,7 @@ async def screening_add(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/mentees", mentee_list, methods=["GET"], name="mentee_list"),
+    Route("/mentees", mentee_search, methods=["POST"], name="mentee_search"),
     Route("/mentees/{mentee_id}", mentee_detail, methods=["GET"], name="mentee_detail"),
     Route("/mentees/{mentee_id}", screening_add, methods=["POST"], name="screening_add"),
 ]

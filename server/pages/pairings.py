@@ -32,6 +32,7 @@ from ..queries.units import unit_options
 from ..templating import chinese_date
 from .form_posts import form_values, require_form, restore_draft
 from .history import deletion_line
+from .list_search import search_posted, search_words
 from .paging import page_count, page_links, page_number, past_the_end
 from .pairing_meanwhile import made_meanwhile, shown_at
 from .path_records import visible_record
@@ -67,6 +68,7 @@ async def pairing_list(request: Request) -> Response:
     page = await require(request, OFFICE)
     scope = await page.scope()
     filters = {k: request.query_params.get(k, "").strip()[:100] for k in FILTERS}
+    filters["q"], carried = await search_words(page)
     number = page_number(request.query_params)
     today = local_today()
 
@@ -87,13 +89,18 @@ async def pairing_list(request: Request) -> Response:
     # is a look at many children's files at once, logged as one row with how many it showed.
     asked = parse_id(filters["unit"]) or parse_id(filters["town"]) or page.actor.unit_id
     await log_shown(page, "view_pairing_list", asked, {"pairing": len(data["rows"])})
-    links = page_links(filters, number, pages)
+    links = page_links({k: v for k, v in filters.items() if k != "q"} | carried, number, pages)
     return page.render("pairing_list.html", {
         **data, "filters": filters, "number": number, "pages": pages, "links": links,
         "categories": CATEGORIES, "risk_levels": RISK_LEVELS,
         "statuses": {RUNNING: "在结对（已开始、未结束）", **PAIRING_STATUSES, DELETED: "已删除"},
         "names": sees_names(scope), "can_pair": page.actor.role in STAFF,
     })
+
+
+async def pairing_search(request: Request) -> Response:
+    """The archive list's filter form, posted: the searched name stays out of the address (pages/list_search)."""
+    return await search_posted(request, OFFICE)
 
 
 async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
@@ -340,6 +347,7 @@ def _closed(page: Visit, pairing: dict[str, Any], fields: dict[str, Any]) -> Res
 
 routes: list[BaseRoute] = [
     Route("/pairings", pairing_list, methods=["GET"], name="pairing_list"),
+    Route("/pairings", pairing_search, methods=["POST"], name="pairing_search"),
     Route("/pairings/new", pairing_new, methods=["GET"], name="pairing_new"),
     Route("/pairings/new", pairing_create, methods=["POST"], name="pairing_create"),
     Route("/pairings/{pairing_id}/edit", pairing_edit, methods=["GET"], name="pairing_edit"),

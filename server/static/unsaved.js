@@ -7,9 +7,10 @@ const dirty = new Set();
 let sending = null;
 
 // A form asking for a password (signing in, choosing one) holds nothing worth keeping: retyped in seconds.
+// Nor a list's search (role="search"), which posts only to keep a child's name out of the address.
 function mark(event) {
   const form = event.target.form;
-  if (form && form.method === 'post' && event.target.type !== 'hidden'
+  if (form && form.method === 'post' && event.target.type !== 'hidden' && form.getAttribute('role') !== 'search'
       && !form.querySelector('input[type="password"]')) dirty.add(form);
 }
 // A form shown again with the words typed into it (a refusal, the pickers' 查找 by way of its

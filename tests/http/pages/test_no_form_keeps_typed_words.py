@@ -1,7 +1,7 @@
 """A station's computer is shared, and a browser remembers what was typed into a search box: the
 next person to type 王 into a box of the same name (``q``) is offered 王小明, from any account. So
-every search and filter form (a GET: the page itself shows back what was asked for) says
-``autocomplete="off"``.
+every search and filter form (a GET, or a list's search: the page itself shows back what was
+asked for) says ``autocomplete="off"``.
 
 Forms that save (POST) keep the browser's default: in Chromium the same switch that stops it
 remembering a box also stops it putting the typed words back after Back, which tests/e2e
@@ -22,7 +22,7 @@ TYPED = {"text", "search", "tel", "email", "url", "number", None}
 
 
 class Boxes(HTMLParser):
-    """Each typed box of each search form: (form action, name, the autocomplete in force)."""
+    """Each typed box of each search and filter form: (form action, name, the autocomplete in force)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -34,7 +34,7 @@ class Boxes(HTMLParser):
         if tag == "form":
             self.form = a
         elif (tag == "input" and self.form is not None and a.get("type") in TYPED
-              and (self.form.get("method") or "get").lower() == "get"):
+              and ((self.form.get("method") or "get").lower() == "get" or self.form.get("role") == "search")):
             said = a.get("autocomplete") or self.form.get("autocomplete")
             self.boxes.append((self.form.get("action") or "", a.get("name") or "", said))
 

@@ -75,7 +75,9 @@ READ_NAMES = ("active", "activity_id", "category", "conflict_id", "download", "d
               "pairing_id", "period", "q", "referral_id", "return_id", "risk", "role", "screening", "state", "status",
               "target", "to", "unit", "unit_id", "user", "user_id", "year")
 # The names a handler reads that no link or filter of the site sends (grep ``query_params.get``).
-HANDLER_NAMES = {"/login": {"next": ["/mentees"]}, "/account/new-password": {"next": ["/mentees"]}}
+# The lists' search posts (pages/list_search.py); ``?q=`` is still read, for a link naming a code.
+HANDLER_NAMES = {"/login": {"next": ["/mentees"]}, "/account/new-password": {"next": ["/mentees"]},
+                 "/mentees": {"q": ["小明", "BX-"]}, "/pairings": {"q": ["小明", "BX-"]}}
 UNKNOWN_NAMES = ("x", "page[]", "__proto__", "", "年度", "\ud800", "unit\x00", "a" * 300)
 
 # Sent as they stand, not percent-encoded again: what a broken client or a hand-typed address sends.
