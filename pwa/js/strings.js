@@ -120,6 +120,7 @@ export const T = {
   profile: '基本情况', plan: '一人一策', approach: '帮扶方式', goals: '帮扶目标', guardian: '监护人',
   guardianContact: '监护人联系方式', notes: '备注', editGuardian: '修改监护人和备注', call: '拨打',
   timeline: '帮扶记录和摸排', noTimeline: '还没有记录。', screening: '摸排', psychProblem: '存在心理问题',
+  earlier: (n) => `显示更早的${n}条记录`,
   riskLevel: '关注等级', interventionSuccess: '成功干预疏导', needs: '需求', school: '学校', grade: '年级',
   gender: '性别', birthYear: '出生年份', categories: '类别', none: '（无）',
 

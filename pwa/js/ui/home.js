@@ -36,13 +36,13 @@ const returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class
 const section = (title, items) => items.length > 0 && [h('h2', withCount(title, items.length)), rows(items)];
 
 export async function render({ seq = null } = {}) {
-  const { user, lastSyncAt } = vault.currentSession();
-  const entries = myMentees(repo.list('mentee'), repo.list('pairing'), user?.id);
-  const activities = repo.list('activity');
-  const draft = await drafts.loadDraft('activity:new');
+  const { user, lastSyncAt } = vault.currentSession(),
+    entries = myMentees(repo.list('mentee'), repo.list('pairing'), user?.id),
+    activities = repo.list('activity'),
+    draft = await drafts.loadDraft('activity:new'),
   // The app is the volunteers'; a staff account signed in on a phone has no children of its own to
   // visit, and is told where its work is rather than shown an empty list and a form with no child.
-  const title = T.app + (user ? ' · ' + user.name : '');
+    title = T.app + (user ? ' · ' + user.name : '');
   if (user?.role && user.role !== 'mentor') {
     show(screen({ title, tab: 'home' }, syncCard(), h('p.notice', T.staffPhone)), seq);
     return;

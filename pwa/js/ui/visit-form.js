@@ -9,9 +9,9 @@ import { button, chips, field, h, phrase, telLink } from './dom.js';
 import { alertBox, formScreen } from './form-screen.js';
 import { menteeLabel } from './home.js';
 
-const TEXTS = ['place', 'preparation', 'record', 'follow_up'];
-const pairs = (list) => list.map((x) => [x, x]);
-const myChildren = () => myMentees(repo.list('mentee'), repo.list('pairing'), vault.currentSession().user?.id);
+const TEXTS = ['place', 'preparation', 'record', 'follow_up'],
+  pairs = (list) => list.map((x) => [x, x]),
+  myChildren = () => myMentees(repo.list('mentee'), repo.list('pairing'), vault.currentSession().user?.id);
 // A record may hold values this form does not list (a 50-minute visit or a mood typed at the station,
 // a kind or a tag from a newer version): they are offered too, ticked, or saving any other change
 // would send them as erased.
@@ -32,10 +32,10 @@ function toFields(v, riskLocked) {
 // withdrawing it (a safeguarding signal leaves the station's list only through the station), so the
 // box stays ticked here, with the station's number for a flag ticked by mistake.
 function riskBox(form, locked) {
-  const phone = vault.currentSession().unit?.phone;
-  const say = locked ? (phone ? T.riskLocked : T.riskLockedNoPhone) : (phone ? T.riskSay : T.riskNoPhone);
-  const detail = h('div', { hidden: !locked }, h('p', say), phone && telLink(phone, T.riskCall(phone)));
-  const box = chips('', 'risk_flag', [['on', T.riskFlag]], { bool: true });
+  const phone = vault.currentSession().unit?.phone,
+    say = locked ? (phone ? T.riskLocked : T.riskLockedNoPhone) : (phone ? T.riskSay : T.riskNoPhone),
+    detail = h('div', { hidden: !locked }, h('p', say), phone && telLink(phone, T.riskCall(phone))),
+    box = chips('', 'risk_flag', [['on', T.riskFlag]], { bool: true });
   const update = () => {
     if (locked) form.elements.risk_flag.checked = true;
     detail.hidden = !form.elements.risk_flag.checked;
@@ -80,10 +80,10 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const { user, clockWrong } = vault.currentSession();
   const isNew = mode === 'new'; // 'edit' a stored visit, 'fix' one the server refused
   const state = { entries: myChildren(), orphaned: false };
-  const { entries } = state;
-  const record = activity || (notice && repo.get(notice.record_id));
-  const pairingId = notice?.fields.pairing_id || record?.fields.pairing_id;
-  const fixedMentee = !isNew && repo.menteeOf({ ...record?.fields, pairing_id: pairingId });
+  const { entries } = state,
+    record = activity || (notice && repo.get(notice.record_id)),
+    pairingId = notice?.fields.pairing_id || record?.fields.pairing_id,
+    fixedMentee = !isNew && repo.menteeOf({ ...record?.fields, pairing_id: pairingId });
   // An unfinished visit about a child who has left this phone since (the pairing ended): its words
   // are about that child, so nothing is preselected and the volunteer is told not to move them.
   const draft = isNew ? await drafts.loadDraft('activity:new') : null;
@@ -112,13 +112,13 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
     : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
   // No upper limit from a clock known wrong: a phone at 2001 could not pick today.
-  const date = h('input', { type: 'date', name: 'date', max: !clockWrong && now });
-  const due = h('input', { type: 'date', name: 'follow_up_due' });
-  const place = h('input', { type: 'text', name: 'place', autocomplete: 'off' });
-  const form = h('form', { novalidate: true });
-  const riskLocked = !isNew && openFlag(record);
-  const risk = riskBox(form, riskLocked);
-  const quick = (label, act) => button(label, () => { act(); keep(); }, 'chip');
+  const date = h('input', { type: 'date', name: 'date', max: !clockWrong && now }),
+    due = h('input', { type: 'date', name: 'follow_up_due' }),
+    place = h('input', { type: 'text', name: 'place', autocomplete: 'off' }),
+    form = h('form', { novalidate: true }),
+    riskLocked = !isNew && openFlag(record),
+    risk = riskBox(form, riskLocked),
+    quick = (label, act) => button(label, () => { act(); keep(); }, 'chip');
   // From today, not from the visit's date: a week after an old visit being corrected is already past.
   const dueIn = (label, add, n) => quick(label, () => { due.value = add(now, n); });
   const area = (name) => h('textarea', { name, rows: 4 });
