@@ -60,6 +60,7 @@ bench: $(STAMP) browser
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/reports_bench.py
 	$(BIN)/python bench/pwa_bench.py
+	$(BIN)/python bench/phone_year.py
 	$(BIN)/python bench/pages.py
 
 lock:
