@@ -43,12 +43,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from process import Server, cpu_model  # noqa: E402  (bench/process.py)
-from pwa_bench import ARGS, CHROMIUM, PIN, RECORDS, code_for, only_tab  # noqa: E402
+from pwa_bench import ARGS, CHROMIUM, PIN, RECORDS, bench_station, code_for, only_tab  # noqa: E402
 
 from server.store import Store  # noqa: E402
 from sync import Actor, apply_mutations, new_id  # noqa: E402
 from sync.mutations import upsert  # noqa: E402
-from sync.system import SYSTEM  # noqa: E402
 from sync.timeutil import local_today  # noqa: E402
 from sync.users import create_user  # noqa: E402
 
@@ -133,14 +132,7 @@ def build_world(path: pathlib.Path, years: tuple[int, ...], per_year: int) -> di
         store.migrate()
 
         def world(db: Any) -> dict[str, dict[str, int]]:
-            county, station = new_id(), new_id()
-            apply_mutations(db, SYSTEM, [
-                upsert("unit", {"name": "基准县", "kind": "county"}, county),
-                upsert("unit", {"name": "基准辅导站", "kind": "station", "parent_id": county,
-                                "phone": "0513-80000000"}, station),
-            ])
-            staff = Actor(create_user(db, login="year.staff", name="站长", role="staff", unit_id=station),
-                          "staff", station)
+            station, staff = bench_station(db, "year.staff")
             out: dict[str, dict[str, int]] = {}
             for n in years:
                 login = "one.year" if n == 1 else f"{n}.years"

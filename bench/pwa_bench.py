@@ -62,6 +62,18 @@ RECORDS = ["和孩子聊了学校的事，情绪比上次好，说想参加学�
            "一起读了课文，孩子主动讲了班上的新朋友。", "电话里孩子说数学考了八十分，很开心。"]
 
 
+def bench_station(db: Any, staff_login: str) -> tuple[str, Actor]:
+    """A county with one station and its staff account, through the one write path: (station, staff)."""
+    county, station = new_id(), new_id()
+    apply_mutations(db, SYSTEM, [
+        upsert("unit", {"name": "基准县", "kind": "county"}, county),
+        upsert("unit", {"name": "基准辅导站", "kind": "station", "parent_id": county,
+                        "phone": "0513-80000000"}, station),
+    ])
+    return station, Actor(create_user(db, login=staff_login, name="站长", role="staff", unit_id=station),
+                          "staff", station)
+
+
 def build_world(path: pathlib.Path, *, big_mentees: int, big_activities: int, years: int) -> dict[str, Any]:
     """Write the county through the one write path; return the two mentors' logins and counts."""
     rng = random.Random(2026)
@@ -71,14 +83,7 @@ def build_world(path: pathlib.Path, *, big_mentees: int, big_activities: int, ye
         store.migrate()
 
         def world(db: Any) -> dict[str, Any]:
-            county, station = new_id(), new_id()
-            apply_mutations(db, SYSTEM, [
-                upsert("unit", {"name": "基准县", "kind": "county"}, county),
-                upsert("unit", {"name": "基准辅导站", "kind": "station", "parent_id": county,
-                                "phone": "0513-80000000"}, station),
-            ])
-            staff = Actor(create_user(db, login="bench.staff", name="站长", role="staff", unit_id=station),
-                          "staff", station)
+            station, staff = bench_station(db, "bench.staff")
             out: dict[str, Any] = {}
             for login, mentees, per_mentee in (
                 ("big.mentor", big_mentees, big_activities // big_mentees),
