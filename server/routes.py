@@ -15,6 +15,7 @@ from .pages import (
     admin_users,
     archives,
     brief,
+    bulk_move,
     conflicts,
     coverage,
     dashboard,
@@ -61,6 +62,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *imports.routes,  # /mentees/import before /mentees/{mentee_id}
         *mentee_forms.routes,  # /mentees/new before /mentees/{mentee_id}
         *mentees.routes,
+        *bulk_move.routes,  # /units/{unit_id}/move-children: 撤点并校, every child of a unit at once
         *mentors.routes,
         *dashboard.routes,
         *risk_flags.routes,

@@ -24,6 +24,7 @@ from ..queries.units import get_unit, unit_options
 from ..queries.versions import changed, values_at
 from ..unit_closing import UnitClosed, refuse_closed
 from .form_posts import form_values, require_form, restore_draft
+from .move_words import left_behind_words, took_words
 from .path_records import path_id, visible_record
 from .visits import CHILD_FILE, Visit, require
 from .writes import already_created, shown_version
@@ -243,19 +244,9 @@ async def mentee_update(request: Request) -> Response:
 
 def _moved_words(code: str, move: Move) -> str:
     """A move said in full: the old unit loses the whole file, and a volunteer of the old unit may
-    still be visiting the child (their station can no longer open the file, nor enrol their phone)."""
-    took = [f"{n} {what}" for n, what in ((move.pairings, "个结对"), (move.visits, "条帮扶记录"),
-                                         (move.screenings, "条摸排")) if n]
-    if move.running and move.pairings:
-        took[0] += f"（其中 {move.running} 个进行中）"
-    along = f"{'、'.join(took)}都跟着转了过去，" if took else ""
-    words = (f"{code} 已从{move.old_unit}转到{move.new_unit}：{along}由{move.new_unit}管理；"
-             f"{move.old_unit}的页面上不再有这个孩子的档案。")
-    if move.volunteers_left_behind:
-        who = "、".join(f"{name}（{unit}）" for name, unit in move.volunteers_left_behind)
-        words += (f"注意：进行中的结对仍由{who}帮扶，志愿者照常去看孩子；"
-                  "要换志愿者，请在结对档案里修改或结束那个结对。")
-    return words
+    still be visiting the child (``move_words``)."""
+    return (f"{code} 已从{move.old_unit}转到{move.new_unit}：{took_words([move])}由{move.new_unit}管理；"
+            f"{move.old_unit}的页面上不再有这个孩子的档案。{left_behind_words([move])}")
 
 # /mentees/new comes before mentees.py's /mentees/{mentee_id} (server/routes.py).
 routes: list[BaseRoute] = [

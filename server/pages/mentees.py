@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Actor, Outcome, new_id, parse_id
+from sync import Actor, Outcome, Scope, new_id, parse_id
 from sync.entities import ENTITIES
 from sync.labels import CATEGORIES, MENTEE_STATUSES, RISK_LEVELS
 from sync.mutations import upsert
@@ -41,7 +41,7 @@ from ..queries.mentees import (
     waiting_by_unit,
 )
 from ..queries.names import hide_private, reads_private
-from ..queries.units import unit_options
+from ..queries.units import get_unit, unit_options
 from ..queries.versions import values_at
 from .form_posts import form_values, require_form, restore_draft
 from .history import deletion_line
@@ -97,6 +97,7 @@ async def mentee_list(request: Request) -> Response:
         return rows, total, unit_options(db, scope), shared_codes(db, scope) if first else [], by_unit
 
     rows, total, units, shared, by_unit = await visit.state.store.read(read)
+    movable = await visit.state.store.read(lambda db: _movable(db, scope, f.unit_id))
     if last := past_the_end(visit, f.page, page_count(total, PAGE_SIZE)):
         return last
     listed = {row["id"] for row in rows} | {child["id"] for group in shared for child in group["children"]}
@@ -113,10 +114,21 @@ async def mentee_list(request: Request) -> Response:
         "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
         "half_year_start": half_year_start(local_today()),
         "can_edit": visit.actor.role in CHILD_FILE,
+        # 撤点并校: the office above a station or school moves all its children at once (pages/bulk_move).
+        "move_all": route_path(request, "bulk_move_form", unit_id=f.unit_id) if movable else None,
         # The pairing form takes the child from the list (``?mentee_id=``); it is for the staff alone.
         "pairing_new": route_path(request, "pairing_new") if visit.actor.role in STAFF else None,
         "import_path": route_path(request, "mentee_import") if visit.actor.role in CHILD_FILE else None,
     })
+
+
+def _movable(db: Any, scope: Scope, unit_id: str) -> bool:
+    """Whether the list is narrowed to a station or school whose children this person moves: staff of
+    an office above it (its own staff are told who moves a child, on the edit form and the bulk page)."""
+    if not unit_id or scope.actor.role not in CHILD_FILE or unit_id == scope.actor.unit_id:
+        return False
+    unit = get_unit(db, scope, unit_id)
+    return unit is not None and unit["kind"] in ("station", "school")
 
 
 async def mentee_search(request: Request) -> Response:

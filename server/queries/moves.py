@@ -47,3 +47,20 @@ def moved_with(db: sqlite_utils.Database, mentee_id: str, old_unit_id: str) -> M
         " ORDER BY p.start_date, p.id", [mentee_id, new_unit_id]).fetchall()
     return Move(unit_name(db, old_unit_id), unit_name(db, new_unit_id), int(pairings), int(running), int(visits),
                 int(screenings), tuple((str(v), str(u)) for v, u in left))
+
+
+def unit_children(db: sqlite_utils.Database, unit_id: str) -> list[dict[str, object]]:
+    """The unit's own live children (not those of units below it: each unit's children are moved from
+    its own page), by code, with the version each is shown at: the bulk move sends each child's
+    change against it, so a child changed since the form was shown is merged or reported, never
+    overwritten."""
+    return [{"id": r[0], "code": r[1], "name": r[2], "version": r[3]} for r in db.execute(
+        "SELECT id, code, name, version FROM mentees WHERE unit_id = ? AND deleted = 0 ORDER BY code, id",
+        [unit_id])]
+
+
+def running_pairings(db: sqlite_utils.Database, unit_id: str) -> int:
+    """Running pairings of the unit's own live children: what a bulk move takes along still under way."""
+    return int(db.execute(
+        "SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE m.unit_id = ? AND m.deleted = 0"
+        " AND p.deleted = 0 AND p.status = 'active'", [unit_id]).fetchone()[0])

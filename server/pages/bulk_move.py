@@ -1,0 +1,186 @@
+"""撤点并校: every child of a school or station moved to another in one form (全部转出), before the admin
+marks the emptied unit 已撤并 (``server/unit_closing.py``).
+
+Moved by whoever moves one child today (``mentee_forms``: the staff of an office above both units, to the
+stations and schools of their own scope, never a closed one), through the same write: one upsert of
+``unit_id`` per child against the version the form showed, all in ONE write, so the write path moves
+each child's pairings, visits and 摸排 along (``sync/rules/effects.py``) and a child changed meanwhile is
+merged field by field, never overwritten. Per child, said in full: the page names every child not moved
+and why (moved elsewhere or deleted meanwhile, refused by the write path), and counts any child put here
+since the form was shown, who stays until the form is sent again. Sent twice (a double click, the back
+button), a child already at the chosen unit is not moved again: the answer says it was moved already,
+with what went along, as the first answer did.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync import Actor, apply_mutations, parse_id
+from sync.mutations import upsert
+
+from ..queries.moves import Move, moved_with, running_pairings, unit_children
+from ..queries.units import get_unit, unit_name, unit_tree
+from ..queries.versions import values_at
+from ..unit_closing import UnitClosed, refuse_closed
+from .form_posts import form_values, require_form
+from .mentee_forms import MOVED_ABOVE
+from .move_words import left_behind_words, took_words
+from .path_records import not_found, path_id
+from .visits import CHILD_FILE, Visit, require
+
+TARGET = "to_unit"
+CONFIRM = "confirm"
+SHOWN = "child"  # one per child the form showed: "<id>:<version>"
+
+
+@dataclass
+class BulkMove:
+    """What one post did, child by child."""
+
+    old_unit: str
+    new_unit: str
+    moved: list[Move] = field(default_factory=list)  # moved by this post
+    merged: list[str] = field(default_factory=list)  # code and name of those changed meanwhile (their changes kept)
+    already: list[Move] = field(default_factory=list)  # at the new unit before this post (sent twice)
+    not_moved: list[tuple[str, str]] = field(default_factory=list)  # (code and name, why)
+    added: int = 0  # live children of the old unit the form did not show
+
+
+async def _unit(visit: Visit, raw: str) -> dict[str, Any]:
+    """The station or school of the path, in the visitor's scope; else 找不到 (a town or the county has
+    no children of its own to move)."""
+    unit_id = path_id(raw, "单位")
+    scope = await visit.scope()
+    unit = await visit.state.store.read(lambda db: get_unit(db, scope, unit_id))
+    if unit is None or unit["kind"] not in ("station", "school"):
+        raise not_found("单位")
+    return unit
+
+
+def _targets(db: sqlite_utils.Database, visit_scope: Any, unit_id: str) -> list[tuple[str, str]]:
+    """The stations and schools this person may move the children to: their scope's, open, not this one."""
+    return [(u["id"], "　" * u["depth"] + u["name"]) for u in unit_tree(db, visit_scope)
+            if u["kind"] in ("station", "school") and not u["closed_on"] and u["id"] != unit_id]
+
+
+async def _page(visit: Visit, unit: dict[str, Any], *, values: dict[str, Any] | None = None,
+                errors: dict[str, str] | None = None, result: BulkMove | None = None, status: int = 200) -> Response:
+    scope = await visit.scope()
+    unit_id = unit["id"]
+    children, running, targets = await visit.state.store.read(lambda db: (
+        unit_children(db, unit_id), running_pairings(db, unit_id), _targets(db, scope, unit_id)))
+    values = values or {}
+    return visit.render("staff/bulk_move.html", {
+        "unit": unit, "children": children, "running": running, "targets": targets,
+        "chosen": values.get(TARGET, "") if not result else "", "errors": errors or {},
+        "moved_above": MOVED_ABOVE, "result": result and _result_words(result),
+    }, status=status)
+
+
+async def bulk_move_form(request: Request) -> Response:
+    visit = await require(request, CHILD_FILE)
+    return await _page(visit, await _unit(visit, request.path_params["unit_id"]))
+
+
+def _shown(values: dict[str, Any]) -> list[tuple[str, int]]:
+    """The (child, version) pairs the form showed; a malformed one is dropped (it names no child)."""
+    raw = values.get(SHOWN, [])
+    out = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        record, _, version = str(item).partition(":")
+        if (record_id := parse_id(record)) is not None and version.isascii() and version.isdigit() \
+                and len(version) < 16:
+            out.append((record_id, int(version)))
+    return list(dict.fromkeys(out))
+
+
+async def bulk_move_save(request: Request) -> Response:
+    visit, form = await require_form(request, CHILD_FILE)
+    unit = await _unit(visit, request.path_params["unit_id"])
+    values = form_values(form)
+    scope = await visit.scope()
+    target = parse_id(values.get(TARGET))
+    allowed = await visit.state.store.read(lambda db: {u for u, _ in _targets(db, scope, unit["id"])})
+    errors: dict[str, str] = {}
+    if target is None or target not in allowed:
+        errors[TARGET] = "请从列表里选择要转到的学校或辅导站（不能是这个单位本身，也不能是已撤并的单位）。"
+    if values.get(CONFIRM) != "yes":
+        errors[CONFIRM] = "请勾选确认：这里的全部帮扶对象都转过去。"
+    shown = _shown(values)
+    if not shown and not errors:
+        errors[CONFIRM] = "这里没有帮扶对象要转。"
+    if errors or target is None:
+        return await _page(visit, unit, values=values, errors=errors, status=400)
+    actor, to_unit = visit.actor, target
+    try:
+        result = await visit.state.store.write(lambda db: move_all(db, actor, unit["id"], to_unit, shown))
+    except UnitClosed as closed:  # closed after the form was shown: read in the write
+        return await _page(visit, unit, values=values, errors={TARGET: str(closed)}, status=400)
+    return await _page(visit, unit, result=result)
+
+
+def move_all(db: sqlite_utils.Database, actor: Actor, unit_id: str, target: str,
+             shown: list[tuple[str, int]]) -> BulkMove:
+    """Move each child ``shown`` still at ``unit_id`` to ``target``, in this one write, child by child."""
+    refuse_closed(db, target)
+    out = BulkMove(unit_name(db, unit_id), unit_name(db, target))
+    sent: list[tuple[str, str]] = []  # (child, code) in the order of the mutations
+    mutations = []
+    for mentee_id, version in shown:
+        was = values_at(db, "mentee", mentee_id, version)
+        if was is None or was.get("unit_id") != unit_id:
+            continue  # not a child this unit's form showed (a forged form): nothing to move or report
+        found = db.execute("SELECT code, name, unit_id, deleted FROM mentees WHERE id = ?", [mentee_id]).fetchone()
+        code, now_at, deleted = f"{found[0]} {found[1]}", str(found[2]), bool(found[3])
+        if deleted:
+            out.not_moved.append((code, "打开页面后已被删除"))
+        elif now_at == target:
+            move = moved_with(db, mentee_id, unit_id)
+            if move is not None:
+                out.already.append(move)
+        elif now_at != unit_id:
+            out.not_moved.append((code, f"打开页面后已被转到{unit_name(db, now_at)}，这次没有再动"))
+        else:
+            sent.append((mentee_id, code))
+            mutations.append(upsert("mentee", {"unit_id": target}, mentee_id, base_version=version))
+    outcomes = apply_mutations(db, actor, mutations)
+    for (mentee_id, code), outcome in zip(sent, outcomes, strict=True):
+        move = moved_with(db, mentee_id, unit_id)
+        if move is not None and outcome.status in ("applied", "merged"):
+            out.moved.append(move)
+            if outcome.status == "merged":
+                out.merged.append(code)
+        else:
+            out.not_moved.append((code, str(outcome.reason or "没有转过去")))
+    still = {str(r[0]) for r in db.execute("SELECT id FROM mentees WHERE unit_id = ? AND deleted = 0", [unit_id])}
+    out.added = len(still - {mentee_id for mentee_id, _ in shown})
+    return out
+
+
+def _result_words(r: BulkMove) -> dict[str, Any]:
+    """The answer: how many moved with what, the 注意：, then each child not moved and why."""
+    said: list[str] = []
+    if r.moved:
+        said.append(f"已把 {len(r.moved)} 名帮扶对象从{r.old_unit}转到{r.new_unit}：{took_words(r.moved)}"
+                    f"由{r.new_unit}管理；{r.old_unit}的页面上不再有这些孩子的档案。")
+        if r.merged:
+            said.append(f"其中{'、'.join(r.merged)}在您打开页面后有人改过资料，那些改动都保留了。")
+    if r.already:
+        said.append(f"{len(r.already)} 名帮扶对象已经在{r.new_unit}（刚才已经转过），这次没有再转："
+                    f"{took_words(r.already)}由{r.new_unit}管理。")
+    if not r.moved and not r.already:
+        said.append("这次没有转任何帮扶对象。")
+    return {"said": said, "note": left_behind_words([*r.moved, *r.already]), "not_moved": r.not_moved,
+            "added": r.added, "ok": not r.not_moved and not r.added}
+
+
+routes: list[BaseRoute] = [
+    Route("/units/{unit_id}/move-children", bulk_move_form, methods=["GET"], name="bulk_move_form"),
+    Route("/units/{unit_id}/move-children", bulk_move_save, methods=["POST"], name="bulk_move_save"),
+]
