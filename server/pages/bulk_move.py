@@ -32,6 +32,7 @@ from .form_posts import form_values, require_form
 from .mentee_forms import MOVED_ABOVE
 from .move_words import left_behind_words, took_words
 from .path_records import not_found, path_id
+from .shown import log_shown
 from .visits import CHILD_FILE, Visit, require
 
 TARGET = "to_unit"
@@ -76,6 +77,8 @@ async def _page(visit: Visit, unit: dict[str, Any], *, values: dict[str, Any] | 
     children, running, targets = await visit.state.store.read(lambda db: (
         unit_children(db, unit_id), running_pairings(db, unit_id), _targets(db, scope, unit_id)))
     values = values or {}
+    if result is not None:  # the answer names each child changed meanwhile or not moved: a list read
+        await log_shown(visit, "view_mentee_list", unit_id, {"mentee": len(result.merged) + len(result.not_moved)})
     return visit.render("staff/bulk_move.html", {
         "unit": unit, "children": children, "running": running, "targets": targets,
         "chosen": values.get(TARGET, "") if not result else "", "errors": errors or {},

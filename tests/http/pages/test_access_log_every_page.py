@@ -40,6 +40,9 @@ SHOWS_NO_CHILD = {
     # The 骨干学生 register names the pupils who help a class, not a child in care (no file, no risk): read
     # by staff only (the county sees counts and ticks, test_peer_pages.py), like a unit's own records.
     "/peers", "/peers/units/{unit_id}", "/peers/{peer_id}",
+    # 全部转出 counts a unit's children (their ids ride hidden in the form, no code or name); the answer to
+    # its post, naming each child not moved, is logged as a list (test_bulk_move.py).
+    "/units/{unit_id}/move-children",
 }
 
 

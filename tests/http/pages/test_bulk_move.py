@@ -117,6 +117,10 @@ def test_a_child_moved_elsewhere_meanwhile_is_named_and_left_where_it_is(site: S
     assert "已把 2 名帮扶对象" in said
     assert "没有转过去的 1 名：" in said and f"{code2} 小红：打开页面后已被转到掘港二中，这次没有再动" in said
     assert _unit_of(site, w.mentee2) == school
+    # The answer named a child: read as a list is, in the access log.
+    logged = site.read(lambda db: db.execute("SELECT action, target, entities FROM access_log WHERE user_id = ?"
+                                             " ORDER BY id DESC LIMIT 1", [w.staff_town1.user_id]).fetchone())
+    assert logged[:2] == ("view_mentee_list", w.st11) and '"mentee": 1' in logged[2]
 
 
 def test_a_closed_unit_is_not_offered_and_is_refused_with_nothing_moved(site: Site) -> None:
