@@ -23,6 +23,7 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archive_records import conflicts_of, get_activity
+from ..queries.likely_visits import LikelyVisit, same_day_visits
 from ..queries.names import sees_names
 from ..queries.pickers import author_choices, ended_pairing, pairing_options, stopped_volunteer
 from .form_posts import form_values, require_form, restore_draft
@@ -72,10 +73,65 @@ def _views(values: dict[str, Any], errors: dict[str, str] | None = None) -> list
     return views
 
 
+# The 代录 form's tick that the visit is not the one of that pairing and day already recorded (its
+# value: those visits' ``LikelyVisit.key``, so it lets only the visits named through).
+ANOTHER_VISIT = "another_visit"
+
+
+class LikelyTwin(Exception):
+    """A 代录 held back: the pairing has a live visit of the same sort on that day already."""
+
+    def __init__(self, likely: LikelyVisit) -> None:
+        super().__init__("likely twin")
+        self.likely = likely
+
+
+def _refuse_twin(fields: dict[str, Any], posted: dict[str, Any]) -> Any:
+    """Inside the create's write, once the write rules took the visit (a refusal of theirs is said
+    first: a deleted child's pairing takes no visit, twin or not): raise ``LikelyTwin``, undoing the
+    create, unless the pairing has no other such visit that day, or the person ticked that this is
+    another beside exactly the visits there are now. Read in the write, so of two clerks posting the
+    same paper form at once the second is asked."""
+    def check(db: Any) -> None:
+        likely = same_day_visits(db, fields["pairing_id"], fields.get("date"), fields.get("kind") or "home_visit",
+                                 but=posted["record_id"])
+        if likely is not None and _ticked(posted) != likely.key:
+            raise LikelyTwin(likely)
+    return check
+
+
+def _ticked(values: dict[str, Any]) -> str:
+    raw = values.get(ANOTHER_VISIT) or ""
+    return str(raw[-1] if isinstance(raw, list) else raw)
+
+
+async def _twin_again(page: Visit, values: dict[str, Any]) -> LikelyVisit | None:
+    """A ticked form refused for another field: the visits its tick answered, asked afresh, so the box
+    and its tick come back beside them (never a tick on its own, which would say nothing)."""
+    if not _ticked(values):
+        return None
+    try:
+        fields = parse_fields("activity", ("pairing_id", "date", "kind"), values)
+    except FormInvalid:
+        return None
+    return await page.state.store.read(lambda db: same_day_visits(
+        db, fields["pairing_id"], fields["date"], fields["kind"] or "home_visit"))
+
+
+def _twin_box(likely: LikelyVisit | None, values: dict[str, Any]) -> dict[str, Any] | None:
+    if likely is None:
+        return None
+    return {"visits": likely.visits, "key": likely.key, "ticked": _ticked(values) == likely.key}
+
+
 async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, str] | None = None,
-                    status: int = 200) -> Response:
+                    likely: LikelyVisit | None = None, status: int = 200) -> Response:
     scope = await page.scope()
     pairing_id, q = values.get("pairing_id"), search_text(values)
+    if likely is None and status >= 400:
+        likely = await _twin_again(page, values)
+    if likely is not None:  # the visits named, with the first words of their 过程记录
+        await log_shown(page, "view_likely_visits", str(values.get("pairing_id")), {"activity": len(likely.visits)})
     choices, authors, ended, stopped = await page.state.store.read(lambda db: (
         pairing_options(db, scope, q=q, keep=pairing_id), author_choices(db, scope, pairing_id).options,
         ended_pairing(db, scope, pairing_id), stopped_volunteer(db, scope, pairing_id)))
@@ -111,7 +167,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
         "record_id": form_record_id(values), "author_for": pairing_id if authors else None,
         # Named by a link (an archive, a list) and never offered in the picker: said at once, with
         # the ways on, not only once a visit typed in full is refused.
-        "stopped_pairing": stopped,
+        "stopped_pairing": stopped, "twin": _twin_box(likely, values),
     }, status=status)
 
 
@@ -170,7 +226,12 @@ async def activity_create(request: Request) -> Response:
     if posted.get("author_for") == fields["pairing_id"]:
         # Only as picked for this pairing: a choice left from another pairing picked first is no one's.
         fields.update(parse_fields("activity", ("author_id",), posted))
-    outcome = await create_once(page, "activity", fields, posted, leave_out_empty=True)
+    posted["record_id"] = form_record_id(posted)  # the id the twin check leaves out: the visit it saves
+    try:
+        outcome = await create_once(page, "activity", fields, posted, leave_out_empty=True,
+                                    then=_refuse_twin(fields, posted))
+    except LikelyTwin as twin:
+        return await _new_form(page, posted, likely=twin.likely, status=409)
     if outcome.status == "rejected":
         return await _new_form(page, posted, status=400,
                                errors=refusal_errors(ACTIVITY, outcome, ("pairing_id", "author_id", *FIELDS)))

@@ -54,6 +54,7 @@ ACTIONS = {
     "view_mentor_pairings": "查看志愿者结对的孩子", "end_pairing": "打开结束结对页",
     "view_mentee_choices": "打开列出孩子的登记表",
     "view_import_preview": "导入预览中对照已有帮扶对象",
+    "view_likely_visits": "代录时查看同一天已有的帮扶记录",
 }
 ENTITY_WORDS = {"mentee": "帮扶对象", "pairing": "结对", "activity": "帮扶活动", "screening": "摸排",
                 "review": "审核", "event": "集体活动", "unit": "单位", "inspection": "督查", "referral": "转介",

@@ -1,0 +1,103 @@
+"""Whether a visit is likely one already recorded: another live visit of the same pairing on the same
+day, of the same sort. One visit is easily recorded twice: the station types in (代录) what a
+volunteer told it on the telephone and she records it on her phone that evening as well, or two
+clerks each type in the same paper form. Each copy would count in the statistics form's
+开展面对面谈心 and stand twice in the archive the county inspects.
+
+The same sort: 上门家访 and 面对面谈心 are one (both are the form's face-to-face count, and a talk held
+at the child's home is recorded as either), 电话或线上 and 集体活动 each their own. A telephone call and
+a home visit on one day are plausibly two records, and a station would only learn to tick past a
+warning that said otherwise.
+
+The 代录 form asks before saving a likely twin (``server/pages/activities.py``); the pages where staff
+review visits mark the twins the form cannot catch (one sent from a phone after the other was typed
+in), 可能重复, each linking to the other. Marking never hides or uncounts a record: only a person can
+tell, and delete the extra one.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from sync.db import placeholders
+
+from .names import user_names
+
+# Activity kinds that are one sort of visit for this check (see above); a kind missing is its own.
+SORTS = {"home_visit": "face", "talk": "face"}
+FIRST_WORDS = 30
+
+
+def sort_of(kind: object) -> str:
+    return SORTS.get(str(kind), str(kind))
+
+
+@dataclass(frozen=True)
+class LikelyVisit:
+    """The live visits a new one of a pairing's day likely is, oldest first (``visits``: id, date,
+    kind, who wrote and who entered it, the first words of 过程记录)."""
+    visits: list[dict[str, Any]]
+
+    @property
+    def key(self) -> str:
+        """What the tick 确实是另一次帮扶 answers: these visits, so a tick given beside them lets no
+        visit through that a third, recorded meanwhile, doubles."""
+        return "+".join(sorted(str(v["id"]) for v in self.visits))
+
+
+# Through idx_activities_pairing_date (pairing_id, date, kind, deleted, ...): the day's few rows.
+_SAME_DAY = """
+    SELECT id, date, kind, author_id, entered_by, created_by, record, created_at FROM activities
+    WHERE pairing_id = ? AND date = ? AND deleted = 0 AND id != ?
+    ORDER BY created_at, id
+"""
+
+
+def same_day_visits(db: sqlite_utils.Database, pairing_id: object, day: object, kind: object,
+                    but: object = "") -> LikelyVisit | None:
+    """The live visits of ``pairing_id`` on ``day`` of the sort of ``kind``, other than ``but``, with
+    who wrote and entered each, or None when there are none."""
+    if not pairing_id or not day:
+        return None
+    rows = [r for r in db.query(_SAME_DAY, [pairing_id, day, but or ""]) if sort_of(r["kind"]) == sort_of(kind)]
+    if not rows:
+        return None
+    names = user_names(db, {p for r in rows for p in (r["author_id"], r["entered_by"])})
+    for r in rows:
+        r["author_name"] = names.get(r["author_id"] or "", "")
+        r["entered_name"] = names.get(r["entered_by"] or "", "") if r["entered_by"] else ""
+        words = " ".join(str(r["record"] or "").split())
+        r["first_words"] = words[:FIRST_WORDS] + ("……" if len(words) > FIRST_WORDS else "")
+    return LikelyVisit(rows)
+
+
+def twins_among(visits: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+    """For visits already read (a pairing's archive: all its live ones), each one's likely twins among
+    them, by id; a visit with none is left out. No query: the archive holds the whole pairing."""
+    by_day: dict[tuple[Any, Any, str], list[str]] = {}
+    for v in visits:
+        if not v.get("deleted"):
+            by_day.setdefault((v["pairing_id"], v["date"], sort_of(v["kind"])), []).append(str(v["id"]))
+    return {i: [o for o in ids if o != i] for ids in by_day.values() if len(ids) > 1 for i in ids}
+
+
+def twins_of(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[str]]:
+    """For the live visits ``ids`` (a page of the review queue, one visit's page), their likely twins:
+    the other live visits of the same pairing, day and sort, by id; one with none is left out. Each
+    shown visit by its key, each twin through idx_activities_pairing_date: never a scan of activities.
+    A twin is of the same pairing, hence the same child and unit: whoever may see one sees the other."""
+    if not ids:
+        return {}
+    out: dict[str, list[str]] = {}
+    for row in db.query(
+            f"""SELECT a.id, b.id AS twin, a.kind, b.kind AS twin_kind FROM activities a
+                JOIN activities b ON b.pairing_id = a.pairing_id AND b.date = a.date AND b.deleted = 0
+                                     AND b.id != a.id
+                WHERE a.id IN ({placeholders(ids)}) AND a.deleted = 0
+                ORDER BY b.created_at, b.id""", ids):
+        if sort_of(row["kind"]) == sort_of(row["twin_kind"]):
+            out.setdefault(row["id"], []).append(row["twin"])
+    return out
