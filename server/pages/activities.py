@@ -15,15 +15,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Scope
+from sync import Outcome, Scope, apply_mutations, parse_id
 from sync.entities import ACTIVITY
+from sync.mutations import delete
 from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archive_records import conflicts_of, get_activity
-from ..queries.likely_visits import LikelyVisit, same_day_visits
+from ..queries.likely_visits import LikelyVisit, same_day_visits, twins_of
 from ..queries.names import sees_names
 from ..queries.pickers import author_choices, ended_pairing, pairing_options, stopped_volunteer
 from .form_posts import form_values, require_form, restore_draft
@@ -32,7 +33,7 @@ from .path_records import visible_record
 from .pickers import FIND, attach_finder, found, search_text
 from .shown import log_shown
 from .visits import OFFICE, STAFF, Visit, require
-from .writes import base_version, create_once, edit, form_record_id, saved_words, shown_version
+from .writes import base_version, create_once, deleted_already, edit, form_record_id, saved_words, shown_version
 
 FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",
           "moods", "observations", "tags", "risk_flag")
@@ -254,10 +255,12 @@ async def activity_detail(request: Request) -> Response:
     # A deleted child's visit still opens from its kept file, read-only; its edit form does not.
     activity = await visible_record(page, request.path_params["activity_id"], "帮扶活动", _kept_activity)
     record_id, gone_child = activity["id"], bool(activity["mentee_deleted"])
-    lines, conflicts, child_line = await page.state.store.read(lambda db: (
+    lines, conflicts, child_line, twins = await page.state.store.read(lambda db: (
         history_lines(db, "activity", record_id),
         conflict_lines("activity", conflicts_of(db, [record_id]).get(record_id, [])),
-        deletion_line(db, "mentee", activity["mentee_id"]) if gone_child else None))
+        deletion_line(db, "mentee", activity["mentee_id"]) if gone_child else None,
+        twins_of(db, [record_id]).get(record_id, [])))
+    activity["twins"] = twins
     activity["changed_after_approval"] = changed_after_approval(lines, activity["reviews"])
     actor, ip = page.actor, client_ip(request)
     counts = {"activity": 1, "review": len(activity["reviews"])} if activity["reviews"] else {"activity": 1}
@@ -276,6 +279,11 @@ async def activity_detail(request: Request) -> Response:
         "again": actor.role in STAFF and activity["pairing_status"] == "active" and not activity["pairing_deleted"]
         and not gone_child and activity["mentor_active"] != 0,
         "child_deleted_line": child_line,
+        # 可能重复: the extra one is deleted here by staff (audited; kept in the archive's deleted visits).
+        # An approved one is locked, deletes too (sync/apply.py): the page says to return it first.
+        "twin_delete": actor.role in STAFF and bool(twins) and activity["review_status"] != "approved"
+        and not gone_child,
+        "twin_locked": activity["review_status"] == "approved",
     })
 
 
@@ -325,10 +333,47 @@ async def activity_save(request: Request) -> Response:
     return page.redirect(f"/activities/{activity['id']}", flash=saved_words(outcome))
 
 
+DELETED = "已删除重复的帮扶记录（删除记录保存在审计日志中，档案的“已删除的帮扶记录”里还看得到）。"
+
+
+async def activity_delete(request: Request) -> Response:
+    """Delete a visit that has a likely twin (可能重复), from its page: one engine delete as the staff
+    member, audited, at the version the page showed (a change made since is kept as a conflict, not
+    deleted unseen). Only beside a twin, checked in the write: a visit with none is no duplicate, and
+    this page is no place to lose a child's record."""
+    page, form = await require_form(request, STAFF)
+    raw_id = request.path_params["activity_id"]
+    if await deleted_already(page, "activity", raw_id):  # the delete sent twice: answered as the first
+        (pairing_id,) = await page.state.store.read(lambda db: db.execute(
+            "SELECT pairing_id FROM activities WHERE id = ?", [parse_id(raw_id)]).fetchone())
+        return page.redirect(f"/pairings/{pairing_id}", flash=DELETED)
+    activity = await _visible_activity(page, request.path_params["activity_id"])
+    posted = form_values(form)
+    version = shown_version(posted, redo="删除")
+    here = f"/activities/{activity['id']}"
+    if posted.get("confirm") != "twin":
+        return page.redirect(here, flash="没有删除：请先勾选“我看过了：这一条和上面那条是同一次帮扶，删掉这一条”。")
+    actor = page.actor
+
+    def write(db: Any) -> Outcome | None:
+        if not twins_of(db, [activity["id"]]):
+            return None
+        (outcome,) = apply_mutations(db, actor, [delete("activity", activity["id"], base_version=version)])
+        return outcome
+
+    outcome = await page.state.store.write(write)
+    if outcome is None:
+        return page.redirect(here, flash="没有删除：这个结对同一天已经没有另一条同类的帮扶记录，这一条不是重复的。")
+    if outcome.status != "applied":
+        return page.redirect(here, flash=f"没有删除：{outcome.reason or ''}")
+    return page.redirect(f"/pairings/{activity['pairing_id']}", flash=DELETED)
+
+
 routes: list[BaseRoute] = [
     Route("/activities/new", activity_new, methods=["GET"], name="activity_new"),
     Route("/activities/new", activity_create, methods=["POST"], name="activity_create"),
     Route("/activities/{activity_id}", activity_detail, methods=["GET"], name="activity_detail"),
     Route("/activities/{activity_id}/edit", activity_edit, methods=["GET"], name="activity_edit"),
     Route("/activities/{activity_id}/edit", activity_save, methods=["POST"], name="activity_save"),
+    Route("/activities/{activity_id}/delete", activity_delete, methods=["POST"], name="activity_delete"),
 ]

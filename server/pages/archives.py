@@ -22,6 +22,7 @@ from ..clients import client_ip
 from ..queries.archive_records import child_pairings, donations_of, referrals_of, screenings_of
 from ..queries.archives import archive
 from ..queries.followups import follow_up_of
+from ..queries.likely_visits import twins_among
 from ..queries.mentees import get_mentee
 from ..queries.names import hide_private, name_authors, reads_private, sees_names
 from ..queries.stamps import stamp_of
@@ -50,7 +51,9 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
     mentee_id = data["pairing"]["mentee_id"]
     data["child_deleted_line"] = deletion_line(db, "mentee", mentee_id) if data["pairing"]["mentee_deleted"] else None
     every = [*data["activities"], *data["deleted"]]
+    twins = twins_among(data["activities"])  # 可能重复, from the rows read: the pairing's every live visit
     for a in every:
+        a["twins"] = twins.get(a["id"], [])
         a["history"] = history_lines(db, "activity", a["id"])
         a["changed_after_approval"] = changed_after_approval(a["history"], a["reviews"])
         a["edited"] = edited_fields("activity", a["history"])

@@ -20,6 +20,7 @@ from sync.labels import REVIEW_TARGETS, this
 
 from ..access import log_access
 from ..clients import client_ip
+from ..queries.likely_visits import twins_of
 from ..queries.names import sees_names
 from ..queries.review import COUNT_CAP, PAGE_SIZE, mark_own, urgent_waiting, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
@@ -56,6 +57,9 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
         # Pairings are few and not urgent: the first page holds them, the others name it.
         pairings, pairings_total = waiting_pairings(db, scope, unit=unit) if number == 1 else ([], 0)
         mark_own(db, me, "activity", activities)
+        twins = twins_of(db, [a["id"] for a in activities])  # 可能重复: the page's 20, by index
+        for a in activities:
+            a["twins"] = twins.get(a["id"], [])
         mark_own(db, me, "pairing", pairings)
         return {"activities": activities, "total": total, "returned": returned, "pairings": pairings,
                 "pairings_total": pairings_total, "units": unit_options(db, scope),

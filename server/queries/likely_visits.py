@@ -74,30 +74,41 @@ def same_day_visits(db: sqlite_utils.Database, pairing_id: object, day: object, 
     return LikelyVisit(rows)
 
 
-def twins_among(visits: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
-    """For visits already read (a pairing's archive: all its live ones), each one's likely twins among
-    them, by id; a visit with none is left out. No query: the archive holds the whole pairing."""
-    by_day: dict[tuple[Any, Any, str], list[str]] = {}
+def _twin(v: dict[str, Any]) -> dict[str, Any]:
+    return {"id": v["id"], "kind": v["kind"], "author_name": v.get("author_name") or "",
+            "entered_name": (v.get("entered_by_name") or "") if v.get("entered_by") else ""}
+
+
+def twins_among(visits: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """For visits already read with their people's names (a pairing's archive: all its live ones), each
+    one's likely twins among them (id, kind, author_name, entered_name); one with none is left out. No
+    query: the archive holds the whole pairing."""
+    by_day: dict[tuple[Any, Any, str], list[dict[str, Any]]] = {}
     for v in visits:
         if not v.get("deleted"):
-            by_day.setdefault((v["pairing_id"], v["date"], sort_of(v["kind"])), []).append(str(v["id"]))
-    return {i: [o for o in ids if o != i] for ids in by_day.values() if len(ids) > 1 for i in ids}
+            by_day.setdefault((v["pairing_id"], v["date"], sort_of(v["kind"])), []).append(v)
+    return {str(v["id"]): [_twin(o) for o in same if o is not v]
+            for same in by_day.values() if len(same) > 1 for v in same}
 
 
-def twins_of(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[str]]:
+def twins_of(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """For the live visits ``ids`` (a page of the review queue, one visit's page), their likely twins:
-    the other live visits of the same pairing, day and sort, by id; one with none is left out. Each
-    shown visit by its key, each twin through idx_activities_pairing_date: never a scan of activities.
-    A twin is of the same pairing, hence the same child and unit: whoever may see one sees the other."""
+    the other live visits of the same pairing, day and sort (id, kind, author_name, entered_name); one
+    with none is left out. Each shown visit by its key, each twin through idx_activities_pairing_date:
+    never a scan of activities. A twin is of the same pairing, hence the same child and unit: whoever
+    may see one sees the other."""
     if not ids:
         return {}
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for row in db.query(
-            f"""SELECT a.id, b.id AS twin, a.kind, b.kind AS twin_kind FROM activities a
+            f"""SELECT a.id AS shown, a.kind AS shown_kind, b.id, b.kind, b.entered_by,
+                       ua.name AS author_name, ue.name AS entered_by_name
+                FROM activities a
                 JOIN activities b ON b.pairing_id = a.pairing_id AND b.date = a.date AND b.deleted = 0
                                      AND b.id != a.id
+                LEFT JOIN users ua ON ua.id = b.author_id LEFT JOIN users ue ON ue.id = b.entered_by
                 WHERE a.id IN ({placeholders(ids)}) AND a.deleted = 0
                 ORDER BY b.created_at, b.id""", ids):
-        if sort_of(row["kind"]) == sort_of(row["twin_kind"]):
-            out.setdefault(row["id"], []).append(row["twin"])
+        if sort_of(row["shown_kind"]) == sort_of(row["kind"]):
+            out.setdefault(row["shown"], []).append(_twin(row))
     return out

@@ -11,10 +11,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from server.queries.likely_visits import twins_of
+from server.queries.review import waiting_activities
+from server.queries.stats import compute_stats
+from sync import Actor, Scope
+from sync.audit import record_history
 from sync.ids import new_id
 
 from ...factories import make_activity, push, remove, upsert
-from .conftest import Site, sentence
+from .conftest import Browser, Site, sentence
+from .station import access_rows, query_plans
 
 # activity1 of the county: 王老师's 上门家访 of 2026-11-20 in pairing1, from her phone.
 SAME_DAY = {"kind": "talk", "date": "2026-11-20", "duration_min": "40", "place": "孩子家中",
@@ -122,3 +128,122 @@ def test_the_phone_is_never_asked_a_visit_it_sends_for_a_day_with_one_entered_is
     answers = site.write(lambda db: push(db, w.mentor2, upsert("activity", new_id(), {
         "pairing_id": w.pairing2, "kind": "home_visit", "date": "2026-11-26", "record": "晚上在手机上记的"}, 1)))
     assert answers[0]["status"] == "applied" and _visits(site, w.pairing2, "2026-11-26") == 2
+
+
+MARK = "可能重复"
+
+
+def _entered_then_sent_from_the_phone(site: Site, day: str = "2026-11-26") -> tuple[str, str]:
+    """The station types in 李老师's visit of ``day`` (pairing2); that evening her phone sends the same
+    visit as a 面对面谈心: the case the form cannot catch. Both ids, the entered one first."""
+    w = site.w
+    entered = _form(w.pairing2, date=day, record="李老师电话里说的：去孩子家看了作业。")
+    assert site.as_(w.staff_st11).post("/activities/new", entered).status_code == 303
+    phone = new_id()
+    answers = site.write(lambda db: push(db, w.mentor2, upsert("activity", phone, {
+        "pairing_id": w.pairing2, "kind": "talk", "date": day, "record": "晚上在手机上记的：去孩子家看了作业。"}, 1)))
+    assert answers[0]["status"] == "applied", "the phone is never refused for it"
+    return entered["record_id"], phone
+
+
+def _card(page: str, activity_id: str) -> str:
+    """The review queue's card of one visit."""
+    start = page.index(f'id="{activity_id}"')
+    return page[start:page.index("</article>", start)]
+
+
+def _talks(site: Site) -> int:
+    county = Scope(Actor("", "admin", ""), None)
+    form = site.read(lambda db: compute_stats(db, county, site.w.st11, "2026-11-01", "2026-11-30"))
+    return int(form.total.value("talks"))
+
+
+def test_a_visit_sent_from_the_phone_for_a_day_one_was_entered_is_marked_on_the_queue_the_archive_and_its_page(
+        site: Site) -> None:
+    w = site.w
+    talks = _talks(site)
+    entered, phone = _entered_then_sent_from_the_phone(site)
+    assert _talks(site) == talks + 2, "marking never hides a record: both count until one is deleted"
+    queue = site.as_(w.staff_st11).get("/review").text
+    for one, other in ((entered, phone), (phone, entered)):
+        card = _card(queue, one)
+        assert MARK in card and f'href="/activities/{other}"' in card, one
+        page = site.as_(w.staff_st11).get(f"/activities/{one}").text
+        assert MARK in page and f'href="/activities/{other}"' in page
+    said = sentence(_card(queue, phone))
+    assert "这个结对同一天还有一条面对面谈心（记录人李老师，站员一一代录），可能是同一次帮扶记了两次" in said
+    assert "记录人李老师，手机上记的" in sentence(_card(queue, entered))
+    archive = site.as_(w.staff_st11).get(f"/pairings/{w.pairing2}").text
+    assert archive.count(MARK) == 2 and f'href="/activities/{phone}"' in archive
+    assert MARK not in _card(queue, w.activity2), "the pairing's visit of another day is not marked"
+
+
+def test_no_mark_for_visits_of_another_day_another_pairing_or_another_sort(site: Site) -> None:
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    for form in (_form(w.pairing2, date="2026-11-26"), _form(w.pairing1, date="2026-11-26"),
+                 _form(w.pairing2, date="2026-11-27"), _form(w.pairing2, date="2026-11-26", kind="remote")):
+        assert staff.post("/activities/new", form).status_code == 303, form
+    assert MARK not in staff.get("/review").text
+    assert MARK not in staff.get(f"/pairings/{w.pairing2}").text
+    assert MARK not in staff.get(f"/activities/{w.activity1}").text
+
+
+def _delete(staff: Browser, activity_id: str, **more: Any) -> Any:
+    page = staff.get(f"/activities/{activity_id}").text
+    version = re.search(r'name="base_version" value="(\d+)"', page)
+    assert version, "the page offers the delete beside the mark"
+    return staff.post(f"/activities/{activity_id}/delete", {"base_version": version.group(1), **more},
+                      form_page=f"/activities/{activity_id}")
+
+
+def test_the_extra_one_deleted_from_its_page_clears_the_mark_and_stays_in_the_archive_as_deleted(site: Site) -> None:
+    w = site.w
+    entered, phone = _entered_then_sent_from_the_phone(site)
+    talks = _talks(site)
+    staff = site.as_(w.staff_st11)
+    unticked = _delete(staff, entered)
+    assert unticked.status_code == 303 and "没有删除" in staff.get(unticked.headers["location"]).text
+    gone = _delete(staff, entered, confirm="twin")
+    assert gone.status_code == 303 and gone.headers["location"] == f"/pairings/{w.pairing2}"
+    twice = staff.post(f"/activities/{entered}/delete", {"base_version": "1", "confirm": "twin"},
+                       form_page=f"/pairings/{w.pairing2}")
+    assert twice.status_code == 303 and twice.headers["location"] == gone.headers["location"], "as the first"
+    assert _talks(site) == talks - 1
+    last = site.read(lambda db: record_history(db, "activity", entered))[-1]
+    assert (last["op"], last["user_id"]) == ("delete", w.staff_st11.user_id), "the deletion is audited, by whom"
+    archive = staff.get(gone.headers["location"]).text
+    assert MARK not in archive and "已删除的帮扶记录" in archive and "李老师电话里说的" in archive
+    assert MARK not in staff.get("/review").text and MARK not in staff.get(f"/activities/{phone}").text
+    assert "删除这条重复的记录" not in staff.get(f"/activities/{phone}").text, "offered only beside a twin"
+    lone = staff.post(f"/activities/{phone}/delete", {"base_version": "1", "confirm": "twin"},
+                      form_page=f"/activities/{phone}")
+    assert lone.status_code == 303 and "这一条不是重复的" in staff.get(lone.headers["location"]).text
+    assert site.read(lambda db: db.execute("SELECT deleted FROM activities WHERE id = ?", [phone]).fetchone()) == (0,)
+
+
+def test_an_approved_twin_is_locked_and_its_page_says_to_return_it_or_delete_the_other(site: Site) -> None:
+    w = site.w
+    entered, phone = _entered_then_sent_from_the_phone(site)
+    site.write(lambda db: db.execute("UPDATE activities SET review_status = 'approved' WHERE id = ?", [phone]))
+    page = site.as_(w.staff_st11).get(f"/activities/{phone}").text
+    assert MARK in page and "删除这条重复的记录" not in page and "请先由审核人退回，再删除" in page
+    assert "删除这条重复的记录" in site.as_(w.staff_st11).get(f"/activities/{entered}").text
+
+
+def test_the_marks_are_read_through_the_index_never_a_scan_of_all_activities(site: Site) -> None:
+    entered, phone = _entered_then_sent_from_the_phone(site)
+    found, lines = site.read(lambda db: query_plans(db, lambda db: twins_of(db, [entered, site.w.activity1])))
+    assert [t["id"] for t in found[entered]] == [phone] and site.w.activity1 not in found
+    assert not [line for line in lines if line.startswith("SCAN")], lines
+    assert any("idx_activities_pairing_date" in line for line in lines), lines
+    county = Scope(Actor("", "admin", ""), None)
+    listed, _, _ = site.read(lambda db: waiting_activities(db, county))
+    assert {entered, phone} <= {a["id"] for a in listed}
+
+
+def test_the_form_showing_the_visits_it_names_is_in_the_access_log(site: Site) -> None:
+    w = site.w
+    assert site.as_(w.staff_st11).post("/activities/new", _form(w.pairing1)).status_code == 409
+    rows = access_rows(site, "view_likely_visits", w.pairing1)
+    assert len(rows) == 1 and rows[0]["user_id"] == w.staff_st11.user_id
