@@ -1,0 +1,63 @@
+"""A visit recorded twice, in Debian Chromium against a real server at phone size: the station types
+in a visit for a day its volunteer's phone already recorded one; the 代录 form holds it back, naming
+the phone's visit, and the warning fits the phone's screen; ticked, it is saved, and both visits are
+then marked 可能重复 on the visit's page, which deletes the extra one, after which the archive marks
+none."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser
+
+from .conftest import ServerProcess
+from .phone import query
+from .screen import SIZES, check_page, sign_in, watch_errors
+
+pytestmark = pytest.mark.e2e
+
+STATION = "zhan-juegang"
+RECORD = "王老师电话里说的：今天去孩子家看了作业。"
+
+
+def test_a_visit_typed_in_for_a_day_the_phone_recorded_is_asked_marked_and_deleted(
+        server: ServerProcess, browser: Browser) -> None:
+    unit = query(server, "SELECT unit_id FROM users WHERE login = ?", STATION)[0][0]
+    pairing, day, kind = query(
+        server, "SELECT a.pairing_id, a.date, a.kind FROM activities a JOIN pairings p ON p.id = a.pairing_id"
+        " WHERE a.unit_id = ? AND a.deleted = 0 AND a.entered_by IS NULL AND a.kind IN ('home_visit', 'talk')"
+        " AND p.status = 'active' AND p.deleted = 0 ORDER BY a.date DESC LIMIT 1", unit)[0]
+    width = SIZES["phone"]["viewport"]["width"]
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, server, STATION, "/staff")
+        page.goto(server.url + f"/activities/new?pairing_id={pairing}")
+        page.locator("#f-date").fill(day)
+        page.get_by_label("过程记录").fill(RECORD)
+        page.get_by_role("button", name="保存").click()
+        warning = page.locator(".likely-visit")
+        warning.wait_for()
+        assert "为免把一次帮扶记两次，这次还没有保存" in warning.inner_text()
+        assert "手机上记的" in warning.inner_text() and page.get_by_label("过程记录").input_value() == RECORD
+        errors[:] = [e for e in errors if "status of 409" not in e]  # the question is the form sent back
+        check_page(page, width, "代录 asking whether it is another visit", errors)
+        assert query(server, "SELECT count(*) FROM activities WHERE record = ?", RECORD)[0][0] == 0
+
+        page.get_by_label("确实是另一次帮扶，仍然保存").check()
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_url(re.compile(r"/activities/[0-9a-f-]{36}$"))
+        mark = page.locator(".maybe-twin")
+        assert "可能重复" in mark.inner_text()
+        check_page(page, width, "a visit marked 可能重复", errors)
+
+        page.get_by_label(re.compile("我看过了")).check()
+        page.get_by_role("button", name="删除这条重复的记录").click()
+        page.wait_for_url(server.url + f"/pairings/{pairing}")
+        assert "已删除重复的帮扶记录" in page.inner_text("main")
+        assert page.locator(".maybe-twin").count() == 0 and "已删除的帮扶记录" in page.inner_text("main")
+        assert query(server, "SELECT deleted FROM activities WHERE record = ?", RECORD)[0][0] == 1
+        assert kind in ("home_visit", "talk")
+    finally:
+        context.close()
