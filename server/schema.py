@@ -223,3 +223,27 @@ def m010_unit_closures(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations
+def m013_distinct_visits(db: sqlite_utils.Database) -> None:
+    """Visits a person said are two (``server/queries/likely_visits.py``): the 代录 form saved one of a
+    pairing's day only once ticked 确实是另一次帮扶, beside the visits named; each pair is kept both ways,
+    with who said so and when, so the review queue, the visit's page and the archive do not mark them
+    可能重复 ever after. A visit recorded later that day (a phone's copy) is marked as any other.
+    Server-only, no phone reads it; append-only, the trace of what was said."""
+    db.executescript(
+        """
+        CREATE TABLE distinct_visits (
+            activity_id TEXT NOT NULL,
+            other_id TEXT NOT NULL,
+            said_by TEXT NOT NULL REFERENCES users(id),
+            said_at TEXT NOT NULL,
+            PRIMARY KEY (activity_id, other_id)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER distinct_visits_no_update BEFORE UPDATE ON distinct_visits
+            BEGIN SELECT RAISE(ABORT, 'distinct_visits is append-only'); END;
+        CREATE TRIGGER distinct_visits_no_delete BEFORE DELETE ON distinct_visits
+            BEGIN SELECT RAISE(ABORT, 'distinct_visits is append-only'); END;
+        """
+    )

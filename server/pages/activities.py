@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Outcome, Scope, apply_mutations, parse_id
+from sync import Actor, Outcome, Scope, apply_mutations, parse_id
 from sync.entities import ACTIVITY
 from sync.mutations import delete
 from sync.timeutil import local_today
@@ -24,7 +24,7 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archive_records import conflicts_of, get_activity
-from ..queries.likely_visits import LikelyVisit, same_day_visits, twins_of
+from ..queries.likely_visits import LikelyVisit, same_day_visits, say_distinct, twins_of
 from ..queries.names import sees_names
 from ..queries.pickers import author_choices, ended_pairing, pairing_options, stopped_volunteer
 from .form_posts import form_values, require_form, restore_draft
@@ -87,7 +87,7 @@ class LikelyTwin(Exception):
         self.likely = likely
 
 
-def _refuse_twin(fields: dict[str, Any], posted: dict[str, Any]) -> Any:
+def _refuse_twin(actor: Actor, fields: dict[str, Any], posted: dict[str, Any]) -> Any:
     """Inside the create's write, once the write rules took the visit (a refusal of theirs is said
     first: a deleted child's pairing takes no visit, twin or not): raise ``LikelyTwin``, undoing the
     create, unless the pairing has no other such visit that day, or the person ticked that this is
@@ -98,6 +98,8 @@ def _refuse_twin(fields: dict[str, Any], posted: dict[str, Any]) -> Any:
                                  but=posted["record_id"])
         if likely is not None and _ticked(posted) != likely.key:
             raise LikelyTwin(likely)
+        if likely is not None:  # said to be another: these pairs are not marked 可能重复 after
+            say_distinct(db, posted["record_id"], likely, actor.user_id)
     return check
 
 
@@ -230,7 +232,7 @@ async def activity_create(request: Request) -> Response:
     posted["record_id"] = form_record_id(posted)  # the id the twin check leaves out: the visit it saves
     try:
         outcome = await create_once(page, "activity", fields, posted, leave_out_empty=True,
-                                    then=_refuse_twin(fields, posted))
+                                    then=_refuse_twin(page.actor, fields, posted))
     except LikelyTwin as twin:
         return await _new_form(page, posted, likely=twin.likely, status=409)
     if outcome.status == "rejected":

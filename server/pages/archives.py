@@ -51,7 +51,7 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
     mentee_id = data["pairing"]["mentee_id"]
     data["child_deleted_line"] = deletion_line(db, "mentee", mentee_id) if data["pairing"]["mentee_deleted"] else None
     every = [*data["activities"], *data["deleted"]]
-    twins = twins_among(data["activities"])  # 可能重复, from the rows read: the pairing's every live visit
+    twins = twins_among(db, data["activities"])  # 可能重复, from the rows read: the pairing's every live visit
     for a in every:
         a["twins"] = twins.get(a["id"], [])
         a["history"] = history_lines(db, "activity", a["id"])

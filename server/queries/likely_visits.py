@@ -23,6 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from sync.db import placeholders
+from sync.timeutil import utc_now
 
 from .names import user_names
 
@@ -74,29 +75,55 @@ def same_day_visits(db: sqlite_utils.Database, pairing_id: object, day: object, 
     return LikelyVisit(rows)
 
 
+def say_distinct(db: sqlite_utils.Database, activity_id: str, likely: LikelyVisit, said_by: str) -> None:
+    """Keep that ``activity_id`` is another visit than each of ``likely`` (the tick 确实是另一次帮扶),
+    both ways, in the write that saves it: those pairs are never marked 可能重复."""
+    at = utc_now()
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO distinct_visits (activity_id, other_id, said_by, said_at) VALUES (?, ?, ?, ?)",
+        [row for v in likely.visits
+         for row in ((activity_id, v["id"], said_by, at), (v["id"], activity_id, said_by, at))])
+
+
+def _said_distinct(db: sqlite_utils.Database, ids: list[str]) -> set[tuple[str, str]]:
+    """The pairs among ``ids``' visits a person said are two, by the table's key."""
+    if not ids:
+        return set()
+    return {(r[0], r[1]) for r in db.execute(
+        f"SELECT activity_id, other_id FROM distinct_visits WHERE activity_id IN ({placeholders(ids)})", ids)}
+
+
 def _twin(v: dict[str, Any]) -> dict[str, Any]:
     return {"id": v["id"], "kind": v["kind"], "author_name": v.get("author_name") or "",
             "entered_name": (v.get("entered_by_name") or "") if v.get("entered_by") else ""}
 
 
-def twins_among(visits: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def twins_among(db: sqlite_utils.Database, visits: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """For visits already read with their people's names (a pairing's archive: all its live ones), each
-    one's likely twins among them (id, kind, author_name, entered_name); one with none is left out. No
-    query: the archive holds the whole pairing."""
+    one's likely twins among them (id, kind, author_name, entered_name) but those said to be two; one
+    with none is left out. The archive holds the whole pairing: only the pairs said are read, by key,
+    and only when there are twins to ask about."""
     by_day: dict[tuple[Any, Any, str], list[dict[str, Any]]] = {}
     for v in visits:
         if not v.get("deleted"):
             by_day.setdefault((v["pairing_id"], v["date"], sort_of(v["kind"])), []).append(v)
-    return {str(v["id"]): [_twin(o) for o in same if o is not v]
-            for same in by_day.values() if len(same) > 1 for v in same}
+    same_days = [same for same in by_day.values() if len(same) > 1]
+    said = _said_distinct(db, [str(v["id"]) for same in same_days for v in same])
+    out: dict[str, list[dict[str, Any]]] = {}
+    for same in same_days:
+        for v in same:
+            twins = [_twin(o) for o in same if o is not v and (str(v["id"]), str(o["id"])) not in said]
+            if twins:
+                out[str(v["id"])] = twins
+    return out
 
 
 def twins_of(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """For the live visits ``ids`` (a page of the review queue, one visit's page), their likely twins:
-    the other live visits of the same pairing, day and sort (id, kind, author_name, entered_name); one
-    with none is left out. Each shown visit by its key, each twin through idx_activities_pairing_date:
-    never a scan of activities. A twin is of the same pairing, hence the same child and unit: whoever
-    may see one sees the other."""
+    the other live visits of the same pairing, day and sort (id, kind, author_name, entered_name), but
+    those a person said are two (``say_distinct``); one with none is left out. Each shown visit by its
+    key, each twin through idx_activities_pairing_date: never a scan of activities. A twin is of the
+    same pairing, hence the same child and unit: whoever may see one sees the other."""
     if not ids:
         return {}
     out: dict[str, list[dict[str, Any]]] = {}
@@ -108,6 +135,7 @@ def twins_of(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict[s
                                      AND b.id != a.id
                 LEFT JOIN users ua ON ua.id = b.author_id LEFT JOIN users ue ON ue.id = b.entered_by
                 WHERE a.id IN ({placeholders(ids)}) AND a.deleted = 0
+                  AND NOT EXISTS (SELECT 1 FROM distinct_visits d WHERE d.activity_id = a.id AND d.other_id = b.id)
                 ORDER BY b.created_at, b.id""", ids):
         if sort_of(row["shown_kind"]) == sort_of(row["kind"]):
             out.setdefault(row["shown"], []).append(_twin(row))

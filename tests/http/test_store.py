@@ -25,6 +25,8 @@ EXPECTED_TABLES = {
     "peer_helpers",
     "donations",
     "refusal_closings",
+    "unit_closures",
+    "distinct_visits",
 }
 
 

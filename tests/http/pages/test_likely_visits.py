@@ -247,3 +247,25 @@ def test_the_form_showing_the_visits_it_names_is_in_the_access_log(site: Site) -
     assert site.as_(w.staff_st11).post("/activities/new", _form(w.pairing1)).status_code == 409
     rows = access_rows(site, "view_likely_visits", w.pairing1)
     assert len(rows) == 1 and rows[0]["user_id"] == w.staff_st11.user_id
+
+
+def test_visits_ticked_as_two_are_not_marked_after_but_a_phones_copy_of_that_day_is(site: Site) -> None:
+    """The station said they are two: marking them 可能重复 ever after would teach it to read past the
+    mark. A third, sent from the phone later, was never said to be another, and is marked beside both."""
+    w = site.w
+    staff = site.as_(w.staff_st11)
+    form = _form(w.pairing1)
+    saved = staff.post("/activities/new", {**form, "another_visit": _tick(staff.post("/activities/new", form).text)})
+    assert saved.status_code == 303
+    for page in (f"/activities/{form['record_id']}", f"/activities/{w.activity1}", f"/pairings/{w.pairing1}",
+                 "/review"):
+        assert MARK not in staff.get(page).text, page
+    phone = new_id()
+    site.write(lambda db: push(db, w.mentor1, upsert("activity", phone, {
+        "pairing_id": w.pairing1, "kind": "home_visit", "date": "2026-11-20", "record": "晚上又记了一次"}, 1)))
+    page = staff.get(f"/activities/{phone}").text
+    assert f'href="/activities/{w.activity1}"' in page and f'href="/activities/{form["record_id"]}"' in page
+    archive = staff.get(f"/pairings/{w.pairing1}").text
+    assert archive.count(MARK) == 3, "each of the three names the phone's copy; the phone's names both"
+    entered = staff.get(f"/activities/{form['record_id']}").text
+    assert f'href="/activities/{phone}"' in entered and f'href="/activities/{w.activity1}"' not in entered
