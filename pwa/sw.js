@@ -17,20 +17,20 @@ oninstall = (e) => {
 onactivate = (e) => {
   e.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+      if (name.startsWith(PREFIX) && name != CACHE) await caches.delete(name);
     }
     await clients.claim();
   })());
 };
 
 onmessage = (e) => {
-  if (e.data?.type === 'activate') skipWaiting();
+  if (e.data?.type == 'activate') skipWaiting();
 };
 
 onfetch = (e) => {
   const { request } = e;
-  if (request.method !== 'GET' || !request.url.startsWith(SCOPE)) return;
+  if (request.method != 'GET' || !request.url.startsWith(SCOPE)) return;
   // Every navigation gets the shell (/app/?code=… too).
-  const key = request.mode === 'navigate' ? SCOPE : request;
+  const key = request.mode == 'navigate' ? SCOPE : request;
   e.respondWith(caches.match(key, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit || fetch(request)));
 };

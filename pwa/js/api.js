@@ -17,9 +17,9 @@ export class InactiveError extends ApiError {}
 export class TooLargeError extends ApiError {}
 
 function errorFor(status, code, message, restored) {
-  let Class = status === 413 ? TooLargeError : status >= 500 ? ServerError : ApiError;
-  if (status === 401) {
-    Class = code === 'device_revoked' ? RevokedError : code === 'user_inactive' ? InactiveError : AuthError;
+  let Class = status == 413 ? TooLargeError : status >= 500 ? ServerError : ApiError;
+  if (status == 401) {
+    Class = code == 'device_revoked' ? RevokedError : code == 'user_inactive' ? InactiveError : AuthError;
   }
   return new Class(status, code, message, restored);
 }

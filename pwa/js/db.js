@@ -17,7 +17,7 @@ async function makeWay(db) {
 }
 
 function openDb() {
-  if (closed) return Promise.reject(new DOMException('a newer version of the app has the database', 'VersionError'));
+  if (closed) return Promise.reject(new DOMException('a newer app has it', 'VersionError'));
   opening ||= new Promise((resolve, reject) => {
     const request = indexedDB.open(NAME, 1);
     request.onupgradeneeded = ({ oldVersion }) => {

@@ -39,7 +39,7 @@ async function writeWaiting() {
   }
 }
 
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const same = (a, b) => JSON.stringify(a) == JSON.stringify(b);
 const sameValues = (a, b) => [...Object.keys(a), ...Object.keys(b)].every((name) => same(a[name], b[name]));
 
 // Resolves to whether every waiting draft is on disk: a form tells the volunteer when it is not.

@@ -19,10 +19,10 @@ export function readForm(form) {
   const values = {};
   for (const el of form.elements) {
     const { name, type } = el;
-    if (!name || el.disabled || el.tagName === 'BUTTON') continue;
-    if (type === 'checkbox' && 'bool' in el.dataset) values[name] = el.checked;
-    else if (type === 'checkbox') values[name] = (values[name] || []).concat(el.checked ? [el.value] : []);
-    else if (type === 'radio') values[name] = el.checked ? el.value : values[name] ?? null;
+    if (!name || el.disabled || el.tagName == 'BUTTON') continue;
+    if (type == 'checkbox' && 'bool' in el.dataset) values[name] = el.checked;
+    else if (type == 'checkbox') values[name] = (values[name] || []).concat(el.checked ? [el.value] : []);
+    else if (type == 'radio') values[name] = el.checked ? el.value : values[name] ?? null;
     else values[name] = el.value;
   }
   return values;
@@ -31,11 +31,11 @@ export function readForm(form) {
 export function fillForm(form, values) {
   for (const el of form.elements) {
     const { name, type } = el;
-    if (!name || !(name in values) || el.tagName === 'BUTTON') continue;
+    if (!name || !(name in values) || el.tagName == 'BUTTON') continue;
     const value = values[name];
-    if (type === 'checkbox' && 'bool' in el.dataset) el.checked = !!value;
-    else if (type === 'checkbox') el.checked = Array.isArray(value) && value.includes(el.value);
-    else if (type === 'radio') el.checked = value === el.value;
+    if (type == 'checkbox' && 'bool' in el.dataset) el.checked = !!value;
+    else if (type == 'checkbox') el.checked = Array.isArray(value) && value.includes(el.value);
+    else if (type == 'radio') el.checked = value === el.value;
     else el.value = value ?? '';
   }
 }

@@ -107,17 +107,17 @@ function route(refresh = false) {
   const hash = location.hash || '#/';
   const [, page, id, edit] = hash.match(/^#\/(\w+)\/([\w-]+)(\/edit)?$/) || [];
   const at = (name) => page === name && !edit;
-  if (edit && page === 'activity') {
+  if (edit && page == 'activity') {
     const record = repo.get(id);
     if (record) visitForm.render({ mode: 'edit', activity: record, seq }); else go('#/');
   } else if (at('mentee')) mentee.render({ menteeId: id, seq });
-  else if (at('log') || hash === '#/log') visitForm.render({ mode: 'new', menteeId: id || null, seq });
+  else if (at('log') || hash == '#/log') visitForm.render({ mode: 'new', menteeId: id || null, seq });
   else if (at('activity')) activity.render({ activityId: id, seq });
   else if (at('screening')) screeningForm.render({ menteeId: id, seq });
   else if (at('guardian')) guardianForm.render({ menteeId: id, seq });
   else if (at('notice')) openNotice(id, seq);
-  else if (hash === '#/waiting') waiting.render({ seq });
-  else if (hash === '#/settings') settings.render({ wipe, seq });
+  else if (hash == '#/waiting') waiting.render({ seq });
+  else if (hash == '#/settings') settings.render({ wipe, seq });
   else home.render({ seq });
 }
 
@@ -125,11 +125,11 @@ function openNotice(id, seq) {
   const notice = repo.notice(id);
   // A child gone from the phone has no form to fix in: the list says so and offers the export. A refusal
   // the server kept the words of is mended by no edit: sent again, it would only be refused and kept twice.
-  const entity = notice?.kind === 'rejected' && repo.stillMine(notice) && !notice.reason?.includes(T.keptOnServer)
+  const entity = notice?.kind == 'rejected' && repo.stillMine(notice) && !notice.reason?.includes(T.keptOnServer)
     && notice.entity;
-  if (entity === 'activity') visitForm.render({ mode: 'fix', notice, seq });
-  else if (entity === 'screening') screeningForm.render({ menteeId: notice.fields.mentee_id, notice, seq });
-  else if (entity === 'mentee') guardianForm.render({ menteeId: notice.record_id, notice, seq });
+  if (entity == 'activity') visitForm.render({ mode: 'fix', notice, seq });
+  else if (entity == 'screening') screeningForm.render({ menteeId: notice.fields.mentee_id, notice, seq });
+  else if (entity == 'mentee') guardianForm.render({ menteeId: notice.record_id, notice, seq });
   else go('#/waiting');
 }
 
@@ -179,7 +179,7 @@ sync.onSyncState(async ({ problem, message }) => {
   if (!['revoked', 'reenrol', 'inactive'].includes(problem) || stoppedPhone || !vault.isUnlocked()) return;
   // The server's copies go at once; what was never sent stays until exported. A stopped account
   // is no longer someone the children's files may be shown to, whatever the phone: as a revoked one.
-  const stop = { key: 'stopped', revoked: problem === 'revoked', inactive: problem === 'inactive', reason: message };
+  const stop = { key: 'stopped', revoked: problem == 'revoked', inactive: problem == 'inactive', reason: message };
   await db.put('meta', stop);
   await repo.dropServerCopies();
   showStopped(stop);
@@ -203,7 +203,7 @@ vault.onLock(() => {
 
 // Locking first writes the drafts and hides the children's data; then `screen` stands where the PIN would.
 async function standDown(name, screen) {
-  if (gateShown === 'outdated') return; // its database closed, this tab can only be reloaded
+  if (gateShown == 'outdated') return; // its database closed, this tab can only be reloaded
   gateShown = name;
   standing = screen;
   if (vault.isUnlocked()) await vault.lock();
@@ -216,16 +216,16 @@ async function standDown(name, screen) {
 }
 
 db.watch(async (what) => {
-  if (what === 'blocked') gate.standBy({ title: T.olderTab, say: T.olderTabSay });
+  if (what == 'blocked') gate.standBy({ title: T.olderTab, say: T.olderTabSay });
   // Its records gone, the page must not go on as if saving: what memory still holds is offered for export.
   // Not reloaded by the worker's going (below): offline, that is the browser's error page.
-  else if (what === 'cleared') idle.stop(), gateShown = what, showStopped({ reason: T.cleared });
+  else if (what == 'cleared') idle.stop(), gateShown = what, showStopped({ reason: T.cleared });
   else await standDown('outdated', () => gate.standBy({ title: T.newerTab, say: T.newerTabSay, label: T.reopen,
     action: () => location.reload() }));
 });
 
 updates.onUpdate(() => {
-  if (gateShown === 'unlock' && !drafts.unwritten()) location.reload();
+  if (gateShown == 'unlock' && !drafts.unwritten()) location.reload();
 });
 
 // A double tap is one tap. Its second click (a click's `detail` counts the taps) lands on what the first opened:

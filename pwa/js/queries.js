@@ -49,7 +49,7 @@ const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0),
 export function myMentees(mentees, pairings, userId) {
   const active = new Map();
   for (const p of pairings) {
-    if (p.fields.status === 'active' && (!userId || p.fields.mentor_id === userId)) active.set(p.fields.mentee_id, p);
+    if (p.fields.status == 'active' && (!userId || p.fields.mentor_id === userId)) active.set(p.fields.mentee_id, p);
   }
   return mentees.filter((m) => active.has(m.id)).sort(byCode).map((m) => ({ mentee: m, pairing: active.get(m.id) }));
 }
@@ -91,7 +91,7 @@ export function followUps(entries, activities, userId, on = today()) {
 
 // The volunteer's own returned visits (a staff phone holds its station's: not theirs to fix here).
 export const returnedActivities = (activities, userId = null) => activities.filter((a) =>
-  a.fields.review_status === 'returned' && !a.resubmittedAt && (!userId || a.fields.author_id === userId)).sort(newest);
+  a.fields.review_status == 'returned' && !a.resubmittedAt && (!userId || a.fields.author_id === userId)).sort(newest);
 
-export const editable = (activity, userId) => activity.fields.review_status !== 'approved'
+export const editable = (activity, userId) => activity.fields.review_status != 'approved'
   && (activity.version === null || !userId || activity.fields.author_id === userId);

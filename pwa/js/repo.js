@@ -43,7 +43,7 @@ function exclusive(fn) {
   return run;
 }
 
-const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const same = (a, b) => JSON.stringify(a ?? null) == JSON.stringify(b ?? null);
 const clone = structuredClone; // undefined too: a field the record lacks
 const fieldsOf = (entries) => new Set(entries.flatMap((e) => Object.keys(e.fields || {}))),
   unsealAll = (rows) => Promise.all(rows.map(vault.unseal));
@@ -95,13 +95,13 @@ export const get = (id) => records.get(id);
 export const menteeOf = (fields = {}) =>
   records.get(fields.mentee_id || records.get(fields.pairing_id)?.fields.mentee_id);
 export const menteeFor = (entity, id, fields) =>
-  (entity === 'mentee' ? records.get(id) : menteeOf({ ...records.get(id)?.fields, ...fields }));
+  (entity == 'mentee' ? records.get(id) : menteeOf({ ...records.get(id)?.fields, ...fields }));
 export const list = (entity) => [...records.values()].filter((r) => r.entity === entity && !r.deleted),
   pending = () => outbox.slice(),
   pendingFor = (id) => outbox.filter((e) => e.record_id === id),
   noticeList = () => notices.slice(),
   notice = (id) => notices.find((n) => n.id === id),
-  rejected = () => notices.filter((n) => n.kind === 'rejected'),
+  rejected = () => notices.filter((n) => n.kind == 'rejected'),
   rejectedCount = () => rejected().length;
 
 // Who a notice is about, kept in the notice when it is made: the pull that follows a refusal may
@@ -117,14 +117,14 @@ export const noticeChild = (n) => menteeFor(n.entity, n.record_id, n.fields) || 
 // Whether the record a refused change belongs to is still this volunteer's: a visit about a child
 // whose pairing ended can be fixed nowhere on the phone, only exported for the station.
 export function stillMine(n) {
-  if (n.entity === 'mentee') return records.has(n.record_id);
-  const owner = n.entity === 'screening' ? 'mentee_id' : 'pairing_id';
+  if (n.entity == 'mentee') return records.has(n.record_id);
+  const owner = n.entity == 'screening' ? 'mentee_id' : 'pairing_id';
   return records.has(n.fields[owner] || records.get(n.record_id)?.fields[owner]);
 }
 export const unsentCount = () => outbox.length + rejectedCount(),
   // A conflict was synced (the server kept the other change), but the volunteer's words wait in
   // a notice on the 待同步 screen: counted apart, so "all synced" never hides it.
-  conflicts = () => notices.filter((n) => n.kind === 'conflict'),
+  conflicts = () => notices.filter((n) => n.kind == 'conflict'),
   conflictCount = () => conflicts().length;
 
 // `local`: display-only fields of a new record (the mentee_id the server derives). `since`: the
@@ -219,7 +219,7 @@ export const settle = (sent, answer) => exclusive(async () => {
       child = childOf(entry.entity, entry.record_id, entry.fields);
     const notice = (kind, more) =>
       addNotices.push({ ...entry, id: kind[0] + entry.mutation_id, kind, reason, at, child, ...more });
-    if (result.status === 'rejected') {
+    if (result.status == 'rejected') {
       notice('rejected');
       if (record?.version === null) {
         if (!later.length) record = null; // never reached the server: lives in the notice
@@ -230,12 +230,12 @@ export const settle = (sent, answer) => exclusive(async () => {
       }
     } else if (record) {
       if (result.version != null) record.version = result.version;
-      const kept = result.status === 'conflict' ? (result.fields || {}) : {};
+      const kept = result.status == 'conflict' ? (result.fields || {}) : {};
       delete kept._deleted;
       for (const [field, value] of Object.entries(kept)) if (!laterFields.has(field)) record.fields[field] = value;
       if (record.shadow) record.shadow.fields = { ...record.shadow.fields, ...entry.fields, ...kept };
       if (!later.length) delete record.shadow;
-      if (result.status === 'conflict') notice('conflict', { conflicts: result.conflicts || [] });
+      if (result.status == 'conflict') notice('conflict', { conflicts: result.conflicts || [] });
     }
     if (record?.left && !later.length) record = null; // dropped by a pull while this answer was awaited
     if (record || current) touched.set(entry.record_id, record);

@@ -27,6 +27,8 @@ const LOCKED = '这条提醒已经发给辅导站，要由辅导站处理，不�
   EXPORT = '导出未同步记录',
   FULL = '手机存储空间不够，',
   CLEAN = '请清理手机里的照片、视频或聊天记录',
+  // What a form the full phone refused asks of her, said once.
+  STAY = '请不要关掉这一页；清理手机空间后点“保存”。',
   CLASH = '和别人的修改冲突',
   REFUSED = '没有被接收',
   // Where to look, as the sentence is shown: on 待同步 itself the item is just below it.
@@ -54,11 +56,11 @@ export const T = {
   pinMismatch: '两次输入的密码不一样，请重新输入。', settingUp: '正在加密保存…', unlockTitle: '请输入密码',
   pin: '密码', unlock: '解锁', unlocking: '正在解锁…', wrongPin: '密码不对。',
   waitSeconds: (s) => `请等 ${s} 秒再试。`,
-  tooManyPins: (n) => `已经连续输错 ${n} 次。如果忘记了密码，请点下面的“忘记密码”，再请辅导站给您一个恢复码。` +
-    '您的记录仍然加密保存在这台手机里，不会丢。',
+  tooManyPins: (n) => `已经连续输错 ${n} 次。如果忘了密码，请点下面的“忘记密码”，再请辅导站给您一个恢复码。` +
+    '您的记录仍然加密保存在手机里，不会丢。',
   forgotPin: '忘记密码',
 
-  recoverSay: (id) => `请打电话或去辅导站，说您忘记了密码，并报出这台手机的编号：${id}。` +
+  recoverSay: (id) => `请打电话或去辅导站，说您忘了密码，并报出这台手机的编号：${id}。` +
     '工作人员会给您一个 8 位恢复码。输入恢复码后，您可以设置新的密码，没有同步的记录都还在。',
   callStation: (phone) => `打电话给辅导站 ${phone}`,
   recoveryCode: '恢复码', recover: '恢复', recovering: '正在恢复…', newPinTitle: '设置新的密码',
@@ -96,13 +98,13 @@ export const T = {
   draftChildGoneSay: '这个孩子的结对已经结束或转走了。请不要把这些话改记到别的孩子名下。'
     + '要交给辅导站的，请到“待同步”里点“' + EXPORT + '”；不需要的，点下面的“清空重填”。',
   clearDraft: '清空重填', clearDraftConfirm: '再点一次，清空这张表',
-  draftNotSaved: '⚠ ' + FULL + '这一页写的内容没能存进手机。请不要关掉这一页；清理手机空间后点“保存”。',
-  saveFailedFull: FULL + '这条记录还没有保存，写的内容还在这一页上。' + CLEAN + '，再点一次“保存”。',
+  draftNotSaved: '⚠ ' + FULL + '这一页写的内容没能存进手机。' + STAY,
+  saveFailedFull: FULL + '这条记录还没有保存，写的内容还在这一页上。' + CLEAN + '，再点“保存”。',
   saveFailed: '这条记录没有保存成功，写的内容还在这一页上。请再点一次“保存”。',
   storageFull: FULL + '辅导站的新记录存不进来。' + CLEAN + '。',
   pickMentee: '请先选择帮扶对象（在最上面）。', pickMenteeOption: '请选择是哪个孩子',
   staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；辅导站的工作，'
-    + '请在电脑或手机浏览器里打开辅导站网页处理。',
+    + '请在浏览器里打开辅导站网页处理。',
   riskLocked: LOCKED + '打电话告诉辅导站：', riskLockedNoPhone: LOCKED + '告诉辅导站。', pickDate: '请填写日期。',
   writeRecord: '请先写几句过程记录。',
   dueBeforeVisit: '下次跟踪日期不能早于这次帮扶的日期。',
@@ -135,14 +137,14 @@ export const T = {
   // In the server's sentence when it kept a refused visit's or 摸排's words for the station (sync/kept.py:
   // its child was deleted meanwhile): no edit or export mends it, and putting it away loses nothing.
   keptOnServer: '保存在服务器上',
-  childGone: '这个孩子已经不在您的帮扶名单上了（结对已结束，或换了别的志愿者），这条记录不能再从这台手机发送。'
+  childGone: '这个孩子已经不在您的帮扶名单上了（结对已结束，或换了志愿者），这条记录不能再从这台手机发送。'
     + '请点下面的“' + EXPORT + '”，把文件交给辅导站。', reason: '原因：', newRecord: (label) => `新增${label}`,
   changedRecord: (label) => `修改${label}`,
 
   textSize: '字体大小', sizes: { std: '标准', lg: '大', xl: '特大' }, lockNow: '立即锁定', thisPhone: '这台手机',
-  phoneId: (id) => `手机编号 ${id}`, storageKept: '浏览器已答应长期保存这台手机上的记录。',
+  phoneId: (id) => `手机编号 ${id}`, storageKept: '浏览器已答应长期保存这些记录。',
   storageNotKept: '浏览器没有答应长期保存记录：请把伴行“添加到主屏幕”，并尽快同步。', logout: '退出登记',
-  logoutSay: '退出后，这台手机上的记录会全部清除；要再用需要新的登记码。',
+  logoutSay: '退出后，这台手机上的记录会全部清除；再用要新的登记码。',
   logoutRefused: (n) => `${UNSENT(n)}联网同步，或者先“${EXPORT}”，再退出。`,
 
   cleared: '伴行的数据被清除了。',
@@ -155,13 +157,12 @@ export const T = {
   wipe: '清除本机数据', wipeConfirm: '再点一次，清除这台手机上的伴行数据', inactive: '这个账号已停用，请联系辅导站。',
 
   olderTab: '请关掉另一个伴行页面', olderTabSay: '另一个页面里开着旧版本的伴行。关掉它，这一页就会打开。',
-  newerTab: '伴行已经更新', newerTabSay: '另一个页面里打开了新版本的伴行。请点“重新打开”，接着使用。',
+  newerTab: '伴行已经更新', newerTabSay: '另一个页面里打开了新版本的伴行。请点“重新打开”。',
   reopen: '重新打开', elsewhere: '伴行已经在另一个页面打开', useHere: '在这里使用',
-  elsewhereSay: '同一时间只能在一个页面里使用伴行。要在这里用，请点下面的按钮；'
+  elsewhereSay: '同一时间只能在一个页面里用伴行。要在这里用，请点下面的按钮；'
     + '另一个页面会先保存写了一半的内容，再停下来。',
   // Shown by the tab that stopped holding words a full phone refused: the line above is untrue for them.
-  notSavedHere: '⚠ ' + FULL + '没能存进手机的内容只在这一页里。'
-    + '请不要关掉这一页；在这里使用，清理手机空间后点“保存”。',
+  notSavedHere: '⚠ ' + FULL + '没能存进手机的内容只在这一页里。点“在这里使用”，' + STAY,
 };
 
 export const ENTITY_LABELS = { mentee: T.mentee, activity: T.activity, screening: T.screening };

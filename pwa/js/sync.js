@@ -62,9 +62,9 @@ export function syncNow(reason) {
       const problem = error.name in PROBLEMS ? PROBLEMS[error.name] : 'error';
       if (!(error instanceof api.ApiError) && problem) console.error('sync failed', reason, error);
       // A full phone cannot take the pulled records: said in words, not the browser's English.
-      const message = error.name === 'QuotaExceededError' ? T.storageFull : error.message || String(error);
+      const message = error.name == 'QuotaExceededError' ? T.storageFull : error.message || String(error);
       if (vault.isUnlocked() && problem) {
-        const lastError = problem === 'offline' ? T.noNetwork : problem === 'server' ? T.serverError : message;
+        const lastError = problem == 'offline' ? T.noNetwork : problem == 'server' ? T.serverError : message;
         await vault.updateSession({ lastAttemptAt: repo.isoNow(), lastError }).catch(() => {});
       }
       emit({ running: false, problem, message });
@@ -125,7 +125,7 @@ export async function pushAll() {
       answer = await api.push(token(), batch.map(wire), stopping());
     } catch (error) {
       if (!(error instanceof api.TooLargeError)) throw error;
-      if (batch.length === 1) await repo.refuseTooLarge(batch[0], error.message);
+      if (batch.length == 1) await repo.refuseTooLarge(batch[0], error.message);
       else batchSize = Math.floor(batch.length / 2);
       continue;
     }
@@ -148,7 +148,7 @@ export async function pullAll() {
     try {
       page = await api.pull(token(), cursor, PULL_LIMIT, stopping());
     } catch (error) {
-      if (error.code !== 'cursor_invalid' || cursor === null) throw error;
+      if (error.code != 'cursor_invalid' || cursor === null) throw error;
       // The phone's scope changed, or the server was restored: start again from the beginning.
       await vault.updateSession({ cursor: null, ...(error.restored && { recovering: true }) });
       return pullAll();

@@ -12,7 +12,7 @@ function request(options, lost) {
       resolve(lock !== null);
       return lock && new Promise(() => {}); // held for the page's life
     }).catch((error) => {
-      if (error?.name === 'AbortError') lost(); // another tab's 在这里使用 took it
+      if (error?.name == 'AbortError') lost(); // another tab's 在这里使用 took it
       else {
         console.error('app lock', error);
         resolve(true);

@@ -43,7 +43,7 @@ export async function register() {
   registration.onupdatefound = () => {
     const worker = registration.installing;
     worker?.addEventListener('statechange', () => {
-      if (worker.state === 'installed' && sw.controller) offer(worker);
+      if (worker.state == 'installed' && sw.controller) offer(worker);
     });
   };
 }

@@ -77,7 +77,7 @@ export async function unlock(pin) {
     if (status.fails > 0) await put('meta', PIN_OK).catch((error) => console.error('pin count', error));
     return { ok: true };
   } catch (error) {
-    if (error.name !== 'OperationError') throw error;
+    if (error.name != 'OperationError') throw error;
     const fails = status.fails + 1;
     const wait = pinDelay(fails);
     await put('meta', { key: 'pin', fails, waitUntil: now + wait * 1000 });
@@ -100,7 +100,7 @@ export async function recover(recoveryKeyText) {
   for (const wrapped of [info.byRecovery, info.byRecoveryNext]) {
     if (dk || !wrapped) continue;
     dk = await box.unwrap(wrapped, rk).catch((error) => {
-      if (error.name !== 'OperationError') throw error;
+      if (error.name != 'OperationError') throw error;
     });
   }
   if (!dk) throw new DOMException('this recovery key opens nothing here', 'OperationError');

@@ -14,7 +14,7 @@ export function render({ activityId, seq = null }) {
   const mentee = repo.get(f.mentee_id);
   const list = (values, labels = {}) => (values || []).map((v) => labels[v] || v).join('、');
   show(screen({ title: T.activity, back: () => go(mentee ? `#/mentee/${mentee.id}` : '#/') },
-    f.review_status === 'returned' && !activity.resubmittedAt
+    f.review_status == 'returned' && !activity.resubmittedAt
       && alertBox(T.returnedSay, f.review_comment || T.none, T.returnedFix),
     repo.conflicts().some((n) => n.record_id === activity.id)
       && [h('p.notice.warn', { role: 'status' }, T.conflictHere),
@@ -23,7 +23,7 @@ export function render({ activityId, seq = null }) {
     activity.version === null && h('p.hint', T.notOnServer),
     // One she may not edit (approved, or another's) says whom to ask, as its mark on the home list does.
     editable(activity, vault.currentSession().user?.id) ? link(`#/activity/${activity.id}/edit`, '✎ ' + T.edit)
-      : h('p.hint', f.review_status === 'approved' && T.approvedLocked, T.askStation),
+      : h('p.hint', f.review_status == 'approved' && T.approvedLocked, T.askStation),
     facts([
       [T.mentee, menteeLabel(mentee)], [T.kind, KINDS[f.kind] || f.kind], [T.date, shortDate(f.date)],
       [T.duration, f.duration_min && T.minutes(f.duration_min)], [T.place, f.place],

@@ -13,9 +13,9 @@ export function h(tag, attrs = {}, ...children) {
   if (classes[0]) el.className = classes.join(' ');
   for (const [name, value] of Object.entries(attrs)) {
     if (nothing(value)) continue;
-    if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);
-    else if (name === 'value') el.value = value;
-    else if (name === 'checked') el.checked = true;
+    if (name.startsWith('on') && typeof value == 'function') el.addEventListener(name.slice(2), value);
+    else if (name == 'value') el.value = value;
+    else if (name == 'checked') el.checked = true;
     else el.setAttribute(name, value === true ? '' : value);
   }
   for (const child of children.flat(Infinity)) if (!nothing(child)) el.append(child);
@@ -111,7 +111,7 @@ export const nextRender = () => ++latest;
 
 export function show(nodes, seq = null) {
   const children = nodes.flat(Infinity).filter(Boolean);
-  const app = children.some((n) => n.tagName === 'NAV');
+  const app = children.some((n) => n.tagName == 'NAV');
   const same = app && shownRoute === location.hash;
   // Not when a newer screen was asked for meanwhile. Nor is the app's screen drawn again while a finger
   // presses on it: the release would land on the new copy of the link and no click follow (a tap lost to
@@ -121,7 +121,7 @@ export function show(nodes, seq = null) {
   for (const fn of cleanups.splice(0)) fn();
   const root = document.getElementById('app');
   const scroll = scrollY;
-  const main = children.find((n) => n.tagName === 'MAIN');
+  const main = children.find((n) => n.tagName == 'MAIN');
   const text = message || same && kept;
   if (text && main) main.prepend(h('p.notice', { role: 'status' }, text));
   if (main) [kept, message] = [text, null];
@@ -155,6 +155,6 @@ export const setRenderer = (fn) => { renderer = fn; };
 export const rerender = () => renderer?.();
 
 export function go(hash) {
-  if (location.hash === hash || (hash === '#/' && !location.hash)) rerender();
+  if (location.hash === hash || (hash == '#/' && !location.hash)) rerender();
   else location.hash = hash;
 }

@@ -43,7 +43,7 @@ export async function render({ seq = null } = {}) {
   // The app is the volunteers'; a staff account signed in on a phone has no children of its own to
   // visit, and is told where its work is rather than shown an empty list and a form with no child.
     title = T.app + (user ? ' · ' + user.name : '');
-  if (user?.role && user.role !== 'mentor') {
+  if (user?.role && user.role != 'mentor') {
     show(screen({ title, tab: 'home' }, syncCard(), h('p.notice', T.staffPhone)), seq);
     return;
   }

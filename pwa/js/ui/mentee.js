@@ -16,13 +16,13 @@ export function statusTag(activity) {
     return tag('pending', '↑ ' + T.notSynced);
   }
   const status = activity.fields.review_status || 'pending';
-  if (status === 'returned' && activity.resubmittedAt) return tag('pending', T.resubmitted);
+  if (status == 'returned' && activity.resubmittedAt) return tag('pending', T.resubmitted);
   return tag(status, (SYMBOLS[status] || '') + (REVIEW_STATUSES[status] || status));
 }
 
 function timelineRow(record) {
   const f = record.fields;
-  if (record.entity === 'screening') {
+  if (record.entity == 'screening') {
     return row({}, `${shortDate(f.date)} ${T.screening}`,
       listed(`${T.psychProblem}：${yesNo(f.psych_problem)}`,
         f.risk_level && `${T.riskLevel}：${RISK_LEVELS[f.risk_level] || f.risk_level}`,
@@ -40,7 +40,7 @@ export function render({ menteeId, seq = null }) {
   if (!mentee) { go('#/'); return; }
   const f = mentee.fields,
     pairings = repo.list('pairing'),
-    pairing = pairings.find((p) => p.fields.mentee_id === menteeId && p.fields.status === 'active')?.fields,
+    pairing = pairings.find((p) => p.fields.mentee_id === menteeId && p.fields.status == 'active')?.fields,
     items = timeline(menteeId, repo.list('activity'), repo.list('screening'), pairings),
     cut = unfolded === menteeId ? items.length : 10;
   show(screen({ title: menteeLabel(mentee), back: () => go('#/') },

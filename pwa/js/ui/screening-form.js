@@ -33,8 +33,8 @@ export async function render({ menteeId, notice = null, seq = null }) {
     async save(v, say, o) {
       if (!v.date) return say(T.pickDate);
       await repo.save('screening', notice ? notice.record_id : uuid7(), {
-        mentee_id: menteeId, date: v.date, psych_problem: v.psych_problem === 'yes', risk_level: v.risk_level || null,
-        intervention_success: v.intervention_success === 'yes', needs: text(v.needs), notes: text(v.notes),
+        mentee_id: menteeId, date: v.date, psych_problem: v.psych_problem == 'yes', risk_level: v.risk_level || null,
+        intervention_success: v.intervention_success == 'yes', needs: text(v.needs), notes: text(v.notes),
       }, { removeNotice: notice?.id, ...o });
       return `#/mentee/${menteeId}`;
     },

@@ -13,9 +13,9 @@ function describe() {
   const conflicts = repo.conflictCount();
   const unsent = repo.unsentCount();
   const { lastSyncAt, clockWrong } = vault.currentSession();
-  const line = running ? `↻ ${T.syncing}` : problem === 'error' ? `⚠ ${message}` : PROBLEMS[problem];
+  const line = running ? `↻ ${T.syncing}` : problem == 'error' ? `⚠ ${message}` : PROBLEMS[problem];
   // Offline with nothing waiting is no problem.
-  const trouble = (!running && line && (problem !== 'offline' || unsent)) || rejected || conflicts || clockWrong;
+  const trouble = (!running && line && (problem != 'offline' || unsent)) || rejected || conflicts || clockWrong;
   // An open conflict is sent but not done with: it heads the card in place of 已全部同步.
   const clash = conflicts && `⚠ ${T.conflictsOpen(conflicts)}`;
   // A phone whose first sync has not gone through yet (no signal just after 登记) has nothing to send

@@ -50,7 +50,7 @@ function riskBox(form, locked) {
 const childOption = ({ mentee: { id, fields: f } }) =>
   h('option', { value: id }, `${f.name || ''} ${f.code.replace(/-/g, '-\u2060')}`.trim());
 const askOption = () => h('option', { value: '' }, T.pickMenteeOption);
-const sameChildren = (a, b) => a.length === b.length && a.every((e, i) => e.mentee.id === b[i].mentee.id);
+const sameChildren = (a, b) => a.length == b.length && a.every((e, i) => e.mentee.id === b[i].mentee.id);
 
 // A sync that lands while a new visit is being written changes only the list of children, never
 // what is typed: a phone enrolled a moment ago gets its children, a child paired since appears,
@@ -68,7 +68,7 @@ function followChildren(picker, state, warn) {
   state.entries = now;
   const ask = state.orphaned || now.length > 1;
   picker.replaceChildren(...(ask ? [askOption()] : []), ...now.map(childOption));
-  picker.value = kept ? chosen : (!state.orphaned && now.length === 1 ? now[0].mentee.id : '');
+  picker.value = kept ? chosen : (!state.orphaned && now.length == 1 ? now[0].mentee.id : '');
 }
 
 const openFlag = (record) => {
@@ -78,7 +78,7 @@ const openFlag = (record) => {
 
 export async function render({ mode, menteeId = null, activity = null, notice = null, seq = null }) {
   const { user, clockWrong } = vault.currentSession();
-  const isNew = mode === 'new'; // 'edit' a stored visit, 'fix' one the server refused
+  const isNew = mode == 'new'; // 'edit' a stored visit, 'fix' one the server refused
   const state = { entries: myChildren(), orphaned: false };
   const { entries } = state,
     record = activity || (notice && repo.get(notice.record_id)),
@@ -109,7 +109,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const picker = h('select', { name: 'mentee', disabled: !!fixedMentee, onchange: check }, choose,
     (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
   const start = isNew
-    ? { mentee: menteeId || (entries.length === 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
+    ? { mentee: menteeId || (entries.length == 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
     : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
   // No upper limit from a clock known wrong: a phone at 2001 could not pick today.
   const date = h('input', { type: 'date', name: 'date', max: !clockWrong && now }),
@@ -143,7 +143,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     chips(T.sixLinks, 'tags', withHeld(Object.entries(SIX_LINKS), start.tags)),
     risk.box].flat());
 
-  const returned = record?.fields.review_status === 'returned';
+  const returned = record?.fields.review_status == 'returned';
   const gone = alertBox(T.draftChildGone, T.draftChildGoneSay);
   const top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
     : goneChild ? gone : other && alertBox([T.draftWaiting, '：', menteeLabel(other)]);
@@ -161,7 +161,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     // follow-up as overdue the moment it arrived, and return the visit to be corrected.
     const wrong = wrongDates(values, (isNew ? entry.pairing : repo.get(pairingId))?.fields.start_date);
     if (wrong) return say(wrong);
-    if (mode === 'edit') {
+    if (mode == 'edit') {
       const mark = returned ? { resubmittedAt: repo.isoNow() } : {};
       await repo.save('activity', activity.id, fields, { mark, ...o });
     } else {
@@ -175,10 +175,10 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   }
 
   const [draftId, back, title] = isNew ? ['activity:new', menteeId ? `#/mentee/${menteeId}` : '#/', T.logVisit]
-    : [`activity:${activity?.id}`, `#/activity/${activity?.id}`, mode === 'edit' ? T.editActivity : T.fixRejected];
+    : [`activity:${activity?.id}`, `#/activity/${activity?.id}`, mode == 'edit' ? T.editActivity : T.fixRejected];
   const keep = await formScreen({
     form, notice, draftId, title, back, start, save, top: [top, twice], seq,
-    edits: mode === 'edit', version: activity?.version ?? null,
+    edits: mode == 'edit', version: activity?.version ?? null,
   });
   if (goneChild) picker.value = ''; // 请选择是哪个孩子, not a blank box (the draft still names the child)
   risk.update();

@@ -16,8 +16,8 @@ function subject(entity, recordId, fields, mentee = repo.menteeFor(entity, recor
   const f = { ...repo.get(recordId)?.fields, ...fields };
   // Trimmed: an edit of a visit the phone no longer holds (its child moved away) knows no date or kind,
   // and a lone space would hang a · after the child's code.
-  const when = (entity === 'activity' ? `${shortDate(f.date)} ${KINDS[f.kind] || ''}`
-    : entity === 'screening' ? shortDate(f.date) : '').trim();
+  const when = (entity == 'activity' ? `${shortDate(f.date)} ${KINDS[f.kind] || ''}`
+    : entity == 'screening' ? shortDate(f.date) : '').trim();
   if (!mentee) return when && [phrase(when)]; // an array: row() gives it the meta line's style
   return [menteeLabel(mentee, when && DOT), when && [' ', phrase(when)]];
 }
@@ -25,7 +25,7 @@ function subject(entity, recordId, fields, mentee = repo.menteeFor(entity, recor
 function said(value) {
   if (value == null || value === '') return T.none;
   if (Array.isArray(value)) return value.join('、') || T.none;
-  if (typeof value === 'boolean') return value ? T.yes : T.no;
+  if (typeof value == 'boolean') return value ? T.yes : T.no;
   return String(value);
 }
 
