@@ -16,6 +16,19 @@ async function makeWay(db) {
   opening = null;
 }
 
+// The database closed under the page. The browser, or a phone-cleaning app, deleted the site's data: opened
+// again, it is made anew (the upgrade is undone), or the open is aborted while the deletion goes on (asked
+// again). Or the disk is full and the browser closed it after a write failed: it is still there, or cannot be
+// opened yet (UnknownError), and the next write opens it again. Said cleared, the app offered to wipe what the
+// full disk still held.
+function probe() {
+  const r = indexedDB.open(NAME);
+  r.onupgradeneeded = () => { r.onerror = null; r.transaction.abort(); watcher('cleared'); };
+  // Opened (r.error is null) or refused: closed again, or never open (r.result would throw).
+  r.onsuccess = r.onerror = () =>
+    (r.error?.name == 'AbortError' ? probe() : (r.error || r.result.close(), opening = null));
+}
+
 function openDb() {
   if (closed) return Promise.reject(new DOMException('a newer app has it', 'VersionError'));
   opening ||= new Promise((resolve, reject) => {
@@ -35,8 +48,7 @@ function openDb() {
     request.onsuccess = () => {
       const db = request.result;
       db.onversionchange = () => makeWay(db);
-      // The browser, or a phone-cleaning app, deleted the site's data under the open page.
-      db.onclose = () => watcher('cleared');
+      db.onclose = probe;
       resolve(db);
     };
     request.onerror = () => { opening = null; reject(request.error); };

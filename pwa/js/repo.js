@@ -21,6 +21,11 @@ const STORES = ['meta', 'records', 'outbox', 'notices'];
 
 export const isoNow = () => new Date().toISOString();
 
+// A write the phone's storage refused. On a full disk Chromium says QuotaExceededError once, as the commit
+// fails; then it closes the database (a write caught as it closes: InvalidStateError), and opening it again
+// fails as an I/O error (UnknownError) until there is room.
+export const full = (e) => /^(Quota|Unknown|InvalidState)/.test(e?.name);
+
 const records = new Map();
 let outbox = [],
   notices = [];

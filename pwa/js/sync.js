@@ -62,7 +62,7 @@ export function syncNow(reason) {
       const problem = error.name in PROBLEMS ? PROBLEMS[error.name] : 'error';
       if (!(error instanceof api.ApiError) && problem) console.error('sync failed', reason, error);
       // A full phone cannot take the pulled records: said in words, not the browser's English.
-      const message = error.name == 'QuotaExceededError' ? T.storageFull : error.message || String(error);
+      const message = repo.full(error) ? T.storageFull : error.message || String(error);
       if (vault.isUnlocked() && problem) {
         const lastError = problem == 'offline' ? T.noNetwork : problem == 'server' ? T.serverError : message;
         await vault.updateSession({ lastAttemptAt: repo.isoNow(), lastError }).catch(() => {});

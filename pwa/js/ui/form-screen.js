@@ -53,7 +53,7 @@ export async function formScreen({
       } catch (error) {
         // Nothing was written (one transaction): the words stay on the form for another try.
         console.error('not saved', error);
-        return say(error?.name === 'QuotaExceededError' ? T.saveFailedFull : T.saveFailed);
+        return say(repo.full(error) ? T.saveFailedFull : T.saveFailed);
       }
       if (target === null) return;
       const mine = repo.pending().map((e) => e.mutation_id).filter((id) => !queued.has(id));

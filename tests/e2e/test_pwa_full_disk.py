@@ -1,0 +1,146 @@
+"""A phone whose disk is really full (WeChat videos), not a browser told to refuse: the browser's profile
+lives on a small disk of its own (a tmpfs), filled to the last byte and freed again.
+
+Chromium 156 answers the first write the full disk refuses with QuotaExceededError, then closes the
+database under the page: every write after that fails as UnknownError (the database cannot be opened)
+until there is room. That close fired `close` just as deleting the site's data does, and the app said
+伴行的数据被清除了 with a 清除本机数据 button, while every record was still on the disk; the later errors
+were shown as 没有保存成功 (tap again) and, on the sync card, as the browser's English. Storage.
+overrideQuotaForOrigin brings none of this about: writes past the quota it set went through, in a test
+context and in a persistent profile alike, and navigator.storage.estimate() reports the same quota."""
+from __future__ import annotations
+
+import errno
+import os
+import pathlib
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_ENV, ServerProcess
+from .phone import PHONE, Phone, query, visits_with
+
+pytestmark = pytest.mark.e2e
+
+DISK_MB = 64  # room for the profile (about 3 MB) and the padding that fills it
+FULL = "手机存储空间不够"
+CLEARED = "伴行的数据被清除了"
+
+
+class Disk:
+    """The phone's storage: a tmpfs holding only the browser's profile, filled by a file as a phone is by videos."""
+
+    def __init__(self, path: pathlib.Path) -> None:
+        self.path = path
+        self.padding = path / "wechat-videos"
+
+    def fill(self) -> None:
+        """To the last byte: big writes first, then ever smaller ones until even 1 byte is refused."""
+        fd = os.open(self.padding, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            for size in (1 << 20, 1 << 12, 1):
+                block = os.urandom(size)
+                while True:
+                    try:
+                        os.write(fd, block)
+                    except OSError as error:
+                        assert error.errno == errno.ENOSPC, error
+                        break
+        finally:
+            os.close(fd)
+        stat = os.statvfs(self.path)
+        assert stat.f_bavail == 0, stat
+
+    def free(self) -> None:
+        """She deleted the videos (清理微信缓存)."""
+        self.padding.unlink()
+
+
+@pytest.fixture
+def full_disk(module_server: ServerProcess, tmp_path: pathlib.Path) -> Iterator[tuple[Phone, Disk]]:
+    """A phone (a persistent browser profile, as on a real phone) whose storage is a disk of its own."""
+    path = tmp_path / "disk"
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_MB}m", "tmpfs", str(path)],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"a small disk of its own needs a tmpfs mount (root): {mounted.stderr.strip()}")
+    try:
+        with sync_playwright() as p:
+            context = p.chromium.launch_persistent_context(
+                str(path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                env=CHROMIUM_ENV, **PHONE)
+            try:
+                yield Phone(context, module_server), Disk(path)
+            finally:
+                context.close()
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def test_pwa_a_disk_full_under_an_open_form_keeps_her_words_and_saves_them_once_space_is_freed(
+    module_server: ServerProcess, full_disk: tuple[Phone, Disk]
+) -> None:
+    """Not 伴行的数据被清除了 with a 清除本机数据 button that would have wiped what the full disk still held:
+    the form stays with her words, says the phone is full, and saves them once, once there is room."""
+    phone, disk = full_disk
+    logs: list[str] = []
+    phone.page.on("console", lambda m: logs.append(m.text))
+    phone.enrol("ma.ganbu")
+    page = phone.page
+    phone.context.set_offline(True)
+    text = "手机满了的那天：孩子今天主动说了心里话。"
+    phone.start_visit(text)
+    disk.fill()
+    page.get_by_label("事后跟踪").fill("下周带字帖再去")
+    expect(page.get_by_text("这一页写的内容没能存进手机")).to_be_visible()
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_role("alert").filter(has_text="这条记录还没有保存")).to_contain_text(FULL)
+    expect(page.locator("main")).not_to_contain_text(CLEARED)
+    expect(page.get_by_label("过程记录")).to_have_value(text)
+    expect(page.get_by_label("事后跟踪")).to_have_value("下周带字帖再去")
+
+    print(logs)
+    disk.free()
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    phone.context.set_offline(False)
+    page.get_by_role("link", name="首页").click()
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    assert visits_with(module_server, text) == 1
+    assert query(module_server, "SELECT follow_up FROM activities WHERE record = ?", text) == [("下周带字帖再去",)]
+    assert phone.idb()["counts"]["drafts"] == 0
+
+
+def test_pwa_a_visit_sent_from_a_full_disk_is_taken_once_and_the_card_says_what_to_do(
+    module_server: ServerProcess, full_disk: tuple[Phone, Disk]
+) -> None:
+    """The station takes the visit, and the phone cannot write down that it did (its outbox entry stays):
+    the card says the phone is full in her words (it said the browser's Internal error opening backing
+    store… once the database had closed), and after she frees space the visit goes again and the server
+    keeps one (it knows the change number), the outbox empty."""
+    phone, disk = full_disk
+    phone.enrol("zhou.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    text = "满盘时发出的记录：孩子这周按时交了作业。"
+    phone.log_activity(text)
+    page.get_by_role("link", name="首页").click()
+    disk.fill()
+    phone.context.set_offline(False)  # the sync the signal starts sends it, then cannot settle it
+    card = page.locator(".sync")
+    expect(card).to_contain_text(FULL + "，暂时不能同步。请清理手机里的照片、视频或聊天记录。")
+    assert visits_with(module_server, text) == 1
+    page.get_by_role("button", name="立即同步").click()  # tapped again while full: no English, no double
+    expect(card).to_contain_text(FULL)
+    expect(card).not_to_contain_text("Internal error")
+    expect(page.locator("main")).not_to_contain_text(CLEARED)
+
+    disk.free()
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    assert visits_with(module_server, text) == 1
+    assert phone.idb()["counts"]["outbox"] == 0
