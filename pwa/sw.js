@@ -32,5 +32,8 @@ onfetch = (e) => {
   if (request.method != 'GET' || !request.url.startsWith(SCOPE)) return;
   // Every navigation gets the shell (/app/?code=… too).
   const key = request.mode == 'navigate' ? SCOPE : request;
-  e.respondWith(caches.match(key, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit || fetch(request)));
+  // A file missing from the cache goes back in it: a disk full to the last byte makes Chromium drop the ones it
+  // read then, and every start without a signal stopped at 正在打开伴行… until the next version.
+  e.respondWith(caches.open(CACHE).then((c) => c.match(key, { ignoreSearch: true })
+    .then((hit) => hit || fetch(request).then((r) => (r.ok && c.put(key, r.clone()), r)))));
 };

@@ -50,18 +50,18 @@ export const T = {
 
   enrolTitle: '登记这台手机', enrolSay: '请输入辅导站给您的登记码（8 位数字）。',
   enrolLinkSay: '登记码已经填好，请点“登记”。', code: '登记码', enrol: '登记', enrolling: '正在登记…',
-  needsNetwork: '这一步需要联网。请到有信号的地方再试。', codeFormat: (name) => `${name}是 8 位数字，请核对。`,
-  setPinSay: '密码是 4 到 6 位数字，以后每次打开伴行都要输入，用来保护孩子们的信息。请记住它。', pin1: '设置密码',
+  needsNetwork: '这一步要联网。请到有信号的地方再试。', codeFormat: (name) => `${name}是 8 位数字，请核对。`,
+  setPinSay: '密码是 4 到 6 位数字，以后每次打开伴行都要输入，用来保护孩子的信息。请记住它。', pin1: '设置密码',
   pin2: '再次输入密码', ok: '确定', pinFormat: '密码应为 4 到 6 位数字。',
   pinMismatch: '两次输入的密码不一样，请重新输入。', settingUp: '正在加密保存…', unlockTitle: '请输入密码',
   pin: '密码', unlock: '解锁', unlocking: '正在解锁…', wrongPin: '密码不对。',
   waitSeconds: (s) => `请等 ${s} 秒再试。`,
   tooManyPins: (n) => `已经连续输错 ${n} 次。如果忘了密码，请点下面的“忘记密码”，再请辅导站给您一个恢复码。` +
-    '您的记录仍然加密保存在手机里，不会丢。',
+    '您的记录仍加密保存在手机里，不会丢。',
   forgotPin: '忘记密码',
 
   recoverSay: (id) => `请打电话或去辅导站，说您忘了密码，并报出这台手机的编号：${id}。` +
-    '工作人员会给您一个 8 位恢复码。输入恢复码后，您可以设置新的密码，没有同步的记录都还在。',
+    '工作人员会给您一个 8 位恢复码。输入恢复码后，可以设置新的密码，没有同步的记录都还在。',
   callStation: (phone) => `打电话给辅导站 ${phone}`,
   recoveryCode: '恢复码', recover: '恢复', recovering: '正在恢复…', newPinTitle: '设置新的密码',
 
@@ -76,7 +76,7 @@ export const T = {
   needsAttention: (n) => `有 ${n} 条修改${REFUSED + LOOK()}`,
   clockWrong: ({ server, phone }) =>
     `手机上的时间不对：上次同步时，北京时间是${fullDate(server)}，手机上却是${fullDate(phone)}。`
-    + '请到手机的“设置”里改好日期、时间和时区；记帮扶时也请看一下日期对不对。',
+    + '请到手机的“设置”里改好日期、时间和时区；记帮扶时也请看看日期对不对。',
   conflictsOpen: (n) => `有 ${n} 条修改${CLASH + LOOK()}`,
   conflictHere: '这条记录有一处' + CLASH + '：下面是保留的内容，您写的内容在“待同步”里。',
   seeConflict: '看看我写的内容', followUps: '跟踪提醒', dueSoon: '即将到期',
@@ -95,7 +95,7 @@ export const T = {
   riskSay: '辅导站会在下次同步时看到这条提醒。情况紧急，请马上打电话：',
   riskCall: (phone) => `拨打辅导站电话 ${phone}`, riskNoPhone: '情况紧急，请马上联系辅导站或拨打 110 / 120。',
   draftRestored: '已恢复上次没写完的内容。', draftChildGone: '这份没写完的记录写的孩子，已经不在您的名下了',
-  draftChildGoneSay: '这个孩子的结对已经结束或转走了。请不要把这些话改记到别的孩子名下。'
+  draftChildGoneSay: '这个孩子的结对已结束或转走了。请不要把这些话改记到别的孩子名下。'
     + '要交给辅导站的，请到“待同步”里点“' + EXPORT + '”；不需要的，点下面的“清空重填”。',
   clearDraft: '清空重填', clearDraftConfirm: '再点一次，清空这张表',
   draftNotSaved: '⚠ ' + FULL + '这一页写的内容没能存进手机。' + STAY,
@@ -114,7 +114,7 @@ export const T = {
   fixRejected: '修改后重新发送', twice: ['今天已经记过，', '不要重复记。'],
 
   activity: '帮扶记录', edit: '修改这条记录', returnedSay: '辅导站退回了这条记录，意见：',
-  returnedFix: '请修改后保存，保存后会重新交给辅导站审核。',
+  returnedFix: '请修改后保存，会重新交给辅导站审核。',
   approvedLocked: '已审核通过，已锁定，不能再修改。', askStation: '如需更正请联系辅导站。',
   notOnServer: '这条记录还没有同步到辅导站。', notSynced: '未同步', enteredByStation: '由辅导站代录',
   riskAction: '辅导站的处理',
@@ -128,16 +128,16 @@ export const T = {
 
   waitingSay: '下面是还没有同步到辅导站的修改。有网络时会自动发送。', nothingWaiting: '没有待同步的修改。',
   exportUnsent: EXPORT, made: (t) => `记录于 ${t}`,
-  exported: (n) => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都可以）。`,
+  exported: (n) => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都行）。`,
   lastTry: (t, why) => `上次尝试 ${t}${why ? '：' + why : ''}`, notTried: '还没有发送过',
   rejectedTitle: REFUSED + '，需要修改', refused: REFUSED, conflictTitle: CLASH,
-  conflictSay: '同一处内容别人先改过了，保留了先到的内容，您的内容已交给辅导站处理。', kept: '保留的内容：',
+  conflictSay: '同一处内容别人先改过了，保留了先到的内容，您的内容已交给辅导站。', kept: '保留的内容：',
   yours: '您写的内容：', understood: '知道了', fix: '打开修改', discard: '放弃这条修改',
   discardConfirm: '再点一次，放弃这条修改',
   // In the server's sentence when it kept a refused visit's or 摸排's words for the station (sync/kept.py:
   // its child was deleted meanwhile): no edit or export mends it, and putting it away loses nothing.
   keptOnServer: '保存在服务器上',
-  childGone: '这个孩子已经不在您的帮扶名单上了（结对已结束，或换了志愿者），这条记录不能再从这台手机发送。'
+  childGone: '这个孩子不在您的帮扶名单上了（结对已结束，或换了志愿者），这条记录不能再从手机发送。'
     + '请点下面的“' + EXPORT + '”，把文件交给辅导站。', reason: '原因：', newRecord: (label) => `新增${label}`,
   changedRecord: (label) => `修改${label}`,
 

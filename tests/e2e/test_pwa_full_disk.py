@@ -144,3 +144,26 @@ def test_pwa_a_visit_sent_from_a_full_disk_is_taken_once_and_the_card_says_what_
     phone.wait_synced()
     assert visits_with(module_server, text) == 1
     assert phone.idb()["counts"]["outbox"] == 0
+
+
+def test_pwa_files_a_full_disk_dropped_from_the_cache_come_back_at_the_next_start_with_a_signal(
+    module_server: ServerProcess, full_disk: tuple[Phone, Disk]
+) -> None:
+    """Opened on a full disk, the app ran, but Chromium then dropped from the worker's cache the files it
+    read (it could not note their use): every later start without a signal stopped at 正在打开伴行…, the
+    worker fetching them from a network there was not, and never put them back, until the next version."""
+    phone, disk = full_disk
+    phone.enrol("sun.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    disk.fill()
+    page.reload()
+    expect(page.get_by_role("button", name="解锁", exact=True)).to_be_visible()
+    disk.free()
+    phone.context.set_offline(False)
+    page.reload()  # a start with a signal: what the cache lost comes from the server, and goes back in it
+    expect(page.get_by_role("button", name="解锁", exact=True)).to_be_visible()
+    phone.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("button", name="解锁", exact=True)).to_be_visible()
+    phone.unlock()
