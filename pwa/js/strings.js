@@ -26,7 +26,7 @@ const LOCKED = '这条提醒已经发给辅导站，要由辅导站处理，不�
   // Words several messages share, said once (the app's every byte goes over 2G).
   EXPORT = '导出未同步记录',
   FULL = '手机存储空间不够，',
-  CLEAN = '请清理手机里的照片、视频或聊天记录',
+  CLEAN = '请清理手机里的照片、视频或微信缓存',
   // What a form the full phone refused asks of her, said once.
   STAY = '请不要关掉这一页；清理手机空间后点“保存”。',
   CLASH = '和别人的修改冲突',

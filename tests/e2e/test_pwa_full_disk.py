@@ -132,7 +132,7 @@ def test_pwa_a_visit_sent_from_a_full_disk_is_taken_once_and_the_card_says_what_
     disk.fill()
     phone.context.set_offline(False)  # the sync the signal starts sends it, then cannot settle it
     card = page.locator(".sync")
-    expect(card).to_contain_text(FULL + "，暂时不能同步。请清理手机里的照片、视频或聊天记录。")
+    expect(card).to_contain_text(FULL + "，暂时不能同步。请清理手机里的照片、视频或微信缓存。")
     assert visits_with(module_server, text) == 1
     page.get_by_role("button", name="立即同步").click()  # tapped again while full: no English, no double
     expect(card).to_contain_text(FULL)
