@@ -39,6 +39,10 @@ def test_back_to_the_proxy_visit_form_and_save_again_makes_no_second_visit(serve
     page.get_by_label("五老志愿者 — 帮扶对象").select_option(index=1)
     page.get_by_label("过程记录").fill(RECORD)
     page.get_by_role("button", name="保存").click()
+    # The same child, the same day: asked whether it is the visit above (test_likely_visit.py), and
+    # saved as another once the clerk says so.
+    page.get_by_label("确实是另一次帮扶，仍然保存").check()
+    page.get_by_role("button", name="保存").click()
     page.wait_for_url(server.url + "/activities/*")
     assert visits_with(server, RECORD) == 2
     context.close()
