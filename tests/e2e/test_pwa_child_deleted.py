@@ -66,7 +66,7 @@ def test_pwa_a_visit_and_a_screening_refused_for_a_deleted_child_say_the_words_a
         for one in (refused.filter(has_text="帮扶记录"), refused.filter(has_text="摸排")):
             expect(one.locator(".big")).to_have_text(told)
             expect(one).not_to_contain_text("需要修改")
-            expect(one).not_to_contain_text("已经不在您的帮扶名单上")  # not a pairing ended, and no export asked
+            expect(one).not_to_contain_text("不在您的帮扶名单上了")  # not a pairing ended, and no export asked
             expect(one.get_by_role("link", name="打开修改")).to_have_count(0)
             expect(one.get_by_role("button", name="放弃这条修改")).to_have_count(0)
             expect(one.get_by_role("button", name="知道了")).to_be_visible()
@@ -156,7 +156,7 @@ def test_pwa_a_visit_and_a_screening_refused_for_a_pairing_ended_or_handed_on_sa
             one = refused.filter(has_text=kind)
             expect(one.locator(".big")).to_have_text(sentence)
             expect(one).not_to_contain_text("需要修改")
-            expect(one).not_to_contain_text("已经不在您的帮扶名单上")  # the export advice
+            expect(one).not_to_contain_text("不在您的帮扶名单上了")  # the export advice
             expect(one.get_by_role("link", name="打开修改")).to_have_count(0)
             expect(one.get_by_role("button", name="放弃这条修改")).to_have_count(0)
             expect(one.get_by_role("button", name="知道了")).to_be_visible()

@@ -80,7 +80,7 @@ def test_pwa_a_visit_about_a_child_moved_away_while_offline_names_the_child_and_
     phone.unlock()
     expect(refused.locator(".big")).to_contain_text(f"孩子 {code} 的结对已由辅导站结束")
     expect(refused).to_contain_text("记录的内容已经保存在服务器上")
-    expect(refused).not_to_contain_text("已经不在您的帮扶名单上")  # no export asked of what the server keeps
+    expect(refused).not_to_contain_text("不在您的帮扶名单上了")  # no export asked of what the server keeps
     expect(refused.get_by_role("link", name="打开修改")).to_have_count(0)
     expect(refused).not_to_contain_text(re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}"))  # no record id to puzzle over
     for level in ("std", "xl"):
@@ -244,7 +244,7 @@ def test_pwa_an_edit_refused_because_the_child_moved_away_reads_as_words_without
     phone.enrol("ma.ganbu")
     refused = _saved_offline_then_moved_away(server, phone, f"activity/{activity}/edit", "孩子搬走以前改过的记录。",
                                              "staff-chahe", pairing, version)
-    expect(refused).to_contain_text("已经不在您的帮扶名单上", timeout=20_000)
+    expect(refused).to_contain_text("不在您的帮扶名单上了", timeout=20_000)
     expect(refused).to_contain_text("原因：找不到这条帮扶活动")
     expect(refused).to_contain_text(code)
     expect(refused).not_to_contain_text("base_version")
@@ -283,7 +283,7 @@ def test_pwa_a_guardian_number_saved_after_the_child_moved_away_is_kept_and_name
     expect(page.locator(".sync")).to_contain_text("没有被接收", timeout=20_000)
     page.get_by_role("link", name="待同步").click()
     refused = page.locator(".row.returned")
-    expect(refused).to_contain_text("已经不在您的帮扶名单上", timeout=20_000)
+    expect(refused).to_contain_text("不在您的帮扶名单上了", timeout=20_000)
     expect(refused).not_to_contain_text("undefined")
     notice = page.evaluate("import('/app/js/repo.js').then((r) => r.rejected()[0].fields)")
     assert notice["guardian_contact"] == "13912345678"
@@ -319,7 +319,7 @@ def test_pwa_a_guardian_number_saved_while_the_sync_takes_the_child_away_is_refu
     expect(page.locator(".sync")).to_contain_text("没有被接收", timeout=20_000)  # as above
     page.get_by_role("link", name="待同步").click()
     refused = page.locator(".row.returned")
-    expect(refused).to_contain_text("已经不在您的帮扶名单上", timeout=20_000)
+    expect(refused).to_contain_text("不在您的帮扶名单上了", timeout=20_000)
     expect(refused).to_contain_text(code)
     expect(refused.get_by_role("link", name="打开修改")).to_have_count(0)
     page.get_by_role("link", name="首页").click()
