@@ -19,15 +19,16 @@ HANDLED = "发现自伤自残风险 · 已处理"
 def _two_flags(site: Site) -> tuple[str, str]:
     w = site.w
     today = local_today()
-    day = (today - datetime.timedelta(days=3)).isoformat()
+    # Three visits on three days: visits of one pairing on one day would be marked 可能重复 (twins).
+    day, before, earlier = ((today - datetime.timedelta(days=n)).isoformat() for n in (3, 4, 5))
     open_ = site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=day, risk_flag=True,
                                                 record="孩子说不想活了（未处理）"))
-    handled = site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=day, risk_flag=True,
+    handled = site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=before, risk_flag=True,
                                                   record="手腕有划痕（已处理）"))
     site.write(lambda db: mutate(db, w.staff_st11, "activity", {"risk_action": "当天联系了家长和班主任",
                                                                 "risk_action_on": today.isoformat()}, handled, 1))
     # A handling of only spaces is none (sync.rules.flag_open): this one stays open on every page.
-    spaces = site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=day, risk_flag=True,
+    spaces = site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=earlier, risk_flag=True,
                                                  record="夜里哭（只写了空格）"))
     site.write(lambda db: db.execute("UPDATE activities SET risk_action = '   ' WHERE id = ?", [spaces]))
     return open_, handled
