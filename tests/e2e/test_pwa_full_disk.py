@@ -21,6 +21,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_ENV, ServerProcess
 from .phone import PHONE, Phone, query, visits_with
+from .screen import documented_shots
 
 pytestmark = pytest.mark.e2e
 
@@ -86,8 +87,6 @@ def test_pwa_a_disk_full_under_an_open_form_keeps_her_words_and_saves_them_once_
     """Not 伴行的数据被清除了 with a 清除本机数据 button that would have wiped what the full disk still held:
     the form stays with her words, says the phone is full, and saves them once, once there is room."""
     phone, disk = full_disk
-    logs: list[str] = []
-    phone.page.on("console", lambda m: logs.append(m.text))
     phone.enrol("ma.ganbu")
     page = phone.page
     phone.context.set_offline(True)
@@ -101,8 +100,10 @@ def test_pwa_a_disk_full_under_an_open_form_keeps_her_words_and_saves_them_once_
     expect(page.locator("main")).not_to_contain_text(CLEARED)
     expect(page.get_by_label("过程记录")).to_have_value(text)
     expect(page.get_by_label("事后跟踪")).to_have_value("下周带字帖再去")
+    if (shots := documented_shots()) is not None:  # the README's picture of this moment
+        page.get_by_role("alert").filter(has_text="这条记录还没有保存").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "pwa-full-phone-save.png"))
 
-    print(logs)
     disk.free()
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("已保存。")).to_be_visible()
