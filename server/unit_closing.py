@@ -44,7 +44,7 @@ def holding_problem(name: str, held: dict[str, int]) -> str | None:
                                                       ("mentees", "名帮扶对象")) if held.get(key)]
     if not left:
         return None
-    return (f"“{name}”还有{'、'.join(left)}，不能撤并：请先把帮扶对象转到新的学校或辅导站"
+    return (f"“{name}”还有 {'、'.join(left)}，不能撤并：请先把帮扶对象转到新的学校或辅导站"
             "（镇/街道在“帮扶对象”里选这个单位，点“把这里的全部帮扶对象转到别的单位”），"
             "把志愿者和工作人员的所属单位改到新单位（或停用账号），再来撤并。")
 

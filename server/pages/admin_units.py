@@ -28,7 +28,7 @@ from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.admin import counted_records, records_held, unit_usage
 from ..queries.units import get_unit, unit_tree
 from ..templating import chinese_date
-from ..unit_closing import close_unit, closing_day_problem, reopen_unit
+from ..unit_closing import close_unit, closing_day_problem, holding_problem, reopen_unit
 from .form_posts import form_values, require_form, restore_draft
 from .path_records import visible_record
 from .visits import ADMIN, Visit, require
@@ -176,6 +176,8 @@ async def _render_unit(visit: Visit, unit: dict[str, Any], values: dict[str, Any
         "unit": unit, "held": held, "errors": errors or {}, "records": records,
         "may_delete": not any(held.values()) and not records,
         "closed_on": closed, "today": local_today().isoformat(),
+        # What the write would refuse 撤并 for, said where the day would be typed (as for 删除 above).
+        "closing_blocked": holding_problem(unit["name"], held),
         "typed_closed_on": str(values.get("closed_on") or "")[:20],
         "shown_version": values.get("base_version") or unit["version"],
         "unit_fields": field_views("unit", FIELDS, values, errors=errors, options=options),

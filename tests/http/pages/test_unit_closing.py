@@ -204,3 +204,16 @@ def test_an_excel_row_of_volunteers_naming_a_closed_school_is_refused_in_words(s
     text = words(preview.text)
     assert f"“掘港中学”已撤并（{chinese_date(local_today())}起），不再接收志愿者" in text, text
     assert 'name="payload"' not in preview.text
+
+
+def test_a_school_still_holding_an_account_says_so_where_the_closing_day_would_be_typed(site: Site) -> None:
+    """The card offered a day and 撤并这个单位 to a school still holding its staff, then refused the click:
+    what must go first is said up front, as for 删除, and the button comes once the school is empty."""
+    admin = site.as_(site.w.admin)
+    page = admin.get(f"/admin/units/{site.w.st12}").text
+    card = words(page[page.index('id="close"'):])
+    assert "还有 1 个在用账号，不能撤并" in card, card
+    assert 'value="close"' not in page and 'name="closed_on"' not in page
+    _empty_the_school(site)
+    page = admin.get(f"/admin/units/{site.w.st12}").text
+    assert 'value="close"' in page and "不能撤并" not in words(page)
