@@ -33,6 +33,8 @@ from sync import Actor, Scope
 from sync.audit import append_audit, record_history
 from sync.timeutil import SHANGHAI, parse_utc, utc_now
 
+from .queries.units import closing_days
+
 FILED = ("submitted", "approved")
 DUE_KINDS = ("station", "school", "town")
 FIELDS = ("period_from", "period_to", "units_due", "towns_due")
@@ -143,7 +145,7 @@ def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *
     parent: dict[str, str | None] = {r[0]: r[1] for r in rows}
     info = {r[0]: (r[2], r[3]) for r in rows}
     # 撤点并校: a unit closed on or before a period's first day owes nothing for it (server/unit_closing.py).
-    closed = dict(db.execute("SELECT unit_id, closed_on FROM unit_closures").fetchall())
+    closed = closing_days(db)
     own = _ancestors(parent, scope.actor.unit_id)
     setters = None if scope.unit_ids is None else sorted(set(own) | set(scope.unit_ids))
     out = []

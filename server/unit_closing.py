@@ -23,8 +23,6 @@ from sync.users import get_user
 from .queries.admin import unit_usage
 from .templating import chinese_date
 
-CLOSED_MARK = "（已撤并）"
-
 
 def closing_day_problem(typed: str, today: datetime.date) -> str | None:
     """Why ``typed`` is not a closing day (a real day, not after today), or None."""
@@ -77,11 +75,6 @@ def reopen_unit(db: sqlite_utils.Database, actor: Actor, unit_id: str) -> bool:
     append_audit(db, actor, "unit_closure", unit_id, "delete", {"closed_on": [before[0], None]})
     db.execute("DELETE FROM unit_closures WHERE unit_id = ?", [unit_id])
     return True
-
-
-def closed_on(db: sqlite_utils.Database) -> dict[str, str]:
-    """Every closed unit's closing day, by unit id."""
-    return {str(r[0]): str(r[1]) for r in db.execute("SELECT unit_id, closed_on FROM unit_closures")}
 
 
 class UnitClosed(Exception):

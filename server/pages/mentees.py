@@ -87,17 +87,17 @@ async def mentee_list(request: Request) -> Response:
     names = sees_names(visit.actor)
 
     def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]], list[dict[str, Any]],
-                                list[dict[str, Any]]]:
+                                list[dict[str, Any]], bool]:
         rows, total = list_mentees(db, scope, f, names=names)
         for row in rows:  # who deleted each child listed under 已删除, and when
             row["deleted_line"] = deletion_line(db, "mentee", row["id"]) if row["deleted"] else None
         # Read county-wide (a scan of the code index), so once, above the first page.
         first = f.page == 1
         by_unit = waiting_by_unit(db, scope, f, names=names) if first and f.pairing and total else []
-        return rows, total, unit_options(db, scope), shared_codes(db, scope) if first else [], by_unit
+        return (rows, total, unit_options(db, scope), shared_codes(db, scope) if first else [], by_unit,
+                _movable(db, scope, f.unit_id))
 
-    rows, total, units, shared, by_unit = await visit.state.store.read(read)
-    movable = await visit.state.store.read(lambda db: _movable(db, scope, f.unit_id))
+    rows, total, units, shared, by_unit, movable = await visit.state.store.read(read)
     if last := past_the_end(visit, f.page, page_count(total, PAGE_SIZE)):
         return last
     listed = {row["id"] for row in rows} | {child["id"] for group in shared for child in group["children"]}

@@ -9,6 +9,14 @@ from sync import Scope
 
 from .filters import in_scope
 
+# After a closed unit's name in pickers and lists (server/unit_closing.py).
+CLOSED_MARK = "（已撤并）"
+
+
+def closing_days(db: sqlite_utils.Database) -> dict[str, str]:
+    """Every closed unit's closing day, by unit id (``unit_closures``, server migration m010)."""
+    return {str(r[0]): str(r[1]) for r in db.execute("SELECT unit_id, closed_on FROM unit_closures")}
+
 
 def unit_tree(db: sqlite_utils.Database, scope: Scope, *, root: str | None = None) -> list[dict[str, Any]]:
     """Live units in ``scope`` in tree order (parents first, siblings by name), with ``depth``
@@ -44,7 +52,7 @@ def unit_options(db: sqlite_utils.Database, scope: Scope, *, kinds: tuple[str, .
                  root: str | None = None) -> list[tuple[str, str]]:
     """(id, indented name) pairs for a unit picker, optionally only some kinds. A closed unit stays (its
     records are still looked up by it) and says so, so nobody files a new record there by mistake."""
-    return [(u["id"], "　" * u["depth"] + u["name"] + ("（已撤并）" if u["closed_on"] else ""))
+    return [(u["id"], "　" * u["depth"] + u["name"] + (CLOSED_MARK if u["closed_on"] else ""))
             for u in unit_tree(db, scope, root=root) if kinds is None or u["kind"] in kinds]
 
 
