@@ -10,8 +10,7 @@ import pathlib
 import pytest
 from playwright.sync_api import Browser, expect
 
-from sync.timeutil import local_today
-
+from .closing import admin_closes, unit_id
 from .conftest import ServerProcess
 from .phone import query
 from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
@@ -21,17 +20,13 @@ pytestmark = pytest.mark.e2e
 SCHOOL, STATION = "栟茶镇初级中学", "栟茶镇校外教育辅导站"
 
 
-def _unit(server: ServerProcess, name: str) -> str:
-    return str(query(server, "SELECT id FROM units WHERE name = ?", name)[0][0])
-
-
 def _children_at(server: ServerProcess, unit_id: str) -> int:
     return int(query(server, "SELECT count(*) FROM mentees WHERE unit_id = ? AND deleted = 0", unit_id)[0][0])
 
 
 def test_the_town_moves_a_schools_children_in_one_form_and_the_admin_closes_the_emptied_school(
         server: ServerProcess, browser: Browser, tmp_path: pathlib.Path) -> None:
-    school, station = _unit(server, SCHOOL), _unit(server, STATION)
+    school, station = unit_id(server, SCHOOL), unit_id(server, STATION)
     children = _children_at(server, school)
     at_station = _children_at(server, station)
     assert children > 1
@@ -74,14 +69,6 @@ def test_the_town_moves_a_schools_children_in_one_form_and_the_admin_closes_the_
     page = admin.new_page()
     try:
         sign_in(page, server, "admin", "/dashboard")
-        for (user,) in query(server, "SELECT id FROM users WHERE unit_id = ? AND active = 1", school):
-            page.goto(server.url + f"/admin/users/{user}")
-            page.locator("select[name=unit_id]").select_option(station)
-            page.locator("button[name=action][value=save]").click()
-            expect(page.get_by_text("账号已保存")).to_be_visible()
-        page.goto(server.url + f"/admin/units/{school}")
-        page.get_by_label("撤并日期").fill(local_today().isoformat())
-        page.get_by_role("button", name="撤并这个单位").click()
-        expect(page.get_by_text(f"“{SCHOOL}”已撤并")).to_be_visible()
+        admin_closes(page, server, school, SCHOOL, station)
     finally:
         admin.close()

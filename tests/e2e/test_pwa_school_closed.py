@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from sync.timeutil import local_today
-
+from .closing import admin_closes, unit_id
 from .conftest import ServerProcess
 from .phone import Phone, Station, query
 from .screen import sign_in
@@ -21,29 +20,17 @@ VISIT = "学校撤并前在孩子家里记的，那天没有信号。"
 SCHOOL, STATION = "岔河镇中心小学", "岔河镇校外教育辅导站"
 
 
-def _unit(server: ServerProcess, name: str) -> str:
-    return str(query(server, "SELECT id FROM units WHERE name = ?", name)[0][0])
-
-
 def _close_the_school(server: ServerProcess, browser: Browser) -> None:
     """The town moves the children (its computer, through the sync API); the admin, on the web, moves
     the school's accounts to the station and closes the school."""
-    school, station = _unit(server, SCHOOL), _unit(server, STATION)
+    school, station = unit_id(server, SCHOOL), unit_id(server, STATION)
     town = Station(server, "staff-chahe")
     for child, version in query(server, "SELECT id, version FROM mentees WHERE unit_id = ? AND deleted = 0", school):
         town.push("mentee", child, {"unit_id": station}, version)
     office = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = office.new_page()
     sign_in(page, server, "admin", "/dashboard")
-    for (user,) in query(server, "SELECT id FROM users WHERE unit_id = ? AND active = 1", school):
-        page.goto(server.url + f"/admin/users/{user}")
-        page.locator("select[name=unit_id]").select_option(station)
-        page.locator("button[name=action][value=save]").click()
-        expect(page.get_by_text("账号已保存")).to_be_visible()
-    page.goto(server.url + f"/admin/units/{school}")
-    page.get_by_label("撤并日期").fill(local_today().isoformat())
-    page.get_by_role("button", name="撤并这个单位").click()
-    expect(page.get_by_text(f"“{SCHOOL}”已撤并")).to_be_visible()
+    admin_closes(page, server, school, SCHOOL, station)
     office.close()
 
 
@@ -61,7 +48,7 @@ def test_pwa_a_visit_held_offline_while_the_school_closed_is_sent_once_and_lands
     phone.wait_synced()
     rows = query(server, "SELECT a.unit_id, m.unit_id FROM activities a JOIN mentees m ON m.id = a.mentee_id"
                  " WHERE a.record = ? AND a.deleted = 0", VISIT)
-    station = _unit(server, STATION)
+    station = unit_id(server, STATION)
     assert rows == [(station, station)]
     expect(phone.page.locator(".row.returned")).to_have_count(0)
     phone.page.goto(server.url + "/app/")
