@@ -43,7 +43,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from process import Server, cpu_model  # noqa: E402  (bench/process.py)
-from pwa_bench import ARGS, CHROMIUM, PIN, RECORDS, bench_station, code_for, only_tab  # noqa: E402
+from pwa_bench import ARGS, CHROMIUM, PIN, RECORDS, bench_station, code_for, only_tab, unlock_app  # noqa: E402
 
 from server.store import Store  # noqa: E402
 from sync import Actor, apply_mutations, new_id  # noqa: E402
@@ -220,9 +220,7 @@ def unlock(context: Any, url: str) -> tuple[Any, float, int]:
     """The app opened again from its icon: from tapping 解锁 to the home list (median-worthy)."""
     page = slow_page(context)
     page.add_init_script(UNLOCK_CLOCK % {"children": CHILDREN})
-    page.goto(url + "/app/")
-    page.get_by_label("密码", exact=True).fill(PIN)
-    page.get_by_role("button", name="解锁").click()
+    unlock_app(page, url)
     page.wait_for_function("() => window.unlockClock && window.unlockClock.home > 0", timeout=60_000)
     clock = page.evaluate("window.unlockClock")
     return page, float(clock["home"] - clock["submit"]) / 1000, int(clock["decrypts"])

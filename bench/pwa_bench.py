@@ -209,13 +209,18 @@ def only_tab(context: Any) -> Any:
     return context.new_page()
 
 
+def unlock_app(page: Any, url: str) -> None:
+    """The app opened from its icon and 解锁 tapped with the PIN: the caller waits for what it times."""
+    page.goto(url + "/app/")
+    page.get_by_label("密码", exact=True).fill(PIN)
+    page.get_by_role("button", name="解锁").click()
+
+
 def offline_open(context: Any, url: str, mentees: int) -> tuple[float, float]:
     context.set_offline(True)
     page = only_tab(context)
     page.add_init_script(OPEN_CLOCK % {"mentees": mentees})
-    page.goto(url + "/app/")
-    page.get_by_label("密码", exact=True).fill(PIN)
-    page.get_by_role("button", name="解锁").click()
+    unlock_app(page, url)
     page.wait_for_function("() => window.openClock && window.openClock.home > 0", timeout=60_000)
     clock = page.evaluate("window.openClock")
     page.close()
@@ -226,9 +231,7 @@ def offline_open(context: Any, url: str, mentees: int) -> tuple[float, float]:
 
 def save_times(context: Any, url: str) -> tuple[float, float]:
     page = only_tab(context)
-    page.goto(url + "/app/")
-    page.get_by_label("密码", exact=True).fill(PIN)
-    page.get_by_role("button", name="解锁").click()
+    unlock_app(page, url)
     page.wait_for_selector("a.row")
     context.set_offline(True)  # keep the outbox: measure the write, not the sync
     in_page = page.evaluate("""async () => {
