@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from .conftest import ServerProcess
 from .phone import Phone, Station, query
+from .screen import documented_shots
 
 pytestmark = pytest.mark.e2e
 
@@ -59,6 +60,9 @@ def test_pwa_a_long_history_shows_the_newest_ten_then_the_rest_at_a_tap_with_the
     assert page.evaluate(SCREENING_ABOVE)  # not under two years of rows
 
     more = page.get_by_role("button", name=f"显示更早的{total - 10}条记录")
+    if (shots := documented_shots()) is not None:  # the README's picture: the ten, then the button
+        more.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "pwa-mentee-long-history.png"))
     # Scrolled to and tapped in one go: a sync drawing the page meanwhile moves nothing, but leaves no gap.
     expect(more).to_be_visible()
     was = page.evaluate("""() => { const button = [...document.querySelectorAll('main button')]
