@@ -24,6 +24,7 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archive_records import conflicts_of, get_activity
+from ..queries.archives import get_pairing
 from ..queries.likely_visits import LikelyVisit, same_day_visits, say_distinct, twins_of
 from ..queries.names import sees_names
 from ..queries.pickers import author_choices, ended_pairing, pairing_options, stopped_volunteer
@@ -110,15 +111,22 @@ def _ticked(values: dict[str, Any]) -> str:
 
 async def _twin_again(page: Visit, values: dict[str, Any]) -> LikelyVisit | None:
     """A ticked form refused for another field: the visits its tick answered, asked afresh, so the box
-    and its tick come back beside them (never a tick on its own, which would say nothing)."""
+    and its tick come back beside them (never a tick on its own, which would say nothing). Only of a
+    pairing in the visitor's scope: unlike the check in the write, no write rule has read the pairing
+    first, and a tick posted beside another town's pairing would show its visits' authors and words."""
     if not _ticked(values):
         return None
     try:
         fields = parse_fields("activity", ("pairing_id", "date", "kind"), values)
     except FormInvalid:
         return None
-    return await page.state.store.read(lambda db: same_day_visits(
-        db, fields["pairing_id"], fields["date"], fields["kind"] or "home_visit"))
+    scope = await page.scope()
+
+    def read(db: sqlite_utils.Database) -> LikelyVisit | None:
+        if not fields["pairing_id"] or get_pairing(db, scope, str(fields["pairing_id"]), deleted_too=True) is None:
+            return None
+        return same_day_visits(db, fields["pairing_id"], fields["date"], fields["kind"] or "home_visit")
+    return await page.state.store.read(read)
 
 
 def _twin_box(likely: LikelyVisit | None, values: dict[str, Any]) -> dict[str, Any] | None:

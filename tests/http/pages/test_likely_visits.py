@@ -269,3 +269,25 @@ def test_visits_ticked_as_two_are_not_marked_after_but_a_phones_copy_of_that_day
     assert archive.count(MARK) == 3, "each of the three names the phone's copy; the phone's names both"
     entered = staff.get(f"/activities/{form['record_id']}").text
     assert f'href="/activities/{phone}"' in entered and f'href="/activities/{w.activity1}"' not in entered
+
+
+def test_a_ticked_entry_for_another_towns_pairing_shows_none_of_its_visits(site: Site) -> None:
+    """The form refused for its pairing (not the visitor's) came back with the likely-twin box asked
+    afresh, outside the write rules: a station that ticked the box beside another town's pairing read
+    its visits of the day, who made them and the first words of 过程记录."""
+    w = site.w
+    answer = site.as_(w.staff_st11).post("/activities/new", _form(w.pairing3, kind="home_visit", another_visit="x"))
+    assert answer.status_code == 400
+    said = sentence(answer.text)
+    assert "找不到结对" in said
+    assert "张老师" not in said and "家访记录" not in said and w.activity3 not in answer.text
+    assert _visits(site, w.pairing3, "2026-11-20") == 1
+    assert access_rows(site, "view_likely_visits", w.pairing3) == []
+
+
+def test_a_ticked_entry_refused_for_another_field_names_its_own_pairings_visits_again(site: Site) -> None:
+    w = site.w
+    answer = site.as_(w.staff_st11).post("/activities/new", _form(w.pairing1, duration_min="-5", another_visit="x"))
+    assert answer.status_code == 400
+    assert "这个结对在2026年11月20日已经有1条上门家访的帮扶记录" in sentence(answer.text)
+    assert len(access_rows(site, "view_likely_visits", w.pairing1)) == 1
