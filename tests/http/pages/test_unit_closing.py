@@ -106,6 +106,20 @@ def test_a_closing_day_that_is_no_day_or_after_today_is_refused_in_words(site: S
     assert not site.read(lambda db: list(db.query("SELECT * FROM unit_closures")))
 
 
+def test_a_closing_day_typed_in_another_shape_is_refused_never_kept_as_typed(site: Site) -> None:
+    """Python reads 20260901 and 2026-W36-2 as 2026-09-01; kept as typed, the day compared as text
+    against the periods' days, so the closed school still owed returns of periods after it (and
+    0001-01-01, a slip for 2001, closed it before any record was kept)."""
+    _empty_the_school(site)
+    for day in ("20260901", "2026-W36-2", "2026-244", "２０２６-０９-０１", "0001-01-01"):
+        refused = _close(site, day)
+        assert refused.status_code == 400, day
+        assert "请选择撤并日期" in words(refused.text) and "单位没有改动" in words(refused.text)
+    assert not site.read(lambda db: list(db.query("SELECT * FROM unit_closures")))
+    assert _close(site, " 2026-09-01 ").status_code == 303  # spaces around the day are no other day
+    assert site.read(lambda db: db.execute("SELECT closed_on FROM unit_closures").fetchone()[0]) == "2026-09-01"
+
+
 def test_a_school_that_holds_events_is_not_offered_for_deletion_but_for_closing(site: Site) -> None:
     """The page offered 删除 (with its warning that nothing undoes it) to every unit without children or
     accounts, and the write path then refused it for the events and returns it still held: a closed
