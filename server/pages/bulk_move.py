@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync import Actor, apply_mutations, parse_id
+from sync import Actor, Scope, apply_mutations, parse_id
 from sync.mutations import upsert
 
 from ..queries.moves import Move, moved_with, running_pairings, unit_children
@@ -122,15 +122,18 @@ async def bulk_move_save(request: Request) -> Response:
         return await _page(visit, unit, values=values, errors=errors, status=400)
     actor, to_unit = visit.actor, target
     try:
-        result = await visit.state.store.write(lambda db: move_all(db, actor, unit["id"], to_unit, shown))
+        result = await visit.state.store.write(lambda db: move_all(db, actor, scope, unit["id"], to_unit, shown))
     except UnitClosed as closed:  # closed after the form was shown: read in the write
         return await _page(visit, unit, values=values, errors={TARGET: str(closed)}, status=400)
     return await _page(visit, unit, result=result)
 
 
-def move_all(db: sqlite_utils.Database, actor: Actor, unit_id: str, target: str,
+def move_all(db: sqlite_utils.Database, actor: Actor, scope: Scope, unit_id: str, target: str,
              shown: list[tuple[str, int]]) -> BulkMove:
-    """Move each child ``shown`` still at ``unit_id`` to ``target``, in this one write, child by child."""
+    """Move each child ``shown`` still at ``unit_id`` to ``target``, in this one write, child by child.
+    A child moved meanwhile out of ``scope`` (the county moved her to another town) is said by her code
+    alone, and not where: her name and her new unit are no longer the visitor's to read, and a form
+    forged with an old version of any child once here would ask it."""
     refuse_closed(db, target)
     out = BulkMove(unit_name(db, unit_id), unit_name(db, target))
     sent: list[tuple[str, str]] = []  # (child, code) in the order of the mutations
@@ -141,7 +144,9 @@ def move_all(db: sqlite_utils.Database, actor: Actor, unit_id: str, target: str,
             continue  # not a child this unit's form showed (a forged form): nothing to move or report
         found = db.execute("SELECT code, name, unit_id, deleted FROM mentees WHERE id = ?", [mentee_id]).fetchone()
         code, now_at, deleted = f"{found[0]} {found[1]}", str(found[2]), bool(found[3])
-        if deleted:
+        if not scope.allows_unit(now_at):
+            out.not_moved.append((str(found[0]), "打开页面后已被转到您管理范围以外的单位，这次没有再动"))
+        elif deleted:
             out.not_moved.append((code, "打开页面后已被删除"))
         elif now_at == target:
             move = moved_with(db, mentee_id, unit_id)

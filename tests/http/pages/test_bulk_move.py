@@ -10,7 +10,7 @@ from typing import Any
 from server.unit_closing import close_unit
 from sync.timeutil import local_today
 
-from ...factories import make_mentee, mutate, row
+from ...factories import make_county_staff, make_mentee, mutate, row
 from .conftest import Browser, Site, sentence
 
 
@@ -121,6 +121,25 @@ def test_a_child_moved_elsewhere_meanwhile_is_named_and_left_where_it_is(site: S
     logged = site.read(lambda db: db.execute("SELECT action, target, entities FROM access_log WHERE user_id = ?"
                                              " ORDER BY id DESC LIMIT 1", [w.staff_town1.user_id]).fetchone())
     assert logged[:2] == ("view_mentee_list", w.st11) and '"mentee": 1' in logged[2]
+
+
+def test_a_child_moved_out_of_the_towns_reach_meanwhile_is_said_by_code_alone(site: Site) -> None:
+    """The county moved a child to another town after the form was shown: the town's answer named her
+    and the other town's station, now outside its scope. A form forged with an old version of a child
+    who was once here asked the same of any child. Said by the code the town's list showed it."""
+    w = site.w
+    town = site.as_(w.staff_town1)
+    path = _page(w)
+    form = _form(town, path)
+    county = site.write(lambda db: make_county_staff(db, w.county))
+    site.write(lambda db: mutate(db, county, "mentee", {"unit_id": w.st21}, w.mentee2,
+                                 base_version=row(db, "mentee", w.mentee2)["version"]))
+    said = sentence(town.post(path, {**form, "to_unit": w.st12, "confirm": "yes"}).text)
+    code2 = site.read(lambda db: row(db, "mentee", w.mentee2))["code"]
+    assert "已把 2 名帮扶对象" in said
+    assert f"{code2}：打开页面后已被转到您管理范围以外的单位，这次没有再动" in said
+    assert "小红" not in said and "栟茶" not in said
+    assert _unit_of(site, w.mentee2) == w.st21
 
 
 def test_a_closed_unit_is_not_offered_and_is_refused_with_nothing_moved(site: Site) -> None:
