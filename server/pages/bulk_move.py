@@ -10,6 +10,11 @@ and why (moved elsewhere or deleted meanwhile, refused by the write path), and c
 since the form was shown, who stays until the form is sent again. Sent twice (a double click, the back
 button), a child already at the chosen unit is not moved again: the answer says it was moved already,
 with what went along, as the first answer did.
+
+One grade only (``?grade=六年级``): in July a primary school's leaving class goes on to the junior school
+while the other children stay. The page offers each grade the unit's children are in, with how many;
+chosen, the form shows, counts and moves that grade's children alone, and a child of that grade put
+here since is counted as left for another go (the other grades are not: they were never to move).
 """
 from __future__ import annotations
 
@@ -22,9 +27,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sync import Actor, Scope, apply_mutations, parse_id
+from sync.grades import grade_form
 from sync.mutations import upsert
 
-from ..queries.moves import Move, moved_with, running_pairings, unit_children
+from ..errors import ParamInvalid
+from ..queries.moves import Move, moved_with, running_pairings, unit_children, unit_grades
 from ..queries.units import get_unit, unit_name, unit_tree
 from ..queries.versions import values_at
 from ..unit_closing import UnitClosed, refuse_closed
@@ -38,6 +45,7 @@ from .visits import CHILD_FILE, Visit, require
 TARGET = "to_unit"
 CONFIRM = "confirm"
 SHOWN = "child"  # one per child the form showed: "<id>:<version>"
+GRADE = "grade"  # the one grade the form moves; empty or absent: every child
 
 
 @dataclass
@@ -46,6 +54,7 @@ class BulkMove:
 
     old_unit: str
     new_unit: str
+    grade: str | None = None  # the grade moved, or every child
     moved: list[Move] = field(default_factory=list)  # moved by this post
     merged: list[str] = field(default_factory=list)  # code and name of those changed meanwhile (their changes kept)
     already: list[Move] = field(default_factory=list)  # at the new unit before this post (sent twice)
@@ -70,17 +79,29 @@ def _targets(db: sqlite_utils.Database, visit_scope: Any, unit_id: str) -> list[
             if u["kind"] in ("station", "school") and not u["closed_on"] and u["id"] != unit_id]
 
 
-async def _page(visit: Visit, unit: dict[str, Any], *, values: dict[str, Any] | None = None,
+def read_grade(raw: Any) -> str | None:
+    """The grade asked for, in its one written form (初一 and 七年级 alike); None for every child."""
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return None
+    if len(text) > 20 or not text.isprintable():
+        raise ParamInvalid(f"年级（grade）读不懂：“{text[:20]}”。请在页面上点选一个年级。")
+    return grade_form(text)
+
+
+async def _page(visit: Visit, unit: dict[str, Any], grade: str | None, *, values: dict[str, Any] | None = None,
                 errors: dict[str, str] | None = None, result: BulkMove | None = None, status: int = 200) -> Response:
     scope = await visit.scope()
     unit_id = unit["id"]
-    children, running, targets = await visit.state.store.read(lambda db: (
-        unit_children(db, unit_id), running_pairings(db, unit_id), _targets(db, scope, unit_id)))
+    children, running, targets, grades = await visit.state.store.read(lambda db: (
+        unit_children(db, unit_id, grade), running_pairings(db, unit_id, grade), _targets(db, scope, unit_id),
+        unit_grades(db, unit_id)))
     values = values or {}
     if result is not None:  # the answer names each child changed meanwhile or not moved: a list read
         await log_shown(visit, "view_mentee_list", unit_id, {"mentee": len(result.merged) + len(result.not_moved)})
     return visit.render("staff/bulk_move.html", {
         "unit": unit, "children": children, "running": running, "targets": targets,
+        "grade": grade, "grades": grades, "everyone": sum(n for _, n in grades) if grade else len(children),
         "chosen": values.get(TARGET, "") if not result else "", "errors": errors or {},
         "moved_above": MOVED_ABOVE, "result": result and _result_words(result),
     }, status=status)
@@ -88,7 +109,8 @@ async def _page(visit: Visit, unit: dict[str, Any], *, values: dict[str, Any] | 
 
 async def bulk_move_form(request: Request) -> Response:
     visit = await require(request, CHILD_FILE)
-    return await _page(visit, await _unit(visit, request.path_params["unit_id"]))
+    grade = read_grade(request.query_params.get(GRADE))
+    return await _page(visit, await _unit(visit, request.path_params["unit_id"]), grade)
 
 
 def _shown(values: dict[str, Any]) -> list[tuple[str, int]]:
@@ -107,6 +129,7 @@ async def bulk_move_save(request: Request) -> Response:
     visit, form = await require_form(request, CHILD_FILE)
     unit = await _unit(visit, request.path_params["unit_id"])
     values = form_values(form)
+    grade = read_grade(values.get(GRADE))
     scope = await visit.scope()
     target = parse_id(values.get(TARGET))
     allowed = await visit.state.store.read(lambda db: {u for u, _ in _targets(db, scope, unit["id"])})
@@ -114,34 +137,37 @@ async def bulk_move_save(request: Request) -> Response:
     if target is None or target not in allowed:
         errors[TARGET] = "请从列表里选择要转到的学校或辅导站（不能是这个单位本身，也不能是已撤并的单位）。"
     if values.get(CONFIRM) != "yes":
-        errors[CONFIRM] = "请勾选确认：这里的全部帮扶对象都转过去。"
+        errors[CONFIRM] = (f"请勾选确认：这里{grade}的帮扶对象都转过去。" if grade
+                           else "请勾选确认：这里的全部帮扶对象都转过去。")
     shown = _shown(values)
     if not shown and not errors:
         errors[CONFIRM] = "这里没有帮扶对象要转。"
     if errors or target is None:
-        return await _page(visit, unit, values=values, errors=errors, status=400)
+        return await _page(visit, unit, grade, values=values, errors=errors, status=400)
     actor, to_unit = visit.actor, target
     try:
-        result = await visit.state.store.write(lambda db: move_all(db, actor, scope, unit["id"], to_unit, shown))
+        result = await visit.state.store.write(
+            lambda db: move_all(db, actor, scope, unit["id"], to_unit, shown, grade))
     except UnitClosed as closed:  # closed after the form was shown: read in the write
-        return await _page(visit, unit, values=values, errors={TARGET: str(closed)}, status=400)
-    return await _page(visit, unit, result=result)
+        return await _page(visit, unit, grade, values=values, errors={TARGET: str(closed)}, status=400)
+    return await _page(visit, unit, grade, result=result)
 
 
 def move_all(db: sqlite_utils.Database, actor: Actor, scope: Scope, unit_id: str, target: str,
-             shown: list[tuple[str, int]]) -> BulkMove:
-    """Move each child ``shown`` still at ``unit_id`` to ``target``, in this one write, child by child.
-    A child moved meanwhile out of ``scope`` (the county moved her to another town) is said by her code
-    alone, and not where: her name and her new unit are no longer the visitor's to read, and a form
-    forged with an old version of any child once here would ask it."""
+             shown: list[tuple[str, int]], grade: str | None = None) -> BulkMove:
+    """Move each child ``shown`` still at ``unit_id`` to ``target``, in this one write, child by child
+    (the form of one ``grade`` showed that grade's children only). A child moved meanwhile out of
+    ``scope`` (the county moved her to another town) is said by her code alone, and not where: her name
+    and her new unit are no longer the visitor's to read, and a form forged with an old version of any
+    child once here would ask it."""
     refuse_closed(db, target)
-    out = BulkMove(unit_name(db, unit_id), unit_name(db, target))
+    out = BulkMove(unit_name(db, unit_id), unit_name(db, target), grade)
     sent: list[tuple[str, str]] = []  # (child, code) in the order of the mutations
     mutations = []
     for mentee_id, version in shown:
         was = values_at(db, "mentee", mentee_id, version)
-        if was is None or was.get("unit_id") != unit_id:
-            continue  # not a child this unit's form showed (a forged form): nothing to move or report
+        if was is None or was.get("unit_id") != unit_id or grade is not None and was.get("grade") != grade:
+            continue  # not a child this unit's (or grade's) form showed (a forged form): nothing to move or report
         found = db.execute("SELECT code, name, unit_id, deleted FROM mentees WHERE id = ?", [mentee_id]).fetchone()
         code, now_at, deleted = f"{found[0]} {found[1]}", str(found[2]), bool(found[3])
         if not scope.allows_unit(now_at):
@@ -166,7 +192,7 @@ def move_all(db: sqlite_utils.Database, actor: Actor, scope: Scope, unit_id: str
                 out.merged.append(code)
         else:
             out.not_moved.append((code, str(outcome.reason or "没有转过去")))
-    still = {str(r[0]) for r in db.execute("SELECT id FROM mentees WHERE unit_id = ? AND deleted = 0", [unit_id])}
+    still = {str(c["id"]) for c in unit_children(db, unit_id, grade)}
     out.added = len(still - {mentee_id for mentee_id, _ in shown})
     return out
 
@@ -174,18 +200,19 @@ def move_all(db: sqlite_utils.Database, actor: Actor, scope: Scope, unit_id: str
 def _result_words(r: BulkMove) -> dict[str, Any]:
     """The answer: how many moved with what, the 注意：, then each child not moved and why."""
     said: list[str] = []
+    who = f"{r.grade}的帮扶对象" if r.grade else "帮扶对象"
     if r.moved:
-        said.append(f"已把 {len(r.moved)} 名帮扶对象从{r.old_unit}转到{r.new_unit}：{took_words(r.moved)}"
+        said.append(f"已把 {len(r.moved)} 名{who}从{r.old_unit}转到{r.new_unit}：{took_words(r.moved)}"
                     f"由{r.new_unit}管理；{r.old_unit}的页面上不再有这些孩子的档案。")
         if r.merged:
             said.append(f"其中{'、'.join(r.merged)}在您打开页面后有人改过资料，那些改动都保留了。")
     if r.already:
-        said.append(f"{len(r.already)} 名帮扶对象已经在{r.new_unit}（刚才已经转过），这次没有再转："
+        said.append(f"{len(r.already)} 名{who}已经在{r.new_unit}（刚才已经转过），这次没有再转："
                     f"{took_words(r.already)}由{r.new_unit}管理。")
     if not r.moved and not r.already:
-        said.append("这次没有转任何帮扶对象。")
+        said.append(f"这次没有转任何{who}。")
     return {"said": said, "note": left_behind_words([*r.moved, *r.already]), "not_moved": r.not_moved,
-            "added": r.added, "ok": not r.not_moved and not r.added}
+            "added": r.added, "ok": not r.not_moved and not r.added, "grade": r.grade}
 
 
 routes: list[BaseRoute] = [

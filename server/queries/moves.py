@@ -49,18 +49,45 @@ def moved_with(db: sqlite_utils.Database, mentee_id: str, old_unit_id: str) -> M
                 int(screenings), tuple((str(v), str(u)) for v, u in left))
 
 
-def unit_children(db: sqlite_utils.Database, unit_id: str) -> list[dict[str, object]]:
+def unit_children(db: sqlite_utils.Database, unit_id: str, grade: str | None = None) -> list[dict[str, object]]:
     """The unit's own live children (not those of units below it: each unit's children are moved from
     its own page), by code, with the version each is shown at: the bulk move sends each child's
     change against it, so a child changed since the form was shown is merged or reported, never
-    overwritten."""
+    overwritten. With ``grade``, only that grade's children (grades are stored in one written form,
+    ``sync.grades``): the class leaving a primary school in July goes on to the junior school, the
+    others stay."""
+    graded, params = ("", [unit_id]) if grade is None else (" AND grade = ?", [unit_id, grade])
     return [{"id": r[0], "code": r[1], "name": r[2], "version": r[3]} for r in db.execute(
-        "SELECT id, code, name, version FROM mentees WHERE unit_id = ? AND deleted = 0 ORDER BY code, id",
-        [unit_id])]
+        f"SELECT id, code, name, version FROM mentees WHERE unit_id = ? AND deleted = 0{graded} ORDER BY code, id",
+        params)]
 
 
-def running_pairings(db: sqlite_utils.Database, unit_id: str) -> int:
-    """Running pairings of the unit's own live children: what a bulk move takes along still under way."""
+def unit_grades(db: sqlite_utils.Database, unit_id: str) -> list[tuple[str, int]]:
+    """The grades of the unit's own live children, each with how many (a child with no grade in none):
+    the bulk move's choice of one class to move, in school order (一年级 … 九年级, 高一 …)."""
+    rows = db.execute("SELECT grade, count(*) FROM mentees WHERE unit_id = ? AND deleted = 0"
+                      " AND grade IS NOT NULL AND grade != '' GROUP BY grade", [unit_id]).fetchall()
+    return sorted(((str(g), int(n)) for g, n in rows), key=lambda gn: (grade_order(gn[0]), gn[0]))
+
+
+_ORDER = [f"{w}年级" for w in "一二三四五六七八九"] + ["高一", "高二", "高三"]
+
+
+def grade_order(grade: str) -> int:
+    """Where ``grade`` stands in the school years (a grade with its class, 七年级（3）班, beside 七年级);
+    text naming no grade after them all."""
+    for i, name in enumerate(_ORDER):
+        if grade.startswith(name):
+            return i
+    return len(_ORDER)
+
+
+def running_pairings(db: sqlite_utils.Database, unit_id: str, grade: str | None = None) -> int:
+    """Running pairings of the unit's own live children (of ``grade`` only, when given): what a bulk move
+    takes along still under way."""
+    graded, params = ("", [unit_id]) if grade is None else (" AND m.grade = ?", [unit_id, grade])
     return int(db.execute(
         "SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE m.unit_id = ? AND m.deleted = 0"
-        " AND p.deleted = 0 AND p.status = 'active'", [unit_id]).fetchone()[0])
+        f" AND p.deleted = 0 AND p.status = 'active'{graded}", params).fetchone()[0])
+
+

@@ -216,3 +216,56 @@ def test_the_list_narrowed_to_a_station_offers_the_move_to_the_office_above_it_o
     assert link not in site.as_(w.staff_town1).get("/mentees").text
     for actor in (w.staff_st11, w.reviewer, w.admin):
         assert link not in site.as_(actor).get(f"/mentees?unit={w.st11}").text
+
+
+def _grades(site: Site, grades: dict[str, str]) -> None:
+    """Each child's 年级 as the station typed it."""
+    w = site.w
+    for mentee_id, grade in grades.items():
+        site.write(lambda db, m=mentee_id, g=grade: mutate(db, w.staff_st11, "mentee", {"grade": g}, m,
+                                                        base_version=row(db, "mentee", m)["version"]))
+
+
+def test_in_july_a_town_moves_only_the_leaving_class_to_the_junior_school_and_the_others_stay(site: Site) -> None:
+    """Two 六年级 children (one typed 小学六年级) go on to 掘港中学 with their pairings; the 五年级 child
+    stays at the station. A 六年级 child registered while the form was open is counted for another go, a
+    五年级 one is not: the form was never to move them."""
+    w = site.w
+    _grades(site, {w.mentee1: "六年级", w.mentee2: "小学六年级", w.mentee_unpaired: "五年级"})
+    town = site.as_(w.staff_town1)
+    whole = sentence(town.get(_page(w)).text)
+    assert "五年级 1 名" in whole and "六年级 2 名" in whole and "全部 3 名" in whole
+    path = _page(w) + "?grade=%E5%88%9D%E4%B8%80"  # 初一: the one form 七年级, which no child here is in
+    assert "掘港小学辅导站现在没有七年级的帮扶对象" in sentence(town.get(path).text)
+    path = _page(w) + "?grade=%E5%85%AD%E5%B9%B4%E7%BA%A7"  # 六年级
+    shown = sentence(town.get(path).text)
+    assert "掘港小学辅导站现在有 2 名六年级的帮扶对象（全部 3 名），其中 2 个结对正在进行" in shown
+    assert "确认：把这 2 名六年级的帮扶对象转过去" in shown
+    form = _form(town, path)
+    assert len(form["child"]) == 2
+    site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小新", grade="六年级"))
+    site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小丽", grade="五年级"))
+    moved = town.post(path, {**form, "grade": "六年级", "to_unit": w.st12, "confirm": "yes"})
+    assert moved.status_code == 200, moved.text
+    said = sentence(moved.text)
+    assert ("已把 2 名六年级的帮扶对象从掘港小学辅导站转到掘港中学：2 个结对（其中 2 个进行中）、2 条帮扶记录、"
+            "2 条摸排都跟着转了过去") in said
+    assert "又有 1 名六年级的帮扶对象转入或登记到掘港小学辅导站，这次没有转" in said
+    assert _unit_of(site, w.mentee1) == w.st12 and _unit_of(site, w.mentee2) == w.st12
+    assert _unit_of(site, w.mentee_unpaired) == w.st11  # the 五年级 child stays
+    assert _at(site, w.st11) == 3  # 小刚 and 小丽 (五年级), 小新 (六年级, registered meanwhile)
+
+
+def test_a_grade_the_page_cannot_read_is_a_400_in_words_and_a_grade_moves_no_child_of_another(site: Site) -> None:
+    w = site.w
+    _grades(site, {w.mentee1: "六年级", w.mentee2: "五年级", w.mentee_unpaired: "五年级"})
+    town = site.as_(w.staff_town1)
+    form = _form(town, _page(w))  # the whole unit's form, all three children
+    answer = town.post(_page(w), {**form, "grade": "六" * 30, "to_unit": w.st12, "confirm": "yes"})
+    assert answer.status_code == 400 and "年级（grade）读不懂" in sentence(answer.text)
+    assert town.get(_page(w) + "?grade=" + "六" * 30).status_code == 400
+    assert _at(site, w.st11) == 3
+    # Posted under 六年级, the whole unit's form moves the 六年级 child alone.
+    moved = town.post(_page(w), {**form, "grade": "六年级", "to_unit": w.st12, "confirm": "yes"})
+    assert "已把 1 名六年级的帮扶对象从掘港小学辅导站转到掘港中学" in sentence(moved.text)
+    assert _unit_of(site, w.mentee1) == w.st12 and _at(site, w.st11) == 2
