@@ -26,6 +26,7 @@ from .pages import (
     home,
     imports,
     inspections,
+    leaving,
     login,
     mentee_forms,
     mentees,
@@ -61,6 +62,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *station.routes,
         *imports.routes,  # /mentees/import before /mentees/{mentee_id}
         *mentee_forms.routes,  # /mentees/new before /mentees/{mentee_id}
+        *leaving.routes,  # /mentees/{mentee_id}/leave: 结束帮扶, the pairings and the file in one write
         *mentees.routes,
         *bulk_move.routes,  # /units/{unit_id}/move-children: 撤点并校, every child of a unit at once
         *mentors.routes,

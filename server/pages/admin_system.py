@@ -51,7 +51,7 @@ ACTIONS = {
     "view_mentee_list": "查看帮扶对象名单", "view_pairing_list": "查看结对档案列表",
     "view_referral_list": "查看转介列表", "view_quiet_pairings": "查看久未帮扶的结对",
     "view_staff_home": "查看工作台的跟踪和转介", "view_dashboard": "查看工作概况里的孩子",
-    "view_mentor_pairings": "查看志愿者结对的孩子", "end_pairing": "打开结束结对页",
+    "view_mentor_pairings": "查看志愿者结对的孩子", "end_pairing": "打开结束结对页", "leave_care": "打开结束帮扶页",
     "view_mentee_choices": "打开列出孩子的登记表",
     "view_import_preview": "导入预览中对照已有帮扶对象",
     "view_likely_visits": "代录时查看同一天已有的帮扶记录",

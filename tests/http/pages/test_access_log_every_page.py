@@ -113,6 +113,7 @@ SEEN = [
     Seen("/pairings/new", "staff_st11", "view_mentee_choices"),
     Seen("/pairings/{pairing_id}/edit", "staff_st11", "edit_pairing"),
     Seen("/pairings/{pairing_id}/end", "staff_st11", "end_pairing"),
+    Seen("/mentees/{mentee_id}/leave", "staff_st11", "leave_care"),
     Seen("/activities/new", "staff_st11", "view_mentee_choices"),
     Seen("/activities/{activity_id}/edit", "staff_st11", "edit_activity"),
     Seen("/activities/phone-import", "staff_st11", "view_phone_refusals", setup=_refused_visit),

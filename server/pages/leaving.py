@@ -1,0 +1,148 @@
+"""结束帮扶: a child leaves care (小学或初中毕业离校、转出本县、不再需要帮扶) in one form.
+
+The file's 状态 could be set to 结束 only once each of her pairings was ended on its own page: for a
+class of 初三 leavers in July, eight pages a child. Here the running pairings the page listed end on
+one day with one outcome and the file closes, all in ONE write through the write path (each pairing's
+end audited as 结束结对 is, the child's ``status`` as an edit is), or nothing is written: a pairing
+changed, begun or ended since the page was shown refuses the whole write, as the stop form does. The
+archive stays whole, readable and printable for inspection; the child leaves the 在帮 lists, 等待结对,
+the follow-ups due and, at their next sync, the volunteers' phones (``sync/scope.py``: a phone holds
+running pairings only).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sync.errors import NotAllowed
+from sync.labels import OUTCOMES
+from sync.mutations import upsert
+from sync.stopping import PairingsChanged, pairings_changed
+from sync.timeutil import local_today
+
+from ..forms import MutationsRefused, apply_all, field_views
+from ..queries.leaving import open_flags_of_child, running_of_child
+from .form_posts import form_values, require_form
+from .mentee_forms import visible_mentee
+from .path_records import not_found, path_id
+from .shown import log_shown
+from .visits import CHILD_FILE, Visit, require
+from .writes import shown_version
+
+SEEN = "pairing"  # one per running pairing the page listed: "<id>:<version>"
+# A leaver's pairings end as 好转 or 稳定: 转介 goes on to a referral (the pairing's own page), and
+# 志愿者停止服务 says the volunteer left, not the child.
+LEAVING_OUTCOMES = [(k, OUTCOMES[k]) for k in ("improved", "stable")]
+
+
+async def _child(visit: Visit, raw: str) -> dict[str, Any]:
+    """The child in the visitor's scope, not deleted (a deleted file is read-only)."""
+    mentee = await visible_mentee(visit, path_id(raw, "帮扶对象"))
+    if mentee["deleted"]:
+        raise not_found("帮扶对象")
+    return mentee
+
+
+async def _page(visit: Visit, mentee: dict[str, Any], values: dict[str, Any], *,
+                errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    running, flags = await visit.state.store.read(
+        lambda db: (running_of_child(db, mentee["id"]), open_flags_of_child(db, mentee["id"])))
+    # The page names the child and her volunteers: logged as the end-pairing form is.
+    await log_shown(visit, "leave_care", mentee["id"], {"mentee": 1, "pairing": len(running)})
+    fields = field_views("pairing", ("end_date", "outcome"), values, errors=errors,
+                         options={"outcome": LEAVING_OUTCOMES},
+                         labels={"end_date": "结束日期", "outcome": "结对结束时孩子的情况"})
+    fields[1].widget, fields[1].required, fields[0].required = "radios", bool(running), True
+    return visit.render("staff/leave_care.html", {
+        "mentee": mentee, "running": running, "flags": flags, "fields": fields if running else [],
+        "version": values.get("base_version", mentee["version"]), "form_error": (errors or {}).get("_form"),
+    }, status=status)
+
+
+async def leave_form(request: Request) -> Response:
+    visit = await require(request, CHILD_FILE)
+    mentee = await _child(visit, request.path_params["mentee_id"])
+    return await _page(visit, mentee, {"end_date": local_today().isoformat()})
+
+
+def _seen(values: dict[str, Any]) -> dict[str, int]:
+    """The running pairings the page listed, id → version; a malformed one names none."""
+    raw = values.get(SEEN, [])
+    out: dict[str, int] = {}
+    for item in raw if isinstance(raw, list) else [raw]:
+        record, _, version = str(item).partition(":")
+        if record and version.isascii() and version.isdigit() and len(version) < 16:
+            out[record] = int(version)
+    return out
+
+
+def _changed_words(now: list[dict[str, Any]], seen: dict[str, int]) -> str | None:
+    edited, new, gone = pairings_changed(now, seen, "mentor_name")
+    if not (edited or new or gone):
+        return None
+    what = [*(f"与 {name} 的结对已被别人修改" for name in edited),
+            *(f"与 {name} 的结对还在进行，页面上没有列出" for name in new)]
+    if gone:
+        what.append(f"{gone} 个结对已经结束、删除或转走")
+    return (f"您打开这个页面以后，这个孩子的结对有了变动（{'；'.join(what)}），所以这次什么都没有保存。"
+            "请看过下面现在的结对，再决定。")
+
+
+def leave_care(db: Any, actor: Any, mentee_id: str, base: int, seen: dict[str, int], end_date: str | None,
+               outcome: str | None) -> int:
+    """End the child's running pairings — exactly those ``seen``, at those versions — on ``end_date``
+    with ``outcome``, and close her file, in this one write; how many pairings ended. A change since the
+    page was shown raises ``PairingsChanged``, a refusal of the write path ``MutationsRefused``: the
+    caller's transaction then rolls back whole."""
+    now = running_of_child(db, mentee_id)
+    words = _changed_words(now, seen)
+    if words:
+        raise PairingsChanged(words)
+    mutations = [upsert("pairing", {"status": "closed", "end_date": end_date, "outcome": outcome}, p["id"],
+                        base_version=p["version"]) for p in now]
+    mutations.append(upsert("mentee", {"status": "closed"}, mentee_id, base_version=base))
+    apply_all(db, actor, mutations)
+    return len(now)
+
+
+async def leave_save(request: Request) -> Response:
+    visit, form = await require_form(request, CHILD_FILE)
+    mentee = await _child(visit, request.path_params["mentee_id"])
+    values = form_values(form)
+    base, seen = shown_version(values, redo="结束帮扶"), _seen(values)
+    if mentee["status"] == "closed":
+        # Sent twice (a double click): the first post closed the file; nothing is written again.
+        return visit.redirect(f"/mentees/{mentee['id']}", flash="这个孩子的帮扶已经结束了。")
+    end_date, outcome = str(values.get("end_date") or "").strip(), str(values.get("outcome") or "").strip()
+    errors: dict[str, str] = {}
+    if seen and not end_date:
+        errors["end_date"] = "请填写“结束日期”。"
+    if seen and outcome not in dict(LEAVING_OUTCOMES):
+        errors["outcome"] = "请选择结对结束时孩子的情况：好转或稳定。"
+    if errors:
+        return await _page(visit, mentee, values, errors=errors, status=400)
+    actor, mentee_id = visit.actor, mentee["id"]
+    try:
+        ended = await visit.state.store.write(
+            lambda db: leave_care(db, actor, mentee_id, base, seen, end_date or None, outcome or None))
+    except PairingsChanged as exc:
+        return await _page(visit, mentee, values, errors={"_form": exc.reason}, status=409)
+    except NotAllowed as exc:
+        return await _page(visit, mentee, values, errors={"_form": exc.reason}, status=400)
+    except MutationsRefused as refused:
+        _, first = refused.rejected[0]
+        field = first.refused_field if first.refused_field in ("end_date", "outcome") else "_form"
+        return await _page(visit, mentee, values, errors={field: str(first.reason)}, status=400)
+    words = f"已结束对 {mentee['code']} 的帮扶：档案完整保留，县里检查时照样能查看、打印。"
+    if ended:
+        words += f"同时结束了 {ended} 个结对，志愿者的手机下次同步时会移除这个孩子的档案。"
+    return visit.redirect(f"/mentees/{mentee_id}", flash=words)
+
+
+routes: list[BaseRoute] = [
+    Route("/mentees/{mentee_id}/leave", leave_form, methods=["GET"], name="mentee_leave_form"),
+    Route("/mentees/{mentee_id}/leave", leave_save, methods=["POST"], name="mentee_leave_save"),
+]
