@@ -3,17 +3,17 @@ const subtle = crypto.subtle,
   AES = { name: 'AES-GCM', length: 256 },
   WRAPPING = ['wrapKey', 'unwrapKey'],
   USES = ['encrypt', 'decrypt'],
-  gcm = (iv) => ({ name: 'AES-GCM', iv }),
+  gcm = iv => ({ name: 'AES-GCM', iv }),
   encoder = new TextEncoder(),
   decoder = new TextDecoder();
 
-export const randomBytes = (n) => crypto.getRandomValues(new Uint8Array(n));
+export const randomBytes = n => crypto.getRandomValues(new Uint8Array(n));
 
-export const toBase64Url = (bytes) =>
+export const toBase64Url = bytes =>
   btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 
-export const fromBase64Url = (text) =>
-  Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0));
+export const fromBase64Url = text =>
+  Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), c => c.charCodeAt(0));
 
 // Extractable, to be wrapped again (new PIN, new recovery key).
 export const newDataKey = () => subtle.generateKey(AES, true, USES);
@@ -28,7 +28,7 @@ export async function newRecoveryKey() {
   return { text, key: await recoveryKey(text) };
 }
 
-export const recoveryKey = (text) => subtle.importKey('raw', fromBase64Url(text), AES, false, WRAPPING);
+export const recoveryKey = text => subtle.importKey('raw', fromBase64Url(text), AES, false, WRAPPING);
 
 export async function wrap(dataKey, wrappingKey) {
   const iv = randomBytes(12);

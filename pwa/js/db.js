@@ -6,7 +6,7 @@ let opening = null,
 // What another tab's app version means for this page, told to main.js: 'blocked' (an older version
 // holds the database open, and this page waits until it lets go) or 'outdated' (a newer version must
 // upgrade it: this page writes what it can, then closes the database and asks for a reload).
-export const watch = (fn) => { watcher = fn; };
+export const watch = fn => { watcher = fn; };
 
 // Not a reload by itself: that would drop an open form, and the words a full phone refused.
 async function makeWay(db) {
@@ -73,7 +73,7 @@ export async function tx(names, mode, fn) {
   });
   let result;
   try {
-    result = await fn(Object.fromEntries(list.map((name) => [name, t.objectStore(name)])));
+    result = await fn(Object.fromEntries(list.map(name => [name, t.objectStore(name)])));
   } catch (error) {
     // Finished already, if it throws: the error that matters is fn's.
     try { t.abort(); } catch {}
@@ -84,10 +84,10 @@ export async function tx(names, mode, fn) {
   return result;
 }
 
-export const getAll = (store) => tx(store, 'readonly', (s) => req(s[store].getAll())),
-  get = (store, key) => tx(store, 'readonly', (s) => req(s[store].get(key))),
-  put = (store, value) => tx(store, 'readwrite', (s) => req(s[store].put(value))),
-  del = (store, key) => tx(store, 'readwrite', (s) => req(s[store].delete(key)));
+export const getAll = store => tx(store, 'readonly', s => req(s[store].getAll())),
+  get = (store, key) => tx(store, 'readonly', s => req(s[store].get(key))),
+  put = (store, value) => tx(store, 'readwrite', s => req(s[store].put(value))),
+  del = (store, key) => tx(store, 'readwrite', s => req(s[store].delete(key)));
 
 export async function deleteDb() {
   const db = await opening?.catch(() => null);

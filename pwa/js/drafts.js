@@ -40,11 +40,11 @@ async function writeWaiting() {
 }
 
 const same = (a, b) => JSON.stringify(a) == JSON.stringify(b);
-const sameValues = (a, b) => [...Object.keys(a), ...Object.keys(b)].every((name) => same(a[name], b[name]));
+const sameValues = (a, b) => [...Object.keys(a), ...Object.keys(b)].every(name => same(a[name], b[name]));
 
 // Resolves to whether every waiting draft is on disk: a form tells the volunteer when it is not.
 export function flush() {
-  writing = writing.then(writeWaiting).then(() => true, (error) => {
+  writing = writing.then(writeWaiting).then(() => true, error => {
     console.error('draft not saved', error);
     return false;
   });
@@ -89,15 +89,15 @@ export async function clearDraft(id) {
 export async function allDrafts() {
   await flush();
   const saved = await Promise.all((await getAll('drafts').catch(() => []))
-    .map(async (row) => ({ id: row.id, ...(await vault.unseal(row)) })));
+    .map(async row => ({ id: row.id, ...(await vault.unseal(row)) })));
   const unsaved = [...waiting].map(([id, draft]) => draft && { id, ...draft, savedAt: new Date().toISOString() });
-  return [...saved.filter((d) => !waiting.has(d.id)), ...unsaved.filter(Boolean)];
+  return [...saved.filter(d => !waiting.has(d.id)), ...unsaved.filter(Boolean)];
 }
 
 // Words that exist only in this page's memory: a reload would lose them.
 export const unwritten = () => waiting.size + held.size > 0;
 
 vault.beforeLock(() => {
-  writing = flush().then(hold).catch((error) => console.error('draft not held', error));
+  writing = flush().then(hold).catch(error => console.error('draft not held', error));
   return writing;
 });

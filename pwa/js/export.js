@@ -8,9 +8,9 @@ import * as vault from './vault.js';
 // Each unsent visit, refusal (the visit's number) and draft (its words), by what it is, never by when the
 // phone's clock said it was made: log-out (settings.js) waits until an export held every one.
 export const unsentKeys = async () => [...repo.pending(), ...repo.rejected(), ...await drafts.allDrafts()]
-  .map((x) => x.mutation_id ?? x.id + JSON.stringify(x.values));
+  .map(x => x.mutation_id ?? x.id + JSON.stringify(x.values));
 
-const about = (mentee) => (mentee ? { code: mentee.fields.code, name: mentee.fields.name || null } : null);
+const about = mentee => (mentee ? { code: mentee.fields.code, name: mentee.fields.name || null } : null);
 
 async function unsentDocument() {
   const { user } = vault.currentSession();
@@ -19,14 +19,14 @@ async function unsentDocument() {
     app: 'banxing', exported_at: repo.isoNow(), device_id: info?.deviceId,
     user: user ? { id: user.id, name: user.name } : null,
     items: [
-      ...repo.pending().map((e) => ({
+      ...repo.pending().map(e => ({
         state: 'unsent', ...e, mentee: about(repo.menteeFor(e.entity, e.record_id, e.fields)),
       })),
-      ...repo.rejected().map((n) => ({
+      ...repo.rejected().map(n => ({
         state: 'rejected', entity: n.entity, record_id: n.record_id, op: n.op, fields: n.fields, reason: n.reason,
         created_at: n.created_at, mentee: about(repo.noticeChild(n)),
       })),
-      ...(await drafts.allDrafts()).map((d) => ({ state: 'draft', form: d.id, values: d.values, saved_at: d.savedAt })),
+      ...(await drafts.allDrafts()).map(d => ({ state: 'draft', form: d.id, values: d.values, saved_at: d.savedAt })),
     ],
   };
 }

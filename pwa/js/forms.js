@@ -2,11 +2,11 @@ let open = null,
   follow = null;
 const listeners = new Set();
 
-export const opened = (id) => { open = id; },
+export const opened = id => { open = id; },
   isOpen = () => open !== null,
-  onClose = (listener) => listeners.add(listener),
+  onClose = listener => listeners.add(listener),
   // The open form's one way to hear of records a sync changed; the form itself is never redrawn.
-  whileOpen = (fn) => { follow = fn; },
+  whileOpen = fn => { follow = fn; },
   recordsChanged = () => follow?.();
 
 export function closed() {

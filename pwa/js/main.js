@@ -29,7 +29,7 @@ const WECHAT_OK = 'banxing-wechat-ok';
 
 async function boot() {
   await prefs.load();
-  updates.register().catch((error) => console.error('service worker', error));
+  updates.register().catch(error => console.error('service worker', error));
   if (await tab.claim(taken)) await begin();
   else elsewhere();
 }
@@ -106,7 +106,7 @@ function route(refresh = false) {
   const seq = nextRender();
   const hash = location.hash || '#/';
   const [, page, id, edit] = hash.match(/^#\/(\w+)\/([\w-]+)(\/edit)?$/) || [];
-  const at = (name) => page === name && !edit;
+  const at = name => page === name && !edit;
   if (edit && page == 'activity') {
     const record = repo.get(id);
     if (record) visitForm.render({ mode: 'edit', activity: record, seq }); else go('#/');
@@ -215,7 +215,7 @@ async function standDown(name, screen) {
   }
 }
 
-db.watch(async (what) => {
+db.watch(async what => {
   if (what == 'blocked') gate.standBy({ title: T.olderTab, say: T.olderTabSay });
   // Its records gone, the page must not go on as if saving: what memory still holds is offered for export.
   // Not reloaded by the worker's going (below): offline, that is the browser's error page.
@@ -230,10 +230,10 @@ updates.onUpdate(() => {
 
 // A double tap is one tap. Its second click (a click's `detail` counts the taps) lands on what the first opened:
 // 记一次帮扶 tapped twice ticked 集体活动 on the new form, and 清空重填 twice threw the words away unasked.
-addEventListener('click', (e) => e.detail > 1 && (e.preventDefault(), e.stopPropagation()), true);
+addEventListener('click', e => e.detail > 1 && (e.preventDefault(), e.stopPropagation()), true);
 addEventListener('hashchange', () => route());
 // Most often the phone's storage, full or damaged: what to do first, then the browser's words for the station.
-boot().catch((error) => {
+boot().catch(error => {
   console.error(error);
   Object.assign(document.getElementById('app'), { className: 'boot', textContent: T.openFailed + error?.message });
 });

@@ -4,8 +4,8 @@ import { T } from './strings.js';
 
 const DUE_SOON_DAYS = 7,
   ZONE = { timeZone: 'Asia/Shanghai' },
-  utc = (isoDate) => new Date(isoDate + 'T00:00:00Z'),
-  iso = (d) => d.toISOString().slice(0, 10);
+  utc = isoDate => new Date(isoDate + 'T00:00:00Z'),
+  iso = d => d.toISOString().slice(0, 10);
 
 export const today = (now = Date.now()) => new Date(now).toLocaleDateString('sv-SE', ZONE),
   // The day a new visit is dated by default: the phone's, unless the last sync found the phone's
@@ -36,9 +36,9 @@ export function shortDate(isoDate, reference = today()) {
 }
 
 const TIME = { ...ZONE, hour: '2-digit', minute: '2-digit', hour12: false };
-export const clock = (t) => (t ? new Date(t).toLocaleTimeString('zh-CN', TIME) : '');
+export const clock = t => (t ? new Date(t).toLocaleTimeString('zh-CN', TIME) : '');
 
-export const moment = (t) => (t ? `${shortDate(today(t))} ${clock(t)}` : '');
+export const moment = t => (t ? `${shortDate(today(t))} ${clock(t)}` : '');
 
 const byCode = (a, b) => String(a.fields.code).localeCompare(String(b.fields.code), 'zh-CN');
 
@@ -51,13 +51,13 @@ export function myMentees(mentees, pairings, userId) {
   for (const p of pairings) {
     if (p.fields.status == 'active' && (!userId || p.fields.mentor_id === userId)) active.set(p.fields.mentee_id, p);
   }
-  return mentees.filter((m) => active.has(m.id)).sort(byCode).map((m) => ({ mentee: m, pairing: active.get(m.id) }));
+  return mentees.filter(m => active.has(m.id)).sort(byCode).map(m => ({ mentee: m, pairing: active.get(m.id) }));
 }
 
 export function timeline(menteeId, activities, screenings, pairings) {
-  const pairingIds = new Set(pairings.filter((p) => p.fields.mentee_id === menteeId).map((p) => p.id)),
-    mine = activities.filter((a) => a.fields.mentee_id === menteeId || pairingIds.has(a.fields.pairing_id));
-  return mine.concat(screenings.filter((s) => s.fields.mentee_id === menteeId)).sort(newest);
+  const pairingIds = new Set(pairings.filter(p => p.fields.mentee_id === menteeId).map(p => p.id)),
+    mine = activities.filter(a => a.fields.mentee_id === menteeId || pairingIds.has(a.fields.pairing_id));
+  return mine.concat(screenings.filter(s => s.fields.mentee_id === menteeId)).sort(newest);
 }
 
 // What is wrong with a visit's dates, or null: a follow-up before the visit, a visit before its pairing began.
@@ -90,7 +90,7 @@ export function followUps(entries, activities, userId, on = today()) {
 }
 
 // The volunteer's own returned visits (a staff phone holds its station's: not theirs to fix here).
-export const returnedActivities = (activities, userId = null) => activities.filter((a) =>
+export const returnedActivities = (activities, userId = null) => activities.filter(a =>
   a.fields.review_status == 'returned' && !a.resubmittedAt && (!userId || a.fields.author_id === userId)).sort(newest);
 
 export const editable = (activity, userId) => activity.fields.review_status != 'approved'

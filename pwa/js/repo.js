@@ -24,7 +24,7 @@ export const isoNow = () => new Date().toISOString();
 // A write the phone's storage refused. On a full disk Chromium says QuotaExceededError once, as the commit
 // fails; then it closes the database (a write caught as it closes: InvalidStateError), and opening it again
 // fails as an I/O error (UnknownError) until there is room.
-export const full = (e) => /^(Quota|Unknown|InvalidState)/.test(e?.name);
+export const full = e => /^(Quota|Unknown|InvalidState)/.test(e?.name);
 
 const records = new Map();
 let outbox = [],
@@ -50,14 +50,14 @@ function exclusive(fn) {
 
 const same = (a, b) => JSON.stringify(a ?? null) == JSON.stringify(b ?? null);
 const clone = structuredClone; // undefined too: a field the record lacks
-const fieldsOf = (entries) => new Set(entries.flatMap((e) => Object.keys(e.fields || {}))),
-  unsealAll = (rows) => Promise.all(rows.map(vault.unseal));
+const fieldsOf = entries => new Set(entries.flatMap(e => Object.keys(e.fields || {}))),
+  unsealAll = rows => Promise.all(rows.map(vault.unseal));
 
 let prefetched = null;
 
 const LISTS = STORES.slice(1); // records, outbox, notices
-const readRows = () => tx(STORES, 'readonly', (s) =>
-  Promise.all([...LISTS.map((n) => req(s[n].getAll())), req(s.meta.get('generation'))]));
+const readRows = () => tx(STORES, 'readonly', s =>
+  Promise.all([...LISTS.map(n => req(s[n].getAll())), req(s.meta.get('generation'))]));
 
 // Another tab of this phone (the installed app and a browser tab, say) may have saved or synced
 // since this one loaded. Every commit bumps a number kept beside the data, and a sync first
@@ -65,7 +65,7 @@ const readRows = () => tx(STORES, 'readonly', (s) =>
 // would then take a higher change number first, and refuse the lower one as already used.
 let generation = 0,
   stale = false;
-const readGeneration = (s) => req(s.meta.get('generation')).then((row) => row?.value || 0);
+const readGeneration = s => req(s.meta.get('generation')).then(row => row?.value || 0);
 
 export function prefetch() {
   prefetched = readRows();
@@ -80,7 +80,7 @@ export async function load() {
   stale = false;
   const [plainRecords, plainEntries, plainNotices] = await Promise.all([
     unsealAll(rows),
-    Promise.all(entries.map(async (row) => ({ mutation_id: row.mutation_id, ...(await vault.unseal(row)) }))),
+    Promise.all(entries.map(async row => ({ mutation_id: row.mutation_id, ...(await vault.unseal(row)) }))),
     unsealAll(kept),
   ]);
   records.clear();
@@ -96,17 +96,17 @@ export function clear() {
   notices = [];
 }
 
-export const get = (id) => records.get(id);
+export const get = id => records.get(id);
 export const menteeOf = (fields = {}) =>
   records.get(fields.mentee_id || records.get(fields.pairing_id)?.fields.mentee_id);
 export const menteeFor = (entity, id, fields) =>
   (entity == 'mentee' ? records.get(id) : menteeOf({ ...records.get(id)?.fields, ...fields }));
-export const list = (entity) => [...records.values()].filter((r) => r.entity === entity && !r.deleted),
+export const list = entity => [...records.values()].filter(r => r.entity === entity && !r.deleted),
   pending = () => outbox.slice(),
-  pendingFor = (id) => outbox.filter((e) => e.record_id === id),
+  pendingFor = id => outbox.filter(e => e.record_id === id),
   noticeList = () => notices.slice(),
-  notice = (id) => notices.find((n) => n.id === id),
-  rejected = () => notices.filter((n) => n.kind == 'rejected'),
+  notice = id => notices.find(n => n.id === id),
+  rejected = () => notices.filter(n => n.kind == 'rejected'),
   rejectedCount = () => rejected().length;
 
 // Who a notice is about, kept in the notice when it is made: the pull that follows a refusal may
@@ -117,7 +117,7 @@ function childOf(entity, id, fields) {
   const mentee = menteeFor(entity, id, fields);
   return mentee?.fields.code ? { id: mentee.id, code: mentee.fields.code, name: mentee.fields.name || null } : null;
 }
-export const noticeChild = (n) => menteeFor(n.entity, n.record_id, n.fields) || (n.child && { fields: n.child });
+export const noticeChild = n => menteeFor(n.entity, n.record_id, n.fields) || (n.child && { fields: n.child });
 
 // Whether the record a refused change belongs to is still this volunteer's: a visit about a child
 // whose pairing ended can be fixed nowhere on the phone, only exported for the station.
@@ -129,7 +129,7 @@ export function stillMine(n) {
 export const unsentCount = () => outbox.length + rejectedCount(),
   // A conflict was synced (the server kept the other change), but the volunteer's words wait in
   // a notice on the 待同步 screen: counted apart, so "all synced" never hides it.
-  conflicts = () => notices.filter((n) => n.kind == 'conflict'),
+  conflicts = () => notices.filter(n => n.kind == 'conflict'),
   conflictCount = () => conflicts().length;
 
 // `local`: display-only fields of a new record (the mentee_id the server derives). `since`: the
@@ -171,11 +171,11 @@ async function commit({ touched = new Map(), addNotices = [], removeEntries = []
   const sealRow = async (key, value) => ({ ...key, ...(await vault.seal(value)) });
   const [rows, sealedNotices, sealedEntries, session] = await Promise.all([
     Promise.all([...touched].map(([id, record]) => record ? sealRow({ id, e: record.entity }, record) : { id })),
-    Promise.all(addNotices.map((n) => sealRow({ id: n.id }, n))),
+    Promise.all(addNotices.map(n => sealRow({ id: n.id }, n))),
     Promise.all(entries.map(vault.seal)),
     sessionPatch && vault.sealSession(sessionPatch),
   ]);
-  const [firstId, stamp] = await tx([...STORES, 'drafts'], 'readwrite', async (s) => {
+  const [firstId, stamp] = await tx([...STORES, 'drafts'], 'readwrite', async s => {
     const before = await readGeneration(s);
     if (before !== generation) stale = true; // another tab wrote: catchUp reloads
     s.meta.put({ key: 'generation', value: before + 1 });
@@ -197,25 +197,25 @@ async function commit({ touched = new Map(), addNotices = [], removeEntries = []
   for (const [id, record] of touched) {
     if (record) records.set(id, record); else records.delete(id);
   }
-  outbox = outbox.filter((e) => !removeEntries.includes(e.mutation_id));
+  outbox = outbox.filter(e => !removeEntries.includes(e.mutation_id));
   entries.forEach((e, i) => outbox.push({ mutation_id: firstId + i, ...e }));
-  notices = notices.filter((n) => !removeNotices.includes(n.id)).concat(addNotices);
+  notices = notices.filter(n => !removeNotices.includes(n.id)).concat(addNotices);
   if (session) vault.sessionWritten(session.next);
   emit();
   return firstId;
 }
 
 export const settle = (sent, answer) => exclusive(async () => {
-  const results = new Map((answer.results || []).map((r) => [r.mutation_id, r])),
-    answered = sent.filter((e) => results.has(e.mutation_id)),
-    gone = answered.map((e) => e.mutation_id),
-    remaining = outbox.filter((e) => !gone.includes(e.mutation_id)),
+  const results = new Map((answer.results || []).map(r => [r.mutation_id, r])),
+    answered = sent.filter(e => results.has(e.mutation_id)),
+    gone = answered.map(e => e.mutation_id),
+    remaining = outbox.filter(e => !gone.includes(e.mutation_id)),
     touched = new Map(),
     addNotices = [],
     at = isoNow();
   for (const entry of answered) {
     const result = results.get(entry.mutation_id),
-      later = remaining.filter((e) => e.record_id === entry.record_id),
+      later = remaining.filter(e => e.record_id === entry.record_id),
       laterFields = fieldsOf(later),
       current = touched.has(entry.record_id) ? touched.get(entry.record_id) : records.get(entry.record_id);
     let record = clone(current); // null or undefined as it was
@@ -229,7 +229,7 @@ export const settle = (sent, answer) => exclusive(async () => {
       if (record?.version === null) {
         if (!later.length) record = null; // never reached the server: lives in the notice
       } else if (record?.shadow) {
-        const keep = Object.fromEntries([...laterFields].map((f) => [f, record.fields[f]]));
+        const keep = Object.fromEntries([...laterFields].map(f => [f, record.fields[f]]));
         record.fields = { ...record.shadow.fields, ...keep };
         if (!later.length) delete record.shadow;
       }
@@ -330,7 +330,7 @@ function sendableChanges(entity, mine, theirs) {
   return Object.keys(changed).length ? changed : null;
 }
 
-export const dismissNotice = (id) => exclusive(() => commit({ removeNotices: [id] }));
+export const dismissNotice = id => exclusive(() => commit({ removeNotices: [id] }));
 
 // Before a sync: reload everything if another tab of this phone has written since this one read.
 export const catchUp = () => exclusive(async () => {
@@ -339,7 +339,7 @@ export const catchUp = () => exclusive(async () => {
 });
 
 export async function dropServerCopies() {
-  await tx('records', 'readwrite', (s) => req(s.records.clear()));
+  await tx('records', 'readwrite', s => req(s.records.clear()));
   records.clear();
   emit();
 }

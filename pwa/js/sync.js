@@ -80,16 +80,16 @@ export function syncNow(reason) {
 // ('conflict', 'rejected'); false for no ids. The volunteer, told 已保存。有网络时会自动同步。, must hear
 // that too: saved offline, the answer waits for the sync that sends them (signal back, the timer).
 export async function deliver(ids) {
-  const queued = () => repo.pending().some((e) => ids.includes(e.mutation_id));
+  const queued = () => repo.pending().some(e => ids.includes(e.mutation_id));
   if (navigator.onLine) {
     await syncNow('save');
     if (queued() && !state.problem) await syncNow('save'); // the sync running at the save began without them
   }
   // Locked, the outbox is out of memory, not sent: wait for a sync after the PIN.
   while (!vault.isUnlocked() || queued()) {
-    await new Promise((ok) => { const off = onSyncState((s) => s.running || ok(off())); });
+    await new Promise(ok => { const off = onSyncState(s => s.running || ok(off())); });
   }
-  return ids.length > 0 && (repo.noticeList().find((n) => ids.includes(n.mutation_id))?.kind || 'sent');
+  return ids.length > 0 && (repo.noticeList().find(n => ids.includes(n.mutation_id))?.kind || 'sent');
 }
 
 // Hours apart before the phone's dates are called wrong: a visit's date is the day in China, so
@@ -98,7 +98,7 @@ const CLOCK_SLACK_MS = 6 * 3600 * 1000;
 
 // The day and the time in Beijing: a phone hours out is most often out on the same day (a foreign time
 // zone, the clock then set by hand to Beijing's hours), and two equal dates would say nothing was wrong.
-const at = (t) => `${today(t)} ${clock(t)}`;
+const at = t => `${today(t)} ${clock(t)}`;
 
 // {server, phone}: each clock as of this sync, YYYY-MM-DD HH:MM, when they disagree, else null.
 function clockWrong(c) {

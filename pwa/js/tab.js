@@ -7,11 +7,11 @@ const NAME = 'banxing-app';
 // tab takes it over. Without Web Locks every tab is the app, as before.
 function request(options, lost) {
   if (!navigator.locks) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    navigator.locks.request(NAME, options, (lock) => {
+  return new Promise(resolve => {
+    navigator.locks.request(NAME, options, lock => {
       resolve(lock !== null);
       return lock && new Promise(() => {}); // held for the page's life
-    }).catch((error) => {
+    }).catch(error => {
       if (error?.name == 'AbortError') lost(); // another tab's 在这里使用 took it
       else {
         console.error('app lock', error);
@@ -21,5 +21,5 @@ function request(options, lost) {
   });
 }
 
-export const claim = (lost) => request({ ifAvailable: true }, lost);
-export const take = (lost) => request({ steal: true }, lost);
+export const claim = lost => request({ ifAvailable: true }, lost);
+export const take = lost => request({ steal: true }, lost);

@@ -5,7 +5,7 @@ let updated = false;
 const listeners = new Set();
 
 export const updateReady = () => updated;
-export const onUpdate = (listener) => listeners.add(listener);
+export const onUpdate = listener => listeners.add(listener);
 
 function offer(worker) {
   waitingWorker = worker;

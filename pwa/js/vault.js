@@ -25,9 +25,9 @@ function key() {
   return dataKey;
 }
 
-export const seal = async (value) => box.seal(key(), value);
-export const unseal = async (sealed) => box.unseal(key(), sealed);
-export const pinDelay = (fails) => PIN_DELAYS[Math.min(fails, PIN_DELAYS.length - 1)];
+export const seal = async value => box.seal(key(), value);
+export const unseal = async sealed => box.unseal(key(), sealed);
+export const pinDelay = fails => PIN_DELAYS[Math.min(fails, PIN_DELAYS.length - 1)];
 
 async function byPin(pin, dk = key()) {
   const salt = box.randomBytes(16);
@@ -74,7 +74,7 @@ export async function unlock(pin) {
     await openSession(await box.unwrap(info.byPin, await box.pinKey(pin, info.salt, info.iterations)));
     // A full phone may refuse even this small write: the right PIN must open it all the same (the
     // words a refused draft kept in memory are behind it).
-    if (status.fails > 0) await put('meta', PIN_OK).catch((error) => console.error('pin count', error));
+    if (status.fails > 0) await put('meta', PIN_OK).catch(error => console.error('pin count', error));
     return { ok: true };
   } catch (error) {
     if (error.name != 'OperationError') throw error;
@@ -99,7 +99,7 @@ export async function recover(recoveryKeyText) {
   // The server may hold the next key already, if its answer to the upload was lost.
   for (const wrapped of [info.byRecovery, info.byRecoveryNext]) {
     if (dk || !wrapped) continue;
-    dk = await box.unwrap(wrapped, rk).catch((error) => {
+    dk = await box.unwrap(wrapped, rk).catch(error => {
       if (error.name != 'OperationError') throw error;
     });
   }
@@ -160,8 +160,8 @@ export async function updateSession(patch) {
   return next;
 }
 
-export const beforeLock = (hook) => lockHooks.push(hook);
-export const onLock = (listener) => lockListeners.push(listener);
+export const beforeLock = hook => lockHooks.push(hook);
+export const onLock = listener => lockListeners.push(listener);
 
 export async function lock() {
   if (!dataKey) return;

@@ -12,11 +12,11 @@ export function render({ activityId, seq = null }) {
   if (!activity) { go('#/'); return; }
   const f = activity.fields;
   const mentee = repo.get(f.mentee_id);
-  const list = (values, labels = {}) => (values || []).map((v) => labels[v] || v).join('、');
+  const list = (values, labels = {}) => (values || []).map(v => labels[v] || v).join('、');
   show(screen({ title: T.activity, back: () => go(mentee ? `#/mentee/${mentee.id}` : '#/') },
     f.review_status == 'returned' && !activity.resubmittedAt
       && alertBox(T.returnedSay, f.review_comment || T.none, T.returnedFix),
-    repo.conflicts().some((n) => n.record_id === activity.id)
+    repo.conflicts().some(n => n.record_id === activity.id)
       && [h('p.notice.warn', { role: 'status' }, T.conflictHere),
         link('#/waiting', T.seeConflict, 'button wide secondary')],
     h('p', statusTag(activity)),

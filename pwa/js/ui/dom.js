@@ -3,7 +3,7 @@
 import { T } from '../strings.js';
 
 // null, undefined and false stand for nothing, as an attribute's value or a child.
-const nothing = (value) => value == null || value === false;
+const nothing = value => value == null || value === false;
 
 export function h(tag, attrs = {}, ...children) {
   if (attrs?.constructor !== Object) [attrs, children] = [{}, [attrs, ...children]];
@@ -38,13 +38,13 @@ export function chips(legend, name, options, { type = 'checkbox', selected = [],
 
 // One declaration for the helpers below: each `export const` more is 14 bytes of the first load.
 export const row = (attrs, title, ...lines) => h('li', h(attrs.href ? 'a' : 'div', { class: 'row', ...attrs },
-    h('strong', title), lines.map((l) => (!l || l instanceof Node ? l : h('span.meta', l))))),
-  facts = (pairs) => h('dl.fields',
+    h('strong', title), lines.map(l => (!l || l instanceof Node ? l : h('span.meta', l))))),
+  facts = pairs => h('dl.fields',
     pairs.filter(([, v]) => v).map(([label, value]) => [label && h('dt', label), h('dd', value)])),
   tag = (kind, text) => h('span.tag.' + kind, text),
   // At 特大 a line holds nine characters. A phrase (a child's code, 关注等级：关注) moves to the next line
   // whole, and breaks inside only when longer than a line.
-  phrase = (text) => h('span.phrase', text),
+  phrase = text => h('span.phrase', text),
   // Phrases with · between them; the dot ends a line, never starts one (a no-break space before it).
   DOT = '\u00a0·',
   listed = (...parts) => parts.filter(Boolean)
@@ -97,7 +97,7 @@ let cleanups = [],
 
 export const onCleanup = (...fns) => cleanups.push(...fns);
 
-export const flash = (text) => { message = text; };
+export const flash = text => { message = text; };
 
 // News for a flashed notice while it is still on screen (a save that synced at once).
 export function reflash(was, text) {
@@ -111,7 +111,7 @@ export const nextRender = () => ++latest;
 
 export function show(nodes, seq = null) {
   const children = nodes.flat(Infinity).filter(Boolean);
-  const app = children.some((n) => n.tagName == 'NAV');
+  const app = children.some(n => n.tagName == 'NAV');
   const same = app && shownRoute === location.hash;
   // Not when a newer screen was asked for meanwhile. Nor is the app's screen drawn again while a finger
   // presses on it: the release would land on the new copy of the link and no click follow (a tap lost to
@@ -121,7 +121,7 @@ export function show(nodes, seq = null) {
   for (const fn of cleanups.splice(0)) fn();
   const root = document.getElementById('app');
   const scroll = scrollY;
-  const main = children.find((n) => n.tagName == 'MAIN');
+  const main = children.find(n => n.tagName == 'MAIN');
   const text = message || same && kept;
   if (text && main) main.prepend(h('p.notice', { role: 'status' }, text));
   if (main) [kept, message] = [text, null];
@@ -151,7 +151,7 @@ export function confirmButton(label, confirmLabel, action, cls) {
   return el;
 }
 
-export const setRenderer = (fn) => { renderer = fn; };
+export const setRenderer = fn => { renderer = fn; };
 export const rerender = () => renderer?.();
 
 export function go(hash) {

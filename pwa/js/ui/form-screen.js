@@ -9,7 +9,7 @@ import * as vault from '../vault.js';
 import { confirmButton, flash, go, h, reflash, rerender, screen, show } from './dom.js';
 
 export const alertBox = (title, ...lines) =>
-  h('div.comment', h('strong', title), lines.map((line) => h('p', line)));
+  h('div.comment', h('strong', title), lines.map(line => h('p', line)));
 
 // `save(values, say, o)` returns the route to go to, or `say(what is missing)` to stay; `o` ({since, draft})
 // goes to repo.save. `edits`: the form changes a record the station may change too while a draft waits;
@@ -23,7 +23,7 @@ export async function formScreen({
   }
   const restored = h('p.notice', { role: 'status' });
   const error = h('p.error', { role: 'alert' });
-  const say = (text) => { error.textContent = text; return null; };
+  const say = text => { error.textContent = text; return null; };
   const submit = h('button.wide', { type: 'submit' }, T.save);
   form.append(error, submit);
   forms.fillForm(form, start);
@@ -40,13 +40,13 @@ export async function formScreen({
   // station changed meanwhile that she changed too is a conflict on the server, not an overwrite.
   const since = edits && !notice ? (draft?.since ?? version) : null;
   const keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash, since }, blank)
-    .then((saved) => (saved ? unsaved.remove() : form.isConnected && form.before(unsaved)));
+    .then(saved => (saved ? unsaved.remove() : form.isConnected && form.before(unsaved)));
   form.oninput = form.onchange = keep;
-  form.onsubmit = async (e) => {
+  form.onsubmit = async e => {
     e.preventDefault();
     submit.disabled = true;
     try {
-      const queued = new Set(repo.pending().map((e) => e.mutation_id));
+      const queued = new Set(repo.pending().map(e => e.mutation_id));
       let target;
       try {
         target = await save(forms.readForm(form), say, { since, draft: draftId });
@@ -56,13 +56,13 @@ export async function formScreen({
         return say(repo.full(error) ? T.saveFailedFull : T.saveFailed);
       }
       if (target === null) return;
-      const mine = repo.pending().map((e) => e.mutation_id).filter((id) => !queued.has(id));
+      const mine = repo.pending().map(e => e.mutation_id).filter(id => !queued.has(id));
       // Saved already: a draft that will not go must not keep the form open for a second save.
-      await drafts.clearDraft(draftId).catch((error) => console.error('draft not cleared', error));
+      await drafts.clearDraft(draftId).catch(error => console.error('draft not cleared', error));
       forms.closed();
       flash(T.saved);
       go(target);
-      sync.deliver(mine).then((got) => got && reflash(T.saved, T.delivered(got)));
+      sync.deliver(mine).then(got => got && reflash(T.saved, T.delivered(got)));
     } finally {
       submit.disabled = false;
     }

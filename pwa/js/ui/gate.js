@@ -7,10 +7,10 @@ import { shortId } from './settings.js';
 const bare = (title, ...content) => show(screen({ title, tabs: false }, ...content));
 
 // People read codes in groups and type full-width digits with a Chinese keyboard.
-const digits = (text) => text.normalize('NFKC').replace(/[\s-]/g, '');
-const eightDigits = (text) => /^[0-9]{8}$/.test(text);
+const digits = text => text.normalize('NFKC').replace(/[\s-]/g, '');
+const eightDigits = text => /^[0-9]{8}$/.test(text);
 
-const numberInput = (attrs) => h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', ...attrs });
+const numberInput = attrs => h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', ...attrs });
 const pinInput = () => numberInput({ type: 'password', maxlength: 6, pattern: '[0-9]*' });
 
 // `run(shown)`: `shown()` says whether this form is still on the page. An answer that comes after another
@@ -48,13 +48,13 @@ export function wechat(goOn) {
 export function enrol({ code = '', done }) {
   const input = numberInput({ autocomplete: 'one-time-code', value: code });
   bare(T.enrolTitle, h('p', code ? T.enrolLinkSay : T.enrolSay), gateForm(T.enrol, T.enrolling,
-    field(T.code, input), async (shown) => {
+    field(T.code, input), async shown => {
       const value = digits(input.value);
       if (!eightDigits(value)) return T.codeFormat(T.code);
       const enrolment = await api.enrol(value, T.deviceName);
       if (!shown()) return null;
       history.replaceState(null, '', location.pathname + location.hash); // the code is used up
-      setPin({ title: T.pin1, save: (pin) => vault.create(enrolment, pin), done });
+      setPin({ title: T.pin1, save: pin => vault.create(enrolment, pin), done });
     }));
 }
 
@@ -123,7 +123,7 @@ export async function forgotPin({ done, back }) {
   const input = numberInput();
   show(screen({ title: T.forgotPin, tabs: false, back }, h('p', T.recoverSay(shortId(info.deviceId))),
     info.stationPhone && telLink(info.stationPhone, T.callStation(info.stationPhone)),
-    gateForm(T.recover, T.recovering, field(T.recoveryCode, input), async (shown) => {
+    gateForm(T.recover, T.recovering, field(T.recoveryCode, input), async shown => {
       const code = digits(input.value);
       if (!eightDigits(code)) return T.codeFormat(T.recoveryCode);
       const { recovery_key: key } = await api.recover(info.recoveryToken, code);
@@ -136,7 +136,7 @@ export async function forgotPin({ done, back }) {
 // A tab that must wait or stop for another one: big words, and at most one thing to do, done once (a
 // second tap on 在这里使用 would take the app from this very tab).
 export function standBy({ title, say, label, action, warn }) {
-  bare(title, h('p', say), warn && h('p.notice.warn', warn), label && button(label, (e) => {
+  bare(title, h('p', say), warn && h('p.notice.warn', warn), label && button(label, e => {
     e.currentTarget.disabled = true;
     action();
   }, 'wide'));

@@ -4,7 +4,7 @@ import { field, h } from './dom.js';
 import { formScreen } from './form-screen.js';
 
 const NAMES = ['guardian_name', 'guardian_contact', 'notes'];
-const each = (fn) => Object.fromEntries(NAMES.map((n) => [n, fn(n)]));
+const each = fn => Object.fromEntries(NAMES.map(n => [n, fn(n)]));
 
 export async function render({ menteeId, notice = null, seq = null }) {
   const f = { ...repo.get(menteeId)?.fields, ...notice?.fields };
@@ -15,9 +15,9 @@ export async function render({ menteeId, notice = null, seq = null }) {
   await formScreen({
     form, notice, seq, edits: true, version: repo.get(menteeId)?.version ?? null,
     title: T.editGuardian, draftId: `mentee:${menteeId}`, back: `#/mentee/${menteeId}`,
-    start: each((n) => f[n] || ''),
+    start: each(n => f[n] || ''),
     async save(v, say, o) {
-      const fields = each((n) => (v[n] || '').trim() || null);
+      const fields = each(n => (v[n] || '').trim() || null);
       await repo.save('mentee', menteeId, fields, { removeNotice: notice?.id, ...o });
       return `#/mentee/${menteeId}`;
     },

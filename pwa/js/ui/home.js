@@ -17,7 +17,7 @@ export function riskTag(level) {
 // `tail` goes inside the code's phrase: Chromium breaks a line between a phrase and what follows it.
 export const menteeLabel = (mentee, tail = '') => (mentee
     ? [mentee.fields.name && [phrase(mentee.fields.name), ' '], phrase(mentee.fields.code + tail)] : ''),
-  categories = (mentee) => (mentee.fields.categories || []).map((c) => CATEGORIES[c] || c).join('、');
+  categories = mentee => (mentee.fields.categories || []).map(c => CATEGORIES[c] || c).join('、');
 
 const menteeRow = ({ mentee }) => row({ href: `#/mentee/${mentee.id}` }, menteeLabel(mentee),
   listed(categories(mentee) || T.none, riskTag(mentee.fields.risk_level)));

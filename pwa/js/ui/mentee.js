@@ -6,7 +6,7 @@ import { categories, menteeLabel, riskTag } from './home.js';
 
 const SYMBOLS = { approved: '✓ ', returned: '↩ ' },
   SECONDARY = 'button wide secondary',
-  yesNo = (value) => (value ? T.yes : T.no);
+  yesNo = value => (value ? T.yes : T.no);
 // Two years of visits made a child's history 104 rows, 71 screens at 特大, with 摸排 under them all: the
 // newest ten are drawn, the rest at a tap, and stay open for that child when a sync or 返回 draws it again.
 let unfolded = null;
@@ -40,7 +40,7 @@ export function render({ menteeId, seq = null }) {
   if (!mentee) { go('#/'); return; }
   const f = mentee.fields,
     pairings = repo.list('pairing'),
-    pairing = pairings.find((p) => p.fields.mentee_id === menteeId && p.fields.status == 'active')?.fields,
+    pairing = pairings.find(p => p.fields.mentee_id === menteeId && p.fields.status == 'active')?.fields,
     items = timeline(menteeId, repo.list('activity'), repo.list('screening'), pairings),
     cut = unfolded === menteeId ? items.length : 10;
   show(screen({ title: menteeLabel(mentee), back: () => go('#/') },

@@ -8,7 +8,7 @@ import { formScreen } from './form-screen.js';
 import { menteeLabel } from './home.js';
 
 const YES_NO = [['yes', T.yes], ['no', T.no]];
-const text = (v) => (v || '').trim() || null;
+const text = v => (v || '').trim() || null;
 const radios = (label, name, options) => chips(label, name, options, { type: 'radio' });
 
 export async function render({ menteeId, notice = null, seq = null }) {
@@ -25,7 +25,7 @@ export async function render({ menteeId, notice = null, seq = null }) {
     field(T.needs, h('textarea', { name: 'needs', rows: 3 })),
     field(T.notes, h('textarea', { name: 'notes', rows: 3 })));
   const f = notice ? notice.fields : { date: now, risk_level: mentee?.fields.risk_level };
-  const yes = (value) => (value ? 'yes' : 'no');
+  const yes = value => (value ? 'yes' : 'no');
   await formScreen({
     form, notice, seq, draftId: `screening:${menteeId}`, back: `#/mentee/${menteeId}`,
     start: { ...f, psych_problem: yes(f.psych_problem), intervention_success: yes(f.intervention_success) },

@@ -8,9 +8,9 @@ import { exportButton } from './waiting.js';
 export async function render({ wipe, seq = null }) {
   const { user, unit, exported } = vault.currentSession();
   const info = await vault.device();
-  const sizes = chips(T.textSize, 'size', prefs.SIZES.map((s) => [s, T.sizes[s]]),
+  const sizes = chips(T.textSize, 'size', prefs.SIZES.map(s => [s, T.sizes[s]]),
     { type: 'radio', selected: document.documentElement.dataset.size || 'std' });
-  sizes.onchange = (e) => prefs.setSize(e.target.value);
+  sizes.onchange = e => prefs.setSize(e.target.value);
   const unsent = await unsentKeys();
   const persisted = await navigator.storage?.persisted?.();
   show(screen({ title: T.settings, tab: 'settings' },
@@ -22,7 +22,7 @@ export async function render({ wipe, seq = null }) {
     h('p.hint', persisted ? T.storageKept : T.storageNotKept),
     h('h2', T.logout),
     h('p', T.logoutSay),
-    unsent.every((k) => exported?.includes(k)) ? confirmButton(T.logout, T.wipeConfirm, wipe, 'wide danger')
+    unsent.every(k => exported?.includes(k)) ? confirmButton(T.logout, T.wipeConfirm, wipe, 'wide danger')
       : [h('p.notice.warn', { role: 'status' }, T.logoutRefused(unsent.length)), exportButton()]), seq);
 }
 

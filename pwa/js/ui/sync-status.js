@@ -45,12 +45,12 @@ export function syncCard(ended, each) {
     card.className = `sync ${d.tone}`;
     line.textContent = d.main;
     last.textContent = d.last;
-    extra.replaceChildren(...d.lines.map((text) => h('p', text)));
+    extra.replaceChildren(...d.lines.map(text => h('p', text)));
     now.disabled = sync.syncState().running;
   };
   // Once show() has run the cleanups registered before it, and after an emit() that redrew the screen:
   // a listener added during it would be called by it too, and redraw again.
-  queueMicrotask(() => onCleanup(sync.onSyncState((s) => update((s.running && !each) || ended?.())),
+  queueMicrotask(() => onCleanup(sync.onSyncState(s => update((s.running && !each) || ended?.())),
     repo.onChange(update)));
   update();
   return card;

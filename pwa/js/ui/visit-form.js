@@ -10,13 +10,13 @@ import { alertBox, formScreen } from './form-screen.js';
 import { menteeLabel } from './home.js';
 
 const TEXTS = ['place', 'preparation', 'record', 'follow_up'],
-  pairs = (list) => list.map((x) => [x, x]),
+  pairs = list => list.map(x => [x, x]),
   myChildren = () => myMentees(repo.list('mentee'), repo.list('pairing'), vault.currentSession().user?.id);
 // A record may hold values this form does not list (a 50-minute visit or a mood typed at the station,
 // a kind or a tag from a newer version): they are offered too, ticked, or saving any other change
 // would send them as erased.
 const withHeld = (options, held) => options.concat(pairs([held ?? []].flat()
-  .filter((v) => v !== '' && !options.some(([value]) => String(value) === String(v)))));
+  .filter(v => v !== '' && !options.some(([value]) => String(value) === String(v)))));
 
 function toFields(v, riskLocked) {
   const fields = {
@@ -60,7 +60,7 @@ function followChildren(picker, state, warn) {
   const now = myChildren();
   if (sameChildren(now, state.entries)) return;
   const chosen = picker.value;
-  const kept = now.some((e) => e.mentee.id === chosen);
+  const kept = now.some(e => e.mentee.id === chosen);
   if (chosen && !kept) {
     state.orphaned = true;
     warn();
@@ -71,7 +71,7 @@ function followChildren(picker, state, warn) {
   picker.value = kept ? chosen : (!state.orphaned && now.length == 1 ? now[0].mentee.id : '');
 }
 
-const openFlag = (record) => {
+const openFlag = record => {
   const server = record && record.version !== null ? (record.shadow?.fields || record.fields) : null;
   return !!(server?.risk_flag && !server.risk_action);
 };
@@ -87,7 +87,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   // An unfinished visit about a child who has left this phone since (the pairing ended): its words
   // are about that child, so nothing is preselected and the volunteer is told not to move them.
   const draft = isNew ? await drafts.loadDraft('activity:new') : null;
-  const goneChild = !!draft?.values?.mentee && !entries.some((e) => e.mentee.id === draft.values.mentee);
+  const goneChild = !!draft?.values?.mentee && !entries.some(e => e.mentee.id === draft.values.mentee);
   state.orphaned = goneChild;
   // Opened from one child's page, the one unfinished visit may be another child's: it opens with that child
   // chosen, and said above the form, or what she came to write about this child would go under the other's name.
@@ -104,7 +104,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const twice = h('div.notice', T.twice.map(phrase));
   const check = () => {
     twice.hidden = !isNew
-      || !repo.list('activity').some((a) => a.fields.mentee_id === picker.value && a.fields.date === now);
+      || !repo.list('activity').some(a => a.fields.mentee_id === picker.value && a.fields.date === now);
   };
   const picker = h('select', { name: 'mentee', disabled: !!fixedMentee, onchange: check }, choose,
     (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
@@ -121,7 +121,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     quick = (label, act) => button(label, () => { act(); keep(); }, 'chip');
   // From today, not from the visit's date: a week after an old visit being corrected is already past.
   const dueIn = (label, add, n) => quick(label, () => { due.value = add(now, n); });
-  const area = (name) => h('textarea', { name, rows: 4 });
+  const area = name => h('textarea', { name, rows: 4 });
 
   form.append(...[
     field(T.mentee, picker),
@@ -131,7 +131,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
       withHeld(pairs(DURATIONS), start.duration_min).sort(([a], [b]) => a - b)
         .map(([n]) => h('option', { value: n }, T.minutes(n))))),
     field(T.place, place),
-    h('div.chips', PLACES.map((p) => quick(p, () => { place.value = p; }))),
+    h('div.chips', PLACES.map(p => quick(p, () => { place.value = p; }))),
     field(T.preparation, area('preparation')),
     field(T.record, area('record')),
     chips(T.moods, 'moods', withHeld(pairs(MOODS), start.moods)),
@@ -149,12 +149,12 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     : goneChild ? gone : other && alertBox([T.draftWaiting, '：', menteeLabel(other)]);
 
   async function save(values, say, o) {
-    const entry = state.entries.find((e) => e.mentee.id === picker.value);
+    const entry = state.entries.find(e => e.mentee.id === picker.value);
     if (isNew && !entry) return say(T.pickMentee);
     // 记一次帮扶 then 保存 at once: the child and the day are chosen for her, and a visit with nothing in it
     // reached the station as one made. Anything she wrote or ticked will do; a self-harm flag alone goes.
     const fields = toFields(values, riskLocked);
-    const said = Object.values({ ...fields, kind: 0, date: 0 }).some((v) => String(v || ''));
+    const said = Object.values({ ...fields, kind: 0, date: 0 }).some(v => String(v || ''));
     if (isNew && !said) return say(T.writeRecord);
     if (!values.date) return say(T.pickDate);
     // The server takes them (a phone's record is never bounced for them), but the station would see the

@@ -29,8 +29,8 @@ function said(value) {
   return String(value);
 }
 
-const label = (entity) => ENTITY_LABELS[entity] || entity;
-const dismiss = (notice) => async () => {
+const label = entity => ENTITY_LABELS[entity] || entity;
+const dismiss = notice => async () => {
   await repo.dismissNotice(notice.id);
   rerender();
 };
@@ -64,7 +64,7 @@ function conflictRow(notice) {
   const labels = FIELD_LABELS[notice.entity] || {};
   return row({}, '⚠ ' + T.conflictTitle, subject(notice.entity, notice.record_id),
     h('p', T.conflictSay),
-    ...notice.conflicts.map((c) => h('div.kept', h('strong', labels[c.field] || c.field),
+    ...notice.conflicts.map(c => h('div.kept', h('strong', labels[c.field] || c.field),
       h('p', T.kept, said(c.kept)), h('p', T.yours, said(c.yours)))),
     button(T.understood, dismiss(notice)));
 }
@@ -78,7 +78,7 @@ export function render({ seq = null } = {}) {
     rows(repo.rejected().map(rejectedRow)),
     // Heads the changes still to go only: a refused change or a conflict is not sent again by itself.
     h('p', entries.length ? T.waitingSay : !notices.length && T.nothingWaiting),
-    rows(entries.map((e) => entryRow(e, session))),
+    rows(entries.map(e => entryRow(e, session))),
     rows(repo.conflicts().map(conflictRow)),
     exportButton()), seq);
 }
