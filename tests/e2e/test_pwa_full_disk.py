@@ -168,3 +168,39 @@ def test_pwa_files_a_full_disk_dropped_from_the_cache_come_back_at_the_next_star
     page.reload()
     expect(page.get_by_role("button", name="解锁", exact=True)).to_be_visible()
     phone.unlock()
+
+
+def test_pwa_a_start_whose_files_the_full_disk_lost_says_after_ten_seconds_to_connect_and_keeps_her_visits(
+    module_server: ServerProcess, full_disk: tuple[Phone, Disk]
+) -> None:
+    """The start after one on a full disk, without a signal, stops at 正在打开伴行… (the cache lost repo.js,
+    gate.js and more, and no script of ours runs): after 10 s the screen says, in big words, to connect and open
+    it again, and that her records are still on the phone, which they are: opened with a signal (the disk still
+    full: the worker fetches what its cache lost), the visit she saved offline before the disk filled goes to the
+    station once."""
+    phone, disk = full_disk
+    phone.enrol("bao.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    text = "打不开那天之前记的：孩子说想学毛笔字。"
+    phone.log_activity(text)
+    disk.fill()
+    page.reload()
+    expect(page.get_by_role("button", name="解锁", exact=True)).to_be_visible()
+    page.reload()
+    late = page.get_by_text("如果伴行一直打不开，请连上网络（Wi-Fi或手机流量），再打开一次。您保存的记录都还在手机里。")
+    expect(page.get_by_text("正在打开伴行…")).to_be_visible()
+    expect(late).to_be_hidden()  # not while a start may still be under way
+    expect(late).to_be_visible(timeout=15_000)
+    assert page.get_by_role("button", name="解锁", exact=True).count() == 0
+    page.screenshot(path=str(pathlib.Path(os.environ.get("SHELL_SHOTS", "/tmp")) / "pwa-late-start.png"))
+
+    phone.context.set_offline(False)
+    page.reload()  # what she was told to do, the disk still full
+    phone.unlock()
+    expect(late).to_have_count(0)
+    page.get_by_role("link", name="首页").click()
+    disk.free()
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    assert visits_with(module_server, text) == 1
