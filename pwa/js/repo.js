@@ -332,9 +332,16 @@ function sendableChanges(entity, mine, theirs) {
 
 export const dismissNotice = id => exclusive(() => commit({ removeNotices: [id] }));
 
-// Before a sync: reload everything if another tab of this phone has written since this one read.
+// Before a sync: reload everything if another tab of this phone has written since this one read. A full disk can
+// keep the database from opening at all (`full`): the outbox in memory is then sent as it is, not held until she
+// frees space. No other tab wrote meanwhile (tab.js: one tab is the app; `stale` says if one did before), and the
+// server keeps a change it has once (by its mutation_id): sent again at each sync, as the full disk cannot note
+// the answer, it is kept once.
 export const catchUp = () => exclusive(async () => {
-  const now = await tx('meta', 'readonly', readGeneration);
+  const now = await tx('meta', 'readonly', readGeneration).catch(e => {
+    if (stale || !full(e)) throw e;
+    return generation;
+  });
   if (stale || now !== generation) await load();
 });
 

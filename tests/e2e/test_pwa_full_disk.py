@@ -204,3 +204,42 @@ def test_pwa_a_start_whose_files_the_full_disk_lost_says_after_ten_seconds_to_co
     page.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
     assert visits_with(module_server, text) == 1
+
+
+
+def test_pwa_a_visit_saved_before_the_disk_filled_is_sent_while_the_database_cannot_open(
+    module_server: ServerProcess, full_disk: tuple[Phone, Disk]
+) -> None:
+    """Once a write the full disk refused has closed the database, it cannot be opened again until there is room
+    (UnknownError). The visit in the outbox waited for that: a sync first asked the database whether another
+    tab had written, and stopped there. It is sent from memory now; the phone cannot note the answer, so it goes
+    again at each sync, and the station keeps it once; once she frees space the outbox empties."""
+    phone, disk = full_disk
+    phone.enrol("huang.laoshi")
+    page = phone.page
+    phone.context.set_offline(True)
+    text = "满盘前记下、满盘后发出的：孩子这周没有再逃学。"
+    phone.log_activity(text)
+    page.get_by_role("link", name="首页").click()
+    phone.start_visit("满盘那天没写完的话")
+    disk.fill()
+    # Refused (longer than the little room a file's last page may still have): the database closes and cannot
+    # open again.
+    page.get_by_label("事后跟踪").fill("下周再去，带上字帖和两本练习册。" * 300)
+    expect(page.get_by_text("这一页写的内容没能存进手机")).to_be_visible()
+    page.get_by_role("link", name="首页").click()
+    phone.context.set_offline(False)  # the sync the signal starts
+    card = page.locator(".sync")
+    expect(card).to_contain_text(FULL + "，暂时不能同步。")  # said once the sync has ended, after the push
+    assert visits_with(module_server, text) == 1
+    page.get_by_role("button", name="立即同步").click()  # sent again while full: kept once
+    expect(card).to_contain_text(FULL)
+    expect(page.get_by_role("button", name="立即同步")).to_be_enabled()
+    assert visits_with(module_server, text) == 1
+    expect(card).to_contain_text("未同步 1 条")  # the database cannot be opened to be read here, even by a test
+
+    disk.free()
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    assert visits_with(module_server, text) == 1
+    assert phone.idb()["counts"]["outbox"] == 0

@@ -215,3 +215,40 @@ test('a record dropped while its change waits leaves with the answer, as the pul
   const [notice] = repo.rejected();
   equal([repo.stillMine(notice), notice.child.code, notice.fields.guardian_contact], [false, 'RD-002', '13987654321']);
 });
+
+// What Chromium does once a write the full disk refused has closed the database: every open fails until there is room.
+async function withDatabaseShut(fn) {
+  const transaction = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function shut() {
+    throw new DOMException('Internal error opening backing store for indexedDB.open.', 'UnknownError');
+  };
+  try { return await fn(); } finally { IDBDatabase.prototype.transaction = transaction; }
+}
+
+test('a database the full disk keeps shut: a sync goes on with the outbox in memory, unless another tab wrote', async () => {
+  await fresh();
+  await reopen(); // as the app is after the PIN: read, and up to date
+  await repo.save('activity', ID, activityFields());
+  await withDatabaseShut(() => repo.catchUp());
+  equal(repo.pending().map((e) => e.mutation_id), [1], 'sent as it is');
+
+  // Another tab's commit, seen by this tab's next one: what this one holds may be out of date.
+  const raw = await new Promise((resolve, reject) => {
+    const request = indexedDB.open('banxing');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  await new Promise((resolve) => {
+    const t = raw.transaction('meta', 'readwrite');
+    const store = t.objectStore('meta');
+    store.get('generation').onsuccess = (e) => store.put({ key: 'generation', value: (e.target.result?.value || 0) + 5 });
+    t.oncomplete = resolve;
+  });
+  raw.close();
+  await repo.save('activity', ID, { ...activityFields(), record: '另一个页面之后改的' });
+  let refused = null;
+  await withDatabaseShut(() => repo.catchUp()).catch((error) => { refused = error.name; });
+  equal(refused, 'UnknownError', 'not sent from a memory another tab may have outdated');
+  await repo.catchUp();
+  equal(repo.pending().map((e) => e.mutation_id), [1, 2], 'read again once the database opens');
+});
