@@ -22,10 +22,11 @@ from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
+from ..errors import BadRequest
 from ..forms import FieldView, FormInvalid, field_views, parse_fields, refusal_errors
 from ..queries.archive_records import conflicts_of, get_activity
 from ..queries.archives import get_pairing
-from ..queries.likely_visits import LikelyVisit, same_day_visits, say_distinct, twins_of
+from ..queries.likely_visits import LikelyVisit, said_two, same_day_visits, say_distinct, say_not_twins, twins_of
 from ..queries.names import sees_names
 from ..queries.pickers import author_choices, ended_pairing, pairing_options, stopped_volunteer
 from .form_posts import form_values, require_form, restore_draft
@@ -265,12 +266,12 @@ async def activity_detail(request: Request) -> Response:
     # A deleted child's visit still opens from its kept file, read-only; its edit form does not.
     activity = await visible_record(page, request.path_params["activity_id"], "帮扶活动", _kept_activity)
     record_id, gone_child = activity["id"], bool(activity["mentee_deleted"])
-    lines, conflicts, child_line, twins = await page.state.store.read(lambda db: (
+    lines, conflicts, child_line, twins, two = await page.state.store.read(lambda db: (
         history_lines(db, "activity", record_id),
         conflict_lines("activity", conflicts_of(db, [record_id]).get(record_id, [])),
         deletion_line(db, "mentee", activity["mentee_id"]) if gone_child else None,
-        twins_of(db, [record_id]).get(record_id, [])))
-    activity["twins"] = twins
+        twins_of(db, [record_id]).get(record_id, []), said_two(db, record_id)))
+    activity["twins"], activity["said_two"] = twins, two
     activity["changed_after_approval"] = changed_after_approval(lines, activity["reviews"])
     actor, ip = page.actor, client_ip(request)
     counts = {"activity": 1, "review": len(activity["reviews"])} if activity["reviews"] else {"activity": 1}
@@ -291,9 +292,13 @@ async def activity_detail(request: Request) -> Response:
         "child_deleted_line": child_line,
         # 可能重复: the extra one is deleted here by staff (audited; kept in the archive's deleted visits).
         # An approved one is locked, deletes too (sync/apply.py): the page says to return it first.
-        "twin_delete": actor.role in STAFF and bool(twins) and activity["review_status"] != "approved"
+        # Beside visits said to be two as well: said wrongly, the extra one is still deleted here.
+        "twin_delete": actor.role in STAFF and bool(twins or two) and activity["review_status"] != "approved"
         and not gone_child,
         "twin_locked": activity["review_status"] == "approved",
+        # 不是重复: whoever may review the visit (everyone this page opens for, in scope) says so here.
+        "not_twin": bool(twins) and not gone_child and not activity["pairing_deleted"],
+        "twin_key": "+".join(str(t["id"]) for t in twins),
     })
 
 
@@ -366,7 +371,8 @@ async def activity_delete(request: Request) -> Response:
     actor = page.actor
 
     def write(db: Any) -> Outcome | None:
-        if not twins_of(db, [activity["id"]]):
+        # A same-day visit of its sort, marked or said to be another (不是重复 said wrongly is undone so).
+        if same_day_visits(db, activity["pairing_id"], activity["date"], activity["kind"], but=activity["id"]) is None:
             return None
         (outcome,) = apply_mutations(db, actor, [delete("activity", activity["id"], base_version=version)])
         return outcome
@@ -379,6 +385,38 @@ async def activity_delete(request: Request) -> Response:
     return page.redirect(f"/pairings/{activity['pairing_id']}", flash=DELETED)
 
 
+NOT_TWINS = {
+    "said": "已记下：这几条是不同的帮扶，不再标“可能重复”（谁、什么时候记的，这一页下面写着）。",
+    "already": "已记下：这几条是不同的帮扶，不再标“可能重复”。",
+    "none": "没有记下：这个结对同一天已经没有标着“可能重复”的同类帮扶记录了。",
+    "changed": "没有记下：您打开这一页之后，这个结对同一天又多了一条同类的帮扶记录。请看过下面标出的记录再决定。",
+}
+
+
+async def activity_not_twin(request: Request) -> Response:
+    """不是重复（确实是两次帮扶）: whoever may review the visit (the office, in scope: the same people
+    the engine lets review it) says that it and its likely twins are two visits, kept in
+    distinct_visits as the 代录 form's tick is, audited; neither is marked 可能重复 after. Only beside
+    the twins the page showed, read again in the write. Not undone: the table is the append-only
+    trace of what was said; if it was the same visit after all, the extra one is still deleted from
+    its page (``activity_delete`` asks only that a same-day visit of its sort is there)."""
+    page, form = await require_form(request, OFFICE)
+    activity = await visible_record(page, request.path_params["activity_id"], "帮扶活动", _kept_activity)
+    posted = form_values(form)
+    raw = posted.get("twins") or ""
+    shown = {i for i in (parse_id(x) for x in str(raw[-1] if isinstance(raw, list) else raw).split("+")) if i}
+    if not shown:
+        raise BadRequest("表单缺少要核对的记录，请刷新页面后重新提交。")
+    here = f"/activities/{activity['id']}"
+    if activity["mentee_deleted"] or activity["pairing_deleted"]:
+        return page.redirect(here, flash="没有记下：这条记录所在的档案已被删除，只能查看。")
+    if posted.get("confirm") != "two":
+        return page.redirect(here, flash="没有记下：请先勾选“我看过了：这几条是不同的帮扶”。")
+    actor = page.actor
+    said = await page.state.store.write(lambda db: say_not_twins(db, actor, activity["id"], shown))
+    return page.redirect(here, flash=NOT_TWINS[said])
+
+
 routes: list[BaseRoute] = [
     Route("/activities/new", activity_new, methods=["GET"], name="activity_new"),
     Route("/activities/new", activity_create, methods=["POST"], name="activity_create"),
@@ -386,4 +424,5 @@ routes: list[BaseRoute] = [
     Route("/activities/{activity_id}/edit", activity_edit, methods=["GET"], name="activity_edit"),
     Route("/activities/{activity_id}/edit", activity_save, methods=["POST"], name="activity_save"),
     Route("/activities/{activity_id}/delete", activity_delete, methods=["POST"], name="activity_delete"),
+    Route("/activities/{activity_id}/not-twin", activity_not_twin, methods=["POST"], name="activity_not_twin"),
 ]

@@ -12,7 +12,7 @@ warning that said otherwise.
 The 代录 form asks before saving a likely twin (``server/pages/activities.py``); the pages where staff
 review visits mark the twins the form cannot catch (one sent from a phone after the other was typed
 in), 可能重复, each linking to the other. Marking never hides or uncounts a record: only a person can
-tell, and delete the extra one.
+tell, and delete the extra one, or say on the visit's page that they are two (``say_not_twins``).
 """
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from typing import Any
 
 import sqlite_utils
 
+from sync import Actor
+from sync.audit import append_audit
 from sync.db import placeholders
 from sync.timeutil import utc_now
 
@@ -140,3 +142,38 @@ def twins_of(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict[s
         if sort_of(row["shown_kind"]) == sort_of(row["kind"]):
             out.setdefault(row["shown"], []).append(_twin(row))
     return out
+
+
+# Its audit rows (sync_audit, entity ``distinct_visits``, like an account's or a deadline's change):
+# a person's word that two visits are two, made outside the mutation path.
+AUDIT_ENTITY = "distinct_visits"
+
+
+def say_not_twins(db: sqlite_utils.Database, actor: Actor, activity_id: str, shown: set[str]) -> str:
+    """不是重复, from a visit's page, in the write: keep that ``activity_id`` is another visit than each
+    of its likely twins (``say_distinct``), audited, and answer ``said``. Only beside the twins the
+    page showed (``shown``): a twin recorded since was never looked at, and the answer is ``changed``,
+    nothing kept. With no twin left: ``already`` when those shown were said to be two (the form sent
+    twice), else ``none`` (no twin, nothing to say)."""
+    twins = [str(t["id"]) for t in twins_of(db, [activity_id]).get(activity_id, [])]
+    if not twins:
+        said = _said_distinct(db, [activity_id])
+        return "already" if shown and all((activity_id, o) in said for o in shown) else "none"
+    if not set(twins) <= shown:
+        return "changed"
+    say_distinct(db, activity_id, LikelyVisit([{"id": t} for t in twins]), actor.user_id)
+    append_audit(db, actor, AUDIT_ENTITY, activity_id, "create", {"other_ids": [None, twins]})
+    return "said"
+
+
+def said_two(db: sqlite_utils.Database, activity_id: str) -> list[dict[str, Any]]:
+    """The live visits a person said ``activity_id`` is another than (the 代录 tick or 不是重复): each as
+    a twin is shown (id, kind, author_name, entered_name) with who said so and when, oldest first; by
+    the table's key."""
+    return [{**_twin(r), "said_at": r["said_at"], "said_by_name": r["said_by_name"]} for r in db.query(
+        """SELECT d.other_id AS id, b.kind, b.entered_by, ua.name AS author_name, ue.name AS entered_by_name,
+                  d.said_at, u.name AS said_by_name
+           FROM distinct_visits d JOIN activities b ON b.id = d.other_id AND b.deleted = 0
+           LEFT JOIN users u ON u.id = d.said_by
+           LEFT JOIN users ua ON ua.id = b.author_id LEFT JOIN users ue ON ue.id = b.entered_by
+           WHERE d.activity_id = ? ORDER BY d.said_at, d.other_id""", [activity_id])]

@@ -195,7 +195,8 @@ def fuzz_site(path: pathlib.Path, secret: str, populate: Callable[[sqlite_utils.
         # list) shows a row, with its links, and /staff the form to write its handling.
         make_activity(db, w.mentor1, w.pairing1, date="2026-11-21", risk_flag=True)
         # 李老师's phone sent a 面对面谈心 of the day of her home visit (activity2): both visits' pages are
-        # marked 可能重复 and carry the form that deletes the extra one (/activities/{id}/delete).
+        # marked 可能重复 and carry the forms that delete the extra one (/activities/{id}/delete) and
+        # say they are two (/activities/{id}/not-twin).
         make_activity(db, w.mentor2, w.pairing2, date="2026-11-20", kind="talk", record="手机上又记了一次")
         # A flagged visit 李老师's phone sent after the station ended her pairing with 小刚: refused and
         # kept, first on /staff with its 归入原结对 form, and on /risk-flags and the dashboard.
