@@ -34,6 +34,15 @@ from .shown import log_shown
 from .visits import OFFICE, STAFF, Visit, require
 
 
+def _number_twins(entries: list[dict[str, Any]], twins: dict[str, list[dict[str, Any]]]) -> None:
+    """On paper a likely twin (可能重复) is named by its number among ``entries``, the timeline as that
+    print numbers it (a link does not print)."""
+    numbers = {e["item"]["id"]: n for n, e in enumerate(entries, 1) if e["kind"] == "activity"}
+    for same in twins.values():
+        for t in same:
+            t["n"] = numbers.get(t["id"])
+
+
 def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str, Any] | None:
     """The archive with every change history and conflict in words: the same for the page and its
     print, so a paper copy shows each edit after approval, each deletion and each clash too."""
@@ -52,6 +61,7 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
     data["child_deleted_line"] = deletion_line(db, "mentee", mentee_id) if data["pairing"]["mentee_deleted"] else None
     every = [*data["activities"], *data["deleted"]]
     twins = twins_among(db, data["activities"])  # 可能重复, from the rows read: the pairing's every live visit
+    _number_twins(data["timeline"], twins)
     for a in every:
         a["twins"] = twins.get(a["id"], [])
         a["history"] = history_lines(db, "activity", a["id"])
@@ -95,6 +105,9 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
     mentee["deleted_line"] = deletion_line(db, "mentee", mentee_id) if gone_child else None
     pairings = child_pairings(db, scope, mentee_id)
     archives = [a for a in (_read(db, scope, p["id"]) for p in pairings) if a is not None]
+    for a in archives:  # the child's print numbers each pairing's visits and reviews only (child_print.html)
+        _number_twins([e for e in a["timeline"] if e["kind"] in ("activity", "review")],
+                      {x["id"]: x["twins"] for x in a["activities"]})
     screenings, gone_screenings = screenings_of(db, scope, mentee_id, child_deleted=gone_child)
     referrals, gone_referrals = referrals_of(db, scope, mentee_id, child_deleted=gone_child)
     donations = donations_of(db, scope, mentee_id, child_deleted=gone_child)

@@ -297,3 +297,41 @@ def test_a_ticked_entry_refused_for_another_field_names_its_own_pairings_visits_
     assert answer.status_code == 400
     assert "这个结对在2026年11月20日已经有1条上门家访的帮扶记录" in sentence(answer.text)
     assert len(access_rows(site, "view_likely_visits", w.pairing1)) == 1
+
+
+def _printed_twin(printed: str, record: str) -> tuple[int, int]:
+    """The number of the print's entry whose words are ``record``, and the number its 可能重复 names."""
+    entry = re.search(r"<h3>(\d+)\. (?:(?!<h3>).)*?【可能重复】(?:(?!<h3>).)*?（第 (\d+) 条，(?:(?!<h3>).)*?"
+                      + re.escape(record), printed, re.S)
+    assert entry, record
+    return int(entry.group(1)), int(entry.group(2))
+
+
+def test_the_archive_print_marks_likely_twins_in_words_each_naming_the_other_by_its_number(site: Site) -> None:
+    """The county inspects the printed archive: a paper copy without the screen's mark counts both."""
+    w = site.w
+    entered, phone = _entered_then_sent_from_the_phone(site)
+    staff = site.as_(w.staff_st11)
+    printed = staff.get(f"/pairings/{w.pairing2}/print").text
+    assert printed.count("【可能重复】") == 2 and MARK not in printed.replace("【可能重复】", "")
+    assert "这个结对同一天还有一条面对面谈心（第" in sentence(printed)
+    assert "可能是同一次帮扶记了两次，还没有核实" in sentence(printed)
+    assert "记录人李老师，站员一一代录）" in sentence(printed) and "记录人李老师，手机上记的）" in sentence(printed)
+    phone_n, names = _printed_twin(printed, "晚上在手机上记的")
+    entered_n, names_back = _printed_twin(printed, "李老师电话里说的")
+    assert (names, names_back) == (entered_n, phone_n), "each names the other's number"
+    child = staff.get(f"/mentees/{w.mentee2}/print").text
+    assert child.count("【可能重复】") == 2
+    phone_n, names = _printed_twin(child, "晚上在手机上记的")
+    entered_n, names_back = _printed_twin(child, "李老师电话里说的")
+    assert (names, names_back) == (entered_n, phone_n), "numbered as the child's print numbers"
+
+
+def test_the_print_marks_no_visit_of_another_day_nor_one_said_to_be_two(site: Site) -> None:
+    w = site.w
+    assert "【可能重复】" not in site.as_(w.staff_st11).get(f"/pairings/{w.pairing1}/print").text
+    staff = site.as_(w.staff_st11)
+    form = _form(w.pairing1)
+    saved = staff.post("/activities/new", {**form, "another_visit": _tick(staff.post("/activities/new", form).text)})
+    assert saved.status_code == 303
+    assert "【可能重复】" not in staff.get(f"/pairings/{w.pairing1}/print").text
