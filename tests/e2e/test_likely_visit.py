@@ -2,9 +2,13 @@
 in a visit for a day 王老师's phone already recorded one; the 代录 form holds it back, naming the
 phone's visit, and the warning fits the phone's screen; ticked, it is saved as another visit, and not
 marked. That evening her phone sends its own copy of the typed-in visit: its page marks it 可能重复
-beside both, and the station deletes it there, after which the archive marks none."""
+beside both, and the station deletes it there, after which the archive marks none. Then her phone
+sends the afternoon's talk at school, of the same sort and day: really another visit, marked 可能重复
+until the station says 不是重复（确实是两次帮扶） on its page. ``BANXING_SCREENSHOTS=docs/screenshots``
+refreshes activities-not-twin-phone.png (the page after it is said)."""
 from __future__ import annotations
 
+import pathlib
 import re
 
 import pytest
@@ -14,7 +18,7 @@ from sync import new_id
 
 from .conftest import ServerProcess, enrol
 from .phone import query
-from .screen import SIZES, check_page, sign_in, watch_errors
+from .screen import SIZES, check_page, shots_dir, sign_in, watch_errors
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +27,7 @@ RECORD = "王老师电话里说的：今天去孩子家看了作业。"
 
 
 def test_a_visit_typed_in_for_a_day_the_phone_recorded_is_asked_then_a_phone_copy_is_marked_and_deleted(
-        server: ServerProcess, browser: Browser) -> None:
+        server: ServerProcess, browser: Browser, tmp_path: pathlib.Path) -> None:
     pairing, day = query(
         server, "SELECT a.pairing_id, a.date FROM activities a JOIN pairings p ON p.id = a.pairing_id"
         " JOIN users u ON u.id = p.mentor_id WHERE u.login = ? AND a.deleted = 0 AND a.entered_by IS NULL"
@@ -72,5 +76,25 @@ def test_a_visit_typed_in_for_a_day_the_phone_recorded_is_asked_then_a_phone_cop
         assert "已删除重复的帮扶记录" in page.inner_text("main")
         assert page.locator(".maybe-twin").count() == 0 and "已删除的帮扶记录" in page.inner_text("main")
         assert query(server, "SELECT deleted FROM activities WHERE id = ?", copy)[0][0] == 1
+
+        school = new_id()  # the afternoon's talk at school: another visit, recorded as the same sort
+        status, body = server.request("POST", "/api/sync/push", {"mutations": [{
+            "mutation_id": 2, "entity": "activity", "record_id": school, "op": "upsert", "base_version": None,
+            "fields": {"pairing_id": pairing, "kind": "talk", "date": day, "place": "学校",
+                       "record": "下午在学校又和孩子谈了一次"}}]}, token)
+        assert status == 200 and body["results"][0]["status"] == "applied", body
+        page.goto(server.url + f"/activities/{school}")
+        assert page.locator(f'.maybe-twin a[href="/activities/{entered}"]').count() == 1
+        page.get_by_label(re.compile("核对过了")).check()
+        page.get_by_role("button", name="不是重复（确实是两次帮扶）").click()
+        page.wait_for_url(server.url + f"/activities/{school}")
+        assert "已记下" in page.inner_text("main") and page.locator(".maybe-twin").count() == 0
+        assert "已核对不是重复" in page.locator(".said-two").inner_text()
+        check_page(page, width, "a visit said 不是重复", errors)
+        page.screenshot(path=str(shots_dir(tmp_path) / "activities-not-twin-phone.png"))
+        page.goto(server.url + f"/pairings/{pairing}")
+        assert page.locator(".maybe-twin").count() == 0, "neither is marked in the archive"
+        # Said beside both visits of the day left: the one typed in and her phone's own of that day.
+        assert query(server, "SELECT count(*) FROM distinct_visits WHERE activity_id = ?", school)[0][0] == 2
     finally:
         context.close()
