@@ -335,3 +335,22 @@ def test_the_print_marks_no_visit_of_another_day_nor_one_said_to_be_two(site: Si
     saved = staff.post("/activities/new", {**form, "another_visit": _tick(staff.post("/activities/new", form).text)})
     assert saved.status_code == 303
     assert "【可能重复】" not in staff.get(f"/pairings/{w.pairing1}/print").text
+
+
+def test_the_check_code_changes_when_printed_twins_are_said_to_be_two(site: Site) -> None:
+    """A paper copy marked 【可能重复】 is no longer the archive once the station says the visits are two:
+    its check code says so. The archive with no mark at all keeps the code it had."""
+    w = site.w
+    code = re.compile(r'核对码 <span class="code">(\w{8})<')
+    staff = site.as_(w.staff_st11)
+    other = code.findall(staff.get(f"/pairings/{w.pairing1}/print").text)
+    entered, phone = _entered_then_sent_from_the_phone(site)
+    path = f"/pairings/{w.pairing2}/print"
+    marked = code.findall(staff.get(path).text)
+    here = f"/activities/{phone}"
+    said = staff.post(f"{here}/not-twin", {"twins": entered, "confirm": "two"}, form_page=here)
+    assert said.status_code == 303
+    assert "【可能重复】" not in staff.get(path).text
+    assert code.findall(staff.get(path).text) != marked, "the paper changed: so must its code"
+    assert code.findall(staff.get(f"/pairings/{w.pairing2}").text)[0] == code.findall(staff.get(path).text)[0]
+    assert code.findall(staff.get(f"/pairings/{w.pairing1}/print").text) == other
