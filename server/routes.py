@@ -23,6 +23,7 @@ from .pages import (
     donations,
     events,
     first_password,
+    grade_promotion,
     home,
     imports,
     inspections,
@@ -65,6 +66,7 @@ def build_routes(settings: Settings, paths: Paths) -> list[BaseRoute]:
         *leaving.routes,  # /mentees/{mentee_id}/leave: 结束帮扶, the pairings and the file in one write
         *mentees.routes,
         *bulk_move.routes,  # /units/{unit_id}/move-children: 撤点并校, every child of a unit at once
+        *grade_promotion.routes,  # /units/{unit_id}/promote-grades: 升年级, each September
         *mentors.routes,
         *dashboard.routes,
         *risk_flags.routes,

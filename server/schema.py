@@ -247,3 +247,41 @@ def m013_distinct_visits(db: sqlite_utils.Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'distinct_visits is append-only'); END;
         """
     )
+
+
+@migrations
+def m014_grade_promotions(db: sqlite_utils.Database) -> None:
+    """升年级 (``server/pages/grade_promotion.py``): each September a station's or school's children move
+    up one grade in one form. A row per unit and school year (from 1 September) says who did it and
+    when, so a second run that year, a double click or two clerks at once is refused in words naming
+    them; a row per child and school year says which grade became which, so a child moved to another
+    unit after hers was promoted is not promoted again there. Server-only, no phone reads it (the
+    phone gets the new grade by sync); append-only, the trace of what was done."""
+    db.executescript(
+        """
+        CREATE TABLE grade_promotions (
+            unit_id TEXT NOT NULL REFERENCES units(id),
+            school_year INTEGER NOT NULL,
+            promoted INTEGER NOT NULL,
+            promoted_by TEXT NOT NULL REFERENCES users(id),
+            promoted_at TEXT NOT NULL,
+            PRIMARY KEY (unit_id, school_year)
+        ) WITHOUT ROWID;
+        CREATE TABLE promoted_children (
+            mentee_id TEXT NOT NULL,
+            school_year INTEGER NOT NULL,
+            unit_id TEXT NOT NULL REFERENCES units(id),
+            from_grade TEXT NOT NULL,
+            to_grade TEXT NOT NULL,
+            PRIMARY KEY (mentee_id, school_year)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER grade_promotions_no_update BEFORE UPDATE ON grade_promotions
+            BEGIN SELECT RAISE(ABORT, 'grade_promotions is append-only'); END;
+        CREATE TRIGGER grade_promotions_no_delete BEFORE DELETE ON grade_promotions
+            BEGIN SELECT RAISE(ABORT, 'grade_promotions is append-only'); END;
+        CREATE TRIGGER promoted_children_no_update BEFORE UPDATE ON promoted_children
+            BEGIN SELECT RAISE(ABORT, 'promoted_children is append-only'); END;
+        CREATE TRIGGER promoted_children_no_delete BEFORE DELETE ON promoted_children
+            BEGIN SELECT RAISE(ABORT, 'promoted_children is append-only'); END;
+        """
+    )

@@ -113,7 +113,7 @@ async def bulk_move_form(request: Request) -> Response:
     return await _page(visit, await _unit(visit, request.path_params["unit_id"]), grade)
 
 
-def _shown(values: dict[str, Any]) -> list[tuple[str, int]]:
+def read_shown(values: dict[str, Any]) -> list[tuple[str, int]]:
     """The (child, version) pairs the form showed; a malformed one is dropped (it names no child)."""
     raw = values.get(SHOWN, [])
     out = []
@@ -139,7 +139,7 @@ async def bulk_move_save(request: Request) -> Response:
     if values.get(CONFIRM) != "yes":
         errors[CONFIRM] = (f"请勾选确认：这里{grade}的帮扶对象都转过去。" if grade
                            else "请勾选确认：这里的全部帮扶对象都转过去。")
-    shown = _shown(values)
+    shown = read_shown(values)
     if not shown and not errors:
         errors[CONFIRM] = "这里没有帮扶对象要转。"
     if errors or target is None:

@@ -41,6 +41,7 @@ from ..queries.mentees import (
     waiting_by_unit,
 )
 from ..queries.names import hide_private, reads_private
+from ..queries.promotion import promotion_due
 from ..queries.units import get_unit, unit_options
 from ..queries.versions import values_at
 from .form_posts import form_values, require_form, restore_draft
@@ -87,7 +88,7 @@ async def mentee_list(request: Request) -> Response:
     names = sees_names(visit.actor)
 
     def read(db: Any) -> tuple[list[dict[str, Any]], int, list[tuple[str, str]], list[dict[str, Any]],
-                                list[dict[str, Any]], bool]:
+                                list[dict[str, Any]], bool, str | None]:
         rows, total = list_mentees(db, scope, f, names=names)
         for row in rows:  # who deleted each child listed under 已删除, and when
             row["deleted_line"] = deletion_line(db, "mentee", row["id"]) if row["deleted"] else None
@@ -95,9 +96,9 @@ async def mentee_list(request: Request) -> Response:
         first = f.page == 1
         by_unit = waiting_by_unit(db, scope, f, names=names) if first and f.pairing and total else []
         return (rows, total, unit_options(db, scope), shared_codes(db, scope) if first else [], by_unit,
-                _movable(db, scope, f.unit_id))
+                _movable(db, scope, f.unit_id), _promotable(db, scope, f.unit_id or scope.actor.unit_id))
 
-    rows, total, units, shared, by_unit, movable = await visit.state.store.read(read)
+    rows, total, units, shared, by_unit, movable, promotable = await visit.state.store.read(read)
     if last := past_the_end(visit, f.page, page_count(total, PAGE_SIZE)):
         return last
     listed = {row["id"] for row in rows} | {child["id"] for group in shared for child in group["children"]}
@@ -116,6 +117,8 @@ async def mentee_list(request: Request) -> Response:
         "can_edit": visit.actor.role in CHILD_FILE,
         # 撤点并校: the office above a station or school moves all its children at once (pages/bulk_move).
         "move_all": route_path(request, "bulk_move_form", unit_id=f.unit_id) if movable else None,
+        # 升年级: each September, for whoever edits the children's files (pages/grade_promotion).
+        "promote": route_path(request, "promotion_form", unit_id=promotable) if promotable else None,
         # The pairing form takes the child from the list (``?mentee_id=``); it is for the staff alone.
         "pairing_new": route_path(request, "pairing_new") if visit.actor.role in STAFF else None,
         "import_path": route_path(request, "mentee_import") if visit.actor.role in CHILD_FILE else None,
@@ -129,6 +132,16 @@ def _movable(db: Any, scope: Scope, unit_id: str) -> bool:
         return False
     unit = get_unit(db, scope, unit_id)
     return unit is not None and unit["kind"] in ("station", "school")
+
+
+def _promotable(db: Any, scope: Scope, unit_id: str) -> str | None:
+    """The station or school of the list whose children this person may promote a grade today."""
+    if not unit_id or scope.actor.role not in CHILD_FILE:
+        return None
+    unit = get_unit(db, scope, unit_id)
+    if unit is None or unit["kind"] not in ("station", "school") or not promotion_due(db, unit_id, local_today()):
+        return None
+    return unit_id
 
 
 async def mentee_search(request: Request) -> Response:

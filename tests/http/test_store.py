@@ -27,6 +27,8 @@ EXPECTED_TABLES = {
     "refusal_closings",
     "unit_closures",
     "distinct_visits",
+    "grade_promotions",
+    "promoted_children",
 }
 
 

@@ -3,6 +3,7 @@ test_query_fuzz.py sends every page hostile query strings): the URL map walked f
 hostile values, what a page must never show, the site both run against, and hypothesis' settings."""
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import pathlib
@@ -10,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from unittest.mock import patch
 
 import pytest
 import sqlite_utils
@@ -214,11 +216,16 @@ def fuzz_site(path: pathlib.Path, secret: str, populate: Callable[[sqlite_utils.
         push(db, w.mentor2, upsert("activity", new_id(), {"pairing_id": gone_pairing, "kind": "home_visit",
                                                           "date": "2026-11-21", "record": "孩子的档案删除后送来",
                                                           "risk_flag": True}, 902))
+        # 升年级 (/units/{id}/promote-grades) shows its form for a child with a grade, from September.
+        mutate(db, w.staff_st11, "mentee", {"grade": "五年级"}, w.mentee2,
+               base_version=db.execute("SELECT version FROM mentees WHERE id = ?", [w.mentee2]).fetchone()[0])
         populate(db, w)
     finally:
         db.close()
     app = create_app(settings_)
-    with TestClient(app):
+    # The 升年级 form is not shown in July and August (the children are in last year's grade until
+    # 1 September): the fuzz reaches it whatever month it runs in.
+    with TestClient(app), patch("server.pages.grade_promotion.local_today", lambda: datetime.date(2026, 9, 7)):
         site = Site(app, w, settings_, [])
         site.write(lambda db: save_user(db, SYSTEM, {"must_change_password": True}, user_id=w.new_staff.user_id))
         browsers = {role: site.as_(getattr(w, role)) for role in ROLES} | {"stranger": site.browser()}

@@ -72,6 +72,15 @@ def _refused_visit(site: Site) -> dict[str, str]:
     return {}
 
 
+def _leaving_class(site: Site) -> dict[str, str]:
+    """A 九年级 child at the station: the 升年级 page names her (code and name) among the 毕业班."""
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"grade": "九年级"}, w.mentee1,
+                                 base_version=db.execute("SELECT version FROM mentees WHERE id = ?",
+                                                         [w.mentee1]).fetchone()[0]))
+    return {"unit_id": w.st11}
+
+
 def _donation(site: Site) -> dict[str, str]:
     """A 爱心捐助 to child 1: what a family in hardship was given is a child's record."""
     w = site.w
@@ -114,6 +123,7 @@ SEEN = [
     Seen("/pairings/{pairing_id}/edit", "staff_st11", "edit_pairing"),
     Seen("/pairings/{pairing_id}/end", "staff_st11", "end_pairing"),
     Seen("/mentees/{mentee_id}/leave", "staff_st11", "leave_care"),
+    Seen("/units/{unit_id}/promote-grades", "staff_st11", "view_mentee_list", setup=_leaving_class),
     Seen("/activities/new", "staff_st11", "view_mentee_choices"),
     Seen("/activities/{activity_id}/edit", "staff_st11", "edit_activity"),
     Seen("/activities/phone-import", "staff_st11", "view_phone_refusals", setup=_refused_visit),
