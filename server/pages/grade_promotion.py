@@ -72,10 +72,12 @@ async def _unit(visit: Visit, raw: str) -> dict[str, Any]:
     return unit
 
 
-def done_words(unit: str, year: int, done: tuple[str, str, int]) -> str:
+def done_words(unit: str, year: int, done: tuple[str, str, int], *, refused: bool = False) -> str:
+    """Who promoted the unit's children this school year and when; refusing a second run, that it did not."""
     at, by, count = done
+    again = "这次没有再升，每个孩子的年级都没有动；" if refused else ""
     return (f"{unit}本学年（{year}年9月开学）已经升过年级：{local_time(at, '%Y年%-m月%-d日 %H:%M')}由{by}办理，"
-            f"升了 {count} 名。这次没有再升，每个孩子的年级都没有动；个别孩子的年级不对，请在孩子的档案里改。")
+            f"升了 {count} 名。{again}个别孩子的年级不对，请在孩子的档案里改。")
 
 
 async def _page(visit: Visit, unit: dict[str, Any], *, errors: dict[str, str] | None = None,
@@ -127,7 +129,7 @@ def promote_all(db: sqlite_utils.Database, actor: Actor, unit_id: str, year: int
     clerks at once promote once)."""
     out = Promotion()
     if (done := promoted_already(db, unit_id, year)) is not None:
-        out.refused = done_words(unit_name(db, unit_id), year, done)
+        out.refused = done_words(unit_name(db, unit_id), year, done, refused=True)
         return out
     sent: list[tuple[str, str, str, str]] = []  # (child, code and name, from, to)
     mutations = []

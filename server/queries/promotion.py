@@ -76,10 +76,12 @@ def promotion_plan(db: sqlite_utils.Database, unit_id: str, year: int) -> Plan:
         [year, unit_id]).fetchall()
     for mentee_id, code, name, version, grade, promoted_at in rows:
         child: dict[str, object] = {"id": mentee_id, "code": code, "name": name, "version": version, "grade": grade}
-        if not grade or not str(grade).strip():
-            plan.no_grade += 1
-        elif promoted_at is not None:
+        if promoted_at == unit_id:
+            continue  # promoted here this year: her grade is this year's (a 九年级 now is not leaving)
+        if promoted_at is not None:
             plan.done_before.append(child)
+        elif not grade or not str(grade).strip():
+            plan.no_grade += 1
         elif is_leaving(grade):
             plan.leaving.append(child)
         elif (to := next_grade(grade)) is None:

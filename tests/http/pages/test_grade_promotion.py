@@ -56,11 +56,12 @@ def test_the_station_moves_each_child_up_one_grade_and_names_the_leaving_class_a
     _grades(site, mentee1="五年级", mentee2="五年级", mentee_unpaired="九年级")
     odd = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小新", grade="学前班"))
     classed = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小军", grade="初一（3）班"))
+    eighth = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小兰", grade="八年级"))
     staff = site.as_(w.staff_st11)
     path = _page(w)
     said = sentence(staff.get(path).text)
     assert "五年级 2 名 → 六年级" in said and "七年级 1 名 → 八年级" in said
-    assert "确认：这 3 名帮扶对象各升一个年级" in said
+    assert "确认：这 4 名帮扶对象各升一个年级" in said
     code3, code_odd = (site.read(lambda db, m=m: row(db, "mentee", m))["code"] for m in (w.mentee_unpaired, odd))
     assert "毕业班 1 名（不升年级）" in said and f"{code3} 小刚（九年级）结束帮扶" in said
     assert f'href="/mentees/{w.mentee_unpaired}/leave"' in staff.get(path).text
@@ -68,9 +69,12 @@ def test_the_station_moves_each_child_up_one_grade_and_names_the_leaving_class_a
     answer = staff.post(path, _form(staff, path))
     assert answer.status_code == 200, answer.text
     said = sentence(answer.text)
-    assert "已把 3 名帮扶对象各升一个年级" in said and "（五年级→六年级）" in said
-    assert [_grade(site, m) for m in (w.mentee1, w.mentee2, w.mentee_unpaired, odd, classed)] == [
-        "六年级", "六年级", "九年级", "学前班", "八年级(3)班"]
+    assert "已把 4 名帮扶对象各升一个年级" in said and "（五年级→六年级）" in said
+    assert [_grade(site, m) for m in (w.mentee1, w.mentee2, w.mentee_unpaired, odd, classed, eighth)] == [
+        "六年级", "六年级", "九年级", "学前班", "八年级(3)班", "九年级"]
+    # Promoted into 九年级 this year, 小兰 is not last year's leaving class: 小刚 alone is, and no form again.
+    assert "毕业班 1 名（不升年级）" in said and "原来的单位" not in said and 'name="child"' not in answer.text
+    assert "已经升过年级" in sentence(staff.get(path).text) and "毕业班 1 名" in sentence(staff.get(path).text)
     audited = site.read(lambda db: db.execute(
         "SELECT user_id, changes FROM sync_audit WHERE entity = 'grade_promotion' AND record_id = ?",
         [w.st11]).fetchall())
