@@ -13,6 +13,7 @@ import pytest
 
 from ...factories import make_mentee, mutate, row
 from .conftest import Browser, Site, sentence
+from .test_probe_recent_routes import HUGE, _chinese_refusal, _written
 
 SEPTEMBER = datetime.date(2026, 9, 7)
 
@@ -193,3 +194,17 @@ def test_the_children_list_links_it_from_september_while_not_yet_done(
     _today(monkeypatch, SEPTEMBER)
     staff.post(_page(w), _form(staff, _page(w)))
     assert link not in staff.get("/mentees").text
+
+
+@pytest.mark.parametrize("raw", HUGE)
+def test_a_malformed_unit_id_or_a_forged_token_is_refused_in_words_and_nothing_is_written(
+        site: Site, september: None, raw: str) -> None:
+    w = site.w
+    _grades(site, mentee1="五年级")
+    staff = site.as_(w.staff_st11)
+    form = _form(staff, _page(w))
+    before = _written(site)
+    _chinese_refusal(staff.get(f"/units/{raw}/promote-grades"), 404)
+    _chinese_refusal(staff.post(f"/units/{raw}/promote-grades", form, form_page="/mentees"), 404)
+    _chinese_refusal(staff.post(_page(w), form, token="forged.token"), 400, 403)
+    assert _written(site) == before and _grade(site, w.mentee1) == "五年级"
