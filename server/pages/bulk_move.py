@@ -62,7 +62,7 @@ class BulkMove:
     added: int = 0  # live children of the old unit the form did not show
 
 
-async def _unit(visit: Visit, raw: str) -> dict[str, Any]:
+async def children_unit(visit: Visit, raw: str) -> dict[str, Any]:
     """The station or school of the path, in the visitor's scope; else 找不到 (a town or the county has
     no children of its own to move)."""
     unit_id = path_id(raw, "单位")
@@ -110,7 +110,7 @@ async def _page(visit: Visit, unit: dict[str, Any], grade: str | None, *, values
 async def bulk_move_form(request: Request) -> Response:
     visit = await require(request, CHILD_FILE)
     grade = read_grade(request.query_params.get(GRADE))
-    return await _page(visit, await _unit(visit, request.path_params["unit_id"]), grade)
+    return await _page(visit, await children_unit(visit, request.path_params["unit_id"]), grade)
 
 
 def read_shown(values: dict[str, Any]) -> list[tuple[str, int]]:
@@ -127,7 +127,7 @@ def read_shown(values: dict[str, Any]) -> list[tuple[str, int]]:
 
 async def bulk_move_save(request: Request) -> Response:
     visit, form = await require_form(request, CHILD_FILE)
-    unit = await _unit(visit, request.path_params["unit_id"])
+    unit = await children_unit(visit, request.path_params["unit_id"])
     values = form_values(form)
     grade = read_grade(values.get(GRADE))
     scope = await visit.scope()

@@ -39,12 +39,11 @@ from ..queries.promotion import (
     record_promotion,
     school_year,
 )
-from ..queries.units import get_unit, unit_name
+from ..queries.units import unit_name
 from ..queries.versions import values_at
 from ..templating import local_time
-from .bulk_move import read_shown
+from .bulk_move import children_unit, read_shown
 from .form_posts import form_values, require_form
-from .path_records import not_found, path_id
 from .shown import log_shown
 from .visits import CHILD_FILE, Visit, require
 
@@ -60,16 +59,6 @@ class Promotion:
     merged: list[str] = field(default_factory=list)  # code and name of those edited meanwhile (edits kept)
     not_promoted: list[tuple[str, str]] = field(default_factory=list)  # (code and name, why)
     refused: str | None = None  # the whole post refused (promoted already this school year)
-
-
-async def _unit(visit: Visit, raw: str) -> dict[str, Any]:
-    """The station or school of the path, in the visitor's scope; else 找不到."""
-    unit_id = path_id(raw, "单位")
-    scope = await visit.scope()
-    unit = await visit.state.store.read(lambda db: get_unit(db, scope, unit_id))
-    if unit is None or unit["kind"] not in ("station", "school"):
-        raise not_found("单位")
-    return unit
 
 
 def done_words(unit: str, year: int, done: tuple[str, str, int], *, refused: bool = False) -> str:
@@ -99,12 +88,12 @@ async def _page(visit: Visit, unit: dict[str, Any], *, errors: dict[str, str] | 
 
 async def promotion_form(request: Request) -> Response:
     visit = await require(request, CHILD_FILE)
-    return await _page(visit, await _unit(visit, request.path_params["unit_id"]))
+    return await _page(visit, await children_unit(visit, request.path_params["unit_id"]))
 
 
 async def promotion_save(request: Request) -> Response:
     visit, form = await require_form(request, CHILD_FILE)
-    unit = await _unit(visit, request.path_params["unit_id"])
+    unit = await children_unit(visit, request.path_params["unit_id"])
     values = form_values(form)
     today = local_today()
     if today.month in SUMMER:
