@@ -285,3 +285,31 @@ def m014_grade_promotions(db: sqlite_utils.Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'promoted_children is append-only'); END;
         """
     )
+
+
+@migrations
+def m015_care_leavings(db: sqlite_utils.Database) -> None:
+    """Why and when a child left care (结束帮扶, ``server/pages/leaving.py``): a row per leaving, written in
+    the write that closes her file, with the version that write gave the file. The file says she left
+    for that reason while it is still closed at that version or by later edits that left its 状态
+    alone (``server/queries/leaving.py``); reopened, the row stays as history. Server-only, no phone
+    reads it (``mentees.status`` is what syncs); append-only, the trace of what was said."""
+    db.executescript(
+        """
+        CREATE TABLE care_leavings (
+            id INTEGER PRIMARY KEY,
+            mentee_id TEXT NOT NULL,
+            mentee_version INTEGER NOT NULL,
+            left_on TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            reason_note TEXT,
+            recorded_by TEXT NOT NULL REFERENCES users(id),
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_care_leavings_mentee ON care_leavings(mentee_id, id);
+        CREATE TRIGGER care_leavings_no_update BEFORE UPDATE ON care_leavings
+            BEGIN SELECT RAISE(ABORT, 'care_leavings is append-only'); END;
+        CREATE TRIGGER care_leavings_no_delete BEFORE DELETE ON care_leavings
+            BEGIN SELECT RAISE(ABORT, 'care_leavings is append-only'); END;
+        """
+    )

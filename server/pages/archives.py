@@ -22,6 +22,7 @@ from ..clients import client_ip
 from ..queries.archive_records import child_pairings, donations_of, referrals_of, screenings_of
 from ..queries.archives import archive
 from ..queries.followups import follow_up_of
+from ..queries.leaving import leaving_of
 from ..queries.likely_visits import twins_among
 from ..queries.mentees import get_mentee
 from ..queries.names import hide_private, name_authors, reads_private, sees_names
@@ -87,6 +88,10 @@ def _read(db: sqlite_utils.Database, scope: Scope, pairing_id: str) -> dict[str,
     # Visits a phone sent too late that the station closed without entering them, with what was done:
     # under the check code too, where there are some (an archive without any keeps its code).
     data["closings"] = closings_of(db, pairing_id)
+    # Why and when the child left care, printed in the facts: under the check code where there is one.
+    data["pairing"]["leaving"] = leaving_of(db, mentee_id)
+    if data["pairing"]["leaving"]:
+        data["words"].append(json.dumps(data["pairing"]["leaving"], ensure_ascii=False, sort_keys=True))
     if data["closings"]:
         data["words"].append(json.dumps(data["closings"], ensure_ascii=False, sort_keys=True))
     # 可能重复 is printed (archive_print.html): under the check code too, where there are some, so a
@@ -107,6 +112,7 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
     hide_private(scope.actor.role, "mentee", [mentee])
     gone_child = bool(mentee["deleted"])
     mentee["deleted_line"] = deletion_line(db, "mentee", mentee_id) if gone_child else None
+    mentee["leaving"] = leaving_of(db, mentee_id)
     pairings = child_pairings(db, scope, mentee_id)
     archives = [a for a in (_read(db, scope, p["id"]) for p in pairings) if a is not None]
     for a in archives:  # the child's print numbers each pairing's visits and reviews only (child_print.html)
@@ -131,6 +137,8 @@ def _read_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> dict
                                "units": {mentee["unit_id"]}}
     words = [json.dumps([[x["history"] for x in [*gone_screenings, *gone_referrals, *gone_donations]],
                          mentee["deleted_line"]], ensure_ascii=False)]
+    if mentee["leaving"]:  # printed in the facts, so under the code, where there is one
+        words.append(json.dumps(mentee["leaving"], ensure_ascii=False, sort_keys=True))
     for a in archives:
         for key in ("records", "conflicts"):
             stamped[key] += a["stamped"][key]

@@ -8,9 +8,14 @@ changed, begun or ended since the page was shown refuses the whole write, as the
 archive stays whole, readable and printable for inspection; the child leaves the 在帮 lists, 等待结对,
 the follow-ups due and, at their next sync, the volunteers' phones (``sync/scope.py``: a phone holds
 running pairings only).
+
+Why and when she left (毕业离校, 转学到外县, 情况好转, 其他 written out) is chosen here, required, and kept in
+``care_leavings`` in the same write (``queries/leaving.record_leaving``): her file, the archive and the
+prints say 已于……结束帮扶：reason, and the children's list finds the closed files by it.
 """
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -23,8 +28,8 @@ from sync.mutations import upsert
 from sync.stopping import PairingsChanged, pairings_changed
 from sync.timeutil import local_today
 
-from ..forms import MutationsRefused, apply_all, field_views
-from ..queries.leaving import open_flags_of_child, running_of_child
+from ..forms import FieldView, MutationsRefused, apply_all, field_views
+from ..queries.leaving import LEAVING_REASONS, open_flags_of_child, record_leaving, running_of_child
 from .form_posts import form_values, require_form
 from .mentee_forms import visible_mentee
 from .path_records import not_found, path_id
@@ -56,8 +61,14 @@ async def _page(visit: Visit, mentee: dict[str, Any], values: dict[str, Any], *,
                          options={"outcome": LEAVING_OUTCOMES},
                          labels={"end_date": "结束日期", "outcome": "结对结束时孩子的情况"})
     fields[1].widget, fields[1].required, fields[0].required = "radios", bool(running), True
+    fields[0].label = "结束帮扶的日期" if not running else "结束帮扶的日期（结对同日结束）"
+    why = [FieldView("reason", "结束帮扶的原因", "radios", values.get("reason"), True,
+                     list(LEAVING_REASONS.items()), (errors or {}).get("reason")),
+           FieldView("reason_note", "选“其他”的，请写明原因", "input", values.get("reason_note"),
+                     error=(errors or {}).get("reason_note"))]
     return visit.render("staff/leave_care.html", {
-        "mentee": mentee, "running": running, "flags": flags, "fields": fields if running else [],
+        "mentee": mentee, "running": running, "flags": flags,
+        "fields": [fields[0], *why, *(fields[1:] if running else [])],
         "version": values.get("base_version", mentee["version"]), "form_error": (errors or {}).get("_form"),
     }, status=status)
 
@@ -66,6 +77,24 @@ async def leave_form(request: Request) -> Response:
     visit = await require(request, CHILD_FILE)
     mentee = await _child(visit, request.path_params["mentee_id"])
     return await _page(visit, mentee, {"end_date": local_today().isoformat()})
+
+
+NOTE_LIMIT = 100  # 其他's words: a reason, not a report
+
+
+def _day_problem(typed: str) -> str | None:
+    """Why ``typed`` is not the day she left: a real day, as the date box writes it, not after today."""
+    if not typed:
+        return "请填写结束帮扶的日期。"
+    try:
+        day = datetime.date.fromisoformat(typed) if len(typed) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        return "请按“年-月-日”填写日期，例如 2027-07-10。"
+    if day > local_today():
+        return "结束帮扶的日期不能晚于今天：请在孩子离开的那天以后再结束。"
+    return None
 
 
 def _seen(values: dict[str, Any]) -> dict[str, int]:
@@ -91,12 +120,12 @@ def _changed_words(now: list[dict[str, Any]], seen: dict[str, int]) -> str | Non
             "请看过下面现在的结对，再决定。")
 
 
-def leave_care(db: Any, actor: Any, mentee_id: str, base: int, seen: dict[str, int], end_date: str | None,
-               outcome: str | None) -> int:
+def leave_care(db: Any, actor: Any, mentee_id: str, base: int, seen: dict[str, int], end_date: str,
+               outcome: str | None, reason: str, note: str | None) -> int:
     """End the child's running pairings — exactly those ``seen``, at those versions — on ``end_date``
-    with ``outcome``, and close her file, in this one write; how many pairings ended. A change since the
-    page was shown raises ``PairingsChanged``, a refusal of the write path ``MutationsRefused``: the
-    caller's transaction then rolls back whole."""
+    with ``outcome``, close her file and keep why she left (``reason``, ``note``), in this one write;
+    how many pairings ended. A change since the page was shown raises ``PairingsChanged``, a refusal
+    of the write path ``MutationsRefused``: the caller's transaction then rolls back whole."""
     now = running_of_child(db, mentee_id)
     words = _changed_words(now, seen)
     if words:
@@ -105,6 +134,7 @@ def leave_care(db: Any, actor: Any, mentee_id: str, base: int, seen: dict[str, i
                         base_version=p["version"]) for p in now]
     mutations.append(upsert("mentee", {"status": "closed"}, mentee_id, base_version=base))
     apply_all(db, actor, mutations)
+    record_leaving(db, actor, mentee_id, end_date, reason, note)
     return len(now)
 
 
@@ -117,9 +147,16 @@ async def leave_save(request: Request) -> Response:
         # Sent twice (a double click): the first post closed the file; nothing is written again.
         return visit.redirect(f"/mentees/{mentee['id']}", flash="这个孩子的帮扶已经结束了。")
     end_date, outcome = str(values.get("end_date") or "").strip(), str(values.get("outcome") or "").strip()
+    reason, note = str(values.get("reason") or "").strip(), str(values.get("reason_note") or "").strip()
     errors: dict[str, str] = {}
-    if seen and not end_date:
-        errors["end_date"] = "请填写“结束日期”。"
+    if problem := _day_problem(end_date):
+        errors["end_date"] = problem
+    if reason not in LEAVING_REASONS:
+        errors["reason"] = "请选择结束帮扶的原因。"
+    elif reason == "other" and not note:
+        errors["reason_note"] = "选了“其他”，请写明是什么原因。"
+    elif len(note) > NOTE_LIMIT:
+        errors["reason_note"] = f"原因请写在 {NOTE_LIMIT} 个字以内。"
     if seen and outcome not in dict(LEAVING_OUTCOMES):
         errors["outcome"] = "请选择结对结束时孩子的情况：好转或稳定。"
     if errors:
@@ -127,7 +164,8 @@ async def leave_save(request: Request) -> Response:
     actor, mentee_id = visit.actor, mentee["id"]
     try:
         ended = await visit.state.store.write(
-            lambda db: leave_care(db, actor, mentee_id, base, seen, end_date or None, outcome or None))
+            lambda db: leave_care(db, actor, mentee_id, base, seen, end_date, outcome or None, reason,
+                                  note if reason == "other" else None))
     except PairingsChanged as exc:
         return await _page(visit, mentee, values, errors={"_form": exc.reason}, status=409)
     except NotAllowed as exc:

@@ -27,6 +27,7 @@ from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse_fields, refusal_errors
 from ..queries.donations import donations_of
+from ..queries.leaving import LEAVING_REASONS, UNRECORDED, leaving_of
 from ..queries.mentees import (
     PAGE_SIZE,
     WAITING,
@@ -59,6 +60,9 @@ SCREENING = ("date", "psych_problem", "risk_level", "intervention_success", "nee
 
 # The list's 状态 that finds the deleted children: the inspector reaches their files only from here.
 DELETED = "deleted"
+# The list's 状态 for the closed files by why the child left care: ``left-graduated``, …, and
+# ``left-unrecorded`` for those closed without a reason (未记原因).
+LEFT = {f"left-{key}": key for key in [*LEAVING_REASONS, UNRECORDED]}
 
 
 def sees_names(actor: Actor) -> bool:
@@ -77,7 +81,9 @@ async def mentee_list(request: Request) -> Response:
         q=q, unit_id=parse_id(params.get("unit")) or "",
         category=params.get("category", "") if params.get("category") in CATEGORIES else "",
         risk_level=params.get("risk", "") if params.get("risk") in RISK_LEVELS else "",
-        status="" if params.get("status") in ("all", DELETED) else (params.get("status") or "active"),
+        status="" if params.get("status") in ("all", DELETED) else
+        "closed" if params.get("status") in LEFT else (params.get("status") or "active"),
+        left=LEFT.get(params.get("status") or "", ""),
         page=page_number(params), deleted=params.get("status") == DELETED,
         unscreened=params.get("screening") == "due",
         pairing=params.get("pairing", "") if params.get("pairing") in WAITING else "",
@@ -114,6 +120,7 @@ async def mentee_list(request: Request) -> Response:
         "query": query, "by_unit": by_unit if len(by_unit) > 1 else [],
         "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
         "half_year_start": half_year_start(local_today()),
+        "left_options": [(f"left-{key}", words) for key, words in [*LEAVING_REASONS.items(), (UNRECORDED, "未记原因")]],
         "can_edit": visit.actor.role in CHILD_FILE,
         # 撤点并校: the office above a station or school moves all its children at once (pages/bulk_move).
         "move_all": route_path(request, "bulk_move_form", unit_id=f.unit_id) if movable else None,
@@ -178,7 +185,8 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
                 "screenings": mentee_screenings(db, scope, mentee_id, child_deleted=gone),
                 "donations": donations_of(db, scope, mentee_id, child_deleted=gone),
                 "deleted_donations": deleted_donations,
-                "activities": mentee_activities(db, scope, mentee_id, child_deleted=gone)}
+                "activities": mentee_activities(db, scope, mentee_id, child_deleted=gone),
+                "leaving": leaving_of(db, mentee_id)}
 
     data = await visit.state.store.read(read)
     if data is None:

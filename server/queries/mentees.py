@@ -24,6 +24,7 @@ from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
 from .filters import found_in, in_scope, live, of_child, running, visible
+from .leaving import UNRECORDED, leaving_filter
 from .names import hide_private
 
 CODE_PREFIX = "BX"
@@ -44,6 +45,9 @@ class MenteeFilter:
     unscreened: bool = False
     # 结对 (``pairing=``): one of ``WAITING`` — the children in help whom no volunteer visits.
     pairing: str = ""
+    # Of the closed files (``status = 'closed'``), those that left care for this reason (a key of
+    # ``leaving.LEAVING_REASONS``) or with ``UNRECORDED`` none that stands (未记原因).
+    left: str = ""
 
 
 # The children in help (在帮, live) waiting for a volunteer, by why: ``none`` has no running pairing
@@ -109,6 +113,9 @@ def _conditions(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, names:
     if f.status:
         where.append("m.status = ?")
         args.append(f.status)
+    if f.left:
+        where.append(leaving_filter(f.left))
+        args += [] if f.left == UNRECORDED else [f.left]
     if f.unscreened:
         where.append("NOT EXISTS (SELECT 1 FROM screenings s WHERE s.mentee_id = m.id AND s.deleted = 0"
                      " AND s.date >= ?)")

@@ -1,7 +1,8 @@
 """结束帮扶 in Debian Chromium against a real ``banxing serve``: in July the station's clerk, on a phone,
-ends care for a 九年级 leaver from her file in one form — her pairing ends with it and the file is kept
-for the county — after reading that her unhandled self-harm flag stays on the desk. Set
-``BANXING_SCREENSHOTS=docs/screenshots`` to refresh docs/screenshots/leave-care-phone.png."""
+ends care for a 九年级 leaver from her file in one form, saying why (毕业离校) — her pairing ends with it
+and the file, which then says when and why she left, is kept for the county — after reading that her
+unhandled self-harm flag stays on the desk. Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh
+docs/screenshots/leave-care-phone.png."""
 from __future__ import annotations
 
 import pathlib
@@ -33,11 +34,13 @@ def test_the_station_ends_care_for_a_leaver_on_a_phone_and_her_pairing_ends_with
         page.get_by_role("link", name="结束帮扶").click()
         expect(page.locator("main")).to_contain_text(f"下面 {running} 个结对会同时结束")
         expect(page.locator("main")).to_contain_text("结束帮扶不等于处理了")
+        page.get_by_label("毕业离校").check()
+        page.get_by_label("稳定").check()
         check_page(page, 390, "leave care (phone)", errors)
         page.screenshot(path=str(shots_dir(tmp_path) / "leave-care-phone.png"), full_page=True)
-        page.get_by_label("稳定").check()
         page.get_by_role("button", name="结束帮扶").click()
         expect(page.locator("main")).to_contain_text(f"已结束对 {CODE} 的帮扶")
+        expect(page.locator("main")).to_contain_text("结束帮扶：毕业离校，记录人")
         check_page(page, 390, "child's file after leaving care", errors)
     finally:
         phone.close()

@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     "distinct_visits",
     "grade_promotions",
     "promoted_children",
+    "care_leavings",
 }
 
 
