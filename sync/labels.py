@@ -56,7 +56,9 @@ CATEGORIES = {"psych": "心理行为问题", "hardship": "家庭经济困难", "
 APPROACHES = {"fuxin": "扶心扶志", "zhuxue": "助学扶志", "guanai": "关爱扶志"}
 RISK_LEVELS = {"normal": "一般", "watch": "关注", "key": "重点"}
 GENDERS = {"male": "男", "female": "女"}
-MENTEE_STATUSES = {"active": "在帮", "closed": "结束"}
+# 已结束帮扶, not 结束: on a list beside pairings, a bare 结束 read as if her pairing had ended (the
+# pairing's own is PAIRING_STATUSES' 已结束). The phone never shows a child's 状态 (it holds running pairings).
+MENTEE_STATUSES = {"active": "在帮", "closed": "已结束帮扶"}
 PAIRING_STATUSES = {"active": "结对中", "closed": "已结束"}
 # mentor_left: the pairing ended because its volunteer stopped serving, not for the child's sake;
 # it says nothing of how the child is (so it never counts as 成功干预).

@@ -222,3 +222,13 @@ def test_the_countys_children_list_finds_closed_files_by_why_they_left(site: Sit
         assert {m for m, code in codes.items() if code in listed} == found, status
         assert f"共 {len(found)} 人" in listed, status
 
+
+def test_a_closed_file_reads_already_ended_care_not_a_bare_ended(site: Site) -> None:
+    w = site.w
+    assert _leave(site, w.mentee1, reason="graduated").status_code == 303
+    listed = site.as_(w.reviewer).get("/mentees?status=closed").text
+    assert '<span class="badge">已结束帮扶</span>' in listed
+    assert ">结束<" not in listed
+    file = site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text
+    assert '<span class="badge">已结束帮扶</span>' in file
+    assert "已结束" in sentence(site.as_(w.reviewer).get(f"/pairings/{w.pairing1}").text)  # the pairing's own
