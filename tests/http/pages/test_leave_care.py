@@ -214,7 +214,7 @@ def test_the_countys_children_list_finds_closed_files_by_why_they_left(site: Sit
     codes = site.read(lambda db: {m: row(db, "mentee", m)["code"] for m in (w.mentee1, w.mentee2, w.mentee_unpaired)})
     county = site.as_(w.reviewer)
     page = county.get("/mentees?status=closed").text
-    assert "已结束帮扶：毕业离校" in page and "已结束帮扶：未记原因" in page  # the 状态 choices
+    assert "已结束：毕业离校" in page and "已结束：未记原因" in page  # the 状态 choices, under 已结束帮扶
     for status, found in (("closed", {w.mentee1, w.mentee2, w.mentee_unpaired}), ("left-graduated", {w.mentee1}),
                           ("left-moved_away", {w.mentee2}), ("left-improved", set()),
                           ("left-unrecorded", {w.mentee_unpaired})):
