@@ -7,7 +7,8 @@ own staff as well as the town above it), through the single edit's write: one up
 child against the version the form showed, all in ONE write, so a child edited meanwhile is merged
 field by field and a child whose grade someone changed since the form was shown is not promoted again
 (named). 九年级 and 高三 are not promoted: they are listed as 毕业班, each with 结束帮扶 beside her.
-A grade naming no grade (学前班, kept as typed) is left and named by code.
+A grade naming no grade (学前班, kept as typed) is left and named by code. A child who left care
+(结束帮扶) is not promoted: her closed file stays as it stood when she left.
 
 Once per unit and school year (from 1 September, ``queries.promotion``): the write records who did it
 and when, and a second run, a double click, Back and resubmit or two clerks at once is refused in
@@ -124,18 +125,20 @@ def promote_all(db: sqlite_utils.Database, actor: Actor, unit_id: str, year: int
     mutations = []
     for mentee_id, version in shown:
         was = values_at(db, "mentee", mentee_id, version)
-        if was is None or was.get("unit_id") != unit_id or not was.get("grade"):
+        if was is None or was.get("unit_id") != unit_id or not was.get("grade") or was.get("status") != "active":
             continue  # not a child this unit's form showed (a forged form): nothing to promote or report
         to = next_grade(str(was["grade"]))
         if to is None:
             continue  # a leaving class or a grade naming none: the form did not offer it
-        found = db.execute("SELECT code, name, unit_id, deleted, grade FROM mentees WHERE id = ?",
+        found = db.execute("SELECT code, name, unit_id, deleted, grade, status FROM mentees WHERE id = ?",
                            [mentee_id]).fetchone()
         who = f"{found[0]} {found[1]}"
         if found[2] != unit_id:
             out.not_promoted.append((str(found[0]), "打开页面后已转到别的单位，这次没有升"))
         elif found[3]:
             out.not_promoted.append((who, "打开页面后已被删除"))
+        elif found[5] != "active":
+            out.not_promoted.append((who, "打开页面后已结束帮扶，档案按离开时的样子保留，这次没有升"))
         elif found[4] != was["grade"]:
             out.not_promoted.append((who, f"打开页面后年级已被改成“{found[4] or '（空）'}”，这次没有再升"))
         else:

@@ -66,13 +66,17 @@ class Plan:
 
 
 def promotion_plan(db: sqlite_utils.Database, unit_id: str, year: int) -> Plan:
-    """What promoting ``unit_id``'s own children (not those of units below it) would do in ``year``. A
-    child promoted already this school year (at the unit she left since) is named, not promoted again."""
+    """What promoting ``unit_id``'s own children in care (not those of units below it) would do in
+    ``year``. A child promoted already this school year (at the unit she left since) is named, not
+    promoted again. A child who left care (结束帮扶: 毕业离校, 转出本县) is neither: her file is a closed
+    archive kept as it stood when she left, not a 六年级 leaver made 七年级 at the school she left, nor a
+    九年级 leaver listed again each year among the 毕业班 with 结束帮扶 beside her."""
     plan = Plan()
     counts: dict[tuple[str, str], int] = {}
     rows = db.execute(
         "SELECT m.id, m.code, m.name, m.version, m.grade, p.unit_id FROM mentees m LEFT JOIN promoted_children p"
-        " ON p.mentee_id = m.id AND p.school_year = ? WHERE m.unit_id = ? AND m.deleted = 0 ORDER BY m.code, m.id",
+        " ON p.mentee_id = m.id AND p.school_year = ? WHERE m.unit_id = ? AND m.deleted = 0 AND m.status = 'active'"
+        " ORDER BY m.code, m.id",
         [year, unit_id]).fetchall()
     for mentee_id, code, name, version, grade, promoted_at in rows:
         child: dict[str, object] = {"id": mentee_id, "code": code, "name": name, "version": version, "grade": grade}

@@ -188,6 +188,54 @@ def test_the_volunteers_phone_loses_a_child_who_left_care_at_its_next_pull(site:
 # --- the routes one after another on a child who left care ---------------------------------
 
 
+def test_a_child_who_left_care_is_neither_promoted_nor_listed_to_leave_again(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In July a 六年级 girl left care (毕业离校) and her file stays at the school, closed, for the
+    county's inspection. September's 升年级 must not rewrite her closed archive as 七年级, nor list a
+    九年级 leaver who left care already among the 毕业班 with 结束帮扶 beside her, year after year."""
+    w = site.w
+    for mentee, grade in ((w.mentee1, "六年级"), (w.mentee2, "九年级"), (w.mentee_unpaired, "三年级")):
+        site.write(lambda db, m=mentee, g=grade: mutate(db, w.staff_st11, "mentee", {"grade": g}, m,
+                                                        base_version=row(db, "mentee", m)["version"]))
+    station = site.as_(w.staff_st11)
+    for mentee in (w.mentee1, w.mentee2):
+        assert station.post(f"/mentees/{mentee}/leave", _leave_form(station, mentee)).status_code == 303
+    _today(monkeypatch, SEPTEMBER)
+    path = f"/units/{w.st11}/promote-grades"
+    page = station.get(path)
+    assert page.status_code == 200
+    shown = re.findall(r'name="child" value="([^":]+):', page.text)
+    assert shown == [w.mentee_unpaired], shown
+    text = sentence(page.text)
+    assert "小红" not in text and "小明" not in text
+    # A form forged with the closed children's ids and versions promotes them no more than the page did.
+    forged = [f"{m}:{site.read(lambda db, m=m: row(db, 'mentee', m)['version'])}" for m in (w.mentee1, w.mentee2)]
+    answer = station.post(path, {"child": [*re.findall(r'name="child" value="([^"]+)"', page.text), *forged],
+                                 "confirm": "yes"})
+    assert answer.status_code == 200, answer.text[:300]
+    grades = site.read(lambda db: [row(db, "mentee", m)["grade"] for m in (w.mentee1, w.mentee2, w.mentee_unpaired)])
+    assert grades == ["六年级", "九年级", "四年级"]
+
+
+def test_a_child_who_left_care_after_the_promotion_form_was_shown_is_named_and_not_promoted(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = site.w
+    for mentee, grade in ((w.mentee1, "六年级"), (w.mentee2, "三年级")):
+        site.write(lambda db, m=mentee, g=grade: mutate(db, w.staff_st11, "mentee", {"grade": g}, m,
+                                                        base_version=row(db, "mentee", m)["version"]))
+    station = site.as_(w.staff_st11)
+    leave = _leave_form(station, w.mentee1)
+    _today(monkeypatch, SEPTEMBER)
+    path = f"/units/{w.st11}/promote-grades"
+    form = {"child": re.findall(r'name="child" value="([^"]+)"', station.get(path).text), "confirm": "yes"}
+    assert len(form["child"]) == 2
+    assert station.post(f"/mentees/{w.mentee1}/leave", leave).status_code == 303
+    answer = station.post(path, form)
+    assert answer.status_code == 200, answer.text[:300]
+    assert "打开页面后已结束帮扶" in sentence(answer.text)
+    assert site.read(lambda db: [row(db, "mentee", m)["grade"] for m in (w.mentee1, w.mentee2)]) == ["六年级", "四年级"]
+
+
 def test_leaving_care_again_writes_nothing_and_the_leave_page_says_she_left(site: Site) -> None:
     w = site.w
     station = site.as_(w.staff_st11)
