@@ -114,15 +114,18 @@ async def bulk_move_form(request: Request) -> Response:
 
 
 def read_shown(values: dict[str, Any]) -> list[tuple[str, int]]:
-    """The (child, version) pairs the form showed; a malformed one is dropped (it names no child)."""
+    """The (child, version) pairs the form showed, one per child; a malformed one is dropped (it names
+    no child). The form shows each child once: a forged one naming a child again at another version
+    keeps the first, else the one write would move her twice and count her pairings twice in its
+    answer, or promote her twice and fail on her one promotion of the school year."""
     raw = values.get(SHOWN, [])
-    out = []
+    out: dict[str, int] = {}
     for item in raw if isinstance(raw, list) else [raw]:
         record, _, version = str(item).partition(":")
         if (record_id := parse_id(record)) is not None and version.isascii() and version.isdigit() \
                 and len(version) < 16:
-            out.append((record_id, int(version)))
-    return list(dict.fromkeys(out))
+            out.setdefault(record_id, int(version))
+    return list(out.items())
 
 
 async def bulk_move_save(request: Request) -> Response:

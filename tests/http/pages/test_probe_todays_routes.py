@@ -583,3 +583,38 @@ def test_the_move_of_one_grade_shows_outsiders_nothing(site: Site, who: str) -> 
     text = _chinese_refusal(site.as_(getattr(w, who)).get(f"/units/{w.st11}/move-children?grade=七年级"),
                             400, 403, 404)
     assert "小明" not in text and "七年级" not in text.replace("年级（grade）", "")
+
+
+def test_a_child_named_twice_at_two_versions_in_a_forged_promotion_is_promoted_once(site: Site,
+                                                                                   september: None) -> None:
+    w = site.w
+    _grades(site, mentee1="五年级", mentee2="三年级")
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"school": "掘港小学"}, w.mentee1,
+                                 base_version=row(db, "mentee", w.mentee1)["version"]))
+    station = site.as_(w.staff_st11)
+    form = _promotion_form(station, w.st11)
+    version = site.read(lambda db: row(db, "mentee", w.mentee1)["version"])
+    answer = station.post(f"/units/{w.st11}/promote-grades",
+                          {**form, "child": [*form["child"], f"{w.mentee1}:{version - 1}"]})
+    assert answer.status_code == 200, answer.text[:300]
+    assert site.read(lambda db: row(db, "mentee", w.mentee1)["grade"]) == "六年级"
+    assert sentence(answer.text).count("小明") == 1
+
+
+def test_a_child_named_twice_at_two_versions_in_a_forged_move_is_moved_and_said_once(site: Site) -> None:
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"school": "掘港小学"}, w.mentee1,
+                                 base_version=row(db, "mentee", w.mentee1)["version"]))
+    town = site.as_(w.staff_town1)
+    path = f"/units/{w.st11}/move-children"
+    children = re.findall(r'name="child" value="([^"]+)"', town.get(path).text)
+    version = site.read(lambda db: row(db, "mentee", w.mentee1)["version"])
+    answer = town.post(path, {"child": [*children, f"{w.mentee1}:{version - 1}"], "to_unit": w.st12,
+                              "confirm": "yes"})
+    assert answer.status_code == 200, answer.text[:300]
+    said = sentence(answer.text)
+    assert "已把 3 名帮扶对象" in said and "2 个结对（其中 2 个进行中）、2 条帮扶记录、2 条摸排" in said, said[-600:]
+    audits = site.read(lambda db: db.execute(
+        "SELECT count(*) FROM sync_audit WHERE entity = 'mentee' AND record_id = ? AND op != 'create'",
+        [w.mentee1]).fetchone()[0])
+    assert audits == 2  # the school written, then the move
