@@ -21,8 +21,10 @@ STATION = "栟茶镇校外教育辅导站"
 
 
 def _grades(server: ServerProcess, unit: str) -> dict[str, int]:
+    """The unit's children in care by grade (the demo's child who left care keeps her grade)."""
     return {str(g): int(n) for g, n in query(
-        server, "SELECT grade, count(*) FROM mentees WHERE unit_id = ? AND deleted = 0 GROUP BY grade", unit)}
+        server, "SELECT grade, count(*) FROM mentees WHERE unit_id = ? AND deleted = 0 AND status = 'active'"
+        " GROUP BY grade", unit)}
 
 
 def test_the_station_promotes_its_children_a_grade_on_a_phone_once(
