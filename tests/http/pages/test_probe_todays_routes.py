@@ -42,7 +42,7 @@ def _leave_form(browser: Browser, mentee_id: str) -> dict[str, Any]:
     assert page.status_code == 200, page.text[:300]
     return {"base_version": re.search(r'name="base_version" value="(\d+)"', page.text)[1],  # type: ignore[index]
             "pairing": re.findall(r'name="pairing" value="([^"]+)"', page.text),
-            "end_date": local_today().isoformat(), "outcome": "stable"}
+            "end_date": local_today().isoformat(), "outcome": "stable", "reason": "graduated"}
 
 
 def _accesses(site: Site, action: str) -> int:
