@@ -41,6 +41,7 @@ from .move_words import left_behind_words, took_words
 from .path_records import not_found, path_id
 from .shown import log_shown
 from .visits import CHILD_FILE, Visit, require
+from .writes import shown_versions
 
 TARGET = "to_unit"
 CONFIRM = "confirm"
@@ -118,14 +119,7 @@ def read_shown(values: dict[str, Any]) -> list[tuple[str, int]]:
     no child). The form shows each child once: a forged one naming a child again at another version
     keeps the first, else the one write would move her twice and count her pairings twice in its
     answer, or promote her twice and fail on her one promotion of the school year."""
-    raw = values.get(SHOWN, [])
-    out: dict[str, int] = {}
-    for item in raw if isinstance(raw, list) else [raw]:
-        record, _, version = str(item).partition(":")
-        if (record_id := parse_id(record)) is not None and version.isascii() and version.isdigit() \
-                and len(version) < 16:
-            out.setdefault(record_id, int(version))
-    return list(out.items())
+    return list(shown_versions(values, SHOWN).items())
 
 
 async def bulk_move_save(request: Request) -> Response:

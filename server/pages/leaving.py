@@ -35,7 +35,7 @@ from .mentee_forms import visible_mentee
 from .path_records import not_found, path_id
 from .shown import log_shown
 from .visits import CHILD_FILE, Visit, require
-from .writes import shown_version
+from .writes import shown_version, shown_versions
 
 SEEN = "pairing"  # one per running pairing the page listed: "<id>:<version>"
 # A leaver's pairings end as 好转 or 稳定: 转介 goes on to a referral (the pairing's own page), and
@@ -97,17 +97,6 @@ def _day_problem(typed: str) -> str | None:
     return None
 
 
-def _seen(values: dict[str, Any]) -> dict[str, int]:
-    """The running pairings the page listed, id → version; a malformed one names none."""
-    raw = values.get(SEEN, [])
-    out: dict[str, int] = {}
-    for item in raw if isinstance(raw, list) else [raw]:
-        record, _, version = str(item).partition(":")
-        if record and version.isascii() and version.isdigit() and len(version) < 16:
-            out[record] = int(version)
-    return out
-
-
 def _changed_words(now: list[dict[str, Any]], seen: dict[str, int]) -> str | None:
     edited, new, gone = pairings_changed(now, seen, "mentor_name")
     if not (edited or new or gone):
@@ -142,7 +131,7 @@ async def leave_save(request: Request) -> Response:
     visit, form = await require_form(request, CHILD_FILE)
     mentee = await _child(visit, request.path_params["mentee_id"])
     values = form_values(form)
-    base, seen = shown_version(values, redo="结束帮扶"), _seen(values)
+    base, seen = shown_version(values, redo="结束帮扶"), shown_versions(values, SEEN)
     if mentee["status"] == "closed":
         # Sent twice (a double click): the first post closed the file; nothing is written again.
         return visit.redirect(f"/mentees/{mentee['id']}", flash="这个孩子的帮扶已经结束了。")

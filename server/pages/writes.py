@@ -46,6 +46,20 @@ def shown_version(form: dict[str, Any], *, redo: str = "修改", name: str = "ba
     return version
 
 
+def shown_versions(form: dict[str, Any], name: str) -> dict[str, int]:
+    """The records a form listed, each as ``<id>:<version>`` in ``name`` (the children a bulk form
+    showed, the pairings a closing ends): id → the version shown. A malformed item names no record and
+    is dropped; a record named twice (a forged form) keeps its first version, so one write never takes
+    it twice."""
+    raw = form.get(name, [])
+    out: dict[str, int] = {}
+    for item in raw if isinstance(raw, list) else [raw]:
+        record, _, version = str(item).partition(":")
+        if (record_id := parse_id(record)) is not None and (number := whole_number(version, digits=15)) is not None:
+            out.setdefault(record_id, number)
+    return out
+
+
 async def edit(page: Visit, entity: str, record_id: str, version: int, posted: dict[str, Any]) -> Outcome | None:
     """Send the fields of ``posted`` that differ from what the form showed at ``version``.
 
