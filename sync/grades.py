@@ -18,6 +18,10 @@ _WORDS = {number: word for word, number in _NUMERALS.items()}
 _NUMBER = r"(十[一二]?|[一二三四五六七八九]|1[012]|[1-9])"
 # The stage (小学/初中/高中 or 小/初/高), the number within it, and 年级 or 年 after it (or nothing, as
 # in 初一); or a year counted from the first (七年级, 10年级).
+# A class after the grade: (3), （3）班, 3班.
+CLASS = re.compile(r"[(（]?\d{1,2}[)）]?班?|\d{1,2}班|[(（]\d{1,2}[)）]")
+# The school years in order, each in its one form.
+GRADES = [f"{_WORDS[n]}年级" for n in range(1, 10)] + ["高一", "高二", "高三"]
 _GRADE = re.compile(rf"(?P<stage>小学|初中|高中|小|初|高)?(?P<number>{_NUMBER})(?P<word>年级|年)?(?P<rest>.*)")
 
 
@@ -44,7 +48,18 @@ def grade_form(text: str | None) -> str | None:
         return text  # 小三 is a grade, but 小 alone before a number is not always one
     if stage in ("小学", "小") and number > 6 or stage in ("初中", "初") and number > 9 or number > 12:
         return text  # 小学七年级, 初四: a school's own numbering, kept as typed
-    if rest and not re.fullmatch(r"[(（]?\d{1,2}[)）]?班?|\d{1,2}班|[(（]\d{1,2}[)）]", rest):
+    if rest and not CLASS.fullmatch(rest):
         return text  # 一年级组长 or other words after it: not a grade and class
     shown = f"高{_WORDS[number - 9]}" if number > 9 else f"{_WORDS[number]}年级"
     return shown + rest
+
+
+def grade_parts(text: str) -> tuple[int, str] | None:
+    """(the school year counted from 一年级 as 0, the class after it) of ``text`` in its one form
+    (七年级（3）班 → (6, "（3）班")); None for text naming no grade (学前班, 一年级组长)."""
+    shown = grade_form(text) or ""
+    for i, name in enumerate(GRADES):
+        rest = shown[len(name):]
+        if shown.startswith(name) and (not rest or CLASS.fullmatch(rest)):
+            return i, rest
+    return None

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from sync.grades import GRADES, grade_parts
+
 from .units import in_subtree, unit_name
 
 
@@ -70,16 +72,11 @@ def unit_grades(db: sqlite_utils.Database, unit_id: str) -> list[tuple[str, int]
     return sorted(((str(g), int(n)) for g, n in rows), key=lambda gn: (grade_order(gn[0]), gn[0]))
 
 
-_ORDER = [f"{w}年级" for w in "一二三四五六七八九"] + ["高一", "高二", "高三"]
-
-
 def grade_order(grade: str) -> int:
     """Where ``grade`` stands in the school years (a grade with its class, 七年级（3）班, beside 七年级);
     text naming no grade after them all."""
-    for i, name in enumerate(_ORDER):
-        if grade.startswith(name):
-            return i
-    return len(_ORDER)
+    parts = grade_parts(grade)
+    return len(GRADES) if parts is None else parts[0]
 
 
 def running_pairings(db: sqlite_utils.Database, unit_id: str, grade: str | None = None) -> int:

@@ -9,18 +9,15 @@ Text naming no grade (学前班, as typed) is not ours to guess: left as it is, 
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from sync.grades import grade_form
+from sync.grades import GRADES, grade_parts
 
 from .moves import grade_order
 
-_ORDER = [f"{w}年级" for w in "一二三四五六七八九"] + ["高一", "高二", "高三"]
 LEAVING = ("九年级", "高三")
-_CLASS = re.compile(r"[(（]?\d{1,2}[)）]?班?|\d{1,2}班|[(（]\d{1,2}[)）]")
 
 
 def school_year(day: datetime.date) -> int:
@@ -28,29 +25,18 @@ def school_year(day: datetime.date) -> int:
     return day.year if day.month >= 9 else day.year - 1
 
 
-def _parts(grade: str) -> tuple[int, str] | None:
-    """(the school year counted from 一年级 as 0, the class after it) of a grade in its one form; None
-    for text naming no grade (学前班, 一年级组长)."""
-    shown = grade_form(grade) or ""
-    for i, name in enumerate(_ORDER):
-        rest = shown[len(name):]
-        if shown.startswith(name) and (not rest or _CLASS.fullmatch(rest)):
-            return i, rest
-    return None
-
-
 def next_grade(grade: str) -> str | None:
     """The grade one up from ``grade``, its class kept; None for a leaving class (``is_leaving``) or
     text naming no grade."""
-    parts = _parts(grade)
-    if parts is None or _ORDER[parts[0]] in LEAVING:
+    parts = grade_parts(grade)
+    if parts is None or GRADES[parts[0]] in LEAVING:
         return None
-    return _ORDER[parts[0] + 1] + parts[1]
+    return GRADES[parts[0] + 1] + parts[1]
 
 
 def is_leaving(grade: str) -> bool:
-    parts = _parts(grade)
-    return parts is not None and _ORDER[parts[0]] in LEAVING
+    parts = grade_parts(grade)
+    return parts is not None and GRADES[parts[0]] in LEAVING
 
 
 @dataclass
@@ -100,8 +86,8 @@ def promotion_plan(db: sqlite_utils.Database, unit_id: str, year: int) -> Plan:
 
 def _base(grade: str) -> str:
     """The grade without its class: 七年级（3）班 is counted with 七年级."""
-    parts = _parts(grade)
-    return grade if parts is None else _ORDER[parts[0]]
+    parts = grade_parts(grade)
+    return grade if parts is None else GRADES[parts[0]]
 
 
 def promoted_already(db: sqlite_utils.Database, unit_id: str, year: int) -> tuple[str, str, int] | None:
