@@ -130,8 +130,10 @@ def promote_all(db: sqlite_utils.Database, actor: Actor, unit_id: str, year: int
         to = next_grade(str(was["grade"]))
         if to is None:
             continue  # a leaving class or a grade naming none: the form did not offer it
-        found = db.execute("SELECT code, name, unit_id, deleted, grade, status FROM mentees WHERE id = ?",
-                           [mentee_id]).fetchone()
+        found = db.execute(
+            "SELECT m.code, m.name, m.unit_id, m.deleted, m.grade, m.status, p.unit_id FROM mentees m"
+            " LEFT JOIN promoted_children p ON p.mentee_id = m.id AND p.school_year = ? WHERE m.id = ?",
+            [year, mentee_id]).fetchone()
         who = f"{found[0]} {found[1]}"
         if found[2] != unit_id:
             out.not_promoted.append((str(found[0]), "打开页面后已转到别的单位，这次没有升"))
@@ -139,6 +141,8 @@ def promote_all(db: sqlite_utils.Database, actor: Actor, unit_id: str, year: int
             out.not_promoted.append((who, "打开页面后已被删除"))
         elif found[5] != "active":
             out.not_promoted.append((who, "打开页面后已结束帮扶，档案按离开时的样子保留，这次没有升"))
+        elif found[6] is not None:  # the form does not offer her (promotion_plan): a forged or old form
+            out.not_promoted.append((who, "本学年已经在别的单位升过年级，这次没有再升"))
         elif found[4] != was["grade"]:
             out.not_promoted.append((who, f"打开页面后年级已被改成“{found[4] or '（空）'}”，这次没有再升"))
         else:

@@ -144,6 +144,25 @@ def test_a_child_promoted_at_her_old_unit_is_not_promoted_again_where_she_moved(
     assert "现在没有要升年级的孩子" in said and _grade(site, w.mentee1) == "七年级"
 
 
+def test_a_form_naming_a_child_promoted_this_year_elsewhere_with_her_grade_put_back_promotes_nothing_again(
+        site: Site, september: None) -> None:
+    """Promoted at her old station, moved, and her grade put back by hand to last year's: no form offers
+    her, and one that names her (forged, or kept from before) neither promotes her twice nor fails on
+    her one promotion of the school year (it answered 500)."""
+    w = site.w
+    _grades(site, mentee1="六年级")
+    staff = site.as_(w.staff_st11)
+    assert staff.post(_page(w), _form(staff, _page(w))).status_code == 200
+    site.write(lambda db: mutate(db, w.staff_town1, "mentee", {"unit_id": w.st12, "grade": "六年级"}, w.mentee1,
+                                 base_version=row(db, "mentee", w.mentee1)["version"]))
+    version = site.read(lambda db: row(db, "mentee", w.mentee1))["version"]
+    school = site.as_(w.staff_st12)
+    answer = school.post(f"/units/{w.st12}/promote-grades", {"child": f"{w.mentee1}:{version}", "confirm": "yes"})
+    assert answer.status_code == 200
+    assert "本学年已经在别的单位升过年级，这次没有再升" in sentence(answer.text)
+    assert _grade(site, w.mentee1) == "六年级"
+
+
 def test_in_july_and_august_the_page_says_to_wait_for_september_and_nothing_is_written(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     w = site.w
