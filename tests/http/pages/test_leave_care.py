@@ -229,6 +229,9 @@ def test_a_closed_file_reads_already_ended_care_not_a_bare_ended(site: Site) -> 
     listed = site.as_(w.reviewer).get("/mentees?status=closed").text
     assert '<span class="badge">已结束帮扶</span>' in listed
     assert ">结束<" not in listed
+    # Her volunteer column says none, not 未结对, which reads as a child still waiting for a volunteer.
+    assert '<td data-label="结对志愿者" class="words">无' in listed
+    assert '<td data-label="结对志愿者" class="words">未结对' not in listed
     file = site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text
     assert '<span class="badge">已结束帮扶</span>' in file
     assert "已结束" in sentence(site.as_(w.reviewer).get(f"/pairings/{w.pairing1}").text)  # the pairing's own
