@@ -234,4 +234,6 @@ def test_a_closed_file_reads_already_ended_care_not_a_bare_ended(site: Site) -> 
     assert '<td data-label="结对志愿者" class="words">未结对' not in listed
     file = site.as_(w.staff_st11).get(f"/mentees/{w.mentee1}").text
     assert '<span class="badge">已结束帮扶</span>' in file
+    # No 新增摸排 form on a file whose care ended; it says how to take her back instead.
+    assert "保存摸排" not in file and "不再新增摸排" in sentence(file)
     assert "已结束" in sentence(site.as_(w.reviewer).get(f"/pairings/{w.pairing1}").text)  # the pairing's own
