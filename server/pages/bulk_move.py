@@ -163,14 +163,18 @@ def move_all(db: sqlite_utils.Database, actor: Actor, scope: Scope, unit_id: str
     mutations = []
     for mentee_id, version in shown:
         was = values_at(db, "mentee", mentee_id, version)
-        if was is None or was.get("unit_id") != unit_id or grade is not None and was.get("grade") != grade:
+        if was is None or was.get("unit_id") != unit_id or grade is not None and (
+                was.get("grade") != grade or was.get("status") != "active"):
             continue  # not a child this unit's (or grade's) form showed (a forged form): nothing to move or report
-        found = db.execute("SELECT code, name, unit_id, deleted FROM mentees WHERE id = ?", [mentee_id]).fetchone()
+        found = db.execute("SELECT code, name, unit_id, deleted, status FROM mentees WHERE id = ?",
+                           [mentee_id]).fetchone()
         code, now_at, deleted = f"{found[0]} {found[1]}", str(found[2]), bool(found[3])
         if not scope.allows_unit(now_at):
             out.not_moved.append((str(found[0]), "打开页面后已被转到您管理范围以外的单位，这次没有再动"))
         elif deleted:
             out.not_moved.append((code, "打开页面后已被删除"))
+        elif grade is not None and found[4] != "active":
+            out.not_moved.append((code, "打开页面后已结束帮扶，档案留在原来的单位"))
         elif now_at == target:
             move = moved_with(db, mentee_id, unit_id)
             if move is not None:

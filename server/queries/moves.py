@@ -57,17 +57,18 @@ def unit_children(db: sqlite_utils.Database, unit_id: str, grade: str | None = N
     change against it, so a child changed since the form was shown is merged or reported, never
     overwritten. With ``grade``, only that grade's children (grades are stored in one written form,
     ``sync.grades``): the class leaving a primary school in July goes on to the junior school, the
-    others stay."""
-    graded, params = ("", [unit_id]) if grade is None else (" AND grade = ?", [unit_id, grade])
+    others stay; a child of it who left care (结束帮扶) stays too, her closed archive where she was, as
+    升年级 leaves it (the whole unit's move, a school closing, takes every file)."""
+    graded, params = ("", [unit_id]) if grade is None else (" AND grade = ? AND status = 'active'", [unit_id, grade])
     return [{"id": r[0], "code": r[1], "name": r[2], "version": r[3]} for r in db.execute(
         f"SELECT id, code, name, version FROM mentees WHERE unit_id = ? AND deleted = 0{graded} ORDER BY code, id",
         params)]
 
 
 def unit_grades(db: sqlite_utils.Database, unit_id: str) -> list[tuple[str, int]]:
-    """The grades of the unit's own live children, each with how many (a child with no grade in none):
+    """The grades of the unit's own children in care, each with how many (a child with no grade in none):
     the bulk move's choice of one class to move, in school order (一年级 … 九年级, 高一 …)."""
-    rows = db.execute("SELECT grade, count(*) FROM mentees WHERE unit_id = ? AND deleted = 0"
+    rows = db.execute("SELECT grade, count(*) FROM mentees WHERE unit_id = ? AND deleted = 0 AND status = 'active'"
                       " AND grade IS NOT NULL AND grade != '' GROUP BY grade", [unit_id]).fetchall()
     return sorted(((str(g), int(n)) for g, n in rows), key=lambda gn: (grade_order(gn[0]), gn[0]))
 
@@ -82,7 +83,8 @@ def grade_order(grade: str) -> int:
 def running_pairings(db: sqlite_utils.Database, unit_id: str, grade: str | None = None) -> int:
     """Running pairings of the unit's own live children (of ``grade`` only, when given): what a bulk move
     takes along still under way."""
-    graded, params = ("", [unit_id]) if grade is None else (" AND m.grade = ?", [unit_id, grade])
+    graded, params = ("", [unit_id]) if grade is None else (" AND m.grade = ? AND m.status = 'active'",
+                                                            [unit_id, grade])
     return int(db.execute(
         "SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id WHERE m.unit_id = ? AND m.deleted = 0"
         f" AND p.deleted = 0 AND p.status = 'active'{graded}", params).fetchone()[0])

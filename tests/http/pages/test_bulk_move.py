@@ -256,6 +256,36 @@ def test_in_july_a_town_moves_only_the_leaving_class_to_the_junior_school_and_th
     assert _at(site, w.st11) == 3  # 小刚 and 小丽 (五年级), 小新 (六年级, registered meanwhile)
 
 
+def _close(site: Site, mentee_id: str) -> None:
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"status": "closed"}, mentee_id,
+                                 base_version=row(db, "mentee", mentee_id)["version"]))
+
+
+def test_a_grade_moves_its_children_in_care_and_leaves_a_closed_file_where_she_was(site: Site) -> None:
+    """A 六年级 girl who left care in June (结束帮扶) is not of the class that goes on: her closed archive
+    stays at the station, as 升年级 leaves it, and is not counted; one who leaves care after the form
+    was shown is named and not moved."""
+    w = site.w
+    _grades(site, {w.mentee1: "六年级", w.mentee2: "六年级", w.mentee_unpaired: "五年级"})
+    left = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小芳", grade="六年级"))
+    leaving = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小红", grade="六年级"))
+    _close(site, left)
+    town = site.as_(w.staff_town1)
+    assert "六年级 3 名" in sentence(town.get(_page(w)).text)
+    path = _page(w) + "?grade=%E5%85%AD%E5%B9%B4%E7%BA%A7"  # 六年级
+    form = _form(town, path)
+    assert len(form["child"]) == 3
+    closed = site.read(lambda db: row(db, "mentee", left))["version"]
+    forged = [*form["child"], f"{left}:{closed}"]
+    _close(site, leaving)
+    moved = town.post(path, {"child": forged, "grade": "六年级", "to_unit": w.st12, "confirm": "yes"})
+    assert moved.status_code == 200, moved.text
+    assert "打开页面后已结束帮扶，档案留在原来的单位" in sentence(moved.text)
+    assert _unit_of(site, w.mentee1) == w.st12 and _unit_of(site, w.mentee2) == w.st12
+    assert _unit_of(site, leaving) == w.st11 and _unit_of(site, left) == w.st11
+
+
 def test_a_grade_the_page_cannot_read_is_a_400_in_words_and_a_grade_moves_no_child_of_another(site: Site) -> None:
     w = site.w
     _grades(site, {w.mentee1: "六年级", w.mentee2: "五年级", w.mentee_unpaired: "五年级"})
