@@ -94,15 +94,16 @@ async def _page(visit: Visit, unit: dict[str, Any], grade: str | None, *, values
                 errors: dict[str, str] | None = None, result: BulkMove | None = None, status: int = 200) -> Response:
     scope = await visit.scope()
     unit_id = unit["id"]
-    children, running, targets, grades = await visit.state.store.read(lambda db: (
-        unit_children(db, unit_id, grade), running_pairings(db, unit_id, grade), _targets(db, scope, unit_id),
-        unit_grades(db, unit_id)))
+    # 全部 N 名 is what the whole unit's move takes: every live file, those with no grade or who left care too.
+    children, everyone, running, targets, grades = await visit.state.store.read(lambda db: (
+        unit_children(db, unit_id, grade), len(unit_children(db, unit_id)) if grade else None,
+        running_pairings(db, unit_id, grade), _targets(db, scope, unit_id), unit_grades(db, unit_id)))
     values = values or {}
     if result is not None:  # the answer names each child changed meanwhile or not moved: a list read
         await log_shown(visit, "view_mentee_list", unit_id, {"mentee": len(result.merged) + len(result.not_moved)})
     return visit.render("staff/bulk_move.html", {
         "unit": unit, "children": children, "running": running, "targets": targets,
-        "grade": grade, "grades": grades, "everyone": sum(n for _, n in grades) if grade else len(children),
+        "grade": grade, "grades": grades, "everyone": everyone if grade else len(children),
         "chosen": values.get(TARGET, "") if not result else "", "errors": errors or {},
         "moved_above": MOVED_ABOVE, "result": result and _result_words(result),
     }, status=status)

@@ -272,8 +272,10 @@ def test_a_grade_moves_its_children_in_care_and_leaves_a_closed_file_where_she_w
     leaving = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小红", grade="六年级"))
     _close(site, left)
     town = site.as_(w.staff_town1)
-    assert "六年级 3 名" in sentence(town.get(_page(w)).text)
+    assert "全部 5 名" in sentence(town.get(_page(w)).text) and "六年级 3 名" in sentence(town.get(_page(w)).text)
     path = _page(w) + "?grade=%E5%85%AD%E5%B9%B4%E7%BA%A7"  # 六年级
+    # 全部 N 名 is the whole unit's move, which takes her closed file too: the same N on both pages.
+    assert "全部 5 名" in sentence(town.get(path).text)
     form = _form(town, path)
     assert len(form["child"]) == 3
     closed = site.read(lambda db: row(db, "mentee", left))["version"]
