@@ -62,6 +62,7 @@ def test_pwa_stopped_account_restored_brings_the_phone_back_with_its_children_an
     text = "停用前离线写的记录：孩子这周按时上学了。"
     phone.log_activity(text)
     page.goto(server.url + "/app/#/")
+    expect(page.locator(CHILD_ROW).first).to_be_visible()  # drawn from IndexedDB after the page: a busy CI read none
     children = page.locator(CHILD_ROW).all_inner_texts()  # her children and their follow-ups, as home shows
     assert children, "the volunteer has children on her phone"
 
