@@ -101,7 +101,7 @@ export const T = {
   draftNotSaved: '⚠ ' + FULL + '这一页写的内容没能存进手机。' + STAY,
   saveFailedFull: FULL + '这条记录还没有保存，写的内容还在这一页上。' + CLEAN + '，再点“保存”。',
   saveFailed: '这条记录没有保存成功，写的内容还在这一页上。请再点一次“保存”。',
-  storageFull: FULL + '暂时不能同步。' + CLEAN + '。',
+  storageFull: FULL + '同步没能做完。' + CLEAN + '。',
   pickMentee: '请先选择帮扶对象（在最上面）。', pickMenteeOption: '请选择是哪个孩子',
   staffPhone: '这是工作人员的账号。伴行手机应用供五老志愿者记录帮扶；辅导站的工作，'
     + '请在浏览器里打开辅导站网页处理。',

@@ -49,7 +49,9 @@ export function syncNow(reason) {
     lastRun = Date.now();
     try {
       const startedAt = repo.isoNow();
-      await uploadRecoveryKey();
+      // Kept and tried again at the next sync: a key lost on the way, or a full phone that cannot note it was
+      // sent, stopped the sync there, and the visits waiting with it.
+      await uploadRecoveryKey().catch(String);
       await repo.catchUp();
       await pushAll();
       await pullAll();

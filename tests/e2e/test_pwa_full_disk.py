@@ -133,7 +133,7 @@ def test_pwa_a_visit_sent_from_a_full_disk_is_taken_once_and_the_card_says_what_
     disk.fill()
     phone.context.set_offline(False)  # the sync the signal starts sends it, then cannot settle it
     card = page.locator(".sync")
-    expect(card).to_contain_text(FULL + "，暂时不能同步。请清理手机里的照片、视频或微信缓存。")
+    expect(card).to_contain_text(FULL + "，同步没能做完。请清理手机里的照片、视频或微信缓存。")
     assert visits_with(module_server, text) == 1
     page.get_by_role("button", name="立即同步").click()  # tapped again while full: no English, no double
     expect(card).to_contain_text(FULL)
@@ -230,7 +230,7 @@ def test_pwa_a_visit_saved_before_the_disk_filled_is_sent_while_the_database_can
     page.get_by_role("link", name="首页").click()
     phone.context.set_offline(False)  # the sync the signal starts
     card = page.locator(".sync")
-    expect(card).to_contain_text(FULL + "，暂时不能同步。")  # said once the sync has ended, after the push
+    expect(card).to_contain_text(FULL + "，同步没能做完。")  # said once the sync has ended, after the push
     assert visits_with(module_server, text) == 1
     page.get_by_role("button", name="立即同步").click()  # sent again while full: kept once
     expect(card).to_contain_text(FULL)
@@ -238,6 +238,36 @@ def test_pwa_a_visit_saved_before_the_disk_filled_is_sent_while_the_database_can
     assert visits_with(module_server, text) == 1
     expect(card).to_contain_text("未同步 1 条")  # the database cannot be opened to be read here, even by a test
 
+    disk.free()
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    assert visits_with(module_server, text) == 1
+    assert phone.idb()["counts"]["outbox"] == 0
+
+
+def test_pwa_a_full_phone_whose_recovery_key_waits_to_be_noted_still_sends_its_visit(
+    module_server: ServerProcess, full_disk: tuple[Phone, Disk]
+) -> None:
+    """A sync first hands the server her recovery key (kept on the phone until the server has it), then notes
+    that it did. A key lost on the way stopped the sync there (her first sync brought no children), and on a
+    full phone the note fails and stopped it too: the visit never went. Both are tried again at the next sync
+    (the server takes the same key again); the rest of the sync goes now."""
+    phone, disk = full_disk
+    page = phone.page
+    keys = query(module_server, "SELECT count(*) FROM recovery_keys")[0][0]
+    phone.context.route("**/api/device/recovery-key", lambda route: route.abort())  # lost on a weak signal
+    phone.enrol("wang.laoshi")  # the rest of the sync went: her children are on the phone
+    phone.context.set_offline(True)
+    text = "恢复码还没记下时写的：孩子这周帮奶奶做饭了。"
+    phone.log_activity(text)
+    page.get_by_role("link", name="首页").click()
+    disk.fill()
+    phone.context.unroute("**/api/device/recovery-key")
+    phone.context.set_offline(False)
+    page.get_by_role("button", name="立即同步").click()  # the key goes, its note fails, the visit goes
+    expect(page.locator(".sync")).to_contain_text(FULL)
+    assert visits_with(module_server, text) == 1
+    assert query(module_server, "SELECT count(*) FROM recovery_keys") == [(keys + 1,)]  # the server has it
     disk.free()
     page.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
