@@ -9,6 +9,7 @@ refuses any change.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 from starlette.requests import Request
@@ -403,18 +404,33 @@ async def activity_not_twin(request: Request) -> Response:
     page, form = await require_form(request, OFFICE)
     activity = await visible_record(page, request.path_params["activity_id"], "帮扶活动", _kept_activity)
     posted = form_values(form)
+    queue = queue_page(posted.get("back"))
     raw = posted.get("twins") or ""
     shown = {i for i in (parse_id(x) for x in str(raw[-1] if isinstance(raw, list) else raw).split("+")) if i}
     if not shown:
         raise BadRequest("表单缺少要核对的记录，请刷新页面后重新提交。")
-    here = f"/activities/{activity['id']}"
+    # From the review queue's card: back to the queue's page it was made on, at the card.
+    here = f"{queue}#{activity['id']}" if queue else f"/activities/{activity['id']}"
     if activity["mentee_deleted"] or activity["pairing_deleted"]:
         return page.redirect(here, flash="没有记下：这条记录所在的档案已被删除，只能查看。")
     if posted.get("confirm") != "two":
         return page.redirect(here, flash="没有记下：请先勾选“我看过了：这几条是不同的帮扶”。")
     actor = page.actor
     said = await page.state.store.write(lambda db: say_not_twins(db, actor, activity["id"], shown))
-    return page.redirect(here, flash=NOT_TWINS[said])
+    # The queue's card does not say who said it and when (the visit's page does): its own words.
+    return page.redirect(here, flash=NOT_TWINS["already" if queue and said == "said" else said])
+
+
+def queue_page(raw: object) -> str | None:
+    """``back``, a page of the review queue (/review, its ``unit`` and ``page`` kept) to come back to;
+    anything else (an absolute URL, //host, another path, a list) is ignored, so a forged form can
+    never send the reviewer off the site."""
+    if not isinstance(raw, str) or len(raw) > 200 or "\\" in raw or any(ord(c) < 32 for c in raw):
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or parts.path != "/review":
+        return None
+    return "/review" + (f"?{parts.query}" if parts.query else "")
 
 
 routes: list[BaseRoute] = [
