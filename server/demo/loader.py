@@ -20,7 +20,7 @@ import sqlite_utils
 from sync import apply_mutations, new_id
 from sync.scope import Actor
 from sync.system import SYSTEM
-from sync.timeutil import local_today
+from sync.timeutil import SHANGHAI, format_utc, local_today
 from sync.users import actor_for, create_user
 
 from ..auth import hash_password
@@ -59,6 +59,20 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     write_inspections(demo)
     write_waiting(demo)
     write_peer_helpers(demo)
+    date_registrations(demo)
+
+
+def date_registrations(demo: Demo) -> None:
+    """Each child's registration is dated on the day she was screened (摸排, ``registered``), as a
+    county that began months ago holds it: her file's create in the audit and its ``created_at``, at
+    9:00 Beijing time. The write path stamps the real now; left so, every child would be registered
+    since 1 September from autumn on, and 升年级 (``queries.promotion.grades_typed_since``) would
+    rightly promote none."""
+    for m in demo.mentees:
+        at = format_utc(datetime.datetime.combine(m.registered, datetime.time(9), tzinfo=SHANGHAI))
+        demo.db.execute("UPDATE sync_audit SET at = ? WHERE entity = 'mentee' AND op = 'create' AND record_id = ?",
+                        [at, m.id])
+        demo.db.execute("UPDATE mentees SET created_at = ? WHERE id = ?", [at, m.id])
 
 
 def apply_as(db: sqlite_utils.Database, actor: Actor, mutations: list[dict[str, Any]]) -> None:

@@ -13,9 +13,11 @@ A grade naming no grade (学前班, kept as typed) is left and named by code. A 
 Once per unit and school year (from 1 September, ``queries.promotion``): the write records who did it
 and when, and a second run, a double click, Back and resubmit or two clerks at once is refused in
 words naming them, nothing written. A child promoted already this school year at the unit she left is
-not promoted again. In July and August the children are still in last year's grade (the leaving class
-moves on by 全部转出), so the page refuses then; the list links it from September to December, while
-it is not yet done. There is no undo: a child's grade put wrong is put right on her own edit form, and
+not promoted again, nor one whose grade was typed this school year (corrected by hand on her edit
+form, or registered, since 1 September: her file's audit, read in the write): her grade is this
+year's. In July and August the children are still in last year's grade (the leaving class moves on
+by 全部转出), so the page refuses then; the list links it from September to December, while it is
+not yet done. There is no undo: a child's grade put wrong is put right on her own edit form, and
 the answer names every child promoted so it can be.
 """
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sync.mutations import upsert
 from sync.timeutil import local_today, utc_now
 
 from ..queries.promotion import (
+    grades_typed_since,
     next_grade,
     promoted_already,
     promotion_plan,
@@ -70,20 +73,28 @@ def done_words(unit: str, year: int, done: tuple[str, str, int], *, refused: boo
             f"升了 {count} 名。{again}个别孩子的年级不对，请在孩子的档案里改。")
 
 
+def typed_words(grade: str, how: str) -> str:
+    """Why a child whose grade was typed this school year (``how``: ``edited``, or ``registered`` since
+    1 September) is not promoted: her grade is this year's already (六年级 typed in September is not
+    made 七年级)."""
+    done = "开学后才登记" if how == "registered" else "开学后已经改过年级"
+    return f"{done}（现在是{grade}），这次不再升"
+
+
 async def _page(visit: Visit, unit: dict[str, Any], *, errors: dict[str, str] | None = None,
                 result: Promotion | None = None, status: int = 200) -> Response:
     today = local_today()
     year = school_year(today)
     plan, done = await visit.state.store.read(lambda db: (
         promotion_plan(db, unit["id"], year), promoted_already(db, unit["id"], year)))
-    named = len(plan.leaving) + len(plan.unread) + len(plan.done_before)
+    named = len(plan.leaving) + len(plan.unread) + len(plan.done_before) + len(plan.set_this_year)
     if result is not None:
         named += len(result.promoted) + len(result.not_promoted)
     await log_shown(visit, "view_mentee_list", unit["id"], {"mentee": named})
     return visit.render("staff/grade_promotion.html", {
         "unit": unit, "plan": plan, "year": year, "summer": today.month in SUMMER,
         "done": done and done_words(unit["name"], year, done), "errors": errors or {}, "result": result,
-        "count": len(plan.children),
+        "count": len(plan.children), "typed": typed_words,
     }, status=status)
 
 
@@ -145,6 +156,8 @@ def promote_all(db: sqlite_utils.Database, actor: Actor, unit_id: str, year: int
             out.not_promoted.append((who, "本学年已经在别的单位升过年级，这次没有再升"))
         elif found[4] != was["grade"]:
             out.not_promoted.append((who, f"打开页面后年级已被改成“{found[4] or '（空）'}”，这次没有再升"))
+        elif typed := grades_typed_since(db, unit_id, year, mentee_id):  # read in the write, not from the form
+            out.not_promoted.append((who, typed_words(str(found[4]), str(typed[mentee_id]["how"]))))
         else:
             sent.append((mentee_id, who, str(was["grade"]), to))
             mutations.append(upsert("mentee", {"grade": to}, mentee_id, base_version=version))

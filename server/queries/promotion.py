@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from sync.audit import CHANGING_STATUSES
 from sync.grades import GRADES, grade_parts
+from sync.timeutil import SHANGHAI, format_utc
 
 from .moves import grade_order
+from .names import user_names
 
 LEAVING = ("九年级", "高三")
 
@@ -49,6 +52,8 @@ class Plan:
     unread: list[dict[str, object]] = field(default_factory=list)  # grade naming no grade: code, grade
     no_grade: int = 0  # children with no grade written
     done_before: list[dict[str, object]] = field(default_factory=list)  # promoted this year at another unit
+    # Grade typed this school year (edited, or registered since 1 September): id, code, name, grade, at, by, how
+    set_this_year: list[dict[str, object]] = field(default_factory=list)
 
 
 def promotion_plan(db: sqlite_utils.Database, unit_id: str, year: int) -> Plan:
@@ -59,6 +64,7 @@ def promotion_plan(db: sqlite_utils.Database, unit_id: str, year: int) -> Plan:
     九年级 leaver listed again each year among the 毕业班 with 结束帮扶 beside her."""
     plan = Plan()
     counts: dict[tuple[str, str], int] = {}
+    typed = grades_typed_since(db, unit_id, year)
     rows = db.execute(
         "SELECT m.id, m.code, m.name, m.version, m.grade, p.unit_id FROM mentees m LEFT JOIN promoted_children p"
         " ON p.mentee_id = m.id AND p.school_year = ? WHERE m.unit_id = ? AND m.deleted = 0 AND m.status = 'active'"
@@ -70,6 +76,8 @@ def promotion_plan(db: sqlite_utils.Database, unit_id: str, year: int) -> Plan:
             continue  # promoted here this year: her grade is this year's (a 九年级 now is not leaving)
         if promoted_at is not None:
             plan.done_before.append(child)
+        elif mentee_id in typed:  # a 六年级 typed in September is this year's: not made 七年级
+            plan.set_this_year.append({**child, **typed[mentee_id]})
         elif not grade or not str(grade).strip():
             plan.no_grade += 1
         elif is_leaving(grade):
@@ -82,6 +90,31 @@ def promotion_plan(db: sqlite_utils.Database, unit_id: str, year: int) -> Plan:
             counts[(base, up)] = counts.get((base, up), 0) + 1
     plan.groups = sorted(((f, t, n) for (f, t), n in counts.items()), key=lambda g: grade_order(g[0]))
     return plan
+
+
+def year_began(year: int) -> str:
+    """The stored (UTC) form of the first moment of school year ``year``: 1 September, Beijing time."""
+    return format_utc(datetime.datetime(year, 9, 1, tzinfo=SHANGHAI))
+
+
+def grades_typed_since(db: sqlite_utils.Database, unit_id: str, year: int, mentee_id: str | None = None,
+                       ) -> dict[str, dict[str, object]]:
+    """The unit's live children in care (or the one ``mentee_id``, wherever she is) whose grade someone
+    typed in school year ``year``: her file's audit (``sync_audit``, read by the file's number as her
+    change history is) has a change of ``grade``, or her registration, since 1 September. Each by id
+    with the latest such change: when (``at``), by whom (``by``), and ``how`` (``edited`` or
+    ``registered``). The promotion's own change is one too, but a child it promoted is named apart
+    before this is asked (``promoted_children``)."""
+    where = "m.id = ?" if mentee_id else "m.unit_id = ? AND m.deleted = 0 AND m.status = 'active'"
+    rows = db.execute(
+        "SELECT m.id, a.at, a.user_id, a.op FROM mentees m JOIN sync_audit a ON a.num = m.num AND a.record_id = m.id"
+        f" WHERE {where} AND a.entity = 'mentee' AND a.at >= ?"
+        f" AND a.status IN ({', '.join('?' * len(CHANGING_STATUSES))})"
+        " AND (a.op = 'create' OR json_extract(a.changes, '$.grade') IS NOT NULL) ORDER BY a.id",
+        [mentee_id or unit_id, year_began(year), *CHANGING_STATUSES]).fetchall()
+    names = user_names(db, {str(r[2]) for r in rows})
+    return {str(m): {"at": str(at), "by": names.get(str(user), "") or "（未知）",
+                     "how": "registered" if op == "create" else "edited"} for m, at, user, op in rows}
 
 
 def _base(grade: str) -> str:

@@ -10,6 +10,8 @@ import pathlib
 import pytest
 from playwright.sync_api import Browser, expect
 
+from sync.timeutil import SHANGHAI, format_utc
+
 from .closing import unit_id
 from .conftest import ServerProcess
 from .phone import query
@@ -21,10 +23,13 @@ STATION = "栟茶镇校外教育辅导站"
 
 
 def _grades(server: ServerProcess, unit: str) -> dict[str, int]:
-    """The unit's children in care by grade (the demo's child who left care keeps her grade)."""
+    """The unit's children in care registered before this school year began, by grade (the demo's child
+    who left care keeps her grade; one registered since 1 September has this year's grade, not promoted)."""
+    now = datetime.datetime.now(SHANGHAI)
+    began = datetime.datetime(now.year if now.month >= 9 else now.year - 1, 9, 1, tzinfo=SHANGHAI)
     return {str(g): int(n) for g, n in query(
         server, "SELECT grade, count(*) FROM mentees WHERE unit_id = ? AND deleted = 0 AND status = 'active'"
-        " GROUP BY grade", unit)}
+        " AND created_at < ? GROUP BY grade", unit, format_utc(began))}
 
 
 def test_the_station_promotes_its_children_a_grade_on_a_phone_once(
@@ -37,7 +42,7 @@ def test_the_station_promotes_its_children_a_grade_on_a_phone_once(
     errors = watch_errors(page)
     try:
         sign_in(page, server, "zhan-bencha", "/staff")
-        if datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).month in (7, 8):
+        if datetime.datetime.now(SHANGHAI).month in (7, 8):
             page.goto(server.url + f"/units/{station}/promote-grades")
             expect(page.locator("main")).to_contain_text("每年9月1日开学以后再升年级")
             return  # the children are in last year's grade until 1 September: no form to use

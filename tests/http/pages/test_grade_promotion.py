@@ -32,13 +32,25 @@ def _page(w: Any) -> str:
     return f"/units/{w.st11}/promote-grades"
 
 
+LAST_TERM = "2026-08-20T02:00:00.000Z"  # before 1 September 2026 (Beijing time), SEPTEMBER's school year
+
+
+def last_school_year(site: Site) -> None:
+    """Date every file and change written so far in the last school year, before SEPTEMBER's began: the
+    test world is written today, but the grades a promotion moves up were typed the year before (a
+    grade typed since 1 September is this year's, and not promoted)."""
+    site.write(lambda db: (db.execute("UPDATE sync_audit SET at = ?", [LAST_TERM]),
+                           db.execute("UPDATE mentees SET created_at = ?", [LAST_TERM])))
+
+
 def _grades(site: Site, **grades: str) -> None:
-    """Give the station's children their grades (mentee1=五年级 …)."""
+    """Give the station's children their grades of last school year (mentee1=五年级 …)."""
     w = site.w
     for name, grade in grades.items():
         mentee_id = getattr(w, name)
         site.write(lambda db, m=mentee_id, g=grade: mutate(db, w.staff_st11, "mentee", {"grade": g}, m,
                                                            base_version=row(db, "mentee", m)["version"]))
+    last_school_year(site)
 
 
 def _form(browser: Browser, path: str) -> dict[str, Any]:
@@ -58,6 +70,7 @@ def test_the_station_moves_each_child_up_one_grade_and_names_the_leaving_class_a
     odd = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小新", grade="学前班"))
     classed = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小军", grade="初一（3）班"))
     eighth = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小兰", grade="八年级"))
+    last_school_year(site)
     staff = site.as_(w.staff_st11)
     path = _page(w)
     said = sentence(staff.get(path).text)
@@ -227,3 +240,90 @@ def test_a_malformed_unit_id_or_a_forged_token_is_refused_in_words_and_nothing_i
     _chinese_refusal(staff.post(f"/units/{raw}/promote-grades", form, form_page="/mentees"), 404)
     _chinese_refusal(staff.post(_page(w), form, token="forged.token"), 400, 403)
     assert _written(site) == before and _grade(site, w.mentee1) == "五年级"
+
+
+# --- a grade typed since 1 September is this year's: not promoted again ---------------------------------
+
+
+def _typed_in_september(site: Site, mentee_id: str, grade: str) -> None:
+    """A clerk corrects the child's grade by hand on her edit form (the same write, audited)."""
+    w = site.w
+    site.write(lambda db: mutate(db, w.staff_st11, "mentee", {"grade": grade}, mentee_id,
+                                 base_version=row(db, "mentee", mentee_id)["version"]))
+
+
+def test_a_child_whose_grade_was_corrected_by_hand_since_september_is_named_apart_and_not_promoted_again(
+        site: Site, september: None) -> None:
+    w = site.w
+    _grades(site, mentee1="五年级", mentee2="五年级")
+    _typed_in_september(site, w.mentee2, "六年级")  # last year's 五年级, put right by hand after 1 September
+    staff = site.as_(w.staff_st11)
+    path = _page(w)
+    page = staff.get(path).text
+    said = sentence(page)
+    code2 = site.read(lambda db: row(db, "mentee", w.mentee2))["code"]
+    assert "五年级 1 名 → 六年级" in said and "六年级 1 名" not in said and "确认：这 1 名帮扶对象各升一个年级" in said
+    assert re.findall(r'name="child" value="([^":]+):', page) == [w.mentee1]
+    assert "开学后已经填过年级的 1 名（不再升）" in said
+    assert f"{code2} 小红：开学后已经改过年级（现在是六年级），这次不再升（站员一一于" in said and "改的）" in said
+    assert f'href="/mentees/{w.mentee2}/edit"' in page
+    answer = staff.post(path, _form(staff, path))
+    assert answer.status_code == 200 and "已把 1 名帮扶对象各升一个年级" in sentence(answer.text)
+    assert [_grade(site, m) for m in (w.mentee1, w.mentee2)] == ["六年级", "六年级"]
+
+
+def test_a_form_naming_a_child_whose_grade_was_typed_since_september_does_not_promote_her(
+        site: Site, september: None) -> None:
+    """Decided in the write, from her file's audit: a form kept from before (or forged) that names her
+    at her current version promotes the others and names her, her grade left as typed."""
+    w = site.w
+    _grades(site, mentee1="五年级", mentee2="五年级")
+    _typed_in_september(site, w.mentee2, "六年级")
+    version = site.read(lambda db: row(db, "mentee", w.mentee2))["version"]
+    staff = site.as_(w.staff_st11)
+    form = _form(staff, _page(w))
+    answer = staff.post(_page(w), {**form, "child": [*form["child"], f"{w.mentee2}:{version}"]})
+    assert answer.status_code == 200
+    said = sentence(answer.text)
+    code2 = site.read(lambda db: row(db, "mentee", w.mentee2))["code"]
+    assert "已把 1 名帮扶对象各升一个年级" in said
+    assert f"{code2} 小红：开学后已经改过年级（现在是六年级），这次不再升" in said
+    assert [_grade(site, m) for m in (w.mentee1, w.mentee2)] == ["六年级", "六年级"]
+
+
+def test_a_child_whose_grade_was_typed_between_the_forms_showing_and_the_post_is_not_promoted(
+        site: Site, september: None) -> None:
+    """Edited after the form was shown: a grade changed is named as changed meanwhile; one changed and
+    put back (五年级 → 六年级 → 五年级, as the form showed it) is this year's as typed, and named so."""
+    w = site.w
+    _grades(site, mentee1="五年级", mentee2="五年级", mentee_unpaired="三年级")
+    staff = site.as_(w.staff_st11)
+    form = _form(staff, _page(w))
+    assert len(form["child"]) == 3
+    _typed_in_september(site, w.mentee1, "六年级")
+    _typed_in_september(site, w.mentee2, "六年级")
+    _typed_in_september(site, w.mentee2, "五年级")
+    said = sentence(staff.post(_page(w), form).text)
+    code1, code2 = (site.read(lambda db, m=m: row(db, "mentee", m))["code"] for m in (w.mentee1, w.mentee2))
+    assert "已把 1 名帮扶对象各升一个年级" in said and "（三年级→四年级）" in said
+    assert f"{code1} 小明：打开页面后年级已被改成“六年级”，这次没有再升" in said
+    assert f"{code2} 小红：开学后已经改过年级（现在是五年级），这次不再升" in said
+    assert [_grade(site, m) for m in (w.mentee1, w.mentee2, w.mentee_unpaired)] == ["六年级", "五年级", "四年级"]
+
+
+def test_a_child_registered_since_september_keeps_the_grade_she_was_registered_with(
+        site: Site, september: None) -> None:
+    w = site.w
+    _grades(site, mentee1="五年级")
+    new = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小新", grade="六年级"))
+    code = site.read(lambda db: row(db, "mentee", new))["code"]
+    staff = site.as_(w.staff_st11)
+    page = staff.get(_page(w)).text
+    said = sentence(page)
+    assert f"{code} 小新：开学后才登记（现在是六年级），这次不再升（站员一一于" in said and "登记）" in said
+    assert f'href="/mentees/{new}/edit"' in page and new not in re.findall(r'name="child" value="([^":]+):', page)
+    version = site.read(lambda db: row(db, "mentee", new))["version"]
+    form = _form(staff, _page(w))
+    answer = sentence(staff.post(_page(w), {**form, "child": [*form["child"], f"{new}:{version}"]}).text)
+    assert f"{code} 小新：开学后才登记（现在是六年级），这次不再升" in answer
+    assert [_grade(site, m) for m in (w.mentee1, new)] == ["六年级", "六年级"]

@@ -21,7 +21,7 @@ from sync.timeutil import local_today
 from ...factories import make_activity, make_mentee, mutate, remove, row
 from .conftest import Browser, Site, sentence
 from .fuzzing import as_bytes
-from .test_grade_promotion import SEPTEMBER, _today
+from .test_grade_promotion import SEPTEMBER, _today, last_school_year
 from .test_probe_recent_routes import HOSTILE, HUGE, _chinese_refusal, _post, _twin, _written
 
 ROLES = ["admin", "reviewer", "staff_town2", "staff_st12", "staff_st21"]
@@ -197,6 +197,7 @@ def test_a_child_who_left_care_is_neither_promoted_nor_listed_to_leave_again(
     for mentee, grade in ((w.mentee1, "六年级"), (w.mentee2, "九年级"), (w.mentee_unpaired, "三年级")):
         site.write(lambda db, m=mentee, g=grade: mutate(db, w.staff_st11, "mentee", {"grade": g}, m,
                                                         base_version=row(db, "mentee", m)["version"]))
+    last_school_year(site)  # last year's grades
     station = site.as_(w.staff_st11)
     for mentee in (w.mentee1, w.mentee2):
         assert station.post(f"/mentees/{mentee}/leave", _leave_form(station, mentee)).status_code == 303
@@ -223,6 +224,7 @@ def test_a_child_who_left_care_after_the_promotion_form_was_shown_is_named_and_n
     for mentee, grade in ((w.mentee1, "六年级"), (w.mentee2, "三年级")):
         site.write(lambda db, m=mentee, g=grade: mutate(db, w.staff_st11, "mentee", {"grade": g}, m,
                                                         base_version=row(db, "mentee", m)["version"]))
+    last_school_year(site)  # last year's grades
     station = site.as_(w.staff_st11)
     leave = _leave_form(station, w.mentee1)
     _today(monkeypatch, SEPTEMBER)
@@ -413,6 +415,7 @@ def _grades(site: Site, **grades: str) -> None:
         mentee_id = getattr(w, name)
         site.write(lambda db, m=mentee_id, g=grade: mutate(db, w.staff_st11, "mentee", {"grade": g}, m,
                                                            base_version=row(db, "mentee", m)["version"]))
+    last_school_year(site)  # typed last school year: a promotion moves them up
 
 
 def _promotion_form(browser: Browser, unit: str) -> dict[str, Any]:
