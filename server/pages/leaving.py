@@ -16,6 +16,7 @@ prints say 已于……结束帮扶：reason, and the children's list finds the 
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -80,18 +81,22 @@ async def leave_form(request: Request) -> Response:
 
 
 NOTE_LIMIT = 100  # 其他's words: a reason, not a report
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _day_problem(typed: str) -> str | None:
-    """Why ``typed`` is not the day she left: a real day, as the date box writes it, not after today."""
+    """Why ``typed`` is not the day she left: a real day, as the date box writes it, from 2000 as every
+    date the write path takes, not after today. Only that shape: Python reads 2026-W36-2 as a day too,
+    and for a child with no running pairing (no pairing's ``end_date`` for the write path to check) it
+    would be kept as typed in ``care_leavings`` and compared as text."""
     if not typed:
         return "请填写结束帮扶的日期。"
     try:
-        day = datetime.date.fromisoformat(typed) if len(typed) == 10 else None
+        day = datetime.date.fromisoformat(typed) if _DAY.fullmatch(typed) else None
     except ValueError:
         day = None
-    if day is None:
-        return "请按“年-月-日”填写日期，例如 2027-07-10。"
+    if day is None or day.year < 2000:
+        return "请按“年-月-日”填写日期（孩子离开的那一天，2000 年以后），例如 2027-07-10。"
     if day > local_today():
         return "结束帮扶的日期不能晚于今天：请在孩子离开的那天以后再结束。"
     return None
@@ -109,12 +114,21 @@ def _changed_words(now: list[dict[str, Any]], seen: dict[str, int]) -> str | Non
             "请看过下面现在的结对，再决定。")
 
 
+class LeftAlready(Exception):
+    """The child's file was closed by the time the write ran (a second clerk, the town and the station
+    at once): nothing more is written."""
+
+
 def leave_care(db: Any, actor: Any, mentee_id: str, base: int, seen: dict[str, int], end_date: str,
                outcome: str | None, reason: str, note: str | None) -> int:
     """End the child's running pairings — exactly those ``seen``, at those versions — on ``end_date``
     with ``outcome``, close her file and keep why she left (``reason``, ``note``), in this one write;
     how many pairings ended. A change since the page was shown raises ``PairingsChanged``, a refusal
-    of the write path ``MutationsRefused``: the caller's transaction then rolls back whole."""
+    of the write path ``MutationsRefused``: the caller's transaction then rolls back whole. A file
+    closed already raises ``LeftAlready``, read here in the write: for a child with no running
+    pairing, two clerks at once would otherwise both close it and keep her leaving twice."""
+    if db.execute("SELECT status FROM mentees WHERE id = ?", [mentee_id]).fetchone()[0] == "closed":
+        raise LeftAlready
     now = running_of_child(db, mentee_id)
     words = _changed_words(now, seen)
     if words:
@@ -127,6 +141,10 @@ def leave_care(db: Any, actor: Any, mentee_id: str, base: int, seen: dict[str, i
     return len(now)
 
 
+def _left_already(visit: Visit, mentee: dict[str, Any]) -> Response:
+    return visit.redirect(f"/mentees/{mentee['id']}", flash="这个孩子的帮扶已经结束了。")
+
+
 async def leave_save(request: Request) -> Response:
     visit, form = await require_form(request, CHILD_FILE)
     mentee = await _child(visit, request.path_params["mentee_id"])
@@ -134,7 +152,7 @@ async def leave_save(request: Request) -> Response:
     base, seen = shown_version(values, redo="结束帮扶"), shown_versions(values, SEEN)
     if mentee["status"] == "closed":
         # Sent twice (a double click): the first post closed the file; nothing is written again.
-        return visit.redirect(f"/mentees/{mentee['id']}", flash="这个孩子的帮扶已经结束了。")
+        return _left_already(visit, mentee)
     end_date, outcome = str(values.get("end_date") or "").strip(), str(values.get("outcome") or "").strip()
     reason, note = str(values.get("reason") or "").strip(), str(values.get("reason_note") or "").strip()
     errors: dict[str, str] = {}
@@ -155,6 +173,8 @@ async def leave_save(request: Request) -> Response:
         ended = await visit.state.store.write(
             lambda db: leave_care(db, actor, mentee_id, base, seen, end_date, outcome or None, reason,
                                   note if reason == "other" else None))
+    except LeftAlready:
+        return _left_already(visit, mentee)
     except PairingsChanged as exc:
         return await _page(visit, mentee, values, errors={"_form": exc.reason}, status=409)
     except NotAllowed as exc:
