@@ -14,7 +14,8 @@ with what went along, as the first answer did.
 One grade only (``?grade=六年级``): in July a primary school's leaving class goes on to the junior school
 while the other children stay. The page offers each grade the unit's children are in, with how many;
 chosen, the form shows, counts and moves that grade's children alone, and a child of that grade put
-here since is counted as left for another go (the other grades are not: they were never to move).
+here since is counted as left for another go (the other grades are not: they were never to move). A child whose
+grade was changed after the form was shown (put right, or promoted) is named and stays.
 """
 from __future__ import annotations
 
@@ -167,7 +168,7 @@ def move_all(db: sqlite_utils.Database, actor: Actor, scope: Scope, unit_id: str
         if was is None or was.get("unit_id") != unit_id or grade is not None and (
                 was.get("grade") != grade or was.get("status") != "active"):
             continue  # not a child this unit's (or grade's) form showed (a forged form): nothing to move or report
-        found = db.execute("SELECT code, name, unit_id, deleted, status FROM mentees WHERE id = ?",
+        found = db.execute("SELECT code, name, unit_id, deleted, status, grade FROM mentees WHERE id = ?",
                            [mentee_id]).fetchone()
         code, now_at, deleted = f"{found[0]} {found[1]}", str(found[2]), bool(found[3])
         if not scope.allows_unit(now_at):
@@ -182,6 +183,10 @@ def move_all(db: sqlite_utils.Database, actor: Actor, scope: Scope, unit_id: str
                 out.already.append(move)
         elif now_at != unit_id:
             out.not_moved.append((code, f"打开页面后已被转到{unit_name(db, now_at)}，这次没有再动"))
+        elif grade is not None and found[5] != grade:
+            # Her grade was put right (or promoted) since the form was shown: she is no longer of the
+            # class that goes, and moving her would send a child who stays to the other school.
+            out.not_moved.append((code, f"打开页面后年级已被改成“{found[5] or '（空）'}”，这次没有转"))
         else:
             sent.append((mentee_id, code))
             mutations.append(upsert("mentee", {"unit_id": target}, mentee_id, base_version=version))

@@ -290,6 +290,27 @@ def test_a_grade_move_forged_with_a_deleted_child_one_of_another_grade_or_town_m
     assert units == [w.st12, w.st11, w.st11]
 
 
+def test_a_child_whose_grade_was_put_right_after_the_grade_move_was_shown_stays_and_is_named(site: Site) -> None:
+    """July: the town opens 全部转出 of 六年级; meanwhile the station puts one girl's grade right (she is
+    五年级, and stays). The form's version said 六年级, but she is not of the grade moved any more: she is
+    named and not moved, as 升年级 names a child whose grade changed since its form was shown."""
+    w = site.w
+    _set_grade(site, w.mentee1, "六年级")
+    _set_grade(site, w.mentee2, "六年级")
+    town = site.as_(w.staff_town1)
+    path = f"/units/{w.st11}/move-children?grade=六年级"
+    children = re.findall(r'name="child" value="([^"]+)"', town.get(path).text)
+    assert len(children) == 2
+    _set_grade(site, w.mentee2, "五年级")
+    answer = _post(town, path, [*(("child", c) for c in children), ("to_unit", w.st12), ("confirm", "yes"),
+                                ("grade", "六年级")])
+    said = sentence(answer.text)
+    assert answer.status_code == 200 and "已把 1 名六年级的帮扶对象" in said, said[-600:]
+    assert "小红" in said and "打开页面后年级已被改成“五年级”" in said
+    units = site.read(lambda db: [row(db, "mentee", m)["unit_id"] for m in (w.mentee1, w.mentee2)])
+    assert units == [w.st12, w.st11]
+
+
 # --- 不是重复 -------------------------------------------------------------------------------------
 
 
