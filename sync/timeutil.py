@@ -25,6 +25,12 @@ def parse_utc(text: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def utc_midnight(day: datetime.date) -> str:
+    """Midnight beginning a local (Asia/Shanghai) day, as a stored UTC timestamp: a stamp is in the
+    local day ``d`` when it is at or after ``utc_midnight(d)`` and before that of the next day."""
+    return format_utc(datetime.datetime.combine(day, datetime.time(), SHANGHAI))
+
+
 def local_today() -> datetime.date:
     """Today's date where the users live (China has no daylight saving)."""
     return datetime.datetime.now(SHANGHAI).date()

@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sync import parse_id
-from sync.timeutil import SHANGHAI, format_utc
+from sync.timeutil import SHANGHAI, utc_midnight
 
 from ..access import count_access_log, log_access, read_access_log
 from ..backup import BackupRefused, backup
@@ -72,11 +72,6 @@ def _day(raw: str | None) -> datetime.date | None:
     return day if day is not None and FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
-def _utc_start(day: datetime.date) -> str:
-    """Midnight of a local (Asia/Shanghai) day, as a stored UTC timestamp."""
-    return format_utc(datetime.datetime.combine(day, datetime.time(), SHANGHAI))
-
-
 async def admin_access_log(request: Request) -> Response:
     visit = await require(request, ADMIN)
     q = request.query_params
@@ -98,8 +93,8 @@ async def admin_access_log(request: Request) -> Response:
         person = accounts[0][0] if len(accounts) == 1 else None
         filters: dict[str, Any] = {
             "user_id": person, "target": target,
-            "since": _utc_start(since_day) if since_day else None,
-            "until": _utc_start(until_day + datetime.timedelta(days=1)) if until_day else None,
+            "since": utc_midnight(since_day) if since_day else None,
+            "until": utc_midnight(until_day + datetime.timedelta(days=1)) if until_day else None,
         }
         unknown_user = bool(user_text) and person is None
         rows = [] if unknown_user else read_access_log(db, limit=PAGE, offset=(page - 1) * PAGE, **filters)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 import random
 
-from sync.timeutil import SHANGHAI, format_utc, parse_utc, utc_now
+from sync.timeutil import SHANGHAI, format_utc, parse_utc, utc_midnight, utc_now
 
 
 def _as_strftime_wrote(moment: datetime.datetime) -> str:
@@ -35,3 +35,8 @@ def test_now_is_stored_with_milliseconds_and_a_z_and_reads_back() -> None:
     text = utc_now()
     assert len(text) == 24 and text.endswith("Z") and text[10] == "T"
     assert format_utc(parse_utc(text)) == text
+
+
+def test_a_local_day_begins_at_sixteen_hours_utc_the_day_before() -> None:
+    # 1 January in Rugao begins while London is still on 31 December: a year's stamps start there.
+    assert utc_midnight(datetime.date(2026, 1, 1)) == "2025-12-31T16:00:00.000Z"
