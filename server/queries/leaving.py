@@ -38,7 +38,7 @@ LEAVING_REASONS = {"graduated": "毕业离校", "moved_away": "转学到外县",
 # The children's list's 状态 for a closed file with no leaving that stands (closed by the edit form's
 # 状态, or closed again that way after a reopening): 未记原因, never a guess.
 UNRECORDED = "unrecorded"
-_CHANGING = "('applied', 'merged', 'conflict')"  # sync.audit.CHANGING_STATUSES
+CHANGING = "('applied', 'merged', 'conflict')"  # sync.audit.CHANGING_STATUSES
 
 
 def standing_leaving(alias: str = "m") -> str:
@@ -49,7 +49,7 @@ def standing_leaving(alias: str = "m") -> str:
     return (
         f"(SELECT l.id FROM care_leavings l WHERE l.mentee_id = {alias}.id AND {alias}.status = 'closed'"
         f" AND NOT EXISTS (SELECT 1 FROM sync_audit a WHERE a.num = {alias}.num AND a.record_id = {alias}.id"
-        f" AND a.status IN {_CHANGING} AND a.version > l.mentee_version"
+        f" AND a.status IN {CHANGING} AND a.version > l.mentee_version"
         f" AND json_extract(a.changes, '$.status') IS NOT NULL)"
         f" ORDER BY l.id DESC LIMIT 1)")
 
