@@ -12,6 +12,8 @@ from sync.timeutil import local_today
 
 from .money import yuan_figure
 from .queries.coverage import AUDIENCE_WORDS, HALF_SPANS
+from .queries.leavers import Leavers
+from .queries.leaving import LEAVING_REASONS, UNRECORDED
 from .queries.progress import NO_OUTCOME
 from .queries.volunteers import TookPart
 
@@ -85,11 +87,23 @@ def took_part_words(t: TookPart) -> str:
     return f"全年参与帮扶的志愿者{t.total}人，其中" + "、".join(parts)
 
 
+def leavers_words(t: Leavers) -> str:
+    """The children who left care in the year, by why, as one sentence of the summary (the reasons
+    nobody left for left out; empty when nobody left):
+    ``全年结束帮扶的孩子3人，其中毕业离校2人、未记原因1人。``"""
+    if not t.total:
+        return ""
+    # In a list joined by 、 a reason's own comma would split it: 情况好转不再需要帮扶.
+    words = {**{k: w.replace("，", "") for k, w in LEAVING_REASONS.items()}, UNRECORDED: "未记原因"}
+    parts = "、".join(f"{words[k]}{n}人" for k, n in t.reasons.items() if n)
+    return f"全年结束帮扶的孩子{t.total}人，其中{parts}。"
+
+
 def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverage: dict[str, Any] | None,
-                       took_part: TookPart | None = None) -> list[tuple[str, str]]:
+                       took_part: TookPart | None = None, leavers: Leavers | None = None) -> list[tuple[str, str]]:
     """(heading, paragraph) of a year-end summary drafted from this year's figures ``f`` and last
-    year's ``before`` (changes are stated against it), with lecture coverage and the volunteers
-    who took part by kind if known."""
+    year's ``before`` (changes are stated against it), with lecture coverage, the volunteers
+    who took part by kind and the children who left care by why if known."""
     s, b = f["stats"], (before or {}).get("stats")
     year = f["date_from"][:4]
     name = f["unit_name"]
@@ -136,6 +150,7 @@ def summary_paragraphs(f: dict[str, Any], before: dict[str, Any] | None, coverag
                             if closed.get(k))
     pairing = (f"年末在结对帮扶{f['pairings_active']}对，全年新结对{f['pairings_new']}对"
                + (f"，结束结对{sum(closed.values())}对（{closed_text}）" if closed_text else "") + "。"
+               + (leavers_words(leavers) if leavers is not None else "")
                + (took_part_words(took_part) + "。" if took_part is not None else "")
                + f"“五老”志愿者全年开展帮扶活动{f['activities']}次"
                + change(f["activities"], before["activities"] if before else None, "次")

@@ -25,7 +25,8 @@ from sync.timeutil import local_today
 
 from ..access import log_access
 from ..clients import client_ip
-from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse_fields, refusal_errors
+from ..errors import ParamInvalid
+from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse_fields, refusal_errors, whole_number
 from ..queries.donations import donations_of
 from ..queries.leaving import LEAVING_REASONS, UNRECORDED, leaving_of
 from ..queries.mentees import (
@@ -52,6 +53,7 @@ from .list_search import search_posted, search_words
 from .mentee_forms import MENTEE, mentee_id_of, visible_mentee
 from .paging import page_count, page_number, past_the_end
 from .path_records import not_found
+from .report_params import FIRST_YEAR, LAST_YEAR
 from .shown import log_shown
 from .visits import CHILD_FILE, OFFICE, STAFF, Visit, require
 from .writes import already_created, base_version, form_record_id
@@ -65,6 +67,18 @@ DELETED = "deleted"
 LEFT = {f"left-{key}": key for key in [*LEAVING_REASONS, UNRECORDED]}
 LEFT_WORDS = {"graduated": "毕业离校", "moved_away": "转学到外县", "improved": "情况好转", "other": "其他原因",
               UNRECORDED: "未记原因"}
+
+
+def _left_in(raw: str | None) -> int | None:
+    """``left_in``: the year the listed children left care in (the links of 本年结束帮扶), or None; a
+    value that is no year is a 400 saying so, never the list of every year under a year's figure."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    year = whole_number(text, digits=4)
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ParamInvalid(f"结束帮扶的年份（left_in）应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，收到“{text[:20]}”。")
+    return year
 
 
 def sees_names(actor: Actor) -> bool:
@@ -89,6 +103,7 @@ async def mentee_list(request: Request) -> Response:
         page=page_number(params), deleted=params.get("status") == DELETED,
         unscreened=params.get("screening") == "due",
         pairing=params.get("pairing", "") if params.get("pairing") in WAITING else "",
+        left_in=_left_in(params.get("left_in")),
     )
     if f.status not in ("", *MENTEE_STATUSES):
         f = replace(f, status="active")
@@ -114,12 +129,14 @@ async def mentee_list(request: Request) -> Response:
     hide_private(visit.actor.role, "mentee", [*rows, *(child for group in shared for child in group["children"])])
     query = carried | {k: v for k, v in (("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
                                ("status", params.get("status", "")), ("screening", "due" if f.unscreened else ""),
-                               ("pairing", f.pairing)) if v}
+                               ("pairing", f.pairing), ("left_in", str(f.left_in or ""))) if v}
     for unit in by_unit:  # each unit's count opens the same list narrowed to that unit
         unit["href"] = route_path(request, "mentee_list") + "?" + urlencode({**query, "unit": unit["unit_id"]})
     return visit.render("staff/mentee_list.html", {
         "rows": rows, "total": total, "shared_codes": shared, "f": f, "units": units, "sees_names": names,
         "query": query, "by_unit": by_unit if len(by_unit) > 1 else [],
+        "every_year": route_path(request, "mentee_list") + "?" + urlencode(
+            {k: v for k, v in query.items() if k != "left_in"}),
         "pages": page_count(total, PAGE_SIZE), "status_param": params.get("status", "active"),
         "half_year_start": half_year_start(local_today()),
         # Short, so the chosen one fits the 状态 box of a PC's row of filters (the group names 帮扶).

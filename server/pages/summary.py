@@ -4,6 +4,7 @@ saves (``server/summaries.py``); ``/summary/print`` is the printable view."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,11 +16,14 @@ from sync.timeutil import local_today
 from ..briefing import summary_paragraphs
 from ..charts import Chart, Series, bar_chart, line_chart
 from ..queries.inspections import list_inspections
+from ..queries.leavers import LEAVING_WORDS, REASONS
+from ..queries.leavers import leavers as leavers_in
 from ..queries.progress import coverage_summary, period_figures
 from ..queries.units import unit_options, unit_tree
 from ..queries.volunteers import volunteers_took_part
 from ..summaries import TEXT_MAX, SummaryConflict, latest_summary, save_summary
 from .form_posts import form_values, require_form, restore_draft
+from .links import route_path
 from .path_records import not_found
 from .report_params import read_unit, read_year, reported_year, year_choices
 from .visits import OFFICE, Visit, require
@@ -51,6 +55,8 @@ async def _read(visit: Visit, unit: str, year: int) -> dict[str, Any]:
             "before": period_figures(db, scope, unit, f"{year - 1}-01-01", f"{year - 1}-12-31"),
             "coverage": coverage_summary(db, scope, unit, year),
             "took_part": volunteers_took_part(db, scope, unit, f"{year}-01-01", f"{year}-12-31", today=today),
+            "leavers": leavers_in(db, scope, unit, year),
+            "leavers_before": leavers_in(db, scope, unit, year - 1),
             "inspections": [i for i in list_inspections(db, scope, today=today, year=year)
                             if i["unit_id"] in below],
             "saved": latest_summary(db, unit, year),
@@ -62,7 +68,16 @@ async def _read(visit: Visit, unit: str, year: int) -> dict[str, Any]:
         raise not_found("单位")
     data["draft"] = draft_text(data)
     data["wu_lao"] = WU_LAO
+    data["leaving_words"] = LEAVING_WORDS
     return data
+
+
+def leaver_links(request: Request, unit: str, year: int) -> dict[str, str]:
+    """Where each count of 本年结束帮扶 opens the children it counts: the children's list of the unit
+    narrowed to those who left care in ``year`` (``left_in``), all of them or by why."""
+    base = route_path(request, "mentee_list") + "?"
+    links = {key: base + urlencode({"status": f"left-{key}", "unit": unit, "left_in": year}) for key in REASONS}
+    return {**links, "closed": base + urlencode({"status": "closed", "unit": unit, "left_in": year})}
 
 
 def _subtree_ids(db: Any, scope: Any, unit: str) -> set[str]:
@@ -74,7 +89,7 @@ def draft_text(data: dict[str, Any]) -> str:
     before = data["before"]
     if before is not None and not (sum(before["stats"].values()) or before["activities"] or before["pairings_active"]):
         before = None  # no records at all last year: "比上年增加" would only say the system was new
-    paragraphs = summary_paragraphs(data["figures"], before, data["coverage"], data["took_part"])
+    paragraphs = summary_paragraphs(data["figures"], before, data["coverage"], data["took_part"], data["leavers"])
     title = f"{data['figures']['unit_name']}{data['figures']['date_from'][:4]}年心理健康教育工作总结"
     return title + "\n\n" + "\n\n".join(f"{head}\n{body}" for head, body in paragraphs)
 
@@ -121,7 +136,7 @@ def _render(visit: Visit, data: dict[str, Any], unit: str, year: int, *, text: s
     return visit.render("year_summary.html", {
         **data, "unit": unit, "year": year, "text": shown, "conflict": conflict, "error": error,
         "charts": summary_charts(data["figures"]), "years": year_choices(year), "base": base,
-        "new_year": _new_year(year),
+        "new_year": _new_year(year), "leaver_links": leaver_links(visit.request, unit, year),
     }, status=status)
 
 

@@ -24,6 +24,7 @@ from .units import unit_tree
 
 # Every way a child is counted, in the order the line names them: the reasons, then 未记原因.
 REASONS = (*LEAVING_REASONS, UNRECORDED)
+LEAVING_WORDS = {**LEAVING_REASONS, UNRECORDED: "未记原因"}
 
 
 def _status_changed(alias: str) -> str:

@@ -24,6 +24,7 @@ from sync.scope import unit_subtree
 from sync.timeutil import local_today
 
 from .filters import found_in, in_scope, live, of_child, running, visible
+from .leavers import left_during
 from .leaving import UNRECORDED, leaving_filter
 from .names import hide_private
 
@@ -48,6 +49,9 @@ class MenteeFilter:
     # Of the closed files (``status = 'closed'``), those that left care for this reason (a key of
     # ``leaving.LEAVING_REASONS``) or with ``UNRECORDED`` none that stands (未记原因).
     left: str = ""
+    # Of those, the ones who left care during this year (``leavers.left_during``): the year-end
+    # summary's and the dashboard's 本年结束帮扶 open the list of exactly the children they count.
+    left_in: int | None = None
 
 
 # The children in help (在帮, live) waiting for a volunteer, by why: ``none`` has no running pairing
@@ -116,6 +120,8 @@ def _conditions(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, names:
     if f.left:
         where.append(leaving_filter(f.left))
         args += [] if f.left == UNRECORDED else [f.left]
+    if f.left_in is not None:
+        where.append(left_during(f.left_in, "m"))
     if f.unscreened:
         where.append("NOT EXISTS (SELECT 1 FROM screenings s WHERE s.mentee_id = m.id AND s.deleted = 0"
                      " AND s.date >= ?)")
