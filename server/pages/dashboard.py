@@ -18,6 +18,7 @@ from ..charts import Chart, Series, bar_chart, line_chart
 from ..deadlines import count_late
 from ..queries.coverage import AUDIENCE_WORDS, HALF_LECTURES, HALF_NAMES, HALF_SPANS, LECTURE_AUDIENCES
 from ..queries.dashboard import dashboard, scope_units
+from ..queries.leavers import leavers
 from ..queries.mentees import count_waiting
 from ..queries.quiet import count_quiet_pairings
 from ..queries.volunteers import volunteers_took_part
@@ -83,7 +84,9 @@ async def dashboard_page(request: Request) -> Response:
         # The children in help whom no volunteer visits, counted by /mentees?pairing=waiting's own
         # conditions, as the station home's tile is: the county's way to see which stations have them.
         "waiting": count_waiting(db, scope),
-        "took_part": volunteers_took_part(db, scope, unit, year_began, today.isoformat(), today=today)},
+        "took_part": volunteers_took_part(db, scope, unit, year_began, today.isoformat(), today=today),
+        # 本年结束帮扶: the year summary's figure so far, its card opening the children it counts.
+        "leavers": leavers(db, scope, unit, today.year)},
         pool="reports", time_limit_ms=visit.state.settings.report_time_limit_ms)
     for section in ("overdue_follow_ups", "risk_flags", "key_mentees"):
         for item in data[section]["items"]:
@@ -98,6 +101,7 @@ async def dashboard_page(request: Request) -> Response:
                         "risk_flag_list", *(("phone_import",) if visit.actor.role in CHILD_FILE else ()))
     # The chart's half, not whatever half /coverage would pick on the day the link is followed.
     links["coverage"] += "?" + urlencode({"half": data["coverage_half"], "year": data["coverage_year"]})
+    links["leavers"] = links["mentee_list"] + "?" + urlencode({"status": "closed", "left_in": today.year})
     return visit.render("dashboard.html", {"data": data, "charts": dashboard_charts(data),
                                            "took_part": data["took_part"], "wu_lao": WU_LAO,
                                            "coverage_chart": coverage_chart(data), "links": links,

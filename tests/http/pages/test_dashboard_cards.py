@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from server.queries.leaving import record_leaving
 from sync.timeutil import local_today
 
-from ...factories import end_pairing, make_activity, make_mentee, make_pairing, mutate
+from ...factories import end_pairing, make_activity, make_mentee, make_pairing, mutate, row
 from .conftest import Site
 
 CARD_RE = re.compile(r'<div class="card">(?:<a href="([^"]+)">)?<p class="figure-label">([^<]+)</p>'
@@ -38,6 +39,14 @@ def _rows(region: str, anchor: str | None) -> int:
     return len(rows)
 
 
+def _leave(db: Any, staff: Any, unit: str, day: str) -> str:
+    """A new child who left care on ``day`` (结束帮扶: her file closed and why kept)."""
+    child = make_mentee(db, staff, unit)
+    mutate(db, staff, "mentee", {"status": "closed"}, child, base_version=row(db, "mentee", child)["version"])  # type: ignore[index]
+    record_leaving(db, staff, child, day, "graduated", None)
+    return child
+
+
 def _setup(site: Site) -> None:
     """Something behind every card, and pairings the 在结对 card must leave out: one ended, one that
     begins next week (both 结对中 and on /pairings by default, neither running today). The child of
@@ -58,6 +67,7 @@ def _setup(site: Site) -> None:
                       follow_up_due=(today - datetime.timedelta(days=1)).isoformat())
         mutate(db, w.staff_st21, "referral", {"mentee_id": w.mentee3, "target": "medical", "institution": "县医院",
                                               "referred_on": "2026-11-02", "reason": "情绪低落"})
+        _leave(db, w.staff_st11, w.st11, today.isoformat())
         mutate(db, w.reviewer, "inspection", {
             "unit_id": w.st21, "date": "2026-10-20", "inspectors": "县关工委", "passed": ["records"],
             "failed": ["counselling_room"], "rectify": "配备专人", "rectify_due": "2026-11-01"})
@@ -74,7 +84,7 @@ def test_every_dashboard_card_opens_a_list_of_as_many_rows_as_it_counts(site: Si
         browser = site.as_(who)
         dashboard = browser.get("/dashboard").text
         cards = _cards(dashboard)
-        assert len(cards) == 9, cards
+        assert len(cards) == 10, cards
         wholes = 0
         for href, label, number in cards:
             if not number:
@@ -98,7 +108,7 @@ def test_a_dashboard_figure_of_0_opens_no_empty_list(site: Site) -> None:
     """A card at 0 says 0 calmly, with no link to a list with nothing in it; the others keep theirs."""
     browser = site.as_(site.w.reviewer)
     before = _cards(browser.get("/dashboard").text)
-    assert len(before) == 9 and [label for _, label, n in before if not n], before  # some figures are 0
+    assert len(before) == 10 and [label for _, label, n in before if not n], before  # some figures are 0
     assert all(bool(href) == bool(number) for href, _, number in before), before
     _setup(site)
     after = _cards(browser.get("/dashboard").text)
@@ -119,6 +129,23 @@ def test_the_running_pairings_card_opens_the_pairings_running_today_not_every_pa
     assert f"共 {running} 个结对" in page
     assert '<option value="running" selected>' in page  # the list says which pairings it shows
     assert f"共 {every} 个结对" in browser.get("/pairings").text
+
+
+def test_the_leavers_card_counts_this_years_leavers_and_opens_them_not_every_closed_file(site: Site) -> None:
+    """本年结束帮扶: the children who left care since 1 January and are still closed, the year summary's
+    line so far; its list is the children's list of that year, not every closed file there ever was."""
+    w = site.w
+    year = local_today().year
+    site.write(lambda db: [_leave(db, w.staff_st11, w.st11, f"{year}-01-01"),
+                           _leave(db, w.staff_st21, w.st21, f"{year - 1}-12-31")])  # left last year
+    browser = site.as_(w.reviewer)
+    cards = {label: (href, number) for href, label, number in _cards(browser.get("/dashboard").text)}
+    href, number = cards["本年结束帮扶"]
+    assert (href.replace("&amp;", "&"), number) == (f"/mentees?status=closed&left_in={year}", 1)
+    assert "共 1 人" in browser.get(href.replace("&amp;", "&")).text
+    assert "共 2 人" in browser.get("/mentees?status=closed").text
+    town2 = {label: number for _, label, number in _cards(site.as_(w.staff_town2).get("/dashboard").text)}
+    assert town2["本年结束帮扶"] == 0  # its leaver left last year; the other town's is not its
 
 
 def test_the_dashboard_writes_its_dates_as_the_other_pages_do(site: Site) -> None:
