@@ -118,6 +118,10 @@ def test_a_second_run_in_the_same_school_year_is_refused_naming_who_did_it_and_w
     # Later that school year (spring) still refused; the next September it is due again.
     _today(monkeypatch, datetime.date(2027, 3, 2))
     assert "已经升过年级" in sentence(staff.get(path).text)
+    # The promotion was written today, and dated so: on SEPTEMBER, or read next September it is a grade typed
+    # that school year (the test would pass only while the machine's clock is before September 2027).
+    site.write(lambda db: db.execute("UPDATE sync_audit SET at = ? WHERE at > ?", ["2026-09-07T02:00:00.000Z",
+                                                                                  LAST_TERM]))
     _today(monkeypatch, datetime.date(2027, 9, 1))
     assert staff.post(path, _form(staff, path)).status_code == 200
     assert _grade(site, w.mentee1) == "七年级"
