@@ -28,6 +28,7 @@ from sync.system import SYSTEM
 from sync.users import save_user
 
 from ...factories import (
+    date_last_school_year,
     end_pairing,
     make_activity,
     make_county,
@@ -219,6 +220,7 @@ def fuzz_site(path: pathlib.Path, secret: str, populate: Callable[[sqlite_utils.
         # 升年级 (/units/{id}/promote-grades) shows its form for a child with a grade, from September.
         mutate(db, w.staff_st11, "mentee", {"grade": "五年级"}, w.mentee2,
                base_version=db.execute("SELECT version FROM mentees WHERE id = ?", [w.mentee2]).fetchone()[0])
+        date_last_school_year(db)  # her grade was typed last school year: a grade typed since is not promoted
         populate(db, w)
     finally:
         db.close()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ...factories import make_mentee, mutate, row
+from ...factories import LAST_TERM, date_last_school_year, make_mentee, mutate, row
 from .conftest import Browser, Site, sentence
 from .test_probe_recent_routes import HUGE, _chinese_refusal, _written
 
@@ -32,15 +32,9 @@ def _page(w: Any) -> str:
     return f"/units/{w.st11}/promote-grades"
 
 
-LAST_TERM = "2026-08-20T02:00:00.000Z"  # before 1 September 2026 (Beijing time), SEPTEMBER's school year
-
-
 def last_school_year(site: Site) -> None:
-    """Date every file and change written so far in the last school year, before SEPTEMBER's began: the
-    test world is written today, but the grades a promotion moves up were typed the year before (a
-    grade typed since 1 September is this year's, and not promoted)."""
-    site.write(lambda db: (db.execute("UPDATE sync_audit SET at = ?", [LAST_TERM]),
-                           db.execute("UPDATE mentees SET created_at = ?", [LAST_TERM])))
+    """Date the test world's files and changes so far before SEPTEMBER's school year began."""
+    site.write(date_last_school_year)
 
 
 def _grades(site: Site, **grades: str) -> None:

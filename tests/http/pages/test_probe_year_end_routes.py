@@ -20,7 +20,7 @@ from sync.timeutil import local_today
 
 from ...factories import make_mentee, mutate, remove, row
 from .conftest import Browser, Site, sentence
-from .test_grade_promotion import _today
+from .test_grade_promotion import _today, last_school_year
 from .test_probe_recent_routes import _chinese_refusal, _post, _twin
 
 
@@ -199,6 +199,7 @@ def test_promotion_on_the_edges_of_the_school_year(site: Site, monkeypatch: pyte
     year after is refused as promoted already; a far year breaks nothing."""
     w = site.w
     _set_grade(site, w.mentee1, "五年级")
+    last_school_year(site)  # typed before the school year (a grade typed since 1 September is not promoted)
     station = site.as_(w.staff_st11)
     path = f"/units/{w.st11}/promote-grades"
     _today(monkeypatch, datetime.date(2027, 9, 1))
@@ -247,6 +248,7 @@ def test_the_same_child_twice_at_the_same_version_is_promoted_once(site: Site,
     w = site.w
     _today(monkeypatch, datetime.date(2026, 9, 7))
     _set_grade(site, w.mentee1, "五年级")
+    last_school_year(site)
     station = site.as_(w.staff_st11)
     form = _promotion_form(station, w.st11)
     answer = _post(station, f"/units/{w.st11}/promote-grades", [*form, *form, ("confirm", "yes")])
