@@ -136,11 +136,28 @@ def whole_units(text: str | None) -> Markup:
     return Markup("").join([*out, escape(text[at:])])
 
 
+# Unicode's direction overrides and isolates (the "Trojan Source" set). They have no use in Chinese
+# text, and one typed into a name or a record (a phone sends what it is given) turns round what follows
+# it on the line: on an archive or its print, 记录人 and a date could be made to read otherwise. The records
+# keep what was typed; the pages never draw these.
+_DIRECTION_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def undirected(value: Any) -> Any:
+    """Every ``{{ … }}`` of every page goes through this, marked-up pieces (already escaped) too."""
+    if isinstance(value, Markup):
+        return Markup(str.translate(value, _DIRECTION_CONTROLS))
+    if isinstance(value, str):
+        return value.translate(_DIRECTION_CONTROLS)
+    return value
+
+
 def build_templates(paths: Paths) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(paths.templates)),
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
+        finalize=undirected,
     )
 
     def static_url(path: str) -> str:
