@@ -5,9 +5,9 @@ writes every record as the person who would write it: the system actor creates t
 units, station and school staff register mentees, screen them (摸排), pair them with
 五老 volunteers and record group events, the volunteers log about six months of visits
 and talks ending today, staff enter a few records for a volunteer without a smartphone
-(代录), review (approve / return) activities, close a few pairings, and the county
-reviewer approves and returns statistics returns, and inspects every station and school (督查); staff
-keep their 骨干学生 registers, some not complete, one not begun.
+(代录), review (approve / return) activities, close a few pairings (three children leave care
+on 结束帮扶, saying why), and the county reviewer approves and returns statistics returns, and inspects every
+station and school (督查); staff keep their 骨干学生 registers, some not complete, one not begun.
 Every mutation must be ``applied``, but the two deliberate conflicts of ``conflicts.py``.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sync.timeutil import SHANGHAI, format_utc, local_today
 from sync.users import actor_for, create_user
 
 from ..auth import hash_password
+from ..care_leaving import leave_care
 from ..deadlines import save_deadline
 from .activities import plan_activities
 from .children import draw_children, needs, random_phone
@@ -282,14 +283,31 @@ def handle_risk_flags(demo: Demo) -> None:
         apply_as(demo.db, demo.staff_of(unit), muts)
 
 
+# Why the demo's leavers left care, in the order their pairings were planned to close (好转, 好转, 稳定,
+# 稳定): three through 结束帮扶's own write, so the year summary's 本年结束帮扶 and the dashboard's card
+# show them by why; the fourth is closed on the edit form, as a file closed before 结束帮扶 existed,
+# and reads 未记原因 (``None``).
+LEAVING = {("improved", 0): "improved", ("improved", 1): None, ("stable", 0): "moved_away",
+           ("stable", 1): "graduated"}
+
+
 def close_pairings(demo: Demo) -> None:
-    """6. Staff close the pairings planned to close (好转, 稳定, 转介)."""
+    """6. Staff close the pairings planned to close (好转, 稳定, 转介); the children of the 好转 and 稳定
+    ones leave care, three of them on 结束帮扶 (``LEAVING``: the pairing and the file closed and why she
+    left kept, in one write) on a day of this year, so that the year's leavers are never empty."""
     by_unit: dict[str, list[dict[str, Any]]] = {}
+    leavers: list[tuple[Pairing, str]] = []
+    seen: dict[str, int] = {}
     for p in demo.pairings:
         if p.outcome is None:
             continue
         assert p.end is not None
         m = p.mentee
+        reason = LEAVING.get((p.outcome, seen.get(p.outcome, 0)))
+        seen[p.outcome] = seen.get(p.outcome, 0) + 1
+        if reason is not None:
+            leavers.append((p, reason))
+            continue
         muts = by_unit.setdefault(m.unit, [])
         muts.append(mutation("pairing", {"status": "closed", "end_date": demo.iso(p.end), "outcome": p.outcome},
                              p.id, version_of(demo.db, "pairings", p.id)))
@@ -300,6 +318,13 @@ def close_pairings(demo: Demo) -> None:
             muts.append(mutation("mentee", {"status": "closed"}, m.id, version_of(demo.db, "mentees", m.id)))
     for unit, muts in by_unit.items():
         apply_as(demo.db, demo.staff_of(unit), muts)
+    new_year = demo.today.replace(month=1, day=1)
+    for p, reason in leavers:
+        # Built in the first weeks of January, a planned end of last year moves to 1 January: after
+        # every visit of the pairing (all dated by its planned end), not after today.
+        day = demo.iso(max(p.end or new_year, new_year))
+        leave_care(demo.db, demo.staff_of(p.mentee.unit), p.mentee.id, version_of(demo.db, "mentees", p.mentee.id),
+                   {p.id: version_of(demo.db, "pairings", p.id)}, day, p.outcome, reason, None)
 
 
 def write_referrals(demo: Demo) -> None:

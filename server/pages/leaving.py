@@ -10,8 +10,9 @@ the follow-ups due and, at their next sync, the volunteers' phones (``sync/scope
 running pairings only).
 
 Why and when she left (毕业离校, 转学到外县, 情况好转, 其他 written out) is chosen here, required, and kept in
-``care_leavings`` in the same write (``queries/leaving.record_leaving``): her file, the archive and the
-prints say 已于……结束帮扶：reason, and the children's list finds the closed files by it.
+``care_leavings`` in the same write (``server/care_leaving.py``, the write, apart so the demo closes its
+leavers through it too): her file, the archive and the prints say 已于……结束帮扶：reason, and the
+children's list finds the closed files by it.
 """
 from __future__ import annotations
 
@@ -25,12 +26,12 @@ from starlette.routing import BaseRoute, Route
 
 from sync.errors import NotAllowed
 from sync.labels import OUTCOMES
-from sync.mutations import upsert
-from sync.stopping import PairingsChanged, pairings_changed
+from sync.stopping import PairingsChanged
 from sync.timeutil import local_today
 
-from ..forms import FieldView, MutationsRefused, apply_all, field_views
-from ..queries.leaving import LEAVING_REASONS, open_flags_of_child, record_leaving, running_of_child
+from ..care_leaving import LeftAlready, leave_care
+from ..forms import FieldView, MutationsRefused, field_views
+from ..queries.leaving import LEAVING_REASONS, open_flags_of_child, running_of_child
 from .form_posts import form_values, require_form
 from .mentee_forms import visible_mentee
 from .path_records import not_found, path_id
@@ -100,45 +101,6 @@ def _day_problem(typed: str) -> str | None:
     if day > local_today():
         return "结束帮扶的日期不能晚于今天：请在孩子离开的那天以后再结束。"
     return None
-
-
-def _changed_words(now: list[dict[str, Any]], seen: dict[str, int]) -> str | None:
-    edited, new, gone = pairings_changed(now, seen, "mentor_name")
-    if not (edited or new or gone):
-        return None
-    what = [*(f"与 {name} 的结对已被别人修改" for name in edited),
-            *(f"与 {name} 的结对还在进行，页面上没有列出" for name in new)]
-    if gone:
-        what.append(f"{gone} 个结对已经结束、删除或转走")
-    return (f"您打开这个页面以后，这个孩子的结对有了变动（{'；'.join(what)}），所以这次什么都没有保存。"
-            "请看过下面现在的结对，再决定。")
-
-
-class LeftAlready(Exception):
-    """The child's file was closed by the time the write ran (a second clerk, the town and the station
-    at once): nothing more is written."""
-
-
-def leave_care(db: Any, actor: Any, mentee_id: str, base: int, seen: dict[str, int], end_date: str,
-               outcome: str | None, reason: str, note: str | None) -> int:
-    """End the child's running pairings — exactly those ``seen``, at those versions — on ``end_date``
-    with ``outcome``, close her file and keep why she left (``reason``, ``note``), in this one write;
-    how many pairings ended. A change since the page was shown raises ``PairingsChanged``, a refusal
-    of the write path ``MutationsRefused``: the caller's transaction then rolls back whole. A file
-    closed already raises ``LeftAlready``, read here in the write: for a child with no running
-    pairing, two clerks at once would otherwise both close it and keep her leaving twice."""
-    if db.execute("SELECT status FROM mentees WHERE id = ?", [mentee_id]).fetchone()[0] == "closed":
-        raise LeftAlready
-    now = running_of_child(db, mentee_id)
-    words = _changed_words(now, seen)
-    if words:
-        raise PairingsChanged(words)
-    mutations = [upsert("pairing", {"status": "closed", "end_date": end_date, "outcome": outcome}, p["id"],
-                        base_version=p["version"]) for p in now]
-    mutations.append(upsert("mentee", {"status": "closed"}, mentee_id, base_version=base))
-    apply_all(db, actor, mutations)
-    record_leaving(db, actor, mentee_id, end_date, reason, note)
-    return len(now)
 
 
 def _left_already(visit: Visit, mentee: dict[str, Any]) -> Response:

@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 
 from server.demo import load_demo
+from server.queries.leavers import leavers
 from server.store import Store
+from sync import load_scope
+from sync.users import actor_for
 
 DAYS = ("2024-01-04", "2024-01-01", "2024-03-01", "2024-07-01", "2024-06-30", "2023-12-05")
 DATED = (("events", "date"), ("activities", "date"), ("activities", "risk_action_on"), ("screenings", "date"),
@@ -34,13 +37,13 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         def rows(sql: str) -> list[tuple[Any, ...]]:
             return store.read_now(lambda db: db.execute(sql).fetchall())
 
-        yield today, rows
+        yield today, rows, store.read_now
     finally:
         store.close()
 
 
 def test_demo_lectures_fall_in_the_half_year_their_number_belongs_to(demo: Any) -> None:
-    today, rows = demo
+    today, rows, _ = demo
     lectures = rows("SELECT lecture_no, date, title FROM events WHERE lecture_no IS NOT NULL AND make_up = 0")
     assert {no for no, _, _ in lectures} == {1, 2, 3, 4, 5}
     wrong = [(no, day, title) for no, day, title in lectures if (no <= 3) != (int(day[5:7]) <= 6)]
@@ -49,19 +52,19 @@ def test_demo_lectures_fall_in_the_half_year_their_number_belongs_to(demo: Any) 
 
 
 def test_demo_summer_classes_are_held_in_the_summer_holiday(demo: Any) -> None:
-    today, rows = demo
+    today, rows, _ = demo
     days = [day for (day,) in rows("SELECT date FROM events WHERE title LIKE '暑期%'")]
     assert days and all(day[5:7] in ("07", "08") for day in days), (today, days)
 
 
 def test_demo_dates_nothing_after_its_today(demo: Any) -> None:
-    today, rows = demo
+    today, rows, _ = demo
     late = {f"{table}.{column}": rows(f"SELECT max({column}) FROM {table}")[0][0] for table, column in DATED}
     assert all(day is None or day <= today.isoformat() for day in late.values()), (today, late)
 
 
 def test_demo_has_the_enrolment_of_every_year_it_holds_lectures_in(demo: Any) -> None:
-    today, rows = demo
+    today, rows, _ = demo
     missing = rows("SELECT DISTINCT e.unit_id, substr(e.date, 1, 4) FROM events e WHERE e.kind = 'lecture'"
                    " AND NOT EXISTS (SELECT 1 FROM enrolments n WHERE n.unit_id = e.unit_id"
                    " AND n.year = CAST(substr(e.date, 1, 4) AS INTEGER))")
@@ -69,7 +72,7 @@ def test_demo_has_the_enrolment_of_every_year_it_holds_lectures_in(demo: Any) ->
 
 
 def test_demo_inspection_checks_the_month_before_it(demo: Any) -> None:
-    today, rows = demo
+    today, rows, _ = demo
     (day, findings), = rows("SELECT date, findings FROM inspections WHERE findings LIKE '抽查%'")
     before = datetime.date.fromisoformat(day).replace(day=1) - datetime.timedelta(days=1)
     assert findings.startswith(f"抽查{before.month}月份"), (today, day, findings)
@@ -78,7 +81,7 @@ def test_demo_inspection_checks_the_month_before_it(demo: Any) -> None:
 
 def test_demo_registers_some_units_peer_helpers_whole_some_short_and_leaves_one_unbegun(demo: Any) -> None:
     """The 骨干学生 pages show every state on the demo county: complete, a class short, none registered."""
-    _, rows = demo
+    _, rows, _ = demo
     per_unit = dict(rows("SELECT u.kind || ':' || u.name, sum(coalesce(p.boy_name, '') != '' AND"
                          " coalesce(p.girl_name, '') != '') || '/' || count(p.id) FROM units u"
                          " LEFT JOIN peer_helpers p ON p.unit_id = u.id AND p.deleted = 0"
@@ -87,3 +90,24 @@ def test_demo_registers_some_units_peer_helpers_whole_some_short_and_leaves_one_
               for v in per_unit.values()}
     assert states == {"whole", "short", "none"}, per_unit
     assert rows("SELECT count(*) FROM peer_helpers WHERE version > 1") == [(1,)]  # one class with a history
+
+
+def test_demo_children_who_left_care_this_year_say_why_on_the_year_summary(demo: Any) -> None:
+    """Three of the demo's leavers left on 结束帮扶 (its write: the pairing ended that day, the file
+    closed, the reason kept) on a day of the demo's year, even built on 1 January: the summary's 本年结束帮扶
+    line and the dashboard's card show them by why, not all 未记原因."""
+    today, rows, read = demo
+
+    def county_leavers(db: Any) -> dict[str, int]:
+        (user,) = db.query("SELECT id, role, unit_id, name FROM users WHERE login = 'county'")
+        year = leavers(db, load_scope(db, actor_for(user)), user["unit_id"], today.year)
+        assert year is not None
+        return {reason: n for reason, n in year.reasons.items() if n}
+
+    by_why = read(county_leavers)
+    assert {k: by_why.get(k) for k in ("graduated", "moved_away", "improved")} == {
+        "graduated": 1, "moved_away": 1, "improved": 1}, (today, by_why)
+    ended = rows("SELECT l.left_on, p.end_date, p.outcome FROM care_leavings l"
+                 " JOIN pairings p ON p.mentee_id = l.mentee_id")
+    assert len(ended) == 3 and all(left == end and outcome in ("improved", "stable") for left, end, outcome in ended)
+    assert all(today.replace(month=1, day=1).isoformat() <= left <= today.isoformat() for left, _, _ in ended)

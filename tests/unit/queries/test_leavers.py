@@ -24,7 +24,7 @@ def _status(db: sqlite_utils.Database, staff: Any, child: str, status: str) -> N
 
 def _left(db: sqlite_utils.Database, staff: Any, unit: str, day: str, reason: str) -> str:
     """A new child who left care on ``day`` for ``reason`` by 结束帮扶 (her file closed and why kept,
-    as ``pages.leaving.leave_care`` writes them)."""
+    as ``care_leaving.leave_care`` writes them)."""
     child = make_mentee(db, staff, unit)
     _status(db, staff, child, "closed")
     with transaction(db):
