@@ -104,3 +104,38 @@ def _draft(page: str) -> str:
     found = re.search(r'<textarea id="text" name="text"[^>]*>(.*?)</textarea>', page, re.S)
     assert found, "no summary text box"
     return html.unescape(found.group(1))
+
+
+def _filter_form(page: str) -> dict[str, str]:
+    """What the children's list's filter form posts as shown: its hidden fields, the words in its search
+    box and each box's chosen option (a box with none chosen posts its first)."""
+    found = re.search(r'<form [^>]*class="filters"[^>]*>(.*?)</form>', page, re.S)
+    assert found, "no filter form"
+    form = found.group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields.update(re.findall(r'<input id="q" name="(q)" value="([^"]*)"', form))
+    for name, options in re.findall(r'<select id="[^"]+" name="([^"]+)">(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', options) or re.search(r'<option value="([^"]*)"',
+                                                                                      options)
+        assert chosen
+        fields[name] = chosen.group(1)
+    return {k: html.unescape(v) for k, v in fields.items()}
+
+
+def test_the_year_of_the_leavers_list_stays_when_its_filter_form_is_sent_again(site: Site) -> None:
+    """A count of the 本年结束帮扶 line opens its year's leavers; the list's 查找, pressed on it (a
+    station chosen, say), keeps the year — with its notice and 不限年份 — rather than listing every
+    closed file of every year under the year's heading."""
+    w = site.w
+    codes = {k: site.read(lambda db, c=c: row(db, "mentee", c))["code"] for k, c in _leavers(site).items()}  # type: ignore[index, misc]
+    county = site.as_(w.reviewer)
+    shown = county.get(f"/mentees?status=closed&unit={w.county}&left_in={YEAR}").text
+    sent = _filter_form(shown)
+    assert sent["left_in"] == str(YEAR) and sent["status"] == "closed"
+    again = county.post("/mentees", sent, form_page=f"/mentees?status=closed&left_in={YEAR}")
+    assert again.status_code == 303 and f"left_in={YEAR}" in again.headers["location"], again.headers
+    listed = _listed(county, again.headers["location"])
+    assert "共 3 人" in listed and f"只列出 {YEAR} 年结束帮扶" in listed and "不限年份" in listed
+    assert codes["last_year"] not in listed
+    every_year = _filter_form(county.get("/mentees?status=closed").text)
+    assert "left_in" not in every_year  # no year asked, none carried
