@@ -75,3 +75,24 @@ def test_a_forged_back_is_ignored_and_the_answer_goes_to_the_visits_page(site: S
     answer = _send(staff, phone, {**_card_form(staff, "/review", phone), "back": forged})
     assert answer.status_code == 303 and answer.headers["location"] == f"/activities/{phone}"
     assert "已记下" in sentence(staff.get(answer.headers["location"]).text) and len(_said(site)) == 2
+
+
+def _mark_words(page: str) -> str:
+    found = re.search(r'<p class="warning maybe-twin">(.*?)</p>', page, re.S)
+    assert found, "no 可能重复 mark"
+    return sentence(found.group(1))
+
+
+def test_the_queues_mark_points_to_the_button_below_it_and_the_archive_to_the_visits_page(site: Site) -> None:
+    """The card has the tick and 不是重复 under its ⚠ 可能重复 words: they say so, not to go and press it
+    on the record's page (the visit's own page, which has them too, says the same); the archive's
+    timeline, with no button, still sends one there."""
+    w = site.w
+    entered, phone = _entered_then_sent_from_the_phone(site)
+    staff = site.as_(w.staff_st11)
+    on_queue = _mark_words(_card(staff.get("/review").text, phone))
+    assert "确实是两次帮扶的，勾选下面的“核对过了”，再点“不是重复”" in on_queue, on_queue
+    assert "在记录的页面上点" not in on_queue
+    assert _mark_words(staff.get(f"/activities/{phone}").text) == on_queue
+    in_archive = _mark_words(staff.get(f"/pairings/{w.pairing2}").text)
+    assert "确实是两次帮扶的，在记录的页面上点“不是重复”" in in_archive, in_archive
