@@ -6,7 +6,7 @@ no sideways scrolling, text at 18 px or more, main buttons at 60 px or more. (Th
 archive to PDF is test_station_flow.py's print test.)
 
 Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh docs/screenshots/county-*, admin-*, stats-*, returns-*
-and coverage-*.png.
+and coverage-*.png (county-summary-leavers-phone.png and county-dashboard-leavers-phone.png: the year's leavers).
 """
 from __future__ import annotations
 
@@ -270,6 +270,35 @@ def test_on_a_phone_the_county_opens_the_lectures_behind_a_coverage_figure(serve
     page.goto(server.url + "/pairings")  # the days written out (2026年11月19日) still fit
     check_page(page, width, "county-pairings", errors)
     assert not errors, errors
+    page.context.close()
+
+
+def test_on_a_phone_the_county_reads_this_years_leavers_by_why_on_the_summary_and_the_dashboard(
+        server: ServerProcess, browser: Browser, tmp_path: pathlib.Path) -> None:
+    """At 390 px the county reads on /summary how many children left care this year and why — the demo's
+    leavers closed on 结束帮扶, one file closed on the edit form (未记原因) — and the dashboard's 本年结束帮扶
+    card gives the same total; a count opens the children it counts. Screenshots (BANXING_SCREENSHOTS):
+    county-summary-leavers-phone.png, county-dashboard-leavers-phone.png."""
+    shots = shots_dir(tmp_path)
+    width = SIZES["phone"]["viewport"]["width"]
+    page, errors = _open(browser, server, "county", "phone")
+    card = page.locator(".figures .card", has_text="本年结束帮扶")
+    total = int(card.locator(".figure").inner_text().removesuffix(" 人"))
+    assert total >= 3
+    page.locator("section[aria-label=主要数字]").screenshot(path=str(shots / "county-dashboard-leavers-phone.png"))
+    check_page(page, width, "county-dashboard", errors)
+
+    page.goto(server.url + "/summary")
+    line = page.locator("#leavers")
+    text = line.inner_text()
+    assert text.startswith(f"本年结束帮扶 {total} 人（毕业离校 1、转学到外县 1、情况好转，不再需要帮扶 1、"), text
+    page.evaluate("document.getElementById('leavers-h').scrollIntoView()")
+    check_page(page, width, "county-summary", errors)
+    page.screenshot(path=str(shots / "county-summary-leavers-phone.png"))
+    line.get_by_role("link", name="1").first.click()  # 毕业离校 1: the one child who graduated
+    page.wait_for_url("**/mentees?**left_in=**")
+    assert "共 1 人" in page.locator("main").inner_text()
+    check_page(page, width, "county-leavers-list", errors)
     page.context.close()
 
 
