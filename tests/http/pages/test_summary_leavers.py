@@ -88,7 +88,7 @@ def test_each_count_of_the_line_opens_exactly_the_children_it_counts(site: Site)
 def test_a_year_nobody_left_says_zero_and_the_draft_names_the_leavers_only_when_some_left(site: Site) -> None:
     w = site.w
     county = site.as_(w.reviewer)
-    assert _line(county.get(f"/summary?unit={w.county}&year={YEAR}").text).startswith("本年结束帮扶 0 人（毕业离校 0、")
+    assert _line(county.get(f"/summary?unit={w.county}&year={YEAR}").text).startswith("本年结束帮扶 0 人；上年 0 人。")
     assert "结束帮扶的孩子" not in _draft(county.get(f"/summary?unit={w.county}&year={YEAR}").text)
     _leavers(site)
     assert "全年结束帮扶的孩子3人，其中毕业离校1人、情况好转不再需要帮扶1人、未记原因1人。" in _draft(
