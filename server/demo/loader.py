@@ -284,11 +284,13 @@ def handle_risk_flags(demo: Demo) -> None:
 
 
 # Why the demo's leavers left care, in the order their pairings were planned to close (好转, 好转, 稳定,
-# 稳定): three through 结束帮扶's own write, so the year summary's 本年结束帮扶 and the dashboard's card
-# show them by why; the fourth is closed on the edit form, as a file closed before 结束帮扶 existed,
-# and reads 未记原因 (``None``).
+# 稳定): three through 结束帮扶's own write (好转, 转学到外县, 其他), so the year summary's 本年结束帮扶
+# and the dashboard's card show them by why; the fourth is closed on the edit form, as a file closed
+# before 结束帮扶 existed, and reads 未记原因 (``None``).
 LEAVING = {("improved", 0): "improved", ("improved", 1): None, ("stable", 0): "moved_away",
-           ("stable", 1): "graduated"}
+           ("stable", 1): "other"}
+# Not 毕业离校: the demo's leavers close in the autumn, in grades that do not graduate.
+OTHER_WORDS = "县妇联“春蕾计划”已长期结对资助，改由妇联跟进关爱"
 
 
 def close_pairings(demo: Demo) -> None:
@@ -324,7 +326,8 @@ def close_pairings(demo: Demo) -> None:
         # every visit of the pairing (all dated by its planned end), not after today.
         day = demo.iso(max(p.end or new_year, new_year))
         leave_care(demo.db, demo.staff_of(p.mentee.unit), p.mentee.id, version_of(demo.db, "mentees", p.mentee.id),
-                   {p.id: version_of(demo.db, "pairings", p.id)}, day, p.outcome, reason, None)
+                   {p.id: version_of(demo.db, "pairings", p.id)}, day, p.outcome, reason,
+                   OTHER_WORDS if reason == "other" else None)
 
 
 def write_referrals(demo: Demo) -> None:

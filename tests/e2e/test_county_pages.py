@@ -291,11 +291,12 @@ def test_on_a_phone_the_county_reads_this_years_leavers_by_why_on_the_summary_an
     page.goto(server.url + "/summary")
     line = page.locator("#leavers")
     text = line.inner_text()
-    assert text.startswith(f"本年结束帮扶 {total} 人（毕业离校 1、转学到外县 1、情况好转，不再需要帮扶 1、"), text
+    assert text.startswith(f"本年结束帮扶 {total} 人（毕业离校 0、转学到外县 1、情况好转，不再需要帮扶 1、其他 1、"), \
+        text
     page.evaluate("document.getElementById('leavers-h').scrollIntoView()")
     check_page(page, width, "county-summary", errors)
     page.screenshot(path=str(shots / "county-summary-leavers-phone.png"))
-    line.get_by_role("link", name="1").first.click()  # 毕业离校 1: the one child who graduated
+    line.get_by_role("link", name="1").first.click()  # 转学到外县 1: the one child who moved away
     page.wait_for_url("**/mentees?**left_in=**")
     assert "共 1 人" in page.locator("main").inner_text()
     check_page(page, width, "county-leavers-list", errors)
