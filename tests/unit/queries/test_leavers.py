@@ -43,6 +43,13 @@ def _closed_at(db: sqlite_utils.Database, staff: Any, unit: str, stamp: str) -> 
     return child
 
 
+def _dated(db: sqlite_utils.Database, child: str, stamp: str) -> None:
+    """Date every change written to ``child``'s file ``stamp``: a file closed with no reason counts in the
+    year of its closing's stamp, and one written at the real time would count in the year the suite runs."""
+    with transaction(db):
+        db.execute("UPDATE sync_audit SET at = ? WHERE record_id = ?", [stamp, child])
+
+
 def _county(db: sqlite_utils.Database) -> Any:
     w: Any = make_county(db)
     staff, st11 = w.staff_st11, w.st11
@@ -55,6 +62,7 @@ def _county(db: sqlite_utils.Database) -> Any:
     again = _left(db, staff, st11, "2026-07-10", "improved")
     _status(db, staff, again, "active")
     _status(db, staff, again, "closed")  # closed again by the edit form: 未记原因, not 情况好转
+    _dated(db, again, "2026-07-20T02:00:00.000Z")  # in 2026 whatever the machine's date (it counts by its stamp)
     gone = _left(db, staff, st11, "2026-07-10", "graduated")
     remove(db, staff, "mentee", gone)  # deleted: counted nowhere
     _closed_at(db, staff, st11, "2026-05-01T02:00:00.000Z")  # 未记原因 this year
