@@ -35,7 +35,7 @@ from .history import changed_after_approval, conflict_lines, deletion_line, hist
 from .path_records import visible_record
 from .pickers import FIND, attach_finder, found, search_text
 from .shown import log_shown
-from .visits import OFFICE, STAFF, Visit, require
+from .visits import OFFICE, STAFF, Visit, require, safe_next
 from .writes import base_version, create_once, deleted_already, edit, form_record_id, saved_words, shown_version
 
 FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",
@@ -425,10 +425,10 @@ def queue_page(raw: object) -> str | None:
     """``back``, a page of the review queue (/review, its ``unit`` and ``page`` kept) to come back to;
     anything else (an absolute URL, //host, another path, a list) is ignored, so a forged form can
     never send the reviewer off the site."""
-    if not isinstance(raw, str) or len(raw) > 200 or "\\" in raw or any(ord(c) < 32 for c in raw):
+    if not isinstance(raw, str) or len(raw) > 200 or any(ord(c) < 32 for c in raw):
         return None
-    parts = urlsplit(raw)
-    if parts.scheme or parts.netloc or parts.path != "/review":
+    parts = urlsplit(safe_next(raw))  # the site's own rule for a path on this site
+    if parts.path != "/review":
         return None
     return "/review" + (f"?{parts.query}" if parts.query else "")
 

@@ -19,7 +19,7 @@ from server.devices import issue_code
 from sync.timeutil import local_today
 
 from ...factories import make_activity, make_mentee, mutate, remove, row
-from .conftest import Browser, Site, sentence
+from .conftest import Browser, Site, at_once, sentence
 from .fuzzing import as_bytes
 from .test_grade_promotion import SEPTEMBER, _today, last_school_year
 from .test_probe_recent_routes import HOSTILE, HUGE, _chinese_refusal, _post, _twin, _written
@@ -339,19 +339,9 @@ def test_two_saying_not_twin_at_once_keep_it_once_and_audit_once(site: Site) -> 
     a, b = site.as_(w.staff_st11), site.as_(w.staff_town1)
     jobs = [(a, twin, _key(a, twin), a.token(f"/activities/{twin}")),
             (b, w.activity1, _key(b, w.activity1), b.token(f"/activities/{w.activity1}"))]
-    start = threading.Barrier(2)
-    answers: list[Any] = []
-
-    def send(browser: Browser, activity: str, key: str, token: str) -> None:
-        start.wait()
-        answers.append(browser.post(f"/activities/{activity}/not-twin", {"twins": key, "confirm": "two"},
-                                    token=token))
-
-    threads = [threading.Thread(target=send, args=job) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(*(lambda x=x, activity=activity, key=key, token=token: x.post(
+        f"/activities/{activity}/not-twin", {"twins": key, "confirm": "two"}, token=token)
+        for x, activity, key, token in jobs))
     assert [r.status_code for r in answers] == [303, 303]
     audits = site.read(lambda db: db.execute(
         "SELECT count(*) FROM sync_audit WHERE entity = 'distinct_visits'").fetchone()[0])

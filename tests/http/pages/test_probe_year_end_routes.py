@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import threading
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from sync.timeutil import local_today
 
 from ...factories import make_mentee, mutate, remove, row
-from .conftest import Browser, Site, sentence
+from .conftest import Browser, Site, at_once, sentence
 from .test_grade_promotion import _today, last_school_year
 from .test_probe_recent_routes import _chinese_refusal, _post, _twin
 
@@ -96,19 +95,9 @@ def test_two_clerks_ending_care_at_once_of_a_child_with_no_pairing_keep_her_leav
     kid = _child(site)
     path = f"/mentees/{kid}/leave"
     a, b = site.as_(w.staff_st11), site.as_(w.staff_town1)
-    jobs = [(a, _leave_form(a, kid), a.token(path)), (b, _leave_form(b, kid), b.token(path))]
-    start = threading.Barrier(2)
-    answers: list[Any] = []
-
-    def send(browser: Browser, form: list[tuple[str, str]], token: str) -> None:
-        start.wait()
-        answers.append(browser.post(path, {**dict(form), "reason": "moved_away"}, token=token))
-
-    threads = [threading.Thread(target=send, args=job) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    jobs = [(x, {**dict(_leave_form(x, kid)), "reason": "moved_away"}, x.token(path)) for x in (a, b)]
+    answers = at_once(*(lambda x=x, form=form, token=token: x.post(path, form, token=token)
+                        for x, form, token in jobs))
     assert [r.status_code for r in answers] == [303, 303]
     assert _leavings(site, kid) == [(local_today().isoformat(), "moved_away", None)]
     audits = site.read(lambda db: db.execute(
