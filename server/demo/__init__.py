@@ -3,8 +3,8 @@
 ``load_demo(db)`` writes, inside the caller's write transaction, the county's units and
 accounts, 36 children with their screenings (摸排), pairings with 五老 volunteers, about
 six months of activities ending today, reviews, closed pairings, referrals, two sync
-conflicts, statistics returns and two more children waiting for a volunteer, every record as
-the person who would write it; ``demo_logins(db)`` lists the accounts in use.
+conflicts, one visit recorded twice, statistics returns and two more children waiting for a
+volunteer, every record as the person who would write it; ``demo_logins(db)`` lists the accounts in use.
 
 The content is generated from a ``random.Random(2026)`` and dated relative to
 ``sync.timeutil.local_today()``, so a run on the same day always yields the same demo
@@ -22,6 +22,8 @@ volunteers have no password (their phones enrol with a one-time code).
 - ``referrals.py``: the referrals (转介) that follow from closed pairings and risk flags.
 - ``donations.py``: 爱心捐助 to the first children of families in hardship of each unit.
 - ``conflicts.py``: two sync conflicts (a web correction and an offline phone edit of one field).
+- ``twins.py``: one visit at a station recorded twice (typed in from the volunteer's call, then
+  sent from her phone), so the review queue shows ⚠ 可能重复.
 - ``inspections.py``: the on-site inspections (督查) and the rectifications reported.
 - ``waiting.py``: two more children of one station waiting for a volunteer (one never paired, one
   whose volunteer's account was stopped with the pairing left running), and that stopped account.

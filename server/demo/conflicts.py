@@ -7,9 +7,11 @@ ones of volunteers with a smartphone, in the order the demo made them.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sync import apply_mutations
 
-from .state import Demo, mutation
+from .state import Demo, Pairing, mutation
 
 STAFF_TEXT = "辅导站补充：已和班主任约好，下周三放学后一起家访，请王老师提前电话联系家长。"
 PHONE_TEXTS = (
@@ -18,10 +20,15 @@ PHONE_TEXTS = (
 )
 
 
+def conflict_visits(demo: Demo) -> list[tuple[Pairing, dict[str, Any]]]:
+    """The planned visits the conflicts are made on, with their pairings."""
+    return [(p, a) for p in demo.pairings if p.mentor.smartphone and p.outcome is None
+            for a in p.activities if a["review"] == "pending" and not a["risk_flag"]][:len(PHONE_TEXTS)]
+
+
 def write_conflicts(demo: Demo) -> int:
     """Make the conflicts; return how many (every one must come back as ``conflict``)."""
-    picked = [(p, a) for p in demo.pairings if p.mentor.smartphone and p.outcome is None
-              for a in p.activities if a["review"] == "pending" and not a["risk_flag"]][:len(PHONE_TEXTS)]
+    picked = conflict_visits(demo)
     for (p, a), phone_text in zip(picked, PHONE_TEXTS, strict=True):
         version = int(demo.db.execute("SELECT version FROM activities WHERE id = ?", [a["id"]]).fetchone()[0])
         staff = demo.staff_of(p.mentee.unit)

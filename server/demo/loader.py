@@ -38,6 +38,7 @@ from .profiles import GRADE_NUMBER
 from .referrals import referrals
 from .state import Date, Demo, Pairing, mutation
 from .texts import APPROVE_COMMENTS, BRIEF_RECORDS, RETURN_COMMENTS
+from .twins import write_twin
 from .waiting import write_waiting
 
 
@@ -49,6 +50,7 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     draw_children(demo)
     register(demo)
     plan_activities(demo)
+    write_twin(demo)  # the station types in a visit before the volunteer's phone sends it
     write_activities(demo)
     write_reviews(demo)
     handle_risk_flags(demo)

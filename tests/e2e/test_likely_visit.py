@@ -4,8 +4,9 @@ phone's visit, and the warning fits the phone's screen; ticked, it is saved as a
 marked. That evening her phone sends its own copy of the typed-in visit: its page marks it 可能重复
 beside both, and the station deletes it there, after which the archive marks none. Then her phone
 sends the afternoon's talk at school, of the same sort and day: really another visit, marked 可能重复
-until the station says 不是重复（确实是两次帮扶） on its page. ``BANXING_SCREENSHOTS=docs/screenshots``
-refreshes activities-not-twin-phone.png (the page after it is said)."""
+until the station says 不是重复（确实是两次帮扶） on its page. The demo's own twin at 栟茶 is marked on the
+station's review queue, and said 不是重复 there. ``BANXING_SCREENSHOTS=docs/screenshots`` refreshes
+activities-not-twin-phone.png (the page after it is said) and review-maybe-twin-phone.png (the queue's card)."""
 from __future__ import annotations
 
 import pathlib
@@ -96,5 +97,48 @@ def test_a_visit_typed_in_for_a_day_the_phone_recorded_is_asked_then_a_phone_cop
         assert page.locator(".maybe-twin").count() == 0, "neither is marked in the archive"
         # Said beside both visits of the day left: the one typed in and her phone's own of that day.
         assert query(server, "SELECT count(*) FROM distinct_visits WHERE activity_id = ?", school)[0][0] == 2
+    finally:
+        context.close()
+
+
+def test_the_demos_twin_is_marked_on_the_stations_queue_and_not_twin_there_brings_the_queue_back_unmarked(
+        server: ServerProcess, browser: Browser, tmp_path: pathlib.Path) -> None:
+    """The demo's visit typed in at 栟茶 and sent again from 杨桂芳's phone (``server/demo/twins.py``):
+    on 沈国平's queue at phone width the phone's card is marked ⚠ 可能重复, naming the one he typed in,
+    with the tick and 不是重复 under the mark. Ticked and pressed (as a reviewer who judged them two
+    visits would), the queue comes back at that card with neither card marked.
+    ``BANXING_SCREENSHOTS=docs/screenshots`` refreshes review-maybe-twin-phone.png (the card)."""
+    (phone, typed), = query(
+        server, "SELECT a.id, b.id FROM activities a JOIN activities b ON b.pairing_id = a.pairing_id"
+        " AND b.date = a.date AND b.entered_by IS NOT NULL JOIN users u ON u.id = b.entered_by"
+        " WHERE u.login = ? AND a.entered_by IS NULL AND a.review_status = 'pending'"
+        " AND b.review_status = 'pending' AND a.kind = b.kind", "zhan-bencha")
+    width = SIZES["phone"]["viewport"]["width"]
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, server, "zhan-bencha", "/staff")
+        page.goto(server.url + f"/review#{phone}")
+        card, copy = page.locator(f"article[id='{phone}']"), page.locator(f"article[id='{typed}']")
+        mark = card.locator(".maybe-twin")
+        assert "可能重复" in mark.inner_text() and "沈国平代录" in mark.inner_text()
+        assert mark.locator(f'a[href="/activities/{typed}"]').count() == 1
+        assert "手机上记的" in copy.locator(".maybe-twin").inner_text()
+        check_page(page, width, "the review queue with a likely twin", errors)
+        page.evaluate(f"document.getElementById('{phone}').scrollIntoView()")
+        page.screenshot(path=str(shots_dir(tmp_path) / "review-maybe-twin-phone.png"))
+
+        card.get_by_label(re.compile("核对过了")).check()
+        card.get_by_role("button", name="不是重复（确实是两次帮扶）").click()
+        page.wait_for_url(server.url + f"/review#{phone}")
+        assert "已记下：这几条是不同的帮扶" in page.inner_text("main")
+        assert card.count() == 1 and card.locator(".maybe-twin").count() == 0
+        assert copy.locator(".maybe-twin").count() == 0, "said both ways: neither card is marked"
+        assert card.get_by_role("button", name="不是重复（确实是两次帮扶）").count() == 0
+        check_page(page, width, "the review queue after 不是重复", errors)
+        said = query(server, "SELECT activity_id, other_id FROM distinct_visits WHERE activity_id IN (?, ?)",
+                     phone, typed)
+        assert sorted(said) == sorted([(phone, typed), (typed, phone)])
     finally:
         context.close()

@@ -30,6 +30,7 @@ from server.auth import verify_password
 from server.config import Settings
 from server.demo import DEMO_PASSWORD
 from server.queries.dashboard import scope_units
+from server.queries.likely_visits import twins_of
 from server.queries.mentees import count_waiting
 from server.queries.quiet import count_quiet_pairings, quiet_pairings
 from sync import load_scope
@@ -294,6 +295,31 @@ def test_demo_station_has_a_child_never_paired_and_one_whose_volunteer_was_stopp
     never = rows(demo.path, "SELECT m.name, n.name FROM mentees m JOIN units n ON n.id = m.unit_id"
                             " WHERE m.id NOT IN (SELECT mentee_id FROM pairings)")
     assert never == [("邵雨晴", "栟茶镇校外教育辅导站")]
+
+
+def test_demo_station_queue_holds_one_visit_typed_in_and_sent_again_from_the_phone_marked_likely_twin(
+        demo: Demo) -> None:
+    """The review queue's ⚠ 可能重复 has a case in the demo (server/demo/twins.py): at 栟茶镇校外教育辅导站
+    the station typed in (代录) a volunteer's home visit from her call, and her phone sent its own record
+    of it later; both wait for review, each the other's only likely twin, and no other visit of the
+    demo is marked."""
+    db = sqlite_utils.Database(demo.path)
+    live = [r[0] for r in db.execute("SELECT id FROM activities WHERE deleted = 0")]
+    twins = twins_of(db, live)
+    assert len(twins) == 2, twins
+    visits = {r["id"]: r for r in db.query(
+        f"SELECT a.*, clerk.login AS clerk, author.login AS author, n.name AS unit FROM activities a"
+        f" JOIN users author ON author.id = a.author_id LEFT JOIN users clerk ON clerk.id = a.entered_by"
+        f" JOIN units n ON n.id = a.unit_id WHERE a.id IN ({', '.join('?' * len(twins))})", list(twins))}
+    (typed,), (phone,) = ([v for v in visits.values() if bool(v["clerk"]) is clerk] for clerk in (True, False))
+    assert [t["id"] for t in twins[typed["id"]]] == [phone["id"]]
+    assert [t["id"] for t in twins[phone["id"]]] == [typed["id"]]
+    assert typed["clerk"] == "zhan-bencha" and typed["created_at"] <= phone["created_at"], "typed in, then sent"
+    assert typed["author"] == phone["author"] == "yang.mofan" and typed["unit"] == "栟茶镇校外教育辅导站"
+    assert {(v["pairing_id"], v["date"], v["kind"], v["review_status"]) for v in (typed, phone)} == {
+        (phone["pairing_id"], phone["date"], phone["kind"], "pending")}
+    told, said = typed["record"].split("（")[0], "（杨桂芳电话口述，辅导站代录）"
+    assert typed["record"] == told + said and phone["record"].startswith(told), "the clerk's words are hers, shorter"
 
 
 def test_demo_reviews_approve_and_return_activities_with_comments(demo: Demo) -> None:
