@@ -46,7 +46,6 @@ def sentence(page: str) -> str:
 CHEAP_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
-@functools.cache
 def at_once(*calls: Callable[[], Any]) -> list[Any]:
     """Each call in a thread of its own, all let go together (two clerks posting the same form at once);
     their answers in the order of the calls."""
@@ -65,6 +64,7 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
     return answers
 
 
+@functools.cache  # one hash for the whole run: every account of the county shares it
 def password_hash() -> str:
     return CHEAP_HASHER.hash(PASSWORD)
 
