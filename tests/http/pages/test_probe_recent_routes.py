@@ -7,7 +7,6 @@ scope, and log the views that show children and audit the writes it makes."""
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 from urllib.parse import quote_from_bytes
 
@@ -17,7 +16,7 @@ from server.unit_closing import close_unit
 from sync.timeutil import local_today
 
 from ...factories import make_activity, make_unit, remove, row
-from .conftest import Browser, Site, sentence
+from .conftest import Browser, Site, at_once, sentence
 from .fuzzing import as_bytes
 
 HOSTILE = ["x" * 20_000, "a\x00b", "\ud800", "\x01\x1b[31m\x7f", "'; DROP TABLE mentees; --", "<script>1</script>"]
@@ -175,18 +174,7 @@ def test_two_moves_sent_at_once_move_each_child_once(site: Site) -> None:
     a, b = site.as_(w.staff_town1), site.as_(w.staff_town1)
     form = {**_move_form(a, path), "to_unit": w.st12, "confirm": "yes"}
     tokens = {id(a): a.token(path), id(b): b.token(path)}
-    answers: list[Any] = []
-    start = threading.Barrier(2)
-
-    def send(browser: Browser) -> None:
-        start.wait()
-        answers.append(browser.post(path, form, token=tokens[id(browser)]))
-
-    threads = [threading.Thread(target=send, args=(x,)) for x in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(*(lambda x=x: x.post(path, form, token=tokens[id(x)]) for x in (a, b)))
     assert sorted(r.status_code for r in answers) == [200, 200]
     children = (w.mentee1, w.mentee2, w.mentee_unpaired)
     versions = site.read(lambda db: [row(db, "mentee", m)["version"] for m in children])
@@ -232,18 +220,9 @@ def test_closing_twice_at_once_audits_one_closing_and_reopening_a_deleted_unit_i
     path = f"/admin/units/{school}"
     a, b = site.as_(site.w.admin), site.as_(site.w.admin)
     tokens = [a.token(path), b.token(path)]
-    start = threading.Barrier(2)
-    answers: list[Any] = []
-
-    def send(browser: Browser, token: str) -> None:
-        start.wait()
-        answers.append(browser.post(path, {"action": "close", "closed_on": "2026-09-01"}, token=token))
-
-    threads = [threading.Thread(target=send, args=pair) for pair in zip((a, b), tokens, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(*(lambda x=x, token=token: x.post(path, {"action": "close", "closed_on": "2026-09-01"},
+                                                        token=token)
+                        for x, token in zip((a, b), tokens, strict=True)))
     assert sorted(r.status_code for r in answers) == [303, 303]
     audits = site.read(lambda db: db.execute(
         "SELECT count(*) FROM sync_audit WHERE entity = 'unit_closure' AND record_id = ?", [school]).fetchone()[0])
@@ -317,19 +296,9 @@ def test_two_deletes_of_twins_at_once_leave_one_visit_of_the_day(site: Site) -> 
     a, b = site.as_(w.staff_st11), site.as_(w.staff_town1)
     jobs = [(a, w.activity1, a.token(f"/activities/{w.activity1}")), (b, twin, b.token(f"/activities/{twin}"))]
     versions = {w.activity1: _version(site, w.activity1), twin: _version(site, twin)}
-    start = threading.Barrier(2)
-    answers: list[Any] = []
-
-    def send(browser: Browser, activity: str, token: str) -> None:
-        start.wait()
-        answers.append(browser.post(f"/activities/{activity}/delete",
-                                    {"confirm": "twin", "base_version": versions[activity]}, token=token))
-
-    threads = [threading.Thread(target=send, args=job) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(*(lambda x=x, activity=activity, token=token: x.post(
+        f"/activities/{activity}/delete", {"confirm": "twin", "base_version": versions[activity]}, token=token)
+        for x, activity, token in jobs))
     assert all(r.status_code == 303 for r in answers)
     live = site.read(lambda db: db.execute("SELECT count(*) FROM activities WHERE id IN (?, ?) AND deleted = 0",
                                            [w.activity1, twin]).fetchone()[0])

@@ -9,7 +9,6 @@ children and audit each write once."""
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 from urllib.parse import quote_from_bytes
 
@@ -143,18 +142,8 @@ def test_two_clerks_ending_care_at_once_write_it_once(site: Site) -> None:
     path = f"/mentees/{w.mentee1}/leave"
     a, b = site.as_(w.staff_st11), site.as_(w.staff_town1)
     forms = [(a, _leave_form(a, w.mentee1), a.token(path)), (b, _leave_form(b, w.mentee1), b.token(path))]
-    start = threading.Barrier(2)
-    answers: list[Any] = []
-
-    def send(browser: Browser, form: dict[str, Any], token: str) -> None:
-        start.wait()
-        answers.append(browser.post(path, form, token=token))
-
-    threads = [threading.Thread(target=send, args=job) for job in forms]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(*(lambda x=x, form=form, token=token: x.post(path, form, token=token)
+                        for x, form, token in forms))
     assert all(r.status_code in (303, 409) for r in answers), [r.text[:300] for r in answers]
     audits = site.read(lambda db: db.execute(
         "SELECT entity, count(*) FROM sync_audit WHERE record_id IN (?, ?) AND op != 'create' GROUP BY entity",
@@ -498,18 +487,8 @@ def test_two_clerks_promoting_at_once_promote_once_with_one_audit(site: Site, se
     path = f"/units/{w.st11}/promote-grades"
     a, b = site.as_(w.staff_st11), site.as_(w.staff_town1)
     jobs = [(a, _promotion_form(a, w.st11), a.token(path)), (b, _promotion_form(b, w.st11), b.token(path))]
-    start = threading.Barrier(2)
-    answers: list[Any] = []
-
-    def send(browser: Browser, form: dict[str, Any], token: str) -> None:
-        start.wait()
-        answers.append(browser.post(path, form, token=token))
-
-    threads = [threading.Thread(target=send, args=job) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(*(lambda x=x, form=form, token=token: x.post(path, form, token=token)
+                        for x, form, token in jobs))
     assert sorted(r.status_code for r in answers) == [200, 409]
     assert site.read(lambda db: [row(db, "mentee", m)["grade"] for m in (w.mentee1, w.mentee2)]) == ["六年级", "四年级"]
     audits = site.read(lambda db: db.execute(
