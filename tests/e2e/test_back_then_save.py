@@ -64,3 +64,31 @@ def test_back_to_the_new_child_form_and_save_again_registers_the_child_once(serv
     page.wait_for_url(server.url + "/mentees/*")
     assert query(server, "SELECT count(*) FROM mentees WHERE name = '王返回'") == [(1,)]
     context.close()
+
+
+def test_back_to_the_pairing_form_and_save_again_pairs_the_child_once(server: ServerProcess,
+                                                                      browser: Browser) -> None:
+    # The pairing form also carries when it was shown (shown_at), fresh on every showing: the form's
+    # id must be kept all the same, or 保存 after Back made a second pairing of the same child.
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    sign_in(page, server, "zhan-juegang", "/staff")
+    page.goto(server.url + "/pairings/new")
+    page.get_by_label("五老志愿者").select_option(index=1)
+    child = page.get_by_label("帮扶对象").select_option(index=1)[0]
+    before = query(server, "SELECT count(*) FROM pairings WHERE mentee_id = ?", child)[0][0]
+    page.get_by_label("帮扶方式").select_option(label="扶心扶志")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(server.url + "/pairings/*")
+    made = page.url
+    page.go_back()
+    assert page.get_by_label("帮扶对象").input_value() == child  # Chromium put the choices back
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(made)  # answered as the first post: the pairing made then
+    page.go_back()
+    page.get_by_label("帮扶方式").select_option(label="助学扶志")  # a field changed: not a second pairing
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    assert "第一次提交时已经保存过了" in page.locator("main").inner_text()
+    assert query(server, "SELECT count(*) FROM pairings WHERE mentee_id = ?", child) == [(before + 1,)]
+    context.close()
