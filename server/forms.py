@@ -8,6 +8,7 @@ to the person beside the field it names.
 """
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -146,7 +147,27 @@ def _parse(spec: Field, raw: Any) -> Any:
             # beside the field on a page it is only noise, as for_people says.
             raise ValueError(problem.replace(f"字段“{spec.label}”({spec.name})", f"“{spec.label}”"))
         return number
+    if spec.kind == "date":
+        return _day(spec, text)
     return text
+
+
+_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _day(spec: Field, text: str) -> str:
+    """A date box's ``YYYY-MM-DD``, read here so that a page comparing it with another day (an end
+    not before the start, not after today) compares days: 2026-02-30 was told 不能早于开始日期, and
+    today in an input method's full-width digits (２０２６－１２－０７) 不能晚于今天. The range a day
+    may take is sync's to say, for every writer alike."""
+    day = fold_full_width(text)
+    if not _DAY_RE.fullmatch(day):
+        raise ValueError(f"“{spec.label}”请写成 2026-12-07 这样的日期（年-月-日），或点开日期框选一天。")
+    try:
+        datetime.date.fromisoformat(day)
+    except ValueError:
+        raise ValueError(f"“{spec.label}”没有这一天（{day}），请重新选一天。") from None
+    return day
 
 
 def whole_number(raw: object, digits: int = 12) -> int | None:

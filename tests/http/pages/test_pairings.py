@@ -177,6 +177,26 @@ def test_a_pairing_cannot_be_ended_on_a_day_still_to_come(site: Site) -> None:
     assert site.read(lambda db: row(db, "pairing", w.pairing1))["status"] == "active"
 
 
+def test_ending_on_a_day_that_does_not_exist_says_so_and_a_full_width_today_ends_today(site: Site) -> None:
+    """2026-02-30 was told 结束日期不能早于开始日期, and today typed in an input method's full-width
+    digits (２０２６-１２-０７) 不能晚于今天: the form compared the words as typed before anyone read them
+    as a day. A day that does not exist is said so; full-width digits are the day they show."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": "2026-02-30", "outcome": "stable",
+                                                           "base_version": "1"})
+    assert response.status_code == 400 and "“结束日期”没有这一天（2026-02-30）" in sentence(response.text)
+    assert "不能早于开始日期" not in response.text
+    assert site.read(lambda db: row(db, "pairing", w.pairing1))["status"] == "active"
+    today = local_today().isoformat()
+    typed = today.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    response = browser.post(f"/pairings/{w.pairing1}/end", {"end_date": typed, "outcome": "stable",
+                                                           "base_version": "1"})
+    assert response.status_code == 303
+    stored = site.read(lambda db: row(db, "pairing", w.pairing1))
+    assert (stored["status"], stored["end_date"]) == ("closed", today)
+
+
 def test_moving_a_closed_pairings_start_past_its_end_is_refused_beside_the_start_date(site: Site) -> None:
     """The edit page offers 开始日期 on an ended pairing: a start after the end made an archive that
     ends before it begins. The refusal stands beside the start date, and nothing changes."""
