@@ -22,6 +22,7 @@ from sync.timeutil import local_today
 from ..access import log_access
 from ..clients import client_ip
 from ..forms import FormInvalid, field_views, parse_fields, refusal_errors
+from ..queries.followups import open_risk_flags_of_child
 from ..queries.names import sees_names
 from ..queries.pickers import mentee_options
 from ..queries.referrals import LIMIT, get_referral, list_referrals
@@ -119,9 +120,13 @@ async def _visible(page: Visit) -> dict[str, Any]:
 async def _detail(page: Visit, referral: dict[str, Any], values: dict[str, Any], version: int, *,
                   errors: dict[str, str] | None = None, status: int = 200) -> Response:
     gone_child = bool(referral["mentee_deleted"])
-    lines, child_line = await page.state.store.read(lambda db: (
+    scope, staff = await page.scope(), page.actor.role in STAFF
+    # A referral is often made from a risk flag's card (登记转介), and the flag stays open until its
+    # handling is written on that card: the page leads back there while it is open.
+    lines, child_line, open_flags = await page.state.store.read(lambda db: (
         history_lines(db, "referral", referral["id"]),
-        deletion_line(db, "mentee", referral["mentee_id"]) if gone_child else None))
+        deletion_line(db, "mentee", referral["mentee_id"]) if gone_child else None,
+        open_risk_flags_of_child(db, scope, referral["mentee_id"]) if staff and not gone_child else []))
     # Logged on every showing, the form shown again after a refused change too: a post with a bad
     # date shows the referral (why the child was sent, where, the outcome) and its history.
     actor, ip = page.actor, client_ip(page.request)
@@ -133,8 +138,8 @@ async def _detail(page: Visit, referral: dict[str, Any], values: dict[str, Any],
             view.widget = "radios"
     return page.render("referral_detail.html", {
         "r": referral, "history": lines, "fields": fields, "version": version,
-        "form_error": (errors or {}).get("_form"), "names": sees_names(await page.scope()),
-        "can_edit": page.actor.role in STAFF and not gone_child, "child_deleted_line": child_line,
+        "form_error": (errors or {}).get("_form"), "names": sees_names(scope),
+        "can_edit": staff and not gone_child, "child_deleted_line": child_line, "open_flags": open_flags,
     }, status=status)
 
 

@@ -65,6 +65,15 @@ def count_open_risk_flags(db: sqlite_utils.Database, scope: Scope) -> int:
     return int(db.execute(f"SELECT count(*) FROM {_OPEN_FLAGS_FROM} WHERE {where}", params).fetchone()[0])
 
 
+def open_risk_flags_of_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[str]:
+    """The ids of ``mentee_id``'s open risk flags in ``scope`` (the rows ``open_risk_flags`` lists
+    for that child), newest first."""
+    where, params = _open_flags(scope)
+    return [str(r[0]) for r in db.execute(
+        f"SELECT a.id FROM {_OPEN_FLAGS_FROM} WHERE {where} AND m.id = ? ORDER BY a.date DESC, a.id DESC",
+        [*params, mentee_id])]
+
+
 # The open flags and their count read the same rows (the count's tile must match the list).
 _OPEN_FLAGS_FROM = f"{_FLAGGED} {_PEOPLE}"
 

@@ -8,7 +8,7 @@ from server.queries.referrals import open_referrals
 from sync import load_scope
 from sync.timeutil import local_today
 
-from ...factories import make_mentee, remove, row
+from ...factories import make_activity, make_mentee, mutate, remove, row
 from .conftest import Site, sentence
 from .station import access_rows, phone_pull, record_id_on
 
@@ -43,6 +43,27 @@ def test_a_referral_is_made_from_a_child_and_tracked_to_its_conclusion(site: Sit
     assert "状态：已接收 → 已结束" in page and "辅导六次，睡眠恢复正常" in page
     # one view: the page after the redirect (the saves themselves show nothing)
     assert [r["user_id"] for r in access_rows(site, "view_referral", referral_id)] == [w.staff_st11.user_id]
+
+
+def test_a_referral_made_for_a_flagged_child_leads_back_to_writing_the_flags_handling(site: Site) -> None:
+    """The risk flag's card on the station home offers 登记转介; the referral's page it led to had no
+    way back, while the flag stays open until its handling is written on that card. The page says so
+    and links to the card, until the handling is written."""
+    w = site.w
+    today = local_today().isoformat()
+    flag = site.write(lambda db: make_activity(db, w.mentor1, w.pairing1, date=today, risk_flag=True,
+                                               record="手腕有划痕"))
+    browser = site.as_(w.staff_st11)
+    response = browser.post("/referrals/new", {"mentee_id": w.mentee1, "target": "medical",
+                                               "institution": "县人民医院心理门诊", "referred_on": today})
+    assert response.status_code == 303
+    page = browser.get(response.headers["location"]).text
+    assert f'href="/staff#flag-{flag}"' in page
+    assert "这个孩子的自伤自残风险提示还没有记录处理情况" in sentence(page)
+    site.write(lambda db: mutate(db, w.staff_st11, "activity", {"risk_action": "联系了家长，已转介",
+                                                                "risk_action_on": today}, flag, 1))
+    page = browser.get(response.headers["location"]).text
+    assert "/staff#flag-" not in page and "还没有记录处理情况" not in page
 
 
 def test_a_referral_form_posted_twice_refers_the_child_once(site: Site) -> None:
