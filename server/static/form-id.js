@@ -6,10 +6,11 @@
 const kept = { ...(history.state && history.state.recordIds) };
 for (const input of document.querySelectorAll('form input[name="record_id"]')) {
   // Several forms on one page (a review per row) each have their own: told apart by their target.
-  // A field new at each showing (data-each-showing: the pairing form's shown_at) would make Back's
-  // form another form, so it names none.
+  // What a form was shown with — a version (the reviewed visit's, the child's under a screening),
+  // the time (the pairing form's shown_at) — changes with the save itself, and would make Back's
+  // form another form with a new id: only the other hidden fields name it.
   const key = (input.form.getAttribute('action') || '') + [...input.form.querySelectorAll('input[type="hidden"]')]
-    .filter((i) => i.name !== 'record_id' && i.name !== 'csrf_token' && !i.hasAttribute('data-each-showing'))
+    .filter((i) => !['record_id', 'csrf_token', 'shown_at'].includes(i.name) && !/version$/.test(i.name))
     .map((i) => `&${i.name}=${i.value}`).join('');
   if (kept[key]) input.value = kept[key];
   else kept[key] = input.value;

@@ -92,3 +92,47 @@ def test_back_to_the_pairing_form_and_save_again_pairs_the_child_once(server: Se
     assert "第一次提交时已经保存过了" in page.locator("main").inner_text()
     assert query(server, "SELECT count(*) FROM pairings WHERE mentee_id = ?", child) == [(before + 1,)]
     context.close()
+
+
+def test_back_to_a_childs_file_and_save_the_screening_again_records_it_once(server: ServerProcess,
+                                                                            browser: Browser) -> None:
+    # A screening that raises the child's risk level changes the child's version, which the form
+    # carries (mentee_version): the form shown by Back is the same form all the same.
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    sign_in(page, server, "zhan-juegang", "/staff")
+    ((child,),) = query(server, "SELECT id FROM mentees WHERE code = 'BX-2026-0012'")
+    before = query(server, "SELECT count(*) FROM screenings WHERE mentee_id = ?", child)[0][0]
+    page.goto(f"{server.url}/mentees/{child}")
+    page.get_by_label("摸排后的关注等级").select_option(label="重点")
+    page.get_by_role("button", name="保存摸排").click()
+    page.wait_for_url(f"{server.url}/mentees/{child}#screenings")
+    page.go_back()
+    assert page.get_by_label("摸排后的关注等级").input_value() == "key"  # Chromium put the choice back
+    page.get_by_role("button", name="保存摸排").click()
+    page.wait_for_url(f"{server.url}/mentees/{child}#screenings")
+    assert query(server, "SELECT count(*) FROM screenings WHERE mentee_id = ?", child) == [(before + 1,)]
+    context.close()
+
+
+def test_back_to_the_review_queue_and_return_the_visit_again_returns_it_once(server: ServerProcess,
+                                                                            browser: Browser) -> None:
+    # 退回 leaves the visit in the queue at its next version (target_version): Back's queue shows
+    # the same decision's form, not a new one.
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    sign_in(page, server, "zhan-juegang", "/staff")
+    page.goto(server.url + "/review")
+    form = page.locator("form:has(button[value=approve])").first
+    visit = form.locator("input[name=target_id]").get_attribute("value")
+    before = query(server, "SELECT count(*) FROM reviews WHERE target_id = ?", visit)[0][0]
+    form.get_by_label("审核意见（退回时必填）").fill("请补写事后跟踪。")
+    form.locator("button[value=return]").click()
+    page.wait_for_url(f"{server.url}/review#{visit}")
+    page.go_back()
+    form = page.locator(f"form:has(input[name=target_id][value='{visit}'])")
+    assert form.get_by_label("审核意见（退回时必填）").input_value() == "请补写事后跟踪。"
+    form.locator("button[value=return]").click()
+    page.wait_for_url(f"{server.url}/review#{visit}")
+    assert query(server, "SELECT count(*) FROM reviews WHERE target_id = ?", visit) == [(before + 1,)]
+    context.close()
