@@ -32,6 +32,7 @@ from ..queries.names import sees_names
 from ..queries.pickers import author_choices, ended_pairing, pairing_options, stopped_volunteer
 from .form_posts import form_values, require_form, restore_draft
 from .history import changed_after_approval, conflict_lines, deletion_line, history_lines
+from .links import came_from
 from .path_records import visible_record
 from .pickers import FIND, attach_finder, found, search_text
 from .shown import log_shown
@@ -180,7 +181,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
         "record_id": form_record_id(values), "author_for": pairing_id if authors else None,
         # Named by a link (an archive, a list) and never offered in the picker: said at once, with
         # the ways on, not only once a visit typed in full is refused.
-        "stopped_pairing": stopped, "twin": _twin_box(likely, values),
+        "stopped_pairing": stopped, "twin": _twin_box(likely, values), "came_from": came_from(page.request, pairings),
     }, status=status)
 
 

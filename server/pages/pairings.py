@@ -32,6 +32,7 @@ from ..queries.units import unit_options
 from ..templating import chinese_date
 from .form_posts import form_values, require_form, restore_draft
 from .history import deletion_line
+from .links import came_from
 from .list_search import search_posted, search_words
 from .paging import page_count, page_links, page_number, past_the_end
 from .pairing_meanwhile import made_meanwhile, shown_at
@@ -124,7 +125,7 @@ async def _pairing_form(page: Visit, values: dict[str, Any], *, errors: dict[str
         "title": "结对", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path, "no_options": not mentors.total or not children.total,
         "record_id": form_record_id(values), "stopped": _stopped_box(values, child, stopped),
-        "shown_at": shown_at(values),
+        "shown_at": shown_at(values), "came_from": came_from(page.request, children.options),
     }, status=status)
 
 

@@ -29,6 +29,7 @@ from ..queries.referrals import LIMIT, get_referral, list_referrals
 from ..queries.units import unit_options
 from .form_posts import form_values, require_form, restore_draft
 from .history import deletion_line, history_lines
+from .links import came_from
 from .paging import page_count, page_links, page_number, past_the_end
 from .path_records import visible_record
 from .pickers import FIND, attach_finder, child_finder, found, search_text
@@ -84,6 +85,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
     return page.render("referral_form.html", {
         "title": "登记转介", "fields": fields, "form_error": (errors or {}).get("_form"),
         "action": page.request.url.path, "record_id": form_record_id(values),
+        "came_from": came_from(page.request, mentees.options),
     }, status=status)
 
 
