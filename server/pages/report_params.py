@@ -19,8 +19,9 @@ from sync.timeutil import local_today
 from ..errors import ParamInvalid
 from ..forms import whole_number
 from ..templating import chinese_date
+from ..widths import fold_full_width
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -35,8 +36,11 @@ class ReportQuery:
 
 
 def read_date(raw: str, label: str) -> str:
-    """One date of a query, ``YYYY-MM-DD`` and a real day in range; else a 400 saying so."""
-    text = raw.strip()
+    """One date of a query, ``YYYY-MM-DD`` and a real day in range; else a 400 saying so. The input
+    method's full-width digits (２０２６－１０－０１, from a date box that is a plain text box) are the day
+    they show; the digits of another script are no date (``\\d`` alone took them, and the day was then
+    told it does not exist)."""
+    text = fold_full_width(raw.strip())
     if not DATE_RE.match(text):
         raise ParamInvalid(f"{label}应为 YYYY-MM-DD 格式的日期（例如 2026-01-01），收到“{text[:20]}”。")
     try:

@@ -235,6 +235,20 @@ def test_stats_bad_parameters_get_a_friendly_400_page(site: Site, county: Any, p
     assert response.headers["content-type"].startswith("text/html") and "出错了" in response.text
 
 
+def test_a_period_typed_in_full_width_digits_is_that_period_and_another_scripts_digits_are_no_date(
+        site: Site, county: Any) -> None:
+    """A date box that is a plain text box (an old phone's browser) gets the input method's full-width
+    digits: ２０２６-１０-０１ was told 是不存在的日期, and 2026-10-01 it is. Digits of another script are
+    no date at all, said as such, not as a day no calendar has."""
+    browser = site.as_(county.reviewer)
+    response = browser.get("/reports/stats", params={"from": "２０２６-１０-０１", "to": "２０２６－１０－３１"})
+    assert response.status_code == 200
+    assert "统计时段：2026年10月1日至2026年10月31日" in re.sub(r"<[^>]+>|\s", "", response.text)
+    response = browser.get("/reports/stats", params={"from": "٢٠٢٦-١٠-٠١"})
+    words = html.unescape(re.sub(r"<[^>]+>", "", response.text))
+    assert response.status_code == 400 and "应为 YYYY-MM-DD 格式的日期" in words
+
+
 def test_stats_records_of_an_unknown_measure_is_400(site: Site, county: Any) -> None:
     response = site.as_(county.reviewer).get(f"/reports/stats/records?unit={county.st11}&{YEAR}&measure=drop")
     assert response.status_code == 400 and "栏目" in response.text
