@@ -123,6 +123,25 @@ def test_a_plain_name_search_finds_what_it_found_before(site: Site, path: str) -
     assert not listed(staff.get(path, params={"q": "冯小兰"}).text, kind)  # station 2-1's
 
 
+@pytest.mark.parametrize("path", ["/mentees", "/pairings"])
+@pytest.mark.parametrize("typed", ["冯 小军", "冯\u3000小军", " 冯  小 军 "])
+def test_a_name_typed_with_spaces_between_its_characters_finds_the_child(site: Site, path: str, typed: str) -> None:
+    """冯 小军, as a clerk copies a name off a paper form with a space after the family name (or the input
+    method's full-width space), found nothing; it is 冯小军, and no more children than the name alone finds."""
+    made = world(site)
+    kind = path.strip("/")
+    staff = site.as_(site.w.staff_st11)
+    assert listed(staff.get(path, params={"q": typed}).text, kind) == {made["pairing" if kind == "pairings"
+                                                                         else "mentee"]}
+    assert not listed(staff.get(path, params={"q": "冯 小兰"}).text, kind)  # station 2-1's, however typed
+
+
+def test_a_name_typed_with_a_space_is_found_by_the_pickers_search(site: Site) -> None:
+    made = world(site)
+    page = site.as_(site.w.staff_st11).get("/pairings/new", params={"q": "冯 小军"}).text
+    assert options(page, "mentee_id") == [made["mentee"]]
+
+
 @pytest.mark.parametrize(("q", "before"), [("——", 0), ("·", 0), ("BX—", 0), ("BX 2027", 0), ("2026 9999", 0),
                                            ("60", 1), ("20250", 0), ("20269999", 0)])
 def test_a_search_that_is_no_code_of_ours_does_not_match_everything(site: Site, q: str, before: int) -> None:
