@@ -8,7 +8,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..paths import Paths
-from ..state import templates_of
+from .nav import home_for
+from .visits import visit
 
 # The phone app's own icon, so the pages add no file to the app's budget; a browser asks for
 # /favicon.ico on every page whatever the page links, and a 404 each time is noise in the log.
@@ -25,7 +26,11 @@ def _version() -> str:
 
 
 async def index(request: Request) -> Response:
-    return templates_of(request).TemplateResponse(request, "index.html", {"version": _version()})
+    """The front page. Someone signed in is offered the way to their own home, not 登录 (which only
+    sent them there): a clerk who opens the site's address from a bookmark is already at work."""
+    page = await visit(request)
+    home = home_for(request, page.session.actor.role) if page.session is not None else None
+    return page.render("index.html", {"version": _version(), "home": home})
 
 
 def icon_route(paths: Paths) -> Route:

@@ -402,3 +402,16 @@ def test_a_login_without_a_password_is_refused_after_the_same_password_check_as_
         answer = browser.post("/login", {"username": login, "password": "a-guess"}, token=browser.token("/login"))
         assert "用户名或密码不对" in answer.text
     assert checked == ["a-guess"] * 3
+
+def test_the_front_page_offers_a_signed_in_clerk_her_own_home_and_anyone_else_the_login(site: Site) -> None:
+    """Opened from a bookmark while signed in, the front page said 登录 (which only sent her on): it now
+    names her and leads to the page she starts her work on, and its header lets her sign out."""
+    anonymous = site.browser().get("/").text
+    assert 'href="/login"' in anonymous and "您已经登录" not in anonymous and "退出登录" not in anonymous
+    for who, home in ((site.w.staff_st11, "/staff"), (site.w.reviewer, "/dashboard")):
+        browser = site.browser()
+        browser.login(site.login_of(who))
+        page = browser.get("/")
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+        assert "您已经登录" in page.text and f'href="{home}">进入我的工作页面' in page.text, who
+        assert 'href="/login"' not in page.text and "退出登录" in page.text
