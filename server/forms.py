@@ -152,7 +152,19 @@ def _parse(spec: Field, raw: Any) -> Any:
     return text
 
 
-_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+DAY_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def typed_day(text: str) -> datetime.date | None:
+    """The day ``text`` names, written as a date box writes it (``YYYY-MM-DD``, ASCII digits), or None.
+    Only that shape: Python also reads 20260901 and 2026-W36-2 as days, and a day kept as typed is
+    compared with other days as text."""
+    if not DAY_SHAPE.fullmatch(text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:  # 2026-02-30: the right shape, a day no calendar has
+        return None
 
 
 def _day(spec: Field, text: str) -> str:
@@ -161,12 +173,9 @@ def _day(spec: Field, text: str) -> str:
     today in an input method's full-width digits (２０２６－１２－０７) 不能晚于今天. The range a day
     may take is sync's to say, for every writer alike."""
     day = fold_full_width(text)
-    if not _DAY_RE.fullmatch(day):
-        raise ValueError(f"“{spec.label}”请写成 2026-12-07 这样的日期（年-月-日），或点开日期框选一天。")
-    try:
-        datetime.date.fromisoformat(day)
-    except ValueError:
-        raise ValueError(f"“{spec.label}”没有这一天（{day}），请重新选一天。") from None
+    if typed_day(day) is None:
+        raise ValueError(f"“{spec.label}”没有这一天（{day}），请重新选一天。" if DAY_SHAPE.fullmatch(day) else
+                         f"“{spec.label}”请写成 2026-12-07 这样的日期（年-月-日），或点开日期框选一天。")
     return day
 
 

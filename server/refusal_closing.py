@@ -13,7 +13,6 @@ the phone-import page lists the closed ones of the last 90 days, and the pairing
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +23,9 @@ from sync.entities import TEXT_MAX
 from sync.timeutil import format_utc, local_today, utc_now
 
 from .access import log_access
+from .forms import typed_day
 from .queries.refused import refused_records
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ACTION = "close_phone_refusal"  # in the access log the admin reads, with the unit as its target
 
 
@@ -69,10 +68,7 @@ def _day(raw: object, today: datetime.date) -> str:
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
         return today.isoformat()
-    try:
-        day = datetime.date.fromisoformat(text) if _DAY.fullmatch(text) else None
-    except ValueError:
-        day = None
+    day = typed_day(text)
     if day is None:
         raise ClosingRefused("日期不对，请按“年-月-日”填写，例如 2026-11-26。", field="on")
     if day > today:

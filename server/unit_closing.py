@@ -11,7 +11,6 @@ day (``server/deadlines.py``), and its name carries 已撤并 in the tree and ev
 from __future__ import annotations
 
 import datetime
-import re
 
 import sqlite_utils
 
@@ -21,10 +20,9 @@ from sync.errors import NotAllowed
 from sync.timeutil import utc_now
 from sync.users import get_user
 
+from .forms import typed_day
 from .queries.admin import unit_usage
 from .templating import chinese_date
-
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def closing_day_problem(typed: str, today: datetime.date) -> str | None:
@@ -32,10 +30,7 @@ def closing_day_problem(typed: str, today: datetime.date) -> str | None:
     today, from 2000 as every date the write path takes), or None. Only that shape: Python reads
     20260901 and 2026-W36-2 as days too, and kept as typed they would compare as text against the
     periods' days (``server/deadlines.py``) and miss."""
-    try:
-        day = datetime.date.fromisoformat(typed) if _DAY.fullmatch(typed) else None
-    except ValueError:
-        day = None
+    day = typed_day(typed)
     if day is None or day.year < 2000:
         return "请选择撤并日期（哪一天起不再办学、不再设站），如 2026-09-01。单位没有改动。"
     if day > today:

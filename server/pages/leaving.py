@@ -16,8 +16,6 @@ children's list finds the closed files by it.
 """
 from __future__ import annotations
 
-import datetime
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -30,7 +28,7 @@ from sync.stopping import PairingsChanged
 from sync.timeutil import local_today
 
 from ..care_leaving import LeftAlready, leave_care
-from ..forms import FieldView, MutationsRefused, field_views
+from ..forms import FieldView, MutationsRefused, field_views, typed_day
 from ..queries.leaving import LEAVING_REASONS, open_flags_of_child, running_of_child
 from .form_posts import form_values, require_form
 from .mentee_forms import visible_mentee
@@ -82,7 +80,6 @@ async def leave_form(request: Request) -> Response:
 
 
 NOTE_LIMIT = 100  # 其他's words: a reason, not a report
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _day_problem(typed: str) -> str | None:
@@ -92,10 +89,7 @@ def _day_problem(typed: str) -> str | None:
     would be kept as typed in ``care_leavings`` and compared as text."""
     if not typed:
         return "请填写结束帮扶的日期。"
-    try:
-        day = datetime.date.fromisoformat(typed) if _DAY.fullmatch(typed) else None
-    except ValueError:
-        day = None
+    day = typed_day(typed)
     if day is None or day.year < 2000:
         return "请按“年-月-日”填写日期（孩子离开的那一天，2000 年以后），例如 2027-07-10。"
     if day > local_today():

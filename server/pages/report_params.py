@@ -8,7 +8,6 @@ page (``param_invalid``) that says which value and what is expected — never a 
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 
 from starlette.datastructures import QueryParams
@@ -17,11 +16,10 @@ from sync import Actor, parse_id
 from sync.timeutil import local_today
 
 from ..errors import ParamInvalid
-from ..forms import whole_number
+from ..forms import DAY_SHAPE, typed_day, whole_number
 from ..templating import chinese_date
 from ..widths import fold_full_width
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -41,12 +39,10 @@ def read_date(raw: str, label: str) -> str:
     they show; the digits of another script are no date (``\\d`` alone took them, and the day was then
     told it does not exist)."""
     text = fold_full_width(raw.strip())
-    if not DATE_RE.match(text):
+    if not DAY_SHAPE.fullmatch(text):
         raise ParamInvalid(f"{label}应为 YYYY-MM-DD 格式的日期（例如 2026-01-01），收到“{text[:20]}”。")
-    try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:  # 2026-02-30: the right shape, a day no calendar has
-        raise ParamInvalid(f"{label}“{text}”是不存在的日期，请检查月份和日子。") from None
+    if (day := typed_day(text)) is None:
+        raise ParamInvalid(f"{label}“{text}”是不存在的日期，请检查月份和日子。")
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ParamInvalid(f"{label}超出合理范围：{text}。")
     return text
