@@ -99,9 +99,9 @@ def test_pwa_a_visit_and_a_screening_refused_for_a_deleted_child_say_the_words_a
     page.screenshot(path=str(shots_dir(tmp_path) / "pwa-refused-child-deleted.png"), full_page=True)
 
     # 知道了 puts each away at one tap; nothing is sent again and the server keeps one copy of each.
-    for _ in range(2):
+    for left in (1, 0):  # each row gone before the next tap: a tap on a row still going dismissed it again
         refused.first.get_by_role("button", name="知道了").click()
-    expect(refused).to_have_count(0)
+        expect(refused).to_have_count(left)
     expect(page.locator(".sync")).not_to_contain_text("没有被接收")
     expect(page.get_by_text("没有待同步的修改。")).to_be_visible()
     page.get_by_role("button", name="立即同步").click()
@@ -177,9 +177,9 @@ def test_pwa_a_visit_and_a_screening_refused_for_a_pairing_ended_or_handed_on_sa
     page.evaluate("document.documentElement.dataset.size = 'std'")
     page.screenshot(path=str(shots_dir(tmp_path) / f"pwa-refused-pairing-{happened}.png"), full_page=True)
 
-    for _ in range(2):
+    for left in (1, 0):  # each row gone before the next tap: a tap on a row still going dismissed it again
         refused.first.get_by_role("button", name="知道了").click()
-    expect(refused).to_have_count(0)
+        expect(refused).to_have_count(left)
     page.get_by_role("button", name="立即同步").click()
     phone.wait_synced()
     assert query(server, "SELECT entity FROM sync_audit WHERE status = 'rejected' AND device_id IS NOT NULL"
