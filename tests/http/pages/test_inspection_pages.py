@@ -470,3 +470,17 @@ def test_a_score_says_its_unit_on_the_list_the_units_history_and_the_years_summa
     assert "最近得分</p><p class=\"figure\">80 分" in history
     assert "平均得分</p><p class=\"figure\">80.0 分" in history
     assert f'/inspections/{iid}' in history
+
+
+@pytest.mark.parametrize(("field", "label", "typed"), [
+    ("rectify_due", "整改期限", "2026-11-01"), ("score", "得分", "九十")])
+def test_a_refusal_below_the_checklist_is_said_above_the_form_where_the_page_opens(
+        site: Site, field: str, label: str, typed: str) -> None:
+    """The page comes back at its top after 保存; a refusal of a field under the ten checklist items,
+    two screens down, said only there, left the first screen looking as before: as if saved."""
+    response = _new(site, site.w.reviewer, **{field: typed})
+    assert response.status_code == 400
+    summary = f'没有保存：请看下面标出的<a href="#f-{field}">“{label}”</a>'
+    assert summary in response.text
+    assert response.text.index(summary) < response.text.index('id="f-unit_id"')
+    assert response.text.count("没有保存：请看下面标出的") == 1
