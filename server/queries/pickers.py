@@ -68,10 +68,19 @@ def _mentor_label(r: dict[str, Any]) -> str:
 
 def mentor_options(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, str]]:
     """Active volunteer accounts whose unit is in scope, by name; those without a smartphone say so
-    (the archive browser's filter; the pairing forms use ``mentor_choices``)."""
+    (the archive browser's filter; the pairing forms use ``mentor_choices``). Then the stopped ones
+    of those units who have a live pairing, marked 已停用: their archives are still listed (the
+    county inspects them), so the filter must find them too; no form offers them."""
     body, params = _mentors_in(scope)
-    return [(r["id"], _mentor_label(r)) for r in db.query(f"{_MENTOR_SELECT} {body} ORDER BY un.name, us.name",
-                                                           params)]
+    active = [(r["id"], _mentor_label(r)) for r in db.query(f"{_MENTOR_SELECT} {body} ORDER BY un.name, us.name",
+                                                             params)]
+    sql, unit_params = where(scope, "unit", "un")
+    stopped = db.query(
+        f"{_MENTOR_SELECT} FROM users us JOIN units un ON un.id = us.unit_id"
+        f" WHERE us.role = 'mentor' AND us.active = 0 AND un.deleted = 0 AND ({sql})"
+        " AND EXISTS (SELECT 1 FROM pairings p WHERE p.mentor_id = us.id AND p.deleted = 0)"
+        " ORDER BY un.name, us.name", unit_params)
+    return active + [(r["id"], f"{r['name']}（{r['unit_name']}） · 已停用") for r in stopped]
 
 
 def mentor_choices(db: sqlite_utils.Database, scope: Scope, *, q: str = "", keep: Any = None) -> Choices:

@@ -10,6 +10,7 @@ import pytest
 import sqlite_utils
 
 from sync import Actor, apply_mutations, mutations
+from sync.stopping import deactivate_user
 from sync.timeutil import local_today
 
 from ...factories import make_activity, make_mentee, make_pairing, mutate, row
@@ -331,6 +332,23 @@ def test_the_archive_browser_finds_pairings_by_each_filter(site: Site) -> None:
     assert found(q=code_of(site, w.mentee3)) == {w.pairing3}
     assert found(town=w.town1, risk="key") == {w.pairing2}
 
+
+
+def test_the_archive_browsers_volunteer_filter_offers_a_stopped_volunteer_whose_archives_it_lists(site: Site) -> None:
+    """The list names 李老师 已停用 beside her pairing, but the filter offered only volunteers in
+    service: the county inspecting a stopped volunteer's archives could not ask for them alone."""
+    w = site.w
+    site.write(lambda db: deactivate_user(db, w.staff_st11, w.mentor2.user_id))
+    browser = site.as_(w.reviewer)
+    page = browser.get("/pairings").text
+    picker = re.search(r'<select[^>]*name="mentor".*?</select>', page, re.S)
+    assert picker, page
+    options = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', picker.group(0)))
+    assert options.get(w.mentor2.user_id, "").startswith("李老师"), options
+    assert "已停用" in options[w.mentor2.user_id] and "已停用" not in options[w.mentor1.user_id]
+    chosen = browser.get("/pairings", params={"mentor": w.mentor2.user_id}).text
+    assert w.pairing2 in chosen and w.pairing1 not in chosen
+    assert re.search(rf'<option value="{w.mentor2.user_id}" selected', chosen)
 
 def test_names_show_only_to_station_staff_and_cannot_be_searched_by_others(site: Site) -> None:
     w = site.w
