@@ -80,6 +80,14 @@ def child_code(value: str | None) -> Markup | str:
     return _whole("code", value)
 
 
+def phone_number(device_id: str) -> Markup | str:
+    """A phone as its own screens name it (手机编号, pwa/js/ui/settings.js shortId): the last eight hex
+    digits of its id, upper case, 4-4 (A7C2-351A). A volunteer who forgot her PIN reads it out over
+    the telephone; the station must find those very characters on the volunteer's page."""
+    tail = device_id.replace("-", "")[-8:].upper()
+    return nowrap(f"{tail[:4]}-{tail[4:]}")
+
+
 def nowrap(text: str) -> Markup | str:
     """A day or a time kept on one line: Chinese may break between any two characters, and
     2026年11月 / 30日 cut at a phone's edge is misread by our 60-to-80-year-old readers."""
@@ -181,6 +189,7 @@ def build_templates(paths: Paths) -> Jinja2Templates:
     env.filters["chinese_date_text"] = chinese_date
     env.filters["chinese_time_text"] = chinese_time
     env.filters["child_code"] = child_code
+    env.filters["phone_number"] = phone_number
     env.filters["whole_pieces"] = whole_pieces
     env.filters["whole_units"] = whole_units
     env.filters["tel_link"] = tel_link

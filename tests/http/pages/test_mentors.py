@@ -336,6 +336,24 @@ def test_a_pin_recovery_code_from_the_volunteer_page_releases_that_phones_key_on
     assert foreign.status_code == 404
 
 
+
+def test_the_station_finds_a_phone_by_the_number_its_forgotten_pin_screen_says(site: Site) -> None:
+    """The volunteer reads out 这台手机的编号 as the phone writes it, A7C2-351A (pwa/js/ui/settings.js shortId,
+    tests/e2e/test_pwa_recovery.py); the volunteer page and the recovery code's page write it the same way,
+    so the station matches the phone it is asked about without turning a7c2351a into it in their head."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    code, _ = _issue(site, browser, w.mentor1.user_id)
+    enrolled = browser.client.post("/api/enrol", json={"code": code, "device_name": "伴行手机"}).json()
+    assert browser.client.put("/api/device/recovery-key", json={"recovery_key": "k" * 43},
+                              headers={"authorization": f"Bearer {enrolled['token']}"}).status_code == 200
+    tail = enrolled["device_id"].replace("-", "")[-8:].upper()
+    said = f"手机编号 {tail[:4]}-{tail[4:]}"
+    assert said in sentence(browser.get(f"/mentors/{w.mentor1.user_id}").text)
+    issued = browser.post(f"/mentors/{w.mentor1.user_id}",
+                          {"action": "recovery_code", "device_id": enrolled["device_id"]})
+    assert issued.status_code == 200 and said in sentence(issued.text)
+
 # --- two people editing one account --------------------------------------------------------------
 
 class FormFields(HTMLParser):
