@@ -31,7 +31,7 @@ const followUpRow = ({ mentee, activity, due, overdue, wrong }) => row(
 
 const returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class: 'row returned' },
   [tag('returned', '↩ ' + T.returned), ' ', menteeLabel(repo.get(f.mentee_id))],
-  `${shortDate(f.date)} ${KINDS[f.kind] || f.kind || ''}`, f.review_comment || '');
+  [shortDate(f.date), ' ', phrase(KINDS[f.kind] || f.kind || '')], f.review_comment || '');
 
 const section = (title, items) => items.length > 0 && [h('h2', withCount(title, items.length)), rows(items)];
 

@@ -1,7 +1,7 @@
 import { shortDate, timeline } from '../queries.js';
 import * as repo from '../repo.js';
 import { APPROACHES, GENDERS, KINDS, REVIEW_STATUSES, RISK_LEVELS, T } from '../strings.js';
-import { button, facts, go, h, link, listed, rerender, row, rows, screen, show, tag, telLink } from './dom.js';
+import { button, facts, go, h, link, listed, phrase, rerender, row, rows, screen, show, tag, telLink } from './dom.js';
 import { categories, menteeLabel, riskTag } from './home.js';
 
 const SYMBOLS = { approved: '✓ ', returned: '↩ ' },
@@ -29,9 +29,10 @@ function timelineRow(record) {
         `${T.interventionSuccess}：${yesNo(f.intervention_success)}`),
       f.needs && `${T.needs}：${f.needs}`);
   }
-  const kind = KINDS[f.kind] || f.kind || '';
-  return row({ href: `#/activity/${record.id}` }, [`${shortDate(f.date)} ${kind} `, statusTag(record)],
-    f.record && (f.record.length > 40 ? f.record.slice(0, 40) + '…' : f.record),
+  // The kind whole on its line at 特大 (12月6日 / 面对面谈心, not 面对面谈 / 心 before the tag).
+  return row({ href: `#/activity/${record.id}` }, [shortDate(f.date), ' ', phrase(KINDS[f.kind] || f.kind || ''), ' ',
+    statusTag(record)],
+    f.record?.replace(/^(.{40}).+/s, '$1…'), // the first 40 characters, and … when there are more
     f.risk_flag && [tag('risk-key', '⚠ ' + T.riskFlag)]);
 }
 
