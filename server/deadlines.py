@@ -12,10 +12,13 @@ the sync wire contract stays as it is. Each change is written to ``sync_audit`` 
 A unit has filed when its return for exactly that period is submitted (已上报) or approved (已通过);
 a draft, a returned one (退回 to be corrected) or none at all is still owed, and is late (逾期 N 天)
 from the day after its due day (Asia/Shanghai). ``/returns`` lists it and ``/dashboard`` counts it
-from the same ``periods_due``, so the two always agree. A return filed after its day is no longer
-owed, but the county reviews punctuality: ``/returns`` says 逾期 N 天报送 beside it, N counted from
-the Asia/Shanghai day of its last submission (the audit's change to 已上报; a return withdrawn and
-submitted again was filed by the second).
+from the same ``periods_due``, so the two always agree. A unit owes nothing for a period that ended
+before the day (Asia/Shanghai) it was added to the system (its ``created_at``), nor, once closed
+(已撤并), for one beginning on or after its closing day, unless it wrote a return for it all the same.
+
+A return filed after its day is no longer owed, but the county reviews punctuality: ``/returns`` says 逾期
+N 天报送 beside it, N counted from the Asia/Shanghai day of its last submission (the audit's change to 已上报;
+a return withdrawn and submitted again was filed by the second).
 
 Why exactly the period: a deadline asks for the form of one span (the Kaizhou notice's 宣传月, a
 month, a half-year, a year), and a return of a longer span that covers it counts other months'
@@ -141,7 +144,9 @@ def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *
     any), each with the live units in scope under the setting unit that owe a return — late first.
     ``punctuality``: also how many days after its day each filed return was filed (``/returns``; the
     dashboard's count needs none, and it costs a read of each such return's history)."""
-    rows = db.execute("SELECT id, parent_id, name, kind, deleted FROM units").fetchall()
+    # The Asia/Shanghai day each unit was added: its created_at, stamped by the server's write path
+    # (sync/apply.py) and never changed after.
+    rows = db.execute("SELECT id, parent_id, name, kind, deleted, date(created_at, '+8 hours') FROM units").fetchall()
     parent: dict[str, str | None] = {r[0]: r[1] for r in rows}
     info = {r[0]: (r[2], r[3]) for r in rows}
     # 撤点并校: a unit closed on or before a period's first day owes nothing for it (server/unit_closing.py).
@@ -157,7 +162,7 @@ def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *
                 [deadline["period_from"], deadline["period_to"]]).fetchall():
             statuses[unit_id] = (status, rid)  # the last wins: approved, else the latest changed
         units = []
-        for unit_id, _parent_id, name, kind, deleted in rows:
+        for unit_id, _parent_id, name, kind, deleted, added_on in rows:
             if deleted or kind not in DUE_KINDS or not scope.allows_unit(unit_id):
                 continue
             chain = _ancestors(parent, unit_id)
@@ -167,6 +172,10 @@ def periods_due(db: sqlite_utils.Database, scope: Scope, today: datetime.date, *
             due = deadline["towns_due"] if kind == "town" else deadline["units_due"]
             status, return_id = statuses.get(unit_id, (None, None))
             if status is None and unit_id in closed and closed[unit_id] <= deadline["period_from"]:
+                continue
+            # Its mirror: a unit added to the system after a period ended could not have filed for it
+            # here, so it owes nothing for it (unless it wrote one all the same).
+            if status is None and added_on and deadline["period_to"] < added_on:
                 continue
             late = 0 if status in FILED else max(0, (today - datetime.date.fromisoformat(due)).days)
             filed_late = 0

@@ -63,6 +63,17 @@ def load_demo(db: sqlite_utils.Database, *, today: Date | None = None) -> None:
     write_waiting(demo)
     write_peer_helpers(demo)
     date_registrations(demo)
+    date_units(demo)
+
+
+def date_units(demo: Demo) -> None:
+    """The county and its units were added to the system a month before the demo's first records (its
+    units' ``created_at`` and creates in the audit, 9:00 Beijing time): the write path stamps the real
+    now, and a unit added today owes no statistics return for last month (``server/deadlines.py``), so
+    the list of late returns would be empty."""
+    at = format_utc(datetime.datetime.combine(demo.day(-30), datetime.time(9), tzinfo=SHANGHAI))
+    demo.db.execute("UPDATE sync_audit SET at = ? WHERE entity = 'unit' AND op = 'create'", [at])
+    demo.db.execute("UPDATE units SET created_at = ?", [at])
 
 
 def date_registrations(demo: Demo) -> None:

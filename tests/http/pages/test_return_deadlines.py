@@ -243,3 +243,33 @@ def test_the_station_home_says_its_return_is_owed_by_which_day_and_when_it_is_la
     site.write(lambda db: mutate(db, w.staff_st12, "stats_return", {
         "unit_id": w.st12, "period_from": PERIOD["from"], "period_to": PERIOD["to"], "status": "submitted"}))
     assert "0 份统计表待报送" in _owed_tile(station.get("/staff").text)
+
+
+def test_a_unit_added_today_owes_no_return_for_a_period_that_ended_before_unless_it_wrote_one(
+        site: Site) -> None:
+    # The mirror of a closed unit's (test_unit_closing.py): a school the admin adds today could not have
+    # filed October's return through the system, so it is not 逾期 for it, here or on the dashboard.
+    w = site.w
+    reviewer = site.as_(w.reviewer)
+    today = local_today()
+    late = (today - datetime.timedelta(days=2)).isoformat()
+    first = today.replace(day=1)
+    ended = {"from": (first - datetime.timedelta(days=1)).replace(day=1).isoformat(),
+             "to": (first - datetime.timedelta(days=1)).isoformat()}
+    running = {"from": first.isoformat(), "to": (first + datetime.timedelta(days=27)).isoformat()}
+    for period in (ended, running):
+        saved = reviewer.post("/returns/deadlines", {**period, "units_due": late, "towns_due": late})
+        assert saved.status_code == 303
+    before = _late_on_list(reviewer.get("/returns").text)
+    assert site.as_(w.admin).post("/admin/units", {"name": "掘港第二小学", "kind": "school",
+                                                   "parent_id": w.town1}).status_code == 303
+    page = reviewer.get("/returns").text
+    assert page.count('data-label="单位">掘港第二小学<') == 1  # the period running since it was added only
+    assert _late_on_dashboard(reviewer.get("/dashboard").text) == _late_on_list(page) == before + 1
+    # A return it wrote for the earlier period all the same is owed until filed, as any other.
+    unit_id = site.read(lambda db: db.execute("SELECT id FROM units WHERE name = '掘港第二小学'").fetchone()[0])
+    site.write(lambda db: mutate(db, w.staff_town1, "stats_return", {
+        "unit_id": unit_id, "period_from": ended["from"], "period_to": ended["to"]}))
+    page = reviewer.get("/returns").text
+    assert page.count('data-label="单位">掘港第二小学<') == 2
+    assert _late_on_dashboard(reviewer.get("/dashboard").text) == _late_on_list(page) == before + 2
