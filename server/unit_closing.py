@@ -20,7 +20,7 @@ from sync.errors import NotAllowed
 from sync.timeutil import utc_now
 from sync.users import get_user
 
-from .forms import typed_day
+from .forms import DAY_SHAPE, typed_day
 from .queries.admin import unit_usage
 from .templating import chinese_date
 
@@ -31,6 +31,8 @@ def closing_day_problem(typed: str, today: datetime.date) -> str | None:
     20260901 and 2026-W36-2 as days too, and kept as typed they would compare as text against the
     periods' days (``server/deadlines.py``) and miss."""
     day = typed_day(typed)
+    if day is None and DAY_SHAPE.fullmatch(typed):  # 2026-02-30: said as the other date fields say it
+        return f"撤并日期没有这一天（{typed}），请重新选一天。单位没有改动。"
     if day is None or day.year < 2000:
         return "请选择撤并日期（哪一天起不再办学、不再设站），如 2026-09-01。单位没有改动。"
     if day > today:

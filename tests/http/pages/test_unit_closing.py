@@ -106,6 +106,16 @@ def test_a_closing_day_that_is_no_day_or_after_today_is_refused_in_words(site: S
     assert not site.read(lambda db: list(db.query("SELECT * FROM unit_closures")))
 
 
+def test_a_closing_day_no_calendar_has_is_told_there_is_no_such_day(site: Site) -> None:
+    # As every other date field says it (server/forms.py), not 请选择撤并日期 as if none were typed.
+    _empty_the_school(site)
+    refused = _close(site, "2026-02-30")
+    assert refused.status_code == 400
+    said = words(refused.text)
+    assert "撤并日期没有这一天（2026-02-30）" in said and "单位没有改动" in said and "请选择撤并日期" not in said
+    assert not site.read(lambda db: list(db.query("SELECT * FROM unit_closures")))
+
+
 def test_a_closing_day_typed_in_another_shape_is_refused_never_kept_as_typed(site: Site) -> None:
     """Python reads 20260901 and 2026-W36-2 as 2026-09-01; kept as typed, the day compared as text
     against the periods' days, so the closed school still owed returns of periods after it (and
