@@ -37,7 +37,16 @@ def test_a_volunteers_row_says_when_their_phone_last_synced_or_that_it_never_did
     assert _cell(page, "王老师") == "手机同步 2026年12月4日 23:32"
     assert _cell(page, "李老师") == "从未同步"  # enrolment stamps last_seen_at with created_at
     assert _cell(page, "张老师") == "没有登记手机"
-    assert _cell(page, "站员一一") == "—"  # staff still by their web sign-in
+    assert _cell(page, "站员一一") == "从未登录"  # staff still by their web sign-in
+
+
+def test_an_account_that_never_signed_in_says_so_rather_than_a_dash(site: Site) -> None:
+    # "—" read as "not known" or "not applicable"; the admin looks for accounts handed out and never used.
+    w = site.w
+    site.as_(w.staff_st12)  # signs in on the web
+    page = site.as_(w.admin).get("/admin/users").text
+    assert _cell(page, "站员一一") == "从未登录"
+    assert _cell(page, "站员一二").startswith("20")  # signed in: the day and time
 
 
 def test_the_accounts_list_is_one_read_however_many_accounts(site: Site) -> None:
