@@ -76,8 +76,8 @@ def _cells(row: StatsRow) -> list[str | int]:
     return [row.name, *row.values, _remarks(row)]
 
 
-UNLIKE = "与该校审核通过的数字不同"
-FILED_HEADER = "该校报送"  # the column after 备注 on a town's or the county's form
+UNLIKE = "与该单位审核通过的数字不同"
+FILED_HEADER = "该单位报送"  # after 备注 on a town's or the county's form: its rows are schools and stations
 
 
 def _remarks(row: StatsRow) -> str:

@@ -18,7 +18,7 @@ from ...factories import mutate, row
 from .conftest import Site
 
 PERIOD = {"from": "2026-09-01", "to": "2026-12-31"}
-UNLIKE = "与该校审核通过的数字不同"
+UNLIKE = "与该单位审核通过的数字不同"  # a station's row as much as a school's: never 该校
 
 
 def words(html: str) -> str:
@@ -102,6 +102,7 @@ def test_town_return_freezes_the_marks_it_showed_for_the_county_its_excel_and_pr
     shown = county.get(f"/returns/{town_rid}").text  # the page the county prints
     station = _row_of(shown, "掘港小学辅导站")
     assert "已通过" in station and UNLIKE in station and "未报" in _row_of(shown, "掘港中学")
+    assert "该校" not in shown  # 掘港小学辅导站 is a station
 
     book = openpyxl.load_workbook(io.BytesIO(county.get(f"/returns/{town_rid}.xlsx").content))
     ws = book.active
@@ -109,7 +110,7 @@ def test_town_return_freezes_the_marks_it_showed_for_the_county_its_excel_and_pr
     lines = {ws.cell(row=r, column=1).value: r for r in range(5, ws.max_row + 1)}
     station_line = lines["掘港小学辅导站"]
     assert UNLIKE in str(ws.cell(row=station_line, column=10).value)
-    assert ws.cell(row=4, column=11).value == "该校报送"
+    assert ws.cell(row=4, column=11).value == "该单位报送"
     assert ws.cell(row=station_line, column=11).value == "已通过"
     assert ws.cell(row=lines["掘港中学"], column=11).value == "未报"
     lines_csv = list(csv.reader(io.StringIO(county.get(f"/returns/{town_rid}.csv").text.lstrip("\ufeff"))))
