@@ -15,11 +15,24 @@ if TYPE_CHECKING:
     from ..apply import _Writer
 
 
+# Failed items without a day to fix them by would stand as 整改中 for ever, never 整改逾期 on the
+# dashboard nor on the inspected unit's home.
+NO_DUE = "有需要整改的项目，请填写整改期限。"
+
+
 def derive_inspection(w: _Writer, before: dict[str, Any] | None, record: dict[str, Any]) -> None:
-    """An inspection (``_check_inspection``), done already, its 整改期限 not before its day."""
+    """An inspection (``_check_inspection``), done already, its 整改期限 not before its day, and given
+    one whenever it has failed items left to fix."""
     _check_inspection(w, before, record)
     happened_already(w, "inspection", before, record)
     due, day = record.get("rectify_due"), record.get("date")
+    open_items = set(record["failed"]) - set(record["fixed"])
+    # Asked when the checklist or the day is written, not of the inspected unit reporting what it
+    # fixed on an inspection saved before this rule without a day (its report must still go in).
+    asked = before is None or before.get("rectify_due") != due or set(before.get("failed") or ()) != set(
+        record["failed"])
+    if asked and open_items and not due:
+        raise Refusal(NO_DUE, "rectify_due")
     moved = before is None or before.get("rectify_due") != due or before.get("date") != day
     if moved and isinstance(due, str) and isinstance(day, str) and due < day:
         # Due before the visit that found the fault: "整改逾期" from the moment it is saved.

@@ -36,7 +36,7 @@ def county(tmp_path: Any) -> Iterator[tuple[sqlite_utils.Database, SimpleNamespa
 
 
 def create(db: sqlite_utils.Database, who: Any, **fields: Any) -> dict[str, Any]:
-    base = {"date": "2026-11-02", "inspectors": "周主任"}
+    base = {"date": "2026-11-02", "inspectors": "周主任", "rectify_due": "2026-12-15"}
     (answer,) = push(db, who, upsert("inspection", new_id(), {**base, **fields}, 1))
     return answer
 
@@ -68,6 +68,40 @@ def test_inspection_only_a_failed_item_can_be_fixed(county: Any) -> None:
     answer = create(db, w.reviewer, unit_id=w.st12, passed=["records"], fixed=["records"])
     assert answer["status"] == "rejected"
     assert "不在未达标项目中" in answer["reason"]
+
+
+def test_failed_items_left_to_fix_without_a_rectification_day_are_refused(county: Any) -> None:
+    # Saved without one it stood as 整改中 for ever, never 整改逾期 on the dashboard.
+    db, w = county
+    ids = iter(range(10, 100))
+
+    def made(**fields: Any) -> dict[str, Any]:
+        base = {"unit_id": w.st12, "date": "2026-11-02", "inspectors": "周主任"}
+        (answer,) = push(db, w.reviewer, upsert("inspection", new_id(), {**base, **fields}, next(ids)))
+        return answer
+
+    before = db.execute("SELECT count(*) FROM inspections").fetchone()[0]
+    for fields in ({"failed": ["one_plan"]}, {"failed": ["one_plan", "records"], "fixed": ["records"]}):
+        answer = made(**fields)
+        assert answer["status"] == "rejected" and answer["reason"] == "有需要整改的项目，请填写整改期限。", answer
+    assert db.execute("SELECT count(*) FROM inspections").fetchone()[0] == before
+    # Nothing failed, or every failed item fixed already: nothing left to fix by a day.
+    for fields in ({"passed": ["records"]}, {"failed": ["one_plan"], "fixed": ["one_plan"]}):
+        assert made(**fields)["status"] == "applied"
+    # Emptying the day of an inspection with items left to fix is refused as well.
+    version = row(db, "inspection", w.inspection1)["version"]
+    (emptied,) = push(db, w.reviewer, upsert("inspection", w.inspection1, {"rectify_due": None}, next(ids), version))
+    assert emptied["status"] == "rejected" and emptied["reason"] == "有需要整改的项目，请填写整改期限。"
+
+
+def test_the_inspected_unit_reports_its_fixes_on_an_inspection_saved_without_a_day_before(county: Any) -> None:
+    # One saved before the rule came in: the school's report of what it fixed must still go in.
+    db, w = county
+    db.execute("UPDATE inspections SET rectify_due = NULL WHERE id = ?", [w.inspection1])
+    version = row(db, "inspection", w.inspection1)["version"]
+    (report,) = push(db, w.staff_st11, upsert("inspection", w.inspection1, {"rectify_notes": "已安排专人值守"}, 3,
+                                              version))
+    assert report["status"] == "applied", report
 
 
 @pytest.mark.parametrize("unit", ["county", "town1"])

@@ -287,7 +287,7 @@ def test_a_conflict_on_the_towns_own_inspection_is_the_towns_to_decide(site: Sit
     w = site.w
     rid = site.write(lambda db: mutate(db, w.staff_town1, "inspection", {
         "unit_id": w.st12, "date": "2026-11-03", "inspectors": "街道关工委", "failed": ["counselling_room"],
-        "rectify": "建咨询室"}))
+        "rectify": "建咨询室", "rectify_due": "2030-11-30"}))
     conflict_id = inspection_conflict(site, w.reviewer, w.admin, "findings", rid)
     town = site.as_(w.staff_town1)
     assert "后到的：findings" in html.unescape(town.get("/conflicts").text)

@@ -210,7 +210,7 @@ def test_an_inspection_score_worked_out_from_its_checklist_follows_the_checklist
             "failed": ["lectures"], "rectify_due": "2026-12-31"})
         typed = mutate(db, w.reviewer, "inspection", {
             "unit_id": w.st12, "date": "2026-10-21", "inspectors": "周", "passed": ["records"],
-            "failed": ["lectures"], "score": 70})
+            "failed": ["lectures"], "score": 70, "rectify_due": "2026-12-31"})
         for inspection in (computed, typed):
             current = row(db, "inspection", inspection)
             assert current is not None

@@ -484,3 +484,27 @@ def test_a_refusal_below_the_checklist_is_said_above_the_form_where_the_page_ope
     assert summary in response.text
     assert response.text.index(summary) < response.text.index('id="f-unit_id"')
     assert response.text.count("没有保存：请看下面标出的") == 1
+
+
+def test_failed_items_without_a_rectification_day_are_refused_beside_it_with_what_was_typed(site: Site) -> None:
+    """Saved without 整改期限 the inspection stood as 整改中 for ever: never 整改逾期 on the dashboard."""
+    count = lambda: site.read(lambda db: db.execute("SELECT count(*) FROM inspections").fetchone()[0])  # noqa: E731
+    before = count()
+    refused = _new(site, site.w.reviewer, rectify_due="", findings="咨询室未建")
+    assert refused.status_code == 400
+    beside = refused.text.split('id="e-rectify_due">', 1)[1].split("</p>", 1)[0]  # the field's own line
+    assert "有需要整改的项目，请填写整改期限" in beside
+    summary = '没有保存：请看下面标出的<a href="#f-rectify_due">“整改期限”</a>'
+    assert summary in refused.text and refused.text.index(summary) < refused.text.index('id="f-unit_id"')
+    assert "咨询室未建" in refused.text and "建咨询室" in refused.text
+    assert re.search(r'name="item_counselling_room" value="failed" checked', refused.text)
+    assert count() == before
+    # The edit form likewise: the day emptied on an inspection with an item left to fix.
+    w = site.w
+    record = site.read(lambda db: row(db, "inspection", w.inspection1))
+    emptied = site.as_(w.reviewer).post(f"/inspections/{w.inspection1}/edit", {
+        "version": str(record["version"]), "unit_id": w.st11, "date": record["date"], "kind": record["kind"] or "",
+        "inspectors": record["inspectors"], "item_records": "passed", "item_lectures": "passed",
+        "item_counselling_room": "failed", "rectify": record["rectify"], "rectify_due": "", "rectify_notes": ""})
+    assert emptied.status_code == 400 and "有需要整改的项目，请填写整改期限" in emptied.text
+    assert site.read(lambda db: row(db, "inspection", w.inspection1))["rectify_due"] == record["rectify_due"]
