@@ -337,6 +337,29 @@ def test_a_pin_recovery_code_from_the_volunteer_page_releases_that_phones_key_on
 
 
 
+def test_a_phones_pin_recovery_comes_first_and_its_irreversible_stop_stands_apart_for_a_lost_phone(
+        site: Site) -> None:
+    """停用这台手机 sat directly above 忘记手机密码：发恢复码: a clerk helping an old man who forgot his PIN
+    could press the stop, which cannot be undone. The recovery comes first; the stop is a form of its own
+    below it, headed as for a lost phone and drawn apart (station.css form.lost-phone)."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    code, _ = _issue(site, browser, w.mentor1.user_id)
+    enrolled = browser.client.post("/api/enrol", json={"code": code, "device_name": "王老师的红米"}).json()
+    assert browser.client.put("/api/device/recovery-key", json={"recovery_key": "k" * 43},
+                              headers={"authorization": f"Bearer {enrolled['token']}"}).status_code == 200
+    page = browser.get(f"/mentors/{w.mentor1.user_id}").text
+    row = page[page.index("王老师的红米"):]
+    row = row[:row.index("</tr>")]
+    recovery, revoke = row.index("忘记手机密码：发恢复码"), row.index("停用这台手机")
+    assert recovery < revoke
+    lost = re.search(r'<form[^>]*class="inline-form lost-phone"[^>]*>(.*?)</form>', row, re.S)
+    assert lost and 'value="revoke"' in lost.group(1) and "停用这台手机" in lost.group(1)
+    assert "发恢复码" not in lost.group(1)  # the two are separate forms, the stop alone in its own
+    assert "手机丢了" in sentence(lost.group(1)) and "不能撤销" in sentence(lost.group(1))
+    assert row.index("手机丢了") < revoke  # read before the button, not after it
+
+
 def test_the_station_finds_a_phone_by_the_number_its_forgotten_pin_screen_says(site: Site) -> None:
     """The volunteer reads out 这台手机的编号 as the phone writes it, A7C2-351A (pwa/js/ui/settings.js shortId,
     tests/e2e/test_pwa_recovery.py); the volunteer page and the recovery code's page write it the same way,
