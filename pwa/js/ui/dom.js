@@ -70,9 +70,10 @@ let unsent = () => 0,
 export const countUnsent = (fn, conflictCount) => { unsent = fn; conflicts = conflictCount; };
 
 // At each change (main.js), as the sync card beside it is: counted only when the screen was redrawn,
-// 150 ms later, the tab said 待同步 ↑1 next to the card's ✓ 已全部同步 in between.
+// 150 ms later, the tab said 待同步 ↑1 next to the card's ✓ 已全部同步 in between. The counts run together,
+// ↑1⚠1: at 特大 on a 360 px phone a space between them pushed 设置 onto a second row.
 export const recount = () => tally && (tally.textContent = [unsent(), conflicts()]
-  .map((n, i) => n && '↑⚠'[i] + n).filter(Boolean).join(' '));
+  .map((n, i) => (n ? '↑⚠'[i] + n : '')).join(''));
 
 export function screen({ title, back, tab, tabs = true }, ...content) {
   tally = h('span.nowrap');

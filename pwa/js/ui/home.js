@@ -54,11 +54,13 @@ export async function render({ seq = null } = {}) {
   // screen again at each start and end until then.
   const { running, problem } = syncState();
   const first = !lastSyncAt && h('p', running || !problem ? T.fetching : [T.menteesComing, T.retry]);
+  // 记一次帮扶 before the sync card: offline with changes waiting, the card (↑ 未同步 N 条, 没有网络…) filled the
+  // whole first screen at 特大 on a 360×640 phone, and the one thing she opened the app for was below it.
   show(screen({ title, tab: 'home' },
-    syncCard(lastSyncAt ? null : rerender, 1),
     draft && h('p.notice', T.draftWaiting, ' ',
       link('#/log', T.draftContinue, 'inline')),
     link('#/log', '✎ ' + T.logVisit),
+    syncCard(lastSyncAt ? null : rerender, 1),
     section(T.returnedTitle, returnedActivities(activities, user?.id).map(returnedRow)),
     section(T.followUps, followUps(entries, activities, user?.id).map(followUpRow)),
     h('h2', lastSyncAt ? withCount(T.myMentees, entries.length) : T.myMentees),
