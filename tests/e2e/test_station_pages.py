@@ -456,3 +456,36 @@ def test_a_flag_a_phone_sent_that_cannot_be_filed_is_closed_with_what_was_done_a
         page.screenshot(path=str(shots / "station-phone-import-closed-phone.png"))
     finally:
         context.close()
+
+
+# Each closed <select> of a page's filters, against a copy of it holding only its chosen option at its
+# own width (the words, the padding and the arrow): narrower than that copy, the words are cut off.
+CUT_CHOICES = """() => [...document.querySelectorAll('main form.filters select')].map((select) => {
+  const copy = select.cloneNode(false);
+  copy.append(select.selectedOptions[0].cloneNode(true));
+  copy.removeAttribute('id');
+  copy.style.cssText = 'position: absolute; visibility: hidden; width: auto; min-width: 0; max-width: none';
+  select.parentElement.append(copy);
+  const needs = copy.getBoundingClientRect().width;
+  copy.remove();
+  const has = select.getBoundingClientRect().width;
+  return [select.name, select.selectedOptions[0].text, Math.round(has), Math.round(needs)];
+}).filter(([, , has, needs]) => has < needs)"""
+
+
+@pytest.mark.parametrize("login", [STAFF_LOGIN, "county"])
+def test_the_referral_lists_status_filter_shows_its_whole_choice_at_phone_width(
+        server: ServerProcess, browser: Browser, login: str, tmp_path: pathlib.Path) -> None:
+    """At 390 px 状态 shared its row with 转介去向 and read 未结束（已转介…, the statuses it means cut off."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **SIZES["phone"])
+    page = context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, server, login, "/staff" if login == STAFF_LOGIN else "/dashboard")
+        page.goto(server.url + "/referrals")
+        check_page(page, 390, f"{login} /referrals", errors)
+        assert page.locator("#status").input_value() == "open"
+        assert page.evaluate(CUT_CHOICES) == []
+        page.screenshot(path=str(shots_dir(tmp_path) / f"referrals-filters-{login}-phone.png"))
+    finally:
+        context.close()
