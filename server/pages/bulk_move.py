@@ -87,7 +87,7 @@ def read_grade(raw: Any) -> str | None:
     if not text:
         return None
     if len(text) > 20 or not text.isprintable():
-        raise ParamInvalid(f"年级（grade）读不懂：“{text[:20]}”。请在页面上点选一个年级。")
+        raise ParamInvalid(f"年级读不懂：“{text[:20]}”。请在页面上点选一个年级。")
     return grade_form(text)
 
 

@@ -25,7 +25,7 @@ def read_half(params: QueryParams) -> int:
     if not raw:
         return half_of(local_today())
     if raw not in ("1", "2"):
-        raise ParamInvalid(f"半年（half）只能是 1（上半年）或 2（下半年），收到“{raw[:20]}”。")
+        raise ParamInvalid(f"半年只能是上半年（1）或下半年（2），收到“{raw[:20]}”。")
     return int(raw)
 
 

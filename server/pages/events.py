@@ -66,8 +66,8 @@ def _period(q: QueryParams) -> tuple[str, str]:
     cannot be read is a 400 (the totals of another period must not pass for the one asked)."""
     today = local_today()
     ends = []
-    for name, label, default in (("from", "起始日期（from）", f"{today.year}-01-01"),
-                                 ("to", "截止日期（to）", f"{today.year}-12-31")):
+    for name, label, default in (("from", "起始日期", f"{today.year}-01-01"),
+                                 ("to", "截止日期", f"{today.year}-12-31")):
         raw = q.get(name)
         ends.append(default if raw is None else read_date(raw, label) if raw.strip() else "")
     date_from, date_to = ends
@@ -80,7 +80,7 @@ def _lecture(q: QueryParams) -> str:
     """``lecture``: the lectures coverage counts for one of 第1–5讲, as a coverage row's figure opens them."""
     raw = q.get("lecture", "").strip()
     if raw not in ("", *map(str, LECTURE_AUDIENCES)):
-        raise ParamInvalid(f"讲次（lecture）只能是 {min(LECTURE_AUDIENCES)}–{max(LECTURE_AUDIENCES)} 之间的一讲。")
+        raise ParamInvalid(f"讲次只能是第{min(LECTURE_AUDIENCES)}–{max(LECTURE_AUDIENCES)}讲中的一讲。")
     return raw
 
 

@@ -77,7 +77,7 @@ def _left_in(raw: str | None) -> int | None:
         return None
     year = whole_number(text, digits=4)
     if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ParamInvalid(f"结束帮扶的年份（left_in）应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，收到“{text[:20]}”。")
+        raise ParamInvalid(f"结束帮扶的年份应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，收到“{text[:20]}”。")
     return year
 
 

@@ -54,7 +54,7 @@ def read_unit(params: QueryParams, actor: Actor) -> str:
         return actor.unit_id
     unit_id = parse_id(raw)
     if unit_id is None:
-        raise ParamInvalid("单位参数（unit）应为单位编号（UUID），请从页面上的单位列表中选择。")
+        raise ParamInvalid("网址里的单位读不懂，请从页面上的单位列表中选择。")
     return unit_id
 
 
@@ -65,7 +65,7 @@ def read_year(params: QueryParams, *, default: int | None = None) -> int:
         return local_today().year if default is None else default
     year = whole_number(raw, digits=4)
     if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ParamInvalid(f"年度（year）应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，收到“{raw[:20]}”。")
+        raise ParamInvalid(f"年度应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，收到“{raw[:20]}”。")
     return year
 
 
@@ -82,8 +82,8 @@ def year_choices(shown: int | None, *, recent: int = 6) -> list[int]:
 
 def read_dates(params: QueryParams, default_from: str, default_to: str) -> tuple[str, str]:
     """``from`` and ``to`` (each defaulted when not given), ``from`` not after ``to``."""
-    date_from = read_date(params["from"], "起始日期（from）") if params.get("from") else default_from
-    date_to = read_date(params["to"], "截止日期（to）") if params.get("to") else default_to
+    date_from = read_date(params["from"], "起始日期") if params.get("from") else default_from
+    date_to = read_date(params["to"], "截止日期") if params.get("to") else default_to
     if date_from > date_to:
         raise ParamInvalid(f"起始日期{chinese_date(date_from)}晚于截止日期{chinese_date(date_to)}，请调换后再试。")
     return date_from, date_to

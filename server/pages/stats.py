@@ -111,7 +111,7 @@ async def stats_records(request: Request) -> Response:
     query = read_report_query(request.query_params, visit.actor)
     key = request.query_params.get("measure") or ""
     if key not in MEASURE_BY_KEY:
-        raise ParamInvalid("要查看的栏目（measure）不存在，请从统计表上点击数字进入。")
+        raise ParamInvalid("要查看的栏目不存在，请从统计表上点击数字进入。")
     measure = MEASURE_BY_KEY[key]
     scope = await visit.scope()
     state = visit.state

@@ -15,7 +15,7 @@ from PIL import Image
 from sync.timeutil import local_today
 
 from ...factories import make_activity, mutate
-from .conftest import Site
+from .conftest import Site, sentence
 from .station import back_after_sign_in
 
 OCTOBER = "from=2026-10-01&to=2026-10-31"
@@ -123,15 +123,15 @@ def test_brief_refuses_a_bad_period(site: Site) -> None:
 
 
 @pytest.mark.parametrize(("path", "named"), [
-    ("/brief?unit=not-a-unit", "单位参数（unit）"), ("/brief.png?unit=not-a-unit", "单位参数（unit）"),
-    ("/summary?unit=not-a-unit", "单位参数（unit）"), ("/summary?year=1999", "年度（year）"),
-    ("/summary/print?year=20x6", "年度（year）"), ("/brief?from=20261001", "起始日期（from）"),
-    ("/brief.png?to=2026-10-32", "截止日期（to）")])
+    ("/brief?unit=not-a-unit", "网址里的单位读不懂"), ("/brief.png?unit=not-a-unit", "网址里的单位读不懂"),
+    ("/summary?unit=not-a-unit", "网址里的单位读不懂"), ("/summary?year=1999", "年度应为"),
+    ("/summary/print?year=20x6", "年度应为"), ("/brief?from=20261001", "起始日期应为"),
+    ("/brief.png?to=2026-10-32", "截止日期“2026-10-32”是不存在的日期")])
 def test_brief_and_summary_say_which_parameter_is_unreadable(site: Site, path: str, named: str) -> None:
     """Like every report (``server/pages/report_params.py``): a 400 page naming the value, never a 404."""
     response = site.as_(site.w.reviewer).get(path)
     assert response.status_code == 400
-    assert named in response.text
+    assert named in sentence(response.text)
 
 
 def _draft(html: str) -> str:

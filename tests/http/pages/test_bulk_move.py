@@ -294,7 +294,7 @@ def test_a_grade_the_page_cannot_read_is_a_400_in_words_and_a_grade_moves_no_chi
     town = site.as_(w.staff_town1)
     form = _form(town, _page(w))  # the whole unit's form, all three children
     answer = town.post(_page(w), {**form, "grade": "六" * 30, "to_unit": w.st12, "confirm": "yes"})
-    assert answer.status_code == 400 and "年级（grade）读不懂" in sentence(answer.text)
+    assert answer.status_code == 400 and "年级读不懂" in sentence(answer.text)
     assert town.get(_page(w) + "?grade=" + "六" * 30).status_code == 400
     assert _at(site, w.st11) == 3
     # Posted under 六年级, the whole unit's form moves the 六年级 child alone.

@@ -155,7 +155,7 @@ def test_coverage_page_shows_the_chosen_half_and_marks_units_below_target(site: 
     assert f"{local_today().year}年{half}心理健康教育宣讲覆盖率" in today
     for unreadable in ("3", "0", "上", "1.5"):
         refused = browser.get("/coverage", params={"year": "2026", "half": unreadable})
-        assert refused.status_code == 400 and "半年（half）只能是 1（上半年）或 2（下半年）" in refused.text
+        assert refused.status_code == 400 and "半年只能是上半年（1）或下半年（2）" in refused.text
 
 
 def test_a_coverage_figure_says_it_counts_person_times_out_of_people(site: Site) -> None:

@@ -93,8 +93,8 @@ def test_events_filter_by_unit_kind_and_period(site: Site) -> None:
 
 
 @pytest.mark.parametrize(("query", "words"), [
-    ({"from": "2026-02-30"}, "起始日期（from）“2026-02-30”是不存在的日期"),
-    ({"from": "2026-01-01", "to": "20261231"}, "截止日期（to）应为 YYYY-MM-DD"),
+    ({"from": "2026-02-30"}, "起始日期“2026-02-30”是不存在的日期"),
+    ({"from": "2026-01-01", "to": "20261231"}, "截止日期应为 YYYY-MM-DD"),
     ({"from": "2026-12-01", "to": "2026-01-01"}, "起始日期2026年12月1日晚于截止日期2026年1月1日"),
 ])
 def test_an_events_period_that_cannot_be_read_is_a_400_not_the_totals_of_another_period(
