@@ -8,6 +8,8 @@ import re
 
 from markupsafe import Markup, escape
 
+from .widths import fold_full_width
+
 # The first run of digits with the separators people type inside one number; an extension
 # (转 8, 分机 8) or a second person's number begins after a word and is left out: the switchboard
 # is dialled and the extension read from the text beside the link.
@@ -38,3 +40,16 @@ def tel_link(text: object, css: str = "") -> Markup:
         return shown
     css_attr = Markup(' class="{}"').format(css) if css else Markup("")
     return Markup('<a{} href="tel:{}">{}</a>').format(css_attr, target, shown)
+
+
+# No telephone has more than 12 digits (a landline's 0513 and 8 more): a longer run with nothing between
+# is one pasted twice (13812345678138123456780), which no one can dial. Said on the station's forms only:
+# the phone's sync keeps what a volunteer typed, as a visit must never be lost over a number.
+_RUN = re.compile(r"[0-9]{13,}")
+PASTED_TWICE = ("电话号码太长，是不是粘贴了两次？一个手机号是 11 位数字。请检查后再保存；"
+                "两个号码之间请隔开，例如：13812345678（母） 13987654321（父）。")
+
+
+def pasted_twice(text: object) -> str | None:
+    """Why ``text`` holds no telephone one can dial (``PASTED_TWICE``), or None."""
+    return PASTED_TWICE if isinstance(text, str) and _RUN.search(fold_full_width(text)) else None

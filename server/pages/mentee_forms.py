@@ -22,6 +22,7 @@ from ..queries.mentees import get_mentee, next_mentee_code
 from ..queries.moves import Move, moved_with
 from ..queries.units import get_unit, unit_options
 from ..queries.versions import changed, values_at
+from ..tel import pasted_twice
 from ..unit_closing import UnitClosed, refuse_closed
 from .form_posts import form_values, require_form, restore_draft
 from .move_words import left_behind_words, took_words
@@ -46,6 +47,12 @@ MOVED_ABOVE = "孩子转学或转到别的辅导站时，请镇（街道）关�
 # A town reaches its own schools and stations only: a child going to another town's is moved by the county.
 TOWN_MOVES = EDIT_HINTS["unit_id"] + "转到其他镇（街道）的学校或辅导站，请县关工委来改：这里只列本镇（街道）的单位。"
 MENTEE = ENTITIES["mentee"]
+
+
+def typed_twice(fields: dict[str, Any]) -> dict[str, str]:
+    """The guardian's number refused beside its field when pasted twice (``tel.pasted_twice``); {} else."""
+    why = pasted_twice(fields.get("guardian_contact"))
+    return {"guardian_contact": why} if why else {}
 
 
 def mentee_id_of(request: Request) -> str:
@@ -156,6 +163,8 @@ async def mentee_create(request: Request) -> Response:
         fields = parse_fields("mentee", REGISTER, values)
     except FormInvalid as exc:
         return await _form_page(visit, mentee=None, values=values, errors=exc.errors, status=400)
+    if errors := typed_twice(fields):
+        return await _form_page(visit, mentee=None, values=values, errors=errors, status=400)
     fields["risk_level"] = fields["risk_level"] or "normal"
     actor, scope = visit.actor, await visit.scope()
     record_id = parse_id(values.get("record_id")) or None  # a resent form must not register the child twice
@@ -217,6 +226,9 @@ async def mentee_update(request: Request) -> Response:
     shown = await visit.state.store.read(lambda db: values_at(db, "mentee", mentee_id, base)) or mentee
     changes = {k: v for k, v in changed(fields, shown).items()
                if not (k == "categories" and not v and not shown.get(k))}
+    # Only a number typed here: one the volunteer's phone wrote so does not stop an edit of another field.
+    if errors := typed_twice(changes):
+        return await _form_page(visit, mentee=mentee, values=values, errors=errors, status=400)
     if not changes:
         return visit.redirect(f"/mentees/{mentee_id}", flash="没有改动。")
     actor = visit.actor
