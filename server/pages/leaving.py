@@ -29,7 +29,8 @@ from sync.timeutil import local_today
 
 from ..care_leaving import LeftAlready, leave_care
 from ..forms import FieldView, MutationsRefused, field_views, typed_day
-from ..queries.leaving import LEAVING_REASONS, open_flags_of_child, running_of_child
+from ..queries.followups import open_risk_flags_of_child
+from ..queries.leaving import LEAVING_REASONS, running_of_child
 from .form_posts import form_values, require_form
 from .mentee_forms import visible_mentee
 from .path_records import not_found, path_id
@@ -53,8 +54,10 @@ async def _child(visit: Visit, raw: str) -> dict[str, Any]:
 
 async def _page(visit: Visit, mentee: dict[str, Any], values: dict[str, Any], *,
                 errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    running, flags = await visit.state.store.read(
-        lambda db: (running_of_child(db, mentee["id"]), open_flags_of_child(db, mentee["id"])))
+    # The flags the desk lists for her (ending care does not handle them, so the page says so first).
+    scope = await visit.scope()
+    running, flags = await visit.state.store.read(lambda db: (
+        running_of_child(db, mentee["id"]), len(open_risk_flags_of_child(db, scope, mentee["id"]))))
     # The page names the child and her volunteers: logged as the end-pairing form is.
     await log_shown(visit, "leave_care", mentee["id"], {"mentee": 1, "pairing": len(running)})
     fields = field_views("pairing", ("end_date", "outcome"), values, errors=errors,

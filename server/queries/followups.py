@@ -67,7 +67,8 @@ def count_open_risk_flags(db: sqlite_utils.Database, scope: Scope) -> int:
 
 def open_risk_flags_of_child(db: sqlite_utils.Database, scope: Scope, mentee_id: str) -> list[str]:
     """The ids of ``mentee_id``'s open risk flags in ``scope`` (the rows ``open_risk_flags`` lists
-    for that child), newest first."""
+    for that child), newest first: the referral page leads to the first on the desk, and 结束帮扶
+    counts them (the desk's own rows, so the page's 这个孩子有 N 条 is what stays on the desk)."""
     where, params = _open_flags(scope)
     return [str(r[0]) for r in db.execute(
         f"SELECT a.id FROM {_OPEN_FLAGS_FROM} WHERE {where} AND m.id = ? ORDER BY a.date DESC, a.id DESC",

@@ -9,8 +9,6 @@ from sync import Actor
 from sync.audit import append_audit
 from sync.timeutil import utc_now
 
-from .followups import OPEN_RISK_FLAG
-
 
 def running_of_child(db: sqlite_utils.Database, mentee_id: str) -> list[dict[str, Any]]:
     """The child's live pairings not ended (``status = 'active'``, the ones ``still_paired`` refuses a
@@ -22,14 +20,6 @@ def running_of_child(db: sqlite_utils.Database, mentee_id: str) -> list[dict[str
         " FROM pairings p JOIN users u ON u.id = p.mentor_id"
         " WHERE p.mentee_id = ? AND p.status = 'active' AND p.deleted = 0"  # idx_pairings_mentee
         " ORDER BY p.start_date, p.id", [mentee_id])]
-
-
-def open_flags_of_child(db: sqlite_utils.Database, mentee_id: str) -> int:
-    """The child's self-harm flags nobody has written the handling of yet (the desk's definition): ending
-    care does not handle them, so the page says so before the button and they stay on the desk."""
-    return int(db.execute(
-        f"SELECT count(*) FROM activities a JOIN pairings p ON p.id = a.pairing_id WHERE p.mentee_id = ?"
-        f" AND p.deleted = 0 AND a.deleted = 0 AND {OPEN_RISK_FLAG}", [mentee_id]).fetchone()[0])
 
 
 # Why a child left care, chosen on 结束帮扶 (``care_leavings.reason``); 其他 is written out in words.
