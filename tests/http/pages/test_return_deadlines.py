@@ -51,6 +51,7 @@ def test_the_county_sets_a_periods_days_and_the_returns_list_says_who_is_late_by
         "unit_id": w.st22, "period_from": "2026-09-01", "period_to": "2026-12-31", "status": "submitted"}))
     site.write(lambda db: mutate(db, w.reviewer, "review", {"target_entity": "stats_return", "target_id": rid,
                                                             "decision": "return", "comment": "人次不对"}))
+    _submitted_days_ago(site, w.stats_return1, 0)  # today, whenever the world was made (a run across midnight)
     reviewer = site.as_(w.reviewer)
     assert "县里还没有设定" in reviewer.get("/returns").text
 
@@ -60,7 +61,7 @@ def test_the_county_sets_a_periods_days_and_the_returns_list_says_who_is_late_by
     assert rows == {
         "掘港中学": "草稿 逾期 3 天", "栟茶中学": "已退回 逾期 3 天", "栟茶小学辅导站": "未报送 逾期 3 天",
         "掘港街道": "未报送 逾期 1 天", "栟茶镇": "未报送 逾期 1 天",
-        "掘港小学辅导站": "已上报 逾期 3 天报送"}  # the world's return was submitted today
+        "掘港小学辅导站": "已上报 逾期 3 天报送"}  # the world's return, submitted today
     page = reviewer.get("/returns").text
     assert "逾期未报的统计表共 <strong>5</strong> 份" in page
     # Its day not past yet (today is the towns' last day): owed, not late.
@@ -70,6 +71,7 @@ def test_the_county_sets_a_periods_days_and_the_returns_list_says_who_is_late_by
 
 def test_a_town_sees_its_own_units_lateness_and_a_station_only_its_own(site: Site) -> None:
     w = site.w
+    _submitted_days_ago(site, w.stats_return1, 0)  # today, whenever the world was made (a run across midnight)
     assert site.as_(w.reviewer).post("/returns/deadlines", _days(4, 2)).status_code == 303
     town = site.as_(w.staff_town1)
     assert _rows(town.get("/returns").text) == {"掘港中学": "未报送 逾期 4 天", "掘港街道": "未报送 逾期 2 天",
@@ -253,10 +255,12 @@ def test_a_unit_added_today_owes_no_return_for_a_period_that_ended_before_unless
     reviewer = site.as_(w.reviewer)
     today = local_today()
     late = (today - datetime.timedelta(days=2)).isoformat()
-    first = today.replace(day=1)
-    ended = {"from": (first - datetime.timedelta(days=1)).replace(day=1).isoformat(),
-             "to": (first - datetime.timedelta(days=1)).isoformat()}
-    running = {"from": first.isoformat(), "to": (first + datetime.timedelta(days=27)).isoformat()}
+    # A period running since a few days ago (its units' day, two days ago, not before its first day, on the
+    # 1st of a month too), and the month that ended before it.
+    start = today - datetime.timedelta(days=3)
+    ended_on = start.replace(day=1) - datetime.timedelta(days=1)
+    ended = {"from": ended_on.replace(day=1).isoformat(), "to": ended_on.isoformat()}
+    running = {"from": start.isoformat(), "to": (start + datetime.timedelta(days=27)).isoformat()}
     for period in (ended, running):
         saved = reviewer.post("/returns/deadlines", {**period, "units_due": late, "towns_due": late})
         assert saved.status_code == 303
