@@ -35,6 +35,14 @@ def text_size(phone: Phone, size: str) -> None:
     expect(phone.page.get_by_role("radio", name=size)).to_be_checked()
 
 
+def xl_phone(phones: Any, server: ServerProcess, login: str) -> Phone:
+    """``login``'s phone, enrolled, on the small screen at 特大."""
+    phone: Phone = phones.new(server, viewport=SMALL_PHONE)
+    phone.enrol(login)
+    text_size(phone, "特大")
+    return phone
+
+
 def tabs_on_one_row(page: Page) -> None:
     tops = page.evaluate(TAB_TOPS)
     names = page.locator("nav.tabs a").all_inner_texts()
@@ -52,11 +60,9 @@ def first_screen_holds_the_main_action_and_the_sync_state(page: Page, say: str) 
 def test_pwa_home_shows_the_main_action_and_the_sync_state_on_the_first_screen_with_changes_waiting(
         module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path) -> None:
     shots = tmp_path
-    phone: Phone = phones.new(module_server, viewport=SMALL_PHONE)
-    phone.enrol("bao.laoshi")
+    phone = xl_phone(phones, module_server, "bao.laoshi")
     page = phone.page
     errors = watch_errors(page)
-    text_size(phone, "特大")
     phone.context.set_offline(True)
     for n in range(1, 13):
         phone.log_activity(f"离线记下的第{n}次帮扶：孩子说这周作业都按时交了。")
@@ -92,10 +98,8 @@ def clash(phone: Phone, nth: int) -> str:
 
 def test_pwa_a_clashs_button_stands_clear_of_the_visits_status_at_xl(
         module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path) -> None:
-    phone: Phone = phones.new(module_server, viewport=SMALL_PHONE)
-    phone.enrol("wang.laoshi")
+    phone = xl_phone(phones, module_server, "wang.laoshi")
     page = phone.page
-    text_size(phone, "特大")
     activity = clash(phone, 0)
     page.goto(module_server.url + f"/app/#/activity/{activity}")
     button = page.get_by_role("link", name="看看我写的内容")
@@ -112,10 +116,8 @@ def test_pwa_a_clashs_button_stands_clear_of_the_visits_status_at_xl(
 def test_pwa_tabs_stay_on_one_row_at_xl_with_changes_waiting_and_a_clash(
         module_server: ServerProcess, phones: Any, tmp_path: pathlib.Path) -> None:
     shots = tmp_path
-    phone: Phone = phones.new(module_server, viewport=SMALL_PHONE)
-    phone.enrol("wang.laoshi")
+    phone = xl_phone(phones, module_server, "wang.laoshi")
     page = phone.page
-    text_size(phone, "特大")
     clash(phone, 1)
     phone.context.set_offline(True)
     phone.log_activity("离线记下的帮扶：外婆说孩子最近睡得好些了。")

@@ -337,6 +337,16 @@ def test_a_pin_recovery_code_from_the_volunteer_page_releases_that_phones_key_on
 
 
 
+def _phone_with_a_pin(site: Site, browser: Any, mentor_id: str, device_name: str) -> dict[str, Any]:
+    """A phone enrolled with the station's code whose volunteer has set a PIN (the server holds its
+    recovery key, so the volunteer page offers 发恢复码 for it): the enrolment's answer."""
+    code, _ = _issue(site, browser, mentor_id)
+    enrolled: dict[str, Any] = browser.client.post("/api/enrol", json={"code": code, "device_name": device_name}).json()
+    assert browser.client.put("/api/device/recovery-key", json={"recovery_key": "k" * 43},
+                              headers={"authorization": f"Bearer {enrolled['token']}"}).status_code == 200
+    return enrolled
+
+
 def test_a_phones_pin_recovery_comes_first_and_its_irreversible_stop_stands_apart_for_a_lost_phone(
         site: Site) -> None:
     """停用这台手机 sat directly above 忘记手机密码：发恢复码: a clerk helping an old man who forgot his PIN
@@ -344,10 +354,7 @@ def test_a_phones_pin_recovery_comes_first_and_its_irreversible_stop_stands_apar
     below it, headed as for a lost phone and drawn apart (station.css form.lost-phone)."""
     w = site.w
     browser = site.as_(w.staff_st11)
-    code, _ = _issue(site, browser, w.mentor1.user_id)
-    enrolled = browser.client.post("/api/enrol", json={"code": code, "device_name": "王老师的红米"}).json()
-    assert browser.client.put("/api/device/recovery-key", json={"recovery_key": "k" * 43},
-                              headers={"authorization": f"Bearer {enrolled['token']}"}).status_code == 200
+    _phone_with_a_pin(site, browser, w.mentor1.user_id, "王老师的红米")
     page = browser.get(f"/mentors/{w.mentor1.user_id}").text
     row = page[page.index("王老师的红米"):]
     row = row[:row.index("</tr>")]
@@ -366,10 +373,7 @@ def test_the_station_finds_a_phone_by_the_number_its_forgotten_pin_screen_says(s
     so the station matches the phone it is asked about without turning a7c2351a into it in their head."""
     w = site.w
     browser = site.as_(w.staff_st11)
-    code, _ = _issue(site, browser, w.mentor1.user_id)
-    enrolled = browser.client.post("/api/enrol", json={"code": code, "device_name": "伴行手机"}).json()
-    assert browser.client.put("/api/device/recovery-key", json={"recovery_key": "k" * 43},
-                              headers={"authorization": f"Bearer {enrolled['token']}"}).status_code == 200
+    enrolled = _phone_with_a_pin(site, browser, w.mentor1.user_id, "伴行手机")
     tail = enrolled["device_id"].replace("-", "")[-8:].upper()
     said = f"手机编号 {tail[:4]}-{tail[4:]}"
     assert said in sentence(browser.get(f"/mentors/{w.mentor1.user_id}").text)
