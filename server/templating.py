@@ -83,9 +83,10 @@ def child_code(value: str | None) -> Markup | str:
 def phone_number(device_id: str) -> Markup | str:
     """A phone as its own screens name it (手机编号, pwa/js/ui/settings.js shortId): the last eight hex
     digits of its id, upper case, 4-4 (A7C2-351A). A volunteer who forgot her PIN reads it out over
-    the telephone; the station must find those very characters on the volunteer's page."""
+    the telephone; the station must find those very characters on the volunteer's page. Named and
+    kept on one line (手机编 / 号 04DA-9A7A was cut at a phone's width)."""
     tail = device_id.replace("-", "")[-8:].upper()
-    return nowrap(f"{tail[:4]}-{tail[4:]}")
+    return nowrap(f"手机编号 {tail[:4]}-{tail[4:]}")
 
 
 def nowrap(text: str) -> Markup | str:

@@ -376,7 +376,9 @@ def test_the_station_finds_a_phone_by_the_number_its_forgotten_pin_screen_says(s
     enrolled = _phone_with_a_pin(site, browser, w.mentor1.user_id, "伴行手机")
     tail = enrolled["device_id"].replace("-", "")[-8:].upper()
     said = f"手机编号 {tail[:4]}-{tail[4:]}"
-    assert said in sentence(browser.get(f"/mentors/{w.mentor1.user_id}").text)
+    page = browser.get(f"/mentors/{w.mentor1.user_id}").text
+    assert said in sentence(page)
+    assert f'<span class="nowrap">{said}</span>' in page  # whole on its line, never 手机编 / 号 at a phone's edge
     issued = browser.post(f"/mentors/{w.mentor1.user_id}",
                           {"action": "recovery_code", "device_id": enrolled["device_id"]})
     assert issued.status_code == 200 and said in sentence(issued.text)
