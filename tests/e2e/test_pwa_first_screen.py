@@ -25,6 +25,11 @@ SMALL_PHONE = {"width": 360, "height": 640}
 # Where an element is drawn once the page is scrolled to its top: top and bottom, in CSS px.
 BOX = """(selector) => { window.scrollTo(0, 0); const el = document.querySelector(selector);
   const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, height: innerHeight}; }"""
+# From the bottom of 看看我写的内容 to the top of the line holding the visit's 待审核, once both are drawn.
+GAP = """() => {
+  const link = [...document.querySelectorAll('main a')].find((a) => a.textContent.includes('看看我写的内容'));
+  const line = document.querySelector('main p .tag.pending')?.closest('p');
+  return link && line && {gap: line.getBoundingClientRect().top - link.getBoundingClientRect().bottom}; }"""
 # Each tab's top: the same top for all is one row.
 TAB_TOPS = "[...document.querySelectorAll('nav.tabs a')].map((a) => a.getBoundingClientRect().top)"
 
@@ -106,10 +111,10 @@ def test_pwa_a_clashs_button_stands_clear_of_the_visits_status_at_xl(
     status = page.locator("main p", has=page.locator(".tag.pending"))
     expect(button).to_be_visible()
     expect(status).to_have_text("待审核")
-    above, below = button.bounding_box(), status.bounding_box()
-    assert above and below
+    # Measured in one step, once both are drawn: the screen may be drawn again meanwhile (a sync's end),
+    # and a box asked of the status line as it was replaced came back None on a loaded machine.
+    gap = page.wait_for_function(GAP).json_value()["gap"]
     page.screenshot(path=str(tmp_path / "pwa-clash-xl-360.png"))
-    gap = below["y"] - (above["y"] + above["height"])
     assert gap >= 10, f"看看我写的内容 and 待审核 {gap:g} px apart"
 
 
