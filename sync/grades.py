@@ -4,8 +4,8 @@ Schools write one grade many ways: 初一, 七年级, 7年级, 初中一年级, 
 小学一年级, 1年级, 小一. Stored as typed, a count by grade puts one class of children in four rows.
 The form kept is the one the county's notices and the demo county use: 一年级 … 九年级 through the
 nine years of compulsory school (第4讲宣讲已覆盖七至九年级), and 高一, 高二, 高三 above them. A class
-after the grade (初一（3）班) keeps its class, behind the grade's one form (七年级（3）班). Text that
-names no grade (学前班, 毕业) is kept as typed: it is not ours to guess.
+after the grade (初一（3）班, or 七(3)班 with the grade's number alone) keeps its class, behind the
+grade's one form (七年级(3)班). Text that names no grade (学前班, 毕业) is kept as typed: it is not ours to guess.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ _NUMBER = r"(十[一二]?|[一二三四五六七八九]|1[012]|[1-9])"
 # in 初一); or a year counted from the first (七年级, 10年级).
 # A class after the grade: (3), （3）班, 3班.
 CLASS = re.compile(r"[(（]?\d{1,2}[)）]?班?|\d{1,2}班|[(（]\d{1,2}[)）]")
+# A class in brackets straight after a bare number, as rosters write one: 七(1)班 is 七年级(1)班.
+_CLASS_IN_BRACKETS = re.compile(r"\(\d{1,2}\)班?")
 # The school years in order, each in its one form.
 GRADES = [f"{_WORDS[n]}年级" for n in range(1, 10)] + ["高一", "高二", "高三"]
 _GRADE = re.compile(rf"(?P<stage>小学|初中|高中|小|初|高)?(?P<number>{_NUMBER})(?P<word>年级|年)?(?P<rest>.*)")
@@ -38,13 +40,15 @@ def grade_form(text: str | None) -> str | None:
     if not found:
         return text
     stage, number, word, rest = found["stage"], _number(found["number"]), found["word"], found["rest"]
-    if not stage and not word:
-        return text  # a bare 3 or 三 names no grade
+    # A bare 3 or 三 names no grade; 七(1)班, as schools write a class, does: the number is the grade.
+    bracketed = not stage and not word and _CLASS_IN_BRACKETS.fullmatch(rest) is not None
+    if not stage and not word and not bracketed:
+        return text
     if stage in ("初中", "初"):
         number += 6
     elif stage in ("高中", "高"):
         number += 9
-    elif not word:
+    elif not word and not bracketed:
         return text  # 小三 is a grade, but 小 alone before a number is not always one
     if stage in ("小学", "小") and number > 6 or stage in ("初中", "初") and number > 9 or number > 12:
         return text  # 小学七年级, 初四: a school's own numbering, kept as typed

@@ -89,6 +89,26 @@ def test_the_station_moves_each_child_up_one_grade_and_names_the_leaving_class_a
     assert [a[0] for a in audited] == [w.staff_st11.user_id] and '"promoted"' in audited[0][1]
 
 
+def test_a_class_written_as_schools_write_it_seven_one_ban_is_promoted_with_its_class(
+        site: Site, september: None) -> None:
+    """七(1)班 (a roster's 班级 column, the way Chinese schools write a class) is 七年级(1)班: read so
+    on 升年级, also where it was stored as typed before this was read, never 看不出年级."""
+    w = site.w
+    _grades(site, mentee1="五年级")
+    typed = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小梅", grade="三（2）班"))
+    stored = site.write(lambda db: make_mentee(db, w.staff_st11, w.st11, name="小松", grade="七年级"))
+    site.write(lambda db: db.execute("UPDATE mentees SET grade = '七(1)班' WHERE id = ?", [stored]))
+    last_school_year(site)
+    assert _grade(site, typed) == "三年级(2)班"  # the write path keeps the one form
+    staff = site.as_(w.staff_st11)
+    said = sentence(staff.get(_page(w)).text)
+    assert "看不出年级" not in said
+    assert "三年级 1 名 → 四年级" in said and "七年级 1 名 → 八年级" in said
+    answer = staff.post(_page(w), _form(staff, _page(w)))
+    assert answer.status_code == 200, answer.text
+    assert [_grade(site, m) for m in (typed, stored)] == ["四年级(2)班", "八年级(1)班"]
+
+
 def test_a_second_run_in_the_same_school_year_is_refused_naming_who_did_it_and_when(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     w = site.w

@@ -991,9 +991,9 @@ def test_a_schools_own_column_names_are_read_and_its_student_numbers_are_not_tak
         " WHERE name LIKE '校表%' ORDER BY name")))
     assert all(re.fullmatch(r"BX-\d{4}-\d{4}", r.pop("code")) for r in rows)
     assert rows == [
-        {"name": "校表乙", "gender": "female", "birth_year": 2016, "grade": "三(1)班", "guardian_name": "乙妈妈",
+        {"name": "校表乙", "gender": "female", "birth_year": 2016, "grade": "三年级(1)班", "guardian_name": "乙妈妈",
          "guardian_contact": None},
-        {"name": "校表甲", "gender": "male", "birth_year": 2015, "grade": "四(2)班", "guardian_name": "甲爷爷",
+        {"name": "校表甲", "gender": "male", "birth_year": 2015, "grade": "四年级(2)班", "guardian_name": "甲爷爷",
          "guardian_contact": "139-0513-0001"}]
     # A sheet with both 年级 and 班级 reads 年级 and says 班级 was left out.
     both = upload(browser, "/mentees/import", xlsx(["姓名", "年级", "班级"], [["另一表丙", "五年级", "五(3)班"]]))
