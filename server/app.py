@@ -12,6 +12,7 @@ from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .auth import Signers, load_keys
+from .body_limit import BodyLimit
 from .config import Settings
 from .error_handlers import EXCEPTION_HANDLERS
 from .errors import FormKept, LoginRequired, PasswordToChoose
@@ -28,7 +29,7 @@ from .templating import build_templates
 
 
 class Banxing(Starlette):
-    """Starlette with two layers outside its error handling, so they apply to every answer.
+    """Starlette with layers outside its error handling, so they apply to every answer.
 
     Starlette runs user middleware inside ``ServerErrorMiddleware``: a 500 page would go out
     without the CSP. Here the security headers wrap the whole stack, and outside them the
@@ -41,7 +42,8 @@ class Banxing(Starlette):
         self.trusted_proxies = list(settings.trusted_proxies)
 
     def build_middleware_stack(self) -> ASGIApp:
-        app: ASGIApp = SecurityHeaders(super().build_middleware_stack())
+        # The body bound wraps the app's receive; it refuses inside the handler reading the body.
+        app: ASGIApp = SecurityHeaders(BodyLimit(super().build_middleware_stack()))
         if self.trusted_proxies:
             app = ProxyHeadersMiddleware(app, trusted_hosts=self.trusted_proxies)  # type: ignore[arg-type,assignment]
         return app
