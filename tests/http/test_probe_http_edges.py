@@ -146,6 +146,25 @@ def test_error_pages_stay_chinese_pages_whatever_the_browser_asks_for(
     assert api.status_code == 404 and CHINESE.search(api.json()["error"])
 
 
+@pytest.mark.parametrize("spoil", ["tampered", "other salt", "huge", "unicode", "empty"])
+def test_a_spoiled_session_cookie_is_nobody_signed_in(clients: dict[str, TestClient], spoil: str) -> None:
+    session = clients["station"].cookies["bx_session"]
+    cookie = {"tampered": session[:-2] + ("xx" if not session.endswith("xx") else "yy"),
+              "other salt": clients["station"].cookies["bx_csrf"], "huge": "a" * 4000, "unicode": "%C3%A9",
+              "empty": ""}[spoil]
+    browser = clients["anon"]
+    browser.cookies.set("bx_session", cookie)
+    browser.cookies.set("bx_flash", "garbage")
+    try:
+        answer = browser.get("/staff")
+        assert (answer.status_code, answer.headers["location"]) == (303, "/login?next=/staff")
+        flash = browser.get("/login")
+        assert flash.status_code == 200 and "garbage" not in flash.text
+    finally:
+        for name in ("bx_session", "bx_flash"):
+            browser.cookies.delete(name)
+
+
 def _fields(size: int) -> bytes:
     """A form of 1 MB fields (each under Starlette's bound on one field) adding up to ``size`` bytes."""
     field = b"x" * (1024 * 1024 - 64)
