@@ -41,6 +41,7 @@ class CellBudget:
 
     def __init__(self) -> None:
         self.left = MAX_CELLS
+        self.text_seen = False  # any cell with something in it, on any sheet read: a blank file is said so
 
     def spend(self, cells: int) -> None:
         self.left -= cells
@@ -77,6 +78,8 @@ def _lines(sheet: Any, hidden_columns: set[int], budget: CellBudget) -> Iterator
             for cell in cells:
                 if 1 <= cell["column"] <= MAX_COLUMNS:
                     values[cell["column"] - 1] = cell["value"]
+            if not budget.text_seen:
+                budget.text_seen = any(cell_text(v) for v in values if v is not None)
             hidden = _true(parser.row_dimensions.get(str(number), {}).get("hidden"))
             yield number, tuple(values), hidden, frozenset(c["column"] for c in cells if c["style_id"] in struck)
 
@@ -111,8 +114,15 @@ Read = tuple[list[tuple[int, dict[str, str]]], list[str]]  # the rows, and the n
 
 def read_sheet(sheet: Any, columns: Sequence[Column], budget: CellBudget | None = None) -> Read | None:
     hidden_columns: set[int] = set()
-    found = _read_lines(_lines(sheet, hidden_columns, budget or CellBudget()), hidden_columns, columns)
+    budget = budget or CellBudget()
+    lines = _lines(sheet, hidden_columns, budget)
+    found = _read_lines(lines, hidden_columns, columns)
     if found is None:
+        # Nothing like column names up top: walk on only until some text is seen, so that a sheet left
+        # blank is told apart from one whose names are elsewhere (the budget still bounds the walk).
+        for _ in lines:
+            if budget.text_seen:
+                break
         return None
     out, notices, keys, header_line = found
     _second_look(sheet, keys, header_line, out, {c.key: c.header for c in columns})

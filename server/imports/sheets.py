@@ -80,10 +80,14 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> Read:
             empty = empty or found
         if empty is not None:
             return empty
+        blank = not budget.text_seen
         for title in hidden:
             if read_sheet(book[title], columns, budget):
                 raise SheetInvalid(f"名单在隐藏的工作表“{title}”里，系统不读隐藏的工作表。如果要导入它，请在 Excel 或 "
                                    "WPS 里右键工作表标签，选“取消隐藏”，核对后保存再上传。")
+        if blank:
+            raise SheetInvalid("这个表格是空的，里面什么也没有写。请检查是不是选错了文件；"
+                               "或下载模板，填好名单后再上传。")
         required = "、".join(c.header for c in columns if c.required)
         raise SheetInvalid(f"没有找到列名行：表格的前 {HEADER_ROWS} 行里没有一行含必填的列"
                            f"（缺少必填的列：{required}）。请使用模板，或把列名改成模板里的写法。")

@@ -272,6 +272,38 @@ def test_a_file_that_is_not_an_xlsx_gets_a_friendly_400(site: Site, data: bytes,
     assert quiet(site.read(db_snapshot)) == before
 
 
+def workbook_of(fill: Any) -> bytes:
+    """A workbook of two sheets, ``fill(book)`` having put what it likes in them."""
+    book = openpyxl.Workbook()
+    book.create_sheet("Sheet2")
+    fill(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def blank_but_painted(book: Any) -> None:
+    for row in range(1, 40):  # borders and a colour on rows nobody typed in: cells in the file, empty
+        book.active.cell(row=row, column=1).fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    book.active.cell(row=2, column=2).value = "   "
+
+
+def text_far_down(book: Any) -> None:
+    blank_but_painted(book)
+    book.active.cell(row=30, column=1).value = "姓名"
+
+
+@pytest.mark.parametrize(("fill", "words"), [
+    (lambda book: None, "这个表格是空的"),
+    (blank_but_painted, "这个表格是空的"),
+    # Something is written, only not where column names are looked for: not called empty.
+    (text_far_down, "没有找到列名行"),
+])
+def test_a_workbook_with_nothing_written_in_it_is_called_empty(site: Site, fill: Any, words: str) -> None:
+    response = upload(site.as_(site.w.staff_st11), "/mentees/import", workbook_of(fill))
+    assert response.status_code == 400 and words in response.text, response.text[:400]
+
+
 def rezip(data: bytes, member: str, change: Any) -> bytes:
     """The workbook ``data`` with one member's bytes passed through ``change``."""
     out = io.BytesIO()
