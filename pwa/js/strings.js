@@ -111,7 +111,7 @@ export const T = {
   // A visit's mark on the home list: she corrects her own; an approved one, or another's, the station does.
   fixDate: (mine, what) => what && `日期不对，请${mine ? '打开修改' : '告诉辅导站更正'}：${what}`,
   beforePairing: d => `结对是${fullDate(d)}开始的，帮扶日期不能早于这一天。`, editActivity: '修改帮扶记录',
-  fixRejected: '修改后重新发送', twice: ['今天已经记过，', '不要重复记。'],
+  fixRejected: '修改后重新发送', twice: ['今天已记过一次，', '同一次别重复记。'],
 
   activity: '帮扶记录', edit: '修改这条记录', returnedSay: '辅导站退回了这条记录，意见：',
   returnedFix: '请修改后保存，会重新交给辅导站审核。',

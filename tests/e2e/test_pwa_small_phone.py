@@ -113,7 +113,9 @@ def test_pwa_the_visit_date_shows_its_day_on_a_small_phone_at_the_largest_system
 def test_pwa_back_after_saving_a_visit_says_the_child_has_one_today(module_server: ServerProcess,
                                                                     phones: Any) -> None:
     """After 保存 a visit, Back opened a fresh blank form: she might take her words for lost and write the same
-    visit again. The form for a child with a visit dated today says so at its top; another child's does not."""
+    visit again. The form for a child with a visit dated today says so at its top; another child's does not.
+    It asks her not to write *the same* visit again, never not to write: a second visit that day, the one
+    where she saw the child's cuts (发现自伤自残风险), is still to be written (it read 不要重复记 once)."""
     phone: Phone = phones.new(module_server)
     phone.enrol("sun.laoshi")
     page = phone.page
@@ -122,17 +124,17 @@ def test_pwa_back_after_saving_a_visit_says_the_child_has_one_today(module_serve
     page.goto(module_server.url + "/app/" + str(first))
     page.get_by_role("link", name="记一次帮扶").click()
     expect(page.get_by_label("过程记录")).to_be_visible()
-    expect(page.get_by_text("今天已经记过")).to_be_hidden()
+    expect(page.get_by_text("今天已记过")).to_be_hidden()
     page.get_by_label("过程记录").fill("一起读了课文，聊了学校的事。")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_text("已保存。")).to_be_visible()
     assert page.url.endswith(str(first)), page.url
     page.go_back()
     expect(page.get_by_label("过程记录")).to_have_value("")
-    expect(page.get_by_text("今天已经记过，不要重复记。")).to_be_visible()
+    expect(page.get_by_text("今天已记过一次，同一次别重复记。")).to_be_visible()
     # Another child chosen on the same form: nothing written for them today.
     page.get_by_label("帮扶对象").select_option(str(other).rsplit("/", 1)[-1])
-    expect(page.get_by_text("今天已经记过")).to_be_hidden()
+    expect(page.get_by_text("今天已记过")).to_be_hidden()
 
 
 def test_pwa_a_visit_saved_with_nothing_written_is_not_saved_and_says_what_to_write(

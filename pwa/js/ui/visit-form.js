@@ -97,10 +97,9 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   // is how a visit (or a self-harm flag) would be logged against the wrong child.
   const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1)) && askOption();
   const now = visitDay(clockWrong);
-  // After 保存, Back opens this form blank again: with the child's visit of today said above it, she does
-  // not take her words for lost and write the same visit twice (checked again when she picks a child).
-  // In two phrases: 今天已经记过， / 不要重复记。 on a narrow line, not 不要重 / 复记。 Not a p: main > p.notice is
-  // the flash after a save (dom.js reflash), which the form, still up as it is said, must not answer for.
+  // After 保存, Back opens this form blank: the child's visit of today said above it, she does not write it
+  // twice (checked again as she picks a child); only the same visit: another, a risk flag, is written.
+  // Two phrases, for a narrow line. Not a p: main > p.notice is the flash after a save (dom.js reflash).
   const twice = h('div.notice', T.twice.map(phrase));
   const check = () => {
     twice.hidden = !isNew
