@@ -347,6 +347,18 @@ def _phone_with_a_pin(site: Site, browser: Any, mentor_id: str, device_name: str
     return enrolled
 
 
+def test_the_recovery_code_page_names_the_pin_with_the_phones_own_word_password(site: Site) -> None:
+    """The phone says 密码 and 忘记密码, the phone's row says 忘记手机密码：发恢复码: the page the clerk reads out
+    from says the same word, not PIN (a word neither she nor a volunteer of 70 may know)."""
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    enrolled = _phone_with_a_pin(site, browser, w.mentor1.user_id, "王老师的红米")
+    page = browser.post(f"/mentors/{w.mentor1.user_id}", {"action": "recovery_code",
+                                                           "device_id": enrolled["device_id"]}).text
+    assert "的手机密码恢复码</h1>" in page and "<title>手机密码恢复码" in page
+    assert "PIN" not in page
+
+
 def test_a_phones_pin_recovery_comes_first_and_its_irreversible_stop_stands_apart_for_a_lost_phone(
         site: Site) -> None:
     """停用这台手机 sat directly above 忘记手机密码：发恢复码: a clerk helping an old man who forgot his PIN
