@@ -41,12 +41,14 @@ from .writes import base_version, create_once, deleted_already, edit, form_recor
 
 FIELDS = ("kind", "date", "duration_min", "place", "preparation", "record", "follow_up", "follow_up_due",
           "moods", "observations", "tags", "risk_flag")
-# Chips a person taps instead of typing (the phone form offers the same kind of picks); anything
-# else goes in the “其他” box beside them.
+# Chips a person taps instead of typing; anything else goes in the “其他” box beside them. Every pick
+# the phone offers (pwa/js/strings.js MOODS, OBSERVATIONS) is one here too, so a phone's visit opened on
+# this form has its picks ticked, in the same words, rather than spelled out under 其他.
 CHIPS = {
     "moods": ("平稳", "开心", "愿意交流", "自信", "有点紧张", "紧张", "焦虑", "低落", "沉默", "烦躁"),
-    "observations": ("作息规律", "学习有进步", "主动说出心事", "和同学关系改善", "笑容多了", "睡眠不好", "情绪有起伏",
-                     "手机使用时间长", "上课注意力差", "不愿与同学交往", "想念父母", "作业跟不上"),
+    "observations": ("作息规律", "学习有进步", "作业完成好", "主动说出心事", "和家人关系好", "和同学关系改善",
+                     "笑容多了", "睡眠不好", "情绪有起伏", "不愿上学", "沉迷手机", "手机使用时间长", "上课注意力差",
+                     "不愿与同学交往", "想念父母", "作业跟不上"),
 }
 
 

@@ -4,6 +4,11 @@ is locked once approved."""
 from __future__ import annotations
 
 import html
+import json
+import pathlib
+import re
+
+from server.pages.activities import CHIPS
 
 from ...factories import mutate, remove, row
 from .conftest import Site
@@ -216,3 +221,15 @@ def test_the_follow_up_days_hint_names_the_station_homes_list_as_it_is_headed(si
     form = html.unescape(browser.get("/activities/new").text)
     named = form.split("会出现在工作台的“")[1].split("”")[0]
     assert f'<h2 id="overdue-h">{named}</h2>' in browser.get("/staff").text
+
+
+def test_every_pick_the_phone_offers_is_a_chip_of_the_stations_visit_form() -> None:
+    """A visit a volunteer's phone recorded (情绪 平稳, 观察 作业完成好) and a clerk opens on the visit form
+    shows the same picks ticked, in the same words; the county never reads 平静 from phones and 平稳 from
+    the stations for one mood."""
+    strings = (pathlib.Path(__file__).parents[3] / "pwa/js/strings.js").read_text(encoding="utf-8")
+    for name, field in (("MOODS", "moods"), ("OBSERVATIONS", "observations")):
+        found = re.search(name + r" = (\[[^\]]*\])", strings)
+        assert found, name
+        phone = json.loads(found.group(1).replace("'", '"'))
+        assert phone and set(phone) <= set(CHIPS[field]), (name, set(phone) - set(CHIPS[field]))
