@@ -214,7 +214,9 @@ def test_stalled_clients_are_dropped_by_nginx_and_never_reach_banxing(proxy: Pro
 
 def test_a_second_county_on_the_same_nginx_as_operations_md_says_passes_nginx_t(tmp_path: pathlib.Path) -> None:
     """A whole second copy of the file defines its zones and upstream twice (nginx -t: "already bound");
-    operations.md §4 adds an upstream of the county's own and a copy of the two server blocks only."""
+    operations.md §4 adds an upstream of the county's own and a copy of the two server blocks only. Debian's
+    nginx.conf reads sites-enabled/* in name order, and those blocks name the first file's log_format: the
+    first linked as 00-banxing, as the docs say, comes first (a kaizhou read before a rudong failed)."""
     assert os.path.exists(NGINX), "nginx is missing: `make test` installs Debian's nginx-light"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=banxing",
                     "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
@@ -233,16 +235,19 @@ def test_a_second_county_on_the_same_nginx_as_operations_md_says_passes_nginx_t(
               .replace(f":{ports[0]} ssl", f":{ports[2]} ssl").replace(f":{ports[1]};", f":{ports[3]};"))
     (tmp_path / "logs").mkdir()
 
-    def check(*sites: str) -> subprocess.CompletedProcess[str]:
-        for i, site in enumerate(sites):
-            (tmp_path / f"site{i}.conf").write_text(site, encoding="utf-8")
-        includes = "".join(f" include {tmp_path}/site{i}.conf;\n" for i in range(len(sites)))
+    def check(**sites: str) -> subprocess.CompletedProcess[str]:
+        enabled = tmp_path / "sites-enabled"
+        shutil.rmtree(enabled, ignore_errors=True)
+        enabled.mkdir()
+        for name, site in sites.items():
+            (enabled / name).write_text(site, encoding="utf-8")
         (tmp_path / "nginx.conf").write_text(
             f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
-            f"http {{\n access_log off;\n{includes}}}\n", encoding="utf-8")
+            f"http {{\n access_log off;\n include {enabled}/*;\n}}\n", encoding="utf-8")
         return subprocess.run([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-t"],
                               capture_output=True, text=True)
 
-    assert "already bound" in check(first, first).stderr
-    checked = check(first, second)
+    assert "already bound" in check(rudong=first, kaizhou=first).stderr
+    assert 'unknown log format "banxing"' in check(rudong=first, kaizhou=second).stderr
+    checked = check(**{"00-banxing": first, "kaizhou": second})
     assert checked.returncode == 0, checked.stderr
