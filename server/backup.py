@@ -216,9 +216,15 @@ def _move_sequence_past(db_path: pathlib.Path, old_head: int | None) -> None:
     from sync.records import head_seq, mark_restore
     from sync.timeutil import utc_now
 
+    from .schema import migrations as server_migrations
+
     db = connect(db_path)
     try:
-        migrations.apply(db)  # as the server would at start: a snapshot from before m020 gains the table
+        # Both sets, as the server does at start: a snapshot from before m020 gains the table used
+        # below, and the file put in place has this code's schema (operations.md: restore migrates
+        # it), not one the server's own tables catch up with only at the next start.
+        migrations.apply(db)
+        server_migrations.apply(db)
         with transaction(db):
             restored = head_seq(db)
             seq = max(restored, old_head) + 1 if old_head is not None else restored + 10**9
