@@ -16,7 +16,10 @@ in tests/e2e/test_served_limits.py probe both from outside):
   descriptor);
 - **header size**: while headers are incomplete, the bytes received are counted; past
   ``max_header_bytes`` the connection gets 431 and is closed, before httptools has buffered and
-  parsed a 128 MB header on the event loop.
+  parsed a 128 MB header on the event loop. A header block that arrives whole in one read (up to
+  256 kB on loopback or a fast link) never leaves the headers incomplete after a chunk: its
+  request line and headers are counted as the parser hands them over, and past the bound the
+  parse is stopped, before the app sees the request, with the same 431.
 
 ``max_connections`` is uvicorn's ``limit_concurrency`` (503 past it), kept below the process's
 open-file limit so the database and its WAL always have descriptors; the soft limit is raised
@@ -39,6 +42,11 @@ from .config import Settings
 # Descriptors kept back from max_connections: the database, its WAL and SHM on each of the
 # writer, checkpoint and reader connections, the listening socket, logs, Litestream's pipe.
 RESERVED_FDS = 48
+TOO_LARGE = "请求的网址或请求头太长，请返回上一页重试。Request header fields too large."
+
+
+class HeadersTooLarge(Exception):
+    """Raised in a parser callback to stop the parse; httptools hands it back as a parser error."""
 
 
 class BoundedHttpTools(HttpToolsProtocol):
@@ -52,6 +60,8 @@ class BoundedHttpTools(HttpToolsProtocol):
         self._header_timer: asyncio.TimerHandle | None = None
         self._awaiting_headers = True
         self._header_bytes = 0
+        self._parsed_header_bytes = 0
+        self._headers_too_large = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -79,7 +89,28 @@ class BoundedHttpTools(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         """A request the HTTP parser cannot read (uvicorn answers it in English, outside the app)."""
+        if self._headers_too_large:  # our own stop (HeadersTooLarge), reported to uvicorn as a parser error
+            self._refuse(431, TOO_LARGE)
+            return
         self._refuse(400, f"请求格式不正确，请返回上一页重试。{msg}")
+
+    def on_message_begin(self) -> None:
+        self._parsed_header_bytes = 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_parsed(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_parsed(len(name) + len(value) + 4)  # with ": " and CRLF, as sent
+        super().on_header(name, value)
+
+    def _count_parsed(self, size: int) -> None:
+        self._parsed_header_bytes += size
+        if self._parsed_header_bytes > self.max_header_bytes:
+            self._headers_too_large = True
+            raise HeadersTooLarge
 
     def _refuse(self, status: int, message: str) -> None:
         # Before the app, so no page template: one plain line, in Chinese, with the English for engineers.
@@ -97,7 +128,7 @@ class BoundedHttpTools(HttpToolsProtocol):
             # Everything in this chunk was header bytes (the headers are still incomplete).
             self._header_bytes += len(data)
             if self._header_bytes > self.max_header_bytes:
-                self._refuse(431, "请求的网址或请求头太长，请返回上一页重试。Request header fields too large.")
+                self._refuse(431, TOO_LARGE)
 
     def on_headers_complete(self) -> None:
         self._awaiting_headers = False
