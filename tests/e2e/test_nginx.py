@@ -192,6 +192,23 @@ def test_a_push_over_nginx_limit_gets_the_envelope_the_phone_splits_on(proxy: Pr
     assert json.loads(body)["code"] == "batch_too_large"
 
 
+def test_a_phone_exports_upload_reaches_banxing_and_a_page_post_past_every_bound_is_refused_in_chinese(
+        proxy: Proxy) -> None:
+    """A 5 MB export and its form pass nginx, so the page answers in its own words, even one that
+    refuses it before reading it; past Banxing's own bound, nginx refuses with a Chinese page, not its
+    English one."""
+    form = {"content-type": "multipart/form-data; boundary=b"}
+    # Answered by Banxing before it read the body (signed out: to the sign-in page): its answer, not
+    # nginx's 502 for a connection closed under the body it was still sending.
+    status, headers, body = proxy.request("POST", "/activities/phone-import", raw=b"x" * (6 * 1024 * 1024),
+                                          headers=form)
+    assert status == 303 and headers["location"].startswith("/login"), (status, headers, body[:300])
+    for path in ("/activities/phone-import", "/login"):
+        status, headers, body = proxy.request("POST", path, raw=b"x" * (10 * 1024 * 1024), headers=form)
+        assert status == 413 and headers["content-type"].startswith("text/html"), (path, status, headers)
+        assert "提交的内容太大" in body.decode() and "nginx" not in body.decode(), body[:300]
+
+
 def test_stalled_clients_are_dropped_by_nginx_and_never_reach_banxing(proxy: Proxy) -> None:
     stalled = []
     try:
@@ -251,3 +268,4 @@ def test_a_second_county_on_the_same_nginx_as_operations_md_says_passes_nginx_t(
     assert 'unknown log format "banxing"' in check(rudong=first, kaizhou=second).stderr
     checked = check(**{"00-banxing": first, "kaizhou": second})
     assert checked.returncode == 0, checked.stderr
+
