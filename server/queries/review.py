@@ -95,10 +95,13 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
     for row in rows:
         people |= {row["author_id"], row["entered_by"], row["created_by"], row["updated_by"]}
     names = user_names(db, people)
-    stopped = stopped_users(db, {row["author_id"] for row in rows})
+    stopped = stopped_users(db, {who for row in rows for who in (row["author_id"], row["entered_by"])})
     for row in rows:
         decode_lists(row, *ACTIVITY_LISTS)
         name_people(row, names, stopped)
+        # Whoever corrects a returned visit (its 代录人, else its volunteer) is stopped: the write path
+        # refuses its return, and one returned before the stop waits for nobody (sync.rules.reviews).
+        row["nobody_to_correct"] = (row["entered_by"] or row["author_id"]) in stopped
         # The engine puts a returned activity back to pending when it is corrected; the return's
         # comment stays on it, so the reviewer sees what was asked for.
         row["resubmitted"] = row["review_status"] == "pending" and bool(row["review_comment"])

@@ -36,6 +36,8 @@ def derive_review(w: _Writer, record: dict[str, Any]) -> None:
                       "不能由本单位自己通过或退回。")
     if approved and _wrote(w, target_name, target):
         raise Refusal(f"不能审核通过自己记录、代录、填写或改过的{label}；请由其他工作人员或上级审核。")
+    if not approved and target_name == "activity":
+        refuse_if(_nobody_to_correct(w, target))
     if not approved and target.get(target_entity.approval_field) == "approved":
         approver_unit = _approving_unit(w, target["id"])
         if approver_unit is not None and not w.scope.allows_unit(approver_unit):
@@ -48,6 +50,18 @@ def derive_review(w: _Writer, record: dict[str, Any]) -> None:
         if target_name == "activity":
             values["review_comment"] = record.get("comment")
         w.change(target_name, target["id"], values)
+
+
+def _nobody_to_correct(w: _Writer, visit: dict[str, Any]) -> str | None:
+    """Why a visit may not be returned: whoever would correct it (its 代录人, else the volunteer who
+    wrote it) has a stopped account, so it would wait as 已退回 for ever, seen by nobody who can act."""
+    entered = visit.get("entered_by")
+    who = w.get_user(entered or visit.get("author_id") or "")
+    if who is None or who["active"]:
+        return None
+    person = "代录人" if entered else "志愿者"
+    return (f"这条帮扶记录的{person}账号已停用，退回后没有人会修改它，所以不能退回。请审核通过；"
+            "内容要改的，请打开这条记录，由工作人员修改后再请其他工作人员审核。")
 
 
 def _wrote(w: _Writer, entity_name: str, target: dict[str, Any]) -> bool:
