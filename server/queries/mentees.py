@@ -26,6 +26,7 @@ from sync.timeutil import local_today
 from .filters import found_in, in_scope, live, of_child, running, visible
 from .leavers import left_during
 from .leaving import UNRECORDED, leaving_filter
+from .levels import rated_higher
 from .names import hide_private
 
 CODE_PREFIX = "BX"
@@ -44,6 +45,9 @@ class MenteeFilter:
     # Those with no 摸排 since this half-year began (本半年未摸排): the Rudong notice (part 二.1) has
     # every child screened again each half-year, 上半年 and 下半年.
     unscreened: bool = False
+    # Those whose latest 摸排 rated them above their 关注等级 (``screening=higher``: ``levels.rated_higher``),
+    # the station home's tile: a volunteer's phone rates a child without changing her level.
+    rated_higher: bool = False
     # 结对 (``pairing=``): one of ``WAITING`` — the children in help whom no volunteer visits.
     pairing: str = ""
     # Of the closed files (``status = 'closed'``), those that left care for this reason (a key of
@@ -126,6 +130,8 @@ def _conditions(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, names:
         where.append("NOT EXISTS (SELECT 1 FROM screenings s WHERE s.mentee_id = m.id AND s.deleted = 0"
                      " AND s.date >= ?)")
         args.append(half_year_start(local_today()).isoformat())
+    if f.rated_higher:
+        where.append(rated_higher("m"))
     if f.pairing in WAITING:
         where.append(waiting(f.pairing))
     return " AND ".join(where), args
@@ -139,6 +145,12 @@ def count_waiting(db: sqlite_utils.Database, scope: Scope) -> dict[str, int]:
     every, stopped = db.execute(f"SELECT count(*), coalesce(sum({paired()}), 0) FROM mentees m WHERE {condition}",
                                 args).fetchone()
     return {"all": int(every), "stopped": int(stopped)}
+
+
+def count_rated_higher(db: sqlite_utils.Database, scope: Scope) -> int:
+    """How many children ``list_mentees`` lists for ``screening=higher``, by the list's own conditions."""
+    condition, args = _conditions(db, scope, MenteeFilter(rated_higher=True), names=False)
+    return int(db.execute(f"SELECT count(*) FROM mentees m WHERE {condition}", args).fetchone()[0])
 
 
 def waiting_by_unit(db: sqlite_utils.Database, scope: Scope, f: MenteeFilter, *,
