@@ -41,7 +41,7 @@ def before_pairing_ended(db: sqlite_utils.Database, volunteer: Scope, change: Ch
     return pairing is not None and pairing[0] == volunteer.actor.user_id and pairing[1] == "closed"
 
 
-HERS = "记在{}名下（帮扶那天孩子由她结对，后来辅导站把孩子交给了别的志愿者），由您代录"
+HERS = "记在{0}名下（帮扶那天孩子由{0}结对，后来辅导站把孩子交给了别的志愿者），由您代录"
 
 
 def handed_on(db: sqlite_utils.Database, staff: Actor, volunteer: Scope, change: Change,
@@ -78,4 +78,4 @@ def handed_on(db: sqlite_utils.Database, staff: Actor, volunteer: Scope, change:
     except ValueError:
         said = "没有日期"
     return (f"这个孩子已由辅导站交给别的志愿者结对；这次帮扶的日期（{said}）不在这位志愿者结对的日期"
-            f"（{spans_in_words(spans)}）之内，不是她在这个结对里的帮扶，没有录入；请和志愿者核对日期。")
+            f"（{spans_in_words(spans)}）之内，不是这个结对里这位志愿者的帮扶，没有录入；请和志愿者核对日期。")

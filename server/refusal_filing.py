@@ -77,7 +77,7 @@ def why_not(db: sqlite_utils.Database, refused: dict[str, Any]) -> str | None:
         if not any(s.holds(day) for s in spans):
             left = _day(spans[-1].last.isoformat())
             return (f"这位志愿者于{left}把孩子交给了别的志愿者；这次帮扶的日期（{_day(day)}）"
-                    f"不在她结对的日期（{spans_in_words(spans)}）之内，不是她在这个结对里的帮扶，"
+                    f"不在这位志愿者结对的日期（{spans_in_words(spans)}）之内，不是这个结对里这位志愿者的帮扶，"
                     "不能归入；请和志愿者核对日期。")
         return None
     if status != "closed" or not end:

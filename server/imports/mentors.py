@@ -185,7 +185,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 # volunteer under a second name: refused in words, never a second account.
                 who = "、".join(f"“{a['name']}”（用户名 {a['login']}）" for a in owners)
                 row.errors.append(f"手机号 {phone} 已是本单位志愿者{who}的手机号。是同一人请把“用户名”改成"
-                                  "他的用户名或留空；是共用一部手机的另一位志愿者，请在志愿者页面单独添加。")
+                                  "这位志愿者的用户名或留空；是共用一部手机的另一位志愿者，请在志愿者页面单独添加。")
                 continue
             if phone and match is None and phone in phones_elsewhere:
                 row.errors.append(_phone_elsewhere(phone))
@@ -201,7 +201,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
                 # The volunteer already here, listed with a new phone: by phone alone a second account.
                 who = "、".join(f"用户名 {a['login']}，手机号 {a['phone'] or '无'}" for a in namesakes)
                 row.errors.append(f"本单位已有志愿者“{values['name']}”（{who}）。如果是同一人换了手机号，请在“用户名”"
-                                  "一列填他的用户名，导入时会改成新号码；如果是同名的另一位志愿者，请给他填一个新的用户名。")
+                                  "一列填这位志愿者的用户名，导入时会改成新号码；如果是同名的另一位志愿者，请填一个新的用户名。")
                 continue
             if match is None and values["phone"] in phones_elsewhere:
                 row.errors.append(_phone_elsewhere(values["phone"]))
@@ -218,7 +218,7 @@ def plan_mentors(db: sqlite_utils.Database, scope: Scope, home_unit: str,
             # successor), whom the import would otherwise write over the volunteer's account.
             row.errors.append(f"手机号 {values['phone']} 在系统里是志愿者“{match['name']}”"
                               f"（用户名 {match['login']}）的，这一行的姓名却是“{values['name']}”。"
-                              "同一人改名请在他的账号里改；是另一位志愿者，请给他填一个新的用户名。")
+                              "同一人改名请在这位志愿者的账号里改；是另一位志愿者，请填一个新的用户名。")
             continue
         matched[match["id"]] = line
         row.record_id = match["id"]
@@ -255,7 +255,7 @@ def _phone_elsewhere(phone: str) -> str:
     # names in every count. Saying that the number is registered elsewhere tells no name and no unit;
     # moving the volunteer is the county's step.
     return (f"手机号 {phone} 已是别的单位一位志愿者的手机号。同一位志愿者"
-            "不能有两个账号；如果他调到了您的单位，请县关工委在他的账号里改“所属单位”。")
+            "不能有两个账号；如果这位志愿者调到了您的单位，请县关工委在其账号里改“所属单位”。")
 
 
 def _digest(user: dict[str, Any]) -> str:

@@ -187,7 +187,7 @@ async def _new_form(page: Visit, values: dict[str, Any], *, errors: dict[str, st
     }, status=status)
 
 
-AUTHOR_HINT = "这个孩子换过结对的老师。这次帮扶是哪位老师做的就选哪位；以前的老师只能记她结对那些日子里的帮扶。"
+AUTHOR_HINT = "这个孩子换过结对的老师。这次帮扶是哪位老师做的就选哪位；以前的老师只能记自己结对那些日子里的帮扶。"
 
 
 async def _author_unasked(page: Visit, posted: dict[str, Any]) -> str | None:

@@ -113,7 +113,7 @@ def _kind_for_role(fields: dict[str, Any], shown: dict[str, Any] | None = None) 
 # A volunteer never signs in on the web (the sign-in sends them to the phone app): the phone is
 # enrolled with a one-time code and unlocked with a PIN, so a password would only be printed and kept.
 NO_PASSWORD = "五老志愿者不在网页登录，没有网页密码："
-NO_VOLUNTEER_PASSWORD = NO_PASSWORD + "请把密码栏留空，建好后在志愿者页面给他登记码，在手机上登记。"
+NO_VOLUNTEER_PASSWORD = NO_PASSWORD + "请把密码栏留空，建好后在志愿者页面给这位志愿者发登记码，在手机上登记。"
 NO_VOLUNTEER_RESET = NO_PASSWORD + "手机用登记码登记，忘记手机密码用恢复码（都在志愿者页面）。"
 
 
@@ -179,7 +179,7 @@ async def admin_user_create(request: Request) -> Response:
             + ("" if typed or fields["role"] == "mentor" else "如果没有记下系统生成的密码，请在下方重置密码。")))
     if volunteer:
         return visit.redirect(f"/admin/users/{user_id}", flash=f"账号 {fields['login']} 已建立。{NO_PASSWORD}"
-                              "请在志愿者页面给他登记码，在手机上登记。")
+                              "请在志愿者页面给这位志愿者发登记码，在手机上登记。")
     if typed or password is None:  # (None: a volunteer, answered above)
         return visit.redirect(f"/admin/users/{user_id}", flash=f"账号 {fields['login']} 已建立，本人第一次登录时"
                               "要先设置自己的密码。")

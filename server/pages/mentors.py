@@ -151,7 +151,7 @@ async def mentor_create(request: Request) -> Response:
         user_id = await visit.state.store.write(write)
     except NotAllowed as exc:
         return await _form_page(visit, mentor=None, values=values, error=exc.reason, status=400)
-    return visit.redirect(f"/mentors/{user_id}", flash="已添加志愿者。请在下方为他的手机发登记码。")
+    return visit.redirect(f"/mentors/{user_id}", flash="已添加志愿者。请在下方为这位志愿者的手机发登记码。")
 
 
 async def mentor_edit(request: Request) -> Response:
@@ -259,7 +259,7 @@ async def _issue_code(visit: Visit, mentor: dict[str, Any]) -> Response:
             # Whom to ask is the lowest office reaching both this station and the child's new unit: the
             # town when the child moved to a school of the same town, else the county. The child is not named.
             office = lowest_holding(db, [actor.unit_id, *units]) or "县关工委"
-            raise NotAllowed("这位志愿者有结对的孩子已转到不在您的管理范围内的单位，所以这里不能为他发登记码。"
+            raise NotAllowed("这位志愿者有结对的孩子已转到不在您的管理范围内的单位，所以这里不能发登记码。"
                              f"请联系{office}发放，或请{office}结束那个结对。")
         issued = issue_code(db, mentor["login"], hours=hours)
         append_audit(db, actor, "user", mentor["id"], "enrol_code",

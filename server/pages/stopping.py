@@ -150,5 +150,5 @@ async def restored_words(visit: Visit, user_id: str, words: str, repair: str) ->
         # `unstop`): taken back, it pulls the children again and sends what it kept through the stop.
         words += ("手机如果在停用期间联网过，会显示“这个账号已停用”：不用清除数据，也不用重新登记，"
                   "手机联网并解锁后会自己恢复，取回帮扶对象，并把停用期间没发出的记录发给辅导站。"
-                  "如果志愿者已经清除了手机数据，请在志愿者页面给他发新的登记码重新登记。")
+                  "如果志愿者已经清除了手机数据，请在志愿者页面给这位志愿者发新的登记码重新登记。")
     return words

@@ -37,7 +37,7 @@ def derive_pairing(w: _Writer, before: dict[str, Any] | None, record: dict[str, 
             before is None or before["status"] != "active" or record["mentee_id"] != before["mentee_id"]):
         # The other side of closing a child only once her pairings end (still_paired): a running
         # pairing would put a closed child back on a volunteer's phone, under no 在帮 count.
-        raise Refusal("这个孩子的档案已经结束（状态“结束”），不能和他结对；"
+        raise Refusal("这个孩子的档案已经结束（状态“结束”），不能为这个孩子结对；"
                       "如需继续帮扶，请先把孩子档案的“状态”改回“在帮”。", "mentee_id")
     if before is None:
         record["review_status"] = "pending"

@@ -42,7 +42,7 @@ def test_a_phone_of_a_volunteer_in_another_unit_is_refused_not_made_a_second_acc
 
     (row,) = plan.rows
     assert row.errors == ["手机号 13900001234 已是别的单位一位志愿者的手机号。同一位志愿者不能有两个账号；"
-                          "如果他调到了您的单位，请县关工委在他的账号里改“所属单位”。"]
+                          "如果这位志愿者调到了您的单位，请县关工委在其账号里改“所属单位”。"]
     assert db.execute("SELECT count(*) FROM users").fetchone()[0] == accounts
     assert "栟茶" not in row.errors[0] and "张老师" not in row.errors[0], "names no unit and no person"
     # The town that manages his station finds the same account by the number.

@@ -113,7 +113,7 @@ def test_a_visit_dated_after_the_handover_is_not_filed_as_the_former_volunteers(
     record_id = phone_pushes_visit(site, phone, w.pairing1, tomorrow.isoformat())
     today = local_today()
     reason = (f"这位志愿者于{today.year}年{today.month}月{today.day}日把孩子交给了别的志愿者；"
-              f"这次帮扶的日期（{tomorrow.year}年{tomorrow.month}月{tomorrow.day}日）不在她结对的日期")
+              f"这次帮扶的日期（{tomorrow.year}年{tomorrow.month}月{tomorrow.day}日）不在这位志愿者结对的日期")
     assert reason in words(site.as_(w.staff_st11).get(PAGE).text)
     before = quiet(site.read(db_snapshot))
     refused = site.as_(w.staff_st11).post(PAGE, {"action": "file_refusal", "record_id": record_id})
@@ -175,7 +175,7 @@ def test_a_visit_of_the_volunteer_who_had_the_child_between_two_spans_of_another
     before = quiet(site.read(db_snapshot))
     refused = staff.post(PAGE, {"action": "file_refusal", "record_id": earlier})
     assert refused.status_code == 400
-    assert "不在她结对的日期（2026年9月30日至10月15日）之内" in words(refused.text)
+    assert "不在这位志愿者结对的日期（2026年9月30日至10月15日）之内" in words(refused.text)
     assert quiet(site.read(db_snapshot)) == before
     hers = phone_pushes_visit(site, phone, w.pairing1, "2026-10-05", mutation_id=8)
     assert staff.post(PAGE, {"action": "file_refusal", "record_id": hers}).status_code == 303
@@ -193,9 +193,9 @@ def test_a_former_volunteers_export_enters_a_visit_of_her_days_as_hers_and_refus
     before = records(site)
     shown = preview_upload(staff, data)
     said = words(shown.text)
-    assert shown.status_code == 200 and "新记录，记在王老师名下（帮扶那天孩子由她结对" in said, said[-1500:]
+    assert shown.status_code == 200 and "新记录，记在王老师名下（帮扶那天孩子由王老师结对" in said, said[-1500:]
     refusal = ("这次帮扶的日期（2026年11月28日）不在这位志愿者结对的日期（2026年9月1日至11月25日）之内，"
-               "不是她在这个结对里的帮扶，没有录入")
+               "不是这个结对里这位志愿者的帮扶，没有录入")
     assert refusal in said and records(site) == before, "a preview enters nothing"
     page = confirm(staff, shown)
     assert page.status_code == 200 and "已录入。记在王老师名下" in words(page.text) and refusal in words(page.text)

@@ -69,6 +69,15 @@ def test_a_volunteer_is_added_with_a_generated_login_and_the_change_is_audited(s
     assert user_id in browser.get("/mentors").text
 
 
+def test_the_word_after_adding_a_volunteer_fits_a_woman_as_well_as_a_man(site: Site) -> None:
+    """A volunteer's account keeps no gender: 为他的手机发登记码 was said after adding 王阿姨."""
+    browser = site.as_(site.w.staff_st11)
+    response = browser.post("/mentors/new", {"name": "王阿姨", "unit_id": site.w.st11, "smartphone": "1"})
+    assert response.status_code == 303
+    said = browser.get(response.headers["location"]).text
+    assert "已添加志愿者。请在下方为这位志愿者的手机发登记码。" in said and "为他的手机" not in said
+
+
 def test_a_volunteer_whose_mobile_is_typed_in_full_width_digits_gets_it_as_the_login(site: Site) -> None:
     """A Chinese IME types １３９…: the same number, so the same login as ASCII digits, not m0001."""
     w = site.w
