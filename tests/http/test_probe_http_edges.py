@@ -225,7 +225,7 @@ BODY = b"username=admin&password=wrong"
     (b"GET //app/ HTTP/1.1\r\nHost: banxing\r\nConnection: close\r\n\r\n", b"404"),
     (b"GET /app/../server/app.py HTTP/1.1\r\nHost: banxing\r\nConnection: close\r\n\r\n", b"404"),
     (b"GET /static/./../../pyproject.toml HTTP/1.1\r\nHost: banxing\r\nConnection: close\r\n\r\n", b"404"),
-    (b"GET /mentees?q=" + b"a" * 66000 + b" HTTP/1.1\r\nHost: banxing\r\n\r\n", b"431"),  # past max_header_bytes, read at once or split
+    (b"GET /mentees?q=" + b"a" * 66000 + b" HTTP/1.1\r\nHost: banxing\r\n\r\n", b"431"),  # past max_header_bytes
     (POST + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", b"400"),
     (POST + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n3\r\nabc\r\n0\r\n\r\n", b"400"),
     (POST + b"Content-Length: -1\r\n\r\n" + BODY, b"400"),
