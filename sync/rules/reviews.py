@@ -36,7 +36,8 @@ def derive_review(w: _Writer, record: dict[str, Any]) -> None:
                       "不能由本单位自己通过或退回。")
     if approved and _wrote(w, target_name, target):
         raise Refusal(f"不能审核通过自己记录、代录、填写或改过的{label}；请由其他工作人员或上级审核。")
-    if not approved and target_name == "activity":
+    if not approved and target_name == "activity" and target.get(target_entity.approval_field) != "approved":
+        # An approved visit is locked: returning it is how the station opens it to correct it itself.
         refuse_if(_nobody_to_correct(w, target))
     if not approved and target.get(target_entity.approval_field) == "approved":
         approver_unit = _approving_unit(w, target["id"])

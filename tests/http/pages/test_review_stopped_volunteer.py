@@ -104,3 +104,21 @@ def test_a_visit_entered_for_a_stopped_volunteer_is_still_returned_to_its_enteri
                                         "target_version": str(version), "decision": "return", "comment": "请补全"})
     assert response.status_code == 303
     assert site.read(lambda db: row(db, "activity", made["visit"]))["review_status"] == "returned"
+
+
+def test_an_approved_visit_of_a_stopped_volunteer_may_still_be_returned_so_the_station_can_correct_it(
+        site: Site) -> None:
+    """Approved, a visit is locked; its return is the only way to open it again, for the station to
+    correct it on its own page (a pending one is corrected there directly)."""
+    w = site.w
+    made = _stopped_volunteers_visit(site)
+    browser = site.as_(w.staff_st11)
+    version = site.read(lambda db: row(db, "activity", made["visit"]))["version"]
+    approved = browser.post("/review", {"target_entity": "activity", "target_id": made["visit"],
+                                        "target_version": str(version), "decision": "approve", "comment": ""})
+    assert approved.status_code == 303
+    version = site.read(lambda db: row(db, "activity", made["visit"]))["version"]
+    response = browser.post("/review", {"target_entity": "activity", "target_id": made["visit"],
+                                        "target_version": str(version), "decision": "return", "comment": "日期写错了"})
+    assert response.status_code == 303, sentence(response.text)
+    assert site.read(lambda db: row(db, "activity", made["visit"]))["review_status"] == "returned"
