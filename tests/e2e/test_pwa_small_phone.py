@@ -219,3 +219,36 @@ def test_pwa_a_telephone_number_stays_inside_its_call_button_at_the_largest_text
         assert page.evaluate(PAST_THE_EDGE) == {"over": 0, "tabs": []}, screen
         dialled = shown["href"].removeprefix("tel:")
         assert "".join(c for c in shown["text"] if c.isdigit()).endswith(dialled[-8:]), shown
+
+
+# Each word of each child's entry in 帮扶对象 (the name, the code), measured in the picker's own font, against
+# the room the picker leaves its text (its width less its padding: the arrow sits in the right padding).
+PICKER_WORDS = """() => {
+  const picker = document.querySelector('select[name=mentee]'), style = getComputedStyle(picker);
+  const room = picker.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const probe = document.body.appendChild(document.createElement('span'));
+  probe.style.font = style.font;
+  const words = [...picker.options].filter((o) => o.value).flatMap((o) => o.text.split(' ')).map((word) => {
+    probe.textContent = word; return [word.replace(/\\u2060/g, ''), probe.getBoundingClientRect().width]; });
+  probe.remove();
+  return { room, words }; }"""
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_pwa_the_childs_code_shows_whole_in_the_picker_on_a_small_phone_at_the_largest_text(
+    module_server: ServerProcess, phones: Any, width: int
+) -> None:
+    """On a 320 px phone at 特大 the 帮扶对象 picker showed 曹嘉乐 over BX-2026-001: the code's last digit was hidden
+    under the arrow's room, and 0010 and 0014 are two children. Name and code each fit the picker's line whole."""
+    phone: Phone = phones.new(module_server, viewport={"width": width, "height": 568})
+    phone.enrol("bao.laoshi" if width == 320 else "liu.laobing")  # three children each: the picker asks
+    page = phone.page
+    page.get_by_role("link", name="设置").click()
+    page.locator("label.chip", has_text="特大").click()
+    page.goto(module_server.url + "/app/#/log")
+    picker = page.get_by_label("帮扶对象")
+    picker.select_option(index=1)
+    shown = page.evaluate(PICKER_WORDS)
+    assert len(shown["words"]) == 6, shown
+    assert all(w <= shown["room"] for _, w in shown["words"]), shown
+    assert page.evaluate(PAST_THE_EDGE) == {"over": 0, "tabs": []}
