@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import ServerProcess
-from .phone import Phone, query
+from .phone import Phone, own_pending_visit, query
 
 pytestmark = pytest.mark.e2e
 
@@ -252,3 +252,34 @@ def test_pwa_the_childs_code_shows_whole_in_the_picker_on_a_small_phone_at_the_l
     assert len(shown["words"]) == 6, shown
     assert all(w <= shown["room"] for _, w in shown["words"]), shown
     assert page.evaluate(PAST_THE_EDGE) == {"over": 0, "tabs": []}
+
+
+# Each tab's words and how far they are drawn from its own left and right edges, in CSS px.
+TAB_MARGINS = """() => [...document.querySelectorAll('nav.tabs a')].map((a) => {
+  const range = document.createRange(); range.selectNodeContents(a);
+  const box = a.getBoundingClientRect(), text = range.getBoundingClientRect();
+  return [a.textContent, text.left - box.left, box.right - text.right]; })"""
+
+
+def test_pwa_the_tab_names_stand_apart_on_a_small_phone_at_the_largest_text(
+    module_server: ServerProcess, phones: Any
+) -> None:
+    """On a 320 px phone at 特大 with a change waiting and a clash, the tab bar read 首页待同步 ↑1⚠1设置 from one edge
+    of the screen to the other: the three tabs just fitted one row, their words 1 px from each other and from the
+    screen's edges, one run of text to an old eye. Each tab keeps a margin round its words; 设置 takes a second row."""
+    phone: Phone = phones.new(module_server, viewport={"width": 320, "height": 568})
+    phone.enrol("wang.laoshi")
+    page = phone.page
+    page.get_by_role("link", name="设置").click()
+    page.locator("label.chip", has_text="特大").click()
+    phone.save_after_station_edit(*own_pending_visit(module_server, "wang.laoshi"), "王老师自己改的：孩子想学游泳。")
+    expect(page.locator("nav.tabs a[href='#/waiting']")).to_have_text("待同步 ⚠1")
+    phone.context.set_offline(True)
+    phone.log_activity("离线记下的帮扶：外婆说孩子最近睡得好些了。")
+    for route in ("#/", "#/waiting", "#/settings"):
+        page.goto(module_server.url + "/app/" + route)
+        expect(page.locator("nav.tabs a[href='#/waiting']")).to_have_text("待同步 ↑1⚠1")
+        margins = page.evaluate(TAB_MARGINS)
+        assert all(left >= 4 and right >= 4 for _, left, right in margins), (route, margins)
+        assert page.evaluate(PAST_THE_EDGE) == {"over": 0, "tabs": []}, route
+    assert phone.dialogs == []
