@@ -62,9 +62,9 @@ def typed_at(lines: list[str], i: int, typed: frozenset[str]) -> bool:
     return any(0 <= joined.find(words) < at < joined.find(words) + len(words) for words in typed)
 
 
-def awkward_breaks(page: Page, screen: str, typed: frozenset[str] = frozenset()) -> list[str]:
+def awkward_breaks(page: Page, screen: str, typed: frozenset[str] = frozenset(), where: str = WRAPPING) -> list[str]:
     found = []
-    for element in page.evaluate(LINES, WRAPPING):
+    for element in page.evaluate(LINES, where):
         lines = element["lines"]
         shown = " / ".join(lines)
         for i, line in enumerate(lines):
@@ -127,3 +127,21 @@ def test_pwa_labels_and_headings_wrap_cleanly_at_the_largest_text(
             page.screenshot(path=str(shots / "pwa-form-xl-text.png"))
     assert not found, "\n".join(found)
     assert phone.dialogs == []
+
+
+@pytest.mark.parametrize("width", [360, 320])
+def test_pwa_a_waiting_change_reads_cleanly_at_the_largest_text(
+        module_server: ServerProcess, phones: Any, width: int) -> None:
+    """A visit saved with no signal, on 待同步 at 特大 on the smallest phones: its child's code, its day and kind, and
+    when it was made (记录于 12月7日 23:10) each whole on their line."""
+    phone: Phone = phones.new(module_server, viewport={"width": width, "height": 640})
+    phone.enrol("zhou.laoshi" if width == 320 else "xu.yisheng")
+    page = phone.page
+    page.goto(module_server.url + "/app/#/settings")
+    page.locator("label.chip", has_text="特大").click()
+    phone.context.set_offline(True)
+    phone.log_activity("没信号时记的：孩子作业写完了。")
+    page.get_by_role("link", name="待同步").click()
+    expect(page.get_by_text("还没有发送过")).to_be_visible()
+    found = awkward_breaks(page, "waiting", frozenset({"没信号时记的：孩子作业写完了。"}), "main .row .meta")
+    assert not found, "\n".join(found)

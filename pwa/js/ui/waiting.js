@@ -39,7 +39,7 @@ function entryRow(entry, { lastAttemptAt, lastError }) {
   const what = (entry.base_version === null ? T.newRecord : T.changedRecord)(label(entry.entity));
   // A self-harm flag still to go is said here as on the child's page: it reaches the station with this entry.
   return row({}, ['↑ ', what], subject(entry.entity, entry.record_id, entry.fields),
-    entry.fields.risk_flag && [tag('risk-key', '⚠ ' + T.riskFlag)], T.made(moment(entry.created_at)),
+    entry.fields.risk_flag && [tag('risk-key', '⚠ ' + T.riskFlag)], [phrase(T.made(moment(entry.created_at)))],
     lastAttemptAt >= entry.created_at ? T.lastTry(moment(lastAttemptAt), lastError) : T.notTried);
 }
 
@@ -53,7 +53,7 @@ function rejectedRow(notice) {
   return row({ class: 'row returned' },
     [tag('returned', '⚠ ' + (mine ? T.rejectedTitle : T.refused)), ' ', label(notice.entity)],
     subject(notice.entity, notice.record_id, notice.fields, repo.noticeChild(notice)),
-    T.made(moment(notice.created_at)), kept ? h('p.notice.big', notice.reason) : T.reason + notice.reason,
+    [phrase(T.made(moment(notice.created_at)))], kept ? h('p.notice.big', notice.reason) : T.reason + notice.reason,
     !mine && !kept && h('p.notice.warn', T.childGone),
     h('div.actions', mine && link(`#/notice/${notice.id}`, T.fix, 'button'), kept
       ? button(T.understood, dismiss(notice), 'wide')
