@@ -127,29 +127,27 @@ def test_an_oversized_header_is_refused_without_holding_up_others(small_server: 
 
 def test_a_header_block_past_the_bound_that_arrives_in_one_piece_is_refused_too(server: ServerProcess) -> None:
     """Counted only while a read left the headers incomplete, 70 kB sent at once (curl on loopback) got a 200."""
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    try:
-        sock.sendall(b"GET /api/openapi.json HTTP/1.1\r\nHost: banxing\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
-        reply = b""
-        with contextlib.suppress(OSError):
-            while chunk := sock.recv(4096):
-                reply += chunk
-    finally:
-        sock.close()
+    reply = _answer(server, b"GET /api/openapi.json HTTP/1.1\r\nHost: banxing\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 431"), reply[:80]
     assert "请求头太长" in reply.decode("utf-8")
 
 
 def test_a_request_the_parser_cannot_read_is_refused_in_chinese(server: ServerProcess) -> None:
     """Answered before the app (no page template): one plain line, Chinese first, never a crash."""
+    reply = _answer(server, b"GET /\x01bad HTTP/1.1\r\nHost: banxing\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:80]
+
+
+def _answer(server: ServerProcess, request: bytes) -> bytes:
+    """What the server sends back to ``request``, sent in one piece, until it closes the connection."""
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     try:
-        sock.sendall(b"GET /\x01bad HTTP/1.1\r\nHost: banxing\r\n\r\n")
+        sock.sendall(request)
         reply = b""
         with contextlib.suppress(OSError):
             while chunk := sock.recv(4096):
                 reply += chunk
     finally:
         sock.close()
-    assert reply.startswith(b"HTTP/1.1 400"), reply[:80]
+    return reply
     assert "请求格式不正确" in reply.decode("utf-8")
