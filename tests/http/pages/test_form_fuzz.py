@@ -102,17 +102,20 @@ class Form(Brief):
 
 
 class _FormReader(HTMLParser):
-    def __init__(self, page: str) -> None:
+    """The forms of ``method`` on a page (POST for the fuzzers; GET for test_scope_crawl.py's filters)."""
+
+    def __init__(self, page: str, method: str = "post") -> None:
         super().__init__(convert_charrefs=True)
         self.page = page
-        self.forms: list[tuple[str, list[Control]]] = []  # (action, controls) of each POST form
+        self.method = method
+        self.forms: list[tuple[str, list[Control]]] = []  # (action, controls) of each form of that method
         self._form: list[Control] | None = None
         self._select: Control | None = None
         self._textarea: Control | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("method", "get").lower() == "post":
+        if tag == "form" and a.get("method", "get").lower() == self.method:
             self._form = []
             self.forms.append((a.get("action") or self.page, self._form))
         elif tag == "option" and self._select is not None:
