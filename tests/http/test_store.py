@@ -109,7 +109,10 @@ def test_the_wal_stays_bounded_under_a_busy_writer(tmp_path: pathlib.Path) -> No
         wal = (tmp_path / "wal.db-wal").stat().st_size
     finally:
         store.close()
-    assert wal < 4 * 100 * 4096 + 200_000, f"WAL grew to {wal} bytes"
+    # Bounded, at most a fifth of what went through it: the writer checkpoints past 100 pages, but the
+    # background thread's checkpoint may hold SQLite's one checkpointer slot when it does, and on a
+    # loaded machine a few commits then pass before the WAL restarts (1.9 MB seen at load 8).
+    assert wal < 8 * 100 * 4096 + 200_000, f"WAL grew to {wal} bytes"
 
 
 def test_while_litestream_replicates_the_store_runs_no_checkpoint_of_its_own(tmp_path: pathlib.Path) -> None:
