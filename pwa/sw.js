@@ -1,9 +1,9 @@
 const BUILD = {"version": "dev", "precache": []};
 // ^ server/pwa.py fills in the version (a hash of every file): any change installs a new worker.
 
-const PREFIX = 'banxing-static-';
-const CACHE = PREFIX + BUILD.version;
-const SCOPE = registration.scope; // …/app/
+const PREFIX = 'banxing-static-',
+  CACHE = PREFIX + BUILD.version,
+  SCOPE = registration.scope; // …/app/
 
 oninstall = e => {
   e.waitUntil((async () => {

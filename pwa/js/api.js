@@ -37,9 +37,9 @@ async function call(method, path, { token, body, stop } = {}) {
   const headers = {};
   if (token) headers.authorization = 'Bearer ' + token;
   if (body) headers['content-type'] = 'application/json';
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  const timer = setTimeout(abort, 60000);
+  const controller = new AbortController(),
+    abort = () => controller.abort(),
+    timer = setTimeout(abort, 60000);
   stop?.addEventListener('abort', abort);
   if (stop?.aborted) abort();
   let response;
@@ -63,16 +63,16 @@ async function call(method, path, { token, body, stop } = {}) {
   const answer = await response.json().catch(() => null); // a proxy's HTML page, a cut-off body
   if (response.ok && answer !== null) return answer;
   if (response.ok) throw new ServerError(response.status, 'bad_answer', T.badAnswer);
-  const { status } = response;
-  const code = answer?.code || `http_${status}`;
+  const { status } = response,
+    code = answer?.code || `http_${status}`;
   throw errorFor(status, code, answer?.error || T.serverSaid(status), answer?.restored === true);
 }
 
-export const enrol = (code, deviceName) => call('POST', '/api/enrol', { body: { code, device_name: deviceName } });
-export const push = (token, mutations, stop) => call('POST', '/api/sync/push', { token, body: { mutations }, stop });
-export const pull = (token, cursor, limit, stop) =>
-  call('GET', `/api/sync/pull?${new URLSearchParams({ limit, ...(cursor && { cursor }) })}`, { token, stop });
-export const phoneInfo = (token, stop) => call('GET', '/api/device', { token, stop });
-export const uploadRecoveryKey = (token, key, stop) =>
-  call('PUT', '/api/device/recovery-key', { token, body: { recovery_key: key }, stop });
-export const recover = (recoveryToken, code) => call('POST', '/api/recovery', { token: recoveryToken, body: { code } });
+export const enrol = (code, deviceName) => call('POST', '/api/enrol', { body: { code, device_name: deviceName } }),
+  push = (token, mutations, stop) => call('POST', '/api/sync/push', { token, body: { mutations }, stop }),
+  pull = (token, cursor, limit, stop) =>
+    call('GET', `/api/sync/pull?${new URLSearchParams({ limit, ...(cursor && { cursor }) })}`, { token, stop }),
+  phoneInfo = (token, stop) => call('GET', '/api/device', { token, stop }),
+  uploadRecoveryKey = (token, key, stop) =>
+    call('PUT', '/api/device/recovery-key', { token, body: { recovery_key: key }, stop }),
+  recover = (recoveryToken, code) => call('POST', '/api/recovery', { token: recoveryToken, body: { code } });

@@ -7,16 +7,16 @@ const subtle = crypto.subtle,
   encoder = new TextEncoder(),
   decoder = new TextDecoder();
 
-export const randomBytes = n => crypto.getRandomValues(new Uint8Array(n));
+export const randomBytes = n => crypto.getRandomValues(new Uint8Array(n)),
 
-export const toBase64Url = bytes =>
-  btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  toBase64Url = bytes =>
+    btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, ''),
 
-export const fromBase64Url = text =>
-  Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), c => c.charCodeAt(0));
+  fromBase64Url = text =>
+    Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), c => c.charCodeAt(0)),
 
-// Extractable, to be wrapped again (new PIN, new recovery key).
-export const newDataKey = () => subtle.generateKey(AES, true, USES);
+    // Extractable, to be wrapped again (new PIN, new recovery key).
+  newDataKey = () => subtle.generateKey(AES, true, USES);
 
 export async function pinKey(pin, salt, iterations = PBKDF2_ITERATIONS) {
   const base = await subtle.importKey('raw', encoder.encode(pin), 'PBKDF2', false, ['deriveKey']);

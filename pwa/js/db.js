@@ -66,11 +66,11 @@ export function req(request) {
 // `fn` may await only this transaction's requests (others close it): seal, then write.
 export async function tx(names, mode, fn) {
   const list = [names].flat(),
-    t = (await openDb()).transaction(list, mode, { durability: 'strict' });
-  const done = new Promise((resolve, reject) => {
-    t.oncomplete = resolve;
-    t.onerror = t.onabort = () => reject(t.error || new Error('transaction aborted'));
-  });
+    t = (await openDb()).transaction(list, mode, { durability: 'strict' }),
+    done = new Promise((resolve, reject) => {
+      t.oncomplete = resolve;
+      t.onerror = t.onabort = () => reject(t.error || new Error('transaction aborted'));
+    });
   let result;
   try {
     result = await fn(Object.fromEntries(list.map(name => [name, t.objectStore(name)])));

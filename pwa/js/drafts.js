@@ -39,8 +39,8 @@ async function writeWaiting() {
   }
 }
 
-const same = (a, b) => JSON.stringify(a) == JSON.stringify(b);
-const sameValues = (a, b) => [...Object.keys(a), ...Object.keys(b)].every(name => same(a[name], b[name]));
+const same = (a, b) => JSON.stringify(a) == JSON.stringify(b),
+  sameValues = (a, b) => [...Object.keys(a), ...Object.keys(b)].every(name => same(a[name], b[name]));
 
 // Resolves to whether every waiting draft is on disk: a form tells the volunteer when it is not.
 export function flush() {
@@ -89,8 +89,8 @@ export async function clearDraft(id) {
 export async function allDrafts() {
   await flush();
   const saved = await Promise.all((await getAll('drafts').catch(() => []))
-    .map(async row => ({ id: row.id, ...(await vault.unseal(row)) })));
-  const unsaved = [...waiting].map(([id, draft]) => draft && { id, ...draft, savedAt: new Date().toISOString() });
+    .map(async row => ({ id: row.id, ...(await vault.unseal(row)) }))),
+    unsaved = [...waiting].map(([id, draft]) => draft && { id, ...draft, savedAt: new Date().toISOString() });
   return [...saved.filter(d => !waiting.has(d.id)), ...unsaved.filter(Boolean)];
 }
 

@@ -13,8 +13,8 @@ export const unsentKeys = async () => [...repo.pending(), ...repo.rejected(), ..
 const about = mentee => (mentee ? { code: mentee.fields.code, name: mentee.fields.name || null } : null);
 
 async function unsentDocument() {
-  const { user } = vault.currentSession();
-  const info = await vault.device().catch(() => null);
+  const { user } = vault.currentSession(),
+    info = await vault.device().catch(() => null);
   return {
     app: 'banxing', exported_at: repo.isoNow(), device_id: info?.deviceId,
     user: user ? { id: user.id, name: user.name } : null,
@@ -33,8 +33,8 @@ async function unsentDocument() {
 
 export async function exportUnsent() {
   const exported = await unsentKeys(); // before the file: what is saved meanwhile waits for the next export
-  const doc = await unsentDocument();
-  const link = document.createElement('a');
+  const doc = await unsentDocument(),
+    link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
   link.download = T.exportFile( // Beijing's clock, for people (exported_at stays UTC, as every stamp)
     new Date(Date.parse(doc.exported_at) + 288e5).toISOString().slice(0, 16).replace(/[-:T]/g, ''));

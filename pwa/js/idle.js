@@ -1,7 +1,7 @@
 // Timestamps, not a timer alone, so a phone that slept in a pocket locks as soon as it wakes.
 
-const IDLE_MS = 5 * 60 * 1000;
-const EVENTS = ['pointerdown', 'touchstart', 'input', 'scroll', 'wheel'];
+const IDLE_MS = 5 * 60 * 1000,
+  EVENTS = ['pointerdown', 'touchstart', 'input', 'scroll', 'wheel'];
 
 let last = Date.now(),
   timer = null,

@@ -35,12 +35,12 @@ async function boot() {
 }
 
 async function begin() {
-  const code = new URLSearchParams(location.search).get('code') || '';
-  const start = async () => {
-    if (await vault.device()) return showUnlock();
-    gateShown = 'enrol';
-    gate.enrol({ code, done: () => opened(true) });
-  };
+  const code = new URLSearchParams(location.search).get('code') || '',
+    start = async () => {
+      if (await vault.device()) return showUnlock();
+      gateShown = 'enrol';
+      gate.enrol({ code, done: () => opened(true) });
+    };
   if (/MicroMessenger/i.test(navigator.userAgent) && !sessionStorage.getItem(WECHAT_OK)) {
     gateShown = 'wechat';
     gate.wechat(() => { sessionStorage.setItem(WECHAT_OK, '1'); start(); });
@@ -103,10 +103,10 @@ function route(refresh = false) {
     return;
   }
   forms.closed();
-  const seq = nextRender();
-  const hash = location.hash || '#/';
-  const [, page, id, edit] = hash.match(/^#\/(\w+)\/([\w-]+)(\/edit)?$/) || [];
-  const at = name => page === name && !edit;
+  const seq = nextRender(),
+    hash = location.hash || '#/',
+    [, page, id, edit] = hash.match(/^#\/(\w+)\/([\w-]+)(\/edit)?$/) || [],
+    at = name => page === name && !edit;
   if (edit && page == 'activity') {
     const record = repo.get(id);
     if (record) visitForm.render({ mode: 'edit', activity: record, seq }); else go('#/');
@@ -122,11 +122,11 @@ function route(refresh = false) {
 }
 
 function openNotice(id, seq) {
-  const notice = repo.notice(id);
-  // A child gone from the phone has no form to fix in: the list says so and offers the export. A refusal
-  // the server kept the words of is mended by no edit: sent again, it would only be refused and kept twice.
-  const entity = notice?.kind == 'rejected' && repo.stillMine(notice) && !notice.reason?.includes(T.keptOnServer)
-    && notice.entity;
+  const notice = repo.notice(id),
+    // A child gone from the phone has no form to fix in: the list says so and offers the export. A refusal
+    // the server kept the words of is mended by no edit: sent again, it would only be refused and kept twice.
+    entity = notice?.kind == 'rejected' && repo.stillMine(notice) && !notice.reason?.includes(T.keptOnServer)
+      && notice.entity;
   if (entity == 'activity') visitForm.render({ mode: 'fix', notice, seq });
   else if (entity == 'screening') screeningForm.render({ menteeId: notice.fields.mentee_id, notice, seq });
   else if (entity == 'mentee') guardianForm.render({ menteeId: notice.record_id, notice, seq });

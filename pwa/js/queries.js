@@ -36,15 +36,15 @@ export function shortDate(isoDate, reference = today()) {
 }
 
 const TIME = { ...ZONE, hour: '2-digit', minute: '2-digit', hour12: false };
-export const clock = t => (t ? new Date(t).toLocaleTimeString('zh-CN', TIME) : '');
+export const clock = t => (t ? new Date(t).toLocaleTimeString('zh-CN', TIME) : ''),
 
-export const moment = t => (t ? `${shortDate(today(t))} ${clock(t)}` : '');
+  moment = t => (t ? `${shortDate(today(t))} ${clock(t)}` : '');
 
-const byCode = (a, b) => String(a.fields.code).localeCompare(String(b.fields.code), 'zh-CN');
+const byCode = (a, b) => String(a.fields.code).localeCompare(String(b.fields.code), 'zh-CN'),
 
-const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0),
-  // On the same day, the later-written record first.
-  newest = (a, b) => cmp(b.fields.date, a.fields.date) || cmp(b.createdAt || b.id, a.createdAt || a.id);
+  cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+    // On the same day, the later-written record first.
+    newest = (a, b) => cmp(b.fields.date, a.fields.date) || cmp(b.createdAt || b.id, a.createdAt || a.id);
 
 export function myMentees(mentees, pairings, userId) {
   const active = new Map();
@@ -91,7 +91,7 @@ export function followUps(entries, activities, userId, on = today()) {
 
 // The volunteer's own returned visits (a staff phone holds its station's: not theirs to fix here).
 export const returnedActivities = (activities, userId = null) => activities.filter(a =>
-  a.fields.review_status == 'returned' && !a.resubmittedAt && (!userId || a.fields.author_id === userId)).sort(newest);
+  a.fields.review_status == 'returned' && !a.resubmittedAt && (!userId || a.fields.author_id === userId)).sort(newest),
 
-export const editable = (activity, userId) => activity.fields.review_status != 'approved'
-  && (activity.version === null || !userId || activity.fields.author_id === userId);
+  editable = (activity, userId) => activity.fields.review_status != 'approved'
+    && (activity.version === null || !userId || activity.fields.author_id === userId);

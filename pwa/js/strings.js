@@ -165,17 +165,17 @@ export const T = {
   notSavedHere: '⚠ ' + FULL + '没能存进手机的内容只在这一页里。点“在这里使用”，' + STAY,
 };
 
-export const ENTITY_LABELS = { mentee: T.mentee, activity: T.activity, screening: T.screening };
+export const ENTITY_LABELS = { mentee: T.mentee, activity: T.activity, screening: T.screening },
 
-export const FIELD_LABELS = {
-  mentee: { guardian_name: T.guardian, guardian_contact: T.guardianContact, notes: T.notes },
-  activity: {
-    kind: T.kind, date: T.date, duration_min: '时长（分钟）', place: T.place, preparation: T.preparation,
-    record: T.record, follow_up: T.followUp, follow_up_due: T.followUpDue, moods: '情绪', observations: '观察',
-    tags: T.sixLinks, risk_flag: T.riskFlag, _deleted: '删除',
-  },
-  screening: {
-    date: T.date, psych_problem: T.psychProblem, risk_level: T.riskLevel, intervention_success: T.interventionSuccess,
-    needs: T.needs, notes: T.notes,
-  },
-};
+  FIELD_LABELS = {
+    mentee: { guardian_name: T.guardian, guardian_contact: T.guardianContact, notes: T.notes },
+    activity: {
+      kind: T.kind, date: T.date, duration_min: '时长（分钟）', place: T.place, preparation: T.preparation,
+      record: T.record, follow_up: T.followUp, follow_up_due: T.followUpDue, moods: '情绪', observations: '观察',
+      tags: T.sixLinks, risk_flag: T.riskFlag, _deleted: '删除',
+    },
+    screening: {
+      date: T.date, psych_problem: T.psychProblem, risk_level: T.riskLevel, intervention_success: T.interventionSuccess,
+      needs: T.needs, notes: T.notes,
+    },
+  };

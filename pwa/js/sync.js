@@ -6,20 +6,20 @@ import * as repo from './repo.js';
 import { T } from './strings.js';
 import * as vault from './vault.js';
 
-const PULL_LIMIT = 500;
-const MAX_BATCH = 200;
-const MAX_BATCH_BYTES = 1000000;
-const EVERY_MS = 3 * 60 * 1000;
-const PROBLEMS = {
-  OfflineError: 'offline', ServerError: 'server', RevokedError: 'revoked', AuthError: 'reenrol',
-  InactiveError: 'inactive', Locked: null, AbortError: null, // the last two: this tab stopped
-};
+const PULL_LIMIT = 500,
+  MAX_BATCH = 200,
+  MAX_BATCH_BYTES = 1000000,
+  EVERY_MS = 3 * 60 * 1000,
+  PROBLEMS = {
+    OfflineError: 'offline', ServerError: 'server', RevokedError: 'revoked', AuthError: 'reenrol',
+    InactiveError: 'inactive', Locked: null, AbortError: null, // the last two: this tab stopped
+  };
 
 let batchSize = MAX_BATCH,
   running = null,
   lastRun = 0;
-const state = { running: false, problem: null, message: '' };
-const listeners = new Set();
+const state = { running: false, problem: null, message: '' },
+  listeners = new Set();
 // stop() aborts it: the triggers' listeners go with it (an AbortSignal in addEventListener is Chrome 90 and
 // Safari 15; every save already needs structuredClone, Chrome 98 and Safari 15.4).
 let triggers = null;
@@ -36,8 +36,8 @@ function emit(patch) {
   for (const listener of listeners) listener(syncState());
 }
 
-const token = () => vault.currentSession().token;
-const stopping = () => triggers?.signal; // stop() ends the requests in flight (api.js says why)
+const token = () => vault.currentSession().token,
+  stopping = () => triggers?.signal; // stop() ends the requests in flight (api.js says why)
 const wire = ({ mutation_id, entity, record_id, op, base_version, fields }) =>
   ({ mutation_id, entity, record_id, op, base_version, fields });
 
@@ -96,11 +96,11 @@ export async function deliver(ids) {
 
 // Hours apart before the phone's dates are called wrong: a visit's date is the day in China, so
 // a phone a few hours out dates most visits right; one that reset to another year dates none.
-const CLOCK_SLACK_MS = 6 * 3600 * 1000;
+const CLOCK_SLACK_MS = 6 * 3600 * 1000,
 
-// The day and the time in Beijing: a phone hours out is most often out on the same day (a foreign time
-// zone, the clock then set by hand to Beijing's hours), and two equal dates would say nothing was wrong.
-const at = t => `${today(t)} ${clock(t)}`;
+  // The day and the time in Beijing: a phone hours out is most often out on the same day (a foreign time
+  // zone, the clock then set by hand to Beijing's hours), and two equal dates would say nothing was wrong.
+  at = t => `${today(t)} ${clock(t)}`;
 
 // {server, phone}: each clock as of this sync, YYYY-MM-DD HH:MM, when they disagree, else null.
 function clockWrong(c) {
@@ -140,9 +140,9 @@ export async function pushAll() {
 // then pulls from the start while comparing (`recovering`, kept in the session until the pull
 // ends, so an interrupted one starts again) and sends again what it holds that the server lost.
 export async function pullAll() {
-  const { recovering = false, cursor: kept, entities } = vault.currentSession();
-  // A cursor passed over the records of entities an older version of the app did not keep.
-  const kinds = repo.SYNCED.join(' ');
+  const { recovering = false, cursor: kept, entities } = vault.currentSession(),
+    // A cursor passed over the records of entities an older version of the app did not keep.
+    kinds = repo.SYNCED.join(' ');
   let cursor = recovering || entities !== kinds ? null : kept;
   const seen = cursor ? null : new Set();
   for (let more = true, pages = 0; more; pages += 1) {

@@ -21,5 +21,5 @@ function request(options, lost) {
   });
 }
 
-export const claim = lost => request({ ifAvailable: true }, lost);
-export const take = lost => request({ steal: true }, lost);
+export const claim = lost => request({ ifAvailable: true }, lost),
+  take = lost => request({ steal: true }, lost);

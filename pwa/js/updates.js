@@ -4,8 +4,8 @@ let waitingWorker = null;
 let updated = false;
 const listeners = new Set();
 
-export const updateReady = () => updated;
-export const onUpdate = listener => listeners.add(listener);
+export const updateReady = () => updated,
+  onUpdate = listener => listeners.add(listener);
 
 function offer(worker) {
   waitingWorker = worker;

@@ -10,24 +10,24 @@ const PIN_OK = { key: 'pin', fails: 0, waitUntil: 0 };
 
 let dataKey = null;
 let session = null;
-const lockHooks = [];
-const lockListeners = [];
+const lockHooks = [],
+  lockListeners = [];
 
 export class Locked extends Error {
   name = 'Locked';
 }
 
-export const device = () => get('meta', 'device');
-export const isUnlocked = () => dataKey !== null;
+export const device = () => get('meta', 'device'),
+  isUnlocked = () => dataKey !== null;
 
 function key() {
   if (!dataKey) throw new Locked();
   return dataKey;
 }
 
-export const seal = async value => box.seal(key(), value);
-export const unseal = async sealed => box.unseal(key(), sealed);
-export const pinDelay = fails => PIN_DELAYS[Math.min(fails, PIN_DELAYS.length - 1)];
+export const seal = async value => box.seal(key(), value),
+  unseal = async sealed => box.unseal(key(), sealed),
+  pinDelay = fails => PIN_DELAYS[Math.min(fails, PIN_DELAYS.length - 1)];
 
 async function byPin(pin, dk = key()) {
   const salt = box.randomBytes(16);
@@ -40,16 +40,16 @@ async function nextRecovery(dk) {
 }
 
 export async function create(enrolment, pin) {
-  const dk = await box.newDataKey();
-  const recovery = await nextRecovery(dk);
-  const fresh = {
-    token: enrolment.token, user: enrolment.user, unit: null, cursor: null, lastSyncAt: null,
-    // Uploaded at the first sync, then forgotten: only the server keeps it.
-    pendingRecoveryKey: recovery.text,
-  };
-  const row = { key: 'device', deviceId: enrolment.device_id, ...(await byPin(pin, dk)), byRecovery: null,
-    byRecoveryNext: recovery.byRecoveryNext, recoveryToken: enrolment.recovery_token };
-  const sealed = await box.seal(dk, fresh);
+  const dk = await box.newDataKey(),
+    recovery = await nextRecovery(dk),
+    fresh = {
+      token: enrolment.token, user: enrolment.user, unit: null, cursor: null, lastSyncAt: null,
+      // Uploaded at the first sync, then forgotten: only the server keeps it.
+      pendingRecoveryKey: recovery.text,
+    },
+    row = { key: 'device', deviceId: enrolment.device_id, ...(await byPin(pin, dk)), byRecovery: null,
+      byRecoveryNext: recovery.byRecoveryNext, recoveryToken: enrolment.recovery_token },
+    sealed = await box.seal(dk, fresh);
   await tx('meta', 'readwrite', async ({ meta }) => {
     meta.put(row);
     meta.put({ key: 'session', ...sealed });
@@ -64,8 +64,8 @@ export async function create(enrolment, pin) {
 export const pinStatus = async () => (await get('meta', 'pin')) || PIN_OK;
 
 export async function unlock(pin) {
-  const status = await pinStatus();
-  const now = Date.now();
+  const status = await pinStatus(),
+    now = Date.now();
   if (status.waitUntil > now) {
     return { ok: false, fails: status.fails, wait: Math.ceil((status.waitUntil - now) / 1000) };
   }
@@ -78,8 +78,8 @@ export async function unlock(pin) {
     return { ok: true };
   } catch (error) {
     if (error.name != 'OperationError') throw error;
-    const fails = status.fails + 1;
-    const wait = pinDelay(fails);
+    const fails = status.fails + 1,
+      wait = pinDelay(fails);
     await put('meta', { key: 'pin', fails, waitUntil: now + wait * 1000 });
     return { ok: false, fails, wait };
   }
@@ -93,8 +93,8 @@ async function openSession(dk) {
 // The next recovery key takes over once the server has it (recoveryKeyUploaded): a recovery
 // cut short can be repeated.
 export async function recover(recoveryKeyText) {
-  const info = await device();
-  const rk = await box.recoveryKey(recoveryKeyText);
+  const info = await device(),
+    rk = await box.recoveryKey(recoveryKeyText);
   let dk = null;
   // The server may hold the next key already, if its answer to the upload was lost.
   for (const wrapped of [info.byRecovery, info.byRecoveryNext]) {
@@ -105,9 +105,9 @@ export async function recover(recoveryKeyText) {
   }
   if (!dk) throw new DOMException('this recovery key opens nothing here', 'OperationError');
   await openSession(dk);
-  const recovery = await nextRecovery(dk);
-  const next = { ...session, pendingRecoveryKey: recovery.text };
-  const sealed = await box.seal(dk, next);
+  const recovery = await nextRecovery(dk),
+    next = { ...session, pendingRecoveryKey: recovery.text },
+    sealed = await box.seal(dk, next);
   await tx('meta', 'readwrite', ({ meta }) => {
     meta.put({ ...info, byRecoveryNext: recovery.byRecoveryNext });
     meta.put({ key: 'session', ...sealed });
@@ -117,8 +117,8 @@ export async function recover(recoveryKeyText) {
 }
 
 export async function recoveryKeyUploaded() {
-  const info = await device();
-  const { next, row } = await sealSession({ pendingRecoveryKey: null });
+  const info = await device(),
+    { next, row } = await sealSession({ pendingRecoveryKey: null });
   await tx('meta', 'readwrite', ({ meta }) => {
     meta.put({ ...info, byRecovery: info.byRecoveryNext || info.byRecovery, byRecoveryNext: null });
     meta.put(row);
@@ -160,8 +160,8 @@ export async function updateSession(patch) {
   return next;
 }
 
-export const beforeLock = hook => lockHooks.push(hook);
-export const onLock = listener => lockListeners.push(listener);
+export const beforeLock = hook => lockHooks.push(hook),
+  onLock = listener => lockListeners.push(listener);
 
 export async function lock() {
   if (!dataKey) return;

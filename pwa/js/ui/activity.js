@@ -10,9 +10,9 @@ import { statusTag } from './mentee.js';
 export function render({ activityId, seq = null }) {
   const activity = repo.get(activityId);
   if (!activity) { go('#/'); return; }
-  const f = activity.fields;
-  const mentee = repo.get(f.mentee_id);
-  const list = (values, labels = {}) => (values || []).map(v => labels[v] || v).join('、');
+  const f = activity.fields,
+    mentee = repo.get(f.mentee_id),
+    list = (values, labels = {}) => (values || []).map(v => labels[v] || v).join('、');
   show(screen({ title: T.activity, back: () => go(mentee ? `#/mentee/${mentee.id}` : '#/') },
     f.review_status == 'returned' && !activity.resubmittedAt
       && alertBox(T.returnedSay, f.review_comment || T.none, T.returnedFix),

@@ -8,8 +8,8 @@ const nothing = value => value == null || value === false;
 export function h(tag, attrs = {}, ...children) {
   if (attrs?.constructor !== Object) [attrs, children] = [{}, [attrs, ...children]];
   // h('p.notice.warn') is <p class="notice warn">: shorter than a class attribute at every call.
-  const [name, ...classes] = tag.split('.');
-  const el = document.createElement(name);
+  const [name, ...classes] = tag.split('.'),
+    el = document.createElement(name);
   if (classes[0]) el.className = classes.join(' ');
   for (const [name, value] of Object.entries(attrs)) {
     if (nothing(value)) continue;
@@ -67,13 +67,13 @@ let unsent = () => 0,
   conflicts = () => 0,
   tally; // the 待同步 tab's counts
 
-export const countUnsent = (fn, conflictCount) => { unsent = fn; conflicts = conflictCount; };
+export const countUnsent = (fn, conflictCount) => { unsent = fn; conflicts = conflictCount; },
 
-// At each change (main.js), as the sync card beside it is: counted only when the screen was redrawn,
-// 150 ms later, the tab said 待同步 ↑1 next to the card's ✓ 已全部同步 in between. The counts run together,
-// ↑1⚠1: at 特大 on a 360 px phone a space between them pushed 设置 onto a second row.
-export const recount = () => tally && (tally.textContent = [unsent(), conflicts()]
-  .map((n, i) => (n ? '↑⚠'[i] + n : '')).join(''));
+  // At each change (main.js), as the sync card beside it is: counted only when the screen was redrawn,
+  // 150 ms later, the tab said 待同步 ↑1 next to the card's ✓ 已全部同步 in between. The counts run together,
+  // ↑1⚠1: at 特大 on a 360 px phone a space between them pushed 设置 onto a second row.
+  recount = () => tally && (tally.textContent = [unsent(), conflicts()]
+    .map((n, i) => (n ? '↑⚠'[i] + n : '')).join(''));
 
 export function screen({ title, back, tab, tabs = true }, ...content) {
   tally = h('span.nowrap');
@@ -96,9 +96,9 @@ let cleanups = [],
   latest = 0,
   renderer = null;
 
-export const onCleanup = (...fns) => cleanups.push(...fns);
+export const onCleanup = (...fns) => cleanups.push(...fns),
 
-export const flash = text => { message = text; };
+  flash = text => { message = text; };
 
 // News for a flashed notice while it is still on screen (a save that synced at once).
 export function reflash(was, text) {
@@ -111,19 +111,19 @@ export function reflash(was, text) {
 export const nextRender = () => ++latest;
 
 export function show(nodes, seq = null) {
-  const children = nodes.flat(Infinity).filter(Boolean);
-  const app = children.some(n => n.tagName == 'NAV');
-  const same = app && shownRoute === location.hash;
+  const children = nodes.flat(Infinity).filter(Boolean),
+    app = children.some(n => n.tagName == 'NAV'),
+    same = app && shownRoute === location.hash;
   // Not when a newer screen was asked for meanwhile. Nor is the app's screen drawn again while a finger
   // presses on it: the release would land on the new copy of the link and no click follow (a tap lost to
   // a change a sync brought, main.js); it is drawn once the press is let go. A PIN screen never waits.
   if (seq !== null && seq !== latest
     || same && document.querySelector(':active') && setTimeout(rerender, 99)) return false;
   for (const fn of cleanups.splice(0)) fn();
-  const root = document.getElementById('app');
-  const scroll = scrollY;
-  const main = children.find(n => n.tagName == 'MAIN');
-  const text = message || same && kept;
+  const root = document.getElementById('app'),
+    scroll = scrollY,
+    main = children.find(n => n.tagName == 'MAIN'),
+    text = message || same && kept;
   if (text && main) main.prepend(h('p.notice', { role: 'status' }, text));
   if (main) [kept, message] = [text, null];
   root.replaceChildren(...children);
@@ -152,8 +152,8 @@ export function confirmButton(label, confirmLabel, action, cls) {
   return el;
 }
 
-export const setRenderer = fn => { renderer = fn; };
-export const rerender = () => renderer?.();
+export const setRenderer = fn => { renderer = fn; },
+  rerender = () => renderer?.();
 
 export function go(hash) {
   if (location.hash === hash || (hash == '#/' && !location.hash)) rerender();

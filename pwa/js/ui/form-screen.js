@@ -21,26 +21,26 @@ export async function formScreen({
   if (notice) {
     [draftId, back, top] = [`notice:${notice.id}`, '#/waiting', alertBox(T.rejectedTitle, T.reason + notice.reason)];
   }
-  const restored = h('p.notice', { role: 'status' });
-  const error = h('p.error', { role: 'alert' });
-  const say = text => { error.textContent = text; return null; };
-  const submit = h('button.wide', { type: 'submit' }, T.save);
+  const restored = h('p.notice', { role: 'status' }),
+    error = h('p.error', { role: 'alert' }),
+    say = text => { error.textContent = text; return null; },
+    submit = h('button.wide', { type: 'submit' }, T.save);
   form.append(error, submit);
   forms.fillForm(form, start);
-  const blank = forms.readForm(form);
-  const draft = await drafts.loadDraft(draftId);
+  const blank = forms.readForm(form),
+    draft = await drafts.loadDraft(draftId);
   if (draft) {
     forms.fillForm(form, edits || notice ? drafts.changedValues(draft) : draft.values);
     restored.textContent = T.draftRestored;
   }
   // Shown above the form only while the phone refuses the draft (a full phone), from the start when the
   // words came back from memory (a lock while the phone was full).
-  const unsaved = h('p.notice.warn', { role: 'alert' }, T.draftNotSaved);
-  // The version the volunteer's words began from, kept with the draft: saved against it, a field the
-  // station changed meanwhile that she changed too is a conflict on the server, not an overwrite.
-  const since = edits && !notice ? (draft?.since ?? version) : null;
-  const keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash, since }, blank)
-    .then(saved => (saved ? unsaved.remove() : form.isConnected && form.before(unsaved)));
+  const unsaved = h('p.notice.warn', { role: 'alert' }, T.draftNotSaved),
+    // The version the volunteer's words began from, kept with the draft: saved against it, a field the
+    // station changed meanwhile that she changed too is a conflict on the server, not an overwrite.
+    since = edits && !notice ? (draft?.since ?? version) : null,
+    keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash, since }, blank)
+      .then(saved => (saved ? unsaved.remove() : form.isConnected && form.before(unsaved)));
   form.oninput = form.onchange = keep;
   form.onsubmit = async e => {
     e.preventDefault();
@@ -73,10 +73,10 @@ export async function formScreen({
     rerender();
   }, 'secondary wide');
   // A date field defaults to the phone's today: say so when the phone's clock is known to be wrong.
-  const { clockWrong } = vault.currentSession();
-  const clock = clockWrong && form.querySelector('input[type=date]')
-    && h('p.notice.warn', { role: 'status' }, '⚠ ' + T.clockWrong(clockWrong));
-  const shown = screen({ title, back: () => go(back) }, restored, top, clock, draft?.unsaved && unsaved, form, clear);
+  const { clockWrong } = vault.currentSession(),
+    clock = clockWrong && form.querySelector('input[type=date]')
+      && h('p.notice.warn', { role: 'status' }, '⚠ ' + T.clockWrong(clockWrong)),
+    shown = screen({ title, back: () => go(back) }, restored, top, clock, draft?.unsaved && unsaved, form, clear);
   if (show(shown, seq)) forms.opened(draftId);
   return keep;
 }

@@ -4,37 +4,37 @@ import * as vault from '../vault.js';
 import { button, confirmButton, field, h, screen, show, telLink } from './dom.js';
 import { shortId } from './settings.js';
 
-const bare = (title, ...content) => show(screen({ title, tabs: false }, ...content));
+const bare = (title, ...content) => show(screen({ title, tabs: false }, ...content)),
 
-// People read codes in groups and type full-width digits with a Chinese keyboard.
-const digits = text => text.normalize('NFKC').replace(/[\s-]/g, '');
-const eightDigits = text => /^[0-9]{8}$/.test(text);
+  // People read codes in groups and type full-width digits with a Chinese keyboard.
+  digits = text => text.normalize('NFKC').replace(/[\s-]/g, ''),
+  eightDigits = text => /^[0-9]{8}$/.test(text),
 
-const numberInput = attrs => h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', ...attrs });
-const pinInput = () => numberInput({ type: 'password', maxlength: 6, pattern: '[0-9]*' });
+  numberInput = attrs => h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', ...attrs }),
+  pinInput = () => numberInput({ type: 'password', maxlength: 6, pattern: '[0-9]*' });
 
 // `run(shown)`: `shown()` says whether this form is still on the page. An answer that comes after another
 // tab took the app (在这里使用) must draw nothing and write nothing: a PIN set there would enrol over the
 // enrolment that tab made, and its visits would be sealed with a key the phone no longer holds.
 function gateForm(label, busy, content, run) {
-  const error = h('p.error', { role: 'alert' });
-  const submit = h('button.wide', { type: 'submit' }, label);
-  const form = h('form', {
-    novalidate: true,
-    async onsubmit(e) {
-      e.preventDefault();
-      error.textContent = '';
-      submit.disabled = true;
-      submit.textContent = busy;
-      try {
-        error.textContent = (await run(() => form.isConnected)) || '';
-      } catch (e) {
-        error.textContent = e instanceof api.OfflineError ? T.needsNetwork : e.message;
-      }
-      submit.disabled = false;
-      submit.textContent = label;
-    },
-  }, content, error, submit);
+  const error = h('p.error', { role: 'alert' }),
+    submit = h('button.wide', { type: 'submit' }, label),
+    form = h('form', {
+      novalidate: true,
+      async onsubmit(e) {
+        e.preventDefault();
+        error.textContent = '';
+        submit.disabled = true;
+        submit.textContent = busy;
+        try {
+          error.textContent = (await run(() => form.isConnected)) || '';
+        } catch (e) {
+          error.textContent = e instanceof api.OfflineError ? T.needsNetwork : e.message;
+        }
+        submit.disabled = false;
+        submit.textContent = label;
+      },
+    }, content, error, submit);
   return form;
 }
 
@@ -59,8 +59,8 @@ export function enrol({ code = '', done }) {
 }
 
 function setPin({ title, save, done }) {
-  const first = pinInput();
-  const second = pinInput();
+  const first = pinInput(),
+    second = pinInput();
   bare(title, h('p', T.setPinSay), gateForm(T.ok, T.settingUp, [field(T.pin1, first), field(T.pin2, second)],
     async () => {
       const pin = digits(first.value);
@@ -75,10 +75,10 @@ function setPin({ title, save, done }) {
 }
 
 export async function unlock({ done, forgot }) {
-  const input = pinInput();
-  const error = h('p.error', { role: 'alert' });
-  const advice = h('p.notice.warn', { role: 'status' });
-  const submit = h('button.wide', { type: 'submit' }, T.unlock);
+  const input = pinInput(),
+    error = h('p.error', { role: 'alert' }),
+    advice = h('p.notice.warn', { role: 'status' }),
+    submit = h('button.wide', { type: 'submit' }, T.unlock);
   let timer = null;
   // The countdown reads the clock each second (timers are throttled on a sleeping phone).
   const waitFor = (until, fails) => {
@@ -119,8 +119,8 @@ export async function unlock({ done, forgot }) {
 }
 
 export async function forgotPin({ done, back }) {
-  const info = await vault.device();
-  const input = numberInput();
+  const info = await vault.device(),
+    input = numberInput();
   show(screen({ title: T.forgotPin, tabs: false, back }, h('p', T.recoverSay(shortId(info.deviceId))),
     info.stationPhone && telLink(info.stationPhone, T.callStation(info.stationPhone)),
     gateForm(T.recover, T.recovering, field(T.recoveryCode, input), async shown => {

@@ -20,20 +20,20 @@ export const menteeLabel = (mentee, tail = '') => (mentee
   categories = mentee => (mentee.fields.categories || []).map(c => CATEGORIES[c] || c).join('、');
 
 const menteeRow = ({ mentee }) => row({ href: `#/mentee/${mentee.id}` }, menteeLabel(mentee),
-  listed(categories(mentee) || T.none, riskTag(mentee.fields.risk_level)));
+  listed(categories(mentee) || T.none, riskTag(mentee.fields.risk_level))),
 
-// A visit whose dates cannot be right opens itself, where 修改这条记录 is (or whom to ask), not the child's page.
-const followUpRow = ({ mentee, activity, due, overdue, wrong }) => row(
-  { href: wrong ? `#/activity/${activity.id}` : `#/mentee/${mentee.id}`, class: `row${overdue ? ' overdue' : ''}` },
-  [overdue ? tag('overdue', '⚠ ' + T.overdue) : tag('due', '○ ' + T.dueSoon), ' ', menteeLabel(mentee)],
-  [T.followUpOn(shortDate(due)), activity.fields.follow_up ? '：' + activity.fields.follow_up : ''],
-  wrong && h('p.error', wrong));
+  // A visit whose dates cannot be right opens itself, where 修改这条记录 is (or whom to ask), not the child's page.
+  followUpRow = ({ mentee, activity, due, overdue, wrong }) => row(
+    { href: wrong ? `#/activity/${activity.id}` : `#/mentee/${mentee.id}`, class: `row${overdue ? ' overdue' : ''}` },
+    [overdue ? tag('overdue', '⚠ ' + T.overdue) : tag('due', '○ ' + T.dueSoon), ' ', menteeLabel(mentee)],
+    [T.followUpOn(shortDate(due)), activity.fields.follow_up ? '：' + activity.fields.follow_up : ''],
+    wrong && h('p.error', wrong)),
 
-const returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class: 'row returned' },
-  [tag('returned', '↩ ' + T.returned), ' ', menteeLabel(repo.get(f.mentee_id))],
-  [shortDate(f.date), ' ', phrase(KINDS[f.kind] || f.kind || '')], f.review_comment || '');
+  returnedRow = ({ id, fields: f }) => row({ href: `#/activity/${id}`, class: 'row returned' },
+    [tag('returned', '↩ ' + T.returned), ' ', menteeLabel(repo.get(f.mentee_id))],
+    [shortDate(f.date), ' ', phrase(KINDS[f.kind] || f.kind || '')], f.review_comment || ''),
 
-const section = (title, items) => items.length > 0 && [h('h2', withCount(title, items.length)), rows(items)];
+  section = (title, items) => items.length > 0 && [h('h2', withCount(title, items.length)), rows(items)];
 
 export async function render({ seq = null } = {}) {
   const { user, lastSyncAt } = vault.currentSession(),
@@ -52,8 +52,8 @@ export async function render({ seq = null } = {}) {
   // that she must go online: only a failed sync (no signal, the server down) leaves that, with what to do.
   // A sync ends with no change of records when there are none, and starts with none: the card draws the
   // screen again at each start and end until then.
-  const { running, problem } = syncState();
-  const first = !lastSyncAt && h('p', running || !problem ? T.fetching : [T.menteesComing, T.retry]);
+  const { running, problem } = syncState(),
+    first = !lastSyncAt && h('p', running || !problem ? T.fetching : [T.menteesComing, T.retry]);
   // 记一次帮扶 before the sync card: offline with changes waiting, the card (↑ 未同步 N 条, 没有网络…) filled the
   // whole first screen at 特大 on a 360×640 phone, and the one thing she opened the app for was below it.
   show(screen({ title, tab: 'home' },

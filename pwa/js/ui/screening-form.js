@@ -7,25 +7,25 @@ import { chips, field, h } from './dom.js';
 import { formScreen } from './form-screen.js';
 import { menteeLabel } from './home.js';
 
-const YES_NO = [['yes', T.yes], ['no', T.no]];
-const text = v => (v || '').trim() || null;
-const radios = (label, name, options) => chips(label, name, options, { type: 'radio' });
+const YES_NO = [['yes', T.yes], ['no', T.no]],
+  text = v => (v || '').trim() || null,
+  radios = (label, name, options) => chips(label, name, options, { type: 'radio' });
 
 export async function render({ menteeId, notice = null, seq = null }) {
-  const mentee = repo.get(menteeId);
-  // Dated as a visit is (visit-form.js): by the server's day when the last sync found the phone's clock wrong,
-  // with no upper limit from that clock (a phone at 2001 could not pick today, and 2001 would be taken).
-  const { clockWrong } = currentSession();
-  const now = visitDay(clockWrong);
-  const form = h('form', { novalidate: true },
-    field(T.date, h('input', { type: 'date', name: 'date', max: !clockWrong && now })),
-    radios(T.psychProblem, 'psych_problem', YES_NO),
-    radios(T.riskLevel, 'risk_level', Object.entries(RISK_LEVELS)),
-    radios(T.interventionSuccess, 'intervention_success', YES_NO),
-    field(T.needs, h('textarea', { name: 'needs', rows: 3 })),
-    field(T.notes, h('textarea', { name: 'notes', rows: 3 })));
-  const f = notice ? notice.fields : { date: now, risk_level: mentee?.fields.risk_level };
-  const yes = value => (value ? 'yes' : 'no');
+  const mentee = repo.get(menteeId),
+    // Dated as a visit is (visit-form.js): by the server's day when the last sync found the phone's clock wrong,
+    // with no upper limit from that clock (a phone at 2001 could not pick today, and 2001 would be taken).
+    { clockWrong } = currentSession(),
+    now = visitDay(clockWrong),
+    form = h('form', { novalidate: true },
+      field(T.date, h('input', { type: 'date', name: 'date', max: !clockWrong && now })),
+      radios(T.psychProblem, 'psych_problem', YES_NO),
+      radios(T.riskLevel, 'risk_level', Object.entries(RISK_LEVELS)),
+      radios(T.interventionSuccess, 'intervention_success', YES_NO),
+      field(T.needs, h('textarea', { name: 'needs', rows: 3 })),
+      field(T.notes, h('textarea', { name: 'notes', rows: 3 }))),
+    f = notice ? notice.fields : { date: now, risk_level: mentee?.fields.risk_level },
+    yes = value => (value ? 'yes' : 'no');
   await formScreen({
     form, notice, seq, draftId: `screening:${menteeId}`, back: `#/mentee/${menteeId}`,
     start: { ...f, psych_problem: yes(f.psych_problem), intervention_success: yes(f.intervention_success) },

@@ -6,13 +6,13 @@ import { button, chips, confirmButton, h, listed, screen, show } from './dom.js'
 import { exportButton } from './waiting.js';
 
 export async function render({ wipe, seq = null }) {
-  const { user, unit, exported } = vault.currentSession();
-  const info = await vault.device();
-  const sizes = chips(T.textSize, 'size', prefs.SIZES.map(s => [s, T.sizes[s]]),
-    { type: 'radio', selected: document.documentElement.dataset.size || 'std' });
+  const { user, unit, exported } = vault.currentSession(),
+    info = await vault.device(),
+    sizes = chips(T.textSize, 'size', prefs.SIZES.map(s => [s, T.sizes[s]]),
+      { type: 'radio', selected: document.documentElement.dataset.size || 'std' });
   sizes.onchange = e => prefs.setSize(e.target.value);
-  const unsent = await unsentKeys();
-  const persisted = await navigator.storage?.persisted?.();
+  const unsent = await unsentKeys(),
+    persisted = await navigator.storage?.persisted?.();
   show(screen({ title: T.settings, tab: 'settings' },
     sizes,
     button(T.lockNow, vault.lock, 'wide'),

@@ -8,16 +8,16 @@ import { button, h, onCleanup } from './dom.js';
 const PROBLEMS = { offline: `✕ ${T.offline}`, server: `⚠ ${T.serverDown}`, inactive: `⚠ ${T.inactive}` };
 
 function describe() {
-  const { running, problem, message } = sync.syncState();
-  const rejected = repo.rejectedCount();
-  const conflicts = repo.conflictCount();
-  const unsent = repo.unsentCount();
-  const { lastSyncAt, clockWrong } = vault.currentSession();
-  const line = running ? `↻ ${T.syncing}` : problem == 'error' ? `⚠ ${message}` : PROBLEMS[problem];
-  // Offline with nothing waiting is no problem.
-  const trouble = (!running && line && (problem != 'offline' || unsent)) || rejected || conflicts || clockWrong;
-  // An open conflict is sent but not done with: it heads the card in place of 已全部同步.
-  const clash = conflicts && `⚠ ${T.conflictsOpen(conflicts)}`;
+  const { running, problem, message } = sync.syncState(),
+    rejected = repo.rejectedCount(),
+    conflicts = repo.conflictCount(),
+    unsent = repo.unsentCount(),
+    { lastSyncAt, clockWrong } = vault.currentSession(),
+    line = running ? `↻ ${T.syncing}` : problem == 'error' ? `⚠ ${message}` : PROBLEMS[problem],
+    // Offline with nothing waiting is no problem.
+    trouble = (!running && line && (problem != 'offline' || unsent)) || rejected || conflicts || clockWrong,
+    // An open conflict is sent but not done with: it heads the card in place of 已全部同步.
+    clash = conflicts && `⚠ ${T.conflictsOpen(conflicts)}`;
   // A phone whose first sync has not gone through yet (no signal just after 登记) has nothing to send
   // and no children either: that is not ✓ 已全部同步.
   return {
@@ -34,20 +34,20 @@ function describe() {
 // changes no record (no repo.onChange) yet is a try of each change it holds. With `each`, when one starts too
 // (the home's words before the first sync ends: see home.js).
 export function syncCard(ended, each) {
-  const line = h('p.line', { role: 'status' });
-  const last = h('p.last');
-  const extra = h('div');
-  const now = button(T.syncNow, () => sync.syncNow('button'));
-  const card = h('section.sync', { 'aria-label': T.syncLabel }, line, last, extra, now);
-  const update = () => {
-    if (!vault.isUnlocked()) return;
-    const d = describe();
-    card.className = `sync ${d.tone}`;
-    line.textContent = d.main;
-    last.textContent = d.last;
-    extra.replaceChildren(...d.lines.map(text => h('p', text)));
-    now.disabled = sync.syncState().running;
-  };
+  const line = h('p.line', { role: 'status' }),
+    last = h('p.last'),
+    extra = h('div'),
+    now = button(T.syncNow, () => sync.syncNow('button')),
+    card = h('section.sync', { 'aria-label': T.syncLabel }, line, last, extra, now),
+    update = () => {
+      if (!vault.isUnlocked()) return;
+      const d = describe();
+      card.className = `sync ${d.tone}`;
+      line.textContent = d.main;
+      last.textContent = d.last;
+      extra.replaceChildren(...d.lines.map(text => h('p', text)));
+      now.disabled = sync.syncState().running;
+    };
   // Once show() has run the cleanups registered before it, and after an emit() that redrew the screen:
   // a listener added during it would be called by it too, and redraw again.
   queueMicrotask(() => onCleanup(sync.onSyncState(s => update((s.running && !each) || ended?.())),

@@ -11,12 +11,12 @@ import { menteeLabel } from './home.js';
 
 const TEXTS = ['place', 'preparation', 'record', 'follow_up'],
   pairs = list => list.map(x => [x, x]),
-  myChildren = () => myMentees(repo.list('mentee'), repo.list('pairing'), vault.currentSession().user?.id);
-// A record may hold values this form does not list (a 50-minute visit or a mood typed at the station,
-// a kind or a tag from a newer version): they are offered too, ticked, or saving any other change
-// would send them as erased.
-const withHeld = (options, held) => options.concat(pairs([held ?? []].flat()
-  .filter(v => v !== '' && !options.some(([value]) => String(value) === String(v)))));
+  myChildren = () => myMentees(repo.list('mentee'), repo.list('pairing'), vault.currentSession().user?.id),
+  // A record may hold values this form does not list (a 50-minute visit or a mood typed at the station,
+  // a kind or a tag from a newer version): they are offered too, ticked, or saving any other change
+  // would send them as erased.
+  withHeld = (options, held) => options.concat(pairs([held ?? []].flat()
+    .filter(v => v !== '' && !options.some(([value]) => String(value) === String(v)))));
 
 function toFields(v, riskLocked) {
   const fields = {
@@ -35,11 +35,11 @@ function riskBox(form, locked) {
   const phone = vault.currentSession().unit?.phone,
     say = locked ? (phone ? T.riskLocked : T.riskLockedNoPhone) : (phone ? T.riskSay : T.riskNoPhone),
     detail = h('div', { hidden: !locked }, h('p', say), phone && telLink(phone, T.riskCall(phone))),
-    box = chips('', 'risk_flag', [['on', T.riskFlag]], { bool: true });
-  const update = () => {
-    if (locked) form.elements.risk_flag.checked = true;
-    detail.hidden = !form.elements.risk_flag.checked;
-  };
+    box = chips('', 'risk_flag', [['on', T.riskFlag]], { bool: true }),
+    update = () => {
+      if (locked) form.elements.risk_flag.checked = true;
+      detail.hidden = !form.elements.risk_flag.checked;
+    };
   if (locked) box.querySelector('input').disabled = true;
   return { update, box: h('div.risk', { onchange: update }, box, detail) };
 }
@@ -48,9 +48,9 @@ function riskBox(form, locked) {
 // picker wraps (app.css): a word joiner after each hyphen keeps the code whole (沈思琪 / BX-2026-0012, not
 // 沈思琪 BX- / 2026-0012), as phrase() does on the page.
 const childOption = ({ mentee: { id, fields: f } }) =>
-  h('option', { value: id }, `${f.name || ''} ${f.code.replace(/-/g, '-\u2060')}`.trim());
-const askOption = () => h('option', { value: '' }, T.pickMenteeOption);
-const sameChildren = (a, b) => a.length == b.length && a.every((e, i) => e.mentee.id === b[i].mentee.id);
+  h('option', { value: id }, `${f.name || ''} ${f.code.replace(/-/g, '-\u2060')}`.trim()),
+  askOption = () => h('option', { value: '' }, T.pickMenteeOption),
+  sameChildren = (a, b) => a.length == b.length && a.every((e, i) => e.mentee.id === b[i].mentee.id);
 
 // A sync that lands while a new visit is being written changes only the list of children, never
 // what is typed: a phone enrolled a moment ago gets its children, a child paired since appears,
@@ -59,8 +59,8 @@ const sameChildren = (a, b) => a.length == b.length && a.every((e, i) => e.mente
 function followChildren(picker, state, warn) {
   const now = myChildren();
   if (sameChildren(now, state.entries)) return;
-  const chosen = picker.value;
-  const kept = now.some(e => e.mentee.id === chosen);
+  const chosen = picker.value,
+    kept = now.some(e => e.mentee.id === chosen);
   if (chosen && !kept) {
     state.orphaned = true;
     warn();
@@ -77,50 +77,50 @@ const openFlag = record => {
 };
 
 export async function render({ mode, menteeId = null, activity = null, notice = null, seq = null }) {
-  const { user, clockWrong } = vault.currentSession();
-  const isNew = mode == 'new'; // 'edit' a stored visit, 'fix' one the server refused
-  const state = { entries: myChildren(), orphaned: false };
-  const { entries } = state,
-    record = activity || (notice && repo.get(notice.record_id)),
-    pairingId = notice?.fields.pairing_id || record?.fields.pairing_id,
-    fixedMentee = !isNew && repo.menteeOf({ ...record?.fields, pairing_id: pairingId });
-  // An unfinished visit about a child who has left this phone since (the pairing ended): its words
-  // are about that child, so nothing is preselected and the volunteer is told not to move them.
-  const draft = isNew ? await drafts.loadDraft('activity:new') : null;
-  const goneChild = !!draft?.values?.mentee && !entries.some(e => e.mentee.id === draft.values.mentee);
+  const { user, clockWrong } = vault.currentSession(),
+    isNew = mode == 'new'; // 'edit' a stored visit, 'fix' one the server refused
+  const state = { entries: myChildren(), orphaned: false },
+    { entries } = state,
+      record = activity || (notice && repo.get(notice.record_id)),
+      pairingId = notice?.fields.pairing_id || record?.fields.pairing_id,
+      fixedMentee = !isNew && repo.menteeOf({ ...record?.fields, pairing_id: pairingId }),
+      // An unfinished visit about a child who has left this phone since (the pairing ended): its words
+      // are about that child, so nothing is preselected and the volunteer is told not to move them.
+    draft = isNew ? await drafts.loadDraft('activity:new') : null,
+    goneChild = !!draft?.values?.mentee && !entries.some(e => e.mentee.id === draft.values.mentee);
   state.orphaned = goneChild;
   // Opened from one child's page, the one unfinished visit may be another child's: it opens with that child
   // chosen, and said above the form, or what she came to write about this child would go under the other's name.
   const other = menteeId
-    && entries.find(({ mentee: m }) => m.id === draft?.values?.mentee && m.id !== menteeId)?.mentee;
-  // With several children and none chosen yet, the volunteer picks one: a preselected first child
-  // is how a visit (or a self-harm flag) would be logged against the wrong child.
-  const choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1)) && askOption();
-  const now = visitDay(clockWrong);
-  // After 保存, Back opens this form blank: the child's visit of today said above it, she does not write it
-  // twice (checked again as she picks a child); only the same visit: another, a risk flag, is written.
-  // Two phrases, for a narrow line. Not a p: main > p.notice is the flash after a save (dom.js reflash).
-  const twice = h('div.notice', T.twice.map(phrase));
-  const check = () => {
-    twice.hidden = !isNew
-      || !repo.list('activity').some(a => a.fields.mentee_id === picker.value && a.fields.date === now);
-  };
-  const picker = h('select', { name: 'mentee', disabled: !!fixedMentee, onchange: check }, choose,
-    (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption));
-  const start = isNew
-    ? { mentee: menteeId || (entries.length == 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
-    : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id };
-  // No upper limit from a clock known wrong: a phone at 2001 could not pick today.
-  const date = h('input', { type: 'date', name: 'date', max: !clockWrong && now }),
-    due = h('input', { type: 'date', name: 'follow_up_due' }),
-    place = h('input', { type: 'text', name: 'place', autocomplete: 'off' }),
-    form = h('form', { novalidate: true }),
-    riskLocked = !isNew && openFlag(record),
-    risk = riskBox(form, riskLocked),
-    quick = (label, act) => button(label, () => { act(); keep(); }, 'chip');
-  // From today, not from the visit's date: a week after an old visit being corrected is already past.
-  const dueIn = (label, add, n) => quick(label, () => { due.value = add(now, n); });
-  const area = name => h('textarea', { name, rows: 4 });
+    && entries.find(({ mentee: m }) => m.id === draft?.values?.mentee && m.id !== menteeId)?.mentee,
+    // With several children and none chosen yet, the volunteer picks one: a preselected first child
+    // is how a visit (or a self-harm flag) would be logged against the wrong child.
+    choose = !fixedMentee && (goneChild || (!menteeId && entries.length > 1)) && askOption(),
+    now = visitDay(clockWrong),
+    // After 保存, Back opens this form blank: the child's visit of today said above it, she does not write it
+    // twice (checked again as she picks a child); only the same visit: another, a risk flag, is written.
+    // Two phrases, for a narrow line. Not a p: main > p.notice is the flash after a save (dom.js reflash).
+    twice = h('div.notice', T.twice.map(phrase)),
+    check = () => {
+      twice.hidden = !isNew
+        || !repo.list('activity').some(a => a.fields.mentee_id === picker.value && a.fields.date === now);
+    },
+    picker = h('select', { name: 'mentee', disabled: !!fixedMentee, onchange: check }, choose,
+      (fixedMentee ? [{ mentee: fixedMentee }] : entries).map(childOption)),
+    start = isNew
+      ? { mentee: menteeId || (entries.length == 1 ? entries[0].mentee.id : ''), kind: 'home_visit', date: now }
+      : { ...record?.fields, ...notice?.fields, mentee: fixedMentee?.id },
+      // No upper limit from a clock known wrong: a phone at 2001 could not pick today.
+    date = h('input', { type: 'date', name: 'date', max: !clockWrong && now }),
+      due = h('input', { type: 'date', name: 'follow_up_due' }),
+      place = h('input', { type: 'text', name: 'place', autocomplete: 'off' }),
+      form = h('form', { novalidate: true }),
+      riskLocked = !isNew && openFlag(record),
+      risk = riskBox(form, riskLocked),
+      quick = (label, act) => button(label, () => { act(); keep(); }, 'chip'),
+      // From today, not from the visit's date: a week after an old visit being corrected is already past.
+    dueIn = (label, add, n) => quick(label, () => { due.value = add(now, n); }),
+    area = name => h('textarea', { name, rows: 4 });
 
   form.append(...[
     field(T.mentee, picker),
@@ -142,18 +142,18 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
     chips(T.sixLinks, 'tags', withHeld(Object.entries(SIX_LINKS), start.tags)),
     risk.box].flat());
 
-  const returned = record?.fields.review_status == 'returned';
-  const gone = alertBox(T.draftChildGone, T.draftChildGoneSay);
-  const top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
-    : goneChild ? gone : other && alertBox([T.draftWaiting, '：', menteeLabel(other)]);
+  const returned = record?.fields.review_status == 'returned',
+    gone = alertBox(T.draftChildGone, T.draftChildGoneSay),
+    top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
+      : goneChild ? gone : other && alertBox([T.draftWaiting, '：', menteeLabel(other)]);
 
   async function save(values, say, o) {
     const entry = state.entries.find(e => e.mentee.id === picker.value);
     if (isNew && !entry) return say(T.pickMentee);
     // 记一次帮扶 then 保存 at once: the child and the day are chosen for her, and a visit with nothing in it
     // reached the station as one made. Anything she wrote or ticked will do; a self-harm flag alone goes.
-    const fields = toFields(values, riskLocked);
-    const said = Object.values({ ...fields, kind: 0, date: 0 }).some(v => String(v || ''));
+    const fields = toFields(values, riskLocked),
+      said = Object.values({ ...fields, kind: 0, date: 0 }).some(v => String(v || ''));
     if (isNew && !said) return say(T.writeRecord);
     if (!values.date) return say(T.pickDate);
     // The server takes them (a phone's record is never bounced for them), but the station would see the
@@ -174,11 +174,11 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   }
 
   const [draftId, back, title] = isNew ? ['activity:new', menteeId ? `#/mentee/${menteeId}` : '#/', T.logVisit]
-    : [`activity:${activity?.id}`, `#/activity/${activity?.id}`, mode == 'edit' ? T.editActivity : T.fixRejected];
-  const keep = await formScreen({
-    form, notice, draftId, title, back, start, save, top: [top, twice], seq,
-    edits: mode == 'edit', version: activity?.version ?? null,
-  });
+    : [`activity:${activity?.id}`, `#/activity/${activity?.id}`, mode == 'edit' ? T.editActivity : T.fixRejected],
+    keep = await formScreen({
+      form, notice, draftId, title, back, start, save, top: [top, twice], seq,
+      edits: mode == 'edit', version: activity?.version ?? null,
+    });
   if (goneChild) picker.value = ''; // 请选择是哪个孩子, not a blank box (the draft still names the child)
   risk.update();
   check();

@@ -13,11 +13,11 @@ export const exportButton = () => button(T.exportUnsent, async () => {
 });
 
 function subject(entity, recordId, fields, mentee = repo.menteeFor(entity, recordId, fields)) {
-  const f = { ...repo.get(recordId)?.fields, ...fields };
-  // Trimmed: an edit of a visit the phone no longer holds (its child moved away) knows no date or kind,
-  // and a lone space would hang a · after the child's code.
-  const when = (entity == 'activity' ? `${shortDate(f.date)} ${KINDS[f.kind] || ''}`
-    : entity == 'screening' ? shortDate(f.date) : '').trim();
+  const f = { ...repo.get(recordId)?.fields, ...fields },
+    // Trimmed: an edit of a visit the phone no longer holds (its child moved away) knows no date or kind,
+    // and a lone space would hang a · after the child's code.
+    when = (entity == 'activity' ? `${shortDate(f.date)} ${KINDS[f.kind] || ''}`
+      : entity == 'screening' ? shortDate(f.date) : '').trim();
   if (!mentee) return when && [phrase(when)]; // an array: row() gives it the meta line's style
   return [menteeLabel(mentee, when && DOT), when && [' ', phrase(when)]];
 }
@@ -29,11 +29,11 @@ function said(value) {
   return String(value);
 }
 
-const label = entity => ENTITY_LABELS[entity] || entity;
-const dismiss = notice => async () => {
-  await repo.dismissNotice(notice.id);
-  rerender();
-};
+const label = entity => ENTITY_LABELS[entity] || entity,
+  dismiss = notice => async () => {
+    await repo.dismissNotice(notice.id);
+    rerender();
+  };
 
 function entryRow(entry, { lastAttemptAt, lastError }) {
   const what = (entry.base_version === null ? T.newRecord : T.changedRecord)(label(entry.entity));
@@ -48,8 +48,8 @@ function entryRow(entry, { lastAttemptAt, lastError }) {
 // exported or given up; those the server kept for the station (their child was deleted) are said in the
 // server's own sentence, big, and put away with 知道了: no edit or export could mend them.
 function rejectedRow(notice) {
-  const kept = notice.reason?.includes(T.keptOnServer);
-  const mine = !kept && repo.stillMine(notice);
+  const kept = notice.reason?.includes(T.keptOnServer),
+    mine = !kept && repo.stillMine(notice);
   return row({ class: 'row returned' },
     [tag('returned', '⚠ ' + (mine ? T.rejectedTitle : T.refused)), ' ', label(notice.entity)],
     subject(notice.entity, notice.record_id, notice.fields, repo.noticeChild(notice)),
@@ -70,9 +70,9 @@ function conflictRow(notice) {
 }
 
 export function render({ seq = null } = {}) {
-  const session = vault.currentSession();
-  const entries = repo.pending();
-  const notices = repo.noticeList();
+  const session = vault.currentSession(),
+    entries = repo.pending(),
+    notices = repo.noticeList();
   show(screen({ title: T.waiting, tab: 'waiting' },
     syncCard(rerender),
     rows(repo.rejected().map(rejectedRow)),
