@@ -7,6 +7,7 @@ Set ``BANXING_SCREENSHOTS=docs/screenshots`` to refresh pwa-mentee-xl.png and pw
 """
 from __future__ import annotations
 
+import pathlib
 import re
 from typing import Any
 
@@ -145,3 +146,49 @@ def test_pwa_a_waiting_change_reads_cleanly_at_the_largest_text(
     expect(page.get_by_text("还没有发送过")).to_be_visible()
     found = awkward_breaks(page, "waiting", frozenset({"没信号时记的：孩子作业写完了。"}), "main .row .meta")
     assert not found, "\n".join(found)
+
+
+SHOTS = pathlib.Path("/tmp/pwabytes")
+PAST_THE_EDGE = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def lines_of(page: Page, selector: str) -> list[list[str]]:
+    return [element["lines"] for element in page.evaluate(LINES, selector)]
+
+
+@pytest.mark.parametrize("width", [360, 320])
+def test_pwa_the_self_harm_flag_reads_whole_at_the_largest_text_on_a_small_phone(
+        module_server: ServerProcess, phones: Any, width: int) -> None:
+    """⚠ 发现自伤自残风险, the most important words of the app, broke inside at 特大: 发现自伤自 / 残风险 in the child's
+    list at 320 px. Wherever a visit's flag shows (the child's list, 待同步, the visit's own page) it is whole."""
+    phone: Phone = phones.new(module_server, viewport={"width": width, "height": 640})
+    phone.enrol("sun.laoshi" if width == 320 else "huang.laoshi")
+    page = phone.page
+    page.goto(module_server.url + "/app/#/settings")
+    page.locator("label.chip", has_text="特大").click()
+    phone.context.set_offline(True)
+    phone.start_visit("孩子说不想活了，手臂上有划痕。")
+    page.locator("label.chip", has_text="发现自伤自残风险").click()
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    SHOTS.mkdir(exist_ok=True)
+    shown = {}
+    for screen in ("child", "waiting", "visit"):
+        if screen == "waiting":
+            page.get_by_role("link", name="待同步").click()
+        if screen == "visit":
+            page.go_back()
+            page.locator("main a.row", has_text="孩子说不想活了").click()
+            expect(page.get_by_role("heading", name="帮扶记录")).to_be_visible()
+        flag = page.locator("main .tag.risk-key, main dt", has_text="发现自伤自残风险").first
+        expect(flag).to_be_visible()
+        flag.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"risk-{screen}-{width}.png"))
+        shown[screen] = [lines for lines in lines_of(page, "main .tag.risk-key, main dt")
+                         if "发现自伤自残风险" in "".join(lines)]
+    assert all(shown.values()), shown
+    broken = {screen: lines for screen, lines in shown.items()
+              if not all(any("发现自伤自残风险" in line for line in flag) for flag in lines)}
+    assert not broken, broken
+    assert page.evaluate(PAST_THE_EDGE) == 0
+
