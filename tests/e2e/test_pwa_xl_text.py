@@ -192,3 +192,24 @@ def test_pwa_the_self_harm_flag_reads_whole_at_the_largest_text_on_a_small_phone
     assert not broken, broken
     assert page.evaluate(PAST_THE_EDGE) == 0
 
+
+@pytest.mark.parametrize("width", [360, 320])
+def test_pwa_the_call_to_the_station_keeps_its_words_whole_at_the_largest_text_on_a_small_phone(
+        module_server: ServerProcess, phones: Any, width: int) -> None:
+    """忘记密码 at 特大 on a 320 px phone: the one button that gets her help read 打电话给辅 / 导站 0513 / 8452 1340.
+    Its words stay whole, the number's groups after them."""
+    phone: Phone = phones.new(module_server, viewport={"width": width, "height": 640})
+    phone.enrol("chen.ganbu" if width == 320 else "bao.laoshi")
+    page = phone.page
+    page.goto(module_server.url + "/app/#/settings")
+    page.locator("label.chip", has_text="特大").click()
+    page.reload()
+    page.get_by_role("button", name="忘记密码").click()
+    call = page.get_by_role("link", name=re.compile("^打电话给辅导站"))
+    expect(call).to_be_visible()
+    SHOTS.mkdir(exist_ok=True)
+    call.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"call-station-{width}.png"))
+    (lines,) = lines_of(page, "main a[href^='tel:']")
+    assert all(any(word in line for line in lines) for word in ("打电话", "辅导站")), lines
+    assert page.evaluate(PAST_THE_EDGE) == 0
