@@ -81,7 +81,9 @@ export const T = {
   conflictHere: '这条记录有一处' + CLASH + '：下面是保留的内容，您写的内容在“待同步”里。',
   seeConflict: '看看我写的内容', followUps: '跟踪提醒', dueSoon: '即将到期',
   overdue: '已逾期', followUpOn: d => `应在 ${d} 跟踪`, returnedTitle: '辅导站退回的记录', returned: '已退回',
-  resubmitted: '已修改，等待重新审核', draftWaiting: '有一条没写完的帮扶记录', draftContinue: '继续填写',
+  resubmitted: '已修改，等待重新审核', draftContinue: '继续填写',
+  draftWaiting: (id = 'activity:new') => '有一条没写完的'
+    + (id == 'activity:new' ? '帮扶记录' : /^s/.test(id) ? '摸排' : '修改'),
   saved: '已保存。有网络时会自动同步。',
   // What a save came to once sent (sync.deliver): 'sent', 'conflict' or 'rejected'.
   delivered: got => (got == 'sent' ? '已保存。已同步到辅导站。'

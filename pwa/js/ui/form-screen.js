@@ -21,7 +21,9 @@ export async function formScreen({
   if (notice) {
     [draftId, back, top] = [`notice:${notice.id}`, '#/waiting', alertBox(T.rejectedTitle, T.reason + notice.reason)];
   }
-  const restored = h('p.notice', { role: 'status' }),
+  // The form's own page: a form taken down by a tap elsewhere saves as it goes, at the next page's hash.
+  const route = location.hash,
+    restored = h('p.notice', { role: 'status' }),
     error = h('p.error', { role: 'alert' }),
     say = text => { error.textContent = text; return null; },
     submit = h('button.wide', { type: 'submit' }, T.save);
@@ -39,7 +41,7 @@ export async function formScreen({
     // The version the volunteer's words began from, kept with the draft: saved against it, a field the
     // station changed meanwhile that she changed too is a conflict on the server, not an overwrite.
     since = edits && !notice ? (draft?.since ?? version) : null,
-    keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route: location.hash, since }, blank)
+    keep = () => drafts.saveDraft(draftId, forms.readForm(form), { route, since }, blank)
       .then(saved => (saved ? unsaved.remove() : form.isConnected && form.before(unsaved)));
   form.oninput = form.onchange = keep;
   form.onsubmit = async e => {

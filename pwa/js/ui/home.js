@@ -39,7 +39,8 @@ export async function render({ seq = null } = {}) {
   const { user, lastSyncAt } = vault.currentSession(),
     entries = myMentees(repo.list('mentee'), repo.list('pairing'), user?.id),
     activities = repo.list('activity'),
-    draft = await drafts.loadDraft('activity:new'),
+    // Each unfinished form, reopened where it was left; not an edit of a visit gone from the phone.
+    unfinished = (await drafts.allDrafts()).filter(d => !d.route?.endsWith('edit') || repo.get(d.id.slice(9))),
   // The app is the volunteers'; a staff account signed in on a phone has no children of its own to
   // visit, and is told where its work is rather than shown an empty list and a form with no child.
     title = T.app + (user ? ' · ' + user.name : '');
@@ -57,8 +58,7 @@ export async function render({ seq = null } = {}) {
   // 记一次帮扶 before the sync card: offline with changes waiting, the card (↑ 未同步 N 条, 没有网络…) filled the
   // whole first screen at 特大 on a 360×640 phone, and the one thing she opened the app for was below it.
   show(screen({ title, tab: 'home' },
-    draft && h('p.notice', T.draftWaiting, ' ',
-      link('#/log', T.draftContinue, 'inline')),
+    unfinished.map(d => h('p.notice', T.draftWaiting(d.id), ' ', link(d.route, T.draftContinue, 'inline'))),
     link('#/log', '✎ ' + T.logVisit),
     syncCard(lastSyncAt ? null : rerender, 1),
     section(T.returnedTitle, returnedActivities(activities, user?.id).map(returnedRow)),

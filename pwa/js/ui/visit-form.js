@@ -145,7 +145,7 @@ export async function render({ mode, menteeId = null, activity = null, notice = 
   const returned = record?.fields.review_status == 'returned',
     gone = alertBox(T.draftChildGone, T.draftChildGoneSay),
     top = returned ? alertBox(T.returnedSay, record.fields.review_comment || T.none, T.returnedFix)
-      : goneChild ? gone : other && alertBox([T.draftWaiting, '：', menteeLabel(other)]);
+      : goneChild ? gone : other && alertBox([T.draftWaiting(), '：', menteeLabel(other)]);
 
   async function save(values, say, o) {
     const entry = state.entries.find(e => e.mentee.id === picker.value);
