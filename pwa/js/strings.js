@@ -33,7 +33,8 @@ const LOCKED = '这条提醒已经发给辅导站，要由辅导站处理，不�
   REFUSED = '没有被接收',
   // Where to look, as the sentence is shown: on 待同步 itself the item is just below it.
   LOOK = () => (location.hash == '#/waiting' ? '，见下面。' : '，请到“待同步”里看一下。'),
-  UNSENT = n => `还有 ${n} 条没有同步或没有写完。请先`;
+  UNSENT = n => `还有 ${n} 条没有同步或没有写完。请先`,
+  GIVE = `点“${EXPORT}”，把文件交给辅导站，`;
 
 export const T = {
   app: '伴行', deviceName: '伴行手机', mainPages: '主要页面', syncLabel: '同步',
@@ -152,8 +153,11 @@ export const T = {
   cleared: '伴行的数据被清除了。',
   revokedTitle: '这台手机已被停用', reenrolTitle: '这台手机需要重新登记', inactiveTitle: '这个账号已停用',
   // `gone`: the site's data was cleared under the app; what memory did not hold (all of it at the PIN screen) is lost.
-  revokedSay: (n, gone) => (n > 0
-    ? `${UNSENT(n)}点“${EXPORT}”，把文件交给辅导站，然后`
+  // `inactive`: a stopped account; restored, its phone comes back by itself.
+  revokedSay: (n, gone, inactive) => (inactive
+    ? `账号恢复前，什么都不用做${n > 0 ? `：没有同步或没有写完的 ${n} 条都留在手机上` : ''}。`
+      + '只有辅导站说账号不会恢复时，才' + (n > 0 ? GIVE + '再' : '')
+    : n > 0 ? UNSENT(n) + GIVE + '然后'
     : gone ? '未同步的记录（如有）也已清除，找不回来。请' : '这台手机没有未同步的记录。请')
     + '清除这台手机上的数据。',
   wipe: '清除本机数据', wipeConfirm: '再点一次，清除这台手机上的伴行数据', inactive: '这个账号已停用，请联系辅导站。',

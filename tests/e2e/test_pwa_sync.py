@@ -181,7 +181,7 @@ def test_pwa_stopped_account_drops_the_childrens_files_and_keeps_its_unsent_visi
     phone.context.set_offline(False)
     expect(page.get_by_role("heading", name="这个账号已停用")).to_be_visible(timeout=20_000)
     expect(page.locator("main")).to_contain_text("请先联系辅导站：账号恢复后，手机联网、解锁就会自己恢复")
-    expect(page.locator("main")).to_contain_text("还有 2 条没有同步或没有写完")  # the visit and the draft
+    expect(page.locator("main")).to_contain_text("没有同步或没有写完的 2 条都留在手机上")  # the visit, the draft
     stored = phone.idb()
     assert stored["counts"]["records"] == 0 and stored["counts"]["outbox"] == 1, "server copies go at once"
     expect(page.get_by_role("button", name="导出未同步记录")).to_be_visible()

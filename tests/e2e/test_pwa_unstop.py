@@ -73,6 +73,13 @@ def test_pwa_stopped_account_restored_brings_the_phone_back_with_its_children_an
     assert phone.idb()["counts"]["outbox"] == 1 and visits_with(server, text) == 0
     # Before "export, then clear": a stop may be undone, so she asks the station first.
     expect(page.locator("main")).to_contain_text("请先联系辅导站：账号恢复后，手机联网、解锁就会自己恢复")
+    # Then nothing to do meanwhile, the visit kept: export and wipe only if the station says the account stays stopped
+    # (not 请清除这台手机上的数据, which told her to undo the very thing the restore brings back).
+    expect(page.locator("main")).to_contain_text("账号恢复前，什么都不用做：没有同步或没有写完的 1 条都留在手机上。"
+                                                 "只有辅导站说账号不会恢复时，才点“导出未同步记录”，把文件交给辅导站，再清除")
+    expect(page.locator("main")).not_to_contain_text("请清除")
+    expect(page.get_by_role("button", name="导出未同步记录")).to_be_visible()
+    expect(page.get_by_role("button", name="清除本机数据")).to_be_visible()
     if (shots := documented_shots()) is not None:
         page.screenshot(path=str(shots / "pwa-account-stopped.png"))
 

@@ -146,7 +146,7 @@ export function stopped({ revoked, inactive, reason, unsent, exportNow, wipe }) 
   const exported = h('p.notice', { role: 'status' });
   bare(revoked ? T.revokedTitle : inactive ? T.inactiveTitle : T.reenrolTitle,
     h('p.notice.warn', reason),
-    h('p', T.revokedSay(unsent, reason === T.cleared)),
+    h('p', T.revokedSay(unsent, reason === T.cleared, inactive)),
     unsent > 0 && button(T.exportUnsent, async () => {
       exported.textContent = T.exported(await exportNow());
     }, 'wide'),
