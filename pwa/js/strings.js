@@ -132,7 +132,7 @@ export const T = {
   waitingSay: '下面是还没有同步到辅导站的修改。有网络时会自动发送。', nothingWaiting: '没有待同步的修改。',
   exportUnsent: EXPORT, made: t => `记录于 ${t}`,
   exported: n => `已导出 ${n} 条。请把这个文件发给辅导站（微信发送或用数据线拷贝都行）。`,
-  lastTry: (t, why) => `上次尝试 ${t}${why ? '：' + why : ''}`, notTried: '还没有发送过',
+  lastTry: t => '上次尝试 ' + t, notTried: '还没有发送过',
   rejectedTitle: REFUSED + '，需要修改', refused: REFUSED, conflictTitle: CLASH,
   conflictSay: '同一处内容别人先改过了，保留了先到的内容，您的内容已交给辅导站。', kept: '保留的内容：',
   yours: '您写的内容：', understood: '知道了', fix: '打开修改', discard: '放弃这条修改',

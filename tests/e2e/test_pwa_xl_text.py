@@ -213,3 +213,23 @@ def test_pwa_the_call_to_the_station_keeps_its_words_whole_at_the_largest_text_o
     (lines,) = lines_of(page, "main a[href^='tel:']")
     assert all(any(word in line for line in lines) for word in ("打电话", "辅导站")), lines
     assert page.evaluate(PAST_THE_EDGE) == 0
+
+
+@pytest.mark.parametrize("width", [360, 320])
+def test_pwa_a_failed_try_to_send_reads_cleanly_at_the_largest_text(
+        module_server: ServerProcess, phones: Any, width: int) -> None:
+    """A visit the phone tried to send with no signal, on 待同步 at 特大 on the smallest phones: when it last tried
+    (上次尝试 12月7日 23:10) whole on its line, as 记录于 is, and why after it (没有网络)."""
+    phone: Phone = phones.new(module_server, viewport={"width": width, "height": 640 if width == 360 else 568})
+    phone.enrol("zhou.laoshi" if width == 320 else "xu.yisheng")
+    page = phone.page
+    page.goto(module_server.url + "/app/#/settings")
+    page.locator("label.chip", has_text="特大").click()
+    phone.context.set_offline(True)
+    phone.log_activity("没信号时记的：孩子说想学画画。")
+    page.get_by_role("link", name="首页").click()
+    page.get_by_role("button", name="立即同步").click()
+    page.get_by_role("link", name="待同步").click()
+    expect(page.locator("main .row .meta", has_text="上次尝试")).to_contain_text("没有网络")
+    found = awkward_breaks(page, "waiting", frozenset({"没信号时记的：孩子说想学画画。"}), "main .row .meta")
+    assert not found, "\n".join(found)

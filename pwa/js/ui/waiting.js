@@ -40,7 +40,8 @@ function entryRow(entry, { lastAttemptAt, lastError }) {
   // A self-harm flag still to go is said here as on the child's page: it reaches the station with this entry.
   return row({}, ['↑ ', what], subject(entry.entity, entry.record_id, entry.fields),
     entry.fields.risk_flag && [tag('risk-key', '⚠ ' + T.riskFlag)], [phrase(T.made(moment(entry.created_at)))],
-    lastAttemptAt >= entry.created_at ? T.lastTry(moment(lastAttemptAt), lastError) : T.notTried);
+    lastAttemptAt >= entry.created_at ? [phrase(T.lastTry(moment(lastAttemptAt)) + (lastError ? '：' : '')), lastError]
+      : T.notTried);
 }
 
 // A change about a child no longer on this phone cannot be fixed here: its form would offer only
