@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -20,20 +21,23 @@ from sync.labels import REVIEW_TARGETS, this
 
 from ..access import log_access
 from ..clients import client_ip
+from ..errors import ParamInvalid
 from ..queries.likely_visits import twins_of
+from ..queries.mentors import get_mentor
 from ..queries.names import sees_names
 from ..queries.review import COUNT_CAP, PAGE_SIZE, mark_own, urgent_waiting, waiting_activities, waiting_pairings
 from ..queries.units import unit_options
 from .form_posts import form_values, require_form, restore_draft
 from .paging import page_count, page_links, page_number
+from .path_records import not_found
 from .visits import OFFICE, Visit, require
 from .writes import base_version, review_once
 
 COMMENT_MAX = TEXT_MAX  # the write path's own bound for a review's comment
 
 
-def _here(unit: str | None, number: int = 1) -> str:
-    kept = {"unit": unit or "", "page": str(number) if number > 1 else ""}
+def _here(unit: str | None, number: int = 1, mentor: str | None = None) -> str:
+    kept = {"unit": unit or "", "mentor": mentor or "", "page": str(number) if number > 1 else ""}
     query = urlencode({k: v for k, v in kept.items() if v})
     return "/review" + (f"?{query}" if query else "")
 
@@ -45,17 +49,22 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
     about a record changed since unseen."""
     scope = await page.scope()
     unit = page.request.query_params.get("unit", "")[:40] or None
+    mentor = _mentor(page.request.query_params)
     asked = page_number(page.request.query_params)
 
     me = page.actor.user_id
 
-    def read(db: Any) -> dict[str, Any]:
-        listed, total, returned = waiting_activities(db, scope, unit=unit)
+    def read(db: Any) -> dict[str, Any] | None:
+        # Narrowed to one volunteer (the stop form links here): hers in scope, found as her page is.
+        whose = None if mentor is None else get_mentor(db, scope, mentor)
+        if mentor is not None and whose is None:
+            return None
+        listed, total, returned = waiting_activities(db, scope, unit=unit, mentor=mentor)
         pages = page_count(len(listed), PAGE_SIZE)
         number = min(asked, pages)  # past the end (decided meanwhile): the last page, under its own number
         activities = listed[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
         # Pairings are few and not urgent: the first page holds them, the others name it.
-        pairings, pairings_total = waiting_pairings(db, scope, unit=unit) if number == 1 else ([], 0)
+        pairings, pairings_total = waiting_pairings(db, scope, unit=unit, mentor=mentor) if number == 1 else ([], 0)
         mark_own(db, me, "activity", activities)
         twins = twins_of(db, [a["id"] for a in activities])  # 可能重复: the page's 20, by index
         for a in activities:
@@ -63,11 +72,13 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
         mark_own(db, me, "pairing", pairings)
         return {"activities": activities, "total": total, "returned": returned, "pairings": pairings,
                 "pairings_total": pairings_total, "units": unit_options(db, scope),
-                "urgent": urgent_waiting(db, scope, unit=unit), "number": number, "pages": pages,
-                "first": (number - 1) * PAGE_SIZE + 1, "listed": len(listed)}
+                "urgent": urgent_waiting(db, scope, unit=unit, mentor=mentor), "number": number, "pages": pages,
+                "first": (number - 1) * PAGE_SIZE + 1, "listed": len(listed), "mentor": whose}
 
     # A county's queue reads on the reports pool, so it never holds up a phone's sync.
     data = await page.state.store.read(read, pool="reports", time_limit_ms=page.state.settings.report_time_limit_ms)
+    if data is None:
+        raise not_found("志愿者")
     shown = {a["id"] for a in data["activities"]} | {p["id"] for p in data["pairings"]}
     # The queue shows each waiting visit whole (事前准备, 过程记录, 事后跟踪): a look at up to 200
     # children's records is logged as one opened by its own page is.
@@ -91,8 +102,9 @@ async def _queue(page: Visit, *, errors: dict[str, str] | None = None, comments:
                                    f"您写的是：{str(posted['comment']).strip()}")
     return page.render("review_queue.html", {
         **data, "unit": unit or "", "errors": errors, "comments": comments or {}, "names": sees_names(scope),
-        "me": page.actor.user_id, "action": _here(unit, data["number"]), "count_cap": COUNT_CAP,
-        "links": page_links({"unit": unit or ""}, data["number"], data["pages"]), "first_page": _here(unit),
+        "me": page.actor.user_id, "action": _here(unit, data["number"], mentor), "count_cap": COUNT_CAP,
+        "links": page_links({"unit": unit or "", "mentor": mentor or ""}, data["number"], data["pages"]),
+        "first_page": _here(unit, mentor=mentor), "whole_queue": _here(unit),
         # Each decision form names the review it makes: posted twice (a double tap), it is made once.
         "form_ids": {record_id: new_id() for record_id in shown} | kept_ids, "versions": kept_versions,
     }, status=status)
@@ -131,7 +143,19 @@ async def review_decide(request: Request) -> Response:
         words = f"已退回{this(what)}" + (
             "；志愿者的手机下次同步时会看到退回意见。" if target_entity == "activity" else "。")
     params = page.request.query_params
-    return page.redirect(_here(params.get("unit", "")[:40] or None, page_number(params)), flash=words)
+    return page.redirect(_here(params.get("unit", "")[:40] or None, page_number(params), _mentor(params)),
+                         flash=words)
+
+
+def _mentor(params: QueryParams) -> str | None:
+    """The volunteer the queue is narrowed to (``mentor``), or None; one not to be read is a 400 in words."""
+    raw = params.get("mentor", "").strip()
+    if not raw:
+        return None
+    mentor = parse_id(raw)
+    if mentor is None:
+        raise ParamInvalid("网址里的志愿者读不懂，请从志愿者页面上的链接进入。")
+    return mentor
 
 
 routes: list[BaseRoute] = [

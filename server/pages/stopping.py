@@ -5,7 +5,8 @@ offer it: the stop form may also end the volunteer's pairings, in the same write
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlite_utils
 from starlette.responses import Response
@@ -18,15 +19,29 @@ from sync.timeutil import local_today
 
 from ..forms import whole_number
 from ..queries.mentors import mentor_devices, mentor_pairings, pairings_to_end
+from ..queries.review import author_waiting
 from .visits import Visit
 
 TICK = "end_pairings"  # the stop form's checkbox 同时结束这 N 个结对
+Done = TypeVar("Done")
+
+
+@dataclass(frozen=True)
+class StoppedWaiting:
+    """A stop, and the volunteer's own visits still waiting in the actor's scope as it was made."""
+
+    stopped: Stopped
+    pending: int = 0  # 待审核: once she is stopped, none can be returned to her
+    returned: int = 0  # 已退回 to her: never corrected now
 
 
 def stop_form(db: sqlite_utils.Database, scope: Scope, user_id: str) -> dict[str, Any]:
-    """What the stop form shows: the pairings it may end and how many it may not (children out of reach)."""
+    """What the stop form shows: the pairings it may end and how many it may not (children out of reach),
+    and her visits waiting for review, best dealt with while she can still correct them."""
     to_end, out_of_reach = pairings_to_end(db, scope, user_id)
-    return {"to_end": to_end, "out_of_reach": out_of_reach, "today": local_today().isoformat()}
+    pending, returned = author_waiting(db, scope, user_id)
+    return {"to_end": to_end, "out_of_reach": out_of_reach, "today": local_today().isoformat(),
+            "pending": pending, "returned": returned, "mentor_id": user_id}
 
 
 def read_end(values: dict[str, Any]) -> EndPairings | None:
@@ -59,18 +74,20 @@ def read_end(values: dict[str, Any]) -> EndPairings | None:
 
 
 async def stop_account(visit: Visit, user_id: str, values: dict[str, Any], *,
-                       then: Callable[[sqlite_utils.Database], object] | None = None) -> Stopped:
+                       then: Callable[[sqlite_utils.Database], object] | None = None) -> StoppedWaiting:
     """Deactivate ``user_id`` and, when the form's box is ticked, end the pairings it showed: one write,
-    both or neither (``then`` runs in it too). ``NotAllowed`` (``PairingsChanged`` for a list changed
-    since the page showed it) carries the sentence to show; nothing is written then."""
+    both or neither (``then`` runs in it too), which counts her visits left waiting. ``NotAllowed``
+    (``PairingsChanged`` for a list changed since the page showed it) carries the sentence to show;
+    nothing is written then."""
     end = read_end(values)
     actor = visit.actor
+    scope = await visit.scope()
 
-    def write(db: sqlite_utils.Database) -> Stopped:
+    def write(db: sqlite_utils.Database) -> StoppedWaiting:
         stopped = deactivate_user(db, actor, user_id, end=end)
         if then is not None:
             then(db)
-        return stopped
+        return StoppedWaiting(stopped, *author_waiting(db, scope, user_id))
 
     return await visit.state.store.write(write)
 
@@ -82,7 +99,7 @@ async def end_running_pairings(visit: Visit, user_id: str, values: dict[str, Any
     return await visit.state.store.write(lambda db: end_pairings(db, actor, user_id, end))
 
 
-async def answer_stop(visit: Visit, here: str, write: Awaitable[Stopped], words: Callable[[Stopped], str],
+async def answer_stop(visit: Visit, here: str, write: Awaitable[Done], words: Callable[[Done], str],
                       refused: Callable[[str, int], Awaitable[Response]]) -> Response:
     """Run a stop form's write (``stop_account`` or ``end_running_pairings``) and answer it: back to
     ``here`` with ``words``, or the page again through ``refused`` with the reason and its status (409
@@ -94,11 +111,13 @@ async def answer_stop(visit: Visit, here: str, write: Awaitable[Stopped], words:
     return visit.redirect(here, flash=words(stopped))
 
 
-def stopped_words(stopped: Stopped, *, ticked: bool, repair: str, enters: bool = True,
+def stopped_words(done: StoppedWaiting, *, ticked: bool, repair: str, enters: bool = True,
                   words: str = "账号已停用，这位志愿者的手机不能再同步。") -> str:
-    """What to tell the person after a stop (``words``, then the pairings); ``repair`` says where to
-    pair the children again; ``enters``: the person may enter a phone's file (``CHILD_FILE``: not the
-    admin, whose phone-import page is a 403), else the station is to be told."""
+    """What to tell the person after a stop (``words``, her visits left waiting, then the pairings);
+    ``repair`` says where to pair the children again; ``enters``: the person may enter a phone's file
+    (``CHILD_FILE``: not the admin, whose phone-import page is a 403), else the station is to be told."""
+    stopped = done.stopped
+    words += waiting_words(done.pending, done.returned)
     if stopped.phones:
         # A stopped phone keeps what it had not sent and offers it as a file: unless the station asks
         # for that file, those visits never reach the children's archives.
@@ -111,6 +130,18 @@ def stopped_words(stopped: Stopped, *, ticked: bool, repair: str, enters: bool =
         return words + (f"注意：这位志愿者还有 {stopped.running} 个进行中的结对，可以在本页下方一次结束，"
                         "或在“结对档案”里逐个结束、为孩子另找志愿者。")
     return words + _pairings_words(stopped, "已同时结束", repair)
+
+
+def waiting_words(pending: int, returned: int) -> str:
+    """After the stop, her visits still waiting: the queue offers them no 退回 now, and says of a
+    returned one that nobody will correct it; the staff correct on the visit's edit page."""
+    if not pending and not returned:
+        return ""
+    parts = ([f"{pending} 条帮扶记录还在等待审核"] if pending else []) + (
+        [f"{returned} 条已退回给本人修改，现在不会再有人修改"] if returned else [])
+    said = "，".join(parts)
+    return (f"注意：这位志愿者还有 {said}。这些记录不能再退回给本人：请在“审核”里审核通过；"
+            "内容要改的，由工作人员打开记录修改。")
 
 
 def ended_words(stopped: Stopped, *, repair: str) -> str:

@@ -37,12 +37,34 @@ IS_WAITING = "a.review_status IN ('pending', 'returned')"
 # as the rows found by unit would have to be sorted, the whole backlog of a county for one page.
 BY_UNIT = "activities a INDEXED BY idx_activities_waiting_unit"
 BY_UNIT_MAX = 50
+# One volunteer's (m054): the queue narrowed to her, the stop form's count. Her own visits only, not
+# those staff typed in for her (代录): those go back to whoever entered them, stopped or not.
+BY_AUTHOR = "activities a INDEXED BY idx_activities_waiting_author"
+HERS = "a.author_id = ? AND a.entered_by IS NULL"
 
 
-def waiting_from(scope: Scope) -> str:
-    """The FROM of a read of waiting activities in ``scope``: by unit, or in the queue's order."""
+def waiting_from(scope: Scope, *, mentor: str | None = None) -> str:
+    """The FROM of a read of waiting activities in ``scope``: by author, by unit, or in the queue's order."""
+    if mentor:
+        return BY_AUTHOR
     few = not scope.is_mentor and scope.unit_ids is not None and len(scope.unit_ids) <= BY_UNIT_MAX
     return BY_UNIT if few else WAITING
+
+
+def _hers(where: str, args: list[Any], mentor: str | None) -> tuple[str, list[Any]]:
+    return (f"{where} AND {HERS}", [*args, mentor]) if mentor else (where, args)
+
+
+def author_waiting(db: sqlite_utils.Database, scope: Scope, user_id: str) -> tuple[int, int]:
+    """How many of the visits ``user_id`` wrote herself wait in ``scope``: pending, and returned to her.
+
+    Said before her account stops: once it is, none can be returned to her (sync/rules/reviews.py
+    ``_nobody_to_correct``) and one returned already is never corrected. Her few, by author (m054)."""
+    where, args = _hers(*visible(scope, "activity", "a"), user_id)
+    pending, returned = db.execute(
+        f"SELECT coalesce(sum(a.review_status = 'pending'), 0), coalesce(sum(a.review_status = 'returned'), 0)"
+        f" FROM {BY_AUTHOR} WHERE {where} AND {IS_WAITING}", args).fetchone()
+    return int(pending), int(returned)
 
 
 def of_unit(db: sqlite_utils.Database, scope: Scope, unit: str | None) -> Scope:
@@ -54,8 +76,8 @@ def of_unit(db: sqlite_utils.Database, scope: Scope, unit: str | None) -> Scope:
     return dataclasses.replace(scope, unit_ids=below if scope.unit_ids is None else below & scope.unit_ids)
 
 
-def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[
-        list[dict[str, Any]], int, int]:
+def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None,
+                       mentor: str | None = None) -> tuple[list[dict[str, Any]], int, int]:
     """Pending, then returned, live activities in scope (at most ``LIMIT``), how many wait (counted
     up to ``COUNT_CAP``: past that the page says "more than") and how many of those are returned.
 
@@ -65,13 +87,14 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
 
     A county reads each status in index order (``idx_activities_waiting``: urgent flags first, then
     the oldest), so a large backlog gives its first page without being sorted; a station or a town
-    finds its own rows by unit (``waiting_from``) and sorts those few.
+    finds its own rows by unit (``waiting_from``) and sorts those few; ``mentor`` narrows to the
+    visits that volunteer wrote herself, read by author.
     """
     asked = of_unit(db, scope, unit)
     if asked.unit_ids is not None and not asked.unit_ids:  # a unit outside the scope: a named index reads no "IN ()"
         return [], 0, 0
-    where, args = visible(asked, "activity", "a")
-    source = waiting_from(asked)
+    where, args = _hers(*visible(asked, "activity", "a"), mentor)
+    source = waiting_from(asked, mentor=mentor)
     sql_where = f"{where} AND {IS_WAITING}"
     total, returned = db.execute(
         f"SELECT count(*), coalesce(sum(s = 'returned'), 0)"
@@ -108,27 +131,31 @@ def waiting_activities(db: sqlite_utils.Database, scope: Scope, *, unit: str | N
     return rows, int(total), int(returned)
 
 
-def urgent_waiting(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> int:
+def urgent_waiting(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None,
+                   mentor: str | None = None) -> int:
     """How many pending activities in scope carry a risk flag (counted up to ``COUNT_CAP``): they head
     the queue, and a page after the first says how many there are wherever they fall."""
     asked = of_unit(db, scope, unit)
     if asked.unit_ids is not None and not asked.unit_ids:
         return 0
-    where, args = visible(asked, "activity", "a")
+    where, args = _hers(*visible(asked, "activity", "a"), mentor)
     return int(db.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {waiting_from(asked)} WHERE {where} AND {IS_WAITING}"
+        f"SELECT count(*) FROM (SELECT 1 FROM {waiting_from(asked, mentor=mentor)} WHERE {where} AND {IS_WAITING}"
         f" AND a.review_status = 'pending' AND a.risk_flag LIMIT ?)", [*args, COUNT_CAP + 1]).fetchone()[0])
 
 
-def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None) -> tuple[
-        list[dict[str, Any]], int]:
+def waiting_pairings(db: sqlite_utils.Database, scope: Scope, *, unit: str | None = None,
+                     mentor: str | None = None) -> tuple[list[dict[str, Any]], int]:
     """Live pairings in scope not yet approved (pending or returned), the oldest ``LIMIT``, and how
-    many wait in all."""
+    many wait in all; ``mentor``: that volunteer's alone."""
     where, params = visible(scope, "pairing", "p")
     conditions, args = [where, "coalesce(p.review_status, 'pending') IN ('pending', 'returned')"], list(params)
     if unit:
         conditions.append(in_subtree("p.unit_id"))
         args.append(unit)
+    if mentor:
+        conditions.append("p.mentor_id = ?")
+        args.append(mentor)
     total = int(db.execute(
         f"SELECT count(*) FROM pairings p JOIN mentees m ON m.id = p.mentee_id"
         f" WHERE {' AND '.join(conditions)} AND m.deleted = 0", args).fetchone()[0])

@@ -44,3 +44,14 @@ def m053_user_changes(db: sqlite_utils.Database) -> None:
     so every view of an archive read the whole audit log, 0.14 s a view for 10^6 rows and more as the
     county's years of visits grow it. The accounts' changes alone, by account."""
     db.execute("CREATE INDEX idx_sync_audit_user_changes ON sync_audit(record_id, at) WHERE entity = 'user'")
+
+
+@migrations
+def m054_waiting_activities_by_author(db: sqlite_utils.Database) -> None:
+    """A volunteer's visits waiting for review (pending, or returned to her), found by author: the
+    stop form says how many before her account stops (once stopped, none can be returned to her), and
+    the review queue narrows to her (server/queries/review.py ``author_waiting``). Neither waiting
+    index (m014, m042) is by author, so a county's admin counted them by walking the county's backlog.
+    Only the waiting rows, as the other two: an approved visit costs it nothing."""
+    db.execute("CREATE INDEX idx_activities_waiting_author ON activities(author_id, review_status)"
+               " WHERE review_status IN ('pending', 'returned')")

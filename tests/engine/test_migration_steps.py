@@ -54,7 +54,7 @@ def test_sync_steps_run_in_number_order_across_the_era_modules() -> None:
 
     names = [name for name, _ in migrations.steps]
     assert names == sorted(names) and len(set(names)) == len(names)
-    assert (names[0], names[-1]) == ("m001_domain", "m053_user_changes")
+    assert (names[0], names[-1]) == ("m001_domain", "m054_waiting_activities_by_author")
     eras = [m001_m011, m012_m031, m032_m049, m050_m069]
     assert [fn.__module__ for _, fn in migrations.steps] == sorted(
         (fn.__module__ for _, fn in migrations.steps), key=[era.__name__ for era in eras].index)

@@ -121,7 +121,8 @@ def test_the_migration_numbers_every_record_of_a_database_made_before_it(
                                      "m045_return_summary", "m046_mentor_kind",
                                      "m047_event_registers", "m048_peer_helpers",
                                      "m049_donations", "m050_withdrawn_risk_flags",
-                                         "m051_running_pairings_by_mentee", "m052_unit_renames", "m053_user_changes"]
+                                         "m051_running_pairings_by_mentee", "m052_unit_renames", "m053_user_changes",
+                                         "m054_waiting_activities_by_author"]
 
     assert old.execute(f"SELECT {FEED} FROM sync_feed ORDER BY seq").fetchall() == feed_before
     assert old.execute("SELECT count(*) FROM sync_feed WHERE num != seq").fetchone() == (0,)

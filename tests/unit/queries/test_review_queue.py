@@ -134,3 +134,27 @@ def test_the_queue_of_one_unit_of_the_county_reads_that_units_rows_by_unit(db: s
 def test_a_unit_outside_the_scope_asked_for_gives_an_empty_queue(db: sqlite_utils.Database, w: Any) -> None:
     rows, total, _ = review.waiting_activities(db, load_scope(db, w.staff_st11), unit=w.st21)
     assert rows == [] and total == 0
+
+
+@pytest.mark.parametrize("who", ["admin", "staff_st11"])
+def test_one_volunteers_waiting_visits_are_found_by_author_not_by_walking_the_backlog(
+        db: sqlite_utils.Database, w: Any, who: str) -> None:
+    """The stop form's count and the queue narrowed to her (``?mentor=``) read her few by author (m054),
+    the county's admin as a station: by unit or in the queue's order, the admin walked the county's backlog."""
+    own = make_activity(db, w.mentor1, w.pairing1, date="2026-11-22")
+    make_activity(db, w.staff_st11, w.pairing1, date="2026-11-23")  # 代录: goes back to its 代录人
+    scope = load_scope(db, getattr(w, who))
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        counted = review.author_waiting(db, scope, w.mentor1.user_id)
+        rows, total, returned = review.waiting_activities(db, scope, mentor=w.mentor1.user_id)
+        review.urgent_waiting(db, scope, mentor=w.mentor1.user_id)
+    finally:
+        db.conn.set_trace_callback(None)
+    assert counted == (1, 1) and (total, returned) == (2, 1) and {r["id"] for r in rows} == {own, w.activity1}
+    reads = [s for s in statements if "a.review_status" in s]
+    assert len(reads) == 5, statements  # the count, the queue's count, a page of each status, the urgent
+    for sql in reads:
+        plan = " ".join(str(r[3]) for r in db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+        assert "SEARCH a USING INDEX idx_activities_waiting_author (author_id=?" in plan, plan
