@@ -100,3 +100,24 @@ def test_staff_setting_the_level_the_screening_gave_clears_the_notice(site: Site
     browser = site.as_(w.staff_st11)
     assert "最近一次摸排" not in sentence(browser.get(f"/mentees/{w.mentee2}").text)
     assert _home_tile(browser.get("/staff").text) is None
+
+
+def test_a_line_under_the_title_leads_to_the_notice_exactly_when_the_notice_shows(site: Site) -> None:
+    # The notice beside 关注等级 sits well below a phone's first screen, while the home's 去核实 leads here:
+    # a short line at the top of the file points to it, and only while it shows.
+    w = site.w
+    browser = site.as_(w.staff_st11)
+    top = '<a class="tap" href="#level-check">请核实关注等级</a>'
+
+    def shown() -> tuple[bool, bool]:
+        page = browser.get(f"/mentees/{w.mentee2}").text
+        if top in page:
+            assert page.index('id="level-check-top"') < page.index('id="profile-h"') < page.index('id="level-check"')
+            assert "最近一次摸排评为重点，高于现在的关注等级：请核实关注等级" in sentence(page)
+        return top in page, 'id="level-check"' in page
+
+    assert shown() == (False, False)
+    _phone_rates(site, "key", date="2026-11-01")
+    assert shown() == (True, True)
+    _phone_rates(site, "watch", date="2026-11-25")  # rated 关注 again since: the level stands
+    assert shown() == (False, False)
