@@ -235,7 +235,21 @@ class Phones:
         self.contexts.append(context)
         return Phone(context, server)
 
+    def at_largest_text(self, server: ServerProcess, login: str, *, width: int, height: int = 640) -> Phone:
+        """``login``'s phone, enrolled, ``width`` × ``height`` px, at the app's 特大 text."""
+        phone = self.new(server, viewport={"width": width, "height": height})
+        phone.enrol(login)
+        text_size(phone, "特大")
+        return phone
+
     def close(self) -> None:
         for context in self.contexts:
             context.close()
 
+
+
+def text_size(phone: Phone, size: str) -> None:
+    """The app's text size set to ``size`` (标准 … 特大) on its settings screen."""
+    phone.page.goto(phone.server.url + "/app/#/settings")
+    phone.page.locator("label.chip", has_text=size).click()
+    expect(phone.page.get_by_role("radio", name=size)).to_be_checked()

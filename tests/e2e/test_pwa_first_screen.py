@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import ServerProcess
-from .phone import Phone, query
+from .phone import Phone, query, text_size
 from .screen import check_page, watch_errors
 
 pytestmark = pytest.mark.e2e
@@ -34,17 +34,9 @@ GAP = """() => {
 TAB_TOPS = "[...document.querySelectorAll('nav.tabs a')].map((a) => a.getBoundingClientRect().top)"
 
 
-def text_size(phone: Phone, size: str) -> None:
-    phone.page.goto(phone.server.url + "/app/#/settings")
-    phone.page.locator("label.chip", has_text=size).click()
-    expect(phone.page.get_by_role("radio", name=size)).to_be_checked()
-
-
 def xl_phone(phones: Any, server: ServerProcess, login: str) -> Phone:
     """``login``'s phone, enrolled, on the small screen at 特大."""
-    phone: Phone = phones.new(server, viewport=SMALL_PHONE)
-    phone.enrol(login)
-    text_size(phone, "特大")
+    phone: Phone = phones.at_largest_text(server, login, **SMALL_PHONE)
     return phone
 
 

@@ -134,11 +134,8 @@ def test_pwa_a_waiting_change_reads_cleanly_at_the_largest_text(
         module_server: ServerProcess, phones: Any, width: int) -> None:
     """A visit saved with no signal, on 待同步 at 特大 on the smallest phones: its child's code, its day and kind, and
     when it was made (记录于 12月7日 23:10) each whole on their line."""
-    phone: Phone = phones.new(module_server, viewport={"width": width, "height": 640})
-    phone.enrol("zhou.laoshi" if width == 320 else "xu.yisheng")
+    phone: Phone = phones.at_largest_text(module_server, "zhou.laoshi" if width == 320 else "xu.yisheng", width=width)
     page = phone.page
-    page.goto(module_server.url + "/app/#/settings")
-    page.locator("label.chip", has_text="特大").click()
     phone.context.set_offline(True)
     phone.log_activity("没信号时记的：孩子作业写完了。")
     page.get_by_role("link", name="待同步").click()
@@ -159,11 +156,8 @@ def test_pwa_the_self_harm_flag_reads_whole_at_the_largest_text_on_a_small_phone
         module_server: ServerProcess, phones: Any, width: int) -> None:
     """⚠ 发现自伤自残风险, the most important words of the app, broke inside at 特大: 发现自伤自 / 残风险 in the child's
     list at 320 px. Wherever a visit's flag shows (the child's list, 待同步, the visit's own page) it is whole."""
-    phone: Phone = phones.new(module_server, viewport={"width": width, "height": 640})
-    phone.enrol("sun.laoshi" if width == 320 else "huang.laoshi")
+    phone: Phone = phones.at_largest_text(module_server, "sun.laoshi" if width == 320 else "huang.laoshi", width=width)
     page = phone.page
-    page.goto(module_server.url + "/app/#/settings")
-    page.locator("label.chip", has_text="特大").click()
     phone.context.set_offline(True)
     phone.start_visit("孩子说不想活了，手臂上有划痕。")
     page.locator("label.chip", has_text="发现自伤自残风险").click()
@@ -197,11 +191,8 @@ def test_pwa_the_call_to_the_station_keeps_its_words_whole_at_the_largest_text_o
         module_server: ServerProcess, phones: Any, width: int) -> None:
     """忘记密码 at 特大 on a 320 px phone: the one button that gets her help read 打电话给辅 / 导站 0513 / 8452 1340.
     Its words stay whole, the number's groups after them."""
-    phone: Phone = phones.new(module_server, viewport={"width": width, "height": 640})
-    phone.enrol("chen.ganbu" if width == 320 else "bao.laoshi")
+    phone: Phone = phones.at_largest_text(module_server, "chen.ganbu" if width == 320 else "bao.laoshi", width=width)
     page = phone.page
-    page.goto(module_server.url + "/app/#/settings")
-    page.locator("label.chip", has_text="特大").click()
     page.reload()
     page.get_by_role("button", name="忘记密码").click()
     call = page.get_by_role("link", name=re.compile("^打电话给辅导站"))
@@ -216,11 +207,9 @@ def test_pwa_a_failed_try_to_send_reads_cleanly_at_the_largest_text(
         module_server: ServerProcess, phones: Any, width: int) -> None:
     """A visit the phone tried to send with no signal, on 待同步 at 特大 on the smallest phones: when it last tried
     (上次尝试 12月7日 23:10) whole on its line, as 记录于 is, and why after it (没有网络)."""
-    phone: Phone = phones.new(module_server, viewport={"width": width, "height": 640 if width == 360 else 568})
-    phone.enrol("zhou.laoshi" if width == 320 else "xu.yisheng")
+    phone: Phone = phones.at_largest_text(module_server, "zhou.laoshi" if width == 320 else "xu.yisheng",
+                                          width=width, height=640 if width == 360 else 568)
     page = phone.page
-    page.goto(module_server.url + "/app/#/settings")
-    page.locator("label.chip", has_text="特大").click()
     phone.context.set_offline(True)
     phone.log_activity("没信号时记的：孩子说想学画画。")
     page.get_by_role("link", name="首页").click()
